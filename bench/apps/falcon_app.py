@@ -1,0 +1,64 @@
+"""The benchmark endpoints as a Falcon user writes them (``falcon.App``, WSGI).
+
+Falcon has no session support, so ``/session`` is not routed and its cell is
+"n/a".  It has no template integration either, so the Jinja2 template is
+loaded once at import and rendered directly, with autoescaping on.
+"""
+
+from __future__ import annotations
+
+import falcon
+import jinja2
+
+from common import ITEMS
+from common import MESSAGE
+from common import TEMPLATE_DIR
+from common import TEMPLATE_NAME
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    autoescape=jinja2.select_autoescape(),
+)
+_items_template = _templates.get_template(TEMPLATE_NAME)
+
+
+class PlaintextResource:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_TEXT
+        resp.text = MESSAGE
+
+
+class JsonResource:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"message": MESSAGE}
+
+
+class UserResource:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, id: int) -> None:
+        resp.media = {"id": id, "name": f"user{id}"}
+
+
+class QueryResource:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"a": req.get_param("a"), "b": req.get_param("b")}
+
+
+class FormResource:
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        form = req.get_media()
+        resp.media = {"name": form.get("name"), "age": form.get("age")}
+
+
+class TemplateResource:
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.content_type = falcon.MEDIA_HTML
+        resp.text = _items_template.render(items=ITEMS)
+
+
+app = falcon.App()
+app.add_route("/plaintext", PlaintextResource())
+app.add_route("/json", JsonResource())
+app.add_route("/user/{id:int}", UserResource())
+app.add_route("/query", QueryResource())
+app.add_route("/form", FormResource())
+app.add_route("/template", TemplateResource())

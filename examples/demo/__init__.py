@@ -1,0 +1,1 @@
+"""The demo app served by ``scripts/demo``."""

@@ -1,0 +1,1 @@
+"""Application and request contexts, and the proxies that read them."""

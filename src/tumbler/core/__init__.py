@@ -1,0 +1,1 @@
+"""The app object, blueprints, configuration, signals and the request pipeline."""

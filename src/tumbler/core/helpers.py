@@ -1,0 +1,73 @@
+"""Flask's helper functions that need the current app: ``url_for``, ``abort`` …"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import NoReturn
+
+from werkzeug.exceptions import abort as _werkzeug_abort
+from werkzeug.utils import redirect as _werkzeug_redirect
+
+from ..contexts.globals import _current_app_or_none
+from ..contexts.globals import current_app
+
+if TYPE_CHECKING:
+    from ..wrappers.response import Response
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: Any,
+) -> str:
+    """Build a URL for an endpoint (``"view"``, ``"bp.view"`` or ``".view"``).
+
+    Values that are not rule arguments become the query string. Raises
+    :class:`~werkzeug.routing.BuildError` naming what is missing when the URL
+    cannot be built.
+    """
+    return current_app.url_for(  # type: ignore[no-any-return]
+        endpoint,
+        _anchor=_anchor,
+        _method=_method,
+        _scheme=_scheme,
+        _external=_external,
+        **values,
+    )
+
+
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
+    """A redirect response to ``location`` (302 by default)."""
+    app = _current_app_or_none()
+    if Response is None and app is not None:
+        Response = app.response_class
+    if Response is None:
+        from ..wrappers.response import Response as ResponseClass
+
+        Response = ResponseClass
+    return _werkzeug_redirect(location, code, Response=Response)  # type: ignore[return-value]
+
+
+def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
+    """Stop the request with an HTTP error (``abort(404)``) or a given response."""
+    _werkzeug_abort(code, *args, **kwargs)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def make_response(*args: Any) -> Response:
+    """Turn view-style return values into a response, to add headers or cookies."""
+    if not args:
+        return current_app.response_class()  # type: ignore[no-any-return]
+    if len(args) == 1:
+        args = args[0]
+    return current_app.make_response(args)  # type: ignore[no-any-return]
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """A JSON response from data (one argument), a list (several) or keywords."""
+    return current_app.json.response(*args, **kwargs)  # type: ignore[no-any-return]

@@ -1,0 +1,40 @@
+"""The app's logger: ``app.logger``.
+
+It is the standard ``logging`` logger named after the app, so existing logging
+configuration applies. A stderr handler is added only when nothing would
+otherwise print the app's errors, and the level follows ``debug``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+default_handler = logging.StreamHandler(sys.stderr)
+default_handler.setFormatter(
+    logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
+)
+
+
+def has_level_handler(logger: logging.Logger) -> bool:
+    """Whether some handler in the logger's chain prints its effective level."""
+    level = logger.getEffectiveLevel()
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(handler.level <= level for handler in current.handlers):
+            return True
+        if not current.propagate:
+            break
+        current = current.parent
+    return False
+
+
+def create_logger(app: Any) -> logging.Logger:
+    """Get the app's logger, with debug level and a handler when needed."""
+    logger = logging.getLogger(app.name)
+    if app.debug and not logger.level:
+        logger.setLevel(logging.DEBUG)
+    if not has_level_handler(logger):
+        logger.addHandler(default_handler)
+    return logger

@@ -1,0 +1,1 @@
+"""URL rules, converters, the compiled matcher and URL building."""

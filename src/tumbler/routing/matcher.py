@@ -1,0 +1,225 @@
+"""A compiled URL matcher that answers the common case without binding the map.
+
+Werkzeug's matcher needs a per-request ``MapAdapter`` and walks a state
+machine; most requests hit a static path or one simple dynamic rule. This
+matcher is built once from the map: static paths by dict lookup, dynamic
+rules by one precompiled regex each, indexed by their first path segment.
+
+Dynamic rules are tried in the order Werkzeug's state machine would reach
+them (a depth-first walk: static segments before converters, converters by
+Werkzeug's weights, ties in registration order), so the first regex that
+matches is the rule Werkzeug picks. The order is derived from the parts
+Werkzeug compiled for each rule; if a Werkzeug version lacks them, the
+matcher stays off and every request goes to Werkzeug.
+
+It only ever answers with a *match*. Anything it is not certain about (no
+match, a method mismatch, a converter refusing a value, rules with defaults,
+redirects, aliases, host or subdomain matching, merged slashes) returns
+``None`` and the caller asks Werkzeug, so errors, ``Allow`` headers and
+redirects are exactly Werkzeug's. Every rule also leaves a *marker* on its
+slash sibling (``/a`` for ``/a/``; ``/a/`` for a rule with
+``strict_slashes=False``), because Werkzeug answers that path from this rule
+(a redirect or a loose match) before trying rules that come later.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.routing import ValidationError
+
+if TYPE_CHECKING:
+    from werkzeug.routing import BaseConverter
+    from werkzeug.routing import Map
+    from werkzeug.routing import Rule
+
+_VARIABLE = re.compile(
+    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<args>.*?)\))?:)?"
+    r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
+)
+
+# (rule, methods or None, deferred) — deferred entries are matched here only
+# to learn that Werkzeug must decide.
+_Entry = tuple["Rule | None", "frozenset[str] | None", bool]
+# A rule's position in Werkzeug's depth-first walk: one item per part.
+_Key = tuple[tuple[Any, ...], ...]
+# After a state's own rules and its static and dynamic transitions.
+_SIBLING = (2,)
+
+
+class _Dynamic:
+    __slots__ = ("deferred", "methods", "pattern", "rule", "variables")
+
+    def __init__(
+        self,
+        rule: Rule | None,
+        pattern: re.Pattern[str],
+        variables: tuple[tuple[str, str, BaseConverter], ...],
+        deferred: bool,
+    ) -> None:
+        self.rule = rule
+        self.pattern = pattern
+        # (argument name, regex group, converter), flattened once: building
+        # the values is the hot loop of every dynamic request.
+        self.variables = variables
+        self.methods = (
+            frozenset(rule.methods) if rule is not None and rule.methods is not None else None
+        )
+        self.deferred = deferred
+
+
+class _Walk:
+    """Werkzeug's state machine, reduced to the order it tries transitions in.
+
+    At each state Werkzeug tries the static transition, then the dynamic
+    ones sorted by weight, equal weights in the order they were added.
+    """
+
+    def __init__(self) -> None:
+        self._added: dict[tuple[str, ...], dict[str, int]] = {}
+
+    def key(self, rule: Rule) -> _Key:
+        key: list[tuple[Any, ...]] = []
+        state: tuple[str, ...] = ()
+        for part in rule._parts[1:]:  # the first part is the (empty) domain
+            ident = repr(part)
+            if part.static:
+                key.append((0,))
+            else:
+                added = self._added.setdefault(state, {})
+                key.append((1, part.weight, added.setdefault(ident, len(added))))
+            state = (*state, ident)
+        return tuple(key)
+
+
+def _sibling(rule: Rule, key: _Key) -> tuple[str, _Key] | None:
+    """The slash sibling path Werkzeug answers from ``rule``, and its place in the walk."""
+    path = rule.rule
+    if path.endswith("/"):
+        if path == "/":
+            return None
+        return path[:-1], (*key[:-1], _SIBLING)
+    if not rule.strict_slashes:
+        return f"{path}/", (*key, _SIBLING)
+    return None
+
+
+class Matcher:
+    """Route matching compiled from a URL map; see the module docstring."""
+
+    __slots__ = ("_dynamic_default", "_dynamic_index", "_enabled", "_static")
+
+    def __init__(self, url_map: Map, subdomain_matching: bool = False) -> None:
+        self._static: dict[str, list[_Entry]] = {}
+        self._dynamic_index: dict[str, list[_Dynamic]] = {}
+        self._dynamic_default: list[_Dynamic] = []
+        # Werkzeug never matches build-only rules.
+        rules = [rule for rule in url_map.iter_rules() if not rule.build_only]
+        self._enabled = not (
+            url_map.host_matching
+            or url_map.default_subdomain
+            or subdomain_matching
+            or any(rule.subdomain for rule in rules)
+            or not all(hasattr(rule, "_parts") for rule in rules)
+        )
+        if self._enabled:
+            self._compile(rules)
+
+    def _compile(self, rules: list[Rule]) -> None:
+        endpoints_with_defaults = {r.endpoint for r in rules if r.defaults}
+        walk = _Walk()
+        # (rank, order, entry): a state's own rules before the markers.
+        static: dict[str, list[tuple[int, int, _Entry]]] = {}
+        dynamic: list[tuple[_Key, int, int, str | None, _Dynamic]] = []
+        for order, rule in enumerate(rules):
+            deferred = bool(
+                rule.endpoint in endpoints_with_defaults
+                or rule.redirect_to is not None
+                or rule.alias
+                or rule.websocket
+                or (rule.merge_slashes is not False and "//" in rule.rule)
+            )
+            key = walk.key(rule)
+            targets: list[tuple[str, _Key, Rule | None, bool]] = [(rule.rule, key, rule, deferred)]
+            sibling = _sibling(rule, key)
+            if sibling is not None:
+                targets.append((sibling[0], sibling[1], None, True))
+            for rank, (path, path_key, target, is_deferred) in enumerate(targets):
+                if "<" not in path:
+                    methods = frozenset(rule.methods) if rule.methods is not None else None
+                    entry = (target, methods, is_deferred)
+                    static.setdefault(path, []).append((rank, order, entry))
+                    continue
+                compiled, first = self._compile_dynamic(rule, path, target, is_deferred)
+                dynamic.append((path_key, rank, order, first, compiled))
+        for path, entries in static.items():
+            entries.sort(key=lambda item: (item[0], item[1]))
+            self._static[path] = [item[2] for item in entries]
+        dynamic.sort(key=lambda item: (item[0], item[1], item[2]))
+        self._dynamic_default = [item[4] for item in dynamic if item[3] is None]
+        for item in dynamic:
+            first = item[3]
+            if first is not None and first not in self._dynamic_index:
+                self._dynamic_index[first] = [
+                    other[4] for other in dynamic if other[3] in (first, None)
+                ]
+
+    @staticmethod
+    def _compile_dynamic(
+        rule: Rule, path: str, target: Rule | None, deferred: bool
+    ) -> tuple[_Dynamic, str | None]:
+        pattern: list[str] = ["^"]
+        variables: list[tuple[str, str, BaseConverter]] = []
+        position = 0
+        for found in _VARIABLE.finditer(path):
+            converter = rule._converters[found["name"]]
+            group = f"v{len(variables)}"
+            pattern.append(re.escape(path[position : found.start()]))
+            pattern.append(f"(?P<{group}>{converter.regex})")
+            variables.append((found["name"], group, converter))
+            position = found.end()
+        pattern.append(re.escape(path[position:]))
+        pattern.append("$")
+        first_segment = path.lstrip("/").split("/", 1)[0]
+        first = None if "<" in first_segment else first_segment
+        compiled = _Dynamic(
+            target,
+            re.compile("".join(pattern)),
+            tuple(variables),
+            deferred,
+        )
+        return compiled, first
+
+    def match(self, path: str, method: str) -> tuple[Rule, dict[str, Any]] | None:
+        """Return ``(rule, view_args)`` when certain, else ``None``."""
+        if not self._enabled or "//" in path:
+            return None
+        entries = self._static.get(path)
+        if entries is not None:
+            for rule, methods, deferred in entries:
+                if deferred:
+                    return None
+                if methods is None or method in methods:
+                    return rule, {}  # type: ignore[return-value]
+            return None
+        second = path.find("/", 1)
+        first = path[1:second] if second != -1 else path[1:]
+        for candidate in self._dynamic_index.get(first, self._dynamic_default):
+            found = candidate.pattern.match(path)
+            if found is None:
+                continue
+            if candidate.deferred:
+                return None
+            if candidate.methods is not None and method not in candidate.methods:
+                return None
+            values: dict[str, Any] = {}
+            try:
+                for name, group, converter in candidate.variables:
+                    values[name] = converter.to_python(found[group])
+            except ValidationError:
+                # Werkzeug answers 404 here rather than trying the next rule.
+                return None
+            return candidate.rule, values  # type: ignore[return-value]
+        return None

@@ -1,0 +1,1 @@
+"""Running an app: development and production servers, proxies and TLS."""

@@ -1,0 +1,175 @@
+"""Rendering: ``render_template``, ``render_template_string`` and their streaming forms.
+
+Each render builds the template's context in the same order as Flask:
+``request`` and ``g`` of the active contexts, then the context processors
+(the app's, then those of the request's blueprints, outermost first), then
+the keyword arguments of the call, which always win. ``session`` is a
+global proxy instead of a context value, so a page that never shows the
+session never opens (and never re-signs) the session cookie.
+
+The ``before_render_template`` and ``template_rendered`` signals are sent
+with the app as sender, ``template=`` and ``context=``; when nothing is
+connected to them they cost one attribute test each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+from typing import Any
+
+from ..contexts.ctx import stream_with_context
+from ..contexts.globals import _cv_app
+from ..contexts.globals import _cv_request
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jinja2 import Template
+
+    from .environment import Environment
+
+    TemplateNames = str | Template | Sequence[str | Template]
+
+__all__ = [
+    "get_template_attribute",
+    "render_template",
+    "render_template_string",
+    "stream_template",
+    "stream_template_string",
+    "update_template_context",
+]
+
+_NO_APP = (
+    "{name}() needs an application context: call it from a view, or inside"
+    " 'with app.app_context():' when rendering outside a request (emails,"
+    " command-line tasks)."
+)
+
+
+def _current_app(caller: str) -> Any:
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_APP.format(name=caller))
+    return ctx.app
+
+
+def _build_context(app: Any, env: Environment, context: dict[str, Any]) -> dict[str, Any]:
+    rv: dict[str, Any] = {}
+    blueprint = None
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        request = req_ctx.request
+        rv["request"] = request
+        blueprint = request.blueprint
+    app_ctx = _cv_app.get(None)
+    if app_ctx is not None:
+        rv["g"] = app_ctx.g
+    for func in env.context_processors(blueprint):
+        rv.update(func())
+    rv.update(context)
+    return rv
+
+
+def update_template_context(app: Any, context: dict[str, Any]) -> None:
+    """Add the processors' variables to ``context`` in place (Flask's app method).
+
+    Values already in ``context`` are kept: what a view passes explicitly
+    must not be replaced by a processor that happens to use the same name.
+    """
+    context.update(_build_context(app, app.jinja_env, context))
+
+
+def _send(app: Any, signal: Any, template: Template, context: dict[str, Any]) -> None:
+    signal.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
+
+
+def _render(app: Any, env: Environment, template: Template, context: dict[str, Any]) -> str:
+    context = _build_context(app, env, context)
+    signals = app._signals
+    if signals.before_render_template.receivers:
+        _send(app, signals.before_render_template, template, context)
+    rv = template.render(context)
+    if signals.template_rendered.receivers:
+        _send(app, signals.template_rendered, template, context)
+    return rv
+
+
+def _stream(
+    app: Any, env: Environment, template: Template, context: dict[str, Any]
+) -> Iterator[str]:
+    context = _build_context(app, env, context)
+    signals = app._signals
+    if signals.before_render_template.receivers:
+        _send(app, signals.before_render_template, template, context)
+
+    def generate() -> Iterator[str]:
+        yield from template.generate(context)
+        if signals.template_rendered.receivers:
+            _send(app, signals.template_rendered, template, context)
+
+    stream = generate()
+    if _cv_request.get(None) is not None:
+        # The body is iterated after the view returned and its context was
+        # left; the template still needs request, session and url_for.
+        return stream_with_context(stream)  # type: ignore[no-any-return]
+    return stream
+
+
+def render_template(template_name_or_list: TemplateNames, **context: Any) -> str:
+    """Render a template from the app's or a blueprint's template folder.
+
+    Given a list of names, the first that exists is used (a specific page
+    with a generic fallback). Autoescaping follows the file name: HTML, XML
+    and SVG templates escape values, ``.txt`` and other templates do not.
+    """
+    app = _current_app("render_template")
+    env = app.jinja_env
+    template = env.get_or_select_template(template_name_or_list)
+    return _render(app, env, template, context)
+
+
+def render_template_string(source: str, **context: Any) -> str:
+    """Render template source given as a string; always autoescaped.
+
+    Never build ``source`` from user input: template syntax in it would run
+    on the server (server-side template injection). Pass user data as
+    context values instead, which are escaped.
+    """
+    app = _current_app("render_template_string")
+    env = app.jinja_env
+    template = env.template_from_string(source)
+    return _render(app, env, template, context)
+
+
+def stream_template(template_name_or_list: TemplateNames, **context: Any) -> Iterator[str]:
+    """Render a template piece by piece, for ``Response(stream_template(...))``.
+
+    The first bytes reach the client before the whole page is rendered. In
+    a request, the iterator keeps the request context active while the
+    server consumes it.
+    """
+    app = _current_app("stream_template")
+    env = app.jinja_env
+    template = env.get_or_select_template(template_name_or_list)
+    return _stream(app, env, template, context)
+
+
+def stream_template_string(source: str, **context: Any) -> Iterator[str]:
+    """Streaming form of :func:`render_template_string`."""
+    app = _current_app("stream_template_string")
+    env = app.jinja_env
+    template = env.template_from_string(source)
+    return _stream(app, env, template, context)
+
+
+def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro or variable defined by a template, to call from Python.
+
+    For example ``get_template_attribute("_macros.html", "hello")("World")``
+    renders one macro, which lets a view or an API reuse the same fragment
+    the pages use. The template module is built without a request context,
+    so only globals (``url_for``, ``request`` ...) are available to it.
+    """
+    app = _current_app("get_template_attribute")
+    return getattr(app.jinja_env.get_template(template_name).module, attribute)

@@ -1,0 +1,1 @@
+"""Request and response objects, and turning view return values into responses."""

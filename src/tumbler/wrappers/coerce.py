@@ -1,0 +1,104 @@
+"""Turn whatever a view returned into a :class:`Response`.
+
+The accepted shapes are Flask's: a response, ``str``/``bytes``, a ``dict`` or
+``list`` (JSON), an iterator or generator (streamed, sync or async), a WSGI
+callable, or a tuple adding a status and/or headers. Anything else is a
+:class:`TypeError` naming what came back, because a silent 500 would hide
+the mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable
+from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.wrappers import Response as _WerkzeugResponse
+
+from .response import STATUS_LINES
+from .response import Response
+
+if TYPE_CHECKING:
+    from ..json.provider import JSONProvider
+
+_HTML = "text/html; charset=utf-8"
+
+
+def make_response(
+    rv: Any,
+    response_class: type[Response],
+    json: JSONProvider,
+    environ: Callable[[], dict[str, Any]],
+) -> Response:
+    """Coerce a view's return value; see the module docstring for the shapes."""
+    kind = type(rv)
+    if kind is str:
+        return response_class._fast(rv.encode(), 200, _HTML)
+    if kind is dict or kind is list:
+        return json.response(rv)
+    if isinstance(rv, Response):
+        return rv
+    status: Any = None
+    headers: Any = None
+    if kind is tuple:
+        rv, status, headers = _unpack(rv)
+    response = _body(rv, response_class, json, environ, status)
+    if status is not None:
+        if isinstance(status, (str, bytes, bytearray)):
+            response.status = status.decode() if isinstance(status, bytes | bytearray) else status
+        else:
+            response.status_code = int(status)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _unpack(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    if len(rv) == 3:
+        return rv[0], rv[1], rv[2]
+    if len(rv) == 2:
+        if isinstance(rv[1], (Mapping, list, tuple)) or hasattr(rv[1], "items"):
+            return rv[0], None, rv[1]
+        return rv[0], rv[1], None
+    raise TypeError(
+        "The view function did not return a valid response tuple. The tuple must"
+        " have the form (body, status, headers), (body, status), or (body, headers)."
+    )
+
+
+def _body(
+    rv: Any,
+    response_class: type[Response],
+    json: JSONProvider,
+    environ: Callable[[], dict[str, Any]],
+    status: Any,
+) -> Response:
+    if rv is None:
+        raise TypeError(
+            "The view function did not return a valid response. The function either"
+            " returned None or ended without a return statement."
+        )
+    if isinstance(rv, Response):
+        return rv
+    if isinstance(rv, str):
+        code = status if isinstance(status, int) and status in STATUS_LINES else 200
+        return response_class._fast(rv.encode(), code, _HTML)
+    if isinstance(rv, (bytes, bytearray)):
+        code = status if isinstance(status, int) and status in STATUS_LINES else 200
+        return response_class._fast(bytes(rv), code, _HTML)
+    if isinstance(rv, (dict, list)):
+        return json.response(rv)
+    if isinstance(rv, (Iterator, AsyncIterable)):
+        return response_class(rv)  # type: ignore[arg-type]
+    if isinstance(rv, _WerkzeugResponse):
+        return response_class.force_type(rv, environ())  # type: ignore[return-value]
+    if callable(rv):
+        return response_class.force_type(rv, environ())  # type: ignore[return-value]
+    raise TypeError(
+        "The view function did not return a valid response. The return type must be"
+        " a string, dict, list, tuple with headers or status, Response instance,"
+        f" iterator, or WSGI callable, but it was a {type(rv).__name__}."
+    )

@@ -1,0 +1,353 @@
+"""The request object views see as ``request``.
+
+It is Werkzeug's I/O-free request plus body handling over a stream that the
+protocol adapter hands over, so the same object serves WSGI and ASGI. Every
+attribute is computed on first access: a view that never reads the form
+never pays for parsing it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import IO
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.datastructures import Authorization
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import Headers
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.formparser import FormDataParser
+from werkzeug.sansio.request import Request as _SansIORequest
+from werkzeug.utils import cached_property
+
+if TYPE_CHECKING:
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import Rule
+
+_EMPTY = b""
+_MISSING: Any = object()
+
+
+class Request(_SansIORequest):
+    """An HTTP request, independent of the protocol it arrived by.
+
+    The adapter gives it the parsed start line, the headers, and a zero-argument
+    callable that opens the body stream (already bounded by the body size
+    limit). ``environ`` is the real WSGI environ under WSGI and a faithful
+    synthetic one under ASGI, for code and middleware that still read it.
+    """
+
+    #: Routing results, set before the view runs.
+    url_rule: Rule | None = None
+    view_args: dict[str, Any] | None = None
+    routing_exception: HTTPException | None = None
+
+    #: Parsed form data uses these classes; Flask-compatible defaults.
+    parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
+    form_data_parser_class = FormDataParser
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        server: tuple[str, int | None] | None,
+        root_path: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers | EnvironHeaders,
+        remote_addr: str | None,
+        *,
+        app: Any = None,
+        open_stream: Callable[[Request], IO[bytes]] | None = None,
+        environ: dict[str, Any] | None = None,
+        make_environ: Callable[[Request], dict[str, Any]] | None = None,
+    ) -> None:
+        # Inlined rather than calling super().__init__: this runs once per
+        # request and the parent does the same assignments with extra work.
+        self.method = method.upper()
+        self.scheme = scheme
+        self.server = server
+        self.root_path = root_path.rstrip("/")
+        self.path = "/" + path.lstrip("/")
+        self.query_string = query_string
+        self.headers = headers
+        self.remote_addr = remote_addr
+        self.app = app
+        self._open_stream = open_stream
+        self._environ = environ
+        self._make_environ = make_environ
+        self._limits: dict[str, int | None] | None = None
+
+    # -- compatibility ---------------------------------------------------
+
+    @property
+    def environ(self) -> dict[str, Any]:
+        """The WSGI environ (real under WSGI, synthesised once under ASGI)."""
+        if self._environ is None:
+            if self._make_environ is None:
+                self._environ = {}
+            else:
+                self._environ = self._make_environ(self)
+        return self._environ
+
+    # -- routing ----------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint that matched, or ``None`` when routing failed."""
+        return self.url_rule.endpoint if self.url_rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The dotted name of the blueprint that handles this request."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The handling blueprint and its parents, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        parts = name.split(".")
+        return [".".join(parts[:index]) for index in range(len(parts), 0, -1)]
+
+    # -- limits -----------------------------------------------------------
+
+    def _limit(self, key: str) -> int | None:
+        if self._limits is not None and key in self._limits:
+            return self._limits[key]
+        if self.app is not None:
+            value: int | None = self.app.config.get(key)
+            return value
+        return None
+
+    def _set_limit(self, key: str, value: int | None) -> None:
+        if self._limits is None:
+            self._limits = {}
+        self._limits[key] = value
+
+    @property
+    def max_content_length(self) -> int | None:
+        """Largest body accepted, from ``MAX_CONTENT_LENGTH`` unless set here.
+
+        Setting it in a ``before_request`` hook changes the limit for one
+        request (under ASGI the body is already read within the app-wide
+        limit, so a per-request value can only lower it).
+        """
+        return self._limit("MAX_CONTENT_LENGTH")
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._set_limit("MAX_CONTENT_LENGTH", value)
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """Largest non-file form field kept in memory (``MAX_FORM_MEMORY_SIZE``)."""
+        return self._limit("MAX_FORM_MEMORY_SIZE")
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._set_limit("MAX_FORM_MEMORY_SIZE", value)
+
+    @property
+    def max_form_parts(self) -> int | None:
+        """Most multipart parts accepted (``MAX_FORM_PARTS``): bounds parser work."""
+        return self._limit("MAX_FORM_PARTS")
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._set_limit("MAX_FORM_PARTS", value)
+
+    # -- body -------------------------------------------------------------
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        """The raw body, bounded; reading past the limit is a 413.
+
+        A ``Content-Length`` that is not a plain number is a 400: Werkzeug
+        would read it as 0 and silently drop the body, while the server may
+        have framed the body differently, and such disagreements are what
+        request smuggling is built on.
+        """
+        declared = self.headers.get("Content-Length")
+        if declared and not (declared.isascii() and declared.isdigit()):
+            raise BadRequest("The Content-Length header is not a valid number.")
+        limit = self.max_content_length
+        length = self.content_length
+        if limit is not None and length is not None and length > limit:
+            raise RequestEntityTooLarge()
+        if self._open_stream is None:
+            return io.BytesIO()
+        return self._open_stream(self)
+
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> Any:
+        """Read the whole body (bytes, or text with ``as_text``)."""
+        if parse_form_data:
+            self._load_form_data()
+        data = self.__dict__.get("_cached_data", _MISSING)
+        if data is _MISSING:
+            data = self.stream.read()
+            if cache:
+                self.__dict__["_cached_data"] = data
+        if as_text:
+            return data.decode(errors="replace")
+        return data
+
+    @cached_property
+    def data(self) -> bytes:
+        """The body as bytes, unless it was a form (then it was parsed instead)."""
+        return self.get_data(parse_form_data=True)  # type: ignore[no-any-return]
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        if self.want_form_data_parsed:
+            parser = self.form_data_parser_class(
+                max_form_memory_size=self.max_form_memory_size,
+                max_content_length=self.max_content_length,
+                max_form_parts=self.max_form_parts,
+                cls=self.parameter_storage_class,
+            )
+            if "_cached_data" in self.__dict__:
+                stream: IO[bytes] = io.BytesIO(self.__dict__["_cached_data"])
+            else:
+                stream = self.stream
+            _stream, form, files = parser.parse(
+                stream, self.mimetype, self.content_length, self.mimetype_params
+            )
+        else:
+            form = self.parameter_storage_class()
+            files = self.parameter_storage_class()
+        self.__dict__["form"] = form
+        self.__dict__["files"] = files
+
+    @property
+    def want_form_data_parsed(self) -> bool:
+        """Whether the body looks like a form (has a content type)."""
+        return bool(self.headers.get("Content-Type"))
+
+    @cached_property
+    def form(self) -> ImmutableMultiDict[str, str]:
+        """Fields of a urlencoded or multipart body."""
+        self._load_form_data()
+        return self.__dict__["form"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def files(self) -> ImmutableMultiDict[str, FileStorage]:
+        """Uploaded files of a multipart body, as :class:`FileStorage`."""
+        self._load_form_data()
+        return self.__dict__["files"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def values(self) -> CombinedMultiDict[str, str]:
+        """``args`` and, for non-GET requests, ``form`` combined."""
+        sources: list[MultiDict[str, str]] = [self.args]
+        if self.method != "GET":
+            sources.append(self.form)
+        return CombinedMultiDict(sources)
+
+    @property
+    def script_root(self) -> str:
+        """Alias of ``root_path``."""
+        return self.root_path
+
+    @cached_property
+    def url_root(self) -> str:
+        """Alias of ``root_url``."""
+        return self.root_url
+
+    # -- headers ----------------------------------------------------------
+
+    @cached_property
+    def authorization(self) -> Authorization | None:
+        """The ``Authorization`` header parsed, or ``None`` if absent or malformed.
+
+        Werkzeug lets a ``ValueError`` escape for Basic credentials holding
+        non-ASCII bytes (``Authorization: Basic \xff``); any client could
+        turn every view that reads credentials into a 500 that way.
+        """
+        try:
+            return Authorization.from_header(self.headers.get("Authorization"))
+        except ValueError:
+            return None
+
+    # -- JSON -------------------------------------------------------------
+
+    @property
+    def json(self) -> Any:
+        """The parsed JSON body; a 415 if the body is not JSON, 400 if malformed."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Parse the body as JSON.
+
+        Without ``force`` the content type must be JSON (415 otherwise); bad
+        JSON is a 400 with a short message. ``silent`` returns ``None`` instead.
+        The result is kept for later calls unless ``cache`` is false.
+        """
+        cached = self.__dict__.get("_cached_json")
+        if cache and cached is not None and cached[silent] is not _MISSING:
+            return cached[silent]
+        if not (force or self.is_json):
+            return None if silent else self.on_json_loading_failed(None)
+        data = self.get_data(cache=cache)
+        loads = self.app.json.loads if self.app is not None else _stdlib_loads
+        try:
+            value = loads(data)
+        # RecursionError: deeply nested arrays ("[[[[…") exhaust the stack of a
+        # recursive decoder; that is the client's malformed input, not a 500.
+        except (ValueError, RecursionError) as exc:
+            if not silent:
+                return self.on_json_loading_failed(exc)
+            if cache:
+                self.__dict__["_cached_json"] = (_MISSING, None)
+            return None
+        if cache:
+            self.__dict__["_cached_json"] = (value, value)
+        return value
+
+    def on_json_loading_failed(self, e: ValueError | RecursionError | None) -> Any:
+        """Refuse a body that is not JSON: 400 if malformed, 415 if the type is wrong."""
+        if e is not None:
+            if self.app is not None and self.app.debug:
+                raise BadRequest(f"Failed to decode JSON object: {e}")
+            raise BadRequest("The request body is not valid JSON.")
+        raise UnsupportedMediaType(
+            "Did not attempt to load JSON data because the request"
+            " Content-Type was not 'application/json'."
+        )
+
+    def close(self) -> None:
+        """Close uploaded files and the body stream."""
+        files = self.__dict__.get("files")
+        if files is not None:
+            for _key, value in files.items(multi=True):
+                value.close()
+        stream = self.__dict__.get("stream")
+        if stream is not None:
+            stream.close()
+
+    def __enter__(self) -> Request:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+
+def _stdlib_loads(data: bytes) -> Any:
+    import json
+
+    return json.loads(data)

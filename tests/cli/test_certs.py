@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from click.testing import Result
+from cryptography import x509
+
+from tumbler.cli.certs import certs_command
+from tumbler.serving.tls import trust
+from tumbler.serving.tls.local_ca import LocalCA
+
+
+@pytest.fixture
+def ca(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalCA:
+    """The CA the commands will find through TUMBLER_CA_DIR, not yet created."""
+    monkeypatch.setenv("TUMBLER_CA_DIR", str(tmp_path / "ca"))
+    return LocalCA(tmp_path / "ca")
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(certs_command, list(args))
+
+
+def _dns_names(cert_path: Path) -> list[str]:
+    certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    alt_names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return alt_names.get_values_for_type(x509.DNSName)
+
+
+def test_create_makes_the_ca_and_a_localhost_certificate(ca: LocalCA) -> None:
+    result = _run("create")
+
+    assert result.exit_code == 0, result.output
+    assert ca.exists
+    cert_path, key_path = ca.leaf_paths()
+    assert f"Created the local CA in {ca.path}" in result.output
+    assert f"Certificate: {cert_path}" in result.output
+    assert f"Key: {key_path}" in result.output
+    assert "tumbler certs trust" in result.output
+
+
+def test_create_again_reuses_the_ca(ca: LocalCA) -> None:
+    _run("create")
+    ca_cert = ca.cert_path.read_bytes()
+
+    result = _run("create")
+
+    assert result.exit_code == 0, result.output
+    assert f"Using the local CA in {ca.path}" in result.output
+    assert ca.cert_path.read_bytes() == ca_cert
+
+
+def test_create_with_names_adds_them_to_the_certificate(ca: LocalCA) -> None:
+    result = _run("create", "--name", "myapp.test", "--name", "api.myapp.test")
+
+    assert result.exit_code == 0, result.output
+    cert_path, _key_path = ca.leaf_paths(["myapp.test", "api.myapp.test"])
+    assert _dns_names(cert_path) == ["localhost", "myapp.test", "api.myapp.test"]
+
+
+def test_create_with_a_bad_name_fails_with_a_message_not_a_traceback(
+    ca: LocalCA,
+) -> None:
+    result = _run("create", "--name", "not a host")
+
+    assert result.exit_code == 1
+    assert "Error: 'not a host' cannot go into a certificate" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_path_before_create_says_the_ca_does_not_exist(ca: LocalCA) -> None:
+    result = _run("path")
+
+    assert result.exit_code == 0
+    assert f"CA directory: {ca.path}" in result.output
+    assert "not created yet" in result.output
+
+
+def test_path_lists_the_ca_and_the_certificates(ca: LocalCA) -> None:
+    _run("create", "--name", "myapp.test")
+
+    result = _run("path")
+
+    cert_path, key_path = ca.leaf_paths(["myapp.test"])
+    assert result.output.splitlines() == [
+        f"CA directory: {ca.path}",
+        f"CA certificate: {ca.cert_path}",
+        f"Certificate: {cert_path}",
+        f"Key: {key_path}",
+    ]
+
+
+def test_path_ca_cert_prints_only_the_ca_certificate_path(ca: LocalCA) -> None:
+    result = _run("path", "--ca-cert")
+
+    assert result.output == f"{ca.cert_path}\n"
+
+
+def test_trust_prints_the_steps_for_the_ca(ca: LocalCA) -> None:
+    _run("create")
+
+    result = _run("trust", "--platform", "all")
+
+    assert result.exit_code == 0, result.output
+    assert "update-ca-certificates" in result.output
+    assert "security add-trusted-cert" in result.output
+    assert f"export SSL_CERT_FILE={ca.cert_path}" in result.output
+
+
+def test_trust_install_without_root_explains_and_changes_nothing(
+    ca: LocalCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run("create")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
+
+    result = _run("trust", "--install")
+
+    assert result.exit_code == 1
+    assert "needs root" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_renew_reissues_the_certificates(ca: LocalCA) -> None:
+    _run("create", "--name", "myapp.test")
+    cert_path, key_path = ca.leaf_paths(["myapp.test"])
+    old_key = key_path.read_bytes()
+
+    result = _run("renew")
+
+    assert result.exit_code == 0, result.output
+    assert f"Renewed {cert_path}" in result.output
+    assert key_path.read_bytes() != old_key
+    assert "myapp.test" in _dns_names(cert_path)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX-only")
+def test_an_unsafe_ca_directory_is_reported_cleanly(ca: LocalCA) -> None:
+    ca.path.mkdir()
+    ca.path.chmod(0o777)
+
+    result = _run("create")
+
+    assert result.exit_code == 1
+    assert "writable by other users" in result.output
+
+
+def test_trust_install_as_root_reports_what_it_did(
+    ca: LocalCA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run("create")
+    anchors = tmp_path / "anchors"
+    anchors.mkdir()
+    # A stand-in store: the test must never change the machine's real trust.
+    store = trust._SystemStore("Test", anchors / "tumbler-local-ca.crt", ("true",))
+    monkeypatch.setattr(trust, "_LINUX_STORES", (store,))
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(os, "geteuid", lambda: 0, raising=False)
+
+    result = _run("trust", "--install")
+
+    assert result.exit_code == 0, result.output
+    assert f"copied {ca.cert_path} to {store.anchor}" in result.output
+    assert "Firefox" in result.output
+    assert store.anchor.read_bytes() == ca.cert_path.read_bytes()

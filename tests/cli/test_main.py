@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+from click.testing import Result
+
+from tumbler import Blueprint
+from tumbler import Tumbler
+from tumbler import __version__
+from tumbler import current_app
+from tumbler.cli.main import TumblerGroup
+from tumbler.cli.main import cli
+from tumbler.cli.main import main
+
+WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
+
+COMMANDS_MODULE = """
+import click
+from tumbler import Blueprint, Tumbler, current_app
+
+app = Tumbler("commands_app")
+
+@app.cli.command("greet")
+@click.argument("name")
+def greet(name):
+    click.echo(f"hello {name} from {current_app.name}")
+
+users = Blueprint("users", __name__)
+
+@users.cli.command("create")
+def create_user():
+    click.echo(f"user created in {current_app.name}")
+
+flat = Blueprint("flat", __name__, cli_group=None)
+
+@flat.cli.command("flat-cmd")
+def flat_cmd():
+    click.echo("flat command")
+
+app.register_blueprint(users)
+app.register_blueprint(flat)
+"""
+
+
+def invoke(*args: str, **kwargs: object) -> Result:
+    return CliRunner().invoke(cli, list(args), **kwargs)  # type: ignore[arg-type]
+
+
+def test_version_lists_python_tumbler_and_werkzeug() -> None:
+    result = invoke("--version")
+
+    assert result.exit_code == 0
+    assert f"Python {platform.python_version()}" in result.output
+    assert f"Tumbler {__version__}" in result.output
+    assert "Werkzeug 3." in result.output
+
+
+def test_app_commands_run_in_the_app_context(write_module: WriteModule) -> None:
+    write_module("commands.py", COMMANDS_MODULE)
+
+    result = invoke("--app", "commands", "greet", "ada")
+
+    assert result.exit_code == 0, result.output
+    assert "hello ada from commands_app" in result.output
+
+
+def test_blueprint_commands_appear_in_their_group_or_flat(write_module: WriteModule) -> None:
+    write_module("commands.py", COMMANDS_MODULE)
+
+    grouped = invoke("--app", "commands", "users", "create")
+    flat = invoke("--app", "commands", "flat-cmd")
+
+    assert grouped.exit_code == 0, grouped.output
+    assert "user created in commands_app" in grouped.output
+    assert flat.exit_code == 0, flat.output
+    assert "flat command" in flat.output
+
+
+def test_help_lists_builtin_and_app_commands(write_module: WriteModule) -> None:
+    write_module("commands.py", COMMANDS_MODULE)
+
+    result = invoke("--app", "commands", "--help")
+
+    assert result.exit_code == 0
+    for name in ("run", "serve", "routes", "shell", "certs", "greet", "users", "flat-cmd"):
+        assert f"  {name} " in result.output or f"  {name}\n" in result.output, name
+
+
+def test_help_without_an_app_still_lists_builtin_commands(project: Path) -> None:
+    result = invoke("--help")
+
+    assert result.exit_code == 0
+    assert "Could not locate a Tumbler application" in result.output
+    assert "  run " in result.output
+
+
+def test_an_unknown_command_without_an_app_explains_both(project: Path) -> None:
+    result = invoke("greet")
+
+    assert result.exit_code == 2
+    assert "Could not locate a Tumbler application" in result.output
+    assert "No such command 'greet'" in result.output
+
+
+@pytest.mark.parametrize("variable", ["TUMBLER_APP", "FLASK_APP"])
+def test_the_app_can_come_from_the_environment(
+    write_module: WriteModule, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    write_module("commands.py", COMMANDS_MODULE)
+    monkeypatch.setenv(variable, "commands")
+
+    result = invoke("greet", "grace")
+
+    assert result.exit_code == 0, result.output
+    assert "hello grace" in result.output
+
+
+def test_the_app_option_wins_over_the_environment(
+    write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module("commands.py", COMMANDS_MODULE)
+    write_module("other.py", "from tumbler import Tumbler\napp = Tumbler('other')\n")
+    monkeypatch.setenv("TUMBLER_APP", "other")
+
+    result = invoke("--app", "commands", "greet", "x")
+
+    assert "from commands_app" in result.output
+
+
+def test_the_default_app_file_is_used_without_app_option(write_module: WriteModule) -> None:
+    write_module("app.py", COMMANDS_MODULE)
+
+    result = invoke("greet", "linus")
+
+    assert result.exit_code == 0, result.output
+    assert "hello linus" in result.output
+
+
+def test_a_broken_app_module_shows_the_real_traceback(write_module: WriteModule) -> None:
+    write_module("broken.py", "from tumbler import Tumbler\napp = Tumbler('b')\nundefined_name\n")
+
+    result = invoke("--app", "broken", "routes")
+
+    assert result.exit_code == 2
+    assert "While importing 'broken'" in result.output
+    assert 'broken.py", line 3' in result.output
+    assert "NameError: name 'undefined_name' is not defined" in result.output
+
+
+def test_debug_option_sets_debug_for_the_app(write_module: WriteModule) -> None:
+    write_module(
+        "dbg.py",
+        """
+        import click
+        from tumbler import Tumbler, current_app
+        app = Tumbler("dbg")
+        @app.cli.command()
+        def show():
+            click.echo(f"debug={current_app.debug}")
+        """,
+    )
+
+    on = invoke("--app", "dbg", "--debug", "show")
+    assert "debug=True" in on.output
+    assert os.environ["TUMBLER_DEBUG"] == "1"
+    off = invoke("--app", "dbg", "--no-debug", "show")
+    assert "debug=False" in off.output
+
+
+def test_an_unguarded_app_run_in_the_module_does_not_block_commands(
+    write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TUMBLER_RUN_FROM_CLI", raising=False)
+    write_module(
+        "script.py",
+        "from tumbler import Tumbler\napp = Tumbler('script')\napp.run()\n",
+    )
+
+    result = invoke("--app", "script", "routes")
+
+    assert result.exit_code == 0, result.output
+    assert "Ignoring a call to 'app.run()'" in result.output
+    assert "static" in result.output
+    assert os.environ["TUMBLER_RUN_FROM_CLI"] == "true"
+
+
+def test_env_file_option_loads_variables_before_the_app(
+    write_module: WriteModule, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module("commands.py", COMMANDS_MODULE)
+    (project / "settings.env").write_text("TUMBLER_APP=commands\n", encoding="utf-8")
+    monkeypatch.setenv("TUMBLER_SKIP_DOTENV", "1")
+
+    result = invoke("--env-file", "settings.env", "greet", "env")
+
+    assert result.exit_code == 0, result.output
+    assert "hello env" in result.output
+
+
+def test_run_options_can_come_from_prefixed_variables(
+    write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module("commands.py", COMMANDS_MODULE)
+    seen: dict[str, object] = {}
+
+    def fake_serve(app: Tumbler, host: str, port: int, **options: object) -> None:
+        seen.update(host=host, port=port)
+
+    monkeypatch.setattr("tumbler.cli.run.serve_development", fake_serve)
+    monkeypatch.setenv("TUMBLER_RUN_PORT", "8123")
+
+    result = invoke("--app", "commands", "run")
+
+    assert result.exit_code == 0, result.output
+    assert seen == {"host": "127.0.0.1", "port": 8123}
+
+
+def test_a_custom_group_uses_its_factory() -> None:
+    app = Tumbler("factory_made")
+
+    @app.cli.command()
+    def where() -> None:
+        click.echo(current_app.name)
+
+    group = TumblerGroup(name="manage", create_app=lambda: app)
+
+    result = CliRunner().invoke(group, ["where"])
+
+    assert result.exit_code == 0, result.output
+    assert "factory_made" in result.output
+
+
+def test_a_custom_group_can_leave_out_the_default_commands() -> None:
+    group = TumblerGroup(name="manage", add_default_commands=False, create_app=lambda: Tumbler("x"))
+
+    assert CliRunner().invoke(group, ["routes"]).exit_code == 2
+
+
+def test_main_runs_the_group(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+
+    assert exited.value.code == 0
+    assert f"Tumbler {__version__}" in capsys.readouterr().out
+
+
+def test_blueprint_cli_is_an_app_group() -> None:
+    blueprint = Blueprint("bp", __name__)
+
+    assert isinstance(blueprint.cli, click.Group)

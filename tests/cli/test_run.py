@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from click.testing import Result
+
+from tumbler.cli import run as run_module
+from tumbler.cli.discovery import ScriptInfo
+from tumbler.cli.main import cli
+from tumbler.cli.run import ssl_spec
+
+# Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+
+WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
+
+
+@pytest.fixture
+def served(write_module: WriteModule, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """An app module, and a recorder instead of the development server."""
+    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('hello')\n")
+    calls: list[dict[str, Any]] = []
+
+    def fake_serve(app: Any, host: str, port: int, **options: Any) -> None:
+        calls.append({"app": app, "host": host, "port": port, "debug": app.debug, **options})
+
+    monkeypatch.setattr(run_module, "serve_development", fake_serve)
+    return calls
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["--app", "hello", "run", *args])
+
+
+def test_defaults_are_loopback_port_5000_threaded_without_tls(
+    served: list[dict[str, Any]],
+) -> None:
+    result = run()
+
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    assert (call["host"], call["port"]) == ("127.0.0.1", 5000)
+    assert call["ssl_context"] is None
+    assert call["threaded"] is True
+    assert call["use_reloader"] is False
+    assert call["use_debugger"] is False
+    assert " * Serving Tumbler app 'hello'" in result.output
+    assert " * Debug mode: off" in result.output
+    assert os.environ["TUMBLER_RUN_FROM_CLI"] == "true"
+
+
+def test_debug_turns_on_the_reloader_and_the_debugger(served: list[dict[str, Any]]) -> None:
+    result = run("--debug", "--host", ALL_INTERFACES, "--port", "8080")
+
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    assert call["debug"] is True
+    assert (call["use_reloader"], call["use_debugger"]) == (True, True)
+    assert call["unsafe_remote_debugger"] is False
+    assert (call["host"], call["port"]) == (ALL_INTERFACES, 8080)
+
+
+def test_reload_and_debugger_can_be_turned_off_in_debug_mode(
+    served: list[dict[str, Any]],
+) -> None:
+    run("--debug", "--no-reload", "--no-debugger", "--without-threads")
+
+    call = served[0]
+    assert (call["use_reloader"], call["use_debugger"], call["threaded"]) == (False, False, False)
+
+
+def test_the_remote_debugger_override_is_passed_on(served: list[dict[str, Any]]) -> None:
+    run("--debug", "--unsafe-remote-debugger")
+
+    assert served[0]["unsafe_remote_debugger"] is True
+
+
+def test_extra_files_are_split_like_path(served: list[dict[str, Any]], project: Path) -> None:
+    run("--extra-files", os.pathsep.join(["a.toml", "b.ini"]))
+
+    assert served[0]["extra_files"] == [str(project / "a.toml"), str(project / "b.ini")]
+
+
+@pytest.mark.parametrize("kind", ["adhoc", "local", "ADHOC"])
+def test_generated_certificates_are_passed_by_name(served: list[dict[str, Any]], kind: str) -> None:
+    result = run(f"--cert={kind}")
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["ssl_context"] == kind.lower()
+
+
+def test_certificate_files_are_passed_as_a_pair(
+    served: list[dict[str, Any]], project: Path
+) -> None:
+    (project / "cert.pem").write_text("c", encoding="utf-8")
+    (project / "key.pem").write_text("k", encoding="utf-8")
+
+    run("--cert", "cert.pem", "--key", "key.pem")
+
+    assert served[0]["ssl_context"] == (str(project / "cert.pem"), str(project / "key.pem"))
+
+
+def test_a_certificate_file_without_a_key_is_refused(
+    served: list[dict[str, Any]], project: Path
+) -> None:
+    (project / "cert.pem").write_text("c", encoding="utf-8")
+
+    result = run("--cert", "cert.pem")
+
+    assert result.exit_code == 2
+    assert '"--key" is required' in result.output
+    assert served == []
+
+
+def test_a_key_without_a_certificate_or_with_adhoc_is_refused(
+    served: list[dict[str, Any]], project: Path
+) -> None:
+    (project / "key.pem").write_text("k", encoding="utf-8")
+
+    assert '"--cert" must also be given' in run("--key", "key.pem").output
+    assert (
+        '"--key" is not used with "--cert=adhoc"' in run("--cert=adhoc", "--key", "key.pem").output
+    )
+    assert served == []
+
+
+def test_a_certificate_that_does_not_exist_is_refused(served: list[dict[str, Any]]) -> None:
+    result = run("--cert", "missing.pem")
+
+    assert result.exit_code == 2
+    assert "'missing.pem' does not exist" in result.output
+
+
+def test_ssl_spec_forms() -> None:
+    assert ssl_spec(None, None) is None
+    assert ssl_spec("local", None) == "local"
+    assert ssl_spec("c.pem", "k.pem") == ("c.pem", "k.pem")
+
+
+def test_tls_setup_errors_are_one_line(write_module: WriteModule, project: Path) -> None:
+    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('hello')\n")
+    (project / "cert.pem").write_text("not a certificate", encoding="utf-8")
+    (project / "key.pem").write_text("not a key", encoding="utf-8")
+
+    result = run("--cert", "cert.pem", "--key", "key.pem")
+
+    assert result.exit_code == 1
+    assert "Error: The TLS certificate file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_load_error_in_the_reloader_child_is_reported_not_fatal(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    info = ScriptInfo(app_import_path="nowhere")
+
+    loaded = run_module._load_app_or_report(info)
+
+    assert isinstance(loaded, Exception)
+
+
+def test_a_load_error_outside_the_reloader_stops_the_command(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["--app", "nowhere", "run"])
+
+    assert result.exit_code == 2
+    assert "Could not import 'nowhere'" in result.output
+
+
+def test_the_stand_in_after_a_load_error_answers_500_without_details(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from werkzeug.test import Client
+
+    served: list[Any] = []
+    monkeypatch.setattr(
+        "werkzeug.serving.run_simple",
+        lambda host, port, application, **options: served.append((application, options)),
+    )
+
+    run_module._serve_load_error(RuntimeError("secret detail"), "127.0.0.1", 5000, None, None)
+
+    application, options = served[0]
+    assert options["use_reloader"] is True
+    response = Client(application).get("/")
+    assert response.status_code == 500
+    assert b"secret detail" not in response.data

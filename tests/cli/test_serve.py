@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from click.testing import Result
+
+from tumbler import Tumbler
+from tumbler.cli import serve as serve_module
+from tumbler.cli.main import cli
+
+# Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+
+WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
+
+
+@pytest.fixture
+def served(write_module: WriteModule, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """An app module, and a recorder instead of granian."""
+    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('hello')\n")
+    calls: list[dict[str, Any]] = []
+
+    def fake_serve_app(target: str, **options: Any) -> None:
+        calls.append({"target": target, **options})
+
+    monkeypatch.setattr(serve_module, "serve_app", fake_serve_app)
+    return calls
+
+
+def serve(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["--app", "hello", "serve", *args])
+
+
+def test_plain_http_on_all_interfaces_is_refused(served: list[dict[str, Any]]) -> None:
+    result = serve("--host", ALL_INTERFACES)
+
+    assert result.exit_code == 1
+    assert "Refusing to serve plain HTTP on 0.0.0.0" in result.output
+    assert "--proxy" in result.output
+    assert "--insecure-http" in result.output
+    assert served == []
+
+
+def test_plain_http_on_loopback_is_served(served: list[dict[str, Any]], project: Path) -> None:
+    result = serve("--port", "8001", "--workers", "3")
+
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    assert call["target"] == "hello:app"
+    assert call["sys_path_entry"] == str(project)
+    assert (call["host"], call["port"], call["workers"]) == ("127.0.0.1", 8001, 3)
+    assert call["interface"] == "wsgi"
+    assert call["access_log"] is True
+    assert call["proxy"] is None
+    assert isinstance(call["app"], Tumbler)
+    assert " * Open http://127.0.0.1:8001" in result.output
+
+
+def test_proxy_allows_a_public_address_and_says_what_is_trusted(
+    served: list[dict[str, Any]],
+) -> None:
+    result = serve("--host", ALL_INTERFACES, "--proxy")
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["proxy"] == 1
+    assert "X-Forwarded-For and X-Forwarded-Proto are trusted from 1 proxy" in result.output
+
+
+def test_proxy_takes_a_count_and_addresses(served: list[dict[str, Any]]) -> None:
+    serve("--host", ALL_INTERFACES, "--proxy", "2")
+    serve("--host", ALL_INTERFACES, "--proxy-address", "10.0.0.0/8")
+
+    assert served[0]["proxy"] == 2
+    assert served[1]["proxy"] == {"x_for": 1, "x_proto": 1, "peers": ("10.0.0.0/8",)}
+
+
+def test_insecure_http_allows_a_public_address_with_a_warning(
+    served: list[dict[str, Any]],
+) -> None:
+    result = serve("--host", ALL_INTERFACES, "--insecure-http")
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["insecure_http"] is True
+    assert "WARNING: plain HTTP on 0.0.0.0" in result.output
+
+
+def test_tls_allows_a_public_address(served: list[dict[str, Any]]) -> None:
+    result = serve("--host", ALL_INTERFACES, "--cert=local", "--redirect-http", "8080")
+
+    assert result.exit_code == 0, result.output
+    assert (served[0]["cert"], served[0]["key"]) == ("local", None)
+    assert served[0]["redirect_http"] == 8080
+    assert "HTTP/2" in result.output
+
+
+def test_debug_is_refused(served: list[dict[str, Any]]) -> None:
+    result = serve("--debug")
+
+    assert result.exit_code == 2
+    assert "never runs in debug mode" in result.output
+    assert served == []
+
+
+def test_a_debug_app_is_refused_on_a_public_address(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TUMBLER_DEBUG", "1")
+
+    result = serve("--host", ALL_INTERFACES, "--proxy")
+
+    assert result.exit_code == 1
+    assert "debug-mode app" in result.output
+    assert served == []
+
+
+def test_an_app_without_an_import_location_cannot_be_served(app: Tumbler) -> None:
+    result = app.test_cli_runner().invoke(cli, ["serve"])
+
+    assert result.exit_code == 1
+    assert "needs the app's import location" in result.output
+
+
+def test_asgi_interface_and_threads_are_passed_on(served: list[dict[str, Any]]) -> None:
+    serve("--interface", "asgi", "--threads", "4", "--no-access-log", "--shutdown-timeout", "5")
+
+    call = served[0]
+    assert (call["interface"], call["threads"], call["access_log"]) == ("asgi", 4, False)
+    assert call["shutdown_timeout"] == 5
+
+
+def test_a_factory_target_is_handed_to_the_workers(
+    write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module(
+        "factory.py",
+        "from tumbler import Tumbler\ndef create_app(env):\n    return Tumbler(env)\n",
+    )
+    calls: list[str] = []
+    monkeypatch.setattr(serve_module, "serve_app", lambda target, **kw: calls.append(target))
+
+    result = CliRunner().invoke(cli, ["--app", "factory:create_app('prod')", "serve"])
+
+    assert result.exit_code == 0, result.output
+    assert calls == ["factory:create_app('prod')"]

@@ -1,0 +1,33 @@
+"""Shared fixtures: an app, and a client that runs every behaviour test under both protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tumbler import Tumbler
+from tumbler.testing.client import TumblerClient
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+@pytest.fixture
+def app() -> Tumbler:
+    app = Tumbler("tests_app")
+    app.config.update(TESTING=True, SECRET_KEY=SECRET)
+    return app
+
+
+@pytest.fixture(params=["wsgi", "asgi"])
+def protocol(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def client(app: Tumbler, protocol: str) -> Iterator[TumblerClient]:
+    test_client: Any = app.test_client(protocol=protocol)
+    yield test_client
+    if test_client._shim is not None:
+        test_client._shim.close()

@@ -1,0 +1,515 @@
+"""Application and request contexts: push, pop, teardown, sessions, copies, streams."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tumbler import Response
+from tumbler import Tumbler
+from tumbler import after_this_request
+from tumbler import copy_current_request_context
+from tumbler import current_app
+from tumbler import g
+from tumbler import has_app_context
+from tumbler import has_request_context
+from tumbler import request
+from tumbler import session
+from tumbler import stream_with_context
+from tumbler.contexts.ctx import AppContext
+from tumbler.contexts.ctx import RequestContext
+from tumbler.contexts.globals import _cv_request
+from tumbler.testing.client import TumblerClient
+
+# -- application context ------------------------------------------------------------
+
+
+def test_app_context_provides_current_app_and_g(app: Tumbler) -> None:
+    assert not has_app_context()
+    with app.app_context() as ctx:
+        assert isinstance(ctx, AppContext)
+        assert has_app_context()
+        assert not has_request_context()
+        assert current_app._get_current_object() is app
+        g.user = "ann"
+        assert g.user == "ann"
+    assert not has_app_context()
+
+
+def test_app_context_pushes_nest(app: Tumbler) -> None:
+    torn_down: list[BaseException | None] = []
+    app.teardown_appcontext(torn_down.append)
+    ctx = app.app_context()
+    ctx.push()
+    ctx.push()
+    ctx.pop()
+    assert has_app_context()
+    assert torn_down == []
+    ctx.pop()
+    assert not has_app_context()
+    assert torn_down == [None]
+
+
+def test_app_context_teardown_gets_the_exception(app: Tumbler) -> None:
+    torn_down: list[BaseException | None] = []
+    app.teardown_appcontext(torn_down.append)
+    with pytest.raises(ValueError), app.app_context():
+        raise ValueError("inside")
+    assert isinstance(torn_down[0], ValueError)
+
+
+def test_async_teardown_appcontext(app: Tumbler) -> None:
+    torn_down: list[str] = []
+
+    @app.teardown_appcontext
+    async def close(exc: BaseException | None) -> None:
+        torn_down.append("closed")
+
+    with app.app_context():
+        pass
+    assert torn_down == ["closed"]
+
+
+def test_popping_the_wrong_app_context_is_refused(app: Tumbler) -> None:
+    outer = app.app_context()
+    inner = Tumbler("other_app").app_context()
+    outer.push()
+    inner.push()
+    try:
+        with pytest.raises(AssertionError, match="Popped wrong app context"):
+            outer.pop()
+    finally:
+        inner.pop()
+        outer.pop()
+
+
+def test_each_app_context_has_its_own_g(app: Tumbler) -> None:
+    with app.app_context():
+        g.value = 1
+    with app.app_context():
+        assert "value" not in g
+
+
+# -- g ----------------------------------------------------------------------------------
+
+
+def test_g_namespace_methods(app: Tumbler) -> None:
+    with app.app_context():
+        assert g.get("missing") is None
+        assert g.get("missing", 5) == 5
+        assert g.setdefault("count", 1) == 1
+        assert g.setdefault("count", 2) == 1
+        assert "count" in g
+        assert list(g) == ["count"]
+        assert g.pop("count") == 1
+        assert g.pop("count", "gone") == "gone"
+        with pytest.raises(KeyError):
+            g.pop("count")
+        with pytest.raises(AttributeError, match="nothing"):
+            _ = g.nothing
+        assert repr(g) == "<tumbler.g of 'tests_app'>"
+
+
+def test_g_repr_outside_its_context(app: Tumbler) -> None:
+    with app.app_context():
+        namespace = g._get_current_object()  # type: ignore[attr-defined]
+    assert repr(namespace).startswith("<tumbler.contexts.ctx._AppCtxGlobals object")
+
+
+def test_app_ctx_globals_class_can_be_replaced(app: Tumbler) -> None:
+    class Globals:
+        preset = "yes"
+
+    app.app_ctx_globals_class = Globals  # type: ignore[assignment]
+    with app.app_context():
+        assert g.preset == "yes"
+
+
+# -- request context ---------------------------------------------------------------------
+
+
+def test_request_context_pushes_an_app_context(app: Tumbler) -> None:
+    with app.test_request_context("/hello?x=1") as ctx:
+        assert isinstance(ctx, RequestContext)
+        assert has_request_context()
+        assert has_app_context()
+        assert request.args["x"] == "1"
+        assert current_app._get_current_object() is app
+        assert repr(ctx) == "<RequestContext 'http://localhost/hello?x=1' [GET]>"
+    assert not has_request_context()
+    assert not has_app_context()
+
+
+def test_request_context_reuses_an_active_app_context(app: Tumbler) -> None:
+    with app.app_context():
+        g.outer = "kept"
+        with app.test_request_context():
+            assert g.outer == "kept"
+        assert has_app_context()
+
+
+def test_request_context_teardown_runs_on_pop(app: Tumbler) -> None:
+    seen: list[BaseException | None] = []
+    app.teardown_request(seen.append)
+    with pytest.raises(KeyError), app.test_request_context():
+        raise KeyError("x")
+    assert isinstance(seen[0], KeyError)
+
+
+def test_after_this_request_needs_a_request() -> None:
+    with pytest.raises(RuntimeError, match="'after_this_request' can only be used"):
+        after_this_request(lambda response: response)
+
+
+def test_after_this_request_functions_run_in_order(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        @after_this_request
+        def first(response: Response) -> Response:
+            response.headers["X-Order"] = "first"
+            return response
+
+        @after_this_request
+        async def second(response: Response) -> Response:
+            response.headers["X-Order"] += ",second"
+            return response
+
+        return "ok"
+
+    assert client.get("/").headers["X-Order"] == "first,second"
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+class RecordingSessions:
+    """A session interface that keeps sessions in a dict, recording calls."""
+
+    def __init__(self, null_when_missing: bool = False) -> None:
+        self.opened = 0
+        self.saved: list[dict[str, Any]] = []
+        self.null_when_missing = null_when_missing
+
+    def open_session(self, app: Tumbler, req: Any) -> dict[str, Any] | None:
+        self.opened += 1
+        if self.null_when_missing and "X-Session" not in req.headers:
+            return None
+        return {"user": req.headers.get("X-Session")}
+
+    def make_null_session(self, app: Tumbler) -> dict[str, Any]:
+        return {"null": True}
+
+    def is_null_session(self, value: Any) -> bool:
+        return bool(value.get("null"))
+
+    def save_session(self, app: Tumbler, value: Any, response: Response) -> None:
+        self.saved.append(dict(value))
+
+
+def test_session_is_opened_only_when_touched(app: Tumbler, client: TumblerClient) -> None:
+    interface = RecordingSessions()
+    app.session_interface = interface
+
+    @app.route("/untouched")
+    def untouched() -> str:
+        return "ok"
+
+    @app.route("/touched")
+    def touched() -> str:
+        session["seen"] = True
+        return str(session["user"])
+
+    client.get("/untouched")
+    assert (interface.opened, interface.saved) == (0, [])
+    assert client.get("/touched", headers={"X-Session": "ann"}).text == "ann"
+    assert interface.opened == 1
+    assert interface.saved == [{"user": "ann", "seen": True}]
+
+
+def test_null_session_is_used_and_never_saved(app: Tumbler, client: TumblerClient) -> None:
+    interface = RecordingSessions(null_when_missing=True)
+    app.session_interface = interface
+
+    @app.route("/")
+    def index() -> str:
+        return str(session.get("null"))
+
+    assert client.get("/").text == "True"
+    assert interface.saved == []
+
+
+def test_session_can_be_replaced_on_the_context(app: Tumbler) -> None:
+    app.session_interface = RecordingSessions()
+    with app.test_request_context() as ctx:
+        assert not ctx.session_opened
+        ctx.session = {"given": 1}
+        assert ctx.session_opened
+        assert session["given"] == 1
+    assert app.session_interface.opened == 0
+
+
+# -- copies and streams -------------------------------------------------------------------------
+
+
+def test_copy_current_request_context_in_a_thread(app: Tumbler, client: TumblerClient) -> None:
+    results: dict[str, Any] = {}
+
+    @app.route("/")
+    def index() -> str:
+        @copy_current_request_context
+        def work() -> None:
+            results["arg"] = request.args["job"]
+            results["app"] = current_app.name
+            results["thread"] = threading.current_thread().name
+
+        thread = threading.Thread(target=work, name="background")
+        thread.start()
+        thread.join()
+        return "started"
+
+    assert client.get("/?job=42").text == "started"
+    assert results == {"arg": "42", "app": "tests_app", "thread": "background"}
+
+
+def test_copied_context_shares_the_session(app: Tumbler, client: TumblerClient) -> None:
+    interface = RecordingSessions()
+    app.session_interface = interface
+
+    @app.route("/")
+    def index() -> str:
+        @copy_current_request_context
+        def work() -> None:
+            session["from_thread"] = True
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        return str(session.get("from_thread"))
+
+    assert client.get("/").text == "True"
+    assert interface.opened == 1
+    assert interface.saved == [{"user": None, "from_thread": True}]
+
+
+def test_copy_current_request_context_with_an_async_function(app: Tumbler) -> None:
+    with app.test_request_context("/?n=3"):
+
+        @copy_current_request_context
+        async def work() -> str:
+            return request.args["n"]
+
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(work()))
+    thread.start()
+    thread.join()
+    assert result == ["3"]
+
+
+def test_copy_current_request_context_needs_a_request() -> None:
+    with pytest.raises(RuntimeError, match="'copy_current_request_context' can only be used"):
+        copy_current_request_context(lambda: None)
+
+
+def test_stream_with_context_keeps_the_request(app: Tumbler, client: TumblerClient) -> None:
+    events: list[str] = []
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        events.append("teardown")
+
+    @app.route("/")
+    def index() -> Any:
+        def generate() -> Iterator[str]:
+            events.append("streaming")
+            yield "hello "
+            yield request.args["name"]
+
+        return stream_with_context(generate())
+
+    response = client.get("/?name=ann")
+    assert response.text == "hello ann"
+    assert events == ["streaming", "teardown"]
+
+
+def test_stream_with_context_as_a_decorator(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> Any:
+        @stream_with_context
+        def generate() -> Iterator[str]:
+            yield request.method
+            yield " "
+            yield request.path
+
+        return generate()
+
+    assert client.get("/").text == "GET /"
+
+
+def test_stream_closed_early_still_tears_down_once(app: Tumbler) -> None:
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("teardown"))
+    with app.test_request_context():
+
+        def generate() -> Iterator[str]:
+            yield "a"
+            yield "b"
+
+        stream = stream_with_context(generate())
+    assert events == []  # the stream still needs the request
+    assert next(stream) == "a"
+    stream.close()
+    stream.close()
+    assert events == ["teardown"]
+    with pytest.raises(StopIteration):
+        next(stream)
+
+
+def test_stream_error_tears_down(app: Tumbler) -> None:
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("teardown"))
+    with app.test_request_context():
+
+        def generate() -> Iterator[str]:
+            yield "a"
+            raise ValueError("mid-stream")
+
+        stream = stream_with_context(generate())
+    assert next(stream) == "a"
+    with pytest.raises(ValueError, match="mid-stream"):
+        next(stream)
+    assert events == ["teardown"]
+
+
+def test_stream_with_context_wraps_async_generators(app: Tumbler, client: TumblerClient) -> None:
+    events: list[str] = []
+
+    @app.teardown_request
+    async def teardown(exc: BaseException | None) -> None:
+        events.append(f"teardown after {request.path}")
+
+    @app.route("/stream")
+    async def stream() -> Any:
+        async def generate() -> AsyncIterator[str]:
+            events.append("streaming")
+            yield "hello "
+            await asyncio.sleep(0)
+            yield request.args["name"]
+
+        return stream_with_context(generate())
+
+    @app.route("/decorated")
+    def decorated() -> Any:
+        @stream_with_context
+        async def generate() -> AsyncIterator[str]:
+            yield request.method
+
+        return generate()
+
+    assert client.get("/stream?name=ann").text == "hello ann"
+    assert events == ["streaming", "teardown after /stream"]
+    assert client.get("/decorated").text == "GET"
+
+
+def test_async_stream_closed_early_still_tears_down_once(app: Tumbler) -> None:
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("teardown"))
+    with app.test_request_context():
+
+        async def generate() -> AsyncIterator[str]:
+            yield "a"
+            yield "b"
+
+        stream = stream_with_context(generate())
+    assert events == []
+
+    async def consume() -> list[str]:
+        first = await stream.__anext__()
+        await stream.aclose()
+        await stream.aclose()
+        with pytest.raises(StopAsyncIteration):
+            await stream.__anext__()
+        return [first]
+
+    assert asyncio.run(consume()) == ["a"]
+    assert events == ["teardown"]
+
+
+def test_async_stream_error_tears_down(app: Tumbler) -> None:
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("teardown"))
+    with app.test_request_context():
+
+        async def generate() -> AsyncIterator[str]:
+            yield "a"
+            raise ValueError("mid-stream")
+
+        stream = stream_with_context(generate())
+
+    async def consume() -> None:
+        assert await stream.__anext__() == "a"
+        with pytest.raises(ValueError, match="mid-stream"):
+            await stream.__anext__()
+
+    asyncio.run(consume())
+    assert events == ["teardown"]
+
+
+def test_stream_with_context_needs_a_request() -> None:
+    with pytest.raises(RuntimeError, match="'stream_with_context' can only be used"):
+        stream_with_context(iter(["x"]))
+
+
+# -- the test client keeps the last context ---------------------------------------------------
+
+
+def test_with_client_keeps_the_request_context(app: Tumbler, client: TumblerClient) -> None:
+    torn_down: list[str] = []
+    app.teardown_request(lambda exc: torn_down.append(request.path))
+
+    @app.route("/form", methods=["POST"])
+    def form() -> str:
+        g.handled = True
+        return "ok"
+
+    with client:
+        client.post("/form?page=2", data={"name": "ann"})
+        assert request.args["page"] == "2"
+        assert request.form["name"] == "ann"
+        assert g.handled is True
+        assert torn_down == []
+    assert torn_down == ["/form"]
+    assert not has_request_context()
+
+
+def test_with_client_keeps_only_the_newest_context(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/<name>")
+    def named(name: str) -> str:
+        return name
+
+    with client:
+        client.get("/first")
+        client.get("/second")
+        assert request.path == "/second"
+        assert _cv_request.get() is not None
+    assert not has_request_context()
+
+
+def test_with_client_cannot_nest(client: TumblerClient) -> None:
+    with client, pytest.raises(RuntimeError, match="Cannot nest"):
+        client.__enter__()
+
+
+def test_popping_without_an_exception_tears_down_with_none(app: Tumbler) -> None:
+    seen: list[BaseException | None] = []
+    app.teardown_request(seen.append)
+    app.teardown_appcontext(seen.append)
+    ctx = app.test_request_context()
+    ctx.push()
+    ctx.pop()
+    assert seen == [None, None]
+    assert not has_app_context()

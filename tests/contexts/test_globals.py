@@ -1,0 +1,205 @@
+"""The ``current_app``, ``g``, ``request`` and ``session`` proxies.
+
+They must point at the right request, never at another one: neither the
+previous request in the same thread, nor a concurrent one in another thread
+or asyncio task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+from tumbler import Tumbler
+from tumbler import current_app
+from tumbler import g
+from tumbler import request
+from tumbler import session
+from tumbler.contexts.globals import _current_app_or_none
+from tumbler.contexts.globals import _current_request_or_none
+from tumbler.contexts.globals import app_ctx
+from tumbler.contexts.globals import request_ctx
+from tumbler.testing.client import TumblerClient
+
+
+@pytest.mark.parametrize(
+    "proxy", [request, session, request_ctx], ids=["request", "session", "ctx"]
+)
+def test_request_proxies_outside_a_request_explain_the_fix(proxy: Any) -> None:
+    with pytest.raises(RuntimeError) as info:
+        _ = proxy.anything
+    message = str(info.value)
+    assert message.startswith("Working outside of request context.")
+    assert "test_request_context()" in message
+
+
+@pytest.mark.parametrize("proxy", [current_app, g, app_ctx], ids=["current_app", "g", "ctx"])
+def test_app_proxies_outside_an_app_context_explain_the_fix(proxy: Any) -> None:
+    with pytest.raises(RuntimeError) as info:
+        _ = proxy.anything
+    message = str(info.value)
+    assert message.startswith("Working outside of application context.")
+    assert "app.app_context()" in message
+
+
+def test_request_proxy_inside_an_app_context_only(app: Tumbler) -> None:
+    with app.app_context(), pytest.raises(RuntimeError, match="outside of request context"):
+        _ = request.path
+
+
+def test_proxies_resolve_to_the_current_objects(app: Tumbler) -> None:
+    assert _current_app_or_none() is None
+    assert _current_request_or_none() is None
+    with app.test_request_context("/x") as ctx:
+        assert current_app._get_current_object() is app
+        assert request._get_current_object() is ctx.request  # type: ignore[attr-defined]
+        assert request_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
+        assert app_ctx.app is app
+        assert _current_app_or_none() is app
+        assert _current_request_or_none() is ctx.request
+
+
+def test_proxies_see_the_innermost_app(app: Tumbler) -> None:
+    other = Tumbler("other_app")
+    with app.app_context():
+        with other.app_context():
+            assert current_app.name == "other_app"
+        assert current_app.name == "tests_app"
+
+
+def test_g_does_not_leak_between_requests(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/set")
+    def set_value() -> str:
+        g.secret = "first request"
+        return "set"
+
+    @app.route("/get")
+    def get_value() -> str:
+        return str(g.get("secret"))
+
+    client.get("/set")
+    assert client.get("/get").text == "None"
+
+
+def test_no_context_remains_after_a_request(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    with pytest.raises(RuntimeError):
+        _ = request.path
+    with pytest.raises(RuntimeError):
+        _ = current_app.name
+
+
+def test_concurrent_wsgi_requests_see_their_own_request(app: Tumbler) -> None:
+    workers = 8
+    everyone_inside = threading.Barrier(workers)
+
+    @app.route("/<int:n>")
+    def echo(n: int) -> dict[str, Any]:
+        g.n = n
+        # Wait until every request is inside a view before reading back.
+        everyone_inside.wait(timeout=10)
+        return {"path": request.path, "arg": request.args["n"], "g": g.n}
+
+    results: dict[int, Any] = {}
+
+    def worker(n: int) -> None:
+        results[n] = app.test_client().get(f"/{n}?n={n}").json
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {n: {"path": f"/{n}", "arg": str(n), "g": n} for n in range(workers)}
+
+
+def test_concurrent_asgi_requests_see_their_own_request(app: Tumbler) -> None:
+    tasks = 8
+    inside = 0
+    everyone_inside = asyncio.Event()
+
+    @app.route("/<int:n>")
+    async def echo(n: int) -> dict[str, Any]:
+        nonlocal inside
+        g.n = n
+        inside += 1
+        if inside == tasks:
+            everyone_inside.set()
+        # Every task is suspended here at once, interleaved on one loop.
+        await everyone_inside.wait()
+        return {"path": request.path, "arg": request.args["n"], "g": g.n}
+
+    async def call(n: int) -> Any:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": f"/{n}",
+            "query_string": f"n={n}".encode(),
+            "headers": [(b"host", b"localhost")],
+            "scheme": "http",
+            "server": ("localhost", 80),
+        }
+        await app(scope, receive, send)
+        return app.json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+    async def main() -> list[Any]:
+        return await asyncio.gather(*(call(n) for n in range(tasks)))
+
+    results = asyncio.run(main())
+    assert results == [{"path": f"/{n}", "arg": str(n), "g": n} for n in range(tasks)]
+
+
+def test_sync_views_under_asgi_do_not_share_contexts(app: Tumbler) -> None:
+    workers = 4
+    app.config["ASGI_THREAD_POOL_SIZE"] = workers
+    everyone_inside = threading.Barrier(workers)
+
+    @app.route("/<int:n>")
+    def echo(n: int) -> str:
+        g.n = n
+        everyone_inside.wait(timeout=10)
+        return f"{request.path} {g.n}"
+
+    async def call(n: int) -> str:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": f"/{n}",
+            "query_string": b"",
+            "headers": [(b"host", b"localhost")],
+            "scheme": "http",
+            "server": ("localhost", 80),
+        }
+        await app(scope, receive, send)
+        return b"".join(m.get("body", b"") for m in sent[1:]).decode()
+
+    async def main() -> list[str]:
+        return await asyncio.gather(*(call(n) for n in range(workers)))
+
+    try:
+        assert asyncio.run(main()) == [f"/{n} {n}" for n in range(workers)]
+    finally:
+        app._threads.shutdown()

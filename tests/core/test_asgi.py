@@ -1,0 +1,758 @@
+"""The ASGI adapter, driven the way an ASGI server drives it."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+from typing import ClassVar
+
+import pytest
+
+from tumbler import Response
+from tumbler import Tumbler
+from tumbler import request
+from tumbler import stream_with_context
+from tumbler.core.config import DEFAULT_CONFIG
+
+Message = dict[str, Any]
+
+
+def http_scope(
+    path: str = "/",
+    method: str = "GET",
+    headers: list[tuple[bytes, bytes]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost"), *(headers or [])],
+        "server": ("localhost", 8000),
+        "client": ("198.51.100.7", 40000),
+    }
+    scope.update(extra)
+    return scope
+
+
+class Connection:
+    """One connection's messages: what the app will receive, and what it sent."""
+
+    def __init__(self, *incoming: Message) -> None:
+        self.incoming = list(incoming)
+        self.received = 0
+        self.sent: list[Message] = []
+
+    async def receive(self) -> Message:
+        self.received += 1
+        if self.incoming:
+            return self.incoming.pop(0)
+        # A real server blocks until the client goes away.
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+    @property
+    def status(self) -> int:
+        start = self.sent[0]
+        assert start["type"] == "http.response.start"
+        return int(start["status"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {k.decode(): v.decode() for k, v in self.sent[0]["headers"]}
+
+    @property
+    def body_messages(self) -> list[Message]:
+        return [m for m in self.sent if m["type"] == "http.response.body"]
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.body_messages)
+
+
+def request_body(*chunks: bytes) -> list[Message]:
+    return [
+        {"type": "http.request", "body": chunk, "more_body": index < len(chunks) - 1}
+        for index, chunk in enumerate(chunks)
+    ]
+
+
+def serve(
+    app: Callable[..., Awaitable[None]], scope: dict[str, Any], *incoming: Message
+) -> Connection:
+    connection = Connection(*incoming)
+    asyncio.run(app(scope, connection.receive, connection.send))
+    return connection
+
+
+# --- http -----------------------------------------------------------------------------
+
+
+def test_app_is_an_asgi_callable(app: Tumbler) -> None:
+    @app.route("/hello")
+    def hello() -> str:
+        return f"hello {request.remote_addr}"
+
+    connection = serve(app, http_scope("/hello"))
+
+    assert connection.status == 200
+    assert connection.headers["content-type"] == "text/html; charset=utf-8"
+    assert connection.headers["content-length"] == "18"
+    assert connection.body == b"hello 198.51.100.7"
+    assert connection.body_messages[-1].get("more_body", False) is False
+
+
+def test_asgi_app_and_calling_the_app_are_equivalent(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> dict[str, str]:
+        return {"path": request.path}
+
+    via_call = serve(app, http_scope())
+    via_asgi_app = serve(app.asgi_app, http_scope())
+
+    assert via_call.sent == via_asgi_app.sent
+
+
+def test_header_names_are_sent_lower_case_as_bytes(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> tuple[str, dict[str, str]]:
+        return "ok", {"X-Custom-Header": "Value"}
+
+    connection = serve(app, http_scope())
+    raw = connection.sent[0]["headers"]
+
+    assert (b"x-custom-header", b"Value") in raw
+    assert all(name == name.lower() and isinstance(name, bytes) for name, _ in raw)
+
+
+def test_body_in_several_messages_is_read_whole(app: Tumbler) -> None:
+    @app.route("/", methods=["POST"])
+    def index() -> bytes:
+        return request.get_data()
+
+    connection = serve(
+        app,
+        http_scope(method="POST", headers=[(b"content-type", b"text/plain")]),
+        *request_body(b"one ", b"", b"two ", b"three"),
+    )
+
+    assert connection.body == b"one two three"
+
+
+def test_get_without_a_body_does_not_wait_for_one(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    connection = serve(app, http_scope())
+
+    assert connection.received == 0
+    assert connection.body == b"ok"
+
+
+def test_client_disconnecting_during_the_body_gets_no_response(app: Tumbler) -> None:
+    called: list[bool] = []
+
+    @app.route("/", methods=["POST"])
+    def index() -> str:
+        called.append(True)
+        return "ok"
+
+    connection = serve(
+        app,
+        http_scope(method="POST"),
+        {"type": "http.request", "body": b"partial", "more_body": True},
+        {"type": "http.disconnect"},
+    )
+
+    assert connection.sent == []
+    assert called == []
+
+
+def test_oversized_body_stops_being_read_at_the_limit(app: Tumbler) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 5
+
+    @app.route("/", methods=["POST"])
+    def index() -> bytes:
+        return request.get_data()
+
+    connection = serve(
+        app,
+        http_scope(method="POST"),
+        *request_body(b"1234", b"5678", b"never read", b"nor this"),
+    )
+
+    assert connection.status == 413
+    assert connection.received == 2
+
+
+def test_declared_oversized_body_is_not_read_at_all(app: Tumbler) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 5
+
+    @app.route("/", methods=["POST"])
+    def index() -> bytes:
+        return request.get_data()
+
+    connection = serve(
+        app,
+        http_scope(method="POST", headers=[(b"content-length", b"100")]),
+        *request_body(b"x" * 100),
+    )
+
+    assert connection.status == 413
+    assert connection.received == 0
+
+
+def test_view_that_ignores_an_oversized_body_still_answers(app: Tumbler) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 5
+
+    @app.route("/", methods=["POST"])
+    def index() -> str:
+        return "did not read it"
+
+    connection = serve(app, http_scope(method="POST"), *request_body(b"x" * 10))
+
+    assert connection.status == 200
+    assert connection.body == b"did not read it"
+
+
+def test_large_body_is_spooled_and_read_back_intact(app: Tumbler) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = None
+    chunk = bytes(range(256)) * 4096  # 1 MiB
+
+    @app.route("/", methods=["POST"])
+    def index() -> dict[str, Any]:
+        data = request.get_data()
+        return {"size": len(data), "intact": data == chunk * 3}
+
+    connection = serve(app, http_scope(method="POST"), *request_body(chunk, chunk, chunk))
+
+    assert connection.body == b'{"intact":true,"size":3145728}'
+
+
+def test_unread_spooled_body_is_closed_after_the_response(app: Tumbler) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = None
+    requests: list[Any] = []
+
+    @app.route("/", methods=["POST"])
+    def index() -> str:
+        requests.append(request._get_current_object())  # type: ignore[attr-defined]
+        return "not read"
+
+    connection = serve(app, http_scope(method="POST"), *request_body(b"x" * (2 << 20)))
+    gc.collect()  # an unclosed temporary file would warn (and fail the test) here
+
+    assert connection.body == b"not read"
+    with pytest.raises(ValueError, match="closed file"):
+        requests[0].stream.read()
+
+
+def test_root_path_is_taken_off_the_path(app: Tumbler) -> None:
+    @app.route("/page")
+    def page() -> dict[str, str]:
+        return {"root": request.root_path, "path": request.path, "url": request.url}
+
+    connection = serve(app, http_scope("/mounted/page", root_path="/mounted"))
+
+    assert connection.body == (
+        b'{"path":"/page","root":"/mounted","url":"http://localhost/mounted/page"}'
+    )
+
+
+def test_scope_without_server_or_client_still_works(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return {"remote": request.remote_addr, "host": request.host}
+
+    scope = http_scope()
+    del scope["server"], scope["client"]
+    connection = serve(app, scope)
+
+    assert connection.body == b'{"host":"localhost","remote":null}'
+
+
+def test_head_sends_headers_and_one_empty_body(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "content"
+
+    connection = serve(app, http_scope(method="HEAD"))
+
+    assert connection.headers["content-length"] == "7"
+    assert connection.body_messages == [{"type": "http.response.body", "body": b""}]
+
+
+# --- streaming ---------------------------------------------------------------------
+
+
+def test_generator_is_sent_as_several_body_messages_in_order(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> Response:
+        def generate() -> Iterator[str]:
+            yield "first"
+            yield ""
+            yield "second"
+            yield "third"
+
+        return Response(generate(), mimetype="text/plain")
+
+    connection = serve(app, http_scope())
+
+    assert "content-length" not in connection.headers
+    assert connection.body_messages == [
+        {"type": "http.response.body", "body": b"first", "more_body": True},
+        {"type": "http.response.body", "body": b"second", "more_body": True},
+        {"type": "http.response.body", "body": b"third", "more_body": True},
+        {"type": "http.response.body", "body": b""},
+    ]
+
+
+def test_async_generator_is_sent_as_several_body_messages(app: Tumbler) -> None:
+    @app.route("/")
+    async def index() -> Response:
+        async def generate() -> AsyncIterator[str]:
+            yield "a"
+            await asyncio.sleep(0)
+            yield "b"
+
+        return Response(generate())  # type: ignore[arg-type]
+
+    connection = serve(app, http_scope())
+
+    assert [m.get("body") for m in connection.body_messages] == [b"a", b"b", b""]
+    assert [m.get("more_body", False) for m in connection.body_messages] == [True, True, False]
+
+
+def test_sync_generator_runs_in_the_thread_pool(app: Tumbler) -> None:
+    threads: list[str] = []
+
+    @app.route("/")
+    def index() -> Response:
+        def generate() -> Iterator[str]:
+            threads.append(threading.current_thread().name)
+            yield "x"
+
+        return Response(generate())
+
+    serve(app, http_scope())
+
+    assert threads[0].startswith("tumbler-sync")
+
+
+def test_stream_with_context_tears_down_after_the_last_chunk(app: Tumbler) -> None:
+    events: list[str] = []
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        events.append("teardown")
+
+    @app.route("/streamed")
+    def index() -> Response:
+        def generate() -> Iterator[str]:
+            events.append("chunk")
+            yield request.path
+            events.append("chunk")
+            yield request.method
+
+        return Response(stream_with_context(generate()))
+
+    connection = serve(app, http_scope("/streamed"))
+
+    assert connection.body == b"/streamedGET"
+    assert events == ["chunk", "chunk", "teardown"]
+
+
+class ClientGone(Exception):
+    pass
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_client_gone_during_a_stream_closes_the_generator(app: Tumbler, kind: str) -> None:
+    events: list[str] = []
+
+    def sync_body() -> Iterator[str]:
+        try:
+            for number in range(100):
+                yield str(number)
+        finally:
+            events.append("closed")
+
+    async def async_body() -> AsyncIterator[str]:
+        try:
+            for number in range(100):
+                yield str(number)
+        finally:
+            events.append("closed")
+
+    @app.route("/")
+    def index() -> Response:
+        return Response(sync_body() if kind == "sync" else async_body())  # type: ignore[arg-type]
+
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send(message: Message) -> None:
+        if len(sent) == 2:
+            raise ClientGone
+        sent.append(message)
+
+    async def run() -> None:
+        with pytest.raises(ClientGone):
+            await app(http_scope(), receive, send)
+        events.append("app returned")
+
+    asyncio.run(run())
+
+    assert [m.get("body") for m in sent] == [None, b"0"]
+    assert events == ["closed", "app returned"]
+
+
+# --- where views run ------------------------------------------------------------------
+
+
+def test_sync_view_runs_in_the_thread_pool(app: Tumbler) -> None:
+    seen: list[str] = []
+
+    @app.route("/")
+    def index() -> str:
+        seen.append(threading.current_thread().name)
+        return request.path
+
+    connection = serve(app, http_scope())
+
+    assert connection.body == b"/"
+    assert seen[0].startswith("tumbler-sync")
+
+
+def test_async_view_runs_on_the_servers_loop(app: Tumbler) -> None:
+    seen: list[Any] = []
+
+    @app.route("/")
+    async def index() -> str:
+        seen.append((asyncio.get_running_loop(), threading.current_thread()))
+        return request.path
+
+    async def run() -> Connection:
+        connection = Connection()
+        await app(http_scope(), connection.receive, connection.send)
+        seen.append((asyncio.get_running_loop(), threading.current_thread()))
+        return connection
+
+    connection = asyncio.run(run())
+
+    assert connection.body == b"/"
+    assert seen[0] == seen[1]
+
+
+def test_sync_view_with_async_hooks_runs_them_all(app: Tumbler) -> None:
+    events: list[str] = []
+
+    @app.before_request
+    async def before() -> None:
+        await asyncio.sleep(0)
+        events.append("before")
+
+    @app.route("/")
+    def index() -> str:
+        events.append("view")
+        return "ok"
+
+    connection = serve(app, http_scope())
+
+    assert connection.body == b"ok"
+    assert events == ["before", "view"]
+
+
+class SmallPoolApp(Tumbler):
+    default_config: ClassVar[dict[str, Any]] = {**DEFAULT_CONFIG, "ASGI_THREAD_POOL_SIZE": 2}
+
+
+def saturate(app: Tumbler, requests: int) -> tuple[int, set[str]]:
+    """Send ``requests`` sync requests at once, all blocked until every one was queued.
+
+    Returns how many pool threads existed while all of them were waiting (a
+    pool starts a thread per queued call until it reaches its size, since
+    none is free), and the names of the threads that ran the views.
+    """
+    release = threading.Event()
+    lock = threading.Lock()
+    names: set[str] = set()
+    queued = 0
+
+    @app.route("/")
+    def index() -> str:
+        with lock:
+            names.add(threading.current_thread().name)
+        release.wait(10)
+        return "ok"
+
+    run_in_pool = app._threads.run
+
+    async def counting_run(func: Callable[..., Any], *args: Any) -> Any:
+        nonlocal queued
+        queued += 1
+        return await run_in_pool(func, *args)
+
+    app._threads.run = counting_run  # type: ignore[method-assign]
+
+    async def run() -> int:
+        connections = [Connection() for _ in range(requests)]
+        jobs = asyncio.ensure_future(
+            asyncio.gather(*(app(http_scope(), c.receive, c.send) for c in connections))
+        )
+        for _ in range(10_000):
+            if queued == requests:
+                break
+            await asyncio.sleep(0)
+        executor = app._threads._executor
+        assert executor is not None
+        started = len(executor._threads)  # type: ignore[attr-defined]
+        release.set()
+        await jobs
+        assert all(c.body == b"ok" for c in connections)
+        return started
+
+    started = asyncio.run(run())
+    app._threads.shutdown()
+    return started, names
+
+
+def test_sync_views_share_a_pool_bounded_by_asgi_thread_pool_size() -> None:
+    app = SmallPoolApp("bounded")
+
+    started, names = saturate(app, 8)
+
+    assert started == 2
+    assert len(names) == 2
+    assert all(name.startswith("tumbler-sync") for name in names)
+
+
+def test_asgi_thread_pool_size_set_in_config_after_creation_bounds_the_pool() -> None:
+    app = Tumbler("bounded")
+    app.config["ASGI_THREAD_POOL_SIZE"] = 2
+
+    started, names = saturate(app, 8)
+
+    assert started == 2
+    assert len(names) == 2
+
+
+# --- lifespan ---------------------------------------------------------------------------
+
+
+def lifespan(app: Tumbler, *messages: str) -> Connection:
+    return serve(
+        app,
+        {"type": "lifespan", "asgi": {"version": "3.0"}},
+        *[{"type": f"lifespan.{name}"} for name in messages],
+    )
+
+
+def test_lifespan_runs_serving_hooks_and_reports_completion(app: Tumbler) -> None:
+    events: list[str] = []
+
+    @app.before_serving
+    def start_sync() -> None:
+        events.append("start sync")
+
+    @app.before_serving
+    async def start_async() -> None:
+        await asyncio.sleep(0)
+        events.append("start async")
+
+    @app.after_serving
+    async def stop() -> None:
+        events.append("stop")
+
+    connection = lifespan(app, "startup", "shutdown")
+
+    assert connection.sent == [
+        {"type": "lifespan.startup.complete"},
+        {"type": "lifespan.shutdown.complete"},
+    ]
+    assert events == ["start sync", "start async", "stop"]
+
+
+def test_serving_hooks_run_once_when_lifespan_ran_first(app: Tumbler) -> None:
+    events: list[str] = []
+
+    @app.before_serving
+    def start() -> None:
+        events.append("start")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    async def run() -> None:
+        startup = Connection({"type": "lifespan.startup"})
+        task = asyncio.ensure_future(app({"type": "lifespan"}, startup.receive, startup.send))
+        while not startup.sent:
+            await asyncio.sleep(0)
+        connection = Connection()
+        await app(http_scope(), connection.receive, connection.send)
+        assert connection.body == b"ok"
+        task.cancel()
+
+    asyncio.run(run())
+
+    assert events == ["start"]
+
+
+def test_failed_startup_is_reported_to_the_server(app: Tumbler) -> None:
+    @app.before_serving
+    def start() -> None:
+        raise RuntimeError("database unreachable")
+
+    connection = Connection({"type": "lifespan.startup"})
+
+    with pytest.raises(RuntimeError, match="database unreachable"):
+        asyncio.run(app({"type": "lifespan"}, connection.receive, connection.send))
+
+    assert connection.sent[0]["type"] == "lifespan.startup.failed"
+    assert "database unreachable" in connection.sent[0]["message"]
+
+
+def test_failed_shutdown_is_reported_and_stops_the_pool(app: Tumbler) -> None:
+    @app.after_serving
+    def stop() -> None:
+        raise RuntimeError("flush failed")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    async def run(connection: Connection) -> None:
+        page = Connection()
+        await app(http_scope(), page.receive, page.send)
+        await app({"type": "lifespan"}, connection.receive, connection.send)
+
+    connection = Connection({"type": "lifespan.startup"}, {"type": "lifespan.shutdown"})
+    with pytest.raises(RuntimeError, match="flush failed"):
+        asyncio.run(run(connection))
+
+    assert [m["type"] for m in connection.sent] == [
+        "lifespan.startup.complete",
+        "lifespan.shutdown.failed",
+    ]
+    assert "flush failed" in connection.sent[1]["message"]
+    assert app._threads._executor is None
+
+
+# --- other scopes ------------------------------------------------------------------------
+
+
+def test_websocket_is_refused_by_closing_before_accept(app: Tumbler) -> None:
+    scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b""}
+
+    connection = serve(app, scope, {"type": "websocket.connect"})
+
+    assert connection.sent == [{"type": "websocket.close", "code": 1000}]
+
+
+def test_unknown_scope_type_is_an_error(app: Tumbler) -> None:
+    with pytest.raises(ValueError, match="Unsupported ASGI scope type 'carrier-pigeon'"):
+        serve(app, {"type": "carrier-pigeon"})
+
+
+def test_app_called_with_the_wrong_number_of_arguments_says_how_to_call_it(
+    app: Tumbler,
+) -> None:
+    with pytest.raises(TypeError, match=r"WSGI .* or ASGI"):
+        app("just one")
+
+
+def test_unknown_lifespan_messages_are_ignored(app: Tumbler) -> None:
+    connection = lifespan(app, "startup", "something-new", "shutdown")
+
+    assert [m["type"] for m in connection.sent] == [
+        "lifespan.startup.complete",
+        "lifespan.shutdown.complete",
+    ]
+
+
+def test_async_iterable_without_aclose_is_streamed(app: Tumbler) -> None:
+    class Countdown:
+        def __init__(self) -> None:
+            self.left = 2
+
+        def __aiter__(self) -> Countdown:
+            return self
+
+        async def __anext__(self) -> bytes:
+            if not self.left:
+                raise StopAsyncIteration
+            self.left -= 1
+            return b"%d" % self.left
+
+    @app.route("/")
+    async def index() -> Response:
+        return Response(Countdown())  # type: ignore[arg-type]
+
+    assert serve(app, http_scope()).body == b"10"
+
+
+def test_environ_without_a_client_address_has_no_remote_addr(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return {"has_remote": "REMOTE_ADDR" in request.environ}
+
+    scope = http_scope()
+    scope["client"] = None
+
+    assert serve(app, scope).body == b'{"has_remote":false}'
+
+
+@pytest.mark.parametrize(("scheme", "port"), [("http", "80"), ("https", "443")])
+def test_environ_of_a_unix_socket_server_has_a_numeric_port(
+    app: Tumbler, scheme: str, port: str
+) -> None:
+    from werkzeug.wsgi import get_host
+
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return {"port": request.environ["SERVER_PORT"], "host": get_host(request.environ)}
+
+    scope = http_scope(scheme=scheme, server=("/run/app.sock", None))
+
+    body = serve(app, scope).body
+
+    assert body == b'{"host":"localhost","port":"%s"}' % port.encode()
+
+
+def test_wrapped_asgi_app_is_what_a_server_calling_the_app_reaches(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    asgi_app = app.asgi_app
+
+    async def add_header(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], (b"x-mw", b"yes")]}
+            await send(message)
+
+        await asgi_app(scope, receive, send_with_header)
+
+    app.asgi_app = add_header  # type: ignore[method-assign]
+
+    assert serve(app, http_scope()).headers["x-mw"] == "yes"

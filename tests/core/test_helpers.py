@@ -1,0 +1,231 @@
+"""Flask's helpers that need the current app: abort, redirect, make_response, url_for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
+
+from tumbler import Response
+from tumbler import Tumbler
+from tumbler import abort
+from tumbler import jsonify
+from tumbler import make_response
+from tumbler import redirect
+from tumbler import url_for
+from tumbler.testing.client import TumblerClient
+
+ABORT_CODES = [
+    (400, "Bad Request"),
+    (401, "Unauthorized"),
+    (403, "Forbidden"),
+    (404, "Not Found"),
+    (405, "Method Not Allowed"),
+    (406, "Not Acceptable"),
+    (409, "Conflict"),
+    (410, "Gone"),
+    (413, "Request Entity Too Large"),
+    (415, "Unsupported Media Type"),
+    (422, "Unprocessable Entity"),
+    (429, "Too Many Requests"),
+    (500, "Internal Server Error"),
+    (501, "Not Implemented"),
+    (503, "Service Unavailable"),
+]
+
+
+@pytest.mark.parametrize(("code", "name"), ABORT_CODES)
+def test_abort_produces_the_error_page(
+    app: Tumbler, client: TumblerClient, code: int, name: str
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(code)
+
+    response = client.get("/")
+    assert response.status_code == code
+    assert response.mimetype == "text/html"
+    assert f"<title>{code} {name}</title>" in response.text
+
+
+def test_abort_with_a_description(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(409, description="That name is taken.")
+
+    response = client.get("/")
+    assert response.status_code == 409
+    assert "That name is taken." in response.text
+
+
+def test_abort_description_is_escaped(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(400, "<script>alert(1)</script>")
+
+    text = client.get("/").text
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_abort_with_a_response(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(Response("payment needed", status=402, headers={"X-Reason": "quota"}))
+
+    response = client.get("/")
+    assert (response.status_code, response.text) == (402, "payment needed")
+    assert response.headers["X-Reason"] == "quota"
+
+
+def test_abort_raises_http_exceptions() -> None:
+    with pytest.raises(NotFound):
+        abort(404)
+    with pytest.raises(LookupError):
+        abort(999)
+
+
+def test_abort_405_page_keeps_its_status(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(405, valid_methods=["POST"])
+
+    response = client.get("/")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+
+
+def test_abort_401_has_a_www_authenticate_challenge_when_given(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(401, www_authenticate=WWWAuthenticate("basic", {"realm": "tumbler"}))
+
+    response = client.get("/")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Basic realm=tumbler"
+
+
+def test_error_page_gets_the_security_headers(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(403)
+
+    assert client.get("/").headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
+def test_redirect(app: Tumbler, client: TumblerClient, code: int) -> None:
+    @app.route("/old")
+    def old() -> Response:
+        return redirect("/new", code)
+
+    response = client.get("/old")
+    assert response.status_code == code
+    assert response.headers["Location"] == "/new"
+
+
+def test_redirect_defaults_to_302_and_uses_url_for(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/login")
+    def login() -> str:
+        return "login"
+
+    @app.route("/account")
+    def account() -> Response:
+        return redirect(url_for("login", next="/account"))
+
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/account"
+    assert client.get("/account", follow_redirects=True).text == "login"
+
+
+def test_redirect_location_with_unicode_is_made_ascii(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> Response:
+        return redirect("/café")
+
+    assert client.get("/").headers["Location"] == "/caf%C3%A9"
+
+
+def test_redirect_uses_the_app_response_class(app: Tumbler) -> None:
+    class Custom(Response):
+        pass
+
+    app.response_class = Custom
+    with app.app_context():
+        assert type(redirect("/x")) is Custom
+    assert isinstance(redirect("/x"), Response)
+
+
+def test_redirect_body_escapes_the_location() -> None:
+    response = redirect('/"><script>')
+    assert b"<script>" not in response.get_data()
+
+
+def test_make_response_from_view_values(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> Response:
+        response = make_response("created", 201, {"X-Id": "7"})
+        response.headers["X-Extra"] = "1"
+        return response
+
+    response = client.get("/")
+    assert (response.status_code, response.text) == (201, "created")
+    assert response.headers["X-Id"] == "7"
+    assert response.headers["X-Extra"] == "1"
+
+
+def test_make_response_shapes(app: Tumbler) -> None:
+    with app.test_request_context():
+        empty = make_response()
+        assert (empty.status_code, empty.get_data()) == (200, b"")
+        assert make_response("text").get_data() == b"text"
+        assert make_response(("text", 404)).status_code == 404
+        assert make_response({"a": 1}).get_json() == {"a": 1}
+        assert make_response(["x"]).get_json() == ["x"]
+        assert make_response(b"raw", {"X-A": "b"}).headers["X-A"] == "b"
+        existing = Response("same")
+        assert make_response(existing) is existing
+
+
+def test_make_response_of_an_http_exception(app: Tumbler) -> None:
+    with app.test_request_context():
+        response = make_response(NotFound())
+        assert response.status_code == 404
+
+
+def test_make_response_needs_an_app_context() -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        make_response("x")
+
+
+def test_jsonify_forms(app: Tumbler) -> None:
+    with app.app_context():
+        assert jsonify(a=1).get_json() == {"a": 1}
+        assert jsonify([1, 2]).get_json() == [1, 2]
+        assert jsonify(1, 2).get_json() == [1, 2]
+        assert jsonify({"k": "v"}).mimetype == "application/json"
+
+
+def test_view_returning_none_is_a_clear_error(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> Any:
+        return None
+
+    with pytest.raises(TypeError, match="did not return a valid response"):
+        client.get("/")
+
+
+def test_http_exception_can_be_returned_from_a_view(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> HTTPException:
+        return NotFound("not here")
+
+    response = client.get("/")
+    assert response.status_code == 404
+    assert "not here" in response.text

@@ -1,0 +1,205 @@
+"""app.logger: its name, level, default handler, and logging of unhandled errors."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tumbler import Tumbler
+from tumbler.core.logging import default_handler
+from tumbler.core.logging import has_level_handler
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def name() -> Iterator[str]:
+    """A logger name no other test uses; its logger is reset afterwards."""
+    value = f"tumbler_log_test_{next(_names)}"
+    yield value
+    logger = logging.getLogger(value)
+    logger.handlers.clear()
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
+
+
+@pytest.fixture
+def no_root_handlers(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Call to log as in a fresh process: nothing configured on the root logger.
+
+    It must be called from the test itself: pytest installs its capturing
+    handlers on the root logger after fixtures are set up.
+    """
+    return lambda: monkeypatch.setattr(logging.getLogger(), "handlers", [])
+
+
+def test_logger_is_named_after_the_app(name: str) -> None:
+    app = Tumbler(name)
+
+    assert app.logger.name == name
+    assert app.logger is logging.getLogger(name)
+
+
+def test_logger_of_a_script_app_uses_the_script_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", "/srv/site/manage.py")
+    app = Tumbler("__main__")
+
+    assert app.logger.name == "manage"
+
+
+def test_debug_app_logs_at_debug_level(name: str) -> None:
+    app = Tumbler(name)
+    app.debug = True
+
+    assert app.logger.level == logging.DEBUG
+    assert app.logger.isEnabledFor(logging.DEBUG)
+
+
+def test_production_app_leaves_the_level_to_logging_config(name: str) -> None:
+    app = Tumbler(name)
+    app.debug = False
+
+    assert app.logger.level == logging.NOTSET
+
+
+def test_level_set_by_the_user_is_kept_in_debug(name: str) -> None:
+    logging.getLogger(name).setLevel(logging.WARNING)
+    app = Tumbler(name)
+    app.debug = True
+
+    assert app.logger.level == logging.WARNING
+
+
+def test_default_handler_is_added_when_nothing_would_print(
+    name: str, no_root_handlers: Callable[[], None]
+) -> None:
+    no_root_handlers()
+    app = Tumbler(name)
+
+    assert default_handler in app.logger.handlers
+
+
+def test_default_handler_is_not_added_when_logging_is_configured(
+    name: str, no_root_handlers: Callable[[], None]
+) -> None:
+    no_root_handlers()
+    configured = logging.StreamHandler()
+    logging.getLogger().addHandler(configured)
+    app = Tumbler(name)
+
+    assert default_handler not in app.logger.handlers
+    assert has_level_handler(app.logger)
+
+
+def test_handler_on_the_app_logger_itself_counts(
+    name: str, no_root_handlers: Callable[[], None]
+) -> None:
+    no_root_handlers()
+    own = logging.NullHandler()
+    logging.getLogger(name).addHandler(own)
+    app = Tumbler(name)
+
+    assert app.logger.handlers == [own]
+
+
+def test_handler_above_the_level_does_not_count(
+    name: str, no_root_handlers: Callable[[], None]
+) -> None:
+    no_root_handlers()
+    only_critical = logging.StreamHandler()
+    only_critical.setLevel(logging.CRITICAL)
+    logging.getLogger().addHandler(only_critical)
+    app = Tumbler(name)
+
+    assert default_handler in app.logger.handlers
+
+
+def test_handlers_beyond_a_non_propagating_logger_do_not_count(name: str) -> None:
+    logger = logging.getLogger(name)
+    logger.propagate = False
+
+    assert not has_level_handler(logger)
+
+
+def test_logger_messages_reach_logging(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    app = Tumbler(name)
+
+    with caplog.at_level(logging.INFO, logger=name):
+        app.logger.info("cache warmed")
+
+    assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
+        (name, logging.INFO, "cache warmed")
+    ]
+
+
+# -- unhandled errors ------------------------------------------------------------------------
+
+
+def test_unhandled_exception_is_logged_with_the_request_path(
+    client: Any, app: Tumbler, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/orders/<int:order_id>", methods=["POST"])
+    def order(order_id: int) -> str:
+        raise ValueError(f"order {order_id} is corrupt")
+
+    with caplog.at_level(logging.ERROR, logger=app.name):
+        rv = client.post("/orders/7")
+
+    assert rv.status_code == 500
+    assert b"order 7 is corrupt" not in rv.data
+    errors = [r for r in caplog.records if r.name == app.name]
+    assert len(errors) == 1
+    assert errors[0].levelno == logging.ERROR
+    assert errors[0].getMessage() == "Exception on /orders/7 [POST]"
+    assert errors[0].exc_info is not None
+    assert errors[0].exc_info[0] is ValueError
+
+
+def test_unhandled_exception_in_an_async_view_is_logged(
+    client: Any, app: Tumbler, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/async-boom")
+    async def boom() -> str:
+        raise KeyError("missing")
+
+    with caplog.at_level(logging.ERROR, logger=app.name):
+        rv = client.get("/async-boom")
+
+    assert rv.status_code == 500
+    messages = [r.getMessage() for r in caplog.records if r.name == app.name]
+    assert messages == ["Exception on /async-boom [GET]"]
+
+
+def test_handled_http_errors_are_not_logged(
+    client: Any, app: Tumbler, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    with caplog.at_level(logging.DEBUG, logger=app.name):
+        rv = client.get("/no-such-page")
+
+    assert rv.status_code == 404
+    assert [r for r in caplog.records if r.name == app.name] == []
+
+
+def test_exceptions_propagate_in_testing_instead_of_being_logged(
+    client: Any, app: Tumbler, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.route("/boom")
+    def boom() -> str:
+        raise RuntimeError("visible to the test")
+
+    with pytest.raises(RuntimeError, match="visible"):
+        client.get("/boom")
+    assert [r for r in caplog.records if r.name == app.name] == []

@@ -1,0 +1,210 @@
+"""Signals sent during a request, and application-defined signals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from blinker import NamedSignal
+
+from tumbler import Response
+from tumbler import Tumbler
+from tumbler import abort
+from tumbler import signals
+from tumbler.testing.client import TumblerClient
+
+
+@contextmanager
+def recording(signal: NamedSignal, sender: Any) -> Iterator[list[dict[str, Any]]]:
+    received: list[dict[str, Any]] = []
+
+    def receiver(sent_by: Any, **kwargs: Any) -> None:
+        received.append({"sender": sent_by, **kwargs})
+
+    signal.connect(receiver, sender)
+    try:
+        yield received
+    finally:
+        signal.disconnect(receiver, sender)
+
+
+def _production(app: Tumbler) -> None:
+    app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=None, DEBUG=False)
+
+
+def test_request_started_and_finished(app: Tumbler, client: TumblerClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "hello"
+
+    with (
+        recording(signals.request_started, app) as started,
+        recording(signals.request_finished, app) as finished,
+    ):
+        client.get("/")
+    assert started == [{"sender": app}]
+    assert len(finished) == 1
+    response = finished[0]["response"]
+    assert isinstance(response, Response)
+    assert response.get_data() == b"hello"
+
+
+def test_request_finished_is_sent_for_error_pages(app: Tumbler, client: TumblerClient) -> None:
+    with recording(signals.request_finished, app) as finished:
+        client.get("/missing")
+    assert finished[0]["response"].status_code == 404
+
+
+def test_got_request_exception_carries_the_exception(app: Tumbler, client: TumblerClient) -> None:
+    _production(app)
+
+    @app.route("/")
+    def index() -> str:
+        raise ValueError("for the signal")
+
+    with recording(signals.got_request_exception, app) as got:
+        assert client.get("/").status_code == 500
+    assert len(got) == 1
+    assert isinstance(got[0]["exception"], ValueError)
+
+
+def test_got_request_exception_is_sent_before_propagating(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        raise ValueError("propagated")
+
+    with recording(signals.got_request_exception, app) as got, pytest.raises(ValueError):
+        client.get("/")
+    assert len(got) == 1
+
+
+def test_handled_http_errors_do_not_send_got_request_exception(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        abort(403)
+
+    with recording(signals.got_request_exception, app) as got:
+        assert client.get("/").status_code == 403
+    assert got == []
+
+
+def test_tearing_down_signals(app: Tumbler, client: TumblerClient) -> None:
+    _production(app)
+
+    @app.route("/")
+    def index() -> str:
+        raise KeyError("gone")
+
+    with (
+        recording(signals.request_tearing_down, app) as request_down,
+        recording(signals.appcontext_tearing_down, app) as app_down,
+    ):
+        client.get("/")
+    assert isinstance(request_down[0]["exc"], KeyError)
+    assert isinstance(app_down[0]["exc"], KeyError)
+
+
+def test_appcontext_pushed_and_popped(app: Tumbler) -> None:
+    with (
+        recording(signals.appcontext_pushed, app) as pushed,
+        recording(signals.appcontext_popped, app) as popped,
+    ):
+        with app.app_context():
+            assert len(pushed) == 1
+            assert popped == []
+        assert len(popped) == 1
+
+
+def test_receivers_for_another_app_are_not_called(app: Tumbler, client: TumblerClient) -> None:
+    other = Tumbler("other_app")
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    with recording(signals.request_started, other) as started:
+        client.get("/")
+    assert started == []
+
+
+def test_receiver_connected_to_any_sender_hears_every_app(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    with recording(signals.request_started, signals.ANY) as started:
+        client.get("/")
+    assert started == [{"sender": app}]
+
+
+def test_async_receivers_are_awaited_under_both_protocols(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    events: list[str] = []
+
+    async def on_started(sender: Any, **kwargs: Any) -> None:
+        events.append("started")
+
+    async def on_finished(sender: Any, response: Response, **kwargs: Any) -> None:
+        events.append(f"finished {response.status_code}")
+
+    async def on_teardown(sender: Any, **kwargs: Any) -> None:
+        events.append("teardown")
+
+    @app.route("/async")
+    async def async_view() -> str:
+        return "async"
+
+    @app.route("/sync")
+    def sync_view() -> str:
+        return "sync"
+
+    signals.request_started.connect(on_started, app)
+    signals.request_finished.connect(on_finished, app)
+    signals.request_tearing_down.connect(on_teardown, app)
+    try:
+        assert client.get("/async").text == "async"
+        assert client.get("/sync").text == "sync"
+    finally:
+        signals.request_started.disconnect(on_started, app)
+        signals.request_finished.disconnect(on_finished, app)
+        signals.request_tearing_down.disconnect(on_teardown, app)
+    assert events == ["started", "finished 200", "teardown"] * 2
+
+
+def test_application_defined_signal() -> None:
+    user_registered = signals.signal("user-registered", doc="A user signed up.")
+    assert signals.signal("user-registered") is user_registered
+    assert user_registered.name == "user-registered"
+    received: list[str] = []
+
+    def welcome(sender: Any, name: str) -> None:
+        received.append(name)
+
+    user_registered.connect(welcome)
+    try:
+        user_registered.send("tests", name="ann")
+    finally:
+        user_registered.disconnect(welcome)
+    assert received == ["ann"]
+    assert signals.signals_available is True
+
+
+def test_unused_signals_have_no_receivers() -> None:
+    # Sending is skipped when nothing listens; the pipeline relies on this.
+    for name in (
+        "request_started",
+        "request_finished",
+        "got_request_exception",
+        "request_tearing_down",
+        "appcontext_tearing_down",
+    ):
+        assert not getattr(signals, name).receivers

@@ -1,0 +1,315 @@
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.debug import DebuggedApplication
+
+from tumbler import Tumbler
+from tumbler.serving import devserver
+from tumbler.serving.devserver import REMOTE_DEBUGGER_REFUSED
+from tumbler.serving.devserver import display_url
+from tumbler.serving.devserver import is_loopback
+from tumbler.serving.devserver import run_app
+from tumbler.serving.devserver import watched_files
+from tumbler.serving.proxies import ProxyFix
+from tumbler.serving.tls.adhoc import make_adhoc_certificate
+from tumbler.serving.tls.local_ca import LocalCA
+
+# Only ever compared or shown; the one real bind to it is bounded (the last test).
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+
+IO_TIMEOUT = 10.0
+StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
+
+
+@pytest.fixture
+def run_simple_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Replace Werkzeug's server with a recorder: what would have been served."""
+    calls: list[dict[str, Any]] = []
+
+    def fake_run_simple(hostname: str, port: int, application: Any, **options: Any) -> None:
+        calls.append({"host": hostname, "port": port, "application": application, **options})
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    monkeypatch.delenv("TUMBLER_RUN_FROM_CLI", raising=False)
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    monkeypatch.setenv("TUMBLER_SKIP_DOTENV", "1")
+    return calls
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "127.1.2.3", "localhost", "LOCALHOST", "::1", "[::1]", "::ffff:127.0.0.1"],
+)
+def test_loopback_addresses_are_recognised(host: str) -> None:
+    assert is_loopback(host)
+
+
+@pytest.mark.parametrize(
+    "host", [ALL_INTERFACES, "::", "", "192.168.1.10", "10.0.0.1", "example.com", "unix:///tmp/s"]
+)
+def test_other_addresses_are_not_loopback(host: str) -> None:
+    assert not is_loopback(host)
+
+
+def test_display_url_uses_localhost_for_tls_so_certificates_match() -> None:
+    assert display_url("127.0.0.1", 5000, tls=True) == "https://localhost:5000"
+    assert display_url(ALL_INTERFACES, 8443, tls=True) == "https://localhost:8443"
+    assert display_url("127.0.0.1", 5000, tls=False) == "http://127.0.0.1:5000"
+    assert display_url(ALL_INTERFACES, 5000, tls=False) == "http://127.0.0.1:5000"
+    assert display_url("::1", 5000, tls=False) == "http://[::1]:5000"
+    assert display_url("192.168.1.10", 5000, tls=True) == "https://192.168.1.10:5000"
+
+
+def test_debug_on_loopback_attaches_the_interactive_debugger(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+) -> None:
+    run_app(app, debug=True, use_reloader=False)
+
+    (call,) = run_simple_calls
+    assert isinstance(call["application"], DebuggedApplication)
+    assert call["application"].evalex is True
+    assert call["use_debugger"] is False  # tumbler wraps the app itself
+    assert call["host"] == "127.0.0.1"
+    assert call["port"] == 5000
+    assert call["threaded"] is True
+
+
+def test_debug_on_a_public_address_runs_without_the_debugger_and_says_why(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_app(app, host=ALL_INTERFACES, port=5001, debug=True)
+
+    (call,) = run_simple_calls
+    assert not isinstance(call["application"], DebuggedApplication)
+    assert call["use_reloader"] is True
+    assert app.debug is True
+    assert app.logger.getEffectiveLevel() == logging.DEBUG
+    err = capsys.readouterr().err
+    expected = REMOTE_DEBUGGER_REFUSED.format(host=ALL_INTERFACES)
+    assert expected in err
+    assert err.count("remote code execution") == 1
+    assert "unsafe_remote_debugger=True" in expected
+
+
+def test_unsafe_remote_debugger_override_attaches_the_debugger_with_a_warning(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_app(app, host=ALL_INTERFACES, debug=True, use_reloader=False, unsafe_remote_debugger=True)
+
+    (call,) = run_simple_calls
+    assert isinstance(call["application"], DebuggedApplication)
+    assert "anyone who can connect can run code" in capsys.readouterr().err
+
+
+def test_an_explicit_use_debugger_cannot_bypass_the_loopback_rule(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+) -> None:
+    run_app(app, host="192.0.2.10", debug=True, use_debugger=True, use_reloader=False)
+
+    assert not isinstance(run_simple_calls[0]["application"], DebuggedApplication)
+
+
+def test_run_does_nothing_when_the_command_line_already_serves_the_app(
+    app: Tumbler,
+    run_simple_calls: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TUMBLER_RUN_FROM_CLI", "true")
+
+    run_app(app)
+
+    assert run_simple_calls == []
+    assert "Ignoring a call to 'app.run()'" in capsys.readouterr().err
+
+
+def test_server_name_gives_the_default_host_and_port(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+) -> None:
+    app.config["SERVER_NAME"] = "localhost:8123"
+
+    run_app(app)
+
+    assert (run_simple_calls[0]["host"], run_simple_calls[0]["port"]) == ("localhost", 8123)
+
+
+def test_ssl_context_adhoc_is_turned_into_a_tls12_context(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_app(app, ssl_context="adhoc")
+
+    context = run_simple_calls[0]["ssl_context"]
+    assert isinstance(context, ssl.SSLContext)
+    assert context.minimum_version == ssl.TLSVersion.TLSv1_2
+    assert " * Open https://localhost:5000" in capsys.readouterr().out
+
+
+def test_proxy_fix_setting_wraps_the_app(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+) -> None:
+    app.config["PROXY_FIX"] = 1
+
+    run_app(app)
+
+    assert isinstance(run_simple_calls[0]["application"], ProxyFix)
+
+
+def test_run_loads_dotenv_unless_told_not_to(
+    app: Tumbler,
+    run_simple_calls: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.delenv("TUMBLER_SKIP_DOTENV")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TUMBLER_DEVSERVER_PROBE=loaded\n", encoding="utf-8")
+    monkeypatch.delenv("TUMBLER_DEVSERVER_PROBE", raising=False)
+
+    run_app(app, load_dotenv=False)
+    assert "TUMBLER_DEVSERVER_PROBE" not in os.environ
+
+    run_app(app)
+    assert os.environ["TUMBLER_DEVSERVER_PROBE"] == "loaded"
+    monkeypatch.delenv("TUMBLER_DEVSERVER_PROBE")
+
+
+def test_the_reloader_watches_templates_and_extra_files(tmp_path: Path) -> None:
+    (tmp_path / "templates" / "sub").mkdir(parents=True)
+    (tmp_path / "templates" / "sub" / "page.html").write_text("x", encoding="utf-8")
+    app = Tumbler("watched", root_path=str(tmp_path))
+
+    files = watched_files(app, ["settings.toml"])
+
+    assert str(tmp_path / "templates" / "sub" / "page.html") in files
+    assert "settings.toml" in files
+
+
+def test_a_port_out_of_range_is_a_configuration_error(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+) -> None:
+    with pytest.raises(devserver.ConfigurationError, match="out of range"):
+        run_app(app, port=70000)
+
+
+# -- real servers --------------------------------------------------------------------
+
+
+def _fetch(url: str, context: ssl.SSLContext | None = None) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=IO_TIMEOUT, context=context) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _pinned(cert_pem: str | bytes) -> ssl.SSLContext:
+    """A verifying client context trusting exactly this certificate (or CA)."""
+    text = cert_pem.decode() if isinstance(cert_pem, bytes) else cert_pem
+    return ssl.create_default_context(cadata=text)
+
+
+@pytest.mark.integration
+def test_tumbler_run_cert_adhoc_serves_https(
+    app_dir: Path, start_server: StartServer, free_port: int, tumbler: list[str]
+) -> None:
+    port = free_port
+    args = ["--app", "hello", "run", "--cert=adhoc", "--port", str(port)]
+    server = start_server([*tumbler, *args], port, app_dir)
+
+    served = ssl.get_server_certificate(("127.0.0.1", port), timeout=IO_TIMEOUT)
+    status, body = _fetch(f"https://127.0.0.1:{port}/", _pinned(served))
+
+    assert status == 200
+    assert body.endswith("over https")
+    assert f" * Open https://localhost:{port}" in server.log()
+
+
+@pytest.mark.integration
+def test_tumbler_run_cert_local_is_verified_by_the_local_ca(
+    app_dir: Path, start_server: StartServer, tmp_path: Path, free_port: int, tumbler: list[str]
+) -> None:
+    ca_dir = tmp_path / "ca"
+    port = free_port
+    start_server(
+        [*tumbler, "--app", "hello", "run", "--cert=local", "--port", str(port)],
+        port,
+        app_dir,
+        env={"TUMBLER_CA_DIR": str(ca_dir)},
+    )
+
+    context = ssl.create_default_context(cafile=str(LocalCA(ca_dir).cert_path))
+    status, body = _fetch(f"https://127.0.0.1:{port}/", context)
+
+    assert status == 200
+    assert body.endswith("over https")
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        _fetch(f"https://127.0.0.1:{port}/", ssl.create_default_context())
+
+
+@pytest.mark.integration
+def test_tumbler_run_with_cert_and_key_files(
+    app_dir: Path, start_server: StartServer, tmp_path: Path, free_port: int, tumbler: list[str]
+) -> None:
+    cert_pem, key_pem = make_adhoc_certificate()
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    port = free_port
+    args = ["--app", "hello", "run", f"--cert={tmp_path / 'cert.pem'}"]
+    args += [f"--key={tmp_path / 'key.pem'}", "--port", str(port)]
+    start_server([*tumbler, *args], port, app_dir)
+
+    status, body = _fetch(f"https://127.0.0.1:{port}/", _pinned(cert_pem))
+
+    assert status == 200
+    assert body.endswith("over https")
+
+
+@pytest.mark.integration
+def test_app_run_with_an_ssl_context_tuple_serves_https(
+    app_dir: Path, start_server: StartServer, tmp_path: Path, free_port: int
+) -> None:
+    cert_pem, key_pem = make_adhoc_certificate()
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    spec = repr((str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")))
+    port = free_port
+    start_server([sys.executable, "hello.py", "127.0.0.1", str(port), spec], port, app_dir)
+
+    status, body = _fetch(f"https://127.0.0.1:{port}/", _pinned(cert_pem))
+
+    assert status == 200
+    assert body.endswith("over https")
+
+
+@pytest.mark.integration
+def test_app_run_debug_on_all_interfaces_refuses_the_debugger_console(
+    app_dir: Path, start_server: StartServer, free_port: int
+) -> None:
+    port = free_port
+    # Bound to every interface only for as long as this test reads one line and
+    # sends one request over loopback; the process group is killed right after.
+    server = start_server(
+        [sys.executable, "hello.py", ALL_INTERFACES, str(port), "debug"], port, app_dir
+    )
+    output = server.wait_for_output("remote code execution")
+
+    status, body = _fetch(f"http://127.0.0.1:{port}/boom")
+
+    assert REMOTE_DEBUGGER_REFUSED.format(host=ALL_INTERFACES) in output
+    assert "Restarting with" in server.wait_for_output("Restarting with")  # the reloader runs
+    assert output.count("remote code execution") == 1
+    assert status == 500
+    assert "Internal Server Error" in body
+    assert "__debugger__" not in body
+    assert "console" not in body.lower()
+    assert "kaboom" not in body

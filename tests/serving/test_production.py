@@ -1,0 +1,372 @@
+from __future__ import annotations
+
+import http.client
+import signal
+import socket
+import ssl
+import stat
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tumbler import Tumbler
+from tumbler.cli.discovery import NoAppException
+from tumbler.errors import ConfigurationError
+from tumbler.errors import MissingExtraError
+from tumbler.serving import production
+from tumbler.serving.production import PLAIN_HTTP_REFUSED
+from tumbler.serving.production import _RedirectServer
+from tumbler.serving.production import check_public_binding
+from tumbler.serving.production import load_worker_app
+from tumbler.serving.production import resolve_certificate
+from tumbler.serving.production import serve_app
+from tumbler.serving.proxies import ProxyFix
+from tumbler.serving.tls.adhoc import make_adhoc_certificate
+from tumbler.serving.tls.local_ca import LocalCA
+
+# Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+
+IO_TIMEOUT = 10.0
+StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
+
+
+# -- start-up checks -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
+def test_plain_http_on_loopback_is_allowed(host: str) -> None:
+    check_public_binding(host, tls=False, proxy=False, insecure_http=False)
+
+
+def test_plain_http_on_a_public_address_is_refused_with_the_ways_forward() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        check_public_binding(ALL_INTERFACES, tls=False, proxy=False, insecure_http=False)
+
+    message = str(caught.value)
+    assert message == PLAIN_HTTP_REFUSED.format(host=ALL_INTERFACES)
+    assert "--proxy" in message
+    assert "--insecure-http" in message
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"tls": True, "proxy": False, "insecure_http": False},
+        {"tls": False, "proxy": True, "insecure_http": False},
+        {"tls": False, "proxy": False, "insecure_http": True},
+    ],
+)
+def test_tls_a_proxy_or_an_explicit_choice_allows_a_public_address(
+    options: dict[str, bool],
+) -> None:
+    check_public_binding(ALL_INTERFACES, **options)
+
+
+def test_a_debug_app_is_refused_on_a_public_address_even_with_tls() -> None:
+    with pytest.raises(ConfigurationError, match="debug-mode app"):
+        check_public_binding(ALL_INTERFACES, tls=True, proxy=False, insecure_http=False, debug=True)
+    check_public_binding("127.0.0.1", tls=False, proxy=False, insecure_http=False, debug=True)
+
+
+def test_serve_app_refuses_before_anything_listens(app_module: str) -> None:
+    with pytest.raises(ConfigurationError, match="Refusing to serve plain HTTP"):
+        serve_app("tumbler_worker_probe:app", sys_path_entry=app_module, host=ALL_INTERFACES)
+
+
+def test_serve_app_refuses_a_debug_app_it_loads_itself(
+    app_module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TUMBLER_DEBUG", "1")
+
+    with pytest.raises(ConfigurationError, match="debug-mode app"):
+        serve_app(
+            "tumbler_worker_probe:app", sys_path_entry=app_module, host=ALL_INTERFACES, proxy=1
+        )
+
+
+def test_serve_app_reports_a_target_that_does_not_load(tmp_path: Path) -> None:
+    with pytest.raises(NoAppException, match="Could not import 'no_such_module_here'"):
+        serve_app("no_such_module_here:app", sys_path_entry=str(tmp_path))
+
+
+def test_redirect_http_needs_a_certificate() -> None:
+    with pytest.raises(ConfigurationError, match="--redirect-http needs HTTPS"):
+        serve_app("hello:app", redirect_http=8080)
+
+
+def test_a_missing_granian_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(module: str, extra: str) -> Any:
+        raise MissingExtraError(module, extra)
+
+    monkeypatch.setattr(production, "require", missing)
+
+    with pytest.raises(MissingExtraError, match=r"pip install 'tumbler\[server\]'"):
+        serve_app("hello:app")
+
+
+# -- certificates ------------------------------------------------------------------------
+
+
+def test_adhoc_certificate_files_are_private_and_listed_for_cleanup() -> None:
+    scratch: list[Path] = []
+
+    cert_path, key_path = resolve_certificate("adhoc", None, "127.0.0.1", scratch)
+
+    assert scratch == [cert_path.parent]
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    assert b"BEGIN PRIVATE KEY" in key_path.read_bytes()
+    for directory in scratch:
+        for file in directory.iterdir():
+            file.unlink()
+        directory.rmdir()
+
+
+def test_local_certificate_comes_from_the_local_ca(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TUMBLER_CA_DIR", str(tmp_path / "ca"))
+
+    cert_path, _key_path = resolve_certificate("local", None, "127.0.0.1", [])
+
+    assert cert_path.parent.parent == LocalCA(tmp_path / "ca").path
+
+
+def test_a_key_that_does_not_match_the_certificate_is_refused(tmp_path: Path) -> None:
+    cert_pem, _key = make_adhoc_certificate()
+    _other_cert, other_key = make_adhoc_certificate()
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(other_key)
+
+    with pytest.raises(ConfigurationError, match="does not belong"):
+        resolve_certificate(tmp_path / "cert.pem", tmp_path / "key.pem", "127.0.0.1", [])
+
+
+def test_a_certificate_file_needs_its_key() -> None:
+    with pytest.raises(ConfigurationError, match="--key is required"):
+        resolve_certificate("cert.pem", None, "127.0.0.1", [])
+    with pytest.raises(ConfigurationError, match="not used with --cert=adhoc"):
+        resolve_certificate("adhoc", "key.pem", "127.0.0.1", [])
+
+
+# -- the worker's app --------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_module(tmp_path: Path) -> Iterator[str]:
+    import sys
+
+    name = "tumbler_worker_probe"
+    (tmp_path / f"{name}.py").write_text(
+        "from tumbler import Tumbler\napp = Tumbler(__name__)\n", encoding="utf-8"
+    )
+    yield str(tmp_path)
+    sys.modules.pop(name, None)
+    if str(tmp_path) in sys.path:
+        sys.path.remove(str(tmp_path))
+
+
+def test_the_worker_loads_the_app_from_the_recorded_target(app_module: str) -> None:
+    loaded = load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module)
+
+    assert isinstance(loaded, Tumbler)
+    assert loaded.import_name == "tumbler_worker_probe"
+
+
+def test_the_worker_trusts_a_declared_proxy(app_module: str) -> None:
+    loaded = load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module, proxy=2)
+
+    assert isinstance(loaded, ProxyFix)
+    assert loaded.app.config["PROXY_FIX"] == 2
+    assert loaded.trust.x_for == 2
+
+
+def test_the_worker_sizes_the_asgi_thread_pool(app_module: str) -> None:
+    loaded = load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module, asgi_threads=7)
+
+    assert loaded.config["ASGI_THREAD_POOL_SIZE"] == 7
+
+
+# -- the redirect listener ---------------------------------------------------------------
+
+
+@pytest.fixture
+def redirector() -> Iterator[Callable[..., int]]:
+    servers: list[_RedirectServer] = []
+
+    def start(https_port: int = 8443, trusted_hosts: list[str] | None = None) -> int:
+        server = _RedirectServer(("127.0.0.1", 0), https_port, trusted_hosts, access_log=False)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
+        servers.append(server)
+        return int(server.server_address[1])
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _plain_request(port: int, method: str, path: str, host: str | None) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=IO_TIMEOUT)
+    connection.putrequest(method, path, skip_host=True)
+    if host is not None:
+        connection.putheader("Host", host)
+    connection.endheaders(b"a=1" if method == "POST" else None)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+def test_redirect_keeps_host_path_and_query_and_uses_308(redirector: Any) -> None:
+    port = redirector(https_port=8443)
+
+    response = _plain_request(port, "GET", "/a/b?x=1&y=2", "example.com:8080")
+
+    assert response.status == 308
+    assert response.headers["Location"] == "https://example.com:8443/a/b?x=1&y=2"
+
+
+def test_redirect_to_the_default_https_port_leaves_the_port_out(redirector: Any) -> None:
+    port = redirector(https_port=443)
+
+    response = _plain_request(port, "POST", "/form", "example.com")
+
+    assert response.status == 308  # the method and body are kept by the browser
+    assert response.headers["Location"] == "https://example.com/form"
+
+
+@pytest.mark.parametrize("host", [None, "", "evil.com/path", "user@evil.com", "a b", "evil.com\\x"])
+def test_redirect_refuses_a_missing_or_malformed_host(redirector: Any, host: str | None) -> None:
+    port = redirector()
+
+    response = _plain_request(port, "GET", "/", host)
+
+    assert response.status == 400
+    assert "Location" not in response.headers
+
+
+def test_redirect_honours_trusted_hosts(redirector: Any) -> None:
+    port = redirector(trusted_hosts=["example.com", ".example.org"])
+
+    assert _plain_request(port, "GET", "/", "example.com").status == 308
+    assert _plain_request(port, "GET", "/", "www.example.org").status == 308
+    assert _plain_request(port, "GET", "/", "example.org").status == 308
+    assert _plain_request(port, "GET", "/", "www.example.com").status == 400
+    assert _plain_request(port, "GET", "/", "attacker.test").status == 400
+
+
+# -- granian, for real --------------------------------------------------------------------
+
+
+def _tls_get(port: int, path: str, context: ssl.SSLContext) -> tuple[int, str]:
+    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=IO_TIMEOUT, context=context)
+    try:
+        connection.request("GET", path, headers={"Host": "localhost"})
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def tls_server(
+    app_dir: Path,
+    start_server: StartServer,
+    tumbler: list[str],
+    free_port: int,
+    tmp_path: Path,
+) -> tuple[Any, int, str]:
+    ca_dir = tmp_path / "ca"
+    redirect_port = _other_port(free_port)
+    args = ["--app", "hello", "serve", "--port", str(free_port), "--cert=local"]
+    args += ["--workers", "2", "--redirect-http", str(redirect_port)]
+    server = start_server(
+        [*tumbler, *args], free_port, app_dir, env={"TUMBLER_CA_DIR": str(ca_dir)}
+    )
+    server.wait_for_port(redirect_port)
+    server.wait_for_output("Started worker-2")
+    return server, redirect_port, str(LocalCA(ca_dir).cert_path)
+
+
+def _other_port(taken: int) -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    return port if port != taken else _other_port(taken)
+
+
+@pytest.mark.integration
+def test_serve_with_tls_answers_concurrent_requests_and_redirects_http(
+    tls_server: tuple[Any, int, str],
+) -> None:
+    server, redirect_port, ca_file = tls_server
+    port = server.port
+    context = ssl.create_default_context(cafile=ca_file)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: _tls_get(port, "/slow?seconds=1", context), range(2)))
+    elapsed = time.monotonic() - started
+
+    assert [status for status, _body in results] == [200, 200]
+    assert elapsed < 1.9, f"two 1 s requests took {elapsed:.2f} s: they were serialised"
+
+    status, body = _tls_get(port, "/", context)
+    assert (status, body.endswith("over https")) == (200, True)
+
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as raw:
+        h2_context = ssl.create_default_context(cafile=ca_file)
+        h2_context.set_alpn_protocols(["h2", "http/1.1"])
+        with h2_context.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.selected_alpn_protocol() == "h2"
+            assert tls.version() in ("TLSv1.2", "TLSv1.3")
+
+    response = _plain_request(redirect_port, "GET", "/slow?seconds=0", f"localhost:{redirect_port}")
+    assert response.status == 308
+    assert response.headers["Location"] == f"https://localhost:{port}/slow?seconds=0"
+    assert "Serving Tumbler app 'hello' (hello:app) with granian" in server.log()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_sigterm_lets_the_request_in_flight_finish(
+    app_dir: Path, start_server: StartServer, tumbler: list[str], free_port: int, interface: str
+) -> None:
+    # Plain HTTP on 127.0.0.1 needs neither --proxy nor --insecure-http.
+    args = ["--app", "hello", "serve", "--port", str(free_port), "--no-access-log"]
+    args += ["--interface", interface]
+    server = start_server([*tumbler, *args], free_port, app_dir)
+    server.wait_for_output("Started worker-1")
+    outcome: dict[str, Any] = {}
+
+    def slow_request() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", free_port, timeout=IO_TIMEOUT)
+        try:
+            connection.request("GET", "/slow?seconds=1.5")
+            response = connection.getresponse()
+            outcome["status"] = response.status
+            outcome["body"] = response.read().decode()
+        except Exception as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    client = threading.Thread(target=slow_request)
+    client.start()
+    time.sleep(0.5)  # the request is now inside the view
+    server.signal(signal.SIGTERM)
+    client.join(IO_TIMEOUT)
+    server.process.wait(timeout=IO_TIMEOUT)
+
+    assert outcome.get("status") == 200, outcome
+    assert outcome["body"].startswith("slow done")
+    assert server.process.returncode == 0
+    assert "Granian shutdown completed" in server.log()
+    assert f" * {interface.upper()}, 1 worker(s)" in server.log()

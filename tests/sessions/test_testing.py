@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timezone
+from typing import Any
+
+import pytest
+
+from tumbler import Tumbler
+from tumbler import session
+from tumbler.sessions.base import SessionUnavailableError
+from tumbler.testing.client import TumblerClient
+
+
+@pytest.fixture
+def views(app: Tumbler) -> Tumbler:
+    @app.route("/get/<key>")
+    def get_value(key: str) -> str:
+        return repr(session.get(key))
+
+    @app.route("/set/<key>/<value>")
+    def set_value(key: str, value: str) -> str:
+        session[key] = value
+        return "set"
+
+    return app
+
+
+def test_values_set_in_a_transaction_reach_the_app(views: Tumbler, client: TumblerClient) -> None:
+    with client.session_transaction() as sess:
+        sess["user_id"] = 7
+        sess["when"] = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert client.get("/get/user_id").text == "7"
+    assert client.get("/get/when").text == repr(datetime(2024, 1, 1, tzinfo=timezone.utc))
+
+
+def test_transaction_sees_what_a_request_stored(views: Tumbler, client: TumblerClient) -> None:
+    client.get("/set/colour/blue")
+    with client.session_transaction() as sess:
+        assert sess["colour"] == "blue"
+        assert sess.new is False
+
+
+def test_transaction_without_a_cookie_starts_empty(views: Tumbler, client: TumblerClient) -> None:
+    with client.session_transaction() as sess:
+        assert dict(sess) == {}
+        assert sess.new is True
+    assert client.get_cookie("session") is None
+
+
+def test_transactions_accumulate(views: Tumbler, client: TumblerClient) -> None:
+    with client.session_transaction() as sess:
+        sess["a"] = 1
+    with client.session_transaction() as sess:
+        sess["b"] = 2
+    client.get("/set/c/3")
+    with client.session_transaction() as sess:
+        assert dict(sess) == {"a": 1, "b": 2, "c": "3"}
+
+
+def test_unchanged_transaction_leaves_the_cookie_alone(
+    views: Tumbler, client: TumblerClient
+) -> None:
+    client.get("/set/a/1")
+    before = client.get_cookie("session")
+    assert before is not None
+    with client.session_transaction() as sess:
+        assert sess["a"] == "1"
+    after = client.get_cookie("session")
+    assert after is not None
+    assert after.value == before.value
+
+
+def test_clearing_in_a_transaction_removes_the_cookie(
+    views: Tumbler, client: TumblerClient
+) -> None:
+    client.get("/set/a/1")
+    with client.session_transaction() as sess:
+        sess.clear()
+    assert client.get_cookie("session") is None
+    assert client.get("/get/a").text == "None"
+
+
+def test_error_in_the_block_discards_changes(views: Tumbler, client: TumblerClient) -> None:
+    client.get("/set/a/1")
+    with pytest.raises(ZeroDivisionError), client.session_transaction() as sess:
+        sess["a"] = "changed"
+        1 / 0  # noqa: B018
+    assert client.get("/get/a").text == "'1'"
+
+
+def test_https_transaction_stores_a_secure_cookie(views: Tumbler, client: TumblerClient) -> None:
+    with client.session_transaction(base_url="https://localhost") as sess:
+        sess["a"] = 1
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert cookie.secure is True
+    assert cookie.http_only is True
+    assert cookie.same_site == "Lax"
+
+
+def test_permanent_session_gets_an_expiry_in_the_jar(views: Tumbler, client: TumblerClient) -> None:
+    with client.session_transaction() as sess:
+        sess.permanent = True
+        sess["a"] = 1
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert cookie.expires is not None
+    assert cookie.expires > datetime.now(timezone.utc)
+    assert client.get("/get/a").text == "1"
+
+
+def test_custom_cookie_name_and_domain(views: Tumbler, client: TumblerClient) -> None:
+    views.config.update(
+        SERVER_NAME="example.test",
+        SESSION_COOKIE_NAME="sid",
+        SESSION_COOKIE_DOMAIN="example.test",
+    )
+    with client.session_transaction() as sess:
+        sess["a"] = "x"
+    cookie = client.get_cookie("sid", domain="example.test")
+    assert cookie is not None
+    assert cookie.origin_only is False
+    assert client.get("/get/a").text == "'x'"
+    with client.session_transaction() as sess:
+        assert sess["a"] == "x"
+
+
+def test_cookie_under_application_root(views: Tumbler, client: TumblerClient) -> None:
+    views.config["APPLICATION_ROOT"] = "/app"
+    client.get("/set/a/1")
+    with client.session_transaction() as sess:
+        assert sess["a"] == "1"
+        sess["b"] = "2"
+    assert client.get_cookie("session", path="/app") is not None
+    assert client.get("/get/b").text == "'2'"
+
+
+def test_own_cookie_header_is_kept(views: Tumbler, client: TumblerClient) -> None:
+    seen: dict[str, Any] = {}
+    interface = views.session_interface
+    original = interface.open_session
+
+    def spy(app: Tumbler, request: Any) -> Any:
+        seen.update(request.cookies)
+        return original(app, request)
+
+    interface.open_session = spy  # type: ignore[method-assign]
+    client.get("/set/a/1")
+    with client.session_transaction(headers={"Cookie": "theme=dark"}) as sess:
+        assert sess["a"] == "1"
+    assert seen["theme"] == "dark"
+
+
+def test_other_cookies_in_the_jar_are_untouched(views: Tumbler, client: TumblerClient) -> None:
+    client.set_cookie("theme", "dark")
+    with client.session_transaction() as sess:
+        sess["a"] = 1
+    theme = client.get_cookie("theme")
+    assert theme is not None
+    assert theme.value == "dark"
+
+
+def test_without_secret_key_the_transaction_fails_clearly(
+    views: Tumbler, client: TumblerClient
+) -> None:
+    views.config["SECRET_KEY"] = None
+    with pytest.raises(SessionUnavailableError, match="SECRET_KEY"):  # noqa: SIM117
+        with client.session_transaction():
+            pass
+
+
+def test_client_without_cookies_cannot_hold_a_session(views: Tumbler, protocol: str) -> None:
+    no_jar = views.test_client(use_cookies=False, protocol=protocol)
+    with pytest.raises(TypeError, match="use_cookies"):  # noqa: SIM117
+        with no_jar.session_transaction():
+            pass
+
+
+def test_null_session_from_a_custom_interface_is_not_saved(
+    views: Tumbler, client: TumblerClient
+) -> None:
+    from tumbler.sessions.base import NullSession
+    from tumbler.sessions.cookie import SecureCookieSessionInterface
+
+    class Null(SecureCookieSessionInterface):
+        def open_session(self, app: Any, request: Any) -> Any:
+            return NullSession()
+
+    views.session_interface = Null()
+    with client.session_transaction() as sess:
+        assert sess.get("a") is None
+    assert client.get_cookie("session") is None

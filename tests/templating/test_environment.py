@@ -1,0 +1,406 @@
+"""The Jinja environment: escaping, tojson, globals, options, CSP nonces."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from markupsafe import Markup
+
+from tumbler import Blueprint
+from tumbler import Tumbler
+from tumbler import g
+from tumbler import request
+from tumbler import session
+from tumbler.json.provider import DefaultJSONProvider
+from tumbler.templating import render_template
+from tumbler.templating import render_template_string
+from tumbler.templating.environment import Environment
+from tumbler.templating.environment import csp_nonce
+from tumbler.templating.environment import select_jinja_autoescape
+
+ATTACK = "<script>alert('x')</script>"
+ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
+
+
+# -- autoescape -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["page.html", "page.htm", "feed.xml", "page.xhtml", "icon.svg", "PAGE.HTML"]
+)
+def test_markup_templates_are_autoescaped(name: str) -> None:
+    assert select_jinja_autoescape(name) is True
+
+
+@pytest.mark.parametrize("name", ["mail.txt", "script.js", "page.html.txt", "README"])
+def test_other_templates_are_not_autoescaped(name: str) -> None:
+    assert select_jinja_autoescape(name) is False
+
+
+def test_templates_from_strings_are_autoescaped() -> None:
+    assert select_jinja_autoescape(None) is True
+
+
+def test_script_in_an_html_template_is_escaped(app: Tumbler, client: Any) -> None:
+    @app.route("/")
+    def index() -> str:
+        return render_template("value.html", value=ATTACK)
+
+    assert client.get("/").text == f"<p>{ESCAPED}</p>"
+
+
+def test_script_in_an_svg_template_is_escaped(app: Tumbler, client: Any) -> None:
+    @app.route("/")
+    def index() -> str:
+        return render_template("value.svg", value=ATTACK)
+
+    assert client.get("/").text == f"<p>{ESCAPED}</p>"
+
+
+def test_script_in_a_template_string_is_escaped(app: Tumbler, client: Any) -> None:
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("<p>{{ value }}</p>", value=ATTACK)
+
+    assert client.get("/").text == f"<p>{ESCAPED}</p>"
+
+
+def test_text_templates_are_not_escaped(app: Tumbler, client: Any) -> None:
+    @app.route("/")
+    def index() -> str:
+        return render_template("value.txt", value="a < b & 'c'")
+
+    assert client.get("/").text == "a < b & 'c'"
+
+
+def test_safe_filter_and_markup_values_are_not_escaped(app: Tumbler, client: Any) -> None:
+    @app.route("/filter")
+    def with_filter() -> str:
+        return render_template("safe.html", value="<b>bold</b>")
+
+    @app.route("/markup")
+    def with_markup() -> str:
+        return render_template("value.html", value=Markup("<i>it</i>"))
+
+    assert client.get("/filter").text == "<p><b>bold</b></p>"
+    assert client.get("/markup").text == "<p><i>it</i></p>"
+
+
+def test_app_can_override_autoescape_selection() -> None:
+    class TextApp(Tumbler):
+        def select_jinja_autoescape(self, filename: str | None) -> bool:
+            return filename is None or filename.endswith(".txt")
+
+    app = TextApp("text_app", root_path=os.path.dirname(__file__))
+    with app.app_context():
+        assert render_template("value.txt", value="<b>") == "&lt;b&gt;"
+        assert render_template("value.html", value="<b>") == "<p><b></p>"
+
+
+# -- tojson -------------------------------------------------------------------
+
+
+def test_tojson_escapes_characters_that_could_end_a_script_or_attribute(
+    app: Tumbler, client: Any
+) -> None:
+    data = {"html": "</script><b>", "quote": "it's", "amp": "a&b"}
+
+    @app.route("/")
+    def index() -> str:
+        return render_template("data.html", data=data)
+
+    text = client.get("/").text
+    body = text.removeprefix("<script>const data = ").removesuffix(";</script>")
+    for dangerous in "<>&'":
+        assert dangerous not in body
+    assert "\\u003c/script\\u003e" in body
+    assert "\\u0027" in body
+    assert "\\u0026" in body
+    assert json.loads(body) == data
+
+
+def test_tojson_uses_the_apps_json_provider(app: Tumbler) -> None:
+    class Point:
+        def __init__(self, x: int, y: int) -> None:
+            self.x, self.y = x, y
+
+    class PointProvider(DefaultJSONProvider):
+        @staticmethod
+        def default(o: Any) -> Any:
+            if isinstance(o, Point):
+                return [o.x, o.y]
+            raise TypeError(type(o).__name__)
+
+    app.json = PointProvider(app)
+    with app.app_context():
+        assert render_template_string("{{ p|tojson }}", p=Point(1, 2)) == "[1, 2]"
+
+
+def test_tojson_accepts_an_indent(app: Tumbler) -> None:
+    with app.app_context():
+        rv = render_template_string("{{ v|tojson(indent=2) }}", v={"a": 1})
+    assert rv == '{\n  "a": 1\n}'
+
+
+# -- globals ------------------------------------------------------------------
+
+
+def test_url_for_request_g_and_config_are_available(app: Tumbler, client: Any) -> None:
+    app.config["SITE_NAME"] = "Tumbler shop"
+
+    @app.route("/item/<int:number>")
+    def item(number: int) -> str:
+        g.user = "ada"
+        return render_template_string(
+            "{{ url_for('item', number=7) }}|{{ request.path }}|{{ g.user }}"
+            "|{{ config.SITE_NAME }}|{{ request.args.q }}"
+        )
+
+    assert client.get("/item/3?q=hat").text == "/item/7|/item/3|ada|Tumbler shop|hat"
+
+
+def test_session_is_available(app: Tumbler, client: Any, sessions: Any) -> None:
+    @app.route("/")
+    def index() -> str:
+        session["user"] = "grace"
+        return render_template_string("{{ session['user'] }}")
+
+    assert client.get("/").text == "grace"
+
+
+def test_rendering_without_touching_the_session_does_not_open_it(
+    app: Tumbler, sessions: Any
+) -> None:
+    with app.test_request_context("/") as ctx:
+        assert render_template_string("{{ request.path }} {{ g }}").startswith("/ ")
+        assert not ctx.session_opened
+    assert sessions.opened == 0
+
+
+def test_context_objects_are_the_real_objects_during_a_request(app: Tumbler) -> None:
+    with app.test_request_context("/"):
+        seen: dict[str, Any] = {}
+
+        def grab(name: str, value: Any) -> str:
+            seen[name] = value
+            return ""
+
+        render_template_string("{{ grab('request', request) }}{{ grab('g', g) }}", grab=grab)
+        assert seen["request"] is request._get_current_object()  # type: ignore[attr-defined]
+        assert seen["g"] is g._get_current_object()
+
+
+def test_request_is_falsy_outside_a_request(app: Tumbler) -> None:
+    with app.app_context():
+        g.name = "cli"
+        rv = render_template_string("{% if request %}request{% else %}none{% endif %}|{{ g.name }}")
+    assert rv == "none|cli"
+
+
+def test_using_request_outside_a_request_says_which_context_is_missing(app: Tumbler) -> None:
+    with app.app_context(), pytest.raises(RuntimeError, match="request context"):
+        render_template_string("{{ request.path }}")
+
+
+def test_filters_tests_and_globals_registered_on_the_app(app: Tumbler, client: Any) -> None:
+    @app.template_filter()
+    def reverse(value: str) -> str:
+        return value[::-1]
+
+    @app.template_test("even_number")
+    def is_even(value: int) -> bool:
+        return value % 2 == 0
+
+    @app.template_global()
+    def shop_name() -> str:
+        return "Hats"
+
+    app.add_template_filter(str.upper, name="shout")
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string(
+            "{{ 'abc'|reverse }} {{ 'x'|shout }} {{ 4 is even_number }}"
+            " {{ 3 is even_number }} {{ shop_name() }}"
+        )
+
+    assert client.get("/").text == "cba X True False Hats"
+
+
+def test_filters_tests_and_globals_registered_by_a_blueprint(app: Tumbler, client: Any) -> None:
+    bp = Blueprint("tools", __name__)
+
+    @bp.app_template_filter("double")
+    def double(value: int) -> int:
+        return value * 2
+
+    @bp.app_template_test()
+    def positive(value: int) -> bool:
+        return value > 0
+
+    @bp.app_template_global()
+    def version() -> str:
+        return "1.0"
+
+    app.register_blueprint(bp)
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string(
+            "{{ 21|double }} {{ 1 is positive }} {{ -1 is positive }} {{ version() }}"
+        )
+
+    assert client.get("/").text == "42 True False 1.0"
+
+
+# -- options ------------------------------------------------------------------
+
+
+def test_environment_is_created_on_first_use(app: Tumbler) -> None:
+    assert "jinja_env" not in app.__dict__
+    env = app.jinja_env
+    assert isinstance(env, Environment)
+    assert env.app is app
+    assert app.jinja_env is env
+
+
+@pytest.mark.parametrize(
+    ("setting", "debug", "expected"),
+    [(None, False, False), (None, True, True), (True, False, True), (False, True, False)],
+)
+def test_auto_reload_follows_the_setting_or_debug(
+    app: Tumbler, setting: bool | None, debug: bool, expected: bool
+) -> None:
+    app.config["TEMPLATES_AUTO_RELOAD"] = setting
+    app.config["DEBUG"] = debug
+    assert app.jinja_env.auto_reload is expected
+
+
+def test_turning_debug_on_later_turns_auto_reload_on(app: Tumbler) -> None:
+    app.config["DEBUG"] = False
+    assert app.jinja_env.auto_reload is False
+    app.debug = True
+    assert app.jinja_env.auto_reload is True
+
+
+@pytest.mark.parametrize(("auto_reload", "expected"), [(True, "second"), (False, "first")])
+def test_changed_template_files_are_reloaded_only_with_auto_reload(
+    tmp_path: Path, auto_reload: bool, expected: str
+) -> None:
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.txt"
+    page.write_text("first")
+    app = Tumbler("reload_app", root_path=str(tmp_path), static_folder=None)
+    app.config["TEMPLATES_AUTO_RELOAD"] = auto_reload
+    with app.app_context():
+        assert render_template("page.txt") == "first"
+        page.write_text("second")
+        mtime = os.path.getmtime(page) + 10
+        os.utime(page, (mtime, mtime))
+        assert render_template("page.txt") == expected
+
+
+def test_jinja_options_of_the_app_class_are_used() -> None:
+    class OptionsApp(Tumbler):
+        jinja_options = {  # noqa: RUF012 - the documented class attribute
+            "extensions": ["jinja2.ext.do"],
+            "trim_blocks": True,
+            "autoescape": False,
+        }
+
+    app = OptionsApp("options_app", root_path=os.path.dirname(__file__))
+    with app.app_context():
+        rv = render_template_string(
+            "{% set items = [] %}{% do items.append(v) %}\n{{ items[0] }}", v="<b>"
+        )
+    assert rv == "<b>"
+    assert app.jinja_env.trim_blocks is True
+
+
+def test_app_can_choose_its_environment_class() -> None:
+    class MyEnvironment(Environment):
+        pass
+
+    class MyApp(Tumbler):
+        jinja_environment = MyEnvironment
+
+    app = MyApp("env_app", root_path=os.path.dirname(__file__))
+    assert type(app.jinja_env) is MyEnvironment
+
+
+def test_string_templates_are_compiled_once(app: Tumbler) -> None:
+    env = app.jinja_env
+    first = env.template_from_string("{{ a }}")
+    assert env.template_from_string("{{ a }}") is first
+    assert env.template_from_string("{{ b }}") is not first
+
+
+def test_string_template_cache_is_bounded(app: Tumbler) -> None:
+    env = app.jinja_env
+    first = env.template_from_string("0")
+    for number in range(1, 300):
+        env.template_from_string(str(number))
+    assert len(env._string_templates) <= 256
+    assert env.template_from_string("0") is not first
+    assert env.template_from_string("299") is env.template_from_string("299")
+
+
+def test_string_templates_that_fail_to_compile_are_not_cached(app: Tumbler) -> None:
+    with app.app_context():
+        with pytest.raises(jinja2.TemplateAssertionError):
+            render_template_string("{{ 'a'|late }}")
+        app.jinja_env.filters["late"] = str.upper
+        assert render_template_string("{{ 'a'|late }}") == "A"
+
+
+def test_cached_string_templates_see_replaced_filters(app: Tumbler) -> None:
+    app.jinja_env.filters["shout"] = str.upper
+    with app.app_context():
+        assert render_template_string("{{ v|shout }}", v="Ab") == "AB"
+        app.jinja_env.filters["shout"] = str.lower
+        assert render_template_string("{{ v|shout }}", v="Ab") == "ab"
+
+
+# -- CSP nonce ------------------------------------------------------------------
+
+
+def _header_nonce(response: Any) -> str:
+    match = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+    assert match is not None
+    return match.group(1)
+
+
+def test_csp_nonce_matches_the_nonce_in_the_policy_header(app: Tumbler, client: Any) -> None:
+    app.config["CONTENT_SECURITY_POLICY"] = {
+        "script-src": ["{nonce}", "'strict-dynamic'"],
+        "style-src": ["'self'", "{nonce}"],
+    }
+
+    @app.route("/")
+    def index() -> str:
+        return render_template("nonce.html")
+
+    first = client.get("/")
+    nonces = re.findall(r'nonce="([^"]+)"', first.text)
+    assert len(nonces) == 2
+    assert nonces[0] == nonces[1] == _header_nonce(first)
+    assert len(nonces[0]) >= 22
+    second = client.get("/")
+    assert _header_nonce(second) != nonces[0]
+
+
+def test_csp_nonce_is_stable_within_a_request(app: Tumbler) -> None:
+    with app.test_request_context("/"):
+        assert csp_nonce() == csp_nonce()
+        assert render_template_string("{{ csp_nonce() }}") == csp_nonce()
+
+
+def test_csp_nonce_outside_a_request_says_why_it_fails(app: Tumbler) -> None:
+    with app.app_context(), pytest.raises(RuntimeError, match="needs an active request"):
+        render_template_string("{{ csp_nonce() }}")

@@ -1,0 +1,361 @@
+"""Rendering: context, context processors, signals, streaming, macros, flashes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jinja2 import Template
+
+from tumbler import Blueprint
+from tumbler import Response
+from tumbler import Tumbler
+from tumbler import before_render_template
+from tumbler import g
+from tumbler import redirect
+from tumbler import request
+from tumbler import template_rendered
+from tumbler.core.flashing import flash
+from tumbler.templating import get_template_attribute
+from tumbler.templating import render_template
+from tumbler.templating import render_template_string
+from tumbler.templating import stream_template
+from tumbler.templating import stream_template_string
+from tumbler.templating import update_template_context
+
+
+def test_template_loops_over_a_list_and_a_dict(app: Tumbler, client: Any) -> None:
+    @app.route("/")
+    def index() -> str:
+        return render_template(
+            "loop.html", items=["hat", "<scarf>"], prices={"hat": 10, "coat": 90}
+        )
+
+    assert client.get("/").text == (
+        "<ul><li>1:hat</li><li>2:&lt;scarf&gt;</li></ul>\n"
+        "<dl><dt>coat</dt><dd>90</dd><dt>hat</dt><dd>10</dd></dl>"
+    )
+
+
+def test_templates_extend_layouts(app: Tumbler) -> None:
+    with app.app_context():
+        assert render_template("child.html") == "<main>child</main>"
+
+
+def test_rendering_needs_an_app_context(app: Tumbler) -> None:
+    with pytest.raises(RuntimeError, match=r"render_template\(\) needs an application context"):
+        render_template("shared.html")
+    with pytest.raises(RuntimeError, match="render_template_string"):
+        render_template_string("x")
+
+
+def test_template_string_may_extend_a_file_template(app: Tumbler) -> None:
+    with app.app_context():
+        rv = render_template_string(
+            '{% extends "layout.html" %}{% block body %}{{ v }}{% endblock %}', v="<i>"
+        )
+    assert rv == "<main>&lt;i&gt;</main>"
+
+
+def test_a_compiled_template_can_be_rendered(app: Tumbler) -> None:
+    with app.app_context():
+        template = app.jinja_env.from_string("{{ n + 1 }}")
+        assert render_template(template, n=1) == "2"
+
+
+# -- context processors -------------------------------------------------------------
+
+
+def test_app_context_processor_adds_variables(app: Tumbler, client: Any) -> None:
+    @app.context_processor
+    def shop() -> dict[str, Any]:
+        return {"shop_name": "Hats", "currency": "EUR"}
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ shop_name }} {{ currency }}", currency="GBP")
+
+    assert client.get("/").text == "Hats GBP"
+
+
+def test_blueprint_context_processor_applies_to_its_own_views_only(
+    app: Tumbler, shop: Blueprint, client: Any
+) -> None:
+    @app.context_processor
+    def site() -> dict[str, Any]:
+        return {"section": "site", "title": "Home"}
+
+    @shop.context_processor
+    def section() -> dict[str, Any]:
+        return {"section": "shop"}
+
+    @shop.route("/")
+    def shop_index() -> str:
+        return render_template_string("{{ section }}/{{ title }}")
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ section }}/{{ title }}")
+
+    app.register_blueprint(shop, url_prefix="/shop")
+    assert client.get("/shop/").text == "shop/Home"
+    assert client.get("/").text == "site/Home"
+
+
+def test_nested_blueprint_processors_run_outermost_first(app: Tumbler, client: Any) -> None:
+    parent = Blueprint("parent", __name__)
+    child = Blueprint("child", __name__)
+    calls: list[str] = []
+
+    @app.context_processor
+    def app_level() -> dict[str, Any]:
+        calls.append("app")
+        return {"a": "app", "b": "app", "c": "app"}
+
+    @parent.context_processor
+    def parent_level() -> dict[str, Any]:
+        calls.append("parent")
+        return {"b": "parent", "c": "parent"}
+
+    @child.context_processor
+    def child_level() -> dict[str, Any]:
+        calls.append("child")
+        return {"c": "child"}
+
+    @child.route("/")
+    def index() -> str:
+        return render_template_string("{{ a }} {{ b }} {{ c }}")
+
+    parent.register_blueprint(child, url_prefix="/child")
+    app.register_blueprint(parent, url_prefix="/parent")
+    assert client.get("/parent/child/").text == "app parent child"
+    assert calls == ["app", "parent", "child"]
+
+
+def test_blueprint_app_context_processor_applies_everywhere(
+    app: Tumbler, shop: Blueprint, client: Any
+) -> None:
+    @shop.app_context_processor
+    def basket() -> dict[str, Any]:
+        return {"basket": 3}
+
+    app.register_blueprint(shop)
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ basket }}")
+
+    assert client.get("/").text == "3"
+
+
+def test_processors_run_for_every_render(app: Tumbler, client: Any) -> None:
+    counter = {"n": 0}
+
+    @app.context_processor
+    def count() -> dict[str, Any]:
+        counter["n"] += 1
+        return {"n": counter["n"]}
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ n }}")
+
+    assert [client.get("/").text for _ in range(3)] == ["1", "2", "3"]
+
+
+def test_async_context_processor(app: Tumbler, client: Any) -> None:
+    @app.context_processor
+    async def remote() -> dict[str, Any]:
+        return {"remote": "fetched"}
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ remote }}")
+
+    assert client.get("/").text == "fetched"
+
+
+def test_processor_added_before_first_request_is_used(app: Tumbler) -> None:
+    with app.app_context():
+        assert render_template_string("{{ late|default('none') }}") == "none"
+    app.context_processor(lambda: {"late": "here"})
+    with app.app_context():
+        assert render_template_string("{{ late|default('none') }}") == "here"
+
+
+def test_processors_cannot_replace_values_in_the_request_context(app: Tumbler) -> None:
+    @app.context_processor
+    def override() -> dict[str, Any]:
+        return {"request": "fake"}
+
+    with app.test_request_context("/page"):
+        assert render_template_string("{{ request }}") == "fake"
+        assert render_template_string("{{ request }}", request="mine") == "mine"
+
+
+def test_update_template_context_keeps_explicit_values(app: Tumbler) -> None:
+    app.context_processor(lambda: {"a": "processor", "b": "processor"})
+    context: dict[str, Any] = {"a": "explicit"}
+    with app.test_request_context("/x"):
+        g.flag = True
+        update_template_context(app, context)
+        assert context["a"] == "explicit"
+        assert context["b"] == "processor"
+        assert context["request"] is request._get_current_object()  # type: ignore[attr-defined]
+        assert context["g"].flag is True
+
+
+# -- signals ------------------------------------------------------------------
+
+
+def test_render_signals_are_sent_with_template_and_context(app: Tumbler, client: Any) -> None:
+    events: list[tuple[str, Any, str | None, dict[str, Any]]] = []
+
+    def before(sender: Any, template: Template, context: dict[str, Any]) -> None:
+        events.append(("before", sender, template.name, dict(context)))
+
+    def after(sender: Any, template: Template, context: dict[str, Any]) -> None:
+        events.append(("after", sender, template.name, dict(context)))
+
+    @app.route("/")
+    def index() -> str:
+        return render_template("shared.html", who="ada")
+
+    with (
+        before_render_template.connected_to(before, app),
+        template_rendered.connected_to(after, app),
+    ):
+        assert client.get("/").text == "app:shared"
+    assert [(kind, sender, name) for kind, sender, name, _ in events] == [
+        ("before", app, "shared.html"),
+        ("after", app, "shared.html"),
+    ]
+    assert events[0][3]["who"] == "ada"
+    assert "request" in events[1][3]
+
+
+def test_before_render_receivers_can_change_the_context(app: Tumbler) -> None:
+    def inject(sender: Any, template: Template, context: dict[str, Any]) -> None:
+        context["extra"] = "added"
+
+    with before_render_template.connected_to(inject, app), app.app_context():
+        assert render_template_string("{{ extra }}") == "added"
+
+
+def test_signals_of_another_app_are_not_received(app: Tumbler) -> None:
+    other = Tumbler("other_app")
+    events: list[Any] = []
+    with template_rendered.connected_to(lambda sender, **kw: events.append(sender), other):
+        with app.app_context():
+            render_template_string("x")
+        assert events == []
+        with other.app_context():
+            render_template_string("x")
+        assert events == [other]
+
+
+# -- streaming ------------------------------------------------------------------
+
+
+def test_stream_template_in_a_streamed_response(app: Tumbler, client: Any) -> None:
+    @app.route("/stream")
+    def stream() -> Response:
+        return Response(stream_template("stream.txt", lines=["a", "<b>"]), mimetype="text/plain")
+
+    assert client.get("/stream").text == "a\n<b>\n"
+
+
+def test_streamed_template_keeps_the_request_context_until_it_ends(
+    app: Tumbler, client: Any
+) -> None:
+    events: list[str] = []
+
+    def current_path() -> str:
+        # Reads the proxy while the body is being produced, after the view
+        # has returned.
+        events.append("render")
+        return request.path
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        events.append("teardown")
+
+    @app.route("/path")
+    def path() -> Response:
+        return Response(
+            stream_template_string(
+                "{{ current_path() }}:{{ v }}", v="<i>", current_path=current_path
+            )
+        )
+
+    assert client.get("/path").text == "/path:&lt;i&gt;"
+    assert events == ["render", "teardown"]
+
+
+def test_stream_template_yields_pieces_and_signals_at_the_end(app: Tumbler) -> None:
+    events: list[str] = []
+    with (
+        before_render_template.connected_to(lambda s, **kw: events.append("before"), app),
+        template_rendered.connected_to(lambda s, **kw: events.append("after"), app),
+        app.app_context(),
+    ):
+        stream = stream_template("stream.txt", lines=["one", "two"])
+        assert events == ["before"]
+        pieces = list(stream)
+    assert len(pieces) > 1
+    assert "".join(pieces) == "one\ntwo\n"
+    assert events == ["before", "after"]
+
+
+# -- macros ------------------------------------------------------------------------
+
+
+def test_get_template_attribute_calls_a_macro(app: Tumbler) -> None:
+    with app.app_context():
+        greet = get_template_attribute("_macros.html", "greet")
+        assert greet("<World>") == "Hello, &lt;World&gt;!"
+        assert get_template_attribute("_macros.html", "answer") == 42
+
+
+def test_macro_can_use_url_for(app: Tumbler) -> None:
+    @app.route("/home")
+    def index() -> str:
+        return ""
+
+    with app.test_request_context("/"):
+        assert get_template_attribute("_macros.html", "here")() == "/home"
+
+
+# -- flashed messages -------------------------------------------------------------
+
+
+def test_flashed_messages_are_shown_in_a_template(app: Tumbler, client: Any, sessions: Any) -> None:
+    @app.route("/")
+    def index() -> str:
+        flash("Saved <ok>")
+        flash("Careful", "warning")
+        return render_template_string(
+            "{% for category, message in get_flashed_messages(with_categories=true) %}"
+            "[{{ category }}:{{ message }}]{% endfor %}"
+            "{{ get_flashed_messages(category_filter=['warning']) }}"
+        )
+
+    assert client.get("/").text == (
+        "[message:Saved &lt;ok&gt;][warning:Careful][&#39;Careful&#39;]"
+    )
+
+
+def test_flashed_message_is_shown_once_after_a_redirect(app: Tumbler, client: Any) -> None:
+    page = "{% for message in get_flashed_messages() %}<p>{{ message }}</p>{% endfor %}"
+
+    @app.post("/save")
+    def save() -> Any:
+        flash("Profile saved.")
+        return redirect("/")
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string(page)
+
+    assert client.post("/save", follow_redirects=True).text == "<p>Profile saved.</p>"
+    assert client.get("/").text == ""

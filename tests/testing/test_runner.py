@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import click
+import pytest
+
+from tumbler import Tumbler
+from tumbler import current_app
+from tumbler.cli.discovery import ScriptInfo
+from tumbler.cli.main import cli
+from tumbler.testing.runner import TumblerCliRunner
+
+
+@pytest.fixture(autouse=True)
+def _restore_cli_marker(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The tumbler group marks the process as run from the command line; the
+    # marker must not outlive the test that invoked it.
+    monkeypatch.setenv("TUMBLER_RUN_FROM_CLI", "")
+
+
+def test_invoke_runs_an_app_command_in_the_app_context(app: Tumbler) -> None:
+    @app.cli.command("hello")
+    @click.option("--name", default="World")
+    def hello(name: str) -> None:
+        click.echo(f"Hello, {name} from {current_app.name}!")
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["hello", "--name", "Ada"])
+
+    assert isinstance(runner, TumblerCliRunner)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Hello, Ada from {app.name}!\n"
+
+
+def test_invoke_takes_a_command_object(app: Tumbler) -> None:
+    @app.cli.command("hello")
+    def hello() -> None:
+        click.echo(current_app.name)
+
+    result = app.test_cli_runner().invoke(hello)
+
+    assert result.output == f"{app.name}\n"
+
+
+def test_builtin_commands_see_the_runner_app(app: Tumbler) -> None:
+    @app.get("/only-here")
+    def only_here() -> str:
+        return ""
+
+    result = app.test_cli_runner().invoke(cli, ["routes"])
+
+    assert result.exit_code == 0, result.output
+    assert "/only-here" in result.output
+
+
+def test_an_explicit_obj_is_kept(app: Tumbler) -> None:
+    other = Tumbler("other_app")
+
+    @app.cli.command("which")
+    def which() -> None:
+        click.echo(current_app.name)
+
+    result = app.test_cli_runner().invoke(args=["which"], obj=ScriptInfo(create_app=lambda: other))
+
+    assert result.output == "other_app\n"
+
+
+def test_a_failing_command_reports_its_exception(app: Tumbler) -> None:
+    @app.cli.command("fail")
+    def fail() -> None:
+        raise RuntimeError("broken command")
+
+    result = app.test_cli_runner().invoke(args=["fail"])
+
+    assert result.exit_code == 1
+    assert isinstance(result.exception, RuntimeError)

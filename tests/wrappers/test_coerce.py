@@ -1,0 +1,372 @@
+"""What a view may return, and what each shape becomes, under both protocols."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from markupsafe import Markup
+from werkzeug.datastructures import Headers
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from tumbler import Response
+from tumbler import Tumbler
+from tumbler import request
+from tumbler.json.provider import DefaultJSONProvider
+from tumbler.testing.client import TumblerClient
+from tumbler.wrappers.coerce import make_response
+
+
+def returns(app: Tumbler, value: Any, path: str = "/") -> None:
+    """Register a view at ``path`` that returns ``value`` (called if callable-made)."""
+
+    def view() -> Any:
+        return value() if isinstance(value, _Factory) else value
+
+    app.add_url_rule(path, endpoint=path, view_func=view)
+
+
+class _Factory:
+    """Marks a value that must be created per request (generators run once)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+    def __call__(self) -> Any:
+        return self.make()
+
+
+# --- bodies -----------------------------------------------------------------------
+
+
+def test_str_is_utf8_html(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, "héllo")
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Content-Length"] == str(len("héllo".encode()))
+    assert response.text == "héllo"
+
+
+def test_str_subclass_is_html_too(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, Markup("<b>bold</b>"))
+
+    response = client.get("/")
+
+    assert response.content_type == "text/html; charset=utf-8"
+    assert response.text == "<b>bold</b>"
+
+
+def test_bytes_are_sent_as_is(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, b"\x00\xffraw")
+    returns(app, bytearray(b"array"), "/array")
+
+    assert client.get("/").data == b"\x00\xffraw"
+    assert client.get("/array").data == b"array"
+
+
+@pytest.mark.parametrize("value", [{"a": [1, 2]}, [1, {"b": None}], []])
+def test_dict_and_list_become_json(app: Tumbler, client: TumblerClient, value: Any) -> None:
+    returns(app, value)
+
+    response = client.get("/")
+
+    assert response.mimetype == "application/json"
+    assert response.get_json() == value
+
+
+def test_response_object_is_used_unchanged(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, Response("teapot", status=418, mimetype="text/plain"))
+
+    response = client.get("/")
+
+    assert response.status_code == 418
+    assert response.mimetype == "text/plain"
+    assert response.text == "teapot"
+
+
+def test_generator_is_streamed_in_order(app: Tumbler, client: TumblerClient) -> None:
+    def generate() -> Iterator[str]:
+        yield "one,"
+        yield "two,"
+        yield "three"
+
+    returns(app, _Factory(generate))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.text == "one,two,three"
+    assert "Content-Length" not in response.headers
+
+
+def test_iterator_is_streamed(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, _Factory(lambda: iter([b"a", b"b"])))
+
+    assert client.get("/").data == b"ab"
+
+
+def test_async_generator_from_an_async_view_is_streamed(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    @app.route("/")
+    async def index() -> AsyncIterator[str]:
+        async def generate() -> AsyncIterator[str]:
+            yield "async "
+            yield "stream"
+
+        return generate()
+
+    assert client.get("/").text == "async stream"
+
+
+def test_async_generator_from_a_sync_view_is_streamed(app: Tumbler, client: TumblerClient) -> None:
+    async def generate() -> AsyncIterator[bytes]:
+        yield b"from "
+        yield b"sync"
+
+    returns(app, _Factory(generate))
+
+    assert client.get("/").data == b"from sync"
+
+
+def test_wsgi_callable_is_called_with_the_environ(app: Tumbler, client: TumblerClient) -> None:
+    def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("202 Accepted", [("Content-Type", "text/plain"), ("X-App", "wsgi")])
+        return [f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}".encode()]
+
+    returns(app, wsgi_app, "/legacy")
+
+    response = client.get("/legacy")
+
+    assert response.status_code == 202
+    assert response.headers["X-App"] == "wsgi"
+    assert response.text == "GET /legacy"
+
+
+def test_werkzeug_response_is_converted(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, _Factory(lambda: WerkzeugResponse("plain werkzeug", status=203)))
+
+    response = client.get("/")
+
+    assert response.status_code == 203
+    assert response.text == "plain werkzeug"
+
+
+# --- tuples ------------------------------------------------------------------------
+
+
+def test_body_and_status(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, ("made", 201))
+
+    response = client.get("/")
+
+    assert response.status_code == 201
+    assert response.text == "made"
+
+
+@pytest.mark.parametrize("status", ["201 CREATED", b"201 CREATED", HTTPStatus.CREATED, "201"])
+def test_status_may_be_a_string_bytes_or_enum(
+    app: Tumbler, client: TumblerClient, status: Any
+) -> None:
+    returns(app, ("made", status))
+
+    response = client.get("/")
+
+    assert response.status_code == 201
+    assert response.status == "201 CREATED"
+
+
+def test_unregistered_status_code_is_kept(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, ("odd", 299))
+
+    response = client.get("/")
+
+    assert response.status_code == 299
+    assert response.text == "odd"
+
+
+def test_custom_status_phrase_is_kept(app: Tumbler, client: TumblerClient, protocol: str) -> None:
+    returns(app, ("odd", "299 QUITE ODD"))
+
+    response = client.get("/")
+
+    assert response.status_code == 299
+    if protocol == "wsgi":  # ASGI carries only the code; the phrase is the server's
+        assert response.status == "299 QUITE ODD"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-One": "1", "X-Two": "2"},
+        [("X-One", "1"), ("X-Two", "2")],
+        Headers([("X-One", "1"), ("X-Two", "2")]),
+    ],
+    ids=["dict", "list", "Headers"],
+)
+def test_body_and_headers(app: Tumbler, client: TumblerClient, headers: Any) -> None:
+    returns(app, ("with headers", headers))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.headers["X-One"] == "1"
+    assert response.headers["X-Two"] == "2"
+    assert response.text == "with headers"
+
+
+def test_body_status_and_headers(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, ({"id": 7}, 201, {"Location": "/items/7"}))
+
+    response = client.get("/")
+
+    assert response.status_code == 201
+    assert response.headers["Location"] == "/items/7"
+    assert response.get_json() == {"id": 7}
+
+
+def test_tuple_headers_replace_those_of_a_response(app: Tumbler, client: TumblerClient) -> None:
+    returns(
+        app, _Factory(lambda: (Response("x", mimetype="text/plain"), {"Content-Type": "text/csv"}))
+    )
+
+    assert client.get("/").headers["Content-Type"] == "text/csv"
+
+
+def test_tuple_status_overrides_a_response_status(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, _Factory(lambda: (Response("gone", status=200), 410)))
+
+    assert client.get("/").status_code == 410
+
+
+def test_streamed_body_with_status_and_headers(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, _Factory(lambda: (iter(["a", "b"]), 206, {"X-Part": "1"})))
+
+    response = client.get("/")
+
+    assert response.status_code == 206
+    assert response.headers["X-Part"] == "1"
+    assert response.text == "ab"
+
+
+def test_json_body_in_a_tuple_keeps_its_status(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, ([1, 2], 202))
+
+    response = client.get("/")
+
+    assert response.status_code == 202
+    assert response.get_json() == [1, 2]
+
+
+def test_empty_headers_change_nothing(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, ("x", 200, {}))
+
+    assert client.get("/").text == "x"
+
+
+# --- mistakes ------------------------------------------------------------------------
+
+
+def test_none_is_a_type_error_that_propagates_in_testing(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    returns(app, None)
+
+    with pytest.raises(TypeError, match="returned None or ended without a return statement"):
+        client.get("/")
+
+
+def test_none_is_a_500_when_errors_are_not_propagated(app: Tumbler, client: TumblerClient) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    returns(app, None)
+
+    response = client.get("/")
+
+    assert response.status_code == 500
+    assert "TypeError" not in response.text
+
+
+@pytest.mark.parametrize("value", [("only",), ("a", 200, {}, "extra"), ()])
+def test_tuple_of_the_wrong_size_is_a_type_error(
+    app: Tumbler, client: TumblerClient, value: tuple[Any, ...]
+) -> None:
+    returns(app, value)
+
+    with pytest.raises(TypeError, match="valid response tuple"):
+        client.get("/")
+
+
+def test_unsupported_type_names_what_came_back(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, 42)
+
+    with pytest.raises(TypeError, match="but it was a int"):
+        client.get("/")
+
+
+def test_none_body_in_a_tuple_is_a_type_error(app: Tumbler, client: TumblerClient) -> None:
+    returns(app, (None, 200))
+
+    with pytest.raises(TypeError, match="returned None"):
+        client.get("/")
+
+
+# --- the function itself ---------------------------------------------------------------
+
+
+def no_environ() -> dict[str, Any]:
+    return {}
+
+
+def coerce(value: Any) -> Response:
+    return make_response(value, Response, DefaultJSONProvider(None), no_environ)
+
+
+def test_make_response_returns_a_response_instance_unchanged() -> None:
+    response = Response("x")
+
+    assert coerce(response) is response
+
+
+def test_make_response_builds_json_with_the_given_provider() -> None:
+    class Loud(DefaultJSONProvider):
+        def dump_bytes(self, obj: Any) -> bytes:
+            return b'"loud"'
+
+    response = make_response({"a": 1}, Response, Loud(None), no_environ)
+
+    assert response.get_data() == b'"loud"'
+
+
+def test_make_response_with_a_response_subclass_builds_that_class() -> None:
+    class Custom(Response):
+        pass
+
+    response = make_response("x", Custom, DefaultJSONProvider(None), no_environ)
+
+    assert type(response) is Custom
+
+
+def test_make_response_does_not_build_an_environ_unless_needed() -> None:
+    def environ() -> dict[str, Any]:
+        raise AssertionError("the environ was built")
+
+    for value in ("s", b"b", {"a": 1}, [1], ("s", 201), iter(["x"])):
+        make_response(value, Response, DefaultJSONProvider(None), environ)
+
+
+def test_view_sees_the_request_while_the_return_value_is_made(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    @app.route("/")
+    def index() -> tuple[str, dict[str, str]]:
+        return "x", {"X-Path": request.path}
+
+    assert client.get("/").headers["X-Path"] == "/"
