@@ -26,6 +26,8 @@ from .core.app import Tumbler as Flask
 from .core.app import Tumbler as Tumbler
 from .core.blueprints import Blueprint as Blueprint
 from .core.config import Config as Config
+from .core.files import send_file as send_file
+from .core.files import send_from_directory as send_from_directory
 from .core.flashing import flash as flash
 from .core.flashing import get_flashed_messages as get_flashed_messages
 from .core.helpers import abort as abort
@@ -48,8 +50,6 @@ from .templating.render import render_template as render_template
 from .templating.render import render_template_string as render_template_string
 from .templating.render import stream_template as stream_template
 from .templating.render import stream_template_string as stream_template_string
-from .wrappers.files import send_file as send_file
-from .wrappers.files import send_from_directory as send_from_directory
 from .wrappers.request import Request as Request
 from .wrappers.response import Response as Response
 

@@ -161,7 +161,9 @@ def test_app_is_an_asgi_callable(app: Tumbler) -> None:
 
 def test_app_called_with_wrong_arguments(app: Tumbler) -> None:
     with pytest.raises(TypeError, match="not with 1 arguments"):
-        app({})
+        app("not a scope")
+    with pytest.raises(TypeError, match="not with 4 arguments"):
+        app({}, None, None, None)
 
 
 # -- sync and async views -------------------------------------------------------------

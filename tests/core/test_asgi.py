@@ -128,6 +128,22 @@ def test_asgi_app_and_calling_the_app_are_equivalent(app: Tumbler) -> None:
     assert via_call.sent == via_asgi_app.sent
 
 
+def test_asgi2_style_call_serves_the_same_response(app: Tumbler) -> None:
+    @app.route("/")
+    def index() -> dict[str, str]:
+        return {"path": request.path}
+
+    def asgi2(scope: dict[str, Any], receive: Any, send: Any) -> Awaitable[None]:
+        instance = app(scope)
+        return instance(receive, send)  # type: ignore[no-any-return]
+
+    via_asgi2 = serve(asgi2, http_scope())
+    via_asgi3 = serve(app, http_scope())
+
+    assert via_asgi2.status == 200
+    assert via_asgi2.sent == via_asgi3.sent
+
+
 def test_header_names_are_sent_lower_case_as_bytes(app: Tumbler) -> None:
     @app.route("/")
     def index() -> tuple[str, dict[str, str]]:

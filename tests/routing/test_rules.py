@@ -282,14 +282,7 @@ def test_rule_ending_in_slash_redirects_the_bare_url_with_308(
     assert followed.text == "projects"
 
 
-def test_redirect_keeps_the_method_for_post(
-    app: Tumbler, client: TumblerClient, request: pytest.FixtureRequest
-) -> None:
-    if client.protocol == "asgi":
-        request.applymarker(
-            pytest.mark.xfail(reason="the ASGI test shim does not rewind the body for 307/308")
-        )
-
+def test_redirect_keeps_the_method_for_post(app: Tumbler, client: TumblerClient) -> None:
     @app.route("/submit/", methods=["POST"])
     def submit() -> str:
         return flask_request.get_data(as_text=True)

@@ -383,6 +383,46 @@ def test_oversized_form_is_a_413(app: Tumbler, send: Any) -> None:
     assert answer.status == 413
 
 
+@pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
+def test_form_at_the_memory_limit_is_parsed(app: Tumbler, send: Any, chunked: bool) -> None:
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100
+    body = b"field=" + b"x" * 94
+    form_type = [("Content-Type", "application/x-www-form-urlencoded")]
+
+    answer = send("POST", b"/form", headers=form_type, body=body, chunked=chunked)
+
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"field": "x" * 94}
+
+
+def test_oversized_chunked_form_is_a_413(app: Tumbler, send: Any) -> None:
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100
+    form_type = [("Content-Type", "application/x-www-form-urlencoded")]
+
+    answer = send("POST", b"/form", headers=form_type, body=b"field=" + b"x" * 200, chunked=True)
+
+    assert answer.status == 413
+
+
+@pytest.mark.parametrize("body", [b"field=\xff\xfe", b"field=ok&\xc3=1"])
+def test_form_body_that_is_not_utf8_is_a_400(send: Any, body: bytes) -> None:
+    form_type = [("Content-Type", "application/x-www-form-urlencoded")]
+
+    answer = send("POST", b"/form", headers=form_type, body=body)
+
+    assert answer.status == 400
+    assert "UTF-8" in answer.text
+
+
+def test_form_with_bad_percent_escapes_keeps_them_literally(send: Any) -> None:
+    form_type = [("Content-Type", "application/x-www-form-urlencoded")]
+
+    answer = send("POST", b"/form", headers=form_type, body=b"field=%zz%FF%")
+
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"field": "%zz%FF%"}
+
+
 def test_absurdly_large_declared_length_is_a_413_without_reading(send: Any) -> None:
     answer = send(
         "POST",

@@ -266,6 +266,48 @@ def test_with_block_keeps_the_last_request_context(app: Tumbler, client: Tumbler
         _ = request.path
 
 
+def test_with_block_keeps_the_last_hop_of_a_followed_redirect(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    torn_down: list[str] = []
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        torn_down.append(request.path)
+
+    @app.route("/form/", methods=["POST"])
+    def form() -> str:
+        return request.get_data(as_text=True)
+
+    with client:
+        response = client.post("/form", data=b"sent twice", follow_redirects=True)
+        assert response.text == "sent twice"
+        assert request.path == "/form/"
+        assert torn_down == ["/form"]
+
+    assert torn_down == ["/form", "/form/"]
+
+
+def test_a_request_that_raises_leaves_no_context_behind(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    app.testing = True
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise LookupError("boom")
+
+    @app.route("/fine")
+    def fine() -> str:
+        return "fine"
+
+    with client:
+        with pytest.raises(LookupError):
+            client.get("/boom")
+        client.get("/fine")
+        assert request.path == "/fine"
+
+
 def test_with_block_keeps_a_posted_body_readable(app: Tumbler, client: TumblerClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:

@@ -214,7 +214,7 @@ def test_gunicorn_command_binds_loopback_with_one_worker() -> None:
     assert command[-3:] == ["--threads", "4", "pkg:app"]
 
 
-def test_uvicorn_command_forces_lifespan_and_asgi3() -> None:
+def test_uvicorn_command_forces_lifespan_and_lets_uvicorn_guess_the_interface() -> None:
     command = server_command("pkg:app", "uvicorn", 8123)
 
     assert command[1:] == [
@@ -226,8 +226,6 @@ def test_uvicorn_command_forces_lifespan_and_asgi3() -> None:
         "8123",
         "--lifespan",
         "on",
-        "--interface",
-        "asgi3",
         "pkg:app",
     ]
 

@@ -364,8 +364,13 @@ class Tumbler(Scaffold):
     def create_jinja_environment(self) -> Any:
         """Create the Jinja environment with the app's loader, globals and filters."""
         from ..templating.environment import create_environment
+        from .flashing import get_flashed_messages
 
-        return create_environment(self)
+        env = create_environment(self)
+        # Flashing lives in the core, a layer above templating, so the core
+        # adds its template global rather than templating reaching up for it.
+        env.globals["get_flashed_messages"] = get_flashed_messages
+        return env
 
     @setupmethod
     def template_filter(self, name: str | None = None) -> Callable[[F], F]:
@@ -425,7 +430,7 @@ class Tumbler(Scaffold):
 
     def send_static_file(self, filename: str) -> Response:
         """Serve a file from the static folder (the ``static`` endpoint)."""
-        from ..wrappers.files import send_from_directory
+        from .files import send_from_directory
 
         if self.static_folder is None:
             from werkzeug.exceptions import NotFound
@@ -770,13 +775,21 @@ class Tumbler(Scaffold):
     # -- serving ------------------------------------------------------------------------
 
     def __call__(self, *args: Any) -> Any:
-        """WSGI with two arguments, ASGI with three."""
+        """WSGI with two arguments, ASGI 3 with three, ASGI 2 with one.
+
+        The one-argument form (``app(scope)`` returning a coroutine function
+        of ``(receive, send)``) is there because servers that guess the
+        protocol from ``__call__`` take a plain method for ASGI 2: with it,
+        ``uvicorn myapp:app`` works with no ``--interface`` flag.
+        """
         # Through wsgi_app / asgi_app, so that middleware installed the Flask
         # way (``app.wsgi_app = ProxyFix(app.wsgi_app)``) sees every request.
         if len(args) == 2:
             return self.wsgi_app(args[0], args[1])
         if len(args) == 3:
             return self.asgi_app(args[0], args[1], args[2])
+        if len(args) == 1 and isinstance(args[0], dict):
+            return functools.partial(self.asgi_app, args[0])
         raise TypeError(
             "A Tumbler app is called as WSGI (environ, start_response) or"
             f" ASGI (scope, receive, send), not with {len(args)} arguments."

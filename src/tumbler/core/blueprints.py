@@ -154,7 +154,7 @@ class Blueprint(Scaffold):
         from werkzeug.exceptions import NotFound
 
         from ..contexts.globals import current_app
-        from ..wrappers.files import send_from_directory
+        from .files import send_from_directory
 
         if self.static_folder is None:
             raise NotFound()

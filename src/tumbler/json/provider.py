@@ -78,6 +78,14 @@ class JSONProvider:
         """Deserialize JSON text or bytes."""
         raise NotImplementedError
 
+    def dump(self, obj: Any, fp: t.IO[str], **kwargs: Any) -> None:
+        """Serialize data as JSON and write it to a text file."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: Any) -> Any:
+        """Deserialize JSON read from a text or binary file."""
+        return self.loads(fp.read(), **kwargs)
+
     def dump_bytes(self, obj: Any) -> bytes:
         """Serialize straight to bytes; responses need bytes, so skip a decode."""
         return self.dumps(obj).encode()

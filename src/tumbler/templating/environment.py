@@ -10,8 +10,8 @@ from the app's settings:
   when that is ``None``;
 * whatever the app class puts in ``jinja_options`` (extensions, undefined
   handling, ...), which wins over both;
-* the globals every template may use: ``url_for``, ``get_flashed_messages``,
-  ``config``, ``request``, ``session``, ``g`` and ``csp_nonce``;
+* the globals every template may use: ``url_for``, ``config``, ``request``,
+  ``session``, ``g`` and ``csp_nonce`` (the app adds ``get_flashed_messages``);
 * ``|tojson`` serialising with the app's JSON provider.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -140,20 +139,6 @@ def csp_nonce() -> str:
     return nonce
 
 
-def _get_flashed_messages(
-    with_categories: bool = False, category_filter: Iterable[str] = ()
-) -> list[str] | list[tuple[str, str]]:
-    """The ``get_flashed_messages`` template global.
-
-    Flashing belongs to the core, a layer above templating; importing it on
-    the first call keeps the environment (and its tests) free of that
-    dependency until a template actually asks for messages.
-    """
-    from ..core.flashing import get_flashed_messages
-
-    return get_flashed_messages(with_categories=with_categories, category_filter=category_filter)
-
-
 def _json_dumps(app: Any) -> Callable[..., str]:
     def dumps(obj: Any, **kwargs: Any) -> str:
         # Looked up per call, so assigning ``app.json`` later takes effect.
@@ -178,7 +163,6 @@ def create_environment(app: Any) -> Environment:
     env = env_class(app, **options)
     env.globals.update(
         url_for=app.url_for,
-        get_flashed_messages=_get_flashed_messages,
         config=app.config,
         # Proxies, so that macros imported without context can use them too;
         # outside a request they are falsy, and using them says which

@@ -57,8 +57,7 @@ class _ASGIShim:
         preserve = environ.get(WSGI_PRESERVE_KEY)
         if preserve is not None:
             scope[ASGI_PRESERVE_KEY] = preserve
-        stream = environ["wsgi.input"]
-        body = stream.read() if stream is not None else b""
+        body = _read_rewound(environ["wsgi.input"])
         sent: list[dict[str, Any]] = []
         delivered = False
 
@@ -196,11 +195,22 @@ class TumblerClient(Client):
             request = self._request_from_builder_args(args, kwargs)
         # Only the newest request's context stays preserved.
         self._context_stack.close()
-        response = super().open(request, buffered=buffered, follow_redirects=follow_redirects)
+        try:
+            response = super().open(request, buffered=buffered, follow_redirects=follow_redirects)
+        except BaseException:
+            # A request that raised keeps nothing: its contexts were popped.
+            self._new_contexts.clear()
+            raise
         response.json_module = self.app.json  # type: ignore[assignment]
-        while self._new_contexts:
-            ctx = self._new_contexts.pop()
-            self._context_stack.enter_context(_Reentered(ctx))
+        # A redirect followed leaves one context per hop: the earlier hops
+        # are ended (their teardown runs) and the last one is kept.
+        if self._new_contexts:
+            *earlier, last = self._new_contexts
+            self._new_contexts.clear()
+            for ctx in earlier:
+                with _Reentered(ctx):
+                    pass
+            self._context_stack.enter_context(_Reentered(last))
         return response
 
     def __enter__(self) -> TumblerClient:
@@ -220,6 +230,21 @@ class TumblerClient(Client):
         from ..sessions.testing import session_transaction
 
         return session_transaction(self, *args, **kwargs)
+
+
+def _read_rewound(stream: Any) -> bytes:
+    """Read the whole body, then rewind it.
+
+    Werkzeug's client resends the same input stream when it follows a 307 or
+    308 redirect, so the body must still be there for the second request.
+    """
+    if stream is None:
+        return b""
+    start = stream.tell() if stream.seekable() else None
+    body: bytes = stream.read()
+    if start is not None:
+        stream.seek(start)
+    return body
 
 
 class _Reentered:

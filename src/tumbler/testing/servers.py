@@ -370,10 +370,9 @@ def server_command(
     """The command line that serves ``app_target`` (``module:app``) with ``server``.
 
     Each server runs under this interpreter (``python -m``), so it imports
-    the same tumbler as the test. uvicorn and hypercorn are told the app is
-    ASGI 3: both guess from ``__call__`` being an ``async def``, and a tumbler
-    app's ``__call__`` is a plain method (it also answers WSGI calls), so
-    uvicorn would guess ASGI 2 and hypercorn WSGI.
+    the same tumbler as the test. uvicorn is given the app as it is (it
+    guesses ASGI 2 from the plain ``__call__``, which the app answers);
+    hypercorn would guess WSGI, so it is told ``asgi:``.
     """
     spec = _spec(server)
     python = [sys.executable, "-m", spec.module]
@@ -387,7 +386,7 @@ def server_command(
         return [*python, "-b", f"{LOOPBACK}:{port}", "-w", "1", *quiet, *extra, app_target]
     if server == "uvicorn":
         where = ["--host", LOOPBACK, "--port", str(port)]
-        return [*python, *where, "--lifespan", "on", "--interface", "asgi3", *extra, app_target]
+        return [*python, *where, "--lifespan", "on", *extra, app_target]
     target = app_target if app_target.startswith(("asgi:", "wsgi:")) else f"asgi:{app_target}"
     return [*python, "--bind", f"{LOOPBACK}:{port}", *extra, target]
 

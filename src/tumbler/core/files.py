@@ -39,8 +39,8 @@ from ..contexts.globals import _current_request_or_none
 from ..contexts.globals import current_app
 
 if TYPE_CHECKING:
-    from .request import Request
-    from .response import Response
+    from ..wrappers.request import Request
+    from ..wrappers.response import Response
 
 #: Bytes read per chunk: large enough that per-chunk overhead vanishes next
 #: to the I/O, small enough that many concurrent downloads stay cheap.

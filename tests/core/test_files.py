@@ -23,11 +23,11 @@ from tumbler import redirect
 from tumbler import request
 from tumbler import stream_with_context
 from tumbler import url_for
-from tumbler.wrappers.files import CHUNK_SIZE
-from tumbler.wrappers.files import content_disposition
-from tumbler.wrappers.files import guess_mimetype
-from tumbler.wrappers.files import send_file
-from tumbler.wrappers.files import send_from_directory
+from tumbler.core.files import CHUNK_SIZE
+from tumbler.core.files import content_disposition
+from tumbler.core.files import guess_mimetype
+from tumbler.core.files import send_file
+from tumbler.core.files import send_from_directory
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CONTENT = b"0123456789abcdefghij"  # 20 bytes

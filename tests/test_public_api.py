@@ -1,0 +1,135 @@
+"""The import paths a ported Flask app uses resolve to working objects.
+
+Porting is meant to be a rename of imports, so every public name Flask offers
+from these modules must exist here too; a name disappearing is a breaking
+change this test catches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+
+import pytest
+
+import tumbler
+from tumbler import json as tumbler_json
+
+FLASK_TOP_LEVEL = [
+    "Blueprint",
+    "Config",
+    "Flask",
+    "Request",
+    "Response",
+    "abort",
+    "after_this_request",
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
+    "copy_current_request_context",
+    "current_app",
+    "flash",
+    "g",
+    "get_flashed_messages",
+    "get_template_attribute",
+    "got_request_exception",
+    "has_app_context",
+    "has_request_context",
+    "json",
+    "jsonify",
+    "make_response",
+    "message_flashed",
+    "redirect",
+    "render_template",
+    "render_template_string",
+    "request",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "send_file",
+    "send_from_directory",
+    "session",
+    "signals",
+    "stream_template",
+    "stream_template_string",
+    "stream_with_context",
+    "template_rendered",
+    "url_for",
+]
+
+MODULE_NAMES = {
+    "tumbler.views": ["View", "MethodView", "http_method_funcs"],
+    "tumbler.sessions": [
+        "NullSession",
+        "SecureCookieSession",
+        "SecureCookieSessionInterface",
+        "SessionInterface",
+        "SessionMixin",
+        "session_json_serializer",
+    ],
+    "tumbler.json": ["dumps", "loads", "dump", "load", "jsonify", "JSONProvider"],
+    "tumbler.json.provider": ["JSONProvider", "DefaultJSONProvider"],
+    "tumbler.json.tag": ["JSONTag", "TaggedJSONSerializer"],
+    "tumbler.cli": [
+        "AppGroup",
+        "FlaskGroup",
+        "NoAppException",
+        "ScriptInfo",
+        "load_dotenv",
+        "pass_script_info",
+        "with_appcontext",
+    ],
+    "tumbler.testing": [
+        "EnvironBuilder",
+        "FlaskClient",
+        "FlaskCliRunner",
+        "TumblerClient",
+        "TumblerCliRunner",
+    ],
+}
+
+
+@pytest.mark.parametrize("name", FLASK_TOP_LEVEL)
+def test_flask_top_level_name_exists(name: str) -> None:
+    assert getattr(tumbler, name) is not None
+
+
+@pytest.mark.parametrize(
+    ("module", "name"), [(m, n) for m, names in MODULE_NAMES.items() for n in names]
+)
+def test_flask_module_name_exists(module: str, name: str) -> None:
+    assert getattr(importlib.import_module(module), name) is not None
+
+
+def test_flask_is_the_tumbler_class() -> None:
+    assert tumbler.Flask is tumbler.Tumbler
+
+
+def test_json_file_helpers_round_trip_outside_an_app() -> None:
+    buffer = io.StringIO()
+
+    tumbler_json.dump({"b": [1, 2], "a": "é"}, buffer)
+    buffer.seek(0)
+
+    assert tumbler_json.load(buffer) == {"b": [1, 2], "a": "é"}
+    assert tumbler_json.load(io.BytesIO(b'{"x": null}')) == {"x": None}
+
+
+def test_json_helpers_follow_the_app_provider() -> None:
+    app = tumbler.Tumbler(__name__)
+    app.json.sort_keys = True  # type: ignore[attr-defined]
+    buffer = io.StringIO()
+
+    with app.app_context():
+        tumbler_json.dump({"b": 1, "a": 2}, buffer)
+        response = tumbler_json.jsonify(a=1)
+
+    assert buffer.getvalue().replace(" ", "") == '{"a":2,"b":1}'
+    assert response.mimetype == "application/json"
+    assert response.get_json() == {"a": 1}
+
+
+def test_json_jsonify_outside_an_app_names_the_missing_context() -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        tumbler_json.jsonify(a=1)
