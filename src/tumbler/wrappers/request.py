@@ -259,7 +259,7 @@ class Request(_SansIORequest):
         except UnicodeDecodeError:
             raise BadRequest("The form body is not valid UTF-8.") from None
         items = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
-        return self.parameter_storage_class(items)  # type: ignore[no-any-return]
+        return self.parameter_storage_class(items)
 
     @property
     def want_form_data_parsed(self) -> bool:
