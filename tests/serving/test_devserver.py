@@ -14,13 +14,13 @@ import pytest
 from werkzeug.debug import DebuggedApplication
 
 from tumbler import Tumbler
+from tumbler.errors import ConfigurationError
 from tumbler.serving import devserver
 from tumbler.serving.devserver import REMOTE_DEBUGGER_REFUSED
 from tumbler.serving.devserver import display_url
 from tumbler.serving.devserver import is_loopback
 from tumbler.serving.devserver import run_app
 from tumbler.serving.devserver import watched_files
-from tumbler.serving.proxies import ProxyFix
 from tumbler.serving.tls.adhoc import make_adhoc_certificate
 from tumbler.serving.tls.local_ca import LocalCA
 
@@ -154,14 +154,25 @@ def test_ssl_context_adhoc_is_turned_into_a_tls12_context(
     assert " * Open https://localhost:5000" in capsys.readouterr().out
 
 
-def test_proxy_fix_setting_wraps_the_app(
+def test_proxy_fix_setting_is_applied_by_the_app_not_a_wrapper(
     app: Tumbler, run_simple_calls: list[dict[str, Any]]
 ) -> None:
     app.config["PROXY_FIX"] = 1
 
     run_app(app)
 
-    assert isinstance(run_simple_calls[0]["application"], ProxyFix)
+    assert run_simple_calls[0]["application"] is app
+
+
+def test_malformed_proxy_fix_setting_stops_the_server(
+    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+) -> None:
+    app.config["PROXY_FIX"] = {"x_for": -1}
+
+    with pytest.raises(ConfigurationError, match="x_for"):
+        run_app(app)
+
+    assert run_simple_calls == []
 
 
 def test_run_loads_dotenv_unless_told_not_to(

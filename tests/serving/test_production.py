@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tumbler import Tumbler
+from tumbler import request
 from tumbler.cli.discovery import NoAppException
 from tumbler.errors import ConfigurationError
 from tumbler.errors import MissingExtraError
@@ -182,9 +183,17 @@ def test_the_worker_loads_the_app_from_the_recorded_target(app_module: str) -> N
 def test_the_worker_trusts_a_declared_proxy(app_module: str) -> None:
     loaded = load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module, proxy=2)
 
-    assert isinstance(loaded, ProxyFix)
-    assert loaded.app.config["PROXY_FIX"] == 2
-    assert loaded.trust.x_for == 2
+    # The app applies the setting to its own requests; no wrapper is needed.
+    assert not isinstance(loaded, ProxyFix)
+    assert loaded.config["PROXY_FIX"] == 2
+    loaded.add_url_rule("/who", "who", lambda: f"{request.remote_addr} {request.scheme}")
+    forwarded = {"X-Forwarded-For": "198.51.100.1, 203.0.113.9", "X-Forwarded-Proto": "https, http"}
+    assert loaded.test_client().get("/who", headers=forwarded).text == "198.51.100.1 https"
+
+
+def test_the_worker_refuses_a_malformed_proxy_setting(app_module: str) -> None:
+    with pytest.raises(ConfigurationError, match="PROXY_FIX"):
+        load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module, proxy="yes")
 
 
 def test_the_worker_sizes_the_asgi_thread_pool(app_module: str) -> None:

@@ -43,6 +43,7 @@ from ..routing.rules import Rule
 from ..routing.rules import route_methods
 from ..routing.urls import build_url
 from ..security.gate import SecurityGate
+from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.request import Request
 from ..wrappers.response import Response
@@ -140,6 +141,7 @@ class Tumbler(Scaffold):
         self.cli = AppGroup()
         self.cli.name = self.name
         self._got_first_request = False
+        self._proxy_cache: tuple[Any, ProxyTrust | None] | None = None
         self._first_request_lock = threading.Lock()
         self._matcher: Matcher | None = None
         self._chains: dict[str | None, pipeline.Chain] = {}
@@ -540,6 +542,26 @@ class Tumbler(Scaffold):
         response = self.response_class._fast(b"", 200, "text/html; charset=utf-8")
         response.allow.update(methods)
         return response
+
+    # -- proxies ----------------------------------------------------------------
+
+    def _proxy_trust(self) -> ProxyTrust | None:
+        """The ``PROXY_FIX`` setting as a :class:`ProxyTrust`, or ``None`` for no proxy.
+
+        Read on every request, so changing the setting takes effect at once;
+        the parsed value is cached against the setting it came from. The
+        adapters apply it before anything reads the request, whichever server
+        runs the app.
+        """
+        value = self.config.get("PROXY_FIX")
+        if value is None or value is False:
+            return None
+        cached = self._proxy_cache
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        trust = ProxyTrust.from_config(value)
+        self._proxy_cache = (value, trust)
+        return trust
 
     # -- routing ----------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..security.proxies import apply_asgi
 from ..wrappers.response import wire_parts
 from .wsgi import NUL_IN_PATH
 
@@ -198,6 +199,9 @@ def _announces_body(raw: list[tuple[bytes, bytes]]) -> bool:
 
 
 async def _http(app: Tumbler, scope: Scope, receive: Receive, send: Send) -> None:
+    trust = app._proxy_trust()
+    if trust is not None:
+        scope = apply_asgi(scope, trust)
     headers = _headers(scope["headers"])
     body: Callable[[Request], IO[bytes]]
     try:

@@ -20,6 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 from werkzeug.wsgi import get_input_stream
 
+from ..security.proxies import apply_wsgi
 from ..wrappers.response import wire_parts
 from . import bridge
 
@@ -99,6 +100,9 @@ def handle(
     app: Tumbler, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
     """Serve one WSGI request."""
+    trust = app._proxy_trust()
+    if trust is not None:
+        apply_wsgi(environ, trust)
     request = make_request(app, environ)
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
     if preserve is not None:

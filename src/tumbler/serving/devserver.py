@@ -27,7 +27,6 @@ from typing import Any
 import click
 
 from ..errors import ConfigurationError
-from .proxies import ProxyFix
 from .proxies import ProxyTrust
 
 if TYPE_CHECKING:
@@ -210,9 +209,8 @@ def serve_development(
             logger.setLevel(logging.DEBUG)
     context = make_ssl_context(ssl_context, host)
     application: Any = app
-    trust = ProxyTrust.from_config(app.config.get("PROXY_FIX"))
-    if trust is not None:
-        application = ProxyFix(application, trust)
+    # The app applies PROXY_FIX to each request; a malformed one fails here.
+    ProxyTrust.from_config(app.config.get("PROXY_FIX"))
     evalex = bool(options.pop("use_evalex", True))
     if _debugger_allowed(host, use_debugger, unsafe_remote_debugger):
         application = _wrap_debugger(application, host, use_reloader, evalex)

@@ -38,7 +38,6 @@ from typing import Any
 from .._extras import require
 from ..errors import ConfigurationError
 from .devserver import is_loopback
-from .proxies import ProxyFix
 from .proxies import ProxyTrust
 
 if TYPE_CHECKING:
@@ -167,8 +166,9 @@ def load_worker_app(
 ) -> Any:
     """Import the app in a granian worker and return what granian should call.
 
-    The result is the app itself, or the app wrapped in :class:`ProxyFix`
-    when ``proxy`` or the app's ``PROXY_FIX`` setting declares a proxy.
+    ``proxy`` becomes the app's ``PROXY_FIX`` setting, which the app applies
+    to every request itself; it is checked here so that a malformed setting
+    stops the worker at start-up rather than failing each request.
     """
     from ..cli.discovery import load_target
 
@@ -178,10 +178,8 @@ def load_worker_app(
     if asgi_threads is not None:
         # The sync-view pool is created on first use and sized from this setting.
         app.config["ASGI_THREAD_POOL_SIZE"] = asgi_threads
-    trust = ProxyTrust.from_config(app.config.get("PROXY_FIX"))
-    if trust is None:
-        return app
-    return ProxyFix(app, trust)
+    ProxyTrust.from_config(app.config.get("PROXY_FIX"))
+    return app
 
 
 def _granian_options(

@@ -1,0 +1,125 @@
+"""``PROXY_FIX`` is applied by the app itself, under either protocol and any server.
+
+An attacker reaching the app directly sends ``X-Forwarded-*`` headers of its
+own; they must change nothing unless the deployment declared a proxy, and
+then only the entries the declared proxies wrote are believed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tumbler import Tumbler
+from tumbler import request
+from tumbler import url_for
+from tumbler.errors import ConfigurationError
+from tumbler.serving.proxies import ProxyFix
+from tumbler.testing.client import TumblerClient
+
+FORGED = {
+    "X-Forwarded-For": "10.6.6.6",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-Prefix": "/evil",
+}
+
+
+@pytest.fixture
+def app(app: Tumbler) -> Tumbler:
+    @app.route("/who")
+    def who() -> dict[str, object]:
+        return {
+            "addr": request.remote_addr,
+            "scheme": request.scheme,
+            "secure": request.is_secure,
+            "host": request.host,
+            "url": url_for("who", _external=True),
+        }
+
+    return app
+
+
+def test_without_the_setting_forwarded_headers_are_ignored(client: TumblerClient) -> None:
+    seen = client.get("/who", headers=FORGED).json
+
+    assert seen == {
+        "addr": "127.0.0.1",
+        "scheme": "http",
+        "secure": False,
+        "host": "localhost",
+        "url": "http://localhost/who",
+    }
+
+
+def test_one_proxy_is_believed_for_address_and_scheme_only(
+    app: Tumbler, client: TumblerClient
+) -> None:
+    app.config["PROXY_FIX"] = 1
+
+    seen = client.get(
+        "/who",
+        headers={**FORGED, "X-Forwarded-For": "10.6.6.6, 198.51.100.7"},
+    ).json
+
+    # The client's own "10.6.6.6" entry is ignored; the proxy appended the real one.
+    assert seen["addr"] == "198.51.100.7"
+    assert seen["scheme"] == "https"
+    assert seen["secure"] is True
+    # Host and prefix are not trusted unless named.
+    assert seen["host"] == "localhost"
+    assert seen["url"] == "https://localhost/who"
+
+
+def test_host_and_prefix_are_believed_when_named(app: Tumbler, client: TumblerClient) -> None:
+    app.config["PROXY_FIX"] = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_prefix": 1}
+
+    response = client.get(
+        "/who",
+        headers={"X-Forwarded-Host": "shop.example", "X-Forwarded-Prefix": "/store"},
+    )
+
+    assert response.json["host"] == "shop.example"
+    assert response.json["url"] == "http://shop.example/store/who"
+
+
+def test_peers_restrict_trust_to_the_proxy_address(app: Tumbler, client: TumblerClient) -> None:
+    app.config["PROXY_FIX"] = {"x_for": 1, "x_proto": 1, "peers": ["10.0.0.0/8"]}
+
+    direct = client.get("/who", headers=FORGED).json
+    via_proxy = client.get("/who", headers=FORGED, environ_base={"REMOTE_ADDR": "10.0.0.5"}).json
+
+    assert direct["addr"] == "127.0.0.1"
+    assert direct["scheme"] == "http"
+    assert via_proxy["addr"] == "10.6.6.6"
+    assert via_proxy["scheme"] == "https"
+
+
+def test_changing_the_setting_takes_effect_at_once(app: Tumbler, client: TumblerClient) -> None:
+    app.config["PROXY_FIX"] = 1
+    assert client.get("/who", headers=FORGED).json["addr"] == "10.6.6.6"
+
+    app.config["PROXY_FIX"] = None
+    assert client.get("/who", headers=FORGED).json["addr"] == "127.0.0.1"
+
+
+def test_a_proxy_fix_middleware_and_the_setting_shift_only_once(
+    app: Tumbler, protocol: str
+) -> None:
+    app.config["PROXY_FIX"] = {"x_prefix": 1}
+    if protocol == "wsgi":
+        app.wsgi_app = ProxyFix(app.wsgi_app, {"x_prefix": 1})  # type: ignore[method-assign]
+    else:
+        app.asgi_app = ProxyFix(app.asgi_app, {"x_prefix": 1}).asgi  # type: ignore[method-assign]
+    client = app.test_client(protocol=protocol)
+
+    url = client.get("/who", headers={"X-Forwarded-Prefix": "/store"}).json["url"]
+
+    assert url == "http://localhost/store/who"
+
+
+def test_a_malformed_setting_is_a_configuration_error(app: Tumbler, client: TumblerClient) -> None:
+    app.config["PROXY_FIX"] = "two"
+    app.testing = True
+
+    with pytest.raises(ConfigurationError, match="PROXY_FIX"):
+        client.get("/who")
