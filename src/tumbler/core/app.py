@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import RequestRedirect
@@ -37,6 +38,7 @@ from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
 from ..json.provider import DefaultJSONProvider
 from ..json.provider import JSONProvider
+from ..routing.matcher import NOT_FOUND
 from ..routing.matcher import Matcher
 from ..routing.rules import Map
 from ..routing.rules import Rule
@@ -46,6 +48,7 @@ from ..security.gate import SecurityGate
 from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.request import Request
+from ..wrappers.response import STATUS_LINES
 from ..wrappers.response import Response
 from . import asgi as _asgi
 from . import bridge
@@ -70,6 +73,9 @@ if TYPE_CHECKING:
     from .blueprints import Blueprint
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The stock HTML page of each stock HTTP error class, encoded once.
+_ERROR_PAGES: dict[type[HTTPException], bytes] = {}
 
 
 class Tumbler(Scaffold):
@@ -532,6 +538,19 @@ class Tumbler(Scaffold):
             # Its Location is built in get_response, not get_headers.
             redirect = exc.get_response()
             return self.response_class(redirect.get_data(), exc.code, redirect.headers)
+        kind = type(exc)
+        if (
+            exc.description is kind.description
+            and kind.get_body is HTTPException.get_body
+            and kind.get_headers is HTTPException.get_headers
+            and exc.code in STATUS_LINES
+        ):
+            # The stock page of a stock error is the same every time: built
+            # once per class, so a flood of 404s costs no HTML escaping.
+            body = _ERROR_PAGES.get(kind)
+            if body is None:
+                body = _ERROR_PAGES[kind] = exc.get_body().encode()
+            return self.response_class._fast(body, exc.code, "text/html; charset=utf-8")
         return self.response_class(exc.get_body(), exc.code, exc.get_headers())
 
     def make_default_options_response(self) -> Response:
@@ -572,7 +591,10 @@ class Tumbler(Scaffold):
             matcher = self._matcher = Matcher(self.url_map, self.subdomain_matching)
         found = matcher.match(request.path, request.method)
         if found is not None:
-            request.url_rule, request.view_args = found
+            if found is NOT_FOUND:
+                request.routing_exception = NotFound()
+            else:
+                request.url_rule, request.view_args = found  # type: ignore[misc]
             return
         try:
             adapter = self.create_url_adapter(request)
@@ -855,8 +877,16 @@ class Tumbler(Scaffold):
         finally:
             preserve = request.__dict__.get("_preserve_context")
             if preserve is None and ctx._deferred == 0:
-                await bridge.drive_async(pipeline.teardown(self, ctx, error))
-                if ctx._cv_tokens[-1][1] is not None:
+                # Only step into the pipeline when there is teardown work: most
+                # apps have none, and each drive costs a generator round trip.
+                if (
+                    pipeline._chain(self, ctx).teardown_request
+                    or _signals.request_tearing_down.receivers
+                ):
+                    await bridge.drive_async(pipeline.teardown(self, ctx, error))
+                if ctx._cv_tokens[-1][1] is not None and (
+                    self.teardown_appcontext_funcs or _signals.appcontext_tearing_down.receivers
+                ):
                     await bridge.drive_async(pipeline.teardown_appcontext(self, error))
                 self._leave(ctx, error, teardown=False)
             else:

@@ -12,14 +12,17 @@ matches is the rule Werkzeug picks. The order is derived from the parts
 Werkzeug compiled for each rule; if a Werkzeug version lacks them, the
 matcher stays off and every request goes to Werkzeug.
 
-It only ever answers with a *match*. Anything it is not certain about (no
-match, a method mismatch, a converter refusing a value, rules with defaults,
-redirects, aliases, host or subdomain matching, merged slashes) returns
-``None`` and the caller asks Werkzeug, so errors, ``Allow`` headers and
-redirects are exactly Werkzeug's. Every rule also leaves a *marker* on its
-slash sibling (``/a`` for ``/a/``; ``/a/`` for a rule with
-``strict_slashes=False``), because Werkzeug answers that path from this rule
-(a redirect or a loose match) before trying rules that come later.
+It answers with a *match*, or with :data:`NOT_FOUND` when no rule's pattern
+matches the path at all (no static entry, no dynamic regex): then Werkzeug
+would answer 404 too, and a scanner's stream of missing URLs costs no map
+binding. Anything else it is not certain about (a method mismatch, a
+converter refusing a value, rules with defaults, redirects, aliases, host or
+subdomain matching, merged slashes) returns ``None`` and the caller asks
+Werkzeug, so errors, ``Allow`` headers and redirects are exactly Werkzeug's.
+Every rule also leaves a *marker* on its slash sibling (``/a`` for ``/a/``;
+``/a/`` for a rule with ``strict_slashes=False``), because Werkzeug answers
+that path from this rule (a redirect or a loose match) before trying rules
+that come later.
 """
 
 from __future__ import annotations
@@ -39,6 +42,19 @@ _VARIABLE = re.compile(
     r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<args>.*?)\))?:)?"
     r"(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
 )
+
+
+class _NotFound:
+    """The type of :data:`NOT_FOUND`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_FOUND"
+
+
+#: What :meth:`Matcher.match` answers when no rule can match the path.
+NOT_FOUND = _NotFound()
 
 # (rule, methods or None, deferred) — deferred entries are matched here only
 # to learn that Werkzeug must decide.
@@ -192,8 +208,8 @@ class Matcher:
         )
         return compiled, first
 
-    def match(self, path: str, method: str) -> tuple[Rule, dict[str, Any]] | None:
-        """Return ``(rule, view_args)`` when certain, else ``None``."""
+    def match(self, path: str, method: str) -> tuple[Rule, dict[str, Any]] | _NotFound | None:
+        """``(rule, view_args)`` or :data:`NOT_FOUND` when certain, else ``None``."""
         if not self._enabled or "//" in path:
             return None
         entries = self._static.get(path)
@@ -222,4 +238,7 @@ class Matcher:
                 # Werkzeug answers 404 here rather than trying the next rule.
                 return None
             return candidate.rule, values  # type: ignore[return-value]
-        return None
+        # Every rule that could match this path was tried (the index holds
+        # the rules of this first segment plus those starting with a
+        # variable, markers for slash redirects included): none matched.
+        return NOT_FOUND

@@ -92,7 +92,7 @@ def _body(
     if isinstance(rv, (dict, list)):
         return json.response(rv)
     if isinstance(rv, (Iterator, AsyncIterable)):
-        return response_class(rv)  # type: ignore[arg-type]
+        return response_class(rv)
     if isinstance(rv, _WerkzeugResponse):
         return response_class.force_type(rv, environ())  # type: ignore[return-value]
     if callable(rv):

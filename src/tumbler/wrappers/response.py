@@ -21,6 +21,7 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.http import remove_entity_headers
 from werkzeug.urls import iri_to_uri
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..json.provider import DefaultJSONProvider
@@ -32,6 +33,24 @@ STATUS_LINES: dict[int, str] = {
 STATUS_LINES[200] = "200 OK"
 
 _HTML = "text/html; charset=utf-8"
+
+#: ``Content-Type`` values already computed from a mimetype (bounded: apps use
+#: a handful, but a mimetype may come from data).
+_CONTENT_TYPES: dict[str, str] = {"text/html": _HTML}
+_CONTENT_TYPES_MAX = 128
+
+
+def _content_type(mimetype: str) -> str | None:
+    """The ``Content-Type`` for ``mimetype``, or ``None`` when it needs the checked path."""
+    found = _CONTENT_TYPES.get(mimetype)
+    if found is not None:
+        return found
+    if "\r" in mimetype or "\n" in mimetype or "\x00" in mimetype:
+        return None  # Werkzeug's header validation raises the proper error
+    value = get_content_type(mimetype, "utf-8")
+    if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
+        _CONTENT_TYPES[mimetype] = value
+    return value
 
 
 def _never_secure() -> bool:
@@ -70,6 +89,60 @@ class Response(_WerkzeugResponse):
 
     #: Largest cookie accepted before a warning, like browsers' 4 KiB limit.
     max_cookie_size = 4093
+
+    #: Whether ``__init__`` may take the direct path; a subclass that changes
+    #: how the body or status is stored keeps Werkzeug's general path.
+    _direct_init = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._direct_init = (
+            cls.set_data is Response.set_data
+            and cls.status is Response.status
+            and cls.automatically_set_content_length is True
+        )
+
+    def __init__(
+        self,
+        response: Any = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        """As Werkzeug's; a plain ``str``/``bytes`` body with no headers is built directly.
+
+        ``Response("hello", mimetype="text/plain")`` is how views build most
+        responses, and Werkzeug's general constructor (header validation,
+        status parsing, ``set_data``) is most of their cost. The result is
+        the same object either way.
+        """
+        kind = type(response)
+        if (
+            (kind is str or kind is bytes)
+            and headers is None
+            and content_type is None
+            and not direct_passthrough
+            and self._direct_init
+        ):
+            code = self.default_status if status is None else status
+            line = STATUS_LINES.get(code) if type(code) is int else None
+            if mimetype is None:
+                mimetype = self.default_mimetype
+            ctype = _content_type(mimetype) if mimetype is not None else None
+            if line is not None and ctype is not None:
+                body: bytes = response.encode() if kind is str else response
+                fresh = Headers()
+                fresh._list = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
+                self.headers = fresh
+                self._status = line
+                self._status_code = code  # type: ignore[assignment]
+                self.direct_passthrough = False
+                self._on_close = []
+                self.response = [body]
+                return
+        super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
 
     @classmethod
     def _fast(cls, body: bytes, status: int, content_type: str) -> Response:
