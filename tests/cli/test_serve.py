@@ -14,6 +14,8 @@ from tumbler.cli.main import cli
 
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+# tumbler serve refuses a missing, short or well-known key (tests/serving/test_secret_key.py).
+KEY_LINE = "app.secret_key = '0c7e3a9f5b1d8e2c6a4f0b9d3e7c1a5f8b2d6e0a4c9f3b7d1e5a8c2f6b0d4e9a'\n"
 
 WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
 
@@ -21,7 +23,7 @@ WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cl
 @pytest.fixture
 def served(write_module: WriteModule, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """An app module, and a recorder instead of granian."""
-    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('hello')\n")
+    write_module("hello.py", f"from tumbler import Tumbler\napp = Tumbler('hello')\n{KEY_LINE}")
     calls: list[dict[str, Any]] = []
 
     def fake_serve_app(target: str, **options: Any) -> None:
@@ -137,7 +139,11 @@ def test_a_factory_target_is_handed_to_the_workers(
 ) -> None:
     write_module(
         "factory.py",
-        "from tumbler import Tumbler\ndef create_app(env):\n    return Tumbler(env)\n",
+        "from tumbler import Tumbler\n"
+        "def create_app(env):\n"
+        "    app = Tumbler(env)\n"
+        f"    {KEY_LINE}"
+        "    return app\n",
     )
     calls: list[str] = []
     monkeypatch.setattr(serve_module, "serve_app", lambda target, **kw: calls.append(target))

@@ -146,6 +146,8 @@ def app_dir(tmp_path: Path) -> Path:
             from tumbler import Tumbler, request
 
             app = Tumbler(__name__)
+            # tumbler serve refuses a missing, short or well-known key.
+            app.secret_key = "6d1f0c9a4e7b2d8f3a5c0e1b9d7f2a4c8e6b0d3f5a1c7e9b2d4f6a8c0e3b5d7f"
 
             @app.get("/")
             def index():

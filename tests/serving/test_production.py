@@ -35,6 +35,8 @@ from tumbler.serving.tls.local_ca import LocalCA
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 
 IO_TIMEOUT = 10.0
+# A key tumbler serve accepts, so each refusal tested here is the one named.
+KEY = "9b4e2a7c1f8d3b6e0a5c9f2d7b1e4a8c3f6d0b9e5a2c7f1d4b8e3a6c0f9d2b5e"
 StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
 
 
@@ -164,9 +166,8 @@ def app_module(tmp_path: Path) -> Iterator[str]:
     import sys
 
     name = "tumbler_worker_probe"
-    (tmp_path / f"{name}.py").write_text(
-        "from tumbler import Tumbler\napp = Tumbler(__name__)\n", encoding="utf-8"
-    )
+    source = f"from tumbler import Tumbler\napp = Tumbler(__name__)\napp.secret_key = {KEY!r}\n"
+    (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
     yield str(tmp_path)
     sys.modules.pop(name, None)
     if str(tmp_path) in sys.path:

@@ -18,6 +18,7 @@ from ..serving.devserver import is_loopback
 from ..serving.production import INTERFACES
 from ..serving.production import check_public_binding
 from ..serving.production import serve_app
+from ..serving.secret_key import check_secret_key
 from .discovery import ScriptInfo
 from .discovery import pass_script_info
 from .run import CertParamType
@@ -159,8 +160,8 @@ def serve_command(
 
     Plain HTTP on an address other machines can reach is refused unless
     --proxy (TLS ends at a reverse proxy) or --insecure-http says why it is
-    fine. SIGTERM stops accepting connections and lets requests in flight
-    finish.
+    fine. An app without a strong SECRET_KEY is refused on any address.
+    SIGTERM stops accepting connections and lets requests in flight finish.
     """
     if debug:
         raise click.UsageError(_DEBUG_REFUSED)
@@ -180,6 +181,7 @@ def serve_command(
             insecure_http=insecure_http,
             debug=app.debug,
         )
+        check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
         click.echo(f" * Serving Tumbler app {app.name!r} ({target}) with granian")
         click.echo(
             f" * {interface.upper()}, {workers} worker(s)"

@@ -15,8 +15,10 @@ multi-process server.
 Before anything listens, the refusals of the design apply: plain HTTP on an
 address other machines can reach needs either a declared reverse proxy
 (``proxy=``, whose ``X-Forwarded-*`` headers are then trusted, see
-:mod:`tumbler.serving.proxies`) or an explicit ``insecure_http=True``; and a
-debug-mode app is never served on such an address.
+:mod:`tumbler.serving.proxies`) or an explicit ``insecure_http=True``; a
+debug-mode app is never served on such an address; and an app whose
+``SECRET_KEY`` is missing, short or well known is not served at all, on any
+address (see :mod:`tumbler.serving.secret_key`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .._extras import require
 from ..errors import ConfigurationError
 from .devserver import is_loopback
 from .proxies import ProxyTrust
+from .secret_key import check_secret_key
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -244,9 +247,10 @@ def serve_app(
     :param redirect_http: also listen for plain HTTP on this port, answering
         every request with a 308 to the same URL over HTTPS.
     :param app: the app already loaded from ``target`` in this process; it is
-        loaded here otherwise. Its ``DEBUG``, ``PROXY_FIX`` and
-        ``TRUSTED_HOSTS`` feed the start-up checks, and a target that does
-        not load fails here, once, instead of in every worker.
+        loaded here otherwise. Its ``DEBUG``, ``PROXY_FIX``, ``SECRET_KEY``,
+        ``SECRET_KEY_FALLBACKS`` and ``TRUSTED_HOSTS`` feed the start-up
+        checks, and a target that does not load fails here, once, instead of
+        in every worker.
     """
     granian = require("granian", extra="server")
     if interface not in INTERFACES:
@@ -264,6 +268,7 @@ def serve_app(
         insecure_http=insecure_http,
         debug=app.debug,
     )
+    check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
     scratch: list[Path] = []
     redirector: BaseProcess | None = None
     try:

@@ -1,0 +1,298 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tumbler.cli import run as run_module
+from tumbler.cli import serve as serve_module
+from tumbler.cli.main import cli
+from tumbler.errors import ConfigurationError
+from tumbler.serving import production
+from tumbler.serving.production import serve_app
+from tumbler.serving.secret_key import MIN_SECRET_KEY_LENGTH
+from tumbler.serving.secret_key import WELL_KNOWN_KEYS
+from tumbler.serving.secret_key import check_secret_key
+from tumbler.serving.secret_key import is_well_known_key
+
+#: What ``secrets.token_hex(32)`` gives: 64 hexadecimal characters.
+GOOD_KEY = "3f9c2b7e81d04a6f95e3c1b8d27a4f60e9b5c3d18f2a7e4b06c9d1f3a8b2e5c7"
+FLASK_QUICKSTART_KEY = b'_5#y2L"F4Q8z\n\xec]/'
+MODULE = "tumbler_key_probe"
+# The CLI marks the process and may read these; each invocation restores them.
+CLI_ENV: dict[str, str | None] = {
+    "TUMBLER_SKIP_DOTENV": "1",
+    "TUMBLER_RUN_FROM_CLI": None,
+    "TUMBLER_APP": None,
+    "FLASK_APP": None,
+    "TUMBLER_DEBUG": None,
+    "FLASK_DEBUG": None,
+}
+
+WriteApp = Callable[..., Path]
+# Serves the probe app through one entry point: the refusal's text, or None once served.
+Serve = Callable[[Path], str | None]
+
+
+@pytest.fixture
+def write_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WriteApp]:
+    """Write the probe app module with the given keys; it is importable and the cwd."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def write(secret_key: object, fallbacks: object = None) -> Path:
+        source = (
+            "from tumbler import Tumbler\n"
+            "app = Tumbler(__name__)\n"
+            f"app.config['SECRET_KEY'] = {secret_key!r}\n"
+            f"app.config['SECRET_KEY_FALLBACKS'] = {fallbacks!r}\n"
+        )
+        (tmp_path / f"{MODULE}.py").write_text(source, encoding="utf-8")
+        return tmp_path
+
+    yield write
+    sys.modules.pop(MODULE, None)
+
+
+def _serve_with_serve_app(monkeypatch: pytest.MonkeyPatch) -> Serve:
+    served: list[str] = []
+
+    def granian(target: str, **options: Any) -> SimpleNamespace:
+        return SimpleNamespace(serve=lambda target_loader: served.append(target))
+
+    fake = SimpleNamespace(
+        Granian=granian,
+        Interfaces=str,
+        HTTPModes=SimpleNamespace(auto="auto", http1="http1"),
+        SSLProtocols=SimpleNamespace(tls12="tls12"),
+    )
+    monkeypatch.setattr(production, "require", lambda module, extra: fake)
+
+    def serve(folder: Path) -> str | None:
+        try:
+            serve_app(f"{MODULE}:app", sys_path_entry=str(folder))
+        except ConfigurationError as exc:
+            assert served == []
+            return str(exc)
+        assert served == [f"{MODULE}:app"]
+        return None
+
+    return serve
+
+
+def _serve_with_the_cli(monkeypatch: pytest.MonkeyPatch) -> Serve:
+    calls: list[str] = []
+    monkeypatch.setattr(serve_module, "serve_app", lambda target, **kw: calls.append(target))
+
+    def serve(folder: Path) -> str | None:
+        result = CliRunner(env=CLI_ENV).invoke(cli, ["--app", MODULE, "serve"])
+        if result.exit_code == 1:
+            assert calls == []
+            assert "Serving Tumbler app" not in result.output
+            # One paragraph: click prefixes "Error: " and ends the line.
+            assert result.output.startswith("Error: Refusing to serve")
+            assert result.output.count("\n") == 1
+            return result.output
+        assert result.exit_code == 0, result.output
+        assert calls == [f"{MODULE}:app"]
+        return None
+
+    return serve
+
+
+@pytest.fixture(params=["serve_app", "tumbler serve"])
+def serve(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Serve:
+    """Each entry point that applies the check, with granian replaced by a recorder."""
+    if request.param == "serve_app":
+        return _serve_with_serve_app(monkeypatch)
+    return _serve_with_the_cli(monkeypatch)
+
+
+def _assert_says_how_to_fix(message: str) -> None:
+    assert "SECRET_KEY" in message
+    assert "python -c 'import secrets; print(secrets.token_hex(32))'" in message
+    assert "TUMBLER_SECRET_KEY" in message
+    assert "app.config.from_prefixed_env()" in message
+    assert "config file" in message
+
+
+# -- accepted ----------------------------------------------------------------------------
+
+
+def test_a_64_hex_character_key_is_served(write_app: WriteApp, serve: Serve) -> None:
+    assert serve(write_app(GOOD_KEY)) is None
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        GOOD_KEY[:MIN_SECRET_KEY_LENGTH],
+        # Random bytes may end in a byte that reads as whitespace; length is not stripped.
+        bytes(range(0x80, 0x80 + MIN_SECRET_KEY_LENGTH - 1)) + b"\xa0",
+    ],
+    ids=["32-characters", "32-bytes"],
+)
+def test_a_key_of_exactly_the_minimum_length_is_served(
+    write_app: WriteApp, serve: Serve, key: str | bytes
+) -> None:
+    assert serve(write_app(key)) is None
+
+
+def test_a_short_old_key_may_stay_in_the_fallbacks_while_it_is_retired(
+    write_app: WriteApp, serve: Serve
+) -> None:
+    assert serve(write_app(GOOD_KEY, ["an-old-short-key", b"older-key"])) is None
+
+
+# -- a missing key -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", [None, "", b"", "   \n"], ids=["none", "empty", "bytes", "blank"])
+def test_a_missing_or_empty_key_is_refused(write_app: WriteApp, serve: Serve, key: object) -> None:
+    message = serve(write_app(key))
+
+    assert message is not None
+    assert "Refusing to serve without a SECRET_KEY" in message
+    _assert_says_how_to_fix(message)
+
+
+def test_a_key_that_is_not_text_is_refused_with_the_json_hint(
+    write_app: WriteApp, serve: Serve
+) -> None:
+    # TUMBLER_SECRET_KEY=1234... arrives as an int through from_prefixed_env().
+    message = serve(write_app(12345678901234567890123456789012345678901234567890))
+
+    assert message is not None
+    assert "SECRET_KEY of type int" in message
+    assert "quote the value as JSON" in message
+    _assert_says_how_to_fix(message)
+
+
+# -- a short key -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [
+        (GOOD_KEY[: MIN_SECRET_KEY_LENGTH - 1], "31-character"),
+        (bytes(range(1, MIN_SECRET_KEY_LENGTH)), "31-byte"),
+        ("correct horse battery", "21-character"),
+    ],
+    ids=["str", "bytes", "passphrase"],
+)
+def test_a_short_key_is_refused_without_echoing_it(
+    write_app: WriteApp, serve: Serve, key: str | bytes, shown: str
+) -> None:
+    message = serve(write_app(key))
+
+    assert message is not None
+    assert f"Refusing to serve with a {shown} SECRET_KEY" in message
+    assert "at least 32" in message
+    assert str(key) not in message
+    _assert_says_how_to_fix(message)
+
+
+# -- a well-known key --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "dev",
+        "secret",
+        "changeme",
+        "change-me",
+        "development",
+        "test",
+        "your-secret-key",
+        "super secret key",
+        "keyboard cat",
+        FLASK_QUICKSTART_KEY,
+        FLASK_QUICKSTART_KEY.decode("latin-1"),
+        r'_5#y2L"F4Q8z\n\xec]/',
+    ],
+)
+def test_a_well_known_key_is_refused(write_app: WriteApp, serve: Serve, key: str | bytes) -> None:
+    message = serve(write_app(key))
+
+    assert message is not None
+    assert "Refusing to serve with a well-known SECRET_KEY" in message
+    _assert_says_how_to_fix(message)
+
+
+@pytest.mark.parametrize(
+    "key", ["  DEV\n", "ChangeMe", "CHANGE_ME", "Super-Secret-Key", "keyboard.cat", b"Dev"]
+)
+def test_a_well_known_key_is_refused_in_any_case_or_spacing(
+    write_app: WriteApp, serve: Serve, key: str | bytes
+) -> None:
+    message = serve(write_app(key))
+
+    assert message is not None
+    assert "well-known SECRET_KEY" in message
+
+
+@pytest.mark.parametrize("key", WELL_KNOWN_KEYS)
+def test_every_listed_key_counts_as_well_known(key: str | bytes) -> None:
+    assert is_well_known_key(key)
+    with pytest.raises(ConfigurationError, match="well-known SECRET_KEY"):
+        check_secret_key(key)
+
+
+def test_a_long_random_key_does_not_count_as_well_known() -> None:
+    assert not is_well_known_key(GOOD_KEY)
+    assert not is_well_known_key(GOOD_KEY.encode())
+
+
+# -- the fallbacks -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fallbacks", "expected"),
+    [
+        (["changeme"], "SECRET_KEY_FALLBACKS[0] is a well-known example value"),
+        ([GOOD_KEY, b"Keyboard Cat"], "SECRET_KEY_FALLBACKS[1] is a well-known example value"),
+        ([FLASK_QUICKSTART_KEY], "SECRET_KEY_FALLBACKS[0] is a well-known example value"),
+        ([GOOD_KEY, ""], "SECRET_KEY_FALLBACKS[1] is empty"),
+        ([None], "SECRET_KEY_FALLBACKS[0] of type NoneType"),
+        ("old-key-kept-for-a-month-0123456789", "SECRET_KEY_FALLBACKS of type str"),
+        (42, "SECRET_KEY_FALLBACKS of type int"),
+    ],
+    ids=["placeholder", "second-placeholder", "flask-key", "empty", "not-a-key", "str", "int"],
+)
+def test_a_fallback_anyone_could_sign_with_is_refused(
+    write_app: WriteApp, serve: Serve, fallbacks: object, expected: str
+) -> None:
+    message = serve(write_app(GOOD_KEY, fallbacks))
+
+    assert message is not None
+    assert expected in message
+
+
+def test_a_placeholder_fallback_is_refused_with_the_way_forward() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        check_secret_key(GOOD_KEY, ["dev"])
+
+    assert "Remove it from the list" in str(caught.value)
+
+
+# -- only the production server checks --------------------------------------------------
+
+
+def test_the_development_server_serves_a_placeholder_key(
+    write_app: WriteApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_app("dev")
+    calls: list[Any] = []
+    monkeypatch.setattr(run_module, "serve_development", lambda app, *a, **kw: calls.append(app))
+
+    result = CliRunner(env=CLI_ENV).invoke(cli, ["--app", MODULE, "run"])
+
+    assert result.exit_code == 0, result.output
+    assert calls[0].config["SECRET_KEY"] == "dev"
