@@ -380,3 +380,19 @@ def test_sigterm_lets_the_request_in_flight_finish(
     assert server.process.returncode == 0
     assert "Granian shutdown completed" in server.log()
     assert f" * {interface.upper()}, 1 worker(s)" in server.log()
+
+
+def test_choose_interface_follows_the_views() -> None:
+    from tumbler.serving.production import choose_interface
+    from tumbler.views import MethodView
+
+    app = Tumbler("choose")
+    app.add_url_rule("/sync", "sync", lambda: "sync")
+    assert choose_interface(app) == "wsgi"
+
+    class Items(MethodView):
+        async def get(self) -> str:
+            return "items"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    assert choose_interface(app) == "asgi"

@@ -17,6 +17,7 @@ from ..serving.devserver import display_url
 from ..serving.devserver import is_loopback
 from ..serving.production import INTERFACES
 from ..serving.production import check_public_binding
+from ..serving.production import choose_interface
 from ..serving.production import serve_app
 from ..serving.secret_key import check_secret_key
 from .discovery import ScriptInfo
@@ -71,9 +72,10 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
 @click.option(
     "--interface",
     type=click.Choice(INTERFACES),
-    default="wsgi",
+    default="auto",
     show_default=True,
-    help="Serve the app as WSGI or ASGI (the same app object speaks both).",
+    help="Serve the app as WSGI or ASGI (the same app object speaks both); 'auto' picks"
+    " ASGI when any view is async def, WSGI otherwise.",
 )
 @click.option(
     "--workers", "-w", default=1, show_default=True, type=click.IntRange(1), help="Processes."
@@ -182,6 +184,8 @@ def serve_command(
             debug=app.debug,
         )
         check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
+        if interface == "auto":
+            interface = choose_interface(app)
         click.echo(f" * Serving Tumbler app {app.name!r} ({target}) with granian")
         click.echo(
             f" * {interface.upper()}, {workers} worker(s)"

@@ -612,7 +612,7 @@ class Tumbler(Scaffold):
         try:
             return self._async_views[view]
         except KeyError:
-            result = self._async_views[view] = _is_async(view)
+            result = self._async_views[view] = is_async_view(view)
             return result
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
@@ -921,7 +921,8 @@ def _wait_until_free(lock: threading.Lock) -> None:
         pass
 
 
-def _is_async(view: Any) -> bool:
+def is_async_view(view: Any) -> bool:
+    """Whether a view function (or a class-based view) is ``async def``."""
     if view is None:
         return False
     if iscoroutinefunction(view):

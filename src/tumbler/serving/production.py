@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from .._extras import require
+from ..core.app import is_async_view
 from ..errors import ConfigurationError
 from .devserver import is_loopback
 from .proxies import ProxyTrust
@@ -53,6 +54,7 @@ __all__ = [
     "INTERFACES",
     "PLAIN_HTTP_REFUSED",
     "check_public_binding",
+    "choose_interface",
     "default_threads",
     "load_worker_app",
     "resolve_certificate",
@@ -60,8 +62,8 @@ __all__ = [
     "serve_https_redirects",
 ]
 
-#: The protocols the app object speaks; ``wsgi`` is the default.
-INTERFACES: tuple[str, ...] = ("wsgi", "asgi")
+#: The protocols the app object speaks, and ``auto`` (see :func:`choose_interface`).
+INTERFACES: tuple[str, ...] = ("auto", "wsgi", "asgi")
 
 #: Why plain HTTP on a public address is refused, and the ways forward.
 PLAIN_HTTP_REFUSED = (
@@ -216,13 +218,28 @@ def _granian_options(
     return options
 
 
+def choose_interface(app: Tumbler) -> str:
+    """The interface ``auto`` picks: ``asgi`` when any view is ``async def``, else ``wsgi``.
+
+    Under WSGI each request has a thread of its own, the right home for
+    blocking views (a database driver, file I/O); an async view there needs an
+    event loop per thread. Under ASGI async views run on the server's loop,
+    and the sync views still present run in a bounded thread pool. So an app
+    with no async view is served the way Flask apps always were, and one that
+    has them gets the loop they were written for.
+    """
+    if any(is_async_view(view) for view in app.view_functions.values()):
+        return "asgi"
+    return "wsgi"
+
+
 def serve_app(
     target: str,
     *,
     sys_path_entry: str | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
-    interface: str = "wsgi",
+    interface: str = "auto",
     workers: int = 1,
     threads: int | None = None,
     cert: str | os.PathLike[str] | None = None,
@@ -254,7 +271,7 @@ def serve_app(
     """
     granian = require("granian", extra="server")
     if interface not in INTERFACES:
-        raise ConfigurationError(f"Unknown interface {interface!r}; use 'wsgi' or 'asgi'.")
+        raise ConfigurationError(f"Unknown interface {interface!r}; use 'auto', 'wsgi' or 'asgi'.")
     if redirect_http is not None and cert is None:
         raise ConfigurationError("--redirect-http needs HTTPS to redirect to: add --cert.")
     if app is None:
@@ -269,6 +286,8 @@ def serve_app(
         debug=app.debug,
     )
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
+    if interface == "auto":
+        interface = choose_interface(app)
     scratch: list[Path] = []
     redirector: BaseProcess | None = None
     try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import parse_qsl
 
+from werkzeug import formparser
 from werkzeug.datastructures import Authorization
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.datastructures import EnvironHeaders
@@ -219,19 +220,42 @@ class Request(_SansIORequest):
             form = self._parse_urlencoded()
             files = self.parameter_storage_class()
         elif self.want_form_data_parsed:
+            opened: list[IO[bytes]] = []
+
+            def stream_factory(
+                total_content_length: int | None,
+                content_type: str | None,
+                filename: str | None,
+                content_length: int | None = None,
+            ) -> IO[bytes]:
+                stream = formparser.default_stream_factory(
+                    total_content_length, content_type, filename, content_length
+                )
+                opened.append(stream)
+                return stream
+
             parser = self.form_data_parser_class(
+                stream_factory=stream_factory,
                 max_form_memory_size=self.max_form_memory_size,
                 max_content_length=self.max_content_length,
                 max_form_parts=self.max_form_parts,
                 cls=self.parameter_storage_class,
             )
             if "_cached_data" in self.__dict__:
-                stream: IO[bytes] = io.BytesIO(self.__dict__["_cached_data"])
+                body: IO[bytes] = io.BytesIO(self.__dict__["_cached_data"])
             else:
-                stream = self.stream
-            _stream, form, files = parser.parse(
-                stream, self.mimetype, self.content_length, self.mimetype_params
-            )
+                body = self.stream
+            try:
+                _stream, form, files = parser.parse(
+                    body, self.mimetype, self.content_length, self.mimetype_params
+                )
+            except BaseException:
+                # A body cut off by a limit (413) or malformed (400) leaves the
+                # parts already opened half-written: close them now, so a
+                # spooled temporary file does not linger until collected.
+                for stream in opened:
+                    stream.close()
+                raise
         else:
             form = self.parameter_storage_class()
             files = self.parameter_storage_class()
