@@ -347,3 +347,39 @@ def test_module_dumps_follows_the_current_app(app: Tumbler, encoder: str) -> Non
 
 def test_module_loads_works_without_an_app() -> None:
     assert tumbler.json.loads('{"a": 1}') == {"a": 1}
+
+
+def test_jsonify_builds_the_apps_response_class(app: Tumbler) -> None:
+    from tumbler import Response
+
+    class Tagged(Response):
+        pass
+
+    app.response_class = Tagged
+
+    with app.app_context():
+        response = jsonify(a=1)
+
+    assert type(response) is Tagged
+    assert response.get_json() == {"a": 1}
+
+
+def test_jsonify_with_a_response_class_not_derived_from_tumblers(app: Tumbler) -> None:
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    class Plain(WerkzeugResponse):
+        pass
+
+    app.response_class = Plain  # type: ignore[assignment]
+
+    with app.app_context():
+        response = jsonify([1, 2])
+
+    assert type(response) is Plain
+    assert response.headers["Content-Type"] == "application/json"
+    assert json.loads(response.get_data()) == [1, 2]
+
+
+def test_jsonify_outside_an_app_context_says_how_to_enter_one() -> None:
+    with pytest.raises(RuntimeError, match=r"app\.app_context\(\)"):
+        jsonify(a=1)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
 
 from ..contexts.globals import _current_app_or_none
+from ..contexts.globals import _require_app
 from ..contexts.globals import current_app
 
 if TYPE_CHECKING:
@@ -70,4 +71,4 @@ def make_response(*args: Any) -> Response:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response from data (one argument), a list (several) or keywords."""
-    return current_app.json.response(*args, **kwargs)  # type: ignore[no-any-return]
+    return _require_app().json.response(*args, **kwargs)  # type: ignore[no-any-return]

@@ -57,6 +57,6 @@ def load(fp: IO[Any], **kwargs: Any) -> Any:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response, as :func:`tumbler.jsonify`; needs an app context."""
-    from ..contexts.globals import current_app
+    from ..contexts.globals import _require_app
 
-    return current_app.json.response(*args, **kwargs)  # type: ignore[no-any-return]
+    return _require_app().json.response(*args, **kwargs)  # type: ignore[no-any-return]

@@ -59,6 +59,12 @@ def _orjson_default(o: Any) -> Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
+def _response_class() -> type[Response]:
+    from ..wrappers.response import Response
+
+    return Response
+
+
 class JSONProvider:
     """The interface an app's JSON provider implements.
 
@@ -108,9 +114,15 @@ class JSONProvider:
         return self._make(obj, 200)
 
     def _make(self, obj: Any, status: int) -> Response:
-        from ..wrappers.response import Response
-
-        return Response._fast(self.dump_bytes(obj), status, self.mimetype_header)
+        # The app's response class, as Flask's jsonify uses: a subclass an
+        # app installs (extra headers, a custom JSON module) applies here too.
+        app = self._app
+        response_class = app.response_class if app is not None else _response_class()
+        body = self.dump_bytes(obj)
+        fast = getattr(response_class, "_fast", None)
+        if fast is None:  # a response class not derived from tumbler's
+            return response_class(body, status, content_type=self.mimetype_header)
+        return fast(body, status, self.mimetype_header)  # type: ignore[no-any-return]
 
     mimetype: str = "application/json"
     mimetype_header: str = "application/json"
