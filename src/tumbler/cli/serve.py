@@ -16,10 +16,9 @@ from ..errors import TumblerError
 from ..serving.devserver import display_url
 from ..serving.devserver import is_loopback
 from ..serving.production import INTERFACES
-from ..serving.production import check_public_binding
+from ..serving.production import check_deployment
 from ..serving.production import choose_interface
 from ..serving.production import serve_app
-from ..serving.secret_key import check_secret_key
 from .discovery import ScriptInfo
 from .discovery import pass_script_info
 from .run import CertParamType
@@ -176,14 +175,13 @@ def serve_command(
         raise click.ClickException(_NO_TARGET)
     proxy_setting = _proxy_setting(proxy, proxy_addresses)
     try:
-        check_public_binding(
+        check_deployment(
+            app,
             host,
             tls=cert is not None,
-            proxy=proxy_setting is not None or bool(app.config.get("PROXY_FIX")),
+            proxy=proxy_setting is not None,
             insecure_http=insecure_http,
-            debug=app.debug,
         )
-        check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
         if interface == "auto":
             interface = choose_interface(app)
         click.echo(f" * Serving Tumbler app {app.name!r} ({target}) with granian")

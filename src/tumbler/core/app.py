@@ -64,6 +64,7 @@ from .logging import create_logger
 from .scaffold import Scaffold
 from .scaffold import SetupFinishedError
 from .scaffold import get_root_path
+from .scaffold import registering
 from .scaffold import setupmethod
 
 if TYPE_CHECKING:
@@ -383,12 +384,7 @@ class Tumbler(Scaffold):
     @setupmethod
     def template_filter(self, name: str | None = None) -> Callable[[F], F]:
         """Register a template filter: ``@app.template_filter()``."""
-
-        def decorator(f: F) -> F:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_template_filter, name)
 
     @setupmethod
     def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
@@ -398,12 +394,7 @@ class Tumbler(Scaffold):
     @setupmethod
     def template_test(self, name: str | None = None) -> Callable[[F], F]:
         """Register a template test: ``@app.template_test()``."""
-
-        def decorator(f: F) -> F:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_template_test, name)
 
     @setupmethod
     def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
@@ -413,12 +404,7 @@ class Tumbler(Scaffold):
     @setupmethod
     def template_global(self, name: str | None = None) -> Callable[[F], F]:
         """Register a template global: ``@app.template_global()``."""
-
-        def decorator(f: F) -> F:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_template_global, name)
 
     @setupmethod
     def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:

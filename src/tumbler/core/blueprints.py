@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from .scaffold import Scaffold
 from .scaffold import SetupFinishedError
+from .scaffold import registering
 from .scaffold import setupmethod
 
 if TYPE_CHECKING:
@@ -305,12 +306,7 @@ class Blueprint(Scaffold):
     @setupmethod
     def app_template_filter(self, name: str | None = None) -> Callable[[F], F]:
         """Register an app-wide template filter."""
-
-        def decorator(f: F) -> F:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_app_template_filter, name)
 
     @setupmethod
     def add_app_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
@@ -320,12 +316,7 @@ class Blueprint(Scaffold):
     @setupmethod
     def app_template_test(self, name: str | None = None) -> Callable[[F], F]:
         """Register an app-wide template test."""
-
-        def decorator(f: F) -> F:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_app_template_test, name)
 
     @setupmethod
     def add_app_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
@@ -335,12 +326,7 @@ class Blueprint(Scaffold):
     @setupmethod
     def app_template_global(self, name: str | None = None) -> Callable[[F], F]:
         """Register an app-wide template global."""
-
-        def decorator(f: F) -> F:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
+        return registering(self.add_app_template_global, name)
 
     @setupmethod
     def add_app_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:

@@ -64,6 +64,16 @@ def get_root_path(import_name: str) -> str:
     return os.path.dirname(os.path.abspath(origin))
 
 
+def registering(add: Callable[..., None], name: str | None) -> Callable[[F], F]:
+    """The decorator form of an ``add_*(f, name=...)`` registration method."""
+
+    def decorator(f: F) -> F:
+        add(f, name=name)
+        return f
+
+    return decorator
+
+
 def setupmethod(f: F) -> F:
     """Mark a registration method: it refuses to run once requests are served."""
     name = f.__name__

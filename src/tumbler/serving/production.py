@@ -218,6 +218,25 @@ def _granian_options(
     return options
 
 
+def check_deployment(
+    app: Tumbler, host: str, *, tls: bool, proxy: bool, insecure_http: bool
+) -> None:
+    """Every production start-up check, raising :class:`ConfigurationError` on the first refusal.
+
+    Plain HTTP on a public address (unless a proxy, declared here or by the
+    app's ``PROXY_FIX``, or ``insecure_http`` explains it), debug mode on a
+    public address, and a weak ``SECRET_KEY`` (:mod:`tumbler.serving.secret_key`).
+    """
+    check_public_binding(
+        host,
+        tls=tls,
+        proxy=proxy or bool(app.config.get("PROXY_FIX")),
+        insecure_http=insecure_http,
+        debug=app.debug,
+    )
+    check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
+
+
 def choose_interface(app: Tumbler) -> str:
     """The interface ``auto`` picks: ``asgi`` when any view is ``async def``, else ``wsgi``.
 
@@ -278,14 +297,9 @@ def serve_app(
         from ..cli.discovery import load_target
 
         app = load_target(target, sys_path_entry)
-    check_public_binding(
-        host,
-        tls=cert is not None,
-        proxy=proxy is not None or bool(app.config.get("PROXY_FIX")),
-        insecure_http=insecure_http,
-        debug=app.debug,
+    check_deployment(
+        app, host, tls=cert is not None, proxy=proxy is not None, insecure_http=insecure_http
     )
-    check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
     if interface == "auto":
         interface = choose_interface(app)
     scratch: list[Path] = []

@@ -208,6 +208,17 @@ class SecureCookieSessionInterface(SessionInterface):
         session.new = True
         return session
 
+    def _attributes(self, app: Any) -> dict[str, Any]:
+        """The cookie attributes shared by setting and deleting: they must match."""
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
+
     def save_session(self, app: Any, session: SessionMixin, response: Response) -> None:
         """Set, refresh or delete the cookie, and mark the response ``Vary: Cookie``.
 
@@ -218,15 +229,7 @@ class SecureCookieSessionInterface(SessionInterface):
             _vary_on_cookie(response)
         if not session:
             if session.modified:
-                response.delete_cookie(
-                    self.get_cookie_name(app),
-                    domain=self.get_cookie_domain(app),
-                    path=self.get_cookie_path(app),
-                    secure=self.get_cookie_secure(app),
-                    httponly=self.get_cookie_httponly(app),
-                    samesite=self.get_cookie_samesite(app),
-                    partitioned=self.get_cookie_partitioned(app),
-                )
+                response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
                 _vary_on_cookie(response)
             return
         if not self.should_set_cookie(app, session):
@@ -240,12 +243,7 @@ class SecureCookieSessionInterface(SessionInterface):
             self.get_cookie_name(app),
             serializer.dumps(data),
             expires=self.get_expiration_time(app, session),
-            domain=self.get_cookie_domain(app),
-            path=self.get_cookie_path(app),
-            secure=self.get_cookie_secure(app),
-            httponly=self.get_cookie_httponly(app),
-            samesite=self.get_cookie_samesite(app),
-            partitioned=self.get_cookie_partitioned(app),
+            **self._attributes(app),
         )
         _vary_on_cookie(response)
 
