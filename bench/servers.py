@@ -20,6 +20,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,7 +69,10 @@ class Tools:
             ("wrk", "apt-get install wrk"),
             ("granian", "pip install granian"),
         ):
-            path = shutil.which(program)
+            # The environment running the benchmark first (a virtualenv that
+            # is not activated has granian beside its python, not on PATH).
+            beside = Path(sys.executable).parent / program
+            path = str(beside) if beside.is_file() else shutil.which(program)
             if path is None:
                 return f"{program} is not installed ({install}); nothing was measured."
             found[program] = path

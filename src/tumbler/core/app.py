@@ -573,7 +573,7 @@ class Tumbler(Scaffold):
     def _match(self, request: Request) -> None:
         """Route a request: the compiled matcher first, Werkzeug when it is unsure."""
         matcher = self._matcher
-        if matcher is None:
+        if matcher is None or not matcher.is_current(self.url_map):
             matcher = self._matcher = Matcher(self.url_map, self.subdomain_matching)
         found = matcher.match(request.path, request.method)
         if found is not None:

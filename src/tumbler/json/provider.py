@@ -119,10 +119,11 @@ class JSONProvider:
         app = self._app
         response_class = app.response_class if app is not None else _response_class()
         body = self.dump_bytes(obj)
-        fast = getattr(response_class, "_fast", None)
-        if fast is None:  # a response class not derived from tumbler's
+        # Not derived from tumbler's, or with an __init__ (extra headers …) or
+        # defaults of its own: build it through the class, as Flask does.
+        if not getattr(response_class, "_fast_is_init", False):
             return response_class(body, status, content_type=self.mimetype_header)
-        return fast(body, status, self.mimetype_header)  # type: ignore[no-any-return]
+        return response_class._fast(body, status, self.mimetype_header)  # type: ignore[no-any-return]
 
     mimetype: str = "application/json"
     mimetype_header: str = "application/json"

@@ -125,9 +125,10 @@ def _sibling(rule: Rule, key: _Key) -> tuple[str, _Key] | None:
 class Matcher:
     """Route matching compiled from a URL map; see the module docstring."""
 
-    __slots__ = ("_dynamic_default", "_dynamic_index", "_enabled", "_static")
+    __slots__ = ("_dynamic_default", "_dynamic_index", "_enabled", "_size", "_static")
 
     def __init__(self, url_map: Map, subdomain_matching: bool = False) -> None:
+        self._size = len(url_map._rules)
         self._static: dict[str, list[_Entry]] = {}
         self._dynamic_index: dict[str, list[_Dynamic]] = {}
         self._dynamic_default: list[_Dynamic] = []
@@ -197,7 +198,10 @@ class Matcher:
             variables.append((found["name"], group, converter))
             position = found.end()
         pattern.append(re.escape(path[position:]))
-        pattern.append("$")
+        # \Z, not $: "$" also matches before a final newline, so "/users/42\n"
+        # (from %0A) would match "<int:id>" where Werkzeug, anchoring with \Z,
+        # answers 404.
+        pattern.append(r"\Z")
         first_segment = path.lstrip("/").split("/", 1)[0]
         first = None if "<" in first_segment else first_segment
         compiled = _Dynamic(
@@ -207,6 +211,16 @@ class Matcher:
             deferred,
         )
         return compiled, first
+
+    def is_current(self, url_map: Map) -> bool:
+        """Whether ``url_map`` still holds the rules this matcher was built from.
+
+        ``app.url_map.add(rule)`` is public API that bypasses ``add_url_rule``
+        (and works after the first request); a matcher built before it would
+        answer :data:`NOT_FOUND` for the new rule's paths, or the wrong rule.
+        Werkzeug's map only ever grows, so its size tells.
+        """
+        return self._size == len(url_map._rules)
 
     def match(self, path: str, method: str) -> tuple[Rule, dict[str, Any]] | _NotFound | None:
         """``(rule, view_args)`` or :data:`NOT_FOUND` when certain, else ``None``."""

@@ -19,6 +19,7 @@ from http import HTTPStatus
 from typing import Any
 
 from werkzeug.datastructures import Headers
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.http import remove_entity_headers
 from werkzeug.urls import iri_to_uri
 from werkzeug.utils import get_content_type
@@ -26,11 +27,13 @@ from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..json.provider import DefaultJSONProvider
 
-#: Status lines for every registered code, computed once.
+#: Status lines for every registered code, computed once. From Werkzeug's
+#: table, not :class:`http.HTTPStatus`: the phrases differ (``207 MULTI
+#: STATUS``, and on newer Pythons ``413``, ``422`` …), and a response built
+#: here must carry the status line Werkzeug's constructor would give it.
 STATUS_LINES: dict[int, str] = {
-    int(status): f"{int(status)} {status.phrase.upper()}" for status in HTTPStatus
+    code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()
 }
-STATUS_LINES[200] = "200 OK"
 
 _HTML = "text/html; charset=utf-8"
 
@@ -94,12 +97,25 @@ class Response(_WerkzeugResponse):
     #: how the body or status is stored keeps Werkzeug's general path.
     _direct_init = True
 
+    #: Whether :meth:`_fast` builds what calling the class would: no
+    #: ``__init__`` of its own and the stock defaults. Otherwise callers that
+    #: stand in for the constructor (``jsonify``, a ``str`` return value) call
+    #: the class, as Flask does, so its ``__init__``, ``default_mimetype`` and
+    #: ``default_status`` apply.
+    _fast_is_init = True
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._direct_init = (
             cls.set_data is Response.set_data
             and cls.status is Response.status
             and cls.automatically_set_content_length is True
+        )
+        cls._fast_is_init = (
+            cls._direct_init
+            and cls.__init__ is Response.__init__
+            and cls.default_mimetype == "text/html"
+            and cls.default_status == 200
         )
 
     def __init__(
