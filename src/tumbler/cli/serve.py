@@ -74,6 +74,7 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
     default="auto",
     show_default=True,
     help="Serve the app as WSGI or ASGI (the same app object speaks both); 'auto' picks"
+    " the protocol of middleware installed on app.wsgi_app or app.asgi_app alone, else"
     " ASGI when any view is async def, WSGI otherwise.",
 )
 @click.option(

@@ -123,7 +123,7 @@ class JSONProvider:
         # defaults of its own: build it through the class, as Flask does.
         if not getattr(response_class, "_fast_is_init", False):
             return response_class(body, status, content_type=self.mimetype_header)
-        return response_class._fast(body, status, self.mimetype_header)  # type: ignore[no-any-return]
+        return response_class._fast(body, status, self.mimetype_header)
 
     mimetype: str = "application/json"
     mimetype_header: str = "application/json"

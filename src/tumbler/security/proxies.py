@@ -299,7 +299,13 @@ def _apply_asgi(scope: dict[str, Any], trust: ProxyTrust) -> dict[str, Any]:
         scope["server"] = _split_host(host, scheme)
     if "prefix" in values:
         # ASGI's path includes root_path, so the prefix the proxy stripped is
-        # put back in front; the app removes exactly root_path again.
+        # put back in front; the app removes exactly root_path again. The
+        # prefix replaces a root_path the server set (uvicorn --root-path), as
+        # it replaces SCRIPT_NAME under WSGI: the app's own path stays the same.
+        path = scope.get("path", "")
+        root_path = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
         scope["root_path"] = values["prefix"]
-        scope["path"] = values["prefix"] + scope.get("path", "")
+        scope["path"] = values["prefix"] + path
     return scope

@@ -238,7 +238,8 @@ def check_deployment(
 
 
 def choose_interface(app: Tumbler) -> str:
-    """The interface ``auto`` picks: ``asgi`` when any view is ``async def``, else ``wsgi``.
+    """The interface ``auto`` picks: ``asgi`` when any view is ``async def``, else ``wsgi``
+    (unless middleware wraps one entry point only; see below).
 
     Under WSGI each request has a thread of its own, the right home for
     blocking views (a database driver, file I/O); an async view there needs an
@@ -246,7 +247,16 @@ def choose_interface(app: Tumbler) -> str:
     and the sync views still present run in a bounded thread pool. So an app
     with no async view is served the way Flask apps always were, and one that
     has them gets the loop they were written for.
+
+    Middleware installed on one entry point only (``app.wsgi_app =
+    ProxyFix(app.wsgi_app)``, Flask's documented way, or ``app.asgi_app =
+    …``) decides instead: it sees requests of its own protocol only, and
+    serving the other would skip it without a word.
     """
+    wsgi_wrapped = "wsgi_app" in vars(app)
+    asgi_wrapped = "asgi_app" in vars(app)
+    if wsgi_wrapped != asgi_wrapped:
+        return "wsgi" if wsgi_wrapped else "asgi"
     if any(is_async_view(view) for view in app.view_functions.values()):
         return "asgi"
     return "wsgi"
@@ -297,9 +307,10 @@ def serve_app(
         from ..cli.discovery import load_target
 
         app = load_target(target, sys_path_entry)
-    check_deployment(
-        app, host, tls=cert is not None, proxy=proxy is not None, insecure_http=insecure_http
-    )
+    # A proxy counts only if the app will trust one: proxy=0 is read as "no
+    # proxy" by PROXY_FIX, so it must not excuse plain HTTP on a public address.
+    declared = ProxyTrust.from_config(proxy) is not None
+    check_deployment(app, host, tls=cert is not None, proxy=declared, insecure_http=insecure_http)
     if interface == "auto":
         interface = choose_interface(app)
     scratch: list[Path] = []

@@ -35,7 +35,7 @@ def make_response(
 ) -> Response:
     """Coerce a view's return value; see the module docstring for the shapes."""
     kind = type(rv)
-    if kind is str and response_class._fast_is_init:
+    if kind is str and getattr(response_class, "_fast_is_init", False):
         return response_class._fast(rv.encode(), 200, _HTML)
     if kind is dict or kind is list:
         return json.response(rv)
@@ -83,7 +83,9 @@ def _body(
         )
     if isinstance(rv, Response):
         return rv
-    if not response_class._fast_is_init and isinstance(rv, (str, bytes, bytearray)):
+    if not getattr(response_class, "_fast_is_init", False) and isinstance(
+        rv, (str, bytes, bytearray)
+    ):
         # A class with its own __init__ or defaults is called, as Flask does;
         # the status is applied by the caller.
         return response_class(rv)
