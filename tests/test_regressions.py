@@ -1,4 +1,8 @@
-"""Regression tests for problems found reviewing routing, responses, proxies and serving."""
+"""Regressions: routing, status lines, response subclasses, proxies and interface choice.
+
+Each test pins a behaviour that once differed from Werkzeug or Flask, or let
+a deployment skip a protection without saying so.
+"""
 
 from __future__ import annotations
 
