@@ -6,10 +6,11 @@ a deployment skip a protection without saying so.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
+from tests.asgi_driver import http_scope
+from tests.asgi_driver import serve
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 from werkzeug.routing import Rule
@@ -169,31 +170,17 @@ def test_forwarded_prefix_under_asgi_routes_like_wsgi(app: Tumbler) -> None:
     def x() -> str:
         return f"{request.script_root}|{request.path}"
 
-    sent: list[dict[str, Any]] = []
+    scope = http_scope(
+        "/app/x",
+        root_path="/app",
+        headers=[(b"x-forwarded-prefix", b"/p")],
+        client=("10.0.0.1", 1234),
+    )
 
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+    answer = serve(app, scope)
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/app/x",
-        "raw_path": b"/app/x",
-        "root_path": "/app",
-        "query_string": b"",
-        "headers": [(b"host", b"example.com"), (b"x-forwarded-prefix", b"/p")],
-        "client": ("10.0.0.1", 1234),
-        "server": ("example.com", 80),
-    }
-    asyncio.run(app(scope, receive, send))
-    assert sent[0]["status"] == 200
-    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"/p|/x"
+    assert answer.status == 200
+    assert answer.body == b"/p|/x"
 
 
 # -- serving ---------------------------------------------------------------------

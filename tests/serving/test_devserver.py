@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.serving.https_client import IO_TIMEOUT
+from tests.serving.https_client import fetch
+from tests.serving.https_client import pinned
 from werkzeug.debug import DebuggedApplication
 
 from tumbler import Tumbler
@@ -27,7 +30,6 @@ from tumbler.serving.tls.local_ca import LocalCA
 # Only ever compared or shown; the one real bind to it is bounded (the last test).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 
-IO_TIMEOUT = 10.0
 StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
 
 
@@ -215,20 +217,6 @@ def test_a_port_out_of_range_is_a_configuration_error(
 # -- real servers --------------------------------------------------------------------
 
 
-def _fetch(url: str, context: ssl.SSLContext | None = None) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=IO_TIMEOUT, context=context) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def _pinned(cert_pem: str | bytes) -> ssl.SSLContext:
-    """A verifying client context trusting exactly this certificate (or CA)."""
-    text = cert_pem.decode() if isinstance(cert_pem, bytes) else cert_pem
-    return ssl.create_default_context(cadata=text)
-
-
 @pytest.mark.integration
 def test_tumbler_run_cert_adhoc_serves_https(
     app_dir: Path, start_server: StartServer, free_port: int, tumbler: list[str]
@@ -238,7 +226,7 @@ def test_tumbler_run_cert_adhoc_serves_https(
     server = start_server([*tumbler, *args], port, app_dir)
 
     served = ssl.get_server_certificate(("127.0.0.1", port), timeout=IO_TIMEOUT)
-    status, body = _fetch(f"https://127.0.0.1:{port}/", _pinned(served))
+    status, body = fetch(f"https://127.0.0.1:{port}/", pinned(served))
 
     assert status == 200
     assert body.endswith("over https")
@@ -259,12 +247,12 @@ def test_tumbler_run_cert_local_is_verified_by_the_local_ca(
     )
 
     context = ssl.create_default_context(cafile=str(LocalCA(ca_dir).cert_path))
-    status, body = _fetch(f"https://127.0.0.1:{port}/", context)
+    status, body = fetch(f"https://127.0.0.1:{port}/", context)
 
     assert status == 200
     assert body.endswith("over https")
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
-        _fetch(f"https://127.0.0.1:{port}/", ssl.create_default_context())
+        fetch(f"https://127.0.0.1:{port}/", ssl.create_default_context())
 
 
 @pytest.mark.integration
@@ -279,7 +267,7 @@ def test_tumbler_run_with_cert_and_key_files(
     args += [f"--key={tmp_path / 'key.pem'}", "--port", str(port)]
     start_server([*tumbler, *args], port, app_dir)
 
-    status, body = _fetch(f"https://127.0.0.1:{port}/", _pinned(cert_pem))
+    status, body = fetch(f"https://127.0.0.1:{port}/", pinned(cert_pem))
 
     assert status == 200
     assert body.endswith("over https")
@@ -296,7 +284,7 @@ def test_app_run_with_an_ssl_context_tuple_serves_https(
     port = free_port
     start_server([sys.executable, "hello.py", "127.0.0.1", str(port), spec], port, app_dir)
 
-    status, body = _fetch(f"https://127.0.0.1:{port}/", _pinned(cert_pem))
+    status, body = fetch(f"https://127.0.0.1:{port}/", pinned(cert_pem))
 
     assert status == 200
     assert body.endswith("over https")
@@ -314,7 +302,7 @@ def test_app_run_debug_on_all_interfaces_refuses_the_debugger_console(
     )
     output = server.wait_for_output("remote code execution")
 
-    status, body = _fetch(f"http://127.0.0.1:{port}/boom")
+    status, body = fetch(f"http://127.0.0.1:{port}/boom")
 
     assert REMOTE_DEBUGGER_REFUSED.format(host=ALL_INTERFACES) in output
     assert "Restarting with" in server.wait_for_output("Restarting with")  # the reloader runs

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.serving.https_client import IO_TIMEOUT
 
 from tumbler import Tumbler
 from tumbler import request
@@ -34,7 +35,6 @@ from tumbler.serving.tls.local_ca import LocalCA
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 
-IO_TIMEOUT = 10.0
 # A key tumbler serve accepts, so each refusal tested here is the one named.
 KEY = "9b4e2a7c1f8d3b6e0a5c9f2d7b1e4a8c3f6d0b9e5a2c7f1d4b8e3a6c0f9d2b5e"
 StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py

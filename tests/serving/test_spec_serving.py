@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.serving.https_client import IO_TIMEOUT
+from tests.serving.https_client import fetch
+from tests.serving.https_client import pinned
 
 from tumbler.serving.tls.adhoc import make_adhoc_certificate
 from tumbler.serving.tls.local_ca import LocalCA
 
-IO_TIMEOUT = 10.0
 # Only passed to a server that must refuse it before anything listens.
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
@@ -45,20 +47,6 @@ def _other_free_port(*taken: int) -> int:
             port = int(probe.getsockname()[1])
         if port not in taken:
             return port
-
-
-def _fetch(url: str, context: ssl.SSLContext | None = None) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=IO_TIMEOUT, context=context) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def _pinned(cert_pem: str | bytes) -> ssl.SSLContext:
-    """A verifying client that trusts exactly this certificate (or CA)."""
-    text = cert_pem.decode() if isinstance(cert_pem, bytes) else cert_pem
-    return ssl.create_default_context(cadata=text)
 
 
 def _client_for(version: ssl.TLSVersion) -> ssl.SSLContext:
@@ -162,7 +150,7 @@ def test_app_run_with_ssl_context_adhoc_serves_https(
     )
 
     served = ssl.get_server_certificate(("127.0.0.1", free_port), timeout=IO_TIMEOUT)
-    status, body = _fetch(f"https://127.0.0.1:{free_port}/", _pinned(served))
+    status, body = fetch(f"https://127.0.0.1:{free_port}/", pinned(served))
 
     assert (status, body.endswith("over https")) == (200, True)
     assert f" * Open https://localhost:{free_port}" in server.log()
@@ -184,10 +172,10 @@ def test_app_run_with_ssl_context_local_is_verified_by_the_local_ca(
     for host in ("127.0.0.1", "localhost"):
         if host == "localhost" and not _resolves_to_ipv4_loopback("localhost"):
             continue
-        status, body = _fetch(f"https://{host}:{free_port}/", trusting)
+        status, body = fetch(f"https://{host}:{free_port}/", trusting)
         assert (status, body.endswith("over https")) == (200, True)
     with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
-        _fetch(f"https://127.0.0.1:{free_port}/", ssl.create_default_context())
+        fetch(f"https://127.0.0.1:{free_port}/", ssl.create_default_context())
 
 
 def _resolves_to_ipv4_loopback(name: str) -> bool:
@@ -228,7 +216,7 @@ def test_app_run_with_an_ssl_context_object(
     )
     start_server([sys.executable, "contextapp.py", str(free_port)], free_port, tmp_path)
 
-    status, body = _fetch(f"https://127.0.0.1:{free_port}/", _pinned(cert_pem))
+    status, body = fetch(f"https://127.0.0.1:{free_port}/", pinned(cert_pem))
 
     assert (status, body) == (200, "hello from context over https")
     # The context given is the one used: this one allows TLS 1.3 only.
@@ -263,8 +251,8 @@ def test_tumbler_serve_with_tls_speaks_http2_logs_access_and_redirects_plain_htt
 
     _assert_tls_policy(free_port, tmp_path)
 
-    pinned = _pinned(ssl.get_server_certificate(("127.0.0.1", free_port), timeout=IO_TIMEOUT))
-    with httpx.Client(http2=True, verify=pinned, timeout=IO_TIMEOUT) as client:
+    trusted = pinned(ssl.get_server_certificate(("127.0.0.1", free_port), timeout=IO_TIMEOUT))
+    with httpx.Client(http2=True, verify=trusted, timeout=IO_TIMEOUT) as client:
         page = client.get(f"https://127.0.0.1:{free_port}/")
         slow = client.get(f"https://127.0.0.1:{free_port}/slow?seconds=0")
     assert page.http_version == "HTTP/2"
@@ -340,7 +328,7 @@ def test_tumbler_run_reload_restarts_when_an_extra_file_changes(
     args = ["--app", "hello", "run", "--reload", "--extra-files", "settings.toml"]
     server = start_server([*tumbler, *args, "--port", str(free_port)], free_port, app_dir)
     server.wait_for_output("Restarting with")
-    assert _fetch(f"http://127.0.0.1:{free_port}/")[0] == 200
+    assert fetch(f"http://127.0.0.1:{free_port}/")[0] == 200
 
     settings.write_text("colour = 'blue'\n", encoding="utf-8")
     moved = time.time() + 10  # clearly newer, whatever the file system's time resolution
@@ -354,7 +342,7 @@ def test_tumbler_run_reload_restarts_when_an_extra_file_changes(
     status = 0
     while time.monotonic() < deadline:
         try:
-            status = _fetch(f"http://127.0.0.1:{free_port}/")[0]
+            status = fetch(f"http://127.0.0.1:{free_port}/")[0]
             break
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.1)

@@ -239,3 +239,6 @@ def test_value_survives_a_session_cookie_round_trip(
     assert client.get("/load").text == "loaded"
     assert stored["value"] == value
     assert type(stored["value"]) is type(value)
+    if isinstance(value, datetime):
+        # Aware datetimes compare equal across offsets; the offset must survive too.
+        assert stored["value"].tzinfo == value.tzinfo

@@ -771,12 +771,12 @@ class Tumbler(Scaffold):
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run ``teardown_request`` functions (called when the request context ends)."""
         ctx = _cv_request.get()
-        if pipeline._chain(self, ctx).teardown_request or (_signals.request_tearing_down.receivers):
+        if pipeline.has_teardown(self, ctx):
             bridge.drive_sync(pipeline.teardown(self, ctx, exc))
 
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         """Run ``teardown_appcontext`` functions (called when the app context ends)."""
-        if self.teardown_appcontext_funcs or _signals.appcontext_tearing_down.receivers:
+        if pipeline.has_appcontext_teardown(self):
             bridge.drive_sync(pipeline.teardown_appcontext(self, exc))
 
     async def _teardown_stream(self, ctx: RequestContext) -> None:
@@ -865,14 +865,9 @@ class Tumbler(Scaffold):
             if preserve is None and ctx._deferred == 0:
                 # Only step into the pipeline when there is teardown work: most
                 # apps have none, and each drive costs a generator round trip.
-                if (
-                    pipeline._chain(self, ctx).teardown_request
-                    or _signals.request_tearing_down.receivers
-                ):
+                if pipeline.has_teardown(self, ctx):
                     await bridge.drive_async(pipeline.teardown(self, ctx, error))
-                if ctx._cv_tokens[-1][1] is not None and (
-                    self.teardown_appcontext_funcs or _signals.appcontext_tearing_down.receivers
-                ):
+                if ctx._cv_tokens[-1][1] is not None and pipeline.has_appcontext_teardown(self):
                     await bridge.drive_async(pipeline.teardown_appcontext(self, error))
                 self._leave(ctx, error, teardown=False)
             else:

@@ -254,6 +254,16 @@ def handle_exception(app: Tumbler, ctx: RequestContext, exc: Exception) -> Step:
     return (yield from finalize(app, ctx, server_error, from_error_handler=True))
 
 
+def has_teardown(app: Tumbler, ctx: RequestContext) -> bool:
+    """Whether :func:`teardown` has anything to run: most apps have nothing."""
+    return bool(_chain(app, ctx).teardown_request or signals.request_tearing_down.receivers)
+
+
+def has_appcontext_teardown(app: Tumbler) -> bool:
+    """Whether :func:`teardown_appcontext` has anything to run."""
+    return bool(app.teardown_appcontext_funcs or signals.appcontext_tearing_down.receivers)
+
+
 def teardown(app: Tumbler, ctx: RequestContext, exc: BaseException | None) -> Step:
     """``teardown_request`` functions and the app context's teardown."""
     for func in _chain(app, ctx).teardown_request:

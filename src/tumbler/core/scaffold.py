@@ -131,6 +131,7 @@ class Scaffold:
         return f"<{type(self).__name__} {self.name!r}>"
 
     def _check_setup_finished(self, f_name: str) -> None:
+        """Refuse a setup method once serving began; the app and blueprints say when."""
         raise NotImplementedError
 
     # -- static files ----------------------------------------------------

@@ -149,14 +149,7 @@ class Response(_WerkzeugResponse):
             ctype = _content_type(mimetype) if mimetype is not None else None
             if line is not None and ctype is not None:
                 body: bytes = response.encode() if kind is str else response
-                fresh = Headers()
-                fresh._list = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
-                self.headers = fresh
-                self._status = line
-                self._status_code = code  # type: ignore[assignment]
-                self.direct_passthrough = False
-                self._on_close = []
-                self.response = [body]
+                self._fill(body, code, line, ctype)  # type: ignore[arg-type]
                 return
         super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
 
@@ -168,20 +161,21 @@ class Response(_WerkzeugResponse):
         code and the content type a constant or computed from a valid mimetype.
         """
         self = cls.__new__(cls)
+        self._fill(body, status, STATUS_LINES[status], content_type)
+        return self
+
+    def _fill(self, body: bytes, status: int, line: str, content_type: str) -> None:
+        """Set every attribute Werkzeug's constructor sets, for a complete body."""
         headers = Headers()
         # Headers keeps its items in ``_list``; filling it directly skips a
         # validation pass over two constant header names.
-        headers._list = [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(body))),
-        ]
+        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         self.headers = headers
-        self._status = STATUS_LINES[status]
+        self._status = line
         self._status_code = status
         self.direct_passthrough = False
         self._on_close = []
         self.response = [body]
-        return self
 
     @classmethod
     def _html(cls, body: str, status: int = 200) -> Response:
