@@ -96,8 +96,8 @@ class Framework:
 
 FRAMEWORKS: tuple[Framework, ...] = (
     Framework("flask", "Flask", "apps.flask_app", "wsgi"),
-    Framework("tumbler", "tumbler (WSGI)", "apps.tumbler_app", "wsgi"),
-    Framework("tumbler-asgi", "tumbler (ASGI)", "apps.tumbler_asgi_app", "asgi"),
+    Framework("hipflask", "hipflask (WSGI)", "apps.hipflask_app", "wsgi"),
+    Framework("hipflask-asgi", "hipflask (ASGI)", "apps.hipflask_asgi_app", "asgi"),
     Framework("falcon", "Falcon (WSGI)", "apps.falcon_app", "wsgi", has_session=False),
     Framework(
         "falcon-asgi",

@@ -33,7 +33,7 @@ LIFESPAN_TIMEOUT = 10.0
 SERVER_ADDR = ("127.0.0.1", 8000)
 CLIENT_ADDR = ("127.0.0.1", 50123)
 HOST_HEADER = f"{SERVER_ADDR[0]}:{SERVER_ADDR[1]}"
-USER_AGENT = "tumbler-bench/1.0"
+USER_AGENT = "hipflask-bench/1.0"
 
 
 def error_text(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ a row that does not answer correctly is reported FAILED with the reason.
 Run from the repository root::
 
     python bench/inprocess.py
-    python bench/inprocess.py --only plaintext,json --frameworks flask,tumbler
+    python bench/inprocess.py --only plaintext,json --frameworks flask,hipflask
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ DEFAULT_NUMBER = 2000
 DEFAULT_WARMUP = 500
 
 VERSIONED_PACKAGES = (
-    "tumbler",
+    "hipflask",
     "flask",
     "werkzeug",
     "falcon",

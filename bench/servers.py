@@ -47,9 +47,9 @@ HOST = "127.0.0.1"
 SERVER_START_TIMEOUT = 30.0
 SERVER_STOP_TIMEOUT = 10.0
 CHECK_TIMEOUT = 10.0
-USER_AGENT = "tumbler-bench/1.0"
+USER_AGENT = "hipflask-bench/1.0"
 
-# "ImportError: cannot import name ...", "tumbler.errors.ConfigurationError: ..."
+# "ImportError: cannot import name ...", "hipflask.errors.ConfigurationError: ..."
 _EXCEPTION_LINE = re.compile(r"^[\w.]*(Error|Exception|Exit)\b.*:")
 
 

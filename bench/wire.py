@@ -68,7 +68,7 @@ WRK_GRACE = 30
 RESULT_MARK = "BENCH-RESULT"
 
 VERSIONED_PACKAGES = (
-    "tumbler",
+    "hipflask",
     "granian",
     "flask",
     "werkzeug",

@@ -1,10 +1,10 @@
-"""Sphinx configuration for tumbler's documentation."""
+"""Sphinx configuration for hipflask's documentation."""
 
 from __future__ import annotations
 
-project = "tumbler"
-author = "The tumbler developers"
-copyright = "2026, The tumbler developers"
+project = "hipflask"
+author = "The hipflask developers"
+copyright = "2026, The hipflask developers"
 release = "0.1.0"
 
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.intersphinx"]

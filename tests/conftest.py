@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask.testing.client import HipflaskClient
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @pytest.fixture
-def app() -> Tumbler:
-    app = Tumbler("tests_app")
+def app() -> Hipflask:
+    app = Hipflask("tests_app")
     app.config.update(TESTING=True, SECRET_KEY=SECRET)
     return app
 
@@ -26,7 +26,7 @@ def protocol(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def client(app: Tumbler, protocol: str) -> Iterator[TumblerClient]:
+def client(app: Hipflask, protocol: str) -> Iterator[HipflaskClient]:
     test_client: Any = app.test_client(protocol=protocol)
     yield test_client
     if test_client._shim is not None:

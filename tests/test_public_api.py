@@ -12,8 +12,8 @@ import io
 
 import pytest
 
-import tumbler
-from tumbler import json as tumbler_json
+import hipflask
+from hipflask import json as hipflask_json
 
 FLASK_TOP_LEVEL = [
     "Blueprint",
@@ -59,8 +59,8 @@ FLASK_TOP_LEVEL = [
 ]
 
 MODULE_NAMES = {
-    "tumbler.views": ["View", "MethodView", "http_method_funcs"],
-    "tumbler.sessions": [
+    "hipflask.views": ["View", "MethodView", "http_method_funcs"],
+    "hipflask.sessions": [
         "NullSession",
         "SecureCookieSession",
         "SecureCookieSessionInterface",
@@ -68,10 +68,10 @@ MODULE_NAMES = {
         "SessionMixin",
         "session_json_serializer",
     ],
-    "tumbler.json": ["dumps", "loads", "dump", "load", "jsonify", "JSONProvider"],
-    "tumbler.json.provider": ["JSONProvider", "DefaultJSONProvider"],
-    "tumbler.json.tag": ["JSONTag", "TaggedJSONSerializer"],
-    "tumbler.cli": [
+    "hipflask.json": ["dumps", "loads", "dump", "load", "jsonify", "JSONProvider"],
+    "hipflask.json.provider": ["JSONProvider", "DefaultJSONProvider"],
+    "hipflask.json.tag": ["JSONTag", "TaggedJSONSerializer"],
+    "hipflask.cli": [
         "AppGroup",
         "FlaskGroup",
         "NoAppException",
@@ -80,19 +80,19 @@ MODULE_NAMES = {
         "pass_script_info",
         "with_appcontext",
     ],
-    "tumbler.testing": [
+    "hipflask.testing": [
         "EnvironBuilder",
         "FlaskClient",
         "FlaskCliRunner",
-        "TumblerClient",
-        "TumblerCliRunner",
+        "HipflaskClient",
+        "HipflaskCliRunner",
     ],
 }
 
 
 @pytest.mark.parametrize("name", FLASK_TOP_LEVEL)
 def test_flask_top_level_name_exists(name: str) -> None:
-    assert getattr(tumbler, name) is not None
+    assert getattr(hipflask, name) is not None
 
 
 @pytest.mark.parametrize(
@@ -102,28 +102,28 @@ def test_flask_module_name_exists(module: str, name: str) -> None:
     assert getattr(importlib.import_module(module), name) is not None
 
 
-def test_flask_is_the_tumbler_class() -> None:
-    assert tumbler.Flask is tumbler.Tumbler
+def test_flask_is_the_hipflask_class() -> None:
+    assert hipflask.Flask is hipflask.Hipflask
 
 
 def test_json_file_helpers_round_trip_outside_an_app() -> None:
     buffer = io.StringIO()
 
-    tumbler_json.dump({"b": [1, 2], "a": "é"}, buffer)
+    hipflask_json.dump({"b": [1, 2], "a": "é"}, buffer)
     buffer.seek(0)
 
-    assert tumbler_json.load(buffer) == {"b": [1, 2], "a": "é"}
-    assert tumbler_json.load(io.BytesIO(b'{"x": null}')) == {"x": None}
+    assert hipflask_json.load(buffer) == {"b": [1, 2], "a": "é"}
+    assert hipflask_json.load(io.BytesIO(b'{"x": null}')) == {"x": None}
 
 
 def test_json_helpers_follow_the_app_provider() -> None:
-    app = tumbler.Tumbler(__name__)
+    app = hipflask.Hipflask(__name__)
     app.json.sort_keys = True  # type: ignore[attr-defined]
     buffer = io.StringIO()
 
     with app.app_context():
-        tumbler_json.dump({"b": 1, "a": 2}, buffer)
-        response = tumbler_json.jsonify(a=1)
+        hipflask_json.dump({"b": 1, "a": 2}, buffer)
+        response = hipflask_json.jsonify(a=1)
 
     assert buffer.getvalue().replace(" ", "") == '{"a":2,"b":1}'
     assert response.mimetype == "application/json"
@@ -132,4 +132,4 @@ def test_json_helpers_follow_the_app_provider() -> None:
 
 def test_json_jsonify_outside_an_app_names_the_missing_context() -> None:
     with pytest.raises(RuntimeError, match="application context"):
-        tumbler_json.jsonify(a=1)
+        hipflask_json.jsonify(a=1)

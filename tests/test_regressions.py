@@ -16,24 +16,24 @@ from werkzeug.routing import Map
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import jsonify
-from tumbler import request
-from tumbler.errors import ConfigurationError
-from tumbler.routing.matcher import NOT_FOUND
-from tumbler.routing.matcher import Matcher
-from tumbler.security.proxies import ProxyTrust
-from tumbler.security.proxies import apply_asgi
-from tumbler.serving.production import choose_interface
-from tumbler.serving.production import serve_app
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import jsonify
+from hipflask import request
+from hipflask.errors import ConfigurationError
+from hipflask.routing.matcher import NOT_FOUND
+from hipflask.routing.matcher import Matcher
+from hipflask.security.proxies import ProxyTrust
+from hipflask.security.proxies import apply_asgi
+from hipflask.serving.production import choose_interface
+from hipflask.serving.production import serve_app
 
 STRONG_KEY = "8d1f0c5e2b7a4e9c96f3d2a1b0c4e7f85a6d3c2b1e0f9a8b"
 
 
 @pytest.fixture
-def app() -> Tumbler:
-    app = Tumbler(__name__)
+def app() -> Hipflask:
+    app = Hipflask(__name__)
     app.config["SECRET_KEY"] = STRONG_KEY
     return app
 
@@ -54,7 +54,7 @@ def test_matcher_does_not_match_before_a_trailing_newline(path: str) -> None:
 
 
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
-def test_an_encoded_newline_does_not_reach_a_view(app: Tumbler, protocol: str) -> None:
+def test_an_encoded_newline_does_not_reach_a_view(app: Hipflask, protocol: str) -> None:
     @app.route("/users/<int:n>")
     def user(n: int) -> str:
         return f"user {n}"
@@ -66,7 +66,7 @@ def test_an_encoded_newline_does_not_reach_a_view(app: Tumbler, protocol: str) -
 
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
 def test_a_rule_added_to_the_url_map_after_serving_began_is_routed(
-    app: Tumbler, protocol: str
+    app: Hipflask, protocol: str
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -93,7 +93,7 @@ def test_status_line_is_werkzeugs(code: int) -> None:
 
 
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
-def test_status_line_of_a_view_is_werkzeugs(app: Tumbler, protocol: str) -> None:
+def test_status_line_of_a_view_is_werkzeugs(app: Hipflask, protocol: str) -> None:
     @app.route("/multi")
     def multi() -> Any:
         return "x", 207
@@ -107,7 +107,7 @@ class _Stamped(Response):
         self.headers["X-Stamp"] = "1"
 
 
-def test_jsonify_runs_the_response_class_constructor(app: Tumbler) -> None:
+def test_jsonify_runs_the_response_class_constructor(app: Hipflask) -> None:
     app.response_class = _Stamped
 
     with app.app_context():
@@ -123,7 +123,7 @@ class _Text(Response):
     default_mimetype = "text/plain"
 
 
-def test_a_str_return_value_uses_the_response_class_defaults(app: Tumbler) -> None:
+def test_a_str_return_value_uses_the_response_class_defaults(app: Hipflask) -> None:
     app.response_class = _Text
 
     @app.route("/")
@@ -135,7 +135,7 @@ def test_a_str_return_value_uses_the_response_class_defaults(app: Tumbler) -> No
     assert response.text == "hello"
 
 
-def test_a_str_return_value_runs_the_response_class_constructor(app: Tumbler) -> None:
+def test_a_str_return_value_runs_the_response_class_constructor(app: Hipflask) -> None:
     app.response_class = _Stamped
 
     with app.test_request_context():
@@ -163,7 +163,7 @@ def test_forwarded_prefix_replaces_a_servers_root_path_under_asgi() -> None:
     assert (fixed["root_path"], fixed["path"]) == ("/p", "/p/x")
 
 
-def test_forwarded_prefix_under_asgi_routes_like_wsgi(app: Tumbler) -> None:
+def test_forwarded_prefix_under_asgi_routes_like_wsgi(app: Hipflask) -> None:
     app.config["PROXY_FIX"] = {"x_for": 0, "x_proto": 0, "x_prefix": 1}
 
     @app.route("/x")
@@ -186,7 +186,7 @@ def test_forwarded_prefix_under_asgi_routes_like_wsgi(app: Tumbler) -> None:
 # -- serving ---------------------------------------------------------------------
 
 
-def test_auto_interface_keeps_middleware_installed_on_wsgi_app(app: Tumbler) -> None:
+def test_auto_interface_keeps_middleware_installed_on_wsgi_app(app: Hipflask) -> None:
     @app.route("/")
     async def index() -> str:
         return "async"
@@ -197,7 +197,7 @@ def test_auto_interface_keeps_middleware_installed_on_wsgi_app(app: Tumbler) -> 
     assert choose_interface(app) == "wsgi"
 
 
-def test_auto_interface_keeps_middleware_installed_on_asgi_app(app: Tumbler) -> None:
+def test_auto_interface_keeps_middleware_installed_on_asgi_app(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return "sync"
@@ -213,7 +213,7 @@ def test_auto_interface_keeps_middleware_installed_on_asgi_app(app: Tumbler) -> 
 
 
 def test_serve_app_with_proxy_zero_still_refuses_public_plain_http(
-    app: Tumbler, monkeypatch: pytest.MonkeyPatch
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     granian = pytest.importorskip("granian")
 

@@ -1,4 +1,4 @@
-"""A small app showing tumbler's Flask API: pages, a JSON API, sessions, flash, async.
+"""A small app showing hipflask's Flask API: pages, a JSON API, sessions, flash, async.
 
 Run it with ``scripts/demo`` (HTTPS on https://localhost:8443 with the local CA).
 """
@@ -10,19 +10,19 @@ import os
 import secrets
 from typing import Any
 
-from tumbler import Tumbler
-from tumbler import flash
-from tumbler import jsonify
-from tumbler import redirect
-from tumbler import render_template
-from tumbler import request
-from tumbler import session
-from tumbler import url_for
+from hipflask import Hipflask
+from hipflask import flash
+from hipflask import jsonify
+from hipflask import redirect
+from hipflask import render_template
+from hipflask import request
+from hipflask import session
+from hipflask import url_for
 
 
-def create_app() -> Tumbler:
+def create_app() -> Hipflask:
     """Build the demo app; the secret comes from the environment or is made per run."""
-    app = Tumbler(__name__)
+    app = Hipflask(__name__)
     app.config.update(SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_hex(32))
 
     @app.get("/")

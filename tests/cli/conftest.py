@@ -1,6 +1,6 @@
 """Fixtures for command-line tests: throwaway app modules, and no state left behind.
 
-The ``tumbler`` group marks the process as run from the command line and may
+The ``hipflask`` group marks the process as run from the command line and may
 load dotenv files, both through :data:`os.environ`; app modules are imported
 into :data:`sys.modules`. Every test here gets both restored, so one test's
 app never answers another's command.
@@ -25,7 +25,7 @@ def _isolated_process_state(tmp_path: Path) -> Iterator[None]:
     environ = dict(os.environ)
     path = list(sys.path)
     cwd = os.getcwd()
-    for name in ("TUMBLER_APP", "FLASK_APP", "TUMBLER_DEBUG", "FLASK_DEBUG"):
+    for name in ("HIPFLASK_APP", "FLASK_APP", "HIPFLASK_DEBUG", "FLASK_DEBUG"):
         os.environ.pop(name, None)
     yield
     os.chdir(cwd)

@@ -9,15 +9,15 @@ from click.testing import CliRunner
 from click.testing import Result
 from cryptography import x509
 
-from tumbler.cli.certs import certs_command
-from tumbler.serving.tls import trust
-from tumbler.serving.tls.local_ca import LocalCA
+from hipflask.cli.certs import certs_command
+from hipflask.serving.tls import trust
+from hipflask.serving.tls.local_ca import LocalCA
 
 
 @pytest.fixture
 def ca(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalCA:
-    """The CA the commands will find through TUMBLER_CA_DIR, not yet created."""
-    monkeypatch.setenv("TUMBLER_CA_DIR", str(tmp_path / "ca"))
+    """The CA the commands will find through HIPFLASK_CA_DIR, not yet created."""
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
     return LocalCA(tmp_path / "ca")
 
 
@@ -40,7 +40,7 @@ def test_create_makes_the_ca_and_a_localhost_certificate(ca: LocalCA) -> None:
     assert f"Created the local CA in {ca.path}" in result.output
     assert f"Certificate: {cert_path}" in result.output
     assert f"Key: {key_path}" in result.output
-    assert "tumbler certs trust" in result.output
+    assert "hipflask certs trust" in result.output
 
 
 def test_create_again_reuses_the_ca(ca: LocalCA) -> None:
@@ -156,7 +156,7 @@ def test_trust_install_as_root_reports_what_it_did(
     anchors = tmp_path / "anchors"
     anchors.mkdir()
     # A stand-in store: the test must never change the machine's real trust.
-    store = trust._SystemStore("Test", anchors / "tumbler-local-ca.crt", ("true",))
+    store = trust._SystemStore("Test", anchors / "hipflask-local-ca.crt", ("true",))
     monkeypatch.setattr(trust, "_LINUX_STORES", (store,))
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(os, "geteuid", lambda: 0, raising=False)

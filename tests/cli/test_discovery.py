@@ -7,29 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler.cli.discovery import NoAppException
-from tumbler.cli.discovery import ScriptInfo
-from tumbler.cli.discovery import load_target
-from tumbler.cli.discovery import prepare_import
-from tumbler.cli.discovery import split_import_path
+from hipflask import Hipflask
+from hipflask.cli.discovery import NoAppException
+from hipflask.cli.discovery import ScriptInfo
+from hipflask.cli.discovery import load_target
+from hipflask.cli.discovery import prepare_import
+from hipflask.cli.discovery import split_import_path
 
 WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
 
 TWO_APPS = """
-from tumbler import Tumbler
-first = Tumbler("first")
-second = Tumbler("second")
+from hipflask import Hipflask
+first = Hipflask("first")
+second = Hipflask("second")
 """
 
 
-def _load(import_path: str | None) -> tuple[Tumbler, ScriptInfo]:
+def _load(import_path: str | None) -> tuple[Hipflask, ScriptInfo]:
     info = ScriptInfo(app_import_path=import_path)
     return info.load_app(), info
 
 
 def test_an_instance_named_app_is_found(write_module: WriteModule) -> None:
-    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('hello')\n")
+    write_module("hello.py", "from hipflask import Hipflask\napp = Hipflask('hello')\n")
 
     app, info = _load("hello")
 
@@ -39,7 +39,7 @@ def test_an_instance_named_app_is_found(write_module: WriteModule) -> None:
 
 
 def test_an_instance_named_application_is_found(write_module: WriteModule) -> None:
-    write_module("hello.py", "from tumbler import Tumbler\napplication = Tumbler('hello')\n")
+    write_module("hello.py", "from hipflask import Hipflask\napplication = Hipflask('hello')\n")
 
     _app, info = _load("hello")
 
@@ -47,7 +47,7 @@ def test_an_instance_named_application_is_found(write_module: WriteModule) -> No
 
 
 def test_app_wins_over_other_instances(write_module: WriteModule) -> None:
-    write_module("hello.py", TWO_APPS + "app = Tumbler('main')\n")
+    write_module("hello.py", TWO_APPS + "app = Hipflask('main')\n")
 
     app, _info = _load("hello")
 
@@ -55,7 +55,7 @@ def test_app_wins_over_other_instances(write_module: WriteModule) -> None:
 
 
 def test_the_only_instance_is_found_under_any_name(write_module: WriteModule) -> None:
-    write_module("hello.py", "from tumbler import Tumbler\nweb = Tumbler('web')\n")
+    write_module("hello.py", "from hipflask import Hipflask\nweb = Hipflask('web')\n")
 
     app, info = _load("hello")
 
@@ -66,7 +66,7 @@ def test_the_only_instance_is_found_under_any_name(write_module: WriteModule) ->
 def test_several_instances_are_ambiguous_and_named(write_module: WriteModule) -> None:
     write_module("hello.py", TWO_APPS)
 
-    with pytest.raises(NoAppException, match=r"several Tumbler applications.*\(first, second\)"):
+    with pytest.raises(NoAppException, match=r"several Hipflask applications.*\(first, second\)"):
         _load("hello")
 
 
@@ -85,7 +85,7 @@ def test_a_factory_is_called_when_there_is_no_instance(
 ) -> None:
     write_module(
         "hello.py",
-        f"from tumbler import Tumbler\ndef {factory}():\n    return Tumbler('built')\n",
+        f"from hipflask import Hipflask\ndef {factory}():\n    return Hipflask('built')\n",
     )
 
     app, info = _load("hello")
@@ -98,9 +98,9 @@ def test_a_factory_gets_literal_arguments(write_module: WriteModule) -> None:
     write_module(
         "hello.py",
         """
-        from tumbler import Tumbler
+        from hipflask import Hipflask
         def create_app(name, *, debug=False, extra=None):
-            app = Tumbler(name)
+            app = Hipflask(name)
             app.config["SEEN"] = (debug, extra)
             return app
         """,
@@ -116,7 +116,7 @@ def test_a_factory_gets_literal_arguments(write_module: WriteModule) -> None:
 def test_factory_arguments_are_never_evaluated(write_module: WriteModule, tmp_path: Path) -> None:
     write_module(
         "hello.py",
-        "from tumbler import Tumbler\ndef create_app(x):\n    return Tumbler('x')\n",
+        "from hipflask import Hipflask\ndef create_app(x):\n    return Hipflask('x')\n",
     )
     marker = tmp_path / "pwned"
 
@@ -131,7 +131,7 @@ def test_factory_arguments_are_never_evaluated(write_module: WriteModule, tmp_pa
 def test_a_factory_that_needs_arguments_says_how_to_pass_them(write_module: WriteModule) -> None:
     write_module(
         "hello.py",
-        "from tumbler import Tumbler\ndef create_app(config):\n    return Tumbler('x')\n",
+        "from hipflask import Hipflask\ndef create_app(config):\n    return Hipflask('x')\n",
     )
 
     with pytest.raises(NoAppException, match=r"create_app.*cannot be called"):
@@ -150,12 +150,12 @@ def test_a_type_error_inside_a_factory_is_not_mistaken_for_bad_arguments(
 def test_a_factory_returning_something_else_is_refused(write_module: WriteModule) -> None:
     write_module("hello.py", "def create_app():\n    return 'not an app'\n")
 
-    with pytest.raises(NoAppException, match="returned str, not a Tumbler"):
+    with pytest.raises(NoAppException, match="returned str, not a Hipflask"):
         _load("hello")
 
 
 def test_an_attribute_that_is_not_an_app_is_refused(write_module: WriteModule) -> None:
-    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('a')\nname = 'x'\n")
+    write_module("hello.py", "from hipflask import Hipflask\napp = Hipflask('a')\nname = 'x'\n")
 
     with pytest.raises(NoAppException, match="not obtained"):
         _load("hello:name")
@@ -170,7 +170,7 @@ def test_an_attribute_that_is_not_an_app_is_refused(write_module: WriteModule) -
 def test_a_module_without_any_app_is_reported(write_module: WriteModule) -> None:
     write_module("hello.py", "x = 1\n")
 
-    with pytest.raises(NoAppException, match="Failed to find a Tumbler application"):
+    with pytest.raises(NoAppException, match="Failed to find a Hipflask application"):
         _load("hello")
 
 
@@ -195,7 +195,7 @@ def test_an_import_error_inside_the_module_shows_its_traceback(
 
 
 def test_any_error_while_importing_shows_its_traceback(write_module: WriteModule) -> None:
-    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('a')\n1 / 0\n")
+    write_module("hello.py", "from hipflask import Hipflask\napp = Hipflask('a')\n1 / 0\n")
 
     with pytest.raises(NoAppException, match=r"(?s)hello.py\", line 3.*ZeroDivisionError"):
         _load("hello")
@@ -205,7 +205,7 @@ def test_a_file_path_in_a_package_imports_with_its_package_name(
     write_module: WriteModule, project: Path
 ) -> None:
     write_module("src/pkg/__init__.py", "")
-    write_module("src/pkg/web.py", "from tumbler import Tumbler\napp = Tumbler(__name__)\n")
+    write_module("src/pkg/web.py", "from hipflask import Hipflask\napp = Hipflask(__name__)\n")
 
     app, info = _load("src/pkg/web.py")
 
@@ -216,7 +216,7 @@ def test_a_file_path_in_a_package_imports_with_its_package_name(
 
 
 def test_a_package_directory_path_is_imported(write_module: WriteModule, project: Path) -> None:
-    write_module("src/shop/__init__.py", "from tumbler import Tumbler\napp = Tumbler('shop')\n")
+    write_module("src/shop/__init__.py", "from hipflask import Hipflask\napp = Hipflask('shop')\n")
 
     _app, info = _load("src/shop")
 
@@ -224,8 +224,8 @@ def test_a_package_directory_path_is_imported(write_module: WriteModule, project
 
 
 def test_wsgi_py_is_found_first_without_app_option(write_module: WriteModule) -> None:
-    write_module("app.py", "from tumbler import Tumbler\napp = Tumbler('from_app_py')\n")
-    write_module("wsgi.py", "from tumbler import Tumbler\napp = Tumbler('from_wsgi_py')\n")
+    write_module("app.py", "from hipflask import Hipflask\napp = Hipflask('from_app_py')\n")
+    write_module("wsgi.py", "from hipflask import Hipflask\napp = Hipflask('from_wsgi_py')\n")
 
     app, info = _load(None)
 
@@ -234,7 +234,7 @@ def test_wsgi_py_is_found_first_without_app_option(write_module: WriteModule) ->
 
 
 def test_app_py_is_found_without_app_option(write_module: WriteModule) -> None:
-    write_module("app.py", "from tumbler import Tumbler\napplication = Tumbler('a')\n")
+    write_module("app.py", "from hipflask import Hipflask\napplication = Hipflask('a')\n")
 
     _app, info = _load(None)
 
@@ -242,12 +242,12 @@ def test_app_py_is_found_without_app_option(write_module: WriteModule) -> None:
 
 
 def test_no_app_anywhere_says_how_to_name_one(project: Path) -> None:
-    with pytest.raises(NoAppException, match="'tumbler --app' option or the 'TUMBLER_APP'"):
+    with pytest.raises(NoAppException, match="'hipflask --app' option or the 'HIPFLASK_APP'"):
         _load(None)
 
 
 def test_create_app_callback_skips_discovery() -> None:
-    app = Tumbler("given")
+    app = Hipflask("given")
     info = ScriptInfo(create_app=lambda: app)
 
     assert info.load_app() is app
@@ -258,21 +258,21 @@ def test_create_app_callback_skips_discovery() -> None:
 def test_debug_from_the_environment_is_applied_to_the_loaded_app(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app = Tumbler("given")
+    app = Hipflask("given")
     app.debug = True
     assert ScriptInfo(create_app=lambda: app).load_app().debug is True
 
-    monkeypatch.setenv("TUMBLER_DEBUG", "0")
+    monkeypatch.setenv("HIPFLASK_DEBUG", "0")
     assert ScriptInfo(create_app=lambda: app).load_app().debug is False
 
-    monkeypatch.setenv("TUMBLER_DEBUG", "1")
+    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
     assert ScriptInfo(create_app=lambda: app, set_debug_flag=False).load_app().debug is False
     assert ScriptInfo(create_app=lambda: app).load_app().debug is True
 
 
 def test_load_target_finds_the_same_app_again(write_module: WriteModule, project: Path) -> None:
     write_module(
-        "hello.py", "from tumbler import Tumbler\ndef create_app(n):\n    return Tumbler(n)\n"
+        "hello.py", "from hipflask import Hipflask\ndef create_app(n):\n    return Hipflask(n)\n"
     )
     _app, info = _load("hello:create_app('again')")
     assert info.import_target is not None

@@ -8,11 +8,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tumbler.cli import dotenv as cli_dotenv
-from tumbler.cli.dotenv import DOTENV_TIP
-from tumbler.cli.dotenv import load_dotenv
-from tumbler.cli.dotenv import should_load_dotenv
-from tumbler.cli.main import cli
+from hipflask.cli import dotenv as cli_dotenv
+from hipflask.cli.dotenv import DOTENV_TIP
+from hipflask.cli.dotenv import load_dotenv
+from hipflask.cli.dotenv import should_load_dotenv
+from hipflask.cli.main import cli
 
 WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
 PROBES = ("PROBE_A", "PROBE_B", "PROBE_C", "PROBE_D")
@@ -20,7 +20,7 @@ PROBES = ("PROBE_A", "PROBE_B", "PROBE_C", "PROBE_D")
 
 @pytest.fixture(autouse=True)
 def _no_probes(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (*PROBES, "TUMBLER_SKIP_DOTENV", "FLASK_SKIP_DOTENV"):
+    for name in (*PROBES, "HIPFLASK_SKIP_DOTENV", "FLASK_SKIP_DOTENV"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -30,16 +30,16 @@ def _write(folder: Path, name: str, **values: str) -> Path:
     return path
 
 
-def test_env_wins_over_tumblerenv_which_wins_over_flaskenv(project: Path) -> None:
+def test_env_wins_over_hipflaskenv_which_wins_over_flaskenv(project: Path) -> None:
     _write(project, ".flaskenv", PROBE_A="flaskenv", PROBE_B="flaskenv", PROBE_C="flaskenv")
-    _write(project, ".tumblerenv", PROBE_A="tumblerenv", PROBE_B="tumblerenv")
+    _write(project, ".hipflaskenv", PROBE_A="hipflaskenv", PROBE_B="hipflaskenv")
     _write(project, ".env", PROBE_A="env")
 
     assert load_dotenv() is True
 
     assert (os.environ["PROBE_A"], os.environ["PROBE_B"], os.environ["PROBE_C"]) == (
         "env",
-        "tumblerenv",
+        "hipflaskenv",
         "flaskenv",
     )
 
@@ -77,7 +77,7 @@ def test_nothing_to_load_returns_false(project: Path) -> None:
     assert load_dotenv(load_defaults=False) is False
 
 
-@pytest.mark.parametrize("variable", ["TUMBLER_SKIP_DOTENV", "FLASK_SKIP_DOTENV"])
+@pytest.mark.parametrize("variable", ["HIPFLASK_SKIP_DOTENV", "FLASK_SKIP_DOTENV"])
 def test_skip_variable_turns_default_loading_off(
     monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
@@ -119,11 +119,11 @@ def test_a_missing_named_file_is_an_error(project: Path) -> None:
         load_dotenv(project / "missing.env")
 
 
-def test_the_command_line_reads_the_app_from_tumblerenv(
+def test_the_command_line_reads_the_app_from_hipflaskenv(
     write_module: WriteModule, project: Path
 ) -> None:
-    write_module("webapp.py", "from tumbler import Tumbler\napp = Tumbler('from_dotenv')\n")
-    _write(project, ".tumblerenv", TUMBLER_APP="webapp")
+    write_module("webapp.py", "from hipflask import Hipflask\napp = Hipflask('from_dotenv')\n")
+    _write(project, ".hipflaskenv", HIPFLASK_APP="webapp")
 
     result = CliRunner().invoke(cli, ["routes"])
 
@@ -134,11 +134,11 @@ def test_the_command_line_reads_the_app_from_tumblerenv(
 def test_the_command_line_skips_dotenv_when_asked(
     write_module: WriteModule, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_module("webapp.py", "from tumbler import Tumbler\napp = Tumbler('from_dotenv')\n")
-    _write(project, ".tumblerenv", TUMBLER_APP="webapp")
-    monkeypatch.setenv("TUMBLER_SKIP_DOTENV", "1")
+    write_module("webapp.py", "from hipflask import Hipflask\napp = Hipflask('from_dotenv')\n")
+    _write(project, ".hipflaskenv", HIPFLASK_APP="webapp")
+    monkeypatch.setenv("HIPFLASK_SKIP_DOTENV", "1")
 
     result = CliRunner().invoke(cli, ["routes"])
 
     assert result.exit_code == 2
-    assert "Could not locate a Tumbler application" in result.output
+    assert "Could not locate a Hipflask application" in result.output

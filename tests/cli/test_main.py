@@ -10,21 +10,21 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
-from tumbler import Blueprint
-from tumbler import Tumbler
-from tumbler import __version__
-from tumbler import current_app
-from tumbler.cli.main import TumblerGroup
-from tumbler.cli.main import cli
-from tumbler.cli.main import main
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import __version__
+from hipflask import current_app
+from hipflask.cli.main import HipflaskGroup
+from hipflask.cli.main import cli
+from hipflask.cli.main import main
 
 WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
 
 COMMANDS_MODULE = """
 import click
-from tumbler import Blueprint, Tumbler, current_app
+from hipflask import Blueprint, Hipflask, current_app
 
-app = Tumbler("commands_app")
+app = Hipflask("commands_app")
 
 @app.cli.command("greet")
 @click.argument("name")
@@ -52,12 +52,12 @@ def invoke(*args: str, **kwargs: object) -> Result:
     return CliRunner().invoke(cli, list(args), **kwargs)  # type: ignore[arg-type]
 
 
-def test_version_lists_python_tumbler_and_werkzeug() -> None:
+def test_version_lists_python_hipflask_and_werkzeug() -> None:
     result = invoke("--version")
 
     assert result.exit_code == 0
     assert f"Python {platform.python_version()}" in result.output
-    assert f"Tumbler {__version__}" in result.output
+    assert f"Hipflask {__version__}" in result.output
     assert "Werkzeug 3." in result.output
 
 
@@ -96,7 +96,7 @@ def test_help_without_an_app_still_lists_builtin_commands(project: Path) -> None
     result = invoke("--help")
 
     assert result.exit_code == 0
-    assert "Could not locate a Tumbler application" in result.output
+    assert "Could not locate a Hipflask application" in result.output
     assert "  run " in result.output
 
 
@@ -104,11 +104,11 @@ def test_an_unknown_command_without_an_app_explains_both(project: Path) -> None:
     result = invoke("greet")
 
     assert result.exit_code == 2
-    assert "Could not locate a Tumbler application" in result.output
+    assert "Could not locate a Hipflask application" in result.output
     assert "No such command 'greet'" in result.output
 
 
-@pytest.mark.parametrize("variable", ["TUMBLER_APP", "FLASK_APP"])
+@pytest.mark.parametrize("variable", ["HIPFLASK_APP", "FLASK_APP"])
 def test_the_app_can_come_from_the_environment(
     write_module: WriteModule, monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
@@ -125,8 +125,8 @@ def test_the_app_option_wins_over_the_environment(
     write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_module("commands.py", COMMANDS_MODULE)
-    write_module("other.py", "from tumbler import Tumbler\napp = Tumbler('other')\n")
-    monkeypatch.setenv("TUMBLER_APP", "other")
+    write_module("other.py", "from hipflask import Hipflask\napp = Hipflask('other')\n")
+    monkeypatch.setenv("HIPFLASK_APP", "other")
 
     result = invoke("--app", "commands", "greet", "x")
 
@@ -143,7 +143,9 @@ def test_the_default_app_file_is_used_without_app_option(write_module: WriteModu
 
 
 def test_a_broken_app_module_shows_the_real_traceback(write_module: WriteModule) -> None:
-    write_module("broken.py", "from tumbler import Tumbler\napp = Tumbler('b')\nundefined_name\n")
+    write_module(
+        "broken.py", "from hipflask import Hipflask\napp = Hipflask('b')\nundefined_name\n"
+    )
 
     result = invoke("--app", "broken", "routes")
 
@@ -158,8 +160,8 @@ def test_debug_option_sets_debug_for_the_app(write_module: WriteModule) -> None:
         "dbg.py",
         """
         import click
-        from tumbler import Tumbler, current_app
-        app = Tumbler("dbg")
+        from hipflask import Hipflask, current_app
+        app = Hipflask("dbg")
         @app.cli.command()
         def show():
             click.echo(f"debug={current_app.debug}")
@@ -168,7 +170,7 @@ def test_debug_option_sets_debug_for_the_app(write_module: WriteModule) -> None:
 
     on = invoke("--app", "dbg", "--debug", "show")
     assert "debug=True" in on.output
-    assert os.environ["TUMBLER_DEBUG"] == "1"
+    assert os.environ["HIPFLASK_DEBUG"] == "1"
     off = invoke("--app", "dbg", "--no-debug", "show")
     assert "debug=False" in off.output
 
@@ -176,10 +178,10 @@ def test_debug_option_sets_debug_for_the_app(write_module: WriteModule) -> None:
 def test_an_unguarded_app_run_in_the_module_does_not_block_commands(
     write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("TUMBLER_RUN_FROM_CLI", raising=False)
+    monkeypatch.delenv("HIPFLASK_RUN_FROM_CLI", raising=False)
     write_module(
         "script.py",
-        "from tumbler import Tumbler\napp = Tumbler('script')\napp.run()\n",
+        "from hipflask import Hipflask\napp = Hipflask('script')\napp.run()\n",
     )
 
     result = invoke("--app", "script", "routes")
@@ -187,15 +189,15 @@ def test_an_unguarded_app_run_in_the_module_does_not_block_commands(
     assert result.exit_code == 0, result.output
     assert "Ignoring a call to 'app.run()'" in result.output
     assert "static" in result.output
-    assert os.environ["TUMBLER_RUN_FROM_CLI"] == "true"
+    assert os.environ["HIPFLASK_RUN_FROM_CLI"] == "true"
 
 
 def test_env_file_option_loads_variables_before_the_app(
     write_module: WriteModule, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_module("commands.py", COMMANDS_MODULE)
-    (project / "settings.env").write_text("TUMBLER_APP=commands\n", encoding="utf-8")
-    monkeypatch.setenv("TUMBLER_SKIP_DOTENV", "1")
+    (project / "settings.env").write_text("HIPFLASK_APP=commands\n", encoding="utf-8")
+    monkeypatch.setenv("HIPFLASK_SKIP_DOTENV", "1")
 
     result = invoke("--env-file", "settings.env", "greet", "env")
 
@@ -209,11 +211,11 @@ def test_run_options_can_come_from_prefixed_variables(
     write_module("commands.py", COMMANDS_MODULE)
     seen: dict[str, object] = {}
 
-    def fake_serve(app: Tumbler, host: str, port: int, **options: object) -> None:
+    def fake_serve(app: Hipflask, host: str, port: int, **options: object) -> None:
         seen.update(host=host, port=port)
 
-    monkeypatch.setattr("tumbler.cli.run.serve_development", fake_serve)
-    monkeypatch.setenv("TUMBLER_RUN_PORT", "8123")
+    monkeypatch.setattr("hipflask.cli.run.serve_development", fake_serve)
+    monkeypatch.setenv("HIPFLASK_RUN_PORT", "8123")
 
     result = invoke("--app", "commands", "run")
 
@@ -222,13 +224,13 @@ def test_run_options_can_come_from_prefixed_variables(
 
 
 def test_a_custom_group_uses_its_factory() -> None:
-    app = Tumbler("factory_made")
+    app = Hipflask("factory_made")
 
     @app.cli.command()
     def where() -> None:
         click.echo(current_app.name)
 
-    group = TumblerGroup(name="manage", create_app=lambda: app)
+    group = HipflaskGroup(name="manage", create_app=lambda: app)
 
     result = CliRunner().invoke(group, ["where"])
 
@@ -237,7 +239,9 @@ def test_a_custom_group_uses_its_factory() -> None:
 
 
 def test_a_custom_group_can_leave_out_the_default_commands() -> None:
-    group = TumblerGroup(name="manage", add_default_commands=False, create_app=lambda: Tumbler("x"))
+    group = HipflaskGroup(
+        name="manage", add_default_commands=False, create_app=lambda: Hipflask("x")
+    )
 
     assert CliRunner().invoke(group, ["routes"]).exit_code == 2
 
@@ -247,7 +251,7 @@ def test_main_runs_the_group(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
 
     assert exited.value.code == 0
-    assert f"Tumbler {__version__}" in capsys.readouterr().out
+    assert f"Hipflask {__version__}" in capsys.readouterr().out
 
 
 def test_blueprint_cli_is_an_app_group() -> None:

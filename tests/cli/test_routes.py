@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler.cli.main import cli
-from tumbler.cli.routes import format_routes
+from hipflask import Hipflask
+from hipflask.cli.main import cli
+from hipflask.cli.routes import format_routes
 
 
 @pytest.fixture
-def routed() -> Tumbler:
-    app = Tumbler("routes_app", static_folder=None)
+def routed() -> Hipflask:
+    app = Hipflask("routes_app", static_folder=None)
 
     @app.route("/zebra", methods=["POST", "PUT"])
     def zebra() -> str:
@@ -31,7 +31,7 @@ def _rows(result_output: str) -> list[list[str]]:
     return [line.split() for line in lines[2:]]
 
 
-def test_routes_shows_endpoint_methods_and_rule_sorted_by_endpoint(routed: Tumbler) -> None:
+def test_routes_shows_endpoint_methods_and_rule_sorted_by_endpoint(routed: Hipflask) -> None:
     result = routed.test_cli_runner().invoke(cli, ["routes"])
 
     assert result.exit_code == 0, result.output
@@ -45,25 +45,25 @@ def test_routes_shows_endpoint_methods_and_rule_sorted_by_endpoint(routed: Tumbl
     ]
 
 
-def test_routes_sorted_by_rule(routed: Tumbler) -> None:
+def test_routes_sorted_by_rule(routed: Hipflask) -> None:
     result = routed.test_cli_runner().invoke(cli, ["routes", "--sort", "rule"])
 
     assert [row[-1] for row in _rows(result.output)] == ["/", "/items/<int:item_id>", "/zebra"]
 
 
-def test_routes_sorted_by_methods(routed: Tumbler) -> None:
+def test_routes_sorted_by_methods(routed: Hipflask) -> None:
     result = routed.test_cli_runner().invoke(cli, ["routes", "-s", "methods"])
 
     assert [row[0] for row in _rows(result.output)] == ["alpha", "index", "zebra"]
 
 
-def test_routes_in_match_order(routed: Tumbler) -> None:
+def test_routes_in_match_order(routed: Hipflask) -> None:
     result = routed.test_cli_runner().invoke(cli, ["routes", "--sort", "match"])
 
     assert [row[0] for row in _rows(result.output)] == ["zebra", "index", "alpha"]
 
 
-def test_automatic_methods_are_hidden_unless_asked(routed: Tumbler) -> None:
+def test_automatic_methods_are_hidden_unless_asked(routed: Hipflask) -> None:
     hidden = routed.test_cli_runner().invoke(cli, ["routes"])
     shown = routed.test_cli_runner().invoke(cli, ["routes", "--all-methods"])
 
@@ -72,7 +72,7 @@ def test_automatic_methods_are_hidden_unless_asked(routed: Tumbler) -> None:
     assert "GET, HEAD, OPTIONS" in shown.output
 
 
-def test_an_unknown_sort_key_is_refused(routed: Tumbler) -> None:
+def test_an_unknown_sort_key_is_refused(routed: Hipflask) -> None:
     result = routed.test_cli_runner().invoke(cli, ["routes", "--sort", "color"])
 
     assert result.exit_code == 2
@@ -80,13 +80,13 @@ def test_an_unknown_sort_key_is_refused(routed: Tumbler) -> None:
 
 
 def test_an_app_without_routes_says_so() -> None:
-    app = Tumbler("empty", static_folder=None)
+    app = Hipflask("empty", static_folder=None)
 
     assert format_routes(app) == ["No routes were registered."]
 
 
 def test_subdomains_get_their_own_column() -> None:
-    app = Tumbler("subs", static_folder=None, subdomain_matching=True)
+    app = Hipflask("subs", static_folder=None, subdomain_matching=True)
     app.config["SERVER_NAME"] = "example.com"
     app.add_url_rule("/", "home", lambda: "")
     app.add_url_rule("/", "api_home", lambda: "", subdomain="api")

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
-from tumbler.cli import run as run_module
-from tumbler.cli.discovery import ScriptInfo
-from tumbler.cli.main import cli
-from tumbler.cli.run import ssl_spec
+from hipflask.cli import run as run_module
+from hipflask.cli.discovery import ScriptInfo
+from hipflask.cli.main import cli
+from hipflask.cli.run import ssl_spec
 
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -23,7 +23,7 @@ WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cl
 @pytest.fixture
 def served(write_module: WriteModule, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """An app module, and a recorder instead of the development server."""
-    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('hello')\n")
+    write_module("hello.py", "from hipflask import Hipflask\napp = Hipflask('hello')\n")
     calls: list[dict[str, Any]] = []
 
     def fake_serve(app: Any, host: str, port: int, **options: Any) -> None:
@@ -49,9 +49,9 @@ def test_defaults_are_loopback_port_5000_threaded_without_tls(
     assert call["threaded"] is True
     assert call["use_reloader"] is False
     assert call["use_debugger"] is False
-    assert " * Serving Tumbler app 'hello'" in result.output
+    assert " * Serving Hipflask app 'hello'" in result.output
     assert " * Debug mode: off" in result.output
-    assert os.environ["TUMBLER_RUN_FROM_CLI"] == "true"
+    assert os.environ["HIPFLASK_RUN_FROM_CLI"] == "true"
 
 
 def test_debug_turns_on_the_reloader_and_the_debugger(served: list[dict[str, Any]]) -> None:
@@ -143,7 +143,7 @@ def test_ssl_spec_forms() -> None:
 
 
 def test_tls_setup_errors_are_one_line(write_module: WriteModule, project: Path) -> None:
-    write_module("hello.py", "from tumbler import Tumbler\napp = Tumbler('hello')\n")
+    write_module("hello.py", "from hipflask import Hipflask\napp = Hipflask('hello')\n")
     (project / "cert.pem").write_text("not a certificate", encoding="utf-8")
     (project / "key.pem").write_text("not a key", encoding="utf-8")
 

@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
-from tumbler import Tumbler
-from tumbler.cli import serve as serve_module
-from tumbler.cli.main import cli
+from hipflask import Hipflask
+from hipflask.cli import serve as serve_module
+from hipflask.cli.main import cli
 
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
-# tumbler serve refuses a missing, short or well-known key (tests/serving/test_secret_key.py).
+# hipflask serve refuses a missing, short or well-known key (tests/serving/test_secret_key.py).
 KEY_LINE = "app.secret_key = '0c7e3a9f5b1d8e2c6a4f0b9d3e7c1a5f8b2d6e0a4c9f3b7d1e5a8c2f6b0d4e9a'\n"
 
 WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
@@ -23,7 +23,7 @@ WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cl
 @pytest.fixture
 def served(write_module: WriteModule, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """An app module, and a recorder instead of granian."""
-    write_module("hello.py", f"from tumbler import Tumbler\napp = Tumbler('hello')\n{KEY_LINE}")
+    write_module("hello.py", f"from hipflask import Hipflask\napp = Hipflask('hello')\n{KEY_LINE}")
     calls: list[dict[str, Any]] = []
 
     def fake_serve_app(target: str, **options: Any) -> None:
@@ -58,7 +58,7 @@ def test_plain_http_on_loopback_is_served(served: list[dict[str, Any]], project:
     assert call["interface"] == "wsgi"
     assert call["access_log"] is True
     assert call["proxy"] is None
-    assert isinstance(call["app"], Tumbler)
+    assert isinstance(call["app"], Hipflask)
     assert " * Open http://127.0.0.1:8001" in result.output
 
 
@@ -110,7 +110,7 @@ def test_debug_is_refused(served: list[dict[str, Any]]) -> None:
 def test_a_debug_app_is_refused_on_a_public_address(
     served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TUMBLER_DEBUG", "1")
+    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
 
     result = serve("--host", ALL_INTERFACES, "--proxy")
 
@@ -119,7 +119,7 @@ def test_a_debug_app_is_refused_on_a_public_address(
     assert served == []
 
 
-def test_an_app_without_an_import_location_cannot_be_served(app: Tumbler) -> None:
+def test_an_app_without_an_import_location_cannot_be_served(app: Hipflask) -> None:
     result = app.test_cli_runner().invoke(cli, ["serve"])
 
     assert result.exit_code == 1
@@ -139,9 +139,9 @@ def test_a_factory_target_is_handed_to_the_workers(
 ) -> None:
     write_module(
         "factory.py",
-        "from tumbler import Tumbler\n"
+        "from hipflask import Hipflask\n"
         "def create_app(env):\n"
-        "    app = Tumbler(env)\n"
+        "    app = Hipflask(env)\n"
         f"    {KEY_LINE}"
         "    return app\n",
     )

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler.cli.main import cli
-from tumbler.cli.shell import shell_banner
+from hipflask import Hipflask
+from hipflask.cli.main import cli
+from hipflask.cli.shell import shell_banner
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def interact(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def fake_interact(banner: str | None = None, local: dict[str, Any] | None = None) -> None:
-        from tumbler import current_app
+        from hipflask import current_app
 
         calls.append({"banner": banner, "local": local, "app": current_app.name})
 
@@ -28,7 +28,7 @@ def interact(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 
 def test_shell_has_the_app_context_and_its_shell_context(
-    app: Tumbler, interact: list[dict[str, Any]]
+    app: Hipflask, interact: list[dict[str, Any]]
 ) -> None:
     @app.shell_context_processor
     def extra() -> dict[str, Any]:
@@ -48,7 +48,7 @@ def test_shell_has_the_app_context_and_its_shell_context(
 
 
 def test_pythonstartup_runs_first_and_the_app_context_wins(
-    app: Tumbler,
+    app: Hipflask,
     interact: list[dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -63,12 +63,12 @@ def test_pythonstartup_runs_first_and_the_app_context_wins(
     assert interact[0]["local"]["app"] is app
 
 
-def test_shell_help_describes_the_namespace(app: Tumbler) -> None:
+def test_shell_help_describes_the_namespace(app: Hipflask) -> None:
     result = app.test_cli_runner().invoke(cli, ["shell", "--help"])
 
     assert result.exit_code == 0
     assert "shell_context_processor" in result.output
 
 
-def test_banner_names_the_app(app: Tumbler) -> None:
+def test_banner_names_the_app(app: Hipflask) -> None:
     assert f"App: {app.name}" in shell_banner(app)

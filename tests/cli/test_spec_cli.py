@@ -1,4 +1,4 @@
-"""The ``tumbler run`` and ``tumbler serve`` options a deployment relies on.
+"""The ``hipflask run`` and ``hipflask serve`` options a deployment relies on.
 
 The servers themselves are replaced by recorders here; tests/serving boots
 the real ones.
@@ -14,19 +14,19 @@ import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
-from tumbler.cli import run as run_module
-from tumbler.cli import serve as serve_module
-from tumbler.cli.main import cli
+from hipflask.cli import run as run_module
+from hipflask.cli import serve as serve_module
+from hipflask.cli.main import cli
 
 WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
 
-# tumbler serve refuses a missing, short or well-known key.
-# Only ever compared or shown: tumbler serve refuses it before anything listens.
+# hipflask serve refuses a missing, short or well-known key.
+# Only ever compared or shown: hipflask serve refuses it before anything listens.
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 
 HELLO = (
-    "from tumbler import Tumbler\n"
-    "app = Tumbler('hello')\n"
+    "from hipflask import Hipflask\n"
+    "app = Hipflask('hello')\n"
     "app.secret_key = '5e0b8d3f1a7c9e2b4d6f0a8c1e3b5d7f9a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b'\n"
 )
 
@@ -52,13 +52,13 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, ["--app", "hello", *args])
 
 
-# -- tumbler run -----------------------------------------------------------------------------
+# -- hipflask run -----------------------------------------------------------------------------
 
 
 def test_run_no_debug_wins_over_debug_from_the_environment(
     served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TUMBLER_DEBUG", "1")
+    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
 
     result = invoke("run", "--no-debug")
 
@@ -105,7 +105,7 @@ def test_run_refuses_a_port_that_cannot_be_bound(served: list[dict[str, Any]], p
     assert served == []
 
 
-# -- tumbler serve -----------------------------------------------------------------------
+# -- hipflask serve -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_serve_allows_a_public_address_with_a_reason(
 def test_serve_passes_workers_threads_and_tls_files(
     served: list[dict[str, Any]], project: Path
 ) -> None:
-    from tumbler.serving.tls.adhoc import make_adhoc_certificate
+    from hipflask.serving.tls.adhoc import make_adhoc_certificate
 
     cert_pem, key_pem = make_adhoc_certificate()
     (project / "cert.pem").write_bytes(cert_pem)

@@ -10,26 +10,26 @@ from typing import Any
 
 import pytest
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import after_this_request
-from tumbler import copy_current_request_context
-from tumbler import current_app
-from tumbler import g
-from tumbler import has_app_context
-from tumbler import has_request_context
-from tumbler import request
-from tumbler import session
-from tumbler import stream_with_context
-from tumbler.contexts.ctx import AppContext
-from tumbler.contexts.ctx import RequestContext
-from tumbler.contexts.globals import _cv_request
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import after_this_request
+from hipflask import copy_current_request_context
+from hipflask import current_app
+from hipflask import g
+from hipflask import has_app_context
+from hipflask import has_request_context
+from hipflask import request
+from hipflask import session
+from hipflask import stream_with_context
+from hipflask.contexts.ctx import AppContext
+from hipflask.contexts.ctx import RequestContext
+from hipflask.contexts.globals import _cv_request
+from hipflask.testing.client import HipflaskClient
 
 # -- application context ------------------------------------------------------------
 
 
-def test_app_context_provides_current_app_and_g(app: Tumbler) -> None:
+def test_app_context_provides_current_app_and_g(app: Hipflask) -> None:
     assert not has_app_context()
     with app.app_context() as ctx:
         assert isinstance(ctx, AppContext)
@@ -41,7 +41,7 @@ def test_app_context_provides_current_app_and_g(app: Tumbler) -> None:
     assert not has_app_context()
 
 
-def test_app_context_pushes_nest(app: Tumbler) -> None:
+def test_app_context_pushes_nest(app: Hipflask) -> None:
     torn_down: list[BaseException | None] = []
     app.teardown_appcontext(torn_down.append)
     ctx = app.app_context()
@@ -55,7 +55,7 @@ def test_app_context_pushes_nest(app: Tumbler) -> None:
     assert torn_down == [None]
 
 
-def test_app_context_teardown_gets_the_exception(app: Tumbler) -> None:
+def test_app_context_teardown_gets_the_exception(app: Hipflask) -> None:
     torn_down: list[BaseException | None] = []
     app.teardown_appcontext(torn_down.append)
     with pytest.raises(ValueError), app.app_context():
@@ -63,7 +63,7 @@ def test_app_context_teardown_gets_the_exception(app: Tumbler) -> None:
     assert isinstance(torn_down[0], ValueError)
 
 
-def test_async_teardown_appcontext(app: Tumbler) -> None:
+def test_async_teardown_appcontext(app: Hipflask) -> None:
     torn_down: list[str] = []
 
     @app.teardown_appcontext
@@ -75,9 +75,9 @@ def test_async_teardown_appcontext(app: Tumbler) -> None:
     assert torn_down == ["closed"]
 
 
-def test_popping_the_wrong_app_context_is_refused(app: Tumbler) -> None:
+def test_popping_the_wrong_app_context_is_refused(app: Hipflask) -> None:
     outer = app.app_context()
-    inner = Tumbler("other_app").app_context()
+    inner = Hipflask("other_app").app_context()
     outer.push()
     inner.push()
     try:
@@ -88,7 +88,7 @@ def test_popping_the_wrong_app_context_is_refused(app: Tumbler) -> None:
         outer.pop()
 
 
-def test_each_app_context_has_its_own_g(app: Tumbler) -> None:
+def test_each_app_context_has_its_own_g(app: Hipflask) -> None:
     with app.app_context():
         g.value = 1
     with app.app_context():
@@ -98,7 +98,7 @@ def test_each_app_context_has_its_own_g(app: Tumbler) -> None:
 # -- g ----------------------------------------------------------------------------------
 
 
-def test_g_namespace_methods(app: Tumbler) -> None:
+def test_g_namespace_methods(app: Hipflask) -> None:
     with app.app_context():
         assert g.get("missing") is None
         assert g.get("missing", 5) == 5
@@ -112,16 +112,16 @@ def test_g_namespace_methods(app: Tumbler) -> None:
             g.pop("count")
         with pytest.raises(AttributeError, match="nothing"):
             _ = g.nothing
-        assert repr(g) == "<tumbler.g of 'tests_app'>"
+        assert repr(g) == "<hipflask.g of 'tests_app'>"
 
 
-def test_g_repr_outside_its_context(app: Tumbler) -> None:
+def test_g_repr_outside_its_context(app: Hipflask) -> None:
     with app.app_context():
         namespace = g._get_current_object()  # type: ignore[attr-defined]
-    assert repr(namespace).startswith("<tumbler.contexts.ctx._AppCtxGlobals object")
+    assert repr(namespace).startswith("<hipflask.contexts.ctx._AppCtxGlobals object")
 
 
-def test_app_ctx_globals_class_can_be_replaced(app: Tumbler) -> None:
+def test_app_ctx_globals_class_can_be_replaced(app: Hipflask) -> None:
     class Globals:
         preset = "yes"
 
@@ -133,7 +133,7 @@ def test_app_ctx_globals_class_can_be_replaced(app: Tumbler) -> None:
 # -- request context ---------------------------------------------------------------------
 
 
-def test_request_context_pushes_an_app_context(app: Tumbler) -> None:
+def test_request_context_pushes_an_app_context(app: Hipflask) -> None:
     with app.test_request_context("/hello?x=1") as ctx:
         assert isinstance(ctx, RequestContext)
         assert has_request_context()
@@ -145,7 +145,7 @@ def test_request_context_pushes_an_app_context(app: Tumbler) -> None:
     assert not has_app_context()
 
 
-def test_request_context_reuses_an_active_app_context(app: Tumbler) -> None:
+def test_request_context_reuses_an_active_app_context(app: Hipflask) -> None:
     with app.app_context():
         g.outer = "kept"
         with app.test_request_context():
@@ -153,7 +153,7 @@ def test_request_context_reuses_an_active_app_context(app: Tumbler) -> None:
         assert has_app_context()
 
 
-def test_request_context_teardown_runs_on_pop(app: Tumbler) -> None:
+def test_request_context_teardown_runs_on_pop(app: Hipflask) -> None:
     seen: list[BaseException | None] = []
     app.teardown_request(seen.append)
     with pytest.raises(KeyError), app.test_request_context():
@@ -166,7 +166,7 @@ def test_after_this_request_needs_a_request() -> None:
         after_this_request(lambda response: response)
 
 
-def test_after_this_request_functions_run_in_order(app: Tumbler, client: TumblerClient) -> None:
+def test_after_this_request_functions_run_in_order(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         @after_this_request
@@ -195,23 +195,23 @@ class RecordingSessions:
         self.saved: list[dict[str, Any]] = []
         self.null_when_missing = null_when_missing
 
-    def open_session(self, app: Tumbler, req: Any) -> dict[str, Any] | None:
+    def open_session(self, app: Hipflask, req: Any) -> dict[str, Any] | None:
         self.opened += 1
         if self.null_when_missing and "X-Session" not in req.headers:
             return None
         return {"user": req.headers.get("X-Session")}
 
-    def make_null_session(self, app: Tumbler) -> dict[str, Any]:
+    def make_null_session(self, app: Hipflask) -> dict[str, Any]:
         return {"null": True}
 
     def is_null_session(self, value: Any) -> bool:
         return bool(value.get("null"))
 
-    def save_session(self, app: Tumbler, value: Any, response: Response) -> None:
+    def save_session(self, app: Hipflask, value: Any, response: Response) -> None:
         self.saved.append(dict(value))
 
 
-def test_session_is_opened_only_when_touched(app: Tumbler, client: TumblerClient) -> None:
+def test_session_is_opened_only_when_touched(app: Hipflask, client: HipflaskClient) -> None:
     interface = RecordingSessions()
     app.session_interface = interface
 
@@ -231,7 +231,7 @@ def test_session_is_opened_only_when_touched(app: Tumbler, client: TumblerClient
     assert interface.saved == [{"user": "ann", "seen": True}]
 
 
-def test_null_session_is_used_and_never_saved(app: Tumbler, client: TumblerClient) -> None:
+def test_null_session_is_used_and_never_saved(app: Hipflask, client: HipflaskClient) -> None:
     interface = RecordingSessions(null_when_missing=True)
     app.session_interface = interface
 
@@ -243,7 +243,7 @@ def test_null_session_is_used_and_never_saved(app: Tumbler, client: TumblerClien
     assert interface.saved == []
 
 
-def test_session_can_be_replaced_on_the_context(app: Tumbler) -> None:
+def test_session_can_be_replaced_on_the_context(app: Hipflask) -> None:
     app.session_interface = RecordingSessions()
     with app.test_request_context() as ctx:
         assert not ctx.session_opened
@@ -256,7 +256,7 @@ def test_session_can_be_replaced_on_the_context(app: Tumbler) -> None:
 # -- copies and streams -------------------------------------------------------------------------
 
 
-def test_copy_current_request_context_in_a_thread(app: Tumbler, client: TumblerClient) -> None:
+def test_copy_current_request_context_in_a_thread(app: Hipflask, client: HipflaskClient) -> None:
     results: dict[str, Any] = {}
 
     @app.route("/")
@@ -276,7 +276,7 @@ def test_copy_current_request_context_in_a_thread(app: Tumbler, client: TumblerC
     assert results == {"arg": "42", "app": "tests_app", "thread": "background"}
 
 
-def test_copied_context_shares_the_session(app: Tumbler, client: TumblerClient) -> None:
+def test_copied_context_shares_the_session(app: Hipflask, client: HipflaskClient) -> None:
     interface = RecordingSessions()
     app.session_interface = interface
 
@@ -296,7 +296,7 @@ def test_copied_context_shares_the_session(app: Tumbler, client: TumblerClient) 
     assert interface.saved == [{"user": None, "from_thread": True}]
 
 
-def test_copy_current_request_context_with_an_async_function(app: Tumbler) -> None:
+def test_copy_current_request_context_with_an_async_function(app: Hipflask) -> None:
     with app.test_request_context("/?n=3"):
 
         @copy_current_request_context
@@ -315,7 +315,7 @@ def test_copy_current_request_context_needs_a_request() -> None:
         copy_current_request_context(lambda: None)
 
 
-def test_stream_with_context_keeps_the_request(app: Tumbler, client: TumblerClient) -> None:
+def test_stream_with_context_keeps_the_request(app: Hipflask, client: HipflaskClient) -> None:
     events: list[str] = []
 
     @app.teardown_request
@@ -336,7 +336,7 @@ def test_stream_with_context_keeps_the_request(app: Tumbler, client: TumblerClie
     assert events == ["streaming", "teardown"]
 
 
-def test_stream_with_context_as_a_decorator(app: Tumbler, client: TumblerClient) -> None:
+def test_stream_with_context_as_a_decorator(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> Any:
         @stream_with_context
@@ -350,7 +350,7 @@ def test_stream_with_context_as_a_decorator(app: Tumbler, client: TumblerClient)
     assert client.get("/").text == "GET /"
 
 
-def test_stream_closed_early_still_tears_down_once(app: Tumbler) -> None:
+def test_stream_closed_early_still_tears_down_once(app: Hipflask) -> None:
     events: list[str] = []
     app.teardown_request(lambda exc: events.append("teardown"))
     with app.test_request_context():
@@ -369,7 +369,7 @@ def test_stream_closed_early_still_tears_down_once(app: Tumbler) -> None:
         next(stream)
 
 
-def test_stream_error_tears_down(app: Tumbler) -> None:
+def test_stream_error_tears_down(app: Hipflask) -> None:
     events: list[str] = []
     app.teardown_request(lambda exc: events.append("teardown"))
     with app.test_request_context():
@@ -385,7 +385,7 @@ def test_stream_error_tears_down(app: Tumbler) -> None:
     assert events == ["teardown"]
 
 
-def test_stream_with_context_wraps_async_generators(app: Tumbler, client: TumblerClient) -> None:
+def test_stream_with_context_wraps_async_generators(app: Hipflask, client: HipflaskClient) -> None:
     events: list[str] = []
 
     @app.teardown_request
@@ -415,7 +415,7 @@ def test_stream_with_context_wraps_async_generators(app: Tumbler, client: Tumble
     assert client.get("/decorated").text == "GET"
 
 
-def test_async_stream_closed_early_still_tears_down_once(app: Tumbler) -> None:
+def test_async_stream_closed_early_still_tears_down_once(app: Hipflask) -> None:
     events: list[str] = []
     app.teardown_request(lambda exc: events.append("teardown"))
     with app.test_request_context():
@@ -439,7 +439,7 @@ def test_async_stream_closed_early_still_tears_down_once(app: Tumbler) -> None:
     assert events == ["teardown"]
 
 
-def test_async_stream_error_tears_down(app: Tumbler) -> None:
+def test_async_stream_error_tears_down(app: Hipflask) -> None:
     events: list[str] = []
     app.teardown_request(lambda exc: events.append("teardown"))
     with app.test_request_context():
@@ -467,7 +467,7 @@ def test_stream_with_context_needs_a_request() -> None:
 # -- the test client keeps the last context ---------------------------------------------------
 
 
-def test_with_client_keeps_the_request_context(app: Tumbler, client: TumblerClient) -> None:
+def test_with_client_keeps_the_request_context(app: Hipflask, client: HipflaskClient) -> None:
     torn_down: list[str] = []
     app.teardown_request(lambda exc: torn_down.append(request.path))
 
@@ -486,7 +486,7 @@ def test_with_client_keeps_the_request_context(app: Tumbler, client: TumblerClie
     assert not has_request_context()
 
 
-def test_with_client_keeps_only_the_newest_context(app: Tumbler, client: TumblerClient) -> None:
+def test_with_client_keeps_only_the_newest_context(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/<name>")
     def named(name: str) -> str:
         return name
@@ -499,12 +499,12 @@ def test_with_client_keeps_only_the_newest_context(app: Tumbler, client: Tumbler
     assert not has_request_context()
 
 
-def test_with_client_cannot_nest(client: TumblerClient) -> None:
+def test_with_client_cannot_nest(client: HipflaskClient) -> None:
     with client, pytest.raises(RuntimeError, match="Cannot nest"):
         client.__enter__()
 
 
-def test_popping_without_an_exception_tears_down_with_none(app: Tumbler) -> None:
+def test_popping_without_an_exception_tears_down_with_none(app: Hipflask) -> None:
     seen: list[BaseException | None] = []
     app.teardown_request(seen.append)
     app.teardown_appcontext(seen.append)

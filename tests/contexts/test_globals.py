@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler import current_app
-from tumbler import g
-from tumbler import request
-from tumbler import session
-from tumbler.contexts.globals import _current_app_or_none
-from tumbler.contexts.globals import _current_request_or_none
-from tumbler.contexts.globals import app_ctx
-from tumbler.contexts.globals import request_ctx
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import current_app
+from hipflask import g
+from hipflask import request
+from hipflask import session
+from hipflask.contexts.globals import _current_app_or_none
+from hipflask.contexts.globals import _current_request_or_none
+from hipflask.contexts.globals import app_ctx
+from hipflask.contexts.globals import request_ctx
+from hipflask.testing.client import HipflaskClient
 
 
 @pytest.mark.parametrize(
@@ -45,12 +45,12 @@ def test_app_proxies_outside_an_app_context_explain_the_fix(proxy: Any) -> None:
     assert "app.app_context()" in message
 
 
-def test_request_proxy_inside_an_app_context_only(app: Tumbler) -> None:
+def test_request_proxy_inside_an_app_context_only(app: Hipflask) -> None:
     with app.app_context(), pytest.raises(RuntimeError, match="outside of request context"):
         _ = request.path
 
 
-def test_proxies_resolve_to_the_current_objects(app: Tumbler) -> None:
+def test_proxies_resolve_to_the_current_objects(app: Hipflask) -> None:
     assert _current_app_or_none() is None
     assert _current_request_or_none() is None
     with app.test_request_context("/x") as ctx:
@@ -62,15 +62,15 @@ def test_proxies_resolve_to_the_current_objects(app: Tumbler) -> None:
         assert _current_request_or_none() is ctx.request
 
 
-def test_proxies_see_the_innermost_app(app: Tumbler) -> None:
-    other = Tumbler("other_app")
+def test_proxies_see_the_innermost_app(app: Hipflask) -> None:
+    other = Hipflask("other_app")
     with app.app_context():
         with other.app_context():
             assert current_app.name == "other_app"
         assert current_app.name == "tests_app"
 
 
-def test_g_does_not_leak_between_requests(app: Tumbler, client: TumblerClient) -> None:
+def test_g_does_not_leak_between_requests(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/set")
     def set_value() -> str:
         g.secret = "first request"
@@ -84,7 +84,7 @@ def test_g_does_not_leak_between_requests(app: Tumbler, client: TumblerClient) -
     assert client.get("/get").text == "None"
 
 
-def test_no_context_remains_after_a_request(app: Tumbler, client: TumblerClient) -> None:
+def test_no_context_remains_after_a_request(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -96,7 +96,7 @@ def test_no_context_remains_after_a_request(app: Tumbler, client: TumblerClient)
         _ = current_app.name
 
 
-def test_concurrent_wsgi_requests_see_their_own_request(app: Tumbler) -> None:
+def test_concurrent_wsgi_requests_see_their_own_request(app: Hipflask) -> None:
     workers = 8
     everyone_inside = threading.Barrier(workers)
 
@@ -120,7 +120,7 @@ def test_concurrent_wsgi_requests_see_their_own_request(app: Tumbler) -> None:
     assert results == {n: {"path": f"/{n}", "arg": str(n), "g": n} for n in range(workers)}
 
 
-def test_concurrent_asgi_requests_see_their_own_request(app: Tumbler) -> None:
+def test_concurrent_asgi_requests_see_their_own_request(app: Hipflask) -> None:
     tasks = 8
     inside = 0
     everyone_inside = asyncio.Event()
@@ -164,7 +164,7 @@ def test_concurrent_asgi_requests_see_their_own_request(app: Tumbler) -> None:
     assert results == [{"path": f"/{n}", "arg": str(n), "g": n} for n in range(tasks)]
 
 
-def test_sync_views_under_asgi_do_not_share_contexts(app: Tumbler) -> None:
+def test_sync_views_under_asgi_do_not_share_contexts(app: Hipflask) -> None:
     workers = 4
     app.config["ASGI_THREAD_POOL_SIZE"] = workers
     everyone_inside = threading.Barrier(workers)

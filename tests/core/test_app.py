@@ -14,48 +14,48 @@ import pytest
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import NotFound
 
-from tumbler import Flask
-from tumbler import Tumbler
-from tumbler import current_app
-from tumbler import g
-from tumbler import request
-from tumbler.testing.client import TumblerClient
+from hipflask import Flask
+from hipflask import Hipflask
+from hipflask import current_app
+from hipflask import g
+from hipflask import request
+from hipflask.testing.client import HipflaskClient
 
 # -- identity and settings --------------------------------------------------------
 
 
 def test_flask_is_an_alias() -> None:
-    assert Flask is Tumbler
+    assert Flask is Hipflask
 
 
 def test_name_is_the_import_name() -> None:
-    assert Tumbler("shop.app").name == "shop.app"
-    assert repr(Tumbler("shop.app")) == "<Tumbler 'shop.app'>"
+    assert Hipflask("shop.app").name == "shop.app"
+    assert repr(Hipflask("shop.app")) == "<Hipflask 'shop.app'>"
 
 
 def test_name_of_a_script_app_is_the_script_name(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     monkeypatch.setattr(sys.modules["__main__"], "__file__", "/srv/site/manage.py", raising=False)
-    assert Tumbler("__main__").name == "manage"
+    assert Hipflask("__main__").name == "manage"
     monkeypatch.delattr(sys.modules["__main__"], "__file__")
-    assert Tumbler("__main__").name == "__main__"
+    assert Hipflask("__main__").name == "__main__"
 
 
 def test_instance_path_must_be_absolute(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must be absolute"):
-        Tumbler("tests_app", instance_path="relative/instance")
-    app = Tumbler("tests_app", instance_path=str(tmp_path))
+        Hipflask("tests_app", instance_path="relative/instance")
+    app = Hipflask("tests_app", instance_path=str(tmp_path))
     assert app.instance_path == str(tmp_path)
 
 
 def test_default_instance_path_is_beside_the_app(tmp_path: Path) -> None:
-    app = Tumbler("tests_app", root_path=str(tmp_path))
+    app = Hipflask("tests_app", root_path=str(tmp_path))
     assert app.instance_path == os.path.join(os.getcwd(), "instance")
 
 
 def test_open_instance_resource(tmp_path: Path) -> None:
-    app = Tumbler("tests_app", instance_path=str(tmp_path))
+    app = Hipflask("tests_app", instance_path=str(tmp_path))
     with app.open_instance_resource("notes.txt", "w") as f:
         f.write("kept")
     with app.open_instance_resource("notes.txt") as f:
@@ -64,12 +64,12 @@ def test_open_instance_resource(tmp_path: Path) -> None:
 
 def test_instance_relative_config(tmp_path: Path) -> None:
     (tmp_path / "settings.py").write_text("GREETING = 'hi'\n", encoding="utf-8")
-    app = Tumbler("tests_app", instance_path=str(tmp_path), instance_relative_config=True)
+    app = Hipflask("tests_app", instance_path=str(tmp_path), instance_relative_config=True)
     app.config.from_pyfile("settings.py")
     assert app.config["GREETING"] == "hi"
 
 
-def test_config_attributes(app: Tumbler) -> None:
+def test_config_attributes(app: Hipflask) -> None:
     app.secret_key = "another-secret"
     assert app.config["SECRET_KEY"] == "another-secret"
     app.testing = False
@@ -78,7 +78,7 @@ def test_config_attributes(app: Tumbler) -> None:
     assert app.permanent_session_lifetime.total_seconds() == 60
 
 
-def test_debug_follows_the_config(app: Tumbler) -> None:
+def test_debug_follows_the_config(app: Hipflask) -> None:
     assert app.debug is False
     app.debug = True
     assert app.config["DEBUG"] is True
@@ -90,20 +90,20 @@ def test_debug_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: bool | None
 ) -> None:
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    monkeypatch.setenv("TUMBLER_DEBUG", value)
-    assert Tumbler("tests_app").config["DEBUG"] is expected
+    monkeypatch.setenv("HIPFLASK_DEBUG", value)
+    assert Hipflask("tests_app").config["DEBUG"] is expected
 
 
-def test_logger_is_named_after_the_app(app: Tumbler) -> None:
+def test_logger_is_named_after_the_app(app: Hipflask) -> None:
     assert app.logger.name == "tests_app"
 
 
-def test_extensions_registry(app: Tumbler) -> None:
+def test_extensions_registry(app: Hipflask) -> None:
     app.extensions["thing"] = object()
     assert "thing" in app.extensions
 
 
-def test_session_interface_defaults_lazily_and_can_be_replaced(app: Tumbler) -> None:
+def test_session_interface_defaults_lazily_and_can_be_replaced(app: Hipflask) -> None:
     class Interface:
         pass
 
@@ -115,7 +115,7 @@ def test_session_interface_defaults_lazily_and_can_be_replaced(app: Tumbler) -> 
 # -- calling the app ----------------------------------------------------------------
 
 
-def test_app_is_a_wsgi_callable(app: Tumbler) -> None:
+def test_app_is_a_wsgi_callable(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return "wsgi"
@@ -132,7 +132,7 @@ def test_app_is_a_wsgi_callable(app: Tumbler) -> None:
     assert (statuses, body) == (["200 OK"], b"wsgi")
 
 
-def test_app_is_an_asgi_callable(app: Tumbler) -> None:
+def test_app_is_an_asgi_callable(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return "asgi"
@@ -159,7 +159,7 @@ def test_app_is_an_asgi_callable(app: Tumbler) -> None:
     assert b"".join(m.get("body", b"") for m in sent[1:]) == b"asgi"
 
 
-def test_app_called_with_wrong_arguments(app: Tumbler) -> None:
+def test_app_called_with_wrong_arguments(app: Hipflask) -> None:
     with pytest.raises(TypeError, match="not with 1 arguments"):
         app("not a scope")
     with pytest.raises(TypeError, match="not with 4 arguments"):
@@ -169,7 +169,7 @@ def test_app_called_with_wrong_arguments(app: Tumbler) -> None:
 # -- sync and async views -------------------------------------------------------------
 
 
-def test_async_views_under_both_protocols(app: Tumbler, client: TumblerClient) -> None:
+def test_async_views_under_both_protocols(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/<name>")
     async def hello(name: str) -> str:
         await asyncio.sleep(0)
@@ -178,7 +178,7 @@ def test_async_views_under_both_protocols(app: Tumbler, client: TumblerClient) -
     assert client.get("/ann").text == "hello ann from /ann"
 
 
-def test_sync_view_under_asgi_runs_in_a_worker_thread(app: Tumbler, protocol: str) -> None:
+def test_sync_view_under_asgi_runs_in_a_worker_thread(app: Hipflask, protocol: str) -> None:
     threads: dict[str, threading.Thread] = {}
 
     @app.route("/async")
@@ -197,12 +197,12 @@ def test_sync_view_under_asgi_runs_in_a_worker_thread(app: Tumbler, protocol: st
     assert client.get("/sync?q=1").text == "1 tests_app"
     if protocol == "asgi":
         assert threads["sync"] is not threads["loop"]
-        assert threads["sync"].name.startswith("tumbler-sync")
+        assert threads["sync"].name.startswith("hipflask-sync")
     else:
         assert threads["sync"] is threads["loop"] is threading.current_thread()
 
 
-def test_async_view_under_wsgi_has_a_running_loop(app: Tumbler, client: TumblerClient) -> None:
+def test_async_view_under_wsgi_has_a_running_loop(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     async def index() -> str:
         loop = asyncio.get_running_loop()
@@ -211,7 +211,7 @@ def test_async_view_under_wsgi_has_a_running_loop(app: Tumbler, client: TumblerC
     assert "EventLoop" in client.get("/").text
 
 
-def test_async_view_errors_reach_the_handlers(app: Tumbler, client: TumblerClient) -> None:
+def test_async_view_errors_reach_the_handlers(app: Hipflask, client: HipflaskClient) -> None:
     @app.errorhandler(LookupError)
     def lookup(error: LookupError) -> tuple[str, int]:
         return "looked up", 404
@@ -224,7 +224,7 @@ def test_async_view_errors_reach_the_handlers(app: Tumbler, client: TumblerClien
     assert client.get("/").text == "looked up"
 
 
-def test_ensure_sync_and_async_to_sync(app: Tumbler) -> None:
+def test_ensure_sync_and_async_to_sync(app: Hipflask) -> None:
     def plain() -> int:
         return 1
 
@@ -239,7 +239,7 @@ def test_ensure_sync_and_async_to_sync(app: Tumbler) -> None:
 # -- first request and serving hooks ----------------------------------------------------
 
 
-def test_before_first_request_runs_once_across_threads(app: Tumbler) -> None:
+def test_before_first_request_runs_once_across_threads(app: Hipflask) -> None:
     calls: list[str] = []
     started = threading.Barrier(8)
 
@@ -271,7 +271,7 @@ def test_before_first_request_runs_once_across_threads(app: Tumbler) -> None:
     assert len(calls) == 1
 
 
-def test_before_first_request_supports_async(app: Tumbler, client: TumblerClient) -> None:
+def test_before_first_request_supports_async(app: Hipflask, client: HipflaskClient) -> None:
     calls: list[str] = []
 
     @app.before_first_request
@@ -287,7 +287,7 @@ def test_before_first_request_supports_async(app: Tumbler, client: TumblerClient
     assert calls == ["setup"]
 
 
-def test_failing_first_request_hook_runs_again_next_time(app: Tumbler) -> None:
+def test_failing_first_request_hook_runs_again_next_time(app: Hipflask) -> None:
     attempts: list[int] = []
 
     @app.before_first_request
@@ -307,7 +307,7 @@ def test_failing_first_request_hook_runs_again_next_time(app: Tumbler) -> None:
     assert len(attempts) == 2
 
 
-def _lifespan(app: Tumbler, messages: list[str]) -> list[dict[str, Any]]:
+def _lifespan(app: Hipflask, messages: list[str]) -> list[dict[str, Any]]:
     """Drive the app's lifespan protocol with the given incoming messages."""
     incoming = [{"type": message} for message in messages]
     sent: list[dict[str, Any]] = []
@@ -325,7 +325,7 @@ def _lifespan(app: Tumbler, messages: list[str]) -> list[dict[str, Any]]:
     return sent
 
 
-def test_serving_hooks_run_on_asgi_lifespan(app: Tumbler) -> None:
+def test_serving_hooks_run_on_asgi_lifespan(app: Hipflask) -> None:
     events: list[str] = []
 
     @app.before_serving
@@ -355,7 +355,7 @@ def test_serving_hooks_run_on_asgi_lifespan(app: Tumbler) -> None:
     assert events.count("start async") == 1
 
 
-def test_failing_startup_is_reported_to_the_server(app: Tumbler) -> None:
+def test_failing_startup_is_reported_to_the_server(app: Hipflask) -> None:
     @app.before_serving
     def broken() -> None:
         raise RuntimeError("no database")
@@ -374,7 +374,7 @@ def test_failing_startup_is_reported_to_the_server(app: Tumbler) -> None:
     assert "no database" in sent[0]["message"]
 
 
-def test_failing_shutdown_is_reported_to_the_server(app: Tumbler) -> None:
+def test_failing_shutdown_is_reported_to_the_server(app: Hipflask) -> None:
     @app.after_serving
     def broken() -> None:
         raise RuntimeError("cannot close")
@@ -383,7 +383,7 @@ def test_failing_shutdown_is_reported_to_the_server(app: Tumbler) -> None:
         _lifespan(app, ["lifespan.startup", "lifespan.shutdown"])
 
 
-def test_before_serving_runs_before_the_first_wsgi_request(app: Tumbler) -> None:
+def test_before_serving_runs_before_the_first_wsgi_request(app: Hipflask) -> None:
     events: list[str] = []
 
     @app.before_serving
@@ -404,7 +404,7 @@ def test_before_serving_runs_before_the_first_wsgi_request(app: Tumbler) -> None
 # -- shell context ----------------------------------------------------------------------------
 
 
-def test_make_shell_context(app: Tumbler) -> None:
+def test_make_shell_context(app: Hipflask) -> None:
     @app.shell_context_processor
     def models() -> dict[str, Any]:
         return {"User": "user model", "db": "database"}
@@ -421,7 +421,7 @@ def test_make_shell_context(app: Tumbler) -> None:
 # -- request contexts for tests and tools --------------------------------------------------------
 
 
-def test_test_request_context_builds_a_routed_request(app: Tumbler) -> None:
+def test_test_request_context_builds_a_routed_request(app: Hipflask) -> None:
     @app.route("/search")
     def search() -> str:
         return "search"
@@ -438,14 +438,14 @@ def test_test_request_context_builds_a_routed_request(app: Tumbler) -> None:
         assert request.routing_exception is not None
 
 
-def test_test_request_context_uses_server_name_and_subdomain(app: Tumbler) -> None:
+def test_test_request_context_uses_server_name_and_subdomain(app: Hipflask) -> None:
     app.config.update(SERVER_NAME="example.test", PREFERRED_URL_SCHEME="https")
     with app.test_request_context("/", subdomain="api"):
         assert request.host == "api.example.test"
         assert request.scheme == "https"
 
 
-def test_request_context_from_an_environ(app: Tumbler) -> None:
+def test_request_context_from_an_environ(app: Hipflask) -> None:
     @app.route("/item/<int:item_id>")
     def item(item_id: int) -> str:
         return str(item_id)
@@ -462,12 +462,12 @@ def test_request_context_from_an_environ(app: Tumbler) -> None:
         assert app.dispatch_request() == "5"
 
 
-def test_raise_routing_exception(app: Tumbler) -> None:
+def test_raise_routing_exception(app: Hipflask) -> None:
     with app.test_request_context("/nowhere"), pytest.raises(NotFound):
         app.raise_routing_exception(request)
 
 
-def test_make_default_options_response(app: Tumbler) -> None:
+def test_make_default_options_response(app: Hipflask) -> None:
     @app.route("/", methods=["GET", "PUT"])
     def index() -> str:
         return "x"
@@ -477,7 +477,7 @@ def test_make_default_options_response(app: Tumbler) -> None:
     assert set(response.allow) == {"GET", "HEAD", "PUT", "OPTIONS"}
 
 
-def test_create_url_adapter(app: Tumbler) -> None:
+def test_create_url_adapter(app: Hipflask) -> None:
     assert app.create_url_adapter(None) is None
     app.config["SERVER_NAME"] = "example.test"
     adapter = app.create_url_adapter(None)
@@ -490,7 +490,7 @@ def test_create_url_adapter(app: Tumbler) -> None:
 # -- error settings ------------------------------------------------------------------------------
 
 
-def test_missing_key_shows_its_name_in_debug(app: Tumbler, protocol: str) -> None:
+def test_missing_key_shows_its_name_in_debug(app: Hipflask, protocol: str) -> None:
     app.config.update(DEBUG=True, TRAP_BAD_REQUEST_ERRORS=False)
 
     @app.route("/")
@@ -502,14 +502,14 @@ def test_missing_key_shows_its_name_in_debug(app: Tumbler, protocol: str) -> Non
     assert "needed" in response.text
 
 
-def test_missing_key_is_trapped_in_debug_by_default(app: Tumbler) -> None:
+def test_missing_key_is_trapped_in_debug_by_default(app: Hipflask) -> None:
     app.config["DEBUG"] = True
     assert app.trap_http_exception(BadRequestKeyError("k"))
     app.config["DEBUG"] = False
     assert not app.trap_http_exception(BadRequestKeyError("k"))
 
 
-def test_log_exception_outside_a_request(app: Tumbler, caplog: pytest.LogCaptureFixture) -> None:
+def test_log_exception_outside_a_request(app: Hipflask, caplog: pytest.LogCaptureFixture) -> None:
     try:
         raise ValueError("offline")
     except ValueError as exc:
@@ -518,7 +518,7 @@ def test_log_exception_outside_a_request(app: Tumbler, caplog: pytest.LogCapture
 
 
 def test_async_first_request_hook_does_not_block_concurrent_asgi_requests(
-    app: Tumbler,
+    app: Hipflask,
 ) -> None:
     calls: list[str] = []
     release = asyncio.Event()
@@ -570,9 +570,9 @@ def test_async_first_request_hook_does_not_block_concurrent_asgi_requests(
     assert calls == ["setup"]
 
 
-def test_template_registration_reaches_the_environment(app: Tumbler) -> None:
-    if importlib.util.find_spec("tumbler.templating.environment") is None:
-        pytest.skip("tumbler.templating.environment is not available yet")
+def test_template_registration_reaches_the_environment(app: Hipflask) -> None:
+    if importlib.util.find_spec("hipflask.templating.environment") is None:
+        pytest.skip("hipflask.templating.environment is not available yet")
 
     @app.template_filter()
     def shout(value: str) -> str:
@@ -584,7 +584,7 @@ def test_template_registration_reaches_the_environment(app: Tumbler) -> None:
 
     @app.template_global()
     def site_name() -> str:
-        return "tumbler"
+        return "hipflask"
 
     env = app.jinja_env
     assert env.filters["shout"] is shout
@@ -595,12 +595,12 @@ def test_template_registration_reaches_the_environment(app: Tumbler) -> None:
 
 
 def test_send_static_file_without_a_static_folder_is_404() -> None:
-    app = Tumbler("tests_app", static_folder=None)
+    app = Hipflask("tests_app", static_folder=None)
     with app.test_request_context(), pytest.raises(NotFound):
         app.send_static_file("site.css")
 
 
-def test_async_view_errors_propagate_when_testing(app: Tumbler, client: TumblerClient) -> None:
+def test_async_view_errors_propagate_when_testing(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     async def index() -> str:
         raise LookupError("from an async view")
@@ -609,7 +609,7 @@ def test_async_view_errors_propagate_when_testing(app: Tumbler, client: TumblerC
         client.get("/")
 
 
-def test_first_request_hooks_with_mixed_views_and_a_small_pool(app: Tumbler) -> None:
+def test_first_request_hooks_with_mixed_views_and_a_small_pool(app: Hipflask) -> None:
     app.config["ASGI_THREAD_POOL_SIZE"] = 2
     calls: list[str] = []
 

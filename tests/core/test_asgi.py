@@ -19,16 +19,16 @@ from tests.asgi_driver import http_scope
 from tests.asgi_driver import request_body
 from tests.asgi_driver import serve
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import request
-from tumbler import stream_with_context
-from tumbler.core.config import DEFAULT_CONFIG
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import request
+from hipflask import stream_with_context
+from hipflask.core.config import DEFAULT_CONFIG
 
 # --- http -----------------------------------------------------------------------------
 
 
-def test_app_is_an_asgi_callable(app: Tumbler) -> None:
+def test_app_is_an_asgi_callable(app: Hipflask) -> None:
     @app.route("/hello")
     def hello() -> str:
         return f"hello {request.remote_addr}"
@@ -42,7 +42,7 @@ def test_app_is_an_asgi_callable(app: Tumbler) -> None:
     assert connection.body_messages[-1].get("more_body", False) is False
 
 
-def test_asgi_app_and_calling_the_app_are_equivalent(app: Tumbler) -> None:
+def test_asgi_app_and_calling_the_app_are_equivalent(app: Hipflask) -> None:
     @app.route("/")
     def index() -> dict[str, str]:
         return {"path": request.path}
@@ -53,7 +53,7 @@ def test_asgi_app_and_calling_the_app_are_equivalent(app: Tumbler) -> None:
     assert via_call.sent == via_asgi_app.sent
 
 
-def test_asgi2_style_call_serves_the_same_response(app: Tumbler) -> None:
+def test_asgi2_style_call_serves_the_same_response(app: Hipflask) -> None:
     @app.route("/")
     def index() -> dict[str, str]:
         return {"path": request.path}
@@ -69,7 +69,7 @@ def test_asgi2_style_call_serves_the_same_response(app: Tumbler) -> None:
     assert via_asgi2.sent == via_asgi3.sent
 
 
-def test_header_names_are_sent_lower_case_as_bytes(app: Tumbler) -> None:
+def test_header_names_are_sent_lower_case_as_bytes(app: Hipflask) -> None:
     @app.route("/")
     def index() -> tuple[str, dict[str, str]]:
         return "ok", {"X-Custom-Header": "Value"}
@@ -81,7 +81,7 @@ def test_header_names_are_sent_lower_case_as_bytes(app: Tumbler) -> None:
     assert all(name == name.lower() and isinstance(name, bytes) for name, _ in raw)
 
 
-def test_body_in_several_messages_is_read_whole(app: Tumbler) -> None:
+def test_body_in_several_messages_is_read_whole(app: Hipflask) -> None:
     @app.route("/", methods=["POST"])
     def index() -> bytes:
         return request.get_data()
@@ -95,7 +95,7 @@ def test_body_in_several_messages_is_read_whole(app: Tumbler) -> None:
     assert connection.body == b"one two three"
 
 
-def test_get_without_a_body_does_not_wait_for_one(app: Tumbler) -> None:
+def test_get_without_a_body_does_not_wait_for_one(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -106,7 +106,7 @@ def test_get_without_a_body_does_not_wait_for_one(app: Tumbler) -> None:
     assert connection.body == b"ok"
 
 
-def test_client_disconnecting_during_the_body_gets_no_response(app: Tumbler) -> None:
+def test_client_disconnecting_during_the_body_gets_no_response(app: Hipflask) -> None:
     called: list[bool] = []
 
     @app.route("/", methods=["POST"])
@@ -125,7 +125,7 @@ def test_client_disconnecting_during_the_body_gets_no_response(app: Tumbler) -> 
     assert called == []
 
 
-def test_oversized_body_stops_being_read_at_the_limit(app: Tumbler) -> None:
+def test_oversized_body_stops_being_read_at_the_limit(app: Hipflask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 5
 
     @app.route("/", methods=["POST"])
@@ -142,7 +142,7 @@ def test_oversized_body_stops_being_read_at_the_limit(app: Tumbler) -> None:
     assert connection.received == 2
 
 
-def test_declared_oversized_body_is_not_read_at_all(app: Tumbler) -> None:
+def test_declared_oversized_body_is_not_read_at_all(app: Hipflask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 5
 
     @app.route("/", methods=["POST"])
@@ -159,7 +159,7 @@ def test_declared_oversized_body_is_not_read_at_all(app: Tumbler) -> None:
     assert connection.received == 0
 
 
-def test_view_that_ignores_an_oversized_body_still_answers(app: Tumbler) -> None:
+def test_view_that_ignores_an_oversized_body_still_answers(app: Hipflask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 5
 
     @app.route("/", methods=["POST"])
@@ -172,7 +172,7 @@ def test_view_that_ignores_an_oversized_body_still_answers(app: Tumbler) -> None
     assert connection.body == b"did not read it"
 
 
-def test_large_body_is_spooled_and_read_back_intact(app: Tumbler) -> None:
+def test_large_body_is_spooled_and_read_back_intact(app: Hipflask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = None
     chunk = bytes(range(256)) * 4096  # 1 MiB
 
@@ -186,7 +186,7 @@ def test_large_body_is_spooled_and_read_back_intact(app: Tumbler) -> None:
     assert connection.body == b'{"intact":true,"size":3145728}'
 
 
-def test_unread_spooled_body_is_closed_after_the_response(app: Tumbler) -> None:
+def test_unread_spooled_body_is_closed_after_the_response(app: Hipflask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = None
     requests: list[Any] = []
 
@@ -203,7 +203,7 @@ def test_unread_spooled_body_is_closed_after_the_response(app: Tumbler) -> None:
         requests[0].stream.read()
 
 
-def test_root_path_is_taken_off_the_path(app: Tumbler) -> None:
+def test_root_path_is_taken_off_the_path(app: Hipflask) -> None:
     @app.route("/page")
     def page() -> dict[str, str]:
         return {"root": request.root_path, "path": request.path, "url": request.url}
@@ -215,7 +215,7 @@ def test_root_path_is_taken_off_the_path(app: Tumbler) -> None:
     )
 
 
-def test_scope_without_server_or_client_still_works(app: Tumbler) -> None:
+def test_scope_without_server_or_client_still_works(app: Hipflask) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         return {"remote": request.remote_addr, "host": request.host}
@@ -227,7 +227,7 @@ def test_scope_without_server_or_client_still_works(app: Tumbler) -> None:
     assert connection.body == b'{"host":"localhost","remote":null}'
 
 
-def test_head_sends_headers_and_one_empty_body(app: Tumbler) -> None:
+def test_head_sends_headers_and_one_empty_body(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return "content"
@@ -241,7 +241,7 @@ def test_head_sends_headers_and_one_empty_body(app: Tumbler) -> None:
 # --- streaming ---------------------------------------------------------------------
 
 
-def test_generator_is_sent_as_several_body_messages_in_order(app: Tumbler) -> None:
+def test_generator_is_sent_as_several_body_messages_in_order(app: Hipflask) -> None:
     @app.route("/")
     def index() -> Response:
         def generate() -> Iterator[str]:
@@ -263,7 +263,7 @@ def test_generator_is_sent_as_several_body_messages_in_order(app: Tumbler) -> No
     ]
 
 
-def test_async_generator_is_sent_as_several_body_messages(app: Tumbler) -> None:
+def test_async_generator_is_sent_as_several_body_messages(app: Hipflask) -> None:
     @app.route("/")
     async def index() -> Response:
         async def generate() -> AsyncIterator[str]:
@@ -279,7 +279,7 @@ def test_async_generator_is_sent_as_several_body_messages(app: Tumbler) -> None:
     assert [m.get("more_body", False) for m in connection.body_messages] == [True, True, False]
 
 
-def test_sync_generator_runs_in_the_thread_pool(app: Tumbler) -> None:
+def test_sync_generator_runs_in_the_thread_pool(app: Hipflask) -> None:
     threads: list[str] = []
 
     @app.route("/")
@@ -292,10 +292,10 @@ def test_sync_generator_runs_in_the_thread_pool(app: Tumbler) -> None:
 
     serve(app, http_scope())
 
-    assert threads[0].startswith("tumbler-sync")
+    assert threads[0].startswith("hipflask-sync")
 
 
-def test_stream_with_context_tears_down_after_the_last_chunk(app: Tumbler) -> None:
+def test_stream_with_context_tears_down_after_the_last_chunk(app: Hipflask) -> None:
     events: list[str] = []
 
     @app.teardown_request
@@ -323,7 +323,7 @@ class ClientGone(Exception):
 
 
 @pytest.mark.parametrize("kind", ["sync", "async"])
-def test_client_gone_during_a_stream_closes_the_generator(app: Tumbler, kind: str) -> None:
+def test_client_gone_during_a_stream_closes_the_generator(app: Hipflask, kind: str) -> None:
     events: list[str] = []
 
     def sync_body() -> Iterator[str]:
@@ -369,7 +369,7 @@ def test_client_gone_during_a_stream_closes_the_generator(app: Tumbler, kind: st
 # --- where views run ------------------------------------------------------------------
 
 
-def test_sync_view_runs_in_the_thread_pool(app: Tumbler) -> None:
+def test_sync_view_runs_in_the_thread_pool(app: Hipflask) -> None:
     seen: list[str] = []
 
     @app.route("/")
@@ -380,10 +380,10 @@ def test_sync_view_runs_in_the_thread_pool(app: Tumbler) -> None:
     connection = serve(app, http_scope())
 
     assert connection.body == b"/"
-    assert seen[0].startswith("tumbler-sync")
+    assert seen[0].startswith("hipflask-sync")
 
 
-def test_async_view_runs_on_the_servers_loop(app: Tumbler) -> None:
+def test_async_view_runs_on_the_servers_loop(app: Hipflask) -> None:
     seen: list[Any] = []
 
     @app.route("/")
@@ -403,7 +403,7 @@ def test_async_view_runs_on_the_servers_loop(app: Tumbler) -> None:
     assert seen[0] == seen[1]
 
 
-def test_sync_view_with_async_hooks_runs_them_all(app: Tumbler) -> None:
+def test_sync_view_with_async_hooks_runs_them_all(app: Hipflask) -> None:
     events: list[str] = []
 
     @app.before_request
@@ -422,11 +422,11 @@ def test_sync_view_with_async_hooks_runs_them_all(app: Tumbler) -> None:
     assert events == ["before", "view"]
 
 
-class SmallPoolApp(Tumbler):
+class SmallPoolApp(Hipflask):
     default_config: ClassVar[dict[str, Any]] = {**DEFAULT_CONFIG, "ASGI_THREAD_POOL_SIZE": 2}
 
 
-def saturate(app: Tumbler, requests: int) -> tuple[int, set[str]]:
+def saturate(app: Hipflask, requests: int) -> tuple[int, set[str]]:
     """Send ``requests`` sync requests at once, all blocked until every one was queued.
 
     Returns how many pool threads existed while all of them were waiting (a
@@ -483,11 +483,11 @@ def test_sync_views_share_a_pool_bounded_by_asgi_thread_pool_size() -> None:
 
     assert started == 2
     assert len(names) == 2
-    assert all(name.startswith("tumbler-sync") for name in names)
+    assert all(name.startswith("hipflask-sync") for name in names)
 
 
 def test_asgi_thread_pool_size_set_in_config_after_creation_bounds_the_pool() -> None:
-    app = Tumbler("bounded")
+    app = Hipflask("bounded")
     app.config["ASGI_THREAD_POOL_SIZE"] = 2
 
     started, names = saturate(app, 8)
@@ -499,7 +499,7 @@ def test_asgi_thread_pool_size_set_in_config_after_creation_bounds_the_pool() ->
 # --- lifespan ---------------------------------------------------------------------------
 
 
-def lifespan(app: Tumbler, *messages: str) -> Connection:
+def lifespan(app: Hipflask, *messages: str) -> Connection:
     return serve(
         app,
         {"type": "lifespan", "asgi": {"version": "3.0"}},
@@ -507,7 +507,7 @@ def lifespan(app: Tumbler, *messages: str) -> Connection:
     )
 
 
-def test_lifespan_runs_serving_hooks_and_reports_completion(app: Tumbler) -> None:
+def test_lifespan_runs_serving_hooks_and_reports_completion(app: Hipflask) -> None:
     events: list[str] = []
 
     @app.before_serving
@@ -532,7 +532,7 @@ def test_lifespan_runs_serving_hooks_and_reports_completion(app: Tumbler) -> Non
     assert events == ["start sync", "start async", "stop"]
 
 
-def test_serving_hooks_run_once_when_lifespan_ran_first(app: Tumbler) -> None:
+def test_serving_hooks_run_once_when_lifespan_ran_first(app: Hipflask) -> None:
     events: list[str] = []
 
     @app.before_serving
@@ -558,7 +558,7 @@ def test_serving_hooks_run_once_when_lifespan_ran_first(app: Tumbler) -> None:
     assert events == ["start"]
 
 
-def test_failed_startup_is_reported_to_the_server(app: Tumbler) -> None:
+def test_failed_startup_is_reported_to_the_server(app: Hipflask) -> None:
     @app.before_serving
     def start() -> None:
         raise RuntimeError("database unreachable")
@@ -572,7 +572,7 @@ def test_failed_startup_is_reported_to_the_server(app: Tumbler) -> None:
     assert "database unreachable" in connection.sent[0]["message"]
 
 
-def test_failed_shutdown_is_reported_and_stops_the_pool(app: Tumbler) -> None:
+def test_failed_shutdown_is_reported_and_stops_the_pool(app: Hipflask) -> None:
     @app.after_serving
     def stop() -> None:
         raise RuntimeError("flush failed")
@@ -601,7 +601,7 @@ def test_failed_shutdown_is_reported_and_stops_the_pool(app: Tumbler) -> None:
 # --- other scopes ------------------------------------------------------------------------
 
 
-def test_websocket_is_refused_by_closing_before_accept(app: Tumbler) -> None:
+def test_websocket_is_refused_by_closing_before_accept(app: Hipflask) -> None:
     scope = {"type": "websocket", "path": "/ws", "headers": [], "query_string": b""}
 
     connection = serve(app, scope, {"type": "websocket.connect"})
@@ -609,19 +609,19 @@ def test_websocket_is_refused_by_closing_before_accept(app: Tumbler) -> None:
     assert connection.sent == [{"type": "websocket.close", "code": 1000}]
 
 
-def test_unknown_scope_type_is_an_error(app: Tumbler) -> None:
+def test_unknown_scope_type_is_an_error(app: Hipflask) -> None:
     with pytest.raises(ValueError, match="Unsupported ASGI scope type 'carrier-pigeon'"):
         serve(app, {"type": "carrier-pigeon"})
 
 
 def test_app_called_with_the_wrong_number_of_arguments_says_how_to_call_it(
-    app: Tumbler,
+    app: Hipflask,
 ) -> None:
     with pytest.raises(TypeError, match=r"WSGI .* or ASGI"):
         app("just one")
 
 
-def test_unknown_lifespan_messages_are_ignored(app: Tumbler) -> None:
+def test_unknown_lifespan_messages_are_ignored(app: Hipflask) -> None:
     connection = lifespan(app, "startup", "something-new", "shutdown")
 
     assert [m["type"] for m in connection.sent] == [
@@ -630,7 +630,7 @@ def test_unknown_lifespan_messages_are_ignored(app: Tumbler) -> None:
     ]
 
 
-def test_async_iterable_without_aclose_is_streamed(app: Tumbler) -> None:
+def test_async_iterable_without_aclose_is_streamed(app: Hipflask) -> None:
     class Countdown:
         def __init__(self) -> None:
             self.left = 2
@@ -651,7 +651,7 @@ def test_async_iterable_without_aclose_is_streamed(app: Tumbler) -> None:
     assert serve(app, http_scope()).body == b"10"
 
 
-def test_environ_without_a_client_address_has_no_remote_addr(app: Tumbler) -> None:
+def test_environ_without_a_client_address_has_no_remote_addr(app: Hipflask) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         return {"has_remote": "REMOTE_ADDR" in request.environ}
@@ -664,7 +664,7 @@ def test_environ_without_a_client_address_has_no_remote_addr(app: Tumbler) -> No
 
 @pytest.mark.parametrize(("scheme", "port"), [("http", "80"), ("https", "443")])
 def test_environ_of_a_unix_socket_server_has_a_numeric_port(
-    app: Tumbler, scheme: str, port: str
+    app: Hipflask, scheme: str, port: str
 ) -> None:
     from werkzeug.wsgi import get_host
 
@@ -679,7 +679,7 @@ def test_environ_of_a_unix_socket_server_has_a_numeric_port(
     assert body == b'{"host":"localhost","port":"%s"}' % port.encode()
 
 
-def test_wrapped_asgi_app_is_what_a_server_calling_the_app_reaches(app: Tumbler) -> None:
+def test_wrapped_asgi_app_is_what_a_server_calling_the_app_reaches(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"

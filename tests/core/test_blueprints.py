@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 
-from tumbler import Blueprint
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import g
-from tumbler import request
-from tumbler import url_for
-from tumbler.core.blueprints import BlueprintSetupState
-from tumbler.core.scaffold import SetupFinishedError
-from tumbler.testing.client import TumblerClient
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import g
+from hipflask import request
+from hipflask import url_for
+from hipflask.core.blueprints import BlueprintSetupState
+from hipflask.core.scaffold import SetupFinishedError
+from hipflask.testing.client import HipflaskClient
 
 
-def test_url_prefix_and_endpoint_names(app: Tumbler, client: TumblerClient) -> None:
+def test_url_prefix_and_endpoint_names(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("admin", __name__, url_prefix="/admin")
 
     @bp.route("/users")
@@ -36,7 +36,7 @@ def test_url_prefix_and_endpoint_names(app: Tumbler, client: TumblerClient) -> N
     assert "admin.users" in app.view_functions
 
 
-def test_url_prefix_given_at_registration_overrides(app: Tumbler, client: TumblerClient) -> None:
+def test_url_prefix_given_at_registration_overrides(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("api", __name__, url_prefix="/api")
 
     @bp.route("/ping")
@@ -49,7 +49,7 @@ def test_url_prefix_given_at_registration_overrides(app: Tumbler, client: Tumble
 
 
 def test_route_without_leading_slash_is_joined_with_one_slash(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     bp = Blueprint("api", __name__, url_prefix="/api/")
 
@@ -61,7 +61,7 @@ def test_route_without_leading_slash_is_joined_with_one_slash(
     assert client.get("/api/ping").text == "pong"
 
 
-def test_blueprint_url_defaults_feed_the_view(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_url_defaults_feed_the_view(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("pages", __name__, url_defaults={"lang": "en"})
 
     @bp.route("/page")
@@ -77,7 +77,7 @@ def test_blueprint_url_defaults_feed_the_view(app: Tumbler, client: TumblerClien
         assert url_for("pages_fr.page") == "/fr/page"
 
 
-def test_registering_twice_needs_a_new_name(app: Tumbler, client: TumblerClient) -> None:
+def test_registering_twice_needs_a_new_name(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("shop", __name__)
 
     @bp.route("/item")
@@ -92,13 +92,13 @@ def test_registering_twice_needs_a_new_name(app: Tumbler, client: TumblerClient)
     assert client.get("/b/item").text == "shop_b"
 
 
-def test_a_different_blueprint_with_a_taken_name_is_refused(app: Tumbler) -> None:
+def test_a_different_blueprint_with_a_taken_name_is_refused(app: Hipflask) -> None:
     app.register_blueprint(Blueprint("shop", __name__))
     with pytest.raises(ValueError, match="a different blueprint"):
         app.register_blueprint(Blueprint("shop", __name__))
 
 
-def test_record_once_runs_on_the_first_registration_only(app: Tumbler) -> None:
+def test_record_once_runs_on_the_first_registration_only(app: Hipflask) -> None:
     bp = Blueprint("bp", __name__)
     states: list[BlueprintSetupState] = []
     every: list[str] = []
@@ -112,7 +112,7 @@ def test_record_once_runs_on_the_first_registration_only(app: Tumbler) -> None:
     assert every == ["bp", "again"]
 
 
-def test_nested_blueprints(app: Tumbler, client: TumblerClient) -> None:
+def test_nested_blueprints(app: Hipflask, client: HipflaskClient) -> None:
     parent = Blueprint("parent", __name__, url_prefix="/parent")
     child = Blueprint("child", __name__, url_prefix="/child")
     grandchild = Blueprint("grandchild", __name__)
@@ -137,7 +137,7 @@ def test_nested_blueprints(app: Tumbler, client: TumblerClient) -> None:
     assert set(app.blueprints) == {"parent", "parent.child", "parent.child.grandchild"}
 
 
-def test_nested_blueprint_handlers_and_preprocessors(app: Tumbler, client: TumblerClient) -> None:
+def test_nested_blueprint_handlers_and_preprocessors(app: Hipflask, client: HipflaskClient) -> None:
     parent = Blueprint("parent", __name__, url_prefix="/<lang>")
     child = Blueprint("child", __name__, url_prefix="/child")
 
@@ -168,7 +168,7 @@ def test_nested_blueprint_handlers_and_preprocessors(app: Tumbler, client: Tumbl
     assert client.get("/de/child/broken").text == "parent handled"
 
 
-def test_nested_subdomains_are_combined(app: Tumbler) -> None:
+def test_nested_subdomains_are_combined(app: Hipflask) -> None:
     app.config["SERVER_NAME"] = "example.test"
     app.subdomain_matching = True
     parent = Blueprint("parent", __name__, subdomain="api")
@@ -187,7 +187,7 @@ def test_nested_subdomains_are_combined(app: Tumbler) -> None:
     assert client.get("/", base_url="http://api.example.test").status_code == 404
 
 
-def test_blueprint_subdomain(app: Tumbler, protocol: str) -> None:
+def test_blueprint_subdomain(app: Hipflask, protocol: str) -> None:
     app.config["SERVER_NAME"] = "example.test"
     app.subdomain_matching = True
     bp = Blueprint("api", __name__, subdomain="api")
@@ -208,7 +208,7 @@ def test_blueprint_subdomain(app: Tumbler, protocol: str) -> None:
         assert url_for("api.api_index") == "http://api.example.test/"
 
 
-def test_blueprint_hooks_run_only_for_its_requests(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_hooks_run_only_for_its_requests(app: Hipflask, client: HipflaskClient) -> None:
     calls: list[str] = []
     bp = Blueprint("bp", __name__, url_prefix="/bp")
 
@@ -240,7 +240,7 @@ def test_blueprint_hooks_run_only_for_its_requests(app: Tumbler, client: Tumbler
     assert calls == ["before", "after", "teardown"]
 
 
-def test_before_app_request_hooks_are_app_wide(app: Tumbler, client: TumblerClient) -> None:
+def test_before_app_request_hooks_are_app_wide(app: Hipflask, client: HipflaskClient) -> None:
     calls: list[str] = []
     bp = Blueprint("bp", __name__)
 
@@ -274,7 +274,7 @@ def test_before_app_request_hooks_are_app_wide(app: Tumbler, client: TumblerClie
     assert calls == ["preprocess index", "before", "after", "teardown"]
 
 
-def test_blueprint_context_processors_are_registered(app: Tumbler) -> None:
+def test_blueprint_context_processors_are_registered(app: Hipflask) -> None:
     bp = Blueprint("bp", __name__)
 
     @bp.context_processor
@@ -290,9 +290,9 @@ def test_blueprint_context_processors_are_registered(app: Tumbler) -> None:
     assert everywhere in app.template_context_processors[None]
 
 
-def test_app_template_filter_is_added_to_the_environment(app: Tumbler) -> None:
-    if importlib.util.find_spec("tumbler.templating.environment") is None:
-        pytest.skip("tumbler.templating.environment is not available yet")
+def test_app_template_filter_is_added_to_the_environment(app: Hipflask) -> None:
+    if importlib.util.find_spec("hipflask.templating.environment") is None:
+        pytest.skip("hipflask.templating.environment is not available yet")
     bp = Blueprint("bp", __name__)
 
     @bp.app_template_filter()
@@ -336,7 +336,7 @@ def test_static_and_template_folder_attributes(tmp_path: Any) -> None:
 
 
 def test_blueprint_static_route_is_registered_under_its_prefix(tmp_path: Any) -> None:
-    app = Tumbler("tests_app", static_folder=None)
+    app = Hipflask("tests_app", static_folder=None)
     bp = Blueprint("admin", __name__, static_folder="static", root_path=str(tmp_path))
     app.register_blueprint(bp, url_prefix="/admin")
     rules = {r.endpoint: r.rule for r in app.url_map.iter_rules()}
@@ -344,12 +344,12 @@ def test_blueprint_static_route_is_registered_under_its_prefix(tmp_path: Any) ->
 
 
 def test_blueprint_without_static_folder_has_no_static_route() -> None:
-    app = Tumbler("tests_app", static_folder=None)
+    app = Hipflask("tests_app", static_folder=None)
     app.register_blueprint(Blueprint("plain", __name__))
     assert not any(r.endpoint.startswith("plain") for r in app.url_map.iter_rules())
 
 
-def test_setup_after_registration_raises(app: Tumbler) -> None:
+def test_setup_after_registration_raises(app: Hipflask) -> None:
     bp = Blueprint("late", __name__)
     app.register_blueprint(bp)
     with pytest.raises(SetupFinishedError, match="already been registered"):
@@ -390,14 +390,14 @@ def test_blueprint_cannot_register_itself() -> None:
         bp.register_blueprint(bp)
 
 
-def test_blueprint_rule_without_endpoint_or_view_is_refused(app: Tumbler) -> None:
+def test_blueprint_rule_without_endpoint_or_view_is_refused(app: Hipflask) -> None:
     bp = Blueprint("bp", __name__)
     bp.add_url_rule("/nothing")
     with pytest.raises(TypeError, match="endpoint or a view function"):
         app.register_blueprint(bp)
 
 
-def test_blueprint_route_options_reach_the_rule(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_route_options_reach_the_rule(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("bp", __name__, url_prefix="/bp")
 
     @bp.route("/items/<int:page>", methods=["GET", "POST"], endpoint="listing")
@@ -413,7 +413,7 @@ def test_blueprint_route_options_reach_the_rule(app: Tumbler, client: TumblerCli
         assert url_for("bp.listing", page=2) == "/bp/items/2"
 
 
-def test_blueprint_shortcut_decorators(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_shortcut_decorators(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("bp", __name__)
 
     @bp.get("/thing")
@@ -435,7 +435,7 @@ def test_blueprint_shortcut_decorators(app: Tumbler, client: TumblerClient) -> N
     assert client.put("/thing").status_code == 405
 
 
-def test_blueprint_cli_commands_get_a_group(app: Tumbler) -> None:
+def test_blueprint_cli_commands_get_a_group(app: Hipflask) -> None:
     bp = Blueprint("tools", __name__)
 
     @bp.cli.command("hello")
@@ -448,7 +448,7 @@ def test_blueprint_cli_commands_get_a_group(app: Tumbler) -> None:
 
 
 @pytest.mark.parametrize(("cli_group", "expected"), [(None, "hello"), ("custom", "custom")])
-def test_blueprint_cli_group_option(app: Tumbler, cli_group: str | None, expected: str) -> None:
+def test_blueprint_cli_group_option(app: Hipflask, cli_group: str | None, expected: str) -> None:
     bp = Blueprint("tools", __name__, cli_group=cli_group)
 
     @bp.cli.command("hello")
@@ -459,7 +459,7 @@ def test_blueprint_cli_group_option(app: Tumbler, cli_group: str | None, expecte
     assert expected in app.cli.commands
 
 
-def test_iter_blueprints_in_registration_order(app: Tumbler) -> None:
+def test_iter_blueprints_in_registration_order(app: Hipflask) -> None:
     first = Blueprint("first", __name__)
     second = Blueprint("second", __name__)
     app.register_blueprint(first)
@@ -471,7 +471,7 @@ def test_blueprint_repr() -> None:
     assert repr(Blueprint("shop", __name__)) == "<Blueprint 'shop'>"
 
 
-def test_nested_blueprint_inherits_the_parents_prefix_and_subdomain(app: Tumbler) -> None:
+def test_nested_blueprint_inherits_the_parents_prefix_and_subdomain(app: Hipflask) -> None:
     app.config["SERVER_NAME"] = "example.test"
     app.subdomain_matching = True
     parent = Blueprint("parent", __name__, url_prefix="/p", subdomain="api")
@@ -489,7 +489,7 @@ def test_nested_blueprint_inherits_the_parents_prefix_and_subdomain(app: Tumbler
     assert client.get("/p/leaf", base_url="http://api.example.test").text == "leaf"
 
 
-def test_blueprint_endpoint_decorator(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_endpoint_decorator(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("bp", __name__)
 
     @bp.endpoint("health")
@@ -504,7 +504,7 @@ def test_blueprint_endpoint_decorator(app: Tumbler, client: TumblerClient) -> No
 def test_blueprint_send_static_file_without_a_folder_is_404() -> None:
     from werkzeug.exceptions import NotFound
 
-    app = Tumbler("tests_app", static_folder=None)
+    app = Hipflask("tests_app", static_folder=None)
     bp = Blueprint("plain", __name__)
     app.register_blueprint(bp)
     with app.test_request_context(), pytest.raises(NotFound):
@@ -512,11 +512,11 @@ def test_blueprint_send_static_file_without_a_folder_is_404() -> None:
 
 
 def test_blueprint_context_processor_applies_to_its_requests_only(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
-    if importlib.util.find_spec("tumbler.templating.render") is None:
-        pytest.skip("tumbler.templating.render is not available yet")
-    from tumbler import render_template_string
+    if importlib.util.find_spec("hipflask.templating.render") is None:
+        pytest.skip("hipflask.templating.render is not available yet")
+    from hipflask import render_template_string
 
     bp = Blueprint("shop", __name__, url_prefix="/shop")
 
@@ -526,7 +526,7 @@ def test_blueprint_context_processor_applies_to_its_requests_only(
 
     @bp.app_context_processor
     def site_name() -> dict[str, Any]:
-        return {"site": "tumbler"}
+        return {"site": "hipflask"}
 
     template = "{{ site }}/{{ shop | default('none') }}"
 
@@ -539,5 +539,5 @@ def test_blueprint_context_processor_applies_to_its_requests_only(
         return render_template_string(template)
 
     app.register_blueprint(bp)
-    assert client.get("/shop/").text == "tumbler/Acme"
-    assert client.get("/").text == "tumbler/none"
+    assert client.get("/shop/").text == "hipflask/Acme"
+    assert client.get("/").text == "hipflask/none"

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler.core import bridge
+from hipflask import Hipflask
+from hipflask.core import bridge
 
 Step = Generator[Awaitable[Any], Any, Any]
 
@@ -203,7 +203,7 @@ def test_async_to_sync_passes_arguments_and_errors() -> None:
         sync_combine(1, b=-1)
 
 
-def test_app_exposes_ensure_sync_and_async_to_sync(app: Tumbler) -> None:
+def test_app_exposes_ensure_sync_and_async_to_sync(app: Hipflask) -> None:
     def plain() -> str:
         return "plain"
 
@@ -237,7 +237,7 @@ def test_thread_runner_runs_in_a_named_worker_with_the_callers_context() -> None
     name, value = asyncio.run(run())
     runner.shutdown()
 
-    assert name.startswith("tumbler-sync")
+    assert name.startswith("hipflask-sync")
     assert value == "from the caller"
 
 
@@ -277,7 +277,7 @@ def test_thread_runner_iterates_in_the_pool_and_closes_the_iterable() -> None:
     runner.shutdown()
 
     assert chunks == ["a", "b"]
-    assert events[0].startswith("tumbler-sync")
+    assert events[0].startswith("hipflask-sync")
     assert events[1] == "closed"
 
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from tumbler.core.config import DEFAULT_CONFIG
-from tumbler.core.config import Config
-from tumbler.core.config import ConfigAttribute
-from tumbler.core.config import UnsetEnvironmentVariableError
-from tumbler.core.config import _to_timedelta
-from tumbler.errors import ConfigurationError
+from hipflask.core.config import DEFAULT_CONFIG
+from hipflask.core.config import Config
+from hipflask.core.config import ConfigAttribute
+from hipflask.core.config import UnsetEnvironmentVariableError
+from hipflask.core.config import _to_timedelta
+from hipflask.errors import ConfigurationError
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     for key in list(os.environ):
-        if key.startswith(("TUMBLER_", "FLASK_", "MYAPP_")):
+        if key.startswith(("HIPFLASK_", "FLASK_", "MYAPP_")):
             monkeypatch.delenv(key)
     return monkeypatch
 
@@ -162,7 +162,7 @@ def test_from_object_accepts_a_module(config: Config) -> None:
 
 @pytest.fixture
 def settings_module(monkeypatch: pytest.MonkeyPatch) -> str:
-    module = types.ModuleType("tumbler_test_settings")
+    module = types.ModuleType("hipflask_test_settings")
 
     class Production:
         SERVER_NAME = "example.com"
@@ -191,7 +191,7 @@ def test_from_object_imports_a_module_path(config: Config, settings_module: str)
 
 def test_from_object_with_a_bad_import_path_raises_import_error(config: Config) -> None:
     with pytest.raises(ImportError):
-        config.from_object("tumbler_no_such_module_xyz:Settings")
+        config.from_object("hipflask_no_such_module_xyz:Settings")
 
 
 # --- from_pyfile --------------------------------------------------------------
@@ -437,21 +437,21 @@ def test_from_mapping_without_arguments_changes_nothing(config: Config) -> None:
 def test_prefixed_env_sets_keys_without_the_prefix(
     config: Config, clean_env: pytest.MonkeyPatch
 ) -> None:
-    clean_env.setenv("TUMBLER_SECRET_KEY", "not json")
+    clean_env.setenv("HIPFLASK_SECRET_KEY", "not json")
     clean_env.setenv("OTHER_SECRET", "ignored")
-    clean_env.setenv("TUMBLERX_Y", "ignored")
+    clean_env.setenv("HIPFLASKX_Y", "ignored")
 
     assert config.from_prefixed_env() is True
     assert config == {"SECRET_KEY": "not json"}
 
 
 def test_prefixed_env_parses_json_values(config: Config, clean_env: pytest.MonkeyPatch) -> None:
-    clean_env.setenv("TUMBLER_DEBUG", "false")
-    clean_env.setenv("TUMBLER_LIFETIME", "3600")
-    clean_env.setenv("TUMBLER_RATIO", "0.5")
-    clean_env.setenv("TUMBLER_ORIGINS", '["https://a.example", "https://b.example"]')
-    clean_env.setenv("TUMBLER_EXTRA", '{"x": null}')
-    clean_env.setenv("TUMBLER_QUOTED", '"text"')
+    clean_env.setenv("HIPFLASK_DEBUG", "false")
+    clean_env.setenv("HIPFLASK_LIFETIME", "3600")
+    clean_env.setenv("HIPFLASK_RATIO", "0.5")
+    clean_env.setenv("HIPFLASK_ORIGINS", '["https://a.example", "https://b.example"]')
+    clean_env.setenv("HIPFLASK_EXTRA", '{"x": null}')
+    clean_env.setenv("HIPFLASK_QUOTED", '"text"')
 
     config.from_prefixed_env()
 
@@ -468,8 +468,8 @@ def test_prefixed_env_parses_json_values(config: Config, clean_env: pytest.Monke
 def test_prefixed_env_uses_a_custom_loads_and_keeps_strings_it_rejects(
     config: Config, clean_env: pytest.MonkeyPatch
 ) -> None:
-    clean_env.setenv("TUMBLER_NUMBER", "12")
-    clean_env.setenv("TUMBLER_WORD", "twelve")
+    clean_env.setenv("HIPFLASK_NUMBER", "12")
+    clean_env.setenv("HIPFLASK_WORD", "twelve")
 
     config.from_prefixed_env(loads=int)
 
@@ -480,8 +480,8 @@ def test_prefixed_env_double_underscore_sets_nested_keys(
     config: Config, clean_env: pytest.MonkeyPatch
 ) -> None:
     config["DB"] = {"PORT": 5432}
-    clean_env.setenv("TUMBLER_DB__HOST", "db.internal")
-    clean_env.setenv("TUMBLER_CACHE__REDIS__URL", '"redis://localhost"')
+    clean_env.setenv("HIPFLASK_DB__HOST", "db.internal")
+    clean_env.setenv("HIPFLASK_CACHE__REDIS__URL", '"redis://localhost"')
 
     config.from_prefixed_env()
 
@@ -492,8 +492,8 @@ def test_prefixed_env_double_underscore_sets_nested_keys(
 def test_prefixed_env_applies_whole_dicts_before_their_nested_keys(
     config: Config, clean_env: pytest.MonkeyPatch
 ) -> None:
-    clean_env.setenv("TUMBLER_DB__HOST", "override")
-    clean_env.setenv("TUMBLER_DB", '{"HOST": "base", "PORT": 1}')
+    clean_env.setenv("HIPFLASK_DB__HOST", "override")
+    clean_env.setenv("HIPFLASK_DB", '{"HOST": "base", "PORT": 1}')
 
     config.from_prefixed_env()
 
@@ -504,7 +504,7 @@ def test_prefixed_env_nested_key_through_a_non_dict_is_a_configuration_error(
     config: Config, clean_env: pytest.MonkeyPatch
 ) -> None:
     config["DB"] = "sqlite://"
-    clean_env.setenv("TUMBLER_DB__HOST", "x")
+    clean_env.setenv("HIPFLASK_DB__HOST", "x")
 
     with pytest.raises(ConfigurationError, match="DB is a str, not a dict"):
         config.from_prefixed_env()
@@ -513,16 +513,16 @@ def test_prefixed_env_nested_key_through_a_non_dict_is_a_configuration_error(
 def test_prefixed_env_empty_nested_part_is_a_configuration_error(
     config: Config, clean_env: pytest.MonkeyPatch
 ) -> None:
-    clean_env.setenv("TUMBLER_DB____HOST", "x")
+    clean_env.setenv("HIPFLASK_DB____HOST", "x")
 
-    with pytest.raises(ConfigurationError, match="TUMBLER_DB____HOST has an empty key"):
+    with pytest.raises(ConfigurationError, match="HIPFLASK_DB____HOST has an empty key"):
         config.from_prefixed_env()
 
 
 def test_prefixed_env_ignores_the_bare_prefix(
     config: Config, clean_env: pytest.MonkeyPatch
 ) -> None:
-    clean_env.setenv("TUMBLER_", "x")
+    clean_env.setenv("HIPFLASK_", "x")
 
     config.from_prefixed_env()
 
@@ -533,7 +533,7 @@ def test_prefixed_env_accepts_the_flask_prefix(
     config: Config, clean_env: pytest.MonkeyPatch
 ) -> None:
     clean_env.setenv("FLASK_SECRET_KEY", '"ported"')
-    clean_env.setenv("TUMBLER_SECRET_KEY", '"native"')
+    clean_env.setenv("HIPFLASK_SECRET_KEY", '"native"')
 
     config.from_prefixed_env("FLASK")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound
 
-from tumbler import Tumbler
-from tumbler import abort
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import abort
+from hipflask.testing.client import HipflaskClient
 
 
-def test_unrouted_path_gets_the_stock_404_page(client: TumblerClient) -> None:
+def test_unrouted_path_gets_the_stock_404_page(client: HipflaskClient) -> None:
     first = client.get("/nowhere")
     second = client.get("/also/nowhere")
 
@@ -22,7 +22,7 @@ def test_unrouted_path_gets_the_stock_404_page(client: TumblerClient) -> None:
 
 
 def test_a_custom_description_is_not_replaced_by_the_stock_page(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/item")
     def item() -> str:
@@ -36,7 +36,7 @@ def test_a_custom_description_is_not_replaced_by_the_stock_page(
 
 
 def test_an_error_class_with_an_unregistered_code_still_answers(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     class ClientClosed(HTTPException):
         code = 499
@@ -52,7 +52,7 @@ def test_an_error_class_with_an_unregistered_code_still_answers(
     assert b"The client went away." in response.data
 
 
-def test_an_error_with_its_own_headers_keeps_them(app: Tumbler, client: TumblerClient) -> None:
+def test_an_error_with_its_own_headers_keeps_them(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/only-get")
     def only_get() -> str:
         return "ok"

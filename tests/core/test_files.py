@@ -17,28 +17,28 @@ from werkzeug.http import http_date
 from werkzeug.http import parse_options_header
 from werkzeug.utils import secure_filename
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import redirect
-from tumbler import request
-from tumbler import stream_with_context
-from tumbler import url_for
-from tumbler.core.files import CHUNK_SIZE
-from tumbler.core.files import content_disposition
-from tumbler.core.files import guess_mimetype
-from tumbler.core.files import send_file
-from tumbler.core.files import send_from_directory
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import redirect
+from hipflask import request
+from hipflask import stream_with_context
+from hipflask import url_for
+from hipflask.core.files import CHUNK_SIZE
+from hipflask.core.files import content_disposition
+from hipflask.core.files import guess_mimetype
+from hipflask.core.files import send_file
+from hipflask.core.files import send_from_directory
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 CONTENT = b"0123456789abcdefghij"  # 20 bytes
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Tumbler:
+def app(tmp_path: Path) -> Hipflask:
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "data.bin").write_bytes(CONTENT)
     (tmp_path / "files" / "notes.txt").write_text("plain notes\n")
-    app = Tumbler("files_app", root_path=str(tmp_path))
+    app = Hipflask("files_app", root_path=str(tmp_path))
     app.config.update(TESTING=True, SECRET_KEY=SECRET)
     return app
 
@@ -49,7 +49,7 @@ def data_mtime(tmp_path: Path) -> datetime:
     return datetime.fromtimestamp(int(stamp), timezone.utc)
 
 
-def _route_send_file(app: Tumbler, **kwargs: Any) -> None:
+def _route_send_file(app: Hipflask, **kwargs: Any) -> None:
     @app.route("/data")
     def data() -> Response:
         return send_file("files/data.bin", **kwargs)
@@ -58,7 +58,7 @@ def _route_send_file(app: Tumbler, **kwargs: Any) -> None:
 # -- paths, types and names ------------------------------------------------------
 
 
-def test_path_is_relative_to_the_app_root_and_sent_whole(client: Any, app: Tumbler) -> None:
+def test_path_is_relative_to_the_app_root_and_sent_whole(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
 
     rv = client.get("/data")
@@ -71,7 +71,7 @@ def test_path_is_relative_to_the_app_root_and_sent_whole(client: Any, app: Tumbl
     assert rv.headers["Accept-Ranges"] == "bytes"
 
 
-def test_text_file_gets_its_guessed_type(client: Any, app: Tumbler) -> None:
+def test_text_file_gets_its_guessed_type(client: Any, app: Hipflask) -> None:
     @app.route("/notes")
     def notes() -> Response:
         return send_file("files/notes.txt")
@@ -99,7 +99,7 @@ def test_mimetype_is_guessed_from_the_name(name: str, expected: str) -> None:
     assert guess_mimetype(name) == expected
 
 
-def test_file_object_with_download_name_guesses_type(client: Any, app: Tumbler) -> None:
+def test_file_object_with_download_name_guesses_type(client: Any, app: Hipflask) -> None:
     @app.route("/report")
     def report() -> Response:
         return send_file(io.BytesIO(b"a,b\n1,2\n"), download_name="report.csv")
@@ -112,7 +112,7 @@ def test_file_object_with_download_name_guesses_type(client: Any, app: Tumbler) 
     assert rv.headers["Content-Disposition"] == "inline; filename=report.csv"
 
 
-def test_file_object_with_only_a_mimetype_has_no_disposition(client: Any, app: Tumbler) -> None:
+def test_file_object_with_only_a_mimetype_has_no_disposition(client: Any, app: Hipflask) -> None:
     @app.route("/pixel")
     def pixel() -> Response:
         return send_file(io.BytesIO(b"GIF89a"), mimetype="image/gif")
@@ -124,7 +124,7 @@ def test_file_object_with_only_a_mimetype_has_no_disposition(client: Any, app: T
     assert "Content-Disposition" not in rv.headers
 
 
-def test_file_object_is_sent_from_its_current_position(client: Any, app: Tumbler) -> None:
+def test_file_object_is_sent_from_its_current_position(client: Any, app: Hipflask) -> None:
     @app.route("/rest")
     def rest() -> Response:
         buffer = io.BytesIO(b"HEADERbody")
@@ -137,17 +137,17 @@ def test_file_object_is_sent_from_its_current_position(client: Any, app: Tumbler
     assert rv.headers["Content-Length"] == "4"
 
 
-def test_file_object_without_name_or_mimetype_is_a_clear_error(app: Tumbler) -> None:
+def test_file_object_without_name_or_mimetype_is_a_clear_error(app: Hipflask) -> None:
     with app.test_request_context("/"), pytest.raises(TypeError, match="download_name"):
         send_file(io.BytesIO(b"data"))
 
 
-def test_attachment_without_any_name_is_a_clear_error(app: Tumbler) -> None:
+def test_attachment_without_any_name_is_a_clear_error(app: Hipflask) -> None:
     with app.test_request_context("/"), pytest.raises(TypeError, match="download_name"):
         send_file(io.BytesIO(b"data"), mimetype="text/plain", as_attachment=True)
 
 
-def test_text_mode_file_is_refused(app: Tumbler, tmp_path: Path) -> None:
+def test_text_mode_file_is_refused(app: Hipflask, tmp_path: Path) -> None:
     with (
         app.test_request_context("/"),
         open(tmp_path / "files" / "notes.txt") as text_file,
@@ -156,12 +156,12 @@ def test_text_mode_file_is_refused(app: Tumbler, tmp_path: Path) -> None:
         send_file(text_file, mimetype="text/plain")  # type: ignore[arg-type]
 
 
-def test_missing_path_raises_file_not_found(app: Tumbler) -> None:
+def test_missing_path_raises_file_not_found(app: Hipflask) -> None:
     with app.test_request_context("/"), pytest.raises(FileNotFoundError):
         send_file("files/missing.bin")
 
 
-def test_unseekable_file_object_streams_without_length(client: Any, app: Tumbler) -> None:
+def test_unseekable_file_object_streams_without_length(client: Any, app: Hipflask) -> None:
     class Pipe(io.RawIOBase):
         def __init__(self) -> None:
             self._chunks = [b"abc", b"def"]
@@ -183,7 +183,7 @@ def test_unseekable_file_object_streams_without_length(client: Any, app: Tumbler
     assert "Accept-Ranges" not in rv.headers
 
 
-def test_as_attachment_with_unicode_name_uses_rfc5987(client: Any, app: Tumbler) -> None:
+def test_as_attachment_with_unicode_name_uses_rfc5987(client: Any, app: Hipflask) -> None:
     @app.route("/cv")
     def cv() -> Response:
         return send_file("files/data.bin", as_attachment=True, download_name="résumé 2024.pdf")
@@ -211,7 +211,7 @@ def test_quotes_in_download_name_are_escaped() -> None:
     assert parse_options_header(header) == ("attachment", {"filename": 'say "hi".txt'})
 
 
-def test_download_name_cannot_inject_headers(client: Any, app: Tumbler) -> None:
+def test_download_name_cannot_inject_headers(client: Any, app: Hipflask) -> None:
     @app.route("/inject")
     def inject() -> Response:
         name = request.args["name"]
@@ -227,7 +227,7 @@ def test_download_name_cannot_inject_headers(client: Any, app: Tumbler) -> None:
 # -- streaming ---------------------------------------------------------------------
 
 
-def test_large_file_is_streamed_in_bounded_chunks(app: Tumbler, tmp_path: Path) -> None:
+def test_large_file_is_streamed_in_bounded_chunks(app: Hipflask, tmp_path: Path) -> None:
     big = os.urandom(3 * CHUNK_SIZE + 123)
     (tmp_path / "files" / "big.bin").write_bytes(big)
 
@@ -243,7 +243,7 @@ def test_large_file_is_streamed_in_bounded_chunks(app: Tumbler, tmp_path: Path) 
 
 
 def test_large_file_arrives_whole_over_both_protocols(
-    client: Any, app: Tumbler, tmp_path: Path
+    client: Any, app: Hipflask, tmp_path: Path
 ) -> None:
     big = os.urandom(2 * CHUNK_SIZE + 7)
     (tmp_path / "files" / "big.bin").write_bytes(big)
@@ -269,7 +269,7 @@ def test_large_file_arrives_whole_over_both_protocols(
     ids=["full", "range", "unsatisfiable", "not-modified"],
 )
 def test_file_object_is_closed_when_the_response_ends(
-    client: Any, app: Tumbler, headers: dict[str, str]
+    client: Any, app: Hipflask, headers: dict[str, str]
 ) -> None:
     opened: list[io.BytesIO] = []
 
@@ -285,7 +285,7 @@ def test_file_object_is_closed_when_the_response_ends(
     assert opened[0].closed
 
 
-def test_head_sends_headers_without_body_and_closes_file(client: Any, app: Tumbler) -> None:
+def test_head_sends_headers_without_body_and_closes_file(client: Any, app: Hipflask) -> None:
     opened: list[io.BytesIO] = []
 
     @app.route("/tracked")
@@ -302,7 +302,7 @@ def test_head_sends_headers_without_body_and_closes_file(client: Any, app: Tumbl
     assert opened[0].closed
 
 
-def test_head_of_a_path_reports_its_length(client: Any, app: Tumbler) -> None:
+def test_head_of_a_path_reports_its_length(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
 
     rv = client.head("/data")
@@ -317,7 +317,7 @@ def test_head_of_a_path_reports_its_length(client: Any, app: Tumbler) -> None:
 
 
 def test_etag_and_last_modified_come_from_the_file(
-    client: Any, app: Tumbler, data_mtime: datetime
+    client: Any, app: Hipflask, data_mtime: datetime
 ) -> None:
     _route_send_file(app)
 
@@ -327,7 +327,7 @@ def test_etag_and_last_modified_come_from_the_file(
     assert rv.last_modified == data_mtime
 
 
-def test_etag_changes_when_the_file_changes(client: Any, app: Tumbler, tmp_path: Path) -> None:
+def test_etag_changes_when_the_file_changes(client: Any, app: Hipflask, tmp_path: Path) -> None:
     _route_send_file(app)
     path = tmp_path / "files" / "data.bin"
 
@@ -340,7 +340,7 @@ def test_etag_changes_when_the_file_changes(client: Any, app: Tumbler, tmp_path:
     assert first != second
 
 
-def test_etag_does_not_reveal_the_file_path(client: Any, app: Tumbler, tmp_path: Path) -> None:
+def test_etag_does_not_reveal_the_file_path(client: Any, app: Hipflask, tmp_path: Path) -> None:
     _route_send_file(app)
 
     rv = client.get("/data")
@@ -349,7 +349,7 @@ def test_etag_does_not_reveal_the_file_path(client: Any, app: Tumbler, tmp_path:
     assert str(tmp_path) not in rv.headers["ETag"]
 
 
-def test_etag_can_be_given_or_disabled(client: Any, app: Tumbler) -> None:
+def test_etag_can_be_given_or_disabled(client: Any, app: Hipflask) -> None:
     @app.route("/given")
     def given() -> Response:
         return send_file("files/data.bin", etag="release-42")
@@ -362,7 +362,7 @@ def test_etag_can_be_given_or_disabled(client: Any, app: Tumbler) -> None:
     assert "ETag" not in client.get("/none").headers
 
 
-def test_last_modified_can_be_given(client: Any, app: Tumbler) -> None:
+def test_last_modified_can_be_given(client: Any, app: Hipflask) -> None:
     when = datetime(2021, 5, 4, 3, 2, 1, tzinfo=timezone.utc)
 
     @app.route("/dated")
@@ -374,13 +374,13 @@ def test_last_modified_can_be_given(client: Any, app: Tumbler) -> None:
     assert rv.headers["Last-Modified"] == "Tue, 04 May 2021 03:02:01 GMT"
 
 
-def test_without_max_age_browsers_must_revalidate(client: Any, app: Tumbler) -> None:
+def test_without_max_age_browsers_must_revalidate(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
 
     assert client.get("/data").headers["Cache-Control"] == "no-cache"
 
 
-def test_max_age_makes_the_file_publicly_cacheable(client: Any, app: Tumbler) -> None:
+def test_max_age_makes_the_file_publicly_cacheable(client: Any, app: Hipflask) -> None:
     _route_send_file(app, max_age=3600)
 
     rv = client.get("/data")
@@ -390,7 +390,7 @@ def test_max_age_makes_the_file_publicly_cacheable(client: Any, app: Tumbler) ->
     assert not rv.cache_control.no_cache
 
 
-def test_max_age_may_be_a_function_of_the_path(client: Any, app: Tumbler, tmp_path: Path) -> None:
+def test_max_age_may_be_a_function_of_the_path(client: Any, app: Hipflask, tmp_path: Path) -> None:
     seen: list[str | None] = []
 
     def max_age(path: str | None) -> int:
@@ -405,7 +405,7 @@ def test_max_age_may_be_a_function_of_the_path(client: Any, app: Tumbler, tmp_pa
     assert seen == [str(tmp_path / "files" / "data.bin")]
 
 
-def test_matching_if_none_match_gets_304_without_body(client: Any, app: Tumbler) -> None:
+def test_matching_if_none_match_gets_304_without_body(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
     etag = client.get("/data").headers["ETag"]
 
@@ -416,7 +416,7 @@ def test_matching_if_none_match_gets_304_without_body(client: Any, app: Tumbler)
     assert rv.headers["ETag"] == etag
 
 
-def test_if_none_match_uses_weak_comparison(client: Any, app: Tumbler) -> None:
+def test_if_none_match_uses_weak_comparison(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
     etag = client.get("/data").headers["ETag"]
 
@@ -425,7 +425,7 @@ def test_if_none_match_uses_weak_comparison(client: Any, app: Tumbler) -> None:
     assert rv.status_code == 304
 
 
-def test_stale_if_none_match_gets_the_file(client: Any, app: Tumbler) -> None:
+def test_stale_if_none_match_gets_the_file(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
 
     rv = client.get("/data", headers={"If-None-Match": '"stale"'})
@@ -435,7 +435,7 @@ def test_stale_if_none_match_gets_the_file(client: Any, app: Tumbler) -> None:
 
 
 def test_if_modified_since_not_older_than_the_file_gets_304(
-    client: Any, app: Tumbler, data_mtime: datetime
+    client: Any, app: Hipflask, data_mtime: datetime
 ) -> None:
     _route_send_file(app)
 
@@ -446,7 +446,7 @@ def test_if_modified_since_not_older_than_the_file_gets_304(
 
 
 def test_if_modified_since_older_than_the_file_gets_the_file(
-    client: Any, app: Tumbler, data_mtime: datetime
+    client: Any, app: Hipflask, data_mtime: datetime
 ) -> None:
     _route_send_file(app)
     earlier = http_date(data_mtime - timedelta(hours=1))
@@ -458,7 +458,7 @@ def test_if_modified_since_older_than_the_file_gets_the_file(
 
 
 def test_if_none_match_wins_over_if_modified_since(
-    client: Any, app: Tumbler, data_mtime: datetime
+    client: Any, app: Hipflask, data_mtime: datetime
 ) -> None:
     _route_send_file(app)
 
@@ -470,7 +470,7 @@ def test_if_none_match_wins_over_if_modified_since(
     assert rv.status_code == 200
 
 
-def test_conditional_false_ignores_validators_and_ranges(client: Any, app: Tumbler) -> None:
+def test_conditional_false_ignores_validators_and_ranges(client: Any, app: Hipflask) -> None:
     _route_send_file(app, conditional=False)
     etag = client.get("/data").headers["ETag"]
 
@@ -481,7 +481,7 @@ def test_conditional_false_ignores_validators_and_ranges(client: Any, app: Tumbl
     assert "Accept-Ranges" not in rv.headers
 
 
-def test_post_is_never_answered_with_304(client: Any, app: Tumbler) -> None:
+def test_post_is_never_answered_with_304(client: Any, app: Hipflask) -> None:
     @app.route("/export", methods=["POST"])
     def export() -> Response:
         return send_file("files/data.bin", etag="fixed")
@@ -506,7 +506,7 @@ def test_post_is_never_answered_with_304(client: Any, app: Tumbler) -> None:
     ],
 )
 def test_single_range_gets_206_with_content_range(
-    client: Any, app: Tumbler, header: str, content_range: str, body: bytes
+    client: Any, app: Hipflask, header: str, content_range: str, body: bytes
 ) -> None:
     _route_send_file(app)
 
@@ -518,7 +518,7 @@ def test_single_range_gets_206_with_content_range(
     assert rv.data == body
 
 
-def test_range_of_a_file_object(client: Any, app: Tumbler) -> None:
+def test_range_of_a_file_object(client: Any, app: Hipflask) -> None:
     @app.route("/memory")
     def memory() -> Response:
         return send_file(io.BytesIO(CONTENT), mimetype="application/octet-stream")
@@ -529,7 +529,7 @@ def test_range_of_a_file_object(client: Any, app: Tumbler) -> None:
     assert rv.data == CONTENT[5:10]
 
 
-def test_range_past_the_end_gets_416(client: Any, app: Tumbler) -> None:
+def test_range_past_the_end_gets_416(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
 
     rv = client.get("/data", headers={"Range": "bytes=20-"})
@@ -543,7 +543,7 @@ def test_range_past_the_end_gets_416(client: Any, app: Tumbler) -> None:
     "header",
     ["bytes=0-1,4-5", "items=0-1", "bytes=5-1", "bytes=abc", "rubbish"],
 )
-def test_unusable_range_gets_the_whole_file(client: Any, app: Tumbler, header: str) -> None:
+def test_unusable_range_gets_the_whole_file(client: Any, app: Hipflask, header: str) -> None:
     _route_send_file(app)
 
     rv = client.get("/data", headers={"Range": header})
@@ -552,7 +552,7 @@ def test_unusable_range_gets_the_whole_file(client: Any, app: Tumbler, header: s
     assert rv.data == CONTENT
 
 
-def test_head_ignores_range(client: Any, app: Tumbler) -> None:
+def test_head_ignores_range(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
 
     rv = client.head("/data", headers={"Range": "bytes=0-1"})
@@ -561,7 +561,7 @@ def test_head_ignores_range(client: Any, app: Tumbler) -> None:
     assert rv.headers["Content-Length"] == str(len(CONTENT))
 
 
-def test_if_range_with_current_etag_allows_the_range(client: Any, app: Tumbler) -> None:
+def test_if_range_with_current_etag_allows_the_range(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
     etag = client.get("/data").headers["ETag"]
 
@@ -573,7 +573,7 @@ def test_if_range_with_current_etag_allows_the_range(client: Any, app: Tumbler) 
 
 @pytest.mark.parametrize("if_range", ['"stale"', "W/{etag}"])
 def test_if_range_with_stale_or_weak_etag_gets_the_whole_file(
-    client: Any, app: Tumbler, if_range: str
+    client: Any, app: Hipflask, if_range: str
 ) -> None:
     _route_send_file(app)
     etag = client.get("/data").headers["ETag"]
@@ -585,7 +585,7 @@ def test_if_range_with_stale_or_weak_etag_gets_the_whole_file(
 
 
 def test_if_range_with_the_modification_date(
-    client: Any, app: Tumbler, data_mtime: datetime
+    client: Any, app: Hipflask, data_mtime: datetime
 ) -> None:
     _route_send_file(app)
     current = http_date(data_mtime)
@@ -602,7 +602,7 @@ def test_if_range_with_the_modification_date(
 
 
 def test_use_x_sendfile_leaves_the_body_to_the_front_server(
-    client: Any, app: Tumbler, tmp_path: Path
+    client: Any, app: Hipflask, tmp_path: Path
 ) -> None:
     app.config["USE_X_SENDFILE"] = True
     _route_send_file(app)
@@ -616,7 +616,7 @@ def test_use_x_sendfile_leaves_the_body_to_the_front_server(
 # -- send_from_directory ---------------------------------------------------------------------
 
 
-def test_send_from_directory_serves_a_file_inside(client: Any, app: Tumbler) -> None:
+def test_send_from_directory_serves_a_file_inside(client: Any, app: Hipflask) -> None:
     @app.route("/files/<path:name>")
     def files(name: str) -> Response:
         return send_from_directory("files", name)
@@ -642,7 +642,7 @@ def test_send_from_directory_serves_a_file_inside(client: Any, app: Tumbler) -> 
     ],
 )
 def test_send_from_directory_refuses_anything_outside_with_404(
-    app: Tumbler, tmp_path: Path, name: str
+    app: Hipflask, tmp_path: Path, name: str
 ) -> None:
     (tmp_path / "secret.txt").write_text("top secret")
 
@@ -650,7 +650,7 @@ def test_send_from_directory_refuses_anything_outside_with_404(
         send_from_directory("files", name)
 
 
-def test_send_from_directory_refuses_any_backslash(app: Tumbler, tmp_path: Path) -> None:
+def test_send_from_directory_refuses_any_backslash(app: Hipflask, tmp_path: Path) -> None:
     # On Windows "\\" is a separator, so "..\\" climbs out; refusing it everywhere
     # keeps one rule for every platform, even where such a name could exist.
     (tmp_path / "files" / "a\\b.txt").write_text("odd name")
@@ -659,7 +659,7 @@ def test_send_from_directory_refuses_any_backslash(app: Tumbler, tmp_path: Path)
         send_from_directory("files", "a\\b.txt")
 
 
-def test_send_from_directory_refuses_a_symlink_leading_out(app: Tumbler, tmp_path: Path) -> None:
+def test_send_from_directory_refuses_a_symlink_leading_out(app: Hipflask, tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("top secret")
     (tmp_path / "files" / "leak.txt").symlink_to(tmp_path / "secret.txt")
 
@@ -668,7 +668,7 @@ def test_send_from_directory_refuses_a_symlink_leading_out(app: Tumbler, tmp_pat
 
 
 def test_send_from_directory_follows_a_symlink_that_stays_inside(
-    client: Any, app: Tumbler, tmp_path: Path
+    client: Any, app: Hipflask, tmp_path: Path
 ) -> None:
     (tmp_path / "files" / "latest.txt").symlink_to(tmp_path / "files" / "notes.txt")
 
@@ -683,7 +683,7 @@ def test_send_from_directory_follows_a_symlink_that_stays_inside(
     assert rv.headers["Content-Disposition"] == "inline; filename=latest.txt"
 
 
-def test_send_from_directory_passes_options_to_send_file(client: Any, app: Tumbler) -> None:
+def test_send_from_directory_passes_options_to_send_file(client: Any, app: Hipflask) -> None:
     @app.route("/download/<name>")
     def download(name: str) -> Response:
         return send_from_directory("files", name, as_attachment=True, max_age=10)
@@ -704,7 +704,7 @@ def _allowed_file(filename: str) -> bool:
 
 
 @pytest.fixture
-def upload_app(app: Tumbler, tmp_path: Path) -> Tumbler:
+def upload_app(app: Hipflask, tmp_path: Path) -> Hipflask:
     upload_folder = tmp_path / "uploads"
     upload_folder.mkdir()
     app.config["UPLOAD_FOLDER"] = str(upload_folder)
@@ -730,7 +730,7 @@ def upload_app(app: Tumbler, tmp_path: Path) -> Tumbler:
 
 
 def test_uploaded_file_is_saved_under_a_safe_name_and_served(
-    client: Any, upload_app: Tumbler, tmp_path: Path
+    client: Any, upload_app: Hipflask, tmp_path: Path
 ) -> None:
 
     rv = client.post(
@@ -745,7 +745,7 @@ def test_uploaded_file_is_saved_under_a_safe_name_and_served(
     assert not (tmp_path / "etc").exists()
 
 
-def test_upload_without_file_part_is_400(client: Any, upload_app: Tumbler) -> None:
+def test_upload_without_file_part_is_400(client: Any, upload_app: Hipflask) -> None:
 
     rv = client.post("/upload", data={"other": "field"})
 
@@ -754,7 +754,7 @@ def test_upload_without_file_part_is_400(client: Any, upload_app: Tumbler) -> No
 
 
 def test_upload_of_a_disallowed_type_is_refused(
-    client: Any, upload_app: Tumbler, tmp_path: Path
+    client: Any, upload_app: Hipflask, tmp_path: Path
 ) -> None:
 
     rv = client.post("/upload", data={"file": (io.BytesIO(b"<?php"), "shell.php")})
@@ -764,7 +764,7 @@ def test_upload_of_a_disallowed_type_is_refused(
 
 
 def test_upload_over_max_content_length_is_413_and_leaves_nothing(
-    client: Any, upload_app: Tumbler, tmp_path: Path
+    client: Any, upload_app: Hipflask, tmp_path: Path
 ) -> None:
     upload_app.config["MAX_CONTENT_LENGTH"] = 1024
 
@@ -775,7 +775,7 @@ def test_upload_over_max_content_length_is_413_and_leaves_nothing(
 
 
 def test_upload_just_under_the_limit_is_accepted(
-    client: Any, upload_app: Tumbler, tmp_path: Path
+    client: Any, upload_app: Hipflask, tmp_path: Path
 ) -> None:
     upload_app.config["MAX_CONTENT_LENGTH"] = 4096
 
@@ -788,7 +788,7 @@ def test_upload_just_under_the_limit_is_accepted(
 # -- streamed downloads ----------------------------------------------------------------------
 
 
-def test_csv_streamed_from_a_generator(client: Any, app: Tumbler) -> None:
+def test_csv_streamed_from_a_generator(client: Any, app: Hipflask) -> None:
     rows = [("id", "name"), ("1", "Ada"), ("2", "Grace")]
 
     @app.route("/export.csv")
@@ -812,7 +812,7 @@ def test_csv_streamed_from_a_generator(client: Any, app: Tumbler) -> None:
 
 
 def test_streamed_generator_can_read_the_request_with_stream_with_context(
-    client: Any, app: Tumbler
+    client: Any, app: Hipflask
 ) -> None:
     @app.route("/rows")
     def rows() -> Response:

@@ -5,19 +5,19 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-from tumbler import Tumbler
-from tumbler import message_flashed
-from tumbler import redirect
-from tumbler import request
-from tumbler import session
-from tumbler.core.flashing import flash
-from tumbler.core.flashing import get_flashed_messages
-from tumbler.sessions.base import SessionUnavailableError
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import message_flashed
+from hipflask import redirect
+from hipflask import request
+from hipflask import session
+from hipflask.core.flashing import flash
+from hipflask.core.flashing import get_flashed_messages
+from hipflask.sessions.base import SessionUnavailableError
+from hipflask.testing.client import HipflaskClient
 
 
 @pytest.fixture
-def views(app: Tumbler) -> Tumbler:
+def views(app: Hipflask) -> Hipflask:
     @app.route("/save", methods=["POST"])
     def save() -> Any:
         flash("Profile saved.")
@@ -46,21 +46,23 @@ def views(app: Tumbler) -> Tumbler:
 
 
 def test_message_is_shown_after_the_redirect_exactly_once(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     response = client.post("/save", follow_redirects=True)
     assert response.text == "Profile saved. | Check your e-mail. | Password is weak."
     assert client.get("/profile").text == ""
 
 
-def test_messages_wait_for_the_page_that_reads_them(views: Tumbler, client: TumblerClient) -> None:
+def test_messages_wait_for_the_page_that_reads_them(
+    views: Hipflask, client: HipflaskClient
+) -> None:
     client.post("/save")
     client.get("/none")
     assert client.get("/profile").text.startswith("Profile saved.")
     assert client.get("/profile").text == ""
 
 
-def test_categories_are_returned_in_order(views: Tumbler, client: TumblerClient) -> None:
+def test_categories_are_returned_in_order(views: Hipflask, client: HipflaskClient) -> None:
     client.post("/save")
     assert client.get("/categories").text == repr(
         [
@@ -71,20 +73,20 @@ def test_categories_are_returned_in_order(views: Tumbler, client: TumblerClient)
     )
 
 
-def test_filter_keeps_only_chosen_categories(views: Tumbler, client: TumblerClient) -> None:
+def test_filter_keeps_only_chosen_categories(views: Hipflask, client: HipflaskClient) -> None:
     client.post("/save")
     response = client.get("/filtered?only=info&only=warning")
     assert response.text == repr([("info", "Check your e-mail."), ("warning", "Password is weak.")])
 
 
-def test_filtered_out_messages_are_consumed_too(views: Tumbler, client: TumblerClient) -> None:
+def test_filtered_out_messages_are_consumed_too(views: Hipflask, client: HipflaskClient) -> None:
     client.post("/save")
     client.get("/filtered?only=info")
     assert client.get("/categories").text == "[]"
 
 
 def test_repeated_calls_in_one_request_see_the_same_messages(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/flash")
     def flash_some() -> str:
@@ -108,7 +110,7 @@ def test_repeated_calls_in_one_request_see_the_same_messages(
 
 
 def test_returned_list_can_be_changed_without_affecting_later_calls(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/flash")
     def flash_some() -> str:
@@ -125,7 +127,7 @@ def test_returned_list_can_be_changed_without_affecting_later_calls(
 
 
 def test_flash_after_reading_waits_for_the_next_request(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/<int:n>")
     def index(n: int) -> str:
@@ -138,7 +140,7 @@ def test_flash_after_reading_waits_for_the_next_request(
     assert client.get("/3").text == repr((["from request 2"], ["from request 2"]))
 
 
-def test_markup_message_stays_markup(app: Tumbler, client: TumblerClient) -> None:
+def test_markup_message_stays_markup(app: Hipflask, client: HipflaskClient) -> None:
     seen: list[Any] = []
 
     @app.route("/flash")
@@ -158,7 +160,7 @@ def test_markup_message_stays_markup(app: Tumbler, client: TumblerClient) -> Non
 
 
 def test_messages_are_kept_as_category_message_tuples_in_the_session(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/flash")
     def flash_one() -> str:
@@ -171,7 +173,7 @@ def test_messages_are_kept_as_category_message_tuples_in_the_session(
 
 
 def test_reading_without_messages_leaves_the_session_alone(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     with client.session_transaction() as sess:
         sess["user"] = "ann"
@@ -182,7 +184,7 @@ def test_reading_without_messages_leaves_the_session_alone(
 
 
 def test_reading_messages_rewrites_the_cookie_without_them(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     with client.session_transaction() as sess:
         sess["user"] = "ann"
@@ -193,7 +195,7 @@ def test_reading_messages_rewrites_the_cookie_without_them(
         assert dict(sess) == {"user": "ann"}
 
 
-def test_flash_sends_the_signal(views: Tumbler, client: TumblerClient) -> None:
+def test_flash_sends_the_signal(views: Hipflask, client: HipflaskClient) -> None:
     received: list[tuple[Any, dict[str, Any]]] = []
 
     def receiver(sender: Any, **extra: Any) -> None:
@@ -206,19 +208,21 @@ def test_flash_sends_the_signal(views: Tumbler, client: TumblerClient) -> None:
 
 
 def test_flash_without_secret_key_raises_naming_the_setting(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     views.config["SECRET_KEY"] = None
     with pytest.raises(SessionUnavailableError, match="SECRET_KEY"):
         client.post("/save")
 
 
-def test_reading_without_secret_key_returns_nothing(views: Tumbler, client: TumblerClient) -> None:
+def test_reading_without_secret_key_returns_nothing(
+    views: Hipflask, client: HipflaskClient
+) -> None:
     views.config["SECRET_KEY"] = None
     assert client.get("/profile").text == ""
 
 
-def test_flash_in_an_async_view(app: Tumbler, client: TumblerClient) -> None:
+def test_flash_in_an_async_view(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/flash")
     async def flash_async() -> str:
         flash("from async")
@@ -233,7 +237,7 @@ def test_flash_in_an_async_view(app: Tumbler, client: TumblerClient) -> None:
 
 
 def test_flash_appends_to_messages_already_in_the_session(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/flash/<text>")
     def flash_text(text: str) -> str:
@@ -255,7 +259,7 @@ def test_outside_a_request_is_a_clear_error(func: Any) -> None:
         func()
 
 
-def test_works_in_a_test_request_context(app: Tumbler) -> None:
+def test_works_in_a_test_request_context(app: Hipflask) -> None:
     with app.test_request_context():
         flash("direct", "info")
         assert session["_flashes"] == [("info", "direct")]

@@ -9,14 +9,14 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import abort
-from tumbler import jsonify
-from tumbler import make_response
-from tumbler import redirect
-from tumbler import url_for
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import abort
+from hipflask import jsonify
+from hipflask import make_response
+from hipflask import redirect
+from hipflask import url_for
+from hipflask.testing.client import HipflaskClient
 
 ABORT_CODES = [
     (400, "Bad Request"),
@@ -39,7 +39,7 @@ ABORT_CODES = [
 
 @pytest.mark.parametrize(("code", "name"), ABORT_CODES)
 def test_abort_produces_the_error_page(
-    app: Tumbler, client: TumblerClient, code: int, name: str
+    app: Hipflask, client: HipflaskClient, code: int, name: str
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -51,7 +51,7 @@ def test_abort_produces_the_error_page(
     assert f"<title>{code} {name}</title>" in response.text
 
 
-def test_abort_with_a_description(app: Tumbler, client: TumblerClient) -> None:
+def test_abort_with_a_description(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         abort(409, description="That name is taken.")
@@ -61,7 +61,7 @@ def test_abort_with_a_description(app: Tumbler, client: TumblerClient) -> None:
     assert "That name is taken." in response.text
 
 
-def test_abort_description_is_escaped(app: Tumbler, client: TumblerClient) -> None:
+def test_abort_description_is_escaped(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         abort(400, "<script>alert(1)</script>")
@@ -71,7 +71,7 @@ def test_abort_description_is_escaped(app: Tumbler, client: TumblerClient) -> No
     assert "&lt;script&gt;" in text
 
 
-def test_abort_with_a_response(app: Tumbler, client: TumblerClient) -> None:
+def test_abort_with_a_response(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         abort(Response("payment needed", status=402, headers={"X-Reason": "quota"}))
@@ -88,7 +88,7 @@ def test_abort_raises_http_exceptions() -> None:
         abort(999)
 
 
-def test_abort_405_page_keeps_its_status(app: Tumbler, client: TumblerClient) -> None:
+def test_abort_405_page_keeps_its_status(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         abort(405, valid_methods=["POST"])
@@ -99,18 +99,18 @@ def test_abort_405_page_keeps_its_status(app: Tumbler, client: TumblerClient) ->
 
 
 def test_abort_401_has_a_www_authenticate_challenge_when_given(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> str:
-        abort(401, www_authenticate=WWWAuthenticate("basic", {"realm": "tumbler"}))
+        abort(401, www_authenticate=WWWAuthenticate("basic", {"realm": "hipflask"}))
 
     response = client.get("/")
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == "Basic realm=tumbler"
+    assert response.headers["WWW-Authenticate"] == "Basic realm=hipflask"
 
 
-def test_error_page_gets_the_security_headers(app: Tumbler, client: TumblerClient) -> None:
+def test_error_page_gets_the_security_headers(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         abort(403)
@@ -119,7 +119,7 @@ def test_error_page_gets_the_security_headers(app: Tumbler, client: TumblerClien
 
 
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
-def test_redirect(app: Tumbler, client: TumblerClient, code: int) -> None:
+def test_redirect(app: Hipflask, client: HipflaskClient, code: int) -> None:
     @app.route("/old")
     def old() -> Response:
         return redirect("/new", code)
@@ -129,7 +129,7 @@ def test_redirect(app: Tumbler, client: TumblerClient, code: int) -> None:
     assert response.headers["Location"] == "/new"
 
 
-def test_redirect_defaults_to_302_and_uses_url_for(app: Tumbler, client: TumblerClient) -> None:
+def test_redirect_defaults_to_302_and_uses_url_for(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/login")
     def login() -> str:
         return "login"
@@ -144,7 +144,9 @@ def test_redirect_defaults_to_302_and_uses_url_for(app: Tumbler, client: Tumbler
     assert client.get("/account", follow_redirects=True).text == "login"
 
 
-def test_redirect_location_with_unicode_is_made_ascii(app: Tumbler, client: TumblerClient) -> None:
+def test_redirect_location_with_unicode_is_made_ascii(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     @app.route("/")
     def index() -> Response:
         return redirect("/café")
@@ -152,7 +154,7 @@ def test_redirect_location_with_unicode_is_made_ascii(app: Tumbler, client: Tumb
     assert client.get("/").headers["Location"] == "/caf%C3%A9"
 
 
-def test_redirect_uses_the_app_response_class(app: Tumbler) -> None:
+def test_redirect_uses_the_app_response_class(app: Hipflask) -> None:
     class Custom(Response):
         pass
 
@@ -167,7 +169,7 @@ def test_redirect_body_escapes_the_location() -> None:
     assert b"<script>" not in response.get_data()
 
 
-def test_make_response_from_view_values(app: Tumbler, client: TumblerClient) -> None:
+def test_make_response_from_view_values(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> Response:
         response = make_response("created", 201, {"X-Id": "7"})
@@ -180,7 +182,7 @@ def test_make_response_from_view_values(app: Tumbler, client: TumblerClient) -> 
     assert response.headers["X-Extra"] == "1"
 
 
-def test_make_response_shapes(app: Tumbler) -> None:
+def test_make_response_shapes(app: Hipflask) -> None:
     with app.test_request_context():
         empty = make_response()
         assert (empty.status_code, empty.get_data()) == (200, b"")
@@ -193,7 +195,7 @@ def test_make_response_shapes(app: Tumbler) -> None:
         assert make_response(existing) is existing
 
 
-def test_make_response_of_an_http_exception(app: Tumbler) -> None:
+def test_make_response_of_an_http_exception(app: Hipflask) -> None:
     with app.test_request_context():
         response = make_response(NotFound())
         assert response.status_code == 404
@@ -204,7 +206,7 @@ def test_make_response_needs_an_app_context() -> None:
         make_response("x")
 
 
-def test_jsonify_forms(app: Tumbler) -> None:
+def test_jsonify_forms(app: Hipflask) -> None:
     with app.app_context():
         assert jsonify(a=1).get_json() == {"a": 1}
         assert jsonify([1, 2]).get_json() == [1, 2]
@@ -212,7 +214,7 @@ def test_jsonify_forms(app: Tumbler) -> None:
         assert jsonify({"k": "v"}).mimetype == "application/json"
 
 
-def test_view_returning_none_is_a_clear_error(app: Tumbler, client: TumblerClient) -> None:
+def test_view_returning_none_is_a_clear_error(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> Any:
         return None
@@ -221,7 +223,7 @@ def test_view_returning_none_is_a_clear_error(app: Tumbler, client: TumblerClien
         client.get("/")
 
 
-def test_http_exception_can_be_returned_from_a_view(app: Tumbler, client: TumblerClient) -> None:
+def test_http_exception_can_be_returned_from_a_view(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> HTTPException:
         return NotFound("not here")

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler.core.logging import default_handler
-from tumbler.core.logging import has_level_handler
+from hipflask import Hipflask
+from hipflask.core.logging import default_handler
+from hipflask.core.logging import has_level_handler
 
 _names = itertools.count()
 
@@ -20,7 +20,7 @@ _names = itertools.count()
 @pytest.fixture
 def name() -> Iterator[str]:
     """A logger name no other test uses; its logger is reset afterwards."""
-    value = f"tumbler_log_test_{next(_names)}"
+    value = f"hipflask_log_test_{next(_names)}"
     yield value
     logger = logging.getLogger(value)
     logger.handlers.clear()
@@ -39,7 +39,7 @@ def no_root_handlers(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
 
 
 def test_logger_is_named_after_the_app(name: str) -> None:
-    app = Tumbler(name)
+    app = Hipflask(name)
 
     assert app.logger.name == name
     assert app.logger is logging.getLogger(name)
@@ -49,13 +49,13 @@ def test_logger_of_a_script_app_uses_the_script_name(monkeypatch: pytest.MonkeyP
     import sys
 
     monkeypatch.setattr(sys.modules["__main__"], "__file__", "/srv/site/manage.py")
-    app = Tumbler("__main__")
+    app = Hipflask("__main__")
 
     assert app.logger.name == "manage"
 
 
 def test_debug_app_logs_at_debug_level(name: str) -> None:
-    app = Tumbler(name)
+    app = Hipflask(name)
     app.debug = True
 
     assert app.logger.level == logging.DEBUG
@@ -63,7 +63,7 @@ def test_debug_app_logs_at_debug_level(name: str) -> None:
 
 
 def test_production_app_leaves_the_level_to_logging_config(name: str) -> None:
-    app = Tumbler(name)
+    app = Hipflask(name)
     app.debug = False
 
     assert app.logger.level == logging.NOTSET
@@ -71,7 +71,7 @@ def test_production_app_leaves_the_level_to_logging_config(name: str) -> None:
 
 def test_level_set_by_the_user_is_kept_in_debug(name: str) -> None:
     logging.getLogger(name).setLevel(logging.WARNING)
-    app = Tumbler(name)
+    app = Hipflask(name)
     app.debug = True
 
     assert app.logger.level == logging.WARNING
@@ -81,7 +81,7 @@ def test_default_handler_is_added_when_nothing_would_print(
     name: str, no_root_handlers: Callable[[], None]
 ) -> None:
     no_root_handlers()
-    app = Tumbler(name)
+    app = Hipflask(name)
 
     assert default_handler in app.logger.handlers
 
@@ -92,7 +92,7 @@ def test_default_handler_is_not_added_when_logging_is_configured(
     no_root_handlers()
     configured = logging.StreamHandler()
     logging.getLogger().addHandler(configured)
-    app = Tumbler(name)
+    app = Hipflask(name)
 
     assert default_handler not in app.logger.handlers
     assert has_level_handler(app.logger)
@@ -104,7 +104,7 @@ def test_handler_on_the_app_logger_itself_counts(
     no_root_handlers()
     own = logging.NullHandler()
     logging.getLogger(name).addHandler(own)
-    app = Tumbler(name)
+    app = Hipflask(name)
 
     assert app.logger.handlers == [own]
 
@@ -116,7 +116,7 @@ def test_handler_above_the_level_does_not_count(
     only_critical = logging.StreamHandler()
     only_critical.setLevel(logging.CRITICAL)
     logging.getLogger().addHandler(only_critical)
-    app = Tumbler(name)
+    app = Hipflask(name)
 
     assert default_handler in app.logger.handlers
 
@@ -129,7 +129,7 @@ def test_handlers_beyond_a_non_propagating_logger_do_not_count(name: str) -> Non
 
 
 def test_logger_messages_reach_logging(name: str, caplog: pytest.LogCaptureFixture) -> None:
-    app = Tumbler(name)
+    app = Hipflask(name)
 
     with caplog.at_level(logging.INFO, logger=name):
         app.logger.info("cache warmed")
@@ -143,7 +143,7 @@ def test_logger_messages_reach_logging(name: str, caplog: pytest.LogCaptureFixtu
 
 
 def test_unhandled_exception_is_logged_with_the_request_path(
-    client: Any, app: Tumbler, caplog: pytest.LogCaptureFixture
+    client: Any, app: Hipflask, caplog: pytest.LogCaptureFixture
 ) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -165,7 +165,7 @@ def test_unhandled_exception_is_logged_with_the_request_path(
 
 
 def test_unhandled_exception_in_an_async_view_is_logged(
-    client: Any, app: Tumbler, caplog: pytest.LogCaptureFixture
+    client: Any, app: Hipflask, caplog: pytest.LogCaptureFixture
 ) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -182,7 +182,7 @@ def test_unhandled_exception_in_an_async_view_is_logged(
 
 
 def test_handled_http_errors_are_not_logged(
-    client: Any, app: Tumbler, caplog: pytest.LogCaptureFixture
+    client: Any, app: Hipflask, caplog: pytest.LogCaptureFixture
 ) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
@@ -194,7 +194,7 @@ def test_handled_http_errors_are_not_logged(
 
 
 def test_exceptions_propagate_in_testing_instead_of_being_logged(
-    client: Any, app: Tumbler, caplog: pytest.LogCaptureFixture
+    client: Any, app: Hipflask, caplog: pytest.LogCaptureFixture
 ) -> None:
     @app.route("/boom")
     def boom() -> str:

@@ -11,17 +11,17 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 from werkzeug.exceptions import NotFound
 
-from tumbler import Blueprint
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import abort
-from tumbler import after_this_request
-from tumbler import g
-from tumbler import request
-from tumbler.testing.client import TumblerClient
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import abort
+from hipflask import after_this_request
+from hipflask import g
+from hipflask import request
+from hipflask.testing.client import HipflaskClient
 
 
-def _production(app: Tumbler) -> None:
+def _production(app: Hipflask) -> None:
     """Make the app answer unhandled errors with a 500, as it would in production."""
     app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=None, DEBUG=False)
 
@@ -29,7 +29,7 @@ def _production(app: Tumbler) -> None:
 # -- hook order ------------------------------------------------------------------
 
 
-def test_hooks_run_in_flask_order(app: Tumbler, client: TumblerClient) -> None:
+def test_hooks_run_in_flask_order(app: Hipflask, client: HipflaskClient) -> None:
     calls: list[str] = []
 
     @app.url_value_preprocessor
@@ -92,7 +92,7 @@ def test_hooks_run_in_flask_order(app: Tumbler, client: TumblerClient) -> None:
     ]
 
 
-def test_blueprint_hooks_nest_inside_the_apps(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_hooks_nest_inside_the_apps(app: Hipflask, client: HipflaskClient) -> None:
     calls: list[str] = []
     parent = Blueprint("parent", __name__, url_prefix="/p")
     child = Blueprint("child", __name__, url_prefix="/c")
@@ -138,7 +138,7 @@ def test_blueprint_hooks_nest_inside_the_apps(app: Tumbler, client: TumblerClien
 
 
 def test_before_request_returning_a_value_skips_the_view(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     calls: list[str] = []
 
@@ -170,7 +170,7 @@ def test_before_request_returning_a_value_skips_the_view(
     assert calls == ["second hook", "view"]
 
 
-def test_after_request_can_replace_the_response(app: Tumbler, client: TumblerClient) -> None:
+def test_after_request_can_replace_the_response(app: Hipflask, client: HipflaskClient) -> None:
     @app.after_request
     def replace(response: Response) -> Response:
         return Response("replaced", status=202, headers={"X-Original": str(response.status_code)})
@@ -184,7 +184,7 @@ def test_after_request_can_replace_the_response(app: Tumbler, client: TumblerCli
     assert response.headers["X-Original"] == "200"
 
 
-def test_after_request_runs_for_error_responses(app: Tumbler, client: TumblerClient) -> None:
+def test_after_request_runs_for_error_responses(app: Hipflask, client: HipflaskClient) -> None:
     @app.after_request
     def mark(response: Response) -> Response:
         response.headers["X-Seen"] = str(response.status_code)
@@ -196,7 +196,7 @@ def test_after_request_runs_for_error_responses(app: Tumbler, client: TumblerCli
 
 
 def test_after_this_request_only_affects_its_own_request(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -213,7 +213,9 @@ def test_after_this_request_only_affects_its_own_request(
     assert "X-Once" not in client.get("/").headers
 
 
-def test_url_value_preprocessor_can_pop_values_into_g(app: Tumbler, client: TumblerClient) -> None:
+def test_url_value_preprocessor_can_pop_values_into_g(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     @app.url_value_preprocessor
     def pull_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
         assert values is not None
@@ -227,7 +229,7 @@ def test_url_value_preprocessor_can_pop_values_into_g(app: Tumbler, client: Tumb
 
 
 def test_teardown_request_receives_the_unhandled_exception(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     _production(app)
     seen: list[BaseException | None] = []
@@ -254,7 +256,7 @@ def test_teardown_request_receives_the_unhandled_exception(
 
 
 def test_teardown_request_receives_a_propagated_exception(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     seen: list[BaseException | None] = []
     app.teardown_request(seen.append)
@@ -270,7 +272,7 @@ def test_teardown_request_receives_a_propagated_exception(
 
 
 def test_teardown_runs_even_when_a_before_request_hook_fails(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     _production(app)
     seen: list[BaseException | None] = []
@@ -291,7 +293,7 @@ def test_teardown_runs_even_when_a_before_request_hook_fails(
 # -- error handlers --------------------------------------------------------------
 
 
-def test_error_handler_by_code(app: Tumbler, client: TumblerClient) -> None:
+def test_error_handler_by_code(app: Hipflask, client: HipflaskClient) -> None:
     @app.errorhandler(404)
     def not_found(error: NotFound) -> tuple[str, int]:
         return f"custom {error.code}", 404
@@ -300,7 +302,7 @@ def test_error_handler_by_code(app: Tumbler, client: TumblerClient) -> None:
     assert (response.status_code, response.text) == (404, "custom 404")
 
 
-def test_error_handler_by_class_gets_the_exception(app: Tumbler, client: TumblerClient) -> None:
+def test_error_handler_by_class_gets_the_exception(app: Hipflask, client: HipflaskClient) -> None:
     class PaymentRequired(Exception):
         def __init__(self, amount: int) -> None:
             super().__init__(amount)
@@ -318,7 +320,7 @@ def test_error_handler_by_class_gets_the_exception(app: Tumbler, client: Tumbler
     assert (response.status_code, response.text) == (402, "pay 5")
 
 
-def test_most_specific_handler_wins_by_mro(app: Tumbler, client: TumblerClient) -> None:
+def test_most_specific_handler_wins_by_mro(app: Hipflask, client: HipflaskClient) -> None:
     class AppError(Exception):
         pass
 
@@ -357,7 +359,7 @@ def test_most_specific_handler_wins_by_mro(app: Tumbler, client: TumblerClient) 
 
 
 def test_code_handler_catches_subclasses_of_that_http_error(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     class TeapotForbidden(Forbidden):
         description = "No tea."
@@ -374,7 +376,7 @@ def test_code_handler_catches_subclasses_of_that_http_error(
 
 
 def test_http_exception_handler_catches_every_http_error(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.errorhandler(HTTPException)
     def any_http(error: HTTPException) -> tuple[str, int]:
@@ -389,7 +391,7 @@ def test_http_exception_handler_catches_every_http_error(
 
 
 def test_a_code_handler_takes_precedence_over_a_class_handler(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.errorhandler(HTTPException)
     def any_http(error: HTTPException) -> tuple[str, int]:
@@ -403,7 +405,7 @@ def test_a_code_handler_takes_precedence_over_a_class_handler(
 
 
 def test_blueprint_error_handler_applies_only_to_its_requests(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     bp = Blueprint("shop", __name__, url_prefix="/shop")
 
@@ -428,7 +430,7 @@ def test_blueprint_error_handler_applies_only_to_its_requests(
     assert client.get("/").text == "app handled"
 
 
-def test_blueprint_falls_back_to_the_app_handler(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_falls_back_to_the_app_handler(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("shop", __name__)
 
     @app.errorhandler(LookupError)
@@ -444,7 +446,7 @@ def test_blueprint_falls_back_to_the_app_handler(app: Tumbler, client: TumblerCl
 
 
 def test_blueprint_404_handler_does_not_see_unrouted_urls(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     # A URL that matched nothing belongs to no blueprint, as in Flask.
     bp = Blueprint("shop", __name__, url_prefix="/shop")
@@ -462,7 +464,7 @@ def test_blueprint_404_handler_does_not_see_unrouted_urls(
     assert client.get("/shop/unknown").text != "shop 404"
 
 
-def test_blueprint_app_errorhandler_is_app_wide(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_app_errorhandler_is_app_wide(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("errors", __name__)
 
     @bp.app_errorhandler(404)
@@ -474,7 +476,7 @@ def test_blueprint_app_errorhandler_is_app_wide(app: Tumbler, client: TumblerCli
 
 
 def test_500_handler_receives_internal_server_error_with_the_original(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     _production(app)
     received: list[InternalServerError] = []
@@ -495,7 +497,7 @@ def test_500_handler_receives_internal_server_error_with_the_original(
 
 
 def test_500_handler_also_handles_an_explicit_abort_500(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.errorhandler(500)
     def server_error(error: InternalServerError) -> tuple[str, int]:
@@ -509,7 +511,7 @@ def test_500_handler_also_handles_an_explicit_abort_500(
 
 
 def test_unhandled_exception_is_a_500_without_a_traceback(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     _production(app)
 
@@ -526,7 +528,7 @@ def test_unhandled_exception_is_a_500_without_a_traceback(
 
 
 def test_unhandled_exception_is_logged(
-    app: Tumbler, client: TumblerClient, caplog: pytest.LogCaptureFixture
+    app: Hipflask, client: HipflaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     _production(app)
 
@@ -542,7 +544,7 @@ def test_unhandled_exception_is_logged(
     assert records[0].exc_info[0] is RuntimeError
 
 
-def test_exceptions_propagate_when_testing(app: Tumbler, client: TumblerClient) -> None:
+def test_exceptions_propagate_when_testing(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         raise LookupError("visible to the test")
@@ -553,7 +555,7 @@ def test_exceptions_propagate_when_testing(app: Tumbler, client: TumblerClient) 
 
 @pytest.mark.parametrize("setting", [True, False])
 def test_propagate_exceptions_setting_overrides_testing(
-    app: Tumbler, protocol: str, setting: bool
+    app: Hipflask, protocol: str, setting: bool
 ) -> None:
     app.config.update(TESTING=not setting, PROPAGATE_EXCEPTIONS=setting)
 
@@ -569,7 +571,7 @@ def test_propagate_exceptions_setting_overrides_testing(
         assert client.get("/").status_code == 500
 
 
-def test_a_failing_error_handler_becomes_a_500(app: Tumbler, client: TumblerClient) -> None:
+def test_a_failing_error_handler_becomes_a_500(app: Hipflask, client: HipflaskClient) -> None:
     _production(app)
 
     @app.errorhandler(404)
@@ -579,7 +581,7 @@ def test_a_failing_error_handler_becomes_a_500(app: Tumbler, client: TumblerClie
     assert client.get("/missing").status_code == 500
 
 
-def test_error_handler_may_return_an_http_exception(app: Tumbler, client: TumblerClient) -> None:
+def test_error_handler_may_return_an_http_exception(app: Hipflask, client: HipflaskClient) -> None:
     @app.errorhandler(KeyError)
     def key_error(error: KeyError) -> BadRequest:
         return BadRequest("a key was missing")
@@ -594,7 +596,7 @@ def test_error_handler_may_return_an_http_exception(app: Tumbler, client: Tumble
 
 
 def test_routing_errors_are_not_passed_to_handlers_as_redirects(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.errorhandler(HTTPException)
     def any_http(error: HTTPException) -> tuple[str, int]:
@@ -609,7 +611,7 @@ def test_routing_errors_are_not_passed_to_handlers_as_redirects(
     assert response.headers["Location"].endswith("/folder/")
 
 
-def test_trap_http_exceptions_propagates_http_errors(app: Tumbler, client: TumblerClient) -> None:
+def test_trap_http_exceptions_propagates_http_errors(app: Hipflask, client: HipflaskClient) -> None:
     app.config["TRAP_HTTP_EXCEPTIONS"] = True
 
     @app.route("/")
@@ -620,7 +622,9 @@ def test_trap_http_exceptions_propagates_http_errors(app: Tumbler, client: Tumbl
         client.get("/")
 
 
-def test_trap_bad_request_errors_propagates_400s_only(app: Tumbler, client: TumblerClient) -> None:
+def test_trap_bad_request_errors_propagates_400s_only(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     app.config["TRAP_BAD_REQUEST_ERRORS"] = True
 
     @app.route("/bad")
@@ -636,7 +640,7 @@ def test_trap_bad_request_errors_propagates_400s_only(app: Tumbler, client: Tumb
     assert client.get("/gone").status_code == 410
 
 
-def test_missing_form_key_is_a_400_not_a_500(app: Tumbler, client: TumblerClient) -> None:
+def test_missing_form_key_is_a_400_not_a_500(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:
         return request.form["name"]
@@ -648,7 +652,7 @@ def test_missing_form_key_is_a_400_not_a_500(app: Tumbler, client: TumblerClient
 
 
 def test_async_hooks_and_handlers_run_under_both_protocols(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     calls: list[str] = []
 
@@ -682,7 +686,7 @@ def test_async_hooks_and_handlers_run_under_both_protocols(
     assert calls == ["before", "view", "handler", "after", "teardown"]
 
 
-def test_async_before_request_can_short_circuit(app: Tumbler, client: TumblerClient) -> None:
+def test_async_before_request_can_short_circuit(app: Hipflask, client: HipflaskClient) -> None:
     @app.before_request
     async def gate() -> str:
         return "from the hook"
@@ -697,7 +701,7 @@ def test_async_before_request_can_short_circuit(app: Tumbler, client: TumblerCli
 # -- the pipeline as Flask's public methods ---------------------------------------
 
 
-def test_public_pipeline_methods_work_in_a_test_request_context(app: Tumbler) -> None:
+def test_public_pipeline_methods_work_in_a_test_request_context(app: Hipflask) -> None:
     calls: list[str] = []
 
     @app.before_request
@@ -724,7 +728,7 @@ def test_public_pipeline_methods_work_in_a_test_request_context(app: Tumbler) ->
     assert calls == ["before", "before"]
 
 
-def test_public_error_methods_in_a_request_context(app: Tumbler) -> None:
+def test_public_error_methods_in_a_request_context(app: Hipflask) -> None:
     _production(app)
 
     @app.errorhandler(KeyError)
@@ -741,7 +745,7 @@ def test_public_error_methods_in_a_request_context(app: Tumbler) -> None:
         assert response.status_code == 500
 
 
-def test_do_teardown_request_runs_teardown_functions(app: Tumbler) -> None:
+def test_do_teardown_request_runs_teardown_functions(app: Hipflask) -> None:
     seen: list[BaseException | None] = []
     app.teardown_request(seen.append)
     error = ValueError()
@@ -751,7 +755,7 @@ def test_do_teardown_request_runs_teardown_functions(app: Tumbler) -> None:
 
 
 def test_hooks_registered_after_a_test_request_context_still_run(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -771,7 +775,7 @@ def test_hooks_registered_after_a_test_request_context_still_run(
     assert client.get("/").text == "hook"
 
 
-def test_async_http_and_500_handlers(app: Tumbler, client: TumblerClient) -> None:
+def test_async_http_and_500_handlers(app: Hipflask, client: HipflaskClient) -> None:
     _production(app)
 
     @app.errorhandler(404)
@@ -791,7 +795,7 @@ def test_async_http_and_500_handlers(app: Tumbler, client: TumblerClient) -> Non
 
 
 def test_failing_after_request_still_sends_the_error_response(
-    app: Tumbler, client: TumblerClient, caplog: pytest.LogCaptureFixture
+    app: Hipflask, client: HipflaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     _production(app)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler import request
-from tumbler import url_for
-from tumbler.errors import ConfigurationError
-from tumbler.serving.proxies import ProxyFix
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import request
+from hipflask import url_for
+from hipflask.errors import ConfigurationError
+from hipflask.serving.proxies import ProxyFix
+from hipflask.testing.client import HipflaskClient
 
 FORGED = {
     "X-Forwarded-For": "10.6.6.6",
@@ -25,7 +25,7 @@ FORGED = {
 
 
 @pytest.fixture
-def app(app: Tumbler) -> Tumbler:
+def app(app: Hipflask) -> Hipflask:
     @app.route("/who")
     def who() -> dict[str, object]:
         return {
@@ -39,7 +39,7 @@ def app(app: Tumbler) -> Tumbler:
     return app
 
 
-def test_without_the_setting_forwarded_headers_are_ignored(client: TumblerClient) -> None:
+def test_without_the_setting_forwarded_headers_are_ignored(client: HipflaskClient) -> None:
     seen = client.get("/who", headers=FORGED).json
 
     assert seen == {
@@ -52,7 +52,7 @@ def test_without_the_setting_forwarded_headers_are_ignored(client: TumblerClient
 
 
 def test_one_proxy_is_believed_for_address_and_scheme_only(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     app.config["PROXY_FIX"] = 1
 
@@ -70,7 +70,7 @@ def test_one_proxy_is_believed_for_address_and_scheme_only(
     assert seen["url"] == "https://localhost/who"
 
 
-def test_host_and_prefix_are_believed_when_named(app: Tumbler, client: TumblerClient) -> None:
+def test_host_and_prefix_are_believed_when_named(app: Hipflask, client: HipflaskClient) -> None:
     app.config["PROXY_FIX"] = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_prefix": 1}
 
     response = client.get(
@@ -82,7 +82,7 @@ def test_host_and_prefix_are_believed_when_named(app: Tumbler, client: TumblerCl
     assert response.json["url"] == "http://shop.example/store/who"
 
 
-def test_peers_restrict_trust_to_the_proxy_address(app: Tumbler, client: TumblerClient) -> None:
+def test_peers_restrict_trust_to_the_proxy_address(app: Hipflask, client: HipflaskClient) -> None:
     app.config["PROXY_FIX"] = {"x_for": 1, "x_proto": 1, "peers": ["10.0.0.0/8"]}
 
     direct = client.get("/who", headers=FORGED).json
@@ -94,7 +94,7 @@ def test_peers_restrict_trust_to_the_proxy_address(app: Tumbler, client: Tumbler
     assert via_proxy["scheme"] == "https"
 
 
-def test_changing_the_setting_takes_effect_at_once(app: Tumbler, client: TumblerClient) -> None:
+def test_changing_the_setting_takes_effect_at_once(app: Hipflask, client: HipflaskClient) -> None:
     app.config["PROXY_FIX"] = 1
     assert client.get("/who", headers=FORGED).json["addr"] == "10.6.6.6"
 
@@ -103,7 +103,7 @@ def test_changing_the_setting_takes_effect_at_once(app: Tumbler, client: Tumbler
 
 
 def test_a_proxy_fix_middleware_and_the_setting_shift_only_once(
-    app: Tumbler, protocol: str
+    app: Hipflask, protocol: str
 ) -> None:
     app.config["PROXY_FIX"] = {"x_prefix": 1}
     if protocol == "wsgi":
@@ -117,7 +117,9 @@ def test_a_proxy_fix_middleware_and_the_setting_shift_only_once(
     assert url == "http://localhost/store/who"
 
 
-def test_a_malformed_setting_is_a_configuration_error(app: Tumbler, client: TumblerClient) -> None:
+def test_a_malformed_setting_is_a_configuration_error(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     app.config["PROXY_FIX"] = "two"
     app.testing = True
 

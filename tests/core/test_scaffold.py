@@ -11,17 +11,17 @@ import pytest
 from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import NotFound
 
-from tumbler import Tumbler
-from tumbler import request
-from tumbler.core.scaffold import Scaffold
-from tumbler.core.scaffold import SetupFinishedError
-from tumbler.core.scaffold import endpoint_from_view_func
-from tumbler.core.scaffold import get_root_path
-from tumbler.errors import TumblerError
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.core.scaffold import Scaffold
+from hipflask.core.scaffold import SetupFinishedError
+from hipflask.core.scaffold import endpoint_from_view_func
+from hipflask.core.scaffold import get_root_path
+from hipflask.errors import HipflaskError
+from hipflask.testing.client import HipflaskClient
 
 
-def test_route_registers_rule_and_endpoint(app: Tumbler, client: TumblerClient) -> None:
+def test_route_registers_rule_and_endpoint(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/hello")
     def hello() -> str:
         return "hi"
@@ -32,14 +32,14 @@ def test_route_registers_rule_and_endpoint(app: Tumbler, client: TumblerClient) 
     assert client.get("/hello").text == "hi"
 
 
-def test_route_returns_the_function_unchanged(app: Tumbler) -> None:
+def test_route_returns_the_function_unchanged(app: Hipflask) -> None:
     def view() -> str:
         return "x"
 
     assert app.route("/")(view) is view
 
 
-def test_route_endpoint_option(app: Tumbler, client: TumblerClient) -> None:
+def test_route_endpoint_option(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/a", endpoint="custom")
     def view() -> str:
         return request.endpoint or ""
@@ -48,7 +48,7 @@ def test_route_endpoint_option(app: Tumbler, client: TumblerClient) -> None:
     assert "view" not in app.view_functions
 
 
-def test_route_methods_option(app: Tumbler, client: TumblerClient) -> None:
+def test_route_methods_option(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/form", methods=["get", "POST"])
     def form() -> str:
         return request.method
@@ -58,7 +58,7 @@ def test_route_methods_option(app: Tumbler, client: TumblerClient) -> None:
     assert client.put("/form").status_code == 405
 
 
-def test_route_defaults_option(app: Tumbler, client: TumblerClient) -> None:
+def test_route_defaults_option(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/users/", defaults={"page": 1})
     @app.route("/users/page/<int:page>")
     def users(page: int) -> str:
@@ -68,7 +68,7 @@ def test_route_defaults_option(app: Tumbler, client: TumblerClient) -> None:
     assert client.get("/users/page/4").text == "page 4"
 
 
-def test_route_strict_slashes_option(app: Tumbler, client: TumblerClient) -> None:
+def test_route_strict_slashes_option(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/loose/", strict_slashes=False)
     def loose() -> str:
         return "loose"
@@ -77,7 +77,7 @@ def test_route_strict_slashes_option(app: Tumbler, client: TumblerClient) -> Non
     assert client.get("/loose").text == "loose"
 
 
-def test_one_view_under_several_rules(app: Tumbler, client: TumblerClient) -> None:
+def test_one_view_under_several_rules(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/one")
     @app.route("/two")
     def both() -> str:
@@ -88,7 +88,7 @@ def test_one_view_under_several_rules(app: Tumbler, client: TumblerClient) -> No
 
 
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
-def test_method_shortcuts(app: Tumbler, client: TumblerClient, method: str) -> None:
+def test_method_shortcuts(app: Hipflask, client: HipflaskClient, method: str) -> None:
     @getattr(app, method)("/thing")
     def thing() -> str:
         return request.method
@@ -100,12 +100,12 @@ def test_method_shortcuts(app: Tumbler, client: TumblerClient, method: str) -> N
 
 
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
-def test_method_shortcuts_refuse_methods_argument(app: Tumbler, method: str) -> None:
+def test_method_shortcuts_refuse_methods_argument(app: Hipflask, method: str) -> None:
     with pytest.raises(TypeError, match="Use the 'route' decorator"):
         getattr(app, method)("/x", methods=["GET"])
 
 
-def test_shortcuts_accept_other_route_options(app: Tumbler, client: TumblerClient) -> None:
+def test_shortcuts_accept_other_route_options(app: Hipflask, client: HipflaskClient) -> None:
     @app.get("/docs/", endpoint="documentation", defaults={"page": "index"})
     @app.get("/docs/<page>", endpoint="documentation")
     def docs(page: str) -> str:
@@ -115,7 +115,7 @@ def test_shortcuts_accept_other_route_options(app: Tumbler, client: TumblerClien
     assert client.get("/docs/intro").text == "intro"
 
 
-def test_endpoint_decorator_binds_a_view_to_a_rule(app: Tumbler, client: TumblerClient) -> None:
+def test_endpoint_decorator_binds_a_view_to_a_rule(app: Hipflask, client: HipflaskClient) -> None:
     app.add_url_rule("/status", endpoint="status")
 
     @app.endpoint("status")
@@ -125,7 +125,7 @@ def test_endpoint_decorator_binds_a_view_to_a_rule(app: Tumbler, client: Tumbler
     assert client.get("/status").text == "up"
 
 
-def test_add_url_rule_with_view_func(app: Tumbler, client: TumblerClient) -> None:
+def test_add_url_rule_with_view_func(app: Hipflask, client: HipflaskClient) -> None:
     def greet(name: str) -> str:
         return f"hello {name}"
 
@@ -135,7 +135,7 @@ def test_add_url_rule_with_view_func(app: Tumbler, client: TumblerClient) -> Non
     assert client.get("/hi/bob").text == "hello bob"
 
 
-def test_add_url_rule_refuses_to_overwrite_an_endpoint(app: Tumbler) -> None:
+def test_add_url_rule_refuses_to_overwrite_an_endpoint(app: Hipflask) -> None:
     @app.route("/a")
     def index() -> str:
         return "a"
@@ -149,17 +149,17 @@ def test_add_url_rule_refuses_to_overwrite_an_endpoint(app: Tumbler) -> None:
     app.add_url_rule("/c", "index", index)
 
 
-def test_add_url_rule_needs_endpoint_or_view(app: Tumbler) -> None:
+def test_add_url_rule_needs_endpoint_or_view(app: Hipflask) -> None:
     with pytest.raises(TypeError, match="endpoint or a view function"):
         app.add_url_rule("/nothing")
 
 
-def test_methods_as_a_string_is_refused(app: Tumbler) -> None:
+def test_methods_as_a_string_is_refused(app: Hipflask) -> None:
     with pytest.raises(TypeError, match="must be a list of strings"):
         app.add_url_rule("/x", "x", lambda: "x", methods="POST")
 
 
-def test_view_function_methods_attribute_is_used(app: Tumbler, client: TumblerClient) -> None:
+def test_view_function_methods_attribute_is_used(app: Hipflask, client: HipflaskClient) -> None:
     def view() -> str:
         return request.method
 
@@ -169,7 +169,7 @@ def test_view_function_methods_attribute_is_used(app: Tumbler, client: TumblerCl
     assert client.get("/x").status_code == 405
 
 
-def test_setup_after_the_first_request_raises(app: Tumbler, client: TumblerClient) -> None:
+def test_setup_after_the_first_request_raises(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -179,13 +179,13 @@ def test_setup_after_the_first_request_raises(app: Tumbler, client: TumblerClien
         app.add_url_rule("/late", "late", index)
     with pytest.raises(SetupFinishedError):
         app.before_request(lambda: None)
-    assert issubclass(SetupFinishedError, TumblerError)
+    assert issubclass(SetupFinishedError, HipflaskError)
 
 
 # -- error handler registration ---------------------------------------------------
 
 
-def test_register_error_handler_by_code_and_class(app: Tumbler) -> None:
+def test_register_error_handler_by_code_and_class(app: Hipflask) -> None:
     def handler(error: Exception) -> str:
         return "handled"
 
@@ -197,17 +197,17 @@ def test_register_error_handler_by_code_and_class(app: Tumbler) -> None:
     assert app.error_handler_spec[None][None][KeyError] is handler
 
 
-def test_unknown_status_code_is_refused(app: Tumbler) -> None:
+def test_unknown_status_code_is_refused(app: Hipflask) -> None:
     with pytest.raises(ValueError, match="'999' is not a recognized HTTP error code"):
         app.register_error_handler(999, lambda e: "")
 
 
-def test_exception_instance_is_refused(app: Tumbler) -> None:
+def test_exception_instance_is_refused(app: Hipflask) -> None:
     with pytest.raises(TypeError, match="is an instance, not a class"):
         app.register_error_handler(KeyError(), lambda e: "")  # type: ignore[arg-type]
 
 
-def test_non_exception_class_is_refused(app: Tumbler) -> None:
+def test_non_exception_class_is_refused(app: Hipflask) -> None:
     with pytest.raises(ValueError, match="'str' is not a subclass of Exception"):
         app.register_error_handler(str, lambda e: "")  # type: ignore[arg-type]
 
@@ -215,7 +215,7 @@ def test_non_exception_class_is_refused(app: Tumbler) -> None:
 # -- registration storage ------------------------------------------------------------
 
 
-def test_hook_decorators_store_and_return_the_function(app: Tumbler) -> None:
+def test_hook_decorators_store_and_return_the_function(app: Hipflask) -> None:
     def before() -> None:
         return None
 
@@ -252,7 +252,7 @@ def test_hook_decorators_store_and_return_the_function(app: Tumbler) -> None:
 
 
 def test_static_url_path_defaults_to_the_folder_name(tmp_path: Path) -> None:
-    app = Tumbler("tests_app", static_folder="assets", root_path=str(tmp_path))
+    app = Hipflask("tests_app", static_folder="assets", root_path=str(tmp_path))
     assert app.static_folder == os.path.join(str(tmp_path), "assets")
     assert app.static_url_path == "/assets"
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "static")
@@ -260,7 +260,7 @@ def test_static_url_path_defaults_to_the_folder_name(tmp_path: Path) -> None:
 
 
 def test_static_url_path_and_folder_are_normalised(tmp_path: Path) -> None:
-    app = Tumbler(
+    app = Hipflask(
         "tests_app", static_folder="assets/", static_url_path="/s/", root_path=str(tmp_path)
     )
     assert app.static_folder == os.path.join(str(tmp_path), "assets")
@@ -268,7 +268,7 @@ def test_static_url_path_and_folder_are_normalised(tmp_path: Path) -> None:
 
 
 def test_no_static_folder_means_no_static_route() -> None:
-    app = Tumbler("tests_app", static_folder=None)
+    app = Hipflask("tests_app", static_folder=None)
     assert app.static_folder is None
     assert app.static_url_path is None
     assert not app.has_static_folder
@@ -277,7 +277,7 @@ def test_no_static_folder_means_no_static_route() -> None:
 
 def test_open_resource_reads_relative_to_root(tmp_path: Path) -> None:
     (tmp_path / "schema.sql").write_text("CREATE TABLE t;", encoding="utf-8")
-    app = Tumbler("tests_app", root_path=str(tmp_path))
+    app = Hipflask("tests_app", root_path=str(tmp_path))
     with app.open_resource("schema.sql") as f:
         assert f.read() == b"CREATE TABLE t;"
     with app.open_resource("schema.sql", "r", encoding="utf-8") as f:
@@ -287,11 +287,11 @@ def test_open_resource_reads_relative_to_root(tmp_path: Path) -> None:
 
 
 def test_get_root_path_of_a_loaded_module() -> None:
-    assert get_root_path("tumbler") == os.path.dirname(sys.modules["tumbler"].__file__ or "")
+    assert get_root_path("hipflask") == os.path.dirname(sys.modules["hipflask"].__file__ or "")
 
 
 def test_get_root_path_of_an_unknown_module_is_the_working_directory() -> None:
-    assert get_root_path("no_such_module_for_tumbler_tests") == os.getcwd()
+    assert get_root_path("no_such_module_for_hipflask_tests") == os.getcwd()
 
 
 def test_endpoint_from_view_func() -> None:

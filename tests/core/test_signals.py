@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from blinker import NamedSignal
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import abort
-from tumbler import signals
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import abort
+from hipflask import signals
+from hipflask.testing.client import HipflaskClient
 
 
 @contextmanager
@@ -30,11 +30,11 @@ def recording(signal: NamedSignal, sender: Any) -> Iterator[list[dict[str, Any]]
         signal.disconnect(receiver, sender)
 
 
-def _production(app: Tumbler) -> None:
+def _production(app: Hipflask) -> None:
     app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=None, DEBUG=False)
 
 
-def test_request_started_and_finished(app: Tumbler, client: TumblerClient) -> None:
+def test_request_started_and_finished(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "hello"
@@ -51,13 +51,13 @@ def test_request_started_and_finished(app: Tumbler, client: TumblerClient) -> No
     assert response.get_data() == b"hello"
 
 
-def test_request_finished_is_sent_for_error_pages(app: Tumbler, client: TumblerClient) -> None:
+def test_request_finished_is_sent_for_error_pages(app: Hipflask, client: HipflaskClient) -> None:
     with recording(signals.request_finished, app) as finished:
         client.get("/missing")
     assert finished[0]["response"].status_code == 404
 
 
-def test_got_request_exception_carries_the_exception(app: Tumbler, client: TumblerClient) -> None:
+def test_got_request_exception_carries_the_exception(app: Hipflask, client: HipflaskClient) -> None:
     _production(app)
 
     @app.route("/")
@@ -71,7 +71,7 @@ def test_got_request_exception_carries_the_exception(app: Tumbler, client: Tumbl
 
 
 def test_got_request_exception_is_sent_before_propagating(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -83,7 +83,7 @@ def test_got_request_exception_is_sent_before_propagating(
 
 
 def test_handled_http_errors_do_not_send_got_request_exception(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -94,7 +94,7 @@ def test_handled_http_errors_do_not_send_got_request_exception(
     assert got == []
 
 
-def test_tearing_down_signals(app: Tumbler, client: TumblerClient) -> None:
+def test_tearing_down_signals(app: Hipflask, client: HipflaskClient) -> None:
     _production(app)
 
     @app.route("/")
@@ -110,7 +110,7 @@ def test_tearing_down_signals(app: Tumbler, client: TumblerClient) -> None:
     assert isinstance(app_down[0]["exc"], KeyError)
 
 
-def test_appcontext_pushed_and_popped(app: Tumbler) -> None:
+def test_appcontext_pushed_and_popped(app: Hipflask) -> None:
     with (
         recording(signals.appcontext_pushed, app) as pushed,
         recording(signals.appcontext_popped, app) as popped,
@@ -121,8 +121,8 @@ def test_appcontext_pushed_and_popped(app: Tumbler) -> None:
         assert len(popped) == 1
 
 
-def test_receivers_for_another_app_are_not_called(app: Tumbler, client: TumblerClient) -> None:
-    other = Tumbler("other_app")
+def test_receivers_for_another_app_are_not_called(app: Hipflask, client: HipflaskClient) -> None:
+    other = Hipflask("other_app")
 
     @app.route("/")
     def index() -> str:
@@ -134,7 +134,7 @@ def test_receivers_for_another_app_are_not_called(app: Tumbler, client: TumblerC
 
 
 def test_receiver_connected_to_any_sender_hears_every_app(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -146,7 +146,7 @@ def test_receiver_connected_to_any_sender_hears_every_app(
 
 
 def test_async_receivers_are_awaited_under_both_protocols(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     events: list[str] = []
 

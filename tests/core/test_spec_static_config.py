@@ -20,16 +20,16 @@ import pytest
 from werkzeug import formparser
 from werkzeug.utils import secure_filename
 
-import tumbler.json.provider as provider_module
-from tumbler import Blueprint
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import current_app
-from tumbler import jsonify
-from tumbler import request
-from tumbler import send_from_directory
-from tumbler import signals
-from tumbler.testing.client import TumblerClient
+import hipflask.json.provider as provider_module
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import current_app
+from hipflask import jsonify
+from hipflask import request
+from hipflask import send_from_directory
+from hipflask import signals
+from hipflask.testing.client import HipflaskClient
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 SECRET_TEXT = b"DATABASE_PASSWORD=hunter2\n"
@@ -65,8 +65,8 @@ def site(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(site: Path) -> Tumbler:
-    app = Tumbler(
+def app(site: Path) -> Hipflask:
+    app = Hipflask(
         "spec_files", root_path=str(site), static_folder="public", static_url_path="/static"
     )
     app.config.update(TESTING=True, SECRET_KEY=SECRET)
@@ -96,11 +96,11 @@ def _refused(response: Any) -> bool:
 
 
 def test_custom_user_registered_signal_reaches_only_its_apps_receivers(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     user_registered = signals.signal("user-registered")
     welcomed: list[tuple[Any, str]] = []
-    other_app = Tumbler("another_app")
+    other_app = Hipflask("another_app")
 
     def send_welcome(sender: Any, user: str, **extra: Any) -> None:
         welcomed.append((sender, user))
@@ -125,7 +125,7 @@ def test_custom_user_registered_signal_reaches_only_its_apps_receivers(
     assert not user_registered.receivers
 
 
-def test_signals_of_an_own_namespace_are_separate_from_tumblers(app: Tumbler) -> None:
+def test_signals_of_an_own_namespace_are_separate_from_hipflasks(app: Hipflask) -> None:
     own = signals.Namespace()
     started = own.signal("request-started")
     assert started is not signals.request_started
@@ -147,7 +147,7 @@ def test_signals_of_an_own_namespace_are_separate_from_tumblers(app: Tumbler) ->
 
 
 def test_app_context_signals_come_in_order_around_a_request(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     events: list[str] = []
 
@@ -192,7 +192,7 @@ def test_app_context_signals_come_in_order_around_a_request(
 # -- static folders and send_from_directory, attacked -------------------------------------
 
 
-def test_the_same_file_is_served_by_every_route(client: TumblerClient) -> None:
+def test_the_same_file_is_served_by_every_route(client: HipflaskClient) -> None:
     for path in ("/static/notes.txt", "/docs/assets/notes.txt", "/files/notes.txt"):
         response = client.get(path)
         assert (path, response.status_code, response.data) == (path, 200, NOTES)
@@ -201,7 +201,7 @@ def test_the_same_file_is_served_by_every_route(client: TumblerClient) -> None:
 @pytest.mark.parametrize("prefix", ["/static/", "/docs/assets/", "/files/"])
 @pytest.mark.parametrize("attack", TRAVERSALS)
 def test_traversal_in_any_encoding_is_refused(
-    client: TumblerClient, prefix: str, attack: str
+    client: HipflaskClient, prefix: str, attack: str
 ) -> None:
     response = client.get(prefix + attack, follow_redirects=True)
 
@@ -209,7 +209,7 @@ def test_traversal_in_any_encoding_is_refused(
 
 
 @pytest.mark.parametrize("prefix", ["/static/", "/docs/assets/", "/files/"])
-def test_absolute_paths_are_refused(client: TumblerClient, site: Path, prefix: str) -> None:
+def test_absolute_paths_are_refused(client: HipflaskClient, site: Path, prefix: str) -> None:
     secret = str(site / "secret.txt")
     for attack in (secret, secret.replace("/", "%2f"), "/etc/passwd", "%2fetc%2fpasswd"):
         response = client.get(prefix + attack, follow_redirects=True)
@@ -219,7 +219,7 @@ def test_absolute_paths_are_refused(client: TumblerClient, site: Path, prefix: s
 
 @pytest.mark.parametrize("prefix", ["/static/", "/docs/assets/", "/files/"])
 @pytest.mark.parametrize("attack", ["notes.txt%00", "notes.txt%00.png", "%00", "sub%00/page.txt"])
-def test_nul_bytes_are_refused(client: TumblerClient, prefix: str, attack: str) -> None:
+def test_nul_bytes_are_refused(client: HipflaskClient, prefix: str, attack: str) -> None:
     response = client.get(prefix + attack)
 
     assert response.status_code in (400, 404)
@@ -227,7 +227,7 @@ def test_nul_bytes_are_refused(client: TumblerClient, prefix: str, attack: str) 
 
 
 @pytest.mark.parametrize("prefix", ["/static/", "/docs/assets/", "/files/"])
-def test_symlinks_leading_out_are_refused(client: TumblerClient, site: Path, prefix: str) -> None:
+def test_symlinks_leading_out_are_refused(client: HipflaskClient, site: Path, prefix: str) -> None:
     (site / "public" / "leak.txt").symlink_to(site / "secret.txt")
     (site / "public" / "vault").symlink_to(site / "private", target_is_directory=True)
     (site / "public" / "passwd").symlink_to("/etc/passwd")
@@ -242,7 +242,7 @@ def test_symlinks_leading_out_are_refused(client: TumblerClient, site: Path, pre
     assert client.get(prefix + "sub/up/notes.txt").data == NOTES
 
 
-def test_head_and_range_on_a_traversal_are_refused_too(client: TumblerClient) -> None:
+def test_head_and_range_on_a_traversal_are_refused_too(client: HipflaskClient) -> None:
     assert client.head("/files/..%2fsecret.txt").status_code == 404
     response = client.get("/files/..%2fsecret.txt", headers={"Range": "bytes=0-4"})
     assert _refused(response)
@@ -250,7 +250,7 @@ def test_head_and_range_on_a_traversal_are_refused_too(client: TumblerClient) ->
 
 # -- uploads without a Content-Length ------------------------------------------------------
 
-BOUNDARY = "tumblerboundary"
+BOUNDARY = "hipflaskboundary"
 
 
 def _multipart(size: int, filename: str = "../../report.txt") -> bytes:
@@ -285,7 +285,7 @@ def upload_buffers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[IO[bytes]]]
 
 
 @pytest.fixture
-def uploads(app: Tumbler, site: Path, upload_buffers: list[IO[bytes]]) -> Path:
+def uploads(app: Hipflask, site: Path, upload_buffers: list[IO[bytes]]) -> Path:
     folder = site / "uploads"
     folder.mkdir()
     app.config.update(UPLOAD_FOLDER=str(folder), MAX_CONTENT_LENGTH=1024)
@@ -300,7 +300,7 @@ def uploads(app: Tumbler, site: Path, upload_buffers: list[IO[bytes]]) -> Path:
     return folder
 
 
-def _wsgi_chunked(app: Tumbler, body: bytes) -> tuple[str, bytes]:
+def _wsgi_chunked(app: Hipflask, body: bytes) -> tuple[str, bytes]:
     """A WSGI request whose body is ended by the server, not by a Content-Length."""
     environ = {
         "REQUEST_METHOD": "POST",
@@ -338,7 +338,7 @@ def _wsgi_chunked(app: Tumbler, body: bytes) -> tuple[str, bytes]:
     return statuses[0], data
 
 
-def _asgi_chunked(app: Tumbler, body: bytes, pieces: int = 8) -> tuple[int, bytes]:
+def _asgi_chunked(app: Hipflask, body: bytes, pieces: int = 8) -> tuple[int, bytes]:
     """An ASGI request whose body arrives in pieces with no Content-Length header."""
     size = len(body) // pieces + 1
     parts = [body[start : start + size] for start in range(0, len(body), size)]
@@ -378,7 +378,7 @@ def _asgi_chunked(app: Tumbler, body: bytes, pieces: int = 8) -> tuple[int, byte
 
 
 def test_chunked_upload_within_the_limit_is_saved_under_a_safe_name(
-    app: Tumbler, uploads: Path
+    app: Hipflask, uploads: Path
 ) -> None:
     status, data = _wsgi_chunked(app, _multipart(100))
     assert (status, data) == ("200 OK", b"saved report.txt")
@@ -391,7 +391,7 @@ def test_chunked_upload_within_the_limit_is_saved_under_a_safe_name(
 
 
 def test_chunked_upload_over_the_limit_is_413_under_wsgi_and_leaves_nothing(
-    app: Tumbler, uploads: Path
+    app: Hipflask, uploads: Path
 ) -> None:
     status, _data = _wsgi_chunked(app, _multipart(10_000))
 
@@ -400,7 +400,7 @@ def test_chunked_upload_over_the_limit_is_413_under_wsgi_and_leaves_nothing(
 
 
 def test_chunked_upload_over_the_limit_is_413_under_asgi_and_leaves_nothing(
-    app: Tumbler, uploads: Path, upload_buffers: list[IO[bytes]]
+    app: Hipflask, uploads: Path, upload_buffers: list[IO[bytes]]
 ) -> None:
     status, _data = _asgi_chunked(app, _multipart(10_000))
 
@@ -410,7 +410,7 @@ def test_chunked_upload_over_the_limit_is_413_under_asgi_and_leaves_nothing(
 
 
 def test_partial_upload_buffer_is_closed_when_the_limit_is_hit_under_wsgi(
-    app: Tumbler, uploads: Path, upload_buffers: list[IO[bytes]]
+    app: Hipflask, uploads: Path, upload_buffers: list[IO[bytes]]
 ) -> None:
     status, _data = _wsgi_chunked(app, _multipart(10_000))
 
@@ -422,7 +422,7 @@ def test_partial_upload_buffer_is_closed_when_the_limit_is_hit_under_wsgi(
 
 
 def test_orjson_is_used_for_responses_when_installed(
-    app: Tumbler, client: TumblerClient, monkeypatch: pytest.MonkeyPatch
+    app: Hipflask, client: HipflaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     orjson = pytest.importorskip("orjson")
     calls: list[Any] = []
@@ -449,7 +449,7 @@ def test_orjson_is_used_for_responses_when_installed(
 
 
 def test_debug_mode_uses_the_indented_stdlib_form(
-    app: Tumbler, client: TumblerClient, monkeypatch: pytest.MonkeyPatch
+    app: Hipflask, client: HipflaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app.debug = True
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tumbler import Blueprint
-from tumbler import Tumbler
-from tumbler import url_for
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import url_for
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 SCRIPT = b"document.title = 'ok';\n"
@@ -33,8 +33,8 @@ def site(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(site: Path) -> Tumbler:
-    app = Tumbler("static_app", root_path=str(site))
+def app(site: Path) -> Hipflask:
+    app = Hipflask("static_app", root_path=str(site))
     app.config.update(TESTING=True, SECRET_KEY=SECRET)
     return app
 
@@ -53,12 +53,12 @@ def _admin_blueprint(site: Path) -> Blueprint:
 # -- serving ------------------------------------------------------------------------
 
 
-def test_url_for_static_builds_the_static_url(app: Tumbler) -> None:
+def test_url_for_static_builds_the_static_url(app: Hipflask) -> None:
     with app.test_request_context("/"):
         assert url_for("static", filename="js/app.js") == "/static/js/app.js"
 
 
-def test_js_file_from_the_static_folder_is_served(client: Any, app: Tumbler) -> None:
+def test_js_file_from_the_static_folder_is_served(client: Any, app: Hipflask) -> None:
     with app.test_request_context("/"):
         url = url_for("static", filename="js/app.js")
 
@@ -110,7 +110,7 @@ def test_static_files_are_not_cached_without_a_max_age(client: Any) -> None:
 
 @pytest.mark.parametrize("max_age", [3600, timedelta(hours=1)])
 def test_send_file_max_age_default_applies_to_static_files(
-    client: Any, app: Tumbler, max_age: int | timedelta
+    client: Any, app: Hipflask, max_age: int | timedelta
 ) -> None:
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = max_age
 
@@ -121,7 +121,7 @@ def test_send_file_max_age_default_applies_to_static_files(
 
 
 def test_get_send_file_max_age_can_be_overridden_per_file(site: Path, protocol: str) -> None:
-    class App(Tumbler):
+    class App(Hipflask):
         def get_send_file_max_age(self, filename: str | None) -> int | None:
             return 31_536_000 if filename and filename.endswith(".js") else None
 
@@ -133,7 +133,7 @@ def test_get_send_file_max_age_can_be_overridden_per_file(site: Path, protocol: 
 
 
 def test_custom_static_url_path(site: Path, protocol: str) -> None:
-    app = Tumbler("static_app", root_path=str(site), static_url_path="/assets")
+    app = Hipflask("static_app", root_path=str(site), static_url_path="/assets")
 
     with app.test_request_context("/"):
         assert url_for("static", filename="js/app.js") == "/assets/js/app.js"
@@ -143,7 +143,7 @@ def test_custom_static_url_path(site: Path, protocol: str) -> None:
 
 
 def test_app_without_static_folder_has_no_static_route(site: Path) -> None:
-    app = Tumbler("static_app", root_path=str(site), static_folder=None)
+    app = Hipflask("static_app", root_path=str(site), static_folder=None)
 
     assert "static" not in {rule.endpoint for rule in app.url_map.iter_rules()}
 
@@ -161,7 +161,7 @@ def test_static_directory_is_404(client: Any) -> None:
 
 
 def test_blueprint_static_folder_is_served_under_its_prefix(
-    client: Any, app: Tumbler, site: Path
+    client: Any, app: Hipflask, site: Path
 ) -> None:
     app.register_blueprint(_admin_blueprint(site))
 
@@ -175,7 +175,7 @@ def test_blueprint_static_folder_is_served_under_its_prefix(
     assert rv.data == b"nav { color: red }\n"
 
 
-def test_blueprint_static_follows_the_app_max_age(client: Any, app: Tumbler, site: Path) -> None:
+def test_blueprint_static_follows_the_app_max_age(client: Any, app: Hipflask, site: Path) -> None:
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 120
     app.register_blueprint(_admin_blueprint(site))
 
@@ -185,7 +185,7 @@ def test_blueprint_static_follows_the_app_max_age(client: Any, app: Tumbler, sit
 
 
 def test_blueprint_static_does_not_reach_the_app_static_folder(
-    client: Any, app: Tumbler, site: Path
+    client: Any, app: Hipflask, site: Path
 ) -> None:
     app.register_blueprint(_admin_blueprint(site))
 
@@ -193,7 +193,7 @@ def test_blueprint_static_does_not_reach_the_app_static_folder(
     assert client.get("/admin/static/..%2fstatic%2fjs%2fapp.js").status_code == 404
 
 
-def test_blueprint_without_static_folder_has_no_static_route(app: Tumbler) -> None:
+def test_blueprint_without_static_folder_has_no_static_route(app: Hipflask) -> None:
     app.register_blueprint(Blueprint("plain", __name__, url_prefix="/plain"))
 
     assert "plain.static" not in {rule.endpoint for rule in app.url_map.iter_rules()}
@@ -289,7 +289,7 @@ def test_symlink_within_the_static_folder_is_served(client: Any, site: Path) -> 
 
 
 def test_traversal_does_not_reach_the_blueprint_folder_sibling(
-    client: Any, app: Tumbler, site: Path
+    client: Any, app: Hipflask, site: Path
 ) -> None:
     app.register_blueprint(_admin_blueprint(site))
 

@@ -12,11 +12,11 @@ from typing import ClassVar
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler import request
-from tumbler.views import MethodView
-from tumbler.views import View
-from tumbler.views import http_method_funcs
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.views import MethodView
+from hipflask.views import View
+from hipflask.views import http_method_funcs
 
 
 def _running_loop() -> bool:
@@ -41,7 +41,7 @@ class Greeting(View):
         return f"{self.greeting}, {name}{self.punctuation}"
 
 
-def test_view_dispatches_with_url_variables_and_class_arguments(client: Any, app: Tumbler) -> None:
+def test_view_dispatches_with_url_variables_and_class_arguments(client: Any, app: Hipflask) -> None:
     app.add_url_rule("/hello/<name>", view_func=Greeting.as_view("hello", "Hi", punctuation="?"))
 
     rv = client.get("/hello/Ada")
@@ -70,7 +70,7 @@ def test_as_view_function_carries_what_the_router_needs() -> None:
     assert view.provide_automatic_options is False
 
 
-def test_view_methods_restrict_the_route(client: Any, app: Tumbler) -> None:
+def test_view_methods_restrict_the_route(client: Any, app: Hipflask) -> None:
     class Submit(View):
         methods: ClassVar[list[str]] = ["POST"]
 
@@ -83,14 +83,14 @@ def test_view_methods_restrict_the_route(client: Any, app: Tumbler) -> None:
     assert client.get("/submit").status_code == 405
 
 
-def test_view_without_methods_accepts_get_only(client: Any, app: Tumbler) -> None:
+def test_view_without_methods_accepts_get_only(client: Any, app: Hipflask) -> None:
     app.add_url_rule("/hello/<name>", view_func=Greeting.as_view("hello", "Hello"))
 
     assert client.get("/hello/Bo").status_code == 200
     assert client.post("/hello/Bo").status_code == 405
 
 
-def test_provide_automatic_options_false_turns_off_options(client: Any, app: Tumbler) -> None:
+def test_provide_automatic_options_false_turns_off_options(client: Any, app: Hipflask) -> None:
     class NoOptions(View):
         provide_automatic_options = False
 
@@ -104,7 +104,7 @@ def test_provide_automatic_options_false_turns_off_options(client: Any, app: Tum
     assert client.options("/strict").status_code == 405
 
 
-def test_a_new_instance_serves_each_request(client: Any, app: Tumbler) -> None:
+def test_a_new_instance_serves_each_request(client: Any, app: Hipflask) -> None:
     instances: list[View] = []
 
     class Counter(View):
@@ -122,7 +122,7 @@ def test_a_new_instance_serves_each_request(client: Any, app: Tumbler) -> None:
     assert len(instances) == 3
 
 
-def test_init_every_request_false_shares_one_instance(client: Any, app: Tumbler) -> None:
+def test_init_every_request_false_shares_one_instance(client: Any, app: Hipflask) -> None:
     instances: list[View] = []
 
     class Shared(View):
@@ -144,7 +144,7 @@ def test_init_every_request_false_shares_one_instance(client: Any, app: Tumbler)
     assert len(instances) == 1
 
 
-def test_decorators_wrap_the_view_in_order_and_see_its_name(client: Any, app: Tumbler) -> None:
+def test_decorators_wrap_the_view_in_order_and_see_its_name(client: Any, app: Hipflask) -> None:
     seen_names: list[str] = []
 
     def tag(label: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -173,7 +173,7 @@ def test_decorators_wrap_the_view_in_order_and_see_its_name(client: Any, app: Tu
     assert view.view_class is Decorated
 
 
-def test_decorator_can_refuse_the_request(client: Any, app: Tumbler) -> None:
+def test_decorator_can_refuse_the_request(client: Any, app: Hipflask) -> None:
     def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Any:
@@ -195,7 +195,7 @@ def test_decorator_can_refuse_the_request(client: Any, app: Tumbler) -> None:
     assert client.get("/secret", headers={"Authorization": "Bearer ok"}).data == b"secret"
 
 
-def test_view_without_dispatch_request_says_what_is_missing(app: Tumbler) -> None:
+def test_view_without_dispatch_request_says_what_is_missing(app: Hipflask) -> None:
     class Empty(View):
         pass
 
@@ -219,7 +219,7 @@ class ItemAPI(MethodView):
         return "", 204
 
 
-def test_method_view_dispatches_by_http_method(client: Any, app: Tumbler) -> None:
+def test_method_view_dispatches_by_http_method(client: Any, app: Hipflask) -> None:
     app.add_url_rule("/items/<int:item_id>", view_func=ItemAPI.as_view("item"))
 
     assert client.get("/items/3").get_json() == {"id": 3, "method": "GET"}
@@ -234,7 +234,7 @@ def test_method_view_methods_come_from_its_handlers() -> None:
     assert ItemAPI.methods == {"GET", "PUT", "DELETE"}
 
 
-def test_method_view_refuses_undefined_methods_with_405(client: Any, app: Tumbler) -> None:
+def test_method_view_refuses_undefined_methods_with_405(client: Any, app: Hipflask) -> None:
     app.add_url_rule("/items/<int:item_id>", view_func=ItemAPI.as_view("item"))
 
     rv = client.post("/items/3")
@@ -243,7 +243,7 @@ def test_method_view_refuses_undefined_methods_with_405(client: Any, app: Tumble
     assert set(rv.allow) >= {"GET", "PUT", "DELETE"}
 
 
-def test_head_falls_back_to_get(client: Any, app: Tumbler) -> None:
+def test_head_falls_back_to_get(client: Any, app: Hipflask) -> None:
     app.add_url_rule("/items/<int:item_id>", view_func=ItemAPI.as_view("item"))
 
     rv = client.head("/items/3")
@@ -253,7 +253,7 @@ def test_head_falls_back_to_get(client: Any, app: Tumbler) -> None:
     assert rv.mimetype == "application/json"
 
 
-def test_subclass_inherits_and_extends_methods(client: Any, app: Tumbler) -> None:
+def test_subclass_inherits_and_extends_methods(client: Any, app: Hipflask) -> None:
     class Base(MethodView):
         def get(self) -> str:
             return "get"
@@ -270,7 +270,7 @@ def test_subclass_inherits_and_extends_methods(client: Any, app: Tumbler) -> Non
     assert client.post("/child").data == b"post"
 
 
-def test_methods_of_a_mixin_base_count(client: Any, app: Tumbler) -> None:
+def test_methods_of_a_mixin_base_count(client: Any, app: Hipflask) -> None:
     class DeleteMixin:
         def delete(self) -> str:
             return "deleted"
@@ -298,7 +298,7 @@ def test_explicit_methods_are_kept() -> None:
     assert ReadOnly.methods == ["GET"]
 
 
-def test_route_method_without_a_handler_is_405_not_500(client: Any, app: Tumbler) -> None:
+def test_route_method_without_a_handler_is_405_not_500(client: Any, app: Hipflask) -> None:
     class OnlyGet(MethodView):
         def get(self) -> str:
             return "got"
@@ -311,7 +311,7 @@ def test_route_method_without_a_handler_is_405_not_500(client: Any, app: Tumbler
     assert "GET" in rv.allow
 
 
-def test_defined_options_handler_replaces_the_automatic_answer(client: Any, app: Tumbler) -> None:
+def test_defined_options_handler_replaces_the_automatic_answer(client: Any, app: Hipflask) -> None:
     class WithOptions(MethodView):
         def get(self) -> str:
             return "got"
@@ -342,7 +342,7 @@ def test_sync_view_class_produces_a_plain_function() -> None:
     assert not Greeting.is_async
 
 
-def test_async_dispatch_request_makes_an_async_view(client: Any, app: Tumbler) -> None:
+def test_async_dispatch_request_makes_an_async_view(client: Any, app: Hipflask) -> None:
     class Slow(View):
         async def dispatch_request(self, name: str) -> str:  # type: ignore[override]
             await asyncio.sleep(0)
@@ -356,7 +356,7 @@ def test_async_dispatch_request_makes_an_async_view(client: Any, app: Tumbler) -
     assert client.get("/slow/async").data == b"hello async"
 
 
-def test_async_method_view_runs_under_both_protocols(client: Any, app: Tumbler) -> None:
+def test_async_method_view_runs_under_both_protocols(client: Any, app: Hipflask) -> None:
     class Feed(MethodView):
         async def get(self) -> dict[str, bool]:
             await asyncio.sleep(0)
@@ -374,7 +374,7 @@ def test_async_method_view_runs_under_both_protocols(client: Any, app: Tumbler) 
     assert rv.get_json() == {"received": {"n": 1}}
 
 
-def test_async_head_falls_back_to_async_get(client: Any, app: Tumbler) -> None:
+def test_async_head_falls_back_to_async_get(client: Any, app: Hipflask) -> None:
     class Feed(MethodView):
         async def get(self) -> str:
             return "feed"
@@ -387,7 +387,7 @@ def test_async_head_falls_back_to_async_get(client: Any, app: Tumbler) -> None:
     assert rv.data == b""
 
 
-def test_sync_handler_of_a_mixed_class_runs_off_the_event_loop(client: Any, app: Tumbler) -> None:
+def test_sync_handler_of_a_mixed_class_runs_off_the_event_loop(client: Any, app: Hipflask) -> None:
     class Mixed(MethodView):
         async def get(self) -> dict[str, Any]:
             return {"on_loop": _running_loop()}
@@ -406,11 +406,11 @@ def test_sync_handler_of_a_mixed_class_runs_off_the_event_loop(client: Any, app:
     assert client.get("/mixed").get_json() == {"on_loop": True}
     posted = client.post("/mixed").get_json()
     assert posted["on_loop"] is False
-    assert posted["thread"].startswith("tumbler-sync")
+    assert posted["thread"].startswith("hipflask-sync")
     assert posted["path"] == "/mixed"
 
 
-def test_async_view_class_with_shared_instance(client: Any, app: Tumbler) -> None:
+def test_async_view_class_with_shared_instance(client: Any, app: Hipflask) -> None:
     class Shared(MethodView):
         init_every_request = False
 
@@ -426,7 +426,7 @@ def test_async_view_class_with_shared_instance(client: Any, app: Tumbler) -> Non
     assert [client.get("/shared").data for _ in range(2)] == [b"1", b"2"]
 
 
-def test_async_view_class_with_a_sync_decorator(client: Any, app: Tumbler) -> None:
+def test_async_view_class_with_a_sync_decorator(client: Any, app: Hipflask) -> None:
     def add_header(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Any:

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import request
-from tumbler.core.wsgi import make_request
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import request
+from hipflask.core.wsgi import make_request
 
 
 def environ(**overrides: Any) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def server() -> Server:
     return Server()
 
 
-def test_app_is_a_wsgi_callable(app: Tumbler, server: Server) -> None:
+def test_app_is_a_wsgi_callable(app: Hipflask, server: Server) -> None:
     @app.route("/hello")
     def hello() -> str:
         return f"hello {request.remote_addr}"
@@ -90,7 +90,7 @@ def test_app_is_a_wsgi_callable(app: Tumbler, server: Server) -> None:
     assert body == b"hello 192.0.2.1"
 
 
-def test_wsgi_app_gives_the_same_answer_as_the_app(app: Tumbler, server: Server) -> None:
+def test_wsgi_app_gives_the_same_answer_as_the_app(app: Hipflask, server: Server) -> None:
     @app.route("/")
     def index() -> dict[str, str]:
         return {"method": request.method}
@@ -116,7 +116,7 @@ class AddHeader:
         return self.wrapped(env, start)
 
 
-def test_wrapped_wsgi_app_is_what_the_test_client_calls(app: Tumbler) -> None:
+def test_wrapped_wsgi_app_is_what_the_test_client_calls(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -128,7 +128,7 @@ def test_wrapped_wsgi_app_is_what_the_test_client_calls(app: Tumbler) -> None:
 
 
 def test_wrapped_wsgi_app_is_what_a_server_calling_the_app_reaches(
-    app: Tumbler, server: Server
+    app: Hipflask, server: Server
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -140,7 +140,7 @@ def test_wrapped_wsgi_app_is_what_a_server_calling_the_app_reaches(
     assert server.header("X-Middleware") == "yes"
 
 
-def test_wsgi_environ_is_the_request_environ(app: Tumbler, server: Server) -> None:
+def test_wsgi_environ_is_the_request_environ(app: Hipflask, server: Server) -> None:
     seen: list[dict[str, Any]] = []
 
     @app.route("/")
@@ -155,7 +155,7 @@ def test_wsgi_environ_is_the_request_environ(app: Tumbler, server: Server) -> No
     assert seen[0] is env
 
 
-def test_script_name_is_the_root_path(app: Tumbler, server: Server) -> None:
+def test_script_name_is_the_root_path(app: Hipflask, server: Server) -> None:
     @app.route("/page")
     def page() -> dict[str, str]:
         return {"root": request.root_path, "url_root": request.url_root, "url": request.url}
@@ -168,7 +168,7 @@ def test_script_name_is_the_root_path(app: Tumbler, server: Server) -> None:
     )
 
 
-def test_utf8_path_sent_as_latin1_is_decoded(app: Tumbler, server: Server) -> None:
+def test_utf8_path_sent_as_latin1_is_decoded(app: Hipflask, server: Server) -> None:
     @app.route("/<name>")
     def greet(name: str) -> str:
         return name
@@ -179,7 +179,7 @@ def test_utf8_path_sent_as_latin1_is_decoded(app: Tumbler, server: Server) -> No
     assert body.decode() == "café"
 
 
-def test_path_with_invalid_utf8_is_a_404_not_an_error(app: Tumbler, server: Server) -> None:
+def test_path_with_invalid_utf8_is_a_404_not_an_error(app: Hipflask, server: Server) -> None:
     @app.route("/known")
     def known() -> str:
         return "known"
@@ -189,7 +189,7 @@ def test_path_with_invalid_utf8_is_a_404_not_an_error(app: Tumbler, server: Serv
     assert server.status == "404 NOT FOUND"
 
 
-def test_missing_optional_environ_keys_have_defaults(app: Tumbler, server: Server) -> None:
+def test_missing_optional_environ_keys_have_defaults(app: Hipflask, server: Server) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         return {"method": request.method, "remote": request.remote_addr, "host": request.host}
@@ -200,7 +200,7 @@ def test_missing_optional_environ_keys_have_defaults(app: Tumbler, server: Serve
     assert body == b'{"host":"example.test","method":"GET","remote":null}'
 
 
-def test_make_request_parses_nothing_up_front(app: Tumbler) -> None:
+def test_make_request_parses_nothing_up_front(app: Hipflask) -> None:
     request_ = make_request(
         app,
         environ(
@@ -219,7 +219,7 @@ def test_make_request_parses_nothing_up_front(app: Tumbler) -> None:
     assert "stream" not in request_.__dict__
 
 
-def test_head_request_gets_headers_and_an_empty_body(app: Tumbler, server: Server) -> None:
+def test_head_request_gets_headers_and_an_empty_body(app: Hipflask, server: Server) -> None:
     @app.route("/")
     def index() -> str:
         return "content"
@@ -231,7 +231,7 @@ def test_head_request_gets_headers_and_an_empty_body(app: Tumbler, server: Serve
     assert body == b""
 
 
-def test_error_pages_come_back_through_start_response(app: Tumbler, server: Server) -> None:
+def test_error_pages_come_back_through_start_response(app: Hipflask, server: Server) -> None:
     body = server.call(app, environ(PATH_INFO="/missing"))
 
     assert server.status == "404 NOT FOUND"
@@ -263,7 +263,7 @@ class Tracked:
         self.closed += 1
 
 
-def test_streamed_body_is_sent_chunk_by_chunk_and_closed(app: Tumbler, server: Server) -> None:
+def test_streamed_body_is_sent_chunk_by_chunk_and_closed(app: Hipflask, server: Server) -> None:
     body = Tracked(3)
 
     @app.route("/")
@@ -279,7 +279,7 @@ def test_streamed_body_is_sent_chunk_by_chunk_and_closed(app: Tumbler, server: S
     assert body.closed == 1
 
 
-def test_server_closing_a_stream_early_closes_the_generator(app: Tumbler, server: Server) -> None:
+def test_server_closing_a_stream_early_closes_the_generator(app: Hipflask, server: Server) -> None:
     events: list[str] = []
 
     @app.route("/")
@@ -303,9 +303,9 @@ def test_server_closing_a_stream_early_closes_the_generator(app: Tumbler, server
 
 
 def test_stream_with_context_teardown_runs_when_the_server_closes_early(
-    app: Tumbler, server: Server
+    app: Hipflask, server: Server
 ) -> None:
-    from tumbler import stream_with_context
+    from hipflask import stream_with_context
 
     events: list[str] = []
 
@@ -329,7 +329,7 @@ def test_stream_with_context_teardown_runs_when_the_server_closes_early(
     assert events == ["teardown"]
 
 
-def test_async_generator_is_streamed_under_wsgi(app: Tumbler, server: Server) -> None:
+def test_async_generator_is_streamed_under_wsgi(app: Hipflask, server: Server) -> None:
     closed: list[bool] = []
 
     @app.route("/")
@@ -353,7 +353,7 @@ def test_async_generator_is_streamed_under_wsgi(app: Tumbler, server: Server) ->
 
 
 def test_async_generator_closed_early_under_wsgi_runs_its_cleanup(
-    app: Tumbler, server: Server
+    app: Hipflask, server: Server
 ) -> None:
     closed: list[bool] = []
 
@@ -378,7 +378,7 @@ def test_async_generator_closed_early_under_wsgi_runs_its_cleanup(
 # --- async views under WSGI -------------------------------------------------------------
 
 
-def test_async_view_runs_on_a_loop_reused_by_the_thread(app: Tumbler, server: Server) -> None:
+def test_async_view_runs_on_a_loop_reused_by_the_thread(app: Hipflask, server: Server) -> None:
     loops: list[asyncio.AbstractEventLoop] = []
 
     @app.route("/")
@@ -394,7 +394,7 @@ def test_async_view_runs_on_a_loop_reused_by_the_thread(app: Tumbler, server: Se
     assert loops[0] is loops[1]
 
 
-def test_async_views_in_different_threads_use_their_own_loops(app: Tumbler) -> None:
+def test_async_views_in_different_threads_use_their_own_loops(app: Hipflask) -> None:
     loops: dict[str, asyncio.AbstractEventLoop] = {}
 
     @app.route("/")
@@ -416,7 +416,7 @@ def test_async_views_in_different_threads_use_their_own_loops(app: Tumbler) -> N
     assert all(loop.is_closed() for loop in loops.values())
 
 
-def test_async_hooks_around_a_sync_view_are_awaited(app: Tumbler, server: Server) -> None:
+def test_async_hooks_around_a_sync_view_are_awaited(app: Hipflask, server: Server) -> None:
     events: list[str] = []
 
     @app.before_request
@@ -441,7 +441,7 @@ def test_async_hooks_around_a_sync_view_are_awaited(app: Tumbler, server: Server
     assert server.header("X-After") == "1"
 
 
-def test_terminated_body_under_the_limit_is_read_whole(app: Tumbler, server: Server) -> None:
+def test_terminated_body_under_the_limit_is_read_whole(app: Hipflask, server: Server) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 100
 
     @app.route("/", methods=["POST"])
@@ -460,7 +460,7 @@ def test_terminated_body_under_the_limit_is_read_whole(app: Tumbler, server: Ser
     assert body == b"short body"
 
 
-def test_direct_passthrough_body_is_sent_as_given(app: Tumbler, server: Server) -> None:
+def test_direct_passthrough_body_is_sent_as_given(app: Hipflask, server: Server) -> None:
     @app.route("/")
     def index() -> Response:
         return Response(iter([b"raw ", b"bytes"]), direct_passthrough=True)

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tumbler import Tumbler
-from tumbler import has_request_context
-from tumbler import request
+from hipflask import Hipflask
+from hipflask import has_request_context
+from hipflask import request
 
 #: How many chunks a streamed route sends, and what each one says.
 CHUNKS = 5
@@ -29,7 +29,7 @@ CHUNKS = 5
 GATE_TIMEOUT = 10.0
 _GATE_NAME = re.compile(r"[a-z0-9]{8,64}")
 
-app = Tumbler(__name__)
+app = Hipflask(__name__)
 app.config["SECRET_KEY"] = "integration-test-secret-key-0123456789abcdef"
 
 _serving: dict[str, Any] = {"ran": False, "in_request": None}

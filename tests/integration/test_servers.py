@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from tumbler.testing.servers import LOOPBACK
-from tumbler.testing.servers import SERVERS
-from tumbler.testing.servers import ServerProcess
-from tumbler.testing.servers import install_command
-from tumbler.testing.servers import is_installed
-from tumbler.testing.servers import serve
+from hipflask.testing.servers import LOOPBACK
+from hipflask.testing.servers import SERVERS
+from hipflask.testing.servers import ServerProcess
+from hipflask.testing.servers import install_command
+from hipflask.testing.servers import is_installed
+from hipflask.testing.servers import serve
 
 pytestmark = pytest.mark.integration
 

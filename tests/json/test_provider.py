@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-import tumbler.json
-import tumbler.json.provider as provider_module
-from tumbler import Tumbler
-from tumbler import jsonify
-from tumbler import request
-from tumbler.json.provider import DefaultJSONProvider
-from tumbler.json.provider import JSONProvider
+import hipflask.json
+import hipflask.json.provider as provider_module
+from hipflask import Hipflask
+from hipflask import jsonify
+from hipflask import request
+from hipflask.json.provider import DefaultJSONProvider
+from hipflask.json.provider import JSONProvider
 
 
 @dataclasses.dataclass
@@ -85,13 +85,13 @@ def encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
 # -- types ----------------------------------------------------------------------------
 
 
-def test_flask_types_are_serialised(app: Tumbler, encoder: str) -> None:
+def test_flask_types_are_serialised(app: Hipflask, encoder: str) -> None:
     assert json.loads(app.json.dump_bytes(SAMPLE)) == EXPECTED
     assert json.loads(app.json.dumps(SAMPLE)) == EXPECTED
 
 
 def test_orjson_and_stdlib_give_the_same_document(
-    app: Tumbler, monkeypatch: pytest.MonkeyPatch
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("orjson")
     fast = app.json.dump_bytes(SAMPLE)
@@ -113,76 +113,76 @@ def test_orjson_and_stdlib_give_the_same_document(
         ),
     ],
 )
-def test_dates_are_http_dates(app: Tumbler, encoder: str, value: Any, expected: str) -> None:
+def test_dates_are_http_dates(app: Hipflask, encoder: str, value: Any, expected: str) -> None:
     assert json.loads(app.json.dump_bytes({"when": value})) == {"when": expected}
 
 
-def test_decimal_keeps_its_digits_as_a_string(app: Tumbler, encoder: str) -> None:
+def test_decimal_keeps_its_digits_as_a_string(app: Hipflask, encoder: str) -> None:
     assert app.json.dump_bytes([decimal.Decimal("0.10")]) == b'["0.10"]'
 
 
-def test_unknown_type_is_a_type_error_naming_it(app: Tumbler, encoder: str) -> None:
+def test_unknown_type_is_a_type_error_naming_it(app: Hipflask, encoder: str) -> None:
     with pytest.raises(TypeError, match="object"):
         app.json.dump_bytes({"x": object()})
 
 
-def test_non_ascii_is_sent_as_utf8(app: Tumbler, encoder: str) -> None:
+def test_non_ascii_is_sent_as_utf8(app: Hipflask, encoder: str) -> None:
     assert app.json.dump_bytes({"city": "Zürich"}) == '{"city":"Zürich"}'.encode()
 
 
-def test_ensure_ascii_escapes_non_ascii(app: Tumbler, encoder: str) -> None:
+def test_ensure_ascii_escapes_non_ascii(app: Hipflask, encoder: str) -> None:
     app.json.ensure_ascii = True  # type: ignore[attr-defined]
 
     assert app.json.dump_bytes({"city": "Zürich"}) == b'{"city":"Z\\u00fcrich"}'
 
 
-def test_integers_beyond_64_bits_still_serialise(app: Tumbler, encoder: str) -> None:
+def test_integers_beyond_64_bits_still_serialise(app: Hipflask, encoder: str) -> None:
     assert json.loads(app.json.dump_bytes({"big": 2**70})) == {"big": 2**70}
 
 
 # -- settings -------------------------------------------------------------------------------
 
 
-def test_keys_are_sorted_by_default(app: Tumbler, encoder: str) -> None:
+def test_keys_are_sorted_by_default(app: Hipflask, encoder: str) -> None:
     assert app.json.dump_bytes({"b": 1, "a": 2, "c": {"z": 0, "y": 1}}) == (
         b'{"a":2,"b":1,"c":{"y":1,"z":0}}'
     )
 
 
-def test_sort_keys_false_keeps_insertion_order(app: Tumbler, encoder: str) -> None:
+def test_sort_keys_false_keeps_insertion_order(app: Hipflask, encoder: str) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     assert app.json.dump_bytes({"b": 1, "a": 2}) == b'{"b":1,"a":2}'
 
 
-def test_output_is_compact_outside_debug(app: Tumbler, encoder: str) -> None:
+def test_output_is_compact_outside_debug(app: Hipflask, encoder: str) -> None:
     assert app.json.dump_bytes({"a": [1, 2]}) == b'{"a":[1,2]}'
 
 
-def test_output_is_indented_in_debug(app: Tumbler, encoder: str) -> None:
+def test_output_is_indented_in_debug(app: Hipflask, encoder: str) -> None:
     app.debug = True
 
     assert app.json.dump_bytes({"a": [1, 2]}) == b'{\n  "a": [\n    1,\n    2\n  ]\n}\n'
 
 
-def test_compact_true_wins_over_debug(app: Tumbler, encoder: str) -> None:
+def test_compact_true_wins_over_debug(app: Hipflask, encoder: str) -> None:
     app.debug = True
     app.json.compact = True  # type: ignore[attr-defined]
 
     assert app.json.dump_bytes({"a": [1, 2]}) == b'{"a":[1,2]}'
 
 
-def test_compact_false_indents_outside_debug(app: Tumbler, encoder: str) -> None:
+def test_compact_false_indents_outside_debug(app: Hipflask, encoder: str) -> None:
     app.json.compact = False  # type: ignore[attr-defined]
 
     assert app.json.dump_bytes({"a": 1}) == b'{\n  "a": 1\n}\n'
 
 
-def test_dumps_keyword_arguments_go_to_the_stdlib(app: Tumbler) -> None:
+def test_dumps_keyword_arguments_go_to_the_stdlib(app: Hipflask) -> None:
     assert app.json.dumps({"b": 1, "a": 2}, sort_keys=False, indent=1) == '{\n "b": 1,\n "a": 2\n}'
 
 
-def test_custom_default_function_is_used(app: Tumbler, encoder: str) -> None:
+def test_custom_default_function_is_used(app: Hipflask, encoder: str) -> None:
     def default(o: Any) -> Any:
         if isinstance(o, set):
             return sorted(o)
@@ -196,18 +196,18 @@ def test_custom_default_function_is_used(app: Tumbler, encoder: str) -> None:
 # -- loading ----------------------------------------------------------------------------------
 
 
-def test_loads_accepts_text_and_bytes(app: Tumbler, encoder: str) -> None:
+def test_loads_accepts_text_and_bytes(app: Hipflask, encoder: str) -> None:
     assert app.json.loads('{"a": [1, 2.5, null]}') == {"a": [1, 2.5, None]}
     assert app.json.loads(b'{"a": "\xc3\xa9"}') == {"a": "é"}
 
 
-def test_loads_with_options_uses_the_stdlib(app: Tumbler) -> None:
+def test_loads_with_options_uses_the_stdlib(app: Hipflask) -> None:
     assert app.json.loads('{"n": 1.5}', parse_float=decimal.Decimal) == {
         "n": decimal.Decimal("1.5")
     }
 
 
-def test_malformed_json_raises_value_error(app: Tumbler, encoder: str) -> None:
+def test_malformed_json_raises_value_error(app: Hipflask, encoder: str) -> None:
     with pytest.raises(ValueError):
         app.json.loads(b"{not json")
 
@@ -215,7 +215,7 @@ def test_malformed_json_raises_value_error(app: Tumbler, encoder: str) -> None:
 # -- responses ---------------------------------------------------------------------------------
 
 
-def test_json_response_builds_a_json_response(app: Tumbler) -> None:
+def test_json_response_builds_a_json_response(app: Hipflask) -> None:
     with app.app_context():
         response = app.json.response({"ok": True})
 
@@ -238,7 +238,7 @@ def test_json_response_builds_a_json_response(app: Tumbler) -> None:
     ids=["dict", "list", "several", "keywords", "nothing", "scalar"],
 )
 def test_jsonify_forms(
-    client: Any, app: Tumbler, args: tuple[Any, ...], kwargs: dict[str, Any], expected: Any
+    client: Any, app: Hipflask, args: tuple[Any, ...], kwargs: dict[str, Any], expected: Any
 ) -> None:
     @app.route("/data")
     def data() -> Any:
@@ -251,12 +251,12 @@ def test_jsonify_forms(
     assert rv.get_json() == expected
 
 
-def test_jsonify_refuses_positional_and_keyword_arguments_together(app: Tumbler) -> None:
+def test_jsonify_refuses_positional_and_keyword_arguments_together(app: Hipflask) -> None:
     with app.app_context(), pytest.raises(TypeError, match="either"):
         jsonify(1, a=2)
 
 
-def test_jsonify_serialises_flask_types_over_both_protocols(client: Any, app: Tumbler) -> None:
+def test_jsonify_serialises_flask_types_over_both_protocols(client: Any, app: Hipflask) -> None:
     @app.route("/sample")
     def sample() -> Any:
         return jsonify(SAMPLE)
@@ -264,7 +264,7 @@ def test_jsonify_serialises_flask_types_over_both_protocols(client: Any, app: Tu
     assert client.get("/sample").get_json() == EXPECTED
 
 
-def test_dict_and_list_return_values_become_json(client: Any, app: Tumbler) -> None:
+def test_dict_and_list_return_values_become_json(client: Any, app: Hipflask) -> None:
     @app.route("/dict")
     def as_dict() -> dict[str, Any]:
         return {"price": decimal.Decimal("1.50")}
@@ -281,7 +281,7 @@ def test_dict_and_list_return_values_become_json(client: Any, app: Tumbler) -> N
     assert list_rv.get_json() == [1, 2]
 
 
-def test_request_json_is_parsed_with_the_provider(client: Any, app: Tumbler) -> None:
+def test_request_json_is_parsed_with_the_provider(client: Any, app: Hipflask) -> None:
     @app.route("/echo", methods=["POST"])
     def echo() -> Any:
         return jsonify(received=request.get_json())
@@ -299,7 +299,7 @@ def test_custom_provider_class_is_used_everywhere(protocol: str) -> None:
         def dump_bytes(self, obj: Any) -> bytes:
             return self.dumps(obj).encode()
 
-    class App(Tumbler):
+    class App(Hipflask):
         json_provider_class = UpperProvider
 
     app = App("json_app")
@@ -313,7 +313,7 @@ def test_custom_provider_class_is_used_everywhere(protocol: str) -> None:
         assert json.loads(client.get("/shout").data) == {"SAY": "HI"}
 
 
-def test_assigned_provider_instance_is_used(client: Any, app: Tumbler) -> None:
+def test_assigned_provider_instance_is_used(client: Any, app: Hipflask) -> None:
     class Fixed(JSONProvider):
         def dumps(self, obj: Any, **kwargs: Any) -> str:
             return '"fixed"'
@@ -333,12 +333,12 @@ def test_assigned_provider_instance_is_used(client: Any, app: Tumbler) -> None:
 # -- module helpers ------------------------------------------------------------------------------
 
 
-def test_module_dumps_follows_the_current_app(app: Tumbler, encoder: str) -> None:
+def test_module_dumps_follows_the_current_app(app: Hipflask, encoder: str) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     with app.app_context():
-        inside = tumbler.json.dumps({"b": 1, "a": 2})
-    outside = tumbler.json.dumps({"b": 1, "a": 2})
+        inside = hipflask.json.dumps({"b": 1, "a": 2})
+    outside = hipflask.json.dumps({"b": 1, "a": 2})
 
     assert json.loads(inside) == json.loads(outside) == {"a": 2, "b": 1}
     assert inside.index('"b"') < inside.index('"a"')
@@ -346,11 +346,11 @@ def test_module_dumps_follows_the_current_app(app: Tumbler, encoder: str) -> Non
 
 
 def test_module_loads_works_without_an_app() -> None:
-    assert tumbler.json.loads('{"a": 1}') == {"a": 1}
+    assert hipflask.json.loads('{"a": 1}') == {"a": 1}
 
 
-def test_jsonify_builds_the_apps_response_class(app: Tumbler) -> None:
-    from tumbler import Response
+def test_jsonify_builds_the_apps_response_class(app: Hipflask) -> None:
+    from hipflask import Response
 
     class Tagged(Response):
         pass
@@ -364,7 +364,7 @@ def test_jsonify_builds_the_apps_response_class(app: Tumbler) -> None:
     assert response.get_json() == {"a": 1}
 
 
-def test_jsonify_with_a_response_class_not_derived_from_tumblers(app: Tumbler) -> None:
+def test_jsonify_with_a_response_class_not_derived_from_hipflasks(app: Hipflask) -> None:
     from werkzeug.wrappers import Response as WerkzeugResponse
 
     class Plain(WerkzeugResponse):

@@ -21,8 +21,8 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import Rule
 from werkzeug.routing import ValidationError
 
-from tumbler.routing.matcher import NOT_FOUND
-from tumbler.routing.matcher import Matcher
+from hipflask.routing.matcher import NOT_FOUND
+from hipflask.routing.matcher import Matcher
 
 # Seeded generators make the property tests reproducible; nothing here is secret.
 # ruff: noqa: S311

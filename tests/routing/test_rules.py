@@ -9,12 +9,12 @@ import pytest
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError
 
-from tumbler import Tumbler
-from tumbler import request
-from tumbler import request as flask_request
-from tumbler import url_for
-from tumbler.routing.rules import route_methods
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import request
+from hipflask import request as flask_request
+from hipflask import url_for
+from hipflask.routing.rules import route_methods
+from hipflask.testing.client import HipflaskClient
 
 # -- route_methods ---------------------------------------------------------------
 
@@ -55,20 +55,20 @@ def test_a_bare_string_of_methods_is_refused() -> None:
 # -- converters ----------------------------------------------------------------------
 
 
-def _echo(app: Tumbler, rule: str) -> None:
+def _echo(app: Hipflask, rule: str) -> None:
     def view(**values: Any) -> dict[str, Any]:
         return {name: [type(value).__name__, str(value)] for name, value in values.items()}
 
     app.add_url_rule(rule, endpoint=f"echo{len(app.view_functions)}", view_func=view)
 
 
-def test_string_converter_is_the_default(app: Tumbler, client: TumblerClient) -> None:
+def test_string_converter_is_the_default(app: Hipflask, client: HipflaskClient) -> None:
     _echo(app, "/s/<name>")
     assert client.get("/s/caf%C3%A9").json == {"name": ["str", "café"]}
     assert client.get("/s/a/b").status_code == 404
 
 
-def test_string_converter_length_arguments(app: Tumbler, client: TumblerClient) -> None:
+def test_string_converter_length_arguments(app: Hipflask, client: HipflaskClient) -> None:
     _echo(app, "/code/<string(length=2):code>")
     _echo(app, "/name/<string(minlength=3, maxlength=5):name>")
     assert client.get("/code/fr").json == {"code": ["str", "fr"]}
@@ -79,7 +79,7 @@ def test_string_converter_length_arguments(app: Tumbler, client: TumblerClient) 
     assert client.get("/name/abcdef").status_code == 404
 
 
-def test_int_converter(app: Tumbler, client: TumblerClient) -> None:
+def test_int_converter(app: Hipflask, client: HipflaskClient) -> None:
     _echo(app, "/n/<int:n>")
     assert client.get("/n/42").json == {"n": ["int", "42"]}
     assert client.get("/n/-1").status_code == 404
@@ -87,7 +87,7 @@ def test_int_converter(app: Tumbler, client: TumblerClient) -> None:
     assert client.get("/n/abc").status_code == 404
 
 
-def test_int_converter_arguments(app: Tumbler, client: TumblerClient) -> None:
+def test_int_converter_arguments(app: Hipflask, client: HipflaskClient) -> None:
     _echo(app, "/range/<int(min=1, max=10):n>")
     _echo(app, "/signed/<int(signed=True):n>")
     _echo(app, "/fixed/<int(fixed_digits=4):year>")
@@ -100,7 +100,7 @@ def test_int_converter_arguments(app: Tumbler, client: TumblerClient) -> None:
     assert client.get("/fixed/24").status_code == 404
 
 
-def test_float_converter(app: Tumbler, client: TumblerClient) -> None:
+def test_float_converter(app: Hipflask, client: HipflaskClient) -> None:
     _echo(app, "/f/<float:x>")
     _echo(app, "/sf/<float(signed=True):x>")
     assert client.get("/f/2.5").json == {"x": ["float", "2.5"]}
@@ -108,21 +108,21 @@ def test_float_converter(app: Tumbler, client: TumblerClient) -> None:
     assert client.get("/sf/-0.5").json == {"x": ["float", "-0.5"]}
 
 
-def test_path_converter_spans_slashes(app: Tumbler, client: TumblerClient) -> None:
+def test_path_converter_spans_slashes(app: Hipflask, client: HipflaskClient) -> None:
     _echo(app, "/files/<path:p>")
     _echo(app, "/wiki/<path:page>/edit")
     assert client.get("/files/a/b/c.txt").json == {"p": ["str", "a/b/c.txt"]}
     assert client.get("/wiki/Main/Sub/edit").json == {"page": ["str", "Main/Sub"]}
 
 
-def test_uuid_converter(app: Tumbler, client: TumblerClient) -> None:
+def test_uuid_converter(app: Hipflask, client: HipflaskClient) -> None:
     _echo(app, "/u/<uuid:u>")
     value = uuid.uuid4()
     assert client.get(f"/u/{value}").json == {"u": ["UUID", str(value)]}
     assert client.get("/u/not-a-uuid").status_code == 404
 
 
-def test_any_converter(app: Tumbler, client: TumblerClient) -> None:
+def test_any_converter(app: Hipflask, client: HipflaskClient) -> None:
     _echo(app, "/<any(about, help, 'contact-us'):page>")
     assert client.get("/about").json == {"page": ["str", "about"]}
     assert client.get("/contact-us").status_code == 200
@@ -141,7 +141,7 @@ class ListConverter(BaseConverter):
         return ",".join(BaseConverter.to_url(self, item) for item in value)
 
 
-def test_custom_converter_is_used_both_ways(app: Tumbler, client: TumblerClient) -> None:
+def test_custom_converter_is_used_both_ways(app: Hipflask, client: HipflaskClient) -> None:
     app.url_map.converters["list"] = ListConverter
 
     @app.route("/tags/<list:tags>")
@@ -151,7 +151,7 @@ def test_custom_converter_is_used_both_ways(app: Tumbler, client: TumblerClient)
     assert client.get("/tags/a,b,c").json == {"tags": ["a", "b", "c"], "self": "/tags/a,b,c"}
 
 
-def test_int_rule_wins_over_string_rule(app: Tumbler, client: TumblerClient) -> None:
+def test_int_rule_wins_over_string_rule(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/item/<name>")
     def by_name(name: str) -> str:
         return "name"
@@ -164,7 +164,7 @@ def test_int_rule_wins_over_string_rule(app: Tumbler, client: TumblerClient) -> 
     assert client.get("/item/twelve").text == "name"
 
 
-def test_static_rule_wins_over_dynamic_rule(app: Tumbler, client: TumblerClient) -> None:
+def test_static_rule_wins_over_dynamic_rule(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/users/<name>")
     def user(name: str) -> str:
         return f"user {name}"
@@ -180,7 +180,7 @@ def test_static_rule_wins_over_dynamic_rule(app: Tumbler, client: TumblerClient)
 # -- methods -------------------------------------------------------------------------
 
 
-def test_get_route_answers_head_without_a_body(app: Tumbler, client: TumblerClient) -> None:
+def test_get_route_answers_head_without_a_body(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "some body"
@@ -193,7 +193,7 @@ def test_get_route_answers_head_without_a_body(app: Tumbler, client: TumblerClie
     assert head.headers["Content-Length"] == str(len(b"some body"))
 
 
-def test_head_of_a_streamed_response_sends_no_body(app: Tumbler, client: TumblerClient) -> None:
+def test_head_of_a_streamed_response_sends_no_body(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/stream")
     def stream() -> Any:
         return iter([b"chunk one", b"chunk two"])
@@ -202,7 +202,7 @@ def test_head_of_a_streamed_response_sends_no_body(app: Tumbler, client: Tumbler
     assert client.get("/stream").data == b"chunk onechunk two"
 
 
-def test_automatic_options_lists_allowed_methods(app: Tumbler, client: TumblerClient) -> None:
+def test_automatic_options_lists_allowed_methods(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["GET", "POST"])
     def index() -> str:
         return "never called for OPTIONS"
@@ -214,7 +214,7 @@ def test_automatic_options_lists_allowed_methods(app: Tumbler, client: TumblerCl
 
 
 def test_automatic_options_merges_all_rules_for_the_url(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.get("/thing")
     def read() -> str:
@@ -227,7 +227,7 @@ def test_automatic_options_merges_all_rules_for_the_url(
     assert set(client.options("/thing").allow) == {"GET", "HEAD", "DELETE", "OPTIONS"}
 
 
-def test_options_handled_by_the_view_when_asked(app: Tumbler, client: TumblerClient) -> None:
+def test_options_handled_by_the_view_when_asked(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["GET", "OPTIONS"])
     def index() -> str:
         return f"view saw {request.method}"
@@ -235,7 +235,7 @@ def test_options_handled_by_the_view_when_asked(app: Tumbler, client: TumblerCli
     assert client.options("/").text == "view saw OPTIONS"
 
 
-def test_automatic_options_off_means_405(app: Tumbler, client: TumblerClient) -> None:
+def test_automatic_options_off_means_405(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", provide_automatic_options=False)
     def index() -> str:
         return "x"
@@ -243,7 +243,7 @@ def test_automatic_options_off_means_405(app: Tumbler, client: TumblerClient) ->
     assert client.options("/").status_code == 405
 
 
-def test_provide_automatic_options_setting(app: Tumbler, client: TumblerClient) -> None:
+def test_provide_automatic_options_setting(app: Hipflask, client: HipflaskClient) -> None:
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
 
     @app.route("/")
@@ -253,7 +253,7 @@ def test_provide_automatic_options_setting(app: Tumbler, client: TumblerClient) 
     assert client.options("/").status_code == 405
 
 
-def test_wrong_method_is_405_with_allow(app: Tumbler, client: TumblerClient) -> None:
+def test_wrong_method_is_405_with_allow(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:
         return "posted"
@@ -268,7 +268,7 @@ def test_wrong_method_is_405_with_allow(app: Tumbler, client: TumblerClient) -> 
 
 
 def test_rule_ending_in_slash_redirects_the_bare_url_with_308(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/projects/")
     def projects() -> str:
@@ -282,7 +282,7 @@ def test_rule_ending_in_slash_redirects_the_bare_url_with_308(
     assert followed.text == "projects"
 
 
-def test_redirect_keeps_the_method_for_post(app: Tumbler, client: TumblerClient) -> None:
+def test_redirect_keeps_the_method_for_post(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/submit/", methods=["POST"])
     def submit() -> str:
         return flask_request.get_data(as_text=True)
@@ -292,7 +292,7 @@ def test_redirect_keeps_the_method_for_post(app: Tumbler, client: TumblerClient)
     assert client.post("/submit", data=b"payload", follow_redirects=True).text == "payload"
 
 
-def test_rule_without_slash_is_404_with_a_slash(app: Tumbler, client: TumblerClient) -> None:
+def test_rule_without_slash_is_404_with_a_slash(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/about")
     def about() -> str:
         return "about"
@@ -300,7 +300,7 @@ def test_rule_without_slash_is_404_with_a_slash(app: Tumbler, client: TumblerCli
     assert client.get("/about/").status_code == 404
 
 
-def test_strict_slashes_false_matches_both(app: Tumbler, client: TumblerClient) -> None:
+def test_strict_slashes_false_matches_both(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/about", strict_slashes=False)
     def about() -> str:
         return "about"
@@ -309,7 +309,7 @@ def test_strict_slashes_false_matches_both(app: Tumbler, client: TumblerClient) 
     assert client.get("/about/").text == "about"
 
 
-def test_map_wide_strict_slashes_false(app: Tumbler, client: TumblerClient) -> None:
+def test_map_wide_strict_slashes_false(app: Hipflask, client: HipflaskClient) -> None:
     app.url_map.strict_slashes = False
 
     @app.route("/docs/")
@@ -319,7 +319,7 @@ def test_map_wide_strict_slashes_false(app: Tumbler, client: TumblerClient) -> N
     assert client.get("/docs").text == "docs"
 
 
-def test_slash_redirect_wins_over_a_catch_all(app: Tumbler, client: TumblerClient) -> None:
+def test_slash_redirect_wins_over_a_catch_all(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/blog/")
     def blog() -> str:
         return "blog"
@@ -332,7 +332,7 @@ def test_slash_redirect_wins_over_a_catch_all(app: Tumbler, client: TumblerClien
     assert client.get("/other").text == "page other"
 
 
-def test_defaults_redirect_to_the_canonical_url(app: Tumbler, client: TumblerClient) -> None:
+def test_defaults_redirect_to_the_canonical_url(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/page/", defaults={"number": 1})
     @app.route("/page/<int:number>")
     def page(number: int) -> str:
@@ -345,7 +345,7 @@ def test_defaults_redirect_to_the_canonical_url(app: Tumbler, client: TumblerCli
     assert response.headers["Location"] == "http://localhost/page/"
 
 
-def test_redirect_to_rule(app: Tumbler, client: TumblerClient) -> None:
+def test_redirect_to_rule(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/new/<int:item>")
     def new(item: int) -> str:
         return f"new {item}"
@@ -356,7 +356,7 @@ def test_redirect_to_rule(app: Tumbler, client: TumblerClient) -> None:
     assert response.headers["Location"] == "http://localhost/new/7"
 
 
-def test_merged_slashes_redirect(app: Tumbler, client: TumblerClient) -> None:
+def test_merged_slashes_redirect(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/a/b")
     def ab() -> str:
         return "ab"
@@ -366,7 +366,7 @@ def test_merged_slashes_redirect(app: Tumbler, client: TumblerClient) -> None:
     assert response.headers["Location"] == "http://localhost/a/b"
 
 
-def test_rules_added_after_a_request_context_are_matched(app: Tumbler) -> None:
+def test_rules_added_after_a_request_context_are_matched(app: Hipflask) -> None:
     @app.route("/first")
     def first() -> str:
         return "first"
@@ -385,7 +385,7 @@ def test_rules_added_after_a_request_context_are_matched(app: Tumbler) -> None:
 
 
 def test_subdomain_routing(protocol: str) -> None:
-    app = Tumbler("tests_app", subdomain_matching=True)
+    app = Hipflask("tests_app", subdomain_matching=True)
     app.config.update(TESTING=True, SERVER_NAME="example.test")
 
     @app.route("/", subdomain="<user>")
@@ -409,7 +409,7 @@ def test_subdomain_routing(protocol: str) -> None:
 
 
 def test_subdomain_matching_serves_nothing_on_a_foreign_host(protocol: str) -> None:
-    app = Tumbler("tests_app", subdomain_matching=True)
+    app = Hipflask("tests_app", subdomain_matching=True)
     app.config.update(TESTING=True, SERVER_NAME="example.test:8080")
 
     @app.route("/")
@@ -428,7 +428,7 @@ def test_subdomain_matching_serves_nothing_on_a_foreign_host(protocol: str) -> N
 
 
 def test_default_port_in_server_name_is_ignored_for_subdomains(protocol: str) -> None:
-    app = Tumbler("tests_app", subdomain_matching=True)
+    app = Hipflask("tests_app", subdomain_matching=True)
     app.config.update(TESTING=True, SERVER_NAME="example.test:443")
 
     @app.route("/", subdomain="api")
@@ -440,7 +440,7 @@ def test_default_port_in_server_name_is_ignored_for_subdomains(protocol: str) ->
 
 
 def test_subdomain_rules_need_subdomain_matching(protocol: str) -> None:
-    app = Tumbler("tests_app")
+    app = Hipflask("tests_app")
     app.config.update(TESTING=True, SERVER_NAME="example.test")
 
     @app.route("/", subdomain="api")
@@ -452,7 +452,7 @@ def test_subdomain_rules_need_subdomain_matching(protocol: str) -> None:
 
 
 def test_host_matching(protocol: str) -> None:
-    app = Tumbler("tests_app", host_matching=True, static_folder=None)
+    app = Hipflask("tests_app", host_matching=True, static_folder=None)
     app.config["TESTING"] = True
 
     @app.route("/", host="shop.test")
@@ -471,16 +471,16 @@ def test_host_matching(protocol: str) -> None:
 
 def test_host_matching_needs_a_static_host_when_serving_static_files() -> None:
     with pytest.raises(ValueError, match="static_host"):
-        Tumbler("tests_app", host_matching=True)
-    app = Tumbler("tests_app", host_matching=True, static_host="cdn.test")
+        Hipflask("tests_app", host_matching=True)
+    app = Hipflask("tests_app", host_matching=True, static_host="cdn.test")
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "static")
     assert rule.host == "cdn.test"
 
 
 def test_converters_module_exports_werkzeugs_converters(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
-    from tumbler.routing import converters
+    from hipflask.routing import converters
 
     class EvenConverter(converters.NumberConverter):
         """Even numbers only: ``to_python`` refuses odd ones with a 404."""

@@ -7,15 +7,15 @@ from typing import Any
 import pytest
 from werkzeug.routing import BuildError
 
-from tumbler import Blueprint
-from tumbler import Tumbler
-from tumbler import g
-from tumbler import url_for
-from tumbler.testing.client import TumblerClient
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import g
+from hipflask import url_for
+from hipflask.testing.client import HipflaskClient
 
 
 @pytest.fixture
-def routed(app: Tumbler) -> Tumbler:
+def routed(app: Hipflask) -> Hipflask:
     @app.route("/")
     def index() -> str:
         return "index"
@@ -36,7 +36,7 @@ def routed(app: Tumbler) -> Tumbler:
     return app
 
 
-def test_url_for_in_a_view(routed: Tumbler, client: TumblerClient) -> None:
+def test_url_for_in_a_view(routed: Hipflask, client: HipflaskClient) -> None:
     @routed.route("/links")
     def links() -> dict[str, str]:
         return {
@@ -52,20 +52,20 @@ def test_url_for_in_a_view(routed: Tumbler, client: TumblerClient) -> None:
     }
 
 
-def test_extra_values_become_the_query_string(routed: Tumbler) -> None:
+def test_extra_values_become_the_query_string(routed: Hipflask) -> None:
     with routed.test_request_context():
-        assert url_for("search", q="tumbler web", page=2) == "/search?q=tumbler+web&page=2"
+        assert url_for("search", q="hipflask web", page=2) == "/search?q=hipflask+web&page=2"
         assert url_for("search", tag=["a", "b"]) == "/search?tag=a&tag=b"
         assert url_for("post", post_id=1, ref="home") == "/post/1?ref=home"
 
 
-def test_anchor_is_quoted(routed: Tumbler) -> None:
+def test_anchor_is_quoted(routed: Hipflask) -> None:
     with routed.test_request_context():
         assert url_for("index", _anchor="section 2") == "/#section%202"
         assert url_for("index", _anchor="a/b?c=d") == "/#a/b?c=d"
 
 
-def test_scheme_implies_external(routed: Tumbler) -> None:
+def test_scheme_implies_external(routed: Hipflask) -> None:
     with routed.test_request_context():
         assert url_for("index", _scheme="https") == "https://localhost/"
         assert url_for("index", _scheme="https", _external=True) == "https://localhost/"
@@ -73,24 +73,24 @@ def test_scheme_implies_external(routed: Tumbler) -> None:
             url_for("index", _scheme="https", _external=False)
 
 
-def test_method_picks_the_rule(routed: Tumbler) -> None:
+def test_method_picks_the_rule(routed: Hipflask) -> None:
     with routed.test_request_context():
         assert url_for("item", _method="GET") == "/item"
         assert url_for("item", _method="POST") == "/item/new"
 
 
-def test_external_url_follows_the_request_host_and_scheme(routed: Tumbler) -> None:
+def test_external_url_follows_the_request_host_and_scheme(routed: Hipflask) -> None:
     with routed.test_request_context("/", base_url="https://shop.example:8443"):
         assert url_for("index", _external=True) == "https://shop.example:8443/"
         assert url_for("index") == "/"
 
 
-def test_script_root_is_prefixed(routed: Tumbler) -> None:
+def test_script_root_is_prefixed(routed: Hipflask) -> None:
     with routed.test_request_context("/", base_url="http://localhost/mounted"):
         assert url_for("post", post_id=1) == "/mounted/post/1"
 
 
-def test_build_error_names_the_problem(routed: Tumbler) -> None:
+def test_build_error_names_the_problem(routed: Hipflask) -> None:
     with routed.test_request_context():
         with pytest.raises(BuildError, match="Could not build url for endpoint 'nowhere'"):
             url_for("nowhere")
@@ -98,7 +98,7 @@ def test_build_error_names_the_problem(routed: Tumbler) -> None:
             url_for("post")
 
 
-def test_build_error_handlers_can_answer(routed: Tumbler) -> None:
+def test_build_error_handlers_can_answer(routed: Hipflask) -> None:
     def external_docs(error: BuildError, endpoint: str, values: dict[str, Any]) -> str | None:
         if endpoint == "docs":
             return f"https://docs.example/{values.get('page', '')}"
@@ -111,7 +111,7 @@ def test_build_error_handlers_can_answer(routed: Tumbler) -> None:
             url_for("still_missing")
 
 
-def test_build_error_handler_may_raise_its_own_error(routed: Tumbler) -> None:
+def test_build_error_handler_may_raise_its_own_error(routed: Hipflask) -> None:
     replacement = BuildError("other", {}, None)
 
     def raising(error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
@@ -123,7 +123,7 @@ def test_build_error_handler_may_raise_its_own_error(routed: Tumbler) -> None:
     assert info.value is replacement
 
 
-def test_outside_a_request_without_server_name_fails_clearly(routed: Tumbler) -> None:
+def test_outside_a_request_without_server_name_fails_clearly(routed: Hipflask) -> None:
     with routed.app_context(), pytest.raises(RuntimeError, match="'SERVER_NAME'"):
         url_for("index")
 
@@ -133,7 +133,7 @@ def test_outside_any_context_fails_clearly() -> None:
         url_for("index")
 
 
-def test_outside_a_request_with_server_name_builds_external_urls(routed: Tumbler) -> None:
+def test_outside_a_request_with_server_name_builds_external_urls(routed: Hipflask) -> None:
     routed.config.update(
         SERVER_NAME="example.test", APPLICATION_ROOT="/app", PREFERRED_URL_SCHEME="https"
     )
@@ -143,12 +143,12 @@ def test_outside_a_request_with_server_name_builds_external_urls(routed: Tumbler
         assert url_for("index", _scheme="http") == "http://example.test/app/"
 
 
-def test_app_url_for_works_outside_the_helper(routed: Tumbler) -> None:
+def test_app_url_for_works_outside_the_helper(routed: Hipflask) -> None:
     with routed.test_request_context():
         assert routed.url_for("post", post_id=5, _anchor="top") == "/post/5#top"
 
 
-def test_url_defaults_fill_in_values(app: Tumbler) -> None:
+def test_url_defaults_fill_in_values(app: Hipflask) -> None:
     @app.url_defaults
     def add_language(endpoint: str, values: dict[str, Any]) -> None:
         if "lang" in values or not app.url_map.is_endpoint_expecting(endpoint, "lang"):
@@ -171,7 +171,7 @@ def test_url_defaults_fill_in_values(app: Tumbler) -> None:
         assert url_for("plain") == "/plain"
 
 
-def test_relative_blueprint_endpoint(app: Tumbler, client: TumblerClient) -> None:
+def test_relative_blueprint_endpoint(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("blog", __name__, url_prefix="/blog")
 
     @bp.route("/")
@@ -191,7 +191,7 @@ def test_relative_blueprint_endpoint(app: Tumbler, client: TumblerClient) -> Non
     assert client.get("/").text == "/"
 
 
-def test_blueprint_url_defaults_and_preprocessor(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_url_defaults_and_preprocessor(app: Hipflask, client: HipflaskClient) -> None:
     bp = Blueprint("shop", __name__, url_prefix="/<shop>")
 
     @bp.url_defaults
@@ -222,7 +222,7 @@ def test_blueprint_url_defaults_and_preprocessor(app: Tumbler, client: TumblerCl
     assert client.get("/").text == "/outlet/cart"
 
 
-def test_blueprint_url_defaults_do_not_apply_to_app_endpoints(app: Tumbler) -> None:
+def test_blueprint_url_defaults_do_not_apply_to_app_endpoints(app: Hipflask) -> None:
     bp = Blueprint("bp", __name__)
     seen: list[str] = []
 
@@ -245,7 +245,7 @@ def test_blueprint_url_defaults_do_not_apply_to_app_endpoints(app: Tumbler) -> N
     assert seen == ["bp.inside"]
 
 
-def test_url_for_uses_converters_to_url(app: Tumbler) -> None:
+def test_url_for_uses_converters_to_url(app: Hipflask) -> None:
     @app.route("/day/<int(fixed_digits=2):day>")
     def day(day: int) -> str:
         return str(day)
@@ -254,7 +254,7 @@ def test_url_for_uses_converters_to_url(app: Tumbler) -> None:
         assert url_for("day", day=7) == "/day/07"
 
 
-def test_unicode_values_are_percent_encoded(app: Tumbler) -> None:
+def test_unicode_values_are_percent_encoded(app: Hipflask) -> None:
     @app.route("/tag/<name>")
     def tag(name: str) -> str:
         return name
@@ -263,7 +263,7 @@ def test_unicode_values_are_percent_encoded(app: Tumbler) -> None:
         assert url_for("tag", name="café crème") == "/tag/caf%C3%A9%20cr%C3%A8me"
 
 
-def test_app_context_reuses_its_url_adapter(routed: Tumbler) -> None:
+def test_app_context_reuses_its_url_adapter(routed: Hipflask) -> None:
     routed.config["SERVER_NAME"] = "example.test"
     with routed.app_context() as ctx:
         assert url_for("index") == "http://example.test/"

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import abort
-from tumbler import request
-from tumbler.security.origin import REASON_CROSS_SITE
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import abort
+from hipflask import request
+from hipflask.security.origin import REASON_CROSS_SITE
+from hipflask.testing.client import HipflaskClient
 
 UNSAFE = ["POST", "PUT", "PATCH", "DELETE"]
 SAFE = ["GET", "HEAD", "OPTIONS"]
@@ -31,7 +31,7 @@ HSTS = "Strict-Transport-Security"
 
 
 @pytest.fixture
-def calls(app: Tumbler) -> list[str]:
+def calls(app: Hipflask) -> list[str]:
     """A ``/transfer`` view accepting every method, recording each call."""
     seen: list[str] = []
 
@@ -53,7 +53,7 @@ def assert_default_headers(headers: Any) -> None:
 
 @pytest.mark.parametrize("method", UNSAFE)
 def test_cross_site_unsafe_request_is_refused_before_the_view(
-    client: TumblerClient, calls: list[str], method: str
+    client: HipflaskClient, calls: list[str], method: str
 ) -> None:
     response = client.open(
         "/transfer",
@@ -68,7 +68,7 @@ def test_cross_site_unsafe_request_is_refused_before_the_view(
 
 @pytest.mark.parametrize("method", UNSAFE)
 def test_foreign_origin_without_fetch_metadata_is_refused(
-    client: TumblerClient, calls: list[str], method: str
+    client: HipflaskClient, calls: list[str], method: str
 ) -> None:
     response = client.open("/transfer", method=method, headers={"Origin": "https://evil.example"})
 
@@ -77,7 +77,7 @@ def test_foreign_origin_without_fetch_metadata_is_refused(
     assert calls == []
 
 
-def test_null_origin_is_refused(client: TumblerClient, calls: list[str]) -> None:
+def test_null_origin_is_refused(client: HipflaskClient, calls: list[str]) -> None:
     response = client.post("/transfer", headers={"Origin": "null"})
 
     assert response.status_code == 403
@@ -85,7 +85,7 @@ def test_null_origin_is_refused(client: TumblerClient, calls: list[str]) -> None
     assert calls == []
 
 
-def test_same_site_sibling_is_refused(client: TumblerClient, calls: list[str]) -> None:
+def test_same_site_sibling_is_refused(client: HipflaskClient, calls: list[str]) -> None:
     response = client.post(
         "/transfer",
         headers={"Sec-Fetch-Site": "same-site", "Origin": "https://forum.localhost"},
@@ -95,7 +95,7 @@ def test_same_site_sibling_is_refused(client: TumblerClient, calls: list[str]) -
     assert calls == []
 
 
-def test_unusual_method_is_not_echoed_in_the_refusal(app: Tumbler, client: TumblerClient) -> None:
+def test_unusual_method_is_not_echoed_in_the_refusal(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/x", methods=["PURGE<script>"])
     def x() -> str:
         return "purged"  # pragma: no cover
@@ -107,7 +107,7 @@ def test_unusual_method_is_not_echoed_in_the_refusal(app: Tumbler, client: Tumbl
     assert "Cross-site request refused" in response.text
 
 
-def test_refusal_happens_even_for_a_missing_page(client: TumblerClient) -> None:
+def test_refusal_happens_even_for_a_missing_page(client: HipflaskClient) -> None:
     response = client.post("/no-such-page", headers={"Sec-Fetch-Site": "cross-site"})
 
     assert response.status_code == 403
@@ -115,7 +115,7 @@ def test_refusal_happens_even_for_a_missing_page(client: TumblerClient) -> None:
 
 @pytest.mark.parametrize("method", UNSAFE)
 def test_same_origin_unsafe_request_passes(
-    client: TumblerClient, calls: list[str], method: str
+    client: HipflaskClient, calls: list[str], method: str
 ) -> None:
     response = client.open(
         "/transfer",
@@ -128,7 +128,7 @@ def test_same_origin_unsafe_request_passes(
 
 
 def test_matching_origin_without_fetch_metadata_passes(
-    client: TumblerClient, calls: list[str]
+    client: HipflaskClient, calls: list[str]
 ) -> None:
     response = client.post("/transfer", headers={"Origin": "http://localhost"})
 
@@ -137,7 +137,7 @@ def test_matching_origin_without_fetch_metadata_passes(
 
 
 def test_matching_https_origin_with_default_port_passes(
-    client: TumblerClient, calls: list[str]
+    client: HipflaskClient, calls: list[str]
 ) -> None:
     response = client.post(
         "/transfer", base_url="https://localhost:443", headers={"Origin": "https://localhost"}
@@ -146,20 +146,20 @@ def test_matching_https_origin_with_default_port_passes(
     assert response.status_code == 200
 
 
-def test_user_typed_navigation_passes(client: TumblerClient, calls: list[str]) -> None:
+def test_user_typed_navigation_passes(client: HipflaskClient, calls: list[str]) -> None:
     response = client.post("/transfer", headers={"Sec-Fetch-Site": "none"})
 
     assert response.status_code == 200
 
 
-def test_request_without_browser_headers_passes(client: TumblerClient, calls: list[str]) -> None:
+def test_request_without_browser_headers_passes(client: HipflaskClient, calls: list[str]) -> None:
     assert client.delete("/transfer").status_code == 200
     assert calls == ["DELETE"]
 
 
 @pytest.mark.parametrize("method", SAFE)
 def test_safe_methods_pass_even_cross_site(
-    client: TumblerClient, calls: list[str], method: str
+    client: HipflaskClient, calls: list[str], method: str
 ) -> None:
     response = client.open(
         "/transfer",
@@ -171,7 +171,7 @@ def test_safe_methods_pass_even_cross_site(
 
 
 def test_trusted_origin_may_send_unsafe_requests(
-    app: Tumbler, client: TumblerClient, calls: list[str]
+    app: Hipflask, client: HipflaskClient, calls: list[str]
 ) -> None:
     app.config["TRUSTED_ORIGINS"] = ["https://app.example.com"]
 
@@ -190,7 +190,7 @@ def test_trusted_origin_may_send_unsafe_requests(
 
 
 def test_protection_can_be_turned_off(
-    app: Tumbler, client: TumblerClient, calls: list[str]
+    app: Hipflask, client: HipflaskClient, calls: list[str]
 ) -> None:
     app.config["CROSS_ORIGIN_PROTECTION"] = False
 
@@ -202,7 +202,7 @@ def test_protection_can_be_turned_off(
 # --- trusted hosts --------------------------------------------------------------------
 
 
-def test_forged_host_is_refused_with_400(app: Tumbler, client: TumblerClient) -> None:
+def test_forged_host_is_refused_with_400(app: Hipflask, client: HipflaskClient) -> None:
     app.config["TRUSTED_HOSTS"] = ["example.com", ".example.org"]
     seen: list[str] = []
 
@@ -218,14 +218,16 @@ def test_forged_host_is_refused_with_400(app: Tumbler, client: TumblerClient) ->
     assert seen == ["example.com", "api.example.org"]
 
 
-def test_forged_host_on_a_missing_page_is_still_a_400(app: Tumbler, client: TumblerClient) -> None:
+def test_forged_host_on_a_missing_page_is_still_a_400(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     app.config["TRUSTED_HOSTS"] = ["example.com"]
 
     assert client.get("/missing", base_url="http://attacker.example").status_code == 400
     assert client.get("/missing", base_url="http://example.com").status_code == 404
 
 
-def test_forged_host_header_is_refused(app: Tumbler, client: TumblerClient) -> None:
+def test_forged_host_header_is_refused(app: Hipflask, client: HipflaskClient) -> None:
     app.config["TRUSTED_HOSTS"] = ["localhost"]
 
     @app.route("/")
@@ -238,7 +240,7 @@ def test_forged_host_header_is_refused(app: Tumbler, client: TumblerClient) -> N
     assert client.get("/").text == "localhost"
 
 
-def test_any_host_is_accepted_without_trusted_hosts(app: Tumbler, client: TumblerClient) -> None:
+def test_any_host_is_accepted_without_trusted_hosts(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return request.host
@@ -249,7 +251,7 @@ def test_any_host_is_accepted_without_trusted_hosts(app: Tumbler, client: Tumble
 # --- headers on every response -----------------------------------------------------------
 
 
-def test_default_headers_on_a_normal_response(app: Tumbler, client: TumblerClient) -> None:
+def test_default_headers_on_a_normal_response(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -260,14 +262,14 @@ def test_default_headers_on_a_normal_response(app: Tumbler, client: TumblerClien
     assert HSTS not in response.headers
 
 
-def test_default_headers_on_a_404_page(client: TumblerClient) -> None:
+def test_default_headers_on_a_404_page(client: HipflaskClient) -> None:
     response = client.get("/missing")
 
     assert response.status_code == 404
     assert_default_headers(response.headers)
 
 
-def test_default_headers_on_a_405_and_a_403(client: TumblerClient, calls: list[str]) -> None:
+def test_default_headers_on_a_405_and_a_403(client: HipflaskClient, calls: list[str]) -> None:
     not_allowed = client.open("/transfer", method="BREW")
     refused = client.post("/transfer", headers={"Sec-Fetch-Site": "cross-site"})
 
@@ -277,7 +279,7 @@ def test_default_headers_on_a_405_and_a_403(client: TumblerClient, calls: list[s
     assert_default_headers(refused.headers)
 
 
-def test_default_headers_on_an_aborted_request(app: Tumbler, client: TumblerClient) -> None:
+def test_default_headers_on_an_aborted_request(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         abort(401)
@@ -288,7 +290,7 @@ def test_default_headers_on_an_aborted_request(app: Tumbler, client: TumblerClie
     assert_default_headers(response.headers)
 
 
-def test_default_headers_on_a_500_page(app: Tumbler, client: TumblerClient) -> None:
+def test_default_headers_on_a_500_page(app: Hipflask, client: HipflaskClient) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
 
     @app.route("/")
@@ -303,7 +305,7 @@ def test_default_headers_on_a_500_page(app: Tumbler, client: TumblerClient) -> N
 
 
 def test_default_headers_on_a_custom_error_handler_page(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.errorhandler(404)
     def not_found(error: Exception) -> tuple[str, int]:
@@ -315,7 +317,7 @@ def test_default_headers_on_a_custom_error_handler_page(
     assert_default_headers(response.headers)
 
 
-def test_default_headers_on_a_streamed_response(app: Tumbler, client: TumblerClient) -> None:
+def test_default_headers_on_a_streamed_response(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> Response:
         return Response(iter(["a", "b"]))
@@ -323,7 +325,7 @@ def test_default_headers_on_a_streamed_response(app: Tumbler, client: TumblerCli
     assert_default_headers(client.get("/").headers)
 
 
-def test_hsts_only_over_https(app: Tumbler, client: TumblerClient) -> None:
+def test_hsts_only_over_https(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -336,13 +338,13 @@ def test_hsts_only_over_https(app: Tumbler, client: TumblerClient) -> None:
     assert HSTS not in plain.headers
 
 
-def test_hsts_on_https_error_pages(client: TumblerClient) -> None:
+def test_hsts_on_https_error_pages(client: HipflaskClient) -> None:
     response = client.get("/missing", base_url="https://localhost")
 
     assert response.headers[HSTS] == "max-age=31536000"
 
 
-def test_views_own_frame_options_is_kept(app: Tumbler, client: TumblerClient) -> None:
+def test_views_own_frame_options_is_kept(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/embeddable")
     def embeddable() -> tuple[str, dict[str, str]]:
         return "widget", {"X-Frame-Options": "DENY"}
@@ -354,7 +356,7 @@ def test_views_own_frame_options_is_kept(app: Tumbler, client: TumblerClient) ->
 
 
 def test_views_own_frame_options_is_not_overridden_by_the_policys_csp(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/strict")
     def strict() -> tuple[str, dict[str, str]]:
@@ -365,7 +367,7 @@ def test_views_own_frame_options_is_not_overridden_by_the_policys_csp(
     assert "frame-ancestors 'self'" not in csp
 
 
-def test_views_own_csp_is_kept(app: Tumbler, client: TumblerClient) -> None:
+def test_views_own_csp_is_kept(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> tuple[str, dict[str, str]]:
         return "ok", {"Content-Security-Policy": "default-src 'none'"}
@@ -375,7 +377,7 @@ def test_views_own_csp_is_kept(app: Tumbler, client: TumblerClient) -> None:
     assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
 
 
-def test_headers_can_be_turned_off(app: Tumbler, client: TumblerClient) -> None:
+def test_headers_can_be_turned_off(app: Hipflask, client: HipflaskClient) -> None:
     app.config["SECURITY_HEADERS"] = False
 
     @app.route("/")
@@ -388,7 +390,7 @@ def test_headers_can_be_turned_off(app: Tumbler, client: TumblerClient) -> None:
         assert name not in response.headers
 
 
-def test_headers_are_added_once_per_response(app: Tumbler, client: TumblerClient) -> None:
+def test_headers_are_added_once_per_response(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -403,7 +405,7 @@ def test_headers_are_added_once_per_response(app: Tumbler, client: TumblerClient
 # --- the gate on its own ------------------------------------------------------------------------
 
 
-def test_reset_makes_changed_settings_apply(app: Tumbler, client: TumblerClient) -> None:
+def test_reset_makes_changed_settings_apply(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -416,8 +418,8 @@ def test_reset_makes_changed_settings_apply(app: Tumbler, client: TumblerClient)
     assert "X-Frame-Options" not in client.get("/").headers
 
 
-def test_finishing_a_response_first_builds_the_policy(app: Tumbler) -> None:
-    from tumbler.security.gate import SecurityGate
+def test_finishing_a_response_first_builds_the_policy(app: Hipflask) -> None:
+    from hipflask.security.gate import SecurityGate
 
     gate = SecurityGate(app)
     response = Response("x")

@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import Headers
 
-from tumbler.errors import ConfigurationError
-from tumbler.security.headers import DEFAULT_HSTS_MAX_AGE
-from tumbler.security.headers import HeaderPolicy
-from tumbler.security.headers import make_nonce
+from hipflask.errors import ConfigurationError
+from hipflask.security.headers import DEFAULT_HSTS_MAX_AGE
+from hipflask.security.headers import HeaderPolicy
+from hipflask.security.headers import make_nonce
 
 DEFAULT_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import Headers
 
-from tumbler import Tumbler
-from tumbler import request
+from hipflask import Hipflask
+from hipflask import request
 
 
 class Answer:
@@ -34,7 +34,7 @@ class Answer:
 
 
 def send_wsgi(
-    app: Tumbler,
+    app: Hipflask,
     method: str,
     path: bytes,
     query: bytes,
@@ -70,7 +70,7 @@ def send_wsgi(
 
 
 def send_asgi(
-    app: Tumbler,
+    app: Hipflask,
     method: str,
     path: bytes,
     query: bytes,
@@ -115,9 +115,9 @@ def send_asgi(
 
 
 @pytest.fixture
-def app() -> Tumbler:
+def app() -> Hipflask:
     """An app that does not propagate errors: a bug must show as a 500."""
-    app = Tumbler("malformed")
+    app = Hipflask("malformed")
     app.config.update(SECRET_KEY="malformed-input-test-key-0123456789abcdef")
 
     @app.route("/items/<int:item_id>")
@@ -160,7 +160,7 @@ def app() -> Tumbler:
 
 
 @pytest.fixture
-def send(app: Tumbler, protocol: str) -> Any:
+def send(app: Hipflask, protocol: str) -> Any:
     sender = send_wsgi if protocol == "wsgi" else send_asgi
 
     def send(
@@ -350,7 +350,7 @@ def test_valid_multipart_passes(send: Any) -> None:
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
-def test_oversized_body_is_a_413(app: Tumbler, send: Any, chunked: bool) -> None:
+def test_oversized_body_is_a_413(app: Hipflask, send: Any, chunked: bool) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 64
 
     answer = send(
@@ -361,7 +361,7 @@ def test_oversized_body_is_a_413(app: Tumbler, send: Any, chunked: bool) -> None
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
-def test_body_at_the_limit_passes(app: Tumbler, send: Any, chunked: bool) -> None:
+def test_body_at_the_limit_passes(app: Hipflask, send: Any, chunked: bool) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 64
 
     answer = send(
@@ -372,7 +372,7 @@ def test_body_at_the_limit_passes(app: Tumbler, send: Any, chunked: bool) -> Non
     assert answer.body == b"x" * 64
 
 
-def test_oversized_form_is_a_413(app: Tumbler, send: Any) -> None:
+def test_oversized_form_is_a_413(app: Hipflask, send: Any) -> None:
     app.config["MAX_FORM_MEMORY_SIZE"] = 100
     body = b"field=" + b"x" * 200
 
@@ -384,7 +384,7 @@ def test_oversized_form_is_a_413(app: Tumbler, send: Any) -> None:
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
-def test_form_at_the_memory_limit_is_parsed(app: Tumbler, send: Any, chunked: bool) -> None:
+def test_form_at_the_memory_limit_is_parsed(app: Hipflask, send: Any, chunked: bool) -> None:
     app.config["MAX_FORM_MEMORY_SIZE"] = 100
     body = b"field=" + b"x" * 94
     form_type = [("Content-Type", "application/x-www-form-urlencoded")]
@@ -395,7 +395,7 @@ def test_form_at_the_memory_limit_is_parsed(app: Tumbler, send: Any, chunked: bo
     assert json.loads(answer.body) == {"field": "x" * 94}
 
 
-def test_oversized_chunked_form_is_a_413(app: Tumbler, send: Any) -> None:
+def test_oversized_chunked_form_is_a_413(app: Hipflask, send: Any) -> None:
     app.config["MAX_FORM_MEMORY_SIZE"] = 100
     form_type = [("Content-Type", "application/x-www-form-urlencoded")]
 
@@ -521,7 +521,7 @@ def test_malformed_host_is_never_a_500(send: Any, host: str) -> None:
         send(path=path, host=host)
 
 
-def test_malformed_host_with_trusted_hosts_is_a_400(app: Tumbler, send: Any) -> None:
+def test_malformed_host_with_trusted_hosts_is_a_400(app: Hipflask, send: Any) -> None:
     app.config["TRUSTED_HOSTS"] = ["localhost"]
 
     assert send(path=b"/items/1", host="[::1").status == 400

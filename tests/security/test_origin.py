@@ -6,13 +6,13 @@ import pytest
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.datastructures import Headers
 
-from tumbler.errors import ConfigurationError
-from tumbler.security.origin import REASON_CROSS_SITE
-from tumbler.security.origin import REASON_NULL_ORIGIN
-from tumbler.security.origin import REASON_ORIGIN_MISMATCH
-from tumbler.security.origin import REASON_SAME_SITE
-from tumbler.security.origin import SAFE_METHODS
-from tumbler.security.origin import OriginPolicy
+from hipflask.errors import ConfigurationError
+from hipflask.security.origin import REASON_CROSS_SITE
+from hipflask.security.origin import REASON_NULL_ORIGIN
+from hipflask.security.origin import REASON_ORIGIN_MISMATCH
+from hipflask.security.origin import REASON_SAME_SITE
+from hipflask.security.origin import SAFE_METHODS
+from hipflask.security.origin import OriginPolicy
 
 HOST = "bank.example"
 EVIL = "https://evil.example"

@@ -24,9 +24,9 @@ import pytest
 
 START_TIMEOUT = 20.0
 # Variables the parent test process may carry from in-process CLI tests; a
-# server must start from a clean slate (TUMBLER_RUN_FROM_CLI would turn
+# server must start from a clean slate (HIPFLASK_RUN_FROM_CLI would turn
 # app.run() into a no-op).
-_SCRUBBED = ("TUMBLER_RUN_FROM_CLI", "TUMBLER_APP", "FLASK_APP", "TUMBLER_DEBUG", "FLASK_DEBUG")
+_SCRUBBED = ("HIPFLASK_RUN_FROM_CLI", "HIPFLASK_APP", "FLASK_APP", "HIPFLASK_DEBUG", "FLASK_DEBUG")
 
 
 def _free_port() -> int:
@@ -42,9 +42,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def tumbler() -> list[str]:
-    """The ``tumbler`` command, run with this interpreter (no reliance on PATH)."""
-    return [sys.executable, "-c", "from tumbler.cli.main import main; main()"]
+def hipflask() -> list[str]:
+    """The ``hipflask`` command, run with this interpreter (no reliance on PATH)."""
+    return [sys.executable, "-c", "from hipflask.cli.main import main; main()"]
 
 
 @dataclass
@@ -143,10 +143,10 @@ def app_dir(tmp_path: Path) -> Path:
             import sys
             import time
 
-            from tumbler import Tumbler, request
+            from hipflask import Hipflask, request
 
-            app = Tumbler(__name__)
-            # tumbler serve refuses a missing, short or well-known key.
+            app = Hipflask(__name__)
+            # hipflask serve refuses a missing, short or well-known key.
             app.secret_key = "6d1f0c9a4e7b2d8f3a5c0e1b9d7f2a4c8e6b0d3f5a1c7e9b2d4f6a8c0e3b5d7f"
 
             @app.get("/")

@@ -16,16 +16,16 @@ from tests.serving.https_client import fetch
 from tests.serving.https_client import pinned
 from werkzeug.debug import DebuggedApplication
 
-from tumbler import Tumbler
-from tumbler.errors import ConfigurationError
-from tumbler.serving import devserver
-from tumbler.serving.devserver import REMOTE_DEBUGGER_REFUSED
-from tumbler.serving.devserver import display_url
-from tumbler.serving.devserver import is_loopback
-from tumbler.serving.devserver import run_app
-from tumbler.serving.devserver import watched_files
-from tumbler.serving.tls.adhoc import make_adhoc_certificate
-from tumbler.serving.tls.local_ca import LocalCA
+from hipflask import Hipflask
+from hipflask.errors import ConfigurationError
+from hipflask.serving import devserver
+from hipflask.serving.devserver import REMOTE_DEBUGGER_REFUSED
+from hipflask.serving.devserver import display_url
+from hipflask.serving.devserver import is_loopback
+from hipflask.serving.devserver import run_app
+from hipflask.serving.devserver import watched_files
+from hipflask.serving.tls.adhoc import make_adhoc_certificate
+from hipflask.serving.tls.local_ca import LocalCA
 
 # Only ever compared or shown; the one real bind to it is bounded (the last test).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -42,9 +42,9 @@ def run_simple_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         calls.append({"host": hostname, "port": port, "application": application, **options})
 
     monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
-    monkeypatch.delenv("TUMBLER_RUN_FROM_CLI", raising=False)
+    monkeypatch.delenv("HIPFLASK_RUN_FROM_CLI", raising=False)
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-    monkeypatch.setenv("TUMBLER_SKIP_DOTENV", "1")
+    monkeypatch.setenv("HIPFLASK_SKIP_DOTENV", "1")
     return calls
 
 
@@ -73,21 +73,21 @@ def test_display_url_uses_localhost_for_tls_so_certificates_match() -> None:
 
 
 def test_debug_on_loopback_attaches_the_interactive_debugger(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]]
 ) -> None:
     run_app(app, debug=True, use_reloader=False)
 
     (call,) = run_simple_calls
     assert isinstance(call["application"], DebuggedApplication)
     assert call["application"].evalex is True
-    assert call["use_debugger"] is False  # tumbler wraps the app itself
+    assert call["use_debugger"] is False  # hipflask wraps the app itself
     assert call["host"] == "127.0.0.1"
     assert call["port"] == 5000
     assert call["threaded"] is True
 
 
 def test_debug_on_a_public_address_runs_without_the_debugger_and_says_why(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     run_app(app, host=ALL_INTERFACES, port=5001, debug=True)
 
@@ -104,7 +104,7 @@ def test_debug_on_a_public_address_runs_without_the_debugger_and_says_why(
 
 
 def test_unsafe_remote_debugger_override_attaches_the_debugger_with_a_warning(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     run_app(app, host=ALL_INTERFACES, debug=True, use_reloader=False, unsafe_remote_debugger=True)
 
@@ -114,7 +114,7 @@ def test_unsafe_remote_debugger_override_attaches_the_debugger_with_a_warning(
 
 
 def test_an_explicit_use_debugger_cannot_bypass_the_loopback_rule(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]]
 ) -> None:
     run_app(app, host="192.0.2.10", debug=True, use_debugger=True, use_reloader=False)
 
@@ -122,12 +122,12 @@ def test_an_explicit_use_debugger_cannot_bypass_the_loopback_rule(
 
 
 def test_run_does_nothing_when_the_command_line_already_serves_the_app(
-    app: Tumbler,
+    app: Hipflask,
     run_simple_calls: list[dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("TUMBLER_RUN_FROM_CLI", "true")
+    monkeypatch.setenv("HIPFLASK_RUN_FROM_CLI", "true")
 
     run_app(app)
 
@@ -136,7 +136,7 @@ def test_run_does_nothing_when_the_command_line_already_serves_the_app(
 
 
 def test_server_name_gives_the_default_host_and_port(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]]
 ) -> None:
     app.config["SERVER_NAME"] = "localhost:8123"
 
@@ -146,7 +146,7 @@ def test_server_name_gives_the_default_host_and_port(
 
 
 def test_ssl_context_adhoc_is_turned_into_a_tls12_context(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     run_app(app, ssl_context="adhoc")
 
@@ -157,7 +157,7 @@ def test_ssl_context_adhoc_is_turned_into_a_tls12_context(
 
 
 def test_proxy_fix_setting_is_applied_by_the_app_not_a_wrapper(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]]
 ) -> None:
     app.config["PROXY_FIX"] = 1
 
@@ -167,7 +167,7 @@ def test_proxy_fix_setting_is_applied_by_the_app_not_a_wrapper(
 
 
 def test_malformed_proxy_fix_setting_stops_the_server(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]]
 ) -> None:
     app.config["PROXY_FIX"] = {"x_for": -1}
 
@@ -178,28 +178,28 @@ def test_malformed_proxy_fix_setting_stops_the_server(
 
 
 def test_run_loads_dotenv_unless_told_not_to(
-    app: Tumbler,
+    app: Hipflask,
     run_simple_calls: list[dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    monkeypatch.delenv("TUMBLER_SKIP_DOTENV")
+    monkeypatch.delenv("HIPFLASK_SKIP_DOTENV")
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_text("TUMBLER_DEVSERVER_PROBE=loaded\n", encoding="utf-8")
-    monkeypatch.delenv("TUMBLER_DEVSERVER_PROBE", raising=False)
+    (tmp_path / ".env").write_text("HIPFLASK_DEVSERVER_PROBE=loaded\n", encoding="utf-8")
+    monkeypatch.delenv("HIPFLASK_DEVSERVER_PROBE", raising=False)
 
     run_app(app, load_dotenv=False)
-    assert "TUMBLER_DEVSERVER_PROBE" not in os.environ
+    assert "HIPFLASK_DEVSERVER_PROBE" not in os.environ
 
     run_app(app)
-    assert os.environ["TUMBLER_DEVSERVER_PROBE"] == "loaded"
-    monkeypatch.delenv("TUMBLER_DEVSERVER_PROBE")
+    assert os.environ["HIPFLASK_DEVSERVER_PROBE"] == "loaded"
+    monkeypatch.delenv("HIPFLASK_DEVSERVER_PROBE")
 
 
 def test_the_reloader_watches_templates_and_extra_files(tmp_path: Path) -> None:
     (tmp_path / "templates" / "sub").mkdir(parents=True)
     (tmp_path / "templates" / "sub" / "page.html").write_text("x", encoding="utf-8")
-    app = Tumbler("watched", root_path=str(tmp_path))
+    app = Hipflask("watched", root_path=str(tmp_path))
 
     files = watched_files(app, ["settings.toml"])
 
@@ -208,7 +208,7 @@ def test_the_reloader_watches_templates_and_extra_files(tmp_path: Path) -> None:
 
 
 def test_a_port_out_of_range_is_a_configuration_error(
-    app: Tumbler, run_simple_calls: list[dict[str, Any]]
+    app: Hipflask, run_simple_calls: list[dict[str, Any]]
 ) -> None:
     with pytest.raises(devserver.ConfigurationError, match="out of range"):
         run_app(app, port=70000)
@@ -218,12 +218,12 @@ def test_a_port_out_of_range_is_a_configuration_error(
 
 
 @pytest.mark.integration
-def test_tumbler_run_cert_adhoc_serves_https(
-    app_dir: Path, start_server: StartServer, free_port: int, tumbler: list[str]
+def test_hipflask_run_cert_adhoc_serves_https(
+    app_dir: Path, start_server: StartServer, free_port: int, hipflask: list[str]
 ) -> None:
     port = free_port
     args = ["--app", "hello", "run", "--cert=adhoc", "--port", str(port)]
-    server = start_server([*tumbler, *args], port, app_dir)
+    server = start_server([*hipflask, *args], port, app_dir)
 
     served = ssl.get_server_certificate(("127.0.0.1", port), timeout=IO_TIMEOUT)
     status, body = fetch(f"https://127.0.0.1:{port}/", pinned(served))
@@ -234,16 +234,16 @@ def test_tumbler_run_cert_adhoc_serves_https(
 
 
 @pytest.mark.integration
-def test_tumbler_run_cert_local_is_verified_by_the_local_ca(
-    app_dir: Path, start_server: StartServer, tmp_path: Path, free_port: int, tumbler: list[str]
+def test_hipflask_run_cert_local_is_verified_by_the_local_ca(
+    app_dir: Path, start_server: StartServer, tmp_path: Path, free_port: int, hipflask: list[str]
 ) -> None:
     ca_dir = tmp_path / "ca"
     port = free_port
     start_server(
-        [*tumbler, "--app", "hello", "run", "--cert=local", "--port", str(port)],
+        [*hipflask, "--app", "hello", "run", "--cert=local", "--port", str(port)],
         port,
         app_dir,
-        env={"TUMBLER_CA_DIR": str(ca_dir)},
+        env={"HIPFLASK_CA_DIR": str(ca_dir)},
     )
 
     context = ssl.create_default_context(cafile=str(LocalCA(ca_dir).cert_path))
@@ -256,8 +256,8 @@ def test_tumbler_run_cert_local_is_verified_by_the_local_ca(
 
 
 @pytest.mark.integration
-def test_tumbler_run_with_cert_and_key_files(
-    app_dir: Path, start_server: StartServer, tmp_path: Path, free_port: int, tumbler: list[str]
+def test_hipflask_run_with_cert_and_key_files(
+    app_dir: Path, start_server: StartServer, tmp_path: Path, free_port: int, hipflask: list[str]
 ) -> None:
     cert_pem, key_pem = make_adhoc_certificate()
     (tmp_path / "cert.pem").write_bytes(cert_pem)
@@ -265,7 +265,7 @@ def test_tumbler_run_with_cert_and_key_files(
     port = free_port
     args = ["--app", "hello", "run", f"--cert={tmp_path / 'cert.pem'}"]
     args += [f"--key={tmp_path / 'key.pem'}", "--port", str(port)]
-    start_server([*tumbler, *args], port, app_dir)
+    start_server([*hipflask, *args], port, app_dir)
 
     status, body = fetch(f"https://127.0.0.1:{port}/", pinned(cert_pem))
 

@@ -16,26 +16,26 @@ from typing import Any
 import pytest
 from tests.serving.https_client import IO_TIMEOUT
 
-from tumbler import Tumbler
-from tumbler import request
-from tumbler.cli.discovery import NoAppException
-from tumbler.errors import ConfigurationError
-from tumbler.errors import MissingExtraError
-from tumbler.serving import production
-from tumbler.serving.production import PLAIN_HTTP_REFUSED
-from tumbler.serving.production import _RedirectServer
-from tumbler.serving.production import check_public_binding
-from tumbler.serving.production import load_worker_app
-from tumbler.serving.production import resolve_certificate
-from tumbler.serving.production import serve_app
-from tumbler.serving.proxies import ProxyFix
-from tumbler.serving.tls.adhoc import make_adhoc_certificate
-from tumbler.serving.tls.local_ca import LocalCA
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.cli.discovery import NoAppException
+from hipflask.errors import ConfigurationError
+from hipflask.errors import MissingExtraError
+from hipflask.serving import production
+from hipflask.serving.production import PLAIN_HTTP_REFUSED
+from hipflask.serving.production import _RedirectServer
+from hipflask.serving.production import check_public_binding
+from hipflask.serving.production import load_worker_app
+from hipflask.serving.production import resolve_certificate
+from hipflask.serving.production import serve_app
+from hipflask.serving.proxies import ProxyFix
+from hipflask.serving.tls.adhoc import make_adhoc_certificate
+from hipflask.serving.tls.local_ca import LocalCA
 
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
 
-# A key tumbler serve accepts, so each refusal tested here is the one named.
+# A key hipflask serve accepts, so each refusal tested here is the one named.
 KEY = "9b4e2a7c1f8d3b6e0a5c9f2d7b1e4a8c3f6d0b9e5a2c7f1d4b8e3a6c0f9d2b5e"
 StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
 
@@ -80,17 +80,17 @@ def test_a_debug_app_is_refused_on_a_public_address_even_with_tls() -> None:
 
 def test_serve_app_refuses_before_anything_listens(app_module: str) -> None:
     with pytest.raises(ConfigurationError, match="Refusing to serve plain HTTP"):
-        serve_app("tumbler_worker_probe:app", sys_path_entry=app_module, host=ALL_INTERFACES)
+        serve_app("hipflask_worker_probe:app", sys_path_entry=app_module, host=ALL_INTERFACES)
 
 
 def test_serve_app_refuses_a_debug_app_it_loads_itself(
     app_module: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TUMBLER_DEBUG", "1")
+    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
 
     with pytest.raises(ConfigurationError, match="debug-mode app"):
         serve_app(
-            "tumbler_worker_probe:app", sys_path_entry=app_module, host=ALL_INTERFACES, proxy=1
+            "hipflask_worker_probe:app", sys_path_entry=app_module, host=ALL_INTERFACES, proxy=1
         )
 
 
@@ -110,7 +110,7 @@ def test_a_missing_granian_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(production, "require", missing)
 
-    with pytest.raises(MissingExtraError, match=r"pip install 'tumbler\[server\]'"):
+    with pytest.raises(MissingExtraError, match=r"pip install 'hipflask\[server\]'"):
         serve_app("hello:app")
 
 
@@ -134,7 +134,7 @@ def test_adhoc_certificate_files_are_private_and_listed_for_cleanup() -> None:
 def test_local_certificate_comes_from_the_local_ca(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TUMBLER_CA_DIR", str(tmp_path / "ca"))
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
 
     cert_path, _key_path = resolve_certificate("local", None, "127.0.0.1", [])
 
@@ -165,8 +165,8 @@ def test_a_certificate_file_needs_its_key() -> None:
 def app_module(tmp_path: Path) -> Iterator[str]:
     import sys
 
-    name = "tumbler_worker_probe"
-    source = f"from tumbler import Tumbler\napp = Tumbler(__name__)\napp.secret_key = {KEY!r}\n"
+    name = "hipflask_worker_probe"
+    source = f"from hipflask import Hipflask\napp = Hipflask(__name__)\napp.secret_key = {KEY!r}\n"
     (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
     yield str(tmp_path)
     sys.modules.pop(name, None)
@@ -175,14 +175,14 @@ def app_module(tmp_path: Path) -> Iterator[str]:
 
 
 def test_the_worker_loads_the_app_from_the_recorded_target(app_module: str) -> None:
-    loaded = load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module)
+    loaded = load_worker_app("hipflask_worker_probe:app", sys_path_entry=app_module)
 
-    assert isinstance(loaded, Tumbler)
-    assert loaded.import_name == "tumbler_worker_probe"
+    assert isinstance(loaded, Hipflask)
+    assert loaded.import_name == "hipflask_worker_probe"
 
 
 def test_the_worker_trusts_a_declared_proxy(app_module: str) -> None:
-    loaded = load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module, proxy=2)
+    loaded = load_worker_app("hipflask_worker_probe:app", sys_path_entry=app_module, proxy=2)
 
     # The app applies the setting to its own requests; no wrapper is needed.
     assert not isinstance(loaded, ProxyFix)
@@ -194,11 +194,11 @@ def test_the_worker_trusts_a_declared_proxy(app_module: str) -> None:
 
 def test_the_worker_refuses_a_malformed_proxy_setting(app_module: str) -> None:
     with pytest.raises(ConfigurationError, match="PROXY_FIX"):
-        load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module, proxy="yes")
+        load_worker_app("hipflask_worker_probe:app", sys_path_entry=app_module, proxy="yes")
 
 
 def test_the_worker_sizes_the_asgi_thread_pool(app_module: str) -> None:
-    loaded = load_worker_app("tumbler_worker_probe:app", sys_path_entry=app_module, asgi_threads=7)
+    loaded = load_worker_app("hipflask_worker_probe:app", sys_path_entry=app_module, asgi_threads=7)
 
     assert loaded.config["ASGI_THREAD_POOL_SIZE"] == 7
 
@@ -289,7 +289,7 @@ def _tls_get(port: int, path: str, context: ssl.SSLContext) -> tuple[int, str]:
 def tls_server(
     app_dir: Path,
     start_server: StartServer,
-    tumbler: list[str],
+    hipflask: list[str],
     free_port: int,
     tmp_path: Path,
 ) -> tuple[Any, int, str]:
@@ -298,7 +298,7 @@ def tls_server(
     args = ["--app", "hello", "serve", "--port", str(free_port), "--cert=local"]
     args += ["--workers", "2", "--redirect-http", str(redirect_port)]
     server = start_server(
-        [*tumbler, *args], free_port, app_dir, env={"TUMBLER_CA_DIR": str(ca_dir)}
+        [*hipflask, *args], free_port, app_dir, env={"HIPFLASK_CA_DIR": str(ca_dir)}
     )
     server.wait_for_port(redirect_port)
     server.wait_for_output("Started worker-2")
@@ -341,18 +341,18 @@ def test_serve_with_tls_answers_concurrent_requests_and_redirects_http(
     response = _plain_request(redirect_port, "GET", "/slow?seconds=0", f"localhost:{redirect_port}")
     assert response.status == 308
     assert response.headers["Location"] == f"https://localhost:{port}/slow?seconds=0"
-    assert "Serving Tumbler app 'hello' (hello:app) with granian" in server.log()
+    assert "Serving Hipflask app 'hello' (hello:app) with granian" in server.log()
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("interface", ["wsgi", "asgi"])
 def test_sigterm_lets_the_request_in_flight_finish(
-    app_dir: Path, start_server: StartServer, tumbler: list[str], free_port: int, interface: str
+    app_dir: Path, start_server: StartServer, hipflask: list[str], free_port: int, interface: str
 ) -> None:
     # Plain HTTP on 127.0.0.1 needs neither --proxy nor --insecure-http.
     args = ["--app", "hello", "serve", "--port", str(free_port), "--no-access-log"]
     args += ["--interface", interface]
-    server = start_server([*tumbler, *args], free_port, app_dir)
+    server = start_server([*hipflask, *args], free_port, app_dir)
     server.wait_for_output("Started worker-1")
     outcome: dict[str, Any] = {}
 
@@ -383,10 +383,10 @@ def test_sigterm_lets_the_request_in_flight_finish(
 
 
 def test_choose_interface_follows_the_views() -> None:
-    from tumbler.serving.production import choose_interface
-    from tumbler.views import MethodView
+    from hipflask.serving.production import choose_interface
+    from hipflask.views import MethodView
 
-    app = Tumbler("choose")
+    app = Hipflask("choose")
     app.add_url_rule("/sync", "sync", lambda: "sync")
     assert choose_interface(app) == "wsgi"
 

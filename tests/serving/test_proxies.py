@@ -7,19 +7,19 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from tumbler import Tumbler
-from tumbler import request
-from tumbler.errors import ConfigurationError
-from tumbler.serving.proxies import ProxyFix
-from tumbler.serving.proxies import ProxyTrust
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.errors import ConfigurationError
+from hipflask.serving.proxies import ProxyFix
+from hipflask.serving.proxies import ProxyTrust
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
 @pytest.fixture
-def seen_app() -> Tumbler:
+def seen_app() -> Hipflask:
     """An app whose view reports what it believes about the request."""
-    app = Tumbler("proxies_app")
+    app = Hipflask("proxies_app")
     app.config.update(TESTING=True, SECRET_KEY=SECRET)
 
     @app.route("/where", methods=["GET", "POST"])
@@ -84,7 +84,7 @@ def fetch(request: pytest.FixtureRequest) -> Any:
 
 
 def test_one_trusted_proxy_gives_the_client_address_and_https(
-    seen_app: Tumbler, fetch: Any
+    seen_app: Hipflask, fetch: Any
 ) -> None:
     seen = fetch(
         ProxyFix(seen_app, 1),
@@ -96,14 +96,14 @@ def test_one_trusted_proxy_gives_the_client_address_and_https(
     assert seen["is_secure"] is True
 
 
-def test_without_proxy_fix_the_headers_are_ignored(seen_app: Tumbler, fetch: Any) -> None:
+def test_without_proxy_fix_the_headers_are_ignored(seen_app: Hipflask, fetch: Any) -> None:
     seen = fetch(seen_app, {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
 
     assert seen["remote_addr"] == "10.0.0.1"
     assert seen["is_secure"] is False
 
 
-def test_a_client_cannot_prepend_a_forged_address(seen_app: Tumbler, fetch: Any) -> None:
+def test_a_client_cannot_prepend_a_forged_address(seen_app: Hipflask, fetch: Any) -> None:
     # The attacker sends "X-Forwarded-For: 1.2.3.4"; the proxy appends the real
     # address. With one trusted proxy only the proxy's entry counts.
     seen = fetch(ProxyFix(seen_app, 1), {"X-Forwarded-For": "1.2.3.4, 198.51.100.9"})
@@ -111,7 +111,7 @@ def test_a_client_cannot_prepend_a_forged_address(seen_app: Tumbler, fetch: Any)
     assert seen["remote_addr"] == "198.51.100.9"
 
 
-def test_two_proxies_take_the_entry_two_from_the_right(seen_app: Tumbler, fetch: Any) -> None:
+def test_two_proxies_take_the_entry_two_from_the_right(seen_app: Hipflask, fetch: Any) -> None:
     seen = fetch(
         ProxyFix(seen_app, 2),
         {"X-Forwarded-For": "1.2.3.4, 198.51.100.9, 10.0.0.2"},
@@ -121,14 +121,14 @@ def test_two_proxies_take_the_entry_two_from_the_right(seen_app: Tumbler, fetch:
 
 
 def test_fewer_entries_than_declared_proxies_are_not_believed(
-    seen_app: Tumbler, fetch: Any
+    seen_app: Hipflask, fetch: Any
 ) -> None:
     seen = fetch(ProxyFix(seen_app, 2), {"X-Forwarded-For": "1.2.3.4"})
 
     assert seen["remote_addr"] == "10.0.0.1"
 
 
-def test_forwarded_host_is_ignored_unless_trusted(seen_app: Tumbler, fetch: Any) -> None:
+def test_forwarded_host_is_ignored_unless_trusted(seen_app: Hipflask, fetch: Any) -> None:
     # A proxy that does not set X-Forwarded-Host passes the client's on; trusting
     # it by default would let anyone poison password-reset links.
     seen = fetch(ProxyFix(seen_app, 1), {"X-Forwarded-Host": "evil.test"})
@@ -136,7 +136,9 @@ def test_forwarded_host_is_ignored_unless_trusted(seen_app: Tumbler, fetch: Any)
     assert seen["host"] == "internal:8000"
 
 
-def test_trusted_host_port_and_prefix_rebuild_the_public_url(seen_app: Tumbler, fetch: Any) -> None:
+def test_trusted_host_port_and_prefix_rebuild_the_public_url(
+    seen_app: Hipflask, fetch: Any
+) -> None:
     trust = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 1}
     seen = fetch(
         ProxyFix(seen_app, trust),
@@ -164,7 +166,7 @@ def test_trusted_host_port_and_prefix_rebuild_the_public_url(seen_app: Tumbler, 
     ],
 )
 def test_malformed_forwarded_values_are_dropped(
-    seen_app: Tumbler, fetch: Any, headers: dict[str, str]
+    seen_app: Hipflask, fetch: Any, headers: dict[str, str]
 ) -> None:
     trust = {"x_for": 1, "x_proto": 1, "x_host": 1, "x_port": 1, "x_prefix": 1}
 
@@ -173,7 +175,7 @@ def test_malformed_forwarded_values_are_dropped(
     assert seen["url"] == "http://internal:8000/where"
 
 
-def test_only_declared_peers_are_trusted(seen_app: Tumbler, fetch: Any) -> None:
+def test_only_declared_peers_are_trusted(seen_app: Hipflask, fetch: Any) -> None:
     app = ProxyFix(seen_app, {"x_for": 1, "x_proto": 1, "peers": ["10.0.0.0/24"]})
     headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
 
@@ -185,7 +187,7 @@ def test_only_declared_peers_are_trusted(seen_app: Tumbler, fetch: Any) -> None:
     assert direct["is_secure"] is False
 
 
-def test_wrapping_twice_does_not_shift_twice(seen_app: Tumbler, fetch: Any) -> None:
+def test_wrapping_twice_does_not_shift_twice(seen_app: Hipflask, fetch: Any) -> None:
     seen = fetch(ProxyFix(ProxyFix(seen_app, 1), 1), {"X-Forwarded-For": "1.2.3.4, 5.6.7.8"})
 
     assert seen["remote_addr"] == "5.6.7.8"

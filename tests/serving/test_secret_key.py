@@ -10,28 +10,28 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tumbler.cli import run as run_module
-from tumbler.cli import serve as serve_module
-from tumbler.cli.main import cli
-from tumbler.errors import ConfigurationError
-from tumbler.serving import production
-from tumbler.serving.production import serve_app
-from tumbler.serving.secret_key import MIN_SECRET_KEY_LENGTH
-from tumbler.serving.secret_key import WELL_KNOWN_KEYS
-from tumbler.serving.secret_key import check_secret_key
-from tumbler.serving.secret_key import is_well_known_key
+from hipflask.cli import run as run_module
+from hipflask.cli import serve as serve_module
+from hipflask.cli.main import cli
+from hipflask.errors import ConfigurationError
+from hipflask.serving import production
+from hipflask.serving.production import serve_app
+from hipflask.serving.secret_key import MIN_SECRET_KEY_LENGTH
+from hipflask.serving.secret_key import WELL_KNOWN_KEYS
+from hipflask.serving.secret_key import check_secret_key
+from hipflask.serving.secret_key import is_well_known_key
 
 #: What ``secrets.token_hex(32)`` gives: 64 hexadecimal characters.
 GOOD_KEY = "3f9c2b7e81d04a6f95e3c1b8d27a4f60e9b5c3d18f2a7e4b06c9d1f3a8b2e5c7"
 FLASK_QUICKSTART_KEY = b'_5#y2L"F4Q8z\n\xec]/'
-MODULE = "tumbler_key_probe"
+MODULE = "hipflask_key_probe"
 # The CLI marks the process and may read these; each invocation restores them.
 CLI_ENV: dict[str, str | None] = {
-    "TUMBLER_SKIP_DOTENV": "1",
-    "TUMBLER_RUN_FROM_CLI": None,
-    "TUMBLER_APP": None,
+    "HIPFLASK_SKIP_DOTENV": "1",
+    "HIPFLASK_RUN_FROM_CLI": None,
+    "HIPFLASK_APP": None,
     "FLASK_APP": None,
-    "TUMBLER_DEBUG": None,
+    "HIPFLASK_DEBUG": None,
     "FLASK_DEBUG": None,
 }
 
@@ -48,8 +48,8 @@ def write_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Write
 
     def write(secret_key: object, fallbacks: object = None) -> Path:
         source = (
-            "from tumbler import Tumbler\n"
-            "app = Tumbler(__name__)\n"
+            "from hipflask import Hipflask\n"
+            "app = Hipflask(__name__)\n"
             f"app.config['SECRET_KEY'] = {secret_key!r}\n"
             f"app.config['SECRET_KEY_FALLBACKS'] = {fallbacks!r}\n"
         )
@@ -94,7 +94,7 @@ def _serve_with_the_cli(monkeypatch: pytest.MonkeyPatch) -> Serve:
         result = CliRunner(env=CLI_ENV).invoke(cli, ["--app", MODULE, "serve"])
         if result.exit_code == 1:
             assert calls == []
-            assert "Serving Tumbler app" not in result.output
+            assert "Serving Hipflask app" not in result.output
             # One paragraph: click prefixes "Error: " and ends the line.
             assert result.output.startswith("Error: Refusing to serve")
             assert result.output.count("\n") == 1
@@ -106,7 +106,7 @@ def _serve_with_the_cli(monkeypatch: pytest.MonkeyPatch) -> Serve:
     return serve
 
 
-@pytest.fixture(params=["serve_app", "tumbler serve"])
+@pytest.fixture(params=["serve_app", "hipflask serve"])
 def serve(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Serve:
     """Each entry point that applies the check, with granian replaced by a recorder."""
     if request.param == "serve_app":
@@ -117,7 +117,7 @@ def serve(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Se
 def _assert_says_how_to_fix(message: str) -> None:
     assert "SECRET_KEY" in message
     assert "python -c 'import secrets; print(secrets.token_hex(32))'" in message
-    assert "TUMBLER_SECRET_KEY" in message
+    assert "HIPFLASK_SECRET_KEY" in message
     assert "app.config.from_prefixed_env()" in message
     assert "config file" in message
 
@@ -165,7 +165,7 @@ def test_a_missing_or_empty_key_is_refused(write_app: WriteApp, serve: Serve, ke
 def test_a_key_that_is_not_text_is_refused_with_the_json_hint(
     write_app: WriteApp, serve: Serve
 ) -> None:
-    # TUMBLER_SECRET_KEY=1234... arrives as an int through from_prefixed_env().
+    # HIPFLASK_SECRET_KEY=1234... arrives as an int through from_prefixed_env().
     message = serve(write_app(12345678901234567890123456789012345678901234567890))
 
     assert message is not None

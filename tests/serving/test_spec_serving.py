@@ -1,6 +1,6 @@
 """Real servers on loopback, probed with the ssl module the way a scanner would.
 
-Each test starts ``tumbler run``, ``tumbler serve`` or a script calling
+Each test starts ``hipflask run``, ``hipflask serve`` or a script calling
 ``app.run()`` in its own process group on free loopback ports (the fixtures
 of tests/serving/conftest.py kill the group afterwards), then checks what
 the server accepts and what it refuses: legacy TLS versions, plain HTTP sent
@@ -30,8 +30,8 @@ from tests.serving.https_client import IO_TIMEOUT
 from tests.serving.https_client import fetch
 from tests.serving.https_client import pinned
 
-from tumbler.serving.tls.adhoc import make_adhoc_certificate
-from tumbler.serving.tls.local_ca import LocalCA
+from hipflask.serving.tls.adhoc import make_adhoc_certificate
+from hipflask.serving.tls.local_ca import LocalCA
 
 # Only passed to a server that must refuse it before anything listens.
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -165,7 +165,7 @@ def test_app_run_with_ssl_context_local_is_verified_by_the_local_ca(
         [sys.executable, "hello.py", "127.0.0.1", str(free_port), "'local'"],
         free_port,
         app_dir,
-        env={"TUMBLER_CA_DIR": str(ca_dir)},
+        env={"HIPFLASK_CA_DIR": str(ca_dir)},
     )
     trusting = ssl.create_default_context(cafile=str(LocalCA(ca_dir).cert_path))
 
@@ -198,9 +198,9 @@ def test_app_run_with_an_ssl_context_object(
             import ssl
             import sys
 
-            from tumbler import Tumbler, request
+            from hipflask import Hipflask, request
 
-            app = Tumbler(__name__)
+            app = Hipflask(__name__)
 
             @app.get("/")
             def index():
@@ -227,25 +227,25 @@ def test_app_run_with_an_ssl_context_object(
 
 
 @pytest.mark.integration
-def test_tumbler_run_refuses_legacy_tls_and_plain_http_on_its_tls_port(
-    app_dir: Path, start_server: StartServer, tumbler: list[str], free_port: int, tmp_path: Path
+def test_hipflask_run_refuses_legacy_tls_and_plain_http_on_its_tls_port(
+    app_dir: Path, start_server: StartServer, hipflask: list[str], free_port: int, tmp_path: Path
 ) -> None:
     args = ["--app", "hello", "run", "--cert=adhoc", "--port", str(free_port)]
-    start_server([*tumbler, *args], free_port, app_dir)
+    start_server([*hipflask, *args], free_port, app_dir)
 
     _assert_tls_policy(free_port, tmp_path)
 
 
 @pytest.mark.integration
-def test_tumbler_serve_with_tls_speaks_http2_logs_access_and_redirects_plain_http(
-    app_dir: Path, start_server: StartServer, tumbler: list[str], free_port: int, tmp_path: Path
+def test_hipflask_serve_with_tls_speaks_http2_logs_access_and_redirects_plain_http(
+    app_dir: Path, start_server: StartServer, hipflask: list[str], free_port: int, tmp_path: Path
 ) -> None:
     httpx = pytest.importorskip("httpx")
     pytest.importorskip("h2", reason="httpx needs the h2 package to speak HTTP/2")
     redirect_port = _other_free_port(free_port)
     args = ["--app", "hello", "serve", "--port", str(free_port), "--cert=adhoc"]
     args += ["--redirect-http", str(redirect_port)]
-    server = start_server([*tumbler, *args], free_port, app_dir)
+    server = start_server([*hipflask, *args], free_port, app_dir)
     server.wait_for_port(redirect_port)
     server.wait_for_output("Started worker-1")
 
@@ -290,14 +290,14 @@ def test_tumbler_serve_with_tls_speaks_http2_logs_access_and_redirects_plain_htt
 
 @pytest.mark.integration
 @pytest.mark.parametrize("host", [ALL_INTERFACES, "::"])
-def test_tumbler_serve_refuses_plain_http_on_a_public_address_before_listening(
-    app_dir: Path, tumbler: list[str], free_port: int, host: str
+def test_hipflask_serve_refuses_plain_http_on_a_public_address_before_listening(
+    app_dir: Path, hipflask: list[str], free_port: int, host: str
 ) -> None:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TUMBLER_", "FLASK_"))}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("HIPFLASK_", "FLASK_"))}
     started = time.monotonic()
 
     finished = subprocess.run(
-        [*tumbler, "--app", "hello", "serve", "--host", host, "--port", str(free_port)],
+        [*hipflask, "--app", "hello", "serve", "--host", host, "--port", str(free_port)],
         cwd=app_dir,
         env=environ,
         capture_output=True,
@@ -320,13 +320,13 @@ def test_tumbler_serve_refuses_plain_http_on_a_public_address_before_listening(
 
 
 @pytest.mark.integration
-def test_tumbler_run_reload_restarts_when_an_extra_file_changes(
-    app_dir: Path, start_server: StartServer, tumbler: list[str], free_port: int
+def test_hipflask_run_reload_restarts_when_an_extra_file_changes(
+    app_dir: Path, start_server: StartServer, hipflask: list[str], free_port: int
 ) -> None:
     settings = app_dir / "settings.toml"
     settings.write_text("colour = 'red'\n", encoding="utf-8")
     args = ["--app", "hello", "run", "--reload", "--extra-files", "settings.toml"]
-    server = start_server([*tumbler, *args, "--port", str(free_port)], free_port, app_dir)
+    server = start_server([*hipflask, *args, "--port", str(free_port)], free_port, app_dir)
     server.wait_for_output("Restarting with")
     assert fetch(f"http://127.0.0.1:{free_port}/")[0] == 200
 

@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import session
-from tumbler.errors import ConfigurationError
-from tumbler.sessions.base import NullSession
-from tumbler.sessions.base import SecureCookieSession
-from tumbler.sessions.base import SessionInterface
-from tumbler.sessions.base import SessionMixin
-from tumbler.sessions.base import SessionUnavailableError
-from tumbler.testing.client import TumblerClient
-from tumbler.wrappers.request import Request
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import session
+from hipflask.errors import ConfigurationError
+from hipflask.sessions.base import NullSession
+from hipflask.sessions.base import SecureCookieSession
+from hipflask.sessions.base import SessionInterface
+from hipflask.sessions.base import SessionMixin
+from hipflask.sessions.base import SessionUnavailableError
+from hipflask.testing.client import HipflaskClient
+from hipflask.wrappers.request import Request
 
 
 def fresh(**data: Any) -> SecureCookieSession:
@@ -188,7 +188,7 @@ def test_null_session_reads_find_nothing() -> None:
 # -- SessionInterface helpers ------------------------------------------------
 
 
-def test_interface_open_and_save_must_be_written(app: Tumbler) -> None:
+def test_interface_open_and_save_must_be_written(app: Hipflask) -> None:
     interface = SessionInterface()
     with app.test_request_context() as ctx:
         with pytest.raises(NotImplementedError):
@@ -197,7 +197,7 @@ def test_interface_open_and_save_must_be_written(app: Tumbler) -> None:
             interface.save_session(app, fresh(), Response())
 
 
-def test_interface_null_session(app: Tumbler) -> None:
+def test_interface_null_session(app: Hipflask) -> None:
     interface = SessionInterface()
     null = interface.make_null_session(app)
     assert isinstance(null, NullSession)
@@ -206,7 +206,7 @@ def test_interface_null_session(app: Tumbler) -> None:
     assert interface.pickle_based is False
 
 
-def test_cookie_settings_have_secure_defaults(app: Tumbler) -> None:
+def test_cookie_settings_have_secure_defaults(app: Hipflask) -> None:
     interface = SessionInterface()
     assert interface.get_cookie_name(app) == "session"
     assert interface.get_cookie_domain(app) is None
@@ -216,7 +216,7 @@ def test_cookie_settings_have_secure_defaults(app: Tumbler) -> None:
     assert interface.get_cookie_partitioned(app) is False
 
 
-def test_cookie_settings_follow_config(app: Tumbler) -> None:
+def test_cookie_settings_follow_config(app: Hipflask) -> None:
     app.config.update(
         SESSION_COOKIE_NAME="sid",
         SESSION_COOKIE_DOMAIN="example.test",
@@ -234,12 +234,12 @@ def test_cookie_settings_follow_config(app: Tumbler) -> None:
     assert interface.get_cookie_partitioned(app) is True
 
 
-def test_cookie_path_defaults_to_application_root(app: Tumbler) -> None:
+def test_cookie_path_defaults_to_application_root(app: Hipflask) -> None:
     app.config["APPLICATION_ROOT"] = "/mounted"
     assert SessionInterface().get_cookie_path(app) == "/mounted"
 
 
-def test_samesite_none_setting_omits_the_attribute(app: Tumbler) -> None:
+def test_samesite_none_setting_omits_the_attribute(app: Hipflask) -> None:
     app.config["SESSION_COOKIE_SAMESITE"] = None
     assert SessionInterface().get_cookie_samesite(app) is None
 
@@ -254,18 +254,18 @@ def test_samesite_none_setting_omits_the_attribute(app: Tumbler) -> None:
     ],
 )
 def test_secure_follows_request_scheme_unless_forced(
-    app: Tumbler, setting: bool | None, base_url: str, expected: bool
+    app: Hipflask, setting: bool | None, base_url: str, expected: bool
 ) -> None:
     app.config["SESSION_COOKIE_SECURE"] = setting
     with app.test_request_context(base_url=base_url):
         assert SessionInterface().get_cookie_secure(app) is expected
 
 
-def test_secure_outside_a_request_is_false(app: Tumbler) -> None:
+def test_secure_outside_a_request_is_false(app: Hipflask) -> None:
     assert SessionInterface().get_cookie_secure(app) is False
 
 
-def test_expiration_only_for_permanent_sessions(app: Tumbler) -> None:
+def test_expiration_only_for_permanent_sessions(app: Hipflask) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = 600
     interface = SessionInterface()
     s = fresh()
@@ -277,7 +277,7 @@ def test_expiration_only_for_permanent_sessions(app: Tumbler) -> None:
     assert timedelta(seconds=590) < remaining <= timedelta(seconds=600)
 
 
-def test_should_set_cookie_when_modified_or_refreshing_permanent(app: Tumbler) -> None:
+def test_should_set_cookie_when_modified_or_refreshing_permanent(app: Hipflask) -> None:
     interface = SessionInterface()
     s = fresh(a=1)
     assert interface.should_set_cookie(app, s) is False
@@ -313,7 +313,7 @@ class MemoryInterface(SessionInterface):
             response.set_cookie(self.get_cookie_name(app), "sid-1", path=self.get_cookie_path(app))
 
 
-def test_custom_interface_opens_and_saves(app: Tumbler, client: TumblerClient) -> None:
+def test_custom_interface_opens_and_saves(app: Hipflask, client: HipflaskClient) -> None:
     interface = MemoryInterface()
     app.session_interface = interface
 
@@ -339,7 +339,7 @@ def test_custom_interface_opens_and_saves(app: Tumbler, client: TumblerClient) -
 
 
 def test_interface_returning_none_gives_the_null_session(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     interface = MemoryInterface()
     app.session_interface = interface

@@ -12,24 +12,24 @@ from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.http import parse_date
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import redirect
-from tumbler import request
-from tumbler import session
-from tumbler import url_for
-from tumbler.errors import ConfigurationError
-from tumbler.sessions.base import SecureCookieSession
-from tumbler.sessions.base import SessionUnavailableError
-from tumbler.sessions.cookie import SecureCookieSessionInterface
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import redirect
+from hipflask import request
+from hipflask import session
+from hipflask import url_for
+from hipflask.errors import ConfigurationError
+from hipflask.sessions.base import SecureCookieSession
+from hipflask.sessions.base import SessionUnavailableError
+from hipflask.sessions.cookie import SecureCookieSessionInterface
+from hipflask.testing.client import HipflaskClient
 
 OLD_KEY = "old-secret-key-0123456789abcdef"
 NEW_KEY = "new-secret-key-0123456789abcdef"
 
 
 @pytest.fixture
-def views(app: Tumbler) -> Tumbler:
+def views(app: Hipflask) -> Hipflask:
     """Routes that write, read, clear and ignore the session."""
 
     @app.route("/set/<key>/<value>")
@@ -67,15 +67,15 @@ def set_cookies(response: Any) -> list[str]:
     return list(response.headers.getlist("Set-Cookie"))
 
 
-def session_cookie(client: TumblerClient) -> str:
+def session_cookie(client: HipflaskClient) -> str:
     cookie = client.get_cookie("session")
     assert cookie is not None
     return str(cookie.value)
 
 
-def sign(app: Tumbler, data: dict[str, Any], *keys: str) -> str:
+def sign(app: Hipflask, data: dict[str, Any], *keys: str) -> str:
     """A session cookie value signed like the app's, with the given keys."""
-    app = Tumbler("signer")
+    app = Hipflask("signer")
     app.config.update(SECRET_KEY=keys[-1], SECRET_KEY_FALLBACKS=list(keys[:-1]))
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
     assert serializer is not None
@@ -86,20 +86,20 @@ def sign(app: Tumbler, data: dict[str, Any], *keys: str) -> str:
 
 
 def test_value_set_in_one_request_is_read_in_the_next(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     client.get("/set/user/ann")
     assert client.get("/get/user").text == "'ann'"
 
 
-def test_first_visit_gets_a_new_empty_session(views: Tumbler, client: TumblerClient) -> None:
+def test_first_visit_gets_a_new_empty_session(views: Hipflask, client: HipflaskClient) -> None:
     assert client.get("/state").text == "{} new=True"
     client.get("/set/a/1")
     assert client.get("/state").text == "{'a': '1'} new=False"
 
 
 def test_untouched_session_sends_no_cookie_and_no_vary(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     client.get("/set/a/1")
     response = client.get("/untouched")
@@ -108,14 +108,14 @@ def test_untouched_session_sends_no_cookie_and_no_vary(
 
 
 def test_untouched_session_does_not_open_the_cookie(
-    views: Tumbler, client: TumblerClient, monkeypatch: pytest.MonkeyPatch
+    views: Hipflask, client: HipflaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client.get("/set/a/1")
     opened: list[bool] = []
     interface = views.session_interface
     original = interface.open_session
 
-    def spy(app: Tumbler, req: Any) -> Any:
+    def spy(app: Hipflask, req: Any) -> Any:
         opened.append(True)
         return original(app, req)
 
@@ -127,7 +127,7 @@ def test_untouched_session_does_not_open_the_cookie(
 
 
 def test_reading_adds_vary_cookie_but_sends_no_cookie(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     client.get("/set/a/1")
     response = client.get("/get/a")
@@ -135,14 +135,14 @@ def test_reading_adds_vary_cookie_but_sends_no_cookie(
     assert set_cookies(response) == []
 
 
-def test_reading_an_empty_session_still_varies(views: Tumbler, client: TumblerClient) -> None:
+def test_reading_an_empty_session_still_varies(views: Hipflask, client: HipflaskClient) -> None:
     response = client.get("/get/a")
     assert response.text == "None"
     assert response.headers["Vary"] == "Cookie"
     assert set_cookies(response) == []
 
 
-def test_vary_cookie_is_merged_with_existing_vary(app: Tumbler, client: TumblerClient) -> None:
+def test_vary_cookie_is_merged_with_existing_vary(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> Any:
         session["a"] = 1
@@ -152,7 +152,7 @@ def test_vary_cookie_is_merged_with_existing_vary(app: Tumbler, client: TumblerC
     assert response.headers.getlist("Vary") == ["Accept-Encoding, Cookie"]
 
 
-def test_vary_cookie_is_not_repeated(app: Tumbler, client: TumblerClient) -> None:
+def test_vary_cookie_is_not_repeated(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> Any:
         session["a"] = 1
@@ -161,14 +161,14 @@ def test_vary_cookie_is_not_repeated(app: Tumbler, client: TumblerClient) -> Non
     assert client.get("/").headers.getlist("Vary") == ["cookie"]
 
 
-def test_writing_sets_the_cookie_with_vary(views: Tumbler, client: TumblerClient) -> None:
+def test_writing_sets_the_cookie_with_vary(views: Hipflask, client: HipflaskClient) -> None:
     response = client.get("/set/a/1")
     [header] = set_cookies(response)
     assert header.startswith("session=")
     assert response.headers["Vary"] == "Cookie"
 
 
-def test_cookie_value_is_signed_not_encrypted(views: Tumbler, client: TumblerClient) -> None:
+def test_cookie_value_is_signed_not_encrypted(views: Hipflask, client: HipflaskClient) -> None:
     client.get("/set/a/1")
     value = session_cookie(client)
     payload, _timestamp, signature = value.split(".")
@@ -177,7 +177,7 @@ def test_cookie_value_is_signed_not_encrypted(views: Tumbler, client: TumblerCli
     assert len(signature) == 43
 
 
-def test_large_session_is_compressed_and_still_loads(app: Tumbler, client: TumblerClient) -> None:
+def test_large_session_is_compressed_and_still_loads(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/big")
     def big() -> str:
         session["blob"] = "abc" * 400
@@ -192,7 +192,7 @@ def test_large_session_is_compressed_and_still_loads(app: Tumbler, client: Tumbl
     assert client.get("/len").text == "1200"
 
 
-def test_clearing_deletes_the_cookie(views: Tumbler, client: TumblerClient) -> None:
+def test_clearing_deletes_the_cookie(views: Hipflask, client: HipflaskClient) -> None:
     client.get("/set/a/1")
     response = client.get("/clear")
     [header] = set_cookies(response)
@@ -204,7 +204,7 @@ def test_clearing_deletes_the_cookie(views: Tumbler, client: TumblerClient) -> N
     assert client.get("/state").text == "{} new=True"
 
 
-def test_removing_the_last_key_deletes_the_cookie(app: Tumbler, client: TumblerClient) -> None:
+def test_removing_the_last_key_deletes_the_cookie(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/login")
     def login() -> str:
         session["user"] = "ann"
@@ -220,7 +220,7 @@ def test_removing_the_last_key_deletes_the_cookie(app: Tumbler, client: TumblerC
     assert client.get_cookie("session") is None
 
 
-def test_popping_a_missing_key_sends_nothing(app: Tumbler, client: TumblerClient) -> None:
+def test_popping_a_missing_key_sends_nothing(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         session.pop("user", None)
@@ -229,7 +229,7 @@ def test_popping_a_missing_key_sends_nothing(app: Tumbler, client: TumblerClient
     assert set_cookies(client.get("/")) == []
 
 
-def test_nested_change_needs_modified_flag(app: Tumbler, client: TumblerClient) -> None:
+def test_nested_change_needs_modified_flag(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/start")
     def start() -> str:
         session["cart"] = []
@@ -253,7 +253,7 @@ def test_nested_change_needs_modified_flag(app: Tumbler, client: TumblerClient) 
     assert client.get("/cart").text == "[1]"
 
 
-def test_session_written_in_after_request_is_saved(app: Tumbler, client: TumblerClient) -> None:
+def test_session_written_in_after_request_is_saved(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "x"
@@ -271,7 +271,7 @@ def test_session_written_in_after_request_is_saved(app: Tumbler, client: Tumbler
     assert client.get("/seen").text == "True"
 
 
-def test_async_view_uses_the_session(app: Tumbler, client: TumblerClient) -> None:
+def test_async_view_uses_the_session(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/async-set")
     async def async_set() -> str:
         session["a"] = "async"
@@ -288,30 +288,30 @@ def test_async_view_uses_the_session(app: Tumbler, client: TumblerClient) -> Non
 # -- cookie attributes -----------------------------------------------------------
 
 
-def test_cookie_attributes_over_http(views: Tumbler, client: TumblerClient) -> None:
+def test_cookie_attributes_over_http(views: Hipflask, client: HipflaskClient) -> None:
     [header] = set_cookies(client.get("/set/a/1"))
     attributes = [part.strip() for part in header.split(";")[1:]]
     assert sorted(attributes) == ["HttpOnly", "Path=/", "SameSite=Lax"]
 
 
-def test_cookie_is_secure_over_https(views: Tumbler, client: TumblerClient) -> None:
+def test_cookie_is_secure_over_https(views: Hipflask, client: HipflaskClient) -> None:
     [header] = set_cookies(client.get("/set/a/1", base_url="https://localhost"))
     attributes = [part.strip() for part in header.split(";")[1:]]
     assert sorted(attributes) == ["HttpOnly", "Path=/", "SameSite=Lax", "Secure"]
 
 
-def test_secure_true_forces_secure_over_http(views: Tumbler, client: TumblerClient) -> None:
+def test_secure_true_forces_secure_over_http(views: Hipflask, client: HipflaskClient) -> None:
     views.config["SESSION_COOKIE_SECURE"] = True
     assert "; Secure" in set_cookies(client.get("/set/a/1"))[0]
 
 
-def test_secure_false_is_never_secure(views: Tumbler, client: TumblerClient) -> None:
+def test_secure_false_is_never_secure(views: Hipflask, client: HipflaskClient) -> None:
     views.config["SESSION_COOKIE_SECURE"] = False
     header = set_cookies(client.get("/set/a/1", base_url="https://localhost"))[0]
     assert "Secure" not in header
 
 
-def test_deleting_cookie_keeps_its_attributes(views: Tumbler, client: TumblerClient) -> None:
+def test_deleting_cookie_keeps_its_attributes(views: Hipflask, client: HipflaskClient) -> None:
     client.get("/set/a/1", base_url="https://localhost")
     header = set_cookies(client.get("/clear", base_url="https://localhost"))[0]
     assert "; Secure" in header
@@ -319,7 +319,7 @@ def test_deleting_cookie_keeps_its_attributes(views: Tumbler, client: TumblerCli
     assert "; SameSite=Lax" in header
 
 
-def test_cookie_settings_are_applied(views: Tumbler, client: TumblerClient) -> None:
+def test_cookie_settings_are_applied(views: Hipflask, client: HipflaskClient) -> None:
     views.config.update(
         SESSION_COOKIE_NAME="sid",
         SESSION_COOKIE_DOMAIN="localhost.test",
@@ -337,7 +337,7 @@ def test_cookie_settings_are_applied(views: Tumbler, client: TumblerClient) -> N
     assert "HttpOnly" not in header
 
 
-def test_cookie_path_follows_application_root(views: Tumbler, client: TumblerClient) -> None:
+def test_cookie_path_follows_application_root(views: Hipflask, client: HipflaskClient) -> None:
     views.config["APPLICATION_ROOT"] = "/app"
     # The test client mounts requests under APPLICATION_ROOT, as a server would.
     header = set_cookies(client.get("/set/a/1"))[0]
@@ -345,14 +345,16 @@ def test_cookie_path_follows_application_root(views: Tumbler, client: TumblerCli
     assert client.get("/get/a").text == "'1'"
 
 
-def test_samesite_none_is_always_secure(views: Tumbler, client: TumblerClient) -> None:
+def test_samesite_none_is_always_secure(views: Hipflask, client: HipflaskClient) -> None:
     views.config["SESSION_COOKIE_SAMESITE"] = "None"
     header = set_cookies(client.get("/set/a/1"))[0]
     assert "SameSite=None" in header
     assert "Secure" in header
 
 
-def test_no_samesite_attribute_when_setting_is_none(views: Tumbler, client: TumblerClient) -> None:
+def test_no_samesite_attribute_when_setting_is_none(
+    views: Hipflask, client: HipflaskClient
+) -> None:
     views.config["SESSION_COOKIE_SAMESITE"] = None
     assert "SameSite" not in set_cookies(client.get("/set/a/1"))[0]
 
@@ -360,13 +362,15 @@ def test_no_samesite_attribute_when_setting_is_none(views: Tumbler, client: Tumb
 # -- permanence and expiry --------------------------------------------------------
 
 
-def test_non_permanent_cookie_has_no_expiry(views: Tumbler, client: TumblerClient) -> None:
+def test_non_permanent_cookie_has_no_expiry(views: Hipflask, client: HipflaskClient) -> None:
     header = set_cookies(client.get("/set/a/1"))[0]
     assert "Expires" not in header
     assert "Max-Age" not in header
 
 
-def test_permanent_cookie_expires_after_the_lifetime(views: Tumbler, client: TumblerClient) -> None:
+def test_permanent_cookie_expires_after_the_lifetime(
+    views: Hipflask, client: HipflaskClient
+) -> None:
     views.permanent_session_lifetime = timedelta(hours=2)  # type: ignore[assignment]
     header = set_cookies(client.get("/permanent"))[0]
     expires_text = next(p for p in header.split("; ") if p.startswith("Expires="))[8:]
@@ -377,7 +381,7 @@ def test_permanent_cookie_expires_after_the_lifetime(views: Tumbler, client: Tum
 
 
 def test_permanent_session_is_refreshed_on_each_request(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     client.get("/permanent")
     response = client.get("/get/user")
@@ -385,13 +389,15 @@ def test_permanent_session_is_refreshed_on_each_request(
     assert len(set_cookies(response)) == 1
 
 
-def test_refresh_can_be_turned_off(views: Tumbler, client: TumblerClient) -> None:
+def test_refresh_can_be_turned_off(views: Hipflask, client: HipflaskClient) -> None:
     views.config["SESSION_REFRESH_EACH_REQUEST"] = False
     client.get("/permanent")
     assert set_cookies(client.get("/get/user")) == []
 
 
-def signed_at(app: Tumbler, data: dict[str, Any], age: int, monkeypatch: pytest.MonkeyPatch) -> str:
+def signed_at(
+    app: Hipflask, data: dict[str, Any], age: int, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """A cookie for ``app`` whose signature is ``age`` seconds old."""
     serializer = app.session_interface.get_signing_serializer(app)
     with monkeypatch.context() as patch:
@@ -400,7 +406,7 @@ def signed_at(app: Tumbler, data: dict[str, Any], age: int, monkeypatch: pytest.
 
 
 def test_cookie_older_than_the_lifetime_gives_a_new_session(
-    views: Tumbler, client: TumblerClient, monkeypatch: pytest.MonkeyPatch
+    views: Hipflask, client: HipflaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     views.config["PERMANENT_SESSION_LIFETIME"] = 60
     client.set_cookie("session", signed_at(views, {"user": "ann"}, 30, monkeypatch))
@@ -421,7 +427,7 @@ def flip(text: str, index: int) -> str:
 
 @pytest.mark.parametrize("part", ["payload", "timestamp", "signature"])
 def test_tampered_cookie_gives_a_new_session_not_an_error(
-    views: Tumbler, client: TumblerClient, part: str
+    views: Hipflask, client: HipflaskClient, part: str
 ) -> None:
     client.get("/set/role/user")
     payload, timestamp, signature = session_cookie(client).split(".")
@@ -438,7 +444,7 @@ def test_tampered_cookie_gives_a_new_session_not_an_error(
 
 
 def test_forged_payload_with_reused_signature_is_refused(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     client.get("/set/role/user")
     _payload, timestamp, signature = session_cookie(client).split(".")
@@ -452,7 +458,7 @@ def test_forged_payload_with_reused_signature_is_refused(
     ["garbage", "a.b.c", "...", "ünïcode.x.y", ".eJzzSM3JyQcABiwCFQ.x.y", "e30"],
 )
 def test_malformed_cookie_gives_a_new_session(
-    views: Tumbler, client: TumblerClient, value: str
+    views: Hipflask, client: HipflaskClient, value: str
 ) -> None:
     client.set_cookie("session", value)
     response = client.get("/state")
@@ -460,13 +466,13 @@ def test_malformed_cookie_gives_a_new_session(
     assert response.text == "{} new=True"
 
 
-def test_cookie_signed_with_another_key_is_refused(views: Tumbler, client: TumblerClient) -> None:
+def test_cookie_signed_with_another_key_is_refused(views: Hipflask, client: HipflaskClient) -> None:
     client.set_cookie("session", sign(views, {"user": "mallory"}, "some-other-secret-key-0000000"))
     assert client.get("/state").text == "{} new=True"
 
 
 def test_cookie_for_another_purpose_with_the_same_key_is_refused(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     key = views.config["SECRET_KEY"]
     token = URLSafeTimedSerializer(key, salt="other-purpose").dumps({"user": "mallory"})
@@ -475,7 +481,7 @@ def test_cookie_for_another_purpose_with_the_same_key_is_refused(
 
 
 def test_signed_value_that_is_not_an_object_gives_a_new_session(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     serializer = views.session_interface.get_signing_serializer(views)
     client.set_cookie("session", serializer.dumps(["not", "a", "dict"]))
@@ -483,7 +489,7 @@ def test_signed_value_that_is_not_an_object_gives_a_new_session(
 
 
 def test_fallback_key_still_opens_and_rewrites_with_current_key(
-    app: Tumbler, views: Tumbler, client: TumblerClient
+    app: Hipflask, views: Hipflask, client: HipflaskClient
 ) -> None:
     app.config.update(SECRET_KEY=OLD_KEY)
     client.get("/set/user/ann")
@@ -498,9 +504,9 @@ def test_fallback_key_still_opens_and_rewrites_with_current_key(
     new_cookie = session_cookie(client)
     assert new_cookie != old_cookie
 
-    current_only = Tumbler("current")
+    current_only = Hipflask("current")
     current_only.config.update(SECRET_KEY=NEW_KEY)
-    old_only = Tumbler("old")
+    old_only = Hipflask("old")
     old_only.config.update(SECRET_KEY=OLD_KEY)
     new_serializer = SecureCookieSessionInterface().get_signing_serializer(current_only)
     old_serializer = SecureCookieSessionInterface().get_signing_serializer(old_only)
@@ -511,7 +517,7 @@ def test_fallback_key_still_opens_and_rewrites_with_current_key(
 
 
 def test_removing_the_fallback_retires_old_cookies(
-    app: Tumbler, views: Tumbler, client: TumblerClient
+    app: Hipflask, views: Hipflask, client: HipflaskClient
 ) -> None:
     app.config.update(SECRET_KEY=OLD_KEY)
     client.get("/set/user/ann")
@@ -519,13 +525,13 @@ def test_removing_the_fallback_retires_old_cookies(
     assert client.get("/state").text == "{} new=True"
 
 
-def test_fallbacks_given_as_a_string_are_refused(views: Tumbler, client: TumblerClient) -> None:
+def test_fallbacks_given_as_a_string_are_refused(views: Hipflask, client: HipflaskClient) -> None:
     views.config["SECRET_KEY_FALLBACKS"] = OLD_KEY
     with pytest.raises(ConfigurationError, match=r"SECRET_KEY_FALLBACKS .* list"):
         client.get("/get/a")
 
 
-def test_serializer_is_built_once_per_key_set(app: Tumbler) -> None:
+def test_serializer_is_built_once_per_key_set(app: Hipflask) -> None:
     interface = SecureCookieSessionInterface()
     first = interface.get_signing_serializer(app)
     assert interface.get_signing_serializer(app) is first
@@ -537,7 +543,7 @@ def test_serializer_is_built_once_per_key_set(app: Tumbler) -> None:
     assert interface.get_signing_serializer(app) is second
 
 
-def test_session_key_is_derived_not_the_raw_secret(app: Tumbler) -> None:
+def test_session_key_is_derived_not_the_raw_secret(app: Hipflask) -> None:
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
     assert serializer is not None
     signer: Any = serializer.make_signer()
@@ -547,7 +553,7 @@ def test_session_key_is_derived_not_the_raw_secret(app: Tumbler) -> None:
     assert serializer.make_signer("other-salt").derive_key() != signer.derive_key()
 
 
-def test_flask_compatible_digest_by_subclassing(app: Tumbler) -> None:
+def test_flask_compatible_digest_by_subclassing(app: Hipflask) -> None:
     import hashlib
 
     from flask import Flask
@@ -571,13 +577,13 @@ def test_flask_compatible_digest_by_subclassing(app: Tumbler) -> None:
 
 
 @pytest.fixture
-def keyless(views: Tumbler) -> Tumbler:
+def keyless(views: Hipflask) -> Hipflask:
     views.config["SECRET_KEY"] = None
     return views
 
 
 def test_writing_without_secret_key_names_the_setting(
-    keyless: Tumbler, client: TumblerClient
+    keyless: Hipflask, client: HipflaskClient
 ) -> None:
     with pytest.raises(SessionUnavailableError, match="no secret key was set") as info:
         client.get("/set/a/1")
@@ -586,7 +592,9 @@ def test_writing_without_secret_key_names_the_setting(
     assert isinstance(info.value, ConfigurationError)
 
 
-def test_reading_without_secret_key_finds_nothing(keyless: Tumbler, client: TumblerClient) -> None:
+def test_reading_without_secret_key_finds_nothing(
+    keyless: Hipflask, client: HipflaskClient
+) -> None:
     client.set_cookie("session", "anything")
     response = client.get("/get/a")
     assert response.text == "None"
@@ -594,7 +602,7 @@ def test_reading_without_secret_key_finds_nothing(keyless: Tumbler, client: Tumb
 
 
 def test_without_secret_key_an_unhandled_error_is_a_500_in_production(
-    keyless: Tumbler, client: TumblerClient
+    keyless: Hipflask, client: HipflaskClient
 ) -> None:
     keyless.config["TESTING"] = False
     assert client.get("/set/a/1").status_code == 500
@@ -603,7 +611,7 @@ def test_without_secret_key_an_unhandled_error_is_a_500_in_production(
 # -- the login / logout example from Flask's quickstart ----------------------------
 
 
-def test_login_logout_walkthrough(app: Tumbler, client: TumblerClient) -> None:
+def test_login_logout_walkthrough(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         if "username" in session:
@@ -632,25 +640,25 @@ def test_login_logout_walkthrough(app: Tumbler, client: TumblerClient) -> None:
     assert client.get_cookie("session") is None
 
 
-def test_other_cookies_do_not_confuse_the_session(views: Tumbler, client: TumblerClient) -> None:
+def test_other_cookies_do_not_confuse_the_session(views: Hipflask, client: HipflaskClient) -> None:
     client.get("/set/a/1")
     client.set_cookie("sessionx", "zzz")
     client.set_cookie("analytics", 'quoted "value"')
     assert client.get("/get/a").text == "'1'"
 
 
-def test_default_interface_is_the_signed_cookie(app: Tumbler) -> None:
+def test_default_interface_is_the_signed_cookie(app: Hipflask) -> None:
     assert isinstance(app.session_interface, SecureCookieSessionInterface)
     assert app.session_interface.session_class is SecureCookieSession
 
 
-def test_only_other_cookies_gives_a_new_session(views: Tumbler, client: TumblerClient) -> None:
+def test_only_other_cookies_gives_a_new_session(views: Hipflask, client: HipflaskClient) -> None:
     client.set_cookie("theme", "dark")
     client.set_cookie("flag", "")
     assert client.get("/state").text == "{} new=True"
 
 
-def test_first_of_duplicate_session_cookies_wins(views: Tumbler, client: TumblerClient) -> None:
+def test_first_of_duplicate_session_cookies_wins(views: Hipflask, client: HipflaskClient) -> None:
     serializer = views.session_interface.get_signing_serializer(views)
     first = serializer.dumps({"which": "first"})
     second = serializer.dumps({"which": "second"})
@@ -664,7 +672,7 @@ def test_first_of_duplicate_session_cookies_wins(views: Tumbler, client: Tumbler
 # -- the interface called directly ---------------------------------------------------
 
 
-def test_unread_unchanged_session_sends_nothing(app: Tumbler) -> None:
+def test_unread_unchanged_session_sends_nothing(app: Hipflask) -> None:
     interface = SecureCookieSessionInterface()
     response = Response()
     with app.test_request_context():
@@ -673,7 +681,7 @@ def test_unread_unchanged_session_sends_nothing(app: Tumbler) -> None:
     assert "Set-Cookie" not in response.headers
 
 
-def test_key_removed_during_the_request_sends_no_cookie(app: Tumbler) -> None:
+def test_key_removed_during_the_request_sends_no_cookie(app: Hipflask) -> None:
     interface = SecureCookieSessionInterface()
     session_obj = SecureCookieSession()
     session_obj["a"] = 1
@@ -684,7 +692,7 @@ def test_key_removed_during_the_request_sends_no_cookie(app: Tumbler) -> None:
     assert "Set-Cookie" not in response.headers
 
 
-def test_serializer_still_supports_the_general_loads(app: Tumbler) -> None:
+def test_serializer_still_supports_the_general_loads(app: Hipflask) -> None:
     serializer = SecureCookieSessionInterface().get_signing_serializer(app)
     assert serializer is not None
     data, signed_at = serializer.loads(serializer.dumps({"a": 1}), return_timestamp=True)
@@ -694,7 +702,7 @@ def test_serializer_still_supports_the_general_loads(app: Tumbler) -> None:
     assert serializer.loads(other, salt="elsewhere") == {"b": 2}
 
 
-def test_incompressible_payload_is_not_compressed(app: Tumbler) -> None:
+def test_incompressible_payload_is_not_compressed(app: Hipflask) -> None:
     class Raw:
         @staticmethod
         def dumps(obj: Any) -> bytes:

@@ -16,22 +16,22 @@ from itsdangerous import TimestampSigner
 from itsdangerous.encoding import base64_decode
 from itsdangerous.encoding import base64_encode
 
-from tumbler import Markup
-from tumbler import Tumbler
-from tumbler import abort
-from tumbler import flash
-from tumbler import get_flashed_messages
-from tumbler import redirect
-from tumbler import render_template_string
-from tumbler import session
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import Markup
+from hipflask import abort
+from hipflask import flash
+from hipflask import get_flashed_messages
+from hipflask import redirect
+from hipflask import render_template_string
+from hipflask import session
+from hipflask.testing.client import HipflaskClient
 
 
 def _set_cookies(response: Any) -> list[str]:
     return list(response.headers.getlist("Set-Cookie"))
 
 
-def _session_cookie(client: TumblerClient) -> str:
+def _session_cookie(client: HipflaskClient) -> str:
     cookie = client.get_cookie("session")
     assert cookie is not None
     return str(cookie.value)
@@ -40,7 +40,9 @@ def _session_cookie(client: TumblerClient) -> str:
 # -- tagged values keep their Python type -----------------------------------------------
 
 
-def test_markup_from_the_session_is_not_escaped_twice(app: Tumbler, client: TumblerClient) -> None:
+def test_markup_from_the_session_is_not_escaped_twice(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     @app.route("/store")
     def store() -> str:
         session["banner"] = Markup("<b>Welcome</b>")
@@ -59,7 +61,7 @@ def test_markup_from_the_session_is_not_escaped_twice(app: Tumbler, client: Tumb
 
 
 @pytest.fixture
-def role_views(app: Tumbler) -> Tumbler:
+def role_views(app: Hipflask) -> Hipflask:
     @app.route("/login/<role>")
     def login(role: str) -> str:
         session["role"] = role
@@ -80,7 +82,7 @@ def role_views(app: Tumbler) -> Tumbler:
 
 
 def test_decompressed_payload_under_the_original_signature_is_refused(
-    role_views: Tumbler, client: TumblerClient
+    role_views: Hipflask, client: HipflaskClient
 ) -> None:
     # The same session data, re-encoded without compression: a loader that
     # looked at the data rather than the signed bytes would accept it.
@@ -97,7 +99,7 @@ def test_decompressed_payload_under_the_original_signature_is_refused(
 
 
 def test_compressed_payload_under_the_original_signature_is_refused(
-    role_views: Tumbler, client: TumblerClient
+    role_views: Hipflask, client: HipflaskClient
 ) -> None:
     client.get("/login/user")
     payload, timestamp, signature = _session_cookie(client).split(".")
@@ -112,7 +114,7 @@ def test_compressed_payload_under_the_original_signature_is_refused(
 
 @pytest.mark.parametrize("edit", ["drop the marker", "add a marker"])
 def test_toggling_the_compression_marker_gives_a_new_session(
-    role_views: Tumbler, client: TumblerClient, edit: str
+    role_views: Hipflask, client: HipflaskClient, edit: str
 ) -> None:
     client.get("/big" if edit == "drop the marker" else "/login/user")
     cookie = _session_cookie(client)
@@ -125,7 +127,7 @@ def test_toggling_the_compression_marker_gives_a_new_session(
 
 
 def test_payload_swapped_between_two_valid_cookies_is_refused(
-    role_views: Tumbler, client: TumblerClient
+    role_views: Hipflask, client: HipflaskClient
 ) -> None:
     # Two genuine cookies: the attacker's own ("user") and one for another
     # role; mixing the parts of two valid signatures must not verify.
@@ -140,9 +142,9 @@ def test_payload_swapped_between_two_valid_cookies_is_refused(
 
 
 def test_cookie_of_another_app_with_another_key_does_not_open(
-    role_views: Tumbler, client: TumblerClient
+    role_views: Hipflask, client: HipflaskClient
 ) -> None:
-    other = Tumbler("other_app")
+    other = Hipflask("other_app")
     other.config.update(TESTING=True, SECRET_KEY="a-different-secret-key-0123456789abcdef")
 
     @other.route("/login")
@@ -164,7 +166,7 @@ def test_cookie_of_another_app_with_another_key_does_not_open(
 
 
 def test_making_a_session_non_permanent_again_drops_the_expiry(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     app.permanent_session_lifetime = timedelta(minutes=30)  # type: ignore[assignment]
 
@@ -193,7 +195,7 @@ def test_making_a_session_non_permanent_again_drops_the_expiry(
 
 
 def test_replayed_permanent_cookie_is_refused_after_the_lifetime(
-    app: Tumbler, client: TumblerClient, monkeypatch: pytest.MonkeyPatch
+    app: Hipflask, client: HipflaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=60)
 
@@ -225,7 +227,7 @@ def test_replayed_permanent_cookie_is_refused_after_the_lifetime(
 
 
 def test_session_read_only_in_a_template_varies_on_cookie(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -239,7 +241,7 @@ def test_session_read_only_in_a_template_varies_on_cookie(
 
 
 def test_error_page_decided_by_the_session_varies_on_cookie(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     # A shared cache must not serve one user's 403 (or page) to another.
     @app.route("/admin")
@@ -255,7 +257,7 @@ def test_error_page_decided_by_the_session_varies_on_cookie(
 
 
 def test_session_changed_before_a_handled_error_is_saved(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.errorhandler(404)
     def not_found(error: Exception) -> tuple[str, int]:
@@ -280,7 +282,7 @@ def test_session_changed_before_a_handled_error_is_saved(
 
 
 def test_flashed_messages_with_categories_survive_one_redirect_into_a_template(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     page = (
         "{% for category, message in get_flashed_messages(with_categories=true) %}"
@@ -306,7 +308,7 @@ def test_flashed_messages_with_categories_survive_one_redirect_into_a_template(
 
 
 def test_category_filter_in_a_template_after_a_redirect(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.post("/save")
     def save() -> Any:
@@ -328,7 +330,7 @@ def test_category_filter_in_a_template_after_a_redirect(
 
 
 def test_reading_flashes_in_a_view_and_a_template_of_one_request_agree(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/flash")
     def flash_it() -> Any:
@@ -348,7 +350,7 @@ def test_reading_flashes_in_a_view_and_a_template_of_one_request_agree(
 # -- cookie attributes a browser insists on ----------------------------------------------
 
 
-def test_partitioned_cookie_is_always_secure(app: Tumbler, client: TumblerClient) -> None:
+def test_partitioned_cookie_is_always_secure(app: Hipflask, client: HipflaskClient) -> None:
     # Browsers drop a Partitioned (or SameSite=None) cookie that is not
     # Secure, which would log the user out without any error.
     app.config.update(SESSION_COOKIE_PARTITIONED=True, SESSION_COOKIE_SAMESITE="None")

@@ -12,11 +12,11 @@ from uuid import UUID
 import pytest
 from markupsafe import Markup
 
-from tumbler import Tumbler
-from tumbler import session
-from tumbler.sessions.tag import JSONTag
-from tumbler.sessions.tag import TaggedJSONSerializer
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import session
+from hipflask.sessions.tag import JSONTag
+from hipflask.sessions.tag import TaggedJSONSerializer
+from hipflask.testing.client import HipflaskClient
 
 AWARE = datetime(2024, 2, 29, 13, 45, 12, 345678, tzinfo=timezone(timedelta(hours=2)))
 
@@ -196,7 +196,7 @@ def test_base_tag_methods_must_be_implemented(serializer: TaggedJSONSerializer) 
 
 
 def test_other_types_use_the_apps_json_provider(
-    app: Tumbler, serializer: TaggedJSONSerializer
+    app: Hipflask, serializer: TaggedJSONSerializer
 ) -> None:
     @dataclasses.dataclass
     class Point:
@@ -221,7 +221,7 @@ def test_unserializable_value_names_the_type(serializer: TaggedJSONSerializer) -
 
 @pytest.mark.parametrize("value", ROUND_TRIP_VALUES, ids=repr)
 def test_value_survives_a_session_cookie_round_trip(
-    app: Tumbler, client: TumblerClient, value: Any
+    app: Hipflask, client: HipflaskClient, value: Any
 ) -> None:
     stored: dict[str, Any] = {}
 

@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from tumbler import Tumbler
-from tumbler import session
-from tumbler.sessions.base import SessionUnavailableError
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import session
+from hipflask.sessions.base import SessionUnavailableError
+from hipflask.testing.client import HipflaskClient
 
 
 @pytest.fixture
-def views(app: Tumbler) -> Tumbler:
+def views(app: Hipflask) -> Hipflask:
     @app.route("/get/<key>")
     def get_value(key: str) -> str:
         return repr(session.get(key))
@@ -26,7 +26,7 @@ def views(app: Tumbler) -> Tumbler:
     return app
 
 
-def test_values_set_in_a_transaction_reach_the_app(views: Tumbler, client: TumblerClient) -> None:
+def test_values_set_in_a_transaction_reach_the_app(views: Hipflask, client: HipflaskClient) -> None:
     with client.session_transaction() as sess:
         sess["user_id"] = 7
         sess["when"] = datetime(2024, 1, 1, tzinfo=timezone.utc)
@@ -34,21 +34,21 @@ def test_values_set_in_a_transaction_reach_the_app(views: Tumbler, client: Tumbl
     assert client.get("/get/when").text == repr(datetime(2024, 1, 1, tzinfo=timezone.utc))
 
 
-def test_transaction_sees_what_a_request_stored(views: Tumbler, client: TumblerClient) -> None:
+def test_transaction_sees_what_a_request_stored(views: Hipflask, client: HipflaskClient) -> None:
     client.get("/set/colour/blue")
     with client.session_transaction() as sess:
         assert sess["colour"] == "blue"
         assert sess.new is False
 
 
-def test_transaction_without_a_cookie_starts_empty(views: Tumbler, client: TumblerClient) -> None:
+def test_transaction_without_a_cookie_starts_empty(views: Hipflask, client: HipflaskClient) -> None:
     with client.session_transaction() as sess:
         assert dict(sess) == {}
         assert sess.new is True
     assert client.get_cookie("session") is None
 
 
-def test_transactions_accumulate(views: Tumbler, client: TumblerClient) -> None:
+def test_transactions_accumulate(views: Hipflask, client: HipflaskClient) -> None:
     with client.session_transaction() as sess:
         sess["a"] = 1
     with client.session_transaction() as sess:
@@ -59,7 +59,7 @@ def test_transactions_accumulate(views: Tumbler, client: TumblerClient) -> None:
 
 
 def test_unchanged_transaction_leaves_the_cookie_alone(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     client.get("/set/a/1")
     before = client.get_cookie("session")
@@ -72,7 +72,7 @@ def test_unchanged_transaction_leaves_the_cookie_alone(
 
 
 def test_clearing_in_a_transaction_removes_the_cookie(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     client.get("/set/a/1")
     with client.session_transaction() as sess:
@@ -81,7 +81,7 @@ def test_clearing_in_a_transaction_removes_the_cookie(
     assert client.get("/get/a").text == "None"
 
 
-def test_error_in_the_block_discards_changes(views: Tumbler, client: TumblerClient) -> None:
+def test_error_in_the_block_discards_changes(views: Hipflask, client: HipflaskClient) -> None:
     client.get("/set/a/1")
     with pytest.raises(ZeroDivisionError), client.session_transaction() as sess:
         sess["a"] = "changed"
@@ -89,7 +89,7 @@ def test_error_in_the_block_discards_changes(views: Tumbler, client: TumblerClie
     assert client.get("/get/a").text == "'1'"
 
 
-def test_https_transaction_stores_a_secure_cookie(views: Tumbler, client: TumblerClient) -> None:
+def test_https_transaction_stores_a_secure_cookie(views: Hipflask, client: HipflaskClient) -> None:
     with client.session_transaction(base_url="https://localhost") as sess:
         sess["a"] = 1
     cookie = client.get_cookie("session")
@@ -99,7 +99,9 @@ def test_https_transaction_stores_a_secure_cookie(views: Tumbler, client: Tumble
     assert cookie.same_site == "Lax"
 
 
-def test_permanent_session_gets_an_expiry_in_the_jar(views: Tumbler, client: TumblerClient) -> None:
+def test_permanent_session_gets_an_expiry_in_the_jar(
+    views: Hipflask, client: HipflaskClient
+) -> None:
     with client.session_transaction() as sess:
         sess.permanent = True
         sess["a"] = 1
@@ -110,7 +112,7 @@ def test_permanent_session_gets_an_expiry_in_the_jar(views: Tumbler, client: Tum
     assert client.get("/get/a").text == "1"
 
 
-def test_custom_cookie_name_and_domain(views: Tumbler, client: TumblerClient) -> None:
+def test_custom_cookie_name_and_domain(views: Hipflask, client: HipflaskClient) -> None:
     views.config.update(
         SERVER_NAME="example.test",
         SESSION_COOKIE_NAME="sid",
@@ -126,7 +128,7 @@ def test_custom_cookie_name_and_domain(views: Tumbler, client: TumblerClient) ->
         assert sess["a"] == "x"
 
 
-def test_cookie_under_application_root(views: Tumbler, client: TumblerClient) -> None:
+def test_cookie_under_application_root(views: Hipflask, client: HipflaskClient) -> None:
     views.config["APPLICATION_ROOT"] = "/app"
     client.get("/set/a/1")
     with client.session_transaction() as sess:
@@ -136,12 +138,12 @@ def test_cookie_under_application_root(views: Tumbler, client: TumblerClient) ->
     assert client.get("/get/b").text == "'2'"
 
 
-def test_own_cookie_header_is_kept(views: Tumbler, client: TumblerClient) -> None:
+def test_own_cookie_header_is_kept(views: Hipflask, client: HipflaskClient) -> None:
     seen: dict[str, Any] = {}
     interface = views.session_interface
     original = interface.open_session
 
-    def spy(app: Tumbler, request: Any) -> Any:
+    def spy(app: Hipflask, request: Any) -> Any:
         seen.update(request.cookies)
         return original(app, request)
 
@@ -152,7 +154,7 @@ def test_own_cookie_header_is_kept(views: Tumbler, client: TumblerClient) -> Non
     assert seen["theme"] == "dark"
 
 
-def test_other_cookies_in_the_jar_are_untouched(views: Tumbler, client: TumblerClient) -> None:
+def test_other_cookies_in_the_jar_are_untouched(views: Hipflask, client: HipflaskClient) -> None:
     client.set_cookie("theme", "dark")
     with client.session_transaction() as sess:
         sess["a"] = 1
@@ -162,7 +164,7 @@ def test_other_cookies_in_the_jar_are_untouched(views: Tumbler, client: TumblerC
 
 
 def test_without_secret_key_the_transaction_fails_clearly(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
     views.config["SECRET_KEY"] = None
     with pytest.raises(SessionUnavailableError, match="SECRET_KEY"):  # noqa: SIM117
@@ -170,7 +172,7 @@ def test_without_secret_key_the_transaction_fails_clearly(
             pass
 
 
-def test_client_without_cookies_cannot_hold_a_session(views: Tumbler, protocol: str) -> None:
+def test_client_without_cookies_cannot_hold_a_session(views: Hipflask, protocol: str) -> None:
     no_jar = views.test_client(use_cookies=False, protocol=protocol)
     with pytest.raises(TypeError, match="use_cookies"):  # noqa: SIM117
         with no_jar.session_transaction():
@@ -178,10 +180,10 @@ def test_client_without_cookies_cannot_hold_a_session(views: Tumbler, protocol: 
 
 
 def test_null_session_from_a_custom_interface_is_not_saved(
-    views: Tumbler, client: TumblerClient
+    views: Hipflask, client: HipflaskClient
 ) -> None:
-    from tumbler.sessions.base import NullSession
-    from tumbler.sessions.cookie import SecureCookieSessionInterface
+    from hipflask.sessions.base import NullSession
+    from hipflask.sessions.cookie import SecureCookieSessionInterface
 
     class Null(SecureCookieSessionInterface):
         def open_session(self, app: Any, request: Any) -> Any:

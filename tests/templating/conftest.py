@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from tumbler import Blueprint
-from tumbler import Tumbler
+from hipflask import Blueprint
+from hipflask import Hipflask
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SECRET = "templating-tests-secret-key-0123456789abcdef"
 
 
 @pytest.fixture
-def app() -> Tumbler:
-    app = Tumbler("tests_templating", root_path=HERE, static_folder=None)
+def app() -> Hipflask:
+    app = Hipflask("tests_templating", root_path=HERE, static_folder=None)
     app.config.update(TESTING=True, SECRET_KEY=SECRET)
     return app
 
@@ -70,7 +70,7 @@ class MemorySessions:
 
 
 @pytest.fixture
-def sessions(app: Tumbler) -> MemorySessions:
+def sessions(app: Hipflask) -> MemorySessions:
     interface = MemorySessions()
     app.session_interface = interface
     return interface

@@ -12,17 +12,17 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
-from tumbler import Blueprint
-from tumbler import Tumbler
-from tumbler import g
-from tumbler import request
-from tumbler import session
-from tumbler.json.provider import DefaultJSONProvider
-from tumbler.templating import render_template
-from tumbler.templating import render_template_string
-from tumbler.templating.environment import Environment
-from tumbler.templating.environment import csp_nonce
-from tumbler.templating.environment import select_jinja_autoescape
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import g
+from hipflask import request
+from hipflask import session
+from hipflask.json.provider import DefaultJSONProvider
+from hipflask.templating import render_template
+from hipflask.templating import render_template_string
+from hipflask.templating.environment import Environment
+from hipflask.templating.environment import csp_nonce
+from hipflask.templating.environment import select_jinja_autoescape
 
 ATTACK = "<script>alert('x')</script>"
 ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
@@ -47,7 +47,7 @@ def test_templates_from_strings_are_autoescaped() -> None:
     assert select_jinja_autoescape(None) is True
 
 
-def test_script_in_an_html_template_is_escaped(app: Tumbler, client: Any) -> None:
+def test_script_in_an_html_template_is_escaped(app: Hipflask, client: Any) -> None:
     @app.route("/")
     def index() -> str:
         return render_template("value.html", value=ATTACK)
@@ -55,7 +55,7 @@ def test_script_in_an_html_template_is_escaped(app: Tumbler, client: Any) -> Non
     assert client.get("/").text == f"<p>{ESCAPED}</p>"
 
 
-def test_script_in_an_svg_template_is_escaped(app: Tumbler, client: Any) -> None:
+def test_script_in_an_svg_template_is_escaped(app: Hipflask, client: Any) -> None:
     @app.route("/")
     def index() -> str:
         return render_template("value.svg", value=ATTACK)
@@ -63,7 +63,7 @@ def test_script_in_an_svg_template_is_escaped(app: Tumbler, client: Any) -> None
     assert client.get("/").text == f"<p>{ESCAPED}</p>"
 
 
-def test_script_in_a_template_string_is_escaped(app: Tumbler, client: Any) -> None:
+def test_script_in_a_template_string_is_escaped(app: Hipflask, client: Any) -> None:
     @app.route("/")
     def index() -> str:
         return render_template_string("<p>{{ value }}</p>", value=ATTACK)
@@ -71,7 +71,7 @@ def test_script_in_a_template_string_is_escaped(app: Tumbler, client: Any) -> No
     assert client.get("/").text == f"<p>{ESCAPED}</p>"
 
 
-def test_text_templates_are_not_escaped(app: Tumbler, client: Any) -> None:
+def test_text_templates_are_not_escaped(app: Hipflask, client: Any) -> None:
     @app.route("/")
     def index() -> str:
         return render_template("value.txt", value="a < b & 'c'")
@@ -79,7 +79,7 @@ def test_text_templates_are_not_escaped(app: Tumbler, client: Any) -> None:
     assert client.get("/").text == "a < b & 'c'"
 
 
-def test_safe_filter_and_markup_values_are_not_escaped(app: Tumbler, client: Any) -> None:
+def test_safe_filter_and_markup_values_are_not_escaped(app: Hipflask, client: Any) -> None:
     @app.route("/filter")
     def with_filter() -> str:
         return render_template("safe.html", value="<b>bold</b>")
@@ -93,7 +93,7 @@ def test_safe_filter_and_markup_values_are_not_escaped(app: Tumbler, client: Any
 
 
 def test_app_can_override_autoescape_selection() -> None:
-    class TextApp(Tumbler):
+    class TextApp(Hipflask):
         def select_jinja_autoescape(self, filename: str | None) -> bool:
             return filename is None or filename.endswith(".txt")
 
@@ -107,7 +107,7 @@ def test_app_can_override_autoescape_selection() -> None:
 
 
 def test_tojson_escapes_characters_that_could_end_a_script_or_attribute(
-    app: Tumbler, client: Any
+    app: Hipflask, client: Any
 ) -> None:
     data = {"html": "</script><b>", "quote": "it's", "amp": "a&b"}
 
@@ -125,7 +125,7 @@ def test_tojson_escapes_characters_that_could_end_a_script_or_attribute(
     assert json.loads(body) == data
 
 
-def test_tojson_uses_the_apps_json_provider(app: Tumbler) -> None:
+def test_tojson_uses_the_apps_json_provider(app: Hipflask) -> None:
     class Point:
         def __init__(self, x: int, y: int) -> None:
             self.x, self.y = x, y
@@ -142,7 +142,7 @@ def test_tojson_uses_the_apps_json_provider(app: Tumbler) -> None:
         assert render_template_string("{{ p|tojson }}", p=Point(1, 2)) == "[1, 2]"
 
 
-def test_tojson_accepts_an_indent(app: Tumbler) -> None:
+def test_tojson_accepts_an_indent(app: Hipflask) -> None:
     with app.app_context():
         rv = render_template_string("{{ v|tojson(indent=2) }}", v={"a": 1})
     assert rv == '{\n  "a": 1\n}'
@@ -151,8 +151,8 @@ def test_tojson_accepts_an_indent(app: Tumbler) -> None:
 # -- globals ------------------------------------------------------------------
 
 
-def test_url_for_request_g_and_config_are_available(app: Tumbler, client: Any) -> None:
-    app.config["SITE_NAME"] = "Tumbler shop"
+def test_url_for_request_g_and_config_are_available(app: Hipflask, client: Any) -> None:
+    app.config["SITE_NAME"] = "Hipflask shop"
 
     @app.route("/item/<int:number>")
     def item(number: int) -> str:
@@ -162,10 +162,10 @@ def test_url_for_request_g_and_config_are_available(app: Tumbler, client: Any) -
             "|{{ config.SITE_NAME }}|{{ request.args.q }}"
         )
 
-    assert client.get("/item/3?q=hat").text == "/item/7|/item/3|ada|Tumbler shop|hat"
+    assert client.get("/item/3?q=hat").text == "/item/7|/item/3|ada|Hipflask shop|hat"
 
 
-def test_session_is_available(app: Tumbler, client: Any, sessions: Any) -> None:
+def test_session_is_available(app: Hipflask, client: Any, sessions: Any) -> None:
     @app.route("/")
     def index() -> str:
         session["user"] = "grace"
@@ -175,7 +175,7 @@ def test_session_is_available(app: Tumbler, client: Any, sessions: Any) -> None:
 
 
 def test_rendering_without_touching_the_session_does_not_open_it(
-    app: Tumbler, sessions: Any
+    app: Hipflask, sessions: Any
 ) -> None:
     with app.test_request_context("/") as ctx:
         assert render_template_string("{{ request.path }} {{ g }}").startswith("/ ")
@@ -183,7 +183,7 @@ def test_rendering_without_touching_the_session_does_not_open_it(
     assert sessions.opened == 0
 
 
-def test_context_objects_are_the_real_objects_during_a_request(app: Tumbler) -> None:
+def test_context_objects_are_the_real_objects_during_a_request(app: Hipflask) -> None:
     with app.test_request_context("/"):
         seen: dict[str, Any] = {}
 
@@ -196,19 +196,19 @@ def test_context_objects_are_the_real_objects_during_a_request(app: Tumbler) -> 
         assert seen["g"] is g._get_current_object()
 
 
-def test_request_is_falsy_outside_a_request(app: Tumbler) -> None:
+def test_request_is_falsy_outside_a_request(app: Hipflask) -> None:
     with app.app_context():
         g.name = "cli"
         rv = render_template_string("{% if request %}request{% else %}none{% endif %}|{{ g.name }}")
     assert rv == "none|cli"
 
 
-def test_using_request_outside_a_request_says_which_context_is_missing(app: Tumbler) -> None:
+def test_using_request_outside_a_request_says_which_context_is_missing(app: Hipflask) -> None:
     with app.app_context(), pytest.raises(RuntimeError, match="request context"):
         render_template_string("{{ request.path }}")
 
 
-def test_filters_tests_and_globals_registered_on_the_app(app: Tumbler, client: Any) -> None:
+def test_filters_tests_and_globals_registered_on_the_app(app: Hipflask, client: Any) -> None:
     @app.template_filter()
     def reverse(value: str) -> str:
         return value[::-1]
@@ -233,7 +233,7 @@ def test_filters_tests_and_globals_registered_on_the_app(app: Tumbler, client: A
     assert client.get("/").text == "cba X True False Hats"
 
 
-def test_filters_tests_and_globals_registered_by_a_blueprint(app: Tumbler, client: Any) -> None:
+def test_filters_tests_and_globals_registered_by_a_blueprint(app: Hipflask, client: Any) -> None:
     bp = Blueprint("tools", __name__)
 
     @bp.app_template_filter("double")
@@ -262,7 +262,7 @@ def test_filters_tests_and_globals_registered_by_a_blueprint(app: Tumbler, clien
 # -- options ------------------------------------------------------------------
 
 
-def test_environment_is_created_on_first_use(app: Tumbler) -> None:
+def test_environment_is_created_on_first_use(app: Hipflask) -> None:
     assert "jinja_env" not in app.__dict__
     env = app.jinja_env
     assert isinstance(env, Environment)
@@ -275,14 +275,14 @@ def test_environment_is_created_on_first_use(app: Tumbler) -> None:
     [(None, False, False), (None, True, True), (True, False, True), (False, True, False)],
 )
 def test_auto_reload_follows_the_setting_or_debug(
-    app: Tumbler, setting: bool | None, debug: bool, expected: bool
+    app: Hipflask, setting: bool | None, debug: bool, expected: bool
 ) -> None:
     app.config["TEMPLATES_AUTO_RELOAD"] = setting
     app.config["DEBUG"] = debug
     assert app.jinja_env.auto_reload is expected
 
 
-def test_turning_debug_on_later_turns_auto_reload_on(app: Tumbler) -> None:
+def test_turning_debug_on_later_turns_auto_reload_on(app: Hipflask) -> None:
     app.config["DEBUG"] = False
     assert app.jinja_env.auto_reload is False
     app.debug = True
@@ -296,7 +296,7 @@ def test_changed_template_files_are_reloaded_only_with_auto_reload(
     (tmp_path / "templates").mkdir()
     page = tmp_path / "templates" / "page.txt"
     page.write_text("first")
-    app = Tumbler("reload_app", root_path=str(tmp_path), static_folder=None)
+    app = Hipflask("reload_app", root_path=str(tmp_path), static_folder=None)
     app.config["TEMPLATES_AUTO_RELOAD"] = auto_reload
     with app.app_context():
         assert render_template("page.txt") == "first"
@@ -307,7 +307,7 @@ def test_changed_template_files_are_reloaded_only_with_auto_reload(
 
 
 def test_jinja_options_of_the_app_class_are_used() -> None:
-    class OptionsApp(Tumbler):
+    class OptionsApp(Hipflask):
         jinja_options = {  # noqa: RUF012 - the documented class attribute
             "extensions": ["jinja2.ext.do"],
             "trim_blocks": True,
@@ -327,21 +327,21 @@ def test_app_can_choose_its_environment_class() -> None:
     class MyEnvironment(Environment):
         pass
 
-    class MyApp(Tumbler):
+    class MyApp(Hipflask):
         jinja_environment = MyEnvironment
 
     app = MyApp("env_app", root_path=os.path.dirname(__file__))
     assert type(app.jinja_env) is MyEnvironment
 
 
-def test_string_templates_are_compiled_once(app: Tumbler) -> None:
+def test_string_templates_are_compiled_once(app: Hipflask) -> None:
     env = app.jinja_env
     first = env.template_from_string("{{ a }}")
     assert env.template_from_string("{{ a }}") is first
     assert env.template_from_string("{{ b }}") is not first
 
 
-def test_string_template_cache_is_bounded(app: Tumbler) -> None:
+def test_string_template_cache_is_bounded(app: Hipflask) -> None:
     env = app.jinja_env
     first = env.template_from_string("0")
     for number in range(1, 300):
@@ -351,7 +351,7 @@ def test_string_template_cache_is_bounded(app: Tumbler) -> None:
     assert env.template_from_string("299") is env.template_from_string("299")
 
 
-def test_string_templates_that_fail_to_compile_are_not_cached(app: Tumbler) -> None:
+def test_string_templates_that_fail_to_compile_are_not_cached(app: Hipflask) -> None:
     with app.app_context():
         with pytest.raises(jinja2.TemplateAssertionError):
             render_template_string("{{ 'a'|late }}")
@@ -359,7 +359,7 @@ def test_string_templates_that_fail_to_compile_are_not_cached(app: Tumbler) -> N
         assert render_template_string("{{ 'a'|late }}") == "A"
 
 
-def test_cached_string_templates_see_replaced_filters(app: Tumbler) -> None:
+def test_cached_string_templates_see_replaced_filters(app: Hipflask) -> None:
     app.jinja_env.filters["shout"] = str.upper
     with app.app_context():
         assert render_template_string("{{ v|shout }}", v="Ab") == "AB"
@@ -376,7 +376,7 @@ def _header_nonce(response: Any) -> str:
     return match.group(1)
 
 
-def test_csp_nonce_matches_the_nonce_in_the_policy_header(app: Tumbler, client: Any) -> None:
+def test_csp_nonce_matches_the_nonce_in_the_policy_header(app: Hipflask, client: Any) -> None:
     app.config["CONTENT_SECURITY_POLICY"] = {
         "script-src": ["{nonce}", "'strict-dynamic'"],
         "style-src": ["'self'", "{nonce}"],
@@ -395,12 +395,12 @@ def test_csp_nonce_matches_the_nonce_in_the_policy_header(app: Tumbler, client: 
     assert _header_nonce(second) != nonces[0]
 
 
-def test_csp_nonce_is_stable_within_a_request(app: Tumbler) -> None:
+def test_csp_nonce_is_stable_within_a_request(app: Hipflask) -> None:
     with app.test_request_context("/"):
         assert csp_nonce() == csp_nonce()
         assert render_template_string("{{ csp_nonce() }}") == csp_nonce()
 
 
-def test_csp_nonce_outside_a_request_says_why_it_fails(app: Tumbler) -> None:
+def test_csp_nonce_outside_a_request_says_why_it_fails(app: Hipflask) -> None:
     with app.app_context(), pytest.raises(RuntimeError, match="needs an active request"):
         render_template_string("{{ csp_nonce() }}")

@@ -10,17 +10,17 @@ import pytest
 from jinja2 import DictLoader
 from jinja2 import TemplateNotFound
 
-from tumbler import Blueprint
-from tumbler import Tumbler
-from tumbler.templating import render_template
-from tumbler.templating.loaders import DispatchingJinjaLoader
-from tumbler.templating.loaders import folder_loader
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask.templating import render_template
+from hipflask.templating.loaders import DispatchingJinjaLoader
+from hipflask.templating.loaders import folder_loader
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def test_app_folder_wins_over_a_blueprint_folder(
-    app: Tumbler, shop: Blueprint, client: Any
+    app: Hipflask, shop: Blueprint, client: Any
 ) -> None:
     @shop.route("/")
     def index() -> str:
@@ -30,7 +30,7 @@ def test_app_folder_wins_over_a_blueprint_folder(
     assert client.get("/shop/").text == "app:shared"
 
 
-def test_blueprint_templates_are_found(app: Tumbler, shop: Blueprint, client: Any) -> None:
+def test_blueprint_templates_are_found(app: Hipflask, shop: Blueprint, client: Any) -> None:
     @shop.route("/")
     def index() -> str:
         return render_template("shop/index.html", value="<hat>")
@@ -40,7 +40,7 @@ def test_blueprint_templates_are_found(app: Tumbler, shop: Blueprint, client: An
 
 
 def test_blueprint_templates_are_found_from_app_views(
-    app: Tumbler, shop: Blueprint, client: Any
+    app: Hipflask, shop: Blueprint, client: Any
 ) -> None:
     app.register_blueprint(shop)
 
@@ -53,7 +53,7 @@ def test_blueprint_templates_are_found_from_app_views(
 
 @pytest.mark.parametrize(("order", "expected"), [((0, 1), "shop:both"), ((1, 0), "extra:both")])
 def test_blueprints_are_searched_in_registration_order(
-    app: Tumbler, shop: Blueprint, extra: Blueprint, order: tuple[int, int], expected: str
+    app: Hipflask, shop: Blueprint, extra: Blueprint, order: tuple[int, int], expected: str
 ) -> None:
     blueprints = (shop, extra)
     for index in order:
@@ -64,7 +64,7 @@ def test_blueprints_are_searched_in_registration_order(
 
 
 def test_blueprint_registered_after_first_render_is_searched(
-    app: Tumbler, extra: Blueprint
+    app: Hipflask, extra: Blueprint
 ) -> None:
     with app.app_context():
         assert render_template("shared.html") == "app:shared"
@@ -75,7 +75,7 @@ def test_blueprint_registered_after_first_render_is_searched(
         assert render_template("extra_only.html") == "extra:only"
 
 
-def test_nested_blueprint_templates_are_found(app: Tumbler, extra: Blueprint) -> None:
+def test_nested_blueprint_templates_are_found(app: Hipflask, extra: Blueprint) -> None:
     parent = Blueprint("parent", __name__)
     parent.register_blueprint(extra)
     app.register_blueprint(parent)
@@ -83,24 +83,24 @@ def test_nested_blueprint_templates_are_found(app: Tumbler, extra: Blueprint) ->
         assert render_template("extra_only.html") == "extra:only"
 
 
-def test_missing_template_raises_template_not_found(app: Tumbler, shop: Blueprint) -> None:
+def test_missing_template_raises_template_not_found(app: Hipflask, shop: Blueprint) -> None:
     app.register_blueprint(shop)
     with app.app_context(), pytest.raises(TemplateNotFound, match=r"nowhere\.html"):
         render_template("nowhere.html")
 
 
-def test_first_existing_name_of_a_list_is_used(app: Tumbler) -> None:
+def test_first_existing_name_of_a_list_is_used(app: Hipflask) -> None:
     with app.app_context():
         assert render_template(["missing.html", "shared.html"]) == "app:shared"
 
 
-def test_templates_in_subfolders_are_found(app: Tumbler) -> None:
+def test_templates_in_subfolders_are_found(app: Hipflask) -> None:
     with app.app_context():
         assert render_template("nested/page.txt", value="v") == "nested:v"
 
 
 def test_app_without_template_folder_uses_blueprint_folders(shop: Blueprint) -> None:
-    app = Tumbler("bare", root_path=HERE, template_folder=None, static_folder=None)
+    app = Hipflask("bare", root_path=HERE, template_folder=None, static_folder=None)
     app.register_blueprint(shop)
     with app.app_context():
         assert render_template("shared.html") == "shop:shared"
@@ -113,7 +113,7 @@ def test_folder_loader_is_relative_to_root_path(shop: Blueprint) -> None:
     assert folder_loader(Blueprint("plain", __name__)) is None
 
 
-def test_a_custom_jinja_loader_is_honoured(app: Tumbler) -> None:
+def test_a_custom_jinja_loader_is_honoured(app: Hipflask) -> None:
     bp = Blueprint("custom", __name__)
     bp.jinja_loader = DictLoader({"custom.txt": "from a dict"})  # type: ignore[attr-defined]
     app.register_blueprint(bp)
@@ -121,7 +121,9 @@ def test_a_custom_jinja_loader_is_honoured(app: Tumbler) -> None:
         assert render_template("custom.txt") == "from a dict"
 
 
-def test_list_templates_includes_app_and_blueprint_templates(app: Tumbler, shop: Blueprint) -> None:
+def test_list_templates_includes_app_and_blueprint_templates(
+    app: Hipflask, shop: Blueprint
+) -> None:
     app.register_blueprint(shop)
     names = app.jinja_env.list_templates()
     assert "shared.html" in names
@@ -130,7 +132,7 @@ def test_list_templates_includes_app_and_blueprint_templates(app: Tumbler, shop:
     assert names == sorted(set(names))
 
 
-def test_blueprint_registered_twice_is_searched_once(app: Tumbler, shop: Blueprint) -> None:
+def test_blueprint_registered_twice_is_searched_once(app: Hipflask, shop: Blueprint) -> None:
     app.register_blueprint(shop)
     app.register_blueprint(shop, name="shop2", url_prefix="/two")
     loader = app.jinja_env.loader
@@ -146,7 +148,7 @@ def _explained(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 def test_explain_logs_each_folder_tried(
-    app: Tumbler, shop: Blueprint, caplog: pytest.LogCaptureFixture
+    app: Hipflask, shop: Blueprint, caplog: pytest.LogCaptureFixture
 ) -> None:
     app.config["EXPLAIN_TEMPLATE_LOADING"] = True
     app.register_blueprint(shop)
@@ -163,7 +165,7 @@ def test_explain_logs_each_folder_tried(
 
 
 def test_explain_warns_when_nothing_matched(
-    app: Tumbler, shop: Blueprint, caplog: pytest.LogCaptureFixture
+    app: Hipflask, shop: Blueprint, caplog: pytest.LogCaptureFixture
 ) -> None:
     app.config["EXPLAIN_TEMPLATE_LOADING"] = True
 
@@ -185,7 +187,7 @@ def test_explain_warns_when_nothing_matched(
 
 
 def test_explain_warns_when_several_folders_match(
-    app: Tumbler, shop: Blueprint, caplog: pytest.LogCaptureFixture
+    app: Hipflask, shop: Blueprint, caplog: pytest.LogCaptureFixture
 ) -> None:
     app.config["EXPLAIN_TEMPLATE_LOADING"] = True
     app.register_blueprint(shop)
@@ -197,7 +199,7 @@ def test_explain_warns_when_several_folders_match(
 
 
 def test_explain_warns_when_no_folder_is_configured(caplog: pytest.LogCaptureFixture) -> None:
-    app = Tumbler("bare", root_path=HERE, template_folder=None, static_folder=None)
+    app = Hipflask("bare", root_path=HERE, template_folder=None, static_folder=None)
     app.config["EXPLAIN_TEMPLATE_LOADING"] = True
     with (
         caplog.at_level(logging.INFO, logger=app.name),
@@ -209,7 +211,7 @@ def test_explain_warns_when_no_folder_is_configured(caplog: pytest.LogCaptureFix
     assert "no template folder is configured" in record.getMessage()
 
 
-def test_nothing_is_logged_without_explain(app: Tumbler, caplog: pytest.LogCaptureFixture) -> None:
+def test_nothing_is_logged_without_explain(app: Hipflask, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG), app.app_context():
         render_template("shared.html")
     assert _explained(caplog) == []

@@ -7,24 +7,24 @@ from typing import Any
 import pytest
 from jinja2 import Template
 
-from tumbler import Blueprint
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import before_render_template
-from tumbler import g
-from tumbler import redirect
-from tumbler import request
-from tumbler import template_rendered
-from tumbler.core.flashing import flash
-from tumbler.templating import get_template_attribute
-from tumbler.templating import render_template
-from tumbler.templating import render_template_string
-from tumbler.templating import stream_template
-from tumbler.templating import stream_template_string
-from tumbler.templating import update_template_context
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import before_render_template
+from hipflask import g
+from hipflask import redirect
+from hipflask import request
+from hipflask import template_rendered
+from hipflask.core.flashing import flash
+from hipflask.templating import get_template_attribute
+from hipflask.templating import render_template
+from hipflask.templating import render_template_string
+from hipflask.templating import stream_template
+from hipflask.templating import stream_template_string
+from hipflask.templating import update_template_context
 
 
-def test_template_loops_over_a_list_and_a_dict(app: Tumbler, client: Any) -> None:
+def test_template_loops_over_a_list_and_a_dict(app: Hipflask, client: Any) -> None:
     @app.route("/")
     def index() -> str:
         return render_template(
@@ -37,19 +37,19 @@ def test_template_loops_over_a_list_and_a_dict(app: Tumbler, client: Any) -> Non
     )
 
 
-def test_templates_extend_layouts(app: Tumbler) -> None:
+def test_templates_extend_layouts(app: Hipflask) -> None:
     with app.app_context():
         assert render_template("child.html") == "<main>child</main>"
 
 
-def test_rendering_needs_an_app_context(app: Tumbler) -> None:
+def test_rendering_needs_an_app_context(app: Hipflask) -> None:
     with pytest.raises(RuntimeError, match=r"render_template\(\) needs an application context"):
         render_template("shared.html")
     with pytest.raises(RuntimeError, match="render_template_string"):
         render_template_string("x")
 
 
-def test_template_string_may_extend_a_file_template(app: Tumbler) -> None:
+def test_template_string_may_extend_a_file_template(app: Hipflask) -> None:
     with app.app_context():
         rv = render_template_string(
             '{% extends "layout.html" %}{% block body %}{{ v }}{% endblock %}', v="<i>"
@@ -57,7 +57,7 @@ def test_template_string_may_extend_a_file_template(app: Tumbler) -> None:
     assert rv == "<main>&lt;i&gt;</main>"
 
 
-def test_a_compiled_template_can_be_rendered(app: Tumbler) -> None:
+def test_a_compiled_template_can_be_rendered(app: Hipflask) -> None:
     with app.app_context():
         template = app.jinja_env.from_string("{{ n + 1 }}")
         assert render_template(template, n=1) == "2"
@@ -66,7 +66,7 @@ def test_a_compiled_template_can_be_rendered(app: Tumbler) -> None:
 # -- context processors -------------------------------------------------------------
 
 
-def test_app_context_processor_adds_variables(app: Tumbler, client: Any) -> None:
+def test_app_context_processor_adds_variables(app: Hipflask, client: Any) -> None:
     @app.context_processor
     def shop() -> dict[str, Any]:
         return {"shop_name": "Hats", "currency": "EUR"}
@@ -79,7 +79,7 @@ def test_app_context_processor_adds_variables(app: Tumbler, client: Any) -> None
 
 
 def test_blueprint_context_processor_applies_to_its_own_views_only(
-    app: Tumbler, shop: Blueprint, client: Any
+    app: Hipflask, shop: Blueprint, client: Any
 ) -> None:
     @app.context_processor
     def site() -> dict[str, Any]:
@@ -102,7 +102,7 @@ def test_blueprint_context_processor_applies_to_its_own_views_only(
     assert client.get("/").text == "site/Home"
 
 
-def test_nested_blueprint_processors_run_outermost_first(app: Tumbler, client: Any) -> None:
+def test_nested_blueprint_processors_run_outermost_first(app: Hipflask, client: Any) -> None:
     parent = Blueprint("parent", __name__)
     child = Blueprint("child", __name__)
     calls: list[str] = []
@@ -133,7 +133,7 @@ def test_nested_blueprint_processors_run_outermost_first(app: Tumbler, client: A
 
 
 def test_blueprint_app_context_processor_applies_everywhere(
-    app: Tumbler, shop: Blueprint, client: Any
+    app: Hipflask, shop: Blueprint, client: Any
 ) -> None:
     @shop.app_context_processor
     def basket() -> dict[str, Any]:
@@ -148,7 +148,7 @@ def test_blueprint_app_context_processor_applies_everywhere(
     assert client.get("/").text == "3"
 
 
-def test_processors_run_for_every_render(app: Tumbler, client: Any) -> None:
+def test_processors_run_for_every_render(app: Hipflask, client: Any) -> None:
     counter = {"n": 0}
 
     @app.context_processor
@@ -163,7 +163,7 @@ def test_processors_run_for_every_render(app: Tumbler, client: Any) -> None:
     assert [client.get("/").text for _ in range(3)] == ["1", "2", "3"]
 
 
-def test_async_context_processor(app: Tumbler, client: Any) -> None:
+def test_async_context_processor(app: Hipflask, client: Any) -> None:
     @app.context_processor
     async def remote() -> dict[str, Any]:
         return {"remote": "fetched"}
@@ -175,7 +175,7 @@ def test_async_context_processor(app: Tumbler, client: Any) -> None:
     assert client.get("/").text == "fetched"
 
 
-def test_processor_added_before_first_request_is_used(app: Tumbler) -> None:
+def test_processor_added_before_first_request_is_used(app: Hipflask) -> None:
     with app.app_context():
         assert render_template_string("{{ late|default('none') }}") == "none"
     app.context_processor(lambda: {"late": "here"})
@@ -183,7 +183,7 @@ def test_processor_added_before_first_request_is_used(app: Tumbler) -> None:
         assert render_template_string("{{ late|default('none') }}") == "here"
 
 
-def test_processors_cannot_replace_values_in_the_request_context(app: Tumbler) -> None:
+def test_processors_cannot_replace_values_in_the_request_context(app: Hipflask) -> None:
     @app.context_processor
     def override() -> dict[str, Any]:
         return {"request": "fake"}
@@ -193,7 +193,7 @@ def test_processors_cannot_replace_values_in_the_request_context(app: Tumbler) -
         assert render_template_string("{{ request }}", request="mine") == "mine"
 
 
-def test_update_template_context_keeps_explicit_values(app: Tumbler) -> None:
+def test_update_template_context_keeps_explicit_values(app: Hipflask) -> None:
     app.context_processor(lambda: {"a": "processor", "b": "processor"})
     context: dict[str, Any] = {"a": "explicit"}
     with app.test_request_context("/x"):
@@ -208,7 +208,7 @@ def test_update_template_context_keeps_explicit_values(app: Tumbler) -> None:
 # -- signals ------------------------------------------------------------------
 
 
-def test_render_signals_are_sent_with_template_and_context(app: Tumbler, client: Any) -> None:
+def test_render_signals_are_sent_with_template_and_context(app: Hipflask, client: Any) -> None:
     events: list[tuple[str, Any, str | None, dict[str, Any]]] = []
 
     def before(sender: Any, template: Template, context: dict[str, Any]) -> None:
@@ -234,7 +234,7 @@ def test_render_signals_are_sent_with_template_and_context(app: Tumbler, client:
     assert "request" in events[1][3]
 
 
-def test_before_render_receivers_can_change_the_context(app: Tumbler) -> None:
+def test_before_render_receivers_can_change_the_context(app: Hipflask) -> None:
     def inject(sender: Any, template: Template, context: dict[str, Any]) -> None:
         context["extra"] = "added"
 
@@ -242,8 +242,8 @@ def test_before_render_receivers_can_change_the_context(app: Tumbler) -> None:
         assert render_template_string("{{ extra }}") == "added"
 
 
-def test_signals_of_another_app_are_not_received(app: Tumbler) -> None:
-    other = Tumbler("other_app")
+def test_signals_of_another_app_are_not_received(app: Hipflask) -> None:
+    other = Hipflask("other_app")
     events: list[Any] = []
     with template_rendered.connected_to(lambda sender, **kw: events.append(sender), other):
         with app.app_context():
@@ -257,7 +257,7 @@ def test_signals_of_another_app_are_not_received(app: Tumbler) -> None:
 # -- streaming ------------------------------------------------------------------
 
 
-def test_stream_template_in_a_streamed_response(app: Tumbler, client: Any) -> None:
+def test_stream_template_in_a_streamed_response(app: Hipflask, client: Any) -> None:
     @app.route("/stream")
     def stream() -> Response:
         return Response(stream_template("stream.txt", lines=["a", "<b>"]), mimetype="text/plain")
@@ -266,7 +266,7 @@ def test_stream_template_in_a_streamed_response(app: Tumbler, client: Any) -> No
 
 
 def test_streamed_template_keeps_the_request_context_until_it_ends(
-    app: Tumbler, client: Any
+    app: Hipflask, client: Any
 ) -> None:
     events: list[str] = []
 
@@ -292,7 +292,7 @@ def test_streamed_template_keeps_the_request_context_until_it_ends(
     assert events == ["render", "teardown"]
 
 
-def test_stream_template_yields_pieces_and_signals_at_the_end(app: Tumbler) -> None:
+def test_stream_template_yields_pieces_and_signals_at_the_end(app: Hipflask) -> None:
     events: list[str] = []
     with (
         before_render_template.connected_to(lambda s, **kw: events.append("before"), app),
@@ -310,14 +310,14 @@ def test_stream_template_yields_pieces_and_signals_at_the_end(app: Tumbler) -> N
 # -- macros ------------------------------------------------------------------------
 
 
-def test_get_template_attribute_calls_a_macro(app: Tumbler) -> None:
+def test_get_template_attribute_calls_a_macro(app: Hipflask) -> None:
     with app.app_context():
         greet = get_template_attribute("_macros.html", "greet")
         assert greet("<World>") == "Hello, &lt;World&gt;!"
         assert get_template_attribute("_macros.html", "answer") == 42
 
 
-def test_macro_can_use_url_for(app: Tumbler) -> None:
+def test_macro_can_use_url_for(app: Hipflask) -> None:
     @app.route("/home")
     def index() -> str:
         return ""
@@ -329,7 +329,9 @@ def test_macro_can_use_url_for(app: Tumbler) -> None:
 # -- flashed messages -------------------------------------------------------------
 
 
-def test_flashed_messages_are_shown_in_a_template(app: Tumbler, client: Any, sessions: Any) -> None:
+def test_flashed_messages_are_shown_in_a_template(
+    app: Hipflask, client: Any, sessions: Any
+) -> None:
     @app.route("/")
     def index() -> str:
         flash("Saved <ok>")
@@ -345,7 +347,7 @@ def test_flashed_messages_are_shown_in_a_template(app: Tumbler, client: Any, ses
     )
 
 
-def test_flashed_message_is_shown_once_after_a_redirect(app: Tumbler, client: Any) -> None:
+def test_flashed_message_is_shown_once_after_a_redirect(app: Hipflask, client: Any) -> None:
     page = "{% for message in get_flashed_messages() %}<p>{{ message }}</p>{% endfor %}"
 
     @app.post("/save")

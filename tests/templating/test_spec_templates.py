@@ -10,13 +10,13 @@ from typing import Any
 import jinja2
 import pytest
 
-import tumbler
-from tumbler import Markup
-from tumbler import Tumbler
-from tumbler import escape
-from tumbler import render_template
-from tumbler import render_template_string
-from tumbler import url_for
+import hipflask
+from hipflask import Hipflask
+from hipflask import Markup
+from hipflask import escape
+from hipflask import render_template
+from hipflask import render_template_string
+from hipflask import url_for
 
 SECRET = "templating-spec-secret-key-0123456789abcdef"
 ATTACK = "\"'><script>alert(1)</script>&"
@@ -44,8 +44,8 @@ def site(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(site: Path) -> Tumbler:
-    app = Tumbler("templating_spec", root_path=str(site))
+def app(site: Path) -> Hipflask:
+    app = Hipflask("templating_spec", root_path=str(site))
     app.config.update(TESTING=True, SECRET_KEY=SECRET)
     return app
 
@@ -57,7 +57,7 @@ def app(site: Path) -> Tumbler:
     "name", ["page.html", "page.htm", "feed.xml", "page.xhtml", "icon.svg", "UPPER.HTML"]
 )
 def test_markup_file_escapes_a_value_in_text_and_in_an_attribute(
-    app: Tumbler, client: Any, name: str
+    app: Hipflask, client: Any, name: str
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -69,12 +69,12 @@ def test_markup_file_escapes_a_value_in_text_and_in_an_attribute(
     assert "<script>" not in body
 
 
-def test_text_file_is_not_escaped(app: Tumbler) -> None:
+def test_text_file_is_not_escaped(app: Hipflask) -> None:
     with app.app_context():
         assert render_template("mail.txt", v="a < b") == "a < b"
 
 
-def test_template_string_escapes_and_safe_opts_out(app: Tumbler, client: Any) -> None:
+def test_template_string_escapes_and_safe_opts_out(app: Hipflask, client: Any) -> None:
     @app.route("/")
     def index() -> str:
         return render_template_string("{{ v }}|{{ v|safe }}", v="<b>x</b>")
@@ -82,7 +82,7 @@ def test_template_string_escapes_and_safe_opts_out(app: Tumbler, client: Any) ->
     assert client.get("/").text == "&lt;b&gt;x&lt;/b&gt;|<b>x</b>"
 
 
-def test_markup_and_escape_from_tumbler_work_in_templates(app: Tumbler, client: Any) -> None:
+def test_markup_and_escape_from_hipflask_work_in_templates(app: Hipflask, client: Any) -> None:
     @app.route("/")
     def index() -> str:
         trusted = Markup("<em>{}</em>").format("<i>user</i>")
@@ -94,7 +94,7 @@ def test_markup_and_escape_from_tumbler_work_in_templates(app: Tumbler, client: 
             escaped_twice=escape(once),
         )
 
-    assert tumbler.Markup is Markup
+    assert hipflask.Markup is Markup
     assert client.get("/").text == "<em>&lt;i&gt;user&lt;/i&gt;</em>|&lt;tag&gt;|&lt;tag&gt;"
 
 
@@ -105,7 +105,7 @@ def test_markup_and_escape_from_tumbler_work_in_templates(app: Tumbler, client: 
     "name",
     ["../secret.txt", "templates/../../secret.txt", "./../secret.txt", "/etc/passwd"],
 )
-def test_template_name_cannot_leave_the_template_folders(app: Tumbler, name: str) -> None:
+def test_template_name_cannot_leave_the_template_folders(app: Hipflask, name: str) -> None:
     # A view that renders a page named in the URL must not become a file reader.
     with app.app_context(), pytest.raises(jinja2.TemplateNotFound):
         render_template(name)
@@ -114,7 +114,7 @@ def test_template_name_cannot_leave_the_template_folders(app: Tumbler, name: str
 # -- tutorial: a page that loads a static script ------------------------------------------
 
 
-def test_page_loads_its_script_through_url_for_static(app: Tumbler, client: Any) -> None:
+def test_page_loads_its_script_through_url_for_static(app: Hipflask, client: Any) -> None:
     @app.route("/")
     def index() -> str:
         return render_template("index.html")
@@ -139,7 +139,7 @@ def test_page_loads_its_script_through_url_for_static(app: Tumbler, client: Any)
 
 
 def test_debug_mode_reloads_a_changed_template_without_the_setting(
-    app: Tumbler, site: Path
+    app: Hipflask, site: Path
 ) -> None:
     app.config["TEMPLATES_AUTO_RELOAD"] = None
     app.debug = True
@@ -153,7 +153,7 @@ def test_debug_mode_reloads_a_changed_template_without_the_setting(
         assert render_template("reload.txt") == "second"
 
 
-def test_production_mode_keeps_the_compiled_template(app: Tumbler, site: Path) -> None:
+def test_production_mode_keeps_the_compiled_template(app: Hipflask, site: Path) -> None:
     app.config["TEMPLATES_AUTO_RELOAD"] = None
     app.debug = False
     page = site / "templates" / "reload.txt"

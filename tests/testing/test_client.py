@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from werkzeug.test import EnvironBuilder
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import g
-from tumbler import make_response
-from tumbler import redirect
-from tumbler import request
-from tumbler.testing.client import TumblerClient
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import g
+from hipflask import make_response
+from hipflask import redirect
+from hipflask import request
+from hipflask.testing.client import HipflaskClient
 
 
-def test_response_exposes_status_text_and_json(app: Tumbler, client: TumblerClient) -> None:
+def test_response_exposes_status_text_and_json(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/json")
     def as_json() -> tuple[dict[str, Any], int]:
         return {"ok": True}, 201
@@ -39,7 +39,7 @@ def test_response_exposes_status_text_and_json(app: Tumbler, client: TumblerClie
     assert text_response.get_json(silent=True) is None
 
 
-def test_cookies_set_by_the_app_are_sent_back(app: Tumbler, client: TumblerClient) -> None:
+def test_cookies_set_by_the_app_are_sent_back(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/count")
     def count() -> Response:
         seen = int(request.cookies.get("count", "0")) + 1
@@ -54,7 +54,7 @@ def test_cookies_set_by_the_app_are_sent_back(app: Tumbler, client: TumblerClien
     assert cookie.http_only
 
 
-def test_cookies_can_be_set_and_removed_by_the_test(app: Tumbler, client: TumblerClient) -> None:
+def test_cookies_can_be_set_and_removed_by_the_test(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return request.cookies.get("flavour", "none")
@@ -65,7 +65,7 @@ def test_cookies_can_be_set_and_removed_by_the_test(app: Tumbler, client: Tumble
     assert client.get("/").text == "none"
 
 
-def test_client_without_cookies_keeps_none(app: Tumbler, protocol: str) -> None:
+def test_client_without_cookies_keeps_none(app: Hipflask, protocol: str) -> None:
     @app.route("/set")
     def set_it() -> Response:
         response = make_response("set")
@@ -82,7 +82,7 @@ def test_client_without_cookies_keeps_none(app: Tumbler, protocol: str) -> None:
     assert client.get("/get").text == "none"
 
 
-def test_follow_redirects_records_the_history(app: Tumbler, client: TumblerClient) -> None:
+def test_follow_redirects_records_the_history(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/old")
     def old() -> Response:
         return redirect("/middle")
@@ -105,7 +105,7 @@ def test_follow_redirects_records_the_history(app: Tumbler, client: TumblerClien
     assert [r.status_code for r in followed.history] == [302, 301]
 
 
-def test_json_argument_sends_a_json_body(app: Tumbler, client: TumblerClient) -> None:
+def test_json_argument_sends_a_json_body(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         return {"type": request.mimetype, "body": request.get_json()}
@@ -115,7 +115,7 @@ def test_json_argument_sends_a_json_body(app: Tumbler, client: TumblerClient) ->
     assert response.get_json() == {"type": "application/json", "body": {"a": [1, "b"]}}
 
 
-def test_data_with_files_is_sent_as_multipart(app: Tumbler, client: TumblerClient) -> None:
+def test_data_with_files_is_sent_as_multipart(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         upload = request.files["upload"]
@@ -136,7 +136,7 @@ def test_data_with_files_is_sent_as_multipart(app: Tumbler, client: TumblerClien
     }
 
 
-def test_headers_and_query_string_arguments(app: Tumbler, client: TumblerClient) -> None:
+def test_headers_and_query_string_arguments(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         return {"header": request.headers.get("X-Api-Key"), "args": request.args.to_dict()}
@@ -147,7 +147,7 @@ def test_headers_and_query_string_arguments(app: Tumbler, client: TumblerClient)
 
 
 def test_environ_base_applies_to_every_request_and_can_be_overridden(
-    app: Tumbler, protocol: str
+    app: Hipflask, protocol: str
 ) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
@@ -155,15 +155,15 @@ def test_environ_base_applies_to_every_request_and_can_be_overridden(
 
     client = app.test_client(protocol=protocol, environ_base={"REMOTE_ADDR": "203.0.113.5"})
 
-    assert client.get("/").get_json() == {"remote": "203.0.113.5", "agent": "Tumbler/test"}
+    assert client.get("/").get_json() == {"remote": "203.0.113.5", "agent": "Hipflask/test"}
     assert client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.6"}).get_json() == {
         "remote": "203.0.113.6",
-        "agent": "Tumbler/test",
+        "agent": "Hipflask/test",
     }
 
 
 def test_requests_default_to_the_configured_server_name_and_scheme(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     app.config.update(SERVER_NAME="example.test", PREFERRED_URL_SCHEME="https")
 
@@ -174,7 +174,9 @@ def test_requests_default_to_the_configured_server_name_and_scheme(
     assert client.get("/?a=1").text == "https://example.test/?a=1"
 
 
-def test_open_accepts_an_environ_builder_or_an_environ(app: Tumbler, client: TumblerClient) -> None:
+def test_open_accepts_an_environ_builder_or_an_environ(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     @app.route("/", methods=["PUT"])
     def index() -> str:
         return f"{request.method} {request.get_data(as_text=True)} {request.remote_addr}"
@@ -191,12 +193,12 @@ def test_open_accepts_an_environ_builder_or_an_environ(app: Tumbler, client: Tum
     assert from_environ.text == "PUT raw 127.0.0.1"
 
 
-def test_unknown_protocol_is_refused(app: Tumbler) -> None:
+def test_unknown_protocol_is_refused(app: Hipflask) -> None:
     with pytest.raises(ValueError, match="protocol must be 'wsgi' or 'asgi', not 'http3'"):
         app.test_client(protocol="http3")
 
 
-def test_both_protocols_give_the_same_response(app: Tumbler) -> None:
+def test_both_protocols_give_the_same_response(app: Hipflask) -> None:
     @app.route("/", methods=["POST"])
     def index() -> tuple[dict[str, Any], int, dict[str, str]]:
         return {"got": request.get_json(), "args": request.args.to_dict()}, 202, {"X-Id": "1"}
@@ -215,7 +217,7 @@ def test_both_protocols_give_the_same_response(app: Tumbler) -> None:
     )
 
 
-def test_asgi_client_runs_the_asgi_adapter(app: Tumbler) -> None:
+def test_asgi_client_runs_the_asgi_adapter(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return str("asgi.scope" in request.environ)
@@ -224,7 +226,7 @@ def test_asgi_client_runs_the_asgi_adapter(app: Tumbler) -> None:
     assert app.test_client(protocol="wsgi").get("/").text == "False"
 
 
-def test_asgi_client_closes_its_loop_when_collected(app: Tumbler) -> None:
+def test_asgi_client_closes_its_loop_when_collected(app: Hipflask) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -241,7 +243,7 @@ def test_asgi_client_closes_its_loop_when_collected(app: Tumbler) -> None:
 # --- keeping the request context ----------------------------------------------------------
 
 
-def test_with_block_keeps_the_last_request_context(app: Tumbler, client: TumblerClient) -> None:
+def test_with_block_keeps_the_last_request_context(app: Hipflask, client: HipflaskClient) -> None:
     torn_down: list[str] = []
 
     @app.teardown_request
@@ -267,7 +269,7 @@ def test_with_block_keeps_the_last_request_context(app: Tumbler, client: Tumbler
 
 
 def test_with_block_keeps_the_last_hop_of_a_followed_redirect(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     torn_down: list[str] = []
 
@@ -289,7 +291,7 @@ def test_with_block_keeps_the_last_hop_of_a_followed_redirect(
 
 
 def test_a_request_that_raises_leaves_no_context_behind(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     app.testing = True
 
@@ -308,7 +310,7 @@ def test_a_request_that_raises_leaves_no_context_behind(
         assert request.path == "/fine"
 
 
-def test_with_block_keeps_a_posted_body_readable(app: Tumbler, client: TumblerClient) -> None:
+def test_with_block_keeps_a_posted_body_readable(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:
         return "not read"
@@ -319,7 +321,7 @@ def test_with_block_keeps_a_posted_body_readable(app: Tumbler, client: TumblerCl
     gc.collect()  # an unclosed body buffer would warn (and fail the test) here
 
 
-def test_with_block_closes_an_unread_body(app: Tumbler, client: TumblerClient) -> None:
+def test_with_block_closes_an_unread_body(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:
         return "not read"
@@ -329,12 +331,12 @@ def test_with_block_closes_an_unread_body(app: Tumbler, client: TumblerClient) -
     gc.collect()  # an unclosed body buffer would warn (and fail the test) here
 
 
-def test_with_blocks_do_not_nest(client: TumblerClient) -> None:
+def test_with_blocks_do_not_nest(client: HipflaskClient) -> None:
     with client, pytest.raises(RuntimeError, match="Cannot nest"), client:
         pass  # pragma: no cover
 
 
-def test_without_a_with_block_the_context_is_gone(app: Tumbler, client: TumblerClient) -> None:
+def test_without_a_with_block_the_context_is_gone(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> str:
         return "ok"
@@ -349,15 +351,15 @@ def test_without_a_with_block_the_context_is_gone(app: Tumbler, client: TumblerC
 
 
 @pytest.mark.skipif(
-    importlib.util.find_spec("tumbler.testing.runner") is None,
-    reason="tumbler.testing.runner (the CLI test runner) is not available",
+    importlib.util.find_spec("hipflask.testing.runner") is None,
+    reason="hipflask.testing.runner (the CLI test runner) is not available",
 )
-def test_cli_runner_invokes_the_apps_commands(app: Tumbler) -> None:
+def test_cli_runner_invokes_the_apps_commands(app: Hipflask) -> None:
     @app.cli.command("hello")
     def hello() -> None:
         import click
 
-        from tumbler import current_app
+        from hipflask import current_app
 
         click.echo(f"hello from {current_app.name}")
 
@@ -368,7 +370,7 @@ def test_cli_runner_invokes_the_apps_commands(app: Tumbler) -> None:
     assert result.output == "hello from tests_app\n"
 
 
-def test_open_accepts_a_request_object(app: Tumbler, client: TumblerClient) -> None:
+def test_open_accepts_a_request_object(app: Hipflask, client: HipflaskClient) -> None:
     from werkzeug.wrappers import Request as WerkzeugRequest
 
     @app.route("/")
@@ -385,9 +387,9 @@ def test_open_accepts_a_request_object(app: Tumbler, client: TumblerClient) -> N
 
 
 def test_session_transaction_changes_what_the_next_request_sees(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
-    from tumbler import session
+    from hipflask import session
 
     @app.route("/")
     def index() -> str:

@@ -3,21 +3,21 @@ from __future__ import annotations
 import click
 import pytest
 
-from tumbler import Tumbler
-from tumbler import current_app
-from tumbler.cli.discovery import ScriptInfo
-from tumbler.cli.main import cli
-from tumbler.testing.runner import TumblerCliRunner
+from hipflask import Hipflask
+from hipflask import current_app
+from hipflask.cli.discovery import ScriptInfo
+from hipflask.cli.main import cli
+from hipflask.testing.runner import HipflaskCliRunner
 
 
 @pytest.fixture(autouse=True)
 def _restore_cli_marker(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The tumbler group marks the process as run from the command line; the
+    # The hipflask group marks the process as run from the command line; the
     # marker must not outlive the test that invoked it.
-    monkeypatch.setenv("TUMBLER_RUN_FROM_CLI", "")
+    monkeypatch.setenv("HIPFLASK_RUN_FROM_CLI", "")
 
 
-def test_invoke_runs_an_app_command_in_the_app_context(app: Tumbler) -> None:
+def test_invoke_runs_an_app_command_in_the_app_context(app: Hipflask) -> None:
     @app.cli.command("hello")
     @click.option("--name", default="World")
     def hello(name: str) -> None:
@@ -26,12 +26,12 @@ def test_invoke_runs_an_app_command_in_the_app_context(app: Tumbler) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(args=["hello", "--name", "Ada"])
 
-    assert isinstance(runner, TumblerCliRunner)
+    assert isinstance(runner, HipflaskCliRunner)
     assert result.exit_code == 0, result.output
     assert result.output == f"Hello, Ada from {app.name}!\n"
 
 
-def test_invoke_takes_a_command_object(app: Tumbler) -> None:
+def test_invoke_takes_a_command_object(app: Hipflask) -> None:
     @app.cli.command("hello")
     def hello() -> None:
         click.echo(current_app.name)
@@ -41,7 +41,7 @@ def test_invoke_takes_a_command_object(app: Tumbler) -> None:
     assert result.output == f"{app.name}\n"
 
 
-def test_builtin_commands_see_the_runner_app(app: Tumbler) -> None:
+def test_builtin_commands_see_the_runner_app(app: Hipflask) -> None:
     @app.get("/only-here")
     def only_here() -> str:
         return ""
@@ -52,8 +52,8 @@ def test_builtin_commands_see_the_runner_app(app: Tumbler) -> None:
     assert "/only-here" in result.output
 
 
-def test_an_explicit_obj_is_kept(app: Tumbler) -> None:
-    other = Tumbler("other_app")
+def test_an_explicit_obj_is_kept(app: Hipflask) -> None:
+    other = Hipflask("other_app")
 
     @app.cli.command("which")
     def which() -> None:
@@ -64,7 +64,7 @@ def test_an_explicit_obj_is_kept(app: Tumbler) -> None:
     assert result.output == "other_app\n"
 
 
-def test_a_failing_command_reports_its_exception(app: Tumbler) -> None:
+def test_a_failing_command_reports_its_exception(app: Hipflask) -> None:
     @app.cli.command("fail")
     def fail() -> None:
         raise RuntimeError("broken command")

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tumbler.errors import ConfigurationError
-from tumbler.testing import servers
-from tumbler.testing.servers import LOOPBACK
-from tumbler.testing.servers import ServerNotInstalledError
-from tumbler.testing.servers import ServerProcess
-from tumbler.testing.servers import ServerStartError
-from tumbler.testing.servers import free_port
-from tumbler.testing.servers import install_command
-from tumbler.testing.servers import serve
-from tumbler.testing.servers import server_command
-from tumbler.testing.servers import wait_for_port
+from hipflask.errors import ConfigurationError
+from hipflask.testing import servers
+from hipflask.testing.servers import LOOPBACK
+from hipflask.testing.servers import ServerNotInstalledError
+from hipflask.testing.servers import ServerProcess
+from hipflask.testing.servers import ServerStartError
+from hipflask.testing.servers import free_port
+from hipflask.testing.servers import install_command
+from hipflask.testing.servers import serve
+from hipflask.testing.servers import server_command
+from hipflask.testing.servers import wait_for_port
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
 
@@ -246,7 +246,7 @@ def test_unknown_server_is_a_configuration_error() -> None:
 def test_serve_names_the_pip_install_for_a_missing_server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    missing = replace(servers._SERVERS["gunicorn"], module="tumbler_no_such_server")
+    missing = replace(servers._SERVERS["gunicorn"], module="hipflask_no_such_server")
     monkeypatch.setitem(servers._SERVERS, "gunicorn", missing)
 
     with pytest.raises(ServerNotInstalledError, match="pip install gunicorn") as caught:
@@ -257,7 +257,7 @@ def test_serve_names_the_pip_install_for_a_missing_server(
 
 
 def test_granian_is_installed_with_the_server_extra() -> None:
-    assert install_command("granian-asgi") == "pip install 'tumbler[server]'"
+    assert install_command("granian-asgi") == "pip install 'hipflask[server]'"
 
 
 def test_serve_puts_the_app_folder_first_on_pythonpath(

@@ -14,15 +14,15 @@ from markupsafe import Markup
 from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import request
-from tumbler.json.provider import DefaultJSONProvider
-from tumbler.testing.client import TumblerClient
-from tumbler.wrappers.coerce import make_response
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import request
+from hipflask.json.provider import DefaultJSONProvider
+from hipflask.testing.client import HipflaskClient
+from hipflask.wrappers.coerce import make_response
 
 
-def returns(app: Tumbler, value: Any, path: str = "/") -> None:
+def returns(app: Hipflask, value: Any, path: str = "/") -> None:
     """Register a view at ``path`` that returns ``value`` (called if callable-made)."""
 
     def view() -> Any:
@@ -44,7 +44,7 @@ class _Factory:
 # --- bodies -----------------------------------------------------------------------
 
 
-def test_str_is_utf8_html(app: Tumbler, client: TumblerClient) -> None:
+def test_str_is_utf8_html(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, "héllo")
 
     response = client.get("/")
@@ -55,7 +55,7 @@ def test_str_is_utf8_html(app: Tumbler, client: TumblerClient) -> None:
     assert response.text == "héllo"
 
 
-def test_str_subclass_is_html_too(app: Tumbler, client: TumblerClient) -> None:
+def test_str_subclass_is_html_too(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, Markup("<b>bold</b>"))
 
     response = client.get("/")
@@ -64,7 +64,7 @@ def test_str_subclass_is_html_too(app: Tumbler, client: TumblerClient) -> None:
     assert response.text == "<b>bold</b>"
 
 
-def test_bytes_are_sent_as_is(app: Tumbler, client: TumblerClient) -> None:
+def test_bytes_are_sent_as_is(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, b"\x00\xffraw")
     returns(app, bytearray(b"array"), "/array")
 
@@ -73,7 +73,7 @@ def test_bytes_are_sent_as_is(app: Tumbler, client: TumblerClient) -> None:
 
 
 @pytest.mark.parametrize("value", [{"a": [1, 2]}, [1, {"b": None}], []])
-def test_dict_and_list_become_json(app: Tumbler, client: TumblerClient, value: Any) -> None:
+def test_dict_and_list_become_json(app: Hipflask, client: HipflaskClient, value: Any) -> None:
     returns(app, value)
 
     response = client.get("/")
@@ -82,7 +82,7 @@ def test_dict_and_list_become_json(app: Tumbler, client: TumblerClient, value: A
     assert response.get_json() == value
 
 
-def test_response_object_is_used_unchanged(app: Tumbler, client: TumblerClient) -> None:
+def test_response_object_is_used_unchanged(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, Response("teapot", status=418, mimetype="text/plain"))
 
     response = client.get("/")
@@ -92,7 +92,7 @@ def test_response_object_is_used_unchanged(app: Tumbler, client: TumblerClient) 
     assert response.text == "teapot"
 
 
-def test_generator_is_streamed_in_order(app: Tumbler, client: TumblerClient) -> None:
+def test_generator_is_streamed_in_order(app: Hipflask, client: HipflaskClient) -> None:
     def generate() -> Iterator[str]:
         yield "one,"
         yield "two,"
@@ -107,14 +107,14 @@ def test_generator_is_streamed_in_order(app: Tumbler, client: TumblerClient) -> 
     assert "Content-Length" not in response.headers
 
 
-def test_iterator_is_streamed(app: Tumbler, client: TumblerClient) -> None:
+def test_iterator_is_streamed(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, _Factory(lambda: iter([b"a", b"b"])))
 
     assert client.get("/").data == b"ab"
 
 
 def test_async_generator_from_an_async_view_is_streamed(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     async def index() -> AsyncIterator[str]:
@@ -127,7 +127,9 @@ def test_async_generator_from_an_async_view_is_streamed(
     assert client.get("/").text == "async stream"
 
 
-def test_async_generator_from_a_sync_view_is_streamed(app: Tumbler, client: TumblerClient) -> None:
+def test_async_generator_from_a_sync_view_is_streamed(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     async def generate() -> AsyncIterator[bytes]:
         yield b"from "
         yield b"sync"
@@ -137,7 +139,7 @@ def test_async_generator_from_a_sync_view_is_streamed(app: Tumbler, client: Tumb
     assert client.get("/").data == b"from sync"
 
 
-def test_wsgi_callable_is_called_with_the_environ(app: Tumbler, client: TumblerClient) -> None:
+def test_wsgi_callable_is_called_with_the_environ(app: Hipflask, client: HipflaskClient) -> None:
     def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         start_response("202 Accepted", [("Content-Type", "text/plain"), ("X-App", "wsgi")])
         return [f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}".encode()]
@@ -151,7 +153,7 @@ def test_wsgi_callable_is_called_with_the_environ(app: Tumbler, client: TumblerC
     assert response.text == "GET /legacy"
 
 
-def test_werkzeug_response_is_converted(app: Tumbler, client: TumblerClient) -> None:
+def test_werkzeug_response_is_converted(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, _Factory(lambda: WerkzeugResponse("plain werkzeug", status=203)))
 
     response = client.get("/")
@@ -163,7 +165,7 @@ def test_werkzeug_response_is_converted(app: Tumbler, client: TumblerClient) -> 
 # --- tuples ------------------------------------------------------------------------
 
 
-def test_body_and_status(app: Tumbler, client: TumblerClient) -> None:
+def test_body_and_status(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, ("made", 201))
 
     response = client.get("/")
@@ -174,7 +176,7 @@ def test_body_and_status(app: Tumbler, client: TumblerClient) -> None:
 
 @pytest.mark.parametrize("status", ["201 CREATED", b"201 CREATED", HTTPStatus.CREATED, "201"])
 def test_status_may_be_a_string_bytes_or_enum(
-    app: Tumbler, client: TumblerClient, status: Any
+    app: Hipflask, client: HipflaskClient, status: Any
 ) -> None:
     returns(app, ("made", status))
 
@@ -184,7 +186,7 @@ def test_status_may_be_a_string_bytes_or_enum(
     assert response.status == "201 CREATED"
 
 
-def test_unregistered_status_code_is_kept(app: Tumbler, client: TumblerClient) -> None:
+def test_unregistered_status_code_is_kept(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, ("odd", 299))
 
     response = client.get("/")
@@ -193,7 +195,7 @@ def test_unregistered_status_code_is_kept(app: Tumbler, client: TumblerClient) -
     assert response.text == "odd"
 
 
-def test_custom_status_phrase_is_kept(app: Tumbler, client: TumblerClient, protocol: str) -> None:
+def test_custom_status_phrase_is_kept(app: Hipflask, client: HipflaskClient, protocol: str) -> None:
     returns(app, ("odd", "299 QUITE ODD"))
 
     response = client.get("/")
@@ -212,7 +214,7 @@ def test_custom_status_phrase_is_kept(app: Tumbler, client: TumblerClient, proto
     ],
     ids=["dict", "list", "Headers"],
 )
-def test_body_and_headers(app: Tumbler, client: TumblerClient, headers: Any) -> None:
+def test_body_and_headers(app: Hipflask, client: HipflaskClient, headers: Any) -> None:
     returns(app, ("with headers", headers))
 
     response = client.get("/")
@@ -223,7 +225,7 @@ def test_body_and_headers(app: Tumbler, client: TumblerClient, headers: Any) -> 
     assert response.text == "with headers"
 
 
-def test_body_status_and_headers(app: Tumbler, client: TumblerClient) -> None:
+def test_body_status_and_headers(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, ({"id": 7}, 201, {"Location": "/items/7"}))
 
     response = client.get("/")
@@ -233,7 +235,7 @@ def test_body_status_and_headers(app: Tumbler, client: TumblerClient) -> None:
     assert response.get_json() == {"id": 7}
 
 
-def test_tuple_headers_replace_those_of_a_response(app: Tumbler, client: TumblerClient) -> None:
+def test_tuple_headers_replace_those_of_a_response(app: Hipflask, client: HipflaskClient) -> None:
     returns(
         app, _Factory(lambda: (Response("x", mimetype="text/plain"), {"Content-Type": "text/csv"}))
     )
@@ -241,13 +243,13 @@ def test_tuple_headers_replace_those_of_a_response(app: Tumbler, client: Tumbler
     assert client.get("/").headers["Content-Type"] == "text/csv"
 
 
-def test_tuple_status_overrides_a_response_status(app: Tumbler, client: TumblerClient) -> None:
+def test_tuple_status_overrides_a_response_status(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, _Factory(lambda: (Response("gone", status=200), 410)))
 
     assert client.get("/").status_code == 410
 
 
-def test_streamed_body_with_status_and_headers(app: Tumbler, client: TumblerClient) -> None:
+def test_streamed_body_with_status_and_headers(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, _Factory(lambda: (iter(["a", "b"]), 206, {"X-Part": "1"})))
 
     response = client.get("/")
@@ -257,7 +259,7 @@ def test_streamed_body_with_status_and_headers(app: Tumbler, client: TumblerClie
     assert response.text == "ab"
 
 
-def test_json_body_in_a_tuple_keeps_its_status(app: Tumbler, client: TumblerClient) -> None:
+def test_json_body_in_a_tuple_keeps_its_status(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, ([1, 2], 202))
 
     response = client.get("/")
@@ -266,7 +268,7 @@ def test_json_body_in_a_tuple_keeps_its_status(app: Tumbler, client: TumblerClie
     assert response.get_json() == [1, 2]
 
 
-def test_empty_headers_change_nothing(app: Tumbler, client: TumblerClient) -> None:
+def test_empty_headers_change_nothing(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, ("x", 200, {}))
 
     assert client.get("/").text == "x"
@@ -276,7 +278,7 @@ def test_empty_headers_change_nothing(app: Tumbler, client: TumblerClient) -> No
 
 
 def test_none_is_a_type_error_that_propagates_in_testing(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     returns(app, None)
 
@@ -284,7 +286,9 @@ def test_none_is_a_type_error_that_propagates_in_testing(
         client.get("/")
 
 
-def test_none_is_a_500_when_errors_are_not_propagated(app: Tumbler, client: TumblerClient) -> None:
+def test_none_is_a_500_when_errors_are_not_propagated(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
     returns(app, None)
 
@@ -296,7 +300,7 @@ def test_none_is_a_500_when_errors_are_not_propagated(app: Tumbler, client: Tumb
 
 @pytest.mark.parametrize("value", [("only",), ("a", 200, {}, "extra"), ()])
 def test_tuple_of_the_wrong_size_is_a_type_error(
-    app: Tumbler, client: TumblerClient, value: tuple[Any, ...]
+    app: Hipflask, client: HipflaskClient, value: tuple[Any, ...]
 ) -> None:
     returns(app, value)
 
@@ -304,14 +308,14 @@ def test_tuple_of_the_wrong_size_is_a_type_error(
         client.get("/")
 
 
-def test_unsupported_type_names_what_came_back(app: Tumbler, client: TumblerClient) -> None:
+def test_unsupported_type_names_what_came_back(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, 42)
 
     with pytest.raises(TypeError, match="but it was a int"):
         client.get("/")
 
 
-def test_none_body_in_a_tuple_is_a_type_error(app: Tumbler, client: TumblerClient) -> None:
+def test_none_body_in_a_tuple_is_a_type_error(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, (None, 200))
 
     with pytest.raises(TypeError, match="returned None"):
@@ -363,7 +367,7 @@ def test_make_response_does_not_build_an_environ_unless_needed() -> None:
 
 
 def test_view_sees_the_request_while_the_return_value_is_made(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> tuple[str, dict[str, str]]:

@@ -15,12 +15,12 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import UnsupportedMediaType
 
-from tumbler import Blueprint
-from tumbler import Tumbler
-from tumbler import request
-from tumbler.json.provider import DefaultJSONProvider
-from tumbler.testing.client import TumblerClient
-from tumbler.wrappers.request import Request
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.json.provider import DefaultJSONProvider
+from hipflask.testing.client import HipflaskClient
+from hipflask.wrappers.request import Request
 
 # --- helpers ----------------------------------------------------------------
 
@@ -38,7 +38,7 @@ def multipart(boundary: str, *parts: tuple[str, str]) -> bytes:
 
 
 def run_asgi(
-    app: Tumbler,
+    app: Hipflask,
     method: str,
     path: str,
     chunks: list[bytes],
@@ -75,7 +75,7 @@ def run_asgi(
     return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
 
 
-def run_wsgi(app: Tumbler, environ: dict[str, Any]) -> tuple[str, bytes]:
+def run_wsgi(app: Hipflask, environ: dict[str, Any]) -> tuple[str, bytes]:
     """Call the app as a WSGI server would."""
     base = {
         "REQUEST_METHOD": "GET",
@@ -97,7 +97,7 @@ def run_wsgi(app: Tumbler, environ: dict[str, Any]) -> tuple[str, bytes]:
 
 
 @pytest.fixture
-def echo(app: Tumbler) -> Tumbler:
+def echo(app: Hipflask) -> Hipflask:
     """An app whose ``/echo`` view answers with the body it read."""
 
     @app.route("/echo", methods=["POST", "PUT"])
@@ -110,7 +110,7 @@ def echo(app: Tumbler) -> Tumbler:
 # --- method, URL and addressing ---------------------------------------------
 
 
-def test_url_parts_describe_the_request(app: Tumbler, client: TumblerClient) -> None:
+def test_url_parts_describe_the_request(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/items/<int:item_id>")
     def item(item_id: int) -> dict[str, Any]:
         return {
@@ -146,7 +146,7 @@ def test_url_parts_describe_the_request(app: Tumbler, client: TumblerClient) -> 
     }
 
 
-def test_https_request_is_secure(app: Tumbler, client: TumblerClient) -> None:
+def test_https_request_is_secure(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         return {"scheme": request.scheme, "secure": request.is_secure, "url": request.url}
@@ -157,7 +157,7 @@ def test_https_request_is_secure(app: Tumbler, client: TumblerClient) -> None:
 
 
 def test_client_details_come_from_the_connection_and_headers(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
@@ -186,7 +186,7 @@ def test_client_details_come_from_the_connection_and_headers(
     }
 
 
-def test_access_route_without_forwarding_is_the_peer(app: Tumbler, client: TumblerClient) -> None:
+def test_access_route_without_forwarding_is_the_peer(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         return {"route": request.access_route}
@@ -194,7 +194,7 @@ def test_access_route_without_forwarding_is_the_peer(app: Tumbler, client: Tumbl
     assert client.get("/").get_json() == {"route": ["127.0.0.1"]}
 
 
-def test_blueprint_names_the_handling_blueprint(app: Tumbler, client: TumblerClient) -> None:
+def test_blueprint_names_the_handling_blueprint(app: Hipflask, client: HipflaskClient) -> None:
     parent = Blueprint("parent", __name__, url_prefix="/parent")
     child = Blueprint("child", __name__, url_prefix="/child")
 
@@ -218,7 +218,7 @@ def test_blueprint_names_the_handling_blueprint(app: Tumbler, client: TumblerCli
     }
 
 
-def test_unmatched_request_has_no_endpoint(app: Tumbler, client: TumblerClient) -> None:
+def test_unmatched_request_has_no_endpoint(app: Hipflask, client: HipflaskClient) -> None:
     seen: list[Any] = []
 
     @app.errorhandler(404)
@@ -234,7 +234,7 @@ def test_unmatched_request_has_no_endpoint(app: Tumbler, client: TumblerClient) 
 
 
 def test_args_get_converts_with_type_and_falls_back_to_default(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
@@ -251,7 +251,7 @@ def test_args_get_converts_with_type_and_falls_back_to_default(
     assert data == {"page": 3, "bad": 1, "missing": 5, "tags": ["a", "b"]}
 
 
-def test_headers_are_case_insensitive(app: Tumbler, client: TumblerClient) -> None:
+def test_headers_are_case_insensitive(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         return {
@@ -265,7 +265,7 @@ def test_headers_are_case_insensitive(app: Tumbler, client: TumblerClient) -> No
     assert data == {"lower": "abc", "upper": "abc", "missing": None}
 
 
-def test_cookies_sent_by_the_client_are_readable(app: Tumbler, client: TumblerClient) -> None:
+def test_cookies_sent_by_the_client_are_readable(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         return dict(request.cookies)
@@ -280,7 +280,7 @@ def test_cookies_sent_by_the_client_are_readable(app: Tumbler, client: TumblerCl
 # --- form, files, values -------------------------------------------------------
 
 
-def test_form_fields_and_content_metadata(app: Tumbler, client: TumblerClient) -> None:
+def test_form_fields_and_content_metadata(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         return {
@@ -300,7 +300,7 @@ def test_form_fields_and_content_metadata(app: Tumbler, client: TumblerClient) -
     }
 
 
-def test_uploaded_file_can_be_saved(app: Tumbler, client: TumblerClient, tmp_path: Path) -> None:
+def test_uploaded_file_can_be_saved(app: Hipflask, client: HipflaskClient, tmp_path: Path) -> None:
     @app.route("/upload", methods=["POST"])
     def upload() -> dict[str, Any]:
         upload = request.files["doc"]
@@ -326,7 +326,7 @@ def test_uploaded_file_can_be_saved(app: Tumbler, client: TumblerClient, tmp_pat
     assert (tmp_path / "saved.txt").read_bytes() == b"file body"
 
 
-def test_values_combine_args_and_form_except_for_get(app: Tumbler, client: TumblerClient) -> None:
+def test_values_combine_args_and_form_except_for_get(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["GET", "POST"])
     def index() -> dict[str, Any]:
         return request.values.to_dict(flat=False)
@@ -338,7 +338,7 @@ def test_values_combine_args_and_form_except_for_get(app: Tumbler, client: Tumbl
     assert got == {"a": ["1"]}
 
 
-def test_missing_form_field_is_a_400_not_a_500(app: Tumbler, client: TumblerClient) -> None:
+def test_missing_form_field_is_a_400_not_a_500(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:
         return request.form["absent"]
@@ -346,7 +346,7 @@ def test_missing_form_field_is_a_400_not_a_500(app: Tumbler, client: TumblerClie
     assert client.post("/", data={"other": "x"}).status_code == 400
 
 
-def test_body_without_content_type_is_data_not_form(app: Tumbler, client: TumblerClient) -> None:
+def test_body_without_content_type_is_data_not_form(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         return {"data": request.data.decode(), "form": request.form.to_dict()}
@@ -359,7 +359,7 @@ def test_body_without_content_type_is_data_not_form(app: Tumbler, client: Tumble
 # --- raw body ------------------------------------------------------------------
 
 
-def test_get_data_reads_the_body_once_and_caches_it(app: Tumbler, client: TumblerClient) -> None:
+def test_get_data_reads_the_body_once_and_caches_it(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         first = request.get_data()
@@ -374,7 +374,7 @@ def test_get_data_reads_the_body_once_and_caches_it(app: Tumbler, client: Tumble
     assert response.get_json() == {"first": "payload", "again": "payload", "data": "payload"}
 
 
-def test_stream_gives_the_raw_body_unparsed(app: Tumbler, client: TumblerClient) -> None:
+def test_stream_gives_the_raw_body_unparsed(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> bytes:
         return request.stream.read()
@@ -384,7 +384,7 @@ def test_stream_gives_the_raw_body_unparsed(app: Tumbler, client: TumblerClient)
     assert response.data == b"a=1"
 
 
-def test_get_data_as_text_replaces_invalid_utf8(app: Tumbler, client: TumblerClient) -> None:
+def test_get_data_as_text_replaces_invalid_utf8(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:
         return request.get_data(as_text=True)
@@ -394,7 +394,7 @@ def test_get_data_as_text_replaces_invalid_utf8(app: Tumbler, client: TumblerCli
     assert response.text == "ok\ufffd"
 
 
-def test_get_data_without_cache_consumes_the_stream(app: Tumbler, client: TumblerClient) -> None:
+def test_get_data_without_cache_consumes_the_stream(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         first = request.get_data(cache=False)
@@ -405,7 +405,7 @@ def test_get_data_without_cache_consumes_the_stream(app: Tumbler, client: Tumble
     assert response.get_json() == {"first": "once", "second": ""}
 
 
-def test_form_can_be_parsed_after_the_body_was_read(app: Tumbler, client: TumblerClient) -> None:
+def test_form_can_be_parsed_after_the_body_was_read(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         raw = request.get_data()
@@ -419,7 +419,7 @@ def test_form_can_be_parsed_after_the_body_was_read(app: Tumbler, client: Tumble
 # --- JSON ------------------------------------------------------------------------
 
 
-def test_json_body_is_parsed(app: Tumbler, client: TumblerClient) -> None:
+def test_json_body_is_parsed(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         return {"json": request.json, "get_json": request.get_json(), "is_json": request.is_json}
@@ -433,7 +433,7 @@ def test_json_body_is_parsed(app: Tumbler, client: TumblerClient) -> None:
     }
 
 
-def test_invalid_json_is_a_400_with_a_short_message(app: Tumbler, client: TumblerClient) -> None:
+def test_invalid_json_is_a_400_with_a_short_message(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> Any:
         return request.get_json()
@@ -445,7 +445,7 @@ def test_invalid_json_is_a_400_with_a_short_message(app: Tumbler, client: Tumble
     assert "Traceback" not in response.text
 
 
-def test_invalid_json_in_debug_mode_says_what_failed(app: Tumbler, client: TumblerClient) -> None:
+def test_invalid_json_in_debug_mode_says_what_failed(app: Hipflask, client: HipflaskClient) -> None:
     app.config["DEBUG"] = True
 
     @app.route("/", methods=["POST"])
@@ -458,7 +458,7 @@ def test_invalid_json_in_debug_mode_says_what_failed(app: Tumbler, client: Tumbl
     assert "Failed to decode JSON object" in response.text
 
 
-def test_json_with_the_wrong_content_type_is_a_415(app: Tumbler, client: TumblerClient) -> None:
+def test_json_with_the_wrong_content_type_is_a_415(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> Any:
         return request.json
@@ -469,7 +469,7 @@ def test_json_with_the_wrong_content_type_is_a_415(app: Tumbler, client: Tumbler
     assert "application/json" in response.text
 
 
-def test_force_parses_json_whatever_the_content_type(app: Tumbler, client: TumblerClient) -> None:
+def test_force_parses_json_whatever_the_content_type(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> Any:
         return {"got": request.get_json(force=True)}
@@ -479,7 +479,7 @@ def test_force_parses_json_whatever_the_content_type(app: Tumbler, client: Tumbl
     assert response.get_json() == {"got": {"a": 1}}
 
 
-def test_silent_returns_none_for_bad_or_missing_json(app: Tumbler, client: TumblerClient) -> None:
+def test_silent_returns_none_for_bad_or_missing_json(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> Any:
         return {"got": request.get_json(silent=True)}
@@ -492,7 +492,7 @@ def test_silent_returns_none_for_bad_or_missing_json(app: Tumbler, client: Tumbl
 
 
 def test_silent_failure_does_not_hide_the_error_from_a_later_strict_call(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/", methods=["POST"])
     def index() -> Any:
@@ -505,7 +505,7 @@ def test_silent_failure_does_not_hide_the_error_from_a_later_strict_call(
     assert response.status_code == 400
 
 
-def test_parsed_json_is_cached_unless_asked_not_to(app: Tumbler, client: TumblerClient) -> None:
+def test_parsed_json_is_cached_unless_asked_not_to(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         first = request.get_json()
@@ -522,7 +522,7 @@ def test_parsed_json_is_cached_unless_asked_not_to(app: Tumbler, client: Tumbler
     assert response.get_json() == {"same": True, "fresh_is_new": True, "equal": True}
 
 
-def test_json_null_body_is_none_and_cached(app: Tumbler, client: TumblerClient) -> None:
+def test_json_null_body_is_none_and_cached(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         return {"first": request.get_json(), "second": request.get_json()}
@@ -532,7 +532,9 @@ def test_json_null_body_is_none_and_cached(app: Tumbler, client: TumblerClient) 
     assert response.get_json() == {"first": None, "second": None}
 
 
-def test_json_content_type_with_suffix_counts_as_json(app: Tumbler, client: TumblerClient) -> None:
+def test_json_content_type_with_suffix_counts_as_json(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     @app.route("/", methods=["POST"])
     def index() -> Any:
         return {"got": request.get_json()}
@@ -543,7 +545,7 @@ def test_json_content_type_with_suffix_counts_as_json(app: Tumbler, client: Tumb
 
 
 @pytest.mark.parametrize("provider", ["default", "stdlib"])
-def test_deeply_nested_json_is_a_400(app: Tumbler, client: TumblerClient, provider: str) -> None:
+def test_deeply_nested_json_is_a_400(app: Hipflask, client: HipflaskClient, provider: str) -> None:
     if provider == "stdlib":
 
         class StdlibProvider(DefaultJSONProvider):
@@ -565,7 +567,7 @@ def test_deeply_nested_json_is_a_400(app: Tumbler, client: TumblerClient, provid
 
 
 def test_declared_body_over_max_content_length_is_a_413(
-    echo: Tumbler, client: TumblerClient
+    echo: Hipflask, client: HipflaskClient
 ) -> None:
     echo.config["MAX_CONTENT_LENGTH"] = 8
 
@@ -577,7 +579,7 @@ def test_declared_body_over_max_content_length_is_a_413(
     assert at_limit.data == b"12345678"
 
 
-def test_max_content_length_none_accepts_any_size(echo: Tumbler, client: TumblerClient) -> None:
+def test_max_content_length_none_accepts_any_size(echo: Hipflask, client: HipflaskClient) -> None:
     echo.config["MAX_CONTENT_LENGTH"] = None
 
     response = client.post("/echo", data=b"x" * 100_000, content_type="text/plain")
@@ -587,7 +589,7 @@ def test_max_content_length_none_accepts_any_size(echo: Tumbler, client: Tumbler
 
 
 def test_per_request_limit_can_lower_max_content_length(
-    echo: Tumbler, client: TumblerClient
+    echo: Hipflask, client: HipflaskClient
 ) -> None:
     @echo.before_request
     def tighten() -> None:
@@ -599,7 +601,7 @@ def test_per_request_limit_can_lower_max_content_length(
     assert client.post("/echo", data=b"12345", content_type="text/plain").data == b"12345"
 
 
-def test_undeclared_asgi_body_over_the_limit_is_a_413(echo: Tumbler) -> None:
+def test_undeclared_asgi_body_over_the_limit_is_a_413(echo: Hipflask) -> None:
     echo.config["MAX_CONTENT_LENGTH"] = 8
     headers = [(b"content-type", b"text/plain"), (b"transfer-encoding", b"chunked")]
 
@@ -610,7 +612,7 @@ def test_undeclared_asgi_body_over_the_limit_is_a_413(echo: Tumbler) -> None:
     assert at_limit == (200, b"12345678")
 
 
-def test_undeclared_asgi_body_honours_a_lowered_per_request_limit(echo: Tumbler) -> None:
+def test_undeclared_asgi_body_honours_a_lowered_per_request_limit(echo: Hipflask) -> None:
     @echo.before_request
     def tighten() -> None:
         request.max_content_length = 4
@@ -621,7 +623,7 @@ def test_undeclared_asgi_body_honours_a_lowered_per_request_limit(echo: Tumbler)
     assert run_asgi(echo, "POST", "/echo", [b"12", b"34"], headers) == (200, b"1234")
 
 
-def test_terminated_wsgi_body_over_the_limit_is_a_413(echo: Tumbler) -> None:
+def test_terminated_wsgi_body_over_the_limit_is_a_413(echo: Hipflask) -> None:
     echo.config["MAX_CONTENT_LENGTH"] = 8
 
     def chunked(body: bytes) -> dict[str, Any]:
@@ -641,7 +643,7 @@ def test_terminated_wsgi_body_over_the_limit_is_a_413(echo: Tumbler) -> None:
     assert at_limit == ("200 OK", b"12345678")
 
 
-def test_terminated_wsgi_body_read_in_pieces_stops_at_the_limit(app: Tumbler) -> None:
+def test_terminated_wsgi_body_read_in_pieces_stops_at_the_limit(app: Hipflask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 8
     pieces: list[bytes] = []
 
@@ -664,7 +666,7 @@ def test_terminated_wsgi_body_read_in_pieces_stops_at_the_limit(app: Tumbler) ->
     assert run_wsgi(app, chunked(b"123456789"))[0].startswith("413")
 
 
-def test_chunked_wsgi_body_without_server_termination_is_not_read(echo: Tumbler) -> None:
+def test_chunked_wsgi_body_without_server_termination_is_not_read(echo: Hipflask) -> None:
     # Without wsgi.input_terminated nothing says where the body ends; reading
     # it could block forever, so it is treated as empty.
     status, body = run_wsgi(
@@ -681,7 +683,7 @@ def test_chunked_wsgi_body_without_server_termination_is_not_read(echo: Tumbler)
 
 
 def test_urlencoded_field_over_max_form_memory_size_is_a_413(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     app.config["MAX_FORM_MEMORY_SIZE"] = 10
 
@@ -694,7 +696,7 @@ def test_urlencoded_field_over_max_form_memory_size_is_a_413(
 
 
 def test_multipart_text_field_over_max_form_memory_size_is_a_413(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     # The limit bounds text fields held in memory; files are spooled instead.
     app.config["MAX_FORM_MEMORY_SIZE"] = 100_000
@@ -717,7 +719,7 @@ def test_multipart_text_field_over_max_form_memory_size_is_a_413(
 
 
 def test_multipart_with_more_parts_than_max_form_parts_is_a_413(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     app.config["MAX_FORM_PARTS"] = 3
 
@@ -733,7 +735,7 @@ def test_multipart_with_more_parts_than_max_form_parts_is_a_413(
     assert client.post("/", data=two, content_type=content_type).get_json() == {"a": "1", "b": "2"}
 
 
-def test_form_limits_can_be_set_per_request(app: Tumbler, client: TumblerClient) -> None:
+def test_form_limits_can_be_set_per_request(app: Hipflask, client: HipflaskClient) -> None:
     @app.before_request
     def tighten() -> None:
         request.max_form_memory_size = 5
@@ -756,7 +758,7 @@ def test_form_limits_can_be_set_per_request(app: Tumbler, client: TumblerClient)
     }
 
 
-def test_limits_follow_the_config(app: Tumbler, client: TumblerClient) -> None:
+def test_limits_follow_the_config(app: Hipflask, client: HipflaskClient) -> None:
     app.config.update(MAX_CONTENT_LENGTH=123, MAX_FORM_MEMORY_SIZE=45, MAX_FORM_PARTS=6)
 
     @app.route("/")
@@ -774,7 +776,7 @@ def test_limits_follow_the_config(app: Tumbler, client: TumblerClient) -> None:
 
 
 def test_environ_describes_the_request_under_both_protocols(
-    app: Tumbler, client: TumblerClient, protocol: str
+    app: Hipflask, client: HipflaskClient, protocol: str
 ) -> None:
     @app.route("/env", methods=["POST"])
     def env() -> dict[str, Any]:
@@ -814,7 +816,7 @@ def test_environ_describes_the_request_under_both_protocols(
     }
 
 
-def test_synthesised_environ_joins_repeated_headers(app: Tumbler) -> None:
+def test_synthesised_environ_joins_repeated_headers(app: Hipflask) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:
         environ = request.environ
@@ -842,7 +844,7 @@ def test_synthesised_environ_joins_repeated_headers(app: Tumbler) -> None:
     assert json.loads(sent[1]["body"]) == {"accept": "text/html,*/*", "port": "8000"}
 
 
-def test_reading_the_environ_of_an_oversized_asgi_body_is_not_an_error(app: Tumbler) -> None:
+def test_reading_the_environ_of_an_oversized_asgi_body_is_not_an_error(app: Hipflask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 2
 
     @app.route("/", methods=["POST"])
@@ -968,7 +970,9 @@ def test_close_without_reading_anything_is_harmless() -> None:
     assert "stream" not in req.__dict__
 
 
-def test_body_reads_as_empty_once_the_form_consumed_it(app: Tumbler, client: TumblerClient) -> None:
+def test_body_reads_as_empty_once_the_form_consumed_it(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     @app.route("/", methods=["POST"])
     def index() -> dict[str, Any]:
         form = request.form.to_dict()
@@ -980,7 +984,7 @@ def test_body_reads_as_empty_once_the_form_consumed_it(app: Tumbler, client: Tum
 
 
 def test_silent_failure_without_cache_is_not_remembered(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/", methods=["POST"])
     def index() -> Any:

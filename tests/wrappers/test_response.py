@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-from tumbler import Response
-from tumbler import Tumbler
-from tumbler import after_this_request
-from tumbler import jsonify
-from tumbler import make_response
-from tumbler import request
-from tumbler import stream_with_context
-from tumbler.testing.client import TumblerClient
-from tumbler.wrappers.response import STATUS_LINES
-from tumbler.wrappers.response import wire_parts
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import after_this_request
+from hipflask import jsonify
+from hipflask import make_response
+from hipflask import request
+from hipflask import stream_with_context
+from hipflask.testing.client import HipflaskClient
+from hipflask.wrappers.response import STATUS_LINES
+from hipflask.wrappers.response import wire_parts
 
 
-def cookie_view(app: Tumbler, **options: Any) -> None:
+def cookie_view(app: Hipflask, **options: Any) -> None:
     @app.route("/cookie")
     def cookie() -> Response:
         response = make_response("ok")
@@ -30,7 +30,7 @@ def cookie_view(app: Tumbler, **options: Any) -> None:
         return response
 
 
-def set_cookie_header(client: TumblerClient, url: str = "/cookie", **kwargs: Any) -> str:
+def set_cookie_header(client: HipflaskClient, url: str = "/cookie", **kwargs: Any) -> str:
     headers = client.get(url, **kwargs).headers.getlist("Set-Cookie")
     assert len(headers) == 1
     return headers[0]
@@ -43,7 +43,9 @@ def attributes(header: str) -> list[str]:
 # --- cookies ------------------------------------------------------------------
 
 
-def test_cookie_defaults_to_httponly_lax_and_root_path(app: Tumbler, client: TumblerClient) -> None:
+def test_cookie_defaults_to_httponly_lax_and_root_path(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     cookie_view(app)
 
     header = set_cookie_header(client)
@@ -52,7 +54,7 @@ def test_cookie_defaults_to_httponly_lax_and_root_path(app: Tumbler, client: Tum
 
 
 def test_cookie_is_secure_when_the_request_came_over_https(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     cookie_view(app)
 
@@ -62,7 +64,7 @@ def test_cookie_is_secure_when_the_request_came_over_https(
 
 
 def test_cookie_explicitly_not_secure_stays_so_over_https(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     cookie_view(app, secure=False)
 
@@ -71,13 +73,15 @@ def test_cookie_explicitly_not_secure_stays_so_over_https(
     assert "Secure" not in attributes(header)
 
 
-def test_cookie_explicitly_secure_is_secure_over_http(app: Tumbler, client: TumblerClient) -> None:
+def test_cookie_explicitly_secure_is_secure_over_http(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     cookie_view(app, secure=True)
 
     assert "Secure" in attributes(set_cookie_header(client))
 
 
-def test_samesite_none_forces_secure_even_over_http(app: Tumbler, client: TumblerClient) -> None:
+def test_samesite_none_forces_secure_even_over_http(app: Hipflask, client: HipflaskClient) -> None:
     cookie_view(app, samesite="None", secure=False)
 
     parts = attributes(set_cookie_header(client))
@@ -86,7 +90,7 @@ def test_samesite_none_forces_secure_even_over_http(app: Tumbler, client: Tumble
     assert "Secure" in parts
 
 
-def test_samesite_can_be_strict_or_left_out(app: Tumbler, client: TumblerClient) -> None:
+def test_samesite_can_be_strict_or_left_out(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/cookies")
     def cookies() -> Response:
         response = make_response("ok")
@@ -100,7 +104,7 @@ def test_samesite_can_be_strict_or_left_out(app: Tumbler, client: TumblerClient)
     assert not any(part.startswith("SameSite") for part in attributes(unset))
 
 
-def test_cookie_options_are_all_written(app: Tumbler, client: TumblerClient) -> None:
+def test_cookie_options_are_all_written(app: Hipflask, client: HipflaskClient) -> None:
     cookie_view(
         app,
         max_age=3600,
@@ -122,20 +126,20 @@ def test_cookie_options_are_all_written(app: Tumbler, client: TumblerClient) -> 
     assert "Secure" in parts  # browsers only accept partitioned cookies when secure
 
 
-def test_cookie_max_age_accepts_a_timedelta(app: Tumbler, client: TumblerClient) -> None:
+def test_cookie_max_age_accepts_a_timedelta(app: Hipflask, client: HipflaskClient) -> None:
     cookie_view(app, max_age=timedelta(minutes=5))
 
     assert "Max-Age=300" in attributes(set_cookie_header(client))
 
 
-def test_cookie_expires_accepts_a_datetime(app: Tumbler, client: TumblerClient) -> None:
+def test_cookie_expires_accepts_a_datetime(app: Hipflask, client: HipflaskClient) -> None:
     cookie_view(app, expires=datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
 
     assert "Expires=Wed, 02 Jan 2030 03:04:05 GMT" in attributes(set_cookie_header(client))
 
 
 def test_delete_cookie_expires_it_with_the_same_path_and_domain(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/logout")
     def logout() -> Response:
@@ -154,7 +158,7 @@ def test_delete_cookie_expires_it_with_the_same_path_and_domain(
     assert "SameSite=Lax" in parts
 
 
-def test_cookie_jar_forgets_a_deleted_cookie(app: Tumbler, client: TumblerClient) -> None:
+def test_cookie_jar_forgets_a_deleted_cookie(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/login")
     def login() -> Response:
         response = make_response("hi")
@@ -230,7 +234,7 @@ def test_json_response_can_be_read_back() -> None:
 
 
 def test_make_response_without_arguments_is_an_empty_200(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> Response:
@@ -245,7 +249,7 @@ def test_make_response_without_arguments_is_an_empty_200(
     assert response.headers["X-Made"] == "yes"
 
 
-def test_make_response_takes_view_return_values(app: Tumbler, client: TumblerClient) -> None:
+def test_make_response_takes_view_return_values(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/single")
     def single() -> Response:
         return make_response({"a": 1})
@@ -267,7 +271,7 @@ def test_make_response_takes_view_return_values(app: Tumbler, client: TumblerCli
 
 
 def test_jsonify_takes_one_value_several_values_or_keywords(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/one")
     def one() -> Response:
@@ -298,13 +302,13 @@ def test_jsonify_takes_one_value_several_values_or_keywords(
     assert client.get("/nothing").data == b"null"
 
 
-def test_jsonify_refuses_positional_and_keyword_arguments_together(app: Tumbler) -> None:
+def test_jsonify_refuses_positional_and_keyword_arguments_together(app: Hipflask) -> None:
     with app.app_context(), pytest.raises(TypeError, match="either positional or keyword"):
         jsonify(1, a=2)
 
 
 def test_response_from_a_generator_streams_with_the_given_mimetype(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/csv")
     def csv() -> Response:
@@ -322,7 +326,7 @@ def test_response_from_a_generator_streams_with_the_given_mimetype(
 
 
 def test_stream_with_context_keeps_the_request_until_the_stream_ends(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     events: list[str] = []
 
@@ -347,7 +351,7 @@ def test_stream_with_context_keeps_the_request_until_the_stream_ends(
 
 
 def test_stream_with_context_decorates_a_generator_function(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/stream")
     def stream() -> Response:
@@ -366,7 +370,9 @@ def test_stream_with_context_outside_a_request_is_refused() -> None:
         stream_with_context(iter(["x"]))
 
 
-def test_after_this_request_changes_only_this_response(app: Tumbler, client: TumblerClient) -> None:
+def test_after_this_request_changes_only_this_response(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     order: list[str] = []
 
     @app.after_request
@@ -402,7 +408,7 @@ def test_after_this_request_outside_a_request_is_refused() -> None:
 
 
 def test_head_response_has_the_headers_of_get_but_no_body(
-    app: Tumbler, client: TumblerClient
+    app: Hipflask, client: HipflaskClient
 ) -> None:
     @app.route("/")
     def index() -> str:
@@ -415,7 +421,9 @@ def test_head_response_has_the_headers_of_get_but_no_body(
     assert head.data == b""
 
 
-def test_head_of_a_streamed_response_closes_the_stream(app: Tumbler, client: TumblerClient) -> None:
+def test_head_of_a_streamed_response_closes_the_stream(
+    app: Hipflask, client: HipflaskClient
+) -> None:
     closed: list[bool] = []
 
     @app.route("/")
@@ -438,7 +446,7 @@ def test_head_of_a_streamed_response_closes_the_stream(app: Tumbler, client: Tum
 
 @pytest.mark.parametrize("status", [204, 304])
 def test_no_content_statuses_have_no_length_or_body(
-    app: Tumbler, client: TumblerClient, status: int
+    app: Hipflask, client: HipflaskClient, status: int
 ) -> None:
     @app.route("/")
     def index() -> tuple[str, int]:

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from tumbler import Response
+from hipflask import Response
 
 
 class Reference(WerkzeugResponse):
-    """Werkzeug's own constructor with tumbler's default mimetype."""
+    """Werkzeug's own constructor with hipflask's default mimetype."""
 
     default_mimetype = "text/html"
 

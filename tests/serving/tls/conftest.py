@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tumbler.serving.tls.local_ca import LocalCA
+from hipflask.serving.tls.local_ca import LocalCA
 
 _IO_TIMEOUT = 10.0  # a hung handshake fails the test instead of blocking the run
 

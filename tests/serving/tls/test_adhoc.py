@@ -12,10 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.oid import NameOID
 
-from tumbler.errors import ConfigurationError
-from tumbler.serving.tls.adhoc import make_adhoc_certificate
-from tumbler.serving.tls.adhoc import server_certificate_builder
-from tumbler.serving.tls.adhoc import subject_alt_names
+from hipflask.errors import ConfigurationError
+from hipflask.serving.tls.adhoc import make_adhoc_certificate
+from hipflask.serving.tls.adhoc import server_certificate_builder
+from hipflask.serving.tls.adhoc import subject_alt_names
 
 
 def _load(cert_pem: bytes) -> x509.Certificate:

@@ -10,13 +10,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from tumbler.errors import ConfigurationError
-from tumbler.serving.tls.adhoc import make_adhoc_certificate
-from tumbler.serving.tls.context import ALPN_HTTP2
-from tumbler.serving.tls.context import load_ssl_context
-from tumbler.serving.tls.context import make_adhoc_context
-from tumbler.serving.tls.context import make_server_context
-from tumbler.serving.tls.local_ca import LocalCA
+from hipflask.errors import ConfigurationError
+from hipflask.serving.tls.adhoc import make_adhoc_certificate
+from hipflask.serving.tls.context import ALPN_HTTP2
+from hipflask.serving.tls.context import load_ssl_context
+from hipflask.serving.tls.context import make_adhoc_context
+from hipflask.serving.tls.context import make_server_context
+from hipflask.serving.tls.local_ca import LocalCA
 
 if TYPE_CHECKING:
     from conftest import HandshakeRunner
@@ -255,10 +255,10 @@ def test_load_ssl_context_adhoc_adds_the_given_names(
     ]
 
 
-def test_load_ssl_context_local_sets_up_the_ca_in_tumbler_ca_dir(
+def test_load_ssl_context_local_sets_up_the_ca_in_hipflask_ca_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, handshake: HandshakeRunner
 ) -> None:
-    monkeypatch.setenv("TUMBLER_CA_DIR", str(tmp_path / "ca"))
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
 
     context = load_ssl_context("local", names=["myapp.test"])
 

@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.oid import NameOID
 
-from tumbler.errors import ConfigurationError
-from tumbler.serving.tls.local_ca import MAX_LEAF_DAYS
-from tumbler.serving.tls.local_ca import LocalCA
-from tumbler.serving.tls.local_ca import default_ca_dir
+from hipflask.errors import ConfigurationError
+from hipflask.serving.tls.local_ca import MAX_LEAF_DAYS
+from hipflask.serving.tls.local_ca import LocalCA
+from hipflask.serving.tls.local_ca import default_ca_dir
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX-only")
 
@@ -45,10 +45,10 @@ def _far_future(cert_path: Path) -> datetime.datetime:
 # -- where the CA lives -------------------------------------------------------
 
 
-def test_default_ca_dir_prefers_tumbler_ca_dir(
+def test_default_ca_dir_prefers_hipflask_ca_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("TUMBLER_CA_DIR", str(tmp_path / "mine"))
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "mine"))
 
     assert default_ca_dir() == tmp_path / "mine"
     assert LocalCA().path == tmp_path / "mine"
@@ -57,43 +57,43 @@ def test_default_ca_dir_prefers_tumbler_ca_dir(
 def test_default_ca_dir_on_linux_follows_xdg_data_home(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("TUMBLER_CA_DIR", raising=False)
+    monkeypatch.delenv("HIPFLASK_CA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setattr(sys, "platform", "linux")
 
-    assert default_ca_dir() == tmp_path / "data" / "tumbler" / "ca"
+    assert default_ca_dir() == tmp_path / "data" / "hipflask" / "ca"
 
 
 def test_default_ca_dir_on_linux_ignores_a_relative_xdg_data_home(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("TUMBLER_CA_DIR", raising=False)
+    monkeypatch.delenv("HIPFLASK_CA_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", "relative/data")
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setattr(sys, "platform", "linux")
 
-    assert default_ca_dir() == Path.home() / ".local" / "share" / "tumbler" / "ca"
+    assert default_ca_dir() == Path.home() / ".local" / "share" / "hipflask" / "ca"
 
 
 def test_default_ca_dir_on_macos_is_application_support(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("TUMBLER_CA_DIR", raising=False)
+    monkeypatch.delenv("HIPFLASK_CA_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setattr(sys, "platform", "darwin")
 
-    expected = Path.home() / "Library" / "Application Support" / "tumbler" / "ca"
+    expected = Path.home() / "Library" / "Application Support" / "hipflask" / "ca"
     assert default_ca_dir() == expected
 
 
 def test_default_ca_dir_on_windows_is_under_local_app_data(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("TUMBLER_CA_DIR", raising=False)
+    monkeypatch.delenv("HIPFLASK_CA_DIR", raising=False)
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
     monkeypatch.setattr(sys, "platform", "win32")
 
-    assert default_ca_dir() == tmp_path / "Local" / "tumbler" / "ca"
+    assert default_ca_dir() == tmp_path / "Local" / "hipflask" / "ca"
 
 
 # -- the CA -------------------------------------------------------------------
@@ -163,9 +163,9 @@ def test_ca_certificate_names_the_user_and_host_that_made_it(ca: LocalCA) -> Non
     common_name = subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
 
     assert "@" in str(unit)
-    assert str(common_name) == f"tumbler {unit}"
+    assert str(common_name) == f"hipflask {unit}"
     assert subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == (
-        "tumbler development CA"
+        "hipflask development CA"
     )
 
 
@@ -197,7 +197,7 @@ def test_a_key_that_does_not_belong_to_the_ca_certificate_is_reported(
 
 
 def test_issue_without_a_ca_says_how_to_create_one(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="tumbler certs create"):
+    with pytest.raises(ConfigurationError, match="hipflask certs create"):
         LocalCA(tmp_path / "none").issue()
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from tumbler.errors import ConfigurationError
-from tumbler.serving.tls import trust
-from tumbler.serving.tls.local_ca import LocalCA
-from tumbler.serving.tls.trust import TrustInstallError
-from tumbler.serving.tls.trust import install_trust
-from tumbler.serving.tls.trust import trust_instructions
+from hipflask.errors import ConfigurationError
+from hipflask.serving.tls import trust
+from hipflask.serving.tls.local_ca import LocalCA
+from hipflask.serving.tls.trust import TrustInstallError
+from hipflask.serving.tls.trust import install_trust
+from hipflask.serving.tls.trust import trust_instructions
 
 
 def _text(ca: LocalCA, platform: str) -> str:
@@ -24,7 +24,7 @@ def _fake_store(tmp_path: Path, command: tuple[str, ...]) -> trust._SystemStore:
     """A stand-in for the system store, so no test ever changes the machine's trust."""
     anchors = tmp_path / "anchors"
     anchors.mkdir()
-    return trust._SystemStore("Test", anchors / "tumbler-local-ca.crt", command)
+    return trust._SystemStore("Test", anchors / "hipflask-local-ca.crt", command)
 
 
 @pytest.fixture
@@ -112,8 +112,8 @@ def test_a_path_with_spaces_is_quoted_for_the_shell(tmp_path: Path) -> None:
 def test_steps_for_a_missing_ca_say_to_create_it_first(tmp_path: Path) -> None:
     steps = trust_instructions(LocalCA(tmp_path / "none"), platform="linux")
 
-    assert any("tumbler certs create" in step for step in steps)
-    assert any("-n 'tumbler local CA'" in step for step in steps)
+    assert any("hipflask certs create" in step for step in steps)
+    assert any("-n 'hipflask local CA'" in step for step in steps)
 
 
 # -- installation -------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_install_without_root_says_how_to_run_it_with_this_ca(
 
     with pytest.raises(TrustInstallError, match="needs root") as caught:
         install_trust(ca, system=True)
-    assert f"TUMBLER_CA_DIR={shlex.quote(str(ca.path))}" in str(caught.value)
+    assert f"HIPFLASK_CA_DIR={shlex.quote(str(ca.path))}" in str(caught.value)
 
 
 @pytest.mark.usefixtures("as_root")
@@ -175,7 +175,7 @@ def test_install_without_a_known_store_points_to_the_manual_steps(
     missing = trust._SystemStore("Test", tmp_path / "absent" / "ca.crt", ("true",))
     monkeypatch.setattr(trust, "_LINUX_STORES", (missing,))
 
-    with pytest.raises(TrustInstallError, match="tumbler certs trust"):
+    with pytest.raises(TrustInstallError, match="hipflask certs trust"):
         install_trust(ca, system=True)
 
 
@@ -184,7 +184,7 @@ def test_install_needs_an_existing_ca(tmp_path: Path, monkeypatch: pytest.Monkey
     store = _fake_store(tmp_path, ("true",))
     monkeypatch.setattr(trust, "_LINUX_STORES", (store,))
 
-    with pytest.raises(ConfigurationError, match="tumbler certs create"):
+    with pytest.raises(ConfigurationError, match="hipflask certs create"):
         install_trust(LocalCA(tmp_path / "none"), system=True)
     assert not store.anchor.exists()
 

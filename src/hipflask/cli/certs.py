@@ -1,0 +1,120 @@
+"""``hipflask certs``: the local development CA from the command line.
+
+The group needs no app and imports nothing from the core, so certificates can be
+made before an app exists or even loads; the main command line only adds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import click
+
+from ..errors import HipflaskError
+from ..serving.tls.local_ca import LocalCA
+from ..serving.tls.trust import install_trust
+from ..serving.tls.trust import trust_instructions
+
+__all__ = ["certs_command"]
+
+_PLATFORMS = ("current", "linux", "darwin", "win32", "all")
+
+
+@contextlib.contextmanager
+def _reported() -> Iterator[None]:
+    """Show setup errors as one line, the way click shows its own, not a traceback."""
+    try:
+        yield
+    except HipflaskError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group("certs")
+def certs_command() -> None:
+    """Manage the local development CA and its HTTPS certificates.
+
+    The CA lives in your user data directory, or in HIPFLASK_CA_DIR when set.
+    Once trusted, `hipflask run --cert=local` serves HTTPS that browsers accept.
+    """
+
+
+@certs_command.command("create")
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    metavar="HOST",
+    help="Another host name or IP address for the certificate (repeatable).",
+)
+def create_command(names: tuple[str, ...]) -> None:
+    """Create the CA (once) and a certificate for localhost and the given names."""
+    ca = LocalCA()
+    with _reported():
+        created = ca.create()
+        cert_path, key_path = ca.ensure_leaf(names)
+    click.echo(f"{'Created' if created else 'Using'} the local CA in {ca.path}")
+    click.echo(f"Certificate: {cert_path}")
+    click.echo(f"Key: {key_path}")
+    if created:
+        click.echo("Next, trust the CA so browsers accept it: hipflask certs trust")
+
+
+@certs_command.command("path")
+@click.option(
+    "--ca-cert",
+    is_flag=True,
+    help="Print only the CA certificate path, e.g. for SSL_CERT_FILE.",
+)
+def path_command(ca_cert: bool) -> None:
+    """Show where the CA and the certificates it issued are kept."""
+    ca = LocalCA()
+    if ca_cert:
+        click.echo(str(ca.cert_path))
+        return
+    missing = "" if ca.exists else " (not created yet: hipflask certs create)"
+    click.echo(f"CA directory: {ca.path}")
+    click.echo(f"CA certificate: {ca.cert_path}{missing}")
+    for cert_path, key_path in ca.leaves():
+        click.echo(f"Certificate: {cert_path}")
+        click.echo(f"Key: {key_path}")
+
+
+@certs_command.command("trust")
+@click.option(
+    "--install",
+    is_flag=True,
+    help="Add the CA to the Linux system trust store (needs root).",
+)
+@click.option(
+    "--platform",
+    type=click.Choice(_PLATFORMS),
+    default="current",
+    show_default=True,
+    help="Whose steps to print.",
+)
+def trust_command(install: bool, platform: str) -> None:
+    """Print the steps that make this machine trust the CA, or run them."""
+    ca = LocalCA()
+    if not install:
+        for step in trust_instructions(ca, platform=None if platform == "current" else platform):
+            click.echo(step)
+        return
+    with _reported():
+        done = install_trust(ca, system=True)
+    for line in done:
+        click.echo(line)
+    click.echo(
+        "Browsers with their own store (Firefox; Chrome on Linux) need the steps"
+        " from `hipflask certs trust` as well."
+    )
+
+
+@certs_command.command("renew")
+def renew_command() -> None:
+    """Reissue every certificate the CA issued, with a new key and the same names."""
+    ca = LocalCA()
+    with _reported():
+        renewed = ca.renew()
+    for cert_path, _key_path in renewed:
+        click.echo(f"Renewed {cert_path}")

@@ -1,0 +1,219 @@
+"""``hipflask serve``: the production server (granian), with the start-up refusals.
+
+Granian imports the app in every worker process, so this command finds the
+app once (to check it and report errors clearly) and hands granian the
+*location* discovery recorded, such as ``hello:app`` or
+``hello:create_app('prod')``. See :mod:`hipflask.serving.production`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import HipflaskError
+from ..serving.devserver import display_url
+from ..serving.devserver import is_loopback
+from ..serving.production import INTERFACES
+from ..serving.production import check_deployment
+from ..serving.production import choose_interface
+from ..serving.production import serve_app
+from .discovery import ScriptInfo
+from .discovery import pass_script_info
+from .run import CertParamType
+from .run import ssl_spec
+
+__all__ = ["serve_command"]
+
+_NO_TARGET = (
+    "hipflask serve needs the app's import location, because each worker process"
+    " imports the app again; name it with --app module:app or HIPFLASK_APP."
+)
+_DEBUG_REFUSED = (
+    "hipflask serve never runs in debug mode: the debugger and propagated errors"
+    " are for one developer's machine. Use 'hipflask run --debug' for development."
+)
+
+
+def _proxy_setting(proxy: int | None, addresses: tuple[str, ...]) -> Any:
+    if proxy is None and not addresses:
+        return None
+    count = proxy or 1
+    if not addresses:
+        return count
+    return {"x_for": count, "x_proto": count, "peers": addresses}
+
+
+def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -> None:
+    if tls or is_loopback(host):
+        return
+    if proxy is not None:
+        click.echo(
+            " * Plain HTTP behind a proxy: X-Forwarded-For and X-Forwarded-Proto are"
+            f" trusted from {proxy if isinstance(proxy, int) else proxy['x_for']} proxy hop(s),"
+            " so make sure only the proxy can reach this port."
+        )
+    elif insecure_http:
+        click.secho(
+            f" * WARNING: plain HTTP on {host or 'every interface'}: anyone on the network can read"
+            " and change the traffic, cookies and passwords included.",
+            fg="yellow",
+            err=True,
+        )
+
+
+@click.command("serve", short_help="Run the production server (granian).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The interface to bind.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The port."
+)
+@click.option(
+    "--interface",
+    type=click.Choice(INTERFACES),
+    default="auto",
+    show_default=True,
+    help="Serve the app as WSGI or ASGI (the same app object speaks both); 'auto' picks"
+    " the protocol of middleware installed on app.wsgi_app or app.asgi_app alone, else"
+    " ASGI when any view is async def, WSGI otherwise.",
+)
+@click.option(
+    "--workers", "-w", default=1, show_default=True, type=click.IntRange(1), help="Processes."
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(1),
+    default=None,
+    help="Threads per worker running views (WSGI), or the size of the pool running"
+    " sync views (ASGI). Default: two per CPU plus one (WSGI).",
+)
+@click.option(
+    "--cert",
+    type=CertParamType(),
+    help="Serve HTTPS with HTTP/2: a certificate (chain) file used with --key, or"
+    " 'local' (local CA), or 'adhoc' (throwaway).",
+)
+@click.option(
+    "--key",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    help="The private key file (PKCS#8 PEM) for --cert=FILE.",
+)
+@click.option(
+    "--redirect-http",
+    type=click.IntRange(1, 65535),
+    default=None,
+    metavar="PORT",
+    help="Also listen for plain HTTP on PORT and redirect every request (308) to HTTPS.",
+)
+@click.option(
+    "--proxy",
+    type=click.IntRange(1),
+    is_flag=False,
+    flag_value=1,
+    default=None,
+    metavar="[COUNT]",
+    help="A reverse proxy in front terminates TLS: trust X-Forwarded-For and"
+    " X-Forwarded-Proto from COUNT proxies (default 1). Allows plain HTTP on a public"
+    " address.",
+)
+@click.option(
+    "--proxy-address",
+    "proxy_addresses",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Trust forwarded headers only on connections from this address or network"
+    " (repeatable; implies --proxy).",
+)
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    help="Serve plain HTTP on a public address without a proxy (a network you trust).",
+)
+@click.option(
+    "--access-log/--no-access-log", default=True, show_default=True, help="Log each request."
+)
+@click.option(
+    "--shutdown-timeout",
+    type=click.IntRange(1),
+    default=30,
+    show_default=True,
+    help="Seconds a worker may take to finish its requests after SIGTERM.",
+)
+@click.option("--debug", is_flag=True, help="Refused: use 'hipflask run' for debug mode.")
+@pass_script_info
+def serve_command(
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    interface: str,
+    workers: int,
+    threads: int | None,
+    cert: str | None,
+    key: str | None,
+    redirect_http: int | None,
+    proxy: int | None,
+    proxy_addresses: tuple[str, ...],
+    insecure_http: bool,
+    access_log: bool,
+    shutdown_timeout: int,
+    debug: bool,
+) -> None:
+    """Serve the app in production with granian (pip install 'hipflask[server]').
+
+    Plain HTTP on an address other machines can reach is refused unless
+    --proxy (TLS ends at a reverse proxy) or --insecure-http says why it is
+    fine. An app without a strong SECRET_KEY is refused on any address.
+    SIGTERM stops accepting connections and lets requests in flight finish.
+    """
+    if debug:
+        raise click.UsageError(_DEBUG_REFUSED)
+    spec = ssl_spec(cert, key)
+    if spec is not None and not isinstance(spec, str):
+        cert, key = str(spec[0]), str(spec[1])  # type: ignore[index]
+    app = info.load_app()
+    target = info.import_target
+    if target is None:
+        raise click.ClickException(_NO_TARGET)
+    proxy_setting = _proxy_setting(proxy, proxy_addresses)
+    try:
+        check_deployment(
+            app,
+            host,
+            tls=cert is not None,
+            proxy=proxy_setting is not None,
+            insecure_http=insecure_http,
+        )
+        if interface == "auto":
+            interface = choose_interface(app)
+        click.echo(f" * Serving Hipflask app {app.name!r} ({target}) with granian")
+        click.echo(
+            f" * {interface.upper()}, {workers} worker(s)"
+            + (", HTTP/2 and HTTP/1.1 over TLS" if cert else ", HTTP/1.1")
+        )
+        _explain_plain_http(host, proxy_setting, insecure_http, cert is not None)
+        _echo_url(host, port, cert is not None, redirect_http)
+        serve_app(
+            target,
+            sys_path_entry=info.sys_path_entry,
+            host=host,
+            port=port,
+            interface=interface,
+            workers=workers,
+            threads=threads,
+            cert=cert,
+            key=key,
+            proxy=proxy_setting,
+            insecure_http=insecure_http,
+            redirect_http=redirect_http,
+            access_log=access_log,
+            shutdown_timeout=shutdown_timeout,
+            app=app,
+        )
+    except HipflaskError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _echo_url(host: str, port: int, tls: bool, redirect_http: int | None) -> None:
+    click.echo(f" * Open {display_url(host, port, tls)}")
+    if redirect_http is not None:
+        click.echo(f" * Redirecting {display_url(host, redirect_http, False)} to HTTPS")

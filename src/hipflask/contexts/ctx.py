@@ -1,0 +1,422 @@
+"""Application and request contexts.
+
+A request context is pushed for every request and carries the request, the
+lazily opened session, flashed messages and ``after_this_request`` callbacks;
+it pushes an application context (``current_app``, ``g``) when none for the
+same app is active. Both live in context variables, so they follow the
+request into asyncio tasks and, copied explicitly, into worker threads.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import AsyncIterable
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+
+from .globals import _cv_app
+from .globals import _cv_request
+
+if TYPE_CHECKING:
+    from werkzeug.routing import MapAdapter
+
+    from ..wrappers.request import Request
+
+F = TypeVar("F", bound=Callable[..., Any])
+_SENTINEL: Any = object()
+
+
+class _AppCtxGlobals:
+    """The ``g`` object: a namespace for data that lives as long as the app context."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    if TYPE_CHECKING:
+        # Declared for type checkers only, so that ``g.user = ...`` checks
+        # under mypy; at runtime plain attribute assignment stays as fast.
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+        def __delattr__(self, name: str) -> None: ...
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return an attribute, or ``default`` when it is not set."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: Any = _SENTINEL) -> Any:
+        """Remove and return an attribute; ``KeyError`` without a default."""
+        if default is _SENTINEL:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        """Return an attribute, setting it to ``default`` first when missing."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            return f"<hipflask.g of '{ctx.app.name}'>"
+        return object.__repr__(self)
+
+
+class AppContext:
+    """The application context: ``current_app`` and ``g``.
+
+    Pushed automatically for each request and CLI command; push one yourself
+    with ``with app.app_context():`` in scripts and tests.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self.url_adapter: MapAdapter | None = None
+        self._tokens: list[contextvars.Token[AppContext]] = []
+
+    def push(self) -> None:
+        """Make this context current; pushes nest."""
+        self._tokens.append(_cv_app.set(self))
+        signal = self.app._signals.appcontext_pushed
+        if signal.receivers:
+            signal.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def pop(self, exc: BaseException | None = _SENTINEL, *, teardown: bool = True) -> None:
+        """Leave this context, running ``teardown_appcontext`` on the last pop."""
+        try:
+            if len(self._tokens) == 1 and teardown:
+                if exc is _SENTINEL:
+                    exc = None
+                self.app.do_teardown_appcontext(exc)
+        finally:
+            ctx = _cv_app.get(None)
+            if ctx is not self:
+                raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
+            _cv_app.reset(self._tokens.pop())
+        signal = self.app._signals.appcontext_popped
+        if signal.receivers:
+            signal.send(self.app, _async_wrapper=self.app.ensure_sync)
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+
+class RequestContext:
+    """The request context: ``request``, ``session``, flashes, per-request callbacks.
+
+    The session is opened on first access only, so requests that never touch
+    it never parse or verify a cookie.
+    """
+
+    __slots__ = (
+        "_after_request_functions",
+        "_app_ctx",
+        "_chain",
+        "_cv_tokens",
+        "_deferred",
+        "_session",
+        "app",
+        "flashes",
+        "request",
+        "url_adapter",
+    )
+
+    def __init__(self, app: Any, request: Request, session: Any = None) -> None:
+        self.app = app
+        self.request = request
+        self._session = session
+        self.flashes: list[tuple[str, str]] | None = None
+        self.url_adapter: MapAdapter | None = None
+        self._after_request_functions: list[Callable[[Any], Any]] | None = None
+        self._app_ctx: AppContext | None = None
+        # The app's flattened hook lists for this request's blueprint chain.
+        self._chain: Any = None
+        self._cv_tokens: list[tuple[contextvars.Token[RequestContext], AppContext | None]] = []
+        # Streams wrapped by stream_with_context that will run teardown later.
+        self._deferred = 0
+
+    @property
+    def session(self) -> Any:
+        """The session, opened through the app's session interface on first use."""
+        session = self._session
+        if session is None:
+            session = self._session = self.app._open_session(self.request)
+        return session
+
+    @session.setter
+    def session(self, value: Any) -> None:
+        self._session = value
+
+    @property
+    def session_opened(self) -> bool:
+        """Whether anything touched the session during this request."""
+        return self._session is not None
+
+    def push(self) -> None:
+        """Make this request current, with an app context for its app."""
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None or app_ctx.app is not self.app:
+            # Re-pushing a preserved context (test client) keeps its ``g``.
+            app_ctx = self._app_ctx if self._app_ctx is not None else AppContext(self.app)
+            app_ctx.push()
+            pushed: AppContext | None = app_ctx
+        else:
+            pushed = None
+        self._app_ctx = app_ctx
+        self._cv_tokens.append((_cv_request.set(self), pushed))
+
+    def pop(self, exc: BaseException | None = _SENTINEL, *, teardown: bool = True) -> None:
+        """Leave this request; on the last pop run teardown and close the request.
+
+        ``teardown=False`` is used by the async pipeline, which has already
+        awaited the teardown functions itself.
+        """
+        is_last = len(self._cv_tokens) == 1
+        # A stream_with_context body still needs the request: its end runs teardown.
+        teardown = teardown and self._deferred == 0
+        if exc is _SENTINEL:
+            exc = None
+        try:
+            if is_last and teardown:
+                self.app.do_teardown_request(exc)
+            if is_last and self._deferred == 0:
+                self.request.close()
+        finally:
+            token, app_ctx = self._cv_tokens.pop()
+            _cv_request.reset(token)
+            if app_ctx is not None:
+                app_ctx.pop(exc, teardown=teardown)
+
+    def copy(self) -> RequestContext:
+        """A new context for the same request and session (for another thread).
+
+        The session is opened here if nothing touched it yet, so that both
+        contexts share one session object: changes made in the other thread
+        are then saved with this request's response.
+        """
+        return self.__class__(self.app, self.request, self.session)
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    def __repr__(self) -> str:
+        return f"<RequestContext {self.request.url!r} [{self.request.method}]>"
+
+
+def has_request_context() -> bool:
+    """Whether a request context is active (so ``request`` can be used)."""
+    return _cv_request.get(None) is not None
+
+
+def has_app_context() -> bool:
+    """Whether an application context is active (so ``current_app`` can be used)."""
+    return _cv_app.get(None) is not None
+
+
+def after_this_request(f: F) -> F:
+    """Run ``f(response)`` after this request's view, before ``after_request`` hooks.
+
+    For a view that wants to change its own response without a global hook,
+    e.g. set a cookie from deep inside a helper.
+    """
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'after_this_request' can only be used when a request context is active,"
+            " such as in a view function."
+        )
+    if ctx._after_request_functions is None:
+        ctx._after_request_functions = []
+    ctx._after_request_functions.append(f)
+    return f
+
+
+def copy_current_request_context(f: F) -> F:
+    """Decorate ``f`` so that it runs in a copy of the current request context.
+
+    For work handed to another thread or greenlet that still needs ``request``
+    and ``session``.
+    """
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used when a request context"
+            " is active, such as in a view function."
+        )
+    copied = ctx.copy()
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with copied:
+            return copied.app.ensure_sync(f)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def stream_with_context(
+    generator_or_function: Iterable[Any]
+    | AsyncIterable[Any]
+    | Callable[..., Iterable[Any] | AsyncIterable[Any]],
+) -> Any:
+    """Keep the request context active while a streamed response is iterated.
+
+    The body of a streamed response is produced after the view returned and
+    its context was left; wrapping the generator re-enters the same context
+    for each chunk and delays teardown until the stream ends. Sync and async
+    generators (and functions returning them, as a decorator) are accepted.
+    """
+    if callable(generator_or_function) and not hasattr(generator_or_function, "__next__"):
+        function = generator_or_function
+
+        @functools.wraps(function)
+        def decorator(*args: Any, **kwargs: Any) -> Any:
+            return stream_with_context(function(*args, **kwargs))
+
+        return decorator
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "'stream_with_context' can only be used when a request context is active,"
+            " such as in a view function."
+        )
+    ctx._deferred += 1
+    if isinstance(generator_or_function, AsyncIterable):
+        return _AsyncContextStream(ctx, generator_or_function)
+    return _ContextStream(ctx, generator_or_function)  # type: ignore[arg-type]
+
+
+def _enter(ctx: RequestContext) -> tuple[Any, Any]:
+    return _cv_request.set(ctx), _cv_app.set(ctx._app_ctx)  # type: ignore[arg-type]
+
+
+def _exit(tokens: tuple[Any, Any]) -> None:
+    _cv_app.reset(tokens[1])
+    _cv_request.reset(tokens[0])
+
+
+class _ContextStream:
+    """An iterator that enters a request context around each step."""
+
+    def __init__(self, ctx: RequestContext, iterable: Iterable[Any]) -> None:
+        self._ctx = ctx
+        self._iterator = iter(iterable)
+        self._done = False
+
+    def __iter__(self) -> _ContextStream:
+        return self
+
+    def __next__(self) -> Any:
+        if self._done:
+            raise StopIteration
+        tokens = _enter(self._ctx)
+        try:
+            return next(self._iterator)
+        except BaseException:
+            self._finish()
+            raise
+        finally:
+            _exit(tokens)
+
+    def close(self) -> None:
+        """Stop the stream early (client gone); teardown still runs once."""
+        closer = getattr(self._iterator, "close", None)
+        if closer is not None:
+            closer()
+        self._finish()
+
+    def _finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        ctx = self._ctx
+        ctx._deferred -= 1
+        if ctx._deferred == 0:
+            tokens = _enter(ctx)
+            try:
+                ctx.app.do_teardown_request(None)
+                if ctx._app_ctx is not None:
+                    ctx.app.do_teardown_appcontext(None)
+            finally:
+                _exit(tokens)
+                ctx.request.close()
+
+
+class _AsyncContextStream:
+    """An async iterator that enters a request context around each step.
+
+    Teardown is awaited on the loop that drives the stream: running async
+    teardown functions synchronously there would block on the loop itself.
+    """
+
+    def __init__(self, ctx: RequestContext, iterable: AsyncIterable[Any]) -> None:
+        self._ctx = ctx
+        self._iterator = iterable.__aiter__()
+        self._done = False
+
+    def __aiter__(self) -> _AsyncContextStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._done:
+            raise StopAsyncIteration
+        tokens = _enter(self._ctx)
+        try:
+            return await self._iterator.__anext__()
+        except BaseException:
+            await self._finish()
+            raise
+        finally:
+            _exit(tokens)
+
+    async def aclose(self) -> None:
+        """Stop the stream early (client gone); teardown still runs once."""
+        closer = getattr(self._iterator, "aclose", None)
+        if closer is not None:
+            await closer()
+        await self._finish()
+
+    async def _finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        ctx = self._ctx
+        ctx._deferred -= 1
+        if ctx._deferred == 0:
+            tokens = _enter(ctx)
+            try:
+                await ctx.app._teardown_stream(ctx)
+            finally:
+                _exit(tokens)
+                ctx.request.close()

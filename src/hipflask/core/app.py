@@ -1,0 +1,953 @@
+"""The application object: :class:`Hipflask` (also importable as ``Flask``).
+
+One object serves both protocols: called with ``(environ, start_response)``
+it is a WSGI app, called with ``(scope, receive, send)`` an ASGI app. Both
+adapters build the same neutral request and run the same pipeline
+(:mod:`hipflask.core.pipeline`); this class holds the registrations and the
+Flask-compatible methods around them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from datetime import timedelta
+from inspect import iscoroutinefunction
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+
+from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import BuildError
+from werkzeug.routing import MapAdapter
+from werkzeug.routing import RequestRedirect
+from werkzeug.utils import cached_property
+
+from ..contexts.ctx import AppContext
+from ..contexts.ctx import RequestContext
+from ..contexts.ctx import _AppCtxGlobals
+from ..contexts.globals import _cv_app
+from ..contexts.globals import _cv_request
+from ..json.provider import DefaultJSONProvider
+from ..json.provider import JSONProvider
+from ..routing.matcher import NOT_FOUND
+from ..routing.matcher import Matcher
+from ..routing.rules import Map
+from ..routing.rules import Rule
+from ..routing.rules import route_methods
+from ..routing.urls import build_url
+from ..security.gate import SecurityGate
+from ..security.proxies import ProxyTrust
+from ..wrappers.coerce import make_response as _coerce
+from ..wrappers.request import Request
+from ..wrappers.response import STATUS_LINES
+from ..wrappers.response import Response
+from . import asgi as _asgi
+from . import bridge
+from . import pipeline
+from . import signals as _signals
+from . import wsgi as _wsgi
+from .commands import AppGroup
+from .config import DEFAULT_CONFIG
+from .config import Config
+from .config import ConfigAttribute
+from .config import _to_timedelta
+from .logging import create_logger
+from .scaffold import Scaffold
+from .scaffold import SetupFinishedError
+from .scaffold import get_root_path
+from .scaffold import registering
+from .scaffold import setupmethod
+
+if TYPE_CHECKING:
+    from ..typing import RouteCallable
+    from ..typing import ShellContextProcessorCallable
+    from ..typing import TeardownCallable
+    from .blueprints import Blueprint
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The stock HTML page of each stock HTTP error class, encoded once.
+_ERROR_PAGES: dict[type[HTTPException], bytes] = {}
+
+
+class Hipflask(Scaffold):
+    """A web application: routes, hooks, configuration, served as WSGI and ASGI.
+
+    ``import_name`` locates the app's folder (templates, static files,
+    instance folder); pass ``__name__``.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    app_ctx_globals_class = _AppCtxGlobals
+    config_class = Config
+    url_rule_class = Rule
+    url_map_class = Map
+    test_client_class: type[Any] | None = None
+    test_cli_runner_class: type[Any] | None = None
+    default_config = DEFAULT_CONFIG
+    jinja_options: dict[str, Any] = {}  # noqa: RUF012 - Flask's documented class attribute
+
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
+    testing = ConfigAttribute[bool]("TESTING")
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=_to_timedelta
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
+        self.instance_path = instance_path
+        self.config = self.make_config(instance_relative_config)
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        self.blueprints: dict[str, Blueprint] = {}
+        self.extensions: dict[str, Any] = {}
+        self.teardown_appcontext_funcs: list[TeardownCallable] = []
+        self.shell_context_processors: list[ShellContextProcessorCallable] = []
+        self.before_first_request_funcs: list[Callable[[], Any]] = []
+        self.before_serving_funcs: list[Callable[[], Any]] = []
+        self.after_serving_funcs: list[Callable[[], Any]] = []
+        self._served_startup = False
+        self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
+        self.cli = AppGroup()
+        self.cli.name = self.name
+        self._got_first_request = False
+        self._proxy_cache: tuple[Any, ProxyTrust | None] | None = None
+        self._first_request_lock = threading.Lock()
+        self._matcher: Matcher | None = None
+        self._chains: dict[str | None, pipeline.Chain] = {}
+        self._async_views: dict[Any, bool] = {}
+        self._signals = _signals
+        self._security = SecurityGate(self)
+        self._session_interface: Any = None
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError("Invalid static_host/host_matching combination")
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=self.send_static_file,
+            )
+
+    # -- identity and settings -------------------------------------------
+
+    @cached_property
+    def name(self) -> str:
+        """The app's name: the import name, or the script's name for ``__main__``."""
+        if self.import_name == "__main__":
+            fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return self.import_name
+
+    @cached_property
+    def logger(self) -> logging.Logger:
+        """The app's :mod:`logging` logger, named after the app."""
+        return create_logger(self)
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode (``DEBUG``): tracebacks propagate and templates reload."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if self.config["TEMPLATES_AUTO_RELOAD"] is None and "jinja_env" in self.__dict__:
+            self.jinja_env.auto_reload = value
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create ``app.config`` with the defaults; relative to the instance folder if asked."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = _env_debug()
+        return self.config_class(root_path, defaults)
+
+    def auto_find_instance_path(self) -> str:
+        """The instance folder: ``instance`` beside the app's package or module."""
+        return os.path.join(get_root_path(self.import_name), "instance")
+
+    def open_instance_resource(self, resource: str, mode: str = "rb") -> Any:
+        """Open a file in the instance folder (for reading or writing)."""
+        return open(os.path.join(self.instance_path, resource), mode)
+
+    @functools.cached_property
+    def _threads(self) -> bridge.ThreadRunner:
+        # Created on first use, not in __init__: ASGI_THREAD_POOL_SIZE is
+        # usually set after the app is created (from_object, from_prefixed_env).
+        return bridge.ThreadRunner(int(self.config["ASGI_THREAD_POOL_SIZE"]))
+
+    @property
+    def session_interface(self) -> Any:
+        """How sessions are opened and saved; signed cookies by default."""
+        if self._session_interface is None:
+            from ..sessions.cookie import SecureCookieSessionInterface
+
+            self._session_interface = SecureCookieSessionInterface()
+        return self._session_interface
+
+    @session_interface.setter
+    def session_interface(self, value: Any) -> None:
+        self._session_interface = value
+
+    # -- setup -------------------------------------------------------------
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise SetupFinishedError(
+                f"The setup method '{f_name}' can no longer be called on the application."
+                " It has already handled its first request, any changes will not be"
+                " applied consistently. Make sure all imports, decorators, functions,"
+                " etc. needed to set up the application are done before running it."
+            )
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a URL rule; see :meth:`route` for the options."""
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError("add_url_rule needs an endpoint or a view function.")
+            endpoint = view_func.__name__
+        options["endpoint"] = endpoint
+        methods, automatic = route_methods(
+            view_func,
+            options.pop("methods", None),
+            provide_automatic_options,
+            bool(self.config["PROVIDE_AUTOMATIC_OPTIONS"]),
+        )
+        rule_obj = self.url_rule_class(rule, methods=methods, **options)
+        rule_obj.provide_automatic_options = automatic  # type: ignore[attr-defined]
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            old_func = self.view_functions.get(endpoint)
+            if old_func is not None and old_func != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing"
+                    f" endpoint function: {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+        self._matcher = None
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register a blueprint; options override its ``url_prefix``, ``name`` …"""
+        blueprint.register(self, options)
+        self._chains.clear()
+
+    def iter_blueprints(self) -> Iterator[Blueprint]:
+        """Registered blueprints, in registration order."""
+        return iter(self.blueprints.values())
+
+    @setupmethod
+    def teardown_appcontext(self, f: TeardownCallable) -> TeardownCallable:
+        """Run ``f(exc)`` when the app context ends (after each request, and CLI)."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(
+        self, f: ShellContextProcessorCallable
+    ) -> ShellContextProcessorCallable:
+        """Add names to ``hipflask shell``'s namespace."""
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The namespace of ``hipflask shell``: ``app``, ``g`` and processors' names."""
+        rv: dict[str, Any] = {
+            "app": self,
+            "g": _cv_app.get().g if _cv_app.get(None) else None,
+        }
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
+    @setupmethod
+    def before_first_request(self, f: F) -> F:
+        """Run ``f()`` once, before the first request (thread-safe).
+
+        Kept for the code tutorials still teach; prefer doing setup in the app
+        factory, which runs before the server accepts connections.
+        """
+        self.before_first_request_funcs.append(f)
+        return f
+
+    @setupmethod
+    def before_serving(self, f: F) -> F:
+        """Run ``f()`` (sync or async) when the server starts, in an app context.
+
+        Under ASGI this is the lifespan startup; under WSGI, where servers
+        send no such event, it runs before the first request.
+        """
+        self.before_serving_funcs.append(f)
+        return f
+
+    @setupmethod
+    def after_serving(self, f: F) -> F:
+        """Run ``f()`` when the server shuts down (ASGI lifespan shutdown)."""
+        self.after_serving_funcs.append(f)
+        return f
+
+    async def _serving_hooks(self, starting: bool) -> None:
+        funcs = self.before_serving_funcs if starting else self.after_serving_funcs
+        with self.app_context():
+            await bridge.drive_async(pipeline.run_hooks(funcs))
+        if starting:
+            self._served_startup = True
+
+    def _has_before_request_hooks(self) -> bool:
+        return any(self.before_request_funcs.values()) or any(self.url_value_preprocessors.values())
+
+    def _run_first_request_hooks(self, request: Request) -> pipeline.Step:
+        lock = self._first_request_lock
+        if request.__dict__.get("_on_loop"):
+            # This thread runs the event loop, and the request running the
+            # hooks may be suspended on this very loop: blocking here would
+            # stop it for good. Wait in the thread pool instead, without taking
+            # the lock there, so that a cancelled wait cannot leave it taken.
+            while not lock.acquire(blocking=False):
+                yield self._threads.run(_wait_until_free, lock)
+        else:
+            lock.acquire()
+        try:
+            if not self._got_first_request:
+                if not self._served_startup:
+                    yield from pipeline.run_hooks(self.before_serving_funcs)
+                yield from pipeline.run_hooks(self.before_first_request_funcs)
+                self._got_first_request = True
+        finally:
+            self._first_request_lock.release()
+
+    # -- templates (registration; rendering lives in hipflask.templating) ---
+
+    @cached_property
+    def jinja_env(self) -> Any:
+        """The Jinja environment, created on first use."""
+        return self.create_jinja_environment()
+
+    def create_jinja_environment(self) -> Any:
+        """Create the Jinja environment with the app's loader, globals and filters."""
+        from ..templating.environment import create_environment
+        from .flashing import get_flashed_messages
+
+        env = create_environment(self)
+        # Flashing lives in the core, a layer above templating, so the core
+        # adds its template global rather than templating reaching up for it.
+        env.globals["get_flashed_messages"] = get_flashed_messages
+        return env
+
+    @setupmethod
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a template filter: ``@app.template_filter()``."""
+        return registering(self.add_template_filter, name)
+
+    @setupmethod
+    def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Non-decorator form of :meth:`template_filter`."""
+        self.jinja_env.filters[name or f.__name__] = f
+
+    @setupmethod
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a template test: ``@app.template_test()``."""
+        return registering(self.add_template_test, name)
+
+    @setupmethod
+    def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
+        """Non-decorator form of :meth:`template_test`."""
+        self.jinja_env.tests[name or f.__name__] = f
+
+    @setupmethod
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Register a template global: ``@app.template_global()``."""
+        return registering(self.add_template_global, name)
+
+    @setupmethod
+    def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
+        """Non-decorator form of :meth:`template_global`."""
+        self.jinja_env.globals[name or f.__name__] = f
+
+    # -- static files -------------------------------------------------------
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Cache lifetime for static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """Serve a file from the static folder (the ``static`` endpoint)."""
+        from .files import send_from_directory
+
+        if self.static_folder is None:
+            from werkzeug.exceptions import NotFound
+
+            raise NotFound()
+        return send_from_directory(
+            self.static_folder, filename, max_age=self.get_send_file_max_age(filename)
+        )
+
+    # -- contexts -----------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """An application context, for ``with app.app_context():``."""
+        return AppContext(self)
+
+    def request_context(self, environ: dict[str, Any]) -> RequestContext:
+        """A request context for a WSGI environ (used by tests and tools)."""
+        request = _wsgi.make_request(self, environ)
+        self._match(request)
+        return RequestContext(self, request)
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
+        """A request context built from ``EnvironBuilder`` arguments, for tests."""
+        builder = self._environ_builder(*args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    def _environ_builder(self, *args: Any, **kwargs: Any) -> Any:
+        """An ``EnvironBuilder`` whose base URL follows ``SERVER_NAME`` and friends."""
+        from werkzeug.test import EnvironBuilder
+
+        if "base_url" not in kwargs:
+            subdomain = kwargs.pop("subdomain", None)
+            scheme = kwargs.pop("url_scheme", None) or self.config["PREFERRED_URL_SCHEME"]
+            server_name = self.config["SERVER_NAME"] or "localhost"
+            if subdomain:
+                server_name = f"{subdomain}.{server_name}"
+            root = self.config["APPLICATION_ROOT"].lstrip("/")
+            path = args[0] if args else kwargs.pop("path", "/")
+            args = (path, *args[1:])
+            if "?" in path and "query_string" not in kwargs:
+                path, _, query = path.partition("?")
+                kwargs["query_string"] = query
+                args = (path, *args[1:])
+            kwargs["base_url"] = f"{scheme}://{server_name}/{root}"
+        if "json" in kwargs:
+            json_data = kwargs.pop("json")
+            kwargs.setdefault("content_type", "application/json")
+            kwargs["data"] = self.json.dumps(json_data)
+        return EnvironBuilder(*args, **kwargs)
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
+        """A test client driving this app through the real adapter path.
+
+        ``protocol="asgi"`` drives the ASGI adapter instead of WSGI.
+        """
+        cls = self.test_client_class
+        if cls is None:
+            from ..testing.client import HipflaskClient
+
+            cls = HipflaskClient
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: Any) -> Any:
+        """A click test runner that invokes commands with this app loaded."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from ..testing.runner import HipflaskCliRunner
+
+            cls = HipflaskCliRunner
+        return cls(self, **kwargs)
+
+    # -- sync/async ---------------------------------------------------------
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` itself if sync; a wrapper running it to completion if async."""
+        return bridge.ensure_sync(func)
+
+    def async_to_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap an async function for sync callers (per-thread event loop)."""
+        return bridge.async_to_sync(func)
+
+    # -- responses ------------------------------------------------------------
+
+    def make_response(self, rv: Any) -> Response:
+        """Turn a view's return value into a response; see :mod:`hipflask.wrappers.coerce`."""
+        if isinstance(rv, HTTPException):
+            return self._exception_response(rv)
+        return _coerce(rv, self.response_class, self.json, _current_environ)
+
+    def _exception_response(self, exc: HTTPException) -> Response:
+        if exc.response is not None:
+            return _coerce(exc.response, self.response_class, self.json, _current_environ)
+        if isinstance(exc, RequestRedirect):
+            # Its Location is built in get_response, not get_headers.
+            redirect = exc.get_response()
+            return self.response_class(redirect.get_data(), exc.code, redirect.headers)
+        kind = type(exc)
+        if (
+            exc.description is kind.description
+            and kind.get_body is HTTPException.get_body
+            and kind.get_headers is HTTPException.get_headers
+            and exc.code in STATUS_LINES
+        ):
+            # The stock page of a stock error is the same every time: built
+            # once per class, so a flood of 404s costs no HTML escaping.
+            body = _ERROR_PAGES.get(kind)
+            if body is None:
+                body = _ERROR_PAGES[kind] = exc.get_body().encode()
+            return self.response_class._fast(body, exc.code, "text/html; charset=utf-8")
+        return self.response_class(exc.get_body(), exc.code, exc.get_headers())
+
+    def make_default_options_response(self) -> Response:
+        """The automatic ``OPTIONS`` answer: an empty 200 with ``Allow``."""
+        request = _cv_request.get().request
+        adapter = self.create_url_adapter(request)
+        methods = adapter.allowed_methods() if adapter is not None else []
+        response = self.response_class._fast(b"", 200, "text/html; charset=utf-8")
+        response.allow.update(methods)
+        return response
+
+    # -- proxies ----------------------------------------------------------------
+
+    def _proxy_trust(self) -> ProxyTrust | None:
+        """The ``PROXY_FIX`` setting as a :class:`ProxyTrust`, or ``None`` for no proxy.
+
+        Read on every request, so changing the setting takes effect at once;
+        the parsed value is cached against the setting it came from. The
+        adapters apply it before anything reads the request, whichever server
+        runs the app.
+        """
+        value = self.config.get("PROXY_FIX")
+        if value is None or value is False:
+            return None
+        cached = self._proxy_cache
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        trust = ProxyTrust.from_config(value)
+        self._proxy_cache = (value, trust)
+        return trust
+
+    # -- routing ----------------------------------------------------------------
+
+    def _match(self, request: Request) -> None:
+        """Route a request: the compiled matcher first, Werkzeug when it is unsure."""
+        matcher = self._matcher
+        if matcher is None or not matcher.is_current(self.url_map):
+            matcher = self._matcher = Matcher(self.url_map, self.subdomain_matching)
+        found = matcher.match(request.path, request.method)
+        if found is not None:
+            if found is NOT_FOUND:
+                request.routing_exception = NotFound()
+            else:
+                request.url_rule, request.view_args = found  # type: ignore[misc]
+            return
+        try:
+            adapter = self.create_url_adapter(request)
+            if adapter is None:  # pragma: no cover - a request always binds
+                return
+            request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
+        except HTTPException as exc:
+            request.routing_exception = exc
+
+    def _is_async_view(self, request: Request) -> bool:
+        rule = request.url_rule
+        if rule is None:
+            return False
+        view = self.view_functions.get(rule.endpoint)
+        try:
+            return self._async_views[view]
+        except KeyError:
+            result = self._async_views[view] = is_async_view(view)
+            return result
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """Bind the URL map to a request (or, outside one, to ``SERVER_NAME``)."""
+        if request is not None:
+            cached: MapAdapter | None = request.__dict__.get("_url_adapter")
+            if cached is not None:
+                return cached
+            self._security.check_host(request)
+            server_name = self.config["SERVER_NAME"]
+            subdomain = None
+            if self.url_map.host_matching or server_name is None:
+                server_name = request.host.lower()
+            if not self.url_map.host_matching:
+                if self.subdomain_matching:
+                    subdomain = _subdomain(request, server_name)
+                else:
+                    subdomain = self.url_map.default_subdomain or ""
+            adapter = self.url_map.bind(
+                server_name,
+                script_name=request.root_path or "/",
+                subdomain=subdomain,
+                url_scheme=request.scheme,
+                default_method=request.method,
+                path_info=request.path,
+                query_args=request.query_string.decode("latin-1"),
+            )
+            request.__dict__["_url_adapter"] = adapter
+            return adapter
+        if self.config["SERVER_NAME"] is not None:
+            return self.url_map.bind(
+                self.config["SERVER_NAME"],
+                script_name=self.config["APPLICATION_ROOT"],
+                url_scheme=self.config["PREFERRED_URL_SCHEME"],
+            )
+        return None
+
+    def raise_routing_exception(self, request: Request) -> None:
+        """Raise the routing error recorded for this request (404, 405, redirect)."""
+        raise request.routing_exception  # type: ignore[misc]
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """Build a URL for an endpoint; see :func:`hipflask.url_for`."""
+        return build_url(
+            self,
+            endpoint,
+            anchor=_anchor,
+            method=_method,
+            scheme=_scheme,
+            external=_external,
+            values=values,
+            req_ctx=_cv_request.get(None),
+            app_ctx=_cv_app.get(None),
+        )
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let ``url_defaults`` functions fill in values before building."""
+        names: Iterable[str | None] = (None,)
+        if "." in endpoint:
+            parts = endpoint.split(".")[:-1]
+            names = (None, *(".".join(parts[:i]) for i in range(1, len(parts) + 1)))
+        for name in names:
+            for func in self.url_default_functions.get(name, ()):
+                func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """Give ``url_build_error_handlers`` a chance; re-raise if none answers."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    # -- errors --------------------------------------------------------------------
+
+    def _find_error_handler(
+        self, exc: BaseException, blueprints: Iterable[str]
+    ) -> Callable[[Any], Any] | None:
+        exc_class, code = self._get_exc_class_and_code(type(exc))
+        names = (*blueprints, None)
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                handler_map = self.error_handler_spec.get(name, {}).get(c)
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP error should propagate instead of being handled."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+            return True
+        if trap_bad_request:
+            return isinstance(e, HTTPException) and e.code == 400
+        return False
+
+    def log_exception(self, exc_info: BaseException) -> None:
+        """Log an unhandled error with the request that caused it."""
+        request = _cv_request.get(None)
+        where = f"{request.request.path} [{request.request.method}]" if request else "?"
+        self.logger.error(
+            f"Exception on {where}",
+            exc_info=(type(exc_info), exc_info, exc_info.__traceback__),
+        )
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Turn an unhandled error into a 500 response (in a request context)."""
+        ctx = _cv_request.get()
+        return bridge.drive_sync(pipeline.handle_exception(self, ctx, e))  # type: ignore[no-any-return]
+
+    def handle_user_exception(self, e: Exception) -> Any:
+        """Run the handler registered for an error; re-raise if there is none."""
+        ctx = _cv_request.get()
+        return bridge.drive_sync(pipeline.handle_user_exception(self, ctx, e))
+
+    def handle_http_exception(self, e: HTTPException) -> Any:
+        """Run the handler for an HTTP error, or return the error itself."""
+        ctx = _cv_request.get()
+        return bridge.drive_sync(pipeline.handle_http_exception(self, ctx, e))
+
+    # -- the pipeline as Flask's public methods -------------------------------------
+
+    def preprocess_request(self) -> Any:
+        """Run URL value preprocessors and ``before_request`` hooks."""
+        return bridge.drive_sync(pipeline.preprocess(self, _cv_request.get()))
+
+    def dispatch_request(self) -> Any:
+        """Call the matched view and return its raw return value."""
+        return bridge.drive_sync(pipeline.dispatch(self, _cv_request.get()))
+
+    def full_dispatch_request(self) -> Response:
+        """Hooks, view, error handlers, and the finished response."""
+        return bridge.drive_sync(pipeline.full_dispatch(self, _cv_request.get()))  # type: ignore[no-any-return]
+
+    def process_response(self, response: Response) -> Response:
+        """Run the after-request steps on a response."""
+        return bridge.drive_sync(  # type: ignore[no-any-return]
+            pipeline.process_response(self, _cv_request.get(), response)
+        )
+
+    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
+        """Make a response from a return value and run the after-request steps."""
+        return bridge.drive_sync(  # type: ignore[no-any-return]
+            pipeline.finalize(self, _cv_request.get(), rv, from_error_handler)
+        )
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run ``teardown_request`` functions (called when the request context ends)."""
+        ctx = _cv_request.get()
+        if pipeline.has_teardown(self, ctx):
+            bridge.drive_sync(pipeline.teardown(self, ctx, exc))
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run ``teardown_appcontext`` functions (called when the app context ends)."""
+        if pipeline.has_appcontext_teardown(self):
+            bridge.drive_sync(pipeline.teardown_appcontext(self, exc))
+
+    async def _teardown_stream(self, ctx: RequestContext) -> None:
+        """Tear down a request whose async streamed body has just ended."""
+        await bridge.drive_async(pipeline.teardown(self, ctx, None))
+        await bridge.drive_async(pipeline.teardown_appcontext(self, None))
+
+    def _chain(self, blueprint: str | None) -> pipeline.Chain:
+        chain = self._chains.get(blueprint)
+        if chain is None:
+            chain = pipeline.Chain(self, blueprint)
+            # Kept only once serving has begun and setup methods refuse: a
+            # chain built earlier (a test_request_context, say) would hide
+            # hooks registered after it.
+            if self._got_first_request:
+                self._chains[blueprint] = chain
+        return chain
+
+    def _open_session(self, request: Request) -> Any:
+        interface = self.session_interface
+        session = interface.open_session(self, request)
+        if session is None:
+            session = interface.make_null_session(self)
+        return session
+
+    # -- serving ------------------------------------------------------------------------
+
+    def __call__(self, *args: Any) -> Any:
+        """WSGI with two arguments, ASGI 3 with three, ASGI 2 with one.
+
+        The one-argument form (``app(scope)`` returning a coroutine function
+        of ``(receive, send)``) is there because servers that guess the
+        protocol from ``__call__`` take a plain method for ASGI 2: with it,
+        ``uvicorn myapp:app`` works with no ``--interface`` flag.
+        """
+        # Through wsgi_app / asgi_app, so that middleware installed the Flask
+        # way (``app.wsgi_app = ProxyFix(app.wsgi_app)``) sees every request.
+        if len(args) == 2:
+            return self.wsgi_app(args[0], args[1])
+        if len(args) == 3:
+            return self.asgi_app(args[0], args[1], args[2])
+        if len(args) == 1 and isinstance(args[0], dict):
+            return functools.partial(self.asgi_app, args[0])
+        raise TypeError(
+            "A Hipflask app is called as WSGI (environ, start_response) or"
+            f" ASGI (scope, receive, send), not with {len(args)} arguments."
+        )
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """The WSGI application; wrap this (not the app) with WSGI middleware."""
+        return _wsgi.handle(self, environ, start_response)
+
+    async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
+        """The ASGI 3 application (``lifespan`` and ``http``)."""
+        await _asgi.handle(self, scope, receive, send)
+
+    def _handle_sync(self, request: Request) -> tuple[Response, RequestContext]:
+        """Run a routed request through the pipeline in this thread."""
+        ctx = RequestContext(self, request)
+        ctx.push()
+        error: BaseException | None = None
+        try:
+            response, error = bridge.drive_sync(pipeline.handle(self, ctx))
+            return response, ctx
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            self._leave(ctx, error, teardown=True)
+
+    async def _handle_async(self, request: Request) -> tuple[Response, RequestContext]:
+        """Run a routed request through the pipeline on the event loop."""
+        if not self._got_first_request:
+            request.__dict__["_on_loop"] = True
+        ctx = RequestContext(self, request)
+        ctx.push()
+        error: BaseException | None = None
+        try:
+            response, error = await bridge.drive_async(pipeline.handle(self, ctx))
+            return response, ctx
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            preserve = request.__dict__.get("_preserve_context")
+            if preserve is None and ctx._deferred == 0:
+                # Only step into the pipeline when there is teardown work: most
+                # apps have none, and each drive costs a generator round trip.
+                if pipeline.has_teardown(self, ctx):
+                    await bridge.drive_async(pipeline.teardown(self, ctx, error))
+                if ctx._cv_tokens[-1][1] is not None and pipeline.has_appcontext_teardown(self):
+                    await bridge.drive_async(pipeline.teardown_appcontext(self, error))
+                self._leave(ctx, error, teardown=False)
+            else:
+                self._leave(ctx, error, teardown=True)
+
+    def _leave(self, ctx: RequestContext, error: BaseException | None, teardown: bool) -> None:
+        preserve = ctx.request.__dict__.get("_preserve_context")
+        if preserve is not None:
+            # The test client keeps the context for `with client:` blocks; it
+            # pops (and tears down) when the block ends.
+            ctx.pop(error, teardown=False)
+            preserve(ctx)
+            return
+        ctx.pop(error, teardown=teardown)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: Any,
+    ) -> None:
+        """Serve the app with the development server (see :mod:`hipflask.serving`)."""
+        from ..serving.devserver import run_app
+
+        run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
+
+
+def _wait_until_free(lock: threading.Lock) -> None:
+    with lock:
+        pass
+
+
+def is_async_view(view: Any) -> bool:
+    """Whether a view function (or a class-based view) is ``async def``."""
+    if view is None:
+        return False
+    if iscoroutinefunction(view):
+        return True
+    view_class = getattr(view, "view_class", None)
+    return bool(view_class is not None and getattr(view_class, "is_async", False))
+
+
+def _subdomain(request: Request, server_name: str) -> str:
+    """The part of the request's host in front of ``server_name``.
+
+    A host outside ``server_name`` gets a subdomain no rule can have, so it
+    matches nothing (404) instead of being served as the bare domain.
+    """
+    server_name = server_name.lower()
+    default_port = ":443" if request.scheme == "https" else ":80"
+    if server_name.endswith(default_port):
+        server_name = server_name[: -len(default_port)]
+    host = request.host.lower()
+    if host == server_name:
+        return ""
+    if host.endswith(f".{server_name}"):
+        return host[: -len(server_name) - 1]
+    return "<invalid>"
+
+
+def _current_environ() -> dict[str, Any]:
+    ctx = _cv_request.get(None)
+    return ctx.request.environ if ctx is not None else {}
+
+
+def _request_is_secure() -> bool:
+    ctx = _cv_request.get(None)
+    return ctx is not None and ctx.request.is_secure
+
+
+# Cookies set without ``secure=`` are Secure when the current request came
+# over HTTPS; the response layer cannot see the request context, so the hook
+# is installed here.
+Response.is_request_secure = staticmethod(_request_is_secure)
+
+
+def _env_debug() -> bool | None:
+    value = os.environ.get("HIPFLASK_DEBUG") or os.environ.get("FLASK_DEBUG")
+    if not value:
+        return None
+    return value.lower() not in {"0", "false", "no"}

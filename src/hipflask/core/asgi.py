@@ -1,0 +1,333 @@
+"""The ASGI 3 adapter: ``lifespan`` and ``http`` (``websocket`` is refused).
+
+The body is read up front, bounded by ``MAX_CONTENT_LENGTH`` and spooled to
+disk past 1 MiB, so views keep Flask's synchronous ``request.get_data()``
+API under ASGI. An ``async def`` view runs on the event loop; a plain
+``def`` view runs, together with its hooks, in one trip to a bounded thread
+pool with the request's context copied in.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from collections.abc import Callable
+from typing import IO
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..security.proxies import apply_asgi
+from ..wrappers.response import wire_parts
+from .wsgi import NUL_IN_PATH
+
+if TYPE_CHECKING:
+    from ..typing import Receive
+    from ..typing import Scope
+    from ..typing import Send
+    from ..wrappers.request import Request
+    from .app import Hipflask
+
+#: Scope key a test client sets to keep the request context after the request.
+PRESERVE_CONTEXT_KEY = "hipflask.preserve_context"
+_SPOOL_LIMIT = 1024 * 1024
+
+
+class _ClientDisconnected(Exception):
+    """The client went away before the body was read; nothing to answer."""
+
+
+class _TooLarge(Exception):
+    """The body passed ``MAX_CONTENT_LENGTH`` while it was being read."""
+
+
+async def handle(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one ASGI connection scope."""
+    kind = scope["type"]
+    if kind == "http":
+        await _http(app, scope, receive, send)
+    elif kind == "lifespan":
+        await _lifespan(app, receive, send)
+    elif kind == "websocket":
+        # No websocket routes exist; closing before accept makes the server
+        # answer the handshake with 403.
+        await receive()
+        await send({"type": "websocket.close", "code": 1000})
+    else:
+        raise ValueError(f"Unsupported ASGI scope type {kind!r}.")
+
+
+async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await app._serving_hooks(starting=True)
+            except Exception as exc:
+                await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                raise
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await app._serving_hooks(starting=False)
+            except Exception as exc:
+                await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
+                raise
+            finally:
+                app._threads.shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> Headers:
+    headers = Headers()
+    # ASGI headers are already split name/value bytes; decoding them straight
+    # into the list skips re-validating what the server parsed.
+    headers._list = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+    return headers
+
+
+def make_request(
+    app: Hipflask, scope: Scope, headers: Headers, body: Callable[[Request], IO[bytes]]
+) -> Request:
+    """Build the neutral request from an http scope."""
+    root_path = scope.get("root_path", "")
+    path = scope["path"]
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    server = scope.get("server")
+    client = scope.get("client")
+    request = app.request_class(
+        scope["method"],
+        scope.get("scheme", "http"),
+        (server[0], server[1]) if server else None,
+        root_path,
+        path,
+        scope.get("query_string", b""),
+        headers,
+        client[0] if client else None,
+        app=app,
+        open_stream=body,
+        make_environ=lambda request: _environ(request, scope),
+    )
+    request.__dict__["_scope"] = scope
+    return request
+
+
+class _BufferedBody:
+    """A body read in full before the view runs, handed over as the request's stream."""
+
+    __slots__ = ("_file", "_size")
+
+    def __init__(self, file: IO[bytes], size: int) -> None:
+        self._file = file
+        self._size = size
+
+    def __call__(self, request: Request) -> IO[bytes]:
+        # The app-wide limit bounded the reading; a lower per-request limit
+        # (set in a before_request hook) must hold for a body of undeclared
+        # length too, as it does under WSGI.
+        limit = request.max_content_length
+        if limit is not None and self._size > limit:
+            raise RequestEntityTooLarge()
+        return self._file
+
+    def close(self) -> None:
+        self._file.close()
+
+
+async def _read_body(
+    app: Hipflask, headers: Headers, receive: Receive
+) -> Callable[[Request], IO[bytes]]:
+    limit: int | None = app.config["MAX_CONTENT_LENGTH"]
+    declared = headers.get("Content-Length", type=int)
+    if limit is not None and declared is not None and declared > limit:
+        return _too_large
+    buffer: IO[bytes] | None = None
+    size = 0
+    more = True
+    try:
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _ClientDisconnected
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
+            if not chunk:
+                continue
+            size += len(chunk)
+            if limit is not None and size > limit:
+                # Stop reading: the rest is never buffered, and the view gets a
+                # 413 if (and only if) it asks for the body, as under WSGI.
+                raise _TooLarge
+            if buffer is None:
+                buffer = tempfile.SpooledTemporaryFile(max_size=_SPOOL_LIMIT)  # noqa: SIM115
+            buffer.write(chunk)
+    except (_ClientDisconnected, _TooLarge) as exc:
+        if buffer is not None:
+            buffer.close()
+        if isinstance(exc, _TooLarge):
+            return _too_large
+        raise
+    if buffer is None:
+        return _empty
+    buffer.seek(0)
+    return _BufferedBody(buffer, size)
+
+
+def _too_large(request: Request) -> IO[bytes]:
+    raise RequestEntityTooLarge()
+
+
+def _empty(request: Request) -> IO[bytes]:
+    return io.BytesIO()
+
+
+_BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
+
+
+def _announces_body(raw: list[tuple[bytes, bytes]]) -> bool:
+    # Scanning the raw pairs is far cheaper than a miss on Headers, which
+    # raises and catches a KeyError internally.
+    return any(name.lower() in _BODY_HEADERS for name, _value in raw)
+
+
+async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
+    trust = app._proxy_trust()
+    if trust is not None:
+        scope = apply_asgi(scope, trust)
+    headers = _headers(scope["headers"])
+    body: Callable[[Request], IO[bytes]]
+    try:
+        if scope["method"] in ("GET", "HEAD") and not _announces_body(scope["headers"]):
+            body = _empty
+        else:
+            body = await _read_body(app, headers, receive)
+    except _ClientDisconnected:
+        return
+    preserve = scope.get(PRESERVE_CONTEXT_KEY)
+    try:
+        request = make_request(app, scope, headers, body)
+        if preserve is not None:
+            request.__dict__["_preserve_context"] = preserve
+        if "\x00" in request.path:
+            request.routing_exception = BadRequest(NUL_IN_PATH)
+        else:
+            app._match(request)
+        if app._is_async_view(request) or (
+            request.url_rule is None and not app._has_before_request_hooks()
+        ):
+            response, _ctx = await app._handle_async(request)
+        else:
+            response, _ctx = await app._threads.run(app._handle_sync, request)
+        await _send_response(app, response, request.method, send)
+    finally:
+        # A spooled body past 1 MiB is a file on disk; a view that never read
+        # it must not leave it open. A test keeping the context may still read it.
+        if type(body) is _BufferedBody and preserve is None:
+            body.close()
+
+
+_ENCODED_NAMES: dict[str, bytes] = {}
+
+
+def _encode_name(name: str) -> bytes:
+    # Response header names repeat on every response; encoding each once saves
+    # a lower() and an encode() per header. Bounded, in case an app echoes
+    # arbitrary names.
+    encoded = name.lower().encode("latin-1")
+    if len(_ENCODED_NAMES) < 512:
+        _ENCODED_NAMES[name] = encoded
+    return encoded
+
+
+async def _send_response(app: Hipflask, response: Any, method: str, send: Send) -> None:
+    _status_line, headers, body = wire_parts(response, method)
+    names = _ENCODED_NAMES
+    raw_headers = [
+        (names.get(name) or _encode_name(name), value.encode("latin-1")) for name, value in headers
+    ]
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response._status_code,
+            "headers": raw_headers,
+        }
+    )
+    try:
+        if body is None:
+            await send({"type": "http.response.body", "body": b""})
+        elif type(body) is list:
+            await send({"type": "http.response.body", "body": b"".join(body)})
+        else:
+            chunks: AsyncIterator[Any] = (
+                body.__aiter__() if hasattr(body, "__aiter__") else app._threads.iterate(body)
+            )
+            try:
+                async for chunk in chunks:
+                    data = chunk.encode() if isinstance(chunk, str) else chunk
+                    if data:
+                        await send({"type": "http.response.body", "body": data, "more_body": True})
+            finally:
+                # When send fails (the client went away) the generator is left
+                # suspended; close it now so its cleanup runs here, not at
+                # some later garbage collection, perhaps after the loop closed.
+                aclose = getattr(chunks, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+            await send({"type": "http.response.body", "body": b""})
+    finally:
+        response.close()
+
+
+def _environ(request: Request, scope: Scope) -> dict[str, Any]:
+    """A WSGI environ equivalent to the scope, for code that reads ``request.environ``."""
+    server = scope.get("server") or ("localhost", None)
+    # A server on a Unix socket reports (path, None); WSGI code reads
+    # SERVER_PORT as a number, so give the scheme's default port instead.
+    port = server[1] if server[1] is not None else (443 if request.scheme == "https" else 80)
+    client = scope.get("client")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": request.root_path.encode().decode("latin-1"),
+        "PATH_INFO": request.path.encode().decode("latin-1"),
+        "QUERY_STRING": request.query_string.decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": request.scheme,
+        "wsgi.input": _input(request),
+        "wsgi.input_terminated": True,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "asgi.scope": scope,
+    }
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[key] = value
+            continue
+        key = f"HTTP_{key}"
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+def _input(request: Request) -> IO[bytes]:
+    # Reading the environ must not raise the body's 413 or 400; reading the
+    # body through the request still does.
+    try:
+        return request.stream
+    except HTTPException:
+        return io.BytesIO()

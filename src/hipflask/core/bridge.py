@@ -1,0 +1,216 @@
+"""Calls across the sync/async boundary, in one place.
+
+* :func:`drive_sync` / :func:`drive_async` run a pipeline step generator
+  (see :mod:`hipflask.core.pipeline`), resolving each coroutine it yields.
+* :func:`run_coroutine` runs a coroutine from sync code on a per-thread event
+  loop that is created once and reused: creating a loop per call would cost
+  more than most async views do.
+* :class:`ThreadRunner` runs sync code from the event loop in a bounded pool,
+  with the caller's context variables copied in, so ``request`` works there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import threading
+from collections.abc import AsyncIterator
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Coroutine
+from collections.abc import Generator
+from collections.abc import Iterable
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_local = threading.local()
+
+
+class _ThreadLoop:
+    """Owns one thread's event loop and closes it when the thread ends.
+
+    The thread-local slot is cleared when its thread exits; without this the
+    loop would be dropped unclosed, leaking its self-pipe sockets until a
+    garbage collection finds it (with a ``ResourceWarning``). Threaded WSGI
+    servers start and end threads all the time.
+    """
+
+    __slots__ = ("loop",)
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def __del__(self) -> None:
+        if not self.loop.is_closed() and not self.loop.is_running():
+            self.loop.close()
+
+
+def _thread_loop() -> asyncio.AbstractEventLoop:
+    holder: _ThreadLoop | None = getattr(_local, "holder", None)
+    if holder is None or holder.loop.is_closed():
+        holder = _local.holder = _ThreadLoop()
+    return holder.loop
+
+
+def run_coroutine(awaitable: Awaitable[T]) -> T:
+    """Run an awaitable to completion from sync code in this thread.
+
+    Refuses to run inside a running event loop: blocking the loop to wait on
+    itself would deadlock. Async views under ASGI never come here; they are
+    awaited on the server's loop.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        if inspect.iscoroutine(awaitable):
+            # Never awaited now; closing it spares a second, misleading warning.
+            awaitable.close()
+        raise RuntimeError(
+            "Cannot run a coroutine synchronously inside a running event loop."
+            " Under ASGI, await it from an async view instead."
+        )
+    loop = _thread_loop()
+    coroutine = awaitable if inspect.iscoroutine(awaitable) else _wrap_awaitable(awaitable)
+    result: T = loop.run_until_complete(coroutine)
+    return result
+
+
+async def _wrap_awaitable(awaitable: Awaitable[T]) -> T:
+    return await awaitable
+
+
+def drive_sync(step: Generator[Awaitable[Any], Any, T]) -> T:
+    """Run a pipeline step to completion in this thread."""
+    try:
+        awaitable = step.send(None)
+        while True:
+            try:
+                result = run_coroutine(awaitable)
+            except BaseException as exc:  # sent back into the step, which decides
+                awaitable = step.throw(exc)
+            else:
+                awaitable = step.send(result)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+async def drive_async(step: Generator[Awaitable[Any], Any, T]) -> T:
+    """Run a pipeline step on the running event loop."""
+    try:
+        awaitable = step.send(None)
+        while True:
+            try:
+                result = await awaitable
+            except BaseException as exc:  # sent back into the step, which decides
+                awaitable = step.throw(exc)
+            else:
+                awaitable = step.send(result)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+def ensure_sync(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Return ``func`` if it is sync, else a sync wrapper running it to completion."""
+    if inspect.iscoroutinefunction(func):
+        return async_to_sync(func)
+    return func
+
+
+def async_to_sync(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
+    """Wrap an async function so sync code can call it (per-thread event loop)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return run_coroutine(func(*args, **kwargs))
+
+    return wrapper
+
+
+class ThreadRunner:
+    """A bounded thread pool for sync work started from the event loop.
+
+    The pool is created on first use, so WSGI-only apps never start threads.
+    ``max_workers`` may be a function returning the size, read when the pool
+    is created: an app passes one reading its config, which is usually filled
+    in after the app object exists.
+    """
+
+    def __init__(self, max_workers: int | Callable[[], int]) -> None:
+        self._max_workers = max_workers
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def max_workers(self) -> int:
+        """The pool's size: at most this many sync calls run at once."""
+        size = self._max_workers
+        return int(size() if callable(size) else size)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(
+                        max_workers=self.max_workers, thread_name_prefix="hipflask-sync"
+                    )
+        return self._executor
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        """Run ``func(*args)`` in the pool with a copy of the current context."""
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(self._pool(), context.run, func, *args)
+
+    async def iterate(self, iterable: Iterable[T]) -> AsyncIterator[T]:
+        """Iterate a sync iterable in the pool (a streamed body that may block)."""
+        iterator = iter(iterable)
+        try:
+            while True:
+                done, value = await self.run(_next_or_done, iterator)
+                if done:
+                    return
+                yield value  # type: ignore[misc]  # not None when not done
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                await self.run(close)
+
+    def shutdown(self) -> None:
+        """Stop the pool's threads after the running work finishes."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+
+_DONE: Any = object()
+
+
+def _next_or_done(iterator: Iterator[T]) -> tuple[bool, T | None]:
+    try:
+        return False, next(iterator)
+    except StopIteration:
+        return True, None
+
+
+def iterate_async_sync(iterable: Any) -> Iterator[Any]:
+    """Iterate an async iterable from sync code (an async streamed body under WSGI)."""
+    iterator = iterable.__aiter__()
+    try:
+        while True:
+            try:
+                chunk = run_coroutine(iterator.__anext__())
+            except StopAsyncIteration:
+                return
+            yield chunk.encode() if isinstance(chunk, str) else chunk
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            run_coroutine(aclose())

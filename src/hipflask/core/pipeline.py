@@ -1,0 +1,295 @@
+"""The per-request steps, written once for both protocols.
+
+Each step is a generator: it calls hooks and the view directly and, only when
+one of them returns a coroutine, *yields* it. A driver resumes the generator
+with the result: the sync driver runs the coroutine on the thread's own
+event loop (WSGI, or sync views under ASGI), the async driver awaits it (ASGI
+with an async view). A request with only sync code never yields, so the cost
+of supporting ``async def`` is one generator frame.
+
+The hook lists a request needs are flattened once per blueprint chain
+(:class:`Chain`), so the per-request work is iterating a few tuples that are
+usually empty.
+
+Order, as in Flask: push context → url value preprocessors → before_request
+→ view → make_response → after_this_request → after_request → save session →
+security headers → (adapter writes) → teardown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Generator
+from types import CoroutineType
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.routing import RequestRedirect
+from werkzeug.routing import RoutingException
+
+from . import signals
+
+if TYPE_CHECKING:
+    from blinker import NamedSignal
+
+    from ..contexts.ctx import RequestContext
+    from ..wrappers.response import Response
+    from .app import Hipflask
+
+Step = Generator[Awaitable[Any], Any, Any]
+
+
+class Chain:
+    """The hooks that apply to one blueprint chain, in call order."""
+
+    __slots__ = (
+        "after_request",
+        "before_request",
+        "blueprints",
+        "has_user_hooks",
+        "teardown_request",
+        "url_value_preprocessors",
+    )
+
+    def __init__(self, app: Hipflask, blueprint: str | None) -> None:
+        blueprints: tuple[str, ...] = ()
+        if blueprint is not None:
+            parts = blueprint.split(".")
+            blueprints = tuple(".".join(parts[:i]) for i in range(len(parts), 0, -1))
+        self.blueprints = blueprints
+        # App first, then outer blueprint to inner: the innermost runs last.
+        outer_first = (None, *reversed(blueprints))
+        # Inner blueprint first, each list newest first; the app's come last.
+        inner_first = (*blueprints, None)
+        self.url_value_preprocessors = tuple(
+            func for name in outer_first for func in app.url_value_preprocessors.get(name, ())
+        )
+        self.before_request = tuple(
+            func for name in outer_first for func in app.before_request_funcs.get(name, ())
+        )
+        self.after_request = tuple(
+            func for name in inner_first for func in reversed(app.after_request_funcs.get(name, ()))
+        )
+        self.teardown_request = tuple(
+            func
+            for name in inner_first
+            for func in reversed(app.teardown_request_funcs.get(name, ()))
+        )
+        self.has_user_hooks = bool(
+            self.url_value_preprocessors or self.before_request or self.after_request
+        )
+
+
+def _chain(app: Hipflask, ctx: RequestContext) -> Chain:
+    chain: Chain | None = ctx._chain
+    if chain is None:
+        chain = ctx._chain = app._chain(ctx.request.blueprint)
+    return chain
+
+
+def _awaited(rv: Any) -> bool:
+    return type(rv) is CoroutineType
+
+
+def _as_is(func: Callable[..., Any]) -> Callable[..., Any]:
+    return func
+
+
+def _send(signal: NamedSignal, app: Hipflask, **kwargs: Any) -> Step:
+    """Send a signal; async receivers are awaited through the driver.
+
+    Blinker passes each async receiver through ``_async_wrapper``; returning
+    it unchanged makes the call give back its coroutine, which is yielded like
+    an async hook's. Wrapping it to run synchronously instead would fail on
+    the server's event loop, where async views run under ASGI.
+    """
+    for _receiver, rv in signal.send(app, _async_wrapper=_as_is, **kwargs):
+        if _awaited(rv):
+            yield rv
+
+
+def handle(app: Hipflask, ctx: RequestContext) -> Step:
+    """The whole request: dispatch, and turn any escaping error into a 500.
+
+    Returns ``(response, error)``: the error that became the 500 is passed on
+    to the teardown functions, which must see it even though it was answered.
+    """
+    try:
+        return (yield from full_dispatch(app, ctx)), None
+    except Exception as exc:
+        return (yield from handle_exception(app, ctx, exc)), exc
+
+
+def full_dispatch(app: Hipflask, ctx: RequestContext) -> Step:
+    """Hooks, view, and the response; user errors go to the error handlers."""
+    if not app._got_first_request:
+        yield from app._run_first_request_hooks(ctx.request)
+    if signals.request_started.receivers:
+        yield from _send(signals.request_started, app)
+    chain = _chain(app, ctx)
+    try:
+        app._security.check(ctx.request)
+        rv = None
+        if chain.url_value_preprocessors or chain.before_request:
+            rv = yield from preprocess(app, ctx)
+        if rv is None:
+            rv = yield from dispatch(app, ctx)
+    except Exception as exc:
+        rv = yield from handle_user_exception(app, ctx, exc)
+    return (yield from finalize(app, ctx, rv))
+
+
+def preprocess(app: Hipflask, ctx: RequestContext) -> Step:
+    """URL value preprocessors and ``before_request``; a returned value short-circuits."""
+    request = ctx.request
+    chain = _chain(app, ctx)
+    for preprocessor in chain.url_value_preprocessors:
+        preprocessor(request.endpoint, request.view_args)
+    for hook in chain.before_request:
+        rv = hook()
+        if _awaited(rv):
+            rv = yield rv
+        if rv is not None:
+            return rv
+    return None
+
+
+def dispatch(app: Hipflask, ctx: RequestContext) -> Step:
+    """Call the view (or raise the routing error, or answer OPTIONS)."""
+    request = ctx.request
+    if request.routing_exception is not None:
+        app.raise_routing_exception(request)
+    rule = request.url_rule
+    if getattr(rule, "provide_automatic_options", False) and request.method == "OPTIONS":
+        return app.make_default_options_response()
+    rv = app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
+    if _awaited(rv):
+        rv = yield rv
+    return rv
+
+
+def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bool = False) -> Step:
+    """Make the response and run the response hooks.
+
+    A failure here after an error handler already ran is logged and the
+    error response is sent anyway: failing twice must not lose the response.
+    """
+    response = app.make_response(rv)
+    try:
+        response = yield from process_response(app, ctx, response)
+        if signals.request_finished.receivers:
+            yield from _send(signals.request_finished, app, response=response)
+    except Exception:
+        if not from_error_handler:
+            raise
+        app.logger.exception("Request finalizing failed with an error while handling an error")
+    return response
+
+
+def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:
+    """``after_this_request``, ``after_request``, session save, security headers."""
+    if ctx._after_request_functions:
+        for func in ctx._after_request_functions:
+            rv = func(response)
+            response = (yield rv) if _awaited(rv) else rv
+    for hook in _chain(app, ctx).after_request:
+        rv = hook(response)
+        response = (yield rv) if _awaited(rv) else rv
+    if ctx._session is not None:
+        interface = app.session_interface
+        if not interface.is_null_session(ctx._session):
+            interface.save_session(app, ctx._session, response)
+    app._security.finish(ctx.request, response)
+    return response
+
+
+def handle_user_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
+    """Find a handler for an error raised by a hook or view; re-raise if none."""
+    if isinstance(exc, BadRequestKeyError) and (app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]):
+        exc.show_exception = True
+    if isinstance(exc, HTTPException) and not app.trap_http_exception(exc):
+        return (yield from handle_http_exception(app, ctx, exc))
+    handler = app._find_error_handler(exc, ctx.request.blueprints)
+    if handler is None:
+        raise exc
+    rv = handler(exc)
+    if _awaited(rv):
+        rv = yield rv
+    return rv
+
+
+def handle_http_exception(app: Hipflask, ctx: RequestContext, exc: HTTPException) -> Step:
+    """Run the handler for an HTTP error, or return the error as the response."""
+    if exc.code is None or isinstance(exc, RoutingException):
+        return exc
+    handler = app._find_error_handler(exc, ctx.request.blueprints)
+    if handler is None:
+        return exc
+    rv = handler(exc)
+    if _awaited(rv):
+        rv = yield rv
+    return rv
+
+
+def handle_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
+    """An unhandled error: signal, log, and answer 500 (or propagate in tests/debug)."""
+    if signals.got_request_exception.receivers:
+        yield from _send(signals.got_request_exception, app, exception=exc)
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        propagate = app.testing or app.debug
+    if propagate:
+        raise exc
+    app.log_exception(exc)
+    server_error: Any = InternalServerError(original_exception=exc)
+    handler = app._find_error_handler(server_error, ctx.request.blueprints)
+    if handler is not None:
+        server_error = handler(server_error)
+        if _awaited(server_error):
+            server_error = yield server_error
+    return (yield from finalize(app, ctx, server_error, from_error_handler=True))
+
+
+def has_teardown(app: Hipflask, ctx: RequestContext) -> bool:
+    """Whether :func:`teardown` has anything to run: most apps have nothing."""
+    return bool(_chain(app, ctx).teardown_request or signals.request_tearing_down.receivers)
+
+
+def has_appcontext_teardown(app: Hipflask) -> bool:
+    """Whether :func:`teardown_appcontext` has anything to run."""
+    return bool(app.teardown_appcontext_funcs or signals.appcontext_tearing_down.receivers)
+
+
+def teardown(app: Hipflask, ctx: RequestContext, exc: BaseException | None) -> Step:
+    """``teardown_request`` functions and the app context's teardown."""
+    for func in _chain(app, ctx).teardown_request:
+        rv = func(exc)
+        if _awaited(rv):
+            yield rv
+    if signals.request_tearing_down.receivers:
+        yield from _send(signals.request_tearing_down, app, exc=exc)
+
+
+def teardown_appcontext(app: Hipflask, exc: BaseException | None) -> Step:
+    """``teardown_appcontext`` functions, newest first."""
+    for func in reversed(app.teardown_appcontext_funcs):
+        rv = func(exc)
+        if _awaited(rv):
+            yield rv
+    if signals.appcontext_tearing_down.receivers:
+        yield from _send(signals.appcontext_tearing_down, app, exc=exc)
+
+
+def run_hooks(funcs: list[Callable[[], Any]]) -> Step:
+    """Call argument-less hooks in order, awaiting the async ones."""
+    for func in funcs:
+        rv = func()
+        if _awaited(rv):
+            yield rv
+
+
+__all__ = ["Chain", "RequestRedirect", "handle"]

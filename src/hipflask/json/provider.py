@@ -1,0 +1,198 @@
+"""JSON encoding and decoding for an app: ``app.json``.
+
+orjson is used when it is installed and the settings allow it (it is several
+times faster than the stdlib and ``jsonify`` sits on the hot path of JSON
+APIs); otherwise the stdlib ``json`` module is used with the same type support.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import typing as t
+import uuid
+from datetime import date
+from datetime import datetime
+from datetime import timezone
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.http import http_date
+
+if TYPE_CHECKING:
+    from ..wrappers.response import Response
+
+_orjson: Any
+try:  # pragma: no cover - depends on the environment
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson = None
+
+
+def _default(o: Any) -> Any:
+    """Turn the types JSON lacks into JSON values, the way Flask users expect."""
+    if isinstance(o, date):
+        if isinstance(o, datetime) and o.tzinfo is None:
+            o = o.replace(tzinfo=timezone.utc)
+        return http_date(o)
+    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+        return str(o)
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _orjson_default(o: Any) -> Any:
+    # orjson would serialise dates as ISO 8601; they are passed through to
+    # here (OPT_PASSTHROUGH_DATETIME) to keep Flask's HTTP-date form, so that
+    # output does not change when orjson is installed.
+    if isinstance(o, date):
+        return _default(o)
+    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+        return str(o)
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _response_class() -> type[Response]:
+    from ..wrappers.response import Response
+
+    return Response
+
+
+class JSONProvider:
+    """The interface an app's JSON provider implements.
+
+    Subclass it and set ``app.json_provider_class`` (before creating the app) or
+    assign ``app.json`` to change how every ``jsonify``, ``request.get_json`` and
+    ``dict`` return value is handled.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize data as JSON text."""
+        raise NotImplementedError
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Deserialize JSON text or bytes."""
+        raise NotImplementedError
+
+    def dump(self, obj: Any, fp: t.IO[str], **kwargs: Any) -> None:
+        """Serialize data as JSON and write it to a text file."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: Any) -> Any:
+        """Deserialize JSON read from a text or binary file."""
+        return self.loads(fp.read(), **kwargs)
+
+    def dump_bytes(self, obj: Any) -> bytes:
+        """Serialize straight to bytes; responses need bytes, so skip a decode."""
+        return self.dumps(obj).encode()
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """Build a JSON response the way ``jsonify`` does.
+
+        One positional argument is the data; several are a list; keyword
+        arguments are a dict. Mixing the two is a :class:`TypeError`.
+        """
+        if args and kwargs:
+            raise TypeError("jsonify() takes either positional or keyword arguments, not both")
+        obj: Any
+        if not args:
+            obj = kwargs or None
+        elif len(args) == 1:
+            obj = args[0]
+        else:
+            obj = list(args)
+        return self._make(obj, 200)
+
+    def _make(self, obj: Any, status: int) -> Response:
+        # The app's response class, as Flask's jsonify uses: a subclass an
+        # app installs (extra headers, a custom JSON module) applies here too.
+        app = self._app
+        response_class = app.response_class if app is not None else _response_class()
+        body = self.dump_bytes(obj)
+        # Not derived from hipflask's, or with an __init__ (extra headers …) or
+        # defaults of its own: build it through the class, as Flask does.
+        if not getattr(response_class, "_fast_is_init", False):
+            return response_class(body, status, content_type=self.mimetype_header)
+        return response_class._fast(body, status, self.mimetype_header)
+
+    mimetype: str = "application/json"
+    mimetype_header: str = "application/json"
+
+
+class DefaultJSONProvider(JSONProvider):
+    """Stdlib or orjson encoding with Flask's type support and settings.
+
+    ``sort_keys`` (default True) and ``compact`` (None: compact unless debug)
+    mirror Flask's provider attributes; orjson is used when it can honour them
+    and ``ensure_ascii`` is off.
+    """
+
+    sort_keys: bool = True
+    compact: bool | None = None
+    #: Off by default (unlike the stdlib): UTF-8 output is valid JSON, smaller,
+    #: and lets the orjson fast path serve it.
+    ensure_ascii: bool = False
+    default: t.Callable[[Any], Any] = staticmethod(_default)
+
+    def _use_orjson(self) -> bool:
+        return (
+            _orjson is not None
+            and not self.ensure_ascii
+            and self.default is _default
+            and self._is_compact()
+        )
+
+    def _is_compact(self) -> bool:
+        if self.compact is not None:
+            return self.compact
+        return not (self._app is not None and self._app.debug)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize with the provider's settings; keyword arguments override them."""
+        if not kwargs and self._use_orjson():
+            return self._orjson_dumps(obj).decode()
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return json.dumps(obj, **kwargs)
+
+    def _orjson_dumps(self, obj: Any) -> bytes:
+        if _orjson is None:  # pragma: no cover - guarded by _use_orjson
+            raise RuntimeError("orjson is not installed")
+        option = _orjson.OPT_NON_STR_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME
+        if self.sort_keys:
+            option |= _orjson.OPT_SORT_KEYS
+        result: bytes = _orjson.dumps(obj, default=_orjson_default, option=option)
+        return result
+
+    def dump_bytes(self, obj: Any) -> bytes:
+        """Serialize to bytes; with orjson this skips a str round trip."""
+        if self._use_orjson():
+            try:
+                return self._orjson_dumps(obj)
+            except TypeError:
+                pass  # types orjson rejects (e.g. dataclass-in-key) fall back below
+        if self._is_compact():
+            text = self.dumps(obj, separators=(",", ":"))
+        else:
+            text = self.dumps(obj, indent=2) + "\n"
+        return text.encode()
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Deserialize; orjson when installed and no options were given."""
+        if _orjson is not None and not kwargs:
+            return _orjson.loads(s)
+        return json.loads(s, **kwargs)
+
+
+__all__ = ["DefaultJSONProvider", "HTTPStatus", "JSONProvider"]

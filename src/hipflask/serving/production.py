@@ -1,0 +1,520 @@
+"""The production server: granian, with hipflask's start-up checks.
+
+:func:`serve_app` runs granian (``pip install 'hipflask[server]'``) with the
+app as WSGI or ASGI, worker processes, TLS 1.2+ with HTTP/2, an access log and
+graceful shutdown: on ``SIGTERM`` or ``SIGINT`` the workers stop accepting
+connections and finish the requests in flight (up to ``shutdown_timeout``).
+
+Granian imports the app in each worker process, so it is given the app's
+*location*, not the object: the import target that discovery recorded
+(``module:app``, ``module:create_app('prod')``, see
+:mod:`hipflask.cli.discovery`), loaded again by :func:`load_worker_app` with
+the same search. A factory therefore runs once per worker, as under any
+multi-process server.
+
+Before anything listens, the refusals of the design apply: plain HTTP on an
+address other machines can reach needs either a declared reverse proxy
+(``proxy=``, whose ``X-Forwarded-*`` headers are then trusted, see
+:mod:`hipflask.serving.proxies`) or an explicit ``insecure_http=True``; a
+debug-mode app is never served on such an address; and an app whose
+``SECRET_KEY`` is missing, short or well known is not served at all, on any
+address (see :mod:`hipflask.serving.secret_key`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import signal
+import socket
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import Any
+
+from .._extras import require
+from ..core.app import is_async_view
+from ..errors import ConfigurationError
+from .devserver import is_loopback
+from .proxies import ProxyTrust
+from .secret_key import check_secret_key
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from ..core.app import Hipflask
+
+__all__ = [
+    "INTERFACES",
+    "PLAIN_HTTP_REFUSED",
+    "check_public_binding",
+    "choose_interface",
+    "default_threads",
+    "load_worker_app",
+    "resolve_certificate",
+    "serve_app",
+    "serve_https_redirects",
+]
+
+#: The protocols the app object speaks, and ``auto`` (see :func:`choose_interface`).
+INTERFACES: tuple[str, ...] = ("auto", "wsgi", "asgi")
+
+#: Why plain HTTP on a public address is refused, and the ways forward.
+PLAIN_HTTP_REFUSED = (
+    "Refusing to serve plain HTTP on {host}: cookies, passwords and pages would cross"
+    " the network unencrypted and could be read or changed on the way.\n"
+    "  --cert FILE --key FILE  serve HTTPS (add --redirect-http 80 for plain-HTTP visitors)\n"
+    "  --proxy                 a reverse proxy in front terminates TLS: trust its"
+    " X-Forwarded-For and X-Forwarded-Proto headers\n"
+    "  --insecure-http         serve plain HTTP anyway (only on a network you trust)"
+)
+
+_DEBUG_REFUSED = (
+    "Refusing to serve a debug-mode app on {host}: debug mode propagates errors and"
+    " is meant for one developer's machine. Unset HIPFLASK_DEBUG/FLASK_DEBUG or set"
+    " DEBUG = False, or use 'hipflask run' for development."
+)
+
+_REDIRECT_READY_TIMEOUT = 15.0
+_REDIRECT_IO_TIMEOUT = 10.0
+_MAX_DRAINED_BODY = 64 * 1024
+_HOST_HEADER = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?\Z")
+
+
+def default_threads() -> int:
+    """Threads per worker for WSGI views: two per CPU plus one, granian's own ceiling."""
+    return (os.cpu_count() or 1) * 2 + 1
+
+
+def check_public_binding(
+    host: str,
+    *,
+    tls: bool,
+    proxy: bool,
+    insecure_http: bool,
+    debug: bool = False,
+) -> None:
+    """Refuse what must not listen on a non-loopback address; see the module docstring."""
+    if is_loopback(host) or host.startswith("unix:"):
+        return
+    shown = host or "every interface"
+    if debug:
+        raise ConfigurationError(_DEBUG_REFUSED.format(host=shown))
+    if not tls and not proxy and not insecure_http:
+        raise ConfigurationError(PLAIN_HTTP_REFUSED.format(host=shown))
+
+
+def _write_private(directory: Path, name: str, data: bytes) -> Path:
+    path = directory / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)
+    return path
+
+
+def resolve_certificate(
+    cert: str | os.PathLike[str],
+    key: str | os.PathLike[str] | None,
+    host: str,
+    scratch: list[Path],
+) -> tuple[Path, Path]:
+    """Turn ``--cert``/``--key`` into certificate and key files granian can read.
+
+    ``local`` takes a leaf from the local CA; ``adhoc`` writes a throwaway
+    pair into a private temporary folder, appended to ``scratch`` for the
+    caller to delete at shutdown (granian's workers read the files by path).
+    Files are checked here with hipflask's own TLS loader, so a wrong key or a
+    passphrase-protected one is a clear error before any worker starts.
+    """
+    from .devserver import _certificate_names
+    from .tls.context import make_server_context
+
+    names = _certificate_names(host)
+    if cert in ("adhoc", "local") and key is not None:
+        raise ConfigurationError(f"--key is not used with --cert={cert}; leave it out.")
+    if cert == "local":
+        from .tls.local_ca import LocalCA
+
+        cert_path, key_path = LocalCA().ensure_leaf(names)
+    elif cert == "adhoc":
+        from .tls.adhoc import DEFAULT_HOSTNAMES
+        from .tls.adhoc import make_adhoc_certificate
+
+        cert_pem, key_pem = make_adhoc_certificate([*DEFAULT_HOSTNAMES, *names])
+        directory = Path(tempfile.mkdtemp(prefix="hipflask-adhoc-"))
+        scratch.append(directory)
+        cert_path = _write_private(directory, "cert.pem", cert_pem)
+        key_path = _write_private(directory, "key.pem", key_pem)
+    else:
+        if key is None:
+            raise ConfigurationError(
+                "--key is required with --cert=FILE: give the private key file"
+                " (or use --cert=local or --cert=adhoc)."
+            )
+        cert_path, key_path = Path(cert), Path(key)
+    make_server_context(cert_path, key_path)
+    return cert_path, key_path
+
+
+def load_worker_app(
+    target: str,
+    *,
+    sys_path_entry: str | None = None,
+    proxy: Any = None,
+    asgi_threads: int | None = None,
+) -> Any:
+    """Import the app in a granian worker and return what granian should call.
+
+    ``proxy`` becomes the app's ``PROXY_FIX`` setting, which the app applies
+    to every request itself; it is checked here so that a malformed setting
+    stops the worker at start-up rather than failing each request.
+    """
+    from ..cli.discovery import load_target
+
+    app = load_target(target, sys_path_entry)
+    if proxy is not None:
+        app.config["PROXY_FIX"] = proxy
+    if asgi_threads is not None:
+        # The sync-view pool is created on first use and sized from this setting.
+        app.config["ASGI_THREAD_POOL_SIZE"] = asgi_threads
+    ProxyTrust.from_config(app.config.get("PROXY_FIX"))
+    return app
+
+
+def _granian_options(
+    *,
+    host: str,
+    port: int,
+    interface: str,
+    workers: int,
+    threads: int | None,
+    tls: tuple[Path, Path] | None,
+    access_log: bool,
+    shutdown_timeout: int,
+) -> dict[str, Any]:
+    constants = require("granian.constants", extra="server")
+    options: dict[str, Any] = {
+        "address": host,
+        "port": port,
+        "interface": constants.Interfaces(interface),
+        "workers": workers,
+        "log_access": access_log,
+        "workers_kill_timeout": shutdown_timeout,
+        # HTTP/2 is negotiated through ALPN, which needs TLS; plain HTTP stays 1.1.
+        "http": constants.HTTPModes.auto if tls else constants.HTTPModes.http1,
+    }
+    if interface == "wsgi":
+        options["blocking_threads"] = threads or default_threads()
+    if tls is not None:
+        options["ssl_cert"] = tls[0]
+        options["ssl_key"] = tls[1]
+        options["ssl_protocol_min"] = constants.SSLProtocols.tls12
+    return options
+
+
+def check_deployment(
+    app: Hipflask, host: str, *, tls: bool, proxy: bool, insecure_http: bool
+) -> None:
+    """Every production start-up check, raising :class:`ConfigurationError` on the first refusal.
+
+    Plain HTTP on a public address (unless a proxy, declared here or by the
+    app's ``PROXY_FIX``, or ``insecure_http`` explains it), debug mode on a
+    public address, and a weak ``SECRET_KEY`` (:mod:`hipflask.serving.secret_key`).
+    """
+    check_public_binding(
+        host,
+        tls=tls,
+        proxy=proxy or bool(app.config.get("PROXY_FIX")),
+        insecure_http=insecure_http,
+        debug=app.debug,
+    )
+    check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
+
+
+def choose_interface(app: Hipflask) -> str:
+    """The interface ``auto`` picks: ``asgi`` when any view is ``async def``, else ``wsgi``
+    (unless middleware wraps one entry point only; see below).
+
+    Under WSGI each request has a thread of its own, the right home for
+    blocking views (a database driver, file I/O); an async view there needs an
+    event loop per thread. Under ASGI async views run on the server's loop,
+    and the sync views still present run in a bounded thread pool. So an app
+    with no async view is served the way Flask apps always were, and one that
+    has them gets the loop they were written for.
+
+    Middleware installed on one entry point only (``app.wsgi_app =
+    ProxyFix(app.wsgi_app)``, Flask's documented way, or ``app.asgi_app =
+    …``) decides instead: it sees requests of its own protocol only, and
+    serving the other would skip it without a word.
+    """
+    wsgi_wrapped = "wsgi_app" in vars(app)
+    asgi_wrapped = "asgi_app" in vars(app)
+    if wsgi_wrapped != asgi_wrapped:
+        return "wsgi" if wsgi_wrapped else "asgi"
+    if any(is_async_view(view) for view in app.view_functions.values()):
+        return "asgi"
+    return "wsgi"
+
+
+def serve_app(
+    target: str,
+    *,
+    sys_path_entry: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    interface: str = "auto",
+    workers: int = 1,
+    threads: int | None = None,
+    cert: str | os.PathLike[str] | None = None,
+    key: str | os.PathLike[str] | None = None,
+    proxy: Any = None,
+    insecure_http: bool = False,
+    redirect_http: int | None = None,
+    access_log: bool = True,
+    shutdown_timeout: int = 30,
+    app: Hipflask | None = None,
+) -> None:
+    """Serve the app found at ``target`` with granian until stopped.
+
+    :param target: ``module:expression`` as recorded by discovery.
+    :param sys_path_entry: folder to import ``target`` from.
+    :param threads: Python threads per worker running views (WSGI), or the
+        size of the pool running sync views (ASGI).
+    :param cert: a certificate file, ``"local"`` or ``"adhoc"``; ``key`` goes
+        with a file.
+    :param proxy: a count of reverse proxies, or a ``PROXY_FIX`` mapping;
+        their ``X-Forwarded-*`` headers are trusted.
+    :param redirect_http: also listen for plain HTTP on this port, answering
+        every request with a 308 to the same URL over HTTPS.
+    :param app: the app already loaded from ``target`` in this process; it is
+        loaded here otherwise. Its ``DEBUG``, ``PROXY_FIX``, ``SECRET_KEY``,
+        ``SECRET_KEY_FALLBACKS`` and ``TRUSTED_HOSTS`` feed the start-up
+        checks, and a target that does not load fails here, once, instead of
+        in every worker.
+    """
+    granian = require("granian", extra="server")
+    if interface not in INTERFACES:
+        raise ConfigurationError(f"Unknown interface {interface!r}; use 'auto', 'wsgi' or 'asgi'.")
+    if redirect_http is not None and cert is None:
+        raise ConfigurationError("--redirect-http needs HTTPS to redirect to: add --cert.")
+    if app is None:
+        from ..cli.discovery import load_target
+
+        app = load_target(target, sys_path_entry)
+    # A proxy counts only if the app will trust one: proxy=0 is read as "no
+    # proxy" by PROXY_FIX, so it must not excuse plain HTTP on a public address.
+    declared = ProxyTrust.from_config(proxy) is not None
+    check_deployment(app, host, tls=cert is not None, proxy=declared, insecure_http=insecure_http)
+    if interface == "auto":
+        interface = choose_interface(app)
+    scratch: list[Path] = []
+    redirector: BaseProcess | None = None
+    try:
+        tls = resolve_certificate(cert, key, host, scratch) if cert is not None else None
+        if redirect_http is not None:
+            trusted = app.config.get("TRUSTED_HOSTS")
+            redirector = _start_redirector(host, redirect_http, port, trusted)
+        options = _granian_options(
+            host=host,
+            port=port,
+            interface=interface,
+            workers=workers,
+            threads=threads,
+            tls=tls,
+            access_log=access_log,
+            shutdown_timeout=shutdown_timeout,
+        )
+        server = granian.Granian(target, **options)
+        loader = functools.partial(
+            load_worker_app,
+            sys_path_entry=sys_path_entry,
+            proxy=proxy,
+            asgi_threads=threads if interface == "asgi" else None,
+        )
+        server.serve(target_loader=loader)
+    finally:
+        if redirector is not None:
+            _stop_process(redirector)
+        for directory in scratch:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+# -- the plain-HTTP redirect listener -------------------------------------------
+
+
+class _RedirectHandler(BaseHTTPRequestHandler):
+    """Answer every request with 308 to the same host, path and query over HTTPS.
+
+    308 (not 301) keeps the method and body, so a form posted to ``http://``
+    is re-sent to ``https://`` rather than silently turned into a GET.
+    """
+
+    server: _RedirectServer
+    timeout = _REDIRECT_IO_TIMEOUT  # a client that sends nothing cannot hold a thread
+    protocol_version = "HTTP/1.1"
+
+    def version_string(self) -> str:
+        return "hipflask-redirect"
+
+    def _redirect(self) -> None:
+        self._discard_body()
+        host = self.headers.get("Host", "").strip()
+        # The Host header is the client's claim; only a well-formed one (and,
+        # with TRUSTED_HOSTS, an allowed one) is echoed into Location, so the
+        # listener cannot be used to forge redirects or split headers.
+        name = _host_name(host)
+        if not _HOST_HEADER.match(host) or not self.server.is_trusted(name):
+            self._answer(400, b"Bad Request: missing or invalid Host header.\n")
+            return
+        path = self.path if self.path.startswith("/") else "/"
+        port = self.server.https_port
+        netloc = name if port == 443 else f"{name}:{port}"
+        self.send_response(308)
+        self.send_header("Location", f"https://{netloc}{path}")
+        self.send_header("Content-Length", "0")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+
+    def _discard_body(self) -> None:
+        # Closing with unread request bytes makes the kernel send a reset, which
+        # can destroy the 308 before the client reads it; small bodies are
+        # drained, large ones are not worth the wait.
+        length = self.headers.get("Content-Length", "")
+        if length.isdigit() and 0 < int(length) <= _MAX_DRAINED_BODY:
+            self.rfile.read(int(length))
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _redirect
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.access_log:
+            super().log_message(format, *args)
+
+
+def _host_name(host: str) -> str:
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.partition(":")[0].lower()
+
+
+class _RedirectServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        https_port: int,
+        trusted_hosts: list[str] | None,
+        access_log: bool,
+    ) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _RedirectHandler)
+        self.https_port = https_port
+        self.trusted_hosts = [host.lower() for host in trusted_hosts or ()]
+        self.access_log = access_log
+
+    def is_trusted(self, name: str) -> bool:
+        if not self.trusted_hosts:
+            return True
+        for allowed in self.trusted_hosts:
+            if allowed.startswith("."):
+                # Werkzeug's rule: ".example.com" allows the domain and its subdomains.
+                if name == allowed[1:] or name.endswith(allowed):
+                    return True
+            elif name == allowed:
+                return True
+        return False
+
+
+def serve_https_redirects(
+    host: str,
+    port: int,
+    https_port: int,
+    trusted_hosts: list[str] | None = None,
+    access_log: bool = True,
+    ready: Connection | None = None,
+) -> None:
+    """Run the plain-HTTP listener that redirects to HTTPS, until the process ends.
+
+    Run in its own process next to granian (see :func:`serve_app`); ``ready``
+    receives ``None`` once listening, or the error that prevented it. The
+    process exits by itself when its parent disappears.
+    """
+    # Ctrl+C reaches the whole process group; the parent stops this process
+    # itself once granian has finished, so the terminal shows one shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        server = _RedirectServer((host, port), https_port, trusted_hosts, access_log)
+    except OSError as exc:
+        if ready is not None:
+            ready.send(f"Cannot listen on {host}:{port} for --redirect-http: {exc.strerror}.")
+        return
+    if ready is not None:
+        ready.send(None)
+    parent = os.getppid()
+    watcher = threading.Thread(target=_exit_with_parent, args=(server, parent), daemon=True)
+    watcher.start()
+    with server:
+        server.serve_forever(poll_interval=0.5)
+
+
+def _exit_with_parent(server: ThreadingHTTPServer, parent: int) -> None:
+    # An orphaned listener would keep the port taken after a crash or SIGKILL.
+    while os.getppid() == parent:
+        threading.Event().wait(1.0)
+    server.shutdown()
+
+
+def _start_redirector(
+    host: str, port: int, https_port: int, trusted_hosts: list[str] | None
+) -> BaseProcess:
+    import multiprocessing
+
+    # "spawn": granian forks its workers from this process later, and a fresh
+    # interpreter keeps the listener's thread out of those forks.
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=serve_https_redirects,
+        args=(host, port, https_port, trusted_hosts, True, sender),
+        name="hipflask-redirect",
+        daemon=True,
+    )
+    process.start()
+    sender.close()
+    error: str | None = "The --redirect-http listener did not start in time."
+    if receiver.poll(_REDIRECT_READY_TIMEOUT):
+        try:
+            error = receiver.recv()
+        except EOFError:
+            error = "The --redirect-http listener exited while starting."
+    receiver.close()
+    if error is not None:
+        _stop_process(process)
+        raise ConfigurationError(error)
+    return process
+
+
+def _stop_process(process: BaseProcess) -> None:
+    if process.is_alive():
+        process.terminate()
+    process.join(5)
+    if process.is_alive():  # pragma: no cover - terminate is honoured
+        process.kill()
+        process.join()

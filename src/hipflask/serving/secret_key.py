@@ -1,0 +1,219 @@
+"""The production check on ``SECRET_KEY``: refuse a key that anyone could know or guess.
+
+``SECRET_KEY`` signs session cookies, CSRF tokens, remember-me cookies and
+HS-signed JWTs. Whoever holds it can sign a session cookie that says they are
+any user (session forgery), so a key copied from a tutorial, or one short
+enough to be found by trying keys offline against a single signed cookie, is
+no better than none. ``hipflask serve`` therefore stops before anything
+listens, with a message saying how to generate a key and how to provide it.
+``hipflask run`` and the test client never check: development and tests use
+throwaway keys on purpose.
+
+The rules, in the order they are checked:
+
+* ``SECRET_KEY`` is a ``str`` or ``bytes``. Anything else is refused, most
+  often a number that ``from_prefixed_env()`` parsed as JSON.
+* It is set and not blank (only whitespace counts as blank).
+* It is not a well-known placeholder (:data:`WELL_KNOWN_KEYS`). The comparison
+  ignores surrounding whitespace, case, and the separators space, hyphen,
+  underscore and dot, so ``Change_Me`` is caught as ``change-me``; ``bytes``
+  are read as Latin-1, so ``b"dev"`` is caught as ``"dev"``.
+* It is at least :data:`MIN_SECRET_KEY_LENGTH` long: characters for a
+  ``str``, bytes for ``bytes``. ``secrets.token_hex(16)`` (128 random bits
+  in 32 characters) is the shortest generated key that passes;
+  ``secrets.token_hex(32)`` is what the message suggests. Length is the part
+  of strength a program can check; a long key typed by hand is still weak.
+* Every entry of ``SECRET_KEY_FALLBACKS`` still verifies cookies, so each is
+  a non-empty ``str`` or ``bytes`` and not a placeholder, and the setting is
+  a list rather than a single string. The length of a fallback is *not*
+  checked: moving an old short key into the fallbacks, behind a new long
+  ``SECRET_KEY``, is how a site retires it without logging everyone out.
+  Remove it once ``PERMANENT_SESSION_LIFETIME`` has passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..errors import ConfigurationError
+
+__all__ = [
+    "FALLBACKS_NOT_A_LIST",
+    "FALLBACK_NOT_A_KEY",
+    "FALLBACK_REFUSED",
+    "MIN_SECRET_KEY_LENGTH",
+    "SECRET_KEY_MISSING",
+    "SECRET_KEY_NOT_A_KEY",
+    "SECRET_KEY_SHORT",
+    "SECRET_KEY_WELL_KNOWN",
+    "WELL_KNOWN_KEYS",
+    "check_secret_key",
+    "is_well_known_key",
+]
+
+#: The shortest ``SECRET_KEY`` served: characters for a str, bytes for bytes.
+MIN_SECRET_KEY_LENGTH = 32
+
+#: Example keys from tutorials, quick starts and framework docs. Matching
+#: ignores case, surrounding whitespace and the separators `` -_.``.
+WELL_KNOWN_KEYS: tuple[str | bytes, ...] = (
+    "dev",
+    "development",
+    "development key",
+    "dev key",
+    "test",
+    "testing",
+    "secret",
+    "secret key",
+    "my secret",
+    "my secret key",
+    "changeme",
+    "change this",
+    "replace me",
+    "your secret key",
+    "your secret key here",
+    "super secret",
+    "super secret key",
+    "keyboard cat",
+    "you will never guess",
+    "hard to guess string",
+    "password",
+    "default",
+    # Flask's quickstart example key, as bytes (and so as the str with the same
+    # code points), as the escaped text pasted into an env file, and as its repr.
+    b'_5#y2L"F4Q8z\n\xec]/',
+    r'_5#y2L"F4Q8z\n\xec]/',
+    r"""b'_5#y2L"F4Q8z\n\xec]/'""",
+)
+
+_FIX = (
+    " Generate a key with python -c 'import secrets; print(secrets.token_hex(32))'"
+    " and keep it out of the code: export HIPFLASK_SECRET_KEY=<the key> where the"
+    " server starts and call app.config.from_prefixed_env() in the app, or set"
+    " SECRET_KEY in a config file kept out of version control and loaded with"
+    " app.config.from_pyfile() or app.config.from_file()."
+)
+
+#: No key, or a blank one: nothing can be signed.
+SECRET_KEY_MISSING = (
+    "Refusing to serve without a SECRET_KEY: sessions, CSRF tokens and"
+    " remember-me cookies are signed with it." + _FIX
+)
+
+#: A key from a tutorial: anyone can forge a session with it.
+SECRET_KEY_WELL_KNOWN = (
+    "Refusing to serve with a well-known SECRET_KEY (an example value from"
+    " tutorials and docs): anyone can sign a session cookie with it and be"
+    " taken for any user." + _FIX
+)
+
+#: A key short enough to find by trying keys offline against one signed cookie.
+SECRET_KEY_SHORT = (
+    "Refusing to serve with a {length}-{unit} SECRET_KEY: a short key can be found"
+    " by trying keys offline against a single signed cookie, after which every"
+    " session can be forged. Use at least {minimum} {unit}s." + _FIX
+)
+
+#: Not a str or bytes, usually a value from_prefixed_env() parsed as JSON.
+SECRET_KEY_NOT_A_KEY = (
+    "Refusing to serve with a SECRET_KEY of type {type}: it must be a str or"
+    " bytes. A HIPFLASK_SECRET_KEY that looks like JSON (a number, say) is parsed"
+    " by from_prefixed_env(): quote the value as JSON (HIPFLASK_SECRET_KEY='\"...\"')"
+    " or, better, replace it." + _FIX
+)
+
+#: A single string would be read as a list of one-character keys.
+FALLBACKS_NOT_A_LIST = (
+    "Refusing to serve with SECRET_KEY_FALLBACKS of type {type}: it must be a list"
+    " of old keys that still verify cookies, as in SECRET_KEY_FALLBACKS = [old_key],"
+    " or left unset."
+)
+
+#: A fallback entry that is not a key at all.
+FALLBACK_NOT_A_KEY = (
+    "Refusing to serve with SECRET_KEY_FALLBACKS[{index}] of type {type}: each"
+    " entry is an old SECRET_KEY, a str or bytes."
+)
+
+#: A fallback anyone can sign with: it still verifies cookies.
+FALLBACK_REFUSED = (
+    "Refusing to serve: SECRET_KEY_FALLBACKS[{index}] is {problem}. Fallbacks"
+    " still verify session cookies, CSRF tokens and remember-me cookies, so"
+    " anyone could sign one the app accepts. Remove it from the list; what was"
+    " signed with it stops verifying, as it must once a key is known."
+)
+
+_SEPARATORS = str.maketrans("", "", " -_.")
+
+
+def _normalized(key: str | bytes) -> str:
+    text = key.decode("latin-1") if isinstance(key, bytes) else key
+    return text.strip().lower().translate(_SEPARATORS)
+
+
+_WELL_KNOWN = frozenset(_normalized(key) for key in WELL_KNOWN_KEYS)
+
+
+def is_well_known_key(key: str | bytes) -> bool:
+    """Whether ``key`` is one of :data:`WELL_KNOWN_KEYS`, spelled in any case or spacing.
+
+    A blank key counts as well known: an empty HMAC key is one every
+    attacker already has.
+    """
+    normalized = _normalized(key)
+    return not normalized or normalized in _WELL_KNOWN
+
+
+def _is_blank(key: str | bytes) -> bool:
+    return not key.strip()
+
+
+def _check_current(secret_key: object) -> None:
+    if secret_key is None:
+        raise ConfigurationError(SECRET_KEY_MISSING)
+    if not isinstance(secret_key, (str, bytes)):
+        raise ConfigurationError(SECRET_KEY_NOT_A_KEY.format(type=type(secret_key).__name__))
+    if _is_blank(secret_key):
+        raise ConfigurationError(SECRET_KEY_MISSING)
+    if is_well_known_key(secret_key):
+        raise ConfigurationError(SECRET_KEY_WELL_KNOWN)
+    # Measured as given, not stripped: random bytes may well end in a byte
+    # that reads as whitespace.
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        unit = "byte" if isinstance(secret_key, bytes) else "character"
+        raise ConfigurationError(
+            SECRET_KEY_SHORT.format(
+                length=len(secret_key), unit=unit, minimum=MIN_SECRET_KEY_LENGTH
+            )
+        )
+
+
+def _check_fallbacks(fallbacks: object) -> None:
+    if not fallbacks:
+        return
+    if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, Iterable):
+        raise ConfigurationError(FALLBACKS_NOT_A_LIST.format(type=type(fallbacks).__name__))
+    for index, key in enumerate(fallbacks):
+        if not isinstance(key, (str, bytes)):
+            raise ConfigurationError(
+                FALLBACK_NOT_A_KEY.format(index=index, type=type(key).__name__)
+            )
+        if _is_blank(key):
+            raise ConfigurationError(FALLBACK_REFUSED.format(index=index, problem="empty"))
+        if is_well_known_key(key):
+            problem = "a well-known example value"
+            raise ConfigurationError(FALLBACK_REFUSED.format(index=index, problem=problem))
+
+
+def check_secret_key(secret_key: object, fallbacks: object = None) -> None:
+    """Refuse a missing, short or well-known ``SECRET_KEY`` or fallback; see the module.
+
+    :func:`~hipflask.serving.production.serve_app` and ``hipflask serve`` call
+    it with ``app.config["SECRET_KEY"]`` and ``app.config["SECRET_KEY_FALLBACKS"]``
+    before anything listens. Under another server, call it from the app
+    factory to get the same refusal.
+
+    :raises ConfigurationError: the message names the setting and the fix.
+    """
+    _check_current(secret_key)
+    _check_fallbacks(fallbacks)

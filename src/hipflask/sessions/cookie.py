@@ -1,0 +1,300 @@
+"""The default session store: the whole session in a signed cookie.
+
+The session is serialized as tagged JSON (:mod:`hipflask.sessions.tag`),
+compressed when that helps, and signed with itsdangerous: the browser can
+read the cookie but cannot change it, because any change breaks the
+signature and the session then starts empty. Keep secrets out of it all the
+same, since anyone holding the cookie can decode it.
+
+The signing key is derived from ``SECRET_KEY`` with HMAC and the salt
+``"cookie-session"``, so the session key differs from the keys CSRF tokens
+or remember-me cookies derive from the same secret. Keys listed in
+``SECRET_KEY_FALLBACKS`` still verify old cookies; new cookies are always
+signed with ``SECRET_KEY``.
+
+Signatures use HMAC-SHA256 (Flask uses HMAC-SHA1). SHA-1 HMACs are not
+broken, but SHA-256 is the digest every current guideline names, for the
+cost of 16 more bytes per cookie. The consequence for a port from Flask is
+that existing session cookies do not verify and users sign in once more; to
+keep them valid through a migration, set ``digest_method`` to
+:func:`hashlib.sha1` on a subclass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+from itsdangerous import BadData
+from itsdangerous import TimestampSigner
+from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.encoding import want_bytes
+from werkzeug.datastructures import EnvironHeaders
+
+from ..errors import ConfigurationError
+from .base import SecureCookieSession
+from .base import SessionInterface
+from .base import SessionMixin
+from .tag import TaggedJSONSerializer
+
+if TYPE_CHECKING:
+    from ..wrappers.request import Request
+    from ..wrappers.response import Response
+
+# Session JSON shorter than this is not worth a zlib attempt.
+_COMPRESS_FROM = 512
+
+#: The serializer cookie sessions use unless an interface is given another;
+#: register extra tags on it (``app.session_interface.serializer.register``).
+session_json_serializer = TaggedJSONSerializer()
+
+
+class _SessionSigner(TimestampSigner):
+    """A timestamp signer that derives each signing key once.
+
+    itsdangerous derives the key (one HMAC per key) on every sign and on every
+    verify; the inputs never change for a given secret and salt, and the
+    session is signed or verified on most requests that use it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[bytes, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        raw = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        key = self._derived.get(raw)
+        if key is None:
+            key = self._derived[raw] = super().derive_key(raw)
+        return key
+
+
+class _SessionSerializer(URLSafeTimedSerializer):
+    """A URL-safe timed serializer tuned for small payloads read on every request.
+
+    It reuses one signer for its own salt (a signer holds no per-call state,
+    so sharing it across requests and threads is safe, and it keeps its
+    derived keys), verifies without itsdangerous' generic fallback loop, and
+    only tries zlib on payloads big enough to gain from it: compressing costs
+    more than signing, and a typical session (a user id, a CSRF token) does
+    not shrink. The output is ordinary itsdangerous output either way.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # itsdangerous types make_signer as returning the base Signer; the
+        # class passed as ``signer`` is a TimestampSigner.
+        self._own_signer: TimestampSigner = super().make_signer(self.salt)  # type: ignore[assignment]
+
+    def make_signer(self, salt: str | bytes | None = None) -> Any:
+        if salt is None or want_bytes(salt) == self.salt:
+            return self._own_signer
+        return super().make_signer(salt)
+
+    def dump_payload(self, obj: Any) -> bytes:
+        data = want_bytes(self.serializer.dumps(obj))
+        if len(data) >= _COMPRESS_FROM:
+            compressed = zlib.compress(data)
+            if len(compressed) < len(data) - 1:
+                return b"." + base64_encode(compressed)
+        return base64_encode(data)
+
+    def loads(  # type: ignore[override]  # TimedSerializer.loads' own signature
+        self,
+        s: str | bytes,
+        max_age: int | None = None,
+        return_timestamp: bool = False,
+        salt: str | bytes | None = None,
+    ) -> Any:
+        if return_timestamp or salt is not None or self.fallback_signers:
+            return super().loads(s, max_age, return_timestamp, salt)
+        return self.load_payload(self._own_signer.unsign(s, max_age=max_age))
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions stored in a signed, timestamped cookie (the default).
+
+    A cookie older than ``PERMANENT_SESSION_LIFETIME`` (by the time it was
+    signed) is refused whatever its own ``Expires`` says, so a stolen cookie
+    cannot be replayed forever. A missing, expired, tampered or malformed
+    cookie gives a new, empty session, never an error.
+    """
+
+    #: Salt mixed into the key derivation, separating session signatures
+    #: from every other signature made with the same secret.
+    salt = "cookie-session"
+
+    #: Hash used for key derivation and the signature (see the module notes).
+    digest_method: Callable[..., Any] = staticmethod(hashlib.sha256)
+
+    #: itsdangerous' key derivation scheme.
+    key_derivation = "hmac"
+
+    #: Turns the session into text and back.
+    serializer: Any = session_json_serializer
+
+    #: Class of the sessions this interface opens.
+    session_class: type[SecureCookieSession] = SecureCookieSession
+
+    # (cache key, serializer) for the last keys seen, per instance once set;
+    # a class default so subclasses that skip __init__ still work.
+    _signing: tuple[tuple[Any, ...], URLSafeTimedSerializer] | None = None
+
+    def get_signing_serializer(self, app: Any) -> URLSafeTimedSerializer | None:
+        """The serializer for the app's current keys, or ``None`` without a key.
+
+        Built once and reused while ``SECRET_KEY``, ``SECRET_KEY_FALLBACKS``
+        and this interface's settings stay the same; changing a key at run
+        time (tests do) builds a new one.
+
+        :raises ConfigurationError: ``SECRET_KEY_FALLBACKS`` is not a list.
+        """
+        config = app.config
+        secret = config["SECRET_KEY"]
+        if not secret:
+            return None
+        fallbacks = config["SECRET_KEY_FALLBACKS"]
+        if fallbacks and isinstance(fallbacks, (str, bytes)):
+            raise ConfigurationError(
+                "SECRET_KEY_FALLBACKS is a single string; it must be a list of"
+                " old keys, for example SECRET_KEY_FALLBACKS = ['old-key']."
+            )
+        # itsdangerous signs with the last key and verifies with all of them.
+        keys = (*fallbacks, secret) if fallbacks else (secret,)
+        cache_key = (
+            keys,
+            self.salt,
+            self.digest_method,
+            self.key_derivation,
+            self.serializer,
+        )
+        cached = self._signing
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]
+        serializer = _SessionSerializer(
+            list(keys),
+            salt=self.salt,
+            serializer=self.serializer,
+            signer=_SessionSigner,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+        self._signing = (cache_key, serializer)
+        return serializer
+
+    def open_session(self, app: Any, request: Request) -> SecureCookieSession | None:
+        """Verify and load the session cookie; a new session when there is none."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = _read_cookie(request, self.get_cookie_name(app))
+        if value:
+            max_age = int(app.permanent_session_lifetime.total_seconds())
+            try:
+                data = serializer.loads(value, max_age=max_age)
+            except BadData:
+                # Tampered, signed with a retired key, expired, or not ours:
+                # all start over, and none may become a 500.
+                data = None
+            if isinstance(data, dict):
+                return self.session_class(data)
+        session = self.session_class()
+        session.new = True
+        return session
+
+    def _attributes(self, app: Any) -> dict[str, Any]:
+        """The cookie attributes shared by setting and deleting: they must match."""
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
+
+    def save_session(self, app: Any, session: SessionMixin, response: Response) -> None:
+        """Set, refresh or delete the cookie, and mark the response ``Vary: Cookie``.
+
+        An emptied session deletes the cookie; an unchanged, non-permanent
+        session sends nothing at all.
+        """
+        if session.accessed:
+            _vary_on_cookie(response)
+        if not session:
+            if session.modified:
+                response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
+                _vary_on_cookie(response)
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:  # the key was removed while the request ran
+            return
+        # dict.copy reads the storage directly, not through the tracking methods.
+        data = dict.copy(session) if isinstance(session, dict) else dict(session)
+        response.set_cookie(
+            self.get_cookie_name(app),
+            serializer.dumps(data),
+            expires=self.get_expiration_time(app, session),
+            **self._attributes(app),
+        )
+        _vary_on_cookie(response)
+
+
+def _read_cookie(request: Request, name: str) -> str | None:
+    """The value of cookie ``name``, as ``request.cookies.get(name)`` gives it.
+
+    Parsing every cookie into a dict costs about as much as verifying the
+    session once a request carries the usual handful of other cookies; the
+    session value (URL-safe base64 and dots) needs no unquoting, so it is
+    found by a scan. Quoted values, and requests whose cookies are already
+    parsed, go through ``request.cookies``. The first cookie of that name
+    wins, as there.
+    """
+    parsed = request.__dict__.get("cookies")
+    if parsed is not None:
+        found: str | None = parsed.get(name)
+        return found
+    headers = request.headers
+    raw: str | None
+    if isinstance(headers, EnvironHeaders):
+        # A WSGI server has already joined multiple Cookie fields into one.
+        raw = headers.environ.get("HTTP_COOKIE")
+    else:
+        raw = "; ".join(headers.getlist("Cookie"))
+    if not raw:
+        return None
+    if '"' in raw:
+        return request.cookies.get(name)
+    for item in raw.split(";"):
+        key, sep, value = item.partition("=")
+        if sep and key.strip() == name:
+            return value.strip()
+    return None
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """Add ``Cookie`` to ``Vary`` once, keeping what is already listed.
+
+    Without it a shared cache could serve one user's session-dependent page
+    (their name, their flashed messages) to the next user.
+    """
+    headers = response.headers
+    # getlist, not get: a missing header is an exception inside get.
+    current = headers.getlist("Vary")
+    if not current:
+        headers.add("Vary", "Cookie")
+        return
+    listed = (item.strip().lower() for value in current for item in value.split(","))
+    if "cookie" not in listed:
+        headers["Vary"] = ", ".join([*current, "Cookie"])
+
+
+__all__ = ["SecureCookieSessionInterface", "session_json_serializer"]

@@ -1,0 +1,180 @@
+"""The app's Jinja environment: ``app.jinja_env``.
+
+Created on first use by :attr:`Hipflask.jinja_env <hipflask.Hipflask.jinja_env>`,
+from the app's settings:
+
+* autoescaping for HTML-like templates (``.html .htm .xml .xhtml .svg``) and
+  for templates rendered from strings, so that a value reaching a page is
+  escaped unless someone marked it safe on purpose;
+* ``auto_reload`` from ``TEMPLATES_AUTO_RELOAD``, following ``app.debug``
+  when that is ``None``;
+* whatever the app class puts in ``jinja_options`` (extensions, undefined
+  handling, ...), which wins over both;
+* the globals every template may use: ``url_for``, ``config``, ``request``,
+  ``session``, ``g`` and ``csp_nonce`` (the app adds ``get_flashed_messages``);
+* ``|tojson`` serialising with the app's JSON provider.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+import jinja2
+
+from ..contexts.globals import _cv_request
+from ..contexts.globals import g
+from ..contexts.globals import request
+from ..contexts.globals import session
+from ..security.headers import make_nonce
+from .loaders import DispatchingJinjaLoader
+
+if TYPE_CHECKING:
+    from ..typing import TemplateContextProcessorCallable
+
+__all__ = [
+    "AUTOESCAPE_EXTENSIONS",
+    "Environment",
+    "create_environment",
+    "csp_nonce",
+    "select_jinja_autoescape",
+]
+
+#: Template name endings that are autoescaped (compared case-insensitively).
+AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
+
+# Templates compiled from strings, kept per environment. Compiling costs far
+# more than rendering; the bound keeps an app that builds template source
+# dynamically from growing without limit.
+_STRING_CACHE_SIZE = 256
+
+
+def select_jinja_autoescape(template_name: str | None) -> bool:
+    """Whether a template is autoescaped, from its name.
+
+    A template without a name came from a string: it is escaped, because
+    there is no file extension to say it is not HTML. The comparison
+    ignores case, so ``PAGE.HTML`` is not a way around escaping.
+    """
+    if template_name is None:
+        return True
+    return template_name.lower().endswith(AUTOESCAPE_EXTENSIONS)
+
+
+class Environment(jinja2.Environment):
+    """A Jinja environment that knows its app.
+
+    Besides the app, it holds two caches that keep per-render work small:
+    the context processors that apply to each blueprint chain, and the
+    templates compiled from strings by :func:`~hipflask.render_template_string`.
+    """
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        if "loader" not in options:
+            options["loader"] = DispatchingJinjaLoader(app)
+        super().__init__(**options)
+        self.app = app
+        self._processor_chains: dict[str | None, tuple[TemplateContextProcessorCallable, ...]] = {}
+        self._string_templates: dict[str, jinja2.Template] = {}
+        self._string_lock = threading.Lock()
+
+    def template_from_string(self, source: str) -> jinja2.Template:
+        """Compile ``source`` once and reuse the template for the same text."""
+        template = self._string_templates.get(source)
+        if template is None:
+            template = self.from_string(source)
+            with self._string_lock:
+                cache = self._string_templates
+                if len(cache) >= _STRING_CACHE_SIZE:
+                    del cache[next(iter(cache))]
+                cache[source] = template
+        return template
+
+    def context_processors(self, blueprint: str | None) -> tuple[Callable[[], Any], ...]:
+        """The context processors for a request handled by ``blueprint``.
+
+        The app's come first, then each blueprint's from the outermost to
+        the handling one, so an inner blueprint can override what its parents
+        provide. The list is built once per blueprint chain after the app
+        starts serving (when registration is closed); before that it is
+        rebuilt each time, so processors added during setup are never missed.
+        """
+        chain = self._processor_chains.get(blueprint)
+        if chain is not None:
+            return chain
+        app = self.app
+        names: list[str | None] = [None]
+        if blueprint is not None:
+            parts = blueprint.split(".")
+            names.extend(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+        registered = app.template_context_processors
+        chain = tuple(app.ensure_sync(func) for name in names for func in registered.get(name, ()))
+        if getattr(app, "_got_first_request", False):
+            self._processor_chains[blueprint] = chain
+        return chain
+
+
+def csp_nonce() -> str:
+    """The Content Security Policy nonce of the current response.
+
+    Generated on the first call in a request and reused for the rest of it,
+    so every inline ``<script nonce="{{ csp_nonce() }}">`` of a page, its
+    layouts and its includes carries the value the security headers send in
+    ``Content-Security-Policy``. An attacker who injects a ``<script>`` cannot
+    know it, because it is new for each response.
+    """
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "csp_nonce() needs an active request: the nonce belongs to the response"
+            " being built. Call it from a template rendered in a view, or inside"
+            " 'with app.test_request_context():'."
+        )
+    state = ctx.request.__dict__
+    nonce: str | None = state.get("csp_nonce")
+    if nonce is None:
+        nonce = state.setdefault("csp_nonce", make_nonce())
+    return nonce
+
+
+def _json_dumps(app: Any) -> Callable[..., str]:
+    def dumps(obj: Any, **kwargs: Any) -> str:
+        # Looked up per call, so assigning ``app.json`` later takes effect.
+        return app.json.dumps(obj, **kwargs)  # type: ignore[no-any-return]
+
+    return dumps
+
+
+def create_environment(app: Any) -> Environment:
+    """Build the Jinja environment for ``app`` (see the module docstring).
+
+    An app class may override ``jinja_environment`` (an :class:`Environment`
+    subclass) and ``select_jinja_autoescape(name)`` as in Flask.
+    """
+    options: dict[str, Any] = dict(app.jinja_options)
+    if "autoescape" not in options:
+        options["autoescape"] = getattr(app, "select_jinja_autoescape", select_jinja_autoescape)
+    if "auto_reload" not in options:
+        auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
+        options["auto_reload"] = app.debug if auto_reload is None else bool(auto_reload)
+    env_class: type[Environment] = getattr(app, "jinja_environment", Environment)
+    env = env_class(app, **options)
+    env.globals.update(
+        url_for=app.url_for,
+        config=app.config,
+        # Proxies, so that macros imported without context can use them too;
+        # outside a request they are falsy, and using them says which
+        # context is missing.
+        request=request,
+        session=session,
+        g=g,
+        csp_nonce=csp_nonce,
+    )
+    # Jinja's own |tojson filter, fed by the app's provider: it escapes <, >,
+    # & and ' as \u sequences, so a value cannot close a <script> element or
+    # an attribute the JSON is placed in (script injection through data).
+    env.policies["json.dumps_function"] = _json_dumps(app)
+    env.policies["json.dumps_kwargs"] = {}
+    return env

@@ -1,0 +1,14 @@
+"""Testing tools: the test client, the CLI runner and real servers on loopback.
+
+``flask.testing``'s names are here too (``FlaskClient``, ``FlaskCliRunner``,
+``EnvironBuilder``), so a ported test suite keeps its imports.
+"""
+
+from __future__ import annotations
+
+from werkzeug.test import EnvironBuilder as EnvironBuilder
+
+from .client import HipflaskClient as FlaskClient
+from .client import HipflaskClient as HipflaskClient
+from .runner import HipflaskCliRunner as FlaskCliRunner
+from .runner import HipflaskCliRunner as HipflaskCliRunner

@@ -1,0 +1,281 @@
+"""The response object: Werkzeug's full response API, built cheaply.
+
+Flask code relies on the whole Werkzeug response API (``headers``,
+``set_cookie``, ``get_data``, ``make_conditional``, ``freeze`` …), so this is
+Werkzeug's response class. What hipflask adds is a construction path for the
+common case (a complete body with a known type and status) that skips the
+general ``__init__`` — header validation and status parsing for values that
+are known good — which is most of the cost of a small response. The core
+never calls the WSGI-specific methods; the protocol adapters write the wire
+format themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
+
+from werkzeug.datastructures import Headers
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.http import remove_entity_headers
+from werkzeug.urls import iri_to_uri
+from werkzeug.utils import get_content_type
+from werkzeug.wrappers import Response as _WerkzeugResponse
+
+from ..json.provider import DefaultJSONProvider
+
+#: Status lines for every registered code, computed once. From Werkzeug's
+#: table, not :class:`http.HTTPStatus`: the phrases differ (``207 MULTI
+#: STATUS``, and on newer Pythons ``413``, ``422`` …), and a response built
+#: here must carry the status line Werkzeug's constructor would give it.
+STATUS_LINES: dict[int, str] = {
+    code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()
+}
+
+_HTML = "text/html; charset=utf-8"
+
+#: ``Content-Type`` values already computed from a mimetype (bounded: apps use
+#: a handful, but a mimetype may come from data).
+_CONTENT_TYPES: dict[str, str] = {"text/html": _HTML}
+_CONTENT_TYPES_MAX = 128
+
+
+def _content_type(mimetype: str) -> str | None:
+    """The ``Content-Type`` for ``mimetype``, or ``None`` when it needs the checked path."""
+    found = _CONTENT_TYPES.get(mimetype)
+    if found is not None:
+        return found
+    if "\r" in mimetype or "\n" in mimetype or "\x00" in mimetype:
+        return None  # Werkzeug's header validation raises the proper error
+    value = get_content_type(mimetype, "utf-8")
+    if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
+        _CONTENT_TYPES[mimetype] = value
+    return value
+
+
+def _never_secure() -> bool:
+    return False
+
+
+class _JSONModule:
+    """``Response.json_module``: decodes bodies the way the app's provider would."""
+
+    _provider = DefaultJSONProvider(None)
+
+    @classmethod
+    def loads(cls, s: str | bytes, **kwargs: Any) -> Any:
+        return cls._provider.loads(s, **kwargs)
+
+    @classmethod
+    def dumps(cls, obj: Any, **kwargs: Any) -> str:
+        return cls._provider.dumps(obj, **kwargs)
+
+
+class Response(_WerkzeugResponse):
+    """A response; ``str`` bodies default to ``text/html; charset=utf-8``.
+
+    Cookies set with :meth:`set_cookie` default to ``HttpOnly`` and
+    ``SameSite=Lax``, and to ``Secure`` when the current request came over
+    HTTPS: the safe choice unless the caller says otherwise.
+    """
+
+    default_mimetype: str | None = "text/html"
+    json_module = _JSONModule  # type: ignore[assignment]  # the json module's interface
+    autocorrect_location_header = False
+
+    #: Tells ``set_cookie`` whether the current request is secure; the core
+    #: installs the real check (this layer cannot see the request context).
+    is_request_secure: Callable[[], bool] = staticmethod(_never_secure)
+
+    #: Largest cookie accepted before a warning, like browsers' 4 KiB limit.
+    max_cookie_size = 4093
+
+    #: Whether ``__init__`` may take the direct path; a subclass that changes
+    #: how the body or status is stored keeps Werkzeug's general path.
+    _direct_init = True
+
+    #: Whether :meth:`_fast` builds what calling the class would: no
+    #: ``__init__`` of its own and the stock defaults. Otherwise callers that
+    #: stand in for the constructor (``jsonify``, a ``str`` return value) call
+    #: the class, as Flask does, so its ``__init__``, ``default_mimetype`` and
+    #: ``default_status`` apply.
+    _fast_is_init = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._direct_init = (
+            cls.set_data is Response.set_data
+            and cls.status is Response.status
+            and cls.automatically_set_content_length is True
+        )
+        cls._fast_is_init = (
+            cls._direct_init
+            and cls.__init__ is Response.__init__
+            and cls.default_mimetype == "text/html"
+            and cls.default_status == 200
+        )
+
+    def __init__(
+        self,
+        response: Any = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        """As Werkzeug's; a plain ``str``/``bytes`` body with no headers is built directly.
+
+        ``Response("hello", mimetype="text/plain")`` is how views build most
+        responses, and Werkzeug's general constructor (header validation,
+        status parsing, ``set_data``) is most of their cost. The result is
+        the same object either way.
+        """
+        kind = type(response)
+        if (
+            (kind is str or kind is bytes)
+            and headers is None
+            and content_type is None
+            and not direct_passthrough
+            and self._direct_init
+        ):
+            code = self.default_status if status is None else status
+            line = STATUS_LINES.get(code) if type(code) is int else None
+            if mimetype is None:
+                mimetype = self.default_mimetype
+            ctype = _content_type(mimetype) if mimetype is not None else None
+            if line is not None and ctype is not None:
+                body: bytes = response.encode() if kind is str else response
+                self._fill(body, code, line, ctype)  # type: ignore[arg-type]
+                return
+        super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
+
+    @classmethod
+    def _fast(cls, body: bytes, status: int, content_type: str) -> Response:
+        """Build a complete response without the general ``__init__``.
+
+        Only for values already known to be valid: the status is a registered
+        code and the content type a constant or computed from a valid mimetype.
+        """
+        self = cls.__new__(cls)
+        self._fill(body, status, STATUS_LINES[status], content_type)
+        return self
+
+    def _fill(self, body: bytes, status: int, line: str, content_type: str) -> None:
+        """Set every attribute Werkzeug's constructor sets, for a complete body."""
+        headers = Headers()
+        # Headers keeps its items in ``_list``; filling it directly skips a
+        # validation pass over two constant header names.
+        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        self.headers = headers
+        self._status = line
+        self._status_code = status
+        self.direct_passthrough = False
+        self._on_close = []
+        self.response = [body]
+
+    @classmethod
+    def _html(cls, body: str, status: int = 200) -> Response:
+        return cls._fast(body.encode(), status, _HTML)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool | None = None,
+        httponly: bool = True,
+        samesite: str | None = "Lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Set a cookie; secure defaults described on the class.
+
+        ``secure=None`` means "Secure when the request came over HTTPS";
+        ``samesite=None`` omits the attribute (browsers then treat it as Lax).
+        A ``SameSite=None`` cookie must be ``Secure``; browsers reject it
+        otherwise, so that is enforced here rather than failing silently.
+        """
+        if secure is None:
+            secure = self.is_request_secure()
+        if samesite is not None and samesite.lower() == "none":
+            secure = True
+        super().set_cookie(
+            key,
+            value=value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool | None = None,
+        httponly: bool = True,
+        samesite: str | None = "Lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Expire a cookie; path and domain must match those it was set with."""
+        self.set_cookie(
+            key,
+            expires=0,
+            max_age=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, str]], Any]:
+    """What a protocol adapter writes: status line, header list, body.
+
+    The body is ``None`` when none may be sent (HEAD, 1xx, 204, 304), the
+    list of byte strings for a complete body, or an iterable to stream. This
+    is Werkzeug's ``get_wsgi_response`` without the environ: Content-Length
+    dropped where HTTP forbids it, added when the body is known, and
+    ``Location`` made ASCII-safe.
+    """
+    status = response._status_code
+    headers = response.headers
+    body: Any = response.response
+    if 300 <= status < 400 and "Location" in headers:
+        headers["Location"] = iri_to_uri(headers["Location"])
+    if status < 200 or status in _NO_BODY_STATUSES:
+        if status == 304:
+            remove_entity_headers(headers)
+        else:
+            headers.remove("Content-Length")
+        return response._status, headers.to_wsgi_list(), None
+    if response.direct_passthrough:
+        pass
+    elif isinstance(body, list) and (len(body) != 1 or type(body[0]) is not bytes):
+        body = list(response.iter_encoded())
+        if "Content-Length" not in headers:
+            headers["Content-Length"] = str(sum(len(chunk) for chunk in body))
+    elif isinstance(body, tuple):
+        body = list(response.iter_encoded())
+    elif not isinstance(body, list) and not hasattr(body, "__aiter__"):
+        body = response.iter_encoded()
+    if method == "HEAD":
+        response.close()
+        return response._status, headers.to_wsgi_list(), None
+    return response._status, headers.to_wsgi_list(), body
