@@ -7,8 +7,10 @@ change this test catches.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import io
+from pathlib import Path
 
 import pytest
 
@@ -58,48 +60,216 @@ FLASK_TOP_LEVEL = [
     "url_for",
 ]
 
-MODULE_NAMES = {
-    "hipflask.views": ["View", "MethodView", "http_method_funcs"],
-    "hipflask.sessions": [
+# Flask 3.1's public modules and the names its API reference documents for each
+# (plus those extensions are known to import from there), written out so that
+# a name disappearing from either side is noticed.
+FLASK_MODULE_NAMES = {
+    "app": ["Flask"],
+    "blueprints": ["Blueprint", "BlueprintSetupState"],
+    "cli": [
+        "AppGroup",
+        "CertParamType",
+        "FlaskGroup",
+        "NoAppException",
+        "ScriptInfo",
+        "SeparatedPathType",
+        "cli",
+        "find_app_by_string",
+        "find_best_app",
+        "get_version",
+        "load_dotenv",
+        "locate_app",
+        "main",
+        "pass_script_info",
+        "prepare_import",
+        "routes_command",
+        "run_command",
+        "shell_command",
+        "with_appcontext",
+    ],
+    "config": ["Config", "ConfigAttribute"],
+    "ctx": [
+        "AppContext",
+        "RequestContext",
+        "_AppCtxGlobals",
+        "after_this_request",
+        "copy_current_request_context",
+        "has_app_context",
+        "has_request_context",
+    ],
+    "debughelpers": [
+        "DebugFilesKeyError",
+        "FormDataRoutingRedirect",
+        "UnexpectedUnicodeError",
+        "attach_enctype_error_multidict",
+        "explain_template_loading_attempts",
+    ],
+    "globals": ["app_ctx", "current_app", "g", "request", "request_ctx", "session"],
+    "helpers": [
+        "abort",
+        "flash",
+        "get_debug_flag",
+        "get_flashed_messages",
+        "get_load_dotenv",
+        "get_root_path",
+        "get_template_attribute",
+        "make_response",
+        "redirect",
+        "send_file",
+        "send_from_directory",
+        "stream_with_context",
+        "url_for",
+    ],
+    "json": ["dump", "dumps", "jsonify", "load", "loads"],
+    "json.provider": ["DefaultJSONProvider", "JSONProvider"],
+    "json.tag": [
+        "JSONTag",
+        "PassDict",
+        "PassList",
+        "TagBytes",
+        "TagDateTime",
+        "TagDict",
+        "TagMarkup",
+        "TagTuple",
+        "TagUUID",
+        "TaggedJSONSerializer",
+    ],
+    "logging": ["create_logger", "default_handler", "has_level_handler", "wsgi_errors_stream"],
+    "sessions": [
         "NullSession",
         "SecureCookieSession",
         "SecureCookieSessionInterface",
         "SessionInterface",
         "SessionMixin",
+        "TaggedJSONSerializer",
         "session_json_serializer",
     ],
-    "hipflask.json": ["dumps", "loads", "dump", "load", "jsonify", "JSONProvider"],
-    "hipflask.json.provider": ["JSONProvider", "DefaultJSONProvider"],
-    "hipflask.json.tag": ["JSONTag", "TaggedJSONSerializer"],
-    "hipflask.cli": [
-        "AppGroup",
-        "FlaskGroup",
-        "NoAppException",
-        "ScriptInfo",
-        "load_dotenv",
-        "pass_script_info",
-        "with_appcontext",
+    "signals": [
+        "Namespace",
+        "appcontext_popped",
+        "appcontext_pushed",
+        "appcontext_tearing_down",
+        "before_render_template",
+        "got_request_exception",
+        "message_flashed",
+        "request_finished",
+        "request_started",
+        "request_tearing_down",
+        "template_rendered",
     ],
-    "hipflask.testing": [
-        "EnvironBuilder",
-        "FlaskClient",
-        "FlaskCliRunner",
-        "HipflaskClient",
-        "HipflaskCliRunner",
+    "templating": [
+        "DispatchingJinjaLoader",
+        "Environment",
+        "render_template",
+        "render_template_string",
+        "stream_template",
+        "stream_template_string",
     ],
+    "testing": ["EnvironBuilder", "FlaskCliRunner", "FlaskClient"],
+    "typing": [
+        "AfterRequestCallable",
+        "AppOrBlueprintKey",
+        "BeforeFirstRequestCallable",
+        "BeforeRequestCallable",
+        "ErrorHandlerCallable",
+        "HeaderValue",
+        "HeadersValue",
+        "ResponseClass",
+        "ResponseReturnValue",
+        "ResponseValue",
+        "RouteCallable",
+        "ShellContextProcessorCallable",
+        "TeardownCallable",
+        "TemplateContextProcessorCallable",
+        "TemplateFilterCallable",
+        "TemplateGlobalCallable",
+        "TemplateTestCallable",
+        "URLDefaultCallable",
+        "URLValuePreprocessorCallable",
+    ],
+    "views": ["MethodView", "View", "http_method_funcs"],
+    "wrappers": ["Request", "Response"],
 }
+
+# hipflask's own spellings beside Flask's.
+HIPFLASK_MODULE_NAMES = {
+    "hipflask.app": ["Hipflask"],
+    "hipflask.cli": ["HipflaskGroup"],
+    "hipflask.testing": ["HipflaskClient", "HipflaskCliRunner"],
+    "hipflask.signals": ["signal", "signals_available"],
+}
+
+# Modules whose only job is to hold Flask's import path: ``X as X`` imports.
+FACADES = [
+    "app",
+    "blueprints",
+    "config",
+    "ctx",
+    "debughelpers",
+    "globals",
+    "helpers",
+    "logging",
+    "signals",
+    "views",
+    "wrappers/__init__",
+]
+
+SAME_OBJECT = [
+    ("app", "Flask", "Flask"),
+    ("globals", "request", "request"),
+    ("helpers", "url_for", "url_for"),
+    ("signals", "template_rendered", "template_rendered"),
+    ("wrappers", "Request", "Request"),
+    ("wrappers", "Response", "Response"),
+]
+
+
+@pytest.mark.parametrize(
+    ("module", "name"), [(m, n) for m, names in FLASK_MODULE_NAMES.items() for n in names]
+)
+def test_every_flask_module_path_and_name_resolves(module: str, name: str) -> None:
+    assert getattr(importlib.import_module(f"hipflask.{module}"), name) is not None
+
+
+@pytest.mark.parametrize(
+    ("module", "name"), [(m, n) for m, names in HIPFLASK_MODULE_NAMES.items() for n in names]
+)
+def test_hipflask_spellings_resolve(module: str, name: str) -> None:
+    assert getattr(importlib.import_module(module), name) is not None
+
+
+@pytest.mark.parametrize("module", sorted(FLASK_MODULE_NAMES))
+def test_flask_documents_the_names_pinned_here(module: str) -> None:
+    # The list above is Flask's, not ours: every pinned name exists in Flask 3.1.
+    flask_module = importlib.import_module(f"flask.{module}")
+
+    missing = [n for n in FLASK_MODULE_NAMES[module] if not hasattr(flask_module, n)]
+
+    assert missing == []
+
+
+@pytest.mark.parametrize("module", FACADES)
+def test_facade_modules_hold_only_reexports(module: str) -> None:
+    source = Path(hipflask.__file__).parent.joinpath(f"{module}.py").read_text()
+    tree = ast.parse(source)
+
+    body = tree.body[1:]  # after the docstring
+    assert all(isinstance(node, ast.ImportFrom) for node in body)
+    for node in body:
+        assert isinstance(node, ast.ImportFrom)
+        assert node.module == "__future__" or all(a.asname is not None for a in node.names)
+
+
+@pytest.mark.parametrize(("module", "name", "top"), SAME_OBJECT)
+def test_module_paths_give_the_same_objects_as_the_package(
+    module: str, name: str, top: str
+) -> None:
+    assert getattr(importlib.import_module(f"hipflask.{module}"), name) is getattr(hipflask, top)
 
 
 @pytest.mark.parametrize("name", FLASK_TOP_LEVEL)
 def test_flask_top_level_name_exists(name: str) -> None:
     assert getattr(hipflask, name) is not None
-
-
-@pytest.mark.parametrize(
-    ("module", "name"), [(m, n) for m, names in MODULE_NAMES.items() for n in names]
-)
-def test_flask_module_name_exists(module: str, name: str) -> None:
-    assert getattr(importlib.import_module(module), name) is not None
 
 
 def test_flask_is_the_hipflask_class() -> None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from collections.abc import MutableMapping
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 from typing import Union
 
 if TYPE_CHECKING:
@@ -62,3 +63,12 @@ TemplateContextProcessorCallable = Callable[[], dict[str, Any]]
 URLDefaultCallable = Callable[[str, dict[str, Any]], None]
 URLValuePreprocessorCallable = Callable[[str | None, dict[str, Any] | None], None]
 ShellContextProcessorCallable = Callable[[], dict[str, Any]]
+
+# Flask's names for the same shapes, so annotations in ported code resolve.
+ResponseReturnValue = ResponseValue
+ResponseClass = TypeVar("ResponseClass", bound="Response")
+AppOrBlueprintKey = str | None
+BeforeFirstRequestCallable = Callable[[], Any]
+TemplateFilterCallable = Callable[..., Any]
+TemplateGlobalCallable = Callable[..., Any]
+TemplateTestCallable = Callable[..., bool]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import io
+from importlib.metadata import version
 from typing import Any
 
 import pytest
@@ -155,10 +156,11 @@ def test_environ_base_applies_to_every_request_and_can_be_overridden(
 
     client = app.test_client(protocol=protocol, environ_base={"REMOTE_ADDR": "203.0.113.5"})
 
-    assert client.get("/").get_json() == {"remote": "203.0.113.5", "agent": "Hipflask/test"}
+    agent = f"Werkzeug/{version('werkzeug')}"
+    assert client.get("/").get_json() == {"remote": "203.0.113.5", "agent": agent}
     assert client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.6"}).get_json() == {
         "remote": "203.0.113.6",
-        "agent": "Hipflask/test",
+        "agent": agent,
     }
 
 

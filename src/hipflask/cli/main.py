@@ -42,7 +42,7 @@ from .shell import shell_command
 if TYPE_CHECKING:
     from ..core.app import Hipflask
 
-__all__ = ["HipflaskGroup", "cli", "main"]
+__all__ = ["HipflaskGroup", "cli", "get_version", "main"]
 
 
 def _distribution(name: str) -> str:
@@ -52,7 +52,8 @@ def _distribution(name: str) -> str:
         return "unknown"
 
 
-def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+def get_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """Print the Python, Hipflask and Werkzeug versions (the ``--version`` option)."""
     if not value or ctx.resilient_parsing:
         return
     from .. import __version__
@@ -130,7 +131,7 @@ _version_option = click.Option(
     is_flag=True,
     expose_value=False,
     is_eager=True,
-    callback=_show_version,
+    callback=get_version,
 )
 
 

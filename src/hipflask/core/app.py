@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound
@@ -60,6 +61,8 @@ from .config import DEFAULT_CONFIG
 from .config import Config
 from .config import ConfigAttribute
 from .config import _to_timedelta
+from .debughelpers import FormDataRoutingRedirect
+from .debughelpers import loses_form_data
 from .logging import create_logger
 from .scaffold import Scaffold
 from .scaffold import SetupFinishedError
@@ -447,36 +450,26 @@ class Hipflask(Scaffold):
         return RequestContext(self, request)
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
-        """A request context built from ``EnvironBuilder`` arguments, for tests."""
-        builder = self._environ_builder(*args, **kwargs)
+        """A request context built from ``EnvironBuilder`` arguments, for tests.
+
+        A base URL or host that cannot be a URL (a bad IDNA label, say) is a
+        :class:`~werkzeug.exceptions.BadRequest`, as the same host sent by a
+        client would be, not a ``UnicodeError`` from deep inside the builder.
+        """
         try:
-            return self.request_context(builder.get_environ())
-        finally:
-            builder.close()
+            builder = self._environ_builder(*args, **kwargs)
+            try:
+                return self.request_context(builder.get_environ())
+            finally:
+                builder.close()
+        except (UnicodeError, ValueError) as exc:
+            raise BadRequest(f"The test request cannot be built: {exc}") from exc
 
     def _environ_builder(self, *args: Any, **kwargs: Any) -> Any:
         """An ``EnvironBuilder`` whose base URL follows ``SERVER_NAME`` and friends."""
-        from werkzeug.test import EnvironBuilder
+        from ..testing.environ import EnvironBuilder
 
-        if "base_url" not in kwargs:
-            subdomain = kwargs.pop("subdomain", None)
-            scheme = kwargs.pop("url_scheme", None) or self.config["PREFERRED_URL_SCHEME"]
-            server_name = self.config["SERVER_NAME"] or "localhost"
-            if subdomain:
-                server_name = f"{subdomain}.{server_name}"
-            root = self.config["APPLICATION_ROOT"].lstrip("/")
-            path = args[0] if args else kwargs.pop("path", "/")
-            args = (path, *args[1:])
-            if "?" in path and "query_string" not in kwargs:
-                path, _, query = path.partition("?")
-                kwargs["query_string"] = query
-                args = (path, *args[1:])
-            kwargs["base_url"] = f"{scheme}://{server_name}/{root}"
-        if "json" in kwargs:
-            json_data = kwargs.pop("json")
-            kwargs.setdefault("content_type", "application/json")
-            kwargs["data"] = self.json.dumps(json_data)
-        return EnvironBuilder(*args, **kwargs)
+        return EnvironBuilder(self, *args, **kwargs)
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
         """A test client driving this app through the real adapter path.
@@ -637,7 +630,13 @@ class Hipflask(Scaffold):
         return None
 
     def raise_routing_exception(self, request: Request) -> None:
-        """Raise the routing error recorded for this request (404, 405, redirect)."""
+        """Raise the routing error recorded for this request (404, 405, redirect).
+
+        In debug mode a redirect that would make the browser drop a posted
+        form raises :class:`~hipflask.debughelpers.FormDataRoutingRedirect`.
+        """
+        if self.debug and loses_form_data(request):
+            raise FormDataRoutingRedirect(request)
         raise request.routing_exception  # type: ignore[misc]
 
     def url_for(

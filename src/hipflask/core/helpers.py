@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import NoReturn
@@ -15,6 +16,38 @@ from ..contexts.globals import current_app
 
 if TYPE_CHECKING:
     from ..wrappers.response import Response
+
+
+_FALSE = frozenset({"0", "false", "no"})
+
+
+def _environment_value(name: str) -> str | None:
+    """``HIPFLASK_<name>``, or ``FLASK_<name>`` when that is not set.
+
+    A project moving over from Flask keeps its environment and ``.flaskenv``;
+    the ``HIPFLASK_`` spelling wins where both are set.
+    """
+    value = os.environ.get(f"HIPFLASK_{name}")
+    if value is None:
+        value = os.environ.get(f"FLASK_{name}")
+    return value
+
+
+def get_debug_flag() -> bool:
+    """Whether the environment asks for debug mode (``HIPFLASK_DEBUG``/``FLASK_DEBUG``)."""
+    value = _environment_value("DEBUG")
+    return bool(value) and value.lower() not in _FALSE  # type: ignore[union-attr]
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether dotenv files should be loaded: not when ``HIPFLASK_SKIP_DOTENV`` is on.
+
+    ``default`` is the answer when the variable is not set at all.
+    """
+    value = _environment_value("SKIP_DOTENV")
+    if not value:
+        return default
+    return value.lower() in _FALSE
 
 
 def url_for(

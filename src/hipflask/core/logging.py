@@ -1,17 +1,37 @@
 """The app's logger: ``app.logger``.
 
 It is the standard ``logging`` logger named after the app, so existing logging
-configuration applies. A stderr handler is added only when nothing would
-otherwise print the app's errors, and the level follows ``debug``.
+configuration applies. A handler is added only when nothing would otherwise
+print the app's errors, and the level follows ``debug``. That handler writes
+to the server's error stream while a WSGI request is handled (so the
+messages land in the server's error log), and to ``sys.stderr`` otherwise.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import IO
 from typing import Any
 
-default_handler = logging.StreamHandler(sys.stderr)
+from werkzeug.local import LocalProxy
+
+from ..contexts.globals import _current_request_or_none
+
+
+def _error_stream() -> IO[str]:
+    request = _current_request_or_none()
+    if request is not None:
+        stream: IO[str] | None = request.environ.get("wsgi.errors")
+        if stream is not None:
+            return stream
+    return sys.stderr
+
+
+#: The WSGI server's error stream during a request, ``sys.stderr`` elsewhere.
+wsgi_errors_stream: IO[str] = LocalProxy(_error_stream)  # type: ignore[assignment]
+
+default_handler = logging.StreamHandler(wsgi_errors_stream)
 default_handler.setFormatter(
     logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
 )

@@ -1,1 +1,6 @@
-"""Request and response objects, and turning view return values into responses."""
+"""Request and response objects, at Flask's import path (``flask.wrappers``)."""
+
+from __future__ import annotations
+
+from .request import Request as Request
+from .response import Response as Response

@@ -28,7 +28,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 from werkzeug.sansio.request import Request as _SansIORequest
+from werkzeug.sansio.utils import get_current_url
 from werkzeug.utils import cached_property
+
+from .debugfiles import attach_enctype_error_multidict
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -298,9 +301,23 @@ class Request(_SansIORequest):
 
     @cached_property
     def files(self) -> ImmutableMultiDict[str, FileStorage]:
-        """Uploaded files of a multipart body, as :class:`FileStorage`."""
+        """Uploaded files of a multipart body, as :class:`FileStorage`.
+
+        In debug mode, a missing file of a body that was not multipart raises
+        :class:`~hipflask.debughelpers.DebugFilesKeyError`, which says that the
+        form lacks ``enctype="multipart/form-data"``.
+        """
         self._load_form_data()
-        return self.__dict__["files"]  # type: ignore[no-any-return]
+        files: ImmutableMultiDict[str, FileStorage] = self.__dict__["files"]
+        if (
+            not files
+            and self.app is not None
+            and self.app.debug
+            and self.mimetype != "multipart/form-data"
+        ):
+            attach_enctype_error_multidict(self)
+            files = self.__dict__["files"]
+        return files
 
     @cached_property
     def values(self) -> CombinedMultiDict[str, str]:
@@ -309,6 +326,37 @@ class Request(_SansIORequest):
         if self.method != "GET":
             sources.append(self.form)
         return CombinedMultiDict(sources)
+
+    # -- URLs -------------------------------------------------------------
+    # Werkzeug turns an IDNA host back into text for these; a Host header that
+    # is not valid IDNA ("xn--.test") makes that a UnicodeError, which any
+    # client could send to turn every view that builds a URL into a 500.
+
+    def _current_url(self, root_path: str | None, path: str | None, query: bytes | None) -> str:
+        try:
+            return get_current_url(self.scheme, self.host, root_path, path, query)
+        except UnicodeError:
+            raise BadRequest("The Host header is not a valid host name.") from None
+
+    @cached_property
+    def url(self) -> str:
+        """The full URL of the request, as text; a 400 for an invalid host."""
+        return self._current_url(self.root_path, self.path, self.query_string)
+
+    @cached_property
+    def base_url(self) -> str:
+        """The URL without the query string."""
+        return self._current_url(self.root_path, self.path, None)
+
+    @cached_property
+    def root_url(self) -> str:
+        """Scheme, host and root path: where the app is mounted."""
+        return self._current_url(self.root_path, None, None)
+
+    @cached_property
+    def host_url(self) -> str:
+        """Scheme and host only."""
+        return self._current_url(None, None, None)
 
     @property
     def script_root(self) -> str:

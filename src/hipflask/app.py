@@ -1,0 +1,6 @@
+"""The application class, at Flask's import path (``flask.app``)."""
+
+from __future__ import annotations
+
+from .core.app import Hipflask as Flask
+from .core.app import Hipflask as Hipflask
