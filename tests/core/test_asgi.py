@@ -183,7 +183,7 @@ def test_large_body_is_spooled_and_read_back_intact(app: Hipflask) -> None:
 
     connection = serve(app, http_scope(method="POST"), *request_body(chunk, chunk, chunk))
 
-    assert connection.body == b'{"intact":true,"size":3145728}'
+    assert connection.body == b'{"intact":true,"size":3145728}\n'
 
 
 def test_unread_spooled_body_is_closed_after_the_response(app: Hipflask) -> None:
@@ -211,7 +211,7 @@ def test_root_path_is_taken_off_the_path(app: Hipflask) -> None:
     connection = serve(app, http_scope("/mounted/page", root_path="/mounted"))
 
     assert connection.body == (
-        b'{"path":"/page","root":"/mounted","url":"http://localhost/mounted/page"}'
+        b'{"path":"/page","root":"/mounted","url":"http://localhost/mounted/page"}\n'
     )
 
 
@@ -224,7 +224,7 @@ def test_scope_without_server_or_client_still_works(app: Hipflask) -> None:
     del scope["server"], scope["client"]
     connection = serve(app, scope)
 
-    assert connection.body == b'{"host":"localhost","remote":null}'
+    assert connection.body == b'{"host":"localhost","remote":null}\n'
 
 
 def test_head_sends_headers_and_one_empty_body(app: Hipflask) -> None:
@@ -659,7 +659,7 @@ def test_environ_without_a_client_address_has_no_remote_addr(app: Hipflask) -> N
     scope = http_scope()
     scope["client"] = None
 
-    assert serve(app, scope).body == b'{"has_remote":false}'
+    assert serve(app, scope).body == b'{"has_remote":false}\n'
 
 
 @pytest.mark.parametrize(("scheme", "port"), [("http", "80"), ("https", "443")])
@@ -676,7 +676,7 @@ def test_environ_of_a_unix_socket_server_has_a_numeric_port(
 
     body = serve(app, scope).body
 
-    assert body == b'{"host":"localhost","port":"%s"}' % port.encode()
+    assert body == b'{"host":"localhost","port":"%s"}\n' % port.encode()
 
 
 def test_wrapped_asgi_app_is_what_a_server_calling_the_app_reaches(app: Hipflask) -> None:

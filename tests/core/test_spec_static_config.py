@@ -444,7 +444,7 @@ def test_orjson_is_used_for_responses_when_installed(
 
     response = client.get("/")
 
-    assert response.data == b'{"a":1,"b":2}'
+    assert response.data == b'{"a":1,"b":2}\n'
     assert calls == [{"b": 2, "a": 1}]
 
 

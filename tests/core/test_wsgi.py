@@ -99,7 +99,7 @@ def test_wsgi_app_gives_the_same_answer_as_the_app(app: Hipflask, server: Server
     direct_status = server.status
     via_call = server.call(app, environ())
 
-    assert direct == via_call == b'{"method":"GET"}'
+    assert direct == via_call == b'{"method":"GET"}\n'
     assert direct_status == server.status == "200 OK"
 
 
@@ -164,7 +164,7 @@ def test_script_name_is_the_root_path(app: Hipflask, server: Server) -> None:
 
     assert body == (
         b'{"root":"/mounted","url":"http://localhost/mounted/page",'
-        b'"url_root":"http://localhost/mounted/"}'
+        b'"url_root":"http://localhost/mounted/"}\n'
     )
 
 
@@ -197,7 +197,7 @@ def test_missing_optional_environ_keys_have_defaults(app: Hipflask, server: Serv
     env = {"wsgi.input": io.BytesIO(), "HTTP_HOST": "example.test"}
     body = server.call(app, env)
 
-    assert body == b'{"host":"example.test","method":"GET","remote":null}'
+    assert body == b'{"host":"example.test","method":"GET","remote":null}\n'
 
 
 def test_make_request_parses_nothing_up_front(app: Hipflask) -> None:

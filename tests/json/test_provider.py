@@ -221,8 +221,8 @@ def test_json_response_builds_a_json_response(app: Hipflask) -> None:
 
     assert response.status_code == 200
     assert response.mimetype == "application/json"
-    assert response.get_data() == b'{"ok":true}'
-    assert response.headers["Content-Length"] == str(len(b'{"ok":true}'))
+    assert response.get_data() == b'{"ok":true}\n'
+    assert response.headers["Content-Length"] == str(len(b'{"ok":true}\n'))
 
 
 @pytest.mark.parametrize(
@@ -327,7 +327,7 @@ def test_assigned_provider_instance_is_used(client: Any, app: Hipflask) -> None:
     def any_data() -> Any:
         return jsonify([1, 2, 3])
 
-    assert client.get("/any").data == b'"fixed"'
+    assert client.get("/any").data == b'"fixed"\n'
 
 
 # -- module helpers ------------------------------------------------------------------------------

@@ -346,7 +346,7 @@ def test_make_response_builds_json_with_the_given_provider() -> None:
 
     response = make_response({"a": 1}, Response, Loud(None), no_environ)
 
-    assert response.get_data() == b'"loud"'
+    assert response.get_data() == b'"loud"\n'
 
 
 def test_make_response_with_a_response_subclass_builds_that_class() -> None:

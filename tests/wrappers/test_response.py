@@ -296,14 +296,14 @@ def test_jsonify_takes_one_value_several_values_or_keywords(
     assert client.get("/one").get_json() == {"a": 1}
     assert client.get("/several").get_json() == [1, "two", None]
     keywords_response = client.get("/keywords")
-    assert keywords_response.data == b'{"a":1,"b":2}'
+    assert keywords_response.data == b'{"a":1,"b":2}\n'
     assert keywords_response.mimetype == "application/json"
     assert client.get("/list").get_json() == [1, 2]
-    assert client.get("/nothing").data == b"null"
+    assert client.get("/nothing").data == b"null\n"
 
 
 def test_jsonify_refuses_positional_and_keyword_arguments_together(app: Hipflask) -> None:
-    with app.app_context(), pytest.raises(TypeError, match="either positional or keyword"):
+    with app.app_context(), pytest.raises(TypeError, match="takes either args or kwargs, not both"):
         jsonify(1, a=2)
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -926,6 +927,12 @@ def _subdomain(request: Request, server_name: str) -> str:
         return ""
     if host.endswith(f".{server_name}"):
         return host[: -len(server_name) - 1]
+    # Flask's (Werkzeug's) warning: a wrong SERVER_NAME makes every request
+    # a 404, and this is the only hint of why.
+    warnings.warn(
+        f"Current server name {host!r} doesn't match configured server name {server_name!r}",
+        stacklevel=2,
+    )
     return "<invalid>"
 
 

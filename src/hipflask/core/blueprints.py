@@ -243,12 +243,18 @@ class Blueprint(Scaffold):
         name: str,
     ) -> dict[str, Any]:
         options = options.copy()
-        subdomain = options.get("subdomain", blueprint.subdomain)
+        # ``url_prefix=None`` given at registration means "the blueprint's
+        # own", exactly as if it had not been given.
+        subdomain = options.get("subdomain")
+        if subdomain is None:
+            subdomain = blueprint.subdomain
         if state.subdomain is not None and subdomain is not None:
             options["subdomain"] = f"{subdomain}.{state.subdomain}"
         elif state.subdomain is not None:
             options["subdomain"] = state.subdomain
-        url_prefix = options.get("url_prefix", blueprint.url_prefix)
+        url_prefix = options.get("url_prefix")
+        if url_prefix is None:
+            url_prefix = blueprint.url_prefix
         if state.url_prefix is not None and url_prefix is not None:
             options["url_prefix"] = state.url_prefix.rstrip("/") + "/" + url_prefix.lstrip("/")
         elif state.url_prefix is not None:
