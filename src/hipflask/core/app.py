@@ -36,6 +36,7 @@ from werkzeug.utils import cached_property
 from ..contexts.ctx import AppContext
 from ..contexts.ctx import RequestContext
 from ..contexts.ctx import _AppCtxGlobals
+from ..contexts.globals import _current_app_or_none
 from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
 from ..json.provider import DefaultJSONProvider
@@ -385,6 +386,16 @@ class Hipflask(Scaffold):
         env.globals["get_flashed_messages"] = get_flashed_messages
         return env
 
+    def create_global_jinja_loader(self) -> Any:
+        """The loader of ``jinja_env``: the app's templates, then each blueprint's.
+
+        Override it to load every template from elsewhere; to change only the
+        app's own folder, set ``jinja_loader`` instead.
+        """
+        from ..templating.loaders import DispatchingJinjaLoader
+
+        return DispatchingJinjaLoader(self)
+
     @setupmethod
     def template_filter(self, name: str | None = None) -> Callable[[F], F]:
         """Register a template filter: ``@app.template_filter()``."""
@@ -509,6 +520,8 @@ class Hipflask(Scaffold):
         """Turn a view's return value into a response; see :mod:`hipflask.wrappers.coerce`."""
         if isinstance(rv, HTTPException):
             return self._exception_response(rv)
+        if rv is None or (type(rv) is tuple and rv and rv[0] is None):
+            raise TypeError(_none_returned_message())
         return _coerce(rv, self.response_class, self.json, _current_environ)
 
     def _exception_response(self, exc: HTTPException) -> Response:
@@ -936,6 +949,16 @@ def _subdomain(request: Request, server_name: str) -> str:
     return "<invalid>"
 
 
+def _none_returned_message() -> str:
+    """Flask's message for a view that returned nothing, naming the view."""
+    ctx = _cv_request.get(None)
+    endpoint = ctx.request.endpoint if ctx is not None else None
+    return (
+        f"The view function for {endpoint!r} did not return a valid response. The"
+        " function either returned None or ended without a return statement."
+    )
+
+
 def _current_environ() -> dict[str, Any]:
     ctx = _cv_request.get(None)
     return ctx.request.environ if ctx is not None else {}
@@ -949,7 +972,13 @@ def _request_is_secure() -> bool:
 # Cookies set without ``secure=`` are Secure when the current request came
 # over HTTPS; the response layer cannot see the request context, so the hook
 # is installed here.
+def _configured_max_cookie_size() -> int | None:
+    app = _current_app_or_none()
+    return None if app is None else app.config["MAX_COOKIE_SIZE"]
+
+
 Response.is_request_secure = staticmethod(_request_is_secure)
+Response.configured_max_cookie_size = staticmethod(_configured_max_cookie_size)
 
 
 def _env_debug() -> bool | None:

@@ -151,9 +151,17 @@ def create_environment(app: Any) -> Environment:
     """Build the Jinja environment for ``app`` (see the module docstring).
 
     An app class may override ``jinja_environment`` (an :class:`Environment`
-    subclass) and ``select_jinja_autoescape(name)`` as in Flask.
+    subclass), ``create_global_jinja_loader()`` and ``select_jinja_autoescape(name)``
+    as in Flask.
     """
     options: dict[str, Any] = dict(app.jinja_options)
+    if "loader" not in options:
+        # Through the app, so a subclass overriding it (a database-backed
+        # loader, say) is used, as in Flask.
+        create_loader = getattr(app, "create_global_jinja_loader", None)
+        options["loader"] = (
+            create_loader() if create_loader is not None else DispatchingJinjaLoader(app)
+        )
     if "autoescape" not in options:
         options["autoescape"] = getattr(app, "select_jinja_autoescape", select_jinja_autoescape)
     if "auto_reload" not in options:

@@ -74,6 +74,13 @@ class _JSONModule:
         return cls._provider.dumps(obj, **kwargs)
 
 
+_DEFAULT_MAX_COOKIE_SIZE = 4093
+
+
+def _no_configured_size() -> int | None:
+    return None
+
+
 class Response(_WerkzeugResponse):
     """A response; ``str`` bodies default to ``text/html; charset=utf-8``.
 
@@ -90,8 +97,20 @@ class Response(_WerkzeugResponse):
     #: installs the real check (this layer cannot see the request context).
     is_request_secure: Callable[[], bool] = staticmethod(_never_secure)
 
-    #: Largest cookie accepted before a warning, like browsers' 4 KiB limit.
-    max_cookie_size = 4093
+    #: Tells :attr:`max_cookie_size` the current app's ``MAX_COOKIE_SIZE``;
+    #: the core installs the real lookup, as for :attr:`is_request_secure`.
+    configured_max_cookie_size: Callable[[], int | None] = staticmethod(_no_configured_size)
+
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """Largest cookie set without a warning: ``MAX_COOKIE_SIZE``, or 4093.
+
+        Read from the current app's config, as Flask does, so the setting
+        applies to every response; browsers drop larger cookies silently.
+        A subclass may still set a plain class attribute instead.
+        """
+        size = self.configured_max_cookie_size()
+        return _DEFAULT_MAX_COOKIE_SIZE if size is None else size
 
     #: Whether ``__init__`` may take the direct path; a subclass that changes
     #: how the body or status is stored keeps Werkzeug's general path.
