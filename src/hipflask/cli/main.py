@@ -42,7 +42,7 @@ from .shell import shell_command
 if TYPE_CHECKING:
     from ..core.app import Hipflask
 
-__all__ = ["HipflaskGroup", "cli", "get_version", "main"]
+__all__ = ["HipflaskGroup", "adopt_flask_variables", "cli", "get_version", "main"]
 
 
 def _distribution(name: str) -> str:
@@ -239,7 +239,29 @@ class HipflaskGroup(AppGroup):
             # app is named only through the environment or a dotenv file.
             _env_file_option.handle_parse_result(ctx, {}, [])
             _app_option.handle_parse_result(ctx, {}, [])
-        return super().parse_args(ctx, args)
+        rest = super().parse_args(ctx, args)
+        # After the dotenv files are loaded, before any command reads an option.
+        if ctx.auto_envvar_prefix == "HIPFLASK":
+            adopt_flask_variables()
+        return rest
+
+
+def adopt_flask_variables() -> list[str]:
+    """Copy each ``FLASK_*`` variable to its ``HIPFLASK_*`` name where that is unset.
+
+    An app moving over from Flask keeps its environment and ``.flaskenv``:
+    ``FLASK_RUN_PORT`` sets ``run --port`` as ``HIPFLASK_RUN_PORT`` would, and
+    the app's ``config.from_prefixed_env()`` sees the same values. Where both
+    are set, the ``HIPFLASK_`` one wins. Returns the names that were copied.
+    """
+    copied = []
+    for name, value in list(os.environ.items()):
+        if name.startswith("FLASK_") and len(name) > len("FLASK_"):
+            target = f"HIP{name}"
+            if target not in os.environ:
+                os.environ[target] = value
+                copied.append(target)
+    return copied
 
 
 cli = HipflaskGroup(

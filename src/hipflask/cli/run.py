@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from ..core.helpers import get_debug_flag
 from ..errors import HipflaskError
 from ..serving.devserver import RUN_FROM_CLI_VARIABLE
 from ..serving.devserver import is_running_from_reloader
@@ -222,6 +223,10 @@ def run_command(
     app = loaded
     if debug is not None:
         app.debug = debug
+    # As Flask's run command: the command line and the environment decide,
+    # never DEBUG = True left in the app's code, which would otherwise turn
+    # the reloader and the interactive debugger on wherever the code runs.
+    env_debug = debug if debug is not None else get_debug_flag()
     _announce_local_ca(spec)
     show_server_banner(app)
     try:
@@ -229,8 +234,8 @@ def run_command(
             app,
             host,
             port,
-            use_reloader=app.debug if reload is None else reload,
-            use_debugger=app.debug if debugger is None else debugger,
+            use_reloader=env_debug if reload is None else reload,
+            use_debugger=env_debug if debugger is None else debugger,
             unsafe_remote_debugger=unsafe_remote_debugger,
             ssl_context=spec,
             extra_files=extra_files,

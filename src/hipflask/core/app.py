@@ -66,9 +66,9 @@ from .config import _to_timedelta
 from .debughelpers import FormDataRoutingRedirect
 from .debughelpers import loses_form_data
 from .logging import create_logger
+from .packages import instance_path_for
 from .scaffold import Scaffold
 from .scaffold import SetupFinishedError
-from .scaffold import get_root_path
 from .scaffold import registering
 from .scaffold import setupmethod
 
@@ -207,8 +207,11 @@ class Hipflask(Scaffold):
         return self.config_class(root_path, defaults)
 
     def auto_find_instance_path(self) -> str:
-        """The instance folder: ``instance`` beside the app's package or module."""
-        return os.path.join(get_root_path(self.import_name), "instance")
+        """The instance folder: ``<project>/instance`` or ``<prefix>/var/<name>-instance``.
+
+        See :mod:`hipflask.core.packages` for which applies when.
+        """
+        return instance_path_for(self.import_name, self.name)
 
     def open_instance_resource(self, resource: str, mode: str = "rb") -> Any:
         """Open a file in the instance folder (for reading or writing)."""

@@ -157,22 +157,33 @@ class Config(dict[str, Any]):
         applied in sorted order, so ``HIPFLASK_DB`` (a whole dict) is applied
         before ``HIPFLASK_DB__HOST`` refines it.
 
-        Pass ``prefix="FLASK"`` to read a ported app's ``FLASK_*`` variables.
-        A trailing underscore on the prefix is accepted and not doubled.
+        With the default prefix, ``FLASK_*`` variables are read too, so an app
+        moving over from Flask keeps its environment; where both spellings of
+        a key are set, ``HIPFLASK_`` wins. Pass ``prefix="FLASK"`` to read only
+        the ``FLASK_*`` ones. A trailing underscore on the prefix is accepted
+        and not doubled.
 
         :raises ConfigurationError: a nested key runs through a setting that
             is not a dict, or has an empty part (``HIPFLASK_DB____HOST``).
         """
         start = prefix.rstrip("_") + "_"
-        for env_key in sorted(os.environ):
-            if not env_key.startswith(start) or env_key == start:
-                continue
+        starts = [start]
+        if start == "HIPFLASK_":
+            # Listed first, so that HIPFLASK_X replaces FLASK_X below.
+            starts.insert(0, "FLASK_")
+        found: dict[str, str] = {}
+        for candidate in starts:
+            for env_key in os.environ:
+                if env_key.startswith(candidate) and env_key != candidate:
+                    found[env_key[len(candidate) :]] = env_key
+        for key in sorted(found):
+            env_key = found[key]
             raw = os.environ[env_key]
             try:
                 value = loads(raw)
             except Exception:  # any parse failure means "keep the string", by design
                 value = raw
-            self._set_nested(env_key, env_key[len(start) :], value)
+            self._set_nested(env_key, key, value)
         return True
 
     def _set_nested(self, env_key: str, key: str, value: Any) -> None:
