@@ -190,3 +190,67 @@ def test_the_stand_in_after_a_load_error_answers_500_without_details(
     response = Client(application).get("/")
     assert response.status_code == 500
     assert b"secret detail" not in response.data
+
+
+def test_debug_set_in_the_apps_code_does_not_start_the_reloader_or_debugger(
+    write_module: WriteModule, served: list[dict[str, Any]]
+) -> None:
+    write_module(
+        "hello.py",
+        "from hipflask import Hipflask\napp = Hipflask('hello')\napp.config['DEBUG'] = True\n",
+    )
+
+    result = run()
+
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    assert (call["use_reloader"], call["use_debugger"]) == (False, False)
+
+
+@pytest.mark.parametrize("variable", ["HIPFLASK_DEBUG", "FLASK_DEBUG"])
+def test_the_environment_turns_debug_mode_on_for_run(
+    variable: str, served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, "1")
+
+    result = run()
+
+    assert result.exit_code == 0, result.output
+    assert (served[0]["use_reloader"], served[0]["use_debugger"]) == (True, True)
+
+
+def test_flask_run_variables_set_options_when_hipflask_ones_are_absent(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_RUN_PORT", "8123")
+    monkeypatch.setenv("FLASK_RUN_HOST", "localhost")
+
+    result = run()
+
+    assert result.exit_code == 0, result.output
+    assert (served[0]["host"], served[0]["port"]) == ("localhost", 8123)
+
+
+def test_hipflask_run_variables_win_over_flask_ones(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_RUN_PORT", "8123")
+    monkeypatch.setenv("HIPFLASK_RUN_PORT", "8124")
+
+    result = run()
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["port"] == 8124
+
+
+def test_flaskenv_run_options_apply(
+    write_module: WriteModule, served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module(".flaskenv", "FLASK_APP=hello\nFLASK_RUN_PORT=8125\n")
+    monkeypatch.delenv("HIPFLASK_SKIP_DOTENV", raising=False)
+    monkeypatch.delenv("FLASK_SKIP_DOTENV", raising=False)
+
+    result = CliRunner().invoke(cli, ["run"])
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["port"] == 8125

@@ -193,3 +193,31 @@ def test_null_session_from_a_custom_interface_is_not_saved(
     with client.session_transaction() as sess:
         assert sess.get("a") is None
     assert client.get_cookie("session") is None
+
+
+def test_transaction_without_a_session_uses_flasks_wording(protocol: str) -> None:
+    app = Hipflask("tests_app")  # no SECRET_KEY: the backend opens no session
+    client = app.test_client(protocol=protocol)
+
+    with (
+        pytest.raises(RuntimeError, match="^Session backend did not open a session\\."),
+        client.session_transaction(),
+    ):
+        pass
+
+
+def test_transaction_with_an_interface_that_opens_none_uses_flasks_wording(
+    app: Hipflask, protocol: str
+) -> None:
+    class NoSessions(type(app.session_interface)):  # type: ignore[misc]
+        def open_session(self, app: Any, request: Any) -> None:
+            return None
+
+    app.session_interface = NoSessions()
+    client = app.test_client(protocol=protocol)
+
+    with (
+        pytest.raises(RuntimeError, match="^Session backend did not open a session\\."),
+        client.session_transaction(),
+    ):
+        pass

@@ -993,3 +993,82 @@ def test_silent_failure_without_cache_is_not_remembered(
         return request.get_json()
 
     assert client.post("/", data="{", content_type="application/json").status_code == 400
+
+
+# -- hosts that are not valid IDNA ------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["xn--.test", "a.xn--.b"])
+def test_building_a_url_from_an_invalid_idna_host_is_a_400(app: Hipflask, host: str) -> None:
+    from tests.asgi_driver import http_scope
+    from tests.asgi_driver import serve
+
+    @app.route("/")
+    def index() -> str:
+        return request.url
+
+    statuses: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": host.encode().decode("latin-1"),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+    }
+    body = b"".join(app.wsgi_app(environ, lambda status, headers: statuses.append(status)))
+    connection = serve(app, http_scope(headers=[]) | {"headers": [(b"host", host.encode())]})
+
+    assert statuses[0].startswith("400"), body
+    assert b"not a valid host name" in body
+    assert connection.status == 400
+
+
+def test_url_attributes_of_a_valid_idna_host_are_text(app: Hipflask) -> None:
+    with app.test_request_context("/p?q=1", base_url="http://xn--n3h.test/r/"):
+        assert request.url == "http://\u2603.test/r/p?q=1"
+        assert request.base_url == "http://\u2603.test/r/p"
+        assert request.root_url == "http://\u2603.test/r/"
+        assert request.host_url == "http://\u2603.test/"
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://xn--n3h\u2603.test/", "http://a..b/", "http://[::1/"]
+)
+def test_test_request_context_with_a_malformed_host_is_a_400(
+    app: Hipflask, base_url: str
+) -> None:
+    with pytest.raises(BadRequest, match="cannot be built"):
+        app.test_request_context("/", base_url=base_url)
+
+
+# -- per-request limits -------------------------------------------------------------
+
+
+def test_max_content_length_set_for_one_request_applies_to_it(client: HipflaskClient) -> None:
+    app = client.app
+
+    @app.route("/upload", methods=["POST"])
+    def upload() -> str:
+        request.max_content_length = 4
+        return str(len(request.get_data()))
+
+    @app.route("/other", methods=["POST"])
+    def other() -> str:
+        return str(len(request.get_data()))
+
+    assert client.post("/upload", data=b"x" * 10).status_code == 413
+    assert client.post("/other", data=b"x" * 10).text == "10"
+
+
+def test_max_form_memory_size_set_for_one_request_applies_to_it(client: HipflaskClient) -> None:
+    app = client.app
+
+    @app.route("/form", methods=["POST"])
+    def form() -> str:
+        request.max_form_memory_size = 8
+        return request.form["a"]
+
+    assert client.post("/form", data={"a": "x" * 50}).status_code == 413
+    assert client.post("/form", data={"a": "xy"}).text == "xy"

@@ -1,0 +1,112 @@
+"""``EnvironBuilder(app, ...)``: Flask's signature, the app's base URL, and ``client.open``."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask import session
+from hipflask.testing import EnvironBuilder
+from hipflask.testing.client import HipflaskClient
+
+
+@pytest.fixture
+def echo_app(app: Hipflask) -> Hipflask:
+    @app.route("/where")
+    def where() -> dict[str, object]:
+        return {
+            "url": request.url,
+            "agent": request.user_agent.string,
+            "json": request.get_json(silent=True),
+        }
+
+    return app
+
+
+def test_base_url_follows_server_name_root_and_scheme(app: Hipflask) -> None:
+    app.config.update(
+        SERVER_NAME="example.test:8080", APPLICATION_ROOT="/shop", PREFERRED_URL_SCHEME="https"
+    )
+
+    builder = EnvironBuilder(app, "/cart?page=2")
+
+    assert builder.base_url == "https://example.test:8080/shop/"
+    assert builder.path == "/cart"
+    assert builder.query_string == "page=2"
+
+
+def test_subdomain_and_url_scheme_build_the_base_url(app: Hipflask) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+
+    builder = EnvironBuilder(app, "/", subdomain="api", url_scheme="http")
+
+    assert builder.base_url == "http://api.example.test/"
+
+
+def test_a_full_url_as_path_keeps_its_own_scheme_and_host(app: Hipflask) -> None:
+    builder = EnvironBuilder(app, "https://other.test/x")
+
+    assert builder.base_url == "https://other.test/"
+    assert builder.path == "/x"
+
+
+@pytest.mark.parametrize("extra", [{"subdomain": "api"}, {"url_scheme": "https"}])
+def test_base_url_with_subdomain_or_scheme_is_refused_in_flasks_words(
+    app: Hipflask, extra: dict[str, str]
+) -> None:
+    with pytest.raises(TypeError, match='Cannot pass "subdomain" or "url_scheme" with "base_url"'):
+        EnvironBuilder(app, "/", base_url="http://a.test/", **extra)
+
+
+def test_json_body_is_serialized_by_the_app_provider(app: Hipflask) -> None:
+    app.json.sort_keys = True  # type: ignore[attr-defined]
+
+    builder = EnvironBuilder(app, "/", json={"b": 1, "a": 2})
+
+    assert builder.input_stream is not None
+    assert builder.input_stream.read().replace(b" ", b"") == b'{"a":2,"b":1}'
+
+
+def test_client_opens_a_builder(echo_app: Hipflask, client: HipflaskClient) -> None:
+    builder = EnvironBuilder(echo_app, "/where", json={"a": 1})
+
+    response = client.open(builder)
+
+    assert response.get_json()["json"] == {"a": 1}
+    assert response.get_json()["url"] == "http://localhost/where"
+
+
+def test_client_opens_an_environ_dict(echo_app: Hipflask, client: HipflaskClient) -> None:
+    environ = EnvironBuilder(echo_app, "/where", base_url="http://h.test/").get_environ()
+
+    response = client.open(environ)
+
+    assert response.get_json()["url"] == "http://h.test/where"
+
+
+def test_default_user_agent_is_werkzeugs_as_in_flask(
+    echo_app: Hipflask, client: HipflaskClient
+) -> None:
+    assert client.environ_base["HTTP_USER_AGENT"] == f"Werkzeug/{version('werkzeug')}"
+    assert client.get("/where").get_json()["agent"] == f"Werkzeug/{version('werkzeug')}"
+
+
+def test_environ_base_of_the_client_applies_under_an_opened_builder(
+    echo_app: Hipflask, client: HipflaskClient
+) -> None:
+    client.environ_base["HTTP_USER_AGENT"] = "probe/1"
+
+    response = client.open(EnvironBuilder(echo_app, "/where"))
+
+    assert response.get_json()["agent"] == "probe/1"
+
+
+def test_test_request_context_takes_the_same_arguments(app: Hipflask) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+
+    with app.test_request_context("/a", subdomain="api", url_scheme="https"):
+        assert request.url == "https://api.example.test/a"
+        assert session.new is True
