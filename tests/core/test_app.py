@@ -18,7 +18,9 @@ from hipflask import Flask
 from hipflask import Hipflask
 from hipflask import current_app
 from hipflask import g
+from hipflask import render_template_string
 from hipflask import request
+from hipflask import url_for
 from hipflask.testing.client import HipflaskClient
 
 # -- identity and settings --------------------------------------------------------
@@ -660,3 +662,51 @@ def test_first_request_hooks_with_mixed_views_and_a_small_pool(app: Hipflask) ->
     assert not runner.is_alive(), "concurrent first requests deadlocked"
     assert results == [[path.rsplit("/", 1)[1].encode() for path in paths]]
     assert calls == ["setup"]
+
+
+# -- Flask parity ---------------------------------------------------------------------
+
+
+def test_view_returning_none_is_named_in_the_error(app: Hipflask, client: HipflaskClient) -> None:
+    @app.route("/")
+    def forgot_to_return() -> None:
+        return None
+
+    with pytest.raises(TypeError, match="The view function for 'forgot_to_return' did not return"):
+        client.get("/")
+
+
+def test_tuple_with_a_none_body_is_named_in_the_error(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.route("/")
+    def half_done() -> Any:
+        return None, 201
+
+    with pytest.raises(TypeError, match="'half_done' did not return a valid response"):
+        client.get("/")
+
+
+def test_a_dropped_app_is_freed(protocol: str) -> None:
+    import gc
+    import weakref
+
+    def build() -> weakref.ref[Hipflask]:
+        app = Hipflask("tests_app_freed")
+        app.config["SECRET_KEY"] = "k" * 40
+
+        @app.route("/")
+        def index() -> str:
+            return render_template_string("{{ session.get('a') }}") + url_for("index")
+
+        client = app.test_client(protocol=protocol)
+        assert client.get("/").status_code == 200
+        with app.app_context(), app.test_request_context():
+            pass
+        client.__exit__()
+        return weakref.ref(app)
+
+    ref = build()
+    gc.collect()
+
+    assert ref() is None

@@ -541,3 +541,71 @@ def test_blueprint_context_processor_applies_to_its_requests_only(
     app.register_blueprint(bp)
     assert client.get("/shop/").text == "hipflask/Acme"
     assert client.get("/").text == "hipflask/none"
+
+
+# -- nested blueprints: every combination of url_prefix ------------------------------------
+
+_PREFIXES = [None, "/p", "/p/"]
+_CHILD_PREFIXES = [None, "/c", "/c/"]
+_AT_REGISTRATION = [None, "/r"]
+
+
+def _expected_prefix(parent: str | None, child: str | None, rp: str | None, rc: str | None) -> str:
+    # Flask's rule: a prefix given at registration replaces the blueprint's
+    # own; the parent's effective prefix is put in front of the child's.
+    outer = (rp if rp is not None else parent) or ""
+    inner = (rc if rc is not None else child) or ""
+    return outer.rstrip("/") + ("/" + inner.strip("/") if inner.strip("/") else "")
+
+
+@pytest.mark.parametrize("parent_prefix", _PREFIXES)
+@pytest.mark.parametrize("child_prefix", _CHILD_PREFIXES)
+@pytest.mark.parametrize("parent_at", _AT_REGISTRATION)
+@pytest.mark.parametrize("child_at", [None, "/rc"])
+def test_nested_blueprint_url_prefixes_combine_as_in_flask(
+    app: Hipflask,
+    client: HipflaskClient,
+    parent_prefix: str | None,
+    child_prefix: str | None,
+    parent_at: str | None,
+    child_at: str | None,
+) -> None:
+    parent = Blueprint("parent", __name__, url_prefix=parent_prefix)
+    child = Blueprint("child", __name__, url_prefix=child_prefix)
+
+    @child.route("/x")
+    def x() -> str:
+        return "x"
+
+    @child.route("/")
+    def index() -> str:
+        return "index"
+
+    parent.register_blueprint(child, url_prefix=child_at)
+    app.register_blueprint(parent, url_prefix=parent_at)
+    prefix = _expected_prefix(parent_prefix, child_prefix, parent_at, child_at)
+
+    rules = sorted(r.rule for r in app.url_map.iter_rules() if r.endpoint != "static")
+    assert rules == [f"{prefix}/", f"{prefix}/x"]
+    assert client.get(f"{prefix}/x").text == "x"
+    assert client.get(f"{prefix}/").text == "index"
+    with app.test_request_context():
+        assert url_for("parent.child.x") == f"{prefix}/x"
+
+
+def test_nested_blueprint_subdomains_combine_as_in_flask(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+    app.subdomain_matching = True
+    parent = Blueprint("parent", __name__, subdomain="api")
+    child = Blueprint("child", __name__, subdomain="v2")
+
+    @child.route("/")
+    def index() -> str:
+        return "v2 api"
+
+    parent.register_blueprint(child, subdomain=None)
+    app.register_blueprint(parent)
+
+    assert client.get("/", base_url="http://v2.api.example.test").text == "v2 api"

@@ -678,3 +678,39 @@ def test_to_timedelta_accepts_timedeltas_and_seconds(value: object, expected: ti
 def test_to_timedelta_refuses_other_types(value: object) -> None:
     with pytest.raises(TypeError, match="timedelta or a number of seconds"):
         _to_timedelta(value)
+
+
+def test_prefixed_env_default_reads_flask_variables_too(
+    config: Config, clean_env: pytest.MonkeyPatch
+) -> None:
+    clean_env.setenv("FLASK_SECRET_KEY", '"ported"')
+    clean_env.setenv("FLASK_DB", '{"HOST": "db", "PORT": 1}')
+    clean_env.setenv("FLASK_DB__PORT", "5432")
+
+    config.from_prefixed_env()
+
+    assert config == {"SECRET_KEY": "ported", "DB": {"HOST": "db", "PORT": 5432}}
+
+
+def test_prefixed_env_hipflask_variable_wins_over_the_flask_one(
+    config: Config, clean_env: pytest.MonkeyPatch
+) -> None:
+    clean_env.setenv("FLASK_SECRET_KEY", '"ported"')
+    clean_env.setenv("HIPFLASK_SECRET_KEY", '"native"')
+    clean_env.setenv("FLASK_DB__HOST", '"flask-db"')
+    clean_env.setenv("HIPFLASK_DB__PORT", "5432")
+
+    config.from_prefixed_env()
+
+    assert config == {"SECRET_KEY": "native", "DB": {"HOST": "flask-db", "PORT": 5432}}
+
+
+def test_prefixed_env_with_another_prefix_reads_only_that_one(
+    config: Config, clean_env: pytest.MonkeyPatch
+) -> None:
+    clean_env.setenv("FLASK_SECRET_KEY", '"ported"')
+    clean_env.setenv("MYAPP_SECRET_KEY", '"mine"')
+
+    config.from_prefixed_env("MYAPP")
+
+    assert config == {"SECRET_KEY": "mine"}

@@ -231,3 +231,52 @@ def test_http_exception_can_be_returned_from_a_view(app: Hipflask, client: Hipfl
     response = client.get("/")
     assert response.status_code == 404
     assert "not here" in response.text
+
+
+# -- environment flags ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, False),
+        ({"HIPFLASK_DEBUG": "1"}, True),
+        ({"FLASK_DEBUG": "1"}, True),
+        ({"FLASK_DEBUG": "false"}, False),
+        ({"HIPFLASK_DEBUG": "0", "FLASK_DEBUG": "1"}, False),
+        ({"HIPFLASK_DEBUG": "yes"}, True),
+    ],
+)
+def test_get_debug_flag_reads_hipflask_then_flask_debug(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], expected: bool
+) -> None:
+    from hipflask.helpers import get_debug_flag
+
+    for name in ("HIPFLASK_DEBUG", "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+    assert get_debug_flag() is expected
+
+
+@pytest.mark.parametrize(
+    ("environ", "default", "expected"),
+    [
+        ({}, True, True),
+        ({}, False, False),
+        ({"FLASK_SKIP_DOTENV": "1"}, True, False),
+        ({"HIPFLASK_SKIP_DOTENV": "0"}, False, True),
+    ],
+)
+def test_get_load_dotenv_follows_skip_dotenv(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], default: bool, expected: bool
+) -> None:
+    from hipflask.helpers import get_load_dotenv
+
+    for name in ("HIPFLASK_SKIP_DOTENV", "FLASK_SKIP_DOTENV"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+    assert get_load_dotenv(default) is expected

@@ -203,3 +203,43 @@ def test_exceptions_propagate_in_testing_instead_of_being_logged(
     with pytest.raises(RuntimeError, match="visible"):
         client.get("/boom")
     assert [r for r in caplog.records if r.name == app.name] == []
+
+
+def test_app_logger_is_named_after_the_app() -> None:
+    app = Hipflask("tests_app.web")
+
+    assert app.logger.name == "tests_app.web"
+    assert app.logger is logging.getLogger("tests_app.web")
+
+
+def test_wsgi_errors_stream_is_the_servers_error_stream_during_a_request(
+    protocol: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from hipflask.logging import wsgi_errors_stream
+
+    app = Hipflask("tests_app_errors_stream")
+    errors = io.StringIO()
+
+    @app.route("/")
+    def index() -> str:
+        wsgi_errors_stream.write("from the view\n")
+        return "ok"
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/", errors_stream=errors).status_code == 200
+
+    # ASGI has no error stream of its own: the message goes to stderr.
+    written = errors.getvalue() if protocol == "wsgi" else capsys.readouterr().err
+    assert written == "from the view\n"
+
+
+def test_wsgi_errors_stream_is_stderr_outside_a_request(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from hipflask.logging import wsgi_errors_stream
+
+    wsgi_errors_stream.write("outside\n")
+
+    assert capsys.readouterr().err == "outside\n"

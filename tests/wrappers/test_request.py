@@ -1033,12 +1033,8 @@ def test_url_attributes_of_a_valid_idna_host_are_text(app: Hipflask) -> None:
         assert request.host_url == "http://\u2603.test/"
 
 
-@pytest.mark.parametrize(
-    "base_url", ["http://xn--n3h\u2603.test/", "http://a..b/", "http://[::1/"]
-)
-def test_test_request_context_with_a_malformed_host_is_a_400(
-    app: Hipflask, base_url: str
-) -> None:
+@pytest.mark.parametrize("base_url", ["http://xn--n3h\u2603.test/", "http://a..b/", "http://[::1/"])
+def test_test_request_context_with_a_malformed_host_is_a_400(app: Hipflask, base_url: str) -> None:
     with pytest.raises(BadRequest, match="cannot be built"):
         app.test_request_context("/", base_url=base_url)
 
