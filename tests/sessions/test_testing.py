@@ -200,7 +200,7 @@ def test_transaction_without_a_session_uses_flasks_wording(protocol: str) -> Non
     client = app.test_client(protocol=protocol)
 
     with (
-        pytest.raises(RuntimeError, match="^Session backend did not open a session\\."),
+        pytest.raises(RuntimeError, match=r"^Session backend did not open a session\."),
         client.session_transaction(),
     ):
         pass
@@ -217,7 +217,7 @@ def test_transaction_with_an_interface_that_opens_none_uses_flasks_wording(
     client = app.test_client(protocol=protocol)
 
     with (
-        pytest.raises(RuntimeError, match="^Session backend did not open a session\\."),
+        pytest.raises(RuntimeError, match=r"^Session backend did not open a session\."),
         client.session_transaction(),
     ):
         pass
