@@ -383,3 +383,42 @@ def test_jsonify_with_a_response_class_not_derived_from_hipflasks(app: Hipflask)
 def test_jsonify_outside_an_app_context_says_how_to_enter_one() -> None:
     with pytest.raises(RuntimeError, match=r"app\.app_context\(\)"):
         jsonify(a=1)
+
+
+# -- Flask's response format ---------------------------------------------------------
+
+
+def test_responses_follow_the_app_provider_settings(app: Hipflask, protocol: str) -> None:
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return {"b": 1, "a": [1, 2]}
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/").data == b'{"a":[1,2],"b":1}\n'
+
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.compact = False  # type: ignore[attr-defined]
+    app.json.mimetype = "application/vnd.api+json"
+    response = client.get("/")
+
+    assert response.data == b'{\n  "b": 1,\n  "a": [\n    1,\n    2\n  ]\n}\n'
+    assert response.mimetype == "application/vnd.api+json"
+    assert response.headers["Content-Length"] == str(len(response.data))
+
+
+def test_pretty_output_in_debug_ends_with_one_newline(app: Hipflask, protocol: str) -> None:
+    app.debug = True
+
+    @app.route("/")
+    def index() -> Any:
+        return jsonify(a=1)
+
+    assert app.test_client(protocol=protocol).get("/").data == b'{\n  "a": 1\n}\n'
+
+
+def test_jsonify_with_args_and_kwargs_is_refused_in_flasks_words(app: Hipflask) -> None:
+    with (
+        app.app_context(),
+        pytest.raises(TypeError, match=r"app\.json\.response\(\) takes either args or kwargs"),
+    ):
+        jsonify(1, a=2)

@@ -504,3 +504,56 @@ def test_converters_module_exports_werkzeugs_converters(
     assert {"any", "path", "uuid", "float", "int", "string", "default"} <= set(
         app.url_map.converters
     )
+
+
+def test_host_matching_serves_static_files_on_the_static_host_only(
+    protocol: str, tmp_path: Any
+) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "site.css").write_text("body{}")
+    app = Hipflask("tests_app", host_matching=True, static_host="cdn.test", root_path=str(tmp_path))
+    client = app.test_client(protocol=protocol)
+
+    assert client.get("/static/site.css", base_url="http://cdn.test").data == b"body{}"
+    assert client.get("/static/site.css", base_url="http://shop.test").status_code == 404
+    with app.test_request_context(base_url="http://shop.test"):
+        assert url_for("static", filename="site.css") == "http://cdn.test/static/site.css"
+
+
+def test_server_name_without_subdomain_matching_serves_any_host(protocol: str) -> None:
+    # Flask 3.1: SERVER_NAME alone sets the host of external URLs, not a filter.
+    app = Hipflask("tests_app", static_folder=None)
+    app.config.update(TESTING=True, SERVER_NAME="example.test:8080")
+
+    @app.route("/")
+    def index() -> str:
+        return url_for("index", _external=True)
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/", base_url="http://other.test").text == "http://example.test:8080/"
+
+
+def test_subdomain_on_a_blueprint_and_a_route_under_a_server_name_with_a_port(
+    protocol: str,
+) -> None:
+    from hipflask import Blueprint
+
+    app = Hipflask("tests_app", subdomain_matching=True, static_folder=None)
+    app.config.update(TESTING=True, SERVER_NAME="example.test:8080")
+    admin = Blueprint("admin", __name__, subdomain="admin")
+
+    @admin.route("/")
+    def dashboard() -> str:
+        return "admin"
+
+    @app.route("/", subdomain="<user>")
+    def profile(user: str) -> str:
+        return f"profile of {user}"
+
+    app.register_blueprint(admin)
+    client = app.test_client(protocol=protocol)
+
+    assert client.get("/", base_url="http://admin.example.test:8080").text == "admin"
+    assert client.get("/", base_url="http://ann.example.test:8080").text == "profile of ann"
+    with app.app_context():
+        assert url_for("admin.dashboard") == "http://admin.example.test:8080/"

@@ -404,3 +404,50 @@ def test_csp_nonce_is_stable_within_a_request(app: Hipflask) -> None:
 def test_csp_nonce_outside_a_request_says_why_it_fails(app: Hipflask) -> None:
     with app.app_context(), pytest.raises(RuntimeError, match="needs an active request"):
         render_template_string("{{ csp_nonce() }}")
+
+
+# -- Flask's loader hooks and standard context ------------------------------------------
+
+
+def test_create_global_jinja_loader_override_is_the_environments_loader(protocol: str) -> None:
+    class DatabaseTemplates(Hipflask):
+        def create_global_jinja_loader(self) -> jinja2.BaseLoader:
+            return jinja2.DictLoader({"page.html": "from the database: {{ n }}"})
+
+    app = DatabaseTemplates("tests_app")
+
+    @app.route("/")
+    def index() -> str:
+        return render_template("page.html", n=3)
+
+    assert app.test_client(protocol=protocol).get("/").text == "from the database: 3"
+
+
+def test_jinja_loader_set_on_an_app_subclass_is_used(protocol: str) -> None:
+    class Packaged(Hipflask):
+        jinja_loader = jinja2.DictLoader({"page.html": "packaged"})  # type: ignore[assignment]
+
+    app = Packaged("tests_app")
+
+    @app.route("/")
+    def index() -> str:
+        return render_template("page.html")
+
+    assert app.test_client(protocol=protocol).get("/").text == "packaged"
+
+
+def test_standard_context_holds_config_request_session_and_g(app: Hipflask, protocol: str) -> None:
+    app.config["SITE"] = "shop"
+
+    @app.route("/page")
+    def page() -> str:
+        g.user = "ada"
+        session["cart"] = 2
+        return render_template_string(
+            "{{ config.SITE }} {{ request.path }} {{ session.cart }} {{ g.user }}"
+            " {{ url_for('page') }} {{ get_flashed_messages() }}"
+        )
+
+    assert app.test_client(protocol=protocol).get("/page").text == "shop /page 2 ada /page []"
+    for name in ("config", "request", "session", "g", "url_for", "get_flashed_messages"):
+        assert name in app.jinja_env.globals

@@ -555,3 +555,46 @@ def test_wire_parts_makes_a_redirect_location_ascii() -> None:
 def test_json_module_encodes_like_the_default_provider() -> None:
     assert Response.json_module.dumps({"b": 1, "a": [2]}) == '{"a":[2],"b":1}'
     assert Response.json_module.loads(b'{"a": 1}') == {"a": 1}
+
+
+# -- MAX_COOKIE_SIZE ------------------------------------------------------------------
+
+
+def test_cookie_over_max_cookie_size_from_config_warns(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 100
+
+    @app.route("/")
+    def index() -> Response:
+        response = Response("ok")
+        response.set_cookie("big", "x" * 200)
+        return response
+
+    with pytest.warns(UserWarning, match="cookie is too large.*the limit is 100 bytes"):
+        client.get("/")
+
+
+def test_max_cookie_size_of_zero_turns_the_warning_off(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 0
+
+    @app.route("/")
+    def index() -> Response:
+        response = Response("ok")
+        response.set_cookie("big", "x" * 5000)
+        return response
+
+    assert client.get("/").status_code == 200
+
+
+def test_max_cookie_size_outside_an_app_is_the_browser_limit() -> None:
+    assert Response().max_cookie_size == 4093
+
+
+def test_max_cookie_size_follows_the_current_app(app: Hipflask) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 1234
+
+    with app.app_context():
+        assert Response().max_cookie_size == 1234
