@@ -12,6 +12,7 @@ from hipflask.cli.discovery import NoAppException
 from hipflask.cli.discovery import ScriptInfo
 from hipflask.cli.discovery import load_target
 from hipflask.cli.discovery import prepare_import
+from hipflask.cli.discovery import prepare_import_path
 from hipflask.cli.discovery import split_import_path
 
 WriteModule = Callable[[str, str], Path]  # the write_module fixture of tests/cli/conftest.py
@@ -298,4 +299,5 @@ def test_split_import_path(path: str, expected: tuple[str, str | None]) -> None:
 
 
 def test_a_dotted_name_is_imported_from_the_working_directory(project: Path) -> None:
-    assert prepare_import("pkg.web") == ("pkg.web", str(project))
+    assert prepare_import_path("pkg.web") == ("pkg.web", str(project))
+    assert prepare_import("pkg.web") == "pkg.web"

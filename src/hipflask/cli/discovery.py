@@ -53,11 +53,14 @@ __all__ = [
     "NoAppException",
     "ScriptInfo",
     "find_app_by_string",
+    "find_app_and_name",
     "find_best_app",
     "load_target",
     "locate_app",
+    "locate_app_and_name",
     "pass_script_info",
     "prepare_import",
+    "prepare_import_path",
     "split_import_path",
 ]
 
@@ -102,7 +105,7 @@ def _is_file_path(path: str) -> bool:
     return path.endswith(".py") or "/" in path or os.sep in path
 
 
-def prepare_import(path: str) -> tuple[str, str]:
+def prepare_import_path(path: str) -> tuple[str, str]:
     """Turn ``path`` into ``(module_name, sys_path_entry)`` and make it importable.
 
     A file path is walked up past every folder holding ``__init__.py``, so
@@ -194,7 +197,7 @@ def _call_factory(factory: Callable[..., Any], args: list[Any], kwargs: dict[str
     return factory(*args, **kwargs)
 
 
-def find_best_app(module: ModuleType) -> tuple[Hipflask, str]:
+def find_app_and_name(module: ModuleType) -> tuple[Hipflask, str]:
     """Find the app in a module; return it with the expression that finds it again."""
     hipflask = _hipflask_class()
     for name in INSTANCE_NAMES:
@@ -284,7 +287,7 @@ def find_app_by_string(module: ModuleType, expression: str) -> Hipflask:
     )
 
 
-def locate_app(
+def locate_app_and_name(
     module_name: str, expression: str | None, raise_if_not_found: bool = True
 ) -> tuple[Hipflask, str] | None:
     """Import ``module_name`` and find the app; return it with its expression.
@@ -297,8 +300,29 @@ def locate_app(
     if module is None:
         return None
     if expression is None:
-        return find_best_app(module)
+        return find_app_and_name(module)
     return find_app_by_string(module, expression), expression
+
+
+# -- Flask's signatures -----------------------------------------------------------------
+
+
+def prepare_import(path: str) -> str:
+    """Make ``path`` (a file or a dotted name) importable and return its module name."""
+    return prepare_import_path(path)[0]
+
+
+def find_best_app(module: ModuleType) -> Hipflask:
+    """The app in ``module``: ``app`` or ``application``, the only app, or a factory's."""
+    return find_app_and_name(module)[0]
+
+
+def locate_app(
+    module_name: str, app_name: str | None, raise_if_not_found: bool = True
+) -> Hipflask | None:
+    """Import ``module_name`` and find the app ``app_name`` names, or the best one."""
+    located = locate_app_and_name(module_name, app_name, raise_if_not_found)
+    return None if located is None else located[0]
 
 
 def load_target(target: str, sys_path_entry: str | None = None) -> Hipflask:
@@ -310,7 +334,7 @@ def load_target(target: str, sys_path_entry: str | None = None) -> Hipflask:
     if sys_path_entry is not None:
         add_to_sys_path(sys_path_entry)
     module_name, expression = split_import_path(target)
-    located = locate_app(module_name, expression)
+    located = locate_app_and_name(module_name, expression)
     if located is None:  # pragma: no cover - raise_if_not_found is true
         raise NoAppException(f"Could not import {module_name!r}.")
     return located[0]
@@ -373,8 +397,8 @@ class ScriptInfo:
 
     def _load_from_path(self, import_path: str) -> Hipflask:
         path, expression = split_import_path(import_path)
-        module_name, entry = prepare_import(path)
-        located = locate_app(module_name, expression)
+        module_name, entry = prepare_import_path(path)
+        located = locate_app_and_name(module_name, expression)
         if located is None:  # pragma: no cover - raise_if_not_found is true
             raise NoAppException(f"Could not import {module_name!r}.")
         app, found = located
@@ -387,8 +411,8 @@ class ScriptInfo:
             stem = filename[: -len(".py")]
             if not (Path(filename).is_file() or Path(stem, "__init__.py").is_file()):
                 continue
-            module_name, entry = prepare_import(filename)
-            located = locate_app(module_name, None, raise_if_not_found=False)
+            module_name, entry = prepare_import_path(filename)
+            located = locate_app_and_name(module_name, None, raise_if_not_found=False)
             if located is not None:
                 app, found = located
                 self.import_target = f"{module_name}:{found}"
