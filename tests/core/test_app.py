@@ -699,8 +699,16 @@ def test_a_dropped_app_is_freed(protocol: str) -> None:
         def index() -> str:
             return render_template_string("{{ session.get('a') }}") + url_for("index")
 
+        @app.route("/async")
+        async def in_a_loop() -> str:
+            await asyncio.sleep(0)
+            return "async"
+
         client = app.test_client(protocol=protocol)
         assert client.get("/").status_code == 200
+        # The first async view of a thread creates that thread's event loop,
+        # inside this request's context: the loop must not keep it.
+        assert client.get("/async").status_code == 200
         with app.app_context(), app.test_request_context():
             pass
         client.__exit__()

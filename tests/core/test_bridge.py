@@ -348,3 +348,36 @@ def test_run_coroutine_refuses_any_awaitable_inside_a_running_loop() -> None:
 
     with pytest.raises(RuntimeError, match="inside a running event loop"):
         asyncio.run(inside())
+
+
+def test_the_thread_loop_does_not_keep_the_context_it_was_created_in() -> None:
+    # The first coroutine of a thread creates its loop, inside a request's
+    # context; the loop lives as long as the thread and must not keep it.
+    import contextvars
+    import gc
+    import weakref
+
+    current: contextvars.ContextVar[object] = contextvars.ContextVar("current")
+    result: dict[str, bool] = {}
+
+    class Held:
+        pass
+
+    async def nothing() -> None:
+        await asyncio.sleep(0)
+
+    def in_a_fresh_thread() -> None:
+        held = Held()
+        token = current.set(held)
+        bridge.run_coroutine(nothing())
+        current.reset(token)
+        ref = weakref.ref(held)
+        del held
+        gc.collect()
+        result["freed"] = ref() is None
+
+    thread = threading.Thread(target=in_a_fresh_thread)
+    thread.start()
+    thread.join()
+
+    assert result == {"freed": True}

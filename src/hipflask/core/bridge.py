@@ -44,7 +44,11 @@ class _ThreadLoop:
     __slots__ = ("loop",)
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        # Created in an empty context: the loop's self-pipe reader keeps the
+        # context it was created in for the thread's life, and the first
+        # async view runs inside a request context, which would keep that
+        # request and its app alive for as long as the thread lives.
+        self.loop = contextvars.Context().run(asyncio.new_event_loop)
 
     def __del__(self) -> None:
         if not self.loop.is_closed() and not self.loop.is_running():
