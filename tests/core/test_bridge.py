@@ -353,8 +353,6 @@ def test_run_coroutine_refuses_any_awaitable_inside_a_running_loop() -> None:
 def test_the_thread_loop_does_not_keep_the_context_it_was_created_in() -> None:
     # The first coroutine of a thread creates its loop, inside a request's
     # context; the loop lives as long as the thread and must not keep it.
-    import contextvars
-    import gc
     import weakref
 
     current: contextvars.ContextVar[object] = contextvars.ContextVar("current")
