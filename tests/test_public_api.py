@@ -209,7 +209,6 @@ FACADES = [
     "globals",
     "helpers",
     "logging",
-    "signals",
     "views",
     "wrappers/__init__",
 ]

@@ -229,6 +229,8 @@ def test_flask_run_variables_set_options_when_hipflask_ones_are_absent(
 
     assert result.exit_code == 0, result.output
     assert (served[0]["host"], served[0]["port"]) == ("localhost", 8123)
+    # Read, not copied for good: the environment is as it was before the command.
+    assert "HIPFLASK_RUN_PORT" not in os.environ
 
 
 def test_hipflask_run_variables_win_over_flask_ones(

@@ -15,6 +15,7 @@ built-in commands can also come from ``HIPFLASK_<COMMAND>_<OPTION>`` variables
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -240,9 +241,11 @@ class HipflaskGroup(AppGroup):
             _env_file_option.handle_parse_result(ctx, {}, [])
             _app_option.handle_parse_result(ctx, {}, [])
         rest = super().parse_args(ctx, args)
-        # After the dotenv files are loaded, before any command reads an option.
+        # After the dotenv files are loaded, before any command reads an option;
+        # removed again when the command ends, so that a command invoked in a
+        # test leaves the environment as it found it.
         if ctx.auto_envvar_prefix == "HIPFLASK":
-            adopt_flask_variables()
+            ctx.call_on_close(functools.partial(_forget, adopt_flask_variables()))
         return rest
 
 
@@ -262,6 +265,11 @@ def adopt_flask_variables() -> list[str]:
                 os.environ[target] = value
                 copied.append(target)
     return copied
+
+
+def _forget(names: list[str]) -> None:
+    for name in names:
+        os.environ.pop(name, None)
 
 
 cli = HipflaskGroup(
