@@ -258,3 +258,52 @@ def test_blueprint_cli_is_an_app_group() -> None:
     blueprint = Blueprint("bp", __name__)
 
     assert isinstance(blueprint.cli, click.Group)
+
+
+OPTION_MODULE = """
+import click
+from hipflask import Hipflask
+
+app = Hipflask("options_app")
+
+@app.cli.command("greet")
+@click.option("--greeting", default="hello")
+def greet(greeting):
+    click.echo(f"{greeting} from the app")
+"""
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"FLASK_GREET_GREETING": "ahoy"}, "ahoy"),
+        ({"HIPFLASK_GREET_GREETING": "hi"}, "hi"),
+        ({"FLASK_GREET_GREETING": "ahoy", "HIPFLASK_GREET_GREETING": "hi"}, "hi"),
+        ({}, "hello"),
+    ],
+)
+def test_options_of_app_commands_come_from_flask_or_hipflask_variables(
+    write_module: WriteModule,
+    monkeypatch: pytest.MonkeyPatch,
+    environ: dict[str, str],
+    expected: str,
+) -> None:
+    write_module("options.py", OPTION_MODULE)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+
+    result = invoke("--app", "options", "greet")
+
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{expected} from the app\n"
+
+
+def test_an_option_on_the_command_line_wins_over_flask_variables(
+    write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_module("options.py", OPTION_MODULE)
+    monkeypatch.setenv("FLASK_GREET_GREETING", "ahoy")
+
+    result = invoke("--app", "options", "greet", "--greeting", "yo")
+
+    assert result.output == "yo from the app\n"
