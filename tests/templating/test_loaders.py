@@ -215,3 +215,22 @@ def test_nothing_is_logged_without_explain(app: Hipflask, caplog: pytest.LogCapt
     with caplog.at_level(logging.DEBUG), app.app_context():
         render_template("shared.html")
     assert _explained(caplog) == []
+
+
+def test_explain_names_the_blueprint_of_a_real_request(
+    app: Hipflask, shop: Blueprint, caplog: pytest.LogCaptureFixture, protocol: str
+) -> None:
+    app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+    app.config["TESTING"] = False
+
+    @shop.route("/")
+    def index() -> str:
+        return render_template("missing.html")
+
+    app.register_blueprint(shop, url_prefix="/shop")
+    with caplog.at_level(logging.INFO, logger=app.name):
+        response = app.test_client(protocol=protocol).get("/shop/")
+
+    assert response.status_code == 500
+    (record,) = _explained(caplog)
+    assert "The request is handled by blueprint 'shop'" in record.getMessage()
