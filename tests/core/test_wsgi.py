@@ -466,3 +466,26 @@ def test_direct_passthrough_body_is_sent_as_given(app: Hipflask, server: Server)
         return Response(iter([b"raw ", b"bytes"]), direct_passthrough=True)
 
     assert server.call(app, environ()) == b"raw bytes"
+
+
+def test_a_server_port_that_is_not_a_number_is_no_port(app: Hipflask) -> None:
+    from hipflask import request
+
+    @app.route("/")
+    def index() -> str:
+        return request.url_root
+
+    for port in ("x", "", "80a"):
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": "/",
+            "SERVER_NAME": "example.test",
+            "SERVER_PORT": port,
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+        }
+        statuses: list[str] = []
+        body = b"".join(app.wsgi_app(environ, lambda status, headers: statuses.append(status)))
+
+        assert statuses == ["200 OK"]
+        assert body.startswith(b"http://")

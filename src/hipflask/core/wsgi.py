@@ -74,7 +74,9 @@ def _open_stream(request: Request) -> IO[bytes]:
 def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     """Build the neutral request from an environ (no parsing yet)."""
     port = environ.get("SERVER_PORT")
-    server = (environ.get("SERVER_NAME", ""), int(port) if port else None)
+    # Not a number (a unix socket's "", a hand-built environ's "x"): no port,
+    # rather than a ValueError before the app can answer.
+    server = (environ.get("SERVER_NAME", ""), int(port) if port and port.isdigit() else None)
     return app.request_class(
         environ.get("REQUEST_METHOD", "GET"),
         environ.get("wsgi.url_scheme", "http"),
