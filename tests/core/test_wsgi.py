@@ -475,6 +475,7 @@ def test_a_server_port_that_is_not_a_number_is_no_port(app: Hipflask) -> None:
     def index() -> str:
         return request.url_root
 
+    statuses: list[str] = []
     for port in ("x", "", "80a"):
         environ = {
             "REQUEST_METHOD": "GET",
@@ -484,7 +485,7 @@ def test_a_server_port_that_is_not_a_number_is_no_port(app: Hipflask) -> None:
             "wsgi.url_scheme": "http",
             "wsgi.input": io.BytesIO(),
         }
-        statuses: list[str] = []
+        statuses.clear()
         body = b"".join(app.wsgi_app(environ, lambda status, headers: statuses.append(status)))
 
         assert statuses == ["200 OK"]
