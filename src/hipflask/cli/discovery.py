@@ -261,8 +261,9 @@ def _parse_expression(expression: str) -> tuple[str, list[Any], dict[str, Any], 
     return node.func.id, args, kwargs, True
 
 
-def find_app_by_string(module: ModuleType, expression: str) -> Hipflask:
-    """Find the app named by ``expression`` (an attribute or a factory call) in a module."""
+def find_app_by_string(module: ModuleType, app_name: str) -> Hipflask:
+    """Find the app ``app_name`` names (an attribute or a factory call) in a module."""
+    expression = app_name
     name, args, kwargs, is_call = _parse_expression(expression)
     try:
         attribute = getattr(module, name)
