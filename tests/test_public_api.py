@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import io
 from pathlib import Path
 
@@ -302,3 +303,39 @@ def test_json_helpers_follow_the_app_provider() -> None:
 def test_json_jsonify_outside_an_app_names_the_missing_context() -> None:
     with pytest.raises(RuntimeError, match="application context"):
         hipflask_json.jsonify(a=1)
+
+
+# Constructors whose arguments differ from Flask's on purpose (docs/porting.rst):
+# the request objects are built from neutral parts, the client takes a protocol,
+# and the console entry point accepts an argument list.
+SIGNATURE_DIFFERENCES = {
+    ("cli", "main"),
+    ("ctx", "RequestContext"),
+    ("testing", "FlaskClient"),
+    ("wrappers", "Request"),
+}
+
+
+def _parameters(obj: object) -> list[str] | None:
+    target = obj.__init__ if inspect.isclass(obj) else obj  # type: ignore[misc]
+    if not (inspect.isfunction(target) or inspect.ismethod(target)):
+        return None
+    return list(inspect.signature(target).parameters)
+
+
+def _with_parameters() -> list[tuple[str, str]]:
+    return [
+        (m, n)
+        for m, names in FLASK_MODULE_NAMES.items()
+        for n in names
+        if (m, n) not in SIGNATURE_DIFFERENCES
+        and _parameters(getattr(importlib.import_module(f"flask.{m}"), n)) is not None
+    ]
+
+
+@pytest.mark.parametrize(("module", "name"), _with_parameters())
+def test_functions_and_classes_take_flasks_parameters(module: str, name: str) -> None:
+    flask_object = getattr(importlib.import_module(f"flask.{module}"), name)
+    ours = getattr(importlib.import_module(f"hipflask.{module}"), name)
+
+    assert _parameters(ours) == _parameters(flask_object)
