@@ -339,3 +339,12 @@ def test_functions_and_classes_take_flasks_parameters(module: str, name: str) ->
     ours = getattr(importlib.import_module(f"hipflask.{module}"), name)
 
     assert _parameters(ours) == _parameters(flask_object)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [m for m in FLASK_MODULE_NAMES if "." not in m and m not in ("cli", "debughelpers", "testing")],
+)
+def test_flasks_submodules_are_attributes_after_importing_the_package(module: str) -> None:
+    # ``import flask`` then ``flask.sessions.SessionInterface`` is common in extensions.
+    assert getattr(hipflask, module) is importlib.import_module(f"hipflask.{module}")

@@ -11,8 +11,22 @@ from markupsafe import escape as escape
 from werkzeug.exceptions import HTTPException as HTTPException
 from werkzeug.routing import BuildError as BuildError
 
+# Flask's submodules are attributes of the package after ``import flask``, so
+# code that reaches them that way (``flask.sessions.SessionInterface``) ports
+# too. ``hipflask.cli`` is left to an explicit import: it loads the servers.
+from . import app as app
+from . import blueprints as blueprints
+from . import config as config
+from . import ctx as ctx
+from . import globals as globals
+from . import helpers as helpers
 from . import json as json
+from . import logging as logging
+from . import sessions as sessions
 from . import signals as signals
+from . import templating as templating
+from . import typing as typing
+from . import wrappers as wrappers
 from .contexts.ctx import after_this_request as after_this_request
 from .contexts.ctx import copy_current_request_context as copy_current_request_context
 from .contexts.ctx import has_app_context as has_app_context
