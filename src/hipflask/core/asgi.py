@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import sys
-import tempfile
 from collections.abc import AsyncIterator
 from collections.abc import Callable
 from typing import IO
@@ -22,9 +21,16 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestTimeout
 
 from ..security.proxies import apply_asgi
+from ..wrappers.framing import conflicting_headers
+from ..wrappers.framing import declared_length
 from ..wrappers.response import wire_parts
+from .body import BODY_INCOMPLETE
+from .body import BodyTimeouts
+from .body import ClientGone
+from .body import receive_body
 from .wsgi import NUL_IN_PATH
 
 if TYPE_CHECKING:
@@ -36,15 +42,6 @@ if TYPE_CHECKING:
 
 #: Scope key a test client sets to keep the request context after the request.
 PRESERVE_CONTEXT_KEY = "hipflask.preserve_context"
-_SPOOL_LIMIT = 1024 * 1024
-
-
-class _ClientDisconnected(Exception):
-    """The client went away before the body was read; nothing to answer."""
-
-
-class _TooLarge(Exception):
-    """The body passed ``MAX_CONTENT_LENGTH`` while it was being read."""
 
 
 async def handle(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
@@ -146,39 +143,39 @@ async def _read_body(
     app: Hipflask, headers: Headers, receive: Receive
 ) -> Callable[[Request], IO[bytes]]:
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
-    declared = headers.get("Content-Length", type=int)
-    if limit is not None and declared is not None and declared > limit:
+    length = (
+        None
+        if "chunked" in headers.get("Transfer-Encoding", "").lower()
+        else (declared_length(headers.getlist("Content-Length")))
+    )
+    if limit is not None and length is not None and length > limit:
         return _too_large
-    buffer: IO[bytes] | None = None
-    size = 0
-    more = True
     try:
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _ClientDisconnected
-            chunk = message.get("body", b"")
-            more = message.get("more_body", False)
-            if not chunk:
-                continue
-            size += len(chunk)
-            if limit is not None and size > limit:
-                # Stop reading: the rest is never buffered, and the view gets a
-                # 413 if (and only if) it asks for the body, as under WSGI.
-                raise _TooLarge
-            if buffer is None:
-                buffer = tempfile.SpooledTemporaryFile(max_size=_SPOOL_LIMIT)  # noqa: SIM115
-            buffer.write(chunk)
-    except (_ClientDisconnected, _TooLarge) as exc:
-        if buffer is not None:
-            buffer.close()
-        if isinstance(exc, _TooLarge):
-            return _too_large
-        raise
+        buffer, size = await receive_body(
+            receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(app.config)
+        )
+    except RequestEntityTooLarge:
+        # The view gets a 413 if (and only if) it asks for the body, as under WSGI.
+        return _too_large
     if buffer is None:
         return _empty
-    buffer.seek(0)
     return _BufferedBody(buffer, size)
+
+
+class _Refused:
+    """The body of a request refused before routing: reading it raises the refusal too.
+
+    ``before_request`` hooks still run for a refused request (as for any
+    routing error), and one that reads the form must not see a broken body.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: HTTPException) -> None:
+        self.error = error
+
+    def __call__(self, request: Request) -> IO[bytes]:
+        raise self.error
 
 
 def _too_large(request: Request) -> IO[bytes]:
@@ -198,25 +195,49 @@ def _announces_body(raw: list[tuple[bytes, bytes]]) -> bool:
     return any(name.lower() in _BODY_HEADERS for name, _value in raw)
 
 
+async def _prepare_body(
+    app: Hipflask, scope: Scope, headers: Headers, receive: Receive
+) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
+    """Read the body before routing: the body, the refusal if any, whether the client left."""
+    hosts = headers.getlist("Host")
+    if scope["method"] in ("GET", "HEAD") and not _announces_body(scope["headers"]):
+        if len(hosts) > 1:
+            reason = conflicting_headers((), hosts)
+            if reason is not None:
+                return _Refused(BadRequest(reason)), BadRequest(reason), False
+        return _empty, None, False
+    reason = conflicting_headers(
+        headers.getlist("Content-Length"), hosts, headers.getlist("Transfer-Encoding")
+    )
+    refusal: HTTPException
+    try:
+        if reason is not None:
+            raise BadRequest(reason)
+        return await _read_body(app, headers, receive), None, False
+    except ClientGone:
+        # Gone, or a broken body the server reported as a disconnect: the
+        # answer is a 400 (a half-closed client still reads it), never a
+        # response-less return, which servers log or send as a 500.
+        refusal = BadRequest(BODY_INCOMPLETE)
+        return _Refused(refusal), refusal, True
+    except (BadRequest, RequestTimeout) as exc:
+        return _Refused(exc), exc, False
+
+
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
     trust = app._proxy_trust()
     if trust is not None:
         scope = apply_asgi(scope, trust)
     headers = _headers(scope["headers"])
-    body: Callable[[Request], IO[bytes]]
-    try:
-        if scope["method"] in ("GET", "HEAD") and not _announces_body(scope["headers"]):
-            body = _empty
-        else:
-            body = await _read_body(app, headers, receive)
-    except _ClientDisconnected:
-        return
+    body, refusal, client_gone = await _prepare_body(app, scope, headers, receive)
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
         if preserve is not None:
             request.__dict__["_preserve_context"] = preserve
-        if "\x00" in request.path:
+        if refusal is not None:
+            request.routing_exception = refusal
+        elif "\x00" in request.path:
             request.routing_exception = BadRequest(NUL_IN_PATH)
         else:
             app._match(request)
@@ -226,7 +247,11 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             response, _ctx = await app._handle_async(request)
         else:
             response, _ctx = await app._threads.run(app._handle_sync, request)
-        await _send_response(app, response, request.method, send)
+        try:
+            await _send_response(app, response, request.method, send)
+        except Exception:
+            if not client_gone:
+                raise
     finally:
         # A spooled body past 1 MiB is a file on disk; a view that never read
         # it must not leave it open. A test keeping the context may still read it.

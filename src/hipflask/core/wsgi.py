@@ -16,13 +16,12 @@ from typing import Any
 
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import BadRequest
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wsgi import LimitedStream
-from werkzeug.wsgi import get_input_stream
 
 from ..security.proxies import apply_wsgi
+from ..wrappers.framing import conflicting_headers
 from ..wrappers.response import wire_parts
 from . import bridge
+from .body import wsgi_body
 
 if TYPE_CHECKING:
     from ..typing import StartResponse
@@ -49,32 +48,8 @@ def _decode(value: str) -> str:
     return value.encode("latin-1").decode("utf-8", "replace")
 
 
-class _BoundedInput(LimitedStream):
-    """A body the server ends itself (chunked), refused with 413 past the limit.
-
-    Werkzeug's maximum-length stream stops reading at the limit and returns
-    what it has, so an oversized chunked upload would reach the view cut
-    short, as if it were complete. Here reaching the limit looks one byte
-    further: more data means the body is too large.
-    """
-
-    def on_exhausted(self) -> None:
-        if self._stream.read(1):
-            raise RequestEntityTooLarge()
-
-    def readall(self) -> bytes:
-        data = super().readall()
-        if self.is_exhausted:
-            self.on_exhausted()
-        return data
-
-
 def _open_stream(request: Request) -> IO[bytes]:
-    environ = request.environ
-    limit = request.max_content_length
-    if limit is not None and "wsgi.input_terminated" in environ:
-        return _BoundedInput(environ["wsgi.input"], limit, is_max=True)  # type: ignore[return-value]
-    return get_input_stream(environ, max_content_length=limit)
+    return wsgi_body(request.environ, request.content_length, request.max_content_length)
 
 
 def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
@@ -107,7 +82,14 @@ def handle(
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
     if preserve is not None:
         request.__dict__["_preserve_context"] = preserve
-    if "\x00" in request.path:
+    refusal = conflicting_headers(
+        request.headers.getlist("Content-Length"),
+        request.headers.getlist("Host"),
+        request.headers.getlist("Transfer-Encoding"),
+    )
+    if refusal is not None:
+        request.routing_exception = BadRequest(refusal)
+    elif "\x00" in request.path:
         request.routing_exception = BadRequest(NUL_IN_PATH)
     else:
         app._match(request)

@@ -30,6 +30,8 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.utils import cached_property
 
+from .framing import declared_length
+
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
     from werkzeug.routing import Rule
@@ -174,6 +176,21 @@ class Request(_SansIORequest):
     # -- body -------------------------------------------------------------
 
     @cached_property
+    def content_length(self) -> int | None:
+        """The body length announced by ``Content-Length`` (``None`` if chunked or invalid).
+
+        Repeated identical values count once, whether the server joined them
+        (WSGI) or passed them one by one (ASGI); reading :attr:`stream` with
+        an invalid or conflicting length is a 400.
+        """
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return None
+        try:
+            return declared_length(self.headers.getlist("Content-Length"))
+        except BadRequest:
+            return None
+
+    @cached_property
     def stream(self) -> IO[bytes]:
         """The raw body, bounded; reading past the limit is a 413.
 
@@ -182,9 +199,7 @@ class Request(_SansIORequest):
         have framed the body differently, and such disagreements are what
         request smuggling is built on.
         """
-        declared = self.headers.get("Content-Length")
-        if declared and not (declared.isascii() and declared.isdigit()):
-            raise BadRequest("The Content-Length header is not a valid number.")
+        declared_length(self.headers.getlist("Content-Length"))
         limit = self.max_content_length
         length = self.content_length
         if limit is not None and length is not None and length > limit:
