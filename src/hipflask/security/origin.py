@@ -149,7 +149,7 @@ class OriginPolicy:
         """
         if method in SAFE_METHODS or not self.is_enabled:
             return None
-        site = headers.get("Sec-Fetch-Site")
+        site = _fetch_site(headers)
         if site in _SITE_ALLOWED:
             return None
         origin = headers.get("Origin")
@@ -172,6 +172,29 @@ class OriginPolicy:
         if canonical == _request_origin(scheme, host) or canonical in self.trusted_origins:
             return None
         return _reason(REASON_ORIGIN_MISMATCH, method)
+
+
+def _fetch_site(headers: HeaderLookup) -> str | None:
+    """The ``Sec-Fetch-Site`` value to judge, the least trusted one when repeated.
+
+    Browsers send it once. Repeated (joined with commas by a WSGI server,
+    separate under ASGI), the first value must not decide: an attacker who
+    can add a header would put ``same-origin`` in front of the browser's
+    ``cross-site``. Any cross-site value refuses; a mix of trusted values
+    with anything else falls through to the ``Origin`` check.
+    """
+    getlist = getattr(headers, "getlist", None)
+    raw: list[str] = getlist("Sec-Fetch-Site") if getlist is not None else []
+    if getlist is None:
+        value = headers.get("Sec-Fetch-Site")
+        raw = [] if value is None else [value]
+    values = {part.strip() for value in raw for part in value.split(",")}
+    if len(values) <= 1:
+        return values.pop() if values else None
+    for worst in ("cross-site", "same-site"):
+        if worst in values:
+            return worst
+    return "mixed"
 
 
 def _reason(template: str, method: str) -> str:

@@ -325,6 +325,18 @@ class Request(_SansIORequest):
             sources.append(self.form)
         return CombinedMultiDict(sources)
 
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The parsed query string.
+
+        Bytes that are not UTF-8, raw or percent-encoded, are kept as
+        ``%XX`` text instead of raising: any client can send them, and a
+        view reading ``request.args`` must not become a 500.
+        """
+        text = self.query_string.decode("utf-8", "werkzeug.url_quote")
+        items = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+        return self.parameter_storage_class(items)
+
     @property
     def script_root(self) -> str:
         """Alias of ``root_path``."""
