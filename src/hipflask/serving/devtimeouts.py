@@ -63,6 +63,16 @@ class _TimedHandler(WSGIRequestHandler):
             self.close_connection = True
             self._handshake_failed = True
 
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        # http.server keeps every repeated header, but Werkzeug writes
+        # CONTENT_LENGTH once per value, so the last one silently wins. Joined,
+        # the app sees the repetition and refuses it (request smuggling).
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            environ["CONTENT_LENGTH"] = ",".join(lengths)
+        return environ
+
     def handle(self) -> None:
         if getattr(self, "_handshake_failed", False):
             return

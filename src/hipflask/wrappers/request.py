@@ -288,7 +288,7 @@ class Request(_SansIORequest):
         if "_cached_data" in self.__dict__:
             raw: bytes = self.__dict__["_cached_data"]
         else:
-            raw = self.stream.read(-1 if limit is None else limit + 1)
+            raw = _read_up_to(self.stream, None if limit is None else limit + 1)
         if limit is not None and len(raw) > limit:
             raise RequestEntityTooLarge(
                 f"The form is larger than the {limit} bytes this app accepts."
@@ -423,6 +423,26 @@ class Request(_SansIORequest):
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:
+    """Read until the end of the body or ``size`` bytes, whichever comes first.
+
+    One ``read`` may return less than asked (a server hands over what has
+    arrived); stopping there would parse a partial body as the whole one,
+    and skip the check that the body was complete.
+    """
+    if size is None:
+        return stream.read()
+    parts: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        parts.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(parts)
 
 
 def _stdlib_loads(data: bytes) -> Any:
