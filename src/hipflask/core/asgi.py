@@ -30,6 +30,7 @@ from ..wrappers.response import wire_parts
 from .body import BODY_INCOMPLETE
 from .body import BodyTimeouts
 from .body import ClientGone
+from .body import RefusingStream
 from .body import receive_body
 from .wsgi import NUL_IN_PATH
 
@@ -200,6 +201,10 @@ async def _prepare_body(
 ) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
     """Read the body before routing: the body, the refusal if any, whether the client left."""
     hosts = headers.getlist("Host")
+    if len(hosts) > 1:
+        # Seen joined, as a WSGI server passes them, so that every check
+        # (trusted hosts, origin) reads the same value under both protocols.
+        headers["Host"] = ",".join(hosts)
     if scope["method"] in ("GET", "HEAD") and not _announces_body(scope["headers"]):
         if len(hosts) > 1:
             reason = conflicting_headers((), hosts)
@@ -220,8 +225,15 @@ async def _prepare_body(
         # response-less return, which servers log or send as a 500.
         refusal = BadRequest(BODY_INCOMPLETE)
         return _Refused(refusal), refusal, True
-    except (BadRequest, RequestTimeout) as exc:
+    except RequestTimeout as exc:
         return _Refused(exc), exc, False
+    except BadRequest as exc:
+        if reason is not None:
+            return _Refused(exc), exc, False
+        # A body shorter than its Content-Length: refused when read, as under
+        # WSGI, so a view that never reads the body answers the same way.
+        error = exc
+        return (lambda request: RefusingStream(error)), None, False  # type: ignore[return-value]
 
 
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:

@@ -27,6 +27,7 @@ The framing headers themselves are checked by
 from __future__ import annotations
 
 import asyncio
+import io
 import tempfile
 import time
 from typing import IO
@@ -46,6 +47,7 @@ __all__ = [
     "BODY_UNREADABLE",
     "BodyTimeouts",
     "ClientGone",
+    "RefusingStream",
     "receive_body",
     "wsgi_body",
 ]
@@ -152,6 +154,25 @@ def wsgi_body(environ: dict[str, Any], length: int | None, limit: int | None) ->
 # -- ASGI ------------------------------------------------------------------
 
 
+class RefusingStream(io.RawIOBase):
+    """A body stream that raises ``error`` when read, not when opened.
+
+    Under WSGI a body cut short is discovered on reading; a view (or a form
+    parser) that never reads it answers as usual. Under ASGI the body was
+    read up front; handing over this stream gives the same answers.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise self.error
+
+
 class ClientGone(Exception):
     """The client disconnected (or the server reported a broken body) mid-body."""
 
@@ -222,9 +243,14 @@ async def receive_body(
                 raise ClientGone
             chunk = message.get("body", b"")
             more = message.get("more_body", False)
+            if length is not None and size + len(chunk) >= length:
+                # Past Content-Length is not this request's body (a WSGI
+                # server would not hand it over either).
+                chunk = chunk[: length - size]
+                more = False
             if chunk:
                 size += len(chunk)
-                if (limit is not None and size > limit) or (length is not None and size > length):
+                if limit is not None and size > limit:
                     # Stop reading: the rest is never buffered.
                     raise RequestEntityTooLarge()
                 if buffer is None:

@@ -152,7 +152,7 @@ class OriginPolicy:
         site = _fetch_site(headers)
         if site in _SITE_ALLOWED:
             return None
-        origin = headers.get("Origin")
+        origin = _single(headers, "Origin")
         if origin in self.trusted_origins:
             return None
         refusal = _SITE_REFUSALS.get(site)
@@ -172,6 +172,22 @@ class OriginPolicy:
         if canonical == _request_origin(scheme, host) or canonical in self.trusted_origins:
             return None
         return _reason(REASON_ORIGIN_MISMATCH, method)
+
+
+def _single(headers: HeaderLookup, name: str) -> str | None:
+    """A header that must appear once; repeated values are joined, so they match nothing.
+
+    A WSGI server joins repeats with commas and an ASGI server keeps the
+    first: joining under both gives one answer, and a joined ``Origin`` is
+    no origin this app trusts.
+    """
+    getlist = getattr(headers, "getlist", None)
+    if getlist is None:
+        return headers.get(name)
+    values: list[str] = getlist(name)
+    if not values:
+        return None
+    return ",".join(values)
 
 
 def _fetch_site(headers: HeaderLookup) -> str | None:
