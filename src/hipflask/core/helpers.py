@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import NoReturn
 from urllib.parse import quote
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
@@ -58,6 +60,26 @@ def safe_location(location: str) -> str:
         char if "!" <= char <= "~" else quote(char, safe="", errors="surrogatepass")
         for char in location
     )
+
+
+def same_host_path(location: str, host: str) -> str:
+    """``location`` without its scheme and host when it points at the request's own host.
+
+    Routing redirects (a missing trailing slash, ``//`` in a path) are built
+    as absolute URLs from the request's ``Host`` header, which the client
+    chose: with no ``TRUSTED_HOSTS`` a forged Host turned them into
+    redirects to another site, and into cache poisoning behind a shared
+    cache. A path-only ``Location`` is resolved by the browser against the
+    URL it asked for, so it never depends on that header.
+    """
+    parts = urlsplit(location)
+    if not parts.netloc or parts.netloc.lower() != host.lower():
+        return location
+    path = parts.path or "/"
+    if path.startswith("//"):
+        # "//evil.example/x" would be read as another host; keep one slash.
+        path = "/" + path.lstrip("/")
+    return urlunsplit(("", "", path, parts.query, parts.fragment))
 
 
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
