@@ -262,6 +262,23 @@ def test_redirect_refuses_a_missing_or_malformed_host(redirector: Any, host: str
     assert "Location" not in response.headers
 
 
+def test_redirect_percent_encodes_raw_bytes_of_the_target(redirector: Any) -> None:
+    port = redirector(https_port=443)
+
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as sock:
+        sock.sendall(b"GET /a\x00b\xff\x7fc?q=\x01 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+
+    head = reply.split(b"\r\n\r\n")[0].decode("latin-1")
+    assert head.startswith("HTTP/1.1 308")
+    assert "Location: https://example.com/a%00b%FF%7Fc?q=%01\r\n" in head + "\r\n"
+
+
 def test_redirect_honours_trusted_hosts(redirector: Any) -> None:
     port = redirector(trusted_hosts=["example.com", ".example.org"])
 

@@ -391,7 +391,7 @@ class _RedirectHandler(BaseHTTPRequestHandler):
         if not _HOST_HEADER.match(host) or not self.server.is_trusted(name):
             self._answer(400, b"Bad Request: missing or invalid Host header.\n")
             return
-        path = self.path if self.path.startswith("/") else "/"
+        path = _encode_target(self.path) if self.path.startswith("/") else "/"
         port = self.server.https_port
         netloc = name if port == 443 else f"{name}:{port}"
         self.send_response(308)
@@ -423,6 +423,18 @@ class _RedirectHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.access_log:
             super().log_message(format, *args)
+
+
+def _encode_target(target: str) -> str:
+    """The request target with every byte outside printable ASCII percent-encoded.
+
+    http.server hands the raw target over as latin-1 text, NUL and 0xFF
+    bytes included; echoed as they are into ``Location`` they make an
+    invalid header that clients and proxies read in different ways.
+    """
+    if target.isascii() and target.isprintable() and " " not in target:
+        return target
+    return "".join(char if "!" <= char <= "~" else f"%{ord(char):02X}" for char in target)
 
 
 def _host_name(host: str) -> str:
