@@ -212,7 +212,9 @@ def _granian_options(
     constants = require("granian.constants", extra="server")
     # WSGI apps run behind the body-buffering front on granian's event loop
     # (see hipflask.serving.buffering): a slow body must never hold a thread.
-    served = constants.Interfaces.ASGINL if interface == "wsgi" else constants.Interfaces(interface)
+    # ("asginl": ASGI without lifespan; WSGI apps run their serving hooks on
+    # the first request, as under any WSGI server.)
+    served = constants.Interfaces("asginl" if interface == "wsgi" else interface)
     options: dict[str, Any] = {
         **(limits or ServerLimits()).granian_options(),
         "address": host,

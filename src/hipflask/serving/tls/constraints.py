@@ -70,8 +70,7 @@ def _is_local(entry: x509.GeneralName) -> bool:
     if isinstance(entry, x509.IPAddress):
         address = entry.value
         return any(
-            address.version == network.version and address in network
-            for network in LOCAL_NETWORKS
+            address.version == network.version and address in network for network in LOCAL_NETWORKS
         )
     name = str(entry.value).lower().rstrip(".").removeprefix("*.")
     return any(name == domain or name.endswith(f".{domain}") for domain in LOCAL_DOMAINS)
