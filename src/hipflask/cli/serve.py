@@ -178,6 +178,14 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
     show_default=True,
     help="Keep HTTP/1.1 connections open between requests.",
 )
+@click.option(
+    "--buffer-bodies/--no-buffer-bodies",
+    default=True,
+    show_default=True,
+    help="WSGI: read each request body in full before a thread runs the view, so slow"
+    " uploads cannot hold the threads. Off: granian's native WSGI, faster for small"
+    " requests, without body timeouts.",
+)
 @click.option("--debug", is_flag=True, help="Refused: use 'hipflask run' for debug mode.")
 @pass_script_info
 def serve_command(
@@ -200,6 +208,7 @@ def serve_command(
     body_min_rate: int,
     backpressure: int | None,
     keep_alive: bool,
+    buffer_bodies: bool,
     debug: bool,
 ) -> None:
     """Serve the app in production with granian (pip install 'hipflask[server]').
@@ -226,6 +235,7 @@ def serve_command(
             body_min_rate=body_min_rate,
             backpressure=backpressure,
             keep_alive=keep_alive,
+            buffer_bodies=buffer_bodies,
         )
         check_deployment(
             app,

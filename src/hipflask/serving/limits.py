@@ -18,6 +18,12 @@ one bounds, and who enforces it:
     listen backlog instead of piling up in memory.
 ``keep_alive``
     Whether HTTP/1.1 connections are kept open between requests.
+``buffer_bodies``
+    WSGI only: read each body in full, on the event loop, before a thread
+    runs the view (:mod:`hipflask.serving.buffering`). Turned off, granian
+    serves WSGI natively: faster for small requests, but a slow body holds a
+    thread for as long as the client likes, no body timeout applies, and a
+    broken chunked body looks complete to the app.
 
 Granian has no timeout for a connection that never sends a byte (nor for a
 TLS handshake that never starts). Such a connection holds a file descriptor
@@ -49,6 +55,7 @@ class ServerLimits:
     body_min_rate: int = 1024
     backpressure: int | None = None
     keep_alive: bool = True
+    buffer_bodies: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.header_timeout <= _MAX_HEADER_TIMEOUT:

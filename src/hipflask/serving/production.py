@@ -214,9 +214,11 @@ def _granian_options(
     # (see hipflask.serving.buffering): a slow body must never hold a thread.
     # ("asginl": ASGI without lifespan; WSGI apps run their serving hooks on
     # the first request, as under any WSGI server.)
-    served = constants.Interfaces("asginl" if interface == "wsgi" else interface)
+    limits = limits or ServerLimits()
+    buffered = interface == "wsgi" and limits.buffer_bodies
+    served = constants.Interfaces("asginl" if buffered else interface)
     options: dict[str, Any] = {
-        **(limits or ServerLimits()).granian_options(),
+        **limits.granian_options(),
         "address": host,
         "port": port,
         "interface": served,
@@ -226,6 +228,8 @@ def _granian_options(
         # HTTP/2 is negotiated through ALPN, which needs TLS; plain HTTP stays 1.1.
         "http": constants.HTTPModes.auto if tls else constants.HTTPModes.http1,
     }
+    if interface == "wsgi" and not buffered:
+        options["blocking_threads"] = threads or default_threads()
     if tls is not None:
         options["ssl_cert"] = tls[0]
         options["ssl_key"] = tls[1]
@@ -331,6 +335,7 @@ def serve_app(
     check_deployment(app, host, tls=cert is not None, proxy=declared, insecure_http=insecure_http)
     if interface == "auto":
         interface = choose_interface(app)
+    limits = limits or ServerLimits()
     scratch: list[Path] = []
     redirector: BaseProcess | None = None
     try:
@@ -355,8 +360,12 @@ def serve_app(
             sys_path_entry=sys_path_entry,
             proxy=proxy,
             asgi_threads=threads if interface == "asgi" else None,
-            limits=limits or ServerLimits(),
-            wsgi_threads=(threads or default_threads()) if interface == "wsgi" else None,
+            limits=limits,
+            wsgi_threads=(
+                (threads or default_threads())
+                if interface == "wsgi" and limits.buffer_bodies
+                else None
+            ),
         )
         server.serve(target_loader=loader)
     finally:
