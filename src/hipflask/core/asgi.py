@@ -190,26 +190,38 @@ def _empty(request: Request) -> IO[bytes]:
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
 
 
-def _announces_body(raw: list[tuple[bytes, bytes]]) -> bool:
-    # Scanning the raw pairs is far cheaper than a miss on Headers, which
-    # raises and catches a KeyError internally.
-    return any(name.lower() in _BODY_HEADERS for name, _value in raw)
+def _scan(raw: list[tuple[bytes, bytes]]) -> tuple[bool, int]:
+    """Whether the headers announce a body, and how many Host headers there are.
+
+    Scanning the raw pairs once is far cheaper than lookups on Headers (a
+    miss raises and catches a KeyError internally).
+    """
+    announces = False
+    hosts = 0
+    for name, _value in raw:
+        lowered = name.lower()
+        if lowered == b"host":
+            hosts += 1
+        elif lowered in _BODY_HEADERS:
+            announces = True
+    return announces, hosts
 
 
 async def _prepare_body(
     app: Hipflask, scope: Scope, headers: Headers, receive: Receive
 ) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
     """Read the body before routing: the body, the refusal if any, whether the client left."""
-    hosts = headers.getlist("Host")
-    if len(hosts) > 1:
+    announces, host_count = _scan(scope["headers"])
+    hosts: list[str] = []
+    if host_count > 1:
+        hosts = headers.getlist("Host")
         # Seen joined, as a WSGI server passes them, so that every check
         # (trusted hosts, origin) reads the same value under both protocols.
         headers["Host"] = ",".join(hosts)
-    if scope["method"] in ("GET", "HEAD") and not _announces_body(scope["headers"]):
-        if len(hosts) > 1:
-            reason = conflicting_headers((), hosts)
-            if reason is not None:
-                return _Refused(BadRequest(reason)), BadRequest(reason), False
+    if scope["method"] in ("GET", "HEAD") and not announces:
+        reason = conflicting_headers((), hosts) if hosts else None
+        if reason is not None:
+            return _Refused(BadRequest(reason)), BadRequest(reason), False
         return _empty, None, False
     reason = conflicting_headers(
         headers.getlist("Content-Length"), hosts, headers.getlist("Transfer-Encoding")

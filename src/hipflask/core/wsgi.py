@@ -52,6 +52,20 @@ def _open_stream(request: Request) -> IO[bytes]:
     return wsgi_body(request.environ, request.content_length, request.max_content_length)
 
 
+def _framing_refusal(environ: WSGIEnvironment) -> str | None:
+    # A WSGI server joins repeated headers into one environ value, so one
+    # lookup each is the whole story (EnvironHeaders.getlist would walk the
+    # entire environ, on every request).
+    length = environ.get("CONTENT_LENGTH")
+    encoding = environ.get("HTTP_TRANSFER_ENCODING")
+    host = environ.get("HTTP_HOST", "")
+    if not (length or encoding or "," in host):
+        return None
+    return conflicting_headers(
+        (length,) if length else (), (host,) if host else (), (encoding,) if encoding else ()
+    )
+
+
 def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     """Build the neutral request from an environ (no parsing yet)."""
     port = environ.get("SERVER_PORT")
@@ -82,11 +96,7 @@ def handle(
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
     if preserve is not None:
         request.__dict__["_preserve_context"] = preserve
-    refusal = conflicting_headers(
-        request.headers.getlist("Content-Length"),
-        request.headers.getlist("Host"),
-        request.headers.getlist("Transfer-Encoding"),
-    )
+    refusal = _framing_refusal(environ)
     if refusal is not None:
         request.routing_exception = BadRequest(refusal)
     elif "\x00" in request.path:

@@ -34,6 +34,8 @@ from typing import Any
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from werkzeug.datastructures import EnvironHeaders
+
 from hipflask.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -181,13 +183,19 @@ def _single(headers: HeaderLookup, name: str) -> str | None:
     first: joining under both gives one answer, and a joined ``Origin`` is
     no origin this app trusts.
     """
+    values = _all(headers, name)
+    return ",".join(values) if values else None
+
+
+def _all(headers: HeaderLookup, name: str) -> list[str]:
+    """Every value of a header: one joined value from environ headers, each one otherwise."""
     getlist = getattr(headers, "getlist", None)
-    if getlist is None:
-        return headers.get(name)
+    if getlist is None or isinstance(headers, EnvironHeaders):
+        # A WSGI server already joined repeats; getlist would walk the environ.
+        value = headers.get(name)
+        return [] if value is None else [value]
     values: list[str] = getlist(name)
-    if not values:
-        return None
-    return ",".join(values)
+    return values
 
 
 def _fetch_site(headers: HeaderLookup) -> str | None:
@@ -199,12 +207,9 @@ def _fetch_site(headers: HeaderLookup) -> str | None:
     ``cross-site``. Any cross-site value refuses; a mix of trusted values
     with anything else falls through to the ``Origin`` check.
     """
-    getlist = getattr(headers, "getlist", None)
-    raw: list[str] = getlist("Sec-Fetch-Site") if getlist is not None else []
-    if getlist is None:
-        value = headers.get("Sec-Fetch-Site")
-        raw = [] if value is None else [value]
-    values = {part.strip() for value in raw for part in value.split(",")}
+    values = {
+        part.strip() for value in _all(headers, "Sec-Fetch-Site") for part in value.split(",")
+    }
     if len(values) <= 1:
         return values.pop() if values else None
     for worst in ("cross-site", "same-site"):

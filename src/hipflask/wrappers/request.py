@@ -186,9 +186,16 @@ class Request(_SansIORequest):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return None
         try:
-            return declared_length(self.headers.getlist("Content-Length"))
+            return declared_length(self._length_values())
         except BadRequest:
             return None
+
+    def _length_values(self) -> list[str]:
+        # Repeats arrive joined under WSGI and were refused before routing
+        # under ASGI, so one lookup is enough (a getlist on environ headers
+        # would walk the whole environ).
+        value = self.headers.get("Content-Length")
+        return [] if value is None else [value]
 
     @cached_property
     def stream(self) -> IO[bytes]:
@@ -199,7 +206,7 @@ class Request(_SansIORequest):
         have framed the body differently, and such disagreements are what
         request smuggling is built on.
         """
-        declared_length(self.headers.getlist("Content-Length"))
+        declared_length(self._length_values())
         limit = self.max_content_length
         length = self.content_length
         if limit is not None and length is not None and length > limit:
