@@ -70,11 +70,6 @@ APP = textwrap.dedent(
         with STORE.open("a") as store:
             store.write(repr(data) + "\\n")
         return jsonify(data)
-
-    if __name__ == "__main__":
-        import sys
-        app.run(host="127.0.0.1", port=int(sys.argv[1]), ssl_context="adhoc",
-                io_timeout=1.0, use_reloader=False)
     """
 )
 
@@ -149,7 +144,8 @@ def _command(name: str, port: int, folder: Path) -> ServerProcess:
         command = [*args, "--interface", interface, *LIMITS]
         return ServerProcess(command, port=port, env=env, cwd=folder)
     if name == "devserver-tls":
-        command = [sys.executable, str(folder / "relapp.py"), str(port)]
+        args = [*HIPFLASK, "--app", "relapp:app", "run", "--port", str(port)]
+        command = [*args, "--cert", "adhoc", "--io-timeout", str(TIMEOUT)]
         return ServerProcess(command, port=port, env=env, cwd=folder)
     return serve("relapp:app", server=name, port=port, app_dir=folder, env=env)
 
