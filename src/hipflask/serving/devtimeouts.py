@@ -51,6 +51,8 @@ class DeferredHandshakeContext:
 class _TimedHandler(WSGIRequestHandler):
     """Werkzeug's handler with a socket timeout and the TLS handshake in this thread."""
 
+    _handshake_failed = False
+
     def setup(self) -> None:
         super().setup()  # applies self.timeout to the connection
         do_handshake = getattr(self.connection, "do_handshake", None)
@@ -74,7 +76,7 @@ class _TimedHandler(WSGIRequestHandler):
         return environ
 
     def handle(self) -> None:
-        if getattr(self, "_handshake_failed", False):
+        if self._handshake_failed:
             return
         super().handle()
 
