@@ -132,7 +132,7 @@ def _status(reply: bytes) -> int:
     return int(reply.split(b" ", 2)[1]) if reply.startswith(b"HTTP/") else 0
 
 
-SERVERS = ["granian-wsgi", "granian-asgi", "gunicorn", "uvicorn", "devserver-tls"]
+SERVERS = ["granian-wsgi", "granian-asgi", "gunicorn", "uvicorn", "hypercorn", "devserver-tls"]
 
 
 def _command(name: str, port: int, folder: Path) -> ServerProcess:
@@ -156,7 +156,7 @@ def live(
 ) -> Iterator[Live]:
     name: str = request.param
     module = "granian" if name.startswith("granian") else name
-    if module in ("gunicorn", "uvicorn", "granian") and not is_installed(
+    if module in ("gunicorn", "uvicorn", "hypercorn", "granian") and not is_installed(
         "granian-wsgi" if module == "granian" else module
     ):
         message = f"{module} is not installed; run: {install_command(name)}"
@@ -332,9 +332,10 @@ def test_slow_clients_neither_starve_the_server_nor_outlive_their_timeout(live: 
             "gunicorn's sync worker has no header or body timeout; see the deployment guide"
         )
     # The development server times out silence on each read: its attackers
-    # go quiet after their first bytes. The others keep trickling. uvicorn has
-    # no header timeout, so only the body timeout (the app's) is measured there.
-    slowloris = 0 if live.name == "uvicorn" else SLOWLORIS
+    # go quiet after their first bytes. The others keep trickling. uvicorn and
+    # hypercorn have no header timeout, so only the body timeout (the app's)
+    # is measured there.
+    slowloris = 0 if live.name in ("uvicorn", "hypercorn") else SLOWLORIS
     attack = _SlowClients(live, silent=live.name == "devserver-tls", slowloris=slowloris)
     attack.open()
     try:
