@@ -49,9 +49,17 @@ def test_defaults_are_loopback_port_5000_threaded_without_tls(
     assert call["threaded"] is True
     assert call["use_reloader"] is False
     assert call["use_debugger"] is False
+    assert call["io_timeout"] == 10
     assert " * Serving Hipflask app 'hello'" in result.output
     assert " * Debug mode: off" in result.output
     assert os.environ["HIPFLASK_RUN_FROM_CLI"] == "true"
+
+
+def test_io_timeout_is_passed_on(served: list[dict[str, Any]]) -> None:
+    result = run("--io-timeout", "2.5")
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["io_timeout"] == 2.5
 
 
 def test_debug_turns_on_the_reloader_and_the_debugger(served: list[dict[str, Any]]) -> None:

@@ -134,6 +134,36 @@ def test_asgi_interface_and_threads_are_passed_on(served: list[dict[str, Any]]) 
     assert call["shutdown_timeout"] == 5
 
 
+def test_limits_have_safe_defaults(served: list[dict[str, Any]]) -> None:
+    serve()
+
+    limits = served[0]["limits"]
+    assert (limits.header_timeout, limits.body_timeout, limits.body_min_rate) == (10, 10, 1024)
+    assert limits.keep_alive and limits.buffer_bodies
+    assert limits.backpressure is None
+
+
+def test_limits_are_passed_on(served: list[dict[str, Any]]) -> None:
+    serve(
+        "--header-timeout", "2.5", "--body-timeout", "3", "--body-min-rate", "0",
+        "--backpressure", "50", "--no-keep-alive", "--no-buffer-bodies",
+    )  # fmt: skip
+
+    limits = served[0]["limits"]
+    assert (limits.header_timeout, limits.body_timeout, limits.body_min_rate) == (2.5, 3, 0)
+    assert (limits.backpressure, limits.keep_alive, limits.buffer_bodies) == (50, False, False)
+
+
+@pytest.mark.parametrize("option", [["--header-timeout", "0"], ["--header-timeout", "61"]])
+def test_impossible_header_timeouts_are_refused(
+    served: list[dict[str, Any]], option: list[str]
+) -> None:
+    result = serve(*option)
+
+    assert result.exit_code == 2
+    assert served == []
+
+
 def test_a_factory_target_is_handed_to_the_workers(
     write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -280,3 +280,26 @@ def test_get_load_dotenv_follows_skip_dotenv(
         monkeypatch.setenv(name, value)
 
     assert get_load_dotenv(default) is expected
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("/next\r\nSet-Cookie: admin=1", "/next%0D%0ASet-Cookie:%20admin=1"),
+        ("/a\x00b\x7f", "/a%00b%7F"),
+        ("/café €", "/caf%C3%A9%20%E2%82%AC"),
+        ("/plain?x=1#top", "/plain?x=1#top"),
+    ],
+)
+def test_redirect_target_with_control_characters_is_encoded_not_a_500(
+    app: Hipflask, client: HipflaskClient, target: str, location: str
+) -> None:
+    @app.route("/go")
+    def go() -> Any:
+        return redirect(target)
+
+    response = client.get("/go")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == location
+    assert "Set-Cookie" not in response.headers

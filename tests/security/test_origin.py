@@ -328,3 +328,39 @@ def test_trusted_origins_must_be_a_list(value: Any) -> None:
 def test_protection_switch_must_be_a_bool(value: Any) -> None:
     with pytest.raises(ConfigurationError, match="CROSS_ORIGIN_PROTECTION"):
         OriginPolicy.from_config({"CROSS_ORIGIN_PROTECTION": value})
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [("Sec-Fetch-Site", "same-origin"), ("Sec-Fetch-Site", "cross-site")],
+        [("Sec-Fetch-Site", "same-origin, cross-site")],
+        [("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Site", "same-origin")],
+    ],
+    ids=["separate", "joined", "cross-site-first"],
+)
+def test_any_cross_site_value_among_repeats_is_refused(values: list[tuple[str, str]]) -> None:
+    assert check(headers=values) == REASON_CROSS_SITE.format(method="POST")
+
+
+def test_repeated_trusted_fetch_site_values_with_a_foreign_origin_fall_to_the_origin() -> None:
+    headers = [
+        ("Sec-Fetch-Site", "same-origin"),
+        ("Sec-Fetch-Site", "none"),
+        ("Origin", "https://evil.example"),
+    ]
+
+    assert check(headers=headers) is not None
+
+
+def test_repeated_origins_match_no_origin() -> None:
+    headers = [("Origin", "https://example.com"), ("Origin", "https://evil.example")]
+
+    assert check(headers=headers, host="example.com", scheme="https") is not None
+
+
+def test_repeated_identical_fetch_site_values_are_one_value() -> None:
+    assert (
+        check(headers=[("Sec-Fetch-Site", "same-origin"), ("Sec-Fetch-Site", "same-origin")])
+        is None
+    )

@@ -24,6 +24,7 @@ from hipflask.serving.devserver import display_url
 from hipflask.serving.devserver import is_loopback
 from hipflask.serving.devserver import run_app
 from hipflask.serving.devserver import watched_files
+from hipflask.serving.devtimeouts import DeferredHandshakeContext
 from hipflask.serving.tls.adhoc import make_adhoc_certificate
 from hipflask.serving.tls.local_ca import LocalCA
 
@@ -150,7 +151,10 @@ def test_ssl_context_adhoc_is_turned_into_a_tls12_context(
 ) -> None:
     run_app(app, ssl_context="adhoc")
 
-    context = run_simple_calls[0]["ssl_context"]
+    served = run_simple_calls[0]["ssl_context"]
+    # Handed over wrapped, so handshakes run in each connection's thread.
+    assert isinstance(served, DeferredHandshakeContext)
+    context = served.context
     assert isinstance(context, ssl.SSLContext)
     assert context.minimum_version == ssl.TLSVersion.TLSv1_2
     assert " * Open https://localhost:5000" in capsys.readouterr().out

@@ -22,7 +22,10 @@ from hipflask.cli.discovery import NoAppException
 from hipflask.errors import ConfigurationError
 from hipflask.errors import MissingExtraError
 from hipflask.serving import production
+from hipflask.serving.buffering import BufferedWSGI
+from hipflask.serving.limits import ServerLimits
 from hipflask.serving.production import PLAIN_HTTP_REFUSED
+from hipflask.serving.production import _granian_options
 from hipflask.serving.production import _RedirectServer
 from hipflask.serving.production import check_public_binding
 from hipflask.serving.production import load_worker_app
@@ -203,6 +206,64 @@ def test_the_worker_sizes_the_asgi_thread_pool(app_module: str) -> None:
     assert loaded.config["ASGI_THREAD_POOL_SIZE"] == 7
 
 
+# -- interfaces and limits ---------------------------------------------------------------
+
+
+def _options(interface: str, **limits: Any) -> dict[str, Any]:
+    return _granian_options(
+        host="127.0.0.1",
+        port=8000,
+        interface=interface,
+        workers=1,
+        threads=7,
+        tls=None,
+        access_log=False,
+        shutdown_timeout=5,
+        limits=ServerLimits(**limits),
+    )
+
+
+def test_wsgi_apps_are_served_behind_the_buffering_front_by_default() -> None:
+    options = _options("wsgi")
+
+    assert str(options["interface"].value) == "asginl"
+    assert "blocking_threads" not in options
+    assert options["http1_settings"].header_read_timeout == 10_000
+
+
+def test_wsgi_without_body_buffering_is_granians_own_with_its_threads() -> None:
+    options = _options("wsgi", buffer_bodies=False)
+
+    assert str(options["interface"].value) == "wsgi"
+    assert options["blocking_threads"] == 7
+
+
+def test_asgi_apps_get_the_limits_too() -> None:
+    options = _options("asgi", header_timeout=2, backpressure=10)
+
+    assert str(options["interface"].value) == "asgi"
+    assert options["http1_settings"].header_read_timeout == 2000
+    assert options["backpressure"] == 10
+
+
+def test_the_worker_app_is_wrapped_only_when_bodies_are_buffered(tmp_path: Path) -> None:
+    (tmp_path / "limited.py").write_text(
+        "from hipflask import Hipflask\napp = Hipflask('limited')\n", encoding="utf-8"
+    )
+    limits = ServerLimits(body_timeout=3, body_min_rate=5)
+
+    wrapped = load_worker_app(
+        "limited:app", sys_path_entry=str(tmp_path), limits=limits, wsgi_threads=2
+    )
+    plain = load_worker_app("limited:app", sys_path_entry=str(tmp_path), limits=limits)
+
+    assert isinstance(wrapped, BufferedWSGI)
+    wrapped.threads.shutdown()
+    assert wrapped.config["BODY_READ_TIMEOUT"] == 3
+    assert plain.config["BODY_MIN_RATE"] == 5
+    assert not isinstance(plain, BufferedWSGI)
+
+
 # -- the redirect listener ---------------------------------------------------------------
 
 
@@ -260,6 +321,23 @@ def test_redirect_refuses_a_missing_or_malformed_host(redirector: Any, host: str
 
     assert response.status == 400
     assert "Location" not in response.headers
+
+
+def test_redirect_percent_encodes_raw_bytes_of_the_target(redirector: Any) -> None:
+    port = redirector(https_port=443)
+
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as sock:
+        sock.sendall(b"GET /a\x00b\xff\x7fc?q=\x01 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        reply = b""
+        while b"\r\n\r\n" not in reply:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+
+    head = reply.split(b"\r\n\r\n")[0].decode("latin-1")
+    assert head.startswith("HTTP/1.1 308")
+    assert "Location: https://example.com/a%00b%FF%7Fc?q=%01\r\n" in head + "\r\n"
 
 
 def test_redirect_honours_trusted_hosts(redirector: Any) -> None:

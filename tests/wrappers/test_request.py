@@ -1068,3 +1068,39 @@ def test_max_form_memory_size_set_for_one_request_applies_to_it(client: Hipflask
 
     assert client.post("/form", data={"a": "x" * 50}).status_code == 413
     assert client.post("/form", data={"a": "xy"}).text == "xy"
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_query_bytes_that_are_not_utf8_are_kept_percent_encoded(
+    app: Hipflask, protocol: str
+) -> None:
+    from tests.security.test_malformed import send_asgi
+    from tests.security.test_malformed import send_wsgi
+
+    @app.route("/args")
+    def args() -> Any:
+        return request.args.to_dict()
+
+    send = send_wsgi if protocol == "wsgi" else send_asgi
+    query = b"raw=\xff\xfe&escaped=%ff&ok=caf%C3%A9"
+    answer = send(app, "GET", b"/args", query, [], b"", False)
+
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"raw": "%FF%FE", "escaped": "%FF", "ok": "café"}
+
+
+def test_a_form_read_in_pieces_is_read_to_its_end() -> None:
+    class Trickle(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            return super().read(min(3, size if size is not None and size >= 0 else 3))
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": "17",
+        "wsgi.input": Trickle(b"role=user&x=12345"),
+        "wsgi.input_terminated": True,
+    }
+    app = Hipflask("pieces")
+    with app.test_request_context(environ_overrides=environ):
+        assert request.form.to_dict() == {"role": "user", "x": "12345"}

@@ -25,6 +25,7 @@ from ..serving.devserver import is_running_from_reloader
 from ..serving.devserver import make_ssl_context
 from ..serving.devserver import serve_development
 from ..serving.devserver import show_server_banner
+from ..serving.devtimeouts import DEV_SERVER_TIMEOUT
 from .discovery import ScriptInfo
 from .discovery import pass_script_info
 
@@ -191,6 +192,14 @@ def _serve_load_error(
     type=SeparatedPathType(),
     help=f"fnmatch patterns of files the reloader ignores, separated by {os.path.pathsep!r}.",
 )
+@click.option(
+    "--io-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=DEV_SERVER_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Drop a connection (or a TLS handshake) after this many silent seconds.",
+)
 @pass_script_info
 def run_command(
     info: ScriptInfo,
@@ -205,6 +214,7 @@ def run_command(
     with_threads: bool,
     extra_files: list[str] | None,
     exclude_patterns: list[str] | None,
+    io_timeout: float,
 ) -> None:
     """Run the development server (Werkzeug's, threaded).
 
@@ -241,6 +251,7 @@ def run_command(
             extra_files=extra_files,
             exclude_patterns=exclude_patterns,
             threaded=with_threads,
+            io_timeout=io_timeout,
         )
     except HipflaskError as exc:
         raise click.ClickException(str(exc)) from exc

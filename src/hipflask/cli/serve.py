@@ -15,6 +15,7 @@ import click
 from ..errors import HipflaskError
 from ..serving.devserver import display_url
 from ..serving.devserver import is_loopback
+from ..serving.limits import ServerLimits
 from ..serving.production import INTERFACES
 from ..serving.production import check_deployment
 from ..serving.production import choose_interface
@@ -139,6 +140,52 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
     show_default=True,
     help="Seconds a worker may take to finish its requests after SIGTERM.",
 )
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(0, 60, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time a client may take to send the request line and headers (slowloris).",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time to wait for the next piece of a request body, and the grace period"
+    " before --body-min-rate applies; a stalled body is answered 408.",
+)
+@click.option(
+    "--body-min-rate",
+    type=click.IntRange(0),
+    default=1024,
+    show_default=True,
+    metavar="BYTES",
+    help="Bytes per second a request body must average after the grace period (0: off).",
+)
+@click.option(
+    "--backpressure",
+    type=click.IntRange(1),
+    default=None,
+    metavar="COUNT",
+    help="Requests a worker processes at once; more connections wait in the backlog.",
+)
+@click.option(
+    "--keep-alive/--no-keep-alive",
+    default=True,
+    show_default=True,
+    help="Keep HTTP/1.1 connections open between requests.",
+)
+@click.option(
+    "--buffer-bodies/--no-buffer-bodies",
+    default=True,
+    show_default=True,
+    help="WSGI: read each request body in full before a thread runs the view, so slow"
+    " uploads cannot hold the threads. Off: granian's native WSGI, faster for small"
+    " requests, without body timeouts.",
+)
 @click.option("--debug", is_flag=True, help="Refused: use 'hipflask run' for debug mode.")
 @pass_script_info
 def serve_command(
@@ -156,6 +203,12 @@ def serve_command(
     insecure_http: bool,
     access_log: bool,
     shutdown_timeout: int,
+    header_timeout: float,
+    body_timeout: float,
+    body_min_rate: int,
+    backpressure: int | None,
+    keep_alive: bool,
+    buffer_bodies: bool,
     debug: bool,
 ) -> None:
     """Serve the app in production with granian (pip install 'hipflask[server]').
@@ -176,6 +229,14 @@ def serve_command(
         raise click.ClickException(_NO_TARGET)
     proxy_setting = _proxy_setting(proxy, proxy_addresses)
     try:
+        limits = ServerLimits(
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
+            body_min_rate=body_min_rate,
+            backpressure=backpressure,
+            keep_alive=keep_alive,
+            buffer_bodies=buffer_bodies,
+        )
         check_deployment(
             app,
             host,
@@ -208,6 +269,7 @@ def serve_command(
             access_log=access_log,
             shutdown_timeout=shutdown_timeout,
             app=app,
+            limits=limits,
         )
     except HipflaskError as exc:
         raise click.ClickException(str(exc)) from exc

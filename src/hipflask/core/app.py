@@ -65,6 +65,7 @@ from .config import ConfigAttribute
 from .config import _to_timedelta
 from .debughelpers import FormDataRoutingRedirect
 from .debughelpers import loses_form_data
+from .helpers import same_host_path
 from .logging import create_logger
 from .methods import PipelineMethods
 from .methods import overridable
@@ -562,6 +563,12 @@ class Hipflask(PipelineMethods, Scaffold):
         if isinstance(exc, RequestRedirect):
             # Its Location is built in get_response, not get_headers.
             redirect = exc.get_response()
+            location = redirect.headers.get("Location")
+            ctx = _cv_request.get(None)
+            # A Host checked against TRUSTED_HOSTS may build an absolute URL
+            # (Flask's form); an unchecked one must not.
+            if location is not None and ctx is not None and not self.config["TRUSTED_HOSTS"]:
+                redirect.headers["Location"] = same_host_path(location, ctx.request.host)
             return self.response_class(redirect.get_data(), exc.code, redirect.headers)
         kind = type(exc)
         if (

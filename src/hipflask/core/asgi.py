@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import sys
-import tempfile
 from collections.abc import AsyncIterator
 from collections.abc import Callable
 from typing import IO
@@ -19,13 +18,22 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestTimeout
 
 from ..contexts.state import RequestState
 from ..security.proxies import apply_asgi
+from ..wrappers.framing import conflicting_headers
+from ..wrappers.framing import declared_length
 from ..wrappers.response import wire_parts
 from . import serve
+from .body import BODY_INCOMPLETE
+from .body import BodyTimeouts
+from .body import ClientGone
+from .body import RefusingStream
+from .body import receive_body
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -36,15 +44,6 @@ if TYPE_CHECKING:
 
 #: Scope key a test client sets to keep the request context after the request.
 PRESERVE_CONTEXT_KEY = "hipflask.preserve_context"
-_SPOOL_LIMIT = 1024 * 1024
-
-
-class _ClientDisconnected(Exception):
-    """The client went away before the body was read; nothing to answer."""
-
-
-class _TooLarge(Exception):
-    """The body passed ``MAX_CONTENT_LENGTH`` while it was being read."""
 
 
 async def handle(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,39 +144,39 @@ async def _read_body(
     app: Hipflask, headers: Headers, receive: Receive
 ) -> Callable[[Request], IO[bytes]]:
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
-    declared = headers.get("Content-Length", type=int)
-    if limit is not None and declared is not None and declared > limit:
+    length = (
+        None
+        if "chunked" in headers.get("Transfer-Encoding", "").lower()
+        else (declared_length(headers.getlist("Content-Length")))
+    )
+    if limit is not None and length is not None and length > limit:
         return _too_large
-    buffer: IO[bytes] | None = None
-    size = 0
-    more = True
     try:
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _ClientDisconnected
-            chunk = message.get("body", b"")
-            more = message.get("more_body", False)
-            if not chunk:
-                continue
-            size += len(chunk)
-            if limit is not None and size > limit:
-                # Stop reading: the rest is never buffered, and the view gets a
-                # 413 if (and only if) it asks for the body, as under WSGI.
-                raise _TooLarge
-            if buffer is None:
-                buffer = tempfile.SpooledTemporaryFile(max_size=_SPOOL_LIMIT)  # noqa: SIM115
-            buffer.write(chunk)
-    except (_ClientDisconnected, _TooLarge) as exc:
-        if buffer is not None:
-            buffer.close()
-        if isinstance(exc, _TooLarge):
-            return _too_large
-        raise
+        buffer, size = await receive_body(
+            receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(app.config)
+        )
+    except RequestEntityTooLarge:
+        # The view gets a 413 if (and only if) it asks for the body, as under WSGI.
+        return _too_large
     if buffer is None:
         return _empty
-    buffer.seek(0)
     return _BufferedBody(buffer, size)
+
+
+class _Refused:
+    """The body of a request refused before routing: reading it raises the refusal too.
+
+    ``before_request`` hooks still run for a refused request (as for any
+    routing error), and one that reads the form must not see a broken body.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: HTTPException) -> None:
+        self.error = error
+
+    def __call__(self, request: Request) -> IO[bytes]:
+        raise self.error
 
 
 def _too_large(request: Request) -> IO[bytes]:
@@ -191,10 +190,62 @@ def _empty(request: Request) -> IO[bytes]:
 _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
 
 
-def _announces_body(raw: list[tuple[bytes, bytes]]) -> bool:
-    # Scanning the raw pairs is far cheaper than a miss on Headers, which
-    # raises and catches a KeyError internally.
-    return any(name.lower() in _BODY_HEADERS for name, _value in raw)
+def _scan(raw: list[tuple[bytes, bytes]]) -> tuple[bool, int]:
+    """Whether the headers announce a body, and how many Host headers there are.
+
+    Scanning the raw pairs once is far cheaper than lookups on Headers (a
+    miss raises and catches a KeyError internally).
+    """
+    announces = False
+    hosts = 0
+    for name, _value in raw:
+        lowered = name.lower()
+        if lowered == b"host":
+            hosts += 1
+        elif lowered in _BODY_HEADERS:
+            announces = True
+    return announces, hosts
+
+
+async def _prepare_body(
+    app: Hipflask, scope: Scope, headers: Headers, receive: Receive
+) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
+    """Read the body before routing: the body, the refusal if any, whether the client left."""
+    announces, host_count = _scan(scope["headers"])
+    hosts: list[str] = []
+    if host_count > 1:
+        hosts = headers.getlist("Host")
+        # Seen joined, as a WSGI server passes them, so that every check
+        # (trusted hosts, origin) reads the same value under both protocols.
+        headers["Host"] = ",".join(hosts)
+    if scope["method"] in ("GET", "HEAD") and not announces:
+        reason = conflicting_headers((), hosts) if hosts else None
+        if reason is not None:
+            return _Refused(BadRequest(reason)), BadRequest(reason), False
+        return _empty, None, False
+    reason = conflicting_headers(
+        headers.getlist("Content-Length"), hosts, headers.getlist("Transfer-Encoding")
+    )
+    refusal: HTTPException
+    try:
+        if reason is not None:
+            raise BadRequest(reason)
+        return await _read_body(app, headers, receive), None, False
+    except ClientGone:
+        # Gone, or a broken body the server reported as a disconnect: the
+        # answer is a 400 (a half-closed client still reads it), never a
+        # response-less return, which servers log or send as a 500.
+        refusal = BadRequest(BODY_INCOMPLETE)
+        return _Refused(refusal), refusal, True
+    except RequestTimeout as exc:
+        return _Refused(exc), exc, False
+    except BadRequest as exc:
+        if reason is not None:
+            return _Refused(exc), exc, False
+        # A body shorter than its Content-Length: refused when read, as under
+        # WSGI, so a view that never reads the body answers the same way.
+        error = exc
+        return (lambda request: RefusingStream(error)), None, False  # type: ignore[return-value]
 
 
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
@@ -202,26 +253,26 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     if trust is not None:
         scope = apply_asgi(scope, trust)
     headers = _headers(scope["headers"])
-    body: Callable[[Request], IO[bytes]]
-    try:
-        if scope["method"] in ("GET", "HEAD") and not _announces_body(scope["headers"]):
-            body = _empty
-        else:
-            body = await _read_body(app, headers, receive)
-    except _ClientDisconnected:
-        return
+    body, refusal, client_gone = await _prepare_body(app, scope, headers, receive)
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
         state = RequestState()
         if preserve is not None:
             state.preserve_context = preserve
-        serve.prepare(app, request, state)
+        if refusal is not None:
+            request.routing_exception = refusal
+        else:
+            serve.prepare(app, request, state)
         if serve.runs_on_loop(app, request):
             response = await serve.run_async(app, request, state)
         else:
             response = await serve.run_in_threads(app, serve.run_sync, app, request, state)
-        await _send_response(app, response, request.method, send)
+        try:
+            await _send_response(app, response, request.method, send)
+        except Exception:
+            if not client_gone:
+                raise
     finally:
         # A spooled body past 1 MiB is a file on disk; a view that never read
         # it must not leave it open. A test keeping the context may still read it.

@@ -79,6 +79,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "HSTS_PRELOAD": False,
     "PROXY_FIX": None,
     "ASGI_THREAD_POOL_SIZE": 40,
+    # A body must keep arriving: seconds to wait for its next piece (also the
+    # grace period), then an average of at least this many bytes a second.
+    "BODY_READ_TIMEOUT": 10,
+    "BODY_MIN_RATE": 1024,
 }
 
 # A missing file, or a path that is a folder or runs through a file, is what

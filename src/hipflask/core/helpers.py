@@ -6,6 +6,9 @@ import os
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import NoReturn
+from urllib.parse import quote
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
@@ -75,8 +78,50 @@ def url_for(
     )
 
 
+def safe_location(location: str) -> str:
+    """``location`` with control characters, spaces and non-ASCII percent-encoded.
+
+    A redirect target often carries user input (``?next=``). A CR or LF
+    there would split the response into attacker-written headers (response
+    splitting); Werkzeug refuses such a header with an exception, which made
+    every such request a 500. Encoded, the target stays what it was meant to
+    be, and a URL that was already valid is unchanged.
+    """
+    if location.isascii() and location.isprintable() and " " not in location:
+        return location
+    return "".join(
+        char if "!" <= char <= "~" else quote(char, safe="", errors="surrogatepass")
+        for char in location
+    )
+
+
+def same_host_path(location: str, host: str) -> str:
+    """``location`` without its scheme and host when it points at the request's own host.
+
+    Routing redirects (a missing trailing slash, ``//`` in a path) are built
+    as absolute URLs from the request's ``Host`` header, which the client
+    chose: with no ``TRUSTED_HOSTS`` a forged Host turned them into
+    redirects to another site, and into cache poisoning behind a shared
+    cache. A path-only ``Location`` is resolved by the browser against the
+    URL it asked for, so it never depends on that header.
+    """
+    parts = urlsplit(location)
+    if not parts.netloc or parts.netloc.lower() != host.lower():
+        return location
+    path = parts.path or "/"
+    if path.startswith("//"):
+        # "//evil.example/x" would be read as another host; keep one slash.
+        path = "/" + path.lstrip("/")
+    return urlunsplit(("", "", path, parts.query, parts.fragment))
+
+
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
-    """A redirect response to ``location`` (302 by default)."""
+    """A redirect response to ``location`` (302 by default).
+
+    Control characters and non-ASCII in ``location`` are percent-encoded
+    (see :func:`safe_location`), never an error.
+    """
+    location = safe_location(location)
     app = _current_app_or_none()
     if Response is None and app is not None:
         Response = app.response_class

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.datastructures import EnvironHeaders
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wsgi import LimitedStream
-from werkzeug.wsgi import get_input_stream
+from werkzeug.exceptions import BadRequest
 
 from ..contexts.state import RequestState
 from ..security.proxies import apply_wsgi
+from ..wrappers.framing import conflicting_headers
 from ..wrappers.response import wire_parts
 from . import bridge
 from . import serve
+from .body import wsgi_body
 
 if TYPE_CHECKING:
     from ..typing import StartResponse
@@ -43,32 +43,22 @@ def _decode(value: str) -> str:
     return value.encode("latin-1").decode("utf-8", "replace")
 
 
-class _BoundedInput(LimitedStream):
-    """A body the server ends itself (chunked), refused with 413 past the limit.
-
-    Werkzeug's maximum-length stream stops reading at the limit and returns
-    what it has, so an oversized chunked upload would reach the view cut
-    short, as if it were complete. Here reaching the limit looks one byte
-    further: more data means the body is too large.
-    """
-
-    def on_exhausted(self) -> None:
-        if self._stream.read(1):
-            raise RequestEntityTooLarge()
-
-    def readall(self) -> bytes:
-        data = super().readall()
-        if self.is_exhausted:
-            self.on_exhausted()
-        return data
-
-
 def _open_stream(request: Request) -> IO[bytes]:
-    environ = request.environ
-    limit = request.max_content_length
-    if limit is not None and "wsgi.input_terminated" in environ:
-        return _BoundedInput(environ["wsgi.input"], limit, is_max=True)  # type: ignore[return-value]
-    return get_input_stream(environ, max_content_length=limit)
+    return wsgi_body(request.environ, request.content_length, request.max_content_length)
+
+
+def _framing_refusal(environ: WSGIEnvironment) -> str | None:
+    # A WSGI server joins repeated headers into one environ value, so one
+    # lookup each is the whole story (EnvironHeaders.getlist would walk the
+    # entire environ, on every request).
+    length = environ.get("CONTENT_LENGTH")
+    encoding = environ.get("HTTP_TRANSFER_ENCODING")
+    host = environ.get("HTTP_HOST", "")
+    if not (length or encoding or "," in host):
+        return None
+    return conflicting_headers(
+        (length,) if length else (), (host,) if host else (), (encoding,) if encoding else ()
+    )
 
 
 def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
@@ -104,7 +94,11 @@ def handle(
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
     if preserve is not None:
         state.preserve_context = preserve
-    serve.prepare(app, request, state)
+    refusal = _framing_refusal(environ)
+    if refusal is not None:
+        request.routing_exception = BadRequest(refusal)
+    else:
+        serve.prepare(app, request, state)
     response = serve.run_sync(app, request, state)
     status, headers, body = wire_parts(response, request.method)
     start_response(status, headers)

@@ -22,6 +22,8 @@ from typing import Any
 from werkzeug.http import http_date
 from werkzeug.utils import get_content_type
 
+from . import strict
+
 if TYPE_CHECKING:
     from ..wrappers.response import Response
 
@@ -174,7 +176,13 @@ class DefaultJSONProvider(JSONProvider):
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
-        return json.dumps(obj, **kwargs)
+        if "allow_nan" in kwargs:
+            return json.dumps(obj, **kwargs)
+        try:
+            return json.dumps(obj, allow_nan=False, **kwargs)
+        except ValueError:
+            # NaN or an infinity: "NaN" is not JSON; write null, as orjson does.
+            return json.dumps(strict.without_non_finite(obj), allow_nan=False, **kwargs)
 
     def _orjson_dumps(self, obj: Any) -> bytes:
         if _orjson is None:  # pragma: no cover - guarded by _use_orjson
@@ -192,17 +200,30 @@ class DefaultJSONProvider(JSONProvider):
                 return self._orjson_dumps(obj)
             except TypeError:
                 pass  # types orjson rejects (e.g. dataclass-in-key) fall back below
-        if self._is_compact():
-            text = self.dumps(obj, separators=(",", ":"))
-        else:
-            text = self.dumps(obj, indent=2) + "\n"
-        return text.encode()
+        options: dict[str, Any] = (
+            {"separators": (",", ":")} if self._is_compact() else {"indent": 2}
+        )
+        text = self.dumps(obj, **options)
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:
+            # A lone surrogate cannot be UTF-8; as a \u escape it is valid JSON.
+            data = self.dumps(obj, ensure_ascii=True, **options).encode()
+        return data if self._is_compact() else data + b"\n"
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        """Deserialize; orjson when installed and no options were given."""
-        if _orjson is not None and not kwargs:
-            return _orjson.loads(s)
-        return json.loads(s, **kwargs)
+        """Deserialize; orjson when installed and no options were given.
+
+        Without options, input that cannot be written back as JSON is a
+        ``ValueError`` whichever parser runs (see :mod:`hipflask.json.strict`).
+        """
+        if kwargs:
+            return json.loads(s, **kwargs)
+        if _orjson is not None:
+            value = _orjson.loads(s)
+            strict.check_depth(s, value)
+            return value
+        return strict.loads(s)
 
 
 __all__ = ["DefaultJSONProvider", "HTTPStatus", "JSONProvider"]

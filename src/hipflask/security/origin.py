@@ -34,6 +34,8 @@ from typing import Any
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from werkzeug.datastructures import EnvironHeaders
+
 from hipflask.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -149,10 +151,10 @@ class OriginPolicy:
         """
         if method in SAFE_METHODS or not self.is_enabled:
             return None
-        site = headers.get("Sec-Fetch-Site")
+        site = _fetch_site(headers)
         if site in _SITE_ALLOWED:
             return None
-        origin = headers.get("Origin")
+        origin = _single(headers, "Origin")
         if origin in self.trusted_origins:
             return None
         refusal = _SITE_REFUSALS.get(site)
@@ -172,6 +174,48 @@ class OriginPolicy:
         if canonical == _request_origin(scheme, host) or canonical in self.trusted_origins:
             return None
         return _reason(REASON_ORIGIN_MISMATCH, method)
+
+
+def _single(headers: HeaderLookup, name: str) -> str | None:
+    """A header that must appear once; repeated values are joined, so they match nothing.
+
+    A WSGI server joins repeats with commas and an ASGI server keeps the
+    first: joining under both gives one answer, and a joined ``Origin`` is
+    no origin this app trusts.
+    """
+    values = _all(headers, name)
+    return ",".join(values) if values else None
+
+
+def _all(headers: HeaderLookup, name: str) -> list[str]:
+    """Every value of a header: one joined value from environ headers, each one otherwise."""
+    getlist = getattr(headers, "getlist", None)
+    if getlist is None or isinstance(headers, EnvironHeaders):
+        # A WSGI server already joined repeats; getlist would walk the environ.
+        value = headers.get(name)
+        return [] if value is None else [value]
+    values: list[str] = getlist(name)
+    return values
+
+
+def _fetch_site(headers: HeaderLookup) -> str | None:
+    """The ``Sec-Fetch-Site`` value to judge, the least trusted one when repeated.
+
+    Browsers send it once. Repeated (joined with commas by a WSGI server,
+    separate under ASGI), the first value must not decide: an attacker who
+    can add a header would put ``same-origin`` in front of the browser's
+    ``cross-site``. Any cross-site value refuses; a mix of trusted values
+    with anything else falls through to the ``Origin`` check.
+    """
+    values = {
+        part.strip() for value in _all(headers, "Sec-Fetch-Site") for part in value.split(",")
+    }
+    if len(values) <= 1:
+        return values.pop() if values else None
+    for worst in ("cross-site", "same-site"):
+        if worst in values:
+            return worst
+    return "mixed"
 
 
 def _reason(template: str, method: str) -> str:

@@ -27,6 +27,9 @@ from typing import Any
 import click
 
 from ..errors import ConfigurationError
+from .devtimeouts import DEV_SERVER_TIMEOUT
+from .devtimeouts import DeferredHandshakeContext
+from .devtimeouts import timed_handler
 from .proxies import ProxyTrust
 
 if TYPE_CHECKING:
@@ -198,7 +201,9 @@ def serve_development(
     This is what ``hipflask run`` and :func:`run_app` share; it applies the
     debugger rule from the module docstring, builds the TLS context (names
     in ``adhoc``/``local`` certificates include a non-loopback ``host``) and
-    prints the URL to open. Other ``options`` go to
+    prints the URL to open. Every connection times out after ``io_timeout``
+    silent seconds and TLS handshakes run in the connection's own thread
+    (see :mod:`hipflask.serving.devtimeouts`). Other ``options`` go to
     :func:`werkzeug.serving.run_simple`.
     """
     from werkzeug.serving import run_simple
@@ -212,6 +217,10 @@ def serve_development(
     # The app applies PROXY_FIX to each request; a malformed one fails here.
     ProxyTrust.from_config(app.config.get("PROXY_FIX"))
     evalex = bool(options.pop("use_evalex", True))
+    options.setdefault(
+        "request_handler", timed_handler(options.pop("io_timeout", DEV_SERVER_TIMEOUT))
+    )
+    served_context: Any = DeferredHandshakeContext(context) if context is not None else None
     if _debugger_allowed(host, use_debugger, unsafe_remote_debugger):
         application = _wrap_debugger(application, host, use_reloader, evalex)
     if not is_running_from_reloader():
@@ -224,7 +233,7 @@ def serve_development(
         use_debugger=False,
         extra_files=watched_files(app, extra_files) if use_reloader else None,
         threaded=threaded,
-        ssl_context=context,
+        ssl_context=served_context,
         **options,
     )
 

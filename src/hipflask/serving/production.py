@@ -40,7 +40,9 @@ from typing import Any
 from .._extras import require
 from ..core.app import is_async_view
 from ..errors import ConfigurationError
+from .buffering import BufferedWSGI
 from .devserver import is_loopback
+from .limits import ServerLimits
 from .proxies import ProxyTrust
 from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
@@ -169,12 +171,16 @@ def load_worker_app(
     sys_path_entry: str | None = None,
     proxy: Any = None,
     asgi_threads: int | None = None,
+    limits: ServerLimits | None = None,
+    wsgi_threads: int | None = None,
 ) -> Any:
     """Import the app in a granian worker and return what granian should call.
 
     ``proxy`` becomes the app's ``PROXY_FIX`` setting, which the app applies
     to every request itself; it is checked here so that a malformed setting
     stops the worker at start-up rather than failing each request.
+    ``limits`` sets the app's body timeouts. With ``wsgi_threads`` the app is
+    served as WSGI behind :class:`~hipflask.serving.buffering.BufferedWSGI`.
     """
     from ..cli.discovery import load_target
 
@@ -186,6 +192,10 @@ def load_worker_app(
         # The sync-view pool is created on first use and sized from this setting.
         app.config["ASGI_THREAD_POOL_SIZE"] = asgi_threads
     ProxyTrust.from_config(app.config.get("PROXY_FIX"))
+    if limits is not None:
+        limits.apply_to(app.config)
+    if wsgi_threads is not None:
+        return BufferedWSGI(app, app.config, wsgi_threads)
     return app
 
 
@@ -199,19 +209,28 @@ def _granian_options(
     tls: tuple[Path, Path] | None,
     access_log: bool,
     shutdown_timeout: int,
+    limits: ServerLimits | None = None,
 ) -> dict[str, Any]:
     constants = require("granian.constants", extra="server")
+    # WSGI apps run behind the body-buffering front on granian's event loop
+    # (see hipflask.serving.buffering): a slow body must never hold a thread.
+    # ("asginl": ASGI without lifespan; WSGI apps run their serving hooks on
+    # the first request, as under any WSGI server.)
+    limits = limits or ServerLimits()
+    buffered = interface == "wsgi" and limits.buffer_bodies
+    served = constants.Interfaces("asginl" if buffered else interface)
     options: dict[str, Any] = {
+        **limits.granian_options(),
         "address": host,
         "port": port,
-        "interface": constants.Interfaces(interface),
+        "interface": served,
         "workers": workers,
         "log_access": access_log,
         "workers_kill_timeout": shutdown_timeout,
         # HTTP/2 is negotiated through ALPN, which needs TLS; plain HTTP stays 1.1.
         "http": constants.HTTPModes.auto if tls else constants.HTTPModes.http1,
     }
-    if interface == "wsgi":
+    if interface == "wsgi" and not buffered:
         options["blocking_threads"] = threads or default_threads()
     if tls is not None:
         options["ssl_cert"] = tls[0]
@@ -282,6 +301,7 @@ def serve_app(
     access_log: bool = True,
     shutdown_timeout: int = 30,
     app: Hipflask | None = None,
+    limits: ServerLimits | None = None,
 ) -> None:
     """Serve the app found at ``target`` with granian until stopped.
 
@@ -295,6 +315,8 @@ def serve_app(
         their ``X-Forwarded-*`` headers are trusted.
     :param redirect_http: also listen for plain HTTP on this port, answering
         every request with a 308 to the same URL over HTTPS.
+    :param limits: timeouts and limits (:class:`~hipflask.serving.limits.ServerLimits`);
+        safe defaults when omitted.
     :param app: the app already loaded from ``target`` in this process; it is
         loaded here otherwise. Its ``DEBUG``, ``PROXY_FIX``, ``SECRET_KEY``,
         ``SECRET_KEY_FALLBACKS`` and ``TRUSTED_HOSTS`` feed the start-up
@@ -316,6 +338,7 @@ def serve_app(
     check_deployment(app, host, tls=cert is not None, proxy=declared, insecure_http=insecure_http)
     if interface == "auto":
         interface = choose_interface(app)
+    limits = limits or ServerLimits()
     scratch: list[Path] = []
     redirector: BaseProcess | None = None
     try:
@@ -332,6 +355,7 @@ def serve_app(
             tls=tls,
             access_log=access_log,
             shutdown_timeout=shutdown_timeout,
+            limits=limits,
         )
         server = granian.Granian(target, **options)
         loader = functools.partial(
@@ -339,6 +363,12 @@ def serve_app(
             sys_path_entry=sys_path_entry,
             proxy=proxy,
             asgi_threads=threads if interface == "asgi" else None,
+            limits=limits,
+            wsgi_threads=(
+                (threads or default_threads())
+                if interface == "wsgi" and limits.buffer_bodies
+                else None
+            ),
         )
         server.serve(target_loader=loader)
     finally:
@@ -375,7 +405,7 @@ class _RedirectHandler(BaseHTTPRequestHandler):
         if not _HOST_HEADER.match(host) or not self.server.is_trusted(name):
             self._answer(400, b"Bad Request: missing or invalid Host header.\n")
             return
-        path = self.path if self.path.startswith("/") else "/"
+        path = _encode_target(self.path) if self.path.startswith("/") else "/"
         port = self.server.https_port
         netloc = name if port == 443 else f"{name}:{port}"
         self.send_response(308)
@@ -407,6 +437,18 @@ class _RedirectHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.access_log:
             super().log_message(format, *args)
+
+
+def _encode_target(target: str) -> str:
+    """The request target with every byte outside printable ASCII percent-encoded.
+
+    http.server hands the raw target over as latin-1 text, NUL and 0xFF
+    bytes included; echoed as they are into ``Location`` they make an
+    invalid header that clients and proxies read in different ways.
+    """
+    if target.isascii() and target.isprintable() and " " not in target:
+        return target
+    return "".join(char if "!" <= char <= "~" else f"%{ord(char):02X}" for char in target)
 
 
 def _host_name(host: str) -> str:

@@ -32,6 +32,7 @@ from werkzeug.sansio.utils import get_current_url
 from werkzeug.utils import cached_property
 
 from .debugfiles import attach_enctype_error_multidict
+from .framing import declared_length
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -177,6 +178,28 @@ class Request(_SansIORequest):
     # -- body -------------------------------------------------------------
 
     @cached_property
+    def content_length(self) -> int | None:
+        """The body length announced by ``Content-Length`` (``None`` if chunked or invalid).
+
+        Repeated identical values count once, whether the server joined them
+        (WSGI) or passed them one by one (ASGI); reading :attr:`stream` with
+        an invalid or conflicting length is a 400.
+        """
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return None
+        try:
+            return declared_length(self._length_values())
+        except BadRequest:
+            return None
+
+    def _length_values(self) -> list[str]:
+        # Repeats arrive joined under WSGI and were refused before routing
+        # under ASGI, so one lookup is enough (a getlist on environ headers
+        # would walk the whole environ).
+        value = self.headers.get("Content-Length")
+        return [] if value is None else [value]
+
+    @cached_property
     def stream(self) -> IO[bytes]:
         """The raw body, bounded; reading past the limit is a 413.
 
@@ -185,9 +208,7 @@ class Request(_SansIORequest):
         have framed the body differently, and such disagreements are what
         request smuggling is built on.
         """
-        declared = self.headers.get("Content-Length")
-        if declared and not (declared.isascii() and declared.isdigit()):
-            raise BadRequest("The Content-Length header is not a valid number.")
+        declared_length(self._length_values())
         limit = self.max_content_length
         length = self.content_length
         if limit is not None and length is not None and length > limit:
@@ -276,7 +297,7 @@ class Request(_SansIORequest):
         if "_cached_data" in self.__dict__:
             raw: bytes = self.__dict__["_cached_data"]
         else:
-            raw = self.stream.read(-1 if limit is None else limit + 1)
+            raw = _read_up_to(self.stream, None if limit is None else limit + 1)
         if limit is not None and len(raw) > limit:
             raise RequestEntityTooLarge(
                 f"The form is larger than the {limit} bytes this app accepts."
@@ -357,6 +378,18 @@ class Request(_SansIORequest):
     def host_url(self) -> str:
         """Scheme and host only."""
         return self._current_url(None, None, None)
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The parsed query string.
+
+        Bytes that are not UTF-8, raw or percent-encoded, are kept as
+        ``%XX`` text instead of raising: any client can send them, and a
+        view reading ``request.args`` must not become a 500.
+        """
+        text = self.query_string.decode("utf-8", "werkzeug.url_quote")
+        items = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+        return self.parameter_storage_class(items)
 
     @property
     def script_root(self) -> str:
@@ -444,6 +477,26 @@ class Request(_SansIORequest):
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:
+    """Read until the end of the body or ``size`` bytes, whichever comes first.
+
+    One ``read`` may return less than asked (a server hands over what has
+    arrived); stopping there would parse a partial body as the whole one,
+    and skip the check that the body was complete.
+    """
+    if size is None:
+        return stream.read()
+    parts: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(remaining)
+        if not chunk:
+            break
+        parts.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(parts)
 
 
 def _stdlib_loads(data: bytes) -> Any:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import ssl
 import tempfile
 import warnings
@@ -349,3 +350,36 @@ def test_a_combined_certificate_and_key_file_is_enough(
     context = make_server_context(combined)
 
     assert handshake(context, _trusting(ca)).succeeded
+
+
+def _handshake(server: ssl.SSLContext, client: ssl.SSLContext) -> None:
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    back_in, back_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    client_side = client.wrap_bio(back_in, outgoing, server_hostname="localhost")
+    server_side = server.wrap_bio(incoming, back_out, server_side=True)
+    for _ in range(10):
+        for side in (client_side, server_side):
+            with contextlib.suppress(ssl.SSLWantReadError):
+                side.do_handshake()
+        incoming.write(outgoing.read())
+        back_in.write(back_out.read())
+    client_side.do_handshake()
+
+
+def _client(group: str | None = None) -> ssl.SSLContext:
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname = False
+    client.verify_mode = ssl.CERT_NONE
+    if group is not None:
+        client.set_ecdh_curve(group)
+    return client
+
+
+@pytest.mark.parametrize("group", ["secp521r1", "X448"])
+def test_key_exchange_outside_mozillas_intermediate_profile_is_refused(group: str) -> None:
+    with pytest.raises(ssl.SSLError):
+        _handshake(make_adhoc_context(), _client(group))
+
+
+def test_a_default_client_completes_the_handshake() -> None:
+    _handshake(make_adhoc_context(), _client())

@@ -98,6 +98,22 @@ def _diagnose(cert: Path, key: Path, error: ssl.SSLError) -> ConfigurationError:
     )
 
 
+#: The key exchange group of contexts made here: one of Mozilla's intermediate
+#: profile (X25519, P-256, P-384), and the one every TLS stack supports.
+KEY_EXCHANGE_GROUP = "prime256v1"
+
+
+def _limit_key_exchange(context: ssl.SSLContext) -> None:
+    """Offer only a key exchange group of Mozilla's intermediate profile.
+
+    OpenSSL's default list adds X448 and P-521, which the profile leaves out.
+    This Python's ``ssl`` can set a single group only (``set_ecdh_curve``),
+    so the universally supported P-256 is the one; a client that prefers
+    X25519 is asked once for P-256 instead (a HelloRetryRequest).
+    """
+    context.set_ecdh_curve(KEY_EXCHANGE_GROUP)
+
+
 def make_server_context(
     certfile: str | os.PathLike[str],
     keyfile: str | os.PathLike[str] | None = None,
@@ -123,6 +139,7 @@ def make_server_context(
         ssl.OP_NO_COMPRESSION | ssl.OP_NO_RENEGOTIATION | ssl.OP_CIPHER_SERVER_PREFERENCE
     )
     context.set_ciphers(TLS12_CIPHERS)
+    _limit_key_exchange(context)
     if alpn_protocols:
         context.set_alpn_protocols(list(alpn_protocols))
     try:

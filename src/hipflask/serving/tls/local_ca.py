@@ -8,7 +8,8 @@ Python clients alike.
 
 The CA key can vouch for *any* host name to whoever trusts it, so it never leaves
 the user's machine: it is written owner-only, in an owner-only directory, and the
-CA is limited to signing leaf certificates (``pathlen=0``). Never share the
+CA is limited to signing server certificates for local names (``pathlen=0``,
+``serverAuth`` only, name constraints; see :mod:`.constraints`). Never share the
 directory and never trust someone else's development CA.
 
 Layout of the directory::
@@ -48,6 +49,8 @@ from .adhoc import generate_private_key
 from .adhoc import private_key_pem
 from .adhoc import server_certificate_builder
 from .adhoc import subject_alt_names
+from .constraints import check_local_names
+from .constraints import local_ca_extensions
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -259,9 +262,12 @@ class LocalCA:
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key),
                 critical=False,
             )
-            .sign(key, hashes.SHA256())
         )
-        return certificate.public_bytes(serialization.Encoding.PEM)
+        # Server certificates for local names only (see .constraints).
+        for extension, critical in local_ca_extensions():
+            certificate = certificate.add_extension(extension, critical=critical)
+        signed = certificate.sign(key, hashes.SHA256())
+        return signed.public_bytes(serialization.Encoding.PEM)
 
     def _check_directory(self) -> None:
         if os.name != "posix":
@@ -363,6 +369,7 @@ class LocalCA:
             )
         ca_certificate, ca_key = self._load()
         wanted = _wanted_names(names)
+        check_local_names(ca_certificate, subject_alt_names(wanted))
         key = generate_private_key()
         not_before = datetime.datetime.now(datetime.timezone.utc) - CLOCK_SKEW
         # A leaf outliving its CA would only fail later with a vaguer error.

@@ -1,0 +1,269 @@
+"""Request bodies that are complete, or refused: the rules both adapters share.
+
+A body is what ``Content-Length`` (or the chunked framing) says it is. A
+body cut short, by a client that half-closes or disconnects, or by a broken
+chunk that the server reports as the end of the stream, must never be handed
+to a view as if it were whole: a form truncated after ``role=user`` would be
+stored as complete. The WSGI adapter wraps ``wsgi.input`` so that a short
+read is a 400; the ASGI adapter reads the body before the view with
+:func:`receive_body`, which also enforces the body timeouts below.
+
+Two settings bound how long a client may take to send a body:
+
+``BODY_READ_TIMEOUT``
+    Seconds to wait for the next piece of the body, and the grace period
+    before the rate below is checked.
+``BODY_MIN_RATE``
+    Bytes per second the body must average once the grace period is over.
+
+A client trickling one byte a second (a slow-body attack) is cut off after
+the grace period instead of holding its connection and, under WSGI, a thread
+for as long as it likes.
+
+The framing headers themselves are checked by
+:mod:`hipflask.wrappers.framing`, the same way for both protocols.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+import time
+from typing import IO
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestTimeout
+from werkzeug.wsgi import LimitedStream
+
+if TYPE_CHECKING:
+    from ..typing import Receive
+
+__all__ = [
+    "BODY_INCOMPLETE",
+    "BODY_UNREADABLE",
+    "BodyTimeouts",
+    "ClientGone",
+    "RefusingStream",
+    "receive_body",
+    "wsgi_body",
+]
+
+BODY_INCOMPLETE = "The request body ended before the length its headers announced."
+BODY_UNREADABLE = "The request body could not be read (broken chunked encoding?)."
+BODY_TOO_SLOW = "The request body arrived too slowly."
+
+#: A body is spooled to a temporary file past this size.
+SPOOL_LIMIT = 1024 * 1024
+
+
+class _GuardedInput:
+    """A server's input stream whose read errors become ``OSError``.
+
+    Servers report a broken body in their own ways: gunicorn raises
+    ``InvalidChunkSize`` (not an ``OSError``), others raise on a reset
+    connection. Werkzeug's stream turns an ``OSError`` into a 400; anything
+    else would escape through the view as a 500.
+    """
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except OSError:
+            raise
+        except Exception as exc:
+            raise OSError(BODY_UNREADABLE) from exc
+
+
+class _LengthCheckedInput(LimitedStream):
+    """Exactly ``Content-Length`` bytes; ending sooner is a 400.
+
+    Used when the server says it ends the stream itself
+    (``wsgi.input_terminated``): then Werkzeug trusts the end of the stream
+    and a body cut short would look complete.
+    """
+
+    def on_disconnect(self, error: Exception | None = None) -> None:
+        raise BadRequest(BODY_INCOMPLETE)
+
+
+class _BoundedInput(LimitedStream):
+    """A body the server ends itself (chunked), refused with 413 past the limit.
+
+    Werkzeug's maximum-length stream stops reading at the limit and returns
+    what it has, so an oversized chunked upload would reach the view cut
+    short, as if it were complete. Here reaching the limit looks one byte
+    further: more data means the body is too large.
+    """
+
+    def on_exhausted(self) -> None:
+        if self._stream.read(1):
+            raise RequestEntityTooLarge()
+
+    def on_disconnect(self, error: Exception | None = None) -> None:
+        if error is not None:
+            raise BadRequest(BODY_UNREADABLE)
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted:
+            self.on_exhausted()
+        return data
+
+
+class _UnboundedInput(_GuardedInput):
+    """A server-terminated body with no size limit at all; only errors are mapped."""
+
+    __slots__ = ()
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return super().read(size)
+        except OSError:
+            raise BadRequest(BODY_UNREADABLE) from None
+
+
+def wsgi_body(environ: dict[str, Any], length: int | None, limit: int | None) -> IO[bytes]:
+    """The WSGI body stream: complete, bounded by ``limit``, or an error when read.
+
+    :param length: the declared ``Content-Length`` (already validated).
+    :param limit: ``max_content_length``; a larger declared length was
+        refused before this is called.
+    """
+    stream: Any = _GuardedInput(environ["wsgi.input"])
+    if length is not None:
+        # Without wsgi.input_terminated this is also the only safe reading:
+        # past Content-Length is the next request on the connection.
+        return _LengthCheckedInput(stream, length)  # type: ignore[return-value]
+    if "wsgi.input_terminated" not in environ:
+        # Neither a length nor a server-ended stream: WSGI says there is no body.
+        return LimitedStream(stream, 0)  # type: ignore[return-value]
+    if limit is not None:
+        return _BoundedInput(stream, limit, is_max=True)  # type: ignore[return-value]
+    return _UnboundedInput(environ["wsgi.input"])  # type: ignore[return-value]
+
+
+# -- ASGI ------------------------------------------------------------------
+
+
+class RefusingStream(io.RawIOBase):
+    """A body stream that raises ``error`` when read, not when opened.
+
+    Under WSGI a body cut short is discovered on reading; a view (or a form
+    parser) that never reads it answers as usual. Under ASGI the body was
+    read up front; handing over this stream gives the same answers.
+    """
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__()
+        self.error = error
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise self.error
+
+
+class ClientGone(Exception):
+    """The client disconnected (or the server reported a broken body) mid-body."""
+
+
+class BodyTimeouts:
+    """How long a client may take to send a body; see the module docstring.
+
+    ``read_timeout`` ``None`` turns both checks off.
+    """
+
+    __slots__ = ("min_rate", "read_timeout")
+
+    def __init__(self, read_timeout: float | None, min_rate: float | None) -> None:
+        self.read_timeout = read_timeout
+        self.min_rate = min_rate
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> BodyTimeouts:
+        """The app's ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``."""
+        timeout = config.get("BODY_READ_TIMEOUT")
+        rate = config.get("BODY_MIN_RATE")
+        return cls(
+            float(timeout) if timeout else None,
+            float(rate) if rate else None,
+        )
+
+    def check_rate(self, started: float, size: int) -> None:
+        """A 408 when the body averages less than ``min_rate`` after the grace period."""
+        if self.read_timeout is None or not self.min_rate:
+            return
+        elapsed = time.monotonic() - started
+        if elapsed > self.read_timeout and size < self.min_rate * elapsed:
+            raise RequestTimeout(BODY_TOO_SLOW)
+
+
+async def _next_message(receive: Receive, timeout: float | None) -> Any:
+    if timeout is None:
+        return await receive()
+    try:
+        return await asyncio.wait_for(receive(), timeout)
+    except asyncio.TimeoutError:
+        raise RequestTimeout(BODY_TOO_SLOW) from None
+
+
+async def receive_body(
+    receive: Receive,
+    *,
+    length: int | None,
+    limit: int | None,
+    timeouts: BodyTimeouts,
+) -> tuple[IO[bytes] | None, int]:
+    """Read a whole ASGI body: the buffer (``None`` when empty) and its size.
+
+    :raises ClientGone: the client went away before the body was complete.
+    :raises werkzeug.exceptions.BadRequest: fewer bytes than ``length``
+        arrived (the server ended the body early).
+    :raises werkzeug.exceptions.RequestEntityTooLarge: past ``limit``.
+    :raises werkzeug.exceptions.RequestTimeout: the client was too slow.
+    """
+    buffer: IO[bytes] | None = None
+    size = 0
+    more = True
+    started = time.monotonic()
+    try:
+        while more:
+            message = await _next_message(receive, timeouts.read_timeout)
+            if message["type"] == "http.disconnect":
+                raise ClientGone
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
+            if length is not None and size + len(chunk) >= length:
+                # Past Content-Length is not this request's body (a WSGI
+                # server would not hand it over either).
+                chunk = chunk[: length - size]
+                more = False
+            if chunk:
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    # Stop reading: the rest is never buffered.
+                    raise RequestEntityTooLarge()
+                if buffer is None:
+                    buffer = tempfile.SpooledTemporaryFile(max_size=SPOOL_LIMIT)  # noqa: SIM115
+                buffer.write(chunk)
+            if more:
+                timeouts.check_rate(started, size)
+        if length is not None and size != length:
+            raise BadRequest(BODY_INCOMPLETE)
+    except BaseException:
+        if buffer is not None:
+            buffer.close()
+        raise
+    if buffer is not None:
+        buffer.seek(0)
+    return buffer, size

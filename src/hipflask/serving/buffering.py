@@ -1,0 +1,235 @@
+"""WSGI behind a body-buffering front: how ``hipflask serve`` runs a WSGI app.
+
+A WSGI view reads the body from the connection in its own thread. Under a
+server that runs WSGI apps in a fixed pool of threads, each client that
+sends its body slowly (a byte a second) holds one thread for as long as it
+likes; a handful of them stop the whole site. And servers report a body cut
+short or a broken chunk as the end of the stream, so the view cannot tell a
+truncated body from a whole one.
+
+:class:`BufferedWSGI` answers both: it is an ASGI application, run on
+granian's event loop, that reads each request body in full first (bounded by
+``MAX_CONTENT_LENGTH``, timed by ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``,
+refused with 400 when incomplete), and only then takes a thread from its
+pool to call the WSGI app with the complete body. A slow client costs a
+coroutine, never a thread. The app is called through its WSGI entry point,
+so middleware installed on ``app.wsgi_app`` runs as under any WSGI server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..core.body import BODY_INCOMPLETE
+from ..core.body import BodyTimeouts
+from ..core.body import ClientGone
+from ..core.body import receive_body
+from ..wrappers.framing import conflicting_headers
+from ..wrappers.framing import declared_length
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from collections.abc import Iterator
+
+    from ..typing import Receive
+    from ..typing import Scope
+    from ..typing import Send
+
+__all__ = ["BufferedWSGI"]
+
+_log = logging.getLogger("hipflask.serving")
+_DONE: Any = object()
+_REFUSAL_HEADERS = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"connection", b"close"),
+]
+
+
+class _StartResponse:
+    """Collects what the app passes to ``start_response``."""
+
+    __slots__ = ("headers", "status")
+
+    def __init__(self) -> None:
+        self.status = 500
+        self.headers: list[tuple[bytes, bytes]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        self.status = int(status.split(" ", 1)[0])
+        self.headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+        ]
+        return _no_write
+
+
+def _no_write(data: bytes) -> None:
+    raise RuntimeError("The write() callable of start_response is not supported; return the body.")
+
+
+def _environ(scope: Scope, body: IO[bytes], size: int) -> dict[str, Any]:
+    server = scope.get("server") or ("localhost", None)
+    scheme = scope.get("scheme", "http")
+    port = server[1] if server[1] is not None else (443 if scheme == "https" else 80)
+    root_path: str = scope.get("root_path", "")
+    path: str = scope["path"]
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": root_path.encode().decode("latin-1"),
+        "PATH_INFO": path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "SERVER_SOFTWARE": "hipflask",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": body,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    if size:
+        environ["CONTENT_LENGTH"] = str(size)
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        # The body is complete now and its length is known: the framing the
+        # client used is not the app's business (and would contradict it).
+        if name in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+            continue
+        key = name if name == "CONTENT_TYPE" else f"HTTP_{name}"
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    return environ
+
+
+class BufferedWSGI:
+    """An ASGI application that buffers each body, then calls ``wsgi_app`` in a thread.
+
+    :param wsgi_app: the WSGI callable (a hipflask app, with its middleware).
+    :param config: where ``MAX_CONTENT_LENGTH``, ``BODY_READ_TIMEOUT`` and
+        ``BODY_MIN_RATE`` are read; the app's config.
+    :param threads: threads that run the WSGI app; bodies never hold them.
+    """
+
+    def __init__(self, wsgi_app: Any, config: dict[str, Any], threads: int) -> None:
+        self.wsgi_app = wsgi_app
+        self.config = config
+        self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hipflask-wsgi")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "websocket":
+            await receive()
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        if kind != "http":
+            return
+        try:
+            body, size = await self._read(scope, receive)
+        except ClientGone:
+            await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
+            return
+        except HTTPException as exc:
+            await _refuse(send, exc)
+            return
+        try:
+            await self._run(_environ(scope, body, size), send)
+        finally:
+            body.close()
+
+    async def _read(self, scope: Scope, receive: Receive) -> tuple[IO[bytes], int]:
+        headers = [(name.lower(), value.decode("latin-1")) for name, value in scope["headers"]]
+        lengths = [value for name, value in headers if name == b"content-length"]
+        encodings = [value for name, value in headers if name == b"transfer-encoding"]
+        hosts = [value for name, value in headers if name == b"host"]
+        reason = conflicting_headers(lengths, hosts, encodings)
+        if reason is not None:
+            raise BadRequest(reason)
+        if not lengths and not encodings:
+            return io.BytesIO(), 0
+        length = declared_length(lengths)
+        limit: int | None = self.config.get("MAX_CONTENT_LENGTH")
+        if limit is not None and length is not None and length > limit:
+            raise RequestEntityTooLarge()
+        buffer, size = await receive_body(
+            receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(self.config)
+        )
+        return (buffer if buffer is not None else io.BytesIO()), size
+
+    async def _run(self, environ: dict[str, Any], send: Send) -> None:
+        loop = asyncio.get_running_loop()
+        start = _StartResponse()
+        result, first, chunks = await loop.run_in_executor(
+            self.threads, _call, self.wsgi_app, environ, start
+        )
+        try:
+            await send(
+                {"type": "http.response.start", "status": start.status, "headers": start.headers}
+            )
+            if chunks is None:
+                await send({"type": "http.response.body", "body": first})
+                return
+            if first:
+                await send({"type": "http.response.body", "body": first, "more_body": True})
+            while True:
+                # One chunk per trip: a client that reads slowly holds the
+                # connection, not a thread.
+                chunk = await loop.run_in_executor(self.threads, next, chunks, _DONE)
+                if chunk is _DONE:
+                    break
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            closer = getattr(result, "close", None)
+            if closer is not None:
+                await loop.run_in_executor(self.threads, closer)
+
+
+def _call(
+    wsgi_app: Any, environ: dict[str, Any], start: _StartResponse
+) -> tuple[Iterable[bytes], bytes, Iterator[bytes] | None]:
+    """Call the app and take its first chunk (which is when ``start_response`` must be done)."""
+    result = wsgi_app(environ, start)
+    if isinstance(result, list):
+        return result, b"".join(result), None
+    chunks = iter(result)
+    first: bytes = next(chunks, b"")
+    return result, first, chunks
+
+
+async def _refuse(send: Send, error: HTTPException, quiet: bool = False) -> None:
+    code = error.code or 400
+    body = f"{code} {error.name}: {error.description}\n".encode()
+    try:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": code,
+                "headers": [*_REFUSAL_HEADERS, (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+    except Exception:
+        # The client is gone; there is no one left to answer.
+        if not quiet:
+            _log.debug("Could not send the %s refusal: the client left.", code)

@@ -1,0 +1,87 @@
+"""How long, and how much, a client may take from ``hipflask serve``.
+
+Every limit has a safe default and a ``hipflask serve`` option. What each
+one bounds, and who enforces it:
+
+``header_timeout``
+    Seconds a client may take to send the request line and headers, once it
+    started (granian's HTTP/1 header read timeout). A slowloris client that
+    sends a header line every few seconds is disconnected when it runs out.
+``body_timeout`` and ``body_min_rate``
+    The app's ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``: the body must keep
+    arriving, and average at least ``body_min_rate`` bytes a second after
+    ``body_timeout`` seconds, or the request is answered 408. Enforced by
+    hipflask while it reads the body on the event loop, before any thread
+    is taken (see :mod:`hipflask.serving.buffering`), for WSGI and ASGI alike.
+``backpressure``
+    Requests one worker processes at once; more connections wait in the
+    listen backlog instead of piling up in memory.
+``keep_alive``
+    Whether HTTP/1.1 connections are kept open between requests.
+``buffer_bodies``
+    WSGI only: read each body in full, on the event loop, before a thread
+    runs the view (:mod:`hipflask.serving.buffering`). Turned off, granian
+    serves WSGI natively: faster for small requests, but a slow body holds a
+    thread for as long as the client likes, no body timeout applies, and a
+    broken chunked body looks complete to the app.
+
+Granian has no timeout for a connection that never sends a byte (nor for a
+TLS handshake that never starts). Such a connection holds a file descriptor
+and a few kilobytes, never a thread or a request slot, so it does not slow
+other clients; a reverse proxy or the operating system's limits bound their
+number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .._extras import require
+from ..errors import ConfigurationError
+
+__all__ = ["ServerLimits"]
+
+#: Granian accepts header read timeouts of 1 ms to 60 s.
+_MAX_HEADER_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """The limits of one ``hipflask serve``; see the module docstring."""
+
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    body_min_rate: int = 1024
+    backpressure: int | None = None
+    keep_alive: bool = True
+    buffer_bodies: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0 < self.header_timeout <= _MAX_HEADER_TIMEOUT:
+            raise ConfigurationError(
+                f"The header timeout must be more than 0 and at most {_MAX_HEADER_TIMEOUT:g}"
+                f" seconds (got {self.header_timeout:g})."
+            )
+        if self.body_timeout <= 0 or self.body_min_rate < 0:
+            raise ConfigurationError(
+                "The body timeout must be positive and the minimum body rate not negative."
+            )
+
+    def granian_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``granian.Granian`` these limits set."""
+        http = require("granian.http", extra="server")
+        options: dict[str, Any] = {
+            "http1_settings": http.HTTP1Settings(
+                header_read_timeout=max(1, round(self.header_timeout * 1000)),
+                keep_alive=self.keep_alive,
+            ),
+        }
+        if self.backpressure is not None:
+            options["backpressure"] = self.backpressure
+        return options
+
+    def apply_to(self, config: dict[str, Any]) -> None:
+        """Set the app's body settings, which hipflask enforces while reading bodies."""
+        config["BODY_READ_TIMEOUT"] = self.body_timeout
+        config["BODY_MIN_RATE"] = self.body_min_rate

@@ -1,0 +1,157 @@
+"""The body-buffering WSGI front: a complete body before a thread is taken, WSGI semantics kept."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.asgi_driver import http_scope
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.serving.buffering import BufferedWSGI
+
+SEEN: list[Any] = []
+
+
+@pytest.fixture
+def front(app: Hipflask) -> Iterator[BufferedWSGI]:
+    SEEN.clear()
+
+    @app.route("/form", methods=["POST"])
+    def form() -> Any:
+        SEEN.append(
+            (
+                request.environ.get("CONTENT_LENGTH"),
+                "HTTP_TRANSFER_ENCODING" in request.environ,
+                request.form.to_dict(),
+            )
+        )
+        return "stored"
+
+    @app.route("/stream")
+    def stream() -> Any:
+        return iter([b"one;", b"", b"two;"])
+
+    @app.route("/host")
+    def host() -> str:
+        return request.host
+
+    front = BufferedWSGI(app, app.config, threads=2)
+    yield front
+    front.threads.shutdown()
+
+
+def _drive(front: BufferedWSGI, scope: dict[str, Any], *messages: dict[str, Any]) -> list[Any]:
+    queue = list(messages)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if queue:
+            return queue.pop(0)
+        await asyncio.sleep(10)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(front(scope, receive, send))
+    return sent
+
+
+FORM = (b"content-type", b"application/x-www-form-urlencoded")
+
+
+def test_a_chunked_body_reaches_the_app_whole_with_its_length(front: BufferedWSGI) -> None:
+    scope = http_scope("/form", method="POST", headers=[FORM, (b"transfer-encoding", b"chunked")])
+
+    sent = _drive(
+        front,
+        scope,
+        {"type": "http.request", "body": b"role=", "more_body": True},
+        {"type": "http.request", "body": b"user", "more_body": False},
+    )
+
+    assert sent[0]["status"] == 200
+    assert SEEN == [("9", False, {"role": "user"})]
+
+
+def test_a_disconnect_mid_body_is_a_400_and_never_calls_the_app(front: BufferedWSGI) -> None:
+    scope = http_scope("/form", method="POST", headers=[FORM, (b"content-length", b"30")])
+
+    sent = _drive(
+        front,
+        scope,
+        {"type": "http.request", "body": b"role=user", "more_body": True},
+        {"type": "http.disconnect"},
+    )
+
+    assert sent[0]["status"] == 400
+    assert SEEN == []
+
+
+def test_a_short_body_is_a_400_and_never_calls_the_app(front: BufferedWSGI) -> None:
+    scope = http_scope("/form", method="POST", headers=[FORM, (b"content-length", b"30")])
+
+    sent = _drive(front, scope, {"type": "http.request", "body": b"role=user"})
+
+    assert sent[0]["status"] == 400
+    assert SEEN == []
+
+
+def test_a_stalled_body_is_a_408(front: BufferedWSGI, app: Hipflask) -> None:
+    app.config["BODY_READ_TIMEOUT"] = 0.05
+    scope = http_scope("/form", method="POST", headers=[FORM, (b"content-length", b"30")])
+
+    sent = _drive(front, scope, {"type": "http.request", "body": b"r", "more_body": True})
+
+    assert sent[0]["status"] == 408
+    assert (b"connection", b"close") in sent[0]["headers"]
+
+
+def test_a_declared_body_over_the_limit_is_a_413_unread(front: BufferedWSGI, app: Hipflask) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 4
+    scope = http_scope("/form", method="POST", headers=[FORM, (b"content-length", b"30")])
+
+    assert _drive(front, scope)[0]["status"] == 413
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [(b"content-length", b"3"), (b"content-length", b"4")],
+        [(b"content-length", b"3"), (b"transfer-encoding", b"chunked")],
+        [(b"host", b"a.example"), (b"host", b"b.example"), (b"content-length", b"3")],
+    ],
+)
+def test_smuggling_shaped_framing_is_refused(
+    front: BufferedWSGI, headers: list[tuple[bytes, bytes]]
+) -> None:
+    sent = _drive(front, http_scope("/form", method="POST", headers=[FORM, *headers]))
+
+    assert sent[0]["status"] == 400
+    assert SEEN == []
+
+
+def test_a_streamed_response_is_sent_chunk_by_chunk(front: BufferedWSGI) -> None:
+    sent = _drive(front, http_scope("/stream"))
+
+    bodies = [message.get("body") for message in sent[1:]]
+    assert bodies == [b"one;", b"two;", b""]
+
+
+def test_the_app_sees_the_host_and_path_as_under_any_wsgi_server(front: BufferedWSGI) -> None:
+    scope = http_scope("/host")
+    scope["headers"] = [(b"host", b"good.example:8080")]
+
+    sent = _drive(front, scope)
+
+    assert sent[1]["body"] == b"good.example:8080"
+
+
+def test_a_websocket_is_closed_before_it_is_accepted(front: BufferedWSGI) -> None:
+    sent = _drive(front, {"type": "websocket", "path": "/"}, {"type": "websocket.connect"})
+
+    assert sent == [{"type": "websocket.close", "code": 1000}]
