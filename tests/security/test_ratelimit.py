@@ -7,6 +7,9 @@ import logging
 
 import pytest
 from limits import parse
+from tests.redis_helper import REDIS_URI
+from tests.redis_helper import closed_port
+from tests.redis_helper import redis_prefix  # noqa: F401
 
 from hipflask.errors import ConfigurationError
 from hipflask.security.ratelimit import Hit
@@ -14,9 +17,6 @@ from hipflask.security.ratelimit import RateLimitExceeded
 from hipflask.security.ratelimit import RateLimitStore
 from hipflask.security.ratelimit import StoreUnavailable
 from hipflask.security.ratelimit import parse_limits
-from tests.redis_helper import REDIS_URI
-from tests.redis_helper import closed_port
-from tests.redis_helper import redis_prefix  # noqa: F401
 
 
 def hits(limit: str = "2 per minute", key: str = "client") -> list[Hit]:

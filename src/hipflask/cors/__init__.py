@@ -191,7 +191,7 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
         is_async = inspect.iscoroutinefunction(view)
 
         def before() -> Any:
-            _registry(current_app._get_current_object())  # type: ignore[attr-defined]
+            _registry(current_app._get_current_object())
             if request.method == "OPTIONS":
                 return _answer_options(policy)
             return None
@@ -225,7 +225,7 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
 
 
 def _answer_options(policy: CorsPolicy) -> Response:
-    response = current_app.make_default_options_response()
+    response: Response = current_app.make_default_options_response()
     for name, value in policy.preflight_headers(
         request.headers.get("Origin"),
         request.headers.get("Access-Control-Request-Method"),

@@ -14,9 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
+from typing import cast
 
 from hipflask.contexts.state import request_state
 from hipflask.core.blueprints import Blueprint
@@ -101,7 +103,7 @@ class Limiter:
         enabled: bool = True,
     ) -> None:
         if _is_app(key_func):
-            app, key_func = key_func, None
+            app, key_func = cast("Hipflask", key_func), None
         self.app = app
         self._key_func: Callable[[], str] | None = key_func
         self._args: dict[str, Any] = {
@@ -294,7 +296,7 @@ class Limiter:
             for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
                 hits.append(hit)
                 if limit.deduct_when is not None:
-                    deferred.append((hit, limit.deduct_when))
+                    deferred.append((replace(hit, deduct=True), limit.deduct_when))
         return hits, deferred
 
     def _declared(self, req: Request) -> list[tuple[Limit, str]]:
@@ -313,11 +315,13 @@ class Limiter:
         if view is None:
             return declared
         endpoint = req.endpoint or ""
-        own, scope = self._route_limits.get(name), endpoint
+        own = self._route_limits.get(name)
+        scope = endpoint
         if not own:
-            bp = next((bp for bp in blueprints if bp in self._blueprint_limits), None)
-            if bp is not None:
-                own, scope = self._blueprint_limits[bp], bp
+            for bp in blueprints:
+                if bp in self._blueprint_limits:
+                    own, scope = self._blueprint_limits[bp], bp
+                    break
         use_defaults = ExemptionScope.DEFAULT not in lifted
         if own:
             declared += [(limit, scope) for limit in own]

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from hipflask.errors import ConfigurationError
@@ -167,8 +168,8 @@ class CorsPolicy:
         methods = [
             str(m).upper() for m in _as_list(options.get("methods", DEFAULT_METHODS), "methods")
         ]
-        max_age = options.get("max_age")
-        if hasattr(max_age, "total_seconds"):
+        max_age: Any = options.get("max_age")
+        if isinstance(max_age, timedelta):
             max_age = int(max_age.total_seconds())
         if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
             raise ConfigurationError(f"CORS max_age must be seconds (an int), not {max_age!r}.")

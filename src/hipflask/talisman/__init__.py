@@ -207,7 +207,7 @@ class Talisman:
         if not self._views or self.app is None or req.endpoint is None:
             return None
         view = self.app.view_functions.get(req.endpoint)
-        return self._views.get(view) if view is not None else None  # type: ignore[arg-type]
+        return self._views.get(view) if view is not None else None
 
     def _force_https(self, req: Request) -> Response | None:
         """Redirect plain-HTTP requests to HTTPS (not in debug mode, as Talisman).

@@ -1,0 +1,323 @@
+"""Limiter: Flask-Limiter's declarations, enforced by the gate under both protocols."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from tests.redis_helper import REDIS_URI
+from tests.redis_helper import closed_port
+from tests.redis_helper import redis_prefix  # noqa: F401
+
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import jsonify
+from hipflask.errors import ConfigurationError
+from hipflask.limiter import Limiter
+from hipflask.limiter import RateLimitExceeded
+from hipflask.limiter.util import get_remote_address
+
+
+def statuses(client: Any, path: str, count: int, **kwargs: Any) -> list[int]:
+    return [client.get(path, **kwargs).status_code for _ in range(count)]
+
+
+def test_an_app_without_a_limiter_registers_nothing(app: Hipflask) -> None:
+    assert app.gate.is_simple
+
+
+def test_the_older_form_with_the_app_first_limits_by_address(app: Hipflask, client: Any) -> None:
+    Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3) == [200, 200, 429]
+
+
+def test_a_view_limit_overrides_the_defaults(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(get_remote_address, app=app, default_limits=["1 per minute"])
+
+    @app.get("/login")
+    @limiter.limit("3 per minute")
+    def login() -> str:
+        return "ok"
+
+    assert statuses(client, "/login", 4) == [200, 200, 200, 429]
+
+
+def test_the_429_has_retry_after_and_rate_limit_headers(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(get_remote_address, app=app)
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    first = client.get("/")
+    assert first.headers["X-RateLimit-Limit"] == "1"
+    assert first.headers["X-RateLimit-Remaining"] == "0"
+    refused = client.get("/")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert "1 per 1 minute" in refused.get_data(as_text=True)
+
+
+def test_the_429_is_json_for_a_json_client(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(get_remote_address, app=app)
+
+    @app.post("/api")
+    @limiter.limit("1 per minute", error_message="Slow down.")
+    def api() -> Any:
+        return jsonify(ok=True)
+
+    client.post("/api", json={})
+    refused = client.post("/api", json={}, headers={"Accept": "application/json"})
+    assert refused.status_code == 429
+    assert refused.get_json()["message"] == "Slow down."
+
+
+def test_header_names_follow_the_settings(app: Hipflask, client: Any) -> None:
+    app.config["RATELIMIT_HEADER_LIMIT"] = "RateLimit-Limit"
+    Limiter(app, default_limits=["5 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/")
+    assert response.headers["RateLimit-Limit"] == "5"
+    assert "X-RateLimit-Limit" not in response.headers
+
+
+def test_exempt_views_and_blueprints_skip_the_defaults(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/ping")
+    def ping() -> str:
+        return "pong"
+
+    @app.get("/free")
+    @limiter.exempt
+    def free() -> str:
+        return "ok"
+
+    limiter.exempt(bp)
+    app.register_blueprint(bp)
+    assert statuses(client, "/free", 3) == [200, 200, 200]
+    assert statuses(client, "/ping", 3) == [200, 200, 200]
+
+
+def test_a_blueprint_limit_applies_to_its_views(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    bp = Blueprint("api", __name__, url_prefix="/api")
+
+    @bp.get("/a")
+    def a() -> str:
+        return "a"
+
+    @bp.get("/b")
+    def b() -> str:
+        return "b"
+
+    limiter.limit("2 per minute")(bp)
+    app.register_blueprint(bp)
+    assert [client.get(p).status_code for p in ("/api/a", "/api/b", "/api/a")] == [200, 200, 429]
+
+
+def test_a_shared_limit_is_one_budget_for_several_views(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    shared = limiter.shared_limit("2 per minute", scope="reads")
+
+    @app.get("/a")
+    @shared
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    @shared
+    def b() -> str:
+        return "b"
+
+    assert [client.get(p).status_code for p in ("/a", "/b", "/a")] == [200, 200, 429]
+
+
+def test_methods_exempt_when_and_key_func_are_honoured(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.route("/form", methods=["GET", "POST"])
+    @limiter.limit("1 per minute", methods=["POST"])
+    def form() -> str:
+        return "ok"
+
+    @app.get("/vip")
+    @limiter.limit("1 per minute", exempt_when=lambda: True)
+    def vip() -> str:
+        return "ok"
+
+    @app.get("/keyed")
+    @limiter.limit("1 per minute", key_func=lambda: "same-for-all")
+    def keyed() -> str:
+        return "ok"
+
+    assert statuses(client, "/form", 3) == [200, 200, 200]
+    assert [client.post("/form").status_code for _ in range(2)] == [200, 429]
+    assert statuses(client, "/vip", 3) == [200, 200, 200]
+    assert statuses(client, "/keyed", 2) == [200, 429]
+
+
+def test_deduct_when_counts_only_the_responses_it_selects(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/login/<outcome>")
+    @limiter.limit("2 per minute", deduct_when=lambda response: response.status_code == 401)
+    def login(outcome: str) -> Any:
+        return ("no", 401) if outcome == "bad" else "ok"
+
+    assert statuses(client, "/login/good", 4) == [200, 200, 200, 200]
+    assert [client.get("/login/bad").status_code for _ in range(3)] == [401, 401, 429]
+
+
+def test_a_preflight_is_not_counted(app: Hipflask, client: Any) -> None:
+    Limiter(app, default_limits=["1 per minute"])
+
+    @app.route("/api", methods=["GET", "PUT"])
+    def api() -> str:
+        return "ok"
+
+    preflight = {"Origin": "https://a.example", "Access-Control-Request-Method": "PUT"}
+    for _ in range(3):
+        assert client.options("/api", headers=preflight).status_code == 200
+    assert statuses(client, "/api", 2) == [200, 429]
+
+
+def test_ratelimit_enabled_false_registers_nothing(app: Hipflask, client: Any) -> None:
+    app.config["RATELIMIT_ENABLED"] = False
+    Limiter(app, default_limits=["1 per minute"])
+    assert app.gate.is_simple
+
+
+def test_on_breach_can_answer_instead_of_the_429(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, on_breach=lambda limit: ("custom", 429, {"X-Breach": "1"}))
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    refused = client.get("/")
+    assert refused.headers["X-Breach"] == "1"
+    assert refused.get_data(as_text=True) == "custom"
+
+
+def test_an_error_handler_for_429_receives_the_limit(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.errorhandler(429)
+    def too_many(exc: RateLimitExceeded) -> Any:
+        return f"limited: {exc.description}", 429
+
+    @app.get("/")
+    @limiter.limit("1/minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    assert client.get("/").get_data(as_text=True) == "limited: 1 per 1 minute"
+
+
+def test_a_bad_limit_string_fails_at_declaration(app: Hipflask) -> None:
+    limiter = Limiter(app)
+    with pytest.raises(ConfigurationError, match="not a rate limit"):
+        limiter.limit("lots")
+
+
+def test_forged_x_forwarded_for_from_an_untrusted_peer_changes_nothing(
+    app: Hipflask, client: Any
+) -> None:
+    Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    codes = [
+        client.get("/", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+
+
+def test_a_trusted_proxy_s_address_is_the_key(app: Hipflask, client: Any) -> None:
+    app.config["PROXY_FIX"] = 1
+    Limiter(app, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    first = client.get("/", headers={"X-Forwarded-For": "203.0.113.1"})
+    second = client.get("/", headers={"X-Forwarded-For": "203.0.113.2"})
+    again = client.get("/", headers={"X-Forwarded-For": "203.0.113.1"})
+    assert [first.status_code, second.status_code, again.status_code] == [200, 200, 429]
+
+
+def test_a_store_that_is_down_fails_closed_with_503(app: Hipflask, client: Any) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{closed_port()}"
+    limiter = Limiter(app, default_limits=["5 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    try:
+        assert client.get("/").status_code == 503
+    finally:
+        close(client, limiter)
+
+
+def test_a_store_that_is_down_fails_open_when_errors_are_swallowed(
+    app: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{closed_port()}"
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    limiter = Limiter(app, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="hipflask.ratelimit"):
+            assert statuses(client, "/", 3) == [200, 200, 200]
+        assert "failed" in caplog.text
+    finally:
+        close(client, limiter)
+
+
+def close(client: Any, limiter: Limiter) -> None:
+    """Release the async driver's connections on the test client's loop."""
+    shim = getattr(client, "_shim", None)
+    if shim is not None and shim._loop is not None and not shim._loop.is_closed():
+        shim._run(limiter._store.aclose())
+
+
+def test_redis_storage_counts_under_both_protocols(
+    app: Hipflask, client: Any, redis_prefix: str
+) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = REDIS_URI
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": redis_prefix}
+    limiter = Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    try:
+        assert statuses(client, "/", 3) == [200, 200, 429]
+    finally:
+        close(client, limiter)
