@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from tests.redis_helper import REDIS_URI
 from tests.redis_helper import closed_port
-from tests.redis_helper import redis_prefix  # noqa: F401
 
 from hipflask import Blueprint
 from hipflask import Hipflask

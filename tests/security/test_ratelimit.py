@@ -9,7 +9,6 @@ import pytest
 from limits import parse
 from tests.redis_helper import REDIS_URI
 from tests.redis_helper import closed_port
-from tests.redis_helper import redis_prefix  # noqa: F401
 
 from hipflask.errors import ConfigurationError
 from hipflask.security.ratelimit import Hit

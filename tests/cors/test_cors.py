@@ -1,0 +1,162 @@
+"""CORS and cross_origin: preflights, response headers, and the cross-origin gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import abort
+from hipflask.cors import CORS
+from hipflask.cors import cross_origin
+from hipflask.errors import ConfigurationError
+
+ALLOWED = "https://app.example"
+EVIL = "https://evil.example"
+
+
+def preflight(origin: str, method: str = "PUT", headers: str = "content-type") -> dict[str, str]:
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": headers,
+    }
+
+
+@pytest.fixture
+def api(app: Hipflask) -> Hipflask:
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": [ALLOWED, r"https://.*\.partner\.example"]}},
+        supports_credentials=True,
+        expose_headers=["X-Total"],
+        max_age=600,
+    )
+
+    @app.route("/api/items", methods=["GET", "PUT", "POST"])
+    def items() -> str:
+        return "items"
+
+    @app.get("/api/broken")
+    def broken() -> str:
+        abort(404)
+
+    @app.post("/form")
+    def form() -> str:
+        return "saved"
+
+    return app
+
+
+def test_an_app_without_cors_registers_nothing(app: Hipflask) -> None:
+    assert app.gate.is_simple
+
+
+def test_an_allowed_origin_gets_the_headers_and_vary(api: Hipflask, client: Any) -> None:
+    response = client.get("/api/items", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert response.headers["Access-Control-Expose-Headers"] == "X-Total"
+    assert "Origin" in response.headers["Vary"]
+
+
+def test_a_regex_origin_matches_whole_origins_only(api: Hipflask, client: Any) -> None:
+    ok = client.get("/api/items", headers={"Origin": "https://a.partner.example"})
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://a.partner.example"
+    tricked = client.get("/api/items", headers={"Origin": "https://a.partner.example.evil.example"})
+    assert "Access-Control-Allow-Origin" not in tricked.headers
+
+
+def test_another_origin_gets_no_cors_headers(api: Hipflask, client: Any) -> None:
+    response = client.get("/api/items", headers={"Origin": EVIL})
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Origin" in response.headers["Vary"]
+
+
+def test_a_preflight_is_answered_before_the_view(api: Hipflask, client: Any) -> None:
+    response = client.options("/api/items", headers=preflight(ALLOWED))
+    assert response.status_code == 200
+    assert response.get_data() == b""
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "PUT" in response.headers["Access-Control-Allow-Methods"]
+    assert response.headers["Access-Control-Allow-Headers"] == "content-type"
+    assert response.headers["Access-Control-Max-Age"] == "600"
+
+
+def test_a_preflight_from_another_origin_gets_no_permission(api: Hipflask, client: Any) -> None:
+    response = client.options("/api/items", headers=preflight(EVIL))
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Access-Control-Allow-Methods" not in response.headers
+
+
+def test_an_allowed_origin_passes_the_cross_origin_gate(api: Hipflask, client: Any) -> None:
+    headers = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    response = client.put("/api/items", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_other_origins_and_other_routes_stay_refused(api: Hipflask, client: Any) -> None:
+    attack = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}
+    assert client.put("/api/items", headers=attack).status_code == 403
+    allowed_elsewhere = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/form", headers=allowed_elsewhere).status_code == 403
+
+
+def test_error_pages_of_matching_routes_carry_the_headers(api: Hipflask, client: Any) -> None:
+    response = client.get("/api/broken", headers={"Origin": ALLOWED})
+    assert response.status_code == 404
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    missing = client.get("/api/nothing-here", headers={"Origin": ALLOWED})
+    assert missing.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_cors_app_allows_any_origin_without_credentials(app: Hipflask, client: Any) -> None:
+    CORS(app)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/", headers={"Origin": "https://anyone.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://anyone.example"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_a_wildcard_origin_with_credentials_is_refused_at_start(app: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="supports_credentials"):
+        CORS(app, supports_credentials=True)
+
+
+def test_an_unknown_option_is_refused(app: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="Unknown CORS option"):
+        CORS(app, supports_credential=True)
+
+
+def test_cross_origin_works_without_cors_app(app: Hipflask, client: Any) -> None:
+    @app.route("/widget", methods=["GET", "POST"])
+    @cross_origin(origins=[ALLOWED])
+    def widget() -> str:
+        return "widget"
+
+    response = client.get("/widget", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    answered = client.options("/widget", headers=preflight(ALLOWED, "POST"))
+    assert answered.headers["Access-Control-Allow-Origin"] == ALLOWED
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=cross).status_code == 200
+    evil = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=evil).status_code == 403
+
+
+def test_settings_supply_the_defaults(app: Hipflask, client: Any) -> None:
+    app.config["CORS_ORIGINS"] = [ALLOWED]
+    CORS(app)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert client.get("/", headers={"Origin": ALLOWED}).headers["Access-Control-Allow-Origin"]
+    assert "Access-Control-Allow-Origin" not in client.get("/", headers={"Origin": EVIL}).headers
