@@ -1,0 +1,120 @@
+"""Talisman's arguments mapped onto the one built-in header policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask.errors import ConfigurationError
+from hipflask.talisman import Talisman
+
+HTTPS = {"base_url": "https://localhost"}
+
+
+@pytest.fixture
+def page(app: Hipflask) -> Hipflask:
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    return app
+
+
+def test_talisman_defaults_are_flask_talisman_s(page: Hipflask, client: Any) -> None:
+    Talisman(page)
+    response = client.get("/", **HTTPS)
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == (
+        "default-src 'self'; object-src 'none'; frame-ancestors 'self'"
+    )
+    assert headers["Strict-Transport-Security"] == "max-age=31556926; includeSubDomains"
+    assert headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Permissions-Policy"] == "browsing-topics=()"
+    assert page.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_plain_http_is_redirected_to_https(page: Hipflask, client: Any) -> None:
+    Talisman(page)
+    response = client.get("/path?q=1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "https://localhost/path?q=1"
+
+
+def test_a_forged_x_forwarded_proto_does_not_skip_the_redirect(page: Hipflask, client: Any) -> None:
+    Talisman(page, force_https_permanent=True)
+    response = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 301
+
+
+def test_a_trusted_proxy_s_https_is_believed(page: Hipflask, client: Any) -> None:
+    page.config["PROXY_FIX"] = 1
+    Talisman(page)
+    assert client.get("/", headers={"X-Forwarded-Proto": "https"}).status_code == 200
+
+
+def test_arguments_change_the_one_policy(page: Hipflask, client: Any) -> None:
+    Talisman(
+        page,
+        force_https=False,
+        frame_options="DENY",
+        content_security_policy={"default-src": "'self'", "script-src": ["'self'", "cdn.example"]},
+        content_security_policy_nonce_in=["script-src"],
+        referrer_policy="no-referrer",
+        strict_transport_security=False,
+        permissions_policy={"geolocation": "()"},
+    )
+    response = client.get("/", **HTTPS)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' cdn.example 'nonce-" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Strict-Transport-Security" not in response.headers
+    assert response.headers["Permissions-Policy"] == "geolocation=()"
+    assert response.headers.getlist("Content-Security-Policy") == [csp]
+
+
+def test_report_only_csp_uses_the_report_only_header(page: Hipflask, client: Any) -> None:
+    Talisman(
+        page,
+        force_https=False,
+        content_security_policy_report_only=True,
+        content_security_policy_report_uri="/csp-report",
+    )
+    response = client.get("/")
+    assert "Content-Security-Policy" not in response.headers
+    assert "report-uri /csp-report" in response.headers["Content-Security-Policy-Report-Only"]
+
+
+def test_a_view_decorator_overrides_the_app_s_options(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/embed")
+    @talisman(frame_options=None, content_security_policy=None)
+    def embed() -> str:
+        return "embeddable"
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    embedded = client.get("/embed")
+    assert "X-Frame-Options" not in embedded.headers
+    assert "Content-Security-Policy" not in embedded.headers
+    assert embedded.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/").headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_debug_mode_does_not_redirect(page: Hipflask, client: Any) -> None:
+    page.debug = True
+    Talisman(page)
+    assert client.get("/").status_code == 200
+
+
+def test_unknown_options_are_refused(page: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="Unknown Talisman option"):
+        Talisman(page, force_http=False)
