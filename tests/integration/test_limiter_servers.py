@@ -1,0 +1,103 @@
+"""The limiter over real HTTP on loopback: forged addresses, shared budgets, a dead store."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hipflask.testing.servers import LOOPBACK
+from hipflask.testing.servers import ServerProcess
+from hipflask.testing.servers import install_command
+from hipflask.testing.servers import is_installed
+from hipflask.testing.servers import serve
+from tests.redis_helper import REDIS_URI
+from tests.redis_helper import closed_port
+
+pytestmark = pytest.mark.integration
+
+HERE = Path(__file__).parent
+TIMEOUT = 20.0
+# One WSGI and one ASGI server: the sync and the async store drivers.
+SERVERS = ["gunicorn", "uvicorn"]
+
+
+def require_server(name: str) -> None:
+    if not is_installed(name):
+        message = f"{name} is not installed; run: {install_command(name)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def status(server: ServerProcess, path: str = "/", headers: dict[str, str] | None = None) -> int:
+    connection = http.client.HTTPConnection(LOOPBACK, server.port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+# uvicorn itself believes X-Forwarded-For from 127.0.0.1 unless told not to;
+# the test client connects from there, so the server's own rewrite is off
+# and only the app's PROXY_FIX decides (here: no proxy is trusted).
+EXTRA_ARGS = {"uvicorn": ["--no-proxy-headers"]}
+
+
+def boot(name: str, **env: str) -> ServerProcess:
+    require_server(name)
+    return serve(
+        "limitedapp:app",
+        server=name,
+        app_dir=HERE,
+        env=env,
+        extra_args=EXTRA_ARGS.get(name, []),
+        start_timeout=TIMEOUT,
+    )
+
+
+@pytest.fixture(params=SERVERS)
+def server_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_forged_x_forwarded_for_gets_no_fresh_budget(server_name: str) -> None:
+    with boot(server_name, LIMITEDAPP_PREFIX=uuid.uuid4().hex) as server:
+        codes = [
+            status(server, "/", {"X-Forwarded-For": f"198.51.100.{n}, 203.0.113.{n}"})
+            for n in range(5)
+        ]
+    assert codes == [200, 200, 200, 429, 429]
+
+
+@pytest.fixture
+def shared_prefix(redis_prefix: str) -> Iterator[str]:
+    yield redis_prefix
+
+
+def test_two_processes_sharing_redis_share_one_budget(server_name: str, shared_prefix: str) -> None:
+    env = {"LIMITEDAPP_STORAGE": REDIS_URI, "LIMITEDAPP_PREFIX": shared_prefix}
+    path = "/async" if server_name == "uvicorn" else "/"
+    with boot(server_name, **env) as first, boot(server_name, **env) as second:
+        codes = [status(first, path), status(second, path), status(first, path)]
+        codes += [status(second, path), status(first, path)]
+    assert codes == [200, 200, 200, 429, 429]
+
+
+def test_a_dead_store_fails_closed_over_http(server_name: str) -> None:
+    env = {"LIMITEDAPP_STORAGE": f"redis://127.0.0.1:{closed_port()}"}
+    with boot(server_name, **env) as server:
+        assert status(server, "/async") == 503
+
+
+def test_a_dead_store_fails_open_when_configured(server_name: str) -> None:
+    env = {"LIMITEDAPP_STORAGE": f"redis://127.0.0.1:{closed_port()}", "LIMITEDAPP_SWALLOW": "1"}
+    with boot(server_name, **env) as server:
+        assert [status(server, "/async") for _ in range(5)] == [200] * 5
