@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.redis_helper import REDIS_URI
+from tests.redis_helper import closed_port
 
 from hipflask.testing.servers import LOOPBACK
 from hipflask.testing.servers import ServerProcess
 from hipflask.testing.servers import install_command
 from hipflask.testing.servers import is_installed
 from hipflask.testing.servers import serve
-from tests.redis_helper import REDIS_URI
-from tests.redis_helper import closed_port
 
 pytestmark = pytest.mark.integration
 
