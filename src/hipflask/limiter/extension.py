@@ -79,8 +79,10 @@ class Limiter:
 
     def __init__(
         self,
-        key_func: Callable[[], str] | Any = None,
+        key_func_or_app: Callable[[], str] | Hipflask | None = None,
+        /,
         *,
+        key_func: Callable[[], str] | None = None,
         app: Hipflask | None = None,
         default_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
         default_limits_per_method: bool | None = None,
@@ -102,8 +104,12 @@ class Limiter:
         key_prefix: str = "",
         enabled: bool = True,
     ) -> None:
-        if _is_app(key_func):
-            app, key_func = cast("Hipflask", key_func), None
+        # The tutorials' older form passes the app first; the current one
+        # passes the key function first (or by name).
+        if _is_app(key_func_or_app):
+            app = cast("Hipflask", key_func_or_app)
+        elif key_func_or_app is not None:
+            key_func = cast("Callable[[], str]", key_func_or_app)
         self.app = app
         self._key_func: Callable[[], str] | None = key_func
         self._args: dict[str, Any] = {
