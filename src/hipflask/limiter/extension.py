@@ -201,6 +201,10 @@ class Limiter:
             fail_on_first_breach=bool(setting(config, "FAIL_ON_FIRST_BREACH")),
         )
         self._app = app
+        # Close the async driver's connections when an ASGI server shuts down
+        # (appended directly: init_app may run after the first request).
+        if self._store.aclose not in app.after_serving_funcs:
+            app.after_serving_funcs.append(self._store.aclose)
         name = f"limiter.{id(self):x}"
         app.gate.add_check(name, self._check, order=ORDER_RATE_LIMIT, check_async=self._check_async)
         app.gate.add_finisher(
