@@ -71,3 +71,70 @@ def test_resources_try_longer_patterns_first_and_match_whole_paths() -> None:
     assert resources[0].matches("/api/public/x")
     assert resources[1].matches("/api/private")
     assert not resources[1].matches("/other/api/x")
+
+
+def test_max_age_takes_a_timedelta_and_a_malformed_header_request_is_dropped() -> None:
+    from datetime import timedelta
+
+    policy = CorsPolicy.from_options(origins="https://a.example", max_age=timedelta(minutes=5))
+    headers = dict(policy.preflight_headers("https://a.example", "GET", "x-ok, ,bad header"))
+    assert headers["Access-Control-Max-Age"] == "300"
+    assert headers["Access-Control-Allow-Headers"] == "x-ok"
+    assert "Access-Control-Allow-Headers" not in dict(
+        policy.preflight_headers("https://a.example", "GET", "bad header")
+    )
+
+
+def test_credentials_are_announced_on_preflights_and_responses() -> None:
+    policy = CorsPolicy.from_options(origins=["https://a.example"], supports_credentials=True)
+    assert ("Access-Control-Allow-Credentials", "true") in policy.preflight_headers(
+        "https://a.example", None, None
+    )
+    assert policy.response_headers(None) == []
+
+
+def test_an_origin_that_is_not_a_string_or_list_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="a string, a regex or a list"):
+        CorsPolicy.from_options(origins=3)
+
+
+@pytest.mark.parametrize(
+    ("resources", "message"),
+    [
+        ({"/api/*": "https://a.example"}, "must be a dict of options"),
+        (3, "path regex, a list or a dict"),
+        ("/api/(", "not a valid path regular expression"),
+    ],
+)
+def test_malformed_resources_are_refused(resources: object, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        parse_resources(resources, {})
+
+
+def test_resources_may_be_a_list_a_compiled_regex_or_an_anchored_pattern() -> None:
+    listed = parse_resources(["/a/*", re.compile(r"/b/\d+")], {"origins": "https://x.example"})
+    assert {resource.pattern.pattern for resource in listed} == {r"(?:/a/.*)\Z", r"/b/\d+"}
+    anchored = parse_resources(r"^/c$", {})
+    assert anchored[0].matches("/c")
+    assert not anchored[0].matches("/c/d")
+    assert parse_resources(None, {})[0].matches("/anything")
+
+
+def test_unknown_options_are_refused_with_the_list_of_options() -> None:
+    with pytest.raises(ConfigurationError, match="Unknown CORS option"):
+        CorsPolicy.from_options(supports_credential=True)
+
+
+def test_response_headers_carry_credentials_and_exposed_headers() -> None:
+    policy = CorsPolicy.from_options(
+        origins=["https://a.example"],
+        supports_credentials=True,
+        expose_headers=["X-Total", "X-Page"],
+    )
+    assert dict(policy.response_headers("https://a.example")) == {
+        "Access-Control-Allow-Origin": "https://a.example",
+        "Access-Control-Allow-Credentials": "true",
+        "Access-Control-Expose-Headers": "X-Total, X-Page",
+    }
+    assert policy.response_headers("https://b.example") == []
+    assert policy.preflight_headers("https://b.example", "GET", None) == []

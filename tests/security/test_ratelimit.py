@@ -133,6 +133,9 @@ def test_the_async_driver_fails_closed_too() -> None:
 
     with pytest.raises(StoreUnavailable):
         asyncio.run(check())
+    # Now known to be down: refused at once, without a new connection attempt.
+    with pytest.raises(StoreUnavailable):
+        asyncio.run(check())
 
 
 def test_a_failed_store_is_not_asked_again_on_every_request() -> None:
@@ -149,3 +152,51 @@ def test_the_429_is_json_for_json_clients() -> None:
     assert '"retry_after": 30' in exc.get_body()
     html = RateLimitExceeded(description="1 per 1 minute")
     assert "1 per 1 minute" in html.get_body()
+
+
+def test_without_fail_on_first_breach_every_limit_is_counted() -> None:
+    store = RateLimitStore(fail_on_first_breach=False)
+    two = [Hit(parse("1 per minute"), ("a",)), Hit(parse("1 per minute"), ("b",))]
+    store.check(two)
+    outcome = store.check(two, want_stats=False)
+    assert outcome.breached is two[0]
+    assert outcome.stats is None
+    assert store.check([Hit(parse("5 per minute"), ("b",))]).breached is None
+
+
+def test_no_hits_give_an_empty_outcome() -> None:
+    outcome = RateLimitStore().check([])
+    assert outcome.breached is None
+    assert outcome.stats is None
+
+
+def test_reset_forgets_the_counters_and_the_fallback_s_too() -> None:
+    store = RateLimitStore()
+    store.check(hits("1 per minute"))
+    store.reset()
+    assert store.check(hits("1 per minute")).breached is None
+    fallback = RateLimitStore(down_uri(), fallback=True)
+    fallback.check(hits("1 per minute"))
+    with pytest.raises(Exception, match="Connection refused"):
+        fallback.reset()
+    assert fallback.check(hits("1 per minute")).breached is None
+
+
+def test_other_network_stores_are_driven_from_a_thread_under_asyncio() -> None:
+    # Memcached's client is not installed here; a store flagged as not
+    # Redis takes the same path (its blocking client, in a thread).
+    store = RateLimitStore(down_uri(), swallow_errors=True)
+    store.is_redis = False
+    outcome = asyncio.run(store.check_async(hits()))
+    assert outcome.failed_open
+
+
+def test_closing_a_loop_that_never_used_the_store_is_harmless() -> None:
+    asyncio.run(RateLimitStore(REDIS_URI).aclose())
+
+
+def test_the_429_page_is_html_by_default() -> None:
+    exc = RateLimitExceeded()
+    assert exc.description == "Too many requests."
+    assert dict(exc.get_headers())["Content-Type"].startswith("text/html")
+    assert "retry_after" not in RateLimitExceeded(as_json=True).get_body()

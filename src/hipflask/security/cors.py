@@ -187,6 +187,10 @@ class CorsPolicy:
             allow_private_network=bool(options.get("allow_private_network", False)),
         )
 
+    @property
+    def _method_set(self) -> frozenset[str]:
+        return frozenset(self.methods.split(", "))
+
     def allows_origin(self, origin: str | None) -> bool:
         """Whether a response for this resource may be shared with ``origin``."""
         if not origin:
@@ -220,21 +224,21 @@ class CorsPolicy:
         """
         if not (origin and self.allows_origin(origin)):
             return []
+        if request_method is not None and request_method.upper() not in self._method_set:
+            return []
         headers = [("Access-Control-Allow-Origin", self._allow_origin_value(origin))]
         if self.supports_credentials:
             headers.append(("Access-Control-Allow-Credentials", "true"))
-        if request_method is not None and request_method.upper() not in self.methods.split(", "):
-            return []
-        if request_headers:
-            allowed = [
-                name.strip()
-                for name in request_headers.split(",")
-                if name.strip()
-                and _TOKEN.match(name.strip())
-                and (self.any_header or _matches(name.strip(), self.allow_headers))
-            ]
-            if allowed:
-                headers.append(("Access-Control-Allow-Headers", ", ".join(allowed)))
+        names = [name.strip() for name in (request_headers or "").split(",")]
+        # Only well-formed names are echoed back: the value is copied into a
+        # response header, and a CR/LF in it would split the response.
+        allowed = [
+            name
+            for name in names
+            if _TOKEN.match(name) and (self.any_header or _matches(name, self.allow_headers))
+        ]
+        if allowed:
+            headers.append(("Access-Control-Allow-Headers", ", ".join(allowed)))
         headers.append(("Access-Control-Allow-Methods", self.methods))
         if self.max_age is not None:
             headers.append(("Access-Control-Max-Age", self.max_age))

@@ -107,9 +107,7 @@ class RateLimitExceeded(TooManyRequests):
         as_json: bool = False,
     ) -> None:
         self.limit = limit
-        if description is None:
-            description = str(getattr(limit, "error_message", None) or _describe(limit))
-        super().__init__(description, retry_after=retry_after)
+        super().__init__(description or "Too many requests.", retry_after=retry_after)
         self.as_json = as_json
 
     def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
@@ -130,11 +128,6 @@ class RateLimitExceeded(TooManyRequests):
         if self.retry_after is not None:
             body["retry_after"] = self.retry_after
         return json.dumps(body)
-
-
-def _describe(limit: Any) -> str:
-    item = getattr(limit, "item", getattr(limit, "limit", limit))
-    return str(item) if item is not None else "Too many requests."
 
 
 class StoreUnavailable(ServiceUnavailable):
@@ -212,6 +205,7 @@ class RateLimitStore:
         self.strategy = strategy
         self._options = _storage_options(storage_uri, storage_options)
         self.is_memory = storage_uri.startswith("memory://")
+        self.is_redis = storage_uri.startswith(("redis://", "rediss://"))
         try:
             storage = limits.storage.storage_from_string(storage_uri, **self._options)
         except (limits.errors.ConfigurationError, ValueError, ImportError) as exc:
@@ -252,6 +246,10 @@ class RateLimitStore:
         """
         if self.is_memory:
             return self.check(hits, want_stats=want_stats)
+        if not self.is_redis:
+            # Other stores (Memcached, MongoDB) keep their blocking client,
+            # in a worker thread so the loop stays free.
+            return await asyncio.to_thread(self.check, hits, want_stats=want_stats)
         if not self._is_down():
             try:
                 outcome = await self._drive_async(self._async_limiter(), hits, want_stats)
@@ -287,15 +285,11 @@ class RateLimitStore:
         if found is None:
             limits = require("limits", extra="limiter")
             strategies = require("limits.aio.strategies", extra="limiter")
-            options = dict(self._options)
-            pool = None
-            if self.uri.startswith(("redis://", "rediss://")):
-                # redis-py's asyncio client (one Redis driver for both
-                # protocols), on a pool of ours so aclose() can release it.
-                redis = require("redis.asyncio", extra="limiter")
-                pool = redis.ConnectionPool.from_url(self.uri)
-                options.setdefault("implementation", "redispy")
-                options["connection_pool"] = pool
+            # redis-py's asyncio client (one Redis driver for both
+            # protocols), on a pool of ours so aclose() can release it.
+            redis = require("redis.asyncio", extra="limiter")
+            pool = redis.ConnectionPool.from_url(self.uri)
+            options = {**self._options, "implementation": "redispy", "connection_pool": pool}
             storage = limits.storage.storage_from_string(f"async+{self.uri}", **options)
             found = (strategies.STRATEGIES[self.strategy](storage), pool)
             self._async[loop] = found
@@ -308,7 +302,7 @@ class RateLimitStore:
         shutting down does not leave sockets for the garbage collector.
         """
         found = self._async.pop(asyncio.get_running_loop(), None)
-        if found is not None and found[1] is not None:
+        if found is not None:
             await found[1].disconnect()
 
     # -- failure -----------------------------------------------------------------
@@ -356,10 +350,14 @@ class RateLimitStore:
         return self._memory
 
     def reset(self) -> None:
-        """Forget every counter (tests; or after changing limits)."""
-        self.limiter.storage.reset()
+        """Forget every counter (tests; or after changing limits).
+
+        The in-memory fallback's counters go first, so they are gone even
+        when the store itself cannot be reached (which then raises).
+        """
         if self._memory is not None:
             self._memory.storage.reset()
+        self.limiter.storage.reset()
 
 
 def _perform(limiter: Any, op: str, hit: Hit) -> Any:
