@@ -160,3 +160,64 @@ def test_settings_supply_the_defaults(app: Hipflask, client: Any) -> None:
 
     assert client.get("/", headers={"Origin": ALLOWED}).headers["Access-Control-Allow-Origin"]
     assert "Access-Control-Allow-Origin" not in client.get("/", headers={"Origin": EVIL}).headers
+
+
+def test_the_first_request_to_a_decorated_view_may_be_its_preflight(
+    app: Hipflask, client: Any
+) -> None:
+    @app.route("/widget", methods=["PUT"])
+    @cross_origin(ALLOWED, max_age=60)
+    async def widget() -> str:
+        return "widget"
+
+    answered = client.options("/widget", headers=preflight(ALLOWED))
+    assert answered.status_code == 200
+    assert answered.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert answered.headers["Access-Control-Max-Age"] == "60"
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    response = client.put("/widget", headers=cross)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_a_plain_options_request_gets_the_allowed_methods(app: Hipflask, client: Any) -> None:
+    @app.get("/widget")
+    @cross_origin()
+    def widget() -> str:
+        return "widget"
+
+    response = client.options("/widget")
+    assert response.status_code == 200
+    assert "GET" in response.headers["Allow"]
+    assert "Access-Control-Allow-Methods" not in response.headers
+
+
+def test_init_app_later_and_vary_header_off(app: Hipflask, client: Any) -> None:
+    cors = CORS(resources=r"/api/*", vary_header=False)
+    cors.init_app(app)
+
+    @app.get("/api/x")
+    def x() -> str:
+        return "x"
+
+    response = client.get("/api/x", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Vary" not in response.headers
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.get("/other", headers={"Origin": ALLOWED}).headers
+    )
+
+
+def test_an_empty_resources_dict_registers_the_gate_for_decorated_views(
+    app: Hipflask, client: Any
+) -> None:
+    CORS(app, resources={})
+
+    @app.post("/widget")
+    @cross_origin(origins=[ALLOWED])
+    def widget() -> str:
+        return "widget"
+
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=cross).status_code == 200

@@ -320,3 +320,161 @@ def test_redis_storage_counts_under_both_protocols(
         assert statuses(client, "/", 3) == [200, 200, 429]
     finally:
         close(client, limiter)
+
+
+def test_async_views_are_limited_and_deduct_after_the_response(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/a")
+    async def a() -> str:
+        return "a"
+
+    @app.get("/free")
+    @limiter.exempt
+    async def free() -> str:
+        return "free"
+
+    @app.get("/fail")
+    @limiter.limit("1 per minute", deduct_when=lambda response: response.status_code >= 400)
+    async def fail() -> Any:
+        return "no", 400
+
+    assert statuses(client, "/a", 3) == [200, 200, 429]
+    assert statuses(client, "/free", 3) == [200, 200, 200]
+    assert statuses(client, "/fail", 2) == [400, 429]
+
+
+def test_application_limits_are_one_budget_for_the_whole_app(app: Hipflask, client: Any) -> None:
+    Limiter(app, application_limits=["2 per minute"])
+
+    @app.get("/a")
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    def b() -> str:
+        return "b"
+
+    assert [client.get(p).status_code for p in ("/a", "/b", "/a")] == [200, 200, 429]
+    assert client.get("/missing").status_code == 429
+
+
+def test_settings_configure_a_limiter_created_before_the_app(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(key_func=lambda: "everyone")
+    app.config.update(
+        RATELIMIT_DEFAULT="2 per minute",
+        RATELIMIT_HEADERS_ENABLED=False,
+        RATELIMIT_KEY_PREFIX="myapp",
+        RATELIMIT_IN_MEMORY_FALLBACK="1 per minute",
+    )
+    limiter.init_app(app)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    first = client.get("/")
+    assert "X-RateLimit-Limit" not in first.headers
+    client.get("/")
+    refused = client.get("/")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"]
+    assert any(key.startswith("LIMITER/myapp/everyone/") for key in limiter.storage.storage)
+
+
+def test_retry_after_can_be_an_http_date(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, retry_after="http-date")
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    assert client.get("/").headers["Retry-After"].endswith("GMT")
+
+
+def test_callable_limits_costs_scopes_and_per_method(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    budget = {"value": "3 per minute"}
+
+    @app.route("/dyn", methods=["GET", "POST"])
+    @limiter.limit(lambda: budget["value"], per_method=True, cost=lambda: 2)
+    def dyn() -> str:
+        return "ok"
+
+    @app.get("/scoped")
+    @limiter.shared_limit("1 per minute", scope=lambda endpoint: f"group-{endpoint[:1]}")
+    def scoped() -> str:
+        return "ok"
+
+    assert statuses(client, "/dyn", 2) == [200, 429]
+    assert client.post("/dyn").status_code == 200
+    assert statuses(client, "/scoped", 2) == [200, 429]
+
+
+def test_a_request_filter_exempts_from_everything(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+
+    @limiter.request_filter
+    def internal() -> bool:
+        from hipflask import request
+
+        return request.headers.get("X-Internal") == "1"
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3, headers={"X-Internal": "1"}) == [200, 200, 200]
+
+
+def test_current_limit_describes_the_request_s_window(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    seen: list[Any] = []
+
+    @app.get("/")
+    @limiter.limit("3 per minute")
+    def index() -> str:
+        seen.append(limiter.current_limit)
+        return "ok"
+
+    @app.get("/unlimited")
+    @limiter.exempt
+    def unlimited() -> str:
+        seen.append(limiter.current_limit)
+        return "ok"
+
+    client.get("/")
+    client.get("/unlimited")
+    current = seen[0]
+    assert (current.remaining, current.breached) == (2, False)
+    assert current.reset_at > 0
+    assert seen[1] is None
+
+
+def test_reset_clears_the_counters_and_storage_needs_init(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    limiter.reset()
+    assert client.get("/").status_code == 200
+    unbound = Limiter()
+    unbound.reset()
+    with pytest.raises(ConfigurationError, match="init_app"):
+        _ = unbound.storage
+
+
+def test_a_limit_with_override_defaults_false_adds_to_them(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/")
+    @limiter.limit("5 per minute", override_defaults=False)
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3) == [200, 200, 429]

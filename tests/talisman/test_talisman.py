@@ -118,3 +118,75 @@ def test_debug_mode_does_not_redirect(page: Hipflask, client: Any) -> None:
 def test_unknown_options_are_refused(page: Hipflask) -> None:
     with pytest.raises(ConfigurationError, match="Unknown Talisman option"):
         Talisman(page, force_http=False)
+
+
+def test_allow_from_becomes_frame_ancestors(page: Hipflask, client: Any) -> None:
+    Talisman(
+        page,
+        force_https=False,
+        frame_options="ALLOW-FROM",
+        frame_options_allow_from="https://partner.example",
+    )
+    response = client.get("/")
+    assert "X-Frame-Options" not in response.headers
+    assert "frame-ancestors https://partner.example" in response.headers["Content-Security-Policy"]
+
+
+def test_allow_from_without_an_origin_is_refused(page: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="frame_options_allow_from"):
+        Talisman(page, frame_options="ALLOW-FROM")
+
+
+def test_string_csp_legacy_headers_and_session_flags(app: Hipflask, client: Any) -> None:
+    talisman = Talisman()
+    talisman.init_app(
+        app,
+        force_https=False,
+        content_security_policy="default-src 'self'; img-src *",
+        x_xss_protection=True,
+        force_file_save=True,
+        feature_policy={"geolocation": "'none'"},
+        session_cookie_http_only=True,
+        session_cookie_samesite="Strict",
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/")
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'; img-src *")
+    assert response.headers["X-XSS-Protection"] == "1; mode=block"
+    assert response.headers["X-Download-Options"] == "noopen"
+    assert response.headers["Feature-Policy"] == "geolocation 'none'"
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Strict"
+
+
+def test_a_view_may_force_https_when_the_app_does_not(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/secure")
+    @talisman(force_https=True)
+    def secure() -> str:
+        return "ok"
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "ok"
+
+    assert client.get("/secure").status_code == 302
+    assert client.get("/plain").status_code == 200
+    assert client.get("/secure", **HTTPS).status_code == 200
+
+
+def test_a_view_s_own_header_survives_its_talisman_options(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/own")
+    @talisman(referrer_policy="no-referrer")
+    def own() -> Any:
+        return "ok", 200, {"X-Frame-Options": "DENY"}
+
+    response = client.get("/own")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
