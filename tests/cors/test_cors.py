@@ -221,3 +221,26 @@ def test_an_empty_resources_dict_registers_the_gate_for_decorated_views(
 
     cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
     assert client.post("/widget", headers=cross).status_code == 200
+
+
+def test_cross_origin_survives_a_decorator_applied_after_it(app: Hipflask, client: Any) -> None:
+    import functools
+
+    def wrapped(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    CORS(app, resources={})
+
+    @app.post("/widget")
+    @wrapped
+    @cross_origin(origins=[ALLOWED])
+    def widget() -> str:
+        return "widget"
+
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=cross).status_code == 200
+    assert client.post("/widget", headers={**cross, "Origin": EVIL}).status_code == 403

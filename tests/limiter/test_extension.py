@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from typing import ClassVar
 
 import pytest
 from tests.redis_helper import REDIS_URI
@@ -478,3 +479,62 @@ def test_a_limit_with_override_defaults_false_adds_to_them(app: Hipflask, client
         return "ok"
 
     assert statuses(client, "/", 3) == [200, 200, 429]
+
+
+def wrapped(view: Any) -> Any:
+    """A decorator applied after the limiter's, as @login_required would be."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def test_limits_survive_a_decorator_applied_after_them(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/")
+    @wrapped
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 2) == [200, 429]
+
+
+def test_method_view_decorators_limit_each_view_on_its_own(app: Hipflask, client: Any) -> None:
+    from hipflask.views import MethodView
+
+    limiter = Limiter(app)
+
+    class Items(MethodView):
+        decorators: ClassVar[list[Any]] = [limiter.limit("1 per minute")]
+
+        def get(self) -> str:
+            return "items"
+
+    class Other(MethodView):
+        def get(self) -> str:
+            return "other"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    app.add_url_rule("/other", view_func=Other.as_view("other"))
+    assert statuses(client, "/items", 2) == [200, 429]
+    assert statuses(client, "/other", 3) == [200, 200, 200]
+
+
+def test_a_fetch_with_a_json_body_and_any_accept_gets_json(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.post("/api")
+    @limiter.limit("1 per minute")
+    def api() -> str:
+        return "ok"
+
+    client.post("/api", json={}, headers={"Accept": "*/*"})
+    refused = client.post("/api", json={}, headers={"Accept": "*/*"})
+    assert refused.is_json
+    browser = client.post("/api", data={"a": "b"}, headers={"Accept": "text/html,*/*;q=0.8"})
+    assert browser.mimetype == "text/html"

@@ -190,3 +190,24 @@ def test_a_view_s_own_header_survives_its_talisman_options(app: Hipflask, client
     response = client.get("/own")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_view_options_survive_a_decorator_applied_after_them(app: Hipflask, client: Any) -> None:
+    import functools
+
+    def wrapped(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/embed")
+    @wrapped
+    @talisman(frame_options=None)
+    def embed() -> str:
+        return "ok"
+
+    assert "X-Frame-Options" not in client.get("/embed").headers

@@ -88,7 +88,7 @@ class _Registry:
     def policy_for(self, req: Request) -> CorsPolicy | None:
         view = self.app.view_functions.get(req.endpoint) if req.endpoint else None
         if view is not None:
-            policy = _VIEW_POLICIES.get(view)
+            policy = _view_policy(view)
             if policy is not None:
                 return policy
         for resource in self.resources:
@@ -125,6 +125,20 @@ class _Registry:
         if policy is None:
             return
         _apply(policy, req, response)
+
+
+def _view_policy(view: Callable[..., Any]) -> CorsPolicy | None:
+    """The ``@cross_origin`` policy of a view, looking through later decorators.
+
+    ``functools.wraps`` leaves ``__wrapped__`` on a wrapper, so a view
+    decorated again after ``@cross_origin`` (``@login_required``) is found.
+    """
+    current: Any = view
+    policy = _VIEW_POLICIES.get(current)
+    while policy is None and hasattr(current, "__wrapped__"):
+        current = current.__wrapped__
+        policy = _VIEW_POLICIES.get(current)
+    return policy
 
 
 def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:

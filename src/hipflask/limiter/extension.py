@@ -20,6 +20,7 @@ from typing import Any
 from typing import TypeVar
 from typing import cast
 
+from hipflask.contexts.globals import current_app
 from hipflask.contexts.state import request_state
 from hipflask.core.blueprints import Blueprint
 from hipflask.errors import ConfigurationError
@@ -52,7 +53,15 @@ _ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionSco
 
 
 def _name(view: Callable[..., Any]) -> str:
-    return f"{view.__module__}.{getattr(view, '__qualname__', view.__name__)}"
+    """A view's name for finding its limits, as Flask-Limiter forms it.
+
+    Names rather than the function objects, so a decorator applied after
+    ``@limiter.limit`` (``functools.wraps`` keeps the names) does not lose
+    the limits; ``__name__`` is in it because ``as_view`` functions share
+    one ``__qualname__`` and differ by name.
+    """
+    name = getattr(view, "__name__", "")
+    return f"{view.__module__}.{name}.{getattr(view, '__qualname__', name)}"
 
 
 def _is_app(value: object) -> bool:
@@ -200,7 +209,6 @@ class Limiter:
             fallback_items=[item for text in fallback for item in parse_limits(text)],
             fail_on_first_breach=bool(setting(config, "FAIL_ON_FIRST_BREACH")),
         )
-        self._app = app
         # Close the async driver's connections when an ASGI server shuts down
         # (appended directly: init_app may run after the first request).
         if self._store.aclose not in app.after_serving_funcs:
@@ -313,7 +321,7 @@ class Limiter:
         """Flask-Limiter's precedence: application limits, then the view's own
         limits, else its blueprint's, else the defaults; exemptions lift the
         application and default ones."""
-        view = self._app.view_functions.get(req.endpoint) if req.endpoint else None
+        view = current_app.view_functions.get(req.endpoint) if req.endpoint else None
         name = _name(view) if view is not None else ""
         blueprints = list(req.blueprints)
         lifted = self._exempt_views.get(name, ExemptionScope.NONE)
@@ -370,7 +378,7 @@ class Limiter:
         if callback is not None:
             rv = callback(self.current_limit)
             if rv is not None:
-                return self._app.make_response(rv)
+                return current_app.make_response(rv)  # type: ignore[no-any-return]
         raise RateLimitExceeded(
             breached,
             description=breached.error_message or str(breached.item),
@@ -450,7 +458,10 @@ class Limiter:
 
 
 def _wants_json(req: Request) -> bool:
-    best = req.accept_mimetypes.best_match(["text/html", "application/json"])
-    if best is not None:
-        return best == "application/json"
+    """JSON when the client prefers it to HTML, or sent JSON and has no preference."""
+    accept = req.accept_mimetypes
+    json_quality = accept["application/json"]
+    html_quality = accept["text/html"]
+    if json_quality != html_quality:
+        return json_quality > html_quality
     return bool(req.is_json)

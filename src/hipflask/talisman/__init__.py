@@ -206,8 +206,13 @@ class Talisman:
     def _view_options(self, req: Request) -> tuple[dict[str, Any], HeaderPolicy] | None:
         if not self._views or self.app is None or req.endpoint is None:
             return None
-        view = self.app.view_functions.get(req.endpoint)
-        return self._views.get(view) if view is not None else None
+        # Through later decorators too: functools.wraps leaves __wrapped__.
+        current: Any = self.app.view_functions.get(req.endpoint)
+        found = self._views.get(current)
+        while found is None and hasattr(current, "__wrapped__"):
+            current = current.__wrapped__
+            found = self._views.get(current)
+        return found
 
     def _force_https(self, req: Request) -> Response | None:
         """Redirect plain-HTTP requests to HTTPS (not in debug mode, as Talisman).
