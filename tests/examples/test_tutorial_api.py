@@ -45,3 +45,15 @@ def test_default_limits_carry_headers_and_exempt_views_have_none(client: Any) ->
     response = client.get("/api/items")
     assert response.headers["X-RateLimit-Limit"] == "50"
     assert "X-RateLimit-Limit" not in client.get("/health").headers
+
+
+def test_a_refused_cross_origin_call_is_readable_by_the_calling_script(client: Any) -> None:
+    origin = "https://frontend.example"
+    headers = {"Origin": origin, "Sec-Fetch-Site": "cross-site"}
+    wrong = {"username": "admin", "password": "guess"}
+    for _ in range(3):
+        client.post("/api/login", json=wrong, headers=headers)
+    refused = client.post("/api/login", json=wrong, headers=headers)
+    assert refused.status_code == 429
+    assert refused.headers["Access-Control-Allow-Origin"] == origin
+    assert refused.get_json()["error"] == "too_many_requests"
