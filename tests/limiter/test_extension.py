@@ -538,3 +538,50 @@ def test_a_fetch_with_a_json_body_and_any_accept_gets_json(app: Hipflask, client
     assert refused.is_json
     browser = client.post("/api", data={"a": "b"}, headers={"Accept": "text/html,*/*;q=0.8"})
     assert browser.mimetype == "text/html"
+
+
+def test_lifespan_shutdown_closes_the_async_store_connections(
+    app: Hipflask, redis_prefix: str
+) -> None:
+    import asyncio
+
+    from tests.asgi_driver import http_scope
+
+    app.config["RATELIMIT_STORAGE_URI"] = REDIS_URI
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": redis_prefix}
+    limiter = Limiter(app, default_limits=["5 per minute"])
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    async def run() -> list[int]:
+        lifespan: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        await lifespan.put({"type": "lifespan.startup"})
+        replies: list[dict[str, Any]] = []
+
+        async def lifespan_send(message: dict[str, Any]) -> None:
+            replies.append(message)
+
+        server = asyncio.ensure_future(
+            app({"type": "lifespan", "asgi": {"version": "3.0"}}, lifespan.get, lifespan_send)
+        )
+        statuses: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        for _ in range(2):
+            await app(http_scope("/"), receive, send)
+        assert limiter._store is not None and len(limiter._store._async) == 1
+        await lifespan.put({"type": "lifespan.shutdown"})
+        await server
+        assert replies[-1]["type"] == "lifespan.shutdown.complete"
+        return statuses
+
+    assert asyncio.run(run()) == [200, 200]
+    assert limiter._store is not None and len(limiter._store._async) == 0

@@ -143,6 +143,7 @@ class HeaderPolicy:
     """
 
     __slots__ = (
+        "_csp_lower",
         "_csp_name",
         "_csp_pieces",
         "_csp_without_frame",
@@ -189,6 +190,7 @@ class HeaderPolicy:
             "CONTENT_SECURITY_POLICY_REPORT_ONLY", content_security_policy_report_only
         )
         self._csp_name = _CSP + "-Report-Only" if report_only else _CSP
+        self._csp_lower = self._csp_name.lower()
         common: list[_Pair] = []
         if _require_bool("X_CONTENT_TYPE_OPTIONS", content_type_options):
             common.append(("X-Content-Type-Options", "nosniff"))
@@ -265,14 +267,14 @@ class HeaderPolicy:
             headers.extend(bundle.pairs)
         else:
             headers.extend(self._missing(bundle, present))
-        if self._csp_pieces is not None and self._csp_name.lower() not in present:
+        if self._csp_pieces is not None and self._csp_lower not in present:
             value = (nonce or make_nonce()).join(self._csp_pieces)
             headers.extend(((self._csp_name, value),))
 
     def _missing(self, bundle: _Bundle, present: set[str]) -> list[_Pair]:
         """The policy headers the response lacks, respecting its own frame choice."""
         missing = [pair for name, pair in bundle.entries if name not in present]
-        if "x-frame-options" in present and _CSP_LOWER not in present:
+        if "x-frame-options" in present and self._csp_lower not in present:
             missing = [pair for pair in missing if pair[0] != self._csp_name]
             if self._csp_without_frame is not None and self._csp_pieces is None:
                 missing.append((self._csp_name, self._csp_without_frame))
