@@ -585,3 +585,17 @@ def test_lifespan_shutdown_closes_the_async_store_connections(
 
     assert asyncio.run(run()) == [200, 200]
     assert limiter._store is not None and len(limiter._store._async) == 0
+
+
+def test_two_limiters_on_one_app_each_enforce_their_own(app: Hipflask, client: Any) -> None:
+    per_client = Limiter(app, default_limits=["3 per minute"])
+    per_app = Limiter(key_func=lambda: "all", app=app, default_limits=["2 per minute"])
+    per_app.init_app(app)  # twice: the check is replaced, not doubled
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3) == [200, 200, 429]
+    assert per_client is not per_app
+    assert sum(name.startswith("limiter.") for name in app.gate.check_names) == 2

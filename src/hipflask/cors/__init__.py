@@ -99,10 +99,11 @@ class _Registry:
     def check(self, req: Request) -> Response | None:
         """Answer a preflight; approve an allowed ``Origin`` for the cross-origin gate."""
         policy = self.policy_for(req)
+        state = request_state()
+        # Remembered even when None: the finisher then need not match again.
+        state.extensions[_STATE] = policy
         if policy is None:
             return None
-        state = request_state()
-        state.extensions[_STATE] = policy
         origin = req.headers.get("Origin")
         if policy.allows_origin(origin):
             state.allowed_origin = origin

@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["Limiter"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_STATE = "limiter"
 _ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
 
 
@@ -150,6 +149,8 @@ class Limiter:
         self._defaults: list[Limit] = []
         self._application: list[Limit] = []
         self._store: RateLimitStore | None = None
+        # Its own key in the request state: an app may have several limiters.
+        self._state_key = f"limiter.{id(self):x}"
         if app is not None:
             self.init_app(app)
 
@@ -213,7 +214,7 @@ class Limiter:
         # (appended directly: init_app may run after the first request).
         if self._store.aclose not in app.after_serving_funcs:
             app.after_serving_funcs.append(self._store.aclose)
-        name = f"limiter.{id(self):x}"
+        name = self._state_key
         app.gate.add_check(name, self._check, order=ORDER_RATE_LIMIT, check_async=self._check_async)
         app.gate.add_finisher(
             name, self._finish, order=ORDER_RATE_LIMIT_HEADERS, finisher_async=self._finish_async
@@ -365,7 +366,7 @@ class Limiter:
     def _decide(
         self, req: Request, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
     ) -> Response | None:
-        request_state().extensions[_STATE] = _PerRequest(outcome, deferred)
+        request_state().extensions[self._state_key] = _PerRequest(outcome, deferred)
         breached = outcome.breached
         if breached is None:
             return None
@@ -391,7 +392,7 @@ class Limiter:
         return max(1, int(reset - time.time() + 0.999))
 
     def _finish(self, req: Request, response: Response) -> None:
-        state = request_state().extensions.get(_STATE)
+        state = request_state().extensions.get(self._state_key)
         if state is None:
             return
         for hit, predicate in state.deferred:
@@ -400,7 +401,7 @@ class Limiter:
         self._add_headers(state.outcome, response)
 
     async def _finish_async(self, req: Request, response: Response) -> None:
-        state = request_state().extensions.get(_STATE)
+        state = request_state().extensions.get(self._state_key)
         if state is None:
             return
         for hit, predicate in state.deferred:
@@ -430,7 +431,7 @@ class Limiter:
     @property
     def current_limit(self) -> RequestLimit | None:
         """The limit nearest to refusing the current request, with its window."""
-        state = request_state().extensions.get(_STATE)
+        state = request_state().extensions.get(self._state_key)
         if state is None or state.outcome.current is None:
             return None
         outcome = state.outcome
