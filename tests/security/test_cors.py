@@ -38,6 +38,7 @@ def test_compiled_and_string_regexes_must_match_the_whole_origin() -> None:
         ({"origins": "*", "supports_credentials": True}, "supports_credentials"),
         ({"origins": "(unclosed"}, "regular expression"),
         ({"expose_headers": ["X-A\r\nSet-Cookie: a=b"]}, "not a header name"),
+        ({"methods": ["GET", "PUT\r\nX-Injected: 1"]}, "not a header name"),
         ({"max_age": "ten"}, "max_age"),
         ({"origins": [3]}, "strings"),
     ],

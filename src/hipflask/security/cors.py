@@ -88,7 +88,7 @@ def _patterns(value: Any, setting: str) -> tuple[tuple[str | re.Pattern[str], ..
         if isinstance(item, re.Pattern):
             items.append(item)
         elif isinstance(item, str):
-            if item in ("*", ".*", r".*"):
+            if item in ("*", ".*"):
                 wildcard = True
             elif _REGEX_HINT.search(item):
                 try:
@@ -133,6 +133,7 @@ class CorsPolicy:
     origins: tuple[str | re.Pattern[str], ...]
     any_origin: bool
     methods: str
+    method_set: frozenset[str]
     allow_headers: tuple[str | re.Pattern[str], ...]
     any_header: bool
     expose_headers: str | None
@@ -166,8 +167,10 @@ class CorsPolicy:
             )
         allow, any_header = _patterns(options.get("allow_headers", "*"), "allow_headers")
         methods = [
-            str(m).upper() for m in _as_list(options.get("methods", DEFAULT_METHODS), "methods")
+            str(m).strip().upper()
+            for m in _as_list(options.get("methods", DEFAULT_METHODS), "methods")
         ]
+        _header_list(methods, "methods")  # each a token: it is echoed in a header
         max_age: Any = options.get("max_age")
         if isinstance(max_age, timedelta):
             max_age = int(max_age.total_seconds())
@@ -177,6 +180,7 @@ class CorsPolicy:
             origins=origins,
             any_origin=any_origin,
             methods=", ".join(sorted(set(methods))),
+            method_set=frozenset(methods),
             allow_headers=allow,
             any_header=any_header,
             expose_headers=_header_list(options.get("expose_headers"), "expose_headers"),
@@ -186,10 +190,6 @@ class CorsPolicy:
             vary_header=bool(options.get("vary_header", True)),
             allow_private_network=bool(options.get("allow_private_network", False)),
         )
-
-    @property
-    def _method_set(self) -> frozenset[str]:
-        return frozenset(self.methods.split(", "))
 
     def allows_origin(self, origin: str | None) -> bool:
         """Whether a response for this resource may be shared with ``origin``."""
@@ -224,7 +224,7 @@ class CorsPolicy:
         """
         if not (origin and self.allows_origin(origin)):
             return []
-        if request_method is not None and request_method.upper() not in self._method_set:
+        if request_method is not None and request_method.upper() not in self.method_set:
             return []
         headers = [("Access-Control-Allow-Origin", self._allow_origin_value(origin))]
         if self.supports_credentials:
