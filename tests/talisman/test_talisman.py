@@ -142,7 +142,7 @@ def test_string_csp_legacy_headers_and_session_flags(app: Hipflask, client: Any)
     talisman.init_app(
         app,
         force_https=False,
-        content_security_policy="default-src 'self'; img-src *",
+        content_security_policy="default-src 'self'; img-src *; ",
         x_xss_protection=True,
         force_file_save=True,
         feature_policy={"geolocation": "'none'"},
@@ -211,3 +211,8 @@ def test_view_options_survive_a_decorator_applied_after_them(app: Hipflask, clie
         return "ok"
 
     assert "X-Frame-Options" not in client.get("/embed").headers
+
+
+def test_a_feature_policy_string_is_sent_as_written(page: Hipflask, client: Any) -> None:
+    Talisman(page, force_https=False, feature_policy="camera 'none'")
+    assert client.get("/").headers["Feature-Policy"] == "camera 'none'"

@@ -91,7 +91,7 @@ _DEFAULTS: dict[str, Any] = {
 _STATE = "talisman"
 
 
-def _csp(options: Mapping[str, Any]) -> str | dict[str, Any] | None:
+def _csp(options: Mapping[str, Any]) -> dict[str, Any] | None:
     """Talisman's CSP options as the policy's ``CONTENT_SECURITY_POLICY``."""
     value = options["content_security_policy"]
     if not value:
@@ -125,9 +125,8 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
         allowed = options["frame_options_allow_from"]
         if not allowed:
             raise ConfigurationError("frame_options=ALLOW_FROM needs frame_options_allow_from.")
-        csp = dict(csp or {}) if not isinstance(csp, str) else csp
-        if isinstance(csp, dict):
-            csp.setdefault("frame-ancestors", [allowed])
+        csp = dict(csp or {})
+        csp.setdefault("frame-ancestors", [allowed])
         frame = None
     hsts = options["strict_transport_security"]
     extra = []
@@ -225,11 +224,8 @@ class Talisman:
         options = local[0] if local is not None else self.options
         if not options["force_https"] or req.is_secure or (self.app and self.app.debug):
             return None
-        url = req.url
-        if not url.startswith("http://"):
-            return None
         code = 301 if options["force_https_permanent"] else 302
-        return redirect("https://" + url[len("http://") :], code=code)
+        return redirect(req.url.replace("http://", "https://", 1), code=code)
 
     def _note_own(self, req: Request, response: Response) -> None:
         if self._view_options(req) is not None:
