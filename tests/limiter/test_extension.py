@@ -335,14 +335,15 @@ def test_async_views_are_limited_and_deduct_after_the_response(app: Hipflask, cl
     async def free() -> str:
         return "free"
 
-    @app.get("/fail")
+    @app.get("/fail/<int:code>")
     @limiter.limit("1 per minute", deduct_when=lambda response: response.status_code >= 400)
-    async def fail() -> Any:
-        return "no", 400
+    async def fail(code: int) -> Any:
+        return "done", code
 
     assert statuses(client, "/a", 3) == [200, 200, 429]
     assert statuses(client, "/free", 3) == [200, 200, 200]
-    assert statuses(client, "/fail", 2) == [400, 429]
+    assert statuses(client, "/fail/200", 2) == [200, 200]
+    assert statuses(client, "/fail/400", 2) == [400, 429]
 
 
 def test_application_limits_are_one_budget_for_the_whole_app(app: Hipflask, client: Any) -> None:
@@ -599,3 +600,27 @@ def test_two_limiters_on_one_app_each_enforce_their_own(app: Hipflask, client: A
     assert statuses(client, "/", 3) == [200, 200, 429]
     assert per_client is not per_app
     assert sum(name.startswith("limiter.") for name in app.gate.check_names) == 2
+
+
+def test_an_on_breach_callback_that_returns_nothing_keeps_the_429(
+    app: Hipflask, client: Any
+) -> None:
+    breaches: list[Any] = []
+    limiter = Limiter(app, on_breach=breaches.append)
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 2) == [200, 429]
+    assert breaches[0].breached
+
+
+def test_get_ipaddr_is_the_proxy_aware_address(app: Hipflask) -> None:
+    from hipflask.limiter.util import get_ipaddr
+
+    with app.test_request_context(
+        "/", environ_base={"REMOTE_ADDR": "198.51.100.9"}, headers={"X-Forwarded-For": "1.2.3.4"}
+    ):
+        assert get_ipaddr() == "198.51.100.9"

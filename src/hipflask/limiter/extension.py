@@ -212,13 +212,17 @@ class Limiter:
         )
         # Close the async driver's connections when an ASGI server shuts down
         # (appended directly: init_app may run after the first request).
-        if self._store.aclose not in app.after_serving_funcs:
-            app.after_serving_funcs.append(self._store.aclose)
+        if self._aclose not in app.after_serving_funcs:
+            app.after_serving_funcs.append(self._aclose)
         name = self._state_key
         app.gate.add_check(name, self._check, order=ORDER_RATE_LIMIT, check_async=self._check_async)
         app.gate.add_finisher(
             name, self._finish, order=ORDER_RATE_LIMIT_HEADERS, finisher_async=self._finish_async
         )
+
+    async def _aclose(self) -> None:
+        """Close the store's async connections (an ``after_serving`` hook)."""
+        await self._store.aclose()  # type: ignore[union-attr]  # registered once it exists
 
     def _setting(self, config: Any, name: str) -> Any:
         value = self._args.get(name)
@@ -374,8 +378,8 @@ class Limiter:
             outcome.stats = self._store.limiter.get_window_stats(  # type: ignore[union-attr]
                 breached.item, *breached.identifiers
             )
-        limit = breached.source if isinstance(breached.source, Limit) else None
-        callback = (limit.on_breach if limit is not None else None) or self._on_breach
+        limit: Limit = breached.source
+        callback = limit.on_breach or self._on_breach
         if callback is not None:
             rv = callback(self.current_limit)
             if rv is not None:
