@@ -139,3 +139,14 @@ def test_response_headers_carry_credentials_and_exposed_headers() -> None:
     }
     assert policy.response_headers("https://b.example") == []
     assert policy.preflight_headers("https://b.example", "GET", None) == []
+
+
+def test_private_network_access_is_granted_only_when_allowed_and_asked() -> None:
+    allowed = CorsPolicy.from_options(origins=["https://a.example"], allow_private_network=True)
+    granted = dict(allowed.preflight_headers("https://a.example", "GET", None, "true"))
+    assert granted["Access-Control-Allow-Private-Network"] == "true"
+    unasked = dict(allowed.preflight_headers("https://a.example", "GET", None))
+    assert "Access-Control-Allow-Private-Network" not in unasked
+    default = CorsPolicy.from_options(origins=["https://a.example"])
+    refused = dict(default.preflight_headers("https://a.example", "GET", None, "true"))
+    assert "Access-Control-Allow-Private-Network" not in refused

@@ -114,6 +114,7 @@ class _Registry:
             origin,
             req.headers.get("Access-Control-Request-Method"),
             req.headers.get("Access-Control-Request-Headers"),
+            req.headers.get("Access-Control-Request-Private-Network"),
         )
         for name, value in headers:
             response.headers[name] = value
@@ -245,6 +246,7 @@ def _answer_options(policy: CorsPolicy) -> Response:
         request.headers.get("Origin"),
         request.headers.get("Access-Control-Request-Method"),
         request.headers.get("Access-Control-Request-Headers"),
+        request.headers.get("Access-Control-Request-Private-Network"),
     ):
         response.headers[name] = value
     return response

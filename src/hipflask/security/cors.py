@@ -214,7 +214,11 @@ class CorsPolicy:
         return headers
 
     def preflight_headers(
-        self, origin: str | None, request_method: str | None, request_headers: str | None
+        self,
+        origin: str | None,
+        request_method: str | None,
+        request_headers: str | None,
+        private_network: str | None = None,
     ) -> list[tuple[str, str]]:
         """The headers of a preflight answer; none when the origin is not allowed.
 
@@ -242,6 +246,10 @@ class CorsPolicy:
         headers.append(("Access-Control-Allow-Methods", self.methods))
         if self.max_age is not None:
             headers.append(("Access-Control-Max-Age", self.max_age))
+        # Private Network Access: a public page may reach a server on the
+        # user's network (a router, localhost) only when the server opts in.
+        if self.allow_private_network and private_network == "true":
+            headers.append(("Access-Control-Allow-Private-Network", "true"))
         return headers
 
 
