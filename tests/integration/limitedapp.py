@@ -11,8 +11,10 @@ import os
 
 from hipflask import Hipflask
 from hipflask import request
+from hipflask.cors import CORS
 from hipflask.limiter import Limiter
 from hipflask.limiter.util import get_remote_address
+from hipflask.talisman import Talisman
 
 app = Hipflask(__name__)
 app.config["SECRET_KEY"] = "limitedapp-secret-key-that-is-long-enough-0123"
@@ -21,6 +23,8 @@ app.config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": os.environ.get("LIMITED
 if os.environ.get("LIMITEDAPP_SWALLOW") == "1":
     app.config["RATELIMIT_SWALLOW_ERRORS"] = True
 limiter = Limiter(get_remote_address, app=app, default_limits=["3 per minute"])
+CORS(app, resources={r"/api/*": {"origins": ["https://app.example"]}})
+talisman = Talisman(app, force_https=False)
 
 
 @app.get("/")
@@ -31,3 +35,14 @@ def index() -> str:
 @app.get("/async")
 async def index_async() -> str:
     return "hello"
+
+
+@app.route("/api/items", methods=["GET", "PUT"])
+def items() -> str:
+    return "items"
+
+
+@app.get("/secure")
+@talisman(force_https=True)
+def secure() -> str:
+    return "secure"

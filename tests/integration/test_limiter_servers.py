@@ -34,21 +34,34 @@ def require_server(name: str) -> None:
         pytest.skip(message)
 
 
-def status(server: ServerProcess, path: str = "/", headers: dict[str, str] | None = None) -> int:
+def fetch(
+    server: ServerProcess,
+    path: str = "/",
+    headers: dict[str, str] | None = None,
+    method: str = "GET",
+) -> tuple[int, dict[str, str]]:
     connection = http.client.HTTPConnection(LOOPBACK, server.port, timeout=TIMEOUT)
     try:
-        connection.request("GET", path, headers=headers or {})
+        connection.request(method, path, headers=headers or {})
         response = connection.getresponse()
         response.read()
-        return response.status
+        return response.status, {name.lower(): value for name, value in response.getheaders()}
     finally:
         connection.close()
 
 
-# uvicorn itself believes X-Forwarded-For from 127.0.0.1 unless told not to;
-# the test client connects from there, so the server's own rewrite is off
-# and only the app's PROXY_FIX decides (here: no proxy is trusted).
-EXTRA_ARGS = {"uvicorn": ["--no-proxy-headers"]}
+def status(server: ServerProcess, path: str = "/", headers: dict[str, str] | None = None) -> int:
+    return fetch(server, path, headers)[0]
+
+
+# uvicorn believes X-Forwarded-For, and gunicorn X-Forwarded-Proto, from
+# 127.0.0.1 unless told otherwise; the test client connects from there, so
+# the servers' own rewrites are off (gunicorn trusts only an address that
+# never connects) and only the app's PROXY_FIX decides: no proxy is trusted.
+EXTRA_ARGS = {
+    "uvicorn": ["--no-proxy-headers"],
+    "gunicorn": ["--forwarded-allow-ips", "198.51.100.1"],
+}
 
 
 def boot(name: str, **env: str) -> ServerProcess:
@@ -101,3 +114,32 @@ def test_a_dead_store_fails_open_when_configured(server_name: str) -> None:
     env = {"LIMITEDAPP_STORAGE": f"redis://127.0.0.1:{closed_port()}", "LIMITEDAPP_SWALLOW": "1"}
     with boot(server_name, **env) as server:
         assert [status(server, "/async") for _ in range(5)] == [200] * 5
+
+
+ALLOWED = "https://app.example"
+EVIL = "https://evil.example"
+
+
+def test_cross_site_writes_and_preflights_as_a_browser_sends_them(server_name: str) -> None:
+    preflight = {"Access-Control-Request-Method": "PUT", "Sec-Fetch-Mode": "cors"}
+    cross_site = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "cors"}
+    with boot(server_name, LIMITEDAPP_PREFIX=uuid.uuid4().hex) as server:
+        # Preflights are answered and never counted (budget: 3 per minute).
+        for _ in range(4):
+            code, headers = fetch(server, "/api/items", {**preflight, "Origin": ALLOWED}, "OPTIONS")
+            assert (code, headers["access-control-allow-origin"]) == (200, ALLOWED)
+        code, headers = fetch(server, "/api/items", {**preflight, "Origin": EVIL}, "OPTIONS")
+        assert "access-control-allow-origin" not in headers
+        refused = fetch(server, "/api/items", {**cross_site, "Origin": EVIL}, "PUT")
+        allowed = fetch(server, "/api/items", {**cross_site, "Origin": ALLOWED}, "PUT")
+    assert refused[0] == 403
+    assert allowed[0] == 200
+    assert allowed[1]["access-control-allow-origin"] == ALLOWED
+    assert "Origin" in allowed[1]["vary"]
+
+
+def test_a_forged_x_forwarded_proto_does_not_skip_the_https_redirect(server_name: str) -> None:
+    with boot(server_name, LIMITEDAPP_PREFIX=uuid.uuid4().hex) as server:
+        code, headers = fetch(server, "/secure", {"X-Forwarded-Proto": "https"})
+    assert code == 302
+    assert headers["location"].startswith("https://")
