@@ -615,3 +615,19 @@ def test_an_on_breach_callback_that_returns_nothing_keeps_the_429(
 
     assert statuses(client, "/", 2) == [200, 429]
     assert breaches[0].breached
+
+
+def test_in_memory_fallback_limits_apply_while_the_store_is_down(
+    app: Hipflask, client: Any
+) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{closed_port()}"
+    limiter = Limiter(app, default_limits=["100 per minute"], in_memory_fallback=["2 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    try:
+        assert statuses(client, "/", 3) == [200, 200, 429]
+    finally:
+        close(client, limiter)

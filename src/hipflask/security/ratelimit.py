@@ -211,7 +211,8 @@ class RateLimitStore:
         except (limits.errors.ConfigurationError, ValueError, ImportError) as exc:
             raise ConfigurationError(
                 f"RATELIMIT_STORAGE_URI {storage_uri!r} cannot be used: {exc}. Use"
-                " 'memory://' (one process) or 'redis://host:6379' (shared)."
+                " 'memory://' (one process) or 'redis://host:6379' (shared); the"
+                " Redis client comes with pip install 'hipflask[limiter]'."
             ) from exc
         self.limiter = strategies.STRATEGIES[strategy](storage)
         self.swallow_errors = swallow_errors
@@ -338,8 +339,9 @@ class RateLimitStore:
     def _fallback_hits(self, hits: Sequence[Hit]) -> list[Hit]:
         if not self.fallback_items or not hits:
             return list(hits)
-        key = ("fallback", *hits[0].identifiers[:2])
-        return [Hit(item, key) for item in self.fallback_items]
+        # Like default limits: per client and per route, under keys of their own.
+        key = ("fallback", *hits[0].identifiers)
+        return [Hit(item, key, source=hits[0].source) for item in self.fallback_items]
 
     def _memory_limiter(self) -> Any:
         if self._memory is None:
