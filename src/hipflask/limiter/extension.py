@@ -374,10 +374,6 @@ class Limiter:
         breached = outcome.breached
         if breached is None:
             return None
-        if outcome.stats is None:
-            outcome.stats = self._store.limiter.get_window_stats(  # type: ignore[union-attr]
-                breached.item, *breached.identifiers
-            )
         limit: Limit = breached.source
         callback = limit.on_breach or self._on_breach
         if callback is not None:

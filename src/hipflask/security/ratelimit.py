@@ -159,7 +159,9 @@ def evaluate(
                 break
     if outcome.breached is not None:
         outcome.current = outcome.breached
-    if want_stats and outcome.current is not None:
+    # A refusal always needs its window, for Retry-After; through the same
+    # driver, so the async path never falls back to a blocking call.
+    if (want_stats or outcome.breached is not None) and outcome.current is not None:
         outcome.stats = yield ("stats", outcome.current)
     return outcome
 
