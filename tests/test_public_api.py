@@ -66,6 +66,7 @@ MODULE_NAMES = {
         "Limiter",
         "RateLimitExceeded",
         "RequestLimit",
+        "RouteLimit",
     ],
     "hipflask.limiter.util": ["get_ipaddr", "get_remote_address"],
     "hipflask.cors": ["CORS", "cross_origin"],

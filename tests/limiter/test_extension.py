@@ -631,3 +631,19 @@ def test_in_memory_fallback_limits_apply_while_the_store_is_down(
         assert statuses(client, "/", 3) == [200, 200, 429]
     finally:
         close(client, limiter)
+
+
+def test_a_with_block_counts_only_when_the_block_runs(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    disabled = Limiter()
+
+    @app.get("/report/<kind>")
+    def report(kind: str) -> str:
+        if kind == "full":
+            with limiter.limit("1 per minute"), disabled.limit("1 per second"):
+                return "expensive"
+        with limiter.limit("1 per minute", methods=["POST"]):
+            return "cheap"
+
+    assert statuses(client, "/report/cheap", 3) == [200, 200, 200]
+    assert statuses(client, "/report/full", 2) == [200, 429]

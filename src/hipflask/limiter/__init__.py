@@ -23,6 +23,7 @@ require("limits", extra="limiter")
 from hipflask.security.ratelimit import RateLimitExceeded as RateLimitExceeded  # noqa: E402
 
 from .extension import Limiter as Limiter  # noqa: E402
+from .extension import RouteLimit as RouteLimit  # noqa: E402
 from .rules import ExemptionScope as ExemptionScope  # noqa: E402
 from .rules import HeaderNames as HeaderNames  # noqa: E402
 from .rules import Limit as Limit  # noqa: E402
@@ -35,4 +36,5 @@ __all__ = [
     "Limiter",
     "RateLimitExceeded",
     "RequestLimit",
+    "RouteLimit",
 ]

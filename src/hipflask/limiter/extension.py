@@ -21,6 +21,7 @@ from typing import TypeVar
 from typing import cast
 
 from hipflask.contexts.globals import current_app
+from hipflask.contexts.globals import request
 from hipflask.contexts.state import request_state
 from hipflask.core.blueprints import Blueprint
 from hipflask.errors import ConfigurationError
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from hipflask.wrappers.request import Request
     from hipflask.wrappers.response import Response
 
-__all__ = ["Limiter"]
+__all__ = ["Limiter", "RouteLimit"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
@@ -244,7 +245,7 @@ class Limiter:
         on_breach: Callable[[RequestLimit], Any] | None = None,
         cost: int | Callable[[], int] = 1,
         scope: str | Callable[[str], str] | None = None,
-    ) -> Callable[[F], F]:
+    ) -> RouteLimit:
         """Limit a view, or every view of a blueprint: ``@limiter.limit("5 per minute")``."""
         declared = Limit(
             limit_value, key_func, scope, per_method, methods, error_message, exempt_when,
@@ -266,7 +267,7 @@ class Limiter:
         deduct_when: Callable[[Any], bool] | None = None,
         on_breach: Callable[[RequestLimit], Any] | None = None,
         cost: int | Callable[[], int] = 1,
-    ) -> Callable[[F], F]:
+    ) -> RouteLimit:
         """One budget for several views: every view decorated with ``scope`` draws from it."""
         declared = Limit(
             limit_value, key_func, scope, per_method, methods, error_message, exempt_when,
@@ -274,15 +275,26 @@ class Limiter:
         )  # fmt: skip
         return self._register(declared)
 
-    def _register(self, declared: Limit) -> Callable[[F], F]:
-        def decorator(obj: F) -> F:
-            if isinstance(obj, Blueprint):
-                self._blueprint_limits.setdefault(obj.name, []).append(declared)
-            else:
-                self._route_limits.setdefault(_name(obj), []).append(declared)
-            return obj
+    def _register(self, declared: Limit) -> RouteLimit:
+        return RouteLimit(self, declared)
 
-        return decorator
+    def _add(self, declared: Limit, obj: Any) -> None:
+        if isinstance(obj, Blueprint):
+            self._blueprint_limits.setdefault(obj.name, []).append(declared)
+        else:
+            self._route_limits.setdefault(_name(obj), []).append(declared)
+
+    def _enforce_block(self, declared: Limit) -> None:
+        """Count a ``with limiter.limit(...):`` block, refusing with 429 when over."""
+        if not self.enabled or self._store is None:
+            return
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        scope = f"{req.endpoint or ''}:block"
+        hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
+        if hits:
+            outcome = self._store.check(hits, want_stats=False)  # type: ignore[union-attr]
+            if outcome.breached is not None:
+                self._decide(req, outcome, [])
 
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
         """Lift default and application limits from a view or a blueprint.
@@ -456,6 +468,29 @@ class Limiter:
         """Forget every counter in the store."""
         if self._store is not None:
             self._store.reset()
+
+
+class RouteLimit:
+    """What ``limiter.limit(...)`` returns: a decorator, or a ``with`` block.
+
+    As a decorator it limits a view or a blueprint. As a context manager it
+    counts the block each time it runs (a costly branch of a view), under a
+    key of its own, and raises the 429 when the budget is spent.
+    """
+
+    def __init__(self, limiter: Limiter, declared: Limit) -> None:
+        self._limiter = limiter
+        self.declared = declared
+
+    def __call__(self, obj: F) -> F:
+        self._limiter._add(self.declared, obj)
+        return obj
+
+    def __enter__(self) -> None:
+        self._limiter._enforce_block(self.declared)
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
 
 
 def _wants_json(req: Request) -> bool:
