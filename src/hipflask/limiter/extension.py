@@ -292,7 +292,7 @@ class Limiter:
         scope = f"{req.endpoint or ''}:block"
         hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
         if hits:
-            outcome = self._store.check(hits, want_stats=False)  # type: ignore[union-attr]
+            outcome = self._store.check(hits, want_stats=False)
             if outcome.breached is not None:
                 self._decide(req, outcome, [])
 
