@@ -216,3 +216,32 @@ def test_view_options_survive_a_decorator_applied_after_them(app: Hipflask, clie
 def test_a_feature_policy_string_is_sent_as_written(page: Hipflask, client: Any) -> None:
     Talisman(page, force_https=False, feature_policy="camera 'none'")
     assert client.get("/").headers["Feature-Policy"] == "camera 'none'"
+
+
+def test_the_template_nonce_is_the_one_in_the_policy(app: Hipflask, client: Any) -> None:
+    import re
+
+    from hipflask import render_template_string
+
+    talisman = Talisman(
+        app,
+        force_https=False,
+        content_security_policy={"script-src": "'self'"},
+        content_security_policy_nonce_in=["script-src"],
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return render_template_string('<script nonce="{{ csp_nonce() }}"></script>')
+
+    @app.get("/strict")
+    @talisman(frame_options="DENY")
+    def strict() -> str:
+        return render_template_string('<script nonce="{{ csp_nonce() }}"></script>')
+
+    for path in ("/", "/strict"):
+        response = client.get(path)
+        match = re.search(r'nonce="([^"]+)"', response.get_data(as_text=True))
+        assert match is not None
+        assert f"'nonce-{match.group(1)}'" in response.headers["Content-Security-Policy"]
+        assert len(response.headers.getlist("Content-Security-Policy")) == 1
