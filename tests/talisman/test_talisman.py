@@ -245,3 +245,26 @@ def test_the_template_nonce_is_the_one_in_the_policy(app: Hipflask, client: Any)
         assert match is not None
         assert f"'nonce-{match.group(1)}'" in response.headers["Content-Security-Policy"]
         assert len(response.headers.getlist("Content-Security-Policy")) == 1
+
+
+def test_only_the_parts_in_use_are_registered(page: Hipflask) -> None:
+    talisman = Talisman(page, force_https=False)
+    assert page.gate.is_simple  # headers only: the built-in policy does it all
+    talisman(frame_options="DENY")(lambda: "view")
+    assert "talisman.view_after" in page.gate.finisher_names
+    assert "talisman.force_https" not in page.gate.check_names
+
+
+def test_a_decorator_made_before_init_app_registers_there(app: Hipflask, client: Any) -> None:
+    talisman = Talisman()
+
+    @app.get("/")
+    @talisman(frame_options=None)
+    def index() -> str:
+        return "ok"
+
+    talisman.init_app(app, force_https=False, referrer_policy="no-referrer")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response.headers
+    assert response.headers["Referrer-Policy"] == "no-referrer"

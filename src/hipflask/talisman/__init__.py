@@ -170,6 +170,7 @@ class Talisman:
         self.app = app
         self.options: dict[str, Any] = dict(_DEFAULTS)
         self._views: dict[Callable[..., Any], tuple[dict[str, Any], HeaderPolicy]] = {}
+        self._view_kwargs: dict[Callable[..., Any], dict[str, Any]] = {}
         if app is not None:
             self.init_app(app, **kwargs)
 
@@ -186,21 +187,38 @@ class Talisman:
         app.config["SESSION_COOKIE_SAMESITE"] = self.options["session_cookie_samesite"]
         app.gate.reset()
         app.extensions["talisman"] = self
-        app.gate.add_check("talisman.force_https", self._force_https, order=ORDER_HOST + 10)
-        app.gate.add_finisher("talisman.view_before", self._note_own, order=ORDER_HEADERS - 1)
-        app.gate.add_finisher("talisman.view_after", self._apply_view, order=ORDER_HEADERS + 1)
+        # Views decorated before init_app take the app's options as a base now,
+        # as Flask-Talisman merges a view's options over the app's.
+        for view, view_kwargs in self._view_kwargs.items():
+            self._views[view] = self._view_policy(view_kwargs)
+        self._register(app)
+
+    def _register(self, app: Hipflask) -> None:
+        """Register only the parts in use: an app with neither the redirect nor
+        per-view options keeps the gate's direct path (headers only)."""
+        views = self._views.values()
+        if self.options["force_https"] or any(options["force_https"] for options, _ in views):
+            app.gate.add_check("talisman.force_https", self._force_https, order=ORDER_HOST + 10)
+        if self._views:
+            app.gate.add_finisher("talisman.view_before", self._note_own, order=ORDER_HEADERS - 1)
+            app.gate.add_finisher("talisman.view_after", self._apply_view, order=ORDER_HEADERS + 1)
 
     def __call__(self, **kwargs: Any) -> Callable[[F], F]:
         """Per-view options: ``@talisman(frame_options=None)`` on one view."""
         _check_options(kwargs)
 
         def decorator(view: F) -> F:
-            options = {**self.options, **kwargs}
-            policy = HeaderPolicy.from_config(policy_settings(options))
-            self._views[view] = (options, policy)
+            self._view_kwargs[view] = kwargs
+            self._views[view] = self._view_policy(kwargs)
+            if self.app is not None:
+                self._register(self.app)
             return view
 
         return decorator
+
+    def _view_policy(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], HeaderPolicy]:
+        options = {**self.options, **kwargs}
+        return options, HeaderPolicy.from_config(policy_settings(options))
 
     def _view_options(self, req: Request) -> tuple[dict[str, Any], HeaderPolicy] | None:
         if not self._views or self.app is None or req.endpoint is None:
