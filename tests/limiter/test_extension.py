@@ -647,3 +647,19 @@ def test_a_with_block_counts_only_when_the_block_runs(app: Hipflask, client: Any
 
     assert statuses(client, "/report/cheap", 3) == [200, 200, 200]
     assert statuses(client, "/report/full", 2) == [200, 429]
+
+
+def test_importing_hipflask_loads_none_of_these_suites() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hipflask; app = hipflask.Hipflask('x');"
+        " loaded = [m for m in ('limits', 'redis', 'hipflask.limiter', 'hipflask.cors',"
+        " 'hipflask.talisman', 'hipflask.security.ratelimit') if m in sys.modules];"
+        " print(loaded)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
