@@ -200,3 +200,19 @@ def test_the_429_page_is_html_by_default() -> None:
     assert exc.description == "Too many requests."
     assert dict(exc.get_headers())["Content-Type"].startswith("text/html")
     assert "retry_after" not in RateLimitExceeded(as_json=True).get_body()
+
+
+def test_connection_options_reach_the_async_pool(redis_prefix: str) -> None:
+    store = RateLimitStore(
+        REDIS_URI, storage_options={"key_prefix": redis_prefix, "socket_connect_timeout": 2}
+    )
+
+    async def check() -> int | float | None:
+        outcome = await store.check_async(hits())
+        assert outcome.breached is None
+        pool = store._async[asyncio.get_running_loop()][1]
+        timeout = pool.connection_kwargs["socket_connect_timeout"]
+        await store.aclose()
+        return timeout
+
+    assert asyncio.run(check()) == 2

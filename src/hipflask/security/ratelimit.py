@@ -291,8 +291,13 @@ class RateLimitStore:
             # redis-py's asyncio client (one Redis driver for both
             # protocols), on a pool of ours so aclose() can release it.
             redis = require("redis.asyncio", extra="limiter")
-            pool = redis.ConnectionPool.from_url(self.uri)
-            options = {**self._options, "implementation": "redispy", "connection_pool": pool}
+            # Connection options (timeouts, TLS) go to the pool; the storage
+            # keeps its own (key prefix, error wrapping).
+            own = {"wrap_exceptions", "key_prefix"}
+            connection = {k: v for k, v in self._options.items() if k not in own}
+            pool = redis.ConnectionPool.from_url(self.uri, **connection)
+            options = {k: v for k, v in self._options.items() if k in own}
+            options.update(implementation="redispy", connection_pool=pool)
             storage = limits.storage.storage_from_string(f"async+{self.uri}", **options)
             found = (strategies.STRATEGIES[self.strategy](storage), pool)
             self._async[loop] = found
