@@ -663,3 +663,23 @@ def test_importing_hipflask_loads_none_of_these_suites() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_scope_on_a_view_limit_divides_that_view_s_budget(app: Hipflask, client: Any) -> None:
+    from hipflask import request as current_request
+
+    limiter = Limiter(app)
+    tenant = limiter.limit("1 per minute", scope=lambda endpoint: current_request.args["t"])
+
+    @app.get("/a")
+    @tenant
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    @tenant
+    def b() -> str:
+        return "b"
+
+    codes = [client.get(path).status_code for path in ("/a?t=1", "/a?t=2", "/b?t=1", "/a?t=1")]
+    assert codes == [200, 200, 200, 429]

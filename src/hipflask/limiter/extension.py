@@ -249,7 +249,7 @@ class Limiter:
         """Limit a view, or every view of a blueprint: ``@limiter.limit("5 per minute")``."""
         declared = Limit(
             limit_value, key_func, scope, per_method, methods, error_message, exempt_when,
-            override_defaults, deduct_when, on_breach, cost, shared=scope is not None,
+            override_defaults, deduct_when, on_breach, cost,
         )  # fmt: skip
         return self._register(declared)
 

@@ -87,8 +87,11 @@ class Limit:
         items = self._items
         if items is None:
             items = parse_limits(self.limit_value())  # type: ignore[operator]
-        if self.shared and self.scope is not None:
-            scope = self.scope(scope) if callable(self.scope) else self.scope
+        if self.scope is not None:
+            # Shared: the scope is the budget's name. Otherwise it subdivides
+            # the route's budget, as Flask-Limiter combines them.
+            named = self.scope(scope) if callable(self.scope) else self.scope
+            scope = named if self.shared else f"{scope}:{named}"
         key = (self.key_func or default_key)()
         identifiers: tuple[str, ...] = (key, scope)
         if self.per_method:
