@@ -244,3 +244,15 @@ def test_cross_origin_survives_a_decorator_applied_after_it(app: Hipflask, clien
     cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
     assert client.post("/widget", headers=cross).status_code == 200
     assert client.post("/widget", headers={**cross, "Origin": EVIL}).status_code == 403
+
+
+def test_a_null_origin_never_passes_the_cross_origin_gate(app: Hipflask, client: Any) -> None:
+    CORS(app)
+
+    @app.post("/")
+    def index() -> str:
+        return "changed"
+
+    sandboxed = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+    response = client.post("/", headers=sandboxed)
+    assert response.status_code == 403
