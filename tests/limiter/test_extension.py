@@ -683,3 +683,15 @@ def test_a_scope_on_a_view_limit_divides_that_view_s_budget(app: Hipflask, clien
 
     codes = [client.get(path).status_code for path in ("/a?t=1", "/a?t=2", "/b?t=1", "/a?t=1")]
     assert codes == [200, 200, 200, 429]
+
+
+def test_default_limits_accept_limit_objects(app: Hipflask, client: Any) -> None:
+    from hipflask.limiter import Limit
+
+    Limiter(app, default_limits=[Limit("1 per minute", key_function=lambda: "one-bucket")])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 2) == [200, 429]

@@ -35,3 +35,9 @@ def test_as_limits_accepts_a_string_a_list_and_limit_objects() -> None:
 def test_flask_limiter_s_enums_keep_their_names() -> None:
     assert HeaderNames.LIMIT.value == "X-RateLimit-Limit"
     assert ExemptionScope.DEFAULT in ExemptionScope.DEFAULT | ExemptionScope.APPLICATION
+
+
+def test_limit_objects_take_flask_limiter_s_field_names(app: object) -> None:
+    limit = Limit("2/minute", key_function=lambda: "k", scope="s", cost=2, shared=True)
+    assert (limit.scope, limit.cost, limit.shared) == ("s", 2, True)
+    assert limit.key_function is not None and limit.key_function() == "k"

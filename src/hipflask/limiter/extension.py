@@ -248,8 +248,8 @@ class Limiter:
     ) -> RouteLimit:
         """Limit a view, or every view of a blueprint: ``@limiter.limit("5 per minute")``."""
         declared = Limit(
-            limit_value, key_func, scope, per_method, methods, error_message, exempt_when,
-            override_defaults, deduct_when, on_breach, cost,
+            limit_value, key_func, scope, cost, False, methods, per_method, error_message,
+            exempt_when, deduct_when, on_breach, override_defaults,
         )  # fmt: skip
         return self._register(declared)
 
@@ -270,8 +270,8 @@ class Limiter:
     ) -> RouteLimit:
         """One budget for several views: every view decorated with ``scope`` draws from it."""
         declared = Limit(
-            limit_value, key_func, scope, per_method, methods, error_message, exempt_when,
-            override_defaults, deduct_when, on_breach, cost, shared=True,
+            limit_value, key_func, scope, cost, True, methods, per_method, error_message,
+            exempt_when, deduct_when, on_breach, override_defaults,
         )  # fmt: skip
         return self._register(declared)
 

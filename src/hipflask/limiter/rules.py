@@ -56,25 +56,29 @@ class RequestLimit:
 
 @dataclass(eq=False)
 class Limit:
-    """One declared limit and the options it was declared with."""
+    """One declared limit and the options it was declared with.
 
-    limit_value: str | Callable[[], str]
-    key_func: Callable[[], str] | None = None
+    The fields keep Flask-Limiter's names and order, so
+    ``default_limits=[Limit("100/day", key_function=...)]`` ports as written.
+    """
+
+    limit_provider: str | Callable[[], str]
+    key_function: Callable[[], str] | None = None
     scope: str | Callable[[str], str] | None = None
-    per_method: bool = False
-    methods: Sequence[str] | None = None
-    error_message: str | Callable[[], str] | None = None
-    exempt_when: Callable[[], bool] | None = None
-    override_defaults: bool = True
-    deduct_when: Callable[[Any], bool] | None = None
-    on_breach: Callable[[Any], Any] | None = None
     cost: int | Callable[[], int] = 1
     shared: bool = False
+    methods: Sequence[str] | None = None
+    per_method: bool = False
+    error_message: str | Callable[[], str] | None = None
+    exempt_when: Callable[[], bool] | None = None
+    deduct_when: Callable[[Any], bool] | None = None
+    on_breach: Callable[[Any], Any] | None = None
+    override_defaults: bool = True
     _items: list[Any] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.limit_value, str):
-            self._items = parse_limits(self.limit_value)
+        if isinstance(self.limit_provider, str):
+            self._items = parse_limits(self.limit_provider)
         if self.methods is not None:
             self.methods = [method.lower() for method in self.methods]
 
@@ -86,13 +90,13 @@ class Limit:
             return []
         items = self._items
         if items is None:
-            items = parse_limits(self.limit_value())  # type: ignore[operator]
+            items = parse_limits(self.limit_provider())  # type: ignore[operator]
         if self.scope is not None:
             # Shared: the scope is the budget's name. Otherwise it subdivides
             # the route's budget, as Flask-Limiter combines them.
             named = self.scope(scope) if callable(self.scope) else self.scope
             scope = named if self.shared else f"{scope}:{named}"
-        key = (self.key_func or default_key)()
+        key = (self.key_function or default_key)()
         identifiers: tuple[str, ...] = (key, scope)
         if self.per_method:
             identifiers = (*identifiers, request.method.lower())
