@@ -348,3 +348,41 @@ def test_functions_and_classes_take_flasks_parameters(module: str, name: str) ->
 def test_flasks_submodules_are_attributes_after_importing_the_package(module: str) -> None:
     # ``import flask`` then ``flask.sessions.SessionInterface`` is common in extensions.
     assert getattr(hipflask, module) is importlib.import_module(f"hipflask.{module}")
+
+
+#: The Flask extensions' homes (suites): every name their documentation offers.
+SUITE_MODULE_NAMES: dict[str, list[str]] = {
+    # flask_limiter, flask_limiter.util
+    "hipflask.limiter": [
+        "ExemptionScope",
+        "HeaderNames",
+        "Limit",
+        "Limiter",
+        "RateLimitExceeded",
+        "RequestLimit",
+        "RouteLimit",
+    ],
+    "hipflask.limiter.util": ["get_ipaddr", "get_remote_address"],
+    # flask_cors
+    "hipflask.cors": ["CORS", "cross_origin"],
+    # flask_talisman
+    "hipflask.talisman": [
+        "ALLOW_FROM",
+        "DEFAULT_CSP_POLICY",
+        "DEFAULT_PERMISSIONS_POLICY",
+        "DEFAULT_REFERRER_POLICY",
+        "DENY",
+        "GOOGLE_CSP_POLICY",
+        "ONE_YEAR_IN_SECS",
+        "SAMEORIGIN",
+        "Talisman",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [(module, name) for module, names in SUITE_MODULE_NAMES.items() for name in names],
+)
+def test_every_suite_module_path_and_name_resolves(module: str, name: str) -> None:
+    assert hasattr(importlib.import_module(module), name)
