@@ -1,0 +1,419 @@
+"""Typed views: inputs validated and output serialised from a view's annotations.
+
+A view whose parameters or return annotation name a pydantic model or a
+dataclass (or a container of them), or that is decorated with
+:func:`validate`, is wrapped once, when it is registered::
+
+    @app.post("/items")
+    def create_item(item: Item, dry_run: bool = False) -> ItemOut:
+        ...
+
+* a model or dataclass parameter is the request body (JSON, or a form);
+* a simple parameter named like a URL variable is that path value, any other
+  is a query string argument; ``Annotated[Filters, Query()]`` reads a whole
+  model from the query string;
+* the return value is validated against the return annotation and serialised
+  by it, so fields the annotation does not declare (a password hash on the
+  ORM object) never reach the client.
+
+Every bad field of body, query and path is reported at once in one 422 JSON
+response (:class:`ValidationFailed`). A view with no such annotations is
+returned unchanged: it pays nothing per request. pydantic comes with the
+``rest`` extra and is imported only when a typed view is registered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+
+from .._extras import require
+from ..contexts.globals import _cv_request
+from ..errors import HipflaskError
+
+__all__ = [
+    "Body",
+    "Query",
+    "TypedViewError",
+    "ValidationFailed",
+    "ViewSpec",
+    "adapt",
+    "validate",
+    "view_spec",
+]
+
+#: The attribute a typed wrapper (or a ``@validate`` function) carries its spec on.
+SPEC_ATTRIBUTE = "__hipflask_typed__"
+_WRAPPER_ATTRIBUTE = "__hipflask_typed_wrapper__"
+
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_NO_OUTPUT = (type(None), inspect.Parameter.empty, typing.Any, str, bytes)
+
+
+class TypedViewError(HipflaskError, TypeError):
+    """A typed view's signature cannot be served (two bodies, an unknown marker)."""
+
+
+class Body:
+    """Marks a parameter as the request body: ``Annotated[list[int], Body()]``."""
+
+
+class Query:
+    """Marks a model parameter as read from the query string: ``Annotated[F, Query()]``."""
+
+
+class ValidationFailed(HTTPException):
+    """422: the request's body, query or path did not match the view's types.
+
+    :attr:`errors` lists every failure with its location (``["body", "name"]``),
+    message and error type, so a client can show them all at once.
+    """
+
+    code = 422
+    description = "Input validation failed."
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.errors = errors
+
+    def get_body(self, environ: Any = None, scope: Any = None) -> str:
+        import json
+
+        return json.dumps({"message": self.description, "errors": self.errors})
+
+    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
+        return [("Content-Type", "application/json")]
+
+
+@dataclasses.dataclass
+class ViewSpec:
+    """What a typed view reads and returns; :mod:`hipflask.openapi` documents it."""
+
+    body_name: str | None = None
+    body_type: Any = None
+    body_required: bool = True
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    query_models: dict[str, Any] = dataclasses.field(default_factory=dict)
+    return_type: Any = None
+    status_code: int = 200
+    returns_response: bool = True
+    # Filled in by _compile: pydantic objects built once.
+    body_adapter: Any = None
+    params_model: Any = None
+    list_params: frozenset[str] = frozenset()
+    query_adapters: dict[str, tuple[Any, frozenset[str]]] = dataclasses.field(default_factory=dict)
+    return_adapter: Any = None
+
+
+def is_model(tp: Any) -> bool:
+    """Whether ``tp`` is, or contains, a pydantic model or a dataclass."""
+    if isinstance(tp, type):
+        return dataclasses.is_dataclass(tp) or hasattr(tp, "__pydantic_core_schema__")
+    return any(is_model(arg) for arg in typing.get_args(tp))
+
+
+def view_spec(func: Callable[..., Any]) -> ViewSpec | None:
+    """The spec a typed view was wrapped with, or ``None`` for a plain view."""
+    return getattr(func, SPEC_ATTRIBUTE, None)
+
+
+def validate(func: Callable[..., Any] | None = None, *, status_code: int = 200) -> Any:
+    """Make a view typed even if its annotations are only simple types.
+
+    ``@validate(status_code=201)`` also sets the status of a successful
+    response. Usable on functions and on ``MethodView``/``Resource`` methods.
+    """
+
+    def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
+        f.__hipflask_validate__ = status_code  # type: ignore[attr-defined]
+        return f
+
+    if func is not None:
+        return decorator(func)
+    return decorator
+
+
+def adapt(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Called at registration: wrap a typed view, leave a plain one as it is.
+
+    A class-based view is adapted method by method (the class attribute is
+    replaced once), so its generic ``view`` function stays untouched.
+    """
+    if getattr(view, SPEC_ATTRIBUTE, None) is not None:
+        return view
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        adapt_class(view_class)
+        return view
+    # The same function registered under a second rule gets the same wrapper,
+    # so the endpoint's function does not look like a different one.
+    cached: Callable[..., Any] | None = getattr(view, _WRAPPER_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    wrapped = wrap(view, skip_self=False, returns_response=True)
+    if wrapped is None:
+        return view
+    try:
+        setattr(view, _WRAPPER_ATTRIBUTE, wrapped)
+    except AttributeError:  # a bound method or a builtin: nothing to cache on
+        pass
+    return wrapped
+
+
+def adapt_class(cls: type) -> None:
+    """Wrap the typed HTTP-method handlers of a class-based view in place."""
+    returns_response = bool(getattr(cls, "typed_returns_response", True))
+    for name in ("get", "post", "put", "patch", "delete", "head", "options"):
+        handler = cls.__dict__.get(name)
+        if handler is None or getattr(handler, SPEC_ATTRIBUTE, None) is not None:
+            continue
+        wrapped = wrap(handler, skip_self=True, returns_response=returns_response)
+        if wrapped is not None:
+            setattr(cls, name, wrapped)
+
+
+def wrap(
+    func: Callable[..., Any], *, skip_self: bool, returns_response: bool
+) -> Callable[..., Any] | None:
+    """The typed wrapper of ``func``, or ``None`` when nothing in it is typed."""
+    forced = getattr(func, "__hipflask_validate__", None)
+    annotations = getattr(func, "__annotations__", None)
+    if not annotations and forced is None:
+        return None
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception:
+        # Unresolvable names (TYPE_CHECKING-only imports): a plain view.
+        if forced is not None:
+            raise
+        return None
+    if forced is None and not _has_typed_hint(hints):
+        return None
+    spec = _spec(func, hints, skip_self=skip_self)
+    spec.status_code = forced or 200
+    spec.returns_response = returns_response
+    _compile(spec)
+    return _make_wrapper(func, spec)
+
+
+def _has_typed_hint(hints: dict[str, Any]) -> bool:
+    for hint in hints.values():
+        if is_model(hint):
+            return True
+        if typing.get_origin(hint) is typing.Annotated and any(
+            isinstance(meta, (Body, Query)) for meta in hint.__metadata__
+        ):
+            return True
+    return False
+
+
+def _spec(func: Callable[..., Any], hints: dict[str, Any], *, skip_self: bool) -> ViewSpec:
+    spec = ViewSpec(return_type=hints.get("return"))
+    params = list(inspect.signature(func).parameters.values())
+    if skip_self and params:
+        params = params[1:]
+    for param in params:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        hint = hints.get(param.name, Any)
+        marker = _marker(hint)
+        if isinstance(marker, Query):
+            spec.query_models[param.name] = hint
+        elif isinstance(marker, Body) or (marker is None and is_model(hint)):
+            if spec.body_name is not None:
+                raise TypedViewError(
+                    f"{func.__qualname__} takes two request bodies ({spec.body_name!r} and"
+                    f" {param.name!r}); combine them into one model."
+                )
+            spec.body_name = param.name
+            spec.body_type = hint
+            spec.body_required = param.default is param.empty
+        else:
+            spec.params[param.name] = (hint, param.default)
+    return spec
+
+
+def _marker(hint: Any) -> Body | Query | None:
+    if typing.get_origin(hint) is typing.Annotated:
+        for meta in hint.__metadata__:
+            if isinstance(meta, (Body, Query)):
+                return meta
+    return None
+
+
+def _compile(spec: ViewSpec) -> None:
+    pydantic = require("pydantic", "rest")
+    if spec.body_name is not None:
+        spec.body_adapter = pydantic.TypeAdapter(spec.body_type)
+    if spec.params:
+        fields = {
+            name: (hint, ... if default is inspect.Parameter.empty else default)
+            for name, (hint, default) in spec.params.items()
+        }
+        spec.params_model = pydantic.create_model("Parameters", **fields)
+        spec.list_params = frozenset(
+            name for name, (hint, _default) in spec.params.items() if _is_list(hint)
+        )
+    for name, hint in spec.query_models.items():
+        model = typing.get_args(hint)[0]
+        fields = getattr(model, "model_fields", None) or {}
+        lists = frozenset(key for key, info in fields.items() if _is_list(info.annotation))
+        spec.query_adapters[name] = (pydantic.TypeAdapter(model), lists)
+    rt = spec.return_type
+    if rt is not None and rt not in _NO_OUTPUT and not _is_response(rt):
+        spec.return_adapter = pydantic.TypeAdapter(rt)
+
+
+def _is_list(hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (list, set, tuple, frozenset):
+        return True
+    return any(_is_list(arg) for arg in typing.get_args(hint) if arg is not type(None))
+
+
+def _is_response(tp: Any) -> bool:
+    return isinstance(tp, type) and hasattr(tp, "status_code") and hasattr(tp, "headers")
+
+
+def _make_wrapper(func: Callable[..., Any], spec: ViewSpec) -> Callable[..., Any]:
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def async_view(*args: Any, **kwargs: Any) -> Any:
+            rv = await func(*args, **_inputs(spec, kwargs))
+            return _output(spec, rv)
+
+        setattr(async_view, SPEC_ATTRIBUTE, spec)
+        return async_view
+
+    @functools.wraps(func)
+    def view(*args: Any, **kwargs: Any) -> Any:
+        return _output(spec, func(*args, **_inputs(spec, kwargs)))
+
+    setattr(view, SPEC_ATTRIBUTE, spec)
+    return view
+
+
+def _inputs(spec: ViewSpec, view_args: dict[str, Any]) -> dict[str, Any]:
+    """Validate body, parameters and query models; one 422 with every error."""
+    request = _cv_request.get().request
+    errors: list[dict[str, Any]] = []
+    values: dict[str, Any] = {}
+    if spec.body_adapter is not None:
+        _read_body(spec, request, values, errors)
+    if spec.params_model is not None:
+        _read_params(spec, request.args, view_args, values, errors)
+    elif view_args:
+        values.update(view_args)
+    for name, (adapter, lists) in spec.query_adapters.items():
+        try:
+            values[name] = adapter.validate_python(_query_dict(request.args, lists))
+        except ValueError as exc:
+            errors.extend(_errors(exc, ("query",)))
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _read_body(spec: ViewSpec, request: Any, values: dict[str, Any], errors: list[Any]) -> None:
+    adapter = spec.body_adapter
+    try:
+        if request.mimetype in _FORM_TYPES:
+            form = request.form
+            values[spec.body_name] = adapter.validate_python(  # type: ignore[index]
+                {key: _one_or_all(form.getlist(key)) for key in form}
+            )
+            return
+        data = request.get_data()
+        if not data:
+            if spec.body_required:
+                errors.append({"loc": ["body"], "msg": "Field required", "type": "missing"})
+            return
+        values[spec.body_name] = adapter.validate_json(data)  # type: ignore[index]
+    except ValueError as exc:
+        errors.extend(_errors(exc, ("body",)))
+
+
+def _one_or_all(items: list[str]) -> Any:
+    return items[0] if len(items) == 1 else items
+
+
+def _read_params(
+    spec: ViewSpec,
+    args: Any,
+    view_args: dict[str, Any],
+    values: dict[str, Any],
+    errors: list[Any],
+) -> None:
+    data: dict[str, Any] = dict(view_args)
+    for name in spec.params:
+        if name in data or name not in args:
+            continue
+        data[name] = args.getlist(name) if name in spec.list_params else args[name]
+    try:
+        validated = spec.params_model.model_validate(data)
+    except ValueError as exc:
+        for error in _errors(exc, ()):
+            where = "path" if error["loc"] and error["loc"][0] in view_args else "query"
+            error["loc"] = [where, *error["loc"]]
+            errors.append(error)
+        return
+    values.update({name: getattr(validated, name) for name in spec.params})
+    for name, value in view_args.items():
+        values.setdefault(name, value)
+
+
+def _query_dict(args: Any, lists: frozenset[str]) -> dict[str, Any]:
+    return {key: args.getlist(key) if key in lists else args[key] for key in args}
+
+
+def _errors(exc: Any, prefix: tuple[str, ...]) -> list[dict[str, Any]]:
+    errors = getattr(exc, "errors", None)
+    if errors is None:
+        return [{"loc": list(prefix), "msg": str(exc), "type": "value_error"}]
+    return [
+        {"loc": [*prefix, *error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def _output(spec: ViewSpec, rv: Any) -> Any:
+    """Serialise the return value by the declared type; keep status and headers."""
+    status: Any = None
+    headers: Any = None
+    if type(rv) is tuple:
+        if len(rv) == 3:
+            rv, status, headers = rv
+        elif len(rv) == 2:
+            rv, extra = rv
+            if isinstance(extra, int | str):
+                status = extra
+            else:
+                headers = extra
+    if _is_response(type(rv)):
+        return rv if status is None and headers is None else (rv, status, headers)
+    adapter = spec.return_adapter
+    status = status or spec.status_code
+    if not spec.returns_response:
+        data = rv
+        if adapter is not None:
+            data = adapter.dump_python(_checked(spec, rv), mode="json")
+        return data, status, headers or {}
+    if adapter is None:
+        return rv if status == 200 and not headers else (rv, status, headers or {})
+    body = adapter.dump_json(_checked(spec, rv))
+    return _cv_request.get().app.response_class(body, status, headers, mimetype="application/json")
+
+
+def _checked(spec: ViewSpec, rv: Any) -> Any:
+    """The return value as the declared type: other objects are read by attribute."""
+    declared = spec.return_type
+    if isinstance(declared, type) and isinstance(rv, declared):
+        return rv
+    return spec.return_adapter.validate_python(rv, from_attributes=True)
