@@ -24,6 +24,7 @@ returned unchanged: it pays nothing per request. pydantic comes with the
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import inspect
@@ -159,10 +160,9 @@ def adapt(view: Callable[..., Any]) -> Callable[..., Any]:
     wrapped = wrap(view, skip_self=False, returns_response=True)
     if wrapped is None:
         return view
-    try:
+    # A bound method has nowhere to keep the wrapper: it is built again then.
+    with contextlib.suppress(AttributeError):
         setattr(view, _WRAPPER_ATTRIBUTE, wrapped)
-    except AttributeError:  # a bound method or a builtin: nothing to cache on
-        pass
     return wrapped
 
 
@@ -262,8 +262,8 @@ def _compile(spec: ViewSpec) -> None:
         )
     for name, hint in spec.query_models.items():
         model = typing.get_args(hint)[0]
-        fields = getattr(model, "model_fields", None) or {}
-        lists = frozenset(key for key, info in fields.items() if _is_list(info.annotation))
+        model_fields: dict[str, Any] = getattr(model, "model_fields", None) or {}
+        lists = frozenset(k for k, info in model_fields.items() if _is_list(info.annotation))
         spec.query_adapters[name] = (pydantic.TypeAdapter(model), lists)
     rt = spec.return_type
     if rt is not None and rt not in _NO_OUTPUT and not _is_response(rt):

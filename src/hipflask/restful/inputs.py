@@ -1,0 +1,155 @@
+"""Argument types for :mod:`hipflask.restful.reqparse` (``flask_restful.inputs``).
+
+Each is a callable ``type=`` for :meth:`RequestParser.add_argument`: it takes
+the raw value (and, for the ones whose messages name it, the argument's name)
+and returns the converted value or raises :class:`ValueError`, whose message
+becomes the 400 response's entry for that argument.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date as _date
+from datetime import datetime
+from datetime import timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = [
+    "boolean",
+    "date",
+    "datetime_from_iso8601",
+    "datetime_from_rfc822",
+    "int_range",
+    "natural",
+    "positive",
+    "regex",
+    "url",
+]
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def boolean(value: Any) -> bool:
+    """``true/1/yes/on`` and ``false/0/no/off`` (any case); a JSON bool as is."""
+    if isinstance(value, bool):
+        return value
+    if value is None or value == "":
+        raise ValueError("boolean type must be non-null")
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"Invalid literal for boolean(): {value}")
+
+
+def _integer(value: Any, argument: str, condition: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid {argument}: {value}. {argument} must be {condition}") from None
+
+
+def natural(value: Any, argument: str = "argument") -> int:
+    """An integer >= 0."""
+    number = _integer(value, argument, "a non-negative integer")
+    if number < 0:
+        raise ValueError(f"Invalid {argument}: {value}. {argument} must be a non-negative integer")
+    return number
+
+
+def positive(value: Any, argument: str = "argument") -> int:
+    """An integer >= 1."""
+    number = _integer(value, argument, "a positive integer")
+    if number < 1:
+        raise ValueError(f"Invalid {argument}: {value}. {argument} must be a positive integer")
+    return number
+
+
+class int_range:
+    """An integer within ``low`` and ``high``, both included."""
+
+    def __init__(self, low: int, high: int, argument: str = "argument") -> None:
+        self.low = low
+        self.high = high
+        self.argument = argument
+
+    def __call__(self, value: Any) -> int:
+        condition = f"within the range {self.low} - {self.high}"
+        number = _integer(value, self.argument, condition)
+        if not self.low <= number <= self.high:
+            raise ValueError(
+                f"Invalid {self.argument}: {value}. {self.argument} must be {condition}"
+            )
+        return number
+
+
+class regex:
+    """A string matching a pattern (an e-mail shape, a slug …), returned unchanged."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.re = re.compile(pattern, flags)
+
+    def __call__(self, value: Any) -> str:
+        if not isinstance(value, str) or not self.re.search(value):
+            raise ValueError(f'Value does not match pattern: "{self.pattern}"')
+        return value
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> regex:
+        # Compiled patterns used not to be copyable; RequestParser.copy deep-copies.
+        return regex(self.pattern, self.re.flags)
+
+
+def url(value: Any) -> str:
+    """An absolute ``http``/``https``/``ftp`` URL with a host, returned unchanged."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value} is not a valid URL")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https", "ftp", "ftps"} or not parts.hostname:
+        if not parts.scheme and "." in value:
+            raise ValueError(f"{value} is not a valid URL. Did you mean: http://{value}")
+        raise ValueError(f"{value} is not a valid URL")
+    return value
+
+
+def date(value: Any) -> datetime:
+    """An ISO 8601 date (``2024-05-31``), as a midnight :class:`~datetime.datetime`."""
+    try:
+        day = _date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"time data {value!r} does not match format '%Y-%m-%d'") from None
+    return datetime(day.year, day.month, day.day)
+
+
+def datetime_from_iso8601(value: Any) -> datetime:
+    """An ISO 8601 date-time, time-zone aware; a bare one is taken as UTC."""
+    text = str(value).strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{value} is not a valid ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def datetime_from_rfc822(value: Any) -> datetime:
+    """An RFC 822 date-time (``Sat, 01 Jun 2024 10:00:00 -0000``), time-zone aware."""
+    try:
+        moment = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f'Invalid date literal "{value}"') from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+# Flask-RESTful names these helpers as types too.
+InputType = Callable[..., Any]
