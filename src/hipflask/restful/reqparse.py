@@ -134,6 +134,10 @@ class Argument:
                     raise
         raise TypeError("unreachable")  # pragma: no cover
 
+    def schema(self) -> dict[str, Any]:
+        """This argument's JSON Schema, for the OpenAPI document."""
+        return argument_schema(self)
+
     def handle_validation_error(self, error: Exception, bundle_errors: bool) -> Any:
         """Answer 400 for this argument, or hand the message back when bundling."""
         error_msg = str(error)
@@ -287,3 +291,44 @@ class RequestParser:
                 del self.args[index]
                 break
         return self
+
+
+def argument_schema(arg: Argument) -> dict[str, Any]:
+    """The JSON Schema of one argument's value, for the OpenAPI document."""
+    schema = dict(_type_schema(arg.type))
+    choices = list(arg.choices)
+    if choices and all(isinstance(c, str | int | float | bool) for c in choices):
+        schema["enum"] = choices
+    if arg.help and "{" not in arg.help:
+        schema["description"] = arg.help
+    if arg.default is not None and not callable(arg.default):
+        schema["default"] = arg.default
+    if arg.action == "append":
+        return {"type": "array", "items": schema}
+    return schema
+
+
+def _type_schema(kind: Any) -> dict[str, Any]:
+    from . import inputs
+
+    simple: dict[Any, dict[str, Any]] = {
+        _text: {"type": "string"},
+        str: {"type": "string"},
+        int: {"type": "integer"},
+        float: {"type": "number"},
+        decimal.Decimal: {"type": "number"},
+        inputs.boolean: {"type": "boolean"},
+        inputs.natural: {"type": "integer", "minimum": 0},
+        inputs.positive: {"type": "integer", "minimum": 1},
+        inputs.date: {"type": "string", "format": "date"},
+        inputs.datetime_from_iso8601: {"type": "string", "format": "date-time"},
+        inputs.datetime_from_rfc822: {"type": "string"},
+        inputs.url: {"type": "string", "format": "uri"},
+    }
+    if kind in simple:
+        return simple[kind]
+    if isinstance(kind, inputs.int_range):
+        return {"type": "integer", "minimum": kind.low, "maximum": kind.high}
+    if isinstance(kind, inputs.regex):
+        return {"type": "string", "pattern": kind.pattern}
+    return {}
