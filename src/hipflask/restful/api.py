@@ -269,7 +269,12 @@ class Api:
             if signals.got_request_exception.receivers:
                 signals.got_request_exception.send(current_app._get_current_object(), exception=e)
             current_app.log_exception(e)
-        if code == 404 and current_app.config.get("ERROR_404_HELP", True):
+        # Suggesting routes tells a client the API's URL layout: on in debug
+        # only, unless ERROR_404_HELP says otherwise.
+        help_on_404 = current_app.config.get("ERROR_404_HELP")
+        if help_on_404 is None:
+            help_on_404 = current_app.debug
+        if code == 404 and help_on_404:
             data["message"] = _did_you_mean(data.get("message", ""))
         fallback = None if self.default_mediatype is not None else "application/json"
         response = self.make_response(data, code, headers, fallback_mediatype=fallback)

@@ -9,6 +9,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ..contexts.ctx import has_app_context
+from ..contexts.globals import current_app
+
 __all__ = ["abort", "error_data", "http_status_message"]
 
 
@@ -32,6 +35,12 @@ def abort(http_status_code: int, **kwargs: Any) -> NoReturn:
         exc = cls()
     if kwargs:
         exc.data = kwargs  # type: ignore[attr-defined]
+        app = current_app._get_current_object() if has_app_context() else None
+        if app is not None:
+            # Outside an Api (a plain view using reqparse), the payload is
+            # still the JSON body instead of being lost in an HTML page.
+            body = app.json.dumps(kwargs) + "\n"
+            exc.response = app.response_class(body, exc.code, mimetype="application/json")
     raise exc
 
 

@@ -1,0 +1,91 @@
+"""The reqparse input types: accepted values and the messages of refused ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timezone
+
+import pytest
+
+from hipflask.restful import inputs
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True),
+        ("On", True),
+        ("1", True),
+        (True, True),
+        ("false", False),
+        ("0", False),
+        ("no", False),
+    ],
+)
+def test_boolean_accepts(value: object, expected: bool) -> None:
+    assert inputs.boolean(value) is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "", None, "2"])
+def test_boolean_refuses(value: object) -> None:
+    with pytest.raises(ValueError):
+        inputs.boolean(value)
+
+
+def test_natural_and_positive() -> None:
+    assert inputs.natural("0") == 0
+    assert inputs.positive("3") == 3
+    with pytest.raises(ValueError, match=r"Invalid age: -1\. age must be a non-negative integer"):
+        inputs.natural("-1", "age")
+    with pytest.raises(ValueError, match="must be a positive integer"):
+        inputs.positive("0")
+    with pytest.raises(ValueError, match="must be a positive integer"):
+        inputs.positive("x")
+
+
+def test_int_range_includes_both_ends() -> None:
+    check = inputs.int_range(1, 3, argument="stars")
+    assert check("1") == 1
+    assert check(3) == 3
+    with pytest.raises(
+        ValueError, match=r"Invalid stars: 4\. stars must be within the range 1 - 3"
+    ):
+        check("4")
+
+
+def test_regex_for_emails() -> None:
+    email = inputs.regex(r"^[^@\s]+@[^@\s]+\.[a-z]+$")
+    assert email("ann@example.org") == "ann@example.org"
+    with pytest.raises(ValueError, match="Value does not match pattern"):
+        email("not-an-email")
+
+
+def test_url() -> None:
+    assert inputs.url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    with pytest.raises(ValueError, match=r"Did you mean: http://example\.org"):
+        inputs.url("example.org")
+    with pytest.raises(ValueError, match="is not a valid URL"):
+        inputs.url("javascript:alert(1)")
+
+
+def test_date() -> None:
+    assert inputs.date("2024-05-31") == datetime(2024, 5, 31)
+    with pytest.raises(ValueError, match="does not match format"):
+        inputs.date("2024-13-01")
+
+
+def test_datetime_from_iso8601_is_aware() -> None:
+    assert inputs.datetime_from_iso8601("2024-05-31T10:00:00Z") == datetime(
+        2024, 5, 31, 10, tzinfo=timezone.utc
+    )
+    assert inputs.datetime_from_iso8601("2024-05-31T10:00:00").tzinfo is timezone.utc
+    with pytest.raises(ValueError, match="not a valid ISO 8601"):
+        inputs.datetime_from_iso8601("yesterday")
+
+
+def test_datetime_from_rfc822() -> None:
+    assert inputs.datetime_from_rfc822("Sat, 01 Jun 2024 10:00:00 -0000") == datetime(
+        2024, 6, 1, 10, tzinfo=timezone.utc
+    )
+    with pytest.raises(ValueError, match="Invalid date literal"):
+        inputs.datetime_from_rfc822("soon")
