@@ -227,3 +227,9 @@ def test_404_help_suggests_routes_only_when_asked(app: Hipflask, client: Any) ->
         "Thing thing2 doesn't exist. You have requested this URI [/things/thing2]"
         " but did you mean /things/<thing_id> ?"
     )
+
+
+def test_unmatched_url_under_the_prefix_is_json(api: Api, client: Any) -> None:
+    response = client.get("/v1/todos/not-a-number")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"

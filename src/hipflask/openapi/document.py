@@ -147,24 +147,38 @@ class _Builder:
         parser = options.get("parser") or _find_parser(handler)
         if parser is not None:
             self._parser(op, parser, method, parameters, responses)
-        marshal_schema = _attr(handler, _MARSHAL_ATTRIBUTE, None)
-        if marshal_schema is not None and "200" not in responses:
-            responses["200"] = _json_response("Success", marshal_schema)
-        if not any(code.startswith("2") for code in responses):
-            if is_api:
-                responses["200"] = _json_response("Success", {})
-            else:
-                responses["200"] = {"description": "Success"}
-        for code, text in (options.get("responses") or {}).items():
-            responses[str(code)] = (
-                _json_response(text, _ref("Error")) if is_api else {"description": text}
-            )
+        self._responses(responses, options.get("responses") or {}, handler, is_api)
         if parameters:
             op["parameters"] = parameters
         op["responses"] = dict(sorted(responses.items()))
         if "security" in options:
             op["security"] = [{name: []} for name in options["security"]]
         return op
+
+    @staticmethod
+    def _responses(
+        responses: dict[str, Any], documented: dict[Any, str], handler: Any, is_api: bool
+    ) -> None:
+        """Success from ``marshal_with`` (at the 2xx codes ``@doc`` names), then errors."""
+        success = {str(code): text for code, text in documented.items() if str(code)[0] == "2"}
+        marshal_schema = _attr(handler, _MARSHAL_ATTRIBUTE, None)
+        if not any(code.startswith("2") for code in responses):
+            for code in success or {"200": "Success"}:
+                text = success.get(code, "Success")
+                if code == "204":
+                    responses[code] = {"description": text}
+                elif marshal_schema is not None or is_api:
+                    responses[code] = _json_response(text, marshal_schema or {})
+                else:
+                    responses[code] = {"description": text}
+        for code, text in documented.items():
+            key = str(code)
+            if key in responses:
+                continue
+            error_body = is_api and not key.startswith("2")
+            responses[key] = (
+                _json_response(text, _ref("Error")) if error_body else {"description": text}
+            )
 
     def _operation_id(self, endpoint: str, method: str) -> str:
         base = f"{endpoint.replace('.', '_')}_{method.lower()}"

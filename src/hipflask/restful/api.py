@@ -237,7 +237,14 @@ class Api:
             endpoint = _endpoint_for_other_method(e)
             if endpoint is not None:
                 return self.owns_endpoint(endpoint) or self.catch_all_404s
-        return self.catch_all_404s and isinstance(e, (NotFound, MethodNotAllowed))
+        if not isinstance(e, (NotFound, MethodNotAllowed)):
+            return False
+        # A URL under the API's prefix that matches no resource (a bad id for
+        # an int converter, say) is still the API's: its clients get JSON.
+        prefix = self.prefix.rstrip("/")
+        if prefix and self.app is not None and request.path.startswith(prefix + "/"):
+            return True
+        return self.catch_all_404s
 
     def handle_error(self, e: Exception) -> Any:
         """The JSON response for an error raised in one of this API's resources."""
