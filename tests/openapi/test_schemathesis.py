@@ -13,11 +13,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.checks import content_type_conformance
+from schemathesis.checks import not_a_server_error
 from schemathesis.checks import response_schema_conformance
 from schemathesis.checks import status_code_conformance
-
 from tests.openapi.sample_api import create_app
 
 CHECKS = [
