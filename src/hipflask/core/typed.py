@@ -37,6 +37,7 @@ from werkzeug.exceptions import HTTPException
 from .._extras import require
 from ..contexts.globals import _cv_request
 from ..errors import HipflaskError
+from ..wrappers.response import STATUS_LINES
 
 __all__ = [
     "Body",
@@ -408,7 +409,12 @@ def _output(spec: ViewSpec, rv: Any) -> Any:
     if adapter is None:
         return rv if status == 200 and not headers else (rv, status, headers or {})
     body = adapter.dump_json(_checked(spec, rv))
-    return _cv_request.get().app.response_class(body, status, headers, mimetype="application/json")
+    response_class = _cv_request.get().app.response_class
+    if not headers and response_class._fast_is_init and status in STATUS_LINES:
+        # The common case, a body and a registered status, skips the general
+        # constructor's header handling (as jsonify does).
+        return response_class._fast(body, status, "application/json")
+    return response_class(body, status, headers, mimetype="application/json")
 
 
 def _checked(spec: ViewSpec, rv: Any) -> Any:
