@@ -206,3 +206,28 @@ def test_two_bodies_are_refused_at_registration(app: Hipflask) -> None:
 
     with pytest.raises(TypedViewError, match="two request bodies"):
         app.add_url_rule("/two-bodies", view_func=two, methods=["POST"])
+
+
+def test_json_sent_as_text_plain_is_refused(client: Any) -> None:
+    # A cross-site form (enctype="text/plain") or a no-preflight fetch can send
+    # this content type: a JSON API must not parse it.
+    response = client.post(
+        "/shops/1/items",
+        data=b'{"name": "pen", "price": 1}',
+        headers={"Content-Type": "text/plain", "Origin": "https://evil.example"},
+    )
+    assert response.status_code == 403
+    response = client.post(
+        "/shops/1/items", data=b'{"name": "pen", "price": 1}', content_type="text/plain"
+    )
+    assert response.status_code == 415
+    assert response.get_json()["message"].startswith("The request body must be JSON")
+
+
+def test_vendor_json_media_type_is_json(client: Any) -> None:
+    response = client.post(
+        "/shops/1/items",
+        data=b'{"name": "pen", "price": 1}',
+        content_type="application/vnd.api+json",
+    )
+    assert response.status_code == 200

@@ -224,3 +224,28 @@ def test_configured_title_version_and_security(app: Hipflask) -> None:
     document = openapi_document(app)
     assert document["info"] == {"title": "Shop", "version": "2.0", "description": "d"}
     assert document["security"] == [{"bearerAuth": []}]
+
+
+def test_every_component_is_a_valid_2020_12_json_schema(document: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+
+    for schema in document["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_typed_resource_method_is_documented(app: Hipflask) -> None:
+    class Body(BaseModel):
+        name: str
+
+    class Things(Resource):
+        def post(self, thing: Body) -> Body:
+            return thing
+
+    Things.post.__annotations__ = {"thing": Body, "return": Body}
+    Api(app).add_resource(Things, "/things")
+    op = openapi_document(app)["paths"]["/things"]["post"]
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Body"
+    }
+    assert set(op["responses"]) == {"200", "415", "422"}
+    assert op["tags"] == ["Things"]

@@ -228,6 +228,8 @@ class _Builder:
                 "Success", schema_of(spec.return_type, mode="serialization")
             )
         responses["422"] = _json_response("Input validation failed", _ref("ValidationError"))
+        if spec.body_name is not None:
+            responses["415"] = _json_response("The body is not JSON or a form", _ref("Error"))
 
     def _parser(
         self,

@@ -9,7 +9,6 @@ becomes the 400 response's entry for that argument.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date as _date
 from datetime import datetime
 from datetime import timezone
@@ -149,7 +148,3 @@ def datetime_from_rfc822(value: Any) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment
-
-
-# Flask-RESTful names these helpers as types too.
-InputType = Callable[..., Any]
