@@ -231,3 +231,15 @@ def test_vendor_json_media_type_is_json(client: Any) -> None:
         content_type="application/vnd.api+json",
     )
     assert response.status_code == 200
+
+
+def test_path_value_is_validated_against_its_annotation(app: Hipflask, protocol: str) -> None:
+    @app.post("/orders/<order_id>")
+    def order(order_id: int, item: Item) -> dict[str, int]:
+        return {"order": order_id}
+
+    client: Any = app.test_client(protocol=protocol)
+    assert client.post("/orders/12", json={"name": "a", "price": 1}).get_json() == {"order": 12}
+    response = client.post("/orders/twelve", json={"name": "a", "price": 1})
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["loc"] == ["path", "order_id"]
