@@ -3,8 +3,8 @@
 A representation turns a resource's data into a response for one media type:
 ``func(data, code, headers) -> Response``. JSON is built in; add others with
 ``@api.representation("application/xml")``. The response's media type is the
-best match of the request's ``Accept`` among them (406 when none fits and the
-client listed no wildcard).
+best match of the request's ``Accept`` among them, else the API's
+``default_mediatype`` (406 when that is ``None``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.datastructures import MIMEAccept
-
 from ..contexts.globals import current_app
 from ..wrappers.response import Response
 
-__all__ = ["DEFAULT_REPRESENTATIONS", "Representation", "best_mediatype", "output_json"]
+__all__ = ["DEFAULT_REPRESENTATIONS", "Representation", "output_json"]
 
 Representation = Callable[[Any, int, Any], Response]
 
@@ -35,15 +33,3 @@ def output_json(data: Any, code: int, headers: Any = None) -> Response:
 
 
 DEFAULT_REPRESENTATIONS: list[tuple[str, Representation]] = [("application/json", output_json)]
-
-
-def best_mediatype(accept: MIMEAccept, available: list[str], default: str) -> str | None:
-    """The media type to answer with, or ``None`` when the client accepts none of them."""
-    if not accept:
-        return default
-    match: str | None = accept.best_match(available)
-    if match is not None:
-        return match
-    if accept.best == "*/*" or any(value.endswith("/*") for value, _q in accept):
-        return default
-    return None
