@@ -243,3 +243,13 @@ def test_path_value_is_validated_against_its_annotation(app: Hipflask, protocol:
     response = client.post("/orders/twelve", json={"name": "a", "price": 1})
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["loc"] == ["path", "order_id"]
+
+
+def test_validate_declares_the_output_of_an_unannotated_view(app: Hipflask, protocol: str) -> None:
+    @app.get("/record")
+    @validate(response=PublicUser)
+    def record():  # type: ignore[no-untyped-def]
+        return {"id": 1, "name": "ann", "password_hash": "secret-hash"}
+
+    client: Any = app.test_client(protocol=protocol)
+    assert client.get("/record").get_json() == {"id": 1, "name": "ann"}

@@ -147,15 +147,19 @@ def view_spec(func: Callable[..., Any]) -> ViewSpec | None:
     return getattr(func, SPEC_ATTRIBUTE, None)
 
 
-def validate(func: Callable[..., Any] | None = None, *, status_code: int = 200) -> Any:
+def validate(
+    func: Callable[..., Any] | None = None, *, status_code: int = 200, response: Any = None
+) -> Any:
     """Make a view typed even if its annotations are only simple types.
 
     ``@validate(status_code=201)`` also sets the status of a successful
-    response. Usable on functions and on ``MethodView``/``Resource`` methods.
+    response, and ``response=Model`` declares the output type of a view that
+    has no return annotation (Flask-style code returning dicts or ORM objects).
+    Usable on functions and on ``MethodView``/``Resource`` methods.
     """
 
     def decorator(f: Callable[..., Any]) -> Callable[..., Any]:
-        f.__hipflask_validate__ = status_code  # type: ignore[attr-defined]
+        f.__hipflask_validate__ = (status_code, response)  # type: ignore[attr-defined]
         return f
 
     if func is not None:
@@ -218,8 +222,11 @@ def wrap(
         return None
     if forced is None and not _has_typed_hint(hints):
         return None
+    status_code, response = forced or (200, None)
+    if response is not None:
+        hints["return"] = response
     spec = _spec(func, hints, skip_self=skip_self)
-    spec.status_code = forced or 200
+    spec.status_code = status_code
     spec.returns_response = returns_response
     _compile(spec)
     return _make_wrapper(func, spec)
