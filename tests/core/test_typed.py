@@ -253,3 +253,17 @@ def test_validate_declares_the_output_of_an_unannotated_view(app: Hipflask, prot
 
     client: Any = app.test_client(protocol=protocol)
     assert client.get("/record").get_json() == {"id": 1, "name": "ann"}
+
+
+def test_inherited_handler_of_a_method_view_is_typed(app: Hipflask, protocol: str) -> None:
+    class Base(MethodView):
+        def post(self, point: Point) -> Point:
+            return point
+
+    class Child(Base):
+        pass
+
+    app.add_url_rule("/child", view_func=Child.as_view("child"))
+    client: Any = app.test_client(protocol=protocol)
+    assert client.post("/child", json={"x": 1, "y": 2}).get_json() == {"x": 1, "y": 2}
+    assert view_spec(vars(Base)["post"]) is None

@@ -197,8 +197,10 @@ def adapt_class(cls: type) -> None:
     """Wrap the typed HTTP-method handlers of a class-based view in place."""
     returns_response = bool(getattr(cls, "typed_returns_response", True))
     for name in ("get", "post", "put", "patch", "delete", "head", "options"):
-        handler = cls.__dict__.get(name)
-        if handler is None or getattr(handler, SPEC_ATTRIBUTE, None) is not None:
+        # Inherited handlers too: the wrapper is set on this class, so a base
+        # class registered elsewhere keeps its own.
+        handler = getattr(cls, name, None)
+        if not inspect.isfunction(handler) or getattr(handler, SPEC_ATTRIBUTE, None) is not None:
             continue
         wrapped = wrap(handler, skip_self=True, returns_response=returns_response)
         if wrapped is not None:
