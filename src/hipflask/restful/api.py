@@ -29,6 +29,7 @@ from ..contexts.globals import request
 from ..core import signals
 from ..core.blueprints import Blueprint
 from ..core.helpers import url_for as _url_for
+from ..core.typed import adapt_class
 from ..errors import HipflaskError
 from .errors import error_data
 from .marshalling import unpack
@@ -141,6 +142,9 @@ class Api:
             )
         self.endpoints.add(endpoint)
         resource.endpoint = endpoint
+        # Typed methods are wrapped here too: an API decorator that does not
+        # copy ``view_class`` would otherwise hide the class from the router.
+        adapt_class(resource)
         view: Any = self.output(resource.as_view(endpoint, *class_args, **class_kwargs))
         for decorator in self.decorators:
             view = decorator(view)
