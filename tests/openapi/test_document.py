@@ -249,3 +249,20 @@ def test_typed_resource_method_is_documented(app: Hipflask) -> None:
     }
     assert set(op["responses"]) == {"200", "415", "422"}
     assert op["tags"] == ["Things"]
+
+
+def test_custom_converter_describes_its_values(app: Hipflask) -> None:
+    from werkzeug.routing import BaseConverter
+
+    class SlugConverter(BaseConverter):
+        regex = r"[a-z0-9-]+"
+        openapi_schema = {"type": "string", "pattern": "^[a-z0-9-]+$"}  # noqa: RUF012
+
+    app.url_map.converters["slug"] = SlugConverter
+
+    @app.get("/posts/<slug:slug>")
+    def post(slug: str) -> str:
+        return slug
+
+    parameter = openapi_document(app)["paths"]["/posts/{slug}"]["get"]["parameters"][0]
+    assert parameter["schema"] == {"type": "string", "pattern": "^[a-z0-9-]+$"}

@@ -136,7 +136,7 @@ class _Builder:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": converter_schema(converter, args),
+                "schema": self._path_schema(converter, args),
             }
             for name, converter, args in variables
         ]
@@ -154,6 +154,14 @@ class _Builder:
         if "security" in options:
             op["security"] = [{name: []} for name in options["security"]]
         return op
+
+    def _path_schema(self, converter: str, args: str | None) -> dict[str, Any]:
+        """A custom converter may describe its values with an ``openapi_schema`` dict."""
+        converter_class = self.app.url_map.converters.get(converter)
+        custom = getattr(converter_class, "openapi_schema", None)
+        if isinstance(custom, dict):
+            return dict(custom)
+        return converter_schema(converter, args)
 
     @staticmethod
     def _responses(
