@@ -39,7 +39,7 @@ def test_natural_and_positive() -> None:
         inputs.natural("-1", "age")
     with pytest.raises(ValueError, match="must be a positive integer"):
         inputs.positive("0")
-    with pytest.raises(ValueError, match="must be a positive integer"):
+    with pytest.raises(ValueError, match="x is not a valid integer"):
         inputs.positive("x")
 
 

@@ -46,16 +46,16 @@ def boolean(value: Any) -> bool:
     raise ValueError(f"Invalid literal for boolean(): {value}")
 
 
-def _integer(value: Any, argument: str, condition: str) -> int:
+def _integer(value: Any) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ValueError(f"Invalid {argument}: {value}. {argument} must be {condition}") from None
+        raise ValueError(f"{value} is not a valid integer") from None
 
 
 def natural(value: Any, argument: str = "argument") -> int:
     """An integer >= 0."""
-    number = _integer(value, argument, "a non-negative integer")
+    number = _integer(value)
     if number < 0:
         raise ValueError(f"Invalid {argument}: {value}. {argument} must be a non-negative integer")
     return number
@@ -63,7 +63,7 @@ def natural(value: Any, argument: str = "argument") -> int:
 
 def positive(value: Any, argument: str = "argument") -> int:
     """An integer >= 1."""
-    number = _integer(value, argument, "a positive integer")
+    number = _integer(value)
     if number < 1:
         raise ValueError(f"Invalid {argument}: {value}. {argument} must be a positive integer")
     return number
@@ -79,7 +79,7 @@ class int_range:
 
     def __call__(self, value: Any) -> int:
         condition = f"within the range {self.low} - {self.high}"
-        number = _integer(value, self.argument, condition)
+        number = _integer(value)
         if not self.low <= number <= self.high:
             raise ValueError(
                 f"Invalid {self.argument}: {value}. {self.argument} must be {condition}"
