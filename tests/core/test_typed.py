@@ -267,3 +267,16 @@ def test_inherited_handler_of_a_method_view_is_typed(app: Hipflask, protocol: st
     client: Any = app.test_client(protocol=protocol)
     assert client.post("/child", json={"x": 1, "y": 2}).get_json() == {"x": 1, "y": 2}
     assert view_spec(vars(Base)["post"]) is None
+
+
+def test_query_names_that_pydantic_uses_itself(app: Hipflask, protocol: str) -> None:
+    @app.get("/odd-names")
+    @validate
+    def odd(json: int = 0, model_config: str = "x", copy: bool = False) -> dict[str, Any]:
+        return {"json": json, "model_config": model_config, "copy": copy}
+
+    client: Any = app.test_client(protocol=protocol)
+    response = client.get("/odd-names?json=2&model_config=y&copy=true")
+    assert response.get_json() == {"json": 2, "model_config": "y", "copy": True}
+    bad = client.get("/odd-names?json=two")
+    assert bad.get_json()["errors"][0]["loc"] == ["query", "json"]

@@ -131,6 +131,7 @@ class ViewSpec:
     body_adapter: Any = None
     params_model: Any = None
     list_params: frozenset[str] = frozenset()
+    param_fields: dict[str, str] = dataclasses.field(default_factory=dict)
     query_adapters: dict[str, tuple[Any, frozenset[str]]] = dataclasses.field(default_factory=dict)
     return_adapter: Any = None
 
@@ -284,8 +285,15 @@ def _compile(spec: ViewSpec) -> None:
     if spec.body_name is not None:
         spec.body_adapter = pydantic.TypeAdapter(spec.body_type)
     if spec.params:
+        # Fields get neutral names and the parameter's name as alias: a query
+        # argument called ``json`` or ``model_config`` must not collide with
+        # pydantic's own attributes.
+        spec.param_fields = {name: f"p{index}" for index, name in enumerate(spec.params)}
         fields = {
-            name: (hint, ... if default is inspect.Parameter.empty else default)
+            spec.param_fields[name]: (
+                typing.Annotated[hint, pydantic.Field(alias=name)],
+                ... if default is inspect.Parameter.empty else default,
+            )
             for name, (hint, default) in spec.params.items()
         }
         spec.params_model = pydantic.create_model("Parameters", **fields)
@@ -399,7 +407,7 @@ def _read_params(
             error["loc"] = [where, *error["loc"]]
             errors.append(error)
         return
-    values.update({name: getattr(validated, name) for name in spec.params})
+    values.update({name: getattr(validated, spec.param_fields[name]) for name in spec.params})
     for name, value in view_args.items():
         values.setdefault(name, value)
 
