@@ -280,3 +280,17 @@ def test_query_names_that_pydantic_uses_itself(app: Hipflask, protocol: str) -> 
     assert response.get_json() == {"json": 2, "model_config": "y", "copy": True}
     bad = client.get("/odd-names?json=two")
     assert bad.get_json()["errors"][0]["loc"] == ["query", "json"]
+
+
+def test_typed_view_without_pydantic_names_the_extra(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.errors import MissingExtraError
+
+    monkeypatch.setitem(__import__("sys").modules, "pydantic", None)
+
+    def move(point: Point) -> None:
+        return None
+
+    with pytest.raises(MissingExtraError, match=r"pip install 'hipflask\[rest\]'"):
+        app.add_url_rule("/move", view_func=move, methods=["POST"])
