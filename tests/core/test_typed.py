@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Annotated
 from typing import Any
 
@@ -287,7 +288,7 @@ def test_typed_view_without_pydantic_names_the_extra(
 ) -> None:
     from hipflask.errors import MissingExtraError
 
-    monkeypatch.setitem(__import__("sys").modules, "pydantic", None)
+    monkeypatch.setitem(sys.modules, "pydantic", None)
 
     def move(point: Point) -> None:
         return None
