@@ -107,6 +107,8 @@ MODULE_NAMES = {
         "ValidationFailed",
     ],
     "hipflask.restful.reqparse": ["Argument", "Namespace", "RequestParser"],
+    "hipflask.restful.representations.json": ["output_json"],
+    "hipflask.restful.utils": ["http_status_message", "unpack"],
     "hipflask.restful.fields": [
         "Arbitrary",
         "Boolean",

@@ -1,4 +1,4 @@
-"""Output representations and content negotiation for :class:`~hipflask.restful.Api`.
+"""The JSON representation (``flask_restful.representations.json``).
 
 A representation turns a resource's data into a response for one media type:
 ``func(data, code, headers) -> Response``. JSON is built in; add others with
@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..contexts.globals import current_app
-from ..wrappers.response import Response
+from ...contexts.globals import current_app
+from ...wrappers.response import Response
 
 __all__ = ["DEFAULT_REPRESENTATIONS", "Representation", "output_json"]
 

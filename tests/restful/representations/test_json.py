@@ -1,4 +1,4 @@
-"""Content negotiation and custom representations on the Api."""
+"""The JSON representation, content negotiation and custom representations on the Api."""
 
 from __future__ import annotations
 
