@@ -295,3 +295,16 @@ def test_typed_view_without_pydantic_names_the_extra(
 
     with pytest.raises(MissingExtraError, match=r"pip install 'hipflask\[rest\]'"):
         app.add_url_rule("/move", view_func=move, methods=["POST"])
+
+
+def test_view_returning_a_response_is_passed_through(app: Hipflask, protocol: str) -> None:
+    from hipflask import Response
+
+    @app.post("/raw")
+    def raw(item: Item) -> Response:
+        return Response(f"got {item.name}", 202, mimetype="text/plain")
+
+    client: Any = app.test_client(protocol=protocol)
+    response = client.post("/raw", json={"name": "pen", "price": 1})
+    assert response.status_code == 202
+    assert response.data == b"got pen"

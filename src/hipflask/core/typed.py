@@ -29,6 +29,7 @@ import contextlib
 import dataclasses
 import functools
 import inspect
+import types
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -173,13 +174,7 @@ def wrap(
     annotations = getattr(func, "__annotations__", None)
     if not annotations and forced is None:
         return None
-    try:
-        hints = typing.get_type_hints(func, include_extras=True)
-    except Exception:
-        # Unresolvable names (TYPE_CHECKING-only imports): a plain view.
-        if forced is not None:
-            raise
-        return None
+    hints = _type_hints(func, annotations or {})
     if forced is None and not _has_typed_hint(hints):
         return None
     status_code, response = forced or (200, None)
@@ -190,6 +185,28 @@ def wrap(
     spec.returns_response = returns_response
     _compile(spec)
     return _make_wrapper(func, spec)
+
+
+def _type_hints(func: Callable[..., Any], annotations: dict[str, Any]) -> dict[str, Any]:
+    """The resolved annotations; one that cannot be resolved counts as ``Any``.
+
+    A name imported only under ``TYPE_CHECKING``, or inside the function that
+    defines the view, cannot be resolved from the module. Dropping just that
+    annotation keeps the others: the body model still validates, and a return
+    annotation naming a locally imported ``Response`` is simply not used.
+    """
+    try:
+        return typing.get_type_hints(func, include_extras=True)
+    except Exception:  # noqa: S110 - resolved one by one below
+        pass
+    hints: dict[str, Any] = {}
+    globalns = getattr(inspect.unwrap(func), "__globals__", {})
+    for name, annotation in annotations.items():
+        probe = types.SimpleNamespace(__annotations__={name: annotation})
+        # An annotation that still fails to resolve is left out: it is Any.
+        with contextlib.suppress(Exception):
+            hints.update(typing.get_type_hints(probe, globalns=globalns, include_extras=True))
+    return hints
 
 
 def _has_typed_hint(hints: dict[str, Any]) -> bool:

@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.response import Response as _WerkzeugResponse
 
 from ..contexts.globals import _cv_request
 from ..wrappers.response import STATUS_LINES
+from ..wrappers.response import Response
 
 if TYPE_CHECKING:
     from .typed import ViewSpec
@@ -67,7 +69,7 @@ class ValidationFailed(HTTPException):
 
 def is_response_type(tp: Any) -> bool:
     """Whether ``tp`` is a response class (returned as is, never serialised)."""
-    return isinstance(tp, type) and hasattr(tp, "status_code") and hasattr(tp, "headers")
+    return isinstance(tp, type) and issubclass(tp, (Response, _WerkzeugResponse))
 
 
 def read_inputs(spec: ViewSpec, view_args: dict[str, Any]) -> dict[str, Any]:
