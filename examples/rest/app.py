@@ -20,6 +20,7 @@ from pydantic import Field
 
 from hipflask import Hipflask
 from hipflask import abort
+from hipflask import current_app
 from hipflask import g
 from hipflask.openapi import OpenAPI
 from hipflask.openapi import doc
@@ -56,6 +57,75 @@ class BookFilters(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
 
 
+def get_db() -> sqlite3.Connection:
+    """This request's connection, with the tables created on first use."""
+    if "db" not in g:
+        g.db = sqlite3.connect(current_app.config["DATABASE"])
+        g.db.row_factory = sqlite3.Row
+        g.db.execute("CREATE TABLE IF NOT EXISTS author (id INTEGER PRIMARY KEY, name TEXT)")
+        g.db.execute(
+            "CREATE TABLE IF NOT EXISTS book (id INTEGER PRIMARY KEY, title TEXT,"
+            " author_id INTEGER, price REAL)"
+        )
+    connection: sqlite3.Connection = g.db
+    return connection
+
+
+def close_db(exc: BaseException | None) -> None:
+    connection = g.pop("db", None)
+    if connection is not None:
+        connection.close()
+
+
+class AuthorList(Resource):
+    @marshal_with(author_fields)
+    def get(self) -> Any:
+        """Every author."""
+        return [dict(row) for row in get_db().execute("SELECT * FROM author")]
+
+    @doc(responses={201: "Created"})
+    @marshal_with(author_fields)
+    def post(self) -> Any:
+        """Add an author."""
+        args = author_parser.parse_args()
+        cursor = get_db().execute("INSERT INTO author (name) VALUES (?)", (args["name"],))
+        get_db().commit()
+        return {"id": cursor.lastrowid, "name": args["name"]}, 201
+
+
+class Author(Resource):
+    @doc(responses={404: "No such author"})
+    @marshal_with(author_fields)
+    def get(self, id: int) -> Any:
+        """One author."""
+        row = get_db().execute("SELECT * FROM author WHERE id = ?", (id,)).fetchone()
+        if row is None:
+            abort(404, description=f"Author {id} doesn't exist")
+        return dict(row)
+
+
+@validate(status_code=201)
+@doc(tags=["books"])
+def add_book(book: NewBook) -> Book:
+    """Add a book."""
+    cursor = get_db().execute(
+        "INSERT INTO book (title, author_id, price) VALUES (?, ?, ?)",
+        (book.title, book.author_id, book.price),
+    )
+    get_db().commit()
+    return Book(id=cursor.lastrowid or 0, **book.model_dump())
+
+
+@doc(tags=["books"])
+def list_books(filters: Annotated[BookFilters, Query()]) -> list[Book]:
+    """Books, cheapest first."""
+    rows = get_db().execute("SELECT * FROM book ORDER BY price LIMIT ?", (filters.limit,))
+    books = [Book(**dict(row)) for row in rows]
+    if filters.max_price is not None:
+        books = [book for book in books if book.price <= filters.max_price]
+    return books
+
+
 def create_app(database: str | None = None) -> Hipflask:
     app = Hipflask(__name__)
     if database is None:
@@ -65,75 +135,14 @@ def create_app(database: str | None = None) -> Hipflask:
         DATABASE=database or os.path.join(app.instance_path, "books.sqlite"),
         OPENAPI_TITLE="Bookshop",
     )
-
-    def db() -> sqlite3.Connection:
-        if "db" not in g:
-            g.db = sqlite3.connect(app.config["DATABASE"])
-            g.db.row_factory = sqlite3.Row
-            g.db.execute("CREATE TABLE IF NOT EXISTS author (id INTEGER PRIMARY KEY, name TEXT)")
-            g.db.execute(
-                "CREATE TABLE IF NOT EXISTS book (id INTEGER PRIMARY KEY, title TEXT,"
-                " author_id INTEGER, price REAL)"
-            )
-        connection: sqlite3.Connection = g.db
-        return connection
-
-    @app.teardown_appcontext
-    def close_db(exc: BaseException | None) -> None:
-        connection = g.pop("db", None)
-        if connection is not None:
-            connection.close()
+    app.teardown_appcontext(close_db)
 
     api = Api(app)
+    api.add_resource(AuthorList, "/authors", endpoint="authors")
+    api.add_resource(Author, "/authors/<int:id>", endpoint="author")
 
-    @api.resource("/authors", endpoint="authors")
-    class AuthorList(Resource):
-        @marshal_with(author_fields)
-        def get(self) -> Any:
-            """Every author."""
-            return [dict(row) for row in db().execute("SELECT * FROM author")]
-
-        @doc(responses={201: "Created"})
-        @marshal_with(author_fields)
-        def post(self) -> Any:
-            """Add an author."""
-            args = author_parser.parse_args()
-            cursor = db().execute("INSERT INTO author (name) VALUES (?)", (args["name"],))
-            db().commit()
-            return {"id": cursor.lastrowid, "name": args["name"]}, 201
-
-    @api.resource("/authors/<int:id>", endpoint="author")
-    class Author(Resource):
-        @doc(responses={404: "No such author"})
-        @marshal_with(author_fields)
-        def get(self, id: int) -> Any:
-            """One author."""
-            row = db().execute("SELECT * FROM author WHERE id = ?", (id,)).fetchone()
-            if row is None:
-                abort(404, description=f"Author {id} doesn't exist")
-            return dict(row)
-
-    @app.post("/books")
-    @validate(status_code=201)
-    @doc(tags=["books"])
-    def add_book(book: NewBook) -> Book:
-        """Add a book."""
-        cursor = db().execute(
-            "INSERT INTO book (title, author_id, price) VALUES (?, ?, ?)",
-            (book.title, book.author_id, book.price),
-        )
-        db().commit()
-        return Book(id=cursor.lastrowid or 0, **book.model_dump())
-
-    @app.get("/books")
-    @doc(tags=["books"])
-    def list_books(filters: Annotated[BookFilters, Query()]) -> list[Book]:
-        """Books, cheapest first."""
-        rows = db().execute("SELECT * FROM book ORDER BY price LIMIT ?", (filters.limit,))
-        books = [Book(**dict(row)) for row in rows]
-        if filters.max_price is not None:
-            books = [book for book in books if book.price <= filters.max_price]
-        return books
+    app.add_url_rule("/books", view_func=add_book, methods=["POST"])
+    app.add_url_rule("/books", view_func=list_books, methods=["GET"])
 
     OpenAPI(app, version="1.0.0")
     return app
