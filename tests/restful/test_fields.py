@@ -80,9 +80,10 @@ def test_datetime_rfc822_and_iso8601() -> None:
 def test_numbers_as_strings() -> None:
     out = marshal(
         {"p": Decimal("3.14159"), "f": "1.5", "a": "0.1"},
-        {"p": fields.Price, "f": fields.Fixed(decimals=3), "a": fields.Arbitrary},
+        {"p": fields.Price(decimals=2), "f": fields.Fixed(decimals=3), "a": fields.Arbitrary},
     )
     assert out == {"p": "3.14", "f": "1.500", "a": "0.1"}
+    assert marshal({"p": "2.5"}, {"p": fields.Price}) == {"p": "2.50000"}
     with pytest.raises(MarshallingException):
         marshal({"p": "inf"}, {"p": fields.Fixed})
 

@@ -201,10 +201,8 @@ class Fixed(Raw):
         return str(number.quantize(self.precision, rounding=ROUND_HALF_EVEN))
 
 
-#: A price: a :class:`Fixed` with two decimals by default.
-class Price(Fixed):
-    def __init__(self, decimals: int = 2, **kwargs: Any) -> None:
-        super().__init__(decimals=decimals, **kwargs)
+#: Flask-RESTful's name for :class:`Fixed` (five decimals unless ``decimals=`` says).
+Price = Fixed
 
 
 class DateTime(Raw):
