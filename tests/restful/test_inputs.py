@@ -66,6 +66,17 @@ def test_url() -> None:
         inputs.url("example.org")
     with pytest.raises(ValueError, match="is not a valid URL"):
         inputs.url("javascript:alert(1)")
+    for good in ("http://localhost:5000/x", "http://127.0.0.1", "https://[::1]/", "ftp://x.org"):
+        assert inputs.url(good) == good
+    for bad in (
+        "http://exa mple.org",
+        "http://",
+        "http://a.b",
+        "http://x.org:99999",
+        "mailto:a@b.io",
+    ):
+        with pytest.raises(ValueError, match="is not a valid URL"):
+            inputs.url(bad)
 
 
 def test_date() -> None:
@@ -79,8 +90,10 @@ def test_datetime_from_iso8601_is_aware() -> None:
         2024, 5, 31, 10, tzinfo=timezone.utc
     )
     assert inputs.datetime_from_iso8601("2024-05-31T10:00:00").tzinfo is timezone.utc
+    with pytest.raises(ValueError, match='Delimiter "T" is not in combined date time string'):
+        inputs.datetime_from_iso8601("2024-05-31")
     with pytest.raises(ValueError, match="not a valid ISO 8601"):
-        inputs.datetime_from_iso8601("yesterday")
+        inputs.datetime_from_iso8601("2024-05-31T25:00")
 
 
 def test_datetime_from_rfc822() -> None:

@@ -8,8 +8,8 @@ becomes the 400 response's entry for that argument.
 
 from __future__ import annotations
 
+import ipaddress
 import re
-from datetime import date as _date
 from datetime import datetime
 from datetime import timezone
 from email.utils import parsedate_to_datetime
@@ -105,29 +105,52 @@ class regex:
 
 
 def url(value: Any) -> str:
-    """An absolute ``http``/``https``/``ftp`` URL with a host, returned unchanged."""
-    if not isinstance(value, str):
+    """An absolute ``http``/``https``/``ftp`` URL with a real host, returned unchanged.
+
+    The host must be ``localhost``, an IP address or a dotted domain name; a
+    URL with whitespace or another scheme (``javascript:``) is refused.
+    """
+    if not isinstance(value, str) or _WHITESPACE.search(value):
         raise ValueError(f"{value} is not a valid URL")
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in {"http", "https", "ftp", "ftps"} or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        raise ValueError(f"{value} is not a valid URL") from None
+    if parts.scheme.lower() not in {"http", "https", "ftp", "ftps"} or not _valid_host(host):
         if not parts.scheme and "." in value:
             raise ValueError(f"{value} is not a valid URL. Did you mean: http://{value}")
         raise ValueError(f"{value} is not a valid URL")
     return value
 
 
+_WHITESPACE = re.compile(r"\s")
+_DOMAIN = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})\.?$"
+)
+
+
+def _valid_host(host: str) -> bool:
+    if host == "localhost" or _DOMAIN.match(host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def date(value: Any) -> datetime:
     """An ISO 8601 date (``2024-05-31``), as a midnight :class:`~datetime.datetime`."""
-    try:
-        day = _date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"time data {value!r} does not match format '%Y-%m-%d'") from None
-    return datetime(day.year, day.month, day.day)
+    return datetime.strptime(str(value), "%Y-%m-%d")
 
 
 def datetime_from_iso8601(value: Any) -> datetime:
     """An ISO 8601 date-time, time-zone aware; a bare one is taken as UTC."""
     text = str(value).strip()
+    if "T" not in text.upper():
+        raise ValueError(f'Delimiter "T" is not in combined date time string "{value}".')
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
