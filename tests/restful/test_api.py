@@ -233,3 +233,14 @@ def test_unmatched_url_under_the_prefix_is_json(api: Api, client: Any) -> None:
     response = client.get("/v1/todos/not-a-number")
     assert response.status_code == 404
     assert response.mimetype == "application/json"
+
+
+def test_errors_mapping_without_status_is_a_500(app: Hipflask, client: Any) -> None:
+    class Broken(Resource):
+        def get(self) -> Any:
+            raise Conflict()
+
+    Api(app, errors={"Conflict": {"message": "no status given"}}).add_resource(Broken, "/broken")
+    response = client.get("/broken")
+    assert response.status_code == 500
+    assert response.get_json() == {"message": "no status given"}

@@ -274,7 +274,8 @@ class Api:
             data = {"message": InternalServerError.description}
         if name in self.errors:
             custom = dict(self.errors[name])
-            code = int(custom.get("status", code if isinstance(e, HTTPException) else 500))
+            # As in Flask-RESTful: without "status" the answer is a 500.
+            code = int(custom.get("status", 500))
             data.update(custom)
         if code >= 500:
             if signals.got_request_exception.receivers:
