@@ -133,6 +133,7 @@ MODULE_NAMES = {
         "datetime_from_iso8601",
         "datetime_from_rfc822",
         "int_range",
+        "iso8601interval",
         "natural",
         "positive",
         "regex",

@@ -102,3 +102,27 @@ def test_datetime_from_rfc822() -> None:
     )
     with pytest.raises(ValueError, match="Invalid date literal"):
         inputs.datetime_from_rfc822("soon")
+
+
+@pytest.mark.parametrize(
+    ("value", "start", "end"),
+    [
+        ("2013-01-01", datetime(2013, 1, 1), datetime(2013, 1, 2)),
+        ("2013-01-01T12", datetime(2013, 1, 1, 12), datetime(2013, 1, 1, 13)),
+        ("2013-01-01T12:30:15", datetime(2013, 1, 1, 12, 30, 15), datetime(2013, 1, 1, 12, 30, 16)),
+        ("2013-01-01/2013-02-28", datetime(2013, 1, 1), datetime(2013, 2, 28)),
+        ("2013-01-01/P3D", datetime(2013, 1, 1), datetime(2013, 1, 4)),
+        ("2013-01-01T12:00/PT30M", datetime(2013, 1, 1, 12), datetime(2013, 1, 1, 12, 30)),
+        ("2013-01-01T12:00+02:00", datetime(2013, 1, 1, 10), datetime(2013, 1, 1, 10, 1)),
+        ("2013-02-01/2013-01-01", datetime(2013, 1, 1), datetime(2013, 2, 1)),
+    ],
+)
+def test_iso8601interval(value: str, start: datetime, end: datetime) -> None:
+    utc = timezone.utc
+    assert inputs.iso8601interval(value) == (start.replace(tzinfo=utc), end.replace(tzinfo=utc))
+
+
+@pytest.mark.parametrize("value", ["bad", "2013-01-01/P", "2013-13-01", "2013-01-01T25"])
+def test_iso8601interval_refuses(value: str) -> None:
+    with pytest.raises(ValueError, match="must be a valid ISO8601 date/time interval"):
+        inputs.iso8601interval(value, "period")

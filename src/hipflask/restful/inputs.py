@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import datetime
+from datetime import timedelta
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "datetime_from_iso8601",
     "datetime_from_rfc822",
     "int_range",
+    "iso8601interval",
     "natural",
     "positive",
     "regex",
@@ -171,3 +173,76 @@ def datetime_from_rfc822(value: Any) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment
+
+
+_POINT = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt](?P<hour>\d{2})(?::?(?P<minute>\d{2})(?::?(?P<second>\d{2})(?:\.\d+)?)?)?)?"
+    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_DURATION = re.compile(
+    r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def iso8601interval(value: Any, argument: str = "argument") -> tuple[datetime, datetime]:
+    """An ISO 8601 interval as ``(start, end)`` in UTC, end exclusive.
+
+    ``2013-01-01`` is that whole day, ``2013-01-01T12`` that hour;
+    ``start/end`` and ``start/duration`` (``2013-01-01/P3D``,
+    ``2013-01-01T12:00/PT30M``) are accepted. A year counts 365 days and a
+    month 30; a time without a zone is UTC.
+    """
+    try:
+        text = str(value).strip()
+        first, slash, second = text.partition("/")
+        start, resolution = _point(first)
+        if not slash:
+            return start, start + resolution
+        duration = _duration(second)
+        end = start + duration if duration is not None else _point(second)[0]
+    except (ValueError, OverflowError):
+        raise ValueError(
+            f"Invalid {argument}: {value}. {argument} must be a valid ISO8601 date/time interval."
+        ) from None
+    return (start, end) if start <= end else (end, start)
+
+
+def _point(text: str) -> tuple[datetime, timedelta]:
+    match = _POINT.match(text)
+    if match is None:
+        raise ValueError(text)
+    parts = [match["hour"], match["minute"], match["second"]]
+    given = [int(part) for part in parts if part is not None]
+    day = datetime.strptime(match["date"], "%Y-%m-%d")
+    hour, minute, second = (*given, 0, 0, 0)[:3]
+    moment = day.replace(hour=hour, minute=minute, second=second)
+    zone = match["zone"]
+    if zone and zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+        moment = (moment - sign * offset).replace(tzinfo=timezone.utc)
+    else:
+        moment = moment.replace(tzinfo=timezone.utc)
+    units = (timedelta(days=1), timedelta(hours=1), timedelta(minutes=1), timedelta(seconds=1))
+    return moment, units[len(given)]
+
+
+def _duration(text: str) -> timedelta | None:
+    if not text.startswith("P"):
+        return None
+    match = _DURATION.match(text)
+    if match is None or text in ("P", "PT") or text.endswith("T"):
+        raise ValueError(text)
+    amounts = {key: float(number) for key, number in match.groupdict().items() if number}
+    return timedelta(
+        days=amounts.get("years", 0) * 365
+        + amounts.get("months", 0) * 30
+        + amounts.get("weeks", 0) * 7
+        + amounts.get("days", 0),
+        hours=amounts.get("hours", 0),
+        minutes=amounts.get("minutes", 0),
+        seconds=amounts.get("seconds", 0),
+    )

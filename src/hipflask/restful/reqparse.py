@@ -323,6 +323,7 @@ def _type_schema(kind: Any) -> dict[str, Any]:
         inputs.date: {"type": "string", "format": "date"},
         inputs.datetime_from_iso8601: {"type": "string", "format": "date-time"},
         inputs.datetime_from_rfc822: {"type": "string"},
+        inputs.iso8601interval: {"type": "string", "description": "ISO 8601 interval"},
         inputs.url: {"type": "string", "format": "uri"},
     }
     if kind in simple:
