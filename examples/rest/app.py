@@ -42,10 +42,15 @@ author_parser = reqparse.RequestParser()
 author_parser.add_argument("name", required=True, help="The author's name: {error_msg}")
 
 
+# SQLite stores 64-bit integers: larger ids are refused with a 422 (or a 404
+# from the URL converter) instead of failing in the database with a 500.
+MAX_ID = 2**63 - 1
+
+
 class NewBook(BaseModel):
     title: str = Field(min_length=1, max_length=200)
-    author_id: int
-    price: float = Field(ge=0)
+    author_id: int = Field(ge=1, le=MAX_ID)
+    price: float = Field(ge=0, le=1_000_000)
 
 
 class Book(NewBook):
@@ -53,7 +58,7 @@ class Book(NewBook):
 
 
 class BookFilters(BaseModel):
-    max_price: float | None = None
+    max_price: float | None = Field(default=None, allow_inf_nan=False)
     limit: int = Field(default=20, ge=1, le=100)
 
 
@@ -139,7 +144,7 @@ def create_app(database: str | None = None) -> Hipflask:
 
     api = Api(app)
     api.add_resource(AuthorList, "/authors", endpoint="authors")
-    api.add_resource(Author, "/authors/<int:id>", endpoint="author")
+    api.add_resource(Author, f"/authors/<int(max={MAX_ID}):id>", endpoint="author")
 
     app.add_url_rule("/books", view_func=add_book, methods=["POST"])
     app.add_url_rule("/books", view_func=list_books, methods=["GET"])

@@ -60,3 +60,11 @@ def test_document_and_docs_page(client: Any) -> None:
     assert document["info"] == {"title": "Bookshop", "version": "1.0.0"}
     assert set(document["paths"]) == {"/authors", "/authors/{id}", "/books"}
     assert client.get("/docs").status_code == 200
+
+
+def test_ids_beyond_sqlite_integers_are_refused_not_500(client: Any) -> None:
+    big = str(2**70)
+    body = '{"title": "t", "author_id": ' + big + ', "price": 1}'
+    response = client.post("/books", data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert client.get(f"/authors/{big}").status_code == 404

@@ -244,3 +244,13 @@ def test_errors_mapping_without_status_is_a_500(app: Hipflask, client: Any) -> N
     response = client.get("/broken")
     assert response.status_code == 500
     assert response.get_json() == {"message": "no status given"}
+
+
+def test_bad_value_under_a_resource_url_is_json_without_a_prefix(
+    app: Hipflask, client: Any
+) -> None:
+    Api(app).add_resource(Todo, "/items/<int:todo_id>")
+    response = client.get("/items/not-a-number")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    assert client.get("/elsewhere").mimetype == "text/html"

@@ -248,7 +248,17 @@ class Api:
         prefix = self.prefix.rstrip("/")
         if prefix and self.app is not None and request.path.startswith(prefix + "/"):
             return True
+        # Likewise under the fixed part of a resource URL ("/authors/" of
+        # "/authors/<int:id>"): "/authors/abc" is a missing author.
+        if self.app is not None and any(
+            request.path.startswith(start) for start in self._variable_prefixes()
+        ):
+            return True
         return self.catch_all_404s
+
+    def _variable_prefixes(self) -> list[str]:
+        starts = (rule[: rule.index("<")] for rule in self.urls if "<" in rule)
+        return [start for start in starts if start.strip("/")]
 
     def handle_error(self, e: Exception) -> Any:
         """The JSON response for an error raised in one of this API's resources."""
