@@ -46,6 +46,17 @@ RAW_ITEM = "<#10>"
 FORM_BODY = b"name=alice&age=30"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
+# The typed-body endpoint: a JSON object validated into a model (name, price,
+# quantity, tags), answered 201 with the item and its total.
+ITEM_BODY = b'{"name": "pen", "price": 1.5, "quantity": 2, "tags": ["office", "blue"]}'
+ITEM_RESPONSE: dict[str, Any] = {
+    "name": "pen",
+    "price": 1.5,
+    "quantity": 2,
+    "tags": ["office", "blue"],
+    "total": 3.0,
+}
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -74,6 +85,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("session", "GET", "/session"),
     Endpoint("template", "GET", "/template"),
     Endpoint("missing", "GET", "/missing", expected_status=404),
+    Endpoint(
+        "items",
+        "POST",
+        "/api/items",
+        body=ITEM_BODY,
+        content_type="application/json",
+        expected_status=201,
+    ),
 )
 ENDPOINTS_BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
 
@@ -92,12 +111,26 @@ class Framework:
     interface: str  # "wsgi" or "asgi"
     has_session: bool = True
     requires: str | None = None
+    #: Whether the row implements the typed-body ``/api/items`` endpoint.
+    has_items: bool = False
+    #: The only endpoints the row implements (``None``: all of them).
+    only: tuple[str, ...] | None = None
+
+    def serves(self, endpoint: str) -> bool:
+        """Whether this row implements an endpoint; the others are "n/a"."""
+        if self.only is not None and endpoint not in self.only:
+            return False
+        if endpoint == "session":
+            return self.has_session
+        if endpoint == "items":
+            return self.has_items
+        return True
 
 
 FRAMEWORKS: tuple[Framework, ...] = (
     Framework("flask", "Flask", "apps.flask_app", "wsgi"),
-    Framework("hipflask", "hipflask (WSGI)", "apps.hipflask_app", "wsgi"),
-    Framework("hipflask-asgi", "hipflask (ASGI)", "apps.hipflask_asgi_app", "asgi"),
+    Framework("hipflask", "hipflask (WSGI)", "apps.hipflask_app", "wsgi", has_items=True),
+    Framework("hipflask-asgi", "hipflask (ASGI)", "apps.hipflask_asgi_app", "asgi", has_items=True),
     Framework("falcon", "Falcon (WSGI)", "apps.falcon_app", "wsgi", has_session=False),
     Framework(
         "falcon-asgi",
@@ -108,6 +141,16 @@ FRAMEWORKS: tuple[Framework, ...] = (
     ),
     Framework("starlette", "Starlette", "apps.starlette_app", "asgi"),
     Framework("quart", "Quart", "apps.quart_app", "asgi", requires="quart"),
+    Framework("fastapi", "FastAPI", "apps.fastapi_app", "asgi", requires="fastapi", has_items=True),
+    Framework(
+        "flask-restful",
+        "Flask-RESTful",
+        "apps.flask_restful_app",
+        "wsgi",
+        requires="flask_restful",
+        has_items=True,
+        only=("items",),
+    ),
 )
 FRAMEWORKS_BY_KEY = {framework.key: framework for framework in FRAMEWORKS}
 BASELINE_KEY = "flask"
@@ -214,6 +257,8 @@ def check_reply(endpoint: Endpoint, reply: Reply) -> None:
         raise CheckFailed("the session endpoint is checked as a round trip")
     elif name == "template":
         _check_template(reply)
+    elif name == "items":
+        _expect_json(reply, ITEM_RESPONSE)
 
 
 def check_session_round_trip(first: Reply, second: Reply) -> str:

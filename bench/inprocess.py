@@ -70,6 +70,9 @@ VERSIONED_PACKAGES = (
     "itsdangerous",
     "orjson",
     "python-multipart",
+    "fastapi",
+    "pydantic",
+    "flask-restful",
 )
 
 
@@ -180,8 +183,8 @@ def check_row(row: Row, endpoints: Sequence[Endpoint]) -> None:
         if row.status != "ok" or row.driver is None:
             row.cells[endpoint.name] = Cell(row.status, row.reason)
             continue
-        if endpoint.name == "session" and not row.framework.has_session:
-            row.cells[endpoint.name] = Cell("n/a", "no session support")
+        if not row.framework.serves(endpoint.name):
+            row.cells[endpoint.name] = Cell("n/a", "not implemented by this framework")
             continue
         try:
             row.cells[endpoint.name] = _checked_cell(row.driver, endpoint)

@@ -241,8 +241,8 @@ def prepare_rows(
             for endpoint in endpoints:
                 if row.status != "ok":
                     row.cells[endpoint.name] = Cell(row.status, row.reason)
-                elif endpoint.name == "session" and not framework.has_session:
-                    row.cells[endpoint.name] = Cell("n/a", "no session support")
+                elif not framework.serves(endpoint.name):
+                    row.cells[endpoint.name] = Cell("n/a", "not implemented by this framework")
                 else:
                     row.cells[endpoint.name] = Cell()
             rows.append(row)

@@ -6,6 +6,8 @@ them; the views are otherwise those of ``hipflask_app``.
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from common import ITEMS
 from common import MESSAGE
 from common import SECRET_KEY
@@ -17,6 +19,7 @@ from hipflask import jsonify
 from hipflask import render_template
 from hipflask import request
 from hipflask import session
+from hipflask.restful import validate
 
 app = Hipflask(__name__, template_folder=str(TEMPLATE_DIR))
 app.secret_key = SECRET_KEY
@@ -56,3 +59,21 @@ async def counter() -> Response:
 @app.get("/template")
 async def template() -> str:
     return render_template(TEMPLATE_NAME, items=ITEMS)
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+    quantity: int
+    tags: list[str] = []
+
+
+class ItemOut(Item):
+    total: float
+
+
+# The body is validated from the annotation; the status comes from @validate.
+@app.post("/api/items")
+@validate(status_code=201)
+async def create_item(item: Item) -> ItemOut:
+    return ItemOut(**item.model_dump(), total=item.price * item.quantity)

@@ -35,6 +35,7 @@ from .discovery import NoAppException
 from .discovery import ScriptInfo
 from .dotenv import load_dotenv
 from .dotenv import should_load_dotenv
+from .openapi import openapi_command
 from .routes import routes_command
 from .run import run_command
 from .serve import serve_command
@@ -142,8 +143,8 @@ class HipflaskGroup(AppGroup):
     Build one for a custom command line (``HipflaskGroup(create_app=make_app)``)
     to get the same options and commands around your own factory.
 
-    :param add_default_commands: add ``run``, ``serve``, ``routes``, ``shell``
-        and ``certs``.
+    :param add_default_commands: add ``run``, ``serve``, ``routes``, ``shell``,
+        ``openapi`` and ``certs``.
     :param create_app: called to get the app instead of searching for it.
     :param add_version_option: add ``--version``.
     :param load_dotenv: load ``.env`` and ``.hipflaskenv`` on start.
@@ -171,7 +172,13 @@ class HipflaskGroup(AppGroup):
         self.load_dotenv = load_dotenv
         self.set_debug_flag = set_debug_flag
         if add_default_commands:
-            for command in (run_command, serve_command, routes_command, shell_command):
+            for command in (
+                run_command,
+                serve_command,
+                routes_command,
+                shell_command,
+                openapi_command,
+            ):
                 self.add_command(command)
             self._add_certs_command()
 

@@ -57,6 +57,7 @@ from . import asgi as _asgi
 from . import bridge
 from . import pipeline
 from . import serve
+from . import typed as _typed
 from . import wsgi as _wsgi
 from .commands import AppGroup
 from .config import DEFAULT_CONFIG
@@ -283,6 +284,8 @@ class Hipflask(PipelineMethods, Scaffold):
         rule_obj.provide_automatic_options = automatic  # type: ignore[attr-defined]
         self.url_map.add(rule_obj)
         if view_func is not None:
+            # Typed views are wrapped here, once; a plain view comes back as is.
+            view_func = _typed.adapt(view_func)
             old_func = self.view_functions.get(endpoint)
             if old_func is not None and old_func != view_func:
                 raise AssertionError(

@@ -1,0 +1,1 @@
+"""A REST API: Flask-RESTful resources, typed views and the OpenAPI document."""

@@ -1,0 +1,340 @@
+"""``Api``: resources on an app or a blueprint, with JSON errors.
+
+Errors raised while an API endpoint handles a request are answered as JSON
+(``{"message": ...}``, or the payload given to :func:`abort`) through
+handlers registered with the app's (or the blueprint's) ordinary
+``register_error_handler``: nothing of the app is patched, so the app's own
+handlers for other endpoints, and more specific handlers a user registers,
+keep working.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+from typing import TypeVar
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotAcceptable
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response as _BaseResponse
+
+from .. import signals
+from ..contexts.globals import current_app
+from ..contexts.globals import request
+from ..core.blueprints import Blueprint
+from ..core.helpers import url_for as _url_for
+from ..core.typed import adapt_class
+from ..errors import HipflaskError
+from .errors import error_data
+from .marshalling import unpack
+from .representations import DEFAULT_REPRESENTATIONS
+from .representations import Representation
+from .resource import Resource
+
+__all__ = ["Api"]
+
+R = TypeVar("R", bound=type[Resource])
+
+#: The attribute marking a view function as served by an :class:`Api`.
+API_ATTRIBUTE = "__hipflask_restful_api__"
+
+
+class EndpointInUseError(HipflaskError, ValueError):
+    """Two different resources were given the same endpoint name."""
+
+
+class Api:
+    """The entry point of a REST API: ``api = Api(app)`` (or a blueprint), then add resources.
+
+    :param prefix: put in front of every resource URL.
+    :param default_mediatype: the representation used when ``Accept`` names none
+        the API has (``None``: answer 406 instead).
+    :param decorators: applied to every resource's view function.
+    :param catch_all_404s: answer unmatched URLs (404, 405) with JSON too.
+    :param serve_challenge_on_401: add ``WWW-Authenticate`` to 401 answers.
+    :param errors: maps an exception class *name* to the body (and ``status``)
+        to answer it with.
+    """
+
+    def __init__(
+        self,
+        app: Any = None,
+        prefix: str = "",
+        default_mediatype: str | None = "application/json",
+        decorators: list[Callable[..., Any]] | None = None,
+        catch_all_404s: bool = False,
+        serve_challenge_on_401: bool = False,
+        url_part_order: str = "bae",
+        errors: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.representations: dict[str, Representation] = dict(DEFAULT_REPRESENTATIONS)
+        self.urls: dict[str, Any] = {}
+        self.prefix = prefix
+        self.default_mediatype = default_mediatype
+        self.decorators = list(decorators or [])
+        self.catch_all_404s = catch_all_404s
+        self.serve_challenge_on_401 = serve_challenge_on_401
+        self.url_part_order = url_part_order
+        self.errors = dict(errors or {})
+        self.endpoints: set[str] = set()
+        self.resources: list[tuple[type[Resource], tuple[str, ...], dict[str, Any]]] = []
+        self.app: Any = None
+        self.blueprint: Blueprint | None = None
+        if app is not None:
+            self.app = app
+            self.init_app(app)
+
+    # -- setup ---------------------------------------------------------------
+
+    def init_app(self, app: Any) -> None:
+        """Register the resources added so far, and the error handlers, on ``app``."""
+        if isinstance(app, Blueprint):
+            self.blueprint = app
+        else:
+            self.app = app
+        self._register_error_handlers(app)
+        for resource, urls, kwargs in self.resources:
+            self._register_view(app, resource, *urls, **kwargs)
+
+    def _register_error_handlers(self, target: Any) -> None:
+        spec = target.error_handler_spec.get(None, {}).get(None, {})
+        for cls in (HTTPException, Exception):
+            previous = spec.get(cls)
+            target.register_error_handler(cls, functools.partial(self._route_error, previous))
+
+    def add_resource(self, resource: type[Resource], *urls: str, **kwargs: Any) -> None:
+        """Serve ``resource`` at ``urls`` (``endpoint=`` names it; the class name by default).
+
+        ``resource_class_args`` and ``resource_class_kwargs`` go to its
+        constructor; other keywords go to ``add_url_rule``.
+        """
+        if self.app is not None or self.blueprint is not None:
+            self._register_view(self.app or self.blueprint, resource, *urls, **kwargs)
+        else:
+            self.resources.append((resource, urls, kwargs))
+
+    def resource(self, *urls: str, **kwargs: Any) -> Callable[[R], R]:
+        """Decorator form of :meth:`add_resource`."""
+
+        def decorator(cls: R) -> R:
+            self.add_resource(cls, *urls, **kwargs)
+            return cls
+
+        return decorator
+
+    def _register_view(
+        self, target: Any, resource: type[Resource], *urls: str, **kwargs: Any
+    ) -> None:
+        endpoint = kwargs.pop("endpoint", None) or resource.__name__.lower()
+        class_args = kwargs.pop("resource_class_args", ())
+        class_kwargs = kwargs.pop("resource_class_kwargs", {})
+        existing = target.view_functions.get(endpoint) if not self.blueprint else None
+        if existing is not None and getattr(existing, "view_class", None) is not resource:
+            raise EndpointInUseError(
+                f"This endpoint ({endpoint}) is already set to the class"
+                f" {existing.view_class.__name__}; pass endpoint= to add_resource."
+            )
+        self.endpoints.add(endpoint)
+        resource.endpoint = endpoint
+        # Typed methods are wrapped here too: an API decorator that does not
+        # copy ``view_class`` would otherwise hide the class from the router.
+        adapt_class(resource)
+        view: Any = self.output(resource.as_view(endpoint, *class_args, **class_kwargs))
+        for decorator in self.decorators:
+            view = decorator(view)
+        setattr(view, API_ATTRIBUTE, self)
+        for url in urls:
+            rule = self.prefix + url
+            self.urls[rule] = resource
+            target.add_url_rule(rule, view_func=view, endpoint=endpoint, **kwargs)
+
+    def representation(self, mediatype: str) -> Callable[[Representation], Representation]:
+        """Register ``func(data, code, headers) -> Response`` for a media type."""
+
+        def decorator(func: Representation) -> Representation:
+            self.representations[mediatype] = func
+            return func
+
+        return decorator
+
+    # -- serving ---------------------------------------------------------------
+
+    def output(self, resource: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap a resource view so data it returns is made into a response."""
+
+        @functools.wraps(resource)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            rv = resource(*args, **kwargs)
+            if inspect.isawaitable(rv):
+                return self._output_async(rv)
+            return self._respond(rv)
+
+        return wrapper
+
+    async def _output_async(self, awaitable: Any) -> Any:
+        return self._respond(await awaitable)
+
+    def _respond(self, rv: Any) -> Any:
+        if isinstance(rv, _BaseResponse):
+            return rv
+        data, code, headers = unpack(rv)
+        return self.make_response(data, code, headers=headers)
+
+    def mediatypes(self) -> list[str]:
+        """The media types of the request's ``Accept`` header, best first."""
+        return [value for value, _quality in request.accept_mimetypes]
+
+    def make_response(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        """The response for ``data`` in the representation the client accepts best."""
+        fallback = kwargs.pop("fallback_mediatype", None) or self.default_mediatype
+        mediatype: str | None = request.accept_mimetypes.best_match(list(self.representations))
+        if mediatype is None:
+            mediatype = fallback
+        if mediatype is None:
+            raise NotAcceptable()
+        if mediatype in self.representations:
+            response = self.representations[mediatype](data, *args, **kwargs)
+            response.headers["Content-Type"] = mediatype
+            return response
+        if mediatype == "text/plain":
+            response = current_app.make_response((str(data), *args))
+            response.headers["Content-Type"] = "text/plain"
+            return response
+        raise InternalServerError()
+
+    def url_for(self, resource: type[Resource], **values: Any) -> str:
+        """The URL of a resource added to this API."""
+        endpoint = resource.endpoint or resource.__name__.lower()
+        if self.blueprint is not None:
+            endpoint = f"{self.blueprint.name}.{endpoint}"
+        return _url_for(endpoint, **values)
+
+    def owns_endpoint(self, endpoint: str | None) -> bool:
+        """Whether ``endpoint`` is one of this API's resources."""
+        if endpoint is None:
+            return False
+        view = current_app.view_functions.get(endpoint)
+        return getattr(view, API_ATTRIBUTE, None) is self
+
+    # -- errors ------------------------------------------------------------------
+
+    def _route_error(self, previous: Callable[[Any], Any] | None, e: Exception) -> Any:
+        if self._should_handle(e):
+            return self.handle_error(e)
+        if previous is not None:
+            return previous(e)
+        if isinstance(e, HTTPException):
+            return e
+        raise e
+
+    def _should_handle(self, e: Exception) -> bool:
+        rule = request.url_rule
+        if rule is not None:
+            return self.owns_endpoint(rule.endpoint)
+        if isinstance(e, MethodNotAllowed):
+            endpoint = _endpoint_for_other_method(e)
+            if endpoint is not None:
+                return self.owns_endpoint(endpoint) or self.catch_all_404s
+        if not isinstance(e, (NotFound, MethodNotAllowed)):
+            return False
+        # A URL under the API's prefix that matches no resource (a bad id for
+        # an int converter, say) is still the API's: its clients get JSON.
+        prefix = self.prefix.rstrip("/")
+        if prefix and self.app is not None and request.path.startswith(prefix + "/"):
+            return True
+        # Likewise under the fixed part of a resource URL ("/authors/" of
+        # "/authors/<int:id>"): "/authors/abc" is a missing author.
+        if self.app is not None and any(
+            request.path.startswith(start) for start in self._variable_prefixes()
+        ):
+            return True
+        return self.catch_all_404s
+
+    def _variable_prefixes(self) -> list[str]:
+        starts = (rule[: rule.index("<")] for rule in self.urls if "<" in rule)
+        return [start for start in starts if start.strip("/")]
+
+    def handle_error(self, e: Exception) -> Any:
+        """The JSON response for an error raised in one of this API's resources."""
+        name = type(e).__name__
+        if not isinstance(e, HTTPException) and name not in self.errors:
+            # Unexpected errors propagate in tests and debug, as without an API.
+            propagate = current_app.config["PROPAGATE_EXCEPTIONS"]
+            if propagate is None:
+                propagate = current_app.testing or current_app.debug
+            if propagate:
+                raise e
+        headers: Any = {}
+        if isinstance(e, HTTPException):
+            code = e.code or 500
+            data = error_data(e)
+            headers = [
+                (key, value)
+                for key, value in e.get_headers()
+                if key.lower() not in ("content-type", "content-length")
+            ]
+        else:
+            code = 500
+            data = {"message": InternalServerError.description}
+        if name in self.errors:
+            custom = dict(self.errors[name])
+            # As in Flask-RESTful: without "status" the answer is a 500.
+            code = int(custom.get("status", 500))
+            data.update(custom)
+        if code >= 500:
+            if signals.got_request_exception.receivers:
+                signals.got_request_exception.send(current_app._get_current_object(), exception=e)
+            current_app.log_exception(e)
+        # Suggesting routes tells a client the API's URL layout: on in debug
+        # only, unless ERROR_404_HELP says otherwise.
+        help_on_404 = current_app.config.get("ERROR_404_HELP")
+        if help_on_404 is None:
+            help_on_404 = current_app.debug
+        if code == 404 and help_on_404:
+            data["message"] = _did_you_mean(data.get("message", ""))
+        fallback = None if self.default_mediatype is not None else "application/json"
+        response = self.make_response(data, code, headers, fallback_mediatype=fallback)
+        if code == 401:
+            response = self.unauthorized(response)
+        return response
+
+    def unauthorized(self, response: Any) -> Any:
+        """Add a ``WWW-Authenticate`` challenge when ``serve_challenge_on_401`` is set."""
+        if self.serve_challenge_on_401:
+            realm = current_app.config.get("HTTP_BASIC_AUTH_REALM", "flask-restful")
+            response.headers["WWW-Authenticate"] = f'Basic realm="{realm}"'
+        return response
+
+
+def _endpoint_for_other_method(e: MethodNotAllowed) -> str | None:
+    """The endpoint a 405'd URL has under one of its allowed methods."""
+    if not e.valid_methods:
+        return None
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        return None
+    try:
+        rule, _args = adapter.match(method=next(iter(e.valid_methods)), return_rule=True)
+    except HTTPException:
+        return None
+    return str(rule.endpoint)
+
+
+def _did_you_mean(message: Any) -> Any:
+    if not isinstance(message, str):
+        return message
+    rules = [rule.rule for rule in current_app.url_map.iter_rules()]
+    close = difflib.get_close_matches(request.path, rules)
+    if not close:
+        return message
+    suggestions = " or ".join(close)
+    return (
+        f"{message.rstrip('.')}. You have requested this URI [{request.path}]"
+        f" but did you mean {suggestions} ?"
+    )

@@ -1,0 +1,351 @@
+"""Output fields for :func:`~hipflask.restful.marshal`: ``flask_restful.fields``.
+
+A fields dict says which attributes of an object (or keys of a dict) a
+response carries and how each is formatted::
+
+    resource_fields = {
+        "name": fields.String,
+        "created": fields.DateTime(dt_format="iso8601"),
+        "uri": fields.Url("todo_ep", absolute=True),
+    }
+
+Every field can also describe itself as JSON Schema (:meth:`Raw.schema`),
+which :mod:`hipflask.openapi` uses to document marshalled responses.
+"""
+
+from __future__ import annotations
+
+from calendar import timegm
+from datetime import date
+from datetime import datetime
+from datetime import timezone
+from decimal import ROUND_HALF_EVEN
+from decimal import Decimal
+from decimal import InvalidOperation
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+from ..contexts.globals import request
+from ..core.helpers import url_for
+
+__all__ = [
+    "Arbitrary",
+    "Boolean",
+    "DateTime",
+    "Fixed",
+    "Float",
+    "FormattedString",
+    "Integer",
+    "List",
+    "MarshallingException",
+    "Nested",
+    "Price",
+    "Raw",
+    "String",
+    "Url",
+    "get_value",
+    "to_marshallable_type",
+]
+
+
+class MarshallingException(Exception):
+    """A value could not be formatted by its field (a server-side data error)."""
+
+    def __init__(self, underlying_exception: Exception | str) -> None:
+        super().__init__(str(underlying_exception))
+
+
+def is_indexable_but_not_string(obj: Any) -> bool:
+    return not isinstance(obj, str) and hasattr(obj, "__iter__")
+
+
+def get_value(key: Any, obj: Any, default: Any = None) -> Any:
+    """``key`` of ``obj``: a callable is called, ``"a.b"`` walks attributes or keys."""
+    if isinstance(key, int):
+        return _one(key, obj, default)
+    if callable(key):
+        return key(obj)
+    for part in str(key).split("."):
+        obj = _one(part, obj, default)
+        if obj is None:
+            return default
+    return obj
+
+
+def _one(key: Any, obj: Any, default: Any) -> Any:
+    if isinstance(obj, (list, tuple)) and isinstance(key, int):
+        return obj[key] if -len(obj) <= key < len(obj) else default
+    if hasattr(obj, "get") and hasattr(obj, "__getitem__"):
+        return obj.get(key, default)
+    return getattr(obj, str(key), default)
+
+
+def to_marshallable_type(obj: Any) -> Any:
+    """A mapping view of ``obj`` (``__marshallable__``, itself, or its attributes)."""
+    if obj is None:
+        return None
+    if hasattr(obj, "__marshallable__"):
+        return obj.__marshallable__()
+    if hasattr(obj, "__getitem__"):
+        return obj
+    return dict(vars(obj))
+
+
+def _field(field: Any) -> Raw:
+    return field() if isinstance(field, type) else field  # type: ignore[no-any-return]
+
+
+class Raw:
+    """The value as it is (or ``default`` when missing); the base of every field."""
+
+    #: The JSON Schema of a formatted value (``None`` is allowed unless a default is set).
+    json_schema: dict[str, Any] = {}  # noqa: RUF012 - read-only per class
+
+    def __init__(self, default: Any = None, attribute: Any = None) -> None:
+        self.attribute = attribute
+        self.default = default
+
+    def format(self, value: Any) -> Any:
+        """Format a present value; override in custom fields."""
+        return value
+
+    def output(self, key: Any, obj: Any) -> Any:
+        """The formatted value of ``key`` (or ``attribute``) of ``obj``."""
+        value = get_value(key if self.attribute is None else self.attribute, obj)
+        if value is None:
+            default = self.default() if callable(self.default) else self.default
+            return self.format(default) if default is not None else default
+        return self.format(value)
+
+    def schema(self) -> dict[str, Any]:
+        """This field's JSON Schema, for the OpenAPI document."""
+        schema = dict(self.json_schema)
+        if self.default is None and "type" in schema:
+            schema["type"] = [schema["type"], "null"]
+        return schema
+
+
+class String(Raw):
+    json_schema = {"type": "string"}  # noqa: RUF012
+
+    def format(self, value: Any) -> str:
+        try:
+            return str(value)
+        except ValueError as exc:
+            raise MarshallingException(exc) from exc
+
+
+class Integer(Raw):
+    """An integer; 0 when missing unless another default is given."""
+
+    json_schema = {"type": "integer"}  # noqa: RUF012
+
+    def __init__(self, default: Any = 0, **kwargs: Any) -> None:
+        super().__init__(default=default, **kwargs)
+
+    def format(self, value: Any) -> int | None:
+        try:
+            return None if value is None else int(value)
+        except (TypeError, ValueError) as exc:
+            raise MarshallingException(exc) from exc
+
+
+class Float(Raw):
+    json_schema = {"type": "number"}  # noqa: RUF012
+
+    def format(self, value: Any) -> float:
+        try:
+            return float(value)
+        except (TypeError, ValueError) as exc:
+            raise MarshallingException(exc) from exc
+
+
+class Boolean(Raw):
+    json_schema = {"type": "boolean"}  # noqa: RUF012
+
+    def format(self, value: Any) -> bool:
+        return bool(value)
+
+
+class Arbitrary(Raw):
+    """An arbitrary-precision number, as a string (no float rounding)."""
+
+    json_schema = {"type": "string"}  # noqa: RUF012
+
+    def format(self, value: Any) -> str:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise MarshallingException(exc) from exc
+        return str(number)
+
+
+class Fixed(Raw):
+    """A decimal with a fixed number of places, as a string (``"3.14"``)."""
+
+    json_schema = {"type": "string"}  # noqa: RUF012
+
+    def __init__(self, decimals: int = 5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.precision = Decimal("0." + "0" * (decimals - 1) + "1") if decimals else Decimal(1)
+
+    def format(self, value: Any) -> str:
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise MarshallingException(exc) from exc
+        if not number.is_finite():
+            raise MarshallingException("Invalid Fixed precision number.")
+        return str(number.quantize(self.precision, rounding=ROUND_HALF_EVEN))
+
+
+#: Flask-RESTful's name for :class:`Fixed` (five decimals unless ``decimals=`` says).
+Price = Fixed
+
+
+class DateTime(Raw):
+    """A date-time as RFC 822 (``Thu, 02 Jan 2020 03:04:05 -0000``) or ISO 8601.
+
+    A naive value is taken as UTC.
+    """
+
+    def __init__(self, dt_format: str = "rfc822", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if dt_format not in ("rfc822", "iso8601"):
+            raise MarshallingException(f"Unsupported date format {dt_format!r}")
+        self.dt_format = dt_format
+
+    def format(self, value: Any) -> str:
+        try:
+            if isinstance(value, date) and not isinstance(value, datetime):
+                value = datetime(value.year, value.month, value.day)
+            if self.dt_format == "iso8601":
+                return str(value.isoformat())
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=timezone.utc)
+            return formatdate(timegm(value.utctimetuple()))
+        except AttributeError as exc:
+            raise MarshallingException(exc) from exc
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": ["string", "null"] if self.default is None else "string"}
+        if self.dt_format == "iso8601":
+            schema["description"] = "ISO 8601 date-time"
+        else:
+            schema["description"] = "RFC 822 date-time"
+        return schema
+
+
+class FormattedString(Raw):
+    """A string built from the object's values: ``FormattedString("{name} <{email}>")``."""
+
+    json_schema = {"type": "string"}  # noqa: RUF012
+
+    def __init__(self, src_str: str) -> None:
+        super().__init__()
+        self.src_str = str(src_str)
+
+    def output(self, key: Any, obj: Any) -> str:
+        try:
+            return self.src_str.format(**to_marshallable_type(obj))
+        except (TypeError, KeyError, IndexError) as exc:
+            raise MarshallingException(exc) from exc
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string"}
+
+
+class Url(Raw):
+    """The URL of an endpoint, built from the object's values (relative by default)."""
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        absolute: bool = False,
+        scheme: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.endpoint = endpoint
+        self.absolute = absolute
+        self.scheme = scheme
+
+    def output(self, key: Any, obj: Any) -> str:
+        try:
+            data = to_marshallable_type(obj)
+            endpoint = self.endpoint if self.endpoint is not None else str(request.endpoint)
+            parts = urlsplit(url_for(endpoint, _external=self.absolute, **dict(data)))
+        except TypeError as exc:
+            raise MarshallingException(exc) from exc
+        if self.absolute:
+            return urlunsplit((self.scheme or parts.scheme, parts.netloc, parts.path, "", ""))
+        return urlunsplit(("", "", parts.path, "", ""))
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "uri" if self.absolute else "uri-reference"}
+
+
+class Nested(Raw):
+    """An object marshalled by its own fields dict; ``allow_null`` keeps a missing one null."""
+
+    def __init__(self, nested: dict[str, Any], allow_null: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.nested = nested
+        self.allow_null = allow_null
+
+    def output(self, key: Any, obj: Any) -> Any:
+        from .marshalling import marshal
+
+        value = get_value(key if self.attribute is None else self.attribute, obj)
+        if value is None:
+            if self.allow_null:
+                return None
+            if self.default is not None:
+                return self.default
+        return marshal(value, self.nested)
+
+    def schema(self) -> dict[str, Any]:
+        from .marshalling import fields_schema
+
+        schema = fields_schema(self.nested)
+        if self.allow_null:
+            return {"anyOf": [schema, {"type": "null"}]}
+        return schema
+
+
+class List(Raw):
+    """A list whose items are each formatted by one field."""
+
+    def __init__(self, cls_or_instance: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        try:
+            self.container = _field(cls_or_instance)
+        except TypeError as exc:
+            raise MarshallingException(exc) from exc
+        if not isinstance(self.container, Raw):
+            raise MarshallingException(
+                "The type of the list elements must be a subclass of fields.Raw."
+            )
+
+    def format(self, value: Any) -> list[Any]:
+        if isinstance(value, (set, frozenset)):
+            value = list(value)
+        if hasattr(value, "items"):
+            value = [value]
+        items = list(value)
+        return [self.container.output(index, items) for index in range(len(items))]
+
+    def output(self, key: Any, obj: Any) -> Any:
+        value = get_value(key if self.attribute is None else self.attribute, obj)
+        if value is None:
+            return self.default
+        return self.format(value)
+
+    def schema(self) -> dict[str, Any]:
+        item = self.container.schema()
+        array: dict[str, Any] = {"type": "array", "items": item}
+        if self.default is None:
+            return {"anyOf": [array, {"type": "null"}]}
+        return array

@@ -1,0 +1,35 @@
+"""The JSON representation (``flask_restful.representations.json``).
+
+A representation turns a resource's data into a response for one media type:
+``func(data, code, headers) -> Response``. JSON is built in; add others with
+``@api.representation("application/xml")``. The response's media type is the
+best match of the request's ``Accept`` among them, else the API's
+``default_mediatype`` (406 when that is ``None``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ...contexts.globals import current_app
+from ...wrappers.response import Response
+
+__all__ = ["DEFAULT_REPRESENTATIONS", "Representation", "output_json"]
+
+Representation = Callable[[Any, int, Any], Response]
+
+
+def output_json(data: Any, code: int, headers: Any = None) -> Response:
+    """Serialise ``data`` as JSON (``RESTFUL_JSON`` settings are passed to ``json.dumps``)."""
+    settings: dict[str, Any] = dict(current_app.config.get("RESTFUL_JSON") or {})
+    if current_app.debug:
+        settings.setdefault("indent", 4)
+    body = current_app.json.dumps(data, **settings) + "\n"
+    response: Response = current_app.response_class(body, code, mimetype="application/json")
+    if headers:
+        response.headers.extend(headers.items() if hasattr(headers, "items") else headers)
+    return response
+
+
+DEFAULT_REPRESENTATIONS: list[tuple[str, Representation]] = [("application/json", output_json)]

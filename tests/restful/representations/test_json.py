@@ -1,0 +1,65 @@
+"""The JSON representation, content negotiation and custom representations on the Api."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask.restful import Api
+from hipflask.restful import Resource
+from hipflask.restful import output_json
+
+
+class Thing(Resource):
+    def get(self) -> Any:
+        return {"name": "thing"}
+
+
+@pytest.fixture
+def api(app: Hipflask) -> Api:
+    api = Api(app)
+
+    @api.representation("application/xml")
+    def output_xml(data: Any, code: int, headers: Any = None) -> Response:
+        return Response(f"<name>{data['name']}</name>", code, headers)
+
+    api.add_resource(Thing, "/thing")
+    return api
+
+
+def test_json_by_default(api: Api, client: Any) -> None:
+    response = client.get("/thing")
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.data.endswith(b"\n")
+
+
+def test_custom_representation_by_accept(api: Api, client: Any) -> None:
+    response = client.get("/thing", headers={"Accept": "application/xml"})
+    assert response.headers["Content-Type"] == "application/xml"
+    assert response.data == b"<name>thing</name>"
+
+
+def test_unknown_accept_falls_back_to_the_default(api: Api, client: Any) -> None:
+    response = client.get("/thing", headers={"Accept": "text/html"})
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_no_default_mediatype_answers_406(app: Hipflask, client: Any) -> None:
+    api = Api(app, default_mediatype=None)
+    api.add_resource(Thing, "/strict")
+    assert client.get("/strict", headers={"Accept": "text/csv"}).status_code == 406
+
+
+def test_restful_json_settings_apply(api: Api, app: Hipflask, client: Any) -> None:
+    app.config["RESTFUL_JSON"] = {"indent": 2}
+    assert client.get("/thing").data == b'{\n  "name": "thing"\n}\n'
+
+
+def test_output_json_keeps_status_and_headers(app: Hipflask) -> None:
+    with app.test_request_context():
+        response = output_json({"a": 1}, 201, {"X-A": "b"})
+    assert response.status_code == 201
+    assert response.headers["X-A"] == "b"

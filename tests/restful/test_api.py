@@ -1,0 +1,256 @@
+"""Api: registration, URL building, content negotiation and JSON errors, under both protocols."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask.restful import Api
+from hipflask.restful import Resource
+from hipflask.restful import abort
+from hipflask.restful.api import EndpointInUseError
+
+
+class Conflict(Exception):
+    pass
+
+
+class Todo(Resource):
+    def get(self, todo_id: int) -> Any:
+        if todo_id > 10:
+            abort(404, message=f"Todo {todo_id} doesn't exist")
+        return {"id": todo_id}
+
+    def delete(self, todo_id: int) -> Any:
+        return "", 204
+
+    def put(self, todo_id: int) -> Any:
+        raise Conflict()
+
+    def patch(self, todo_id: int) -> Any:
+        raise RuntimeError("boom")
+
+
+class Greeting(Resource):
+    def __init__(self, greeting: str) -> None:
+        self.greeting = greeting
+
+    def get(self) -> Any:
+        return {"greeting": self.greeting}, 200, {"X-Greeting": "yes"}
+
+
+class NewItem(BaseModel):
+    name: str
+
+
+class Items(Resource):
+    def post(self, item: NewItem) -> NewItem:
+        return item, 201  # type: ignore[return-value]
+
+
+@pytest.fixture
+def api(app: Hipflask) -> Api:
+    api = Api(app, prefix="/v1", errors={"Conflict": {"message": "Already changed", "status": 409}})
+    api.add_resource(Todo, "/todos/<int:todo_id>")
+    api.add_resource(Greeting, "/hello", resource_class_kwargs={"greeting": "hi"})
+    api.add_resource(Items, "/items")
+
+    @app.route("/html")
+    def html() -> str:
+        abort(404)
+
+    return api
+
+
+def test_resource_returns_json(api: Api, client: Any) -> None:
+    response = client.get("/v1/todos/3")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.get_json() == {"id": 3}
+
+
+def test_status_and_headers_from_a_tuple(api: Api, client: Any) -> None:
+    response = client.get("/v1/hello")
+    assert response.get_json() == {"greeting": "hi"}
+    assert response.headers["X-Greeting"] == "yes"
+    assert client.delete("/v1/todos/1").status_code == 204
+
+
+def test_abort_message_is_the_json_body(api: Api, client: Any) -> None:
+    response = client.get("/v1/todos/11")
+    assert response.status_code == 404
+    assert response.get_json() == {"message": "Todo 11 doesn't exist"}
+
+
+def test_errors_mapping_sets_body_and_status(api: Api, client: Any) -> None:
+    response = client.put("/v1/todos/1")
+    assert response.status_code == 409
+    assert response.get_json() == {"message": "Already changed", "status": 409}
+
+
+def test_unexpected_error_is_a_json_500_when_not_propagating(
+    api: Api, app: Hipflask, client: Any
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = client.patch("/v1/todos/1")
+    assert response.status_code == 500
+    assert response.get_json()["message"].startswith("The server encountered an internal error")
+
+
+def test_unexpected_error_propagates_in_tests(api: Api, client: Any) -> None:
+    with pytest.raises(RuntimeError, match="boom"):
+        client.patch("/v1/todos/1")
+
+
+def test_method_not_allowed_on_an_api_url_is_json(api: Api, client: Any) -> None:
+    response = client.post("/v1/todos/1")
+    assert response.status_code == 405
+    assert "message" in response.get_json()
+
+
+def test_other_views_keep_html_errors(api: Api, client: Any) -> None:
+    response = client.get("/html")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert client.get("/nowhere").mimetype == "text/html"
+
+
+def test_catch_all_404s_answers_json_everywhere(app: Hipflask, client: Any) -> None:
+    Api(app, catch_all_404s=True)
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert response.get_json()["message"].startswith("The requested URL was not found")
+
+
+def test_user_handler_for_other_errors_still_runs(app: Hipflask, client: Any) -> None:
+    @app.errorhandler(Exception)
+    def handle(e: Exception) -> tuple[str, int]:
+        return "handled by the app", 418
+
+    @app.route("/fails")
+    def fails() -> str:
+        raise ValueError("x")
+
+    Api(app)
+    assert client.get("/fails").status_code == 418
+
+
+def test_typed_resource_method_goes_through_representations(api: Api, client: Any) -> None:
+    response = client.post("/v1/items", json={"name": "pen"})
+    assert response.status_code == 201
+    assert response.get_json() == {"name": "pen"}
+    bad = client.post("/v1/items", json={})
+    assert bad.status_code == 422
+    assert bad.get_json()["errors"][0]["loc"] == ["body", "name"]
+
+
+def test_url_for_a_resource(api: Api, app: Hipflask) -> None:
+    with app.test_request_context():
+        assert api.url_for(Todo, todo_id=5) == "/v1/todos/5"
+
+
+def test_resource_decorator_registers(app: Hipflask, client: Any) -> None:
+    api = Api(app)
+
+    @api.resource("/ping", endpoint="ping")
+    class Ping(Resource):
+        def get(self) -> Any:
+            return {"pong": True}
+
+    assert client.get("/ping").get_json() == {"pong": True}
+
+
+def test_same_endpoint_for_two_resources_is_refused(app: Hipflask) -> None:
+    api = Api(app)
+    api.add_resource(Todo, "/a/<int:todo_id>", endpoint="thing")
+    with pytest.raises(EndpointInUseError, match="thing"):
+        api.add_resource(Greeting, "/b", endpoint="thing")
+
+
+def test_init_app_registers_resources_added_before(app: Hipflask, client: Any) -> None:
+    api = Api()
+    api.add_resource(Todo, "/late/<int:todo_id>")
+    api.init_app(app)
+    assert client.get("/late/2").get_json() == {"id": 2}
+
+
+def test_api_on_a_blueprint(app: Hipflask, client: Any) -> None:
+    bp = Blueprint("v2", __name__, url_prefix="/v2")
+    api = Api(bp)
+    api.add_resource(Todo, "/todos/<int:todo_id>")
+    app.register_blueprint(bp)
+    assert client.get("/v2/todos/1").get_json() == {"id": 1}
+    assert client.get("/v2/todos/99").get_json() == {"message": "Todo 99 doesn't exist"}
+    with app.test_request_context():
+        assert api.url_for(Todo, todo_id=4) == "/v2/todos/4"
+
+
+def test_api_decorators_wrap_every_resource(app: Hipflask, client: Any) -> None:
+    def tag(view: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            response = view(*args, **kwargs)
+            response.headers["X-Decorated"] = "1"
+            return response
+
+        return wrapper
+
+    api = Api(app, decorators=[tag])
+    api.add_resource(Greeting, "/g", resource_class_args=("hey",))
+    assert client.get("/g").headers["X-Decorated"] == "1"
+
+
+def test_serve_challenge_on_401(app: Hipflask, client: Any) -> None:
+    class Secret(Resource):
+        def get(self) -> Any:
+            abort(401)
+
+    api = Api(app, serve_challenge_on_401=True)
+    api.add_resource(Secret, "/secret")
+    response = client.get("/secret")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic realm=")
+
+
+def test_404_help_suggests_routes_only_when_asked(app: Hipflask, client: Any) -> None:
+    class Thing(Resource):
+        def get(self, thing_id: str) -> Any:
+            abort(404, message=f"Thing {thing_id} doesn't exist")
+
+    Api(app).add_resource(Thing, "/things/<thing_id>")
+    assert client.get("/things/thing2").get_json() == {"message": "Thing thing2 doesn't exist"}
+    app.config["ERROR_404_HELP"] = True
+    assert client.get("/things/thing2").get_json()["message"] == (
+        "Thing thing2 doesn't exist. You have requested this URI [/things/thing2]"
+        " but did you mean /things/<thing_id> ?"
+    )
+
+
+def test_unmatched_url_under_the_prefix_is_json(api: Api, client: Any) -> None:
+    response = client.get("/v1/todos/not-a-number")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+
+
+def test_errors_mapping_without_status_is_a_500(app: Hipflask, client: Any) -> None:
+    class Broken(Resource):
+        def get(self) -> Any:
+            raise Conflict()
+
+    Api(app, errors={"Conflict": {"message": "no status given"}}).add_resource(Broken, "/broken")
+    response = client.get("/broken")
+    assert response.status_code == 500
+    assert response.get_json() == {"message": "no status given"}
+
+
+def test_bad_value_under_a_resource_url_is_json_without_a_prefix(
+    app: Hipflask, client: Any
+) -> None:
+    Api(app).add_resource(Todo, "/items/<int:todo_id>")
+    response = client.get("/items/not-a-number")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    assert client.get("/elsewhere").mimetype == "text/html"

@@ -1,0 +1,43 @@
+"""abort with a payload, with and without an Api, under both protocols."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from werkzeug.exceptions import HTTPException
+
+from hipflask import Hipflask
+from hipflask.restful import abort
+from hipflask.restful import http_status_message
+from hipflask.restful.errors import error_data
+
+
+def test_abort_payload_is_json_in_a_plain_view(app: Hipflask, client: Any) -> None:
+    @app.route("/gone")
+    def gone() -> str:
+        abort(410, message="moved away", code="gone")
+
+    response = client.get("/gone")
+    assert response.status_code == 410
+    assert response.get_json() == {"message": "moved away", "code": "gone"}
+
+
+def test_abort_without_payload_is_the_stock_error(app: Hipflask, client: Any) -> None:
+    @app.route("/teapot")
+    def teapot() -> str:
+        abort(418)
+
+    assert client.get("/teapot").status_code == 418
+
+
+def test_abort_with_an_unknown_code_outside_a_request() -> None:
+    with pytest.raises(HTTPException) as info:
+        abort(499, message="client closed")
+    assert info.value.code == 499
+    assert error_data(info.value) == {"message": "client closed"}
+
+
+def test_http_status_message() -> None:
+    assert http_status_message(404) == "Not Found"
+    assert http_status_message(999) == ""

@@ -1,0 +1,147 @@
+"""Output fields: formatting, defaults, attributes and their JSON Schemas."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+from datetime import timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask.restful import fields
+from hipflask.restful import marshal
+from hipflask.restful.fields import MarshallingException
+
+
+class Obj:
+    def __init__(self, **kwargs: Any) -> None:
+        self.__dict__.update(kwargs)
+
+
+def test_simple_fields_format() -> None:
+    data = {"s": 5, "i": "7", "f": "1.5", "b": 1, "raw": {"x": 1}}
+    out = marshal(
+        data,
+        {
+            "s": fields.String,
+            "i": fields.Integer,
+            "f": fields.Float,
+            "b": fields.Boolean,
+            "raw": fields.Raw,
+            "missing_int": fields.Integer,
+            "missing_str": fields.String,
+            "default": fields.String(default="dflt"),
+        },
+    )
+    assert out == {
+        "s": "5",
+        "i": 7,
+        "f": 1.5,
+        "b": True,
+        "raw": {"x": 1},
+        "missing_int": 0,
+        "missing_str": None,
+        "default": "dflt",
+    }
+
+
+def test_attribute_dotted_and_callable() -> None:
+    obj = Obj(owner=Obj(name="ann"), n=2)
+    out = marshal(
+        obj,
+        {
+            "owner_name": fields.String(attribute="owner.name"),
+            "double": fields.Integer(attribute=lambda o: o.n * 2),
+        },
+    )
+    assert out == {"owner_name": "ann", "double": 4}
+
+
+def test_datetime_rfc822_and_iso8601() -> None:
+    moment = datetime(2020, 1, 2, 3, 4, 5)
+    out = marshal(
+        {"t": moment, "d": date(2020, 1, 2)},
+        {
+            "rfc": fields.DateTime(attribute="t"),
+            "iso": fields.DateTime(dt_format="iso8601", attribute="t"),
+            "aware": fields.DateTime(attribute=lambda o: moment.replace(tzinfo=timezone.utc)),
+            "day": fields.DateTime(dt_format="iso8601", attribute="d"),
+        },
+    )
+    assert out["rfc"] == "Thu, 02 Jan 2020 03:04:05 -0000"
+    assert out["aware"] == "Thu, 02 Jan 2020 03:04:05 -0000"
+    assert out["iso"] == "2020-01-02T03:04:05"
+    assert out["day"] == "2020-01-02T00:00:00"
+
+
+def test_numbers_as_strings() -> None:
+    out = marshal(
+        {"p": Decimal("3.14159"), "f": "1.5", "a": "0.1"},
+        {"p": fields.Price(decimals=2), "f": fields.Fixed(decimals=3), "a": fields.Arbitrary},
+    )
+    assert out == {"p": "3.14", "f": "1.500", "a": "0.1"}
+    assert marshal({"p": "2.5"}, {"p": fields.Price}) == {"p": "2.50000"}
+    with pytest.raises(MarshallingException):
+        marshal({"p": "inf"}, {"p": fields.Fixed})
+
+
+def test_nested_and_list() -> None:
+    data = {"owner": {"name": "ann", "secret": "x"}, "tags": {"b", "a"}, "pets": [{"name": "rex"}]}
+    out = marshal(
+        data,
+        {
+            "owner": fields.Nested({"name": fields.String}),
+            "nobody": fields.Nested({"name": fields.String}, allow_null=True),
+            "empty": fields.Nested({"name": fields.String}),
+            "tags": fields.List(fields.String),
+            "pets": fields.List(fields.Nested({"name": fields.String})),
+            "none": fields.List(fields.String),
+        },
+    )
+    assert out["owner"] == {"name": "ann"}
+    assert out["nobody"] is None
+    assert out["empty"] == {"name": None}
+    assert sorted(out["tags"]) == ["a", "b"]
+    assert out["pets"] == [{"name": "rex"}]
+    assert out["none"] is None
+
+
+def test_formatted_string() -> None:
+    out = marshal(Obj(first="Ann", last="Lee"), {"full": fields.FormattedString("{first} {last}")})
+    assert out == {"full": "Ann Lee"}
+
+
+def test_url_relative_and_absolute(app: Hipflask) -> None:
+    @app.route("/todos/<int:id>")
+    def todo(id: int) -> str:
+        return ""
+
+    with app.test_request_context("/", base_url="https://api.example.org"):
+        out = marshal(
+            {"id": 3},
+            {"uri": fields.Url("todo"), "abs": fields.Url("todo", absolute=True, scheme="https")},
+        )
+    assert out == {"uri": "/todos/3", "abs": "https://api.example.org/todos/3"}
+
+
+def test_list_needs_a_field() -> None:
+    with pytest.raises(MarshallingException):
+        fields.List(dict)
+
+
+def test_schemas() -> None:
+    assert fields.String().schema() == {"type": ["string", "null"]}
+    assert fields.Integer().schema() == {"type": "integer"}
+    assert fields.Nested({"a": fields.Integer}, allow_null=True).schema() == {
+        "anyOf": [
+            {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+            {"type": "null"},
+        ]
+    }
+    assert fields.List(fields.Integer, default=[]).schema() == {
+        "type": "array",
+        "items": {"type": "integer"},
+    }

@@ -1,0 +1,128 @@
+"""The reqparse input types: accepted values and the messages of refused ones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timezone
+
+import pytest
+
+from hipflask.restful import inputs
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True),
+        ("On", True),
+        ("1", True),
+        (True, True),
+        ("false", False),
+        ("0", False),
+        ("no", False),
+    ],
+)
+def test_boolean_accepts(value: object, expected: bool) -> None:
+    assert inputs.boolean(value) is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "", None, "2"])
+def test_boolean_refuses(value: object) -> None:
+    with pytest.raises(ValueError):
+        inputs.boolean(value)
+
+
+def test_natural_and_positive() -> None:
+    assert inputs.natural("0") == 0
+    assert inputs.positive("3") == 3
+    with pytest.raises(ValueError, match=r"Invalid age: -1\. age must be a non-negative integer"):
+        inputs.natural("-1", "age")
+    with pytest.raises(ValueError, match="must be a positive integer"):
+        inputs.positive("0")
+    with pytest.raises(ValueError, match="x is not a valid integer"):
+        inputs.positive("x")
+
+
+def test_int_range_includes_both_ends() -> None:
+    check = inputs.int_range(1, 3, argument="stars")
+    assert check("1") == 1
+    assert check(3) == 3
+    with pytest.raises(
+        ValueError, match=r"Invalid stars: 4\. stars must be within the range 1 - 3"
+    ):
+        check("4")
+
+
+def test_regex_for_emails() -> None:
+    email = inputs.regex(r"^[^@\s]+@[^@\s]+\.[a-z]+$")
+    assert email("ann@example.org") == "ann@example.org"
+    with pytest.raises(ValueError, match="Value does not match pattern"):
+        email("not-an-email")
+
+
+def test_url() -> None:
+    assert inputs.url("https://example.org/a?b=1") == "https://example.org/a?b=1"
+    with pytest.raises(ValueError, match=r"Did you mean: http://example\.org"):
+        inputs.url("example.org")
+    with pytest.raises(ValueError, match="is not a valid URL"):
+        inputs.url("javascript:alert(1)")
+    for good in ("http://localhost:5000/x", "http://127.0.0.1", "https://[::1]/", "ftp://x.org"):
+        assert inputs.url(good) == good
+    for bad in (
+        "http://exa mple.org",
+        "http://",
+        "http://a.b",
+        "http://x.org:99999",
+        "mailto:a@b.io",
+    ):
+        with pytest.raises(ValueError, match="is not a valid URL"):
+            inputs.url(bad)
+
+
+def test_date() -> None:
+    assert inputs.date("2024-05-31") == datetime(2024, 5, 31)
+    with pytest.raises(ValueError, match="does not match format"):
+        inputs.date("2024-13-01")
+
+
+def test_datetime_from_iso8601_is_aware() -> None:
+    assert inputs.datetime_from_iso8601("2024-05-31T10:00:00Z") == datetime(
+        2024, 5, 31, 10, tzinfo=timezone.utc
+    )
+    assert inputs.datetime_from_iso8601("2024-05-31T10:00:00").tzinfo is timezone.utc
+    with pytest.raises(ValueError, match='Delimiter "T" is not in combined date time string'):
+        inputs.datetime_from_iso8601("2024-05-31")
+    with pytest.raises(ValueError, match="not a valid ISO 8601"):
+        inputs.datetime_from_iso8601("2024-05-31T25:00")
+
+
+def test_datetime_from_rfc822() -> None:
+    assert inputs.datetime_from_rfc822("Sat, 01 Jun 2024 10:00:00 -0000") == datetime(
+        2024, 6, 1, 10, tzinfo=timezone.utc
+    )
+    with pytest.raises(ValueError, match="Invalid date literal"):
+        inputs.datetime_from_rfc822("soon")
+
+
+@pytest.mark.parametrize(
+    ("value", "start", "end"),
+    [
+        ("2013-01-01", datetime(2013, 1, 1), datetime(2013, 1, 2)),
+        ("2013-01-01T12", datetime(2013, 1, 1, 12), datetime(2013, 1, 1, 13)),
+        ("2013-01-01T12:30:15", datetime(2013, 1, 1, 12, 30, 15), datetime(2013, 1, 1, 12, 30, 16)),
+        ("2013-01-01/2013-02-28", datetime(2013, 1, 1), datetime(2013, 2, 28)),
+        ("2013-01-01/P3D", datetime(2013, 1, 1), datetime(2013, 1, 4)),
+        ("2013-01-01T12:00/PT30M", datetime(2013, 1, 1, 12), datetime(2013, 1, 1, 12, 30)),
+        ("2013-01-01T12:00+02:00", datetime(2013, 1, 1, 10), datetime(2013, 1, 1, 10, 1)),
+        ("2013-02-01/2013-01-01", datetime(2013, 1, 1), datetime(2013, 2, 1)),
+    ],
+)
+def test_iso8601interval(value: str, start: datetime, end: datetime) -> None:
+    utc = timezone.utc
+    assert inputs.iso8601interval(value) == (start.replace(tzinfo=utc), end.replace(tzinfo=utc))
+
+
+@pytest.mark.parametrize("value", ["bad", "2013-01-01/P", "2013-13-01", "2013-01-01T25"])
+def test_iso8601interval_refuses(value: str) -> None:
+    with pytest.raises(ValueError, match="must be a valid ISO8601 date/time interval"):
+        inputs.iso8601interval(value, "period")

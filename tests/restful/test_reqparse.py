@@ -1,0 +1,226 @@
+"""RequestParser: every add_argument option, over query, form and JSON, under both protocols."""
+
+from __future__ import annotations
+
+import decimal
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.restful import inputs
+from hipflask.restful import reqparse
+from hipflask.restful.reqparse import Argument
+from hipflask.restful.reqparse import Namespace
+from hipflask.restful.reqparse import RequestParser
+
+PARSERS: dict[str, RequestParser] = {}
+
+
+@pytest.fixture
+def app(app: Hipflask) -> Hipflask:
+    @app.route("/parse/<name>", methods=["GET", "POST"])
+    def parse(name: str) -> Any:
+        strict = request.args.get("_strict") == "1"
+        parser = PARSERS[name]
+        if strict:
+            return dict(parser.parse_args(strict=True))
+        return _jsonable(parser.parse_args())
+
+    return app
+
+
+def _jsonable(args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: str(value) if isinstance(value, decimal.Decimal) else value
+        for key, value in args.items()
+    }
+
+
+def use(name: str, parser: RequestParser) -> str:
+    PARSERS[name] = parser
+    return f"/parse/{name}"
+
+
+def test_tutorial_parser_reads_a_form_post(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("rate", type=int, help="Rate to charge for this resource")
+    url = use("form", parser)
+    assert client.post(url, data={"rate": "5"}).get_json() == {"rate": 5}
+    assert client.post(url, json={"rate": 6}).get_json() == {"rate": 6}
+    assert client.get(url + "?rate=7").get_json() == {"rate": 7}
+
+
+def test_bad_type_is_a_400_naming_the_argument(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("rate", type=int, help="Rate cannot be converted: {error_msg}")
+    response = client.post(use("bad", parser), data={"rate": "x"})
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "message": {"rate": "Rate cannot be converted: invalid literal for int() with base 10: 'x'"}
+    }
+
+
+def test_required_argument_missing(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("name", required=True)
+    response = client.post(use("required", parser))
+    assert response.status_code == 400
+    assert response.get_json()["message"]["name"] == (
+        "Missing required parameter in the JSON body or the post body or the query string"
+    )
+
+
+def test_bundle_errors_lists_every_bad_argument(client: Any) -> None:
+    parser = reqparse.RequestParser(bundle_errors=True)
+    parser.add_argument("a", type=int)
+    parser.add_argument("b", required=True, location="args")
+    parser.add_argument("c", choices=("x", "y"))
+    response = client.post(use("bundle", parser), data={"a": "z", "c": "q"})
+    assert response.status_code == 400
+    assert response.get_json()["message"] == {
+        "a": "invalid literal for int() with base 10: 'z'",
+        "b": "Missing required parameter in the query string",
+        "c": "q is not a valid choice",
+    }
+
+
+def test_bundle_errors_setting(app: Hipflask, client: Any) -> None:
+    app.config["BUNDLE_ERRORS"] = True
+    parser = reqparse.RequestParser()
+    parser.add_argument("a", type=int)
+    parser.add_argument("b", type=int)
+    response = client.post(use("bundle-setting", parser), data={"a": "x", "b": "y"})
+    assert set(response.get_json()["message"]) == {"a", "b"}
+
+
+def test_append_dest_default_and_store_missing(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("tag", action="append", dest="tags")
+    parser.add_argument("page", type=int, default=1)
+    parser.add_argument("size", type=int, default=lambda: 20)
+    parser.add_argument("skip", store_missing=False)
+    response = client.get(use("append", parser) + "?tag=a&tag=b")
+    assert response.get_json() == {"tags": ["a", "b"], "page": 1, "size": 20}
+
+
+def test_append_from_a_json_list(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("ids", type=int, action="append", location="json")
+    assert client.post(use("json-list", parser), json={"ids": [1, "2"]}).get_json() == {
+        "ids": [1, 2]
+    }
+
+
+def test_trim_and_case_insensitive_choices(client: Any) -> None:
+    parser = reqparse.RequestParser(trim=True)
+    parser.add_argument("color", choices=("red", "blue"), case_sensitive=False)
+    assert client.get(use("trim", parser) + "?color=%20RED%20").get_json() == {"color": "red"}
+
+
+def test_not_nullable(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("name", nullable=False, location="json")
+    response = client.post(use("null", parser), json={"name": None})
+    assert response.get_json() == {"message": {"name": "Must not be null!"}}
+
+
+def test_locations_headers_and_cookies(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("X-Token", location="headers", dest="token")
+    parser.add_argument("flavour", location="cookies")
+    client.set_cookie("flavour", "ginger")
+    response = client.get(use("headers", parser), headers={"X-Token": "abc"})
+    assert response.get_json() == {"token": "abc", "flavour": "ginger"}
+
+
+def test_json_location_on_a_form_post_is_empty_not_415(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("a", location="json")
+    parser.add_argument("b", location="form")
+    assert client.post(use("json-form", parser), data={"a": "1", "b": "2"}).get_json() == {
+        "a": None,
+        "b": "2",
+    }
+
+
+def test_strict_refuses_unknown_arguments(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("a")
+    response = client.get(use("strict", parser) + "?a=1&evil=2&_strict=1")
+    assert response.status_code == 400
+    assert b"Unknown arguments: evil" in response.data
+
+
+def test_types_from_inputs_and_decimal(client: Any) -> None:
+    parser = reqparse.RequestParser(bundle_errors=True)
+    parser.add_argument("flag", type=inputs.boolean)
+    parser.add_argument("count", type=inputs.int_range(1, 5))
+    parser.add_argument("price", type=decimal.Decimal)
+    url = use("inputs", parser)
+    assert client.get(url + "?flag=yes&count=3&price=1.10").get_json() == {
+        "flag": True,
+        "count": 3,
+        "price": "1.10",
+    }
+    bad = client.get(url + "?flag=maybe&count=9").get_json()["message"]
+    assert bad == {
+        "flag": "Invalid literal for boolean(): maybe",
+        "count": "Invalid argument: 9. argument must be within the range 1 - 5",
+    }
+
+
+def test_type_receiving_the_argument_name(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("limit", type=inputs.natural)
+    response = client.get(use("natural", parser) + "?limit=-1")
+    assert response.get_json() == {
+        "message": {"limit": "Invalid limit: -1. limit must be a non-negative integer"}
+    }
+
+
+def test_ignore_skips_a_bad_value(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("n", type=int, ignore=True)
+    assert client.get(use("ignore", parser) + "?n=x").get_json() == {"n": None}
+
+
+def test_copy_replace_and_remove() -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("a", type=int)
+    parser.add_argument("b")
+    copy = parser.copy()
+    copy.replace_argument("a", type=str, required=True)
+    copy.remove_argument("b")
+    assert [arg.name for arg in parser.args] == ["a", "b"]
+    assert parser.args[0].type is int
+    assert [arg.name for arg in copy.args] == ["a"]
+    assert copy.args[0].type is str
+    assert copy.args[0].required
+
+
+def test_add_argument_accepts_an_argument_and_chains() -> None:
+    parser = reqparse.RequestParser().add_argument(Argument("x")).add_argument("y")
+    assert [arg.name for arg in parser.args] == ["x", "y"]
+
+
+def test_namespace_has_attribute_access() -> None:
+    namespace = Namespace(a=1)
+    namespace.b = 2
+    assert namespace.a == 1
+    assert namespace["b"] == 2
+    with pytest.raises(AttributeError):
+        _ = namespace.missing
+
+
+def test_argument_schema_for_the_document() -> None:
+    assert Argument("n", type=inputs.int_range(1, 3)).schema() == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 3,
+    }
+    assert Argument("t", action="append", choices=("a",)).schema() == {
+        "type": "array",
+        "items": {"type": "string", "enum": ["a"]},
+    }
