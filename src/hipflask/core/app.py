@@ -155,6 +155,7 @@ class Hipflask(Scaffold):
         self._async_views: dict[Any, bool] = {}
         self._signals = _signals
         self._security = SecurityGate(self)
+        self.gate = self._security
         self._session_interface: Any = None
         if self.has_static_folder:
             if bool(static_host) != host_matching:

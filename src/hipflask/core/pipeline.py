@@ -132,9 +132,8 @@ def full_dispatch(app: Hipflask, ctx: RequestContext) -> Step:
         yield from _send(signals.request_started, app)
     chain = _chain(app, ctx)
     try:
-        app._security.check(ctx.request)
-        rv = None
-        if chain.url_value_preprocessors or chain.before_request:
+        rv = app._security.check(ctx.request)
+        if rv is None and (chain.url_value_preprocessors or chain.before_request):
             rv = yield from preprocess(app, ctx)
         if rv is None:
             rv = yield from dispatch(app, ctx)
