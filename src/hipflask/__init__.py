@@ -45,6 +45,7 @@ from .core.signals import request_finished as request_finished
 from .core.signals import request_started as request_started
 from .core.signals import request_tearing_down as request_tearing_down
 from .core.signals import template_rendered as template_rendered
+from .security.redirects import safe_redirect as safe_redirect
 from .templating.render import get_template_attribute as get_template_attribute
 from .templating.render import render_template as render_template
 from .templating.render import render_template_string as render_template_string

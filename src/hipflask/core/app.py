@@ -44,6 +44,8 @@ from ..routing.rules import Map
 from ..routing.rules import Rule
 from ..routing.rules import route_methods
 from ..routing.urls import build_url
+from ..security.cache import finish_cache
+from ..security.gate import ORDER_CACHE
 from ..security.gate import SecurityGate
 from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
@@ -156,6 +158,7 @@ class Hipflask(Scaffold):
         self._signals = _signals
         self._security = SecurityGate(self)
         self.gate = self._security
+        self.gate.add_finisher("cache", finish_cache, order=ORDER_CACHE)
         self._session_interface: Any = None
         if self.has_static_folder:
             if bool(static_host) != host_matching:

@@ -98,7 +98,7 @@ class SecurityGate:
         for _order, check in sorted(self._checks.values(), key=lambda item: item[0]):
             rv = check(request)
             if rv is not None:
-                return rv  # type: ignore[no-any-return]
+                return rv
         return None
 
     def finish(self, request: Request, response: Response) -> None:
