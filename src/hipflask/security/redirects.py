@@ -89,21 +89,18 @@ def is_safe_redirect_target(target: str) -> bool:
         return False
     if len(target.encode("utf-8", "surrogatepass")) > MAX_TARGET_LENGTH:
         return False
-    seen: set[str] = set()
     current = target
     for _ in range(_DECODE_ROUNDS + 1):
-        if current in seen:
-            break
-        seen.add(current)
         normalized = unicodedata.normalize("NFKC", current)
         if not (_is_safe_form(current) and _is_safe_form(normalized)):
             return False
-        current = unquote(current, errors="replace") if "%" in current else current
-    else:
-        # Still changing after every round: encoded more deeply than any
-        # real link is.
-        return "%" not in current or unquote(current) == current
-    return True
+        decoded = unquote(current, errors="replace") if "%" in current else current
+        if decoded == current:
+            return True
+        current = decoded
+    # Still changing after every round: encoded more deeply than any real
+    # link is, and no telling what the last decoding would give.
+    return False
 
 
 def safe_redirect(target: str | None, fallback: str = "/", code: int = 302) -> Response:
