@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from tests.security.test_redirects import OPEN_REDIRECT_PAYLOADS
 
 from hipflask.security.csrf import CSRF_SALT
 from hipflask.security.csrf import REASON_EXPIRED
@@ -34,7 +35,6 @@ from hipflask.testing.servers import ServerProcess
 from hipflask.testing.servers import install_command
 from hipflask.testing.servers import is_installed
 from hipflask.testing.servers import serve
-from tests.security.test_redirects import OPEN_REDIRECT_PAYLOADS
 
 pytestmark = pytest.mark.integration
 
