@@ -54,6 +54,7 @@ from ..wrappers.response import STATUS_LINES
 from ..wrappers.response import Response
 from . import asgi as _asgi
 from . import bridge
+from . import errorpages as _errorpages
 from . import pipeline
 from . import signals as _signals
 from . import wsgi as _wsgi
@@ -528,6 +529,11 @@ class Hipflask(Scaffold):
             # Its Location is built in get_response, not get_headers.
             redirect = exc.get_response()
             return self.response_class(redirect.get_data(), exc.code, redirect.headers)
+        request_ctx = _cv_request.get(None)
+        if request_ctx is not None and _errorpages.wants_json(
+            request_ctx.request.headers.get("Accept")
+        ):
+            return _errorpages.http_error_json(exc, self.response_class, self.json)
         kind = type(exc)
         if (
             exc.description is kind.description
@@ -726,8 +732,15 @@ class Hipflask(Scaffold):
         """Log an unhandled error with the request that caused it."""
         request = _cv_request.get(None)
         where = f"{request.request.path} [{request.request.method}]" if request else "?"
+        extra = None
+        if request is not None:
+            # The id the error page shows, so a user's report finds this line.
+            request_id = _errorpages.current_request_id()
+            where = f"{where} (request id {request_id})"
+            extra = {"request_id": request_id}
         self.logger.error(
             f"Exception on {where}",
+            extra=extra,
             exc_info=(type(exc_info), exc_info, exc_info.__traceback__),
         )
 

@@ -31,6 +31,7 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 
+from . import errorpages
 from . import signals
 
 if TYPE_CHECKING:
@@ -243,6 +244,7 @@ def handle_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step
         propagate = app.testing or app.debug
     if propagate:
         raise exc
+    request_id = errorpages.current_request_id()
     app.log_exception(exc)
     server_error: Any = InternalServerError(original_exception=exc)
     handler = app._find_error_handler(server_error, ctx.request.blueprints)
@@ -250,6 +252,9 @@ def handle_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step
         server_error = handler(server_error)
         if _awaited(server_error):
             server_error = yield server_error
+    else:
+        # No traceback, path or exception text: the id the log line carries.
+        server_error = errorpages.server_error_page(app.response_class, app.json, request_id)
     return (yield from finalize(app, ctx, server_error, from_error_handler=True))
 
 
