@@ -22,6 +22,8 @@ from inspect import iscoroutinefunction
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
@@ -30,6 +32,7 @@ from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import RequestRedirect
 from werkzeug.utils import cached_property
+from werkzeug.utils import redirect as _werkzeug_redirect
 
 from ..contexts.ctx import AppContext
 from ..contexts.ctx import RequestContext
@@ -47,6 +50,9 @@ from ..routing.urls import build_url
 from ..security.cache import finish_cache
 from ..security.gate import ORDER_CACHE
 from ..security.gate import SecurityGate
+from ..security.hosts import check_external_url
+from ..security.hosts import has_host_setting
+from ..security.redirects import is_safe_redirect_target
 from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.request import Request
@@ -526,9 +532,7 @@ class Hipflask(Scaffold):
         if exc.response is not None:
             return _coerce(exc.response, self.response_class, self.json, _current_environ)
         if isinstance(exc, RequestRedirect):
-            # Its Location is built in get_response, not get_headers.
-            redirect = exc.get_response()
-            return self.response_class(redirect.get_data(), exc.code, redirect.headers)
+            return self._routing_redirect(exc)
         request_ctx = _cv_request.get(None)
         if request_ctx is not None and _errorpages.wants_json(
             request_ctx.request.headers.get("Accept")
@@ -548,6 +552,29 @@ class Hipflask(Scaffold):
                 body = _ERROR_PAGES[kind] = exc.get_body().encode()
             return self.response_class._fast(body, exc.code, "text/html; charset=utf-8")
         return self.response_class(exc.get_body(), exc.code, exc.get_headers())
+
+    def _routing_redirect(self, exc: RequestRedirect) -> Response:
+        """The redirect routing asks for (a missing trailing slash).
+
+        Werkzeug writes an absolute URL with the request's own Host header.
+        In production with no host names pinned (``TRUSTED_HOSTS``,
+        ``SERVER_NAME``) that Host is unchecked, so the redirect is made
+        relative instead: the browser goes to the same place by the address
+        it really used, and a forged Host never reaches a cached redirect.
+        """
+        location = exc.new_url
+        request_ctx = _cv_request.get(None)
+        if (
+            request_ctx is not None
+            and not (self.debug or self.testing)
+            and not has_host_setting(self.config)
+        ):
+            parts = urlsplit(location)
+            if parts.netloc.lower() == request_ctx.request.host.lower():
+                relative = urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+                if is_safe_redirect_target(relative):
+                    location = relative
+        return _werkzeug_redirect(location, exc.code, Response=self.response_class)  # type: ignore[return-value]
 
     def make_default_options_response(self) -> Response:
         """The automatic ``OPTIONS`` answer: an empty 200 with ``Allow``."""
@@ -661,6 +688,11 @@ class Hipflask(Scaffold):
         **values: Any,
     ) -> str:
         """Build a URL for an endpoint; see :func:`hipflask.url_for`."""
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None and (_external or _scheme is not None):
+            # An absolute URL inside a request takes its host from the Host
+            # header; in production that needs the host names pinned.
+            check_external_url(self.config, is_production=not (self.debug or self.testing))
         return build_url(
             self,
             endpoint,
@@ -669,7 +701,7 @@ class Hipflask(Scaffold):
             scheme=_scheme,
             external=_external,
             values=values,
-            req_ctx=_cv_request.get(None),
+            req_ctx=req_ctx,
             app_ctx=_cv_app.get(None),
         )
 
