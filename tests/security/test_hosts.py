@@ -20,7 +20,7 @@ KEY = "6d1f0c9a4e7b2d8f3a5c0e1b9d7f2a4c8e6b0d3f5a1c7e9b2d4f6a8c0e3b5d7f"
 
 
 def trust(config: dict[str, Any], **kwargs: Any) -> list[str] | None:
-    options: dict[str, Any] = {"where": "0.0.0.0", "is_loopback_only": False, **kwargs}
+    options: dict[str, Any] = {"where": "all interfaces", "is_loopback_only": False, **kwargs}
     return hosts_to_trust(config, **options)
 
 
@@ -48,7 +48,7 @@ def test_loopback_alone_answers_to_loopback_names() -> None:
 
 
 def test_unknown_names_on_a_reachable_address_refuse_to_start() -> None:
-    with pytest.raises(ConfigurationError, match="Refusing to serve on 0.0.0.0") as info:
+    with pytest.raises(ConfigurationError, match="Refusing to serve on all interfaces") as info:
         trust({})
 
     assert "TRUSTED_HOSTS" in str(info.value)

@@ -52,8 +52,8 @@ from ..security.gate import ORDER_CACHE
 from ..security.gate import SecurityGate
 from ..security.hosts import check_external_url
 from ..security.hosts import has_host_setting
-from ..security.redirects import is_safe_redirect_target
 from ..security.proxies import ProxyTrust
+from ..security.redirects import is_safe_redirect_target
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.request import Request
 from ..wrappers.response import STATUS_LINES

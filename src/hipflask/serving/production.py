@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from .._extras import require
-from ..security.hosts import hosts_to_trust
 from ..core.app import is_async_view
 from ..errors import ConfigurationError
+from ..security.hosts import hosts_to_trust
 from .devserver import is_loopback
 from .proxies import ProxyTrust
 from .secret_key import check_secret_key
