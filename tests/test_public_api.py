@@ -87,6 +87,44 @@ MODULE_NAMES = {
         "HipflaskClient",
         "HipflaskCliRunner",
     ],
+    # flask_wtf, flask_wtf.csrf, flask_wtf.file, flask_wtf.recaptcha
+    "hipflask.forms": [
+        "CSRFProtect",
+        "FlaskForm",
+        "Form",
+        "Recaptcha",
+        "RecaptchaField",
+        "RecaptchaWidget",
+    ],
+    "hipflask.forms.csrf": ["CSRFError", "CSRFProtect", "generate_csrf", "validate_csrf"],
+    "hipflask.forms.file": [
+        "FileAllowed",
+        "FileField",
+        "FileRequired",
+        "FileSize",
+        "MultipleFileField",
+        "file_allowed",
+        "file_required",
+        "file_size",
+    ],
+    "hipflask.forms.recaptcha": ["Recaptcha", "RecaptchaField", "RecaptchaWidget"],
+    "hipflask.security": [
+        "check_password_hash",
+        "generate_password_hash",
+        "is_safe_redirect_target",
+        "password_needs_rehash",
+        "safe_redirect",
+    ],
+    "hipflask.security.redirects": ["is_safe_redirect_target", "safe_redirect"],
+    "hipflask": ["safe_redirect"],
+}
+
+#: Every public name a Flask extension's module offers must exist in its hipflask home.
+EXTENSION_MODULES = {
+    "flask_wtf": "hipflask.forms",
+    "flask_wtf.csrf": "hipflask.forms.csrf",
+    "flask_wtf.file": "hipflask.forms.file",
+    "flask_wtf.recaptcha": "hipflask.forms.recaptcha",
 }
 
 
@@ -100,6 +138,21 @@ def test_flask_top_level_name_exists(name: str) -> None:
 )
 def test_flask_module_name_exists(module: str, name: str) -> None:
     assert getattr(importlib.import_module(module), name) is not None
+
+
+@pytest.mark.parametrize(("extension", "module"), EXTENSION_MODULES.items())
+def test_extension_module_names_exist(extension: str, module: str) -> None:
+    reference = pytest.importorskip(extension)
+    ours = importlib.import_module(module)
+    public = getattr(reference, "__all__", None) or [
+        name
+        for name, value in vars(reference).items()
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith(extension)
+    ]
+
+    missing = [name for name in public if not hasattr(ours, name)]
+
+    assert missing == []
 
 
 def test_flask_is_the_hipflask_class() -> None:
