@@ -161,3 +161,9 @@ def test_http_errors_are_html_for_browsers(client: HipflaskClient) -> None:
 )
 def test_wants_json(accept: str | None, expected: bool) -> None:
     assert wants_json(accept) is expected
+
+
+def test_request_id_outside_any_context_is_still_made() -> None:
+    from hipflask.core.errorpages import current_request_id
+
+    assert re.fullmatch(r"[0-9a-f]{16}", current_request_id())

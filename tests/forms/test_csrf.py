@@ -347,3 +347,17 @@ def test_token_works_with_a_session_kept_outside_the_cookie(app: Hipflask, proto
     assert client.post("/p", data={"csrf_token": token}).status_code == 200
     store["one"] = {}
     assert client.post("/p", data={"csrf_token": token}).status_code == 400
+
+
+def test_protect_ignores_methods_that_are_not_checked(app: Hipflask, csrf: CSRFProtect) -> None:
+    with app.test_request_context(method="GET"):
+        csrf.protect()
+
+
+@pytest.mark.usefixtures("csrf")
+def test_empty_prefixed_fields_are_skipped(client: HipflaskClient) -> None:
+    token = token_of(client)
+
+    response = client.post("/submit", data={"a-csrf_token": "", "b-csrf_token": token})
+
+    assert response.status_code == 200

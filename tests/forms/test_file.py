@@ -126,3 +126,11 @@ def test_custom_messages(app: Hipflask) -> None:
 
 def test_lowercase_aliases() -> None:
     assert (file_required, file_allowed, file_size) == (FileRequired, FileAllowed, FileSize)
+
+
+def test_size_check_skips_empty_entries(app: Hipflask) -> None:
+    with app.test_request_context():
+        form = UploadForm()
+        form.photos.data = [None, FileStorage(io.BytesIO(b"123"), "a.png")]
+
+        FileSize(10)(form, form.photos)

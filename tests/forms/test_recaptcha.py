@@ -115,7 +115,9 @@ def test_failed_verification_is_a_field_error_not_a_500(app: Hipflask, fake: Fak
 
 
 def test_setup_error_codes_are_reported(app: Hipflask) -> None:
-    fake = FakeGoogle(answer={"success": False, "error-codes": ["invalid-input-secret"]})
+    fake = FakeGoogle(
+        answer={"success": False, "error-codes": ["timeout-or-duplicate", "invalid-input-secret"]}
+    )
     with app.test_request_context(method="POST", data={"g-recaptcha-response": "a"}):
         field = type("F", (), {"gettext": staticmethod(lambda s: s)})()
         with pytest.raises(ValueError, match="secret parameter is invalid"):
@@ -146,7 +148,9 @@ def test_widget_settings(app: Hipflask) -> None:
         RECAPTCHA_DIV_CLASS="box",
     )
     with app.test_request_context():
-        field = RecaptchaField(nonce="n0nce").bind(FlaskForm(meta={"csrf": False}), "captcha")
+        field = RecaptchaField(nonce=lambda: "n0nce").bind(
+            FlaskForm(meta={"csrf": False}), "captcha"
+        )
         html = str(field())
         app.config["RECAPTCHA_ENABLED"] = False
         disabled = str(field())

@@ -152,3 +152,13 @@ def test_setting_turns_it_off(app: Hipflask, client: HipflaskClient) -> None:
     app.config["CACHE_SAFETY"] = False
 
     assert "Cache-Control" not in client.get("/login").headers
+
+
+def test_finisher_outside_a_request_does_nothing() -> None:
+    from hipflask import Response
+    from hipflask.security.cache import finish_cache
+
+    response = Response("x")
+    finish_cache(None, response)  # type: ignore[arg-type]
+
+    assert "Cache-Control" not in response.headers
