@@ -92,3 +92,8 @@ def whoami() -> str:
 @app.route("/go")
 def go() -> object:
     return safe_redirect(request.args.get("next"), "/home")
+
+
+@app.route("/boom")
+def boom() -> str:
+    raise RuntimeError("database password hunter2 in /srv/bank/models.py")

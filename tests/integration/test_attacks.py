@@ -358,3 +358,20 @@ def test_safe_next_is_followed(live: Live) -> None:
     reply = Browser(live.process.port).send("GET", "/go?next=%2Faccount%3Ftab%3D2")
 
     assert reply.headers["Location"] == "/account?tab=2"
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_server_error_page_leaks_nothing(live: Live, accept: str) -> None:
+    reply = Browser(live.process.port).send("GET", "/boom", headers={"Accept": accept})
+
+    assert reply.status == 500
+    for leak in ("hunter2", "models.py", "RuntimeError", "Traceback", "/boom"):
+        assert leak not in reply.body
+    assert reply.headers["X-Request-ID"] in reply.body
+    assert (accept == "application/json") == reply.body.startswith("{")
+
+
+def test_forged_host_is_refused(live: Live) -> None:
+    reply = Browser(live.process.port).send("GET", "/whoami", headers={"Host": "evil.example"})
+
+    assert reply.status == 400
