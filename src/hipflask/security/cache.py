@@ -23,6 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
+from werkzeug.datastructures import EnvironHeaders
+
 from ..contexts.globals import _cv_request
 
 if TYPE_CHECKING:
@@ -58,12 +60,22 @@ def _sets_credentials(config: Any, set_cookies: list[str]) -> bool:
     return any(value.partition("=")[0].strip() in names for value in set_cookies)
 
 
-def _carries_token_cookie(config: Any, request: Request) -> bool:
-    raw = request.headers.get("Cookie")
-    if not raw:
-        return False
+def _request_credentials(request: Request) -> tuple[str | None, str | None]:
+    """The request's ``Authorization`` and ``Cookie`` headers, read the cheap way.
+
+    Under WSGI a header lookup through ``EnvironHeaders`` costs an exception
+    when the header is missing (the common case); the environ is a dict.
+    """
+    headers = request.headers
+    if isinstance(headers, EnvironHeaders):
+        environ = headers.environ
+        return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
+    return headers.get("Authorization"), headers.get("Cookie")
+
+
+def _carries_token_cookie(config: Any, cookie: str) -> bool:
     return any(
-        f"{config.get(setting) or CREDENTIAL_COOKIES[setting]}=" in raw
+        f"{config.get(setting) or CREDENTIAL_COOKIES[setting]}=" in cookie
         for setting in _TOKEN_COOKIES
     )
 
@@ -77,7 +89,13 @@ def finish_cache(request: Request, response: Response) -> None:
     if not config.get("CACHE_SAFETY", True):
         return
     headers = response.headers
-    set_cookies = headers.getlist("Set-Cookie")
+    # One pass over the few response headers; set_cookie writes "Set-Cookie",
+    # other spellings are rare and take the slower comparison.
+    set_cookies = [
+        value
+        for name, value in headers
+        if name == "Set-Cookie" or (name[:1] in "sS" and name.lower() == "set-cookie")
+    ]
     if set_cookies and _sets_credentials(config, set_cookies):
         headers["Cache-Control"] = "no-store"
         return
@@ -86,10 +104,11 @@ def finish_cache(request: Request, response: Response) -> None:
     if session is not None and getattr(session, "accessed", False):
         _add_vary(response, "Cookie")
         personal = True
-    if "Authorization" in request.headers:
+    authorization, cookie = _request_credentials(request)
+    if authorization is not None:
         _add_vary(response, "Authorization")
         personal = True
-    if not personal and _carries_token_cookie(config, request):
+    if not personal and cookie and _carries_token_cookie(config, cookie):
         _add_vary(response, "Cookie")
         personal = True
     if personal and "Cache-Control" not in headers:
