@@ -75,3 +75,18 @@ def test_werkzeug_import_in_user_code_keeps_working() -> None:
     from werkzeug.security import generate_password_hash as wz_generate
 
     assert wz_check(wz_generate("pw"), "pw")
+
+
+def test_missing_argon2_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hipflask.errors import MissingExtraError
+    from hipflask.security import passwords
+
+    passwords._hasher.cache_clear()
+    monkeypatch.setitem(__import__("sys").modules, "argon2", None)
+    try:
+        with pytest.raises(MissingExtraError, match=r"hipflask\[passwords\]"):
+            generate_password_hash("pw")
+        # Werkzeug's hashes need no extra.
+        assert check_password_hash(werkzeug_security.generate_password_hash("pw"), "pw")
+    finally:
+        passwords._hasher.cache_clear()

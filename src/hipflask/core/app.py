@@ -534,9 +534,7 @@ class Hipflask(Scaffold):
         if isinstance(exc, RequestRedirect):
             return self._routing_redirect(exc)
         request_ctx = _cv_request.get(None)
-        if request_ctx is not None and _errorpages.wants_json(
-            request_ctx.request.headers.get("Accept")
-        ):
+        if request_ctx is not None and _errorpages.prefers_json(request_ctx.request):
             return _errorpages.http_error_json(exc, self.response_class, self.json)
         kind = type(exc)
         if (

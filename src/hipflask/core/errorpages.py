@@ -20,6 +20,7 @@ from html import escape
 from typing import TYPE_CHECKING
 from typing import Any
 
+from werkzeug.datastructures import EnvironHeaders
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
@@ -29,9 +30,16 @@ from ..contexts.globals import _cv_request
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
 
+    from ..wrappers.request import Request
     from ..wrappers.response import Response
 
-__all__ = ["current_request_id", "http_error_json", "server_error_page", "wants_json"]
+__all__ = [
+    "current_request_id",
+    "http_error_json",
+    "prefers_json",
+    "server_error_page",
+    "wants_json",
+]
 
 _JSON = "application/json"
 # What a request id set by the app on ``g.request_id`` may look like to be
@@ -67,6 +75,19 @@ def wants_json(accept: str | None) -> bool:
     return json_quality > 0 and (html_at < 0 or accept.find("json") < html_at)
 
 
+def prefers_json(request: Request) -> bool:
+    """Whether this request's ``Accept`` prefers JSON to HTML (see :func:`wants_json`).
+
+    Under WSGI the header is read from the environ: through ``EnvironHeaders``
+    a missing header costs an exception, and most requests that end in a
+    404 carry no ``Accept`` at all.
+    """
+    headers = request.headers
+    if isinstance(headers, EnvironHeaders):
+        return wants_json(headers.environ.get("HTTP_ACCEPT"))
+    return wants_json(headers.get("Accept"))
+
+
 def current_request_id() -> str:
     """The current request's id: ``g.request_id`` when the app set a sane one, else a new one.
 
@@ -97,8 +118,7 @@ def http_error_json(exc: HTTPException, response_class: type[Response], json: An
 def server_error_page(response_class: type[Response], json: Any, request_id: str) -> Response:
     """The 500 page: the request id, and nothing about the error itself."""
     ctx = _cv_request.get(None)
-    accept = ctx.request.headers.get("Accept") if ctx is not None else None
-    if wants_json(accept):
+    if ctx is not None and prefers_json(ctx.request):
         body = {
             "code": 500,
             "name": "Internal Server Error",
