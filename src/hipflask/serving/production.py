@@ -46,6 +46,7 @@ from ..errors import ConfigurationError
 from ..security.hosts import hosts_to_trust
 from .devserver import is_loopback
 from .proxies import ProxyTrust
+from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 
 if TYPE_CHECKING:
@@ -185,6 +186,7 @@ def load_worker_app(
     from ..cli.discovery import load_target
 
     app = load_target(target, sys_path_entry)
+    apply_secret_key_from_env(app.config)
     if proxy is not None:
         app.config["PROXY_FIX"] = proxy
     if trusted_hosts is not None:
@@ -254,6 +256,7 @@ def check_deployment(
         insecure_http=insecure_http,
         debug=app.debug,
     )
+    apply_secret_key_from_env(app.config)
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
     return hosts_to_trust(
         app.config,
