@@ -35,6 +35,7 @@ from .core.helpers import jsonify as jsonify
 from .core.helpers import make_response as make_response
 from .core.helpers import redirect as redirect
 from .core.helpers import url_for as url_for
+from .security.redirects import safe_redirect as safe_redirect
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
 from .signals import appcontext_tearing_down as appcontext_tearing_down
@@ -45,7 +46,6 @@ from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
-from .security.redirects import safe_redirect as safe_redirect
 from .templating.render import get_template_attribute as get_template_attribute
 from .templating.render import render_template as render_template
 from .templating.render import render_template_string as render_template_string

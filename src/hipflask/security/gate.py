@@ -2,10 +2,11 @@
 
 The core registers its own parts: the Host check (``TRUSTED_HOSTS``) and
 cross-origin protection for unsafe methods before the view, cache safety
-(:mod:`hipflask.security.cache`) and the header policy after it. Suites (CSRF tokens, rate limits, CORS, authentication)
-register theirs with :meth:`SecurityGate.add_check` and
-:meth:`SecurityGate.add_finisher`, each at a fixed place in the order
-(the ``ORDER_*`` constants), so the core never imports a suite.
+(:mod:`hipflask.security.cache`) and the header policy after it. Suites
+(CSRF tokens, rate limits, CORS, authentication) register theirs with
+:meth:`SecurityGate.add_check` and :meth:`SecurityGate.add_finisher`, each
+at a fixed place in the order (the ``ORDER_*`` constants), so the core
+never imports a suite.
 
 A check receives the routed request. It raises an ``HTTPException`` to
 refuse, returns a response to answer without running the view (a CORS
