@@ -361,3 +361,25 @@ def test_empty_prefixed_fields_are_skipped(client: HipflaskClient) -> None:
     response = client.post("/submit", data={"a-csrf_token": "", "b-csrf_token": token})
 
     assert response.status_code == 200
+
+
+def test_async_view_is_protected_too(app: Hipflask, protocol: str, csrf: CSRFProtect) -> None:
+    @app.route("/async", methods=["POST"])
+    async def async_view() -> str:
+        return "async changed"
+
+    client: HipflaskClient = app.test_client(protocol=protocol)  # type: ignore[assignment]
+    token = token_of(client)
+
+    assert client.post("/async").status_code == 400
+    assert client.post("/async", data={"csrf_token": token}).text == "async changed"
+
+
+def test_csrf_check_is_registered_in_the_gate_after_the_origin_check(
+    app: Hipflask, csrf: CSRFProtect
+) -> None:
+    names = app.gate.check_names
+
+    assert names.index("hipflask.cross_origin") < names.index("csrf")
+    CSRFProtect(app)
+    assert app.gate.check_names.count("csrf") == 1
