@@ -56,8 +56,13 @@ def _add_vary(response: Response, name: str) -> None:
 
 
 def _sets_credentials(config: Any, set_cookies: list[str]) -> bool:
-    names = {str(config.get(setting) or default) for setting, default in CREDENTIAL_COOKIES.items()}
-    return any(value.partition("=")[0].strip() in names for value in set_cookies)
+    for value in set_cookies:
+        cookie = value[: value.find("=")].strip()
+        # The session cookie first: it is the one most responses set.
+        for setting, default in CREDENTIAL_COOKIES.items():
+            if cookie == (config.get(setting) or default):
+                return True
+    return False
 
 
 def _request_credentials(request: Request) -> tuple[str | None, str | None]:
@@ -89,15 +94,21 @@ def finish_cache(request: Request, response: Response) -> None:
     if not config.get("CACHE_SAFETY", True):
         return
     headers = response.headers
-    # One pass over the few response headers; set_cookie writes "Set-Cookie",
+    # One pass over the few response headers: the cookies set, and whether
+    # the view chose its own Cache-Control. set_cookie writes "Set-Cookie";
     # other spellings are rare and take the slower comparison.
-    set_cookies = [
-        value
-        for name, value in headers
-        if name == "Set-Cookie" or (name[:1] in "sS" and name.lower() == "set-cookie")
-    ]
+    set_cookies: list[str] = []
+    has_cache_control = False
+    for name, value in headers:
+        if name == "Set-Cookie" or (name[:1] in "sS" and name.lower() == "set-cookie"):
+            set_cookies.append(value)
+        elif name[:1] in "cC" and name.lower() == "cache-control":
+            has_cache_control = True
     if set_cookies and _sets_credentials(config, set_cookies):
-        headers["Cache-Control"] = "no-store"
+        if has_cache_control:
+            headers["Cache-Control"] = "no-store"
+        else:
+            headers.add("Cache-Control", "no-store")
         return
     session = ctx._session
     personal = False
@@ -111,5 +122,5 @@ def finish_cache(request: Request, response: Response) -> None:
     if not personal and cookie and _carries_token_cookie(config, cookie):
         _add_vary(response, "Cookie")
         personal = True
-    if personal and "Cache-Control" not in headers:
-        headers["Cache-Control"] = "private"
+    if personal and not has_cache_control:
+        headers.add("Cache-Control", "private")
