@@ -142,3 +142,13 @@ def test_strict_referrer_must_be_this_host_over_https(
     referrer: str | None, host: str, reason: str | None
 ) -> None:
     assert check_referrer(referrer, host) == reason
+
+
+def test_token_signed_before_a_key_rotation_verifies_until_the_old_key_is_removed() -> None:
+    session: dict[str, Any] = {}
+    token = issue_token({"SECRET_KEY": "old" * 14}, session)
+    rotated = {"SECRET_KEY": "new" * 14, "SECRET_KEY_FALLBACKS": ["old" * 14]}
+
+    verify_token(rotated, session, token)
+    with pytest.raises(CSRFTokenError):
+        verify_token({"SECRET_KEY": "new" * 14}, session, token)
