@@ -162,3 +162,22 @@ def test_finisher_outside_a_request_does_nothing() -> None:
     finish_cache(None, response)  # type: ignore[arg-type]
 
     assert "Cache-Control" not in response.headers
+
+
+def test_header_names_in_other_spellings_are_recognised(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.route("/odd-cookie")
+    def odd_cookie() -> object:
+        response = make_response("x")
+        response.headers.add("set-cookie", "session=abc; Path=/")
+        return response
+
+    @app.route("/odd-policy")
+    def odd_policy() -> object:
+        response = make_response(str(session.get("name")))
+        response.headers.add("cache-control", "private, max-age=5")
+        return response
+
+    assert client.get("/odd-cookie").headers["Cache-Control"] == "no-store"
+    assert client.get("/odd-policy").headers.getlist("Cache-Control") == ["private, max-age=5"]

@@ -95,14 +95,15 @@ def finish_cache(request: Request, response: Response) -> None:
         return
     headers = response.headers
     # One pass over the few response headers: the cookies set, and whether
-    # the view chose its own Cache-Control. set_cookie writes "Set-Cookie";
-    # other spellings are rare and take the slower comparison.
+    # the view chose its own Cache-Control. The length test first keeps the
+    # usual headers (Content-Type, Content-Length) away from lower().
     set_cookies: list[str] = []
     has_cache_control = False
     for name, value in headers:
-        if name == "Set-Cookie" or (name[:1] in "sS" and name.lower() == "set-cookie"):
+        size = len(name)
+        if size == 10 and (name == "Set-Cookie" or name.lower() == "set-cookie"):
             set_cookies.append(value)
-        elif name[:1] in "cC" and name.lower() == "cache-control":
+        elif size == 13 and (name == "Cache-Control" or name.lower() == "cache-control"):
             has_cache_control = True
     if set_cookies and _sets_credentials(config, set_cookies):
         if has_cache_control:
