@@ -383,3 +383,25 @@ def test_csrf_check_is_registered_in_the_gate_after_the_origin_check(
     assert names.index("hipflask.cross_origin") < names.index("csrf")
     CSRFProtect(app)
     assert app.gate.check_names.count("csrf") == 1
+
+
+@pytest.mark.usefixtures("csrf")
+def test_token_issued_after_a_rotation_in_the_same_request_is_fresh(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    from hipflask import session
+    from hipflask.security.csrf import rotate_csrf_secret
+
+    @app.route("/sign-in", methods=["POST"])
+    def sign_in() -> str:
+        before = generate_csrf()
+        rotate_csrf_secret(session)
+        after = generate_csrf()
+        return "fresh" if before != after else "stale"
+
+    token = token_of(client)
+    response = client.post("/sign-in", data={"csrf_token": token})
+    fresh_token = token_of(client)
+
+    assert response.text == "fresh"
+    assert client.post("/submit", data={"csrf_token": fresh_token}).status_code == 200

@@ -104,15 +104,17 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
     """
     key = _secret_key(secret_key)
     field_name = token_key or setting("WTF_CSRF_FIELD_NAME")
-    cache: dict[tuple[str, Any], str] | None = g.get(_G_TOKENS)
+    cache: dict[tuple[str, Any], tuple[Any, str]] | None = g.get(_G_TOKENS)
     if cache is None:
         cache = {}
         setattr(g, _G_TOKENS, cache)
-    token = cache.get((field_name, key))
-    if token is None:
-        token = cache[(field_name, key)] = _tokens.issue_token(
-            current_app.config, session, token_key=field_name, secret_key=key
-        )
+    cached = cache.get((field_name, key))
+    # A token issued earlier in this request stands only while the session
+    # keeps the secret it was made from (a login may have rotated it since).
+    if cached is not None and cached[0] == session.get(field_name):
+        return cached[1]
+    token = _tokens.issue_token(current_app.config, session, token_key=field_name, secret_key=key)
+    cache[(field_name, key)] = (session.get(field_name), token)
     return token
 
 
