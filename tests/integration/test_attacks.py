@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,10 +68,12 @@ class Browser:
 
     port: int
     cookies: dict[str, str] = field(default_factory=dict)
+    tls: ssl.SSLContext | None = None
+    set_cookie_lines: list[str] = field(default_factory=list)
 
     @property
     def origin(self) -> str:
-        return f"http://{LOOPBACK}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{LOOPBACK}:{self.port}"
 
     def send(
         self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
@@ -80,7 +83,13 @@ class Browser:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
             sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=10)
+        connection: http.client.HTTPConnection
+        if self.tls is not None:
+            connection = http.client.HTTPSConnection(
+                LOOPBACK, self.port, timeout=10, context=self.tls
+            )
+        else:
+            connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=10)
         try:
             connection.request(method, path, body=body, headers=sent)
             response = connection.getresponse()
@@ -88,6 +97,7 @@ class Browser:
         finally:
             connection.close()
         for header in response.headers.get_all("Set-Cookie") or ():
+            self.set_cookie_lines.append(header)
             name, _, rest = header.partition("=")
             value = rest.split(";", 1)[0]
             if value:
@@ -104,7 +114,13 @@ class Browser:
         return found.group(1)
 
     def same_origin_post(self, path: str, body: str, **extra: str) -> Reply:
-        headers = {"Sec-Fetch-Site": "same-origin", "Origin": self.origin, **extra}
+        # What a browser sends for a form on this site's own page.
+        headers = {
+            "Sec-Fetch-Site": "same-origin",
+            "Origin": self.origin,
+            "Referer": f"{self.origin}{path.split('?')[0]}",
+            **extra,
+        }
         return self.send("POST", path, body, headers)
 
     def login(self, user: str) -> None:
@@ -375,3 +391,98 @@ def test_forged_host_is_refused(live: Live) -> None:
     reply = Browser(live.process.port).send("GET", "/whoami", headers={"Host": "evil.example"})
 
     assert reply.status == 400
+
+
+# -- over HTTPS: the strict referrer check and Secure cookies -----------------
+
+
+@pytest.fixture(scope="module")
+def live_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, ssl.SSLContext]]:
+    from hipflask.serving.tls.adhoc import make_adhoc_certificate
+
+    if not is_installed("granian-wsgi"):
+        message = f"granian is not installed; run: {install_command('granian-wsgi')}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    folder = tmp_path_factory.mktemp("tls")
+    cert_pem, key_pem = make_adhoc_certificate(["127.0.0.1", "localhost"])
+    (folder / "cert.pem").write_bytes(cert_pem)
+    (folder / "key.pem").write_bytes(key_pem)
+    ledger = folder / "ledger.txt"
+    tls_args = ["--ssl-certificate", str(folder / "cert.pem")]
+    tls_args += ["--ssl-keyfile", str(folder / "key.pem")]
+    server = serve(
+        "attackapp:app",
+        server="granian-wsgi",
+        extra_args=tls_args,
+        app_dir=HERE,
+        env={"ATTACKAPP_LEDGER": str(ledger), "ATTACKAPP_SECRET": SECRET},
+    )
+    context = ssl.create_default_context(cadata=cert_pem.decode())
+    with server as process:
+        yield Live(process, ledger), context
+
+
+@pytest.fixture
+def tls_victim(live_tls: tuple[Live, ssl.SSLContext]) -> Browser:
+    live, context = live_tls
+    browser = Browser(live.process.port, tls=context)
+    browser.login("alice")
+    return browser
+
+
+def test_https_session_cookie_is_secure(tls_victim: Browser) -> None:
+    assert any("Secure" in line for line in tls_victim.set_cookie_lines if "session=" in line)
+
+
+def test_https_post_from_this_site_with_referrer_is_written(
+    live_tls: tuple[Live, ssl.SSLContext], tls_victim: Browser
+) -> None:
+    token = tls_victim.page_token("/transfer")
+
+    reply = tls_victim.same_origin_post(
+        "/transfer", transfer_body(token), Referer=f"{tls_victim.origin}/transfer"
+    )
+
+    assert reply.status == 200
+    assert live_tls[0].written()[-1] == "transfer alice mallory 1000"
+
+
+@pytest.mark.parametrize(
+    ("referrer", "reason"),
+    [
+        (None, "The referrer header is missing."),
+        ("https://evil.example/page", "The referrer does not match the host."),
+        ("http://127.0.0.1/transfer", "The referrer does not match the host."),
+    ],
+)
+def test_https_post_with_a_foreign_or_missing_referrer_is_refused(
+    live_tls: tuple[Live, ssl.SSLContext],
+    tls_victim: Browser,
+    referrer: str | None,
+    reason: str,
+) -> None:
+    token = tls_victim.page_token("/transfer")
+    before = live_tls[0].written()
+    headers = {} if referrer is None else {"Referer": referrer}
+
+    reply = tls_victim.send("POST", "/transfer", transfer_body(token), headers)
+
+    assert reply.status == 400
+    assert reason in reply.body
+    assert live_tls[0].written() == before
+
+
+def test_https_cross_site_post_is_refused_first(
+    live_tls: tuple[Live, ssl.SSLContext], tls_victim: Browser
+) -> None:
+    token = tls_victim.page_token("/transfer")
+    before = live_tls[0].written()
+
+    reply = tls_victim.send(
+        "POST", "/transfer", transfer_body(token), {**CROSS_SITE, "Referer": EVIL + "/"}
+    )
+
+    assert reply.status == 403
+    assert live_tls[0].written() == before
