@@ -12,9 +12,12 @@ How a token is made and checked:
   by default), created the first time a page asks for a token. The secret
   never leaves the server in clear form, except inside the signed session
   cookie, which only this site can read or write.
-* A page gets the secret *signed* with the app's key ring under its own
-  salt (:mod:`hipflask.security.keys`) and a timestamp: a forged token
-  fails the signature, an old one fails the time limit.
+* A page gets the secret *masked* with a fresh random pad (XOR, the pad
+  alongside), then *signed* with the app's key ring under its own salt
+  (:mod:`hipflask.security.keys`) and a timestamp: a forged token fails the
+  signature, an old one fails the time limit. The mask makes every token
+  different, so a compressed page that also reflects attacker input leaks
+  nothing about the secret through its size (BREACH).
 * A submitted token must carry a valid signature, be younger than the time
   limit and contain *this* session's secret (compared in constant time).
   A token lifted from another session (the attacker's own, the classic
@@ -95,7 +98,32 @@ class CSRFTokenError(ValueError):
 
 def _session_secret(session: Mapping[str, Any], token_key: str) -> str | None:
     value = session.get(token_key)
-    return value if isinstance(value, str) and value else None
+    if isinstance(value, str) and len(value) == 2 * _SECRET_BYTES and _is_hex(value):
+        return value
+    return None
+
+
+def _is_hex(value: str) -> bool:
+    try:
+        bytes.fromhex(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _mask(secret: str) -> str:
+    """The secret XOR a fresh random pad, with the pad in front (hex)."""
+    raw = bytes.fromhex(secret)
+    pad = secrets.token_bytes(len(raw))
+    return (pad + bytes(a ^ b for a, b in zip(raw, pad))).hex()
+
+
+def _unmask(value: object) -> bytes | None:
+    if not isinstance(value, str) or len(value) != 4 * _SECRET_BYTES or not _is_hex(value):
+        return None
+    data = bytes.fromhex(value)
+    pad, masked = data[:_SECRET_BYTES], data[_SECRET_BYTES:]
+    return bytes(a ^ b for a, b in zip(masked, pad))
 
 
 def issue_token(
@@ -116,7 +144,7 @@ def issue_token(
     if secret is None:
         secret = session[token_key] = secrets.token_hex(_SECRET_BYTES)
     serializer = timed_serializer(config, CSRF_SALT, secret_key)
-    token: str = serializer.dumps(secret)
+    token: str = serializer.dumps(_mask(secret))
     return token
 
 
@@ -155,9 +183,11 @@ def verify_token(
     except BadData:
         # Forged, truncated, signed with a removed key or for another purpose.
         raise CSRFTokenError(REASON_INVALID) from None
-    if not isinstance(submitted, str) or not hmac.compare_digest(
-        submitted.encode(), expected.encode()
-    ):
+    unmasked = _unmask(submitted)
+    if unmasked is None:
+        # Signed with this key and purpose, yet not a token this module made.
+        raise CSRFTokenError(REASON_INVALID)
+    if not hmac.compare_digest(unmasked, bytes.fromhex(expected)):
         # Genuine, but issued to another session.
         raise CSRFTokenError(REASON_MISMATCH)
 
