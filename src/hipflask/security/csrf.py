@@ -115,7 +115,7 @@ def _mask(secret: str) -> str:
     """The secret XOR a fresh random pad, with the pad in front (hex)."""
     raw = bytes.fromhex(secret)
     pad = secrets.token_bytes(len(raw))
-    return (pad + bytes(a ^ b for a, b in zip(raw, pad))).hex()
+    return (pad + bytes(a ^ b for a, b in zip(raw, pad, strict=True))).hex()
 
 
 def _unmask(value: object) -> bytes | None:
@@ -123,7 +123,7 @@ def _unmask(value: object) -> bytes | None:
         return None
     data = bytes.fromhex(value)
     pad, masked = data[:_SECRET_BYTES], data[_SECRET_BYTES:]
-    return bytes(a ^ b for a, b in zip(masked, pad))
+    return bytes(a ^ b for a, b in zip(masked, pad, strict=True))
 
 
 def issue_token(
