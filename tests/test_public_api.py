@@ -430,6 +430,35 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "url",
     ],
     "hipflask.openapi": ["OpenAPI", "doc", "openapi_document", "security_schemes"],
+    # flask_wtf, flask_wtf.csrf, flask_wtf.file, flask_wtf.recaptcha
+    "hipflask.forms": [
+        "CSRFProtect",
+        "FlaskForm",
+        "Form",
+        "Recaptcha",
+        "RecaptchaField",
+        "RecaptchaWidget",
+    ],
+    "hipflask.forms.csrf": ["CSRFError", "CSRFProtect", "generate_csrf", "validate_csrf"],
+    "hipflask.forms.file": [
+        "FileAllowed",
+        "FileField",
+        "FileRequired",
+        "FileSize",
+        "MultipleFileField",
+        "file_allowed",
+        "file_required",
+        "file_size",
+    ],
+    "hipflask.forms.recaptcha": ["Recaptcha", "RecaptchaField", "RecaptchaWidget"],
+    "hipflask.security": [
+        "check_password_hash",
+        "generate_password_hash",
+        "is_safe_redirect_target",
+        "password_needs_rehash",
+        "safe_redirect",
+    ],
+    "hipflask.security.redirects": ["is_safe_redirect_target", "safe_redirect"],
 }
 
 
@@ -439,3 +468,29 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
 )
 def test_every_suite_module_path_and_name_resolves(module: str, name: str) -> None:
     assert hasattr(importlib.import_module(module), name)
+
+
+#: A Flask extension's module and its hipflask home: every public name of the
+#: extension (where it is installed, as the reference) must exist here.
+EXTENSION_MODULES = {
+    "flask_wtf": "hipflask.forms",
+    "flask_wtf.csrf": "hipflask.forms.csrf",
+    "flask_wtf.file": "hipflask.forms.file",
+    "flask_wtf.recaptcha": "hipflask.forms.recaptcha",
+}
+
+
+@pytest.mark.parametrize(("extension", "module"), EXTENSION_MODULES.items())
+def test_extension_module_names_exist(extension: str, module: str) -> None:
+    reference = pytest.importorskip(extension)
+    ours = importlib.import_module(module)
+    public = getattr(reference, "__all__", None) or [
+        name
+        for name, value in vars(reference).items()
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith(extension)
+    ]
+    assert [name for name in public if not hasattr(ours, name)] == []
+
+
+def test_safe_redirect_is_importable_from_the_package() -> None:
+    assert importlib.import_module("hipflask").safe_redirect is not None

@@ -49,6 +49,7 @@ from .core.helpers import jsonify as jsonify
 from .core.helpers import make_response as make_response
 from .core.helpers import redirect as redirect
 from .core.helpers import url_for as url_for
+from .security.redirects import safe_redirect as safe_redirect
 from .signals import appcontext_popped as appcontext_popped
 from .signals import appcontext_pushed as appcontext_pushed
 from .signals import appcontext_tearing_down as appcontext_tearing_down

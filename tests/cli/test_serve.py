@@ -65,7 +65,7 @@ def test_plain_http_on_loopback_is_served(served: list[dict[str, Any]], project:
 def test_proxy_allows_a_public_address_and_says_what_is_trusted(
     served: list[dict[str, Any]],
 ) -> None:
-    result = serve("--host", ALL_INTERFACES, "--proxy")
+    result = serve("--host", ALL_INTERFACES, "--proxy", "--host-name", "example.com")
 
     assert result.exit_code == 0, result.output
     assert served[0]["proxy"] == 1
@@ -73,8 +73,8 @@ def test_proxy_allows_a_public_address_and_says_what_is_trusted(
 
 
 def test_proxy_takes_a_count_and_addresses(served: list[dict[str, Any]]) -> None:
-    serve("--host", ALL_INTERFACES, "--proxy", "2")
-    serve("--host", ALL_INTERFACES, "--proxy-address", "10.0.0.0/8")
+    serve("--host", ALL_INTERFACES, "--proxy", "2", "--host-name", "example.com")
+    serve("--host", ALL_INTERFACES, "--proxy-address", "10.0.0.0/8", "--host-name", "example.com")
 
     assert served[0]["proxy"] == 2
     assert served[1]["proxy"] == {"x_for": 1, "x_proto": 1, "peers": ("10.0.0.0/8",)}
@@ -83,7 +83,7 @@ def test_proxy_takes_a_count_and_addresses(served: list[dict[str, Any]]) -> None
 def test_insecure_http_allows_a_public_address_with_a_warning(
     served: list[dict[str, Any]],
 ) -> None:
-    result = serve("--host", ALL_INTERFACES, "--insecure-http")
+    result = serve("--host", ALL_INTERFACES, "--insecure-http", "--host-name", "example.com")
 
     assert result.exit_code == 0, result.output
     assert served[0]["insecure_http"] is True
@@ -91,7 +91,15 @@ def test_insecure_http_allows_a_public_address_with_a_warning(
 
 
 def test_tls_allows_a_public_address(served: list[dict[str, Any]]) -> None:
-    result = serve("--host", ALL_INTERFACES, "--cert=local", "--redirect-http", "8080")
+    result = serve(
+        "--host",
+        ALL_INTERFACES,
+        "--cert=local",
+        "--redirect-http",
+        "8080",
+        "--host-name",
+        "example.com",
+    )
 
     assert result.exit_code == 0, result.output
     assert (served[0]["cert"], served[0]["key"]) == ("local", None)
@@ -112,7 +120,7 @@ def test_a_debug_app_is_refused_on_a_public_address(
 ) -> None:
     monkeypatch.setenv("HIPFLASK_DEBUG", "1")
 
-    result = serve("--host", ALL_INTERFACES, "--proxy")
+    result = serve("--host", ALL_INTERFACES, "--proxy", "--host-name", "example.com")
 
     assert result.exit_code == 1
     assert "debug-mode app" in result.output

@@ -134,7 +134,7 @@ def test_serve_allows_plain_http_on_loopback(served: list[dict[str, Any]], host:
 def test_serve_allows_a_public_address_with_a_reason(
     served: list[dict[str, Any]], flag: list[str]
 ) -> None:
-    result = invoke("serve", "--host", "192.168.1.10", *flag)
+    result = invoke("serve", "--host", "192.168.1.10", "--host-name", "example.com", *flag)
 
     assert result.exit_code == 0, result.output
     assert served[0]["host"] == "192.168.1.10"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
@@ -159,7 +160,10 @@ def test_unhandled_exception_is_logged_with_the_request_path(
     errors = [r for r in caplog.records if r.name == app.name]
     assert len(errors) == 1
     assert errors[0].levelno == logging.ERROR
-    assert errors[0].getMessage() == "Exception on /orders/7 [POST]"
+    assert re.fullmatch(
+        r"Exception on /orders/7 \[POST\] \(request id [0-9a-f]{16}\)", errors[0].getMessage()
+    )
+    assert errors[0].request_id in rv.get_data(as_text=True)  # type: ignore[attr-defined]
     assert errors[0].exc_info is not None
     assert errors[0].exc_info[0] is ValueError
 
@@ -178,7 +182,8 @@ def test_unhandled_exception_in_an_async_view_is_logged(
 
     assert rv.status_code == 500
     messages = [r.getMessage() for r in caplog.records if r.name == app.name]
-    assert messages == ["Exception on /async-boom [GET]"]
+    assert len(messages) == 1
+    assert messages[0].startswith("Exception on /async-boom [GET] (request id ")
 
 
 def test_handled_http_errors_are_not_logged(

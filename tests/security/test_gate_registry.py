@@ -65,7 +65,7 @@ def test_builtin_parts_keep_their_places_among_registered_ones(app: Hipflask) ->
         "hipflask.cross_origin",
         "limit",
     )
-    assert app.gate.finisher_names == ("cors", "hipflask.headers")
+    assert app.gate.finisher_names == ("cors", "hipflask.cache", "hipflask.headers")
     assert ORDER_HOST < ORDER_PREFLIGHT < ORDER_ORIGIN < ORDER_RATE_LIMIT < ORDER_HEADERS
 
 

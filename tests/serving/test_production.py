@@ -474,3 +474,34 @@ def test_choose_interface_follows_the_views() -> None:
 
     app.add_url_rule("/items", view_func=Items.as_view("items"))
     assert choose_interface(app) == "asgi"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("extra", "allowed", "refused"),
+    [
+        ([], "127.0.0.1", "evil.example"),
+        (["--host-name", "shop.example"], "shop.example", "127.0.0.1"),
+    ],
+    ids=["loopback-names", "host-name"],
+)
+def test_serve_answers_only_to_known_host_names(
+    app_dir: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    extra: list[str],
+    allowed: str,
+    refused: str,
+) -> None:
+    # A forged Host (host header poisoning, DNS rebinding) is refused with 400.
+    args = ["--app", "hello", "serve", "--port", str(free_port), "--no-access-log", *extra]
+    server = start_server([*hipflask, *args], free_port, app_dir)
+    server.wait_for_output("Started worker-1")
+
+    good = _plain_request(free_port, "GET", "/", f"{allowed}:{free_port}")
+    bad = _plain_request(free_port, "GET", "/", f"{refused}:{free_port}")
+
+    assert good.status == 200
+    assert bad.status == 400
+    assert "Answering to host names:" in server.log()

@@ -126,6 +126,15 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
     " (repeatable; implies --proxy).",
 )
 @click.option(
+    "--host-name",
+    "host_names",
+    multiple=True,
+    metavar="NAME",
+    help="A host name the site is reached by, such as example.com (repeatable): requests"
+    " for any other Host are refused, and links are built with these names only. Needed"
+    " unless the app sets TRUSTED_HOSTS or SERVER_NAME, or serves loopback alone.",
+)
+@click.option(
     "--insecure-http",
     is_flag=True,
     help="Serve plain HTTP on a public address without a proxy (a network you trust).",
@@ -200,6 +209,7 @@ def serve_command(
     redirect_http: int | None,
     proxy: int | None,
     proxy_addresses: tuple[str, ...],
+    host_names: tuple[str, ...],
     insecure_http: bool,
     access_log: bool,
     shutdown_timeout: int,
@@ -215,7 +225,9 @@ def serve_command(
 
     Plain HTTP on an address other machines can reach is refused unless
     --proxy (TLS ends at a reverse proxy) or --insecure-http says why it is
-    fine. An app without a strong SECRET_KEY is refused on any address.
+    fine. An app without a strong SECRET_KEY is refused on any address, and so
+    is one that does not know its host names (TRUSTED_HOSTS, SERVER_NAME or
+    --host-name) unless it listens on loopback with no proxy in front.
     SIGTERM stops accepting connections and lets requests in flight finish.
     """
     if debug:
@@ -237,12 +249,13 @@ def serve_command(
             keep_alive=keep_alive,
             buffer_bodies=buffer_bodies,
         )
-        check_deployment(
+        trusted_hosts = check_deployment(
             app,
             host,
             tls=cert is not None,
             proxy=proxy_setting is not None,
             insecure_http=insecure_http,
+            host_names=host_names,
         )
         if interface == "auto":
             interface = choose_interface(app)
@@ -252,6 +265,8 @@ def serve_command(
             + (", HTTP/2 and HTTP/1.1 over TLS" if cert else ", HTTP/1.1")
         )
         _explain_plain_http(host, proxy_setting, insecure_http, cert is not None)
+        if trusted_hosts is not None:
+            click.echo(f" * Answering to host names: {', '.join(trusted_hosts)}")
         _echo_url(host, port, cert is not None, redirect_http)
         serve_app(
             target,
@@ -270,6 +285,7 @@ def serve_command(
             shutdown_timeout=shutdown_timeout,
             app=app,
             limits=limits,
+            host_names=host_names,
         )
     except HipflaskError as exc:
         raise click.ClickException(str(exc)) from exc

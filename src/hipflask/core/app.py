@@ -48,6 +48,7 @@ from ..routing.rules import Rule
 from ..routing.rules import route_methods
 from ..routing.urls import build_url
 from ..security.gate import SecurityGate
+from ..security.hosts import check_external_url
 from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.request import Request
@@ -55,6 +56,7 @@ from ..wrappers.response import STATUS_LINES
 from ..wrappers.response import Response
 from . import asgi as _asgi
 from . import bridge
+from . import errorpages as _errorpages
 from . import pipeline
 from . import serve
 from . import typed as _typed
@@ -574,6 +576,15 @@ class Hipflask(PipelineMethods, Scaffold):
                 redirect.headers["Location"] = same_host_path(location, ctx.request.host)
             return self.response_class(redirect.get_data(), exc.code, redirect.headers)
         kind = type(exc)
+        request_ctx = _cv_request.get(None)
+        if (
+            request_ctx is not None
+            and kind.get_body is HTTPException.get_body
+            and _errorpages.prefers_json(request_ctx.request)
+        ):
+            # A stock error page, as JSON for a JSON client; an error class
+            # that writes its own body (a rate limit's JSON) keeps it.
+            return _errorpages.http_error_json(exc, self.response_class, self.json)
         if (
             exc.description is kind.description
             and kind.get_body is HTTPException.get_body
@@ -678,6 +689,11 @@ class Hipflask(PipelineMethods, Scaffold):
         **values: Any,
     ) -> str:
         """Build a URL for an endpoint; see :func:`hipflask.url_for`."""
+        req_ctx = _cv_request.get(None)
+        if req_ctx is not None and (_external or _scheme is not None):
+            # An absolute URL inside a request takes its host from the Host
+            # header; in production that needs the host names pinned.
+            check_external_url(self.config, is_production=not (self.debug or self.testing))
         return build_url(
             self,
             endpoint,
@@ -686,7 +702,7 @@ class Hipflask(PipelineMethods, Scaffold):
             scheme=_scheme,
             external=_external,
             values=values,
-            req_ctx=_cv_request.get(None),
+            req_ctx=req_ctx,
             app_ctx=_cv_app.get(None),
         )
 
@@ -749,8 +765,15 @@ class Hipflask(PipelineMethods, Scaffold):
         """Log an unhandled error with the request that caused it."""
         request = _cv_request.get(None)
         where = f"{request.request.path} [{request.request.method}]" if request else "?"
+        extra = None
+        if request is not None:
+            # The id the error page shows, so a user's report finds this line.
+            request_id = _errorpages.current_request_id()
+            where = f"{where} (request id {request_id})"
+            extra = {"request_id": request_id}
         self.logger.error(
             f"Exception on {where}",
+            extra=extra,
             exc_info=(type(exc_info), exc_info, exc_info.__traceback__),
         )
 

@@ -34,6 +34,7 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 
 from .. import signals
+from . import errorpages
 
 if TYPE_CHECKING:
     from blinker import NamedSignal
@@ -347,6 +348,7 @@ def handle_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step
         propagate = app.testing or app.debug
     if propagate:
         raise exc
+    request_id = errorpages.current_request_id()
     app.log_exception(exc)
     server_error: Any = InternalServerError(original_exception=exc)
     handler = app._find_error_handler(server_error, ctx.request.blueprints)
@@ -354,6 +356,9 @@ def handle_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step
         server_error = handler(server_error)
         if _awaited(server_error):
             server_error = yield server_error
+    else:
+        # No traceback, path or exception text: the id the log line carries.
+        server_error = errorpages.server_error_page(app.response_class, app.json, request_id)
     return (yield from finalize(app, ctx, server_error, from_error_handler=True))
 
 

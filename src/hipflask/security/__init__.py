@@ -17,4 +17,27 @@ tuple operations and knows nothing about WSGI, ASGI or the application.
 * :mod:`hipflask.security.ratelimit`: request budgets counted in a store,
   with a blocking and an asyncio driver and a defined answer when the store
   is down (the core behind :mod:`hipflask.limiter`).
+* :mod:`hipflask.security.keys`: the key ring every signature derives from.
+* :mod:`hipflask.security.csrf`: session-bound, signed, time-limited CSRF tokens.
+* :mod:`hipflask.security.passwords`: argon2id hashing that still verifies
+  Werkzeug's hashes.
+* :mod:`hipflask.security.redirects`: the check for redirect targets taken
+  from the request.
+* :mod:`hipflask.security.cache`: personal responses kept out of shared caches.
 """
+
+from __future__ import annotations
+
+from .passwords import check_password_hash as check_password_hash
+from .passwords import generate_password_hash as generate_password_hash
+from .passwords import password_needs_rehash as password_needs_rehash
+from .redirects import is_safe_redirect_target as is_safe_redirect_target
+from .redirects import safe_redirect as safe_redirect
+
+__all__ = [
+    "check_password_hash",
+    "generate_password_hash",
+    "is_safe_redirect_target",
+    "password_needs_rehash",
+    "safe_redirect",
+]

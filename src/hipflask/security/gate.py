@@ -1,11 +1,12 @@
 """The security gate: ordered checks before every view, finishers on every response.
 
 The core registers its own parts: the Host check (``TRUSTED_HOSTS``) and
-cross-origin protection for unsafe methods before the view, the header
-policy after it. Suites (CSRF tokens, rate limits, CORS, authentication)
-register theirs with :meth:`SecurityGate.add_check` and
-:meth:`SecurityGate.add_finisher`, each at a fixed place in the order
-(the ``ORDER_*`` constants), so the core never imports a suite.
+cross-origin protection for unsafe methods before the view, cache safety
+(:mod:`hipflask.security.cache`) and the header policy after it. Suites
+(CSRF tokens, rate limits, CORS, authentication) register theirs with
+:meth:`SecurityGate.add_check` and :meth:`SecurityGate.add_finisher`, each
+at a fixed place in the order (the ``ORDER_*`` constants), so the core
+never imports a suite.
 
 A check receives the routed request. It raises an ``HTTPException`` to
 refuse, returns a response to answer without running the view (a CORS
@@ -30,6 +31,7 @@ from typing import Any
 from werkzeug.exceptions import Forbidden
 from werkzeug.sansio.utils import get_host
 
+from .cache import finish_cache
 from .headers import HeaderPolicy
 from .origin import OriginPolicy
 
@@ -105,7 +107,7 @@ class SecurityGate:
         self._trusted_hosts: list[str] | None = None
         # Built-in parts included, so a registered part can run between them.
         self._checks: tuple[_Part, ...] = (_BUILTIN_HOST, _BUILTIN_ORIGIN)
-        self._finishers: tuple[_Part, ...] = (_BUILTIN_HEADERS,)
+        self._finishers: tuple[_Part, ...] = (_BUILTIN_CACHE, _BUILTIN_HEADERS)
         #: Only the built-in parts are registered: the pipeline takes the
         #: direct path (:meth:`check`, :meth:`finish`) instead of the lists.
         self.is_simple = True
@@ -124,7 +126,8 @@ class SecurityGate:
 
         The built-in parts are ``hipflask.trusted_hosts`` (``ORDER_HOST``),
         ``hipflask.cross_origin`` (``ORDER_ORIGIN``) and, among finishers,
-        ``hipflask.headers`` (``ORDER_HEADERS``); their names cannot be taken.
+        ``hipflask.cache`` (``ORDER_CACHE``) and ``hipflask.headers``
+        (``ORDER_HEADERS``); their names cannot be taken.
 
         ``check_async`` is awaited instead when the request runs on the
         event loop (an async view under ASGI), so a check that talks to a
@@ -153,7 +156,7 @@ class SecurityGate:
             raise ValueError(f"{name!r} is a built-in part of the gate and cannot be removed.")
         self._checks = tuple(part for part in self._checks if part.name != name)
         self._finishers = tuple(part for part in self._finishers if part.name != name)
-        self.is_simple = len(self._checks) == 2 and len(self._finishers) == 1
+        self.is_simple = len(self._checks) == 2 and len(self._finishers) == 2
 
     @property
     def check_names(self) -> tuple[str, ...]:
@@ -239,6 +242,13 @@ class SecurityGate:
     def finish(
         self, request: Request, response: Response, state: RequestState | None = None
     ) -> None:
+        """The built-in finishers: cache safety, then the policy headers."""
+        finish_cache(request, response)
+        self.finish_headers(request, response, state)
+
+    def finish_headers(
+        self, request: Request, response: Response, state: RequestState | None = None
+    ) -> None:
         """Add the policy headers the response did not set itself."""
         policy = self._headers
         if policy is None:
@@ -279,7 +289,9 @@ class SecurityGate:
         """Every finisher in order (a pipeline step)."""
         for part in self._finishers:
             if part is _BUILTIN_HEADERS:
-                self.finish(request, response, state)
+                self.finish_headers(request, response, state)
+            elif part is _BUILTIN_CACHE:
+                finish_cache(request, response)
             elif part.func_async is not None and state.on_loop:
                 yield part.func_async(request, response)
             else:
@@ -294,6 +306,7 @@ def _builtin(*args: Any) -> None:  # pragma: no cover - a marker, never called
 
 _BUILTIN_HOST = _Part("hipflask.trusted_hosts", ORDER_HOST, _builtin, None)
 _BUILTIN_ORIGIN = _Part("hipflask.cross_origin", ORDER_ORIGIN, _builtin, None)
+_BUILTIN_CACHE = _Part("hipflask.cache", ORDER_CACHE, _builtin, None)
 _BUILTIN_HEADERS = _Part("hipflask.headers", ORDER_HEADERS, _builtin, None)
 
 
@@ -304,7 +317,9 @@ def _insert(parts: tuple[_Part, ...], part: _Part) -> tuple[_Part, ...]:
     return tuple(sorted(kept, key=lambda existing: existing.order))
 
 
-_BUILTIN_NAMES = frozenset(part.name for part in (_BUILTIN_HOST, _BUILTIN_ORIGIN, _BUILTIN_HEADERS))
+_BUILTIN_NAMES = frozenset(
+    part.name for part in (_BUILTIN_HOST, _BUILTIN_ORIGIN, _BUILTIN_CACHE, _BUILTIN_HEADERS)
+)
 
 
 def _refuse_builtin(name: str) -> None:

@@ -16,9 +16,12 @@ Before anything listens, the refusals of the design apply: plain HTTP on an
 address other machines can reach needs either a declared reverse proxy
 (``proxy=``, whose ``X-Forwarded-*`` headers are then trusted, see
 :mod:`hipflask.serving.proxies`) or an explicit ``insecure_http=True``; a
-debug-mode app is never served on such an address; and an app whose
+debug-mode app is never served on such an address; an app whose
 ``SECRET_KEY`` is missing, short or well known is not served at all, on any
-address (see :mod:`hipflask.serving.secret_key`).
+address (see :mod:`hipflask.serving.secret_key`); and an app that does not
+know its host names (``TRUSTED_HOSTS``, ``SERVER_NAME`` or ``host_names=``)
+is only served on loopback with no proxy in front, where it answers to
+``localhost`` and ``127.0.0.1`` alone (see :mod:`hipflask.security.hosts`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from typing import Any
 from .._extras import require
 from ..core.app import is_async_view
 from ..errors import ConfigurationError
+from ..security.hosts import hosts_to_trust
 from .buffering import BufferedWSGI
 from .devserver import is_loopback
 from .limits import ServerLimits
@@ -48,6 +52,7 @@ from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
@@ -173,6 +178,7 @@ def load_worker_app(
     asgi_threads: int | None = None,
     limits: ServerLimits | None = None,
     wsgi_threads: int | None = None,
+    trusted_hosts: Sequence[str] | None = None,
 ) -> Any:
     """Import the app in a granian worker and return what granian should call.
 
@@ -181,6 +187,7 @@ def load_worker_app(
     stops the worker at start-up rather than failing each request.
     ``limits`` sets the app's body timeouts. With ``wsgi_threads`` the app is
     served as WSGI behind :class:`~hipflask.serving.buffering.BufferedWSGI`.
+    ``trusted_hosts`` becomes its ``TRUSTED_HOSTS`` (see :func:`check_deployment`).
     """
     from ..cli.discovery import load_target
 
@@ -188,6 +195,8 @@ def load_worker_app(
     apply_secret_key_from_env(app.config)
     if proxy is not None:
         app.config["PROXY_FIX"] = proxy
+    if trusted_hosts is not None:
+        app.config["TRUSTED_HOSTS"] = list(trusted_hosts)
     if asgi_threads is not None:
         # The sync-view pool is created on first use and sized from this setting.
         app.config["ASGI_THREAD_POOL_SIZE"] = asgi_threads
@@ -240,23 +249,40 @@ def _granian_options(
 
 
 def check_deployment(
-    app: Hipflask, host: str, *, tls: bool, proxy: bool, insecure_http: bool
-) -> None:
+    app: Hipflask,
+    host: str,
+    *,
+    tls: bool,
+    proxy: bool,
+    insecure_http: bool,
+    host_names: Sequence[str] = (),
+) -> list[str] | None:
     """Every production start-up check, raising :class:`ConfigurationError` on the first refusal.
 
     Plain HTTP on a public address (unless a proxy, declared here or by the
     app's ``PROXY_FIX``, or ``insecure_http`` explains it), debug mode on a
-    public address, and a weak ``SECRET_KEY`` (:mod:`hipflask.serving.secret_key`).
+    public address, a weak ``SECRET_KEY`` (:mod:`hipflask.serving.secret_key`),
+    and host names nobody pinned (:mod:`hipflask.security.hosts`).
+
+    :param host_names: the names the site is reached by (``--host-name``).
+    :returns: the ``TRUSTED_HOSTS`` to give the app, or ``None`` to keep its own.
     """
+    behind_proxy = proxy or bool(app.config.get("PROXY_FIX"))
     check_public_binding(
         host,
         tls=tls,
-        proxy=proxy or bool(app.config.get("PROXY_FIX")),
+        proxy=behind_proxy,
         insecure_http=insecure_http,
         debug=app.debug,
     )
     apply_secret_key_from_env(app.config)
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
+    return hosts_to_trust(
+        app.config,
+        where=host or "every interface",
+        is_loopback_only=is_loopback(host) and not behind_proxy,
+        host_names=host_names,
+    )
 
 
 def choose_interface(app: Hipflask) -> str:
@@ -302,6 +328,7 @@ def serve_app(
     shutdown_timeout: int = 30,
     app: Hipflask | None = None,
     limits: ServerLimits | None = None,
+    host_names: Sequence[str] = (),
 ) -> None:
     """Serve the app found at ``target`` with granian until stopped.
 
@@ -317,6 +344,10 @@ def serve_app(
         every request with a 308 to the same URL over HTTPS.
     :param limits: timeouts and limits (:class:`~hipflask.serving.limits.ServerLimits`);
         safe defaults when omitted.
+    :param host_names: the names the site is reached by; they become the
+        workers' ``TRUSTED_HOSTS``. Needed when the app sets neither
+        ``TRUSTED_HOSTS`` nor ``SERVER_NAME`` and the listener is not on
+        loopback alone.
     :param app: the app already loaded from ``target`` in this process; it is
         loaded here otherwise. Its ``DEBUG``, ``PROXY_FIX``, ``SECRET_KEY``,
         ``SECRET_KEY_FALLBACKS`` and ``TRUSTED_HOSTS`` feed the start-up
@@ -335,7 +366,14 @@ def serve_app(
     # A proxy counts only if the app will trust one: proxy=0 is read as "no
     # proxy" by PROXY_FIX, so it must not excuse plain HTTP on a public address.
     declared = ProxyTrust.from_config(proxy) is not None
-    check_deployment(app, host, tls=cert is not None, proxy=declared, insecure_http=insecure_http)
+    trusted_hosts = check_deployment(
+        app,
+        host,
+        tls=cert is not None,
+        proxy=declared,
+        insecure_http=insecure_http,
+        host_names=host_names,
+    )
     if interface == "auto":
         interface = choose_interface(app)
     limits = limits or ServerLimits()
@@ -344,7 +382,7 @@ def serve_app(
     try:
         tls = resolve_certificate(cert, key, host, scratch) if cert is not None else None
         if redirect_http is not None:
-            trusted = app.config.get("TRUSTED_HOSTS")
+            trusted = trusted_hosts or app.config.get("TRUSTED_HOSTS")
             redirector = _start_redirector(host, redirect_http, port, trusted)
         options = _granian_options(
             host=host,
@@ -369,6 +407,7 @@ def serve_app(
                 if interface == "wsgi" and limits.buffer_bodies
                 else None
             ),
+            trusted_hosts=trusted_hosts,
         )
         server.serve(target_loader=loader)
     finally:

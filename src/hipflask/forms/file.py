@@ -1,0 +1,134 @@
+"""File upload fields and validators (Flask-WTF's ``flask_wtf.file``).
+
+``FileField`` holds the uploaded :class:`~werkzeug.datastructures.FileStorage`
+(or ``None``), ignoring empty parts a browser sends for a file input left
+blank. The validators check presence, extension and size; the size check
+measures the stored upload, which the request's body limits
+(``MAX_CONTENT_LENGTH``) have already bounded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+from wtforms import FileField as _BaseFileField
+from wtforms import MultipleFileField as _BaseMultipleFileField
+from wtforms.validators import DataRequired
+from wtforms.validators import StopValidation
+from wtforms.validators import ValidationError
+
+__all__ = [
+    "FileAllowed",
+    "FileField",
+    "FileRequired",
+    "FileSize",
+    "MultipleFileField",
+    "file_allowed",
+    "file_required",
+    "file_size",
+]
+
+
+def _is_upload(value: object) -> bool:
+    return isinstance(value, FileStorage) and bool(value)
+
+
+def _uploads(field: Any) -> list[Any]:
+    data = field.data
+    return list(data) if isinstance(data, (list, tuple)) else [data]
+
+
+class FileField(_BaseFileField):
+    """One uploaded file, or ``None`` when none was chosen."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        upload = next((value for value in valuelist if _is_upload(value)), None)
+        if upload is not None:
+            self.data = upload
+        else:
+            self.raw_data = []
+
+
+class MultipleFileField(_BaseMultipleFileField):
+    """Several uploaded files, as a list (empty when none were chosen)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        uploads = [value for value in valuelist if _is_upload(value)]
+        self.data = uploads
+        if not uploads:
+            self.raw_data = []
+
+
+class FileRequired(DataRequired):
+    """The field must hold an uploaded file (each entry, for several)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        uploads = _uploads(field)
+        if not uploads or not all(_is_upload(upload) for upload in uploads):
+            raise StopValidation(self.message or field.gettext("This field is required."))
+
+
+class FileAllowed:
+    """The uploaded file names must end with one of the allowed extensions.
+
+    ``upload_set`` is a list of extensions without the dot (``["jpg",
+    "png"]``) or an object with a ``file_allowed(storage, filename)`` method
+    (Flask-Uploads' ``UploadSet``). The name is the client's claim: check
+    the content too before trusting the type.
+    """
+
+    def __init__(self, upload_set: Any, message: str | None = None) -> None:
+        self.upload_set = upload_set
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        uploads = [upload for upload in _uploads(field) if _is_upload(upload)]
+        for upload in uploads:
+            filename = (upload.filename or "").lower()
+            if isinstance(self.upload_set, Iterable) and not isinstance(self.upload_set, str):
+                extensions = [str(ext).lower().lstrip(".") for ext in self.upload_set]
+                if any(filename.endswith(f".{ext}") for ext in extensions):
+                    continue
+                raise StopValidation(
+                    self.message
+                    or field.gettext(
+                        "File does not have an approved extension: {extensions}"
+                    ).format(extensions=", ".join(extensions))
+                )
+            if not self.upload_set.file_allowed(upload, filename):
+                raise StopValidation(
+                    self.message or field.gettext("File does not have an approved extension.")
+                )
+
+
+class FileSize:
+    """Each uploaded file must be between ``min_size`` and ``max_size`` bytes."""
+
+    def __init__(self, max_size: int, min_size: int = 0, message: str | None = None) -> None:
+        self.min_size = min_size
+        self.max_size = max_size
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        for upload in _uploads(field):
+            if not _is_upload(upload):
+                continue
+            stream = upload.stream
+            stream.seek(0, os.SEEK_END)
+            size = stream.tell()
+            stream.seek(0)
+            if not self.min_size <= size <= self.max_size:
+                raise ValidationError(
+                    self.message
+                    or field.gettext(
+                        "File must be between {min_size} and {max_size} bytes."
+                    ).format(min_size=self.min_size, max_size=self.max_size)
+                )
+
+
+file_required = FileRequired
+file_allowed = FileAllowed
+file_size = FileSize

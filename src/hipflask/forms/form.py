@@ -1,0 +1,146 @@
+"""``FlaskForm``: a WTForms form that reads the current request and carries a CSRF token.
+
+A ``FlaskForm`` needs no ``request.form`` argument: built inside a view, it
+takes its data from the request when the request is a submission (``POST``,
+``PUT``, ``PATCH``, ``DELETE``), uploaded files included, and from a JSON
+object body. It has a hidden ``csrf_token`` field whose token is tied to the
+session (:mod:`hipflask.security.csrf`), so ``form.validate_on_submit()``
+fails for a forged submission even in an app without ``CSRFProtect``.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import Any
+
+from markupsafe import Markup
+from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest
+from wtforms import Form
+from wtforms import ValidationError
+from wtforms.csrf.core import CSRF
+from wtforms.meta import DefaultMeta
+from wtforms.widgets import HiddenInput
+
+from ..contexts.globals import current_app
+from ..contexts.globals import g
+from ..contexts.globals import request
+from ..contexts.globals import session
+from .csrf import generate_csrf
+from .csrf import setting
+from .csrf import validate_csrf
+
+__all__ = ["SUBMIT_METHODS", "FlaskForm"]
+
+logger = logging.getLogger("hipflask.forms.csrf")
+
+#: Methods whose requests are form submissions.
+SUBMIT_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_Auto = object()
+
+
+def _is_submitted() -> bool:
+    return bool(request) and request.method in SUBMIT_METHODS
+
+
+class _SessionCSRF(CSRF):
+    """WTForms' CSRF hook, backed by the session-bound tokens of :mod:`.csrf`."""
+
+    meta: Any
+
+    def setup_form(self, form: Any) -> Any:
+        self.meta = form.meta
+        return super().setup_form(form)
+
+    def generate_csrf_token(self, csrf_token_field: Any) -> str:
+        return generate_csrf(secret_key=self.meta.csrf_secret, token_key=self.meta.csrf_field_name)
+
+    def validate_csrf_token(self, form: Any, field: Any) -> None:
+        if g.get("csrf_valid", False):
+            # CSRFProtect already checked this request's token.
+            return
+        try:
+            validate_csrf(
+                field.data,
+                self.meta.csrf_secret,
+                self.meta.csrf_time_limit,
+                self.meta.csrf_field_name,
+            )
+        except ValidationError as exc:
+            logger.info(exc.args[0])
+            raise
+
+
+class FlaskForm(Form):
+    """A form bound to the current request, with CSRF protection built in.
+
+    Turn CSRF off for one form with ``FlaskForm(meta={"csrf": False})`` or a
+    ``class Meta: csrf = False``; for every form with ``WTF_CSRF_ENABLED``.
+    """
+
+    class Meta(DefaultMeta):
+        csrf_class = _SessionCSRF
+        csrf_context = session
+
+        @cached_property
+        def csrf(self) -> bool:  # type: ignore[override]
+            return bool(setting("WTF_CSRF_ENABLED"))
+
+        @cached_property
+        def csrf_secret(self) -> Any:  # type: ignore[override]  # a setting, read late
+            return setting("WTF_CSRF_SECRET_KEY")
+
+        @cached_property
+        def csrf_field_name(self) -> str:  # type: ignore[override]
+            return str(setting("WTF_CSRF_FIELD_NAME"))
+
+        @cached_property
+        def csrf_time_limit(self) -> Any:
+            return setting("WTF_CSRF_TIME_LIMIT")
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is not _Auto:
+                return formdata
+            if not _is_submitted():
+                return None
+            if request.files:
+                return CombinedMultiDict((request.files, request.form))
+            if request.form:
+                return request.form
+            if request.is_json:
+                data = request.get_json()
+                if not isinstance(data, dict):
+                    raise BadRequest("The JSON body of a form submission must be an object.")
+                return ImmutableMultiDict(data)
+            return None
+
+        def get_translations(self, form: Any) -> Any:
+            # WTForms' own messages; Flask-Babel integration is not offered.
+            return super().get_translations(form)
+
+    def __init__(self, formdata: Any = _Auto, **kwargs: Any) -> None:
+        # Outside an app context the settings cannot be read; fail clearly.
+        current_app._get_current_object()
+        super().__init__(formdata=formdata, **kwargs)
+
+    def is_submitted(self) -> bool:
+        """Whether this request is a submission (``POST``, ``PUT``, ``PATCH``, ``DELETE``)."""
+        return _is_submitted()
+
+    def validate_on_submit(self, extra_validators: Any = None) -> bool:
+        """``is_submitted()`` and ``validate()``: the one call most views make."""
+        return self.is_submitted() and self.validate(extra_validators=extra_validators)
+
+    def hidden_tag(self, *fields: Any) -> Markup:
+        """Render the hidden fields (the CSRF token among them), or only those named."""
+        chosen = fields or tuple(self)
+        rendered: list[Markup] = []
+        for item in chosen:
+            field = getattr(self, item, None) if isinstance(item, str) else item
+            if field is None or not isinstance(field.widget, HiddenInput):
+                continue
+            rendered.append(Markup(field()))  # noqa: S704 - WTForms escapes what it renders
+        return Markup("\n").join(rendered)

@@ -1,0 +1,127 @@
+"""Cache safety: personal responses stay out of shared caches.
+
+A CDN or a corporate proxy in front of the app stores responses and serves
+them to the next client that asks for the same URL. A page rendered from one
+user's session (their name, their CSRF token, their basket) served to
+another is a data leak; a response that sets a session or login cookie,
+served from a cache, hands one user's credentials to everyone (session
+fixation at scale). This finisher runs on every response, after the session
+is saved:
+
+* a response that *sets* a credential cookie (the session, remember-me and
+  JWT cookies, deletions included) gets ``Cache-Control: no-store``, whatever
+  the view set: no cache may keep a copy;
+* a response that *read* the session, or answered a request carrying
+  ``Authorization`` or a JWT cookie, gets ``Cache-Control: private`` unless
+  the view set its own, and ``Vary: Cookie`` or ``Vary: Authorization``.
+
+``CACHE_SAFETY = False`` turns it off (the view is then responsible).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.datastructures import EnvironHeaders
+
+from ..contexts.globals import _cv_request
+
+if TYPE_CHECKING:
+    from ..wrappers.request import Request
+    from ..wrappers.response import Response
+
+__all__ = ["CREDENTIAL_COOKIES", "finish_cache"]
+
+#: Settings naming credential cookies, with each one's default name.
+CREDENTIAL_COOKIES: dict[str, str] = {
+    "SESSION_COOKIE_NAME": "session",
+    "REMEMBER_COOKIE_NAME": "remember_token",
+    "JWT_ACCESS_COOKIE_NAME": "access_token_cookie",
+    "JWT_REFRESH_COOKIE_NAME": "refresh_token_cookie",
+}
+_TOKEN_COOKIES = ("JWT_ACCESS_COOKIE_NAME", "JWT_REFRESH_COOKIE_NAME")
+
+
+def _add_vary(response: Response, name: str) -> None:
+    headers = response.headers
+    current = headers.getlist("Vary")
+    if not current:
+        headers.add("Vary", name)
+        return
+    lowered = name.lower()
+    listed = {item.strip().lower() for value in current for item in value.split(",")}
+    if lowered not in listed and "*" not in listed:
+        headers["Vary"] = ", ".join([*current, name])
+
+
+def _sets_credentials(config: Any, set_cookies: list[str]) -> bool:
+    for value in set_cookies:
+        cookie = value[: value.find("=")].strip()
+        # The session cookie first: it is the one most responses set.
+        for setting, default in CREDENTIAL_COOKIES.items():
+            if cookie == (config.get(setting) or default):
+                return True
+    return False
+
+
+def _request_credentials(request: Request) -> tuple[str | None, str | None]:
+    """The request's ``Authorization`` and ``Cookie`` headers, read the cheap way.
+
+    Under WSGI a header lookup through ``EnvironHeaders`` costs an exception
+    when the header is missing (the common case); the environ is a dict.
+    """
+    headers = request.headers
+    if isinstance(headers, EnvironHeaders):
+        environ = headers.environ
+        return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
+    return headers.get("Authorization"), headers.get("Cookie")
+
+
+def _carries_token_cookie(config: Any, cookie: str) -> bool:
+    return any(
+        f"{config.get(setting) or CREDENTIAL_COOKIES[setting]}=" in cookie
+        for setting in _TOKEN_COOKIES
+    )
+
+
+def finish_cache(request: Request, response: Response) -> None:
+    """The gate finisher; see the module docstring."""
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        return
+    config = ctx.app.config
+    if not config.get("CACHE_SAFETY", True):
+        return
+    headers = response.headers
+    # One pass over the few response headers: the cookies set, and whether
+    # the view chose its own Cache-Control. The length test first keeps the
+    # usual headers (Content-Type, Content-Length) away from lower().
+    set_cookies: list[str] = []
+    has_cache_control = False
+    for name, value in headers:
+        size = len(name)
+        if size == 10 and (name == "Set-Cookie" or name.lower() == "set-cookie"):
+            set_cookies.append(value)
+        elif size == 13 and (name == "Cache-Control" or name.lower() == "cache-control"):
+            has_cache_control = True
+    if set_cookies and _sets_credentials(config, set_cookies):
+        if has_cache_control:
+            headers["Cache-Control"] = "no-store"
+        else:
+            headers.add("Cache-Control", "no-store")
+        return
+    session = ctx._session
+    personal = False
+    if session is not None and getattr(session, "accessed", False):
+        _add_vary(response, "Cookie")
+        personal = True
+    authorization, cookie = _request_credentials(request)
+    if authorization is not None:
+        _add_vary(response, "Authorization")
+        personal = True
+    if not personal and cookie and _carries_token_cookie(config, cookie):
+        _add_vary(response, "Cookie")
+        personal = True
+    if personal and not has_cache_control:
+        headers.add("Cache-Control", "private")

@@ -1,0 +1,112 @@
+"""Which host names the app answers to, and what follows when nobody said.
+
+The ``Host`` header is written by the client. An app that builds absolute
+URLs from it (``url_for(..., _external=True)`` in a password-reset mail, a
+redirect's ``Location``, an OAuth callback) writes the attacker's host into
+them when the attacker sends ``Host: evil.example``: the reset link mailed
+to the victim then carries the reset token to the attacker (host header
+poisoning), and a shared cache may store the poisoned page for everyone.
+``TRUSTED_HOSTS`` (or ``SERVER_NAME``) closes this: requests for any other
+host are refused with 400 before a view runs.
+
+In production an app must therefore know its names:
+
+* ``hipflask serve`` refuses to start without ``TRUSTED_HOSTS`` or
+  ``SERVER_NAME`` unless ``--host-name`` names them, or the server listens
+  on a loopback address with no proxy in front, where the only genuine
+  names are ``localhost`` and ``127.0.0.1`` (anything else is a DNS
+  rebinding attack, and is refused).
+* Under any other server, an app that is neither in debug nor in testing
+  mode refuses to build an *external* URL from the request's host
+  (:func:`check_external_url`); relative URLs, which browsers resolve
+  against the address they actually used, are unaffected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+
+from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "LOOPBACK_HOST_NAMES",
+    "UnknownHostError",
+    "check_external_url",
+    "has_host_setting",
+    "hosts_to_trust",
+]
+
+#: The names a loopback listener with no proxy in front can genuinely be
+#: reached by.
+LOOPBACK_HOST_NAMES: tuple[str, ...] = ("localhost", "127.0.0.1")
+
+_WHAT_TO_SET = (
+    " Set TRUSTED_HOSTS to the names the site is reached by, for example"
+    " TRUSTED_HOSTS = ['example.com', 'www.example.com'] (or SERVER_NAME), or pass"
+    " them to 'hipflask serve --host-name example.com'."
+)
+SERVE_REFUSED = (
+    "Refusing to serve on {where} without TRUSTED_HOSTS or SERVER_NAME: the app would"
+    " answer any Host header and build links and redirects from it, so an attacker's"
+    " Host (host header poisoning) would end up in password-reset mails and cached pages."
+    + _WHAT_TO_SET
+)
+EXTERNAL_URL_REFUSED = (
+    "Refusing to build an external URL from the request's Host header: neither"
+    " TRUSTED_HOSTS nor SERVER_NAME is set, so the host may be the attacker's"
+    " (host header poisoning)." + _WHAT_TO_SET
+)
+
+
+class UnknownHostError(ConfigurationError):
+    """An absolute URL was needed, but the app does not know its own host names."""
+
+
+def has_host_setting(config: Mapping[str, Any]) -> bool:
+    """Whether ``TRUSTED_HOSTS`` or ``SERVER_NAME`` pins the host names."""
+    return bool(config.get("TRUSTED_HOSTS") or config.get("SERVER_NAME"))
+
+
+def hosts_to_trust(
+    config: Mapping[str, Any],
+    *,
+    where: str,
+    is_loopback_only: bool,
+    host_names: Sequence[str] = (),
+) -> list[str] | None:
+    """The ``TRUSTED_HOSTS`` a production server gives the app, or ``None`` to keep its own.
+
+    :param where: the address served, for the message.
+    :param is_loopback_only: the listener is on loopback with no proxy in front.
+    :param host_names: names given on the command line (``--host-name``).
+    :raises ConfigurationError: nothing names the hosts, and the listener
+        can be reached through other names.
+    """
+    if isinstance(host_names, str):
+        host_names = [host_names]
+    names = [name.strip().lower() for name in host_names if name.strip()]
+    if names:
+        if any("/" in name or " " in name for name in names):
+            raise ConfigurationError(
+                f"--host-name takes host names such as example.com, not {host_names!r}."
+            )
+        return names
+    if has_host_setting(config):
+        return None
+    if is_loopback_only:
+        return list(LOOPBACK_HOST_NAMES)
+    raise ConfigurationError(SERVE_REFUSED.format(where=where))
+
+
+def check_external_url(config: Mapping[str, Any], *, is_production: bool) -> None:
+    """Refuse to build an absolute URL from an unchecked ``Host`` in production.
+
+    :raises UnknownHostError: ``is_production`` and no host setting.
+    """
+    if is_production and not has_host_setting(config):
+        raise UnknownHostError(EXTERNAL_URL_REFUSED)

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import abort
+from hipflask import g
+from hipflask.core.errorpages import wants_json
+from hipflask.testing.client import HipflaskClient
+
+SECRET_TEXT = "password=hunter2 at /srv/app/models.py"
+
+
+@pytest.fixture
+def app(app: Hipflask) -> Hipflask:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/boom", methods=["GET", "POST"])
+    def boom() -> str:
+        raise RuntimeError(SECRET_TEXT)
+
+    @app.route("/tagged")
+    def tagged() -> str:
+        g.request_id = "edge-1234"
+        raise RuntimeError(SECRET_TEXT)
+
+    @app.route("/badly-tagged")
+    def badly_tagged() -> str:
+        g.request_id = "<script>\n"
+        raise RuntimeError(SECRET_TEXT)
+
+    @app.route("/teapot")
+    def teapot() -> str:
+        abort(418)
+
+    return app
+
+
+def request_id_of(body: str) -> str:
+    found = re.search(r"<code>([^<]+)</code>", body)
+    assert found is not None, body
+    return found.group(1)
+
+
+def test_server_error_page_shows_nothing_about_the_error(
+    client: HipflaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/boom")
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+    for leak in ("hunter2", "models.py", "RuntimeError", "Traceback", "/boom", "Werkzeug"):
+        assert leak not in body
+    assert "Server" not in response.headers
+
+
+def test_server_error_page_shows_the_request_id_that_was_logged(
+    client: HipflaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = client.get("/boom")
+
+    request_id = request_id_of(response.get_data(as_text=True))
+    record = next(r for r in caplog.records if r.levelno == logging.ERROR)
+    assert re.fullmatch(r"[0-9a-f]{16}", request_id)
+    assert response.headers["X-Request-ID"] == request_id
+    assert record.request_id == request_id  # type: ignore[attr-defined]
+    assert request_id in record.getMessage()
+    assert record.exc_info is not None and record.exc_info[1].args == (SECRET_TEXT,)
+
+
+def test_each_error_gets_its_own_id(client: HipflaskClient) -> None:
+    first = request_id_of(client.get("/boom").get_data(as_text=True))
+    second = request_id_of(client.get("/boom").get_data(as_text=True))
+
+    assert first != second
+
+
+def test_json_clients_get_json(client: HipflaskClient) -> None:
+    response = client.post("/boom", headers={"Accept": "application/json"})
+
+    data = response.get_json()
+    assert response.status_code == 500
+    assert data["code"] == 500
+    assert data["request_id"] == response.headers["X-Request-ID"]
+    assert SECRET_TEXT not in response.get_data(as_text=True)
+
+
+def test_request_id_set_by_the_app_is_kept(client: HipflaskClient) -> None:
+    response = client.get("/tagged")
+
+    assert request_id_of(response.get_data(as_text=True)) == "edge-1234"
+
+
+def test_request_id_that_could_inject_markup_is_replaced(client: HipflaskClient) -> None:
+    body = client.get("/badly-tagged").get_data(as_text=True)
+
+    assert "<script>" not in body
+    assert re.fullmatch(r"[0-9a-f]{16}", request_id_of(body))
+
+
+def test_custom_500_handler_still_decides(app: Hipflask, client: HipflaskClient) -> None:
+    @app.errorhandler(500)
+    def handle(error: Exception) -> tuple[str, int]:
+        return f"ours {g.request_id}", 500
+
+    body = client.get("/boom").get_data(as_text=True)
+
+    assert re.fullmatch(r"ours [0-9a-f]{16}", body)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "code"), [("/missing", "GET", 404), ("/teapot", "GET", 418)]
+)
+def test_http_errors_are_json_for_json_clients(
+    client: HipflaskClient, path: str, method: str, code: int
+) -> None:
+    response = client.open(path, method=method, headers={"Accept": "application/json"})
+
+    assert response.status_code == code
+    assert response.get_json()["code"] == code
+
+
+def test_json_error_keeps_the_errors_headers(client: HipflaskClient) -> None:
+    response = client.put("/boom", headers={"Accept": "application/json"})
+
+    assert response.status_code == 405
+    assert response.get_json()["name"] == "Method Not Allowed"
+    assert set(response.allow) == {"GET", "POST", "HEAD", "OPTIONS"}
+
+
+def test_http_errors_are_html_for_browsers(client: HipflaskClient) -> None:
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+    response = client.get("/missing", headers={"Accept": accept})
+
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, False),
+        ("", False),
+        ("*/*", False),
+        ("text/html", False),
+        ("application/json", True),
+        ("application/json, text/plain, */*", True),
+        ("application/json, text/html", True),
+        ("text/html, application/json", False),
+        ("text/html;q=0.5, application/json", True),
+        ("application/json;q=0.5, text/html", False),
+        ("application/json;q=0", False),
+    ],
+)
+def test_wants_json(accept: str | None, expected: bool) -> None:
+    assert wants_json(accept) is expected
+
+
+def test_request_id_outside_any_context_is_still_made() -> None:
+    from hipflask.core.errorpages import current_request_id
+
+    assert re.fullmatch(r"[0-9a-f]{16}", current_request_id())

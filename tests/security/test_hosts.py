@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from hipflask import Hipflask
+from hipflask import url_for
+from hipflask.errors import ConfigurationError
+from hipflask.security.hosts import LOOPBACK_HOST_NAMES
+from hipflask.security.hosts import UnknownHostError
+from hipflask.security.hosts import check_external_url
+from hipflask.security.hosts import hosts_to_trust
+from hipflask.serving.production import check_deployment
+from hipflask.serving.production import load_worker_app
+from hipflask.testing.client import HipflaskClient
+
+KEY = "6d1f0c9a4e7b2d8f3a5c0e1b9d7f2a4c8e6b0d3f5a1c7e9b2d4f6a8c0e3b5d7f"
+
+
+def trust(config: dict[str, Any], **kwargs: Any) -> list[str] | None:
+    options: dict[str, Any] = {"where": "all interfaces", "is_loopback_only": False, **kwargs}
+    return hosts_to_trust(config, **options)
+
+
+def test_app_settings_are_kept() -> None:
+    assert trust({"TRUSTED_HOSTS": ["a.example"]}) is None
+    assert trust({"SERVER_NAME": "a.example"}) is None
+
+
+def test_host_names_given_become_the_trusted_hosts() -> None:
+    assert trust({}, host_names=["Shop.Example", " www.shop.example "]) == [
+        "shop.example",
+        "www.shop.example",
+    ]
+    assert trust({}, host_names="one.example") == ["one.example"]
+    assert trust({"TRUSTED_HOSTS": ["a.example"]}, host_names=["b.example"]) == ["b.example"]
+
+
+def test_host_name_that_is_a_url_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="host names such as"):
+        trust({}, host_names=["https://shop.example/"])
+
+
+def test_loopback_alone_answers_to_loopback_names() -> None:
+    assert trust({}, is_loopback_only=True) == list(LOOPBACK_HOST_NAMES)
+
+
+def test_unknown_names_on_a_reachable_address_refuse_to_start() -> None:
+    with pytest.raises(ConfigurationError, match="Refusing to serve on all interfaces") as info:
+        trust({})
+
+    assert "TRUSTED_HOSTS" in str(info.value)
+    assert "--host-name" in str(info.value)
+
+
+def test_external_urls_need_host_names_in_production() -> None:
+    check_external_url({}, is_production=False)
+    check_external_url({"TRUSTED_HOSTS": ["a.example"]}, is_production=True)
+    with pytest.raises(UnknownHostError, match="host header poisoning"):
+        check_external_url({}, is_production=True)
+
+
+@pytest.fixture
+def production(app: Hipflask) -> Hipflask:
+    app.config.update(TESTING=False, DEBUG=False, PROPAGATE_EXCEPTIONS=True)
+
+    @app.route("/reset")
+    def reset() -> str:
+        return url_for("reset", token="t", _external=True)
+
+    @app.route("/local")
+    def local() -> str:
+        return url_for("reset", token="t")
+
+    @app.route("/dir/")
+    def directory() -> str:
+        return "dir"
+
+    return app
+
+
+def test_external_url_from_a_forged_host_is_refused_in_production(
+    production: Hipflask, client: HipflaskClient
+) -> None:
+    with pytest.raises(UnknownHostError):
+        client.get("/reset", headers={"Host": "evil.example"})
+
+
+def test_relative_urls_are_unaffected(production: Hipflask, client: HipflaskClient) -> None:
+    assert client.get("/local").get_data(as_text=True) == "/reset?token=t"
+
+
+def test_external_url_uses_a_trusted_host(production: Hipflask, client: HipflaskClient) -> None:
+    production.config["TRUSTED_HOSTS"] = ["shop.example"]
+
+    ok = client.get("/reset", headers={"Host": "shop.example"})
+    forged = client.get("/reset", headers={"Host": "evil.example"})
+
+    assert ok.get_data(as_text=True) == "http://shop.example/reset?token=t"
+    assert forged.status_code == 400
+
+
+def test_external_url_in_testing_mode_is_allowed(app: Hipflask, client: HipflaskClient) -> None:
+    @app.route("/reset")
+    def reset() -> str:
+        return url_for("reset", _external=True)
+
+    assert client.get("/reset").get_data(as_text=True) == "http://localhost/reset"
+
+
+def test_routing_redirect_in_production_does_not_echo_the_host(
+    production: Hipflask, client: HipflaskClient
+) -> None:
+    response = client.get("/dir?x=1", headers={"Host": "evil.example"})
+
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/dir/?x=1"
+
+
+def test_routing_redirect_with_host_names_keeps_flasks_absolute_url(
+    production: Hipflask, client: HipflaskClient
+) -> None:
+    production.config["TRUSTED_HOSTS"] = ["shop.example"]
+
+    response = client.get("/dir", headers={"Host": "shop.example"})
+
+    assert response.headers["Location"] == "http://shop.example/dir/"
+
+
+def test_check_deployment_returns_the_names_for_the_workers() -> None:
+    app = Hipflask(__name__)
+    app.secret_key = KEY
+
+    assert check_deployment(app, "127.0.0.1", tls=False, proxy=False, insecure_http=False) == list(
+        LOOPBACK_HOST_NAMES
+    )
+    with pytest.raises(ConfigurationError, match="TRUSTED_HOSTS"):
+        # Behind a proxy the Host is whatever the proxy forwards.
+        check_deployment(app, "127.0.0.1", tls=False, proxy=True, insecure_http=False)
+    app.config["PROXY_FIX"] = 1
+    with pytest.raises(ConfigurationError, match="TRUSTED_HOSTS"):
+        check_deployment(app, "127.0.0.1", tls=False, proxy=False, insecure_http=False)
+
+
+def test_worker_app_gets_the_trusted_hosts(tmp_path: Any) -> None:
+    (tmp_path / "hostsapp.py").write_text(
+        "from hipflask import Hipflask\napp = Hipflask(__name__)\n", encoding="utf-8"
+    )
+
+    app = load_worker_app("hostsapp:app", sys_path_entry=str(tmp_path), trusted_hosts=["a.ex"])
+
+    assert app.config["TRUSTED_HOSTS"] == ["a.ex"]
+
+
+def test_serve_command_refuses_unknown_hosts_behind_a_proxy(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.cli import serve as serve_module
+    from hipflask.cli.main import cli
+
+    (tmp_path / "shop.py").write_text(
+        f"from hipflask import Hipflask\napp = Hipflask(__name__)\napp.secret_key = {KEY!r}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(serve_module, "serve_app", lambda target, **kw: calls.append(kw))
+
+    refused = CliRunner().invoke(cli, ["--app", "shop", "serve", "--proxy"])
+    accepted = CliRunner().invoke(
+        cli, ["--app", "shop", "serve", "--proxy", "--host-name", "shop.example"]
+    )
+
+    assert refused.exit_code == 1
+    assert "without TRUSTED_HOSTS or SERVER_NAME" in refused.output
+    assert accepted.exit_code == 0, accepted.output
+    assert "Answering to host names: shop.example" in accepted.output
+    assert calls[0]["host_names"] == ("shop.example",)

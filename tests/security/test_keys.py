@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from hipflask.errors import ConfigurationError
+from hipflask.security.keys import NoSecretKeyError
+from hipflask.security.keys import key_ring
+from hipflask.security.keys import timed_serializer
+
+SECRET = "k" * 40
+OLD = "o" * 40
+
+
+def test_ring_lists_fallbacks_first_and_signs_with_the_secret_key() -> None:
+    config = {"SECRET_KEY": SECRET, "SECRET_KEY_FALLBACKS": [OLD]}
+
+    assert key_ring(config, "tokens") == (OLD, SECRET)
+
+
+def test_suite_key_replaces_the_whole_ring() -> None:
+    config = {"SECRET_KEY": SECRET, "SECRET_KEY_FALLBACKS": [OLD]}
+
+    assert key_ring(config, "tokens", override="own") == ("own",)
+
+
+def test_missing_secret_key_says_what_to_set() -> None:
+    with pytest.raises(NoSecretKeyError, match="needs a SECRET_KEY"):
+        key_ring({"SECRET_KEY": None}, "CSRF tokens")
+
+
+def test_fallbacks_given_as_one_string_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="list of old keys"):
+        key_ring({"SECRET_KEY": SECRET, "SECRET_KEY_FALLBACKS": OLD}, "tokens")
+
+
+def test_value_signed_with_an_old_key_verifies_until_it_is_removed() -> None:
+    old = timed_serializer({"SECRET_KEY": OLD}, "purpose").dumps("value")
+    rotated = {"SECRET_KEY": SECRET, "SECRET_KEY_FALLBACKS": [OLD]}
+
+    assert timed_serializer(rotated, "purpose").loads(old) == "value"
+    with pytest.raises(Exception, match="Signature"):
+        timed_serializer({"SECRET_KEY": SECRET}, "purpose").loads(old)
+
+
+def test_signature_for_one_purpose_does_not_verify_for_another() -> None:
+    config = {"SECRET_KEY": SECRET}
+    signed = timed_serializer(config, "session").dumps("value")
+
+    with pytest.raises(Exception, match="Signature"):
+        timed_serializer(config, "csrf").loads(signed)
