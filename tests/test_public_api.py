@@ -68,6 +68,7 @@ MODULE_NAMES = {
         "SessionMixin",
         "session_json_serializer",
     ],
+    "hipflask.stores": ["MemoryStore", "Store", "create_store"],
     "hipflask.json": ["dumps", "loads", "dump", "load", "jsonify", "JSONProvider"],
     "hipflask.json.provider": ["JSONProvider", "DefaultJSONProvider"],
     "hipflask.json.tag": ["JSONTag", "TaggedJSONSerializer"],
