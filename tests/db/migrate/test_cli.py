@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.conftest import SECRET
+from tests.real_servers import postgresql_database
 
 from hipflask import Hipflask
 from hipflask.db import SQLAlchemy
 from hipflask.db.migrate import Migrate
-from tests.conftest import SECRET
-from tests.real_servers import postgresql_database
 
 
 def make_versioned_app(url: str, tmp_path: Path, version: int) -> tuple[Hipflask, SQLAlchemy]:
