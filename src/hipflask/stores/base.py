@@ -143,6 +143,8 @@ def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
     """Open the store a URL names.
 
     * ``memory://``: in this process only (the embedded default);
+    * ``file:///path/to/dir``: files in a directory, shared by the processes
+      of one machine;
     * ``redis://``, ``rediss://``, ``unix://``: Redis, through redis-py
       (extra ``redis``);
     * an SQLAlchemy URL (``sqlite:///sessions.db``,
@@ -161,6 +163,10 @@ def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
         from .redis import RedisStore
 
         return RedisStore.from_url(url, prefix=prefix, **options)
+    if backend == "file":
+        from .filesystem import FileSystemStore
+
+        return FileSystemStore.from_url(url, prefix=prefix, **options)
     if backend in _SQL_SCHEMES:
         from .sql import SQLStore
 

@@ -81,7 +81,7 @@ class SQLStore(Store):
         engine: Engine,
         *,
         async_url: str | None = None,
-        table: str = "hipflask_store",
+        table: str | sa.Table = "hipflask_store",
         prefix: str = "",
         serialize: bool = False,
     ) -> None:
@@ -93,7 +93,7 @@ class SQLStore(Store):
             threading.Lock() if serialize else contextlib.nullcontext()
         )
         self.async_url = async_url
-        self.table = store_table(table)
+        self.table = table if isinstance(table, sa.Table) else store_table(table)
         self._table_ready = False
         self._create_lock = threading.Lock()
         self._writes = 0
@@ -244,7 +244,12 @@ class SQLStore(Store):
         engine = self._async_engines.get(loop)
         if engine is None:
             asyncio_sa = require("sqlalchemy.ext.asyncio", extra="db")
-            engine = asyncio_sa.create_async_engine(self.async_url)
+            options: dict[str, Any] = {}
+            if self.async_url.startswith("sqlite"):
+                # Opening an SQLite file is cheap, and a pooled aiosqlite
+                # connection would keep a thread (and the loop) referenced.
+                options["poolclass"] = sa.pool.NullPool
+            engine = asyncio_sa.create_async_engine(self.async_url, **options)
             self._async_engines[loop] = engine
         return engine
 
