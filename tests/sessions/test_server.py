@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -45,8 +46,8 @@ class CountingStore(Store):
             self.inner.prefix = value
 
     def __getattribute__(self, name: str) -> Any:
-        if name in ("get", "set", "add", "delete", "touch") or (
-            name in ("aget", "aset", "aadd", "adelete", "atouch")
+        if name in ("get", "set", "add", "delete", "touch", "compare_and_set") or (
+            name in ("aget", "aset", "aadd", "adelete", "atouch", "acompare_and_set")
         ):
             object.__getattribute__(self, "calls").append(name)
             if not name.startswith("a") or name == "add":
@@ -68,6 +69,12 @@ class CountingStore(Store):
     async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool: ...
     async def adelete(self, key: str) -> bool: ...
     async def atouch(self, key: str, ttl: float | None) -> bool: ...
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool: ...
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool: ...
 
 
 def add_views(app: Hipflask) -> None:
@@ -338,7 +345,7 @@ def test_the_async_interface_is_awaited_under_asgi(app: Hipflask) -> None:
     assert counting.blocking_calls == []
     counting.calls.clear()
     app.test_client(protocol="wsgi").get("/set/b/2")
-    assert counting.calls == ["set"]
+    assert counting.calls == ["set"]  # a new session: nothing to compare with
 
 
 def test_permanent_false_gives_a_browser_session_cookie(tmp_path: Path, protocol: str) -> None:
@@ -449,25 +456,52 @@ def test_mutations_inside_values_are_merged_too(app: Hipflask) -> None:
     assert c["other"] == 1
 
 
-def test_the_merge_lock_is_released(app: Hipflask) -> None:
+def test_a_save_without_contention_is_one_store_write(app: Hipflask) -> None:
     client = app.test_client()
     client.get("/set/a/1")
+    interface: ServerSideSessionInterface = app.session_interface
+    counting = CountingStore(interface.store)
+    interface.store = counting
     client.get("/set/a/2")
-    sid = sid_of(client, app)
-    assert store_of(app).get("lock:" + sid) is None
+    assert counting.calls == ["get", "compare_and_set"]
 
 
-def test_a_held_lock_delays_but_does_not_drop_the_write(
+def test_truly_parallel_requests_keep_every_write(app: Hipflask, protocol: str) -> None:
+    client = app.test_client(protocol=protocol)
+    client.get("/set/start/0")
+    cookie = client.get_cookie("session").value
+    errors: list[BaseException] = []
+
+    def tab(n: int) -> None:
+        try:
+            other = app.test_client()
+            other.set_cookie("session", cookie)
+            for i in range(3):
+                assert other.get(f"/set/tab{n}_{i}/x").status_code == 200
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tab, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for n in range(4):
+        for i in range(3):
+            assert client.get(f"/get/tab{n}_{i}").json == {"value": "x"}
+
+
+def test_under_endless_contention_the_last_merge_is_written(
     app: Hipflask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import hipflask.sessions.server as server
-
-    monkeypatch.setattr(server, "_LOCK_TRIES", 2)
+    interface: ServerSideSessionInterface = app.session_interface
     client = app.test_client()
     client.get("/set/a/1")
-    store_of(app).add("lock:" + sid_of(client, app), b"1", 5)
-    client.get("/set/a/2")
-    assert client.get("/get/a").json == {"value": "2"}
+    monkeypatch.setattr(interface.store, "compare_and_set", lambda *args: False)
+    client.get("/set/b/2")
+    assert client.get("/get/a").json == {"value": "1"}
+    assert client.get("/get/b").json == {"value": "2"}
 
 
 def test_memory_store_is_used_by_default(tmp_path: Path) -> None:

@@ -18,12 +18,13 @@ Security properties, each with the attack it stops:
   if the browser keeps the cookie.
 
 Concurrent requests of one user (two tabs) each load the session, change it
-and save it. Saving merges: under a short lock in the store, the current
-record is read again and only the keys this request changed (set, replaced,
-mutated or deleted) are applied to it, so two requests writing different
-keys both keep their writes. Two requests writing the same key: the later
-save wins. A record deleted meanwhile (logout in another tab) is not brought
-back.
+and save it. Saving never overwrites blindly: the record is replaced only if
+it is still the one this request loaded (an atomic compare-and-set in the
+store, one call). If another request saved in between, the current record is
+read and only the keys this request changed (set, replaced, mutated in place
+or deleted) are applied to it, so two requests writing different keys both
+keep their writes. Two requests writing the same key: the later save wins. A
+record deleted meanwhile (logout in another tab) is not brought back.
 """
 
 from __future__ import annotations
@@ -57,9 +58,8 @@ _Flow = Generator[_Op, Any, Any]
 # A session id as this module makes them; anything else in a cookie is not
 # looked up (an attacker's junk never reaches the store).
 _SID = re.compile(r"[A-Za-z0-9_-]{16,256}")
-_LOCK_TTL = 5.0
-_LOCK_TRIES = 50
-_LOCK_WAIT = 0.01
+_MERGE_TRIES = 20
+_MERGE_WAIT = 0.001
 
 
 class ServerSideSession(SecureCookieSession):
@@ -255,29 +255,33 @@ class ServerSideSessionInterface(SessionInterface):
         return None
 
     def _merge_flow(self, session: ServerSideSession, data: dict[str, Any], ttl: float) -> _Flow:
-        """Write this request's changes onto the record as it is now."""
-        lock = "lock:" + session.sid
-        locked = False
-        for _ in range(_LOCK_TRIES):
-            locked = yield ("add", (lock, b"1", _LOCK_TTL))
-            if locked:
-                break
-            yield ("sleep", (_LOCK_WAIT,))
-        raw = yield ("get", (session.sid,))
-        current = None if raw is None else self._decode(raw)
-        if current is None:
-            # Ended elsewhere (logout in another tab, expiry): stay ended.
-            if locked:
-                yield ("delete", (lock,))
-            return False
-        if raw != session.loaded:
-            base = self._decode(session.loaded or b"") or {}
-            data = _merge(base, current, data)
+        """Write this request's changes onto the record as it is now.
+
+        The write is a compare-and-set against the record this request
+        loaded: one store call when nobody else wrote meanwhile. When someone
+        did, the current record is read and this request's changes are
+        merged into it, and the write is tried again against that.
+        """
+        expected = session.loaded or b""
+        base: dict[str, Any] | None = None
         encoded = self._encode(data)
+        for _ in range(_MERGE_TRIES):
+            if (yield ("compare_and_set", (session.sid, expected, encoded, ttl))):
+                session.loaded = encoded
+                return True
+            raw = yield ("get", (session.sid,))
+            current = None if raw is None else self._decode(raw)
+            if current is None:
+                # Ended elsewhere (logout in another tab, expiry): stay ended.
+                return False
+            if base is None:
+                base = self._decode(expected) or {}
+            expected = raw
+            encoded = self._encode(_merge(base, current, data))
+            yield ("sleep", (_MERGE_WAIT,))
+        # Still contended after many tries: the last merge is written as is.
         yield ("set", (session.sid, encoded, ttl))
         session.loaded = encoded
-        if locked:
-            yield ("delete", (lock,))
         return True
 
     # -- sync driver ---------------------------------------------------------

@@ -88,12 +88,11 @@ class FileSystemStore(Store):
     def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         self._write(self._path(key), value, self._deadline(ttl))
 
-    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
-        deadline = self._deadline(ttl)
-        path = self._path(key)
+    def _locked(self, path: str) -> int | None:
+        """Take the entry's lock file, or ``None`` if another writer holds it."""
         lock = path + ".lock"
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             # A writer that died holding the lock must not block the key forever.
             try:
@@ -101,6 +100,18 @@ class FileSystemStore(Store):
                     os.unlink(lock)
             except FileNotFoundError:
                 pass
+            return None
+
+    @staticmethod
+    def _unlock(path: str, fd: int) -> None:
+        os.close(fd)
+        os.unlink(path + ".lock")
+
+    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        deadline = self._deadline(ttl)
+        path = self._path(key)
+        fd = self._locked(path)
+        if fd is None:
             return False
         try:
             if self._read(path) is not None:
@@ -108,8 +119,24 @@ class FileSystemStore(Store):
             self._write(path, value, deadline)
             return True
         finally:
-            os.close(fd)
-            os.unlink(lock)
+            self._unlock(path, fd)
+
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        deadline = self._deadline(ttl)
+        path = self._path(key)
+        fd = self._locked(path)
+        if fd is None:
+            return False  # the caller reads again and retries
+        try:
+            entry = self._read(path)
+            if entry is None or entry[0] != expected:
+                return False
+            self._write(path, value, deadline)
+            return True
+        finally:
+            self._unlock(path, fd)
 
     def delete(self, key: str) -> bool:
         path = self._path(key)
@@ -134,6 +161,11 @@ class FileSystemStore(Store):
 
     async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return await asyncio.to_thread(self.add, key, value, ttl)
+
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return await asyncio.to_thread(self.compare_and_set, key, expected, value, ttl)
 
     async def adelete(self, key: str) -> bool:
         return await asyncio.to_thread(self.delete, key)

@@ -29,6 +29,17 @@ end
 return 0
 """
 
+# Replace a value only if it is still the one the caller read, in one round
+# trip and atomically (GET then SET could overwrite a write made in between).
+_COMPARE_AND_SET_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  if ARGV[3] == '' then redis.call('set', KEYS[1], ARGV[2])
+  else redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+  return 1
+end
+return 0
+"""
+
 _Command = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
@@ -77,6 +88,12 @@ class RedisStore(Store):
             return "set", (full_key, bytes(value)), {"px": px, "nx": operation == "add"}
         if operation == "delete":
             return "delete", (full_key,), {}
+        if operation == "compare_and_set":
+            expected, value, ttl = args
+            ttl = check_ttl(ttl)
+            ms = "" if ttl is None else str(ttl_milliseconds(ttl))
+            script_args = (full_key, bytes(expected), bytes(value), ms)
+            return "eval", (_COMPARE_AND_SET_SCRIPT, 1, *script_args), {}
         (ttl,) = args
         ttl = check_ttl(ttl)
         ms = "" if ttl is None else str(ttl_milliseconds(ttl))
@@ -105,6 +122,11 @@ class RedisStore(Store):
 
     def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return bool(self._run("add", key, value, ttl))
+
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(self._run("compare_and_set", key, expected, value, ttl))
 
     def delete(self, key: str) -> bool:
         return bool(self._run("delete", key))
@@ -148,6 +170,11 @@ class RedisStore(Store):
 
     async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return bool(await self._arun("add", key, value, ttl))
+
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(await self._arun("compare_and_set", key, expected, value, ttl))
 
     async def adelete(self, key: str) -> bool:
         return bool(await self._arun("delete", key))

@@ -157,6 +157,12 @@ class SQLStore(Store):
         if operation == "touch":
             expires = expiry_timestamp(check_ttl(args[0]))
             return [sa.update(t).where(this, self._live(now)).values(expires_at=expires)]
+        if operation == "compare_and_set":
+            expected, value, ttl = args
+            expires = expiry_timestamp(check_ttl(ttl))
+            still = t.c.value == bytes(expected)
+            changes = {"value": bytes(value), "expires_at": expires}
+            return [sa.update(t).where(this, still, self._live(now)).values(changes)]
         value, ttl = args
         row = {
             "key": full_key,
@@ -226,6 +232,11 @@ class SQLStore(Store):
     def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return bool(self._run("add", key, value, ttl))
 
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(self._run("compare_and_set", key, expected, value, ttl))
+
     def delete(self, key: str) -> bool:
         return bool(self._run("delete", key))
 
@@ -278,6 +289,11 @@ class SQLStore(Store):
 
     async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return bool(await self._arun("add", key, value, ttl))
+
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(await self._arun("compare_and_set", key, expected, value, ttl))
 
     async def adelete(self, key: str) -> bool:
         return bool(await self._arun("delete", key))
