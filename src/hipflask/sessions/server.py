@@ -133,6 +133,7 @@ class ServerSideSessionInterface(SessionInterface):
         self.use_signer = use_signer
         self.permanent = permanent
         self.sid_length = sid_length
+        self._signer_cache: tuple[tuple[Any, ...], Signer] | None = None
         # The store's own prefix already separates the records; ours is kept
         # for Flask-Session code that reads it.
         if not store.prefix:
@@ -149,8 +150,12 @@ class ServerSideSessionInterface(SessionInterface):
                 "SESSION_USE_SIGNER is on but SECRET_KEY is empty. Set SECRET_KEY (the"
                 " session id is signed with it) or turn SESSION_USE_SIGNER off."
             )
-        fallbacks = list(app.config.get("SECRET_KEY_FALLBACKS") or ())
-        return Signer([*fallbacks, secret], salt="hipflask.session-id", key_derivation="hmac")
+        keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), secret)
+        cached = self._signer_cache
+        if cached is None or cached[0] != keys:
+            signer = Signer(list(keys), salt="hipflask.session-id", key_derivation="hmac")
+            cached = self._signer_cache = (keys, signer)
+        return cached[1]
 
     def _sid_from_request(self, app: Any, request: Request) -> str | None:
         value = request.cookies.get(self.get_cookie_name(app))

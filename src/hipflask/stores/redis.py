@@ -66,6 +66,11 @@ class RedisStore(Store):
         self.url = url
         self.client: Any = client if client is not None else redis.Redis.from_url(url)
         self._fixed_async_client = async_client
+        self._sync_scripts: dict[str, Any] = {}
+        # Registered scripts belong to a client; one cache per async client.
+        self._async_scripts: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
@@ -93,11 +98,11 @@ class RedisStore(Store):
             ttl = check_ttl(ttl)
             ms = "" if ttl is None else str(ttl_milliseconds(ttl))
             script_args = (full_key, bytes(expected), bytes(value), ms)
-            return "eval", (_COMPARE_AND_SET_SCRIPT, 1, *script_args), {}
+            return "script", (_COMPARE_AND_SET_SCRIPT, *script_args), {}
         (ttl,) = args
         ttl = check_ttl(ttl)
         ms = "" if ttl is None else str(ttl_milliseconds(ttl))
-        return "eval", (_TOUCH_SCRIPT, 1, full_key, ms), {}
+        return "script", (_TOUCH_SCRIPT, full_key, ms), {}
 
     @staticmethod
     def _result(operation: str, raw: Any) -> Any:
@@ -109,8 +114,20 @@ class RedisStore(Store):
 
     # -- sync driver ---------------------------------------------------------
 
+    @staticmethod
+    def _script(client: Any, cache: dict[str, Any], source: str) -> Any:
+        """A script registered on ``client``: sent by hash (EVALSHA), loaded once."""
+        script = cache.get(source)
+        if script is None:
+            script = cache[source] = client.register_script(source)
+        return script
+
     def _run(self, operation: str, key: str, *args: Any) -> Any:
         name, call_args, kwargs = self._command(operation, key, *args)
+        if name == "script":
+            source, full_key, *script_args = call_args
+            script = self._script(self.client, self._sync_scripts, source)
+            return self._result(operation, script(keys=[full_key], args=script_args))
         return self._result(operation, getattr(self.client, name)(*call_args, **kwargs))
 
     def get(self, key: str) -> bytes | None:
@@ -156,7 +173,12 @@ class RedisStore(Store):
         name, call_args, kwargs = self._command(operation, key, *args)
         client = self._async_client()
         if client is None:
-            raw = await asyncio.to_thread(getattr(self.client, name), *call_args, **kwargs)
+            return await asyncio.to_thread(self._run, operation, key, *args)
+        if name == "script":
+            source, full_key, *script_args = call_args
+            cache = self._async_scripts.setdefault(client, {})
+            script = self._script(client, cache, source)
+            raw = await script(keys=[full_key], args=script_args)
         else:
             raw = await getattr(client, name)(*call_args, **kwargs)
         return self._result(operation, raw)
