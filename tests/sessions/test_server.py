@@ -265,12 +265,12 @@ def test_the_store_entry_expires_with_the_session_lifetime(tmp_path: Path, proto
 
 
 def test_an_expired_session_is_gone_from_the_store(app: Hipflask, protocol: str) -> None:
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=2)
     client = app.test_client(protocol=protocol)
     client.get("/set/a/1")
     sid = sid_of(client, app)
     assert store_of(app).get(sid) is not None
-    time.sleep(1.2)
+    time.sleep(2.3)
     assert store_of(app).get(sid) is None
     assert client.get("/get/a").json == {"value": None}
 
