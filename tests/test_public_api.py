@@ -76,6 +76,9 @@ MODULE_NAMES = {
         "MemorySessionInterface",
     ],
     "hipflask.stores": ["MemoryStore", "Store", "create_store"],
+    "hipflask.sessions.redis": ["RedisSessionInterface"],
+    "hipflask.sessions.sqlalchemy": ["SqlAlchemySessionInterface"],
+    "hipflask.sessions.filesystem": ["FileSystemSessionInterface"],
     "hipflask.db": [
         "DatabaseContextError",
         "Model",

@@ -76,3 +76,12 @@ def test_a_missing_driver_names_the_extra(tmp_path: Path, monkeypatch: pytest.Mo
     app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://u@127.0.0.1/db")
     with pytest.raises(MissingExtraError, match=r"hipflask\[postgresql\]"):
         SQLAlchemy(app)
+
+
+@pytest.mark.parametrize("uri", ["not a url", "nosuchdb://u@h/db", "postgresql://u@h:notaport/db"])
+def test_a_bad_database_uri_is_a_configuration_error(tmp_path: Path, uri: str) -> None:
+    from hipflask.errors import ConfigurationError
+
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=uri)
+    with pytest.raises(ConfigurationError, match="URL"):
+        SQLAlchemy(app)

@@ -20,6 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import ConfigurationError
@@ -58,7 +60,13 @@ def bind_settings(app: Any) -> dict[str | None, dict[str, Any]]:
 def engine_arguments(app: Any, options: dict[str, Any]) -> tuple[sa.URL, dict[str, Any]]:
     """The URL and keyword arguments to create one bind's engine with."""
     options = dict(options)
-    url = make_url(sync_database_url(str(options.pop("url"))))
+    try:
+        url = make_url(sync_database_url(str(options.pop("url"))))
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigurationError(
+            f"A database URL could not be parsed ({exc}). Use a URL such as"
+            " 'sqlite:///app.db', 'postgresql://user@host/db' or 'mysql://user@host/db'."
+        ) from exc
     backend = url.get_backend_name()
     if backend == "sqlite":
         url, options = _sqlite_arguments(app, url, options)
@@ -96,6 +104,12 @@ def create_engines(app: Any) -> dict[str | None, sa.Engine]:
             engines[key] = sa.create_engine(url, **kwargs)
         except ImportError as exc:
             raise MissingExtraError(url.drivername, driver_extra(url.drivername + "://")) from exc
+        except (ArgumentError, NoSuchModuleError) as exc:
+            setting = "SQLALCHEMY_DATABASE_URI" if key is None else f"SQLALCHEMY_BINDS[{key!r}]"
+            raise ConfigurationError(
+                f"{setting} names no database SQLAlchemy knows ({exc}). Use a URL such as"
+                " 'sqlite:///app.db', 'postgresql://user@host/db' or 'mysql://user@host/db'."
+            ) from exc
     return engines
 
 
