@@ -155,6 +155,31 @@ def run_sqlalchemy_sessions(tmp_path: Path, url: str) -> None:
         db.engine.dispose()
 
 
+def test_sqlalchemy_sessions_in_a_bind_of_their_own(tmp_path: Path, protocol: str) -> None:
+    app = make_app(
+        tmp_path,
+        SESSION_TYPE="sqlalchemy",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'main.db'}",
+        SQLALCHEMY_BINDS={"sessions": f"sqlite:///{tmp_path / 'sessions.db'}"},
+        SESSION_SQLALCHEMY_BIND_KEY="sessions",
+        SESSION_SQLALCHEMY_TABLE="web_sessions",
+    )
+    db = SQLAlchemy(app)
+    Session(app)
+    client = app.test_client(protocol=protocol)
+    client.get("/login/ann")
+    assert client.get("/whoami").json == {"user": "ann"}
+    import sqlalchemy as sa
+
+    with app.app_context():
+        assert sa.inspect(db.engines["sessions"]).has_table("web_sessions")
+        assert not sa.inspect(db.engine).has_table("web_sessions")
+        for engine in db.engines.values():
+            engine.dispose()
+    if protocol == "asgi":
+        client._shim._run(app.session_interface.store.aclose())
+
+
 def test_sqlalchemy_sessions_need_the_database(tmp_path: Path) -> None:
     app = make_app(tmp_path, SESSION_TYPE="sqlalchemy")
     with pytest.raises(ConfigurationError, match="SQLAlchemy"):
