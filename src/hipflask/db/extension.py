@@ -94,9 +94,9 @@ class SQLAlchemy:
         if disable_autonaming:
             self.Model.__hipflask_autonaming__ = False
         self.session: orm.scoped_session[Session] = self._make_scoped_session()
-        self.async_session: Any = make_async_scoped_session(
-            self, _scope, {k: v for k, v in self.session_options.items() if k != "scopefunc"}
-        )
+        # Made on first use: sync-only apps never import SQLAlchemy's asyncio
+        # support (and its greenlet dependency).
+        self._async_session: Any = None
         self._app_engines: weakref.WeakKeyDictionary[Any, dict[str | None, sa.Engine]] = (
             weakref.WeakKeyDictionary()
         )
@@ -176,10 +176,18 @@ class SQLAlchemy:
         factory = orm.sessionmaker(db=self, **options)
         return orm.scoped_session(factory, scopefunc=scopefunc)
 
+    @property
+    def async_session(self) -> Any:
+        """An :class:`~sqlalchemy.ext.asyncio.AsyncSession` per app context, for async views."""
+        if self._async_session is None:
+            options = {k: v for k, v in self.session_options.items() if k != "scopefunc"}
+            self._async_session = make_async_scoped_session(self, _scope, options)
+        return self._async_session
+
     def _teardown_session(self, exc: BaseException | None) -> Any:
         """Close the app context's sessions; uncommitted work is rolled back."""
         has_sync = self.session.registry.has()
-        has_async = self.async_session.registry.has()
+        has_async = self._async_session is not None and self._async_session.registry.has()
         if not (has_sync or has_async):
             return None
         if not has_async and not _on_loop():
