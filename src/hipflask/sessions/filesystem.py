@@ -1,0 +1,7 @@
+"""Flask-Session's ``flask_session.filesystem`` path: sessions in files."""
+
+from __future__ import annotations
+
+from .server import FileSystemSessionInterface as FileSystemSessionInterface
+
+__all__ = ["FileSystemSessionInterface"]

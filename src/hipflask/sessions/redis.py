@@ -1,0 +1,7 @@
+"""Flask-Session's ``flask_session.redis`` path: sessions in Redis."""
+
+from __future__ import annotations
+
+from .server import RedisSessionInterface as RedisSessionInterface
+
+__all__ = ["RedisSessionInterface"]
