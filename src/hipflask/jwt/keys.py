@@ -121,9 +121,10 @@ def _hmac_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str, ...]
                 " Set SECRET_KEY (or JWT_SECRET_KEY) before creating or checking tokens."
             )
         fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
+        # RFC 7518 wants an HMAC key at least as long as the hash output.
+        digest = hashlib.sha256 if algorithm == "HS256" else hashlib.sha512
         secrets = [
-            hmac.new(_as_bytes(raw), _PURPOSE, hashlib.sha256).digest()
-            for raw in (secret, *fallbacks)
+            hmac.new(_as_bytes(raw), _PURPOSE, digest).digest() for raw in (secret, *fallbacks)
         ]
     verifying = {fingerprint(key): key for key in secrets}
     return KeyRing(algorithm, names, secrets[0], fingerprint(secrets[0]), verifying)

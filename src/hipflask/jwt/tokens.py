@@ -57,7 +57,7 @@ def encode(
         setting(config, "JWT_IDENTITY_CLAIM"): manager._user_identity(identity),
     }
     if isinstance(fresh, timedelta):
-        claims["fresh"] = now + fresh
+        claims["fresh"] = int((now + fresh).timestamp())
     if setting(config, "JWT_ENCODE_NBF"):
         claims["nbf"] = now
     lifetime = _lifetime(config, token_type, expires_delta)
@@ -143,12 +143,10 @@ def decode(
         "leeway": setting(config, "JWT_DECODE_LEEWAY"),
         "options": {**options, "require": ["type", "jti", identity_claim]},
     }
-    last: Exception | None = None
     for key in keys:
         try:
             claims: dict[str, Any] = pyjwt.decode(token, key, **kwargs)
-        except pyjwt.InvalidSignatureError as error:
-            last = error
+        except pyjwt.InvalidSignatureError:
             continue
         except pyjwt.ExpiredSignatureError:
             raise ExpiredSignatureError(
@@ -162,7 +160,7 @@ def decode(
             # errors for those), which must not become a 500.
             raise JWTDecodeError(str(error) or type(error).__name__) from None
         return header, claims
-    raise JWTDecodeError(str(last) if last else "Signature verification failed")
+    raise JWTDecodeError("Signature verification failed")
 
 
 __all__ = ["FAMILY_CLAIM", "decode", "encode", "unverified_header"]
