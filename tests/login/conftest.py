@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.conftest import SECRET
 from werkzeug.security import generate_password_hash
 
 from hipflask import Hipflask
@@ -23,7 +24,6 @@ from hipflask.login import logout_everywhere
 from hipflask.login import logout_user
 from hipflask.login import safe_next_url
 from hipflask.login import verify_login
-from tests.conftest import SECRET
 
 # Cheap hashes keep the suite fast; the timing attack test uses real ones.
 FAST_HASH = "pbkdf2:sha256:1000"
