@@ -30,6 +30,7 @@ from .config import DEFAULTS
 from .mixins import AnonymousUserMixin
 from .registry import LoginRegistry
 from .registry import open_registry
+from .remember import OPERATION
 from .remember import decode_cookie
 from .throttle import _LOGIN_SUCCEEDED
 from .throttle import _THROTTLED
@@ -216,7 +217,7 @@ class LoginManager:
             from .utils import _end_session_login
 
             _end_session_login(self)
-            session["_remember"] = "clear"
+            setattr(g, OPERATION, "clear")
             signals.session_protected.send(app)
             return True
         if session.get("_fresh"):
@@ -238,7 +239,7 @@ class LoginManager:
         if user is None:
             config = current_app.config
             cookie = request.cookies.get(config["REMEMBER_COOKIE_NAME"])
-            if cookie and session.get("_remember") != "clear":
+            if cookie and g.get(OPERATION) != "clear" and self._user_callback is not None:
                 user = self._load_user_from_remember_cookie(cookie)
             elif self._request_callback is not None:
                 user = self._load_user_from_request(request)
@@ -261,14 +262,15 @@ class LoginManager:
 
     def _load_user_from_remember_cookie(self, cookie: str) -> Any:
         decoded = decode_cookie(current_app.config, cookie)
-        if decoded is None or self._user_callback is None:
+        callback = self._user_callback
+        if decoded is None or callback is None:
             return None
         user_id, login_id, generation = decoded
         registry = self.registry()
         if registry is not None and not registry.is_live(user_id, login_id, generation):
-            session["_remember"] = "clear"
+            setattr(g, OPERATION, "clear")
             return None
-        user = self._user_callback(user_id)
+        user = callback(user_id)
         if user is not None:
             session["_user_id"] = user_id
             session["_fresh"] = False

@@ -69,7 +69,8 @@ def decode_cookie(config: Mapping[str, Any], value: str) -> tuple[str, Any, Any]
     return data[0], data[1], data[2]
 
 
-def _duration(value: Any) -> float:
+def duration_seconds(value: Any) -> float:
+    """A duration setting (``timedelta`` or seconds) in seconds."""
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)
@@ -97,7 +98,9 @@ def update_remember_cookie(response: Any) -> Any:
     if operation == "clear":
         response.delete_cookie(name, **options)
         return response
-    seconds = session.get("_remember_seconds") or _duration(config["REMEMBER_COOKIE_DURATION"])
+    seconds = session.get("_remember_seconds") or duration_seconds(
+        config["REMEMBER_COOKIE_DURATION"]
+    )
     value = encode_cookie(
         config, str(session.get("_user_id")), session.get("_login"), session.get("_gen"), seconds
     )
@@ -106,4 +109,10 @@ def update_remember_cookie(response: Any) -> Any:
     return response
 
 
-__all__ = ["OPERATION", "decode_cookie", "encode_cookie", "update_remember_cookie"]
+__all__ = [
+    "OPERATION",
+    "decode_cookie",
+    "duration_seconds",
+    "encode_cookie",
+    "update_remember_cookie",
+]

@@ -38,6 +38,7 @@ from .login_manager import session_identifier
 from .redirects import is_safe_next
 from .remember import OPERATION
 from .remember import decode_cookie
+from .remember import duration_seconds
 from .throttle import _LOGIN_SUCCEEDED
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,8 +91,7 @@ def _live_ttl(remember: bool, duration: timedelta | None) -> float:
     config = current_app.config
     lifetime: float = current_app.permanent_session_lifetime.total_seconds()
     if remember:
-        chosen: timedelta = duration or config["REMEMBER_COOKIE_DURATION"]
-        lifetime = max(lifetime, chosen.total_seconds())
+        lifetime = max(lifetime, duration_seconds(duration or config["REMEMBER_COOKIE_DURATION"]))
     return lifetime
 
 

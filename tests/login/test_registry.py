@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from hipflask.errors import ConfigurationError
+from hipflask.login.registry import LoginRegistry
+from hipflask.login.registry import open_registry
+
+
+def registry() -> LoginRegistry:
+    opened = open_registry("memory://")
+    assert opened is not None
+    return opened
+
+
+def test_registered_login_is_live_until_ended() -> None:
+    logins = registry()
+    login_id, generation = logins.register("7", 60)
+    assert logins.is_live("7", login_id, generation)
+    assert not logins.is_live("8", login_id, generation)
+    logins.end(login_id)
+    assert not logins.is_live("7", login_id, generation)
+    logins.end(None)
+
+
+def test_ending_all_logins_of_a_user_keeps_others() -> None:
+    logins = registry()
+    first = logins.register("7", 60)
+    second = logins.register("7", 60)
+    other = logins.register("8", 60)
+    assert first[1] == second[1]
+    new_generation = logins.end_all("7")
+    assert not logins.is_live("7", *first)
+    assert not logins.is_live("7", *second)
+    assert logins.is_live("7", first[0], new_generation)
+    assert logins.is_live("8", *other)
+
+
+def test_forged_or_missing_values_are_not_live() -> None:
+    logins = registry()
+    login_id, generation = logins.register("7", 60)
+    assert not logins.is_live("7", None, generation)
+    assert not logins.is_live("7", login_id, 3)
+    assert not logins.is_live("7", "guess", generation)
+    logins.store.delete("gen:7")
+    assert not logins.is_live("7", login_id, generation)
+
+
+def test_registry_off_and_bad_settings() -> None:
+    assert open_registry(None) is None
+    with pytest.raises(ConfigurationError, match="LOGIN_REGISTRY_STORE"):
+        open_registry(3.5)
