@@ -5,8 +5,8 @@ from typing import Any
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
-from hipflask.login import verify_login
 from hipflask.login import credentials
+from hipflask.login import verify_login
 
 
 class Account:

@@ -17,7 +17,7 @@ def test_user_mixin_defaults_and_equality_by_id() -> None:
     assert user.get_id() == "7"
     assert user == Member("7")
     assert user != Member(8)
-    assert not (user != Member(7))
+    assert user.__ne__(Member(7)) is False
     assert user.__eq__("7") is NotImplemented
     assert user.__ne__("7") is NotImplemented
     assert hash(user) != hash(Member(7)) or user is not Member(7)
