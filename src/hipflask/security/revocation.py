@@ -14,6 +14,7 @@ off.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from typing import Any
@@ -101,7 +102,7 @@ def open_store(setting: Any, prefix: str, name: str) -> StoreLike | None:
         return None
     if isinstance(setting, str):
         try:
-            from ..stores import create_store  # type: ignore[import-not-found,unused-ignore]
+            create_store = importlib.import_module("hipflask.stores").create_store
         except ImportError:
             if setting.startswith("memory://"):
                 return _ProcessStore(prefix)
