@@ -164,7 +164,7 @@ def test_unknown_user_and_wrong_password_look_identical(server: ServerProcess) -
     wrong: list[float] = []
     replies = set()
     for attempt in range(15):
-        for name, bucket in (("ghost%d" % attempt, unknown), ("alice", wrong)):
+        for name, bucket in ((f"ghost{attempt}", unknown), ("alice", wrong)):
             started = time.perf_counter()
             reply = send(server, "POST", "/login", {"username": name, "password": "guess"})
             bucket.append(time.perf_counter() - started)

@@ -53,5 +53,5 @@ def test_shared_store_url_needs_the_store_package(monkeypatch: pytest.MonkeyPatc
         raise ImportError(name)
 
     monkeypatch.setattr(importlib, "import_module", missing)
-    with pytest.raises(ConfigurationError, match="hipflask.stores"):
+    with pytest.raises(ConfigurationError, match=r"hipflask\.stores"):
         open_store("redis://127.0.0.1:6379/0", "p:", "X")
