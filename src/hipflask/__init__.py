@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException as HTTPException
 from werkzeug.routing import BuildError as BuildError
 
 from . import json as json
+from . import signals as signals
 from .contexts.ctx import after_this_request as after_this_request
 from .contexts.ctx import copy_current_request_context as copy_current_request_context
 from .contexts.ctx import has_app_context as has_app_context
@@ -21,7 +22,6 @@ from .contexts.globals import current_app as current_app
 from .contexts.globals import g as g
 from .contexts.globals import request as request
 from .contexts.globals import session as session
-from .core import signals as signals
 from .core.app import Hipflask as Flask
 from .core.app import Hipflask as Hipflask
 from .core.blueprints import Blueprint as Blueprint
@@ -35,16 +35,16 @@ from .core.helpers import jsonify as jsonify
 from .core.helpers import make_response as make_response
 from .core.helpers import redirect as redirect
 from .core.helpers import url_for as url_for
-from .core.signals import appcontext_popped as appcontext_popped
-from .core.signals import appcontext_pushed as appcontext_pushed
-from .core.signals import appcontext_tearing_down as appcontext_tearing_down
-from .core.signals import before_render_template as before_render_template
-from .core.signals import got_request_exception as got_request_exception
-from .core.signals import message_flashed as message_flashed
-from .core.signals import request_finished as request_finished
-from .core.signals import request_started as request_started
-from .core.signals import request_tearing_down as request_tearing_down
-from .core.signals import template_rendered as template_rendered
+from .signals import appcontext_popped as appcontext_popped
+from .signals import appcontext_pushed as appcontext_pushed
+from .signals import appcontext_tearing_down as appcontext_tearing_down
+from .signals import before_render_template as before_render_template
+from .signals import got_request_exception as got_request_exception
+from .signals import message_flashed as message_flashed
+from .signals import request_finished as request_finished
+from .signals import request_started as request_started
+from .signals import request_tearing_down as request_tearing_down
+from .signals import template_rendered as template_rendered
 from .templating.render import get_template_attribute as get_template_attribute
 from .templating.render import render_template as render_template
 from .templating.render import render_template_string as render_template_string

@@ -208,3 +208,85 @@ def test_unused_signals_have_no_receivers() -> None:
         "appcontext_tearing_down",
     ):
         assert not getattr(signals, name).receivers
+
+
+@pytest.mark.parametrize("view_kind", ["sync", "async"])
+def test_async_receivers_work_wherever_a_signal_is_sent(
+    app: Hipflask, client: HipflaskClient, view_kind: str
+) -> None:
+    from hipflask import flash
+    from hipflask import has_request_context
+    from hipflask import render_template_string
+    from hipflask import request
+
+    received: list[str] = []
+
+    async def on_signal(sender: Any, **kwargs: Any) -> None:
+        # The request context reaches async receivers, wherever they run.
+        path = request.path if has_request_context() else "-"
+        received.append(f"{kwargs.get('name', '?')}:{path}")
+
+    def connect(signal: NamedSignal, name: str) -> Any:
+        async def receiver(sender: Any, **kwargs: Any) -> None:
+            await on_signal(sender, name=name)
+
+        signal.connect(receiver, app)
+        return receiver
+
+    names = {
+        "template_rendered": signals.template_rendered,
+        "before_render_template": signals.before_render_template,
+        "message_flashed": signals.message_flashed,
+        "request_started": signals.request_started,
+        "request_finished": signals.request_finished,
+        "appcontext_pushed": signals.appcontext_pushed,
+    }
+    receivers = {name: connect(signal, name) for name, signal in names.items()}
+
+    if view_kind == "async":
+
+        @app.get("/page")
+        async def page() -> str:
+            flash("hi")
+            return render_template_string("ok")
+
+    else:
+
+        @app.get("/page")
+        def page() -> str:
+            flash("hi")
+            return render_template_string("ok")
+
+    try:
+        response = client.get("/page")
+    finally:
+        for name, receiver in receivers.items():
+            names[name].disconnect(receiver, app)
+    assert response.status_code == 200
+    assert sorted(received) == [
+        "appcontext_pushed:-",
+        "before_render_template:/page",
+        "message_flashed:/page",
+        "request_finished:/page",
+        "request_started:/page",
+        "template_rendered:/page",
+    ]
+
+
+def test_an_async_receiver_error_reaches_the_sender(app: Hipflask, client: HipflaskClient) -> None:
+    from hipflask import render_template_string
+
+    _production(app)
+
+    async def broken(sender: Any, **kwargs: Any) -> None:
+        raise LookupError("receiver failed")
+
+    @app.get("/")
+    async def index() -> str:
+        return render_template_string("ok")
+
+    signals.template_rendered.connect(broken, app)
+    try:
+        assert client.get("/").status_code == 500
+    finally:
+        signals.template_rendered.disconnect(broken, app)

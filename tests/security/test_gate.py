@@ -413,7 +413,7 @@ def test_reset_makes_changed_settings_apply(app: Hipflask, client: HipflaskClien
     assert "X-Frame-Options" in client.get("/").headers
     app.config["SECURITY_HEADERS"] = False
     assert "X-Frame-Options" in client.get("/").headers  # built once, at the first request
-    app._security.reset()
+    app.gate.reset()
 
     assert "X-Frame-Options" not in client.get("/").headers
 

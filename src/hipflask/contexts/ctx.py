@@ -20,8 +20,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from ..signals import appcontext_popped
+from ..signals import appcontext_pushed
+from ..signals import send as send_signal
 from .globals import _cv_app
 from .globals import _cv_request
+from .state import RequestState
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
@@ -91,9 +95,8 @@ class AppContext:
     def push(self) -> None:
         """Make this context current; pushes nest."""
         self._tokens.append(_cv_app.set(self))
-        signal = self.app._signals.appcontext_pushed
-        if signal.receivers:
-            signal.send(self.app, _async_wrapper=self.app.ensure_sync)
+        if appcontext_pushed.receivers:
+            send_signal(appcontext_pushed, self.app)
 
     def pop(self, exc: BaseException | None = _SENTINEL, *, teardown: bool = True) -> None:
         """Leave this context, running ``teardown_appcontext`` on the last pop."""
@@ -107,9 +110,8 @@ class AppContext:
             if ctx is not self:
                 raise AssertionError(f"Popped wrong app context ({ctx!r} instead of {self!r})")
             _cv_app.reset(self._tokens.pop())
-        signal = self.app._signals.appcontext_popped
-        if signal.receivers:
-            signal.send(self.app, _async_wrapper=self.app.ensure_sync)
+        if appcontext_popped.receivers:
+            send_signal(appcontext_popped, self.app)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -141,13 +143,23 @@ class RequestContext:
         "app",
         "flashes",
         "request",
+        "state",
         "url_adapter",
     )
 
-    def __init__(self, app: Any, request: Request, session: Any = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        request: Request,
+        session: Any = None,
+        *,
+        state: RequestState | None = None,
+    ) -> None:
         self.app = app
         self.request = request
         self._session = session
+        #: Typed per-request state (see :mod:`hipflask.contexts.state`).
+        self.state = state if state is not None else RequestState()
         self.flashes: list[tuple[str, str]] | None = None
         self.url_adapter: MapAdapter | None = None
         self._after_request_functions: list[Callable[[Any], Any]] | None = None
@@ -169,6 +181,11 @@ class RequestContext:
     @session.setter
     def session(self, value: Any) -> None:
         self._session = value
+
+    @property
+    def pushed_app_context(self) -> bool:
+        """Whether the innermost push of this context also pushed an app context."""
+        return bool(self._cv_tokens) and self._cv_tokens[-1][1] is not None
 
     @property
     def session_opened(self) -> bool:
@@ -217,7 +234,7 @@ class RequestContext:
         contexts share one session object: changes made in the other thread
         are then saved with this request's response.
         """
-        return self.__class__(self.app, self.request, self.session)
+        return self.__class__(self.app, self.request, self.session, state=self.state)
 
     def __enter__(self) -> RequestContext:
         self.push()

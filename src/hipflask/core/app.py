@@ -18,6 +18,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import timedelta
+from inspect import isawaitable
 from inspect import iscoroutinefunction
 from typing import TYPE_CHECKING
 from typing import Any
@@ -31,11 +32,13 @@ from werkzeug.routing import MapAdapter
 from werkzeug.routing import RequestRedirect
 from werkzeug.utils import cached_property
 
+from .. import signals as _signals
 from ..contexts.ctx import AppContext
 from ..contexts.ctx import RequestContext
 from ..contexts.ctx import _AppCtxGlobals
 from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
+from ..contexts.state import RequestState
 from ..json.provider import DefaultJSONProvider
 from ..json.provider import JSONProvider
 from ..routing.matcher import NOT_FOUND
@@ -53,7 +56,6 @@ from ..wrappers.response import Response
 from . import asgi as _asgi
 from . import bridge
 from . import pipeline
-from . import signals as _signals
 from . import wsgi as _wsgi
 from .commands import AppGroup
 from .config import DEFAULT_CONFIG
@@ -61,6 +63,8 @@ from .config import Config
 from .config import ConfigAttribute
 from .config import _to_timedelta
 from .logging import create_logger
+from .methods import PipelineMethods
+from .methods import overridable
 from .scaffold import Scaffold
 from .scaffold import SetupFinishedError
 from .scaffold import get_root_path
@@ -79,7 +83,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ERROR_PAGES: dict[type[HTTPException], bytes] = {}
 
 
-class Hipflask(Scaffold):
+class Hipflask(PipelineMethods, Scaffold):
     """A web application: routes, hooks, configuration, served as WSGI and ASGI.
 
     ``import_name`` locates the app's folder (templates, static files,
@@ -154,7 +158,12 @@ class Hipflask(Scaffold):
         self._chains: dict[str | None, pipeline.Chain] = {}
         self._async_views: dict[Any, bool] = {}
         self._signals = _signals
-        self._security = SecurityGate(self)
+        #: The security gate: ordered checks before every view and finishers
+        #: on every response; suites register theirs (see hipflask.security.gate).
+        self.gate = SecurityGate(self)
+        self._overrides: frozenset[str] | None = None
+        self._custom_url_adapter = False
+        self._session_async: tuple[Any, bool] | None = None
         self._session_interface: Any = None
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -227,6 +236,23 @@ class Hipflask(Scaffold):
     @session_interface.setter
     def session_interface(self, value: Any) -> None:
         self._session_interface = value
+
+    @property
+    def _async_sessions(self) -> bool:
+        """Whether the session interface can open sessions asynchronously.
+
+        Such a session is opened eagerly on the event loop (the ``session``
+        proxy cannot await); the answer is cached per interface object.
+        """
+        interface = self.session_interface
+        cached = self._session_async
+        if cached is not None and cached[0] is interface:
+            return cached[1]
+        is_async = hasattr(interface, "open_session_async") or iscoroutinefunction(
+            interface.open_session
+        )
+        self._session_async = (interface, is_async)
+        return is_async
 
     # -- setup -------------------------------------------------------------
 
@@ -343,9 +369,9 @@ class Hipflask(Scaffold):
     def _has_before_request_hooks(self) -> bool:
         return any(self.before_request_funcs.values()) or any(self.url_value_preprocessors.values())
 
-    def _run_first_request_hooks(self, request: Request) -> pipeline.Step:
+    def _run_first_request_hooks(self, ctx: RequestContext) -> pipeline.Step:
         lock = self._first_request_lock
-        if request.__dict__.get("_on_loop"):
+        if ctx.state.on_loop:
             # This thread runs the event loop, and the request running the
             # hooks may be suspended on this very loop: blocking here would
             # stop it for good. Wait in the thread pool instead, without taking
@@ -369,6 +395,25 @@ class Hipflask(Scaffold):
     def jinja_env(self) -> Any:
         """The Jinja environment, created on first use."""
         return self.create_jinja_environment()
+
+    @overridable
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether a template is autoescaped: by default ``.html``, ``.htm``, ``.xml``,
+        ``.xhtml`` and ``.svg`` files, and templates rendered from strings."""
+        from ..templating.environment import select_jinja_autoescape
+
+        return select_jinja_autoescape(filename)
+
+    @overridable
+    def update_template_context(self, context: dict[str, Any]) -> None:
+        """Add ``request``, ``g`` and the context processors' values to ``context``.
+
+        Values already in ``context`` are kept. Override it to change what
+        every template sees; rendering calls the override.
+        """
+        from ..templating.render import update_template_context
+
+        update_template_context(self, context)
 
     def create_jinja_environment(self) -> Any:
         """Create the Jinja environment with the app's loader, globals and filters."""
@@ -570,12 +615,14 @@ class Hipflask(Scaffold):
 
     # -- routing ----------------------------------------------------------------
 
-    def _match(self, request: Request) -> None:
+    def _match(self, request: Request, state: RequestState | None = None) -> None:
         """Route a request: the compiled matcher first, Werkzeug when it is unsure."""
+        if self._overrides is None:
+            self._pipeline_overrides()
         matcher = self._matcher
         if matcher is None or not matcher.is_current(self.url_map):
             matcher = self._matcher = Matcher(self.url_map, self.subdomain_matching)
-        found = matcher.match(request.path, request.method)
+        found = None if self._custom_url_adapter else matcher.match(request.path, request.method)
         if found is not None:
             if found is NOT_FOUND:
                 request.routing_exception = NotFound()
@@ -586,6 +633,8 @@ class Hipflask(Scaffold):
             adapter = self.create_url_adapter(request)
             if adapter is None:  # pragma: no cover - a request always binds
                 return
+            if state is not None:
+                state.url_adapter = adapter
             request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
         except HTTPException as exc:
             request.routing_exception = exc
@@ -601,13 +650,18 @@ class Hipflask(Scaffold):
             result = self._async_views[view] = is_async_view(view)
             return result
 
+    @overridable
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         """Bind the URL map to a request (or, outside one, to ``SERVER_NAME``)."""
         if request is not None:
-            cached: MapAdapter | None = request.__dict__.get("_url_adapter")
-            if cached is not None:
-                return cached
-            self._security.check_host(request)
+            ctx = _cv_request.get(None)
+            unwrap = getattr(request, "_get_current_object", None)
+            if unwrap is not None:  # the ``request`` proxy itself
+                request = unwrap()
+            state = ctx.state if ctx is not None and ctx.request is request else None
+            if state is not None and state.url_adapter is not None:
+                return state.url_adapter
+            self.gate.check_host(request)
             server_name = self.config["SERVER_NAME"]
             subdomain = None
             if self.url_map.host_matching or server_name is None:
@@ -626,7 +680,8 @@ class Hipflask(Scaffold):
                 path_info=request.path,
                 query_args=request.query_string.decode("latin-1"),
             )
-            request.__dict__["_url_adapter"] = adapter
+            if state is not None:
+                state.url_adapter = adapter
             return adapter
         if self.config["SERVER_NAME"] is not None:
             return self.url_map.bind(
@@ -727,62 +782,9 @@ class Hipflask(Scaffold):
             exc_info=(type(exc_info), exc_info, exc_info.__traceback__),
         )
 
-    def handle_exception(self, e: Exception) -> Response:
-        """Turn an unhandled error into a 500 response (in a request context)."""
-        ctx = _cv_request.get()
-        return bridge.drive_sync(pipeline.handle_exception(self, ctx, e))  # type: ignore[no-any-return]
-
-    def handle_user_exception(self, e: Exception) -> Any:
-        """Run the handler registered for an error; re-raise if there is none."""
-        ctx = _cv_request.get()
-        return bridge.drive_sync(pipeline.handle_user_exception(self, ctx, e))
-
-    def handle_http_exception(self, e: HTTPException) -> Any:
-        """Run the handler for an HTTP error, or return the error itself."""
-        ctx = _cv_request.get()
-        return bridge.drive_sync(pipeline.handle_http_exception(self, ctx, e))
-
-    # -- the pipeline as Flask's public methods -------------------------------------
-
-    def preprocess_request(self) -> Any:
-        """Run URL value preprocessors and ``before_request`` hooks."""
-        return bridge.drive_sync(pipeline.preprocess(self, _cv_request.get()))
-
-    def dispatch_request(self) -> Any:
-        """Call the matched view and return its raw return value."""
-        return bridge.drive_sync(pipeline.dispatch(self, _cv_request.get()))
-
-    def full_dispatch_request(self) -> Response:
-        """Hooks, view, error handlers, and the finished response."""
-        return bridge.drive_sync(pipeline.full_dispatch(self, _cv_request.get()))  # type: ignore[no-any-return]
-
-    def process_response(self, response: Response) -> Response:
-        """Run the after-request steps on a response."""
-        return bridge.drive_sync(  # type: ignore[no-any-return]
-            pipeline.process_response(self, _cv_request.get(), response)
-        )
-
-    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
-        """Make a response from a return value and run the after-request steps."""
-        return bridge.drive_sync(  # type: ignore[no-any-return]
-            pipeline.finalize(self, _cv_request.get(), rv, from_error_handler)
-        )
-
-    def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        """Run ``teardown_request`` functions (called when the request context ends)."""
-        ctx = _cv_request.get()
-        if pipeline.has_teardown(self, ctx):
-            bridge.drive_sync(pipeline.teardown(self, ctx, exc))
-
-    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
-        """Run ``teardown_appcontext`` functions (called when the app context ends)."""
-        if pipeline.has_appcontext_teardown(self):
-            bridge.drive_sync(pipeline.teardown_appcontext(self, exc))
-
     async def _teardown_stream(self, ctx: RequestContext) -> None:
         """Tear down a request whose async streamed body has just ended."""
-        await bridge.drive_async(pipeline.teardown(self, ctx, None))
-        await bridge.drive_async(pipeline.teardown_appcontext(self, None))
+        await bridge.drive_async(pipeline.finish_request(self, ctx, None))
 
     def _chain(self, blueprint: str | None) -> pipeline.Chain:
         chain = self._chains.get(blueprint)
@@ -798,6 +800,10 @@ class Hipflask(Scaffold):
     def _open_session(self, request: Request) -> Any:
         interface = self.session_interface
         session = interface.open_session(self, request)
+        if isawaitable(session):
+            # An ``async def open_session`` opened lazily, off the event loop
+            # (WSGI, or a sync view's thread under ASGI).
+            session = bridge.run_coroutine(session)
         if session is None:
             session = interface.make_null_session(self)
         return session
@@ -832,56 +838,6 @@ class Hipflask(Scaffold):
     async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
         """The ASGI 3 application (``lifespan`` and ``http``)."""
         await _asgi.handle(self, scope, receive, send)
-
-    def _handle_sync(self, request: Request) -> tuple[Response, RequestContext]:
-        """Run a routed request through the pipeline in this thread."""
-        ctx = RequestContext(self, request)
-        ctx.push()
-        error: BaseException | None = None
-        try:
-            response, error = bridge.drive_sync(pipeline.handle(self, ctx))
-            return response, ctx
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            self._leave(ctx, error, teardown=True)
-
-    async def _handle_async(self, request: Request) -> tuple[Response, RequestContext]:
-        """Run a routed request through the pipeline on the event loop."""
-        if not self._got_first_request:
-            request.__dict__["_on_loop"] = True
-        ctx = RequestContext(self, request)
-        ctx.push()
-        error: BaseException | None = None
-        try:
-            response, error = await bridge.drive_async(pipeline.handle(self, ctx))
-            return response, ctx
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            preserve = request.__dict__.get("_preserve_context")
-            if preserve is None and ctx._deferred == 0:
-                # Only step into the pipeline when there is teardown work: most
-                # apps have none, and each drive costs a generator round trip.
-                if pipeline.has_teardown(self, ctx):
-                    await bridge.drive_async(pipeline.teardown(self, ctx, error))
-                if ctx._cv_tokens[-1][1] is not None and pipeline.has_appcontext_teardown(self):
-                    await bridge.drive_async(pipeline.teardown_appcontext(self, error))
-                self._leave(ctx, error, teardown=False)
-            else:
-                self._leave(ctx, error, teardown=True)
-
-    def _leave(self, ctx: RequestContext, error: BaseException | None, teardown: bool) -> None:
-        preserve = ctx.request.__dict__.get("_preserve_context")
-        if preserve is not None:
-            # The test client keeps the context for `with client:` blocks; it
-            # pops (and tears down) when the block ends.
-            ctx.pop(error, teardown=False)
-            preserve(ctx)
-            return
-        ctx.pop(error, teardown=teardown)
 
     def run(
         self,

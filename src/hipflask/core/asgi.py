@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..contexts.state import RequestState
 from ..security.proxies import apply_asgi
 from ..wrappers.response import wire_parts
-from .wsgi import NUL_IN_PATH
+from . import serve
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -68,19 +68,19 @@ async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             try:
-                await app._serving_hooks(starting=True)
+                await serve.serving_hooks(app, starting=True)
             except Exception as exc:
                 await send({"type": "lifespan.startup.failed", "message": repr(exc)})
                 raise
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             try:
-                await app._serving_hooks(starting=False)
+                await serve.serving_hooks(app, starting=False)
             except Exception as exc:
                 await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
                 raise
             finally:
-                app._threads.shutdown()
+                serve.shutdown_threads(app)
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -116,7 +116,6 @@ def make_request(
         open_stream=body,
         make_environ=lambda request: _environ(request, scope),
     )
-    request.__dict__["_scope"] = scope
     return request
 
 
@@ -199,7 +198,7 @@ def _announces_body(raw: list[tuple[bytes, bytes]]) -> bool:
 
 
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
-    trust = app._proxy_trust()
+    trust = serve.proxy_trust(app)
     if trust is not None:
         scope = apply_asgi(scope, trust)
     headers = _headers(scope["headers"])
@@ -214,18 +213,12 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
-        if preserve is not None:
-            request.__dict__["_preserve_context"] = preserve
-        if "\x00" in request.path:
-            request.routing_exception = BadRequest(NUL_IN_PATH)
+        state = RequestState(preserve_context=preserve)
+        serve.prepare(app, request, state)
+        if serve.runs_on_loop(app, request):
+            response = await serve.run_async(app, request, state)
         else:
-            app._match(request)
-        if app._is_async_view(request) or (
-            request.url_rule is None and not app._has_before_request_hooks()
-        ):
-            response, _ctx = await app._handle_async(request)
-        else:
-            response, _ctx = await app._threads.run(app._handle_sync, request)
+            response = await serve.run_in_threads(app, serve.run_sync, app, request, state)
         await _send_response(app, response, request.method, send)
     finally:
         # A spooled body past 1 MiB is a file on disk; a view that never read
@@ -267,7 +260,9 @@ async def _send_response(app: Hipflask, response: Any, method: str, send: Send) 
             await send({"type": "http.response.body", "body": b"".join(body)})
         else:
             chunks: AsyncIterator[Any] = (
-                body.__aiter__() if hasattr(body, "__aiter__") else app._threads.iterate(body)
+                body.__aiter__()
+                if hasattr(body, "__aiter__")
+                else serve.iterate_in_threads(app, body)
             )
             try:
                 async for chunk in chunks:

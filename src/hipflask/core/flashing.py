@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..contexts.globals import _cv_request
-from .signals import message_flashed
+from ..signals import message_flashed
+from ..signals import send as send_signal
 
 if TYPE_CHECKING:
     from ..contexts.ctx import RequestContext
@@ -56,9 +57,7 @@ def flash(message: str, category: str = "message") -> None:
     session[_SESSION_KEY] = flashes
     if message_flashed.receivers:
         app = ctx.app
-        message_flashed.send(
-            app, _async_wrapper=app.ensure_sync, message=message, category=category
-        )
+        send_signal(message_flashed, app, message=message, category=category)
 
 
 def get_flashed_messages(

@@ -11,9 +11,10 @@ The hook lists a request needs are flattened once per blueprint chain
 (:class:`Chain`), so the per-request work is iterating a few tuples that are
 usually empty.
 
-Order, as in Flask: push context → url value preprocessors → before_request
+Order, as in Flask: push context → security gate checks → url value
+preprocessors → before_request
 → view → make_response → after_this_request → after_request → save session →
-security headers → (adapter writes) → teardown.
+security gate finishers → (adapter writes) → teardown.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
+from inspect import iscoroutinefunction
 from types import CoroutineType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -31,7 +33,7 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 
-from . import signals
+from .. import signals
 
 if TYPE_CHECKING:
     from blinker import NamedSignal
@@ -117,30 +119,93 @@ def handle(app: Hipflask, ctx: RequestContext) -> Step:
 
     Returns ``(response, error)``: the error that became the 500 is passed on
     to the teardown functions, which must see it even though it was answered.
+    Where the app overrides one of Flask's pipeline methods (a subclass or an
+    instance attribute), that method is called instead of the step; the set
+    of overrides is fixed when the first request arrives.
     """
+    overrides = app._pipeline_overrides()
     try:
+        if overrides and "full_dispatch_request" in overrides:
+            return (yield from _call(app.full_dispatch_request())), None
         return (yield from full_dispatch(app, ctx)), None
     except Exception as exc:
+        if overrides and "handle_exception" in overrides:
+            return (yield from _call(app.handle_exception(exc))), exc
         return (yield from handle_exception(app, ctx, exc)), exc
 
 
 def full_dispatch(app: Hipflask, ctx: RequestContext) -> Step:
-    """Hooks, view, and the response; user errors go to the error handlers."""
+    """Gate, hooks, view, and the response; user errors go to the error handlers."""
     if not app._got_first_request:
-        yield from app._run_first_request_hooks(ctx.request)
+        yield from app._run_first_request_hooks(ctx)
     if signals.request_started.receivers:
         yield from _send(signals.request_started, app)
-    chain = _chain(app, ctx)
+    overrides = app._pipeline_overrides()
     try:
-        app._security.check(ctx.request)
-        rv = None
-        if chain.url_value_preprocessors or chain.before_request:
-            rv = yield from preprocess(app, ctx)
+        rv = yield from _before_view(app, ctx, overrides)
         if rv is None:
-            rv = yield from dispatch(app, ctx)
+            if overrides and "dispatch_request" in overrides:
+                rv = yield from _call(app.dispatch_request())
+            else:
+                rv = yield from dispatch(app, ctx)
     except Exception as exc:
-        rv = yield from handle_user_exception(app, ctx, exc)
+        if overrides and "handle_user_exception" in overrides:
+            rv = yield from _call(app.handle_user_exception(exc))
+        else:
+            rv = yield from handle_user_exception(app, ctx, exc)
+    if overrides and "finalize_request" in overrides:
+        return (yield from _call(app.finalize_request(rv)))
     return (yield from finalize(app, ctx, rv))
+
+
+def _before_view(app: Hipflask, ctx: RequestContext, overrides: frozenset[str]) -> Step:
+    """Session (when it must be opened on the loop), the gate, then the request hooks."""
+    if app._async_sessions:
+        yield from open_session_async(app, ctx)
+    gate = app.gate
+    if gate.is_simple:
+        gate.check(ctx.request, ctx.state)
+        rv = None
+    else:
+        rv = yield from gate.run_checks(ctx.request, ctx.state)
+    if rv is not None:
+        return rv
+    if overrides and "preprocess_request" in overrides:
+        return (yield from _call(app.preprocess_request()))
+    chain = _chain(app, ctx)
+    if chain.url_value_preprocessors or chain.before_request:
+        return (yield from preprocess(app, ctx))
+    return None
+
+
+def _call(rv: Any) -> Step:
+    """The value an overridden method returned, awaited if it is a coroutine."""
+    if _awaited(rv):
+        rv = yield rv
+    return rv
+
+
+def open_session_async(app: Hipflask, ctx: RequestContext) -> Step:
+    """Open an async-capable session before anything can touch it.
+
+    The ``session`` proxy is synchronous and cannot await, so a session
+    interface with ``open_session_async`` (or an ``async def open_session``)
+    is opened here, eagerly: on the event loop through its async method,
+    elsewhere only when ``open_session`` itself is a coroutine (an async view
+    under WSGI runs on its thread's loop, where opening it lazily could not
+    wait). A sync ``open_session`` off the loop stays lazy.
+    """
+    if ctx._session is not None:
+        return
+    interface = app.session_interface
+    if ctx.state.on_loop:
+        opener = getattr(interface, "open_session_async", None) or interface.open_session
+    elif iscoroutinefunction(interface.open_session):
+        opener = interface.open_session
+    else:
+        return
+    session = yield opener(app, ctx.request)
+    ctx._session = session if session is not None else interface.make_null_session(app)
 
 
 def preprocess(app: Hipflask, ctx: RequestContext) -> Step:
@@ -180,7 +245,11 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
     """
     response = app.make_response(rv)
     try:
-        response = yield from process_response(app, ctx, response)
+        overrides = app._pipeline_overrides()
+        if overrides and "process_response" in overrides:
+            response = yield from _call(app.process_response(response))
+        else:
+            response = yield from process_response(app, ctx, response)
         if signals.request_finished.receivers:
             yield from _send(signals.request_finished, app, response=response)
     except Exception:
@@ -191,7 +260,7 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
 
 
 def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:
-    """``after_this_request``, ``after_request``, session save, security headers."""
+    """``after_this_request``, ``after_request``, session save, the gate's finishers."""
     if ctx._after_request_functions:
         for func in ctx._after_request_functions:
             rv = func(response)
@@ -200,11 +269,27 @@ def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> 
         rv = hook(response)
         response = (yield rv) if _awaited(rv) else rv
     if ctx._session is not None:
-        interface = app.session_interface
-        if not interface.is_null_session(ctx._session):
-            interface.save_session(app, ctx._session, response)
-    app._security.finish(ctx.request, response)
+        yield from save_session(app, ctx, response)
+    gate = app.gate
+    if gate.is_simple:
+        gate.finish(ctx.request, response, ctx.state)
+    else:
+        yield from gate.run_finishers(ctx.request, response, ctx.state)
     return response
+
+
+def save_session(app: Hipflask, ctx: RequestContext, response: Response) -> Step:
+    """Save the session; an async-capable interface is awaited on the loop."""
+    interface = app.session_interface
+    session = ctx._session
+    if interface.is_null_session(session):
+        return
+    saver = None
+    if ctx.state.on_loop:
+        saver = getattr(interface, "save_session_async", None)
+    rv = (saver or interface.save_session)(app, session, response)
+    if _awaited(rv):
+        yield rv
 
 
 def handle_user_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
@@ -212,6 +297,9 @@ def handle_user_exception(app: Hipflask, ctx: RequestContext, exc: Exception) ->
     if isinstance(exc, BadRequestKeyError) and (app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]):
         exc.show_exception = True
     if isinstance(exc, HTTPException) and not app.trap_http_exception(exc):
+        overrides = app._pipeline_overrides()
+        if overrides and "handle_http_exception" in overrides:
+            return (yield from _call(app.handle_http_exception(exc)))
         return (yield from handle_http_exception(app, ctx, exc))
     handler = app._find_error_handler(exc, ctx.request.blueprints)
     if handler is None:
@@ -264,8 +352,26 @@ def has_appcontext_teardown(app: Hipflask) -> bool:
     return bool(app.teardown_appcontext_funcs or signals.appcontext_tearing_down.receivers)
 
 
+def has_finish_work(app: Hipflask, ctx: RequestContext) -> bool:
+    """Whether :func:`finish_request` has anything to run."""
+    return has_teardown(app, ctx) or (ctx.pushed_app_context and has_appcontext_teardown(app))
+
+
+def finish_request(app: Hipflask, ctx: RequestContext, exc: BaseException | None) -> Step:
+    """The one teardown driver: request teardown, then the app context's.
+
+    The app context's functions run only when this request pushed that
+    context; a request inside an outer ``with app.app_context():`` leaves
+    them to the outer block.
+    """
+    if has_teardown(app, ctx):
+        yield from teardown(app, ctx, exc)
+    if ctx.pushed_app_context and has_appcontext_teardown(app):
+        yield from teardown_appcontext(app, exc)
+
+
 def teardown(app: Hipflask, ctx: RequestContext, exc: BaseException | None) -> Step:
-    """``teardown_request`` functions and the app context's teardown."""
+    """``teardown_request`` functions and the ``request_tearing_down`` signal."""
     for func in _chain(app, ctx).teardown_request:
         rv = func(exc)
         if _awaited(rv):

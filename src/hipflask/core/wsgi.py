@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.datastructures import EnvironHeaders
-from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 from werkzeug.wsgi import get_input_stream
 
+from ..contexts.state import RequestState
 from ..security.proxies import apply_wsgi
 from ..wrappers.response import wire_parts
 from . import bridge
+from . import serve
 
 if TYPE_CHECKING:
     from ..typing import StartResponse
@@ -32,13 +33,6 @@ if TYPE_CHECKING:
 
 #: Environ key a test client sets to keep the request context after the request.
 PRESERVE_CONTEXT_KEY = "hipflask.preserve_context"
-
-#: A path with a NUL (``%00``) is refused before routing. Python's file
-#: functions raise on it (a 500 from any view that opens a path), and C code
-#: behind other services ends the string there, so ``/files/report.pdf%00.png``
-#: passes an extension check as ``.png`` and opens ``report.pdf`` (null-byte
-#: injection).
-NUL_IN_PATH = "The URL path contains a NUL character."
 
 
 def _decode(value: str) -> str:
@@ -100,18 +94,13 @@ def handle(
     app: Hipflask, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
     """Serve one WSGI request."""
-    trust = app._proxy_trust()
+    trust = serve.proxy_trust(app)
     if trust is not None:
         apply_wsgi(environ, trust)
     request = make_request(app, environ)
-    preserve = environ.get(PRESERVE_CONTEXT_KEY)
-    if preserve is not None:
-        request.__dict__["_preserve_context"] = preserve
-    if "\x00" in request.path:
-        request.routing_exception = BadRequest(NUL_IN_PATH)
-    else:
-        app._match(request)
-    response, _ctx = app._handle_sync(request)
+    state = RequestState(preserve_context=environ.get(PRESERVE_CONTEXT_KEY))
+    serve.prepare(app, request, state)
+    response = serve.run_sync(app, request, state)
     status, headers, body = wire_parts(response, request.method)
     start_response(status, headers)
     if body is None:

@@ -1,13 +1,29 @@
-"""The security gate: what runs before every view and after every response.
+"""The security gate: ordered checks before every view, finishers on every response.
 
-Before the view: the Host check (``TRUSTED_HOSTS``) and cross-origin
-protection for unsafe methods. After: the header policy. Policies are built
-from the config once, at the first request, so the per-request cost is a
+The core registers its own parts: the Host check (``TRUSTED_HOSTS``) and
+cross-origin protection for unsafe methods before the view, the header
+policy after it. Suites (CSRF tokens, rate limits, CORS, authentication)
+register theirs with :meth:`SecurityGate.add_check` and
+:meth:`SecurityGate.add_finisher`, each at a fixed place in the order
+(the ``ORDER_*`` constants), so the core never imports a suite.
+
+A check receives the routed request. It raises an ``HTTPException`` to
+refuse, returns a response to answer without running the view (a CORS
+preflight), or returns ``None`` to let the request through. A finisher adds
+headers to the response, error pages included.
+
+Policies are built from the config at the first request. With only the
+built-in parts registered (:attr:`SecurityGate.is_simple`) the pipeline
+calls :meth:`check` and :meth:`finish` directly: the per-request cost is a
 method test and a few header appends.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from collections.abc import Callable
+from collections.abc import Generator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -18,22 +34,138 @@ from .headers import HeaderPolicy
 from .origin import OriginPolicy
 
 if TYPE_CHECKING:
+    from ..contexts.state import RequestState
     from ..wrappers.request import Request
     from ..wrappers.response import Response
 
+__all__ = [
+    "ORDER_AUTH",
+    "ORDER_CACHE",
+    "ORDER_CORS_HEADERS",
+    "ORDER_CSRF",
+    "ORDER_HEADERS",
+    "ORDER_HOST",
+    "ORDER_ORIGIN",
+    "ORDER_PREFLIGHT",
+    "ORDER_RATE_LIMIT",
+    "ORDER_RATE_LIMIT_HEADERS",
+    "Check",
+    "Finisher",
+    "SecurityGate",
+]
+
+# Checks, in the order they run.
+ORDER_HOST = 100
+ORDER_PREFLIGHT = 150  # answers CORS preflights before anything can refuse them
+ORDER_ORIGIN = 200
+ORDER_RATE_LIMIT = 300
+ORDER_CSRF = 400
+ORDER_AUTH = 500
+
+# Finishers, in the order they run.
+ORDER_CORS_HEADERS = 100
+ORDER_RATE_LIMIT_HEADERS = 200
+ORDER_CACHE = 300
+ORDER_HEADERS = 900
+
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+Check = Callable[["Request"], "Response | None"]
+AsyncCheck = Callable[["Request"], Awaitable["Response | None"]]
+Finisher = Callable[["Request", "Response"], None]
+AsyncFinisher = Callable[["Request", "Response"], Awaitable[None]]
+Step = Generator[Awaitable[Any], Any, Any]
+
+
+@dataclass(frozen=True)
+class _Part:
+    name: str
+    order: int
+    func: Callable[..., Any]
+    func_async: Callable[..., Awaitable[Any]] | None
 
 
 class SecurityGate:
-    """Per-app security checks; see the module docstring."""
+    """Per-app security checks and finishers; see the module docstring."""
 
-    __slots__ = ("_config", "_headers", "_origin", "_trusted_hosts")
+    __slots__ = (
+        "_checks",
+        "_config",
+        "_finishers",
+        "_headers",
+        "_origin",
+        "_trusted_hosts",
+        "is_simple",
+    )
 
     def __init__(self, app: Any) -> None:
         self._config = app.config
         self._headers: HeaderPolicy | None = None
         self._origin: OriginPolicy | None = None
         self._trusted_hosts: list[str] | None = None
+        # Built-in parts included, so a registered part can run between them.
+        self._checks: tuple[_Part, ...] = (_BUILTIN_HOST, _BUILTIN_ORIGIN)
+        self._finishers: tuple[_Part, ...] = (_BUILTIN_HEADERS,)
+        #: Only the built-in parts are registered: the pipeline takes the
+        #: direct path (:meth:`check`, :meth:`finish`) instead of the lists.
+        self.is_simple = True
+
+    # -- registration ------------------------------------------------------
+
+    def add_check(
+        self,
+        name: str,
+        check: Check,
+        *,
+        order: int,
+        check_async: AsyncCheck | None = None,
+    ) -> None:
+        """Run ``check(request)`` before every view, at ``order`` among the checks.
+
+        The built-in parts are ``hipflask.trusted_hosts`` (``ORDER_HOST``),
+        ``hipflask.cross_origin`` (``ORDER_ORIGIN``) and, among finishers,
+        ``hipflask.headers`` (``ORDER_HEADERS``); their names cannot be taken.
+
+        ``check_async`` is awaited instead when the request runs on the
+        event loop (an async view under ASGI), so a check that talks to a
+        store never blocks the loop. Registering a name again replaces it.
+        """
+        _refuse_builtin(name)
+        self._checks = _insert(self._checks, _Part(name, order, check, check_async))
+        self.is_simple = False
+
+    def add_finisher(
+        self,
+        name: str,
+        finisher: Finisher,
+        *,
+        order: int,
+        finisher_async: AsyncFinisher | None = None,
+    ) -> None:
+        """Run ``finisher(request, response)`` on every response, at ``order``."""
+        _refuse_builtin(name)
+        self._finishers = _insert(self._finishers, _Part(name, order, finisher, finisher_async))
+        self.is_simple = False
+
+    def remove(self, name: str) -> None:
+        """Unregister a check or finisher by name (nothing happens if absent)."""
+        if name in _BUILTIN_NAMES:
+            raise ValueError(f"{name!r} is a built-in part of the gate and cannot be removed.")
+        self._checks = tuple(part for part in self._checks if part.name != name)
+        self._finishers = tuple(part for part in self._finishers if part.name != name)
+        self.is_simple = len(self._checks) == 2 and len(self._finishers) == 1
+
+    @property
+    def check_names(self) -> tuple[str, ...]:
+        """The registered checks, built-in ones included, in the order they run."""
+        return tuple(part.name for part in self._checks)
+
+    @property
+    def finisher_names(self) -> tuple[str, ...]:
+        """The registered finishers, built-in ones included, in the order they run."""
+        return tuple(part.name for part in self._finishers)
+
+    # -- policies ------------------------------------------------------------
 
     def _build(self) -> None:
         self._headers = HeaderPolicy.from_config(self._config)
@@ -44,6 +176,21 @@ class SecurityGate:
         """Forget the built policies (after changing security settings in tests)."""
         self._headers = None
         self._origin = None
+
+    @property
+    def header_policy(self) -> HeaderPolicy:
+        """The header policy built from the config (built on first use)."""
+        if self._headers is None:
+            self._build()
+        return self._headers  # type: ignore[return-value]
+
+    def set_header_policy(self, policy: HeaderPolicy) -> None:
+        """Replace the header policy (an extension mapping its settings onto it)."""
+        if self._headers is None:
+            self._build()
+        self._headers = policy
+
+    # -- the built-in parts -------------------------------------------------
 
     def check_host(self, request: Request) -> None:
         """Refuse a Host header outside ``TRUSTED_HOSTS`` with 400.
@@ -60,13 +207,27 @@ class SecurityGate:
                 request.scheme, request.headers.get("host"), request.server, trusted
             )
 
-    def check(self, request: Request) -> None:
-        """Refuse cross-origin unsafe requests with 403 (a CSRF defence needing no tokens)."""
+    def check(self, request: Request, state: RequestState | None = None) -> None:
+        """The built-in checks: trusted hosts, then cross-origin refusal (403).
+
+        Refusing cross-origin unsafe requests is a CSRF defence that needs no
+        tokens. An origin that a policy approved for this route (CORS) is let
+        through, and only that origin.
+        """
         if self._origin is None:
             self._build()
         if self._trusted_hosts:
             self.check_host(request)
+        self.check_origin(request, state)
+
+    def check_origin(self, request: Request, state: RequestState | None = None) -> None:
+        """Refuse an unsafe request from another origin with 403."""
         if request.method in _SAFE_METHODS:
+            return
+        if self._origin is None:
+            self._build()
+        allowed = state.allowed_origin if state is not None else None
+        if allowed is not None and request.headers.get("Origin") == allowed:
             return
         reason = self._origin.check(  # type: ignore[union-attr]
             request.method, request.headers, request.scheme, request.host
@@ -74,15 +235,77 @@ class SecurityGate:
         if reason is not None:
             raise Forbidden(reason)
 
-    def finish(self, request: Request, response: Response) -> None:
+    def finish(
+        self, request: Request, response: Response, state: RequestState | None = None
+    ) -> None:
         """Add the policy headers the response did not set itself."""
         policy = self._headers
         if policy is None:
             self._build()
             policy = self._headers
-        nonce = request.__dict__.get("csp_nonce")
+        nonce = state.csp_nonce if state is not None else None
         # The policy's values were validated when it was built, so they go
         # straight into the header list instead of through Headers.extend's
         # per-item validation (a quarter of a small request's cost).
         target = getattr(response.headers, "_list", response.headers)
         policy.apply(target, request.scheme == "https", nonce)  # type: ignore[union-attr]
+
+    # -- the full lists --------------------------------------------------------
+
+    def run_checks(self, request: Request, state: RequestState) -> Step:
+        """Every check in order (a pipeline step); a returned response ends the gate."""
+        if self._origin is None:
+            self._build()
+        for part in self._checks:
+            if part is _BUILTIN_HOST:
+                if self._trusted_hosts:
+                    self.check_host(request)
+                continue
+            if part is _BUILTIN_ORIGIN:
+                self.check_origin(request, state)
+                continue
+            if part.func_async is not None and state.on_loop:
+                rv = yield part.func_async(request)
+            else:
+                rv = part.func(request)
+                if isinstance(rv, Awaitable):
+                    rv = yield rv
+            if rv is not None:
+                return rv
+        return None
+
+    def run_finishers(self, request: Request, response: Response, state: RequestState) -> Step:
+        """Every finisher in order (a pipeline step)."""
+        for part in self._finishers:
+            if part is _BUILTIN_HEADERS:
+                self.finish(request, response, state)
+            elif part.func_async is not None and state.on_loop:
+                yield part.func_async(request, response)
+            else:
+                rv = part.func(request, response)
+                if isinstance(rv, Awaitable):
+                    yield rv
+
+
+def _builtin(*args: Any) -> None:  # pragma: no cover - a marker, never called
+    """Stands for the gate's own parts in the ordered lists."""
+
+
+_BUILTIN_HOST = _Part("hipflask.trusted_hosts", ORDER_HOST, _builtin, None)
+_BUILTIN_ORIGIN = _Part("hipflask.cross_origin", ORDER_ORIGIN, _builtin, None)
+_BUILTIN_HEADERS = _Part("hipflask.headers", ORDER_HEADERS, _builtin, None)
+
+
+def _insert(parts: tuple[_Part, ...], part: _Part) -> tuple[_Part, ...]:
+    kept = [existing for existing in parts if existing.name != part.name]
+    kept.append(part)
+    # Stable: parts at the same order run in registration order.
+    return tuple(sorted(kept, key=lambda existing: existing.order))
+
+
+_BUILTIN_NAMES = frozenset(part.name for part in (_BUILTIN_HOST, _BUILTIN_ORIGIN, _BUILTIN_HEADERS))
+
+
+def _refuse_builtin(name: str) -> None:
+    if name in _BUILTIN_NAMES:
+        raise ValueError(f"{name!r} names a built-in part of the gate; choose another name.")

@@ -132,10 +132,10 @@ def csp_nonce() -> str:
             " being built. Call it from a template rendered in a view, or inside"
             " 'with app.test_request_context():'."
         )
-    state = ctx.request.__dict__
-    nonce: str | None = state.get("csp_nonce")
+    state = ctx.state
+    nonce = state.csp_nonce
     if nonce is None:
-        nonce = state.setdefault("csp_nonce", make_nonce())
+        nonce = state.csp_nonce = make_nonce()
     return nonce
 
 

@@ -21,6 +21,9 @@ from typing import Any
 from ..contexts.ctx import stream_with_context
 from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
+from ..signals import before_render_template
+from ..signals import send as send_signal
+from ..signals import template_rendered
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -55,6 +58,16 @@ def _current_app(caller: str) -> Any:
 
 
 def _build_context(app: Any, env: Environment, context: dict[str, Any]) -> dict[str, Any]:
+    updater = getattr(app, "update_template_context", None)
+    if updater is not None and not getattr(updater, "_hipflask_default", False):
+        # The app replaces Flask's override point: it decides what is added.
+        context = dict(context)
+        updater(context)
+        return context
+    return _default_context(env, context)
+
+
+def _default_context(env: Environment, context: dict[str, Any]) -> dict[str, Any]:
     rv: dict[str, Any] = {}
     blueprint = None
     req_ctx = _cv_request.get(None)
@@ -77,21 +90,20 @@ def update_template_context(app: Any, context: dict[str, Any]) -> None:
     Values already in ``context`` are kept: what a view passes explicitly
     must not be replaced by a processor that happens to use the same name.
     """
-    context.update(_build_context(app, app.jinja_env, context))
+    context.update(_default_context(app.jinja_env, context))
 
 
 def _send(app: Any, signal: Any, template: Template, context: dict[str, Any]) -> None:
-    signal.send(app, _async_wrapper=app.ensure_sync, template=template, context=context)
+    send_signal(signal, app, template=template, context=context)
 
 
 def _render(app: Any, env: Environment, template: Template, context: dict[str, Any]) -> str:
     context = _build_context(app, env, context)
-    signals = app._signals
-    if signals.before_render_template.receivers:
-        _send(app, signals.before_render_template, template, context)
+    if before_render_template.receivers:
+        _send(app, before_render_template, template, context)
     rv = template.render(context)
-    if signals.template_rendered.receivers:
-        _send(app, signals.template_rendered, template, context)
+    if template_rendered.receivers:
+        _send(app, template_rendered, template, context)
     return rv
 
 
@@ -99,14 +111,13 @@ def _stream(
     app: Any, env: Environment, template: Template, context: dict[str, Any]
 ) -> Iterator[str]:
     context = _build_context(app, env, context)
-    signals = app._signals
-    if signals.before_render_template.receivers:
-        _send(app, signals.before_render_template, template, context)
+    if before_render_template.receivers:
+        _send(app, before_render_template, template, context)
 
     def generate() -> Iterator[str]:
         yield from template.generate(context)
-        if signals.template_rendered.receivers:
-            _send(app, signals.template_rendered, template, context)
+        if template_rendered.receivers:
+            _send(app, template_rendered, template, context)
 
     stream = generate()
     if _cv_request.get(None) is not None:

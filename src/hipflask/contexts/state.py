@@ -1,0 +1,84 @@
+"""Typed per-request state, kept on the request context.
+
+What the framework and its suites need to remember about one request (the
+bound URL adapter, whether it runs on the event loop, the CSP nonce, the
+origin a CORS policy approved) lives here, in named slots, rather than in
+ad-hoc keys of ``request.__dict__``: a typo there is a silent bug, and a
+request subclass with ``__slots__`` would have no ``__dict__`` at all.
+
+Suites keep values of their own in :attr:`RequestState.extensions`, keyed
+by the suite's name, or on ``g`` as Flask extensions do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+from .globals import _cv_request
+
+if TYPE_CHECKING:
+    from werkzeug.routing import MapAdapter
+
+__all__ = ["RequestState", "request_state"]
+
+
+class RequestState:
+    """What one request carries besides the request object itself."""
+
+    __slots__ = (
+        "_extensions",
+        "allowed_origin",
+        "csp_nonce",
+        "on_loop",
+        "preserve_context",
+        "url_adapter",
+    )
+
+    def __init__(
+        self,
+        *,
+        on_loop: bool = False,
+        preserve_context: Callable[[Any], None] | None = None,
+    ) -> None:
+        #: Served on the server's event loop (an async view under ASGI):
+        #: blocking calls are not allowed, async drivers are used.
+        self.on_loop = on_loop
+        #: Set by the test client to keep the context after the request.
+        self.preserve_context = preserve_context
+        #: An ``Origin`` approved for this route by a policy such as CORS;
+        #: the cross-origin check lets exactly this origin through.
+        self.allowed_origin: str | None = None
+        #: The Content Security Policy nonce, made on first use.
+        self.csp_nonce: str | None = None
+        #: The URL map bound to this request, made on first use.
+        self.url_adapter: MapAdapter | None = None
+        self._extensions: dict[str, Any] | None = None
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """Per-request values of suites and extensions, keyed by their name."""
+        extensions = self._extensions
+        if extensions is None:
+            extensions = self._extensions = {}
+        return extensions
+
+    def __repr__(self) -> str:
+        return f"<RequestState on_loop={self.on_loop} allowed_origin={self.allowed_origin!r}>"
+
+
+def request_state() -> RequestState:
+    """The state of the request being handled.
+
+    :raises RuntimeError: outside a request context.
+    """
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "request_state() needs an active request context: call it from a"
+            " view, a hook or a security check, or inside"
+            " 'with app.test_request_context():'."
+        )
+    state: RequestState = ctx.state
+    return state

@@ -1,0 +1,147 @@
+"""Flask's pipeline methods on the app, and which of them an app overrides.
+
+The request pipeline (:mod:`hipflask.core.pipeline`) runs its steps as
+generators, not through these methods, so that a request with no overrides
+pays for no extra calls. Flask documents the methods as override points
+(Flask-RESTful replaces ``handle_user_exception`` on the app, for one), so
+the app records once, when the first request arrives, which of them a
+subclass or an instance attribute replaces; the pipeline then calls the
+app's method at exactly those points.
+
+Each method here runs its step to completion synchronously: an override
+that calls ``super()`` gets a plain value. Under ASGI, an app with overrides
+runs its requests in the thread pool, where completing synchronously is
+allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+from typing import cast
+
+from ..contexts.globals import _cv_request
+from . import bridge
+from . import pipeline
+
+if TYPE_CHECKING:
+    from werkzeug.exceptions import HTTPException
+
+    from ..wrappers.response import Response
+    from .app import Hipflask
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+__all__ = ["PIPELINE_METHODS", "PipelineMethods", "overridable"]
+
+#: The methods whose overrides the pipeline honours.
+PIPELINE_METHODS = (
+    "dispatch_request",
+    "do_teardown_appcontext",
+    "do_teardown_request",
+    "finalize_request",
+    "full_dispatch_request",
+    "handle_exception",
+    "handle_http_exception",
+    "handle_user_exception",
+    "preprocess_request",
+    "process_response",
+)
+
+
+def overridable(func: F) -> F:
+    """Mark a method as the app's own, so a replacement of it can be recognised."""
+    func._hipflask_default = True  # type: ignore[attr-defined]
+    return func
+
+
+def is_overridden(obj: object, name: str) -> bool:
+    """Whether ``obj.name`` is a replacement (subclass or instance attribute)."""
+    return not getattr(getattr(obj, name, None), "_hipflask_default", False)
+
+
+def _app(obj: PipelineMethods) -> Hipflask:
+    return cast("Hipflask", obj)
+
+
+class PipelineMethods:
+    """Flask's public pipeline methods, each driving its step synchronously."""
+
+    _overrides: frozenset[str] | None
+    _custom_url_adapter: bool
+
+    def _pipeline_overrides(self) -> frozenset[str]:
+        """The pipeline methods this app replaces; decided once, then cached.
+
+        Also decides whether routing must go through ``create_url_adapter``
+        (replaced) instead of the compiled matcher.
+        """
+        overrides = self._overrides
+        if overrides is None:
+            self._custom_url_adapter = is_overridden(self, "create_url_adapter")
+            overrides = self._overrides = frozenset(
+                name for name in PIPELINE_METHODS if is_overridden(self, name)
+            )
+        return overrides
+
+    @overridable
+    def handle_exception(self, e: Exception) -> Response:
+        """Turn an unhandled error into a 500 response (in a request context)."""
+        ctx = _cv_request.get()
+        return bridge.drive_sync(pipeline.handle_exception(_app(self), ctx, e))  # type: ignore[no-any-return]
+
+    @overridable
+    def handle_user_exception(self, e: Exception) -> Any:
+        """Run the handler registered for an error; re-raise if there is none."""
+        ctx = _cv_request.get()
+        return bridge.drive_sync(pipeline.handle_user_exception(_app(self), ctx, e))
+
+    @overridable
+    def handle_http_exception(self, e: HTTPException) -> Any:
+        """Run the handler for an HTTP error, or return the error itself."""
+        ctx = _cv_request.get()
+        return bridge.drive_sync(pipeline.handle_http_exception(_app(self), ctx, e))
+
+    @overridable
+    def preprocess_request(self) -> Any:
+        """Run URL value preprocessors and ``before_request`` hooks."""
+        return bridge.drive_sync(pipeline.preprocess(_app(self), _cv_request.get()))
+
+    @overridable
+    def dispatch_request(self) -> Any:
+        """Call the matched view and return its raw return value."""
+        return bridge.drive_sync(pipeline.dispatch(_app(self), _cv_request.get()))
+
+    @overridable
+    def full_dispatch_request(self) -> Response:
+        """Hooks, view, error handlers, and the finished response."""
+        return bridge.drive_sync(pipeline.full_dispatch(_app(self), _cv_request.get()))  # type: ignore[no-any-return]
+
+    @overridable
+    def process_response(self, response: Response) -> Response:
+        """Run the after-request steps on a response."""
+        return bridge.drive_sync(  # type: ignore[no-any-return]
+            pipeline.process_response(_app(self), _cv_request.get(), response)
+        )
+
+    @overridable
+    def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
+        """Make a response from a return value and run the after-request steps."""
+        return bridge.drive_sync(  # type: ignore[no-any-return]
+            pipeline.finalize(_app(self), _cv_request.get(), rv, from_error_handler)
+        )
+
+    @overridable
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run ``teardown_request`` functions (called when the request context ends)."""
+        ctx = _cv_request.get()
+        if pipeline.has_teardown(_app(self), ctx):
+            bridge.drive_sync(pipeline.teardown(_app(self), ctx, exc))
+
+    @overridable
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run ``teardown_appcontext`` functions (called when the app context ends)."""
+        if pipeline.has_appcontext_teardown(_app(self)):
+            bridge.drive_sync(pipeline.teardown_appcontext(_app(self), exc))

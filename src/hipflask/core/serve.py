@@ -1,0 +1,143 @@
+"""One serve path for both protocols.
+
+The adapters (:mod:`hipflask.core.wsgi`, :mod:`hipflask.core.asgi`) build a
+neutral request and then call only this module: :func:`prepare` applies
+proxy trust and routes, :func:`runs_on_loop` picks where the pipeline runs,
+and :func:`run_sync` / :func:`run_async` push the context, drive
+:func:`hipflask.core.pipeline.handle` and tear down through one driver,
+:func:`hipflask.core.pipeline.finish_request`. Nothing here knows a
+protocol, and the adapters need none of the app's private members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.exceptions import BadRequest
+
+from ..contexts.ctx import RequestContext
+from ..contexts.state import RequestState
+from . import bridge
+from . import pipeline
+
+if TYPE_CHECKING:
+    from ..wrappers.request import Request
+    from ..wrappers.response import Response
+    from .app import Hipflask
+
+__all__ = [
+    "NUL_IN_PATH",
+    "prepare",
+    "run_async",
+    "run_in_threads",
+    "run_sync",
+    "runs_on_loop",
+    "serving_hooks",
+    "shutdown_threads",
+]
+
+#: A path with a NUL (``%00``) is refused before routing. Python's file
+#: functions raise on it (a 500 from any view that opens a path), and C code
+#: behind other services ends the string there, so ``/files/report.pdf%00.png``
+#: passes an extension check as ``.png`` and opens ``report.pdf`` (null-byte
+#: injection).
+NUL_IN_PATH = "The URL path contains a NUL character."
+
+
+def proxy_trust(app: Hipflask) -> Any:
+    """The app's ``PROXY_FIX`` trust, for the adapter to apply to its environ or scope."""
+    return app._proxy_trust()
+
+
+def prepare(app: Hipflask, request: Request, state: RequestState) -> None:
+    """Route the request (or record why it cannot be routed)."""
+    if "\x00" in request.path:
+        request.routing_exception = BadRequest(NUL_IN_PATH)
+    else:
+        app._match(request, state)
+
+
+def runs_on_loop(app: Hipflask, request: Request) -> bool:
+    """Whether an ASGI request runs on the event loop rather than in a thread.
+
+    Async views do; so does a request that matched no route when there are
+    no hooks that could be sync (a 404 needs no thread). An app that
+    overrides one of the pipeline's methods runs every request in a thread:
+    the override may call the base method, which completes synchronously.
+    """
+    if app._pipeline_overrides():
+        return False
+    return app._is_async_view(request) or (
+        request.url_rule is None and not app._has_before_request_hooks()
+    )
+
+
+def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
+    """Run the whole request in this thread (WSGI, or a sync view under ASGI)."""
+    ctx = RequestContext(app, request, state=state)
+    ctx.push()
+    error: BaseException | None = None
+    try:
+        response: Response
+        response, error = bridge.drive_sync(pipeline.handle(app, ctx))
+        return response
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        _leave(ctx, error, teardown=True)
+
+
+async def run_async(app: Hipflask, request: Request, state: RequestState) -> Response:
+    """Run the whole request on the event loop (an async view under ASGI)."""
+    state.on_loop = True
+    ctx = RequestContext(app, request, state=state)
+    ctx.push()
+    error: BaseException | None = None
+    try:
+        response: Response
+        response, error = await bridge.drive_async(pipeline.handle(app, ctx))
+        return response
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        if state.preserve_context is None and ctx._deferred == 0:
+            if pipeline.has_finish_work(app, ctx):
+                await bridge.drive_async(pipeline.finish_request(app, ctx, error))
+            _leave(ctx, error, teardown=False)
+        else:
+            _leave(ctx, error, teardown=True)
+
+
+async def run_in_threads(app: Hipflask, func: Callable[..., Any], *args: Any) -> Any:
+    """Run ``func(*args)`` in the app's bounded thread pool, context copied in."""
+    return await app._threads.run(func, *args)
+
+
+def iterate_in_threads(app: Hipflask, iterable: Any) -> Any:
+    """Iterate a sync (possibly blocking) response body from the event loop."""
+    return app._threads.iterate(iterable)
+
+
+async def serving_hooks(app: Hipflask, starting: bool) -> None:
+    """``before_serving`` / ``after_serving`` (the ASGI lifespan events)."""
+    await app._serving_hooks(starting)
+
+
+def shutdown_threads(app: Hipflask) -> None:
+    """Stop the app's thread pool when the server shuts down."""
+    app._threads.shutdown()
+
+
+def _leave(ctx: RequestContext, error: BaseException | None, teardown: bool) -> None:
+    preserve = ctx.state.preserve_context
+    if preserve is not None:
+        # The test client keeps the context for `with client:` blocks; it
+        # pops (and tears down) when the block ends.
+        ctx.pop(error, teardown=False)
+        preserve(ctx)
+        return
+    ctx.pop(error, teardown=teardown)
