@@ -1,0 +1,121 @@
+"""From the ``SQLALCHEMY_*`` settings to one engine per bind.
+
+What this adds to ``create_engine`` is what a Flask app expects:
+
+* no URI at all means an SQLite file in the instance folder, so a new app
+  has a database with nothing to install or start;
+* a relative SQLite path is relative to the instance folder (created if
+  missing), not to whatever directory the server was started in;
+* in-memory SQLite is one connection shared by every thread, so the tables
+  that ``create_all`` made are the ones the requests see;
+* MySQL/MariaDB get ``utf8mb4`` and recycle connections before the server's
+  idle timeout closes them;
+* a URL without a driver uses an installed one (:mod:`hipflask.stores.urls`).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import StaticPool
+
+from ..errors import ConfigurationError
+from ..stores.urls import async_database_url
+from ..stores.urls import sync_database_url
+
+DEFAULT_SQLITE_NAME = "app.db"
+
+
+def bind_settings(app: Any) -> dict[str | None, dict[str, Any]]:
+    """Each bind key with its ``url`` and engine options, from the config."""
+    config = app.config
+    base_options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    echo = bool(config.get("SQLALCHEMY_ECHO", False))
+    binds: dict[str | None, dict[str, Any]] = {}
+    for key, value in dict(config.get("SQLALCHEMY_BINDS") or {}).items():
+        options = dict(value) if isinstance(value, dict) else {"url": value}
+        if "url" not in options:
+            raise ConfigurationError(
+                f"SQLALCHEMY_BINDS[{key!r}] has no 'url'. Give a database URL, or a dict"
+                " with 'url' and engine options."
+            )
+        binds[key] = options
+    uri = config.get("SQLALCHEMY_DATABASE_URI")
+    if uri is None and not binds:
+        uri = "sqlite:///" + os.path.join(app.instance_path, DEFAULT_SQLITE_NAME)
+    if uri is not None:
+        binds[None] = {**base_options, "url": uri}
+    for options in binds.values():
+        options.setdefault("echo", echo)
+    return binds
+
+
+def engine_arguments(app: Any, options: dict[str, Any]) -> tuple[sa.URL, dict[str, Any]]:
+    """The URL and keyword arguments to create one bind's engine with."""
+    options = dict(options)
+    url = make_url(sync_database_url(str(options.pop("url"))))
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        url, options = _sqlite_arguments(app, url, options)
+    elif backend in ("mysql", "mariadb"):
+        if "charset" not in url.query:
+            url = url.update_query_dict({"charset": "utf8mb4"})
+        options.setdefault("pool_recycle", 7200)
+    return url, options
+
+
+def _sqlite_arguments(
+    app: Any, url: sa.URL, options: dict[str, Any]
+) -> tuple[sa.URL, dict[str, Any]]:
+    database = url.database
+    if database in (None, "", ":memory:") or url.query.get("mode") == "memory":
+        options.setdefault("poolclass", StaticPool)
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("check_same_thread", False)
+        options["connect_args"] = connect_args
+        return url, options
+    if database is not None and not database.startswith("file:"):
+        if not os.path.isabs(database):
+            database = os.path.join(app.instance_path, database)
+            url = url.set(database=database)
+        os.makedirs(os.path.dirname(database) or ".", exist_ok=True)
+    return url, options
+
+
+def create_engines(app: Any) -> dict[str | None, sa.Engine]:
+    """One engine per bind, as the app's settings describe them."""
+    engines: dict[str | None, sa.Engine] = {}
+    for key, options in bind_settings(app).items():
+        url, kwargs = engine_arguments(app, options)
+        engines[key] = sa.create_engine(url, **kwargs)
+    return engines
+
+
+def async_engine_arguments(app: Any, engine: sa.Engine) -> tuple[str, dict[str, Any]] | None:
+    """The URL and options of an async engine on ``engine``'s database.
+
+    ``SQLALCHEMY_ASYNC_ENGINE_OPTIONS`` adds to them. SQLite files are opened
+    per session (``NullPool``): opening one is cheap, and a pooled aiosqlite
+    connection keeps a thread alive. ``None`` for in-memory SQLite: a second
+    engine would open a second, empty database.
+    """
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    async_url = async_database_url(url.render_as_string(hide_password=False))
+    if async_url is None:
+        return None
+    options: dict[str, Any] = {"echo": engine.echo}
+    if url.get_backend_name() in ("mysql", "mariadb"):
+        options["pool_recycle"] = 7200
+    elif url.get_backend_name() == "sqlite":
+        options["poolclass"] = NullPool
+    options.update(app.config.get("SQLALCHEMY_ASYNC_ENGINE_OPTIONS") or {})
+    return async_url, options
+
+
+__all__ = ["async_engine_arguments", "bind_settings", "create_engines", "engine_arguments"]

@@ -1,0 +1,367 @@
+"""``SQLAlchemy``: the ``db`` object of a Flask-SQLAlchemy app.
+
+It carries the declarative base (``db.Model``), one ORM session per app
+context (``db.session``), one engine per configured database (``db.engine``,
+``db.engines``) and every SQLAlchemy name (``db.Column``, ``db.select``), so
+code written for Flask-SQLAlchemy runs unchanged. Engines belong to an app:
+one ``db`` can be initialised on several apps, and each uses its own
+databases.
+
+The session is removed when the app context ends: whatever a request left
+uncommitted (because it failed half way, say) is rolled back then, and the
+connection goes back to the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+from werkzeug.exceptions import NotFound
+
+from ..contexts.globals import _cv_app
+from ..errors import ConfigurationError
+from .async_session import AsyncEngines
+from .async_session import make_async_scoped_session
+from .engines import create_engines
+from .model import Model
+from .model import make_model_base
+from .pagination import Pagination
+from .pagination import SelectPagination
+from .query import Query
+from .record_queries import record_on
+from .session import Session
+
+_NO_APP_CONTEXT = (
+    "hipflask.db needs an app context to know which app's database to use. Wrap the"
+    " call in 'with app.app_context():' (requests, CLI commands and the shell have"
+    " one already)."
+)
+
+
+class DatabaseContextError(ConfigurationError, RuntimeError):
+    """The database was used outside an app context, or on an app it was not set up on.
+
+    Also a :class:`RuntimeError`, as Flask-SQLAlchemy raises there.
+    """
+
+
+def _scope() -> int:
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        raise DatabaseContextError(_NO_APP_CONTEXT)
+    return id(ctx)
+
+
+def _on_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class SQLAlchemy:
+    """Flask-SQLAlchemy's ``db``: models, session and engines for an app."""
+
+    def __init__(
+        self,
+        app: Any = None,
+        *,
+        metadata: sa.MetaData | None = None,
+        session_options: dict[str, Any] | None = None,
+        query_class: type[Query] = Query,
+        model_class: Any = Model,
+        engine_options: dict[str, Any] | None = None,
+        add_models_to_shell: bool = True,
+        disable_autonaming: bool = False,
+    ) -> None:
+        self.Query = query_class
+        self.session_options = dict(session_options or {})
+        self._engine_options = dict(engine_options or {})
+        self._add_models_to_shell = add_models_to_shell
+        self.metadatas: dict[str | None, sa.MetaData] = {}
+        if metadata is None and isinstance(model_class, type):
+            metadata = getattr(model_class, "metadata", None)
+            if not isinstance(metadata, sa.MetaData):
+                metadata = None
+        self._make_metadata(None, metadata)
+        self.Model: Any = make_model_base(self, model_class, self.metadatas[None])
+        if disable_autonaming:
+            self.Model.__hipflask_autonaming__ = False
+        self.session: orm.scoped_session[Session] = self._make_scoped_session()
+        self.async_session: Any = make_async_scoped_session(
+            self, _scope, {k: v for k, v in self.session_options.items() if k != "scopefunc"}
+        )
+        self._app_engines: weakref.WeakKeyDictionary[Any, dict[str | None, sa.Engine]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._app_async_engines: weakref.WeakKeyDictionary[Any, AsyncEngines] = (
+            weakref.WeakKeyDictionary()
+        )
+        if app is not None:
+            self.init_app(app)
+
+    def __repr__(self) -> str:
+        app = _cv_app.get(None)
+        if app is None or app.app not in self._app_engines:
+            return f"<{type(self).__name__}>"
+        engine = self._app_engines[app.app].get(None)
+        url = engine.url.render_as_string() if engine is not None else "no default engine"
+        return f"<{type(self).__name__} {url}>"
+
+    # -- setup ---------------------------------------------------------------
+
+    def init_app(self, app: Any) -> None:
+        """Read the app's ``SQLALCHEMY_*`` settings and create its engines.
+
+        Calling it again for the same app keeps the engines it has.
+        """
+        config = app.config
+        config.setdefault("SQLALCHEMY_DATABASE_URI", None)
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        config.setdefault("SQLALCHEMY_ECHO", False)
+        config.setdefault("SQLALCHEMY_BINDS", {})
+        config.setdefault("SQLALCHEMY_RECORD_QUERIES", False)
+        config.setdefault("SQLALCHEMY_MAX_PER_PAGE", 100)
+        config.setdefault("SQLALCHEMY_ASYNC_ENGINE_OPTIONS", {})
+        app.extensions["sqlalchemy"] = self
+        if app in self._app_engines:
+            return
+        if self._engine_options:
+            merged = {**self._engine_options, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
+            config["SQLALCHEMY_ENGINE_OPTIONS"] = merged
+        engines = create_engines(app)
+        for key in engines:
+            self._make_metadata(key)
+            if config["SQLALCHEMY_RECORD_QUERIES"]:
+                record_on(engines[key])
+        self._app_engines[app] = engines
+        self._app_async_engines[app] = AsyncEngines()
+        app.teardown_appcontext(self._teardown_session)
+        app.after_serving(self._close_async_engines)
+        if self._add_models_to_shell:
+            app.shell_context_processor(self._shell_context)
+
+    def _shell_context(self) -> dict[str, Any]:
+        names: dict[str, Any] = {"db": self}
+        for mapper in self.Model.registry.mappers:
+            names.setdefault(mapper.class_.__name__, mapper.class_)
+        return names
+
+    def _make_metadata(
+        self, bind_key: str | None, metadata: sa.MetaData | None = None
+    ) -> sa.MetaData:
+        """The metadata of ``bind_key``: every bind has its own."""
+        existing = self.metadatas.get(bind_key)
+        if existing is not None:
+            return existing
+        if metadata is None:
+            default = self.metadatas.get(None)
+            conventions = default.naming_convention if default is not None else None
+            metadata = sa.MetaData(naming_convention=conventions)
+        metadata.info["bind_key"] = bind_key
+        self.metadatas[bind_key] = metadata
+        return metadata
+
+    def _make_scoped_session(self) -> orm.scoped_session[Session]:
+        options = dict(self.session_options)
+        scopefunc = options.pop("scopefunc", _scope)
+        options.setdefault("class_", Session)
+        options.setdefault("query_cls", self.Query)
+        factory = orm.sessionmaker(db=self, **options)
+        return orm.scoped_session(factory, scopefunc=scopefunc)
+
+    def _teardown_session(self, exc: BaseException | None) -> Any:
+        """Close the app context's sessions; uncommitted work is rolled back."""
+        has_sync = self.session.registry.has()
+        has_async = self.async_session.registry.has()
+        if not (has_sync or has_async):
+            return None
+        if not has_async and not _on_loop():
+            self.session.remove()
+            return None
+        return self._ateardown(has_sync, has_async)
+
+    async def _ateardown(self, has_sync: bool, has_async: bool) -> None:
+        if has_async:
+            await self.async_session.remove()
+        if has_sync:
+            # Returning the connection rolls back: a round trip to the server
+            # that must not hold up the event loop.
+            await asyncio.to_thread(self.session.remove)
+
+    # -- engines -------------------------------------------------------------
+
+    def _current_app(self) -> Any:
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            raise DatabaseContextError(_NO_APP_CONTEXT)
+        if ctx.app not in self._app_engines:
+            raise DatabaseContextError(
+                f"The app {ctx.app.name!r} is not set up with this SQLAlchemy object."
+                " Call db.init_app(app) (or pass the app to SQLAlchemy(app))."
+            )
+        return ctx.app
+
+    @property
+    def engines(self) -> dict[str | None, sa.Engine]:
+        """The current app's engines by bind key (``None`` is the default)."""
+        return self._app_engines[self._current_app()]
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The current app's default engine (``SQLALCHEMY_DATABASE_URI``)."""
+        return self.get_engine(None)
+
+    def get_engine(self, bind_key: str | None = None) -> sa.Engine:
+        """The current app's engine for ``bind_key``."""
+        engines = self.engines
+        if bind_key not in engines:
+            known = ", ".join(repr(k) for k in engines) or "none"
+            raise ConfigurationError(
+                f"No database bind {bind_key!r}; configured binds: {known}. Add it to"
+                " SQLALCHEMY_BINDS (or set SQLALCHEMY_DATABASE_URI for the default)."
+            )
+        return engines[bind_key]
+
+    def get_async_engine(self, bind_key: str | None = None) -> Any:
+        """The current app's async engine for ``bind_key`` on the running loop."""
+        app = self._current_app()
+        return self._app_async_engines[app].get(app, self, bind_key)
+
+    @property
+    def async_engine(self) -> Any:
+        """The default async engine of the current app on the running loop."""
+        return self.get_async_engine(None)
+
+    async def _close_async_engines(self) -> None:
+        """At server shutdown: close the pooled async connections on this loop."""
+        for engines in list(self._app_async_engines.values()):
+            await engines.dispose()
+
+    async def dispose_async_engines(self) -> None:
+        """Close the current app's async engines on the running loop."""
+        await self._app_async_engines[self._current_app()].dispose()
+
+    # -- schema --------------------------------------------------------------
+
+    def _bind_keys(self, bind_key: str | list[str | None] | None) -> list[str | None]:
+        if bind_key == "__all__":
+            return list(self.metadatas)
+        if isinstance(bind_key, (list, tuple)):
+            return list(bind_key)
+        return [bind_key]
+
+    def _each_bind(self, operation: str, bind_key: Any, **kwargs: Any) -> None:
+        engines = self.engines
+        for key in self._bind_keys(bind_key):
+            engine = engines.get(key)
+            if engine is None:
+                if key is None:
+                    continue
+                raise ConfigurationError(
+                    f"No database bind {key!r} for db.{operation}(); add it to SQLALCHEMY_BINDS."
+                )
+            getattr(self._make_metadata(key), operation)(bind=engine, **kwargs)
+
+    def create_all(self, bind_key: str | list[str | None] | None = "__all__") -> None:
+        """Create the tables of every model that are missing (needs an app context)."""
+        self._each_bind("create_all", bind_key)
+
+    def drop_all(self, bind_key: str | list[str | None] | None = "__all__") -> None:
+        """Drop the tables of every model (needs an app context)."""
+        self._each_bind("drop_all", bind_key)
+
+    def reflect(self, bind_key: str | list[str | None] | None = "__all__") -> None:
+        """Load the tables that exist in the databases into ``db.metadatas``."""
+        self._each_bind("reflect", bind_key)
+
+    @property
+    def metadata(self) -> sa.MetaData:
+        """The default bind's metadata (``db.Model.metadata``)."""
+        return self.metadatas[None]
+
+    @property
+    def Table(self) -> Any:
+        """``db.Table(name, *columns, bind_key=None)``: a table in a bind's metadata."""
+        return self._table
+
+    def _table(self, name: str, *args: Any, bind_key: str | None = None, **kwargs: Any) -> sa.Table:
+        if args and isinstance(args[0], sa.MetaData):
+            return sa.Table(name, *args, **kwargs)
+        return sa.Table(name, self._make_metadata(bind_key), *args, **kwargs)
+
+    # -- queries -------------------------------------------------------------
+
+    def relationship(self, *args: Any, **kwargs: Any) -> Any:
+        """:func:`sqlalchemy.orm.relationship`, with ``lazy="dynamic"`` giving :class:`Query`."""
+        kwargs.setdefault("query_class", self.Query)
+        return orm.relationship(*args, **kwargs)
+
+    def dynamic_loader(self, argument: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("query_class", self.Query)
+        return orm.dynamic_loader(argument, **kwargs)
+
+    def backref(self, name: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("query_class", self.Query)
+        return orm.backref(name, **kwargs)
+
+    def get_or_404(self, entity: Any, ident: Any, *, description: str | None = None) -> Any:
+        """``db.session.get(entity, ident)``, or a 404 when there is no such row."""
+        rv = self.session.get(entity, ident)
+        if rv is None:
+            raise NotFound(description)
+        return rv
+
+    def first_or_404(self, statement: Any, *, description: str | None = None) -> Any:
+        """The first result of ``statement``, or a 404 when there is none."""
+        rv = self.session.execute(statement).scalar()
+        if rv is None:
+            raise NotFound(description)
+        return rv
+
+    def one_or_404(self, statement: Any, *, description: str | None = None) -> Any:
+        """The one result of ``statement``; none or several is a 404."""
+        try:
+            return self.session.execute(statement).scalar_one()
+        except (sa_exc.NoResultFound, sa_exc.MultipleResultsFound):
+            raise NotFound(description) from None
+
+    def paginate(
+        self,
+        select: sa.Select[Any],
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        max_per_page: int | None = None,
+        error_out: bool = True,
+        count: bool = True,
+    ) -> Pagination:
+        """One page of ``select``'s results; see :class:`~hipflask.db.pagination.Pagination`."""
+        return SelectPagination(
+            select=select,
+            session=self.session(),
+            page=page,
+            per_page=per_page,
+            max_per_page=max_per_page,
+            error_out=error_out,
+            count=count,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # db.Column, db.String, db.select, db.Mapped...: SQLAlchemy's names, as
+        # Flask-SQLAlchemy offers them, without copying each one here.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        for module in (sa, orm):
+            if hasattr(module, name):
+                return getattr(module, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+__all__ = ["DatabaseContextError", "SQLAlchemy"]

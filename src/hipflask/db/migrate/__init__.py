@@ -1,0 +1,313 @@
+"""Flask-Migrate's API on Alembic: ``from hipflask.db.migrate import Migrate``.
+
+::
+
+    db = SQLAlchemy(app)
+    migrate = Migrate(app, db)
+
+Then ``hipflask db init`` once, ``hipflask db migrate -m "..."`` after each
+model change, and ``hipflask db upgrade`` on every deployment. The functions
+below are what those commands call, for use from scripts and tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..._extras import require
+
+require("alembic", extra="db")
+
+from alembic import command  # noqa: E402
+from alembic.config import Config as AlembicConfig  # noqa: E402
+
+from ...contexts.globals import _require_app  # noqa: E402
+from ...errors import ConfigurationError  # noqa: E402
+
+_TEMPLATES = Path(__file__).parent / "templates"
+
+
+class Config(AlembicConfig):
+    """Alembic's config, with this package's ``hipflask`` template available."""
+
+    def get_template_directory(self) -> str:
+        return str(_TEMPLATES)
+
+
+class _MigrateConfig:
+    """What ``env.py`` finds in ``app.extensions["migrate"]``."""
+
+    def __init__(self, migrate: Migrate, db: Any, **configure_args: Any) -> None:
+        self.migrate = migrate
+        self.db = db
+        self.directory = migrate.directory
+        self.configure_args = configure_args
+
+    @property
+    def metadata(self) -> Any:
+        return self.db.metadata
+
+
+class Migrate:
+    """Connect an app's ``db`` to Alembic and add the ``db`` command group.
+
+    ``compare_type`` (column type changes are detected) and ``render_as_batch``
+    (SQLite can alter tables) are on, as in Flask-Migrate.
+    """
+
+    def __init__(
+        self,
+        app: Any = None,
+        db: Any = None,
+        directory: str = "migrations",
+        command: str = "db",
+        compare_type: bool = True,
+        render_as_batch: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.configure_callbacks: list[Any] = []
+        self.db = db
+        self.command = command
+        self.directory = str(directory)
+        self.alembic_ctx_kwargs = {
+            "compare_type": compare_type,
+            "render_as_batch": render_as_batch,
+            **kwargs,
+        }
+        if app is not None and db is not None:
+            self.init_app(app, db, directory)
+
+    def init_app(
+        self,
+        app: Any,
+        db: Any = None,
+        directory: str | None = None,
+        command: str | None = None,
+        compare_type: bool | None = None,
+        render_as_batch: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Register the migration settings and the CLI group on ``app``."""
+        self.db = db or self.db
+        if self.db is None:
+            raise ConfigurationError(
+                "Migrate needs the SQLAlchemy object: Migrate(app, db) or"
+                " migrate.init_app(app, db)."
+            )
+        self.command = command or self.command
+        self.directory = str(directory or self.directory)
+        arguments = dict(self.alembic_ctx_kwargs)
+        if compare_type is not None:
+            arguments["compare_type"] = compare_type
+        if render_as_batch is not None:
+            arguments["render_as_batch"] = render_as_batch
+        arguments.update(kwargs)
+        self.alembic_ctx_kwargs = arguments
+        app.extensions["migrate"] = _MigrateConfig(self, self.db, **arguments)
+
+        from .cli import db as db_group
+
+        app.cli.add_command(db_group, name=self.command)
+
+    def configure(self, f: Any) -> Any:
+        """Register ``f(config) -> config`` to adjust the Alembic config of every command."""
+        self.configure_callbacks.append(f)
+        return f
+
+    def call_configure_callbacks(self, config: Config) -> Config:
+        for callback in self.configure_callbacks:
+            config = callback(config)
+        return config
+
+    def get_config(
+        self, directory: str | None = None, x_arg: Any = None, opts: Any = None
+    ) -> Config:
+        """The Alembic config for ``directory`` (``alembic.ini`` in it, if present)."""
+        directory = str(directory or self.directory)
+        ini = os.path.join(directory, "alembic.ini")
+        # Alembic prints to the stdout of the moment it is given; the current
+        # one, so output can be captured (tests, scripts).
+        config = Config(ini if os.path.exists(ini) else None, stdout=sys.stdout)
+        config.set_main_option("script_location", directory)
+        namespace = argparse.Namespace()
+        for option in opts or ():
+            setattr(namespace, option, True)
+        namespace.x = list(x_arg) if isinstance(x_arg, (list, tuple)) else [x_arg] if x_arg else []
+        config.cmd_opts = namespace
+        return self.call_configure_callbacks(config)
+
+
+def _migrate() -> Migrate:
+    app = _require_app()
+    state = app.extensions.get("migrate")
+    if state is None:
+        raise ConfigurationError(
+            "The app has no migrations set up: add 'migrate = Migrate(app, db)'."
+        )
+    migrate: Migrate = state.migrate
+    return migrate
+
+
+def _config(directory: str | None, x_arg: Any = None, opts: Any = None) -> Config:
+    return _migrate().get_config(directory, x_arg=x_arg, opts=opts)
+
+
+def init(
+    directory: str | None = None,
+    multidb: bool = False,
+    template: str | None = None,
+    package: bool = False,
+) -> None:
+    """Create the migrations folder (``hipflask db init``)."""
+    if multidb:
+        raise ConfigurationError(
+            "Migrations across several binds (--multidb) are not supported yet; keep one"
+            " migrations folder per database."
+        )
+    directory = str(directory or _migrate().directory)
+    config = Config(stdout=sys.stdout)
+    config.set_main_option("script_location", directory)
+    config.config_file_name = os.path.join(directory, "alembic.ini")
+    config = _migrate().call_configure_callbacks(config)
+    command.init(config, directory, template=template or "hipflask", package=package)
+
+
+def revision(
+    directory: str | None = None,
+    message: str | None = None,
+    autogenerate: bool = False,
+    sql: bool = False,
+    head: str = "head",
+    splice: bool = False,
+    branch_label: str | None = None,
+    version_path: str | None = None,
+    rev_id: str | None = None,
+) -> None:
+    """Write a new, empty (or autogenerated) revision."""
+    opts = ["autogenerate"] if autogenerate else None
+    command.revision(
+        _config(directory, opts=opts),
+        message,
+        autogenerate=autogenerate,
+        sql=sql,
+        head=head,
+        splice=splice,
+        branch_label=branch_label,
+        version_path=version_path,
+        rev_id=rev_id,
+    )
+
+
+def migrate(
+    directory: str | None = None,
+    message: str | None = None,
+    sql: bool = False,
+    head: str = "head",
+    splice: bool = False,
+    branch_label: str | None = None,
+    version_path: str | None = None,
+    rev_id: str | None = None,
+    x_arg: Any = None,
+) -> None:
+    """Autogenerate a revision from the difference between models and database."""
+    command.revision(
+        _config(directory, x_arg=x_arg, opts=["autogenerate"]),
+        message,
+        autogenerate=True,
+        sql=sql,
+        head=head,
+        splice=splice,
+        branch_label=branch_label,
+        version_path=version_path,
+        rev_id=rev_id,
+    )
+
+
+def upgrade(
+    directory: str | None = None,
+    revision: str = "head",
+    sql: bool = False,
+    tag: str | None = None,
+    x_arg: Any = None,
+) -> None:
+    """Apply revisions up to ``revision``."""
+    command.upgrade(_config(directory, x_arg=x_arg), revision, sql=sql, tag=tag)
+
+
+def downgrade(
+    directory: str | None = None,
+    revision: str = "-1",
+    sql: bool = False,
+    tag: str | None = None,
+    x_arg: Any = None,
+) -> None:
+    """Revert revisions down to ``revision`` (the previous one by default)."""
+    if sql and revision == "-1":
+        revision = "head:-1"
+    command.downgrade(_config(directory, x_arg=x_arg), revision, sql=sql, tag=tag)
+
+
+def current(directory: str | None = None, verbose: bool = False) -> None:
+    """Print the revision the database is at."""
+    command.current(_config(directory), verbose=verbose)
+
+
+def history(
+    directory: str | None = None,
+    rev_range: str | None = None,
+    verbose: bool = False,
+    indicate_current: bool = False,
+) -> None:
+    """Print the revisions, newest first."""
+    command.history(
+        _config(directory), rev_range, verbose=verbose, indicate_current=indicate_current
+    )
+
+
+def stamp(
+    directory: str | None = None,
+    revision: str = "head",
+    sql: bool = False,
+    tag: str | None = None,
+    purge: bool = False,
+) -> None:
+    """Record ``revision`` as applied without running it."""
+    command.stamp(_config(directory), revision, sql=sql, tag=tag, purge=purge)
+
+
+def heads(
+    directory: str | None = None, verbose: bool = False, resolve_dependencies: bool = False
+) -> None:
+    """Print the head revisions."""
+    command.heads(_config(directory), verbose=verbose, resolve_dependencies=resolve_dependencies)
+
+
+def show(directory: str | None = None, revision: str = "head") -> None:
+    """Print one revision."""
+    command.show(_config(directory), revision)
+
+
+def check(directory: str | None = None) -> None:
+    """Fail if the models have changes that no revision covers."""
+    command.check(_config(directory))
+
+
+__all__ = [
+    "Config",
+    "Migrate",
+    "check",
+    "current",
+    "downgrade",
+    "heads",
+    "history",
+    "init",
+    "migrate",
+    "revision",
+    "show",
+    "stamp",
+    "upgrade",
+]

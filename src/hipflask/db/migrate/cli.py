@@ -1,0 +1,223 @@
+"""``hipflask db ...``: the migration commands, as Flask-Migrate names them.
+
+Each command runs in the app context (the app's database and models) and
+turns Alembic's errors into a one-line message and exit status 1.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from typing import TypeVar
+
+import click
+from alembic.util import CommandError
+
+from ...core.commands import AppGroup
+from ...errors import HipflaskError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_DIRECTORY = click.option(
+    "-d", "--directory", default=None, help='Migration script directory (default is "migrations").'
+)
+_X_ARG = click.option(
+    "-x", "--x-arg", multiple=True, help="Additional arguments consumed by custom env.py scripts."
+)
+
+
+def _clean_errors(f: F) -> F:
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except (CommandError, HipflaskError) as exc:
+            hint = ""
+            if "Path doesn't exist" in str(exc) or "No 'script_location'" in str(exc):
+                hint = " Run 'hipflask db init' first to create the migrations folder."
+            raise click.ClickException(f"{exc}{hint}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(cls=AppGroup)
+def db() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db.command()
+@_DIRECTORY
+@click.option("--multidb", is_flag=True, help="Multiple databases migration (not supported).")
+@click.option("-t", "--template", default=None, help="Repository template to use.")
+@click.option("--package", is_flag=True, help="Write empty __init__.py files.")
+@_clean_errors
+def init(directory: str | None, multidb: bool, template: str | None, package: bool) -> None:
+    """Create a new migration repository."""
+    from . import init as run
+
+    run(directory, multidb, template, package)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("-m", "--message", default=None, help="Revision message.")
+@click.option("--autogenerate", is_flag=True, help="Populate revision from the models.")
+@click.option("--sql", is_flag=True, help="Print SQL instead of running it.")
+@click.option("--head", default="head", help="Base revision of the new revision.")
+@click.option("--splice", is_flag=True, help="Allow a non-head revision as the head.")
+@click.option("--branch-label", default=None, help="Branch label for the new revision.")
+@click.option("--version-path", default=None, help="Where to write the new revision.")
+@click.option("--rev-id", default=None, help="Revision id to use instead of a random one.")
+@_clean_errors
+def revision(
+    directory: str | None,
+    message: str | None,
+    autogenerate: bool,
+    sql: bool,
+    head: str,
+    splice: bool,
+    branch_label: str | None,
+    version_path: str | None,
+    rev_id: str | None,
+) -> None:
+    """Create a new revision file."""
+    from . import revision as run
+
+    run(directory, message, autogenerate, sql, head, splice, branch_label, version_path, rev_id)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("-m", "--message", default=None, help="Revision message.")
+@click.option("--sql", is_flag=True, help="Print SQL instead of running it.")
+@click.option("--head", default="head", help="Base revision of the new revision.")
+@click.option("--splice", is_flag=True, help="Allow a non-head revision as the head.")
+@click.option("--branch-label", default=None, help="Branch label for the new revision.")
+@click.option("--version-path", default=None, help="Where to write the new revision.")
+@click.option("--rev-id", default=None, help="Revision id to use instead of a random one.")
+@_X_ARG
+@_clean_errors
+def migrate(
+    directory: str | None,
+    message: str | None,
+    sql: bool,
+    head: str,
+    splice: bool,
+    branch_label: str | None,
+    version_path: str | None,
+    rev_id: str | None,
+    x_arg: tuple[str, ...],
+) -> None:
+    """Autogenerate a revision from the models."""
+    from . import migrate as run
+
+    run(directory, message, sql, head, splice, branch_label, version_path, rev_id, x_arg)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("--sql", is_flag=True, help="Print SQL instead of running it.")
+@click.option("--tag", default=None, help="Tag passed to env.py.")
+@_X_ARG
+@click.argument("revision", default="head")
+@_clean_errors
+def upgrade(
+    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], revision: str
+) -> None:
+    """Upgrade the database to a later revision."""
+    from . import upgrade as run
+
+    run(directory, revision, sql, tag, x_arg)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("--sql", is_flag=True, help="Print SQL instead of running it.")
+@click.option("--tag", default=None, help="Tag passed to env.py.")
+@_X_ARG
+@click.argument("revision", default="-1")
+@_clean_errors
+def downgrade(
+    directory: str | None, sql: bool, tag: str | None, x_arg: tuple[str, ...], revision: str
+) -> None:
+    """Revert the database to an earlier revision."""
+    from . import downgrade as run
+
+    run(directory, revision, sql, tag, x_arg)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output.")
+@_clean_errors
+def current(directory: str | None, verbose: bool) -> None:
+    """Show the database's current revision."""
+    from . import current as run
+
+    run(directory, verbose)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("-r", "--rev-range", default=None, help="Range of revisions, as [start]:[end].")
+@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output.")
+@click.option("-i", "--indicate-current", is_flag=True, help="Mark the current revision.")
+@_clean_errors
+def history(
+    directory: str | None, rev_range: str | None, verbose: bool, indicate_current: bool
+) -> None:
+    """List the revisions in order."""
+    from . import history as run
+
+    run(directory, rev_range, verbose, indicate_current)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("--sql", is_flag=True, help="Print SQL instead of running it.")
+@click.option("--tag", default=None, help="Tag passed to env.py.")
+@click.option("--purge", is_flag=True, help="Delete the version table before stamping.")
+@click.argument("revision", default="head")
+@_clean_errors
+def stamp(directory: str | None, sql: bool, tag: str | None, purge: bool, revision: str) -> None:
+    """Record a revision as applied without running migrations."""
+    from . import stamp as run
+
+    run(directory, revision, sql, tag, purge)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output.")
+@click.option("--resolve-dependencies", is_flag=True, help="Treat dependencies as down revisions.")
+@_clean_errors
+def heads(directory: str | None, verbose: bool, resolve_dependencies: bool) -> None:
+    """Show the current head revisions."""
+    from . import heads as run
+
+    run(directory, verbose, resolve_dependencies)
+
+
+@db.command()
+@_DIRECTORY
+@click.argument("revision", default="head")
+@_clean_errors
+def show(directory: str | None, revision: str) -> None:
+    """Show one revision."""
+    from . import show as run
+
+    run(directory, revision)
+
+
+@db.command()
+@_DIRECTORY
+@_clean_errors
+def check(directory: str | None) -> None:
+    """Fail if the models changed in ways no revision covers."""
+    from . import check as run
+
+    run(directory)
+
+
+__all__ = ["db"]

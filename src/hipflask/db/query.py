@@ -1,0 +1,75 @@
+"""``Model.query``: SQLAlchemy's legacy query with Flask-SQLAlchemy's helpers.
+
+Tutorials write ``User.query.filter_by(...).first_or_404()``; new code can
+use ``db.session.execute(db.select(User))`` and ``db.get_or_404``. Both
+work, on the same session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exc
+from sqlalchemy import orm
+from werkzeug.exceptions import NotFound
+
+from .pagination import Pagination
+from .pagination import QueryPagination
+
+
+class Query(orm.Query[Any]):
+    """A query whose misses can become 404 responses."""
+
+    def get(self, ident: Any) -> Any:
+        """The row with primary key ``ident``, or ``None``.
+
+        Goes through :meth:`Session.get <sqlalchemy.orm.Session.get>`, the
+        supported spelling in SQLAlchemy 2 (so the tutorials' ``query.get``
+        gives the same object, from the identity map when loaded, without a
+        legacy-API warning).
+        """
+        entity: Any = self.column_descriptions[0]["entity"]
+        return self.session.get(entity, ident)
+
+    def get_or_404(self, ident: Any, description: str | None = None) -> Any:
+        """Like :meth:`get`, but a missing row is a 404."""
+        rv = self.get(ident)
+        if rv is None:
+            raise NotFound(description)
+        return rv
+
+    def first_or_404(self, description: str | None = None) -> Any:
+        """Like ``first()``, but no row is a 404."""
+        rv = self.first()
+        if rv is None:
+            raise NotFound(description)
+        return rv
+
+    def one_or_404(self, description: str | None = None) -> Any:
+        """Like ``one()``, but no row (or more than one) is a 404."""
+        try:
+            return self.one()
+        except (exc.NoResultFound, exc.MultipleResultsFound):
+            raise NotFound(description) from None
+
+    def paginate(
+        self,
+        *,
+        page: int | None = None,
+        per_page: int | None = None,
+        max_per_page: int | None = None,
+        error_out: bool = True,
+        count: bool = True,
+    ) -> Pagination:
+        """One page of the results; see :class:`~hipflask.db.pagination.Pagination`."""
+        return QueryPagination(
+            query=self,
+            page=page,
+            per_page=per_page,
+            max_per_page=max_per_page,
+            error_out=error_out,
+            count=count,
+        )
+
+
+__all__ = ["Query"]

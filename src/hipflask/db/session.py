@@ -1,0 +1,61 @@
+"""The ORM session ``db.session`` hands out, and how it picks a database.
+
+A model whose table belongs to a bind (``__bind_key__``, or ``db.Table(...,
+bind_key=...)``) is read and written through that bind's engine; everything
+else goes to the default engine. The engines are the current app's, so one
+``db`` serves several apps (an app factory, tests) without mixing them up.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+if TYPE_CHECKING:
+    from .extension import SQLAlchemy
+
+
+def bind_key_of(mapper: Any = None, clause: Any = None) -> tuple[bool, str | None]:
+    """The bind key of what a statement touches: ``(found, key)``."""
+    if mapper is not None:
+        info = orm.class_mapper(mapper) if isinstance(mapper, type) else mapper
+        table: Any = info.persist_selectable
+        if isinstance(table, sa.Table):
+            return True, table.metadata.info.get("bind_key")
+    if clause is not None:
+        found: list[Any] = sa.sql.util.find_tables(clause, include_crud=True)
+        for table in found:
+            if "bind_key" in table.metadata.info:
+                return True, table.metadata.info["bind_key"]
+    return False, None
+
+
+class Session(orm.Session):
+    """An ORM session that routes each statement to its bind's engine."""
+
+    def __init__(self, db: SQLAlchemy, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._db = db
+
+    def get_bind(
+        self,
+        mapper: Any = None,
+        clause: Any = None,
+        bind: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        if bind is not None:
+            return bind
+        found, key = bind_key_of(mapper, clause)
+        engines = self._db.engines
+        if found and key in engines:
+            return engines[key]
+        if None in engines:
+            return engines[None]
+        return super().get_bind(mapper=mapper, clause=clause, **kwargs)
+
+
+__all__ = ["Session", "bind_key_of"]

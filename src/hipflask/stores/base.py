@@ -1,0 +1,175 @@
+"""The key-value store with expiry that suites share, and how one is chosen.
+
+Server-side sessions, the login registry and the token blocklist all need the
+same few operations: read a value, write it with a lifetime, write it only if
+absent, delete it, renew its lifetime. :class:`Store` names them once, with an
+``a``-prefixed async twin for each, so code running on the ASGI event loop
+awaits the store instead of blocking the loop on a network round trip.
+
+Each backend keeps its logic in one place (the key, the lifetime, the
+statement or command) and only the final call differs between its sync and
+async driver. :func:`create_store` picks the backend from a URL, so the same
+setting moves an app from the in-process store to Redis or SQL.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC
+from abc import abstractmethod
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import ConfigurationError
+
+_SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
+
+
+class Store(ABC):
+    """A key-value store with per-key expiry, driven sync or async.
+
+    Keys are strings; :attr:`prefix` is prepended to every key, so several
+    features (or several apps) can share one Redis database or one table
+    without seeing each other's entries. Values are bytes: what they mean is
+    the caller's business. A ``ttl`` is a lifetime in seconds; ``None`` keeps
+    the entry until it is deleted. An expired entry is never returned.
+    """
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+
+    def make_key(self, key: str) -> str:
+        """The key as stored: the prefix followed by ``key``."""
+        return self.prefix + key
+
+    # -- sync ----------------------------------------------------------------
+
+    @abstractmethod
+    def get(self, key: str) -> bytes | None:
+        """The value stored under ``key``, or ``None`` if absent or expired."""
+
+    @abstractmethod
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Store ``value`` under ``key``, replacing what was there."""
+
+    @abstractmethod
+    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Store ``value`` only if ``key`` is absent (or expired); atomic.
+
+        Returns whether it was stored. Two processes racing to add the same
+        key never both succeed, which is what makes it usable as a lock or
+        for one-time tokens.
+        """
+
+    @abstractmethod
+    def delete(self, key: str) -> bool:
+        """Remove ``key``; returns whether a live entry was there."""
+
+    @abstractmethod
+    def touch(self, key: str, ttl: float | None) -> bool:
+        """Give a live entry a new lifetime; returns whether it was there."""
+
+    def close(self) -> None:
+        """Release connections held by the sync driver."""
+        return None
+
+    # -- async ---------------------------------------------------------------
+
+    @abstractmethod
+    async def aget(self, key: str) -> bytes | None:
+        """Async :meth:`get`."""
+
+    @abstractmethod
+    async def aset(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        """Async :meth:`set`."""
+
+    @abstractmethod
+    async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        """Async :meth:`add`."""
+
+    @abstractmethod
+    async def adelete(self, key: str) -> bool:
+        """Async :meth:`delete`."""
+
+    @abstractmethod
+    async def atouch(self, key: str, ttl: float | None) -> bool:
+        """Async :meth:`touch`."""
+
+    async def aclose(self) -> None:
+        """Release connections held by the async driver on this event loop."""
+        return None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} prefix={self.prefix!r}>"
+
+
+def check_ttl(ttl: float | None) -> float | None:
+    """Refuse a lifetime that is not a positive number of seconds.
+
+    A zero or negative lifetime would store an entry that is already dead; in
+    a session or a blocklist that is a configuration mistake worth an error,
+    not a silent no-op.
+    """
+    if ttl is None:
+        return None
+    ttl = float(ttl)
+    if not ttl > 0 or math.isinf(ttl):
+        raise ValueError(
+            f"A store entry's ttl must be a positive, finite number of seconds, not {ttl!r};"
+            " pass None for an entry that does not expire."
+        )
+    return ttl
+
+
+def ttl_milliseconds(ttl: float) -> int:
+    """A lifetime in whole milliseconds, at least one (Redis' ``PX`` unit)."""
+    return max(1, math.ceil(ttl * 1000))
+
+
+def expiry_timestamp(ttl: float | None) -> int | None:
+    """When an entry with lifetime ``ttl`` expires, in milliseconds since the epoch."""
+    if ttl is None:
+        return None
+    return int(time.time() * 1000) + ttl_milliseconds(ttl)
+
+
+def now_milliseconds() -> int:
+    """The wall clock in milliseconds since the epoch (what SQL rows store)."""
+    return int(time.time() * 1000)
+
+
+def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
+    """Open the store a URL names.
+
+    * ``memory://``: in this process only (the embedded default);
+    * ``redis://``, ``rediss://``, ``unix://``: Redis, through redis-py
+      (extra ``redis``);
+    * an SQLAlchemy URL (``sqlite:///sessions.db``,
+      ``postgresql+psycopg://...``, ``mysql+pymysql://...``): a table in
+      that database (extra ``db``).
+
+    ``options`` go to the backend's constructor (for SQL, ``table=``).
+    """
+    scheme = urlsplit(url).scheme.lower()
+    backend = scheme.split("+", 1)[0]
+    if backend == "memory":
+        from .memory import MemoryStore
+
+        return MemoryStore(prefix=prefix, **options)
+    if backend in ("redis", "rediss", "unix"):
+        from .redis import RedisStore
+
+        return RedisStore.from_url(url, prefix=prefix, **options)
+    if backend in _SQL_SCHEMES:
+        from .sql import SQLStore
+
+        return SQLStore.from_url(url, prefix=prefix, **options)
+    raise ConfigurationError(
+        f"No store for the URL scheme {scheme!r}. Use 'memory://',"
+        " a Redis URL ('redis://127.0.0.1:6379/0') or an SQLAlchemy database URL"
+        " ('sqlite:///store.db', 'postgresql+psycopg://...', 'mysql+pymysql://...')."
+    )
+
+
+__all__ = ["Store", "create_store"]

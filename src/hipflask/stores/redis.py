@@ -1,0 +1,167 @@
+"""The Redis store: state shared by every process and machine of an app.
+
+One command per operation, built once (:meth:`RedisStore._command`) and sent
+either by redis-py's sync client or by its asyncio client. The asyncio client
+belongs to the event loop it first ran on, so one is kept per loop; a server
+has one loop, a test suite may have many.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+from .._extras import require
+from .base import Store
+from .base import check_ttl
+from .base import ttl_milliseconds
+
+# Renew or clear an entry's expiry only if it exists, in one round trip and
+# atomically (a separate EXISTS then PEXPIRE could act on a key that expired
+# or was deleted in between).
+_TOUCH_SCRIPT = """
+if redis.call('exists', KEYS[1]) == 1 then
+  if ARGV[1] == '' then redis.call('persist', KEYS[1])
+  else redis.call('pexpire', KEYS[1], ARGV[1]) end
+  return 1
+end
+return 0
+"""
+
+_Command = tuple[str, tuple[Any, ...], dict[str, Any]]
+
+
+class RedisStore(Store):
+    """A :class:`~hipflask.stores.Store` in Redis, with native expiry.
+
+    Give it a URL (both drivers are created from it) or a ready redis-py
+    client. With only a sync ``client``, the async methods run its calls in a
+    worker thread, so the event loop still never waits on the network.
+    """
+
+    def __init__(
+        self,
+        client: Any = None,
+        *,
+        url: str | None = None,
+        async_client: Any = None,
+        prefix: str = "",
+    ) -> None:
+        super().__init__(prefix)
+        redis = require("redis", extra="redis")
+        if client is None and url is None:
+            url = "redis://127.0.0.1:6379/0"
+        self.url = url
+        self.client: Any = client if client is not None else redis.Redis.from_url(url)
+        self._fixed_async_client = async_client
+        self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str = "", **options: Any) -> RedisStore:
+        """A store on the Redis server ``url`` names (``redis://host:port/db``)."""
+        return cls(url=url, prefix=prefix, **options)
+
+    # -- the logic, once -----------------------------------------------------
+
+    def _command(self, operation: str, key: str, *args: Any) -> _Command:
+        full_key = self.make_key(key)
+        if operation == "get":
+            return "get", (full_key,), {}
+        if operation in ("set", "add"):
+            value, ttl = args
+            ttl = check_ttl(ttl)
+            px = None if ttl is None else ttl_milliseconds(ttl)
+            return "set", (full_key, bytes(value)), {"px": px, "nx": operation == "add"}
+        if operation == "delete":
+            return "delete", (full_key,), {}
+        (ttl,) = args
+        ttl = check_ttl(ttl)
+        ms = "" if ttl is None else str(ttl_milliseconds(ttl))
+        return "eval", (_TOUCH_SCRIPT, 1, full_key, ms), {}
+
+    @staticmethod
+    def _result(operation: str, raw: Any) -> Any:
+        if operation == "get":
+            return None if raw is None else bytes(raw)
+        if operation == "set":
+            return None
+        return bool(raw)
+
+    # -- sync driver ---------------------------------------------------------
+
+    def _run(self, operation: str, key: str, *args: Any) -> Any:
+        name, call_args, kwargs = self._command(operation, key, *args)
+        return self._result(operation, getattr(self.client, name)(*call_args, **kwargs))
+
+    def get(self, key: str) -> bytes | None:
+        result: bytes | None = self._run("get", key)
+        return result
+
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        self._run("set", key, value, ttl)
+
+    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        return bool(self._run("add", key, value, ttl))
+
+    def delete(self, key: str) -> bool:
+        return bool(self._run("delete", key))
+
+    def touch(self, key: str, ttl: float | None) -> bool:
+        return bool(self._run("touch", key, ttl))
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- async driver --------------------------------------------------------
+
+    def _async_client(self) -> Any:
+        if self._fixed_async_client is not None:
+            return self._fixed_async_client
+        if self.url is None:
+            return None
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            asyncio_redis = require("redis.asyncio", extra="redis")
+            client = asyncio_redis.Redis.from_url(self.url)
+            self._async_clients[loop] = client
+        return client
+
+    async def _arun(self, operation: str, key: str, *args: Any) -> Any:
+        name, call_args, kwargs = self._command(operation, key, *args)
+        client = self._async_client()
+        if client is None:
+            raw = await asyncio.to_thread(getattr(self.client, name), *call_args, **kwargs)
+        else:
+            raw = await getattr(client, name)(*call_args, **kwargs)
+        return self._result(operation, raw)
+
+    async def aget(self, key: str) -> bytes | None:
+        result: bytes | None = await self._arun("get", key)
+        return result
+
+    async def aset(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        await self._arun("set", key, value, ttl)
+
+    async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        return bool(await self._arun("add", key, value, ttl))
+
+    async def adelete(self, key: str) -> bool:
+        return bool(await self._arun("delete", key))
+
+    async def atouch(self, key: str, ttl: float | None) -> bool:
+        return bool(await self._arun("touch", key, ttl))
+
+    async def aclose(self) -> None:
+        if self._fixed_async_client is not None:
+            await self._fixed_async_client.aclose()
+            return
+        client = self._async_clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+
+__all__ = ["RedisStore"]

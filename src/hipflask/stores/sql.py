@@ -1,0 +1,295 @@
+"""The SQL store: a table with an expiry column, in any SQLAlchemy database.
+
+For apps that already run PostgreSQL or MySQL/MariaDB and do not want Redis
+too, or that want shared state in the SQLite file they already have. Every
+operation is a short list of Core statements built once
+(:meth:`SQLStore._plan`) and run in one transaction by the sync engine or,
+on the event loop, by an async engine (aiosqlite, psycopg's async mode,
+asyncpg or asyncmy), so the loop never waits on the database.
+
+Expired rows are skipped when read and swept now and then on writes; nothing
+needs a cron job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+
+from .._extras import require
+from .base import Store
+from .base import check_ttl
+from .base import expiry_timestamp
+from .base import now_milliseconds
+
+require("sqlalchemy", extra="db")
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.dialects import mysql  # noqa: E402
+from sqlalchemy.dialects import postgresql  # noqa: E402
+from sqlalchemy.dialects import sqlite  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import DatabaseError  # noqa: E402
+from sqlalchemy.exc import IntegrityError  # noqa: E402
+from sqlalchemy.pool import StaticPool  # noqa: E402
+
+from .urls import async_database_url  # noqa: E402
+from .urls import sync_database_url  # noqa: E402
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.sql import Executable
+
+#: Writes between two sweeps of expired rows.
+_SWEEP_EVERY = 500
+
+_Outcome = tuple[int, Sequence[Any] | None]
+
+
+def store_table(name: str, metadata: sa.MetaData | None = None) -> sa.Table:
+    """The table layout: a key, its bytes, and when it expires (ms since epoch)."""
+    return sa.Table(
+        name,
+        metadata if metadata is not None else sa.MetaData(),
+        # 255 characters fit an InnoDB index in utf8mb4; keys are ids and prefixes.
+        sa.Column("key", sa.String(255), primary_key=True),
+        sa.Column(
+            "value",
+            sa.LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb"),
+            nullable=False,
+        ),
+        sa.Column("expires_at", sa.BigInteger, nullable=True, index=True),
+    )
+
+
+class SQLStore(Store):
+    """A :class:`~hipflask.stores.Store` in one SQL table (created on first use).
+
+    Pass engines you already have (``hipflask.db`` passes its own), or use
+    :meth:`from_url`. Without an async engine, the async methods run the sync
+    statements in a worker thread: still nothing blocks the event loop.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        async_url: str | None = None,
+        table: str = "hipflask_store",
+        prefix: str = "",
+        serialize: bool = False,
+    ) -> None:
+        super().__init__(prefix)
+        self.engine = engine
+        # One shared connection (in-memory SQLite) cannot hold two transactions
+        # at once: statements of concurrent operations would interleave in it.
+        self._serial: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if serialize else contextlib.nullcontext()
+        )
+        self.async_url = async_url
+        self.table = store_table(table)
+        self._table_ready = False
+        self._create_lock = threading.Lock()
+        self._writes = 0
+        self._async_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, prefix: str = "", table: str = "hipflask_store", **engine_options: Any
+    ) -> SQLStore:
+        """A store in the database ``url`` names, with engines of its own.
+
+        An in-memory SQLite database (``sqlite://``) lives in one connection
+        shared by all threads; it has no async engine, since a second engine
+        would see a different, empty database.
+        """
+        parsed = make_url(sync_database_url(url))
+        async_url: str | None = None
+        serialize = False
+        if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+            engine_options.setdefault("poolclass", StaticPool)
+            engine_options.setdefault("connect_args", {"check_same_thread": False})
+            serialize = True
+        else:
+            async_url = async_database_url(url)
+        engine = sa.create_engine(parsed, **engine_options)
+        return cls(engine, async_url=async_url, table=table, prefix=prefix, serialize=serialize)
+
+    # -- the logic, once -----------------------------------------------------
+
+    def _live(self, now: int) -> sa.ColumnElement[bool]:
+        expires = self.table.c.expires_at
+        return sa.or_(expires.is_(None), expires > now)
+
+    def _upsert(self, dialect: str, row: dict[str, Any]) -> Executable:
+        t = self.table
+        changes = {"value": row["value"], "expires_at": row["expires_at"]}
+        if dialect in ("sqlite", "postgresql"):
+            module: Any = sqlite if dialect == "sqlite" else postgresql
+            upsert: Executable = (
+                module.insert(t)
+                .values(row)
+                .on_conflict_do_update(index_elements=[t.c.key], set_=changes)
+            )
+            return upsert
+        if dialect in ("mysql", "mariadb"):
+            return mysql.insert(t).values(row).on_duplicate_key_update(changes)
+        raise NotImplementedError(dialect)
+
+    def _plan(self, operation: str, dialect: str, key: str, *args: Any) -> list[Executable]:
+        """The statements of one operation, run in order in one transaction."""
+        t = self.table
+        full_key = self.make_key(key)
+        now = now_milliseconds()
+        this = t.c.key == full_key
+        if operation == "get":
+            return [sa.select(t.c.value).where(this, self._live(now))]
+        if operation == "delete":
+            return [sa.delete(t).where(this, self._live(now)), sa.delete(t).where(this)]
+        if operation == "touch":
+            expires = expiry_timestamp(check_ttl(args[0]))
+            return [sa.update(t).where(this, self._live(now)).values(expires_at=expires)]
+        value, ttl = args
+        row = {
+            "key": full_key,
+            "value": bytes(value),
+            "expires_at": expiry_timestamp(check_ttl(ttl)),
+        }
+        if operation == "add":
+            # An expired row still holds the key; clear it, then let the primary
+            # key decide which of two racing writers wins.
+            expired = sa.delete(t).where(this, t.c.expires_at <= now)
+            return [expired, sa.insert(t).values(row)]
+        statements: list[Executable] = []
+        try:
+            statements.append(self._upsert(dialect, row))
+        except NotImplementedError:
+            statements += [sa.delete(t).where(this), sa.insert(t).values(row)]
+        self._writes += 1
+        if self._writes % _SWEEP_EVERY == 0:
+            statements.append(sa.delete(t).where(t.c.expires_at <= now))
+        return statements
+
+    @staticmethod
+    def _result(operation: str, outcomes: list[_Outcome]) -> Any:
+        if operation == "get":
+            rows = outcomes[0][1] or ()
+            return bytes(rows[0][0]) if rows else None
+        if operation == "set":
+            return None
+        return outcomes[0][0] > 0 if operation != "add" else True
+
+    # -- sync driver ---------------------------------------------------------
+
+    def create_table(self) -> None:
+        """Create the table if it is missing (done on first use anyway)."""
+        with self._create_lock:
+            if self._table_ready:
+                return
+            try:
+                self.table.create(self.engine, checkfirst=True)
+            except DatabaseError:
+                # Another process created it between the check and the CREATE
+                # (PostgreSQL reports that race as a unique violation).
+                if not sa.inspect(self.engine).has_table(self.table.name):
+                    raise
+            self._table_ready = True
+
+    def _run(self, operation: str, key: str, *args: Any) -> Any:
+        if not self._table_ready:
+            self.create_table()
+        plan = self._plan(operation, self.engine.dialect.name, key, *args)
+        try:
+            with self._serial, self.engine.begin() as conn:
+                outcomes = [_outcome(conn.execute(stmt)) for stmt in plan]
+        except IntegrityError:
+            if operation == "add":
+                return False
+            raise
+        return self._result(operation, outcomes)
+
+    def get(self, key: str) -> bytes | None:
+        result: bytes | None = self._run("get", key)
+        return result
+
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        self._run("set", key, value, ttl)
+
+    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        return bool(self._run("add", key, value, ttl))
+
+    def delete(self, key: str) -> bool:
+        return bool(self._run("delete", key))
+
+    def touch(self, key: str, ttl: float | None) -> bool:
+        return bool(self._run("touch", key, ttl))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- async driver --------------------------------------------------------
+
+    async def _async_engine(self) -> AsyncEngine | None:
+        if self.async_url is None:
+            return None
+        loop = asyncio.get_running_loop()
+        engine = self._async_engines.get(loop)
+        if engine is None:
+            asyncio_sa = require("sqlalchemy.ext.asyncio", extra="db")
+            engine = asyncio_sa.create_async_engine(self.async_url)
+            self._async_engines[loop] = engine
+        return engine
+
+    async def _arun(self, operation: str, key: str, *args: Any) -> Any:
+        engine = await self._async_engine()
+        if engine is None:
+            return await asyncio.to_thread(self._run, operation, key, *args)
+        if not self._table_ready:
+            await asyncio.to_thread(self.create_table)
+        plan = self._plan(operation, engine.dialect.name, key, *args)
+        try:
+            async with engine.begin() as conn:
+                outcomes = [_outcome(await conn.execute(stmt)) for stmt in plan]
+        except IntegrityError:
+            if operation == "add":
+                return False
+            raise
+        return self._result(operation, outcomes)
+
+    async def aget(self, key: str) -> bytes | None:
+        result: bytes | None = await self._arun("get", key)
+        return result
+
+    async def aset(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        await self._arun("set", key, value, ttl)
+
+    async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        return bool(await self._arun("add", key, value, ttl))
+
+    async def adelete(self, key: str) -> bool:
+        return bool(await self._arun("delete", key))
+
+    async def atouch(self, key: str, ttl: float | None) -> bool:
+        return bool(await self._arun("touch", key, ttl))
+
+    async def aclose(self) -> None:
+        engine = self._async_engines.pop(asyncio.get_running_loop(), None)
+        if engine is not None:
+            await engine.dispose()
+
+
+def _outcome(result: Any) -> _Outcome:
+    """What the logic needs of a result, read while the connection is open."""
+    rows = result.all() if result.returns_rows else None
+    return result.rowcount, rows
+
+
+__all__ = ["SQLStore", "store_table"]

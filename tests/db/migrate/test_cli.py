@@ -1,0 +1,149 @@
+"""``hipflask db ...`` for real, against SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from tests.conftest import SECRET
+from tests.real_servers import postgresql_database
+
+from hipflask import Hipflask
+from hipflask.db import SQLAlchemy
+from hipflask.db.migrate import Migrate
+
+
+def make_versioned_app(url: str, tmp_path: Path, version: int) -> tuple[Hipflask, SQLAlchemy]:
+    """The same app at two points in its history: v2 adds a column and a table."""
+    app = Hipflask("migrated", instance_path=str(tmp_path / "instance"))
+    app.config.update(TESTING=True, SECRET_KEY=SECRET, SQLALCHEMY_DATABASE_URI=url)
+    db = SQLAlchemy(app)
+
+    class User(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        username = db.Column(db.String(80), nullable=False)
+        if version >= 2:
+            email = db.Column(db.String(120), nullable=True)
+
+    if version >= 2:
+
+        class Tag(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+
+    Migrate(app, db)
+    return app, db
+
+
+def invoke(app: Hipflask, *args: str) -> Any:
+    result = app.test_cli_runner().invoke(args=list(args))
+    return result
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.db'}"
+    else:
+        with postgresql_database("migrate") as url:
+            yield url
+
+
+def columns(app: Hipflask, db: SQLAlchemy, table: str) -> set[str]:
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        if not inspector.has_table(table):
+            return set()
+        return {c["name"] for c in inspector.get_columns(table)}
+
+
+def test_init_migrate_upgrade_downgrade_current_history_stamp(url: str, tmp_path: Path) -> None:
+    directory = str(tmp_path / "migrations")
+    app, db = make_versioned_app(url, tmp_path, version=1)
+
+    result = invoke(app, "db", "init", "-d", directory)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "migrations" / "env.py").exists()
+    assert (tmp_path / "migrations" / "alembic.ini").exists()
+
+    result = invoke(app, "db", "migrate", "-d", directory, "-m", "create users")
+    assert result.exit_code == 0, result.output
+    [first] = list((tmp_path / "migrations" / "versions").glob("*.py"))
+    assert "create users" in first.read_text()
+    assert columns(app, db, "user") == set()
+
+    assert invoke(app, "db", "upgrade", "-d", directory).exit_code == 0
+    assert columns(app, db, "user") == {"id", "username"}
+
+    # Nothing changed: no empty revision is written.
+    invoke(app, "db", "migrate", "-d", directory, "-m", "nothing")
+    assert len(list((tmp_path / "migrations" / "versions").glob("*.py"))) == 1
+
+    app2, db2 = make_versioned_app(url, tmp_path, version=2)
+    result = invoke(app2, "db", "migrate", "-d", directory, "-m", "add email")
+    assert result.exit_code == 0, result.output
+    assert invoke(app2, "db", "upgrade", "-d", directory).exit_code == 0
+    assert columns(app2, db2, "user") == {"id", "username", "email"}
+    assert columns(app2, db2, "tag") == {"id"}
+
+    current = invoke(app2, "db", "current", "-d", directory)
+    assert current.exit_code == 0
+    history = invoke(app2, "db", "history", "-d", directory)
+    assert "add email" in history.output
+    assert "create users" in history.output
+    lines = history.output.strip().splitlines()  # newest first: "<down> -> <rev> (head), msg"
+    head = lines[0].split()[2].rstrip(",")
+    first = lines[-1].split()[2].rstrip(",")
+
+    assert invoke(app2, "db", "downgrade", "-d", directory).exit_code == 0
+    assert columns(app2, db2, "user") == {"id", "username"}
+    assert columns(app2, db2, "tag") == set()
+
+    assert invoke(app2, "db", "stamp", "-d", directory, "head").exit_code == 0
+    current = invoke(app2, "db", "current", "-d", directory)
+    assert head in current.output
+    assert invoke(app2, "db", "stamp", "-d", directory, first).exit_code == 0
+    assert first in invoke(app2, "db", "current", "-d", directory).output
+    assert invoke(app2, "db", "downgrade", "-d", directory, "base").exit_code == 0
+    assert columns(app2, db2, "user") == set()
+    with app2.app_context():
+        db2.drop_all()
+        sa.Table("alembic_version", sa.MetaData()).drop(db2.engine, checkfirst=True)
+        db2.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_upgrade_without_init_says_to_run_init(tmp_path: Path) -> None:
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    result = invoke(app, "db", "upgrade", "-d", str(tmp_path / "missing"))
+    assert result.exit_code == 1
+    assert "hipflask db init" in result.output
+
+
+def test_upgrade_sql_prints_the_statements(tmp_path: Path) -> None:
+    directory = str(tmp_path / "migrations")
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    invoke(app, "db", "init", "-d", directory)
+    invoke(app, "db", "migrate", "-d", directory, "-m", "users")
+    result = invoke(app, "db", "upgrade", "-d", directory, "--sql")
+    assert result.exit_code == 0
+    assert "CREATE TABLE user" in result.output
+
+
+def test_a_custom_command_name(tmp_path: Path) -> None:
+    app = Hipflask("named", instance_path=str(tmp_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    db = SQLAlchemy(app)
+    Migrate(app, db, command="database")
+    assert "database" in app.cli.commands
+    assert "db" not in app.cli.commands
+
+
+def test_multidb_is_refused_with_a_message(tmp_path: Path) -> None:
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    result = invoke(app, "db", "init", "--multidb", "-d", str(tmp_path / "m"))
+    assert result.exit_code == 1
+    assert "not supported" in result.output

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import StaticPool
+
+from hipflask.db import SQLAlchemy
+from hipflask.db.engines import async_engine_arguments
+from hipflask.db.engines import engine_arguments
+
+from .conftest import make_app
+
+
+def test_mysql_gets_utf8mb4_and_connection_recycling(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    url, options = engine_arguments(app, {"url": "mysql://root@127.0.0.1/test"})
+    assert url.drivername == "mysql+pymysql"
+    assert url.query["charset"] == "utf8mb4"
+    assert options["pool_recycle"] == 7200
+    url, _ = engine_arguments(app, {"url": "mysql+pymysql://root@h/test?charset=latin1"})
+    assert url.query["charset"] == "latin1"
+
+
+def test_a_tutorial_postgresql_url_uses_psycopg_3(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    url, _ = engine_arguments(app, {"url": "postgresql://u@h/db"})
+    assert url.drivername == "postgresql+psycopg"
+
+
+def test_in_memory_sqlite_is_one_shared_connection(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    _, options = engine_arguments(app, {"url": "sqlite://"})
+    assert options["poolclass"] is StaticPool
+    assert options["connect_args"] == {"check_same_thread": False}
+
+
+def test_an_absolute_sqlite_path_is_kept(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    url, _ = engine_arguments(app, {"url": f"sqlite:///{tmp_path / 'x' / 'abs.db'}"})
+    assert url.database == str(tmp_path / "x" / "abs.db")
+    assert (tmp_path / "x").is_dir()
+
+
+def test_async_engines_are_derived_from_the_sync_ones(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'a.db'}",
+        SQLALCHEMY_BINDS={"pg": "postgresql://u@127.0.0.1/db", "my": "mysql://root@127.0.0.1/db"},
+    )
+    db = SQLAlchemy(app)
+    with app.app_context():
+        sqlite_url, sqlite_options = async_engine_arguments(app, db.engine) or ("", {})
+        assert sqlite_url.startswith("sqlite+aiosqlite:///")
+        assert sqlite_options["poolclass"] is NullPool
+        pg = async_engine_arguments(app, db.engines["pg"])
+        assert pg is not None
+        assert pg[0] == "postgresql+psycopg://u@127.0.0.1/db"
+        my = async_engine_arguments(app, db.engines["my"])
+        assert my is not None
+        assert my[0].startswith("mysql+asyncmy://root@127.0.0.1/db")
+        for engine in db.engines.values():
+            engine.dispose()

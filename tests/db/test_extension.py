@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from hipflask import Hipflask
+from hipflask.db import DatabaseContextError
+from hipflask.db import SQLAlchemy
+from hipflask.errors import ConfigurationError
+
+from .conftest import define_models
+from .conftest import make_app
+
+
+def test_no_uri_means_an_sqlite_file_in_the_instance_folder(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert db.engine.url.database == os.path.join(app.instance_path, "app.db")
+        db.create_all()
+    assert os.path.isdir(app.instance_path)
+
+
+def test_a_relative_sqlite_path_is_relative_to_the_instance_folder(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite:///project.db")
+    db = SQLAlchemy(app)
+    define_models(db)
+    with app.app_context():
+        db.create_all()
+    assert os.path.exists(os.path.join(app.instance_path, "project.db"))
+
+
+def test_in_memory_sqlite_is_shared_by_every_thread_and_request(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://")
+    db = SQLAlchemy(app)
+    User, _ = define_models(db)
+    with app.app_context():
+        db.create_all()
+        db.session.add(User(username="ann"))
+        db.session.commit()
+
+    @app.route("/count")
+    def count() -> str:
+        return str(User.query.count())
+
+    for protocol in ("wsgi", "asgi"):
+        assert app.test_client(protocol=protocol).get("/count").text == "1"
+
+
+def test_config_keys_get_their_defaults(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    SQLAlchemy(app)
+    assert app.config["SQLALCHEMY_ECHO"] is False
+    assert app.config["SQLALCHEMY_RECORD_QUERIES"] is False
+    assert app.config["SQLALCHEMY_BINDS"] == {}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    assert app.extensions["sqlalchemy"] is not None
+
+
+def test_engine_options_and_echo_reach_the_engine(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_ECHO=True,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert db.engine.echo is True
+        assert db.engine.pool._pre_ping is True
+
+
+def test_init_app_later_with_an_app_factory(tmp_path: Path) -> None:
+    db = SQLAlchemy()
+    User, _ = define_models(db)
+    first = make_app(tmp_path / "a", SQLALCHEMY_DATABASE_URI="sqlite://")
+    second = make_app(tmp_path / "b", SQLALCHEMY_DATABASE_URI="sqlite://")
+    db.init_app(first)
+    db.init_app(second)
+    db.init_app(first)  # a second call changes nothing
+    with first.app_context():
+        db.create_all()
+        db.session.add(User(username="only-in-first"))
+        db.session.commit()
+    with second.app_context():
+        db.create_all()
+        assert User.query.count() == 0
+    with first.app_context():
+        assert User.query.count() == 1
+
+
+def test_create_all_outside_an_app_context_says_how_to_enter_one(db: SQLAlchemy) -> None:
+    for call in (db.create_all, db.drop_all, db.reflect, lambda: db.engine, db.session):
+        with pytest.raises(DatabaseContextError, match="app_context"):
+            call()
+    with pytest.raises(RuntimeError):
+        db.create_all()
+
+
+def test_an_app_that_was_not_set_up_is_named(db: SQLAlchemy, tmp_path: Path) -> None:
+    other = make_app(tmp_path / "other")
+    with other.app_context(), pytest.raises(DatabaseContextError, match="init_app"):
+        db.create_all()
+
+
+def test_create_all_drop_all_and_reflect(db: SQLAlchemy, db_app: Hipflask) -> None:
+    define_models(db)
+    with db_app.app_context():
+        db.create_all()
+        assert set(sa.inspect(db.engine).get_table_names()) == {"user", "post"}
+        reflected = SQLAlchemy(make_app(Path(db_app.instance_path)))
+        reflected.init_app(db_app)
+        reflected.reflect()
+        assert "user" in reflected.metadata.tables
+        db.drop_all()
+        assert sa.inspect(db.engine).get_table_names() == []
+
+
+def test_sqlalchemy_names_are_available_on_db(db: SQLAlchemy) -> None:
+    assert db.Column is sa.Column
+    assert db.String is sa.String
+    assert db.select is sa.select
+    assert db.ForeignKey is sa.ForeignKey
+    assert db.Mapped is sa.orm.Mapped
+    assert db.mapped_column is sa.orm.mapped_column
+    with pytest.raises(AttributeError):
+        db.no_such_name  # noqa: B018
+
+
+def test_db_table_lands_in_the_metadata(db: SQLAlchemy, db_app: Hipflask) -> None:
+    tags = db.Table("tags", db.Column("id", db.Integer, primary_key=True))
+    assert tags.metadata is db.metadata
+    with db_app.app_context():
+        db.create_all()
+        assert sa.inspect(db.engine).has_table("tags")
+
+
+def test_the_session_is_one_per_app_context_and_removed_at_teardown(
+    db: SQLAlchemy, db_app: Hipflask
+) -> None:
+    with db_app.app_context():
+        first = db.session()
+        assert db.session() is first
+        with db_app.app_context():
+            assert db.session() is not first
+    with db_app.app_context():
+        assert db.session() is not first
+
+
+def test_a_failed_request_leaves_no_half_written_transaction(
+    db: SQLAlchemy, db_app: Hipflask, protocol: str
+) -> None:
+    User, _ = define_models(db)
+    with db_app.app_context():
+        db.create_all()
+
+    @db_app.route("/half")
+    def half() -> str:
+        db.session.add(User(username="half"))
+        db.session.flush()
+        raise RuntimeError("fails after writing")
+
+    @db_app.route("/count")
+    def count() -> str:
+        return str(User.query.filter_by(username="half").count())
+
+    client = db_app.test_client(protocol=protocol)
+    db_app.testing = False
+    assert client.get("/half").status_code == 500
+    assert client.get("/count").text == "0"
+    with db_app.app_context():
+        assert User.query.count() == 0
+
+
+def test_a_committed_request_is_seen_by_the_next(
+    db: SQLAlchemy, db_app: Hipflask, protocol: str
+) -> None:
+    User, _ = define_models(db)
+    with db_app.app_context():
+        db.create_all()
+
+    @db_app.post("/users/<name>")
+    def add(name: str) -> str:
+        db.session.add(User(username=name))
+        db.session.commit()
+        return "ok"
+
+    @db_app.get("/users")
+    def names() -> Any:
+        return [u.username for u in db.session.scalars(db.select(User).order_by(User.id))]
+
+    client = db_app.test_client(protocol=protocol)
+    client.post("/users/ann")
+    client.post("/users/bob")
+    assert client.get("/users").json == ["ann", "bob"]
+
+
+def test_binds_route_models_to_their_database(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'main.db'}",
+        SQLALCHEMY_BINDS={
+            "audit": f"sqlite:///{tmp_path / 'audit.db'}",
+            "cache": {"url": f"sqlite:///{tmp_path / 'cache.db'}", "echo": False},
+        },
+    )
+    db = SQLAlchemy(app)
+
+    class Entry(db.Model):
+        __bind_key__ = "audit"
+        id = db.Column(db.Integer, primary_key=True)
+        text = db.Column(db.String(50))
+
+    class Thing(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    counters = db.Table("counters", db.Column("n", db.Integer), bind_key="cache")
+
+    with app.app_context():
+        assert set(db.engines) == {None, "audit", "cache"}
+        db.create_all()
+        db.session.add(Entry(text="x"))
+        db.session.add(Thing())
+        db.session.execute(counters.insert().values(n=1))
+        db.session.commit()
+        assert sa.inspect(db.engines["audit"]).get_table_names() == ["entry"]
+        assert sa.inspect(db.engine).get_table_names() == ["thing"]
+        assert sa.inspect(db.engines["cache"]).get_table_names() == ["counters"]
+        assert db.session.scalar(db.select(Entry.text)) == "x"
+        assert db.session.scalar(sa.select(counters.c.n)) == 1
+        db.drop_all(bind_key="audit")
+        assert sa.inspect(db.engines["audit"]).get_table_names() == []
+        with pytest.raises(ConfigurationError, match="SQLALCHEMY_BINDS"):
+            db.get_engine("nope")
+
+
+def test_a_bind_without_a_url_is_a_configuration_error(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_BINDS={"x": {"echo": True}})
+    with pytest.raises(ConfigurationError, match="url"):
+        SQLAlchemy(app)
+
+
+def test_only_binds_and_no_default(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_BINDS={"a": "sqlite://"})
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert set(db.engines) == {"a"}
+        db.create_all()
+
+
+def test_the_shell_gets_db_and_the_models(db: SQLAlchemy, db_app: Hipflask) -> None:
+    User, Post = define_models(db)
+    with db_app.app_context():
+        names = db_app.make_shell_context()
+    assert names["db"] is db
+    assert names["User"] is User
+    assert names["Post"] is Post
+
+
+def test_repr_names_the_database(db: SQLAlchemy, db_app: Hipflask) -> None:
+    assert repr(db) == "<SQLAlchemy>"
+    with db_app.app_context():
+        assert "test.db" in repr(db)
+
+
+def test_engine_options_given_to_the_constructor(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    db = SQLAlchemy(app, engine_options={"echo": True})
+    with app.app_context():
+        assert db.engine.echo is True

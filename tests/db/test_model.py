@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from typing import Any
+from typing import ClassVar
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from hipflask import Hipflask
+from hipflask.db import SQLAlchemy
+from hipflask.db.model import camel_to_snake_case
+
+
+@pytest.mark.parametrize(
+    ("name", "table"),
+    [
+        ("User", "user"),
+        ("UserRole", "user_role"),
+        ("HTTPRequest", "http_request"),
+        ("OAuth2Token", "o_auth2_token"),
+        ("Item3D", "item3_d"),
+        ("getHTTPResponseCode", "get_http_response_code"),
+    ],
+)
+def test_table_names_follow_flask_sqlalchemy(name: str, table: str) -> None:
+    assert camel_to_snake_case(name) == table
+
+
+def test_an_explicit_tablename_wins(db: SQLAlchemy) -> None:
+    class Person(db.Model):
+        __tablename__ = "people"
+        id = db.Column(db.Integer, primary_key=True)
+
+    assert Person.__table__.name == "people"
+
+
+def test_a_mixin_with_declared_attr_decides_the_name(db: SQLAlchemy) -> None:
+    class Prefixed:
+        @orm.declared_attr.directive
+        def __tablename__(cls) -> str:
+            return "app_" + cls.__name__.lower()
+
+    class Widget(Prefixed, db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    assert Widget.__table__.name == "app_widget"
+
+
+def test_joined_inheritance_gets_its_own_table(db: SQLAlchemy) -> None:
+    class Employee(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        kind = db.Column(db.String(20))
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_on": kind,
+            "polymorphic_identity": "employee",
+        }
+
+    class Engineer(Employee):
+        id = db.Column(db.Integer, db.ForeignKey("employee.id"), primary_key=True)
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "engineer"}
+
+    class Manager(Employee):
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "manager"}
+
+    assert Engineer.__table__.name == "engineer"
+    # Single-table inheritance: the parent's table.
+    assert Manager.__table__ is Employee.__table__
+
+
+def test_abstract_models_have_no_table(db: SQLAlchemy) -> None:
+    class TimestampedModel(db.Model):
+        __abstract__ = True
+        created = db.Column(db.DateTime)
+
+    class Article(TimestampedModel):
+        id = db.Column(db.Integer, primary_key=True)
+
+    assert not hasattr(TimestampedModel, "__table__")
+    assert Article.__table__.name == "article"
+    assert "created" in Article.__table__.c
+
+
+def test_typed_models_with_a_custom_declarative_base(db_app: Hipflask) -> None:
+    class Base(orm.DeclarativeBase):
+        pass
+
+    db = SQLAlchemy(db_app, model_class=Base)
+
+    class BookAuthor(db.Model):
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
+
+    assert issubclass(BookAuthor, Base)
+    assert BookAuthor.__table__.name == "book_author"
+    assert db.metadata is Base.metadata
+    with db_app.app_context():
+        db.create_all()
+        db.session.add(BookAuthor(name="Le Guin"))
+        db.session.commit()
+        assert BookAuthor.query.filter_by(name="Le Guin").one().id == 1
+        assert db.session.scalars(db.select(BookAuthor)).one().name == "Le Guin"
+
+
+def test_typed_mapped_columns_on_the_default_base(db: SQLAlchemy, db_app: Hipflask) -> None:
+    class Note(db.Model):
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        body: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+    with db_app.app_context():
+        db.create_all()
+        db.session.add(Note(body="hello"))
+        db.session.commit()
+        assert Note.query.one().body == "hello"
+
+
+def test_a_custom_metadata_with_naming_conventions(db_app: Hipflask) -> None:
+    metadata = sa.MetaData(naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"})
+    db = SQLAlchemy(db_app, metadata=metadata)
+
+    class Account(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        email = db.Column(db.String(50), unique=True)
+
+    assert db.metadata is metadata
+    assert Account.__table__.metadata is metadata
+
+
+def test_disable_autonaming_requires_tablenames(db_app: Hipflask) -> None:
+    db = SQLAlchemy(db_app, disable_autonaming=True)
+    with pytest.raises(sa.exc.InvalidRequestError):
+
+        class Unnamed(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+
+
+def test_repr_shows_the_primary_key(db: SQLAlchemy, db_app: Hipflask) -> None:
+    class Thing(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    thing = Thing()
+    assert repr(thing).startswith("<Thing (transient")
+    with db_app.app_context():
+        db.create_all()
+        db.session.add(thing)
+        assert repr(thing).startswith("<Thing (pending")
+        db.session.commit()
+        assert repr(thing) == "<Thing 1>"
+
+
+def test_a_model_class_mixin_is_kept(db_app: Hipflask) -> None:
+    class Helpers:
+        def describe(self) -> str:
+            return "described"
+
+    db = SQLAlchemy(db_app, model_class=Helpers)
+
+    class Gadget(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    assert Gadget().describe() == "described"
+    assert Gadget.__tablename__ == "gadget"

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask.db import SQLAlchemy
+
+from .conftest import define_models
+
+
+@pytest.fixture
+def app_with_users(db: SQLAlchemy, db_app: Hipflask) -> Hipflask:
+    User, Post = define_models(db)
+    with db_app.app_context():
+        db.create_all()
+        ann = User(username="ann", email="same@example.com")
+        bob = User(username="bob", email="same@example.com")
+        db.session.add_all([ann, bob, Post(title="hello", author=ann)])
+        db.session.commit()
+
+    @db_app.get("/legacy/get/<int:user_id>")
+    def legacy_get(user_id: int) -> str:
+        return str(User.query.get_or_404(user_id).username)
+
+    @db_app.get("/legacy/first/<name>")
+    def legacy_first(name: str) -> str:
+        return str(User.query.filter_by(username=name).first_or_404().id)
+
+    @db_app.get("/legacy/one/<email>")
+    def legacy_one(email: str) -> str:
+        return str(User.query.filter_by(email=email).one_or_404(description="no one").id)
+
+    @db_app.get("/get/<int:user_id>")
+    def get(user_id: int) -> str:
+        return str(db.get_or_404(User, user_id, description="No such user").username)
+
+    @db_app.get("/first/<name>")
+    def first(name: str) -> str:
+        return str(db.first_or_404(db.select(User).filter_by(username=name)).id)
+
+    @db_app.get("/one/<email>")
+    def one(email: str) -> str:
+        return str(db.one_or_404(db.select(User).filter_by(email=email)).id)
+
+    @db_app.get("/posts/<name>")
+    def posts(name: str) -> Any:
+        user = User.query.filter_by(username=name).first_or_404()
+        return [p.title for p in user.posts.all()]
+
+    db_app.extensions["models"] = (User, Post)
+    return db_app
+
+
+def test_model_query_helpers(app_with_users: Hipflask, protocol: str) -> None:
+    client = app_with_users.test_client(protocol=protocol)
+    assert client.get("/legacy/get/1").text == "ann"
+    assert client.get("/legacy/get/3").status_code == 404
+    assert client.get("/legacy/first/bob").text == "2"
+    assert client.get("/legacy/first/carl").status_code == 404
+    assert client.get("/legacy/one/nobody@example.com").status_code == 404
+    response = client.get("/legacy/one/same@example.com")
+    assert response.status_code == 404  # two rows are not "one"
+    assert b"no one" in response.data
+
+
+def test_db_query_helpers(app_with_users: Hipflask, protocol: str) -> None:
+    client = app_with_users.test_client(protocol=protocol)
+    assert client.get("/get/2").text == "bob"
+    missing = client.get("/get/99")
+    assert missing.status_code == 404
+    assert b"No such user" in missing.data
+    assert client.get("/first/ann").text == "1"
+    assert client.get("/first/zed").status_code == 404
+    assert client.get("/one/same@example.com").status_code == 404
+
+
+def test_dynamic_relationships_query(app_with_users: Hipflask, protocol: str) -> None:
+    client = app_with_users.test_client(protocol=protocol)
+    assert client.get("/posts/ann").json == ["hello"]
+    assert client.get("/posts/bob").json == []
+
+
+def test_query_get_uses_the_identity_map_without_a_legacy_warning(
+    db: SQLAlchemy, app_with_users: Hipflask
+) -> None:
+    User, _ = app_with_users.extensions["models"]
+    with app_with_users.app_context():
+        ann = User.query.get(1)  # warnings are errors in this suite
+        assert User.query.get(1) is ann
+        assert User.query.get(42) is None
+        assert db.session.get(User, 1) is ann
+
+
+def test_model_query_filter_first_all(db: SQLAlchemy, app_with_users: Hipflask) -> None:
+    User, _ = app_with_users.extensions["models"]
+    with app_with_users.app_context():
+        assert [u.username for u in User.query.order_by(User.username).all()] == ["ann", "bob"]
+        assert User.query.filter_by(username="bob").first().id == 2
+        assert User.query.filter(User.username.startswith("a")).count() == 1
+        assert isinstance(User.query, db.Query)
+
+
+def test_a_custom_query_class(db_app: Hipflask) -> None:
+    from hipflask.db import Query
+
+    class MyQuery(Query):
+        def by_name(self, name: str) -> Any:
+            return self.filter_by(name=name)
+
+    db = SQLAlchemy(db_app, query_class=MyQuery)
+
+    class Tag(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(db.String(20))
+
+    with db_app.app_context():
+        db.create_all()
+        db.session.add(Tag(name="x"))
+        db.session.commit()
+        assert Tag.query.by_name("x").one().id == 1

@@ -1,0 +1,147 @@
+"""The same model suite on SQLite, PostgreSQL (psycopg 3) and MariaDB (PyMySQL).
+
+Each server gets a database of its own for this module, dropped at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+from tests.conftest import SECRET
+from tests.db.conftest import server_url as server_url
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.db import SQLAlchemy
+
+INJECTION = "x' OR '1'='1'; DROP TABLE member; --"
+
+
+@pytest.fixture
+def suite(server_url: str, tmp_path: Path) -> Iterator[tuple[Hipflask, SQLAlchemy, Any, Any]]:
+    app = Hipflask("db_suite", instance_path=str(tmp_path))
+    app.config.update(TESTING=True, SECRET_KEY=SECRET, SQLALCHEMY_DATABASE_URI=server_url)
+
+    class Base(orm.DeclarativeBase):
+        pass
+
+    db = SQLAlchemy(app, model_class=Base)
+
+    class Member(db.Model):
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        username: orm.Mapped[str] = orm.mapped_column(sa.String(80), unique=True)
+        city: orm.Mapped[str] = orm.mapped_column(sa.String(80), default="")
+        notes: orm.Mapped[list[Note]] = orm.relationship(back_populates="member")
+
+    class Note(db.Model):
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        body: orm.Mapped[str] = orm.mapped_column(sa.Text)
+        member_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("member.id"))
+        member: orm.Mapped[Member] = orm.relationship(back_populates="notes")
+
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        members = [
+            Member(username=f"m{n:02}", city="Oslo" if n % 3 == 0 else "Lima") for n in range(1, 51)
+        ]
+        db.session.add_all(members)
+        db.session.add(Note(body="Grüße, 你好 ✓", member=members[0]))
+        db.session.commit()
+
+    @app.get("/members/<int:member_id>")
+    def show(member_id: int) -> Any:
+        member = Member.query.get_or_404(member_id)
+        return {"username": member.username, "notes": [n.body for n in member.notes]}
+
+    @app.get("/cities/<city>")
+    def by_city(city: str) -> Any:
+        page = Member.query.filter_by(city=city).order_by(Member.id).paginate(per_page=5)
+        return {
+            "items": [m.username for m in page.items],
+            "total": page.total,
+            "pages": list(page.iter_pages()),
+        }
+
+    @app.get("/search")
+    def search() -> Any:
+        rows = db.session.execute(
+            sa.text("SELECT username FROM member WHERE username = :name"),
+            {"name": request.args.get("name", "")},
+        )
+        return [row.username for row in rows]
+
+    @app.post("/members/<name>")
+    def add(name: str) -> Any:
+        db.session.add(Member(username=name))
+        db.session.commit()
+        return {"ok": True}
+
+    @app.post("/broken/<name>")
+    def broken(name: str) -> Any:
+        db.session.add(Member(username=name))
+        db.session.flush()
+        raise RuntimeError("after a flush")
+
+    yield app, db, Member, Note
+    with app.app_context():
+        db.drop_all()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def test_the_model_suite(suite: tuple[Hipflask, SQLAlchemy, Any, Any], protocol: str) -> None:
+    app, _, Member, _ = suite
+    client = app.test_client(protocol=protocol)
+    assert client.get("/members/1").json == {"username": "m01", "notes": ["Grüße, 你好 ✓"]}
+    assert client.get("/members/999").status_code == 404
+    oslo = client.get("/cities/Oslo?page=2").json
+    assert oslo["items"] == ["m18", "m21", "m24", "m27", "m30"]
+    assert oslo["total"] == 16
+    assert oslo["pages"] == [1, 2, 3, 4]
+    assert client.get("/cities/Oslo?page=abc").status_code == 404
+    assert client.get("/cities/Oslo?page=" + "9" * 25).status_code == 404
+    assert client.post("/members/new-one").json == {"ok": True}
+    with app.app_context():
+        assert Member.query.filter_by(username="new-one").one().city == ""
+
+
+def test_an_injection_payload_stays_data(
+    suite: tuple[Hipflask, SQLAlchemy, Any, Any], protocol: str
+) -> None:
+    app, db, Member, _ = suite
+    client = app.test_client(protocol=protocol)
+    assert client.get("/search", query_string={"name": INJECTION}).json == []
+    assert client.get("/search", query_string={"name": "m02"}).json == ["m02"]
+    assert client.post(f"/members/{INJECTION.replace('/', '')}").status_code == 200
+    assert client.get("/cities/" + "x' OR '1'='1").json["total"] == 0
+    with app.app_context():
+        assert Member.query.count() == 51
+        assert sa.inspect(db.engine).has_table("member")
+
+
+def test_a_failed_request_is_rolled_back(
+    suite: tuple[Hipflask, SQLAlchemy, Any, Any], protocol: str
+) -> None:
+    app, _, Member, _ = suite
+    app.testing = False
+    client = app.test_client(protocol=protocol)
+    assert client.post("/broken/ghost").status_code == 500
+    with app.app_context():
+        assert Member.query.filter_by(username="ghost").first() is None
+
+
+def test_a_unique_violation_in_a_request_is_a_clean_error(
+    suite: tuple[Hipflask, SQLAlchemy, Any, Any], protocol: str
+) -> None:
+    app = suite[0]
+    app.testing = False
+    client = app.test_client(protocol=protocol)
+    assert client.post("/members/m01").status_code == 500
+    # The failed transaction did not poison the next request's connection.
+    assert client.get("/members/2").json["username"] == "m02"

@@ -1,0 +1,124 @@
+"""Reach the real Redis, PostgreSQL and MariaDB servers the store tests run against.
+
+In CI (``CI=true``) a server that does not answer fails the test: a green run
+must mean the code ran against it. Elsewhere the test is skipped with a
+message naming the server. Tests create their own database (or key prefix)
+named after the suite and this process, and drop only that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+_SERVERS = {
+    "Redis": ("127.0.0.1", 6379),
+    "PostgreSQL": ("127.0.0.1", 5432),
+    "MariaDB": ("127.0.0.1", 3306),
+}
+
+
+def require_server(name: str) -> None:
+    """Skip (or, in CI, fail) unless the server ``name`` accepts connections."""
+    host, port = _SERVERS[name]
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return
+    except OSError as exc:
+        message = f"{name} is not running on {host}:{port} ({exc})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; CI must run the store tests against it.")
+    pytest.skip(message)
+
+
+def unique_prefix(suite: str) -> str:
+    """A Redis key prefix no other test run uses."""
+    return f"hipflask_test:{suite}:{os.getpid()}:{uuid.uuid4().hex[:8]}:"
+
+
+def redis_url() -> str:
+    require_server("Redis")
+    return REDIS_URL
+
+
+@contextlib.contextmanager
+def redis_prefix(suite: str) -> Iterator[str]:
+    """A fresh key prefix; every key under it is deleted afterwards."""
+    import redis
+
+    url = redis_url()
+    prefix = unique_prefix(suite)
+    yield prefix
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def _database_name(suite: str) -> str:
+    return f"hipflask_test_{suite}_{os.getpid()}"
+
+
+@contextlib.contextmanager
+def postgresql_database(suite: str) -> Iterator[str]:
+    """Create a database of our own on the PostgreSQL server; yield its URL."""
+    import psycopg
+
+    require_server("PostgreSQL")
+    name = _database_name(suite)
+    user = _postgresql_user()
+    admin = f"postgresql://{user}@127.0.0.1:5432/test"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://{user}@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgresql_user() -> str:
+    import psycopg
+
+    for user in ("postgres", "root"):
+        try:
+            with psycopg.connect(f"postgresql://{user}@127.0.0.1:5432/test", connect_timeout=3):
+                return user
+        except psycopg.OperationalError:
+            continue
+    return "postgres"
+
+
+@contextlib.contextmanager
+def mariadb_database(suite: str) -> Iterator[str]:
+    """Create a database of our own on the MariaDB server; yield its URL."""
+    import pymysql
+
+    require_server("MariaDB")
+    name = _database_name(suite)
+    conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    finally:
+        conn.close()
+    try:
+        yield f"mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4"
+    finally:
+        conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        finally:
+            conn.close()

@@ -1,0 +1,148 @@
+"""What every store must do, written once and run against each backend.
+
+A backend's test file subclasses :class:`StoreContract` and provides a
+``store`` fixture; each behaviour is checked through the sync methods and
+through their async twins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Awaitable
+from collections.abc import Callable
+from typing import TypeVar
+
+import pytest
+
+from hipflask.stores import Store
+
+T = TypeVar("T")
+
+# Long enough for a round trip to a loaded server, short enough for a test.
+SHORT_TTL = 0.3
+
+
+def run_async(store: Store, make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine on a fresh loop and close the store's async driver on it."""
+
+    async def main() -> T:
+        try:
+            return await make()
+        finally:
+            await store.aclose()
+
+    return asyncio.run(main())
+
+
+class StoreContract:
+    def test_get_of_a_missing_key_is_none(self, store: Store) -> None:
+        assert store.get("missing") is None
+        assert run_async(store, lambda: store.aget("missing")) is None
+
+    def test_set_then_get_returns_the_bytes(self, store: Store) -> None:
+        store.set("k", b"\x00binary\xff")
+        assert store.get("k") == b"\x00binary\xff"
+        run_async(store, lambda: store.aset("k2", b"async"))
+        assert run_async(store, lambda: store.aget("k2")) == b"async"
+        assert store.get("k2") == b"async"
+
+    def test_set_replaces_the_value_and_the_expiry(self, store: Store) -> None:
+        store.set("k", b"one", ttl=SHORT_TTL)
+        store.set("k", b"two")
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.get("k") == b"two"
+
+    def test_an_expired_entry_is_never_returned(self, store: Store) -> None:
+        store.set("sync", b"v", ttl=SHORT_TTL)
+        run_async(store, lambda: store.aset("async", b"v", ttl=SHORT_TTL))
+        assert store.get("sync") == b"v"
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.get("sync") is None
+        assert run_async(store, lambda: store.aget("async")) is None
+
+    def test_add_stores_only_when_absent(self, store: Store) -> None:
+        assert store.add("k", b"first") is True
+        assert store.add("k", b"second") is False
+        assert store.get("k") == b"first"
+        assert run_async(store, lambda: store.aadd("k", b"third")) is False
+        assert run_async(store, lambda: store.aadd("k3", b"new")) is True
+        assert store.get("k3") == b"new"
+
+    def test_add_succeeds_over_an_expired_entry(self, store: Store) -> None:
+        store.set("k", b"old", ttl=SHORT_TTL)
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.add("k", b"new") is True
+        assert store.get("k") == b"new"
+
+    def test_add_lets_exactly_one_of_racing_writers_win(self, store: Store) -> None:
+        wins: list[bool] = []
+        barrier = threading.Barrier(8)
+
+        def writer(n: int) -> None:
+            barrier.wait()
+            wins.append(store.add("race", str(n).encode(), ttl=30))
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert wins.count(True) == 1
+
+    def test_delete_reports_whether_a_live_entry_was_there(self, store: Store) -> None:
+        store.set("k", b"v")
+        assert store.delete("k") is True
+        assert store.get("k") is None
+        assert store.delete("k") is False
+        store.set("k", b"v")
+        assert run_async(store, lambda: store.adelete("k")) is True
+        assert run_async(store, lambda: store.adelete("k")) is False
+
+    def test_delete_of_an_expired_entry_reports_false(self, store: Store) -> None:
+        store.set("k", b"v", ttl=SHORT_TTL)
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.delete("k") is False
+
+    def test_touch_renews_the_expiry_of_a_live_entry(self, store: Store) -> None:
+        store.set("k", b"v", ttl=SHORT_TTL)
+        assert store.touch("k", 30) is True
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.get("k") == b"v"
+        assert run_async(store, lambda: store.atouch("k", SHORT_TTL)) is True
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.get("k") is None
+
+    def test_touch_with_none_makes_the_entry_permanent(self, store: Store) -> None:
+        store.set("k", b"v", ttl=SHORT_TTL)
+        assert store.touch("k", None) is True
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.get("k") == b"v"
+
+    def test_touch_of_a_missing_or_expired_key_reports_false(self, store: Store) -> None:
+        assert store.touch("missing", 10) is False
+        assert run_async(store, lambda: store.atouch("missing", 10)) is False
+        store.set("k", b"v", ttl=SHORT_TTL)
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.touch("k", 10) is False
+        assert store.get("k") is None
+
+    @pytest.mark.parametrize("ttl", [0, -1, float("inf"), float("nan")])
+    def test_a_ttl_that_is_not_a_positive_number_is_refused(self, store: Store, ttl: float) -> None:
+        with pytest.raises(ValueError, match="positive"):
+            store.set("k", b"v", ttl=ttl)
+        assert store.get("k") is None
+
+    def test_keys_are_stored_under_the_prefix(self, store: Store, other: Store) -> None:
+        store.set("shared-name", b"mine")
+        assert other.get("shared-name") is None
+        other.set("shared-name", b"theirs")
+        assert store.get("shared-name") == b"mine"
+
+    def test_keys_with_unusual_characters_stay_distinct(self, store: Store) -> None:
+        keys = ["a b", "a%b", "a_b", "a*", "ключ", "x' OR '1'='1", "k" * 200]
+        for n, key in enumerate(keys):
+            store.set(key, str(n).encode())
+        assert [store.get(key) for key in keys] == [str(n).encode() for n in range(len(keys))]
+        assert store.get("a?b") is None
