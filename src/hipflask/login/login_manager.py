@@ -25,6 +25,8 @@ from ..core.helpers import jsonify
 from ..core.helpers import redirect
 from ..errors import ConfigurationError
 from ..principal.principal import add_identity_provider
+from ..security.gate import ORDER_RATE_LIMIT
+from ..security.gate import ORDER_RATE_LIMIT_HEADERS
 from . import signals
 from .config import DEFAULTS
 from .mixins import AnonymousUserMixin
@@ -92,8 +94,12 @@ class LoginManager:
         from .remember import update_remember_cookie
 
         app.after_request(update_remember_cookie)
-        app.before_request(self._check_throttle)
-        app.after_request(self._count_failure)
+        # Password guessing is refused before any hook or view runs, with the
+        # other rate limits; failures are counted on every response.
+        app.gate.add_check("hipflask.login.throttle", self._check_throttle, order=ORDER_RATE_LIMIT)
+        app.gate.add_finisher(
+            "hipflask.login.throttle", self._count_failure, order=ORDER_RATE_LIMIT_HEADERS
+        )
         if add_context_processor:
             app.context_processor(_user_context_processor)
         add_identity_provider(app, _login_identity)
@@ -185,7 +191,7 @@ class LoginManager:
         endpoints = {self.login_view, *self.blueprint_login_views.values()}
         return request.endpoint is not None and request.endpoint in endpoints
 
-    def _check_throttle(self) -> None:
+    def _check_throttle(self, request: Any) -> None:
         if request.method != "POST" or not current_app.config["LOGIN_THROTTLE"]:
             return
         if not self._is_login_endpoint():
@@ -196,10 +202,9 @@ class LoginManager:
         self._throttle.check(name, request.remote_addr)
         setattr(g, _THROTTLED, name)
 
-    def _count_failure(self, response: Any) -> Any:
+    def _count_failure(self, request: Any, response: Any) -> None:
         if hasattr(g, _THROTTLED) and not g.get(_LOGIN_SUCCEEDED) and self._throttle:
             self._throttle.fail(g.get(_THROTTLED), request.remote_addr)
-        return response
 
     # -- loading ------------------------------------------------------------------
 
