@@ -28,6 +28,7 @@ app.config.update(
     JWT_TOKEN_LOCATION=["headers", "cookies"],
     JWT_ALGORITHM=os.environ.get("JWTAPP_ALGORITHM", "HS256"),
     JWT_BLOCKLIST_STORE=os.environ.get("JWTAPP_BLOCKLIST", "memory://"),
+    JWT_BLOCKLIST_KEY_PREFIX=os.environ.get("JWTAPP_PREFIX", "hipflask:jwt:"),
 )
 if "JWTAPP_PRIVATE_KEY_FILE" in os.environ:
     app.config["JWT_PRIVATE_KEY"] = Path(os.environ["JWTAPP_PRIVATE_KEY_FILE"]).read_bytes()

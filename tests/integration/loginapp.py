@@ -40,6 +40,8 @@ app = Hipflask(__name__)
 app.config.update(
     SECRET_KEY=os.environ.get("LOGINAPP_SECRET", "loginapp-secret-key-that-is-long-enough-1"),
     LOGIN_REGISTRY_STORE=os.environ.get("LOGINAPP_REGISTRY", "memory://"),
+    LOGIN_REGISTRY_KEY_PREFIX=os.environ.get("LOGINAPP_PREFIX", "hipflask:login:"),
+    LOGIN_THROTTLE_STORAGE=os.environ.get("LOGINAPP_THROTTLE_STORAGE", "memory://"),
     LOGIN_THROTTLE_PER_USER=os.environ.get("LOGINAPP_THROTTLE_PER_USER", "5/minute"),
     LOGIN_THROTTLE_PER_ADDRESS=os.environ.get("LOGINAPP_THROTTLE_PER_ADDRESS", "20/minute"),
 )

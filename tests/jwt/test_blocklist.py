@@ -42,3 +42,49 @@ def test_reused_refresh_token_revokes_its_whole_family() -> None:
 def test_token_without_family_is_only_checked_by_jti() -> None:
     target = store()
     assert blocklist.run(target, blocklist.is_revoked_flow({"jti": "x"}, None)) is False
+
+
+# -- the same guarantees on every store backend ---------------------------------
+
+from typing import Any  # noqa: E402
+
+from tests.store_backends import store_url  # noqa: E402,F401
+
+from .conftest import bearer  # noqa: E402
+from .conftest import build_app  # noqa: E402
+
+
+def test_revocation_and_reuse_detection_on_every_backend(
+    store_url: tuple[str, str], protocol: str
+) -> None:
+    url, prefix = store_url
+    app = build_app(JWT_BLOCKLIST_STORE=url, JWT_BLOCKLIST_KEY_PREFIX=prefix)
+
+    @app.post("/close-store")
+    async def close_store() -> str:
+        # Async drivers hold connections per event loop: close them on it.
+        await app.extensions["test_jwt"].blocklist_store(app.config).aclose()
+        return "closed"
+
+    client: Any = app.test_client(protocol=protocol)
+    try:
+        tokens = client.post("/login").json
+        assert (
+            client.get("/async-protected", headers=bearer(tokens["access_token"])).status_code
+            == 200
+        )
+        client.delete("/logout", headers=bearer(tokens["access_token"]))
+        for path in ("/protected", "/async-protected"):
+            assert client.get(path, headers=bearer(tokens["access_token"])).status_code == 401
+        fresh = client.post("/login").json
+        rotated = client.post("/refresh", headers=bearer(fresh["refresh_token"])).json
+        assert (
+            client.post("/async-refresh", headers=bearer(fresh["refresh_token"])).status_code == 401
+        )
+        assert (
+            client.get("/async-protected", headers=bearer(rotated["access_token"])).status_code
+            == 401
+        )
+    finally:
+        client.post("/close-store")
+        app.extensions["test_jwt"].blocklist_store(app.config).close()

@@ -50,3 +50,39 @@ def test_registry_off_and_bad_settings() -> None:
     assert open_registry(None) is None
     with pytest.raises(ConfigurationError, match="LOGIN_REGISTRY_STORE"):
         open_registry(3.5)
+
+
+# -- logouts that stick, on every store backend -----------------------------------
+
+from typing import Any  # noqa: E402
+
+from tests.store_backends import store_url  # noqa: E402,F401
+
+from .conftest import build_app  # noqa: E402
+from .conftest import log_in  # noqa: E402
+
+
+def test_logout_and_logout_everywhere_on_every_backend(
+    store_url: tuple[str, str], protocol: str
+) -> None:
+    url, prefix = store_url
+    app = build_app(LOGIN_REGISTRY_STORE=url, LOGIN_REGISTRY_KEY_PREFIX=prefix)
+    try:
+        client: Any = app.test_client(protocol=protocol)
+        log_in(client, remember="1")
+        stolen = client.get_cookie("session").value
+        assert client.get("/async-dashboard").text == "Async hello alice"
+        client.post("/logout")
+        client.set_cookie("session", stolen)
+        assert client.get("/dashboard").status_code == 302
+        laptop: Any = app.test_client(protocol=protocol)
+        log_in(laptop)
+        log_in(client)
+        assert client.post("/password").text == "changed"
+        assert laptop.get("/dashboard").status_code == 302
+        assert client.get("/dashboard").text == "Hello alice"
+    finally:
+        with app.app_context():
+            registry = app.login_manager.registry()
+        assert registry is not None
+        registry.store.close()

@@ -68,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
 #: signing key, and old keys that still verify (key rotation).
 HIPFLASK_DEFAULTS: dict[str, Any] = {
     "JWT_BLOCKLIST_STORE": "memory://",
+    "JWT_BLOCKLIST_KEY_PREFIX": "hipflask:jwt:",
     "JWT_KEY_ID": None,
     "JWT_SECRET_KEY_FALLBACKS": (),
     "JWT_PUBLIC_KEY_FALLBACKS": (),

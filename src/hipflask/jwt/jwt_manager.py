@@ -87,7 +87,8 @@ class JWTManager:
         value = setting(config, "JWT_BLOCKLIST_STORE")
         cached = self._store
         if cached is None or cached[0] is not value:
-            store = open_store(value, "hipflask:jwt:", "JWT_BLOCKLIST_STORE")
+            prefix = setting(config, "JWT_BLOCKLIST_KEY_PREFIX")
+            store = open_store(value, prefix, "JWT_BLOCKLIST_STORE")
             cached = self._store = (value, store)
         return cached[1]
 

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_DISABLED": False,
     # Where live logins are kept (a store URL, a store, or None for none).
     "LOGIN_REGISTRY_STORE": "memory://",
+    "LOGIN_REGISTRY_KEY_PREFIX": "hipflask:login:",
     # Failed logins allowed per submitted user name and per client address
     # (limits' notation), and where the counts live (limits' storage URL).
     "LOGIN_THROTTLE": True,

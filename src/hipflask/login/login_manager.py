@@ -181,7 +181,8 @@ class LoginManager:
         value = current_app.config.get("LOGIN_REGISTRY_STORE")
         cached = self._registry
         if cached is None or cached[0] is not value:
-            cached = self._registry = (value, open_registry(value))
+            prefix = current_app.config.get("LOGIN_REGISTRY_KEY_PREFIX", "hipflask:login:")
+            cached = self._registry = (value, open_registry(value, prefix))
         return cached[1]
 
     def _is_login_endpoint(self) -> bool:

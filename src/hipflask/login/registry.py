@@ -70,9 +70,9 @@ class LoginRegistry:
         return generation
 
 
-def open_registry(setting: Any) -> LoginRegistry | None:
+def open_registry(setting: Any, prefix: str = "hipflask:login:") -> LoginRegistry | None:
     """The registry ``LOGIN_REGISTRY_STORE`` names, ``None`` when it is off."""
-    store = open_store(setting, "hipflask:login:", "LOGIN_REGISTRY_STORE")
+    store = open_store(setting, prefix, "LOGIN_REGISTRY_STORE")
     return None if store is None else LoginRegistry(store)
 
 
