@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import SECRET
+from tests.store_backends import store_url  # noqa: F401  (a fixture for the tests here)
 
 from hipflask import Hipflask
 from hipflask import jsonify

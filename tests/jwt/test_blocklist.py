@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from hipflask.jwt import blocklist
 from hipflask.security.revocation import open_store
+
+from .conftest import bearer
+from .conftest import build_app
 
 
 def store() -> object:
@@ -45,13 +49,6 @@ def test_token_without_family_is_only_checked_by_jti() -> None:
 
 
 # -- the same guarantees on every store backend ---------------------------------
-
-from typing import Any  # noqa: E402
-
-from tests.store_backends import store_url  # noqa: E402,F401
-
-from .conftest import bearer  # noqa: E402
-from .conftest import build_app  # noqa: E402
 
 
 def test_revocation_and_reuse_detection_on_every_backend(

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import SECRET
+from tests.store_backends import store_url  # noqa: F401  (a fixture for the tests here)
 from werkzeug.security import generate_password_hash
 
 from hipflask import Hipflask

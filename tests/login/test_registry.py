@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from hipflask.errors import ConfigurationError
 from hipflask.login.registry import LoginRegistry
 from hipflask.login.registry import open_registry
+
+from .conftest import build_app
+from .conftest import log_in
 
 
 def registry() -> LoginRegistry:
@@ -53,13 +58,6 @@ def test_registry_off_and_bad_settings() -> None:
 
 
 # -- logouts that stick, on every store backend -----------------------------------
-
-from typing import Any  # noqa: E402
-
-from tests.store_backends import store_url  # noqa: E402,F401
-
-from .conftest import build_app  # noqa: E402
-from .conftest import log_in  # noqa: E402
 
 
 def test_logout_and_logout_everywhere_on_every_backend(
