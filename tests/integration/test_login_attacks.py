@@ -157,21 +157,38 @@ def test_login_redirect_carries_only_a_path(server: ServerProcess) -> None:
     assert query["next"] == ["/dashboard?tab=1"]
 
 
+def _median_difference(server: ServerProcess, replies: set[tuple[int, bytes]]) -> float:
+    wrong: list[float] = []
+    paired: list[float] = []
+    for attempt in range(15):
+        taken = []
+        for name in (f"ghost{attempt}", "alice"):
+            started = time.perf_counter()
+            reply = send(server, "POST", "/login", {"username": name, "password": "guess"})
+            taken.append(time.perf_counter() - started)
+            replies.add((reply.status, reply.body))
+        wrong.append(taken[1])
+        # Back-to-back pairs: load on the machine shifts both alike.
+        paired.append(taken[0] - taken[1])
+    # Without the dummy hash check an unknown user would answer a whole
+    # password hash faster; make sure one costs well over the 10 ms bar.
+    assert statistics.median(wrong) > 0.02
+    return abs(statistics.median(paired))
+
+
 def test_unknown_user_and_wrong_password_look_identical(server: ServerProcess) -> None:
     log_in(server, password="warm-up")
     send(server, "POST", "/login", {"username": "warm-up", "password": "x"})
-    unknown: list[float] = []
-    wrong: list[float] = []
-    replies = set()
-    for attempt in range(15):
-        for name, bucket in ((f"ghost{attempt}", unknown), ("alice", wrong)):
-            started = time.perf_counter()
-            reply = send(server, "POST", "/login", {"username": name, "password": "guess"})
-            bucket.append(time.perf_counter() - started)
-            replies.add((reply.status, reply.body))
+    replies: set[tuple[int, bytes]] = set()
+    # The machine running the tests may be busy; a systematic difference
+    # shows in every round, noise rarely in three in a row.
+    differences = []
+    for _ in range(3):
+        differences.append(_median_difference(server, replies))
+        if differences[-1] < 0.010:
+            break
     assert replies == {(401, b"Invalid user name or password.")}
-    difference = abs(statistics.median(unknown) - statistics.median(wrong))
-    assert difference < 0.010, f"median timing differs by {difference * 1000:.1f} ms"
+    assert min(differences) < 0.010, f"median timings differ by {differences} s"
 
 
 def test_password_guessing_is_cut_off_with_429() -> None:
