@@ -8,12 +8,22 @@ path on this site passes.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-try:  # The project-wide check, when present.
-    from ..security.redirects import is_safe_redirect_target as _shared_check  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - depends on the installed tree
-    _shared_check = None
+
+def load_shared_check() -> Callable[[str], bool] | None:
+    """The project-wide redirect check of :mod:`hipflask.security.redirects`, if present."""
+    try:
+        module = importlib.import_module("hipflask.security.redirects")
+    except ImportError:
+        return None
+    check: Callable[[str], bool] | None = getattr(module, "is_safe_redirect_target", None)
+    return check
+
+
+_shared_check = load_shared_check()
 
 
 def _is_same_site_path(target: str) -> bool:
@@ -34,4 +44,4 @@ def is_safe_next(target: object) -> bool:
     return _shared_check is None or bool(_shared_check(target))
 
 
-__all__ = ["is_safe_next"]
+__all__ = ["is_safe_next", "load_shared_check"]
