@@ -65,6 +65,15 @@ def test_logout_and_logout_everywhere_on_every_backend(
 ) -> None:
     url, prefix = store_url
     app = build_app(LOGIN_REGISTRY_STORE=url, LOGIN_REGISTRY_KEY_PREFIX=prefix)
+
+    @app.post("/close-store")
+    async def close_store() -> str:
+        # Async drivers hold connections per event loop: close them on it.
+        registry = app.login_manager.registry()
+        assert registry is not None
+        await registry.store.aclose()
+        return "closed"
+
     try:
         client: Any = app.test_client(protocol=protocol)
         log_in(client, remember="1")
@@ -80,6 +89,7 @@ def test_logout_and_logout_everywhere_on_every_backend(
         assert laptop.get("/dashboard").status_code == 302
         assert client.get("/dashboard").text == "Hello alice"
     finally:
+        client.post("/close-store")
         with app.app_context():
             registry = app.login_manager.registry()
         assert registry is not None

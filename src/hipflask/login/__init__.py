@@ -30,6 +30,7 @@ from .utils import EXEMPT_METHODS as EXEMPT_METHODS
 from .utils import confirm_login as confirm_login
 from .utils import current_user as current_user
 from .utils import fresh_login_required as fresh_login_required
+from .utils import load_user_async as load_user_async
 from .utils import login_fresh as login_fresh
 from .utils import login_remembered as login_remembered
 from .utils import login_required as login_required

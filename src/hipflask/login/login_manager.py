@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from collections.abc import Generator
 from typing import Any
 from typing import TypeVar
 
@@ -231,7 +232,12 @@ class LoginManager:
             signals.session_protected.send(app)
         return False
 
-    def _load_user(self) -> None:
+    def _load_flow(self) -> Generator[tuple[str, Any, Any], bool, None]:
+        """Load the user; yields each login whose liveness the registry must confirm.
+
+        One logic for both drivers: :meth:`_load_user` answers with blocking
+        store calls, :meth:`_aload_user` awaits them (``async def`` views).
+        """
         if self._user_callback is None and self._request_callback is None:
             raise ConfigurationError(
                 "LoginManager has no user_loader: decorate a function (user_id) -> user"
@@ -241,39 +247,57 @@ class LoginManager:
         if self._session_protection_failed():
             self._update_request_context_with_user()
             return
-        user = self._load_from_session()
+        user = yield from self._from_session_flow()
         if user is None:
             config = current_app.config
             cookie = request.cookies.get(config["REMEMBER_COOKIE_NAME"])
             if cookie and g.get(OPERATION) != "clear" and self._user_callback is not None:
-                user = self._load_user_from_remember_cookie(cookie)
+                user = yield from self._remember_cookie_flow(cookie)
             elif self._request_callback is not None:
                 user = self._load_user_from_request(request)
         self._update_request_context_with_user(user)
 
-    def _load_from_session(self) -> Any:
+    def _load_user(self) -> None:
+        registry = self.registry()
+        flow = self._load_flow()
+        try:
+            question = next(flow)
+            while True:
+                question = flow.send(registry.is_live(*question))  # type: ignore[union-attr]
+        except StopIteration:
+            return
+
+    async def _aload_user(self) -> None:
+        registry = self.registry()
+        flow = self._load_flow()
+        try:
+            question = next(flow)
+            while True:
+                question = flow.send(await registry.ais_live(*question))  # type: ignore[union-attr]
+        except StopIteration:
+            return
+
+    def _from_session_flow(self) -> Generator[tuple[str, Any, Any], bool, Any]:
         user_id = session.get("_user_id")
         if user_id is None or self._user_callback is None:
             return None
-        registry = self.registry()
-        if registry is not None and not registry.is_live(
-            str(user_id), session.get("_login"), session.get("_gen")
-        ):
-            # Logged out elsewhere (or this is a copy of a logged-out cookie).
-            from .utils import _end_session_login
+        if self.registry() is not None:
+            live = yield (str(user_id), session.get("_login"), session.get("_gen"))
+            if not live:
+                # Logged out elsewhere (or this is a copy of a logged-out cookie).
+                from .utils import _end_session_login
 
-            _end_session_login(self)
-            return None
+                _end_session_login(self)
+                return None
         return self._user_callback(user_id)
 
-    def _load_user_from_remember_cookie(self, cookie: str) -> Any:
+    def _remember_cookie_flow(self, cookie: str) -> Generator[tuple[str, Any, Any], bool, Any]:
         decoded = decode_cookie(current_app.config, cookie)
         callback = self._user_callback
         if decoded is None or callback is None:
             return None
         user_id, login_id, generation = decoded
-        registry = self.registry()
-        if registry is not None and not registry.is_live(user_id, login_id, generation):
+        if self.registry() is not None and not (yield (user_id, login_id, generation)):
             setattr(g, OPERATION, "clear")
             return None
         user = callback(user_id)

@@ -17,6 +17,7 @@ then ends every login), Redis or SQL when several processes serve the app.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Generator
 from typing import Any
 
 from ..security.revocation import StoreLike
@@ -48,15 +49,38 @@ class LoginRegistry:
         self.store.set("live:" + login_id, user_id.encode(), ttl)
         return login_id, self.generation(user_id)
 
-    def is_live(self, user_id: str, login_id: Any, generation: Any) -> bool:
-        """Whether this login was neither logged out nor ended everywhere."""
+    @staticmethod
+    def _is_live_flow(
+        user_id: str, login_id: Any, generation: Any
+    ) -> Generator[str, bytes | None, bool]:
+        """The liveness test as the store keys it reads (one logic, two drivers)."""
         if not isinstance(login_id, str) or not isinstance(generation, str):
             return False
-        owner = self.store.get("live:" + login_id)
+        owner = yield "live:" + login_id
         if owner is None or owner.decode() != user_id:
             return False
-        current = self.store.get("gen:" + user_id)
+        current = yield "gen:" + user_id
         return current is not None and current.decode() == generation
+
+    def is_live(self, user_id: str, login_id: Any, generation: Any) -> bool:
+        """Whether this login was neither logged out nor ended everywhere."""
+        flow = self._is_live_flow(user_id, login_id, generation)
+        try:
+            key = next(flow)
+            while True:
+                key = flow.send(self.store.get(key))
+        except StopIteration as stop:
+            return bool(stop.value)
+
+    async def ais_live(self, user_id: str, login_id: Any, generation: Any) -> bool:
+        """:meth:`is_live` without blocking the event loop."""
+        flow = self._is_live_flow(user_id, login_id, generation)
+        try:
+            key = next(flow)
+            while True:
+                key = flow.send(await self.store.aget(key))
+        except StopIteration as stop:
+            return bool(stop.value)
 
     def end(self, login_id: Any) -> None:
         """Log one login out."""

@@ -76,6 +76,9 @@ def _protect(permissions: list[Permission]) -> Callable[[F], F]:
 
             @wraps(view)
             async def async_guarded(*args: Any, **kwargs: Any) -> Any:
+                from .utils import load_user_async
+
+                await load_user_async()
                 refusal = _refusal(permissions)
                 if refusal is not None:
                     return refusal

@@ -71,6 +71,17 @@ def _get_user() -> Any:
 current_user: Any = LocalProxy(_get_user)
 
 
+async def load_user_async() -> None:
+    """Load ``current_user`` now, awaiting the registry, so an ``async def`` view never waits on it.
+
+    The protecting decorators call it for ``async def`` views; call it
+    yourself at the top of an unprotected async view that reads
+    ``current_user`` when the registry is on Redis or SQL.
+    """
+    if USER_KEY not in g:
+        await _manager()._aload_user()
+
+
 def _end_session_login(manager: LoginManager) -> None:
     """Forget the login in this session (it is already dead elsewhere)."""
     for key in _LOGIN_KEYS:
@@ -246,6 +257,7 @@ def _guard(view: F, fresh: bool) -> F:
 
         @wraps(view)
         async def async_guarded(*args: Any, **kwargs: Any) -> Any:
+            await load_user_async()
             refusal = _login_refusal(fresh)
             if refusal is not None:
                 return refusal
@@ -293,6 +305,7 @@ __all__ = [
     "confirm_login",
     "current_user",
     "fresh_login_required",
+    "load_user_async",
     "login_fresh",
     "login_remembered",
     "login_required",
