@@ -89,6 +89,12 @@ def _token_routes(app: Hipflask) -> None:
         revoke_token(family=request.args.get("everywhere") == "1")
         return jsonify(msg="revoked")
 
+    @app.delete("/async-logout")
+    @jwt_required()
+    async def async_logout() -> Any:
+        revoke_token(family=True)
+        return jsonify(msg="revoked")
+
 
 def _cookie_routes(app: Hipflask) -> None:
     @app.post("/cookie-login")

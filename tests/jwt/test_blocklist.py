@@ -70,7 +70,7 @@ def test_revocation_and_reuse_detection_on_every_backend(
             client.get("/async-protected", headers=bearer(tokens["access_token"])).status_code
             == 200
         )
-        client.delete("/logout", headers=bearer(tokens["access_token"]))
+        client.delete("/async-logout", headers=bearer(tokens["access_token"]))
         for path in ("/protected", "/async-protected"):
             assert client.get(path, headers=bearer(tokens["access_token"])).status_code == 401
         fresh = client.post("/login").json

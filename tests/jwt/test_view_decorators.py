@@ -202,3 +202,10 @@ def test_async_optional_view_without_a_token(protocol: str) -> None:
         return jsonify(claims=get_jwt())
 
     assert app.test_client(protocol=protocol).get("/maybe").json == {"claims": {}}
+
+
+def test_async_view_revokes_through_the_async_driver(client: Any) -> None:
+    tokens = login(client)
+    assert client.delete("/async-logout", headers=bearer(tokens["access_token"])).status_code == 200
+    assert client.get("/protected", headers=bearer(tokens["access_token"])).status_code == 401
+    assert client.post("/refresh", headers=bearer(tokens["refresh_token"])).status_code == 401

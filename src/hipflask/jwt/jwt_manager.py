@@ -14,11 +14,15 @@ from typing import Any
 from typing import TypeVar
 
 from ..contexts.globals import current_app
+from ..contexts.globals import g
 from ..core.helpers import jsonify
 from ..errors import ConfigurationError
+from ..security.gate import ORDER_CACHE
 from ..security.revocation import StoreLike
 from ..security.revocation import open_store
 from . import exceptions as exc
+from .blocklist import run
+from .blocklist import run_async
 from .config import DEFAULTS
 from .config import HIPFLASK_DEFAULTS
 from .config import setting
@@ -30,6 +34,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The key under ``app.extensions``, Flask-JWT-Extended's own.
 EXTENSION_KEY = "flask-jwt-extended"
+
+#: Blocklist writes of the current request, kept on ``g`` until its response leaves.
+PENDING = "_hipflask_jwt_pending"
+
+
+def _flush(request: Any, response: Any) -> None:
+    for store, flow in g.pop(PENDING, ()):
+        run(store, flow)
+
+
+async def _flush_async(request: Any, response: Any) -> None:
+    for store, flow in g.pop(PENDING, ()):
+        await run_async(store, flow)
 
 
 def _answer(msg: str, status: int) -> Any:
@@ -69,6 +86,9 @@ class JWTManager:
         for name, value in {**DEFAULTS, **HIPFLASK_DEFAULTS}.items():
             app.config.setdefault(name, value)
         app.register_error_handler(exc.JWTExtendedException, self._handle_error)
+        app.gate.add_finisher(
+            "hipflask.jwt.blocklist", _flush, order=ORDER_CACHE, finisher_async=_flush_async
+        )
         if add_context_processor or self._add_context_processor:
             app.context_processor(_template_names)
 

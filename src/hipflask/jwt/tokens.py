@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from typing import TYPE_CHECKING
 from typing import Any
 
 import jwt as pyjwt
@@ -21,7 +22,9 @@ from .config import seconds
 from .config import setting
 from .exceptions import ExpiredSignatureError
 from .exceptions import JWTDecodeError
-from .jwt_manager import JWTManager
+
+if TYPE_CHECKING:
+    from .jwt_manager import JWTManager
 
 #: Claim naming the refresh-token family (every token descended from one login).
 FAMILY_CLAIM = "fam"

@@ -22,6 +22,7 @@ from . import blocklist
 from .config import seconds
 from .config import setting
 from .exceptions import JWTDecodeError
+from .jwt_manager import PENDING
 from .jwt_manager import get_jwt_manager
 from .tokens import FAMILY_CLAIM
 from .tokens import decode
@@ -40,6 +41,21 @@ def _state() -> dict[str, Any]:
             " the view with @jwt_required() before reading the token."
         )
     return state
+
+
+def _write(store: Any, flow: Any) -> None:
+    """Write to the blocklist now, or, in a request, just before the response leaves.
+
+    The manager's gate finisher performs the writes of a request, awaiting
+    the store under ASGI, so an ``async def`` view never blocks the event
+    loop on Redis; the response (and so the client's next request) cannot
+    overtake them.
+    """
+    if has_request_context():
+        pending: list[Any] = g.setdefault(PENDING, [])
+        pending.append((store, flow))
+    else:
+        blocklist.run(store, flow)
 
 
 def get_jwt() -> dict[str, Any]:
@@ -140,7 +156,7 @@ def create_refresh_token(
     state = g.get(STATE) if has_request_context() else None
     store = manager.blocklist_store(config)
     if state and state["data"].get("type") == "refresh" and store is not None:
-        blocklist.run(store, blocklist.mark_used_flow(state["data"]))
+        _write(store, blocklist.mark_used_flow(state["data"]))
     return token
 
 
@@ -180,11 +196,11 @@ def revoke_token(claims: Mapping[str, Any] | None = None, *, family: bool = Fals
     store = get_jwt_manager().blocklist_store(config)
     if store is None:
         raise RuntimeError("JWT_BLOCKLIST_STORE is None: the built-in blocklist is off.")
-    blocklist.run(store, blocklist.revoke_flow(data))
+    _write(store, blocklist.revoke_flow(data))
     if family and isinstance(data.get(FAMILY_CLAIM), str):
         name = "JWT_REFRESH_TOKEN_EXPIRES"
         ttl = seconds(setting(config, name), name)
-        blocklist.run(store, blocklist.revoke_family_flow(data[FAMILY_CLAIM], ttl))
+        _write(store, blocklist.revoke_family_flow(data[FAMILY_CLAIM], ttl))
 
 
 # -- cookies ---------------------------------------------------------------------
