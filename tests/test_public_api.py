@@ -100,11 +100,13 @@ MODULE_NAMES = {
     "hipflask.login": [
         "AnonymousUserMixin",
         "EXEMPT_METHODS",
+        "FlaskLoginClient",
         "LoginManager",
         "UserMixin",
         "confirm_login",
         "current_user",
         "fresh_login_required",
+        "load_user_async",
         "login_fresh",
         "login_remembered",
         "login_required",

@@ -302,3 +302,10 @@ def test_logout_everywhere_from_an_admin_view_ends_the_target_user_only(
     assert admin.post("/ban/bob").text == "banned"
     assert victim.get("/dashboard").status_code == 302
     assert admin.get("/dashboard").text == "Hello alice"
+
+
+def test_login_package_has_no_other_lazy_names() -> None:
+    import hipflask.login
+
+    with pytest.raises(AttributeError, match="nothing"):
+        hipflask.login.nothing  # noqa: B018

@@ -41,4 +41,15 @@ from .utils import logout_everywhere as logout_everywhere
 from .utils import logout_user as logout_user
 from .utils import make_next_param as make_next_param
 from .utils import safe_next_url as safe_next_url
+from .utils import session_login_data as session_login_data
 from .utils import set_login_view as set_login_view
+
+
+def __getattr__(name: str) -> object:
+    # Flask-Login exports its test client here; it lives with the test tools,
+    # which sit above the suites, so it is imported on first use.
+    if name == "FlaskLoginClient":
+        import importlib
+
+        return importlib.import_module("hipflask.testing.login").FlaskLoginClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -150,6 +150,21 @@ def login_user(
     return True
 
 
+def session_login_data(user: Any, fresh: bool = True) -> dict[str, Any]:
+    """The session values of a registered login of ``user``, for test clients.
+
+    Call it inside a request context whose client address and browser are
+    the test client's, so session protection accepts the session.
+    """
+    manager = _manager()
+    user_id = str(getattr(user, manager.id_attribute)())
+    data: dict[str, Any] = {"_user_id": user_id, "_fresh": fresh, "_id": session_identifier()}
+    registry = manager.registry()
+    if registry is not None:
+        data["_login"], data["_gen"] = registry.register(user_id, _live_ttl(False, None))
+    return data
+
+
 def logout_user() -> bool:
     """Log the current user out: clear the session and end the login everywhere it is copied."""
     manager = _manager()
