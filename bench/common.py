@@ -74,8 +74,26 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("session", "GET", "/session"),
     Endpoint("template", "GET", "/template"),
     Endpoint("missing", "GET", "/missing", expected_status=404),
+    # The data rows: an ORM primary-key read and a server-side session in Redis.
+    Endpoint("db", "GET", "/db/42"),
+    Endpoint("server-session", "GET", "/server-session"),
 )
 ENDPOINTS_BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
+
+#: The eight endpoints of the spec, served by every framework's main app.
+STANDARD_ENDPOINTS = frozenset(
+    ("plaintext", "json", "user", "query", "form", "session", "template", "missing")
+)
+#: Served by the data rows only: Flask + Flask-SQLAlchemy + Flask-Session, and
+#: hipflask.db + hipflask.sessions, each a separate app so that the main apps
+#: keep their signed-cookie session.
+DATA_ENDPOINTS = frozenset(("db", "server-session"))
+#: Endpoints checked as a cookie round trip (counter 1, then 2).
+ROUND_TRIP_ENDPOINTS = frozenset(("session", "server-session"))
+
+# Where the data rows keep their sessions; every row uses its own key prefix.
+REDIS_URL = "redis://127.0.0.1:6379/0"
+USER_COUNT = 100
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,17 @@ class Framework:
     interface: str  # "wsgi" or "asgi"
     has_session: bool = True
     requires: str | None = None
+    endpoints: frozenset[str] = STANDARD_ENDPOINTS
+
+    def unsupported(self, endpoint: str) -> str | None:
+        """Why this row has no figure for ``endpoint`` ("n/a"), or ``None``."""
+        if endpoint == "session" and not self.has_session:
+            return "no session support"
+        if endpoint not in self.endpoints:
+            if endpoint in DATA_ENDPOINTS:
+                return "measured in the data rows"
+            return "not a data endpoint"
+        return None
 
 
 FRAMEWORKS: tuple[Framework, ...] = (
@@ -108,9 +137,37 @@ FRAMEWORKS: tuple[Framework, ...] = (
     ),
     Framework("starlette", "Starlette", "apps.starlette_app", "asgi"),
     Framework("quart", "Quart", "apps.quart_app", "asgi", requires="quart"),
+    Framework(
+        "flask-data",
+        "Flask + Flask-SQLAlchemy/-Session",
+        "apps.flask_data_app",
+        "wsgi",
+        requires="flask_session",
+        endpoints=DATA_ENDPOINTS,
+    ),
+    Framework(
+        "hipflask-data",
+        "hipflask.db/sessions (WSGI)",
+        "apps.hipflask_data_app",
+        "wsgi",
+        endpoints=DATA_ENDPOINTS,
+    ),
+    Framework(
+        "hipflask-data-asgi",
+        "hipflask.db/sessions (ASGI)",
+        "apps.hipflask_data_asgi_app",
+        "asgi",
+        endpoints=DATA_ENDPOINTS,
+    ),
 )
 FRAMEWORKS_BY_KEY = {framework.key: framework for framework in FRAMEWORKS}
 BASELINE_KEY = "flask"
+DATA_BASELINE_KEY = "flask-data"
+
+
+def baseline_key(endpoint: str) -> str:
+    """The row every figure of ``endpoint`` is compared with."""
+    return DATA_BASELINE_KEY if endpoint in DATA_ENDPOINTS else BASELINE_KEY
 
 
 class CheckFailed(Exception):
@@ -210,8 +267,10 @@ def check_reply(endpoint: Endpoint, reply: Reply) -> None:
         _expect_json(reply, {"a": "1", "b": "two"})
     elif name == "form":
         _expect_json(reply, {"name": "alice", "age": "30"})
-    elif name == "session":
-        raise CheckFailed("the session endpoint is checked as a round trip")
+    elif name == "db":
+        _expect_json(reply, {"id": 42, "name": "user42"})
+    elif name in ROUND_TRIP_ENDPOINTS:
+        raise CheckFailed("the session endpoints are checked as a round trip")
     elif name == "template":
         _check_template(reply)
 

@@ -35,16 +35,17 @@ from datetime import timezone
 from pathlib import Path
 from typing import Any
 
-from common import BASELINE_KEY
 from common import ENDPOINTS
 from common import ENDPOINTS_BY_NAME
 from common import FRAMEWORKS
 from common import FRAMEWORKS_BY_KEY
 from common import RESULTS_DIR
+from common import ROUND_TRIP_ENDPOINTS
 from common import CheckFailed
 from common import Endpoint
 from common import Framework
 from common import Reply
+from common import baseline_key
 from common import check_reply
 from common import check_session_round_trip
 from common import text_table
@@ -151,7 +152,7 @@ def stop_row(row: Row) -> None:
 
 def _checked_cell(driver: Driver, endpoint: Endpoint) -> Cell:
     """Build the timed target for one endpoint after checking its answers."""
-    if endpoint.name == "session":
+    if endpoint.name in ROUND_TRIP_ENDPOINTS:
         first = driver.reply(driver.target(endpoint, None))
         second_target = driver.target(endpoint, first.cookie_header() or None)
         second = driver.reply(second_target)
@@ -180,8 +181,9 @@ def check_row(row: Row, endpoints: Sequence[Endpoint]) -> None:
         if row.status != "ok" or row.driver is None:
             row.cells[endpoint.name] = Cell(row.status, row.reason)
             continue
-        if endpoint.name == "session" and not row.framework.has_session:
-            row.cells[endpoint.name] = Cell("n/a", "no session support")
+        reason = row.framework.unsupported(endpoint.name)
+        if reason is not None:
+            row.cells[endpoint.name] = Cell("n/a", reason)
             continue
         try:
             row.cells[endpoint.name] = _checked_cell(row.driver, endpoint)
@@ -273,7 +275,10 @@ def measure_floor(rounds: int, number: int, loop: asyncio.AbstractEventLoop) -> 
 # --- Reporting ----------------------------------------------------------------
 
 
-def _ratio(row: Row, name: str, baseline: Row | None) -> float | None:
+def _ratio(row: Row, name: str, rows: Sequence[Row]) -> float | None:
+    """The baseline's µs over this row's; Flask's, or Flask's data row for data endpoints."""
+    key = baseline_key(name)
+    baseline = next((r for r in rows if r.framework.key == key), None)
     mine = row.cells[name].median_us
     theirs = baseline.cells[name].median_us if baseline is not None else None
     if mine is None or theirs is None or mine <= 0:
@@ -291,7 +296,6 @@ def _cell_text(cell: Cell, value: float | None, fmt: str) -> str:
 
 def format_tables(rows: Sequence[Row], endpoints: Sequence[Endpoint]) -> str:
     """The µs table and the ratio table, as plain text."""
-    baseline = next((r for r in rows if r.framework.key == BASELINE_KEY), None)
     columns = [e.name for e in endpoints]
     times = [
         (
@@ -303,10 +307,7 @@ def format_tables(rows: Sequence[Row], endpoints: Sequence[Endpoint]) -> str:
     ratios = [
         (
             row.framework.label,
-            [
-                _cell_text(row.cells[e.name], _ratio(row, e.name, baseline), ".2f")
-                for e in endpoints
-            ],
+            [_cell_text(row.cells[e.name], _ratio(row, e.name, rows), ".2f") for e in endpoints],
         )
         for row in rows
     ]
@@ -338,7 +339,6 @@ def format_problems(rows: Sequence[Row]) -> str:
 
 def format_markdown(rows: Sequence[Row], endpoints: Sequence[Endpoint]) -> str:
     """One table, µs with the ratio to Flask in brackets, for the README."""
-    baseline = next((r for r in rows if r.framework.key == BASELINE_KEY), None)
     lines = [
         "| framework | " + " | ".join(f"`{e.target}`" for e in endpoints) + " |",
         "|---|" + "---:|" * len(endpoints),
@@ -347,7 +347,7 @@ def format_markdown(rows: Sequence[Row], endpoints: Sequence[Endpoint]) -> str:
         cells = []
         for endpoint in endpoints:
             cell = row.cells[endpoint.name]
-            ratio = _ratio(row, endpoint.name, baseline)
+            ratio = _ratio(row, endpoint.name, rows)
             if cell.median_us is not None and ratio is not None:
                 cells.append(f"{cell.median_us:.1f} ({ratio:.2f}x)")
             else:
@@ -373,7 +373,6 @@ def results_document(
     floor: dict[str, float],
 ) -> dict[str, Any]:
     """Everything needed to compare two runs later, as plain JSON data."""
-    baseline = next((r for r in rows if r.framework.key == BASELINE_KEY), None)
     return {
         "kind": "inprocess",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -398,7 +397,7 @@ def results_document(
                         "status": row.cells[e.name].status,
                         "reason": row.cells[e.name].reason,
                         "median_us": row.cells[e.name].median_us,
-                        "x_faster_than_flask": _ratio(row, e.name, baseline),
+                        "x_faster_than_flask": _ratio(row, e.name, rows),
                         "samples_us": row.cells[e.name].samples_us,
                     }
                     for e in endpoints

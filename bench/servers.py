@@ -35,6 +35,7 @@ from cryptography.x509.oid import NameOID
 
 from common import BENCH_DIR
 from common import ENDPOINTS_BY_NAME
+from common import ROUND_TRIP_ENDPOINTS
 from common import CheckFailed
 from common import Endpoint
 from common import Framework
@@ -304,7 +305,7 @@ def fetch(server: Server, endpoint: Endpoint, cookie: str | None) -> Reply:
 
 def check_endpoint(server: Server, endpoint: Endpoint) -> str | None:
     """Check one endpoint over the wire; return the cookie the load must carry."""
-    if endpoint.name != "session":
+    if endpoint.name not in ROUND_TRIP_ENDPOINTS:
         check_reply(endpoint, fetch(server, endpoint, None))
         return None
     first = fetch(server, endpoint, None)

@@ -41,7 +41,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from common import BASELINE_KEY
 from common import ENDPOINTS
 from common import ENDPOINTS_BY_NAME
 from common import FRAMEWORKS
@@ -50,6 +49,7 @@ from common import RESULTS_DIR
 from common import CheckFailed
 from common import Endpoint
 from common import Framework
+from common import baseline_key
 from common import text_table
 from servers import USER_AGENT
 from servers import Harness
@@ -241,8 +241,10 @@ def prepare_rows(
             for endpoint in endpoints:
                 if row.status != "ok":
                     row.cells[endpoint.name] = Cell(row.status, row.reason)
-                elif endpoint.name == "session" and not framework.has_session:
-                    row.cells[endpoint.name] = Cell("n/a", "no session support")
+                elif framework.unsupported(endpoint.name) is not None:
+                    row.cells[endpoint.name] = Cell(
+                        "n/a", str(framework.unsupported(endpoint.name))
+                    )
                 else:
                     row.cells[endpoint.name] = Cell()
             rows.append(row)
@@ -306,11 +308,15 @@ def run_rounds(
 # --- Reporting ----------------------------------------------------------------------
 
 
-def _baseline(rows: Sequence[Row], scheme: str) -> Row | None:
-    return next((r for r in rows if r.scheme == scheme and r.framework.key == BASELINE_KEY), None)
+def _baseline(rows: Sequence[Row], scheme: str) -> list[Row]:
+    """The rows a ratio may be taken against: those of the same scheme."""
+    return [r for r in rows if r.scheme == scheme]
 
 
-def _ratio(row: Row, name: str, baseline: Row | None) -> float | None:
+def _ratio(row: Row, name: str, candidates: Sequence[Row]) -> float | None:
+    """Requests/s over the baseline's: Flask's, or Flask's data row for data endpoints."""
+    key = baseline_key(name)
+    baseline = next((r for r in candidates if r.framework.key == key), None)
     mine = row.cells[name].median("per_second")
     theirs = baseline.cells[name].median("per_second") if baseline else None
     if mine is None or theirs is None or theirs <= 0:
@@ -323,7 +329,7 @@ def _status_text(cell: Cell) -> str:
 
 
 def _row_texts(
-    row: Row, endpoints: Sequence[Endpoint], baseline: Row | None
+    row: Row, endpoints: Sequence[Endpoint], baseline: Sequence[Row]
 ) -> tuple[list[str], list[str]]:
     rates, latencies = [], []
     for endpoint in endpoints:
@@ -391,7 +397,7 @@ def _versions(tools: Tools) -> dict[str, str]:
     return versions
 
 
-def _cell_document(row: Row, endpoint: Endpoint, baseline: Row | None) -> dict[str, Any]:
+def _cell_document(row: Row, endpoint: Endpoint, baseline: Sequence[Row]) -> dict[str, Any]:
     cell = row.cells[endpoint.name]
     return {
         "status": cell.status,

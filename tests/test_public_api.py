@@ -67,6 +67,13 @@ MODULE_NAMES = {
         "SessionInterface",
         "SessionMixin",
         "session_json_serializer",
+        "Session",
+        "ServerSideSession",
+        "ServerSideSessionInterface",
+        "RedisSessionInterface",
+        "SqlAlchemySessionInterface",
+        "FileSystemSessionInterface",
+        "MemorySessionInterface",
     ],
     "hipflask.stores": ["MemoryStore", "Store", "create_store"],
     "hipflask.db": [

@@ -52,7 +52,10 @@ def test_async_engines_are_derived_from_the_sync_ones(tmp_path: Path) -> None:
     with app.app_context():
         sqlite_url, sqlite_options = async_engine_arguments(app, db.engine) or ("", {})
         assert sqlite_url.startswith("sqlite+aiosqlite:///")
-        assert sqlite_options["poolclass"] is NullPool
+        assert "poolclass" not in sqlite_options
+        app.config["SQLALCHEMY_ASYNC_ENGINE_OPTIONS"] = {"poolclass": NullPool}
+        _, options = async_engine_arguments(app, db.engine) or ("", {})
+        assert options["poolclass"] is NullPool
         pg = async_engine_arguments(app, db.engines["pg"])
         assert pg is not None
         assert pg[0] == "postgresql+psycopg://u@127.0.0.1/db"

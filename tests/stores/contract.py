@@ -91,6 +91,46 @@ class StoreContract:
             thread.join()
         assert wins.count(True) == 1
 
+    def test_compare_and_set_replaces_only_the_expected_value(self, store: Store) -> None:
+        store.set("k", b"one")
+        assert store.compare_and_set("k", b"other", b"two") is False
+        assert store.get("k") == b"one"
+        assert store.compare_and_set("k", b"one", b"two", ttl=30) is True
+        assert store.get("k") == b"two"
+        assert run_async(store, lambda: store.acompare_and_set("k", b"one", b"x")) is False
+        assert run_async(store, lambda: store.acompare_and_set("k", b"two", b"three")) is True
+        assert store.get("k") == b"three"
+
+    def test_compare_and_set_of_a_missing_or_expired_key_fails(self, store: Store) -> None:
+        assert store.compare_and_set("missing", b"", b"v") is False
+        assert store.get("missing") is None
+        store.set("k", b"v", ttl=SHORT_TTL)
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.compare_and_set("k", b"v", b"w") is False
+        assert store.get("k") is None
+
+    def test_compare_and_set_sets_the_new_expiry(self, store: Store) -> None:
+        store.set("k", b"v")
+        assert store.compare_and_set("k", b"v", b"w", ttl=SHORT_TTL) is True
+        time.sleep(SHORT_TTL + 0.1)
+        assert store.get("k") is None
+
+    def test_compare_and_set_lets_one_of_racing_writers_win(self, store: Store) -> None:
+        store.set("race", b"start", ttl=30)
+        wins: list[bool] = []
+        barrier = threading.Barrier(6)
+
+        def writer(n: int) -> None:
+            barrier.wait()
+            wins.append(store.compare_and_set("race", b"start", str(n).encode(), ttl=30))
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert wins.count(True) == 1
+
     def test_delete_reports_whether_a_live_entry_was_there(self, store: Store) -> None:
         store.set("k", b"v")
         assert store.delete("k") is True

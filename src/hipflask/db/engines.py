@@ -20,7 +20,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 from sqlalchemy.pool import StaticPool
 
 from ..errors import ConfigurationError
@@ -98,10 +97,10 @@ def create_engines(app: Any) -> dict[str | None, sa.Engine]:
 def async_engine_arguments(app: Any, engine: sa.Engine) -> tuple[str, dict[str, Any]] | None:
     """The URL and options of an async engine on ``engine``'s database.
 
-    ``SQLALCHEMY_ASYNC_ENGINE_OPTIONS`` adds to them. SQLite files are opened
-    per session (``NullPool``): opening one is cheap, and a pooled aiosqlite
-    connection keeps a thread alive. ``None`` for in-memory SQLite: a second
-    engine would open a second, empty database.
+    ``SQLALCHEMY_ASYNC_ENGINE_OPTIONS`` adds to them (a test suite whose test
+    clients each run their own event loop sets ``poolclass`` to ``NullPool``,
+    so no pooled connection outlives its loop). ``None`` for in-memory
+    SQLite: a second engine would open a second, empty database.
     """
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
@@ -112,8 +111,6 @@ def async_engine_arguments(app: Any, engine: sa.Engine) -> tuple[str, dict[str, 
     options: dict[str, Any] = {"echo": engine.echo}
     if url.get_backend_name() in ("mysql", "mariadb"):
         options["pool_recycle"] = 7200
-    elif url.get_backend_name() == "sqlite":
-        options["poolclass"] = NullPool
     options.update(app.config.get("SQLALCHEMY_ASYNC_ENGINE_OPTIONS") or {})
     return async_url, options
 

@@ -63,6 +63,18 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        """Replace the value of ``key`` only if it is still ``expected``; atomic.
+
+        Returns whether it was replaced. A read-modify-write built on it
+        (read, change, ``compare_and_set``, and on ``False`` read again and
+        redo) never overwrites a write that landed in between, which is how
+        server-side sessions keep two parallel requests' changes.
+        """
+
+    @abstractmethod
     def delete(self, key: str) -> bool:
         """Remove ``key``; returns whether a live entry was there."""
 
@@ -87,6 +99,12 @@ class Store(ABC):
     @abstractmethod
     async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         """Async :meth:`add`."""
+
+    @abstractmethod
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        """Async :meth:`compare_and_set`."""
 
     @abstractmethod
     async def adelete(self, key: str) -> bool:
@@ -143,6 +161,8 @@ def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
     """Open the store a URL names.
 
     * ``memory://``: in this process only (the embedded default);
+    * ``file:///path/to/dir``: files in a directory, shared by the processes
+      of one machine;
     * ``redis://``, ``rediss://``, ``unix://``: Redis, through redis-py
       (extra ``redis``);
     * an SQLAlchemy URL (``sqlite:///sessions.db``,
@@ -161,6 +181,10 @@ def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
         from .redis import RedisStore
 
         return RedisStore.from_url(url, prefix=prefix, **options)
+    if backend == "file":
+        from .filesystem import FileSystemStore
+
+        return FileSystemStore.from_url(url, prefix=prefix, **options)
     if backend in _SQL_SCHEMES:
         from .sql import SQLStore
 

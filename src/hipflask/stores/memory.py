@@ -76,6 +76,20 @@ class MemoryStore(Store):
             self._wrote(now)
             return True
 
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        deadline = self._deadline(ttl)
+        full_key = self.make_key(key)
+        with self._lock:
+            now = time.monotonic()
+            entry = self._live(full_key, now)
+            if entry is None or entry[0] != expected:
+                return False
+            self._entries[full_key] = (bytes(value), deadline)
+            self._wrote(now)
+            return True
+
     def delete(self, key: str) -> bool:
         with self._lock:
             full_key = self.make_key(key)
@@ -107,6 +121,11 @@ class MemoryStore(Store):
 
     async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return self.add(key, value, ttl)
+
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return self.compare_and_set(key, expected, value, ttl)
 
     async def adelete(self, key: str) -> bool:
         return self.delete(key)

@@ -29,6 +29,17 @@ end
 return 0
 """
 
+# Replace a value only if it is still the one the caller read, in one round
+# trip and atomically (GET then SET could overwrite a write made in between).
+_COMPARE_AND_SET_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  if ARGV[3] == '' then redis.call('set', KEYS[1], ARGV[2])
+  else redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+  return 1
+end
+return 0
+"""
+
 _Command = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
@@ -55,6 +66,11 @@ class RedisStore(Store):
         self.url = url
         self.client: Any = client if client is not None else redis.Redis.from_url(url)
         self._fixed_async_client = async_client
+        self._sync_scripts: dict[str, Any] = {}
+        # Registered scripts belong to a client; one cache per async client.
+        self._async_scripts: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
@@ -77,10 +93,16 @@ class RedisStore(Store):
             return "set", (full_key, bytes(value)), {"px": px, "nx": operation == "add"}
         if operation == "delete":
             return "delete", (full_key,), {}
+        if operation == "compare_and_set":
+            expected, value, ttl = args
+            ttl = check_ttl(ttl)
+            ms = "" if ttl is None else str(ttl_milliseconds(ttl))
+            script_args = (full_key, bytes(expected), bytes(value), ms)
+            return "script", (_COMPARE_AND_SET_SCRIPT, *script_args), {}
         (ttl,) = args
         ttl = check_ttl(ttl)
         ms = "" if ttl is None else str(ttl_milliseconds(ttl))
-        return "eval", (_TOUCH_SCRIPT, 1, full_key, ms), {}
+        return "script", (_TOUCH_SCRIPT, full_key, ms), {}
 
     @staticmethod
     def _result(operation: str, raw: Any) -> Any:
@@ -92,8 +114,20 @@ class RedisStore(Store):
 
     # -- sync driver ---------------------------------------------------------
 
+    @staticmethod
+    def _script(client: Any, cache: dict[str, Any], source: str) -> Any:
+        """A script registered on ``client``: sent by hash (EVALSHA), loaded once."""
+        script = cache.get(source)
+        if script is None:
+            script = cache[source] = client.register_script(source)
+        return script
+
     def _run(self, operation: str, key: str, *args: Any) -> Any:
         name, call_args, kwargs = self._command(operation, key, *args)
+        if name == "script":
+            source, full_key, *script_args = call_args
+            script = self._script(self.client, self._sync_scripts, source)
+            return self._result(operation, script(keys=[full_key], args=script_args))
         return self._result(operation, getattr(self.client, name)(*call_args, **kwargs))
 
     def get(self, key: str) -> bytes | None:
@@ -105,6 +139,11 @@ class RedisStore(Store):
 
     def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return bool(self._run("add", key, value, ttl))
+
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(self._run("compare_and_set", key, expected, value, ttl))
 
     def delete(self, key: str) -> bool:
         return bool(self._run("delete", key))
@@ -134,7 +173,12 @@ class RedisStore(Store):
         name, call_args, kwargs = self._command(operation, key, *args)
         client = self._async_client()
         if client is None:
-            raw = await asyncio.to_thread(getattr(self.client, name), *call_args, **kwargs)
+            return await asyncio.to_thread(self._run, operation, key, *args)
+        if name == "script":
+            source, full_key, *script_args = call_args
+            cache = self._async_scripts.setdefault(client, {})
+            script = self._script(client, cache, source)
+            raw = await script(keys=[full_key], args=script_args)
         else:
             raw = await getattr(client, name)(*call_args, **kwargs)
         return self._result(operation, raw)
@@ -148,6 +192,11 @@ class RedisStore(Store):
 
     async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return bool(await self._arun("add", key, value, ttl))
+
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(await self._arun("compare_and_set", key, expected, value, ttl))
 
     async def adelete(self, key: str) -> bool:
         return bool(await self._arun("delete", key))

@@ -81,7 +81,7 @@ class SQLStore(Store):
         engine: Engine,
         *,
         async_url: str | None = None,
-        table: str = "hipflask_store",
+        table: str | sa.Table = "hipflask_store",
         prefix: str = "",
         serialize: bool = False,
     ) -> None:
@@ -93,7 +93,7 @@ class SQLStore(Store):
             threading.Lock() if serialize else contextlib.nullcontext()
         )
         self.async_url = async_url
-        self.table = store_table(table)
+        self.table = table if isinstance(table, sa.Table) else store_table(table)
         self._table_ready = False
         self._create_lock = threading.Lock()
         self._writes = 0
@@ -157,6 +157,12 @@ class SQLStore(Store):
         if operation == "touch":
             expires = expiry_timestamp(check_ttl(args[0]))
             return [sa.update(t).where(this, self._live(now)).values(expires_at=expires)]
+        if operation == "compare_and_set":
+            expected, value, ttl = args
+            expires = expiry_timestamp(check_ttl(ttl))
+            still = t.c.value == bytes(expected)
+            changes = {"value": bytes(value), "expires_at": expires}
+            return [sa.update(t).where(this, still, self._live(now)).values(changes)]
         value, ttl = args
         row = {
             "key": full_key,
@@ -226,6 +232,11 @@ class SQLStore(Store):
     def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return bool(self._run("add", key, value, ttl))
 
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(self._run("compare_and_set", key, expected, value, ttl))
+
     def delete(self, key: str) -> bool:
         return bool(self._run("delete", key))
 
@@ -244,7 +255,12 @@ class SQLStore(Store):
         engine = self._async_engines.get(loop)
         if engine is None:
             asyncio_sa = require("sqlalchemy.ext.asyncio", extra="db")
-            engine = asyncio_sa.create_async_engine(self.async_url)
+            options: dict[str, Any] = {}
+            if self.async_url.startswith("sqlite"):
+                # Opening an SQLite file is cheap, and a pooled aiosqlite
+                # connection would keep a thread (and the loop) referenced.
+                options["poolclass"] = sa.pool.NullPool
+            engine = asyncio_sa.create_async_engine(self.async_url, **options)
             self._async_engines[loop] = engine
         return engine
 
@@ -273,6 +289,11 @@ class SQLStore(Store):
 
     async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         return bool(await self._arun("add", key, value, ttl))
+
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(await self._arun("compare_and_set", key, expected, value, ttl))
 
     async def adelete(self, key: str) -> bool:
         return bool(await self._arun("delete", key))

@@ -1,0 +1,150 @@
+"""``Session(app)``: Flask-Session's setup, from its settings to a session interface.
+
+``SESSION_TYPE`` picks the store:
+
+* ``"memory"`` (the default): this process only, nothing to install;
+* ``"filesystem"``: files in ``SESSION_FILE_DIR`` (the instance folder's
+  ``sessions`` directory by default), shared by the processes of one machine;
+* ``"redis"``: ``SESSION_REDIS``, a redis-py client or a URL;
+* ``"sqlalchemy"``: a table in the app's ``hipflask.db`` database
+  (``SESSION_SQLALCHEMY``, ``SESSION_SQLALCHEMY_TABLE``,
+  ``SESSION_SQLALCHEMY_BIND_KEY``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+from typing import Any
+
+from ..errors import ConfigurationError
+from ..stores import create_store
+from .server import FileSystemSessionInterface
+from .server import MemorySessionInterface
+from .server import RedisSessionInterface
+from .server import ServerSideSessionInterface
+from .server import SqlAlchemySessionInterface
+
+if TYPE_CHECKING:
+    from ..stores import Store
+
+_TYPES = ("memory", "filesystem", "redis", "sqlalchemy")
+
+
+class Session:
+    """Keep the app's sessions on the server, as Flask-Session does.
+
+    ::
+
+        app.config["SESSION_TYPE"] = "redis"
+        app.config["SESSION_REDIS"] = "redis://127.0.0.1:6379/0"
+        Session(app)
+    """
+
+    def __init__(self, app: Any = None) -> None:
+        self.app = app
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Any) -> None:
+        """Read the ``SESSION_*`` settings and install the session interface."""
+        interface = self._get_interface(app)
+        app.session_interface = interface
+        # A server's loop ends with the lifespan shutdown: close the store's
+        # async connections on it, before the loop goes away.
+        app.after_serving(interface.store.aclose)
+
+    def _get_interface(self, app: Any) -> ServerSideSessionInterface:
+        config = app.config
+        config.setdefault("SESSION_TYPE", "memory")
+        config.setdefault("SESSION_PERMANENT", True)
+        config.setdefault("SESSION_USE_SIGNER", None)
+        config.setdefault("SESSION_KEY_PREFIX", "session:")
+        config.setdefault("SESSION_ID_LENGTH", 32)
+        config.setdefault("SESSION_REDIS", None)
+        config.setdefault("SESSION_SQLALCHEMY", None)
+        config.setdefault("SESSION_SQLALCHEMY_TABLE", "hipflask_sessions")
+        config.setdefault("SESSION_SQLALCHEMY_BIND_KEY", None)
+        config.setdefault("SESSION_FILE_DIR", os.path.join(app.instance_path, "sessions"))
+        kind = str(config["SESSION_TYPE"] or "memory").lower()
+        if kind not in _TYPES:
+            raise ConfigurationError(
+                f"SESSION_TYPE {config['SESSION_TYPE']!r} is not supported; use one of"
+                f" {', '.join(repr(t) for t in _TYPES)}."
+            )
+        length = int(config["SESSION_ID_LENGTH"])
+        if length < 16:
+            raise ConfigurationError(
+                "SESSION_ID_LENGTH must be at least 16 bytes (128 random bits) so that"
+                " session ids cannot be guessed; the default is 32."
+            )
+        prefix = str(config["SESSION_KEY_PREFIX"])
+        store, interface_class = _STORES[kind](app, prefix)
+        return interface_class(
+            store,
+            key_prefix=prefix,
+            use_signer=config["SESSION_USE_SIGNER"],
+            permanent=bool(config["SESSION_PERMANENT"]),
+            sid_length=length,
+        )
+
+
+def _memory(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterface]]:
+    return create_store("memory://", prefix=prefix), MemorySessionInterface
+
+
+def _filesystem(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterface]]:
+    from ..stores.filesystem import FileSystemStore
+
+    mode = int(app.config.get("SESSION_FILE_MODE", 0o600))
+    store = FileSystemStore(str(app.config["SESSION_FILE_DIR"]), prefix=prefix, mode=mode)
+    return store, FileSystemSessionInterface
+
+
+def _redis(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterface]]:
+    from ..stores.redis import RedisStore
+
+    client = app.config["SESSION_REDIS"]
+    if client is None or isinstance(client, str):
+        store = RedisStore(url=client or "redis://127.0.0.1:6379/0", prefix=prefix)
+    else:
+        store = RedisStore(client, prefix=prefix)
+    return store, RedisSessionInterface
+
+
+def _sqlalchemy(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterface]]:
+    from ..stores.sql import SQLStore
+    from ..stores.sql import store_table
+    from ..stores.urls import async_database_url
+
+    db = app.config["SESSION_SQLALCHEMY"] or app.extensions.get("sqlalchemy")
+    if db is None:
+        raise ConfigurationError(
+            "SESSION_TYPE 'sqlalchemy' needs the database: create 'db = SQLAlchemy(app)'"
+            " first, or set SESSION_SQLALCHEMY = db."
+        )
+    bind_key = app.config["SESSION_SQLALCHEMY_BIND_KEY"]
+    with app.app_context():
+        engine = db.get_engine(bind_key)
+        metadata = db.metadatas.get(bind_key) or db.metadata
+    name = str(app.config["SESSION_SQLALCHEMY_TABLE"])
+    # In the models' metadata, so create_all makes it and migrations keep it.
+    table = metadata.tables.get(name)
+    if table is None:
+        table = store_table(name, metadata)
+    url = engine.url
+    is_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    async_url = None if is_memory else async_database_url(url.render_as_string(hide_password=False))
+    store = SQLStore(engine, async_url=async_url, table=table, prefix=prefix, serialize=is_memory)
+    return store, SqlAlchemySessionInterface
+
+
+_STORES = {
+    "memory": _memory,
+    "filesystem": _filesystem,
+    "redis": _redis,
+    "sqlalchemy": _sqlalchemy,
+}
+
+
+__all__ = ["Session"]

@@ -1,0 +1,375 @@
+"""Server-side sessions: the cookie carries a random id, the data stays in a store.
+
+What a request needs from the store is written once, as a generator of store
+operations (:meth:`ServerSideSessionInterface._open_flow`,
+:meth:`~ServerSideSessionInterface._save_flow`); a sync driver runs it for
+WSGI and an async driver awaits it on the ASGI event loop, so a Redis or SQL
+round trip never blocks the loop.
+
+Security properties, each with the attack it stops:
+
+* ids are 256 random bits (``secrets.token_urlsafe``), not guessable;
+* an id that is not in the store is never adopted: a new session always gets
+  a fresh id, so an attacker cannot plant a known id (session fixation);
+* ``session.regenerate()`` (call it at login) moves the data to a new id and
+  deletes the old record, so an id seen before login is worthless after it;
+* ``session.clear()`` deletes the record: a stolen cookie is dead after logout;
+* the record expires in the store after ``PERMANENT_SESSION_LIFETIME``, even
+  if the browser keeps the cookie.
+
+Concurrent requests of one user (two tabs) each load the session, change it
+and save it. Saving never overwrites blindly: the record is replaced only if
+it is still the one this request loaded (an atomic compare-and-set in the
+store, one call). If another request saved in between, the current record is
+read and only the keys this request changed (set, replaced, mutated in place
+or deleted) are applied to it, so two requests writing different keys both
+keep their writes. Two requests writing the same key: the later save wins. A
+record deleted meanwhile (logout in another tab) is not brought back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import time
+from collections.abc import Generator
+from collections.abc import Iterable
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from typing import Any
+
+from itsdangerous import BadSignature
+from itsdangerous import Signer
+
+from ..errors import ConfigurationError
+from .base import SecureCookieSession
+from .base import SessionInterface
+from .tag import TaggedJSONSerializer
+
+if TYPE_CHECKING:
+    from ..stores import Store
+    from ..wrappers.request import Request
+    from ..wrappers.response import Response
+
+_Op = tuple[str, tuple[Any, ...]]
+_Flow = Generator[_Op, Any, Any]
+
+# A session id as this module makes them; anything else in a cookie is not
+# looked up (an attacker's junk never reaches the store).
+_SID = re.compile(r"[A-Za-z0-9_-]{16,256}")
+_MERGE_TRIES = 20
+_MERGE_WAIT = 0.001
+
+
+class ServerSideSession(SecureCookieSession):
+    """A session whose data lives in a store under :attr:`sid`."""
+
+    def __init__(
+        self,
+        initial: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+        sid: str | None = None,
+        permanent: bool | None = None,
+        *,
+        sid_length: int = 32,
+    ) -> None:
+        super().__init__(initial)
+        self.sid_length = sid_length
+        #: The id the record is stored under, and the cookie's value.
+        self.sid: str = sid or secrets.token_urlsafe(sid_length)
+        #: The record as loaded (``None`` for a new session), for merging.
+        self.loaded: bytes | None = None
+        #: Ids whose records are deleted when the session is saved.
+        self.dropped_sids: list[str] = []
+        if permanent is not None:
+            dict.__setitem__(self, "_permanent", bool(permanent))
+
+    def regenerate(self) -> None:
+        """Give the session a new id; the old record is deleted when it is saved.
+
+        Call it when the user logs in (and when privileges change): an id an
+        attacker saw or planted before then stops working.
+        """
+        if self.loaded is not None:
+            self.dropped_sids.append(self.sid)
+        self.sid = secrets.token_urlsafe(self.sid_length)
+        self.loaded = None
+        self.modified = True
+        self.accessed = True
+
+
+def _merge(base: dict[str, Any], current: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
+    """Apply the keys this request changed (``base`` -> ``mine``) to ``current``."""
+    merged = dict(current)
+    for key in base.keys() | mine.keys():
+        if key not in mine:
+            merged.pop(key, None)
+        elif key not in base or base[key] != mine[key]:
+            merged[key] = mine[key]
+    return merged
+
+
+class ServerSideSessionInterface(SessionInterface):
+    """Sessions in a :class:`~hipflask.stores.Store`, under a random id.
+
+    Configured by :class:`hipflask.sessions.Session` from Flask-Session's
+    settings; subclasses for each store type exist for code that names them.
+    """
+
+    session_class = ServerSideSession
+    serializer = TaggedJSONSerializer()
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        key_prefix: str = "session:",
+        use_signer: bool | None = None,
+        permanent: bool = True,
+        sid_length: int = 32,
+    ) -> None:
+        self.store = store
+        self.key_prefix = key_prefix
+        self.use_signer = use_signer
+        self.permanent = permanent
+        self.sid_length = sid_length
+        self._signer_cache: tuple[tuple[Any, ...], Signer] | None = None
+        # The store's own prefix already separates the records; ours is kept
+        # for Flask-Session code that reads it.
+        if not store.prefix:
+            store.prefix = key_prefix
+
+    # -- cookie --------------------------------------------------------------
+
+    def _signer(self, app: Any) -> Signer | None:
+        secret = app.config.get("SECRET_KEY")
+        if self.use_signer is False or (self.use_signer is None and not secret):
+            return None
+        if not secret:
+            raise ConfigurationError(
+                "SESSION_USE_SIGNER is on but SECRET_KEY is empty. Set SECRET_KEY (the"
+                " session id is signed with it) or turn SESSION_USE_SIGNER off."
+            )
+        keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), secret)
+        cached = self._signer_cache
+        if cached is None or cached[0] != keys:
+            signer = Signer(list(keys), salt="hipflask.session-id", key_derivation="hmac")
+            cached = self._signer_cache = (keys, signer)
+        return cached[1]
+
+    def _sid_from_request(self, app: Any, request: Request) -> str | None:
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return None
+        signer = self._signer(app)
+        if signer is not None:
+            try:
+                value = signer.unsign(value).decode("ascii")
+            except (BadSignature, UnicodeDecodeError):
+                return None
+        return value if _SID.fullmatch(value) else None
+
+    def _cookie_value(self, app: Any, sid: str) -> str:
+        signer = self._signer(app)
+        return sid if signer is None else signer.sign(sid).decode("ascii")
+
+    def _attributes(self, app: Any) -> dict[str, Any]:
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
+
+    def _set_cookie(self, app: Any, session: ServerSideSession, response: Response) -> None:
+        response.set_cookie(
+            self.get_cookie_name(app),
+            self._cookie_value(app, session.sid),
+            expires=self.get_expiration_time(app, session),
+            **self._attributes(app),
+        )
+        _vary_on_cookie(response)
+
+    # -- records -------------------------------------------------------------
+
+    def _encode(self, data: dict[str, Any]) -> bytes:
+        return self.serializer.dumps(data).encode("utf-8")
+
+    def _decode(self, raw: bytes) -> dict[str, Any] | None:
+        try:
+            data = self.serializer.loads(raw.decode("utf-8"))
+        except (ValueError, TypeError, KeyError):
+            return None  # a corrupt record starts a new session, never a 500
+        return data if isinstance(data, dict) else None
+
+    def _new_session(self) -> ServerSideSession:
+        session = self.session_class(
+            sid_length=self.sid_length, permanent=True if self.permanent else None
+        )
+        session.new = True
+        return session
+
+    @staticmethod
+    def _ttl(app: Any) -> float:
+        return float(app.permanent_session_lifetime.total_seconds())
+
+    # -- the logic, once -----------------------------------------------------
+
+    def _open_flow(self, app: Any, request: Request) -> _Flow:
+        sid = self._sid_from_request(app, request)
+        if sid is not None:
+            raw = yield ("get", (sid,))
+            data = None if raw is None else self._decode(raw)
+            if data is not None:
+                session = self.session_class(data, sid=sid, sid_length=self.sid_length)
+                session.loaded = raw
+                return session
+        return self._new_session()
+
+    def _save_flow(self, app: Any, session: ServerSideSession, response: Response) -> _Flow:
+        if session.accessed:
+            _vary_on_cookie(response)
+        for old_sid in session.dropped_sids:
+            yield ("delete", (old_sid,))
+        session.dropped_sids = []
+        name = self.get_cookie_name(app)
+        if not dict.__len__(session):
+            if session.modified:
+                if session.loaded is not None:
+                    yield ("delete", (session.sid,))
+                response.delete_cookie(name, **self._attributes(app))
+                _vary_on_cookie(response)
+            return None
+        ttl = self._ttl(app)
+        if not session.modified:
+            refresh = session.loaded is not None and self.should_set_cookie(app, session)
+            if refresh and (yield ("touch", (session.sid, ttl))):
+                self._set_cookie(app, session, response)
+            return None
+        data = dict.copy(session)
+        if session.loaded is None:
+            yield ("set", (session.sid, self._encode(data), ttl))
+        else:
+            written = yield from self._merge_flow(session, data, ttl)
+            if not written:
+                response.delete_cookie(name, **self._attributes(app))
+                return None
+        self._set_cookie(app, session, response)
+        return None
+
+    def _merge_flow(self, session: ServerSideSession, data: dict[str, Any], ttl: float) -> _Flow:
+        """Write this request's changes onto the record as it is now.
+
+        The write is a compare-and-set against the record this request
+        loaded: one store call when nobody else wrote meanwhile. When someone
+        did, the current record is read and this request's changes are
+        merged into it, and the write is tried again against that.
+        """
+        expected = session.loaded or b""
+        base: dict[str, Any] | None = None
+        encoded = self._encode(data)
+        for _ in range(_MERGE_TRIES):
+            if (yield ("compare_and_set", (session.sid, expected, encoded, ttl))):
+                session.loaded = encoded
+                return True
+            raw = yield ("get", (session.sid,))
+            current = None if raw is None else self._decode(raw)
+            if current is None:
+                # Ended elsewhere (logout in another tab, expiry): stay ended.
+                return False
+            if base is None:
+                base = self._decode(expected) or {}
+            expected = raw
+            encoded = self._encode(_merge(base, current, data))
+            yield ("sleep", (_MERGE_WAIT,))
+        # Still contended after many tries: the last merge is written as is.
+        yield ("set", (session.sid, encoded, ttl))
+        session.loaded = encoded
+        return True
+
+    # -- sync driver ---------------------------------------------------------
+
+    def _run(self, flow: _Flow) -> Any:
+        result: Any = None
+        try:
+            while True:
+                operation, args = flow.send(result)
+                if operation == "sleep":
+                    time.sleep(args[0])
+                    result = None
+                else:
+                    result = getattr(self.store, operation)(*args)
+        except StopIteration as stop:
+            return stop.value
+
+    def open_session(self, app: Any, request: Request) -> ServerSideSession:
+        session: ServerSideSession = self._run(self._open_flow(app, request))
+        return session
+
+    def save_session(self, app: Any, session: Any, response: Response) -> None:
+        self._run(self._save_flow(app, session, response))
+
+    # -- async driver --------------------------------------------------------
+
+    async def _arun(self, flow: _Flow) -> Any:
+        result: Any = None
+        try:
+            while True:
+                operation, args = flow.send(result)
+                if operation == "sleep":
+                    await asyncio.sleep(args[0])
+                    result = None
+                else:
+                    result = await getattr(self.store, "a" + operation)(*args)
+        except StopIteration as stop:
+            return stop.value
+
+    async def open_session_async(self, app: Any, request: Request) -> ServerSideSession:
+        session: ServerSideSession = await self._arun(self._open_flow(app, request))
+        return session
+
+    async def save_session_async(self, app: Any, session: Any, response: Response) -> None:
+        await self._arun(self._save_flow(app, session, response))
+
+    def regenerate(self, session: ServerSideSession) -> None:
+        """Flask-Session's spelling of :meth:`ServerSideSession.regenerate`."""
+        session.regenerate()
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """``Vary: Cookie``: a shared cache must not serve one user's page to another."""
+    current = response.headers.getlist("Vary")
+    listed = {item.strip().lower() for value in current for item in value.split(",")}
+    if "cookie" not in listed:
+        if current:
+            response.headers["Vary"] = ", ".join([*current, "Cookie"])
+        else:
+            response.headers.add("Vary", "Cookie")
+
+
+class RedisSessionInterface(ServerSideSessionInterface):
+    """Sessions in Redis (``SESSION_TYPE = "redis"``)."""
+
+
+class SqlAlchemySessionInterface(ServerSideSessionInterface):
+    """Sessions in an SQL table (``SESSION_TYPE = "sqlalchemy"``)."""
+
+
+class FileSystemSessionInterface(ServerSideSessionInterface):
+    """Sessions in files (``SESSION_TYPE = "filesystem"``)."""
+
+
+class MemorySessionInterface(ServerSideSessionInterface):
+    """Sessions in this process (``SESSION_TYPE = "memory"``)."""
+
+
+__all__ = [
+    "FileSystemSessionInterface",
+    "MemorySessionInterface",
+    "RedisSessionInterface",
+    "ServerSideSession",
+    "ServerSideSessionInterface",
+    "SqlAlchemySessionInterface",
+]

@@ -1,0 +1,207 @@
+"""``Session(app)``: the settings, the store types, and two processes sharing Redis."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from tests.conftest import SECRET
+from tests.real_servers import mariadb_database
+from tests.real_servers import postgresql_database
+from tests.real_servers import redis_prefix
+from tests.real_servers import redis_url
+
+from hipflask import Hipflask
+from hipflask import session
+from hipflask.db import SQLAlchemy
+from hipflask.errors import ConfigurationError
+from hipflask.sessions import FileSystemSessionInterface
+from hipflask.sessions import MemorySessionInterface
+from hipflask.sessions import RedisSessionInterface
+from hipflask.sessions import Session
+from hipflask.sessions import SqlAlchemySessionInterface
+
+HERE = Path(__file__).parent
+
+
+def make_app(tmp_path: Path, **config: Any) -> Hipflask:
+    app = Hipflask("ext", instance_path=str(tmp_path / "instance"))
+    app.config.update(TESTING=True, SECRET_KEY=SECRET, **config)
+
+    @app.get("/login/<name>")
+    def login(name: str) -> Any:
+        session.regenerate()
+        session["user"] = name
+        return {"ok": True}
+
+    @app.get("/whoami")
+    def whoami() -> Any:
+        return {"user": session.get("user")}
+
+    return app
+
+
+def other_process(prefix: str, cookie: str, action: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, str(HERE / "shared_session_app.py"), prefix, cookie, action],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=str(HERE.parent.parent),
+    )
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_two_processes_sharing_redis_see_one_session(tmp_path: Path, protocol: str) -> None:
+    with redis_prefix("sessions_shared") as prefix:
+        app = make_app(
+            tmp_path, SESSION_TYPE="redis", SESSION_REDIS=redis_url(), SESSION_KEY_PREFIX=prefix
+        )
+        Session(app)
+        client = app.test_client(protocol=protocol)
+        client.get("/login/ann")
+        cookie = client.get_cookie("session").value
+        sid = cookie.split(".")[0]
+
+        seen = other_process(prefix, cookie, "whoami")
+        assert seen["body"] == {"user": "ann"}
+        assert other_process(prefix, cookie, "visit")["body"] == {"visits": 1}
+        assert other_process(prefix, cookie, "visit")["body"] == {"visits": 2}
+        assert client.get("/whoami").json == {"user": "ann"}
+
+        # Logout in the other process: the record is gone from Redis, for both.
+        assert other_process(prefix, cookie, "logout")["body"] == {"ok": True}
+        raw = redis.Redis.from_url(redis_url())
+        try:
+            assert raw.exists(prefix + sid) == 0
+        finally:
+            raw.close()
+        assert client.get("/whoami").json == {"user": None}
+        if protocol == "asgi":
+            client._shim._run(app.session_interface.store.aclose())
+
+
+def test_session_redis_accepts_a_client(tmp_path: Path) -> None:
+    with redis_prefix("sessions_client") as prefix:
+        client = redis.Redis.from_url(redis_url())
+        app = make_app(
+            tmp_path, SESSION_TYPE="redis", SESSION_REDIS=client, SESSION_KEY_PREFIX=prefix
+        )
+        Session(app)
+        assert isinstance(app.session_interface, RedisSessionInterface)
+        for protocol in ("wsgi", "asgi"):
+            test_client = app.test_client(protocol=protocol)
+            test_client.get("/login/bob")
+            assert test_client.get("/whoami").json == {"user": "bob"}
+        client.close()
+
+
+def test_the_defaults(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    Session(app)
+    assert isinstance(app.session_interface, MemorySessionInterface)
+    assert app.config["SESSION_PERMANENT"] is True
+    assert app.config["SESSION_KEY_PREFIX"] == "session:"
+    assert app.config["SESSION_ID_LENGTH"] == 32
+    assert app.session_interface.store.prefix == "session:"
+
+
+def test_filesystem_sessions_live_in_the_instance_folder(tmp_path: Path, protocol: str) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="filesystem")
+    Session(app)
+    assert isinstance(app.session_interface, FileSystemSessionInterface)
+    client = app.test_client(protocol=protocol)
+    client.get("/login/ann")
+    assert len(list((tmp_path / "instance" / "sessions").iterdir())) == 1
+    assert client.get("/whoami").json == {"user": "ann"}
+
+
+@pytest.mark.parametrize("server", ["sqlite", "postgresql", "mariadb"])
+def test_sqlalchemy_sessions_on_each_database(tmp_path: Path, server: str) -> None:
+    if server == "sqlite":
+        run_sqlalchemy_sessions(tmp_path, f"sqlite:///{tmp_path / 's.db'}")
+    elif server == "postgresql":
+        with postgresql_database("sessions") as url:
+            run_sqlalchemy_sessions(tmp_path, url)
+    else:
+        with mariadb_database("sessions") as url:
+            run_sqlalchemy_sessions(tmp_path, url)
+
+
+def run_sqlalchemy_sessions(tmp_path: Path, url: str) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="sqlalchemy", SQLALCHEMY_DATABASE_URI=url)
+    db = SQLAlchemy(app)
+    Session(app)
+    assert isinstance(app.session_interface, SqlAlchemySessionInterface)
+    # The table is part of the models' metadata: create_all makes it, migrations keep it.
+    assert "hipflask_sessions" in db.metadata.tables
+    with app.app_context():
+        db.create_all()
+    for protocol in ("wsgi", "asgi"):
+        client = app.test_client(protocol=protocol)
+        client.get("/login/ann")
+        assert client.get("/whoami").json == {"user": "ann"}
+        if protocol == "asgi":
+            client._shim._run(app.session_interface.store.aclose())
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def test_sqlalchemy_sessions_need_the_database(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="sqlalchemy")
+    with pytest.raises(ConfigurationError, match="SQLAlchemy"):
+        Session(app)
+
+
+def test_an_unknown_type_names_the_supported_ones(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="mongodb")
+    with pytest.raises(ConfigurationError, match="'redis'"):
+        Session(app)
+
+
+def test_a_short_id_length_is_refused(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SESSION_ID_LENGTH=8)
+    with pytest.raises(ConfigurationError, match="128 random bits"):
+        Session(app)
+
+
+def test_signing_without_a_secret_key_says_what_to_set(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SESSION_USE_SIGNER=True)
+    app.config["SECRET_KEY"] = None
+    Session(app)
+    app.testing = False
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        app.test_client().get("/login/x")
+
+
+def test_init_app_later(tmp_path: Path) -> None:
+    extension = Session()
+    app = make_app(tmp_path)
+    extension.init_app(app)
+    assert isinstance(app.session_interface, MemorySessionInterface)
+
+
+def test_the_interface_regenerate_of_flask_session(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    Session(app)
+
+    @app.get("/rotate")
+    def rotate() -> Any:
+        app.session_interface.regenerate(session)
+        return {"ok": True}
+
+    client = app.test_client()
+    client.get("/login/ann")
+    before = client.get_cookie("session").value
+    client.get("/rotate")
+    assert client.get_cookie("session").value != before
+    assert client.get("/whoami").json == {"user": "ann"}

@@ -1,0 +1,510 @@
+"""Server-side sessions: the id in the cookie, the data in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.conftest import SECRET
+from tests.real_servers import redis_prefix
+from tests.real_servers import redis_url
+
+from hipflask import Hipflask
+from hipflask import session
+from hipflask.db import SQLAlchemy
+from hipflask.sessions import Session
+from hipflask.sessions.server import ServerSideSession
+from hipflask.sessions.server import ServerSideSessionInterface
+from hipflask.stores import MemoryStore
+from hipflask.stores import Store
+
+
+class CountingStore(Store):
+    """Delegates to a store and records which operations ran, sync or async."""
+
+    def __init__(self, inner: Store) -> None:
+        super().__init__(inner.prefix)
+        self.inner = inner
+        self.calls: list[str] = []
+        #: Sync calls made while an event loop was running in the calling thread.
+        self.blocking_calls: list[str] = []
+
+    @property  # type: ignore[override]
+    def prefix(self) -> str:
+        return self.inner.prefix if hasattr(self, "inner") else ""
+
+    @prefix.setter
+    def prefix(self, value: str) -> None:
+        if hasattr(self, "inner"):
+            self.inner.prefix = value
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in ("get", "set", "add", "delete", "touch", "compare_and_set") or (
+            name in ("aget", "aset", "aadd", "adelete", "atouch", "acompare_and_set")
+        ):
+            object.__getattribute__(self, "calls").append(name)
+            if not name.startswith("a") or name == "add":
+                try:
+                    asyncio.get_running_loop()
+                    object.__getattribute__(self, "blocking_calls").append(name)
+                except RuntimeError:
+                    pass
+            return getattr(object.__getattribute__(self, "inner"), name)
+        return object.__getattribute__(self, name)
+
+    def get(self, key: str) -> bytes | None: ...
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None: ...
+    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool: ...
+    def delete(self, key: str) -> bool: ...
+    def touch(self, key: str, ttl: float | None) -> bool: ...
+    async def aget(self, key: str) -> bytes | None: ...
+    async def aset(self, key: str, value: bytes, ttl: float | None = None) -> None: ...
+    async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool: ...
+    async def adelete(self, key: str) -> bool: ...
+    async def atouch(self, key: str, ttl: float | None) -> bool: ...
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool: ...
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool: ...
+
+
+def add_views(app: Hipflask) -> None:
+    @app.get("/set/<key>/<value>")
+    def set_value(key: str, value: str) -> Any:
+        session[key] = value
+        return {"ok": True}
+
+    @app.get("/get/<key>")
+    def get_value(key: str) -> Any:
+        return {"value": session.get(key)}
+
+    @app.get("/nothing")
+    def nothing() -> str:
+        return "no session here"
+
+    @app.get("/login/<name>")
+    def login(name: str) -> Any:
+        session.regenerate()
+        session["user"] = name
+        return {"ok": True}
+
+    @app.get("/logout")
+    def logout() -> Any:
+        session.clear()
+        return {"ok": True}
+
+    @app.get("/async/<key>")
+    async def async_get(key: str) -> Any:
+        return {"value": session.get(key)}
+
+
+def make_app(tmp_path: Path, **config: Any) -> Hipflask:
+    app = Hipflask("sessions_app", instance_path=str(tmp_path / "instance"))
+    app.config.update(TESTING=True, SECRET_KEY=SECRET, **config)
+    add_views(app)
+    return app
+
+
+@pytest.fixture(params=["memory", "filesystem", "redis", "sqlalchemy"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def track_clients(app: Hipflask) -> list[Any]:
+    """Record the app's test clients, to close the store's async connections on their loops.
+
+    A server closes them at lifespan shutdown (``after_serving``); each test
+    client has an event loop of its own, which ends with the client.
+    """
+    clients: list[Any] = []
+    make = app.test_client
+
+    def test_client(*args: Any, **kwargs: Any) -> Any:
+        client = make(*args, **kwargs)
+        clients.append(client)
+        return client
+
+    app.test_client = test_client  # type: ignore[method-assign]
+    return clients
+
+
+def close_clients(app: Hipflask, clients: list[Any]) -> None:
+    store = app.session_interface.store
+    store = getattr(store, "inner", store)
+    for client in clients:
+        shim = getattr(client, "_shim", None)
+        if shim is not None and shim._loop is not None and not shim._loop.is_closed():
+            shim._run(store.aclose())
+            shim.close()
+
+
+@pytest.fixture
+def app(kind: str, tmp_path: Path) -> Iterator[Hipflask]:
+    for app in _make_session_app(kind, tmp_path):
+        clients = track_clients(app)
+        yield app
+        close_clients(app, clients)
+
+
+def _make_session_app(kind: str, tmp_path: Path) -> Iterator[Hipflask]:
+    config: dict[str, Any] = {"SESSION_TYPE": kind}
+    if kind == "redis":
+        with redis_prefix("sessions") as prefix:
+            config.update(SESSION_REDIS=redis_url(), SESSION_KEY_PREFIX=prefix)
+            app = make_app(tmp_path, **config)
+            Session(app)
+            yield app
+        return
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 's.db'}", **config)
+    if kind == "sqlalchemy":
+        SQLAlchemy(app)
+    Session(app)
+    yield app
+
+
+def store_of(app: Hipflask) -> Store:
+    interface: ServerSideSessionInterface = app.session_interface
+    return interface.store
+
+
+def sid_of(client: Any, app: Hipflask) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return str(cookie.value).split(".")[0]
+
+
+def test_the_cookie_holds_only_a_signed_256_bit_id(app: Hipflask, protocol: str) -> None:
+    client = app.test_client(protocol=protocol)
+    client.get("/set/secret/the-data")
+    value = client.get_cookie("session").value
+    sid, _, signature = value.partition(".")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", sid)  # 32 random bytes
+    assert signature
+    assert "the-data" not in value
+    assert store_of(app).get(sid) is not None
+    assert client.get("/get/secret").json == {"value": "the-data"}
+
+
+def test_ids_are_different_for_every_session(app: Hipflask, protocol: str) -> None:
+    ids = set()
+    for _ in range(5):
+        client = app.test_client(protocol=protocol)
+        client.get("/set/a/b")
+        ids.add(sid_of(client, app))
+    assert len(ids) == 5
+
+
+def test_nothing_is_written_for_a_session_never_modified(app: Hipflask, protocol: str) -> None:
+    interface: ServerSideSessionInterface = app.session_interface
+    counting = CountingStore(interface.store)
+    interface.store = counting
+    client = app.test_client(protocol=protocol)
+    response = client.get("/get/x")
+    assert response.json == {"value": None}
+    assert "Set-Cookie" not in response.headers
+    response = client.get("/nothing")
+    assert "Set-Cookie" not in response.headers
+    assert not [c for c in counting.calls if c.lstrip("a") in ("set", "add", "delete", "touch")]
+    assert "get" not in counting.calls and "aget" not in counting.calls  # no cookie, no lookup
+
+
+def test_an_unmodified_session_only_touches_its_expiry_when_refreshing(
+    app: Hipflask, protocol: str
+) -> None:
+    client = app.test_client(protocol=protocol)
+    client.get("/set/a/1")
+    interface: ServerSideSessionInterface = app.session_interface
+    counting = CountingStore(interface.store)
+    interface.store = counting
+    response = client.get("/get/a")
+    assert "Set-Cookie" in response.headers  # the permanent cookie's expiry moves on
+    writes = [c.lstrip("a") for c in counting.calls if c.lstrip("a") != "get"]
+    assert writes == ["touch"]
+    counting.calls.clear()
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    response = client.get("/get/a")
+    assert "Set-Cookie" not in response.headers
+    assert [c.lstrip("a") for c in counting.calls] == ["get"]
+
+
+def test_the_store_entry_expires_with_the_session_lifetime(tmp_path: Path, protocol: str) -> None:
+    with redis_prefix("sessions") as prefix:
+        app = make_app(
+            tmp_path,
+            SESSION_TYPE="redis",
+            SESSION_REDIS=redis_url(),
+            SESSION_KEY_PREFIX=prefix,
+            PERMANENT_SESSION_LIFETIME=timedelta(hours=2),
+        )
+        Session(app)
+        clients = track_clients(app)
+        client = app.test_client(protocol=protocol)
+        client.get("/set/a/1")
+        close_clients(app, clients)
+        import redis
+
+        raw = redis.Redis.from_url(redis_url())
+        try:
+            ttl = int(raw.pttl(prefix + sid_of(client, app)))  # type: ignore[arg-type]
+        finally:
+            raw.close()
+        assert 7_190_000 < ttl <= 7_200_000
+
+
+def test_an_expired_session_is_gone_from_the_store(app: Hipflask, protocol: str) -> None:
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
+    client = app.test_client(protocol=protocol)
+    client.get("/set/a/1")
+    sid = sid_of(client, app)
+    assert store_of(app).get(sid) is not None
+    time.sleep(1.2)
+    assert store_of(app).get(sid) is None
+    assert client.get("/get/a").json == {"value": None}
+
+
+def test_logout_deletes_the_record_and_the_cookie(app: Hipflask, protocol: str) -> None:
+    client = app.test_client(protocol=protocol)
+    client.get("/set/user/ann")
+    sid = sid_of(client, app)
+    response = client.get("/logout")
+    assert store_of(app).get(sid) is None
+    assert "session=;" in response.headers["Set-Cookie"]
+    # A copy of the old cookie is worthless now.
+    thief = app.test_client(protocol=protocol)
+    thief.set_cookie("session", f"{sid}")
+    assert thief.get("/get/user").json == {"value": None}
+
+
+def test_regenerate_moves_the_data_to_a_new_id(app: Hipflask, protocol: str) -> None:
+    client = app.test_client(protocol=protocol)
+    client.get("/set/cart/3-items")
+    before = sid_of(client, app)
+    client.get("/login/ann")
+    after = sid_of(client, app)
+    assert after != before
+    assert store_of(app).get(before) is None
+    assert client.get("/get/user").json == {"value": "ann"}
+    assert client.get("/get/cart").json == {"value": "3-items"}
+
+
+def test_an_id_the_store_does_not_know_is_never_adopted(app: Hipflask, protocol: str) -> None:
+    app.config["SESSION_USE_SIGNER"] = False
+    app.session_interface.use_signer = False
+    planted = "A" * 43
+    client = app.test_client(protocol=protocol)
+    client.set_cookie("session", planted)
+    client.get("/set/user/victim")
+    assert sid_of(client, app) != planted
+    assert store_of(app).get(planted) is None
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "not-signed",
+        "x" * 43 + ".forged-signature",
+        "",
+        "../../etc/passwd",
+        "a" * 3000,
+        "%00%ff",
+        "\u00e9t\u00e9.abc",
+    ],
+)
+def test_a_forged_or_junk_cookie_is_a_new_session(
+    app: Hipflask, protocol: str, cookie: str
+) -> None:
+    client = app.test_client(protocol=protocol)
+    client.set_cookie("session", cookie)
+    response = client.get("/get/user")
+    assert response.status_code == 200
+    assert response.json == {"value": None}
+
+
+def test_the_async_interface_is_awaited_under_asgi(app: Hipflask) -> None:
+    interface: ServerSideSessionInterface = app.session_interface
+    counting = CountingStore(interface.store)
+    interface.store = counting
+    client = app.test_client(protocol="asgi")
+    client.get("/set/a/1")
+    counting.calls.clear()
+    # An async view runs on the loop: the store is awaited.
+    assert client.get("/async/a").json == {"value": "1"}
+    assert counting.calls == ["aget", "atouch"]
+    # A sync view runs in a worker thread: sync calls, off the loop.
+    assert client.get("/get/a").json == {"value": "1"}
+    assert client.get("/set/b/1").json == {"ok": True}
+    assert counting.blocking_calls == []
+    counting.calls.clear()
+    app.test_client(protocol="wsgi").get("/set/b/2")
+    assert counting.calls == ["set"]  # a new session: nothing to compare with
+
+
+def test_permanent_false_gives_a_browser_session_cookie(tmp_path: Path, protocol: str) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="memory", SESSION_PERMANENT=False)
+    Session(app)
+    client = app.test_client(protocol=protocol)
+    response = client.get("/set/a/1")
+    assert "Expires" not in response.headers["Set-Cookie"]
+    assert client.get("/get/a").json == {"value": "1"}
+
+
+def test_without_a_signer_the_cookie_is_the_bare_id(tmp_path: Path, protocol: str) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="memory", SESSION_USE_SIGNER=False)
+    Session(app)
+    client = app.test_client(protocol=protocol)
+    client.get("/set/a/1")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", client.get_cookie("session").value)
+    assert client.get("/get/a").json == {"value": "1"}
+
+
+def test_an_old_secret_key_still_verifies_the_id(tmp_path: Path, protocol: str) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="memory")
+    Session(app)
+    client = app.test_client(protocol=protocol)
+    client.get("/set/a/1")
+    app.config.update(
+        SECRET_KEY="a-brand-new-secret-key-0123456789abcdef", SECRET_KEY_FALLBACKS=[SECRET]
+    )
+    assert client.get("/get/a").json == {"value": "1"}
+
+
+def test_a_corrupt_record_starts_a_new_session(tmp_path: Path, protocol: str) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="memory")
+    Session(app)
+    client = app.test_client(protocol=protocol)
+    client.get("/set/a/1")
+    store_of(app).set(sid_of(client, app), b"\xff not json")
+    assert client.get("/get/a").json == {"value": None}
+
+
+# -- concurrency: two requests of one user, interleaved -------------------------
+
+
+def open_pair(app: Hipflask, cookie: str) -> tuple[Any, ServerSideSession, ServerSideSession]:
+    interface: ServerSideSessionInterface = app.session_interface
+    headers = {"Cookie": f"session={cookie}"}
+    with app.test_request_context("/", headers=headers) as first:
+        a = interface.open_session(app, first.request)
+    with app.test_request_context("/", headers=headers) as second:
+        b = interface.open_session(app, second.request)
+    return interface, a, b
+
+
+def save(app: Hipflask, interface: ServerSideSessionInterface, data: ServerSideSession) -> None:
+    with app.test_request_context("/"):
+        interface.save_session(app, data, app.response_class())
+
+
+def test_parallel_requests_writing_different_keys_keep_both(app: Hipflask) -> None:
+    client = app.test_client()
+    client.get("/set/base/0")
+    interface, a, b = open_pair(app, client.get_cookie("session").value)
+    a["tab_a"] = "written by a"
+    b["tab_b"] = "written by b"
+    b.pop("base")
+    save(app, interface, a)
+    save(app, interface, b)
+    assert client.get("/get/tab_a").json == {"value": "written by a"}
+    assert client.get("/get/tab_b").json == {"value": "written by b"}
+    assert client.get("/get/base").json == {"value": None}
+
+
+def test_parallel_requests_writing_one_key_the_later_save_wins(app: Hipflask) -> None:
+    client = app.test_client()
+    client.get("/set/n/0")
+    interface, a, b = open_pair(app, client.get_cookie("session").value)
+    a["n"] = "a"
+    b["n"] = "b"
+    save(app, interface, a)
+    save(app, interface, b)
+    assert client.get("/get/n").json == {"value": "b"}
+
+
+def test_a_session_ended_in_another_request_is_not_brought_back(app: Hipflask) -> None:
+    client = app.test_client()
+    client.get("/set/user/ann")
+    cookie = client.get_cookie("session").value
+    interface, a, b = open_pair(app, cookie)
+    b.clear()
+    save(app, interface, b)  # logout in one tab
+    a["seen"] = "page"
+    save(app, interface, a)  # a slow request of the other tab
+    assert store_of(app).get(cookie.split(".")[0]) is None
+
+
+def test_mutations_inside_values_are_merged_too(app: Hipflask) -> None:
+    client = app.test_client()
+    client.get("/set/x/0")
+    with app.test_request_context("/"):
+        pass
+    interface, a, b = open_pair(app, client.get_cookie("session").value)
+    a["cart"] = ["apple"]
+    save(app, interface, a)
+    b["other"] = 1
+    save(app, interface, b)
+    interface, c, _ = open_pair(app, client.get_cookie("session").value)
+    assert c["cart"] == ["apple"]
+    assert c["other"] == 1
+
+
+def test_a_save_without_contention_is_one_store_write(app: Hipflask) -> None:
+    client = app.test_client()
+    client.get("/set/a/1")
+    interface: ServerSideSessionInterface = app.session_interface
+    counting = CountingStore(interface.store)
+    interface.store = counting
+    client.get("/set/a/2")
+    assert counting.calls == ["get", "compare_and_set"]
+
+
+def test_truly_parallel_requests_keep_every_write(app: Hipflask, protocol: str) -> None:
+    client = app.test_client(protocol=protocol)
+    client.get("/set/start/0")
+    cookie = client.get_cookie("session").value
+    errors: list[BaseException] = []
+
+    def tab(n: int) -> None:
+        try:
+            other = app.test_client()
+            other.set_cookie("session", cookie)
+            for i in range(3):
+                assert other.get(f"/set/tab{n}_{i}/x").status_code == 200
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tab, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for n in range(4):
+        for i in range(3):
+            assert client.get(f"/get/tab{n}_{i}").json == {"value": "x"}
+
+
+def test_under_endless_contention_the_last_merge_is_written(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interface: ServerSideSessionInterface = app.session_interface
+    client = app.test_client()
+    client.get("/set/a/1")
+    monkeypatch.setattr(interface.store, "compare_and_set", lambda *args: False)
+    client.get("/set/b/2")
+    assert client.get("/get/a").json == {"value": "1"}
+    assert client.get("/get/b").json == {"value": "2"}
+
+
+def test_memory_store_is_used_by_default(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    Session(app)
+    assert isinstance(store_of(app), MemoryStore)

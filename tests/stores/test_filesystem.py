@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from hipflask.stores import Store
+from hipflask.stores import create_store
+from hipflask.stores.filesystem import FileSystemStore
+
+from .contract import StoreContract
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return create_store(f"file://{tmp_path / 'store'}", prefix="a:")
+
+
+@pytest.fixture
+def other(tmp_path: Path) -> Store:
+    return FileSystemStore(str(tmp_path / "store"), prefix="b:")
+
+
+class TestFileSystemStore(StoreContract):
+    def test_keys_cannot_escape_the_directory(self, store: FileSystemStore, tmp_path: Path) -> None:
+        store.set("../../escape", b"v")
+        assert not (tmp_path / "escape").exists()
+        assert store.get("../../escape") == b"v"
+
+    def test_files_are_private_to_the_user(self, store: FileSystemStore) -> None:
+        store.set("k", b"v")
+        [name] = [n for n in os.listdir(store.directory) if not n.startswith(".")]
+        assert os.stat(os.path.join(store.directory, name)).st_mode & 0o077 == 0
+
+    def test_a_stale_lock_is_cleared(self, store: FileSystemStore) -> None:
+        lock = store._path("k") + ".lock"
+        with open(lock, "w"):
+            pass
+        old = time.time() - 60
+        os.utime(lock, (old, old))
+        assert store.add("k", b"v") is False  # the stale lock is removed...
+        assert store.add("k", b"v") is True  # ...so the next caller gets through
+
+    def test_a_truncated_file_reads_as_missing(self, store: FileSystemStore) -> None:
+        with open(store._path("k"), "wb") as file:
+            file.write(b"abc")
+        assert store.get("k") is None
