@@ -309,3 +309,29 @@ def test_login_package_has_no_other_lazy_names() -> None:
 
     with pytest.raises(AttributeError, match="nothing"):
         hipflask.login.nothing  # noqa: B018
+
+
+def test_server_side_session_gets_a_new_id_at_login(protocol: str) -> None:
+    from hipflask.sessions import Session
+
+    app = build_app(SESSION_TYPE="memory")
+    Session(app)
+
+    @app.post("/plant")
+    def plant() -> str:
+        session["cart"] = ["book"]
+        return "planted"
+
+    client = app.test_client(protocol=protocol)
+    client.post("/plant")
+    planted = client.get_cookie("session").value
+    log_in(client)
+    logged_in = client.get_cookie("session").value
+    assert logged_in != planted
+    assert client.get("/dashboard").text == "Hello alice"
+    attacker = app.test_client(protocol=protocol)
+    attacker.set_cookie("session", planted)
+    assert attacker.get("/dashboard").status_code == 302
+    client.post("/logout")
+    attacker.set_cookie("session", logged_in)
+    assert attacker.get("/dashboard").status_code == 302
