@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.redis_helper import redis_prefix as redis_prefix  # a shared fixture
 
 from hipflask import Hipflask
 from hipflask.testing.client import HipflaskClient

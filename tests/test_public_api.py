@@ -59,6 +59,28 @@ FLASK_TOP_LEVEL = [
 ]
 
 MODULE_NAMES = {
+    "hipflask.limiter": [
+        "ExemptionScope",
+        "HeaderNames",
+        "Limit",
+        "Limiter",
+        "RateLimitExceeded",
+        "RequestLimit",
+        "RouteLimit",
+    ],
+    "hipflask.limiter.util": ["get_ipaddr", "get_remote_address"],
+    "hipflask.cors": ["CORS", "cross_origin"],
+    "hipflask.talisman": [
+        "ALLOW_FROM",
+        "DEFAULT_CSP_POLICY",
+        "DEFAULT_PERMISSIONS_POLICY",
+        "DEFAULT_REFERRER_POLICY",
+        "DENY",
+        "GOOGLE_CSP_POLICY",
+        "ONE_YEAR_IN_SECS",
+        "SAMEORIGIN",
+        "Talisman",
+    ],
     "hipflask.views": ["View", "MethodView", "http_method_funcs"],
     "hipflask.sessions": [
         "NullSession",

@@ -70,7 +70,8 @@ def test_the_csp_nonce_lives_in_the_state(app: Hipflask, client: Any) -> None:
 
 
 def test_state_repr_names_the_interesting_fields() -> None:
-    state = RequestState(on_loop=True)
+    state = RequestState()
+    state.on_loop = True
     state.allowed_origin = "https://a.example"
     assert repr(state) == "<RequestState on_loop=True allowed_origin='https://a.example'>"
 

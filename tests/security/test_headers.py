@@ -450,3 +450,49 @@ def test_views_own_frame_options_with_a_nonce_policy_keeps_the_nonce_header() ->
     csp = [value for name, value in headers if name == "Content-Security-Policy"]
     assert len(csp) == 1
     assert "'nonce-abc'" in csp[0]
+
+
+def test_permissions_and_document_policies_render_from_strings_and_dicts() -> None:
+
+    policy = HeaderPolicy(
+        permissions_policy={"geolocation": "()", "camera": ["self", '"https://a.example"']},
+        document_policy="force-load-at-top",
+    )
+    headers = dict(policy.headers_for(is_secure=False))
+    assert headers["Permissions-Policy"] == 'geolocation=(), camera=(self "https://a.example")'
+    assert headers["Document-Policy"] == "force-load-at-top"
+    assert "Permissions-Policy" not in dict(HeaderPolicy(permissions_policy=" ").headers_for(False))
+
+
+def test_report_only_nonce_policy_and_dropped_nosniff() -> None:
+
+    policy = HeaderPolicy(
+        content_security_policy="script-src {nonce}",
+        content_security_policy_report_only=True,
+        content_type_options=False,
+        extra_headers=[("X-XSS-Protection", "1; mode=block")],
+    )
+    headers: list[tuple[str, str]] = []
+    policy.apply(headers, is_secure=False, nonce="abc")
+    found = dict(headers)
+    assert found["Content-Security-Policy-Report-Only"].startswith("script-src 'nonce-abc'")
+    assert "X-Content-Type-Options" not in found
+    assert found["X-XSS-Protection"] == "1; mode=block"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"permissions_policy": 3}, "PERMISSIONS_POLICY must be a string or a dict"),
+        ({"permissions_policy": {"Bad Name": "()"}}, "not a feature name"),
+        ({"document_policy": {"x": "a\r\nb"}}, "DOCUMENT_POLICY"),
+        ({"extra_headers": "X-A: b"}, "list of"),
+        ({"extra_headers": [("X-A",)]}, "pair"),
+        ({"extra_headers": [("X A", "b")]}, "not a header name"),
+        ({"extra_headers": [("X-A", "b\nSet-Cookie: c")]}, "character"),
+    ],
+)
+def test_malformed_extra_policies_are_refused(options: dict[str, Any], message: str) -> None:
+
+    with pytest.raises(ConfigurationError, match=message):
+        HeaderPolicy(**options)

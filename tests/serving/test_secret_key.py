@@ -296,3 +296,59 @@ def test_the_development_server_serves_a_placeholder_key(
 
     assert result.exit_code == 0, result.output
     assert calls[0].config["SECRET_KEY"] == "dev"
+
+
+# -- the key from the environment ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("variable", ["HIPFLASK_SECRET_KEY", "FLASK_SECRET_KEY"])
+def test_an_app_without_a_key_is_served_with_the_environment_s_key(
+    write_app: WriteApp, serve: Serve, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.delenv("HIPFLASK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    monkeypatch.setenv(variable, GOOD_KEY)
+    assert serve(write_app(None)) is None
+
+
+def test_the_environment_s_key_is_checked_like_any_other(
+    write_app: WriteApp, serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", "short")
+    message = serve(write_app(None))
+    assert message is not None
+    assert "5-character SECRET_KEY" in message
+
+
+def test_a_key_set_by_the_app_wins_over_the_environment(
+    write_app: WriteApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.serving.secret_key import apply_secret_key_from_env
+
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", GOOD_KEY)
+    monkeypatch.setenv("FLASK_SECRET_KEY", "flask-" + GOOD_KEY)
+    config: dict[str, Any] = {"SECRET_KEY": "the app's own " + GOOD_KEY}
+    apply_secret_key_from_env(config)
+    assert config["SECRET_KEY"] == "the app's own " + GOOD_KEY
+    config = {"SECRET_KEY": None}
+    apply_secret_key_from_env(config)
+    assert config["SECRET_KEY"] == GOOD_KEY
+
+
+def test_each_worker_takes_the_environment_s_key(
+    write_app: WriteApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", GOOD_KEY)
+    folder = write_app(None)
+    app = production.load_worker_app(f"{MODULE}:app", sys_path_entry=str(folder))
+    assert app.config["SECRET_KEY"] == GOOD_KEY
+
+
+def test_the_refusal_says_serve_reads_the_environment(
+    write_app: WriteApp, serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HIPFLASK_SECRET_KEY", raising=False)
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    message = serve(write_app(None))
+    assert message is not None
+    assert "hipflask serve uses it when the app sets no key" in message

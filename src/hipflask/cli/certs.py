@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import click
 
 from ..errors import HipflaskError
+from ..serving.command import hipflask_command
 from ..serving.tls.local_ca import LocalCA
 from ..serving.tls.trust import install_trust
 from ..serving.tls.trust import trust_instructions
@@ -57,7 +58,7 @@ def create_command(names: tuple[str, ...]) -> None:
     click.echo(f"Certificate: {cert_path}")
     click.echo(f"Key: {key_path}")
     if created:
-        click.echo("Next, trust the CA so browsers accept it: hipflask certs trust")
+        click.echo(f"Next, trust the CA so browsers accept it: {hipflask_command()} certs trust")
 
 
 @certs_command.command("path")
@@ -93,11 +94,19 @@ def path_command(ca_cert: bool) -> None:
     show_default=True,
     help="Whose steps to print.",
 )
-def trust_command(install: bool, platform: str) -> None:
+@click.option(
+    "--port",
+    type=int,
+    default=5000,
+    show_default=True,
+    help="The local server's port, for the example requests.",
+)
+def trust_command(install: bool, platform: str, port: int) -> None:
     """Print the steps that make this machine trust the CA, or run them."""
     ca = LocalCA()
     if not install:
-        for step in trust_instructions(ca, platform=None if platform == "current" else platform):
+        chosen = None if platform == "current" else platform
+        for step in trust_instructions(ca, platform=chosen, port=port):
             click.echo(step)
         return
     with _reported():
@@ -106,7 +115,7 @@ def trust_command(install: bool, platform: str) -> None:
         click.echo(line)
     click.echo(
         "Browsers with their own store (Firefox; Chrome on Linux) need the steps"
-        " from `hipflask certs trust` as well."
+        f" from `{hipflask_command()} certs trust` as well."
     )
 
 

@@ -222,7 +222,7 @@ def run_command(
     app = loaded
     if debug is not None:
         app.debug = debug
-    _announce_local_ca(spec)
+    _announce_local_ca(spec, port)
     show_server_banner(app)
     try:
         serve_development(
@@ -241,14 +241,16 @@ def run_command(
         raise click.ClickException(str(exc)) from exc
 
 
-def _announce_local_ca(spec: SSLContextSpec | None) -> None:
+def _announce_local_ca(spec: SSLContextSpec | None, port: int) -> None:
     if spec != "local" or is_running_from_reloader():
         return
+    from ..serving.command import hipflask_command
     from ..serving.tls.local_ca import LocalCA
 
     ca = LocalCA()
     if not ca.exists:
+        trust = f"{hipflask_command()} certs trust" + ("" if port == 5000 else f" --port {port}")
         click.echo(
-            f" * Creating a local CA in {ca.path}; run 'hipflask certs trust' once so"
+            f" * Creating a local CA in {ca.path}; run '{trust}' once so"
             " browsers accept its certificates."
         )

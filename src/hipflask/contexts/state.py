@@ -25,36 +25,26 @@ __all__ = ["RequestState", "request_state"]
 
 
 class RequestState:
-    """What one request carries besides the request object itself."""
+    """What one request carries besides the request object itself.
 
-    __slots__ = (
-        "_extensions",
-        "allowed_origin",
-        "csp_nonce",
-        "on_loop",
-        "preserve_context",
-        "url_adapter",
-    )
+    The defaults are class attributes and an instance stores only what a
+    request changes, so making one costs no Python call: most requests
+    change nothing.
+    """
 
-    def __init__(
-        self,
-        *,
-        on_loop: bool = False,
-        preserve_context: Callable[[Any], None] | None = None,
-    ) -> None:
-        #: Served on the server's event loop (an async view under ASGI):
-        #: blocking calls are not allowed, async drivers are used.
-        self.on_loop = on_loop
-        #: Set by the test client to keep the context after the request.
-        self.preserve_context = preserve_context
-        #: An ``Origin`` approved for this route by a policy such as CORS;
-        #: the cross-origin check lets exactly this origin through.
-        self.allowed_origin: str | None = None
-        #: The Content Security Policy nonce, made on first use.
-        self.csp_nonce: str | None = None
-        #: The URL map bound to this request, made on first use.
-        self.url_adapter: MapAdapter | None = None
-        self._extensions: dict[str, Any] | None = None
+    #: Served on the server's event loop (an async view under ASGI):
+    #: blocking calls are not allowed, async drivers are used.
+    on_loop: bool = False
+    #: Set by the test client to keep the context after the request.
+    preserve_context: Callable[[Any], None] | None = None
+    #: An ``Origin`` approved for this route by a policy such as CORS; the
+    #: cross-origin check lets exactly this origin through.
+    allowed_origin: str | None = None
+    #: The Content Security Policy nonce, made on first use.
+    csp_nonce: str | None = None
+    #: The URL map bound to this request, made on first use.
+    url_adapter: MapAdapter | None = None
+    _extensions: dict[str, Any] | None = None
 
     @property
     def extensions(self) -> dict[str, Any]:

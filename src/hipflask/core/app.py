@@ -26,7 +26,6 @@ from typing import TypeVar
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
-from werkzeug.exceptions import NotFound
 from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import RequestRedirect
@@ -38,10 +37,8 @@ from ..contexts.ctx import RequestContext
 from ..contexts.ctx import _AppCtxGlobals
 from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
-from ..contexts.state import RequestState
 from ..json.provider import DefaultJSONProvider
 from ..json.provider import JSONProvider
-from ..routing.matcher import NOT_FOUND
 from ..routing.matcher import Matcher
 from ..routing.rules import Map
 from ..routing.rules import Rule
@@ -56,6 +53,7 @@ from ..wrappers.response import Response
 from . import asgi as _asgi
 from . import bridge
 from . import pipeline
+from . import serve
 from . import wsgi as _wsgi
 from .commands import AppGroup
 from .config import DEFAULT_CONFIG
@@ -163,7 +161,7 @@ class Hipflask(PipelineMethods, Scaffold):
         self.gate = SecurityGate(self)
         self._overrides: frozenset[str] | None = None
         self._custom_url_adapter = False
-        self._session_async: tuple[Any, bool] | None = None
+        self._async_sessions = False
         self._session_interface: Any = None
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -236,23 +234,9 @@ class Hipflask(PipelineMethods, Scaffold):
     @session_interface.setter
     def session_interface(self, value: Any) -> None:
         self._session_interface = value
-
-    @property
-    def _async_sessions(self) -> bool:
-        """Whether the session interface can open sessions asynchronously.
-
-        Such a session is opened eagerly on the event loop (the ``session``
-        proxy cannot await); the answer is cached per interface object.
-        """
-        interface = self.session_interface
-        cached = self._session_async
-        if cached is not None and cached[0] is interface:
-            return cached[1]
-        is_async = hasattr(interface, "open_session_async") or iscoroutinefunction(
-            interface.open_session
-        )
-        self._session_async = (interface, is_async)
-        return is_async
+        # An interface with async I/O is opened eagerly and awaited (the
+        # ``session`` proxy cannot await); decided here, not per request.
+        self._async_sessions = _is_async_interface(value)
 
     # -- setup -------------------------------------------------------------
 
@@ -595,49 +579,11 @@ class Hipflask(PipelineMethods, Scaffold):
 
     # -- proxies ----------------------------------------------------------------
 
-    def _proxy_trust(self) -> ProxyTrust | None:
-        """The ``PROXY_FIX`` setting as a :class:`ProxyTrust`, or ``None`` for no proxy.
-
-        Read on every request, so changing the setting takes effect at once;
-        the parsed value is cached against the setting it came from. The
-        adapters apply it before anything reads the request, whichever server
-        runs the app.
-        """
-        value = self.config.get("PROXY_FIX")
-        if value is None or value is False:
-            return None
-        cached = self._proxy_cache
-        if cached is not None and cached[0] is value:
-            return cached[1]
-        trust = ProxyTrust.from_config(value)
-        self._proxy_cache = (value, trust)
-        return trust
-
     # -- routing ----------------------------------------------------------------
 
-    def _match(self, request: Request, state: RequestState | None = None) -> None:
-        """Route a request: the compiled matcher first, Werkzeug when it is unsure."""
-        if self._overrides is None:
-            self._pipeline_overrides()
-        matcher = self._matcher
-        if matcher is None or not matcher.is_current(self.url_map):
-            matcher = self._matcher = Matcher(self.url_map, self.subdomain_matching)
-        found = None if self._custom_url_adapter else matcher.match(request.path, request.method)
-        if found is not None:
-            if found is NOT_FOUND:
-                request.routing_exception = NotFound()
-            else:
-                request.url_rule, request.view_args = found  # type: ignore[misc]
-            return
-        try:
-            adapter = self.create_url_adapter(request)
-            if adapter is None:  # pragma: no cover - a request always binds
-                return
-            if state is not None:
-                state.url_adapter = adapter
-            request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
-        except HTTPException as exc:
-            request.routing_exception = exc
+    def _match(self, request: Request) -> None:
+        """Route a request outside the adapters (``request_context``)."""
+        serve.prepare(self, request, None)
 
     def _is_async_view(self, request: Request) -> bool:
         rule = request.url_rule
@@ -851,6 +797,17 @@ class Hipflask(PipelineMethods, Scaffold):
         from ..serving.devserver import run_app
 
         run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
+
+
+def _is_async_interface(interface: Any) -> bool:
+    if interface is None:
+        return False
+    return (
+        hasattr(interface, "open_session_async")
+        or hasattr(interface, "save_session_async")
+        or iscoroutinefunction(getattr(interface, "open_session", None))
+        or iscoroutinefunction(getattr(interface, "save_session", None))
+    )
 
 
 def _wait_until_free(lock: threading.Lock) -> None:

@@ -213,7 +213,9 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
-        state = RequestState(preserve_context=preserve)
+        state = RequestState()
+        if preserve is not None:
+            state.preserve_context = preserve
         serve.prepare(app, request, state)
         if serve.runs_on_loop(app, request):
             response = await serve.run_async(app, request, state)

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
-from typing import cast
 
 from ..contexts.globals import _cv_request
 from . import bridge
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
 
     from ..wrappers.response import Response
-    from .app import Hipflask
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,12 +60,13 @@ def is_overridden(obj: object, name: str) -> bool:
     return not getattr(getattr(obj, name, None), "_hipflask_default", False)
 
 
-def _app(obj: PipelineMethods) -> Hipflask:
-    return cast("Hipflask", obj)
-
-
 class PipelineMethods:
-    """Flask's public pipeline methods, each driving its step synchronously."""
+    """Flask's public pipeline methods, each driving its step synchronously.
+
+    A mixin of :class:`~hipflask.core.app.Hipflask` only: ``self`` is always
+    the app, which the type checker cannot see through a mixin (hence the
+    ``arg-type`` ignores); a ``cast`` would cost a call on every teardown.
+    """
 
     _overrides: frozenset[str] | None
     _custom_url_adapter: bool
@@ -90,58 +89,58 @@ class PipelineMethods:
     def handle_exception(self, e: Exception) -> Response:
         """Turn an unhandled error into a 500 response (in a request context)."""
         ctx = _cv_request.get()
-        return bridge.drive_sync(pipeline.handle_exception(_app(self), ctx, e))  # type: ignore[no-any-return]
+        return bridge.drive_sync(pipeline.handle_exception(self, ctx, e))  # type: ignore[arg-type, no-any-return]
 
     @overridable
     def handle_user_exception(self, e: Exception) -> Any:
         """Run the handler registered for an error; re-raise if there is none."""
         ctx = _cv_request.get()
-        return bridge.drive_sync(pipeline.handle_user_exception(_app(self), ctx, e))
+        return bridge.drive_sync(pipeline.handle_user_exception(self, ctx, e))  # type: ignore[arg-type]
 
     @overridable
     def handle_http_exception(self, e: HTTPException) -> Any:
         """Run the handler for an HTTP error, or return the error itself."""
         ctx = _cv_request.get()
-        return bridge.drive_sync(pipeline.handle_http_exception(_app(self), ctx, e))
+        return bridge.drive_sync(pipeline.handle_http_exception(self, ctx, e))  # type: ignore[arg-type]
 
     @overridable
     def preprocess_request(self) -> Any:
         """Run URL value preprocessors and ``before_request`` hooks."""
-        return bridge.drive_sync(pipeline.preprocess(_app(self), _cv_request.get()))
+        return bridge.drive_sync(pipeline.preprocess(self, _cv_request.get()))  # type: ignore[arg-type]
 
     @overridable
     def dispatch_request(self) -> Any:
         """Call the matched view and return its raw return value."""
-        return bridge.drive_sync(pipeline.dispatch(_app(self), _cv_request.get()))
+        return bridge.drive_sync(pipeline.dispatch(self, _cv_request.get()))  # type: ignore[arg-type]
 
     @overridable
     def full_dispatch_request(self) -> Response:
         """Hooks, view, error handlers, and the finished response."""
-        return bridge.drive_sync(pipeline.full_dispatch(_app(self), _cv_request.get()))  # type: ignore[no-any-return]
+        return bridge.drive_sync(pipeline.full_dispatch(self, _cv_request.get()))  # type: ignore[arg-type, no-any-return]
 
     @overridable
     def process_response(self, response: Response) -> Response:
         """Run the after-request steps on a response."""
         return bridge.drive_sync(  # type: ignore[no-any-return]
-            pipeline.process_response(_app(self), _cv_request.get(), response)
+            pipeline.process_response(self, _cv_request.get(), response)  # type: ignore[arg-type]
         )
 
     @overridable
     def finalize_request(self, rv: Any, from_error_handler: bool = False) -> Response:
         """Make a response from a return value and run the after-request steps."""
         return bridge.drive_sync(  # type: ignore[no-any-return]
-            pipeline.finalize(_app(self), _cv_request.get(), rv, from_error_handler)
+            pipeline.finalize(self, _cv_request.get(), rv, from_error_handler)  # type: ignore[arg-type]
         )
 
     @overridable
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run ``teardown_request`` functions (called when the request context ends)."""
         ctx = _cv_request.get()
-        if pipeline.has_teardown(_app(self), ctx):
-            bridge.drive_sync(pipeline.teardown(_app(self), ctx, exc))
+        if pipeline.has_teardown(self, ctx):  # type: ignore[arg-type]
+            bridge.drive_sync(pipeline.teardown(self, ctx, exc))  # type: ignore[arg-type]
 
     @overridable
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         """Run ``teardown_appcontext`` functions (called when the app context ends)."""
-        if pipeline.has_appcontext_teardown(_app(self)):
-            bridge.drive_sync(pipeline.teardown_appcontext(_app(self), exc))
+        if pipeline.has_appcontext_teardown(self):  # type: ignore[arg-type]
+            bridge.drive_sync(pipeline.teardown_appcontext(self, exc))  # type: ignore[arg-type]

@@ -123,7 +123,7 @@ def handle(app: Hipflask, ctx: RequestContext) -> Step:
     instance attribute), that method is called instead of the step; the set
     of overrides is fixed when the first request arrives.
     """
-    overrides = app._pipeline_overrides()
+    overrides = app._overrides
     try:
         if overrides and "full_dispatch_request" in overrides:
             return (yield from _call(app.full_dispatch_request())), None
@@ -140,9 +140,18 @@ def full_dispatch(app: Hipflask, ctx: RequestContext) -> Step:
         yield from app._run_first_request_hooks(ctx)
     if signals.request_started.receivers:
         yield from _send(signals.request_started, app)
-    overrides = app._pipeline_overrides()
+    overrides = app._overrides
     try:
-        rv = yield from _before_view(app, ctx, overrides)
+        gate = app.gate
+        if overrides or app._async_sessions or not gate.is_simple:
+            rv = yield from _before_view(app, ctx, overrides)
+        else:
+            # The common case, with nothing registered or replaced.
+            gate.check(ctx.request)
+            chain = _chain(app, ctx)
+            rv = None
+            if chain.url_value_preprocessors or chain.before_request:
+                rv = yield from preprocess(app, ctx)
         if rv is None:
             if overrides and "dispatch_request" in overrides:
                 rv = yield from _call(app.dispatch_request())
@@ -158,7 +167,7 @@ def full_dispatch(app: Hipflask, ctx: RequestContext) -> Step:
     return (yield from finalize(app, ctx, rv))
 
 
-def _before_view(app: Hipflask, ctx: RequestContext, overrides: frozenset[str]) -> Step:
+def _before_view(app: Hipflask, ctx: RequestContext, overrides: frozenset[str] | None) -> Step:
     """Session (when it must be opened on the loop), the gate, then the request hooks."""
     if app._async_sessions:
         yield from open_session_async(app, ctx)
@@ -245,7 +254,7 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
     """
     response = app.make_response(rv)
     try:
-        overrides = app._pipeline_overrides()
+        overrides = app._overrides
         if overrides and "process_response" in overrides:
             response = yield from _call(app.process_response(response))
         else:
@@ -268,8 +277,14 @@ def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> 
     for hook in _chain(app, ctx).after_request:
         rv = hook(response)
         response = (yield rv) if _awaited(rv) else rv
-    if ctx._session is not None:
-        yield from save_session(app, ctx, response)
+    session = ctx._session
+    if session is not None:
+        if app._async_sessions:
+            yield from save_session(app, ctx, response)
+        else:
+            interface = app.session_interface
+            if not interface.is_null_session(session):
+                interface.save_session(app, session, response)
     gate = app.gate
     if gate.is_simple:
         gate.finish(ctx.request, response, ctx.state)
@@ -297,7 +312,7 @@ def handle_user_exception(app: Hipflask, ctx: RequestContext, exc: Exception) ->
     if isinstance(exc, BadRequestKeyError) and (app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]):
         exc.show_exception = True
     if isinstance(exc, HTTPException) and not app.trap_http_exception(exc):
-        overrides = app._pipeline_overrides()
+        overrides = app._overrides
         if overrides and "handle_http_exception" in overrides:
             return (yield from _call(app.handle_http_exception(exc)))
         return (yield from handle_http_exception(app, ctx, exc))

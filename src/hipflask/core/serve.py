@@ -16,9 +16,14 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 
 from ..contexts.ctx import RequestContext
 from ..contexts.state import RequestState
+from ..routing.matcher import NOT_FOUND
+from ..routing.matcher import Matcher
+from ..security.proxies import ProxyTrust
 from . import bridge
 from . import pipeline
 
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NUL_IN_PATH",
     "prepare",
+    "proxy_trust",
     "run_async",
     "run_in_threads",
     "run_sync",
@@ -46,17 +52,57 @@ __all__ = [
 NUL_IN_PATH = "The URL path contains a NUL character."
 
 
-def proxy_trust(app: Hipflask) -> Any:
-    """The app's ``PROXY_FIX`` trust, for the adapter to apply to its environ or scope."""
-    return app._proxy_trust()
+def proxy_trust(app: Hipflask) -> ProxyTrust | None:
+    """The ``PROXY_FIX`` setting as a :class:`ProxyTrust`, or ``None`` for no proxy.
+
+    Read on every request, so changing the setting takes effect at once; the
+    parsed value is cached against the setting it came from. The adapters
+    apply it to their environ or scope before anything reads the request,
+    whichever server runs the app.
+    """
+    value = app.config.get("PROXY_FIX")
+    if value is None or value is False:
+        return None
+    cached = app._proxy_cache
+    if cached is not None and cached[0] is value:
+        return cached[1]
+    trust = ProxyTrust.from_config(value)
+    app._proxy_cache = (value, trust)
+    return trust
 
 
-def prepare(app: Hipflask, request: Request, state: RequestState) -> None:
-    """Route the request (or record why it cannot be routed)."""
+def prepare(app: Hipflask, request: Request, state: RequestState | None) -> None:
+    """Route the request, or record why it cannot be routed.
+
+    The compiled matcher answers first; Werkzeug's map decides when the
+    matcher is unsure, and always when the app replaces
+    ``create_url_adapter``. Which pipeline methods the app replaces is
+    decided here, at its first request.
+    """
     if "\x00" in request.path:
         request.routing_exception = BadRequest(NUL_IN_PATH)
-    else:
-        app._match(request, state)
+        return
+    if app._overrides is None:
+        app._pipeline_overrides()
+    matcher = app._matcher
+    if matcher is None or not matcher.is_current(app.url_map):
+        matcher = app._matcher = Matcher(app.url_map, app.subdomain_matching)
+    found = None if app._custom_url_adapter else matcher.match(request.path, request.method)
+    if found is not None:
+        if found is NOT_FOUND:
+            request.routing_exception = NotFound()
+        else:
+            request.url_rule, request.view_args = found  # type: ignore[misc]
+        return
+    try:
+        adapter = app.create_url_adapter(request)
+        if adapter is None:  # pragma: no cover - a request always binds
+            return
+        if state is not None:
+            state.url_adapter = adapter
+        request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
+    except HTTPException as exc:
+        request.routing_exception = exc
 
 
 def runs_on_loop(app: Hipflask, request: Request) -> bool:
@@ -67,7 +113,7 @@ def runs_on_loop(app: Hipflask, request: Request) -> bool:
     overrides one of the pipeline's methods runs every request in a thread:
     the override may call the base method, which completes synchronously.
     """
-    if app._pipeline_overrides():
+    if app._overrides:
         return False
     return app._is_async_view(request) or (
         request.url_rule is None and not app._has_before_request_hooks()

@@ -98,7 +98,10 @@ def handle(
     if trust is not None:
         apply_wsgi(environ, trust)
     request = make_request(app, environ)
-    state = RequestState(preserve_context=environ.get(PRESERVE_CONTEXT_KEY))
+    state = RequestState()
+    preserve = environ.get(PRESERVE_CONTEXT_KEY)
+    if preserve is not None:
+        state.preserve_context = preserve
     serve.prepare(app, request, state)
     response = serve.run_sync(app, request, state)
     status, headers, body = wire_parts(response, request.method)

@@ -12,4 +12,9 @@ tuple operations and knows nothing about WSGI, ASGI or the application.
 * :mod:`hipflask.security.origin`: refusal of cross-site unsafe requests
   (CSRF) from Fetch Metadata and the ``Origin`` header, with no token to
   put in templates.
+* :mod:`hipflask.security.cors`: which other origins may read which
+  responses (the policy behind :mod:`hipflask.cors`).
+* :mod:`hipflask.security.ratelimit`: request budgets counted in a store,
+  with a blocking and an asyncio driver and a defined answer when the store
+  is down (the core behind :mod:`hipflask.limiter`).
 """

@@ -218,7 +218,8 @@ class SecurityGate:
             self._build()
         if self._trusted_hosts:
             self.check_host(request)
-        self.check_origin(request, state)
+        if request.method not in _SAFE_METHODS:
+            self.check_origin(request, state)
 
     def check_origin(self, request: Request, state: RequestState | None = None) -> None:
         """Refuse an unsafe request from another origin with 403."""

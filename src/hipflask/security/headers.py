@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from werkzeug.datastructures import Headers
 
-__all__ = ["DEFAULT_HSTS_MAX_AGE", "HeaderPolicy", "make_nonce"]
+__all__ = ["DEFAULT_HSTS_MAX_AGE", "MANAGED_HEADERS", "HeaderPolicy", "make_nonce"]
 
 #: One year, the shortest max-age browsers' HSTS preload lists accept.
 DEFAULT_HSTS_MAX_AGE = 31_536_000
@@ -87,7 +87,28 @@ _SETTINGS = {
     "FRAME_OPTIONS": "frame_options",
     "REFERRER_POLICY": "referrer_policy",
     "CROSS_ORIGIN_OPENER_POLICY": "cross_origin_opener_policy",
+    "CONTENT_SECURITY_POLICY_REPORT_ONLY": "content_security_policy_report_only",
+    "X_CONTENT_TYPE_OPTIONS": "content_type_options",
+    "PERMISSIONS_POLICY": "permissions_policy",
+    "DOCUMENT_POLICY": "document_policy",
+    "EXTRA_SECURITY_HEADERS": "extra_headers",
 }
+
+#: Every header name a policy may set, for code that replaces one policy's
+#: headers with another's (a per-view policy).
+MANAGED_HEADERS = frozenset(
+    {
+        "x-content-type-options",
+        "referrer-policy",
+        "x-frame-options",
+        _CSP_LOWER,
+        "content-security-policy-report-only",
+        "cross-origin-opener-policy",
+        "strict-transport-security",
+        "permissions-policy",
+        "document-policy",
+    }
+)
 
 _Pair = tuple[str, str]
 
@@ -122,6 +143,8 @@ class HeaderPolicy:
     """
 
     __slots__ = (
+        "_csp_lower",
+        "_csp_name",
         "_csp_pieces",
         "_csp_without_frame",
         "_plain",
@@ -141,6 +164,11 @@ class HeaderPolicy:
         frame_options: str | None = "SAMEORIGIN",
         referrer_policy: str | None = "strict-origin-when-cross-origin",
         cross_origin_opener_policy: str | None = "same-origin",
+        content_security_policy_report_only: bool = False,
+        content_type_options: bool = True,
+        permissions_policy: str | Mapping[str, str | Sequence[str]] | None = None,
+        document_policy: str | Mapping[str, str | Sequence[str]] | None = None,
+        extra_headers: Sequence[tuple[str, str]] = (),
     ) -> None:
         # Settings are checked even when the policy is off: a mistake is
         # reported the day it is made, not the day the policy is turned on.
@@ -156,15 +184,32 @@ class HeaderPolicy:
         hsts = _hsts(hsts_max_age, hsts_include_subdomains, hsts_preload)
 
         uses_nonce = csp is not None and _NONCE_SLOT in csp
-        common: list[_Pair] = [("X-Content-Type-Options", "nosniff")]
+        # Report-only asks browsers to report violations without blocking:
+        # the way to roll out a policy without breaking the site first.
+        report_only = _require_bool(
+            "CONTENT_SECURITY_POLICY_REPORT_ONLY", content_security_policy_report_only
+        )
+        self._csp_name = _CSP + "-Report-Only" if report_only else _CSP
+        self._csp_lower = self._csp_name.lower()
+        common: list[_Pair] = []
+        if _require_bool("X_CONTENT_TYPE_OPTIONS", content_type_options):
+            common.append(("X-Content-Type-Options", "nosniff"))
         if referrer is not None:
             common.append(("Referrer-Policy", referrer))
         if frame is not None:
             common.append(("X-Frame-Options", frame))
         if csp is not None and not uses_nonce:
-            common.append((_CSP, csp))
+            common.append((self._csp_name, csp))
         if opener is not None:
             common.append(("Cross-Origin-Opener-Policy", opener))
+        for name, policy in (
+            ("Permissions-Policy", permissions_policy),
+            ("Document-Policy", document_policy),
+        ):
+            rendered = _structured_policy(name, policy)
+            if rendered is not None:
+                common.append((name, rendered))
+        common.extend(_extra_headers(extra_headers))
         secure = common if hsts is None else [*common, ("Strict-Transport-Security", hsts)]
 
         if not self.is_enabled:
@@ -222,17 +267,17 @@ class HeaderPolicy:
             headers.extend(bundle.pairs)
         else:
             headers.extend(self._missing(bundle, present))
-        if self._csp_pieces is not None and _CSP_LOWER not in present:
+        if self._csp_pieces is not None and self._csp_lower not in present:
             value = (nonce or make_nonce()).join(self._csp_pieces)
-            headers.extend(((_CSP, value),))
+            headers.extend(((self._csp_name, value),))
 
     def _missing(self, bundle: _Bundle, present: set[str]) -> list[_Pair]:
         """The policy headers the response lacks, respecting its own frame choice."""
         missing = [pair for name, pair in bundle.entries if name not in present]
-        if "x-frame-options" in present and _CSP_LOWER not in present:
-            missing = [pair for pair in missing if pair[0] != _CSP]
+        if "x-frame-options" in present and self._csp_lower not in present:
+            missing = [pair for pair in missing if pair[0] != self._csp_name]
             if self._csp_without_frame is not None and self._csp_pieces is None:
-                missing.append((_CSP, self._csp_without_frame))
+                missing.append((self._csp_name, self._csp_without_frame))
         return missing
 
 
@@ -418,3 +463,45 @@ def _source(directive: str, source: str) -> str:
             " them in URLs."
         )
     return source
+
+
+def _structured_policy(name: str, value: object) -> str | None:
+    """Render ``Permissions-Policy`` / ``Document-Policy`` from a string or a dict.
+
+    A dict maps a feature to its allowlist, as Flask-Talisman takes it:
+    ``{"geolocation": "()", "camera": ["self", '"https://a.example"']}``.
+    """
+    if value is None:
+        return None
+    setting = name.upper().replace("-", "_")
+    if isinstance(value, str):
+        text = _require_text(setting, value).strip()
+        return text or None
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(f"{setting} must be a string or a dict, not {value!r}.")
+    parts = []
+    for feature, allow in value.items():
+        if not isinstance(feature, str) or _DIRECTIVE_NAME.match(feature) is None:
+            raise ConfigurationError(f"{setting} has {feature!r}, which is not a feature name.")
+        if isinstance(allow, (list, tuple)):
+            allow = "(" + " ".join(str(item) for item in allow) + ")"
+        parts.append(f"{feature}={_require_text(setting, str(allow))}")
+    return ", ".join(parts) or None
+
+
+def _extra_headers(pairs: object) -> list[_Pair]:
+    if not isinstance(pairs, (list, tuple)):
+        raise ConfigurationError(
+            f"EXTRA_SECURITY_HEADERS must be a list of (name, value) pairs, not {pairs!r}."
+        )
+    checked: list[_Pair] = []
+    for pair in pairs:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+            raise ConfigurationError(
+                f"EXTRA_SECURITY_HEADERS holds {pair!r}; each entry is a (name, value) pair."
+            )
+        name = _require_text("EXTRA_SECURITY_HEADERS", pair[0])
+        if _DIRECTIVE_NAME.match(name.lower()) is None:
+            raise ConfigurationError(f"EXTRA_SECURITY_HEADERS has {name!r}, not a header name.")
+        checked.append((name, _require_text("EXTRA_SECURITY_HEADERS", pair[1])))
+    return checked

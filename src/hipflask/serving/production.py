@@ -42,6 +42,7 @@ from ..core.app import is_async_view
 from ..errors import ConfigurationError
 from .devserver import is_loopback
 from .proxies import ProxyTrust
+from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 
 if TYPE_CHECKING:
@@ -178,6 +179,7 @@ def load_worker_app(
     from ..cli.discovery import load_target
 
     app = load_target(target, sys_path_entry)
+    apply_secret_key_from_env(app.config)
     if proxy is not None:
         app.config["PROXY_FIX"] = proxy
     if asgi_threads is not None:
@@ -234,6 +236,7 @@ def check_deployment(
         insecure_http=insecure_http,
         debug=app.debug,
     )
+    apply_secret_key_from_env(app.config)
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
 
 

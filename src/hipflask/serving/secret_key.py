@@ -33,7 +33,10 @@ The rules, in the order they are checked:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from collections.abc import MutableMapping
+from typing import Any
 
 from ..errors import ConfigurationError
 
@@ -45,8 +48,10 @@ __all__ = [
     "SECRET_KEY_MISSING",
     "SECRET_KEY_NOT_A_KEY",
     "SECRET_KEY_SHORT",
+    "SECRET_KEY_VARIABLES",
     "SECRET_KEY_WELL_KNOWN",
     "WELL_KNOWN_KEYS",
+    "apply_secret_key_from_env",
     "check_secret_key",
     "is_well_known_key",
 ]
@@ -89,10 +94,14 @@ WELL_KNOWN_KEYS: tuple[str | bytes, ...] = (
 _FIX = (
     " Generate a key with python -c 'import secrets; print(secrets.token_hex(32))'"
     " and keep it out of the code: export HIPFLASK_SECRET_KEY=<the key> where the"
-    " server starts and call app.config.from_prefixed_env() in the app, or set"
-    " SECRET_KEY in a config file kept out of version control and loaded with"
+    " server starts (hipflask serve uses it when the app sets no key; under another"
+    " server call app.config.from_prefixed_env() in the app), or set SECRET_KEY in"
+    " a config file kept out of version control and loaded with"
     " app.config.from_pyfile() or app.config.from_file()."
 )
+
+#: Read by ``hipflask serve`` when the app sets no key, in this order.
+SECRET_KEY_VARIABLES = ("HIPFLASK_SECRET_KEY", "FLASK_SECRET_KEY")
 
 #: No key, or a blank one: nothing can be signed.
 SECRET_KEY_MISSING = (
@@ -203,6 +212,24 @@ def _check_fallbacks(fallbacks: object) -> None:
         if is_well_known_key(key):
             problem = "a well-known example value"
             raise ConfigurationError(FALLBACK_REFUSED.format(index=index, problem=problem))
+
+
+def apply_secret_key_from_env(config: MutableMapping[str, Any]) -> None:
+    """Take ``SECRET_KEY`` from ``HIPFLASK_SECRET_KEY`` when the app sets none.
+
+    The key belongs in the deployment's environment, not in the code; an app
+    written as the quickstart shows (no key, no ``from_prefixed_env()``) is
+    served by ``hipflask serve`` with the key its environment provides.
+    ``FLASK_SECRET_KEY`` is read when ``HIPFLASK_SECRET_KEY`` is absent, so a
+    ported app keeps its environment. A key the app set itself always wins.
+    """
+    if config.get("SECRET_KEY"):
+        return
+    for variable in SECRET_KEY_VARIABLES:
+        value = os.environ.get(variable)
+        if value:
+            config["SECRET_KEY"] = value
+            return
 
 
 def check_secret_key(secret_key: object, fallbacks: object = None) -> None:

@@ -191,3 +191,36 @@ def test_install_needs_an_existing_ca(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_an_unknown_platform_gets_the_steps_for_every_system(ca: LocalCA) -> None:
     assert trust_instructions(ca, platform="sunos5") == trust_instructions(ca, platform="all")
+
+
+def test_the_nss_step_creates_the_store_on_a_fresh_profile_first(ca: LocalCA) -> None:
+    line = next(step for step in trust_instructions(ca, platform="linux") if "nssdb" in step)
+    command = line[line.index("mkdir -p") :]
+    create = command.index("-N --empty-password")
+    add = command.index("-A -t C,,")
+    assert create < add
+
+
+def test_the_curl_example_uses_the_given_port(ca: LocalCA) -> None:
+    assert any("https://localhost:8443/" in step for step in trust_instructions(ca, port=8443))
+    assert any("https://localhost:5000/" in step for step in trust_instructions(ca))
+
+
+def test_the_nss_step_runs_on_a_fresh_profile(
+    ca: LocalCA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which("certutil") is None:
+        pytest.skip("certutil (libnss3-tools) is not installed")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    line = next(step for step in trust_instructions(ca, platform="linux") if "nssdb" in step)
+    subprocess.run(["bash", "-c", line[line.index("mkdir -p") :]], check=True)
+    listed = subprocess.run(
+        ["certutil", "-d", f"sql:{tmp_path}/.pki/nssdb", "-L"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "C,," in listed.stdout

@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from ...errors import ConfigurationError
 from ...errors import HipflaskError
+from ..command import hipflask_command
 from .local_ca import LocalCA
 
 __all__ = ["TrustInstallError", "install_trust", "trust_instructions"]
@@ -72,9 +73,11 @@ def _linux_steps(cert: str, nick: str) -> list[str]:
     return [
         *steps,
         f"Arch and other p11-kit systems: sudo trust anchor --store {cert}",
-        "Chrome/Chromium and Firefox on Linux keep their own store (NSS); with"
-        " certutil from libnss3-tools (Debian) or nss-tools (Fedora):"
-        f" certutil -d {nssdb} -A -t C,, -n {shlex.quote(nick)} -i {cert}",
+        "Chrome/Chromium on Linux keeps its own store (NSS); with certutil from"
+        " libnss3-tools (Debian) or nss-tools (Fedora), creating the store first"
+        " on a profile that has none yet: mkdir -p $HOME/.pki/nssdb && (certutil"
+        f" -d {nssdb} -L >/dev/null 2>&1 || certutil -d {nssdb} -N --empty-password)"
+        f" && certutil -d {nssdb} -A -t C,, -n {shlex.quote(nick)} -i {cert}",
         "Each Firefox profile: for d in $HOME/.mozilla/firefox/*/; do certutil"
         f' -d "sql:$d" -A -t C,, -n {shlex.quote(nick)} -i {cert}; done',
     ]
@@ -97,25 +100,27 @@ def _windows_steps(path: Path) -> list[str]:
     ]
 
 
-def _client_steps(cert: str, path: Path) -> list[str]:
+def _client_steps(cert: str, path: Path, port: int) -> list[str]:
     return [
         "Python clients, for one shell (they then trust this CA only, so use it"
         f" for local servers): export SSL_CERT_FILE={cert} (ssl, httpx) and"
         f" export REQUESTS_CA_BUNDLE={cert} (requests)",
         "Python clients, in code: httpx.Client(verify=ssl.create_default_context("
         f"cafile={str(path)!r})) or requests.get(url, verify={str(path)!r})",
-        f"curl: curl --cacert {cert} https://localhost:5000/",
+        f"curl: curl --cacert {cert} https://localhost:{port}/",
         f"Node.js: export NODE_EXTRA_CA_CERTS={cert}",
     ]
 
 
-def trust_instructions(ca: LocalCA, *, platform: str | None = None) -> list[str]:
+def trust_instructions(ca: LocalCA, *, platform: str | None = None, port: int = 5000) -> list[str]:
     """The steps that make this machine trust ``ca``, one per line, for a person.
 
     ``platform`` is a ``sys.platform`` value (the running one by default) or
     ``"all"``; browsers and Python clients keep their own stores, so their steps
-    come whatever the platform.
+    come whatever the platform. ``port`` is the local server's, for the
+    example requests.
     """
+    command = hipflask_command()
     system = platform or sys.platform
     if system.startswith("linux"):
         system = "linux"
@@ -126,7 +131,7 @@ def trust_instructions(ca: LocalCA, *, platform: str | None = None) -> list[str]
     cert = shlex.quote(str(ca.cert_path))
     steps = [f"The local CA certificate is {ca.cert_path}."]
     if not ca.exists:
-        steps.append("It does not exist yet: create it with `hipflask certs create`.")
+        steps.append(f"It does not exist yet: create it with `{command} certs create`.")
     steps.append("Trust it once; every certificate it issues is then accepted:")
     if system in ("all", "linux"):
         steps += _linux_steps(cert, _nickname(ca))
@@ -134,7 +139,7 @@ def trust_instructions(ca: LocalCA, *, platform: str | None = None) -> list[str]
         steps += _macos_steps(cert)
     if system in ("all", "win32"):
         steps += _windows_steps(ca.cert_path)
-    steps += _client_steps(cert, ca.cert_path)
+    steps += _client_steps(cert, ca.cert_path, port)
     steps.append(
         "To stop trusting it, remove it from the same stores, then delete"
         f" {ca.path} (every certificate it issued stops working)."

@@ -1,0 +1,261 @@
+"""CORS with Flask-CORS's API (``flask_cors`` -> ``hipflask.cors``).
+
+::
+
+    from hipflask.cors import CORS, cross_origin
+
+    CORS(app, resources={r"/api/*": {"origins": ["https://app.example.com"]}})
+
+    @app.get("/widget")
+    @cross_origin(origins="https://partner.example")
+    def widget(): ...
+
+A preflight is answered by a gate check at ``ORDER_PREFLIGHT``, before the
+cross-origin refusal and the rate limiter, so it is neither refused nor
+counted. A request whose ``Origin`` a CORS policy allows for its route is
+also let through the built-in cross-origin check, for that origin only: one
+setting says which sites may call the API. The response headers are added
+by a finisher, so error pages of a matching route carry them too (a browser
+script can then read the 4xx instead of seeing an opaque network error).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+
+from hipflask.contexts.globals import current_app
+from hipflask.contexts.globals import request
+from hipflask.contexts.state import request_state
+from hipflask.security.cors import CorsPolicy
+from hipflask.security.cors import CorsResource
+from hipflask.security.cors import is_preflight
+from hipflask.security.cors import parse_resources
+from hipflask.security.gate import ORDER_CORS_HEADERS
+from hipflask.security.gate import ORDER_PREFLIGHT
+
+if TYPE_CHECKING:
+    from hipflask.core.app import Hipflask
+    from hipflask.wrappers.request import Request
+    from hipflask.wrappers.response import Response
+
+__all__ = ["CORS", "cross_origin"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_STATE = "cors"
+# Config key -> option, as Flask-CORS reads them.
+_CONFIG = {
+    "CORS_ORIGINS": "origins",
+    "CORS_METHODS": "methods",
+    "CORS_ALLOW_HEADERS": "allow_headers",
+    "CORS_EXPOSE_HEADERS": "expose_headers",
+    "CORS_SUPPORTS_CREDENTIALS": "supports_credentials",
+    "CORS_MAX_AGE": "max_age",
+    "CORS_SEND_WILDCARD": "send_wildcard",
+    "CORS_VARY_HEADER": "vary_header",
+    "CORS_AUTOMATIC_OPTIONS": "automatic_options",
+    "CORS_ALWAYS_SEND": "always_send",
+    "CORS_INTERCEPT_EXCEPTIONS": "intercept_exceptions",
+    "CORS_ALLOW_PRIVATE_NETWORK": "allow_private_network",
+    "CORS_RESOURCES": "resources",
+}
+# Views decorated with @cross_origin -> their policy. Weak, so a view
+# defined in a test or a reloaded module does not live forever.
+_VIEW_POLICIES: weakref.WeakKeyDictionary[Callable[..., Any], CorsPolicy] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _config_options(app: Hipflask) -> dict[str, Any]:
+    return {option: app.config[key] for key, option in _CONFIG.items() if key in app.config}
+
+
+class _Registry:
+    """One app's CORS resources, and the gate check and finisher that apply them."""
+
+    def __init__(self, app: Hipflask) -> None:
+        self.app = app
+        self.resources: tuple[CorsResource, ...] = ()
+        app.gate.add_check("cors.preflight", self.check, order=ORDER_PREFLIGHT)
+        app.gate.add_finisher("cors.headers", self.finish, order=ORDER_CORS_HEADERS)
+
+    def policy_for(self, req: Request) -> CorsPolicy | None:
+        view = self.app.view_functions.get(req.endpoint) if req.endpoint else None
+        if view is not None:
+            policy = _view_policy(view)
+            if policy is not None:
+                return policy
+        for resource in self.resources:
+            if resource.matches(req.path):
+                return resource.policy
+        return None
+
+    def check(self, req: Request) -> Response | None:
+        """Answer a preflight; approve an allowed ``Origin`` for the cross-origin gate."""
+        policy = self.policy_for(req)
+        state = request_state()
+        # Remembered even when None: the finisher then need not match again.
+        state.extensions[_STATE] = policy
+        if policy is None:
+            return None
+        origin = req.headers.get("Origin")
+        # "null" is the origin of every sandboxed page and local file: an
+        # attacker can always send it, so it never passes the CSRF check,
+        # even where the policy lets such pages read responses.
+        if origin != "null" and policy.allows_origin(origin):
+            state.allowed_origin = origin
+        if not is_preflight(req.method, req.headers):
+            return None
+        response = self.app.make_default_options_response()
+        headers = policy.preflight_headers(
+            origin,
+            req.headers.get("Access-Control-Request-Method"),
+            req.headers.get("Access-Control-Request-Headers"),
+            req.headers.get("Access-Control-Request-Private-Network"),
+        )
+        for name, value in headers:
+            response.headers[name] = value
+        return response
+
+    def finish(self, req: Request, response: Response) -> None:
+        """Add the CORS headers, on error pages of matching routes too."""
+        state = request_state().extensions
+        policy = state.get(_STATE) if _STATE in state else self.policy_for(req)
+        if policy is None:
+            return
+        _apply(policy, req, response)
+
+
+def _view_policy(view: Callable[..., Any]) -> CorsPolicy | None:
+    """The ``@cross_origin`` policy of a view, looking through later decorators.
+
+    ``functools.wraps`` leaves ``__wrapped__`` on a wrapper, so a view
+    decorated again after ``@cross_origin`` (``@login_required``) is found.
+    """
+    current: Any = view
+    policy = _VIEW_POLICIES.get(current)
+    while policy is None and hasattr(current, "__wrapped__"):
+        current = current.__wrapped__
+        policy = _VIEW_POLICIES.get(current)
+    return policy
+
+
+def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
+    if policy.vary_header:
+        response.vary.add("Origin")
+    if is_preflight(req.method, req.headers):
+        return
+    for name, value in policy.response_headers(req.headers.get("Origin")):
+        response.headers[name] = value
+
+
+def _registry(app: Hipflask) -> _Registry:
+    registry = app.extensions.get("cors")
+    if not isinstance(registry, _Registry):
+        registry = app.extensions["cors"] = _Registry(app)
+    return registry
+
+
+class CORS:
+    """Share an app's responses with other origins, as Flask-CORS does.
+
+    ``CORS(app)`` allows every origin on every route, without credentials;
+    ``resources`` narrows it to path patterns, each with its own options.
+    A wildcard origin with ``supports_credentials=True`` is refused here,
+    at start-up.
+    """
+
+    def __init__(self, app: Hipflask | None = None, **kwargs: Any) -> None:
+        self._options = kwargs
+        if app is not None:
+            self.init_app(app, **kwargs)
+
+    def init_app(self, app: Hipflask, **kwargs: Any) -> None:
+        """Add this instance's resources to the app (settings: ``CORS_*``)."""
+        options = {**_config_options(app), **self._options, **kwargs}
+        resources = options.pop("resources", None)
+        registry = _registry(app)
+        added = parse_resources(resources, options)
+        # Longer patterns first across instances too, as within one.
+        registry.resources = tuple(
+            sorted(
+                (*registry.resources, *added),
+                key=lambda resource: len(resource.pattern.pattern),
+                reverse=True,
+            )
+        )
+
+
+def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
+    """Allow cross-origin requests to one view (Flask-CORS's decorator).
+
+    The app's gate learns about the view on its first call; until then the
+    view answers its own preflight and adds its own headers, so it works in
+    an app that never called :class:`CORS`. A plain cross-site form POST as
+    the very first request of a process can still meet the built-in
+    cross-origin refusal; browsers send a preflight first for every
+    non-simple request, and that preflight registers the view.
+    """
+    if args:
+        kwargs.setdefault("origins", args[0])
+    policy = CorsPolicy.from_options(**kwargs)
+
+    def decorator(view: F) -> F:
+        is_async = inspect.iscoroutinefunction(view)
+
+        def before() -> Any:
+            _registry(current_app._get_current_object())
+            if request.method == "OPTIONS":
+                return _answer_options(policy)
+            return None
+
+        if is_async:
+
+            @functools.wraps(view)
+            async def async_wrapper(*a: Any, **k: Any) -> Any:
+                rv = before()
+                if rv is None:
+                    rv = await view(*a, **k)
+                return _with_headers(policy, rv)
+
+            wrapper: Any = async_wrapper
+        else:
+
+            @functools.wraps(view)
+            def sync_wrapper(*a: Any, **k: Any) -> Any:
+                rv = before()
+                if rv is None:
+                    rv = view(*a, **k)
+                return _with_headers(policy, rv)
+
+            wrapper = sync_wrapper
+        wrapper.required_methods = ["OPTIONS"]
+        wrapper.provide_automatic_options = False
+        _VIEW_POLICIES[wrapper] = policy
+        return wrapper  # type: ignore[no-any-return]
+
+    return decorator
+
+
+def _answer_options(policy: CorsPolicy) -> Response:
+    response: Response = current_app.make_default_options_response()
+    for name, value in policy.preflight_headers(
+        request.headers.get("Origin"),
+        request.headers.get("Access-Control-Request-Method"),
+        request.headers.get("Access-Control-Request-Headers"),
+        request.headers.get("Access-Control-Request-Private-Network"),
+    ):
+        response.headers[name] = value
+    return response
+
+
+def _with_headers(policy: CorsPolicy, rv: Any) -> Response:
+    response: Response = current_app.make_response(rv)
+    _apply(policy, request._get_current_object(), response)  # type: ignore[attr-defined]
+    return response

@@ -1,0 +1,40 @@
+"""Rate limits with Flask-Limiter's API (``flask_limiter`` -> ``hipflask.limiter``).
+
+::
+
+    from hipflask.limiter import Limiter
+    from hipflask.limiter.util import get_remote_address
+
+    limiter = Limiter(get_remote_address, app=app, default_limits=["200 per day"])
+
+    @app.post("/login")
+    @limiter.limit("5 per minute")
+    def login(): ...
+
+Counting is the ``limits`` library's; it comes with the ``limiter`` extra.
+"""
+
+from __future__ import annotations
+
+from hipflask._extras import require
+
+require("limits", extra="limiter")
+
+from hipflask.security.ratelimit import RateLimitExceeded as RateLimitExceeded  # noqa: E402
+
+from .extension import Limiter as Limiter  # noqa: E402
+from .extension import RouteLimit as RouteLimit  # noqa: E402
+from .rules import ExemptionScope as ExemptionScope  # noqa: E402
+from .rules import HeaderNames as HeaderNames  # noqa: E402
+from .rules import Limit as Limit  # noqa: E402
+from .rules import RequestLimit as RequestLimit  # noqa: E402
+
+__all__ = [
+    "ExemptionScope",
+    "HeaderNames",
+    "Limit",
+    "Limiter",
+    "RateLimitExceeded",
+    "RequestLimit",
+    "RouteLimit",
+]

@@ -1,0 +1,503 @@
+"""``Limiter``: Flask-Limiter's API over the gate and :mod:`hipflask.security.ratelimit`.
+
+The limiter is a gate check at ``ORDER_RATE_LIMIT``: after the host check,
+the CORS preflight and the cross-origin refusal (a refused or preflight
+request costs no budget), before CSRF, authentication and the view, so a
+flood is turned away before any of them does work. Its finisher adds the
+rate-limit headers and makes the deductions ``deduct_when`` deferred until
+the response was known. An app that never creates a ``Limiter`` registers
+nothing and pays nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import TypeVar
+from typing import cast
+
+from hipflask.contexts.globals import current_app
+from hipflask.contexts.globals import request
+from hipflask.contexts.state import request_state
+from hipflask.core.blueprints import Blueprint
+from hipflask.errors import ConfigurationError
+from hipflask.security.cors import is_preflight
+from hipflask.security.gate import ORDER_RATE_LIMIT
+from hipflask.security.gate import ORDER_RATE_LIMIT_HEADERS
+from hipflask.security.ratelimit import Hit
+from hipflask.security.ratelimit import Outcome
+from hipflask.security.ratelimit import RateLimitExceeded
+from hipflask.security.ratelimit import RateLimitStore
+from hipflask.security.ratelimit import parse_limits
+
+from .rules import ExemptionScope
+from .rules import HeaderNames
+from .rules import Limit
+from .rules import RequestLimit
+from .rules import as_limits
+from .util import get_remote_address
+
+if TYPE_CHECKING:
+    from hipflask.core.app import Hipflask
+    from hipflask.wrappers.request import Request
+    from hipflask.wrappers.response import Response
+
+__all__ = ["Limiter", "RouteLimit"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
+
+
+def _name(view: Callable[..., Any]) -> str:
+    """A view's name for finding its limits, as Flask-Limiter forms it.
+
+    Names rather than the function objects, so a decorator applied after
+    ``@limiter.limit`` (``functools.wraps`` keeps the names) does not lose
+    the limits; ``__name__`` is in it because ``as_view`` functions share
+    one ``__qualname__`` and differ by name.
+    """
+    name = getattr(view, "__name__", "")
+    return f"{view.__module__}.{name}.{getattr(view, '__qualname__', name)}"
+
+
+def _is_app(value: object) -> bool:
+    return hasattr(value, "view_functions") and hasattr(value, "config")
+
+
+class _PerRequest:
+    """What the check learned, for the finisher of the same request."""
+
+    __slots__ = ("deferred", "outcome")
+
+    def __init__(self, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]):
+        self.outcome = outcome
+        self.deferred = deferred
+
+
+class Limiter:
+    """Rate limits for an app, as Flask-Limiter declares them.
+
+    ``Limiter(key_func, app=app, default_limits=[...])`` and the older
+    ``Limiter(app, default_limits=[...])`` (an app first, counting per
+    client address) both work. Arguments win over ``RATELIMIT_*`` settings.
+    """
+
+    def __init__(
+        self,
+        key_func_or_app: Callable[[], str] | Hipflask | None = None,
+        /,
+        *,
+        key_func: Callable[[], str] | None = None,
+        app: Hipflask | None = None,
+        default_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
+        default_limits_per_method: bool | None = None,
+        default_limits_exempt_when: Callable[[], bool] | None = None,
+        default_limits_deduct_when: Callable[[Any], bool] | None = None,
+        default_limits_cost: int | Callable[[], int] | None = None,
+        application_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
+        headers_enabled: bool | None = None,
+        header_name_mapping: dict[HeaderNames, str] | None = None,
+        strategy: str | None = None,
+        storage_uri: str | None = None,
+        storage_options: dict[str, Any] | None = None,
+        swallow_errors: bool | None = None,
+        fail_on_first_breach: bool | None = None,
+        on_breach: Callable[[RequestLimit], Any] | None = None,
+        in_memory_fallback: Sequence[str] | None = None,
+        in_memory_fallback_enabled: bool | None = None,
+        retry_after: str | None = None,
+        key_prefix: str = "",
+        enabled: bool = True,
+    ) -> None:
+        # The tutorials' older form passes the app first; the current one
+        # passes the key function first (or by name).
+        if _is_app(key_func_or_app):
+            app = cast("Hipflask", key_func_or_app)
+        elif key_func_or_app is not None:
+            key_func = cast("Callable[[], str]", key_func_or_app)
+        self.app = app
+        self._key_func: Callable[[], str] | None = key_func
+        self._args: dict[str, Any] = {
+            "DEFAULT": default_limits,
+            "DEFAULTS_PER_METHOD": default_limits_per_method,
+            "DEFAULTS_EXEMPT_WHEN": default_limits_exempt_when,
+            "DEFAULTS_DEDUCT_WHEN": default_limits_deduct_when,
+            "DEFAULTS_COST": default_limits_cost,
+            "APPLICATION": application_limits,
+            "HEADERS_ENABLED": headers_enabled,
+            "STRATEGY": strategy,
+            "STORAGE_URI": storage_uri,
+            "STORAGE_OPTIONS": storage_options,
+            "SWALLOW_ERRORS": swallow_errors,
+            "FAIL_ON_FIRST_BREACH": fail_on_first_breach,
+            "ON_BREACH_CALLBACK": on_breach,
+            "IN_MEMORY_FALLBACK": in_memory_fallback,
+            "IN_MEMORY_FALLBACK_ENABLED": in_memory_fallback_enabled,
+            "HEADER_RETRY_AFTER_VALUE": retry_after,
+            "KEY_PREFIX": key_prefix or None,
+        }
+        self._header_mapping = dict(header_name_mapping or {})
+        self.enabled = enabled
+        self._route_limits: dict[str, list[Limit]] = {}
+        self._blueprint_limits: dict[str, list[Limit]] = {}
+        self._exempt_views: dict[str, ExemptionScope] = {}
+        self._exempt_blueprints: dict[str, ExemptionScope] = {}
+        self._request_filters: list[Callable[[], bool]] = []
+        self._defaults: list[Limit] = []
+        self._application: list[Limit] = []
+        self._store: RateLimitStore | None = None
+        # Its own key in the request state: an app may have several limiters.
+        self._state_key = f"limiter.{id(self):x}"
+        if app is not None:
+            self.init_app(app)
+
+    # -- set-up ------------------------------------------------------------------
+
+    def init_app(self, app: Hipflask) -> None:
+        """Read the ``RATELIMIT_*`` settings and register the check and its finisher."""
+        config = app.config
+        for name in (
+            "DEFAULT", "APPLICATION", "KEY_PREFIX", "STORAGE_OPTIONS", "IN_MEMORY_FALLBACK",
+            "DEFAULTS_EXEMPT_WHEN", "DEFAULTS_DEDUCT_WHEN", "ON_BREACH_CALLBACK",
+        ):  # fmt: skip
+            config.setdefault(f"RATELIMIT_{name}", None)
+        config.setdefault("RATELIMIT_ENABLED", self.enabled)
+        config.setdefault("RATELIMIT_STORAGE_URI", config.get("RATELIMIT_STORAGE_URL", "memory://"))
+        config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
+        config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+        config.setdefault("RATELIMIT_SWALLOW_ERRORS", False)
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", False)
+        config.setdefault("RATELIMIT_FAIL_ON_FIRST_BREACH", True)
+        config.setdefault("RATELIMIT_DEFAULTS_PER_METHOD", False)
+        config.setdefault("RATELIMIT_DEFAULTS_COST", 1)
+        config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
+        for header in HeaderNames:
+            config.setdefault(f"RATELIMIT_HEADER_{header.name}", header.value)
+        setting = self._setting
+        self.enabled = bool(config["RATELIMIT_ENABLED"])
+        app.extensions.setdefault("limiter", set()).add(self)
+        if not self.enabled:
+            return
+        self._key_func = self._key_func or config.get("RATELIMIT_KEY_FUNC") or get_remote_address
+        self._headers_enabled = bool(setting(config, "HEADERS_ENABLED"))
+        self._headers = {
+            header: self._header_mapping.get(header) or config[f"RATELIMIT_HEADER_{header.name}"]
+            for header in HeaderNames
+        }
+        self._retry_as_date = setting(config, "HEADER_RETRY_AFTER_VALUE") == "http-date"
+        self._prefix = setting(config, "KEY_PREFIX") or ""
+        self._on_breach = setting(config, "ON_BREACH_CALLBACK")
+        self._defaults = as_limits(
+            setting(config, "DEFAULT"),
+            per_method=bool(setting(config, "DEFAULTS_PER_METHOD")),
+            exempt_when=setting(config, "DEFAULTS_EXEMPT_WHEN"),
+            deduct_when=setting(config, "DEFAULTS_DEDUCT_WHEN"),
+            cost=setting(config, "DEFAULTS_COST"),
+        )
+        self._application = as_limits(setting(config, "APPLICATION"), scope="global", shared=True)
+        fallback = setting(config, "IN_MEMORY_FALLBACK") or []
+        if isinstance(fallback, str):
+            fallback = [fallback]
+        self._store = RateLimitStore(
+            setting(config, "STORAGE_URI"),
+            setting(config, "STRATEGY"),
+            setting(config, "STORAGE_OPTIONS"),
+            swallow_errors=bool(setting(config, "SWALLOW_ERRORS")),
+            fallback=bool(setting(config, "IN_MEMORY_FALLBACK_ENABLED")),
+            fallback_items=[item for text in fallback for item in parse_limits(text)],
+            fail_on_first_breach=bool(setting(config, "FAIL_ON_FIRST_BREACH")),
+        )
+        # Close the async driver's connections when an ASGI server shuts down
+        # (appended directly: init_app may run after the first request).
+        if self._aclose not in app.after_serving_funcs:
+            app.after_serving_funcs.append(self._aclose)
+        name = self._state_key
+        app.gate.add_check(name, self._check, order=ORDER_RATE_LIMIT, check_async=self._check_async)
+        app.gate.add_finisher(
+            name, self._finish, order=ORDER_RATE_LIMIT_HEADERS, finisher_async=self._finish_async
+        )
+
+    async def _aclose(self) -> None:
+        """Close the store's async connections (an ``after_serving`` hook)."""
+        await self._store.aclose()  # type: ignore[union-attr]  # registered once it exists
+
+    def _setting(self, config: Any, name: str) -> Any:
+        value = self._args.get(name)
+        return value if value is not None else config.get(f"RATELIMIT_{name}")
+
+    # -- declarations ------------------------------------------------------------
+
+    def limit(
+        self,
+        limit_value: str | Callable[[], str],
+        *,
+        key_func: Callable[[], str] | None = None,
+        per_method: bool = False,
+        methods: Sequence[str] | None = None,
+        error_message: str | Callable[[], str] | None = None,
+        exempt_when: Callable[[], bool] | None = None,
+        override_defaults: bool = True,
+        deduct_when: Callable[[Any], bool] | None = None,
+        on_breach: Callable[[RequestLimit], Any] | None = None,
+        cost: int | Callable[[], int] = 1,
+        scope: str | Callable[[str], str] | None = None,
+    ) -> RouteLimit:
+        """Limit a view, or every view of a blueprint: ``@limiter.limit("5 per minute")``."""
+        declared = Limit(
+            limit_value, key_func, scope, cost, False, methods, per_method, error_message,
+            exempt_when, deduct_when, on_breach, override_defaults,
+        )  # fmt: skip
+        return self._register(declared)
+
+    def shared_limit(
+        self,
+        limit_value: str | Callable[[], str],
+        scope: str | Callable[[str], str],
+        *,
+        key_func: Callable[[], str] | None = None,
+        per_method: bool = False,
+        methods: Sequence[str] | None = None,
+        error_message: str | Callable[[], str] | None = None,
+        exempt_when: Callable[[], bool] | None = None,
+        override_defaults: bool = True,
+        deduct_when: Callable[[Any], bool] | None = None,
+        on_breach: Callable[[RequestLimit], Any] | None = None,
+        cost: int | Callable[[], int] = 1,
+    ) -> RouteLimit:
+        """One budget for several views: every view decorated with ``scope`` draws from it."""
+        declared = Limit(
+            limit_value, key_func, scope, cost, True, methods, per_method, error_message,
+            exempt_when, deduct_when, on_breach, override_defaults,
+        )  # fmt: skip
+        return self._register(declared)
+
+    def _register(self, declared: Limit) -> RouteLimit:
+        return RouteLimit(self, declared)
+
+    def _add(self, declared: Limit, obj: Any) -> None:
+        if isinstance(obj, Blueprint):
+            self._blueprint_limits.setdefault(obj.name, []).append(declared)
+        else:
+            self._route_limits.setdefault(_name(obj), []).append(declared)
+
+    def _enforce_block(self, declared: Limit) -> None:
+        """Count a ``with limiter.limit(...):`` block, refusing with 429 when over."""
+        if not self.enabled or self._store is None:
+            return
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        scope = f"{req.endpoint or ''}:block"
+        hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
+        if hits:
+            outcome = self._store.check(hits, want_stats=False)
+            if outcome.breached is not None:
+                self._decide(req, outcome, [])
+
+    def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
+        """Lift default and application limits from a view or a blueprint.
+
+        A view's own ``@limiter.limit`` still applies: exempting is about
+        limits declared for everyone, not the ones written on the view.
+        """
+
+        def decorator(target: Any) -> Any:
+            if isinstance(target, Blueprint):
+                self._exempt_blueprints[target.name] = flags
+            else:
+                self._exempt_views[_name(target)] = flags
+            return target
+
+        return decorator if obj is None else decorator(obj)
+
+    def request_filter(self, func: Callable[[], bool]) -> Callable[[], bool]:
+        """Register a function that exempts a request from every limit when it returns True."""
+        self._request_filters.append(func)
+        return func
+
+    # -- per request -------------------------------------------------------------
+
+    def _plan(self, req: Request) -> tuple[list[Hit], list[tuple[Hit, Callable[[Any], bool]]]]:
+        """The limits that apply to this request, as hits, and the deferred ones."""
+        if not self.enabled or is_preflight(req.method, req.headers):
+            return [], []
+        if any(check() for check in self._request_filters):
+            return [], []
+        hits: list[Hit] = []
+        deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
+        for limit, scope in self._declared(req):
+            for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
+                hits.append(hit)
+                if limit.deduct_when is not None:
+                    deferred.append((replace(hit, deduct=True), limit.deduct_when))
+        return hits, deferred
+
+    def _declared(self, req: Request) -> list[tuple[Limit, str]]:
+        """Flask-Limiter's precedence: application limits, then the view's own
+        limits, else its blueprint's, else the defaults; exemptions lift the
+        application and default ones."""
+        view = current_app.view_functions.get(req.endpoint) if req.endpoint else None
+        name = _name(view) if view is not None else ""
+        blueprints = list(req.blueprints)
+        lifted = self._exempt_views.get(name, ExemptionScope.NONE)
+        for bp in blueprints:
+            lifted |= self._exempt_blueprints.get(bp, ExemptionScope.NONE)
+        declared: list[tuple[Limit, str]] = []
+        if ExemptionScope.APPLICATION not in lifted:
+            declared += [(limit, "global") for limit in self._application]
+        if view is None:
+            return declared
+        endpoint = req.endpoint or ""
+        own = self._route_limits.get(name)
+        scope = endpoint
+        if not own:
+            for bp in blueprints:
+                if bp in self._blueprint_limits:
+                    own, scope = self._blueprint_limits[bp], bp
+                    break
+        use_defaults = ExemptionScope.DEFAULT not in lifted
+        if own:
+            declared += [(limit, scope) for limit in own]
+            use_defaults = use_defaults and not all(limit.override_defaults for limit in own)
+        if use_defaults:
+            declared += [(limit, endpoint) for limit in self._defaults]
+        return declared
+
+    def _check(self, req: Request) -> Response | None:
+        hits, deferred = self._plan(req)
+        if not hits:
+            return None
+        outcome = self._store.check(hits, want_stats=self._headers_enabled)  # type: ignore[union-attr]
+        return self._decide(req, outcome, deferred)
+
+    async def _check_async(self, req: Request) -> Response | None:
+        hits, deferred = self._plan(req)
+        if not hits:
+            return None
+        outcome = await self._store.check_async(hits, want_stats=self._headers_enabled)  # type: ignore[union-attr]
+        return self._decide(req, outcome, deferred)
+
+    def _decide(
+        self, req: Request, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
+    ) -> Response | None:
+        request_state().extensions[self._state_key] = _PerRequest(outcome, deferred)
+        breached = outcome.breached
+        if breached is None:
+            return None
+        limit: Limit = breached.source
+        callback = limit.on_breach or self._on_breach
+        if callback is not None:
+            rv = callback(self.current_limit)
+            if rv is not None:
+                return current_app.make_response(rv)  # type: ignore[no-any-return]
+        raise RateLimitExceeded(
+            breached,
+            description=breached.error_message or str(breached.item),
+            retry_after=self._retry_after(outcome),
+            as_json=_wants_json(req),
+        )
+
+    def _retry_after(self, outcome: Outcome) -> int:
+        reset = outcome.stats.reset_time if outcome.stats is not None else time.time() + 1
+        return max(1, int(reset - time.time() + 0.999))
+
+    def _finish(self, req: Request, response: Response) -> None:
+        state = request_state().extensions.get(self._state_key)
+        if state is None:
+            return
+        for hit, predicate in state.deferred:
+            if predicate(response):
+                self._store.check([hit], want_stats=False)  # type: ignore[union-attr]
+        self._add_headers(state.outcome, response)
+
+    async def _finish_async(self, req: Request, response: Response) -> None:
+        state = request_state().extensions.get(self._state_key)
+        if state is None:
+            return
+        for hit, predicate in state.deferred:
+            if predicate(response):
+                await self._store.check_async([hit], want_stats=False)  # type: ignore[union-attr]
+        self._add_headers(state.outcome, response)
+
+    def _add_headers(self, outcome: Outcome, response: Response) -> None:
+        if not self._headers_enabled or outcome.stats is None or outcome.current is None:
+            return
+        names = self._headers
+        headers = response.headers
+        headers[names[HeaderNames.LIMIT]] = str(outcome.current.item.amount)
+        headers[names[HeaderNames.REMAINING]] = str(max(0, outcome.stats.remaining))
+        headers[names[HeaderNames.RESET]] = str(int(outcome.stats.reset_time))
+        if outcome.breached is not None:
+            retry = self._retry_after(outcome)
+            if self._retry_as_date:
+                from werkzeug.http import http_date
+
+                headers[names[HeaderNames.RETRY_AFTER]] = http_date(time.time() + retry)
+            else:
+                headers[names[HeaderNames.RETRY_AFTER]] = str(retry)
+
+    # -- inspection --------------------------------------------------------------
+
+    @property
+    def current_limit(self) -> RequestLimit | None:
+        """The limit nearest to refusing the current request, with its window."""
+        state = request_state().extensions.get(self._state_key)
+        if state is None or state.outcome.current is None:
+            return None
+        outcome = state.outcome
+        hit = outcome.current
+        stats = outcome.stats
+        return RequestLimit(
+            limit=hit.item,
+            key=hit.item.key_for(*hit.identifiers),
+            reset_at=int(stats.reset_time) + 1 if stats else 0,
+            remaining=stats.remaining if stats else 0,
+            breached=outcome.breached is not None,
+        )
+
+    @property
+    def storage(self) -> Any:
+        """The ``limits`` storage counting this limiter's requests."""
+        if self._store is None:
+            raise ConfigurationError("The limiter is not initialised; call init_app(app) first.")
+        return self._store.limiter.storage
+
+    def reset(self) -> None:
+        """Forget every counter in the store."""
+        if self._store is not None:
+            self._store.reset()
+
+
+class RouteLimit:
+    """What ``limiter.limit(...)`` returns: a decorator, or a ``with`` block.
+
+    As a decorator it limits a view or a blueprint. As a context manager it
+    counts the block each time it runs (a costly branch of a view), under a
+    key of its own, and raises the 429 when the budget is spent.
+    """
+
+    def __init__(self, limiter: Limiter, declared: Limit) -> None:
+        self._limiter = limiter
+        self.declared = declared
+
+    def __call__(self, obj: F) -> F:
+        self._limiter._add(self.declared, obj)
+        return obj
+
+    def __enter__(self) -> None:
+        self._limiter._enforce_block(self.declared)
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _wants_json(req: Request) -> bool:
+    """JSON when the client prefers it to HTML, or sent JSON and has no preference."""
+    accept = req.accept_mimetypes
+    json_quality = accept["application/json"]
+    html_quality = accept["text/html"]
+    if json_quality != html_quality:
+        return json_quality > html_quality
+    return bool(req.is_json)

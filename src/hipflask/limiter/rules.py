@@ -1,0 +1,120 @@
+"""Declared limits: what ``@limiter.limit(...)`` and ``default_limits`` record.
+
+A declaration is kept as written (a string or a callable) and turned into
+:class:`~hipflask.security.ratelimit.Hit` objects per request, because
+Flask-Limiter lets the limit string, the key, the cost and the exemption
+depend on the request. Static strings are parsed once, at declaration, so a
+typo fails at import time rather than on the first request.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from hipflask.contexts.globals import request
+from hipflask.security.ratelimit import Hit
+from hipflask.security.ratelimit import parse_limits
+
+__all__ = ["ExemptionScope", "HeaderNames", "Limit", "RequestLimit"]
+
+
+class ExemptionScope(enum.Flag):
+    """Which limits ``@limiter.exempt(flags=...)`` lifts (Flask-Limiter's names)."""
+
+    NONE = 0
+    APPLICATION = enum.auto()
+    META = enum.auto()
+    DEFAULT = enum.auto()
+    DESCENDENTS = enum.auto()
+    ANCESTORS = enum.auto()
+
+
+class HeaderNames(enum.Enum):
+    """The rate-limit headers, for ``header_name_mapping``."""
+
+    RESET = "X-RateLimit-Reset"
+    REMAINING = "X-RateLimit-Remaining"
+    LIMIT = "X-RateLimit-Limit"
+    RETRY_AFTER = "Retry-After"
+
+
+@dataclass(frozen=True)
+class RequestLimit:
+    """The limit that applies to the current request, for ``limiter.current_limit``."""
+
+    limit: Any
+    key: str
+    reset_at: int
+    remaining: int
+    breached: bool
+
+
+@dataclass(eq=False)
+class Limit:
+    """One declared limit and the options it was declared with.
+
+    The fields keep Flask-Limiter's names and order, so
+    ``default_limits=[Limit("100/day", key_function=...)]`` ports as written.
+    """
+
+    limit_provider: str | Callable[[], str]
+    key_function: Callable[[], str] | None = None
+    scope: str | Callable[[str], str] | None = None
+    cost: int | Callable[[], int] = 1
+    shared: bool = False
+    methods: Sequence[str] | None = None
+    per_method: bool = False
+    error_message: str | Callable[[], str] | None = None
+    exempt_when: Callable[[], bool] | None = None
+    deduct_when: Callable[[Any], bool] | None = None
+    on_breach: Callable[[Any], Any] | None = None
+    override_defaults: bool = True
+    _items: list[Any] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.limit_provider, str):
+            self._items = parse_limits(self.limit_provider)
+        if self.methods is not None:
+            self.methods = [method.lower() for method in self.methods]
+
+    def hits(self, default_key: Callable[[], str], scope: str, prefix: str) -> list[Hit]:
+        """The :class:`Hit` objects this declaration adds to the current request."""
+        if self.methods is not None and request.method.lower() not in self.methods:
+            return []
+        if self.exempt_when is not None and self.exempt_when():
+            return []
+        items = self._items
+        if items is None:
+            items = parse_limits(self.limit_provider())  # type: ignore[operator]
+        if self.scope is not None:
+            # Shared: the scope is the budget's name. Otherwise it subdivides
+            # the route's budget, as Flask-Limiter combines them.
+            named = self.scope(scope) if callable(self.scope) else self.scope
+            scope = named if self.shared else f"{scope}:{named}"
+        key = (self.key_function or default_key)()
+        identifiers: tuple[str, ...] = (key, scope)
+        if self.per_method:
+            identifiers = (*identifiers, request.method.lower())
+        if prefix:
+            identifiers = (prefix, *identifiers)
+        cost = self.cost() if callable(self.cost) else self.cost
+        message = self.error_message() if callable(self.error_message) else self.error_message
+        return [
+            Hit(item, identifiers, cost, self.deduct_when is None, message, self) for item in items
+        ]
+
+
+def as_limits(
+    values: Sequence[str | Callable[[], str] | Limit] | str | None, **options: Any
+) -> list[Limit]:
+    """Normalise ``default_limits``-style lists (strings, callables, :class:`Limit`)."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    return [value if isinstance(value, Limit) else Limit(value, **options) for value in values]

@@ -1,0 +1,316 @@
+"""Cross-Origin Resource Sharing: which other sites may read which responses.
+
+A browser keeps a page on ``https://evil.example`` from reading responses of
+``https://api.example`` unless the API says, with ``Access-Control-*``
+headers, that this origin may. This module turns one set of CORS options
+(Flask-CORS's names) into a :class:`CorsPolicy`, checked once at start-up,
+and answers two questions per request: the headers of a preflight answer,
+and the headers to add to an actual response. It knows nothing about
+applications or protocols; :mod:`hipflask.cors` wires it into the gate.
+
+The one combination refused at start-up is a wildcard origin with
+credentials: reflecting every ``Origin`` while allowing cookies lets any
+site on the web read a logged-in user's data, which is the CORS
+misconfiguration behind most real CORS breaches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from hipflask.errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_METHODS",
+    "CorsPolicy",
+    "CorsResource",
+    "is_preflight",
+    "parse_resources",
+]
+
+#: Flask-CORS's default for ``methods``.
+DEFAULT_METHODS = ("GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE")
+
+_OPTIONS = frozenset(
+    {
+        "origins",
+        "methods",
+        "allow_headers",
+        "expose_headers",
+        "supports_credentials",
+        "max_age",
+        "send_wildcard",
+        "vary_header",
+        "automatic_options",
+        "always_send",
+        "resources",
+        "intercept_exceptions",
+        "allow_private_network",
+    }
+)
+# A regex is told from a literal origin by characters a literal never has.
+_REGEX_HINT = re.compile(r"[\\*^$+?()\[\]{}|]")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+
+
+def is_preflight(method: str, headers: Any) -> bool:
+    """Tell a CORS preflight from a plain ``OPTIONS`` request.
+
+    Only a browser's preflight carries ``Access-Control-Request-Method``; a
+    plain ``OPTIONS`` (a client asking what a URL allows) is an ordinary
+    request and is treated as one.
+    """
+    return method == "OPTIONS" and headers.get("Access-Control-Request-Method") is not None
+
+
+def _as_list(value: Any, setting: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, re.Pattern)):
+        return [value]
+    if isinstance(value, Iterable):
+        return list(value)
+    raise ConfigurationError(
+        f"CORS {setting} must be a string, a regex or a list of them, not {value!r}."
+    )
+
+
+def _patterns(value: Any, setting: str) -> tuple[tuple[str | re.Pattern[str], ...], bool]:
+    """Compile origins or header names: literals stay strings, regexes compile."""
+    items: list[str | re.Pattern[str]] = []
+    wildcard = False
+    for item in _as_list(value, setting):
+        if isinstance(item, re.Pattern):
+            items.append(item)
+        elif isinstance(item, str):
+            if item in ("*", ".*"):
+                wildcard = True
+            elif _REGEX_HINT.search(item):
+                try:
+                    items.append(re.compile(item, re.IGNORECASE))
+                except re.error as exc:
+                    raise ConfigurationError(
+                        f"CORS {setting} entry {item!r} is not a valid regular expression: {exc}."
+                    ) from exc
+            else:
+                items.append(item.rstrip("/").lower())
+        else:
+            raise ConfigurationError(f"CORS {setting} entries must be strings, not {item!r}.")
+    return tuple(items), wildcard
+
+
+def _matches(value: str, patterns: tuple[str | re.Pattern[str], ...]) -> bool:
+    lower = value.lower()
+    for pattern in patterns:
+        if isinstance(pattern, str):
+            if pattern == lower:
+                return True
+        elif pattern.fullmatch(value) is not None:
+            return True
+    return False
+
+
+def _header_list(value: Any, setting: str) -> str | None:
+    names = [str(name).strip() for name in _as_list(value, setting)]
+    for name in names:
+        if _TOKEN.match(name) is None:
+            raise ConfigurationError(
+                f"CORS {setting} has {name!r}, which is not a header name (a CR or LF"
+                " would inject headers of its own)."
+            )
+    return ", ".join(names) if names else None
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    """One resource's CORS options, validated and rendered once."""
+
+    origins: tuple[str | re.Pattern[str], ...]
+    any_origin: bool
+    methods: str
+    method_set: frozenset[str]
+    allow_headers: tuple[str | re.Pattern[str], ...]
+    any_header: bool
+    expose_headers: str | None
+    supports_credentials: bool
+    max_age: str | None
+    send_wildcard: bool
+    vary_header: bool
+    allow_private_network: bool
+
+    @classmethod
+    def from_options(cls, **options: Any) -> CorsPolicy:
+        """Build a policy from Flask-CORS's keyword options.
+
+        Unknown names are refused: a misspelt ``supports_credential`` would
+        silently leave the policy different from what the author believes.
+        """
+        unknown = set(options) - _OPTIONS
+        if unknown:
+            raise ConfigurationError(
+                f"Unknown CORS option(s) {sorted(unknown)}; the options are"
+                f" {', '.join(sorted(_OPTIONS))}."
+            )
+        origins, any_origin = _patterns(options.get("origins", "*"), "origins")
+        credentials = bool(options.get("supports_credentials", False))
+        if any_origin and credentials:
+            raise ConfigurationError(
+                "CORS allows any origin ('*') together with supports_credentials=True:"
+                " every site on the web could then read your users' logged-in"
+                " responses. List the origins that may call with credentials, for"
+                " example origins=['https://app.example.com']."
+            )
+        allow, any_header = _patterns(options.get("allow_headers", "*"), "allow_headers")
+        methods = [
+            str(m).strip().upper()
+            for m in _as_list(options.get("methods", DEFAULT_METHODS), "methods")
+        ]
+        _header_list(methods, "methods")  # each a token: it is echoed in a header
+        max_age: Any = options.get("max_age")
+        if isinstance(max_age, timedelta):
+            max_age = int(max_age.total_seconds())
+        if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
+            raise ConfigurationError(f"CORS max_age must be seconds (an int), not {max_age!r}.")
+        return cls(
+            origins=origins,
+            any_origin=any_origin,
+            methods=", ".join(sorted(set(methods))),
+            method_set=frozenset(methods),
+            allow_headers=allow,
+            any_header=any_header,
+            expose_headers=_header_list(options.get("expose_headers"), "expose_headers"),
+            supports_credentials=credentials,
+            max_age=None if max_age is None else str(max_age),
+            send_wildcard=bool(options.get("send_wildcard", False)),
+            vary_header=bool(options.get("vary_header", True)),
+            allow_private_network=bool(options.get("allow_private_network", False)),
+        )
+
+    def allows_origin(self, origin: str | None) -> bool:
+        """Whether a response for this resource may be shared with ``origin``."""
+        if not origin:
+            return False
+        return self.any_origin or _matches(origin, self.origins)
+
+    def _allow_origin_value(self, origin: str) -> str:
+        if self.any_origin and self.send_wildcard and not self.supports_credentials:
+            return "*"
+        return origin
+
+    def response_headers(self, origin: str | None) -> list[tuple[str, str]]:
+        """The headers to add to an actual (non-preflight) response."""
+        headers: list[tuple[str, str]] = []
+        if origin and self.allows_origin(origin):
+            headers.append(("Access-Control-Allow-Origin", self._allow_origin_value(origin)))
+            if self.supports_credentials:
+                headers.append(("Access-Control-Allow-Credentials", "true"))
+            if self.expose_headers:
+                headers.append(("Access-Control-Expose-Headers", self.expose_headers))
+        return headers
+
+    def preflight_headers(
+        self,
+        origin: str | None,
+        request_method: str | None,
+        request_headers: str | None,
+        private_network: str | None = None,
+    ) -> list[tuple[str, str]]:
+        """The headers of a preflight answer; none when the origin is not allowed.
+
+        A refused preflight still gets an ordinary empty answer: the browser
+        then blocks the actual request itself, and an attacker learns nothing
+        a missing header would not tell.
+        """
+        if not (origin and self.allows_origin(origin)):
+            return []
+        if request_method is not None and request_method.upper() not in self.method_set:
+            return []
+        headers = [("Access-Control-Allow-Origin", self._allow_origin_value(origin))]
+        if self.supports_credentials:
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+        names = [name.strip() for name in (request_headers or "").split(",")]
+        # Only well-formed names are echoed back: the value is copied into a
+        # response header, and a CR/LF in it would split the response.
+        allowed = [
+            name
+            for name in names
+            if _TOKEN.match(name) and (self.any_header or _matches(name, self.allow_headers))
+        ]
+        if allowed:
+            headers.append(("Access-Control-Allow-Headers", ", ".join(allowed)))
+        headers.append(("Access-Control-Allow-Methods", self.methods))
+        if self.max_age is not None:
+            headers.append(("Access-Control-Max-Age", self.max_age))
+        # Private Network Access: a public page may reach a server on the
+        # user's network (a router, localhost) only when the server opts in.
+        if self.allow_private_network and private_network == "true":
+            headers.append(("Access-Control-Allow-Private-Network", "true"))
+        return headers
+
+
+@dataclass(frozen=True)
+class CorsResource:
+    """A path pattern and the policy for the URLs it matches."""
+
+    pattern: re.Pattern[str]
+    policy: CorsPolicy
+
+    def matches(self, path: str) -> bool:
+        """Whether this resource's pattern covers ``path``."""
+        return self.pattern.match(path) is not None
+
+
+def _path_pattern(path: str | re.Pattern[str]) -> re.Pattern[str]:
+    if isinstance(path, re.Pattern):
+        return path
+    # Flask-CORS treats "/api/*" as a regex where '*' follows a bare slash.
+    text = path.replace("/*", "/.*") if "/*" in path and ".*" not in path else path
+    try:
+        return re.compile(f"(?:{text})\\Z" if not text.endswith("$") else text)
+    except re.error as exc:
+        raise ConfigurationError(
+            f"CORS resource {path!r} is not a valid path regular expression: {exc}."
+        ) from exc
+
+
+def parse_resources(resources: Any, defaults: Mapping[str, Any]) -> tuple[CorsResource, ...]:
+    """Turn Flask-CORS's ``resources`` argument into ordered resources.
+
+    ``resources`` is a path regex, a list of them, or a dict of path regex ->
+    per-resource options overriding ``defaults``. Longer patterns are tried
+    first, as in Flask-CORS, so ``/api/v1/*`` wins over ``/api/*``.
+    """
+    if resources is None:
+        resources = r"/*"
+    if isinstance(resources, (str, re.Pattern)):
+        items: list[tuple[Any, Mapping[str, Any]]] = [(resources, {})]
+    elif isinstance(resources, Mapping):
+        items = []
+        for path, options in resources.items():
+            if not isinstance(options, Mapping):
+                raise ConfigurationError(
+                    f"CORS resources[{path!r}] must be a dict of options, not {options!r}."
+                )
+            items.append((path, options))
+    elif isinstance(resources, Iterable):
+        items = [(path, {}) for path in resources]
+    else:
+        raise ConfigurationError(
+            f"CORS resources must be a path regex, a list or a dict, not {resources!r}."
+        )
+
+    def length(item: tuple[Any, Mapping[str, Any]]) -> int:
+        path = item[0]
+        return len(path.pattern if isinstance(path, re.Pattern) else str(path))
+
+    built = []
+    for path, options in sorted(items, key=length, reverse=True):
+        merged = {k: v for k, v in defaults.items() if k not in ("resources",)}
+        merged.update(options)
+        built.append(CorsResource(_path_pattern(path), CorsPolicy.from_options(**merged)))
+    return tuple(built)

@@ -1,0 +1,258 @@
+"""CORS and cross_origin: preflights, response headers, and the cross-origin gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import abort
+from hipflask.cors import CORS
+from hipflask.cors import cross_origin
+from hipflask.errors import ConfigurationError
+
+ALLOWED = "https://app.example"
+EVIL = "https://evil.example"
+
+
+def preflight(origin: str, method: str = "PUT", headers: str = "content-type") -> dict[str, str]:
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": headers,
+    }
+
+
+@pytest.fixture
+def api(app: Hipflask) -> Hipflask:
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": [ALLOWED, r"https://.*\.partner\.example"]}},
+        supports_credentials=True,
+        expose_headers=["X-Total"],
+        max_age=600,
+    )
+
+    @app.route("/api/items", methods=["GET", "PUT", "POST"])
+    def items() -> str:
+        return "items"
+
+    @app.get("/api/broken")
+    def broken() -> str:
+        abort(404)
+
+    @app.post("/form")
+    def form() -> str:
+        return "saved"
+
+    return app
+
+
+def test_an_app_without_cors_registers_nothing(app: Hipflask) -> None:
+    assert app.gate.is_simple
+
+
+def test_an_allowed_origin_gets_the_headers_and_vary(api: Hipflask, client: Any) -> None:
+    response = client.get("/api/items", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert response.headers["Access-Control-Expose-Headers"] == "X-Total"
+    assert "Origin" in response.headers["Vary"]
+
+
+def test_a_regex_origin_matches_whole_origins_only(api: Hipflask, client: Any) -> None:
+    ok = client.get("/api/items", headers={"Origin": "https://a.partner.example"})
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://a.partner.example"
+    tricked = client.get("/api/items", headers={"Origin": "https://a.partner.example.evil.example"})
+    assert "Access-Control-Allow-Origin" not in tricked.headers
+
+
+def test_another_origin_gets_no_cors_headers(api: Hipflask, client: Any) -> None:
+    response = client.get("/api/items", headers={"Origin": EVIL})
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Origin" in response.headers["Vary"]
+
+
+def test_a_preflight_is_answered_before_the_view(api: Hipflask, client: Any) -> None:
+    response = client.options("/api/items", headers=preflight(ALLOWED))
+    assert response.status_code == 200
+    assert response.get_data() == b""
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "PUT" in response.headers["Access-Control-Allow-Methods"]
+    assert response.headers["Access-Control-Allow-Headers"] == "content-type"
+    assert response.headers["Access-Control-Max-Age"] == "600"
+
+
+def test_a_preflight_from_another_origin_gets_no_permission(api: Hipflask, client: Any) -> None:
+    response = client.options("/api/items", headers=preflight(EVIL))
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Access-Control-Allow-Methods" not in response.headers
+
+
+def test_an_allowed_origin_passes_the_cross_origin_gate(api: Hipflask, client: Any) -> None:
+    headers = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    response = client.put("/api/items", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_other_origins_and_other_routes_stay_refused(api: Hipflask, client: Any) -> None:
+    attack = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}
+    assert client.put("/api/items", headers=attack).status_code == 403
+    allowed_elsewhere = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/form", headers=allowed_elsewhere).status_code == 403
+
+
+def test_error_pages_of_matching_routes_carry_the_headers(api: Hipflask, client: Any) -> None:
+    response = client.get("/api/broken", headers={"Origin": ALLOWED})
+    assert response.status_code == 404
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    missing = client.get("/api/nothing-here", headers={"Origin": ALLOWED})
+    assert missing.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_cors_app_allows_any_origin_without_credentials(app: Hipflask, client: Any) -> None:
+    CORS(app)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/", headers={"Origin": "https://anyone.example"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://anyone.example"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_a_wildcard_origin_with_credentials_is_refused_at_start(app: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="supports_credentials"):
+        CORS(app, supports_credentials=True)
+
+
+def test_an_unknown_option_is_refused(app: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="Unknown CORS option"):
+        CORS(app, supports_credential=True)
+
+
+def test_cross_origin_works_without_cors_app(app: Hipflask, client: Any) -> None:
+    @app.route("/widget", methods=["GET", "POST"])
+    @cross_origin(origins=[ALLOWED])
+    def widget() -> str:
+        return "widget"
+
+    response = client.get("/widget", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    answered = client.options("/widget", headers=preflight(ALLOWED, "POST"))
+    assert answered.headers["Access-Control-Allow-Origin"] == ALLOWED
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=cross).status_code == 200
+    evil = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=evil).status_code == 403
+
+
+def test_settings_supply_the_defaults(app: Hipflask, client: Any) -> None:
+    app.config["CORS_ORIGINS"] = [ALLOWED]
+    CORS(app)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert client.get("/", headers={"Origin": ALLOWED}).headers["Access-Control-Allow-Origin"]
+    assert "Access-Control-Allow-Origin" not in client.get("/", headers={"Origin": EVIL}).headers
+
+
+def test_the_first_request_to_a_decorated_view_may_be_its_preflight(
+    app: Hipflask, client: Any
+) -> None:
+    @app.route("/widget", methods=["PUT"])
+    @cross_origin(ALLOWED, max_age=60)
+    async def widget() -> str:
+        return "widget"
+
+    answered = client.options("/widget", headers=preflight(ALLOWED))
+    assert answered.status_code == 200
+    assert answered.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert answered.headers["Access-Control-Max-Age"] == "60"
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    response = client.put("/widget", headers=cross)
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_a_plain_options_request_gets_the_allowed_methods(app: Hipflask, client: Any) -> None:
+    @app.get("/widget")
+    @cross_origin()
+    def widget() -> str:
+        return "widget"
+
+    response = client.options("/widget")
+    assert response.status_code == 200
+    assert "GET" in response.headers["Allow"]
+    assert "Access-Control-Allow-Methods" not in response.headers
+
+
+def test_init_app_later_and_vary_header_off(app: Hipflask, client: Any) -> None:
+    cors = CORS(resources=r"/api/*", vary_header=False)
+    cors.init_app(app)
+
+    @app.get("/api/x")
+    def x() -> str:
+        return "x"
+
+    response = client.get("/api/x", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "Vary" not in response.headers
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.get("/other", headers={"Origin": ALLOWED}).headers
+    )
+
+
+def test_an_empty_resources_dict_registers_the_gate_for_decorated_views(
+    app: Hipflask, client: Any
+) -> None:
+    CORS(app, resources={})
+
+    @app.post("/widget")
+    @cross_origin(origins=[ALLOWED])
+    def widget() -> str:
+        return "widget"
+
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=cross).status_code == 200
+
+
+def test_cross_origin_survives_a_decorator_applied_after_it(app: Hipflask, client: Any) -> None:
+    import functools
+
+    def wrapped(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    CORS(app, resources={})
+
+    @app.post("/widget")
+    @wrapped
+    @cross_origin(origins=[ALLOWED])
+    def widget() -> str:
+        return "widget"
+
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=cross).status_code == 200
+    assert client.post("/widget", headers={**cross, "Origin": EVIL}).status_code == 403
+
+
+def test_a_null_origin_never_passes_the_cross_origin_gate(app: Hipflask, client: Any) -> None:
+    CORS(app)
+
+    @app.post("/")
+    def index() -> str:
+        return "changed"
+
+    sandboxed = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+    response = client.post("/", headers=sandboxed)
+    assert response.status_code == 403

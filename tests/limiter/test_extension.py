@@ -1,0 +1,697 @@
+"""Limiter: Flask-Limiter's declarations, enforced by the gate under both protocols."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from typing import ClassVar
+
+import pytest
+from tests.redis_helper import REDIS_URI
+from tests.redis_helper import closed_port
+
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import jsonify
+from hipflask.errors import ConfigurationError
+from hipflask.limiter import Limiter
+from hipflask.limiter import RateLimitExceeded
+from hipflask.limiter.util import get_remote_address
+
+
+def statuses(client: Any, path: str, count: int, **kwargs: Any) -> list[int]:
+    return [client.get(path, **kwargs).status_code for _ in range(count)]
+
+
+def test_an_app_without_a_limiter_registers_nothing(app: Hipflask) -> None:
+    assert app.gate.is_simple
+
+
+def test_the_older_form_with_the_app_first_limits_by_address(app: Hipflask, client: Any) -> None:
+    Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3) == [200, 200, 429]
+
+
+def test_a_view_limit_overrides_the_defaults(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(get_remote_address, app=app, default_limits=["1 per minute"])
+
+    @app.get("/login")
+    @limiter.limit("3 per minute")
+    def login() -> str:
+        return "ok"
+
+    assert statuses(client, "/login", 4) == [200, 200, 200, 429]
+
+
+def test_the_429_has_retry_after_and_rate_limit_headers(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(get_remote_address, app=app)
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    first = client.get("/")
+    assert first.headers["X-RateLimit-Limit"] == "1"
+    assert first.headers["X-RateLimit-Remaining"] == "0"
+    refused = client.get("/")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert "1 per 1 minute" in refused.get_data(as_text=True)
+
+
+def test_the_429_is_json_for_a_json_client(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(get_remote_address, app=app)
+
+    @app.post("/api")
+    @limiter.limit("1 per minute", error_message="Slow down.")
+    def api() -> Any:
+        return jsonify(ok=True)
+
+    client.post("/api", json={})
+    refused = client.post("/api", json={}, headers={"Accept": "application/json"})
+    assert refused.status_code == 429
+    assert refused.get_json()["message"] == "Slow down."
+
+
+def test_header_names_follow_the_settings(app: Hipflask, client: Any) -> None:
+    app.config["RATELIMIT_HEADER_LIMIT"] = "RateLimit-Limit"
+    Limiter(app, default_limits=["5 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/")
+    assert response.headers["RateLimit-Limit"] == "5"
+    assert "X-RateLimit-Limit" not in response.headers
+
+
+def test_exempt_views_and_blueprints_skip_the_defaults(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/ping")
+    def ping() -> str:
+        return "pong"
+
+    @app.get("/free")
+    @limiter.exempt
+    def free() -> str:
+        return "ok"
+
+    limiter.exempt(bp)
+    app.register_blueprint(bp)
+    assert statuses(client, "/free", 3) == [200, 200, 200]
+    assert statuses(client, "/ping", 3) == [200, 200, 200]
+
+
+def test_a_blueprint_limit_applies_to_its_views(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    bp = Blueprint("api", __name__, url_prefix="/api")
+
+    @bp.get("/a")
+    def a() -> str:
+        return "a"
+
+    @bp.get("/b")
+    def b() -> str:
+        return "b"
+
+    limiter.limit("2 per minute")(bp)
+    app.register_blueprint(bp)
+    assert [client.get(p).status_code for p in ("/api/a", "/api/b", "/api/a")] == [200, 200, 429]
+
+
+def test_a_shared_limit_is_one_budget_for_several_views(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    shared = limiter.shared_limit("2 per minute", scope="reads")
+
+    @app.get("/a")
+    @shared
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    @shared
+    def b() -> str:
+        return "b"
+
+    assert [client.get(p).status_code for p in ("/a", "/b", "/a")] == [200, 200, 429]
+
+
+def test_methods_exempt_when_and_key_func_are_honoured(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.route("/form", methods=["GET", "POST"])
+    @limiter.limit("1 per minute", methods=["POST"])
+    def form() -> str:
+        return "ok"
+
+    @app.get("/vip")
+    @limiter.limit("1 per minute", exempt_when=lambda: True)
+    def vip() -> str:
+        return "ok"
+
+    @app.get("/keyed")
+    @limiter.limit("1 per minute", key_func=lambda: "same-for-all")
+    def keyed() -> str:
+        return "ok"
+
+    assert statuses(client, "/form", 3) == [200, 200, 200]
+    assert [client.post("/form").status_code for _ in range(2)] == [200, 429]
+    assert statuses(client, "/vip", 3) == [200, 200, 200]
+    assert statuses(client, "/keyed", 2) == [200, 429]
+
+
+def test_deduct_when_counts_only_the_responses_it_selects(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/login/<outcome>")
+    @limiter.limit("2 per minute", deduct_when=lambda response: response.status_code == 401)
+    def login(outcome: str) -> Any:
+        return ("no", 401) if outcome == "bad" else "ok"
+
+    assert statuses(client, "/login/good", 4) == [200, 200, 200, 200]
+    assert [client.get("/login/bad").status_code for _ in range(3)] == [401, 401, 429]
+
+
+def test_a_preflight_is_not_counted(app: Hipflask, client: Any) -> None:
+    Limiter(app, default_limits=["1 per minute"])
+
+    @app.route("/api", methods=["GET", "PUT"])
+    def api() -> str:
+        return "ok"
+
+    preflight = {"Origin": "https://a.example", "Access-Control-Request-Method": "PUT"}
+    for _ in range(3):
+        assert client.options("/api", headers=preflight).status_code == 200
+    assert statuses(client, "/api", 2) == [200, 429]
+
+
+def test_ratelimit_enabled_false_registers_nothing(app: Hipflask, client: Any) -> None:
+    app.config["RATELIMIT_ENABLED"] = False
+    Limiter(app, default_limits=["1 per minute"])
+    assert app.gate.is_simple
+
+
+def test_on_breach_can_answer_instead_of_the_429(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, on_breach=lambda limit: ("custom", 429, {"X-Breach": "1"}))
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    refused = client.get("/")
+    assert refused.headers["X-Breach"] == "1"
+    assert refused.get_data(as_text=True) == "custom"
+
+
+def test_an_error_handler_for_429_receives_the_limit(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.errorhandler(429)
+    def too_many(exc: RateLimitExceeded) -> Any:
+        return f"limited: {exc.description}", 429
+
+    @app.get("/")
+    @limiter.limit("1/minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    assert client.get("/").get_data(as_text=True) == "limited: 1 per 1 minute"
+
+
+def test_a_bad_limit_string_fails_at_declaration(app: Hipflask) -> None:
+    limiter = Limiter(app)
+    with pytest.raises(ConfigurationError, match="not a rate limit"):
+        limiter.limit("lots")
+
+
+def test_forged_x_forwarded_for_from_an_untrusted_peer_changes_nothing(
+    app: Hipflask, client: Any
+) -> None:
+    Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    codes = [
+        client.get("/", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+
+
+def test_a_trusted_proxy_s_address_is_the_key(app: Hipflask, client: Any) -> None:
+    app.config["PROXY_FIX"] = 1
+    Limiter(app, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    first = client.get("/", headers={"X-Forwarded-For": "203.0.113.1"})
+    second = client.get("/", headers={"X-Forwarded-For": "203.0.113.2"})
+    again = client.get("/", headers={"X-Forwarded-For": "203.0.113.1"})
+    assert [first.status_code, second.status_code, again.status_code] == [200, 200, 429]
+
+
+def test_a_store_that_is_down_fails_closed_with_503(app: Hipflask, client: Any) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{closed_port()}"
+    limiter = Limiter(app, default_limits=["5 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    try:
+        assert client.get("/").status_code == 503
+    finally:
+        close(client, limiter)
+
+
+def test_a_store_that_is_down_fails_open_when_errors_are_swallowed(
+    app: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{closed_port()}"
+    app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+    limiter = Limiter(app, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="hipflask.ratelimit"):
+            assert statuses(client, "/", 3) == [200, 200, 200]
+        assert "failed" in caplog.text
+    finally:
+        close(client, limiter)
+
+
+def close(client: Any, limiter: Limiter) -> None:
+    """Release the async driver's connections on the test client's loop."""
+    shim = getattr(client, "_shim", None)
+    if shim is not None and shim._loop is not None and not shim._loop.is_closed():
+        shim._run(limiter._store.aclose())
+
+
+def test_redis_storage_counts_under_both_protocols(
+    app: Hipflask, client: Any, redis_prefix: str
+) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = REDIS_URI
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": redis_prefix}
+    limiter = Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    try:
+        assert statuses(client, "/", 3) == [200, 200, 429]
+    finally:
+        close(client, limiter)
+
+
+def test_async_views_are_limited_and_deduct_after_the_response(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/a")
+    async def a() -> str:
+        return "a"
+
+    @app.get("/free")
+    @limiter.exempt
+    async def free() -> str:
+        return "free"
+
+    @app.get("/fail/<int:code>")
+    @limiter.limit("1 per minute", deduct_when=lambda response: response.status_code >= 400)
+    async def fail(code: int) -> Any:
+        return "done", code
+
+    assert statuses(client, "/a", 3) == [200, 200, 429]
+    assert statuses(client, "/free", 3) == [200, 200, 200]
+    assert statuses(client, "/fail/200", 2) == [200, 200]
+    assert statuses(client, "/fail/400", 2) == [400, 429]
+
+
+def test_application_limits_are_one_budget_for_the_whole_app(app: Hipflask, client: Any) -> None:
+    Limiter(app, application_limits=["2 per minute"])
+
+    @app.get("/a")
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    def b() -> str:
+        return "b"
+
+    assert [client.get(p).status_code for p in ("/a", "/b", "/a")] == [200, 200, 429]
+    assert client.get("/missing").status_code == 429
+
+
+def test_settings_configure_a_limiter_created_before_the_app(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(key_func=lambda: "everyone")
+    app.config.update(
+        RATELIMIT_DEFAULT="2 per minute",
+        RATELIMIT_HEADERS_ENABLED=False,
+        RATELIMIT_KEY_PREFIX="myapp",
+        RATELIMIT_IN_MEMORY_FALLBACK="1 per minute",
+    )
+    limiter.init_app(app)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    first = client.get("/")
+    assert "X-RateLimit-Limit" not in first.headers
+    client.get("/")
+    refused = client.get("/")
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"]
+    assert any(key.startswith("LIMITER/myapp/everyone/") for key in limiter.storage.storage)
+
+
+def test_retry_after_can_be_an_http_date(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, retry_after="http-date")
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    assert client.get("/").headers["Retry-After"].endswith("GMT")
+
+
+def test_callable_limits_costs_scopes_and_per_method(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    budget = {"value": "3 per minute"}
+
+    @app.route("/dyn", methods=["GET", "POST"])
+    @limiter.limit(lambda: budget["value"], per_method=True, cost=lambda: 2)
+    def dyn() -> str:
+        return "ok"
+
+    @app.get("/scoped")
+    @limiter.shared_limit("1 per minute", scope=lambda endpoint: f"group-{endpoint[:1]}")
+    def scoped() -> str:
+        return "ok"
+
+    assert statuses(client, "/dyn", 2) == [200, 429]
+    assert client.post("/dyn").status_code == 200
+    assert statuses(client, "/scoped", 2) == [200, 429]
+
+
+def test_a_request_filter_exempts_from_everything(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+
+    @limiter.request_filter
+    def internal() -> bool:
+        from hipflask import request
+
+        return request.headers.get("X-Internal") == "1"
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3, headers={"X-Internal": "1"}) == [200, 200, 200]
+
+
+def test_current_limit_describes_the_request_s_window(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    seen: list[Any] = []
+
+    @app.get("/")
+    @limiter.limit("3 per minute")
+    def index() -> str:
+        seen.append(limiter.current_limit)
+        return "ok"
+
+    @app.get("/unlimited")
+    @limiter.exempt
+    def unlimited() -> str:
+        seen.append(limiter.current_limit)
+        return "ok"
+
+    client.get("/")
+    client.get("/unlimited")
+    current = seen[0]
+    assert (current.remaining, current.breached) == (2, False)
+    assert current.reset_at > 0
+    assert seen[1] is None
+
+
+def test_reset_clears_the_counters_and_storage_needs_init(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    limiter.reset()
+    assert client.get("/").status_code == 200
+    unbound = Limiter()
+    unbound.reset()
+    with pytest.raises(ConfigurationError, match="init_app"):
+        _ = unbound.storage
+
+
+def test_a_limit_with_override_defaults_false_adds_to_them(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/")
+    @limiter.limit("5 per minute", override_defaults=False)
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3) == [200, 200, 429]
+
+
+def wrapped(view: Any) -> Any:
+    """A decorator applied after the limiter's, as @login_required would be."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def test_limits_survive_a_decorator_applied_after_them(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/")
+    @wrapped
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 2) == [200, 429]
+
+
+def test_method_view_decorators_limit_each_view_on_its_own(app: Hipflask, client: Any) -> None:
+    from hipflask.views import MethodView
+
+    limiter = Limiter(app)
+
+    class Items(MethodView):
+        decorators: ClassVar[list[Any]] = [limiter.limit("1 per minute")]
+
+        def get(self) -> str:
+            return "items"
+
+    class Other(MethodView):
+        def get(self) -> str:
+            return "other"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    app.add_url_rule("/other", view_func=Other.as_view("other"))
+    assert statuses(client, "/items", 2) == [200, 429]
+    assert statuses(client, "/other", 3) == [200, 200, 200]
+
+
+def test_a_fetch_with_a_json_body_and_any_accept_gets_json(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.post("/api")
+    @limiter.limit("1 per minute")
+    def api() -> str:
+        return "ok"
+
+    client.post("/api", json={}, headers={"Accept": "*/*"})
+    refused = client.post("/api", json={}, headers={"Accept": "*/*"})
+    assert refused.is_json
+    browser = client.post("/api", data={"a": "b"}, headers={"Accept": "text/html,*/*;q=0.8"})
+    assert browser.mimetype == "text/html"
+
+
+def test_lifespan_shutdown_closes_the_async_store_connections(
+    app: Hipflask, redis_prefix: str
+) -> None:
+    import asyncio
+
+    from tests.asgi_driver import http_scope
+
+    app.config["RATELIMIT_STORAGE_URI"] = REDIS_URI
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": redis_prefix}
+    limiter = Limiter(app, default_limits=["5 per minute"])
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    async def run() -> list[int]:
+        lifespan: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        await lifespan.put({"type": "lifespan.startup"})
+        replies: list[dict[str, Any]] = []
+
+        async def lifespan_send(message: dict[str, Any]) -> None:
+            replies.append(message)
+
+        server = asyncio.ensure_future(
+            app({"type": "lifespan", "asgi": {"version": "3.0"}}, lifespan.get, lifespan_send)
+        )
+        statuses: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        for _ in range(2):
+            await app(http_scope("/"), receive, send)
+        assert limiter._store is not None and len(limiter._store._async) == 1
+        await lifespan.put({"type": "lifespan.shutdown"})
+        await server
+        assert replies[-1]["type"] == "lifespan.shutdown.complete"
+        return statuses
+
+    assert asyncio.run(run()) == [200, 200]
+    assert limiter._store is not None and len(limiter._store._async) == 0
+
+
+def test_two_limiters_on_one_app_each_enforce_their_own(app: Hipflask, client: Any) -> None:
+    per_client = Limiter(app, default_limits=["3 per minute"])
+    per_app = Limiter(key_func=lambda: "all", app=app, default_limits=["2 per minute"])
+    per_app.init_app(app)  # twice: the check is replaced, not doubled
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3) == [200, 200, 429]
+    assert per_client is not per_app
+    assert sum(name.startswith("limiter.") for name in app.gate.check_names) == 2
+
+
+def test_an_on_breach_callback_that_returns_nothing_keeps_the_429(
+    app: Hipflask, client: Any
+) -> None:
+    breaches: list[Any] = []
+    limiter = Limiter(app, on_breach=breaches.append)
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 2) == [200, 429]
+    assert breaches[0].breached
+
+
+def test_in_memory_fallback_limits_apply_while_the_store_is_down(
+    app: Hipflask, client: Any
+) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{closed_port()}"
+    limiter = Limiter(app, default_limits=["100 per minute"], in_memory_fallback=["2 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    try:
+        assert statuses(client, "/", 3) == [200, 200, 429]
+    finally:
+        close(client, limiter)
+
+
+def test_a_with_block_counts_only_when_the_block_runs(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    disabled = Limiter()
+
+    @app.get("/report/<kind>")
+    def report(kind: str) -> str:
+        if kind == "full":
+            with limiter.limit("1 per minute"), disabled.limit("1 per second"):
+                return "expensive"
+        with limiter.limit("1 per minute", methods=["POST"]):
+            return "cheap"
+
+    assert statuses(client, "/report/cheap", 3) == [200, 200, 200]
+    assert statuses(client, "/report/full", 2) == [200, 429]
+
+
+def test_importing_hipflask_loads_none_of_these_suites() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hipflask; app = hipflask.Hipflask('x');"
+        " loaded = [m for m in ('limits', 'redis', 'hipflask.limiter', 'hipflask.cors',"
+        " 'hipflask.talisman', 'hipflask.security.ratelimit') if m in sys.modules];"
+        " print(loaded)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_scope_on_a_view_limit_divides_that_view_s_budget(app: Hipflask, client: Any) -> None:
+    from hipflask import request as current_request
+
+    limiter = Limiter(app)
+    tenant = limiter.limit("1 per minute", scope=lambda endpoint: current_request.args["t"])
+
+    @app.get("/a")
+    @tenant
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    @tenant
+    def b() -> str:
+        return "b"
+
+    codes = [client.get(path).status_code for path in ("/a?t=1", "/a?t=2", "/b?t=1", "/a?t=1")]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_default_limits_accept_limit_objects(app: Hipflask, client: Any) -> None:
+    from hipflask.limiter import Limit
+
+    Limiter(app, default_limits=[Limit("1 per minute", key_function=lambda: "one-bucket")])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 2) == [200, 429]

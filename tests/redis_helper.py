@@ -1,0 +1,54 @@
+"""The real Redis on loopback, for tests of features that share state through it.
+
+In CI a missing server fails the test; elsewhere it skips, naming the server.
+Every test uses its own key prefix and deletes only keys under it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+REDIS_HOST = "127.0.0.1"
+REDIS_PORT = 6379
+REDIS_URI = f"redis://{REDIS_HOST}:{REDIS_PORT}"
+
+
+def require_redis() -> None:
+    """Skip (or, in CI, fail) when Redis does not answer on 127.0.0.1:6379."""
+    try:
+        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1):
+            return
+    except OSError:
+        message = f"Redis is not reachable on {REDIS_HOST}:{REDIS_PORT}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    require_redis()
+    import redis
+
+    prefix = f"hipflask-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: a store that is down."""
+    with socket.socket() as sock:
+        sock.bind((REDIS_HOST, 0))
+        return int(sock.getsockname()[1])

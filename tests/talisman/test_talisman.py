@@ -1,0 +1,270 @@
+"""Talisman's arguments mapped onto the one built-in header policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask.errors import ConfigurationError
+from hipflask.talisman import Talisman
+
+HTTPS = {"base_url": "https://localhost"}
+
+
+@pytest.fixture
+def page(app: Hipflask) -> Hipflask:
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    return app
+
+
+def test_talisman_defaults_are_flask_talisman_s(page: Hipflask, client: Any) -> None:
+    Talisman(page)
+    response = client.get("/", **HTTPS)
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == (
+        "default-src 'self'; object-src 'none'; frame-ancestors 'self'"
+    )
+    assert headers["Strict-Transport-Security"] == "max-age=31556926; includeSubDomains"
+    assert headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Permissions-Policy"] == "browsing-topics=()"
+    assert page.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_plain_http_is_redirected_to_https(page: Hipflask, client: Any) -> None:
+    Talisman(page)
+    response = client.get("/path?q=1")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "https://localhost/path?q=1"
+
+
+def test_a_forged_x_forwarded_proto_does_not_skip_the_redirect(page: Hipflask, client: Any) -> None:
+    Talisman(page, force_https_permanent=True)
+    response = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 301
+
+
+def test_a_trusted_proxy_s_https_is_believed(page: Hipflask, client: Any) -> None:
+    page.config["PROXY_FIX"] = 1
+    Talisman(page)
+    assert client.get("/", headers={"X-Forwarded-Proto": "https"}).status_code == 200
+
+
+def test_arguments_change_the_one_policy(page: Hipflask, client: Any) -> None:
+    Talisman(
+        page,
+        force_https=False,
+        frame_options="DENY",
+        content_security_policy={"default-src": "'self'", "script-src": ["'self'", "cdn.example"]},
+        content_security_policy_nonce_in=["script-src"],
+        referrer_policy="no-referrer",
+        strict_transport_security=False,
+        permissions_policy={"geolocation": "()"},
+    )
+    response = client.get("/", **HTTPS)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' cdn.example 'nonce-" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Strict-Transport-Security" not in response.headers
+    assert response.headers["Permissions-Policy"] == "geolocation=()"
+    assert response.headers.getlist("Content-Security-Policy") == [csp]
+
+
+def test_report_only_csp_uses_the_report_only_header(page: Hipflask, client: Any) -> None:
+    Talisman(
+        page,
+        force_https=False,
+        content_security_policy_report_only=True,
+        content_security_policy_report_uri="/csp-report",
+    )
+    response = client.get("/")
+    assert "Content-Security-Policy" not in response.headers
+    assert "report-uri /csp-report" in response.headers["Content-Security-Policy-Report-Only"]
+
+
+def test_a_view_decorator_overrides_the_app_s_options(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/embed")
+    @talisman(frame_options=None, content_security_policy=None)
+    def embed() -> str:
+        return "embeddable"
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    embedded = client.get("/embed")
+    assert "X-Frame-Options" not in embedded.headers
+    assert "Content-Security-Policy" not in embedded.headers
+    assert embedded.headers["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/").headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_debug_mode_does_not_redirect(page: Hipflask, client: Any) -> None:
+    page.debug = True
+    Talisman(page)
+    assert client.get("/").status_code == 200
+
+
+def test_unknown_options_are_refused(page: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="Unknown Talisman option"):
+        Talisman(page, force_http=False)
+
+
+def test_allow_from_becomes_frame_ancestors(page: Hipflask, client: Any) -> None:
+    Talisman(
+        page,
+        force_https=False,
+        frame_options="ALLOW-FROM",
+        frame_options_allow_from="https://partner.example",
+    )
+    response = client.get("/")
+    assert "X-Frame-Options" not in response.headers
+    assert "frame-ancestors https://partner.example" in response.headers["Content-Security-Policy"]
+
+
+def test_allow_from_without_an_origin_is_refused(page: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="frame_options_allow_from"):
+        Talisman(page, frame_options="ALLOW-FROM")
+
+
+def test_string_csp_legacy_headers_and_session_flags(app: Hipflask, client: Any) -> None:
+    talisman = Talisman()
+    talisman.init_app(
+        app,
+        force_https=False,
+        content_security_policy="default-src 'self'; img-src *; ",
+        x_xss_protection=True,
+        force_file_save=True,
+        feature_policy={"geolocation": "'none'"},
+        session_cookie_http_only=True,
+        session_cookie_samesite="Strict",
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/")
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'; img-src *")
+    assert response.headers["X-XSS-Protection"] == "1; mode=block"
+    assert response.headers["X-Download-Options"] == "noopen"
+    assert response.headers["Feature-Policy"] == "geolocation 'none'"
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Strict"
+
+
+def test_a_view_may_force_https_when_the_app_does_not(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/secure")
+    @talisman(force_https=True)
+    def secure() -> str:
+        return "ok"
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "ok"
+
+    assert client.get("/secure").status_code == 302
+    assert client.get("/plain").status_code == 200
+    assert client.get("/secure", **HTTPS).status_code == 200
+
+
+def test_a_view_s_own_header_survives_its_talisman_options(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/own")
+    @talisman(referrer_policy="no-referrer")
+    def own() -> Any:
+        return "ok", 200, {"X-Frame-Options": "DENY"}
+
+    response = client.get("/own")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_view_options_survive_a_decorator_applied_after_them(app: Hipflask, client: Any) -> None:
+    import functools
+
+    def wrapped(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/embed")
+    @wrapped
+    @talisman(frame_options=None)
+    def embed() -> str:
+        return "ok"
+
+    assert "X-Frame-Options" not in client.get("/embed").headers
+
+
+def test_a_feature_policy_string_is_sent_as_written(page: Hipflask, client: Any) -> None:
+    Talisman(page, force_https=False, feature_policy="camera 'none'")
+    assert client.get("/").headers["Feature-Policy"] == "camera 'none'"
+
+
+def test_the_template_nonce_is_the_one_in_the_policy(app: Hipflask, client: Any) -> None:
+    import re
+
+    from hipflask import render_template_string
+
+    talisman = Talisman(
+        app,
+        force_https=False,
+        content_security_policy={"script-src": "'self'"},
+        content_security_policy_nonce_in=["script-src"],
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return render_template_string('<script nonce="{{ csp_nonce() }}"></script>')
+
+    @app.get("/strict")
+    @talisman(frame_options="DENY")
+    def strict() -> str:
+        return render_template_string('<script nonce="{{ csp_nonce() }}"></script>')
+
+    for path in ("/", "/strict"):
+        response = client.get(path)
+        match = re.search(r'nonce="([^"]+)"', response.get_data(as_text=True))
+        assert match is not None
+        assert f"'nonce-{match.group(1)}'" in response.headers["Content-Security-Policy"]
+        assert len(response.headers.getlist("Content-Security-Policy")) == 1
+
+
+def test_only_the_parts_in_use_are_registered(page: Hipflask) -> None:
+    talisman = Talisman(page, force_https=False)
+    assert page.gate.is_simple  # headers only: the built-in policy does it all
+    talisman(frame_options="DENY")(lambda: "view")
+    assert "talisman.view_after" in page.gate.finisher_names
+    assert "talisman.force_https" not in page.gate.check_names
+
+
+def test_a_decorator_made_before_init_app_registers_there(app: Hipflask, client: Any) -> None:
+    talisman = Talisman()
+
+    @app.get("/")
+    @talisman(frame_options=None)
+    def index() -> str:
+        return "ok"
+
+    talisman.init_app(app, force_https=False, referrer_policy="no-referrer")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "X-Frame-Options" not in response.headers
+    assert response.headers["Referrer-Policy"] == "no-referrer"
