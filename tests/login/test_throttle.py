@@ -92,3 +92,16 @@ def test_user_name_extraction() -> None:
         assert throttle.user_name(request) is None
     with app.test_request_context(method="POST", data="x"):
         assert throttle.user_name(request) is None
+
+
+def test_async_login_views_are_throttled_through_the_async_driver(protocol: str) -> None:
+    app = build_app()
+
+    @app.post("/async-login")
+    @login_throttled
+    async def async_login() -> Any:
+        return {"msg": "bad credentials"}, 401
+
+    client = app.test_client(protocol=protocol)
+    codes = [client.post("/async-login", data={"username": "eve"}).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]

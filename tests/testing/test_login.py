@@ -19,3 +19,12 @@ def test_flask_login_client_starts_logged_in(protocol: str) -> None:
     stale = app.test_client(user=alice, fresh_login=False, protocol=protocol)
     assert stale.post("/password").status_code == 401
     assert app.test_client(protocol=protocol).get("/dashboard").status_code == 302
+
+
+def test_flask_login_client_without_the_registry() -> None:
+    from hipflask.login import FlaskLoginClient
+
+    app = build_app(LOGIN_REGISTRY_STORE=None)
+    app.test_client_class = FlaskLoginClient
+    client = app.test_client(user=app.extensions["test_users"]["bob"])
+    assert client.get("/dashboard").text == "Hello bob"

@@ -97,9 +97,17 @@ class LoginManager:
         app.after_request(update_remember_cookie)
         # Password guessing is refused before any hook or view runs, with the
         # other rate limits; failures are counted on every response.
-        app.gate.add_check("hipflask.login.throttle", self._check_throttle, order=ORDER_RATE_LIMIT)
+        app.gate.add_check(
+            "hipflask.login.throttle",
+            self._check_throttle,
+            order=ORDER_RATE_LIMIT,
+            check_async=self._check_throttle_async,
+        )
         app.gate.add_finisher(
-            "hipflask.login.throttle", self._count_failure, order=ORDER_RATE_LIMIT_HEADERS
+            "hipflask.login.throttle",
+            self._count_failure,
+            order=ORDER_RATE_LIMIT_HEADERS,
+            finisher_async=self._count_failure_async,
         )
         if add_context_processor:
             app.context_processor(_user_context_processor)
@@ -193,20 +201,38 @@ class LoginManager:
         endpoints = {self.login_view, *self.blueprint_login_views.values()}
         return request.endpoint is not None and request.endpoint in endpoints
 
-    def _check_throttle(self, request: Any) -> None:
+    def _throttled_attempt(self, request: Any) -> tuple[LoginThrottle, str | None] | None:
+        """The throttle and user name when this request is a login attempt, else ``None``."""
         if request.method != "POST" or not current_app.config["LOGIN_THROTTLE"]:
-            return
+            return None
         if not self._is_login_endpoint():
-            return
+            return None
         if self._throttle is None:
             self._throttle = LoginThrottle(current_app.config)
         name = self._throttle.user_name(request)
-        self._throttle.check(name, request.remote_addr)
         setattr(g, _THROTTLED, name)
+        return self._throttle, name
+
+    def _check_throttle(self, request: Any) -> None:
+        attempt = self._throttled_attempt(request)
+        if attempt is not None:
+            attempt[0].check(attempt[1], request.remote_addr)
+
+    async def _check_throttle_async(self, request: Any) -> None:
+        attempt = self._throttled_attempt(request)
+        if attempt is not None:
+            await attempt[0].check_async(attempt[1], request.remote_addr)
+
+    def _failed_attempt(self) -> bool:
+        return hasattr(g, _THROTTLED) and not g.get(_LOGIN_SUCCEEDED) and self._throttle is not None
 
     def _count_failure(self, request: Any, response: Any) -> None:
-        if hasattr(g, _THROTTLED) and not g.get(_LOGIN_SUCCEEDED) and self._throttle:
-            self._throttle.fail(g.get(_THROTTLED), request.remote_addr)
+        if self._failed_attempt() and response.status_code != 429:
+            self._throttle.fail(g.get(_THROTTLED), request.remote_addr)  # type: ignore[union-attr]
+
+    async def _count_failure_async(self, request: Any, response: Any) -> None:
+        if self._failed_attempt() and response.status_code != 429:
+            await self._throttle.fail_async(g.get(_THROTTLED), request.remote_addr)  # type: ignore[union-attr]
 
     # -- loading ------------------------------------------------------------------
 

@@ -8,8 +8,10 @@ not end in ``login_user()``, so a Flask-Login app is throttled without code
 changes. Unknown and known user names are counted alike, so the 429 tells
 an attacker nothing about which accounts exist.
 
-The counts use the ``limits`` library (moving window); its storage URL
-(``LOGIN_THROTTLE_STORAGE``) moves them to Redis for several processes.
+The counting is the rate-limit core's (:mod:`hipflask.security.ratelimit`,
+the one :mod:`hipflask.limiter` uses: the ``limits`` library's moving
+window, a sync and an async driver); ``LOGIN_THROTTLE_STORAGE`` moves the
+counts to Redis for several processes.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from werkzeug.exceptions import TooManyRequests
-
-from .._extras import require
+from ..security.ratelimit import Hit
+from ..security.ratelimit import Outcome
+from ..security.ratelimit import RateLimitExceeded
+from ..security.ratelimit import RateLimitStore
+from ..security.ratelimit import parse_limits
 
 _LOGIN_SUCCEEDED = "_hipflask_login_succeeded"
 _THROTTLED = "_hipflask_login_throttled"
@@ -30,15 +34,12 @@ REASON_THROTTLED = "Too many failed logins. Try again later."
 
 
 class LoginThrottle:
-    """The two limits and their storage, built from the settings once."""
+    """The two limits and their store, built from the settings once."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
-        limits = require("limits", extra="login")
-        self._limiter = limits.strategies.MovingWindowRateLimiter(
-            limits.storage.storage_from_string(config["LOGIN_THROTTLE_STORAGE"])
-        )
-        self._per_user = limits.parse(config["LOGIN_THROTTLE_PER_USER"])
-        self._per_address = limits.parse(config["LOGIN_THROTTLE_PER_ADDRESS"])
+        self.store = RateLimitStore(config["LOGIN_THROTTLE_STORAGE"], strategy="moving-window")
+        self._per_user = parse_limits(config["LOGIN_THROTTLE_PER_USER"])
+        self._per_address = parse_limits(config["LOGIN_THROTTLE_PER_ADDRESS"])
         self._fields = tuple(config["LOGIN_THROTTLE_USER_FIELDS"])
 
     def user_name(self, request: Any) -> str | None:
@@ -54,24 +55,47 @@ class LoginThrottle:
                 return value.strip().casefold()
         return None
 
-    def _targets(self, name: str | None, address: str | None) -> list[tuple[Any, str, str]]:
-        targets = [(self._per_address, "address", address or "unknown")]
+    def hits(self, name: str | None, address: str | None, *, deduct: bool) -> list[Hit]:
+        """The limits for one attempt: tested before the view, counted after a failure."""
+        found = [
+            Hit(item, ("hipflask-login", "address", address or "unknown"), deduct=deduct)
+            for item in self._per_address
+        ]
         if name is not None:
-            targets.append((self._per_user, "user", name))
-        return targets
+            found += [
+                Hit(item, ("hipflask-login", "user", name), deduct=deduct)
+                for item in self._per_user
+            ]
+        return found
+
+    @staticmethod
+    def refuse_if_breached(outcome: Outcome) -> None:
+        """Raise 429 with ``Retry-After`` when a limit is used up."""
+        if outcome.breached is None:
+            return
+        reset = outcome.stats.reset_time if outcome.stats is not None else time.time() + 1
+        retry = max(1, math.ceil(reset - time.time()))
+        raise RateLimitExceeded(
+            outcome.breached.item, description=REASON_THROTTLED, retry_after=retry
+        )
 
     def check(self, name: str | None, address: str | None) -> None:
-        """Refuse with 429 and ``Retry-After`` once a limit is used up."""
-        for item, kind, key in self._targets(name, address):
-            if not self._limiter.test(item, "hipflask-login", kind, key):
-                stats = self._limiter.get_window_stats(item, "hipflask-login", kind, key)
-                retry = max(1, math.ceil(stats.reset_time - time.time()))
-                raise TooManyRequests(REASON_THROTTLED, retry_after=retry)
+        """Refuse with 429 once a limit is used up (blocking store calls)."""
+        hits = self.hits(name, address, deduct=False)
+        self.refuse_if_breached(self.store.check(hits, want_stats=False))
+
+    async def check_async(self, name: str | None, address: str | None) -> None:
+        """:meth:`check` without blocking the event loop."""
+        hits = self.hits(name, address, deduct=False)
+        self.refuse_if_breached(await self.store.check_async(hits, want_stats=False))
 
     def fail(self, name: str | None, address: str | None) -> None:
         """Count one failed login."""
-        for item, kind, key in self._targets(name, address):
-            self._limiter.hit(item, "hipflask-login", kind, key)
+        self.store.check(self.hits(name, address, deduct=True), want_stats=False)
+
+    async def fail_async(self, name: str | None, address: str | None) -> None:
+        """:meth:`fail` without blocking the event loop."""
+        await self.store.check_async(self.hits(name, address, deduct=True), want_stats=False)
 
 
 __all__ = ["REASON_THROTTLED", "LoginThrottle"]
