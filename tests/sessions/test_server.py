@@ -456,6 +456,27 @@ def test_mutations_inside_values_are_merged_too(app: Hipflask) -> None:
     assert c["other"] == 1
 
 
+def test_a_collision_costs_a_read_and_a_second_compare_and_set(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    interface: ServerSideSessionInterface = app.session_interface
+    client = app.test_client()
+    client.get("/set/a/1")
+    real = interface.store.compare_and_set
+    outcomes = iter([False])
+
+    def collide_once(*args: Any) -> bool:
+        return next(outcomes, None) is not False and real(*args)
+
+    monkeypatch.setattr(interface.store, "compare_and_set", collide_once)
+    counting = CountingStore(interface.store)
+    interface.store = counting
+    client.get("/set/b/2")
+    assert counting.calls == ["get", "compare_and_set", "get", "compare_and_set"]
+    assert client.get("/get/a").json == {"value": "1"}
+    assert client.get("/get/b").json == {"value": "2"}
+
+
 def test_a_save_without_contention_is_one_store_write(app: Hipflask) -> None:
     client = app.test_client()
     client.get("/set/a/1")

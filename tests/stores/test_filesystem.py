@@ -40,8 +40,19 @@ class TestFileSystemStore(StoreContract):
             pass
         old = time.time() - 60
         os.utime(lock, (old, old))
-        assert store.add("k", b"v") is False  # the stale lock is removed...
-        assert store.add("k", b"v") is True  # ...so the next caller gets through
+        assert store.add("k", b"v") is True  # the stale lock is removed
+
+    def test_a_lock_held_too_long_gives_up(
+        self, store: FileSystemStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import hipflask.stores.filesystem as filesystem
+
+        monkeypatch.setattr(filesystem, "_LOCK_TRIES", 2)
+        store.set("k", b"v")
+        with open(store._path("k") + ".lock", "w"):
+            pass
+        assert store.compare_and_set("k", b"v", b"w") is False
+        assert store.add("other", b"v") is True
 
     def test_a_truncated_file_reads_as_missing(self, store: FileSystemStore) -> None:
         with open(store._path("k"), "wb") as file:

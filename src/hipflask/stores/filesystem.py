@@ -22,6 +22,9 @@ from typing import Any
 from .base import Store
 from .base import check_ttl
 
+_LOCK_TRIES = 150
+_STALE_LOCK = 10.0
+
 # Expiry in milliseconds since the epoch, 0 for "never".
 _HEADER = struct.Struct(">Q")
 
@@ -89,18 +92,27 @@ class FileSystemStore(Store):
         self._write(self._path(key), value, self._deadline(ttl))
 
     def _locked(self, path: str) -> int | None:
-        """Take the entry's lock file, or ``None`` if another writer holds it."""
+        """Take the entry's lock file, waiting briefly; ``None`` if it stays taken.
+
+        A writer holds it for one read and one write of a small file, so a
+        short wait nearly always gets it; giving up (``None``) after about a
+        second keeps a stuck lock from hanging the caller.
+        """
         lock = path + ".lock"
-        try:
-            return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
+        for attempt in range(_LOCK_TRIES):
+            try:
+                return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            except FileExistsError:
+                pass
             # A writer that died holding the lock must not block the key forever.
             try:
-                if time.time() - os.path.getmtime(lock) > 10:
+                if time.time() - os.path.getmtime(lock) > _STALE_LOCK:
                     os.unlink(lock)
+                    continue
             except FileNotFoundError:
-                pass
-            return None
+                continue
+            time.sleep(min(0.01, 0.0005 * (attempt + 1)))
+        return None
 
     @staticmethod
     def _unlock(path: str, fd: int) -> None:
