@@ -57,6 +57,12 @@ def me() -> Any:
     return jsonify(identity=get_jwt_identity())
 
 
+@app.get("/fresh")
+@jwt_required(fresh=True)
+def fresh_only() -> Any:
+    return jsonify(identity=get_jwt_identity())
+
+
 @app.get("/async-me")
 @jwt_required()
 async def async_me() -> Any:

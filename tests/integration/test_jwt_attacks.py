@@ -238,3 +238,26 @@ def test_hs256_token_signed_with_the_public_key_is_refused(
     assert "'HS256' is not allowed" in assert_refused(call(server, "GET", "/me", forged))
     stripped = hand_made({"alg": "none", "kid": kid}, admin_claims(), None)
     assert_refused(call(server, "GET", "/me", stripped))
+
+
+def test_expired_and_stale_tokens_are_refused(hs_server: ServerProcess) -> None:
+    from datetime import timedelta
+
+    from hipflask import Hipflask
+    from hipflask.jwt import JWTManager
+    from hipflask.jwt import create_access_token
+
+    # The same settings as the server: a genuine token, only too old.
+    twin = Hipflask("twin")
+    twin.config["SECRET_KEY"] = "jwtapp-secret-key-that-is-long-enough-42"
+    JWTManager(twin)
+    with twin.app_context():
+        expired = create_access_token("alice", expires_delta=timedelta(seconds=-1))
+    assert assert_refused(call(hs_server, "GET", "/me", expired)) == "Token has expired"
+    tokens = login(hs_server)
+    assert call(hs_server, "GET", "/fresh", tokens["access_token"])[0] == 200
+    code, refreshed, _ = call(hs_server, "POST", "/refresh", tokens["refresh_token"])
+    assert code == 200
+    assert assert_refused(call(hs_server, "GET", "/fresh", refreshed["access_token"])) == (
+        "Fresh token required"
+    )
