@@ -18,11 +18,11 @@ CONFIG = {"SECRET_KEY": "r" * 40}
 
 
 def test_cookie_round_trips_and_rotated_keys_still_verify() -> None:
-    value = encode_cookie(CONFIG, "7", "login", "gen", 60)
+    value = encode_cookie(CONFIG, "7", "login", "gen", 60, "pw")
     assert value is not None
-    assert decode_cookie(CONFIG, value) == ("7", "login", "gen")
+    assert decode_cookie(CONFIG, value) == ("7", "login", "gen", "pw")
     rotated = {"SECRET_KEY": "n" * 40, "SECRET_KEY_FALLBACKS": ["r" * 40]}
-    assert decode_cookie(rotated, value) == ("7", "login", "gen")
+    assert decode_cookie(rotated, value) == ("7", "login", "gen", "pw")
     assert decode_cookie({"SECRET_KEY": "n" * 40}, value) is None
 
 
@@ -36,9 +36,9 @@ def test_expired_forged_and_malformed_cookies_are_refused() -> None:
     assert old is not None
     assert decode_cookie(CONFIG, old) is None
     signer = URLSafeTimedSerializer(["r" * 40], salt="hipflask.login.remember")
-    assert decode_cookie(CONFIG, signer.dumps(["7", "l", "g", 60])) is None  # wrong derivation
+    assert decode_cookie(CONFIG, signer.dumps(["7", "l", "g", 60, None])) is None  # derivation
     assert decode_cookie(CONFIG, "7|deadbeef") is None
-    for payload in ({"u": 7}, [7, "l", "g", 60], ["7", "l", "g", "forever"], ["7"]):
+    for payload in ({"u": 7}, [7, "l", "g", 60, None], ["7", "l", "g", "forever", None], ["7"]):
         forged = _sign(payload)
         assert decode_cookie(CONFIG, forged) is None
 

@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # Where live logins are kept (a store URL, a store, or None for none).
     "LOGIN_REGISTRY_STORE": "memory://",
     "LOGIN_REGISTRY_KEY_PREFIX": "hipflask:login:",
+    # The user attribute holding the password hash: a changed hash ends the
+    # user's other logins (None turns the check off).
+    "LOGIN_PASSWORD_ATTRIBUTE": "password_hash",
     # Failed logins allowed per submitted user name and per client address
     # (limits' notation), and where the counts live (limits' storage URL).
     "LOGIN_THROTTLE": True,

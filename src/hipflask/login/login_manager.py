@@ -31,6 +31,7 @@ from ..security.gate import ORDER_RATE_LIMIT_HEADERS
 from . import signals
 from .config import DEFAULTS
 from .mixins import AnonymousUserMixin
+from .password import password_unchanged
 from .registry import LoginRegistry
 from .registry import open_registry
 from .remember import OPERATION
@@ -315,19 +316,36 @@ class LoginManager:
 
                 _end_session_login(self)
                 return None
-        return self._user_callback(user_id)
+        user = self._user_callback(user_id)
+        if user is not None and not password_unchanged(
+            current_app.config, user, session.get("_pw")
+        ):
+            # The password changed since this login: end it (see .password).
+            from .utils import _end_session_login
+
+            registry = self.registry()
+            if registry is not None:
+                registry.end(session.get("_login"))
+            _end_session_login(self)
+            setattr(g, OPERATION, "clear")
+            return None
+        return user
 
     def _remember_cookie_flow(self, cookie: str) -> Generator[tuple[str, Any, Any], bool, Any]:
         decoded = decode_cookie(current_app.config, cookie)
         callback = self._user_callback
         if decoded is None or callback is None:
             return None
-        user_id, login_id, generation = decoded
+        user_id, login_id, generation, password = decoded
         if self.registry() is not None and not (yield (user_id, login_id, generation)):
             setattr(g, OPERATION, "clear")
             return None
         user = callback(user_id)
+        if user is not None and not password_unchanged(current_app.config, user, password):
+            setattr(g, OPERATION, "clear")
+            return None
         if user is not None:
+            session["_pw"] = password
             session["_user_id"] = user_id
             session["_fresh"] = False
             session["_login"] = login_id

@@ -43,17 +43,22 @@ def _serializer(config: Mapping[str, Any]) -> URLSafeTimedSerializer | None:
 
 
 def encode_cookie(
-    config: Mapping[str, Any], user_id: str, login_id: Any, generation: Any, seconds: float
+    config: Mapping[str, Any],
+    user_id: str,
+    login_id: Any,
+    generation: Any,
+    seconds: float,
+    password: Any = None,
 ) -> str | None:
     """The cookie value for a login, ``None`` without a secret key."""
     serializer = _serializer(config)
     if serializer is None:
         return None
-    return serializer.dumps([user_id, login_id, generation, seconds])
+    return serializer.dumps([user_id, login_id, generation, seconds, password])
 
 
-def decode_cookie(config: Mapping[str, Any], value: str) -> tuple[str, Any, Any] | None:
-    """The (user id, login id, generation) of a valid, unexpired cookie, else ``None``."""
+def decode_cookie(config: Mapping[str, Any], value: str) -> tuple[str, Any, Any, Any] | None:
+    """The (user id, login id, generation, password fingerprint) of a valid, unexpired cookie."""
     serializer = _serializer(config)
     if serializer is None:
         return None
@@ -61,12 +66,12 @@ def decode_cookie(config: Mapping[str, Any], value: str) -> tuple[str, Any, Any]
         data, signed_at = serializer.loads(value, return_timestamp=True)
     except BadData:
         return None
-    if not isinstance(data, list) or len(data) != 4 or not isinstance(data[0], str):
+    if not isinstance(data, list) or len(data) != 5 or not isinstance(data[0], str):
         return None
     lifetime = data[3]
     if not isinstance(lifetime, (int, float)) or time.time() - signed_at.timestamp() > lifetime:
         return None
-    return data[0], data[1], data[2]
+    return data[0], data[1], data[2], data[4]
 
 
 def duration_seconds(value: Any) -> float:
@@ -102,7 +107,12 @@ def update_remember_cookie(response: Any) -> Any:
         config["REMEMBER_COOKIE_DURATION"]
     )
     value = encode_cookie(
-        config, str(session.get("_user_id")), session.get("_login"), session.get("_gen"), seconds
+        config,
+        str(session.get("_user_id")),
+        session.get("_login"),
+        session.get("_gen"),
+        seconds,
+        session.get("_pw"),
     )
     if value is not None and "_user_id" in session:
         response.set_cookie(name, value, max_age=int(seconds), **options)

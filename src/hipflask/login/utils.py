@@ -35,6 +35,7 @@ from . import signals
 from .login_manager import USER_KEY
 from .login_manager import LoginManager
 from .login_manager import session_identifier
+from .password import password_fingerprint
 from .redirects import is_safe_next
 from .remember import OPERATION
 from .remember import decode_cookie
@@ -46,7 +47,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Methods that never need a login (CORS preflights).
 EXEMPT_METHODS = frozenset({"OPTIONS"})
 
-_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_login", "_gen", "_remember_seconds")
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_login", "_gen", "_pw", "_remember_seconds")
 
 
 def _manager() -> LoginManager:
@@ -135,6 +136,7 @@ def login_user(
     session["_user_id"] = user_id
     session["_fresh"] = fresh
     session["_id"] = session_identifier()
+    session["_pw"] = password_fingerprint(current_app.config, user)
     if registry is not None:
         login_id, generation = registry.register(user_id, _live_ttl(remember, duration))
         session["_login"] = login_id
@@ -158,7 +160,12 @@ def session_login_data(user: Any, fresh: bool = True) -> dict[str, Any]:
     """
     manager = _manager()
     user_id = str(getattr(user, manager.id_attribute)())
-    data: dict[str, Any] = {"_user_id": user_id, "_fresh": fresh, "_id": session_identifier()}
+    data: dict[str, Any] = {
+        "_user_id": user_id,
+        "_fresh": fresh,
+        "_id": session_identifier(),
+        "_pw": password_fingerprint(current_app.config, user),
+    }
     registry = manager.registry()
     if registry is not None:
         data["_login"], data["_gen"] = registry.register(user_id, _live_ttl(False, None))
@@ -201,6 +208,7 @@ def logout_everywhere(user: Any, keep_current: bool = False) -> None:
     generation = registry.end_all(user_id)
     if keep_current and has_request_context() and session.get("_user_id") == user_id:
         session["_gen"] = generation
+        session["_pw"] = password_fingerprint(current_app.config, user)
         if request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]):
             setattr(g, OPERATION, "set")
 
