@@ -52,4 +52,7 @@ def create_app() -> Hipflask:
         await asyncio.sleep(0.1)
         return {"slept": 0.1, "protocol": "asgi" if "asgi.scope" in request.environ else "wsgi"}
 
+    from .notes import init_notes
+
+    init_notes(app)
     return app

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy.pool import NullPool
 from sqlalchemy.pool import StaticPool
 
@@ -64,3 +65,14 @@ def test_async_engines_are_derived_from_the_sync_ones(tmp_path: Path) -> None:
         assert my[0].startswith("mysql+asyncmy://root@127.0.0.1/db")
         for engine in db.engines.values():
             engine.dispose()
+
+
+def test_a_missing_driver_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from hipflask.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://u@127.0.0.1/db")
+    with pytest.raises(MissingExtraError, match=r"hipflask\[postgresql\]"):
+        SQLAlchemy(app)

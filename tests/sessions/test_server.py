@@ -230,6 +230,10 @@ def test_an_unmodified_session_only_touches_its_expiry_when_refreshing(
     writes = [c.lstrip("a") for c in counting.calls if c.lstrip("a") != "get"]
     assert writes == ["touch"]
     counting.calls.clear()
+    response = client.get("/nothing")  # does not use the session: nothing renewed
+    assert "Set-Cookie" not in response.headers
+    assert not [c for c in counting.calls if c.lstrip("a") in ("touch", "set")]
+    counting.calls.clear()
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     response = client.get("/get/a")
     assert "Set-Cookie" not in response.headers

@@ -44,6 +44,17 @@ def test_a_missing_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> No
         create_store("redis://127.0.0.1:6379/0")
 
 
+def test_a_missing_database_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    with pytest.raises(MissingExtraError, match=r"hipflask\[postgresql\]"):
+        create_store("postgresql+psycopg://u@127.0.0.1/db")
+    monkeypatch.setitem(sys.modules, "pymysql", None)
+    with pytest.raises(MissingExtraError, match=r"hipflask\[mysql\]"):
+        create_store("mysql+pymysql://root@127.0.0.1/db")
+
+
 def test_a_store_is_abstract() -> None:
     with pytest.raises(TypeError):
         Store()  # type: ignore[abstract]

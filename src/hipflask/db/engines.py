@@ -23,7 +23,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from ..errors import ConfigurationError
+from ..errors import MissingExtraError
 from ..stores.urls import async_database_url
+from ..stores.urls import driver_extra
 from ..stores.urls import sync_database_url
 
 DEFAULT_SQLITE_NAME = "app.db"
@@ -90,7 +92,10 @@ def create_engines(app: Any) -> dict[str | None, sa.Engine]:
     engines: dict[str | None, sa.Engine] = {}
     for key, options in bind_settings(app).items():
         url, kwargs = engine_arguments(app, options)
-        engines[key] = sa.create_engine(url, **kwargs)
+        try:
+            engines[key] = sa.create_engine(url, **kwargs)
+        except ImportError as exc:
+            raise MissingExtraError(url.drivername, driver_extra(url.drivername + "://")) from exc
     return engines
 
 

@@ -245,7 +245,13 @@ class ServerSideSessionInterface(SessionInterface):
             return None
         ttl = self._ttl(app)
         if not session.modified:
-            refresh = session.loaded is not None and self.should_set_cookie(app, session)
+            # Only a request that used the session renews it: under ASGI every
+            # request opens it, and a stylesheet must not cost a store write.
+            refresh = (
+                session.accessed
+                and session.loaded is not None
+                and self.should_set_cookie(app, session)
+            )
             if refresh and (yield ("touch", (session.sid, ttl))):
                 self._set_cookie(app, session, response)
             return None

@@ -40,6 +40,11 @@ end
 return 0
 """
 
+# Connections per pool (per process, and per event loop for the async client),
+# and how long a request waits for one before it fails.
+_MAX_CONNECTIONS = 64
+_POOL_TIMEOUT = 20.0
+
 _Command = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
@@ -64,7 +69,14 @@ class RedisStore(Store):
         if client is None and url is None:
             url = "redis://127.0.0.1:6379/0"
         self.url = url
-        self.client: Any = client if client is not None else redis.Redis.from_url(url)
+        if client is None:
+            # A blocking pool waits for a free connection under a burst of
+            # requests instead of failing with "Too many connections".
+            pool = redis.BlockingConnectionPool.from_url(
+                url, max_connections=_MAX_CONNECTIONS, timeout=_POOL_TIMEOUT
+            )
+            client = redis.Redis.from_pool(pool)
+        self.client: Any = client
         self._fixed_async_client = async_client
         self._sync_scripts: dict[str, Any] = {}
         # Registered scripts belong to a client; one cache per async client.
@@ -165,7 +177,10 @@ class RedisStore(Store):
         client = self._async_clients.get(loop)
         if client is None:
             asyncio_redis = require("redis.asyncio", extra="redis")
-            client = asyncio_redis.Redis.from_url(self.url)
+            pool = asyncio_redis.BlockingConnectionPool.from_url(
+                self.url, max_connections=_MAX_CONNECTIONS, timeout=_POOL_TIMEOUT
+            )
+            client = asyncio_redis.Redis.from_pool(pool)
             self._async_clients[loop] = client
         return client
 

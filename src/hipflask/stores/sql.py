@@ -38,7 +38,9 @@ from sqlalchemy.exc import DatabaseError  # noqa: E402
 from sqlalchemy.exc import IntegrityError  # noqa: E402
 from sqlalchemy.pool import StaticPool  # noqa: E402
 
+from ..errors import MissingExtraError  # noqa: E402
 from .urls import async_database_url  # noqa: E402
+from .urls import driver_extra  # noqa: E402
 from .urls import sync_database_url  # noqa: E402
 
 if TYPE_CHECKING:
@@ -120,7 +122,10 @@ class SQLStore(Store):
             serialize = True
         else:
             async_url = async_database_url(url)
-        engine = sa.create_engine(parsed, **engine_options)
+        try:
+            engine = sa.create_engine(parsed, **engine_options)
+        except ImportError as exc:
+            raise MissingExtraError(parsed.drivername, driver_extra(url)) from exc
         return cls(engine, async_url=async_url, table=table, prefix=prefix, serialize=serialize)
 
     # -- the logic, once -----------------------------------------------------

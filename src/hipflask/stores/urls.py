@@ -65,4 +65,10 @@ def async_database_url(url: str) -> str | None:
     return f"{backend}+{driver}://{rest}"
 
 
-__all__ = ["async_database_url", "sync_database_url"]
+def driver_extra(url: str) -> str:
+    """The extra that installs the drivers for ``url``'s database."""
+    backend, _, _ = _split(url)
+    return {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}.get(backend, "db")
+
+
+__all__ = ["async_database_url", "driver_extra", "sync_database_url"]
