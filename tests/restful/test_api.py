@@ -254,3 +254,31 @@ def test_bad_value_under_a_resource_url_is_json_without_a_prefix(
     assert response.status_code == 404
     assert response.mimetype == "application/json"
     assert client.get("/elsewhere").mimetype == "text/html"
+
+
+class _TokenMissing(Exception):
+    """An extension's own error, answered by the handler the extension registers."""
+
+
+@pytest.mark.parametrize("on_blueprint", [False, True])
+def test_a_handler_for_the_errors_own_class_answers_before_the_apis(
+    app: Hipflask, protocol: str, on_blueprint: bool
+) -> None:
+    @app.errorhandler(_TokenMissing)
+    def missing(e: Exception) -> Any:
+        return {"msg": "Missing Authorization Header"}, 401
+
+    target: Any = Blueprint("v1", __name__, url_prefix="/v1") if on_blueprint else app
+    api = Api(target)
+
+    class Secret(Resource):
+        def get(self) -> Any:
+            raise _TokenMissing
+
+    api.add_resource(Secret, "/secret")
+    if on_blueprint:
+        app.register_blueprint(target)
+    client = app.test_client(protocol=protocol)
+    response = client.get("/v1/secret" if on_blueprint else "/secret")
+    assert response.status_code == 401
+    assert response.get_json() == {"msg": "Missing Authorization Header"}

@@ -225,6 +225,13 @@ class Api:
     # -- errors ------------------------------------------------------------------
 
     def _route_error(self, previous: Callable[[Any], Any] | None, e: Exception) -> Any:
+        specific = _specific_handler(e)
+        if specific is not None:
+            # The API's handlers are for HTTPException and Exception; one
+            # registered for this error's own class (an extension's, such as
+            # the JWT manager's, or the app's) is more specific and answers,
+            # as it does for Flask-RESTful, whose router falls through to it.
+            return specific(e)
         if self._should_handle(e):
             return self.handle_error(e)
         if previous is not None:
@@ -338,3 +345,22 @@ def _did_you_mean(message: Any) -> Any:
         f"{message.rstrip('.')}. You have requested this URI [{request.path}]"
         f" but did you mean {suggestions} ?"
     )
+
+
+_GENERAL = frozenset((HTTPException, Exception, BaseException, object))
+
+
+def _specific_handler(e: Exception) -> Callable[[Any], Any] | None:
+    """A handler registered for ``e``'s class or a parent below ``HTTPException``/``Exception``."""
+    spec = current_app.error_handler_spec
+    for name in (*request.blueprints, None):
+        handlers = spec.get(name, {}).get(None, {})
+        if not handlers:
+            continue
+        for cls in type(e).__mro__:
+            if cls in _GENERAL:
+                break
+            handler = handlers.get(cls)
+            if handler is not None:
+                return handler  # type: ignore[no-any-return]
+    return None

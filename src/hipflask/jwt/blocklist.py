@@ -1,0 +1,117 @@
+"""The built-in blocklist and refresh-token rotation with reuse detection.
+
+Revoking a token puts its ``jti`` in the blocklist store until the token's
+own ``exp``: after that the signature check refuses it anyway, so the entry
+can go. Every token made by one login carries the same family id (the
+``fam`` claim); revoking the family revokes them all.
+
+Rotation happens when a view protected by ``jwt_required(refresh=True)``
+issues a new refresh token: the token it was called with is then marked as
+used. A refresh token that comes back after being used was copied (stolen,
+or replayed by an attacker who saw it), and there is no telling which copy
+is the thief's, so the whole family is revoked and both holders must log in
+again. An app that never issues a new refresh token at ``/refresh`` keeps
+Flask-JWT-Extended's behaviour: its refresh token is reusable until expiry.
+
+The logic is one generator of store operations, run by a sync driver (for
+``def`` views) or an async one (for ``async def`` views, so the event loop
+never waits on Redis).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import Any
+
+from ..security.revocation import StoreLike
+from .tokens import FAMILY_CLAIM
+
+_MARK = b"1"
+
+# One store operation: ("get", key) -> bytes | None; ("set", key, ttl) -> None.
+Operation = tuple[str, str, float | None]
+Flow = Generator[Operation, Any, bool]
+
+
+def remaining(claims: dict[str, Any], default: float | None = None) -> float | None:
+    """Seconds until the token expires; at least one so an entry is written."""
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)):
+        return default
+    return max(exp - time.time(), 1.0)
+
+
+def revoke_flow(claims: dict[str, Any]) -> Generator[Operation, Any, None]:
+    """Put one token on the blocklist until it expires."""
+    yield ("set", "jti:" + str(claims.get("jti")), remaining(claims))
+
+
+def revoke_family_flow(family: str, ttl: float | None) -> Generator[Operation, Any, None]:
+    """Revoke every token of one login."""
+    yield ("set", "fam:" + family, ttl)
+
+
+def mark_used_flow(claims: dict[str, Any]) -> Generator[Operation, Any, None]:
+    """Record that a refresh token was exchanged for a new one."""
+    yield ("set", "used:" + str(claims.get("jti")), remaining(claims))
+
+
+def is_revoked_flow(claims: dict[str, Any], family_ttl: float | None) -> Flow:
+    """Tell whether a token is revoked, revoking its family on refresh-token reuse."""
+    jti = str(claims.get("jti"))
+    if (yield ("get", "jti:" + jti, None)) is not None:
+        return True
+    family = claims.get(FAMILY_CLAIM)
+    if not isinstance(family, str):
+        return False
+    if (yield ("get", "fam:" + family, None)) is not None:
+        return True
+    if claims.get("type") == "refresh" and (yield ("get", "used:" + jti, None)) is not None:
+        # Reuse of a rotated refresh token: see the module docstring.
+        yield ("set", "fam:" + family, family_ttl)
+        return True
+    return False
+
+
+def run(store: StoreLike, flow: Generator[Operation, Any, Any]) -> Any:
+    """Drive a flow with the store's blocking calls."""
+    try:
+        operation = next(flow)
+        while True:
+            kind, key, ttl = operation
+            result = None
+            if kind == "get":
+                result = store.get(key)
+            else:
+                store.set(key, _MARK, ttl)
+            operation = flow.send(result)
+    except StopIteration as stop:
+        return stop.value
+
+
+async def run_async(store: StoreLike, flow: Generator[Operation, Any, Any]) -> Any:
+    """Drive a flow with the store's async calls."""
+    try:
+        operation = next(flow)
+        while True:
+            kind, key, ttl = operation
+            result = None
+            if kind == "get":
+                result = await store.aget(key)
+            else:
+                await store.aset(key, _MARK, ttl)
+            operation = flow.send(result)
+    except StopIteration as stop:
+        return stop.value
+
+
+__all__ = [
+    "is_revoked_flow",
+    "mark_used_flow",
+    "remaining",
+    "revoke_family_flow",
+    "revoke_flow",
+    "run",
+    "run_async",
+]

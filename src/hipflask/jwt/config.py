@@ -1,0 +1,113 @@
+"""The ``JWT_*`` settings: Flask-JWT-Extended's names and defaults.
+
+:class:`JWTManager.init_app <hipflask.jwt.JWTManager.init_app>` puts every
+default into ``app.config`` with ``setdefault``, so ``app.config`` shows the
+values in force. The few settings that are hipflask's own (the blocklist
+store, key rotation) are listed in :data:`HIPFLASK_DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from ..errors import ConfigurationError
+
+#: Flask-JWT-Extended's settings, with its defaults except where a safer
+#: one does not change what a correct app sees (``JWT_COOKIE_SECURE`` follows
+#: the request's scheme when left ``None``; ``JWT_COOKIE_SAMESITE`` is Lax).
+DEFAULTS: dict[str, Any] = {
+    "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
+    "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=30),
+    "JWT_ALGORITHM": "HS256",
+    "JWT_DECODE_ALGORITHMS": None,
+    "JWT_SECRET_KEY": None,
+    "JWT_PRIVATE_KEY": None,
+    "JWT_PUBLIC_KEY": None,
+    "JWT_TOKEN_LOCATION": ("headers",),
+    "JWT_HEADER_NAME": "Authorization",
+    "JWT_HEADER_TYPE": "Bearer",
+    "JWT_QUERY_STRING_NAME": "jwt",
+    "JWT_QUERY_STRING_VALUE_PREFIX": "",
+    "JWT_JSON_KEY": "access_token",
+    "JWT_REFRESH_JSON_KEY": "refresh_token",
+    "JWT_ACCESS_COOKIE_NAME": "access_token_cookie",
+    "JWT_REFRESH_COOKIE_NAME": "refresh_token_cookie",
+    "JWT_ACCESS_COOKIE_PATH": "/",
+    "JWT_REFRESH_COOKIE_PATH": "/",
+    "JWT_COOKIE_SECURE": None,
+    "JWT_COOKIE_DOMAIN": None,
+    "JWT_COOKIE_SAMESITE": "Lax",
+    "JWT_SESSION_COOKIE": True,
+    "JWT_COOKIE_CSRF_PROTECT": True,
+    "JWT_CSRF_METHODS": ("POST", "PUT", "PATCH", "DELETE"),
+    "JWT_CSRF_IN_COOKIES": True,
+    "JWT_CSRF_CHECK_FORM": False,
+    "JWT_ACCESS_CSRF_COOKIE_NAME": "csrf_access_token",
+    "JWT_REFRESH_CSRF_COOKIE_NAME": "csrf_refresh_token",
+    "JWT_ACCESS_CSRF_COOKIE_PATH": "/",
+    "JWT_REFRESH_CSRF_COOKIE_PATH": "/",
+    "JWT_ACCESS_CSRF_HEADER_NAME": "X-CSRF-TOKEN",
+    "JWT_REFRESH_CSRF_HEADER_NAME": "X-CSRF-TOKEN",
+    "JWT_ACCESS_CSRF_FIELD_NAME": "csrf_token",
+    "JWT_REFRESH_CSRF_FIELD_NAME": "csrf_token",
+    "JWT_IDENTITY_CLAIM": "sub",
+    "JWT_ERROR_MESSAGE_KEY": "msg",
+    "JWT_DECODE_AUDIENCE": None,
+    "JWT_ENCODE_AUDIENCE": None,
+    "JWT_DECODE_ISSUER": None,
+    "JWT_ENCODE_ISSUER": None,
+    "JWT_DECODE_LEEWAY": 0,
+    "JWT_ENCODE_NBF": True,
+    "JWT_VERIFY_SUB": True,
+}
+
+#: hipflask's own settings: where revoked tokens are kept, the key id of the
+#: signing key, and old keys that still verify (key rotation).
+HIPFLASK_DEFAULTS: dict[str, Any] = {
+    "JWT_BLOCKLIST_STORE": "memory://",
+    "JWT_BLOCKLIST_KEY_PREFIX": "hipflask:jwt:",
+    "JWT_KEY_ID": None,
+    "JWT_SECRET_KEY_FALLBACKS": (),
+    "JWT_PUBLIC_KEY_FALLBACKS": (),
+}
+
+_LOCATIONS = frozenset({"headers", "cookies", "query_string", "json"})
+
+
+def seconds(value: Any, name: str) -> float | None:
+    """A lifetime setting in seconds; ``False`` means the token never expires."""
+    if value is False or value is None:
+        return None
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigurationError(
+        f"{name} must be a datetime.timedelta, a number of seconds, or False; got {value!r}."
+    )
+
+
+def token_locations(value: Any) -> tuple[str, ...]:
+    """Validate ``JWT_TOKEN_LOCATION`` (a name or a list of names)."""
+    names: Iterable[Any] = (value,) if isinstance(value, str) else value
+    locations = tuple(names)
+    unknown = [item for item in locations if item not in _LOCATIONS]
+    if unknown or not locations:
+        raise ConfigurationError(
+            f"JWT_TOKEN_LOCATION has {unknown or 'nothing'}; use any of"
+            " 'headers', 'cookies', 'query_string' and 'json'."
+        )
+    return locations
+
+
+def setting(config: Mapping[str, Any], name: str) -> Any:
+    """A setting's value, with its default when the app was set up elsewhere."""
+    if name in config:
+        return config[name]
+    return DEFAULTS[name] if name in DEFAULTS else HIPFLASK_DEFAULTS[name]
+
+
+__all__ = ["DEFAULTS", "HIPFLASK_DEFAULTS", "seconds", "setting", "token_locations"]

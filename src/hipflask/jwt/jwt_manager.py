@@ -1,0 +1,236 @@
+"""``JWTManager``: the settings, the loaders, and the answers to refused tokens.
+
+The loaders have Flask-JWT-Extended's names and signatures. Left unset, each
+refusal answers JSON ``{"msg": "..."}`` with the status of its exception
+(see :mod:`hipflask.jwt.exceptions`): 422 for a token that is not even a
+JWT, 401 for the rest. The manager registers one error handler on the app,
+so a refused token never reaches the app's generic 500 handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from typing import TypeVar
+
+from ..contexts.globals import current_app
+from ..contexts.globals import g
+from ..core.helpers import jsonify
+from ..errors import ConfigurationError
+from ..security.gate import ORDER_CACHE
+from ..security.revocation import StoreLike
+from ..security.revocation import open_store
+from . import exceptions as exc
+from .blocklist import run
+from .blocklist import run_async
+from .config import DEFAULTS
+from .config import HIPFLASK_DEFAULTS
+from .config import setting
+from .keys import KeyRing
+from .keys import build_key_ring
+from .keys import ring_cache_key
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The key under ``app.extensions``, Flask-JWT-Extended's own.
+EXTENSION_KEY = "flask-jwt-extended"
+
+#: Blocklist writes of the current request, kept on ``g`` until its response leaves.
+PENDING = "_hipflask_jwt_pending"
+
+
+def _flush(request: Any, response: Any) -> None:
+    for store, flow in g.pop(PENDING, ()):
+        run(store, flow)
+
+
+async def _flush_async(request: Any, response: Any) -> None:
+    for store, flow in g.pop(PENDING, ()):
+        await run_async(store, flow)
+
+
+def _answer(msg: str, status: int) -> Any:
+    key = setting(current_app.config, "JWT_ERROR_MESSAGE_KEY")
+    return jsonify({key: msg}), status
+
+
+class JWTManager:
+    """Set up JSON Web Tokens for an app: ``JWTManager(app)`` or ``init_app``."""
+
+    def __init__(self, app: Any = None, add_context_processor: bool = False) -> None:
+        self._user_identity: Callable[[Any], Any] = lambda identity: identity
+        self._additional_claims: Callable[[Any], dict[str, Any]] = lambda identity: {}
+        self._additional_headers: Callable[[Any], dict[str, Any]] = lambda identity: {}
+        self._user_lookup: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+        self._blocklist_check: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None
+        self._token_verification: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None
+        self._encode_key: Callable[[Any], Any] | None = None
+        self._decode_key: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+        self._jwt_data: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self._on_unauthorized: Callable[[str], Any] | None = None
+        self._on_invalid: Callable[[str], Any] | None = None
+        self._on_expired: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+        self._on_revoked: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+        self._on_needs_fresh: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+        self._on_user_lookup_error: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+        self._on_verification_failed: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+        self._ring: tuple[tuple[Any, ...], KeyRing] | None = None
+        self._store: tuple[Any, StoreLike | None] | None = None
+        self._add_context_processor = add_context_processor
+        if app is not None:
+            self.init_app(app, add_context_processor)
+
+    def init_app(self, app: Any, add_context_processor: bool = False) -> None:
+        """Register the defaults, the error handler and (optionally) template names."""
+        app.extensions[EXTENSION_KEY] = self
+        for name, value in {**DEFAULTS, **HIPFLASK_DEFAULTS}.items():
+            app.config.setdefault(name, value)
+        app.register_error_handler(exc.JWTExtendedException, self._handle_error)
+        app.gate.add_finisher(
+            "hipflask.jwt.blocklist", _flush, order=ORDER_CACHE, finisher_async=_flush_async
+        )
+        if add_context_processor or self._add_context_processor:
+            app.context_processor(_template_names)
+
+    # -- what the rest of the package asks for ---------------------------------
+
+    def key_ring(self, config: Any) -> KeyRing:
+        """The key ring for the current keys, rebuilt only when a key setting changes."""
+        cache_key = ring_cache_key(config)
+        cached = self._ring
+        if cached is None or cached[0] != cache_key:
+            cached = self._ring = (cache_key, build_key_ring(config))
+        return cached[1]
+
+    def blocklist_store(self, config: Any) -> StoreLike | None:
+        """The built-in blocklist's store (``JWT_BLOCKLIST_STORE``), opened once."""
+        value = setting(config, "JWT_BLOCKLIST_STORE")
+        cached = self._store
+        if cached is None or cached[0] is not value:
+            prefix = setting(config, "JWT_BLOCKLIST_KEY_PREFIX")
+            store = open_store(value, prefix, "JWT_BLOCKLIST_STORE")
+            cached = self._store = (value, store)
+        return cached[1]
+
+    # -- the loaders ------------------------------------------------------------
+
+    def user_identity_loader(self, callback: F) -> F:
+        """Turn the object passed to ``create_access_token`` into the ``sub`` claim."""
+        self._user_identity = callback
+        return callback
+
+    def additional_claims_loader(self, callback: F) -> F:
+        """Claims added to every token made for an identity."""
+        self._additional_claims = callback
+        return callback
+
+    def additional_headers_loader(self, callback: F) -> F:
+        """JOSE headers added to every token made for an identity."""
+        self._additional_headers = callback
+        return callback
+
+    def user_lookup_loader(self, callback: F) -> F:
+        """Load the user for ``current_user``; returning ``None`` refuses the token."""
+        self._user_lookup = callback
+        return callback
+
+    def token_in_blocklist_loader(self, callback: F) -> F:
+        """Say whether a token is revoked; checked besides the built-in blocklist."""
+        self._blocklist_check = callback
+        return callback
+
+    def token_verification_loader(self, callback: F) -> F:
+        """Check a token's claims; ``False`` refuses it (400)."""
+        self._token_verification = callback
+        return callback
+
+    def encode_key_loader(self, callback: F) -> F:
+        """Sign with a key chosen per identity instead of the key ring's."""
+        self._encode_key = callback
+        return callback
+
+    def decode_key_loader(self, callback: F) -> F:
+        """Verify with a key chosen from the unverified header and claims."""
+        self._decode_key = callback
+        return callback
+
+    def unauthorized_loader(self, callback: F) -> F:
+        """Answer a request without a token (or with a bad CSRF value)."""
+        self._on_unauthorized = callback
+        return callback
+
+    def invalid_token_loader(self, callback: F) -> F:
+        """Answer a token that does not verify or is malformed."""
+        self._on_invalid = callback
+        return callback
+
+    def expired_token_loader(self, callback: F) -> F:
+        """Answer an expired token."""
+        self._on_expired = callback
+        return callback
+
+    def revoked_token_loader(self, callback: F) -> F:
+        """Answer a revoked token."""
+        self._on_revoked = callback
+        return callback
+
+    def needs_fresh_token_loader(self, callback: F) -> F:
+        """Answer a non-fresh token where a fresh one is needed."""
+        self._on_needs_fresh = callback
+        return callback
+
+    def user_lookup_error_loader(self, callback: F) -> F:
+        """Answer a token whose user could not be loaded."""
+        self._on_user_lookup_error = callback
+        return callback
+
+    def token_verification_failed_loader(self, callback: F) -> F:
+        """Answer a token refused by ``token_verification_loader``."""
+        self._on_verification_failed = callback
+        return callback
+
+    # -- refusals -----------------------------------------------------------------
+
+    def _handle_error(self, error: exc.JWTExtendedException) -> Any:
+        """Turn a refusal into the registered loader's answer, or the default one."""
+        handler: Callable[..., Any] | None
+        args: tuple[Any, ...]
+        if isinstance(error, (exc.NoAuthorizationError, exc.CSRFError)):
+            handler, args = self._on_unauthorized, (error.msg,)
+        elif isinstance(error, exc._WithToken):
+            handler = {
+                exc.ExpiredSignatureError: self._on_expired,
+                exc.RevokedTokenError: self._on_revoked,
+                exc.FreshTokenRequired: self._on_needs_fresh,
+                exc.UserLookupError: self._on_user_lookup_error,
+                exc.UserClaimsVerificationError: self._on_verification_failed,
+            }.get(type(error))
+            args = (error.jwt_header, error.jwt_data)
+        else:
+            handler, args = self._on_invalid, (error.msg,)
+        if handler is None:
+            return _answer(error.msg, error.status)
+        return current_app.ensure_sync(handler)(*args)
+
+
+def get_jwt_manager() -> JWTManager:
+    """The current app's manager.
+
+    :raises ConfigurationError: the app has no ``JWTManager``.
+    """
+    manager = current_app.extensions.get(EXTENSION_KEY)
+    if not isinstance(manager, JWTManager):
+        raise ConfigurationError(
+            "This app has no JWTManager: create one with JWTManager(app) (or"
+            " jwt.init_app(app)) before creating or checking tokens."
+        )
+    return manager
+
+
+def _template_names() -> dict[str, Any]:
+    from .utils import current_user
+
+    return {"current_user": current_user}
+
+
+__all__ = ["EXTENSION_KEY", "JWTManager", "get_jwt_manager"]

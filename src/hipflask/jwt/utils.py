@@ -1,0 +1,304 @@
+"""Making tokens, reading the current one, and the cookie helpers.
+
+Tokens made during one request share a family id (see
+:mod:`hipflask.jwt.blocklist`); a refresh token made in a view that was
+called with a refresh token continues that token's family and marks it used.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from werkzeug.local import LocalProxy
+
+from ..contexts.ctx import has_request_context
+from ..contexts.globals import current_app
+from ..contexts.globals import g
+from ..contexts.globals import request
+from . import blocklist
+from .config import seconds
+from .config import setting
+from .exceptions import JWTDecodeError
+from .jwt_manager import PENDING
+from .jwt_manager import get_jwt_manager
+from .tokens import FAMILY_CLAIM
+from .tokens import decode
+from .tokens import encode
+from .tokens import unverified_header
+from .view_decorators import STATE
+
+_FAMILY = "_hipflask_jwt_family"
+
+
+def _state() -> dict[str, Any]:
+    state: dict[str, Any] | None = g.get(STATE)
+    if state is None:
+        raise RuntimeError(
+            "No JWT was checked in this request: call verify_jwt_in_request() or decorate"
+            " the view with @jwt_required() before reading the token."
+        )
+    return state
+
+
+def _write(store: Any, flow: Any) -> None:
+    """Write to the blocklist now, or, in a request, just before the response leaves.
+
+    The manager's gate finisher performs the writes of a request, awaiting
+    the store under ASGI, so an ``async def`` view never blocks the event
+    loop on Redis; the response (and so the client's next request) cannot
+    overtake them.
+    """
+    if has_request_context():
+        pending: list[Any] = g.setdefault(PENDING, [])
+        pending.append((store, flow))
+    else:
+        blocklist.run(store, flow)
+
+
+def get_jwt() -> dict[str, Any]:
+    """The claims of the request's token (empty for an optional view without one)."""
+    return dict(_state()["data"])
+
+
+def get_jwt_header() -> dict[str, Any]:
+    """The JOSE header of the request's token."""
+    return dict(_state()["header"])
+
+
+def get_jwt_identity() -> Any:
+    """The identity (``sub`` claim) of the request's token, ``None`` without one."""
+    return _state()["data"].get(setting(current_app.config, "JWT_IDENTITY_CLAIM"))
+
+
+def get_jwt_request_location() -> str | None:
+    """Where the token was found: ``"headers"``, ``"cookies"``, ``"query_string"``, ``"json"``."""
+    location: str | None = _state()["location"]
+    return location
+
+
+def get_current_user() -> Any:
+    """The user ``user_lookup_loader`` returned for the request's token."""
+    state = _state()
+    if state["data"] and get_jwt_manager()._user_lookup is None:
+        raise RuntimeError(
+            "current_user needs a user_lookup_loader: decorate a function"
+            " (jwt_header, jwt_data) -> user with @jwt.user_lookup_loader."
+        )
+    return state["user"]
+
+
+#: The user of the request's token, through ``user_lookup_loader``.
+current_user: Any = LocalProxy(get_current_user)
+
+
+def _family() -> str | None:
+    if not has_request_context():
+        return None
+    state = g.get(STATE)
+    if state and isinstance(state["data"].get(FAMILY_CLAIM), str):
+        return str(state["data"][FAMILY_CLAIM])
+    family: str | None = g.get(_FAMILY)
+    if family is None:
+        family = str(uuid.uuid4())
+        setattr(g, _FAMILY, family)
+    return family
+
+
+def create_access_token(
+    identity: Any,
+    fresh: bool | float | timedelta = False,
+    expires_delta: timedelta | float | bool | None = None,
+    additional_claims: Mapping[str, Any] | None = None,
+    additional_headers: Mapping[str, Any] | None = None,
+) -> str:
+    """A signed access token for ``identity``.
+
+    :param fresh: ``True`` right after a password check; a ``timedelta`` keeps
+        it fresh for that long.
+    :param expires_delta: overrides ``JWT_ACCESS_TOKEN_EXPIRES``; ``False``
+        makes a token that never expires.
+    """
+    return encode(
+        get_jwt_manager(),
+        current_app.config,
+        identity,
+        "access",
+        fresh=fresh,
+        expires_delta=expires_delta,
+        additional_claims=additional_claims,
+        additional_headers=additional_headers,
+        family=_family(),
+    )
+
+
+def create_refresh_token(
+    identity: Any,
+    expires_delta: timedelta | float | bool | None = None,
+    additional_claims: Mapping[str, Any] | None = None,
+    additional_headers: Mapping[str, Any] | None = None,
+) -> str:
+    """A signed refresh token; made in a refresh view, it rotates the one used."""
+    manager = get_jwt_manager()
+    config = current_app.config
+    token = encode(
+        manager,
+        config,
+        identity,
+        "refresh",
+        expires_delta=expires_delta,
+        additional_claims=additional_claims,
+        additional_headers=additional_headers,
+        family=_family(),
+    )
+    state = g.get(STATE) if has_request_context() else None
+    store = manager.blocklist_store(config)
+    if state and state["data"].get("type") == "refresh" and store is not None:
+        _write(store, blocklist.mark_used_flow(state["data"]))
+    return token
+
+
+def decode_token(
+    encoded_token: str, csrf_value: str | None = None, allow_expired: bool = False
+) -> dict[str, Any]:
+    """Verify a token made by this app and return its claims.
+
+    :raises JWTDecodeError: it does not verify, or ``csrf_value`` does not match.
+    """
+    _header, data = decode(
+        get_jwt_manager(), current_app.config, encoded_token, allow_expired=allow_expired
+    )
+    if csrf_value is not None and data.get("csrf") != csrf_value:
+        raise JWTDecodeError("CSRF double submit tokens do not match")
+    return data
+
+
+def get_unverified_jwt_headers(encoded_token: str) -> dict[str, Any]:
+    """A token's header without verifying it (to pick a key, for instance)."""
+    return unverified_header(encoded_token)
+
+
+def get_csrf_token(encoded_token: str) -> str:
+    """The double-submit CSRF value of a token made for cookies."""
+    return str(decode_token(encoded_token).get("csrf", ""))
+
+
+def revoke_token(claims: Mapping[str, Any] | None = None, *, family: bool = False) -> None:
+    """Put a token (the request's by default) on the built-in blocklist until it expires.
+
+    With ``family=True`` every token of the same login is revoked (logout
+    everywhere the refresh token reached).
+    """
+    data = dict(claims) if claims is not None else get_jwt()
+    config = current_app.config
+    store = get_jwt_manager().blocklist_store(config)
+    if store is None:
+        raise RuntimeError("JWT_BLOCKLIST_STORE is None: the built-in blocklist is off.")
+    _write(store, blocklist.revoke_flow(data))
+    if family and isinstance(data.get(FAMILY_CLAIM), str):
+        name = "JWT_REFRESH_TOKEN_EXPIRES"
+        ttl = seconds(setting(config, name), name)
+        _write(store, blocklist.revoke_family_flow(data[FAMILY_CLAIM], ttl))
+
+
+# -- cookies ---------------------------------------------------------------------
+
+
+def _cookie_options(config: Mapping[str, Any], max_age: Any, domain: Any) -> dict[str, Any]:
+    secure = setting(config, "JWT_COOKIE_SECURE")
+    if secure is None:
+        secure = has_request_context() and request.is_secure
+    return {
+        "max_age": max_age,
+        "secure": secure,
+        "domain": domain or setting(config, "JWT_COOKIE_DOMAIN"),
+        "samesite": setting(config, "JWT_COOKIE_SAMESITE"),
+    }
+
+
+def _set_cookies(response: Any, token: str, kind: str, max_age: Any, domain: Any) -> None:
+    config = current_app.config
+    if max_age is None and not setting(config, "JWT_SESSION_COOKIE"):
+        name = f"JWT_{kind}_TOKEN_EXPIRES"
+        lifetime = seconds(setting(config, name), name)
+        max_age = None if lifetime is None else int(lifetime)
+    options = _cookie_options(config, max_age, domain)
+    response.set_cookie(
+        setting(config, f"JWT_{kind}_COOKIE_NAME"),
+        token,
+        httponly=True,
+        path=setting(config, f"JWT_{kind}_COOKIE_PATH"),
+        **options,
+    )
+    if setting(config, "JWT_COOKIE_CSRF_PROTECT") and setting(config, "JWT_CSRF_IN_COOKIES"):
+        # Readable by the page's own script, which copies it into the header.
+        response.set_cookie(
+            setting(config, f"JWT_{kind}_CSRF_COOKIE_NAME"),
+            get_csrf_token(token),
+            httponly=False,
+            path=setting(config, f"JWT_{kind}_CSRF_COOKIE_PATH"),
+            **options,
+        )
+
+
+def set_access_cookies(
+    response: Any, encoded_access_token: str, max_age: Any = None, domain: Any = None
+) -> None:
+    """Send the access token as an ``HttpOnly`` cookie, plus its CSRF cookie."""
+    _set_cookies(response, encoded_access_token, "ACCESS", max_age, domain)
+
+
+def set_refresh_cookies(
+    response: Any, encoded_refresh_token: str, max_age: Any = None, domain: Any = None
+) -> None:
+    """Send the refresh token as an ``HttpOnly`` cookie, plus its CSRF cookie."""
+    _set_cookies(response, encoded_refresh_token, "REFRESH", max_age, domain)
+
+
+def _unset(response: Any, kind: str, domain: Any) -> None:
+    config = current_app.config
+    domain = domain or setting(config, "JWT_COOKIE_DOMAIN")
+    names = [(f"JWT_{kind}_COOKIE_NAME", f"JWT_{kind}_COOKIE_PATH")]
+    if setting(config, "JWT_CSRF_IN_COOKIES"):
+        names.append((f"JWT_{kind}_CSRF_COOKIE_NAME", f"JWT_{kind}_CSRF_COOKIE_PATH"))
+    for name, path in names:
+        response.delete_cookie(setting(config, name), path=setting(config, path), domain=domain)
+
+
+def unset_access_cookies(response: Any, domain: Any = None) -> None:
+    """Delete the access token and its CSRF cookie."""
+    _unset(response, "ACCESS", domain)
+
+
+def unset_refresh_cookies(response: Any, domain: Any = None) -> None:
+    """Delete the refresh token and its CSRF cookie."""
+    _unset(response, "REFRESH", domain)
+
+
+def unset_jwt_cookies(response: Any, domain: Any = None) -> None:
+    """Delete every JWT cookie (at logout)."""
+    unset_access_cookies(response, domain)
+    unset_refresh_cookies(response, domain)
+
+
+__all__ = [
+    "create_access_token",
+    "create_refresh_token",
+    "current_user",
+    "decode_token",
+    "get_csrf_token",
+    "get_current_user",
+    "get_jwt",
+    "get_jwt_header",
+    "get_jwt_identity",
+    "get_jwt_request_location",
+    "get_unverified_jwt_headers",
+    "revoke_token",
+    "set_access_cookies",
+    "set_refresh_cookies",
+    "unset_access_cookies",
+    "unset_jwt_cookies",
+    "unset_refresh_cookies",
+]

@@ -1,0 +1,377 @@
+"""``LoginManager``: loading the logged-in user, and answering anonymous visitors.
+
+The user is loaded lazily, the first time ``current_user`` is read in a
+request: from the session (if the registry still knows the login), else
+from the remember-me cookie (same condition), else from the
+``request_loader``. An anonymous visitor to a protected view is redirected to
+``login_view`` with a same-site ``next``, except JSON clients, which get 401.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from collections.abc import Generator
+from typing import Any
+from typing import TypeVar
+
+from werkzeug.exceptions import Unauthorized
+
+from ..contexts.globals import current_app
+from ..contexts.globals import g
+from ..contexts.globals import request
+from ..contexts.globals import session
+from ..core.flashing import flash
+from ..core.helpers import jsonify
+from ..core.helpers import redirect
+from ..errors import ConfigurationError
+from ..principal.principal import add_identity_provider
+from ..security.gate import ORDER_RATE_LIMIT
+from ..security.gate import ORDER_RATE_LIMIT_HEADERS
+from . import signals
+from .config import DEFAULTS
+from .mixins import AnonymousUserMixin
+from .password import password_unchanged
+from .registry import LoginRegistry
+from .registry import open_registry
+from .remember import OPERATION
+from .remember import decode_cookie
+from .throttle import _LOGIN_SUCCEEDED
+from .throttle import _THROTTLED
+from .throttle import LoginThrottle
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Where the loaded user lives on ``g`` for the rest of the request.
+USER_KEY = "_login_user"
+
+_JSON_TYPES = ("application/json", "application/problem+json")
+
+
+def session_identifier() -> str:
+    """A digest of the client's address and browser, for session protection."""
+    agent = request.headers.get("User-Agent", "")
+    base = f"{request.remote_addr}|{agent}"
+    return hashlib.sha512(base.encode("utf-8", "replace")).hexdigest()
+
+
+def wants_json() -> bool:
+    """Whether the client is an API client that cannot follow a login redirect."""
+    if request.is_json or request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return True
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/html", *_JSON_TYPES])
+    return best in _JSON_TYPES and accept[best] > accept["text/html"]
+
+
+class LoginManager:
+    """Session logins for an app: ``LoginManager(app)`` or ``init_app``."""
+
+    def __init__(self, app: Any = None, add_context_processor: bool = True) -> None:
+        self.anonymous_user: Callable[[], Any] = AnonymousUserMixin
+        self.login_view: str | None = None
+        self.blueprint_login_views: dict[str | None, str] = {}
+        self.login_message: str | None = "Please log in to access this page."
+        self.login_message_category = "message"
+        self.refresh_view: str | None = None
+        self.needs_refresh_message = "Please reauthenticate to access this page."
+        self.needs_refresh_message_category = "message"
+        self.session_protection: str | None = "basic"
+        self.localize_callback: Callable[[str], str] | None = None
+        self.id_attribute = "get_id"
+        self._user_callback: Callable[[str], Any] | None = None
+        self._request_callback: Callable[[Any], Any] | None = None
+        self.unauthorized_callback: Callable[[], Any] | None = None
+        self.needs_refresh_callback: Callable[[], Any] | None = None
+        self._registry: tuple[Any, LoginRegistry | None] | None = None
+        self._throttle: LoginThrottle | None = None
+        if app is not None:
+            self.init_app(app, add_context_processor)
+
+    def init_app(self, app: Any, add_context_processor: bool = True) -> None:
+        """Attach to ``app`` (``app.login_manager``) and register the hooks."""
+        app.login_manager = self
+        for name, value in DEFAULTS.items():
+            app.config.setdefault(name, value)
+        from .remember import update_remember_cookie
+
+        app.after_request(update_remember_cookie)
+        # Password guessing is refused before any hook or view runs, with the
+        # other rate limits; failures are counted on every response.
+        app.gate.add_check(
+            "hipflask.login.throttle",
+            self._check_throttle,
+            order=ORDER_RATE_LIMIT,
+            check_async=self._check_throttle_async,
+        )
+        app.gate.add_finisher(
+            "hipflask.login.throttle",
+            self._count_failure,
+            order=ORDER_RATE_LIMIT_HEADERS,
+            finisher_async=self._count_failure_async,
+        )
+        if add_context_processor:
+            app.context_processor(_user_context_processor)
+        add_identity_provider(app, _login_identity)
+
+    # -- loaders and handlers -----------------------------------------------
+
+    def user_loader(self, callback: F) -> F:
+        """Load a user from the id ``login_user`` stored; ``None`` for none."""
+        self._user_callback = callback
+        return callback
+
+    @property
+    def user_callback(self) -> Callable[[str], Any] | None:
+        return self._user_callback
+
+    def request_loader(self, callback: F) -> F:
+        """Load a user from the request itself (an API key header, for instance)."""
+        self._request_callback = callback
+        return callback
+
+    @property
+    def request_callback(self) -> Callable[[Any], Any] | None:
+        return self._request_callback
+
+    def unauthorized_handler(self, callback: F) -> F:
+        """Answer anonymous visitors of protected views yourself."""
+        self.unauthorized_callback = callback
+        return callback
+
+    def needs_refresh_handler(self, callback: F) -> F:
+        """Answer non-fresh logins on ``fresh_login_required`` views yourself."""
+        self.needs_refresh_callback = callback
+        return callback
+
+    # -- answers ---------------------------------------------------------------
+
+    def _message(self, message: str) -> str:
+        return self.localize_callback(message) if self.localize_callback else message
+
+    def _redirect_to(self, view: str | None, message: str | None, category: str) -> Any:
+        from .utils import login_url
+        from .utils import make_next_param
+
+        if not view:
+            raise Unauthorized()
+        if wants_json():
+            return jsonify(msg=self._message(message or "Unauthorized")), 401
+        if message:
+            flash(self._message(message), category=category)
+        config = current_app.config
+        if config["USE_SESSION_FOR_NEXT"]:
+            target = login_url(view)
+            session["_id"] = session_identifier()
+            session["next"] = make_next_param(target, request.url)
+            return redirect(target)
+        return redirect(login_url(view, next_url=request.url))
+
+    def unauthorized(self) -> Any:
+        """The answer for an anonymous visitor: redirect, JSON 401, or plain 401."""
+        signals.user_unauthorized.send(current_app._get_current_object())
+        if self.unauthorized_callback is not None:
+            return current_app.ensure_sync(self.unauthorized_callback)()
+        view = self.blueprint_login_views.get(request.blueprint, self.login_view)
+        return self._redirect_to(view, self.login_message, self.login_message_category)
+
+    def needs_refresh(self) -> Any:
+        """The answer for a stale login on a view needing a fresh one."""
+        signals.user_needs_refresh.send(current_app._get_current_object())
+        if self.needs_refresh_callback is not None:
+            return current_app.ensure_sync(self.needs_refresh_callback)()
+        return self._redirect_to(
+            self.refresh_view, self.needs_refresh_message, self.needs_refresh_message_category
+        )
+
+    # -- the registry and the throttle -------------------------------------------
+
+    def registry(self) -> LoginRegistry | None:
+        """The live-login registry (``LOGIN_REGISTRY_STORE``), opened once."""
+        value = current_app.config.get("LOGIN_REGISTRY_STORE")
+        cached = self._registry
+        if cached is None or cached[0] is not value:
+            prefix = current_app.config.get("LOGIN_REGISTRY_KEY_PREFIX", "hipflask:login:")
+            cached = self._registry = (value, open_registry(value, prefix))
+        return cached[1]
+
+    def _is_login_endpoint(self) -> bool:
+        view = current_app.view_functions.get(request.endpoint)
+        if getattr(view, "_login_throttled", False):
+            return True
+        endpoints = {self.login_view, *self.blueprint_login_views.values()}
+        return request.endpoint is not None and request.endpoint in endpoints
+
+    def _throttled_attempt(self, request: Any) -> tuple[LoginThrottle, str | None] | None:
+        """The throttle and user name when this request is a login attempt, else ``None``."""
+        if request.method != "POST" or not current_app.config["LOGIN_THROTTLE"]:
+            return None
+        if not self._is_login_endpoint():
+            return None
+        if self._throttle is None:
+            self._throttle = LoginThrottle(current_app.config)
+        name = self._throttle.user_name(request)
+        setattr(g, _THROTTLED, name)
+        return self._throttle, name
+
+    def _check_throttle(self, request: Any) -> None:
+        attempt = self._throttled_attempt(request)
+        if attempt is not None:
+            attempt[0].check(attempt[1], request.remote_addr)
+
+    async def _check_throttle_async(self, request: Any) -> None:
+        attempt = self._throttled_attempt(request)
+        if attempt is not None:
+            await attempt[0].check_async(attempt[1], request.remote_addr)
+
+    def _failed_attempt(self) -> bool:
+        return hasattr(g, _THROTTLED) and not g.get(_LOGIN_SUCCEEDED) and self._throttle is not None
+
+    def _count_failure(self, request: Any, response: Any) -> None:
+        if self._failed_attempt() and response.status_code != 429:
+            self._throttle.fail(g.get(_THROTTLED), request.remote_addr)  # type: ignore[union-attr]
+
+    async def _count_failure_async(self, request: Any, response: Any) -> None:
+        if self._failed_attempt() and response.status_code != 429:
+            await self._throttle.fail_async(g.get(_THROTTLED), request.remote_addr)  # type: ignore[union-attr]
+
+    # -- loading ------------------------------------------------------------------
+
+    def _update_request_context_with_user(self, user: Any = None) -> None:
+        setattr(g, USER_KEY, self.anonymous_user() if user is None else user)
+
+    def _session_protection_failed(self) -> bool:
+        mode = current_app.config.get("SESSION_PROTECTION", self.session_protection)
+        if not mode or "_user_id" not in session:
+            return False
+        if session.get("_id") == session_identifier():
+            return False
+        app = current_app._get_current_object()
+        if mode == "strong":
+            from .utils import _end_session_login
+
+            _end_session_login(self)
+            setattr(g, OPERATION, "clear")
+            signals.session_protected.send(app)
+            return True
+        if session.get("_fresh"):
+            session["_fresh"] = False
+            signals.session_protected.send(app)
+        return False
+
+    def _load_flow(self) -> Generator[tuple[str, Any, Any], bool, None]:
+        """Load the user; yields each login whose liveness the registry must confirm.
+
+        One logic for both drivers: :meth:`_load_user` answers with blocking
+        store calls, :meth:`_aload_user` awaits them (``async def`` views).
+        """
+        if self._user_callback is None and self._request_callback is None:
+            raise ConfigurationError(
+                "LoginManager has no user_loader: decorate a function (user_id) -> user"
+                " with @login_manager.user_loader (or a request_loader)."
+            )
+        signals.user_accessed.send(current_app._get_current_object())
+        if self._session_protection_failed():
+            self._update_request_context_with_user()
+            return
+        user = yield from self._from_session_flow()
+        if user is None:
+            config = current_app.config
+            cookie = request.cookies.get(config["REMEMBER_COOKIE_NAME"])
+            if cookie and g.get(OPERATION) != "clear" and self._user_callback is not None:
+                user = yield from self._remember_cookie_flow(cookie)
+            elif self._request_callback is not None:
+                user = self._load_user_from_request(request)
+        self._update_request_context_with_user(user)
+
+    def _load_user(self) -> None:
+        registry = self.registry()
+        flow = self._load_flow()
+        try:
+            question = next(flow)
+            while True:
+                question = flow.send(registry.is_live(*question))  # type: ignore[union-attr]
+        except StopIteration:
+            return
+
+    async def _aload_user(self) -> None:
+        registry = self.registry()
+        flow = self._load_flow()
+        try:
+            question = next(flow)
+            while True:
+                question = flow.send(await registry.ais_live(*question))  # type: ignore[union-attr]
+        except StopIteration:
+            return
+
+    def _from_session_flow(self) -> Generator[tuple[str, Any, Any], bool, Any]:
+        user_id = session.get("_user_id")
+        if user_id is None or self._user_callback is None:
+            return None
+        if self.registry() is not None:
+            live = yield (str(user_id), session.get("_login"), session.get("_gen"))
+            if not live:
+                # Logged out elsewhere (or this is a copy of a logged-out cookie).
+                from .utils import _end_session_login
+
+                _end_session_login(self)
+                return None
+        user = self._user_callback(user_id)
+        if user is not None and not password_unchanged(
+            current_app.config, user, session.get("_pw")
+        ):
+            # The password changed since this login: end it (see .password).
+            from .utils import _end_session_login
+
+            registry = self.registry()
+            if registry is not None:
+                registry.end(session.get("_login"))
+            _end_session_login(self)
+            setattr(g, OPERATION, "clear")
+            return None
+        return user
+
+    def _remember_cookie_flow(self, cookie: str) -> Generator[tuple[str, Any, Any], bool, Any]:
+        decoded = decode_cookie(current_app.config, cookie)
+        callback = self._user_callback
+        if decoded is None or callback is None:
+            return None
+        user_id, login_id, generation, password = decoded
+        if self.registry() is not None and not (yield (user_id, login_id, generation)):
+            setattr(g, OPERATION, "clear")
+            return None
+        user = callback(user_id)
+        if user is not None and not password_unchanged(current_app.config, user, password):
+            setattr(g, OPERATION, "clear")
+            return None
+        if user is not None:
+            session["_pw"] = password
+            session["_user_id"] = user_id
+            session["_fresh"] = False
+            session["_login"] = login_id
+            session["_gen"] = generation
+            session["_id"] = session_identifier()
+            app = current_app._get_current_object()
+            signals.user_loaded_from_cookie.send(app, user=user)
+        return user
+
+    def _load_user_from_request(self, req: Any) -> Any:
+        user = self._request_callback(req) if self._request_callback else None
+        if user is not None:
+            signals.user_loaded_from_request.send(current_app._get_current_object(), user=user)
+        return user
+
+
+def _user_context_processor() -> dict[str, Any]:
+    from .utils import current_user
+
+    return {"current_user": current_user}
+
+
+def _login_identity() -> Any:
+    from .roles import identity_for_current_user
+
+    return identity_for_current_user()
+
+
+__all__ = ["USER_KEY", "LoginManager", "session_identifier", "wants_json"]

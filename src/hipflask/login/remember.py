@@ -1,0 +1,128 @@
+"""The remember-me cookie: signed, timestamped, and tied to one login.
+
+Flask-Login's cookie holds the user id and an HMAC of it, valid for as long
+as the secret key is, so a stolen cookie outlives the logout. Here the
+cookie is itsdangerous-signed with a key derived from ``SECRET_KEY`` for
+this purpose only (``SECRET_KEY_FALLBACKS`` still verify), carries its own
+lifetime, and names the login it belongs to, so the registry ends it with
+that login.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from itsdangerous import BadData
+from itsdangerous import URLSafeTimedSerializer
+
+from ..contexts.globals import current_app
+from ..contexts.globals import g
+from ..contexts.globals import request
+from ..contexts.globals import session
+
+_SALT = "hipflask.login.remember"
+
+#: What the remember-me cookie needs at the end of this request: "set" or "clear".
+OPERATION = "_hipflask_remember"
+
+
+def _serializer(config: Mapping[str, Any]) -> URLSafeTimedSerializer | None:
+    secret = config.get("SECRET_KEY")
+    if not secret:
+        return None
+    fallbacks = list(config.get("SECRET_KEY_FALLBACKS") or ())
+    return URLSafeTimedSerializer(
+        [*fallbacks, secret],
+        salt=_SALT,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+    )
+
+
+def encode_cookie(
+    config: Mapping[str, Any],
+    user_id: str,
+    login_id: Any,
+    generation: Any,
+    seconds: float,
+    password: Any = None,
+) -> str | None:
+    """The cookie value for a login, ``None`` without a secret key."""
+    serializer = _serializer(config)
+    if serializer is None:
+        return None
+    return serializer.dumps([user_id, login_id, generation, seconds, password])
+
+
+def decode_cookie(config: Mapping[str, Any], value: str) -> tuple[str, Any, Any, Any] | None:
+    """The (user id, login id, generation, password fingerprint) of a valid, unexpired cookie."""
+    serializer = _serializer(config)
+    if serializer is None:
+        return None
+    try:
+        data, signed_at = serializer.loads(value, return_timestamp=True)
+    except BadData:
+        return None
+    if not isinstance(data, list) or len(data) != 5 or not isinstance(data[0], str):
+        return None
+    lifetime = data[3]
+    if not isinstance(lifetime, (int, float)) or time.time() - signed_at.timestamp() > lifetime:
+        return None
+    return data[0], data[1], data[2], data[4]
+
+
+def duration_seconds(value: Any) -> float:
+    """A duration setting (``timedelta`` or seconds) in seconds."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def update_remember_cookie(response: Any) -> Any:
+    """Set or delete the cookie as ``login_user``/``logout_user`` asked this request."""
+    operation = g.get(OPERATION)
+    config = current_app.config
+    if operation is None and config["REMEMBER_COOKIE_REFRESH_EACH_REQUEST"]:
+        loaded = g.get("_login_user")
+        if loaded is not None and getattr(loaded, "is_authenticated", False):
+            operation = "set" if request.cookies.get(config["REMEMBER_COOKIE_NAME"]) else None
+    if operation is None:
+        return response
+    name = config["REMEMBER_COOKIE_NAME"]
+    secure = config["REMEMBER_COOKIE_SECURE"]
+    options = {
+        "path": config["REMEMBER_COOKIE_PATH"],
+        "domain": config["REMEMBER_COOKIE_DOMAIN"],
+        "secure": request.is_secure if secure is None else secure,
+        "httponly": config["REMEMBER_COOKIE_HTTPONLY"],
+        "samesite": config["REMEMBER_COOKIE_SAMESITE"],
+    }
+    if operation == "clear":
+        response.delete_cookie(name, **options)
+        return response
+    seconds = session.get("_remember_seconds") or duration_seconds(
+        config["REMEMBER_COOKIE_DURATION"]
+    )
+    value = encode_cookie(
+        config,
+        str(session.get("_user_id")),
+        session.get("_login"),
+        session.get("_gen"),
+        seconds,
+        session.get("_pw"),
+    )
+    if value is not None and "_user_id" in session:
+        response.set_cookie(name, value, max_age=int(seconds), **options)
+    return response
+
+
+__all__ = [
+    "OPERATION",
+    "decode_cookie",
+    "duration_seconds",
+    "encode_cookie",
+    "update_remember_cookie",
+]

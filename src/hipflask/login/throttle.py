@@ -1,0 +1,101 @@
+"""Login throttling: failed logins are limited per user name and per address.
+
+Guessing passwords needs many tries; after ``LOGIN_THROTTLE_PER_USER``
+failures for one submitted user name, or ``LOGIN_THROTTLE_PER_ADDRESS``
+from one client address, the login view answers 429 with ``Retry-After``
+until the window moves on. A failure is a ``POST`` to a login view that did
+not end in ``login_user()``, so a Flask-Login app is throttled without code
+changes. Unknown and known user names are counted alike, so the 429 tells
+an attacker nothing about which accounts exist.
+
+The counting is the rate-limit core's (:mod:`hipflask.security.ratelimit`,
+the one :mod:`hipflask.limiter` uses: the ``limits`` library's moving
+window, a sync and an async driver); ``LOGIN_THROTTLE_STORAGE`` moves the
+counts to Redis for several processes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from ..security.ratelimit import Hit
+from ..security.ratelimit import Outcome
+from ..security.ratelimit import RateLimitExceeded
+from ..security.ratelimit import RateLimitStore
+from ..security.ratelimit import parse_limits
+
+_LOGIN_SUCCEEDED = "_hipflask_login_succeeded"
+_THROTTLED = "_hipflask_login_throttled"
+
+REASON_THROTTLED = "Too many failed logins. Try again later."
+
+
+class LoginThrottle:
+    """The two limits and their store, built from the settings once."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.store = RateLimitStore(config["LOGIN_THROTTLE_STORAGE"], strategy="moving-window")
+        self._per_user = parse_limits(config["LOGIN_THROTTLE_PER_USER"])
+        self._per_address = parse_limits(config["LOGIN_THROTTLE_PER_ADDRESS"])
+        self._fields = tuple(config["LOGIN_THROTTLE_USER_FIELDS"])
+
+    def user_name(self, request: Any) -> str | None:
+        """The submitted user name (form or JSON), normalised, if any."""
+        data: Any = request.form
+        if not any(field in data for field in self._fields):
+            data = request.get_json(silent=True) if request.is_json else None
+        if not isinstance(data, Mapping):
+            return None
+        for field in self._fields:
+            value = data.get(field)
+            if isinstance(value, str) and value.strip():
+                return value.strip().casefold()
+        return None
+
+    def hits(self, name: str | None, address: str | None, *, deduct: bool) -> list[Hit]:
+        """The limits for one attempt: tested before the view, counted after a failure."""
+        found = [
+            Hit(item, ("hipflask-login", "address", address or "unknown"), deduct=deduct)
+            for item in self._per_address
+        ]
+        if name is not None:
+            found += [
+                Hit(item, ("hipflask-login", "user", name), deduct=deduct)
+                for item in self._per_user
+            ]
+        return found
+
+    @staticmethod
+    def refuse_if_breached(outcome: Outcome) -> None:
+        """Raise 429 with ``Retry-After`` when a limit is used up."""
+        if outcome.breached is None:
+            return
+        reset = outcome.stats.reset_time if outcome.stats is not None else time.time() + 1
+        retry = max(1, math.ceil(reset - time.time()))
+        raise RateLimitExceeded(
+            outcome.breached.item, description=REASON_THROTTLED, retry_after=retry
+        )
+
+    def check(self, name: str | None, address: str | None) -> None:
+        """Refuse with 429 once a limit is used up (blocking store calls)."""
+        hits = self.hits(name, address, deduct=False)
+        self.refuse_if_breached(self.store.check(hits, want_stats=False))
+
+    async def check_async(self, name: str | None, address: str | None) -> None:
+        """:meth:`check` without blocking the event loop."""
+        hits = self.hits(name, address, deduct=False)
+        self.refuse_if_breached(await self.store.check_async(hits, want_stats=False))
+
+    def fail(self, name: str | None, address: str | None) -> None:
+        """Count one failed login."""
+        self.store.check(self.hits(name, address, deduct=True), want_stats=False)
+
+    async def fail_async(self, name: str | None, address: str | None) -> None:
+        """:meth:`fail` without blocking the event loop."""
+        await self.store.check_async(self.hits(name, address, deduct=True), want_stats=False)
+
+
+__all__ = ["REASON_THROTTLED", "LoginThrottle"]

@@ -1,0 +1,343 @@
+"""Logging in and out, ``current_user``, and the view decorators.
+
+``login_user`` defends against session fixation: the session gets a new
+identity (a new server-side id when the session supports
+``regenerate()``; new signed content for cookie sessions), the CSRF secret
+planted before login is dropped, and the login is registered as live.
+``logout_user`` clears the whole session and ends the login in the
+registry, so a copy of the old cookie no longer logs anyone in.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+from typing import TypeVar
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+from werkzeug.local import LocalProxy
+
+from ..contexts.ctx import has_request_context
+from ..contexts.globals import current_app
+from ..contexts.globals import g
+from ..contexts.globals import request
+from ..contexts.globals import session
+from ..core.blueprints import Blueprint
+from ..core.helpers import url_for
+from ..errors import ConfigurationError
+from . import signals
+from .login_manager import USER_KEY
+from .login_manager import LoginManager
+from .login_manager import session_identifier
+from .password import password_fingerprint
+from .redirects import is_safe_next
+from .remember import OPERATION
+from .remember import decode_cookie
+from .remember import duration_seconds
+from .throttle import _LOGIN_SUCCEEDED
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Methods that never need a login (CORS preflights).
+EXEMPT_METHODS = frozenset({"OPTIONS"})
+
+_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_login", "_gen", "_pw", "_remember_seconds")
+
+
+def _manager() -> LoginManager:
+    manager = getattr(current_app, "login_manager", None)
+    if not isinstance(manager, LoginManager):
+        raise ConfigurationError(
+            "This app has no LoginManager: create one with LoginManager(app) (or"
+            " login_manager.init_app(app)) and give it a user_loader."
+        )
+    return manager
+
+
+def _get_user() -> Any:
+    if not has_request_context():
+        return None
+    if USER_KEY not in g:
+        _manager()._load_user()
+    return g.get(USER_KEY)
+
+
+#: The logged-in user, or an anonymous user; also ``current_user`` in templates.
+current_user: Any = LocalProxy(_get_user)
+
+
+async def load_user_async() -> None:
+    """Load ``current_user`` now, awaiting the registry, so an ``async def`` view never waits on it.
+
+    The protecting decorators call it for ``async def`` views; call it
+    yourself at the top of an unprotected async view that reads
+    ``current_user`` when the registry is on Redis or SQL.
+    """
+    if USER_KEY not in g:
+        await _manager()._aload_user()
+
+
+def _end_session_login(manager: LoginManager) -> None:
+    """Forget the login in this session (it is already dead elsewhere)."""
+    for key in _LOGIN_KEYS:
+        session.pop(key, None)
+
+
+def _new_session_identity() -> None:
+    regenerate = getattr(session, "regenerate", None)
+    if callable(regenerate):
+        regenerate()
+
+
+def _forget_identity() -> None:
+    g.pop("identity", None)
+
+
+def _live_ttl(remember: bool, duration: timedelta | None) -> float:
+    config = current_app.config
+    lifetime: float = current_app.permanent_session_lifetime.total_seconds()
+    if remember:
+        lifetime = max(lifetime, duration_seconds(duration or config["REMEMBER_COOKIE_DURATION"]))
+    return lifetime
+
+
+def login_user(
+    user: Any,
+    remember: bool = False,
+    duration: timedelta | None = None,
+    force: bool = False,
+    fresh: bool = True,
+) -> bool:
+    """Log ``user`` in for this session; ``False`` if the account is inactive.
+
+    :param remember: also set the remember-me cookie (``REMEMBER_COOKIE_*``).
+    :param duration: how long that cookie lasts, instead of the setting.
+    :param force: log in even an inactive account.
+    :param fresh: mark the login fresh (it followed a password check).
+    """
+    if not force and not user.is_active:
+        return False
+    manager = _manager()
+    user_id = str(getattr(user, manager.id_attribute)())
+    registry = manager.registry()
+    if registry is not None:
+        registry.end(session.get("_login"))
+    _new_session_identity()
+    _end_session_login(manager)
+    # A CSRF secret planted before login (login CSRF, fixation) must not
+    # carry over to the authenticated session.
+    session.pop("csrf_token", None)
+    session["_user_id"] = user_id
+    session["_fresh"] = fresh
+    session["_id"] = session_identifier()
+    session["_pw"] = password_fingerprint(current_app.config, user)
+    if registry is not None:
+        login_id, generation = registry.register(user_id, _live_ttl(remember, duration))
+        session["_login"] = login_id
+        session["_gen"] = generation
+    if remember:
+        setattr(g, OPERATION, "set")
+        if duration is not None:
+            session["_remember_seconds"] = duration.total_seconds()
+    setattr(g, USER_KEY, user)
+    setattr(g, _LOGIN_SUCCEEDED, True)
+    _forget_identity()
+    signals.user_logged_in.send(current_app._get_current_object(), user=user)
+    return True
+
+
+def session_login_data(user: Any, fresh: bool = True) -> dict[str, Any]:
+    """The session values of a registered login of ``user``, for test clients.
+
+    Call it inside a request context whose client address and browser are
+    the test client's, so session protection accepts the session.
+    """
+    manager = _manager()
+    user_id = str(getattr(user, manager.id_attribute)())
+    data: dict[str, Any] = {
+        "_user_id": user_id,
+        "_fresh": fresh,
+        "_id": session_identifier(),
+        "_pw": password_fingerprint(current_app.config, user),
+    }
+    registry = manager.registry()
+    if registry is not None:
+        data["_login"], data["_gen"] = registry.register(user_id, _live_ttl(False, None))
+    return data
+
+
+def logout_user() -> bool:
+    """Log the current user out: clear the session and end the login everywhere it is copied."""
+    manager = _manager()
+    user = _get_user()
+    registry = manager.registry()
+    if registry is not None:
+        registry.end(session.get("_login"))
+    if request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]):
+        setattr(g, OPERATION, "clear")
+    session.clear()
+    _new_session_identity()
+    manager._update_request_context_with_user()
+    _forget_identity()
+    signals.user_logged_out.send(current_app._get_current_object(), user=user)
+    return True
+
+
+def logout_everywhere(user: Any, keep_current: bool = False) -> None:
+    """End every login of ``user``: other browsers, remember-me cookies, copies.
+
+    Call it with ``keep_current=True`` after a password change, so the user
+    who changed it stays logged in here and nowhere else.
+
+    :raises ConfigurationError: ``LOGIN_REGISTRY_STORE`` is off.
+    """
+    manager = _manager()
+    registry = manager.registry()
+    if registry is None:
+        raise ConfigurationError(
+            "logout_everywhere needs the login registry; set LOGIN_REGISTRY_STORE"
+            " (for example 'memory://' or 'redis://127.0.0.1:6379/0')."
+        )
+    user_id = str(getattr(user, manager.id_attribute)())
+    generation = registry.end_all(user_id)
+    if keep_current and has_request_context() and session.get("_user_id") == user_id:
+        session["_gen"] = generation
+        session["_pw"] = password_fingerprint(current_app.config, user)
+        if request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]):
+            setattr(g, OPERATION, "set")
+
+
+def confirm_login() -> None:
+    """Mark the current login fresh again (after the user re-entered a password)."""
+    session["_fresh"] = True
+    session["_id"] = session_identifier()
+    signals.user_login_confirmed.send(current_app._get_current_object())
+
+
+def login_fresh() -> bool:
+    """Whether the current login followed a password check in this session."""
+    return bool(session.get("_fresh", False))
+
+
+def login_remembered() -> bool:
+    """Whether the request carries a valid remember-me cookie."""
+    config = current_app.config
+    cookie = request.cookies.get(config["REMEMBER_COOKIE_NAME"])
+    return cookie is not None and decode_cookie(config, cookie) is not None
+
+
+def make_next_param(login_url: str, current_url: str) -> str:
+    """The ``next`` value for ``current_url``: always a path on this site."""
+    parts = urlsplit(current_url)
+    path = parts.path or "/"
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+def login_url(login_view: str, next_url: str | None = None, next_field: str = "next") -> str:
+    """The URL of the login page, with ``next`` when given."""
+    if login_view.startswith(("https://", "http://", "/")):
+        base = login_view
+    else:
+        base = url_for(login_view)
+    if next_url is None:
+        return base
+    parts = urlsplit(base)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    query[next_field] = make_next_param(base, next_url)
+    return urlunsplit(parts._replace(query=urlencode(sorted(query.items()))))
+
+
+def safe_next_url(default: str = "/", next_field: str = "next") -> str:
+    """Where to go after logging in: ``next`` if it is a same-site path, else ``default``."""
+    target = request.values.get(next_field)
+    if current_app.config["USE_SESSION_FOR_NEXT"]:
+        target = session.pop("next", target)
+    return target if isinstance(target, str) and is_safe_next(target) else default
+
+
+def _login_refusal(fresh: bool) -> Any:
+    """The answer when the login is missing (or stale); ``None`` to let the view run."""
+    if request.method in EXEMPT_METHODS or current_app.config.get("LOGIN_DISABLED"):
+        return None
+    if not current_user.is_authenticated:
+        return _manager().unauthorized()
+    if fresh and not login_fresh():
+        return _manager().needs_refresh()
+    return None
+
+
+def _guard(view: F, fresh: bool) -> F:
+    if isinstance(view, Blueprint):
+        view.before_request(lambda: _login_refusal(fresh))
+        return view
+    if inspect.iscoroutinefunction(view):
+
+        @wraps(view)
+        async def async_guarded(*args: Any, **kwargs: Any) -> Any:
+            await load_user_async()
+            refusal = _login_refusal(fresh)
+            if refusal is not None:
+                return refusal
+            return await view(*args, **kwargs)
+
+        return async_guarded  # type: ignore[return-value]
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        refusal = _login_refusal(fresh)
+        if refusal is not None:
+            return refusal
+        return current_app.ensure_sync(view)(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+def login_required(view: F) -> F:
+    """Let only logged-in users in (a view, or every view of a blueprint)."""
+    return _guard(view, fresh=False)
+
+
+def fresh_login_required(view: F) -> F:
+    """Let only fresh logins in (for changing a password, paying, deleting)."""
+    return _guard(view, fresh=True)
+
+
+def login_throttled(view: F) -> F:
+    """Count failed logins at this view too (``login_view`` is counted already)."""
+    view._login_throttled = True  # type: ignore[attr-defined]
+    return view
+
+
+def set_login_view(login_view: str, blueprint: Any = None) -> None:
+    """Set the login view for the app, or for one blueprint."""
+    manager = _manager()
+    if blueprint is None:
+        manager.login_view = login_view
+    else:
+        manager.blueprint_login_views[blueprint.name] = login_view
+
+
+__all__ = [
+    "EXEMPT_METHODS",
+    "confirm_login",
+    "current_user",
+    "fresh_login_required",
+    "load_user_async",
+    "login_fresh",
+    "login_remembered",
+    "login_required",
+    "login_throttled",
+    "login_url",
+    "login_user",
+    "logout_everywhere",
+    "logout_user",
+    "make_next_param",
+    "safe_next_url",
+    "set_login_view",
+]

@@ -1,0 +1,198 @@
+"""``Principal``: loading the request's identity, and the two signals.
+
+Before every request the identity is loaded: first by the app's own
+``identity_loader`` functions (the last registered first), then from the
+user logged in with :mod:`hipflask.login` when that is in use, then from
+the session (``use_sessions``). Whoever is found is announced with
+``identity_loaded``, whose receivers add the needs the identity provides.
+Nobody found means :class:`AnonymousIdentity`.
+
+Views that change who is logged in send ``identity_changed``; the identity is
+then set for the rest of the request and saved (in the session by default).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from blinker import Namespace
+from werkzeug.exceptions import Forbidden
+
+from ..contexts.ctx import has_request_context
+from ..contexts.globals import current_app
+from ..contexts.globals import g
+from ..contexts.globals import request
+from ..contexts.globals import session
+from .identity import AnonymousIdentity
+from .identity import Identity
+from .permission import PermissionDenied
+
+signals = Namespace()
+
+#: Sent by the app when the logged-in identity changes: ``identity=...``.
+identity_changed = signals.signal("identity-changed")
+
+#: Sent when an identity is set for a request; receivers fill ``identity.provides``.
+identity_loaded = signals.signal("identity-loaded")
+
+#: The key under ``app.extensions`` holding functions that return the identity
+#: of the logged-in user (:mod:`hipflask.login` adds one), or ``None``.
+PROVIDERS_KEY = "hipflask.identity_providers"
+
+IdentityLoader = Callable[[], "Identity | None"]
+IdentitySaver = Callable[[Identity], Any]
+
+
+def add_identity_provider(app: Any, provider: IdentityLoader) -> None:
+    """Let a login system supply the identity of its logged-in user."""
+    providers: list[IdentityLoader] = app.extensions.setdefault(PROVIDERS_KEY, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def _from_providers() -> Identity | None:
+    providers: list[IdentityLoader] = current_app.extensions.get(PROVIDERS_KEY, [])
+    for provider in providers:
+        identity = provider()
+        if identity is not None:
+            return identity
+    return None
+
+
+def session_identity_loader() -> Identity | None:
+    """The identity saved in the session by :func:`session_identity_saver`."""
+    if "identity.id" in session and "identity.auth_type" in session:
+        return Identity(session["identity.id"], session["identity.auth_type"])
+    return None
+
+
+def session_identity_saver(identity: Identity) -> None:
+    """Keep the identity in the session for the next requests."""
+    session["identity.id"] = identity.id
+    session["identity.auth_type"] = identity.auth_type
+    session.modified = True
+
+
+def _announce(identity: Identity) -> None:
+    g.identity = identity
+    identity_loaded.send(current_app._get_current_object(), identity=identity)
+
+
+def get_identity() -> Identity:
+    """The request's identity, loading it now if no ``before_request`` did.
+
+    Works with or without a :class:`Principal` on the app, so permission
+    checks and the roles shortcuts of :mod:`hipflask.login` need no setup.
+    """
+    identity = g.get("identity")
+    if isinstance(identity, Identity):
+        return identity
+    principal = current_app.extensions.get("principal")
+    if isinstance(principal, Principal):
+        principal._load()
+    else:
+        found = _from_providers()
+        if found is None:
+            g.identity = AnonymousIdentity()
+        else:
+            _announce(found)
+    loaded: Identity = g.identity
+    return loaded
+
+
+class Principal:
+    """Identity management for an app: ``Principal(app)`` or ``init_app``.
+
+    :param use_sessions: load and save the identity in the session.
+    :param skip_static: do not load identities for static files.
+    """
+
+    def __init__(
+        self, app: Any = None, use_sessions: bool = True, skip_static: bool = False
+    ) -> None:
+        self.identity_loaders: deque[IdentityLoader] = deque()
+        self.identity_savers: deque[IdentitySaver] = deque()
+        self.use_sessions = use_sessions
+        self.skip_static = skip_static
+        self._static_path: str | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Any) -> None:
+        """Load identities before each request and answer ``PermissionDenied`` with 403."""
+        app.extensions["principal"] = self
+        self._static_path = app.static_url_path
+        app.before_request(self._on_before_request)
+        identity_changed.connect(self._on_identity_changed, app)
+        app.register_error_handler(PermissionDenied, _forbidden)
+        if self.use_sessions:
+            if session_identity_loader not in self.identity_loaders:
+                self.identity_loaders.append(session_identity_loader)
+            if session_identity_saver not in self.identity_savers:
+                self.identity_savers.append(session_identity_saver)
+
+    def set_identity(self, identity: Identity) -> None:
+        """Use ``identity`` for this request, announce it and save it."""
+        _announce(identity)
+        for saver in self.identity_savers:
+            saver(identity)
+
+    def identity_loader(self, f: IdentityLoader) -> IdentityLoader:
+        """Register a function returning the request's identity, or ``None``."""
+        self.identity_loaders.appendleft(f)
+        return f
+
+    def identity_saver(self, f: IdentitySaver) -> IdentitySaver:
+        """Register a function keeping an identity set with ``identity_changed``."""
+        self.identity_savers.appendleft(f)
+        return f
+
+    def _is_static_route(self) -> bool:
+        return bool(
+            self.skip_static
+            and self._static_path
+            and has_request_context()
+            and request.path.startswith(self._static_path)
+        )
+
+    def _on_identity_changed(self, app: Any, identity: Identity) -> None:
+        if not self._is_static_route():
+            self.set_identity(identity)
+
+    def _load(self) -> None:
+        g.identity = AnonymousIdentity()
+        for loader in self.identity_loaders:
+            # The logged-in user outranks an identity left in the session.
+            found = _from_providers() if loader is session_identity_loader else None
+            if found is not None:
+                _announce(found)
+                return
+            identity = loader()
+            if identity is not None:
+                self.set_identity(identity)
+                return
+        found = _from_providers()
+        if found is not None:
+            _announce(found)
+
+    def _on_before_request(self) -> None:
+        if not self._is_static_route():
+            self._load()
+
+
+def _forbidden(error: PermissionDenied) -> Any:
+    return Forbidden()
+
+
+__all__ = [
+    "PROVIDERS_KEY",
+    "Principal",
+    "add_identity_provider",
+    "get_identity",
+    "identity_changed",
+    "identity_loaded",
+    "session_identity_loader",
+    "session_identity_saver",
+]

@@ -1,0 +1,200 @@
+"""Attacks on session logins sent over real HTTP to real servers.
+
+A replayed cookie after logout, a planted pre-login session (fixation), an
+open ``next``, user enumeration by message, status or timing, and password
+guessing until 429.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import statistics
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hipflask.testing.servers import LOOPBACK
+from hipflask.testing.servers import ServerProcess
+from hipflask.testing.servers import install_command
+from hipflask.testing.servers import is_installed
+from hipflask.testing.servers import serve
+
+pytestmark = pytest.mark.integration
+
+HERE = Path(__file__).parent
+TIMEOUT = 20.0
+PASSWORD = "correct horse battery staple"
+
+
+class Reply:
+    def __init__(self, status: int, body: bytes, headers: list[tuple[str, str]]) -> None:
+        self.status = status
+        self.body = body
+        self.headers = headers
+
+    def header(self, name: str) -> str | None:
+        found = [v for k, v in self.headers if k.lower() == name.lower()]
+        return found[0] if found else None
+
+    def cookies(self) -> dict[str, str]:
+        jar = {}
+        for key, value in self.headers:
+            if key.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                jar[name] = rest.split(";")[0]
+        return jar
+
+
+def boot(name: str, env: dict[str, str] | None = None) -> ServerProcess:
+    if not is_installed(name):
+        message = f"{name} is not installed; run: {install_command(name)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return serve("loginapp:app", server=name, app_dir=HERE, env=env, start_timeout=TIMEOUT)
+
+
+def send(
+    server: ServerProcess,
+    method: str,
+    path: str,
+    form: dict[str, str] | None = None,
+    cookies: dict[str, str] | None = None,
+) -> Reply:
+    headers = {"Accept": "text/html"}
+    body = None
+    if form is not None:
+        body = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    connection = http.client.HTTPConnection(LOOPBACK, server.port, timeout=TIMEOUT)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return Reply(response.status, response.read(), response.getheaders())
+    finally:
+        connection.close()
+
+
+def log_in(server: ServerProcess, cookies: dict[str, str] | None = None, **form: str) -> Reply:
+    data = {"username": "alice", "password": PASSWORD, **form}
+    return send(server, "POST", "/login", data, cookies)
+
+
+@pytest.fixture(scope="module", params=["gunicorn", "uvicorn"])
+def server(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    env = {
+        "LOGINAPP_THROTTLE_PER_USER": "1000/minute",
+        "LOGINAPP_THROTTLE_PER_ADDRESS": "1000/minute",
+    }
+    with boot(request.param, env) as process:
+        yield process
+
+
+def test_session_cookie_replayed_after_logout_is_refused(server: ServerProcess) -> None:
+    session = log_in(server).cookies()
+    assert send(server, "GET", "/dashboard", cookies=session).body == b"Hello alice"
+    assert send(server, "POST", "/logout", cookies=session).status == 302
+    replay = send(server, "GET", "/dashboard", cookies=session)
+    assert replay.status == 302
+    assert (
+        replay.header(
+            "Location",
+        )
+        == "/login?next=%2Fdashboard"
+    )
+
+
+def test_remember_cookie_replayed_after_logout_is_refused(server: ServerProcess) -> None:
+    jar = log_in(server, remember="1").cookies()
+    remember = {"remember_token": jar["remember_token"]}
+    assert send(server, "GET", "/dashboard", cookies=remember).body == b"Hello alice"
+    send(server, "POST", "/logout", cookies=jar)
+    assert send(server, "GET", "/dashboard", cookies=remember).status == 302
+
+
+def test_planted_pre_login_session_does_not_become_the_victims(server: ServerProcess) -> None:
+    planted = send(server, "POST", "/login", {"username": "mallory", "password": "x"})
+    attacker_jar = planted.cookies() or {"session": "attacker-chosen"}
+    victim = log_in(server, cookies=attacker_jar)
+    assert victim.status == 302
+    victim_jar = victim.cookies()
+    assert victim_jar["session"] != attacker_jar.get("session")
+    assert send(server, "GET", "/dashboard", cookies=victim_jar).body == b"Hello alice"
+    assert send(server, "GET", "/dashboard", cookies=attacker_jar).status == 302
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "%2F%2Fevil.example",
+    ],
+)
+def test_open_next_goes_to_the_dashboard_instead(server: ServerProcess, target: str) -> None:
+    reply = send(
+        server,
+        "POST",
+        "/login?next=" + urllib.parse.quote(target, safe=""),
+        {"username": "alice", "password": PASSWORD},
+    )
+    assert reply.status == 302
+    assert reply.header("Location") == "/dashboard"
+
+
+def test_login_redirect_carries_only_a_path(server: ServerProcess) -> None:
+    reply = send(server, "GET", "/dashboard?tab=1")
+    location = reply.header("Location") or ""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)
+    assert query["next"] == ["/dashboard?tab=1"]
+
+
+def _median_difference(server: ServerProcess, replies: set[tuple[int, bytes]]) -> float:
+    wrong: list[float] = []
+    paired: list[float] = []
+    for attempt in range(15):
+        taken = []
+        for name in (f"ghost{attempt}", "alice"):
+            started = time.perf_counter()
+            reply = send(server, "POST", "/login", {"username": name, "password": "guess"})
+            taken.append(time.perf_counter() - started)
+            replies.add((reply.status, reply.body))
+        wrong.append(taken[1])
+        # Back-to-back pairs: load on the machine shifts both alike.
+        paired.append(taken[0] - taken[1])
+    # Without the dummy hash check an unknown user would answer a whole
+    # password hash faster; make sure one costs well over the 10 ms bar.
+    assert statistics.median(wrong) > 0.02
+    return abs(statistics.median(paired))
+
+
+def test_unknown_user_and_wrong_password_look_identical(server: ServerProcess) -> None:
+    log_in(server, password="warm-up")
+    send(server, "POST", "/login", {"username": "warm-up", "password": "x"})
+    replies: set[tuple[int, bytes]] = set()
+    # The machine running the tests may be busy; a systematic difference
+    # shows in every round, noise rarely in three in a row.
+    differences = []
+    for _ in range(3):
+        differences.append(_median_difference(server, replies))
+        if differences[-1] < 0.010:
+            break
+    assert replies == {(401, b"Invalid user name or password.")}
+    assert min(differences) < 0.010, f"median timings differ by {differences} s"
+
+
+def test_password_guessing_is_cut_off_with_429() -> None:
+    with boot("uvicorn") as process:
+        codes = [log_in(process, password=f"guess{i}").status for i in range(6)]
+        assert codes == [401] * 5 + [429]
+        blocked = log_in(process)
+        assert blocked.status == 429
+        assert int(blocked.header("Retry-After") or 0) >= 1

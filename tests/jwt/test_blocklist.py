@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from hipflask.jwt import blocklist
+from hipflask.security.revocation import open_store
+
+from .conftest import bearer
+from .conftest import build_app
+
+
+def store() -> object:
+    return open_store("memory://", "test:", "X")
+
+
+def test_remaining_is_time_to_expiry_with_a_floor_and_a_default() -> None:
+    assert 59 <= blocklist.remaining({"exp": time.time() + 60}) <= 60
+    assert blocklist.remaining({"exp": time.time() - 60}) == 1.0
+    assert blocklist.remaining({}, default=5.0) == 5.0
+
+
+def test_revoked_token_and_family_are_seen_by_both_drivers() -> None:
+    target = store()
+    claims = {"jti": "a", "fam": "f", "type": "access", "exp": time.time() + 60}
+    assert blocklist.run(target, blocklist.is_revoked_flow(claims, 60)) is False
+    blocklist.run(target, blocklist.revoke_flow(claims))
+    assert blocklist.run(target, blocklist.is_revoked_flow(claims, 60)) is True
+    sibling = {"jti": "b", "fam": "f", "type": "access"}
+    assert asyncio.run(blocklist.run_async(target, blocklist.is_revoked_flow(sibling, 60))) is False
+    asyncio.run(blocklist.run_async(target, blocklist.revoke_family_flow("f", 60)))
+    assert asyncio.run(blocklist.run_async(target, blocklist.is_revoked_flow(sibling, 60))) is True
+
+
+def test_reused_refresh_token_revokes_its_whole_family() -> None:
+    target = store()
+    used = {"jti": "r1", "fam": "f", "type": "refresh", "exp": time.time() + 60}
+    successor = {"jti": "r2", "fam": "f", "type": "refresh"}
+    blocklist.run(target, blocklist.mark_used_flow(used))
+    assert blocklist.run(target, blocklist.is_revoked_flow(successor, 60)) is False
+    assert blocklist.run(target, blocklist.is_revoked_flow(used, 60)) is True
+    assert blocklist.run(target, blocklist.is_revoked_flow(successor, 60)) is True
+
+
+def test_token_without_family_is_only_checked_by_jti() -> None:
+    target = store()
+    assert blocklist.run(target, blocklist.is_revoked_flow({"jti": "x"}, None)) is False
+
+
+# -- the same guarantees on every store backend ---------------------------------
+
+
+def test_revocation_and_reuse_detection_on_every_backend(
+    store_url: tuple[str, str], protocol: str
+) -> None:
+    url, prefix = store_url
+    app = build_app(JWT_BLOCKLIST_STORE=url, JWT_BLOCKLIST_KEY_PREFIX=prefix)
+
+    @app.post("/close-store")
+    async def close_store() -> str:
+        # Async drivers hold connections per event loop: close them on it.
+        await app.extensions["test_jwt"].blocklist_store(app.config).aclose()
+        return "closed"
+
+    client: Any = app.test_client(protocol=protocol)
+    try:
+        tokens = client.post("/login").json
+        assert (
+            client.get("/async-protected", headers=bearer(tokens["access_token"])).status_code
+            == 200
+        )
+        client.delete("/async-logout", headers=bearer(tokens["access_token"]))
+        for path in ("/protected", "/async-protected"):
+            assert client.get(path, headers=bearer(tokens["access_token"])).status_code == 401
+        fresh = client.post("/login").json
+        rotated = client.post("/refresh", headers=bearer(fresh["refresh_token"])).json
+        assert (
+            client.post("/async-refresh", headers=bearer(fresh["refresh_token"])).status_code == 401
+        )
+        assert (
+            client.get("/async-protected", headers=bearer(rotated["access_token"])).status_code
+            == 401
+        )
+    finally:
+        client.post("/close-store")
+        app.extensions["test_jwt"].blocklist_store(app.config).close()

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from tests.conftest import SECRET
+
+from hipflask import Hipflask
+from hipflask import jsonify
+from hipflask import render_template_string
+from hipflask.errors import ConfigurationError
+from hipflask.jwt import JWTManager
+from hipflask.jwt import create_access_token
+from hipflask.jwt import create_refresh_token
+from hipflask.jwt import jwt_required
+
+from .conftest import bearer
+from .conftest import build_app
+
+
+def test_init_app_puts_every_default_in_the_config() -> None:
+    app = Hipflask("m")
+    JWTManager().init_app(app)
+    assert app.config["JWT_ACCESS_TOKEN_EXPIRES"] == timedelta(minutes=15)
+    assert app.config["JWT_BLOCKLIST_STORE"] == "memory://"
+    assert app.extensions["flask-jwt-extended"]
+
+
+def test_tokens_without_a_manager_say_how_to_set_one_up() -> None:
+    app = Hipflask("m")
+    app.config["SECRET_KEY"] = SECRET
+    with app.app_context(), pytest.raises(ConfigurationError, match="JWTManager"):
+        create_access_token("a")
+
+
+def test_bad_blocklist_store_setting_is_a_configuration_error() -> None:
+    app = build_app(JWT_BLOCKLIST_STORE=42)
+    with app.app_context(), pytest.raises(ConfigurationError, match="JWT_BLOCKLIST_STORE"):
+        create_refresh_token("a")
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_every_error_loader_replaces_the_default_answer(protocol: str) -> None:
+    app = build_app()
+    manager = app.extensions["test_jwt"]
+
+    @manager.unauthorized_loader
+    def unauthorized(reason: str) -> Any:
+        return jsonify(custom="unauthorized", reason=reason), 401
+
+    @manager.invalid_token_loader
+    def invalid(reason: str) -> Any:
+        return jsonify(custom="invalid"), 422
+
+    @manager.expired_token_loader
+    def expired(header: dict[str, Any], data: dict[str, Any]) -> Any:
+        return jsonify(custom="expired", sub=data["sub"]), 401
+
+    @manager.revoked_token_loader
+    def revoked(header: dict[str, Any], data: dict[str, Any]) -> Any:
+        return jsonify(custom="revoked"), 401
+
+    @manager.needs_fresh_token_loader
+    def needs_fresh(header: dict[str, Any], data: dict[str, Any]) -> Any:
+        return jsonify(custom="fresh"), 401
+
+    @manager.user_lookup_error_loader
+    def lookup_error(header: dict[str, Any], data: dict[str, Any]) -> Any:
+        return jsonify(custom="lookup"), 404
+
+    @manager.token_verification_failed_loader
+    def verification_failed(header: dict[str, Any], data: dict[str, Any]) -> Any:
+        return jsonify(custom="claims"), 403
+
+    client = app.test_client(protocol=protocol)
+    with app.test_request_context():
+        expired_token = create_access_token("old", expires_delta=timedelta(seconds=-1))
+        stale = create_access_token("x")
+    assert client.get("/protected").json["custom"] == "unauthorized"
+    assert client.get("/protected", headers=bearer("x")).json == {"custom": "invalid"}
+    assert client.get("/protected", headers=bearer(expired_token)).json == {
+        "custom": "expired",
+        "sub": "old",
+    }
+    assert client.get("/fresh", headers=bearer(stale)).json == {"custom": "fresh"}
+    tokens = client.post("/login").json
+    client.delete("/logout", headers=bearer(tokens["access_token"]))
+    assert client.get("/protected", headers=bearer(tokens["access_token"])).json == {
+        "custom": "revoked"
+    }
+    manager.token_verification_loader(lambda header, data: False)
+    claims = client.get("/protected", headers=bearer(stale))
+    assert (claims.status_code, claims.json) == (403, {"custom": "claims"})
+    manager.token_verification_loader(lambda header, data: True)
+    manager.user_lookup_loader(lambda header, data: None)
+    assert client.get("/protected", headers=bearer(stale)).status_code == 404
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_identity_claims_and_headers_loaders(protocol: str) -> None:
+    app = build_app(JWT_ERROR_MESSAGE_KEY="error")
+    manager = app.extensions["test_jwt"]
+    manager.user_identity_loader(lambda user: user["id"])
+    manager.additional_claims_loader(lambda user: {"role": user["role"]})
+    manager.additional_headers_loader(lambda user: {"tenant": "t1"})
+
+    @app.post("/issue")
+    def issue() -> Any:
+        return jsonify(token=create_access_token({"id": "7", "role": "admin"}))
+
+    client = app.test_client(protocol=protocol)
+    token = client.post("/issue").json["token"]
+    claims = client.get("/protected", headers=bearer(token)).json["claims"]
+    assert (claims["sub"], claims["role"]) == ("7", "admin")
+    assert client.get("/protected").json == {"error": "Missing Authorization Header"}
+
+
+def test_context_processor_offers_current_user_to_templates() -> None:
+    app = Hipflask("m")
+    app.config.update(SECRET_KEY=SECRET)
+    manager = JWTManager(app, add_context_processor=True)
+    manager.user_lookup_loader(lambda header, data: data["sub"].upper())
+
+    @app.get("/page")
+    @jwt_required()
+    def page() -> str:
+        return render_template_string("hello {{ current_user }}")
+
+    with app.test_request_context():
+        token = create_access_token("ann")
+    assert app.test_client().get("/page", headers=bearer(token)).text == "hello ANN"

@@ -1,0 +1,129 @@
+"""Where tokens are looked for, sent the way clients (and attackers) send them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import jsonify
+from hipflask.jwt import create_access_token
+from hipflask.jwt import get_jwt_identity
+from hipflask.jwt import get_jwt_request_location
+from hipflask.jwt import jwt_required
+
+from .conftest import bearer
+from .conftest import build_app
+
+
+def token_for(app: Hipflask, identity: str = "alice") -> str:
+    with app.test_request_context():
+        return create_access_token(identity)
+
+
+def add_where(app: Hipflask) -> None:
+    @app.route("/where", methods=["GET", "POST"])
+    @jwt_required()
+    def where() -> Any:
+        return jsonify(identity=get_jwt_identity(), location=get_jwt_request_location())
+
+
+def test_bearer_header_is_found_among_other_schemes(client: Any, app: Hipflask) -> None:
+    token = token_for(app)
+    response = client.get("/protected", headers={"Authorization": f"Basic eA==, Bearer {token}"})
+    assert response.json["identity"] == "alice"
+
+
+@pytest.mark.parametrize("value", ["Token abc", "Bearer", "Bearer a b"])
+def test_malformed_authorization_header_is_a_422(client: Any, value: str) -> None:
+    response = client.get("/protected", headers={"Authorization": value})
+    assert response.status_code == 422
+    assert response.json == {
+        "msg": "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'"
+    }
+
+
+def test_missing_everywhere_lists_each_location(client: Any) -> None:
+    response = client.get("/protected")
+    assert response.status_code == 401
+    assert response.json == {
+        "msg": 'Missing Authorization Header; Missing cookie "access_token_cookie"'
+    }
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_custom_header_without_a_type_takes_the_whole_value(protocol: str) -> None:
+    app = build_app(JWT_HEADER_NAME="X-Token", JWT_HEADER_TYPE="")
+    add_where(app)
+    client = app.test_client(protocol=protocol)
+    response = client.get("/where", headers={"X-Token": token_for(app)})
+    assert response.json == {"identity": "alice", "location": "headers"}
+    bad = client.get("/where", headers={"X-Token": "a b"})
+    assert bad.status_code == 422
+    assert bad.json["msg"] == "Bad X-Token header. Expected 'X-Token: <JWT>'"
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_query_string_token_needs_its_prefix(protocol: str) -> None:
+    app = build_app(JWT_TOKEN_LOCATION="query_string", JWT_QUERY_STRING_VALUE_PREFIX="Bearer ")
+    add_where(app)
+    client = app.test_client(protocol=protocol)
+    token = token_for(app)
+    ok = client.get("/where", query_string={"jwt": f"Bearer {token}"})
+    assert ok.json == {"identity": "alice", "location": "query_string"}
+    assert client.get("/where", query_string={"jwt": token}).status_code == 422
+    missing = client.get("/where")
+    assert missing.json == {"msg": 'Missing "jwt" query parameter'}
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_json_body_token(protocol: str) -> None:
+    app = build_app(JWT_TOKEN_LOCATION=["json"])
+    add_where(app)
+    client = app.test_client(protocol=protocol)
+    ok = client.post("/where", json={"access_token": token_for(app)})
+    assert ok.json == {"identity": "alice", "location": "json"}
+    assert client.post("/where", json={"other": 1}).json == {
+        "msg": 'Missing "access_token" key in json data.'
+    }
+    assert client.post("/where", json=[1]).status_code == 401
+    assert client.post("/where", data="x").json == {
+        "msg": "Invalid content-type. Must be application/json."
+    }
+
+
+def test_cookie_token_needs_the_csrf_header_for_unsafe_methods(client: Any) -> None:
+    assert client.post("/cookie-login").status_code == 200
+    assert client.get("/cookie-protected").json == {"identity": "carol"}
+    refused = client.post("/cookie-protected")
+    assert refused.status_code == 401
+    assert refused.json == {"msg": "Missing CSRF token"}
+    csrf = client.get_cookie("csrf_access_token").value
+    wrong = client.post("/cookie-protected", headers={"X-CSRF-TOKEN": csrf + "x"})
+    assert wrong.json == {"msg": "CSRF double submit tokens do not match"}
+    ok = client.post("/cookie-protected", headers={"X-CSRF-TOKEN": csrf})
+    assert ok.json == {"identity": "carol"}
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_csrf_value_may_come_from_a_form_field(protocol: str) -> None:
+    app = build_app(JWT_TOKEN_LOCATION=["cookies"], JWT_CSRF_CHECK_FORM=True)
+    client = app.test_client(protocol=protocol)
+    client.post("/cookie-login")
+    csrf = client.get_cookie("csrf_access_token").value
+    assert client.post("/cookie-protected", data={"csrf_token": csrf}).status_code == 200
+    assert client.post("/cookie-protected", data={"csrf_token": "no"}).status_code == 401
+
+
+def test_bearer_header_is_not_subject_to_csrf(client: Any, app: Hipflask) -> None:
+    assert client.delete("/logout", headers=bearer(token_for(app))).status_code == 200
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_csrf_protection_can_be_turned_off(protocol: str) -> None:
+    app = build_app(JWT_TOKEN_LOCATION=["cookies"], JWT_COOKIE_CSRF_PROTECT=False)
+    client = app.test_client(protocol=protocol)
+    client.post("/cookie-login")
+    assert client.get_cookie("csrf_access_token") is None
+    assert client.post("/cookie-protected").json == {"identity": "carol"}

@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import jwt as pyjwt
+import pytest
+from tests.conftest import SECRET
+
+from hipflask import Hipflask
+from hipflask.jwt import JWTManager
+from hipflask.jwt import create_access_token
+from hipflask.jwt import create_refresh_token
+from hipflask.jwt import decode_token
+from hipflask.jwt.exceptions import ExpiredSignatureError
+from hipflask.jwt.exceptions import JWTDecodeError
+
+from .conftest import pem_pair
+from .conftest import unsigned_token
+
+
+def make_app(**config: Any) -> Hipflask:
+    app = Hipflask("tokens")
+    app.config.update({"SECRET_KEY": SECRET, **config})
+    JWTManager(app)
+    return app
+
+
+def claims_of(app: Hipflask, token: str, **kwargs: Any) -> dict[str, Any]:
+    with app.app_context():
+        return decode_token(token, **kwargs)
+
+
+def test_access_token_carries_flask_jwt_extended_claims() -> None:
+    app = make_app()
+    with app.test_request_context():
+        token = create_access_token("alice", fresh=True)
+        claims = decode_token(token)
+    assert claims["sub"] == "alice"
+    assert claims["type"] == "access"
+    assert claims["fresh"] is True
+    assert claims["exp"] - claims["iat"] == 15 * 60
+    assert {"jti", "nbf", "fam"} <= set(claims)
+    assert "csrf" not in claims
+
+
+def test_refresh_token_lives_thirty_days_and_freshness_can_last() -> None:
+    app = make_app(JWT_ENCODE_NBF=False)
+    with app.app_context():
+        refresh = decode_token(create_refresh_token("a"))
+        fresh_for = decode_token(create_access_token("a", fresh=timedelta(minutes=2)))
+    assert refresh["exp"] - refresh["iat"] == 30 * 86400
+    assert "nbf" not in refresh
+    assert "fam" not in refresh  # no request, no login family
+    assert fresh_for["fresh"] == fresh_for["iat"] + 120
+
+
+def test_expires_delta_overrides_and_false_never_expires() -> None:
+    app = make_app()
+    with app.app_context():
+        short = decode_token(create_access_token("a", expires_delta=timedelta(seconds=30)))
+        forever = decode_token(create_access_token("a", expires_delta=False))
+    assert short["exp"] - short["iat"] == 30
+    assert "exp" not in forever
+
+
+def test_additional_claims_headers_audience_and_issuer_are_encoded() -> None:
+    app = make_app(JWT_ENCODE_AUDIENCE="api", JWT_DECODE_AUDIENCE="api", JWT_ENCODE_ISSUER="me")
+    with app.app_context():
+        token = create_access_token(
+            "a", additional_claims={"role": "admin"}, additional_headers={"x": "1"}
+        )
+        claims = decode_token(token)
+    assert claims["role"] == "admin"
+    assert (claims["aud"], claims["iss"]) == ("api", "me")
+    assert pyjwt.get_unverified_header(token)["x"] == "1"
+
+
+def test_wrong_audience_is_refused_with_401() -> None:
+    app = make_app(JWT_ENCODE_AUDIENCE="other", JWT_DECODE_AUDIENCE="api")
+    with app.app_context():
+        token = create_access_token("a")
+    with pytest.raises(JWTDecodeError) as caught:
+        claims_of(app, token)
+    assert caught.value.status == 401
+
+
+def test_expired_token_is_refused_unless_allowed() -> None:
+    app = make_app()
+    with app.app_context():
+        token = create_access_token("a", expires_delta=timedelta(seconds=-5))
+    with pytest.raises(ExpiredSignatureError) as caught:
+        claims_of(app, token)
+    assert caught.value.jwt_data["sub"] == "a"
+    assert claims_of(app, token, allow_expired=True)["sub"] == "a"
+
+
+def test_alg_none_is_refused() -> None:
+    app = make_app()
+    forged = unsigned_token({"sub": "admin", "type": "access", "jti": "x"})
+    with pytest.raises(JWTDecodeError, match="algorithm 'none' is not allowed"):
+        claims_of(app, forged)
+
+
+def test_hs256_signed_with_the_public_key_is_refused_by_an_rs256_app() -> None:
+    private, public = pem_pair()
+    app = make_app(JWT_ALGORITHM="RS256", JWT_PRIVATE_KEY=private)
+    claims = {"sub": "admin", "type": "access", "jti": "x"}
+    forged = _hmac_token(claims, public)
+    with pytest.raises(JWTDecodeError, match="'HS256' is not allowed"):
+        claims_of(app, forged)
+
+
+def _hmac_token(claims: dict[str, Any], key: bytes) -> str:
+    import hashlib
+    import hmac
+    import json
+
+    from .conftest import b64
+
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps(claims).encode())
+    signature = hmac.new(key, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(signature)}"
+
+
+def test_unlisted_algorithm_is_refused_even_with_the_right_key() -> None:
+    app = make_app(JWT_SECRET_KEY="k" * 64)
+    token = pyjwt.encode({"sub": "a", "type": "access", "jti": "x"}, "k" * 64, "HS512")
+    with pytest.raises(JWTDecodeError, match="'HS512' is not allowed"):
+        claims_of(app, token)
+
+
+def test_token_signed_with_another_key_is_refused() -> None:
+    app = make_app()
+    other = make_app(SECRET_KEY="another-secret-key-" * 3)
+    with other.app_context():
+        token = create_access_token("admin")
+    with pytest.raises(JWTDecodeError, match="unknown key"):
+        claims_of(app, token)
+    no_kid = pyjwt.encode({"sub": "a", "type": "access", "jti": "x"}, "wrong" * 8, "HS256")
+    with pytest.raises(JWTDecodeError, match="Signature verification failed"):
+        claims_of(app, no_kid)
+
+
+def test_tampered_claims_break_the_signature() -> None:
+    app = make_app()
+    with app.app_context():
+        token = create_access_token("alice")
+    head, _body, signature = token.split(".")
+    forged = unsigned_token({"sub": "admin", "type": "access", "jti": "x"}, alg="HS256")
+    tampered = ".".join([head, forged.split(".")[1], signature])
+    with pytest.raises(JWTDecodeError) as caught:
+        claims_of(app, tampered)
+    assert caught.value.status == 401
+
+
+@pytest.mark.parametrize("garbage", ["abc", "a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.!!.x"])
+def test_malformed_token_is_a_422(garbage: str) -> None:
+    app = make_app()
+    with pytest.raises(JWTDecodeError) as caught:
+        claims_of(app, garbage)
+    assert caught.value.status == 422
+
+
+def test_token_missing_a_required_claim_is_refused() -> None:
+    app = make_app(JWT_SECRET_KEY="k" * 32)
+    token = pyjwt.encode({"sub": "a", "jti": "x"}, "k" * 32, "HS256")
+    with pytest.raises(JWTDecodeError, match="type"):
+        claims_of(app, token)
+
+
+@pytest.mark.parametrize(
+    ("kind", "algorithm"), [("rsa", "PS256"), ("ec", "ES256"), ("ed", "EdDSA")]
+)
+def test_public_key_algorithms_round_trip_and_old_keys_rotate(kind: str, algorithm: str) -> None:
+    old_private, old_public = pem_pair(kind)
+    private, _public = pem_pair(kind)
+    old = make_app(JWT_ALGORITHM=algorithm, JWT_PRIVATE_KEY=old_private)
+    with old.app_context():
+        old_token = create_access_token("a")
+    new = make_app(
+        JWT_ALGORITHM=algorithm, JWT_PRIVATE_KEY=private, JWT_PUBLIC_KEY_FALLBACKS=[old_public]
+    )
+    with new.app_context():
+        assert decode_token(create_access_token("b"))["sub"] == "b"
+    assert claims_of(new, old_token)["sub"] == "a"
+    retired = make_app(JWT_ALGORITHM=algorithm, JWT_PRIVATE_KEY=private)
+    with pytest.raises(JWTDecodeError, match="unknown key"):
+        claims_of(retired, old_token)
+
+
+def test_key_of_the_wrong_kind_is_a_refusal_not_a_crash() -> None:
+    private, _public = pem_pair("ec")
+    app = make_app(JWT_ALGORITHM="RS256", JWT_PRIVATE_KEY=pem_pair()[0])
+    manager = app.extensions["flask-jwt-extended"]
+    manager.decode_key_loader(lambda header, data: private)
+    with app.app_context():
+        token = create_access_token("a")
+    with pytest.raises(JWTDecodeError):
+        claims_of(app, token)
+
+
+def test_encode_and_decode_key_loaders_choose_keys_per_token() -> None:
+    app = make_app()
+    manager = app.extensions["flask-jwt-extended"]
+    keys = {"alice": "a" * 32, "bob": "b" * 32}
+    manager.encode_key_loader(lambda identity: keys[identity])
+    manager.decode_key_loader(lambda header, data: keys[data["sub"]])
+    with app.app_context():
+        assert decode_token(create_access_token("bob"))["sub"] == "bob"
+
+
+def test_leeway_accepts_a_token_just_past_expiry() -> None:
+    app = make_app(JWT_DECODE_LEEWAY=60)
+    with app.app_context():
+        token = create_access_token("a", expires_delta=timedelta(seconds=-5))
+        assert decode_token(token)["exp"] < time.time()
+
+
+def test_subject_must_be_a_string_unless_verification_is_off() -> None:
+    strict = make_app()
+    with strict.app_context():
+        token = create_access_token(42)
+    with pytest.raises(JWTDecodeError, match="Subject"):
+        claims_of(strict, token)
+    relaxed = make_app(JWT_VERIFY_SUB=False)
+    with relaxed.app_context():
+        assert decode_token(create_access_token(42))["sub"] == 42
+
+
+def test_decode_key_loader_sees_no_claims_when_the_payload_is_garbage() -> None:
+    app = make_app()
+    seen: list[dict[str, Any]] = []
+    manager = app.extensions["flask-jwt-extended"]
+    manager.decode_key_loader(lambda header, data: seen.append(data) or "k" * 32)
+    garbage = unsigned_token({}, alg="HS256").split(".")[0] + ".bm90LWpzb24.c2ln"
+    with pytest.raises(JWTDecodeError):
+        claims_of(app, garbage)
+    assert seen == [{}]
+
+
+def test_signed_payload_that_is_not_json_is_a_422() -> None:
+    app = make_app(JWT_SECRET_KEY="k" * 32)
+    token = pyjwt.PyJWS().encode(b"not json", "k" * 32, algorithm="HS256")
+    with pytest.raises(JWTDecodeError) as caught:
+        claims_of(app, token)
+    assert caught.value.status == 422

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import jsonify
+from hipflask.jwt import create_access_token
+from hipflask.jwt import create_refresh_token
+from hipflask.jwt import current_user
+from hipflask.jwt import decode_token
+from hipflask.jwt import get_csrf_token
+from hipflask.jwt import get_jwt
+from hipflask.jwt import get_jwt_header
+from hipflask.jwt import get_unverified_jwt_headers
+from hipflask.jwt import jwt_required
+from hipflask.jwt import revoke_token
+from hipflask.jwt import set_access_cookies
+from hipflask.jwt.exceptions import JWTDecodeError
+
+from .conftest import bearer
+from .conftest import build_app
+
+
+def test_reading_the_token_before_verifying_says_what_to_do(app: Hipflask) -> None:
+    with app.test_request_context(), pytest.raises(RuntimeError, match="jwt_required"):
+        get_jwt()
+
+
+def test_current_user_without_a_loader_says_what_to_do(client: Any, app: Hipflask) -> None:
+    @app.get("/who")
+    @jwt_required(optional=True)
+    def who() -> Any:
+        return jsonify(user=current_user._get_current_object())
+
+    assert client.get("/who").json == {"user": None}
+    with app.test_request_context():
+        token = create_access_token("a")
+    with pytest.raises(RuntimeError, match="user_lookup_loader"):
+        client.get("/who", headers=bearer(token))
+
+
+def test_header_claims_and_csrf_value(app: Hipflask) -> None:
+    with app.test_request_context():
+        token = create_access_token("a")
+        csrf = get_csrf_token(token)
+        assert get_unverified_jwt_headers(token)["alg"] == "HS256"
+        assert decode_token(token, csrf_value=csrf)["sub"] == "a"
+        with pytest.raises(JWTDecodeError, match="CSRF"):
+            decode_token(token, csrf_value="other")
+
+
+def test_get_jwt_header_in_a_view(client: Any, app: Hipflask) -> None:
+    @app.get("/header")
+    @jwt_required()
+    def header() -> Any:
+        return jsonify(get_jwt_header())
+
+    with app.test_request_context():
+        token = create_access_token("a")
+    assert client.get("/header", headers=bearer(token)).json["typ"] == "JWT"
+
+
+def test_cookies_are_httponly_lax_and_csrf_cookie_is_readable(client: Any) -> None:
+    response = client.post("/cookie-login")
+    cookies = response.headers.getlist("Set-Cookie")
+    access = next(c for c in cookies if c.startswith("access_token_cookie="))
+    csrf = next(c for c in cookies if c.startswith("csrf_access_token="))
+    assert "HttpOnly" in access
+    assert "SameSite=Lax" in access
+    assert "Secure" not in access
+    assert "HttpOnly" not in csrf
+    assert "Max-Age" not in access  # session cookies by default
+    logout = client.post("/cookie-logout")
+    deleted = logout.headers.getlist("Set-Cookie")
+    assert len(deleted) == 4
+    assert all("Expires=Thu, 01 Jan 1970" in c for c in deleted)
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_cookies_are_secure_over_https_and_may_outlive_the_browser(protocol: str) -> None:
+    app = build_app(JWT_SESSION_COOKIE=False, JWT_CSRF_IN_COOKIES=False)
+    client = app.test_client(protocol=protocol)
+    response = client.post("/cookie-login", base_url="https://localhost")
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 2
+    assert all("Secure" in c for c in cookies)
+    assert "Max-Age=900" in cookies[0]
+    assert "Max-Age=2592000" in cookies[1]
+    assert len(client.post("/cookie-logout").headers.getlist("Set-Cookie")) == 2
+
+
+def test_never_expiring_cookie_has_no_max_age() -> None:
+    app = build_app(JWT_SESSION_COOKIE=False, JWT_ACCESS_TOKEN_EXPIRES=False)
+
+    @app.post("/forever")
+    def forever() -> Any:
+        response = jsonify()
+        set_access_cookies(response, create_access_token("a"), domain="example.test")
+        return response
+
+    cookie = app.test_client().post("/forever").headers.getlist("Set-Cookie")[0]
+    assert "Max-Age" not in cookie
+    assert "Domain=example.test" in cookie
+
+
+def test_revoke_token_needs_the_built_in_blocklist() -> None:
+    app = build_app(JWT_BLOCKLIST_STORE=None)
+    with app.test_request_context(), pytest.raises(RuntimeError, match="JWT_BLOCKLIST_STORE"):
+        revoke_token({"jti": "x"})
+
+
+def test_revoking_a_token_without_family_or_expiry(app: Hipflask) -> None:
+    with app.app_context():
+        token = create_refresh_token("a", expires_delta=False)
+        claims = decode_token(token)
+        revoke_token(claims, family=True)
+    client = app.test_client()
+    assert client.post("/refresh", headers=bearer(token)).json == {"msg": "Token has been revoked"}
+
+
+def test_fresh_for_a_while_counts_as_fresh_until_then(client: Any, app: Hipflask) -> None:
+    with app.test_request_context():
+        fresh = create_access_token("a", fresh=timedelta(minutes=5))
+        stale = create_access_token("a", fresh=timedelta(minutes=-5))
+    assert client.get("/fresh", headers=bearer(fresh)).status_code == 200
+    assert client.get("/fresh", headers=bearer(stale)).status_code == 401
+
+
+def test_cookie_secure_setting_wins_over_the_scheme() -> None:
+    app = build_app(JWT_COOKIE_SECURE=True)
+    cookies = app.test_client().post("/cookie-login").headers.getlist("Set-Cookie")
+    assert all("Secure" in c for c in cookies)

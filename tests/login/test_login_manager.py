@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import get_flashed_messages
+from hipflask import jsonify
+from hipflask.errors import ConfigurationError
+from hipflask.login import LoginManager
+from hipflask.login import current_user
+from hipflask.login import login_required
+from hipflask.login import session_protected
+from hipflask.login import user_accessed
+from hipflask.login import user_loaded_from_request
+from hipflask.login import user_unauthorized
+
+from .conftest import build_app
+from .conftest import log_in
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Accept": "application/json"},
+        {"X-Requested-With": "XMLHttpRequest"},
+        {"Content-Type": "application/json"},
+    ],
+)
+def test_json_clients_get_401_instead_of_a_redirect(client: Any, headers: dict[str, str]) -> None:
+    response = client.get("/dashboard", headers=headers)
+    assert response.status_code == 401
+    assert response.json == {"msg": "Please log in to access this page."}
+
+
+def test_browsers_get_the_redirect_and_the_flashed_message(client: Any, app: Hipflask) -> None:
+    @app.get("/flashes")
+    def flashes() -> Any:
+        return jsonify(get_flashed_messages(with_categories=True))
+
+    response = client.get("/dashboard", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert response.status_code == 302
+    assert client.get("/flashes").json == [["message", "Please log in to access this page."]]
+
+
+def test_without_login_view_the_answer_is_401(protocol: str) -> None:
+    app = build_app()
+    app.login_manager.login_view = None
+    assert app.test_client(protocol=protocol).get("/dashboard").status_code == 401
+
+
+def test_unauthorized_handler_and_localized_message(protocol: str) -> None:
+    app = build_app()
+    manager = app.login_manager
+    manager.localize_callback = str.upper
+    seen: list[object] = []
+    user_unauthorized.connect(lambda sender: seen.append(sender), app, weak=False)
+    client = app.test_client(protocol=protocol)
+    assert client.get("/dashboard", headers={"Accept": "application/json"}).json == {
+        "msg": "PLEASE LOG IN TO ACCESS THIS PAGE."
+    }
+    manager.login_message = None
+    assert client.get("/dashboard", headers={"Accept": "application/json"}).json == {
+        "msg": "UNAUTHORIZED"
+    }
+
+    @manager.unauthorized_handler
+    def handler() -> Any:
+        return "go away", 418
+
+    assert client.get("/dashboard").status_code == 418
+    assert len(seen) == 3
+
+
+def test_needs_refresh_handler(client: Any, app: Hipflask) -> None:
+    app.login_manager.needs_refresh_handler(lambda: ("again please", 401))
+    log_in(client, remember="1")
+    client.delete_cookie("session")
+    assert client.post("/password").text == "again please"
+
+
+def test_missing_user_loader_says_what_to_do(protocol: str) -> None:
+    app = Hipflask("no_loader")
+    app.config.update(SECRET_KEY="x" * 40, TESTING=True)
+    LoginManager(app)
+
+    @app.get("/")
+    @login_required
+    def index() -> str:
+        return "x"
+
+    with pytest.raises(ConfigurationError, match="user_loader"):
+        app.test_client(protocol=protocol).get("/")
+
+
+def test_request_loader_logs_in_api_clients(protocol: str) -> None:
+    app = Hipflask("api_keys")
+    app.config.update(SECRET_KEY="x" * 40, TESTING=True)
+    manager = LoginManager()
+    manager.init_app(app, add_context_processor=False)
+    users = build_app().extensions["test_users"]
+    manager.request_loader(lambda req: users.get(req.headers.get("X-Api-Key", "")))
+    assert manager.request_callback is not None
+    assert manager.user_callback is None
+    loaded: list[str] = []
+    user_loaded_from_request.connect(lambda s, user: loaded.append(user.id), app, weak=False)
+
+    @app.get("/me")
+    @login_required
+    def me() -> str:
+        return str(current_user.id)
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/me", headers={"X-Api-Key": "bob"}).text == "bob"
+    assert client.get("/me", headers={"X-Api-Key": "nobody"}).status_code == 401
+    assert loaded == ["bob"]
+
+
+def test_basic_session_protection_makes_a_moved_session_stale(client: Any, app: Hipflask) -> None:
+    events: list[object] = []
+    session_protected.connect(lambda sender: events.append(sender), app, weak=False)
+    log_in(client, remember="1")
+    moved = {"User-Agent": "another browser"}
+    assert client.get("/dashboard", headers=moved).text == "Hello alice"
+    assert client.post("/password", headers=moved).status_code == 401
+    assert len(events) == 1
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_strong_session_protection_logs_a_moved_session_out(protocol: str) -> None:
+    app = build_app(SESSION_PROTECTION="strong")
+    client = app.test_client(protocol=protocol)
+    log_in(client, remember="1")
+    assert client.get("/dashboard").text == "Hello alice"
+    assert client.get("/dashboard", headers={"User-Agent": "thief"}).status_code == 302
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_session_protection_off(protocol: str) -> None:
+    app = build_app()
+    app.login_manager.session_protection = None
+    client = app.test_client(protocol=protocol)
+    log_in(client)
+    assert client.post("/password", headers={"User-Agent": "x"}).text == "changed"
+
+
+def test_user_accessed_is_sent_once_per_request(client: Any, app: Hipflask) -> None:
+    seen: list[object] = []
+    user_accessed.connect(lambda sender: seen.append(sender), app, weak=False)
+    client.get("/whoami")
+    assert len(seen) == 1
+
+
+def test_no_login_message_means_no_flash(client: Any, app: Hipflask) -> None:
+    app.login_manager.login_message = None
+
+    @app.get("/flashes")
+    def flashes() -> Any:
+        return jsonify(get_flashed_messages())
+
+    assert client.get("/dashboard").status_code == 302
+    assert client.get("/flashes").json == []
+
+
+def test_remember_cookie_is_ignored_without_a_user_loader(protocol: str) -> None:
+    app = Hipflask("api_only")
+    app.config.update(SECRET_KEY="x" * 40, TESTING=True)
+    manager = LoginManager(app)
+    manager.request_loader(lambda req: None)
+
+    @app.get("/")
+    def index() -> str:
+        return str(current_user.is_authenticated)
+
+    client = app.test_client(protocol=protocol)
+    client.set_cookie("remember_token", "anything")
+    assert client.get("/").text == "False"

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask.errors import ConfigurationError
+from hipflask.login.registry import LoginRegistry
+from hipflask.login.registry import open_registry
+
+from .conftest import build_app
+from .conftest import log_in
+
+
+def registry() -> LoginRegistry:
+    opened = open_registry("memory://")
+    assert opened is not None
+    return opened
+
+
+def test_registered_login_is_live_until_ended() -> None:
+    logins = registry()
+    login_id, generation = logins.register("7", 60)
+    assert logins.is_live("7", login_id, generation)
+    assert not logins.is_live("8", login_id, generation)
+    logins.end(login_id)
+    assert not logins.is_live("7", login_id, generation)
+    logins.end(None)
+
+
+def test_ending_all_logins_of_a_user_keeps_others() -> None:
+    logins = registry()
+    first = logins.register("7", 60)
+    second = logins.register("7", 60)
+    other = logins.register("8", 60)
+    assert first[1] == second[1]
+    new_generation = logins.end_all("7")
+    assert not logins.is_live("7", *first)
+    assert not logins.is_live("7", *second)
+    assert logins.is_live("7", first[0], new_generation)
+    assert logins.is_live("8", *other)
+
+
+def test_forged_or_missing_values_are_not_live() -> None:
+    logins = registry()
+    login_id, generation = logins.register("7", 60)
+    assert not logins.is_live("7", None, generation)
+    assert not logins.is_live("7", login_id, 3)
+    assert not logins.is_live("7", "guess", generation)
+    logins.store.delete("gen:7")
+    assert not logins.is_live("7", login_id, generation)
+
+
+def test_registry_off_and_bad_settings() -> None:
+    assert open_registry(None) is None
+    with pytest.raises(ConfigurationError, match="LOGIN_REGISTRY_STORE"):
+        open_registry(3.5)
+
+
+# -- logouts that stick, on every store backend -----------------------------------
+
+
+def test_logout_and_logout_everywhere_on_every_backend(
+    store_url: tuple[str, str], protocol: str
+) -> None:
+    url, prefix = store_url
+    app = build_app(LOGIN_REGISTRY_STORE=url, LOGIN_REGISTRY_KEY_PREFIX=prefix)
+
+    @app.post("/close-store")
+    async def close_store() -> str:
+        # Async drivers hold connections per event loop: close them on it.
+        registry = app.login_manager.registry()
+        assert registry is not None
+        await registry.store.aclose()
+        return "closed"
+
+    try:
+        client: Any = app.test_client(protocol=protocol)
+        log_in(client, remember="1")
+        stolen = client.get_cookie("session").value
+        assert client.get("/async-dashboard").text == "Async hello alice"
+        client.post("/logout")
+        client.set_cookie("session", stolen)
+        assert client.get("/dashboard").status_code == 302
+        laptop: Any = app.test_client(protocol=protocol)
+        log_in(laptop)
+        log_in(client)
+        assert client.post("/password").text == "changed"
+        assert laptop.get("/dashboard").status_code == 302
+        assert client.get("/dashboard").text == "Hello alice"
+    finally:
+        client.post("/close-store")
+        with app.app_context():
+            registry = app.login_manager.registry()
+        assert registry is not None
+        registry.store.close()

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from hipflask import Hipflask
+from hipflask.login import user_loaded_from_cookie
+from hipflask.login.remember import decode_cookie
+from hipflask.login.remember import encode_cookie
+
+from .conftest import build_app
+from .conftest import log_in
+
+CONFIG = {"SECRET_KEY": "r" * 40}
+
+
+def test_cookie_round_trips_and_rotated_keys_still_verify() -> None:
+    value = encode_cookie(CONFIG, "7", "login", "gen", 60, "pw")
+    assert value is not None
+    assert decode_cookie(CONFIG, value) == ("7", "login", "gen", "pw")
+    rotated = {"SECRET_KEY": "n" * 40, "SECRET_KEY_FALLBACKS": ["r" * 40]}
+    assert decode_cookie(rotated, value) == ("7", "login", "gen", "pw")
+    assert decode_cookie({"SECRET_KEY": "n" * 40}, value) is None
+
+
+def test_no_secret_key_means_no_cookie() -> None:
+    assert encode_cookie({}, "7", "l", "g", 60) is None
+    assert decode_cookie({}, "anything") is None
+
+
+def test_expired_forged_and_malformed_cookies_are_refused() -> None:
+    old = encode_cookie(CONFIG, "7", "l", "g", -1)
+    assert old is not None
+    assert decode_cookie(CONFIG, old) is None
+    signer = URLSafeTimedSerializer(["r" * 40], salt="hipflask.login.remember")
+    assert decode_cookie(CONFIG, signer.dumps(["7", "l", "g", 60, None])) is None  # derivation
+    assert decode_cookie(CONFIG, "7|deadbeef") is None
+    for payload in ({"u": 7}, [7, "l", "g", 60, None], ["7", "l", "g", "forever", None], ["7"]):
+        forged = _sign(payload)
+        assert decode_cookie(CONFIG, forged) is None
+
+
+def _sign(payload: Any) -> str:
+    import hashlib
+
+    signer = URLSafeTimedSerializer(
+        ["r" * 40],
+        salt="hipflask.login.remember",
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+    )
+    return signer.dumps(payload)
+
+
+def test_remember_me_logs_in_a_new_browser_session(client: Any, app: Hipflask) -> None:
+    loaded: list[str] = []
+    user_loaded_from_cookie.connect(lambda s, user: loaded.append(user.id), app, weak=False)
+    log_in(client, remember="1")
+    client.delete_cookie("session")
+    assert client.get("/dashboard").text == "Hello alice"
+    assert loaded == ["alice"]
+    assert client.get("/dashboard").text == "Hello alice"
+    assert loaded == ["alice"]
+
+
+def test_remember_cookie_copied_before_logout_stops_working(client: Any) -> None:
+    log_in(client, remember="1")
+    stolen = client.get_cookie("remember_token").value
+    response = client.post("/logout")
+    assert "remember_token=;" in " ".join(response.headers.getlist("Set-Cookie"))
+    client.set_cookie("remember_token", stolen)
+    assert client.get("/dashboard").status_code == 302
+    assert client.get_cookie("remember_token") is None
+
+
+def test_remember_cookie_of_a_deleted_user_logs_nobody_in(client: Any, app: Hipflask) -> None:
+    log_in(client, "bob", remember="1")
+    client.delete_cookie("session")
+    del app.extensions["test_users"]["bob"]
+    assert client.get("/whoami").json["anonymous"] is True
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_refresh_each_request_and_secure_over_https(protocol: str) -> None:
+    app = build_app(REMEMBER_COOKIE_REFRESH_EACH_REQUEST=True)
+    client = app.test_client(protocol=protocol)
+    log_in(client, remember="1")
+    response = client.get("/dashboard", base_url="https://localhost")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c)
+    assert "Secure" in cookie
+    assert "remember_token" not in " ".join(client.get("/login").headers.getlist("Set-Cookie"))
+    plain = build_app(REMEMBER_COOKIE_REFRESH_EACH_REQUEST=True).test_client(protocol=protocol)
+    log_in(plain)
+    assert "remember_token" not in " ".join(plain.get("/dashboard").headers.getlist("Set-Cookie"))
+
+
+def test_cookie_is_not_set_without_a_secret_key(app: Hipflask) -> None:
+    from hipflask.login import login_user
+
+    @app.post("/keyless")
+    def keyless() -> str:
+        login_user(app.extensions["test_users"]["alice"], remember=True)
+        app.config["SECRET_KEY"] = ""
+        return "ok"
+
+    response = app.test_client().post("/keyless")
+    assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_cookie_lifetime_is_measured_from_signing() -> None:
+    value = encode_cookie(CONFIG, "7", "l", "g", 1)
+    assert value is not None
+    time.sleep(1.1)
+    assert decode_cookie(CONFIG, value) is None
+
+
+def test_cookie_duration_may_be_seconds(protocol: str) -> None:
+    client = build_app(REMEMBER_COOKIE_DURATION=120).test_client(protocol=protocol)
+    response = log_in(client, remember="1")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c)
+    assert "Max-Age=120" in cookie
+
+
+def test_forged_remember_cookie_logs_nobody_in(client: Any) -> None:
+    client.set_cookie("remember_token", "alice|0123456789abcdef")
+    assert client.get("/whoami").json == {"id": None, "anonymous": True}

@@ -1,0 +1,107 @@
+"""Brute force against the login view is cut off with 429, per user name and per address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.login import login_throttled
+from hipflask.login import login_user
+from hipflask.login.throttle import LoginThrottle
+
+from .conftest import build_app
+from .conftest import log_in
+
+
+def test_failures_for_one_user_name_end_in_429_with_retry_after(client: Any) -> None:
+    for _ in range(5):
+        assert log_in(client, password="guess").status_code == 401
+    refused = log_in(client, password="guess")
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert log_in(client).status_code == 429  # even the right password, until the window moves
+    assert log_in(client, "bob").status_code == 302
+
+
+def test_unknown_and_known_user_names_are_throttled_alike(client: Any) -> None:
+    for name in ("alice", "nobody"):
+        codes = [log_in(client, name, password="guess").status_code for _ in range(6)]
+        assert codes == [401] * 5 + [429]
+
+
+def test_user_names_are_compared_case_insensitively(client: Any) -> None:
+    for name in ("Alice", "ALICE ", "alice", "aLiCe", "alice"):
+        log_in(client, name, password="guess")
+    assert log_in(client, "ALICE", password="guess").status_code == 429
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_one_address_trying_many_user_names_is_throttled(protocol: str) -> None:
+    client = build_app(LOGIN_THROTTLE_PER_ADDRESS="3/minute").test_client(protocol=protocol)
+    codes = [log_in(client, f"user{i}", password="x").status_code for i in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert client.post("/login", data={}).status_code == 429
+
+
+def test_successful_logins_are_not_counted(client: Any) -> None:
+    for _ in range(8):
+        assert log_in(client).status_code == 302
+
+
+def test_throttling_can_be_turned_off(protocol: str) -> None:
+    client = build_app(LOGIN_THROTTLE=False).test_client(protocol=protocol)
+    assert {log_in(client, password="x").status_code for _ in range(7)} == {401}
+
+
+def test_other_views_and_methods_are_not_throttled(client: Any) -> None:
+    for _ in range(10):
+        assert client.get("/login").status_code == 200
+        assert client.post("/logout").status_code == 302
+
+
+def test_json_logins_and_marked_views_are_throttled(protocol: str) -> None:
+    app = build_app()
+
+    @app.post("/api/login")
+    @login_throttled
+    def api_login() -> Any:
+        data = request.get_json()
+        user = app.extensions["test_users"].get(data.get("email"))
+        if user is None:
+            return {"msg": "bad credentials"}, 401
+        login_user(user)
+        return {"msg": "ok"}
+
+    client = app.test_client(protocol=protocol)
+    codes = [client.post("/api/login", json={"email": "eve"}).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+    assert client.post("/api/login", json={"email": "alice"}).status_code == 200
+
+
+def test_user_name_extraction() -> None:
+    app = Hipflask("names")
+    throttle = LoginThrottle(build_app().config)
+    with app.test_request_context(method="POST", data={"login": "  Bob "}):
+        assert throttle.user_name(request) == "bob"
+    with app.test_request_context(method="POST", json=["x"]):
+        assert throttle.user_name(request) is None
+    with app.test_request_context(method="POST", json={"user": ""}):
+        assert throttle.user_name(request) is None
+    with app.test_request_context(method="POST", data="x"):
+        assert throttle.user_name(request) is None
+
+
+def test_async_login_views_are_throttled_through_the_async_driver(protocol: str) -> None:
+    app = build_app()
+
+    @app.post("/async-login")
+    @login_throttled
+    async def async_login() -> Any:
+        return {"msg": "bad credentials"}, 401
+
+    client = app.test_client(protocol=protocol)
+    codes = [client.post("/async-login", data={"username": "eve"}).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]

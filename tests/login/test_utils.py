@@ -1,0 +1,337 @@
+"""The tutorial flow and the logout, fixation and freshness guarantees, under both protocols."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from hipflask import Blueprint
+from hipflask import Hipflask
+from hipflask import session
+from hipflask.errors import ConfigurationError
+from hipflask.login import confirm_login
+from hipflask.login import current_user
+from hipflask.login import login_fresh
+from hipflask.login import login_remembered
+from hipflask.login import login_required
+from hipflask.login import login_url
+from hipflask.login import login_user
+from hipflask.login import logout_everywhere
+from hipflask.login import make_next_param
+from hipflask.login import set_login_view
+from hipflask.login import user_logged_in
+from hipflask.login import user_logged_out
+from hipflask.login import user_login_confirmed
+
+from .conftest import build_app
+from .conftest import log_in
+
+
+def test_tutorial_login_dashboard_logout(client: Any) -> None:
+    refused = client.get("/dashboard")
+    assert refused.status_code == 302
+    assert refused.headers["Location"] == "/login?next=%2Fdashboard"
+    response = log_in(client)
+    assert (response.status_code, response.headers["Location"]) == (302, "/dashboard")
+    assert client.get("/dashboard").text == "Hello alice"
+    assert client.get("/async-dashboard").text == "Async hello alice"
+    assert client.get("/page").text == "True"
+    client.post("/logout")
+    assert client.get("/dashboard").status_code == 302
+    assert client.get("/whoami").json == {"id": None, "anonymous": True}
+
+
+def test_wrong_password_and_inactive_account(client: Any) -> None:
+    assert log_in(client, password="wrong").status_code == 401
+    assert log_in(client, "zed").status_code == 403
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_session_cookie_copied_before_logout_stops_working(client: Any) -> None:
+    log_in(client)
+    stolen = client.get_cookie("session").value
+    client.post("/logout")
+    client.set_cookie("session", stolen)
+    assert client.get("/dashboard").status_code == 302
+    assert client.get("/whoami").json["anonymous"] is True
+
+
+def test_login_gives_the_session_a_new_identity(client: Any) -> None:
+    client.get("/login")
+    with client.session_transaction() as planted:
+        planted["csrf_token"] = "attacker-known"
+        planted["cart"] = ["book"]
+    before = client.get_cookie("session").value
+    log_in(client)
+    after = client.get_cookie("session").value
+    assert before != after
+    with client.session_transaction() as current:
+        assert "csrf_token" not in current
+        assert current["cart"] == ["book"]
+        assert current["_user_id"] == "alice"
+
+
+def test_login_calls_regenerate_on_server_side_sessions(app: Hipflask) -> None:
+    calls: list[str] = []
+
+    class Regenerating(dict[str, Any]):
+        modified = False
+
+        def regenerate(self) -> None:
+            calls.append("regenerate")
+
+    with app.test_request_context():
+        from hipflask.contexts.globals import request_ctx
+
+        request_ctx.session = Regenerating()
+        login_user(app.extensions["test_users"]["alice"])
+        assert calls == ["regenerate"]
+
+
+def test_logging_in_again_ends_the_previous_login_of_the_session(client: Any) -> None:
+    log_in(client)
+    first = client.get_cookie("session").value
+    log_in(client, "bob")
+    client.set_cookie("session", first)
+    assert client.get("/whoami").json["anonymous"] is True
+
+
+def test_password_change_ends_other_logins_but_keeps_this_one(app: Hipflask, protocol: str) -> None:
+    laptop = app.test_client(protocol=protocol)
+    phone = app.test_client(protocol=protocol)
+    log_in(laptop)
+    log_in(phone, remember="1")
+    assert phone.get("/dashboard").status_code == 200
+    assert laptop.post("/password").text == "changed"
+    assert laptop.get("/dashboard").text == "Hello alice"
+    assert phone.get("/dashboard").status_code == 302
+
+
+def test_remembered_session_keeps_its_cookie_after_a_password_change(client: Any) -> None:
+    log_in(client, remember="1")
+    before = client.get_cookie("remember_token").value
+    response = client.post("/password")
+    assert "remember_token=" in response.headers.get("Set-Cookie", "")
+    assert client.get_cookie("remember_token").value != before
+    client.delete_cookie("session")
+    assert client.get("/dashboard").text == "Hello alice"
+
+
+def test_logout_everywhere_needs_the_registry() -> None:
+    app = build_app(LOGIN_REGISTRY_STORE=None)
+    with app.test_request_context(), pytest.raises(ConfigurationError, match="REGISTRY"):
+        logout_everywhere(app.extensions["test_users"]["alice"])
+
+
+def test_without_registry_logins_work_as_in_flask_login(protocol: str) -> None:
+    client = build_app(LOGIN_REGISTRY_STORE=None).test_client(protocol=protocol)
+    log_in(client)
+    assert client.get("/dashboard").text == "Hello alice"
+
+
+def test_fresh_login_required_refuses_remembered_logins(client: Any, app: Hipflask) -> None:
+    log_in(client, remember="1")
+    assert client.post("/password").status_code == 200
+    client.delete_cookie("session")
+    refused = client.post("/password")
+    assert refused.status_code == 401
+    app.login_manager.refresh_view = "login"
+    refused = client.post("/password")
+    assert refused.status_code == 302
+    assert refused.headers["Location"].startswith("/login?next=")
+
+
+def test_signals_and_confirm_login(app: Hipflask) -> None:
+    seen: list[str] = []
+    user_logged_in.connect(lambda s, user: seen.append(f"in:{user.id}"), app, weak=False)
+    user_logged_out.connect(lambda s, user: seen.append(f"out:{user.id}"), app, weak=False)
+    user_login_confirmed.connect(lambda s: seen.append("confirmed"), app, weak=False)
+    with app.test_request_context():
+        alice = app.extensions["test_users"]["alice"]
+        login_user(alice, fresh=False)
+        assert not login_fresh()
+        confirm_login()
+        assert login_fresh()
+        from hipflask.login import logout_user
+
+        logout_user()
+        assert current_user.is_anonymous
+    assert seen == ["in:alice", "confirmed", "out:alice"]
+
+
+def test_force_logs_in_an_inactive_account(app: Hipflask) -> None:
+    with app.test_request_context():
+        assert login_user(app.extensions["test_users"]["zed"], force=True)
+        assert current_user.id == "zed"
+
+
+def test_login_url_and_next_param() -> None:
+    app = build_app(SERVER_NAME="example.test")
+    with app.test_request_context():
+        assert login_url("login") == "/login"
+        assert login_url("/sign-in?x=1", "http://example.test/a?b=2") == (
+            "/sign-in?next=%2Fa%3Fb%3D2&x=1"
+        )
+        assert login_url("https://sso.example/login", "https://example.test/") == (
+            "https://sso.example/login?next=%2F"
+        )
+    assert make_next_param("/login", "https://other.example/x") == "/x"
+    assert make_next_param("/login", "https://other.example") == "/"
+
+
+def test_next_is_followed_only_to_a_same_site_path(client: Any) -> None:
+    ok = client.post("/login?next=/page", data={"username": "alice", "password": "wonderland"})
+    assert ok.headers["Location"] == "/page"
+    for evil in ("https://evil.example/", "//evil.example", "/\\evil.example"):
+        client.post("/logout")
+        response = client.post(
+            "/login", data={"username": "alice", "password": "wonderland", "next": evil}
+        )
+        assert response.headers["Location"] == "/dashboard"
+
+
+def test_next_kept_in_the_session(protocol: str) -> None:
+    client = build_app(USE_SESSION_FOR_NEXT=True).test_client(protocol=protocol)
+    refused = client.get("/dashboard?tab=2")
+    assert refused.headers["Location"] == "/login"
+    with client.session_transaction() as current:
+        assert current["next"] == "/dashboard?tab=2"
+    assert log_in(client).headers["Location"] == "/dashboard?tab=2"
+
+
+def test_login_required_on_a_whole_blueprint_and_per_blueprint_login_view(
+    protocol: str,
+) -> None:
+    app = build_app()
+    admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+    @admin.get("/")
+    def index() -> str:
+        return "admin index"
+
+    @app.get("/admin-login")
+    def admin_login() -> str:
+        return "admin login"
+
+    login_required(admin)
+    app.register_blueprint(admin)
+    with app.app_context():
+        set_login_view("admin_login", admin)
+        set_login_view("login")
+    client = app.test_client(protocol=protocol)
+    assert client.get("/admin/").headers["Location"].startswith("/admin-login?next=")
+    log_in(client)
+    assert client.get("/admin/").text == "admin index"
+
+
+def test_login_disabled_and_options_pass(protocol: str) -> None:
+    disabled = build_app(LOGIN_DISABLED=True)
+
+    @disabled.get("/open")
+    @login_required
+    def open_view() -> str:
+        return "open"
+
+    assert disabled.test_client(protocol=protocol).get("/open").text == "open"
+    app = build_app()
+    assert app.test_client(protocol=protocol).options("/dashboard").status_code == 200
+
+
+def test_login_remembered(app: Hipflask) -> None:
+    client = app.test_client()
+    log_in(client, remember="1")
+    cookie = client.get_cookie("remember_token").value
+    with app.test_request_context(headers={"Cookie": f"remember_token={cookie}"}):
+        assert login_remembered()
+    with app.test_request_context(headers={"Cookie": "remember_token=forged"}):
+        assert not login_remembered()
+    with app.test_request_context():
+        assert not login_remembered()
+
+
+def test_remember_duration_sets_the_cookie_lifetime(app: Hipflask) -> None:
+    @app.post("/short")
+    def short() -> str:
+        login_user(app.extensions["test_users"]["bob"], remember=True, duration=timedelta(hours=1))
+        return "ok"
+
+    cookies = app.test_client().post("/short").headers.getlist("Set-Cookie")
+    remember = next(c for c in cookies if c.startswith("remember_token="))
+    assert "Max-Age=3600" in remember
+    assert "HttpOnly" in remember
+    assert "SameSite=Lax" in remember
+
+
+def test_helpers_without_a_login_manager_say_how_to_set_one_up() -> None:
+    app = Hipflask("bare")
+    app.config["SECRET_KEY"] = "x" * 40
+    with app.test_request_context(), pytest.raises(ConfigurationError, match="LoginManager"):
+        login_user(object(), force=True)
+
+
+def test_current_user_outside_a_request_is_none() -> None:
+    assert current_user._get_current_object() is None
+    assert session is not None
+
+
+def test_async_view_refuses_anonymous_visitors(client: Any) -> None:
+    assert client.get("/async-dashboard").status_code == 302
+
+
+def test_logout_without_registry(protocol: str) -> None:
+    client = build_app(LOGIN_REGISTRY_STORE=None).test_client(protocol=protocol)
+    log_in(client)
+    client.post("/logout")
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_logout_everywhere_from_an_admin_view_ends_the_target_user_only(
+    app: Hipflask, protocol: str
+) -> None:
+    @app.post("/ban/<name>")
+    def ban(name: str) -> str:
+        logout_everywhere(app.extensions["test_users"][name])
+        return "banned"
+
+    admin = app.test_client(protocol=protocol)
+    victim = app.test_client(protocol=protocol)
+    log_in(admin)
+    log_in(victim, "bob")
+    assert admin.post("/ban/bob").text == "banned"
+    assert victim.get("/dashboard").status_code == 302
+    assert admin.get("/dashboard").text == "Hello alice"
+
+
+def test_login_package_has_no_other_lazy_names() -> None:
+    import hipflask.login
+
+    with pytest.raises(AttributeError, match="nothing"):
+        hipflask.login.nothing  # noqa: B018
+
+
+def test_server_side_session_gets_a_new_id_at_login(protocol: str) -> None:
+    from hipflask.sessions import Session
+
+    app = build_app(SESSION_TYPE="memory")
+    Session(app)
+
+    @app.post("/plant")
+    def plant() -> str:
+        session["cart"] = ["book"]
+        return "planted"
+
+    client = app.test_client(protocol=protocol)
+    client.post("/plant")
+    planted = client.get_cookie("session").value
+    log_in(client)
+    logged_in = client.get_cookie("session").value
+    assert logged_in != planted
+    assert client.get("/dashboard").text == "Hello alice"
+    attacker = app.test_client(protocol=protocol)
+    attacker.set_cookie("session", planted)
+    assert attacker.get("/dashboard").status_code == 302
+    client.post("/logout")
+    attacker.set_cookie("session", logged_in)
+    assert attacker.get("/dashboard").status_code == 302

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from typing import Any
+
+from hipflask import Hipflask
+from hipflask import g
+from hipflask.principal import AnonymousIdentity
+from hipflask.principal import Identity
+from hipflask.principal import Permission
+from hipflask.principal import Principal
+from hipflask.principal import RoleNeed
+from hipflask.principal import UserNeed
+from hipflask.principal import get_identity
+from hipflask.principal import identity_changed
+from hipflask.principal import identity_loaded
+from hipflask.principal.principal import add_identity_provider
+
+USERS = {"1": ["admin"], "2": ["editor"]}
+
+
+def tutorial_app() -> Hipflask:
+    """Flask-Principal's documented flow: identity in the session, roles on load."""
+    app = Hipflask("principal_tutorial")
+    app.config.update(SECRET_KEY="principal-tutorial-secret-key-0123456789")
+    Principal(app)
+    admin_permission = Permission(RoleNeed("admin"))
+
+    @identity_loaded.connect_via(app)
+    def on_identity_loaded(sender: Any, identity: Identity) -> None:
+        identity.provides.add(UserNeed(identity.id))
+        for role in USERS.get(identity.id, []):
+            identity.provides.add(RoleNeed(role))
+
+    @app.post("/login/<user_id>")
+    def login(user_id: str) -> str:
+        identity_changed.send(app, identity=Identity(user_id))
+        return "in"
+
+    @app.post("/logout")
+    def logout() -> str:
+        from hipflask import session
+
+        for key in ("identity.id", "identity.auth_type"):
+            session.pop(key, None)
+        identity_changed.send(app, identity=AnonymousIdentity())
+        return "out"
+
+    @app.get("/admin")
+    @admin_permission.require(http_exception=403)
+    def admin() -> str:
+        return "admin area"
+
+    @app.get("/whoami")
+    def whoami() -> dict[str, Any]:
+        return {"id": g.identity.id, "anonymous": isinstance(g.identity, AnonymousIdentity)}
+
+    return app
+
+
+def test_tutorial_flow_login_admin_logout(protocol: str) -> None:
+    client = tutorial_app().test_client(protocol=protocol)
+    assert client.get("/admin").status_code == 403
+    assert client.get("/whoami").json == {"id": None, "anonymous": True}
+    client.post("/login/1")
+    assert client.get("/admin").text == "admin area"
+    client.post("/logout")
+    assert client.get("/admin").status_code == 403
+    client.post("/login/2")
+    assert client.get("/admin").status_code == 403
+    assert client.get("/whoami").json == {"id": "2", "anonymous": False}
+
+
+def test_without_sessions_only_loaders_identify(protocol: str) -> None:
+    app = Hipflask("no_sessions")
+    app.config["SECRET_KEY"] = "x" * 40
+    principal = Principal(use_sessions=False)
+    principal.init_app(app)
+    saved: list[Identity] = []
+    principal.identity_saver(saved.append)
+
+    @app.get("/")
+    def index() -> str:
+        identity_changed.send(app, identity=Identity("z"))
+        return str(g.identity.id)
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/").text == "z"
+    assert [i.id for i in saved] == ["z"]
+    assert client.get_cookie("session") is None
+
+
+def test_static_files_can_skip_identity_loading(tmp_path: Any) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "a.txt").write_text("a")
+    app = Hipflask("static_skip", root_path=str(tmp_path))
+    app.config["SECRET_KEY"] = "x" * 40
+    Principal(app, skip_static=True)
+    loaded: list[Identity] = []
+    identity_loaded.connect(lambda sender, identity: loaded.append(identity), app, weak=False)
+
+    @app.get("/change")
+    def change() -> str:
+        identity_changed.send(app, identity=Identity("q"))
+        return "ok"
+
+    client = app.test_client()
+    assert client.get("/static/a.txt").status_code == 200
+    assert loaded == []
+    client.get("/change")
+    assert [i.id for i in loaded] == ["q"]
+
+    with app.test_request_context("/static/a.txt"):
+        identity_changed.send(app, identity=Identity("never"))
+        assert "identity" not in g
+
+
+def test_login_provider_outranks_the_session_and_works_without_principal() -> None:
+    bare = Hipflask("bare")
+    bare.config["SECRET_KEY"] = "x" * 40
+    with bare.test_request_context():
+        assert isinstance(get_identity(), AnonymousIdentity)
+
+    def provider() -> Identity | None:
+        identity = Identity("from-login", "login")
+        identity.provides.add(RoleNeed("admin"))
+        return identity
+
+    add_identity_provider(bare, provider)
+    add_identity_provider(bare, provider)
+    assert len(bare.extensions["hipflask.identity_providers"]) == 1
+    with bare.test_request_context():
+        assert get_identity().id == "from-login"
+        assert get_identity() is g.identity
+
+    app = tutorial_app()
+    add_identity_provider(app, provider)
+    client = app.test_client()
+    client.post("/login/2")
+    assert client.get("/whoami").json["id"] == "from-login"
+    assert client.get("/admin").text == "admin area"
+
+
+def test_provider_is_consulted_when_no_session_loader_runs() -> None:
+    app = Hipflask("providers_only")
+    app.config["SECRET_KEY"] = "x" * 40
+    Principal(app, use_sessions=False)
+    add_identity_provider(app, lambda: None)
+
+    @app.get("/")
+    def index() -> str:
+        return str(get_identity().id)
+
+    assert app.test_client().get("/").text == "None"
+    add_identity_provider(app, lambda: Identity("p"))
+    assert app.test_client().get("/").text == "p"
+
+
+def test_get_identity_loads_through_principal_when_no_hook_ran() -> None:
+    app = tutorial_app()
+    with app.test_request_context():
+        assert isinstance(get_identity(), AnonymousIdentity)
+
+
+def test_init_app_twice_registers_the_session_loader_once() -> None:
+    principal = Principal()
+    for name in ("one", "two"):
+        app = Hipflask(name)
+        principal.init_app(app)
+    assert len(principal.identity_loaders) == 1
+    assert len(principal.identity_savers) == 1

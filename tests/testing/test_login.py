@@ -1,0 +1,30 @@
+"""FlaskLoginClient: Flask-Login's logged-in test client."""
+
+from __future__ import annotations
+
+import pytest
+from tests.login.conftest import build_app
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_flask_login_client_starts_logged_in(protocol: str) -> None:
+    from hipflask.login import FlaskLoginClient
+
+    app = build_app()
+    app.test_client_class = FlaskLoginClient
+    alice = app.extensions["test_users"]["alice"]
+    client = app.test_client(user=alice, protocol=protocol)
+    assert client.get("/dashboard").text == "Hello alice"
+    assert client.post("/password").text == "changed"
+    stale = app.test_client(user=alice, fresh_login=False, protocol=protocol)
+    assert stale.post("/password").status_code == 401
+    assert app.test_client(protocol=protocol).get("/dashboard").status_code == 302
+
+
+def test_flask_login_client_without_the_registry() -> None:
+    from hipflask.login import FlaskLoginClient
+
+    app = build_app(LOGIN_REGISTRY_STORE=None)
+    app.test_client_class = FlaskLoginClient
+    client = app.test_client(user=app.extensions["test_users"]["bob"])
+    assert client.get("/dashboard").text == "Hello bob"
