@@ -1,1 +1,0 @@
-"""The demo app served by ``scripts/demo``."""
