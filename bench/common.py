@@ -98,6 +98,20 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("flask", "Flask", "apps.flask_app", "wsgi"),
     Framework("hipflask", "hipflask (WSGI)", "apps.hipflask_app", "wsgi"),
     Framework("hipflask-asgi", "hipflask (ASGI)", "apps.hipflask_asgi_app", "asgi"),
+    # The Flask-style app (plain ``def`` views) served as ASGI, as a ported app
+    # is under ``uvicorn app:app``: every view runs in a worker thread.
+    Framework("hipflask-asgi-sync", "hipflask (ASGI, def views)", "apps.hipflask_app", "asgi"),
+    # The WSGI row with one secure default switched off: the difference from
+    # the hipflask row of the same run is what that default costs.
+    Framework("hipflask-noheaders", "hipflask, headers off", "apps.hipflask_noheaders_app", "wsgi"),
+    Framework("hipflask-nogate", "hipflask, origin gate off", "apps.hipflask_nogate_app", "wsgi"),
+    Framework(
+        "hipflask-nosession",
+        "hipflask, no secret key",
+        "apps.hipflask_nosession_app",
+        "wsgi",
+        has_session=False,
+    ),
     Framework("falcon", "Falcon (WSGI)", "apps.falcon_app", "wsgi", has_session=False),
     Framework(
         "falcon-asgi",
@@ -108,6 +122,9 @@ FRAMEWORKS: tuple[Framework, ...] = (
     ),
     Framework("starlette", "Starlette", "apps.starlette_app", "asgi"),
     Framework("quart", "Quart", "apps.quart_app", "asgi", requires="quart"),
+    # The physical limits: no framework, the same endpoints and libraries.
+    Framework("bare-wsgi", "bare WSGI callable", "apps.bare_wsgi_app", "wsgi"),
+    Framework("bare-asgi", "bare ASGI callable", "apps.bare_asgi_app", "asgi"),
 )
 FRAMEWORKS_BY_KEY = {framework.key: framework for framework in FRAMEWORKS}
 BASELINE_KEY = "flask"
