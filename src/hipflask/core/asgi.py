@@ -198,9 +198,11 @@ def _announces_body(raw: list[tuple[bytes, bytes]]) -> bool:
 
 
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
-    trust = serve.proxy_trust(app)
-    if trust is not None:
-        scope = apply_asgi(scope, trust)
+    proxy_fix = app.config.get("PROXY_FIX")
+    if proxy_fix is not None and proxy_fix is not False:
+        trust = serve.proxy_trust(app)
+        if trust is not None:
+            scope = apply_asgi(scope, trust)
     headers = _headers(scope["headers"])
     body: Callable[[Request], IO[bytes]]
     try:

@@ -25,6 +25,7 @@ from ..routing.matcher import NOT_FOUND
 from ..routing.matcher import Matcher
 from ..security.proxies import ProxyTrust
 from . import bridge
+from . import direct
 from . import pipeline
 
 if TYPE_CHECKING:
@@ -122,6 +123,9 @@ def runs_on_loop(app: Hipflask, request: Request) -> bool:
 
 def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
     """Run the whole request in this thread (WSGI, or a sync view under ASGI)."""
+    chain = direct.plain_chain(app, request, state)
+    if chain is not None:
+        return direct.run_sync(app, request, state, chain)
     ctx = RequestContext(app, request, state=state)
     ctx.push()
     error: BaseException | None = None
@@ -138,6 +142,9 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
 
 async def run_async(app: Hipflask, request: Request, state: RequestState) -> Response:
     """Run the whole request on the event loop (an async view under ASGI)."""
+    chain = direct.plain_chain(app, request, state)
+    if chain is not None:
+        return await direct.run_async(app, request, state, chain)
     state.on_loop = True
     ctx = RequestContext(app, request, state=state)
     ctx.push()

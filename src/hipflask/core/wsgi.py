@@ -75,12 +75,14 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     """Build the neutral request from an environ (no parsing yet)."""
     port = environ.get("SERVER_PORT")
     server = (environ.get("SERVER_NAME", ""), int(port) if port else None)
+    root_path = environ.get("SCRIPT_NAME", "")
+    path = environ.get("PATH_INFO", "")
     return app.request_class(
         environ.get("REQUEST_METHOD", "GET"),
         environ.get("wsgi.url_scheme", "http"),
         server,
-        _decode(environ.get("SCRIPT_NAME", "")),
-        _decode(environ.get("PATH_INFO", "")),
+        root_path if root_path.isascii() else _decode(root_path),
+        path if path.isascii() else _decode(path),
         environ.get("QUERY_STRING", "").encode("latin-1"),
         EnvironHeaders(environ),
         environ.get("REMOTE_ADDR"),
@@ -94,9 +96,11 @@ def handle(
     app: Hipflask, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
     """Serve one WSGI request."""
-    trust = serve.proxy_trust(app)
-    if trust is not None:
-        apply_wsgi(environ, trust)
+    proxy_fix = app.config.get("PROXY_FIX")
+    if proxy_fix is not None and proxy_fix is not False:
+        trust = serve.proxy_trust(app)
+        if trust is not None:
+            apply_wsgi(environ, trust)
     request = make_request(app, environ)
     state = RequestState()
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
