@@ -542,6 +542,8 @@ class Hipflask(PipelineMethods, Scaffold):
 
     def make_response(self, rv: Any) -> Response:
         """Turn a view's return value into a response; see :mod:`hipflask.wrappers.coerce`."""
+        if type(rv) is self.response_class:
+            return rv
         if isinstance(rv, HTTPException):
             return self._exception_response(rv)
         return _coerce(rv, self.response_class, self.json, _current_environ)

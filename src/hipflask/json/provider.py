@@ -129,6 +129,12 @@ class JSONProvider:
     mimetype_header: str = "application/json"
 
 
+_ORJSON_OPTIONS = (
+    _orjson.OPT_NON_STR_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME if _orjson is not None else 0
+)
+_ORJSON_SORTED = _ORJSON_OPTIONS | _orjson.OPT_SORT_KEYS if _orjson is not None else 0
+
+
 class DefaultJSONProvider(JSONProvider):
     """Stdlib or orjson encoding with Flask's type support and settings.
 
@@ -177,11 +183,22 @@ class DefaultJSONProvider(JSONProvider):
 
     def dump_bytes(self, obj: Any) -> bytes:
         """Serialize to bytes; with orjson this skips a str round trip."""
-        if self._use_orjson():
-            try:
-                return self._orjson_dumps(obj)
-            except TypeError:
-                pass  # types orjson rejects (e.g. dataclass-in-key) fall back below
+        # _use_orjson and _orjson_dumps, inlined: this runs for every jsonify.
+        if _orjson is not None and not self.ensure_ascii and self.default is _default:
+            compact = self.compact
+            if compact is None:
+                app = self._app
+                compact = app is None or not app.debug
+            if compact:
+                try:
+                    result: bytes = _orjson.dumps(
+                        obj,
+                        default=_orjson_default,
+                        option=_ORJSON_SORTED if self.sort_keys else _ORJSON_OPTIONS,
+                    )
+                    return result
+                except TypeError:
+                    pass  # types orjson rejects (e.g. dataclass-in-key) fall back below
         if self._is_compact():
             text = self.dumps(obj, separators=(",", ":"))
         else:

@@ -231,8 +231,10 @@ class Matcher:
         Werkzeug's map only ever grows, so its size tells; hipflask's own map
         counts additions, which is cheaper to compare.
         """
+        if url_map is not self._map:
+            return False
         additions = getattr(url_map, "additions", None)
-        if additions is not None and url_map is self._map:
+        if additions is not None:
             return additions == self._additions  # type: ignore[no-any-return]
         return self._size == _rule_count(url_map)
 
