@@ -24,6 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..contexts.state import RequestState
 from ..security.proxies import apply_asgi
+from ..wrappers.headers import ASGIRequestHeaders
 from ..wrappers.response import wire_parts
 from . import serve
 
@@ -86,7 +87,7 @@ async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
 
 
 def _headers(raw: list[tuple[bytes, bytes]]) -> Headers:
-    headers = Headers()
+    headers = ASGIRequestHeaders()
     # ASGI headers are already split name/value bytes; decoding them straight
     # into the list skips re-validating what the server parsed.
     headers._list = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
@@ -166,6 +167,10 @@ async def _read_body(
                 # 413 if (and only if) it asks for the body, as under WSGI.
                 raise _TooLarge
             if buffer is None:
+                if not more and size <= _SPOOL_LIMIT:
+                    # The whole (small) body came in one message: no spooling.
+                    buffer = io.BytesIO(chunk)
+                    break
                 buffer = tempfile.SpooledTemporaryFile(max_size=_SPOOL_LIMIT)  # noqa: SIM115
             buffer.write(chunk)
     except (_ClientDisconnected, _TooLarge) as exc:

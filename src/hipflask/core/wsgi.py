@@ -14,13 +14,13 @@ from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
 
-from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wsgi import LimitedStream
 from werkzeug.wsgi import get_input_stream
 
 from ..contexts.state import RequestState
 from ..security.proxies import apply_wsgi
+from ..wrappers.headers import WSGIRequestHeaders
 from ..wrappers.response import wire_parts
 from . import bridge
 from . import serve
@@ -84,7 +84,7 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
         root_path if root_path.isascii() else _decode(root_path),
         path if path.isascii() else _decode(path),
         environ.get("QUERY_STRING", "").encode("latin-1"),
-        EnvironHeaders(environ),
+        WSGIRequestHeaders(environ),
         environ.get("REMOTE_ADDR"),
         app=app,
         open_stream=_open_stream,
