@@ -199,7 +199,11 @@ _BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
 def _announces_body(raw: list[tuple[bytes, bytes]]) -> bool:
     # Scanning the raw pairs is far cheaper than a miss on Headers, which
     # raises and catches a KeyError internally.
-    return any(name.lower() in _BODY_HEADERS for name, _value in raw)
+    # A plain loop: a generator expression is a frame resumed per header.
+    for name, _value in raw:  # noqa: SIM110
+        if name.lower() in _BODY_HEADERS:
+            return True
+    return False
 
 
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
