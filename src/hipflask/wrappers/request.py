@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
-from urllib.parse import parse_qsl
 
 from werkzeug import formparser
 from werkzeug.datastructures import Authorization
@@ -29,6 +28,8 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.utils import cached_property
+
+from .query import parse_pairs
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -87,6 +88,11 @@ class Request(_SansIORequest):
         self._environ = environ
         self._make_environ = make_environ
         self._limits: dict[str, int | None] | None = None
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The URL parameters, as Werkzeug parses them (split without unquoting when plain)."""
+        return self.parameter_storage_class(parse_pairs(self.query_string.decode()))
 
     # -- compatibility ---------------------------------------------------
 
@@ -282,8 +288,7 @@ class Request(_SansIORequest):
             text = raw.decode()
         except UnicodeDecodeError:
             raise BadRequest("The form body is not valid UTF-8.") from None
-        items = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
-        return self.parameter_storage_class(items)
+        return self.parameter_storage_class(parse_pairs(text))
 
     @property
     def want_form_data_parsed(self) -> bool:
