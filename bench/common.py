@@ -101,6 +101,13 @@ FRAMEWORKS: tuple[Framework, ...] = (
     # The Flask-style app (plain ``def`` views) served as ASGI, as a ported app
     # is under ``uvicorn app:app``: every view runs in a worker thread.
     Framework("hipflask-asgi-sync", "hipflask (ASGI, def views)", "apps.hipflask_app", "asgi"),
+    # The same with ASGI_SYNC_ON_LOOP: the views run on the loop, no hand-off.
+    Framework(
+        "hipflask-asgi-sync-loop",
+        "hipflask (ASGI, def views on loop)",
+        "apps.hipflask_syncloop_app",
+        "asgi",
+    ),
     # The WSGI row with one secure default switched off: the difference from
     # the hipflask row of the same run is what that default costs.
     Framework("hipflask-noheaders", "hipflask, headers off", "apps.hipflask_noheaders_app", "wsgi"),

@@ -79,6 +79,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "HSTS_PRELOAD": False,
     "PROXY_FIX": None,
     "ASGI_THREAD_POOL_SIZE": 40,
+    "ASGI_SYNC_ON_LOOP": False,
 }
 
 # A missing file, or a path that is a folder or runs through a file, is what

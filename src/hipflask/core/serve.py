@@ -110,14 +110,18 @@ def runs_on_loop(app: Hipflask, request: Request) -> bool:
     """Whether an ASGI request runs on the event loop rather than in a thread.
 
     Async views do; so does a request that matched no route when there are
-    no hooks that could be sync (a 404 needs no thread). An app that
+    no hooks that could be sync (a 404 needs no thread), and every request
+    when ``ASGI_SYNC_ON_LOOP`` is on (an app whose sync views never block
+    saves the hand-off to a thread). An app that
     overrides one of the pipeline's methods runs every request in a thread:
     the override may call the base method, which completes synchronously.
     """
     if app._overrides:
         return False
-    return app._is_async_view(request) or (
-        request.url_rule is None and not app._has_before_request_hooks()
+    return (
+        app._is_async_view(request)
+        or (request.url_rule is None and not app._has_before_request_hooks())
+        or app.config.get("ASGI_SYNC_ON_LOOP") is True
     )
 
 
