@@ -13,6 +13,7 @@ import io
 import sys
 import tempfile
 from collections.abc import AsyncIterator
+from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import IO
 from typing import TYPE_CHECKING
@@ -48,20 +49,27 @@ class _TooLarge(Exception):
     """The body passed ``MAX_CONTENT_LENGTH`` while it was being read."""
 
 
-async def handle(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
-    """Serve one ASGI connection scope."""
+def handle(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    """Serve one ASGI connection scope: the coroutine to await for it.
+
+    A plain function choosing the coroutine, rather than a coroutine awaiting
+    another: one frame less on every request.
+    """
     kind = scope["type"]
     if kind == "http":
-        await _http(app, scope, receive, send)
-    elif kind == "lifespan":
-        await _lifespan(app, receive, send)
-    elif kind == "websocket":
-        # No websocket routes exist; closing before accept makes the server
-        # answer the handshake with 403.
-        await receive()
-        await send({"type": "websocket.close", "code": 1000})
-    else:
-        raise ValueError(f"Unsupported ASGI scope type {kind!r}.")
+        return _http(app, scope, receive, send)
+    if kind == "lifespan":
+        return _lifespan(app, receive, send)
+    if kind == "websocket":
+        return _refuse_websocket(receive, send)
+    raise ValueError(f"Unsupported ASGI scope type {kind!r}.")
+
+
+async def _refuse_websocket(receive: Receive, send: Send) -> None:
+    # No websocket routes exist; closing before accept makes the server
+    # answer the handshake with 403.
+    await receive()
+    await send({"type": "websocket.close", "code": 1000})
 
 
 async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:

@@ -118,11 +118,13 @@ def runs_on_loop(app: Hipflask, request: Request) -> bool:
     """
     if app._overrides:
         return False
-    return (
-        app._is_async_view(request)
-        or (request.url_rule is None and not app._has_before_request_hooks())
-        or app.config.get("ASGI_SYNC_ON_LOOP") is True
-    )
+    rule = request.url_rule
+    if rule is None:
+        return not app._has_before_request_hooks() or app.config.get("ASGI_SYNC_ON_LOOP") is True
+    known = app._async_views.get(app.view_functions.get(rule.endpoint))
+    if known is None:
+        known = app._is_async_view(request)
+    return known or app.config.get("ASGI_SYNC_ON_LOOP") is True
 
 
 def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
