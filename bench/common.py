@@ -150,6 +150,27 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("flask", "Flask", "apps.flask_app", "wsgi"),
     Framework("hipflask", "hipflask (WSGI)", "apps.hipflask_app", "wsgi", has_items=True),
     Framework("hipflask-asgi", "hipflask (ASGI)", "apps.hipflask_asgi_app", "asgi", has_items=True),
+    # The Flask-style app (plain ``def`` views) served as ASGI, as a ported app
+    # is under ``uvicorn app:app``: every view runs in a worker thread.
+    Framework("hipflask-asgi-sync", "hipflask (ASGI, def views)", "apps.hipflask_app", "asgi"),
+    # The same with ASGI_SYNC_ON_LOOP: the views run on the loop, no hand-off.
+    Framework(
+        "hipflask-asgi-sync-loop",
+        "hipflask (ASGI, def views on loop)",
+        "apps.hipflask_syncloop_app",
+        "asgi",
+    ),
+    # The WSGI row with one secure default switched off: the difference from
+    # the hipflask row of the same run is what that default costs.
+    Framework("hipflask-noheaders", "hipflask, headers off", "apps.hipflask_noheaders_app", "wsgi"),
+    Framework("hipflask-nogate", "hipflask, origin gate off", "apps.hipflask_nogate_app", "wsgi"),
+    Framework(
+        "hipflask-nosession",
+        "hipflask, no secret key",
+        "apps.hipflask_nosession_app",
+        "wsgi",
+        has_session=False,
+    ),
     Framework("falcon", "Falcon (WSGI)", "apps.falcon_app", "wsgi", has_session=False),
     Framework(
         "falcon-asgi",
@@ -192,6 +213,9 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "asgi",
         endpoints=DATA_ENDPOINTS,
     ),
+    # The physical limits: no framework, the same endpoints and libraries.
+    Framework("bare-wsgi", "bare WSGI callable", "apps.bare_wsgi_app", "wsgi"),
+    Framework("bare-asgi", "bare ASGI callable", "apps.bare_asgi_app", "asgi"),
 )
 FRAMEWORKS_BY_KEY = {framework.key: framework for framework in FRAMEWORKS}
 BASELINE_KEY = "flask"

@@ -472,6 +472,7 @@ def report_checks(rows: Sequence[Row], endpoints: Sequence[Endpoint]) -> int:
     cells do not count as failures; everything else must answer correctly.
     """
     failed = False
+    width = max([len(row.framework.label) for row in rows] + [16])
     for row in rows:
         statuses = [row.cells[e.name].status for e in endpoints]
         failed = failed or "failed" in statuses
@@ -479,7 +480,7 @@ def report_checks(rows: Sequence[Row], endpoints: Sequence[Endpoint]) -> int:
         counts = f"{statuses.count('ok')}/{len(endpoints)} endpoints pass"
         if "n/a" in statuses:
             counts += f", {statuses.count('n/a')} n/a"
-        print(f"{row.framework.label:16} {verdict:8} {counts}")
+        print(f"{row.framework.label:{width}} {verdict:8} {counts}")
     problems = format_problems(rows)
     if problems:
         print("\n" + problems)

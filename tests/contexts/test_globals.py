@@ -203,3 +203,32 @@ def test_sync_views_under_asgi_do_not_share_contexts(app: Hipflask) -> None:
         assert asyncio.run(main()) == [f"/{n} {n}" for n in range(workers)]
     finally:
         app._threads.shutdown()
+
+
+def test_session_proxy_item_access_outside_a_request_explains_the_fix() -> None:
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        session["key"]
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        session["key"] = "value"
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        "key" in session  # noqa: B015
+
+
+def test_session_proxy_reads_writes_and_tests_membership(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.get("/")
+    def index() -> dict[str, Any]:
+        before = "visits" in session
+        session["visits"] = session.get("visits", 0) + 1
+        return {"before": before, "visits": session["visits"], "after": "visits" in session}
+
+    assert client.get("/").json == {"before": False, "visits": 1, "after": True}
+    assert client.get("/").json == {"before": True, "visits": 2, "after": True}
+
+
+def test_a_missing_attribute_through_a_proxy_is_an_attribute_error(app: Hipflask) -> None:
+    with app.test_request_context("/"):
+        assert not hasattr(request, "no_such_attribute")
+        assert getattr(g, "missing", "default") == "default"
+        assert request._get_current_object().path == "/"

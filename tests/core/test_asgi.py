@@ -22,6 +22,7 @@ from tests.asgi_driver import serve
 from hipflask import Hipflask
 from hipflask import Response
 from hipflask import request
+from hipflask import session
 from hipflask import stream_with_context
 from hipflask.core.config import DEFAULT_CONFIG
 
@@ -465,9 +466,14 @@ def saturate(app: Hipflask, requests: int) -> tuple[int, set[str]]:
             if queued == requests:
                 break
             await asyncio.sleep(0)
-        executor = app._threads._executor
-        assert executor is not None
-        started = len(executor._threads)  # type: ignore[attr-defined]
+        # Every worker picks up a view before any is released: the views
+        # really run side by side, as many as the bound allows.
+        for _ in range(500):
+            with lock:
+                if len(names) >= app._threads.max_workers:
+                    break
+            await asyncio.sleep(0.01)
+        started = app._threads.thread_count
         release.set()
         await jobs
         assert all(c.body == b"ok" for c in connections)
@@ -597,7 +603,7 @@ def test_failed_shutdown_is_reported_and_stops_the_pool(app: Hipflask) -> None:
         "lifespan.shutdown.failed",
     ]
     assert "flush failed" in connection.sent[1]["message"]
-    assert app._threads._executor is None
+    assert app._threads.thread_count == 0
 
 
 # --- other scopes ------------------------------------------------------------------------
@@ -699,3 +705,49 @@ def test_wrapped_asgi_app_is_what_a_server_calling_the_app_reaches(app: Hipflask
     app.asgi_app = add_header  # type: ignore[method-assign]
 
     assert serve(app, http_scope()).headers["x-mw"] == "yes"
+
+
+# --- ASGI_SYNC_ON_LOOP ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("on_loop", [False, True])
+def test_sync_views_run_in_the_pool_unless_asked_to_run_on_the_loop(on_loop: bool) -> None:
+    app = Hipflask("placement")
+    app.config["ASGI_SYNC_ON_LOOP"] = on_loop
+    events: list[str] = []
+
+    @app.before_request
+    def before() -> None:
+        events.append("before")
+
+    @app.get("/")
+    def index() -> str:
+        return threading.current_thread().name
+
+    name = app.test_client(protocol="asgi").get("/").text
+    assert name.startswith("hipflask-sync") is not on_loop
+    assert events == ["before"]
+    app._threads.shutdown()
+
+
+def test_sync_views_on_the_loop_keep_sessions_and_error_handlers() -> None:
+    app = Hipflask("on_loop")
+    app.config.update(ASGI_SYNC_ON_LOOP=True, SECRET_KEY="k" * 40)
+
+    @app.get("/count")
+    def count() -> dict[str, int]:
+        session["n"] = session.get("n", 0) + 1
+        return {"n": session["n"]}
+
+    @app.get("/fail")
+    def fail() -> str:
+        raise KeyError("x")
+
+    @app.errorhandler(KeyError)
+    def handled(error: Exception) -> tuple[str, int]:
+        return "handled", 409
+
+    client = app.test_client(protocol="asgi")
+    assert client.get("/count").json == {"n": 1}
+    assert client.get("/count").json == {"n": 2}
+    assert (client.get("/fail").status_code, client.get("/fail").text) == (409, "handled")

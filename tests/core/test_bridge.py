@@ -218,9 +218,9 @@ def test_app_exposes_ensure_sync_and_async_to_sync(app: Hipflask) -> None:
 def test_thread_runner_starts_no_threads_until_used() -> None:
     runner = bridge.ThreadRunner(2)
 
-    assert runner._executor is None
+    assert runner.thread_count == 0
     runner.shutdown()  # harmless when nothing started
-    assert runner._executor is None
+    assert runner.thread_count == 0
 
 
 def test_thread_runner_runs_in_a_named_worker_with_the_callers_context() -> None:
@@ -252,10 +252,9 @@ def test_thread_runner_size_may_be_given_as_a_function_read_at_first_use() -> No
     asyncio.run(run())
 
     assert runner.max_workers == 3
-    assert runner._executor is not None
-    assert runner._executor._max_workers == 3
+    assert runner.thread_count == 1
     runner.shutdown()
-    assert runner._executor is None
+    assert runner.thread_count == 0
 
 
 def test_thread_runner_iterates_in_the_pool_and_closes_the_iterable() -> None:

@@ -583,3 +583,20 @@ def test_routing_redirect_is_absolute_for_a_trusted_host(
 
     response = client.get("/a/b", headers={"Host": "good.example"})
     assert response.headers["Location"] == "http://good.example/a/b/"
+
+
+def test_the_url_map_counts_additions_so_the_matcher_notices_late_rules() -> None:
+    from werkzeug.routing import Rule as WerkzeugRule
+
+    from hipflask.routing.matcher import Matcher
+    from hipflask.routing.rules import Map
+
+    url_map = Map([WerkzeugRule("/a", endpoint="a")])
+    matcher = Matcher(url_map)
+    assert matcher.is_current(url_map)
+
+    url_map.add(WerkzeugRule("/b", endpoint="b"))
+
+    assert url_map.additions == 2
+    assert not matcher.is_current(url_map)
+    assert not matcher.is_current(Map([WerkzeugRule("/a", endpoint="a")]))

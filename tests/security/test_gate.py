@@ -428,3 +428,25 @@ def test_finishing_a_response_first_builds_the_policy(app: Hipflask) -> None:
 
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers[HSTS] == "max-age=31536000"
+
+
+def test_trusted_hosts_are_checked_on_safe_requests_after_the_first(app: Hipflask) -> None:
+    app.config["TRUSTED_HOSTS"] = ["good.example"]
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    for protocol in ("wsgi", "asgi"):
+        client: Any = app.test_client(protocol=protocol)
+        assert client.get("/", headers={"Host": "good.example"}).status_code == 200
+        assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+        assert client.get("/", headers={"Host": "good.example"}).status_code == 200
+
+
+def test_the_gate_skips_nothing_before_its_policies_are_built(app: Hipflask) -> None:
+    assert app.gate.passes_safe_methods is False
+    app.gate.header_policy  # noqa: B018  # builds the policies
+    assert app.gate.passes_safe_methods is True
+    app.gate.reset()
+    assert app.gate.passes_safe_methods is False

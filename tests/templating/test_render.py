@@ -361,3 +361,17 @@ def test_flashed_message_is_shown_once_after_a_redirect(app: Hipflask, client: A
 
     assert client.post("/save", follow_redirects=True).text == "<p>Profile saved.</p>"
     assert client.get("/").text == ""
+
+
+def test_view_variables_win_over_globals_and_late_globals_are_seen(app: Hipflask) -> None:
+    app.jinja_env.globals["shade"] = "global"
+    with app.test_request_context("/"):
+        assert render_template_string("{{ shade }}") == "global"
+        assert render_template_string("{{ shade }}", shade="view") == "view"
+        app.jinja_env.globals["late"] = "added later"
+        assert render_template_string("{{ late }}") == "added later"
+
+
+def test_an_error_inside_a_template_surfaces_as_the_original_exception(app: Hipflask) -> None:
+    with app.test_request_context("/"), pytest.raises(ZeroDivisionError):
+        render_template_string("{{ 1 // 0 }}")

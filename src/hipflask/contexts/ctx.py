@@ -198,7 +198,11 @@ class RequestContext:
         if app_ctx is None or app_ctx.app is not self.app:
             # Re-pushing a preserved context (test client) keeps its ``g``.
             app_ctx = self._app_ctx if self._app_ctx is not None else AppContext(self.app)
-            app_ctx.push()
+            if appcontext_pushed.receivers:
+                app_ctx.push()
+            else:
+                # AppContext.push without the signal nobody listens to.
+                app_ctx._tokens.append(_cv_app.set(app_ctx))
             pushed: AppContext | None = app_ctx
         else:
             pushed = None
@@ -225,7 +229,11 @@ class RequestContext:
             token, app_ctx = self._cv_tokens.pop()
             _cv_request.reset(token)
             if app_ctx is not None:
-                app_ctx.pop(exc, teardown=teardown)
+                if teardown or appcontext_popped.receivers or _cv_app.get(None) is not app_ctx:
+                    app_ctx.pop(exc, teardown=teardown)
+                else:
+                    # AppContext.pop with nothing to tear down and nobody to tell.
+                    _cv_app.reset(app_ctx._tokens.pop())
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session (for another thread).

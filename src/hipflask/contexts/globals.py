@@ -38,16 +38,68 @@ information about how to avoid this problem (app.test_request_context()).\
 _cv_app: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
 
+
+class _AttributeProxy(LocalProxy[Any]):
+    """Werkzeug's proxy, with attribute reads in one Python call.
+
+    ``request.args`` through :class:`~werkzeug.local.LocalProxy` costs three
+    Python calls (the lookup descriptor, the current-object getter, the bound
+    function); views read ``request`` and ``session`` attributes many times
+    per request. Everything else (operators, ``_get_current_object``,
+    assignment, ``isinstance``) is the base class's.
+    """
+
+    __slots__ = ("_hf_attribute", "_hf_message", "_hf_variable")
+
+    def __init__(self, variable: ContextVar[Any], attribute: str, message: str) -> None:
+        super().__init__(variable, attribute, unbound_message=message)
+        object.__setattr__(self, "_hf_variable", variable)
+        object.__setattr__(self, "_hf_attribute", attribute)
+        object.__setattr__(self, "_hf_message", message)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            owner = self._hf_variable.get()
+        except LookupError:
+            raise RuntimeError(self._hf_message) from None
+        return getattr(getattr(owner, self._hf_attribute), name)
+
+
+class _MappingProxy(_AttributeProxy):
+    """An :class:`_AttributeProxy` with item access in one call too (``session``)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            owner = self._hf_variable.get()
+        except LookupError:
+            raise RuntimeError(self._hf_message) from None
+        return getattr(owner, self._hf_attribute)[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        try:
+            owner = self._hf_variable.get()
+        except LookupError:
+            raise RuntimeError(self._hf_message) from None
+        getattr(owner, self._hf_attribute)[key] = value
+
+    def __contains__(self, key: Any) -> bool:
+        try:
+            owner = self._hf_variable.get()
+        except LookupError:
+            raise RuntimeError(self._hf_message) from None
+        return key in getattr(owner, self._hf_attribute)
+
+
 app_ctx: AppContext = LocalProxy(_cv_app, unbound_message=_NO_APP)  # type: ignore[assignment]
-current_app: Any = LocalProxy(_cv_app, "app", unbound_message=_NO_APP)
-g: _AppCtxGlobals = LocalProxy(_cv_app, "g", unbound_message=_NO_APP)  # type: ignore[assignment]
+current_app: Any = _AttributeProxy(_cv_app, "app", _NO_APP)
+g: _AppCtxGlobals = _AttributeProxy(_cv_app, "g", _NO_APP)  # type: ignore[assignment]
 request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
     _cv_request, unbound_message=_NO_REQUEST
 )
-request: Request = LocalProxy(  # type: ignore[assignment]
-    _cv_request, "request", unbound_message=_NO_REQUEST
-)
-session: Any = LocalProxy(_cv_request, "session", unbound_message=_NO_REQUEST)
+request: Request = _AttributeProxy(_cv_request, "request", _NO_REQUEST)  # type: ignore[assignment]
+session: Any = _MappingProxy(_cv_request, "session", _NO_REQUEST)
 
 
 def _require_app() -> Any:

@@ -556,6 +556,8 @@ class Hipflask(PipelineMethods, Scaffold):
 
     def make_response(self, rv: Any) -> Response:
         """Turn a view's return value into a response; see :mod:`hipflask.wrappers.coerce`."""
+        if type(rv) is self.response_class:
+            return rv
         if isinstance(rv, HTTPException):
             return self._exception_response(rv)
         if rv is None or (type(rv) is tuple and rv and rv[0] is None):

@@ -5,8 +5,9 @@
 * :func:`run_coroutine` runs a coroutine from sync code on a per-thread event
   loop that is created once and reused: creating a loop per call would cost
   more than most async views do.
-* :class:`ThreadRunner` runs sync code from the event loop in a bounded pool,
-  with the caller's context variables copied in, so ``request`` works there.
+* :class:`ThreadRunner` (from :mod:`hipflask.core.handoff`) runs sync code
+  from the event loop in bounded worker threads, with the caller's context
+  variables copied in, so ``request`` works there.
 """
 
 from __future__ import annotations
@@ -16,16 +17,15 @@ import contextvars
 import functools
 import inspect
 import threading
-from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Coroutine
 from collections.abc import Generator
-from collections.abc import Iterable
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from typing import TypeVar
+
+from .handoff import ThreadRunner as ThreadRunner
 
 T = TypeVar("T")
 
@@ -136,72 +136,6 @@ def async_to_sync(func: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., 
         return run_coroutine(func(*args, **kwargs))
 
     return wrapper
-
-
-class ThreadRunner:
-    """A bounded thread pool for sync work started from the event loop.
-
-    The pool is created on first use, so WSGI-only apps never start threads.
-    ``max_workers`` may be a function returning the size, read when the pool
-    is created: an app passes one reading its config, which is usually filled
-    in after the app object exists.
-    """
-
-    def __init__(self, max_workers: int | Callable[[], int]) -> None:
-        self._max_workers = max_workers
-        self._executor: ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def max_workers(self) -> int:
-        """The pool's size: at most this many sync calls run at once."""
-        size = self._max_workers
-        return int(size() if callable(size) else size)
-
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            with self._lock:
-                if self._executor is None:
-                    self._executor = ThreadPoolExecutor(
-                        max_workers=self.max_workers, thread_name_prefix="hipflask-sync"
-                    )
-        return self._executor
-
-    async def run(self, func: Callable[..., T], *args: Any) -> T:
-        """Run ``func(*args)`` in the pool with a copy of the current context."""
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()
-        return await loop.run_in_executor(self._pool(), context.run, func, *args)
-
-    async def iterate(self, iterable: Iterable[T]) -> AsyncIterator[T]:
-        """Iterate a sync iterable in the pool (a streamed body that may block)."""
-        iterator = iter(iterable)
-        try:
-            while True:
-                done, value = await self.run(_next_or_done, iterator)
-                if done:
-                    return
-                yield value  # type: ignore[misc]  # not None when not done
-        finally:
-            close = getattr(iterable, "close", None)
-            if close is not None:
-                await self.run(close)
-
-    def shutdown(self) -> None:
-        """Stop the pool's threads after the running work finishes."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
-
-
-_DONE: Any = object()
-
-
-def _next_or_done(iterator: Iterator[T]) -> tuple[bool, T | None]:
-    try:
-        return False, next(iterator)
-    except StopIteration:
-        return True, None
 
 
 def iterate_async_sync(iterable: Any) -> Iterator[Any]:

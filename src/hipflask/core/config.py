@@ -83,6 +83,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # grace period), then an average of at least this many bytes a second.
     "BODY_READ_TIMEOUT": 10,
     "BODY_MIN_RATE": 1024,
+    "ASGI_SYNC_ON_LOOP": False,
 }
 
 # A missing file, or a path that is a folder or runs through a file, is what

@@ -25,6 +25,7 @@ from ..routing.matcher import NOT_FOUND
 from ..routing.matcher import Matcher
 from ..security.proxies import ProxyTrust
 from . import bridge
+from . import direct
 from . import pipeline
 
 if TYPE_CHECKING:
@@ -109,19 +110,28 @@ def runs_on_loop(app: Hipflask, request: Request) -> bool:
     """Whether an ASGI request runs on the event loop rather than in a thread.
 
     Async views do; so does a request that matched no route when there are
-    no hooks that could be sync (a 404 needs no thread). An app that
+    no hooks that could be sync (a 404 needs no thread), and every request
+    when ``ASGI_SYNC_ON_LOOP`` is on (an app whose sync views never block
+    saves the hand-off to a thread). An app that
     overrides one of the pipeline's methods runs every request in a thread:
     the override may call the base method, which completes synchronously.
     """
     if app._overrides:
         return False
-    return app._is_async_view(request) or (
-        request.url_rule is None and not app._has_before_request_hooks()
-    )
+    rule = request.url_rule
+    if rule is None:
+        return not app._has_before_request_hooks() or app.config.get("ASGI_SYNC_ON_LOOP") is True
+    known = app._async_views.get(app.view_functions.get(rule.endpoint))
+    if known is None:
+        known = app._is_async_view(request)
+    return known or app.config.get("ASGI_SYNC_ON_LOOP") is True
 
 
 def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
     """Run the whole request in this thread (WSGI, or a sync view under ASGI)."""
+    chain = direct.plain_chain(app, request, state)
+    if chain is not None:
+        return direct.run_sync(app, request, state, chain)
     ctx = RequestContext(app, request, state=state)
     ctx.push()
     error: BaseException | None = None
@@ -138,6 +148,9 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
 
 async def run_async(app: Hipflask, request: Request, state: RequestState) -> Response:
     """Run the whole request on the event loop (an async view under ASGI)."""
+    chain = direct.plain_chain(app, request, state)
+    if chain is not None:
+        return await direct.run_async(app, request, state, chain)
     state.on_loop = True
     ctx = RequestContext(app, request, state=state)
     ctx.push()

@@ -14,12 +14,12 @@ from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
 
-from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import BadRequest
 
 from ..contexts.state import RequestState
 from ..security.proxies import apply_wsgi
 from ..wrappers.framing import conflicting_headers
+from ..wrappers.headers import WSGIRequestHeaders
 from ..wrappers.response import wire_parts
 from . import bridge
 from . import serve
@@ -67,14 +67,16 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     # Not a number (a unix socket's "", a hand-built environ's "x"): no port,
     # rather than a ValueError before the app can answer.
     server = (environ.get("SERVER_NAME", ""), int(port) if port and port.isdigit() else None)
+    root_path = environ.get("SCRIPT_NAME", "")
+    path = environ.get("PATH_INFO", "")
     return app.request_class(
         environ.get("REQUEST_METHOD", "GET"),
         environ.get("wsgi.url_scheme", "http"),
         server,
-        _decode(environ.get("SCRIPT_NAME", "")),
-        _decode(environ.get("PATH_INFO", "")),
+        root_path if root_path.isascii() else _decode(root_path),
+        path if path.isascii() else _decode(path),
         environ.get("QUERY_STRING", "").encode("latin-1"),
-        EnvironHeaders(environ),
+        WSGIRequestHeaders(environ),
         environ.get("REMOTE_ADDR"),
         app=app,
         open_stream=_open_stream,
@@ -86,9 +88,11 @@ def handle(
     app: Hipflask, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
     """Serve one WSGI request."""
-    trust = serve.proxy_trust(app)
-    if trust is not None:
-        apply_wsgi(environ, trust)
+    proxy_fix = app.config.get("PROXY_FIX")
+    if proxy_fix is not None and proxy_fix is not False:
+        trust = serve.proxy_trust(app)
+        if trust is not None:
+            apply_wsgi(environ, trust)
     request = make_request(app, environ)
     state = RequestState()
     preserve = environ.get(PRESERVE_CONTEXT_KEY)

@@ -125,10 +125,20 @@ def _sibling(rule: Rule, key: _Key) -> tuple[str, _Key] | None:
 class Matcher:
     """Route matching compiled from a URL map; see the module docstring."""
 
-    __slots__ = ("_dynamic_default", "_dynamic_index", "_enabled", "_size", "_static")
+    __slots__ = (
+        "_additions",
+        "_dynamic_default",
+        "_dynamic_index",
+        "_enabled",
+        "_map",
+        "_size",
+        "_static",
+    )
 
     def __init__(self, url_map: Map, subdomain_matching: bool = False) -> None:
-        self._size = len(url_map._rules)
+        self._map = url_map
+        self._additions: int | None = getattr(url_map, "additions", None)
+        self._size = _rule_count(url_map)
         self._static: dict[str, list[_Entry]] = {}
         self._dynamic_index: dict[str, list[_Dynamic]] = {}
         self._dynamic_default: list[_Dynamic] = []
@@ -218,9 +228,15 @@ class Matcher:
         ``app.url_map.add(rule)`` is public API that bypasses ``add_url_rule``
         (and works after the first request); a matcher built before it would
         answer :data:`NOT_FOUND` for the new rule's paths, or the wrong rule.
-        Werkzeug's map only ever grows, so its size tells.
+        Werkzeug's map only ever grows, so its size tells; hipflask's own map
+        counts additions, which is cheaper to compare.
         """
-        return self._size == len(url_map._rules)
+        if url_map is not self._map:
+            return False
+        additions = getattr(url_map, "additions", None)
+        if additions is not None:
+            return additions == self._additions  # type: ignore[no-any-return]
+        return self._size == _rule_count(url_map)
 
     def match(self, path: str, method: str) -> tuple[Rule, dict[str, Any]] | _NotFound | None:
         """``(rule, view_args)`` or :data:`NOT_FOUND` when certain, else ``None``."""
@@ -256,3 +272,7 @@ class Matcher:
         # the rules of this first segment plus those starting with a
         # variable, markers for slash redirects included): none matched.
         return NOT_FOUND
+
+
+def _rule_count(url_map: Map) -> int:
+    return sum(1 for _rule in url_map.iter_rules())

@@ -12,8 +12,26 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 
-from werkzeug.routing import Map as Map
+from werkzeug.routing import Map as _WerkzeugMap
 from werkzeug.routing import Rule as Rule
+from werkzeug.routing import RuleFactory
+
+
+class Map(_WerkzeugMap):
+    """Werkzeug's URL map, counting the rule factories added to it.
+
+    The compiled matcher is rebuilt when the map changes (``url_map.add`` is
+    public API and works at any time); comparing this counter tells it so
+    without listing every rule on every request.
+    """
+
+    #: Bumped by every :meth:`add`; Werkzeug's map only ever grows.
+    additions = 0
+
+    def add(self, rulefactory: RuleFactory) -> None:
+        """Add a rule (or a factory of rules), as Werkzeug's map does."""
+        super().add(rulefactory)
+        self.additions += 1
 
 
 def route_methods(

@@ -98,6 +98,7 @@ class SecurityGate:
         "_origin",
         "_trusted_hosts",
         "is_simple",
+        "passes_safe_methods",
     )
 
     def __init__(self, app: Any) -> None:
@@ -111,6 +112,11 @@ class SecurityGate:
         #: Only the built-in parts are registered: the pipeline takes the
         #: direct path (:meth:`check`, :meth:`finish`) instead of the lists.
         self.is_simple = True
+        #: The built-in checks have nothing to do for a safe method (GET,
+        #: HEAD, OPTIONS, TRACE): the policies are built and no
+        #: ``TRUSTED_HOSTS`` is set. The direct request path skips
+        #: :meth:`check` for such requests.
+        self.passes_safe_methods = False
 
     # -- registration ------------------------------------------------------
 
@@ -174,11 +180,13 @@ class SecurityGate:
         self._headers = HeaderPolicy.from_config(self._config)
         self._origin = OriginPolicy.from_config(self._config)
         self._trusted_hosts = self._config.get("TRUSTED_HOSTS")
+        self.passes_safe_methods = not self._trusted_hosts
 
     def reset(self) -> None:
         """Forget the built policies (after changing security settings in tests)."""
         self._headers = None
         self._origin = None
+        self.passes_safe_methods = False
 
     @property
     def header_policy(self) -> HeaderPolicy:

@@ -101,10 +101,34 @@ def _render(app: Any, env: Environment, template: Template, context: dict[str, A
     context = _build_context(app, env, context)
     if before_render_template.receivers:
         _send(app, before_render_template, template, context)
-    rv = template.render(context)
+    rv = _render_now(template, context)
     if template_rendered.receivers:
         _send(app, template_rendered, template, context)
     return rv
+
+
+def _render_now(template: Template, context: dict[str, Any]) -> str:
+    """``template.render(context)``, with the globals merged in C.
+
+    Jinja merges the template's globals (a :class:`~collections.ChainMap`
+    over the environment's) into every render's context by iterating the
+    ChainMap in Python, a call per global; an app's environment has a dozen.
+    Merging the underlying dicts with ``dict.update`` gives the same context
+    (the first map wins, the render's variables win over all).
+    """
+    env = template.environment
+    maps = getattr(template.globals, "maps", None)
+    if env.is_async or maps is None:
+        return template.render(context)
+    merged: dict[str, Any] = {}
+    for mapping in reversed(maps):
+        merged.update(mapping)
+    merged.update(context)
+    ctx = template.new_context(merged, shared=True)
+    try:
+        return env.concat(template.root_render_func(ctx))
+    except Exception:
+        env.handle_exception()
 
 
 def _stream(

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
-from urllib.parse import parse_qsl
 
 from werkzeug import formparser
 from werkzeug.datastructures import Authorization
@@ -33,6 +32,7 @@ from werkzeug.utils import cached_property
 
 from .debugfiles import attach_enctype_error_multidict
 from .framing import declared_length
+from .query import parse_pairs
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -91,6 +91,17 @@ class Request(_SansIORequest):
         self._environ = environ
         self._make_environ = make_environ
         self._limits: dict[str, int | None] | None = None
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The URL parameters, as Werkzeug parses them (split without unquoting when plain).
+
+        Bytes that are not UTF-8, raw or percent-encoded, are kept as
+        ``%XX`` text instead of raising: any client can send them, and a
+        view reading ``request.args`` must not become a 500.
+        """
+        text = self.query_string.decode("utf-8", "werkzeug.url_quote")
+        return self.parameter_storage_class(parse_pairs(text))
 
     # -- compatibility ---------------------------------------------------
 
@@ -306,8 +317,7 @@ class Request(_SansIORequest):
             text = raw.decode()
         except UnicodeDecodeError:
             raise BadRequest("The form body is not valid UTF-8.") from None
-        items = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
-        return self.parameter_storage_class(items)
+        return self.parameter_storage_class(parse_pairs(text))
 
     @property
     def want_form_data_parsed(self) -> bool:
@@ -378,18 +388,6 @@ class Request(_SansIORequest):
     def host_url(self) -> str:
         """Scheme and host only."""
         return self._current_url(None, None, None)
-
-    @cached_property
-    def args(self) -> MultiDict[str, str]:
-        """The parsed query string.
-
-        Bytes that are not UTF-8, raw or percent-encoded, are kept as
-        ``%XX`` text instead of raising: any client can send them, and a
-        view reading ``request.args`` must not become a 500.
-        """
-        text = self.query_string.decode("utf-8", "werkzeug.url_quote")
-        items = parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
-        return self.parameter_storage_class(items)
 
     @property
     def script_root(self) -> str:

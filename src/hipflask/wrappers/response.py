@@ -165,7 +165,11 @@ class Response(_WerkzeugResponse):
             line = STATUS_LINES.get(code) if type(code) is int else None
             if mimetype is None:
                 mimetype = self.default_mimetype
-            ctype = _content_type(mimetype) if mimetype is not None else None
+            ctype = (
+                (_CONTENT_TYPES.get(mimetype) or _content_type(mimetype))
+                if mimetype is not None
+                else None
+            )
             if line is not None and ctype is not None:
                 body: bytes = response.encode() if kind is str else response
                 self._fill(body, code, line, ctype)  # type: ignore[arg-type]
@@ -283,7 +287,7 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
             remove_entity_headers(headers)
         else:
             headers.remove("Content-Length")
-        return response._status, headers.to_wsgi_list(), None
+        return response._status, list(iter(headers)), None
     if response.direct_passthrough:
         pass
     elif isinstance(body, list) and (len(body) != 1 or type(body[0]) is not bytes):
@@ -294,7 +298,9 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
         body = list(response.iter_encoded())
     elif not isinstance(body, list) and not hasattr(body, "__aiter__"):
         body = response.iter_encoded()
+    # ``list(iter(headers))`` is ``to_wsgi_list()`` without the extra
+    # ``__len__`` call list() makes on the Headers object itself.
     if method == "HEAD":
         response.close()
-        return response._status, headers.to_wsgi_list(), None
-    return response._status, headers.to_wsgi_list(), body
+        return response._status, list(iter(headers)), None
+    return response._status, list(iter(headers)), body

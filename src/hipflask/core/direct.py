@@ -1,0 +1,187 @@
+"""The direct path: a request of an app that uses none of the pipeline's extras.
+
+Most requests of most apps need only: push the context, the security
+gate's built-in check, the view, the response, the session save when the
+view touched the session, the gate's headers, pop. The general pipeline
+(:mod:`hipflask.core.pipeline`) supports much more (hooks, overridden
+methods, async sessions, signal receivers, suites' checks and finishers),
+through generators and a driver; for a request that uses none of it that
+machinery is most of the framework's cost.
+
+:func:`plain_chain` decides, per request and from attributes only, whether
+the direct path may serve it; :func:`run_sync` and :func:`run_async` then
+do exactly what the pipeline would do for it, in straight-line code. Errors
+leave for the pipeline's own error steps at once, so error handlers, logging
+and the 500 page behave identically either way.
+"""
+
+from __future__ import annotations
+
+from types import CoroutineType
+from typing import TYPE_CHECKING
+from typing import Any
+
+from .. import signals
+from ..contexts.ctx import RequestContext
+from ..security.origin import SAFE_METHODS
+from . import bridge
+from . import pipeline
+
+if TYPE_CHECKING:
+    from ..contexts.state import RequestState
+    from ..wrappers.request import Request
+    from ..wrappers.response import Response
+    from .app import Hipflask
+
+__all__ = ["plain_chain", "run_async", "run_sync"]
+
+_request_started = signals.request_started
+_request_finished = signals.request_finished
+_request_tearing_down = signals.request_tearing_down
+_appcontext_tearing_down = signals.appcontext_tearing_down
+
+
+def plain_chain(app: Hipflask, request: Request, state: RequestState) -> pipeline.Chain | None:
+    """The request's hook chain when the direct path may serve it, else ``None``.
+
+    It may when the app has served its first request (so its hooks are
+    fixed and its overrides known), replaces no pipeline method, has only
+    the gate's built-in parts and a sync session interface, no
+    ``teardown_appcontext`` function and no receiver for the request
+    signals, and the request's blueprint chain has no hooks. A test client
+    keeping the context takes the general path.
+    """
+    if (
+        app._overrides
+        or app._overrides is None
+        or not app._got_first_request
+        or app._async_sessions
+        or not app.gate.is_simple
+        or app.teardown_appcontext_funcs
+        or state.preserve_context is not None
+        or _request_started.receivers
+        or _request_finished.receivers
+        or _request_tearing_down.receivers
+        or _appcontext_tearing_down.receivers
+    ):
+        return None
+    rule = request.url_rule
+    endpoint = rule.endpoint if rule is not None else None
+    chain = app._chain(endpoint.rpartition(".")[0] or None if endpoint is not None else None)
+    if chain.has_user_hooks or chain.teardown_request:
+        return None
+    return chain
+
+
+Step = pipeline.Step
+
+
+def _respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
+    """``finalize`` for the direct path: the response, the session, the gate's headers."""
+    response = app.make_response(rv)
+    session = ctx._session
+    if session is not None:
+        interface = app.session_interface
+        if not interface.is_null_session(session):
+            interface.save_session(app, session, response)
+    app.gate.finish(ctx.request, response, ctx.state)
+    return response
+
+
+def _recover(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
+    """What the pipeline does with an error raised by the gate or the view."""
+    try:
+        rv = yield from pipeline.handle_user_exception(app, ctx, exc)
+        return (yield from pipeline.finalize(app, ctx, rv)), None
+    except Exception as error:
+        return (yield from pipeline.handle_exception(app, ctx, error)), error
+
+
+def _finish(app: Hipflask, ctx: RequestContext, rv: Any) -> Step:
+    """The response when the view registered ``after_this_request`` callbacks."""
+    try:
+        return (yield from pipeline.finalize(app, ctx, rv)), None
+    except Exception as error:
+        return (yield from pipeline.handle_exception(app, ctx, error)), error
+
+
+def _call_view(app: Hipflask, request: Request, state: RequestState) -> Any:
+    """The gate's check, the routing error if any, the view (or the automatic OPTIONS)."""
+    gate = app.gate
+    method = request.method
+    if not (gate.passes_safe_methods and method in SAFE_METHODS):
+        gate.check(request, state)
+    if request.routing_exception is not None:
+        app.raise_routing_exception(request)
+    rule = request.url_rule
+    if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+        return app.make_default_options_response()
+    return app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
+
+
+def run_sync(
+    app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
+) -> Response:
+    """The whole request in this thread (WSGI, or a sync view's worker under ASGI)."""
+    ctx = RequestContext(app, request, state=state)
+    ctx._chain = chain
+    ctx.push()
+    error: BaseException | None = None
+    response: Response
+    try:
+        try:
+            rv = _call_view(app, request, state)
+            if type(rv) is CoroutineType:
+                rv = bridge.run_coroutine(rv)
+        except Exception as exc:
+            response, error = bridge.drive_sync(_recover(app, ctx, exc))
+            return response
+        if ctx._after_request_functions:
+            response, error = bridge.drive_sync(_finish(app, ctx, rv))
+            return response
+        try:
+            return _respond(app, ctx, rv)
+        except Exception as exc:
+            error = exc
+            response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
+            return response
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        # plain_chain made sure there is no teardown function to run.
+        ctx.pop(error, teardown=False)
+
+
+async def run_async(
+    app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
+) -> Response:
+    """The whole request on the event loop (an async view under ASGI)."""
+    state.on_loop = True
+    ctx = RequestContext(app, request, state=state)
+    ctx._chain = chain
+    ctx.push()
+    error: BaseException | None = None
+    response: Response
+    try:
+        try:
+            rv = _call_view(app, request, state)
+            if type(rv) is CoroutineType:
+                rv = await rv
+        except Exception as exc:
+            response, error = await bridge.drive_async(_recover(app, ctx, exc))
+            return response
+        if ctx._after_request_functions:
+            response, error = await bridge.drive_async(_finish(app, ctx, rv))
+            return response
+        try:
+            return _respond(app, ctx, rv)
+        except Exception as exc:
+            error = exc
+            response = await bridge.drive_async(pipeline.handle_exception(app, ctx, exc))
+            return response
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        ctx.pop(error, teardown=False)

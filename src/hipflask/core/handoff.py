@@ -1,0 +1,218 @@
+"""Sync work handed from the event loop to worker threads, cheaply.
+
+A Flask-style app served as ASGI runs every plain ``def`` view (with its
+hooks: the whole sync pipeline, in one hop) in a worker thread, so a blocking
+view never stalls the loop. ``loop.run_in_executor`` does that at a price
+paid on every request: a :class:`concurrent.futures.Future` and a work item,
+the executor's thread accounting, a second (asyncio) future chained to the
+first through callbacks, and one loop wake-up per finished call.
+
+:class:`ThreadRunner` keeps the hop and drops the rest:
+
+* jobs go into one :class:`queue.SimpleQueue` (C code, no Python lock) that
+  the workers block on;
+* a worker puts each result on its loop's :class:`_Inbox`, a deque, and wakes
+  the loop only when the inbox was empty: results that finish while the loop
+  is busy are delivered together, one wake-up per batch;
+* threads start on demand, at most ``max_workers`` of them (the app's
+  ``ASGI_THREAD_POOL_SIZE``), and stay for the life of the app.
+
+The caller's context variables are copied into the job, so ``request``,
+``session`` and ``g`` work in the thread as on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import queue
+import threading
+from collections import deque
+from collections.abc import AsyncIterator
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
+
+__all__ = ["ThreadRunner"]
+
+#: A job: the inbox to answer on, the future, the context, the call.
+_Job = tuple[
+    "_Inbox", "asyncio.Future[Any]", contextvars.Context, Callable[..., Any], tuple[Any, ...]
+]
+
+
+class _Inbox:
+    """Results waiting for one event loop, delivered in batches.
+
+    Workers append ``(future, ok, value)`` and schedule :meth:`deliver` only
+    when none is pending. :meth:`deliver` clears the flag *before* it empties
+    the deque, so a result appended meanwhile either is taken by this pass or
+    schedules the next one: none is ever left behind.
+    """
+
+    __slots__ = ("_loop", "_pending", "_results")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._results: deque[tuple[asyncio.Future[Any], bool, Any]] = deque()
+        self._pending = False
+
+    def post(self, future: asyncio.Future[Any], ok: bool, value: Any) -> None:
+        """Called in a worker thread: hand one result to the loop."""
+        self._results.append((future, ok, value))
+        if not self._pending:
+            self._pending = True
+            try:
+                self._loop.call_soon_threadsafe(self.deliver)
+            except RuntimeError:
+                # The loop closed while the job ran: nobody awaits the result.
+                self._pending = False
+
+    def deliver(self) -> None:
+        """Called on the loop: resolve every future that has a result."""
+        self._pending = False
+        results = self._results
+        while results:
+            future, ok, value = results.popleft()
+            if future.cancelled():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+
+class ThreadRunner:
+    """A bounded set of worker threads for sync work started from the event loop.
+
+    No thread starts until the first job, so WSGI-only apps never start any.
+    ``max_workers`` may be a function returning the size, read when the
+    first thread starts: an app passes one reading its config, which is
+    usually filled in after the app object exists.
+    """
+
+    def __init__(self, max_workers: int | Callable[[], int]) -> None:
+        self._max_workers = max_workers
+        self._size: int | None = None
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        # Workers waiting for a job and not yet promised to one.
+        self._idle = 0
+        self._lock = threading.Lock()
+        self._inboxes: dict[asyncio.AbstractEventLoop, _Inbox] = {}
+        # Bumped by shutdown: a worker of an earlier generation is on its way
+        # out and must not count itself idle for the new ones.
+        self._generation = 0
+
+    @property
+    def max_workers(self) -> int:
+        """The bound: at most this many sync calls run at once."""
+        size = self._max_workers
+        return int(size() if callable(size) else size)
+
+    @property
+    def thread_count(self) -> int:
+        """How many worker threads have started (none before the first job)."""
+        return len(self._threads)
+
+    def _inbox(self, loop: asyncio.AbstractEventLoop) -> _Inbox:
+        inbox = self._inboxes.get(loop)
+        if inbox is None:
+            with self._lock:
+                # Drop the inboxes of closed loops (tests run many loops).
+                for old in [old for old in self._inboxes if old.is_closed()]:
+                    del self._inboxes[old]
+                inbox = self._inboxes[loop] = _Inbox(loop)
+        return inbox
+
+    def _reserve(self) -> None:
+        """Promise the next job a worker: an idle one, or a new thread below the bound."""
+        with self._lock:
+            if self._idle > 0:
+                self._idle -= 1
+                return
+            if self._size is None:
+                self._size = max(1, self.max_workers)
+            if len(self._threads) >= self._size:
+                return  # every worker is busy: the job waits in the queue
+            thread = threading.Thread(
+                target=self._work,
+                args=(self._generation,),
+                name=f"hipflask-sync-{len(self._threads)}",
+                daemon=True,
+            )
+            self._threads.append(thread)
+        thread.start()
+
+    def _work(self, generation: int) -> None:
+        get = self._jobs.get
+        lock = self._lock
+        while True:
+            job = get()
+            if job is None:
+                return
+            inbox, future, context, func, args = job
+            # Dropped before waiting again, so that an idle worker does not
+            # keep the last request (and its response) alive.
+            job = None
+            ok = True
+            try:
+                value = context.run(func, *args)
+            except BaseException as exc:  # handed to the awaiting coroutine
+                ok = False
+                value = exc
+            inbox.post(future, ok, value)
+            future = context = func = args = value = None  # type: ignore[assignment]
+            with lock:
+                if generation == self._generation:
+                    self._idle += 1
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        """Run ``func(*args)`` in a worker with a copy of the current context."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        inbox = self._inboxes.get(loop) or self._inbox(loop)
+        self._reserve()
+        self._jobs.put((inbox, future, contextvars.copy_context(), func, args))
+        return await future
+
+    async def iterate(self, iterable: Iterable[T]) -> AsyncIterator[T]:
+        """Iterate a sync iterable in a worker (a streamed body that may block)."""
+        iterator = iter(iterable)
+        try:
+            while True:
+                done, value = await self.run(_next_or_done, iterator)
+                if done:
+                    return
+                yield value  # type: ignore[misc]  # not None when not done
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                await self.run(close)
+
+    def shutdown(self) -> None:
+        """Stop the worker threads after the running jobs finish.
+
+        The runner can be used again afterwards: threads start on demand.
+        """
+        with self._lock:
+            threads, self._threads = self._threads, []
+            self._idle = 0
+            self._size = None
+            self._generation += 1
+        for _thread in threads:
+            self._jobs.put(None)
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join()
+
+
+def _next_or_done(iterator: Iterator[T]) -> tuple[bool, T | None]:
+    try:
+        return False, next(iterator)
+    except StopIteration:
+        return True, None

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import Response
+from hipflask import abort
+from hipflask import after_this_request
+from hipflask import g
+from hipflask import request
+from hipflask import session
+from hipflask.core import direct
+from hipflask.testing.client import HipflaskClient
+
+
+@pytest.fixture
+def decisions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each request took the direct path (True) or the pipeline (False)."""
+    seen: list[bool] = []
+    original = direct.plain_chain
+
+    def spy(*args: Any) -> Any:
+        chain = original(*args)
+        seen.append(chain is not None)
+        return chain
+
+    monkeypatch.setattr(direct, "plain_chain", spy)
+    return seen
+
+
+def plain_routes(app: Hipflask) -> None:
+    @app.get("/text")
+    def text() -> Response:
+        return Response(f"{request.method} {request.path}", mimetype="text/plain")
+
+    @app.get("/async")
+    async def asynchronous() -> dict[str, Any]:
+        await asyncio.sleep(0)
+        return {"async": True}
+
+    @app.get("/count")
+    def count() -> dict[str, int]:
+        session["n"] = session.get("n", 0) + 1
+        return {"n": session["n"]}
+
+    @app.post("/form")
+    def form() -> str:
+        return request.form.get("name", "")
+
+
+def test_a_plain_app_takes_the_direct_path_after_its_first_request(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    plain_routes(app)
+
+    assert client.get("/text").data == b"GET /text"
+    assert client.get("/text").data == b"GET /text"
+    assert client.get("/async").json == {"async": True}
+
+    assert decisions == [False, True, True]
+
+
+def test_the_direct_path_adds_the_security_headers(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    plain_routes(app)
+    client.get("/text")
+
+    response = client.get("/text")
+
+    assert decisions[-1] is True
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_the_direct_path_saves_a_session_the_view_changed(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    plain_routes(app)
+
+    assert client.get("/count").json == {"n": 1}
+    assert client.get("/count").json == {"n": 2}
+    assert decisions == [False, True]
+
+
+def test_the_direct_path_refuses_a_cross_origin_post(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    plain_routes(app)
+    client.get("/text")
+
+    refused = client.post("/form", data={"name": "x"}, headers={"Origin": "https://evil.example"})
+    allowed = client.post("/form", data={"name": "alice"})
+
+    assert decisions[1:] == [True, True]
+    assert refused.status_code == 403
+    assert allowed.data == b"alice"
+
+
+def test_the_direct_path_answers_404_405_and_automatic_options(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    plain_routes(app)
+    client.get("/text")
+
+    assert client.get("/nowhere").status_code == 404
+    assert client.delete("/text").status_code == 405
+    options = client.options("/text")
+
+    assert options.status_code == 200
+    assert "GET" in options.headers["Allow"]
+    assert all(decisions[1:])
+
+
+def test_errors_on_the_direct_path_reach_the_error_handlers(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    @app.get("/teapot")
+    def teapot() -> str:
+        abort(418)
+
+    @app.get("/broken")
+    def broken() -> str:
+        raise LookupError("gone")
+
+    @app.errorhandler(418)
+    def short_and_stout(error: Exception) -> tuple[str, int]:
+        return "handled", 418
+
+    @app.errorhandler(LookupError)
+    def lookup(error: Exception) -> tuple[str, int]:
+        return f"lookup: {error}", 409
+
+    client.get("/teapot")
+    teapot_response = client.get("/teapot")
+    broken_response = client.get("/broken")
+
+    assert decisions[1:] == [True, True]
+    assert (teapot_response.status_code, teapot_response.data) == (418, b"handled")
+    assert (broken_response.status_code, broken_response.data) == (409, b"lookup: gone")
+
+
+def test_an_unhandled_error_on_the_direct_path_is_a_logged_500(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool], caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/crash")
+    def crash() -> str:
+        raise RuntimeError("boom")
+
+    client.get("/crash")
+    response = client.get("/crash")
+
+    assert decisions[-1] is True
+    assert response.status_code == 500
+    assert "boom" in caplog.text
+
+
+def test_after_this_request_runs_on_the_direct_path(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    @app.get("/")
+    def index() -> str:
+        @after_this_request
+        def tag(response: Response) -> Response:
+            response.headers["X-Tagged"] = "yes"
+            return response
+
+        return "ok"
+
+    client.get("/")
+    response = client.get("/")
+
+    assert decisions[-1] is True
+    assert response.headers["X-Tagged"] == "yes"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_g_lives_for_one_request_on_the_direct_path(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    @app.get("/")
+    def index() -> str:
+        seen = g.get("seen", "fresh")
+        g.seen = "stale"
+        return seen
+
+    assert [client.get("/").data for _ in range(3)] == [b"fresh"] * 3
+    assert decisions[1:] == [True, True]
+
+
+def test_hooks_teardowns_and_signal_receivers_take_the_pipeline(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    events: list[str] = []
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.before_request
+    def before() -> None:
+        events.append("before")
+
+    @app.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        events.append("teardown")
+
+    client.get("/")
+    client.get("/")
+
+    assert decisions == [False, False]
+    assert events == ["before", "teardown", "before", "teardown"]
+
+
+def test_a_check_added_to_the_gate_takes_the_pipeline(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    app.gate.add_check("refuse", lambda req: Response("no", 401), order=450)
+    response = client.get("/")
+
+    assert decisions == [False, False]
+    assert response.status_code == 401

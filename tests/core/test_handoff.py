@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+
+import pytest
+
+from hipflask.core import bridge
+from hipflask.core.handoff import ThreadRunner
+
+
+def test_bridge_exposes_the_same_runner() -> None:
+    assert bridge.ThreadRunner is ThreadRunner
+
+
+def test_results_of_many_concurrent_jobs_each_reach_their_caller() -> None:
+    runner = ThreadRunner(4)
+
+    async def run() -> list[int]:
+        return list(await asyncio.gather(*(runner.run(lambda n=n: n * n) for n in range(200))))
+
+    assert asyncio.run(run()) == [n * n for n in range(200)]
+    assert 1 <= runner.thread_count <= 4
+    runner.shutdown()
+
+
+def test_an_exception_in_the_worker_is_raised_in_the_caller() -> None:
+    runner = ThreadRunner(1)
+
+    def fail() -> None:
+        raise LookupError("from the worker")
+
+    async def run() -> None:
+        await runner.run(fail)
+
+    with pytest.raises(LookupError, match="from the worker"):
+        asyncio.run(run())
+    runner.shutdown()
+
+
+def test_a_worker_sees_the_callers_context_but_its_changes_stay_in_the_copy() -> None:
+    variable: contextvars.ContextVar[str] = contextvars.ContextVar("variable", default="unset")
+    runner = ThreadRunner(1)
+
+    def change() -> str:
+        seen = variable.get()
+        variable.set("changed in the worker")
+        return seen
+
+    async def run() -> tuple[str, str]:
+        variable.set("caller")
+        seen = await runner.run(change)
+        return seen, variable.get()
+
+    assert asyncio.run(run()) == ("caller", "caller")
+    runner.shutdown()
+
+
+def test_a_cancelled_caller_does_not_break_later_jobs() -> None:
+    runner = ThreadRunner(1)
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "slow"
+
+    async def run() -> str:
+        task = asyncio.ensure_future(runner.run(slow))
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.set()
+        return await runner.run(lambda: "next")
+
+    assert asyncio.run(run()) == "next"
+    runner.shutdown()
+
+
+def test_a_job_blocked_in_a_worker_does_not_block_the_loop() -> None:
+    runner = ThreadRunner(2)
+    release = threading.Event()
+
+    async def run() -> list[str]:
+        order: list[str] = []
+        blocked = asyncio.ensure_future(runner.run(lambda: release.wait(5) and "blocked"))
+        await asyncio.sleep(0.01)
+        order.append("loop still runs")
+        order.append(await runner.run(lambda: "second worker"))
+        release.set()
+        order.append(await blocked)
+        return order
+
+    assert asyncio.run(run()) == ["loop still runs", "second worker", "blocked"]
+    runner.shutdown()
+
+
+def test_jobs_beyond_the_bound_wait_for_a_free_worker() -> None:
+    runner = ThreadRunner(1)
+    names: set[str] = set()
+
+    def where() -> None:
+        names.add(threading.current_thread().name)
+
+    async def run() -> None:
+        await asyncio.gather(*(runner.run(where) for _ in range(20)))
+
+    asyncio.run(run())
+    assert runner.thread_count == 1
+    assert len(names) == 1
+    runner.shutdown()
+
+
+def test_the_runner_starts_again_after_shutdown() -> None:
+    runner = ThreadRunner(1)
+
+    async def run() -> str:
+        return await runner.run(lambda: threading.current_thread().name)
+
+    assert asyncio.run(run()).startswith("hipflask-sync")
+    runner.shutdown()
+    assert runner.thread_count == 0
+    assert asyncio.run(run()).startswith("hipflask-sync")
+    assert runner.thread_count == 1
+    runner.shutdown()
+
+
+def test_each_event_loop_gets_its_own_results() -> None:
+    runner = ThreadRunner(2)
+
+    async def run(tag: str) -> list[str]:
+        return list(await asyncio.gather(*(runner.run(lambda: tag) for _ in range(20))))
+
+    def in_thread(tag: str, out: dict[str, list[str]]) -> None:
+        out[tag] = asyncio.run(run(tag))
+
+    out: dict[str, list[str]] = {}
+    threads = [threading.Thread(target=in_thread, args=(tag, out)) for tag in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert out == {"a": ["a"] * 20, "b": ["b"] * 20}
+    runner.shutdown()

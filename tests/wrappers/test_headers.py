@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.datastructures import Headers
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.testing.client import HipflaskClient
+from hipflask.wrappers.headers import ASGIRequestHeaders
+from hipflask.wrappers.headers import WSGIRequestHeaders
+
+ENVIRON = {
+    "CONTENT_TYPE": "text/plain",
+    "CONTENT_LENGTH": "12",
+    "HTTP_X_NUMBER": "42",
+    "HTTP_X_WORD": "forty-two",
+    "HTTP_ACCEPT": "*/*",
+}
+PAIRS = [
+    ("Content-Type", "text/plain"),
+    ("Content-Length", "12"),
+    ("X-Number", "42"),
+    ("X-Word", "forty-two"),
+    ("accept", "*/*"),
+    ("X-Number", "second"),
+]
+
+
+def asgi_headers() -> ASGIRequestHeaders:
+    headers = ASGIRequestHeaders()
+    for name, value in PAIRS:
+        Headers.add(headers, name, value)  # the adapter fills it once, before use
+    return headers
+
+
+@pytest.fixture(params=["wsgi", "asgi"])
+def headers(request: pytest.FixtureRequest) -> Any:
+    return WSGIRequestHeaders(dict(ENVIRON)) if request.param == "wsgi" else asgi_headers()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("content-type",), "text/plain"),
+        (("X-NUMBER",), "42"),
+        (("x-number", None, int), 42),
+        (("x-word", -1, int), -1),
+        (("missing",), None),
+        (("missing", "fallback"), "fallback"),
+        (("Content-Length", 0, int), 12),
+    ],
+)
+def test_get_answers_as_werkzeugs_headers_do(
+    headers: Any, args: tuple[Any, ...], expected: Any
+) -> None:
+    reference = EnvironHeaders(dict(ENVIRON))
+    assert headers.get(*args) == expected
+    assert reference.get(*args) == expected
+
+
+def test_membership_ignores_case_and_rejects_non_strings(headers: Any) -> None:
+    assert "x-word" in headers
+    assert "X-Word" in headers
+    assert "Origin" not in headers
+    assert 42 not in headers
+
+
+def test_request_headers_cannot_be_changed(headers: Any) -> None:
+    with pytest.raises(TypeError):
+        headers["X-New"] = "value"
+
+
+def test_asgi_headers_keep_every_value_and_copy_to_a_mutable_headers() -> None:
+    headers = asgi_headers()
+
+    assert headers.getlist("X-Number") == ["42", "second"]
+    assert headers["x-number"] == "42"
+    copied = copy.copy(headers)
+    copied["X-New"] = "value"
+    assert type(copied) is Headers
+    assert copied["X-New"] == "value"
+    assert "X-New" not in headers
+
+
+def test_views_read_headers_the_same_way_under_both_protocols(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.get("/")
+    def index() -> dict[str, Any]:
+        return {
+            "word": request.headers.get("X-Word"),
+            "number": request.headers.get("X-Number", type=int),
+            "absent": request.headers.get("Origin", "none"),
+            "has": "x-word" in request.headers,
+        }
+
+    response = client.get("/", headers={"X-Word": "hello", "X-Number": "7"})
+
+    assert response.json == {"word": "hello", "number": 7, "absent": "none", "has": True}
