@@ -10,17 +10,13 @@ role gets 403. Each decorator also takes a whole :class:`Blueprint`.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from typing import TypeVar
 
 from werkzeug.exceptions import Forbidden
 
 from ..contexts.ctx import has_request_context
-from ..contexts.globals import current_app
-from ..core.blueprints import Blueprint
 from ..principal.identity import ActionNeed
 from ..principal.identity import Identity
 from ..principal.identity import RoleNeed
@@ -69,31 +65,9 @@ def _refusal(permissions: list[Permission]) -> Any:
 
 def _protect(permissions: list[Permission]) -> Callable[[F], F]:
     def decorator(view: F) -> F:
-        if isinstance(view, Blueprint):
-            view.before_request(lambda: _refusal(permissions))
-            return view
-        if inspect.iscoroutinefunction(view):
+        from .utils import guarded_by
 
-            @wraps(view)
-            async def async_guarded(*args: Any, **kwargs: Any) -> Any:
-                from .utils import load_user_async
-
-                await load_user_async()
-                refusal = _refusal(permissions)
-                if refusal is not None:
-                    return refusal
-                return await view(*args, **kwargs)
-
-            return async_guarded  # type: ignore[return-value]
-
-        @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            refusal = _refusal(permissions)
-            if refusal is not None:
-                return refusal
-            return current_app.ensure_sync(view)(*args, **kwargs)
-
-        return guarded  # type: ignore[return-value]
+        return guarded_by(view, lambda: _refusal(permissions))
 
     return decorator
 

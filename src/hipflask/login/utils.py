@@ -273,26 +273,37 @@ def _login_refusal(fresh: bool) -> Any:
 
 
 def _guard(view: F, fresh: bool) -> F:
+    return guarded_by(view, lambda: _login_refusal(fresh))
+
+
+def guarded_by(view: F, refusal: Callable[[], Any]) -> F:
+    """``view`` (or every view of a blueprint) answered by ``refusal()`` when it says so.
+
+    ``refusal`` returns the answer to give instead of the view (a redirect to
+    the login page, a 401), raises an ``HTTPException``, or returns ``None``
+    to let the view run. An async view first awaits the login, so the live
+    login registry is read without blocking the event loop.
+    """
     if isinstance(view, Blueprint):
-        view.before_request(lambda: _login_refusal(fresh))
+        view.before_request(refusal)
         return view
     if inspect.iscoroutinefunction(view):
 
         @wraps(view)
         async def async_guarded(*args: Any, **kwargs: Any) -> Any:
             await load_user_async()
-            refusal = _login_refusal(fresh)
-            if refusal is not None:
-                return refusal
+            answer = refusal()
+            if answer is not None:
+                return answer
             return await view(*args, **kwargs)
 
         return async_guarded  # type: ignore[return-value]
 
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        refusal = _login_refusal(fresh)
-        if refusal is not None:
-            return refusal
+        answer = refusal()
+        if answer is not None:
+            return answer
         return current_app.ensure_sync(view)(*args, **kwargs)
 
     return guarded  # type: ignore[return-value]

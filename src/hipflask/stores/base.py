@@ -122,6 +122,67 @@ class Store(ABC):
         return f"<{type(self).__name__} prefix={self.prefix!r}>"
 
 
+class OperationStore(Store):
+    """A store whose backend runs named operations, once per driver.
+
+    Redis and SQL express each operation (``get``, ``set``, ``add``,
+    ``compare_and_set``, ``delete``, ``touch``) as one command or statement
+    built in one place; :meth:`_run` sends it with the blocking client and
+    :meth:`_arun` with the asyncio one. The public methods are written here
+    once, for every such backend.
+    """
+
+    @abstractmethod
+    def _run(self, operation: str, key: str, *args: Any) -> Any:
+        """Run ``operation`` on ``key`` with the blocking driver."""
+
+    @abstractmethod
+    async def _arun(self, operation: str, key: str, *args: Any) -> Any:
+        """Run ``operation`` on ``key`` with the asyncio driver."""
+
+    def get(self, key: str) -> bytes | None:
+        result: bytes | None = self._run("get", key)
+        return result
+
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        self._run("set", key, value, ttl)
+
+    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        return bool(self._run("add", key, value, ttl))
+
+    def compare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(self._run("compare_and_set", key, expected, value, ttl))
+
+    def delete(self, key: str) -> bool:
+        return bool(self._run("delete", key))
+
+    def touch(self, key: str, ttl: float | None) -> bool:
+        return bool(self._run("touch", key, ttl))
+
+    async def aget(self, key: str) -> bytes | None:
+        result: bytes | None = await self._arun("get", key)
+        return result
+
+    async def aset(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        await self._arun("set", key, value, ttl)
+
+    async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        return bool(await self._arun("add", key, value, ttl))
+
+    async def acompare_and_set(
+        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
+    ) -> bool:
+        return bool(await self._arun("compare_and_set", key, expected, value, ttl))
+
+    async def adelete(self, key: str) -> bool:
+        return bool(await self._arun("delete", key))
+
+    async def atouch(self, key: str, ttl: float | None) -> bool:
+        return bool(await self._arun("touch", key, ttl))
+
+
 def check_ttl(ttl: float | None) -> float | None:
     """Refuse a lifetime that is not a positive number of seconds.
 

@@ -13,7 +13,7 @@ import weakref
 from typing import Any
 
 from .._extras import require
-from .base import Store
+from .base import OperationStore
 from .base import check_ttl
 from .base import ttl_milliseconds
 
@@ -48,7 +48,7 @@ _POOL_TIMEOUT = 20.0
 _Command = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
-class RedisStore(Store):
+class RedisStore(OperationStore):
     """A :class:`~hipflask.stores.Store` in Redis, with native expiry.
 
     Give it a URL (both drivers are created from it) or a ready redis-py
@@ -142,27 +142,6 @@ class RedisStore(Store):
             return self._result(operation, script(keys=[full_key], args=script_args))
         return self._result(operation, getattr(self.client, name)(*call_args, **kwargs))
 
-    def get(self, key: str) -> bytes | None:
-        result: bytes | None = self._run("get", key)
-        return result
-
-    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        self._run("set", key, value, ttl)
-
-    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
-        return bool(self._run("add", key, value, ttl))
-
-    def compare_and_set(
-        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
-    ) -> bool:
-        return bool(self._run("compare_and_set", key, expected, value, ttl))
-
-    def delete(self, key: str) -> bool:
-        return bool(self._run("delete", key))
-
-    def touch(self, key: str, ttl: float | None) -> bool:
-        return bool(self._run("touch", key, ttl))
-
     def close(self) -> None:
         self.client.close()
 
@@ -197,27 +176,6 @@ class RedisStore(Store):
         else:
             raw = await getattr(client, name)(*call_args, **kwargs)
         return self._result(operation, raw)
-
-    async def aget(self, key: str) -> bytes | None:
-        result: bytes | None = await self._arun("get", key)
-        return result
-
-    async def aset(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        await self._arun("set", key, value, ttl)
-
-    async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
-        return bool(await self._arun("add", key, value, ttl))
-
-    async def acompare_and_set(
-        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
-    ) -> bool:
-        return bool(await self._arun("compare_and_set", key, expected, value, ttl))
-
-    async def adelete(self, key: str) -> bool:
-        return bool(await self._arun("delete", key))
-
-    async def atouch(self, key: str, ttl: float | None) -> bool:
-        return bool(await self._arun("touch", key, ttl))
 
     async def aclose(self) -> None:
         if self._fixed_async_client is not None:

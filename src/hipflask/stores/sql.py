@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from .._extras import require
-from .base import Store
+from .base import OperationStore
 from .base import check_ttl
 from .base import expiry_timestamp
 from .base import now_milliseconds
@@ -70,7 +70,7 @@ def store_table(name: str, metadata: sa.MetaData | None = None) -> sa.Table:
     )
 
 
-class SQLStore(Store):
+class SQLStore(OperationStore):
     """A :class:`~hipflask.stores.Store` in one SQL table (created on first use).
 
     Pass engines you already have (``hipflask.db`` passes its own), or use
@@ -227,27 +227,6 @@ class SQLStore(Store):
             raise
         return self._result(operation, outcomes)
 
-    def get(self, key: str) -> bytes | None:
-        result: bytes | None = self._run("get", key)
-        return result
-
-    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        self._run("set", key, value, ttl)
-
-    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
-        return bool(self._run("add", key, value, ttl))
-
-    def compare_and_set(
-        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
-    ) -> bool:
-        return bool(self._run("compare_and_set", key, expected, value, ttl))
-
-    def delete(self, key: str) -> bool:
-        return bool(self._run("delete", key))
-
-    def touch(self, key: str, ttl: float | None) -> bool:
-        return bool(self._run("touch", key, ttl))
-
     def close(self) -> None:
         self.engine.dispose()
 
@@ -284,27 +263,6 @@ class SQLStore(Store):
                 return False
             raise
         return self._result(operation, outcomes)
-
-    async def aget(self, key: str) -> bytes | None:
-        result: bytes | None = await self._arun("get", key)
-        return result
-
-    async def aset(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        await self._arun("set", key, value, ttl)
-
-    async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
-        return bool(await self._arun("add", key, value, ttl))
-
-    async def acompare_and_set(
-        self, key: str, expected: bytes, value: bytes, ttl: float | None = None
-    ) -> bool:
-        return bool(await self._arun("compare_and_set", key, expected, value, ttl))
-
-    async def adelete(self, key: str) -> bool:
-        return bool(await self._arun("delete", key))
-
-    async def atouch(self, key: str, ttl: float | None) -> bool:
-        return bool(await self._arun("touch", key, ttl))
 
     async def aclose(self) -> None:
         engine = self._async_engines.pop(asyncio.get_running_loop(), None)
