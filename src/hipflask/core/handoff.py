@@ -165,8 +165,12 @@ class ThreadRunner:
             except BaseException as exc:  # handed to the awaiting coroutine
                 ok = False
                 value = exc
+            # The call (and the app and request in its arguments) is dropped
+            # before the result is posted: once the awaiting coroutine has
+            # it, nothing in this idle thread may still hold the request.
+            context = func = args = None  # type: ignore[assignment]
             inbox.post(future, ok, value)
-            future = context = func = args = value = None  # type: ignore[assignment]
+            future = value = None  # type: ignore[assignment]
             with lock:
                 if generation == self._generation:
                     self._idle += 1
