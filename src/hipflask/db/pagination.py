@@ -123,10 +123,12 @@ class Pagination:
         return (self.page - 1) * self.per_page
 
     def _query_items(self) -> list[Any]:
-        raise NotImplementedError
+        """This page's items; each pagination kind (select, legacy query) says how."""
+        raise NotImplementedError  # overridden by every concrete pagination class
 
     def _query_count(self) -> int:
-        raise NotImplementedError
+        """The total number of items; each pagination kind says how."""
+        raise NotImplementedError  # overridden by every concrete pagination class
 
     @property
     def first(self) -> int:
