@@ -73,6 +73,16 @@ APP = textwrap.dedent(
     """
 )
 
+# uvicorn's timed protocol (``--http relproto:Protocol``) and gunicorn's timed
+# worker (``-k relproto.Worker``), with this module's timeouts.
+PROTOCOL = f"""
+from hipflask.serving.gunicorn import timed_worker
+from hipflask.serving.uvicorn import header_timeout_protocol
+
+Protocol = header_timeout_protocol({TIMEOUT})
+Worker = timed_worker({TIMEOUT}, {TIMEOUT}, 1000)
+"""
+
 HIPFLASK = [sys.executable, "-c", "from hipflask.cli.main import main; main()"]
 LIMITS = ["--header-timeout", "1", "--body-timeout", "1", "--body-min-rate", "1000"]
 
@@ -132,7 +142,18 @@ def _status(reply: bytes) -> int:
     return int(reply.split(b" ", 2)[1]) if reply.startswith(b"HTTP/") else 0
 
 
-SERVERS = ["granian-wsgi", "granian-asgi", "gunicorn", "uvicorn", "hypercorn", "devserver-tls"]
+#: Servers that bound each read's silence, never a whole request head.
+SILENCE_ONLY = ("hypercorn",)
+
+SERVERS = [
+    "granian-wsgi",
+    "granian-asgi",
+    "gunicorn",
+    "uvicorn",
+    "hypercorn",
+    "devserver",
+    "devserver-tls",
+]
 
 
 def _command(name: str, port: int, folder: Path) -> ServerProcess:
@@ -143,11 +164,24 @@ def _command(name: str, port: int, folder: Path) -> ServerProcess:
         # The access log stays on: a 500 must show up in the output.
         command = [*args, "--interface", interface, *LIMITS]
         return ServerProcess(command, port=port, env=env, cwd=folder)
-    if name == "devserver-tls":
+    if name.startswith("devserver"):
         args = [*HIPFLASK, "--app", "relapp:app", "run", "--port", str(port)]
-        command = [*args, "--cert", "adhoc", "--io-timeout", str(TIMEOUT)]
+        tls = ["--cert", "adhoc"] if name == "devserver-tls" else []
+        command = [*args, *tls, "--io-timeout", str(TIMEOUT)]
         return ServerProcess(command, port=port, env=env, cwd=folder)
-    return serve("relapp:app", server=name, port=port, app_dir=folder, env=env)
+    return serve(
+        "relapp:app", server=name, port=port, app_dir=folder, env=env, extra_args=EXTRA[name]
+    )
+
+
+# What each server is told so that it times out slow clients itself.
+EXTRA: dict[str, list[str]] = {
+    "uvicorn": ["--http", "relproto:Protocol"],
+    # Seconds of silence on a read; hypercorn has no deadline for a whole head.
+    "hypercorn": ["--read-timeout", str(round(TIMEOUT)), "--keep-alive", str(round(TIMEOUT))],
+    # A slow client holds a thread until its deadline: more threads than attackers.
+    "gunicorn": ["-k", "relproto.Worker", "--threads", "400", "--keep-alive", str(round(TIMEOUT))],
+}
 
 
 @pytest.fixture(scope="module", params=SERVERS)
@@ -165,6 +199,7 @@ def live(
         pytest.skip(message)
     folder = tmp_path_factory.mktemp(f"reliability-{name}")
     (folder / "relapp.py").write_text(APP, encoding="utf-8")
+    (folder / "relproto.py").write_text(PROTOCOL, encoding="utf-8")
     process = _command(name, free_port(), folder)
     with process:
         yield Live(name, process, folder / "store.txt", tls=name == "devserver-tls")
@@ -327,16 +362,9 @@ def _timed_get(live: Live) -> float:
 
 
 def test_slow_clients_neither_starve_the_server_nor_outlive_their_timeout(live: Live) -> None:
-    if live.name == "gunicorn":
-        pytest.skip(
-            "gunicorn's sync worker has no header or body timeout; see the deployment guide"
-        )
-    # The development server times out silence on each read: its attackers
-    # go quiet after their first bytes. The others keep trickling. uvicorn and
-    # hypercorn have no header timeout, so only the body timeout (the app's)
-    # is measured there.
-    slowloris = 0 if live.name in ("uvicorn", "hypercorn") else SLOWLORIS
-    attack = _SlowClients(live, silent=live.name == "devserver-tls", slowloris=slowloris)
+    # hypercorn times out silence on each read, not a whole head: its
+    # attackers go quiet after their first bytes. The others keep trickling.
+    attack = _SlowClients(live, silent=live.name in SILENCE_ONLY)
     attack.open()
     try:
         latencies = [_timed_get(live) for _ in range(NORMAL_REQUESTS)]
@@ -358,16 +386,26 @@ def test_slow_clients_neither_starve_the_server_nor_outlive_their_timeout(live: 
 
 
 def test_a_silent_connection_does_not_block_the_server(live: Live) -> None:
-    if live.name == "gunicorn":
-        pytest.skip(
-            "gunicorn's sync worker serves one connection at a time; see the deployment guide"
-        )
     silent = socket.create_connection((LOOPBACK, live.process.port), timeout=TIMEOUT + SLACK + 5)
+    started = time.monotonic()
     try:
         assert _timed_get(live) < 1.0
-        if live.name == "devserver-tls":
-            started = time.monotonic()
-            assert silent.recv(1) == b""
-            assert time.monotonic() - started < TIMEOUT + SLACK
+        # Every server here closes a connection that never sends a byte (a
+        # TLS one, on the development server, never starts its handshake).
+        assert silent.recv(1) == b""
+        assert time.monotonic() - started < TIMEOUT + SLACK
     finally:
         silent.close()
+
+
+def test_an_idle_keep_alive_connection_is_closed(live: Live) -> None:
+    with live.connect(timeout=TIMEOUT + SLACK + 5) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while not _complete(reply):
+            reply += sock.recv(65536)
+        started = time.monotonic()
+
+        assert _status(reply) == 200
+        assert sock.recv(1) == b""
+        assert time.monotonic() - started < TIMEOUT + SLACK

@@ -15,6 +15,7 @@ import pytest
 from hipflask.errors import ConfigurationError
 from hipflask.testing import servers
 from hipflask.testing.servers import LOOPBACK
+from hipflask.testing.servers import UVICORN_PROTOCOL
 from hipflask.testing.servers import ServerNotInstalledError
 from hipflask.testing.servers import ServerProcess
 from hipflask.testing.servers import ServerStartError
@@ -226,8 +227,17 @@ def test_uvicorn_command_forces_lifespan_and_lets_uvicorn_guess_the_interface() 
         "8123",
         "--lifespan",
         "on",
+        "--http",
+        UVICORN_PROTOCOL,
         "pkg:app",
     ]
+
+
+def test_uvicorn_command_keeps_a_protocol_given_in_extra_args() -> None:
+    command = server_command("pkg:app", "uvicorn", 8123, ["--http", "h11"])
+
+    assert UVICORN_PROTOCOL not in command
+    assert command[-3:] == ["--http", "h11", "pkg:app"]
 
 
 def test_hypercorn_command_marks_the_target_as_asgi_unless_told_otherwise() -> None:

@@ -201,9 +201,9 @@ def serve_development(
     This is what ``hipflask run`` and :func:`run_app` share; it applies the
     debugger rule from the module docstring, builds the TLS context (names
     in ``adhoc``/``local`` certificates include a non-loopback ``host``) and
-    prints the URL to open. Every connection times out after ``io_timeout``
-    silent seconds and TLS handshakes run in the connection's own thread
-    (see :mod:`hipflask.serving.devtimeouts`). Other ``options`` go to
+    prints the URL to open. TLS handshakes and request heads get
+    ``io_timeout`` seconds, bodies the app's ``BODY_MIN_RATE`` after that, each
+    in the connection's own thread (see :mod:`hipflask.serving.devtimeouts`). Other ``options`` go to
     :func:`werkzeug.serving.run_simple`.
     """
     from werkzeug.serving import run_simple
@@ -217,8 +217,10 @@ def serve_development(
     # The app applies PROXY_FIX to each request; a malformed one fails here.
     ProxyTrust.from_config(app.config.get("PROXY_FIX"))
     evalex = bool(options.pop("use_evalex", True))
+    # The app's body rate, so a body is held to the same rule as under a server.
+    min_rate = float(app.config.get("BODY_MIN_RATE") or 0)
     options.setdefault(
-        "request_handler", timed_handler(options.pop("io_timeout", DEV_SERVER_TIMEOUT))
+        "request_handler", timed_handler(options.pop("io_timeout", DEV_SERVER_TIMEOUT), min_rate)
     )
     served_context: Any = DeferredHandshakeContext(context) if context is not None else None
     if _debugger_allowed(host, use_debugger, unsafe_remote_debugger):

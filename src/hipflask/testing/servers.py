@@ -48,6 +48,7 @@ __all__ = [
     "ServerNotInstalledError",
     "ServerProcess",
     "ServerStartError",
+    "UVICORN_PROTOCOL",
     "free_port",
     "install_command",
     "is_installed",
@@ -74,6 +75,10 @@ class _Server:
     install: str
     protocol: str
 
+
+#: The ``--http`` protocol :func:`serve` gives uvicorn: its own h11 protocol
+#: plus a request head deadline (see :mod:`hipflask.serving.uvicorn`).
+UVICORN_PROTOCOL = "hipflask.serving.uvicorn:HeaderTimeoutProtocol"
 
 _SERVERS: dict[str, _Server] = {
     "granian-wsgi": _Server("granian", "pip install 'hipflask[server]'", "wsgi"),
@@ -372,7 +377,9 @@ def server_command(
     Each server runs under this interpreter (``python -m``), so it imports
     the same hipflask as the test. uvicorn is given the app as it is (it
     guesses ASGI 2 from the plain ``__call__``, which the app answers);
-    hypercorn would guess WSGI, so it is told ``asgi:``.
+    hypercorn would guess WSGI, so it is told ``asgi:``. uvicorn runs with
+    :data:`UVICORN_PROTOCOL`, which times out request heads, unless
+    ``extra_args`` names another ``--http``.
     """
     spec = _spec(server)
     python = [sys.executable, "-m", spec.module]
@@ -386,7 +393,9 @@ def server_command(
         return [*python, "-b", f"{LOOPBACK}:{port}", "-w", "1", *quiet, *extra, app_target]
     if server == "uvicorn":
         where = ["--host", LOOPBACK, "--port", str(port)]
-        return [*python, *where, "--lifespan", "on", *extra, app_target]
+        # uvicorn alone never times out a request head (slowloris).
+        timed = [] if "--http" in extra else ["--http", UVICORN_PROTOCOL]
+        return [*python, *where, "--lifespan", "on", *timed, *extra, app_target]
     target = app_target if app_target.startswith(("asgi:", "wsgi:")) else f"asgi:{app_target}"
     return [*python, "--bind", f"{LOOPBACK}:{port}", *extra, target]
 
