@@ -10,6 +10,7 @@ side effect, and no server may log a 500.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import selectors
 import socket
@@ -63,6 +64,10 @@ APP = textwrap.dedent(
         with STORE.open("a") as store:
             store.write(repr(fields) + "\\n")
         return jsonify(fields)
+
+    @app.get("/cookies")
+    def cookies():
+        return jsonify(request.cookies.to_dict())
 
     @app.post("/json")
     def json_echo():
@@ -288,6 +293,29 @@ def test_a_complete_form_is_stored(live: Live) -> None:
 
     assert _status(reply) == 200
     assert "'role': 'user'" in live.stored()
+
+
+def test_repeated_cookie_headers_are_one_list_of_cookies(live: Live) -> None:
+    reply = live.exchange(
+        b"GET /cookies HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: b=2; c=3\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+
+    assert _status(reply) == 200
+    assert json.loads(reply.partition(b"\r\n\r\n")[2]) == {"a": "1", "b": "2", "c": "3"}
+
+
+@pytest.mark.parametrize(
+    "second", [b"text/plain", b"application/x-www-form-urlencoded"], ids=["other", "same"]
+)
+def test_a_repeated_content_type_is_a_400_without_side_effect(live: Live, second: bytes) -> None:
+    reply = live.exchange(
+        b"POST /form HTTP/1.1\r\nHost: x\r\n" + FORM + b"Content-Type: " + second + b"\r\n"
+        b"Content-Length: 9\r\nConnection: close\r\n\r\nrole=dupe"
+    )
+
+    assert _status(reply) == 400
+    assert "dupe" not in live.stored()
 
 
 def test_deeply_nested_json_is_a_400(live: Live) -> None:

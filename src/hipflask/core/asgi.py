@@ -36,6 +36,8 @@ from .body import BodyTimeouts
 from .body import ClientGone
 from .body import RefusingStream
 from .body import receive_body
+from .repeated import content_type_refusal
+from .repeated import join_repeated
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -98,14 +100,11 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> Headers:
     # ASGI headers are already split name/value bytes; decoding them straight
     # into the list skips re-validating what the server parsed.
     pairs = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
-    hosts = [value for name, value in pairs if name.lower() == "host"]
-    if len(hosts) > 1:
-        # Seen joined, as a WSGI server passes them, so that every check
-        # (framing, trusted hosts, origin) reads the same value under both
-        # protocols; the headers are read-only once built.
-        pairs = [pair for pair in pairs if pair[0].lower() != "host"]
-        pairs.append(("Host", ",".join(hosts)))
-    headers._list = pairs
+    # Repeated Host, Cookie and Content-Type are seen joined, as a WSGI server
+    # passes them, so that every check (framing, trusted hosts, origin) and
+    # the cookies read the same under both protocols; the headers are
+    # read-only once built.
+    headers._list = join_repeated(pairs)
     return headers
 
 
@@ -239,6 +238,8 @@ async def _prepare_body(
     reason = conflicting_headers(
         headers.getlist("Content-Length"), hosts, headers.getlist("Transfer-Encoding")
     )
+    if reason is None and announces:
+        reason = content_type_refusal(headers.get("Content-Type"))
     refusal: HTTPException
     try:
         if reason is not None:

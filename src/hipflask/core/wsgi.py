@@ -24,6 +24,7 @@ from ..wrappers.response import wire_parts
 from . import bridge
 from . import serve
 from .body import wsgi_body
+from .repeated import content_type_refusal
 
 if TYPE_CHECKING:
     from ..typing import StartResponse
@@ -56,9 +57,12 @@ def _framing_refusal(environ: WSGIEnvironment) -> str | None:
     host = environ.get("HTTP_HOST", "")
     if not (length or encoding or "," in host):
         return None
-    return conflicting_headers(
+    reason = conflicting_headers(
         (length,) if length else (), (host,) if host else (), (encoding,) if encoding else ()
     )
+    if reason is None and (length or encoding):
+        return content_type_refusal(environ.get("CONTENT_TYPE"))
+    return reason
 
 
 def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:

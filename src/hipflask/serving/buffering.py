@@ -35,6 +35,7 @@ from ..core.body import BODY_INCOMPLETE
 from ..core.body import BodyTimeouts
 from ..core.body import ClientGone
 from ..core.body import receive_body
+from ..core.repeated import content_type_refusal
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
 
@@ -117,7 +118,12 @@ def _environ(scope: Scope, body: IO[bytes], size: int) -> dict[str, Any]:
         if name in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
             continue
         key = name if name == "CONTENT_TYPE" else f"HTTP_{name}"
-        environ[key] = f"{environ[key]},{value}" if key in environ else value
+        if key in environ:
+            # Cookies are one list, joined as RFC 6265 says (and as the
+            # ASGI adapter joins them): a comma would glue two together.
+            joiner = "; " if key == "HTTP_COOKIE" else ","
+            value = f"{environ[key]}{joiner}{value}"
+        environ[key] = value
     return environ
 
 
@@ -166,6 +172,10 @@ class BufferedWSGI:
             raise BadRequest(reason)
         if not lengths and not encodings:
             return io.BytesIO(), 0
+        types = [value for name, value in headers if name == b"content-type"]
+        reason = content_type_refusal(",".join(types))
+        if reason is not None:
+            raise BadRequest(reason)
         length = declared_length(lengths)
         limit: int | None = self.config.get("MAX_CONTENT_LENGTH")
         if limit is not None and length is not None and length > limit:

@@ -202,8 +202,9 @@ def serve_development(
     debugger rule from the module docstring, builds the TLS context (names
     in ``adhoc``/``local`` certificates include a non-loopback ``host``) and
     prints the URL to open. TLS handshakes and request heads get
-    ``io_timeout`` seconds, bodies the app's ``BODY_MIN_RATE`` after that, each
-    in the connection's own thread (see :mod:`hipflask.serving.devtimeouts`). Other ``options`` go to
+    ``io_timeout`` seconds, bodies the app's ``BODY_MIN_RATE`` after that,
+    each in the connection's own thread (see
+    :mod:`hipflask.serving.devtimeouts`). Other ``options`` go to
     :func:`werkzeug.serving.run_simple`.
     """
     from werkzeug.serving import run_simple

@@ -156,6 +156,15 @@ class _TimedHandler(WSGIRequestHandler):
         lengths = self.headers.get_all("Content-Length") or []
         if len(lengths) > 1:
             environ["CONTENT_LENGTH"] = ",".join(lengths)
+        # The same goes for Content-Type (the app refuses several), and
+        # Werkzeug joins cookies with a comma, which glues two into one:
+        # they are one list, joined as RFC 6265 says.
+        types = self.headers.get_all("Content-Type") or []
+        if len(types) > 1:
+            environ["CONTENT_TYPE"] = ",".join(types)
+        cookies = self.headers.get_all("Cookie") or []
+        if len(cookies) > 1:
+            environ["HTTP_COOKIE"] = "; ".join(cookies)
         return environ
 
     def handle(self) -> None:

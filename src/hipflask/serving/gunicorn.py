@@ -176,12 +176,24 @@ class TimedWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no type
         # A silent body ends at the socket timeout, whatever its deadline.
         conn.sock.settimeout(self.body_timeout)
         req.body = _TimedBody(req.body, conn, _declared_length(req), self)
+        req.headers = _joined_cookies(req.headers)
         return super().handle_request(req, conn)
 
     def handle_http2(self, conn: Any) -> Any:
         # An HTTP/2 connection lives in its thread; its streams are not heads.
         self.deadlines.disarm(conn)
         return super().handle_http2(conn)
+
+
+def _joined_cookies(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # gunicorn joins repeated headers with a comma, which glues two cookies
+    # into one; they are one list, joined as RFC 6265 says (and as the ASGI
+    # adapter joins them).
+    cookies = [value for name, value in headers if name == "COOKIE"]
+    if len(cookies) < 2:
+        return headers
+    others = [(name, value) for name, value in headers if name != "COOKIE"]
+    return [*others, ("COOKIE", "; ".join(cookies))]
 
 
 def _declared_length(req: Any) -> int | None:

@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 __all__ = [
     "LOOPBACK",
     "SERVERS",
+    "UVICORN_PROTOCOL",
     "ServerNotInstalledError",
     "ServerProcess",
     "ServerStartError",
-    "UVICORN_PROTOCOL",
     "free_port",
     "install_command",
     "is_installed",

@@ -1,0 +1,56 @@
+"""Repeated Cookie and Content-Type headers: one reading under both protocols.
+
+The test client rebuilds headers from a mapping, so repeated headers are
+sent to both adapters by ``test_adapters_fuzz.py`` and to real servers by
+``tests/integration/test_reliability.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hipflask.core.repeated import CONFLICTING_CONTENT_TYPES
+from hipflask.core.repeated import content_type_refusal
+from hipflask.core.repeated import join_repeated
+
+
+def test_a_list_without_repeats_is_returned_as_it_is() -> None:
+    pairs = [("Host", "x"), ("Cookie", "a=1"), ("Accept", "*/*"), ("Accept", "text/html")]
+
+    assert join_repeated(pairs) is pairs
+
+
+def test_repeated_cookies_are_joined_as_one_list_where_the_first_was() -> None:
+    pairs = [("Cookie", "a=1"), ("Accept", "*/*"), ("cookie", "b=2"), ("Accept", "x/y")]
+
+    assert join_repeated(pairs) == [
+        ("Cookie", "a=1; b=2"),
+        ("Accept", "*/*"),
+        ("Accept", "x/y"),
+    ]
+
+
+def test_repeated_hosts_and_content_types_are_joined_with_commas() -> None:
+    pairs = [("Host", "a"), ("Content-Type", "text/plain"), ("Host", "b"), ("content-type", "x/y")]
+
+    assert join_repeated(pairs) == [("Host", "a,b"), ("Content-Type", "text/plain,x/y")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "text/plain", 'multipart/form-data; boundary="a,b"', 'x/y; q="a\\",b"'],
+)
+def test_one_media_type_is_accepted(value: str | None) -> None:
+    assert content_type_refusal(value) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "text/plain,text/plain",
+        "application/json, text/plain",
+        'multipart/form-data; boundary="a,b",text/plain',
+    ],
+)
+def test_several_media_types_are_refused(value: str) -> None:
+    assert content_type_refusal(value) == CONFLICTING_CONTENT_TYPES
