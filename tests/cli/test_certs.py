@@ -10,6 +10,7 @@ from click.testing import Result
 from cryptography import x509
 
 from hipflask.cli.certs import certs_command
+from hipflask.serving.tls import local_ca
 from hipflask.serving.tls import trust
 from hipflask.serving.tls.local_ca import LocalCA
 
@@ -167,3 +168,79 @@ def test_trust_install_as_root_reports_what_it_did(
     assert f"copied {ca.cert_path} to {store.anchor}" in result.output
     assert "Firefox" in result.output
     assert store.anchor.read_bytes() == ca.cert_path.read_bytes()
+
+
+@pytest.fixture
+def old_ca(ca: LocalCA, monkeypatch: pytest.MonkeyPatch) -> LocalCA:
+    """A CA as older versions made it: no key usage or name constraints, one leaf."""
+    with monkeypatch.context() as patched:
+        patched.setattr(local_ca, "local_ca_extensions", list)
+        ca.create()
+    ca.ensure_leaf()
+    return ca
+
+
+def _constraints(ca: LocalCA) -> list[type[x509.ExtensionType]]:
+    extensions = ca.load_certificate().extensions
+    return [
+        kind
+        for kind in (x509.ExtendedKeyUsage, x509.NameConstraints)
+        if any(isinstance(extension.value, kind) for extension in extensions)
+    ]
+
+
+@pytest.mark.parametrize("command", [["path"], ["create"], ["renew"], ["trust"]])
+def test_an_old_ca_is_reported_with_the_command_that_replaces_it(
+    old_ca: LocalCA, command: list[str]
+) -> None:
+    result = _run(*command)
+
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Warning:")]
+    assert len(lines) == 1
+    assert "older hipflask" in lines[0]
+    assert "server-only key usage and the local-names-only constraint" in lines[0]
+    assert lines[0].endswith("certs recreate`.")
+
+
+def test_a_current_ca_gets_no_warning(ca: LocalCA) -> None:
+    ca.create()
+
+    result = _run("path")
+
+    assert "Warning" not in result.output
+    assert ca.missing_constraints() == []
+
+
+def test_recreate_replaces_an_old_ca_with_a_constrained_one(old_ca: LocalCA) -> None:
+    old_key = old_ca.key_path.read_bytes()
+    old_leaf = old_ca.leaf_paths()[0].read_bytes()
+
+    result = _run("recreate", "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert _constraints(old_ca) == [x509.ExtendedKeyUsage, x509.NameConstraints]
+    assert old_ca.key_path.read_bytes() != old_key
+    cert_path, key_path = old_ca.leaf_paths()
+    assert cert_path.read_bytes() != old_leaf
+    assert old_ca.ensure_leaf() == (cert_path, key_path)
+    assert "certs trust" in result.output
+    assert _run("path").output.count("Warning") == 0
+
+
+def test_recreate_asks_before_replacing_the_ca(old_ca: LocalCA) -> None:
+    old_cert = old_ca.cert_path.read_bytes()
+
+    result = CliRunner().invoke(certs_command, ["recreate"], input="n\n")
+
+    assert result.exit_code == 1
+    assert old_ca.cert_path.read_bytes() == old_cert
+
+
+def test_an_unreadable_or_missing_ca_lacks_no_constraint(ca: LocalCA) -> None:
+    assert ca.missing_constraints() == []
+    ca.create()
+    ca.cert_path.write_text("not a certificate")
+
+    assert ca.missing_constraints() == []
+    assert ca.outdated_warning() is None

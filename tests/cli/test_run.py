@@ -13,6 +13,7 @@ from hipflask.cli import run as run_module
 from hipflask.cli.discovery import ScriptInfo
 from hipflask.cli.main import cli
 from hipflask.cli.run import ssl_spec
+from hipflask.serving.tls import local_ca
 
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -264,3 +265,30 @@ def test_flaskenv_run_options_apply(
 
     assert result.exit_code == 0, result.output
     assert served[0]["port"] == 8125
+
+
+def test_an_old_local_ca_is_reported_with_the_command_that_replaces_it(
+    served: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
+    with monkeypatch.context() as patched:
+        patched.setattr(local_ca, "local_ca_extensions", list)
+        local_ca.LocalCA().create()
+
+    result = run("--cert=local")
+
+    assert result.exit_code == 0, result.output
+    assert "was made by an older hipflask" in result.output
+    assert "certs recreate" in result.output
+
+
+def test_a_current_local_ca_is_not_reported(
+    served: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
+    local_ca.LocalCA().create()
+
+    result = run("--cert=local")
+
+    assert result.exit_code == 0, result.output
+    assert "older hipflask" not in result.output

@@ -11,6 +11,7 @@ from click.testing import Result
 from hipflask import Hipflask
 from hipflask.cli import serve as serve_module
 from hipflask.cli.main import cli
+from hipflask.serving.tls import local_ca
 
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -190,3 +191,18 @@ def test_a_factory_target_is_handed_to_the_workers(
 
     assert result.exit_code == 0, result.output
     assert calls == ["factory:create_app('prod')"]
+
+
+def test_an_old_local_ca_is_reported_with_the_command_that_replaces_it(
+    served: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
+    with monkeypatch.context() as patched:
+        patched.setattr(local_ca, "local_ca_extensions", list)
+        local_ca.LocalCA().create()
+
+    result = serve("--cert=local")
+
+    assert result.exit_code == 0, result.output
+    assert "was made by an older hipflask" in result.output
+    assert "certs recreate" in result.output

@@ -31,6 +31,12 @@ def _reported() -> Iterator[None]:
         raise click.ClickException(str(exc)) from exc
 
 
+def _warn_if_outdated(ca: LocalCA) -> None:
+    warning = ca.outdated_warning()
+    if warning is not None:
+        click.echo(warning, err=True)
+
+
 @click.group("certs")
 def certs_command() -> None:
     """Manage the local development CA and its HTTPS certificates.
@@ -51,6 +57,7 @@ def certs_command() -> None:
 def create_command(names: tuple[str, ...]) -> None:
     """Create the CA (once) and a certificate for localhost and the given names."""
     ca = LocalCA()
+    _warn_if_outdated(ca)
     with _reported():
         created = ca.create()
         cert_path, key_path = ca.ensure_leaf(names)
@@ -73,6 +80,7 @@ def path_command(ca_cert: bool) -> None:
     if ca_cert:
         click.echo(str(ca.cert_path))
         return
+    _warn_if_outdated(ca)
     missing = "" if ca.exists else " (not created yet: hipflask certs create)"
     click.echo(f"CA directory: {ca.path}")
     click.echo(f"CA certificate: {ca.cert_path}{missing}")
@@ -104,6 +112,7 @@ def path_command(ca_cert: bool) -> None:
 def trust_command(install: bool, platform: str, port: int) -> None:
     """Print the steps that make this machine trust the CA, or run them."""
     ca = LocalCA()
+    _warn_if_outdated(ca)
     if not install:
         chosen = None if platform == "current" else platform
         for step in trust_instructions(ca, platform=chosen, port=port):
@@ -123,7 +132,41 @@ def trust_command(install: bool, platform: str, port: int) -> None:
 def renew_command() -> None:
     """Reissue every certificate the CA issued, with a new key and the same names."""
     ca = LocalCA()
+    _warn_if_outdated(ca)
     with _reported():
         renewed = ca.renew()
     for cert_path, _key_path in renewed:
         click.echo(f"Renewed {cert_path}")
+
+
+@certs_command.command("recreate")
+@click.option(
+    "--install",
+    is_flag=True,
+    help="Also add the new CA to the Linux system trust store (needs root).",
+)
+@click.confirmation_option(
+    prompt="Replace the local CA? Its certificates stop working until the new CA is trusted."
+)
+def recreate_command(install: bool) -> None:
+    """Replace the CA with a new one, e.g. one made by an older version.
+
+    CAs made by older versions may vouch for any website; a new one vouches for
+    local names only (localhost, .test, private addresses) and for servers
+    only. The old key and its certificates are deleted; trust the new CA, and
+    remove the old one from the stores it was added to.
+    """
+    ca = LocalCA()
+    with _reported():
+        ca.recreate()
+        cert_path, _key_path = ca.ensure_leaf()
+    click.echo(f"Created a new local CA in {ca.path}")
+    click.echo(f"Certificate: {cert_path}")
+    if install:
+        with _reported():
+            for line in install_trust(ca, system=True):
+                click.echo(line)
+    click.echo(
+        "Remove the old 'hipflask development CA' from the trust stores it was added"
+        f" to, then trust the new one: {hipflask_command()} certs trust"
+    )

@@ -270,3 +270,6 @@ def _announce_local_ca(spec: SSLContextSpec | None, port: int) -> None:
             f" * Creating a local CA in {ca.path}; run '{trust}' once so"
             " browsers accept its certificates."
         )
+    warning = ca.outdated_warning()
+    if warning is not None:
+        click.echo(f" * {warning}", err=True)

@@ -235,6 +235,8 @@ def serve_command(
     spec = ssl_spec(cert, key)
     if spec is not None and not isinstance(spec, str):
         cert, key = str(spec[0]), str(spec[1])  # type: ignore[index]
+    if spec == "local":
+        _warn_outdated_ca()
     app = info.load_app()
     target = info.import_target
     if target is None:
@@ -295,3 +297,11 @@ def _echo_url(host: str, port: int, tls: bool, redirect_http: int | None) -> Non
     click.echo(f" * Open {display_url(host, port, tls)}")
     if redirect_http is not None:
         click.echo(f" * Redirecting {display_url(host, redirect_http, False)} to HTTPS")
+
+
+def _warn_outdated_ca() -> None:
+    from ..serving.tls.local_ca import LocalCA
+
+    warning = LocalCA().outdated_warning()
+    if warning is not None:
+        click.echo(f" * {warning}", err=True)

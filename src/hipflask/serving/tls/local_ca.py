@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from ...errors import ConfigurationError
+from ..command import hipflask_command
 from .adhoc import CLOCK_SKEW
 from .adhoc import DEFAULT_HOSTNAMES
 from .adhoc import generate_private_key
@@ -76,6 +77,12 @@ _CA_CERT = "rootCA.pem"
 _CA_KEY = "rootCA-key.pem"
 _LEAF_DIR = "leaf"
 _MAX_NAME_ATTRIBUTE = 64
+
+# The extensions a CA made today has and older ones lack, with how to name them.
+_CONSTRAINTS: tuple[tuple[type[x509.ExtensionType], str], ...] = (
+    (x509.ExtendedKeyUsage, "the server-only key usage"),
+    (x509.NameConstraints, "the local-names-only constraint"),
+)
 
 _CAKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
@@ -327,6 +334,55 @@ class LocalCA:
                 " `hipflask certs create`, then trust the new CA."
             )
         return certificate, key
+
+    def missing_constraints(self) -> list[str]:
+        """The constraints (see :mod:`.constraints`) an existing CA lacks.
+
+        CAs made by older versions carry neither: trusted, they can vouch for
+        any website and any purpose. An absent or unreadable CA lacks none
+        here; the commands that need it say what is wrong with it.
+        """
+        if not self.exists:
+            return []
+        try:
+            extensions = self.load_certificate().extensions
+        except ConfigurationError:
+            return []
+        missing = []
+        for kind, label in _CONSTRAINTS:
+            try:
+                extensions.get_extension_for_class(kind)
+            except x509.ExtensionNotFound:
+                missing.append(label)
+        return missing
+
+    def outdated_warning(self) -> str | None:
+        """A one-line warning, with the command that replaces the CA, or ``None``."""
+        missing = self.missing_constraints()
+        if not missing:
+            return None
+        return (
+            f"Warning: the local CA in {self.path} was made by an older hipflask and"
+            f" lacks {' and '.join(missing)}; replace it with"
+            f" `{hipflask_command()} certs recreate`."
+        )
+
+    def recreate(self) -> None:
+        """Replace the CA with a new, constrained one; the old key and leaves are deleted.
+
+        Every leaf the old CA signed goes with it (a new CA cannot vouch for
+        them), and the old key is deleted so nothing can sign with it again.
+        The new CA must be trusted anew, and the old one removed from the
+        trust stores it was added to.
+        """
+        if self.exists:
+            self._check_directory()
+        for cert_path, key_path in self.leaves():
+            cert_path.unlink(missing_ok=True)
+            key_path.unlink(missing_ok=True)
+        self.cert_path.unlink(missing_ok=True)
+        self.key_path.unlink(missing_ok=True)
+        self.create()
 
     # -- leaf certificates ---------------------------------------------------
 
