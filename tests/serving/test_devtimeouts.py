@@ -1,4 +1,4 @@
-"""The development server: TLS handshakes off the accept loop, silent connections dropped."""
+"""The development server: TLS handshakes off the accept loop, slow clients dropped."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from hipflask import Hipflask
+from hipflask import jsonify
+from hipflask import request as request_proxy
 from hipflask.serving.devtimeouts import DeferredHandshakeContext
 from hipflask.serving.devtimeouts import timed_handler
 from hipflask.serving.tls.context import make_adhoc_context
@@ -81,3 +83,110 @@ def test_the_wrapped_context_keeps_the_real_one_reachable() -> None:
     real = make_adhoc_context()
 
     assert DeferredHandshakeContext(real).minimum_version == real.minimum_version
+
+
+@pytest.fixture(params=["plain", "tls"])
+def timed_server(request: pytest.FixtureRequest, app: Hipflask) -> Iterator[tuple[int, bool]]:
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> object:
+        return jsonify(
+            cookies=request_proxy.cookies.to_dict(),
+            size=len(request_proxy.get_data()),
+            type=request_proxy.headers.get("Content-Type"),
+        )
+
+    tls = request.param == "tls"
+    context = DeferredHandshakeContext(make_adhoc_context()) if tls else None
+    server = make_server(
+        "127.0.0.1",
+        0,
+        app,
+        threaded=True,
+        request_handler=timed_handler(TIMEOUT, 1000),
+        ssl_context=context,  # type: ignore[arg-type]
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield server.server_port, tls
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def _connect(server: tuple[int, bool]) -> socket.socket:
+    port, tls = server
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if not tls:
+        return sock
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname = False
+    client.verify_mode = ssl.CERT_NONE
+    return client.wrap_socket(sock)
+
+
+def _closed_after(sock: socket.socket, trickle: bytes = b"") -> float:
+    started = time.monotonic()
+    sock.settimeout(0.1)
+    while time.monotonic() - started < TIMEOUT + 5:
+        try:
+            data = sock.recv(65536)
+            if not data or data.startswith(b"HTTP/1.1 4"):
+                break
+        except TimeoutError:
+            pass
+        except OSError:
+            break
+        if trickle:
+            try:
+                sock.send(trickle)
+            except OSError:
+                break
+    return time.monotonic() - started
+
+
+def test_a_head_trickled_a_byte_at_a_time_is_cut_off(timed_server: tuple[int, bool]) -> None:
+    with _connect(timed_server) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        assert _closed_after(sock, trickle=b"X") < TIMEOUT + 1
+
+
+def test_an_idle_keep_alive_connection_is_closed(timed_server: tuple[int, bool]) -> None:
+    with _connect(timed_server) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.1)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        assert _closed_after(sock) < TIMEOUT + 1
+
+
+def test_a_body_trickled_a_byte_at_a_time_is_cut_off(timed_server: tuple[int, bool]) -> None:
+    with _connect(timed_server) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\na")
+        assert _closed_after(sock, trickle=b"a") < TIMEOUT + 1
+
+
+def test_a_body_sent_in_time_is_read_whole_after_a_slow_start(
+    timed_server: tuple[int, bool],
+) -> None:
+    with _connect(timed_server) as sock:
+        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n")
+        time.sleep(TIMEOUT / 2)
+        sock.sendall(b"Connection: close\r\n\r\n" + b"x" * 200_000)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+        assert b'"size":200000' in reply
+
+
+def test_repeated_cookies_and_content_types_reach_the_app_joined(
+    timed_server: tuple[int, bool],
+) -> None:
+    with _connect(timed_server) as sock:
+        sock.sendall(
+            b"GET / HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: b=2\r\nConnection: close\r\n"
+            b"Content-Type: text/plain\r\nContent-Type: text/html\r\n\r\n"
+        )
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+        assert b'"cookies":{"a":"1","b":"2"}' in reply
+        assert b'"type":"text/plain,text/html"' in reply
