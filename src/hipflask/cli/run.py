@@ -198,7 +198,11 @@ def _serve_load_error(
     default=DEV_SERVER_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
-    help="Drop a connection (or a TLS handshake) after this many silent seconds.",
+    help=(
+        "Time for a TLS handshake and for each request's line and headers, in"
+        " total; the longest silence in a body, which must then average the"
+        " app's BODY_MIN_RATE."
+    ),
 )
 @pass_script_info
 def run_command(

@@ -4,9 +4,11 @@ Every limit has a safe default and a ``hipflask serve`` option. What each
 one bounds, and who enforces it:
 
 ``header_timeout``
-    Seconds a client may take to send the request line and headers, once it
-    started (granian's HTTP/1 header read timeout). A slowloris client that
-    sends a header line every few seconds is disconnected when it runs out.
+    Seconds a client may take to send the request line and headers
+    (granian's HTTP/1 header read timeout). The timer starts at accept and
+    again after each response, so a slowloris client that sends a header
+    line every few seconds, a connection that sends nothing and an idle
+    keep-alive connection are all disconnected when it runs out.
 ``body_timeout`` and ``body_min_rate``
     The app's ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``: the body must keep
     arriving, and average at least ``body_min_rate`` bytes a second after
@@ -25,11 +27,13 @@ one bounds, and who enforces it:
     thread for as long as the client likes, no body timeout applies, and a
     broken chunked body looks complete to the app.
 
-Granian has no timeout for a connection that never sends a byte (nor for a
-TLS handshake that never starts). Such a connection holds a file descriptor
-and a few kilobytes, never a thread or a request slot, so it does not slow
-other clients; a reverse proxy or the operating system's limits bound their
-number.
+Over TLS, granian ends a handshake that stalls after a fixed 10 seconds, but
+a connection that completes its handshake and then sends nothing is not
+timed out: granian waits, without a timer, for the bytes that tell HTTP/1.1
+from HTTP/2 (granian 2.8.9, the newest release, has no option for it). Such a
+connection holds a file descriptor and a few kilobytes, never a thread or a
+request slot, so it does not slow other clients; a reverse proxy or the
+operating system's limits bound their number.
 """
 
 from __future__ import annotations
