@@ -244,3 +244,10 @@ def test_an_unreadable_or_missing_ca_lacks_no_constraint(ca: LocalCA) -> None:
 
     assert ca.missing_constraints() == []
     assert ca.outdated_warning() is None
+
+
+def test_recreate_without_a_ca_makes_one(ca: LocalCA) -> None:
+    ca.recreate()
+
+    assert ca.exists
+    assert ca.missing_constraints() == []

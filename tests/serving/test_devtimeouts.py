@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 from hipflask import Hipflask
 from hipflask import jsonify
 from hipflask import request as request_proxy
+from hipflask.serving.devtimeouts import DeadlineReader
 from hipflask.serving.devtimeouts import DeferredHandshakeContext
 from hipflask.serving.devtimeouts import timed_handler
 from hipflask.serving.tls.context import make_adhoc_context
@@ -190,3 +191,50 @@ def test_repeated_cookies_and_content_types_reach_the_app_joined(
             reply += chunk
         assert b'"cookies":{"a":"1","b":"2"}' in reply
         assert b'"type":"text/plain,text/html"' in reply
+
+
+def test_a_head_whose_deadline_passed_is_not_read_further() -> None:
+    left, right = socket.socketpair()
+    with left, right:
+        reader = DeadlineReader(left, 0.05, 1000)
+        reader.start_head()
+        right.sendall(b"GET / HTTP/1.1\r\n")
+        time.sleep(0.1)
+
+        with pytest.raises(TimeoutError, match="did not arrive in time"):
+            reader.readinto(bytearray(100))
+
+
+def test_a_body_below_the_rate_after_the_grace_period_fails_to_read() -> None:
+    left, right = socket.socketpair()
+    with left, right:
+        reader = DeadlineReader(left, 0.05, 1000)
+        reader.start_body()
+        right.sendall(b"a")
+        assert reader.readinto(bytearray(100)) == 1
+        time.sleep(0.1)
+        right.sendall(b"b")
+
+        with pytest.raises(TimeoutError, match="too slowly"):
+            reader.readinto(bytearray(100))
+
+
+def test_without_a_timeout_requests_are_served_untimed(app: Hipflask) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=timed_handler(None))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+        assert reply.startswith(b"HTTP/1.1 200")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

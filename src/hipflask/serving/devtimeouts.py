@@ -35,7 +35,13 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler
 
-__all__ = ["DEV_SERVER_MIN_RATE", "DEV_SERVER_TIMEOUT", "DeferredHandshakeContext", "timed_handler"]
+__all__ = [
+    "DEV_SERVER_MIN_RATE",
+    "DEV_SERVER_TIMEOUT",
+    "DeadlineReader",
+    "DeferredHandshakeContext",
+    "timed_handler",
+]
 
 #: Seconds the development server gives a handshake and a request head, and
 #: the longest silence it allows in a body.
@@ -68,7 +74,7 @@ class DeferredHandshakeContext:
         return getattr(self.context, name)
 
 
-class _DeadlineReader(io.RawIOBase):
+class DeadlineReader(io.RawIOBase):
     """The connection's reads, under a head deadline or a body rate.
 
     Each read's socket timeout is what is left of the head's deadline (so
@@ -120,7 +126,7 @@ class _TimedHandler(WSGIRequestHandler):
 
     _handshake_failed = False
     min_rate: float = DEV_SERVER_MIN_RATE
-    _reader: _DeadlineReader | None = None
+    _reader: DeadlineReader | None = None
 
     def setup(self) -> None:
         super().setup()  # applies self.timeout to the connection
@@ -135,7 +141,7 @@ class _TimedHandler(WSGIRequestHandler):
                 return
         if self.timeout is None:
             return
-        self._reader = _DeadlineReader(self.connection, self.timeout, self.min_rate)
+        self._reader = DeadlineReader(self.connection, self.timeout, self.min_rate)
         self.rfile = io.BufferedReader(self._reader)
 
     def handle_one_request(self) -> None:
@@ -174,7 +180,10 @@ class _TimedHandler(WSGIRequestHandler):
 
 
 def timed_handler(
-    timeout: float = DEV_SERVER_TIMEOUT, min_rate: float = DEV_SERVER_MIN_RATE
+    timeout: float | None = DEV_SERVER_TIMEOUT, min_rate: float = DEV_SERVER_MIN_RATE
 ) -> type[WSGIRequestHandler]:
-    """A request handler class whose connections are timed as the module docstring says."""
+    """A request handler class whose connections are timed as the module docstring says.
+
+    ``timeout`` ``None`` turns every timeout off, as in Werkzeug's own handler.
+    """
     return type("TimedRequestHandler", (_TimedHandler,), {"timeout": timeout, "min_rate": min_rate})
