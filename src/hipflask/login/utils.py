@@ -32,11 +32,17 @@ from ..core.blueprints import Blueprint
 from ..core.helpers import url_for
 from ..errors import ConfigurationError
 from . import signals
+from .config import EXEMPT_METHODS
+from .deferred import write
 from .login_manager import USER_KEY
 from .login_manager import LoginManager
 from .login_manager import session_identifier
 from .password import password_fingerprint
 from .redirects import is_safe_next
+from .registry import end_all_flow
+from .registry import end_flow
+from .registry import new_token
+from .registry import register_flow
 from .remember import OPERATION
 from .remember import decode_cookie
 from .remember import duration_seconds
@@ -44,8 +50,6 @@ from .throttle import _LOGIN_SUCCEEDED
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Methods that never need a login (CORS preflights).
-EXEMPT_METHODS = frozenset({"OPTIONS"})
 
 _LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_login", "_gen", "_pw", "_remember_seconds")
 
@@ -126,8 +130,15 @@ def login_user(
     manager = _manager()
     user_id = str(getattr(user, manager.id_attribute)())
     registry = manager.registry()
+    login_id = generation = None
     if registry is not None:
-        registry.end(session.get("_login"))
+        # The registry first: if its store fails, the 503 leaves the session
+        # as it was (on the event loop the write waits; see .deferred).
+        login_id = new_token()
+        flow = _replace_login_flow(
+            session.get("_login"), user_id, login_id, _live_ttl(remember, duration)
+        )
+        generation = write(registry, flow, _keep_generation)
     _new_session_identity()
     _end_session_login(manager)
     # A CSRF secret planted before login (login CSRF, fixation) must not
@@ -137,9 +148,9 @@ def login_user(
     session["_fresh"] = fresh
     session["_id"] = session_identifier()
     session["_pw"] = password_fingerprint(current_app.config, user)
-    if registry is not None:
-        login_id, generation = registry.register(user_id, _live_ttl(remember, duration))
+    if login_id is not None:
         session["_login"] = login_id
+    if generation is not None:
         session["_gen"] = generation
     if remember:
         setattr(g, OPERATION, "set")
@@ -150,6 +161,15 @@ def login_user(
     _forget_identity()
     signals.user_logged_in.send(current_app._get_current_object(), user=user)
     return True
+
+
+def _replace_login_flow(old_login: Any, user_id: str, login_id: str, ttl: float) -> Any:
+    yield from end_flow(old_login)
+    return (yield from register_flow(user_id, login_id, ttl))
+
+
+def _keep_generation(generation: str) -> None:
+    session["_gen"] = generation
 
 
 def session_login_data(user: Any, fresh: bool = True) -> dict[str, Any]:
@@ -178,7 +198,7 @@ def logout_user() -> bool:
     user = _get_user()
     registry = manager.registry()
     if registry is not None:
-        registry.end(session.get("_login"))
+        write(registry, end_flow(session.get("_login")))
     if request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]):
         setattr(g, OPERATION, "clear")
     session.clear()
@@ -205,7 +225,8 @@ def logout_everywhere(user: Any, keep_current: bool = False) -> None:
             " (for example 'memory://' or 'redis://127.0.0.1:6379/0')."
         )
     user_id = str(getattr(user, manager.id_attribute)())
-    generation = registry.end_all(user_id)
+    generation = new_token()
+    write(registry, end_all_flow(user_id, generation))
     if keep_current and has_request_context() and session.get("_user_id") == user_id:
         session["_gen"] = generation
         session["_pw"] = password_fingerprint(current_app.config, user)
