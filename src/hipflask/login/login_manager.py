@@ -33,6 +33,11 @@ from ..security.gate import ORDER_RATE_LIMIT_HEADERS
 from . import signals
 from .config import AUTH_HEADER_NAME
 from .config import DEFAULTS
+from .config import ID_ATTRIBUTE
+from .config import LOGIN_MESSAGE
+from .config import LOGIN_MESSAGE_CATEGORY
+from .config import REFRESH_MESSAGE
+from .config import REFRESH_MESSAGE_CATEGORY
 from .mixins import AnonymousUserMixin
 from .password import password_unchanged
 from .registry import Flow
@@ -41,7 +46,7 @@ from .registry import end_flow
 from .registry import is_live_flow
 from .registry import open_registry
 from .remember import OPERATION
-from .remember import decode_cookie
+from .remember import decode_remember_cookie
 from .throttle import _LOGIN_SUCCEEDED
 from .throttle import _THROTTLED
 from .throttle import LoginThrottle
@@ -77,14 +82,14 @@ class LoginManager:
         self.anonymous_user: Callable[[], Any] = AnonymousUserMixin
         self.login_view: str | None = None
         self.blueprint_login_views: dict[str | None, str] = {}
-        self.login_message: str | None = "Please log in to access this page."
-        self.login_message_category = "message"
+        self.login_message: str | None = LOGIN_MESSAGE
+        self.login_message_category = LOGIN_MESSAGE_CATEGORY
         self.refresh_view: str | None = None
-        self.needs_refresh_message = "Please reauthenticate to access this page."
-        self.needs_refresh_message_category = "message"
+        self.needs_refresh_message = REFRESH_MESSAGE
+        self.needs_refresh_message_category = REFRESH_MESSAGE_CATEGORY
         self.session_protection: str | None = "basic"
         self.localize_callback: Callable[[str], str] | None = None
-        self.id_attribute = "get_id"
+        self.id_attribute = ID_ATTRIBUTE
         self._user_callback: Callable[[str], Any] | None = None
         self._request_callback: Callable[[Any], Any] | None = None
         self._header_callback: Callable[[str], Any] | None = None
@@ -387,7 +392,7 @@ class LoginManager:
         return user
 
     def _remember_cookie_flow(self, registry: LoginRegistry | None, cookie: str) -> Flow:
-        decoded = decode_cookie(current_app.config, cookie)
+        decoded = decode_remember_cookie(current_app.config, cookie)
         callback = self._user_callback
         if decoded is None or callback is None:
             return None

@@ -33,6 +33,8 @@ from ..core.helpers import url_for
 from ..errors import ConfigurationError
 from . import signals
 from .config import EXEMPT_METHODS
+from .cookies import decode_cookie as decode_cookie
+from .cookies import encode_cookie as encode_cookie
 from .deferred import write
 from .login_manager import USER_KEY
 from .login_manager import LoginManager
@@ -44,7 +46,7 @@ from .registry import end_flow
 from .registry import new_token
 from .registry import register_flow
 from .remember import OPERATION
-from .remember import decode_cookie
+from .remember import decode_remember_cookie
 from .remember import duration_seconds
 from .throttle import _LOGIN_SUCCEEDED
 
@@ -250,7 +252,7 @@ def login_remembered() -> bool:
     """Whether the request carries a valid remember-me cookie."""
     config = current_app.config
     cookie = request.cookies.get(config["REMEMBER_COOKIE_NAME"])
-    return cookie is not None and decode_cookie(config, cookie) is not None
+    return cookie is not None and decode_remember_cookie(config, cookie) is not None
 
 
 def make_next_param(login_url: str, current_url: str) -> str:
@@ -260,12 +262,16 @@ def make_next_param(login_url: str, current_url: str) -> str:
     return f"{path}?{parts.query}" if parts.query else path
 
 
+def expand_login_view(login_view: str) -> str:
+    """The login view's URL: an endpoint name is built with ``url_for``, a URL kept."""
+    if login_view.startswith(("https://", "http://", "/")):
+        return login_view
+    return url_for(login_view)
+
+
 def login_url(login_view: str, next_url: str | None = None, next_field: str = "next") -> str:
     """The URL of the login page, with ``next`` when given."""
-    if login_view.startswith(("https://", "http://", "/")):
-        base = login_view
-    else:
-        base = url_for(login_view)
+    base = expand_login_view(login_view)
     if next_url is None:
         return base
     parts = urlsplit(base)
@@ -330,14 +336,14 @@ def guarded_by(view: F, refusal: Callable[[], Any]) -> F:
     return guarded  # type: ignore[return-value]
 
 
-def login_required(view: F) -> F:
+def login_required(func: F) -> F:
     """Let only logged-in users in (a view, or every view of a blueprint)."""
-    return _guard(view, fresh=False)
+    return _guard(func, fresh=False)
 
 
-def fresh_login_required(view: F) -> F:
+def fresh_login_required(func: F) -> F:
     """Let only fresh logins in (for changing a password, paying, deleting)."""
-    return _guard(view, fresh=True)
+    return _guard(func, fresh=True)
 
 
 def login_throttled(view: F) -> F:
@@ -359,6 +365,9 @@ __all__ = [
     "EXEMPT_METHODS",
     "confirm_login",
     "current_user",
+    "decode_cookie",
+    "encode_cookie",
+    "expand_login_view",
     "fresh_login_required",
     "load_user_async",
     "login_fresh",
