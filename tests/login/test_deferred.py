@@ -358,3 +358,41 @@ def test_unreadable_registry_is_a_503_not_a_500(protocol: str, flavour: str) -> 
     guard.failing = {"get"}
     path = "/awhoami" if flavour == "async" else "/whoami"
     assert client.get(path).status_code == 503
+
+
+def test_two_writes_in_one_async_view_are_both_performed(protocol: str) -> None:
+    app = build_async_app(MemoryStore())
+    users = app.extensions["test_users"]
+
+    @app.post("/switch")
+    async def switch() -> Any:
+        login_user(users["bob"])
+        login_user(users["alice"])
+        return "switched"
+
+    client = app.test_client(protocol=protocol)
+    assert client.post("/switch").data == b"switched"
+    assert _who(client) == "alice"
+
+
+def test_async_views_without_the_registry(protocol: str) -> None:
+    app = build_async_app(MemoryStore())
+    app.config["LOGIN_REGISTRY_STORE"] = None
+    client = app.test_client(protocol=protocol)
+    _alogin(client)
+    assert _who(client) == "alice"
+    client.post("/alogout")
+    assert _who(client) is None
+
+
+def test_async_view_of_an_app_without_a_user_loader_is_not_preloaded() -> None:
+    from hipflask.login import LoginManager
+
+    app = Hipflask("no_loader")
+    LoginManager(app)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    assert app.test_client(protocol="asgi").get("/").data == b"ok"

@@ -219,5 +219,14 @@ def test_deprecated_setup_app_is_init_app() -> None:
 def test_login_signals_module_knows_no_other_names() -> None:
     from hipflask.login import signals
 
+    with pytest.warns(DeprecationWarning):
+        assert signals.user_loaded_from_header is signals._user_loaded_from_header
     with pytest.raises(AttributeError, match="nothing"):
         signals.nothing  # noqa: B018
+
+
+def test_login_version_is_the_package_version() -> None:
+    import hipflask
+    import hipflask.login
+
+    assert hipflask.login.__version__ == hipflask.__version__

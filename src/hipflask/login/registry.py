@@ -140,11 +140,6 @@ class LoginRegistry:
 
     # -- blocking shortcuts ----------------------------------------------------
 
-    def generation(self, user_id: str) -> str:
-        """The user's current generation, created on first use."""
-        generation: str = self.run(generation_flow(user_id))
-        return generation
-
     def register(self, user_id: str, ttl: float | None) -> tuple[str, str]:
         """Record a new login; returns its id and the generation it belongs to."""
         login_id = new_token()
@@ -153,10 +148,6 @@ class LoginRegistry:
     def is_live(self, user_id: str, login_id: Any, generation: Any) -> bool:
         """Whether this login was neither logged out nor ended everywhere."""
         return bool(self.run(is_live_flow(user_id, login_id, generation)))
-
-    async def ais_live(self, user_id: str, login_id: Any, generation: Any) -> bool:
-        """:meth:`is_live` without blocking the event loop."""
-        return bool(await self.arun(is_live_flow(user_id, login_id, generation)))
 
     def end(self, login_id: Any) -> None:
         """Log one login out."""
