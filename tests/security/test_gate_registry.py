@@ -253,7 +253,10 @@ def test_a_policy_set_before_the_first_request_is_kept(app: Hipflask) -> None:
 def test_check_origin_called_directly_builds_the_policy(app: Hipflask) -> None:
     from werkzeug.exceptions import Forbidden
 
-    with app.test_request_context(
-        "/", method="POST", headers={"Sec-Fetch-Site": "cross-site"}
-    ) as ctx, pytest.raises(Forbidden):
+    with (
+        app.test_request_context(
+            "/", method="POST", headers={"Sec-Fetch-Site": "cross-site"}
+        ) as ctx,
+        pytest.raises(Forbidden),
+    ):
         app.gate.check_origin(ctx.request)
