@@ -27,6 +27,7 @@ from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import session
 from ..contexts.state import request_state
+from .login_manager import USER_KEY
 from .registry import Flow
 from .registry import LoginRegistry
 from .registry import RegistryUnavailable
@@ -34,9 +35,6 @@ from .remember import OPERATION
 
 #: Where the writes recorded in this request wait, on ``g``.
 PENDING = "_hipflask_login_pending"
-
-#: Where the loaded user lives on ``g`` (``login_manager.USER_KEY``).
-_USER_KEY = "_login_user"
 
 Apply = Callable[[Any], None]
 
@@ -69,7 +67,7 @@ def write(registry: LoginRegistry, flow: Flow, apply: Apply | None = None) -> An
         return registry.run(flow)
     pending: _Pending | None = g.get(PENDING)
     if pending is None:
-        pending = _Pending(dict(session), g.get(_USER_KEY), g.get(OPERATION))
+        pending = _Pending(dict(session), g.get(USER_KEY), g.get(OPERATION))
         setattr(g, PENDING, pending)
     pending.writes.append((registry, flow, apply))
     return None
@@ -98,7 +96,7 @@ async def _perform(pending: _Pending, response: Any) -> Any:
 def _restore(pending: _Pending) -> None:
     session.clear()
     session.update(pending.session)
-    for key, value in ((_USER_KEY, pending.user), (OPERATION, pending.operation)):
+    for key, value in ((USER_KEY, pending.user), (OPERATION, pending.operation)):
         if value is None:
             g.pop(key, None)
         else:

@@ -3,7 +3,9 @@
 The user is loaded lazily, the first time ``current_user`` is read in a
 request: from the session (if the registry still knows the login), else
 from the remember-me cookie (same condition), else from the
-``request_loader``. An anonymous visitor to a protected view is redirected to
+``request_loader``. On the event loop (an ``async def`` view under ASGI) it
+is loaded before the view instead, by a gate check that awaits the
+registry. An anonymous visitor to a protected view is redirected to
 ``login_view`` with a same-site ``next``, except JSON clients, which get 401.
 """
 

@@ -79,11 +79,12 @@ current_user: Any = LocalProxy(_get_user)
 
 
 async def load_user_async() -> None:
-    """Load ``current_user`` now, awaiting the registry, so an ``async def`` view never waits on it.
+    """Load ``current_user`` now, awaiting the registry instead of blocking on it.
 
-    The protecting decorators call it for ``async def`` views; call it
-    yourself at the top of an unprotected async view that reads
-    ``current_user`` when the registry is on Redis or SQL.
+    Under ASGI the gate already calls it before every request that runs on
+    the event loop, and the protecting decorators before an ``async def``
+    view; call it yourself where a coroutine of your own reads
+    ``current_user`` before either ran.
     """
     if USER_KEY not in g:
         await _manager()._aload_user()
