@@ -494,6 +494,8 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     "hipflask.json": ["dumps", "loads", "dump", "load", "jsonify", "JSONProvider"],
     "hipflask.json.provider": ["JSONProvider", "DefaultJSONProvider"],
     "hipflask.json.tag": ["JSONTag", "TaggedJSONSerializer"],
+    "hipflask.login.config": ["AUTH_HEADER_NAME", "COOKIE_NAME", "SESSION_KEYS"],
+    "hipflask.login.test_client": ["FlaskLoginClient"],
     "hipflask.login": [
         "AnonymousUserMixin",
         "EXEMPT_METHODS",
@@ -611,19 +613,87 @@ EXTENSION_MODULES = {
     "flask_wtf.csrf": "hipflask.forms.csrf",
     "flask_wtf.file": "hipflask.forms.file",
     "flask_wtf.recaptcha": "hipflask.forms.recaptcha",
+    "flask_login": "hipflask.login",
+    "flask_login.config": "hipflask.login.config",
+    "flask_login.login_manager": "hipflask.login.login_manager",
+    "flask_login.mixins": "hipflask.login.mixins",
+    "flask_login.signals": "hipflask.login.signals",
+    "flask_login.test_client": "hipflask.login.test_client",
+    "flask_login.utils": "hipflask.login.utils",
+    "flask_principal": "hipflask.principal",
+    "flask_jwt_extended": "hipflask.jwt",
+    "flask_jwt_extended.exceptions": "hipflask.jwt.exceptions",
+    "flask_jwt_extended.jwt_manager": "hipflask.jwt.jwt_manager",
+    "flask_jwt_extended.utils": "hipflask.jwt.utils",
+    "flask_jwt_extended.view_decorators": "hipflask.jwt.view_decorators",
 }
+
+#: The authentication extensions, whose functions and classes also take the same parameters.
+AUTH_EXTENSIONS = ("flask_login", "flask_principal", "flask_jwt_extended")
 
 
 @pytest.mark.parametrize(("extension", "module"), EXTENSION_MODULES.items())
 def test_extension_module_names_exist(extension: str, module: str) -> None:
     reference = pytest.importorskip(extension)
     ours = importlib.import_module(module)
-    public = getattr(reference, "__all__", None) or [
+    assert [name for name in _extension_public(reference) if not hasattr(ours, name)] == []
+
+
+def _extension_public(reference: object) -> list[str]:
+    """The extension module's public names: ``__all__``, else its own objects (and settings)."""
+    listed = getattr(reference, "__all__", None)
+    if listed:
+        return list(listed)
+    prefix = getattr(reference, "__name__", "")
+    return [
         name
         for name, value in vars(reference).items()
-        if not name.startswith("_") and getattr(value, "__module__", "").startswith(extension)
+        if not name.startswith("_")
+        and (
+            getattr(value, "__module__", "").startswith(prefix)
+            or (prefix.endswith(".config") and name.isupper())
+        )
     ]
-    assert [name for name in public if not hasattr(ours, name)] == []
+
+
+@pytest.mark.parametrize(
+    ("extension", "module"),
+    [(e, m) for e, m in EXTENSION_MODULES.items() if e.startswith(AUTH_EXTENSIONS)],
+)
+def test_extension_functions_and_classes_take_its_parameters(extension: str, module: str) -> None:
+    reference = pytest.importorskip(extension)
+    ours = importlib.import_module(module)
+    differing = []
+    for name in _extension_public(reference):
+        theirs = _parameters(getattr(reference, name, None))
+        if theirs is None:
+            continue
+        if _parameters(getattr(ours, name)) != theirs:
+            differing.append(name)
+    assert differing == []
+
+
+@pytest.mark.parametrize(
+    ("extension", "ours"),
+    [
+        ("flask_login", "hipflask.login.LoginManager"),
+        ("flask_principal", "hipflask.principal.Principal"),
+        ("flask_principal", "hipflask.principal.Permission"),
+        ("flask_principal", "hipflask.principal.Identity"),
+        ("flask_jwt_extended", "hipflask.jwt.JWTManager"),
+    ],
+)
+def test_extension_classes_have_its_methods(extension: str, ours: str) -> None:
+    reference = pytest.importorskip(extension)
+    module, _, name = ours.rpartition(".")
+    mine = getattr(importlib.import_module(module), name)
+    theirs = getattr(reference, name)
+    missing = [
+        method
+        for method, value in vars(theirs).items()
+        if not method.startswith("_") and callable(value) and not hasattr(mine, method)
+    ]
+    assert missing == []
 
 
 def test_safe_redirect_is_importable_from_the_package() -> None:

@@ -15,7 +15,7 @@ def test_unparseable_input_defaults_to_422_and_the_rest_to_401() -> None:
 
 
 def test_message_is_the_string_and_token_parts_are_kept() -> None:
-    error = exceptions.RevokedTokenError("Token has been revoked", {"alg": "HS256"}, {"a": 1})
+    error = exceptions.RevokedTokenError({"alg": "HS256"}, {"a": 1})
     assert str(error) == "Token has been revoked"
     assert error.jwt_header == {"alg": "HS256"}
     assert error.jwt_data == {"a": 1}

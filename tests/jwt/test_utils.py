@@ -133,3 +133,21 @@ def test_cookie_secure_setting_wins_over_the_scheme() -> None:
     app = build_app(JWT_COOKIE_SECURE=True)
     cookies = app.test_client().post("/cookie-login").headers.getlist("Set-Cookie")
     assert all("Secure" in c for c in cookies)
+
+
+def test_get_jti_and_the_template_processor(client: Any, app: Hipflask) -> None:
+    from hipflask.jwt import get_jti
+    from hipflask.jwt.utils import current_user_context_processor
+
+    manager = app.extensions["test_jwt"]
+    manager.user_lookup_loader(lambda header, data: {"name": data["sub"]})
+
+    @app.get("/processor")
+    @jwt_required()
+    def processor() -> Any:
+        return jsonify(current_user_context_processor())
+
+    with app.test_request_context():
+        token = create_access_token("a")
+        assert get_jti(token) == decode_token(token)["jti"]
+    assert client.get("/processor", headers=bearer(token)).json == {"current_user": {"name": "a"}}

@@ -177,3 +177,56 @@ def test_remember_cookie_is_ignored_without_a_user_loader(protocol: str) -> None
     client = app.test_client(protocol=protocol)
     client.set_cookie("remember_token", "anything")
     assert client.get("/").text == "False"
+
+
+def test_deprecated_header_loader_loads_from_the_authorization_header(protocol: str) -> None:
+    app = build_app()
+    users = app.extensions["test_users"]
+    manager = app.login_manager
+    manager._user_callback = None
+    with pytest.warns(DeprecationWarning, match="request_loader"):
+
+        @manager.header_loader
+        def by_header(value: str) -> Any:
+            return users.get(value.removeprefix("Token "))
+
+    seen: list[Any] = []
+
+    def receiver(sender: Any, user: Any) -> None:
+        seen.append(user.id)
+
+    with pytest.warns(DeprecationWarning, match="user_loaded_from_request"):
+        from hipflask.login import user_loaded_from_header
+    user_loaded_from_header.connect(receiver)
+    try:
+        client = app.test_client(protocol=protocol)
+        assert client.get("/whoami", headers={"Authorization": "Token bob"}).json["id"] == "bob"
+        assert client.get("/whoami", headers={"Authorization": "Token nobody"}).json["anonymous"]
+        assert client.get("/whoami").json["anonymous"]
+    finally:
+        user_loaded_from_header.disconnect(receiver)
+    assert seen == ["bob"]
+
+
+def test_deprecated_setup_app_is_init_app() -> None:
+    app = Hipflask("setup")
+    manager = LoginManager()
+    with pytest.warns(DeprecationWarning, match="init_app"):
+        manager.setup_app(app)
+    assert app.login_manager is manager
+
+
+def test_login_signals_module_knows_no_other_names() -> None:
+    from hipflask.login import signals
+
+    with pytest.warns(DeprecationWarning):
+        assert signals.user_loaded_from_header is signals._user_loaded_from_header
+    with pytest.raises(AttributeError, match="nothing"):
+        signals.nothing  # noqa: B018
+
+
+def test_login_version_is_the_package_version() -> None:
+    import hipflask
+    import hipflask.login
+
+    assert hipflask.login.__version__ == hipflask.__version__

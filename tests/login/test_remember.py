@@ -8,8 +8,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 from hipflask import Hipflask
 from hipflask.login import user_loaded_from_cookie
-from hipflask.login.remember import decode_cookie
-from hipflask.login.remember import encode_cookie
+from hipflask.login.remember import decode_remember_cookie as decode_cookie
+from hipflask.login.remember import encode_remember_cookie as encode_cookie
 
 from .conftest import build_app
 from .conftest import log_in

@@ -203,3 +203,60 @@ def test_the_allowed_origin_must_match_the_request_exactly(gated: Hipflask, clie
     gated.gate.add_check("cors", approve_other, order=ORDER_PREFLIGHT)
     headers = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
     assert client.post("/", headers=headers).status_code == 403
+
+
+def test_trusted_hosts_are_checked_among_registered_checks(gated: Hipflask, client: Any) -> None:
+    gated.config["TRUSTED_HOSTS"] = ["good.example"]
+    gated.gate.reset()
+    gated.gate.add_check("noop", lambda request: None, order=ORDER_CSRF)
+    assert client.get("/", headers={"Host": "good.example"}).status_code == 200
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_a_sync_finisher_may_return_a_coroutine(app: Hipflask, client: Any) -> None:
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    async def stamp(request: Any, response: Any) -> None:
+        response.headers["X-Stamp"] = "awaited"
+
+    app.gate.add_finisher("stamp", stamp, order=ORDER_CORS_HEADERS)
+    assert client.get("/").headers["X-Stamp"] == "awaited"
+
+
+def test_an_extension_may_replace_the_header_policy(client: Any, app: Hipflask) -> None:
+    from hipflask.security.headers import HeaderPolicy
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    built = app.gate.header_policy
+    assert app.gate.header_policy is built
+    assert client.get("/").headers["X-Frame-Options"] == "SAMEORIGIN"
+    app.gate.set_header_policy(HeaderPolicy(frame_options="DENY"))
+    assert client.get("/").headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_policy_set_before_the_first_request_is_kept(app: Hipflask) -> None:
+    from hipflask.security.headers import HeaderPolicy
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    app.gate.set_header_policy(HeaderPolicy(frame_options=None))
+    assert "X-Frame-Options" not in app.test_client().get("/").headers
+
+
+def test_check_origin_called_directly_builds_the_policy(app: Hipflask) -> None:
+    from werkzeug.exceptions import Forbidden
+
+    with (
+        app.test_request_context(
+            "/", method="POST", headers={"Sec-Fetch-Site": "cross-site"}
+        ) as ctx,
+        pytest.raises(Forbidden),
+    ):
+        app.gate.check_origin(ctx.request)

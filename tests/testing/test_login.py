@@ -28,3 +28,16 @@ def test_flask_login_client_without_the_registry() -> None:
     app.test_client_class = FlaskLoginClient
     client = app.test_client(user=app.extensions["test_users"]["bob"])
     assert client.get("/dashboard").text == "Hello bob"
+
+
+def test_flask_login_module_path_of_the_client(protocol: str) -> None:
+    from hipflask.login.test_client import FlaskLoginClient
+
+    app = build_app()
+    app.test_client_class = FlaskLoginClient
+    client = app.test_client(user=app.extensions["test_users"]["alice"], protocol=protocol)
+    assert client.get("/dashboard").text == "Hello alice"
+    import hipflask.login.test_client as module
+
+    with pytest.raises(AttributeError, match="Nothing"):
+        module.Nothing  # noqa: B018

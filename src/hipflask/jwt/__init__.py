@@ -28,6 +28,7 @@ from .utils import current_user as current_user  # noqa: E402
 from .utils import decode_token as decode_token  # noqa: E402
 from .utils import get_csrf_token as get_csrf_token  # noqa: E402
 from .utils import get_current_user as get_current_user  # noqa: E402
+from .utils import get_jti as get_jti  # noqa: E402
 from .utils import get_jwt as get_jwt  # noqa: E402
 from .utils import get_jwt_header as get_jwt_header  # noqa: E402
 from .utils import get_jwt_identity as get_jwt_identity  # noqa: E402

@@ -43,8 +43,8 @@ class JWTExtendedException(Exception):
 class _WithToken(JWTExtendedException):
     """A refusal of a token that did decode; the loaders receive its parts."""
 
-    def __init__(self, msg: str, jwt_header: dict[str, Any], jwt_data: dict[str, Any]) -> None:
-        super().__init__(msg)
+    def __init__(self, message: str, jwt_header: dict[str, Any], jwt_data: dict[str, Any]) -> None:
+        super().__init__(message)
         self.jwt_header = jwt_header
         self.jwt_data = jwt_data
 
@@ -87,6 +87,9 @@ class WrongTokenError(JWTExtendedException):
 
 class RevokedTokenError(_WithToken):
     """The token was revoked, or is a refresh token used a second time."""
+
+    def __init__(self, jwt_header: dict[str, Any], jwt_data: dict[str, Any]) -> None:
+        super().__init__("Token has been revoked", jwt_header, jwt_data)
 
 
 class FreshTokenRequired(_WithToken):

@@ -180,6 +180,17 @@ def get_unverified_jwt_headers(encoded_token: str) -> dict[str, Any]:
     return unverified_header(encoded_token)
 
 
+def get_jti(encoded_token: str) -> str | None:
+    """The ``jti`` (unique id) of a token made by this app, verified first."""
+    jti = decode_token(encoded_token).get("jti")
+    return jti if isinstance(jti, str) else None
+
+
+def current_user_context_processor() -> dict[str, Any]:
+    """``current_user`` for templates (``JWTManager(add_context_processor=True)`` adds it)."""
+    return {"current_user": get_current_user()}
+
+
 def get_csrf_token(encoded_token: str) -> str:
     """The double-submit CSRF value of a token made for cookies."""
     return str(decode_token(encoded_token).get("csrf", ""))
@@ -287,9 +298,11 @@ __all__ = [
     "create_access_token",
     "create_refresh_token",
     "current_user",
+    "current_user_context_processor",
     "decode_token",
     "get_csrf_token",
     "get_current_user",
+    "get_jti",
     "get_jwt",
     "get_jwt_header",
     "get_jwt_identity",

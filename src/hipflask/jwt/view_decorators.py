@@ -111,7 +111,7 @@ def _finish(verified: _Verified, revoked: bool) -> tuple[dict[str, Any], dict[st
     """Everything after the built-in blocklist: the app's own loaders."""
     manager, header, data = verified.manager, verified.header, verified.data
     if revoked or (manager._blocklist_check is not None and manager._blocklist_check(header, data)):
-        raise RevokedTokenError("Token has been revoked", header, data)
+        raise RevokedTokenError(header, data)
     check = manager._token_verification
     if check is not None and not check(header, data):
         raise UserClaimsVerificationError("User claims verification failed", header, data)

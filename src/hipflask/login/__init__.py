@@ -10,6 +10,16 @@ the ``limits`` library).
 
 from __future__ import annotations
 
+from .config import AUTH_HEADER_NAME as AUTH_HEADER_NAME
+from .config import COOKIE_DURATION as COOKIE_DURATION
+from .config import COOKIE_HTTPONLY as COOKIE_HTTPONLY
+from .config import COOKIE_NAME as COOKIE_NAME
+from .config import COOKIE_SECURE as COOKIE_SECURE
+from .config import ID_ATTRIBUTE as ID_ATTRIBUTE
+from .config import LOGIN_MESSAGE as LOGIN_MESSAGE
+from .config import LOGIN_MESSAGE_CATEGORY as LOGIN_MESSAGE_CATEGORY
+from .config import REFRESH_MESSAGE as REFRESH_MESSAGE
+from .config import REFRESH_MESSAGE_CATEGORY as REFRESH_MESSAGE_CATEGORY
 from .credentials import verify_login as verify_login
 from .login_manager import LoginManager as LoginManager
 from .mixins import AnonymousUserMixin as AnonymousUserMixin
@@ -29,6 +39,8 @@ from .signals import user_unauthorized as user_unauthorized
 from .utils import EXEMPT_METHODS as EXEMPT_METHODS
 from .utils import confirm_login as confirm_login
 from .utils import current_user as current_user
+from .utils import decode_cookie as decode_cookie
+from .utils import encode_cookie as encode_cookie
 from .utils import fresh_login_required as fresh_login_required
 from .utils import load_user_async as load_user_async
 from .utils import login_fresh as login_fresh
@@ -52,4 +64,13 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module("hipflask.testing.login").FlaskLoginClient
+    if name == "__version__":
+        # Flask-Login's names its release; here it is hipflask's.
+        import hipflask
+
+        return hipflask.__version__
+    if name == "user_loaded_from_header":
+        from .signals import deprecated
+
+        return deprecated(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,6 +4,10 @@ Where Flask-Login's default would leave a hole, the default here closes it
 without changing what a correct app sees: the remember-me cookie is
 ``Secure`` over HTTPS (``REMEMBER_COOKIE_SECURE = None`` follows the request)
 and ``SameSite=Lax``.
+
+The module-level constants are Flask-Login's (``flask_login.config``), for
+code that imports them; the values an app runs with are its config keys
+(:data:`DEFAULTS`), whose defaults the constants mirror.
 """
 
 from __future__ import annotations
@@ -11,16 +15,45 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+#: The remember-me cookie's default name.
+COOKIE_NAME = "remember_token"
+#: How long the remember-me cookie lasts.
+COOKIE_DURATION = timedelta(days=365)
+#: ``None``: ``Secure`` whenever the request came over HTTPS (Flask-Login: ``False``).
+COOKIE_SECURE: bool | None = None
+#: The remember-me cookie is out of reach of scripts.
+COOKIE_HTTPONLY = True
+#: ``Lax`` stops the cookie riding on cross-site POSTs (Flask-Login: ``None``).
+COOKIE_SAMESITE: str | None = "Lax"
+#: Flashed when an anonymous visitor is sent to the login view.
+LOGIN_MESSAGE = "Please log in to access this page."
+LOGIN_MESSAGE_CATEGORY = "message"
+#: Flashed when a stale login is sent to the refresh view.
+REFRESH_MESSAGE = "Please reauthenticate to access this page."
+REFRESH_MESSAGE_CATEGORY = "message"
+#: The user method giving the id stored in the session.
+ID_ATTRIBUTE = "get_id"
+#: The header the deprecated ``header_loader`` reads (``AUTH_HEADER_NAME`` setting).
+AUTH_HEADER_NAME = "Authorization"
+#: The session keys a login owns; logging out clears the whole session anyway.
+SESSION_KEYS = frozenset(
+    {"_user_id", "_fresh", "_id", "_login", "_gen", "_pw", "_remember_seconds", "next"}
+)
+#: Methods that never need a login (CORS preflights).
+EXEMPT_METHODS = frozenset({"OPTIONS"})
+#: Keep ``next`` in the session instead of the login URL's query.
+USE_SESSION_FOR_NEXT = False
+
 DEFAULTS: dict[str, Any] = {
-    "REMEMBER_COOKIE_NAME": "remember_token",
-    "REMEMBER_COOKIE_DURATION": timedelta(days=365),
-    "REMEMBER_COOKIE_SECURE": None,
-    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_NAME": COOKIE_NAME,
+    "REMEMBER_COOKIE_DURATION": COOKIE_DURATION,
+    "REMEMBER_COOKIE_SECURE": COOKIE_SECURE,
+    "REMEMBER_COOKIE_HTTPONLY": COOKIE_HTTPONLY,
     "REMEMBER_COOKIE_PATH": "/",
     "REMEMBER_COOKIE_DOMAIN": None,
-    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": COOKIE_SAMESITE,
     "REMEMBER_COOKIE_REFRESH_EACH_REQUEST": False,
-    "USE_SESSION_FOR_NEXT": False,
+    "USE_SESSION_FOR_NEXT": USE_SESSION_FOR_NEXT,
     "LOGIN_DISABLED": False,
     # Where live logins are kept (a store URL, a store, or None for none).
     "LOGIN_REGISTRY_STORE": "memory://",
@@ -37,4 +70,20 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_USER_FIELDS": ("username", "email", "login", "user"),
 }
 
-__all__ = ["DEFAULTS"]
+__all__ = [
+    "AUTH_HEADER_NAME",
+    "COOKIE_DURATION",
+    "COOKIE_HTTPONLY",
+    "COOKIE_NAME",
+    "COOKIE_SAMESITE",
+    "COOKIE_SECURE",
+    "DEFAULTS",
+    "EXEMPT_METHODS",
+    "ID_ATTRIBUTE",
+    "LOGIN_MESSAGE",
+    "LOGIN_MESSAGE_CATEGORY",
+    "REFRESH_MESSAGE",
+    "REFRESH_MESSAGE_CATEGORY",
+    "SESSION_KEYS",
+    "USE_SESSION_FOR_NEXT",
+]

@@ -3,15 +3,18 @@
 The user is loaded lazily, the first time ``current_user`` is read in a
 request: from the session (if the registry still knows the login), else
 from the remember-me cookie (same condition), else from the
-``request_loader``. An anonymous visitor to a protected view is redirected to
+``request_loader``. On the event loop (an ``async def`` view under ASGI) it
+is loaded before the view instead, by a gate check that awaits the
+registry. An anonymous visitor to a protected view is redirected to
 ``login_view`` with a same-site ``next``, except JSON clients, which get 401.
 """
 
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable
-from collections.abc import Generator
+from collections.abc import Mapping
 from typing import Any
 from typing import TypeVar
 
@@ -26,16 +29,26 @@ from ..core.helpers import jsonify
 from ..core.helpers import redirect
 from ..errors import ConfigurationError
 from ..principal.principal import add_identity_provider
+from ..security.gate import ORDER_AUTH
 from ..security.gate import ORDER_RATE_LIMIT
 from ..security.gate import ORDER_RATE_LIMIT_HEADERS
 from . import signals
+from .config import AUTH_HEADER_NAME
 from .config import DEFAULTS
+from .config import ID_ATTRIBUTE
+from .config import LOGIN_MESSAGE
+from .config import LOGIN_MESSAGE_CATEGORY
+from .config import REFRESH_MESSAGE
+from .config import REFRESH_MESSAGE_CATEGORY
 from .mixins import AnonymousUserMixin
 from .password import password_unchanged
+from .registry import Flow
 from .registry import LoginRegistry
+from .registry import end_flow
+from .registry import is_live_flow
 from .registry import open_registry
 from .remember import OPERATION
-from .remember import decode_cookie
+from .remember import decode_remember_cookie
 from .throttle import _LOGIN_SUCCEEDED
 from .throttle import _THROTTLED
 from .throttle import LoginThrottle
@@ -71,16 +84,17 @@ class LoginManager:
         self.anonymous_user: Callable[[], Any] = AnonymousUserMixin
         self.login_view: str | None = None
         self.blueprint_login_views: dict[str | None, str] = {}
-        self.login_message: str | None = "Please log in to access this page."
-        self.login_message_category = "message"
+        self.login_message: str | None = LOGIN_MESSAGE
+        self.login_message_category = LOGIN_MESSAGE_CATEGORY
         self.refresh_view: str | None = None
-        self.needs_refresh_message = "Please reauthenticate to access this page."
-        self.needs_refresh_message_category = "message"
+        self.needs_refresh_message = REFRESH_MESSAGE
+        self.needs_refresh_message_category = REFRESH_MESSAGE_CATEGORY
         self.session_protection: str | None = "basic"
         self.localize_callback: Callable[[str], str] | None = None
-        self.id_attribute = "get_id"
+        self.id_attribute = ID_ATTRIBUTE
         self._user_callback: Callable[[str], Any] | None = None
         self._request_callback: Callable[[Any], Any] | None = None
+        self._header_callback: Callable[[str], Any] | None = None
         self.unauthorized_callback: Callable[[], Any] | None = None
         self.needs_refresh_callback: Callable[[], Any] | None = None
         self._registry: tuple[Any, LoginRegistry | None] | None = None
@@ -88,14 +102,36 @@ class LoginManager:
         if app is not None:
             self.init_app(app, add_context_processor)
 
+    def setup_app(self, app: Any, add_context_processor: bool = True) -> None:
+        """Deprecated name of :meth:`init_app` (Flask-Login 0.6 warns the same way)."""
+        warnings.warn(
+            "'setup_app' is deprecated (it goes in Flask-Login 0.7); use 'init_app'.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self.init_app(app, add_context_processor)
+
     def init_app(self, app: Any, add_context_processor: bool = True) -> None:
         """Attach to ``app`` (``app.login_manager``) and register the hooks."""
         app.login_manager = self
         for name, value in DEFAULTS.items():
             app.config.setdefault(name, value)
+        from .deferred import perform
         from .remember import update_remember_cookie
 
         app.after_request(update_remember_cookie)
+        # Response hooks run last-registered first: the registry writes of a
+        # request on the event loop are awaited before the remember-me cookie
+        # and the session are written, so a failed write changes neither.
+        app.after_request(perform)
+        # On the event loop the user is loaded before the view, awaiting the
+        # registry, so reading ``current_user`` there never blocks the loop.
+        app.gate.add_check(
+            "hipflask.login.user",
+            _load_lazily,
+            order=ORDER_AUTH,
+            check_async=self._preload_user,
+        )
         # Password guessing is refused before any hook or view runs, with the
         # other rate limits; failures are counted on every response.
         app.gate.add_check(
@@ -133,6 +169,21 @@ class LoginManager:
     @property
     def request_callback(self) -> Callable[[Any], Any] | None:
         return self._request_callback
+
+    def header_loader(self, callback: F) -> F:
+        """Deprecated: load a user from the ``AUTH_HEADER_NAME`` header's value.
+
+        Flask-Login 0.6 still has it (with a warning) and 0.7 removes it; use
+        :meth:`request_loader`, which sees the whole request. It is asked
+        last, after the session, the remember-me cookie and a request loader.
+        """
+        warnings.warn(
+            "'header_loader' is deprecated (it goes in Flask-Login 0.7); use 'request_loader'.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self._header_callback = callback
+        return callback
 
     def unauthorized_handler(self, callback: F) -> F:
         """Answer anonymous visitors of protected views yourself."""
@@ -259,57 +310,69 @@ class LoginManager:
             signals.session_protected.send(app)
         return False
 
-    def _load_flow(self) -> Generator[tuple[str, Any, Any], bool, None]:
-        """Load the user; yields each login whose liveness the registry must confirm.
+    def _load_flow(self, registry: LoginRegistry | None) -> Flow:
+        """Load the user, yielding the registry's store operations on the way.
 
-        One logic for both drivers: :meth:`_load_user` answers with blocking
-        store calls, :meth:`_aload_user` awaits them (``async def`` views).
+        One logic for both drivers: :meth:`_load_user` runs the operations
+        with blocking store calls, :meth:`_aload_user` awaits them (on the
+        event loop, see :func:`hipflask.login.load_user_async`).
         """
-        if self._user_callback is None and self._request_callback is None:
-            raise ConfigurationError(
-                "LoginManager has no user_loader: decorate a function (user_id) -> user"
-                " with @login_manager.user_loader (or a request_loader)."
-            )
         signals.user_accessed.send(current_app._get_current_object())
         if self._session_protection_failed():
             self._update_request_context_with_user()
             return
-        user = yield from self._from_session_flow()
+        user = yield from self._from_session_flow(registry)
         if user is None:
             config = current_app.config
             cookie = request.cookies.get(config["REMEMBER_COOKIE_NAME"])
             if cookie and g.get(OPERATION) != "clear" and self._user_callback is not None:
-                user = yield from self._remember_cookie_flow(cookie)
+                user = yield from self._remember_cookie_flow(registry, cookie)
             elif self._request_callback is not None:
                 user = self._load_user_from_request(request)
+            elif self._header_callback is not None:
+                user = self._load_user_from_header(config)
         self._update_request_context_with_user(user)
 
+    def _require_loader(self) -> None:
+        if not self.has_loader:
+            raise ConfigurationError(
+                "LoginManager has no user_loader: decorate a function (user_id) -> user"
+                " with @login_manager.user_loader (or a request_loader)."
+            )
+
+    @property
+    def has_loader(self) -> bool:
+        """Whether a user can be loaded at all (a user, request or header loader is set)."""
+        return (
+            self._user_callback is not None
+            or self._request_callback is not None
+            or self._header_callback is not None
+        )
+
     def _load_user(self) -> None:
+        self._require_loader()
         registry = self.registry()
-        flow = self._load_flow()
-        try:
-            question = next(flow)
-            while True:
-                question = flow.send(registry.is_live(*question))  # type: ignore[union-attr]
-        except StopIteration:
+        flow = self._load_flow(registry)
+        if registry is None:
+            next(flow, None)  # without a registry the flow yields nothing
             return
+        registry.run(flow)
 
     async def _aload_user(self) -> None:
+        self._require_loader()
         registry = self.registry()
-        flow = self._load_flow()
-        try:
-            question = next(flow)
-            while True:
-                question = flow.send(await registry.ais_live(*question))  # type: ignore[union-attr]
-        except StopIteration:
+        flow = self._load_flow(registry)
+        if registry is None:
+            next(flow, None)  # without a registry the flow yields nothing
             return
+        await registry.arun(flow)
 
-    def _from_session_flow(self) -> Generator[tuple[str, Any, Any], bool, Any]:
+    def _from_session_flow(self, registry: LoginRegistry | None) -> Flow:
         user_id = session.get("_user_id")
         if user_id is None or self._user_callback is None:
             return None
-        if self.registry() is not None:
-            live = yield (str(user_id), session.get("_login"), session.get("_gen"))
+        if registry is not None:
+            live = yield from is_live_flow(str(user_id), session.get("_login"), session.get("_gen"))
             if not live:
                 # Logged out elsewhere (or this is a copy of a logged-out cookie).
                 from .utils import _end_session_login
@@ -323,21 +386,20 @@ class LoginManager:
             # The password changed since this login: end it (see .password).
             from .utils import _end_session_login
 
-            registry = self.registry()
             if registry is not None:
-                registry.end(session.get("_login"))
+                yield from end_flow(session.get("_login"))
             _end_session_login(self)
             setattr(g, OPERATION, "clear")
             return None
         return user
 
-    def _remember_cookie_flow(self, cookie: str) -> Generator[tuple[str, Any, Any], bool, Any]:
-        decoded = decode_cookie(current_app.config, cookie)
+    def _remember_cookie_flow(self, registry: LoginRegistry | None, cookie: str) -> Flow:
+        decoded = decode_remember_cookie(current_app.config, cookie)
         callback = self._user_callback
         if decoded is None or callback is None:
             return None
         user_id, login_id, generation, password = decoded
-        if self.registry() is not None and not (yield (user_id, login_id, generation)):
+        if registry is not None and not (yield from is_live_flow(user_id, login_id, generation)):
             setattr(g, OPERATION, "clear")
             return None
         user = callback(user_id)
@@ -355,11 +417,30 @@ class LoginManager:
             signals.user_loaded_from_cookie.send(app, user=user)
         return user
 
+    async def _preload_user(self, request: Any) -> None:
+        if self.has_loader:
+            from .utils import load_user_async
+
+            await load_user_async()
+
+    def _load_user_from_header(self, config: Mapping[str, Any]) -> Any:
+        header = request.headers.get(config.get("AUTH_HEADER_NAME", AUTH_HEADER_NAME))
+        if not header or self._header_callback is None:
+            return None
+        user = self._header_callback(header)
+        if user is not None:
+            signals._user_loaded_from_header.send(current_app._get_current_object(), user=user)
+        return user
+
     def _load_user_from_request(self, req: Any) -> Any:
         user = self._request_callback(req) if self._request_callback else None
         if user is not None:
             signals.user_loaded_from_request.send(current_app._get_current_object(), user=user)
         return user
+
+
+def _load_lazily(request: Any) -> None:
+    """Off the event loop ``current_user`` is loaded on first use, as in Flask-Login."""
 
 
 def _user_context_processor() -> dict[str, Any]:

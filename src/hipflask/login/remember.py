@@ -42,7 +42,7 @@ def _serializer(config: Mapping[str, Any]) -> URLSafeTimedSerializer | None:
     )
 
 
-def encode_cookie(
+def encode_remember_cookie(
     config: Mapping[str, Any],
     user_id: str,
     login_id: Any,
@@ -57,7 +57,9 @@ def encode_cookie(
     return serializer.dumps([user_id, login_id, generation, seconds, password])
 
 
-def decode_cookie(config: Mapping[str, Any], value: str) -> tuple[str, Any, Any, Any] | None:
+def decode_remember_cookie(
+    config: Mapping[str, Any], value: str
+) -> tuple[str, Any, Any, Any] | None:
     """The (user id, login id, generation, password fingerprint) of a valid, unexpired cookie."""
     serializer = _serializer(config)
     if serializer is None:
@@ -106,7 +108,7 @@ def update_remember_cookie(response: Any) -> Any:
     seconds = session.get("_remember_seconds") or duration_seconds(
         config["REMEMBER_COOKIE_DURATION"]
     )
-    value = encode_cookie(
+    value = encode_remember_cookie(
         config,
         str(session.get("_user_id")),
         session.get("_login"),
@@ -121,8 +123,8 @@ def update_remember_cookie(response: Any) -> Any:
 
 __all__ = [
     "OPERATION",
-    "decode_cookie",
+    "decode_remember_cookie",
     "duration_seconds",
-    "encode_cookie",
+    "encode_remember_cookie",
     "update_remember_cookie",
 ]

@@ -25,8 +25,32 @@ user_unauthorized = signals.signal("unauthorized")
 user_needs_refresh = signals.signal("needs-refresh")
 #: The logged-in user is being loaded for this request.
 user_accessed = signals.signal("accessed")
+#: A user was loaded by the deprecated ``header_loader`` (``user=``); reached
+#: as ``user_loaded_from_header``, which warns as Flask-Login 0.6 does.
+_user_loaded_from_header = signals.signal("loaded-from-header")
 #: Session protection changed the session (client address or browser changed).
 session_protected = signals.signal("session-protected")
+
+_DEPRECATED = {"user_loaded_from_header": "user_loaded_from_request"}
+
+
+def deprecated(name: str) -> object:
+    """A deprecated signal by its Flask-Login name, with Flask-Login's warning."""
+    import warnings
+
+    warnings.warn(
+        f"{name!r} is deprecated (it goes in Flask-Login 0.7); use {_DEPRECATED[name]!r}.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return _user_loaded_from_header
+
+
+def __getattr__(name: str) -> object:
+    if name in _DEPRECATED:
+        return deprecated(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "session_protected",

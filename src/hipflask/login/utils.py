@@ -32,20 +32,26 @@ from ..core.blueprints import Blueprint
 from ..core.helpers import url_for
 from ..errors import ConfigurationError
 from . import signals
+from .config import EXEMPT_METHODS
+from .cookies import decode_cookie as decode_cookie
+from .cookies import encode_cookie as encode_cookie
+from .deferred import write
 from .login_manager import USER_KEY
 from .login_manager import LoginManager
 from .login_manager import session_identifier
 from .password import password_fingerprint
 from .redirects import is_safe_next
+from .registry import end_all_flow
+from .registry import end_flow
+from .registry import new_token
+from .registry import register_flow
 from .remember import OPERATION
-from .remember import decode_cookie
+from .remember import decode_remember_cookie
 from .remember import duration_seconds
 from .throttle import _LOGIN_SUCCEEDED
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Methods that never need a login (CORS preflights).
-EXEMPT_METHODS = frozenset({"OPTIONS"})
 
 _LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_login", "_gen", "_pw", "_remember_seconds")
 
@@ -73,11 +79,12 @@ current_user: Any = LocalProxy(_get_user)
 
 
 async def load_user_async() -> None:
-    """Load ``current_user`` now, awaiting the registry, so an ``async def`` view never waits on it.
+    """Load ``current_user`` now, awaiting the registry instead of blocking on it.
 
-    The protecting decorators call it for ``async def`` views; call it
-    yourself at the top of an unprotected async view that reads
-    ``current_user`` when the registry is on Redis or SQL.
+    Under ASGI the gate already calls it before every request that runs on
+    the event loop, and the protecting decorators before an ``async def``
+    view; call it yourself where a coroutine of your own reads
+    ``current_user`` before either ran.
     """
     if USER_KEY not in g:
         await _manager()._aload_user()
@@ -126,8 +133,15 @@ def login_user(
     manager = _manager()
     user_id = str(getattr(user, manager.id_attribute)())
     registry = manager.registry()
+    login_id = generation = None
     if registry is not None:
-        registry.end(session.get("_login"))
+        # The registry first: if its store fails, the 503 leaves the session
+        # as it was (on the event loop the write waits; see .deferred).
+        login_id = new_token()
+        flow = _replace_login_flow(
+            session.get("_login"), user_id, login_id, _live_ttl(remember, duration)
+        )
+        generation = write(registry, flow, _keep_generation)
     _new_session_identity()
     _end_session_login(manager)
     # A CSRF secret planted before login (login CSRF, fixation) must not
@@ -137,9 +151,9 @@ def login_user(
     session["_fresh"] = fresh
     session["_id"] = session_identifier()
     session["_pw"] = password_fingerprint(current_app.config, user)
-    if registry is not None:
-        login_id, generation = registry.register(user_id, _live_ttl(remember, duration))
+    if login_id is not None:
         session["_login"] = login_id
+    if generation is not None:
         session["_gen"] = generation
     if remember:
         setattr(g, OPERATION, "set")
@@ -150,6 +164,15 @@ def login_user(
     _forget_identity()
     signals.user_logged_in.send(current_app._get_current_object(), user=user)
     return True
+
+
+def _replace_login_flow(old_login: Any, user_id: str, login_id: str, ttl: float) -> Any:
+    yield from end_flow(old_login)
+    return (yield from register_flow(user_id, login_id, ttl))
+
+
+def _keep_generation(generation: str) -> None:
+    session["_gen"] = generation
 
 
 def session_login_data(user: Any, fresh: bool = True) -> dict[str, Any]:
@@ -178,7 +201,7 @@ def logout_user() -> bool:
     user = _get_user()
     registry = manager.registry()
     if registry is not None:
-        registry.end(session.get("_login"))
+        write(registry, end_flow(session.get("_login")))
     if request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]):
         setattr(g, OPERATION, "clear")
     session.clear()
@@ -205,7 +228,8 @@ def logout_everywhere(user: Any, keep_current: bool = False) -> None:
             " (for example 'memory://' or 'redis://127.0.0.1:6379/0')."
         )
     user_id = str(getattr(user, manager.id_attribute)())
-    generation = registry.end_all(user_id)
+    generation = new_token()
+    write(registry, end_all_flow(user_id, generation))
     if keep_current and has_request_context() and session.get("_user_id") == user_id:
         session["_gen"] = generation
         session["_pw"] = password_fingerprint(current_app.config, user)
@@ -229,7 +253,7 @@ def login_remembered() -> bool:
     """Whether the request carries a valid remember-me cookie."""
     config = current_app.config
     cookie = request.cookies.get(config["REMEMBER_COOKIE_NAME"])
-    return cookie is not None and decode_cookie(config, cookie) is not None
+    return cookie is not None and decode_remember_cookie(config, cookie) is not None
 
 
 def make_next_param(login_url: str, current_url: str) -> str:
@@ -239,12 +263,16 @@ def make_next_param(login_url: str, current_url: str) -> str:
     return f"{path}?{parts.query}" if parts.query else path
 
 
+def expand_login_view(login_view: str) -> str:
+    """The login view's URL: an endpoint name is built with ``url_for``, a URL kept."""
+    if login_view.startswith(("https://", "http://", "/")):
+        return login_view
+    return url_for(login_view)
+
+
 def login_url(login_view: str, next_url: str | None = None, next_field: str = "next") -> str:
     """The URL of the login page, with ``next`` when given."""
-    if login_view.startswith(("https://", "http://", "/")):
-        base = login_view
-    else:
-        base = url_for(login_view)
+    base = expand_login_view(login_view)
     if next_url is None:
         return base
     parts = urlsplit(base)
@@ -309,14 +337,14 @@ def guarded_by(view: F, refusal: Callable[[], Any]) -> F:
     return guarded  # type: ignore[return-value]
 
 
-def login_required(view: F) -> F:
+def login_required(func: F) -> F:
     """Let only logged-in users in (a view, or every view of a blueprint)."""
-    return _guard(view, fresh=False)
+    return _guard(func, fresh=False)
 
 
-def fresh_login_required(view: F) -> F:
+def fresh_login_required(func: F) -> F:
     """Let only fresh logins in (for changing a password, paying, deleting)."""
-    return _guard(view, fresh=True)
+    return _guard(func, fresh=True)
 
 
 def login_throttled(view: F) -> F:
@@ -338,6 +366,9 @@ __all__ = [
     "EXEMPT_METHODS",
     "confirm_login",
     "current_user",
+    "decode_cookie",
+    "encode_cookie",
+    "expand_login_view",
     "fresh_login_required",
     "load_user_async",
     "login_fresh",

@@ -1,3 +1,5 @@
+"""Trusting X-Forwarded-* only as far as the deployment declares, under both protocols."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,8 +12,8 @@ from werkzeug.test import Client
 from hipflask import Hipflask
 from hipflask import request
 from hipflask.errors import ConfigurationError
-from hipflask.serving.proxies import ProxyFix
-from hipflask.serving.proxies import ProxyTrust
+from hipflask.security.proxies import ProxyFix
+from hipflask.security.proxies import ProxyTrust
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -237,3 +239,81 @@ def test_lifespan_passes_through_untouched() -> None:
     asyncio.run(ProxyFix(inner, 1)(scope, None, None))
 
     assert seen == [scope]
+
+
+def test_the_serving_module_path_gives_the_same_middleware() -> None:
+    from hipflask.serving import proxies
+
+    assert proxies.ProxyFix is ProxyFix
+    assert proxies.ProxyTrust is ProxyTrust
+
+
+def test_a_ready_trust_object_is_used_as_it_is() -> None:
+    trust = ProxyTrust(x_for=2, x_proto=0)
+    assert ProxyTrust.from_config(trust) is trust
+
+
+@pytest.mark.parametrize("peer", [None, "", "unix:/run/app.sock", "not-an-address"])
+def test_with_declared_peers_an_unknown_connection_is_not_a_proxy(peer: str | None) -> None:
+    trust = ProxyTrust(peers=("10.0.0.0/8",))  # type: ignore[arg-type]
+
+    forwarded = trust.forwarded(lambda name: "203.0.113.7", peer)
+
+    assert forwarded == {}
+    assert trust.forwarded(lambda name: "203.0.113.7", "10.1.2.3")["for"] == "203.0.113.7"
+
+
+@pytest.mark.parametrize(
+    ("forwarded_host", "expected"),
+    [("[2001:db8::1]:8443", "[2001:db8::1]:8443"), ("[2001:db8::1]", "[2001:db8::1]")],
+)
+def test_a_bracketed_ipv6_forwarded_host_is_kept_whole(
+    seen_app: Hipflask, fetch: Any, forwarded_host: str, expected: str
+) -> None:
+    seen = fetch(
+        ProxyFix(seen_app, {"x_proto": 1, "x_host": 1}),
+        {"X-Forwarded-Proto": "https", "X-Forwarded-Host": forwarded_host},
+    )
+
+    assert seen["host"] == expected
+    assert seen["url"] == f"https://{expected}/where"
+
+
+def test_proxy_fix_refuses_other_call_shapes() -> None:
+    with pytest.raises(TypeError, match="not with 1 arguments"):
+        ProxyFix(object(), 1)({})
+
+
+def _websocket_scope(proto: str) -> dict[str, Any]:
+    return {
+        "type": "websocket",
+        "scheme": "ws",
+        "path": "/live",
+        "headers": [(b"host", b"internal"), (b"x-forwarded-proto", proto.encode())],
+        "client": ("10.0.0.1", 5000),
+    }
+
+
+def test_a_websocket_behind_a_tls_proxy_is_wss() -> None:
+    from hipflask.security.proxies import apply_asgi
+
+    assert apply_asgi(_websocket_scope("https"), ProxyTrust())["scheme"] == "wss"
+    assert apply_asgi(_websocket_scope("http"), ProxyTrust())["scheme"] == "ws"
+
+
+def test_the_forwarded_prefix_replaces_a_root_path_the_server_set() -> None:
+    from hipflask.security.proxies import apply_asgi
+
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "root_path": "/old",
+        "path": "/old/where",
+        "headers": [(b"x-forwarded-prefix", b"/shop")],
+        "client": ("10.0.0.1", 5000),
+    }
+
+    rewritten = apply_asgi(scope, ProxyTrust(x_prefix=1))
+
+    assert (rewritten["root_path"], rewritten["path"]) == ("/shop", "/shop/where")
+    assert scope["path"] == "/old/where"  # the server's scope is not changed
