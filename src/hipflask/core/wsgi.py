@@ -56,6 +56,8 @@ def _framing_refusal(environ: WSGIEnvironment) -> str | None:
     host = environ.get("HTTP_HOST", "")
     if not (length or encoding or "," in host):
         return None
+    if length and not encoding and "," not in host and length.isdigit() and length.isascii():
+        return None  # one plain length, one host: what every honest client sends
     return conflicting_headers(
         (length,) if length else (), (host,) if host else (), (encoding,) if encoding else ()
     )

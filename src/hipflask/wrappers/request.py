@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 _EMPTY = b""
 _MISSING: Any = object()
+#: The ``files`` of every urlencoded request: immutable, so one can serve all.
+_NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
 
 
 class Request(_SansIORequest):
@@ -219,9 +221,11 @@ class Request(_SansIORequest):
         have framed the body differently, and such disagreements are what
         request smuggling is built on.
         """
-        declared_length(self._length_values())
-        limit = self.max_content_length
         length = self.content_length
+        if length is None:
+            # None may also mean an invalid length, which is refused here.
+            declared_length(self._length_values())
+        limit = self.max_content_length
         if limit is not None and length is not None and length > limit:
             raise RequestEntityTooLarge()
         if self._open_stream is None:
@@ -253,7 +257,11 @@ class Request(_SansIORequest):
             return
         if self.mimetype == "application/x-www-form-urlencoded":
             form = self._parse_urlencoded()
-            files = self.parameter_storage_class()
+            files = (
+                _NO_FILES
+                if self.parameter_storage_class is ImmutableMultiDict
+                else self.parameter_storage_class()
+            )
         elif self.want_form_data_parsed:
             opened: list[IO[bytes]] = []
 
@@ -308,7 +316,14 @@ class Request(_SansIORequest):
         if "_cached_data" in self.__dict__:
             raw: bytes = self.__dict__["_cached_data"]
         else:
-            raw = _read_up_to(self.stream, None if limit is None else limit + 1)
+            stream = self.stream
+            size = None if limit is None else limit + 1
+            length = self.content_length
+            if length is not None and (size is None or length < size):
+                # Asking for exactly the announced length saves a read that
+                # only finds the end; a shorter body is still a 400.
+                size = length
+            raw = _read_up_to(stream, size)
         if limit is not None and len(raw) > limit:
             raise RequestEntityTooLarge(
                 f"The form is larger than the {limit} bytes this app accepts."
@@ -318,6 +333,18 @@ class Request(_SansIORequest):
         except UnicodeDecodeError:
             raise BadRequest("The form body is not valid UTF-8.") from None
         return self.parameter_storage_class(parse_pairs(text))
+
+    @property
+    def mimetype(self) -> str:
+        """The content type without parameters, lower case (``text/html``).
+
+        A value without parameters, what form posts and JSON clients send,
+        needs no parsing; anything else is parsed as Werkzeug parses it.
+        """
+        value: str = self.headers.get("Content-Type", "")
+        if ";" not in value:
+            return value.strip(" \t").lower()
+        return _SansIORequest.mimetype.fget(self)  # type: ignore[attr-defined, no-any-return]
 
     @property
     def want_form_data_parsed(self) -> bool:
@@ -463,7 +490,7 @@ class Request(_SansIORequest):
     def close(self) -> None:
         """Close uploaded files and the body stream."""
         files = self.__dict__.get("files")
-        if files is not None:
+        if files:
             for _key, value in files.items(multi=True):
                 value.close()
         stream = self.__dict__.get("stream")
