@@ -71,7 +71,7 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     server = (environ.get("SERVER_NAME", ""), int(port) if port and port.isdigit() else None)
     root_path = environ.get("SCRIPT_NAME", "")
     path = environ.get("PATH_INFO", "")
-    return app.request_class(
+    return app.request_class._build(
         environ.get("REQUEST_METHOD", "GET"),
         environ.get("wsgi.url_scheme", "http"),
         server,
@@ -80,9 +80,9 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
         environ.get("QUERY_STRING", "").encode("latin-1"),
         WSGIRequestHeaders(environ),
         environ.get("REMOTE_ADDR"),
-        app=app,
-        open_stream=_open_stream,
-        environ=environ,
+        app,
+        _open_stream,
+        environ,
     )
 
 
@@ -100,7 +100,14 @@ def handle(
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
     if preserve is not None:
         state.preserve_context = preserve
-    refusal = _framing_refusal(environ)
+    # Most requests have no body and one plain Host: nothing to compare.
+    refusal = (
+        _framing_refusal(environ)
+        if "CONTENT_LENGTH" in environ
+        or "HTTP_TRANSFER_ENCODING" in environ
+        or "," in environ.get("HTTP_HOST", "")
+        else None
+    )
     if refusal is not None:
         request.routing_exception = BadRequest(refusal)
     else:

@@ -202,7 +202,7 @@ class DefaultJSONProvider(JSONProvider):
         """Serialize to bytes; with orjson this skips a str round trip."""
         if self._use_orjson():
             try:
-                return _orjson.dumps(  # type: ignore[no-any-return, union-attr]
+                return _orjson.dumps(  # type: ignore[no-any-return]
                     obj,
                     default=_orjson_default,
                     option=_ORJSON_SORTED if self.sort_keys else _ORJSON_UNSORTED,
