@@ -513,3 +513,41 @@ def test_popping_without_an_exception_tears_down_with_none(app: Hipflask) -> Non
     ctx.pop()
     assert seen == [None, None]
     assert not has_app_context()
+
+
+def test_context_subclasses_with_their_own_init_are_built_by_calling_them(
+    app: Hipflask,
+) -> None:
+    made: list[str] = []
+
+    class TracedRequestContext(RequestContext):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append("request")
+            super().__init__(*args, **kwargs)
+
+    class TracedAppContext(AppContext):
+        def __init__(self, app: Any) -> None:
+            made.append("app")
+            super().__init__(app)
+
+    with app.test_request_context("/") as ctx:
+        rebuilt = TracedRequestContext._for_request(app, ctx.request, ctx.state)
+        app_ctx = TracedAppContext._for_request(app)
+
+    assert made == ["request", "app"]
+    assert (rebuilt.request, rebuilt.state, rebuilt.session_opened) == (
+        ctx.request,
+        ctx.state,
+        False,
+    )
+    assert app_ctx.app is app and app_ctx.url_adapter is None
+
+
+def test_a_context_made_for_a_request_starts_empty(app: Hipflask) -> None:
+    with app.test_request_context("/") as ctx:
+        made = RequestContext._for_request(app, ctx.request, ctx.state)
+        app_ctx = AppContext._for_request(app)
+
+    assert made.flashes is None and made._after_request_functions is None
+    assert made._deferred == 0 and not made.pushed_app_context
+    assert app_ctx.g is not None and "anything" not in app_ctx.g

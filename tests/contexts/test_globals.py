@@ -232,3 +232,18 @@ def test_a_missing_attribute_through_a_proxy_is_an_attribute_error(app: Hipflask
         assert not hasattr(request, "no_such_attribute")
         assert getattr(g, "missing", "default") == "default"
         assert request._get_current_object().path == "/"
+
+
+def test_proxies_keep_their_own_names_and_forward_every_other(app: Hipflask) -> None:
+    from hipflask.wrappers.request import Request
+
+    with app.test_request_context("/?q=1"):
+        current = request._get_current_object()
+        g.user = "ada"
+
+        assert isinstance(request, Request) and request.__class__ is type(current)
+        assert request.args is current.args and request.args["q"] == "1"
+        assert (g.user, current_app.name) == ("ada", app.name)
+        assert repr(request) == repr(current)
+        del g.user
+        assert "user" not in g

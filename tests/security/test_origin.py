@@ -364,3 +364,20 @@ def test_repeated_identical_fetch_site_values_are_one_value() -> None:
         check(headers=[("Sec-Fetch-Site", "same-origin"), ("Sec-Fetch-Site", "same-origin")])
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("fetch_site", "expected"),
+    [
+        (" same-origin ", None),
+        ("cross-site", CROSS_SITE_POST),
+        ("same-origin, cross-site", CROSS_SITE_POST),
+        ("", MISMATCH_POST),
+    ],
+)
+def test_one_fetch_site_value_is_judged_as_the_environ_carries_it(
+    fetch_site: str, expected: str | None
+) -> None:
+    environ = {"HTTP_SEC_FETCH_SITE": fetch_site, "HTTP_ORIGIN": EVIL}
+
+    assert OriginPolicy().check("POST", EnvironHeaders(environ), "https", HOST) == expected

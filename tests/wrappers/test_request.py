@@ -1104,3 +1104,42 @@ def test_a_form_read_in_pieces_is_read_to_its_end() -> None:
     app = Hipflask("pieces")
     with app.test_request_context(environ_overrides=environ):
         assert request.form.to_dict() == {"role": "user", "x": "12345"}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "",
+        "application/json",
+        " Text/HTML\t",
+        "text/html; charset=utf-8",
+        "TEXT/plain ;",
+        'multipart/form-data; boundary="x;y"',
+        "text/plain\x0b",
+    ],
+)
+def test_mimetype_is_werkzeugs(content_type: str) -> None:
+    from werkzeug.sansio.request import Request as SansIORequest
+
+    headers = Headers({"Content-Type": content_type})
+    ours = Request("POST", "http", None, "", "/", b"", headers, None)
+    theirs = SansIORequest("POST", "http", None, "", "/", b"", headers, None)
+
+    assert (ours.mimetype, ours.mimetype_params) == (theirs.mimetype, theirs.mimetype_params)
+
+
+def test_a_request_class_with_its_own_init_is_called_by_the_adapters(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    class TaggedRequest(Request):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.tag = "made by __init__"
+
+    app.request_class = TaggedRequest
+
+    @app.get("/")
+    def index() -> str:
+        return request.tag  # type: ignore[attr-defined, no-any-return]
+
+    assert client.get("/").text == "made by __init__"

@@ -92,6 +92,22 @@ class AppContext:
         self.url_adapter: MapAdapter | None = None
         self._tokens: list[contextvars.Token[AppContext]] = []
 
+    @classmethod
+    def _for_request(cls, app: Any) -> AppContext:
+        """A fresh context, as ``cls(app)`` makes it, without the ``__init__`` call.
+
+        Made on every request; calling a class with a Python ``__init__``
+        costs more than the few assignments it does.
+        """
+        if cls.__init__ is not AppContext.__init__:
+            return cls(app)
+        self = cls.__new__(cls)
+        self.app = app
+        self.g = app.app_ctx_globals_class()
+        self.url_adapter = None
+        self._tokens = []
+        return self
+
     def push(self) -> None:
         """Make this context current; pushes nest."""
         self._tokens.append(_cv_app.set(self))
@@ -170,6 +186,28 @@ class RequestContext:
         # Streams wrapped by stream_with_context that will run teardown later.
         self._deferred = 0
 
+    @classmethod
+    def _for_request(cls, app: Any, request: Request, state: RequestState) -> RequestContext:
+        """What ``cls(app, request, state=state)`` makes, without the ``__init__`` call.
+
+        The serve path makes one per request; see :meth:`AppContext._for_request`.
+        """
+        if cls.__init__ is not RequestContext.__init__:
+            return cls(app, request, state=state)
+        self = cls.__new__(cls)
+        self.app = app
+        self.request = request
+        self._session = None
+        self.state = state
+        self.flashes = None
+        self.url_adapter = None
+        self._after_request_functions = None
+        self._app_ctx = None
+        self._chain = None
+        self._cv_tokens = []
+        self._deferred = 0
+        return self
+
     @property
     def session(self) -> Any:
         """The session, opened through the app's session interface on first use."""
@@ -197,7 +235,9 @@ class RequestContext:
         app_ctx = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not self.app:
             # Re-pushing a preserved context (test client) keeps its ``g``.
-            app_ctx = self._app_ctx if self._app_ctx is not None else AppContext(self.app)
+            app_ctx = self._app_ctx
+            if app_ctx is None:
+                app_ctx = AppContext._for_request(self.app)
             if appcontext_pushed.receivers:
                 app_ctx.push()
             else:

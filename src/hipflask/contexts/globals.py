@@ -39,6 +39,9 @@ _cv_app: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
 
 
+_object_getattribute = object.__getattribute__
+
+
 class _AttributeProxy(LocalProxy[Any]):
     """Werkzeug's proxy, with attribute reads in one Python call.
 
@@ -57,12 +60,17 @@ class _AttributeProxy(LocalProxy[Any]):
         object.__setattr__(self, "_hf_attribute", attribute)
         object.__setattr__(self, "_hf_message", message)
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattribute__(self, name: str) -> Any:
+        # Defined instead of __getattr__: Python tries the normal lookup
+        # before calling __getattr__, and on this Python a miss formats an
+        # AttributeError first, for every ``request.args`` a view reads.
+        if name in _PROXY_NAMES:
+            return _object_getattribute(self, name)
         try:
-            owner = self._hf_variable.get()
+            owner = _object_getattribute(self, "_hf_variable").get()
         except LookupError:
-            raise RuntimeError(self._hf_message) from None
-        return getattr(getattr(owner, self._hf_attribute), name)
+            raise RuntimeError(_object_getattribute(self, "_hf_message")) from None
+        return getattr(getattr(owner, _object_getattribute(self, "_hf_attribute")), name)
 
 
 class _MappingProxy(_AttributeProxy):
@@ -91,6 +99,11 @@ class _MappingProxy(_AttributeProxy):
             raise RuntimeError(self._hf_message) from None
         return key in getattr(owner, self._hf_attribute)
 
+
+#: Names the proxy classes answer themselves (Werkzeug's proxy machinery,
+#: ``_get_current_object``, the special methods); every other name is the
+#: proxied object's.
+_PROXY_NAMES = frozenset(dir(_MappingProxy))
 
 app_ctx: AppContext = LocalProxy(_cv_app, unbound_message=_NO_APP)  # type: ignore[assignment]
 current_app: Any = _AttributeProxy(_cv_app, "app", _NO_APP)

@@ -67,7 +67,10 @@ def plain_chain(app: Hipflask, request: Request, state: RequestState) -> pipelin
         return None
     rule = request.url_rule
     endpoint = rule.endpoint if rule is not None else None
-    chain = app._chain(endpoint.rpartition(".")[0] or None if endpoint is not None else None)
+    blueprint = endpoint.rpartition(".")[0] or None if endpoint is not None else None
+    chain = app._chains.get(blueprint)
+    if chain is None:
+        chain = app._chain(blueprint)
     if chain.has_user_hooks or chain.teardown_request:
         return None
     return chain
@@ -123,14 +126,25 @@ def run_sync(
     app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
 ) -> Response:
     """The whole request in this thread (WSGI, or a sync view's worker under ASGI)."""
-    ctx = RequestContext(app, request, state=state)
+    ctx = RequestContext._for_request(app, request, state)
     ctx._chain = chain
     ctx.push()
     error: BaseException | None = None
     response: Response
     try:
         try:
-            rv = _call_view(app, request, state)
+            # _call_view, inlined: this is the path of most WSGI requests.
+            method = request.method
+            if not (app.gate.passes_safe_methods and method in SAFE_METHODS):
+                app.gate.check(request, state)
+            if request.routing_exception is not None:
+                app.raise_routing_exception(request)
+            rule = request.url_rule
+            rv: Any
+            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                rv = app.make_default_options_response()
+            else:
+                rv = app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
             if type(rv) is CoroutineType:
                 rv = bridge.run_coroutine(rv)
         except Exception as exc:
@@ -158,7 +172,7 @@ async def run_async(
 ) -> Response:
     """The whole request on the event loop (an async view under ASGI)."""
     state.on_loop = True
-    ctx = RequestContext(app, request, state=state)
+    ctx = RequestContext._for_request(app, request, state)
     ctx._chain = chain
     ctx.push()
     error: BaseException | None = None

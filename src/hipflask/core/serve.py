@@ -132,7 +132,7 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
     chain = direct.plain_chain(app, request, state)
     if chain is not None:
         return direct.run_sync(app, request, state, chain)
-    ctx = RequestContext(app, request, state=state)
+    ctx = RequestContext._for_request(app, request, state)
     ctx.push()
     error: BaseException | None = None
     try:
@@ -152,7 +152,7 @@ async def run_async(app: Hipflask, request: Request, state: RequestState) -> Res
     if chain is not None:
         return await direct.run_async(app, request, state, chain)
     state.on_loop = True
-    ctx = RequestContext(app, request, state=state)
+    ctx = RequestContext._for_request(app, request, state)
     ctx.push()
     error: BaseException | None = None
     try:

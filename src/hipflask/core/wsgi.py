@@ -57,6 +57,9 @@ def _framing_refusal(environ: WSGIEnvironment) -> str | None:
     host = environ.get("HTTP_HOST", "")
     if not (length or encoding or "," in host):
         return None
+    if length and not encoding and "," not in host and length.isdigit() and length.isascii():
+        # One plain length, one host: what every honest client sends.
+        return content_type_refusal(environ.get("CONTENT_TYPE"))
     reason = conflicting_headers(
         (length,) if length else (), (host,) if host else (), (encoding,) if encoding else ()
     )
@@ -73,7 +76,7 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     server = (environ.get("SERVER_NAME", ""), int(port) if port and port.isdigit() else None)
     root_path = environ.get("SCRIPT_NAME", "")
     path = environ.get("PATH_INFO", "")
-    return app.request_class(
+    return app.request_class._build(
         environ.get("REQUEST_METHOD", "GET"),
         environ.get("wsgi.url_scheme", "http"),
         server,
@@ -82,9 +85,9 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
         environ.get("QUERY_STRING", "").encode("latin-1"),
         WSGIRequestHeaders(environ),
         environ.get("REMOTE_ADDR"),
-        app=app,
-        open_stream=_open_stream,
-        environ=environ,
+        app,
+        _open_stream,
+        environ,
     )
 
 
@@ -102,7 +105,14 @@ def handle(
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
     if preserve is not None:
         state.preserve_context = preserve
-    refusal = _framing_refusal(environ)
+    # Most requests have no body and one plain Host: nothing to compare.
+    refusal = (
+        _framing_refusal(environ)
+        if "CONTENT_LENGTH" in environ
+        or "HTTP_TRANSFER_ENCODING" in environ
+        or "," in environ.get("HTTP_HOST", "")
+        else None
+    )
     if refusal is not None:
         request.routing_exception = BadRequest(refusal)
     else:

@@ -33,6 +33,12 @@ try:  # pragma: no cover - depends on the environment
 except ImportError:  # pragma: no cover - depends on the environment
     _orjson = None
 
+#: The orjson options, computed once: unsorted and sorted keys.
+_ORJSON_UNSORTED = (
+    0 if _orjson is None else _orjson.OPT_NON_STR_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME
+)
+_ORJSON_SORTED = 0 if _orjson is None else _ORJSON_UNSORTED | _orjson.OPT_SORT_KEYS
+
 
 def _default(o: Any) -> Any:
     """Turn the types JSON lacks into JSON values, the way Flask users expect."""
@@ -157,12 +163,13 @@ class DefaultJSONProvider(JSONProvider):
     default: t.Callable[[Any], Any] = staticmethod(_default)
 
     def _use_orjson(self) -> bool:
-        return (
-            _orjson is not None
-            and not self.ensure_ascii
-            and self.default is _default
-            and self._is_compact()
-        )
+        if _orjson is None or self.ensure_ascii or self.default is not _default:
+            return False
+        compact = self.compact
+        if compact is not None:
+            return compact
+        app = self._app
+        return app is None or not app.debug
 
     def _is_compact(self) -> bool:
         if self.compact is not None:
@@ -187,9 +194,7 @@ class DefaultJSONProvider(JSONProvider):
     def _orjson_dumps(self, obj: Any) -> bytes:
         if _orjson is None:  # pragma: no cover - guarded by _use_orjson
             raise RuntimeError("orjson is not installed")
-        option = _orjson.OPT_NON_STR_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME
-        if self.sort_keys:
-            option |= _orjson.OPT_SORT_KEYS
+        option = _ORJSON_SORTED if self.sort_keys else _ORJSON_UNSORTED
         result: bytes = _orjson.dumps(obj, default=_orjson_default, option=option)
         return result
 
@@ -197,7 +202,11 @@ class DefaultJSONProvider(JSONProvider):
         """Serialize to bytes; with orjson this skips a str round trip."""
         if self._use_orjson():
             try:
-                return self._orjson_dumps(obj)
+                return _orjson.dumps(  # type: ignore[no-any-return]
+                    obj,
+                    default=_orjson_default,
+                    option=_ORJSON_SORTED if self.sort_keys else _ORJSON_UNSORTED,
+                )
             except TypeError:
                 pass  # types orjson rejects (e.g. dataclass-in-key) fall back below
         options: dict[str, Any] = (

@@ -207,9 +207,12 @@ def _fetch_site(headers: HeaderLookup) -> str | None:
     ``cross-site``. Any cross-site value refuses; a mix of trusted values
     with anything else falls through to the ``Origin`` check.
     """
-    values = {
-        part.strip() for value in _all(headers, "Sec-Fetch-Site") for part in value.split(",")
-    }
+    found = _all(headers, "Sec-Fetch-Site")
+    if not found:
+        return None
+    if len(found) == 1 and "," not in found[0]:
+        return found[0].strip()
+    values = {part.strip() for value in found for part in value.split(",")}
     if len(values) <= 1:
         return values.pop() if values else None
     for worst in ("cross-site", "same-site"):

@@ -49,6 +49,11 @@ def declared_length(values: Iterable[str]) -> int | None:
     the server framed it differently: such disagreements are what request
     smuggling is built on.
     """
+    if type(values) is list and len(values) == 1:
+        # The usual case, one plain number, without splitting it first.
+        value = values[0]
+        if value.isdigit() and value.isascii():
+            return int(value)
     parts = [part for part in split_values(values) if part]
     if not parts:
         return None

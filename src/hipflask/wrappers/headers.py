@@ -26,6 +26,19 @@ __all__ = ["ASGIRequestHeaders", "WSGIRequestHeaders"]
 
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 
+#: Header name -> environ key, for the names looked up so far. Names come
+#: from code, not from requests, but the cache is bounded all the same.
+_ENVIRON_KEYS: dict[str, str] = {}
+_ENVIRON_KEYS_MAX = 512
+
+
+def _environ_key(name: str) -> str:
+    key = name.upper().replace("-", "_")
+    key = key if key in _UNPREFIXED else f"HTTP_{key}"
+    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
+        _ENVIRON_KEYS[name] = key
+    return key
+
 
 def _converted(value: str, default: Any, type: Callable[[str], T] | None) -> Any:
     if type is None:
@@ -45,8 +58,10 @@ class WSGIRequestHeaders(EnvironHeaders):
         """The first value of header ``key`` (any case), or ``default``."""
         if not isinstance(key, str):
             return default
-        name = key.upper().replace("-", "_")
-        value = self.environ.get(name if name in _UNPREFIXED else f"HTTP_{name}")
+        name = _ENVIRON_KEYS.get(key)
+        if name is None:
+            name = _environ_key(key)
+        value = self.environ.get(name)
         if value is None:
             return default
         if type is None:

@@ -28,10 +28,10 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
 from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.sansio.utils import get_current_url
-from werkzeug.utils import cached_property
 
 from .debugfiles import attach_enctype_error_multidict
 from .framing import declared_length
+from .lazy import lazy_attribute
 from .query import parse_pairs
 
 if TYPE_CHECKING:
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 _EMPTY = b""
 _MISSING: Any = object()
+#: The ``files`` of every urlencoded request: immutable, so one can serve all.
+_NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
 
 
 class Request(_SansIORequest):
@@ -55,6 +57,13 @@ class Request(_SansIORequest):
     url_rule: Rule | None = None
     view_args: dict[str, Any] | None = None
     routing_exception: HTTPException | None = None
+
+    #: The app serving the request (``None`` for a request built by hand).
+    app: Any
+    _open_stream: Callable[[Request], IO[bytes]] | None
+    _environ: dict[str, Any] | None
+    _make_environ: Callable[[Request], dict[str, Any]] | None
+    _limits: dict[str, int | None] | None
 
     #: Parsed form data uses these classes; Flask-compatible defaults.
     parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
@@ -76,23 +85,79 @@ class Request(_SansIORequest):
         environ: dict[str, Any] | None = None,
         make_environ: Callable[[Request], dict[str, Any]] | None = None,
     ) -> None:
-        # Inlined rather than calling super().__init__: this runs once per
-        # request and the parent does the same assignments with extra work.
-        self.method = method.upper()
-        self.scheme = scheme
-        self.server = server
-        self.root_path = root_path.rstrip("/")
-        self.path = "/" + path.lstrip("/")
-        self.query_string = query_string
-        self.headers = headers
-        self.remote_addr = remote_addr
-        self.app = app
-        self._open_stream = open_stream
-        self._environ = environ
-        self._make_environ = make_environ
-        self._limits: dict[str, int | None] | None = None
+        _assign(
+            self,
+            method,
+            scheme,
+            server,
+            root_path,
+            path,
+            query_string,
+            headers,
+            remote_addr,
+            app,
+            open_stream,
+            environ,
+            make_environ,
+        )
 
-    @cached_property
+    @classmethod
+    def _build(
+        cls,
+        method: str,
+        scheme: str,
+        server: tuple[str, int | None] | None,
+        root_path: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers | EnvironHeaders,
+        remote_addr: str | None,
+        app: Any = None,
+        open_stream: Callable[[Request], IO[bytes]] | None = None,
+        environ: dict[str, Any] | None = None,
+        make_environ: Callable[[Request], dict[str, Any]] | None = None,
+    ) -> Request:
+        """What calling the class makes, for the protocol adapters.
+
+        They make one request per request served, and calling a class with
+        a Python ``__init__`` (keyword arguments included) costs more than
+        the assignments it does. A subclass with its own ``__init__`` is
+        called as usual.
+        """
+        if cls.__init__ is not Request.__init__:
+            return cls(
+                method,
+                scheme,
+                server,
+                root_path,
+                path,
+                query_string,
+                headers,
+                remote_addr,
+                app=app,
+                open_stream=open_stream,
+                environ=environ,
+                make_environ=make_environ,
+            )
+        self = cls.__new__(cls)
+        _assign(
+            self,
+            method,
+            scheme,
+            server,
+            root_path,
+            path,
+            query_string,
+            headers,
+            remote_addr,
+            app,
+            open_stream,
+            environ,
+            make_environ,
+        )
+        return self
+
+    @lazy_attribute
     def args(self) -> MultiDict[str, str]:
         """The URL parameters, as Werkzeug parses them (split without unquoting when plain).
 
@@ -188,7 +253,7 @@ class Request(_SansIORequest):
 
     # -- body -------------------------------------------------------------
 
-    @cached_property
+    @lazy_attribute
     def content_length(self) -> int | None:
         """The body length announced by ``Content-Length`` (``None`` if chunked or invalid).
 
@@ -210,7 +275,7 @@ class Request(_SansIORequest):
         value = self.headers.get("Content-Length")
         return [] if value is None else [value]
 
-    @cached_property
+    @lazy_attribute
     def stream(self) -> IO[bytes]:
         """The raw body, bounded; reading past the limit is a 413.
 
@@ -219,9 +284,11 @@ class Request(_SansIORequest):
         have framed the body differently, and such disagreements are what
         request smuggling is built on.
         """
-        declared_length(self._length_values())
-        limit = self.max_content_length
         length = self.content_length
+        if length is None:
+            # None may also mean an invalid length, which is refused here.
+            declared_length(self._length_values())
+        limit = self.max_content_length
         if limit is not None and length is not None and length > limit:
             raise RequestEntityTooLarge()
         if self._open_stream is None:
@@ -243,7 +310,7 @@ class Request(_SansIORequest):
             return data.decode(errors="replace")
         return data
 
-    @cached_property
+    @lazy_attribute
     def data(self) -> bytes:
         """The body as bytes, unless it was a form (then it was parsed instead)."""
         return self.get_data(parse_form_data=True)  # type: ignore[no-any-return]
@@ -253,7 +320,11 @@ class Request(_SansIORequest):
             return
         if self.mimetype == "application/x-www-form-urlencoded":
             form = self._parse_urlencoded()
-            files = self.parameter_storage_class()
+            files = (
+                _NO_FILES
+                if self.parameter_storage_class is ImmutableMultiDict
+                else self.parameter_storage_class()
+            )
         elif self.want_form_data_parsed:
             opened: list[IO[bytes]] = []
 
@@ -308,7 +379,14 @@ class Request(_SansIORequest):
         if "_cached_data" in self.__dict__:
             raw: bytes = self.__dict__["_cached_data"]
         else:
-            raw = _read_up_to(self.stream, None if limit is None else limit + 1)
+            stream = self.stream
+            size = None if limit is None else limit + 1
+            length = self.content_length
+            if length is not None and (size is None or length < size):
+                # Asking for exactly the announced length saves a read that
+                # only finds the end; a shorter body is still a 400.
+                size = length
+            raw = _read_up_to(stream, size)
         if limit is not None and len(raw) > limit:
             raise RequestEntityTooLarge(
                 f"The form is larger than the {limit} bytes this app accepts."
@@ -320,17 +398,29 @@ class Request(_SansIORequest):
         return self.parameter_storage_class(parse_pairs(text))
 
     @property
+    def mimetype(self) -> str:
+        """The content type without parameters, lower case (``text/html``).
+
+        A value without parameters, what form posts and JSON clients send,
+        needs no parsing; anything else is parsed as Werkzeug parses it.
+        """
+        value: str = self.headers.get("Content-Type", "")
+        if ";" not in value:
+            return value.strip(" \t").lower()
+        return _SansIORequest.mimetype.fget(self)  # type: ignore[attr-defined, no-any-return]
+
+    @property
     def want_form_data_parsed(self) -> bool:
         """Whether the body looks like a form (has a content type)."""
         return bool(self.headers.get("Content-Type"))
 
-    @cached_property
+    @lazy_attribute
     def form(self) -> ImmutableMultiDict[str, str]:
         """Fields of a urlencoded or multipart body."""
         self._load_form_data()
         return self.__dict__["form"]  # type: ignore[no-any-return]
 
-    @cached_property
+    @lazy_attribute
     def files(self) -> ImmutableMultiDict[str, FileStorage]:
         """Uploaded files of a multipart body, as :class:`FileStorage`.
 
@@ -350,7 +440,7 @@ class Request(_SansIORequest):
             files = self.__dict__["files"]
         return files
 
-    @cached_property
+    @lazy_attribute
     def values(self) -> CombinedMultiDict[str, str]:
         """``args`` and, for non-GET requests, ``form`` combined."""
         sources: list[MultiDict[str, str]] = [self.args]
@@ -369,22 +459,22 @@ class Request(_SansIORequest):
         except UnicodeError:
             raise BadRequest("The Host header is not a valid host name.") from None
 
-    @cached_property
+    @lazy_attribute
     def url(self) -> str:
         """The full URL of the request, as text; a 400 for an invalid host."""
         return self._current_url(self.root_path, self.path, self.query_string)
 
-    @cached_property
+    @lazy_attribute
     def base_url(self) -> str:
         """The URL without the query string."""
         return self._current_url(self.root_path, self.path, None)
 
-    @cached_property
+    @lazy_attribute
     def root_url(self) -> str:
         """Scheme, host and root path: where the app is mounted."""
         return self._current_url(self.root_path, None, None)
 
-    @cached_property
+    @lazy_attribute
     def host_url(self) -> str:
         """Scheme and host only."""
         return self._current_url(None, None, None)
@@ -394,14 +484,14 @@ class Request(_SansIORequest):
         """Alias of ``root_path``."""
         return self.root_path
 
-    @cached_property
+    @lazy_attribute
     def url_root(self) -> str:
         """Alias of ``root_url``."""
         return self.root_url
 
     # -- headers ----------------------------------------------------------
 
-    @cached_property
+    @lazy_attribute
     def authorization(self) -> Authorization | None:
         """The ``Authorization`` header parsed, or ``None`` if absent or malformed.
 
@@ -463,7 +553,7 @@ class Request(_SansIORequest):
     def close(self) -> None:
         """Close uploaded files and the body stream."""
         files = self.__dict__.get("files")
-        if files is not None:
+        if files:
             for _key, value in files.items(multi=True):
                 value.close()
         stream = self.__dict__.get("stream")
@@ -475,6 +565,38 @@ class Request(_SansIORequest):
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _assign(
+    request: Request,
+    method: str,
+    scheme: str,
+    server: tuple[str, int | None] | None,
+    root_path: str,
+    path: str,
+    query_string: bytes,
+    headers: Headers | EnvironHeaders,
+    remote_addr: str | None,
+    app: Any,
+    open_stream: Callable[[Request], IO[bytes]] | None,
+    environ: dict[str, Any] | None,
+    make_environ: Callable[[Request], dict[str, Any]] | None,
+) -> None:
+    # What Werkzeug's __init__ assigns, without its extra work, plus the
+    # adapter's hooks; the one place both construction paths share.
+    request.method = method.upper()
+    request.scheme = scheme
+    request.server = server
+    request.root_path = root_path.rstrip("/")
+    request.path = "/" + path.lstrip("/")
+    request.query_string = query_string
+    request.headers = headers
+    request.remote_addr = remote_addr
+    request.app = app
+    request._open_stream = open_stream
+    request._environ = environ
+    request._make_environ = make_environ
+    request._limits = None
 
 
 def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:

@@ -280,6 +280,18 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
     status = response._status_code
     headers = response.headers
     body: Any = response.response
+    if (
+        200 <= status < 300
+        and status != 204
+        and type(body) is list
+        and len(body) == 1
+        and type(body[0]) is bytes
+        and method != "HEAD"
+        and not response.direct_passthrough
+    ):
+        # The usual response: a complete body whose Content-Length the
+        # constructor set; none of the checks below applies to it.
+        return response._status, list(iter(headers)), body
     if 300 <= status < 400 and "Location" in headers:
         headers["Location"] = iri_to_uri(headers["Location"])
     if status < 200 or status in _NO_BODY_STATUSES:
