@@ -93,20 +93,63 @@ async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
             return
 
 
-def _headers(raw: list[tuple[bytes, bytes]]) -> Headers:
+class _Framing:
+    """What the framing checks need from the raw headers, gathered in the same pass.
+
+    Looking these up on the built headers afterwards costs a list and a
+    scan per lookup; the raw pairs are walked once anyway.
+    """
+
+    __slots__ = ("hosts", "lengths", "transfer_encodings")
+
+    def __init__(self) -> None:
+        self.hosts: list[str] = []
+        self.lengths: list[str] = []
+        self.transfer_encodings: list[str] = []
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[Headers, _Framing | None]:
+    """The request's read-only headers, and its framing headers when it has any.
+
+    ASGI headers are already split name/value bytes; decoding them straight
+    into the list skips re-validating what the server parsed. The first
+    value of each name is indexed in the same pass (see
+    :class:`~hipflask.wrappers.headers.ASGIRequestHeaders`).
+    """
     headers = ASGIRequestHeaders()
-    # ASGI headers are already split name/value bytes; decoding them straight
-    # into the list skips re-validating what the server parsed.
-    pairs = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
-    hosts = [value for name, value in pairs if name.lower() == "host"]
-    if len(hosts) > 1:
+    pairs: list[tuple[str, str]] = []
+    index: dict[str, str] = {}
+    framing: _Framing | None = None
+    for raw_name, raw_value in raw:
+        name = raw_name.decode("latin-1")
+        value = raw_value.decode("latin-1")
+        pairs.append((name, value))
+        key = name.lower()
+        if key in _FRAMING_NAMES:
+            if framing is None:
+                framing = _Framing()
+            if key == "host":
+                framing.hosts.append(value)
+            elif key == "content-length":
+                framing.lengths.append(value)
+            else:
+                framing.transfer_encodings.append(value)
+        if key not in index:
+            index[key] = value
+    if framing is not None and len(framing.hosts) > 1:
         # Seen joined, as a WSGI server passes them, so that every check
         # (framing, trusted hosts, origin) reads the same value under both
         # protocols; the headers are read-only once built.
+        joined = ",".join(framing.hosts)
         pairs = [pair for pair in pairs if pair[0].lower() != "host"]
-        pairs.append(("Host", ",".join(hosts)))
+        pairs.append(("Host", joined))
+        index["host"] = joined
     headers._list = pairs
-    return headers
+    headers._index = index
+    return headers, framing
+
+
+_FRAMING_NAMES = frozenset(("host", "content-length", "transfer-encoding"))
 
 
 def make_request(
@@ -158,13 +201,13 @@ class _BufferedBody:
 
 
 async def _read_body(
-    app: Hipflask, headers: Headers, receive: Receive
+    app: Hipflask, framing: _Framing, receive: Receive
 ) -> Callable[[Request], IO[bytes]]:
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
     length = (
         None
-        if "chunked" in headers.get("Transfer-Encoding", "").lower()
-        else (declared_length(headers.getlist("Content-Length")))
+        if framing.transfer_encodings and "chunked" in framing.transfer_encodings[0].lower()
+        else declared_length(framing.lengths)
     )
     if limit is not None and length is not None and length > limit:
         return _too_large
@@ -204,46 +247,32 @@ def _empty(request: Request) -> IO[bytes]:
     return io.BytesIO()
 
 
-_BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
-
-
-def _scan(raw: list[tuple[bytes, bytes]]) -> tuple[bool, int]:
-    """Whether the headers announce a body, and how many Host headers there are.
-
-    Scanning the raw pairs once is far cheaper than lookups on Headers (a
-    miss raises and catches a KeyError internally).
-    """
-    announces = False
-    hosts = 0
-    for name, _value in raw:
-        lowered = name.lower()
-        if lowered == b"host":
-            hosts += 1
-        elif lowered in _BODY_HEADERS:
-            announces = True
-    return announces, hosts
-
-
 async def _prepare_body(
-    app: Hipflask, scope: Scope, headers: Headers, receive: Receive
+    app: Hipflask, scope: Scope, framing: _Framing | None, receive: Receive
 ) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
     """Read the body before routing: the body, the refusal if any, whether the client left."""
-    announces, host_count = _scan(scope["headers"])
+    if framing is None:
+        if scope["method"] in ("GET", "HEAD"):
+            return _empty, None, False
+        # No framing header at all: an HTTP/2 body may still come.
+        framing = _Framing()
     # Repeated Host headers arrive joined (see _headers).
-    hosts: list[str] = [headers.get("Host", "")] if host_count > 1 else []
-    if scope["method"] in ("GET", "HEAD") and not announces:
+    hosts = framing.hosts if len(framing.hosts) > 1 else ()
+    if (
+        not framing.lengths
+        and not framing.transfer_encodings
+        and scope["method"] in ("GET", "HEAD")
+    ):
         reason = conflicting_headers((), hosts) if hosts else None
         if reason is not None:
             return _Refused(BadRequest(reason)), BadRequest(reason), False
         return _empty, None, False
-    reason = conflicting_headers(
-        headers.getlist("Content-Length"), hosts, headers.getlist("Transfer-Encoding")
-    )
+    reason = conflicting_headers(framing.lengths, hosts, framing.transfer_encodings)
     refusal: HTTPException
     try:
         if reason is not None:
             raise BadRequest(reason)
-        return await _read_body(app, headers, receive), None, False
+        return await _read_body(app, framing, receive), None, False
     except ClientGone:
         # Gone, or a broken body the server reported as a disconnect: the
         # answer is a 400 (a half-closed client still reads it), never a
@@ -267,8 +296,8 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         trust = serve.proxy_trust(app)
         if trust is not None:
             scope = apply_asgi(scope, trust)
-    headers = _headers(scope["headers"])
-    body, refusal, client_gone = await _prepare_body(app, scope, headers, receive)
+    headers, framing = _headers(scope["headers"])
+    body, refusal, client_gone = await _prepare_body(app, scope, framing, receive)
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
@@ -295,25 +324,28 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             body.close()
 
 
-_ENCODED_NAMES: dict[str, bytes] = {}
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+#: Bounds the cache above: an app echoing arbitrary values fills it once and
+#: then encodes those on every response, as without it.
+_ENCODED_MAX = 1024
+#: Longer values (cookies, per-response policies) are encoded every time.
+_ENCODED_MAX_VALUE = 256
 
 
-def _encode_name(name: str) -> bytes:
-    # Response header names repeat on every response; encoding each once saves
-    # a lower() and an encode() per header. Bounded, in case an app echoes
-    # arbitrary names.
-    encoded = name.lower().encode("latin-1")
-    if len(_ENCODED_NAMES) < 512:
-        _ENCODED_NAMES[name] = encoded
+def _encode_header(pair: tuple[str, str]) -> tuple[bytes, bytes]:
+    # Most response headers repeat on every response (the content types, the
+    # security headers): each distinct pair is lowered and encoded once.
+    name, value = pair
+    encoded = (name.lower().encode("latin-1"), value.encode("latin-1"))
+    if len(value) <= _ENCODED_MAX_VALUE and len(_ENCODED) < _ENCODED_MAX:
+        _ENCODED[pair] = encoded
     return encoded
 
 
 async def _send_response(app: Hipflask, response: Any, method: str, send: Send) -> None:
     _status_line, headers, body = wire_parts(response, method)
-    names = _ENCODED_NAMES
-    raw_headers = [
-        (names.get(name) or _encode_name(name), value.encode("latin-1")) for name, value in headers
-    ]
+    cache = _ENCODED
+    raw_headers = [cache.get(pair) or _encode_header(pair) for pair in headers]
     await send(
         {
             "type": "http.response.start",
