@@ -14,6 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -201,14 +202,9 @@ class _BufferedBody:
 
 
 async def _read_body(
-    app: Hipflask, framing: _Framing, receive: Receive
+    app: Hipflask, length: int | None, receive: Receive
 ) -> Callable[[Request], IO[bytes]]:
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
-    length = (
-        None
-        if framing.transfer_encodings and "chunked" in framing.transfer_encodings[0].lower()
-        else declared_length(framing.lengths)
-    )
     if limit is not None and length is not None and length > limit:
         return _too_large
     try:
@@ -247,6 +243,22 @@ def _empty(request: Request) -> IO[bytes]:
     return io.BytesIO()
 
 
+def _framing_verdict(framing: _Framing, hosts: Sequence[str]) -> tuple[str | None, int | None]:
+    """Why the framing headers are refused (or ``None``), and the declared body length."""
+    encodings = framing.transfer_encodings
+    if not hosts and not encodings:
+        # Only the length can be wrong, and conflicting_headers would say
+        # what declared_length says: parse it once.
+        try:
+            return None, declared_length(framing.lengths)
+        except BadRequest as exc:
+            return str(exc.description), None
+    reason = conflicting_headers(framing.lengths, hosts, encodings)
+    if reason is not None or (encodings and "chunked" in encodings[0].lower()):
+        return reason, None
+    return None, declared_length(framing.lengths)
+
+
 async def _prepare_body(
     app: Hipflask, scope: Scope, framing: _Framing | None, receive: Receive
 ) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
@@ -257,7 +269,7 @@ async def _prepare_body(
         # No framing header at all: an HTTP/2 body may still come.
         framing = _Framing()
     # Repeated Host headers arrive joined (see _headers).
-    hosts = framing.hosts if len(framing.hosts) > 1 else ()
+    hosts: Sequence[str] = framing.hosts if len(framing.hosts) > 1 else ()
     if (
         not framing.lengths
         and not framing.transfer_encodings
@@ -267,12 +279,12 @@ async def _prepare_body(
         if reason is not None:
             return _Refused(BadRequest(reason)), BadRequest(reason), False
         return _empty, None, False
-    reason = conflicting_headers(framing.lengths, hosts, framing.transfer_encodings)
+    reason, length = _framing_verdict(framing, hosts)
     refusal: HTTPException
     try:
         if reason is not None:
             raise BadRequest(reason)
-        return await _read_body(app, framing, receive), None, False
+        return await _read_body(app, length, receive), None, False
     except ClientGone:
         # Gone, or a broken body the server reported as a disconnect: the
         # answer is a 400 (a half-closed client still reads it), never a
