@@ -259,14 +259,21 @@ def _framing_verdict(framing: _Framing, hosts: Sequence[str]) -> tuple[str | Non
     return None, declared_length(framing.lengths)
 
 
+def _bodiless(scope: Scope, framing: _Framing | None) -> bool:
+    """A GET or HEAD with no body framing and at most one Host: nothing to read or refuse."""
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    return framing is None or (
+        not framing.lengths and not framing.transfer_encodings and len(framing.hosts) < 2
+    )
+
+
 async def _prepare_body(
     app: Hipflask, scope: Scope, framing: _Framing | None, receive: Receive
 ) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
     """Read the body before routing: the body, the refusal if any, whether the client left."""
     if framing is None:
-        if scope["method"] in ("GET", "HEAD"):
-            return _empty, None, False
-        # No framing header at all: an HTTP/2 body may still come.
+        # No framing header at all on a POST: an HTTP/2 body may still come.
         framing = _Framing()
     # Repeated Host headers arrive joined (see _headers).
     hosts: Sequence[str] = framing.hosts if len(framing.hosts) > 1 else ()
@@ -309,7 +316,13 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         if trust is not None:
             scope = apply_asgi(scope, trust)
     headers, framing = _headers(scope["headers"])
-    body, refusal, client_gone = await _prepare_body(app, scope, framing, receive)
+    body: Callable[[Request], IO[bytes]]
+    refusal: HTTPException | None
+    if _bodiless(scope, framing):
+        # Most requests: no coroutine to read a body that is not there.
+        body, refusal, client_gone = _empty, None, False
+    else:
+        body, refusal, client_gone = await _prepare_body(app, scope, framing, receive)
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
