@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from datetime import timezone
 from pathlib import Path
@@ -51,6 +52,7 @@ from common import check_session_round_trip
 from common import text_table
 from drivers import AsgiDriver
 from drivers import Driver
+from drivers import InFlightDriver
 from drivers import WsgiDriver
 from drivers import error_text
 from drivers import floor_asgi
@@ -59,6 +61,9 @@ from drivers import floor_wsgi
 DEFAULT_ROUNDS = 12
 DEFAULT_NUMBER = 2000
 DEFAULT_WARMUP = 500
+#: Requests kept in flight in the second figure of each ASGI row (wire.py's
+#: default number of connections).
+DEFAULT_IN_FLIGHT = 64
 
 VERSIONED_PACKAGES = (
     "hipflask",
@@ -138,6 +143,30 @@ def load_row(framework: Framework, loop: asyncio.AbstractEventLoop) -> Row:
     except Exception as exc:
         return Row(framework, "failed", f"app does not start: {error_text(exc)}")
     return Row(framework, "ok", driver=driver)
+
+
+def with_in_flight_rows(rows: Sequence[Row], in_flight: int) -> list[Row]:
+    """Each ASGI row followed by a row of the same app with ``in_flight`` requests at once.
+
+    The first row awaits one request at a time: its figure is a request's
+    latency with the machine otherwise idle. The second is the cost per
+    request of a server kept busy, which is what over-the-wire load measures.
+    """
+    result: list[Row] = []
+    for row in rows:
+        result.append(row)
+        if in_flight < 2 or row.framework.interface != "asgi":
+            continue
+        framework = replace(
+            row.framework,
+            key=f"{row.framework.key}@{in_flight}",
+            label=f"{row.framework.label} x{in_flight}",
+        )
+        if isinstance(row.driver, AsgiDriver):
+            result.append(Row(framework, row.status, driver=InFlightDriver(row.driver, in_flight)))
+        else:
+            result.append(Row(framework, row.status, row.reason))
+    return result
 
 
 def stop_row(row: Row) -> None:
@@ -258,13 +287,15 @@ def run_rounds(
         print(f"  round {index + 1}/{rounds} done ({elapsed:.0f} s)", file=sys.stderr)
 
 
-def measure_floor(rounds: int, number: int, loop: asyncio.AbstractEventLoop) -> dict[str, float]:
+def measure_floor(
+    rounds: int, number: int, loop: asyncio.AbstractEventLoop, in_flight: int
+) -> dict[str, float]:
     """µs per request of this harness around a do-nothing app, per protocol."""
     endpoint = ENDPOINTS_BY_NAME["plaintext"]
-    drivers: dict[str, Driver] = {
-        "wsgi": WsgiDriver(floor_wsgi),
-        "asgi": AsgiDriver(floor_asgi, loop),
-    }
+    asgi = AsgiDriver(floor_asgi, loop)
+    drivers: dict[str, Driver] = {"wsgi": WsgiDriver(floor_wsgi), "asgi": asgi}
+    if in_flight > 1:
+        drivers[f"asgi x{in_flight}"] = InFlightDriver(asgi, in_flight)
     floor: dict[str, float] = {}
     for name, driver in drivers.items():
         target = driver.target(endpoint, None)
@@ -455,6 +486,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=lambda v: _names(v, FRAMEWORKS_BY_KEY, "framework"),
         help="comma-separated frameworks (default: all)",
     )
+    parser.add_argument(
+        "--in-flight",
+        type=_positive,
+        default=DEFAULT_IN_FLIGHT,
+        help="requests in flight in each ASGI row's second figure (1: sequential only)",
+    )
     parser.add_argument("--json", type=Path, help="where to write the JSON results")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     parser.add_argument(
@@ -495,7 +532,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    rows = [load_row(framework, loop) for framework in frameworks]
+    rows = with_in_flight_rows(
+        [load_row(framework, loop) for framework in frameworks], args.in_flight
+    )
     try:
         for row in rows:
             check_row(row, endpoints)
@@ -503,29 +542,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report_checks(rows, endpoints)
         print(
             f"in-process: {args.rounds} rounds x {args.number} requests per sample,"
-            f" {args.warmup} warm-up requests per cell",
+            f" {args.warmup} warm-up requests per cell, ASGI rows also with"
+            f" {args.in_flight} requests in flight",
             file=sys.stderr,
         )
         warm_up(rows, args.warmup)
         run_rounds(rows, endpoints, args.rounds, args.number)
-        floor = measure_floor(args.rounds, args.number, loop)
+        floor = measure_floor(args.rounds, args.number, loop, args.in_flight)
     finally:
         for row in rows:
             stop_row(row)
         loop.close()
 
     print("\n" + format_tables(rows, endpoints))
-    print(
-        f"\nharness floor (a do-nothing app through the same calls):"
-        f" WSGI {floor['wsgi']:.2f} µs, ASGI {floor['asgi']:.2f} µs"
+    floors = ", ".join(
+        f"{name.upper().replace(' X', ' x')} {micros:.2f} µs" for name, micros in floor.items()
     )
+    print(f"\nharness floor (a do-nothing app through the same calls): {floors}")
     problems = format_problems(rows)
     if problems:
         print("\n" + problems)
     if args.markdown:
         print("\n" + format_markdown(rows, endpoints))
 
-    settings = {"rounds": args.rounds, "number": args.number, "warmup": args.warmup}
+    settings = {
+        "rounds": args.rounds,
+        "number": args.number,
+        "warmup": args.warmup,
+        "in_flight": args.in_flight,
+    }
     document = results_document(rows, endpoints, settings, floor)
     path = args.json
     if path is None:

@@ -751,3 +751,62 @@ def test_sync_views_on_the_loop_keep_sessions_and_error_handlers() -> None:
     assert client.get("/count").json == {"n": 1}
     assert client.get("/count").json == {"n": 2}
     assert (client.get("/fail").status_code, client.get("/fail").text) == (409, "handled")
+
+
+# --- framing headers, read in one pass ---------------------------------------------
+
+
+def test_a_get_with_two_different_hosts_is_refused(app: Hipflask) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "reached"
+
+    scope = http_scope(headers=[(b"host", b"evil.example")])
+
+    connection = serve(app, scope)
+
+    assert connection.status == 400
+    assert b"reached" not in connection.body
+
+
+def test_a_post_without_any_framing_header_still_gets_its_body(app: Hipflask) -> None:
+    # HTTP/2 needs no Content-Length; a server may pass no Host either
+    # (the authority is a pseudo-header).
+    @app.post("/")
+    def echo() -> bytes:
+        return request.get_data()
+
+    scope = http_scope(method="POST")
+    scope["headers"] = [(b"accept", b"*/*")]
+
+    connection = serve(app, scope, *request_body(b"first ", b"second"))
+
+    assert connection.status == 200
+    assert connection.body == b"first second"
+
+
+def test_a_get_without_framing_headers_is_not_read(app: Hipflask) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    scope = http_scope()
+    scope["headers"] = []
+
+    connection = serve(app, scope)
+
+    assert connection.body == b"ok"
+    assert connection.received == 0
+
+
+def test_response_headers_are_encoded_the_same_from_the_cache(app: Hipflask) -> None:
+    @app.route("/")
+    def index() -> Response:
+        return Response("ok", headers={"X-Long": "v" * 300, "X-Short": "short"})
+
+    first = serve(app, http_scope())
+    second = serve(app, http_scope())
+
+    assert first.sent[0] == second.sent[0]
+    assert (b"x-short", b"short") in first.sent[0]["headers"]
+    assert (b"x-long", b"v" * 300) in second.sent[0]["headers"]

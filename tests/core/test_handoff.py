@@ -146,3 +146,76 @@ def test_each_event_loop_gets_its_own_results() -> None:
         thread.join(10)
     assert out == {"a": ["a"] * 20, "b": ["b"] * 20}
     runner.shutdown()
+
+
+def test_quick_jobs_in_flight_together_share_one_thread() -> None:
+    runner = ThreadRunner(8)
+
+    async def run() -> list[int]:
+        return list(await asyncio.gather(*(runner.run(lambda n=n: n) for n in range(300))))
+
+    assert asyncio.run(run()) == list(range(300))
+    # Each job returns at once: no worker is ever stuck, so none is added.
+    assert runner.thread_count == 1
+    runner.shutdown()
+
+
+def test_jobs_waiting_behind_a_blocked_worker_get_threads_of_their_own() -> None:
+    runner = ThreadRunner(4)
+    release = threading.Event()
+    running: set[str] = set()
+    lock = threading.Lock()
+
+    def block() -> str:
+        with lock:
+            running.add(threading.current_thread().name)
+        release.wait(10)
+        return "done"
+
+    async def run() -> list[str]:
+        jobs = asyncio.gather(*(runner.run(block) for _ in range(6)))
+        for _ in range(1000):
+            with lock:
+                if len(running) == 4:
+                    break
+            await asyncio.sleep(0.005)
+        release.set()
+        return list(await jobs)
+
+    assert asyncio.run(run()) == ["done"] * 6
+    # Every blocked worker got company, up to the bound and not beyond.
+    assert len(running) == 4
+    assert runner.thread_count == 4
+    runner.shutdown()
+
+
+def test_a_growth_check_left_on_a_closed_loop_does_not_stop_growth_on_the_next() -> None:
+    runner = ThreadRunner(2)
+    release = threading.Event()
+
+    async def leave_a_check_pending() -> None:
+        first = runner.run(release.wait, 10)
+        runner.run(lambda: None)  # queued behind it: schedules a growth check
+        release.set()
+        await first
+
+    asyncio.run(leave_a_check_pending())
+    release.clear()
+    names: set[str] = set()
+
+    def block() -> None:
+        names.add(threading.current_thread().name)
+        release.wait(10)
+
+    async def run() -> None:
+        jobs = asyncio.gather(*(runner.run(block) for _ in range(2)))
+        for _ in range(1000):
+            if len(names) == 2:
+                break
+            await asyncio.sleep(0.005)
+        release.set()
+        await jobs
+
+    asyncio.run(run())
+    assert len(names) == 2
+    runner.shutdown()

@@ -14,6 +14,7 @@ import sys
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
+from collections.abc import Sequence
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -95,17 +96,72 @@ async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
             return
 
 
-def _headers(raw: list[tuple[bytes, bytes]]) -> Headers:
+class _Framing:
+    """What the framing checks need from the raw headers, gathered in the same pass.
+
+    Looking these up on the built headers afterwards costs a list and a
+    scan per lookup; the raw pairs are walked once anyway.
+    """
+
+    __slots__ = ("content_type", "hosts", "lengths", "transfer_encodings")
+
+    def __init__(self) -> None:
+        self.content_type: str | None = None
+        self.hosts: list[str] = []
+        self.lengths: list[str] = []
+        self.transfer_encodings: list[str] = []
+
+
+def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[Headers, _Framing | None]:
+    """The request's read-only headers, and its framing headers when it has any.
+
+    ASGI headers are already split name/value bytes; decoding them straight
+    into the list skips re-validating what the server parsed. The first
+    value of each name is indexed in the same pass (see
+    :class:`~hipflask.wrappers.headers.ASGIRequestHeaders`).
+    """
     headers = ASGIRequestHeaders()
-    # ASGI headers are already split name/value bytes; decoding them straight
-    # into the list skips re-validating what the server parsed.
-    pairs = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
-    # Repeated Host, Cookie and Content-Type are seen joined, as a WSGI server
-    # passes them, so that every check (framing, trusted hosts, origin) and
-    # the cookies read the same under both protocols; the headers are
-    # read-only once built.
-    headers._list = join_repeated(pairs)
-    return headers
+    pairs: list[tuple[str, str]] = []
+    index: dict[str, str] = {}
+    framing: _Framing | None = None
+    repeated = False
+    for raw_name, raw_value in raw:
+        name = raw_name.decode("latin-1")
+        value = raw_value.decode("latin-1")
+        pairs.append((name, value))
+        key = name.lower()
+        if key in _FRAMING_NAMES:
+            if framing is None:
+                framing = _Framing()
+            if key == "host":
+                framing.hosts.append(value)
+            elif key == "content-length":
+                framing.lengths.append(value)
+            else:
+                framing.transfer_encodings.append(value)
+        if key not in index:
+            index[key] = value
+        elif key in _JOINED_NAMES:
+            repeated = True
+    if repeated:
+        # Repeated Host, Cookie and Content-Type are seen joined, as a WSGI
+        # server passes them, so that every check (framing, trusted hosts,
+        # origin) and the cookies read the same under both protocols; the
+        # headers are read-only once built.
+        pairs = join_repeated(pairs)
+        for name, value in pairs:
+            key = name.lower()
+            if key in _JOINED_NAMES:
+                index[key] = value
+    if framing is not None:
+        framing.content_type = index.get("content-type")
+    headers._list = pairs
+    headers._index = index
+    return headers, framing
+
+
+_FRAMING_NAMES = frozenset(("host", "content-length", "transfer-encoding"))
+_JOINED_NAMES = frozenset(("host", "cookie", "content-type"))
 
 
 def make_request(
@@ -157,14 +213,9 @@ class _BufferedBody:
 
 
 async def _read_body(
-    app: Hipflask, headers: Headers, receive: Receive
+    app: Hipflask, length: int | None, receive: Receive
 ) -> Callable[[Request], IO[bytes]]:
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
-    length = (
-        None
-        if "chunked" in headers.get("Transfer-Encoding", "").lower()
-        else (declared_length(headers.getlist("Content-Length")))
-    )
     if limit is not None and length is not None and length > limit:
         return _too_large
     try:
@@ -203,48 +254,57 @@ def _empty(request: Request) -> IO[bytes]:
     return io.BytesIO()
 
 
-_BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding"))
+def _framing_verdict(framing: _Framing, hosts: Sequence[str]) -> tuple[str | None, int | None]:
+    """Why the framing headers are refused (or ``None``), and the declared body length."""
+    encodings = framing.transfer_encodings
+    if not hosts and not encodings:
+        # Only the length can be wrong, and conflicting_headers would say
+        # what declared_length says: parse it once.
+        try:
+            return None, declared_length(framing.lengths)
+        except BadRequest as exc:
+            return str(exc.description), None
+    reason = conflicting_headers(framing.lengths, hosts, encodings)
+    if reason is not None or (encodings and "chunked" in encodings[0].lower()):
+        return reason, None
+    return None, declared_length(framing.lengths)
 
 
-def _scan(raw: list[tuple[bytes, bytes]]) -> tuple[bool, int]:
-    """Whether the headers announce a body, and how many Host headers there are.
-
-    Scanning the raw pairs once is far cheaper than lookups on Headers (a
-    miss raises and catches a KeyError internally).
-    """
-    announces = False
-    hosts = 0
-    for name, _value in raw:
-        lowered = name.lower()
-        if lowered == b"host":
-            hosts += 1
-        elif lowered in _BODY_HEADERS:
-            announces = True
-    return announces, hosts
+def _bodiless(scope: Scope, framing: _Framing | None) -> bool:
+    """A GET or HEAD with no body framing and at most one Host: nothing to read or refuse."""
+    if scope["method"] not in ("GET", "HEAD"):
+        return False
+    return framing is None or (
+        not framing.lengths and not framing.transfer_encodings and len(framing.hosts) < 2
+    )
 
 
 async def _prepare_body(
-    app: Hipflask, scope: Scope, headers: Headers, receive: Receive
+    app: Hipflask, scope: Scope, framing: _Framing | None, receive: Receive
 ) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
     """Read the body before routing: the body, the refusal if any, whether the client left."""
-    announces, host_count = _scan(scope["headers"])
+    if framing is None:
+        # No framing header at all on a POST: an HTTP/2 body may still come.
+        framing = _Framing()
     # Repeated Host headers arrive joined (see _headers).
-    hosts: list[str] = [headers.get("Host", "")] if host_count > 1 else []
-    if scope["method"] in ("GET", "HEAD") and not announces:
+    hosts: Sequence[str] = framing.hosts if len(framing.hosts) > 1 else ()
+    if (
+        not framing.lengths
+        and not framing.transfer_encodings
+        and scope["method"] in ("GET", "HEAD")
+    ):
         reason = conflicting_headers((), hosts) if hosts else None
         if reason is not None:
             return _Refused(BadRequest(reason)), BadRequest(reason), False
         return _empty, None, False
-    reason = conflicting_headers(
-        headers.getlist("Content-Length"), hosts, headers.getlist("Transfer-Encoding")
-    )
-    if reason is None and announces:
-        reason = content_type_refusal(headers.get("Content-Type"))
+    reason, length = _framing_verdict(framing, hosts)
+    if reason is None and (framing.lengths or framing.transfer_encodings):
+        reason = content_type_refusal(framing.content_type)
     refusal: HTTPException
     try:
         if reason is not None:
             raise BadRequest(reason)
-        return await _read_body(app, headers, receive), None, False
+        return await _read_body(app, length, receive), None, False
     except ClientGone:
         # Gone, or a broken body the server reported as a disconnect: the
         # answer is a 400 (a half-closed client still reads it), never a
@@ -268,8 +328,14 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         trust = serve.proxy_trust(app)
         if trust is not None:
             scope = apply_asgi(scope, trust)
-    headers = _headers(scope["headers"])
-    body, refusal, client_gone = await _prepare_body(app, scope, headers, receive)
+    headers, framing = _headers(scope["headers"])
+    body: Callable[[Request], IO[bytes]]
+    refusal: HTTPException | None
+    if _bodiless(scope, framing):
+        # Most requests: no coroutine to read a body that is not there.
+        body, refusal, client_gone = _empty, None, False
+    else:
+        body, refusal, client_gone = await _prepare_body(app, scope, framing, receive)
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
@@ -296,25 +362,28 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             body.close()
 
 
-_ENCODED_NAMES: dict[str, bytes] = {}
+_ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+#: Bounds the cache above: an app echoing arbitrary values fills it once and
+#: then encodes those on every response, as without it.
+_ENCODED_MAX = 1024
+#: Longer values (cookies, per-response policies) are encoded every time.
+_ENCODED_MAX_VALUE = 256
 
 
-def _encode_name(name: str) -> bytes:
-    # Response header names repeat on every response; encoding each once saves
-    # a lower() and an encode() per header. Bounded, in case an app echoes
-    # arbitrary names.
-    encoded = name.lower().encode("latin-1")
-    if len(_ENCODED_NAMES) < 512:
-        _ENCODED_NAMES[name] = encoded
+def _encode_header(pair: tuple[str, str]) -> tuple[bytes, bytes]:
+    # Most response headers repeat on every response (the content types, the
+    # security headers): each distinct pair is lowered and encoded once.
+    name, value = pair
+    encoded = (name.lower().encode("latin-1"), value.encode("latin-1"))
+    if len(value) <= _ENCODED_MAX_VALUE and len(_ENCODED) < _ENCODED_MAX:
+        _ENCODED[pair] = encoded
     return encoded
 
 
 async def _send_response(app: Hipflask, response: Any, method: str, send: Send) -> None:
     _status_line, headers, body = wire_parts(response, method)
-    names = _ENCODED_NAMES
-    raw_headers = [
-        (names.get(name) or _encode_name(name), value.encode("latin-1")) for name, value in headers
-    ]
+    cache = _ENCODED
+    raw_headers = [cache.get(pair) or _encode_header(pair) for pair in headers]
     await send(
         {
             "type": "http.response.start",

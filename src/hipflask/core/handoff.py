@@ -14,8 +14,13 @@ first through callbacks, and one loop wake-up per finished call.
 * a worker puts each result on its loop's :class:`_Inbox`, a deque, and wakes
   the loop only when the inbox was empty: results that finish while the loop
   is busy are delivered together, one wake-up per batch;
-* threads start on demand, at most ``max_workers`` of them (the app's
-  ``ASGI_THREAD_POOL_SIZE``), and stay for the life of the app.
+* the first job starts the first thread; more start only while jobs wait
+  and a worker has been stuck in one call for a while (a view blocked on
+  I/O), at most ``max_workers`` of them (the app's ``ASGI_THREAD_POOL_SIZE``),
+  and they stay for the life of the app. Views that return in microseconds
+  are served by one or two threads however many requests are in flight:
+  Python runs one thread at a time, and forty threads taking turns at the
+  GIL with the loop cost more than they give.
 
 The caller's context variables are copied into the job, so ``request``,
 ``session`` and ``g`` work in the thread as on the loop.
@@ -27,6 +32,7 @@ import asyncio
 import contextvars
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from collections.abc import Callable
@@ -37,7 +43,13 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["ThreadRunner"]
+__all__ = ["GROW_CHECK", "ThreadRunner"]
+
+#: Seconds between the checks that add a thread while jobs wait (see
+#: :meth:`ThreadRunner._grow`), and how long a worker must have been in one
+#: call to count as stuck. Twice Python's default thread switch interval: a
+#: worker that is only waiting for its turn at the GIL gets it sooner.
+GROW_CHECK = 0.01
 
 #: A job: the inbox to answer on, the future, the context, the call.
 _Job = tuple[
@@ -102,6 +114,12 @@ class ThreadRunner:
         self._threads: list[threading.Thread] = []
         # Workers waiting for a job and not yet promised to one.
         self._idle = 0
+        # Jobs in the queue that no worker is promised to yet.
+        self._unclaimed = 0
+        # When each worker started its current job (0.0: between jobs).
+        self._busy_since: list[float] = []
+        # The loop on which a growth check is scheduled, if any.
+        self._grow_loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._inboxes: dict[asyncio.AbstractEventLoop, _Inbox] = {}
         # Bumped by shutdown: a worker of an earlier generation is on its way
@@ -129,28 +147,73 @@ class ThreadRunner:
                 inbox = self._inboxes[loop] = _Inbox(loop)
         return inbox
 
-    def _reserve(self) -> None:
-        """Promise the next job a worker: an idle one, or a new thread below the bound."""
+    def _reserve(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Promise the next job a worker, or leave it queued for a busy one.
+
+        An idle worker takes it; the very first job starts the first thread.
+        Otherwise the job waits for a busy worker, and a growth check runs
+        shortly (:meth:`_grow`): workers that finish their views in
+        microseconds keep up with any queue on their own, and more threads
+        would only take turns at the GIL with them and with the loop.
+        """
         with self._lock:
             if self._idle > 0:
                 self._idle -= 1
                 return
             if self._size is None:
                 self._size = max(1, self.max_workers)
-            if len(self._threads) >= self._size:
-                return  # every worker is busy: the job waits in the queue
-            thread = threading.Thread(
-                target=self._work,
-                args=(self._generation,),
-                name=f"hipflask-sync-{len(self._threads)}",
-                daemon=True,
-            )
-            self._threads.append(thread)
+            if self._threads:
+                self._unclaimed += 1
+                if self._grow_loop is not loop and len(self._threads) < self._size:
+                    self._grow_loop = loop
+                    loop.call_later(GROW_CHECK, self._grow, loop)
+                return
+            thread = self._new_thread()
         thread.start()
 
-    def _work(self, generation: int) -> None:
+    def _new_thread(self) -> threading.Thread:
+        # Called with the lock held.
+        index = len(self._threads)
+        thread = threading.Thread(
+            target=self._work,
+            args=(self._generation, index),
+            name=f"hipflask-sync-{index}",
+            daemon=True,
+        )
+        self._threads.append(thread)
+        self._busy_since.append(0.0)
+        return thread
+
+    def _grow(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the loop: a thread for each worker stuck in one job, while jobs wait.
+
+        A worker that has been in the same call for longer than
+        :data:`GROW_CHECK` is blocked (I/O, a lock, a sleep) or slow; queued
+        jobs then get threads of their own, up to the bound. The number of
+        new threads is the number of stuck workers, so a pool whose every
+        view blocks doubles each check until the queue is served.
+        """
+        started: list[threading.Thread] = []
+        with self._lock:
+            if self._grow_loop is loop:
+                self._grow_loop = None
+            size = self._size or 1
+            stuck_before = time.monotonic() - GROW_CHECK
+            stuck = sum(1 for since in self._busy_since if 0.0 < since < stuck_before)
+            for _ in range(min(stuck, self._unclaimed, size - len(self._threads))):
+                self._unclaimed -= 1
+                started.append(self._new_thread())
+            if self._unclaimed and len(self._threads) < size and self._grow_loop is None:
+                self._grow_loop = loop
+                loop.call_later(GROW_CHECK, self._grow, loop)
+        for thread in started:
+            thread.start()
+
+    def _work(self, generation: int, index: int) -> None:
         get = self._jobs.get
         lock = self._lock
+        busy_since = self._busy_since
+        clock = time.monotonic
         while True:
             job = get()
             if job is None:
@@ -160,29 +223,43 @@ class ThreadRunner:
             # keep the last request (and its response) alive.
             job = None
             ok = True
+            busy_since[index] = clock()
             try:
                 value = context.run(func, *args)
             except BaseException as exc:  # handed to the awaiting coroutine
                 ok = False
                 value = exc
+            busy_since[index] = 0.0
             # The call (and the app and request in its arguments) is dropped
             # before the result is posted: once the awaiting coroutine has
             # it, nothing in this idle thread may still hold the request.
             context = func = args = None  # type: ignore[assignment]
-            inbox.post(future, ok, value)
-            future = value = None  # type: ignore[assignment]
+            # Accounted before posting: the loop thread wakes for the result
+            # and needs the GIL, so this thread goes straight from the post
+            # to waiting (which releases it).
             with lock:
                 if generation == self._generation:
-                    self._idle += 1
+                    if self._unclaimed:
+                        self._unclaimed -= 1  # the next get() takes a queued job
+                    else:
+                        self._idle += 1
+            inbox.post(future, ok, value)
+            future = value = None  # type: ignore[assignment]
 
-    async def run(self, func: Callable[..., T], *args: Any) -> T:
-        """Run ``func(*args)`` in a worker with a copy of the current context."""
+    def run(self, func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Start ``func(*args)`` in a worker with a copy of the current context.
+
+        Called on the event loop; await the returned future for the result.
+        A plain function handing back the future, not a coroutine awaiting
+        it: no coroutine frame per call, and the job is queued (and the
+        context copied) at the call, not at the first await.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         inbox = self._inboxes.get(loop) or self._inbox(loop)
-        self._reserve()
+        self._reserve(loop)
         self._jobs.put((inbox, future, contextvars.copy_context(), func, args))
-        return await future
+        return future
 
     async def iterate(self, iterable: Iterable[T]) -> AsyncIterator[T]:
         """Iterate a sync iterable in a worker (a streamed body that may block)."""
@@ -205,7 +282,11 @@ class ThreadRunner:
         """
         with self._lock:
             threads, self._threads = self._threads, []
+            # A fresh list: old workers still write to theirs on the way out.
+            self._busy_since = []
             self._idle = 0
+            self._unclaimed = 0
+            self._grow_loop = None
             self._size = None
             self._generation += 1
         for _thread in threads:

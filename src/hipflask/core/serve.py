@@ -11,6 +11,7 @@ protocol, and the adapters need none of the app's private members.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
@@ -171,9 +172,9 @@ async def run_async(app: Hipflask, request: Request, state: RequestState) -> Res
             _leave(ctx, error, teardown=True)
 
 
-async def run_in_threads(app: Hipflask, func: Callable[..., Any], *args: Any) -> Any:
-    """Run ``func(*args)`` in the app's bounded thread pool, context copied in."""
-    return await app._threads.run(func, *args)
+def run_in_threads(app: Hipflask, func: Callable[..., Any], *args: Any) -> Awaitable[Any]:
+    """Start ``func(*args)`` in the app's bounded thread pool, context copied in."""
+    return app._threads.run(func, *args)
 
 
 def iterate_in_threads(app: Hipflask, iterable: Any) -> Any:
