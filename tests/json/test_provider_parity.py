@@ -88,11 +88,16 @@ CASES: dict[str, tuple[Any, bytes | str]] = {
         b'[{"_hidden":3,"when":"' + LEAP.encode() + b'","x":2,"y":1}]',
     ),
     "decimal": (decimal.Decimal("19.90"), b'"19.90"'),
-    "uuid": (uuid.UUID("12345678-1234-5678-1234-567812345678"), b'"12345678-1234-5678-1234-567812345678"'),
+    "uuid": (
+        uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        b'"12345678-1234-5678-1234-567812345678"',
+    ),
     "date": (datetime.date(2020, 1, 2), b'"Thu, 02 Jan 2020 00:00:00 GMT"'),
     "naive_datetime": (datetime.datetime(2020, 1, 2, 3, 4, 5), b'"Thu, 02 Jan 2020 03:04:05 GMT"'),
     "aware_datetime": (
-        datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+        datetime.datetime(
+            2020, 1, 2, 3, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+        ),
         b'"Thu, 02 Jan 2020 01:04:05 GMT"',
     ),
     "enum": ({"color": Color.RED}, b'{"color":"red"}'),
