@@ -1,4 +1,4 @@
-"""The complete examples on the rate-limit, CORS and Talisman pages run as printed."""
+"""The complete examples on the rate-limit, CORS, Talisman and testing pages run as printed."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from hipflask import Hipflask
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -20,6 +22,18 @@ def example(page: str) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "docs_example"}
     exec(compile(textwrap.dedent(match.group(1)), page, "exec"), namespace)  # noqa: S102
     return namespace
+
+
+def block_containing(page: str, needle: str) -> dict[str, Any]:
+    """Run the Python code block of a docs page that contains ``needle``."""
+    text = (DOCS / page).read_text()
+    for match in re.finditer(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text):
+        if needle in match.group(1):
+            namespace: dict[str, Any] = {"__name__": "docs_example"}
+            code = textwrap.dedent(match.group(1))
+            exec(compile(code, page, "exec"), namespace)  # noqa: S102
+            return namespace
+    raise AssertionError(f"{page} has no Python example containing {needle!r}")
 
 
 @pytest.fixture(params=["wsgi", "asgi"])
@@ -62,3 +76,8 @@ def test_the_talisman_example_sets_its_headers(protocol: str) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "preload" in response.headers["Strict-Transport-Security"]
     assert "script-src 'self' 'nonce-" in response.headers["Content-Security-Policy"]
+
+
+def test_the_cli_testing_example_runs_the_routes_command() -> None:
+    namespace = block_containing("testing.rst", "hipflask.cli.cli")
+    namespace["test_routes_command"](Hipflask("docs_example"))

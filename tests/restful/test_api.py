@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from werkzeug.exceptions import HTTPException
 
 from hipflask import Blueprint
 from hipflask import Hipflask
@@ -282,3 +283,186 @@ def test_a_handler_for_the_errors_own_class_answers_before_the_apis(
     response = client.get("/v1/secret" if on_blueprint else "/secret")
     assert response.status_code == 401
     assert response.get_json() == {"msg": "Missing Authorization Header"}
+
+
+# -- an Api on a blueprint: routing errors ------------------------------------------
+
+
+class Item(Resource):
+    def get(self, id: int) -> Any:
+        return {"id": id}
+
+
+def _blueprint_api(
+    app: Hipflask, api_class: type[Api] = Api, url_prefix: str | None = "/api", **kwargs: Any
+) -> Api:
+    bp = Blueprint("api", __name__, url_prefix=url_prefix)
+    api = api_class(bp, **kwargs)
+    api.add_resource(Item, "/items/<int:id>")
+    app.register_blueprint(bp)
+
+    @app.route("/page")
+    def page() -> str:
+        return "a page"
+
+    return api
+
+
+def test_blueprint_api_answers_a_missing_method_with_json(app: Hipflask, client: Any) -> None:
+    _blueprint_api(app)
+
+    response = client.post("/api/items/1")
+
+    assert response.status_code == 405
+    assert response.mimetype == "application/json"
+    assert response.get_json()["message"].startswith("The method is not allowed")
+    assert "GET" in response.headers["Allow"]
+
+
+def test_blueprint_api_answers_unmatched_urls_under_its_prefix_with_json(
+    app: Hipflask, client: Any
+) -> None:
+    _blueprint_api(app)
+
+    for path in ("/api/items/not-a-number", "/api/nothing"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.mimetype == "application/json"
+
+
+def test_blueprint_api_leaves_routing_errors_outside_its_prefix_alone(
+    app: Hipflask, client: Any
+) -> None:
+    _blueprint_api(app)
+
+    missing = client.get("/nothing")
+    wrong_method = client.post("/page")
+
+    assert (missing.status_code, missing.mimetype) == (404, "text/html")
+    assert (wrong_method.status_code, wrong_method.mimetype) == (405, "text/html")
+
+
+def test_blueprint_api_subclass_handle_error_answers_routing_errors(
+    app: Hipflask, client: Any
+) -> None:
+    class MyApi(Api):
+        def handle_error(self, e: Exception) -> Any:
+            code = getattr(e, "code", 500)
+            return {"custom": code}, code
+
+    _blueprint_api(app, MyApi)
+
+    assert client.post("/api/items/1").get_json() == {"custom": 405}
+    assert client.get("/api/items/x").get_json() == {"custom": 404}
+    assert client.get("/nothing").mimetype == "text/html"
+
+
+def test_blueprint_catch_all_404s_stays_under_the_blueprint_prefix(
+    app: Hipflask, client: Any
+) -> None:
+    _blueprint_api(app, catch_all_404s=True)
+
+    assert client.get("/api/nothing").mimetype == "application/json"
+    assert client.get("/nothing").mimetype == "text/html"
+    assert client.post("/page").mimetype == "text/html"
+
+
+def test_blueprint_catch_all_404s_without_a_prefix_catches_every_url(
+    app: Hipflask, client: Any
+) -> None:
+    _blueprint_api(app, url_prefix=None, catch_all_404s=True)
+
+    response = client.get("/nothing")
+
+    assert (response.status_code, response.mimetype) == (404, "application/json")
+    assert client.post("/page").mimetype == "application/json"
+
+
+def test_blueprint_without_prefix_and_catch_all_off_keeps_html_404s(
+    app: Hipflask, client: Any
+) -> None:
+    _blueprint_api(app, url_prefix=None)
+
+    assert client.post("/items/1").mimetype == "application/json"
+    assert client.get("/items/x").mimetype == "application/json"
+    assert client.get("/nothing").mimetype == "text/html"
+
+
+def test_api_prefix_inside_a_blueprint_prefix(app: Hipflask, client: Any) -> None:
+    _blueprint_api(app, prefix="/v1")
+
+    assert client.get("/api/v1/items/3").get_json() == {"id": 3}
+    assert client.get("/api/v1/nothing").mimetype == "application/json"
+    assert client.get("/api/other").mimetype == "text/html"
+
+
+def test_blueprint_registered_twice_answers_json_under_both_prefixes(
+    app: Hipflask, client: Any
+) -> None:
+    bp = Blueprint("api", __name__, url_prefix="/api")
+    Api(bp).add_resource(Item, "/items/<int:id>")
+    app.register_blueprint(bp)
+    app.register_blueprint(bp, name="legacy", url_prefix="/old")
+
+    for path in ("/api/items/1", "/old/items/1"):
+        assert client.post(path).mimetype == "application/json"
+    assert client.get("/old/items/x").mimetype == "application/json"
+
+
+def test_nested_blueprint_api_answers_json_under_the_joined_prefix(
+    app: Hipflask, client: Any
+) -> None:
+    outer = Blueprint("outer", __name__, url_prefix="/outer")
+    inner = Blueprint("inner", __name__, url_prefix="/api")
+    Api(inner).add_resource(Item, "/items/<int:id>")
+    outer.register_blueprint(inner)
+    app.register_blueprint(outer)
+
+    assert client.get("/outer/api/items/2").get_json() == {"id": 2}
+    assert client.post("/outer/api/items/2").mimetype == "application/json"
+    assert client.get("/outer/nothing").mimetype == "text/html"
+
+
+def test_one_blueprint_api_on_two_apps(protocol: str) -> None:
+    bp = Blueprint("api", __name__, url_prefix="/api")
+    Api(bp).add_resource(Item, "/items/<int:id>")
+    first = Hipflask("first")
+    first.register_blueprint(bp)
+    second = Hipflask("second")
+    second.register_blueprint(bp, url_prefix="/v2")
+
+    first_client: Any = first.test_client(protocol=protocol)
+    second_client: Any = second.test_client(protocol=protocol)
+
+    assert first_client.post("/api/items/1").mimetype == "application/json"
+    assert first_client.get("/v2/items/x").mimetype == "text/html"
+    assert second_client.get("/v2/items/x").mimetype == "application/json"
+    assert second_client.get("/api/items/x").mimetype == "text/html"
+
+
+def test_app_handler_registered_before_the_blueprint_still_answers_other_errors(
+    app: Hipflask, client: Any
+) -> None:
+    @app.errorhandler(HTTPException)
+    def plain(e: HTTPException) -> tuple[str, int]:
+        return f"app says {e.code}", e.code or 500
+
+    _blueprint_api(app)
+
+    assert client.get("/nothing").data == b"app says 404"
+    assert client.post("/api/items/1").mimetype == "application/json"
+
+
+def test_blueprint_api_errors_outside_routing_keep_their_handlers(
+    app: Hipflask, client: Any
+) -> None:
+    _blueprint_api(app)
+
+    @app.route("/teapot")
+    def teapot() -> str:
+        abort(418)
+        return "unreachable"
+
+    assert client.get("/api/items/1").get_json() == {"id": 1}
+    response = client.get("/teapot")
+    assert (response.status_code, response.mimetype) == (418, "text/html")

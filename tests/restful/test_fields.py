@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 
 from hipflask import Hipflask
+from hipflask.restful import Api
+from hipflask.restful import Resource
 from hipflask.restful import fields
 from hipflask.restful import marshal
+from hipflask.restful import marshal_with
 from hipflask.restful.fields import MarshallingException
 
 
@@ -88,6 +91,51 @@ def test_numbers_as_strings() -> None:
         marshal({"p": "inf"}, {"p": fields.Fixed})
 
 
+# Observed from Flask-RESTful 0.3.10: a float is rounded from its exact binary
+# value (2.345 is 2.34500000000000019...), ties to even; strings and Decimals
+# from their digits.
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (2.345, 2, "2.35"),
+        (1.015, 2, "1.01"),
+        (2.675, 2, "2.67"),
+        (-2.345, 2, "-2.35"),
+        (0.125, 2, "0.12"),
+        (0.1 + 0.2, 2, "0.30"),
+        (2.5, 5, "2.50000"),
+        (1e-20, 2, "0.00"),
+        (1e20, 2, "100000000000000000000.00"),
+        (3, 2, "3.00"),
+        (2**70, 2, "1180591620717411303424.00"),
+        (True, 2, "1.00"),
+        ("2.345", 2, "2.34"),
+        ("1.015", 2, "1.02"),
+        (" 2.5 ", 2, "2.50"),
+        ("1e3", 2, "1000.00"),
+        (Decimal("2.345"), 2, "2.34"),
+        (Decimal("2.675"), 2, "2.68"),
+        (2.675, 1, "2.7"),
+        (2.345, 5, "2.34500"),
+    ],
+)
+def test_fixed_and_price_round_as_flask_restful(value: Any, decimals: int, expected: str) -> None:
+    for field in (fields.Fixed, fields.Price):
+        assert marshal({"p": value}, {"p": field(decimals=decimals)}) == {"p": expected}
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "nan", "-inf", "abc", "", [1]])
+def test_fixed_refuses_what_is_not_a_finite_number(value: Any) -> None:
+    with pytest.raises(MarshallingException):
+        marshal({"p": value}, {"p": fields.Fixed(decimals=2)})
+
+
+def test_fixed_with_no_decimals_rounds_to_a_whole_number() -> None:
+    field = fields.Fixed(decimals=0)
+
+    assert [marshal({"p": v}, {"p": field})["p"] for v in (2.5, 3.5, 2.675)] == ["2", "4", "3"]
+
+
 def test_nested_and_list() -> None:
     data = {"owner": {"name": "ann", "secret": "x"}, "tags": {"b", "a"}, "pets": [{"name": "rex"}]}
     out = marshal(
@@ -145,3 +193,16 @@ def test_schemas() -> None:
         "type": "array",
         "items": {"type": "integer"},
     }
+
+
+def test_a_price_from_a_float_reaches_the_client_as_flask_restful_sends_it(
+    app: Hipflask, client: Any
+) -> None:
+    class Basket(Resource):
+        @marshal_with({"total": fields.Price(decimals=2)})
+        def get(self) -> dict[str, float]:
+            return {"total": 2.345}
+
+    Api(app).add_resource(Basket, "/basket")
+
+    assert client.get("/basket").get_json() == {"total": "2.35"}

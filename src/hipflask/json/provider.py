@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import enum
 import json
 import typing as t
 import uuid
@@ -33,9 +34,16 @@ try:  # pragma: no cover - depends on the environment
 except ImportError:  # pragma: no cover - depends on the environment
     _orjson = None
 
-#: The orjson options, computed once: unsorted and sorted keys.
+#: The orjson options, computed once: unsorted and sorted keys. No
+#: OPT_NON_STR_KEYS: orjson sorts such keys as strings and accepts mixes the
+#: stdlib refuses; refused there, the stdlib decides. Subclasses and
+#: dataclasses pass through to the default hook, which writes them as Flask does.
 _ORJSON_UNSORTED = (
-    0 if _orjson is None else _orjson.OPT_NON_STR_KEYS | _orjson.OPT_PASSTHROUGH_DATETIME
+    0
+    if _orjson is None
+    else _orjson.OPT_PASSTHROUGH_DATETIME
+    | _orjson.OPT_PASSTHROUGH_SUBCLASS
+    | _orjson.OPT_PASSTHROUGH_DATACLASS
 )
 _ORJSON_SORTED = 0 if _orjson is None else _ORJSON_UNSORTED | _orjson.OPT_SORT_KEYS
 
@@ -52,20 +60,28 @@ def _default(o: Any) -> Any:
         return dataclasses.asdict(o)
     if hasattr(o, "__html__"):
         return str(o.__html__())
+    if isinstance(o, enum.Enum):
+        # orjson writes a member's value and offers no way to refuse it;
+        # the stdlib path does the same, so installing orjson changes nothing.
+        return o.value
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
 def _orjson_default(o: Any) -> Any:
-    # orjson would serialise dates as ISO 8601; they are passed through to
-    # here (OPT_PASSTHROUGH_DATETIME) to keep Flask's HTTP-date form, so that
-    # output does not change when orjson is installed.
-    if isinstance(o, date):
-        return _default(o)
-    if isinstance(o, (decimal.Decimal, uuid.UUID)):
-        return str(o)
-    if hasattr(o, "__html__"):
-        return str(o.__html__())
-    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+    # orjson's own forms differ from the stdlib's for these, so they are
+    # passed through to here (OPT_PASSTHROUGH_*) and given the stdlib's:
+    # a dict subclass is written through its ``items()`` (a MultiDict's first
+    # value per key, not its lists), other builtin subclasses as their base
+    # value, a dataclass as ``asdict`` in sorted key order, dates as HTTP dates.
+    if isinstance(o, dict):
+        return dict(o.items())
+    if isinstance(o, str):
+        return str.__str__(o)
+    if isinstance(o, int):
+        return int.__int__(o)
+    if isinstance(o, (list, tuple)):
+        return list(o)
+    return _default(o)
 
 
 def _response_class() -> type[Response]:
@@ -179,7 +195,12 @@ class DefaultJSONProvider(JSONProvider):
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialize with the provider's settings; keyword arguments override them."""
         if not kwargs and self._use_orjson():
-            return self._orjson_dumps(obj).decode()
+            try:
+                return self._orjson_dumps(obj).decode()
+            except TypeError:
+                # What orjson refuses (non-string keys, big integers) is the
+                # stdlib's to write or refuse, as in dump_bytes.
+                kwargs["separators"] = (",", ":")
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
@@ -208,7 +229,7 @@ class DefaultJSONProvider(JSONProvider):
                     option=_ORJSON_SORTED if self.sort_keys else _ORJSON_UNSORTED,
                 )
             except TypeError:
-                pass  # types orjson rejects (e.g. dataclass-in-key) fall back below
+                pass  # what orjson refuses (non-string keys, ...) falls back below
         options: dict[str, Any] = (
             {"separators": (",", ":")} if self._is_compact() else {"indent": 2}
         )

@@ -6,6 +6,10 @@ handlers registered with the app's (or the blueprint's) ordinary
 ``register_error_handler``: nothing of the app is patched, so the app's own
 handlers for other endpoints, and more specific handlers a user registers,
 keep working.
+
+Routing errors (no URL matched, or not with this method) belong to no
+blueprint, so an ``Api`` on a blueprint also registers an app-level handler
+when the blueprint is registered; it answers only URLs of that API.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import weakref
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
@@ -36,6 +42,9 @@ from .marshalling import unpack
 from .representations import DEFAULT_REPRESENTATIONS
 from .representations import Representation
 from .resource import Resource
+
+if TYPE_CHECKING:
+    from ..core.blueprints import BlueprintSetupState
 
 __all__ = ["Api"]
 
@@ -86,6 +95,8 @@ class Api:
         self.resources: list[tuple[type[Resource], tuple[str, ...], dict[str, Any]]] = []
         self.app: Any = None
         self.blueprint: Blueprint | None = None
+        # Where each app mounted the blueprint (its url_prefix per registration).
+        self._mounts: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
         if app is not None:
             self.app = app
             self.init_app(app)
@@ -96,17 +107,28 @@ class Api:
         """Register the resources added so far, and the error handlers, on ``app``."""
         if isinstance(app, Blueprint):
             self.blueprint = app
+            app.record(self._on_blueprint_registered)
         else:
             self.app = app
         self._register_error_handlers(app)
         for resource, urls, kwargs in self.resources:
             self._register_view(app, resource, *urls, **kwargs)
 
-    def _register_error_handlers(self, target: Any) -> None:
+    def _register_error_handlers(
+        self, target: Any, classes: tuple[type[Exception], ...] = (HTTPException, Exception)
+    ) -> None:
         spec = target.error_handler_spec.get(None, {}).get(None, {})
-        for cls in (HTTPException, Exception):
+        for cls in classes:
             previous = spec.get(cls)
             target.register_error_handler(cls, functools.partial(self._route_error, previous))
+
+    def _on_blueprint_registered(self, state: BlueprintSetupState) -> None:
+        mounts = self._mounts.setdefault(state.app, [])
+        if not mounts:
+            # A 404 or 405 from routing is looked up among the app's handlers
+            # only: without this one, the blueprint's API would answer HTML.
+            self._register_error_handlers(state.app, (HTTPException,))
+        mounts.append(state.url_prefix or "")
 
     def add_resource(self, resource: type[Resource], *urls: str, **kwargs: Any) -> None:
         """Serve ``resource`` at ``urls`` (``endpoint=`` names it; the class name by default).
@@ -244,28 +266,47 @@ class Api:
         rule = request.url_rule
         if rule is not None:
             return self.owns_endpoint(rule.endpoint)
+        if not isinstance(e, (NotFound, MethodNotAllowed)):
+            return False
+        mounts = self._current_mounts()
         if isinstance(e, MethodNotAllowed):
             endpoint = _endpoint_for_other_method(e)
             if endpoint is not None:
-                return self.owns_endpoint(endpoint) or self.catch_all_404s
-        if not isinstance(e, (NotFound, MethodNotAllowed)):
-            return False
+                return self.owns_endpoint(endpoint) or self._catches_all(mounts)
         # A URL under the API's prefix that matches no resource (a bad id for
         # an int converter, say) is still the API's: its clients get JSON.
-        prefix = self.prefix.rstrip("/")
-        if prefix and self.app is not None and request.path.startswith(prefix + "/"):
-            return True
         # Likewise under the fixed part of a resource URL ("/authors/" of
         # "/authors/<int:id>"): "/authors/abc" is a missing author.
-        if self.app is not None and any(
-            request.path.startswith(start) for start in self._variable_prefixes()
-        ):
+        if any(request.path.startswith(start) for start in self._url_starts(mounts)):
             return True
-        return self.catch_all_404s
+        return self._catches_all(mounts)
 
-    def _variable_prefixes(self) -> list[str]:
-        starts = (rule[: rule.index("<")] for rule in self.urls if "<" in rule)
-        return [start for start in starts if start.strip("/")]
+    def _current_mounts(self) -> list[str]:
+        """The URL prefixes the API is mounted under in the current app."""
+        mounts = [""] if self._is_on_app() else []
+        return mounts + self._mounts.get(current_app._get_current_object(), [])
+
+    def _catches_all(self, mounts: list[str]) -> bool:
+        # On the app, catch_all_404s means every URL, as in Flask-RESTful; on
+        # a blueprint mounted under a prefix, only the URLs under it: the rest
+        # of the app keeps its own error pages.
+        if not self.catch_all_404s:
+            return False
+        return self._is_on_app() or any(not _join(mount, self.prefix) for mount in mounts)
+
+    def _is_on_app(self) -> bool:
+        # ``self.app`` is also the blueprint given to ``Api(bp)``, as in Flask-RESTful.
+        return self.app is not None and not isinstance(self.app, Blueprint)
+
+    def _url_starts(self, mounts: list[str]) -> list[str]:
+        starts = [rule[: rule.index("<")] for rule in self.urls if "<" in rule]
+        found: list[str] = []
+        for mount in mounts:
+            prefix = _join(mount, self.prefix)
+            if prefix:
+                found.append(prefix + "/")
+            found.extend(_join(mount, start) for start in starts if start.strip("/"))
+        return found
 
     def handle_error(self, e: Exception) -> Any:
         """The JSON response for an error raised in one of this API's resources."""
@@ -331,6 +372,13 @@ def _endpoint_for_other_method(e: MethodNotAllowed) -> str | None:
     except HTTPException:
         return None
     return str(rule.endpoint)
+
+
+def _join(mount: str, rule: str) -> str:
+    """``rule`` under a blueprint's ``url_prefix``, joined as the blueprint joins it."""
+    if not mount:
+        return rule.rstrip("/")
+    return "/".join((mount.rstrip("/"), rule.lstrip("/"))).rstrip("/")
 
 
 def _did_you_mean(message: Any) -> Any:

@@ -39,7 +39,9 @@ def abort(http_status_code: int, **kwargs: Any) -> NoReturn:
         if app is not None:
             # Outside an Api (a plain view using reqparse), the payload is
             # still the JSON body instead of being lost in an HTML page.
-            body = app.json.dumps(kwargs) + "\n"
+            body = app.json.dump_bytes(kwargs)
+            if not body.endswith(b"\n"):
+                body += b"\n"
             exc.response = app.response_class(body, exc.code, mimetype="application/json")
     raise exc
 

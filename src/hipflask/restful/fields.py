@@ -176,7 +176,7 @@ class Arbitrary(Raw):
 
     def format(self, value: Any) -> str:
         try:
-            number = Decimal(str(value))
+            number = _to_decimal(value)
         except InvalidOperation as exc:
             raise MarshallingException(exc) from exc
         return str(number)
@@ -193,12 +193,24 @@ class Fixed(Raw):
 
     def format(self, value: Any) -> str:
         try:
-            number = Decimal(str(value))
+            number = _to_decimal(value)
         except InvalidOperation as exc:
             raise MarshallingException(exc) from exc
         if not number.is_finite():
             raise MarshallingException("Invalid Fixed precision number.")
         return str(number.quantize(self.precision, rounding=ROUND_HALF_EVEN))
+
+
+def _to_decimal(value: Any) -> Decimal:
+    """The exact value of a number, as Flask-RESTful takes it.
+
+    A float is converted from its binary value, not its shortest repr: 2.345 is
+    stored as 2.34500000000000019..., which Flask-RESTful rounds to "2.35", and
+    a port must not change a price by a cent.
+    """
+    if isinstance(value, (Decimal, int, float)):
+        return Decimal(value)
+    return Decimal(str(value))
 
 
 #: Flask-RESTful's name for :class:`Fixed` (five decimals unless ``decimals=`` says).

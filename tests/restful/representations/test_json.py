@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 
+import hipflask.json.provider as provider_module
 from hipflask import Hipflask
 from hipflask import Response
 from hipflask.restful import Api
 from hipflask.restful import Resource
+from hipflask.restful import abort
 from hipflask.restful import output_json
 
 
@@ -63,3 +65,47 @@ def test_output_json_keeps_status_and_headers(app: Hipflask) -> None:
         response = output_json({"a": 1}, 201, {"X-A": "b"})
     assert response.status_code == 201
     assert response.headers["X-A"] == "b"
+
+
+@pytest.fixture(params=["orjson", "stdlib"])
+def encoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "orjson":
+        pytest.importorskip("orjson")
+    else:
+        monkeypatch.setattr(provider_module, "_orjson", None)
+    return str(request.param)
+
+
+def test_resource_and_abort_bodies_are_the_same_bytes_on_both_encoders(
+    app: Hipflask, client: Any, encoder: str
+) -> None:
+    class Listing(Resource):
+        def get(self) -> Any:
+            return {"b": [1, 2], "a": {"q": "lamp"}}
+
+    class Refused(Resource):
+        def get(self) -> Any:
+            abort(409, message="taken", field="name")
+
+    api = Api(app)
+    api.add_resource(Listing, "/listing")
+    api.add_resource(Refused, "/refused")
+
+    @app.get("/plain-abort")
+    def plain_abort() -> str:
+        abort(400, message="bad", field="q")
+        return "unreachable"
+
+    assert client.get("/listing").data == b'{"a":{"q":"lamp"},"b":[1,2]}\n'
+    assert client.get("/refused").data == b'{"field":"name","message":"taken"}\n'
+    assert client.get("/plain-abort").data == b'{"field":"q","message":"bad"}\n'
+
+
+def test_pretty_provider_output_ends_with_one_newline(
+    app: Hipflask, client: Any, encoder: str
+) -> None:
+    app.json.compact = False  # type: ignore[attr-defined]
+    api = Api(app)
+    api.add_resource(Thing, "/pretty")
+
+    assert client.get("/pretty").data == b'{\n  "name": "thing"\n}\n'

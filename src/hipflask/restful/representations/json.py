@@ -25,7 +25,14 @@ def output_json(data: Any, code: int, headers: Any = None) -> Response:
     settings: dict[str, Any] = dict(current_app.config.get("RESTFUL_JSON") or {})
     if current_app.debug:
         settings.setdefault("indent", 4)
-    body = current_app.json.dumps(data, **settings) + "\n"
+    if settings:
+        body = (current_app.json.dumps(data, **settings) + "\n").encode()
+    else:
+        # The provider's response bytes: the same with and without orjson
+        # (``dumps`` text is compact with it and spaced without).
+        body = current_app.json.dump_bytes(data)
+        if not body.endswith(b"\n"):
+            body += b"\n"
     response: Response = current_app.response_class(body, code, mimetype="application/json")
     if headers:
         response.headers.extend(headers.items() if hasattr(headers, "items") else headers)
