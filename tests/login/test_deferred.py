@@ -396,3 +396,18 @@ def test_async_view_of_an_app_without_a_user_loader_is_not_preloaded() -> None:
         return "ok"
 
     assert app.test_client(protocol="asgi").get("/").data == b"ok"
+
+
+def test_the_apps_503_handler_answers_a_failed_write(protocol: str, flavour: str) -> None:
+    guard = LoopGuard(MemoryStore())
+    app = build_async_app(guard)
+
+    @app.errorhandler(503)
+    def unavailable(error: Exception) -> tuple[str, int]:
+        return "come back soon", 503
+
+    client = app.test_client(protocol=protocol)
+    guard.failing = {"set"}
+    response = _login(client, flavour)
+    assert response.status_code == 503
+    assert response.get_data(as_text=True) == "come back soon"

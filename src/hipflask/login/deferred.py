@@ -23,6 +23,9 @@ from dataclasses import field
 from typing import Any
 
 from ..contexts.ctx import has_request_context
+from ..contexts.globals import request_ctx
+from ..core.bridge import drive_async
+from ..core.pipeline import handle_http_exception
 from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import session
@@ -89,7 +92,10 @@ async def _perform(pending: _Pending, response: Any) -> Any:
                 apply(result)
     except RegistryUnavailable as exc:
         _restore(pending)
-        return current_app.make_response(exc)
+        # The app's own 503 handler answers, as it does for sync views.
+        app = current_app._get_current_object()
+        answer = await drive_async(handle_http_exception(app, request_ctx, exc))
+        return app.make_response(answer)
     return response
 
 
