@@ -11,6 +11,7 @@ nothing and pays nothing.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from hipflask.security.ratelimit import RateLimitExceeded
 from hipflask.security.ratelimit import RateLimitStore
 from hipflask.security.ratelimit import parse_limits
 
+from .inspection import LimiterInspection
 from .rules import ExemptionScope
 from .rules import HeaderNames
 from .rules import Limit
@@ -68,6 +70,9 @@ def _is_app(value: object) -> bool:
     return hasattr(value, "view_functions") and hasattr(value, "config")
 
 
+_Plan = tuple[list[Hit], list[tuple[Hit, Callable[[Any], bool]]], list[Hit]]
+
+
 class _PerRequest:
     """What the check learned, for the finisher of the same request."""
 
@@ -78,12 +83,14 @@ class _PerRequest:
         self.deferred = deferred
 
 
-class Limiter:
+class Limiter(LimiterInspection):
     """Rate limits for an app, as Flask-Limiter declares them.
 
     ``Limiter(key_func, app=app, default_limits=[...])`` and the older
     ``Limiter(app, default_limits=[...])`` (an app first, counting per
     client address) both work. Arguments win over ``RATELIMIT_*`` settings.
+    ``meta_limits`` bound how often a client may breach the others before
+    it is shut out; ``auto_check=False`` leaves counting to :meth:`check`.
     """
 
     def __init__(
@@ -99,6 +106,8 @@ class Limiter:
         default_limits_deduct_when: Callable[[Any], bool] | None = None,
         default_limits_cost: int | Callable[[], int] | None = None,
         application_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
+        meta_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
+        on_meta_breach: Callable[[RequestLimit], Any] | None = None,
         headers_enabled: bool | None = None,
         header_name_mapping: dict[HeaderNames, str] | None = None,
         strategy: str | None = None,
@@ -112,6 +121,7 @@ class Limiter:
         retry_after: str | None = None,
         key_prefix: str = "",
         enabled: bool = True,
+        auto_check: bool = True,
     ) -> None:
         # The tutorials' older form passes the app first; the current one
         # passes the key function first (or by name).
@@ -128,6 +138,8 @@ class Limiter:
             "DEFAULTS_DEDUCT_WHEN": default_limits_deduct_when,
             "DEFAULTS_COST": default_limits_cost,
             "APPLICATION": application_limits,
+            "META": meta_limits,
+            "ON_META_BREACH_CALLBACK": on_meta_breach,
             "HEADERS_ENABLED": headers_enabled,
             "STRATEGY": strategy,
             "STORAGE_URI": storage_uri,
@@ -142,6 +154,7 @@ class Limiter:
         }
         self._header_mapping = dict(header_name_mapping or {})
         self.enabled = enabled
+        self.auto_check = auto_check
         self._route_limits: dict[str, list[Limit]] = {}
         self._blueprint_limits: dict[str, list[Limit]] = {}
         self._exempt_views: dict[str, ExemptionScope] = {}
@@ -149,6 +162,8 @@ class Limiter:
         self._request_filters: list[Callable[[], bool]] = []
         self._defaults: list[Limit] = []
         self._application: list[Limit] = []
+        self._meta: list[Limit] = []
+        self._prefix = ""
         self._store: RateLimitStore | None = None
         # Its own key in the request state: an app may have several limiters.
         self._state_key = f"limiter.{id(self):x}"
@@ -162,7 +177,8 @@ class Limiter:
         config = app.config
         for name in (
             "DEFAULT", "APPLICATION", "KEY_PREFIX", "STORAGE_OPTIONS", "IN_MEMORY_FALLBACK",
-            "DEFAULTS_EXEMPT_WHEN", "DEFAULTS_DEDUCT_WHEN", "ON_BREACH_CALLBACK",
+            "DEFAULTS_EXEMPT_WHEN", "DEFAULTS_DEDUCT_WHEN", "ON_BREACH_CALLBACK", "META",
+            "ON_META_BREACH_CALLBACK",
         ):  # fmt: skip
             config.setdefault(f"RATELIMIT_{name}", None)
         config.setdefault("RATELIMIT_ENABLED", self.enabled)
@@ -180,6 +196,7 @@ class Limiter:
         setting = self._setting
         self.enabled = bool(config["RATELIMIT_ENABLED"])
         app.extensions.setdefault("limiter", set()).add(self)
+        _register_commands(app)
         if not self.enabled:
             return
         self._key_func = self._key_func or config.get("RATELIMIT_KEY_FUNC") or get_remote_address
@@ -191,6 +208,7 @@ class Limiter:
         self._retry_as_date = setting(config, "HEADER_RETRY_AFTER_VALUE") == "http-date"
         self._prefix = setting(config, "KEY_PREFIX") or ""
         self._on_breach = setting(config, "ON_BREACH_CALLBACK")
+        self._on_meta_breach = setting(config, "ON_META_BREACH_CALLBACK")
         self._defaults = as_limits(
             setting(config, "DEFAULT"),
             per_method=bool(setting(config, "DEFAULTS_PER_METHOD")),
@@ -199,6 +217,9 @@ class Limiter:
             cost=setting(config, "DEFAULTS_COST"),
         )
         self._application = as_limits(setting(config, "APPLICATION"), scope="global", shared=True)
+        # One budget of breaches per client across the whole app, as
+        # Flask-Limiter keys them.
+        self._meta = as_limits(setting(config, "META"), scope="meta", shared=True)
         fallback = setting(config, "IN_MEMORY_FALLBACK") or []
         if isinstance(fallback, str):
             fallback = [fallback]
@@ -216,7 +237,10 @@ class Limiter:
         if self._aclose not in app.after_serving_funcs:
             app.after_serving_funcs.append(self._aclose)
         name = self._state_key
-        app.gate.add_check(name, self._check, order=ORDER_RATE_LIMIT, check_async=self._check_async)
+        if self.auto_check:
+            app.gate.add_check(
+                name, self._check, order=ORDER_RATE_LIMIT, check_async=self._check_async
+            )
         app.gate.add_finisher(
             name, self._finish, order=ORDER_RATE_LIMIT_HEADERS, finisher_async=self._finish_async
         )
@@ -292,9 +316,9 @@ class Limiter:
         scope = f"{req.endpoint or ''}:block"
         hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
         if hits:
-            outcome = self._store.check(hits, want_stats=False)
+            outcome = self._store.check(hits, want_stats=False, meta=self._meta_hits(req))
             if outcome.breached is not None:
-                self._decide(req, outcome, [])
+                self._raise(self._decide(req, outcome, []))
 
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
         """Lift default and application limits from a view or a blueprint.
@@ -319,37 +343,54 @@ class Limiter:
 
     # -- per request -------------------------------------------------------------
 
-    def _plan(self, req: Request) -> tuple[list[Hit], list[tuple[Hit, Callable[[Any], bool]]]]:
-        """The limits that apply to this request, as hits, and the deferred ones."""
+    def _plan(self, req: Request) -> _Plan:
+        """The limits that apply to this request, as hits, the deferred ones and the meta ones."""
         if not self.enabled or is_preflight(req.method, req.headers):
-            return [], []
+            return [], [], []
         if any(check() for check in self._request_filters):
-            return [], []
+            return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
-        for limit, scope in self._declared(req):
+        for limit, scope in self._declared(req.endpoint, list(req.blueprints)):
             for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
                 hits.append(hit)
                 if limit.deduct_when is not None:
                     deferred.append((replace(hit, deduct=True), limit.deduct_when))
-        return hits, deferred
+        return hits, deferred, self._meta_hits(req)
 
-    def _declared(self, req: Request) -> list[tuple[Limit, str]]:
+    def _meta_hits(self, req: Request) -> list[Hit]:
+        if not self._meta or ExemptionScope.META in self._lifted(req.endpoint, req.blueprints):
+            return []
+        return [
+            hit
+            for limit in self._meta
+            for hit in limit.hits(self._key_func, "meta", self._prefix)  # type: ignore[arg-type]
+        ]
+
+    def _lifted(self, endpoint: str | None, blueprints: Sequence[str]) -> ExemptionScope:
+        """The exemptions a view and its blueprints declared."""
+        view = current_app.view_functions.get(endpoint) if endpoint else None
+        lifted = (
+            self._exempt_views.get(_name(view), ExemptionScope.NONE)
+            if view
+            else ExemptionScope.NONE
+        )
+        for bp in blueprints:
+            lifted |= self._exempt_blueprints.get(bp, ExemptionScope.NONE)
+        return lifted
+
+    def _declared(self, endpoint: str | None, blueprints: list[str]) -> list[tuple[Limit, str]]:
         """Flask-Limiter's precedence: application limits, then the view's own
         limits, else its blueprint's, else the defaults; exemptions lift the
         application and default ones."""
-        view = current_app.view_functions.get(req.endpoint) if req.endpoint else None
+        view = current_app.view_functions.get(endpoint) if endpoint else None
         name = _name(view) if view is not None else ""
-        blueprints = list(req.blueprints)
-        lifted = self._exempt_views.get(name, ExemptionScope.NONE)
-        for bp in blueprints:
-            lifted |= self._exempt_blueprints.get(bp, ExemptionScope.NONE)
+        lifted = self._lifted(endpoint, blueprints)
         declared: list[tuple[Limit, str]] = []
         if ExemptionScope.APPLICATION not in lifted:
             declared += [(limit, "global") for limit in self._application]
-        if view is None:
+        if view is None or endpoint is None:
             return declared
-        endpoint = req.endpoint or ""
         own = self._route_limits.get(name)
         scope = endpoint
         if not own:
@@ -366,18 +407,66 @@ class Limiter:
         return declared
 
     def _check(self, req: Request) -> Response | None:
-        hits, deferred = self._plan(req)
-        if not hits:
+        hits, deferred, meta = self._plan(req)
+        if not hits and not meta:
             return None
-        outcome = self._store.check(hits, want_stats=self._headers_enabled)  # type: ignore[union-attr]
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        outcome = store.check(hits, want_stats=self._headers_enabled, meta=meta)
         return self._decide(req, outcome, deferred)
 
     async def _check_async(self, req: Request) -> Response | None:
-        hits, deferred = self._plan(req)
-        if not hits:
+        hits, deferred, meta = self._plan(req)
+        if not hits and not meta:
             return None
-        outcome = await self._store.check_async(hits, want_stats=self._headers_enabled)  # type: ignore[union-attr]
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        outcome = await store.check_async(hits, want_stats=self._headers_enabled, meta=meta)
         return self._decide(req, outcome, deferred)
+
+    def check(self) -> None:
+        """Check the current request's limits now; raise :class:`RateLimitExceeded` when over.
+
+        For a limiter made with ``auto_check=False``, whose limits are then
+        checked only where the app asks (after its own ``before_request``
+        work, say). A request already checked is not counted twice, so
+        calling it with automatic checks on does nothing more.
+
+        On an event loop (an ``async`` view served over ASGI) a shared store
+        would block every other request while it answers: there, use
+        ``await limiter.check_async()``.
+        """
+        req = self._unchecked_request()
+        if req is None:
+            return
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        if not store.is_memory and _on_event_loop():
+            raise ConfigurationError(
+                "limiter.check() would block the event loop while the rate-limit store"
+                " answers; in an async view use 'await limiter.check_async()'."
+            )
+        self._raise(self._check(req))
+
+    async def check_async(self) -> None:
+        """:meth:`check` for async views: the store is asked without blocking the loop."""
+        req = self._unchecked_request()
+        if req is not None:
+            self._raise(await self._check_async(req))
+
+    def _unchecked_request(self) -> Request | None:
+        if not self.enabled or self._store is None:
+            return None
+        if self._state_key in request_state().extensions:
+            return None
+        return request._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+    def _raise(self, response: Response | None) -> None:
+        """Turn an ``on_breach`` callback's response into the refusal it stands for.
+
+        Outside the gate there is no check result to return: the response
+        travels in the exception, as Flask-Limiter's does.
+        """
+        if response is not None:
+            breached = request_state().extensions[self._state_key].outcome.breached
+            raise RateLimitExceeded(breached.source, response=response)
 
     def _decide(
         self, req: Request, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
@@ -387,7 +476,10 @@ class Limiter:
         if breached is None:
             return None
         limit: Limit = breached.source
-        callback = limit.on_breach or self._on_breach
+        if outcome.meta_breached:
+            callback = limit.on_breach or self._on_meta_breach
+        else:
+            callback = limit.on_breach or self._on_breach
         if callback is not None:
             rv = callback(self.current_limit)
             if rv is not None:
@@ -438,36 +530,26 @@ class Limiter:
             else:
                 headers[names[HeaderNames.RETRY_AFTER]] = str(retry)
 
-    # -- inspection --------------------------------------------------------------
-
-    @property
-    def current_limit(self) -> RequestLimit | None:
-        """The limit nearest to refusing the current request, with its window."""
-        state = request_state().extensions.get(self._state_key)
-        if state is None or state.outcome.current is None:
-            return None
-        outcome = state.outcome
-        hit = outcome.current
-        stats = outcome.stats
-        return RequestLimit(
-            limit=hit.item,
-            key=hit.item.key_for(*hit.identifiers),
-            reset_at=int(stats.reset_time) + 1 if stats else 0,
-            remaining=stats.remaining if stats else 0,
-            breached=outcome.breached is not None,
-        )
-
-    @property
-    def storage(self) -> Any:
-        """The ``limits`` storage counting this limiter's requests."""
-        if self._store is None:
-            raise ConfigurationError("The limiter is not initialised; call init_app(app) first.")
-        return self._store.limiter.storage
-
     def reset(self) -> None:
         """Forget every counter in the store."""
         if self._store is not None:
             self._store.reset()
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _register_commands(app: Hipflask) -> None:
+    """Add ``hipflask limiter ...`` to the app's commands, once per app."""
+    from .commands import cli
+
+    if "limiter" not in app.cli.commands:
+        app.cli.add_command(cli, "limiter")
 
 
 class RouteLimit:
