@@ -60,9 +60,9 @@ def test_always_send_never_names_a_listed_origin_to_a_client_without_one(
     CORS(app, origins=[ALLOWED])
     routes(app)
     assert "Access-Control-Allow-Origin" not in client.get("/x").headers
-    assert client.get("/x", headers={"Origin": ALLOWED}).headers[
-        "Access-Control-Allow-Origin"
-    ] == (ALLOWED)
+    assert client.get("/x", headers={"Origin": ALLOWED}).headers["Access-Control-Allow-Origin"] == (
+        ALLOWED
+    )
 
 
 def test_always_send_false_sends_nothing_without_an_origin(app: Hipflask, client: Any) -> None:
@@ -77,9 +77,9 @@ def test_always_send_false_sends_nothing_without_an_origin(app: Hipflask, client
 def test_send_wildcard_answers_a_star_instead_of_the_origin(app: Hipflask, client: Any) -> None:
     CORS(app, send_wildcard=True)
     routes(app)
-    assert client.get("/x", headers={"Origin": ALLOWED}).headers[
-        "Access-Control-Allow-Origin"
-    ] == ("*")
+    assert client.get("/x", headers={"Origin": ALLOWED}).headers["Access-Control-Allow-Origin"] == (
+        "*"
+    )
     answered = client.options("/x", headers=preflight())
     assert answered.headers["Access-Control-Allow-Origin"] == "*"
 

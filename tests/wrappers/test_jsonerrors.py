@@ -12,7 +12,11 @@ from hipflask import request
 from hipflask.forms import FlaskForm
 from hipflask.wrappers.jsonerrors import JSONBadRequest
 
-NOT_JSON = {"code": 400, "name": "Bad Request", "description": "The request body is not valid JSON."}
+NOT_JSON = {
+    "code": 400,
+    "name": "Bad Request",
+    "description": "The request body is not valid JSON.",
+}
 
 
 @pytest.fixture
