@@ -243,3 +243,17 @@ def test_a_blueprint_view_is_known_from_its_registration(app: Hipflask, client: 
 
     app.register_blueprint(bp, url_prefix="/api")
     assert client.post("/api/items", headers=CROSS_SITE).status_code == 200
+
+
+def test_a_plain_options_to_an_async_view_is_answered_by_the_view(
+    app: Hipflask, client: Any
+) -> None:
+    @app.route("/async", methods=["PUT"])
+    @cross_origin(origins=[ALLOWED])
+    async def view() -> str:
+        return "view"
+
+    response = client.options("/async", headers={"Origin": ALLOWED})
+    assert response.status_code == 200
+    assert "PUT" in response.headers["Allow"]
+    assert response.get_data(as_text=True) == ""

@@ -69,7 +69,7 @@ def is_preflight(method: str, headers: Any) -> bool:
 
 
 def _as_list(value: Any, setting: str, *, split: bool = False) -> list[Any]:
-    """A setting as a list; with ``split``, ``"GET, POST"`` is two entries, as Flask-CORS reads it."""
+    """A setting as a list; with ``split``, ``"GET, POST"`` is two entries, as in Flask-CORS."""
     if value is None:
         return []
     if isinstance(value, str) and split and not _REGEX_HINT.search(value):
