@@ -1,11 +1,15 @@
 """``Limiter``: Flask-Limiter's API over the gate and :mod:`hipflask.security.ratelimit`.
 
-The limiter is a gate check at ``ORDER_RATE_LIMIT``: after the host check,
-the CORS preflight and the cross-origin refusal (a refused or preflight
-request costs no budget), before CSRF, authentication and the view, so a
-flood is turned away before any of them does work. Its finisher adds the
-rate-limit headers and makes the deductions ``deduct_when`` deferred until
-the response was known. An app that never creates a ``Limiter`` registers
+Application, default and blueprint limits are a gate check at
+``ORDER_RATE_LIMIT``: after the host check, the CORS preflight and the
+cross-origin refusal (a refused or preflight request costs no budget),
+before CSRF, authentication and the view, so a flood is turned away before
+any of them does work. A view's own ``@limiter.limit`` is counted when its
+decorated function is called, as Flask-Limiter does: after the decorators
+written above it (``@jwt_required()``, ``@login_required``), so a key
+function may read the signed-in user. The finisher adds the rate-limit
+headers and makes the deductions ``deduct_when`` deferred until the
+response was known. An app that never creates a ``Limiter`` registers
 nothing and pays nothing.
 """
 
@@ -16,11 +20,14 @@ import time
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import wraps
+from inspect import iscoroutinefunction
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 from typing import cast
 
+from hipflask.contexts.ctx import has_request_context
 from hipflask.contexts.globals import current_app
 from hipflask.contexts.globals import request
 from hipflask.contexts.state import request_state
@@ -81,6 +88,29 @@ class _PerRequest:
     def __init__(self, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]):
         self.outcome = outcome
         self.deferred = deferred
+
+    def merged(
+        self, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
+    ) -> _PerRequest:
+        """This request's gate result joined with its view's own check.
+
+        The headers then speak of the limit nearest to refusing: the one
+        breached, else the one with the fewest requests left.
+        """
+        earlier = self.outcome
+        evaluated = earlier.evaluated + outcome.evaluated
+        chosen = outcome
+        if outcome.breached is None and _fewer_left(earlier, outcome):
+            chosen = earlier
+        return _PerRequest(replace(chosen, evaluated=evaluated), self.deferred + deferred)
+
+
+def _fewer_left(first: Outcome, second: Outcome) -> bool:
+    if first.stats is None or first.current is None:
+        return False
+    if second.stats is None or second.current is None:
+        return True
+    return first.stats.remaining < second.stats.remaining
 
 
 class Limiter(LimiterInspection):
@@ -155,7 +185,6 @@ class Limiter(LimiterInspection):
         self._header_mapping = dict(header_name_mapping or {})
         self.enabled = enabled
         self.auto_check = auto_check
-        self._route_limits: dict[str, list[Limit]] = {}
         self._blueprint_limits: dict[str, list[Limit]] = {}
         self._exempt_views: dict[str, ExemptionScope] = {}
         self._exempt_blueprints: dict[str, ExemptionScope] = {}
@@ -167,6 +196,9 @@ class Limiter(LimiterInspection):
         self._store: RateLimitStore | None = None
         # Its own key in the request state: an app may have several limiters.
         self._state_key = f"limiter.{id(self):x}"
+        # Where a decorated view keeps this limiter's limits: on the function
+        # itself, so each app made by a factory has its own declarations.
+        self._view_attr = f"_hipflask_limits_{id(self):x}"
         if app is not None:
             self.init_app(app)
 
@@ -239,7 +271,7 @@ class Limiter(LimiterInspection):
         name = self._state_key
         if self.auto_check:
             app.gate.add_check(
-                name, self._check, order=ORDER_RATE_LIMIT, check_async=self._check_async
+                name, self._gate_check, order=ORDER_RATE_LIMIT, check_async=self._gate_check_async
             )
         app.gate.add_finisher(
             name, self._finish, order=ORDER_RATE_LIMIT_HEADERS, finisher_async=self._finish_async
@@ -302,23 +334,124 @@ class Limiter(LimiterInspection):
     def _register(self, declared: Limit) -> RouteLimit:
         return RouteLimit(self, declared)
 
-    def _add(self, declared: Limit, obj: Any) -> None:
-        if isinstance(obj, Blueprint):
-            self._blueprint_limits.setdefault(obj.name, []).append(declared)
-        else:
-            self._route_limits.setdefault(_name(obj), []).append(declared)
+    def _add(self, declared: Limit, obj: Any) -> Any:
+        """Record ``declared`` for a blueprint, or wrap a view to count it.
 
-    def _enforce_block(self, declared: Limit) -> None:
-        """Count a ``with limiter.limit(...):`` block, refusing with 429 when over."""
+        Repeats are dropped: a factory that runs again (a second app, a
+        server that imports the app twice) must not charge a request twice.
+        """
+        if isinstance(obj, Blueprint):
+            _add_once(self._blueprint_limits.setdefault(obj.name, []), declared)
+            return obj
+        limits = getattr(obj, "__dict__", {}).get(self._view_attr)
+        if limits is not None:
+            # Already counted by a wrapper of this limiter (stacked decorators).
+            _add_once(limits, declared)
+            return obj
+        wrapper = self._wrap(obj)
+        setattr(wrapper, self._view_attr, [declared])
+        return wrapper
+
+    def _wrap(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """The view, counting its own limits each time it is called."""
+        if iscoroutinefunction(view):
+
+            @wraps(view)
+            async def limited_async(*args: Any, **kwargs: Any) -> Any:
+                req = self._view_request()
+                if req is not None:
+                    self._raise(await self._check_async(req, self._own_plan(req, limited_async)))
+                return await view(*args, **kwargs)
+
+            return limited_async
+
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            req = self._view_request()
+            if req is not None:
+                # A sync view runs in a worker thread under ASGI: blocking here
+                # never stalls the loop.
+                self._raise(self._check(req, self._own_plan(req, limited)))
+            return view(*args, **kwargs)
+
+        return limited
+
+    def _view_request(self) -> Request | None:
+        """The request a decorated view should count, or None when it should not."""
+        if not self.enabled or not self.auto_check or self._store is None:
+            return None
+        if not has_request_context():
+            # Called directly (a unit test of the view function): nothing to count.
+            return None
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        if is_preflight(req.method, req.headers) or self._filtered():
+            return None
+        return req
+
+    def _own_plan(self, req: Request, wrapper: Callable[..., Any]) -> _Plan:
+        """The hits of the limits written on the view being called."""
+        hits: list[Hit] = []
+        deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
+        scope = req.endpoint or ""
+        for limit in getattr(wrapper, self._view_attr):
+            self._collect(limit, scope, hits, deferred)
+        return hits, deferred, self._meta_hits(req)
+
+    def _collect(
+        self,
+        limit: Limit,
+        scope: str,
+        hits: list[Hit],
+        deferred: list[tuple[Hit, Callable[[Any], bool]]],
+    ) -> None:
+        for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
+            hits.append(hit)
+            if limit.deduct_when is not None:
+                deferred.append((replace(hit, deduct=True), limit.deduct_when))
+
+    def _own_limits(self, view: Callable[..., Any] | None) -> list[Limit]:
+        """The limits a registered view carries, through any decorators around it."""
+        while view is not None:
+            limits = getattr(view, "__dict__", {}).get(self._view_attr)
+            if limits is not None:
+                return limits  # type: ignore[no-any-return]
+            view = getattr(view, "__wrapped__", None)
+        return []
+
+    def _block_hits(self, declared: Limit) -> tuple[Request, list[Hit]] | None:
         if not self.enabled or self._store is None:
-            return
+            return None
         req = request._get_current_object()  # type: ignore[attr-defined]
         scope = f"{req.endpoint or ''}:block"
         hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
-        if hits:
-            outcome = self._store.check(hits, want_stats=False, meta=self._meta_hits(req))
-            if outcome.breached is not None:
-                self._raise(self._decide(req, outcome, []))
+        return (req, hits) if hits else None
+
+    def _enforce_block(self, declared: Limit) -> None:
+        """Count a ``with limiter.limit(...):`` block, refusing with 429 when over."""
+        found = self._block_hits(declared)
+        if found is None:
+            return
+        req, hits = found
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # checked above
+        if not store.is_memory and _on_event_loop():
+            raise ConfigurationError(
+                "'with limiter.limit(...)' would block the event loop while the rate-limit"
+                " store answers; in an async view use 'async with limiter.limit(...)'."
+            )
+        outcome = store.check(hits, want_stats=False, meta=self._meta_hits(req))
+        if outcome.breached is not None:
+            self._raise(self._decide(req, outcome, []))
+
+    async def _enforce_block_async(self, declared: Limit) -> None:
+        """``async with limiter.limit(...):``: the block's count, without blocking the loop."""
+        found = self._block_hits(declared)
+        if found is None:
+            return
+        req, hits = found
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # checked above
+        outcome = await store.check_async(hits, want_stats=False, meta=self._meta_hits(req))
+        if outcome.breached is not None:
+            self._raise(self._decide(req, outcome, []))
 
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
         """Lift default and application limits from a view or a blueprint.
@@ -343,19 +476,21 @@ class Limiter(LimiterInspection):
 
     # -- per request -------------------------------------------------------------
 
-    def _plan(self, req: Request) -> _Plan:
-        """The limits that apply to this request, as hits, the deferred ones and the meta ones."""
-        if not self.enabled or is_preflight(req.method, req.headers):
-            return [], [], []
-        if any(check() for check in self._request_filters):
+    def _filtered(self) -> bool:
+        return any(check() for check in self._request_filters)
+
+    def _plan(self, req: Request, *, own: bool = False) -> _Plan:
+        """The limits that apply to this request, as hits, the deferred ones and the meta ones.
+
+        ``own``: include the view's own limits too (an explicit
+        :meth:`check`); the gate leaves them to the view's wrapper.
+        """
+        if not self.enabled or is_preflight(req.method, req.headers) or self._filtered():
             return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
-        for limit, scope in self._declared(req.endpoint, list(req.blueprints)):
-            for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
-                hits.append(hit)
-                if limit.deduct_when is not None:
-                    deferred.append((replace(hit, deduct=True), limit.deduct_when))
+        for limit, scope in self._declared(req.endpoint, list(req.blueprints), own=own):
+            self._collect(limit, scope, hits, deferred)
         return hits, deferred, self._meta_hits(req)
 
     def _meta_hits(self, req: Request) -> list[Hit]:
@@ -379,43 +514,53 @@ class Limiter(LimiterInspection):
             lifted |= self._exempt_blueprints.get(bp, ExemptionScope.NONE)
         return lifted
 
-    def _declared(self, endpoint: str | None, blueprints: list[str]) -> list[tuple[Limit, str]]:
+    def _declared(
+        self, endpoint: str | None, blueprints: list[str], *, own: bool = True
+    ) -> list[tuple[Limit, str]]:
         """Flask-Limiter's precedence: application limits, then the view's own
         limits, else its blueprint's, else the defaults; exemptions lift the
-        application and default ones."""
+        application and default ones. ``own=False`` leaves out the view's own
+        limits (still deciding whether the defaults apply)."""
         view = current_app.view_functions.get(endpoint) if endpoint else None
-        name = _name(view) if view is not None else ""
         lifted = self._lifted(endpoint, blueprints)
         declared: list[tuple[Limit, str]] = []
         if ExemptionScope.APPLICATION not in lifted:
             declared += [(limit, "global") for limit in self._application]
         if view is None or endpoint is None:
             return declared
-        own = self._route_limits.get(name)
+        written = self._own_limits(view)
         scope = endpoint
-        if not own:
+        own = own or not written
+        if not written:
             for bp in blueprints:
                 if bp in self._blueprint_limits:
-                    own, scope = self._blueprint_limits[bp], bp
+                    written, scope = self._blueprint_limits[bp], bp
                     break
         use_defaults = ExemptionScope.DEFAULT not in lifted
-        if own:
-            declared += [(limit, scope) for limit in own]
-            use_defaults = use_defaults and not all(limit.override_defaults for limit in own)
+        if written:
+            if own:
+                declared += [(limit, scope) for limit in written]
+            use_defaults = use_defaults and not all(limit.override_defaults for limit in written)
         if use_defaults:
             declared += [(limit, endpoint) for limit in self._defaults]
         return declared
 
-    def _check(self, req: Request) -> Response | None:
-        hits, deferred, meta = self._plan(req)
+    def _gate_check(self, req: Request) -> Response | None:
+        return self._check(req, self._plan(req))
+
+    async def _gate_check_async(self, req: Request) -> Response | None:
+        return await self._check_async(req, self._plan(req))
+
+    def _check(self, req: Request, plan: _Plan) -> Response | None:
+        hits, deferred, meta = plan
         if not hits and not meta:
             return None
         store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
         outcome = store.check(hits, want_stats=self._headers_enabled, meta=meta)
         return self._decide(req, outcome, deferred)
 
-    async def _check_async(self, req: Request) -> Response | None:
-        hits, deferred, meta = self._plan(req)
+    async def _check_async(self, req: Request, plan: _Plan) -> Response | None:
+        hits, deferred, meta = plan
         if not hits and not meta:
             return None
         store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
@@ -427,8 +572,9 @@ class Limiter(LimiterInspection):
 
         For a limiter made with ``auto_check=False``, whose limits are then
         checked only where the app asks (after its own ``before_request``
-        work, say). A request already checked is not counted twice, so
-        calling it with automatic checks on does nothing more.
+        work, say): every limit of the request, the view's own included. A
+        request already checked is not counted twice, and with automatic
+        checks on it does nothing: those count the request already.
 
         On an event loop (an ``async`` view served over ASGI) a shared store
         would block every other request while it answers: there, use
@@ -443,16 +589,16 @@ class Limiter(LimiterInspection):
                 "limiter.check() would block the event loop while the rate-limit store"
                 " answers; in an async view use 'await limiter.check_async()'."
             )
-        self._raise(self._check(req))
+        self._raise(self._check(req, self._plan(req, own=True)))
 
     async def check_async(self) -> None:
         """:meth:`check` for async views: the store is asked without blocking the loop."""
         req = self._unchecked_request()
         if req is not None:
-            self._raise(await self._check_async(req))
+            self._raise(await self._check_async(req, self._plan(req, own=True)))
 
     def _unchecked_request(self) -> Request | None:
-        if not self.enabled or self._store is None:
+        if not self.enabled or self.auto_check or self._store is None:
             return None
         if self._state_key in request_state().extensions:
             return None
@@ -471,7 +617,12 @@ class Limiter(LimiterInspection):
     def _decide(
         self, req: Request, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
     ) -> Response | None:
-        request_state().extensions[self._state_key] = _PerRequest(outcome, deferred)
+        extensions = request_state().extensions
+        earlier = extensions.get(self._state_key)
+        if earlier is None:
+            extensions[self._state_key] = _PerRequest(outcome, deferred)
+        else:
+            extensions[self._state_key] = earlier.merged(outcome, deferred)
         breached = outcome.breached
         if breached is None:
             return None
@@ -536,6 +687,11 @@ class Limiter(LimiterInspection):
             self._store.reset()
 
 
+def _add_once(limits: list[Limit], declared: Limit) -> None:
+    if not any(declared.same_as(limit) for limit in limits):
+        limits.append(declared)
+
+
 def _on_event_loop() -> bool:
     try:
         asyncio.get_running_loop()
@@ -565,13 +721,18 @@ class RouteLimit:
         self.declared = declared
 
     def __call__(self, obj: F) -> F:
-        self._limiter._add(self.declared, obj)
-        return obj
+        return cast("F", self._limiter._add(self.declared, obj))
 
     def __enter__(self) -> None:
         self._limiter._enforce_block(self.declared)
 
     def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    async def __aenter__(self) -> None:
+        await self._limiter._enforce_block_async(self.declared)
+
+    async def __aexit__(self, *exc_info: object) -> None:
         return None
 
 

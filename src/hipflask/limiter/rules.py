@@ -115,6 +115,23 @@ class Limit:
             identifiers = (prefix, *identifiers)
         return identifiers
 
+    def same_as(self, other: Limit) -> bool:
+        """Whether ``other`` declares the same limit with the same options.
+
+        An app factory run twice declares every limit twice; a repeat is the
+        same limit, not a second budget (Flask-Limiter keeps a set).
+        Callables compare by identity, as they do there.
+        """
+        return self._signature() == other._signature()
+
+    def _signature(self) -> tuple[Any, ...]:
+        methods = tuple(self.methods) if self.methods is not None else None
+        return (
+            self.limit_provider, self.key_function, self.scope, self.cost, self.shared,
+            methods, self.per_method, self.error_message, self.exempt_when,
+            self.deduct_when, self.on_breach, self.override_defaults,
+        )  # fmt: skip
+
     @property
     def static_items(self) -> list[Any] | None:
         """The parsed limits, or None when they depend on the request (a callable)."""
