@@ -285,6 +285,20 @@ def test_a_per_user_limit_keyed_on_current_user(app: Hipflask, client: Any) -> N
     assert statuses(client, "/me", 1) == [200]
 
 
+def test_defaults_kept_beside_a_per_user_limit_may_read_the_jwt(app: Hipflask, client: Any) -> None:
+    app.config["RATELIMIT_DEFAULT"] = "3/minute"
+    limiter = jwt_app(app, "memory://")
+
+    @app.get("/me")
+    @jwt_required()
+    @limiter.limit("5/minute", override_defaults=False)
+    def me() -> str:
+        return "ok"
+
+    assert statuses(client, "/me", 4, headers=bearer(app, "alice")) == [200, 200, 200, 429]
+    assert statuses(client, "/me", 1, headers=bearer(app, "bob")) == [200]
+
+
 def test_limit_value_exempt_when_and_deduct_when_may_read_the_jwt(
     app: Hipflask, client: Any
 ) -> None:
@@ -335,30 +349,38 @@ def test_default_limits_are_still_checked_before_the_view_decorators(
     assert limiter.enabled
 
 
-def test_defaults_kept_beside_a_view_limit_are_counted_at_the_gate(
-    app: Hipflask, client: Any
-) -> None:
+def test_defaults_kept_beside_a_view_limit_are_counted_with_it(app: Hipflask, client: Any) -> None:
+    # Flask-Limiter counts them in the view's wrapper, after outer decorators.
     limiter = Limiter(get_remote_address, app=app, default_limits=["2/minute"])
     calls: list[str] = []
 
+    def outer(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append("outer")
+            return view(*args, **kwargs)
+
+        return wrapper
+
     @app.get("/")
+    @outer
     @limiter.limit("5/minute", override_defaults=False)
     def index() -> str:
         calls.append("view")
         return "ok"
 
     first = client.get("/")
-    # The headers speak of the limit nearest to refusing: the default.
     assert first.headers["X-RateLimit-Limit"] == "2"
     assert first.headers["X-RateLimit-Remaining"] == "1"
     assert statuses(client, "/", 2) == [200, 429]
-    assert calls == ["view", "view"]
+    assert calls == ["outer", "view", "outer", "view", "outer"]
     with app.app_context():
         assert [kind for kind, _, _ in limiter.limits_for("index")] == ["route", "default"]
 
 
 def test_the_view_limit_sets_the_headers_when_it_is_nearer(app: Hipflask, client: Any) -> None:
-    Limiter(get_remote_address, app=app, default_limits=["9/minute"])
+    # Application limits are counted at the gate, the view's own in its wrapper.
+    Limiter(get_remote_address, app=app, application_limits=["9/minute"])
 
     @app.get("/")
     @limiter_of(app).limit("3/minute", override_defaults=False)
@@ -372,13 +394,38 @@ def test_the_view_limit_sets_the_headers_when_it_is_nearer(app: Hipflask, client
     )
 
 
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        # The gate's application limit is nearer to refusing than the view's.
+        ({"application_limits": ["2/minute"]}, ("2", "1")),
+        # The gate counted only meta limits: the view's limit speaks.
+        ({"meta_limits": ["9/hour"]}, ("5", "4")),
+    ],
+)
+def test_the_headers_describe_the_nearest_of_both_counts(
+    app: Hipflask, client: Any, options: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    limiter = Limiter(get_remote_address, app=app, **options)
+
+    @app.get("/")
+    @limiter.limit("5/minute")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/")
+    assert (response.headers["X-RateLimit-Limit"], response.headers["X-RateLimit-Remaining"]) == (
+        expected
+    )
+
+
 def test_headers_stay_when_the_view_limit_is_exempt(app: Hipflask, client: Any) -> None:
     limiter = Limiter(
-        get_remote_address, app=app, default_limits=["2/minute"], meta_limits=["9/hour"]
+        get_remote_address, app=app, application_limits=["2/minute"], meta_limits=["9/hour"]
     )
 
     @app.get("/")
-    @limiter.limit("1/minute", exempt_when=lambda: True, override_defaults=False)
+    @limiter.limit("1/minute", exempt_when=lambda: True)
     def index() -> str:
         return "ok"
 

@@ -7,7 +7,8 @@ before CSRF, authentication and the view, so a flood is turned away before
 any of them does work. A view's own ``@limiter.limit`` is counted when its
 decorated function is called, as Flask-Limiter does: after the decorators
 written above it (``@jwt_required()``, ``@login_required``), so a key
-function may read the signed-in user. The finisher adds the rate-limit
+function may read the signed-in user (defaults kept beside those limits
+go with them). The finisher adds the rate-limit
 headers and makes the deductions ``deduct_when`` deferred until the
 response was known. An app that never creates a ``Limiter`` registers
 nothing and pays nothing.
@@ -389,12 +390,28 @@ class Limiter(LimiterInspection):
         return req
 
     def _own_plan(self, req: Request, wrapper: Callable[..., Any]) -> _Plan:
-        """The hits of the limits written on the view being called."""
+        """The hits of the limits written on the view being called.
+
+        With ``override_defaults=False`` the defaults are counted here too,
+        after the decorators above, as Flask-Limiter counts them; but only
+        when the gate left them here (it saw these limits on the registered
+        view), so a limit on a method of a class-based view adds no second
+        count of the defaults.
+        """
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
         scope = req.endpoint or ""
-        for limit in getattr(wrapper, self._view_attr):
+        written: list[Limit] = getattr(wrapper, self._view_attr)
+        for limit in written:
             self._collect(limit, scope, hits, deferred)
+        view = current_app.view_functions.get(scope)
+        if (
+            not all(limit.override_defaults for limit in written)
+            and self._own_limits(view)
+            and ExemptionScope.DEFAULT not in self._lifted(scope, req.blueprints)
+        ):
+            for limit in self._defaults:
+                self._collect(limit, scope, hits, deferred)
         return hits, deferred, self._meta_hits(req)
 
     def _collect(
@@ -519,8 +536,9 @@ class Limiter(LimiterInspection):
     ) -> list[tuple[Limit, str]]:
         """Flask-Limiter's precedence: application limits, then the view's own
         limits, else its blueprint's, else the defaults; exemptions lift the
-        application and default ones. ``own=False`` leaves out the view's own
-        limits (still deciding whether the defaults apply)."""
+        application and default ones. ``own=False`` is the gate's share: it
+        leaves out the view's own limits and the defaults kept beside them,
+        which the view's wrapper counts."""
         view = current_app.view_functions.get(endpoint) if endpoint else None
         lifted = self._lifted(endpoint, blueprints)
         declared: list[tuple[Limit, str]] = []
@@ -537,9 +555,10 @@ class Limiter(LimiterInspection):
                     written, scope = self._blueprint_limits[bp], bp
                     break
         use_defaults = ExemptionScope.DEFAULT not in lifted
+        if not own:
+            return declared
         if written:
-            if own:
-                declared += [(limit, scope) for limit in written]
+            declared += [(limit, scope) for limit in written]
             use_defaults = use_defaults and not all(limit.override_defaults for limit in written)
         if use_defaults:
             declared += [(limit, endpoint) for limit in self._defaults]
