@@ -1,8 +1,10 @@
-"""A Flask tutorial's sign-in app, written for Flask and Flask-WTF.
+"""A Flask tutorial's sign-in app, written for Flask, Flask-WTF, Flask-Limiter and Flask-CORS.
 
 ``test_tutorial_login.py`` runs this file as it is under Flask, and again
 with its imports renamed (``flask`` -> ``hipflask``, ``flask_wtf`` ->
-``hipflask.forms``) under hipflask: porting is a rename, nothing else.
+``hipflask.forms``, ``flask_limiter`` -> ``hipflask.limiter``, ``flask_cors``
+-> ``hipflask.cors``) under hipflask: porting is a rename, nothing else.
+The limiter is created in the older tutorials' form, with the app first.
 """
 
 from flask import Flask
@@ -12,6 +14,8 @@ from flask import redirect
 from flask import render_template_string
 from flask import session
 from flask import url_for
+from flask_cors import CORS
+from flask_limiter import Limiter
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
@@ -26,6 +30,8 @@ from wtforms.validators import DataRequired
 app = Flask(__name__)
 app.config["SECRET_KEY"] = "you-will-never-guess-but-please-use-the-environment"
 csrf = CSRFProtect(app)
+limiter = Limiter(app, default_limits=["200 per day", "50 per hour"])
+CORS(app)
 
 USERS = {"alice": generate_password_hash("wonderland")}
 
@@ -58,6 +64,7 @@ def index():
 
 
 @app.route("/login", methods=["GET", "POST"])
+@limiter.limit("3 per minute", methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -22,6 +22,7 @@ app.config["RATELIMIT_STORAGE_URI"] = os.environ.get("LIMITEDAPP_STORAGE", "memo
 app.config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": os.environ.get("LIMITEDAPP_PREFIX", "x")}
 if os.environ.get("LIMITEDAPP_SWALLOW") == "1":
     app.config["RATELIMIT_SWALLOW_ERRORS"] = True
+app.config["RATELIMIT_META"] = os.environ.get("LIMITEDAPP_META")
 limiter = Limiter(get_remote_address, app=app, default_limits=["3 per minute"])
 CORS(app, resources={r"/api/*": {"origins": ["https://app.example"]}})
 talisman = Talisman(app, force_https=False)

@@ -104,6 +104,20 @@ def test_two_processes_sharing_redis_share_one_budget(server_name: str, shared_p
     assert codes == [200, 200, 200, 429, 429]
 
 
+def test_a_client_that_keeps_breaching_is_shut_out_everywhere(
+    server_name: str, shared_prefix: str
+) -> None:
+    env = {"LIMITEDAPP_STORAGE": REDIS_URI, "LIMITEDAPP_PREFIX": shared_prefix}
+    with boot(server_name, LIMITEDAPP_META="2 per hour", **env) as server:
+        # "/" allows 3 a minute; two refusals spend the meta budget, and
+        # "/async", with a budget of its own still untouched, is refused too.
+        codes = [status(server, "/") for _ in range(5)]
+        code, headers = fetch(server, "/async")
+    assert codes == [200, 200, 200, 429, 429]
+    assert code == 429
+    assert int(headers["retry-after"]) > 60
+
+
 def test_a_dead_store_fails_closed_over_http(server_name: str) -> None:
     env = {"LIMITEDAPP_STORAGE": f"redis://127.0.0.1:{closed_port()}"}
     with boot(server_name, **env) as server:

@@ -270,7 +270,12 @@ class Hipflask(PipelineMethods, Scaffold):
         provide_automatic_options: bool | None = None,
         **options: Any,
     ) -> None:
-        """Register a URL rule; see :meth:`route` for the options."""
+        """Register a URL rule; see :meth:`route` for the options.
+
+        A view function with an ``on_add_url_rule(app, endpoint)`` attribute
+        has it called here, so a suite's decorator can set the app up before
+        the first request without the core importing the suite.
+        """
         if endpoint is None:
             if view_func is None:
                 raise TypeError("add_url_rule needs an endpoint or a view function.")
@@ -295,6 +300,11 @@ class Hipflask(PipelineMethods, Scaffold):
                     f" endpoint function: {endpoint}"
                 )
             self.view_functions[endpoint] = view_func
+            # A decorator that must reach the app before the first request
+            # (``cross_origin`` registering its gate check) leaves a hook.
+            on_add = getattr(view_func, "on_add_url_rule", None)
+            if on_add is not None:
+                on_add(self, endpoint)
         self._matcher = None
 
     @setupmethod

@@ -110,17 +110,12 @@ class _Registry:
         # even where the policy lets such pages read responses.
         if origin != "null" and policy.allows_origin(origin):
             state.allowed_origin = origin
-        if not is_preflight(req.method, req.headers):
+        if not (policy.automatic_options and is_preflight(req.method, req.headers)):
+            # automatic_options=False: the view (or the app's own OPTIONS
+            # answer) handles the preflight, as the option says.
             return None
         response = self.app.make_default_options_response()
-        headers = policy.preflight_headers(
-            origin,
-            req.headers.get("Access-Control-Request-Method"),
-            req.headers.get("Access-Control-Request-Headers"),
-            req.headers.get("Access-Control-Request-Private-Network"),
-        )
-        for name, value in headers:
-            response.headers[name] = value
+        _apply_preflight(policy, req, response)
         return response
 
     def finish(self, req: Request, response: Response) -> None:
@@ -152,6 +147,17 @@ def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
     if is_preflight(req.method, req.headers):
         return
     for name, value in policy.response_headers(req.headers.get("Origin")):
+        response.headers[name] = value
+
+
+def _apply_preflight(policy: CorsPolicy, req: Request, response: Response) -> None:
+    """The preflight headers on a view's own ``OPTIONS`` answer (``automatic_options=False``)."""
+    for name, value in policy.preflight_headers(
+        req.headers.get("Origin"),
+        req.headers.get("Access-Control-Request-Method"),
+        req.headers.get("Access-Control-Request-Headers"),
+        req.headers.get("Access-Control-Request-Private-Network"),
+    ):
         response.headers[name] = value
 
 
@@ -195,12 +201,16 @@ class CORS:
 def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     """Allow cross-origin requests to one view (Flask-CORS's decorator).
 
-    The app's gate learns about the view on its first call; until then the
-    view answers its own preflight and adds its own headers, so it works in
-    an app that never called :class:`CORS`. A plain cross-site form POST as
-    the very first request of a process can still meet the built-in
-    cross-origin refusal; browsers send a preflight first for every
-    non-simple request, and that preflight registers the view.
+    The app learns the view's policy when the route is registered, so even
+    the first request of a fresh process, a preflight or a cross-site POST
+    from an allowed origin, is answered by the gate and let through the
+    built-in cross-origin refusal. The view also adds its own headers, so
+    it keeps working when it is registered in a way the app cannot see
+    (``app.view_functions[...] = view``).
+
+    ``automatic_options=False`` leaves ``OPTIONS`` to the app: the view
+    answers it if it lists ``OPTIONS`` among its methods (and gets the
+    preflight headers), the app's plain ``OPTIONS`` answer otherwise.
     """
     if args:
         kwargs.setdefault("origins", args[0])
@@ -211,7 +221,7 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
 
         def before() -> Any:
             _registry(current_app._get_current_object())
-            if request.method == "OPTIONS":
+            if policy.automatic_options and request.method == "OPTIONS":
                 return _answer_options(policy)
             return None
 
@@ -235,27 +245,31 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
                 return _with_headers(policy, rv)
 
             wrapper = sync_wrapper
-        wrapper.required_methods = ["OPTIONS"]
-        wrapper.provide_automatic_options = False
+        if policy.automatic_options:
+            wrapper.required_methods = ["OPTIONS"]
+            wrapper.provide_automatic_options = False
+        wrapper.on_add_url_rule = _on_add_url_rule
         _VIEW_POLICIES[wrapper] = policy
         return wrapper  # type: ignore[no-any-return]
 
     return decorator
 
 
+def _on_add_url_rule(app: Hipflask, endpoint: str) -> None:
+    """Called by the app when a decorated view is routed: register the gate now."""
+    _registry(app)
+
+
 def _answer_options(policy: CorsPolicy) -> Response:
     response: Response = current_app.make_default_options_response()
-    for name, value in policy.preflight_headers(
-        request.headers.get("Origin"),
-        request.headers.get("Access-Control-Request-Method"),
-        request.headers.get("Access-Control-Request-Headers"),
-        request.headers.get("Access-Control-Request-Private-Network"),
-    ):
-        response.headers[name] = value
+    _apply_preflight(policy, request._get_current_object(), response)  # type: ignore[attr-defined]
     return response
 
 
 def _with_headers(policy: CorsPolicy, rv: Any) -> Response:
     response: Response = current_app.make_response(rv)
-    _apply(policy, request._get_current_object(), response)  # type: ignore[attr-defined]
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    _apply(policy, req, response)
+    if is_preflight(req.method, req.headers):
+        _apply_preflight(policy, req, response)
     return response

@@ -17,7 +17,6 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.exceptions import BadRequest
 from wtforms import Form
 from wtforms import ValidationError
 from wtforms.csrf.core import CSRF
@@ -28,6 +27,7 @@ from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
+from ..wrappers.jsonerrors import JSONBadRequest
 from .csrf import generate_csrf
 from .csrf import setting
 from .csrf import validate_csrf
@@ -113,7 +113,7 @@ class FlaskForm(Form):
             if request.is_json:
                 data = request.get_json()
                 if not isinstance(data, dict):
-                    raise BadRequest("The JSON body of a form submission must be an object.")
+                    raise JSONBadRequest("The JSON body of a form submission must be an object.")
                 return ImmutableMultiDict(data)
             return None
 

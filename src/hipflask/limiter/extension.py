@@ -1,25 +1,34 @@
 """``Limiter``: Flask-Limiter's API over the gate and :mod:`hipflask.security.ratelimit`.
 
-The limiter is a gate check at ``ORDER_RATE_LIMIT``: after the host check,
-the CORS preflight and the cross-origin refusal (a refused or preflight
-request costs no budget), before CSRF, authentication and the view, so a
-flood is turned away before any of them does work. Its finisher adds the
-rate-limit headers and makes the deductions ``deduct_when`` deferred until
-the response was known. An app that never creates a ``Limiter`` registers
+Application, default and blueprint limits are a gate check at
+``ORDER_RATE_LIMIT``: after the host check, the CORS preflight and the
+cross-origin refusal (a refused or preflight request costs no budget),
+before CSRF, authentication and the view, so a flood is turned away before
+any of them does work. A view's own ``@limiter.limit`` is counted when its
+decorated function is called, as Flask-Limiter does: after the decorators
+written above it (``@jwt_required()``, ``@login_required``), so a key
+function may read the signed-in user (defaults kept beside those limits
+go with them). The finisher adds the rate-limit
+headers and makes the deductions ``deduct_when`` deferred until the
+response was known. An app that never creates a ``Limiter`` registers
 nothing and pays nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import wraps
+from inspect import iscoroutinefunction
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 from typing import cast
 
+from hipflask.contexts.ctx import has_request_context
 from hipflask.contexts.globals import current_app
 from hipflask.contexts.globals import request
 from hipflask.contexts.state import request_state
@@ -34,6 +43,7 @@ from hipflask.security.ratelimit import RateLimitExceeded
 from hipflask.security.ratelimit import RateLimitStore
 from hipflask.security.ratelimit import parse_limits
 
+from .inspection import LimiterInspection
 from .rules import ExemptionScope
 from .rules import HeaderNames
 from .rules import Limit
@@ -68,6 +78,9 @@ def _is_app(value: object) -> bool:
     return hasattr(value, "view_functions") and hasattr(value, "config")
 
 
+_Plan = tuple[list[Hit], list[tuple[Hit, Callable[[Any], bool]]], list[Hit]]
+
+
 class _PerRequest:
     """What the check learned, for the finisher of the same request."""
 
@@ -77,13 +90,38 @@ class _PerRequest:
         self.outcome = outcome
         self.deferred = deferred
 
+    def merged(
+        self, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
+    ) -> _PerRequest:
+        """This request's gate result joined with its view's own check.
 
-class Limiter:
+        The headers then speak of the limit nearest to refusing: the one
+        breached, else the one with the fewest requests left.
+        """
+        earlier = self.outcome
+        evaluated = earlier.evaluated + outcome.evaluated
+        chosen = outcome
+        if outcome.breached is None and _fewer_left(earlier, outcome):
+            chosen = earlier
+        return _PerRequest(replace(chosen, evaluated=evaluated), self.deferred + deferred)
+
+
+def _fewer_left(first: Outcome, second: Outcome) -> bool:
+    if first.stats is None or first.current is None:
+        return False
+    if second.stats is None or second.current is None:
+        return True
+    return first.stats.remaining < second.stats.remaining
+
+
+class Limiter(LimiterInspection):
     """Rate limits for an app, as Flask-Limiter declares them.
 
     ``Limiter(key_func, app=app, default_limits=[...])`` and the older
     ``Limiter(app, default_limits=[...])`` (an app first, counting per
     client address) both work. Arguments win over ``RATELIMIT_*`` settings.
+    ``meta_limits`` bound how often a client may breach the others before
+    it is shut out; ``auto_check=False`` leaves counting to :meth:`check`.
     """
 
     def __init__(
@@ -99,6 +137,8 @@ class Limiter:
         default_limits_deduct_when: Callable[[Any], bool] | None = None,
         default_limits_cost: int | Callable[[], int] | None = None,
         application_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
+        meta_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
+        on_meta_breach: Callable[[RequestLimit], Any] | None = None,
         headers_enabled: bool | None = None,
         header_name_mapping: dict[HeaderNames, str] | None = None,
         strategy: str | None = None,
@@ -112,6 +152,7 @@ class Limiter:
         retry_after: str | None = None,
         key_prefix: str = "",
         enabled: bool = True,
+        auto_check: bool = True,
     ) -> None:
         # The tutorials' older form passes the app first; the current one
         # passes the key function first (or by name).
@@ -128,6 +169,8 @@ class Limiter:
             "DEFAULTS_DEDUCT_WHEN": default_limits_deduct_when,
             "DEFAULTS_COST": default_limits_cost,
             "APPLICATION": application_limits,
+            "META": meta_limits,
+            "ON_META_BREACH_CALLBACK": on_meta_breach,
             "HEADERS_ENABLED": headers_enabled,
             "STRATEGY": strategy,
             "STORAGE_URI": storage_uri,
@@ -142,16 +185,21 @@ class Limiter:
         }
         self._header_mapping = dict(header_name_mapping or {})
         self.enabled = enabled
-        self._route_limits: dict[str, list[Limit]] = {}
+        self.auto_check = auto_check
         self._blueprint_limits: dict[str, list[Limit]] = {}
         self._exempt_views: dict[str, ExemptionScope] = {}
         self._exempt_blueprints: dict[str, ExemptionScope] = {}
         self._request_filters: list[Callable[[], bool]] = []
         self._defaults: list[Limit] = []
         self._application: list[Limit] = []
+        self._meta: list[Limit] = []
+        self._prefix = ""
         self._store: RateLimitStore | None = None
         # Its own key in the request state: an app may have several limiters.
         self._state_key = f"limiter.{id(self):x}"
+        # Where a decorated view keeps this limiter's limits: on the function
+        # itself, so each app made by a factory has its own declarations.
+        self._view_attr = f"_hipflask_limits_{id(self):x}"
         if app is not None:
             self.init_app(app)
 
@@ -162,7 +210,8 @@ class Limiter:
         config = app.config
         for name in (
             "DEFAULT", "APPLICATION", "KEY_PREFIX", "STORAGE_OPTIONS", "IN_MEMORY_FALLBACK",
-            "DEFAULTS_EXEMPT_WHEN", "DEFAULTS_DEDUCT_WHEN", "ON_BREACH_CALLBACK",
+            "DEFAULTS_EXEMPT_WHEN", "DEFAULTS_DEDUCT_WHEN", "ON_BREACH_CALLBACK", "META",
+            "ON_META_BREACH_CALLBACK",
         ):  # fmt: skip
             config.setdefault(f"RATELIMIT_{name}", None)
         config.setdefault("RATELIMIT_ENABLED", self.enabled)
@@ -180,6 +229,7 @@ class Limiter:
         setting = self._setting
         self.enabled = bool(config["RATELIMIT_ENABLED"])
         app.extensions.setdefault("limiter", set()).add(self)
+        _register_commands(app)
         if not self.enabled:
             return
         self._key_func = self._key_func or config.get("RATELIMIT_KEY_FUNC") or get_remote_address
@@ -191,6 +241,7 @@ class Limiter:
         self._retry_as_date = setting(config, "HEADER_RETRY_AFTER_VALUE") == "http-date"
         self._prefix = setting(config, "KEY_PREFIX") or ""
         self._on_breach = setting(config, "ON_BREACH_CALLBACK")
+        self._on_meta_breach = setting(config, "ON_META_BREACH_CALLBACK")
         self._defaults = as_limits(
             setting(config, "DEFAULT"),
             per_method=bool(setting(config, "DEFAULTS_PER_METHOD")),
@@ -199,6 +250,9 @@ class Limiter:
             cost=setting(config, "DEFAULTS_COST"),
         )
         self._application = as_limits(setting(config, "APPLICATION"), scope="global", shared=True)
+        # One budget of breaches per client across the whole app, as
+        # Flask-Limiter keys them.
+        self._meta = as_limits(setting(config, "META"), scope="meta", shared=True)
         fallback = setting(config, "IN_MEMORY_FALLBACK") or []
         if isinstance(fallback, str):
             fallback = [fallback]
@@ -216,7 +270,10 @@ class Limiter:
         if self._aclose not in app.after_serving_funcs:
             app.after_serving_funcs.append(self._aclose)
         name = self._state_key
-        app.gate.add_check(name, self._check, order=ORDER_RATE_LIMIT, check_async=self._check_async)
+        if self.auto_check:
+            app.gate.add_check(
+                name, self._gate_check, order=ORDER_RATE_LIMIT, check_async=self._gate_check_async
+            )
         app.gate.add_finisher(
             name, self._finish, order=ORDER_RATE_LIMIT_HEADERS, finisher_async=self._finish_async
         )
@@ -278,23 +335,140 @@ class Limiter:
     def _register(self, declared: Limit) -> RouteLimit:
         return RouteLimit(self, declared)
 
-    def _add(self, declared: Limit, obj: Any) -> None:
-        if isinstance(obj, Blueprint):
-            self._blueprint_limits.setdefault(obj.name, []).append(declared)
-        else:
-            self._route_limits.setdefault(_name(obj), []).append(declared)
+    def _add(self, declared: Limit, obj: Any) -> Any:
+        """Record ``declared`` for a blueprint, or wrap a view to count it.
 
-    def _enforce_block(self, declared: Limit) -> None:
-        """Count a ``with limiter.limit(...):`` block, refusing with 429 when over."""
+        Repeats are dropped: a factory that runs again (a second app, a
+        server that imports the app twice) must not charge a request twice.
+        """
+        if isinstance(obj, Blueprint):
+            _add_once(self._blueprint_limits.setdefault(obj.name, []), declared)
+            return obj
+        limits = getattr(obj, "__dict__", {}).get(self._view_attr)
+        if limits is not None:
+            # Already counted by a wrapper of this limiter (stacked decorators).
+            _add_once(limits, declared)
+            return obj
+        wrapper = self._wrap(obj)
+        setattr(wrapper, self._view_attr, [declared])
+        return wrapper
+
+    def _wrap(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """The view, counting its own limits each time it is called."""
+        if iscoroutinefunction(view):
+
+            @wraps(view)
+            async def limited_async(*args: Any, **kwargs: Any) -> Any:
+                req = self._view_request()
+                if req is not None:
+                    self._raise(await self._check_async(req, self._own_plan(req, limited_async)))
+                return await view(*args, **kwargs)
+
+            return limited_async
+
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            req = self._view_request()
+            if req is not None:
+                # A sync view runs in a worker thread under ASGI: blocking here
+                # never stalls the loop.
+                self._raise(self._check(req, self._own_plan(req, limited)))
+            return view(*args, **kwargs)
+
+        return limited
+
+    def _view_request(self) -> Request | None:
+        """The request a decorated view should count, or None when it should not."""
+        if not self.enabled or not self.auto_check or self._store is None:
+            return None
+        if not has_request_context():
+            # Called directly (a unit test of the view function): nothing to count.
+            return None
+        req: Request = request._get_current_object()  # type: ignore[attr-defined]
+        if is_preflight(req.method, req.headers) or self._filtered():
+            return None
+        return req
+
+    def _own_plan(self, req: Request, wrapper: Callable[..., Any]) -> _Plan:
+        """The hits of the limits written on the view being called.
+
+        With ``override_defaults=False`` the defaults are counted here too,
+        after the decorators above, as Flask-Limiter counts them; but only
+        when the gate left them here (it saw these limits on the registered
+        view), so a limit on a method of a class-based view adds no second
+        count of the defaults.
+        """
+        hits: list[Hit] = []
+        deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
+        scope = req.endpoint or ""
+        written: list[Limit] = getattr(wrapper, self._view_attr)
+        for limit in written:
+            self._collect(limit, scope, hits, deferred)
+        view = current_app.view_functions.get(scope)
+        if (
+            not all(limit.override_defaults for limit in written)
+            and self._own_limits(view)
+            and ExemptionScope.DEFAULT not in self._lifted(scope, req.blueprints)
+        ):
+            for limit in self._defaults:
+                self._collect(limit, scope, hits, deferred)
+        return hits, deferred, self._meta_hits(req)
+
+    def _collect(
+        self,
+        limit: Limit,
+        scope: str,
+        hits: list[Hit],
+        deferred: list[tuple[Hit, Callable[[Any], bool]]],
+    ) -> None:
+        for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
+            hits.append(hit)
+            if limit.deduct_when is not None:
+                deferred.append((replace(hit, deduct=True), limit.deduct_when))
+
+    def _own_limits(self, view: Callable[..., Any] | None) -> list[Limit]:
+        """The limits a registered view carries, through any decorators around it."""
+        while view is not None:
+            limits = getattr(view, "__dict__", {}).get(self._view_attr)
+            if limits is not None:
+                return limits  # type: ignore[no-any-return]
+            view = getattr(view, "__wrapped__", None)
+        return []
+
+    def _block_hits(self, declared: Limit) -> tuple[Request, list[Hit]] | None:
         if not self.enabled or self._store is None:
-            return
+            return None
         req = request._get_current_object()  # type: ignore[attr-defined]
         scope = f"{req.endpoint or ''}:block"
         hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
-        if hits:
-            outcome = self._store.check(hits, want_stats=False)
-            if outcome.breached is not None:
-                self._decide(req, outcome, [])
+        return (req, hits) if hits else None
+
+    def _enforce_block(self, declared: Limit) -> None:
+        """Count a ``with limiter.limit(...):`` block, refusing with 429 when over."""
+        found = self._block_hits(declared)
+        if found is None:
+            return
+        req, hits = found
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # checked above
+        if not store.is_memory and _on_event_loop():
+            raise ConfigurationError(
+                "'with limiter.limit(...)' would block the event loop while the rate-limit"
+                " store answers; in an async view use 'async with limiter.limit(...)'."
+            )
+        outcome = store.check(hits, want_stats=False, meta=self._meta_hits(req))
+        if outcome.breached is not None:
+            self._raise(self._decide(req, outcome, []))
+
+    async def _enforce_block_async(self, declared: Limit) -> None:
+        """``async with limiter.limit(...):``: the block's count, without blocking the loop."""
+        found = self._block_hits(declared)
+        if found is None:
+            return
+        req, hits = found
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # checked above
+        outcome = await store.check_async(hits, want_stats=False, meta=self._meta_hits(req))
+        if outcome.breached is not None:
+            self._raise(self._decide(req, outcome, []))
 
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
         """Lift default and application limits from a view or a blueprint.
@@ -319,75 +493,163 @@ class Limiter:
 
     # -- per request -------------------------------------------------------------
 
-    def _plan(self, req: Request) -> tuple[list[Hit], list[tuple[Hit, Callable[[Any], bool]]]]:
-        """The limits that apply to this request, as hits, and the deferred ones."""
-        if not self.enabled or is_preflight(req.method, req.headers):
-            return [], []
-        if any(check() for check in self._request_filters):
-            return [], []
+    def _filtered(self) -> bool:
+        return any(check() for check in self._request_filters)
+
+    def _plan(self, req: Request, *, own: bool = False) -> _Plan:
+        """The limits that apply to this request, as hits, the deferred ones and the meta ones.
+
+        ``own``: include the view's own limits too (an explicit
+        :meth:`check`); the gate leaves them to the view's wrapper.
+        """
+        if not self.enabled or is_preflight(req.method, req.headers) or self._filtered():
+            return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
-        for limit, scope in self._declared(req):
-            for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
-                hits.append(hit)
-                if limit.deduct_when is not None:
-                    deferred.append((replace(hit, deduct=True), limit.deduct_when))
-        return hits, deferred
+        for limit, scope in self._declared(req.endpoint, list(req.blueprints), own=own):
+            self._collect(limit, scope, hits, deferred)
+        return hits, deferred, self._meta_hits(req)
 
-    def _declared(self, req: Request) -> list[tuple[Limit, str]]:
-        """Flask-Limiter's precedence: application limits, then the view's own
-        limits, else its blueprint's, else the defaults; exemptions lift the
-        application and default ones."""
-        view = current_app.view_functions.get(req.endpoint) if req.endpoint else None
-        name = _name(view) if view is not None else ""
-        blueprints = list(req.blueprints)
-        lifted = self._exempt_views.get(name, ExemptionScope.NONE)
+    def _meta_hits(self, req: Request) -> list[Hit]:
+        if not self._meta or ExemptionScope.META in self._lifted(req.endpoint, req.blueprints):
+            return []
+        return [
+            hit
+            for limit in self._meta
+            for hit in limit.hits(self._key_func, "meta", self._prefix)  # type: ignore[arg-type]
+        ]
+
+    def _lifted(self, endpoint: str | None, blueprints: Sequence[str]) -> ExemptionScope:
+        """The exemptions a view and its blueprints declared."""
+        view = current_app.view_functions.get(endpoint) if endpoint else None
+        lifted = (
+            self._exempt_views.get(_name(view), ExemptionScope.NONE)
+            if view
+            else ExemptionScope.NONE
+        )
         for bp in blueprints:
             lifted |= self._exempt_blueprints.get(bp, ExemptionScope.NONE)
+        return lifted
+
+    def _declared(
+        self, endpoint: str | None, blueprints: list[str], *, own: bool = True
+    ) -> list[tuple[Limit, str]]:
+        """Flask-Limiter's precedence: application limits, then the view's own
+        limits, else its blueprint's, else the defaults; exemptions lift the
+        application and default ones. ``own=False`` is the gate's share: it
+        leaves out the view's own limits and the defaults kept beside them,
+        which the view's wrapper counts."""
+        view = current_app.view_functions.get(endpoint) if endpoint else None
+        lifted = self._lifted(endpoint, blueprints)
         declared: list[tuple[Limit, str]] = []
         if ExemptionScope.APPLICATION not in lifted:
             declared += [(limit, "global") for limit in self._application]
-        if view is None:
+        if view is None or endpoint is None:
             return declared
-        endpoint = req.endpoint or ""
-        own = self._route_limits.get(name)
+        written = self._own_limits(view)
         scope = endpoint
-        if not own:
+        own = own or not written
+        if not written:
             for bp in blueprints:
                 if bp in self._blueprint_limits:
-                    own, scope = self._blueprint_limits[bp], bp
+                    written, scope = self._blueprint_limits[bp], bp
                     break
         use_defaults = ExemptionScope.DEFAULT not in lifted
-        if own:
-            declared += [(limit, scope) for limit in own]
-            use_defaults = use_defaults and not all(limit.override_defaults for limit in own)
+        if not own:
+            return declared
+        if written:
+            declared += [(limit, scope) for limit in written]
+            use_defaults = use_defaults and not all(limit.override_defaults for limit in written)
         if use_defaults:
             declared += [(limit, endpoint) for limit in self._defaults]
         return declared
 
-    def _check(self, req: Request) -> Response | None:
-        hits, deferred = self._plan(req)
-        if not hits:
+    def _gate_check(self, req: Request) -> Response | None:
+        return self._check(req, self._plan(req))
+
+    async def _gate_check_async(self, req: Request) -> Response | None:
+        return await self._check_async(req, self._plan(req))
+
+    def _check(self, req: Request, plan: _Plan) -> Response | None:
+        hits, deferred, meta = plan
+        if not hits and not meta:
             return None
-        outcome = self._store.check(hits, want_stats=self._headers_enabled)  # type: ignore[union-attr]
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        outcome = store.check(hits, want_stats=self._headers_enabled, meta=meta)
         return self._decide(req, outcome, deferred)
 
-    async def _check_async(self, req: Request) -> Response | None:
-        hits, deferred = self._plan(req)
-        if not hits:
+    async def _check_async(self, req: Request, plan: _Plan) -> Response | None:
+        hits, deferred, meta = plan
+        if not hits and not meta:
             return None
-        outcome = await self._store.check_async(hits, want_stats=self._headers_enabled)  # type: ignore[union-attr]
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        outcome = await store.check_async(hits, want_stats=self._headers_enabled, meta=meta)
         return self._decide(req, outcome, deferred)
+
+    def check(self) -> None:
+        """Check the current request's limits now; raise :class:`RateLimitExceeded` when over.
+
+        For a limiter made with ``auto_check=False``, whose limits are then
+        checked only where the app asks (after its own ``before_request``
+        work, say): every limit of the request, the view's own included. A
+        request already checked is not counted twice, and with automatic
+        checks on it does nothing: those count the request already.
+
+        On an event loop (an ``async`` view served over ASGI) a shared store
+        would block every other request while it answers: there, use
+        ``await limiter.check_async()``.
+        """
+        req = self._unchecked_request()
+        if req is None:
+            return
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        if not store.is_memory and _on_event_loop():
+            raise ConfigurationError(
+                "limiter.check() would block the event loop while the rate-limit store"
+                " answers; in an async view use 'await limiter.check_async()'."
+            )
+        self._raise(self._check(req, self._plan(req, own=True)))
+
+    async def check_async(self) -> None:
+        """:meth:`check` for async views: the store is asked without blocking the loop."""
+        req = self._unchecked_request()
+        if req is not None:
+            self._raise(await self._check_async(req, self._plan(req, own=True)))
+
+    def _unchecked_request(self) -> Request | None:
+        if not self.enabled or self.auto_check or self._store is None:
+            return None
+        if self._state_key in request_state().extensions:
+            return None
+        return request._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+    def _raise(self, response: Response | None) -> None:
+        """Turn an ``on_breach`` callback's response into the refusal it stands for.
+
+        Outside the gate there is no check result to return: the response
+        travels in the exception, as Flask-Limiter's does.
+        """
+        if response is not None:
+            breached = request_state().extensions[self._state_key].outcome.breached
+            raise RateLimitExceeded(breached.source, response=response)
 
     def _decide(
         self, req: Request, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
     ) -> Response | None:
-        request_state().extensions[self._state_key] = _PerRequest(outcome, deferred)
+        extensions = request_state().extensions
+        earlier = extensions.get(self._state_key)
+        if earlier is None:
+            extensions[self._state_key] = _PerRequest(outcome, deferred)
+        else:
+            extensions[self._state_key] = earlier.merged(outcome, deferred)
         breached = outcome.breached
         if breached is None:
             return None
         limit: Limit = breached.source
-        callback = limit.on_breach or self._on_breach
+        if outcome.meta_breached:
+            callback = limit.on_breach or self._on_meta_breach
+        else:
+            callback = limit.on_breach or self._on_breach
         if callback is not None:
             rv = callback(self.current_limit)
             if rv is not None:
@@ -438,36 +700,31 @@ class Limiter:
             else:
                 headers[names[HeaderNames.RETRY_AFTER]] = str(retry)
 
-    # -- inspection --------------------------------------------------------------
-
-    @property
-    def current_limit(self) -> RequestLimit | None:
-        """The limit nearest to refusing the current request, with its window."""
-        state = request_state().extensions.get(self._state_key)
-        if state is None or state.outcome.current is None:
-            return None
-        outcome = state.outcome
-        hit = outcome.current
-        stats = outcome.stats
-        return RequestLimit(
-            limit=hit.item,
-            key=hit.item.key_for(*hit.identifiers),
-            reset_at=int(stats.reset_time) + 1 if stats else 0,
-            remaining=stats.remaining if stats else 0,
-            breached=outcome.breached is not None,
-        )
-
-    @property
-    def storage(self) -> Any:
-        """The ``limits`` storage counting this limiter's requests."""
-        if self._store is None:
-            raise ConfigurationError("The limiter is not initialised; call init_app(app) first.")
-        return self._store.limiter.storage
-
     def reset(self) -> None:
         """Forget every counter in the store."""
         if self._store is not None:
             self._store.reset()
+
+
+def _add_once(limits: list[Limit], declared: Limit) -> None:
+    if not any(declared.same_as(limit) for limit in limits):
+        limits.append(declared)
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _register_commands(app: Hipflask) -> None:
+    """Add ``hipflask limiter ...`` to the app's commands, once per app."""
+    from .commands import cli
+
+    if "limiter" not in app.cli.commands:
+        app.cli.add_command(cli, "limiter")
 
 
 class RouteLimit:
@@ -483,13 +740,18 @@ class RouteLimit:
         self.declared = declared
 
     def __call__(self, obj: F) -> F:
-        self._limiter._add(self.declared, obj)
-        return obj
+        return cast("F", self._limiter._add(self.declared, obj))
 
     def __enter__(self) -> None:
         self._limiter._enforce_block(self.declared)
 
     def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    async def __aenter__(self) -> None:
+        await self._limiter._enforce_block_async(self.declared)
+
+    async def __aexit__(self, *exc_info: object) -> None:
         return None
 
 

@@ -91,22 +91,51 @@ class Limit:
         items = self._items
         if items is None:
             items = parse_limits(self.limit_provider())  # type: ignore[operator]
-        if self.scope is not None:
-            # Shared: the scope is the budget's name. Otherwise it subdivides
-            # the route's budget, as Flask-Limiter combines them.
-            named = self.scope(scope) if callable(self.scope) else self.scope
-            scope = named if self.shared else f"{scope}:{named}"
         key = (self.key_function or default_key)()
-        identifiers: tuple[str, ...] = (key, scope)
-        if self.per_method:
-            identifiers = (*identifiers, request.method.lower())
-        if prefix:
-            identifiers = (prefix, *identifiers)
+        identifiers = self.identifiers(key, scope, prefix, request.method)
         cost = self.cost() if callable(self.cost) else self.cost
         message = self.error_message() if callable(self.error_message) else self.error_message
         return [
             Hit(item, identifiers, cost, self.deduct_when is None, message, self) for item in items
         ]
+
+    def identifiers(self, key: str, scope: str, prefix: str, method: str) -> tuple[str, ...]:
+        """The store key parts for ``key`` under this declaration.
+
+        Shared: the scope is the budget's name. Otherwise a declared scope
+        subdivides the route's budget, as Flask-Limiter combines them.
+        """
+        if self.scope is not None:
+            named = self.scope(scope) if callable(self.scope) else self.scope
+            scope = named if self.shared else f"{scope}:{named}"
+        identifiers: tuple[str, ...] = (key, scope)
+        if self.per_method:
+            identifiers = (*identifiers, method.lower())
+        if prefix:
+            identifiers = (prefix, *identifiers)
+        return identifiers
+
+    def same_as(self, other: Limit) -> bool:
+        """Whether ``other`` declares the same limit with the same options.
+
+        An app factory run twice declares every limit twice; a repeat is the
+        same limit, not a second budget (Flask-Limiter keeps a set).
+        Callables compare by identity, as they do there.
+        """
+        return self._signature() == other._signature()
+
+    def _signature(self) -> tuple[Any, ...]:
+        methods = tuple(self.methods) if self.methods is not None else None
+        return (
+            self.limit_provider, self.key_function, self.scope, self.cost, self.shared,
+            methods, self.per_method, self.error_message, self.exempt_when,
+            self.deduct_when, self.on_breach, self.override_defaults,
+        )  # fmt: skip
+
+    @property
+    def static_items(self) -> list[Any] | None:
+        """The parsed limits, or None when they depend on the request (a callable)."""
+        return self._items
 
 
 def as_limits(

@@ -68,9 +68,12 @@ def is_preflight(method: str, headers: Any) -> bool:
     return method == "OPTIONS" and headers.get("Access-Control-Request-Method") is not None
 
 
-def _as_list(value: Any, setting: str) -> list[Any]:
+def _as_list(value: Any, setting: str, *, split: bool = False) -> list[Any]:
+    """A setting as a list; with ``split``, ``"GET, POST"`` is two entries, as in Flask-CORS."""
     if value is None:
         return []
+    if isinstance(value, str) and split and not _REGEX_HINT.search(value):
+        return [item for item in (part.strip() for part in value.split(",")) if item]
     if isinstance(value, (str, re.Pattern)):
         return [value]
     if isinstance(value, Iterable):
@@ -80,11 +83,13 @@ def _as_list(value: Any, setting: str) -> list[Any]:
     )
 
 
-def _patterns(value: Any, setting: str) -> tuple[tuple[str | re.Pattern[str], ...], bool]:
+def _patterns(
+    value: Any, setting: str, *, split: bool = False
+) -> tuple[tuple[str | re.Pattern[str], ...], bool]:
     """Compile origins or header names: literals stay strings, regexes compile."""
     items: list[str | re.Pattern[str]] = []
     wildcard = False
-    for item in _as_list(value, setting):
+    for item in _as_list(value, setting, split=split):
         if isinstance(item, re.Pattern):
             items.append(item)
         elif isinstance(item, str):
@@ -116,7 +121,7 @@ def _matches(value: str, patterns: tuple[str | re.Pattern[str], ...]) -> bool:
 
 
 def _header_list(value: Any, setting: str) -> str | None:
-    names = [str(name).strip() for name in _as_list(value, setting)]
+    names = [str(name).strip() for name in _as_list(value, setting, split=True)]
     for name in names:
         if _TOKEN.match(name) is None:
             raise ConfigurationError(
@@ -142,6 +147,9 @@ class CorsPolicy:
     send_wildcard: bool
     vary_header: bool
     allow_private_network: bool
+    always_send: bool
+    automatic_options: bool
+    intercept_exceptions: bool
 
     @classmethod
     def from_options(cls, **options: Any) -> CorsPolicy:
@@ -165,17 +173,14 @@ class CorsPolicy:
                 " responses. List the origins that may call with credentials, for"
                 " example origins=['https://app.example.com']."
             )
-        allow, any_header = _patterns(options.get("allow_headers", "*"), "allow_headers")
+        allow, any_header = _patterns(
+            options.get("allow_headers", "*"), "allow_headers", split=True
+        )
         methods = [
             str(m).strip().upper()
-            for m in _as_list(options.get("methods", DEFAULT_METHODS), "methods")
+            for m in _as_list(options.get("methods", DEFAULT_METHODS), "methods", split=True)
         ]
         _header_list(methods, "methods")  # each a token: it is echoed in a header
-        max_age: Any = options.get("max_age")
-        if isinstance(max_age, timedelta):
-            max_age = int(max_age.total_seconds())
-        if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)):
-            raise ConfigurationError(f"CORS max_age must be seconds (an int), not {max_age!r}.")
         return cls(
             origins=origins,
             any_origin=any_origin,
@@ -185,10 +190,13 @@ class CorsPolicy:
             any_header=any_header,
             expose_headers=_header_list(options.get("expose_headers"), "expose_headers"),
             supports_credentials=credentials,
-            max_age=None if max_age is None else str(max_age),
+            max_age=_max_age(options.get("max_age")),
             send_wildcard=bool(options.get("send_wildcard", False)),
             vary_header=bool(options.get("vary_header", True)),
             allow_private_network=bool(options.get("allow_private_network", False)),
+            always_send=bool(options.get("always_send", True)),
+            automatic_options=bool(options.get("automatic_options", True)),
+            intercept_exceptions=bool(options.get("intercept_exceptions", True)),
         )
 
     def allows_origin(self, origin: str | None) -> bool:
@@ -203,9 +211,21 @@ class CorsPolicy:
         return origin
 
     def response_headers(self, origin: str | None) -> list[tuple[str, str]]:
-        """The headers to add to an actual (non-preflight) response."""
+        """The headers to add to an actual (non-preflight) response.
+
+        Without an ``Origin`` (a same-origin page, curl, a cache filling
+        itself), ``always_send`` still marks a public resource as public
+        (``*``). A resource limited to listed origins names none of them:
+        no browser needs it, and it would hand the list to anyone asking.
+        """
         headers: list[tuple[str, str]] = []
-        if origin and self.allows_origin(origin):
+        if not origin:
+            if self.always_send and self.any_origin:
+                headers.append(("Access-Control-Allow-Origin", "*"))
+                if self.expose_headers:
+                    headers.append(("Access-Control-Expose-Headers", self.expose_headers))
+            return headers
+        if self.allows_origin(origin):
             headers.append(("Access-Control-Allow-Origin", self._allow_origin_value(origin)))
             if self.supports_credentials:
                 headers.append(("Access-Control-Allow-Credentials", "true"))
@@ -247,10 +267,25 @@ class CorsPolicy:
         if self.max_age is not None:
             headers.append(("Access-Control-Max-Age", self.max_age))
         # Private Network Access: a public page may reach a server on the
-        # user's network (a router, localhost) only when the server opts in.
-        if self.allow_private_network and private_network == "true":
-            headers.append(("Access-Control-Allow-Private-Network", "true"))
+        # user's network (a router, localhost) only when the server opts in;
+        # asked and not allowed, the answer is an explicit "false".
+        if private_network == "true":
+            granted = "true" if self.allow_private_network else "false"
+            headers.append(("Access-Control-Allow-Private-Network", granted))
         return headers
+
+
+def _max_age(value: Any) -> str | None:
+    """``max_age`` as Flask-CORS takes it (seconds, a digit string or a timedelta)."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return str(int(value.total_seconds()))
+    if isinstance(value, str) and value.strip().isdigit():
+        return value.strip()
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(f"CORS max_age must be seconds (an int), not {value!r}.")
+    return str(value)
 
 
 @dataclass(frozen=True)

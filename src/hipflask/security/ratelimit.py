@@ -24,6 +24,7 @@ import weakref
 from collections.abc import Generator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -89,6 +90,10 @@ class Outcome:
     current: Hit | None = None
     stats: WindowStats | None = None
     failed_open: bool = False
+    #: Every limit looked at, with its window when the caller asked for stats.
+    evaluated: list[tuple[Hit, WindowStats | None]] = field(default_factory=list)
+    #: The refusal came from a meta limit: the client breached too often.
+    meta_breached: bool = False
 
 
 class RateLimitExceeded(TooManyRequests):
@@ -105,9 +110,12 @@ class RateLimitExceeded(TooManyRequests):
         description: str | None = None,
         retry_after: int | None = None,
         as_json: bool = False,
+        response: Any = None,
     ) -> None:
         self.limit = limit
-        super().__init__(description or "Too many requests.", retry_after=retry_after)
+        super().__init__(
+            description or "Too many requests.", response=response, retry_after=retry_after
+        )
         self.as_json = as_json
 
     def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
@@ -140,18 +148,37 @@ _Op = tuple[str, Hit]
 
 
 def evaluate(
-    hits: Sequence[Hit], *, want_stats: bool, first_breach: bool
+    hits: Sequence[Hit],
+    *,
+    want_stats: bool,
+    first_breach: bool,
+    meta: Sequence[Hit] = (),
 ) -> Generator[_Op, Any, Outcome]:
     """The decision, as a sequence of store operations a driver performs.
 
     Yields ``("hit" | "test" | "stats", hit)`` and receives the store's
     answer, so the sync and the async driver share every line of logic.
+
+    ``meta`` are limits on how often a client may breach the others: they
+    are tested first (a client over them is refused outright, whatever the
+    route), and counted once each time a request breaches a limit, so a
+    client hammering past its budget is shut out for the meta window
+    instead of retrying the moment a short window resets.
     """
     outcome = Outcome()
+    for hit in meta:
+        if not (yield ("test", hit)):
+            outcome.breached = outcome.current = hit
+            outcome.meta_breached = True
+            outcome.stats = yield ("stats", hit)
+            outcome.evaluated.append((hit, outcome.stats))
+            return outcome
+    seen: list[Hit] = []
     for hit in hits:
         op = "hit" if hit.deduct else "test"
         allowed = yield (op, hit)
         outcome.current = hit
+        seen.append(hit)
         if not allowed:
             if outcome.breached is None:
                 outcome.breached = hit
@@ -159,10 +186,18 @@ def evaluate(
                 break
     if outcome.breached is not None:
         outcome.current = outcome.breached
+        for hit in meta:
+            yield ("hit", hit)
     # A refusal always needs its window, for Retry-After; through the same
     # driver, so the async path never falls back to a blocking call.
     if (want_stats or outcome.breached is not None) and outcome.current is not None:
         outcome.stats = yield ("stats", outcome.current)
+    for hit in seen:
+        # The other windows only when asked: each is a store round trip.
+        if hit is outcome.current:
+            outcome.evaluated.append((hit, outcome.stats))
+        else:
+            outcome.evaluated.append((hit, (yield ("stats", hit)) if want_stats else None))
     return outcome
 
 
@@ -229,42 +264,48 @@ class RateLimitStore:
 
     # -- the drivers -------------------------------------------------------------
 
-    def check(self, hits: Sequence[Hit], *, want_stats: bool = True) -> Outcome:
+    def check(
+        self, hits: Sequence[Hit], *, want_stats: bool = True, meta: Sequence[Hit] = ()
+    ) -> Outcome:
         """Count ``hits`` against the store, blocking; for WSGI and threads."""
         if not self._is_down():
             try:
-                outcome = self._drive(self.limiter, hits, want_stats)
+                outcome = self._drive(self.limiter, hits, want_stats, meta)
             except self._errors as exc:
                 self._mark_down(exc)
             else:
                 self._failures = 0
                 return outcome
-        return self._degraded(hits, want_stats)
+        return self._degraded(hits, want_stats, meta)
 
-    async def check_async(self, hits: Sequence[Hit], *, want_stats: bool = True) -> Outcome:
+    async def check_async(
+        self, hits: Sequence[Hit], *, want_stats: bool = True, meta: Sequence[Hit] = ()
+    ) -> Outcome:
         """Count ``hits`` without blocking the event loop (ASGI).
 
         An in-memory store is called directly: it does no I/O, and one set
         of counters must serve both protocols.
         """
         if self.is_memory:
-            return self.check(hits, want_stats=want_stats)
+            return self.check(hits, want_stats=want_stats, meta=meta)
         if not self.is_redis:
             # Other stores (Memcached, MongoDB) keep their blocking client,
             # in a worker thread so the loop stays free.
-            return await asyncio.to_thread(self.check, hits, want_stats=want_stats)
+            return await asyncio.to_thread(self.check, hits, want_stats=want_stats, meta=meta)
         if not self._is_down():
             try:
-                outcome = await self._drive_async(self._async_limiter(), hits, want_stats)
+                outcome = await self._drive_async(self._async_limiter(), hits, want_stats, meta)
             except self._errors as exc:
                 self._mark_down(exc)
             else:
                 self._failures = 0
                 return outcome
-        return self._degraded(hits, want_stats)
+        return self._degraded(hits, want_stats, meta)
 
-    def _drive(self, limiter: Any, hits: Sequence[Hit], want_stats: bool) -> Outcome:
-        steps = evaluate(hits, want_stats=want_stats, first_breach=self.first_breach)
+    def _drive(
+        self, limiter: Any, hits: Sequence[Hit], want_stats: bool, meta: Sequence[Hit] = ()
+    ) -> Outcome:
+        steps = evaluate(hits, want_stats=want_stats, first_breach=self.first_breach, meta=meta)
         try:
             op, hit = next(steps)
             while True:
@@ -272,8 +313,10 @@ class RateLimitStore:
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
 
-    async def _drive_async(self, limiter: Any, hits: Sequence[Hit], want_stats: bool) -> Outcome:
-        steps = evaluate(hits, want_stats=want_stats, first_breach=self.first_breach)
+    async def _drive_async(
+        self, limiter: Any, hits: Sequence[Hit], want_stats: bool, meta: Sequence[Hit] = ()
+    ) -> Outcome:
+        steps = evaluate(hits, want_stats=want_stats, first_breach=self.first_breach, meta=meta)
         try:
             op, hit = next(steps)
             while True:
@@ -336,9 +379,9 @@ class RateLimitStore:
             delay,
         )
 
-    def _degraded(self, hits: Sequence[Hit], want_stats: bool) -> Outcome:
+    def _degraded(self, hits: Sequence[Hit], want_stats: bool, meta: Sequence[Hit] = ()) -> Outcome:
         if self.fallback:
-            return self._drive(self._memory_limiter(), self._fallback_hits(hits), want_stats)
+            return self._drive(self._memory_limiter(), self._fallback_hits(hits), want_stats, meta)
         if self.swallow_errors:
             return Outcome(failed_open=True)
         raise StoreUnavailable(retry_after=max(1, int(self._down_until - time.monotonic())))

@@ -31,6 +31,7 @@ from werkzeug.sansio.utils import get_current_url
 
 from .debugfiles import attach_enctype_error_multidict
 from .framing import declared_length
+from .jsonerrors import JSONBadRequest
 from .lazy import lazy_attribute
 from .query import parse_pairs
 
@@ -542,9 +543,11 @@ class Request(_SansIORequest):
     def on_json_loading_failed(self, e: ValueError | RecursionError | None) -> Any:
         """Refuse a body that is not JSON: 400 if malformed, 415 if the type is wrong."""
         if e is not None:
+            # A client that sent JSON reads the error as JSON (see jsonerrors).
+            error = JSONBadRequest if self.is_json else BadRequest
             if self.app is not None and self.app.debug:
-                raise BadRequest(f"Failed to decode JSON object: {e}")
-            raise BadRequest("The request body is not valid JSON.")
+                raise error(f"Failed to decode JSON object: {e}")
+            raise error("The request body is not valid JSON.")
         raise UnsupportedMediaType(
             "Did not attempt to load JSON data because the request"
             " Content-Type was not 'application/json'."

@@ -1,0 +1,188 @@
+"""What a :class:`~hipflask.limiter.Limiter` can tell about its limits.
+
+The answers for views (``current_limit``, ``current_limits``) and for tools
+(``limits_for``, ``counters``, ``describe``; the ``hipflask limiter``
+commands use them). Kept apart from the counting so each stays readable;
+the state they read is the limiter's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+from hipflask.contexts.globals import current_app
+from hipflask.contexts.state import request_state
+from hipflask.errors import ConfigurationError
+
+from .rules import ExemptionScope
+from .rules import Limit
+from .rules import RequestLimit
+
+if TYPE_CHECKING:
+    from hipflask.security.ratelimit import Hit
+    from hipflask.security.ratelimit import RateLimitStore
+
+__all__ = ["LimiterInspection"]
+
+
+class LimiterInspection:
+    """The inspection half of :class:`~hipflask.limiter.Limiter`."""
+
+    enabled: bool
+    _store: RateLimitStore | None
+    _state_key: str
+    _prefix: str
+    _key_func: Callable[[], str] | None
+    _meta: list[Limit]
+    _application: list[Limit]
+    _defaults: list[Limit]
+
+    if TYPE_CHECKING:
+
+        def _setting(self, config: Any, name: str) -> Any: ...
+
+        def _lifted(self, endpoint: str | None, blueprints: Sequence[str]) -> ExemptionScope: ...
+
+        def _declared(
+            self, endpoint: str | None, blueprints: list[str]
+        ) -> list[tuple[Limit, str]]: ...
+
+    @property
+    def current_limit(self) -> RequestLimit | None:
+        """The limit nearest to refusing the current request, with its window.
+
+        The breached limit when the request was refused; otherwise the last
+        one counted. ``remaining`` is after this request's deduction.
+        """
+        state = request_state().extensions.get(self._state_key)
+        if state is None or state.outcome.current is None:
+            return None
+        outcome = state.outcome
+        return _request_limit(outcome.current, outcome.stats, outcome.breached is outcome.current)
+
+    @property
+    def current_limits(self) -> list[RequestLimit]:
+        """Every limit evaluated for the current request, shortest window first.
+
+        ``remaining`` and ``reset_at`` are known when the rate-limit headers
+        are on (their windows are read while counting) and 0 otherwise, as
+        reading them afterwards would block an event loop.
+        """
+        state = request_state().extensions.get(self._state_key)
+        if state is None:
+            return []
+        outcome = state.outcome
+        found = [
+            _request_limit(hit, stats, hit is outcome.breached) for hit, stats in outcome.evaluated
+        ]
+        return sorted(found, key=lambda found: found.limit.get_expiry())
+
+    def limits_for(self, endpoint: str) -> list[tuple[str, Limit, str]]:
+        """The limits an endpoint's requests count against, for tools and tests.
+
+        ``(kind, limit, scope)`` in the order requests meet them: ``kind`` is
+        ``"meta"``, ``"application"``, ``"route"`` (the view's or its
+        blueprint's own) or ``"default"``. Needs the app context.
+        """
+        name, _, _view = endpoint.rpartition(".")
+        parts = name.split(".") if name else []
+        blueprints = [".".join(parts[:index]) for index in range(len(parts), 0, -1)]
+        found: list[tuple[str, Limit, str]] = []
+        if ExemptionScope.META not in self._lifted(endpoint, blueprints):
+            found += [("meta", limit, "meta") for limit in self._meta]
+        for limit, scope in self._declared(endpoint, blueprints):
+            if any(limit is application for application in self._application):
+                kind = "application"
+            elif any(limit is default for default in self._defaults):
+                kind = "default"
+            else:
+                kind = "route"
+            found.append((kind, limit, scope))
+        return found
+
+    def counters(
+        self, limit: Limit, scope: str, key: str, method: str = "GET"
+    ) -> list[tuple[Any, tuple[str, ...]]]:
+        """The store counters ``key`` uses under ``limit``: ``(item, identifiers)`` pairs.
+
+        Empty for a limit whose value depends on the request (a callable).
+        """
+        identifiers = limit.identifiers(key, scope, self._prefix, method)
+        return [(item, identifiers) for item in limit.static_items or ()]
+
+    def describe(self) -> dict[str, str]:
+        """This limiter's effective settings, as ``hipflask limiter config`` prints them.
+
+        The storage address is shown without its password.
+        """
+        config = current_app.config
+        setting = self._setting
+
+        def listed(limits: list[Limit]) -> str:
+            return "; ".join(_limit_text(limit) for limit in limits) or "-"
+
+        return {
+            "Enabled": str(self.enabled),
+            "Key function": _callable_name(self._key_func),
+            "Key prefix": self._prefix or "-",
+            "Storage": _without_password(str(setting(config, "STORAGE_URI"))),
+            "Strategy": str(setting(config, "STRATEGY")),
+            "Default limits": listed(self._defaults),
+            "Application limits": listed(self._application),
+            "Meta limits": listed(self._meta),
+            "Headers": str(bool(setting(config, "HEADERS_ENABLED"))),
+            "Fail on first breach": str(bool(setting(config, "FAIL_ON_FIRST_BREACH"))),
+            "Swallow errors": str(bool(setting(config, "SWALLOW_ERRORS"))),
+            "In-memory fallback": str(bool(setting(config, "IN_MEMORY_FALLBACK_ENABLED"))),
+        }
+
+    @property
+    def limiter(self) -> Any:
+        """The ``limits`` strategy counting this limiter's requests (blocking API)."""
+        if self._store is None:
+            raise ConfigurationError("The limiter is not initialised; call init_app(app) first.")
+        return self._store.limiter
+
+    @property
+    def storage(self) -> Any:
+        """The ``limits`` storage counting this limiter's requests."""
+        if self._store is None:
+            raise ConfigurationError("The limiter is not initialised; call init_app(app) first.")
+        return self._store.limiter.storage
+
+
+def _request_limit(hit: Hit, stats: Any, breached: bool) -> RequestLimit:
+    return RequestLimit(
+        limit=hit.item,
+        key=hit.item.key_for(*hit.identifiers),
+        reset_at=int(stats.reset_time) + 1 if stats else 0,
+        remaining=stats.remaining if stats else 0,
+        breached=breached,
+    )
+
+
+def _limit_text(limit: Limit) -> str:
+    items = limit.static_items
+    if items is None:
+        return _callable_name(limit.limit_provider)
+    return "; ".join(str(item) for item in items)
+
+
+def _callable_name(func: Any) -> str:
+    if func is None:
+        return "-"
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+
+
+def _without_password(uri: str) -> str:
+    """A storage address fit to print: a password in it is masked."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,28 @@
+"""An app whose only CORS is ``@cross_origin``, for ``test_origin_servers.py``.
+
+No ``CORS(app)``: the decorated views must be known to the app from their
+registration, so the first request a fresh server receives is answered.
+Servers import it as ``originapp:app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.cors import cross_origin
+
+app = Hipflask(__name__)
+app.config["SECRET_KEY"] = "originapp-secret-key-that-is-long-enough-0123"
+
+
+@app.route("/widget", methods=["POST", "PUT"])
+@cross_origin(origins=["https://partner.example"], max_age=60)
+def widget() -> str:
+    return "saved"
+
+
+@app.post("/echo")
+async def echo() -> Any:
+    return {"got": request.get_json()}
