@@ -23,13 +23,13 @@ from dataclasses import field
 from typing import Any
 
 from ..contexts.ctx import has_request_context
-from ..contexts.globals import request_ctx
-from ..core.bridge import drive_async
-from ..core.pipeline import handle_http_exception
 from ..contexts.globals import current_app
 from ..contexts.globals import g
+from ..contexts.globals import request_ctx
 from ..contexts.globals import session
 from ..contexts.state import request_state
+from ..core.bridge import drive_async
+from ..core.pipeline import handle_http_exception
 from .login_manager import USER_KEY
 from .registry import Flow
 from .registry import LoginRegistry
