@@ -52,6 +52,18 @@ def test_tutorial_parser_reads_a_form_post(client: Any) -> None:
     assert client.get(url + "?rate=7").get_json() == {"rate": 7}
 
 
+@pytest.mark.parametrize("body", [b'{"rate": ', b"[1, 2]", b'"rate"', b"\xff\xfe", b""], ids=repr)
+def test_a_json_body_that_is_not_an_object_is_a_json_400(client: Any, body: bytes) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("rate", type=int)
+    response = client.post(
+        use("not-object", parser), data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.is_json
+    assert "rate" not in response.get_data(as_text=True)
+
+
 def test_bad_type_is_a_400_naming_the_argument(client: Any) -> None:
     parser = reqparse.RequestParser()
     parser.add_argument("rate", type=int, help="Rate cannot be converted: {error_msg}")

@@ -26,6 +26,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..contexts.globals import current_app
 from ..contexts.globals import request as _request
+from ..wrappers.jsonerrors import JSONBadRequest
 from .errors import abort
 
 __all__ = ["Argument", "Namespace", "RequestParser"]
@@ -206,8 +207,12 @@ def _location(request: Any, location: str) -> Any:
         # JSON and form data must accept a form post.
         if not request.is_json:
             return None
-        value = request.get_json(silent=True)
-        return value if isinstance(value, dict) else None
+        # A body that claims to be JSON and is not (or is not an object) is
+        # the client's error: a 400, never arguments silently read as missing.
+        value = request.get_json()
+        if not isinstance(value, dict):
+            raise JSONBadRequest("The JSON body must be an object.")
+        return value
     value = getattr(request, location, None)
     if callable(value):
         value = value()
