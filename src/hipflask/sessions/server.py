@@ -60,7 +60,10 @@ _Flow = Generator[_Op, Any, Any]
 # looked up (an attacker's junk never reaches the store).
 _SID = re.compile(r"[A-Za-z0-9_-]{16,256}")
 # Compare-and-set attempts before the merged session is written as it is.
-_MERGE_TRIES = 5
+# Each failed attempt means another request's save succeeded meanwhile, so a
+# few tabs saving a handful of times each can use up a small budget: it is
+# sized for real contention, and only contention ever spends it.
+_MERGE_TRIES = 32
 
 
 class ServerSideSession(SecureCookieSession):
