@@ -126,9 +126,7 @@ def run_sync(
     app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
 ) -> Response:
     """The whole request in this thread (WSGI, or a sync view's worker under ASGI)."""
-    ctx = RequestContext._for_request(app, request, state)
-    ctx._chain = chain
-    ctx.push()
+    ctx = RequestContext._enter(app, request, state, chain)
     error: BaseException | None = None
     response: Response
     try:
@@ -164,7 +162,7 @@ def run_sync(
         raise
     finally:
         # plain_chain made sure there is no teardown function to run.
-        ctx.pop(error, teardown=False)
+        ctx._exit(error)
 
 
 async def run_async(
@@ -172,9 +170,7 @@ async def run_async(
 ) -> Response:
     """The whole request on the event loop (an async view under ASGI)."""
     state.on_loop = True
-    ctx = RequestContext._for_request(app, request, state)
-    ctx._chain = chain
-    ctx.push()
+    ctx = RequestContext._enter(app, request, state, chain)
     error: BaseException | None = None
     response: Response
     try:
@@ -198,4 +194,4 @@ async def run_async(
         error = exc
         raise
     finally:
-        ctx.pop(error, teardown=False)
+        ctx._exit(error)

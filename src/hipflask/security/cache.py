@@ -71,9 +71,10 @@ def _request_credentials(request: Request) -> tuple[str | None, str | None]:
     Under WSGI a header lookup through ``EnvironHeaders`` costs an exception
     when the header is missing (the common case); the environ is a dict.
     """
-    headers = request.headers
-    if isinstance(headers, EnvironHeaders):
-        environ = headers.environ
+    # Under WSGI the header object is only made when something asks for it.
+    headers = vars(request).get("headers")
+    if headers is None or isinstance(headers, EnvironHeaders):
+        environ = request.environ
         return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
     return headers.get("Authorization"), headers.get("Cookie")
 

@@ -31,6 +31,7 @@ from werkzeug.sansio.utils import get_current_url
 
 from .debugfiles import attach_enctype_error_multidict
 from .framing import declared_length
+from .headers import WSGIRequestHeaders
 from .jsonerrors import JSONBadRequest
 from .lazy import lazy_attribute
 from .query import parse_pairs
@@ -69,6 +70,14 @@ class Request(_SansIORequest):
     #: Parsed form data uses these classes; Flask-compatible defaults.
     parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
     form_data_parser_class = FormDataParser
+
+    #: Whether this class keeps the base ``__init__``, so that the WSGI
+    #: adapter may assign its attributes directly (see ``__init_subclass__``).
+    _plain_init = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_init = cls.__init__ is Request.__init__
 
     def __init__(
         self,
@@ -157,6 +166,11 @@ class Request(_SansIORequest):
             make_environ,
         )
         return self
+
+    @lazy_attribute
+    def headers(self) -> Headers | EnvironHeaders:
+        """The request headers; under WSGI read from the environ when first used."""
+        return WSGIRequestHeaders(self.environ)
 
     @lazy_attribute
     def args(self) -> MultiDict[str, str]:
