@@ -87,7 +87,7 @@ def _respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
         interface = app.session_interface
         if not interface.is_null_session(session):
             interface.save_session(app, session, response)
-    app.gate.finish(ctx.request, response, ctx.state)
+    app.gate.finish(ctx.request, response, ctx.state, ctx)
     return response
 
 
@@ -122,10 +122,15 @@ def _call_view(app: Hipflask, request: Request, state: RequestState) -> Any:
     return app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
 
 
-def run_sync(
-    app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
-) -> Response:
-    """The whole request in this thread (WSGI, or a sync view's worker under ASGI)."""
+def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response | None:
+    """The whole request in this thread (WSGI, or a sync view's worker under ASGI).
+
+    ``None`` when the direct path may not serve it (see :func:`plain_chain`,
+    asked here so that the usual request makes one call fewer).
+    """
+    chain = plain_chain(app, request, state)
+    if chain is None:
+        return None
     ctx = RequestContext._enter(app, request, state, chain)
     error: BaseException | None = None
     response: Response

@@ -130,9 +130,9 @@ def runs_on_loop(app: Hipflask, request: Request) -> bool:
 
 def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
     """Run the whole request in this thread (WSGI, or a sync view under ASGI)."""
-    chain = direct.plain_chain(app, request, state)
-    if chain is not None:
-        return direct.run_sync(app, request, state, chain)
+    done = direct.run_sync(app, request, state)
+    if done is not None:
+        return done
     ctx = RequestContext._for_request(app, request, state)
     ctx.push()
     error: BaseException | None = None

@@ -151,7 +151,8 @@ def handle(
         trust = serve.proxy_trust(app)
         if trust is not None:
             apply_wsgi(environ, trust)
-    request = make_request(app, environ)
+    cls = app.request_class
+    request = _plain_request(cls, app, environ) if cls._plain_init else make_request(app, environ)
     state = RequestState()
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
     if preserve is not None:
@@ -159,7 +160,7 @@ def handle(
     # Most requests have no body and one plain Host: nothing to compare.
     refusal = (
         _framing_refusal(environ)
-        if "CONTENT_LENGTH" in environ
+        if environ.get("CONTENT_LENGTH")
         or "HTTP_TRANSFER_ENCODING" in environ
         or "," in environ.get("HTTP_HOST", "")
         else None

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..wrappers.request import Request
     from ..wrappers.response import Response
 
-__all__ = ["CREDENTIAL_COOKIES", "finish_cache"]
+__all__ = ["CREDENTIAL_COOKIES", "finish_cache", "finish_cache_in"]
 
 #: Settings naming credential cookies, with each one's default name.
 CREDENTIAL_COOKIES: dict[str, str] = {
@@ -72,9 +72,12 @@ def _request_credentials(request: Request) -> tuple[str | None, str | None]:
     when the header is missing (the common case); the environ is a dict.
     """
     # Under WSGI the header object is only made when something asks for it.
-    headers = vars(request).get("headers")
+    fields = vars(request)
+    headers = fields.get("headers")
     if headers is None or isinstance(headers, EnvironHeaders):
-        environ = request.environ
+        environ = fields.get("_environ")
+        if environ is None:
+            environ = request.environ
         return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
     return headers.get("Authorization"), headers.get("Cookie")
 
@@ -89,8 +92,12 @@ def _carries_token_cookie(config: Any, cookie: str) -> bool:
 def finish_cache(request: Request, response: Response) -> None:
     """The gate finisher; see the module docstring."""
     ctx = _cv_request.get(None)
-    if ctx is None:
-        return
+    if ctx is not None:
+        finish_cache_in(ctx, request, response)
+
+
+def finish_cache_in(ctx: Any, request: Request, response: Response) -> None:
+    """:func:`finish_cache` for a caller that has the request context at hand."""
     config = ctx.app.config
     if not config.get("CACHE_SAFETY", True):
         return

@@ -32,6 +32,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.sansio.utils import get_host
 
 from .cache import finish_cache
+from .cache import finish_cache_in
 from .headers import HeaderPolicy
 from .origin import OriginPolicy
 
@@ -248,11 +249,29 @@ class SecurityGate:
             raise Forbidden(reason)
 
     def finish(
-        self, request: Request, response: Response, state: RequestState | None = None
+        self,
+        request: Request,
+        response: Response,
+        state: RequestState | None = None,
+        ctx: Any = None,
     ) -> None:
-        """The built-in finishers: cache safety, then the policy headers."""
-        finish_cache(request, response)
-        self.finish_headers(request, response, state)
+        """The built-in finishers: cache safety, then the policy headers.
+
+        ``ctx`` is the request context, when the caller has it at hand.
+        """
+        if ctx is None:
+            finish_cache(request, response)
+        else:
+            finish_cache_in(ctx, request, response)
+        # finish_headers, inlined: every response of the direct path comes here.
+        policy = self._headers
+        if policy is None:
+            self._build()
+            policy = self._headers
+        target = getattr(response.headers, "_list", response.headers)
+        policy.apply(  # type: ignore[union-attr]
+            target, request.scheme == "https", state.csp_nonce if state is not None else None
+        )
 
     def finish_headers(
         self, request: Request, response: Response, state: RequestState | None = None

@@ -172,7 +172,15 @@ class Response(_WerkzeugResponse):
             )
             if line is not None and ctype is not None:
                 body: bytes = response.encode() if kind is str else response
-                self._fill(body, code, line, ctype)  # type: ignore[arg-type]
+                # _fill, inlined: most views build their response here.
+                headers = Headers.__new__(Headers)
+                headers._list = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
+                self.headers = headers
+                self._status = line
+                self._status_code = code  # type: ignore[assignment]
+                self.direct_passthrough = False
+                self._on_close = []
+                self.response = [body]
                 return
         super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
 
@@ -189,9 +197,10 @@ class Response(_WerkzeugResponse):
 
     def _fill(self, body: bytes, status: int, line: str, content_type: str) -> None:
         """Set every attribute Werkzeug's constructor sets, for a complete body."""
-        headers = Headers()
+        headers = Headers.__new__(Headers)
         # Headers keeps its items in ``_list``; filling it directly skips a
-        # validation pass over two constant header names.
+        # validation pass over two constant header names (and the
+        # constructor, which only makes that list).
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         self.headers = headers
         self._status = line
