@@ -21,6 +21,8 @@ from types import CoroutineType
 from typing import TYPE_CHECKING
 from typing import Any
 
+from werkzeug.exceptions import NotFound
+
 from .. import signals
 from ..contexts.ctx import RequestContext
 from ..security.origin import SAFE_METHODS
@@ -91,6 +93,22 @@ def _respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     return response
 
 
+def _unhandled_not_found(app: Hipflask, request: Request, exc: Exception) -> bool:
+    """Whether ``exc`` is the request's routing 404 with no handler and no trap.
+
+    The error steps would then only return it as the response, so the
+    direct path makes the response itself (the 404 page, the session, the
+    gate's headers), as for a view's return value: a 404 is what scanners
+    and stale links get, often by the thousand.
+    """
+    return (
+        type(exc) is NotFound
+        and exc is request.routing_exception
+        and not app.config["TRAP_HTTP_EXCEPTIONS"]
+        and app._find_error_handler(exc, ()) is None
+    )
+
+
 def _recover(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
     """What the pipeline does with an error raised by the gate or the view."""
     try:
@@ -151,8 +169,10 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
             if type(rv) is CoroutineType:
                 rv = bridge.run_coroutine(rv)
         except Exception as exc:
-            response, error = bridge.drive_sync(_recover(app, ctx, exc))
-            return response
+            if not _unhandled_not_found(app, request, exc):
+                response, error = bridge.drive_sync(_recover(app, ctx, exc))
+                return response
+            rv = exc
         if ctx._after_request_functions:
             response, error = bridge.drive_sync(_finish(app, ctx, rv))
             return response
@@ -184,8 +204,10 @@ async def run_async(
             if type(rv) is CoroutineType:
                 rv = await rv
         except Exception as exc:
-            response, error = await bridge.drive_async(_recover(app, ctx, exc))
-            return response
+            if not _unhandled_not_found(app, request, exc):
+                response, error = await bridge.drive_async(_recover(app, ctx, exc))
+                return response
+            rv = exc
         if ctx._after_request_functions:
             response, error = await bridge.drive_async(_finish(app, ctx, rv))
             return response
