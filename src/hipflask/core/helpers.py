@@ -14,6 +14,7 @@ from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
 
 from ..contexts.globals import _current_app_or_none
+from ..contexts.globals import _cv_app
 from ..contexts.globals import _require_app
 from ..contexts.globals import current_app
 
@@ -149,4 +150,6 @@ def make_response(*args: Any) -> Response:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response from data (one argument), a list (several) or keywords."""
-    return _require_app().json.response(*args, **kwargs)  # type: ignore[no-any-return]
+    ctx = _cv_app.get(None)
+    app = _require_app() if ctx is None else ctx.app
+    return app.json.response(*args, **kwargs)  # type: ignore[no-any-return]

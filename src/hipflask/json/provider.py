@@ -46,6 +46,11 @@ _ORJSON_UNSORTED = (
     | _orjson.OPT_PASSTHROUGH_DATACLASS
 )
 _ORJSON_SORTED = 0 if _orjson is None else _ORJSON_UNSORTED | _orjson.OPT_SORT_KEYS
+#: The same, ending the output with the newline Flask's response bodies end with.
+_ORJSON_LINE = {
+    False: 0 if _orjson is None else _ORJSON_UNSORTED | _orjson.OPT_APPEND_NEWLINE,
+    True: 0 if _orjson is None else _ORJSON_SORTED | _orjson.OPT_APPEND_NEWLINE,
+}
 
 
 def _default(o: Any) -> Any:
@@ -186,6 +191,32 @@ class DefaultJSONProvider(JSONProvider):
             return compact
         app = self._app
         return app is None or not app.debug
+
+    def _make(self, obj: Any, status: int) -> Response:
+        # The usual jsonify: orjson writes the body with its newline in one
+        # call, straight into a response built without the constructor.
+        app = self._app
+        compact = self.compact
+        if (
+            _orjson is not None
+            and not self.ensure_ascii
+            and self.default is _default
+            and type(self).dump_bytes is DefaultJSONProvider.dump_bytes
+            and self.mimetype == "application/json"
+            # _use_orjson, inlined.
+            and (compact if compact is not None else app is None or not app.config["DEBUG"])
+        ):
+            response_class = app.response_class if app is not None else _response_class()
+            if getattr(response_class, "_fast_is_init", False):
+                try:
+                    body = _orjson.dumps(
+                        obj, default=_orjson_default, option=_ORJSON_LINE[self.sort_keys]
+                    )
+                except TypeError:
+                    pass  # what orjson refuses takes the general path below
+                else:
+                    return response_class._fast(body, status, self.mimetype_header)
+        return super()._make(obj, status)
 
     def _is_compact(self) -> bool:
         if self.compact is not None:

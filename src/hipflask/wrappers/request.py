@@ -34,6 +34,7 @@ from .framing import declared_length
 from .headers import WSGIRequestHeaders
 from .jsonerrors import JSONBadRequest
 from .lazy import lazy_attribute
+from .query import parse_multidict
 from .query import parse_pairs
 
 if TYPE_CHECKING:
@@ -181,7 +182,7 @@ class Request(_SansIORequest):
         view reading ``request.args`` must not become a 500.
         """
         text = self.query_string.decode("utf-8", "werkzeug.url_quote")
-        return self.parameter_storage_class(parse_pairs(text))
+        return parse_multidict(text, self.parameter_storage_class)
 
     # -- compatibility ---------------------------------------------------
 
