@@ -51,6 +51,7 @@ from ..security.gate import SecurityGate
 from ..security.hosts import check_external_url
 from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
+from ..wrappers.lazy import lazy_attribute
 from ..wrappers.request import Request
 from ..wrappers.response import STATUS_LINES
 from ..wrappers.response import Response
@@ -399,9 +400,9 @@ class Hipflask(PipelineMethods, Scaffold):
 
     # -- templates (registration; rendering lives in hipflask.templating) ---
 
-    @cached_property
+    @lazy_attribute
     def jinja_env(self) -> Any:
-        """The Jinja environment, created on first use."""
+        """The Jinja environment, created on first use (then a plain attribute read)."""
         return self.create_jinja_environment()
 
     @overridable

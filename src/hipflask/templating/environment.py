@@ -163,7 +163,12 @@ def create_environment(app: Any) -> Environment:
             create_loader() if create_loader is not None else DispatchingJinjaLoader(app)
         )
     if "autoescape" not in options:
-        options["autoescape"] = getattr(app, "select_jinja_autoescape", select_jinja_autoescape)
+        chooser = getattr(app, "select_jinja_autoescape", None)
+        # The app's own method only calls the function: Jinja asks on every
+        # render, so it gets the function itself unless the app replaces it.
+        if chooser is None or getattr(chooser, "_hipflask_default", False):
+            chooser = select_jinja_autoescape
+        options["autoescape"] = chooser
     if "auto_reload" not in options:
         auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
         options["auto_reload"] = app.debug if auto_reload is None else bool(auto_reload)
