@@ -18,11 +18,10 @@ so middleware installed on ``app.wsgi_app`` runs as under any WSGI server.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -35,12 +34,12 @@ from ..core.body import BODY_INCOMPLETE
 from ..core.body import BodyTimeouts
 from ..core.body import ClientGone
 from ..core.body import receive_body
+from ..core.handoff import ThreadRunner
 from ..core.repeated import content_type_refusal
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from collections.abc import Iterator
 
     from ..typing import Receive
@@ -79,7 +78,66 @@ def _no_write(data: bytes) -> None:
     raise RuntimeError("The write() callable of start_response is not supported; return the body.")
 
 
-def _environ(scope: Scope, body: IO[bytes], size: int) -> dict[str, Any]:
+#: Header name (as sent, lower-cased bytes) -> environ key, for the names
+#: seen so far; bounded, since clients choose the names.
+_ENVIRON_KEYS: dict[bytes, str] = {}
+_ENVIRON_KEYS_MAX = 1024
+#: The framing headers: the app sees the complete body and its length instead.
+_FRAMING = frozenset({"CONTENT_LENGTH", "TRANSFER_ENCODING"})
+
+
+def _environ_key(raw_name: bytes) -> str:
+    name = raw_name.decode("latin-1").upper().replace("-", "_")
+    key = name if name in _FRAMING or name == "CONTENT_TYPE" else f"HTTP_{name}"
+    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
+        _ENVIRON_KEYS[raw_name] = key
+    return key
+
+
+class _Head:
+    """What one pass over a request's headers finds: its environ entries and framing."""
+
+    __slots__ = ("encodings", "headers", "hosts", "lengths", "types")
+
+    def __init__(self, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
+        headers: dict[str, str] = {}
+        lengths: list[str] = []
+        encodings: list[str] = []
+        hosts: list[str] = []
+        types: list[str] = []
+        keys = _ENVIRON_KEYS
+        for raw_name, raw_value in raw_headers:
+            key = keys.get(raw_name)
+            if key is None:
+                key = _environ_key(raw_name.lower())
+            value = raw_value.decode("latin-1")
+            if key == "HTTP_HOST":
+                hosts.append(value)
+            elif key == "CONTENT_LENGTH":
+                lengths.append(value)
+                continue
+            elif key == "TRANSFER_ENCODING":
+                # The body is complete before the app runs and its length
+                # is known: the framing the client used is not the app's
+                # business (and would contradict it).
+                encodings.append(value)
+                continue
+            elif key == "CONTENT_TYPE":
+                types.append(value)
+            previous = headers.get(key)
+            if previous is not None:
+                # Cookies are one list, joined as RFC 6265 says (and as the
+                # ASGI adapter joins them): a comma would glue two together.
+                value = f"{previous}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
+            headers[key] = value
+        self.headers = headers
+        self.lengths = lengths
+        self.encodings = encodings
+        self.hosts = hosts
+        self.types = types
+
+
+def _environ(scope: Scope, head: _Head, body: IO[bytes], size: int) -> dict[str, Any]:
     server = scope.get("server") or ("localhost", None)
     scheme = scope.get("scheme", "http")
     port = server[1] if server[1] is not None else (443 if scheme == "https" else 80)
@@ -89,8 +147,10 @@ def _environ(scope: Scope, body: IO[bytes], size: int) -> dict[str, Any]:
         path = path[len(root_path) :]
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
-        "SCRIPT_NAME": root_path.encode().decode("latin-1"),
-        "PATH_INFO": path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "SCRIPT_NAME": root_path if root_path.isascii() else root_path.encode().decode("latin-1"),
+        "PATH_INFO": (
+            path if path.isascii() else path.encode("utf-8", "surrogateescape").decode("latin-1")
+        ),
         "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
         "SERVER_NAME": server[0],
         "SERVER_PORT": str(port),
@@ -110,20 +170,7 @@ def _environ(scope: Scope, body: IO[bytes], size: int) -> dict[str, Any]:
         environ["REMOTE_PORT"] = str(client[1])
     if size:
         environ["CONTENT_LENGTH"] = str(size)
-    for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").upper().replace("-", "_")
-        value = raw_value.decode("latin-1")
-        # The body is complete now and its length is known: the framing the
-        # client used is not the app's business (and would contradict it).
-        if name in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
-            continue
-        key = name if name == "CONTENT_TYPE" else f"HTTP_{name}"
-        if key in environ:
-            # Cookies are one list, joined as RFC 6265 says (and as the
-            # ASGI adapter joins them): a comma would glue two together.
-            joiner = "; " if key == "HTTP_COOKIE" else ","
-            value = f"{environ[key]}{joiner}{value}"
-        environ[key] = value
+    environ.update(head.headers)
     return environ
 
 
@@ -139,7 +186,10 @@ class BufferedWSGI:
     def __init__(self, wsgi_app: Any, config: dict[str, Any], threads: int) -> None:
         self.wsgi_app = wsgi_app
         self.config = config
-        self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hipflask-wsgi")
+        # The cheap hand-off of sync views under ASGI: one queue, results
+        # delivered to the loop in batches, threads added only for calls
+        # that block (see hipflask.core.handoff).
+        self.threads = ThreadRunner(threads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -149,8 +199,9 @@ class BufferedWSGI:
             return
         if kind != "http":
             return
+        head = _Head(scope["headers"])
         try:
-            body, size = await self._read(scope, receive)
+            body, size = await self._read(head, receive)
         except ClientGone:
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
             return
@@ -158,22 +209,23 @@ class BufferedWSGI:
             await _refuse(send, exc)
             return
         try:
-            await self._run(_environ(scope, body, size), send)
+            await self._run(_environ(scope, head, body, size), send)
         finally:
             body.close()
 
-    async def _read(self, scope: Scope, receive: Receive) -> tuple[IO[bytes], int]:
-        headers = [(name.lower(), value.decode("latin-1")) for name, value in scope["headers"]]
-        lengths = [value for name, value in headers if name == b"content-length"]
-        encodings = [value for name, value in headers if name == b"transfer-encoding"]
-        hosts = [value for name, value in headers if name == b"host"]
+    async def _read(self, head: _Head, receive: Receive) -> tuple[IO[bytes], int]:
+        lengths = head.lengths
+        encodings = head.encodings
+        hosts = head.hosts
+        if not lengths and not encodings and (len(hosts) < 2 and "," not in (hosts or ("",))[0]):
+            # No body and at most one plain Host: nothing can disagree.
+            return io.BytesIO(), 0
         reason = conflicting_headers(lengths, hosts, encodings)
         if reason is not None:
             raise BadRequest(reason)
         if not lengths and not encodings:
             return io.BytesIO(), 0
-        types = [value for name, value in headers if name == b"content-type"]
-        reason = content_type_refusal(",".join(types))
+        reason = content_type_refusal(",".join(head.types))
         if reason is not None:
             raise BadRequest(reason)
         length = declared_length(lengths)
@@ -186,11 +238,9 @@ class BufferedWSGI:
         return (buffer if buffer is not None else io.BytesIO()), size
 
     async def _run(self, environ: dict[str, Any], send: Send) -> None:
-        loop = asyncio.get_running_loop()
+        threads = self.threads
         start = _StartResponse()
-        result, first, chunks = await loop.run_in_executor(
-            self.threads, _call, self.wsgi_app, environ, start
-        )
+        result, first, chunks = await threads.run(_call, self.wsgi_app, environ, start)
         try:
             await send(
                 {"type": "http.response.start", "status": start.status, "headers": start.headers}
@@ -203,7 +253,7 @@ class BufferedWSGI:
             while True:
                 # One chunk per trip: a client that reads slowly holds the
                 # connection, not a thread.
-                chunk = await loop.run_in_executor(self.threads, next, chunks, _DONE)
+                chunk = await threads.run(next, chunks, _DONE)
                 if chunk is _DONE:
                     break
                 if chunk:
@@ -212,7 +262,7 @@ class BufferedWSGI:
         finally:
             closer = getattr(result, "close", None)
             if closer is not None:
-                await loop.run_in_executor(self.threads, closer)
+                await threads.run(closer)
 
 
 def _call(
