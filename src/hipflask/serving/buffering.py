@@ -180,7 +180,8 @@ class BufferedWSGI:
     :param wsgi_app: the WSGI callable (a hipflask app, with its middleware).
     :param config: where ``MAX_CONTENT_LENGTH``, ``BODY_READ_TIMEOUT`` and
         ``BODY_MIN_RATE`` are read; the app's config.
-    :param threads: threads that run the WSGI app; bodies never hold them.
+    :param threads: the most threads that run the WSGI app at once; bodies never
+        hold them, and more than one start only while a call blocks.
     """
 
     def __init__(self, wsgi_app: Any, config: dict[str, Any], threads: int) -> None:
