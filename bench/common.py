@@ -132,6 +132,9 @@ class Framework:
     #: Whether the row implements the typed-body ``/api/items`` endpoint.
     has_items: bool = False
     endpoints: frozenset[str] = STANDARD_ENDPOINTS
+    #: Over the wire, served by ``hipflask serve`` with this app target
+    #: instead of by granian's own command line.
+    serve_target: str | None = None
 
     def unsupported(self, endpoint: str) -> str | None:
         """Why this row has no figure for ``endpoint`` ("n/a"), or ``None``."""
@@ -153,6 +156,16 @@ FRAMEWORKS: tuple[Framework, ...] = (
     # The Flask-style app (plain ``def`` views) served as ASGI, as a ported app
     # is under ``uvicorn app:app``: every view runs in a worker thread.
     Framework("hipflask-asgi-sync", "hipflask (ASGI, def views)", "apps.hipflask_app", "asgi"),
+    # The Flask-style app as ``hipflask serve`` runs it: WSGI behind the
+    # body-buffering front (hipflask.serving.buffering) on granian's loop.
+    Framework(
+        "hipflask-serve",
+        "hipflask serve (WSGI app)",
+        "apps.hipflask_served_app",
+        "asgi",
+        has_items=True,
+        serve_target="apps.hipflask_app:app",
+    ),
     # The same with ASGI_SYNC_ON_LOOP: the views run on the loop, no hand-off.
     Framework(
         "hipflask-asgi-sync-loop",

@@ -186,9 +186,8 @@ class Server:
         return f"{self.scheme}://{HOST}:{self.port}{endpoint.target}"
 
 
-def start_server(harness: Harness, framework: Framework, scheme: str) -> Server:
-    """Start granian with one worker for one app, in a process group of its own."""
-    port = free_port()
+def _granian_command(framework: Framework, scheme: str, port: int, harness: Harness) -> list[str]:
+    """granian's own command line, one worker, for a row's app module."""
     command = [
         harness.tools.granian,
         "--interface",
@@ -213,6 +212,38 @@ def start_server(harness: Harness, framework: Framework, scheme: str) -> Server:
             str(harness.key),
         ]
     command.append(f"{framework.module}:app")
+    return command
+
+
+def _serve_command(target: str, scheme: str, port: int, harness: Harness) -> list[str]:
+    """``hipflask serve`` with one worker, as a user runs it in production."""
+    command = [
+        sys.executable,
+        "-m",
+        "hipflask",
+        "--app",
+        target,
+        "serve",
+        "--workers",
+        "1",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--no-access-log",
+    ]
+    if scheme == "https":
+        command += ["--cert", str(harness.certificate), "--key", str(harness.key)]
+    return command
+
+
+def start_server(harness: Harness, framework: Framework, scheme: str) -> Server:
+    """Start granian with one worker for one app, in a process group of its own."""
+    port = free_port()
+    if framework.serve_target is not None:
+        command = _serve_command(framework.serve_target, scheme, port, harness)
+    else:
+        command = _granian_command(framework, scheme, port, harness)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
     log_path = harness.folder / f"{framework.key}-{scheme}-{port}.log"
