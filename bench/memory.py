@@ -105,6 +105,9 @@ class Memory:
     rss: int
     pss: int
     uss: int
+    #: The worker's threads at that moment: granian's runtime and, for WSGI,
+    #: its pool of blocking threads, whose stacks count in RSS.
+    threads: int
 
 
 @dataclass(frozen=True)
@@ -146,10 +149,13 @@ def read_memory(pid: int) -> Memory:
             parts = rest.split()
             if len(parts) == 2 and parts[1] == "kB":
                 fields[name] = int(parts[0]) * 1024
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        threads = next(int(line.split()[1]) for line in status if line.startswith("Threads:"))
     return Memory(
         rss=fields["Rss"],
         pss=fields["Pss"],
         uss=fields["Private_Clean"] + fields["Private_Dirty"],
+        threads=threads,
     )
 
 
@@ -299,14 +305,17 @@ def format_table(rows: Sequence[Row]) -> str:
     lines = []
     for row in rows:
         if row.status != "ok":
-            lines.append((row.framework.label, [row.status.upper()] * (len(COLUMNS) + 1)))
+            lines.append((row.framework.label, [row.status.upper()] * (len(COLUMNS) + 2)))
             continue
         cells = [f"{(row.median(m, k) or 0) / MIB:.1f}" for m, k, _ in COLUMNS]
         rss = row.median("idle", "rss")
         cells.append(f"{rss / flask_rss:.2f}x" if rss and flask_rss else "-")
+        cells.append(f"{row.median('idle', 'threads') or 0:.0f}")
         lines.append((row.framework.label, cells))
     title = "granian worker memory in MiB, median (lower is better)"
-    return text_table(title, [label for _, _, label in COLUMNS] + ["idle RSS / Flask"], lines)
+    return text_table(
+        title, [label for _, _, label in COLUMNS] + ["idle RSS / Flask", "idle threads"], lines
+    )
 
 
 def results_document(
@@ -344,7 +353,9 @@ def results_document(
                 "status": row.status,
                 "reason": row.reason,
                 "median": {
-                    moment: {kind: row.median(moment, kind) for kind in ("rss", "pss", "uss")}
+                    moment: {
+                        kind: row.median(moment, kind) for kind in ("rss", "pss", "uss", "threads")
+                    }
                     for moment in ("after_import", "idle")
                 },
                 "samples": [asdict(sample) for sample in row.samples],

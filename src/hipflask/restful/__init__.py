@@ -21,7 +21,6 @@ inputs and outputs with pydantic models or dataclasses (:func:`validate`,
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -73,6 +72,8 @@ def __getattr__(name: str) -> Any:
         module_name, attribute = _LAZY[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    import importlib
+
     module = importlib.import_module(module_name, __name__)
     value = module if attribute is None else getattr(module, attribute)
     # Kept in the module's namespace, so the next lookup does not come here.

@@ -50,6 +50,20 @@ _SERVER_SIDE = {
 }
 
 
+__all__ = [
+    "JSONTag",
+    "NullSession",
+    "SecureCookieSession",
+    "SecureCookieSessionInterface",
+    "SessionInterface",
+    "SessionMixin",
+    "SessionUnavailableError",
+    "TaggedJSONSerializer",
+    "session_json_serializer",
+    *_SERVER_SIDE,
+]
+
+
 def __getattr__(name: str) -> Any:
     if name not in _SERVER_SIDE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -58,3 +72,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(_SERVER_SIDE[name], __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SERVER_SIDE})
