@@ -116,7 +116,8 @@ class Sample:
 
     after_import: Memory
     idle: Memory
-    requests: int
+    #: Warm-up requests sent, not counting the few that checked the answers.
+    warmup_requests: int
 
 
 @dataclass
@@ -230,7 +231,7 @@ def measure_row(harness: Harness, row: Row, requests: int, settle: int) -> Sampl
         idle = settled_memory(worker, settle)
         if _children(server.process.pid) != [worker]:
             raise CheckFailed("the granian worker was replaced during the run")
-        return Sample(after_import, idle, sent + 1)
+        return Sample(after_import, idle, sent)
     finally:
         stop_server(server)
 
