@@ -63,13 +63,17 @@ class Tools:
     taskset: str | None
 
     @classmethod
-    def find(cls) -> Tools | str:
-        """The tools, or a one-line message naming the one that is missing."""
-        found: dict[str, str] = {}
-        for program, install in (
-            ("wrk", "apt-get install wrk"),
-            ("granian", "pip install granian"),
-        ):
+    def find(cls, *, with_wrk: bool = True) -> Tools | str:
+        """The tools, or a one-line message naming the one that is missing.
+
+        ``with_wrk=False`` is for runs that start servers but send no load
+        (the memory benchmark); ``wrk`` is then left empty and must not be run.
+        """
+        found: dict[str, str] = {"wrk": ""}
+        programs = [("granian", "pip install granian")]
+        if with_wrk:
+            programs.insert(0, ("wrk", "apt-get install wrk"))
+        for program, install in programs:
             # The environment running the benchmark first (a virtualenv that
             # is not activated has granian beside its python, not on PATH).
             beside = Path(sys.executable).parent / program

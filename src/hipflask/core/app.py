@@ -62,7 +62,6 @@ from . import pipeline
 from . import serve
 from . import typed as _typed
 from . import wsgi as _wsgi
-from .commands import AppGroup
 from .config import DEFAULT_CONFIG
 from .config import Config
 from .config import ConfigAttribute
@@ -84,6 +83,8 @@ if TYPE_CHECKING:
     from ..typing import ShellContextProcessorCallable
     from ..typing import TeardownCallable
     from .blueprints import Blueprint
+    from .commands import AppGroup
+    from .handoff import ThreadRunner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -157,8 +158,6 @@ class Hipflask(PipelineMethods, Scaffold):
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self._served_startup = False
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
-        self.cli = AppGroup()
-        self.cli.name = self.name
         self._got_first_request = False
         self._proxy_cache: tuple[Any, ProxyTrust | None] | None = None
         self._first_request_lock = threading.Lock()
@@ -196,6 +195,19 @@ class Hipflask(PipelineMethods, Scaffold):
         return self.import_name
 
     @cached_property
+    def cli(self) -> AppGroup:
+        """The click group of this app's commands (``hipflask <command>``).
+
+        Made on first use, so that click is loaded only by the command line and
+        by apps that register commands, never by a server worker.
+        """
+        from .commands import AppGroup
+
+        group = AppGroup()
+        group.name = self.name
+        return group
+
+    @cached_property
     def logger(self) -> logging.Logger:
         """The app's :mod:`logging` logger, named after the app."""
         return create_logger(self)
@@ -230,10 +242,12 @@ class Hipflask(PipelineMethods, Scaffold):
         return open(os.path.join(self.instance_path, resource), mode)
 
     @functools.cached_property
-    def _threads(self) -> bridge.ThreadRunner:
+    def _threads(self) -> ThreadRunner:
         # Created on first use, not in __init__: ASGI_THREAD_POOL_SIZE is
         # usually set after the app is created (from_object, from_prefixed_env).
-        return bridge.ThreadRunner(int(self.config["ASGI_THREAD_POOL_SIZE"]))
+        from .handoff import ThreadRunner
+
+        return ThreadRunner(int(self.config["ASGI_THREAD_POOL_SIZE"]))
 
     @property
     def session_interface(self) -> Any:

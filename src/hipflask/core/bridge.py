@@ -7,7 +7,8 @@
   more than most async views do.
 * :class:`ThreadRunner` (from :mod:`hipflask.core.handoff`) runs sync code
   from the event loop in bounded worker threads, with the caller's context
-  variables copied in, so ``request`` works there.
+  variables copied in, so ``request`` works there. It is imported on first
+  use: a WSGI worker, or an ASGI app without sync views, never starts one.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from collections.abc import Callable
 from collections.abc import Coroutine
 from collections.abc import Generator
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
-from .handoff import ThreadRunner as ThreadRunner
+if TYPE_CHECKING:
+    from .handoff import ThreadRunner as ThreadRunner
 
 T = TypeVar("T")
 
@@ -152,3 +155,11 @@ def iterate_async_sync(iterable: Any) -> Iterator[Any]:
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             run_coroutine(aclose())
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ThreadRunner":
+        from .handoff import ThreadRunner
+
+        return ThreadRunner
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

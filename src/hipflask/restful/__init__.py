@@ -21,20 +21,65 @@ inputs and outputs with pydantic models or dataclasses (:func:`validate`,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from typing import Any
+
+# The typed-view helpers live in the core and cost nothing more to import.
 from ..core.typed import Body as Body
 from ..core.typed import Query as Query
 from ..core.typed import ValidationFailed as ValidationFailed
 from ..core.typed import validate as validate
-from . import fields as fields
-from . import inputs as inputs
-from . import reqparse as reqparse
-from .api import Api as Api
-from .errors import abort as abort
-from .errors import http_status_message as http_status_message
-from .marshalling import marshal as marshal
-from .marshalling import marshal_with as marshal_with
-from .marshalling import marshal_with_field as marshal_with_field
-from .marshalling import unpack as unpack
-from .representations import DEFAULT_REPRESENTATIONS as DEFAULT_REPRESENTATIONS
-from .representations import output_json as output_json
-from .resource import Resource as Resource
+
+if TYPE_CHECKING:
+    from . import fields as fields
+    from . import inputs as inputs
+    from . import reqparse as reqparse
+    from .api import Api as Api
+    from .errors import abort as abort
+    from .errors import http_status_message as http_status_message
+    from .marshalling import marshal as marshal
+    from .marshalling import marshal_with as marshal_with
+    from .marshalling import marshal_with_field as marshal_with_field
+    from .marshalling import unpack as unpack
+    from .representations import DEFAULT_REPRESENTATIONS as DEFAULT_REPRESENTATIONS
+    from .representations import output_json as output_json
+    from .resource import Resource as Resource
+
+# Where each of Flask-RESTful's names lives. They are imported on first use: an
+# app that only declares typed views (``validate``) never loads the resource
+# machinery, its parsers and its field types, and its workers stay smaller.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "fields": (".fields", None),
+    "inputs": (".inputs", None),
+    "reqparse": (".reqparse", None),
+    "Api": (".api", "Api"),
+    "abort": (".errors", "abort"),
+    "http_status_message": (".errors", "http_status_message"),
+    "marshal": (".marshalling", "marshal"),
+    "marshal_with": (".marshalling", "marshal_with"),
+    "marshal_with_field": (".marshalling", "marshal_with_field"),
+    "unpack": (".marshalling", "unpack"),
+    "DEFAULT_REPRESENTATIONS": (".representations", "DEFAULT_REPRESENTATIONS"),
+    "output_json": (".representations", "output_json"),
+    "Resource": (".resource", "Resource"),
+}
+
+__all__ = ["Body", "Query", "ValidationFailed", "validate", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    import importlib
+
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    # Kept in the module's namespace, so the next lookup does not come here.
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

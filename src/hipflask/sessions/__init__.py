@@ -15,6 +15,9 @@ Server-side sessions, as Flask-Session sets them up::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from typing import Any
+
 from .base import NullSession as NullSession
 from .base import SecureCookieSession as SecureCookieSession
 from .base import SessionInterface as SessionInterface
@@ -22,12 +25,54 @@ from .base import SessionMixin as SessionMixin
 from .base import SessionUnavailableError as SessionUnavailableError
 from .cookie import SecureCookieSessionInterface as SecureCookieSessionInterface
 from .cookie import session_json_serializer as session_json_serializer
-from .extension import Session as Session
-from .server import FileSystemSessionInterface as FileSystemSessionInterface
-from .server import MemorySessionInterface as MemorySessionInterface
-from .server import RedisSessionInterface as RedisSessionInterface
-from .server import ServerSideSession as ServerSideSession
-from .server import ServerSideSessionInterface as ServerSideSessionInterface
-from .server import SqlAlchemySessionInterface as SqlAlchemySessionInterface
 from .tag import JSONTag as JSONTag
 from .tag import TaggedJSONSerializer as TaggedJSONSerializer
+
+if TYPE_CHECKING:
+    from .extension import Session as Session
+    from .server import FileSystemSessionInterface as FileSystemSessionInterface
+    from .server import MemorySessionInterface as MemorySessionInterface
+    from .server import RedisSessionInterface as RedisSessionInterface
+    from .server import ServerSideSession as ServerSideSession
+    from .server import ServerSideSessionInterface as ServerSideSessionInterface
+    from .server import SqlAlchemySessionInterface as SqlAlchemySessionInterface
+
+# Server-side sessions (Flask-Session's names) are loaded on first use: an app
+# on signed-cookie sessions never imports them or the stores behind them.
+_SERVER_SIDE = {
+    "Session": ".extension",
+    "FileSystemSessionInterface": ".server",
+    "MemorySessionInterface": ".server",
+    "RedisSessionInterface": ".server",
+    "ServerSideSession": ".server",
+    "ServerSideSessionInterface": ".server",
+    "SqlAlchemySessionInterface": ".server",
+}
+
+
+__all__ = [
+    "JSONTag",
+    "NullSession",
+    "SecureCookieSession",
+    "SecureCookieSessionInterface",
+    "SessionInterface",
+    "SessionMixin",
+    "SessionUnavailableError",
+    "TaggedJSONSerializer",
+    "session_json_serializer",
+    *_SERVER_SIDE,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SERVER_SIDE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(_SERVER_SIDE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SERVER_SIDE})
