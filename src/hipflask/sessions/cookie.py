@@ -23,96 +23,29 @@ keep them valid through a migration, set ``digest_method`` to
 from __future__ import annotations
 
 import hashlib
-import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 
 from itsdangerous import BadData
-from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
-from itsdangerous.encoding import want_bytes
 from werkzeug.datastructures import EnvironHeaders
 
 from ..errors import ConfigurationError
 from .base import SecureCookieSession
 from .base import SessionInterface
 from .base import SessionMixin
+from .signing import SessionSerializer
+from .signing import SessionSigner
 from .tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
     from ..wrappers.request import Request
     from ..wrappers.response import Response
 
-# Session JSON shorter than this is not worth a zlib attempt.
-_COMPRESS_FROM = 512
-
 #: The serializer cookie sessions use unless an interface is given another;
 #: register extra tags on it (``app.session_interface.serializer.register``).
 session_json_serializer = TaggedJSONSerializer()
-
-
-class _SessionSigner(TimestampSigner):
-    """A timestamp signer that derives each signing key once.
-
-    itsdangerous derives the key (one HMAC per key) on every sign and on every
-    verify; the inputs never change for a given secret and salt, and the
-    session is signed or verified on most requests that use it.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._derived: dict[bytes, bytes] = {}
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        raw = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
-        key = self._derived.get(raw)
-        if key is None:
-            key = self._derived[raw] = super().derive_key(raw)
-        return key
-
-
-class _SessionSerializer(URLSafeTimedSerializer):
-    """A URL-safe timed serializer tuned for small payloads read on every request.
-
-    It reuses one signer for its own salt (a signer holds no per-call state,
-    so sharing it across requests and threads is safe, and it keeps its
-    derived keys), verifies without itsdangerous' generic fallback loop, and
-    only tries zlib on payloads big enough to gain from it: compressing costs
-    more than signing, and a typical session (a user id, a CSRF token) does
-    not shrink. The output is ordinary itsdangerous output either way.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # itsdangerous types make_signer as returning the base Signer; the
-        # class passed as ``signer`` is a TimestampSigner.
-        self._own_signer: TimestampSigner = super().make_signer(self.salt)  # type: ignore[assignment]
-
-    def make_signer(self, salt: str | bytes | None = None) -> Any:
-        if salt is None or want_bytes(salt) == self.salt:
-            return self._own_signer
-        return super().make_signer(salt)
-
-    def dump_payload(self, obj: Any) -> bytes:
-        data = want_bytes(self.serializer.dumps(obj))
-        if len(data) >= _COMPRESS_FROM:
-            compressed = zlib.compress(data)
-            if len(compressed) < len(data) - 1:
-                return b"." + base64_encode(compressed)
-        return base64_encode(data)
-
-    def loads(  # type: ignore[override]  # TimedSerializer.loads' own signature
-        self,
-        s: str | bytes,
-        max_age: int | None = None,
-        return_timestamp: bool = False,
-        salt: str | bytes | None = None,
-    ) -> Any:
-        if return_timestamp or salt is not None or self.fallback_signers:
-            return super().loads(s, max_age, return_timestamp, salt)
-        return self.load_payload(self._own_signer.unsign(s, max_age=max_age))
 
 
 class SecureCookieSessionInterface(SessionInterface):
@@ -175,11 +108,11 @@ class SecureCookieSessionInterface(SessionInterface):
         cached = self._signing
         if cached is not None and cached[0] == cache_key:
             return cached[1]
-        serializer = _SessionSerializer(
+        serializer = SessionSerializer(
             list(keys),
             salt=self.salt,
             serializer=self.serializer,
-            signer=_SessionSigner,
+            signer=SessionSigner,
             signer_kwargs={
                 "key_derivation": self.key_derivation,
                 "digest_method": self.digest_method,
