@@ -23,6 +23,7 @@ keep them valid through a migration, set ``digest_method`` to
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
@@ -30,8 +31,11 @@ from typing import Any
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import EnvironHeaders
+from werkzeug.http import http_date
 
 from ..errors import ConfigurationError
+from ..wrappers.headers import ASGIRequestHeaders
+from ..wrappers.response import Response
 from .base import SecureCookieSession
 from .base import SessionInterface
 from .base import SessionMixin
@@ -41,7 +45,6 @@ from .tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
     from ..wrappers.request import Request
-    from ..wrappers.response import Response
 
 #: The serializer cookie sessions use unless an interface is given another;
 #: register extra tags on it (``app.session_interface.serializer.register``).
@@ -158,27 +161,107 @@ class SecureCookieSessionInterface(SessionInterface):
         An emptied session deletes the cookie; an unchanged, non-permanent
         session sends nothing at all.
         """
-        if session.accessed:
+        # Vary goes in before the cookie when the view read the session, and
+        # after it otherwise; either way once.
+        accessed = session.accessed
+        if accessed:
             _vary_on_cookie(response)
         if not session:
             if session.modified:
                 response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
-                _vary_on_cookie(response)
+                if not accessed:
+                    _vary_on_cookie(response)
             return
         if not self.should_set_cookie(app, session):
             return
         serializer = self.get_signing_serializer(app)
         if serializer is None:  # the key was removed while the request ran
             return
-        # dict.copy reads the storage directly, not through the tracking methods.
-        data = dict.copy(session) if isinstance(session, dict) else dict(session)
-        response.set_cookie(
+        if type(session) is SecureCookieSession:
+            # The items view reads the storage directly; dict.copy would go
+            # through the tracking keys() and __getitem__ of the subclass.
+            data = dict(dict.items(session))
+        elif isinstance(session, dict):
+            data = dict.copy(session)
+        else:
+            data = dict(session)
+        _set_cookie(
+            response,
             self.get_cookie_name(app),
             serializer.dumps(data),
-            expires=self.get_expiration_time(app, session),
-            **self._attributes(app),
+            self.get_expiration_time(app, session),
+            self._attributes(app),
         )
-        _vary_on_cookie(response)
+        if not accessed:
+            _vary_on_cookie(response)
+
+
+class _TemplateResponse(Response):
+    # A plain class attribute, as Response allows: the template never warns.
+    max_cookie_size = 0
+
+
+# (cookie name, attributes) -> the Set-Cookie value around the cookie value,
+# without and with an expiry; see _set_cookie.
+_TEMPLATES: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+_TEMPLATES_MAX = 64
+_EXPIRES_MARK = "\0"
+
+# The session value's alphabet (URL-safe base64 and dots): a value made only
+# of these is written unquoted, so it can be put into the template as it is.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.\-]*")
+
+
+def _cookie_template(name: str, attributes: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Split what ``Response.set_cookie`` writes for these attributes around the value.
+
+    Built by ``set_cookie`` itself, once per name and attribute set, so the
+    header is byte for byte what it writes; only the value and the expiry
+    differ from one request to the next.
+    """
+    key = (name, *attributes.values())
+    template = _TEMPLATES.get(key)
+    if template is None:
+        scratch = _TemplateResponse()
+        scratch.set_cookie(name, "", **attributes)
+        scratch.set_cookie(name, "", expires=_EXPIRES_MARK, **attributes)
+        plain, dated = scratch.headers.getlist("Set-Cookie")
+        # What precedes the value: the name as set_cookie spells it, and "=".
+        # set_cookie writes the name's UTF-8 bytes as Latin-1 characters.
+        head = len(name.encode()) + 1
+        before, _mark, after = dated[head:].partition(_EXPIRES_MARK)
+        template = (plain[:head], plain[head:], before, after)
+        if len(_TEMPLATES) >= _TEMPLATES_MAX:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = template
+    return template
+
+
+def _set_cookie(
+    response: Response, name: str, value: str, expires: Any, attributes: dict[str, Any]
+) -> None:
+    """``response.set_cookie`` for the session cookie, from a cached template.
+
+    Werkzeug's ``dump_cookie`` quotes the path and checks every attribute on
+    each call; for the session they change only with the settings. The
+    general call is kept for a response class with its own ``set_cookie``,
+    a value that would need quoting, and a cookie over the size limit (so
+    that it warns as before).
+    """
+    if type(response).set_cookie is not Response.set_cookie or not _PLAIN_VALUE.fullmatch(value):
+        response.set_cookie(name, value, expires=expires, **attributes)
+        return
+    head, plain, before, after = _cookie_template(name, attributes)
+    if expires is None:
+        header = f"{head}{value}{plain}"
+    else:
+        date = expires if isinstance(expires, str) else http_date(expires)
+        header = f"{head}{value}{before}{date}{after}"
+    limit = response.max_cookie_size
+    if limit and len(header) > limit:
+        response.set_cookie(name, value, expires=expires, **attributes)
+        return
+    response.headers.add("Set-Cookie", header)
 
 
 def _read_cookie(request: Request, name: str) -> str | None:
@@ -200,6 +283,9 @@ def _read_cookie(request: Request, name: str) -> str | None:
     if isinstance(headers, EnvironHeaders):
         # A WSGI server has already joined multiple Cookie fields into one.
         raw = headers.environ.get("HTTP_COOKIE")
+    elif isinstance(headers, ASGIRequestHeaders):
+        # So has the ASGI adapter, and it indexed the result.
+        raw = headers.get("Cookie")
     else:
         raw = "; ".join(headers.getlist("Cookie"))
     if not raw:
