@@ -185,12 +185,15 @@ class SecureCookieSessionInterface(SessionInterface):
             data = dict.copy(session)
         else:
             data = dict(session)
+        value = serializer.dumps(data)
         _set_cookie(
             response,
             self.get_cookie_name(app),
-            serializer.dumps(data),
+            value,
             self.get_expiration_time(app, session),
             self._attributes(app),
+            # Its values are URL-safe base64 and dots whichever path signed.
+            is_plain=isinstance(serializer, SessionSerializer),
         )
         if not accessed:
             _vary_on_cookie(response)
@@ -238,7 +241,12 @@ def _cookie_template(name: str, attributes: dict[str, Any]) -> tuple[str, str, s
 
 
 def _set_cookie(
-    response: Response, name: str, value: str, expires: Any, attributes: dict[str, Any]
+    response: Response,
+    name: str,
+    value: str,
+    expires: Any,
+    attributes: dict[str, Any],
+    is_plain: bool,
 ) -> None:
     """``response.set_cookie`` for the session cookie, from a cached template.
 
@@ -248,7 +256,9 @@ def _set_cookie(
     a value that would need quoting, and a cookie over the size limit (so
     that it warns as before).
     """
-    if type(response).set_cookie is not Response.set_cookie or not _PLAIN_VALUE.fullmatch(value):
+    if type(response).set_cookie is not Response.set_cookie or not (
+        is_plain or _PLAIN_VALUE.fullmatch(value)
+    ):
         response.set_cookie(name, value, expires=expires, **attributes)
         return
     head, plain, before, after = _cookie_template(name, attributes)
