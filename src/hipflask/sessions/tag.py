@@ -376,6 +376,15 @@ class TaggedJSONSerializer:
         """Parse JSON and untag every tagged object in it."""
         if isinstance(value, bytes):
             value = value.decode("utf-8")
+        # raw_decode skips decode's two whitespace scans; text it does not
+        # consume whole (surrounding whitespace, trailing data, an error)
+        # goes through decode, which accepts it or raises as always.
+        try:
+            data, end = self._decoder.raw_decode(value)
+        except ValueError:
+            end = -1
+        if end == len(value):
+            return data
         return self._decoder.decode(value)
 
 
