@@ -292,3 +292,14 @@ def test_a_custom_tag_still_sees_the_values_of_a_flat_session(
     assert serializer.dumps({"name": "ANN"}) == '{"name":"ANN"}'
     serializer.register(Upper, index=0)
     assert serializer.dumps({"name": "ANN"}) == '{"name":{" up":"ann"}}'
+
+
+def test_loads_takes_surrounding_whitespace_and_refuses_trailing_data(
+    serializer: TaggedJSONSerializer,
+) -> None:
+    assert serializer.loads(' \n{"a": {" t": [1]}}\t') == {"a": (1,)}
+    assert serializer.loads(b'{"a":1}') == {"a": 1}
+    with pytest.raises(json.JSONDecodeError, match="Extra data"):
+        serializer.loads('{"a":1} {}')
+    with pytest.raises(json.JSONDecodeError, match="Expecting value"):
+        serializer.loads("  ")

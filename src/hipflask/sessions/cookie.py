@@ -1,7 +1,8 @@
 """The default session store: the whole session in a signed cookie.
 
 The session is serialized as tagged JSON (:mod:`hipflask.sessions.tag`),
-compressed when that helps, and signed with itsdangerous: the browser can
+compressed when that helps, and signed in itsdangerous' format
+(:mod:`hipflask.sessions.signing`): the browser can
 read the cookie but cannot change it, because any change breaks the
 signature and the session then starts empty. Keep secrets out of it all the
 same, since anyone holding the cookie can decode it.
