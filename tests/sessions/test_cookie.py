@@ -21,6 +21,7 @@ from hipflask import session
 from hipflask import url_for
 from hipflask.errors import ConfigurationError
 from hipflask.sessions.base import SecureCookieSession
+from hipflask.sessions.base import SessionMixin
 from hipflask.sessions.base import SessionUnavailableError
 from hipflask.sessions.cookie import SecureCookieSessionInterface
 from hipflask.testing.client import HipflaskClient
@@ -915,3 +916,64 @@ def test_flask_and_a_sha1_hipflask_read_each_others_cookies(
     assert cookie is not None
     client.set_cookie("session", cookie.value)
     assert client.get("/state").text == INTEROP
+
+
+def test_emptied_session_not_read_deletes_the_cookie_then_varies(app: Hipflask) -> None:
+    session_obj = SecureCookieSession()
+    session_obj.modified = True
+    response = Response()
+    with app.test_request_context():
+        SecureCookieSessionInterface().save_session(app, session_obj, response)
+    names = [name for name, _ in response.headers if name in ("Vary", "Set-Cookie")]
+    assert names == ["Set-Cookie", "Vary"]
+    assert response.headers["Set-Cookie"].startswith("session=; Expires=Thu, 01 Jan 1970")
+
+
+def test_session_classes_are_saved_through_their_own_reads(app: Hipflask) -> None:
+    class Shouting(SecureCookieSession):
+        def __getitem__(self, key: str) -> Any:
+            return str(super().__getitem__(key)).upper()
+
+    class Plain(SessionMixin):
+        def __init__(self) -> None:
+            self.data: dict[str, Any] = {"user": "ann"}
+
+        def __getitem__(self, key: str) -> Any:
+            return self.data[key]
+
+        def __setitem__(self, key: str, value: Any) -> None:
+            self.data[key] = value
+
+        def __delitem__(self, key: str) -> None:
+            del self.data[key]
+
+        def __iter__(self) -> Any:
+            return iter(self.data)
+
+        def __len__(self) -> int:
+            return len(self.data)
+
+    interface = SecureCookieSessionInterface()
+    serializer = interface.get_signing_serializer(app)
+    assert serializer is not None
+    shouting = Shouting({"user": "ann"})
+    shouting.modified = True
+    for session_obj, expected in ((shouting, {"user": "ANN"}), (Plain(), {"user": "ann"})):
+        response = Response()
+        with app.test_request_context():
+            interface.save_session(app, session_obj, response)
+        value = response.headers["Set-Cookie"].partition("=")[2].partition(";")[0]
+        assert serializer.loads(value) == expected
+
+
+def test_many_cookie_settings_keep_their_headers_right(app: Hipflask) -> None:
+    interface = SecureCookieSessionInterface()
+    for number in range(70):
+        app.config["SESSION_COOKIE_NAME"] = f"s{number}"
+        session_obj = SecureCookieSession()
+        session_obj["n"] = number
+        response = Response()
+        with app.test_request_context():
+            interface.save_session(app, session_obj, response)
+        assert response.headers["Set-Cookie"].startswith(f"s{number}=")
+        assert response.headers["Set-Cookie"].endswith("; HttpOnly; Path=/; SameSite=Lax")

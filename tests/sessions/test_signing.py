@@ -284,3 +284,23 @@ def test_real_clock_round_trip() -> None:
     _data, signed_at = ours.loads(token, return_timestamp=True)
     assert abs(signed_at.timestamp() - time.time()) < 60
     assert ours.loads(token, max_age=60) == {"user": "ann"}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [b"eyJhIjoxfQ", b"eyJhIjoxfQ.A", b"eyJhIjoxfQ.AAAAAAAAAAAA", b"eyJhIjoxfQ.", b".aTI8oA"],
+    ids=["no-timestamp", "bad-base64", "nine-bytes", "empty", "empty-payload"],
+)
+def test_validly_signed_odd_timestamps_get_itsdangerous_verdicts(
+    clock: list[int], message: bytes
+) -> None:
+    from itsdangerous import Signer
+
+    keys: list[str | bytes] = ["a-key-0123456789"]
+    signer = Signer(keys[0], salt=SALT, key_derivation="hmac", digest_method=hashlib.sha256)
+    token = signer.sign(message).decode()
+    for max_age in (None, 60):
+        options = {} if max_age is None else {"max_age": max_age}
+        assert verdict(serializer(keys), token, **options) == verdict(
+            reference(keys), token, **options
+        )
