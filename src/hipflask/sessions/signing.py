@@ -142,6 +142,7 @@ class SessionSerializer(URLSafeTimedSerializer):
         # class passed as ``signer`` is a TimestampSigner.
         signer: TimestampSigner = super().make_signer(self.salt)  # type: ignore[assignment]
         self._own_signer = signer
+        self._stamp: tuple[int | None, bytes] = (None, b"")
         algorithm = signer.algorithm
         # Newest first, the order itsdangerous tries them in; the first one
         # signs. Derived by itsdangerous, once. Empty: take the general path.
@@ -180,10 +181,14 @@ class SessionSerializer(URLSafeTimedSerializer):
         # The timestamp comes from the signer, so that whatever changes its
         # clock (a subclass, a test) changes it here too.
         timestamp = self._own_signer.get_timestamp()
-        message = b"%s.%s" % (
-            self.dump_payload(obj),
-            _encode(timestamp.to_bytes(8, "big").lstrip(b"\0")),
-        )
+        # Every cookie signed in the same second has the same timestamp part.
+        stamp = self._stamp
+        if stamp[0] != timestamp:
+            stamp = self._stamp = (
+                timestamp,
+                _encode(timestamp.to_bytes(8, "big").lstrip(b"\0")),
+            )
+        message = b"%s.%s" % (self.dump_payload(obj), stamp[1])
         signature = _encode(keys[0].sign(message))
         return (message + b"." + signature).decode("ascii")
 
