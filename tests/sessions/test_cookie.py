@@ -977,3 +977,22 @@ def test_many_cookie_settings_keep_their_headers_right(app: Hipflask) -> None:
             interface.save_session(app, session_obj, response)
         assert response.headers["Set-Cookie"].startswith(f"s{number}=")
         assert response.headers["Set-Cookie"].endswith("; HttpOnly; Path=/; SameSite=Lax")
+
+
+def test_attribute_values_equal_but_of_another_type_get_their_own_header(
+    app: Hipflask,
+) -> None:
+    class Numeric(SecureCookieSessionInterface):
+        def get_cookie_httponly(self, app: Any) -> Any:
+            return 1
+
+    headers = []
+    for interface in (SecureCookieSessionInterface(), Numeric(), SecureCookieSessionInterface()):
+        session_obj = SecureCookieSession()
+        session_obj["a"] = 1
+        response = Response()
+        with app.test_request_context():
+            interface.save_session(app, session_obj, response)
+        headers.append(response.headers["Set-Cookie"].partition(";")[2])
+    assert headers[0] == headers[2] == " HttpOnly; Path=/; SameSite=Lax"
+    assert headers[1] == " HttpOnly=1; Path=/; SameSite=Lax"

@@ -30,6 +30,7 @@ KEYS: list[str | bytes] = [
     "ünïcode-secret",
     b"\x00" * 64,
     "x" * 65,
+    b"b" * 128,
     b"\xff" * 129,
     "s" * 300,
 ]

@@ -223,7 +223,9 @@ def _cookie_template(name: str, attributes: dict[str, Any]) -> tuple[str, str, s
     header is byte for byte what it writes; only the value and the expiry
     differ from one request to the next.
     """
-    key = (name, *attributes.values())
+    values = attributes.values()
+    # With the types: 1 == True, but set_cookie writes "Secure=1" for it.
+    key = (name, *values, *map(type, values))
     template = _TEMPLATES.get(key)
     if template is None:
         scratch = _TemplateResponse()

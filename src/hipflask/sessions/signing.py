@@ -12,8 +12,9 @@ session.
 :class:`SessionSerializer` keeps itsdangerous as the reference and the
 general path, and adds a direct one when its parts are the standard ones
 (the tagged JSON serializer, HMAC with a :mod:`hashlib` SHA digest): the
-keys are derived once, by itsdangerous itself, and each sign or verify is
-one :func:`hmac.digest` plus :mod:`binascii` calls, producing the same bytes.
+keys are derived once, by itsdangerous itself, each key's HMAC state is
+keyed once, and each sign or verify is a few hash and :mod:`binascii`
+calls, producing the same bytes.
 Whatever the direct path does not accept goes through itsdangerous again, so
 a rejected cookie raises exactly the error it always did, and a cookie the
 direct path accepts is one itsdangerous accepts too: the same signature
@@ -81,8 +82,9 @@ class _HMACKey:
 
     ``hmac.digest`` keys two fresh hash states on every call, which with
     OpenSSL 3 costs as much as the rest of a signature; copying states keyed
-    in advance gives the same digest for half of that. Equality with
-    :func:`hmac.digest` for every key length is what the tests check.
+    in advance gives the same digest for half of that. The tests check the
+    result against itsdangerous for keys shorter than, as long as and longer
+    than a block.
     """
 
     __slots__ = ("_inner", "_outer")
@@ -153,6 +155,7 @@ class SessionSerializer(URLSafeTimedSerializer):
             and isinstance(signer, SessionSigner)
             and want_bytes(signer.sep) == b"."
             and isinstance(self.serializer, TaggedJSONSerializer)
+            and self.is_text_serializer
             and not self.fallback_signers
         ):
             digest = algorithm.digest_method
