@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import time
+from ast import literal_eval
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -20,6 +21,7 @@ from hipflask import session
 from hipflask import url_for
 from hipflask.errors import ConfigurationError
 from hipflask.sessions.base import SecureCookieSession
+from hipflask.sessions.base import SessionMixin
 from hipflask.sessions.base import SessionUnavailableError
 from hipflask.sessions.cookie import SecureCookieSessionInterface
 from hipflask.testing.client import HipflaskClient
@@ -721,3 +723,276 @@ def test_incompressible_payload_is_not_compressed(app: Hipflask) -> None:
     token = serializer.dumps(noise)
     assert not token.startswith(b".")
     assert serializer.loads(token) == noise
+
+
+# -- the Set-Cookie header, byte for byte ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"SESSION_COOKIE_DOMAIN": ".example.com", "SESSION_COOKIE_PATH": "/app;x y"},
+        {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_HTTPONLY": False},
+        {"SESSION_COOKIE_SAMESITE": "none"},
+        {"SESSION_COOKIE_SAMESITE": "Strict", "SESSION_COOKIE_PARTITIONED": True},
+        {"SESSION_COOKIE_SAMESITE": None, "SESSION_COOKIE_NAME": "sid"},
+        {"SESSION_COOKIE_NAME": "sëssion", "APPLICATION_ROOT": "/root"},
+    ],
+    ids=range(7),
+)
+@pytest.mark.parametrize("permanent", [False, True])
+def test_session_cookie_header_is_what_set_cookie_writes(
+    views: Hipflask, client: HipflaskClient, settings: dict[str, Any], permanent: bool
+) -> None:
+    views.config.update(settings)
+    response = client.get("/permanent" if permanent else "/set/user/ann")
+    (header,) = set_cookies(response)
+    name, _, rest = header.partition("=")
+    value = rest.partition(";")[0]
+    interface = views.session_interface
+    with views.test_request_context():
+        attributes = interface._attributes(views)
+    expected = Response()
+    expires = None
+    if permanent:
+        expires = parse_date(header.partition("Expires=")[2].partition(";")[0])
+        assert expires is not None
+    expected.set_cookie(interface.get_cookie_name(views), value, expires=expires, **attributes)
+    assert header == expected.headers["Set-Cookie"]
+    assert name == interface.get_cookie_name(views).encode().decode("latin-1")
+
+
+def test_session_cookie_over_the_size_limit_still_warns(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 100
+
+    @app.route("/big")
+    def big() -> str:
+        session["data"] = os.urandom(64).hex()
+        return "big"
+
+    with pytest.warns(UserWarning, match="'session' cookie is too large"):
+        response = client.get("/big")
+    assert set_cookies(response)[0].startswith("session=")
+
+
+def test_custom_response_set_cookie_is_used_for_the_session(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    seen: list[str] = []
+
+    class Tracking(Response):
+        def set_cookie(self, key: str, *args: Any, **kwargs: Any) -> None:
+            seen.append(key)
+            super().set_cookie(key, *args, **kwargs)
+
+    app.response_class = Tracking
+
+    @app.route("/write")
+    def write() -> str:
+        session["a"] = 1
+        return "written"
+
+    client.get("/write")
+    assert seen == ["session"]
+
+
+@pytest.mark.parametrize("accessed", [True, False])
+def test_vary_comes_before_the_cookie_only_when_the_session_was_read(
+    app: Hipflask, accessed: bool
+) -> None:
+    session_obj = SecureCookieSession({"a": 1})
+    session_obj.modified = True
+    session_obj.accessed = accessed
+    response = Response()
+    with app.test_request_context():
+        SecureCookieSessionInterface().save_session(app, session_obj, response)
+    names = [name for name, _ in response.headers if name in ("Vary", "Set-Cookie")]
+    assert names == (["Vary", "Set-Cookie"] if accessed else ["Set-Cookie", "Vary"])
+    assert response.headers.getlist("Vary") == ["Cookie"]
+
+
+def test_repeated_cookie_headers_are_read_joined_under_both_protocols(
+    views: Hipflask,
+) -> None:
+    from tests.security.test_malformed import send_asgi
+    from tests.security.test_malformed import send_wsgi
+
+    value = sign(views, {"user": "ann"}, views.config["SECRET_KEY"])
+    for send, headers in (
+        (send_wsgi, [("Cookie", f"theme=dark; session={value}")]),
+        (send_asgi, [("Cookie", "theme=dark"), ("Cookie", f"session={value}")]),
+    ):
+        answer = send(views, "GET", b"/state", b"", headers, b"", False)
+        assert answer.text == "{'user': 'ann'} new=False"
+
+
+# -- Flask reads hipflask's cookies and the reverse ------------------------------------
+
+
+def flask_app(secret: str, digest: Any = None) -> Any:
+    from flask import Flask
+    from flask import session as flask_session
+    from flask.sessions import SecureCookieSessionInterface as FlaskInterface
+
+    flask = Flask("flask")
+    flask.secret_key = secret
+    if digest is not None:
+
+        class Interface(FlaskInterface):
+            digest_method = staticmethod(digest)
+
+        flask.session_interface = Interface()
+
+    @flask.route("/set")
+    def set_value() -> str:
+        flask_session["user"] = "ann"
+        flask_session["flashes"] = [("message", "hi")]
+        flask_session["raw"] = b"\x00\xff"
+        return "set"
+
+    @flask.route("/state")
+    def state() -> str:
+        return repr(dict(flask_session))
+
+    return flask
+
+
+INTEROP = "{'flashes': [('message', 'hi')], 'raw': b'\\x00\\xff', 'user': 'ann'}"
+
+
+@pytest.fixture
+def interop(app: Hipflask) -> Hipflask:
+    @app.route("/set")
+    def set_value() -> str:
+        session["user"] = "ann"
+        session["flashes"] = [("message", "hi")]
+        session["raw"] = b"\x00\xff"
+        return "set"
+
+    @app.route("/state")
+    def state() -> str:
+        return repr(dict(sorted(session.items())))
+
+    return app
+
+
+def test_flask_with_sha256_and_hipflask_read_each_others_cookies(
+    interop: Hipflask, client: HipflaskClient
+) -> None:
+    import hashlib
+
+    flask = flask_app(interop.config["SECRET_KEY"], hashlib.sha256)
+    flask_client = flask.test_client()
+    client.get("/set")
+    flask_client.set_cookie("session", session_cookie(client))
+    assert literal_eval(flask_client.get("/state").text) == literal_eval(INTEROP)
+
+    flask_client.get("/set")
+    cookie = flask_client.get_cookie("session")
+    assert cookie is not None
+    client.set_cookie("session", cookie.value)
+    assert client.get("/state").text == INTEROP
+
+
+def test_flask_and_a_sha1_hipflask_read_each_others_cookies(
+    interop: Hipflask, client: HipflaskClient
+) -> None:
+    import hashlib
+
+    class FlaskCompatible(SecureCookieSessionInterface):
+        digest_method = staticmethod(hashlib.sha1)
+
+    interop.session_interface = FlaskCompatible()
+    flask_client = flask_app(interop.config["SECRET_KEY"]).test_client()
+    client.get("/set")
+    flask_client.set_cookie("session", session_cookie(client))
+    assert literal_eval(flask_client.get("/state").text) == literal_eval(INTEROP)
+
+    flask_client.get("/set")
+    cookie = flask_client.get_cookie("session")
+    assert cookie is not None
+    client.set_cookie("session", cookie.value)
+    assert client.get("/state").text == INTEROP
+
+
+def test_emptied_session_not_read_deletes_the_cookie_then_varies(app: Hipflask) -> None:
+    session_obj = SecureCookieSession()
+    session_obj.modified = True
+    response = Response()
+    with app.test_request_context():
+        SecureCookieSessionInterface().save_session(app, session_obj, response)
+    names = [name for name, _ in response.headers if name in ("Vary", "Set-Cookie")]
+    assert names == ["Set-Cookie", "Vary"]
+    assert response.headers["Set-Cookie"].startswith("session=; Expires=Thu, 01 Jan 1970")
+
+
+def test_session_classes_are_saved_through_their_own_reads(app: Hipflask) -> None:
+    class Shouting(SecureCookieSession):
+        def __getitem__(self, key: str) -> Any:
+            return str(super().__getitem__(key)).upper()
+
+    class Plain(SessionMixin):
+        def __init__(self) -> None:
+            self.data: dict[str, Any] = {"user": "ann"}
+
+        def __getitem__(self, key: str) -> Any:
+            return self.data[key]
+
+        def __setitem__(self, key: str, value: Any) -> None:
+            self.data[key] = value
+
+        def __delitem__(self, key: str) -> None:
+            del self.data[key]
+
+        def __iter__(self) -> Any:
+            return iter(self.data)
+
+        def __len__(self) -> int:
+            return len(self.data)
+
+    interface = SecureCookieSessionInterface()
+    serializer = interface.get_signing_serializer(app)
+    assert serializer is not None
+    shouting = Shouting({"user": "ann"})
+    shouting.modified = True
+    for session_obj, expected in ((shouting, {"user": "ANN"}), (Plain(), {"user": "ann"})):
+        response = Response()
+        with app.test_request_context():
+            interface.save_session(app, session_obj, response)
+        value = response.headers["Set-Cookie"].partition("=")[2].partition(";")[0]
+        assert serializer.loads(value) == expected
+
+
+def test_many_cookie_settings_keep_their_headers_right(app: Hipflask) -> None:
+    interface = SecureCookieSessionInterface()
+    for number in range(70):
+        app.config["SESSION_COOKIE_NAME"] = f"s{number}"
+        session_obj = SecureCookieSession()
+        session_obj["n"] = number
+        response = Response()
+        with app.test_request_context():
+            interface.save_session(app, session_obj, response)
+        assert response.headers["Set-Cookie"].startswith(f"s{number}=")
+        assert response.headers["Set-Cookie"].endswith("; HttpOnly; Path=/; SameSite=Lax")
+
+
+def test_attribute_values_equal_but_of_another_type_get_their_own_header(
+    app: Hipflask,
+) -> None:
+    class Numeric(SecureCookieSessionInterface):
+        def get_cookie_httponly(self, app: Any) -> Any:
+            return 1
+
+    headers = []
+    for interface in (SecureCookieSessionInterface(), Numeric(), SecureCookieSessionInterface()):
+        session_obj = SecureCookieSession()
+        session_obj["a"] = 1
+        response = Response()
+        with app.test_request_context():
+            interface.save_session(app, session_obj, response)
+        headers.append(response.headers["Set-Cookie"].partition(";")[2])
+    assert headers[0] == headers[2] == " HttpOnly; Path=/; SameSite=Lax"
+    assert headers[1] == " HttpOnly=1; Path=/; SameSite=Lax"

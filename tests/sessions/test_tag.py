@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import OrderedDict
 from datetime import date
 from datetime import datetime
@@ -242,3 +243,63 @@ def test_value_survives_a_session_cookie_round_trip(
     if isinstance(value, datetime):
         # Aware datetimes compare equal across offsets; the offset must survive too.
         assert stored["value"].tzinfo == value.tzinfo
+
+
+FLAT_SESSIONS: list[dict[Any, Any]] = [
+    {},
+    {"counter": 5},
+    {"_permanent": True, "_fresh": False, "user_id": "42", "gone": None},
+    {"big": 10**40, "negative": -3, "zero": 0},
+    {"ünïcode": '✓ \u2028 "quoted" \\ back\nslash\x00', "a-b c": "", "": "x"},
+    {"1st": "9lives", "_": "__"},
+    {" t": 1},  # a tag-like key alone: tagged as a dict
+    {" t": 1, "other": 2},
+    {1: "int key", "s": "str"},
+    {"ratio": 0.5, "nan": float("nan"), "inf": float("inf")},
+    {"flag": True, "items": [1, 2]},
+    {"token": Markup("<b>")},
+]
+
+
+@pytest.mark.parametrize("value", FLAT_SESSIONS, ids=range(len(FLAT_SESSIONS)))
+def test_flat_sessions_are_written_as_the_tagging_path_writes_them(
+    serializer: TaggedJSONSerializer, value: dict[Any, Any]
+) -> None:
+    expected = json.dumps(serializer.tag(value), ensure_ascii=False, separators=(",", ":"))
+    assert serializer.dumps(value) == expected
+    loaded = serializer.loads(expected)
+    assert json.dumps(loaded, sort_keys=True, default=str) == json.dumps(
+        serializer.loads(serializer.dumps(value)), sort_keys=True, default=str
+    )
+
+
+def test_a_custom_tag_still_sees_the_values_of_a_flat_session(
+    serializer: TaggedJSONSerializer,
+) -> None:
+    class Upper(JSONTag):
+        __slots__ = ()
+        key = " up"
+
+        def check(self, value: Any) -> bool:
+            return isinstance(value, str) and value.isupper()
+
+        def to_json(self, value: Any) -> Any:
+            return value.lower()
+
+        def to_python(self, value: Any) -> Any:
+            return value.upper()
+
+    assert serializer.dumps({"name": "ANN"}) == '{"name":"ANN"}'
+    serializer.register(Upper, index=0)
+    assert serializer.dumps({"name": "ANN"}) == '{"name":{" up":"ann"}}'
+
+
+def test_loads_takes_surrounding_whitespace_and_refuses_trailing_data(
+    serializer: TaggedJSONSerializer,
+) -> None:
+    assert serializer.loads(' \n{"a": {" t": [1]}}\t') == {"a": (1,)}
+    assert serializer.loads(b'{"a":1}') == {"a": 1}
+    with pytest.raises(json.JSONDecodeError, match="Extra data"):
+        serializer.loads('{"a":1} {}')
+    with pytest.raises(json.JSONDecodeError, match="Expecting value"):
+        serializer.loads("  ")

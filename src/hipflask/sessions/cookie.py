@@ -1,7 +1,8 @@
 """The default session store: the whole session in a signed cookie.
 
 The session is serialized as tagged JSON (:mod:`hipflask.sessions.tag`),
-compressed when that helps, and signed with itsdangerous: the browser can
+compressed when that helps, and signed in itsdangerous' format
+(:mod:`hipflask.sessions.signing`): the browser can
 read the cookie but cannot change it, because any change breaks the
 signature and the session then starts empty. Keep secrets out of it all the
 same, since anyone holding the cookie can decode it.
@@ -23,96 +24,32 @@ keep them valid through a migration, set ``digest_method`` to
 from __future__ import annotations
 
 import hashlib
-import zlib
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 
 from itsdangerous import BadData
-from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
-from itsdangerous.encoding import want_bytes
 from werkzeug.datastructures import EnvironHeaders
+from werkzeug.http import http_date
 
 from ..errors import ConfigurationError
+from ..wrappers.headers import ASGIRequestHeaders
+from ..wrappers.response import Response
 from .base import SecureCookieSession
 from .base import SessionInterface
 from .base import SessionMixin
+from .signing import SessionSerializer
+from .signing import SessionSigner
 from .tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
     from ..wrappers.request import Request
-    from ..wrappers.response import Response
-
-# Session JSON shorter than this is not worth a zlib attempt.
-_COMPRESS_FROM = 512
 
 #: The serializer cookie sessions use unless an interface is given another;
 #: register extra tags on it (``app.session_interface.serializer.register``).
 session_json_serializer = TaggedJSONSerializer()
-
-
-class _SessionSigner(TimestampSigner):
-    """A timestamp signer that derives each signing key once.
-
-    itsdangerous derives the key (one HMAC per key) on every sign and on every
-    verify; the inputs never change for a given secret and salt, and the
-    session is signed or verified on most requests that use it.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._derived: dict[bytes, bytes] = {}
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        raw = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
-        key = self._derived.get(raw)
-        if key is None:
-            key = self._derived[raw] = super().derive_key(raw)
-        return key
-
-
-class _SessionSerializer(URLSafeTimedSerializer):
-    """A URL-safe timed serializer tuned for small payloads read on every request.
-
-    It reuses one signer for its own salt (a signer holds no per-call state,
-    so sharing it across requests and threads is safe, and it keeps its
-    derived keys), verifies without itsdangerous' generic fallback loop, and
-    only tries zlib on payloads big enough to gain from it: compressing costs
-    more than signing, and a typical session (a user id, a CSRF token) does
-    not shrink. The output is ordinary itsdangerous output either way.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # itsdangerous types make_signer as returning the base Signer; the
-        # class passed as ``signer`` is a TimestampSigner.
-        self._own_signer: TimestampSigner = super().make_signer(self.salt)  # type: ignore[assignment]
-
-    def make_signer(self, salt: str | bytes | None = None) -> Any:
-        if salt is None or want_bytes(salt) == self.salt:
-            return self._own_signer
-        return super().make_signer(salt)
-
-    def dump_payload(self, obj: Any) -> bytes:
-        data = want_bytes(self.serializer.dumps(obj))
-        if len(data) >= _COMPRESS_FROM:
-            compressed = zlib.compress(data)
-            if len(compressed) < len(data) - 1:
-                return b"." + base64_encode(compressed)
-        return base64_encode(data)
-
-    def loads(  # type: ignore[override]  # TimedSerializer.loads' own signature
-        self,
-        s: str | bytes,
-        max_age: int | None = None,
-        return_timestamp: bool = False,
-        salt: str | bytes | None = None,
-    ) -> Any:
-        if return_timestamp or salt is not None or self.fallback_signers:
-            return super().loads(s, max_age, return_timestamp, salt)
-        return self.load_payload(self._own_signer.unsign(s, max_age=max_age))
 
 
 class SecureCookieSessionInterface(SessionInterface):
@@ -175,11 +112,11 @@ class SecureCookieSessionInterface(SessionInterface):
         cached = self._signing
         if cached is not None and cached[0] == cache_key:
             return cached[1]
-        serializer = _SessionSerializer(
+        serializer = SessionSerializer(
             list(keys),
             salt=self.salt,
             serializer=self.serializer,
-            signer=_SessionSigner,
+            signer=SessionSigner,
             signer_kwargs={
                 "key_derivation": self.key_derivation,
                 "digest_method": self.digest_method,
@@ -225,27 +162,119 @@ class SecureCookieSessionInterface(SessionInterface):
         An emptied session deletes the cookie; an unchanged, non-permanent
         session sends nothing at all.
         """
-        if session.accessed:
+        # Vary goes in before the cookie when the view read the session, and
+        # after it otherwise; either way once.
+        accessed = session.accessed
+        if accessed:
             _vary_on_cookie(response)
         if not session:
             if session.modified:
                 response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
-                _vary_on_cookie(response)
+                if not accessed:
+                    _vary_on_cookie(response)
             return
         if not self.should_set_cookie(app, session):
             return
         serializer = self.get_signing_serializer(app)
         if serializer is None:  # the key was removed while the request ran
             return
-        # dict.copy reads the storage directly, not through the tracking methods.
-        data = dict.copy(session) if isinstance(session, dict) else dict(session)
-        response.set_cookie(
+        if type(session) is SecureCookieSession:
+            # The items view reads the storage directly; dict.copy would go
+            # through the tracking keys() and __getitem__ of the subclass.
+            data = dict(dict.items(session))
+        elif isinstance(session, dict):
+            data = dict.copy(session)
+        else:
+            data = dict(session)
+        value = serializer.dumps(data)
+        _set_cookie(
+            response,
             self.get_cookie_name(app),
-            serializer.dumps(data),
-            expires=self.get_expiration_time(app, session),
-            **self._attributes(app),
+            value,
+            self.get_expiration_time(app, session),
+            self._attributes(app),
+            # Its values are URL-safe base64 and dots whichever path signed.
+            is_plain=isinstance(serializer, SessionSerializer),
         )
-        _vary_on_cookie(response)
+        if not accessed:
+            _vary_on_cookie(response)
+
+
+class _TemplateResponse(Response):
+    # A plain class attribute, as Response allows: the template never warns.
+    max_cookie_size = 0
+
+
+# (cookie name, attributes) -> the Set-Cookie value around the cookie value,
+# without and with an expiry; see _set_cookie.
+_TEMPLATES: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+_TEMPLATES_MAX = 64
+_EXPIRES_MARK = "\0"
+
+# The session value's alphabet (URL-safe base64 and dots): a value made only
+# of these is written unquoted, so it can be put into the template as it is.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.\-]*")
+
+
+def _cookie_template(name: str, attributes: dict[str, Any]) -> tuple[str, str, str, str]:
+    """Split what ``Response.set_cookie`` writes for these attributes around the value.
+
+    Built by ``set_cookie`` itself, once per name and attribute set, so the
+    header is byte for byte what it writes; only the value and the expiry
+    differ from one request to the next.
+    """
+    values = attributes.values()
+    # With the types: 1 == True, but set_cookie writes "Secure=1" for it.
+    key = (name, *values, *map(type, values))
+    template = _TEMPLATES.get(key)
+    if template is None:
+        scratch = _TemplateResponse()
+        scratch.set_cookie(name, "", **attributes)
+        scratch.set_cookie(name, "", expires=_EXPIRES_MARK, **attributes)
+        plain, dated = scratch.headers.getlist("Set-Cookie")
+        # What precedes the value: the name as set_cookie spells it, and "=".
+        # set_cookie writes the name's UTF-8 bytes as Latin-1 characters.
+        head = len(name.encode()) + 1
+        before, _mark, after = dated[head:].partition(_EXPIRES_MARK)
+        template = (plain[:head], plain[head:], before, after)
+        if len(_TEMPLATES) >= _TEMPLATES_MAX:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = template
+    return template
+
+
+def _set_cookie(
+    response: Response,
+    name: str,
+    value: str,
+    expires: Any,
+    attributes: dict[str, Any],
+    is_plain: bool,
+) -> None:
+    """``response.set_cookie`` for the session cookie, from a cached template.
+
+    Werkzeug's ``dump_cookie`` quotes the path and checks every attribute on
+    each call; for the session they change only with the settings. The
+    general call is kept for a response class with its own ``set_cookie``,
+    a value that would need quoting, and a cookie over the size limit (so
+    that it warns as before).
+    """
+    if type(response).set_cookie is not Response.set_cookie or not (
+        is_plain or _PLAIN_VALUE.fullmatch(value)
+    ):
+        response.set_cookie(name, value, expires=expires, **attributes)
+        return
+    head, plain, before, after = _cookie_template(name, attributes)
+    if expires is None:
+        header = f"{head}{value}{plain}"
+    else:
+        date = expires if isinstance(expires, str) else http_date(expires)
+        header = f"{head}{value}{before}{date}{after}"
+    limit = response.max_cookie_size
+    if limit and len(header) > limit:
+        response.set_cookie(name, value, expires=expires, **attributes)
+        return
+    response.headers.add("Set-Cookie", header)
 
 
 def _read_cookie(request: Request, name: str) -> str | None:
@@ -267,6 +296,9 @@ def _read_cookie(request: Request, name: str) -> str | None:
     if isinstance(headers, EnvironHeaders):
         # A WSGI server has already joined multiple Cookie fields into one.
         raw = headers.environ.get("HTTP_COOKIE")
+    elif isinstance(headers, ASGIRequestHeaders):
+        # So has the ASGI adapter, and it indexed the result.
+        raw = headers.get("Cookie")
     else:
         raw = "; ".join(headers.getlist("Cookie"))
     if not raw:

@@ -45,6 +45,7 @@ from __future__ import annotations
 import json
 from base64 import b64decode
 from base64 import b64encode
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -333,16 +334,72 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: Any) -> str:
         """Tag and serialize ``value`` to compact JSON."""
+        if self._scalars_pass and type(value) is dict:
+            flat = self._flat_object(value)
+            if flat is not None:
+                return flat
         return self._encoder.encode(self.tag(value))
+
+    def _flat_object(self, value: dict[Any, Any]) -> str | None:
+        """The JSON of a dict of plain scalars under string keys, else ``None``.
+
+        Most sessions are just that (a user id, a token, a flag), and none of
+        it needs a tag; writing it here skips the tag search and the JSON
+        encoder's per-call setup. The text is what the encoder writes:
+        strings through its own ``encode``, ``int.__repr__`` for integers,
+        the JSON literals for booleans and ``None``. Anything else (floats,
+        containers, subclasses, a dict that looks like a tag) returns
+        ``None`` for the general path.
+        """
+        if len(value) == 1 and next(iter(value)) in self.tags:
+            return None
+        encode = self._encoder.encode
+        parts = []
+        for key, item in value.items():
+            if type(key) is not str:
+                return None
+            kind = type(item)
+            if kind is str:
+                text = _json_string(item, encode)
+            elif kind is int:
+                text = int.__repr__(item)
+            elif kind is bool:
+                text = "true" if item else "false"
+            elif item is None:
+                text = "null"
+            else:
+                return None
+            parts.append(f"{_json_string(key, encode)}:{text}")
+        return "{" + ",".join(parts) + "}"
 
     def loads(self, value: str | bytes) -> Any:
         """Parse JSON and untag every tagged object in it."""
         if isinstance(value, bytes):
             value = value.decode("utf-8")
+        # raw_decode skips decode's two whitespace scans; text it does not
+        # consume whole (surrounding whitespace, trailing data, an error)
+        # goes through decode, which accepts it or raises as always.
+        try:
+            data, end = self._decoder.raw_decode(value)
+        except ValueError:
+            end = -1
+        if end == len(value):
+            return data
         return self._decoder.decode(value)
 
 
 _BUILTIN_TAGS = frozenset(TaggedJSONSerializer.default_tags)
+
+
+def _json_string(text: str, encode: Callable[[str], str]) -> str:
+    """``text`` as a JSON string, as ``encode`` writes it.
+
+    ASCII letters, digits and underscores (most keys) need no escaping, so
+    they are quoted as they are; anything else goes through ``encode``.
+    """
+    if text.isascii() and text.isidentifier():
+        return f'"{text}"'
+    return encode(text)
 
 
 def _encode_other(value: Any) -> Any:
