@@ -287,13 +287,17 @@ def _read_cookie(request: Request, name: str) -> str | None:
     parsed, go through ``request.cookies``. The first cookie of that name
     wins, as there.
     """
-    parsed = request.__dict__.get("cookies")
+    fields = vars(request)
+    parsed = fields.get("cookies")
     if parsed is not None:
         found: str | None = parsed.get(name)
         return found
-    headers = request.headers
+    # Under WSGI the header object is only made when something asks for it.
+    headers = fields.get("headers")
     raw: str | None
-    if isinstance(headers, EnvironHeaders):
+    if headers is None:
+        raw = request.environ.get("HTTP_COOKIE")
+    elif isinstance(headers, EnvironHeaders):
         # A WSGI server has already joined multiple Cookie fields into one.
         raw = headers.environ.get("HTTP_COOKIE")
     elif isinstance(headers, ASGIRequestHeaders):
