@@ -30,6 +30,7 @@ import asyncio
 import io
 import tempfile
 import time
+from collections.abc import Generator
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -194,10 +195,18 @@ class BodyTimeouts:
         """The app's ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``."""
         timeout = config.get("BODY_READ_TIMEOUT")
         rate = config.get("BODY_MIN_RATE")
-        return cls(
+        last = _last_timeouts
+        if last is not None and last[0] is timeout and last[1] is rate and cls is BodyTimeouts:
+            # Read on every request with a body, so a changed setting applies
+            # at once; the settings rarely change, so the last answer is kept.
+            return last[2]
+        timeouts = cls(
             float(timeout) if timeout else None,
             float(rate) if rate else None,
         )
+        if cls is BodyTimeouts:
+            _remember_timeouts(timeout, rate, timeouts)
+        return timeouts
 
     def check_rate(self, started: float, size: int) -> None:
         """A 408 when the body averages less than ``min_rate`` after the grace period."""
@@ -208,18 +217,78 @@ class BodyTimeouts:
             raise RequestTimeout(BODY_TOO_SLOW)
 
 
-async def _next_message(receive: Receive, timeout: float | None) -> Any:
+_last_timeouts: tuple[Any, Any, BodyTimeouts] | None = None
+
+
+def _remember_timeouts(timeout: Any, rate: Any, timeouts: BodyTimeouts) -> None:
+    global _last_timeouts
+    _last_timeouts = (timeout, rate, timeouts)
+
+
+class _Resumed:
+    """The rest of an awaitable whose first step has already run.
+
+    :func:`_next_message` starts ``receive()`` by hand to learn whether the
+    message is already there; when it is not, this hands what it waits on
+    to the task and forwards what the task sends or throws back (a
+    cancellation by the read timeout), as ``await`` would have.
+    """
+
+    __slots__ = ("_signal", "_waiting")
+
+    def __init__(self, waiting: Generator[Any, Any, Any], signal: Any) -> None:
+        self._waiting = waiting
+        self._signal = signal
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        waiting = self._waiting
+        signal = self._signal
+        while True:
+            try:
+                sent = yield signal
+            except GeneratorExit:
+                waiting.close()
+                raise
+            except BaseException as exc:
+                try:
+                    signal = waiting.throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    signal = waiting.send(sent)
+                except StopIteration as done:
+                    return done.value
+
+
+def _start(receive: Receive) -> Any:
+    """Run ``receive()`` up to its first wait: the message, or a :class:`_Resumed` to await."""
+    waiting = receive().__await__()
+    try:
+        signal = waiting.send(None)
+    except StopIteration as done:
+        return done.value
+    return _Resumed(waiting, signal)
+
+
+async def _wait_for_message(pending: _Resumed, timeout: float | None) -> Any:
+    """The message ``receive()`` is still waiting for, within ``timeout`` seconds."""
     if timeout is None:
-        return await receive()
+        return await pending
     try:
         if _timeout is not None:
             # A deadline on the running task: no extra task per message, as
-            # wait_for would create (a quarter of a small POST's cost).
+            # wait_for would create.
             async with _timeout(timeout):
-                return await receive()
-        return await asyncio.wait_for(receive(), timeout)  # pragma: no cover - Python 3.10
+                return await pending
+        return await asyncio.wait_for(_resume(pending), timeout)  # pragma: no cover
     except (asyncio.TimeoutError, TimeoutError):
         raise RequestTimeout(BODY_TOO_SLOW) from None
+
+
+async def _resume(pending: _Resumed) -> Any:  # pragma: no cover - Python 3.10
+    # Python 3.10's wait_for runs a coroutine of its own as a task.
+    return await pending
 
 
 _timeout = getattr(asyncio, "timeout", None)
@@ -256,7 +325,13 @@ async def receive_body(
     started = time.monotonic()
     try:
         while more:
-            message = await _next_message(receive, timeouts.read_timeout)
+            # The first step of receive() runs here: a message the server
+            # already holds (a small body arrives with its headers) comes
+            # back at once, and needs no timer. Arming and cancelling one is
+            # a tenth of a small POST's cost.
+            message = _start(receive)
+            if type(message) is _Resumed:
+                message = await _wait_for_message(message, timeouts.read_timeout)
             if message["type"] == "http.disconnect":
                 raise ClientGone
             chunk = message.get("body", b"")
