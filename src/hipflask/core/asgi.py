@@ -152,6 +152,7 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[Headers, _Framing | None]:
                 index[key] = value
     headers._list = pairs
     headers._index = index
+    headers._unique_names = len(index) == len(pairs)
     if found is None or (len(found) == 1 and found[0][0] == _HOST):
         # One Host and no body framing: nothing for the framing checks.
         return headers, None
@@ -221,21 +222,28 @@ def make_request(
 
 
 class _BufferedBody:
-    """A body read in full before the view runs, handed over as the request's stream."""
+    """A body read in full before the view runs, handed over as the request's stream.
 
-    __slots__ = ("_file", "_size")
+    ``length`` is the length its ``Content-Length`` announced (``None`` for
+    a chunked body); the body was read to exactly that length.
+    """
 
-    def __init__(self, file: IO[bytes], size: int) -> None:
+    __slots__ = ("_file", "_size", "length")
+
+    def __init__(self, file: IO[bytes], size: int, length: int | None) -> None:
         self._file = file
         self._size = size
+        self.length = length
 
     def __call__(self, request: Request) -> IO[bytes]:
         # The app-wide limit bounded the reading; a lower per-request limit
         # (set in a before_request hook) must hold for a body of undeclared
-        # length too, as it does under WSGI.
-        limit = request.max_content_length
-        if limit is not None and self._size > limit:
-            raise RequestEntityTooLarge()
+        # length too, as it does under WSGI. A declared length was already
+        # held against it by the request, and the body is exactly that long.
+        if self.length is None:
+            limit = request.max_content_length
+            if limit is not None and self._size > limit:
+                raise RequestEntityTooLarge()
         return self._file
 
     def close(self) -> None:
@@ -340,7 +348,7 @@ async def _prepare_body(
         return (lambda request: RefusingStream(error)), None, False  # type: ignore[return-value]
     if buffer is None:
         return _empty, None, False
-    return _BufferedBody(buffer, size), None, False
+    return _BufferedBody(buffer, size, length), None, False
 
 
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
@@ -360,6 +368,10 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
+        if type(body) is _BufferedBody:
+            # The framing checks parsed the length already; the request
+            # would find the same (a chunked body has none).
+            request.content_length = body.length
         state = RequestState()
         if preserve is not None:
             state.preserve_context = preserve

@@ -262,10 +262,18 @@ class Request(_SansIORequest):
         (WSGI) or passed them one by one (ASGI); reading :attr:`stream` with
         an invalid or conflicting length is a 400.
         """
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        headers = self.headers
+        encoding = headers.get("Transfer-Encoding")
+        if encoding is not None and "chunked" in encoding.lower():
             return None
+        value = headers.get("Content-Length")
+        if value is None:
+            return None
+        if value.isdigit() and value.isascii():
+            # One plain number, what every honest client sends.
+            return int(value)
         try:
-            return declared_length(self._length_values())
+            return declared_length([value])
         except BadRequest:
             return None
 
@@ -611,8 +619,12 @@ def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:
     """
     if size is None:
         return stream.read()
-    parts: list[bytes] = []
-    remaining = size
+    first = stream.read(size)
+    if len(first) >= size or not first:
+        # All of it in one read: a body the adapter holds in memory.
+        return first
+    parts: list[bytes] = [first]
+    remaining = size - len(first)
     while remaining > 0:
         chunk = stream.read(remaining)
         if not chunk:
