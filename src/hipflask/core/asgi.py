@@ -290,9 +290,13 @@ def _framing_verdict(framing: _Framing, hosts: Sequence[str]) -> tuple[str | Non
     return None, declared_length(framing.lengths)
 
 
+#: Methods whose body, absent any framing header, is not read at all.
+_SAFE_READS = ("GET", "HEAD")
+
+
 def _bodiless(scope: Scope, framing: _Framing | None) -> bool:
     """A GET or HEAD with no body framing and at most one Host: nothing to read or refuse."""
-    if scope["method"] not in ("GET", "HEAD"):
+    if scope["method"] not in _SAFE_READS:
         return False
     return framing is None or (
         not framing.lengths and not framing.transfer_encodings and len(framing.hosts) < 2
@@ -360,7 +364,7 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     headers, framing = _headers(scope["headers"])
     body: Callable[[Request], IO[bytes]]
     refusal: HTTPException | None
-    if _bodiless(scope, framing):
+    if (framing is None and scope["method"] in _SAFE_READS) or _bodiless(scope, framing):
         # Most requests: no coroutine to read a body that is not there.
         body, refusal, client_gone = _empty, None, False
     else:

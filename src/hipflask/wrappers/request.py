@@ -265,11 +265,11 @@ class Request(_SansIORequest):
         an invalid or conflicting length is a 400.
         """
         headers = self.headers
-        encoding = headers.get("Transfer-Encoding")
-        if encoding is not None and "chunked" in encoding.lower():
-            return None
         value = headers.get("Content-Length")
         if value is None:
+            return None
+        encoding = headers.get("Transfer-Encoding")
+        if encoding is not None and "chunked" in encoding.lower():
             return None
         if value.isdigit() and value.isascii():
             # One plain number, what every honest client sends.
@@ -574,14 +574,8 @@ class Request(_SansIORequest):
         of the process; dropping the traceback once the request is over
         frees it all at once.
         """
-        error: BaseException | None = self.routing_exception
-        for _link in range(_CHAIN_LINKS):
-            if error is None:
-                break
-            # Werkzeug's 405 is raised while handling its own NoMatch: the
-            # chained error's traceback holds the request's frames too.
-            error.__traceback__ = None
-            error = error.__cause__ or error.__context__
+        if self.routing_exception is not None:
+            _drop_tracebacks(self.routing_exception)
         files = self.__dict__.get("files")
         if files:
             for _key, value in files.items(multi=True):
@@ -627,6 +621,20 @@ def _assign(
     request._environ = environ
     request._make_environ = make_environ
     request._limits = None
+
+
+def _drop_tracebacks(error: BaseException) -> None:
+    """Drop the tracebacks of ``error`` and of the errors it was raised from.
+
+    Werkzeug's 405 is raised while handling its own ``NoMatch``: the
+    chained error's traceback holds the request's frames too.
+    """
+    chained: BaseException | None = error
+    for _link in range(_CHAIN_LINKS):
+        if chained is None:
+            return
+        chained.__traceback__ = None
+        chained = chained.__cause__ or chained.__context__
 
 
 def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:
