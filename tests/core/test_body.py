@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import sys
+import types
 from typing import Any
 
 import pytest
@@ -355,6 +356,8 @@ def test_wsgi_body_of_declared_length_reads_like_a_file_and_stops_at_the_length(
 def test_wsgi_body_of_declared_length_cut_short_is_a_400_however_it_is_read() -> None:
     with pytest.raises(BadRequest):
         _exact(b"ab", 4).read()
+    with pytest.raises(BadRequest):
+        wsgi_body({"wsgi.input": _BrokenChunks(b"role=user")}, 9, None).read()
     stream = _exact(b"ab", 4)
     assert stream.read(2) == b"ab"
     with pytest.raises(BadRequest):
@@ -395,3 +398,26 @@ def test_asgi_content_length_is_what_the_headers_say(
 
     assert connection.status == 200
     assert json.loads(connection.body) == {"given": expected, "computed": expected}
+
+
+@types.coroutine
+def _pause() -> Any:
+    yield
+
+
+def test_closing_a_body_read_that_waits_closes_the_receive_it_waits_on() -> None:
+    closed: list[bool] = []
+
+    async def receive() -> dict[str, Any]:
+        try:
+            await _pause()
+        except GeneratorExit:
+            closed.append(True)
+            raise
+        return {"type": "http.request", "body": b"ab"}  # pragma: no cover - closed first
+
+    reading = receive_body(receive, length=None, limit=None, timeouts=BodyTimeouts(None, None))
+    reading.send(None)  # now suspended inside receive()
+    reading.close()
+
+    assert closed == [True]
