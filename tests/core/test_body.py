@@ -421,3 +421,61 @@ def test_closing_a_body_read_that_waits_closes_the_receive_it_waits_on() -> None
     reading.close()
 
     assert closed == [True]
+
+
+class _NextOnlyAwaitable:
+    """An awaitable whose iterator has ``__next__`` and nothing else, as granian's is."""
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self._future = future
+
+    def __await__(self) -> _NextOnlyAwaitable:
+        return self
+
+    def __iter__(self) -> _NextOnlyAwaitable:
+        return self
+
+    def __next__(self) -> Any:
+        if not self._future.done():
+            self._future._asyncio_future_blocking = True  # what Future.__await__ sets
+            return self._future
+        raise StopIteration(self._future.result())
+
+
+@pytest.mark.parametrize("ready", [True, False], ids=["already-there", "arrives-later"])
+def test_receive_body_awaits_a_receive_whose_iterator_only_has_next(ready: bool) -> None:
+    messages = [{"type": "http.request", "body": b"ab"}]
+
+    async def main() -> tuple[Any, int]:
+        loop = asyncio.get_running_loop()
+
+        def receive() -> _NextOnlyAwaitable:
+            future: asyncio.Future[Any] = loop.create_future()
+            if ready:
+                future.set_result(messages.pop(0))
+            else:
+                loop.call_soon(future.set_result, messages.pop(0))
+            return _NextOnlyAwaitable(future)
+
+        return await receive_body(receive, length=2, limit=None, timeouts=BodyTimeouts(5, 1))
+
+    buffer, size = asyncio.run(main())
+
+    assert buffer is not None
+    with buffer:
+        assert (buffer.read(), size) == (b"ab", 2)
+
+
+def test_a_receive_without_throw_still_times_out() -> None:
+    async def main() -> Any:
+        loop = asyncio.get_running_loop()
+        never: asyncio.Future[Any] = loop.create_future()
+        return await receive_body(
+            lambda: _NextOnlyAwaitable(never),
+            length=None,
+            limit=None,
+            timeouts=BodyTimeouts(0.01, None),
+        )
+
+    with pytest.raises(RequestTimeout):
+        asyncio.run(main())

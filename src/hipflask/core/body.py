@@ -270,7 +270,7 @@ def _remember_timeouts(timeout: Any, rate: Any, timeouts: BodyTimeouts) -> None:
 class _Resumed:
     """The rest of an awaitable whose first step has already run.
 
-    :func:`_next_message` starts ``receive()`` by hand to learn whether the
+    :func:`_start` runs ``receive()`` by hand to learn whether the
     message is already there; when it is not, this hands what it waits on
     to the task and forwards what the task sends or throws back (a
     cancellation by the read timeout), as ``await`` would have.
@@ -283,22 +283,30 @@ class _Resumed:
         self._signal = signal
 
     def __await__(self) -> Generator[Any, Any, Any]:
+        # What ``yield from`` does (PEP 380), for an awaitable whose iterator
+        # may have only ``__next__`` (granian's does): no ``send`` for a
+        # plain resumption, and no ``throw`` or ``close`` when it has none.
         waiting = self._waiting
         signal = self._signal
         while True:
             try:
                 sent = yield signal
             except GeneratorExit:
-                waiting.close()
+                close = getattr(waiting, "close", None)
+                if close is not None:
+                    close()
                 raise
             except BaseException as exc:
+                throw = getattr(waiting, "throw", None)
+                if throw is None:
+                    raise
                 try:
-                    signal = waiting.throw(exc)
+                    signal = throw(exc)
                 except StopIteration as done:
                     return done.value
             else:
                 try:
-                    signal = waiting.send(sent)
+                    signal = next(waiting) if sent is None else waiting.send(sent)
                 except StopIteration as done:
                     return done.value
 
@@ -307,7 +315,7 @@ def _start(receive: Receive) -> Any:
     """Run ``receive()`` up to its first wait: the message, or a :class:`_Resumed` to await."""
     waiting = receive().__await__()
     try:
-        signal = waiting.send(None)
+        signal = next(waiting)
     except StopIteration as done:
         return done.value
     return _Resumed(waiting, signal)
