@@ -646,6 +646,8 @@ def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:
     """
     if size is None:
         return stream.read()
+    if size <= 0:
+        return _EMPTY
     first = stream.read(size)
     if len(first) >= size or not first:
         # All of it in one read: a body the adapter holds in memory.
