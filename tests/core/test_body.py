@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import sys
+import types
 from typing import Any
 
 import pytest
@@ -270,3 +272,210 @@ def test_body_rate_below_the_minimum_after_the_grace_period_is_a_408() -> None:
 
     with pytest.raises(RequestTimeout):
         timeouts.check_rate(0.0, 1)
+
+
+def _waiting_receive(*messages: dict[str, Any], delay: float = 0.001) -> Any:
+    """A receive whose messages arrive later: every call waits before answering."""
+    queue = list(messages)
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(delay)
+        return queue.pop(0)
+
+    return receive
+
+
+@pytest.mark.parametrize("timeouts", [BodyTimeouts(5, None), BodyTimeouts(None, None)])
+def test_receive_body_waits_for_messages_that_are_not_there_yet(timeouts: BodyTimeouts) -> None:
+    receive = _waiting_receive(
+        {"type": "http.request", "body": b"ab", "more_body": True},
+        {"type": "http.request", "body": b"cd"},
+    )
+
+    buffer, size = asyncio.run(receive_body(receive, length=4, limit=None, timeouts=timeouts))
+
+    assert buffer is not None
+    with buffer:
+        assert (buffer.read(), size) == (b"abcd", 4)
+
+
+def test_receive_body_times_out_a_receive_that_never_answers_and_cancels_it() -> None:
+    cancelled: list[bool] = []
+
+    async def receive() -> dict[str, Any]:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        return {"type": "http.disconnect"}  # pragma: no cover - cancelled first
+
+    with pytest.raises(RequestTimeout):
+        asyncio.run(
+            receive_body(receive, length=None, limit=None, timeouts=BodyTimeouts(0.01, None))
+        )
+    assert cancelled == [True]
+
+
+def test_receive_body_passes_an_error_of_a_waiting_receive_through() -> None:
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0)
+        raise ConnectionResetError("gone")
+
+    with pytest.raises(ConnectionResetError):
+        asyncio.run(receive_body(receive, length=None, limit=None, timeouts=BodyTimeouts(1, 1)))
+
+
+def test_body_timeouts_follow_a_changed_setting() -> None:
+    first = BodyTimeouts.from_config({"BODY_READ_TIMEOUT": 3, "BODY_MIN_RATE": 10})
+    again = BodyTimeouts.from_config({"BODY_READ_TIMEOUT": 3, "BODY_MIN_RATE": 10})
+    changed = BodyTimeouts.from_config({"BODY_READ_TIMEOUT": 4, "BODY_MIN_RATE": 10})
+
+    assert (again.read_timeout, again.min_rate) == (first.read_timeout, first.min_rate)
+    assert (changed.read_timeout, changed.min_rate) == (4.0, 10.0)
+
+
+def _exact(body: bytes, length: int) -> Any:
+    return wsgi_body({"wsgi.input": io.BytesIO(body)}, length, None)
+
+
+def test_wsgi_body_of_declared_length_reads_like_a_file_and_stops_at_the_length() -> None:
+    stream = _exact(b"one\ntwo\nnext request", 8)
+
+    assert stream.readable()
+    assert stream.readline() == b"one\n"
+    assert stream.tell() == 4
+    assert stream.read(100) == b"two\n"
+    assert stream.read() == b""
+    assert _exact(b"abcdef", 4).read() == b"abcd"
+    assert list(_exact(b"a\nb\nc", 4)) == [b"a\n", b"b\n"]
+    buffer = bytearray(3)
+    assert (_exact(b"abcdef", 2).readinto(buffer), bytes(buffer)) == (2, b"ab\x00")
+
+
+def test_wsgi_body_of_declared_length_cut_short_is_a_400_however_it_is_read() -> None:
+    with pytest.raises(BadRequest):
+        _exact(b"ab", 4).read()
+    with pytest.raises(BadRequest):
+        wsgi_body({"wsgi.input": _BrokenChunks(b"role=user")}, 9, None).read()
+    stream = _exact(b"ab", 4)
+    assert stream.read(2) == b"ab"
+    with pytest.raises(BadRequest):
+        stream.read(2)
+
+
+def test_wsgi_body_of_declared_length_never_hands_over_more_than_asked() -> None:
+    class Generous(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            return super().read()  # ignores the size, as a broken server might
+
+    stream = wsgi_body({"wsgi.input": Generous(b"abcdef")}, 4, None)
+
+    assert stream.read(4) == b"abcd"
+    assert stream.read() == b""
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([(b"content-length", b"9")], 9),
+        ([(b"transfer-encoding", b"chunked")], None),
+        ([(b"Content-Length", b"9"), (b"transfer-encoding", b"")], 9),
+    ],
+    ids=["declared", "chunked", "blank-encoding"],
+)
+def test_asgi_content_length_is_what_the_headers_say(
+    app: Hipflask, headers: list[tuple[bytes, bytes]], expected: int | None
+) -> None:
+    @app.post("/length")
+    def length() -> Any:
+        declared = request.content_length
+        del request.content_length  # computed again from the headers
+        return {"given": declared, "computed": request.content_length}
+
+    scope = http_scope("/length", method="POST", headers=headers)
+    connection = serve(app, scope, {"type": "http.request", "body": b"role=user"})
+
+    assert connection.status == 200
+    assert json.loads(connection.body) == {"given": expected, "computed": expected}
+
+
+@types.coroutine
+def _pause() -> Any:
+    yield
+
+
+def test_closing_a_body_read_that_waits_closes_the_receive_it_waits_on() -> None:
+    closed: list[bool] = []
+
+    async def receive() -> dict[str, Any]:
+        try:
+            await _pause()
+        except GeneratorExit:
+            closed.append(True)
+            raise
+        return {"type": "http.request", "body": b"ab"}  # pragma: no cover - closed first
+
+    reading = receive_body(receive, length=None, limit=None, timeouts=BodyTimeouts(None, None))
+    reading.send(None)  # now suspended inside receive()
+    reading.close()
+
+    assert closed == [True]
+
+
+class _NextOnlyAwaitable:
+    """An awaitable whose iterator has ``__next__`` and nothing else, as granian's is."""
+
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self._future = future
+
+    def __await__(self) -> _NextOnlyAwaitable:
+        return self
+
+    def __iter__(self) -> _NextOnlyAwaitable:
+        return self
+
+    def __next__(self) -> Any:
+        if not self._future.done():
+            self._future._asyncio_future_blocking = True  # what Future.__await__ sets
+            return self._future
+        raise StopIteration(self._future.result())
+
+
+@pytest.mark.parametrize("ready", [True, False], ids=["already-there", "arrives-later"])
+def test_receive_body_awaits_a_receive_whose_iterator_only_has_next(ready: bool) -> None:
+    messages = [{"type": "http.request", "body": b"ab"}]
+
+    async def main() -> tuple[Any, int]:
+        loop = asyncio.get_running_loop()
+
+        def receive() -> _NextOnlyAwaitable:
+            future: asyncio.Future[Any] = loop.create_future()
+            if ready:
+                future.set_result(messages.pop(0))
+            else:
+                loop.call_soon(future.set_result, messages.pop(0))
+            return _NextOnlyAwaitable(future)
+
+        return await receive_body(receive, length=2, limit=None, timeouts=BodyTimeouts(5, 1))
+
+    buffer, size = asyncio.run(main())
+
+    assert buffer is not None
+    with buffer:
+        assert (buffer.read(), size) == (b"ab", 2)
+
+
+def test_a_receive_without_throw_still_times_out() -> None:
+    async def main() -> Any:
+        loop = asyncio.get_running_loop()
+        never: asyncio.Future[Any] = loop.create_future()
+        return await receive_body(
+            lambda: _NextOnlyAwaitable(never),
+            length=None,
+            limit=None,
+            timeouts=BodyTimeouts(0.01, None),
+        )
+
+    with pytest.raises(RequestTimeout):
+        asyncio.run(main())

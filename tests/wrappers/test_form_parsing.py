@@ -163,3 +163,32 @@ def test_a_form_over_the_body_limit_is_a_413_under_both_protocols(
     response = client.post("/", data=b"a=" + b"x" * 20, content_type=FORM)
 
     assert response.status_code == 413
+
+
+def test_an_empty_form_is_empty_under_both_protocols(
+    echo: Hipflask, client: HipflaskClient
+) -> None:
+    response = client.post("/", data=b"", content_type=FORM)
+
+    assert response.json == {"form": [], "files": 0}
+
+
+def test_a_form_read_in_pieces_is_read_whole() -> None:
+    class Trickle(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            return super().read(min(3, size if size is not None and size >= 0 else 3))
+
+    body = b"name=alice&age=30"
+    built = Request(
+        "POST",
+        "http",
+        ("localhost", 80),
+        "",
+        "/",
+        b"",
+        WSGIRequestHeaders({"CONTENT_TYPE": FORM, "CONTENT_LENGTH": str(len(body))}),
+        None,
+        open_stream=lambda _request: Trickle(body),
+    )
+
+    assert built.form == werkzeug_form(body)

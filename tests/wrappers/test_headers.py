@@ -101,3 +101,30 @@ def test_views_read_headers_the_same_way_under_both_protocols(
     response = client.get("/", headers={"X-Word": "hello", "X-Number": "7"})
 
     assert response.json == {"word": "hello", "number": 7, "absent": "none", "has": True}
+
+
+@pytest.mark.parametrize("unique", [False, True], ids=["walked", "indexed"])
+def test_asgi_getlist_answers_as_werkzeugs_headers_do(unique: bool) -> None:
+    headers = asgi_headers()
+    reference = Headers(PAIRS)
+    if unique:
+        headers = ASGIRequestHeaders()
+        for name, value in PAIRS[:-1]:
+            Headers.add(headers, name, value)
+        headers._unique_names = True
+        reference = Headers(PAIRS[:-1])
+
+    for name in ("x-number", "X-Word", "ACCEPT", "missing"):
+        assert headers.getlist(name) == reference.getlist(name)
+    assert headers.getlist("x-number", int) == reference.getlist("x-number", int)
+
+
+def test_asgi_adapter_indexes_every_value_only_when_no_name_repeats() -> None:
+    from hipflask.core.asgi import _headers
+
+    unique, _ = _headers([(b"host", b"a"), (b"Origin", b"https://a")])
+    repeated, _ = _headers([(b"host", b"a"), (b"origin", b"https://a"), (b"Origin", b"x")])
+
+    assert unique.getlist("origin") == ["https://a"]
+    assert repeated.getlist("origin") == ["https://a", "x"]
+    assert repeated.getlist("sec-fetch-site") == []

@@ -1143,3 +1143,42 @@ def test_a_request_class_with_its_own_init_is_called_by_the_adapters(
         return request.tag  # type: ignore[attr-defined, no-any-return]
 
     assert client.get("/").text == "made by __init__"
+
+
+def test_closing_drops_the_tracebacks_of_the_routing_error_and_its_causes() -> None:
+    req = make_request()
+    try:
+        try:
+            raise LookupError("no rule")
+        except LookupError:
+            raise BadRequest("routing failed") from None
+    except BadRequest as exc:
+        req.routing_exception = exc
+    error = req.routing_exception
+    assert error is not None
+    assert error.__context__ is not None
+
+    req.close()
+
+    assert error.__traceback__ is None
+    assert error.__context__.__traceback__ is None
+    assert str(error.description) == "routing failed"
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_404_lets_go_of_the_frames_that_hold_its_request(protocol: str) -> None:
+    # The traceback holds the frames that hold the request, which holds the
+    # error: a cycle that would wait for the cyclic garbage collector.
+    app = Hipflask("cycles")
+    seen: list[Request] = []
+
+    @app.teardown_request
+    def keep(exc: BaseException | None) -> None:
+        seen.append(request._get_current_object())  # type: ignore[attr-defined]
+
+    response = app.test_client(protocol=protocol).get("/missing")  # type: ignore[call-arg]
+
+    error = seen[0].routing_exception
+    assert response.status_code == 404
+    assert error is not None
+    assert error.__traceback__ is None

@@ -123,22 +123,19 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[Headers, _Framing | None]:
     headers = ASGIRequestHeaders()
     pairs: list[tuple[str, str]] = []
     index: dict[str, str] = {}
-    framing: _Framing | None = None
+    found: list[tuple[int, str]] | None = None
     repeated = False
+    names = _NAMES
     for raw_name, raw_value in raw:
-        name = raw_name.decode("latin-1")
+        known = names.get(raw_name)
+        name, key, kind = known if known is not None else _name(raw_name)
         value = raw_value.decode("latin-1")
         pairs.append((name, value))
-        key = name.lower()
-        if key in _FRAMING_NAMES:
-            if framing is None:
-                framing = _Framing()
-            if key == "host":
-                framing.hosts.append(value)
-            elif key == "content-length":
-                framing.lengths.append(value)
+        if kind:
+            if found is None:
+                found = [(kind, value)]
             else:
-                framing.transfer_encodings.append(value)
+                found.append((kind, value))
         if key not in index:
             index[key] = value
         elif key in _JOINED_NAMES:
@@ -153,15 +150,49 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[Headers, _Framing | None]:
             key = name.lower()
             if key in _JOINED_NAMES:
                 index[key] = value
-    if framing is not None:
-        framing.content_type = index.get("content-type")
     headers._list = pairs
     headers._index = index
-    return headers, framing
+    headers._unique_names = len(index) == len(pairs)
+    if found is None or (len(found) == 1 and found[0][0] == _HOST):
+        # One Host and no body framing: nothing for the framing checks.
+        return headers, None
+    return headers, _framing(found, index.get("content-type"))
 
 
-_FRAMING_NAMES = frozenset(("host", "content-length", "transfer-encoding"))
+def _framing(found: list[tuple[int, str]], content_type: str | None) -> _Framing:
+    framing = _Framing()
+    framing.content_type = content_type
+    for kind, value in found:
+        if kind == _HOST:
+            framing.hosts.append(value)
+        elif kind == _LENGTH:
+            framing.lengths.append(value)
+        else:
+            framing.transfer_encodings.append(value)
+    return framing
+
+
+_HOST = 1
+_LENGTH = 2
+_TRANSFER_ENCODING = 3
+_FRAMING_KINDS = {"host": _HOST, "content-length": _LENGTH, "transfer-encoding": _TRANSFER_ENCODING}
 _JOINED_NAMES = frozenset(("host", "cookie", "content-type"))
+
+#: Raw header name -> (name, lower-case name, framing kind). The same few
+#: names come on every request; decoding and lowering each costs more than
+#: the lookup. Names come from clients, so the cache is bounded: past it, a
+#: name is decoded every time, as without it.
+_NAMES: dict[bytes, tuple[str, str, int]] = {}
+_NAMES_MAX = 512
+
+
+def _name(raw_name: bytes) -> tuple[str, str, int]:
+    name = raw_name.decode("latin-1")
+    key = name.lower()
+    known = (name, key, _FRAMING_KINDS.get(key, 0))
+    if len(_NAMES) < _NAMES_MAX:
+        _NAMES[raw_name] = known
+    return known
 
 
 def make_request(
@@ -174,7 +205,7 @@ def make_request(
         path = path[len(root_path) :]
     server = scope.get("server")
     client = scope.get("client")
-    request = app.request_class(
+    return app.request_class._build(
         scope["method"],
         scope.get("scheme", "http"),
         (server[0], server[1]) if server else None,
@@ -183,51 +214,40 @@ def make_request(
         scope.get("query_string", b""),
         headers,
         client[0] if client else None,
-        app=app,
-        open_stream=body,
-        make_environ=lambda request: _environ(request, scope),
+        app,
+        body,
+        None,
+        lambda request: _environ(request, scope),
     )
-    return request
 
 
 class _BufferedBody:
-    """A body read in full before the view runs, handed over as the request's stream."""
+    """A body read in full before the view runs, handed over as the request's stream.
 
-    __slots__ = ("_file", "_size")
+    ``length`` is the length its ``Content-Length`` announced (``None`` for
+    a chunked body); the body was read to exactly that length.
+    """
 
-    def __init__(self, file: IO[bytes], size: int) -> None:
+    __slots__ = ("_file", "_size", "length")
+
+    def __init__(self, file: IO[bytes], size: int, length: int | None) -> None:
         self._file = file
         self._size = size
+        self.length = length
 
     def __call__(self, request: Request) -> IO[bytes]:
         # The app-wide limit bounded the reading; a lower per-request limit
         # (set in a before_request hook) must hold for a body of undeclared
-        # length too, as it does under WSGI.
-        limit = request.max_content_length
-        if limit is not None and self._size > limit:
-            raise RequestEntityTooLarge()
+        # length too, as it does under WSGI. A declared length was already
+        # held against it by the request, and the body is exactly that long.
+        if self.length is None:
+            limit = request.max_content_length
+            if limit is not None and self._size > limit:
+                raise RequestEntityTooLarge()
         return self._file
 
     def close(self) -> None:
         self._file.close()
-
-
-async def _read_body(
-    app: Hipflask, length: int | None, receive: Receive
-) -> Callable[[Request], IO[bytes]]:
-    limit: int | None = app.config["MAX_CONTENT_LENGTH"]
-    if limit is not None and length is not None and length > limit:
-        return _too_large
-    try:
-        buffer, size = await receive_body(
-            receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(app.config)
-        )
-    except RequestEntityTooLarge:
-        # The view gets a 413 if (and only if) it asks for the body, as under WSGI.
-        return _too_large
-    if buffer is None:
-        return _empty
-    return _BufferedBody(buffer, size)
 
 
 class _Refused:
@@ -270,9 +290,13 @@ def _framing_verdict(framing: _Framing, hosts: Sequence[str]) -> tuple[str | Non
     return None, declared_length(framing.lengths)
 
 
+#: Methods whose body, absent any framing header, is not read at all.
+_SAFE_READS = ("GET", "HEAD")
+
+
 def _bodiless(scope: Scope, framing: _Framing | None) -> bool:
     """A GET or HEAD with no body framing and at most one Host: nothing to read or refuse."""
-    if scope["method"] not in ("GET", "HEAD"):
+    if scope["method"] not in _SAFE_READS:
         return False
     return framing is None or (
         not framing.lengths and not framing.transfer_encodings and len(framing.hosts) < 2
@@ -300,11 +324,19 @@ async def _prepare_body(
     reason, length = _framing_verdict(framing, hosts)
     if reason is None and (framing.lengths or framing.transfer_encodings):
         reason = content_type_refusal(framing.content_type)
-    refusal: HTTPException
+    if reason is not None:
+        refusal = BadRequest(reason)
+        return _Refused(refusal), refusal, False
+    limit: int | None = app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and length is not None and length > limit:
+        return _too_large, None, False
     try:
-        if reason is not None:
-            raise BadRequest(reason)
-        return await _read_body(app, length, receive), None, False
+        buffer, size = await receive_body(
+            receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(app.config)
+        )
+    except RequestEntityTooLarge:
+        # The view gets a 413 if (and only if) it asks for the body, as under WSGI.
+        return _too_large, None, False
     except ClientGone:
         # Gone, or a broken body the server reported as a disconnect: the
         # answer is a 400 (a half-closed client still reads it), never a
@@ -314,12 +346,13 @@ async def _prepare_body(
     except RequestTimeout as exc:
         return _Refused(exc), exc, False
     except BadRequest as exc:
-        if reason is not None:
-            return _Refused(exc), exc, False
         # A body shorter than its Content-Length: refused when read, as under
         # WSGI, so a view that never reads the body answers the same way.
         error = exc
         return (lambda request: RefusingStream(error)), None, False  # type: ignore[return-value]
+    if buffer is None:
+        return _empty, None, False
+    return _BufferedBody(buffer, size, length), None, False
 
 
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
@@ -331,7 +364,7 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     headers, framing = _headers(scope["headers"])
     body: Callable[[Request], IO[bytes]]
     refusal: HTTPException | None
-    if _bodiless(scope, framing):
+    if (framing is None and scope["method"] in _SAFE_READS) or _bodiless(scope, framing):
         # Most requests: no coroutine to read a body that is not there.
         body, refusal, client_gone = _empty, None, False
     else:
@@ -339,6 +372,10 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
+        if type(body) is _BufferedBody:
+            # The framing checks parsed the length already; the request
+            # would find the same (a chunked body has none).
+            request.content_length = body.length
         state = RequestState()
         if preserve is not None:
             state.preserve_context = preserve

@@ -30,6 +30,7 @@ import asyncio
 import io
 import tempfile
 import time
+from collections.abc import Generator
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -83,16 +84,58 @@ class _GuardedInput:
             raise OSError(BODY_UNREADABLE) from exc
 
 
-class _LengthCheckedInput(LimitedStream):
-    """Exactly ``Content-Length`` bytes; ending sooner is a 400.
+class _ExactInput(io.RawIOBase):
+    """Exactly ``Content-Length`` bytes of ``wsgi.input``; ending sooner is a 400.
 
-    Used when the server says it ends the stream itself
-    (``wsgi.input_terminated``): then Werkzeug trusts the end of the stream
-    and a body cut short would look complete.
+    Past the length is the next request on the connection, so nothing past
+    it is read. A read error of any kind is the same 400: servers report a
+    broken body in their own ways (gunicorn raises ``InvalidChunkSize``,
+    others ``OSError``), and none may escape through the view as a 500.
+    One object with its own ``read``, rather than Werkzeug's
+    ``LimitedStream`` over a guard: a small form is read in one Python call.
     """
 
-    def on_disconnect(self, error: Exception | None = None) -> None:
-        raise BadRequest(BODY_INCOMPLETE)
+    def __init__(self, stream: IO[bytes], length: int) -> None:
+        self._input = stream
+        self._length = length
+        self._remaining = length
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._length - self._remaining
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self._remaining
+        if size is None or size < 0:
+            return self.readall()
+        if size > remaining:
+            size = remaining
+        if size == 0:
+            return b""
+        try:
+            data = self._input.read(size)
+        except Exception as exc:
+            raise BadRequest(BODY_INCOMPLETE) from exc
+        if not data:
+            raise BadRequest(BODY_INCOMPLETE)
+        if len(data) > size:
+            data = data[:size]
+        self._remaining = remaining - len(data)
+        return data
+
+    def readall(self) -> bytes:
+        parts = []
+        while self._remaining:
+            parts.append(self.read(self._remaining))
+        return b"".join(parts)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        size = len(data)
+        buffer[:size] = data
+        return size
 
 
 class _BoundedInput(LimitedStream):
@@ -138,11 +181,11 @@ def wsgi_body(environ: dict[str, Any], length: int | None, limit: int | None) ->
     :param limit: ``max_content_length``; a larger declared length was
         refused before this is called.
     """
-    stream: Any = _GuardedInput(environ["wsgi.input"])
     if length is not None:
         # Without wsgi.input_terminated this is also the only safe reading:
         # past Content-Length is the next request on the connection.
-        return _LengthCheckedInput(stream, length)  # type: ignore[return-value]
+        return _ExactInput(environ["wsgi.input"], length)  # type: ignore[return-value]
+    stream: Any = _GuardedInput(environ["wsgi.input"])
     if "wsgi.input_terminated" not in environ:
         # Neither a length nor a server-ended stream: WSGI says there is no body.
         return LimitedStream(stream, 0)  # type: ignore[return-value]
@@ -194,10 +237,18 @@ class BodyTimeouts:
         """The app's ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``."""
         timeout = config.get("BODY_READ_TIMEOUT")
         rate = config.get("BODY_MIN_RATE")
-        return cls(
+        last = _last_timeouts
+        if last is not None and last[0] is timeout and last[1] is rate and cls is BodyTimeouts:
+            # Read on every request with a body, so a changed setting applies
+            # at once; the settings rarely change, so the last answer is kept.
+            return last[2]
+        timeouts = cls(
             float(timeout) if timeout else None,
             float(rate) if rate else None,
         )
+        if cls is BodyTimeouts:
+            _remember_timeouts(timeout, rate, timeouts)
+        return timeouts
 
     def check_rate(self, started: float, size: int) -> None:
         """A 408 when the body averages less than ``min_rate`` after the grace period."""
@@ -208,18 +259,86 @@ class BodyTimeouts:
             raise RequestTimeout(BODY_TOO_SLOW)
 
 
-async def _next_message(receive: Receive, timeout: float | None) -> Any:
+_last_timeouts: tuple[Any, Any, BodyTimeouts] | None = None
+
+
+def _remember_timeouts(timeout: Any, rate: Any, timeouts: BodyTimeouts) -> None:
+    global _last_timeouts
+    _last_timeouts = (timeout, rate, timeouts)
+
+
+class _Resumed:
+    """The rest of an awaitable whose first step has already run.
+
+    :func:`_start` runs ``receive()`` by hand to learn whether the
+    message is already there; when it is not, this hands what it waits on
+    to the task and forwards what the task sends or throws back (a
+    cancellation by the read timeout), as ``await`` would have.
+    """
+
+    __slots__ = ("_signal", "_waiting")
+
+    def __init__(self, waiting: Generator[Any, Any, Any], signal: Any) -> None:
+        self._waiting = waiting
+        self._signal = signal
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        # What ``yield from`` does (PEP 380), for an awaitable whose iterator
+        # may have only ``__next__`` (granian's does): no ``send`` for a
+        # plain resumption, and no ``throw`` or ``close`` when it has none.
+        waiting = self._waiting
+        signal = self._signal
+        while True:
+            try:
+                sent = yield signal
+            except GeneratorExit:
+                close = getattr(waiting, "close", None)
+                if close is not None:
+                    close()
+                raise
+            except BaseException as exc:
+                throw = getattr(waiting, "throw", None)
+                if throw is None:
+                    raise
+                try:
+                    signal = throw(exc)
+                except StopIteration as done:
+                    return done.value
+            else:
+                try:
+                    signal = next(waiting) if sent is None else waiting.send(sent)
+                except StopIteration as done:
+                    return done.value
+
+
+def _start(receive: Receive) -> Any:
+    """Run ``receive()`` up to its first wait: the message, or a :class:`_Resumed` to await."""
+    waiting = receive().__await__()
+    try:
+        signal = next(waiting)
+    except StopIteration as done:
+        return done.value
+    return _Resumed(waiting, signal)
+
+
+async def _wait_for_message(pending: _Resumed, timeout: float | None) -> Any:
+    """The message ``receive()`` is still waiting for, within ``timeout`` seconds."""
     if timeout is None:
-        return await receive()
+        return await pending
     try:
         if _timeout is not None:
             # A deadline on the running task: no extra task per message, as
-            # wait_for would create (a quarter of a small POST's cost).
+            # wait_for would create.
             async with _timeout(timeout):
-                return await receive()
-        return await asyncio.wait_for(receive(), timeout)  # pragma: no cover - Python 3.10
+                return await pending
+        return await asyncio.wait_for(_resume(pending), timeout)  # pragma: no cover
     except (asyncio.TimeoutError, TimeoutError):
         raise RequestTimeout(BODY_TOO_SLOW) from None
+
+
+async def _resume(pending: _Resumed) -> Any:  # pragma: no cover - Python 3.10
+    # Python 3.10's wait_for runs a coroutine of its own as a task.
+    return await pending
 
 
 _timeout = getattr(asyncio, "timeout", None)
@@ -256,7 +375,13 @@ async def receive_body(
     started = time.monotonic()
     try:
         while more:
-            message = await _next_message(receive, timeouts.read_timeout)
+            # The first step of receive() runs here: a message the server
+            # already holds (a small body arrives with its headers) comes
+            # back at once, and needs no timer. Arming and cancelling one is
+            # a tenth of a small POST's cost.
+            message = _start(receive)
+            if type(message) is _Resumed:
+                message = await _wait_for_message(message, timeouts.read_timeout)
             if message["type"] == "http.disconnect":
                 raise ClientGone
             chunk = message.get("body", b"")

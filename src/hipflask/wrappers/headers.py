@@ -80,6 +80,9 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
     """
 
     _index: dict[str, str] | None = None
+    #: Set by whoever built the headers when no name occurs twice: then the
+    #: index holds every value.
+    _unique_names: bool = False
 
     def _first_values(self) -> dict[str, str]:
         index: dict[str, str] = {}
@@ -103,6 +106,26 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
         if type is None:
             return value
         return _converted(value, default, type)
+
+    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        """Every value of header ``key`` (any case), in order.
+
+        Checks look for headers that are usually absent (``Origin``,
+        ``Sec-Fetch-Site``) by all their values; the index answers those
+        without a walk through the whole list.
+        """
+        if type is None and isinstance(key, str):
+            index = self._index
+            if index is None:
+                index = self._first_values()
+            value = index.get(key.lower())
+            if value is None:
+                return []
+            if self._unique_names:
+                return [value]
+        if type is None:
+            return super().getlist(key)
+        return super().getlist(key, type)
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from werkzeug.routing import Rule
 
 _EMPTY = b""
+#: How far along a routing error's chain of causes ``close`` drops tracebacks.
+_CHAIN_LINKS = 8
 _MISSING: Any = object()
 #: The ``files`` of every urlencoded request: immutable, so one can serve all.
 _NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
@@ -277,10 +279,18 @@ class Request(_SansIORequest):
         (WSGI) or passed them one by one (ASGI); reading :attr:`stream` with
         an invalid or conflicting length is a 400.
         """
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        headers = self.headers
+        value = headers.get("Content-Length")
+        if value is None:
             return None
+        encoding = headers.get("Transfer-Encoding")
+        if encoding is not None and "chunked" in encoding.lower():
+            return None
+        if value.isdigit() and value.isascii():
+            # One plain number, what every honest client sends.
+            return int(value)
         try:
-            return declared_length(self._length_values())
+            return declared_length([value])
         except BadRequest:
             return None
 
@@ -569,7 +579,18 @@ class Request(_SansIORequest):
         )
 
     def close(self) -> None:
-        """Close uploaded files and the body stream."""
+        """Close uploaded files and the body stream, and let go of the routing error.
+
+        A routing error (the 404 of an unknown URL) is raised from frames
+        that hold this request, and the request holds the error: its
+        traceback makes a reference cycle that only the cyclic garbage
+        collector frees. A server answering many 404s (scanners probe for
+        them all day) would pay for full collections that walk every object
+        of the process; dropping the traceback once the request is over
+        frees it all at once.
+        """
+        if self.routing_exception is not None:
+            _drop_tracebacks(self.routing_exception)
         files = self.__dict__.get("files")
         if files:
             for _key, value in files.items(multi=True):
@@ -617,6 +638,20 @@ def _assign(
     request._limits = None
 
 
+def _drop_tracebacks(error: BaseException) -> None:
+    """Drop the tracebacks of ``error`` and of the errors it was raised from.
+
+    Werkzeug's 405 is raised while handling its own ``NoMatch``: the
+    chained error's traceback holds the request's frames too.
+    """
+    chained: BaseException | None = error
+    for _link in range(_CHAIN_LINKS):
+        if chained is None:
+            return
+        chained.__traceback__ = None
+        chained = chained.__cause__ or chained.__context__
+
+
 def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:
     """Read until the end of the body or ``size`` bytes, whichever comes first.
 
@@ -626,8 +661,14 @@ def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:
     """
     if size is None:
         return stream.read()
-    parts: list[bytes] = []
-    remaining = size
+    if size <= 0:
+        return _EMPTY
+    first = stream.read(size)
+    if len(first) >= size or not first:
+        # All of it in one read: a body the adapter holds in memory.
+        return first
+    parts: list[bytes] = [first]
+    remaining = size - len(first)
     while remaining > 0:
         chunk = stream.read(remaining)
         if not chunk:
