@@ -242,8 +242,8 @@ class SecurityGate:
         allowed = state.allowed_origin if state is not None else None
         if allowed is not None and request.headers.get("Origin") == allowed:
             return
-        reason = self._origin.check(  # type: ignore[union-attr]
-            request.method, request.headers, request.scheme, request.host
+        reason = self._origin.check_lazily(  # type: ignore[union-attr]
+            request.method, request.headers, request.scheme, lambda: request.host
         )
         if reason is not None:
             raise Forbidden(reason)

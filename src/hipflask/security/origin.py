@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
@@ -149,6 +150,16 @@ class OriginPolicy:
         page sends both with the attacker's name. Trusted-host checking, which
         runs before this check, is what closes that gap.
         """
+        return self.check_lazily(method, headers, scheme, lambda: host)
+
+    def check_lazily(
+        self, method: str, headers: HeaderLookup, scheme: str, host: Callable[[], str]
+    ) -> str | None:
+        """:meth:`check` with ``host()`` called only when the answer needs it.
+
+        A request's host is computed from its headers (and proxy trust), and
+        most browser requests are decided by ``Sec-Fetch-Site`` alone.
+        """
         if method in SAFE_METHODS or not self.is_enabled:
             return None
         site = _fetch_site(headers)
@@ -163,7 +174,10 @@ class OriginPolicy:
         # No Fetch Metadata (an older browser, a plain-HTTP site, or a
         # non-browser client sending a value browsers never send): the
         # Origin decides.
-        if origin is None or origin == f"{scheme}://{host}":
+        if origin is None:
+            return None
+        own = host()
+        if origin == f"{scheme}://{own}":
             return None
         if origin == "null":
             # Sandboxed iframes, data: and file: pages and some cross-site
@@ -171,7 +185,7 @@ class OriginPolicy:
             # where a forged request comes from.
             return _reason(REASON_NULL_ORIGIN, method)
         canonical = _canonical(origin)
-        if canonical == _request_origin(scheme, host) or canonical in self.trusted_origins:
+        if canonical == _request_origin(scheme, own) or canonical in self.trusted_origins:
             return None
         return _reason(REASON_ORIGIN_MISMATCH, method)
 
