@@ -158,13 +158,20 @@ def handle(
     if preserve is not None:
         state.preserve_context = preserve
     # Most requests have no body and one plain Host: nothing to compare.
-    refusal = (
-        _framing_refusal(environ)
-        if environ.get("CONTENT_LENGTH")
-        or "HTTP_TRANSFER_ENCODING" in environ
-        or "," in environ.get("HTTP_HOST", "")
-        else None
-    )
+    length = environ.get("CONTENT_LENGTH")
+    refusal = None
+    if length or "HTTP_TRANSFER_ENCODING" in environ or "," in environ.get("HTTP_HOST", ""):
+        refusal = _framing_refusal(environ)
+        if (
+            refusal is None
+            and cls._plain_init
+            and length
+            and length.isdigit()
+            and length.isascii()
+            and "HTTP_TRANSFER_ENCODING" not in environ
+        ):
+            # Checked above: the body's length, which reading it needs first.
+            request.content_length = int(length)
     if refusal is not None:
         request.routing_exception = BadRequest(refusal)
     else:
