@@ -35,7 +35,6 @@ from .headers import WSGIRequestHeaders
 from .jsonerrors import JSONBadRequest
 from .lazy import lazy_attribute
 from .query import parse_multidict
-from .query import parse_pairs
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -424,7 +423,7 @@ class Request(_SansIORequest):
             text = raw.decode()
         except UnicodeDecodeError:
             raise BadRequest("The form body is not valid UTF-8.") from None
-        return self.parameter_storage_class(parse_pairs(text))
+        return parse_multidict(text, self.parameter_storage_class)
 
     @property
     def mimetype(self) -> str:
