@@ -205,7 +205,26 @@ def make_request(
         path = path[len(root_path) :]
     server = scope.get("server")
     client = scope.get("client")
-    return app.request_class._build(
+    cls = app.request_class
+    if cls._plain_init:
+        # What Request.__init__ assigns, in this frame: every request pays it.
+        request = cls.__new__(cls)
+        method = scope["method"]
+        request.method = method if method.isupper() else method.upper()
+        request.scheme = scope.get("scheme", "http")
+        request.server = (server[0], server[1]) if server else None
+        request.root_path = root_path.rstrip("/")
+        request.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
+        request.query_string = scope.get("query_string", b"")
+        request.headers = headers
+        request.remote_addr = client[0] if client else None
+        request.app = app
+        request._open_stream = body
+        request._environ = None
+        request._make_environ = lambda request: _environ(request, scope)
+        request._limits = None
+        return request
+    return cls._build(
         scope["method"],
         scope.get("scheme", "http"),
         (server[0], server[1]) if server else None,

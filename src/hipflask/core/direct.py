@@ -126,20 +126,6 @@ def _finish(app: Hipflask, ctx: RequestContext, rv: Any) -> Step:
         return (yield from pipeline.handle_exception(app, ctx, error)), error
 
 
-def _call_view(app: Hipflask, request: Request, state: RequestState) -> Any:
-    """The gate's check, the routing error if any, the view (or the automatic OPTIONS)."""
-    gate = app.gate
-    method = request.method
-    if not (gate.passes_safe_methods and method in SAFE_METHODS):
-        gate.check(request, state)
-    if request.routing_exception is not None:
-        app.raise_routing_exception(request)
-    rule = request.url_rule
-    if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
-        return app.make_default_options_response()
-    return app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
-
-
 def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response | None:
     """The whole request in this thread (WSGI, or a sync view's worker under ASGI).
 
@@ -154,7 +140,8 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
     response: Response
     try:
         try:
-            # _call_view, inlined: this is the path of most WSGI requests.
+            # The gate's check, the routing error if any, the view (or the
+            # automatic OPTIONS), in this frame: the path of most WSGI requests.
             method = request.method
             if not (app.gate.passes_safe_methods and method in SAFE_METHODS):
                 app.gate.check(request, state)
@@ -200,7 +187,18 @@ async def run_async(
     response: Response
     try:
         try:
-            rv = _call_view(app, request, state)
+            # As in run_sync (a coroutine cannot share the frame).
+            method = request.method
+            if not (app.gate.passes_safe_methods and method in SAFE_METHODS):
+                app.gate.check(request, state)
+            if request.routing_exception is not None:
+                app.raise_routing_exception(request)
+            rule = request.url_rule
+            rv: Any
+            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                rv = app.make_default_options_response()
+            else:
+                rv = app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
             if type(rv) is CoroutineType:
                 rv = await rv
         except Exception as exc:

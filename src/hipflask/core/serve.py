@@ -147,11 +147,19 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
         _leave(ctx, error, teardown=True)
 
 
-async def run_async(app: Hipflask, request: Request, state: RequestState) -> Response:
-    """Run the whole request on the event loop (an async view under ASGI)."""
+def run_async(app: Hipflask, request: Request, state: RequestState) -> Awaitable[Response]:
+    """Run the whole request on the event loop (an async view under ASGI).
+
+    A plain function handing back the coroutine to await: the direct path's
+    own, or the general pipeline's, without a coroutine of its own around it.
+    """
     chain = direct.plain_chain(app, request, state)
     if chain is not None:
-        return await direct.run_async(app, request, state, chain)
+        return direct.run_async(app, request, state, chain)
+    return _run_pipeline_async(app, request, state)
+
+
+async def _run_pipeline_async(app: Hipflask, request: Request, state: RequestState) -> Response:
     state.on_loop = True
     ctx = RequestContext._for_request(app, request, state)
     ctx.push()

@@ -26,6 +26,7 @@ from typing import Any
 from werkzeug.datastructures import EnvironHeaders
 
 from ..contexts.globals import _cv_request
+from ..wrappers.headers import ASGIRequestHeaders
 
 if TYPE_CHECKING:
     from ..wrappers.request import Request
@@ -79,6 +80,9 @@ def _request_credentials(request: Request) -> tuple[str | None, str | None]:
         if environ is None:
             environ = request.environ
         return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
+    if isinstance(headers, ASGIRequestHeaders):
+        first = headers.first_values()
+        return first.get("authorization"), first.get("cookie")
     return headers.get("Authorization"), headers.get("Cookie")
 
 

@@ -13,6 +13,8 @@ read-only, as Werkzeug's WSGI request headers always were.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 from typing import TypeVar
 
@@ -90,6 +92,17 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
             index.setdefault(name.lower(), value)
         self._index = index
         return index
+
+    def first_values(self) -> Mapping[str, str]:
+        """The first value of each header, by lower-case name (read-only).
+
+        For code that looks up several headers at once: one call, then
+        plain mapping lookups.
+        """
+        index = self._index
+        if index is None:
+            index = self._first_values()
+        return MappingProxyType(index)
 
     def get(  # type: ignore[override]
         self, key: str, default: Any = None, type: Callable[[str], Any] | None = None
