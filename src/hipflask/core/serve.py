@@ -23,7 +23,6 @@ from werkzeug.exceptions import NotFound
 from ..contexts.ctx import RequestContext
 from ..contexts.state import RequestState
 from ..routing.matcher import NOT_FOUND
-from ..routing.matcher import STALE
 from ..routing.matcher import Matcher
 from ..security.proxies import ProxyTrust
 from . import bridge
@@ -87,20 +86,15 @@ def prepare(app: Hipflask, request: Request, state: RequestState | None) -> None
         return
     if app._overrides is None:
         app._pipeline_overrides()
-    found: Any = None
-    if not app._custom_url_adapter:
-        matcher = app._matcher
-        url_map = app.url_map
-        if matcher is not None:
-            found = matcher.match_current(url_map, request.path, request.method)
-        if matcher is None or found is STALE:
-            matcher = app._matcher = Matcher(url_map, app.subdomain_matching)
-            found = matcher.match(request.path, request.method)
+    matcher = app._matcher
+    if matcher is None or not matcher.is_current(app.url_map):
+        matcher = app._matcher = Matcher(app.url_map, app.subdomain_matching)
+    found = None if app._custom_url_adapter else matcher.match(request.path, request.method)
     if found is not None:
         if found is NOT_FOUND:
             request.routing_exception = NotFound()
         else:
-            request.url_rule, request.view_args = found
+            request.url_rule, request.view_args = found  # type: ignore[misc]
         return
     try:
         adapter = app.create_url_adapter(request)

@@ -56,20 +56,6 @@ class _NotFound:
 #: What :meth:`Matcher.match` answers when no rule can match the path.
 NOT_FOUND = _NotFound()
 
-
-class _Stale:
-    """The type of :data:`STALE`."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "STALE"
-
-
-#: The answer of :meth:`Matcher.match_current` for a map that changed since
-#: the matcher was built: build a new one.
-STALE = _Stale()
-
 # (rule, methods or None, deferred) — deferred entries are matched here only
 # to learn that Werkzeug must decide.
 _Entry = tuple["Rule | None", "frozenset[str] | None", bool]
@@ -253,28 +239,7 @@ class Matcher:
         return self._size == _rule_count(url_map)
 
     def match(self, path: str, method: str) -> tuple[Rule, dict[str, Any]] | _NotFound | None:
-        """``(rule, view_args)`` or :data:`NOT_FOUND` when certain, else ``None``.
-
-        ``None`` too when the map has changed since this matcher was built.
-        """
-        found = self.match_current(self._map, path, method)
-        return None if found is STALE else found  # type: ignore[return-value]
-
-    def match_current(
-        self, url_map: Map, path: str, method: str
-    ) -> tuple[Rule, dict[str, Any]] | _NotFound | _Stale | None:
-        """:meth:`match`, or :data:`STALE` when ``url_map`` is not :meth:`is_current`.
-
-        One call for the serve path, which asks both on every request.
-        """
-        if url_map is not self._map:
-            return STALE
-        additions = getattr(url_map, "additions", None)
-        if additions is not None:
-            if additions != self._additions:
-                return STALE
-        elif self._size != _rule_count(url_map):
-            return STALE
+        """``(rule, view_args)`` or :data:`NOT_FOUND` when certain, else ``None``."""
         if not self._enabled or "//" in path:
             return None
         entries = self._static.get(path)
