@@ -230,3 +230,35 @@ def test_a_check_added_to_the_gate_takes_the_pipeline(
 
     assert decisions == [False, False]
     assert response.status_code == 401
+
+
+class _TrappingApp(Hipflask):
+    def trap_http_exception(self, e: Exception) -> bool:
+        return getattr(e, "code", None) == 404 or super().trap_http_exception(e)
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_an_apps_own_trap_http_exception_sees_routing_404s(protocol: str) -> None:
+    app = _TrappingApp(__name__)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    plain_routes(app)
+    client = app.test_client(protocol=protocol)
+
+    assert client.get("/text").status_code == 200
+    # Trapped: the 404 is an unhandled error, as Flask makes it.
+    assert client.get("/missing").status_code == 500
+    assert client.get("/missing").status_code == 500
+
+
+def test_a_routing_404_on_the_direct_path_uses_the_apps_404_handler(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    plain_routes(app)
+
+    @app.errorhandler(404)
+    def not_found(error: Exception) -> tuple[str, int]:
+        return "nothing here", 404
+
+    assert client.get("/text").status_code == 200
+    response = client.get("/missing")
+    assert (response.status_code, response.data) == (404, b"nothing here")

@@ -81,6 +81,35 @@ def test_a_cancelled_caller_does_not_break_later_jobs() -> None:
     runner.shutdown()
 
 
+def test_a_job_cancelled_while_queued_never_runs_but_clean_up_does() -> None:
+    runner = ThreadRunner(1)
+    started = threading.Event()
+    release = threading.Event()
+    ran: list[str] = []
+
+    def block() -> None:
+        started.set()
+        release.wait(5)
+        ran.append("block")
+
+    async def run() -> None:
+        first = runner.run(block)
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        # Both queued behind the blocked worker; both callers then give up.
+        charge = runner.run(lambda: ran.append("charge"))
+        close = runner.run_always(lambda: ran.append("close"))
+        charge.cancel()
+        close.cancel()
+        release.set()
+        await first
+        await runner.run(lambda: ran.append("next"))
+
+    asyncio.run(run())
+    runner.shutdown()
+    assert ran == ["block", "close", "next"]
+
+
 def test_a_job_blocked_in_a_worker_does_not_block_the_loop() -> None:
     runner = ThreadRunner(2)
     release = threading.Event()

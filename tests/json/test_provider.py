@@ -422,3 +422,26 @@ def test_jsonify_with_args_and_kwargs_is_refused_in_flasks_words(app: Hipflask) 
         pytest.raises(TypeError, match=r"app\.json\.response\(\) takes either args or kwargs"),
     ):
         jsonify(1, a=2)
+
+
+@pytest.mark.parametrize("sort_keys", [None, 0, 1, "", "yes"])
+def test_jsonify_takes_any_truthy_or_falsy_sort_keys(
+    app: Hipflask, encoder: str, sort_keys: Any
+) -> None:
+    app.json.sort_keys = sort_keys  # type: ignore[attr-defined]
+    with app.app_context():
+        body = jsonify({"b": 1, "a": 2}).get_data()
+
+    assert body == (b'{"a":2,"b":1}\n' if sort_keys else b'{"b":1,"a":2}\n')
+
+
+def test_a_providers_own_dumps_writes_jsonify_responses(app: Hipflask, encoder: str) -> None:
+    class Shouting(DefaultJSONProvider):
+        def dumps(self, obj: Any, **kwargs: Any) -> str:
+            return super().dumps(obj, **kwargs).upper()
+
+    app.json = Shouting(app)
+    with app.app_context():
+        body = jsonify(name="ada").get_data()
+
+    assert body == b'{"NAME":"ADA"}\n'

@@ -135,6 +135,31 @@ def test_smuggling_shaped_framing_is_refused(
     assert SEEN == []
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [(b"content_length", b"7"), (b"transfer_encoding", b"chunked")],
+)
+def test_underscore_names_are_not_framing_headers(
+    front: BufferedWSGI, extra: tuple[bytes, bytes]
+) -> None:
+    # Only the real names frame the body; a look-alike with an underscore
+    # (which an environ would spell the same) is neither refused nor obeyed.
+    scope = http_scope("/form", method="POST", headers=[FORM, (b"content-length", b"3"), extra])
+    sent = _drive(front, scope, {"type": "http.request", "body": b"a=1", "more_body": False})
+
+    assert sent[0]["status"] == 200
+    assert SEEN == [("3", False, {"a": "1"})]
+
+
+def test_long_header_names_are_not_kept(front: BufferedWSGI) -> None:
+    from hipflask.serving import buffering
+
+    name = b"x-" + b"n" * 200
+    _drive(front, http_scope("/host", headers=[(name, b"1")]))
+
+    assert name not in buffering._NAMES
+
+
 def test_a_streamed_response_is_sent_chunk_by_chunk(front: BufferedWSGI) -> None:
     sent = _drive(front, http_scope("/stream"))
 

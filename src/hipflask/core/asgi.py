@@ -190,7 +190,8 @@ def _name(raw_name: bytes) -> tuple[str, str, int]:
     name = raw_name.decode("latin-1")
     key = name.lower()
     known = (name, key, _FRAMING_KINDS.get(key, 0))
-    if len(_NAMES) < _NAMES_MAX:
+    # Clients choose the names: only short ones are kept, and only so many.
+    if len(raw_name) <= 64 and len(_NAMES) < _NAMES_MAX:
         _NAMES[raw_name] = known
     return known
 

@@ -104,7 +104,7 @@ def _unhandled_not_found(app: Hipflask, request: Request, exc: Exception) -> boo
     return (
         type(exc) is NotFound
         and exc is request.routing_exception
-        and not app.config["TRAP_HTTP_EXCEPTIONS"]
+        and not app.trap_http_exception(exc)
         and app._find_error_handler(exc, ()) is None
     )
 

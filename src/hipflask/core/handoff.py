@@ -51,9 +51,15 @@ __all__ = ["GROW_CHECK", "ThreadRunner"]
 #: worker that is only waiting for its turn at the GIL gets it sooner.
 GROW_CHECK = 0.01
 
-#: A job: the inbox to answer on, the future, the context, the call.
+#: A job: the inbox to answer on, the future, the context, the call, and
+#: whether it still runs when its awaiting coroutine was cancelled first.
 _Job = tuple[
-    "_Inbox", "asyncio.Future[Any]", contextvars.Context, Callable[..., Any], tuple[Any, ...]
+    "_Inbox",
+    "asyncio.Future[Any]",
+    contextvars.Context,
+    Callable[..., Any],
+    tuple[Any, ...],
+    bool,
 ]
 
 
@@ -218,18 +224,25 @@ class ThreadRunner:
             job = get()
             if job is None:
                 return
-            inbox, future, context, func, args = job
+            inbox, future, context, func, args, always = job
             # Dropped before waiting again, so that an idle worker does not
             # keep the last request (and its response) alive.
             job = None
             ok = True
-            busy_since[index] = clock()
-            try:
-                value = context.run(func, *args)
-            except BaseException as exc:  # handed to the awaiting coroutine
-                ok = False
-                value = exc
-            busy_since[index] = 0.0
+            value: Any = None
+            # A request whose client left (its task cancelled) while the job
+            # waited in the queue is not run at all, as an executor's
+            # queued work is not; reading the flag from this thread is a
+            # plain read of a finished future's state.
+            skipped = not always and future.cancelled()
+            if not skipped:
+                busy_since[index] = clock()
+                try:
+                    value = context.run(func, *args)
+                except BaseException as exc:  # handed to the awaiting coroutine
+                    ok = False
+                    value = exc
+                busy_since[index] = 0.0
             # The call (and the app and request in its arguments) is dropped
             # before the result is posted: once the awaiting coroutine has
             # it, nothing in this idle thread may still hold the request.
@@ -243,7 +256,8 @@ class ThreadRunner:
                         self._unclaimed -= 1  # the next get() takes a queued job
                     else:
                         self._idle += 1
-            inbox.post(future, ok, value)
+            if not skipped:
+                inbox.post(future, ok, value)
             future = value = None  # type: ignore[assignment]
 
     def run(self, func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -254,11 +268,25 @@ class ThreadRunner:
         it: no coroutine frame per call, and the job is queued (and the
         context copied) at the call, not at the first await.
         """
+        return self._submit(func, args, False)
+
+    def run_always(self, func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """:meth:`run` for clean-up that must happen even if the caller is cancelled.
+
+        A job started with :meth:`run` is dropped when its coroutine is
+        cancelled before a worker takes it; closing a response body must
+        not be.
+        """
+        return self._submit(func, args, True)
+
+    def _submit(
+        self, func: Callable[..., T], args: tuple[Any, ...], always: bool
+    ) -> asyncio.Future[T]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         inbox = self._inboxes.get(loop) or self._inbox(loop)
         self._reserve(loop)
-        self._jobs.put((inbox, future, contextvars.copy_context(), func, args))
+        self._jobs.put((inbox, future, contextvars.copy_context(), func, args, always))
         return future
 
     async def iterate(self, iterable: Iterable[T]) -> AsyncIterator[T]:
@@ -273,7 +301,7 @@ class ThreadRunner:
         finally:
             close = getattr(iterable, "close", None)
             if close is not None:
-                await self.run(close)
+                await self.run_always(close)
 
     def shutdown(self) -> None:
         """Stop the worker threads after the running jobs finish.

@@ -76,7 +76,10 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     port = environ.get("SERVER_PORT")
     # Not a number (a unix socket's "", a hand-built environ's "x"): no port,
     # rather than a ValueError before the app can answer.
-    server = (environ.get("SERVER_NAME", ""), int(port) if port and port.isdigit() else None)
+    server = (
+        environ.get("SERVER_NAME", ""),
+        int(port) if port and port.isdigit() and port.isascii() else None,
+    )
     root_path = environ.get("SCRIPT_NAME", "")
     path = environ.get("PATH_INFO", "")
     return cls._build(

@@ -186,6 +186,9 @@ class DefaultJSONProvider(JSONProvider):
     def _use_orjson(self) -> bool:
         if _orjson is None or self.ensure_ascii or self.default is not _default:
             return False
+        if type(self).dumps is not DefaultJSONProvider.dumps:
+            # A subclass's own dumps writes every JSON response, as in Flask.
+            return False
         compact = self.compact
         if compact is not None:
             return compact
@@ -202,6 +205,7 @@ class DefaultJSONProvider(JSONProvider):
             and not self.ensure_ascii
             and self.default is _default
             and type(self).dump_bytes is DefaultJSONProvider.dump_bytes
+            and type(self).dumps is DefaultJSONProvider.dumps
             and self.mimetype == "application/json"
             # _use_orjson, inlined.
             and (compact if compact is not None else app is None or not app.config["DEBUG"])
@@ -210,7 +214,7 @@ class DefaultJSONProvider(JSONProvider):
             if getattr(response_class, "_fast_is_init", False):
                 try:
                     body = _orjson.dumps(
-                        obj, default=_orjson_default, option=_ORJSON_LINE[self.sort_keys]
+                        obj, default=_orjson_default, option=_ORJSON_LINE[bool(self.sort_keys)]
                     )
                 except TypeError:
                     pass  # what orjson refuses takes the general path below

@@ -78,20 +78,35 @@ def _no_write(data: bytes) -> None:
     raise RuntimeError("The write() callable of start_response is not supported; return the body.")
 
 
-#: Header name (as sent, lower-cased bytes) -> environ key, for the names
-#: seen so far; bounded, since clients choose the names.
-_ENVIRON_KEYS: dict[bytes, str] = {}
-_ENVIRON_KEYS_MAX = 1024
-#: The framing headers: the app sees the complete body and its length instead.
+#: Header name (as sent) -> its environ key and framing kind, for the names
+#: seen so far. Bounded in entries and in name length, since clients choose
+#: the names.
+_NAMES: dict[bytes, tuple[str, int]] = {}
+_NAMES_MAX = 1024
+_NAME_CACHED_UP_TO = 64
+#: Framing kinds, decided by the header's own name (``content_length`` is
+#: not ``Content-Length``, though both would be the environ's CONTENT_LENGTH).
+_OTHER, _HOST, _LENGTH, _ENCODING, _TYPE = range(5)
+_KINDS = {
+    b"host": _HOST,
+    b"content-length": _LENGTH,
+    b"transfer-encoding": _ENCODING,
+    b"content-type": _TYPE,
+}
+#: Environ keys the app does not get from the client: the body is complete
+#: before the app runs and its length is known, so the framing the client
+#: used is not the app's business (and would contradict it).
 _FRAMING = frozenset({"CONTENT_LENGTH", "TRANSFER_ENCODING"})
 
 
-def _environ_key(raw_name: bytes) -> str:
-    name = raw_name.decode("latin-1").upper().replace("-", "_")
+def _name(raw_name: bytes) -> tuple[str, int]:
+    lowered = raw_name.lower()
+    name = lowered.decode("latin-1").upper().replace("-", "_")
     key = name if name in _FRAMING or name == "CONTENT_TYPE" else f"HTTP_{name}"
-    if len(_ENVIRON_KEYS) < _ENVIRON_KEYS_MAX:
-        _ENVIRON_KEYS[raw_name] = key
-    return key
+    known = (key, _KINDS.get(lowered, _OTHER))
+    if len(raw_name) <= _NAME_CACHED_UP_TO and len(_NAMES) < _NAMES_MAX:
+        _NAMES[raw_name] = known
+    return known
 
 
 class _Head:
@@ -105,25 +120,22 @@ class _Head:
         encodings: list[str] = []
         hosts: list[str] = []
         types: list[str] = []
-        keys = _ENVIRON_KEYS
+        names = _NAMES
         for raw_name, raw_value in raw_headers:
-            key = keys.get(raw_name)
-            if key is None:
-                key = _environ_key(raw_name.lower())
+            known = names.get(raw_name)
+            key, kind = known if known is not None else _name(raw_name)
             value = raw_value.decode("latin-1")
-            if key == "HTTP_HOST":
-                hosts.append(value)
-            elif key == "CONTENT_LENGTH":
-                lengths.append(value)
+            if kind:
+                if kind == _HOST:
+                    hosts.append(value)
+                elif kind == _LENGTH:
+                    lengths.append(value)
+                elif kind == _ENCODING:
+                    encodings.append(value)
+                else:
+                    types.append(value)
+            if key in _FRAMING:
                 continue
-            elif key == "TRANSFER_ENCODING":
-                # The body is complete before the app runs and its length
-                # is known: the framing the client used is not the app's
-                # business (and would contradict it).
-                encodings.append(value)
-                continue
-            elif key == "CONTENT_TYPE":
-                types.append(value)
             previous = headers.get(key)
             if previous is not None:
                 # Cookies are one list, joined as RFC 6265 says (and as the
@@ -263,7 +275,7 @@ class BufferedWSGI:
         finally:
             closer = getattr(result, "close", None)
             if closer is not None:
-                await threads.run(closer)
+                await threads.run_always(closer)
 
 
 def _call(
