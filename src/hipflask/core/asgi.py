@@ -120,7 +120,8 @@ def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[Headers, _Framing | None]:
     value of each name is indexed in the same pass (see
     :class:`~hipflask.wrappers.headers.ASGIRequestHeaders`).
     """
-    headers = ASGIRequestHeaders()
+    # Its list is filled below: the constructor would only make an empty one.
+    headers = ASGIRequestHeaders.__new__(ASGIRequestHeaders)
     pairs: list[tuple[str, str]] = []
     index: dict[str, str] = {}
     found: list[tuple[int, str]] | None = None
@@ -439,8 +440,14 @@ def _encode_header(pair: tuple[str, str]) -> tuple[bytes, bytes]:
 
 async def _send_response(app: Hipflask, response: Any, method: str, send: Send) -> None:
     _status_line, headers, body = wire_parts(response, method)
-    cache = _ENCODED
-    raw_headers = [cache.get(pair) or _encode_header(pair) for pair in headers]
+    # Looked up in C; only a response with a header not seen before pays for
+    # a second pass (a comprehension is a Python frame on every response).
+    raw_headers: list[Any] = list(map(_ENCODED.get, headers))
+    if None in raw_headers:
+        raw_headers = [
+            cached or _encode_header(pair)
+            for cached, pair in zip(raw_headers, headers, strict=True)
+        ]
     await send(
         {
             "type": "http.response.start",
