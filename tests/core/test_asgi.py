@@ -82,6 +82,28 @@ def test_header_names_are_sent_lower_case_as_bytes(app: Hipflask) -> None:
     assert all(name == name.lower() and isinstance(name, bytes) for name, _ in raw)
 
 
+def test_the_synthesised_environ_drops_underscore_header_names(app: Hipflask) -> None:
+    # As WSGI servers do: x_forwarded_for would share HTTP_X_FORWARDED_FOR
+    # with the header a proxy sets. The headers themselves keep it.
+    @app.route("/")
+    def index() -> str:
+        environ = request.environ
+        return f"{environ.get('HTTP_X_FORWARDED_FOR')} {environ.get('HTTP_X_TRICK')} " + str(
+            request.headers.get("x_trick")
+        )
+
+    scope = http_scope(
+        headers=[
+            (b"x-forwarded-for", b"1.2.3.4"),
+            (b"x_forwarded_for", b"6.6.6.6"),
+            (b"x_trick", b"y"),
+        ]
+    )
+    connection = serve(app, scope)
+
+    assert connection.sent[1]["body"] == b"1.2.3.4 None y"
+
+
 def test_body_in_several_messages_is_read_whole(app: Hipflask) -> None:
     @app.route("/", methods=["POST"])
     def index() -> bytes:

@@ -151,6 +151,33 @@ def test_underscore_names_are_not_framing_headers(
     assert SEEN == [("3", False, {"a": "1"})]
 
 
+def test_underscore_names_cannot_add_to_a_proxys_headers(app: Hipflask) -> None:
+    # X-Forwarded-For and x_forwarded_for share the environ key
+    # HTTP_X_FORWARDED_FOR: joined, a client's value could pass for the proxy's.
+    app.config["PROXY_FIX"] = 1
+
+    @app.route("/who")
+    def who() -> str:
+        return f"{request.remote_addr} {request.scheme} {request.environ.get('HTTP_X_TRICK')}"
+
+    front = BufferedWSGI(app, app.config, threads=1)
+    scope = http_scope(
+        "/who",
+        headers=[
+            (b"x-forwarded-for", b"1.2.3.4"),
+            (b"x_forwarded_for", b"6.6.6.6"),
+            (b"x_forwarded_proto", b"https"),
+            (b"x_trick", b"yes"),
+        ],
+    )
+    try:
+        sent = _drive(front, scope)
+    finally:
+        front.threads.shutdown()
+
+    assert sent[1]["body"] == b"1.2.3.4 http None"
+
+
 def test_long_header_names_are_not_kept(front: BufferedWSGI) -> None:
     from hipflask.serving import buffering
 

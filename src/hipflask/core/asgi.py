@@ -512,6 +512,10 @@ def _environ(request: Request, scope: Scope) -> dict[str, Any]:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])
     for name, value in request.headers.items():
+        if "_" in name:
+            # It would share its key with the dashed name (see the WSGI
+            # servers, which drop it too): ``request.headers`` still has it.
+            continue
         key = name.upper().replace("-", "_")
         if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             environ[key] = value

@@ -86,7 +86,7 @@ _NAMES_MAX = 1024
 _NAME_CACHED_UP_TO = 64
 #: Framing kinds, decided by the header's own name (``content_length`` is
 #: not ``Content-Length``, though both would be the environ's CONTENT_LENGTH).
-_OTHER, _HOST, _LENGTH, _ENCODING, _TYPE = range(5)
+_OTHER, _HOST, _LENGTH, _ENCODING, _TYPE, _DROPPED = range(6)
 _KINDS = {
     b"host": _HOST,
     b"content-length": _LENGTH,
@@ -103,7 +103,11 @@ def _name(raw_name: bytes) -> tuple[str, int]:
     lowered = raw_name.lower()
     name = lowered.decode("latin-1").upper().replace("-", "_")
     key = name if name in _FRAMING or name == "CONTENT_TYPE" else f"HTTP_{name}"
-    known = (key, _KINDS.get(lowered, _OTHER))
+    # A name with an underscore would share its environ key with the dashed
+    # one (``x_forwarded_for`` and ``X-Forwarded-For``), letting a client
+    # add to a header a proxy sets: dropped, as gunicorn and Werkzeug's
+    # server drop it.
+    known = (key, _DROPPED if b"_" in lowered else _KINDS.get(lowered, _OTHER))
     if len(raw_name) <= _NAME_CACHED_UP_TO and len(_NAMES) < _NAMES_MAX:
         _NAMES[raw_name] = known
     return known
@@ -124,6 +128,8 @@ class _Head:
         for raw_name, raw_value in raw_headers:
             known = names.get(raw_name)
             key, kind = known if known is not None else _name(raw_name)
+            if kind == _DROPPED:
+                continue
             value = raw_value.decode("latin-1")
             if kind:
                 if kind == _HOST:
