@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from hipflask import Hipflask
+from hipflask import Request
 from hipflask import Response
 from hipflask import abort
 from hipflask import after_this_request
@@ -262,3 +263,44 @@ def test_a_routing_404_on_the_direct_path_uses_the_apps_404_handler(
     assert client.get("/text").status_code == 200
     response = client.get("/missing")
     assert (response.status_code, response.data) == (404, b"nothing here")
+
+
+class _DeclaredLength(Request):
+    @property
+    def content_length(self) -> int | None:
+        return 3
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_request_class_with_its_own_content_length_keeps_it(protocol: str) -> None:
+    app = Hipflask(__name__)
+    app.request_class = _DeclaredLength
+
+    @app.post("/")
+    def index() -> str:
+        return str(request.content_length)
+
+    client = app.test_client(protocol=protocol)
+    for _ in range(2):
+        response = client.post("/", data=b"hello", content_type="text/plain")
+        assert (response.status_code, response.data) == (200, b"3")
+
+
+class _PinnedHost(Request):
+    trusted_hosts = ["app.example"]  # noqa: RUF012 - Werkzeug's class attribute
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_request_classs_trusted_hosts_refuse_unsafe_requests(protocol: str) -> None:
+    app = Hipflask(__name__)
+    app.request_class = _PinnedHost
+
+    @app.post("/")
+    def index() -> str:
+        return "ok"
+
+    client = app.test_client(protocol=protocol)
+    for _ in range(2):
+        forged = client.post("/", headers={"Host": "evil.example", "Sec-Fetch-Site": "same-origin"})
+        assert forged.status_code == 400
+    assert client.post("/", headers={"Host": "app.example"}).status_code == 200

@@ -261,7 +261,7 @@ class _BufferedBody:
         # (set in a before_request hook) must hold for a body of undeclared
         # length too, as it does under WSGI. A declared length was already
         # held against it by the request, and the body is exactly that long.
-        if self.length is None:
+        if self.length is None or request.content_length != self.length:
             limit = request.max_content_length
             if limit is not None and self._size > limit:
                 raise RequestEntityTooLarge()
@@ -393,9 +393,10 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, headers, body)
-        if type(body) is _BufferedBody:
+        if type(body) is _BufferedBody and type(request)._plain_init:
             # The framing checks parsed the length already; the request
-            # would find the same (a chunked body has none).
+            # would find the same (a chunked body has none). A request class
+            # with its own content_length keeps it.
             request.content_length = body.length
         state = RequestState()
         if preserve is not None:

@@ -212,7 +212,8 @@ class SecurityGate:
         """
         if self._headers is None:
             self._build()
-        trusted = self._trusted_hosts
+        # TRUSTED_HOSTS, or else Werkzeug's attribute on a request class.
+        trusted = self._trusted_hosts or request.trusted_hosts
         if trusted:
             request.trusted_hosts = trusted
             request.host = get_host(
@@ -228,7 +229,7 @@ class SecurityGate:
         """
         if self._origin is None:
             self._build()
-        if self._trusted_hosts:
+        if self._trusted_hosts or request.trusted_hosts:
             self.check_host(request)
         if request.method not in _SAFE_METHODS:
             self.check_origin(request, state)

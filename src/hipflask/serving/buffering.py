@@ -108,6 +108,8 @@ def _name(raw_name: bytes) -> tuple[str, int]:
     # add to a header a proxy sets: dropped, as gunicorn and Werkzeug's
     # server drop it.
     known = (key, _DROPPED if b"_" in lowered else _KINDS.get(lowered, _OTHER))
+    # (With underscores dropped, only the dashed names reach the environ
+    # keys the framing checks read.)
     if len(raw_name) <= _NAME_CACHED_UP_TO and len(_NAMES) < _NAMES_MAX:
         _NAMES[raw_name] = known
     return known
