@@ -9,7 +9,9 @@ failure, never as a figure: a fast wrong answer is not a result.
 
 from __future__ import annotations
 
+import argparse
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -390,3 +392,29 @@ def text_table(title: str, columns: list[str], rows: list[tuple[str, list[str]]]
             + "".join("  " + cell.rjust(width) for cell, width in zip(cells, widths, strict=True))
         )
     return "\n".join(lines)
+
+
+# --- Command-line helpers shared by the runners ----------------------------------------
+
+
+def names_option(value: str, known: Sequence[str], what: str) -> list[str]:
+    """A comma-separated list of names, each one of ``known`` (an argparse type)."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown {what} {', '.join(unknown) or '(none given)'}; choose from {', '.join(known)}"
+        )
+    return names
+
+
+def at_least(minimum: int) -> Any:
+    """An argparse type: an integer no smaller than ``minimum``."""
+
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return number
+
+    return parse

@@ -58,6 +58,8 @@ from common import RESULTS_DIR
 from common import CheckFailed
 from common import Endpoint
 from common import Framework
+from common import at_least
+from common import names_option
 from common import text_table
 from servers import Harness
 from servers import Server
@@ -370,24 +372,7 @@ def results_document(
 
 
 def _frameworks(value: str) -> list[str]:
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in KNOWN]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown framework {', '.join(unknown) or '(none given)'};"
-            f" choose from {', '.join(KNOWN)}"
-        )
-    return names
-
-
-def _at_least(minimum: int) -> Any:
-    def parse(value: str) -> int:
-        number = int(value)
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
-        return number
-
-    return parse
+    return names_option(value, KNOWN, "framework")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -401,16 +386,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=list(DEFAULT_FRAMEWORKS),
         help=f"comma-separated frameworks (default: {','.join(DEFAULT_FRAMEWORKS)})",
     )
-    add("--rounds", type=_at_least(1), default=DEFAULT_ROUNDS, help="fresh servers per row")
+    add("--rounds", type=at_least(1), default=DEFAULT_ROUNDS, help="fresh servers per row")
     add(
         "--requests",
-        type=_at_least(0),
+        type=at_least(0),
         default=DEFAULT_REQUESTS,
         help="warm-up requests per endpoint",
     )
     add(
         "--settle",
-        type=_at_least(2),
+        type=at_least(2),
         default=DEFAULT_SETTLE,
         help=f"equal RSS reads, {POLL_SECONDS} s apart, that count as idle",
     )

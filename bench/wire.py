@@ -49,7 +49,9 @@ from common import RESULTS_DIR
 from common import CheckFailed
 from common import Endpoint
 from common import Framework
+from common import at_least
 from common import baseline_key
+from common import names_option
 from common import text_table
 from servers import USER_AGENT
 from servers import Harness
@@ -449,58 +451,38 @@ def results_document(
 # --- Command line ----------------------------------------------------------------------
 
 
-def _names(value: str, known: Sequence[str], what: str) -> list[str]:
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in known]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown {what} {', '.join(unknown) or '(none given)'}; choose from {', '.join(known)}"
-        )
-    return names
-
-
-def _at_least(minimum: int) -> Any:
-    def parse(value: str) -> int:
-        number = int(value)
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
-        return number
-
-    return parse
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Requests/s and latency of each framework under granian, loaded by wrk."
     )
     add = parser.add_argument
-    add("--rounds", type=_at_least(1), default=DEFAULT_ROUNDS, help="runs per cell")
-    add("--duration", type=_at_least(1), default=DEFAULT_DURATION, help="seconds per run")
+    add("--rounds", type=at_least(1), default=DEFAULT_ROUNDS, help="runs per cell")
+    add("--duration", type=at_least(1), default=DEFAULT_DURATION, help="seconds per run")
     add(
         "--warmup",
-        type=_at_least(0),
+        type=at_least(0),
         default=DEFAULT_WARMUP,
         help="seconds of untimed load before each run",
     )
-    add("--connections", type=_at_least(1), default=DEFAULT_CONNECTIONS)
+    add("--connections", type=at_least(1), default=DEFAULT_CONNECTIONS)
     add(
         "--only",
-        type=lambda v: _names(v, list(ENDPOINTS_BY_NAME), "endpoint"),
+        type=lambda v: names_option(v, list(ENDPOINTS_BY_NAME), "endpoint"),
         help="comma-separated endpoints (default: all)",
     )
     add(
         "--frameworks",
-        type=lambda v: _names(v, list(FRAMEWORKS_BY_KEY), "framework"),
+        type=lambda v: names_option(v, list(FRAMEWORKS_BY_KEY), "framework"),
         help="comma-separated frameworks (default: all)",
     )
     add(
         "--schemes",
-        type=lambda v: _names(v, list(SCHEMES), "scheme"),
+        type=lambda v: names_option(v, list(SCHEMES), "scheme"),
         default=list(SCHEMES),
         help="http, https or both (default: both)",
     )
-    add("--server-cpu", type=_at_least(0), default=0, help="core granian is pinned to")
-    add("--load-cpu", type=_at_least(0), default=1, help="core wrk is pinned to")
+    add("--server-cpu", type=at_least(0), default=0, help="core granian is pinned to")
+    add("--load-cpu", type=at_least(0), default=1, help="core wrk is pinned to")
     add("--json", type=Path, help="where to write the JSON results")
     return parser.parse_args(argv)
 
