@@ -822,7 +822,9 @@ class Hipflask(PipelineMethods, Scaffold):
     def _open_session(self, request: Request) -> Any:
         interface = self.session_interface
         session = interface.open_session(self, request)
-        if isawaitable(session):
+        # A plain dict-based session is never awaitable: the test is only
+        # made for other objects (the ABC check is a Python-level call).
+        if not isinstance(session, dict) and isawaitable(session):
             # An ``async def open_session`` opened lazily, off the event loop
             # (WSGI, or a sync view's thread under ASGI).
             session = bridge.run_coroutine(session)

@@ -244,6 +244,10 @@ class SessionInterface:
 
     def is_null_session(self, obj: object) -> bool:
         """Whether ``obj`` is the null session (then it is never saved)."""
+        if type(obj) is SecureCookieSession:
+            # The usual session: no subclass test through the mapping ABCs
+            # (a Python-level check) on every request that touches it.
+            return SecureCookieSession is self.null_session_class
         return isinstance(obj, self.null_session_class)
 
     def get_cookie_name(self, app: Any) -> str:
