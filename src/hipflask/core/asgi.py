@@ -30,6 +30,7 @@ from ..security.proxies import apply_asgi
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
 from ..wrappers.headers import ASGIRequestHeaders
+from ..wrappers.request import assign_fields
 from ..wrappers.response import wire_parts
 from . import serve
 from .body import BODY_INCOMPLETE
@@ -207,39 +208,23 @@ def make_request(
         path = path[len(root_path) :]
     server = scope.get("server")
     client = scope.get("client")
+    method = scope["method"]
+    scheme = scope.get("scheme", "http")
+    address = (server[0], server[1]) if server else None
+    query = scope.get("query_string", b"")
+    remote = client[0] if client else None
     cls = app.request_class
     if cls._plain_init:
-        # What Request.__init__ assigns, in this frame: every request pays it.
         request = cls.__new__(cls)
-        method = scope["method"]
-        request.method = method if method.isupper() else method.upper()
-        request.scheme = scope.get("scheme", "http")
-        request.server = (server[0], server[1]) if server else None
-        request.root_path = root_path.rstrip("/")
-        request.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
-        request.query_string = scope.get("query_string", b"")
-        request.headers = headers
-        request.remote_addr = client[0] if client else None
-        request.app = app
-        request._open_stream = body
-        request._environ = None
-        request._make_environ = lambda request: _environ(request, scope)
-        request._limits = None
+        assign_fields(
+            request, method, scheme, address, root_path, path, query, headers, remote, app,
+            body, None, lambda request: _environ(request, scope),
+        )  # fmt: skip
         return request
     return cls._build(
-        scope["method"],
-        scope.get("scheme", "http"),
-        (server[0], server[1]) if server else None,
-        root_path,
-        path,
-        scope.get("query_string", b""),
-        headers,
-        client[0] if client else None,
-        app,
-        body,
-        None,
-        lambda request: _environ(request, scope),
-    )
+        method, scheme, address, root_path, path, query, headers, remote, app,
+        body, None, lambda request: _environ(request, scope),
+    )  # fmt: skip
 
 
 class _BufferedBody:

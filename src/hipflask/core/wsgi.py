@@ -20,6 +20,7 @@ from ..contexts.state import RequestState
 from ..security.proxies import apply_wsgi
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.headers import WSGIRequestHeaders
+from ..wrappers.request import assign_fields
 from ..wrappers.response import wire_parts
 from . import bridge
 from . import serve
@@ -68,35 +69,6 @@ def _framing_refusal(environ: WSGIEnvironment) -> str | None:
     return reason
 
 
-def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
-    """Build the neutral request from an environ (no parsing yet)."""
-    cls = app.request_class
-    if cls._plain_init:
-        return _plain_request(cls, app, environ)
-    port = environ.get("SERVER_PORT")
-    # Not a number (a unix socket's "", a hand-built environ's "x"): no port,
-    # rather than a ValueError before the app can answer.
-    server = (
-        environ.get("SERVER_NAME", ""),
-        int(port) if port and port.isdigit() and port.isascii() else None,
-    )
-    root_path = environ.get("SCRIPT_NAME", "")
-    path = environ.get("PATH_INFO", "")
-    return cls._build(
-        environ.get("REQUEST_METHOD", "GET"),
-        environ.get("wsgi.url_scheme", "http"),
-        server,
-        root_path if root_path.isascii() else _decode(root_path),
-        path if path.isascii() else _decode(path),
-        environ.get("QUERY_STRING", "").encode("latin-1"),
-        WSGIRequestHeaders(environ),
-        environ.get("REMOTE_ADDR"),
-        app,
-        _open_stream,
-        environ,
-    )
-
-
 #: ``(SERVER_NAME, SERVER_PORT)`` -> the request's ``server`` tuple, for the
 #: few names a server answers on (bounded: the values come from the client's
 #: Host header under some servers).
@@ -105,44 +77,47 @@ _SERVERS_MAX = 64
 
 
 def _server(name: str, port: str | None) -> tuple[str, int | None]:
+    # Not a number (a unix socket's "", a hand-built environ's "x"): no port,
+    # rather than a ValueError before the app can answer.
     server = (name, int(port) if port and port.isdigit() and port.isascii() else None)
     if len(_SERVERS) < _SERVERS_MAX:
         _SERVERS[name, port] = server
     return server
 
 
-def _plain_request(cls: type[Request], app: Hipflask, environ: WSGIEnvironment) -> Request:
-    """:func:`make_request` for a request class that keeps the base ``__init__``.
+def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
+    """Build the neutral request from an environ (no parsing yet).
 
-    Every request pays for this, so it assigns what ``Request.__init__``
-    would, in one frame; the header object is made on first use (most
-    requests read their few headers straight from the environ).
+    A request class that keeps the base ``__init__`` is filled in without a
+    call to the class, and its header object is made on first use: most
+    requests read their few headers straight from the environ.
     """
-    request = cls.__new__(cls)
     get = environ.get
     name = get("SERVER_NAME", "")
     port = get("SERVER_PORT")
-    server = _SERVERS.get((name, port))
-    request.server = server if server is not None else _server(name, port)
+    server = _SERVERS.get((name, port)) or _server(name, port)
     method = get("REQUEST_METHOD", "GET")
-    request.method = method if method.isupper() else method.upper()
-    request.scheme = get("wsgi.url_scheme", "http")
+    scheme = get("wsgi.url_scheme", "http")
     root_path = get("SCRIPT_NAME", "")
-    if root_path:
-        root_path = (root_path if root_path.isascii() else _decode(root_path)).rstrip("/")
-    request.root_path = root_path
+    if not root_path.isascii():
+        root_path = _decode(root_path)
     path = get("PATH_INFO", "")
     if not path.isascii():
         path = _decode(path)
-    request.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
-    request.query_string = get("QUERY_STRING", "").encode("latin-1")
-    request.remote_addr = get("REMOTE_ADDR")
-    request.app = app
-    request._open_stream = _open_stream
-    request._environ = environ
-    request._make_environ = None
-    request._limits = None
-    return request
+    query = get("QUERY_STRING", "").encode("latin-1")
+    remote = get("REMOTE_ADDR")
+    cls = app.request_class
+    if cls._plain_init:
+        request = cls.__new__(cls)
+        assign_fields(
+            request, method, scheme, server, root_path, path, query, None, remote, app,
+            _open_stream, environ, None,
+        )  # fmt: skip
+        return request
+    return cls._build(
+        method, scheme, server, root_path, path, query, WSGIRequestHeaders(environ), remote, app,
+        _open_stream, environ,
+    )  # fmt: skip
 
 
 def handle(
@@ -154,8 +129,7 @@ def handle(
         trust = serve.proxy_trust(app)
         if trust is not None:
             apply_wsgi(environ, trust)
-    cls = app.request_class
-    request = _plain_request(cls, app, environ) if cls._plain_init else make_request(app, environ)
+    request = make_request(app, environ)
     state = RequestState()
     preserve = environ.get(PRESERVE_CONTEXT_KEY)
     if preserve is not None:
@@ -167,7 +141,7 @@ def handle(
         refusal = _framing_refusal(environ)
         if (
             refusal is None
-            and cls._plain_init
+            and type(request)._plain_init
             and length
             and length.isdigit()
             and length.isascii()

@@ -23,10 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from werkzeug.datastructures import EnvironHeaders
-
 from ..contexts.globals import _cv_request
-from ..wrappers.headers import ASGIRequestHeaders
+from ..wrappers.request import credential_headers
 
 if TYPE_CHECKING:
     from ..wrappers.request import Request
@@ -64,26 +62,6 @@ def _sets_credentials(config: Any, set_cookies: list[str]) -> bool:
             if cookie == (config.get(setting) or default):
                 return True
     return False
-
-
-def _request_credentials(request: Request) -> tuple[str | None, str | None]:
-    """The request's ``Authorization`` and ``Cookie`` headers, read the cheap way.
-
-    Under WSGI a header lookup through ``EnvironHeaders`` costs an exception
-    when the header is missing (the common case); the environ is a dict.
-    """
-    # Under WSGI the header object is only made when something asks for it.
-    fields = vars(request)
-    headers = fields.get("headers")
-    if headers is None or isinstance(headers, EnvironHeaders):
-        environ = fields.get("_environ")
-        if environ is None:
-            environ = request.environ
-        return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
-    if isinstance(headers, ASGIRequestHeaders):
-        first = headers.first_values()
-        return first.get("authorization"), first.get("cookie")
-    return headers.get("Authorization"), headers.get("Cookie")
 
 
 def _carries_token_cookie(config: Any, cookie: str) -> bool:
@@ -128,7 +106,7 @@ def finish_cache_in(ctx: Any, request: Request, response: Response) -> None:
     if session is not None and getattr(session, "accessed", False):
         _add_vary(response, "Cookie")
         personal = True
-    authorization, cookie = _request_credentials(request)
+    authorization, cookie = credential_headers(request)
     if authorization is not None:
         _add_vary(response, "Authorization")
         personal = True

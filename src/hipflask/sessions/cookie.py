@@ -31,11 +31,10 @@ from typing import Any
 
 from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
-from werkzeug.datastructures import EnvironHeaders
 from werkzeug.http import http_date
 
 from ..errors import ConfigurationError
-from ..wrappers.headers import ASGIRequestHeaders
+from ..wrappers.request import credential_headers
 from ..wrappers.response import Response
 from .base import SecureCookieSession
 from .base import SessionInterface
@@ -292,19 +291,7 @@ def _read_cookie(request: Request, name: str) -> str | None:
     if parsed is not None:
         found: str | None = parsed.get(name)
         return found
-    # Under WSGI the header object is only made when something asks for it.
-    headers = fields.get("headers")
-    raw: str | None
-    if headers is None:
-        raw = request.environ.get("HTTP_COOKIE")
-    elif isinstance(headers, EnvironHeaders):
-        # A WSGI server has already joined multiple Cookie fields into one.
-        raw = headers.environ.get("HTTP_COOKIE")
-    elif isinstance(headers, ASGIRequestHeaders):
-        # So has the ASGI adapter, and it indexed the result.
-        raw = headers.get("Cookie")
-    else:
-        raw = "; ".join(headers.getlist("Cookie"))
+    raw = credential_headers(request)[1]
     if not raw:
         return None
     if '"' in raw:

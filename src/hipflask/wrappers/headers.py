@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 from typing import TypeVar
 
@@ -94,15 +93,16 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
         return index
 
     def first_values(self) -> Mapping[str, str]:
-        """The first value of each header, by lower-case name (read-only).
+        """The first value of each header, by lower-case name; do not change it.
 
         For code that looks up several headers at once: one call, then
-        plain mapping lookups.
+        plain mapping lookups (the index itself, typed read-only, rather than
+        a proxy made on every call).
         """
         index = self._index
         if index is None:
             index = self._first_values()
-        return MappingProxyType(index)
+        return index
 
     def get(  # type: ignore[override]
         self, key: str, default: Any = None, type: Callable[[str], Any] | None = None

@@ -31,6 +31,7 @@ from werkzeug.sansio.utils import get_current_url
 
 from .debugfiles import attach_enctype_error_multidict
 from .framing import declared_length
+from .headers import ASGIRequestHeaders
 from .headers import WSGIRequestHeaders
 from .jsonerrors import JSONBadRequest
 from .lazy import lazy_attribute
@@ -100,7 +101,7 @@ class Request(_SansIORequest):
         environ: dict[str, Any] | None = None,
         make_environ: Callable[[Request], dict[str, Any]] | None = None,
     ) -> None:
-        _assign(
+        assign_fields(
             self,
             method,
             scheme,
@@ -155,7 +156,7 @@ class Request(_SansIORequest):
                 make_environ=make_environ,
             )
         self = cls.__new__(cls)
-        _assign(
+        assign_fields(
             self,
             method,
             scheme,
@@ -608,7 +609,31 @@ class Request(_SansIORequest):
         self.close()
 
 
-def _assign(
+def credential_headers(request: Request) -> tuple[str | None, str | None]:
+    """The request's ``Authorization`` and ``Cookie`` values, read the cheap way.
+
+    The cache-safety finisher and the cookie session read these two on
+    most requests. Under WSGI the environ holds them (the server joined
+    repeated cookies), and the header object, made on first use, is not
+    made for them; under ASGI the adapter's index holds them (cookies
+    joined with ``"; "`` there too). Other header objects (a request built
+    by hand) are asked, repeated cookies joined the same way.
+    """
+    fields = vars(request)
+    headers = fields.get("headers")
+    if headers is None or isinstance(headers, EnvironHeaders):
+        environ = fields.get("_environ")
+        if environ is None:
+            environ = request.environ
+        return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
+    if isinstance(headers, ASGIRequestHeaders):
+        first = headers.first_values()
+        return first.get("authorization"), first.get("cookie")
+    cookies = headers.getlist("Cookie")
+    return headers.get("Authorization"), "; ".join(cookies) if cookies else None
+
+
+def assign_fields(
     request: Request,
     method: str,
     scheme: str,
@@ -616,22 +641,31 @@ def _assign(
     root_path: str,
     path: str,
     query_string: bytes,
-    headers: Headers | EnvironHeaders,
+    headers: Headers | EnvironHeaders | None,
     remote_addr: str | None,
     app: Any,
     open_stream: Callable[[Request], IO[bytes]] | None,
     environ: dict[str, Any] | None,
     make_environ: Callable[[Request], dict[str, Any]] | None,
 ) -> None:
-    # What Werkzeug's __init__ assigns, without its extra work, plus the
-    # adapter's hooks; the one place both construction paths share.
-    request.method = method.upper()
+    """Set what ``Request.__init__`` sets on a request made with ``__new__``.
+
+    The one place every construction path shares: ``__init__``,
+    :meth:`Request._build`, and the protocol adapters, which make one
+    request per request served and skip the call to the class. What
+    Werkzeug's constructor assigns, without its extra work, plus the
+    adapter's hooks. ``headers=None`` (WSGI) leaves the header object to be
+    made from the environ when something first reads it.
+    """
+    request.method = method if method.isupper() else method.upper()
     request.scheme = scheme
     request.server = server
-    request.root_path = root_path.rstrip("/")
-    request.path = "/" + path.lstrip("/")
+    request.root_path = root_path.rstrip("/") if root_path else root_path
+    # "/x" is already normal; "", "x" and "//x" become "/", "/x" and "/x".
+    request.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
     request.query_string = query_string
-    request.headers = headers
+    if headers is not None:
+        request.headers = headers
     request.remote_addr = remote_addr
     request.app = app
     request._open_stream = open_stream
