@@ -264,15 +264,7 @@ class SecurityGate:
             finish_cache(request, response)
         else:
             finish_cache_in(ctx, request, response)
-        # finish_headers, inlined: every response of the direct path comes here.
-        policy = self._headers
-        if policy is None:
-            self._build()
-            policy = self._headers
-        target = getattr(response.headers, "_list", response.headers)
-        policy.apply(  # type: ignore[union-attr]
-            target, request.scheme == "https", state.csp_nonce if state is not None else None
-        )
+        self.finish_headers(request, response, state)
 
     def finish_headers(
         self, request: Request, response: Response, state: RequestState | None = None
