@@ -208,56 +208,6 @@ class RequestContext:
         self._deferred = 0
         return self
 
-    @classmethod
-    def _enter(cls, app: Any, request: Request, state: RequestState, chain: Any) -> RequestContext:
-        """:meth:`_for_request` and :meth:`push` in one step, for the direct serve path.
-
-        The direct path makes and pushes one context per request and knows
-        that nobody listens to ``appcontext_pushed``; a subclass or a
-        listener takes the general steps.
-        """
-        if cls.__init__ is not RequestContext.__init__ or appcontext_pushed.receivers:
-            self = cls._for_request(app, request, state)
-            self._chain = chain
-            self.push()
-            return self
-        self = cls.__new__(cls)
-        self.app = app
-        self.request = request
-        self._session = None
-        self.state = state
-        self.flashes = None
-        self.url_adapter = None
-        self._after_request_functions = None
-        self._chain = chain
-        self._deferred = 0
-        app_ctx = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not app:
-            app_ctx = AppContext._for_request(app)
-            app_ctx._tokens.append(_cv_app.set(app_ctx))
-            self._app_ctx = app_ctx
-            self._cv_tokens = [(_cv_request.set(self), app_ctx)]
-        else:
-            self._app_ctx = app_ctx
-            self._cv_tokens = [(_cv_request.set(self), None)]
-        return self
-
-    def _exit(self, exc: BaseException | None) -> None:
-        """``pop(exc, teardown=False)`` for a context made by :meth:`_enter`."""
-        if len(self._cv_tokens) != 1 or self._deferred or appcontext_popped.receivers:
-            self.pop(exc, teardown=False)
-            return
-        try:
-            self.request.close()
-        finally:
-            token, app_ctx = self._cv_tokens.pop()
-            _cv_request.reset(token)
-            if app_ctx is not None:
-                if _cv_app.get(None) is not app_ctx:
-                    app_ctx.pop(exc, teardown=False)
-                else:
-                    _cv_app.reset(app_ctx._tokens.pop())
-
     @property
     def session(self) -> Any:
         """The session, opened through the app's session interface on first use."""

@@ -135,7 +135,9 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
     chain = plain_chain(app, request, state)
     if chain is None:
         return None
-    ctx = RequestContext._enter(app, request, state, chain)
+    ctx = RequestContext._for_request(app, request, state)
+    ctx._chain = chain
+    ctx.push()
     error: BaseException | None = None
     response: Response
     try:
@@ -174,7 +176,7 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
         raise
     finally:
         # plain_chain made sure there is no teardown function to run.
-        ctx._exit(error)
+        ctx.pop(error, teardown=False)
 
 
 async def run_async(
@@ -182,7 +184,9 @@ async def run_async(
 ) -> Response:
     """The whole request on the event loop (an async view under ASGI)."""
     state.on_loop = True
-    ctx = RequestContext._enter(app, request, state, chain)
+    ctx = RequestContext._for_request(app, request, state)
+    ctx._chain = chain
+    ctx.push()
     error: BaseException | None = None
     response: Response
     try:
@@ -219,4 +223,4 @@ async def run_async(
         error = exc
         raise
     finally:
-        ctx._exit(error)
+        ctx.pop(error, teardown=False)
