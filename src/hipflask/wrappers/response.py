@@ -172,16 +172,7 @@ class Response(_WerkzeugResponse):
             )
             if line is not None and ctype is not None:
                 body: bytes = response.encode() if kind is str else response
-                # What _fast does, on this instance: most views build their
-                # response here, and a call more would be a tenth of its cost.
-                headers = Headers.__new__(Headers)
-                headers._list = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
-                self.headers = headers
-                self._status = line
-                self._status_code = code  # type: ignore[assignment]
-                self.direct_passthrough = False
-                self._on_close = []
-                self.response = [body]
+                self._fill(body, code, line, ctype)  # type: ignore[arg-type]
                 return
         super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
 
@@ -193,17 +184,21 @@ class Response(_WerkzeugResponse):
         code and the content type a constant or computed from a valid mimetype.
         """
         self = cls.__new__(cls)
+        self._fill(body, status, STATUS_LINES[status], content_type)
+        return self
+
+    def _fill(self, body: bytes, status: int, line: str, content_type: str) -> None:
+        """Set every attribute Werkzeug's constructor sets, for a complete body."""
         # Headers keeps its items in ``_list``; filling it directly skips the
         # constructor and a validation pass over two constant header names.
         headers = Headers.__new__(Headers)
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         self.headers = headers
-        self._status = STATUS_LINES[status]
+        self._status = line
         self._status_code = status
         self.direct_passthrough = False
         self._on_close = []
         self.response = [body]
-        return self
 
     @classmethod
     def _html(cls, body: str, status: int = 200) -> Response:
