@@ -49,6 +49,7 @@ from common import Reply
 from common import baseline_key
 from common import check_reply
 from common import check_session_round_trip
+from common import names_option
 from common import text_table
 from drivers import AsgiDriver
 from drivers import Driver
@@ -445,16 +446,6 @@ def results_document(
 # --- Command line ---------------------------------------------------------------
 
 
-def _names(value: str, known: dict[str, Any], what: str) -> list[str]:
-    names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = [name for name in names if name not in known]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"unknown {what} {', '.join(unknown) or '(none given)'}; choose from {', '.join(known)}"
-        )
-    return names
-
-
 def _positive(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -478,12 +469,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        type=lambda v: _names(v, ENDPOINTS_BY_NAME, "endpoint"),
+        type=lambda v: names_option(v, list(ENDPOINTS_BY_NAME), "endpoint"),
         help="comma-separated endpoints (default: all)",
     )
     parser.add_argument(
         "--frameworks",
-        type=lambda v: _names(v, FRAMEWORKS_BY_KEY, "framework"),
+        type=lambda v: names_option(v, list(FRAMEWORKS_BY_KEY), "framework"),
         help="comma-separated frameworks (default: all)",
     )
     parser.add_argument(
