@@ -333,9 +333,20 @@ def test_custom_interface_opens_and_saves(app: Hipflask, client: HipflaskClient)
     client.get("/set")
     assert interface.store == {"sid-1": {"n": 5}}
     assert client.get("/get").text == "5"
+    # As in Flask, a request carrying the session cookie opens and saves the
+    # session even when the view never touches it (the sliding expiry of a
+    # permanent session depends on it) ...
     saved = interface.saved
     client.get("/untouched")
-    assert interface.saved == saved
+    assert interface.saved == saved + 1
+    # ... but not with the refresh turned off, nor without the cookie.
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    client.get("/untouched")
+    assert interface.saved == saved + 1
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    client.delete_cookie(interface.get_cookie_name(app))
+    client.get("/untouched")
+    assert interface.saved == saved + 1
 
 
 def test_interface_returning_none_gives_the_null_session(

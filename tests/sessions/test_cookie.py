@@ -109,10 +109,9 @@ def test_untouched_session_sends_no_cookie_and_no_vary(
     assert "Vary" not in response.headers
 
 
-def test_untouched_session_does_not_open_the_cookie(
+def test_untouched_session_opens_only_to_refresh(
     views: Hipflask, client: HipflaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client.get("/set/a/1")
     opened: list[bool] = []
     interface = views.session_interface
     original = interface.open_session
@@ -122,10 +121,41 @@ def test_untouched_session_does_not_open_the_cookie(
         return original(app, req)
 
     monkeypatch.setattr(interface, "open_session", spy)
+    # No session cookie: a page that ignores the session never opens it.
     client.get("/untouched")
     assert opened == []
-    client.get("/get/a")
+    client.get("/set/a/1")
+    opened.clear()
+    # With the cookie, the session is opened to refresh it, as Flask does ...
+    client.get("/untouched")
     assert opened == [True]
+    # ... unless the refresh is turned off.
+    views.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    client.get("/untouched")
+    assert opened == [True]
+
+
+def test_untouched_permanent_session_slides_its_expiry(
+    views: Hipflask, client: HipflaskClient
+) -> None:
+    client.get("/permanent")
+    response = client.get("/untouched")
+    (cookie,) = set_cookies(response)
+    assert cookie.startswith("session=") and "Expires=" in cookie
+    assert response.headers["Cache-Control"] == "no-store"
+    assert client.get("/get/user").text == "'ann'"
+    views.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert set_cookies(client.get("/untouched")) == []
+
+
+def test_untouched_session_with_a_bad_cookie_sends_nothing(
+    views: Hipflask, client: HipflaskClient
+) -> None:
+    client.set_cookie("session", "forged.cookie.value")
+    response = client.get("/untouched")
+    assert response.status_code == 200
+    assert set_cookies(response) == []
+    assert "Vary" not in response.headers
 
 
 def test_reading_adds_vary_cookie_but_sends_no_cookie(

@@ -230,9 +230,12 @@ def test_an_unmodified_session_only_touches_its_expiry_when_refreshing(
     writes = [c.lstrip("a") for c in counting.calls if c.lstrip("a") != "get"]
     assert writes == ["touch"]
     counting.calls.clear()
-    response = client.get("/nothing")  # does not use the session: nothing renewed
-    assert "Set-Cookie" not in response.headers
-    assert not [c for c in counting.calls if c.lstrip("a") in ("touch", "set")]
+    # A page that never uses the session renews it too, as with Flask-Session:
+    # an active user's session must not expire under them.
+    response = client.get("/nothing")
+    assert "Set-Cookie" in response.headers
+    assert "Cookie" in response.headers["Vary"]  # a re-sent cookie varies on it
+    assert [c.lstrip("a") for c in counting.calls if c.lstrip("a") != "get"] == ["touch"]
     counting.calls.clear()
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
     response = client.get("/get/a")
@@ -359,6 +362,10 @@ def test_permanent_false_gives_a_browser_session_cookie(tmp_path: Path, protocol
     response = client.get("/set/a/1")
     assert "Expires" not in response.headers["Set-Cookie"]
     assert client.get("/get/a").json == {"value": "1"}
+    # Nothing to renew: a page that ignores it sends no cookie and no Vary.
+    response = client.get("/nothing")
+    assert "Set-Cookie" not in response.headers
+    assert "Vary" not in response.headers
 
 
 def test_without_a_signer_the_cookie_is_the_bare_id(tmp_path: Path, protocol: str) -> None:

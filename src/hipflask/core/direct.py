@@ -26,6 +26,8 @@ from werkzeug.exceptions import NotFound
 from .. import signals
 from ..contexts.ctx import RequestContext
 from ..security.origin import SAFE_METHODS
+from ..sessions.base import untouched
+from ..sessions.base import wants_refresh
 from . import bridge
 from . import pipeline
 
@@ -85,10 +87,15 @@ def _respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     """``finalize`` for the direct path: the response, the session, the gate's headers."""
     response = app.make_response(rv)
     session = ctx._session
+    refreshing = session is None and wants_refresh(app, ctx.request)
+    if refreshing:
+        session = ctx.session
     if session is not None:
         interface = app.session_interface
         if not interface.is_null_session(session):
             interface.save_session(app, session, response)
+            if refreshing:
+                untouched(session)
     app.gate.finish(ctx.request, response, ctx.state, ctx)
     return response
 

@@ -34,6 +34,8 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 
 from .. import signals
+from ..sessions.base import untouched
+from ..sessions.base import wants_refresh
 from . import errorpages
 
 if TYPE_CHECKING:
@@ -279,6 +281,11 @@ def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> 
         rv = hook(response)
         response = (yield rv) if _awaited(rv) else rv
     session = ctx._session
+    refreshing = session is None and wants_refresh(app, ctx.request)
+    if refreshing:
+        if app._async_sessions:
+            yield from open_session_async(app, ctx)
+        session = ctx.session
     if session is not None:
         if app._async_sessions:
             yield from save_session(app, ctx, response)
@@ -286,6 +293,8 @@ def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> 
             interface = app.session_interface
             if not interface.is_null_session(session):
                 interface.save_session(app, session, response)
+        if refreshing:
+            untouched(session)
     gate = app.gate
     if gate.is_simple:
         gate.finish(ctx.request, response, ctx.state)

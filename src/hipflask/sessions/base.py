@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import MutableMapping
+from contextlib import suppress
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
@@ -24,6 +25,7 @@ from typing import NoReturn
 
 from ..contexts.globals import _cv_request
 from ..errors import ConfigurationError
+from ..wrappers.request import credential_headers
 
 if TYPE_CHECKING:
     from _collections_abc import dict_items
@@ -319,6 +321,26 @@ class SessionInterface:
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
+    def refresh_untouched(self, app: Any, request: Request) -> bool:
+        """Whether a request that never touched ``session`` must still open and save it.
+
+        Sessions open lazily, on first use, so a request that never reads
+        ``session`` costs nothing. Flask opens and saves the session on every
+        request, though, and with ``SESSION_REFRESH_EACH_REQUEST`` (the
+        default) that moves a permanent session's expiry forward even on pages
+        that never use it. To keep that sliding expiry, the session is opened
+        and saved at the end of a request that did not touch it when this
+        answers yes: by default, when the refresh is on and the request
+        carries the session cookie (:meth:`get_cookie_name`). Saving then
+        re-sends the cookie only if the session is permanent
+        (:meth:`should_set_cookie`). An interface whose session is not keyed
+        by that cookie overrides this; it is asked only about requests that
+        carry cookies, since those are the only ones that can carry a session.
+        """
+        if not app.config["SESSION_REFRESH_EACH_REQUEST"]:
+            return False
+        return self.get_cookie_name(app) in request.cookies
+
     def open_session(self, app: Any, request: Request) -> SessionMixin | None:
         """Load the session for ``request``; ``None`` means "use the null session".
 
@@ -330,6 +352,36 @@ class SessionInterface:
     def save_session(self, app: Any, session: SessionMixin, response: Response) -> None:
         """Store the session and set, refresh or delete its cookie on ``response``."""
         raise NotImplementedError
+
+
+def wants_refresh(app: Any, request: Request) -> bool:
+    """Whether the app's interface opens and saves a session the request never touched.
+
+    Only a request that carries cookies can carry a session to renew, and
+    that test is the cheap one (its answer is kept for the cache-safety
+    finisher): a request without cookies never asks the interface. Then
+    :meth:`SessionInterface.refresh_untouched` decides. An interface that is
+    not a subclass (Flask accepts any object with the four methods) and
+    lacks that method keeps its sessions lazy: opened only by a request that
+    uses them.
+    """
+    if not credential_headers(request)[1]:
+        return False
+    refresh = getattr(app.session_interface, "refresh_untouched", None)
+    return refresh is not None and bool(refresh(app, request))
+
+
+def untouched(session: SessionMixin) -> None:
+    """Mark a session that was opened only to be refreshed as not read.
+
+    Saving reads the session (is it empty, is it permanent); those reads are
+    the framework's, not the view's, so the response must not be treated as
+    depending on the cookie (``Vary: Cookie``, ``Cache-Control: private``).
+    """
+    if session.accessed:
+        # A session class whose flag is read-only keeps its answer.
+        with suppress(AttributeError):
+            session.accessed = False
 
 
 __all__ = [

@@ -248,13 +248,13 @@ class ServerSideSessionInterface(SessionInterface):
             return None
         ttl = self._ttl(app)
         if not session.modified:
-            # Only a request that used the session renews it: under ASGI every
-            # request opens it, and a stylesheet must not cost a store write.
-            refresh = (
-                session.accessed
-                and session.loaded is not None
-                and self.should_set_cookie(app, session)
-            )
+            # A permanent session is renewed by every request that carries its
+            # cookie, used or not (Flask-Session's sliding expiry): a touch of
+            # the record's expiry, not a write. Asking whether it is permanent
+            # is the framework's read, not the view's: the flag stays as it was.
+            accessed = session.accessed
+            refresh = session.loaded is not None and self.should_set_cookie(app, session)
+            session.accessed = accessed
             if refresh and (yield ("touch", (session.sid, ttl))):
                 self._set_cookie(app, session, response)
             return None

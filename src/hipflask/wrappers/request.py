@@ -617,20 +617,27 @@ def credential_headers(request: Request) -> tuple[str | None, str | None]:
     repeated cookies), and the header object, made on first use, is not
     made for them; under ASGI the adapter's index holds them (cookies
     joined with ``"; "`` there too). Other header objects (a request built
-    by hand) are asked, repeated cookies joined the same way.
+    by hand) are asked, repeated cookies joined the same way. The answer is
+    kept on the request: it is asked again before the request ends.
     """
     fields = vars(request)
+    pair: tuple[str | None, str | None] | None = fields.get("_credentials")
+    if pair is not None:
+        return pair
     headers = fields.get("headers")
     if headers is None or isinstance(headers, EnvironHeaders):
         environ = fields.get("_environ")
         if environ is None:
             environ = request.environ
-        return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
-    if isinstance(headers, ASGIRequestHeaders):
+        pair = environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
+    elif isinstance(headers, ASGIRequestHeaders):
         first = headers.first_values()
-        return first.get("authorization"), first.get("cookie")
-    cookies = headers.getlist("Cookie")
-    return headers.get("Authorization"), "; ".join(cookies) if cookies else None
+        pair = first.get("authorization"), first.get("cookie")
+    else:
+        cookies = headers.getlist("Cookie")
+        pair = headers.get("Authorization"), "; ".join(cookies) if cookies else None
+    fields["_credentials"] = pair
+    return pair
 
 
 def assign_fields(
