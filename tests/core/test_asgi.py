@@ -832,3 +832,46 @@ def test_response_headers_are_encoded_the_same_from_the_cache(app: Hipflask) -> 
     assert first.sent[0] == second.sent[0]
     assert (b"x-short", b"short") in first.sent[0]["headers"]
     assert (b"x-long", b"v" * 300) in second.sent[0]["headers"]
+
+
+def test_request_headers_are_made_only_when_read(app: Hipflask) -> None:
+    seen: dict[str, Any] = {}
+
+    @app.route("/quiet")
+    def quiet() -> str:
+        seen["made"] = "headers" in vars(request._get_current_object())  # type: ignore[attr-defined]
+        return "ok"
+
+    @app.route("/reads")
+    def reads() -> str:
+        return str(request.headers.get("X-Thing"))
+
+    serve(app, http_scope("/quiet"))
+    assert seen["made"] is False
+    assert serve(app, http_scope("/reads", headers=[(b"x-thing", b"1")])).body == b"1"
+
+
+def test_credentials_are_found_under_any_name_spelling_and_cookies_joined(
+    app: Hipflask,
+) -> None:
+    app.secret_key = "a secret key that is long enough for hipflask"
+
+    @app.route("/set")
+    def set_value() -> str:
+        session["user"] = "ann"
+        return "set"
+
+    @app.route("/get")
+    def get_value() -> str:
+        return str(session.get("user"))
+
+    cookie = serve(app, http_scope("/set")).headers["set-cookie"].split(";", 1)[0]
+    # Servers normally send lower-case names; one that keeps the client's
+    # spelling, and a cookie split over two headers, read the same.
+    headers = [(b"Cookie", b"theme=dark"), (b"COOKIE", cookie.encode())]
+    connection = serve(app, http_scope("/get", headers=headers))
+    assert connection.body == b"ann"
+    assert connection.headers["vary"] == "Cookie"
+    connection = serve(app, http_scope("/get", headers=[(b"Authorization", b"Bearer x")]))
+    assert connection.headers["vary"] == "Cookie, Authorization"
+    assert connection.headers["cache-control"] == "private"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from ast import literal_eval
@@ -1026,3 +1027,92 @@ def test_attribute_values_equal_but_of_another_type_get_their_own_header(
         headers.append(response.headers["Set-Cookie"].partition(";")[2])
     assert headers[0] == headers[2] == " HttpOnly; Path=/; SameSite=Lax"
     assert headers[1] == " HttpOnly=1; Path=/; SameSite=Lax"
+
+
+# -- what a refresh leaves alone -------------------------------------------------
+
+
+def test_a_cacheable_response_is_not_made_uncacheable_by_a_refresh(
+    views: Hipflask, client: HipflaskClient, tmp_path: Any
+) -> None:
+    static = tmp_path / "static"
+    static.mkdir()
+    (static / "site.css").write_text("body {}")
+    views.static_folder = str(static)
+    views.add_url_rule("/static/<path:filename>", "static", views.send_static_file)
+
+    @views.route("/cached")
+    def cached() -> tuple[str, dict[str, str]]:
+        return "cached", {"Cache-Control": "public, max-age=60"}
+
+    @views.route("/private")
+    def private() -> tuple[str, dict[str, str]]:
+        return "private", {"Cache-Control": "no-store"}
+
+    client.get("/permanent")
+    # A refreshed cookie would force no-store onto these (cache safety):
+    # their own caching wins, and the pages the user visits renew the session.
+    response = client.get("/cached")
+    assert set_cookies(response) == []
+    assert response.headers["Cache-Control"] == "public, max-age=60"
+    response = client.get("/static/site.css")
+    assert response.status_code == 200
+    assert set_cookies(response) == []
+    assert "no-store" not in response.headers["Cache-Control"]
+    # Already uncacheable: nothing to lose, the session is renewed.
+    assert len(set_cookies(client.get("/private"))) == 1
+
+
+def test_deleting_the_cookie_by_hand_is_not_undone_by_a_refresh(
+    views: Hipflask, client: HipflaskClient
+) -> None:
+    @views.route("/logout")
+    def logout() -> Any:
+        response = views.make_response("bye")
+        response.delete_cookie("session")
+        return response
+
+    client.get("/permanent")
+    (cookie,) = set_cookies(client.get("/logout"))
+    assert "Expires=Thu, 01 Jan 1970" in cookie
+    assert client.get_cookie("session") is None
+    assert client.get("/get/user").text == "None"
+
+
+def test_a_changed_environ_is_read_for_the_credentials(views: Hipflask) -> None:
+    @views.before_request
+    def token_from_query() -> None:
+        session.get("user")
+        token = request.args.get("access_token")
+        if token:
+            request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+    response = views.test_client(protocol="wsgi").get("/untouched?access_token=t")
+    assert response.headers["Vary"] == "Cookie, Authorization"
+
+
+def test_a_store_backed_interface_renews_off_the_event_loop(views: Hipflask) -> None:
+    where: list[str] = []
+
+    class StoreBacked(SecureCookieSessionInterface):
+        def open_session(self, app: Any, req: Any) -> Any:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                where.append("thread")
+            else:
+                where.append("loop")
+            return super().open_session(app, req)
+
+    views.session_interface = StoreBacked()
+
+    @views.route("/async-untouched")
+    async def async_untouched() -> str:
+        return "untouched"
+
+    client = views.test_client(protocol="asgi")
+    client.get("/permanent")
+    where.clear()
+    response = client.get("/async-untouched")
+    assert where == ["thread"]
+    assert len(set_cookies(response)) == 1

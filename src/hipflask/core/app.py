@@ -171,6 +171,8 @@ class Hipflask(PipelineMethods, Scaffold):
         self._overrides: frozenset[str] | None = None
         self._custom_url_adapter = False
         self._async_sessions = False
+        # Whether the session interface may wait on I/O (the default does not).
+        self._session_io = False
         self._session_interface: Any = None
         if self.has_static_folder:
             if bool(static_host) != host_matching:
@@ -264,6 +266,7 @@ class Hipflask(PipelineMethods, Scaffold):
         # An interface with async I/O is opened eagerly and awaited (the
         # ``session`` proxy cannot await); decided here, not per request.
         self._async_sessions = _is_async_interface(value)
+        self._session_io = value is not None and pipeline.session_io(value)
 
     # -- setup -------------------------------------------------------------
 

@@ -19,7 +19,6 @@ from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
 
-from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -30,6 +29,7 @@ from ..security.proxies import apply_asgi
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
 from ..wrappers.headers import ASGIRequestHeaders
+from ..wrappers.repeated import content_type_refusal
 from ..wrappers.request import assign_fields
 from ..wrappers.response import wire_parts
 from . import serve
@@ -38,8 +38,6 @@ from .body import BodyTimeouts
 from .body import ClientGone
 from .body import RefusingStream
 from .body import receive_body
-from .repeated import content_type_refusal
-from .repeated import join_repeated
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -113,95 +111,107 @@ class _Framing:
         self.transfer_encodings: list[str] = []
 
 
-def _headers(raw: list[tuple[bytes, bytes]]) -> tuple[Headers, _Framing | None]:
-    """The request's read-only headers, and its framing headers when it has any.
+def _scan(
+    raw: list[tuple[bytes, bytes]],
+) -> tuple[_Framing | None, tuple[str | None, str | None]]:
+    """The framing headers and the credentials, from one pass over the raw headers.
 
-    ASGI headers are already split name/value bytes; decoding them straight
-    into the list skips re-validating what the server parsed. The first
-    value of each name is indexed in the same pass (see
-    :class:`~hipflask.wrappers.headers.ASGIRequestHeaders`).
+    The framing decides whether and how the body is read; the credentials
+    (``Authorization``, and the ``Cookie`` headers joined) are what the
+    session and the cache-safety finisher read on most requests. Nothing
+    else is decoded here: ``request.headers`` is built from the same list
+    when something first reads it, and most views never do.
     """
-    # Its list is filled below: the constructor would only make an empty one.
-    headers = ASGIRequestHeaders.__new__(ASGIRequestHeaders)
-    pairs: list[tuple[str, str]] = []
-    index: dict[str, str] = {}
-    found: list[tuple[int, str]] | None = None
-    repeated = False
-    names = _NAMES
+    found: list[tuple[int, bytes]] | None = None
+    kinds = _KINDS
     for raw_name, raw_value in raw:
-        known = names.get(raw_name)
-        name, key, kind = known if known is not None else _name(raw_name)
-        value = raw_value.decode("latin-1")
-        pairs.append((name, value))
+        kind = kinds.get(raw_name)
+        if kind is None:
+            kind = _kind(raw_name)
         if kind:
             if found is None:
-                found = [(kind, value)]
+                found = [(kind, raw_value)]
             else:
-                found.append((kind, value))
-        if key not in index:
-            index[key] = value
-        elif key in _JOINED_NAMES:
-            repeated = True
-    if repeated:
-        # Repeated Host, Cookie and Content-Type are seen joined, as a WSGI
-        # server passes them, so that every check (framing, trusted hosts,
-        # origin) and the cookies read the same under both protocols; the
-        # headers are read-only once built.
-        pairs = join_repeated(pairs)
-        for name, value in pairs:
-            key = name.lower()
-            if key in _JOINED_NAMES:
-                index[key] = value
-    headers._list = pairs
-    headers._index = index
-    headers._unique_names = len(index) == len(pairs)
+                found.append((kind, raw_value))
     if found is None or (len(found) == 1 and found[0][0] == _HOST):
-        # One Host and no body framing: nothing for the framing checks.
-        return headers, None
-    return headers, _framing(found, index.get("content-type"))
+        # One Host (or none), nothing else of interest: the usual GET.
+        return None, _NO_CREDENTIALS
+    return _facts(found)
 
 
-def _framing(found: list[tuple[int, str]], content_type: str | None) -> _Framing:
+def _facts(
+    found: list[tuple[int, bytes]],
+) -> tuple[_Framing | None, tuple[str | None, str | None]]:
     framing = _Framing()
-    framing.content_type = content_type
-    for kind, value in found:
+    authorization: str | None = None
+    cookies: list[str] = []
+    content_types: list[str] = []
+    for kind, raw_value in found:
+        value = raw_value.decode("latin-1")
         if kind == _HOST:
             framing.hosts.append(value)
         elif kind == _LENGTH:
             framing.lengths.append(value)
-        else:
+        elif kind == _TRANSFER_ENCODING:
             framing.transfer_encodings.append(value)
-    return framing
+        elif kind == _CONTENT_TYPE:
+            content_types.append(value)
+        elif kind == _COOKIE:
+            cookies.append(value)
+        elif authorization is None:
+            authorization = value
+    # Joined as request.headers joins them (see hipflask.wrappers.repeated).
+    framing.content_type = ",".join(content_types) if content_types else None
+    credentials = (authorization, "; ".join(cookies) if cookies else None)
+    if framing.lengths or framing.transfer_encodings or len(framing.hosts) > 1:
+        return framing, credentials
+    return None, credentials
 
+
+_NO_CREDENTIALS: tuple[str | None, str | None] = (None, None)
 
 _HOST = 1
 _LENGTH = 2
 _TRANSFER_ENCODING = 3
-_FRAMING_KINDS = {"host": _HOST, "content-length": _LENGTH, "transfer-encoding": _TRANSFER_ENCODING}
-_JOINED_NAMES = frozenset(("host", "cookie", "content-type"))
+_CONTENT_TYPE = 4
+_COOKIE = 5
+_AUTHORIZATION = 6
+_KINDS_BY_NAME = {
+    "host": _HOST,
+    "content-length": _LENGTH,
+    "transfer-encoding": _TRANSFER_ENCODING,
+    "content-type": _CONTENT_TYPE,
+    "cookie": _COOKIE,
+    "authorization": _AUTHORIZATION,
+}
 
-#: Raw header name -> (name, lower-case name, framing kind). The same few
-#: names come on every request; decoding and lowering each costs more than
-#: the lookup. Names come from clients, so the cache is bounded: past it, a
-#: name is decoded every time, as without it.
-_NAMES: dict[bytes, tuple[str, str, int]] = {}
-_NAMES_MAX = 512
+#: Raw header name -> its kind above (0 for any other name). Servers send
+#: lower-case names, found at once; other spellings are lowered once. Names
+#: come from clients, so the cache is bounded: past it, a name is lowered
+#: every time, as without it.
+_KINDS: dict[bytes, int] = {name.encode(): kind for name, kind in _KINDS_BY_NAME.items()}
+_KINDS_MAX = 512
 
 
-def _name(raw_name: bytes) -> tuple[str, str, int]:
-    name = raw_name.decode("latin-1")
-    key = name.lower()
-    known = (name, key, _FRAMING_KINDS.get(key, 0))
+def _kind(raw_name: bytes) -> int:
+    kind = _KINDS_BY_NAME.get(raw_name.decode("latin-1").lower(), 0)
     # Clients choose the names: only short ones are kept, and only so many.
-    if len(raw_name) <= 64 and len(_NAMES) < _NAMES_MAX:
-        _NAMES[raw_name] = known
-    return known
+    if len(raw_name) <= 64 and len(_KINDS) < _KINDS_MAX:
+        _KINDS[raw_name] = kind
+    return kind
 
 
 def make_request(
-    app: Hipflask, scope: Scope, headers: Headers, body: Callable[[Request], IO[bytes]]
+    app: Hipflask,
+    scope: Scope,
+    credentials: tuple[str | None, str | None],
+    body: Callable[[Request], IO[bytes]],
 ) -> Request:
-    """Build the neutral request from an http scope."""
+    """Build the neutral request from an http scope.
+
+    ``credentials`` are the ``Authorization`` and joined ``Cookie`` values
+    :func:`_scan` found; the header object is made when first read.
+    """
     root_path = scope.get("root_path", "")
     path = scope["path"]
     if root_path and path.startswith(root_path):
@@ -214,16 +224,20 @@ def make_request(
     query = scope.get("query_string", b"")
     remote = client[0] if client else None
     cls = app.request_class
+    raw = scope["headers"]
     if cls._plain_init:
         request = cls.__new__(cls)
         assign_fields(
-            request, method, scheme, address, root_path, path, query, headers, remote, app,
+            request, method, scheme, address, root_path, path, query, None, remote, app,
             body, None, lambda request: _environ(request, scope),
         )  # fmt: skip
+        request._raw_headers = raw
+        request._credentials = credentials
         return request
+    # A request class with its own __init__ is given the headers it expects.
     return cls._build(
-        method, scheme, address, root_path, path, query, headers, remote, app,
-        body, None, lambda request: _environ(request, scope),
+        method, scheme, address, root_path, path, query, ASGIRequestHeaders.from_raw(raw),
+        remote, app, body, None, lambda request: _environ(request, scope),
     )  # fmt: skip
 
 
@@ -367,7 +381,7 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         trust = serve.proxy_trust(app)
         if trust is not None:
             scope = apply_asgi(scope, trust)
-    headers, framing = _headers(scope["headers"])
+    framing, credentials = _scan(scope["headers"])
     body: Callable[[Request], IO[bytes]]
     refusal: HTTPException | None
     if (framing is None and scope["method"] in _SAFE_READS) or _bodiless(scope, framing):
@@ -377,7 +391,7 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         body, refusal, client_gone = await _prepare_body(app, scope, framing, receive)
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
-        request = make_request(app, scope, headers, body)
+        request = make_request(app, scope, credentials, body)
         if type(body) is _BufferedBody and type(request)._plain_init:
             # The framing checks parsed the length already; the request
             # would find the same (a chunked body has none). A request class

@@ -26,8 +26,8 @@ from werkzeug.exceptions import NotFound
 from .. import signals
 from ..contexts.ctx import RequestContext
 from ..security.origin import SAFE_METHODS
-from ..sessions.base import untouched
 from ..sessions.base import wants_refresh
+from ..wrappers.request import credential_headers
 from . import bridge
 from . import pipeline
 
@@ -87,15 +87,13 @@ def _respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     """``finalize`` for the direct path: the response, the session, the gate's headers."""
     response = app.make_response(rv)
     session = ctx._session
-    refreshing = session is None and wants_refresh(app, ctx.request)
-    if refreshing:
-        session = ctx.session
     if session is not None:
         interface = app.session_interface
         if not interface.is_null_session(session):
             interface.save_session(app, session, response)
-            if refreshing:
-                untouched(session)
+    elif credential_headers(ctx.request)[1] and wants_refresh(app, ctx.request, response):
+        # On the event loop only for an interface without I/O (see run_async).
+        pipeline.refresh_now(app, ctx, response)
     app.gate.finish(ctx.request, response, ctx.state, ctx)
     return response
 
@@ -217,7 +215,10 @@ async def run_async(
                 response, error = await bridge.drive_async(_recover(app, ctx, exc))
                 return response
             rv = exc
-        if ctx._after_request_functions:
+        if ctx._after_request_functions or (
+            # Renewing an untouched session may need a worker thread.
+            app._session_io and ctx._session is None and credential_headers(request)[1]
+        ):
             response, error = await bridge.drive_async(_finish(app, ctx, rv))
             return response
         try:

@@ -281,20 +281,15 @@ def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> 
         rv = hook(response)
         response = (yield rv) if _awaited(rv) else rv
     session = ctx._session
-    refreshing = session is None and wants_refresh(app, ctx.request)
-    if refreshing:
-        if app._async_sessions:
-            yield from open_session_async(app, ctx)
-        session = ctx.session
-    if session is not None:
-        if app._async_sessions:
-            yield from save_session(app, ctx, response)
-        else:
-            interface = app.session_interface
-            if not interface.is_null_session(session):
-                interface.save_session(app, session, response)
-        if refreshing:
-            untouched(session)
+    if session is None:
+        if wants_refresh(app, ctx.request, response):
+            yield from refresh_session(app, ctx, response)
+    elif app._async_sessions:
+        yield from save_session(app, ctx, response)
+    else:
+        interface = app.session_interface
+        if not interface.is_null_session(session):
+            interface.save_session(app, session, response)
     gate = app.gate
     if gate.is_simple:
         gate.finish(ctx.request, response, ctx.state)
@@ -315,6 +310,50 @@ def save_session(app: Hipflask, ctx: RequestContext, response: Response) -> Step
     rv = (saver or interface.save_session)(app, session, response)
     if _awaited(rv):
         yield rv
+
+
+def refresh_session(app: Hipflask, ctx: RequestContext, response: Response) -> Step:
+    """Open and save, to renew it, a session the request never touched.
+
+    An interface with async methods is awaited on the event loop. A sync
+    one runs where the request runs, except on the loop: there any
+    interface but the stock signed-cookie one, which does no I/O, runs in a
+    worker thread, so that a store's round trip never stalls the loop (a
+    view that touches the session chose that cost; a page that does not,
+    did not).
+    """
+    if app._async_sessions:
+        yield from open_session_async(app, ctx)
+        ctx.session  # noqa: B018 - opened here if the interface opens lazily
+        yield from save_session(app, ctx, response)
+        untouched(ctx.session)
+    elif ctx.state.on_loop and session_io(app.session_interface):
+        yield app._threads.run(refresh_now, app, ctx, response)
+    else:
+        refresh_now(app, ctx, response)
+
+
+def refresh_now(app: Hipflask, ctx: RequestContext, response: Response) -> None:
+    """:func:`refresh_session` for a sync interface, where the request runs."""
+    session = ctx.session
+    interface = app.session_interface
+    if not interface.is_null_session(session):
+        interface.save_session(app, session, response)
+        untouched(session)
+
+
+def session_io(interface: Any) -> bool:
+    """Whether opening or saving a session with ``interface`` may wait on I/O.
+
+    Only the stock signed-cookie interface's own methods are known not to.
+    """
+    from ..sessions.cookie import SecureCookieSessionInterface
+
+    cls = type(interface)
+    return (
+        getattr(cls, "open_session", None) is not SecureCookieSessionInterface.open_session
+        or getattr(cls, "save_session", None) is not SecureCookieSessionInterface.save_session
+    )
 
 
 def handle_user_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:

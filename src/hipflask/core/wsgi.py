@@ -20,12 +20,12 @@ from ..contexts.state import RequestState
 from ..security.proxies import apply_wsgi
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.headers import WSGIRequestHeaders
+from ..wrappers.repeated import content_type_refusal
 from ..wrappers.request import assign_fields
 from ..wrappers.response import wire_parts
 from . import bridge
 from . import serve
 from .body import wsgi_body
-from .repeated import content_type_refusal
 
 if TYPE_CHECKING:
     from ..typing import StartResponse

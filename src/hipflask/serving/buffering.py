@@ -35,9 +35,9 @@ from ..core.body import BodyTimeouts
 from ..core.body import ClientGone
 from ..core.body import receive_body
 from ..core.handoff import ThreadRunner
-from ..core.repeated import content_type_refusal
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
+from ..wrappers.repeated import content_type_refusal
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

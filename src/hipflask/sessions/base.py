@@ -321,7 +321,7 @@ class SessionInterface:
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
-    def refresh_untouched(self, app: Any, request: Request) -> bool:
+    def refresh_untouched(self, app: Any, request: Request, response: Response) -> bool:
         """Whether a request that never touched ``session`` must still open and save it.
 
         Sessions open lazily, on first use, so a request that never reads
@@ -333,13 +333,26 @@ class SessionInterface:
         answers yes: by default, when the refresh is on and the request
         carries the session cookie (:meth:`get_cookie_name`). Saving then
         re-sends the cookie only if the session is permanent
-        (:meth:`should_set_cookie`). An interface whose session is not keyed
-        by that cookie overrides this; it is asked only about requests that
-        carry cookies, since those are the only ones that can carry a session.
+        (:meth:`should_set_cookie`).
+
+        Two responses are left alone, where Flask would add the cookie:
+
+        * one that already sets or deletes the session cookie (a logout
+          written as ``response.delete_cookie(...)``, which a refreshed
+          cookie after it would undo);
+        * one with a ``Cache-Control`` of its own that lets it be stored (a
+          static file, a page the view made cacheable): a session cookie on
+          it would make the cache-safety finisher turn it into ``no-store``,
+          and a browser would download the file again on every page.
+
+        An interface whose session is not keyed by that cookie overrides
+        this; it is asked only about requests that carry cookies, since those
+        are the only ones that can carry a session.
         """
         if not app.config["SESSION_REFRESH_EACH_REQUEST"]:
             return False
-        return self.get_cookie_name(app) in request.cookies
+        name = self.get_cookie_name(app)
+        return name in request.cookies and not _keeps_its_cookies(response, name)
 
     def open_session(self, app: Any, request: Request) -> SessionMixin | None:
         """Load the session for ``request``; ``None`` means "use the null session".
@@ -354,21 +367,32 @@ class SessionInterface:
         raise NotImplementedError
 
 
-def wants_refresh(app: Any, request: Request) -> bool:
+def wants_refresh(app: Any, request: Request, response: Response) -> bool:
     """Whether the app's interface opens and saves a session the request never touched.
 
     Only a request that carries cookies can carry a session to renew, and
-    that test is the cheap one (its answer is kept for the cache-safety
-    finisher): a request without cookies never asks the interface. Then
-    :meth:`SessionInterface.refresh_untouched` decides. An interface that is
-    not a subclass (Flask accepts any object with the four methods) and
-    lacks that method keeps its sessions lazy: opened only by a request that
-    uses them.
+    that test is the cheap one: a request without cookies never asks the
+    interface. Then :meth:`SessionInterface.refresh_untouched` decides. An
+    interface that is not a subclass (Flask accepts any object with the
+    four methods) and lacks that method keeps its sessions lazy: opened
+    only by a request that uses them.
     """
     if not credential_headers(request)[1]:
         return False
     refresh = getattr(app.session_interface, "refresh_untouched", None)
-    return refresh is not None and bool(refresh(app, request))
+    return refresh is not None and bool(refresh(app, request, response))
+
+
+def _keeps_its_cookies(response: Response, name: str) -> bool:
+    """Whether ``response`` sets or deletes cookie ``name``, or may be stored by a cache."""
+    prefix = name + "="
+    for key, value in response.headers:
+        lowered = key.lower()
+        if lowered == "set-cookie" and value.startswith(prefix):
+            return True
+        if lowered == "cache-control" and "no-store" not in value.lower():
+            return True
+    return False
 
 
 def untouched(session: SessionMixin) -> None:

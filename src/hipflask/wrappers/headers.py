@@ -21,6 +21,9 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.datastructures import Headers
 from werkzeug.datastructures import ImmutableHeadersMixin
 
+from .repeated import JOINED_NAMES
+from .repeated import join_repeated
+
 T = TypeVar("T")
 
 __all__ = ["ASGIRequestHeaders", "WSGIRequestHeaders"]
@@ -84,6 +87,43 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
     #: Set by whoever built the headers when no name occurs twice: then the
     #: index holds every value.
     _unique_names: bool = False
+
+    @classmethod
+    def from_raw(cls, raw: list[tuple[bytes, bytes]]) -> ASGIRequestHeaders:
+        """The headers of an ASGI scope (its ``headers`` list of byte pairs).
+
+        The server parsed them already: decoding them straight into the
+        list skips re-validating. The first value of each name is indexed in
+        the same pass. Repeated Host, Cookie and Content-Type headers are
+        joined, as a WSGI server joins them, so that every check and the
+        cookies read the same under both protocols
+        (:mod:`hipflask.wrappers.repeated`).
+        """
+        # Its list is filled below: the constructor would only make an empty one.
+        headers = cls.__new__(cls)
+        pairs: list[tuple[str, str]] = []
+        index: dict[str, str] = {}
+        repeated = False
+        names = _NAMES
+        for raw_name, raw_value in raw:
+            known = names.get(raw_name)
+            name, key = known if known is not None else _name(raw_name)
+            value = raw_value.decode("latin-1")
+            pairs.append((name, value))
+            if key not in index:
+                index[key] = value
+            elif key in JOINED_NAMES:
+                repeated = True
+        if repeated:
+            pairs = join_repeated(pairs)
+            for name, value in pairs:
+                key = name.lower()
+                if key in JOINED_NAMES:
+                    index[key] = value
+        headers._list = pairs
+        headers._index = index
+        headers._unique_names = len(index) == len(pairs)
+        return headers
 
     def _first_values(self) -> dict[str, str]:
         index: dict[str, str] = {}
@@ -154,3 +194,20 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
 
     def __copy__(self) -> Headers:  # type: ignore[override]
         return self.copy()
+
+
+#: Raw header name -> (name, lower-case name). The same few names come on
+#: every request; decoding and lowering each costs more than the lookup.
+#: Names come from clients, so the cache is bounded: past it, a name is
+#: decoded every time, as without it.
+_NAMES: dict[bytes, tuple[str, str]] = {}
+_NAMES_MAX = 512
+
+
+def _name(raw_name: bytes) -> tuple[str, str]:
+    name = raw_name.decode("latin-1")
+    known = (name, name.lower())
+    # Clients choose the names: only short ones are kept, and only so many.
+    if len(raw_name) <= 64 and len(_NAMES) < _NAMES_MAX:
+        _NAMES[raw_name] = known
+    return known

@@ -69,6 +69,11 @@ class Request(_SansIORequest):
     _environ: dict[str, Any] | None
     _make_environ: Callable[[Request], dict[str, Any]] | None
     _limits: dict[str, int | None] | None
+    # Set by the ASGI adapter: the scope's header list, from which
+    # ``headers`` is made when first read.
+    _raw_headers: list[tuple[bytes, bytes]]
+    # Set by the ASGI adapter: what credential_headers answers.
+    _credentials: tuple[str | None, str | None]
 
     #: Parsed form data uses these classes; Flask-compatible defaults.
     parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
@@ -175,7 +180,14 @@ class Request(_SansIORequest):
 
     @lazy_attribute
     def headers(self) -> Headers | EnvironHeaders:
-        """The request headers; under WSGI read from the environ when first used."""
+        """The request headers, made when first read.
+
+        Under ASGI from the scope's list (the adapter keeps it as
+        ``_raw_headers``), under WSGI from the environ.
+        """
+        raw = vars(self).get("_raw_headers")
+        if raw is not None:
+            return ASGIRequestHeaders.from_raw(raw)
         return WSGIRequestHeaders(self.environ)
 
     @lazy_attribute
@@ -612,13 +624,14 @@ class Request(_SansIORequest):
 def credential_headers(request: Request) -> tuple[str | None, str | None]:
     """The request's ``Authorization`` and ``Cookie`` values, read the cheap way.
 
-    The cache-safety finisher and the cookie session read these two on
-    most requests. Under WSGI the environ holds them (the server joined
-    repeated cookies), and the header object, made on first use, is not
-    made for them; under ASGI the adapter's index holds them (cookies
-    joined with ``"; "`` there too). Other header objects (a request built
-    by hand) are asked, repeated cookies joined the same way. The answer is
-    kept on the request: it is asked again before the request ends.
+    The cache-safety finisher and the session read these two on most
+    requests. Under WSGI the environ holds them (the server joined repeated
+    cookies), and the header object, made on first use, is not made for
+    them; it is read every time, since code may change an environ. Under
+    ASGI the adapter found them while scanning the scope's headers, which
+    cannot change (cookies joined with ``"; "`` there too). Other header
+    objects (a request built by hand) are asked, repeated cookies joined the
+    same way.
     """
     fields = vars(request)
     pair: tuple[str | None, str | None] | None = fields.get("_credentials")
@@ -629,15 +642,12 @@ def credential_headers(request: Request) -> tuple[str | None, str | None]:
         environ = fields.get("_environ")
         if environ is None:
             environ = request.environ
-        pair = environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
-    elif isinstance(headers, ASGIRequestHeaders):
+        return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
+    if isinstance(headers, ASGIRequestHeaders):
         first = headers.first_values()
-        pair = first.get("authorization"), first.get("cookie")
-    else:
-        cookies = headers.getlist("Cookie")
-        pair = headers.get("Authorization"), "; ".join(cookies) if cookies else None
-    fields["_credentials"] = pair
-    return pair
+        return first.get("authorization"), first.get("cookie")
+    cookies = headers.getlist("Cookie")
+    return headers.get("Authorization"), "; ".join(cookies) if cookies else None
 
 
 def assign_fields(

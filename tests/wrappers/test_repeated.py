@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from hipflask.core.repeated import CONFLICTING_CONTENT_TYPES
-from hipflask.core.repeated import content_type_refusal
-from hipflask.core.repeated import join_repeated
+from hipflask.wrappers.repeated import CONFLICTING_CONTENT_TYPES
+from hipflask.wrappers.repeated import content_type_refusal
+from hipflask.wrappers.repeated import join_repeated
 
 
 def test_a_list_without_repeats_is_returned_as_it_is() -> None:

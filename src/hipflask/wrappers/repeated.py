@@ -19,12 +19,15 @@ them into one environ value. Reading "the first" under one protocol and
 
 from __future__ import annotations
 
-__all__ = ["CONFLICTING_CONTENT_TYPES", "content_type_refusal", "join_repeated"]
+__all__ = ["CONFLICTING_CONTENT_TYPES", "JOINED_NAMES", "content_type_refusal", "join_repeated"]
 
 CONFLICTING_CONTENT_TYPES = "The request has more than one Content-Type."
 
 # How each header that is unified across protocols is joined, by lowercase name.
 _JOINERS = {"host": ",", "cookie": "; ", "content-type": ","}
+
+#: The lower-case names of the headers joined when repeated.
+JOINED_NAMES = frozenset(_JOINERS)
 
 
 def join_repeated(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
