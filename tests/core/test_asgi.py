@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import threading
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
@@ -875,3 +876,30 @@ def test_credentials_are_found_under_any_name_spelling_and_cookies_joined(
     connection = serve(app, http_scope("/get", headers=[(b"Authorization", b"Bearer x")]))
     assert connection.headers["vary"] == "Cookie, Authorization"
     assert connection.headers["cache-control"] == "private"
+
+
+def test_headers_given_as_a_generator_are_all_seen(app: Hipflask) -> None:
+    # ASGI allows any iterable; a middleware that filters headers passes one.
+    @app.post("/")
+    def echo() -> dict[str, Any]:
+        return {
+            "host": request.host,
+            "thing": request.headers.get("X-Thing"),
+            "form": request.form.to_dict(),
+        }
+
+    body = b"a=b"
+    scope = http_scope(
+        method="POST",
+        headers=[
+            (b"x-thing", b"1"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    )
+    scope["headers"] = (pair for pair in scope["headers"])
+
+    connection = serve(app, scope, *request_body(body))
+
+    assert connection.status == 200
+    assert json.loads(connection.body) == {"host": "localhost", "thing": "1", "form": {"a": "b"}}

@@ -104,11 +104,19 @@ class _Framing:
 
     __slots__ = ("content_type", "hosts", "lengths", "transfer_encodings")
 
-    def __init__(self) -> None:
-        self.content_type: str | None = None
-        self.hosts: list[str] = []
-        self.lengths: list[str] = []
-        self.transfer_encodings: list[str] = []
+    def __init__(
+        self,
+        hosts: list[str] | None = None,
+        lengths: list[str] | None = None,
+        transfer_encodings: list[str] | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        self.hosts: list[str] = hosts if hosts is not None else []
+        self.lengths: list[str] = lengths if lengths is not None else []
+        self.transfer_encodings: list[str] = (
+            transfer_encodings if transfer_encodings is not None else []
+        )
+        self.content_type = content_type
 
 
 def _scan(
@@ -142,29 +150,32 @@ def _scan(
 def _facts(
     found: list[tuple[int, bytes]],
 ) -> tuple[_Framing | None, tuple[str | None, str | None]]:
-    framing = _Framing()
     authorization: str | None = None
-    cookies: list[str] = []
+    cookie: str | None = None
+    hosts: list[str] = []
+    lengths: list[str] = []
+    encodings: list[str] = []
     content_types: list[str] = []
     for kind, raw_value in found:
         value = raw_value.decode("latin-1")
-        if kind == _HOST:
-            framing.hosts.append(value)
+        if kind == _COOKIE:
+            # Joined as request.headers joins them (hipflask.wrappers.repeated).
+            cookie = value if cookie is None else f"{cookie}; {value}"
+        elif kind == _HOST:
+            hosts.append(value)
+        elif kind == _AUTHORIZATION:
+            if authorization is None:
+                authorization = value
         elif kind == _LENGTH:
-            framing.lengths.append(value)
+            lengths.append(value)
         elif kind == _TRANSFER_ENCODING:
-            framing.transfer_encodings.append(value)
-        elif kind == _CONTENT_TYPE:
+            encodings.append(value)
+        else:
             content_types.append(value)
-        elif kind == _COOKIE:
-            cookies.append(value)
-        elif authorization is None:
-            authorization = value
-    # Joined as request.headers joins them (see hipflask.wrappers.repeated).
-    framing.content_type = ",".join(content_types) if content_types else None
-    credentials = (authorization, "; ".join(cookies) if cookies else None)
-    if framing.lengths or framing.transfer_encodings or len(framing.hosts) > 1:
-        return framing, credentials
+    credentials = (authorization, cookie)
+    if lengths or encodings or len(hosts) > 1:
+        content_type = ",".join(content_types) if content_types else None
+        return _Framing(hosts, lengths, encodings, content_type), credentials
     return None, credentials
 
 
@@ -381,6 +392,11 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         trust = serve.proxy_trust(app)
         if trust is not None:
             scope = apply_asgi(scope, trust)
+    raw = scope["headers"]
+    if type(raw) is not list:
+        # Any iterable will do (a middleware may pass a generator), and the
+        # list is read twice: here, and when request.headers is made.
+        scope = {**scope, "headers": list(raw)}
     framing, credentials = _scan(scope["headers"])
     body: Callable[[Request], IO[bytes]]
     refusal: HTTPException | None
