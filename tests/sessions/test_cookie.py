@@ -1049,6 +1049,11 @@ def test_a_cacheable_response_is_not_made_uncacheable_by_a_refresh(
     def private() -> tuple[str, dict[str, str]]:
         return "private", {"Cache-Control": "no-store"}
 
+    @views.route("/no-cache")
+    def no_cache() -> tuple[str, dict[str, str]]:
+        # A common after_request idiom; nothing for a cache to reuse.
+        return "no-cache", {"Cache-Control": "no-cache, max-age=0"}
+
     client.get("/permanent")
     # A refreshed cookie would force no-store onto these (cache safety):
     # their own caching wins, and the pages the user visits renew the session.
@@ -1059,8 +1064,9 @@ def test_a_cacheable_response_is_not_made_uncacheable_by_a_refresh(
     assert response.status_code == 200
     assert set_cookies(response) == []
     assert "no-store" not in response.headers["Cache-Control"]
-    # Already uncacheable: nothing to lose, the session is renewed.
+    # Nothing a cache may reuse: nothing to lose, the session is renewed.
     assert len(set_cookies(client.get("/private"))) == 1
+    assert len(set_cookies(client.get("/no-cache"))) == 1
 
 
 def test_deleting_the_cookie_by_hand_is_not_undone_by_a_refresh(

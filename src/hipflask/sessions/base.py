@@ -11,6 +11,7 @@ stores subclass the same interface.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Mapping
@@ -340,8 +341,10 @@ class SessionInterface:
         * one that already sets or deletes the session cookie (a logout
           written as ``response.delete_cookie(...)``, which a refreshed
           cookie after it would undo);
-        * one with a ``Cache-Control`` of its own that lets it be stored (a
-          static file, a page the view made cacheable): a session cookie on
+        * one meant for caches: with a validator (``ETag`` or
+          ``Last-Modified``, as static files have) or a ``Cache-Control``
+          that lets it be stored and reused (``public``, ``s-maxage``, a
+          ``max-age`` above zero), and no ``no-store``. A session cookie on
           it would make the cache-safety finisher turn it into ``no-store``,
           and a browser would download the file again on every page.
 
@@ -384,15 +387,35 @@ def wants_refresh(app: Any, request: Request, response: Response) -> bool:
 
 
 def _keeps_its_cookies(response: Response, name: str) -> bool:
-    """Whether ``response`` sets or deletes cookie ``name``, or may be stored by a cache."""
+    """Whether ``response`` sets or deletes cookie ``name``, or is meant for caches.
+
+    Meant for caches: a validator (``ETag``, ``Last-Modified``: a static
+    file) or a ``Cache-Control`` that lets it be stored and reused
+    (``public``, ``s-maxage``, a ``max-age`` above zero), and no
+    ``no-store``. A plain ``no-cache`` page loses nothing to ``no-store``.
+    """
     prefix = name + "="
+    cacheable = False
     for key, value in response.headers:
         lowered = key.lower()
-        if lowered == "set-cookie" and value.startswith(prefix):
-            return True
-        if lowered == "cache-control" and "no-store" not in value.lower():
-            return True
-    return False
+        if lowered == "set-cookie":
+            if value.startswith(prefix):
+                return True
+        elif lowered == "etag" or lowered == "last-modified":
+            cacheable = True
+        elif lowered == "cache-control":
+            directives = value.lower()
+            if "no-store" in directives:
+                return False
+            if "public" in directives or "s-maxage" in directives:
+                cacheable = True
+            else:
+                age = _MAX_AGE.search(directives)
+                cacheable = cacheable or (age is not None and int(age.group(1)) > 0)
+    return cacheable
+
+
+_MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)")
 
 
 def untouched(session: SessionMixin) -> None:
