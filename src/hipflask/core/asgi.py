@@ -240,10 +240,11 @@ def make_request(
         request = cls.__new__(cls)
         assign_fields(
             request, method, scheme, address, root_path, path, query, None, remote, app,
-            body, None, lambda request: _environ(request, scope),
+            body, None, _scope_environ,
         )  # fmt: skip
         request._raw_headers = raw
         request._credentials = credentials
+        request._scope = scope
         return request
     # A request class with its own __init__ is given the headers it expects.
     return cls._build(
@@ -497,6 +498,11 @@ async def _send_response(app: Hipflask, response: Any, method: str, send: Send) 
             await send({"type": "http.response.body", "body": b""})
     finally:
         response.close()
+
+
+def _scope_environ(request: Request) -> dict[str, Any]:
+    # A module function rather than a closure over the scope made per request.
+    return _environ(request, request._scope)
 
 
 def _environ(request: Request, scope: Scope) -> dict[str, Any]:

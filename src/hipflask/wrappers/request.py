@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from collections.abc import MutableMapping
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -74,6 +75,8 @@ class Request(_SansIORequest):
     _raw_headers: list[tuple[bytes, bytes]]
     # Set by the ASGI adapter: what credential_headers answers.
     _credentials: tuple[str | None, str | None]
+    # Set by the ASGI adapter: the scope, from which an environ is made on demand.
+    _scope: MutableMapping[str, Any]
 
     #: Parsed form data uses these classes; Flask-compatible defaults.
     parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
