@@ -1078,11 +1078,19 @@ def test_deleting_the_cookie_by_hand_is_not_undone_by_a_refresh(
         response.delete_cookie("session")
         return response
 
-    client.get("/permanent")
-    (cookie,) = set_cookies(client.get("/logout"))
-    assert "Expires=Thu, 01 Jan 1970" in cookie
-    assert client.get_cookie("session") is None
-    assert client.get("/get/user").text == "None"
+    @views.route("/logout-no-store")
+    def logout_no_store() -> Any:
+        response = views.make_response("bye")
+        response.headers["Cache-Control"] = "no-store"
+        response.delete_cookie("session")
+        return response
+
+    for path in ("/logout", "/logout-no-store"):
+        client.get("/permanent")
+        (cookie,) = set_cookies(client.get(path))
+        assert "Expires=Thu, 01 Jan 1970" in cookie
+        assert client.get_cookie("session") is None
+        assert client.get("/get/user").text == "None"
 
 
 def test_a_changed_environ_is_read_for_the_credentials(views: Hipflask) -> None:

@@ -396,6 +396,7 @@ def _keeps_its_cookies(response: Response, name: str) -> bool:
     """
     prefix = name + "="
     cacheable = False
+    no_store = False
     for key, value in response.headers:
         lowered = key.lower()
         if lowered == "set-cookie":
@@ -406,13 +407,13 @@ def _keeps_its_cookies(response: Response, name: str) -> bool:
         elif lowered == "cache-control":
             directives = value.lower()
             if "no-store" in directives:
-                return False
-            if "public" in directives or "s-maxage" in directives:
+                no_store = True
+            elif "public" in directives or "s-maxage" in directives:
                 cacheable = True
             else:
                 age = _MAX_AGE.search(directives)
                 cacheable = cacheable or (age is not None and int(age.group(1)) > 0)
-    return cacheable
+    return cacheable and not no_store
 
 
 _MAX_AGE = re.compile(r"max-age\s*=\s*\"?(\d+)")
