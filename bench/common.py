@@ -180,6 +180,12 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("hipflask-noheaders", "hipflask, headers off", "apps.hipflask_noheaders_app", "wsgi"),
     Framework("hipflask-nogate", "hipflask, origin gate off", "apps.hipflask_nogate_app", "wsgi"),
     Framework(
+        "hipflask-asgi-noheaders",
+        "hipflask (ASGI), headers off",
+        "apps.hipflask_asgi_noheaders_app",
+        "asgi",
+    ),
+    Framework(
         "hipflask-nosession",
         "hipflask, no secret key",
         "apps.hipflask_nosession_app",
