@@ -7,9 +7,10 @@ them into one environ value. Reading "the first" under one protocol and
 ``Cookie``
     Several ``Cookie`` headers are one list of cookies, joined with ``"; "``
     (RFC 6265 section 5.4, and how HTTP/2 rebuilds a split header, RFC 9113
-    section 8.2.3). The ASGI adapter joins them so; hipflask's own WSGI
-    fronts (``hipflask serve``, the development server, the gunicorn worker
-    in :mod:`hipflask.serving.gunicorn`) build their environ the same way.
+    section 8.2.3). Under ASGI the request's headers and the adapter's
+    scan of the credentials join them so; hipflask's own WSGI fronts
+    (``hipflask serve``, the development server, the gunicorn worker in
+    :mod:`hipflask.serving.gunicorn`) build their environ the same way.
 ``Content-Type``
     A body has one media type. When a request announces a body, a repeated
     ``Content-Type`` (a WSGI server joins it with a comma, and a comma
