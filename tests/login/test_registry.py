@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from hipflask import session
 from hipflask.errors import ConfigurationError
 from hipflask.login.registry import LoginRegistry
 from hipflask.login.registry import open_registry
@@ -94,3 +97,40 @@ def test_logout_and_logout_everywhere_on_every_backend(
             registry = app.login_manager.registry()
         assert registry is not None
         registry.store.close()
+
+
+def test_an_active_permanent_login_outlives_its_first_registration(
+    protocol: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sliding session (SESSION_REFRESH_EACH_REQUEST) lives while its user is
+    # active, as in Flask; its registry entry must too. The clocks of the
+    # registry's memory store and of the login code move; the session
+    # cookie's own (itsdangerous) clock does not, so only the registry ages.
+    from types import SimpleNamespace
+
+    import hipflask.login.login_manager as manager_module
+    import hipflask.login.utils as utils_module
+    import hipflask.stores.memory as memory_module
+
+    offset = [0.0]
+    real_time, real_monotonic = time.time(), time.monotonic()
+    clock = SimpleNamespace(
+        time=lambda: real_time + offset[0], monotonic=lambda: real_monotonic + offset[0]
+    )
+    for module in (manager_module, utils_module, memory_module):
+        monkeypatch.setattr(module, "time", clock)
+
+    app = build_app(PERMANENT_SESSION_LIFETIME=timedelta(seconds=100))
+
+    @app.before_request
+    def permanent() -> None:
+        session.permanent = True
+
+    client = app.test_client(protocol=protocol)
+    log_in(client)
+    offset[0] = 150.0  # registered for 200 s: due for renewal, still live
+    assert client.get("/dashboard").text == "Hello alice"
+    offset[0] = 300.0  # past the first registration; renewed at 150
+    assert client.get("/dashboard").text == "Hello alice"
+    offset[0] = 600.0  # idle longer than the renewed registration: gone
+    assert client.get("/dashboard").status_code == 302

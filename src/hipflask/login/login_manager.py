@@ -12,6 +12,7 @@ registry. An anonymous visitor to a protected view is redirected to
 from __future__ import annotations
 
 import hashlib
+import time
 import warnings
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -379,6 +380,7 @@ class LoginManager:
 
                 _end_session_login(self)
                 return None
+            yield from _renew_flow(str(user_id), session.get("_login"))
         user = self._user_callback(user_id)
         if user is not None and not password_unchanged(
             current_app.config, user, session.get("_pw")
@@ -453,6 +455,31 @@ def _login_identity() -> Any:
     from .roles import identity_for_current_user
 
     return identity_for_current_user()
+
+
+def _renew_flow(user_id: str, login_id: str) -> Flow:
+    """Keep a login alive as long as its sliding session: register it again when due.
+
+    A login is registered for twice ``PERMANENT_SESSION_LIFETIME`` (longer
+    with remember-me), but a permanent session renewed on every request
+    (``SESSION_REFRESH_EACH_REQUEST``) outlives any fixed time while its
+    user is active, as in Flask. Its entry is therefore written again, for
+    two lifetimes, once less than one is left: one store write per lifetime
+    of activity, not one per request. The session records when the entry
+    runs out (``_live_until``); a login made before it did keeps the time
+    it was given.
+    """
+    if not session.permanent or not current_app.config["SESSION_REFRESH_EACH_REQUEST"]:
+        return
+    until = session.get("_live_until")
+    if not isinstance(until, (int, float)) or isinstance(until, bool):
+        return
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    now = time.time()
+    if until - now > lifetime:
+        return
+    yield ("set", "live:" + login_id, user_id.encode(), 2 * lifetime)
+    session["_live_until"] = now + 2 * lifetime
 
 
 __all__ = ["USER_KEY", "LoginManager", "session_identifier", "wants_json"]

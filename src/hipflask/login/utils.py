@@ -11,6 +11,7 @@ registry, so a copy of the old cookie no longer logs anyone in.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -53,7 +54,16 @@ from .throttle import _LOGIN_SUCCEEDED
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_LOGIN_KEYS = ("_user_id", "_fresh", "_id", "_login", "_gen", "_pw", "_remember_seconds")
+_LOGIN_KEYS = (
+    "_user_id",
+    "_fresh",
+    "_id",
+    "_login",
+    "_gen",
+    "_live_until",
+    "_pw",
+    "_remember_seconds",
+)
 
 
 def _manager() -> LoginManager:
@@ -107,8 +117,14 @@ def _forget_identity() -> None:
 
 
 def _live_ttl(remember: bool, duration: timedelta | None) -> float:
+    """How long the registry keeps a new login: twice the session lifetime, or longer.
+
+    Twice, so that a permanent session renewed on pages that never load
+    ``current_user`` still finds its login for a while; pages that load it
+    register it again in time (see ``login_manager._renew_flow``).
+    """
     config = current_app.config
-    lifetime: float = current_app.permanent_session_lifetime.total_seconds()
+    lifetime: float = 2 * current_app.permanent_session_lifetime.total_seconds()
     if remember:
         lifetime = max(lifetime, duration_seconds(duration or config["REMEMBER_COOKIE_DURATION"]))
     return lifetime
@@ -133,14 +149,14 @@ def login_user(
     manager = _manager()
     user_id = str(getattr(user, manager.id_attribute)())
     registry = manager.registry()
-    login_id = generation = None
+    login_id = generation = live_until = None
     if registry is not None:
         # The registry first: if its store fails, the 503 leaves the session
         # as it was (on the event loop the write waits; see .deferred).
         login_id = new_token()
-        flow = _replace_login_flow(
-            session.get("_login"), user_id, login_id, _live_ttl(remember, duration)
-        )
+        ttl = _live_ttl(remember, duration)
+        live_until = time.time() + ttl
+        flow = _replace_login_flow(session.get("_login"), user_id, login_id, ttl)
         generation = write(registry, flow, _keep_generation)
     _new_session_identity()
     _end_session_login(manager)
@@ -153,6 +169,7 @@ def login_user(
     session["_pw"] = password_fingerprint(current_app.config, user)
     if login_id is not None:
         session["_login"] = login_id
+        session["_live_until"] = live_until
     if generation is not None:
         session["_gen"] = generation
     if remember:
@@ -191,7 +208,9 @@ def session_login_data(user: Any, fresh: bool = True) -> dict[str, Any]:
     }
     registry = manager.registry()
     if registry is not None:
-        data["_login"], data["_gen"] = registry.register(user_id, _live_ttl(False, None))
+        ttl = _live_ttl(False, None)
+        data["_login"], data["_gen"] = registry.register(user_id, ttl)
+        data["_live_until"] = time.time() + ttl
     return data
 
 
