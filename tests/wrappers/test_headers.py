@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -126,5 +128,60 @@ def test_asgi_headers_index_every_value_only_when_no_name_repeats() -> None:
     )
 
     assert unique.getlist("origin") == ["https://a"]
-    assert repeated.getlist("origin") == ["https://a", "x"]
+    # Joined, as a WSGI server joins them into the environ.
+    assert repeated.getlist("origin") == ["https://a,x"]
     assert repeated.getlist("sec-fetch-site") == []
+
+
+def test_a_missing_header_is_a_400_under_both_protocols(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        with contextlib.suppress(KeyError):  # still a KeyError, as code expects
+            request.headers["X-Missing"]
+        return request.headers["Authorization"]
+
+    assert client.get("/").status_code == 400
+    assert client.get("/", headers={"Authorization": "Bearer t"}).text == "Bearer t"
+
+
+def test_asgi_headers_read_as_a_wsgi_servers_environ_does(app: Hipflask) -> None:
+    # Sent on separate lines, in any case: a WSGI server joins repeats into
+    # one environ value and the environ names them X-Forwarded-For.
+    from tests.asgi_driver import http_scope
+    from tests.asgi_driver import serve
+
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return {
+            "accept": request.headers.get("Accept"),
+            "forwarded": request.headers.getlist("X-Forwarded-For"),
+            "best": request.accept_mimetypes.best_match(["text/html", "application/json"]),
+            "names": [name for name, _value in request.headers],
+            "cookie": request.cookies.get("b"),
+        }
+
+    raw = [
+        (b"Accept", b"text/html;q=0.1"),
+        (b"x-forwarded-for", b"192.0.2.1"),
+        (b"accept", b"application/json"),
+        (b"X-FORWARDED-FOR", b"192.0.2.2"),
+        (b"cookie", b"a=1"),
+        (b"Cookie", b"b=2"),
+    ]
+    asgi = json.loads(serve(app, http_scope(headers=raw)).body)
+    environ_headers = {
+        "HTTP_ACCEPT": "text/html;q=0.1,application/json",
+        "HTTP_X_FORWARDED_FOR": "192.0.2.1,192.0.2.2",
+    }
+    wsgi = app.test_client(protocol="wsgi").get("/", environ_base=environ_headers).json
+
+    assert asgi["accept"] == "text/html;q=0.1,application/json"
+    assert asgi["best"] == "application/json"
+    assert asgi["forwarded"] == ["192.0.2.1,192.0.2.2"]
+    assert asgi["names"] == ["Host", "Accept", "X-Forwarded-For", "Cookie"]
+    assert asgi["cookie"] == "2"
+    assert {key: wsgi[key] for key in ("accept", "best", "forwarded")} == {
+        key: asgi[key] for key in ("accept", "best", "forwarded")
+    }

@@ -164,8 +164,8 @@ def _facts(
         elif kind == _HOST:
             hosts.append(value)
         elif kind == _AUTHORIZATION:
-            if authorization is None:
-                authorization = value
+            # Joined as request.headers joins a repeated header.
+            authorization = value if authorization is None else f"{authorization},{value}"
         elif kind == _LENGTH:
             lengths.append(value)
         elif kind == _TRANSFER_ENCODING:

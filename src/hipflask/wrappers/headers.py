@@ -20,8 +20,8 @@ from typing import TypeVar
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.datastructures import Headers
 from werkzeug.datastructures import ImmutableHeadersMixin
+from werkzeug.exceptions import BadRequestKeyError
 
-from .repeated import JOINED_NAMES
 from .repeated import join_repeated
 
 T = TypeVar("T")
@@ -75,6 +75,22 @@ class WSGIRequestHeaders(EnvironHeaders):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key) is not None
 
+    def __getitem__(self, key: Any) -> Any:
+        """The header's value; a missing one is a 400, as under ASGI.
+
+        Werkzeug's environ headers raise a plain ``KeyError`` (a 500) where
+        its list headers, and ``request.form`` and ``request.args``, raise
+        :class:`~werkzeug.exceptions.BadRequestKeyError`: a header the
+        client did not send is the client's error, under both protocols.
+        It is still a ``KeyError``, so ``except KeyError`` keeps working.
+        """
+        if isinstance(key, str):
+            value = self.get(key)
+            if value is None:
+                raise BadRequestKeyError(key)
+            return value
+        return super().__getitem__(key)
+
 
 class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
     """The headers of an ASGI request: a read-only :class:`~werkzeug.datastructures.Headers`.
@@ -93,11 +109,11 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
         """The headers of an ASGI scope (its ``headers`` list of byte pairs).
 
         The server parsed them already: decoding them straight into the
-        list skips re-validating. The first value of each name is indexed in
-        the same pass. Repeated Host, Cookie and Content-Type headers are
-        joined, as a WSGI server joins them, so that every check and the
-        cookies read the same under both protocols
-        (:mod:`hipflask.wrappers.repeated`).
+        list skips re-validating. They read as a WSGI request's do: names
+        in the same capitalisation (``X-Api-Key``, whatever case the client
+        or server used) and each repeated header joined into one, with a
+        comma (``Cookie`` with ``"; "``; :mod:`hipflask.wrappers.repeated`).
+        The first value of each name is indexed in the same pass.
         """
         # Its list is filled below: the constructor would only make an empty one.
         headers = cls.__new__(cls)
@@ -110,19 +126,16 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
             name, key = known if known is not None else _name(raw_name)
             value = raw_value.decode("latin-1")
             pairs.append((name, value))
-            if key not in index:
-                index[key] = value
-            elif key in JOINED_NAMES:
+            if key in index:
                 repeated = True
+            else:
+                index[key] = value
         if repeated:
             pairs = join_repeated(pairs)
-            for name, value in pairs:
-                key = name.lower()
-                if key in JOINED_NAMES:
-                    index[key] = value
+            index = {name.lower(): value for name, value in pairs}
         headers._list = pairs
         headers._index = index
-        headers._unique_names = len(index) == len(pairs)
+        headers._unique_names = True
         return headers
 
     def _first_values(self) -> dict[str, str]:
@@ -196,7 +209,7 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
         return self.copy()
 
 
-#: Raw header name -> (name, lower-case name). The same few names come on
+#: Raw header name -> (capitalised name, lower-case name). The same few names come on
 #: every request; decoding and lowering each costs more than the lookup.
 #: Names come from clients, so the cache is bounded: past it, a name is
 #: decoded every time, as without it.
@@ -205,8 +218,9 @@ _NAMES_MAX = 512
 
 
 def _name(raw_name: bytes) -> tuple[str, str]:
-    name = raw_name.decode("latin-1")
-    known = (name, name.lower())
+    key = raw_name.decode("latin-1").lower()
+    # Capitalised as WSGI's environ headers are: "x-api-key" -> "X-Api-Key".
+    known = (key.title(), key)
     # Clients choose the names: only short ones are kept, and only so many.
     if len(raw_name) <= 64 and len(_NAMES) < _NAMES_MAX:
         _NAMES[raw_name] = known

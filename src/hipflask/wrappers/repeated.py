@@ -1,9 +1,16 @@
-"""Repeated ``Cookie`` and ``Content-Type`` headers, read the same under both protocols.
+"""Repeated request headers, read the same under both protocols.
 
 An ASGI server hands repeated headers over one by one; a WSGI server joins
 them into one environ value. Reading "the first" under one protocol and
-"the joined string" under the other gives two answers for the same bytes:
+"the joined string" under the other gives two answers for the same bytes
+(``Accept`` and content negotiation, ``X-Forwarded-For``, ``Cookie``), so
+under ASGI the request's headers join them too, each in the place of its
+first copy:
 
+Every header but ``Cookie``
+    Joined with a comma, as WSGI servers (gunicorn, Werkzeug's, granian)
+    join them into the environ: ``request.headers.get("Accept")`` and
+    ``getlist`` answer the same under both protocols.
 ``Cookie``
     Several ``Cookie`` headers are one list of cookies, joined with ``"; "``
     (RFC 6265 section 5.4, and how HTTP/2 rebuilds a split header, RFC 9113
@@ -13,56 +20,45 @@ them into one environ value. Reading "the first" under one protocol and
     :mod:`hipflask.serving.gunicorn`) build their environ the same way.
 ``Content-Type``
     A body has one media type. When a request announces a body, a repeated
-    ``Content-Type`` (a WSGI server joins it with a comma, and a comma
-    outside a quoted parameter is no part of a media type) is refused with
-    400, whichever copy a proxy in front believed.
+    ``Content-Type`` (joined with a comma, and a comma outside a quoted
+    parameter is no part of a media type) is refused with 400, whichever
+    copy a proxy in front believed.
 """
 
 from __future__ import annotations
 
-__all__ = ["CONFLICTING_CONTENT_TYPES", "JOINED_NAMES", "content_type_refusal", "join_repeated"]
+__all__ = ["CONFLICTING_CONTENT_TYPES", "content_type_refusal", "join_repeated"]
 
 CONFLICTING_CONTENT_TYPES = "The request has more than one Content-Type."
 
-# How each header that is unified across protocols is joined, by lowercase name.
-_JOINERS = {"host": ",", "cookie": "; ", "content-type": ","}
-
-#: The lower-case names of the headers joined when repeated.
-JOINED_NAMES = frozenset(_JOINERS)
+# The separator of a joined header, by lower-case name, when not a comma.
+_JOINERS = {"cookie": "; "}
 
 
 def join_repeated(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """``pairs`` with each repeated Host, Cookie and Content-Type joined into one.
+    """``pairs`` with each repeated header joined into one, where its first copy was.
 
-    The joined header keeps the place of its first copy. A list without
-    repeats (nearly every request) is returned as it is.
+    With a comma, and ``Cookie`` with ``"; "`` (see the module notes). A
+    list without repeats (nearly every request) is returned as it is.
     """
     seen: set[str] = set()
     for name, _value in pairs:
         lowered = name.lower()
-        if lowered in _JOINERS:
-            if lowered in seen:
-                break
-            seen.add(lowered)
+        if lowered in seen:
+            break
+        seen.add(lowered)
     else:
         return pairs
     values: dict[str, list[str]] = {}
-    joined: list[tuple[str, str]] = []
+    first: dict[str, str] = {}
     for name, value in pairs:
         lowered = name.lower()
-        if lowered not in _JOINERS:
-            joined.append((name, value))
-        elif lowered in values:
+        if lowered in values:
             values[lowered].append(value)
         else:
             values[lowered] = [value]
-            joined.append((name, value))
-    return [
-        (name, _JOINERS[name.lower()].join(values[name.lower()]))
-        if name.lower() in values
-        else (name, value)
-        for name, value in joined
-    ]
+            first[lowered] = name
+    return [(first[key], _JOINERS.get(key, ",").join(found)) for key, found in values.items()]
 
 
 def content_type_refusal(value: str | None) -> str | None:
