@@ -8,7 +8,9 @@ import pytest
 
 from hipflask import session
 from hipflask.errors import ConfigurationError
+from hipflask.login.login_manager import _renew_flow
 from hipflask.login.registry import LoginRegistry
+from hipflask.login.registry import end_flow
 from hipflask.login.registry import open_registry
 
 from .conftest import build_app
@@ -134,3 +136,19 @@ def test_an_active_permanent_login_outlives_its_first_registration(
     assert client.get("/dashboard").text == "Hello alice"
     offset[0] = 600.0  # idle longer than the renewed registration: gone
     assert client.get("/dashboard").status_code == 302
+
+
+def test_a_renewal_never_brings_back_a_login_ended_meanwhile() -> None:
+    # A request that found the login live, then renews it after a logout in
+    # another request deleted it, must not write it back.
+    app = build_app(PERMANENT_SESSION_LIFETIME=timedelta(seconds=100))
+    with app.test_request_context("/"):
+        registry = app.login_manager.registry()  # type: ignore[attr-defined]
+        assert registry is not None
+        login_id, _generation = registry.register("alice", 200)
+        session.permanent = True
+        session["_live_until"] = time.time() + 10  # due
+        registry.run(end_flow(login_id))
+        registry.run(_renew_flow(login_id))
+        assert registry.store.get("live:" + login_id) is None
+        assert session["_live_until"] < time.time() + 11

@@ -380,7 +380,7 @@ class LoginManager:
 
                 _end_session_login(self)
                 return None
-            yield from _renew_flow(str(user_id), session.get("_login"))
+            yield from _renew_flow(session.get("_login"))
         user = self._user_callback(user_id)
         if user is not None and not password_unchanged(
             current_app.config, user, session.get("_pw")
@@ -457,7 +457,7 @@ def _login_identity() -> Any:
     return identity_for_current_user()
 
 
-def _renew_flow(user_id: str, login_id: str) -> Flow:
+def _renew_flow(login_id: str) -> Flow:
     """Keep a login alive as long as its sliding session: register it again when due.
 
     A login is registered for twice ``PERMANENT_SESSION_LIFETIME`` (longer
@@ -478,8 +478,10 @@ def _renew_flow(user_id: str, login_id: str) -> Flow:
     now = time.time()
     if until - now > lifetime:
         return
-    yield ("set", "live:" + login_id, user_id.encode(), 2 * lifetime)
-    session["_live_until"] = now + 2 * lifetime
+    # A touch, not a write: it lengthens a live entry and can never bring
+    # back one that a logout deleted meanwhile.
+    if (yield ("touch", "live:" + login_id, 2 * lifetime)):
+        session["_live_until"] = now + 2 * lifetime
 
 
 __all__ = ["USER_KEY", "LoginManager", "session_identifier", "wants_json"]
