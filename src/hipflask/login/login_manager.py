@@ -458,13 +458,13 @@ def _login_identity() -> Any:
 
 
 def _renew_flow(login_id: str) -> Flow:
-    """Keep a login alive as long as its sliding session: register it again when due.
+    """Keep a login alive as long as its sliding session: extend its entry when due.
 
     A login is registered for twice ``PERMANENT_SESSION_LIFETIME`` (longer
     with remember-me), but a permanent session renewed on every request
     (``SESSION_REFRESH_EACH_REQUEST``) outlives any fixed time while its
-    user is active, as in Flask. Its entry is therefore written again, for
-    two lifetimes, once less than one is left: one store write per lifetime
+    user is active, as in Flask. Its entry's time is therefore extended to
+    two lifetimes once less than one is left: one store write per lifetime
     of activity, not one per request. The session records when the entry
     runs out (``_live_until``); a login made before it did keeps the time
     it was given.

@@ -121,7 +121,7 @@ def _live_ttl(remember: bool, duration: timedelta | None) -> float:
 
     Twice, so that a permanent session renewed on pages that never load
     ``current_user`` still finds its login for a while; pages that load it
-    register it again in time (see ``login_manager._renew_flow``).
+    extend its time (see ``login_manager._renew_flow``).
     """
     config = current_app.config
     lifetime: float = 2 * current_app.permanent_session_lifetime.total_seconds()
