@@ -92,7 +92,9 @@ def _respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
         if not interface.is_null_session(session):
             interface.save_session(app, session, response)
     elif credential_headers(ctx.request)[1] and wants_refresh(app, ctx.request, response):
-        # On the event loop only for an interface without I/O (see run_async).
+        # wants_refresh asks for the cookie too; asking here first spares the
+        # usual cookieless request a call. On the event loop only for an
+        # interface without I/O (see run_async).
         pipeline.refresh_now(app, ctx, response)
     app.gate.finish(ctx.request, response, ctx.state, ctx)
     return response
