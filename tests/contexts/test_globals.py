@@ -28,9 +28,12 @@ from hipflask.testing.client import HipflaskClient
 @pytest.mark.parametrize(
     "proxy", [request, session, request_ctx], ids=["request", "session", "ctx"]
 )
-def test_request_proxies_outside_a_request_explain_the_fix(proxy: Any) -> None:
+@pytest.mark.parametrize("name", ["anything", "args", "get", "method"])
+def test_request_proxies_outside_a_request_explain_the_fix(proxy: Any, name: str) -> None:
+    # "args", "get" and "method" are the proxies' own properties (the
+    # class's names); "anything" takes the fallback: the same error.
     with pytest.raises(RuntimeError) as info:
-        _ = proxy.anything
+        getattr(proxy, name)
     message = str(info.value)
     assert message.startswith("Working outside of request context.")
     assert "test_request_context()" in message
@@ -247,3 +250,43 @@ def test_proxies_keep_their_own_names_and_forward_every_other(app: Hipflask) -> 
         assert repr(request) == repr(current)
         del g.user
         assert "user" not in g
+
+
+def test_request_proxy_forwards_a_subclass_own_names_and_assignments() -> None:
+    from hipflask.wrappers.request import Request
+
+    class TenantRequest(Request):
+        tenant_header = "X-Tenant"
+
+        @property
+        def tenant(self) -> str | None:
+            return self.headers.get(self.tenant_header)
+
+    app = Hipflask(__name__)
+    app.request_class = TenantRequest
+    with app.test_request_context("/", headers={"X-Tenant": "acme"}):
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        assert request.tenant == "acme"  # type: ignore[attr-defined]
+        request.method = "PATCH"
+        request.note = "kept"  # type: ignore[attr-defined]
+        assert (current.method, current.note) == ("PATCH", "kept")
+        assert request.method == "PATCH"
+        del request.note  # type: ignore[attr-defined]
+        assert not hasattr(current, "note")
+
+
+def test_request_and_session_proxies_follow_the_innermost_request(app: Hipflask) -> None:
+    app.secret_key = "k" * 32
+    with app.test_request_context("/outer?q=1"):
+        session["who"] = "outer"
+        with app.test_request_context("/inner?q=2"):
+            assert (request.path, request.args.get("q"), session.get("who")) == (
+                "/inner",
+                "2",
+                None,
+            )
+        assert (request.path, request.args.get("q"), session.get("who")) == (
+            "/outer",
+            "1",
+            "outer",
+        )

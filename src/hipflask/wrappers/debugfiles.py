@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from werkzeug.datastructures import ImmutableMultiDict
+from .multidict import ImmutableMultiDict
 
 if TYPE_CHECKING:
     from .request import Request

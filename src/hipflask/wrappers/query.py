@@ -13,8 +13,10 @@ from __future__ import annotations
 from typing import TypeVar
 from urllib.parse import parse_qsl
 
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import ImmutableMultiDict as WerkzeugImmutableMultiDict
 from werkzeug.datastructures import MultiDict
+
+from .multidict import ImmutableMultiDict
 
 __all__ = ["parse_multidict", "parse_pairs"]
 
@@ -22,7 +24,7 @@ M = TypeVar("M", bound=MultiDict[str, str])
 
 #: The classes whose constructor, given pairs, only groups the values of each
 #: name into a list in first-seen order (a MultiDict is a dict of such lists).
-_GROUPING = (ImmutableMultiDict, MultiDict)
+_GROUPING = (ImmutableMultiDict, WerkzeugImmutableMultiDict, MultiDict)
 
 
 def parse_pairs(text: str) -> list[tuple[str, str]]:

@@ -21,7 +21,6 @@ from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.datastructures import FileStorage
 from werkzeug.datastructures import Headers
-from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -36,6 +35,7 @@ from .headers import ASGIRequestHeaders
 from .headers import WSGIRequestHeaders
 from .jsonerrors import JSONBadRequest
 from .lazy import lazy_attribute
+from .multidict import ImmutableMultiDict
 from .query import parse_multidict
 
 if TYPE_CHECKING:
