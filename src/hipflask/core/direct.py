@@ -86,17 +86,23 @@ Step = pipeline.Step
 def _respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     """``finalize`` for the direct path: the response, the session, the gate's headers."""
     response = app.make_response(rv)
+    request = ctx.request
+    credentials = None
     session = ctx._session
     if session is not None:
         interface = app.session_interface
         if not interface.is_null_session(session):
             interface.save_session(app, session, response)
-    elif credential_headers(ctx.request)[1] and wants_refresh(app, ctx.request, response):
-        # wants_refresh asks for the cookie too; asking here first spares the
-        # usual cookieless request a call. On the event loop only for an
-        # interface without I/O (see run_async).
-        pipeline.refresh_now(app, ctx, response)
-    app.gate.finish(ctx.request, response, ctx.state, ctx)
+    else:
+        # Read once for the refresh check and the cache-safety finisher: the
+        # refresh (a session save) changes nothing they read.
+        credentials = credential_headers(request)
+        if credentials[1] and wants_refresh(app, request, response):
+            # wants_refresh asks for the cookie too; asking here first spares
+            # the usual cookieless request a call. On the event loop only for
+            # an interface without I/O (see run_async).
+            pipeline.refresh_now(app, ctx, response)
+    app.gate.finish(request, response, ctx.state, ctx, credentials)
     return response
 
 

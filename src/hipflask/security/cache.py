@@ -78,8 +78,17 @@ def finish_cache(request: Request, response: Response) -> None:
         finish_cache_in(ctx, request, response)
 
 
-def finish_cache_in(ctx: Any, request: Request, response: Response) -> None:
-    """:func:`finish_cache` for a caller that has the request context at hand."""
+def finish_cache_in(
+    ctx: Any,
+    request: Request,
+    response: Response,
+    credentials: tuple[str | None, str | None] | None = None,
+) -> None:
+    """:func:`finish_cache` for a caller that has the request context at hand.
+
+    ``credentials``: the request's :func:`credential_headers`, when the caller
+    has just read them (they are read from the environ otherwise).
+    """
     config = ctx.app.config
     if not config.get("CACHE_SAFETY", True):
         return
@@ -106,7 +115,7 @@ def finish_cache_in(ctx: Any, request: Request, response: Response) -> None:
     if session is not None and getattr(session, "accessed", False):
         _add_vary(response, "Cookie")
         personal = True
-    authorization, cookie = credential_headers(request)
+    authorization, cookie = credential_headers(request) if credentials is None else credentials
     if authorization is not None:
         _add_vary(response, "Authorization")
         personal = True

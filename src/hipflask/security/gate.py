@@ -255,15 +255,18 @@ class SecurityGate:
         response: Response,
         state: RequestState | None = None,
         ctx: Any = None,
+        credentials: tuple[str | None, str | None] | None = None,
     ) -> None:
         """The built-in finishers: cache safety, then the policy headers.
 
-        ``ctx`` is the request context, when the caller has it at hand.
+        ``ctx`` is the request context, when the caller has it at hand, and
+        ``credentials`` the request's ``credential_headers`` when it has
+        just read them.
         """
         if ctx is None:
             finish_cache(request, response)
         else:
-            finish_cache_in(ctx, request, response)
+            finish_cache_in(ctx, request, response, credentials)
         self.finish_headers(request, response, state)
 
     def finish_headers(
