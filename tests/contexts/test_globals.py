@@ -290,3 +290,37 @@ def test_request_and_session_proxies_follow_the_innermost_request(app: Hipflask)
             "1",
             "outer",
         )
+
+
+def test_a_name_learned_from_one_request_stays_right_for_the_next(app: Hipflask) -> None:
+    with app.test_request_context("/first"):
+        request._get_current_object().tenant = "acme"  # type: ignore[attr-defined]
+        assert request.tenant == "acme"  # type: ignore[attr-defined]
+        assert request.tenant == "acme"  # type: ignore[attr-defined]  # the learned property
+    with app.test_request_context("/second"):
+        assert not hasattr(request, "tenant")
+        with pytest.raises(AttributeError):
+            _ = request.tenant  # type: ignore[attr-defined]
+        assert request.path == "/second"
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        _ = request.tenant  # type: ignore[attr-defined]
+
+
+def test_names_a_proxy_never_found_are_not_learned_and_learning_is_bounded(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.contexts import globals as proxies
+
+    proxy = proxies._forwarding(proxies._cv_request, "request", "no request")
+    learned = vars(type(proxy))
+    with app.test_request_context("/"):
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        for index in range(3):
+            assert getattr(proxy, f"missing{index}", None) is None
+        assert not any(name.startswith("missing") for name in learned)
+        monkeypatch.setattr(proxies, "_LEARNED_MAX", len(learned) + 2)
+        for index in range(5):
+            setattr(current, f"field{index}", index)
+            assert getattr(proxy, f"field{index}") == index
+        assert [name for name in learned if name.startswith("field")] == ["field0", "field1"]
+        assert proxy.field4 == 4

@@ -8,16 +8,14 @@ outside of request context" is the first wall every Flask user hits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.local import LocalProxy
 
-from ..wrappers.request import Request
-
 if TYPE_CHECKING:
+    from ..wrappers.request import Request
     from .ctx import AppContext
     from .ctx import RequestContext
     from .ctx import _AppCtxGlobals
@@ -45,12 +43,14 @@ _object_getattribute = object.__getattribute__
 
 
 class _AttributeProxy(LocalProxy[Any]):
-    """Werkzeug's proxy, with attribute reads in one Python call (``g``, ``current_app``).
+    """Werkzeug's proxy, with attribute reads in one Python call (``g``).
 
     ``g.user`` through :class:`~werkzeug.local.LocalProxy` costs three
     Python calls (the lookup descriptor, the current-object getter, the bound
-    function); the names of ``g`` are the app's own, so no class can list
-    them ahead (compare :class:`_ForwardingProxy`). Everything else
+    function). ``g`` is often asked for names it lacks
+    (``getattr(g, "db", None)``, ``hasattr``), which a
+    :class:`_ForwardingProxy` answers slowly, so ``g`` keeps this one-call
+    lookup for every name. Everything else
     (operators, ``_get_current_object``, assignment, ``isinstance``) is the
     base class's.
     """
@@ -66,7 +66,7 @@ class _AttributeProxy(LocalProxy[Any]):
     def __getattribute__(self, name: str) -> Any:
         # Defined instead of __getattr__: Python tries the normal lookup
         # before calling __getattr__, and on this Python a miss formats an
-        # AttributeError first, for every ``request.args`` a view reads.
+        # AttributeError first, for every name g does not have.
         if name in _PROXY_NAMES:
             return _object_getattribute(self, name)
         try:
@@ -82,17 +82,24 @@ class _AttributeProxy(LocalProxy[Any]):
 _PROXY_NAMES = frozenset(dir(_AttributeProxy))
 
 
-class _ForwardingProxy(LocalProxy[Any]):
-    """Werkzeug's proxy with one property per known name of the proxied object.
+#: The most names one forwarding proxy class learns (see _ForwardingProxy):
+#: code may read names it builds at run time, and a class must not grow
+#: without bound. Past it, names are forwarded by ``__getattr__`` alone.
+_LEARNED_MAX = 512
 
-    A property is found by the type's own lookup and costs one Python call:
-    about half of what :class:`_AttributeProxy`'s ``__getattribute__`` costs,
-    which every attribute read pays. ``request`` and ``session`` are read
-    many times per request, and their names are known from their classes
-    (see :func:`_forwarding`); a name without a property (a request
-    subclass's own attribute) misses the type's lookup and is forwarded by
-    ``__getattr__``. Assignment, operators and ``_get_current_object`` are
-    the base class's.
+
+class _ForwardingProxy(LocalProxy[Any]):
+    """Werkzeug's proxy that learns a property for each name read through it.
+
+    The first read of a name misses the type's lookup and is forwarded by
+    ``__getattr__``, which, when the proxied object has the name, gives the
+    proxy's class a property for it. Every later read finds that property at
+    once and costs one Python call: about half of what
+    :class:`_AttributeProxy`'s ``__getattribute__`` costs on every read.
+    ``request``, ``session`` and ``current_app`` are read many times per
+    request, always with the same few names. Each proxy has its own class
+    (see :func:`_forwarding`). Assignment, operators and
+    ``_get_current_object`` are the base class's.
     """
 
     __slots__ = ("_hf_attribute", "_hf_message", "_hf_variable")
@@ -104,11 +111,17 @@ class _ForwardingProxy(LocalProxy[Any]):
         object.__setattr__(self, "_hf_message", message)
 
     def __getattr__(self, name: str) -> Any:
+        variable = self._hf_variable
         try:
-            owner = self._hf_variable.get()
+            owner = variable.get()
         except LookupError:
             raise RuntimeError(self._hf_message) from None
-        return getattr(getattr(owner, self._hf_attribute), name)
+        value = getattr(getattr(owner, self._hf_attribute), name)
+        # Found: learn it. Special names are looked up on types, never here.
+        cls = type(self)
+        if not (name[:2] == "__" and name[-2:] == "__") and len(vars(cls)) < _LEARNED_MAX:
+            setattr(cls, name, _forwarder(variable, self._hf_attribute, self._hf_message, name))
+        return value
 
     def __getitem__(self, key: Any) -> Any:
         try:
@@ -133,6 +146,12 @@ class _ForwardingProxy(LocalProxy[Any]):
 
 
 def _forwarder(variable: ContextVar[Any], attribute: str, message: str, name: str) -> property:
+    """The property a :class:`_ForwardingProxy` learns for ``name``.
+
+    It forwards by name, so it stays right for any object the proxy points
+    at later: one without the name raises ``AttributeError`` here, and
+    Python then asks ``__getattr__``, which raises it again.
+    """
     get = variable.get
 
     def forward(self: Any) -> Any:
@@ -145,40 +164,20 @@ def _forwarder(variable: ContextVar[Any], attribute: str, message: str, name: st
     return property(forward, doc=f"The current {attribute}'s ``{name}``.")
 
 
-def _forwarding(
-    variable: ContextVar[Any], attribute: str, message: str, names: Iterable[str]
-) -> Any:
-    """A :class:`_ForwardingProxy` of its own class, with a property per name.
-
-    Names the proxy itself answers (Werkzeug's machinery, special methods)
-    and private names are left out.
-    """
-    own = set(dir(_ForwardingProxy))
-    namespace: dict[str, Any] = {"__slots__": ()}
-    for name in names:
-        if not name.startswith("_") and name not in own:
-            namespace[name] = _forwarder(variable, attribute, message, name)
-    cls = type(f"_{attribute.capitalize()}Proxy", (_ForwardingProxy,), namespace)
+def _forwarding(variable: ContextVar[Any], attribute: str, message: str) -> Any:
+    """A :class:`_ForwardingProxy` with a class of its own to learn names on."""
+    cls = type(f"_{attribute.capitalize()}Proxy", (_ForwardingProxy,), {"__slots__": ()})
     return cls(variable, attribute, message)
 
 
-#: What views read of ``request``: the class's public names and the fields
-#: each request is given when it is made (``assign_fields``).
-_REQUEST_NAMES = (
-    *dir(Request),
-    *("app", "method", "scheme", "server", "root_path", "path", "query_string", "remote_addr"),
-)
-#: What views read of ``session``: a dict's methods and the session flags.
-_SESSION_NAMES = (*dir(dict), "accessed", "modified", "new", "permanent")
-
 app_ctx: AppContext = LocalProxy(_cv_app, unbound_message=_NO_APP)  # type: ignore[assignment]
-current_app: Any = _AttributeProxy(_cv_app, "app", _NO_APP)
+current_app: Any = _forwarding(_cv_app, "app", _NO_APP)
 g: _AppCtxGlobals = _AttributeProxy(_cv_app, "g", _NO_APP)  # type: ignore[assignment]
 request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
     _cv_request, unbound_message=_NO_REQUEST
 )
-request: Request = _forwarding(_cv_request, "request", _NO_REQUEST, _REQUEST_NAMES)
-session: Any = _forwarding(_cv_request, "session", _NO_REQUEST, _SESSION_NAMES)
+request: Request = _forwarding(_cv_request, "request", _NO_REQUEST)
+session: Any = _forwarding(_cv_request, "session", _NO_REQUEST)
 
 
 def _require_app() -> Any:
