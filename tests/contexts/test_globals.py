@@ -324,3 +324,36 @@ def test_names_a_proxy_never_found_are_not_learned_and_learning_is_bounded(
             assert getattr(proxy, f"field{index}") == index
         assert [name for name in learned if name.startswith("field")] == ["field0", "field1"]
         assert proxy.field4 == 4
+
+
+def test_a_property_failing_inside_runs_once_per_read_before_and_after_learning() -> None:
+    from hipflask.wrappers.request import Request
+
+    calls: list[str] = []
+
+    class FlakyRequest(Request):
+        @property
+        def tenant(self) -> str:
+            calls.append(self.path)
+            if "X-Tenant" in self.headers:
+                return self.headers["X-Tenant"]
+            return self.missing_helper  # type: ignore[attr-defined, no-any-return]
+
+    app = Hipflask(__name__)
+    app.request_class = FlakyRequest
+    for path, headers in [("/a", {}), ("/b", {"X-Tenant": "acme"}), ("/c", {}), ("/d", {})]:
+        with app.test_request_context(path, headers=headers):
+            value = getattr(request, "tenant", "default")
+            assert value == headers.get("X-Tenant", "default")
+    with app.test_request_context("/e"), pytest.raises(AttributeError, match="missing_helper"):
+        _ = request.tenant  # type: ignore[attr-defined]
+    assert calls == ["/a", "/b", "/c", "/d", "/e"]
+
+
+def test_proxies_read_as_flask_proxies_do(app: Hipflask) -> None:
+    from hipflask.wrappers.request import Request
+
+    assert repr(request) == repr(session) == repr(current_app) == "<LocalProxy unbound>"
+    with app.test_request_context("/"):
+        assert request.__doc__ == Request.__doc__
+        assert current_app.__doc__ == type(app).__doc__

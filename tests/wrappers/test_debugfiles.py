@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from werkzeug.exceptions import BadRequestKeyError
 
 from hipflask import Hipflask
 from hipflask import request
@@ -56,3 +57,35 @@ def test_files_of_a_real_multipart_upload_are_untouched_in_debug(
     )
 
     assert response.text == "report.pdf"
+
+
+def test_files_read_after_the_form_in_debug_still_explain_the_enctype(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.debug = True
+
+    @app.post("/upload")
+    def upload() -> str:
+        title = request.form["title"]
+        return f"{title}: {request.files['document'].filename}"
+
+    with pytest.raises(DebugFilesKeyError):
+        client.post("/upload", data={"title": "Q3", "document": "report.pdf"})
+
+
+def test_a_file_the_form_never_named_is_the_usual_key_error_in_debug(
+    upload_app: Hipflask, client: HipflaskClient
+) -> None:
+    upload_app.debug = True
+
+    # Debug mode traps a missing key, as Flask does; it is not the enctype hint.
+    with pytest.raises(BadRequestKeyError) as caught:
+        client.post("/upload", data={"other": "x"})
+
+    assert not isinstance(caught.value, DebugFilesKeyError)
+
+
+def test_debug_files_look_like_the_class_they_stand_in_for(app: Hipflask) -> None:
+    app.debug = True
+    with app.test_request_context("/", method="POST", data={"a": "1"}):
+        assert repr(request.files) == "ImmutableMultiDict([])"

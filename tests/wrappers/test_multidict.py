@@ -110,3 +110,23 @@ def test_views_read_args_and_form_with_defaults_and_types_under_both_protocols(
     missing = client.get("/required")
     assert missing.status_code == 400
     assert b"Bad Request" in missing.data
+
+
+def test_a_mixin_item_access_is_asked_by_get_and_a_mixin_get_is_kept() -> None:
+    class Lowered:
+        def __getitem__(self, key: str) -> str:
+            return super().__getitem__(key.lower())  # type: ignore[misc, no-any-return]
+
+    class LoweredArgs(Lowered, ImmutableMultiDict[str, str]):  # type: ignore[misc]
+        pass
+
+    class Logged:
+        def get(self, *args: Any, **kwargs: Any) -> str:
+            return "logged"
+
+    class LoggedArgs(Logged, ImmutableMultiDict[str, str]):  # type: ignore[misc]
+        def __getitem__(self, key: str) -> str:
+            return super().__getitem__(key)
+
+    assert LoweredArgs([("page", "2")]).get("PAGE") == "2"
+    assert LoggedArgs([("a", "1")]).get("a") == "logged"

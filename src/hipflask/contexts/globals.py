@@ -8,6 +8,7 @@ outside of request context" is the first wall every Flask user hits.
 
 from __future__ import annotations
 
+import threading
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 from typing import Any
@@ -87,6 +88,10 @@ _PROXY_NAMES = frozenset(dir(_AttributeProxy))
 #: without bound. Past it, names are forwarded by ``__getattr__`` alone.
 _LEARNED_MAX = 512
 
+#: The error a learned property just raised, for ``__getattr__`` (which
+#: Python calls next, in the same thread) to raise again.
+_failure = threading.local()
+
 
 class _ForwardingProxy(LocalProxy[Any]):
     """Werkzeug's proxy that learns a property for each name read through it.
@@ -111,6 +116,13 @@ class _ForwardingProxy(LocalProxy[Any]):
         object.__setattr__(self, "_hf_message", message)
 
     def __getattr__(self, name: str) -> Any:
+        failed: tuple[Any, str, AttributeError] | None = getattr(_failure, "last", None)
+        if failed is not None:
+            _failure.last = None
+            if failed[0] is self and failed[1] == name:
+                # The learned property just read it and got this error:
+                # reading again would run the object's code twice.
+                raise failed[2]
         variable = self._hf_variable
         try:
             owner = variable.get()
@@ -149,8 +161,9 @@ def _forwarder(variable: ContextVar[Any], attribute: str, message: str, name: st
     """The property a :class:`_ForwardingProxy` learns for ``name``.
 
     It forwards by name, so it stays right for any object the proxy points
-    at later: one without the name raises ``AttributeError`` here, and
-    Python then asks ``__getattr__``, which raises it again.
+    at later. When the read raises ``AttributeError`` (an object without
+    the name, a property failing inside), Python then asks ``__getattr__``,
+    which is handed the error to raise rather than reading again.
     """
     get = variable.get
 
@@ -159,14 +172,23 @@ def _forwarder(variable: ContextVar[Any], attribute: str, message: str, name: st
             owner = get()
         except LookupError:
             raise RuntimeError(message) from None
-        return getattr(getattr(owner, attribute), name)
+        try:
+            return getattr(getattr(owner, attribute), name)
+        except AttributeError as error:
+            _failure.last = (self, name, error)
+            raise
 
     return property(forward, doc=f"The current {attribute}'s ``{name}``.")
 
 
 def _forwarding(variable: ContextVar[Any], attribute: str, message: str) -> Any:
-    """A :class:`_ForwardingProxy` with a class of its own to learn names on."""
-    cls = type(f"_{attribute.capitalize()}Proxy", (_ForwardingProxy,), {"__slots__": ()})
+    """A :class:`_ForwardingProxy` with a class of its own to learn names on.
+
+    Named and documented as Werkzeug's: ``repr`` outside a context says
+    ``LocalProxy``, and ``request.__doc__`` is the proxied object's, as in Flask.
+    """
+    namespace = {"__slots__": (), "__doc__": vars(LocalProxy)["__doc__"]}
+    cls = type("LocalProxy", (_ForwardingProxy,), namespace)
     return cls(variable, attribute, message)
 
 

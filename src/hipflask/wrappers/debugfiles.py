@@ -48,9 +48,18 @@ class _DebugFiles(ImmutableMultiDict[str, Any]):
     request: Request
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self:
-            raise DebugFilesKeyError(self.request, key)
-        return super().__getitem__(key)
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            # Only a name the form did send (as text) is the enctype mistake;
+            # any other missing file stays the usual 400.
+            if key not in self.request.form:
+                raise
+            raise DebugFilesKeyError(self.request, key) from None
+
+
+# Shown as the class it stands in for (its repr names the type).
+_DebugFiles.__name__ = ImmutableMultiDict.__name__
 
 
 def attach_enctype_error_multidict(request: Request) -> None:

@@ -30,13 +30,17 @@ _dict_get = dict.get
 class ImmutableMultiDict(_WerkzeugImmutableMultiDict[K, V]):
     """Werkzeug's :class:`~werkzeug.datastructures.ImmutableMultiDict`, with faster reads.
 
-    A subclass that overrides ``__getitem__`` is given Werkzeug's ``get``
-    back, which goes through it.
+    A subclass whose ``__getitem__`` is not this one (its own or a mixin's)
+    and whose ``get`` is is given Werkzeug's ``get`` back, which goes
+    through ``__getitem__``.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "__getitem__" in vars(cls) and "get" not in vars(cls):
+        if (
+            cls.__getitem__ is not ImmutableMultiDict.__getitem__
+            and cls.get is ImmutableMultiDict.get
+        ):
             cls.get = _WerkzeugImmutableMultiDict.get  # type: ignore[assignment]
 
     def __getitem__(self, key: K) -> V:

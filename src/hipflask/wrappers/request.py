@@ -411,6 +411,14 @@ class Request(_SansIORequest):
             files = self.parameter_storage_class()
         self.__dict__["form"] = form
         self.__dict__["files"] = files
+        # Here rather than in ``files``: reading ``form`` first loads both.
+        if (
+            not files
+            and self.app is not None
+            and self.app.debug
+            and self.mimetype != "multipart/form-data"
+        ):
+            attach_enctype_error_multidict(self)
 
     def _parse_urlencoded(self) -> MultiDict[str, str]:
         """Parse a urlencoded body, refusing one larger than ``MAX_FORM_MEMORY_SIZE``.
@@ -473,16 +481,7 @@ class Request(_SansIORequest):
         form lacks ``enctype="multipart/form-data"``.
         """
         self._load_form_data()
-        files: ImmutableMultiDict[str, FileStorage] = self.__dict__["files"]
-        if (
-            not files
-            and self.app is not None
-            and self.app.debug
-            and self.mimetype != "multipart/form-data"
-        ):
-            attach_enctype_error_multidict(self)
-            files = self.__dict__["files"]
-        return files
+        return self.__dict__["files"]  # type: ignore[no-any-return]
 
     @lazy_attribute
     def values(self) -> CombinedMultiDict[str, str]:
