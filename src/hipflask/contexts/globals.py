@@ -43,7 +43,23 @@ _cv_request: ContextVar[RequestContext] = ContextVar("hipflask.request_ctx")
 _object_getattribute = object.__getattribute__
 
 
-class _AttributeProxy(LocalProxy[Any]):
+class _ContextProxy(LocalProxy[Any]):
+    """Werkzeug's proxy for ``attribute`` of a context variable's object.
+
+    The variable, the attribute and the message for a missing context are
+    kept in slots of their own, for the subclasses' one-call lookups.
+    """
+
+    __slots__ = ("_hf_attribute", "_hf_message", "_hf_variable")
+
+    def __init__(self, variable: ContextVar[Any], attribute: str, message: str) -> None:
+        super().__init__(variable, attribute, unbound_message=message)
+        object.__setattr__(self, "_hf_variable", variable)
+        object.__setattr__(self, "_hf_attribute", attribute)
+        object.__setattr__(self, "_hf_message", message)
+
+
+class _AttributeProxy(_ContextProxy):
     """Werkzeug's proxy, with attribute reads in one Python call (``g``).
 
     ``g.user`` through :class:`~werkzeug.local.LocalProxy` costs three
@@ -56,13 +72,7 @@ class _AttributeProxy(LocalProxy[Any]):
     base class's.
     """
 
-    __slots__ = ("_hf_attribute", "_hf_message", "_hf_variable")
-
-    def __init__(self, variable: ContextVar[Any], attribute: str, message: str) -> None:
-        super().__init__(variable, attribute, unbound_message=message)
-        object.__setattr__(self, "_hf_variable", variable)
-        object.__setattr__(self, "_hf_attribute", attribute)
-        object.__setattr__(self, "_hf_message", message)
+    __slots__ = ()
 
     def __getattribute__(self, name: str) -> Any:
         # Defined instead of __getattr__: Python tries the normal lookup
@@ -93,7 +103,7 @@ _LEARNED_MAX = 512
 _failure = threading.local()
 
 
-class _ForwardingProxy(LocalProxy[Any]):
+class _ForwardingProxy(_ContextProxy):
     """Werkzeug's proxy that learns a property for each name read through it.
 
     The first read of a name misses the type's lookup and is forwarded by
@@ -107,13 +117,7 @@ class _ForwardingProxy(LocalProxy[Any]):
     ``_get_current_object`` are the base class's.
     """
 
-    __slots__ = ("_hf_attribute", "_hf_message", "_hf_variable")
-
-    def __init__(self, variable: ContextVar[Any], attribute: str, message: str) -> None:
-        super().__init__(variable, attribute, unbound_message=message)
-        object.__setattr__(self, "_hf_variable", variable)
-        object.__setattr__(self, "_hf_attribute", attribute)
-        object.__setattr__(self, "_hf_message", message)
+    __slots__ = ()
 
     def __getattr__(self, name: str) -> Any:
         failed: tuple[Any, str, AttributeError] | None = getattr(_failure, "last", None)
