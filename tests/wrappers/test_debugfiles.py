@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import io
+from typing import Any
 
 import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequestKeyError
 
 from hipflask import Hipflask
+from hipflask import Request
 from hipflask import request
 from hipflask.debughelpers import DebugFilesKeyError
 from hipflask.testing.client import HipflaskClient
@@ -89,3 +94,38 @@ def test_debug_files_look_like_the_class_they_stand_in_for(app: Hipflask) -> Non
     app.debug = True
     with app.test_request_context("/", method="POST", data={"a": "1"}):
         assert repr(request.files) == "ImmutableMultiDict([])"
+
+
+class _TaggedFiles(MultiDict[str, Any]):
+    def names(self) -> list[str]:
+        return sorted(self)
+
+
+def test_debug_files_keep_the_request_class_storage_class(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    class TaggedRequest(Request):
+        parameter_storage_class = _TaggedFiles
+
+    app.request_class = TaggedRequest
+    app.debug = True
+
+    @app.post("/attach")
+    def attach() -> dict[str, Any]:
+        files = request.files
+        files.add("note", FileStorage(io.BytesIO(b"x"), "note.txt"))
+        return {"kind": isinstance(files, _TaggedFiles), "names": files.names()}
+
+    assert client.post("/attach", data={"a": "1"}).json == {"kind": True, "names": ["note"]}
+
+
+def test_a_copy_of_debug_files_reads_as_plain_files(app: Hipflask) -> None:
+    app.debug = True
+    with app.test_request_context("/", method="POST", data={"document": "report.pdf"}):
+        with pytest.raises(DebugFilesKeyError):
+            request.files["document"]
+        copied = copy.deepcopy(request.files)
+        assert copied.get("document") is None
+        with pytest.raises(BadRequestKeyError) as caught:
+            copied["document"]
+        assert not isinstance(caught.value, DebugFilesKeyError)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from .multidict import ImmutableMultiDict
-
 if TYPE_CHECKING:
     from .request import Request
 
@@ -42,29 +40,50 @@ class DebugFilesKeyError(KeyError, AssertionError):
         return self.msg
 
 
-class _DebugFiles(ImmutableMultiDict[str, Any]):
-    """``request.files`` of a non-multipart request: a missing key explains itself."""
+class _ExplainsMissingFiles:
+    """Mixed into the class of ``request.files``: a missing file the form named explains itself.
 
-    request: Request
+    A copy (``copy.deepcopy``, ``type(files)(...)``) has no request and
+    behaves as the class it was made from.
+    """
 
-    def __getitem__(self, key: str) -> Any:
+    request: Request | None = None
+
+    def __getitem__(self, key: Any) -> Any:
         try:
-            return super().__getitem__(key)
+            return super().__getitem__(key)  # type: ignore[misc]
         except KeyError:
             # Only a name the form did send (as text) is the enctype mistake;
             # any other missing file stays the usual 400.
-            if key not in self.request.form:
+            request = self.request
+            if request is None or key not in request.form:
                 raise
-            raise DebugFilesKeyError(self.request, key) from None
+            raise DebugFilesKeyError(request, key) from None
 
 
-# Shown as the class it stands in for (its repr names the type).
-_DebugFiles.__name__ = ImmutableMultiDict.__name__
+#: The explaining subclass of each class ``request.files`` has been seen with
+#: (the request class's ``parameter_storage_class``): few, but bounded.
+_EXPLAINING: dict[type[Any], type[Any]] = {}
+_EXPLAINING_MAX = 64
+
+
+def _explaining(base: type[Any]) -> type[Any]:
+    cls = _EXPLAINING.get(base)
+    if cls is None:
+        # Named as the class it stands in for: its repr names the type.
+        cls = type(base.__name__, (_ExplainsMissingFiles, base), {})
+        if len(_EXPLAINING) < _EXPLAINING_MAX:
+            _EXPLAINING[base] = cls
+    return cls
 
 
 def attach_enctype_error_multidict(request: Request) -> None:
-    """Make ``request.files[key]`` raise :class:`DebugFilesKeyError` for a missing key."""
-    files = _DebugFiles(request.files)
+    """Make ``request.files[key]`` raise :class:`DebugFilesKeyError` for a missing key.
+
+    The files keep their class (the request's ``parameter_storage_class``):
+    they become an instance of a subclass of it, as in Flask.
+    """
+    files = _explaining(type(request.files))(request.files)
     files.request = request
     request.__dict__["files"] = files
 
