@@ -14,6 +14,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.test import create_environ
 
 from hipflask import Blueprint
 from hipflask import Hipflask
@@ -1182,3 +1183,47 @@ def test_a_404_lets_go_of_the_frames_that_hold_its_request(protocol: str) -> Non
     assert response.status_code == 404
     assert error is not None
     assert error.__traceback__ is None
+
+
+class _FlaskStyleRequest(Request):
+    """A subclass written for Flask: ``__init__`` takes the environ first."""
+
+    def __init__(self, environ: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(environ, *args, **kwargs)
+        self.request_id = environ.get("HTTP_X_REQUEST_ID") or "none"
+        self.seen_path = self.path
+
+
+def test_a_request_subclass_written_for_flask_is_made_with_its_environ(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.request_class = _FlaskStyleRequest
+
+    @app.post("/items/<int:item>")
+    def item(item: int) -> dict[str, Any]:
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        return {
+            "id": current.request_id,
+            "path": current.seen_path,
+            "item": item,
+            "name": request.form["name"],
+            "method": request.environ["REQUEST_METHOD"],
+        }
+
+    response = client.post("/items/7", data={"name": "pen"}, headers={"X-Request-Id": "abc"})
+
+    assert response.json == {
+        "id": "abc",
+        "path": "/items/7",
+        "item": 7,
+        "name": "pen",
+        "method": "POST",
+    }
+
+
+def test_a_request_is_not_made_from_an_environ_directly(app: Hipflask) -> None:
+    environ = create_environ("/")
+    with pytest.raises(TypeError, match=r"app\.request_context\(environ\)"):
+        Request(environ)
+    with app.request_context(environ):
+        assert request.path == "/"

@@ -8,12 +8,14 @@ never pays for parsing it.
 
 from __future__ import annotations
 
+import inspect
 import io
 from collections.abc import Callable
 from collections.abc import MutableMapping
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import overload
 
 from werkzeug import formparser
 from werkzeug.datastructures import Authorization
@@ -46,6 +48,27 @@ _EMPTY = b""
 #: How far along a routing error's chain of causes ``close`` drops tracebacks.
 _CHAIN_LINKS = 8
 _MISSING: Any = object()
+#: Default of ``Request.__init__``'s neutral parts: absent in Flask's form,
+#: ``Request(environ, populate_request=True, shallow=False)``.
+_FLASK_FORM: Any = object()
+
+#: Request subclass -> whether its ``__init__`` takes Flask's ``environ`` first.
+_ENVIRON_FIRST: dict[type[Any], bool] = {}
+
+
+def _takes_environ(cls: type[Any]) -> bool:
+    """Whether ``cls.__init__`` is written for Flask: ``(self, environ, ...)``."""
+    known = _ENVIRON_FIRST.get(cls)
+    if known is None:
+        try:
+            parameters = list(inspect.signature(cls.__init__).parameters)
+        except (TypeError, ValueError):
+            parameters = []
+        known = len(parameters) > 1 and parameters[1] == "environ"
+        _ENVIRON_FIRST[cls] = known
+    return known
+
+
 #: The ``files`` of every urlencoded request: immutable, so one can serve all.
 _NO_FILES: ImmutableMultiDict[str, FileStorage] = ImmutableMultiDict()
 
@@ -93,6 +116,7 @@ class Request(_SansIORequest):
             cls.__init__ is Request.__init__ and cls.content_length is Request.content_length
         )
 
+    @overload
     def __init__(
         self,
         method: str,
@@ -108,7 +132,47 @@ class Request(_SansIORequest):
         open_stream: Callable[[Request], IO[bytes]] | None = None,
         environ: dict[str, Any] | None = None,
         make_environ: Callable[[Request], dict[str, Any]] | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self, method: dict[str, Any], *, populate_request: bool = True, shallow: bool = False
+    ) -> None: ...
+
+    def __init__(
+        self,
+        method: Any,
+        scheme: Any = _FLASK_FORM,
+        server: Any = _FLASK_FORM,
+        root_path: Any = _FLASK_FORM,
+        path: Any = _FLASK_FORM,
+        query_string: Any = _FLASK_FORM,
+        headers: Any = _FLASK_FORM,
+        remote_addr: Any = _FLASK_FORM,
+        *,
+        app: Any = None,
+        open_stream: Callable[[Request], IO[bytes]] | None = None,
+        environ: dict[str, Any] | None = None,
+        make_environ: Callable[[Request], dict[str, Any]] | None = None,
+        populate_request: bool = True,
+        shallow: bool = False,
     ) -> None:
+        """Set the request's parts; a subclass written for Flask passes ``environ``.
+
+        The protocol adapters make the request from its neutral parts. A
+        subclass whose ``__init__`` takes Flask's ``(environ, ...)`` and
+        calls ``super().__init__(environ, ...)`` is made with its parts
+        already set (see :meth:`_build`), so that call has nothing left to
+        do. Made directly from an environ, a request would lack the body and
+        the app: ``app.request_context(environ)`` makes one.
+        """
+        if isinstance(method, dict):
+            if "method" not in vars(self):
+                raise TypeError(
+                    "A hipflask Request is not made from a WSGI environ directly;"
+                    " use app.request_context(environ) or app.test_request_context()."
+                )
+            return
         assign_fields(
             self,
             method,
@@ -149,6 +213,16 @@ class Request(_SansIORequest):
         called as usual.
         """
         if cls.__init__ is not Request.__init__:
+            if _takes_environ(cls):
+                # Written for Flask: its parts first, then its own __init__
+                # with the environ (made from the scope under ASGI).
+                self = cls.__new__(cls)
+                assign_fields(
+                    self, method, scheme, server, root_path, path, query_string, headers,
+                    remote_addr, app, open_stream, environ, make_environ,
+                )  # fmt: skip
+                self.__init__(self.environ)  # type: ignore[misc]
+                return self
             return cls(
                 method,
                 scheme,
