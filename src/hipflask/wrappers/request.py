@@ -65,7 +65,8 @@ def _takes_environ(cls: type[Any]) -> bool:
         except (TypeError, ValueError):
             parameters = []
         known = len(parameters) > 1 and parameters[1] == "environ"
-        _ENVIRON_FIRST[cls] = known
+        if len(_ENVIRON_FIRST) < 256:  # classes made at run time must not fill it
+            _ENVIRON_FIRST[cls] = known
     return known
 
 
