@@ -210,20 +210,12 @@ class Request(_SansIORequest):
 
         They make one request per request served, and calling a class with
         a Python ``__init__`` (keyword arguments included) costs more than
-        the assignments it does. A subclass with its own ``__init__`` is
-        called as usual.
+        the assignments it does. A subclass with its own ``__init__`` taking
+        hipflask's arguments is called as usual; one written for Flask is
+        handed the environ (see ``__init__``).
         """
-        if cls.__init__ is not Request.__init__:
-            if _takes_environ(cls):
-                # Written for Flask: its parts first, then its own __init__
-                # with the environ (made from the scope under ASGI).
-                self = cls.__new__(cls)
-                assign_fields(
-                    self, method, scheme, server, root_path, path, query_string, headers,
-                    remote_addr, app, open_stream, environ, make_environ,
-                )  # fmt: skip
-                self.__init__(self.environ)  # type: ignore[misc]
-                return self
+        own_init = cls.__init__ is not Request.__init__
+        if own_init and not _takes_environ(cls):
             return cls(
                 method,
                 scheme,
@@ -240,20 +232,13 @@ class Request(_SansIORequest):
             )
         self = cls.__new__(cls)
         assign_fields(
-            self,
-            method,
-            scheme,
-            server,
-            root_path,
-            path,
-            query_string,
-            headers,
-            remote_addr,
-            app,
-            open_stream,
-            environ,
-            make_environ,
-        )
+            self, method, scheme, server, root_path, path, query_string, headers, remote_addr,
+            app, open_stream, environ, make_environ,
+        )  # fmt: skip
+        if own_init:
+            # Written for Flask, ``__init__(self, environ, ...)``: called once
+            # the parts are set, with the environ (made from the scope under ASGI).
+            self.__init__(self.environ)  # type: ignore[misc]
         return self
 
     @lazy_attribute
