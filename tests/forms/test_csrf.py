@@ -56,6 +56,16 @@ def test_unsafe_method_without_token_is_refused(client: HipflaskClient, method: 
 
 
 @pytest.mark.usefixtures("csrf")
+def test_a_multipart_part_without_a_name_is_a_400(client: HipflaskClient) -> None:
+    # Sent by hand: no browser omits the name, and the part is filed under None.
+    token_of(client)
+    body = b"--B\r\nContent-Disposition: form-data\r\n\r\nv\r\n--B--\r\n"
+    response = client.post("/submit", data=body, content_type="multipart/form-data; boundary=B")
+    assert response.status_code == 400
+    assert REASON_MISSING in response.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("csrf")
 def test_safe_methods_need_no_token(client: HipflaskClient) -> None:
     assert client.get("/submit").status_code == 200
     assert client.head("/submit").status_code == 200

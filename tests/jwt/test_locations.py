@@ -35,13 +35,39 @@ def test_bearer_header_is_found_among_other_schemes(client: Any, app: Hipflask) 
     assert response.json["identity"] == "alice"
 
 
-@pytest.mark.parametrize("value", ["Token abc", "Bearer", "Bearer a b"])
-def test_malformed_authorization_header_is_a_422(client: Any, value: str) -> None:
+@pytest.mark.parametrize("value", ["Bearer", "Bearer a b", " Bearer a b ,"])
+def test_malformed_bearer_field_is_a_422(client: Any, value: str) -> None:
     response = client.get("/protected", headers={"Authorization": value})
     assert response.status_code == 422
     assert response.json == {
         "msg": "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'"
     }
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Basic Zm9vOmJhcg==", "bearer abc", "Bearerabc", "Token abc", " , ,", "Bearer a, Bearer b"],
+)
+def test_header_without_one_bearer_field_is_no_token(client: Any, value: str) -> None:
+    response = client.get("/protected", headers={"Authorization": value})
+    assert response.status_code == 401
+    assert response.json["msg"].startswith(
+        "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'"
+    )
+
+
+def test_other_scheme_in_the_header_falls_back_to_the_cookie(client: Any) -> None:
+    # A staging proxy's Basic credentials must not hide the cookie's token.
+    client.post("/cookie-login")
+    response = client.get("/protected", headers={"Authorization": "Basic Zm9vOmJhcg=="})
+    assert response.status_code == 200
+    assert response.json["identity"] == "carol"
+
+
+def test_other_scheme_leaves_an_optional_route_anonymous(client: Any) -> None:
+    response = client.get("/optional", headers={"Authorization": "Basic Zm9vOmJhcg=="})
+    assert response.status_code == 200
+    assert response.json == {"identity": None}
 
 
 def test_missing_everywhere_lists_each_location(client: Any) -> None:
@@ -88,6 +114,10 @@ def test_json_body_token(protocol: str) -> None:
         "msg": 'Missing "access_token" key in json data.'
     }
     assert client.post("/where", json=[1]).status_code == 401
+    # Sent, but not a string: an invalid token, as a forged one is.
+    wrong = client.post("/where", json={"access_token": 12345})
+    assert wrong.status_code == 422
+    assert wrong.json == {"msg": "Invalid token type. Token must be a string"}
     assert client.post("/where", data="x").json == {
         "msg": "Invalid content-type. Must be application/json."
     }

@@ -209,3 +209,22 @@ def test_async_view_revokes_through_the_async_driver(client: Any) -> None:
     assert client.delete("/async-logout", headers=bearer(tokens["access_token"])).status_code == 200
     assert client.get("/protected", headers=bearer(tokens["access_token"])).status_code == 401
     assert client.post("/refresh", headers=bearer(tokens["refresh_token"])).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "header",
+    [{"alg": "HS256", "kid": 5}, {"alg": "HS256", "crit": ["exp"]}, {"alg": "HS256", "kid": None}],
+)
+def test_crafted_jose_header_is_a_422_not_a_500(client: Any, header: dict[str, Any]) -> None:
+    # Hand-written by an attacker: no valid signature is needed to reach
+    # the header checks, so they must answer as for any malformed token.
+    import json
+
+    from .conftest import b64
+
+    token = ".".join([b64(json.dumps(header).encode()), b64(b'{"sub": "x"}'), "AAAA"])
+    response = client.get("/protected", headers=bearer(token))
+    assert response.status_code == 422
+    assert response.json["msg"]
+    client.set_cookie("access_token_cookie", token)
+    assert client.get("/protected").status_code == 422

@@ -13,6 +13,7 @@ from tests.redis_helper import closed_port
 from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import jsonify
+from hipflask import request
 from hipflask.errors import ConfigurationError
 from hipflask.limiter import Limiter
 from hipflask.limiter import RateLimitExceeded
@@ -126,7 +127,51 @@ def test_a_blueprint_limit_applies_to_its_views(app: Hipflask, client: Any) -> N
 
     limiter.limit("2 per minute")(bp)
     app.register_blueprint(bp)
+    # Each view of the blueprint has its own budget, as in Flask-Limiter.
+    paths = ("/api/a", "/api/b", "/api/a", "/api/b", "/api/a", "/api/b")
+    assert [client.get(p).status_code for p in paths] == [200, 200, 200, 200, 429, 429]
+
+
+def test_a_shared_blueprint_limit_is_one_budget(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    bp = Blueprint("api", __name__, url_prefix="/api")
+
+    @bp.get("/a")
+    def a() -> str:
+        return "a"
+
+    @bp.get("/b")
+    def b() -> str:
+        return "b"
+
+    limiter.shared_limit("2 per minute", scope="api")(bp)
+    app.register_blueprint(bp)
     assert [client.get(p).status_code for p in ("/api/a", "/api/b", "/api/a")] == [200, 200, 429]
+
+
+def test_a_limit_for_other_methods_leaves_the_defaults_on(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["3 per minute"])
+
+    @app.route("/x", methods=["GET", "POST"])
+    @limiter.limit("1 per minute", methods=["POST"])
+    def x() -> str:
+        return "x"
+
+    # GET: the POST-only limit does not replace the defaults.
+    assert statuses(client, "/x", 4) == [200, 200, 200, 429]
+    # POST: the view's own limit, instead of the defaults.
+    assert [client.post("/x").status_code for _ in range(2)] == [200, 429]
+
+
+def test_method_limit_beside_defaults_counts_them_once(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["3 per minute"])
+
+    @app.route("/y", methods=["GET", "POST"])
+    @limiter.limit("10 per minute", methods=["POST"], override_defaults=False)
+    def y() -> str:
+        return "y"
+
+    assert statuses(client, "/y", 4) == [200, 200, 200, 429]
 
 
 def test_a_shared_limit_is_one_budget_for_several_views(app: Hipflask, client: Any) -> None:
@@ -695,3 +740,58 @@ def test_default_limits_accept_limit_objects(app: Hipflask, client: Any) -> None
         return "ok"
 
     assert statuses(client, "/", 2) == [200, 429]
+
+
+def test_a_key_func_with_no_key_skips_the_limit(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/keyed")
+    @limiter.limit("1 per minute", key_func=lambda: request.headers.get("X-Api-Key"))
+    def keyed() -> str:
+        return "ok"
+
+    # Clients without a key are not lumped together under one empty key.
+    assert statuses(client, "/keyed", 3) == [200, 200, 200]
+    assert statuses(client, "/keyed", 3, headers={"X-Api-Key": ""}) == [200, 200, 200]
+    assert statuses(client, "/keyed", 2, headers={"X-Api-Key": "k1"}) == [200, 429]
+
+
+@pytest.mark.parametrize("value", ["garbage", "", "-1/second", "5 per fortnight"])
+def test_a_callable_limit_returning_garbage_counts_the_defaults(
+    app: Hipflask, client: Any, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = Limiter(app, default_limits=["2 per minute"])
+
+    @app.get("/dyn")
+    @limiter.limit(lambda: request.args.get("l", "5/minute"))
+    def dyn() -> str:
+        return "ok"
+
+    with caplog.at_level(logging.ERROR, logger="hipflask.limiter"):
+        assert statuses(client, "/dyn", 3, query_string={"l": value}) == [200, 200, 429]
+    assert "is not a rate limit" in caplog.text
+
+
+def test_headers_describe_the_shortest_window(app: Hipflask, client: Any) -> None:
+    Limiter(app, default_limits=["500 per day", "30 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    response = client.get("/")
+    assert response.headers["X-RateLimit-Limit"] == "30"
+    assert response.headers["X-RateLimit-Remaining"] == "29"
+
+
+def test_remaining_is_after_a_deduct_when_deduction(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, headers_enabled=True)
+
+    @app.get("/denied")
+    @limiter.limit("3 per minute", deduct_when=lambda response: response.status_code == 401)
+    def denied() -> Any:
+        return "no", 401
+
+    remaining = [client.get("/denied").headers.get("X-RateLimit-Remaining") for _ in range(3)]
+    assert remaining == ["2", "1", "0"]
+    assert client.get("/denied").status_code == 429

@@ -105,3 +105,32 @@ def test_async_login_views_are_throttled_through_the_async_driver(protocol: str)
     client = app.test_client(protocol=protocol)
     codes = [client.post("/async-login", data={"username": "eve"}).status_code for _ in range(6)]
     assert codes == [401] * 5 + [429]
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_manager_shared_by_apps_throttles_each_with_its_settings(protocol: str) -> None:
+    # Flask-Login's factory pattern: one module-level manager, init_app per app.
+    from hipflask.login import LoginManager
+
+    manager = LoginManager()
+
+    def create(**config: Any) -> Hipflask:
+        app = Hipflask("shared_manager")
+        app.config.update({"TESTING": True, "SECRET_KEY": "k" * 32, **config})
+        manager.init_app(app)
+        manager.login_view = "login"
+        manager.user_loader(lambda user_id: None)
+
+        @app.post("/login")
+        def login() -> Any:
+            return "Invalid user name or password.", 401
+
+        return app
+
+    strict = create(LOGIN_THROTTLE_PER_USER="2/minute").test_client(protocol=protocol)
+    loose = create(LOGIN_THROTTLE_PER_USER="100/minute").test_client(protocol=protocol)
+    fresh = create().test_client(protocol=protocol)
+    assert [log_in(strict, "u1", password="x").status_code for _ in range(3)] == [401, 401, 429]
+    # Neither the strict app's setting nor its counts reach the other apps.
+    assert [log_in(loose, "u2", password="x").status_code for _ in range(4)] == [401] * 4
+    assert log_in(fresh, "u1", password="x").status_code == 401

@@ -72,12 +72,15 @@ def test_datetime_rfc822_and_iso8601() -> None:
             "iso": fields.DateTime(dt_format="iso8601", attribute="t"),
             "aware": fields.DateTime(attribute=lambda o: moment.replace(tzinfo=timezone.utc)),
             "day": fields.DateTime(dt_format="iso8601", attribute="d"),
+            "day_rfc": fields.DateTime(attribute="d"),
         },
     )
     assert out["rfc"] == "Thu, 02 Jan 2020 03:04:05 -0000"
     assert out["aware"] == "Thu, 02 Jan 2020 03:04:05 -0000"
     assert out["iso"] == "2020-01-02T03:04:05"
-    assert out["day"] == "2020-01-02T00:00:00"
+    # A date column stays a date in ISO 8601, as Flask-RESTful writes it.
+    assert out["day"] == "2020-01-02"
+    assert out["day_rfc"] == "Thu, 02 Jan 2020 00:00:00 -0000"
 
 
 def test_numbers_as_strings() -> None:
@@ -155,6 +158,18 @@ def test_nested_and_list() -> None:
     assert sorted(out["tags"]) == ["a", "b"]
     assert out["pets"] == [{"name": "rex"}]
     assert out["none"] is None
+
+
+def test_list_items_are_read_through_the_inner_field_s_attribute() -> None:
+    tags = [Obj(name="a"), Obj(name="b")]
+    out = marshal(
+        {"tags": tags, "keyed": [{"name": "c"}, {"name": "d"}]},
+        {
+            "tags": fields.List(fields.String(attribute="name")),
+            "keyed": fields.List(fields.String(attribute="name")),
+        },
+    )
+    assert out == {"tags": ["a", "b"], "keyed": ["c", "d"]}
 
 
 def test_formatted_string() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timedelta
 from datetime import timezone
 
 import pytest
@@ -100,6 +101,9 @@ def test_datetime_from_rfc822() -> None:
     assert inputs.datetime_from_rfc822("Sat, 01 Jun 2024 10:00:00 -0000") == datetime(
         2024, 6, 1, 10, tzinfo=timezone.utc
     )
+    eastern = inputs.datetime_from_rfc822("Wed, 02 Oct 2002 08:00:00 EST")
+    assert eastern.tzinfo is timezone.utc
+    assert (eastern.hour, eastern.utcoffset()) == (13, timedelta(0))
     with pytest.raises(ValueError, match="Invalid date literal"):
         inputs.datetime_from_rfc822("soon")
 

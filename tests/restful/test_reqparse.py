@@ -125,6 +125,45 @@ def test_append_from_a_json_list(client: Any) -> None:
     }
 
 
+def test_a_json_list_under_the_default_locations_is_its_items(client: Any) -> None:
+    # The default locations are ("json", "values"): the list is spread, not
+    # stored as its repr, and a single-valued argument takes its first item.
+    parser = reqparse.RequestParser()
+    parser.add_argument("tag", action="append", dest="tags", default=[])
+    parser.add_argument("title")
+    parser.add_argument("n", type=int, action="append")
+    url = use("default-json-list", parser)
+    body = {"tag": ["a", "b"], "title": ["x", "y"], "n": ["1", "2"]}
+    assert client.post(url, json=body).get_json() == {"tags": ["a", "b"], "title": "x", "n": [1, 2]}
+    empty = client.post(url, json={"tag": []}).get_json()
+    assert empty["tags"] == []
+
+
+def test_query_and_json_lists_merge(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("multi", action="append", location=["args", "json"])
+    url = use("merge-lists", parser) + "?multi=1&multi=2"
+    assert client.post(url, json={"multi": ["3"]}).get_json() == {"multi": ["1", "2", "3"]}
+
+
+def test_an_upload_keeps_its_name_and_type(app: Hipflask, client: Any) -> None:
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    parser = reqparse.RequestParser()
+    parser.add_argument("picture", type=FileStorage, location="files", required=True)
+
+    @app.post("/upload")
+    def upload() -> Any:
+        picture = parser.parse_args()["picture"]
+        return {"name": picture.filename, "type": picture.mimetype, "data": picture.read().decode()}
+
+    data = {"picture": (io.BytesIO(b"PNGDATA"), "cat.png", "image/png")}
+    response = client.post("/upload", data=data, content_type="multipart/form-data")
+    assert response.get_json() == {"name": "cat.png", "type": "image/png", "data": "PNGDATA"}
+
+
 def test_trim_and_case_insensitive_choices(client: Any) -> None:
     parser = reqparse.RequestParser(trim=True)
     parser.add_argument("color", choices=("red", "blue"), case_sensitive=False)

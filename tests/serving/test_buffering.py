@@ -207,3 +207,41 @@ def test_a_websocket_is_closed_before_it_is_accepted(front: BufferedWSGI) -> Non
     sent = _drive(front, {"type": "websocket", "path": "/"}, {"type": "websocket.connect"})
 
     assert sent == [{"type": "websocket.close", "code": 1000}]
+
+
+def _header(sent: list[Any], name: bytes) -> bytes | None:
+    return dict(sent[0]["headers"]).get(name)
+
+
+def _body(sent: list[Any]) -> bytes:
+    return b"".join(message.get("body", b"") for message in sent[1:])
+
+
+def test_a_body_over_the_limit_is_answered_by_the_app(front: BufferedWSGI, app: Hipflask) -> None:
+    # The app's own 413 page, with its security headers, as served directly.
+    app.config["MAX_CONTENT_LENGTH"] = 4
+
+    @app.errorhandler(413)
+    def too_large(error: Exception) -> Any:
+        return "upload smaller files", 413
+
+    declared = http_scope("/form", method="POST", headers=[FORM, (b"content-length", b"30")])
+    chunked = http_scope("/form", method="POST", headers=[FORM, (b"transfer-encoding", b"chunked")])
+    for scope in (declared, chunked):
+        sent = _drive(front, scope, {"type": "http.request", "body": b"role=user" * 3})
+        assert sent[0]["status"] == 413
+        assert _body(sent) == b"upload smaller files"
+        assert _header(sent, b"referrer-policy") is not None
+        assert _header(sent, b"connection") == b"close"
+    assert SEEN == []
+
+
+def test_refused_framing_is_answered_by_the_app_in_json_when_asked(front: BufferedWSGI) -> None:
+    headers = [FORM, (b"accept", b"application/json")]
+    headers += [(b"content-length", b"3"), (b"transfer-encoding", b"chunked")]
+    sent = _drive(front, http_scope("/form", method="POST", headers=headers))
+
+    assert sent[0]["status"] == 400
+    assert _header(sent, b"content-type") == b"application/json"
+    assert _header(sent, b"referrer-policy") is not None
+    assert SEEN == []

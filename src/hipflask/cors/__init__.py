@@ -114,6 +114,11 @@ class _Registry:
             # automatic_options=False: the view (or the app's own OPTIONS
             # answer) handles the preflight, as the option says.
             return None
+        if req.routing_exception is not None:
+            # No route here (or a redirect to one): the preflight gets the
+            # 404 (or 308) the request would, as under Flask-CORS; a
+            # browser fails any preflight that is not a 2xx.
+            return None
         response = self.app.make_default_options_response()
         _apply_preflight(policy, req, response)
         return response

@@ -235,7 +235,8 @@ class CSRFProtect:
             return token
         # A form built with a prefix names the field "<prefix>-csrf_token".
         for key in form:
-            if key.endswith(field_name):
+            # A multipart part without a name is filed under None.
+            if isinstance(key, str) and key.endswith(field_name):
                 token = form[key]
                 if token:
                     return token

@@ -18,24 +18,34 @@ from .config import token_locations
 from .exceptions import CSRFError
 from .exceptions import InvalidHeaderError
 from .exceptions import InvalidQueryParamError
+from .exceptions import JWTDecodeError
 from .exceptions import NoAuthorizationError
 
 
 def _from_headers(config: Mapping[str, Any], refresh: bool) -> tuple[str, None]:
     name = setting(config, "JWT_HEADER_NAME")
     kind = setting(config, "JWT_HEADER_TYPE")
-    raw = request.headers.get(name)
+    raw = request.headers.get(name, "").strip().strip(",")
     if not raw:
         raise NoAuthorizationError(f"Missing {name} Header")
-    # Several schemes may share one header ("Basic x, Bearer y").
-    for field in raw.split(","):
-        parts = field.split()
-        if not kind and len(parts) == 1:
-            return parts[0], None
-        if kind and len(parts) == 2 and parts[0] == kind:
-            return parts[1], None
     expected = f"{kind} <JWT>" if kind else "<JWT>"
-    raise InvalidHeaderError(f"Bad {name} header. Expected '{name}: {expected}'")
+    if not kind:
+        parts = raw.split()
+        if len(parts) != 1:
+            raise InvalidHeaderError(f"Bad {name} header. Expected '{name}: {expected}'")
+        return parts[0], None
+    # Several schemes may share one header ("Basic x, Bearer y"). A header
+    # holding none of ours (Basic credentials from a staging proxy, a
+    # browser's cached login) is no token here: the next location is tried,
+    # and an optional route stays anonymous.
+    ours = [parts for parts in (field.split() for field in raw.split(",")) if parts[:1] == [kind]]
+    if len(ours) != 1:
+        raise NoAuthorizationError(
+            f"Missing '{kind}' type in '{name}' header. Expected '{name}: {expected}'"
+        )
+    if len(ours[0]) != 2:
+        raise InvalidHeaderError(f"Bad {name} header. Expected '{name}: {expected}'")
+    return ours[0][1], None
 
 
 def _csrf_value(config: Mapping[str, Any], refresh: bool) -> str:
@@ -81,8 +91,11 @@ def _from_json(config: Mapping[str, Any], refresh: bool) -> tuple[str, None]:
     key = setting(config, "JWT_REFRESH_JSON_KEY" if refresh else "JWT_JSON_KEY")
     data = request.get_json(silent=True)
     token = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(token, str) or not token:
+    if not token:
         raise NoAuthorizationError(f'Missing "{key}" key in json data.')
+    if not isinstance(token, str):
+        # Sent, but not something a token can be (a number, an object).
+        raise JWTDecodeError("Invalid token type. Token must be a string", status=422)
     return token, None
 
 

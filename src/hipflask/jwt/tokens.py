@@ -95,7 +95,11 @@ def unverified_header(token: str) -> dict[str, Any]:
     """
     try:
         return pyjwt.get_unverified_header(token)
-    except pyjwt.DecodeError as error:
+    except pyjwt.PyJWTError as error:
+        # Not only undecodable tokens: PyJWT also refuses a header it can
+        # read (a ``kid`` that is not a string, a ``crit`` it does not
+        # support) with a bare ``InvalidTokenError``. Either is the client's
+        # malformed token, not a server error.
         raise JWTDecodeError(str(error), status=422) from None
 
 

@@ -17,6 +17,7 @@ nothing and pays nothing.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -46,6 +47,7 @@ from hipflask.security.ratelimit import parse_limits
 from .inspection import LimiterInspection
 from .rules import ExemptionScope
 from .rules import HeaderNames
+from .rules import InvalidLimitValue
 from .rules import Limit
 from .rules import RequestLimit
 from .rules import as_limits
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
     from hipflask.wrappers.response import Response
 
 __all__ = ["Limiter", "RouteLimit"]
+
+logger = logging.getLogger("hipflask.limiter")
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
@@ -95,23 +99,23 @@ class _PerRequest:
     ) -> _PerRequest:
         """This request's gate result joined with its view's own check.
 
-        The headers then speak of the limit nearest to refusing: the one
-        breached, else the one with the fewest requests left.
+        The headers then speak of the limit Flask-Limiter reports: the one
+        breached, else the one with the shortest window.
         """
         earlier = self.outcome
         evaluated = earlier.evaluated + outcome.evaluated
         chosen = outcome
-        if outcome.breached is None and _fewer_left(earlier, outcome):
+        if outcome.breached is None and _shorter_window(earlier, outcome):
             chosen = earlier
         return _PerRequest(replace(chosen, evaluated=evaluated), self.deferred + deferred)
 
 
-def _fewer_left(first: Outcome, second: Outcome) -> bool:
+def _shorter_window(first: Outcome, second: Outcome) -> bool:
     if first.stats is None or first.current is None:
         return False
     if second.stats is None or second.current is None:
         return True
-    return first.stats.remaining < second.stats.remaining
+    return bool(first.current.item.get_expiry() < second.current.item.get_expiry())
 
 
 class Limiter(LimiterInspection):
@@ -402,16 +406,20 @@ class Limiter(LimiterInspection):
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
         scope = req.endpoint or ""
         written: list[Limit] = getattr(wrapper, self._view_attr)
-        for limit in written:
-            self._collect(limit, scope, hits, deferred)
         view = current_app.view_functions.get(scope)
         if (
             not all(limit.override_defaults for limit in written)
-            and self._own_limits(view)
+            # With none of the view's limits applying to this method, the
+            # gate counted the defaults already.
+            and any(limit.applies_to(req.method) for limit in self._own_limits(view))
             and ExemptionScope.DEFAULT not in self._lifted(scope, req.blueprints)
         ):
+            # First, as Flask-Limiter counts them: of equal windows, the
+            # default's is the one the headers describe.
             for limit in self._defaults:
                 self._collect(limit, scope, hits, deferred)
+        for limit in written:
+            self._collect(limit, scope, hits, deferred)
         return hits, deferred, self._meta_hits(req)
 
     def _collect(
@@ -421,7 +429,16 @@ class Limiter(LimiterInspection):
         hits: list[Hit],
         deferred: list[tuple[Hit, Callable[[Any], bool]]],
     ) -> None:
-        for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
+        try:
+            found = limit.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
+        except InvalidLimitValue as error:
+            logger.error("Rate limit on %s skipped: %s; counting the defaults.", scope, error)
+            # The defaults stand in for it, unless they are counted beside it already.
+            if limit.override_defaults and limit not in self._defaults:
+                for default in self._defaults:
+                    self._collect(default, scope, hits, deferred)
+            return
+        for hit in found:
             hits.append(hit)
             if limit.deduct_when is not None:
                 deferred.append((replace(hit, deduct=True), limit.deduct_when))
@@ -440,7 +457,11 @@ class Limiter(LimiterInspection):
             return None
         req = request._get_current_object()  # type: ignore[attr-defined]
         scope = f"{req.endpoint or ''}:block"
-        hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
+        try:
+            hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
+        except InvalidLimitValue as error:
+            logger.error("Rate limit on %s skipped: %s.", scope, error)
+            return None
         return (req, hits) if hits else None
 
     def _enforce_block(self, declared: Limit) -> None:
@@ -506,18 +527,22 @@ class Limiter(LimiterInspection):
             return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
-        for limit, scope in self._declared(req.endpoint, list(req.blueprints), own=own):
+        for limit, scope in self._declared(
+            req.endpoint, list(req.blueprints), own=own, method=req.method
+        ):
             self._collect(limit, scope, hits, deferred)
         return hits, deferred, self._meta_hits(req)
 
     def _meta_hits(self, req: Request) -> list[Hit]:
         if not self._meta or ExemptionScope.META in self._lifted(req.endpoint, req.blueprints):
             return []
-        return [
-            hit
-            for limit in self._meta
-            for hit in limit.hits(self._key_func, "meta", self._prefix)  # type: ignore[arg-type]
-        ]
+        hits: list[Hit] = []
+        for limit in self._meta:
+            try:
+                hits += limit.hits(self._key_func, "meta", self._prefix)  # type: ignore[arg-type]
+            except InvalidLimitValue as error:
+                logger.error("Meta rate limit skipped: %s.", error)
+        return hits
 
     def _lifted(self, endpoint: str | None, blueprints: Sequence[str]) -> ExemptionScope:
         """The exemptions a view and its blueprints declared."""
@@ -532,13 +557,23 @@ class Limiter(LimiterInspection):
         return lifted
 
     def _declared(
-        self, endpoint: str | None, blueprints: list[str], *, own: bool = True
+        self,
+        endpoint: str | None,
+        blueprints: list[str],
+        *,
+        own: bool = True,
+        method: str | None = None,
     ) -> list[tuple[Limit, str]]:
         """Flask-Limiter's precedence: application limits, then the view's own
         limits, else its blueprint's, else the defaults; exemptions lift the
         application and default ones. ``own=False`` is the gate's share: it
         leaves out the view's own limits and the defaults kept beside them,
-        which the view's wrapper counts."""
+        which the view's wrapper counts.
+
+        Given the request's ``method``, written limits declared for other
+        methods only do not replace the defaults. A blueprint's limits are
+        counted per view, under the view's endpoint, as Flask-Limiter keys
+        them; ``shared_limit`` on a blueprint gives one budget."""
         view = current_app.view_functions.get(endpoint) if endpoint else None
         lifted = self._lifted(endpoint, blueprints)
         declared: list[tuple[Limit, str]] = []
@@ -547,22 +582,28 @@ class Limiter(LimiterInspection):
         if view is None or endpoint is None:
             return declared
         written = self._own_limits(view)
-        scope = endpoint
-        own = own or not written
+        own = own or not self._applying(written, method)
         if not written:
             for bp in blueprints:
                 if bp in self._blueprint_limits:
-                    written, scope = self._blueprint_limits[bp], bp
+                    written = self._blueprint_limits[bp]
                     break
+        applying = self._applying(written, method)
         use_defaults = ExemptionScope.DEFAULT not in lifted
         if not own:
             return declared
         if written:
-            declared += [(limit, scope) for limit in written]
-            use_defaults = use_defaults and not all(limit.override_defaults for limit in written)
+            declared += [(limit, endpoint) for limit in written]
+            use_defaults = use_defaults and (
+                not applying or not all(limit.override_defaults for limit in written)
+            )
         if use_defaults:
             declared += [(limit, endpoint) for limit in self._defaults]
         return declared
+
+    @staticmethod
+    def _applying(written: list[Limit], method: str | None) -> bool:
+        return any(method is None or limit.applies_to(method) for limit in written)
 
     def _gate_check(self, req: Request) -> Response | None:
         return self._check(req, self._plan(req))
@@ -671,8 +712,28 @@ class Limiter(LimiterInspection):
             return
         for hit, predicate in state.deferred:
             if predicate(response):
-                self._store.check([hit], want_stats=False)  # type: ignore[union-attr]
+                counted = self._store.check(  # type: ignore[union-attr]
+                    [hit], want_stats=self._reports(state.outcome, hit)
+                )
+                self._recount(state.outcome, counted)
         self._add_headers(state.outcome, response)
+
+    def _reports(self, outcome: Outcome, hit: Hit) -> bool:
+        """Whether the headers speak of ``hit``'s window, so its count after deduction is needed."""
+        current = outcome.current
+        return (
+            self._headers_enabled
+            and current is not None
+            and current.item == hit.item
+            and current.identifiers == hit.identifiers
+        )
+
+    @staticmethod
+    def _recount(outcome: Outcome, counted: Outcome) -> None:
+        # ``remaining`` in the headers is after this request's deduction,
+        # even when the deduction waited for the response (deduct_when).
+        if counted.stats is not None and counted.current is not None:
+            outcome.stats = counted.stats
 
     async def _finish_async(self, req: Request, response: Response) -> None:
         state = request_state().extensions.get(self._state_key)
@@ -680,7 +741,10 @@ class Limiter(LimiterInspection):
             return
         for hit, predicate in state.deferred:
             if predicate(response):
-                await self._store.check_async([hit], want_stats=False)  # type: ignore[union-attr]
+                counted = await self._store.check_async(  # type: ignore[union-attr]
+                    [hit], want_stats=self._reports(state.outcome, hit)
+                )
+                self._recount(state.outcome, counted)
         self._add_headers(state.outcome, response)
 
     def _add_headers(self, outcome: Outcome, response: Response) -> None:

@@ -49,15 +49,21 @@ class LimiterInspection:
         def _lifted(self, endpoint: str | None, blueprints: Sequence[str]) -> ExemptionScope: ...
 
         def _declared(
-            self, endpoint: str | None, blueprints: list[str]
+            self,
+            endpoint: str | None,
+            blueprints: list[str],
+            *,
+            own: bool = True,
+            method: str | None = None,
         ) -> list[tuple[Limit, str]]: ...
 
     @property
     def current_limit(self) -> RequestLimit | None:
-        """The limit nearest to refusing the current request, with its window.
+        """The limit the rate-limit headers describe, with its window.
 
-        The breached limit when the request was refused; otherwise the last
-        one counted. ``remaining`` is after this request's deduction.
+        The breached limit when the request was refused; otherwise the one
+        with the shortest window, as in Flask-Limiter. ``remaining`` is
+        after this request's deduction, a ``deduct_when`` one included.
         """
         state = request_state().extensions.get(self._state_key)
         if state is None or state.outcome.current is None:

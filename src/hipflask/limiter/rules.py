@@ -10,6 +10,7 @@ typo fails at import time rather than on the first request.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,10 +18,25 @@ from dataclasses import field
 from typing import Any
 
 from hipflask.contexts.globals import request
+from hipflask.errors import ConfigurationError
 from hipflask.security.ratelimit import Hit
 from hipflask.security.ratelimit import parse_limits
 
-__all__ = ["ExemptionScope", "HeaderNames", "Limit", "RequestLimit"]
+__all__ = ["ExemptionScope", "HeaderNames", "InvalidLimitValue", "Limit", "RequestLimit"]
+
+logger = logging.getLogger("hipflask.limiter")
+
+
+class InvalidLimitValue(ValueError):
+    """A limit callable returned something that is not a rate limit.
+
+    Caught by the limiter, which logs it and counts the default limits in
+    its place, as Flask-Limiter does.
+    """
+
+    def __init__(self, value: object) -> None:
+        super().__init__(f"{value!r} is not a rate limit")
+        self.value = value
 
 
 class ExemptionScope(enum.Flag):
@@ -82,16 +98,36 @@ class Limit:
         if self.methods is not None:
             self.methods = [method.lower() for method in self.methods]
 
+    def applies_to(self, method: str) -> bool:
+        """Whether requests with ``method`` count against this declaration.
+
+        One that does not (``methods=["POST"]`` on a GET) does not stand in
+        for the default limits either: they apply, as in Flask-Limiter.
+        """
+        return self.methods is None or method.lower() in self.methods
+
     def hits(self, default_key: Callable[[], str], scope: str, prefix: str) -> list[Hit]:
         """The :class:`Hit` objects this declaration adds to the current request."""
-        if self.methods is not None and request.method.lower() not in self.methods:
+        if not self.applies_to(request.method):
             return []
         if self.exempt_when is not None and self.exempt_when():
             return []
         items = self._items
         if items is None:
-            items = parse_limits(self.limit_provider())  # type: ignore[operator]
+            value = self.limit_provider()  # type: ignore[operator]
+            try:
+                items = parse_limits(value)
+            except ConfigurationError:
+                # Read per request (from a plan in the database, a header):
+                # one bad value must not turn every request into a 500.
+                raise InvalidLimitValue(value) from None
         key = (self.key_function or default_key)()
+        if not key:
+            # No one to count (no API key sent, say): counting every such
+            # request under one empty key would make strangers share a
+            # budget. The limit is skipped, as in Flask-Limiter.
+            logger.debug("Skipping limit %r: the key function returned %r.", self, key)
+            return []
         identifiers = self.identifiers(key, scope, prefix, request.method)
         cost = self.cost() if callable(self.cost) else self.cost
         message = self.error_message() if callable(self.error_message) else self.error_message

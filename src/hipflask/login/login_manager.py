@@ -78,6 +78,31 @@ def wants_json() -> bool:
     return best in _JSON_TYPES and accept[best] > accept["text/html"]
 
 
+_APP_STATE = "hipflask.login.state"
+
+
+class _AppState:
+    """What a manager opens for one app: its throttle and its login registry.
+
+    Kept on the app, not the manager: Flask-Login's factory pattern shares one
+    ``LoginManager`` between apps, each with its own settings and stores.
+    """
+
+    __slots__ = ("registry", "throttle")
+
+    def __init__(self) -> None:
+        self.registry: tuple[Any, LoginRegistry | None] | None = None
+        self.throttle: LoginThrottle | None = None
+
+
+def _app_state() -> _AppState:
+    extensions = current_app.extensions
+    state = extensions.get(_APP_STATE)
+    if state is None:
+        state = extensions[_APP_STATE] = _AppState()
+    return state  # type: ignore[no-any-return]
+
+
 class LoginManager:
     """Session logins for an app: ``LoginManager(app)`` or ``init_app``."""
 
@@ -98,8 +123,6 @@ class LoginManager:
         self._header_callback: Callable[[str], Any] | None = None
         self.unauthorized_callback: Callable[[], Any] | None = None
         self.needs_refresh_callback: Callable[[], Any] | None = None
-        self._registry: tuple[Any, LoginRegistry | None] | None = None
-        self._throttle: LoginThrottle | None = None
         if app is not None:
             self.init_app(app, add_context_processor)
 
@@ -239,12 +262,13 @@ class LoginManager:
     # -- the registry and the throttle -------------------------------------------
 
     def registry(self) -> LoginRegistry | None:
-        """The live-login registry (``LOGIN_REGISTRY_STORE``), opened once."""
+        """The live-login registry (``LOGIN_REGISTRY_STORE``), opened once per app."""
+        state = _app_state()
         value = current_app.config.get("LOGIN_REGISTRY_STORE")
-        cached = self._registry
+        cached = state.registry
         if cached is None or cached[0] is not value:
             prefix = current_app.config.get("LOGIN_REGISTRY_KEY_PREFIX", "hipflask:login:")
-            cached = self._registry = (value, open_registry(value, prefix))
+            cached = state.registry = (value, open_registry(value, prefix))
         return cached[1]
 
     def _is_login_endpoint(self) -> bool:
@@ -260,11 +284,12 @@ class LoginManager:
             return None
         if not self._is_login_endpoint():
             return None
-        if self._throttle is None:
-            self._throttle = LoginThrottle(current_app.config)
-        name = self._throttle.user_name(request)
+        state = _app_state()
+        if state.throttle is None:
+            state.throttle = LoginThrottle(current_app.config)
+        name = state.throttle.user_name(request)
         setattr(g, _THROTTLED, name)
-        return self._throttle, name
+        return state.throttle, name
 
     def _check_throttle(self, request: Any) -> None:
         attempt = self._throttled_attempt(request)
@@ -276,16 +301,21 @@ class LoginManager:
         if attempt is not None:
             await attempt[0].check_async(attempt[1], request.remote_addr)
 
-    def _failed_attempt(self) -> bool:
-        return hasattr(g, _THROTTLED) and not g.get(_LOGIN_SUCCEEDED) and self._throttle is not None
+    def _failed_attempt(self, response: Any) -> LoginThrottle | None:
+        """The throttle to count a failure with, when this response ends a failed attempt."""
+        if not hasattr(g, _THROTTLED) or g.get(_LOGIN_SUCCEEDED) or response.status_code == 429:
+            return None
+        return _app_state().throttle
 
     def _count_failure(self, request: Any, response: Any) -> None:
-        if self._failed_attempt() and response.status_code != 429:
-            self._throttle.fail(g.get(_THROTTLED), request.remote_addr)  # type: ignore[union-attr]
+        throttle = self._failed_attempt(response)
+        if throttle is not None:
+            throttle.fail(g.get(_THROTTLED), request.remote_addr)
 
     async def _count_failure_async(self, request: Any, response: Any) -> None:
-        if self._failed_attempt() and response.status_code != 429:
-            await self._throttle.fail_async(g.get(_THROTTLED), request.remote_addr)  # type: ignore[union-attr]
+        throttle = self._failed_attempt(response)
+        if throttle is not None:
+            await throttle.fail_async(g.get(_THROTTLED), request.remote_addr)
 
     # -- loading ------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from ..core.helpers import url_for as _url_for
 from ..core.typed import adapt_class
 from ..errors import HipflaskError
 from .errors import error_data
+from .errors import http_status_message
 from .marshalling import unpack
 from .representations import DEFAULT_REPRESENTATIONS
 from .representations import Representation
@@ -329,7 +330,8 @@ class Api:
             ]
         else:
             code = 500
-            data = {"message": InternalServerError.description}
+            # The reason phrase, as Flask-RESTful answers an unexpected error.
+            data = {"message": http_status_message(500)}
         if name in self.errors:
             custom = dict(self.errors[name])
             # As in Flask-RESTful: without "status" the answer is a 500.

@@ -74,6 +74,12 @@ def get_value(key: Any, obj: Any, default: Any = None) -> Any:
     return obj
 
 
+def _has(item: Any, attribute: Any) -> bool:
+    if hasattr(item, "items") or callable(attribute):
+        return True
+    return isinstance(attribute, str) and hasattr(item, attribute.split(".", 1)[0])
+
+
 def _one(key: Any, obj: Any, default: Any) -> Any:
     if isinstance(obj, (list, tuple)) and isinstance(key, int):
         return obj[key] if -len(obj) <= key < len(obj) else default
@@ -231,10 +237,12 @@ class DateTime(Raw):
 
     def format(self, value: Any) -> str:
         try:
-            if isinstance(value, date) and not isinstance(value, datetime):
-                value = datetime(value.year, value.month, value.day)
             if self.dt_format == "iso8601":
+                # A date stays a date ("2020-01-02"), as Flask-RESTful writes it.
                 return str(value.isoformat())
+            if isinstance(value, date) and not isinstance(value, datetime):
+                # RFC 822 has no date-only form: midnight UTC.
+                value = datetime(value.year, value.month, value.day)
             if value.tzinfo is None:
                 value = value.replace(tzinfo=timezone.utc)
             return formatdate(timegm(value.utctimetuple()))
@@ -347,7 +355,16 @@ class List(Raw):
         if hasattr(value, "items"):
             value = [value]
         items = list(value)
-        return [self.container.output(index, items) for index in range(len(items))]
+        container = self.container
+        attribute = container.attribute
+        if attribute is None or isinstance(container, Nested) or type(container) is Raw:
+            return [container.output(index, items) for index in range(len(items))]
+        # ``List(String(attribute="name"))``: the attribute is read from each
+        # item that has it (a key of a dict item), as Flask-RESTful reads it.
+        return [
+            container.output(index, item if _has(item, attribute) else items)
+            for index, item in enumerate(items)
+        ]
 
     def output(self, key: Any, obj: Any) -> Any:
         value = get_value(key if self.attribute is None else self.attribute, obj)

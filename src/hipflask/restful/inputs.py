@@ -165,14 +165,17 @@ def datetime_from_iso8601(value: Any) -> datetime:
 
 
 def datetime_from_rfc822(value: Any) -> datetime:
-    """An RFC 822 date-time (``Sat, 01 Jun 2024 10:00:00 -0000``), time-zone aware."""
+    """An RFC 822 date-time (``Sat, 01 Jun 2024 10:00:00 -0000``), in UTC.
+
+    Converted to UTC, as Flask-RESTful returns it (``EST`` 08:00 is 13:00).
+    """
     try:
         moment = parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError):
         raise ValueError(f'Invalid date literal "{value}"') from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 _POINT = re.compile(

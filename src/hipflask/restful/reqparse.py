@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from collections.abc import MutableSequence
 from typing import Any
 
+from werkzeug.datastructures import FileStorage
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
@@ -112,11 +113,10 @@ class Argument:
             value = _location(request, location)
             if value is None:
                 continue
-            if isinstance(value, MultiDict):
+            if hasattr(value, "items"):
+                # A JSON list adds each of its items, as the query string's
+                # repeated keys do: ``{"tag": ["a", "b"]}`` is two tags.
                 values.update(value)
-            elif hasattr(value, "items"):
-                for key, item in value.items():
-                    values.add(key, item)
         return values
 
     def convert(self, value: Any, op: str) -> Any:
@@ -127,6 +127,10 @@ class Argument:
             return None
         if self.type is decimal.Decimal:
             return decimal.Decimal(str(value))
+        if isinstance(value, FileStorage) and self.type is FileStorage:
+            # An upload is already what was asked for; calling the class
+            # again would wrap it and lose its name and content type.
+            return value
         for args in ((value, self.name, op), (value, self.name), (value,)):
             try:
                 return self.type(*args)

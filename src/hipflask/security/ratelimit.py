@@ -166,18 +166,12 @@ def evaluate(
     instead of retrying the moment a short window resets.
     """
     outcome = Outcome()
-    for hit in meta:
-        if not (yield ("test", hit)):
-            outcome.breached = outcome.current = hit
-            outcome.meta_breached = True
-            outcome.stats = yield ("stats", hit)
-            outcome.evaluated.append((hit, outcome.stats))
-            return outcome
+    if (yield from _meta_refuses(meta, outcome)):
+        return outcome
     seen: list[Hit] = []
     for hit in hits:
         op = "hit" if hit.deduct else "test"
         allowed = yield (op, hit)
-        outcome.current = hit
         seen.append(hit)
         if not allowed:
             if outcome.breached is None:
@@ -188,6 +182,10 @@ def evaluate(
         outcome.current = outcome.breached
         for hit in meta:
             yield ("hit", hit)
+    elif seen:
+        # Nothing breached: the shortest window (the first of equal ones)
+        # is the one reported, as Flask-Limiter reports it.
+        outcome.current = min(seen, key=_window)
     # A refusal always needs its window, for Retry-After; through the same
     # driver, so the async path never falls back to a blocking call.
     if (want_stats or outcome.breached is not None) and outcome.current is not None:
@@ -199,6 +197,22 @@ def evaluate(
         else:
             outcome.evaluated.append((hit, (yield ("stats", hit)) if want_stats else None))
     return outcome
+
+
+def _meta_refuses(meta: Sequence[Hit], outcome: Outcome) -> Generator[_Op, Any, bool]:
+    """Test the meta limits first; a client over one is refused, whatever the route."""
+    for hit in meta:
+        if not (yield ("test", hit)):
+            outcome.breached = outcome.current = hit
+            outcome.meta_breached = True
+            outcome.stats = yield ("stats", hit)
+            outcome.evaluated.append((hit, outcome.stats))
+            return True
+    return False
+
+
+def _window(hit: Hit) -> int:
+    return int(hit.item.get_expiry())
 
 
 def _storage_options(uri: str, options: dict[str, Any] | None) -> dict[str, Any]:

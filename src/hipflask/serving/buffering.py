@@ -10,8 +10,10 @@ truncated body from a whole one.
 :class:`BufferedWSGI` answers both: it is an ASGI application, run on
 granian's event loop, that reads each request body in full first (bounded by
 ``MAX_CONTENT_LENGTH``, timed by ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``,
-refused with 400 when incomplete), and only then takes a thread from its
-pool to call the WSGI app with the complete body. A slow client costs a
+refused when incomplete), and only then takes a thread from its pool to call
+the WSGI app with the complete body. A refused body is answered by the app
+too, with a body stream that raises the refusal, so its error handlers and
+headers apply as when it is served directly. A slow client costs a
 coroutine, never a thread. The app is called through its WSGI entry point,
 so middleware installed on ``app.wsgi_app`` runs as under any WSGI server.
 """
@@ -25,16 +27,20 @@ from collections.abc import Iterable
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import cast
 
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestTimeout
 
 from ..core.body import BODY_INCOMPLETE
 from ..core.body import BodyTimeouts
 from ..core.body import ClientGone
+from ..core.body import RefusingStream
 from ..core.body import receive_body
 from ..core.handoff import ThreadRunner
+from ..core.wsgi import REFUSAL_KEY
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
 from ..wrappers.repeated import content_type_refusal
@@ -226,8 +232,10 @@ class BufferedWSGI:
         except ClientGone:
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
             return
-        except HTTPException as exc:
-            await _refuse(send, exc)
+        except _Refusal as refusal:
+            # Answered by the app, as the same request served directly is:
+            # its error handlers, security headers and JSON errors apply.
+            await self._run(refusal.environ(scope, head), send, close=True)
             return
         try:
             await self._run(_environ(scope, head, body, size), send)
@@ -243,29 +251,41 @@ class BufferedWSGI:
             return io.BytesIO(), 0
         reason = conflicting_headers(lengths, hosts, encodings)
         if reason is not None:
-            raise BadRequest(reason)
+            raise _Refusal(BadRequest(reason), eager=True)
         if not lengths and not encodings:
             return io.BytesIO(), 0
         reason = content_type_refusal(",".join(head.types))
         if reason is not None:
-            raise BadRequest(reason)
+            raise _Refusal(BadRequest(reason), eager=True)
         length = declared_length(lengths)
         limit: int | None = self.config.get("MAX_CONTENT_LENGTH")
         if limit is not None and length is not None and length > limit:
-            raise RequestEntityTooLarge()
-        buffer, size = await receive_body(
-            receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(self.config)
-        )
+            raise _Refusal(RequestEntityTooLarge(), length=length)
+        try:
+            buffer, size = await receive_body(
+                receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(self.config)
+            )
+        except RequestEntityTooLarge as exc:
+            raise _Refusal(exc, length=length or (limit or 0) + 1) from None
+        except RequestTimeout as exc:
+            raise _Refusal(exc, eager=True) from None
+        except BadRequest as exc:
+            # Shorter than its Content-Length: refused when read, as under
+            # a WSGI server, so a view that never reads it answers the same.
+            raise _Refusal(exc, length=length) from None
         return (buffer if buffer is not None else io.BytesIO()), size
 
-    async def _run(self, environ: dict[str, Any], send: Send) -> None:
+    async def _run(self, environ: dict[str, Any], send: Send, close: bool = False) -> None:
         threads = self.threads
         start = _StartResponse()
         result, first, chunks = await threads.run(_call, self.wsgi_app, environ, start)
+        headers = start.headers
+        if close:
+            # The body was not read to its end: the connection cannot carry
+            # another request.
+            headers = [*headers, (b"connection", b"close")]
         try:
-            await send(
-                {"type": "http.response.start", "status": start.status, "headers": start.headers}
-            )
+            await send({"type": "http.response.start", "status": start.status, "headers": headers})
             if chunks is None:
                 await send({"type": "http.response.body", "body": first})
                 return
@@ -284,6 +304,33 @@ class BufferedWSGI:
             closer = getattr(result, "close", None)
             if closer is not None:
                 await threads.run_always(closer)
+
+
+class _Refusal(Exception):
+    """A request the front will not hand over with its body, and how the app learns why.
+
+    ``eager``: refused whatever the view does (framing that contradicts
+    itself, a client too slow), through :data:`~hipflask.core.wsgi.REFUSAL_KEY`,
+    as the app refuses such a request served directly. Otherwise the body
+    is refused when read (too large, cut short): a view that never reads it
+    answers as it would under any WSGI server.
+    """
+
+    def __init__(self, error: HTTPException, *, eager: bool = False, length: int | None = None):
+        super().__init__(error)
+        self.error = error
+        self.eager = eager
+        self.length = length
+
+    def environ(self, scope: Scope, head: _Head) -> dict[str, Any]:
+        # A raw stream, which is what IO[bytes] stands for here.
+        environ = _environ(scope, head, cast("IO[bytes]", RefusingStream(self.error)), 0)
+        # A length, so that the app reads (and meets the refusal) rather
+        # than take the request for one without a body.
+        environ["CONTENT_LENGTH"] = str(self.length or 1)
+        if self.eager:
+            environ[REFUSAL_KEY] = self.error
+        return environ
 
 
 def _call(

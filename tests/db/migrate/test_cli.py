@@ -147,3 +147,60 @@ def test_multidb_is_refused_with_a_message(tmp_path: Path) -> None:
     result = invoke(app, "db", "init", "--multidb", "-d", str(tmp_path / "m"))
     assert result.exit_code == 1
     assert "not supported" in result.output
+
+
+def test_group_options_apply_to_every_command(tmp_path: Path) -> None:
+    # Flask-Migrate's ``flask db -d dir -x key=value <command>``.
+    directory = str(tmp_path / "migs")
+    app, db = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    assert invoke(app, "db", "-d", directory, "init").exit_code == 0
+    assert (tmp_path / "migs" / "env.py").is_file()
+    assert invoke(app, "db", "-d", directory, "migrate", "-m", "users").exit_code == 0
+    assert invoke(app, "db", "-d", directory, "-x", "tenant=a", "upgrade").exit_code == 0
+    assert columns(app, db, "user") == {"id", "username"}
+    # A command's own -d wins over the group's.
+    elsewhere = invoke(app, "db", "-d", str(tmp_path / "none"), "current", "-d", directory)
+    assert elsewhere.exit_code == 0
+    with app.app_context():
+        migrate: Migrate = app.extensions["migrate"].migrate
+        # Outside the command line only the call's own arguments count.
+        assert migrate.get_config(directory, x_arg=["own=1"]).cmd_opts.x == ["own=1"]
+
+
+def test_two_heads_are_merged_and_branches_listed(tmp_path: Path) -> None:
+    directory = str(tmp_path / "migrations")
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    invoke(app, "db", "init", "-d", directory)
+    invoke(app, "db", "revision", "-d", directory, "-m", "base", "--rev-id", "base1")
+    for rev in ("left1", "right1"):
+        result = invoke(
+            app, "db", "revision", "-d", directory, "-m", rev, "--rev-id", rev,
+            "--head", "base1", "--splice",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    refused = invoke(app, "db", "upgrade", "-d", directory)
+    assert refused.exit_code == 1
+    assert "Multiple head revisions" in refused.output
+    assert "base1" in invoke(app, "db", "branches", "-d", directory).output
+    merged = invoke(app, "db", "merge", "-d", directory, "-m", "join", "--rev-id", "m1", "heads")
+    assert merged.exit_code == 0, merged.output
+    assert invoke(app, "db", "upgrade", "-d", directory).exit_code == 0
+    assert "m1 (head)" in invoke(app, "db", "current", "-d", directory).output
+
+
+def test_list_templates_and_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    listed = invoke(app, "db", "list-templates")
+    assert listed.exit_code == 0
+    assert "hipflask - Database migrations for a hipflask app" in listed.output
+    directory = str(tmp_path / "migrations")
+    invoke(app, "db", "init", "-d", directory)
+    invoke(app, "db", "revision", "-d", directory, "-m", "base", "--rev-id", "base1")
+    # The editor is a command that records which file it was asked to open.
+    record = tmp_path / "opened.txt"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f'#!/bin/sh\necho "$1" > {record}\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    assert invoke(app, "db", "edit", "-d", directory, "base1").exit_code == 0
+    assert record.read_text().strip().endswith("base1_base.py")

@@ -136,9 +136,21 @@ class Migrate:
         namespace = argparse.Namespace()
         for option in opts or ():
             setattr(namespace, option, True)
-        namespace.x = list(x_arg) if isinstance(x_arg, (list, tuple)) else [x_arg] if x_arg else []
+        own = list(x_arg) if isinstance(x_arg, (list, tuple)) else [x_arg] if x_arg else []
+        # ``hipflask db -x key=value <command>``: the group's, for every command.
+        namespace.x = [*_group_option("x_arg", ()), *own]
         config.cmd_opts = namespace
         return self.call_configure_callbacks(config)
+
+
+def _group_option(name: str, default: Any) -> Any:
+    """An option given to the ``db`` group itself (``hipflask db -d dir upgrade``)."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return default
+    return context.meta.get(f"hipflask.db.{name}") or default
 
 
 def _migrate() -> Migrate:
@@ -154,6 +166,17 @@ def _migrate() -> Migrate:
 
 def _config(directory: str | None, x_arg: Any = None, opts: Any = None) -> Config:
     return _migrate().get_config(directory, x_arg=x_arg, opts=opts)
+
+
+def list_templates() -> None:
+    """Print the repository templates ``init --template`` accepts, with their synopsis."""
+    config = Config(stdout=sys.stdout)
+    config.print_stdout("Available templates:\n")
+    for template in sorted(_TEMPLATES.iterdir()):
+        readme = template / "README"
+        if readme.is_file():
+            synopsis = readme.read_text(encoding="utf-8").splitlines()[0].strip()
+            config.print_stdout("%s - %s", template.name, synopsis)
 
 
 def init(
@@ -227,6 +250,24 @@ def migrate(
     )
 
 
+def edit(directory: str | None = None, revision: str = "current") -> None:
+    """Open a revision file in ``$EDITOR``."""
+    command.edit(_config(directory), revision)
+
+
+def merge(
+    directory: str | None = None,
+    revisions: Any = "",
+    message: str | None = None,
+    branch_label: str | None = None,
+    rev_id: str | None = None,
+) -> None:
+    """Write a revision that joins several heads (``merge -m "..." heads``)."""
+    command.merge(
+        _config(directory), revisions, message=message, branch_label=branch_label, rev_id=rev_id
+    )
+
+
 def upgrade(
     directory: str | None = None,
     revision: str = "head",
@@ -286,6 +327,11 @@ def heads(
     command.heads(_config(directory), verbose=verbose, resolve_dependencies=resolve_dependencies)
 
 
+def branches(directory: str | None = None, verbose: bool = False) -> None:
+    """Print the revisions where the history branches."""
+    command.branches(_config(directory), verbose=verbose)
+
+
 def show(directory: str | None = None, revision: str = "head") -> None:
     """Print one revision."""
     command.show(_config(directory), revision)
@@ -299,12 +345,16 @@ def check(directory: str | None = None) -> None:
 __all__ = [
     "Config",
     "Migrate",
+    "branches",
     "check",
     "current",
     "downgrade",
+    "edit",
     "heads",
     "history",
     "init",
+    "list_templates",
+    "merge",
     "migrate",
     "revision",
     "show",

@@ -28,8 +28,13 @@ _X_ARG = click.option(
 
 
 def _clean_errors(f: F) -> F:
+    """Alembic's errors as one line and exit status 1; the group's ``-d`` as the default."""
+
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "directory" in kwargs and not kwargs["directory"]:
+            meta = click.get_current_context().meta
+            kwargs["directory"] = meta.get("hipflask.db.directory")
         try:
             return f(*args, **kwargs)
         except (CommandError, HipflaskError) as exc:
@@ -42,8 +47,24 @@ def _clean_errors(f: F) -> F:
 
 
 @click.group(cls=AppGroup)
-def db() -> None:
+@_DIRECTORY
+@_X_ARG
+@click.pass_context
+def db(ctx: click.Context, directory: str | None, x_arg: tuple[str, ...]) -> None:
     """Database migrations (Alembic)."""
+    # For the subcommands, as Flask-Migrate takes them: a command's own -d
+    # wins, and the group's -x arguments come before the command's.
+    ctx.meta["hipflask.db.directory"] = directory
+    ctx.meta["hipflask.db.x_arg"] = x_arg
+
+
+@db.command("list-templates")
+@_clean_errors
+def list_templates() -> None:
+    """List the repository templates."""
+    from . import list_templates as run
+
+    run()
 
 
 @db.command()
@@ -113,6 +134,37 @@ def migrate(
     from . import migrate as run
 
     run(directory, message, sql, head, splice, branch_label, version_path, rev_id, x_arg)
+
+
+@db.command()
+@_DIRECTORY
+@click.argument("revision", default="head")
+@_clean_errors
+def edit(directory: str | None, revision: str) -> None:
+    """Edit a revision file in $EDITOR."""
+    from . import edit as run
+
+    run(directory, revision)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("-m", "--message", default=None, help="Merge revision message.")
+@click.option("--branch-label", default=None, help="Branch label for the merge revision.")
+@click.option("--rev-id", default=None, help="Revision id to use instead of a random one.")
+@click.argument("revisions", nargs=-1)
+@_clean_errors
+def merge(
+    directory: str | None,
+    message: str | None,
+    branch_label: str | None,
+    rev_id: str | None,
+    revisions: tuple[str, ...],
+) -> None:
+    """Merge several revisions (say, two heads) into one."""
+    from . import merge as run
+
+    run(directory, list(revisions), message, branch_label, rev_id)
 
 
 @db.command()
@@ -197,6 +249,17 @@ def heads(directory: str | None, verbose: bool, resolve_dependencies: bool) -> N
     from . import heads as run
 
     run(directory, verbose, resolve_dependencies)
+
+
+@db.command()
+@_DIRECTORY
+@click.option("-v", "--verbose", is_flag=True, help="Use more verbose output.")
+@_clean_errors
+def branches(directory: str | None, verbose: bool) -> None:
+    """Show the revisions where the history branches."""
+    from . import branches as run
+
+    run(directory, verbose)
 
 
 @db.command()
