@@ -15,6 +15,7 @@ from hipflask import Hipflask
 from hipflask import jsonify
 from hipflask import request
 from hipflask.errors import ConfigurationError
+from hipflask.limiter import ExemptionScope
 from hipflask.limiter import Limiter
 from hipflask.limiter import RateLimitExceeded
 from hipflask.limiter.util import get_remote_address
@@ -772,8 +773,12 @@ def test_a_callable_limit_returning_garbage_counts_the_defaults(
     assert "is not a rate limit" in caplog.text
 
 
-def test_headers_describe_the_shortest_window(app: Hipflask, client: Any) -> None:
-    Limiter(app, default_limits=["500 per day", "30 per minute"])
+def test_headers_describe_the_smallest_unit_of_the_route_s_limits(
+    app: Hipflask, client: Any
+) -> None:
+    # Flask-Limiter's choice: the route's own limits before shared ones (an
+    # application limit), then the smallest unit, the first of equal ones.
+    Limiter(app, default_limits=["500 per day", "30 per minute"], application_limits=["9/second"])
 
     @app.get("/")
     def index() -> str:
@@ -782,6 +787,64 @@ def test_headers_describe_the_shortest_window(app: Hipflask, client: Any) -> Non
     response = client.get("/")
     assert response.headers["X-RateLimit-Limit"] == "30"
     assert response.headers["X-RateLimit-Remaining"] == "29"
+
+
+def test_a_bad_limit_callable_gives_way_to_the_defaults_once(
+    app: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = Limiter(app, default_limits=["3 per minute"])
+
+    @app.get("/beside")
+    @limiter.limit(lambda: "garbage")
+    @limiter.limit("100 per minute", override_defaults=False)
+    def beside() -> str:
+        return "ok"
+
+    @app.get("/two-bad")
+    @limiter.limit(lambda: "garbage")
+    @limiter.limit(lambda: "nonsense")
+    def two_bad() -> str:
+        return "ok"
+
+    @app.get("/overridden")
+    @limiter.limit(lambda: "garbage")
+    @limiter.limit("5 per minute")
+    def overridden() -> str:
+        return "ok"
+
+    @app.get("/exempt")
+    @limiter.exempt(flags=ExemptionScope.DEFAULT)
+    @limiter.limit(lambda: "garbage")
+    def exempt() -> str:
+        return "ok"
+
+    with caplog.at_level(logging.ERROR, logger="hipflask.limiter"):
+        # The defaults, counted once, whatever else the view declares.
+        assert statuses(client, "/beside", 4) == [200, 200, 200, 429]
+        assert statuses(client, "/two-bad", 4) == [200, 200, 200, 429]
+        # A valid limit that replaces the defaults keeps doing so.
+        assert statuses(client, "/overridden", 6) == [200] * 5 + [429]
+        # Exempt from the defaults: nothing stands in for the bad limit.
+        assert statuses(client, "/exempt", 5) == [200] * 5
+    assert "is not a rate limit" in caplog.text
+
+
+def test_a_bad_application_limit_is_skipped(
+    app: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    Limiter(app, default_limits=["2 per minute"], application_limits=[lambda: "garbage"])
+
+    @app.get("/a")
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    def b() -> str:
+        return "b"
+
+    with caplog.at_level(logging.ERROR, logger="hipflask.limiter"):
+        paths = ("/a", "/b", "/a", "/b", "/a")
+        assert [client.get(p).status_code for p in paths] == [200, 200, 200, 200, 429]
 
 
 def test_remaining_is_after_a_deduct_when_deduction(app: Hipflask, client: Any) -> None:
@@ -795,3 +858,26 @@ def test_remaining_is_after_a_deduct_when_deduction(app: Hipflask, client: Any) 
     remaining = [client.get("/denied").headers.get("X-RateLimit-Remaining") for _ in range(3)]
     assert remaining == ["2", "1", "0"]
     assert client.get("/denied").status_code == 429
+
+
+def test_a_nested_blueprint_s_own_limits_and_exemption_apply(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+    parent = Blueprint("parent", __name__, url_prefix="/p")
+    child = Blueprint("child", __name__, url_prefix="/c")
+    free = Blueprint("free", __name__, url_prefix="/f")
+
+    @child.get("/x")
+    def x() -> str:
+        return "x"
+
+    @free.get("/y")
+    def y() -> str:
+        return "y"
+
+    limiter.limit("3 per minute")(child)
+    limiter.exempt(free)
+    parent.register_blueprint(child)
+    parent.register_blueprint(free)
+    app.register_blueprint(parent)
+    assert statuses(client, "/p/c/x", 4) == [200, 200, 200, 429]
+    assert statuses(client, "/p/f/y", 3) == [200, 200, 200]

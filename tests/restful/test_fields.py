@@ -172,6 +172,27 @@ def test_list_items_are_read_through_the_inner_field_s_attribute() -> None:
     assert out == {"tags": ["a", "b"], "keyed": ["c", "d"]}
 
 
+def test_list_of_dicts_formats_each_dict(app: Hipflask) -> None:
+    @app.route("/todos/<int:id>")
+    def todo(id: int) -> str:
+        return ""
+
+    with app.test_request_context("/"):
+        out = marshal(
+            {"todos": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}], "ids": [3, 4]},
+            {
+                "greetings": fields.List(fields.FormattedString("hi {name}"), attribute="todos"),
+                "links": fields.List(fields.Url("todo"), attribute="todos"),
+                "raw": fields.List(fields.Raw, attribute="todos"),
+                "ids": fields.List(fields.Integer),
+            },
+        )
+    assert out["greetings"] == ["hi a", "hi b"]
+    assert out["links"] == ["/todos/1", "/todos/2"]
+    assert out["raw"] == [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]
+    assert out["ids"] == [3, 4]
+
+
 def test_formatted_string() -> None:
     out = marshal(Obj(first="Ann", last="Lee"), {"full": fields.FormattedString("{first} {last}")})
     assert out == {"full": "Ann Lee"}

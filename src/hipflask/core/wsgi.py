@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.exceptions import BadRequest
-from werkzeug.exceptions import HTTPException
 
 from ..contexts.state import RequestState
 from ..security.proxies import apply_wsgi
@@ -36,11 +35,6 @@ if TYPE_CHECKING:
 
 #: Environ key a test client sets to keep the request context after the request.
 PRESERVE_CONTEXT_KEY = "hipflask.preserve_context"
-#: Environ key of a refusal decided before the app was called (by the
-#: body-buffering front of ``hipflask serve``): answered by the app, as a
-#: routing error is, so its error handlers and headers apply. Such an
-#: environ also has a ``CONTENT_LENGTH``, where the lookup costs nothing.
-REFUSAL_KEY = "hipflask.refusal"
 
 
 def _decode(value: str) -> str:
@@ -142,12 +136,9 @@ def handle(
         state.preserve_context = preserve
     # Most requests have no body and one plain Host: nothing to compare.
     length = environ.get("CONTENT_LENGTH")
-    refusal: HTTPException | None = None
+    refusal = None
     if length or "HTTP_TRANSFER_ENCODING" in environ or "," in environ.get("HTTP_HOST", ""):
-        refusal = environ.get(REFUSAL_KEY)
-        if refusal is None:
-            reason = _framing_refusal(environ)
-            refusal = BadRequest(reason) if reason is not None else None
+        refusal = _framing_refusal(environ)
         if (
             refusal is None
             and type(request)._plain_init
@@ -159,7 +150,7 @@ def handle(
             # Checked above: the body's length, which reading it needs first.
             request.content_length = int(length)
     if refusal is not None:
-        request.routing_exception = refusal
+        request.routing_exception = BadRequest(refusal)
     else:
         serve.prepare(app, request, state)
     response = serve.run_sync(app, request, state)

@@ -17,7 +17,6 @@ nothing and pays nothing.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -47,7 +46,6 @@ from hipflask.security.ratelimit import parse_limits
 from .inspection import LimiterInspection
 from .rules import ExemptionScope
 from .rules import HeaderNames
-from .rules import InvalidLimitValue
 from .rules import Limit
 from .rules import RequestLimit
 from .rules import as_limits
@@ -59,8 +57,6 @@ if TYPE_CHECKING:
     from hipflask.wrappers.response import Response
 
 __all__ = ["Limiter", "RouteLimit"]
-
-logger = logging.getLogger("hipflask.limiter")
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
@@ -99,23 +95,13 @@ class _PerRequest:
     ) -> _PerRequest:
         """This request's gate result joined with its view's own check.
 
-        The headers then speak of the limit Flask-Limiter reports: the one
-        breached, else the one with the shortest window.
+        The headers then speak of the later count's limit, the view's own,
+        when it has one, as Flask-Limiter reports it.
         """
         earlier = self.outcome
         evaluated = earlier.evaluated + outcome.evaluated
-        chosen = outcome
-        if outcome.breached is None and _shorter_window(earlier, outcome):
-            chosen = earlier
+        chosen = outcome if outcome.current is not None else earlier
         return _PerRequest(replace(chosen, evaluated=evaluated), self.deferred + deferred)
-
-
-def _shorter_window(first: Outcome, second: Outcome) -> bool:
-    if first.stats is None or first.current is None:
-        return False
-    if second.stats is None or second.current is None:
-        return True
-    return bool(first.current.item.get_expiry() < second.current.item.get_expiry())
 
 
 class Limiter(LimiterInspection):
@@ -407,11 +393,17 @@ class Limiter(LimiterInspection):
         scope = req.endpoint or ""
         written: list[Limit] = getattr(wrapper, self._view_attr)
         view = current_app.view_functions.get(scope)
+        registered = self._own_limits(view)
         if (
-            not all(limit.override_defaults for limit in written)
-            # With none of the view's limits applying to this method, the
-            # gate counted the defaults already.
-            and any(limit.applies_to(req.method) for limit in self._own_limits(view))
+            # With none of the view's limits for this method, the gate
+            # counted the defaults already.
+            any(limit.applies_to(req.method) for limit in registered)
+            # Kept beside the view's limits, or in place of limits whose
+            # callables gave none (read only now, after the decorators above).
+            and (
+                not all(limit.override_defaults for limit in written)
+                or not any(limit.usable(req.method) for limit in registered)
+            )
             and ExemptionScope.DEFAULT not in self._lifted(scope, req.blueprints)
         ):
             # First, as Flask-Limiter counts them: of equal windows, the
@@ -429,16 +421,7 @@ class Limiter(LimiterInspection):
         hits: list[Hit],
         deferred: list[tuple[Hit, Callable[[Any], bool]]],
     ) -> None:
-        try:
-            found = limit.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
-        except InvalidLimitValue as error:
-            logger.error("Rate limit on %s skipped: %s; counting the defaults.", scope, error)
-            # The defaults stand in for it, unless they are counted beside it already.
-            if limit.override_defaults and limit not in self._defaults:
-                for default in self._defaults:
-                    self._collect(default, scope, hits, deferred)
-            return
-        for hit in found:
+        for hit in limit.hits(self._key_func, scope, self._prefix):  # type: ignore[arg-type]
             hits.append(hit)
             if limit.deduct_when is not None:
                 deferred.append((replace(hit, deduct=True), limit.deduct_when))
@@ -457,11 +440,7 @@ class Limiter(LimiterInspection):
             return None
         req = request._get_current_object()  # type: ignore[attr-defined]
         scope = f"{req.endpoint or ''}:block"
-        try:
-            hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
-        except InvalidLimitValue as error:
-            logger.error("Rate limit on %s skipped: %s.", scope, error)
-            return None
+        hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
         return (req, hits) if hits else None
 
     def _enforce_block(self, declared: Limit) -> None:
@@ -536,13 +515,11 @@ class Limiter(LimiterInspection):
     def _meta_hits(self, req: Request) -> list[Hit]:
         if not self._meta or ExemptionScope.META in self._lifted(req.endpoint, req.blueprints):
             return []
-        hits: list[Hit] = []
-        for limit in self._meta:
-            try:
-                hits += limit.hits(self._key_func, "meta", self._prefix)  # type: ignore[arg-type]
-            except InvalidLimitValue as error:
-                logger.error("Meta rate limit skipped: %s.", error)
-        return hits
+        return [
+            hit
+            for limit in self._meta
+            for hit in limit.hits(self._key_func, "meta", self._prefix)  # type: ignore[arg-type]
+        ]
 
     def _lifted(self, endpoint: str | None, blueprints: Sequence[str]) -> ExemptionScope:
         """The exemptions a view and its blueprints declared."""
@@ -553,7 +530,7 @@ class Limiter(LimiterInspection):
             else ExemptionScope.NONE
         )
         for bp in blueprints:
-            lifted |= self._exempt_blueprints.get(bp, ExemptionScope.NONE)
+            lifted |= self._exempt_blueprints.get(_declared_name(bp), ExemptionScope.NONE)
         return lifted
 
     def _declared(
@@ -582,20 +559,23 @@ class Limiter(LimiterInspection):
         if view is None or endpoint is None:
             return declared
         written = self._own_limits(view)
-        own = own or not self._applying(written, method)
+        # By method only: a limit's callable may need what the view's
+        # decorators set up (a verified JWT), so the gate does not call it.
+        own = own or not any(method is None or limit.applies_to(method) for limit in written)
         if not written:
             for bp in blueprints:
-                if bp in self._blueprint_limits:
-                    written = self._blueprint_limits[bp]
+                found = self._blueprint_limits.get(_declared_name(bp))
+                if found:
+                    written = found
                     break
-        applying = self._applying(written, method)
-        use_defaults = ExemptionScope.DEFAULT not in lifted
         if not own:
             return declared
+        use_defaults = ExemptionScope.DEFAULT not in lifted
         if written:
             declared += [(limit, endpoint) for limit in written]
             use_defaults = use_defaults and (
-                not applying or not all(limit.override_defaults for limit in written)
+                not self._applying(written, method)
+                or not all(limit.override_defaults for limit in written)
             )
         if use_defaults:
             declared += [(limit, endpoint) for limit in self._defaults]
@@ -603,7 +583,7 @@ class Limiter(LimiterInspection):
 
     @staticmethod
     def _applying(written: list[Limit], method: str | None) -> bool:
-        return any(method is None or limit.applies_to(method) for limit in written)
+        return any(limit.usable(method) for limit in written)
 
     def _gate_check(self, req: Request) -> Response | None:
         return self._check(req, self._plan(req))
@@ -768,6 +748,19 @@ class Limiter(LimiterInspection):
         """Forget every counter in the store."""
         if self._store is not None:
             self._store.reset()
+
+
+def _declared_name(registered: str) -> str:
+    """The name a blueprint's limits and exemption were declared under.
+
+    ``request.blueprints`` gives a nested blueprint's registered name
+    (``"parent.child"``); ``@limiter.limit`` and ``exempt`` saw the
+    blueprint object, whose ``name`` is ``"child"``.
+    """
+    if "." not in registered:
+        return registered
+    blueprint = current_app.blueprints.get(registered)
+    return blueprint.name if blueprint is not None else registered
 
 
 def _add_once(limits: list[Limit], declared: Limit) -> None:

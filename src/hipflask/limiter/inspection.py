@@ -61,9 +61,10 @@ class LimiterInspection:
     def current_limit(self) -> RequestLimit | None:
         """The limit the rate-limit headers describe, with its window.
 
-        The breached limit when the request was refused; otherwise the one
-        with the shortest window, as in Flask-Limiter. ``remaining`` is
-        after this request's deduction, a ``deduct_when`` one included.
+        The breached limit when the request was refused; otherwise, of the
+        last count, the route's own limits before shared ones and the
+        smallest unit first, as in Flask-Limiter. ``remaining`` is after
+        this request's deduction, a ``deduct_when`` one included.
         """
         state = request_state().extensions.get(self._state_key)
         if state is None or state.outcome.current is None:

@@ -18,25 +18,18 @@ from dataclasses import field
 from typing import Any
 
 from hipflask.contexts.globals import request
+from hipflask.contexts.state import request_state
 from hipflask.errors import ConfigurationError
 from hipflask.security.ratelimit import Hit
 from hipflask.security.ratelimit import parse_limits
 
-__all__ = ["ExemptionScope", "HeaderNames", "InvalidLimitValue", "Limit", "RequestLimit"]
+__all__ = ["ExemptionScope", "HeaderNames", "Limit", "RequestLimit"]
 
 logger = logging.getLogger("hipflask.limiter")
 
-
-class InvalidLimitValue(ValueError):
-    """A limit callable returned something that is not a rate limit.
-
-    Caught by the limiter, which logs it and counts the default limits in
-    its place, as Flask-Limiter does.
-    """
-
-    def __init__(self, value: object) -> None:
-        super().__init__(f"{value!r} is not a rate limit")
-        self.value = value
+#: Where the limits a callable gave for the current request are kept, so
+#: that it is called (and a bad value logged) once per request.
+_DYNAMIC = "hipflask.limiter.dynamic"
 
 
 class ExemptionScope(enum.Flag):
@@ -106,34 +99,56 @@ class Limit:
         """
         return self.methods is None or method.lower() in self.methods
 
+    def current_items(self) -> list[Any] | None:
+        """The parsed limits for the current request; None when a callable gave no limit.
+
+        A callable is read per request (a plan from the database, a header):
+        a bad value is logged and the declaration counts as absent, so the
+        defaults apply in its place, as in Flask-Limiter, rather than every
+        request becoming a 500.
+        """
+        if self._items is not None:
+            return self._items
+        found: dict[int, list[Any] | None] = request_state().extensions.setdefault(_DYNAMIC, {})
+        if id(self) not in found:
+            value = self.limit_provider()  # type: ignore[operator]
+            try:
+                found[id(self)] = parse_limits(value)
+            except ConfigurationError:
+                logger.error("Rate limit skipped: %r is not a rate limit.", value)
+                found[id(self)] = None
+        return found[id(self)]
+
+    def usable(self, method: str | None) -> bool:
+        """Whether this declaration counts requests with ``method`` now.
+
+        One that does not (another method's, or a callable that gave no
+        limit) does not stand in for the defaults. ``None``: any request
+        (tools asking outside a request).
+        """
+        return method is None or (self.applies_to(method) and self.current_items() is not None)
+
     def hits(self, default_key: Callable[[], str], scope: str, prefix: str) -> list[Hit]:
         """The :class:`Hit` objects this declaration adds to the current request."""
         if not self.applies_to(request.method):
             return []
         if self.exempt_when is not None and self.exempt_when():
             return []
-        items = self._items
+        items = self.current_items()
         if items is None:
-            value = self.limit_provider()  # type: ignore[operator]
-            try:
-                items = parse_limits(value)
-            except ConfigurationError:
-                # Read per request (from a plan in the database, a header):
-                # one bad value must not turn every request into a 500.
-                raise InvalidLimitValue(value) from None
+            return []
         key = (self.key_function or default_key)()
         if not key:
             # No one to count (no API key sent, say): counting every such
             # request under one empty key would make strangers share a
             # budget. The limit is skipped, as in Flask-Limiter.
-            logger.debug("Skipping limit %r: the key function returned %r.", self, key)
+            logger.warning("Rate limit skipped: the key function returned %r.", key)
             return []
         identifiers = self.identifiers(key, scope, prefix, request.method)
         cost = self.cost() if callable(self.cost) else self.cost
         message = self.error_message() if callable(self.error_message) else self.error_message
-        return [
-            Hit(item, identifiers, cost, self.deduct_when is None, message, self) for item in items
-        ]
+        deduct = self.deduct_when is None
+        return [Hit(item, identifiers, cost, deduct, message, self, self.shared) for item in items]
 
     def identifiers(self, key: str, scope: str, prefix: str, method: str) -> tuple[str, ...]:
         """The store key parts for ``key`` under this declaration.

@@ -12,6 +12,7 @@ registry. An anonymous visitor to a protected view is redirected to
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -79,6 +80,7 @@ def wants_json() -> bool:
 
 
 _APP_STATE = "hipflask.login.state"
+_STATE_LOCK = threading.Lock()
 
 
 class _AppState:
@@ -99,7 +101,10 @@ def _app_state() -> _AppState:
     extensions = current_app.extensions
     state = extensions.get(_APP_STATE)
     if state is None:
-        state = extensions[_APP_STATE] = _AppState()
+        # Threads serving an app's first requests must share one state: a
+        # throttle made twice would lose the failures counted in the other.
+        with _STATE_LOCK:
+            state = extensions.setdefault(_APP_STATE, _AppState())
     return state  # type: ignore[no-any-return]
 
 
@@ -286,7 +291,9 @@ class LoginManager:
             return None
         state = _app_state()
         if state.throttle is None:
-            state.throttle = LoginThrottle(current_app.config)
+            with _STATE_LOCK:
+                if state.throttle is None:
+                    state.throttle = LoginThrottle(current_app.config)
         name = state.throttle.user_name(request)
         setattr(g, _THROTTLED, name)
         return state.throttle, name

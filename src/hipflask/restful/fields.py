@@ -74,10 +74,14 @@ def get_value(key: Any, obj: Any, default: Any = None) -> Any:
     return obj
 
 
-def _has(item: Any, attribute: Any) -> bool:
-    if hasattr(item, "items") or callable(attribute):
+def _reads_from(item: Any, attribute: Any) -> bool:
+    if hasattr(item, "items"):
         return True
-    return isinstance(attribute, str) and hasattr(item, attribute.split(".", 1)[0])
+    if attribute is None:
+        return False
+    return callable(attribute) or (
+        isinstance(attribute, str) and hasattr(item, attribute.split(".", 1)[0])
+    )
 
 
 def _one(key: Any, obj: Any, default: Any) -> Any:
@@ -356,13 +360,15 @@ class List(Raw):
             value = [value]
         items = list(value)
         container = self.container
-        attribute = container.attribute
-        if attribute is None or isinstance(container, Nested) or type(container) is Raw:
+        if isinstance(container, Nested) or type(container) is Raw:
             return [container.output(index, items) for index in range(len(items))]
-        # ``List(String(attribute="name"))``: the attribute is read from each
-        # item that has it (a key of a dict item), as Flask-RESTful reads it.
+        # As Flask-RESTful reads them: a dict item is the object its field
+        # reads from (``List(FormattedString("{name}"))``, ``List(Url(...))``),
+        # and so is an item that has the field's ``attribute``
+        # (``List(String(attribute="name"))``); others are read by position.
+        attribute = container.attribute
         return [
-            container.output(index, item if _has(item, attribute) else items)
+            container.output(index, item if _reads_from(item, attribute) else items)
             for index, item in enumerate(items)
         ]
 

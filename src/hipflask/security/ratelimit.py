@@ -80,6 +80,9 @@ class Hit:
     error_message: str | None = None
     #: The declaration this hit came from, for the caller's own bookkeeping.
     source: Any = None
+    #: One budget under a name several routes share: the headers describe
+    #: it only when the request met no limit of its own route.
+    shared: bool = False
 
 
 @dataclass
@@ -183,9 +186,9 @@ def evaluate(
         for hit in meta:
             yield ("hit", hit)
     elif seen:
-        # Nothing breached: the shortest window (the first of equal ones)
-        # is the one reported, as Flask-Limiter reports it.
-        outcome.current = min(seen, key=_window)
+        # Nothing breached: the route's own limit of the smallest unit (the
+        # first of equal ones), as Flask-Limiter reports it.
+        outcome.current = min([hit for hit in seen if not hit.shared] or seen, key=_unit)
     # A refusal always needs its window, for Retry-After; through the same
     # driver, so the async path never falls back to a blocking call.
     if (want_stats or outcome.breached is not None) and outcome.current is not None:
@@ -211,8 +214,9 @@ def _meta_refuses(meta: Sequence[Hit], outcome: Outcome) -> Generator[_Op, Any, 
     return False
 
 
-def _window(hit: Hit) -> int:
-    return int(hit.item.get_expiry())
+def _unit(hit: Hit) -> int:
+    # The unit's length (a minute for "10 per 5 minutes"), as limits orders items.
+    return int(hit.item.GRANULARITY.seconds)
 
 
 def _storage_options(uri: str, options: dict[str, Any] | None) -> dict[str, Any]:

@@ -11,9 +11,10 @@ truncated body from a whole one.
 granian's event loop, that reads each request body in full first (bounded by
 ``MAX_CONTENT_LENGTH``, timed by ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``,
 refused when incomplete), and only then takes a thread from its pool to call
-the WSGI app with the complete body. A refused body is answered by the app
-too, with a body stream that raises the refusal, so its error handlers and
-headers apply as when it is served directly. A slow client costs a
+the WSGI app with the complete body. A body too large or cut short is answered
+by the app too, with a body stream that raises the refusal when read, so its
+error handlers and headers apply as when it is served directly; framing that
+contradicts itself and a client too slow are refused here, finally. A slow client costs a
 coroutine, never a thread. The app is called through its WSGI entry point,
 so middleware installed on ``app.wsgi_app`` runs as under any WSGI server.
 """
@@ -32,7 +33,6 @@ from typing import cast
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.exceptions import RequestTimeout
 
 from ..core.body import BODY_INCOMPLETE
 from ..core.body import BodyTimeouts
@@ -40,7 +40,6 @@ from ..core.body import ClientGone
 from ..core.body import RefusingStream
 from ..core.body import receive_body
 from ..core.handoff import ThreadRunner
-from ..core.wsgi import REFUSAL_KEY
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
 from ..wrappers.repeated import content_type_refusal
@@ -232,9 +231,16 @@ class BufferedWSGI:
         except ClientGone:
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
             return
-        except _Refusal as refusal:
-            # Answered by the app, as the same request served directly is:
-            # its error handlers, security headers and JSON errors apply.
+        except HTTPException as exc:
+            # Framing that contradicts itself, or a client too slow: final,
+            # answered here. Handing such a request to the app would trust
+            # every WSGI app mounted under it to refuse it too.
+            await _refuse(send, exc)
+            return
+        except _BodyRefused as refusal:
+            # Too large or cut short: refused when the app reads the body,
+            # as under any WSGI server, so the app answers (its error
+            # handlers, security headers and JSON errors apply).
             await self._run(refusal.environ(scope, head), send, close=True)
             return
         try:
@@ -251,28 +257,26 @@ class BufferedWSGI:
             return io.BytesIO(), 0
         reason = conflicting_headers(lengths, hosts, encodings)
         if reason is not None:
-            raise _Refusal(BadRequest(reason), eager=True)
+            raise BadRequest(reason)
         if not lengths and not encodings:
             return io.BytesIO(), 0
         reason = content_type_refusal(",".join(head.types))
         if reason is not None:
-            raise _Refusal(BadRequest(reason), eager=True)
+            raise BadRequest(reason)
         length = declared_length(lengths)
         limit: int | None = self.config.get("MAX_CONTENT_LENGTH")
         if limit is not None and length is not None and length > limit:
-            raise _Refusal(RequestEntityTooLarge(), length=length)
+            raise _BodyRefused(RequestEntityTooLarge(), length)
         try:
             buffer, size = await receive_body(
                 receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(self.config)
             )
         except RequestEntityTooLarge as exc:
-            raise _Refusal(exc, length=length or (limit or 0) + 1) from None
-        except RequestTimeout as exc:
-            raise _Refusal(exc, eager=True) from None
+            raise _BodyRefused(exc, length or (limit or 0) + 1) from None
         except BadRequest as exc:
             # Shorter than its Content-Length: refused when read, as under
             # a WSGI server, so a view that never reads it answers the same.
-            raise _Refusal(exc, length=length) from None
+            raise _BodyRefused(exc, length) from None
         return (buffer if buffer is not None else io.BytesIO()), size
 
     async def _run(self, environ: dict[str, Any], send: Send, close: bool = False) -> None:
@@ -306,30 +310,23 @@ class BufferedWSGI:
                 await threads.run_always(closer)
 
 
-class _Refusal(Exception):
-    """A request the front will not hand over with its body, and how the app learns why.
+class _BodyRefused(Exception):
+    """A body the front will not hand over, and the environ that tells the app so.
 
-    ``eager``: refused whatever the view does (framing that contradicts
-    itself, a client too slow), through :data:`~hipflask.core.wsgi.REFUSAL_KEY`,
-    as the app refuses such a request served directly. Otherwise the body
-    is refused when read (too large, cut short): a view that never reads it
-    answers as it would under any WSGI server.
+    The app gets a body stream that raises the refusal when read, and a
+    length, so that it reads (and meets the refusal) rather than take the
+    request for one without a body.
     """
 
-    def __init__(self, error: HTTPException, *, eager: bool = False, length: int | None = None):
+    def __init__(self, error: HTTPException, length: int | None) -> None:
         super().__init__(error)
         self.error = error
-        self.eager = eager
         self.length = length
 
     def environ(self, scope: Scope, head: _Head) -> dict[str, Any]:
         # A raw stream, which is what IO[bytes] stands for here.
         environ = _environ(scope, head, cast("IO[bytes]", RefusingStream(self.error)), 0)
-        # A length, so that the app reads (and meets the refusal) rather
-        # than take the request for one without a body.
         environ["CONTENT_LENGTH"] = str(self.length or 1)
-        if self.eager:
-            environ[REFUSAL_KEY] = self.error
         return environ
 
 
