@@ -88,7 +88,7 @@ def test_debug_follows_the_config(app: Hipflask) -> None:
     assert app.debug is True
 
 
-@pytest.mark.parametrize(("value", "expected"), [("1", True), ("false", False), ("", None)])
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("false", False), ("", False)])
 def test_debug_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, value: str, expected: bool | None
 ) -> None:

@@ -416,6 +416,23 @@ def test_matching_if_none_match_gets_304_without_body(client: Any, app: Hipflask
     assert rv.headers["ETag"] == etag
 
 
+def test_if_match_of_another_version_is_a_412_without_body(client: Any, app: Hipflask) -> None:
+    _route_send_file(app)
+    first = client.get("/data")
+    etag = first.headers["ETag"]
+
+    stale = client.get("/data", headers={"If-Match": '"zzz"'})
+    weak = client.get("/data", headers={"If-Match": f"W/{etag}"})
+    current = client.get("/data", headers={"If-Match": f'"zzz", {etag}'})
+    anything = client.get("/data", headers={"If-Match": "*"})
+
+    assert (stale.status_code, stale.data) == (412, b"")
+    # RFC 9110: If-Match compares strongly, and "*" matches any current file.
+    assert weak.status_code == 412
+    assert (current.status_code, current.data) == (200, first.data)
+    assert anything.status_code == 200
+
+
 def test_if_none_match_uses_weak_comparison(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
     etag = client.get("/data").headers["ETag"]

@@ -1130,3 +1130,20 @@ def test_a_store_backed_interface_renews_off_the_event_loop(views: Hipflask) -> 
     response = client.get("/async-untouched")
     assert where == ["thread"]
     assert len(set_cookies(response)) == 1
+
+
+def test_save_session_takes_the_session_proxy() -> None:
+    # Flask's own docs call it with the proxy: save_session(app, session, response).
+    from hipflask import Hipflask
+    from hipflask import session
+
+    app = Hipflask("proxy_save")
+    app.config["SECRET_KEY"] = "k" * 32
+    with app.test_request_context():
+        session["a"] = 1
+        response = app.make_response("x")
+        app.session_interface.save_session(app, session, response)
+        cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    with app.test_request_context(headers={"Cookie": cookie.split(";")[0]}):
+        assert session["a"] == 1

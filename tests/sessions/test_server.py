@@ -540,3 +540,15 @@ def test_memory_store_is_used_by_default(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     Session(app)
     assert isinstance(store_of(app), MemoryStore)
+
+
+def test_save_session_takes_the_session_proxy(app: Hipflask) -> None:
+    from hipflask import session
+
+    with app.test_request_context():
+        session["a"] = 1
+        response = app.make_response("x")
+        app.session_interface.save_session(app, session, response)
+        cookie = response.headers["Set-Cookie"].split(";")[0]
+    with app.test_request_context(headers={"Cookie": cookie}):
+        assert session["a"] == 1

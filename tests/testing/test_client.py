@@ -259,13 +259,16 @@ def test_with_block_keeps_the_last_request_context(app: Hipflask, client: Hipfla
 
     with client:
         client.get("/first")
+        assert torn_down == ["/first"]
         client.get("/second?x=1")
         assert request.path == "/second"
         assert request.args["x"] == "1"
         assert g.name == "second"
-        assert torn_down == ["/first"]
+        # As in Flask: torn down when each request ends (in the thread the
+        # view ran in), and again when the kept context is popped.
+        assert torn_down == ["/first", "/first", "/second"]
 
-    assert torn_down == ["/first", "/second"]
+    assert torn_down == ["/first", "/first", "/second", "/second"]
     with pytest.raises(RuntimeError, match="Working outside of request context"):
         _ = request.path
 
@@ -287,9 +290,36 @@ def test_with_block_keeps_the_last_hop_of_a_followed_redirect(
         response = client.post("/form", data=b"sent twice", follow_redirects=True)
         assert response.text == "sent twice"
         assert request.path == "/form/"
-        assert torn_down == ["/form"]
+        # Each hop torn down as it ends; the earlier hop's kept context is
+        # popped (torn down again) once the redirect is followed.
+        assert torn_down == ["/form", "/form/", "/form"]
 
-    assert torn_down == ["/form", "/form/"]
+    assert torn_down == ["/form", "/form/", "/form", "/form/"]
+
+
+def test_teardown_at_the_request_end_runs_where_the_view_ran(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Flask's tutorial opens SQLite in the view and closes it in teardown; a
+    # connection may only be used in the thread that made it.
+    import threading
+
+    threads: dict[str, list[int]] = {"view": [], "teardown": []}
+
+    @app.teardown_appcontext
+    def close_db(exc: BaseException | None) -> None:
+        threads["teardown"].append(threading.get_ident())
+        g.pop("db", None)
+
+    @app.route("/")
+    def index() -> str:
+        threads["view"].append(threading.get_ident())
+        g.db = "connection"
+        return "ok"
+
+    with client:
+        client.get("/")
+        assert threads["teardown"] == threads["view"]
 
 
 def test_a_request_that_raises_leaves_no_context_behind(

@@ -225,6 +225,19 @@ def test_body_and_headers(app: Hipflask, client: HipflaskClient, headers: Any) -
     assert response.text == "with headers"
 
 
+def test_a_list_of_header_pairs_keeps_every_pair(app: Hipflask, client: HipflaskClient) -> None:
+    # As Flask hands them to the response class: two cookies stay two.
+    pairs = [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Link", "<a>"), ("Link", "<b>")]
+    returns(app, ("text", 202, [("Content-Type", "text/plain"), *pairs]))
+
+    response = client.get("/")
+
+    assert response.status_code == 202
+    assert response.headers.getlist("Set-Cookie") == ["a=1", "b=2"]
+    assert response.headers.getlist("Link") == ["<a>", "<b>"]
+    assert response.headers.getlist("Content-Type") == ["text/plain"]
+
+
 def test_body_status_and_headers(app: Hipflask, client: HipflaskClient) -> None:
     returns(app, ({"id": 7}, 201, {"Location": "/items/7"}))
 

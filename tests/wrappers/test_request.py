@@ -385,6 +385,18 @@ def test_stream_gives_the_raw_body_unparsed(app: Hipflask, client: HipflaskClien
     assert response.data == b"a=1"
 
 
+def test_input_stream_reads_the_body_within_its_length(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.route("/", methods=["POST"])
+    def index() -> bytes:
+        return request.input_stream.read()
+
+    response = client.post("/", data=b"raw body", content_type="application/octet-stream")
+
+    assert response.data == b"raw body"
+
+
 def test_get_data_as_text_replaces_invalid_utf8(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:

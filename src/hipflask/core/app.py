@@ -962,8 +962,9 @@ Response.is_request_secure = staticmethod(_request_is_secure)
 Response.configured_max_cookie_size = staticmethod(_configured_max_cookie_size)
 
 
-def _env_debug() -> bool | None:
+def _env_debug() -> bool:
+    # False when unset, as Flask's config says (templates test it with "is").
     value = os.environ.get("HIPFLASK_DEBUG") or os.environ.get("FLASK_DEBUG")
     if not value:
-        return None
+        return False
     return value.lower() not in {"0", "false", "no"}

@@ -30,6 +30,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.http import dump_options_header
 from werkzeug.http import generate_etag
 from werkzeug.http import parse_date
+from werkzeug.http import parse_etags
 from werkzeug.http import parse_range_header
 from werkzeug.http import quote_etag
 from werkzeug.sansio.http import is_resource_modified
@@ -147,8 +148,10 @@ def send_file(
     without it browsers revalidate every time (``no-cache``), which with the
     validators costs a 304, not a download.
 
-    With ``conditional``, a GET or HEAD carrying ``If-None-Match`` or
-    ``If-Modified-Since`` that still matches gets ``304``, and a GET with one
+    With ``conditional``, a GET or HEAD carrying ``If-Match`` that names
+    another version gets ``412`` (``*`` matches any, as RFC 9110 says), one
+    carrying ``If-None-Match`` or ``If-Modified-Since`` that still matches
+    gets ``304``, and a GET with one
     byte ``Range`` gets ``206`` (``416`` when it lies past the end). Several
     ranges in one request get the whole file: a permitted answer, and it
     spares the server multipart bodies that a tiny request could make costly.
@@ -167,6 +170,12 @@ def send_file(
         if conditional and request is not None and request.method in _CONDITIONAL_METHODS:
             if source.size is not None:
                 response.accept_ranges = "bytes"
+            if _if_match_fails(request, response):
+                # The client's copy is not this one (a stale download to
+                # resume, a lost update): nothing is sent.
+                response.status_code = 412
+                source.file.close()
+                return response
             if not _is_modified(request, response):
                 response.status_code = 304
                 source.file.close()
@@ -358,6 +367,18 @@ def _set_cache_control(response: Response, max_age: MaxAge, path: str | None) ->
     else:
         response.cache_control.public = True
         response.cache_control.max_age = max_age
+
+
+def _if_match_fails(request: Request, response: Response) -> bool:
+    """``If-Match`` (RFC 9110 13.1.1): ``*`` or this file's tag, compared strongly."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        return False
+    tags = parse_etags(header)
+    if tags.star_tag:
+        return False
+    etag, weak = response.get_etag()
+    return etag is None or weak or not tags.is_strong(etag)
 
 
 def _is_modified(request: Request, response: Response) -> bool:

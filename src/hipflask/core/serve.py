@@ -144,7 +144,11 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
         error = exc
         raise
     finally:
-        _leave(ctx, error, teardown=True)
+        try:
+            if _tears_down_now(ctx) and pipeline.has_finish_work(app, ctx):
+                bridge.drive_sync(pipeline.finish_request(app, ctx, error))
+        finally:
+            _leave(ctx, error, teardown=True)
 
 
 def run_async(app: Hipflask, request: Request, state: RequestState) -> Awaitable[Response]:
@@ -172,10 +176,12 @@ async def _run_pipeline_async(app: Hipflask, request: Request, state: RequestSta
         error = exc
         raise
     finally:
-        if state.preserve_context is None and ctx._deferred == 0:
-            if pipeline.has_finish_work(app, ctx):
-                await bridge.drive_async(pipeline.finish_request(app, ctx, error))
-            _leave(ctx, error, teardown=False)
+        if ctx._deferred == 0:
+            try:
+                if pipeline.has_finish_work(app, ctx):
+                    await bridge.drive_async(pipeline.finish_request(app, ctx, error))
+            finally:
+                _leave(ctx, error, teardown=False)
         else:
             _leave(ctx, error, teardown=True)
 
@@ -200,11 +206,23 @@ def shutdown_threads(app: Hipflask) -> None:
     app._threads.shutdown()
 
 
+def _tears_down_now(ctx: RequestContext) -> bool:
+    """Whether a context the test client keeps is torn down at the request's end.
+
+    Flask tears such a context down when the request ends, where the view
+    ran (a view's thread under ASGI, where its database connection was
+    made), and again when the ``with client:`` block pops it. A streamed
+    body still running is torn down when it ends.
+    """
+    return ctx.state.preserve_context is not None and ctx._deferred == 0
+
+
 def _leave(ctx: RequestContext, error: BaseException | None, teardown: bool) -> None:
     preserve = ctx.state.preserve_context
     if preserve is not None:
-        # The test client keeps the context for `with client:` blocks; it
-        # pops (and tears down) when the block ends.
+        # The test client keeps the context for `with client:` blocks; its
+        # teardown ran already (see _tears_down_now) and runs again when the
+        # block pops it.
         ctx.pop(error, teardown=False)
         preserve(ctx)
         return

@@ -181,8 +181,10 @@ class SecureCookieSessionInterface(SessionInterface):
             # The items view reads the storage directly; dict.copy would go
             # through the tracking keys() and __getitem__ of the subclass.
             data = dict(dict.items(session))
-        elif isinstance(session, dict):
-            data = dict.copy(session)
+        elif issubclass(type(session), dict):
+            # Not isinstance: the ``session`` proxy passes that check and is
+            # no dict to copy (``save_session(app, session, response)``).
+            data = dict.copy(session)  # type: ignore[arg-type]  # a dict, checked above
         else:
             data = dict(session)
         value = serializer.dumps(data)

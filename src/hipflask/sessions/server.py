@@ -233,6 +233,11 @@ class ServerSideSessionInterface(SessionInterface):
         return self._new_session()
 
     def _save_flow(self, app: Any, session: ServerSideSession, response: Response) -> _Flow:
+        # ``save_session(app, session, response)`` may get the ``session``
+        # proxy, which the dict methods below cannot take.
+        unwrap = getattr(session, "_get_current_object", None)
+        if unwrap is not None:
+            session = unwrap()
         if session.accessed:
             _vary_on_cookie(response)
         for old_sid in session.dropped_sids:

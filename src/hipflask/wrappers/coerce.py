@@ -45,6 +45,10 @@ def make_response(
     headers: Any = None
     if kind is tuple:
         rv, status, headers = _unpack(rv)
+    # Flask passes the headers of a text or iterator body to the response
+    # class, where a list of pairs keeps every pair (two Set-Cookie, two Link);
+    # on any other response they replace the ones of the same name.
+    built = isinstance(rv, (str, bytes, bytearray, Iterator))
     response = _body(rv, response_class, json, environ, status)
     if status is not None:
         if isinstance(status, (str, bytes, bytearray)):
@@ -52,7 +56,14 @@ def make_response(
         else:
             response.status_code = int(status)
     if headers:
-        response.headers.update(headers)
+        if built and not isinstance(headers, Mapping) and not hasattr(headers, "keys"):
+            pairs = list(headers)
+            for name in {name.lower() for name, _ in pairs}:
+                # The class's defaults (its Content-Type) give way, as there.
+                del response.headers[name]
+            response.headers.extend(pairs)
+        else:
+            response.headers.update(headers)
     return response
 
 

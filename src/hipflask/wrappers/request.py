@@ -372,6 +372,17 @@ class Request(_SansIORequest):
         except BadRequest:
             return None
 
+    @property
+    def input_stream(self) -> IO[bytes]:
+        """Werkzeug's name for the body as the server hands it over: :attr:`stream` here.
+
+        Werkzeug gives the server's stream without any check; this one is
+        bounded by the declared length and ``MAX_CONTENT_LENGTH``, the same
+        under both protocols, so code reading it gets the body and nothing
+        past it.
+        """
+        return self.stream
+
     def _length_values(self) -> list[str]:
         # Repeats arrive joined under WSGI and were refused before routing
         # under ASGI, so one lookup is enough (a getlist on environ headers
