@@ -105,7 +105,8 @@ def test_tls_allows_a_public_address(served: list[dict[str, Any]]) -> None:
     assert result.exit_code == 0, result.output
     assert (served[0]["cert"], served[0]["key"]) == ("local", None)
     assert served[0]["redirect_http"] == 8080
-    assert "HTTP/2" in result.output
+    assert "HTTP/1.1 over TLS" in result.output
+    assert served[0]["limits"].http2 is False
 
 
 def test_debug_is_refused(served: list[dict[str, Any]]) -> None:
@@ -161,6 +162,14 @@ def test_limits_are_passed_on(served: list[dict[str, Any]]) -> None:
     limits = served[0]["limits"]
     assert (limits.header_timeout, limits.body_timeout, limits.body_min_rate) == (2.5, 3, 0)
     assert (limits.backpressure, limits.keep_alive, limits.buffer_bodies) == (50, False, False)
+
+
+def test_http2_is_offered_over_tls_when_asked(served: list[dict[str, Any]]) -> None:
+    result = serve("--cert=local", "--http2")
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["limits"].http2 is True
+    assert "HTTP/2 and HTTP/1.1 over TLS" in result.output
 
 
 @pytest.mark.parametrize("option", [["--header-timeout", "0"], ["--header-timeout", "61"]])

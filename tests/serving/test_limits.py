@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hipflask.errors import ConfigurationError
+from hipflask.serving.limits import DEFAULT_BACKPRESSURE
 from hipflask.serving.limits import ServerLimits
+from hipflask.serving.limits import raise_open_file_limit
 
 
 def test_defaults_bound_headers_and_bodies() -> None:
@@ -24,8 +26,25 @@ def test_granian_gets_the_header_timeout_in_milliseconds_and_keep_alive() -> Non
     assert options["backpressure"] == 64
 
 
-def test_backpressure_is_left_to_granian_by_default() -> None:
-    assert "backpressure" not in ServerLimits().granian_options()
+def test_backpressure_defaults_high_within_the_open_file_limit() -> None:
+    # granian's own default (1024) counts idle connections too: a client
+    # reopening that many silent connections kept a worker unreachable.
+    import resource
+
+    backpressure = ServerLimits().granian_options()["backpressure"]
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+
+    assert 1024 < backpressure <= DEFAULT_BACKPRESSURE or soft < DEFAULT_BACKPRESSURE + 512
+    assert backpressure <= soft - 512 or soft == resource.RLIM_INFINITY
+
+
+def test_the_open_file_limit_is_raised_to_the_hard_limit() -> None:
+    import resource
+
+    soft = raise_open_file_limit()
+    _now, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+
+    assert soft == hard or hard == resource.RLIM_INFINITY
 
 
 def test_the_body_settings_go_to_the_app() -> None:

@@ -209,14 +209,14 @@ def test_the_worker_sizes_the_asgi_thread_pool(app_module: str) -> None:
 # -- interfaces and limits ---------------------------------------------------------------
 
 
-def _options(interface: str, **limits: Any) -> dict[str, Any]:
+def _options(interface: str, tls: Any = None, **limits: Any) -> dict[str, Any]:
     return _granian_options(
         host="127.0.0.1",
         port=8000,
         interface=interface,
         workers=1,
         threads=7,
-        tls=None,
+        tls=tls,
         access_log=False,
         shutdown_timeout=5,
         limits=ServerLimits(**limits),
@@ -236,6 +236,15 @@ def test_wsgi_without_body_buffering_is_granians_own_with_its_threads() -> None:
 
     assert str(options["interface"].value) == "wsgi"
     assert options["blocking_threads"] == 7
+
+
+def test_tls_speaks_http1_unless_http2_is_asked_for(tmp_path: Path) -> None:
+    pair = (tmp_path / "cert.pem", tmp_path / "key.pem")
+
+    assert str(_options("asgi", tls=pair)["http"].value) == "1"
+    assert str(_options("asgi", tls=pair, http2=True)["http"].value) == "auto"
+    # Plain HTTP has no ALPN to negotiate HTTP/2 with.
+    assert str(_options("asgi", http2=True)["http"].value) == "1"
 
 
 def test_asgi_apps_get_the_limits_too() -> None:
@@ -413,7 +422,8 @@ def test_serve_with_tls_answers_concurrent_requests_and_redirects_http(
         h2_context = ssl.create_default_context(cafile=ca_file)
         h2_context.set_alpn_protocols(["h2", "http/1.1"])
         with h2_context.wrap_socket(raw, server_hostname="localhost") as tls:
-            assert tls.selected_alpn_protocol() == "h2"
+            # HTTP/1.1 alone unless --http2: see test_limits and hipflask.serving.limits.
+            assert tls.selected_alpn_protocol() in (None, "http/1.1")
             assert tls.version() in ("TLSv1.2", "TLSv1.3")
 
     response = _plain_request(redirect_port, "GET", "/slow?seconds=0", f"localhost:{redirect_port}")

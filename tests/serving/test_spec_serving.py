@@ -243,7 +243,7 @@ def test_hipflask_serve_with_tls_speaks_http2_logs_access_and_redirects_plain_ht
     httpx = pytest.importorskip("httpx")
     pytest.importorskip("h2", reason="httpx needs the h2 package to speak HTTP/2")
     redirect_port = _other_free_port(free_port)
-    args = ["--app", "hello", "serve", "--port", str(free_port), "--cert=adhoc"]
+    args = ["--app", "hello", "serve", "--port", str(free_port), "--cert=adhoc", "--http2"]
     args += ["--redirect-http", str(redirect_port)]
     server = start_server([*hipflask, *args], free_port, app_dir)
     server.wait_for_port(redirect_port)
@@ -286,6 +286,28 @@ def test_hipflask_serve_with_tls_speaks_http2_logs_access_and_redirects_plain_ht
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 400")
     assert b"evil.example" not in answer
+
+
+@pytest.mark.integration
+def test_hipflask_serve_over_tls_closes_a_silent_connection_after_its_handshake(
+    app_dir: Path, start_server: StartServer, hipflask: list[str], free_port: int
+) -> None:
+    # HTTP/1.1 alone (the default): the header timeout runs from the handshake
+    # on. With HTTP/2 offered granian would wait for such a client forever,
+    # and enough of them take every connection slot.
+    args = ["--app", "hello", "serve", "--port", str(free_port), "--cert=adhoc"]
+    server = start_server([*hipflask, *args, "--header-timeout", "1"], free_port, app_dir)
+    server.wait_for_output("Started worker-1")
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname = False
+    client.verify_mode = ssl.CERT_NONE
+    client.set_alpn_protocols(["h2", "http/1.1"])
+    raw = socket.create_connection(("127.0.0.1", free_port), timeout=IO_TIMEOUT)
+    with client.wrap_socket(raw, server_hostname="localhost") as silent:
+        assert silent.selected_alpn_protocol() in (None, "http/1.1")
+        started = time.monotonic()
+        assert silent.recv(1) == b""
+        assert time.monotonic() - started < 4.0
 
 
 @pytest.mark.integration

@@ -91,7 +91,7 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
 @click.option(
     "--cert",
     type=CertParamType(),
-    help="Serve HTTPS with HTTP/2: a certificate (chain) file used with --key, or"
+    help="Serve HTTPS: a certificate (chain) file used with --key, or"
     " 'local' (local CA), or 'adhoc' (throwaway).",
 )
 @click.option(
@@ -179,7 +179,16 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
     type=click.IntRange(1),
     default=None,
     metavar="COUNT",
-    help="Requests a worker processes at once; more connections wait in the backlog.",
+    help="Connections a worker holds at once; more wait in the backlog. Default: 8192, or"
+    " what the open-file limit allows.",
+)
+@click.option(
+    "--http2/--no-http2",
+    default=False,
+    show_default=True,
+    help="Also offer HTTP/2 over TLS. Off by default: with it, granian never times out a"
+    " connection that completes its TLS handshake and sends nothing, and enough of those"
+    " take every connection slot. Turn it on behind a front that bounds idle connections.",
 )
 @click.option(
     "--keep-alive/--no-keep-alive",
@@ -217,6 +226,7 @@ def serve_command(
     body_timeout: float,
     body_min_rate: int,
     backpressure: int | None,
+    http2: bool,
     keep_alive: bool,
     buffer_bodies: bool,
     debug: bool,
@@ -248,6 +258,7 @@ def serve_command(
             body_timeout=body_timeout,
             body_min_rate=body_min_rate,
             backpressure=backpressure,
+            http2=http2,
             keep_alive=keep_alive,
             buffer_bodies=buffer_bodies,
         )
@@ -264,7 +275,13 @@ def serve_command(
         click.echo(f" * Serving Hipflask app {app.name!r} ({target}) with granian")
         click.echo(
             f" * {interface.upper()}, {workers} worker(s)"
-            + (", HTTP/2 and HTTP/1.1 over TLS" if cert else ", HTTP/1.1")
+            + (
+                ", HTTP/2 and HTTP/1.1 over TLS"
+                if cert and http2
+                else ", HTTP/1.1 over TLS"
+                if cert
+                else ", HTTP/1.1"
+            )
         )
         _explain_plain_http(host, proxy_setting, insecure_http, cert is not None)
         if trusted_hosts is not None:

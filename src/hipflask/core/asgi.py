@@ -38,6 +38,7 @@ from .body import BodyTimeouts
 from .body import ClientGone
 from .body import RefusingStream
 from .body import receive_body
+from .disconnect import DisconnectWatch
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -426,7 +427,7 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         else:
             response = await serve.run_in_threads(app, serve.run_sync, app, request, state)
         try:
-            await _send_response(app, response, request.method, send)
+            await _send_response(app, response, request.method, send, receive)
         except Exception:
             if not client_gone:
                 raise
@@ -455,7 +456,9 @@ def _encode_header(pair: tuple[str, str]) -> tuple[bytes, bytes]:
     return encoded
 
 
-async def _send_response(app: Hipflask, response: Any, method: str, send: Send) -> None:
+async def _send_response(
+    app: Hipflask, response: Any, method: str, send: Send, receive: Receive
+) -> None:
     _status_line, headers, body = wire_parts(response, method)
     # Looked up in C; only a response with a header not seen before pays for
     # a second pass (a comprehension is a Python frame on every response).
@@ -483,12 +486,18 @@ async def _send_response(app: Hipflask, response: Any, method: str, send: Send) 
                 if hasattr(body, "__aiter__")
                 else serve.iterate_in_threads(app, body)
             )
+            # A stream may never end (server-sent events): once its client
+            # has left, it is stopped at its next chunk.
+            watch = DisconnectWatch(receive)
             try:
                 async for chunk in chunks:
+                    if watch.gone:
+                        return
                     data = chunk.encode() if isinstance(chunk, str) else chunk
                     if data:
                         await send({"type": "http.response.body", "body": data, "more_body": True})
             finally:
+                watch.close()
                 # When send fails (the client went away) the generator is left
                 # suspended; close it now so its cleanup runs here, not at
                 # some later garbage collection, perhaps after the loop closed.

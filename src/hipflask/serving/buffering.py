@@ -39,6 +39,7 @@ from ..core.body import BodyTimeouts
 from ..core.body import ClientGone
 from ..core.body import RefusingStream
 from ..core.body import receive_body
+from ..core.disconnect import DisconnectWatch
 from ..core.handoff import ThreadRunner
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
@@ -241,10 +242,10 @@ class BufferedWSGI:
             # Too large or cut short: refused when the app reads the body,
             # as under any WSGI server, so the app answers (its error
             # handlers, security headers and JSON errors apply).
-            await self._run(refusal.environ(scope, head), send, close=True)
+            await self._run(refusal.environ(scope, head), send, receive=receive, close=True)
             return
         try:
-            await self._run(_environ(scope, head, body, size), send)
+            await self._run(_environ(scope, head, body, size), send, receive=receive)
         finally:
             body.close()
 
@@ -279,7 +280,9 @@ class BufferedWSGI:
             raise _BodyRefused(exc, length) from None
         return (buffer if buffer is not None else io.BytesIO()), size
 
-    async def _run(self, environ: dict[str, Any], send: Send, close: bool = False) -> None:
+    async def _run(
+        self, environ: dict[str, Any], send: Send, *, receive: Receive, close: bool = False
+    ) -> None:
         threads = self.threads
         start = _StartResponse()
         result, first, chunks = await threads.run(_call, self.wsgi_app, environ, start)
@@ -295,14 +298,22 @@ class BufferedWSGI:
                 return
             if first:
                 await send({"type": "http.response.body", "body": first, "more_body": True})
-            while True:
-                # One chunk per trip: a client that reads slowly holds the
-                # connection, not a thread.
-                chunk = await threads.run(next, chunks, _DONE)
-                if chunk is _DONE:
-                    break
-                if chunk:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            # A stream may never end (server-sent events): once its client
+            # has left, it is stopped at its next chunk and closed below.
+            watch = DisconnectWatch(receive)
+            try:
+                while True:
+                    # One chunk per trip: a client that reads slowly holds the
+                    # connection, not a thread.
+                    chunk = await threads.run(next, chunks, _DONE)
+                    if chunk is _DONE:
+                        break
+                    if watch.gone:
+                        return
+                    if chunk:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            finally:
+                watch.close()
             await send({"type": "http.response.body", "body": b""})
         finally:
             closer = getattr(result, "close", None)

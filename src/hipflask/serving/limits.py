@@ -16,8 +16,15 @@ one bounds, and who enforces it:
     hipflask while it reads the body on the event loop, before any thread
     is taken (see :mod:`hipflask.serving.buffering`), for WSGI and ASGI alike.
 ``backpressure``
-    Requests one worker processes at once; more connections wait in the
-    listen backlog instead of piling up in memory.
+    Connections one worker holds at once (granian counts a connection, idle
+    or not, from accept to close); more wait in the listen backlog instead
+    of piling up in memory. The default is high (8192, within the process's
+    open-file limit, which ``hipflask serve`` raises to its hard limit) so
+    that a client opening many silent connections, each closed only by the
+    header timeout, cannot take every slot: at granian's own 1024, about a
+    hundred new connections a second kept a site unreachable.
+``http2``
+    Offer HTTP/2 over TLS besides HTTP/1.1. Off by default; see below.
 ``keep_alive``
     Whether HTTP/1.1 connections are kept open between requests.
 ``buffer_bodies``
@@ -27,13 +34,15 @@ one bounds, and who enforces it:
     thread for as long as the client likes, no body timeout applies, and a
     broken chunked body looks complete to the app.
 
-Over TLS, granian ends a handshake that stalls after a fixed 10 seconds, but
-a connection that completes its handshake and then sends nothing is not
-timed out: granian waits, without a timer, for the bytes that tell HTTP/1.1
-from HTTP/2 (granian 2.8.9, the newest release, has no option for it). Such a
-connection holds a file descriptor and a few kilobytes, never a thread or a
-request slot, so it does not slow other clients; a reverse proxy or the
-operating system's limits bound their number.
+Over TLS, granian ends a handshake that stalls after a fixed 10 seconds.
+With HTTP/2 offered, a connection that completes its handshake and then
+sends nothing is never timed out: granian waits, without a timer, for the
+bytes that tell HTTP/1.1 from HTTP/2 (granian 2.8.9, the newest release, has
+no option for it), and every such connection keeps a connection slot for as
+long as the client likes: 1,024 of them stopped a worker for good. Serving
+HTTP/1.1 alone, granian applies the header timeout from the handshake on, so
+``hipflask serve`` offers HTTP/2 only when asked (``--http2``), for a server
+behind a front that bounds idle connections itself.
 """
 
 from __future__ import annotations
@@ -44,10 +53,42 @@ from typing import Any
 from .._extras import require
 from ..errors import ConfigurationError
 
-__all__ = ["ServerLimits"]
+__all__ = ["DEFAULT_BACKPRESSURE", "ServerLimits", "default_backpressure", "raise_open_file_limit"]
 
 #: Granian accepts header read timeouts of 1 ms to 60 s.
 _MAX_HEADER_TIMEOUT = 60.0
+#: Connections per worker when ``--backpressure`` is not given.
+DEFAULT_BACKPRESSURE = 8192
+#: File descriptors kept for everything but client connections (the app's
+#: files, database and store connections, the listening socket, logs).
+_SPARE_FILES = 512
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's soft open-file limit to its hard one; return the soft limit.
+
+    Workers inherit it. A server holding thousands of connections needs as
+    many descriptors, and the usual soft limit (1024) is what the operating
+    system starts every process with, not what the hard limit allows.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return DEFAULT_BACKPRESSURE + _SPARE_FILES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 16)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (OSError, ValueError):
+            pass
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def default_backpressure() -> int:
+    """8192 connections per worker, or fewer when the open-file limit is lower."""
+    return max(64, min(DEFAULT_BACKPRESSURE, raise_open_file_limit() - _SPARE_FILES))
 
 
 @dataclass(frozen=True)
@@ -58,6 +99,7 @@ class ServerLimits:
     body_timeout: float = 10.0
     body_min_rate: int = 1024
     backpressure: int | None = None
+    http2: bool = False
     keep_alive: bool = True
     buffer_bodies: bool = True
 
@@ -81,8 +123,9 @@ class ServerLimits:
                 keep_alive=self.keep_alive,
             ),
         }
-        if self.backpressure is not None:
-            options["backpressure"] = self.backpressure
+        options["backpressure"] = (
+            self.backpressure if self.backpressure is not None else default_backpressure()
+        )
         return options
 
     def apply_to(self, config: dict[str, Any]) -> None:

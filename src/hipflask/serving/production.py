@@ -1,7 +1,7 @@
 """The production server: granian, with hipflask's start-up checks.
 
 :func:`serve_app` runs granian (``pip install 'hipflask[server]'``) with the
-app as WSGI or ASGI, worker processes, TLS 1.2+ with HTTP/2, an access log and
+app as WSGI or ASGI, worker processes, TLS 1.2+ (HTTP/2 on request), an access log and
 graceful shutdown: on ``SIGTERM`` or ``SIGINT`` the workers stop accepting
 connections and finish the requests in flight (up to ``shutdown_timeout``).
 
@@ -236,8 +236,9 @@ def _granian_options(
         "workers": workers,
         "log_access": access_log,
         "workers_kill_timeout": shutdown_timeout,
-        # HTTP/2 is negotiated through ALPN, which needs TLS; plain HTTP stays 1.1.
-        "http": constants.HTTPModes.auto if tls else constants.HTTPModes.http1,
+        # HTTP/2 is negotiated through ALPN, which needs TLS; plain HTTP stays
+        # 1.1, and so does TLS unless asked (see hipflask.serving.limits).
+        "http": constants.HTTPModes.auto if tls and limits.http2 else constants.HTTPModes.http1,
     }
     if interface == "wsgi" and not buffered:
         options["blocking_threads"] = threads or default_threads()

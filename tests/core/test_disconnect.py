@@ -1,0 +1,118 @@
+"""A streamed body stops once its client has gone, under the ASGI adapter and the WSGI front."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.asgi_driver import http_scope
+
+from hipflask import Hipflask
+from hipflask.serving.buffering import BufferedWSGI
+
+Message = dict[str, Any]
+
+
+class _LeavingClient:
+    """Reads a few chunks, then disconnects; as granian, send() never raises."""
+
+    def __init__(self, chunks_before_leaving: int) -> None:
+        self.left = asyncio.Event()
+        self.chunks = 0
+        self.before = chunks_before_leaving
+        self.sent: list[Message] = []
+
+    async def receive(self) -> Message:
+        await self.left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
+        if message["type"] == "http.response.body" and message.get("body"):
+            self.chunks += 1
+            if self.chunks >= self.before:
+                self.left.set()
+
+
+def _stream_app(app: Hipflask, produced: list[int], closed: list[bool]) -> None:
+    @app.get("/sync")
+    def sync_events() -> Any:
+        def events() -> Iterator[bytes]:
+            try:
+                for number in itertools.count():
+                    produced.append(number)
+                    time.sleep(0.001)
+                    yield b"data: tick\n\n"
+            finally:
+                closed.append(True)
+
+        return app.response_class(events(), mimetype="text/event-stream")
+
+    @app.get("/async")
+    async def async_events() -> Any:
+        async def events() -> AsyncIterator[bytes]:
+            try:
+                for number in itertools.count():
+                    produced.append(number)
+                    await asyncio.sleep(0.001)
+                    yield b"data: tick\n\n"
+            finally:
+                closed.append(True)
+
+        return app.response_class(events(), mimetype="text/event-stream")
+
+
+@pytest.mark.parametrize("path", ["/sync", "/async"])
+def test_an_endless_stream_ends_when_its_asgi_client_leaves(path: str) -> None:
+    app = Hipflask("streams")
+    app.secret_key = "k" * 32
+    produced: list[int] = []
+    closed: list[bool] = []
+    _stream_app(app, produced, closed)
+    client = _LeavingClient(chunks_before_leaving=3)
+
+    async def run() -> None:
+        await asyncio.wait_for(app(http_scope(path), client.receive, client.send), timeout=10)
+
+    asyncio.run(run())
+    app._threads.shutdown()
+    assert closed == [True]
+    # Stopped at the chunk after the disconnect, not some time later.
+    assert len(produced) <= client.before + 2
+
+
+def test_an_endless_stream_ends_when_its_client_leaves_the_wsgi_front() -> None:
+    app = Hipflask("streams")
+    app.secret_key = "k" * 32
+    produced: list[int] = []
+    closed: list[bool] = []
+    _stream_app(app, produced, closed)
+    front = BufferedWSGI(app, app.config, threads=1)
+    client = _LeavingClient(chunks_before_leaving=3)
+
+    async def run() -> None:
+        await asyncio.wait_for(front(http_scope("/sync"), client.receive, client.send), timeout=10)
+
+    try:
+        asyncio.run(run())
+    finally:
+        front.threads.shutdown()
+    assert closed == [True]
+    assert len(produced) <= client.before + 2
+
+
+def test_a_stream_whose_client_stays_is_sent_whole() -> None:
+    app = Hipflask("streams")
+    app.secret_key = "k" * 32
+
+    @app.get("/")
+    def finite() -> Any:
+        return app.response_class(iter([b"a", b"b", b"c"]))
+
+    for protocol in ("wsgi", "asgi"):
+        assert app.test_client(protocol=protocol).get("/").data == b"abc"
