@@ -248,3 +248,66 @@ def test_a_growth_check_left_on_a_closed_loop_does_not_stop_growth_on_the_next()
     asyncio.run(run())
     assert len(names) == 2
     runner.shutdown()
+
+
+def test_a_queued_job_whose_client_left_is_not_run() -> None:
+    # granian does not cancel a request's task when its client hangs up: the
+    # runner watches receive() for jobs that wait behind busy threads.
+    from hipflask.core.handoff import GONE
+
+    runner = ThreadRunner(1)
+    started = threading.Event()
+    release = threading.Event()
+    ran: list[str] = []
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "slow"
+
+    def queued(name: str) -> str:
+        ran.append(name)
+        return name
+
+    async def run() -> list[object]:
+        left = asyncio.Event()
+        stayed = asyncio.Event()
+
+        async def leaving() -> dict[str, str]:
+            await left.wait()
+            return {"type": "http.disconnect"}
+
+        async def staying() -> dict[str, str]:
+            await stayed.wait()  # never set: the client waits for its answer
+            return {"type": "http.disconnect"}  # pragma: no cover
+
+        first = runner.run(slow)
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        dropped = runner.run_for_client(leaving, queued, "dropped")
+        kept = runner.run_for_client(staying, queued, "kept")
+        left.set()
+        await asyncio.sleep(0.05)
+        release.set()
+        return list(await asyncio.gather(first, dropped, kept))
+
+    assert asyncio.run(run()) == ["slow", GONE, "kept"]
+    assert ran == ["kept"]
+    runner.shutdown()
+
+
+def test_a_job_taken_at_once_is_not_watched() -> None:
+    runner = ThreadRunner(1)
+    calls: list[int] = []
+
+    async def receive() -> dict[str, str]:
+        calls.append(1)
+        return {"type": "http.disconnect"}
+
+    async def run() -> str:
+        await runner.run(lambda: None)  # a thread exists and is idle
+        return await runner.run_for_client(receive, lambda: "done")
+
+    assert asyncio.run(run()) == "done"
+    assert calls == []
+    runner.shutdown()

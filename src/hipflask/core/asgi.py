@@ -39,6 +39,7 @@ from .body import ClientGone
 from .body import RefusingStream
 from .body import receive_body
 from .disconnect import DisconnectWatch
+from .handoff import GONE
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -422,10 +423,11 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             request.routing_exception = refusal
         else:
             serve.prepare(app, request, state)
-        if serve.runs_on_loop(app, request):
-            response = await serve.run_async(app, request, state)
-        else:
-            response = await serve.run_in_threads(app, serve.run_sync, app, request, state)
+        response = await _run(app, request, state, receive)
+        if response is GONE:
+            # Its client left while it waited for a thread: not run.
+            await _answer_gone(send)
+            return
         try:
             await _send_response(app, response, request.method, send, receive)
         except Exception:
@@ -436,6 +438,28 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         # it must not leave it open. A test keeping the context may still read it.
         if type(body) is _BufferedBody and preserve is None:
             body.close()
+
+
+def _run(app: Hipflask, request: Request, state: RequestState, receive: Receive) -> Awaitable[Any]:
+    """The view's pipeline: on the loop (async views), else in a thread."""
+    if serve.runs_on_loop(app, request):
+        return serve.run_async(app, request, state)
+    return serve.run_for_client(app, receive, serve.run_sync, app, request, state)
+
+
+async def _answer_gone(send: Send) -> None:
+    """A short answer for a request dropped because its client left.
+
+    Nobody reads it; it is sent so that the server logs an ended request
+    rather than an app that returned without a response.
+    """
+    try:
+        await send(
+            {"type": "http.response.start", "status": 400, "headers": [(b"content-length", b"0")]}
+        )
+        await send({"type": "http.response.body", "body": b""})
+    except Exception:  # noqa: S110 - the client is gone, as expected
+        pass
 
 
 _ENCODED: dict[tuple[str, str], tuple[bytes, bytes]] = {}

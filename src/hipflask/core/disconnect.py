@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..typing import Receive
 
-__all__ = ["DisconnectWatch"]
+__all__ = ["DisconnectWatch", "until_disconnect"]
 
 
 class DisconnectWatch:
@@ -31,7 +31,7 @@ class DisconnectWatch:
     __slots__ = ("_task",)
 
     def __init__(self, receive: Receive) -> None:
-        self._task = asyncio.ensure_future(_until_disconnect(receive))
+        self._task = asyncio.ensure_future(until_disconnect(receive))
 
     @property
     def gone(self) -> bool:
@@ -42,7 +42,8 @@ class DisconnectWatch:
         self._task.cancel()
 
 
-async def _until_disconnect(receive: Receive) -> None:
+async def until_disconnect(receive: Receive) -> None:
+    """Return once the client has disconnected (or the server stops answering)."""
     try:
         while (await receive()).get("type") != "http.disconnect":
             pass

@@ -38,12 +38,18 @@ from collections.abc import AsyncIterator
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from .disconnect import until_disconnect
+
+if TYPE_CHECKING:
+    from ..typing import Receive
+
 T = TypeVar("T")
 
-__all__ = ["GROW_CHECK", "ThreadRunner"]
+__all__ = ["GONE", "GROW_CHECK", "ThreadRunner"]
 
 #: Seconds between the checks that add a thread while jobs wait (see
 #: :meth:`ThreadRunner._grow`), and how long a worker must have been in one
@@ -51,8 +57,9 @@ __all__ = ["GROW_CHECK", "ThreadRunner"]
 #: worker that is only waiting for its turn at the GIL gets it sooner.
 GROW_CHECK = 0.01
 
-#: A job: the inbox to answer on, the future, the context, the call, and
-#: whether it still runs when its awaiting coroutine was cancelled first.
+#: A job: the inbox to answer on, the future, the context, the call,
+#: whether it still runs when its awaiting coroutine was cancelled first, and
+#: a flag set once its client has gone (None: nobody watches).
 _Job = tuple[
     "_Inbox",
     "asyncio.Future[Any]",
@@ -60,7 +67,12 @@ _Job = tuple[
     Callable[..., Any],
     tuple[Any, ...],
     bool,
+    "list[bool] | None",
 ]
+
+#: What :meth:`ThreadRunner.run_for_client` answers for a job dropped
+#: because its client left while it waited for a thread.
+GONE: Any = object()
 
 
 class _Inbox:
@@ -153,7 +165,7 @@ class ThreadRunner:
                 inbox = self._inboxes[loop] = _Inbox(loop)
         return inbox
 
-    def _reserve(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _reserve(self, loop: asyncio.AbstractEventLoop) -> bool:
         """Promise the next job a worker, or leave it queued for a busy one.
 
         An idle worker takes it; the very first job starts the first thread.
@@ -165,7 +177,7 @@ class ThreadRunner:
         with self._lock:
             if self._idle > 0:
                 self._idle -= 1
-                return
+                return False
             if self._size is None:
                 self._size = max(1, self.max_workers)
             if self._threads:
@@ -173,9 +185,10 @@ class ThreadRunner:
                 if self._grow_loop is not loop and len(self._threads) < self._size:
                     self._grow_loop = loop
                     loop.call_later(GROW_CHECK, self._grow, loop)
-                return
+                return True
             thread = self._new_thread()
         thread.start()
+        return False
 
     def _new_thread(self) -> threading.Thread:
         # Called with the lock held.
@@ -224,7 +237,7 @@ class ThreadRunner:
             job = get()
             if job is None:
                 return
-            inbox, future, context, func, args, always = job
+            inbox, future, context, func, args, always, gone = job
             # Dropped before waiting again, so that an idle worker does not
             # keep the last request (and its response) alive.
             job = None
@@ -235,7 +248,11 @@ class ThreadRunner:
             # queued work is not; reading the flag from this thread is a
             # plain read of a finished future's state.
             skipped = not always and future.cancelled()
-            if not skipped:
+            if gone is not None and gone[0]:
+                # Left while the job waited, as its watcher saw: not run,
+                # and answered, so the awaiting coroutine ends too.
+                value = GONE
+            if not skipped and value is not GONE:
                 busy_since[index] = clock()
                 try:
                     value = context.run(func, *args)
@@ -270,6 +287,31 @@ class ThreadRunner:
         """
         return self._submit(func, args, False)
 
+    def run_for_client(
+        self, receive: Receive, func: Callable[..., T], *args: Any
+    ) -> asyncio.Future[T]:
+        """:meth:`run` for a request's work, dropped if its client leaves while it waits.
+
+        A thread that is free takes the job at once, and nothing more is
+        done. A job that must wait for one (every thread busy: slow views,
+        or a flood of requests whose clients hang up at once) is watched:
+        when ``receive`` reports the disconnect before a thread takes it, it
+        is not run, and the future answers :data:`GONE`. Servers that do not
+        cancel a request's task when its client leaves (granian) would
+        otherwise run every such job, holding the threads from the clients
+        still waiting.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        inbox = self._inboxes.get(loop) or self._inbox(loop)
+        gone = [False]
+        queued = self._reserve(loop)
+        self._jobs.put((inbox, future, contextvars.copy_context(), func, args, False, gone))
+        if queued:
+            watcher = loop.create_task(_flag_disconnect(receive, gone))
+            future.add_done_callback(lambda _future: watcher.cancel())
+        return future
+
     def run_always(self, func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         """:meth:`run` for clean-up that must happen even if the caller is cancelled.
 
@@ -286,7 +328,7 @@ class ThreadRunner:
         future: asyncio.Future[T] = loop.create_future()
         inbox = self._inboxes.get(loop) or self._inbox(loop)
         self._reserve(loop)
-        self._jobs.put((inbox, future, contextvars.copy_context(), func, args, always))
+        self._jobs.put((inbox, future, contextvars.copy_context(), func, args, always, None))
         return future
 
     async def iterate(self, iterable: Iterable[T]) -> AsyncIterator[T]:
@@ -322,6 +364,11 @@ class ThreadRunner:
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join()
+
+
+async def _flag_disconnect(receive: Receive, gone: list[bool]) -> None:
+    await until_disconnect(receive)
+    gone[0] = True
 
 
 def _next_or_done(iterator: Iterator[T]) -> tuple[bool, T | None]:

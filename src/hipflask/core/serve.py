@@ -30,6 +30,7 @@ from . import direct
 from . import pipeline
 
 if TYPE_CHECKING:
+    from ..typing import Receive
     from ..wrappers.request import Request
     from ..wrappers.response import Response
     from .app import Hipflask
@@ -39,6 +40,7 @@ __all__ = [
     "prepare",
     "proxy_trust",
     "run_async",
+    "run_for_client",
     "run_in_threads",
     "run_sync",
     "runs_on_loop",
@@ -189,6 +191,17 @@ async def _run_pipeline_async(app: Hipflask, request: Request, state: RequestSta
 def run_in_threads(app: Hipflask, func: Callable[..., Any], *args: Any) -> Awaitable[Any]:
     """Start ``func(*args)`` in the app's bounded thread pool, context copied in."""
     return app._threads.run(func, *args)
+
+
+def run_for_client(
+    app: Hipflask, receive: Receive, func: Callable[..., Any], *args: Any
+) -> Awaitable[Any]:
+    """:func:`run_in_threads` for a request's work, dropped if its client leaves first.
+
+    The result is :data:`~hipflask.core.handoff.GONE` when the client left
+    while the job waited for a thread (see ``ThreadRunner.run_for_client``).
+    """
+    return app._threads.run_for_client(receive, func, *args)
 
 
 def iterate_in_threads(app: Hipflask, iterable: Any) -> Any:

@@ -40,6 +40,7 @@ from ..core.body import ClientGone
 from ..core.body import RefusingStream
 from ..core.body import receive_body
 from ..core.disconnect import DisconnectWatch
+from ..core.handoff import GONE
 from ..core.handoff import ThreadRunner
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
@@ -285,7 +286,12 @@ class BufferedWSGI:
     ) -> None:
         threads = self.threads
         start = _StartResponse()
-        result, first, chunks = await threads.run(_call, self.wsgi_app, environ, start)
+        called = await threads.run_for_client(receive, _call, self.wsgi_app, environ, start)
+        if called is GONE:
+            # Its client left while it waited for a thread: not run.
+            await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
+            return
+        result, first, chunks = called
         headers = start.headers
         if close:
             # The body was not read to its end: the connection cannot carry
