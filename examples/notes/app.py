@@ -19,6 +19,7 @@ from hipflask.openapi import OpenAPI
 from hipflask.sessions import Session
 
 from . import settings
+from .forms import MIN_PASSWORD_LENGTH
 from .models import User
 from .models import db
 
@@ -82,7 +83,14 @@ def _register_commands(app: Hipflask) -> None:
     @click.option("--admin", is_flag=True, help="Give the user the admin role.")
     @click.password_option()
     def add_user(username: str, admin: bool, password: str) -> None:
-        """Create a user (``--admin`` sees every note)."""
+        """Create a user; with --admin, one who sees every note."""
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise click.BadParameter(
+                f"use at least {MIN_PASSWORD_LENGTH} characters, as the sign-up form asks.",
+                param_hint="password",
+            )
+        if db.session.scalar(db.select(User.id).filter_by(username=username)) is not None:
+            raise click.ClickException(f"There is a user called {username!r} already.")
         user = User(username=username, is_admin=admin)
         user.set_password(password)
         db.session.add(user)

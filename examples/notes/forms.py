@@ -13,6 +13,9 @@ from wtforms.validators import Regexp
 
 from hipflask.forms import FlaskForm
 
+#: The shortest password a user may choose, on the form and on the command line.
+MIN_PASSWORD_LENGTH = 10
+
 
 class SignupForm(FlaskForm):
     username = StringField(
@@ -23,7 +26,9 @@ class SignupForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9_.-]+$", message="Letters, digits, '.', '_' and '-' only."),
         ],
     )
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+    )
     confirm = PasswordField(
         "Repeat the password", validators=[EqualTo("password", message="The passwords differ.")]
     )

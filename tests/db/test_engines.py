@@ -43,6 +43,23 @@ def test_an_absolute_sqlite_path_is_kept(tmp_path: Path) -> None:
     assert (tmp_path / "x").is_dir()
 
 
+def test_a_new_sqlite_file_is_readable_by_its_owner_alone(tmp_path: Path) -> None:
+    import stat
+
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'private.db'}")
+    db = SQLAlchemy(app)
+    existing = tmp_path / "shared.db"
+    existing.touch(mode=0o644)
+    existing.chmod(0o644)
+    engine_arguments(app, {"url": f"sqlite:///{existing}"})
+    with app.app_context():
+        db.create_all()
+
+    assert stat.S_IMODE((tmp_path / "private.db").stat().st_mode) == 0o600
+    # A file that exists keeps the permissions its owner gave it.
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o644
+
+
 def test_async_engines_are_derived_from_the_sync_ones(tmp_path: Path) -> None:
     app = make_app(
         tmp_path,

@@ -177,3 +177,18 @@ def test_cors_allows_the_configured_origin_only(client: Any) -> None:
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
     )
     assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_add_user_refuses_short_passwords_and_taken_names(app: Hipflask) -> None:
+    runner = app.test_cli_runner()
+
+    made = runner.invoke(args=["add-user", "carol", "--password", PASSWORD])
+    short = runner.invoke(args=["add-user", "dave", "--password", "short"])
+    taken = runner.invoke(args=["add-user", "carol", "--password", PASSWORD])
+
+    assert (made.exit_code, made.output.strip()) == (0, "Created user 'carol'.")
+    assert short.exit_code == 2
+    assert "at least 10 characters" in short.output
+    assert taken.exit_code == 1
+    assert "There is a user called 'carol' already." in taken.output
+    assert "Traceback" not in taken.output

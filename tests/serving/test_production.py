@@ -515,3 +515,15 @@ def test_serve_answers_only_to_known_host_names(
     assert good.status == 200
     assert bad.status == 400
     assert "Answering to host names:" in server.log()
+
+
+def test_a_port_another_program_listens_on_is_refused_with_a_sentence() -> None:
+    from hipflask.serving.production import ensure_free
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigurationError, match=f"Port {port} on 127.0.0.1 is in use"):
+            ensure_free("127.0.0.1", port)
+    ensure_free("127.0.0.1", port)  # free again once closed

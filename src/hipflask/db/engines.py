@@ -92,7 +92,24 @@ def _sqlite_arguments(
             database = os.path.join(app.instance_path, database)
             url = url.set(database=database)
         os.makedirs(os.path.dirname(database) or ".", exist_ok=True)
+        _create_private(database)
     return url, options
+
+
+def _create_private(path: str) -> None:
+    """Create a new database file readable by its owner alone.
+
+    It will hold password hashes and session data; SQLite would create it
+    with the process's umask (usually world-readable), and its journal files
+    take the database file's permissions. An existing file is left as it is.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a read-only folder: SQLite reports what it cannot do itself
+    os.close(descriptor)
 
 
 def create_engines(app: Any) -> dict[str | None, sa.Engine]:

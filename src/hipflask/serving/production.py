@@ -26,6 +26,7 @@ is only served on loopback with no proxy in front, where it answers to
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
@@ -249,6 +250,29 @@ def _granian_options(
     return options
 
 
+def ensure_free(host: str, port: int) -> None:
+    """Refuse, with a sentence, a port another program listens on.
+
+    granian would fail in its worker with a long Python and Rust traceback;
+    the question the user needs answered is which port, and what to do.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As servers bind: a port left in TIME_WAIT by a stopped server is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"Port {port} on {host} is in use by another program: stop it, or"
+                    " choose another port with --port."
+                ) from None
+            raise ConfigurationError(
+                f"Cannot listen on {host} port {port}: {exc.strerror or exc}."
+            ) from None
+
+
 def check_deployment(
     app: Hipflask,
     host: str,
@@ -378,6 +402,9 @@ def serve_app(
     if interface == "auto":
         interface = choose_interface(app)
     limits = limits or ServerLimits()
+    ensure_free(host, port)
+    if redirect_http is not None:
+        ensure_free(host, redirect_http)
     scratch: list[Path] = []
     redirector: BaseProcess | None = None
     try:

@@ -84,6 +84,11 @@ WELL_KNOWN_KEYS: tuple[str | bytes, ...] = (
     "hard to guess string",
     "password",
     "default",
+    # Placeholders in this project's own docs, pasted as they are.
+    "a long random value from the environment",
+    "a long random string",
+    "new key",
+    "old key",
     # Flask's quickstart example key, as bytes (and so as the str with the same
     # code points), as the escaped text pasted into an env file, and as its repr.
     b'_5#y2L"F4Q8z\n\xec]/',
