@@ -50,9 +50,9 @@ def test_the_open_file_limit_is_raised_to_the_hard_limit() -> None:
 def test_the_body_settings_go_to_the_app() -> None:
     config: dict[str, object] = {}
 
-    ServerLimits(body_timeout=2.5, body_min_rate=10).apply_to(config)
+    ServerLimits(body_timeout=2.5, body_min_rate=10, send_timeout=7).apply_to(config)
 
-    assert config == {"BODY_READ_TIMEOUT": 2.5, "BODY_MIN_RATE": 10}
+    assert config == {"BODY_READ_TIMEOUT": 2.5, "BODY_MIN_RATE": 10, "RESPONSE_SEND_TIMEOUT": 7}
 
 
 @pytest.mark.parametrize(

@@ -175,6 +175,15 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
     help="Bytes per second a request body must average after the grace period (0: off).",
 )
 @click.option(
+    "--send-timeout",
+    type=click.FloatRange(0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time a client may take to accept each 64 KiB of a large or streamed response"
+    " before it is abandoned (0: off).",
+)
+@click.option(
     "--backpressure",
     type=click.IntRange(1),
     default=None,
@@ -225,6 +234,7 @@ def serve_command(
     header_timeout: float,
     body_timeout: float,
     body_min_rate: int,
+    send_timeout: float,
     backpressure: int | None,
     http2: bool,
     keep_alive: bool,
@@ -257,6 +267,7 @@ def serve_command(
             header_timeout=header_timeout,
             body_timeout=body_timeout,
             body_min_rate=body_min_rate,
+            send_timeout=send_timeout,
             backpressure=backpressure,
             http2=http2,
             keep_alive=keep_alive,

@@ -10,6 +10,7 @@ pool with the request's context copied in.
 from __future__ import annotations
 
 import io
+import logging
 import sys
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
@@ -40,6 +41,11 @@ from .body import RefusingStream
 from .body import receive_body
 from .disconnect import DisconnectWatch
 from .handoff import GONE
+from .sending import PIECE
+from .sending import SlowReader
+from .sending import send_body
+from .sending import send_timed
+from .sending import send_timeout
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -47,6 +53,8 @@ if TYPE_CHECKING:
     from ..typing import Send
     from ..wrappers.request import Request
     from .app import Hipflask
+
+_log = logging.getLogger("hipflask.serving")
 
 #: Scope key a test client sets to keep the request context after the request.
 PRESERVE_CONTEXT_KEY = "hipflask.preserve_context"
@@ -503,7 +511,11 @@ async def _send_response(
         if body is None:
             await send({"type": "http.response.body", "body": b""})
         elif type(body) is list:
-            await send({"type": "http.response.body", "body": b"".join(body)})
+            data = b"".join(body)
+            if len(data) <= PIECE:
+                await send({"type": "http.response.body", "body": data})
+            else:
+                await send_body(send, data, send_timeout(app.config))
         else:
             chunks: AsyncIterator[Any] = (
                 body.__aiter__()
@@ -513,13 +525,15 @@ async def _send_response(
             # A stream may never end (server-sent events): once its client
             # has left, it is stopped at its next chunk.
             watch = DisconnectWatch(receive)
+            timeout = send_timeout(app.config)
             try:
                 async for chunk in chunks:
                     if watch.gone:
                         return
                     data = chunk.encode() if isinstance(chunk, str) else chunk
                     if data:
-                        await send({"type": "http.response.body", "body": data, "more_body": True})
+                        message = {"type": "http.response.body", "body": data, "more_body": True}
+                        await send_timed(send, message, timeout)
             finally:
                 watch.close()
                 # When send fails (the client went away) the generator is left
@@ -529,6 +543,10 @@ async def _send_response(
                 if aclose is not None:
                     await aclose()
             await send({"type": "http.response.body", "body": b""})
+    except SlowReader:
+        # The client stopped reading: the body, its file or its generator
+        # are let go of now rather than whenever the client resumes.
+        _log.info("Stopped sending a response its client did not read in time.")
     finally:
         response.close()
 

@@ -83,6 +83,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # grace period), then an average of at least this many bytes a second.
     "BODY_READ_TIMEOUT": 10,
     "BODY_MIN_RATE": 1024,
+    "RESPONSE_SEND_TIMEOUT": 60,
     "ASGI_SYNC_ON_LOOP": False,
 }
 

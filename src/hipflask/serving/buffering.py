@@ -42,6 +42,10 @@ from ..core.body import receive_body
 from ..core.disconnect import DisconnectWatch
 from ..core.handoff import GONE
 from ..core.handoff import ThreadRunner
+from ..core.sending import SlowReader
+from ..core.sending import send_body
+from ..core.sending import send_timed
+from ..core.sending import send_timeout
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
 from ..wrappers.repeated import content_type_refusal
@@ -297,13 +301,16 @@ class BufferedWSGI:
             # The body was not read to its end: the connection cannot carry
             # another request.
             headers = [*headers, (b"connection", b"close")]
+        timeout = send_timeout(self.config)
         try:
             await send({"type": "http.response.start", "status": start.status, "headers": headers})
             if chunks is None:
-                await send({"type": "http.response.body", "body": first})
+                # A large body goes in timed pieces (see hipflask.core.sending).
+                await send_body(send, first, timeout)
                 return
             if first:
-                await send({"type": "http.response.body", "body": first, "more_body": True})
+                message = {"type": "http.response.body", "body": first, "more_body": True}
+                await send_timed(send, message, timeout)
             # A stream may never end (server-sent events): once its client
             # has left, it is stopped at its next chunk and closed below.
             watch = DisconnectWatch(receive)
@@ -317,10 +324,13 @@ class BufferedWSGI:
                     if watch.gone:
                         return
                     if chunk:
-                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                        message = {"type": "http.response.body", "body": chunk, "more_body": True}
+                        await send_timed(send, message, timeout)
             finally:
                 watch.close()
             await send({"type": "http.response.body", "body": b""})
+        except SlowReader:
+            _log.info("Stopped sending a response its client did not read in time.")
         finally:
             closer = getattr(result, "close", None)
             if closer is not None:

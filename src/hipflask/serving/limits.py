@@ -15,6 +15,12 @@ one bounds, and who enforces it:
     ``body_timeout`` seconds, or the request is answered 408. Enforced by
     hipflask while it reads the body on the event loop, before any thread
     is taken (see :mod:`hipflask.serving.buffering`), for WSGI and ASGI alike.
+``send_timeout``
+    The app's ``RESPONSE_SEND_TIMEOUT``: seconds a client may take to accept
+    each 64 KiB piece of a large or streamed response before hipflask stops
+    sending it and lets go of the body (see :mod:`hipflask.core.sending`).
+    granian has no write timeout of its own: the connection stays open, with
+    about its socket buffers, until the client reads or leaves.
 ``backpressure``
     Connections one worker holds at once (granian counts a connection, idle
     or not, from accept to close); more wait in the listen backlog instead
@@ -98,6 +104,7 @@ class ServerLimits:
     header_timeout: float = 10.0
     body_timeout: float = 10.0
     body_min_rate: int = 1024
+    send_timeout: float = 60.0
     backpressure: int | None = None
     http2: bool = False
     keep_alive: bool = True
@@ -109,6 +116,8 @@ class ServerLimits:
                 f"The header timeout must be more than 0 and at most {_MAX_HEADER_TIMEOUT:g}"
                 f" seconds (got {self.header_timeout:g})."
             )
+        if self.send_timeout < 0:
+            raise ConfigurationError("The send timeout must not be negative (0 turns it off).")
         if self.body_timeout <= 0 or self.body_min_rate < 0:
             raise ConfigurationError(
                 "The body timeout must be positive and the minimum body rate not negative."
@@ -132,3 +141,4 @@ class ServerLimits:
         """Set the app's body settings, which hipflask enforces while reading bodies."""
         config["BODY_READ_TIMEOUT"] = self.body_timeout
         config["BODY_MIN_RATE"] = self.body_min_rate
+        config["RESPONSE_SEND_TIMEOUT"] = self.send_timeout
