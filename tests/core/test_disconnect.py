@@ -116,3 +116,26 @@ def test_a_stream_whose_client_stays_is_sent_whole() -> None:
 
     for protocol in ("wsgi", "asgi"):
         assert app.test_client(protocol=protocol).get("/").data == b"abc"
+
+
+def test_a_receive_that_replays_the_body_is_not_watched_forever() -> None:
+    # A harness answering every receive() with the request would make a
+    # watcher spin: it gives up at the second end of a body, flagging nothing.
+    from hipflask.core.disconnect import DisconnectWatch
+
+    calls: list[int] = []
+
+    async def replaying() -> Message:
+        calls.append(1)
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def run() -> bool:
+        watch = DisconnectWatch(replaying)
+        for _ in range(5):
+            await asyncio.sleep(0)
+        gone = watch.gone
+        watch.close()
+        return gone
+
+    assert asyncio.run(run()) is False
+    assert len(calls) == 2

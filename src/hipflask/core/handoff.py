@@ -367,8 +367,8 @@ class ThreadRunner:
 
 
 async def _flag_disconnect(receive: Receive, gone: list[bool]) -> None:
-    await until_disconnect(receive)
-    gone[0] = True
+    if await until_disconnect(receive):
+        gone[0] = True
 
 
 def _next_or_done(iterator: Iterator[T]) -> tuple[bool, T | None]:
