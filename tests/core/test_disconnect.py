@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 import time
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
@@ -121,7 +122,7 @@ def test_a_stream_whose_client_stays_is_sent_whole() -> None:
 def test_a_receive_that_replays_the_body_is_not_watched_forever() -> None:
     # A harness answering every receive() with the request would make a
     # watcher spin: it gives up at the second end of a body, flagging nothing.
-    from hipflask.core.disconnect import DisconnectWatch
+    from hipflask.core.disconnect import ClientLink
 
     calls: list[int] = []
 
@@ -130,7 +131,8 @@ def test_a_receive_that_replays_the_body_is_not_watched_forever() -> None:
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def run() -> bool:
-        watch = DisconnectWatch(replaying)
+        watch = ClientLink(replaying)
+        watch.watch()
         for _ in range(5):
             await asyncio.sleep(0)
         gone = watch.gone
@@ -139,3 +141,63 @@ def test_a_receive_that_replays_the_body_is_not_watched_forever() -> None:
 
     assert asyncio.run(run()) is False
     assert len(calls) == 2
+
+
+def test_a_disconnect_seen_while_the_view_ran_stops_its_stream() -> None:
+    # Some servers (hypercorn) report a disconnect once: the watcher started
+    # while the job waited for a thread is the one that sees it, and the
+    # stream that follows must know.
+    app = Hipflask("streams")
+    app.secret_key = "k" * 32
+    app.config["ASGI_THREAD_POOL_SIZE"] = 1
+    release = threading.Event()
+    running = threading.Event()
+    produced: list[int] = []
+
+    @app.get("/slow")
+    def slow() -> str:
+        release.wait(5)
+        return "slow"
+
+    @app.get("/events")
+    def events() -> Any:
+        running.set()
+        time.sleep(0.1)  # the client leaves while the view runs
+
+        def ticks() -> Iterator[bytes]:
+            for number in itertools.count():
+                produced.append(number)
+                yield b"data: tick\n\n"
+
+        return app.response_class(ticks(), mimetype="text/event-stream")
+
+    reported: list[bool] = []
+
+    async def once_then_nothing() -> Message:
+        if reported:
+            await asyncio.Event().wait()  # reported once, as hypercorn does
+        while not running.is_set():
+            await asyncio.sleep(0.005)
+        reported.append(True)
+        return {"type": "http.disconnect"}
+
+    async def wait_forever() -> Message:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        first = asyncio.ensure_future(app(http_scope("/slow"), wait_forever, send))
+        await asyncio.sleep(0.02)
+        stream = asyncio.ensure_future(app(http_scope("/events"), once_then_nothing, send))
+        await asyncio.sleep(0.1)  # queued past WATCH_AFTER: watched
+        release.set()
+        await asyncio.wait_for(asyncio.gather(first, stream), timeout=10)
+
+    asyncio.run(run())
+    app._threads.shutdown()
+    assert len(produced) <= 2

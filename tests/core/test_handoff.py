@@ -7,6 +7,8 @@ import threading
 import pytest
 
 from hipflask.core import bridge
+from hipflask.core.disconnect import ClientLink
+from hipflask.core.handoff import WATCH_AFTER
 from hipflask.core.handoff import ThreadRunner
 
 
@@ -284,10 +286,11 @@ def test_a_queued_job_whose_client_left_is_not_run() -> None:
         first = runner.run(slow)
         while not started.is_set():
             await asyncio.sleep(0.001)
-        dropped = runner.run_for_client(leaving, queued, "dropped")
-        kept = runner.run_for_client(staying, queued, "kept")
+        dropped = runner.run_for_client(ClientLink(leaving), queued, "dropped")
+        kept = runner.run_for_client(ClientLink(staying), queued, "kept")
         left.set()
-        await asyncio.sleep(0.05)
+        # Watched once they have waited WATCH_AFTER seconds for a thread.
+        await asyncio.sleep(WATCH_AFTER * 3)
         release.set()
         return list(await asyncio.gather(first, dropped, kept))
 
@@ -306,8 +309,35 @@ def test_a_job_taken_at_once_is_not_watched() -> None:
 
     async def run() -> str:
         await runner.run(lambda: None)  # a thread exists and is idle
-        return await runner.run_for_client(receive, lambda: "done")
+        link = ClientLink(receive)
+        done = await runner.run_for_client(link, lambda: "done")
+        await asyncio.sleep(WATCH_AFTER * 2)
+        assert link.taken
+        return done
 
     assert asyncio.run(run()) == "done"
+    assert calls == []
+    runner.shutdown()
+
+
+def test_a_job_that_waits_briefly_is_never_watched() -> None:
+    # Fast views under load: jobs queue for microseconds, and watching them
+    # would cost a task and a receive() call each.
+    runner = ThreadRunner(1)
+    calls: list[int] = []
+
+    async def receive() -> dict[str, str]:
+        calls.append(1)
+        await asyncio.Event().wait()
+        return {}  # pragma: no cover
+
+    async def run() -> list[int]:
+        results = await asyncio.gather(
+            *(runner.run_for_client(ClientLink(receive), lambda n=n: n) for n in range(50))
+        )
+        await asyncio.sleep(WATCH_AFTER * 2)
+        return list(results)
+
+    assert asyncio.run(run()) == list(range(50))
     assert calls == []
     runner.shutdown()

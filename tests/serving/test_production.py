@@ -527,3 +527,25 @@ def test_a_port_another_program_listens_on_is_refused_with_a_sentence() -> None:
         with pytest.raises(ConfigurationError, match=f"Port {port} on 127.0.0.1 is in use"):
             ensure_free("127.0.0.1", port)
     ensure_free("127.0.0.1", port)  # free again once closed
+
+
+@pytest.mark.parametrize("host", ["localhost", "example.com", "::1x"])
+def test_a_host_that_is_not_an_address_is_refused_with_a_sentence(host: str) -> None:
+    from hipflask.serving.production import ensure_free
+
+    with pytest.raises(ConfigurationError, match="--host takes an IP address"):
+        ensure_free(host, 8000)
+
+
+def test_a_bracketed_ipv6_address_is_an_address() -> None:
+    from hipflask.serving.production import ensure_free
+
+    if not socket.has_ipv6:  # pragma: no cover - depends on the machine
+        pytest.skip("this machine has no IPv6")
+    with socket.socket(socket.AF_INET6) as taken:
+        try:
+            taken.bind(("::1", 0))
+        except OSError:  # pragma: no cover - IPv6 configured off
+            pytest.skip("::1 is not configured here")
+        port = taken.getsockname()[1]
+    ensure_free("[::1]", port)

@@ -39,7 +39,7 @@ from .body import BodyTimeouts
 from .body import ClientGone
 from .body import RefusingStream
 from .body import receive_body
-from .disconnect import DisconnectWatch
+from .disconnect import ClientLink
 from .handoff import GONE
 from .sending import PIECE
 from .sending import SlowReader
@@ -431,16 +431,8 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             request.routing_exception = refusal
         else:
             serve.prepare(app, request, state)
-        response = await _run(app, request, state, receive)
-        if response is GONE:
-            # Its client left while it waited for a thread: not run.
-            await _answer_gone(send)
-            return
-        try:
-            await _send_response(app, response, request.method, send, receive)
-        except Exception:
-            if not client_gone:
-                raise
+        running, link = _run(app, request, state, receive, body)
+        await _respond(app, request, running, link, send, receive, client_gone)
     finally:
         # A spooled body past 1 MiB is a file on disk; a view that never read
         # it must not leave it open. A test keeping the context may still read it.
@@ -448,11 +440,48 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             body.close()
 
 
-def _run(app: Hipflask, request: Request, state: RequestState, receive: Receive) -> Awaitable[Any]:
-    """The view's pipeline: on the loop (async views), else in a thread."""
+def _run(
+    app: Hipflask,
+    request: Request,
+    state: RequestState,
+    receive: Receive,
+    body: Callable[[Request], IO[bytes]],
+) -> tuple[Awaitable[Any], ClientLink | None]:
+    """The view's pipeline: on the loop (async views), else in a thread.
+
+    Work in a thread gets a link to its client, watched only if it waits
+    for a thread (see ``ThreadRunner.run_for_client``); never for a body
+    left unread (too large), which a watcher would make the server ask for.
+    """
     if serve.runs_on_loop(app, request):
-        return serve.run_async(app, request, state)
-    return serve.run_for_client(app, receive, serve.run_sync, app, request, state)
+        return serve.run_async(app, request, state), None
+    link = ClientLink(receive, body is not _too_large)
+    return serve.run_for_client(app, link, serve.run_sync, app, request, state), link
+
+
+async def _respond(
+    app: Hipflask,
+    request: Request,
+    running: Awaitable[Any],
+    link: ClientLink | None,
+    send: Send,
+    receive: Receive,
+    client_gone: bool,
+) -> None:
+    try:
+        response = await running
+        if response is GONE:
+            # Its client left while it waited for a thread: not run.
+            await _answer_gone(send)
+            return
+        try:
+            await _send_response(app, response, request.method, send, receive, link)
+        except Exception:
+            if not client_gone:
+                raise
+    finally:
+        if link is not None:
+            link.close()
 
 
 async def _answer_gone(send: Send) -> None:
@@ -489,7 +518,12 @@ def _encode_header(pair: tuple[str, str]) -> tuple[bytes, bytes]:
 
 
 async def _send_response(
-    app: Hipflask, response: Any, method: str, send: Send, receive: Receive
+    app: Hipflask,
+    response: Any,
+    method: str,
+    send: Send,
+    receive: Receive,
+    link: ClientLink | None = None,
 ) -> None:
     _status_line, headers, body = wire_parts(response, method)
     # Looked up in C; only a response with a header not seen before pays for
@@ -524,7 +558,8 @@ async def _send_response(
             )
             # A stream may never end (server-sent events): once its client
             # has left, it is stopped at its next chunk.
-            watch = DisconnectWatch(receive)
+            watch = link if link is not None else ClientLink(receive)
+            watch.watch()
             timeout = send_timeout(app.config)
             try:
                 async for chunk in chunks:
@@ -535,7 +570,8 @@ async def _send_response(
                         message = {"type": "http.response.body", "body": data, "more_body": True}
                         await send_timed(send, message, timeout)
             finally:
-                watch.close()
+                if watch is not link:
+                    watch.close()
                 # When send fails (the client went away) the generator is left
                 # suspended; close it now so its cleanup runs here, not at
                 # some later garbage collection, perhaps after the loop closed.

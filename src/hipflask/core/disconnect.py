@@ -1,12 +1,18 @@
-"""Noticing, while a streamed body is sent, that its client has gone.
+"""Noticing that a request's client has gone, without paying for it on every request.
 
 ASGI servers tell an app that its client left through ``receive()``, which
 returns ``http.disconnect``; ``send()`` to a closed connection does not
-always raise (granian logs a transport error and returns). A streamed body
-that nobody watches for it runs on after its client left: an endless event
-stream forever, ticking in a thread, with every chunk sent to nobody. The
-adapters watch while (and only while) a body is streamed, and stop the
-stream at its next chunk once the client is gone.
+always raise (granian and hypercorn log a transport error and return). Work
+nobody will read then runs on: an endless event stream ticking in a thread,
+or a queue of sync views whose clients hung up at once, each holding a
+thread from the clients still waiting.
+
+A :class:`ClientLink` is the one place a request's disconnect is watched
+from: a single task reading ``receive()``, started only when the answer
+depends on it (a streamed body, a sync view that has waited for a thread;
+see :mod:`hipflask.core.handoff`), so the common request pays nothing.
+Some servers report the disconnect once (hypercorn): one watcher per
+request, kept until the response ends, never loses it to another.
 """
 
 from __future__ import annotations
@@ -17,30 +23,43 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..typing import Receive
 
-__all__ = ["DisconnectWatch", "until_disconnect"]
+__all__ = ["ClientLink", "until_disconnect"]
 
 
-class DisconnectWatch:
-    """A task reading ``receive()`` until the client disconnects.
+class ClientLink:
+    """A request's connection to its client, as far as the app can tell.
 
-    Made when a streamed body starts, after the request body was read in
-    full, so every message it reads is the disconnect or an empty end of
-    a body nobody read. :meth:`close` it when the response ends.
+    ``gone`` turns true once the watcher (:meth:`watch`) has seen the
+    disconnect. ``taken`` is set by the worker thread that starts the
+    request's sync work (a job waiting for a thread is only worth watching
+    until then). ``watchable`` is false when watching would do harm: a body
+    the adapter chose not to read (too large) must not be read by the
+    watcher, which would make the server send ``100 Continue``.
     """
 
-    __slots__ = ("_task",)
+    __slots__ = ("_task", "gone", "receive", "taken", "watchable")
 
-    def __init__(self, receive: Receive) -> None:
-        self._task = asyncio.ensure_future(until_disconnect(receive))
+    def __init__(self, receive: Receive, watchable: bool = True) -> None:
+        self.receive = receive
+        self.watchable = watchable
+        self.gone = False
+        self.taken = False
+        self._task: asyncio.Task[None] | None = None
 
-    @property
-    def gone(self) -> bool:
-        """Whether the client has disconnected (or the server stopped answering)."""
-        task = self._task
-        return task.done() and not task.cancelled() and task.result()
+    def watch(self) -> None:
+        """Start watching for the disconnect, once; on the event loop."""
+        if self._task is None and self.watchable:
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        if await until_disconnect(self.receive):
+            self.gone = True
 
     def close(self) -> None:
-        self._task.cancel()
+        """Stop watching: the response has ended."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
 
 
 async def until_disconnect(receive: Receive) -> bool:
@@ -48,7 +67,7 @@ async def until_disconnect(receive: Receive) -> bool:
 
     Past the end of the request body a server's ``receive()`` waits for the
     disconnect. One that keeps answering with request messages instead (a
-    test harness replaying the body) would make this loop spin: watching
+    middleware replaying the body) would make this loop spin: watching
     stops at the second message that ends a body.
     """
     ends = 0

@@ -42,14 +42,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
-from .disconnect import until_disconnect
-
 if TYPE_CHECKING:
-    from ..typing import Receive
+    from .disconnect import ClientLink
 
 T = TypeVar("T")
 
-__all__ = ["GONE", "GROW_CHECK", "ThreadRunner"]
+__all__ = ["GONE", "GROW_CHECK", "WATCH_AFTER", "ThreadRunner"]
 
 #: Seconds between the checks that add a thread while jobs wait (see
 #: :meth:`ThreadRunner._grow`), and how long a worker must have been in one
@@ -59,7 +57,7 @@ GROW_CHECK = 0.01
 
 #: A job: the inbox to answer on, the future, the context, the call,
 #: whether it still runs when its awaiting coroutine was cancelled first, and
-#: a flag set once its client has gone (None: nobody watches).
+#: the request's link to its client (None: not a request's work).
 _Job = tuple[
     "_Inbox",
     "asyncio.Future[Any]",
@@ -67,12 +65,18 @@ _Job = tuple[
     Callable[..., Any],
     tuple[Any, ...],
     bool,
-    "list[bool] | None",
+    "ClientLink | None",
 ]
 
 #: What :meth:`ThreadRunner.run_for_client` answers for a job dropped
 #: because its client left while it waited for a thread.
 GONE: Any = object()
+
+#: Seconds a request's job waits for a thread before its client is watched.
+#: Jobs of fast views wait microseconds and are never watched (a watcher is
+#: a task, a receive() call and a wake-up); a job still queued this long is
+#: behind slow or blocked views, where a client that hung up costs a thread.
+WATCH_AFTER = 0.05
 
 
 class _Inbox:
@@ -84,12 +88,29 @@ class _Inbox:
     schedules the next one: none is ever left behind.
     """
 
-    __slots__ = ("_loop", "_pending", "_results")
+    __slots__ = ("_loop", "_pending", "_results", "_sweeping", "_waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._results: deque[tuple[asyncio.Future[Any], bool, Any]] = deque()
         self._pending = False
+        # Links of queued request jobs, watched if still queued at the sweep.
+        self._waiting: list[ClientLink] = []
+        self._sweeping = False
+
+    def wait(self, link: ClientLink) -> None:
+        """On the loop: watch ``link`` if its job is still queued in :data:`WATCH_AFTER`."""
+        self._waiting.append(link)
+        if not self._sweeping:
+            self._sweeping = True
+            self._loop.call_later(WATCH_AFTER, self._sweep)
+
+    def _sweep(self) -> None:
+        self._sweeping = False
+        waiting, self._waiting = self._waiting, []
+        for link in waiting:
+            if not link.taken:
+                link.watch()
 
     def post(self, future: asyncio.Future[Any], ok: bool, value: Any) -> None:
         """Called in a worker thread: hand one result to the loop."""
@@ -237,7 +258,7 @@ class ThreadRunner:
             job = get()
             if job is None:
                 return
-            inbox, future, context, func, args, always, gone = job
+            inbox, future, context, func, args, always, link = job
             # Dropped before waiting again, so that an idle worker does not
             # keep the last request (and its response) alive.
             job = None
@@ -248,10 +269,13 @@ class ThreadRunner:
             # queued work is not; reading the flag from this thread is a
             # plain read of a finished future's state.
             skipped = not always and future.cancelled()
-            if gone is not None and gone[0]:
-                # Left while the job waited, as its watcher saw: not run,
-                # and answered, so the awaiting coroutine ends too.
-                value = GONE
+            if link is not None:
+                if link.gone:
+                    # Left while the job waited, as its watcher saw: not
+                    # run, and answered, so the awaiting coroutine ends too.
+                    value = GONE
+                link.taken = True
+                link = None
             if not skipped and value is not GONE:
                 busy_since[index] = clock()
                 try:
@@ -288,28 +312,27 @@ class ThreadRunner:
         return self._submit(func, args, False)
 
     def run_for_client(
-        self, receive: Receive, func: Callable[..., T], *args: Any
+        self, link: ClientLink, func: Callable[..., T], *args: Any
     ) -> asyncio.Future[T]:
         """:meth:`run` for a request's work, dropped if its client leaves while it waits.
 
         A thread that is free takes the job at once, and nothing more is
-        done. A job that must wait for one (every thread busy: slow views,
-        or a flood of requests whose clients hang up at once) is watched:
-        when ``receive`` reports the disconnect before a thread takes it, it
-        is not run, and the future answers :data:`GONE`. Servers that do not
-        cancel a request's task when its client leaves (granian) would
-        otherwise run every such job, holding the threads from the clients
-        still waiting.
+        done. A job that must wait for one (every thread busy with slow
+        views, or a flood of requests whose clients hang up at once) and is
+        still waiting after :data:`WATCH_AFTER` seconds has its client
+        watched (``link``): when the client has gone by the time a thread
+        takes the job, it is not run, and the future answers :data:`GONE`.
+        Servers that do not cancel a request's task when its client leaves
+        (granian) would otherwise run every such job, holding the threads
+        from the clients still waiting. The watcher goes on until the caller
+        closes ``link``, so a disconnect during the view is not lost either.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         inbox = self._inboxes.get(loop) or self._inbox(loop)
-        gone = [False]
-        queued = self._reserve(loop)
-        self._jobs.put((inbox, future, contextvars.copy_context(), func, args, False, gone))
-        if queued:
-            watcher = loop.create_task(_flag_disconnect(receive, gone))
-            future.add_done_callback(lambda _future: watcher.cancel())
+        if self._reserve(loop):
+            inbox.wait(link)
+        self._jobs.put((inbox, future, contextvars.copy_context(), func, args, False, link))
         return future
 
     def run_always(self, func: Callable[..., T], *args: Any) -> asyncio.Future[T]:
@@ -364,11 +387,6 @@ class ThreadRunner:
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join()
-
-
-async def _flag_disconnect(receive: Receive, gone: list[bool]) -> None:
-    if await until_disconnect(receive):
-        gone[0] = True
 
 
 def _next_or_done(iterator: Iterator[T]) -> tuple[bool, T | None]:

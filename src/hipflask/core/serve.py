@@ -30,10 +30,10 @@ from . import direct
 from . import pipeline
 
 if TYPE_CHECKING:
-    from ..typing import Receive
     from ..wrappers.request import Request
     from ..wrappers.response import Response
     from .app import Hipflask
+    from .disconnect import ClientLink
 
 __all__ = [
     "NUL_IN_PATH",
@@ -194,14 +194,14 @@ def run_in_threads(app: Hipflask, func: Callable[..., Any], *args: Any) -> Await
 
 
 def run_for_client(
-    app: Hipflask, receive: Receive, func: Callable[..., Any], *args: Any
+    app: Hipflask, link: ClientLink, func: Callable[..., Any], *args: Any
 ) -> Awaitable[Any]:
     """:func:`run_in_threads` for a request's work, dropped if its client leaves first.
 
     The result is :data:`~hipflask.core.handoff.GONE` when the client left
     while the job waited for a thread (see ``ThreadRunner.run_for_client``).
     """
-    return app._threads.run_for_client(receive, func, *args)
+    return app._threads.run_for_client(link, func, *args)
 
 
 def iterate_in_threads(app: Hipflask, iterable: Any) -> Any:

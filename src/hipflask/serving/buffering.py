@@ -39,7 +39,7 @@ from ..core.body import BodyTimeouts
 from ..core.body import ClientGone
 from ..core.body import RefusingStream
 from ..core.body import receive_body
-from ..core.disconnect import DisconnectWatch
+from ..core.disconnect import ClientLink
 from ..core.handoff import GONE
 from ..core.handoff import ThreadRunner
 from ..core.sending import SlowReader
@@ -247,7 +247,9 @@ class BufferedWSGI:
             # Too large or cut short: refused when the app reads the body,
             # as under any WSGI server, so the app answers (its error
             # handlers, security headers and JSON errors apply).
-            await self._run(refusal.environ(scope, head), send, receive=receive, close=True)
+            await self._run(
+                refusal.environ(scope, head), send, receive=receive, close=True, refused=True
+            )
             return
         try:
             await self._run(_environ(scope, head, body, size), send, receive=receive)
@@ -286,11 +288,29 @@ class BufferedWSGI:
         return (buffer if buffer is not None else io.BytesIO()), size
 
     async def _run(
-        self, environ: dict[str, Any], send: Send, *, receive: Receive, close: bool = False
+        self,
+        environ: dict[str, Any],
+        send: Send,
+        *,
+        receive: Receive,
+        close: bool = False,
+        refused: bool = False,
+    ) -> None:
+        # Watched only if it waits for a thread (see ThreadRunner.run_for_client),
+        # and for a streamed answer; never for a body refused unread, which a
+        # watcher would make the server ask for.
+        link = ClientLink(receive, watchable=not refused)
+        try:
+            await self._answer(environ, send, link, close)
+        finally:
+            link.close()
+
+    async def _answer(
+        self, environ: dict[str, Any], send: Send, link: ClientLink, close: bool
     ) -> None:
         threads = self.threads
         start = _StartResponse()
-        called = await threads.run_for_client(receive, _call, self.wsgi_app, environ, start)
+        called = await threads.run_for_client(link, _call, self.wsgi_app, environ, start)
         if called is GONE:
             # Its client left while it waited for a thread: not run.
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
@@ -313,21 +333,18 @@ class BufferedWSGI:
                 await send_timed(send, message, timeout)
             # A stream may never end (server-sent events): once its client
             # has left, it is stopped at its next chunk and closed below.
-            watch = DisconnectWatch(receive)
-            try:
-                while True:
-                    # One chunk per trip: a client that reads slowly holds the
-                    # connection, not a thread.
-                    chunk = await threads.run(next, chunks, _DONE)
-                    if chunk is _DONE:
-                        break
-                    if watch.gone:
-                        return
-                    if chunk:
-                        message = {"type": "http.response.body", "body": chunk, "more_body": True}
-                        await send_timed(send, message, timeout)
-            finally:
-                watch.close()
+            link.watch()
+            while True:
+                # One chunk per trip: a client that reads slowly holds the
+                # connection, not a thread.
+                chunk = await threads.run(next, chunks, _DONE)
+                if chunk is _DONE:
+                    break
+                if link.gone:
+                    return
+                if chunk:
+                    message = {"type": "http.response.body", "body": chunk, "more_body": True}
+                    await send_timed(send, message, timeout)
             await send({"type": "http.response.body", "body": b""})
         except SlowReader:
             _log.info("Stopped sending a response its client did not read in time.")

@@ -82,14 +82,21 @@ def raise_open_file_limit() -> int:
     except ImportError:  # pragma: no cover - not on Windows
         return DEFAULT_BACKPRESSURE + _SPARE_FILES
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 16)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
+    if soft == resource.RLIM_INFINITY:
+        return 1 << 20
+    wanted = hard if hard != resource.RLIM_INFINITY else 1 << 16
+    # An unlimited hard limit can still be refused above a system cap
+    # (macOS's kern.maxfilesperproc, 10240 by default): smaller steps then.
+    for target in (wanted, 10240, 4096):
+        if soft >= target:
+            break
         try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-            soft = wanted
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         except (OSError, ValueError):
-            pass
-    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+            continue
+        soft = target
+        break
+    return soft
 
 
 def default_backpressure() -> int:

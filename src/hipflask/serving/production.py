@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import ipaddress
 import os
 import re
 import shutil
@@ -251,26 +252,38 @@ def _granian_options(
 
 
 def ensure_free(host: str, port: int) -> None:
-    """Refuse, with a sentence, a port another program listens on.
+    """Refuse, with a sentence, an address granian cannot listen on.
 
-    granian would fail in its worker with a long Python and Rust traceback;
-    the question the user needs answered is which port, and what to do.
+    granian would fail in its worker with a long Python and Rust traceback
+    (a port in use, a host name instead of an address); the question the
+    user needs answered is which, and what to do.
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        # As servers bind: a port left in TIME_WAIT by a stopped server is free.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise ConfigurationError(
-                    f"Port {port} on {host} is in use by another program: stop it, or"
-                    " choose another port with --port."
-                ) from None
+    address = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    except ValueError:
+        raise ConfigurationError(
+            f"--host takes an IP address, not {host!r}: 127.0.0.1 (or ::1) for this machine"
+            " alone, 0.0.0.0 (or ::) for every interface."
+        ) from None
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            if os.name != "nt":
+                # As granian binds: a port left in TIME_WAIT is free, and so is
+                # one another server of this user shares with SO_REUSEPORT.
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if hasattr(socket, "SO_REUSEPORT"):
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            probe.bind((address, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
             raise ConfigurationError(
-                f"Cannot listen on {host} port {port}: {exc.strerror or exc}."
+                f"Port {port} on {host} is in use by another program: stop it, or"
+                " choose another port with --port."
             ) from None
+        raise ConfigurationError(
+            f"Cannot listen on {host} port {port}: {exc.strerror or exc}."
+        ) from None
 
 
 def check_deployment(
