@@ -43,8 +43,8 @@ from .disconnect import ClientLink
 from .handoff import GONE
 from .sending import PIECE
 from .sending import SlowReader
+from .sending import StreamSender
 from .sending import send_body
-from .sending import send_timed
 from .sending import send_timeout
 
 if TYPE_CHECKING:
@@ -559,16 +559,14 @@ async def _send_response(
             # A stream may never end (server-sent events): once its client
             # has left, it is stopped at its next chunk.
             watch = link if link is not None else ClientLink(receive)
-            watch.watch()
-            timeout = send_timeout(app.config)
+            stream = StreamSender(send, watch, send_timeout(app.config))
             try:
                 async for chunk in chunks:
-                    if watch.gone:
+                    if stream.gone:
                         return
                     data = chunk.encode() if isinstance(chunk, str) else chunk
                     if data:
-                        message = {"type": "http.response.body", "body": data, "more_body": True}
-                        await send_timed(send, message, timeout)
+                        await stream.chunk(data)
             finally:
                 if watch is not link:
                     watch.close()

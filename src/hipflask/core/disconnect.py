@@ -9,8 +9,9 @@ thread from the clients still waiting.
 
 A :class:`ClientLink` is the one place a request's disconnect is watched
 from: a single task reading ``receive()``, started only when the answer
-depends on it (a streamed body, a sync view that has waited for a thread;
-see :mod:`hipflask.core.handoff`), so the common request pays nothing.
+depends on it (a streamed body that lasts, see :mod:`hipflask.core.sending`;
+a sync view that has waited for a thread, see :mod:`hipflask.core.handoff`),
+so the common request pays nothing.
 Some servers report the disconnect once (hypercorn): one watcher per
 request, kept until the response ends, never loses it to another.
 """

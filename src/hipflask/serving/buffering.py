@@ -43,8 +43,8 @@ from ..core.disconnect import ClientLink
 from ..core.handoff import GONE
 from ..core.handoff import ThreadRunner
 from ..core.sending import SlowReader
+from ..core.sending import StreamSender
 from ..core.sending import send_body
-from ..core.sending import send_timed
 from ..core.sending import send_timeout
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
@@ -328,23 +328,21 @@ class BufferedWSGI:
                 # A large body goes in timed pieces (see hipflask.core.sending).
                 await send_body(send, first, timeout)
                 return
-            if first:
-                message = {"type": "http.response.body", "body": first, "more_body": True}
-                await send_timed(send, message, timeout)
             # A stream may never end (server-sent events): once its client
             # has left, it is stopped at its next chunk and closed below.
-            link.watch()
+            stream = StreamSender(send, link, timeout)
+            if first:
+                await stream.chunk(first)
             while True:
                 # One chunk per trip: a client that reads slowly holds the
                 # connection, not a thread.
                 chunk = await threads.run(next, chunks, _DONE)
                 if chunk is _DONE:
                     break
-                if link.gone:
+                if stream.gone:
                     return
                 if chunk:
-                    message = {"type": "http.response.body", "body": chunk, "more_body": True}
-                    await send_timed(send, message, timeout)
+                    await stream.chunk(chunk)
             await send({"type": "http.response.body", "body": b""})
         except SlowReader:
             _log.info("Stopped sending a response its client did not read in time.")
