@@ -86,7 +86,8 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
     type=click.IntRange(1),
     default=None,
     help="Threads per worker running views (WSGI), or the size of the pool running"
-    " sync views (ASGI). Default: two per CPU plus one (WSGI).",
+    " sync views (ASGI). Default: two per CPU plus one (WSGI); the app's"
+    " ASGI_THREAD_POOL_SIZE, 40 unless set (ASGI).",
 )
 @click.option(
     "--cert",
