@@ -415,6 +415,30 @@ def test_stream_with_context_wraps_async_generators(app: Hipflask, client: Hipfl
     assert client.get("/decorated").text == "GET"
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_stream_tears_the_app_context_down_too(
+    app: Hipflask, client: HipflaskClient, kind: str
+) -> None:
+    # Where a request's database session is closed (teardown_appcontext): a
+    # stream that skipped it kept one connection per request until the pool ran out.
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("request"))
+    app.teardown_appcontext(lambda exc: events.append("app"))
+
+    @app.route("/stream")
+    async def stream() -> Any:
+        async def agenerate() -> AsyncIterator[str]:
+            yield "a"
+
+        def generate() -> Iterator[str]:
+            yield "a"
+
+        return stream_with_context(agenerate() if kind == "async" else generate())
+
+    assert client.get("/stream").text == "a"
+    assert events == ["request", "app"]
+
+
 def test_async_stream_closed_early_still_tears_down_once(app: Hipflask) -> None:
     events: list[str] = []
     app.teardown_request(lambda exc: events.append("teardown"))

@@ -138,3 +138,58 @@ def test_sync_views_under_asgi_run_off_the_event_loop(tmp_path: Path) -> None:
     assert client.get("/sync").text == "0"
     assert seen["on_loop"] is False
     assert seen["thread"] is not threading.main_thread()
+
+
+def test_a_task_outliving_its_request_gets_a_clear_error_not_a_leaked_session(
+    tmp_path: Path,
+) -> None:
+    # A task started from a view inherits the request's app context, which
+    # is torn down when the response is sent: a session opened there would
+    # never be closed, one connection each, until the pool runs out.
+    from hipflask import current_app
+    from hipflask.db.extension import DatabaseContextError
+
+    app, db, User = make_async_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path)
+    outcome: dict[str, Any] = {}
+    done = asyncio.Event()
+
+    async def late() -> None:
+        await asyncio.sleep(0.01)  # after the response
+        try:
+            await db.async_session.get(User, 1)
+        except DatabaseContextError as error:
+            outcome["error"] = str(error)
+        # The way the error names: a context of the task's own.
+        async with outcome["app"].app_context():
+            user = await db.async_session.get(User, 1)
+            outcome["user"] = user.username
+        done.set()
+
+    @app.get("/later")
+    async def later() -> Any:
+        outcome["app"] = current_app._get_current_object()
+        outcome["task"] = asyncio.create_task(late())
+        return {"queued": True}
+
+    async def drive() -> None:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            await asyncio.Event().wait()
+            return {}  # pragma: no cover
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http", "method": "GET", "path": "/later", "raw_path": b"/later",
+            "root_path": "", "query_string": b"", "headers": [(b"host", b"localhost")],
+            "scheme": "http", "server": ("localhost", 80), "http_version": "1.1",
+        }  # fmt: skip
+        await app(scope, receive, send)
+        await asyncio.wait_for(done.wait(), timeout=5)
+
+    asyncio.run(drive())
+    assert "runs after its request ended" in outcome["error"]
+    assert outcome["user"] == "ann"
+    assert not db.async_session.registry.registry  # nothing left open

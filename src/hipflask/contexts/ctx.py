@@ -141,6 +141,28 @@ class AppContext:
     ) -> None:
         self.pop(exc_value)
 
+    async def __aenter__(self) -> AppContext:
+        """``async with app.app_context():`` in a coroutine (a task started from a view)."""
+        self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # The teardown functions are awaited on this loop: an async one (the
+        # database's, closing an async session) cannot be run synchronously
+        # from inside it, as ``with`` would have to.
+        if len(self._tokens) == 1:
+            try:
+                await self.app._teardown_appcontext_async(exc_value)
+            finally:
+                self.pop(exc_value, teardown=False)
+        else:
+            self.pop(exc_value)
+
 
 class RequestContext:
     """The request context: ``request``, ``session``, flashes, per-request callbacks.
@@ -377,9 +399,13 @@ def stream_with_context(
             " such as in a view function."
         )
     ctx._deferred += 1
+    # Whether the request pushed its own app context (not a test's outer
+    # ``with app.app_context():``), read now: once the view returns, the
+    # context is popped and that is no longer known.
+    owns_app_context = ctx.pushed_app_context
     if isinstance(generator_or_function, AsyncIterable):
-        return _AsyncContextStream(ctx, generator_or_function)
-    return _ContextStream(ctx, generator_or_function)  # type: ignore[arg-type]
+        return _AsyncContextStream(ctx, generator_or_function, owns_app_context)
+    return _ContextStream(ctx, generator_or_function, owns_app_context)  # type: ignore[arg-type]
 
 
 def _enter(ctx: RequestContext) -> tuple[Any, Any]:
@@ -394,10 +420,11 @@ def _exit(tokens: tuple[Any, Any]) -> None:
 class _ContextStream:
     """An iterator that enters a request context around each step."""
 
-    def __init__(self, ctx: RequestContext, iterable: Iterable[Any]) -> None:
+    def __init__(self, ctx: RequestContext, iterable: Iterable[Any], owns_app: bool) -> None:
         self._ctx = ctx
         self._iterator = iter(iterable)
         self._done = False
+        self._owns_app = owns_app
 
     def __iter__(self) -> _ContextStream:
         return self
@@ -431,7 +458,7 @@ class _ContextStream:
             tokens = _enter(ctx)
             try:
                 ctx.app.do_teardown_request(None)
-                if ctx._app_ctx is not None:
+                if self._owns_app:
                     ctx.app.do_teardown_appcontext(None)
             finally:
                 _exit(tokens)
@@ -445,10 +472,11 @@ class _AsyncContextStream:
     teardown functions synchronously there would block on the loop itself.
     """
 
-    def __init__(self, ctx: RequestContext, iterable: AsyncIterable[Any]) -> None:
+    def __init__(self, ctx: RequestContext, iterable: AsyncIterable[Any], owns_app: bool) -> None:
         self._ctx = ctx
         self._iterator = iterable.__aiter__()
         self._done = False
+        self._owns_app = owns_app
 
     def __aiter__(self) -> _AsyncContextStream:
         return self
@@ -481,7 +509,7 @@ class _AsyncContextStream:
         if ctx._deferred == 0:
             tokens = _enter(ctx)
             try:
-                await ctx.app._teardown_stream(ctx)
+                await ctx.app._teardown_stream(ctx, self._owns_app)
             finally:
                 _exit(tokens)
                 ctx.request.close()

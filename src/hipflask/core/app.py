@@ -807,9 +807,21 @@ class Hipflask(PipelineMethods, Scaffold):
             exc_info=(type(exc_info), exc_info, exc_info.__traceback__),
         )
 
-    async def _teardown_stream(self, ctx: RequestContext) -> None:
-        """Tear down a request whose async streamed body has just ended."""
-        await bridge.drive_async(pipeline.finish_request(self, ctx, None))
+    async def _teardown_appcontext_async(self, exc: BaseException | None) -> None:
+        """``teardown_appcontext`` functions, awaited (``async with app.app_context()``)."""
+        if pipeline.has_appcontext_teardown(self):
+            await bridge.drive_async(pipeline.teardown_appcontext(self, exc))
+
+    async def _teardown_stream(self, ctx: RequestContext, owns_app_context: bool) -> None:
+        """Tear down a request whose async streamed body has just ended.
+
+        Its context was popped when the view returned, so whether it pushed
+        its own app context is told by the stream, which saw it then.
+        """
+        if pipeline.has_teardown(self, ctx):
+            await bridge.drive_async(pipeline.teardown(self, ctx, None))
+        if owns_app_context and pipeline.has_appcontext_teardown(self):
+            await bridge.drive_async(pipeline.teardown_appcontext(self, None))
 
     def _chain(self, blueprint: str | None) -> pipeline.Chain:
         chain = self._chains.get(blueprint)

@@ -50,10 +50,27 @@ class DatabaseContextError(ConfigurationError, RuntimeError):
     """
 
 
+_ENDED_CONTEXT = (
+    "This code runs after its request ended: the app context it inherited (a task"
+    " started from a view with asyncio.create_task, say) was torn down, and a session"
+    " opened now would never be closed, holding a database connection. Open a context"
+    " of its own around the work, whose end closes the session: 'async with"
+    " app.app_context():' in a coroutine, 'with app.app_context():' in a thread (take"
+    " the app from current_app._get_current_object() while the request runs)."
+)
+
+#: App contexts whose teardown has run (the sessions were closed). One still
+#: current though no longer pushed is a context a task or thread inherited.
+_ENDED: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def _scope() -> int:
     ctx = _cv_app.get(None)
     if ctx is None:
         raise DatabaseContextError(_NO_APP_CONTEXT)
+    if not ctx._tokens and ctx in _ENDED:
+        # Pushed again (a test client's kept context), it is live once more.
+        raise DatabaseContextError(_ENDED_CONTEXT)
     return id(ctx)
 
 
@@ -186,6 +203,9 @@ class SQLAlchemy:
 
     def _teardown_session(self, exc: BaseException | None) -> Any:
         """Close the app context's sessions; uncommitted work is rolled back."""
+        ctx = _cv_app.get(None)
+        if ctx is not None:
+            _ENDED.add(ctx)
         has_sync = self.session.registry.has()
         has_async = self._async_session is not None and self._async_session.registry.has()
         if not (has_sync or has_async):
