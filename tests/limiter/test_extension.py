@@ -114,8 +114,7 @@ def test_exempt_views_and_blueprints_skip_the_defaults(app: Hipflask, client: An
     assert statuses(client, "/ping", 3) == [200, 200, 200]
 
 
-def test_a_blueprint_limit_applies_to_its_views(app: Hipflask, client: Any) -> None:
-    limiter = Limiter(app)
+def _two_view_blueprint() -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/api")
 
     @bp.get("/a")
@@ -126,6 +125,12 @@ def test_a_blueprint_limit_applies_to_its_views(app: Hipflask, client: Any) -> N
     def b() -> str:
         return "b"
 
+    return bp
+
+
+def test_a_blueprint_limit_applies_to_its_views(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+    bp = _two_view_blueprint()
     limiter.limit("2 per minute")(bp)
     app.register_blueprint(bp)
     # Each view of the blueprint has its own budget, as in Flask-Limiter.
@@ -135,16 +140,7 @@ def test_a_blueprint_limit_applies_to_its_views(app: Hipflask, client: Any) -> N
 
 def test_a_shared_blueprint_limit_is_one_budget(app: Hipflask, client: Any) -> None:
     limiter = Limiter(app)
-    bp = Blueprint("api", __name__, url_prefix="/api")
-
-    @bp.get("/a")
-    def a() -> str:
-        return "a"
-
-    @bp.get("/b")
-    def b() -> str:
-        return "b"
-
+    bp = _two_view_blueprint()
     limiter.shared_limit("2 per minute", scope="api")(bp)
     app.register_blueprint(bp)
     assert [client.get(p).status_code for p in ("/api/a", "/api/b", "/api/a")] == [200, 200, 429]
