@@ -341,3 +341,38 @@ def test_a_job_that_waits_briefly_is_never_watched() -> None:
     assert asyncio.run(run()) == list(range(50))
     assert calls == []
     runner.shutdown()
+
+
+def test_a_request_cancelled_while_queued_leaves_no_watcher() -> None:
+    # Its job is never taken; the sweep after WATCH_AFTER must not start a
+    # watcher on a request that has already ended.
+    runner = ThreadRunner(1)
+    release = threading.Event()
+    started = threading.Event()
+    calls: list[int] = []
+
+    def slow() -> None:
+        started.set()
+        release.wait(5)
+
+    async def receive() -> dict[str, str]:
+        calls.append(1)
+        await asyncio.Event().wait()
+        return {}  # pragma: no cover
+
+    async def run() -> None:
+        first = runner.run(slow)
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        link = ClientLink(receive)
+        queued = asyncio.ensure_future(runner.run_for_client(link, lambda: None))
+        await asyncio.sleep(0)
+        queued.cancel()
+        link.close()  # as the adapter does when the request ends
+        await asyncio.sleep(WATCH_AFTER * 3)
+        release.set()
+        await first
+
+    asyncio.run(run())
+    assert calls == []
+    runner.shutdown()

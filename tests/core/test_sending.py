@@ -108,3 +108,34 @@ def test_a_small_body_is_one_message() -> None:
     client = _StalledClient(accepted=100)
     asyncio.run(app(http_scope("/"), client.receive, client.send))
     assert client.bodies == [{"type": "http.response.body", "body": b"small"}]
+
+
+@pytest.mark.parametrize("served", ["asgi", "wsgi-front"])
+def test_one_large_chunk_of_a_stream_is_sent_in_timed_pieces(served: str) -> None:
+    app = Hipflask("sending")
+    app.secret_key = "k" * 32
+    app.config["RESPONSE_SEND_TIMEOUT"] = 0.1
+    closed: list[str] = []
+
+    @app.get("/page")
+    def page() -> Any:
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield b"z" * (20 * PIECE)  # a whole page in one chunk
+            finally:
+                closed.append("page")
+
+        return app.response_class(chunks())
+
+    target: Any = app if served == "asgi" else BufferedWSGI(app, app.config, threads=1)
+    client = _StalledClient(accepted=UNTIMED // PIECE + 1)
+
+    async def run() -> None:
+        await asyncio.wait_for(target(http_scope("/page"), client.receive, client.send), timeout=5)
+
+    try:
+        asyncio.run(run())
+    finally:
+        (app._threads if served == "asgi" else target.threads).shutdown()
+    assert all(len(message["body"]) <= PIECE for message in client.bodies)
+    assert closed == ["page"]

@@ -431,8 +431,11 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             request.routing_exception = refusal
         else:
             serve.prepare(app, request, state)
-        running, link = _run(app, request, state, receive, body)
-        await _respond(app, request, running, link, send, receive, client_gone)
+        # A body left unread (too large, refused) must not be read by a
+        # disconnect watcher, which would make the server ask for it.
+        watchable = refusal is None and body is not _too_large
+        running, link = _run(app, request, state, receive, watchable)
+        await _respond(app, request, running, link, send, receive, client_gone, watchable)
     finally:
         # A spooled body past 1 MiB is a file on disk; a view that never read
         # it must not leave it open. A test keeping the context may still read it.
@@ -441,21 +444,16 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
 
 
 def _run(
-    app: Hipflask,
-    request: Request,
-    state: RequestState,
-    receive: Receive,
-    body: Callable[[Request], IO[bytes]],
+    app: Hipflask, request: Request, state: RequestState, receive: Receive, watchable: bool
 ) -> tuple[Awaitable[Any], ClientLink | None]:
     """The view's pipeline: on the loop (async views), else in a thread.
 
     Work in a thread gets a link to its client, watched only if it waits
-    for a thread (see ``ThreadRunner.run_for_client``); never for a body
-    left unread (too large), which a watcher would make the server ask for.
+    for a thread (see ``ThreadRunner.run_for_client``).
     """
     if serve.runs_on_loop(app, request):
         return serve.run_async(app, request, state), None
-    link = ClientLink(receive, body is not _too_large)
+    link = ClientLink(receive, watchable)
     return serve.run_for_client(app, link, serve.run_sync, app, request, state), link
 
 
@@ -467,6 +465,7 @@ async def _respond(
     send: Send,
     receive: Receive,
     client_gone: bool,
+    watchable: bool,
 ) -> None:
     try:
         response = await running
@@ -474,6 +473,8 @@ async def _respond(
             # Its client left while it waited for a thread: not run.
             await _answer_gone(send)
             return
+        if link is None and not watchable:
+            link = ClientLink(receive, False)
         try:
             await _send_response(app, response, request.method, send, receive, link)
         except Exception:

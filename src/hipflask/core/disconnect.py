@@ -38,18 +38,24 @@ class ClientLink:
     watcher, which would make the server send ``100 Continue``.
     """
 
-    __slots__ = ("_task", "gone", "receive", "taken", "watchable")
+    __slots__ = ("_closed", "_task", "gone", "receive", "taken", "watchable")
 
     def __init__(self, receive: Receive, watchable: bool = True) -> None:
         self.receive = receive
         self.watchable = watchable
         self.gone = False
         self.taken = False
+        self._closed = False
         self._task: asyncio.Task[None] | None = None
 
     def watch(self) -> None:
-        """Start watching for the disconnect, once; on the event loop."""
-        if self._task is None and self.watchable:
+        """Start watching for the disconnect, once; on the event loop.
+
+        Not once the response has ended (:meth:`close`): a request cancelled
+        while its job waited is never taken by a thread, and a later sweep
+        must not start a watcher nothing would stop.
+        """
+        if self._task is None and self.watchable and not self._closed:
             self._task = asyncio.get_running_loop().create_task(self._watch())
 
     async def _watch(self) -> None:
@@ -58,6 +64,7 @@ class ClientLink:
 
     def close(self) -> None:
         """Stop watching: the response has ended."""
+        self._closed = True
         if self._task is not None:
             self._task.cancel()
             self._task = None

@@ -120,6 +120,15 @@ class StreamSender:
         return self._link.gone
 
     async def chunk(self, data: bytes) -> None:
+        if len(data) > PIECE:
+            # One large chunk (a generator yielding a whole page) goes in
+            # pieces too, each timed past the first UNTIMED bytes.
+            for start in range(0, len(data), PIECE):
+                await self._piece(data[start : start + PIECE])
+        else:
+            await self._piece(data)
+
+    async def _piece(self, data: bytes) -> None:
         message = {"type": "http.response.body", "body": data, "more_body": True}
         sent = self._sent
         self._sent = sent + len(data)
