@@ -95,20 +95,28 @@ class _Inbox:
         self._results: deque[tuple[asyncio.Future[Any], bool, Any]] = deque()
         self._pending = False
         # Links of queued request jobs, watched if still queued at the sweep.
-        self._waiting: list[ClientLink] = []
+        self._waiting: deque[ClientLink] = deque()
         self._sweeping = False
 
     def wait(self, link: ClientLink) -> None:
         """On the loop: watch ``link`` if its job is still queued in :data:`WATCH_AFTER`."""
-        self._waiting.append(link)
+        waiting = self._waiting
+        # Threads take jobs in the order they were queued: the links at the
+        # front whose jobs were taken are let go of now, so the deque holds
+        # about the queue's length, not every request of the last 50 ms
+        # (keeping those alive would cost every request in garbage collection).
+        while waiting and waiting[0].taken:
+            waiting.popleft()
+        waiting.append(link)
         if not self._sweeping:
             self._sweeping = True
             self._loop.call_later(WATCH_AFTER, self._sweep)
 
     def _sweep(self) -> None:
         self._sweeping = False
-        waiting, self._waiting = self._waiting, []
-        for link in waiting:
+        waiting = self._waiting
+        while waiting:
+            link = waiting.popleft()
             if not link.taken:
                 link.watch()
 
