@@ -473,10 +473,8 @@ async def _respond(
             # Its client left while it waited for a thread: not run.
             await _answer_gone(send)
             return
-        if link is None and not watchable:
-            link = ClientLink(receive, False)
         try:
-            await _send_response(app, response, request.method, send, receive, link)
+            await _send_response(app, response, request.method, send, receive, link, watchable)
         except Exception:
             if not client_gone:
                 raise
@@ -525,6 +523,7 @@ async def _send_response(
     send: Send,
     receive: Receive,
     link: ClientLink | None = None,
+    watchable: bool = True,
 ) -> None:
     _status_line, headers, body = wire_parts(response, method)
     # Looked up in C; only a response with a header not seen before pays for
@@ -559,7 +558,7 @@ async def _send_response(
             )
             # A stream may never end (server-sent events): once its client
             # has left, it is stopped at its next chunk.
-            watch = link if link is not None else ClientLink(receive)
+            watch = link if link is not None else ClientLink(receive, watchable)
             stream = StreamSender(send, watch, send_timeout(app.config))
             try:
                 async for chunk in chunks:
