@@ -14,9 +14,11 @@ refused when incomplete), and only then takes a thread from its pool to call
 the WSGI app with the complete body. A body too large or cut short is answered
 by the app too, with a body stream that raises the refusal when read, so its
 error handlers and headers apply as when it is served directly; framing that
-contradicts itself and a client too slow are refused here, finally. A slow client costs a
-coroutine, never a thread. The app is called through its WSGI entry point,
-so middleware installed on ``app.wsgi_app`` runs as under any WSGI server.
+contradicts itself and a client too slow are refused here, finally.
+
+A slow client costs a coroutine, never a thread. The app is called through
+its WSGI entry point, so middleware installed on ``app.wsgi_app`` runs as
+under any WSGI server.
 """
 
 from __future__ import annotations
