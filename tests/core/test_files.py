@@ -390,6 +390,49 @@ def test_max_age_makes_the_file_publicly_cacheable(client: Any, app: Hipflask) -
     assert not rv.cache_control.no_cache
 
 
+def test_max_age_also_sets_expires_and_date(client: Any, app: Hipflask) -> None:
+    _route_send_file(app, max_age=3600)
+
+    rv = client.get("/data")
+
+    assert rv.date is not None
+    assert rv.expires is not None
+    assert (rv.expires - rv.date).total_seconds() == pytest.approx(3600, abs=2)
+
+
+@pytest.mark.parametrize("max_age", [0, -5])
+def test_max_age_of_zero_or_less_keeps_no_cache(client: Any, app: Hipflask, max_age: int) -> None:
+    _route_send_file(app, max_age=max_age)
+
+    rv = client.get("/data")
+
+    assert rv.cache_control.no_cache
+    assert not rv.cache_control.public
+    assert rv.cache_control.max_age == max_age
+    assert "Expires" in rv.headers
+
+
+def test_without_max_age_the_app_default_applies(client: Any, app: Hipflask) -> None:
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 120
+
+    @app.route("/object")
+    def from_object() -> Response:
+        return send_file(io.BytesIO(b"x"), mimetype="text/plain")
+
+    _route_send_file(app)
+
+    for url in ("/data", "/object"):
+        rv = client.get(url)
+        assert rv.cache_control.public, url
+        assert rv.cache_control.max_age == 120, url
+
+
+def test_without_max_age_or_default_no_expires_is_sent(client: Any, app: Hipflask) -> None:
+    _route_send_file(app)
+
+    assert "Expires" not in client.get("/data").headers
+
+
 def test_max_age_may_be_a_function_of_the_path(client: Any, app: Hipflask, tmp_path: Path) -> None:
     seen: list[str | None] = []
 

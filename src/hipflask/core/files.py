@@ -17,6 +17,7 @@ import io
 import mimetypes
 import os
 import re
+import time
 import unicodedata
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -144,9 +145,11 @@ def send_file(
     non-ASCII names are sent as RFC 5987 ``filename*`` with an ASCII fallback.
     ``etag`` may be ``False`` or a precomputed tag; by default one is derived
     from the file's path, size and modification time. ``max_age`` (seconds,
-    or a function of the path) makes the response publicly cacheable;
-    without it browsers revalidate every time (``no-cache``), which with the
-    validators costs a 304, not a download.
+    or a function of the path) makes the response publicly cacheable, with
+    ``Expires`` to match; without it the app's ``get_send_file_max_age``
+    decides (``SEND_FILE_MAX_AGE_DEFAULT``), and when that is ``None``
+    browsers revalidate every time (``no-cache``), which with the validators
+    costs a 304, not a download.
 
     With ``conditional``, a GET or HEAD carrying ``If-Match`` that names
     another version gets ``412`` (``*`` matches any, as RFC 9110 says), one
@@ -165,8 +168,14 @@ def send_file(
         response = _file_response(
             app, source, mimetype, as_attachment, download_name, etag, last_modified
         )
+        if max_age is None:
+            # The app's default lifetime (SEND_FILE_MAX_AGE_DEFAULT), as in Flask.
+            max_age = app.get_send_file_max_age
         _set_cache_control(response, max_age, source.path)
         request = _current_request_or_none()
+        if conditional and request is not None:
+            # As a conditional response always says when it was made.
+            response.date = int(time.time())  # type: ignore[assignment]
         if conditional and request is not None and request.method in _CONDITIONAL_METHODS:
             if source.size is not None:
                 response.accept_ranges = "bytes"
@@ -359,14 +368,24 @@ def _entity_tag(etag: bool | str, source: _Source) -> str | None:
 
 
 def _set_cache_control(response: Response, max_age: MaxAge, path: str | None) -> None:
+    """``Cache-Control`` and ``Expires`` for ``max_age`` (seconds, or a function of the path).
+
+    ``None``: cache but revalidate (``no-cache``); with the validators that
+    is a cheap 304. A positive lifetime is public; zero or less keeps
+    ``no-cache`` with the stated ``max-age``. ``Expires`` repeats the
+    lifetime for HTTP/1.0 caches, as Flask's ``send_file`` does.
+    """
     if callable(max_age):
         max_age = max_age(path)
     if max_age is None:
-        # Cache but revalidate: with the validators that is a cheap 304.
         response.cache_control.no_cache = True
-    else:
+        return
+    if max_age > 0:
         response.cache_control.public = True
-        response.cache_control.max_age = max_age
+    else:
+        response.cache_control.no_cache = True
+    response.cache_control.max_age = max_age
+    response.expires = int(time.time() + max_age)  # type: ignore[assignment]  # the setter takes timestamps
 
 
 def _if_match_fails(request: Request, response: Response) -> bool:
