@@ -829,6 +829,46 @@ def test_environ_describes_the_request_under_both_protocols(
     }
 
 
+def test_environ_gives_the_request_target_as_sent(app: Hipflask, client: HipflaskClient) -> None:
+    @app.route("/<path:rest>")
+    def target(rest: str) -> dict[str, Any]:
+        environ = request.environ
+        return {"raw": environ["RAW_URI"], "uri": environ["REQUEST_URI"], "path": rest}
+
+    data = client.get("/a%20b/c?q=%C3%A9").get_json()
+
+    assert data == {"raw": "/a%20b/c?q=%C3%A9", "uri": "/a%20b/c?q=%C3%A9", "path": "a b/c"}
+
+
+def test_synthesised_environ_target_comes_from_raw_path(app: Hipflask) -> None:
+    @app.route("/<path:rest>")
+    def target(rest: str) -> dict[str, Any]:
+        return {"raw": request.environ["RAW_URI"]}
+
+    def scope(**extra: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "method": "GET",
+            "path": "/x y",
+            "query_string": b"k=v",
+            "headers": [(b"host", b"localhost")],
+            **extra,
+        }
+
+    for given, expected in ((scope(raw_path=b"/x%20y"), "/x%20y?k=v"), (scope(), "/x y?k=v")):
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any], sent: list[dict[str, Any]] = sent) -> None:
+            sent.append(message)
+
+        asyncio.run(app(given, receive, send))
+
+        assert json.loads(sent[1]["body"]) == {"raw": expected}
+
+
 def test_synthesised_environ_joins_repeated_headers(app: Hipflask) -> None:
     @app.route("/")
     def index() -> dict[str, Any]:

@@ -615,6 +615,12 @@ def _environ(request: Request, scope: Scope) -> dict[str, Any]:
         "wsgi.run_once": False,
         "asgi.scope": scope,
     }
+    # The request target as the client sent it, as gunicorn and Werkzeug's
+    # servers and test client give it (logging and signing code read these).
+    target = scope.get("raw_path") or (request.root_path + request.path).encode()
+    if request.query_string:
+        target += b"?" + request.query_string
+    environ["RAW_URI"] = environ["REQUEST_URI"] = target.decode("latin-1")
     if client:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])

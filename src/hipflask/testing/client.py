@@ -102,9 +102,12 @@ def _scope_from_environ(environ: dict[str, Any]) -> dict[str, Any]:
         "method": environ["REQUEST_METHOD"],
         "scheme": environ.get("wsgi.url_scheme", "http"),
         "path": root_path + path,
-        "raw_path": (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode(
-            "latin-1"
-        ),
+        # As a server receives it: still percent-encoded (Werkzeug's builder
+        # keeps that form in RAW_URI).
+        "raw_path": (
+            environ.get("RAW_URI", "").partition("?")[0]
+            or environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        ).encode("latin-1"),
         "root_path": root_path,
         "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
         "headers": headers,
