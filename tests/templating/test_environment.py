@@ -18,6 +18,7 @@ from hipflask import g
 from hipflask import request
 from hipflask import session
 from hipflask.json.provider import DefaultJSONProvider
+from hipflask.json.provider import JSONProvider
 from hipflask.templating import render_template
 from hipflask.templating import render_template_string
 from hipflask.templating.environment import Environment
@@ -140,6 +141,24 @@ def test_tojson_uses_the_apps_json_provider(app: Hipflask) -> None:
     app.json = PointProvider(app)
     with app.app_context():
         assert render_template_string("{{ p|tojson }}", p=Point(1, 2)) == "[1, 2]"
+
+
+def test_tojson_sorts_keys_whatever_the_provider_says(app: Hipflask, client: Any) -> None:
+    class Unsorted(JSONProvider):
+        def dumps(self, obj: Any, **kwargs: Any) -> str:
+            return json.dumps(obj, **kwargs)
+
+        def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+            return json.loads(s, **kwargs)
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ v|tojson }}", v={"b": 1, "a": 2})
+
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    assert client.get("/").text == '{"a": 2, "b": 1}'
+    app.json = Unsorted(app)
+    assert client.get("/").text == '{"a": 2, "b": 1}'
 
 
 def test_tojson_accepts_an_indent(app: Hipflask) -> None:

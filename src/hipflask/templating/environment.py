@@ -28,6 +28,7 @@ from ..contexts.globals import _cv_request
 from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
+from ..json.provider import DefaultJSONProvider
 from ..security.headers import make_nonce
 from .loaders import DispatchingJinjaLoader
 
@@ -142,7 +143,15 @@ def csp_nonce() -> str:
 def _json_dumps(app: Any) -> Callable[..., str]:
     def dumps(obj: Any, **kwargs: Any) -> str:
         # Looked up per call, so assigning ``app.json`` later takes effect.
-        return app.json.dumps(obj, **kwargs)  # type: ignore[no-any-return]
+        provider = app.json
+        if (
+            kwargs.get("sort_keys") is True
+            and type(provider).dumps is DefaultJSONProvider.dumps
+            and provider.sort_keys
+        ):
+            # The provider sorts anyway; without the argument it may use orjson.
+            del kwargs["sort_keys"]
+        return provider.dumps(obj, **kwargs)  # type: ignore[no-any-return]
 
     return dumps
 
@@ -189,5 +198,7 @@ def create_environment(app: Any) -> Environment:
     # & and ' as \u sequences, so a value cannot close a <script> element or
     # an attribute the JSON is placed in (script injection through data).
     env.policies["json.dumps_function"] = _json_dumps(app)
-    env.policies["json.dumps_kwargs"] = {}
+    # Jinja's default, kept as in Flask: keys sorted whatever the provider's
+    # sort_keys, so a template's output does not depend on dict order.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True}
     return env
