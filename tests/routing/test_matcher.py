@@ -208,6 +208,25 @@ def test_maps_with_loose_slashes_everywhere_agree_with_werkzeug(seed: int) -> No
     _assert_agrees(url_map, _paths(rng, 250))
 
 
+def test_rules_written_with_double_slashes_agree_with_werkzeug() -> None:
+    # "/api/" + "/items": Werkzeug serves it at the merged path.
+    url_map = _make_map(
+        [
+            Rule("/api//items", endpoint="items"),
+            Rule("/a//b/", endpoint="ab"),
+            Rule("/u//<int:user_id>", endpoint="user"),
+            Rule("/x//<path:rest>", endpoint="rest"),
+            Rule("/api/other", endpoint="other"),
+        ]
+    )
+    paths = ["/api/items", "/api//items", "/a/b", "/a/b/", "/a//b/", "/u/7", "/u//7"]
+    paths += ["/x/y//z", "/x//y", "/api/other", "/api/nope", "/a"]
+    _assert_agrees(url_map, paths)
+    matcher = Matcher(url_map)
+    for path in ("/api/items", "/a/b/", "/u/7", "/x/y"):
+        assert matcher.match(path, "GET") is None, path
+
+
 def test_matcher_answers_the_common_cases() -> None:
     url_map = _make_map(
         [

@@ -366,6 +366,28 @@ def test_merged_slashes_redirect(app: Hipflask, client: HipflaskClient) -> None:
     assert response.headers["Location"] == "/a/b"
 
 
+def test_a_rule_written_with_double_slashes_is_served_merged(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    prefix = "/api/"
+
+    @app.route(prefix + "/items")
+    def items() -> str:
+        return "items"
+
+    @app.route("/u//<int:user_id>")
+    def user(user_id: int) -> str:
+        return f"user {user_id}"
+
+    assert client.get("/api/items").text == "items"
+    assert client.get("/u/7").text == "user 7"
+    response = client.get("/api//items")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/api/items"
+    with app.test_request_context():
+        assert url_for("items") == "/api/items"
+
+
 def test_rules_added_after_a_request_context_are_matched(app: Hipflask) -> None:
     @app.route("/first")
     def first() -> str:

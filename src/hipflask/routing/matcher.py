@@ -110,9 +110,27 @@ class _Walk:
         return tuple(key)
 
 
-def _sibling(rule: Rule, key: _Key) -> tuple[str, _Key] | None:
-    """The slash sibling path Werkzeug answers from ``rule``, and its place in the walk."""
-    path = rule.rule
+def _merged(path: str) -> str:
+    """``path`` with each run of slashes outside its ``<variables>`` made one.
+
+    Werkzeug serves a rule written with ``//`` (``"/api/" + "/items"``) at
+    the merged path when the map merges slashes, its default.
+    """
+    pieces: list[str] = []
+    position = 0
+    for found in _VARIABLE.finditer(path):
+        pieces.append(_SLASHES.sub("/", path[position : found.start()]))
+        pieces.append(found.group())
+        position = found.end()
+    pieces.append(_SLASHES.sub("/", path[position:]))
+    return "".join(pieces)
+
+
+_SLASHES = re.compile("/{2,}")
+
+
+def _sibling(rule: Rule, key: _Key, path: str) -> tuple[str, _Key] | None:
+    """The slash sibling of ``path`` that Werkzeug answers from ``rule``, and its place."""
     if path.endswith("/"):
         if path == "/":
             return None
@@ -161,16 +179,21 @@ class Matcher:
         static: dict[str, list[tuple[int, int, _Entry]]] = {}
         dynamic: list[tuple[_Key, int, int, str | None, _Dynamic]] = []
         for order, rule in enumerate(rules):
+            path = rule.rule
+            merges = rule.merge_slashes is not False and "//" in path
+            if merges:
+                # Served at the merged path: a marker there hands it to Werkzeug.
+                path = _merged(path)
             deferred = bool(
                 rule.endpoint in endpoints_with_defaults
                 or rule.redirect_to is not None
                 or rule.alias
                 or rule.websocket
-                or (rule.merge_slashes is not False and "//" in rule.rule)
+                or merges
             )
             key = walk.key(rule)
-            targets: list[tuple[str, _Key, Rule | None, bool]] = [(rule.rule, key, rule, deferred)]
-            sibling = _sibling(rule, key)
+            targets: list[tuple[str, _Key, Rule | None, bool]] = [(path, key, rule, deferred)]
+            sibling = _sibling(rule, key, path)
             if sibling is not None:
                 targets.append((sibling[0], sibling[1], None, True))
             for rank, (path, path_key, target, is_deferred) in enumerate(targets):
