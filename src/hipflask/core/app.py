@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from werkzeug.exceptions import Aborter
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
@@ -50,6 +51,7 @@ from ..routing.urls import build_url
 from ..security.gate import SecurityGate
 from ..security.hosts import check_external_url
 from ..security.proxies import ProxyTrust
+from ..templating.environment import Environment
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.lazy import lazy_attribute
 from ..wrappers.request import Request
@@ -110,6 +112,10 @@ class Hipflask(PipelineMethods, Scaffold):
     test_cli_runner_class: type[Any] | None = None
     default_config = DEFAULT_CONFIG
     jinja_options: dict[str, Any] = {}  # noqa: RUF012 - Flask's documented class attribute
+    #: The class of ``jinja_env``; a subclass may name its own.
+    jinja_environment: type[Environment] = Environment
+    #: What :meth:`make_aborter` makes: ``abort(code)`` calls it.
+    aborter_class: type[Aborter] = Aborter
 
     secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
     testing = ConfigAttribute[bool]("TESTING")
@@ -151,6 +157,9 @@ class Hipflask(PipelineMethods, Scaffold):
         self.subdomain_matching = subdomain_matching
         self.blueprints: dict[str, Blueprint] = {}
         self.extensions: dict[str, Any] = {}
+        #: Called by :func:`~hipflask.abort`; give it a ``mapping`` of your
+        #: own codes (or replace it) to abort with them.
+        self.aborter = self.make_aborter()
         self.teardown_appcontext_funcs: list[TeardownCallable] = []
         self.shell_context_processors: list[ShellContextProcessorCallable] = []
         self.before_first_request_funcs: list[Callable[[], Any]] = []
@@ -492,16 +501,33 @@ class Hipflask(PipelineMethods, Scaffold):
         """Non-decorator form of :meth:`template_global`."""
         self.jinja_env.globals[name or f.__name__] = f
 
+    # -- redirects, aborts, errors ----------------------------------------
+
+    def make_aborter(self) -> Aborter:
+        """The object :func:`~hipflask.abort` calls: an ``aborter_class`` instance."""
+        return self.aborter_class()
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response of the app's response class (what :func:`~hipflask.redirect` makes).
+
+        Override it to change every redirect the app makes; control
+        characters and non-ASCII in ``location`` are percent-encoded.
+        """
+        from .helpers import redirect
+
+        return redirect(location, code, Response=self.response_class)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Whether teardown functions see ``error`` as ``None``; override to hide some."""
+        return False
+
     # -- static files -------------------------------------------------------
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Cache lifetime for static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+        from .files import configured_max_age
+
+        return configured_max_age(self.config)
 
     def send_static_file(self, filename: str) -> Response:
         """Serve a file from the static folder (the ``static`` endpoint)."""

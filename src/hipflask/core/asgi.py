@@ -59,6 +59,10 @@ _log = logging.getLogger("hipflask.serving")
 #: Scope key a test client sets to keep the request context after the request.
 PRESERVE_CONTEXT_KEY = "hipflask.preserve_context"
 
+#: Scope key a test client sets to the environ entries a scope cannot carry
+#: (``environ_base={"REMOTE_USER": ...}``): the synthesised environ has them.
+ENVIRON_EXTRAS_KEY = "hipflask.environ_extras"
+
 
 def handle(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
     """Serve one ASGI connection scope: the coroutine to await for it.
@@ -621,6 +625,9 @@ def _environ(request: Request, scope: Scope) -> dict[str, Any]:
     if request.query_string:
         target += b"?" + request.query_string
     environ["RAW_URI"] = environ["REQUEST_URI"] = target.decode("latin-1")
+    extras = scope.get(ENVIRON_EXTRAS_KEY)
+    if extras:
+        environ.update(extras)
     if client:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])

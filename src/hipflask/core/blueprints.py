@@ -146,15 +146,25 @@ class Blueprint(Scaffold):
                 " added before the blueprint is registered."
             )
 
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Cache lifetime of this blueprint's static files: the app's ``SEND_FILE_MAX_AGE_DEFAULT``.
+
+        Override it in a blueprint subclass for a lifetime of its own.
+        """
+        from ..contexts.globals import current_app
+        from .files import configured_max_age
+
+        return configured_max_age(current_app.config)
+
     def send_static_file(self, filename: str) -> Response:
         """Serve a file from the blueprint's static folder (its ``static`` endpoint).
 
-        The cache lifetime is the app's (``get_send_file_max_age``), so one
-        setting governs every static folder.
+        The cache lifetime is :meth:`get_send_file_max_age`'s, which by
+        default reads the app's setting, so one setting governs every static
+        folder.
         """
         from werkzeug.exceptions import NotFound
 
-        from ..contexts.globals import current_app
         from .files import send_from_directory
 
         if self.static_folder is None:
@@ -162,7 +172,7 @@ class Blueprint(Scaffold):
         return send_from_directory(
             self.static_folder,
             filename,
-            max_age=current_app.get_send_file_max_age(filename),
+            max_age=self.get_send_file_max_age(filename),
         )
 
     @setupmethod

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Callable
 from collections.abc import Iterator
 from datetime import datetime
+from datetime import timedelta
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -365,6 +366,16 @@ def _entity_tag(etag: bool | str, source: _Source) -> str | None:
         stamp = f"{source.mtime_ns}-{source.size}-{source.path}"
         return generate_etag(stamp.encode())
     return None
+
+
+def configured_max_age(config: Any) -> int | None:
+    """``SEND_FILE_MAX_AGE_DEFAULT`` in seconds (it may be a ``timedelta``), or ``None``."""
+    value = config["SEND_FILE_MAX_AGE_DEFAULT"]
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return int(value.total_seconds())
+    return int(value)
 
 
 def _set_cache_control(response: Response, max_age: MaxAge, path: str | None) -> None:

@@ -122,10 +122,12 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     Control characters and non-ASCII in ``location`` are percent-encoded
     (see :func:`safe_location`), never an error.
     """
+    if Response is None:
+        app = _current_app_or_none()
+        if app is not None:
+            # Through the app, so that an app overriding redirect() is used.
+            return app.redirect(location, code)  # type: ignore[no-any-return]
     location = safe_location(location)
-    app = _current_app_or_none()
-    if Response is None and app is not None:
-        Response = app.response_class
     if Response is None:
         from ..wrappers.response import Response as ResponseClass
 
@@ -134,7 +136,14 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
 
 
 def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
-    """Stop the request with an HTTP error (``abort(404)``) or a given response."""
+    """Stop the request with an HTTP error (``abort(404)``) or a given response.
+
+    Inside an app context the app's ``aborter`` raises it, so codes an app
+    added there work too.
+    """
+    app = _current_app_or_none()
+    if app is not None:
+        app.aborter(code, *args, **kwargs)
     _werkzeug_abort(code, *args, **kwargs)
     raise AssertionError("unreachable")  # pragma: no cover
 

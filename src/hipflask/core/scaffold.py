@@ -12,11 +12,13 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import default_exceptions
+from werkzeug.utils import cached_property
 
 from ..errors import HipflaskError
 from ..typing import AfterRequestCallable
@@ -27,6 +29,9 @@ from ..typing import TeardownCallable
 from ..typing import TemplateContextProcessorCallable
 from ..typing import URLDefaultCallable
 from ..typing import URLValuePreprocessorCallable
+
+if TYPE_CHECKING:
+    from jinja2 import BaseLoader
 
 F = TypeVar("F", bound=Callable[..., Any])
 T_route = TypeVar("T_route", bound=RouteCallable)
@@ -129,6 +134,17 @@ class Scaffold:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """The loader of this app's or blueprint's ``template_folder`` (``None`` without one).
+
+        Assign another loader (a ``PackageLoader``, a ``ChoiceLoader``) to
+        load its templates from elsewhere.
+        """
+        from ..templating.loaders import folder_loader
+
+        return folder_loader(self)
 
     def _check_setup_finished(self, f_name: str) -> None:
         """Refuse a setup method once serving began; the app and blueprints say when."""

@@ -146,6 +146,8 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
         error = exc
         raise
     finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
         try:
             if _tears_down_now(ctx) and pipeline.has_finish_work(app, ctx):
                 bridge.drive_sync(pipeline.finish_request(app, ctx, error))
@@ -178,6 +180,8 @@ async def _run_pipeline_async(app: Hipflask, request: Request, state: RequestSta
         error = exc
         raise
     finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
         if ctx._deferred == 0:
             try:
                 if pipeline.has_finish_work(app, ctx):

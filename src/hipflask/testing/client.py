@@ -23,6 +23,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.test import TestResponse
 from werkzeug.wrappers import Request as WerkzeugRequest
 
+from ..core.asgi import ENVIRON_EXTRAS_KEY
 from ..core.asgi import PRESERVE_CONTEXT_KEY as ASGI_PRESERVE_KEY
 from ..core.wsgi import PRESERVE_CONTEXT_KEY as WSGI_PRESERVE_KEY
 from ..wrappers.response import STATUS_LINES
@@ -59,6 +60,9 @@ class _ASGIShim:
         preserve = environ.get(WSGI_PRESERVE_KEY)
         if preserve is not None:
             scope[ASGI_PRESERVE_KEY] = preserve
+        extras = _environ_extras(environ)
+        if extras:
+            scope[ENVIRON_EXTRAS_KEY] = extras
         body = _read_rewound(environ["wsgi.input"])
         sent: list[dict[str, Any]] = []
         delivered = False
@@ -116,6 +120,26 @@ def _scope_from_environ(environ: dict[str, Any]) -> dict[str, Any]:
             int(environ.get("SERVER_PORT", 80)),
         ),
         "client": (remote, int(environ.get("REMOTE_PORT", 0) or 0)) if remote else None,
+    }
+
+
+#: Environ keys the scope carries (or the adapter derives from it).
+_FROM_SCOPE = frozenset(
+    (
+        "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME",
+        "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT", "CONTENT_TYPE",
+        "CONTENT_LENGTH", "RAW_URI", "REQUEST_URI",
+    )
+)  # fmt: skip
+
+
+def _environ_extras(environ: dict[str, Any]) -> dict[str, Any]:
+    """What a test put in the environ that no scope field holds (``REMOTE_USER``, own keys)."""
+    return {
+        key: value
+        for key, value in environ.items()
+        if key not in _FROM_SCOPE
+        and not key.startswith(("HTTP_", "wsgi.", "werkzeug.", "hipflask."))
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import json
 from collections.abc import Callable
 from collections.abc import MutableMapping
 from typing import IO
@@ -276,6 +277,32 @@ class Request(_SansIORequest):
                 self._environ = self._make_environ(self)
         return self._environ
 
+    #: Werkzeug's JSON module attribute; :meth:`get_json` uses the app's
+    #: provider, and code that calls ``request.json_module.loads`` gets the
+    #: standard library's, as under Werkzeug.
+    json_module: Any = json
+
+    @property
+    def remote_user(self) -> str | None:
+        """The user a front server authenticated (``REMOTE_USER``), if any."""
+        value = self.environ.get("REMOTE_USER")
+        return value if isinstance(value, str) else None
+
+    @property
+    def is_multithread(self) -> bool:
+        """Whether the server may run the app in several threads at once."""
+        return bool(self.environ.get("wsgi.multithread", False))
+
+    @property
+    def is_multiprocess(self) -> bool:
+        """Whether the server may run the app in several processes."""
+        return bool(self.environ.get("wsgi.multiprocess", False))
+
+    @property
+    def is_run_once(self) -> bool:
+        """Whether the process serves this one request only (CGI)."""
+        return bool(self.environ.get("wsgi.run_once", False))
+
     # -- routing ----------------------------------------------------------
 
     @property
@@ -442,26 +469,8 @@ class Request(_SansIORequest):
             )
         elif self.want_form_data_parsed:
             opened: list[IO[bytes]] = []
-
-            def stream_factory(
-                total_content_length: int | None,
-                content_type: str | None,
-                filename: str | None,
-                content_length: int | None = None,
-            ) -> IO[bytes]:
-                stream = formparser.default_stream_factory(
-                    total_content_length, content_type, filename, content_length
-                )
-                opened.append(stream)
-                return stream
-
-            parser = self.form_data_parser_class(
-                stream_factory=stream_factory,
-                max_form_memory_size=self.max_form_memory_size,
-                max_content_length=self.max_content_length,
-                max_form_parts=self.max_form_parts,
-                cls=self.parameter_storage_class,
-            )
+            self.__dict__["_opened_parts"] = opened
+            parser = self.make_form_data_parser()
             if "_cached_data" in self.__dict__:
                 body: IO[bytes] = io.BytesIO(self.__dict__["_cached_data"])
             else:
@@ -477,6 +486,8 @@ class Request(_SansIORequest):
                 for stream in opened:
                     stream.close()
                 raise
+            finally:
+                del self.__dict__["_opened_parts"]
         else:
             form = self.parameter_storage_class()
             files = self.parameter_storage_class()
@@ -490,6 +501,48 @@ class Request(_SansIORequest):
             and self.mimetype != "multipart/form-data"
         ):
             attach_enctype_error_multidict(self)
+
+    def make_form_data_parser(self) -> FormDataParser:
+        """The multipart parser, bounded by this request's limits (Werkzeug's hook)."""
+        parser: FormDataParser = self.form_data_parser_class(
+            stream_factory=self._open_part,
+            max_form_memory_size=self.max_form_memory_size,
+            max_content_length=self.max_content_length,
+            max_form_parts=self.max_form_parts,
+            cls=self.parameter_storage_class,
+        )
+        return parser
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        """Where an uploaded file is written: memory, or a temporary file past 500 KiB.
+
+        Werkzeug documents this method as the one to override to store
+        uploads elsewhere; a request class that does is used for every file.
+        """
+        return formparser.default_stream_factory(
+            total_content_length, content_type, filename, content_length
+        )
+
+    def _open_part(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        # Each opened part is remembered, so that a body cut off by a limit
+        # or malformed closes what it had half-written (see _load_form_data).
+        stream = self._get_file_stream(total_content_length, content_type, filename, content_length)
+        opened = self.__dict__.get("_opened_parts")
+        if opened is not None:
+            opened.append(stream)
+        return stream
 
     def _parse_urlencoded(self) -> MultiDict[str, str]:
         """Parse a urlencoded body, refusing one larger than ``MAX_FORM_MEMORY_SIZE``.
