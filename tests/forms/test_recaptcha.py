@@ -91,7 +91,7 @@ def test_missing_answer_fails_without_calling_out(
 ) -> None:
     errors = client.post("/signup", data={}).get_json()["errors"]
 
-    assert errors == {"captcha": ["Invalid word. Please try again."]}
+    assert errors == {"captcha": ["The response parameter is missing."]}
     assert google.calls == []
 
 
@@ -110,7 +110,7 @@ def test_failed_verification_is_a_field_error_not_a_500(app: Hipflask, fake: Fak
     validator = Recaptcha(http_post=fake)
     with app.test_request_context(method="POST", data={"g-recaptcha-response": "a"}):
         field = type("F", (), {"gettext": staticmethod(lambda s: s)})()
-        with pytest.raises(ValueError, match="Invalid word"):
+        with pytest.raises(ValueError, match="The response parameter is missing"):
             validator(None, field)
 
 

@@ -592,6 +592,9 @@ def test_routing_redirect_never_takes_its_host_from_an_unchecked_host_header(
         response = client.get(path, headers={"Host": "evil.example"})
         assert response.status_code == 308
         assert response.headers["Location"] == "/a/b/"
+        # Nor does the page's link, for a client that shows it.
+        assert b"evil.example" not in response.data
+        assert b'href="/a/b/"' in response.data
 
 
 def test_routing_redirect_is_absolute_for_a_trusted_host(

@@ -33,6 +33,7 @@ from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
 from werkzeug.routing import RequestRedirect
 from werkzeug.utils import cached_property
+from werkzeug.utils import redirect as _werkzeug_redirect
 
 from .. import signals as _signals
 from ..contexts.ctx import AppContext
@@ -629,7 +630,10 @@ class Hipflask(PipelineMethods, Scaffold):
             # A Host checked against TRUSTED_HOSTS may build an absolute URL
             # (Flask's form); an unchecked one must not.
             if location is not None and ctx is not None and not self.config["TRUSTED_HOSTS"]:
-                redirect.headers["Location"] = same_host_path(location, ctx.request.host)
+                relative = same_host_path(location, ctx.request.host)
+                if relative != location:
+                    # The page's link too: it must not name the unchecked host either.
+                    return _werkzeug_redirect(relative, exc.code, Response=self.response_class)  # type: ignore[return-value]
             return self.response_class(redirect.get_data(), exc.code, redirect.headers)
         kind = type(exc)
         request_ctx = _cv_request.get(None)

@@ -73,7 +73,10 @@ class Recaptcha:
     """Validator: the field's answer must verify with Google."""
 
     def __init__(self, message: str | None = None, http_post: HttpPost | None = None) -> None:
-        self.message = message or "Invalid word. Please try again."
+        # Flask-WTF 1.x's default: the text of Google's own code for no answer.
+        self.message = (
+            RECAPTCHA_ERROR_CODES["missing-input-response"] if message is None else message
+        )
         self.http_post: HttpPost = http_post or post_form
 
     def __call__(self, form: Any, field: Any) -> None:
