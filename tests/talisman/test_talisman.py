@@ -268,3 +268,150 @@ def test_a_decorator_made_before_init_app_registers_there(app: Hipflask, client:
     assert response.status_code == 200
     assert "X-Frame-Options" not in response.headers
     assert response.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_preload_with_a_short_max_age_is_sent_as_asked(
+    app: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Flask-Talisman accepts it; the header policy alone would refuse it and
+    # turn every response into a 500, or fail at import for a decorated view.
+    talisman = Talisman(
+        app,
+        force_https=False,
+        strict_transport_security_preload=True,
+        strict_transport_security_max_age=600,
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.get("/embed")
+    @talisman(frame_options=None, strict_transport_security_include_subdomains=False)
+    def embed() -> str:
+        return "ok"
+
+    @app.get("/own")
+    def own() -> Any:
+        return "ok", 200, {"Strict-Transport-Security": "max-age=60"}
+
+    assert "preload lists require a max-age" in caplog.text
+    home = client.get("/", **HTTPS)
+    assert home.status_code == 200
+    assert home.headers["Strict-Transport-Security"] == "max-age=600; includeSubDomains; preload"
+    assert client.get("/embed", **HTTPS).headers["Strict-Transport-Security"] == (
+        "max-age=600; preload"
+    )
+    assert client.get("/own", **HTTPS).headers["Strict-Transport-Security"] == "max-age=60"
+    assert "Strict-Transport-Security" not in client.get("/").headers
+
+
+def test_nonce_in_only_adds_to_directives_the_policy_has(app: Hipflask, client: Any) -> None:
+    # A new "script-src 'nonce-…'" would override default-src and block the
+    # same-origin and CDN scripts the policy allows.
+    talisman = Talisman(
+        app,
+        force_https=False,
+        content_security_policy={"default-src": ["'self'", "cdn.example.com"]},
+        content_security_policy_nonce_in=["script-src", "style-src"],
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.get("/embed")
+    @talisman(frame_options=None, content_security_policy={"frame-ancestors": "*"})
+    def embed() -> str:
+        return "ok"
+
+    assert client.get("/").headers["Content-Security-Policy"] == (
+        "default-src 'self' cdn.example.com; frame-ancestors 'self'"
+    )
+    assert client.get("/embed").headers["Content-Security-Policy"] == "frame-ancestors *"
+
+
+def test_session_cookie_http_only_false_does_not_remove_http_only(
+    app: Hipflask, client: Any
+) -> None:
+    from hipflask import session
+
+    # Flask-Talisman only ever turns the flag on; False leaves the app's own.
+    Talisman(app, force_https=False, session_cookie_http_only=False)
+
+    @app.get("/login")
+    def login() -> str:
+        session["user"] = "alice"
+        return "ok"
+
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_report_only_without_a_report_uri_is_a_value_error(page: Hipflask) -> None:
+    with pytest.raises(ValueError, match="content_security_policy_report_uri"):
+        Talisman(page, content_security_policy_report_only=True)
+    talisman = Talisman(
+        page, content_security_policy_report_only=True, content_security_policy_report_uri="/r"
+    )
+    with pytest.raises(ValueError, match="content_security_policy_report_uri"):
+        talisman(content_security_policy_report_uri=None)(lambda: "view")
+
+
+def test_report_only_keeps_framing_blocked(app: Hipflask, client: Any) -> None:
+    # A report-only frame-ancestors blocks nothing: X-Frame-Options must stay,
+    # and ALLOW_FROM (which has none) gets an enforced frame-ancestors.
+    talisman = Talisman(
+        app,
+        force_https=False,
+        content_security_policy_report_only=True,
+        content_security_policy_report_uri="/csp-report",
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.get("/partner")
+    @talisman(frame_options="ALLOW-FROM", frame_options_allow_from="https://partner.example")
+    def partner() -> str:
+        return "ok"
+
+    home = client.get("/")
+    assert home.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert "Content-Security-Policy" not in home.headers
+    partnered = client.get("/partner")
+    assert partnered.headers["Content-Security-Policy"] == (
+        "frame-ancestors https://partner.example"
+    )
+    assert "report-uri /csp-report" in partnered.headers["Content-Security-Policy-Report-Only"]
+
+
+def test_csp_nonce_is_empty_when_the_policy_uses_none(app: Hipflask, client: Any) -> None:
+    from hipflask import render_template_string
+
+    talisman = Talisman(app, force_https=False)
+    page = "[{{ csp_nonce() }}]"
+
+    @app.get("/")
+    def index() -> str:
+        return render_template_string(page)
+
+    @app.get("/nonced")
+    @talisman(content_security_policy_nonce_in=["default-src"])
+    def nonced() -> str:
+        return render_template_string(page)
+
+    assert client.get("/").get_data(as_text=True) == "[]"
+    response = client.get("/nonced")
+    nonce = response.get_data(as_text=True)[1:-1]
+    assert nonce
+    assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
+
+
+def test_an_unknown_option_is_a_type_error_as_in_python(page: Hipflask) -> None:
+    with pytest.raises(TypeError, match="not_an_option"):
+        Talisman(page, not_an_option=1)
+    with pytest.raises(TypeError, match="not_an_option"):
+        Talisman()(not_an_option=1)

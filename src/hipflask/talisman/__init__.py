@@ -11,19 +11,23 @@ Talisman adds beyond headers is here too: the HTTPS redirect
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from hipflask.contexts.globals import _cv_request
 from hipflask.contexts.state import request_state
 from hipflask.core.helpers import redirect
 from hipflask.errors import ConfigurationError
 from hipflask.security.gate import ORDER_HEADERS
 from hipflask.security.gate import ORDER_HOST
+from hipflask.security.headers import DEFAULT_HSTS_MAX_AGE
 from hipflask.security.headers import MANAGED_HEADERS
 from hipflask.security.headers import HeaderPolicy
+from hipflask.templating.environment import csp_nonce as _policy_nonce
 
 if TYPE_CHECKING:
     from hipflask.core.app import Hipflask
@@ -89,6 +93,25 @@ _DEFAULTS: dict[str, Any] = {
     "x_xss_protection": False,
 }
 _STATE = "talisman"
+_HSTS = "Strict-Transport-Security"
+
+_log = logging.getLogger("hipflask.talisman")
+
+
+class UnknownOptionError(ConfigurationError, TypeError):
+    """A keyword argument Talisman does not take.
+
+    Also a :class:`TypeError`, what Python (and so Flask-Talisman) raises for
+    an unexpected keyword, so code that catches ``TypeError`` keeps working.
+    """
+
+
+class MissingReportUriError(ConfigurationError, ValueError):
+    """``content_security_policy_report_only`` without a report URI.
+
+    Also a :class:`ValueError`, which Flask-Talisman raises here, so code
+    that catches ``ValueError`` keeps working.
+    """
 
 
 def _csp(options: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -107,18 +130,54 @@ def _csp(options: Mapping[str, Any]) -> dict[str, Any] | None:
             name: sources.split() if isinstance(sources, str) else list(sources)
             for name, sources in value.items()
         }
-    for name in options["content_security_policy_nonce_in"] or ():
-        directives.setdefault(name, [])
-        directives[name] = [*directives[name], "{nonce}"]
+    # The nonce goes into the named directives the policy has, never a new
+    # one: a new "script-src 'nonce-...'" would override default-src for
+    # scripts and block every script the policy allowed by origin
+    # (Flask-Talisman's documented behaviour, and what ported apps rely on).
+    wanted = {name.lower() for name in options["content_security_policy_nonce_in"] or ()}
+    for name, sources in directives.items():
+        if name.lower() in wanted:
+            directives[name] = [*sources, "{nonce}"]
     if options["content_security_policy_report_uri"]:
         directives["report-uri"] = [options["content_security_policy_report_uri"]]
     return directives
 
 
+def _unlisted_preload(options: Mapping[str, Any]) -> str | None:
+    """The HSTS value that must gain ``; preload`` after the header policy sent it.
+
+    The header policy refuses ``HSTS_PRELOAD`` with a max-age under a year or
+    without ``includeSubDomains``, since the preload lists reject such a
+    header. Flask-Talisman sends it anyway, and a port must not start
+    failing: the policy sends the header without ``preload`` and Talisman
+    adds it (see :meth:`Talisman._add_preload`). ``None`` when the policy can
+    send the header itself.
+    """
+    max_age = options["strict_transport_security_max_age"]
+    subdomains = bool(options["strict_transport_security_include_subdomains"])
+    if (
+        not options["strict_transport_security"]
+        or not options["strict_transport_security_preload"]
+        or (isinstance(max_age, int) and max_age >= DEFAULT_HSTS_MAX_AGE and subdomains)
+    ):
+        return None
+    return f"max-age={max_age}; includeSubDomains" if subdomains else f"max-age={max_age}"
+
+
 def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
     """Translate Talisman's arguments into the header policy's settings."""
+    report_only = options["content_security_policy_report_only"]
+    if report_only and options["content_security_policy_report_uri"] is None:
+        # A report-only policy blocks nothing; without a URI it reports to
+        # nobody either, so it would do nothing at all.
+        raise MissingReportUriError(
+            "content_security_policy_report_only=True needs"
+            " content_security_policy_report_uri: a report-only policy blocks"
+            " nothing, and without a URI its reports go nowhere."
+        )
     frame = options["frame_options"]
     csp = _csp(options)
+    extra = []
     if frame == ALLOW_FROM:
         # ALLOW-FROM is ignored by current browsers; CSP frame-ancestors is
         # what they honour, so the allowed origin goes there instead.
@@ -128,8 +187,14 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
         csp = dict(csp or {})
         csp.setdefault("frame-ancestors", [allowed])
         frame = None
+        if report_only:
+            # With no X-Frame-Options, a report-only frame-ancestors would
+            # leave framing unprotected: it is enforced on its own.
+            extra.append(("Content-Security-Policy", f"frame-ancestors {allowed}"))
     hsts = options["strict_transport_security"]
-    extra = []
+    preload = bool(options["strict_transport_security_preload"])
+    if _unlisted_preload(options) is not None:
+        preload = False
     if options["x_xss_protection"]:
         extra.append(("X-XSS-Protection", "1; mode=block"))
     if options["force_file_save"]:
@@ -141,12 +206,12 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
         extra.append(("Feature-Policy", feature))
     return {
         "CONTENT_SECURITY_POLICY": csp,
-        "CONTENT_SECURITY_POLICY_REPORT_ONLY": bool(options["content_security_policy_report_only"]),
+        "CONTENT_SECURITY_POLICY_REPORT_ONLY": bool(report_only),
         "FRAME_OPTIONS": frame,
         "REFERRER_POLICY": options["referrer_policy"],
         "HSTS_MAX_AGE": options["strict_transport_security_max_age"] if hsts else None,
         "HSTS_INCLUDE_SUBDOMAINS": bool(options["strict_transport_security_include_subdomains"]),
-        "HSTS_PRELOAD": bool(options["strict_transport_security_preload"]),
+        "HSTS_PRELOAD": preload,
         "X_CONTENT_TYPE_OPTIONS": bool(options["x_content_type_options"]),
         "PERMISSIONS_POLICY": options["permissions_policy"] or None,
         "DOCUMENT_POLICY": options["document_policy"] or None,
@@ -157,7 +222,7 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
 def _check_options(options: Mapping[str, Any]) -> None:
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
-        raise ConfigurationError(
+        raise UnknownOptionError(
             f"Unknown Talisman option(s) {sorted(unknown)}; the options are"
             f" {', '.join(sorted(_DEFAULTS))}."
         )
@@ -180,13 +245,20 @@ class Talisman:
         self.app = app
         self.options = {**_DEFAULTS, **kwargs}
         settings = policy_settings(self.options)
+        _warn_unlisted_preload(self.options)
         app.config.update(settings)
+        # Both flags are only ever turned on, as Flask-Talisman does: False
+        # means "Talisman does not insist", not "send the cookie without the
+        # flag", so the app's own (secure) setting stays.
         if self.options["session_cookie_secure"] and not app.debug:
             app.config["SESSION_COOKIE_SECURE"] = True
-        app.config["SESSION_COOKIE_HTTPONLY"] = bool(self.options["session_cookie_http_only"])
+        if self.options["session_cookie_http_only"]:
+            app.config["SESSION_COOKIE_HTTPONLY"] = True
         app.config["SESSION_COOKIE_SAMESITE"] = self.options["session_cookie_samesite"]
         app.gate.reset()
         app.extensions["talisman"] = self
+        # Flask-Talisman's csp_nonce() is '' when the policy uses no nonce.
+        app.jinja_env.globals["csp_nonce"] = self._csp_nonce
         # Views decorated before init_app take the app's options as a base now,
         # as Flask-Talisman merges a view's options over the app's.
         for view, view_kwargs in self._view_kwargs.items():
@@ -199,6 +271,12 @@ class Talisman:
         views = self._views.values()
         if self.options["force_https"] or any(options["force_https"] for options, _ in views):
             app.gate.add_check("talisman.force_https", self._force_https, order=ORDER_HOST + 10)
+        if _unlisted_preload(self.options) is not None or any(
+            _unlisted_preload(options) is not None for options, _ in views
+        ):
+            app.gate.add_finisher(
+                "talisman.hsts_preload", self._add_preload, order=ORDER_HEADERS + 2
+            )
         if self._views:
             app.gate.add_finisher("talisman.view_before", self._note_own, order=ORDER_HEADERS - 1)
             app.gate.add_finisher("talisman.view_after", self._apply_view, order=ORDER_HEADERS + 1)
@@ -218,7 +296,10 @@ class Talisman:
 
     def _view_policy(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], HeaderPolicy]:
         options = {**self.options, **kwargs}
-        return options, HeaderPolicy.from_config(policy_settings(options))
+        policy = HeaderPolicy.from_config(policy_settings(options))
+        if _unlisted_preload(options) != _unlisted_preload(self.options):
+            _warn_unlisted_preload(options)  # the app's own was reported by init_app
+        return options, policy
 
     def _view_options(self, req: Request) -> tuple[dict[str, Any], HeaderPolicy] | None:
         if not self._views or self.app is None or req.endpoint is None:
@@ -258,3 +339,44 @@ class Talisman:
         for name in MANAGED_HEADERS - own:
             response.headers.pop(name, None)
         local[1].apply(response.headers, req.scheme == "https", request_state().csp_nonce)
+
+    def _add_preload(self, req: Request, response: Response) -> None:
+        """Add ``; preload`` to the HSTS header the policy could not send with it.
+
+        Only to the policy's own value (sent on HTTPS responses only): a
+        header the view wrote differently is the view's choice and is kept.
+        """
+        local = self._view_options(req)
+        value = _unlisted_preload(local[0] if local is not None else self.options)
+        if value is not None and response.headers.get(_HSTS) == value:
+            response.headers[_HSTS] = f"{value}; preload"
+
+    def _csp_nonce(self) -> str:
+        """``csp_nonce()`` in templates: the response's nonce, or ``''`` without one.
+
+        Flask-Talisman returns ``''`` when the request's policy puts no nonce
+        in any directive, and templates may test it (``{% if csp_nonce() %}``).
+        When the policy does use one, this is hipflask's per-response nonce,
+        the one the header carries.
+        """
+        ctx = _cv_request.get(None)
+        if ctx is None:
+            return _policy_nonce()  # raises, saying a request is needed
+        local = self._view_options(ctx.request)
+        policy = local[1] if local is not None else ctx.app.gate.header_policy
+        return _policy_nonce() if policy.needs_nonce else ""
+
+
+def _warn_unlisted_preload(options: Mapping[str, Any]) -> None:
+    if _unlisted_preload(options) is not None:
+        _log.warning(
+            "strict_transport_security_preload=True with max-age %s%s: browsers'"
+            " HSTS preload lists require a max-age of at least %d seconds (a year)"
+            " and includeSubDomains, so the site cannot be preloaded with this"
+            " header. It is sent as asked.",
+            options["strict_transport_security_max_age"],
+            ""
+            if options["strict_transport_security_include_subdomains"]
+            else " and no includeSubDomains",
+            DEFAULT_HSTS_MAX_AGE,
+        )
