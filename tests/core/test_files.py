@@ -596,7 +596,20 @@ def test_range_past_the_end_gets_416(client: Any, app: Hipflask) -> None:
 
     assert rv.status_code == 416
     assert rv.headers["Content-Range"] == "bytes */20"
-    assert rv.data == b""
+    assert b"Range Not Satisfiable" in rv.data
+
+
+def test_range_past_the_end_goes_to_the_apps_416_handler(client: Any, app: Hipflask) -> None:
+    _route_send_file(app)
+
+    @app.errorhandler(416)
+    def unsatisfiable(error: Exception) -> tuple[str, int]:
+        return "no such bytes", 416
+
+    rv = client.get("/data", headers={"Range": "bytes=20-"})
+
+    assert rv.status_code == 416
+    assert rv.text == "no such bytes"
 
 
 @pytest.mark.parametrize(

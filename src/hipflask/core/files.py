@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import dump_options_header
 from werkzeug.http import generate_etag
 from werkzeug.http import parse_date
@@ -199,6 +200,9 @@ def send_file(
         span = None
         if conditional and request is not None and source.size is not None:
             span = _requested_span(request, response, source.size)
+        if span is _UNSATISFIABLE:
+            # An HTTP error, as in Flask: the app's 416 handler and error page apply.
+            raise RequestedRangeNotSatisfiable(length=source.size)
         _attach_body(response, source, span)
     except BaseException:
         source.file.close()
@@ -466,14 +470,7 @@ def _if_range_holds(request: Request, response: Response) -> bool:
 
 
 def _attach_body(response: Response, source: _Source, span: tuple[int, int] | None) -> None:
-    size = source.size
-    if span is _UNSATISFIABLE:
-        response.status_code = 416
-        response.headers["Content-Range"] = f"bytes */{size}"
-        response.content_length = 0
-        source.file.close()
-        return
-    length = size
+    length = size = source.size
     if span is not None:
         start, stop = span
         source.file.seek(source.start + start)
