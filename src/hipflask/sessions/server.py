@@ -37,6 +37,8 @@ import secrets
 from collections.abc import Generator
 from collections.abc import Iterable
 from collections.abc import Mapping
+from datetime import date
+from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -46,6 +48,7 @@ from itsdangerous import Signer
 from ..errors import ConfigurationError
 from .base import SecureCookieSession
 from .base import SessionInterface
+from .tag import JSONTag
 from .tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
@@ -67,7 +70,12 @@ _MERGE_TRIES = 32
 
 
 class ServerSideSession(SecureCookieSession):
-    """A session whose data lives in a store under :attr:`sid`."""
+    """A session whose data lives in a store under :attr:`sid`.
+
+    The permanence flag (``_permanent``) is bookkeeping, not data: a session
+    holding nothing else is empty (it is not stored, and saving it deletes
+    its record and cookie), and :meth:`clear` keeps it, as Flask-Session does.
+    """
 
     def __init__(
         self,
@@ -79,8 +87,7 @@ class ServerSideSession(SecureCookieSession):
     ) -> None:
         super().__init__(initial)
         self.sid_length = sid_length
-        #: The id the record is stored under, and the cookie's value.
-        self.sid: str = sid or secrets.token_urlsafe(sid_length)
+        self._sid: str = sid or secrets.token_urlsafe(sid_length)
         #: The record as loaded (``None`` for a new session), for merging.
         self.loaded: bytes | None = None
         #: Ids whose records are deleted when the session is saved.
@@ -88,18 +95,129 @@ class ServerSideSession(SecureCookieSession):
         if permanent is not None:
             dict.__setitem__(self, "_permanent", bool(permanent))
 
+    @property
+    def sid(self) -> str:
+        """The id the record is stored under, and the cookie's value.
+
+        Reading it marks the session accessed, as reading a value does: a page
+        built from the id (a cache key, a log line shown to the user) depends
+        on the cookie, so the response must get ``Vary: Cookie``.
+        """
+        self.accessed = True
+        return self._sid
+
+    @sid.setter
+    def sid(self, value: str) -> None:
+        self._sid = value
+
+    def _is_empty(self) -> bool:
+        """Whether the session holds nothing but its permanence flag.
+
+        Does not mark the session accessed: saving asks, not the view.
+        """
+        size = dict.__len__(self)
+        return size == 0 or (size == 1 and dict.__contains__(self, "_permanent"))
+
+    def __bool__(self) -> bool:
+        """False when the session holds no data, the permanence flag aside.
+
+        A new session of a ``SESSION_PERMANENT`` app carries the flag from the
+        start; ``if not session:`` must still see a visitor with no session,
+        as with Flask-Session.
+        """
+        self.accessed = True
+        return not self._is_empty()
+
+    def clear(self) -> None:
+        """Remove every key but the permanence flag.
+
+        The tutorial login (``session.clear()`` then ``session["user_id"] =
+        ...``) must keep a permanent session permanent, as Flask-Session does;
+        a ``clear()`` with nothing set after it still ends the session (its
+        record and cookie are deleted), since the flag alone is no data.
+        """
+        permanent = dict.get(self, "_permanent")
+        super().clear()
+        if permanent is not None:
+            dict.__setitem__(self, "_permanent", permanent)
+
     def regenerate(self) -> None:
         """Give the session a new id; the old record is deleted when it is saved.
 
         Call it when the user logs in (and when privileges change): an id an
-        attacker saw or planted before then stops working.
+        attacker saw or planted before then stops working. On a session with
+        no record and no data (an anonymous first visit) there is nothing to
+        move, and nothing is written or sent, so anonymous traffic calling it
+        does not fill the store. A stored session always moves, even emptied
+        by :meth:`clear` in this request, so ``clear()``, ``regenerate()`` and
+        a login never reuse the old id.
         """
+        if self.loaded is None and self._is_empty():
+            return
         if self.loaded is not None:
-            self.dropped_sids.append(self.sid)
-        self.sid = secrets.token_urlsafe(self.sid_length)
+            self.dropped_sids.append(self._sid)
+        self._sid = secrets.token_urlsafe(self.sid_length)
         self.loaded = None
         self.modified = True
         self.accessed = True
+
+
+class _SetAsList(JSONTag):
+    """A ``set`` or ``frozenset``, written as a JSON array; it loads as a list.
+
+    As with Flask-Session, whose records read sets back as lists: storing a
+    set must not fail the request. No tag, so nothing new in the format.
+    """
+
+    __slots__ = ()
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, (set, frozenset))
+
+    def to_json(self, value: Any) -> Any:
+        tag = self.serializer.tag
+        return [tag(item) for item in value]
+
+    tag = to_json
+
+
+class _DateAsISO(JSONTag):
+    """A ``date`` (not a datetime), written as ``"2024-01-02"``; it loads as that string.
+
+    That is what Flask-Session gives back. The app's JSON provider, which
+    writes the other unknown types, would give an HTTP date
+    (``"Tue, 02 Jan 2024 00:00:00 GMT"``), which ``date.fromisoformat``
+    in a ported app cannot read.
+    """
+
+    __slots__ = ()
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, date) and not isinstance(value, datetime)
+
+    def to_json(self, value: Any) -> Any:
+        return value.isoformat()
+
+    tag = to_json
+
+
+class ServerSideSerializer(TaggedJSONSerializer):
+    """The cookie session's tagged JSON, plus what Flask-Session's records accept.
+
+    Sets and frozensets are stored as arrays and load as lists; dates are
+    stored as ISO strings and load as strings. Both are written without a
+    tag, so a record reads the same whichever version wrote it.
+    """
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register(_SetAsList)
+        self.register(_DateAsISO)
+        # Neither claims a str, number, bool or None, so plain scalars keep
+        # skipping the tag search (registering turned that off).
+        self._scalars_pass = True
 
 
 def _merge(base: dict[str, Any], current: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +239,7 @@ class ServerSideSessionInterface(SessionInterface):
     """
 
     session_class = ServerSideSession
-    serializer = TaggedJSONSerializer()
+    serializer: TaggedJSONSerializer = ServerSideSerializer()
 
     def __init__(
         self,
@@ -190,7 +308,7 @@ class ServerSideSessionInterface(SessionInterface):
     def _set_cookie(self, app: Any, session: ServerSideSession, response: Response) -> None:
         response.set_cookie(
             self.get_cookie_name(app),
-            self._cookie_value(app, session.sid),
+            self._cookie_value(app, session._sid),
             expires=self.get_expiration_time(app, session),
             **self._attributes(app),
         )
@@ -238,62 +356,92 @@ class ServerSideSessionInterface(SessionInterface):
         unwrap = getattr(session, "_get_current_object", None)
         if unwrap is not None:
             session = unwrap()
-        if session.accessed:
+        # What the view did, before saving's own reads (is it permanent?).
+        accessed = session.accessed
+        if accessed:
             _vary_on_cookie(response)
         for old_sid in session.dropped_sids:
             yield ("delete", (old_sid,))
         session.dropped_sids = []
-        name = self.get_cookie_name(app)
-        if not dict.__len__(session):
+        if session._is_empty():
             if session.modified:
-                if session.loaded is not None:
-                    yield ("delete", (session.sid,))
-                response.delete_cookie(name, **self._attributes(app))
-                _vary_on_cookie(response)
+                yield from self._end_flow(app, session, response)
             return None
         ttl = self._ttl(app)
-        if not session.modified:
+        encoded = None
+        if accessed and not session.modified:
+            encoded = self._changed_in_place(session)
+        if not session.modified and encoded is None:
             # A permanent session is renewed by every request that carries its
             # cookie, used or not (Flask-Session's sliding expiry): a touch of
             # the record's expiry, not a write. Asking whether it is permanent
             # is the framework's read, not the view's: the flag stays as it was.
-            accessed = session.accessed
             refresh = session.loaded is not None and self.should_set_cookie(app, session)
             session.accessed = accessed
-            if refresh and (yield ("touch", (session.sid, ttl))):
+            if refresh and (yield ("touch", (session._sid, ttl))):
                 self._set_cookie(app, session, response)
             return None
         data = dict.copy(session)
         if session.loaded is None:
-            yield ("set", (session.sid, self._encode(data), ttl))
+            yield ("set", (session._sid, self._encode(data), ttl))
         else:
-            written = yield from self._merge_flow(session, data, ttl)
+            written = yield from self._merge_flow(session, data, ttl, encoded)
             if not written:
-                response.delete_cookie(name, **self._attributes(app))
+                response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
                 return None
         self._set_cookie(app, session, response)
         return None
 
-    def _merge_flow(self, session: ServerSideSession, data: dict[str, Any], ttl: float) -> _Flow:
+    def _end_flow(self, app: Any, session: ServerSideSession, response: Response) -> _Flow:
+        """Delete an emptied session's record (if it has one) and its cookie."""
+        if session.loaded is not None:
+            yield ("delete", (session._sid,))
+        response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
+        _vary_on_cookie(response)
+
+    def _changed_in_place(self, session: ServerSideSession) -> bytes | None:
+        """The record to write if a value the view read was changed in place, else ``None``.
+
+        ``session.setdefault("cart", []).append(item)`` changes the session
+        without any flag seeing it. Flask-Session rewrites the record of
+        every request that opened the session; encoding the session and
+        comparing that with the record loaded costs no store call, so only a
+        request that did change something writes. Only a request that read
+        the session can have changed it: one that never did skips this.
+        """
+        if session.loaded is None:
+            return None  # new: nothing could be read out of it to change
+        encoded = self._encode(dict.copy(session))
+        return None if encoded == session.loaded else encoded
+
+    def _merge_flow(
+        self,
+        session: ServerSideSession,
+        data: dict[str, Any],
+        ttl: float,
+        encoded: bytes | None = None,
+    ) -> _Flow:
         """Write this request's changes onto the record as it is now.
 
         The write is a compare-and-set against the record this request
         loaded: one store call when nobody else wrote meanwhile. When someone
         did, the current record is read, this request's changes are merged
         into it, and the compare-and-set is tried again against that.
+        ``encoded`` is ``data`` already encoded, when the caller has it.
         """
         expected = session.loaded or b""
-        encoded = self._encode(data)
+        if encoded is None:
+            encoded = self._encode(data)
         base: dict[str, Any] | None = None
         for attempt in range(_MERGE_TRIES + 1):
             if attempt == _MERGE_TRIES:
                 # Still contended: the last merge is written as it is, so a
                 # save costs a bounded number of store calls.
-                yield ("set", (session.sid, encoded, ttl))
+                yield ("set", (session._sid, encoded, ttl))
                 break
-            if (yield ("compare_and_set", (session.sid, expected, encoded, ttl))):
+            if (yield ("compare_and_set", (session._sid, expected, encoded, ttl))):
                 break
-            raw = yield ("get", (session.sid,))
+            raw = yield ("get", (session._sid,))
             current = None if raw is None else self._decode(raw)
             if current is None:
                 # Ended elsewhere (logout in another tab, expiry): stay ended.
