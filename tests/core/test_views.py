@@ -311,6 +311,24 @@ def test_route_method_without_a_handler_is_405_not_500(client: Any, app: Hipflas
     assert "GET" in rv.allow
 
 
+def test_allow_names_what_both_the_route_and_the_class_accept(client: Any, app: Hipflask) -> None:
+    class GetAndPost(MethodView):
+        def get(self) -> str:
+            return "got"
+
+        def post(self) -> str:
+            return "posted"
+
+    app.add_url_rule("/item", view_func=GetAndPost.as_view("item"), methods=["GET", "PUT"])
+
+    rv = client.put("/item")
+
+    assert rv.status_code == 405
+    assert "GET" in rv.allow
+    assert "POST" not in rv.allow
+    assert "PUT" not in rv.allow
+
+
 def test_defined_options_handler_replaces_the_automatic_answer(client: Any, app: Hipflask) -> None:
     class WithOptions(MethodView):
         def get(self) -> str:

@@ -177,8 +177,13 @@ class MethodView(View):
         if handler is None and method == "HEAD":
             handler = getattr(self, "get", None)
         if handler is None:
-            # Reached when a route lists a method the class does not handle.
-            raise MethodNotAllowed(valid_methods=sorted(self.methods or ()))
+            # Reached when a route lists a method the class does not handle:
+            # ``Allow`` names what both the route and the class accept.
+            allowed = set(self.methods or ())
+            rule = request.url_rule
+            if rule is not None and rule.methods is not None:
+                allowed &= rule.methods
+            raise MethodNotAllowed(valid_methods=sorted(allowed))
         if self.is_async and not inspect.iscoroutinefunction(handler):
             return _in_thread(functools.partial(handler, **kwargs))  # type: ignore[return-value]
         return handler(**kwargs)  # type: ignore[no-any-return]
