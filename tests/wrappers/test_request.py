@@ -397,6 +397,20 @@ def test_input_stream_reads_the_body_within_its_length(
     assert response.data == b"raw body"
 
 
+def test_the_body_read_by_get_data_is_readable_again_once_the_form_is_loaded(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.route("/echo", methods=["POST"])
+    def echo() -> dict[str, str]:
+        data = request.get_data(as_text=True)
+        assert not request.form  # an extension or a hook may look at it
+        return {"data": data, "stream": request.stream.read().decode()}
+
+    for content_type in ("application/json", "text/plain"):
+        response = client.post("/echo", data='{"x": 1}', content_type=content_type)
+        assert response.get_json() == {"data": '{"x": 1}', "stream": '{"x": 1}'}
+
+
 def test_get_data_as_text_replaces_invalid_utf8(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/", methods=["POST"])
     def index() -> str:

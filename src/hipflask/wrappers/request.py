@@ -471,14 +471,24 @@ class Request(_SansIORequest):
             opened: list[IO[bytes]] = []
             self.__dict__["_opened_parts"] = opened
             parser = self.make_form_data_parser()
-            if "_cached_data" in self.__dict__:
+            cached = "_cached_data" in self.__dict__
+            if cached:
                 body: IO[bytes] = io.BytesIO(self.__dict__["_cached_data"])
             else:
                 body = self.stream
             try:
-                _stream, form, files = parser.parse(
+                rest, form, files = parser.parse(
                     body, self.mimetype, self.content_length, self.mimetype_params
                 )
+                if cached:
+                    # A body get_data() read can be read again from the stream
+                    # (what is left of it: all of it when it was no form), as
+                    # Werkzeug hands it back once the form is loaded. The
+                    # spent stream is closed now, as close() would have.
+                    spent = self.__dict__.get("stream")
+                    self.__dict__["stream"] = rest
+                    if spent is not None and spent is not rest:
+                        spent.close()
             except BaseException:
                 # A body cut off by a limit (413) or malformed (400) leaves the
                 # parts already opened half-written: close them now, so a
