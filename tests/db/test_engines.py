@@ -3,8 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 from sqlalchemy.pool import StaticPool
+from tests.real_servers import mariadb_database
 
 from hipflask.db import SQLAlchemy
 from hipflask.db.engines import async_engine_arguments
@@ -102,3 +104,60 @@ def test_a_bad_database_uri_is_a_configuration_error(tmp_path: Path, uri: str) -
     app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=uri)
     with pytest.raises(ConfigurationError, match="URL"):
         SQLAlchemy(app)
+
+
+def test_a_url_object_keeps_its_password(tmp_path: Path) -> None:
+    # str(url) would mask the password as '***' and the engine could not log in.
+    secret = sa.URL.create("postgresql", username="u", password="s3cret", host="h", database="d")
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=secret, SQLALCHEMY_BINDS={"other": secret})
+    db = SQLAlchemy(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            assert engine.url.password == "s3cret"
+            assert engine.url.drivername == "postgresql+psycopg"
+        assert "s3cret" not in repr(db)
+
+
+def test_an_unparsable_url_is_reported_without_its_password(tmp_path: Path) -> None:
+    from hipflask.errors import ConfigurationError
+
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="postgresql://u:s3cret@h:port/db")
+    with pytest.raises(ConfigurationError) as info:
+        SQLAlchemy(app)
+    assert "s3cret" not in str(info.value)
+    assert "u:***@h:port" in str(info.value)
+    # Nor in the traceback: SQLAlchemy's own message, which quotes it, is not chained.
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_a_url_object_with_a_password_logs_in_to_mariadb(tmp_path: Path) -> None:
+    import os
+
+    import pymysql
+
+    with mariadb_database("urlobj") as server_url:
+        database = sa.make_url(server_url).database
+        user = f"hipflask_urlobj_{os.getpid()}"
+        password = "S3cret!pw@x"
+        admin = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
+                cursor.execute(f"GRANT ALL ON `{database}`.* TO '{user}'@'%'")
+            url = sa.URL.create(
+                "mysql",
+                username=user,
+                password=password,
+                host="127.0.0.1",
+                port=3306,
+                database=database,
+            )
+            app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+            db = SQLAlchemy(app)
+            with app.app_context():
+                assert db.session.execute(db.text("SELECT 1")).scalar() == 1
+                db.engine.dispose()
+        finally:
+            with admin.cursor() as cursor:
+                cursor.execute(f"DROP USER IF EXISTS '{user}'@'%'")
+            admin.close()

@@ -111,9 +111,15 @@ def test_create_all_drop_all_and_reflect(db: SQLAlchemy, db_app: Hipflask) -> No
     with db_app.app_context():
         db.create_all()
         assert set(sa.inspect(db.engine).get_table_names()) == {"user", "post"}
-        reflected = SQLAlchemy(make_app(Path(db_app.instance_path)))
-        reflected.init_app(db_app)
-        reflected.reflect()
+        # Another app on the same database (one app has one SQLAlchemy).
+        other_app = make_app(
+            Path(db_app.instance_path),
+            SQLALCHEMY_DATABASE_URI=db_app.config["SQLALCHEMY_DATABASE_URI"],
+        )
+        reflected = SQLAlchemy(other_app)
+        with other_app.app_context():
+            reflected.reflect()
+            reflected.engine.dispose()
         assert "user" in reflected.metadata.tables
         db.drop_all()
         assert sa.inspect(db.engine).get_table_names() == []
@@ -271,3 +277,115 @@ def test_engine_options_given_to_the_constructor(tmp_path: Path) -> None:
     db = SQLAlchemy(app, engine_options={"echo": True})
     with app.app_context():
         assert db.engine.echo is True
+
+
+def test_an_unknown_bind_key_is_refused_not_sent_to_the_default_database(
+    tmp_path: Path, protocol: str
+) -> None:
+    from hipflask.db.session import UnknownBindError
+
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'main.db'}",
+        SQLALCHEMY_BINDS={"audit": f"sqlite:///{tmp_path / 'audit.db'}"},
+    )
+    db = SQLAlchemy(app)
+
+    class Note(db.Model):
+        __bind_key__ = "auditt"  # a typo
+        id = db.Column(db.Integer, primary_key=True)
+
+    message = "Bind key 'auditt' is not in 'SQLALCHEMY_BINDS' config."
+    with app.app_context():
+        with pytest.raises(sa.exc.UnboundExecutionError) as info:
+            db.create_all()
+        assert str(info.value) == message
+        assert isinstance(info.value, ConfigurationError)
+        with pytest.raises(UnknownBindError):
+            db.create_all(bind_key="auditt")
+        # The same table in the default database must not receive the rows.
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE note (id INTEGER PRIMARY KEY)"))
+
+    @app.post("/notes")
+    def add() -> str:
+        db.session.add(Note())
+        try:
+            db.session.commit()
+        except sa.exc.UnboundExecutionError as exc:
+            return str(exc), 500
+        return "ok"
+
+    @app.get("/async-notes")
+    async def read() -> str:
+        try:
+            await db.async_session.scalars(db.select(Note))
+        except sa.exc.UnboundExecutionError as exc:
+            return str(exc), 500
+        return "ok"
+
+    client = app.test_client(protocol=protocol)
+    response = client.post("/notes")
+    assert (response.status_code, response.text) == (500, message)
+    response = client.get("/async-notes")
+    assert (response.status_code, response.text) == (500, message)
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT count(*) FROM note")) == 0
+
+
+def test_get_engine_of_an_unknown_bind_is_a_key_error(db: SQLAlchemy, db_app: Hipflask) -> None:
+    with db_app.app_context():
+        with pytest.raises(KeyError) as info:
+            db.get_engine("nope")
+        assert isinstance(info.value, ConfigurationError)
+        assert str(info.value).startswith("No database bind 'nope'")
+        with pytest.raises(KeyError):
+            db.engines["nope"]
+
+
+def test_repr_counts_the_extra_binds(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        SQLALCHEMY_BINDS={"a": "sqlite://", "b": "sqlite://"},
+    )
+    db = SQLAlchemy(app)
+    assert repr(db) == "<SQLAlchemy>"
+    with app.app_context():
+        assert repr(db) == "<SQLAlchemy sqlite:// +2>"
+    url = sa.URL.create("postgresql", username="u", password="pw", host="h", database="d")
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=url)
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert repr(db) == "<SQLAlchemy postgresql+psycopg://u:***@h/d>"
+
+
+def test_engine_options_apply_to_every_bind_and_stay_out_of_the_config(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_ECHO=True,
+        SQLALCHEMY_BINDS={
+            "other": f"sqlite:///{tmp_path / 'other.db'}",
+            "own": {"url": f"sqlite:///{tmp_path / 'own.db'}", "pool_pre_ping": False},
+        },
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'main.db'}",
+    )
+    db = SQLAlchemy(app, engine_options={"pool_pre_ping": True})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    with app.app_context():
+        assert db.engines[None].pool._pre_ping is True
+        assert db.engines["other"].pool._pre_ping is True
+        # A bind's own options win over the constructor's.
+        assert db.engines["own"].pool._pre_ping is False
+        for engine in db.engines.values():
+            assert engine.echo is True
+            assert engine.pool.echo is True
+
+
+def test_a_second_sqlalchemy_on_the_same_app_is_refused(db: SQLAlchemy, db_app: Hipflask) -> None:
+    with pytest.raises(RuntimeError, match="already been registered") as info:
+        SQLAlchemy(db_app)
+    assert isinstance(info.value, ConfigurationError)
+    assert db_app.extensions["sqlalchemy"] is db
+    db.init_app(db_app)  # the same object again keeps its engines
+    assert db_app.extensions["sqlalchemy"] is db

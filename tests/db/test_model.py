@@ -21,6 +21,15 @@ from hipflask.db.model import camel_to_snake_case
         ("OAuth2Token", "o_auth2_token"),
         ("Item3D", "item3_d"),
         ("getHTTPResponseCode", "get_http_response_code"),
+        # Each word start gets an underscore, even next to one already there.
+        ("Order_Item", "order__item"),
+        ("_Private", "private"),
+        # Only ASCII letters decide, so non-ASCII names match Flask-SQLAlchemy's.
+        ("CaféBar", "café_bar"),
+        ("ÉcoleBar", "école_bar"),
+        ("CaféÉcole", "caféécole"),
+        ("User2FA", "user2_fa"),
+        ("ABCd", "ab_cd"),
     ],
 )
 def test_table_names_follow_flask_sqlalchemy(name: str, table: str) -> None:
@@ -66,6 +75,86 @@ def test_joined_inheritance_gets_its_own_table(db: SQLAlchemy) -> None:
     assert Engineer.__table__.name == "engineer"
     # Single-table inheritance: the parent's table.
     assert Manager.__table__ is Employee.__table__
+
+
+def _employee(db: SQLAlchemy) -> Any:
+    class Employee(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        kind = db.Column(db.String(20))
+        __mapper_args__: ClassVar[dict[str, Any]] = {
+            "polymorphic_on": kind,
+            "polymorphic_identity": "employee",
+        }
+
+    return Employee
+
+
+def test_a_primary_key_constraint_in_table_args_means_joined_inheritance(
+    db: SQLAlchemy, db_app: Hipflask
+) -> None:
+    Employee = _employee(db)
+
+    class Engineer(Employee):
+        id = db.Column(db.Integer, db.ForeignKey("employee.id"))
+        lang = db.Column(db.String(20))
+        __table_args__ = (db.PrimaryKeyConstraint("id"),)
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "engineer"}
+
+    assert Engineer.__table__.name == "engineer"
+    assert sorted(Engineer.__table__.c.keys()) == ["id", "lang"]
+    assert sorted(Employee.__table__.c.keys()) == ["id", "kind"]
+    with db_app.app_context():
+        db.create_all()
+        db.session.add(Engineer(lang="Rust"))
+        db.session.commit()
+        assert db.session.scalars(db.select(Employee)).one().lang == "Rust"
+
+
+def test_a_primary_key_from_a_mixin_means_joined_inheritance(db: SQLAlchemy) -> None:
+    Employee = _employee(db)
+
+    class ForeignPrimaryKey:
+        @orm.declared_attr
+        def id(cls) -> orm.Mapped[int]:
+            return orm.mapped_column(db.ForeignKey("employee.id"), primary_key=True)
+
+    class Manager(ForeignPrimaryKey, Employee):
+        level = db.Column(db.Integer)
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "manager"}
+
+    class Intern(Employee):
+        school = db.Column(db.String(20))
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "intern"}
+
+    assert Manager.__table__.name == "manager"
+    assert sorted(Manager.__table__.c.keys()) == ["id", "level"]
+    # No primary key of its own: single-table, its column on the parent's table.
+    assert Intern.__table__ is Employee.__table__
+    assert "__tablename__" not in vars(Intern)
+    assert sorted(Employee.__table__.c.keys()) == ["id", "kind", "school"]
+
+
+def test_typed_joined_and_single_table_inheritance(db_app: Hipflask) -> None:
+    class Base(orm.DeclarativeBase):
+        pass
+
+    db = SQLAlchemy(db_app, model_class=Base)
+
+    class Vehicle(db.Model):
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        kind: orm.Mapped[str] = orm.mapped_column(sa.String(20))
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_on": "kind"}
+
+    class Truck(Vehicle):
+        id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("vehicle.id"))
+        __table_args__ = (sa.PrimaryKeyConstraint("id"),)
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "truck"}
+
+    class Bike(Vehicle):
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "bike"}
+
+    assert Truck.__table__.name == "truck"
+    assert Bike.__table__ is Vehicle.__table__
 
 
 def test_abstract_models_have_no_table(db: SQLAlchemy) -> None:
@@ -160,3 +249,14 @@ def test_a_model_class_mixin_is_kept(db_app: Hipflask) -> None:
 
     assert Gadget().describe() == "described"
     assert Gadget.__tablename__ == "gadget"
+
+
+def test_table_names_match_flask_sqlalchemy_for_any_class_name() -> None:
+    import random
+
+    flask_sqlalchemy = pytest.importorskip("flask_sqlalchemy.model")
+    rng = random.Random(1234)  # noqa: S311 (reproducible test input)
+    alphabet = "aAbBzZ09_éÉßİΣσ"
+    for _ in range(20000):
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9)))
+        assert camel_to_snake_case(name) == flask_sqlalchemy.camel_to_snake_case(name), name

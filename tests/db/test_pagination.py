@@ -111,6 +111,24 @@ def test_iter_pages_with_custom_edges(db: SQLAlchemy, db_app: Hipflask, users: A
         assert pages == [1, None, 4, 5, 6, None, 10]
 
 
+@pytest.mark.parametrize(
+    ("edges", "expected"),
+    [
+        ({"right_edge": 0}, [1, 2, 3, 4, 5, 6, 7, 8, 9, None]),
+        ({"left_edge": 0, "right_edge": 0}, [None, 3, 4, 5, 6, 7, 8, 9, None]),
+        ({"left_edge": 0}, [None, 3, 4, 5, 6, 7, 8, 9, None, 11, 12]),
+    ],
+)
+def test_iter_pages_marks_hidden_pages_at_either_end(
+    db: SQLAlchemy, db_app: Hipflask, users: Any, edges: dict[str, int], expected: list[int | None]
+) -> None:
+    # 95 users, 8 a page: 12 pages, on page 5.
+    with db_app.app_context():
+        page = db.paginate(db.select(users), page=5, per_page=8)
+        assert page.pages == 12
+        assert list(page.iter_pages(**edges)) == expected
+
+
 def test_page_and_per_page_come_from_the_query_string(paged_app: Hipflask, protocol: str) -> None:
     client = paged_app.test_client(protocol=protocol)
     body = client.get("/select?page=3&per_page=7").json

@@ -25,6 +25,7 @@ from typing import Any
 
 from .._extras import require
 from .session import Session
+from .session import UnknownBindError
 from .session import bind_key_of
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class AsyncBindSession(Session):
             return bind
         found, key = bind_key_of(mapper, clause)
         engines = self._db.engines
+        if found and key is not None and key not in engines:
+            raise UnknownBindError(key)
         if not (found and key in engines):
             key = None
         return self._db.get_async_engine(key).sync_engine

@@ -16,6 +16,7 @@ What this adds to ``create_engine`` is what a Flask app expects:
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,14 +34,23 @@ from ..stores.urls import sync_database_url
 DEFAULT_SQLITE_NAME = "app.db"
 
 
-def bind_settings(app: Any) -> dict[str | None, dict[str, Any]]:
-    """Each bind key with its ``url`` and engine options, from the config."""
+def bind_settings(
+    app: Any, engine_options: dict[str, Any] | None = None
+) -> dict[str | None, dict[str, Any]]:
+    """Each bind key with its ``url`` and engine options, from the config.
+
+    ``engine_options`` (``SQLAlchemy(engine_options=...)``) are defaults for
+    every engine; ``SQLALCHEMY_ENGINE_OPTIONS`` overrides them for the
+    default engine, and a bind's own dict for that bind. ``SQLALCHEMY_ECHO``
+    turns on ``echo`` and ``echo_pool`` where they are not set.
+    """
     config = app.config
-    base_options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    defaults = dict(engine_options or {})
+    base_options = {**defaults, **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     echo = bool(config.get("SQLALCHEMY_ECHO", False))
     binds: dict[str | None, dict[str, Any]] = {}
     for key, value in dict(config.get("SQLALCHEMY_BINDS") or {}).items():
-        options = dict(value) if isinstance(value, dict) else {"url": value}
+        options = {**defaults, **(value if isinstance(value, dict) else {"url": value})}
         if "url" not in options:
             raise ConfigurationError(
                 f"SQLALCHEMY_BINDS[{key!r}] has no 'url'. Give a database URL, or a dict"
@@ -54,19 +64,47 @@ def bind_settings(app: Any) -> dict[str | None, dict[str, Any]]:
         binds[None] = {**base_options, "url": uri}
     for options in binds.values():
         options.setdefault("echo", echo)
+        options.setdefault("echo_pool", echo)
     return binds
+
+
+# The password of a URL string: from ``user:`` to the last ``@`` (a password
+# may hold an ``@``; masking too much is harmless, too little is not).
+_PASSWORD = re.compile(r"(://[^/?#@:]*:).*@")
+
+
+def masked_url(url: Any) -> str:
+    """``url`` as text with its password replaced by ``***``, for messages."""
+    if isinstance(url, sa.URL):
+        return url.render_as_string(hide_password=True)
+    return _PASSWORD.sub(r"\1***@", str(url))
+
+
+def _sync_url(url: Any) -> sa.URL:
+    """``url`` (a string or a :class:`~sqlalchemy.engine.URL`) on an installed sync driver.
+
+    A URL object is kept as it is but for its driver: ``str(url)`` would mask
+    its password as ``***`` and the engine could not log in.
+    """
+    if isinstance(url, sa.URL):
+        drivername = make_url(sync_database_url(f"{url.drivername}://")).drivername
+        return url.set(drivername=drivername)
+    return make_url(sync_database_url(str(url)))
 
 
 def engine_arguments(app: Any, options: dict[str, Any]) -> tuple[sa.URL, dict[str, Any]]:
     """The URL and keyword arguments to create one bind's engine with."""
     options = dict(options)
+    raw_url = options.pop("url")
     try:
-        url = make_url(sync_database_url(str(options.pop("url"))))
-    except (ArgumentError, ValueError) as exc:
+        url = _sync_url(raw_url)
+    except (ArgumentError, ValueError):
+        # SQLAlchemy's message quotes the whole URL, password included: it is
+        # neither repeated nor chained, so no traceback or log shows it.
         raise ConfigurationError(
-            f"A database URL could not be parsed ({exc}). Use a URL such as"
-            " 'sqlite:///app.db', 'postgresql://user@host/db' or 'mysql://user@host/db'."
-        ) from exc
+            f"The database URL {masked_url(raw_url)!r} could not be parsed. Use a URL such"
+            " as 'sqlite:///app.db', 'postgresql://user@host/db' or 'mysql://user@host/db'."
+        ) from None
     backend = url.get_backend_name()
     if backend == "sqlite":
         url, options = _sqlite_arguments(app, url, options)
@@ -112,10 +150,12 @@ def _create_private(path: str) -> None:
     os.close(descriptor)
 
 
-def create_engines(app: Any) -> dict[str | None, sa.Engine]:
-    """One engine per bind, as the app's settings describe them."""
+def create_engines(
+    app: Any, engine_options: dict[str, Any] | None = None
+) -> dict[str | None, sa.Engine]:
+    """One engine per bind, as the app's settings (and ``engine_options``) describe them."""
     engines: dict[str | None, sa.Engine] = {}
-    for key, options in bind_settings(app).items():
+    for key, options in bind_settings(app, engine_options).items():
         url, kwargs = engine_arguments(app, options)
         try:
             engines[key] = sa.create_engine(url, **kwargs)
@@ -151,4 +191,10 @@ def async_engine_arguments(app: Any, engine: sa.Engine) -> tuple[str, dict[str, 
     return async_url, options
 
 
-__all__ = ["async_engine_arguments", "bind_settings", "create_engines", "engine_arguments"]
+__all__ = [
+    "async_engine_arguments",
+    "bind_settings",
+    "create_engines",
+    "engine_arguments",
+    "masked_url",
+]

@@ -35,6 +35,7 @@ from .pagination import SelectPagination
 from .query import Query
 from .record_queries import record_on
 from .session import Session
+from .session import UnknownBindError
 
 _NO_APP_CONTEXT = (
     "hipflask.db needs an app context to know which app's database to use. Wrap the"
@@ -47,6 +48,26 @@ class DatabaseContextError(ConfigurationError, RuntimeError):
     """The database was used outside an app context, or on an app it was not set up on.
 
     Also a :class:`RuntimeError`, as Flask-SQLAlchemy raises there.
+    """
+
+
+class UnknownEngineError(ConfigurationError, KeyError):
+    """``db.get_engine(key)`` for a bind key the app has no engine for.
+
+    Also a :class:`KeyError`, as Flask-SQLAlchemy raises there (and as
+    ``db.engines[key]`` does).
+    """
+
+    def __str__(self) -> str:
+        # KeyError's str() would show the message quoted, as a key.
+        return str(self.args[0]) if self.args else ""
+
+
+class AlreadyRegisteredError(ConfigurationError, RuntimeError):
+    """A second ``SQLAlchemy`` object was set up on an app that has one.
+
+    Its models would be in a metadata and a session the app's other code does
+    not see. Also a :class:`RuntimeError`, as Flask-SQLAlchemy raises there.
     """
 
 
@@ -127,17 +148,29 @@ class SQLAlchemy:
         app = _cv_app.get(None)
         if app is None or app.app not in self._app_engines:
             return f"<{type(self).__name__}>"
-        engine = self._app_engines[app.app].get(None)
+        engines = self._app_engines[app.app]
+        engine = engines.get(None)
+        # render_as_string() masks the password: a repr ends up in logs.
         url = engine.url.render_as_string() if engine is not None else "no default engine"
-        return f"<{type(self).__name__} {url}>"
+        extra = len(engines) - (engine is not None)
+        more = f" +{extra}" if extra and engine is not None else ""
+        return f"<{type(self).__name__} {url}{more}>"
 
     # -- setup ---------------------------------------------------------------
 
     def init_app(self, app: Any) -> None:
         """Read the app's ``SQLALCHEMY_*`` settings and create its engines.
 
-        Calling it again for the same app keeps the engines it has.
+        Calling it again for the same app keeps the engines it has; another
+        ``SQLAlchemy`` object on the same app raises
+        :class:`AlreadyRegisteredError`.
         """
+        registered = app.extensions.get("sqlalchemy")
+        if registered is not None and registered is not self:
+            raise AlreadyRegisteredError(
+                "A 'SQLAlchemy' instance has already been registered on this Flask app."
+                " Import and use that instance instead."
+            )
         config = app.config
         config.setdefault("SQLALCHEMY_DATABASE_URI", None)
         config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
@@ -149,10 +182,7 @@ class SQLAlchemy:
         app.extensions["sqlalchemy"] = self
         if app in self._app_engines:
             return
-        if self._engine_options:
-            merged = {**self._engine_options, **config["SQLALCHEMY_ENGINE_OPTIONS"]}
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = merged
-        engines = create_engines(app)
+        engines = create_engines(app, self._engine_options)
         for key in engines:
             self._make_metadata(key)
             if config["SQLALCHEMY_RECORD_QUERIES"]:
@@ -247,11 +277,15 @@ class SQLAlchemy:
         return self.get_engine(None)
 
     def get_engine(self, bind_key: str | None = None) -> sa.Engine:
-        """The current app's engine for ``bind_key``."""
+        """The current app's engine for ``bind_key``.
+
+        An unknown key raises :class:`UnknownEngineError`, a :class:`KeyError`
+        as ``db.engines[key]`` and Flask-SQLAlchemy raise.
+        """
         engines = self.engines
         if bind_key not in engines:
             known = ", ".join(repr(k) for k in engines) or "none"
-            raise ConfigurationError(
+            raise UnknownEngineError(
                 f"No database bind {bind_key!r}; configured binds: {known}. Add it to"
                 " SQLALCHEMY_BINDS (or set SQLALCHEMY_DATABASE_URI for the default)."
             )
@@ -292,9 +326,7 @@ class SQLAlchemy:
             if engine is None:
                 if key is None:
                     continue
-                raise ConfigurationError(
-                    f"No database bind {key!r} for db.{operation}(); add it to SQLALCHEMY_BINDS."
-                )
+                raise UnknownBindError(key)
             getattr(self._make_metadata(key), operation)(bind=engine, **kwargs)
 
     def create_all(self, bind_key: str | list[str | None] | None = "__all__") -> None:
@@ -392,4 +424,9 @@ class SQLAlchemy:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
-__all__ = ["DatabaseContextError", "SQLAlchemy"]
+__all__ = [
+    "AlreadyRegisteredError",
+    "DatabaseContextError",
+    "SQLAlchemy",
+    "UnknownEngineError",
+]

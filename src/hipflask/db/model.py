@@ -29,22 +29,35 @@ if TYPE_CHECKING:
     from .extension import SQLAlchemy
     from .query import Query
 
-# A boundary is where a lower-case letter or digit meets a capital, or where a
-# run of capitals ends in a capital that starts a word: HTTPRequest -> http_request.
-_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# Where a word starts: an ASCII capital after a lower-case ASCII letter or a
+# digit (userRole, User2FA), or an ASCII capital followed by a lower-case
+# ASCII letter anywhere but first (HTTPRequest, CaféBar, Order_Item). Only
+# ASCII counts, as in Flask-SQLAlchemy: the table names of ported models,
+# which existing databases and migrations use, must come out the same.
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=.)(?=[A-Z][a-z])", re.DOTALL)
 
 
 def camel_to_snake_case(name: str) -> str:
-    """``UserRole`` -> ``user_role``, ``HTTPRequest`` -> ``http_request``."""
-    return _WORD_BOUNDARY.sub("_", name).lower().lstrip("_")
+    """``UserRole`` -> ``user_role``, ``HTTPRequest`` -> ``http_request``.
+
+    Each word start gets an underscore, even after one already there
+    (``Order_Item`` -> ``order__item``), and leading underscores go
+    (``_Private`` -> ``private``).
+    """
+    return _WORD_START.sub("_", name).lower().lstrip("_")
 
 
-def _defines_primary_key(namespace: dict[str, Any]) -> bool:
-    for value in namespace.values():
-        column = value.column if isinstance(value, orm.MappedColumn) else value
-        if isinstance(column, sa.Column) and column.primary_key:
-            return True
-    return False
+def _declares_primary_key(table_items: tuple[Any, ...]) -> bool:
+    """Whether the columns and ``__table_args__`` of a new table make a primary key.
+
+    They are what SQLAlchemy hands ``__table_cls__``: the class's own columns,
+    those its mixins' ``declared_attr`` made, and ``__table_args__``.
+    """
+    return any(
+        isinstance(item, sa.PrimaryKeyConstraint)
+        or (isinstance(item, sa.Column) and item.primary_key)
+        for item in table_items
+    )
 
 
 def _has_mapped_parent(cls: type) -> bool:
@@ -52,14 +65,32 @@ def _has_mapped_parent(cls: type) -> bool:
 
 
 def _tablename_is_declared(cls: type) -> bool:
-    """Whether the class or a mixin decides the table name itself."""
+    """Whether the class, a mixin or an abstract base decides the table name.
+
+    The nearest class in the MRO that has a ``__tablename__`` decides: the
+    class itself, or a ``declared_attr`` anywhere, names the table; so does a
+    plain string on a mixin or an abstract model, which the class inherits.
+    A mapped parent's name (given or derived) is its own, not the class's.
+    """
     for base in cls.__mro__:
-        value = vars(base).get("__tablename__")
-        if base is cls and "__tablename__" in vars(base):
+        if "__tablename__" not in vars(base):
+            continue
+        value = vars(base)["__tablename__"]
+        if base is cls or not isinstance(value, (str, type(None))):
             return True
-        if "__tablename__" in vars(base) and not isinstance(value, (str, type(None))):
-            return True
+        mapped_model = issubclass(base, Model) and not vars(base).get("__abstract__", False)
+        return not mapped_model
     return False
+
+
+def _drop_single_table_placeholder(mapper: Any, cls: type) -> None:
+    """Let a single-table subclass's ``__table__`` be its parent's again.
+
+    SQLAlchemy stores what ``__table_cls__`` returned, ``None`` for a
+    subclass without a table of its own, which would hide the parent's.
+    """
+    if "__table__" in vars(cls) and vars(cls)["__table__"] is None:
+        type.__delattr__(cls, "__table__")
 
 
 class _QueryProperty:
@@ -85,15 +116,32 @@ class Model:
         namespace = vars(cls)
         if not namespace.get("__abstract__", False) and "__table__" not in namespace:
             if getattr(cls, "__hipflask_autonaming__", True) and not _tablename_is_declared(cls):
-                if not _has_mapped_parent(cls) or _defines_primary_key(dict(namespace)):
-                    type.__setattr__(cls, "__tablename__", camel_to_snake_case(cls.__name__))
-                else:
-                    # Single-table inheritance: the parent's table holds the rows.
-                    type.__setattr__(cls, "__tablename__", None)
+                type.__setattr__(cls, "__tablename__", camel_to_snake_case(cls.__name__))
+                # Below a mapped model, the name holds only if the class turns
+                # out to declare a primary key: __table_cls__ decides, once
+                # SQLAlchemy has gathered the columns (mixins' included).
+                type.__setattr__(cls, "_hipflask_tentative_name", _has_mapped_parent(cls))
             bind_key = getattr(cls, "__bind_key__", None)
             if "metadata" not in namespace and hasattr(cls, "__fsa__"):
                 type.__setattr__(cls, "metadata", cls.__fsa__._make_metadata(bind_key))
         super().__init_subclass__(**kwargs)
+
+    @classmethod
+    def __table_cls__(cls, name: str, metadata: sa.MetaData, *args: Any, **kwargs: Any) -> Any:
+        """The class's table, or ``None`` for single-table inheritance.
+
+        A subclass of a mapped model whose name was derived gets a table of
+        its own (joined-table inheritance) only if what it declares makes a
+        primary key: a column, a mixin's ``declared_attr`` column, or a
+        ``PrimaryKeyConstraint`` in ``__table_args__``. Otherwise the parent's
+        table holds its rows, and its derived name is withdrawn.
+        """
+        key = f"{kwargs['schema']}.{name}" if kwargs.get("schema") else name
+        tentative = vars(cls).get("_hipflask_tentative_name", False)
+        if tentative and key not in metadata.tables and not _declares_primary_key(args):
+            type.__delattr__(cls, "__tablename__")
+            return None
+        return sa.Table(name, metadata, *args, **kwargs)
 
     def __repr__(self) -> str:
         state = sa.inspect(self)
@@ -128,6 +176,9 @@ def make_model_base(db: SQLAlchemy, model_class: Any, metadata: sa.MetaData | No
         bases = (model_class,) if issubclass(model_class, Model) else (Model, model_class)
         metaclass: Any = type(model_class)
         base: Any = metaclass("Model", bases, namespace)
+        sa.event.listen(
+            base, "after_mapper_constructed", _drop_single_table_placeholder, propagate=True
+        )
         db.metadatas.setdefault(None, model_class.metadata)
         return base
     if model_class is None or model_class is Model:
@@ -139,6 +190,9 @@ def make_model_base(db: SQLAlchemy, model_class: Any, metadata: sa.MetaData | No
     )
     base.__fsa__ = db
     base.query_class = db.Query
+    sa.event.listen(
+        base, "after_mapper_constructed", _drop_single_table_placeholder, propagate=True
+    )
     db.metadatas.setdefault(None, base.metadata)
     return base
 

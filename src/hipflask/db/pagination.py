@@ -212,6 +212,9 @@ class Pagination:
                 yield None
             yield number
             previous = number
+        if previous < pages:
+            # Pages hidden at the end (right_edge=0, say) are a gap too.
+            yield None
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.items)

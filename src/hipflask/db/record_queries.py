@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import time
+from types import FrameType
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,20 +36,48 @@ class _QueryInfo:
 
 
 def get_recorded_queries() -> list[_QueryInfo]:
-    """The queries recorded in the current app context, oldest first."""
+    """The queries recorded in the current app context, oldest first.
+
+    Each has ``statement`` (the SQL, with placeholders), ``parameters`` (the
+    list of parameter sets sent with it), ``start_time``, ``end_time``,
+    ``duration`` (seconds) and ``location`` (``path/to/file.py:12 (function)``,
+    the line of the app's code that ran it). Outside an app context it raises
+    :class:`~hipflask.db.DatabaseContextError` (a :class:`RuntimeError`), as
+    Flask-SQLAlchemy's raises there: an empty list would hide that the
+    queries were run somewhere nothing is recorded.
+    """
     ctx = _cv_app.get(None)
     if ctx is None:
-        return []
+        from .extension import _NO_APP_CONTEXT
+        from .extension import DatabaseContextError
+
+        raise DatabaseContextError(_NO_APP_CONTEXT)
     return list(getattr(ctx.g, _G_KEY, []))
 
 
-def _caller() -> str:
-    """The first frame outside SQLAlchemy and this package: the app's line."""
-    for frame_info in inspect.stack(context=0)[2:]:
-        module = frame_info.frame.f_globals.get("__name__", "")
-        if not (module.startswith(("sqlalchemy", "hipflask.db")) or module == __name__):
-            return f"{module}:{frame_info.lineno} ({frame_info.function})"
-    return "<unknown>"
+def _location(frame: FrameType | None) -> str:
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} ({frame.f_code.co_name})" if frame else ""
+
+
+def _caller(import_name: str) -> str:
+    """Where the app's code ran the query: ``path/to/file.py:12 (function)``.
+
+    The innermost frame of the app's own package (its ``import_name``) is
+    the line to look at, past helpers of other libraries; an app whose
+    package is not on the stack (a test module, say) gets the innermost
+    frame outside SQLAlchemy and hipflask.db instead.
+    """
+    package = import_name.partition(".")[0]
+    outside: FrameType | None = None
+    frame = inspect.currentframe()
+    while frame is not None:
+        module = frame.f_globals.get("__name__") or ""
+        if module == package or module.startswith(package + "."):
+            return _location(frame)
+        if outside is None and not module.startswith(("sqlalchemy", "hipflask.db")):
+            outside = frame
+        frame = frame.f_back
+    return _location(outside) or "<unknown>"
 
 
 def _before(
@@ -70,7 +99,15 @@ def _after(
     if queries is None:
         queries = []
         setattr(ctx.g, _G_KEY, queries)
-    queries.append(_QueryInfo(statement, parameters, start, time.perf_counter(), _caller()))
+    # The statement's parameter sets, a list, as Flask-SQLAlchemy records
+    # them (the statement too is the one SQLAlchemy compiled, whichever
+    # batch of it this cursor call ran).
+    if context is not None:
+        statement, parameters = context.statement, context.parameters
+    else:
+        parameters = [parameters]
+    location = _caller(ctx.app.import_name)
+    queries.append(_QueryInfo(statement, parameters, start, time.perf_counter(), location))
 
 
 def record_on(engine: sa.Engine) -> None:

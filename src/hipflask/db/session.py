@@ -14,8 +14,23 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from ..errors import ConfigurationError
+
 if TYPE_CHECKING:
     from .extension import SQLAlchemy
+
+
+class UnknownBindError(ConfigurationError, sa.exc.UnboundExecutionError):
+    """A model, table or call names a bind key that ``SQLALCHEMY_BINDS`` lacks.
+
+    Falling back to the default database would write the rows to the wrong
+    one. An :class:`~sqlalchemy.exc.UnboundExecutionError` with
+    Flask-SQLAlchemy's message, so ported ``except`` clauses still match.
+    """
+
+    def __init__(self, bind_key: str | None) -> None:
+        super().__init__(f"Bind key '{bind_key}' is not in 'SQLALCHEMY_BINDS' config.")
+        self.bind_key = bind_key
 
 
 def bind_key_of(mapper: Any = None, clause: Any = None) -> tuple[bool, str | None]:
@@ -53,9 +68,11 @@ class Session(orm.Session):
         engines = self._db.engines
         if found and key in engines:
             return engines[key]
+        if found and key is not None:
+            raise UnknownBindError(key)
         if None in engines:
             return engines[None]
         return super().get_bind(mapper=mapper, clause=clause, **kwargs)
 
 
-__all__ = ["Session", "bind_key_of"]
+__all__ = ["Session", "UnknownBindError", "bind_key_of"]
