@@ -131,6 +131,21 @@ def test_wsgi_chunked_body_over_the_limit_is_a_413(app: Hipflask) -> None:
     assert _wsgi(app, "/raw", {"Transfer-Encoding": "chunked"}, b"123456", **extra) == 413
 
 
+@pytest.mark.parametrize("path", ["/form", "/json", "/raw"])
+def test_wsgi_chunked_body_without_a_limit_is_read_and_closed(app: Hipflask, path: str) -> None:
+    # gunicorn marks every body terminated; with no MAX_CONTENT_LENGTH the
+    # server's stream is the request's, and closing the request must not fail.
+    app.config["MAX_CONTENT_LENGTH"] = None
+    extra = {"wsgi.input_terminated": True}
+    headers = {"Transfer-Encoding": "chunked", **(FORM if path == "/form" else JSON)}
+    body = b'{"role": "user"}' if path != "/form" else b"role=user"
+
+    assert _wsgi(app, path, headers, body, **extra) == 200
+    expected: Any = body if path == "/raw" else {"role": "user"}
+    assert len(STORED) == 1
+    assert STORED[0] == expected
+
+
 def test_wsgi_body_without_length_or_server_end_is_empty() -> None:
     stream = wsgi_body({"wsgi.input": io.BytesIO(b"next request")}, None, None)
 

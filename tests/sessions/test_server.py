@@ -462,6 +462,29 @@ def test_a_change_in_place_costs_one_write_and_a_read_none(app: Hipflask, protoc
     assert [c.lstrip("a") for c in counting.calls] == ["get"]
 
 
+def test_reading_only_plain_values_encodes_nothing(app: Hipflask, protocol: str) -> None:
+    # A logged-in page reads the user id on every request: comparing a
+    # re-encoded session with its record would cost that page an encoding
+    # of the whole session each time.
+    add_cart_views(app)
+    client = app.test_client(protocol=protocol)
+    client.get("/cart/add/apple")
+    client.get("/set/user/ann")
+    interface: ServerSideSessionInterface = app.session_interface
+    encoded: list[object] = []
+    original = interface._encode
+
+    def counting(data: Any) -> bytes:
+        encoded.append(data)
+        return original(data)
+
+    interface._encode = counting  # type: ignore[method-assign]
+    assert client.get("/get/user").json == {"value": "ann"}
+    assert encoded == []
+    client.get("/cart")  # hands out the cart list: it is compared
+    assert len(encoded) == 1
+
+
 def test_a_change_in_place_is_merged_with_a_parallel_write(app: Hipflask) -> None:
     client = app.test_client()
     add_cart_views(app)

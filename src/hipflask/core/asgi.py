@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
@@ -621,13 +622,10 @@ def _environ(request: Request, scope: Scope) -> dict[str, Any]:
     }
     # The request target as the client sent it, as gunicorn and Werkzeug's
     # servers and test client give it (logging and signing code read these).
-    target = scope.get("raw_path") or (request.root_path + request.path).encode()
+    target = scope.get("raw_path") or quote(request.root_path + request.path, _PATH_SAFE).encode()
     if request.query_string:
         target += b"?" + request.query_string
     environ["RAW_URI"] = environ["REQUEST_URI"] = target.decode("latin-1")
-    extras = scope.get(ENVIRON_EXTRAS_KEY)
-    if extras:
-        environ.update(extras)
     if client:
         environ["REMOTE_ADDR"] = client[0]
         environ["REMOTE_PORT"] = str(client[1])
@@ -642,7 +640,17 @@ def _environ(request: Request, scope: Scope) -> dict[str, Any]:
             continue
         key = f"HTTP_{key}"
         environ[key] = f"{environ[key]},{value}" if key in environ else value
+    extras = scope.get(ENVIRON_EXTRAS_KEY)
+    if extras:
+        # Only what the scope did not give: a test's extras add, never override.
+        for key, value in extras.items():
+            environ.setdefault(key, value)
     return environ
+
+
+#: What a path keeps unescaped in ``RAW_URI`` (RFC 3986 path characters, and
+#: ``%`` so an escape already there stays one).
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
 
 def _input(request: Request) -> IO[bytes]:

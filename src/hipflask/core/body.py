@@ -83,6 +83,9 @@ class _GuardedInput:
         except Exception as exc:
             raise OSError(BODY_UNREADABLE) from exc
 
+    def close(self) -> None:
+        """Nothing to close: the server owns ``wsgi.input`` (the request closes its stream)."""
+
 
 class _ExactInput(io.RawIOBase):
     """Exactly ``Content-Length`` bytes of ``wsgi.input``; ending sooner is a 400.

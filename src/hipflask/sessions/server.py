@@ -39,8 +39,11 @@ from collections.abc import Iterable
 from collections.abc import Mapping
 from datetime import date
 from datetime import datetime
+from datetime import time
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from typing import Any
+from uuid import UUID
 
 from itsdangerous import BadSignature
 from itsdangerous import Signer
@@ -69,6 +72,10 @@ _SID = re.compile(r"[A-Za-z0-9_-]{16,256}")
 _MERGE_TRIES = 32
 
 
+#: Values that cannot change in place: handing them out cannot change the session.
+_UNCHANGING = (str, bytes, int, float, type(None), date, time, UUID, Decimal)
+
+
 class ServerSideSession(SecureCookieSession):
     """A session whose data lives in a store under :attr:`sid`.
 
@@ -94,6 +101,38 @@ class ServerSideSession(SecureCookieSession):
         self.dropped_sids: list[str] = []
         if permanent is not None:
             dict.__setitem__(self, "_permanent", bool(permanent))
+
+    #: Whether a value that can change in place (a list, a dict ...) was
+    #: handed out: only then can the session differ from its record without
+    #: ``modified`` set, so only then is it encoded again to compare.
+    lent = False
+
+    def _lend(self, value: Any) -> Any:
+        if not isinstance(value, _UNCHANGING):
+            self.lent = True
+        return value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._lend(super().__getitem__(key))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._lend(super().get(key, default))
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        return self._lend(super().setdefault(key, default))
+
+    def values(self) -> Any:
+        self.lent = True
+        return super().values()
+
+    def items(self) -> Any:
+        self.lent = True
+        return super().items()
+
+    def copy(self) -> dict[str, Any]:
+        # Shallow: the copy's lists and dicts are the session's own.
+        self.lent = True
+        return super().copy()
 
     @property
     def sid(self) -> str:
@@ -409,8 +448,10 @@ class ServerSideSessionInterface(SessionInterface):
         request that did change something writes. Only a request that read
         the session can have changed it: one that never did skips this.
         """
-        if session.loaded is None:
-            return None  # new: nothing could be read out of it to change
+        if session.loaded is None or not session.lent:
+            # New (nothing could be read out of it to change), or nothing
+            # that can change in place was handed out: no encoding needed.
+            return None
         encoded = self._encode(dict.copy(session))
         return None if encoded == session.loaded else encoded
 

@@ -484,11 +484,12 @@ class Request(_SansIORequest):
                     # A body get_data() read can be read again from the stream
                     # (what is left of it: all of it when it was no form), as
                     # Werkzeug hands it back once the form is loaded. The
-                    # spent stream is closed now, as close() would have.
+                    # spent stream stays open (code may still hold it) until
+                    # the request closes.
                     spent = self.__dict__.get("stream")
-                    self.__dict__["stream"] = rest
                     if spent is not None and spent is not rest:
-                        spent.close()
+                        self.__dict__["_spent_stream"] = spent
+                    self.__dict__["stream"] = rest
             except BaseException:
                 # A body cut off by a limit (413) or malformed (400) leaves the
                 # parts already opened half-written: close them now, so a
@@ -749,6 +750,9 @@ class Request(_SansIORequest):
         stream = self.__dict__.get("stream")
         if stream is not None:
             stream.close()
+        spent = self.__dict__.get("_spent_stream")
+        if spent is not None:
+            spent.close()
 
     def __enter__(self) -> Request:
         return self
