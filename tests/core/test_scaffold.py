@@ -212,6 +212,12 @@ def test_non_exception_class_is_refused(app: Hipflask) -> None:
         app.register_error_handler(str, lambda e: "")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("value", ["x", None, 4.5])
+def test_something_neither_a_class_nor_a_code_is_a_type_error(app: Hipflask, value: Any) -> None:
+    with pytest.raises(TypeError, match="is not an exception class or an HTTP error code"):
+        app.register_error_handler(value, lambda e: "")
+
+
 # -- registration storage ------------------------------------------------------------
 
 

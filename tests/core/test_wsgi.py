@@ -468,6 +468,29 @@ def test_direct_passthrough_body_is_sent_as_given(app: Hipflask, server: Server)
     assert server.call(app, environ()) == b"raw bytes"
 
 
+def test_a_server_port_given_as_an_int_is_that_port(app: Hipflask) -> None:
+    # hypercorn's WSGI mode puts an int there, where PEP 3333 says a string.
+    from hipflask import request
+
+    @app.route("/")
+    def index() -> str:
+        return request.url_root
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "example.test",
+        "SERVER_PORT": 8080,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+    }
+    statuses: list[str] = []
+    body = b"".join(app.wsgi_app(environ, lambda status, headers: statuses.append(status)))
+
+    assert statuses == ["200 OK"]
+    assert body == b"http://example.test:8080/"
+
+
 def test_a_server_port_that_is_not_a_number_is_no_port(app: Hipflask) -> None:
     from hipflask import request
 

@@ -337,7 +337,13 @@ class Scaffold:
                 f"{exc_class!r} is an instance, not a class. Handlers can only be"
                 " registered for Exception classes or HTTP error codes."
             )
-        if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
+        if not isinstance(exc_class, type):
+            # A string, None ...: Flask's issubclass() raises TypeError here too.
+            raise TypeError(
+                f"{exc_class!r} is not an exception class or an HTTP error code. Handlers"
+                " can only be registered for Exception classes or HTTP error codes."
+            )
+        if not issubclass(exc_class, Exception):
             raise ValueError(
                 f"'{exc_class.__name__}' is not a subclass of Exception. Handlers can only"
                 " be registered for Exception classes or HTTP error codes."

@@ -72,14 +72,21 @@ def _framing_refusal(environ: WSGIEnvironment) -> str | None:
 #: ``(SERVER_NAME, SERVER_PORT)`` -> the request's ``server`` tuple, for the
 #: few names a server answers on (bounded: the values come from the client's
 #: Host header under some servers).
-_SERVERS: dict[tuple[str, str | None], tuple[str, int | None]] = {}
+_SERVERS: dict[tuple[str, str | int | None], tuple[str, int | None]] = {}
 _SERVERS_MAX = 64
 
 
-def _server(name: str, port: str | None) -> tuple[str, int | None]:
+def _server(name: str, port: str | int | None) -> tuple[str, int | None]:
     # Not a number (a unix socket's "", a hand-built environ's "x"): no port,
-    # rather than a ValueError before the app can answer.
-    server = (name, int(port) if port and port.isdigit() and port.isascii() else None)
+    # rather than a ValueError before the app can answer. hypercorn's WSGI
+    # mode gives an int where PEP 3333 says a string.
+    if type(port) is int:
+        number: int | None = port
+    elif isinstance(port, str) and port.isdigit() and port.isascii():
+        number = int(port)
+    else:
+        number = None
+    server = (name, number)
     if len(_SERVERS) < _SERVERS_MAX:
         _SERVERS[name, port] = server
     return server

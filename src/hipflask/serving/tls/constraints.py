@@ -90,7 +90,10 @@ def check_local_names(ca_certificate: x509.Certificate, names: Iterable[x509.Gen
     if outside:
         raise ConfigurationError(
             f"The local CA only vouches for local names, not {', '.join(outside)}: use"
-            " localhost, a name under .test (or .localhost, .local, .internal,"
-            " .home.arpa, .lan), or a private address. A public name needs a real"
-            " certificate (--cert FILE --key FILE)."
+            f" localhost, a name under .test (or {_OTHER_DOMAINS}), or a private"
+            " address. A public name needs a real certificate (--cert FILE --key FILE)."
         )
+
+
+#: The domains besides localhost and .test, as the refusal names them.
+_OTHER_DOMAINS = ", ".join(f".{domain}" for domain in LOCAL_DOMAINS if domain != "test")
