@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
+from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Unauthorized
 
 from hipflask import Blueprint
 from hipflask import Hipflask
+from hipflask import Response
 from hipflask.restful import Api
 from hipflask.restful import Resource
 from hipflask.restful import abort
@@ -375,7 +378,8 @@ def test_blueprint_catch_all_404s_without_a_prefix_catches_every_url(
     response = client.get("/nothing")
 
     assert (response.status_code, response.mimetype) == (404, "application/json")
-    assert client.post("/page").mimetype == "application/json"
+    # catch_all_404s is for URLs that match nothing: a plain view's 405 is its own.
+    assert client.post("/page").mimetype == "text/html"
 
 
 def test_blueprint_without_prefix_and_catch_all_off_keeps_html_404s(
@@ -466,3 +470,117 @@ def test_blueprint_api_errors_outside_routing_keep_their_handlers(
     assert client.get("/api/items/1").get_json() == {"id": 1}
     response = client.get("/teapot")
     assert (response.status_code, response.mimetype) == (418, "text/html")
+
+
+class FieldInvalid(Exception):
+    """An app's own error carrying its body as ``data``, as Flask-RESTful apps raise them."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.data = {"message": "Invalid field", "field": field}
+
+
+class ListOfErrors(BadRequest):
+    data = ["name is required", "age must be > 0"]  # noqa: RUF012 - Flask-RESTful's style
+
+
+class Validates(Resource):
+    def get(self) -> Any:
+        raise FieldInvalid("email")
+
+    def post(self) -> Any:
+        raise ListOfErrors()
+
+    def put(self) -> Any:
+        raise Unauthorized(
+            response=Response("login first", 401, {"WWW-Authenticate": 'Bearer realm="x"'})
+        )
+
+    def patch(self) -> Any:
+        raise BadRequest(response=Response('{"custom": true}', 400, mimetype="application/json"))
+
+
+def test_error_data_of_any_exception_is_the_body(app: Hipflask, client: Any) -> None:
+    api = Api(app, errors={"FieldInvalid": {"status": 422}, "ListOfErrors": {"status": 409}})
+    api.add_resource(Validates, "/validates")
+    # The exception's own data, merged with its errors= entry.
+    response = client.get("/validates")
+    assert response.status_code == 422
+    assert response.get_json() == {"message": "Invalid field", "field": "email", "status": 422}
+    # Data that is not an object is the body as it is, with the entry's status.
+    response = client.post("/validates")
+    assert response.status_code == 409
+    assert response.get_json() == ["name is required", "age must be > 0"]
+    assert ListOfErrors.data == ["name is required", "age must be > 0"]
+
+
+def test_an_unexpected_errors_own_data_is_not_sent(app: Hipflask, client: Any) -> None:
+    # Not listed in errors=: whatever its data holds stays on the server.
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    class Internal(Exception):
+        data = {"dsn": "postgresql://admin:secret@db/prod"}  # noqa: RUF012
+
+    class Raises(Resource):
+        def get(self) -> Any:
+            raise Internal()
+
+    Api(app).add_resource(Raises, "/internal")
+    response = client.get("/internal")
+    assert response.status_code == 500
+    assert response.get_json() == {"message": "Internal Server Error"}
+
+
+def test_list_data_of_an_http_error_is_the_body(app: Hipflask, client: Any) -> None:
+    Api(app).add_resource(Validates, "/validates")
+    response = client.post("/validates")
+    assert response.status_code == 400
+    assert response.get_json() == ["name is required", "age must be > 0"]
+
+
+def test_merging_the_errors_entry_leaves_shared_data_unchanged(app: Hipflask, client: Any) -> None:
+    class SharedData(Exception):
+        data = {"message": "shared"}  # noqa: RUF012
+
+    class Raises(Resource):
+        def get(self) -> Any:
+            raise SharedData()
+
+    Api(app, errors={"SharedData": {"status": 418, "extra": 1}}).add_resource(Raises, "/shared")
+    assert client.get("/shared").get_json() == {"message": "shared", "status": 418, "extra": 1}
+    assert SharedData.data == {"message": "shared"}
+
+
+def test_http_error_with_its_own_response_is_answered_unchanged(app: Hipflask, client: Any) -> None:
+    Api(app, serve_challenge_on_401=True).add_resource(Validates, "/validates")
+    response = client.put("/validates")
+    assert response.status_code == 401
+    assert response.get_data(as_text=True) == "login first"
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="x"'
+    response = client.patch("/validates")
+    assert response.status_code == 400
+    assert response.get_json() == {"custom": True}
+
+
+def test_abort_payload_still_goes_through_the_api_representations(api: Api, client: Any) -> None:
+    # abort() attaches a JSON response for plain views; in an Api the payload
+    # is still answered by the API (its representations, its errors entry).
+    @api.representation("text/csv")
+    def csv(data: Any, code: int, headers: Any = None) -> Any:
+        return Response(f"csv:{data['message']}", code, headers)
+
+    response = client.get("/v1/todos/11", headers={"Accept": "text/csv"})
+    assert response.status_code == 404
+    assert response.get_data(as_text=True) == "csv:Todo 11 doesn't exist"
+
+
+def test_catch_all_404s_leaves_a_plain_view_s_405_to_the_app(app: Hipflask, client: Any) -> None:
+    @app.route("/page")
+    def page() -> str:
+        return "page"
+
+    Api(app, catch_all_404s=True)
+    response = client.post("/page")
+    assert response.status_code == 405
+    assert response.mimetype == "text/html"
+    assert client.get("/nowhere").mimetype == "application/json"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections import defaultdict
 from datetime import date
 from datetime import datetime
 from datetime import timezone
@@ -242,3 +244,92 @@ def test_a_price_from_a_float_reaches_the_client_as_flask_restful_sends_it(
     Api(app).add_resource(Basket, "/basket")
 
     assert client.get("/basket").get_json() == {"total": "2.35"}
+
+
+class Shout(fields.Raw):
+    def format(self, value: Any) -> str:
+        return str(value).upper()
+
+
+def test_default_is_returned_as_given_never_formatted() -> None:
+    # Placeholders that are not values of the field's type: formatting them
+    # would be a 500 (or turn 5 into "5", "dflt" into "DFLT").
+    out = marshal(
+        {},
+        {
+            "when": fields.DateTime(default="never"),
+            "n": fields.Integer(default="unknown"),
+            "p": fields.Fixed(decimals=2, default="n/a"),
+            "s": fields.String(default=5),
+            "u": Shout(default="dflt"),
+            "called": fields.Raw(default=lambda: "fresh"),
+        },
+    )
+    assert out == {
+        "when": "never",
+        "n": "unknown",
+        "p": "n/a",
+        "s": 5,
+        "u": "dflt",
+        "called": "fresh",
+    }
+    # A present value is still formatted.
+    assert marshal({"u": "x"}, {"u": Shout(default="dflt")}) == {"u": "X"}
+
+
+def test_integer_format_of_none_is_its_default() -> None:
+    assert fields.Integer().format(None) == 0
+    assert fields.Integer(default="unknown").format(None) == "unknown"
+
+
+def test_default_reaches_the_client_as_given(app: Hipflask, client: Any) -> None:
+    class Report(Resource):
+        @marshal_with({"when": fields.DateTime(default="never"), "s": fields.String(default=5)})
+        def get(self) -> Any:
+            return {}
+
+    Api(app).add_resource(Report, "/report")
+    response = client.get("/report")
+    assert response.status_code == 200
+    assert response.get_json() == {"when": "never", "s": 5}
+
+
+def test_unsupported_date_format_fails_only_when_formatting() -> None:
+    field = fields.DateTime(dt_format="unix")  # building the fields dict works
+    assert marshal({}, {"ts": field}) == {"ts": None}
+    with pytest.raises(MarshallingException, match="Unsupported date format unix"):
+        marshal({"ts": datetime(2020, 1, 2)}, {"ts": field})
+
+
+def test_marshal_reads_any_indexable_object() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = sqlite3.Row
+    conn.execute("create table book (id int, title text)")
+    conn.execute("insert into book values (7, 'Dune')")
+    row = conn.execute("select * from book").fetchone()
+    conn.close()
+    book_fields = {"id": fields.Integer, "title": fields.String, "isbn": fields.String}
+    assert marshal(row, book_fields) == {"id": 7, "title": "Dune", "isbn": None}
+    # A defaultdict answers a missing key with its factory's value.
+    counts = defaultdict(lambda: "n/a", {"id": 1})
+    assert marshal(counts, {"id": fields.Integer, "title": fields.String}) == {
+        "id": 1,
+        "title": "n/a",
+    }
+    # Nested objects are read the same way.
+    assert marshal({"book": row}, {"book": fields.Nested({"title": fields.String})}) == {
+        "book": {"title": "Dune"}
+    }
+
+
+class Record(dict[str, Any]):
+    @property
+    def label(self) -> str:
+        return f"#{self['id']}"
+
+
+def test_marshal_falls_back_to_attributes_but_not_to_mapping_methods() -> None:
+    # An indexable object that lacks the key is read by attribute (a dict
+    # subclass's property), but a dict's own methods are never values.
+    out = marshal(Record(id=3), {"id": fields.Integer, "label": fields.String, "items": fields.Raw})
+    assert out == {"id": 3, "label": "#3", "items": None}

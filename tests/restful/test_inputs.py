@@ -119,6 +119,28 @@ def test_datetime_from_rfc822() -> None:
         ("2013-01-01T12:00/PT30M", datetime(2013, 1, 1, 12), datetime(2013, 1, 1, 12, 30)),
         ("2013-01-01T12:00+02:00", datetime(2013, 1, 1, 10), datetime(2013, 1, 1, 10, 1)),
         ("2013-02-01/2013-01-01", datetime(2013, 1, 1), datetime(2013, 2, 1)),
+        # Fractions of a second are kept; the span is still one second.
+        (
+            "2013-01-01T12:30:45.5",
+            datetime(2013, 1, 1, 12, 30, 45, 500000),
+            datetime(2013, 1, 1, 12, 30, 46, 500000),
+        ),
+        (
+            "2013-01-01T12:30:45.25/2013-01-01T12:30:46.75",
+            datetime(2013, 1, 1, 12, 30, 45, 250000),
+            datetime(2013, 1, 1, 12, 30, 46, 750000),
+        ),
+        (
+            "2013-01-01T12:30:45,123Z/PT1S",
+            datetime(2013, 1, 1, 12, 30, 45, 123000),
+            datetime(2013, 1, 1, 12, 30, 46, 123000),
+        ),
+        # duration/end.
+        ("PT1H/2013-01-01T12:00", datetime(2013, 1, 1, 11), datetime(2013, 1, 1, 12)),
+        ("P2D/2013-01-03", datetime(2013, 1, 1), datetime(2013, 1, 3)),
+        # A reduced date is its first day, as Flask-RESTful answers it.
+        ("2013-01", datetime(2013, 1, 1), datetime(2013, 1, 2)),
+        ("2013", datetime(2013, 1, 1), datetime(2013, 1, 2)),
     ],
 )
 def test_iso8601interval(value: str, start: datetime, end: datetime) -> None:
@@ -126,7 +148,10 @@ def test_iso8601interval(value: str, start: datetime, end: datetime) -> None:
     assert inputs.iso8601interval(value) == (start.replace(tzinfo=utc), end.replace(tzinfo=utc))
 
 
-@pytest.mark.parametrize("value", ["bad", "2013-01-01/P", "2013-13-01", "2013-01-01T25"])
+@pytest.mark.parametrize(
+    "value",
+    ["bad", "2013-01-01/P", "2013-13-01", "2013-01-01T25", "2013-01T12", "P1D/P2D", "2013-00"],
+)
 def test_iso8601interval_refuses(value: str) -> None:
     with pytest.raises(ValueError, match="must be a valid ISO8601 date/time interval"):
         inputs.iso8601interval(value, "period")

@@ -204,6 +204,19 @@ def test_strict_refuses_unknown_arguments(client: Any) -> None:
     assert b"Unknown arguments: evil" in response.data
 
 
+def test_strict_refuses_an_argument_sent_where_it_is_not_read(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("page", type=int, location="args")
+    url = use("strict-location", parser)
+    # "page" comes in the JSON body; the parser reads it from the query string only.
+    response = client.post(url + "?_strict=1", json={"page": 2})
+    assert response.status_code == 400
+    assert b"Unknown arguments: page, _strict" in response.data
+    # From the query string it is known (only the test route's own flag is not).
+    response = client.post(url + "?page=2&_strict=1", json={})
+    assert b"Unknown arguments: _strict<" in response.data
+
+
 def test_types_from_inputs_and_decimal(client: Any) -> None:
     parser = reqparse.RequestParser(bundle_errors=True)
     parser.add_argument("flag", type=inputs.boolean)
@@ -235,6 +248,24 @@ def test_ignore_skips_a_bad_value(client: Any) -> None:
     parser = reqparse.RequestParser()
     parser.add_argument("n", type=int, ignore=True)
     assert client.get(use("ignore", parser) + "?n=x").get_json() == {"n": None}
+
+
+def test_an_ignored_bad_value_is_not_found(client: Any) -> None:
+    # With store_missing=False, a value that failed conversion and was
+    # ignored leaves the key out, as a value never sent does.
+    parser = reqparse.RequestParser()
+    parser.add_argument("limit", type=int, ignore=True, store_missing=False, location="args")
+    url = use("ignore-missing", parser)
+    assert client.get(url + "?limit=abc").get_json() == {}
+    assert client.get(url).get_json() == {}
+    assert client.get(url + "?limit=3").get_json() == {"limit": 3}
+
+
+def test_strict_counts_an_ignored_value_as_known(client: Any) -> None:
+    parser = reqparse.RequestParser()
+    parser.add_argument("n", type=int, ignore=True, location="args")
+    parser.add_argument("_strict", location="args")
+    assert client.get(use("strict-ignore", parser) + "?n=x&_strict=1").status_code == 200
 
 
 def test_copy_replace_and_remove() -> None:

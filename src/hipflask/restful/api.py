@@ -38,6 +38,7 @@ from ..core.helpers import url_for as _url_for
 from ..core.typed import adapt_class
 from ..errors import HipflaskError
 from .errors import error_data
+from .errors import has_own_response
 from .errors import http_status_message
 from .marshalling import unpack
 from .representations import DEFAULT_REPRESENTATIONS
@@ -66,7 +67,8 @@ class Api:
     :param default_mediatype: the representation used when ``Accept`` names none
         the API has (``None``: answer 406 instead).
     :param decorators: applied to every resource's view function.
-    :param catch_all_404s: answer unmatched URLs (404, 405) with JSON too.
+    :param catch_all_404s: answer URLs that match no route (404) with JSON too; a
+        method a plain view lacks (405) keeps the app's own page.
     :param serve_challenge_on_401: add ``WWW-Authenticate`` to 401 answers.
     :param errors: maps an exception class *name* to the body (and ``status``)
         to answer it with.
@@ -273,7 +275,10 @@ class Api:
         if isinstance(e, MethodNotAllowed):
             endpoint = _endpoint_for_other_method(e)
             if endpoint is not None:
-                return self.owns_endpoint(endpoint) or self._catches_all(mounts)
+                # A method a plain view of the app lacks is that view's 405
+                # (its own page), even with catch_all_404s: that option is for
+                # URLs that match nothing, as Flask-RESTful has it.
+                return self.owns_endpoint(endpoint)
         # A URL under the API's prefix that matches no resource (a bad id for
         # an int converter, say) is still the API's: its clients get JSON.
         # Likewise under the fixed part of a resource URL ("/authors/" of
@@ -319,40 +324,51 @@ class Api:
                 propagate = current_app.testing or current_app.debug
             if propagate:
                 raise e
-        headers: Any = {}
-        if isinstance(e, HTTPException):
-            code = e.code or 500
-            data = error_data(e)
-            headers = [
-                (key, value)
-                for key, value in e.get_headers()
-                if key.lower() not in ("content-type", "content-length")
-            ]
-        else:
-            code = 500
-            # The reason phrase, as Flask-RESTful answers an unexpected error.
-            data = {"message": http_status_message(500)}
-        if name in self.errors:
-            custom = dict(self.errors[name])
-            # As in Flask-RESTful: without "status" the answer is a 500.
-            code = int(custom.get("status", 500))
-            data.update(custom)
+        if isinstance(e, HTTPException) and has_own_response(e):
+            # A response the raiser built (a challenge, a custom body) is the
+            # answer as it is, as in Flask-RESTful.
+            return e.get_response()
+        code, data, headers = self._error_answer(e, name)
         if code >= 500:
             if signals.got_request_exception.receivers:
                 signals.got_request_exception.send(current_app._get_current_object(), exception=e)
             current_app.log_exception(e)
-        # Suggesting routes tells a client the API's URL layout: on in debug
-        # only, unless ERROR_404_HELP says otherwise.
-        help_on_404 = current_app.config.get("ERROR_404_HELP")
-        if help_on_404 is None:
-            help_on_404 = current_app.debug
-        if code == 404 and help_on_404:
-            data["message"] = _did_you_mean(data.get("message", ""))
+        if code == 404:
+            _add_404_help(data)
         fallback = None if self.default_mediatype is not None else "application/json"
         response = self.make_response(data, code, headers, fallback_mediatype=fallback)
         if code == 401:
             response = self.unauthorized(response)
         return response
+
+    def _error_answer(self, e: Exception, name: str) -> tuple[int, Any, Any]:
+        """The status, body and extra headers :meth:`handle_error` answers ``e`` with."""
+        headers: Any = {}
+        if isinstance(e, HTTPException) or name in self.errors:
+            data = error_data(e)
+        else:
+            # An unexpected error's own ``data`` may be anything internal (a
+            # library's payload, the input it choked on): a 500 says no more
+            # than its reason phrase unless ``errors=`` names the class.
+            data = {"message": http_status_message(500)}
+        code = 500
+        if isinstance(e, HTTPException):
+            code = e.code or 500
+            headers = [
+                (key, value)
+                for key, value in e.get_headers()
+                if key.lower() not in ("content-type", "content-length")
+            ]
+        if name in self.errors:
+            custom = dict(self.errors[name])
+            # As in Flask-RESTful: without "status" the answer is a 500.
+            code = int(custom.get("status", 500))
+            # The entry's keys win over the exception's data. Data that is no
+            # object (a list of messages) cannot take keys: it stays the body,
+            # answered with the entry's status.
+            if isinstance(data, dict):
+                data.update(custom)
+        return code, data, headers
 
     def unauthorized(self, response: Any) -> Any:
         """Add a ``WWW-Authenticate`` challenge when ``serve_challenge_on_401`` is set."""
@@ -381,6 +397,20 @@ def _join(mount: str, rule: str) -> str:
     if not mount:
         return rule.rstrip("/")
     return "/".join((mount.rstrip("/"), rule.lstrip("/"))).rstrip("/")
+
+
+def _add_404_help(data: Any) -> None:
+    """Suggest close routes in a 404's ``message`` when ``ERROR_404_HELP`` is on.
+
+    Suggesting routes tells a client the API's URL layout: on in debug only,
+    unless the setting says otherwise. A body that is no object (a list
+    given as the exception's ``data``) has no message to extend.
+    """
+    help_on_404 = current_app.config.get("ERROR_404_HELP")
+    if help_on_404 is None:
+        help_on_404 = current_app.debug
+    if help_on_404 and isinstance(data, dict):
+        data["message"] = _did_you_mean(data.get("message", ""))
 
 
 def _did_you_mean(message: Any) -> Any:

@@ -12,7 +12,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..contexts.ctx import has_app_context
 from ..contexts.globals import current_app
 
-__all__ = ["abort", "error_data", "http_status_message"]
+__all__ = ["abort", "error_data", "has_own_response", "http_status_message"]
 
 
 def http_status_message(code: int) -> str:
@@ -43,14 +43,40 @@ def abort(http_status_code: int, **kwargs: Any) -> NoReturn:
             if not body.endswith(b"\n"):
                 body += b"\n"
             exc.response = app.response_class(body, exc.code, mimetype="application/json")
+            # Marked as this fallback: an Api answers the payload through its
+            # own representations, and only a response the raiser chose
+            # itself is sent unchanged (see ``has_own_response``).
+            exc._restful_payload_response = exc.response  # type: ignore[attr-defined]
     raise exc
 
 
-def error_data(exc: HTTPException) -> dict[str, Any]:
-    """The JSON body for an HTTP error: its ``data``, else ``{"message": description}``."""
+def has_own_response(exc: HTTPException) -> bool:
+    """Whether ``exc`` carries a response its raiser built (``Unauthorized(response=...)``).
+
+    That response is the answer, body and headers (a ``WWW-Authenticate``
+    challenge, a custom body): an :class:`Api` must not replace it with JSON.
+    The JSON fallback :func:`abort` attaches for plain views does not count.
+    """
+    response = exc.response
+    return response is not None and response is not getattr(exc, "_restful_payload_response", None)
+
+
+def error_data(exc: BaseException) -> Any:
+    """The body for an error: its own ``data`` (any JSON value), else ``{"message": ...}``.
+
+    ``data`` is used whatever the exception's class and whatever its type (a
+    dict, a list of messages …), as an app written for Flask-RESTful sets it.
+    A dict is copied, so merging the ``errors=`` entry into the answer never
+    changes a ``data`` shared by every instance of a class.
+    """
     data = getattr(exc, "data", None)
     if isinstance(data, dict):
         return dict(data)
+    if data is not None:
+        return data
+    if not isinstance(exc, HTTPException):
+        # The reason phrase, as Flask-RESTful answers an unexpected error.
+        return {"message": http_status_message(500)}
     code = exc.code or 500
     body: dict[str, Any] = {"message": exc.description or http_status_message(code)}
     errors = getattr(exc, "errors", None)

@@ -15,7 +15,9 @@ which :mod:`hipflask.openapi` uses to document marshalled responses.
 
 from __future__ import annotations
 
+import inspect
 from calendar import timegm
+from collections.abc import Mapping
 from datetime import date
 from datetime import datetime
 from datetime import timezone
@@ -85,10 +87,23 @@ def _reads_from(item: Any, attribute: Any) -> bool:
 
 
 def _one(key: Any, obj: Any, default: Any) -> Any:
-    if isinstance(obj, (list, tuple)) and isinstance(key, int):
-        return obj[key] if -len(obj) <= key < len(obj) else default
-    if hasattr(obj, "get") and hasattr(obj, "__getitem__"):
-        return obj.get(key, default)
+    """``obj[key]`` for an indexable object, else its attribute ``key``.
+
+    Indexing comes first and is not limited to dicts: a ``sqlite3.Row``, a
+    ``defaultdict`` (whose factory answers a missing key), a list read by
+    position. When indexing fails the attribute is read instead, so a model
+    object with ``__getitem__`` of its own, or a dict subclass with a
+    property, still marshals, as Flask-RESTful reads them. For a mapping, the
+    mapping's own methods are not values: ``{"items": fields.Raw}`` of a dict
+    without that key gives the default, never ``dict.items``.
+    """
+    if is_indexable_but_not_string(obj):
+        try:
+            return obj[key]
+        except (IndexError, KeyError, TypeError):
+            pass
+    if isinstance(obj, Mapping) and callable(inspect.getattr_static(type(obj), str(key), None)):
+        return default
     return getattr(obj, str(key), default)
 
 
@@ -122,11 +137,18 @@ class Raw:
         return value
 
     def output(self, key: Any, obj: Any) -> Any:
-        """The formatted value of ``key`` (or ``attribute``) of ``obj``."""
+        """The formatted value of ``key`` (or ``attribute``) of ``obj``, else the default.
+
+        The default is what the response says when there is no value, given
+        exactly as declared and never through :meth:`format`: placeholders
+        such as ``DateTime(default="never")`` or ``Integer(default="unknown")``
+        are not values of the field's type, and formatting them would turn a
+        missing value into a 500 (or ``String(default=5)`` into ``"5"``). A
+        callable default is called, once per missing value.
+        """
         value = get_value(key if self.attribute is None else self.attribute, obj)
         if value is None:
-            default = self.default() if callable(self.default) else self.default
-            return self.format(default) if default is not None else default
+            return self.default() if callable(self.default) else self.default
         return self.format(value)
 
     def schema(self) -> dict[str, Any]:
@@ -155,9 +177,13 @@ class Integer(Raw):
     def __init__(self, default: Any = 0, **kwargs: Any) -> None:
         super().__init__(default=default, **kwargs)
 
-    def format(self, value: Any) -> int | None:
+    def format(self, value: Any) -> Any:
+        if value is None:
+            # ``marshal_with_field(fields.Integer)`` of ``None``: the default
+            # (0 unless given), as a missing key gives through ``output``.
+            return self.default() if callable(self.default) else self.default
         try:
-            return None if value is None else int(value)
+            return int(value)
         except (TypeError, ValueError) as exc:
             raise MarshallingException(exc) from exc
 
@@ -234,12 +260,16 @@ class DateTime(Raw):
     """
 
     def __init__(self, dt_format: str = "rfc822", **kwargs: Any) -> None:
+        # An unknown format is refused when a value is formatted, not here: a
+        # field for a value that is always missing (or defaulted) must work,
+        # and fields dicts are built at import time, where raising would stop
+        # the whole app from starting over one field.
         super().__init__(**kwargs)
-        if dt_format not in ("rfc822", "iso8601"):
-            raise MarshallingException(f"Unsupported date format {dt_format!r}")
         self.dt_format = dt_format
 
     def format(self, value: Any) -> str:
+        if self.dt_format not in ("rfc822", "iso8601"):
+            raise MarshallingException(f"Unsupported date format {self.dt_format}")
         try:
             if self.dt_format == "iso8601":
                 # A date stays a date ("2020-01-02"), as Flask-RESTful writes it.

@@ -178,10 +178,14 @@ def datetime_from_rfc822(value: Any) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+# A calendar date, possibly reduced to its month or year ("2013-01", "2013"),
+# and with a full date a time (to the hour, minute, second or a fraction of a
+# second, "." or "," marking it) and a zone.
 _POINT = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[Tt](?P<hour>\d{2})(?::?(?P<minute>\d{2})(?::?(?P<second>\d{2})(?:\.\d+)?)?)?)?"
-    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?$"
+    r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
+    r"(?:[Tt](?P<hour>\d{2})(?::?(?P<minute>\d{2})"
+    r"(?::?(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?)?)?"
+    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?)?$"
 )
 _DURATION = re.compile(
     r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -192,19 +196,30 @@ _DURATION = re.compile(
 def iso8601interval(value: Any, argument: str = "argument") -> tuple[datetime, datetime]:
     """An ISO 8601 interval as ``(start, end)`` in UTC, end exclusive.
 
-    ``2013-01-01`` is that whole day, ``2013-01-01T12`` that hour;
-    ``start/end`` and ``start/duration`` (``2013-01-01/P3D``,
-    ``2013-01-01T12:00/PT30M``) are accepted. A year counts 365 days and a
-    month 30; a time without a zone is UTC.
+    A single date or date-time spans its finest unit, up to a day:
+    ``2013-01-01`` is that whole day, ``2013-01-01T12`` that hour,
+    ``2013-01-01T12:30:45.5`` the second from 45.5 s. A date reduced to its
+    month or year (``2013-01``, ``2013``) is its first day, as Flask-RESTful
+    (and the "up to the day" of its documentation) has it. ``start/end``,
+    ``start/duration`` and ``duration/end`` are accepted (``2013-01-01/P3D``,
+    ``2013-01-01T12:00/PT30M``, ``PT1H/2013-01-01T12:00``). Fractions of a
+    second are kept. A year counts 365 days and a month 30; a time without a
+    zone is UTC.
     """
     try:
         text = str(value).strip()
         first, slash, second = text.partition("/")
-        start, resolution = _point(first)
         if not slash:
+            start, resolution = _point(first)
             return start, start + resolution
-        duration = _duration(second)
-        end = start + duration if duration is not None else _point(second)[0]
+        leading = _duration(first)
+        if leading is not None:
+            end = _point(second)[0]
+            start = end - leading
+        else:
+            start = _point(first)[0]
+            duration = _duration(second)
+            end = start + duration if duration is not None else _point(second)[0]
     except (ValueError, OverflowError):
         raise ValueError(
             f"Invalid {argument}: {value}. {argument} must be a valid ISO8601 date/time interval."
@@ -213,14 +228,24 @@ def iso8601interval(value: Any, argument: str = "argument") -> tuple[datetime, d
 
 
 def _point(text: str) -> tuple[datetime, timedelta]:
+    """A moment in UTC and the length of its finest given unit (at most a day)."""
     match = _POINT.match(text)
     if match is None:
         raise ValueError(text)
     parts = [match["hour"], match["minute"], match["second"]]
     given = [int(part) for part in parts if part is not None]
-    day = datetime.strptime(match["date"], "%Y-%m-%d")
     hour, minute, second = (*given, 0, 0, 0)[:3]
-    moment = day.replace(hour=hour, minute=minute, second=second)
+    # Microseconds from the fraction's first six digits ("5" is 500000).
+    micro = int((match["fraction"] or "").ljust(6, "0")[:6])
+    moment = datetime(
+        int(match["year"]),
+        int(match["month"] or 1),
+        int(match["day"] or 1),
+        hour,
+        minute,
+        second,
+        micro,
+    )
     zone = match["zone"]
     if zone and zone not in ("Z", "z"):
         sign = 1 if zone[0] == "+" else -1

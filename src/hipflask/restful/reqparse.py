@@ -156,7 +156,6 @@ class Argument:
         """``(value, found)``; with bundling, ``(ValueError, {name: message})`` on error."""
         source = self.source(request)
         results: list[Any] = []
-        found = False
         for operator in self.operators:
             name = self.name + operator.replace("=", "", 1)
             if name not in source:
@@ -172,19 +171,32 @@ class Argument:
                 failed = self._one(value, operator, results)
                 if failed is not None:
                     return self.handle_validation_error(failed, bundle_errors)  # type: ignore[no-any-return]
-            found = True
         if not results and self.required:
             where = " or ".join(_FRIENDLY_LOCATIONS.get(loc, loc) for loc in self._locations())
             error = ValueError(f"Missing required parameter in {where}")
             return self.handle_validation_error(error, bundle_errors)  # type: ignore[no-any-return]
         if not results:
+            # Found means a value was kept: one that failed conversion and was
+            # ignored (``ignore=True``), or an empty JSON list, leaves the
+            # argument missing, so ``store_missing=False`` leaves its key out.
             default = self.default() if callable(self.default) else self.default
-            return default, found
+            return default, False
         if self.action == "append":
-            return results, found
+            return results, True
         if self.action == "store" or len(results) == 1:
-            return results[0], found
-        return results, found
+            return results[0], True
+        return results, True
+
+    def sent_names(self, request: Any) -> set[str]:
+        """The names (with operator suffixes) this argument finds in its own locations.
+
+        What ``parse_args(strict=True)`` counts as known: a name sent only
+        where this argument does not read it (``page`` in the JSON body for a
+        query-string argument) is not this argument's, and is refused.
+        """
+        source = self.source(request)
+        names = (self.name + operator.replace("=", "", 1) for operator in self.operators)
+        return {name for name in names if name in source}
 
     def _one(self, value: Any, operator: str, results: list[Any]) -> Exception | None:
         if self.trim and isinstance(value, str):
@@ -269,8 +281,13 @@ class RequestParser:
         if errors:
             abort(http_error_code, message=errors)
         if strict:
-            known = {arg.name + op.replace("=", "", 1) for arg in self.args for op in arg.operators}
-            unknown = [key for key in Argument("").source(req) if key not in known]
+            # Known means read by an argument *from one of its locations*; the
+            # names sent are those of the default locations (JSON body, form,
+            # query string), as Flask-RESTful collects them.
+            known: set[str] = set()
+            for arg in self.args:
+                known |= arg.sent_names(req)
+            unknown = [key for key in self.argument_class("").source(req) if key not in known]
             if unknown:
                 raise BadRequest(f"Unknown arguments: {', '.join(unknown)}")
         return namespace
