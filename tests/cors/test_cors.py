@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import abort
 from hipflask.cors import CORS
@@ -264,3 +265,94 @@ def test_a_null_origin_never_passes_the_cross_origin_gate(app: Hipflask, client:
     sandboxed = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
     response = client.post("/", headers=sandboxed)
     assert response.status_code == 403
+
+
+def test_cross_origin_reads_the_app_s_cors_settings(app: Hipflask, client: Any) -> None:
+    @app.route("/widget", methods=["GET", "POST"])
+    @cross_origin()
+    def widget() -> str:
+        return "widget"
+
+    @app.get("/short")
+    @cross_origin(max_age=5)
+    def short() -> str:
+        return "short"
+
+    # Set after the decorators ran, as a factory configures its app: read
+    # per request, defaults < settings < the decorator's own arguments.
+    app.config.update(CORS_ORIGINS=[ALLOWED], CORS_MAX_AGE=120, CORS_EXPOSE_HEADERS=["X-Total"])
+    evil = client.get("/widget", headers={"Origin": EVIL})
+    assert "Access-Control-Allow-Origin" not in evil.headers
+    attack = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=attack).status_code == 403
+    refused = client.options("/widget", headers=preflight(EVIL, "POST"))
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    allowed = client.get("/widget", headers={"Origin": ALLOWED})
+    assert allowed.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert allowed.headers["Access-Control-Expose-Headers"] == "X-Total"
+    answered = client.options("/widget", headers=preflight(ALLOWED, "POST"))
+    assert answered.headers["Access-Control-Max-Age"] == "120"
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.post("/widget", headers=cross).status_code == 200
+    short_answer = client.options("/short", headers=preflight(ALLOWED, "GET"))
+    assert short_answer.headers["Access-Control-Max-Age"] == "5"
+    assert short_answer.headers["Access-Control-Allow-Origin"] == ALLOWED
+    other = client.options("/short", headers=preflight(EVIL, "GET"))
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_cross_origin_credentials_take_their_origins_from_the_settings(
+    app: Hipflask, client: Any
+) -> None:
+    decorate = cross_origin(supports_credentials=True)  # no origins: the settings may list them
+
+    def widget() -> str:
+        return "widget"
+
+    with pytest.raises(ConfigurationError, match="supports_credentials"):
+        app.add_url_rule("/open", "open", decorate(widget))
+    app.config["CORS_ORIGINS"] = [ALLOWED]
+    app.add_url_rule("/widget", "widget", decorate(widget))
+    response = client.get("/widget", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_cors_on_a_blueprint_covers_its_routes_only(app: Hipflask, client: Any) -> None:
+    api = Blueprint("api_v1", __name__, url_prefix="/api")
+
+    @api.route("/items", methods=["GET", "PUT"])
+    def items() -> str:
+        return "items"
+
+    CORS(api, origins=[ALLOWED], max_age=30)
+    app.register_blueprint(api)
+
+    @app.route("/plain", methods=["GET", "PUT"])
+    def plain() -> str:
+        return "plain"
+
+    response = client.get("/api/items", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    answered = client.options("/api/items", headers=preflight(ALLOWED))
+    assert answered.headers["Access-Control-Max-Age"] == "30"
+    cross = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.put("/api/items", headers=cross).status_code == 200
+    refused = client.get("/api/items", headers={"Origin": EVIL})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    outside = client.get("/plain", headers={"Origin": ALLOWED})
+    assert "Access-Control-Allow-Origin" not in outside.headers
+    assert client.put("/plain", headers=cross).status_code == 403
+
+
+def test_header_name_lists_are_sorted(app: Hipflask, client: Any) -> None:
+    CORS(app, origins=[ALLOWED], expose_headers=["X-Zeta", "X-Alpha"])
+
+    @app.route("/x", methods=["GET", "PUT"])
+    def x() -> str:
+        return "x"
+
+    got = client.get("/x", headers={"Origin": ALLOWED})
+    assert got.headers["Access-Control-Expose-Headers"] == "X-Alpha, X-Zeta"
+    answered = client.options("/x", headers=preflight(ALLOWED, headers="X-Foo, X-Bar"))
+    assert answered.headers["Access-Control-Allow-Headers"] == "X-Bar, X-Foo"

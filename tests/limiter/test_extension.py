@@ -16,6 +16,7 @@ from hipflask import jsonify
 from hipflask import request
 from hipflask.errors import ConfigurationError
 from hipflask.limiter import ExemptionScope
+from hipflask.limiter import HeaderNames
 from hipflask.limiter import Limiter
 from hipflask.limiter import RateLimitExceeded
 from hipflask.limiter.util import get_remote_address
@@ -877,3 +878,128 @@ def test_a_nested_blueprint_s_own_limits_and_exemption_apply(app: Hipflask, clie
     app.register_blueprint(parent)
     assert statuses(client, "/p/c/x", 4) == [200, 200, 200, 429]
     assert statuses(client, "/p/f/y", 3) == [200, 200, 200]
+
+
+def test_both_on_breach_callbacks_run_the_limiter_s_first(app: Hipflask, client: Any) -> None:
+    calls: list[str] = []
+
+    def everywhere(limit: Any) -> Any:
+        calls.append("limiter")
+        return "from the limiter", 420
+
+    limiter = Limiter(get_remote_address, app=app, on_breach=everywhere)
+
+    @app.get("/x")
+    @limiter.limit("1/minute", on_breach=lambda limit: calls.append("limit"))
+    def x() -> str:
+        return "ok"
+
+    @app.get("/y")
+    @limiter.limit("1/minute", on_breach=lambda limit: ("from the limit", 421))
+    def y() -> str:
+        return "ok"
+
+    @app.get("/z")
+    @limiter.limit("1/minute", on_breach=everywhere)
+    def z() -> str:
+        return "ok"
+
+    client.get("/x")
+    refused = client.get("/x")
+    assert (refused.status_code, refused.get_data(as_text=True)) == (420, "from the limiter")
+    assert calls == ["limiter", "limit"]
+    client.get("/y")
+    assert client.get("/y").status_code == 421  # the later answer wins
+    calls.clear()
+    client.get("/z")
+    client.get("/z")
+    assert calls == ["limiter"]  # the same callback, once
+
+
+def test_an_error_handler_reads_the_breached_limit_after_on_breach(
+    app: Hipflask, client: Any
+) -> None:
+    limiter = Limiter(get_remote_address, app=app, default_limits=["1/minute"])
+    seen: list[RateLimitExceeded] = []
+
+    @app.errorhandler(429)
+    def too_many(exc: RateLimitExceeded) -> Any:
+        seen.append(exc)
+        return f"handler: {exc.description} / {exc.limit.limit}", 429
+
+    @app.get("/x")
+    @limiter.limit("1/minute", on_breach=lambda limit: ("from on_breach", 418))
+    def x() -> str:
+        return "ok"
+
+    @app.get("/y")
+    @limiter.limit("1/minute", error_message="custom msg", on_breach=lambda limit: ("no", 418))
+    def y() -> str:
+        return "ok"
+
+    @app.get("/d")
+    def d() -> str:
+        return "ok"
+
+    for path in ("/x", "/y", "/d"):
+        client.get(path)
+    # As under Flask-Limiter, the app's handler wins over on_breach's answer.
+    assert client.get("/x").get_data(as_text=True) == "handler: 1 per 1 minute / 1 per 1 minute"
+    assert client.get("/y").get_data(as_text=True) == "handler: custom msg / 1 per 1 minute"
+    # A default limit, counted at the gate, raises the same exception.
+    assert client.get("/d").get_data(as_text=True) == "handler: 1 per 1 minute / 1 per 1 minute"
+    breached = seen[1].limit
+    assert (breached.breached, breached.error_message, breached.item) == (
+        True,
+        "custom msg",
+        breached.limit,
+    )
+    assert "127.0.0.1" in breached.key
+    assert breached.shared is False
+
+
+def test_current_limit_says_whether_the_budget_is_shared(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(get_remote_address, app=app)
+    seen: list[Any] = []
+
+    @app.get("/shared")
+    @limiter.shared_limit("3/minute", scope="group")
+    def shared() -> str:
+        seen.append(limiter.current_limit)
+        return "ok"
+
+    @app.get("/own")
+    @limiter.limit("3/minute")
+    def own() -> str:
+        seen.append(limiter.current_limit)
+        return "ok"
+
+    client.get("/shared")
+    client.get("/own")
+    assert [limit.shared for limit in seen] == [True, False]
+
+
+@pytest.mark.parametrize("how", ["mapping", "setting"])
+def test_a_renamed_retry_after_replaces_the_standard_one(
+    app: Hipflask, client: Any, how: str
+) -> None:
+    if how == "mapping":
+        limiter = Limiter(
+            get_remote_address,
+            app=app,
+            header_name_mapping={HeaderNames.RETRY_AFTER: "X-Retry-In"},
+        )
+    else:
+        app.config["RATELIMIT_HEADER_RETRY_AFTER"] = "X-Retry-In"
+        limiter = Limiter(get_remote_address, app=app)
+
+    @app.get("/")
+    @limiter.limit("1/minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    refused = client.get("/")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["X-Retry-In"]) <= 60
+    assert "Retry-After" not in refused.headers

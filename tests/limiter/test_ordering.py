@@ -561,3 +561,86 @@ def test_a_plain_with_in_an_async_view_is_fine_on_the_memory_store(
             return "ok"
 
     assert statuses(client, "/", 2) == [200, 429]
+
+
+# -- port trial: blueprints, with blocks and the reset header -----------------------
+
+
+def test_a_blueprint_limit_stays_beside_a_view_limit_keeping_the_defaults(
+    app: Hipflask, client: Any, store: str
+) -> None:
+    # Flask-Limiter: with blueprints, override_defaults=False "extends to any
+    # parents": the blueprint's limit is counted too, and replaces the defaults.
+    configure(app, store)
+    limiter = Limiter(get_remote_address, app=app, default_limits=["100/minute"])
+    bp = Blueprint("bp", __name__, url_prefix="/bp")
+
+    @bp.get("/y")
+    @limiter.limit("30/minute", override_defaults=False)
+    def y() -> str:
+        return "y"
+
+    limiter.limit("1/minute")(bp)
+    app.register_blueprint(bp)
+    try:
+        assert statuses(client, "/bp/y", 3) == [200, 429, 429]
+        with app.app_context():
+            assert [str(limit.limit_provider) for _, limit, _ in limiter.limits_for("bp.y")] == [
+                "1/minute",
+                "30/minute",
+            ]
+    finally:
+        close(client, limiter)
+
+
+def test_a_with_block_is_the_current_limit_and_sets_the_headers(
+    app: Hipflask, client: Any, store: str
+) -> None:
+    configure(app, store)
+    limiter = Limiter(get_remote_address, app=app)
+    seen: list[Any] = []
+
+    @app.get("/x")
+    def x() -> str:
+        with limiter.limit("3/minute"):
+            seen.append(limiter.current_limit)
+            return "x"
+
+    @app.get("/a")
+    async def a() -> str:
+        async with limiter.limit("3/minute"):
+            seen.append(limiter.current_limit)
+            return "a"
+
+    try:
+        for path in ("/x", "/a"):
+            response = client.get(path)
+            assert response.headers["X-RateLimit-Limit"] == "3"
+            assert response.headers["X-RateLimit-Remaining"] == "2"
+        assert [(str(lim.limit), lim.remaining) for lim in seen] == [("3 per 1 minute", 2)] * 2
+    finally:
+        close(client, limiter)
+
+
+def test_the_reset_header_is_never_before_the_window_resets(
+    app: Hipflask, client: Any, store: str
+) -> None:
+    configure(app, store)
+    limiter = Limiter(get_remote_address, app=app)
+
+    @app.get("/")
+    @limiter.limit("5/minute")
+    def index() -> str:
+        return "ok"
+
+    try:
+        response = client.get("/")
+        with app.app_context():
+            (_, limit, scope), *_ = limiter.limits_for("index")
+            ((item, identifiers),) = limiter.counters(limit, scope, "127.0.0.1")
+            real_reset = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+        # Rounded up, as Flask-Limiter sends it: a client waiting until then
+        # finds the window over.
+        assert int(response.headers["X-RateLimit-Reset"]) == int(real_reset) + 1
+    finally:
+        close(client, limiter)

@@ -17,6 +17,12 @@ also let through the built-in cross-origin check, for that origin only: one
 setting says which sites may call the API. The response headers are added
 by a finisher, so error pages of a matching route carry them too (a browser
 script can then read the 4xx instead of seeing an opaque network error).
+
+Options merge as Flask-CORS documents it: defaults, then the app's
+``CORS_*`` settings, then a resource's options, then keyword arguments. A
+``@cross_origin`` view reads the settings of the app serving the request
+(its decorator runs at import, often before the app is configured), so
+``CORS_ORIGINS`` narrows a bare ``@cross_origin()`` as it narrows ``CORS(app)``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from typing import TypeVar
 from hipflask.contexts.globals import current_app
 from hipflask.contexts.globals import request
 from hipflask.contexts.state import request_state
+from hipflask.core.blueprints import Blueprint
 from hipflask.security.cors import CorsPolicy
 from hipflask.security.cors import CorsResource
 from hipflask.security.cors import is_preflight
@@ -41,6 +48,7 @@ from hipflask.security.gate import ORDER_PREFLIGHT
 
 if TYPE_CHECKING:
     from hipflask.core.app import Hipflask
+    from hipflask.core.blueprints import BlueprintSetupState
     from hipflask.wrappers.request import Request
     from hipflask.wrappers.response import Response
 
@@ -65,15 +73,58 @@ _CONFIG = {
     "CORS_ALLOW_PRIVATE_NETWORK": "allow_private_network",
     "CORS_RESOURCES": "resources",
 }
-# Views decorated with @cross_origin -> their policy. Weak, so a view
-# defined in a test or a reloaded module does not live forever.
-_VIEW_POLICIES: weakref.WeakKeyDictionary[Callable[..., Any], CorsPolicy] = (
-    weakref.WeakKeyDictionary()
-)
+# Response headers whose value is a list of names: sent sorted, as Flask-CORS
+# sends them, so equal answers are byte-equal (caches, tests, diffs).
+_SORTED_LISTS = ("Access-Control-Expose-Headers", "Access-Control-Allow-Headers")
 
 
 def _config_options(app: Hipflask) -> dict[str, Any]:
     return {option: app.config[key] for key, option in _CONFIG.items() if key in app.config}
+
+
+def _snapshot(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings in a form that compares unequal once a list in them was changed in place."""
+    return {
+        name: tuple(value) if isinstance(value, (list, set)) else value
+        for name, value in settings.items()
+    }
+
+
+class _ViewCors:
+    """One ``@cross_origin(...)``: its keyword options, and its policy per app.
+
+    The policy is the app's ``CORS_*`` settings overridden by the keyword
+    options, as Flask-CORS merges them on every request. It is built once
+    per app and rebuilt only when those settings change, so a request pays
+    a dict comparison, not a policy build.
+    """
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        self._policies: weakref.WeakKeyDictionary[Any, tuple[dict[str, Any], CorsPolicy]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def policy(self, app: Hipflask) -> CorsPolicy:
+        settings = _config_options(app)
+        # CORS_RESOURCES is CORS(app)'s: a decorated view is its own resource.
+        settings.pop("resources", None)
+        snapshot = _snapshot(settings)
+        cached = self._policies.get(app)
+        if cached is not None and cached[0] == snapshot:
+            return cached[1]
+        policy = CorsPolicy.from_options(**{**settings, **self.options})
+        self._policies[app] = (snapshot, policy)
+        return policy
+
+
+# Views decorated with @cross_origin -> their declaration. Weak, so a view
+# defined in a test or a reloaded module does not live forever.
+_VIEW_CORS: weakref.WeakKeyDictionary[Callable[..., Any], _ViewCors] = weakref.WeakKeyDictionary()
+
+#: A resource, and the registered name of the blueprint it is limited to
+#: (``CORS(blueprint)``), or None for the whole app.
+_Scoped = tuple[CorsResource, str | None]
 
 
 class _Registry:
@@ -81,18 +132,34 @@ class _Registry:
 
     def __init__(self, app: Hipflask) -> None:
         self.app = app
-        self.resources: tuple[CorsResource, ...] = ()
+        self.resources: tuple[_Scoped, ...] = ()
         app.gate.add_check("cors.preflight", self.check, order=ORDER_PREFLIGHT)
         app.gate.add_finisher("cors.headers", self.finish, order=ORDER_CORS_HEADERS)
+
+    def add(self, resources: tuple[CorsResource, ...], blueprint: str | None = None) -> None:
+        """Add resources; a blueprint's before the app's, longer patterns first.
+
+        Under Flask-CORS a blueprint's hook runs before the app's and the
+        app's then leaves the response alone, so the blueprint's options win
+        on its routes; within each group, ``/api/v1/*`` wins over ``/api/*``.
+        """
+        added = tuple((resource, blueprint) for resource in resources)
+        self.resources = tuple(
+            sorted(
+                (*self.resources, *added),
+                key=lambda scoped: (scoped[1] is None, -len(scoped[0].pattern.pattern)),
+            )
+        )
 
     def policy_for(self, req: Request) -> CorsPolicy | None:
         view = self.app.view_functions.get(req.endpoint) if req.endpoint else None
         if view is not None:
-            policy = _view_policy(view)
-            if policy is not None:
-                return policy
-        for resource in self.resources:
-            if resource.matches(req.path):
+            declared = _view_cors(view)
+            if declared is not None:
+                return declared.policy(self.app)
+        blueprints = req.blueprints if req.endpoint else []
+        for resource, blueprint in self.resources:
+            if (blueprint is None or blueprint in blueprints) and resource.matches(req.path):
                 return resource.policy
         return None
 
@@ -132,18 +199,25 @@ class _Registry:
         _apply(policy, req, response)
 
 
-def _view_policy(view: Callable[..., Any]) -> CorsPolicy | None:
-    """The ``@cross_origin`` policy of a view, looking through later decorators.
+def _view_cors(view: Callable[..., Any]) -> _ViewCors | None:
+    """The ``@cross_origin`` declaration of a view, looking through later decorators.
 
     ``functools.wraps`` leaves ``__wrapped__`` on a wrapper, so a view
     decorated again after ``@cross_origin`` (``@login_required``) is found.
     """
     current: Any = view
-    policy = _VIEW_POLICIES.get(current)
-    while policy is None and hasattr(current, "__wrapped__"):
+    declared = _VIEW_CORS.get(current)
+    while declared is None and hasattr(current, "__wrapped__"):
         current = current.__wrapped__
-        policy = _VIEW_POLICIES.get(current)
-    return policy
+        declared = _VIEW_CORS.get(current)
+    return declared
+
+
+def _set(response: Response, headers: list[tuple[str, str]]) -> None:
+    for name, value in headers:
+        if name in _SORTED_LISTS:
+            value = ", ".join(sorted(part.strip() for part in value.split(",")))
+        response.headers[name] = value
 
 
 def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
@@ -151,19 +225,20 @@ def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
         response.vary.add("Origin")
     if is_preflight(req.method, req.headers):
         return
-    for name, value in policy.response_headers(req.headers.get("Origin")):
-        response.headers[name] = value
+    _set(response, policy.response_headers(req.headers.get("Origin")))
 
 
 def _apply_preflight(policy: CorsPolicy, req: Request, response: Response) -> None:
     """The preflight headers on a view's own ``OPTIONS`` answer (``automatic_options=False``)."""
-    for name, value in policy.preflight_headers(
-        req.headers.get("Origin"),
-        req.headers.get("Access-Control-Request-Method"),
-        req.headers.get("Access-Control-Request-Headers"),
-        req.headers.get("Access-Control-Request-Private-Network"),
-    ):
-        response.headers[name] = value
+    _set(
+        response,
+        policy.preflight_headers(
+            req.headers.get("Origin"),
+            req.headers.get("Access-Control-Request-Method"),
+            req.headers.get("Access-Control-Request-Headers"),
+            req.headers.get("Access-Control-Request-Private-Network"),
+        ),
+    )
 
 
 def _registry(app: Hipflask) -> _Registry:
@@ -178,29 +253,38 @@ class CORS:
 
     ``CORS(app)`` allows every origin on every route, without credentials;
     ``resources`` narrows it to path patterns, each with its own options.
-    A wildcard origin with ``supports_credentials=True`` is refused here,
-    at start-up.
+    ``CORS(blueprint)`` applies to that blueprint's routes only, on every
+    app it is registered on. A wildcard origin with
+    ``supports_credentials=True`` is refused here, at start-up.
     """
 
-    def __init__(self, app: Hipflask | None = None, **kwargs: Any) -> None:
+    def __init__(self, app: Hipflask | Blueprint | None = None, **kwargs: Any) -> None:
         self._options = kwargs
         if app is not None:
             self.init_app(app, **kwargs)
 
-    def init_app(self, app: Hipflask, **kwargs: Any) -> None:
-        """Add this instance's resources to the app (settings: ``CORS_*``)."""
-        options = {**_config_options(app), **self._options, **kwargs}
-        resources = options.pop("resources", None)
-        registry = _registry(app)
-        added = parse_resources(resources, options)
-        # Longer patterns first across instances too, as within one.
-        registry.resources = tuple(
-            sorted(
-                (*registry.resources, *added),
-                key=lambda resource: len(resource.pattern.pattern),
-                reverse=True,
-            )
-        )
+    def init_app(self, app: Hipflask | Blueprint, **kwargs: Any) -> None:
+        """Add this instance's resources to the app (settings: ``CORS_*``).
+
+        A blueprint has no settings of its own: its resources are added,
+        with the settings of the app it is registered on, at registration.
+        """
+        if isinstance(app, Blueprint):
+            options = {**self._options, **kwargs}
+
+            def register(state: BlueprintSetupState) -> None:
+                name = f"{state.name_prefix}.{state.name}".lstrip(".")
+                self._add(state.app, options, blueprint=name)
+
+            app.record(register)
+            return
+        self._add(app, {**self._options, **kwargs})
+
+    @staticmethod
+    def _add(app: Hipflask, options: dict[str, Any], blueprint: str | None = None) -> None:
+        merged = {**_config_options(app), **options}
+        resources = merged.pop("resources", None)
+        _registry(app).add(parse_resources(resources, merged), blueprint)
 
 
 def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
@@ -219,22 +303,25 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
     """
     if args:
         kwargs.setdefault("origins", args[0])
-    policy = CorsPolicy.from_options(**kwargs)
+    _check_early(kwargs)
+    declared = _ViewCors(kwargs)
 
     def decorator(view: F) -> F:
         is_async = inspect.iscoroutinefunction(view)
 
-        def before() -> Any:
-            _registry(current_app._get_current_object())
+        def before() -> tuple[CorsPolicy, Any]:
+            app = current_app._get_current_object()
+            _registry(app)
+            policy = declared.policy(app)
             if policy.automatic_options and request.method == "OPTIONS":
-                return _answer_options(policy)
-            return None
+                return policy, _answer_options(policy)
+            return policy, None
 
         if is_async:
 
             @functools.wraps(view)
             async def async_wrapper(*a: Any, **k: Any) -> Any:
-                rv = before()
+                policy, rv = before()
                 if rv is None:
                     rv = await view(*a, **k)
                 return _with_headers(policy, rv)
@@ -244,25 +331,47 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
 
             @functools.wraps(view)
             def sync_wrapper(*a: Any, **k: Any) -> Any:
-                rv = before()
+                policy, rv = before()
                 if rv is None:
                     rv = view(*a, **k)
                 return _with_headers(policy, rv)
 
             wrapper = sync_wrapper
-        if policy.automatic_options:
+        # The route's methods are fixed now, from the decorator's own
+        # options, as in Flask-CORS; the answer itself follows the settings.
+        if kwargs.get("automatic_options", True):
             wrapper.required_methods = ["OPTIONS"]
             wrapper.provide_automatic_options = False
         wrapper.on_add_url_rule = _on_add_url_rule
-        _VIEW_POLICIES[wrapper] = policy
+        _VIEW_CORS[wrapper] = declared
         return wrapper  # type: ignore[no-any-return]
 
     return decorator
 
 
+def _check_early(options: dict[str, Any]) -> None:
+    """Refuse what no app setting can make right, where the decorator is written.
+
+    An unknown option or a malformed regex is wrong whatever the app says;
+    a wildcard with credentials is refused only once the app's settings are
+    known (``CORS_ORIGINS`` may list the origins), at route registration.
+    """
+    trial = dict(options)
+    if "origins" not in trial:
+        trial["origins"] = "https://settings.invalid"
+    CorsPolicy.from_options(**trial)
+
+
 def _on_add_url_rule(app: Hipflask, endpoint: str) -> None:
-    """Called by the app when a decorated view is routed: register the gate now."""
+    """Called by the app when a decorated view is routed: register the gate now.
+
+    The view's policy is built here from the app's current settings, so a
+    bad combination (credentials with every origin) fails at start-up.
+    """
     _registry(app)
+    declared = _view_cors(app.view_functions[endpoint])
+    if declared is not None:
+        declared.policy(app)
 
 
 def _answer_options(policy: CorsPolicy) -> Response:

@@ -44,6 +44,8 @@ from hipflask.security.ratelimit import RateLimitStore
 from hipflask.security.ratelimit import parse_limits
 
 from .inspection import LimiterInspection
+from .inspection import _request_limit
+from .inspection import reset_at
 from .rules import ExemptionScope
 from .rules import HeaderNames
 from .rules import Limit
@@ -351,7 +353,7 @@ class Limiter(LimiterInspection):
             async def limited_async(*args: Any, **kwargs: Any) -> Any:
                 req = self._view_request()
                 if req is not None:
-                    self._raise(await self._check_async(req, self._own_plan(req, limited_async)))
+                    await self._check_async(req, self._own_plan(req, limited_async))
                 return await view(*args, **kwargs)
 
             return limited_async
@@ -362,7 +364,7 @@ class Limiter(LimiterInspection):
             if req is not None:
                 # A sync view runs in a worker thread under ASGI: blocking here
                 # never stalls the loop.
-                self._raise(self._check(req, self._own_plan(req, limited)))
+                self._check(req, self._own_plan(req, limited))
             return view(*args, **kwargs)
 
         return limited
@@ -401,7 +403,14 @@ class Limiter(LimiterInspection):
             # Kept beside the view's limits, or in place of limits whose
             # callables gave none (read only now, after the decorators above).
             and (
-                not all(limit.override_defaults for limit in written)
+                (
+                    not all(limit.override_defaults for limit in written)
+                    # Blueprint limits kept beside the view's replace them.
+                    and not any(
+                        limit.override_defaults
+                        for limit in self._beside(registered, req.blueprints)
+                    )
+                )
                 or not any(limit.usable(req.method) for limit in registered)
             )
             and ExemptionScope.DEFAULT not in self._lifted(scope, req.blueprints)
@@ -455,9 +464,10 @@ class Limiter(LimiterInspection):
                 "'with limiter.limit(...)' would block the event loop while the rate-limit"
                 " store answers; in an async view use 'async with limiter.limit(...)'."
             )
-        outcome = store.check(hits, want_stats=False, meta=self._meta_hits(req))
-        if outcome.breached is not None:
-            self._raise(self._decide(req, outcome, []))
+        outcome = store.check(hits, want_stats=self._headers_enabled, meta=self._meta_hits(req))
+        # Recorded even when it passes: the block's count is then the one
+        # current_limit and the headers describe, as in Flask-Limiter.
+        self._decide(req, outcome, [])
 
     async def _enforce_block_async(self, declared: Limit) -> None:
         """``async with limiter.limit(...):``: the block's count, without blocking the loop."""
@@ -466,9 +476,10 @@ class Limiter(LimiterInspection):
             return
         req, hits = found
         store: RateLimitStore = self._store  # type: ignore[assignment]  # checked above
-        outcome = await store.check_async(hits, want_stats=False, meta=self._meta_hits(req))
-        if outcome.breached is not None:
-            self._raise(self._decide(req, outcome, []))
+        outcome = await store.check_async(
+            hits, want_stats=self._headers_enabled, meta=self._meta_hits(req)
+        )
+        self._decide(req, outcome, [])
 
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
         """Lift default and application limits from a view or a blueprint.
@@ -562,24 +573,49 @@ class Limiter(LimiterInspection):
         # By method only: a limit's callable may need what the view's
         # decorators set up (a verified JWT), so the gate does not call it.
         own = own or not any(method is None or limit.applies_to(method) for limit in written)
+        beside = self._beside(written, blueprints)
         if not written:
-            for bp in blueprints:
-                found = self._blueprint_limits.get(_declared_name(bp))
-                if found:
-                    written = found
-                    break
+            written = self._blueprint_limits_of(blueprints)
+        # The blueprint's limits kept beside the view's own are the gate's,
+        # as a blueprint's limits always are here.
+        declared += [(limit, endpoint) for limit in beside]
         if not own:
             return declared
         use_defaults = ExemptionScope.DEFAULT not in lifted
         if written:
             declared += [(limit, endpoint) for limit in written]
             use_defaults = use_defaults and (
-                not self._applying(written, method)
-                or not all(limit.override_defaults for limit in written)
+                (not self._applying(written, method) and not beside)
+                or (
+                    not all(limit.override_defaults for limit in written)
+                    and not any(limit.override_defaults for limit in beside)
+                )
             )
         if use_defaults:
             declared += [(limit, endpoint) for limit in self._defaults]
         return declared
+
+    def _blueprint_limits_of(self, blueprints: Sequence[str]) -> list[Limit]:
+        """The limits of the innermost of ``blueprints`` that declares some."""
+        for bp in blueprints:
+            found = self._blueprint_limits.get(_declared_name(bp))
+            if found:
+                return found
+        return []
+
+    def _beside(self, written: list[Limit], blueprints: Sequence[str]) -> list[Limit]:
+        """The blueprint's limits that still apply beside a view's own limits.
+
+        ``override_defaults=False`` on every one of the view's limits keeps
+        what it would replace: the defaults, and for a view in a blueprint
+        the blueprint's limits too (Flask-Limiter: "the meaning of the
+        parameter extends to any parents"). Those blueprint limits, declared
+        with ``override_defaults=True``, then replace the defaults in turn,
+        as in Flask-Limiter.
+        """
+        if not written or any(limit.override_defaults for limit in written):
+            return []
+        return self._blueprint_limits_of(blueprints)
 
     @staticmethod
     def _applying(written: list[Limit], method: str | None) -> bool:
@@ -592,12 +628,14 @@ class Limiter(LimiterInspection):
         return await self._check_async(req, self._plan(req))
 
     def _check(self, req: Request, plan: _Plan) -> Response | None:
+        """Count ``plan``; a breach raises :class:`RateLimitExceeded` (a gate check)."""
         hits, deferred, meta = plan
         if not hits and not meta:
             return None
         store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
         outcome = store.check(hits, want_stats=self._headers_enabled, meta=meta)
-        return self._decide(req, outcome, deferred)
+        self._decide(req, outcome, deferred)
+        return None
 
     async def _check_async(self, req: Request, plan: _Plan) -> Response | None:
         hits, deferred, meta = plan
@@ -605,7 +643,8 @@ class Limiter(LimiterInspection):
             return None
         store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
         outcome = await store.check_async(hits, want_stats=self._headers_enabled, meta=meta)
-        return self._decide(req, outcome, deferred)
+        self._decide(req, outcome, deferred)
+        return None
 
     def check(self) -> None:
         """Check the current request's limits now; raise :class:`RateLimitExceeded` when over.
@@ -629,13 +668,13 @@ class Limiter(LimiterInspection):
                 "limiter.check() would block the event loop while the rate-limit store"
                 " answers; in an async view use 'await limiter.check_async()'."
             )
-        self._raise(self._check(req, self._plan(req, own=True)))
+        self._check(req, self._plan(req, own=True))
 
     async def check_async(self) -> None:
         """:meth:`check` for async views: the store is asked without blocking the loop."""
         req = self._unchecked_request()
         if req is not None:
-            self._raise(await self._check_async(req, self._plan(req, own=True)))
+            await self._check_async(req, self._plan(req, own=True))
 
     def _unchecked_request(self) -> Request | None:
         if not self.enabled or self.auto_check or self._store is None:
@@ -644,19 +683,16 @@ class Limiter(LimiterInspection):
             return None
         return request._get_current_object()  # type: ignore[attr-defined, no-any-return]
 
-    def _raise(self, response: Response | None) -> None:
-        """Turn an ``on_breach`` callback's response into the refusal it stands for.
-
-        Outside the gate there is no check result to return: the response
-        travels in the exception, as Flask-Limiter's does.
-        """
-        if response is not None:
-            breached = request_state().extensions[self._state_key].outcome.breached
-            raise RateLimitExceeded(breached.source, response=response)
-
     def _decide(
         self, req: Request, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
-    ) -> Response | None:
+    ) -> None:
+        """Record the count for the finisher; on a breach, raise the 429.
+
+        An ``on_breach`` answer travels in the exception, as in
+        Flask-Limiter, rather than being returned: an ``errorhandler(429)``
+        then still sees the breach, with its description and limit, and
+        its answer wins, as it does there.
+        """
         extensions = request_state().extensions
         earlier = extensions.get(self._state_key)
         if earlier is None:
@@ -667,19 +703,27 @@ class Limiter(LimiterInspection):
         if breached is None:
             return None
         limit: Limit = breached.source
+        callbacks: list[Callable[[RequestLimit], Any] | None]
         if outcome.meta_breached:
-            callback = limit.on_breach or self._on_meta_breach
+            callbacks = [limit.on_breach or self._on_meta_breach]
+        elif limit.on_breach is self._on_breach:
+            callbacks = [limit.on_breach]
         else:
-            callback = limit.on_breach or self._on_breach
-        if callback is not None:
-            rv = callback(self.current_limit)
-            if rv is not None:
-                return current_app.make_response(rv)  # type: ignore[no-any-return]
+            # Both, the limiter's first, as Flask-Limiter calls them; a
+            # later callback's answer wins over an earlier one's.
+            callbacks = [self._on_breach, limit.on_breach]
+        answer: Response | None = None
+        for callback in callbacks:
+            if callback is not None:
+                rv = callback(self.current_limit)  # type: ignore[arg-type]  # set just above
+                if rv is not None:
+                    answer = current_app.make_response(rv)
         raise RateLimitExceeded(
-            breached,
+            _request_limit(breached, outcome.stats, True),
             description=breached.error_message or str(breached.item),
             retry_after=self._retry_after(outcome),
             as_json=_wants_json(req),
+            response=answer,
         )
 
     def _retry_after(self, outcome: Outcome) -> int:
@@ -734,8 +778,13 @@ class Limiter(LimiterInspection):
         headers = response.headers
         headers[names[HeaderNames.LIMIT]] = str(outcome.current.item.amount)
         headers[names[HeaderNames.REMAINING]] = str(max(0, outcome.stats.remaining))
-        headers[names[HeaderNames.RESET]] = str(int(outcome.stats.reset_time))
+        headers[names[HeaderNames.RESET]] = str(reset_at(outcome.stats.reset_time))
         if outcome.breached is not None:
+            retry_name = names[HeaderNames.RETRY_AFTER]
+            if retry_name.lower() != "retry-after":
+                # Renamed: the 429 itself carries a standard Retry-After,
+                # which the mapping replaces rather than repeats.
+                del headers["Retry-After"]
             retry = self._retry_after(outcome)
             if self._retry_as_date:
                 from werkzeug.http import http_date

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from hipflask.security.ratelimit import Hit
     from hipflask.security.ratelimit import RateLimitStore
 
-__all__ = ["LimiterInspection"]
+__all__ = ["LimiterInspection", "reset_at"]
 
 
 class LimiterInspection:
@@ -164,13 +164,26 @@ class LimiterInspection:
 
 
 def _request_limit(hit: Hit, stats: Any, breached: bool) -> RequestLimit:
+    source = hit.source
     return RequestLimit(
         limit=hit.item,
         key=hit.item.key_for(*hit.identifiers),
-        reset_at=int(stats.reset_time) + 1 if stats else 0,
+        reset_at=reset_at(stats.reset_time) if stats else 0,
         remaining=stats.remaining if stats else 0,
         breached=breached,
+        shared=hit.shared,
+        declared=source if isinstance(source, Limit) else None,
     )
+
+
+def reset_at(reset_time: float) -> int:
+    """A window's reset as a whole second no earlier than the real one.
+
+    Truncating would tell a client the window is over up to a second before
+    it is, and a client that waits exactly that long is refused again; one
+    second more, as Flask-Limiter adds, is never early.
+    """
+    return int(reset_time) + 1
 
 
 def _limit_text(limit: Limit) -> str:

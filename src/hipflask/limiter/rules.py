@@ -54,13 +54,80 @@ class HeaderNames(enum.Enum):
 
 @dataclass(frozen=True)
 class RequestLimit:
-    """The limit that applies to the current request, for ``limiter.current_limit``."""
+    """A limit as it applied to the current request (Flask-Limiter's ``RequestLimit``).
+
+    What ``limiter.current_limit`` and ``current_limits`` return, what
+    ``on_breach`` receives, and ``RateLimitExceeded.limit``: an error handler
+    written for Flask-Limiter reads ``e.limit.limit`` (the ``limits`` item),
+    ``e.limit.key`` or ``e.limit.error_message``, so the declaration's options
+    are readable here too, under Flask-Limiter's names.
+    """
 
     limit: Any
     key: str
+    #: When the window resets, rounded up to a whole second (the header's value).
     reset_at: int
     remaining: int
     breached: bool
+    #: One budget under a name (``shared_limit``, application limits).
+    shared: bool = False
+    #: The declaration the limit came from, None for one made by hand.
+    declared: Limit | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def item(self) -> Any:
+        """The ``limits`` item, under the name the breached limit had before."""
+        return self.limit
+
+    @property
+    def error_message(self) -> str | Callable[[], str] | None:
+        """The declared ``error_message``, as written (a string or a callable)."""
+        return self.declared.error_message if self.declared is not None else None
+
+    @property
+    def key_func(self) -> Callable[[], str] | None:
+        """The declared ``key_func``; None when the limiter's own is used."""
+        return self.declared.key_function if self.declared is not None else None
+
+    @property
+    def scope(self) -> str | Callable[[str], str] | None:
+        """The declared ``scope``."""
+        return self.declared.scope if self.declared is not None else None
+
+    @property
+    def methods(self) -> Sequence[str] | None:
+        """The declared ``methods`` (lower case), None for every method."""
+        return self.declared.methods if self.declared is not None else None
+
+    @property
+    def per_method(self) -> bool:
+        """Whether each method has a budget of its own."""
+        return self.declared.per_method if self.declared is not None else False
+
+    @property
+    def cost(self) -> int | Callable[[], int]:
+        """The declared ``cost``."""
+        return self.declared.cost if self.declared is not None else 1
+
+    @property
+    def override_defaults(self) -> bool:
+        """Whether the limit replaces the defaults."""
+        return self.declared.override_defaults if self.declared is not None else True
+
+    @property
+    def exempt_when(self) -> Callable[[], bool] | None:
+        """The declared ``exempt_when``."""
+        return self.declared.exempt_when if self.declared is not None else None
+
+    @property
+    def deduct_when(self) -> Callable[[Any], bool] | None:
+        """The declared ``deduct_when``."""
+        return self.declared.deduct_when if self.declared is not None else None
+
+    @property
+    def on_breach(self) -> Callable[[Any], Any] | None:
+        """The declared per-limit ``on_breach``."""
+        return self.declared.on_breach if self.declared is not None else None
 
 
 @dataclass(eq=False)
