@@ -68,7 +68,8 @@ def test_jwt_tutorial(protocol: str) -> None:
     again = client.post("/refresh", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
     assert again.json == {"msg": "Token has been revoked"}
     assert client.get("/protected").json == {
-        "msg": 'Missing Authorization Header; Missing cookie "access_token_cookie"'
+        "msg": "Missing JWT in headers or cookies"
+        ' (Missing Authorization Header; Missing cookie "access_token_cookie")'
     }
     client.post("/cookie-login")
     assert client.get("/protected").json["logged_in_as"] == "test"

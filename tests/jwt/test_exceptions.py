@@ -24,3 +24,28 @@ def test_message_is_the_string_and_token_parts_are_kept() -> None:
 def test_pyjwt_handlers_still_catch_the_matching_errors() -> None:
     assert isinstance(exceptions.ExpiredSignatureError("e", {}, {}), pyjwt.ExpiredSignatureError)
     assert isinstance(exceptions.JWTDecodeError("d"), pyjwt.DecodeError)
+
+
+def test_pyjwts_class_comes_before_the_managers_in_the_mro() -> None:
+    # Flask picks an error handler by walking the MRO: an app's handler for
+    # PyJWT's class must be met before the manager's JWTExtendedException.
+    bad_signature = exceptions.decode_error_class(pyjwt.InvalidSignatureError)
+    for cls in (exceptions.ExpiredSignatureError, exceptions.JWTDecodeError, bad_signature):
+        mro = cls.__mro__
+        assert mro.index(pyjwt.InvalidTokenError) < mro.index(exceptions.JWTExtendedException)
+    assert bad_signature.__mro__.index(pyjwt.InvalidSignatureError) < (
+        bad_signature.__mro__.index(pyjwt.DecodeError)
+    )
+    assert exceptions.decode_error_class(pyjwt.InvalidSignatureError) is bad_signature
+    assert exceptions.decode_error_class(pyjwt.DecodeError) is exceptions.JWTDecodeError
+
+
+def test_from_pyjwt_keeps_class_message_and_status() -> None:
+    expired = exceptions.from_pyjwt(pyjwt.ExpiredSignatureError("Signature has expired"))
+    assert isinstance(expired, exceptions.ExpiredSignatureError)
+    assert (str(expired), expired.jwt_header, expired.jwt_data) == ("Signature has expired", {}, {})
+    garbage = exceptions.from_pyjwt(pyjwt.DecodeError("Not enough segments"))
+    assert (type(garbage), garbage.status) == (exceptions.JWTDecodeError, 422)
+    audience = exceptions.from_pyjwt(pyjwt.InvalidAudienceError("Audience doesn't match"))
+    assert isinstance(audience, pyjwt.InvalidAudienceError)
+    assert audience.status == 401

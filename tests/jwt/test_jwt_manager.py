@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import jwt as pyjwt
 import pytest
 from tests.conftest import SECRET
 
@@ -95,6 +96,82 @@ def test_every_error_loader_replaces_the_default_answer(protocol: str) -> None:
     manager.token_verification_loader(lambda header, data: True)
     manager.user_lookup_loader(lambda header, data: None)
     assert client.get("/protected", headers=bearer(stale)).status_code == 404
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_app_handlers_for_pyjwts_errors_win_over_the_manager(protocol: str) -> None:
+    # As in Flask-JWT-Extended, where the refusals are PyJWT's own classes:
+    # an app handler for one of them answers instead of the manager, whether
+    # registered after the manager or before it.
+    app = Hipflask("handlers")
+    app.config.update(
+        TESTING=True, SECRET_KEY=SECRET, JWT_ENCODE_ISSUER="me", JWT_DECODE_ISSUER="me"
+    )
+
+    @app.errorhandler(pyjwt.ExpiredSignatureError)
+    def expired(error: Exception) -> Any:
+        return jsonify(app_handler="expired", message=str(error)), 499
+
+    JWTManager(app)
+
+    @app.errorhandler(pyjwt.InvalidSignatureError)
+    def bad_signature(error: Exception) -> Any:
+        return jsonify(app_handler="bad signature"), 498
+
+    @app.errorhandler(pyjwt.DecodeError)
+    def decode_error(error: Exception) -> Any:
+        return jsonify(app_handler="decode"), 497
+
+    @app.errorhandler(pyjwt.PyJWTError)
+    def any_pyjwt_error(error: Exception) -> Any:
+        return jsonify(app_handler="too general"), 496
+
+    @app.get("/p")
+    @jwt_required()
+    def protected() -> Any:
+        return jsonify(ok=True)
+
+    with app.app_context():
+        late = create_access_token("a", expires_delta=timedelta(seconds=-5))
+        good = create_access_token("a")
+        foreign = create_access_token("a", additional_claims={"iss": "elsewhere"})
+    client = app.test_client(protocol=protocol)
+
+    def get(token: str) -> tuple[int, Any]:
+        response = client.get("/p", headers=bearer(token))
+        return response.status_code, response.json
+
+    assert get(late) == (499, {"app_handler": "expired", "message": "Signature has expired"})
+    assert get(good[:-4] + "AAAA") == (498, {"app_handler": "bad signature"})
+    assert get("abc") == (497, {"app_handler": "decode"})
+    # Handlers for a base class (DecodeError here, PyJWTError) stay behind
+    # the manager's for InvalidIssuerError, as in Flask-JWT-Extended.
+    assert get(foreign) == (401, {"msg": "Invalid issuer"})
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_manager_answers_pyjwt_errors_without_app_handlers(protocol: str) -> None:
+    app = build_app(JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-5))
+    manager = app.extensions["test_jwt"]
+
+    @manager.expired_token_loader
+    def expired(header: dict[str, Any], data: dict[str, Any]) -> Any:
+        return jsonify(custom="expired", sub=data["sub"]), 401
+
+    @app.get("/decodes-itself")
+    def decodes_itself() -> Any:
+        # PyJWT's error from the app's own code, answered as a refused token.
+        return pyjwt.decode("abc", "k" * 32, algorithms=["HS256"])
+
+    client = app.test_client(protocol=protocol)
+    token = client.post("/login").json["access_token"]
+    response = client.get("/protected", headers=bearer(token))
+    assert (response.status_code, response.json) == (401, {"custom": "expired", "sub": "alice"})
+    manager._on_expired = None
+    response = client.get("/protected", headers=bearer(token))
+    assert response.json == {"msg": "Token has expired"}
+    response = client.get("/decodes-itself")
+    assert (response.status_code, response.json) == (422, {"msg": "Not enough segments"})
 
 
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])

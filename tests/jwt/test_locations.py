@@ -52,7 +52,8 @@ def test_header_without_one_bearer_field_is_no_token(client: Any, value: str) ->
     response = client.get("/protected", headers={"Authorization": value})
     assert response.status_code == 401
     assert response.json["msg"].startswith(
-        "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'"
+        "Missing JWT in headers or cookies (Missing 'Bearer' type in 'Authorization' header."
+        " Expected 'Authorization: Bearer <JWT>'; "
     )
 
 
@@ -73,8 +74,10 @@ def test_other_scheme_leaves_an_optional_route_anonymous(client: Any) -> None:
 def test_missing_everywhere_lists_each_location(client: Any) -> None:
     response = client.get("/protected")
     assert response.status_code == 401
+    # Flask-JWT-Extended's wrapper, naming the locations looked at.
     assert response.json == {
-        "msg": 'Missing Authorization Header; Missing cookie "access_token_cookie"'
+        "msg": "Missing JWT in headers or cookies"
+        ' (Missing Authorization Header; Missing cookie "access_token_cookie")'
     }
 
 
@@ -98,9 +101,16 @@ def test_query_string_token_needs_its_prefix(protocol: str) -> None:
     token = token_for(app)
     ok = client.get("/where", query_string={"jwt": f"Bearer {token}"})
     assert ok.json == {"identity": "alice", "location": "query_string"}
-    assert client.get("/where", query_string={"jwt": token}).status_code == 422
+    unprefixed = client.get("/where", query_string={"jwt": token})
+    assert (unprefixed.status_code, unprefixed.json) == (
+        422,
+        {
+            "msg": "Invalid value for query parameter 'jwt'."
+            " Expected the value to start with 'Bearer '"
+        },
+    )
     missing = client.get("/where")
-    assert missing.json == {"msg": 'Missing "jwt" query parameter'}
+    assert missing.json == {"msg": "Missing 'jwt' query parameter"}
 
 
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])

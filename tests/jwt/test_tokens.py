@@ -13,6 +13,7 @@ from hipflask.jwt import JWTManager
 from hipflask.jwt import create_access_token
 from hipflask.jwt import create_refresh_token
 from hipflask.jwt import decode_token
+from hipflask.jwt import get_csrf_token
 from hipflask.jwt.exceptions import ExpiredSignatureError
 from hipflask.jwt.exceptions import JWTDecodeError
 
@@ -42,7 +43,22 @@ def test_access_token_carries_flask_jwt_extended_claims() -> None:
     assert claims["fresh"] is True
     assert claims["exp"] - claims["iat"] == 15 * 60
     assert {"jti", "nbf", "fam"} <= set(claims)
-    assert "csrf" not in claims
+    # JWT_COOKIE_CSRF_PROTECT is on by default: every token carries the
+    # value, even when JWT_TOKEN_LOCATION lists only headers.
+    assert isinstance(claims["csrf"], str)
+
+
+def test_csrf_claim_follows_the_protect_setting_only() -> None:
+    protected = make_app(JWT_TOKEN_LOCATION=["headers"])
+    with protected.app_context():
+        token = create_access_token("a")
+        assert get_csrf_token(token) == decode_token(token)["csrf"]
+    unprotected = make_app(JWT_TOKEN_LOCATION=["cookies"], JWT_COOKIE_CSRF_PROTECT=False)
+    with unprotected.app_context():
+        token = create_refresh_token("a")
+        assert "csrf" not in decode_token(token)
+        with pytest.raises(KeyError, match="csrf"):
+            get_csrf_token(token)
 
 
 def test_refresh_token_lives_thirty_days_and_freshness_can_last() -> None:
@@ -247,3 +263,42 @@ def test_signed_payload_that_is_not_json_is_a_422() -> None:
     with pytest.raises(JWTDecodeError) as caught:
         claims_of(app, token)
     assert caught.value.status == 422
+
+
+def test_decode_token_raises_pyjwts_classes_and_messages() -> None:
+    # Flask-JWT-Extended lets PyJWT's errors through: ``except
+    # jwt.InvalidSignatureError`` must work, and so must the old hipflask
+    # classes (JWTDecodeError, ExpiredSignatureError) and their status.
+    app = make_app()
+    with app.app_context():
+        expired = create_access_token("a", expires_delta=timedelta(seconds=-5))
+        int_sub = create_access_token(5)
+        good = create_access_token("a")
+    with pytest.raises(pyjwt.ExpiredSignatureError, match=r"^Signature has expired$") as late:
+        claims_of(app, expired)
+    assert isinstance(late.value, ExpiredSignatureError)
+    assert late.value.jwt_data["sub"] == "a"
+    with pytest.raises(
+        pyjwt.exceptions.InvalidSubjectError, match="Subject must be a string"
+    ) as sub:
+        claims_of(app, int_sub)
+    assert isinstance(sub.value, JWTDecodeError)
+    assert not isinstance(sub.value, pyjwt.InvalidSignatureError)
+    assert sub.value.status == 401
+    with pytest.raises(pyjwt.InvalidSignatureError, match="Signature verification failed") as bad:
+        claims_of(app, good[:-4] + "AAAA")
+    assert isinstance(bad.value, JWTDecodeError)
+    assert bad.value.status == 401
+    with pytest.raises(pyjwt.DecodeError) as garbage:
+        claims_of(app, "abc")
+    assert (type(garbage.value), garbage.value.status) == (JWTDecodeError, 422)
+
+
+def test_missing_claim_keeps_pyjwts_class_and_claim() -> None:
+    app = make_app(JWT_SECRET_KEY="k" * 32)
+    token = pyjwt.encode({"sub": "a", "jti": "x"}, "k" * 32, "HS256")
+    with pytest.raises(pyjwt.MissingRequiredClaimError) as caught:
+        claims_of(app, token)
+    assert caught.value.claim == "type"
+    assert str(caught.value) == 'Token is missing the "type" claim'
+    assert isinstance(caught.value, JWTDecodeError)

@@ -14,6 +14,7 @@ from hipflask.jwt import decode_token
 from hipflask.jwt import get_csrf_token
 from hipflask.jwt import get_jwt
 from hipflask.jwt import get_jwt_header
+from hipflask.jwt import get_jwt_request_location
 from hipflask.jwt import get_unverified_jwt_headers
 from hipflask.jwt import jwt_required
 from hipflask.jwt import revoke_token
@@ -27,6 +28,27 @@ from .conftest import build_app
 def test_reading_the_token_before_verifying_says_what_to_do(app: Hipflask) -> None:
     with app.test_request_context(), pytest.raises(RuntimeError, match="jwt_required"):
         get_jwt()
+
+
+def test_request_location_is_none_when_no_token_was_checked(client: Any, app: Hipflask) -> None:
+    # As in Flask-JWT-Extended: an after_request hook logging the location
+    # runs for public views too, and must not turn them into a 500.
+    @app.get("/public")
+    def public() -> Any:
+        return jsonify(location=get_jwt_request_location())
+
+    @app.after_request
+    def log_location(response: Any) -> Any:
+        response.headers["X-JWT-Location"] = str(get_jwt_request_location())
+        return response
+
+    response = client.get("/public")
+    assert (response.status_code, response.json) == (200, {"location": None})
+    assert response.headers["X-JWT-Location"] == "None"
+    assert client.get("/optional").headers["X-JWT-Location"] == "None"
+    with app.test_request_context():
+        token = create_access_token("a")
+    assert client.get("/protected", headers=bearer(token)).headers["X-JWT-Location"] == "headers"
 
 
 def test_current_user_without_a_loader_says_what_to_do(client: Any, app: Hipflask) -> None:
@@ -87,13 +109,35 @@ def test_cookies_are_secure_over_https_and_may_outlive_the_browser(protocol: str
     cookies = response.headers.getlist("Set-Cookie")
     assert len(cookies) == 2
     assert all("Secure" in c for c in cookies)
-    assert "Max-Age=900" in cookies[0]
-    assert "Max-Age=2592000" in cookies[1]
+    assert all("Max-Age=31540000" in c for c in cookies)
     assert len(client.post("/cookie-logout").headers.getlist("Set-Cookie")) == 2
 
 
-def test_never_expiring_cookie_has_no_max_age() -> None:
-    app = build_app(JWT_SESSION_COOKIE=False, JWT_ACCESS_TOKEN_EXPIRES=False)
+@pytest.mark.parametrize("samesite", ["Strict", "None"])
+def test_deletion_cookies_repeat_the_attributes_they_were_set_with(
+    protocol: str, samesite: str
+) -> None:
+    # A SameSite=None cookie set in a cross-site frame is only deleted by a
+    # SameSite=None deletion; the CSRF cookies were set readable by script.
+    app = build_app(JWT_COOKIE_SAMESITE=samesite, JWT_COOKIE_SECURE=True)
+    client = app.test_client(protocol=protocol)
+    deleted = client.post("/cookie-logout", base_url="https://localhost").headers.getlist(
+        "Set-Cookie"
+    )
+    assert len(deleted) == 4
+    for cookie in deleted:
+        assert f"SameSite={samesite}" in cookie
+        assert "Secure" in cookie
+        assert ("HttpOnly" in cookie) == (not cookie.startswith("csrf_"))
+
+
+@pytest.mark.parametrize("lifetime", [timedelta(days=7), False])
+def test_persistent_cookies_last_a_year_whatever_the_tokens_lifetime(
+    protocol: str, lifetime: Any
+) -> None:
+    # Flask-JWT-Extended's JWT_SESSION_COOKIE = False: persistent cookies of
+    # one year; the token's own exp decides when it stops working.
+    app = build_app(JWT_SESSION_COOKIE=False, JWT_ACCESS_TOKEN_EXPIRES=lifetime)
 
     @app.post("/forever")
     def forever() -> Any:
@@ -101,9 +145,18 @@ def test_never_expiring_cookie_has_no_max_age() -> None:
         set_access_cookies(response, create_access_token("a"), domain="example.test")
         return response
 
-    cookie = app.test_client().post("/forever").headers.getlist("Set-Cookie")[0]
-    assert "Max-Age" not in cookie
-    assert "Domain=example.test" in cookie
+    @app.post("/chosen")
+    def chosen() -> Any:
+        response = jsonify()
+        set_access_cookies(response, create_access_token("a"), max_age=60)
+        return response
+
+    client = app.test_client(protocol=protocol)
+    cookies = client.post("/forever").headers.getlist("Set-Cookie")
+    assert len(cookies) == 2
+    assert all("Max-Age=31540000" in c for c in cookies)
+    assert "Domain=example.test" in cookies[0]
+    assert all("Max-Age=60" in c for c in client.post("/chosen").headers.getlist("Set-Cookie"))
 
 
 def test_revoke_token_needs_the_built_in_blocklist() -> None:

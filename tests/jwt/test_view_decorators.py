@@ -146,6 +146,36 @@ def test_skip_revocation_check_and_blocklist_off(protocol: str) -> None:
 
 
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_skip_revocation_check_skips_the_apps_blocklist_loader_too(protocol: str) -> None:
+    # Flask-JWT-Extended skips token_in_blocklist_loader with the flag; only
+    # checking the built-in blocklist would still refuse the view's tokens.
+    app = build_app()
+    manager = app.extensions["test_jwt"]
+    manager.token_in_blocklist_loader(lambda header, data: True)
+
+    @app.get("/unchecked")
+    @jwt_required(skip_revocation_check=True)
+    def unchecked() -> Any:
+        return jsonify(ok=True)
+
+    @app.get("/unchecked-async")
+    @jwt_required(skip_revocation_check=True)
+    async def unchecked_async() -> Any:
+        return jsonify(ok=True)
+
+    @app.get("/verified-by-hand")
+    def verified_by_hand() -> Any:
+        verify_jwt_in_request(skip_revocation_check=True)
+        return jsonify(ok=True)
+
+    client = app.test_client(protocol=protocol)
+    headers = bearer(login(client)["access_token"])
+    for path in ("/unchecked", "/unchecked-async", "/verified-by-hand"):
+        assert client.get(path, headers=headers).json == {"ok": True}
+    assert client.get("/protected", headers=headers).json == {"msg": "Token has been revoked"}
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
 def test_loaders_for_blocklist_claims_and_users(protocol: str) -> None:
     app = build_app()
     manager = app.extensions["test_jwt"]

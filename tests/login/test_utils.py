@@ -43,6 +43,20 @@ def test_tutorial_login_dashboard_logout(client: Any) -> None:
     assert client.get("/whoami").json == {"id": None, "anonymous": True}
 
 
+def test_logout_without_a_session_sends_no_cookie(client: Any) -> None:
+    # Nothing to clear: Flask-Login (and Flask) answer without Set-Cookie,
+    # where clearing the empty session used to send a deletion cookie.
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert response.headers.getlist("Set-Cookie") == []
+    log_in(client)
+    response = client.post("/logout")
+    deleted = response.headers.getlist("Set-Cookie")
+    assert len(deleted) == 1
+    assert deleted[0].startswith("session=;")
+    assert client.post("/logout").headers.getlist("Set-Cookie") == []
+
+
 def test_wrong_password_and_inactive_account(client: Any) -> None:
     assert log_in(client, password="wrong").status_code == 401
     assert log_in(client, "zed").status_code == 403

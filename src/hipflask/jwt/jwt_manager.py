@@ -3,8 +3,10 @@
 The loaders have Flask-JWT-Extended's names and signatures. Left unset, each
 refusal answers JSON ``{"msg": "..."}`` with the status of its exception
 (see :mod:`hipflask.jwt.exceptions`): 422 for a token that is not even a
-JWT, 401 for the rest. The manager registers one error handler on the app,
-so a refused token never reaches the app's generic 500 handler.
+JWT, 401 for the rest. The manager registers its error handler on the app
+for ``JWTExtendedException`` and for the PyJWT classes Flask-JWT-Extended
+answers, so a refused token never reaches the app's generic 500 handler,
+while an app handler for a PyJWT class still wins (see ``_PYJWT_HANDLED``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 from typing import TypeVar
+
+import jwt as pyjwt
 
 from ..contexts.globals import current_app
 from ..contexts.globals import g
@@ -47,6 +51,25 @@ def _flush(request: Any, response: Any) -> None:
 async def _flush_async(request: Any, response: Any) -> None:
     for store, flow in g.pop(PENDING, ()):
         await run_async(store, flow)
+
+
+#: PyJWT's classes Flask-JWT-Extended answers, each registered for the manager
+#: too. A refused token's class puts PyJWT's class before
+#: ``JWTExtendedException`` in its MRO (see :mod:`hipflask.jwt.exceptions`),
+#: so an app handler for one of these, or for a subclass
+#: (``jwt.InvalidSignatureError``), is found first and wins; one for a base
+#: (``jwt.PyJWTError``) stays behind the manager, as in Flask-JWT-Extended.
+_PYJWT_HANDLED: tuple[type[Exception], ...] = (
+    pyjwt.DecodeError,
+    pyjwt.ExpiredSignatureError,
+    pyjwt.MissingRequiredClaimError,
+    pyjwt.InvalidAudienceError,
+    pyjwt.InvalidIssuerError,
+    pyjwt.InvalidTokenError,
+)
+
+#: The default answer to an expired token (the exception keeps PyJWT's message).
+_EXPIRED_MSG = "Token has expired"
 
 
 def _answer(msg: str, status: int) -> Any:
@@ -86,6 +109,12 @@ class JWTManager:
         for name, value in {**DEFAULTS, **HIPFLASK_DEFAULTS}.items():
             app.config.setdefault(name, value)
         app.register_error_handler(exc.JWTExtendedException, self._handle_error)
+        handlers = app.error_handler_spec.setdefault(None, {}).setdefault(None, {})
+        for pyjwt_class in _PYJWT_HANDLED:
+            # An app handler for one of PyJWT's classes, registered before the
+            # manager, is kept: the app asked for it, whatever the order.
+            if pyjwt_class not in handlers:
+                app.register_error_handler(pyjwt_class, self._handle_error)
         app.gate.add_finisher(
             "hipflask.jwt.blocklist", _flush, order=ORDER_CACHE, finisher_async=_flush_async
         )
@@ -191,25 +220,38 @@ class JWTManager:
 
     # -- refusals -----------------------------------------------------------------
 
-    def _handle_error(self, error: exc.JWTExtendedException) -> Any:
-        """Turn a refusal into the registered loader's answer, or the default one."""
+    def _handle_error(self, error: Exception) -> Any:
+        """Turn a refusal into the registered loader's answer, or the default one.
+
+        Also reached by PyJWT's own errors raised outside this package (an
+        app calling ``jwt.decode`` itself), which Flask-JWT-Extended answers
+        as refused tokens too.
+        """
+        if not isinstance(error, exc.JWTExtendedException):
+            if not isinstance(error, pyjwt.PyJWTError):
+                raise error
+            error = exc.from_pyjwt(error)
         handler: Callable[..., Any] | None
         args: tuple[Any, ...]
+        msg = error.msg
         if isinstance(error, (exc.NoAuthorizationError, exc.CSRFError)):
             handler, args = self._on_unauthorized, (error.msg,)
         elif isinstance(error, exc._WithToken):
-            handler = {
-                exc.ExpiredSignatureError: self._on_expired,
-                exc.RevokedTokenError: self._on_revoked,
-                exc.FreshTokenRequired: self._on_needs_fresh,
-                exc.UserLookupError: self._on_user_lookup_error,
-                exc.UserClaimsVerificationError: self._on_verification_failed,
-            }.get(type(error))
+            handlers: tuple[tuple[type[Exception], Any], ...] = (
+                (exc.ExpiredSignatureError, self._on_expired),
+                (exc.RevokedTokenError, self._on_revoked),
+                (exc.FreshTokenRequired, self._on_needs_fresh),
+                (exc.UserLookupError, self._on_user_lookup_error),
+                (exc.UserClaimsVerificationError, self._on_verification_failed),
+            )
+            handler = next((h for cls, h in handlers if isinstance(error, cls)), None)
             args = (error.jwt_header, error.jwt_data)
+            if isinstance(error, exc.ExpiredSignatureError):
+                msg = _EXPIRED_MSG
         else:
             handler, args = self._on_invalid, (error.msg,)
         if handler is None:
-            return _answer(error.msg, error.status)
+            return _answer(msg, error.status)
         return current_app.ensure_sync(handler)(*args)
 
 

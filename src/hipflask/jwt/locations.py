@@ -75,12 +75,14 @@ def _from_query_string(config: Mapping[str, Any], refresh: bool) -> tuple[str, N
     name = setting(config, "JWT_QUERY_STRING_NAME")
     prefix = setting(config, "JWT_QUERY_STRING_VALUE_PREFIX")
     value = request.args.get(name)
+    # Flask-JWT-Extended's wording and single quotes (clients and tests
+    # compare these strings), but "parameter" spelt right (docs/porting).
     if not value:
-        raise NoAuthorizationError(f'Missing "{name}" query parameter')
+        raise NoAuthorizationError(f"Missing '{name}' query parameter")
     if not value.startswith(prefix):
         raise InvalidQueryParamError(
-            f'Invalid value for query parameter "{name}". Expected the value to start'
-            f' with "{prefix}"'
+            f"Invalid value for query parameter '{name}'. Expected the value to start"
+            f" with '{prefix}'"
         )
     return value[len(prefix) :], None
 
@@ -112,7 +114,9 @@ def find_token(
 ) -> tuple[str, str, str | None]:
     """The encoded token, where it was found, and the CSRF value sent with it.
 
-    :raises NoAuthorizationError: no location had a token.
+    :raises NoAuthorizationError: no location had a token; with several
+        locations, Flask-JWT-Extended's ``Missing JWT in headers or cookies
+        (...)`` around each location's own message.
     :raises InvalidHeaderError: a location had something that is not a token.
     """
     names = token_locations(locations or setting(config, "JWT_TOKEN_LOCATION"))
@@ -124,7 +128,10 @@ def find_token(
             missing.append(error.msg)
             continue
         return token, name, csrf
-    raise NoAuthorizationError("; ".join(missing))
+    if len(names) == 1:
+        raise NoAuthorizationError(missing[0])
+    where = f"{', '.join(names[:-1])} or {names[-1]}"
+    raise NoAuthorizationError(f"Missing JWT in {where} ({'; '.join(missing)})")
 
 
 __all__ = ["find_token"]

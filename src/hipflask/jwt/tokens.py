@@ -20,8 +20,9 @@ import jwt as pyjwt
 
 from .config import seconds
 from .config import setting
-from .exceptions import ExpiredSignatureError
 from .exceptions import JWTDecodeError
+from .exceptions import decode_error_class
+from .exceptions import from_pyjwt
 
 if TYPE_CHECKING:
     from .jwt_manager import JWTManager
@@ -84,8 +85,10 @@ def encode(
 
 
 def _csrf_protected(config: Mapping[str, Any]) -> bool:
-    locations = setting(config, "JWT_TOKEN_LOCATION")
-    return "cookies" in locations and bool(setting(config, "JWT_COOKIE_CSRF_PROTECT"))
+    # Whatever JWT_TOKEN_LOCATION says, as Flask-JWT-Extended does: a view
+    # may read cookies with ``jwt_required(locations=["cookies"])`` while the
+    # app-wide setting lists only headers, and its tokens need the value.
+    return bool(setting(config, "JWT_COOKIE_CSRF_PROTECT"))
 
 
 def unverified_header(token: str) -> dict[str, Any]:
@@ -100,7 +103,7 @@ def unverified_header(token: str) -> dict[str, Any]:
         # read (a ``kid`` that is not a string, a ``crit`` it does not
         # support) with a bare ``InvalidTokenError``. Either is the client's
         # malformed token, not a server error.
-        raise JWTDecodeError(str(error), status=422) from None
+        raise decode_error_class(type(error))(str(error), status=422) from None
 
 
 def _unverified_claims(token: str) -> dict[str, Any]:
@@ -123,20 +126,26 @@ def decode(
     """Verify a token and return its header and claims.
 
     :raises JWTDecodeError: malformed (422), refused algorithm, unknown key
-        or bad signature (401).
-    :raises ExpiredSignatureError: past ``exp`` and ``allow_expired`` is false.
+        or bad signature (401); also an instance of the PyJWT class for the
+        case (``jwt.InvalidSignatureError``, ``jwt.InvalidSubjectError`` ...).
+    :raises ExpiredSignatureError: past ``exp`` and ``allow_expired`` is false
+        (also ``jwt.ExpiredSignatureError``, with PyJWT's message).
     """
     header = unverified_header(token)
     ring = manager.key_ring(config)
     algorithm = header.get("alg")
     if algorithm not in ring.algorithms:
-        raise JWTDecodeError(f"The token's algorithm {algorithm!r} is not allowed")
+        # PyJWT's class for it, so handlers and ``except`` clauses see what
+        # PyJWT itself would have raised.
+        refused = decode_error_class(pyjwt.InvalidAlgorithmError)
+        raise refused(f"The token's algorithm {algorithm!r} is not allowed")
     if manager._decode_key is not None:
         keys = [manager._decode_key(header, _unverified_claims(token))]
     else:
         keys = ring.verifying_keys(header.get("kid"))
         if not keys:
-            raise JWTDecodeError("The token was signed with an unknown key")
+            # With one key and no ``kid`` check this is a bad signature.
+            raise _bad_signature("The token was signed with an unknown key")
     options = {"verify_aud": setting(config, "JWT_DECODE_AUDIENCE") is not None}
     if not setting(config, "JWT_VERIFY_SUB"):
         options["verify_sub"] = False
@@ -155,19 +164,23 @@ def decode(
             claims: dict[str, Any] = pyjwt.decode(token, key, **kwargs)
         except pyjwt.InvalidSignatureError:
             continue
-        except pyjwt.ExpiredSignatureError:
-            raise ExpiredSignatureError(
-                "Token has expired", header, _unverified_claims(token)
-            ) from None
-        except pyjwt.DecodeError as error:
-            raise JWTDecodeError(str(error), status=422) from None
-        except (pyjwt.PyJWTError, ValueError, TypeError) as error:
-            # Wrong audience or issuer, not yet valid, a missing claim; and a
-            # key of the wrong kind for the algorithm (PyJWT raises plain
-            # errors for those), which must not become a 500.
+        except pyjwt.ExpiredSignatureError as error:
+            raise from_pyjwt(error, header, _unverified_claims(token)) from None
+        except pyjwt.PyJWTError as error:
+            # Not a JWT (422); wrong audience or issuer, not yet valid, a
+            # missing claim, a ``sub`` that is not a string (401). Each
+            # keeps PyJWT's class and message (see ``from_pyjwt``).
+            raise from_pyjwt(error) from None
+        except (ValueError, TypeError) as error:
+            # A key of the wrong kind for the algorithm: PyJWT raises plain
+            # errors for those, which must not become a 500.
             raise JWTDecodeError(str(error) or type(error).__name__) from None
         return header, claims
-    raise JWTDecodeError("Signature verification failed")
+    raise _bad_signature("Signature verification failed")
+
+
+def _bad_signature(message: str) -> JWTDecodeError:
+    return decode_error_class(pyjwt.InvalidSignatureError)(message)
 
 
 __all__ = ["FAMILY_CLAIM", "decode", "encode", "unverified_header"]

@@ -74,8 +74,17 @@ def get_jwt_identity() -> Any:
 
 
 def get_jwt_request_location() -> str | None:
-    """Where the token was found: ``"headers"``, ``"cookies"``, ``"query_string"``, ``"json"``."""
-    location: str | None = _state()["location"]
+    """Where the token was found: ``"headers"``, ``"cookies"``, ``"query_string"``, ``"json"``.
+
+    ``None`` when no token was checked in this request (a public view, an
+    optional one without a token), not an error as for :func:`get_jwt`:
+    Flask-JWT-Extended answers ``None``, and code that logs the location
+    from an ``after_request`` hook runs for every view, protected or not.
+    """
+    state: dict[str, Any] | None = g.get(STATE)
+    if state is None:
+        return None
+    location: str | None = state["location"]
     return location
 
 
@@ -192,8 +201,13 @@ def current_user_context_processor() -> dict[str, Any]:
 
 
 def get_csrf_token(encoded_token: str) -> str:
-    """The double-submit CSRF value of a token made for cookies."""
-    return str(decode_token(encoded_token).get("csrf", ""))
+    """The double-submit CSRF value of a token (made while ``JWT_COOKIE_CSRF_PROTECT`` is on).
+
+    :raises KeyError: the token has no ``csrf`` claim, as in
+        Flask-JWT-Extended: an empty value would be set as a CSRF cookie
+        that no request can ever match.
+    """
+    return str(decode_token(encoded_token)["csrf"])
 
 
 def revoke_token(claims: Mapping[str, Any] | None = None, *, family: bool = False) -> None:
@@ -229,12 +243,17 @@ def _cookie_options(config: Mapping[str, Any], max_age: Any, domain: Any) -> dic
     }
 
 
+#: ``max_age`` of a persistent token cookie (``JWT_SESSION_COOKIE = False``):
+#: one year, Flask-JWT-Extended's value. Not the token's lifetime: the token
+#: itself says when it stops verifying, and the cookie must outlive a token
+#: with a long or no ``exp`` (an app may also refresh it in place).
+PERSISTENT_COOKIE_MAX_AGE = 31540000
+
+
 def _set_cookies(response: Any, token: str, kind: str, max_age: Any, domain: Any) -> None:
     config = current_app.config
     if max_age is None and not setting(config, "JWT_SESSION_COOKIE"):
-        name = f"JWT_{kind}_TOKEN_EXPIRES"
-        lifetime = seconds(setting(config, name), name)
-        max_age = None if lifetime is None else int(lifetime)
+        max_age = PERSISTENT_COOKIE_MAX_AGE
     options = _cookie_options(config, max_age, domain)
     response.set_cookie(
         setting(config, f"JWT_{kind}_COOKIE_NAME"),
@@ -269,13 +288,25 @@ def set_refresh_cookies(
 
 
 def _unset(response: Any, kind: str, domain: Any) -> None:
+    """Expire the token cookie and its CSRF cookie.
+
+    Each deletion repeats the attributes its cookie was set with
+    (``JWT_COOKIE_SAMESITE``, ``Secure``, ``HttpOnly`` only on the token
+    cookie): a deletion with other attributes is a different header than
+    the app sent at login, and for ``SameSite=None`` cookies set inside a
+    cross-site frame, a ``Lax`` deletion would not even be stored there.
+    """
     config = current_app.config
-    domain = domain or setting(config, "JWT_COOKIE_DOMAIN")
-    names = [(f"JWT_{kind}_COOKIE_NAME", f"JWT_{kind}_COOKIE_PATH")]
+    options = _cookie_options(config, None, domain)
+    del options["max_age"]
+    cookies = [(f"JWT_{kind}_COOKIE_NAME", f"JWT_{kind}_COOKIE_PATH", True)]
     if setting(config, "JWT_CSRF_IN_COOKIES"):
-        names.append((f"JWT_{kind}_CSRF_COOKIE_NAME", f"JWT_{kind}_CSRF_COOKIE_PATH"))
-    for name, path in names:
-        response.delete_cookie(setting(config, name), path=setting(config, path), domain=domain)
+        csrf = (f"JWT_{kind}_CSRF_COOKIE_NAME", f"JWT_{kind}_CSRF_COOKIE_PATH", False)
+        cookies.append(csrf)
+    for name, path, httponly in cookies:
+        response.delete_cookie(
+            setting(config, name), path=setting(config, path), httponly=httponly, **options
+        )
 
 
 def unset_access_cookies(response: Any, domain: Any = None) -> None:

@@ -107,10 +107,20 @@ def _family_ttl() -> float | None:
     return seconds(setting(current_app.config, name), name)
 
 
-def _finish(verified: _Verified, revoked: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Everything after the built-in blocklist: the app's own loaders."""
+def _finish(
+    verified: _Verified, revoked: bool, skip_revocation_check: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Everything after the built-in blocklist: the app's own loaders.
+
+    ``skip_revocation_check`` skips ``token_in_blocklist_loader`` as well as
+    the built-in blocklist: a view that opts out (a logout that must work
+    with a revoked token, say) must not be refused by the app's own list.
+    """
     manager, header, data = verified.manager, verified.header, verified.data
-    if revoked or (manager._blocklist_check is not None and manager._blocklist_check(header, data)):
+    blocklisted = manager._blocklist_check
+    if not skip_revocation_check and blocklisted is not None and blocklisted(header, data):
+        revoked = True
+    if revoked:
         raise RevokedTokenError(header, data)
     check = manager._token_verification
     if check is not None and not check(header, data):
@@ -146,7 +156,7 @@ def verify_jwt_in_request(
     if store is not None and not skip_revocation_check:
         flow = blocklist.is_revoked_flow(verified.data, _family_ttl())
         revoked = blocklist.run(store, flow)
-    return _finish(verified, revoked)
+    return _finish(verified, revoked, skip_revocation_check)
 
 
 async def verify_jwt_in_request_async(
@@ -166,7 +176,7 @@ async def verify_jwt_in_request_async(
     if store is not None and not skip_revocation_check:
         flow = blocklist.is_revoked_flow(verified.data, _family_ttl())
         revoked = await blocklist.run_async(store, flow)
-    return _finish(verified, revoked)
+    return _finish(verified, revoked, skip_revocation_check)
 
 
 def jwt_required(

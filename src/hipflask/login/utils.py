@@ -112,6 +112,18 @@ def _new_session_identity() -> None:
         regenerate()
 
 
+def _has_session() -> bool:
+    """Whether there is a session for ``logout_user`` to clear.
+
+    Clearing an empty session the browser never had still marks it
+    modified, which makes the session interface send a deletion cookie:
+    an anonymous logout (a "log out" link followed twice) would answer with
+    a ``Set-Cookie`` where Flask-Login sends none.
+    """
+    interface = current_app.session_interface
+    return bool(session) or interface.get_cookie_name(current_app) in request.cookies
+
+
 def _forget_identity() -> None:
     g.pop("identity", None)
 
@@ -223,8 +235,9 @@ def logout_user() -> bool:
         write(registry, end_flow(session.get("_login")))
     if request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]):
         setattr(g, OPERATION, "clear")
-    session.clear()
-    _new_session_identity()
+    if _has_session():
+        session.clear()
+        _new_session_identity()
     manager._update_request_context_with_user()
     _forget_identity()
     signals.user_logged_out.send(current_app._get_current_object(), user=user)
