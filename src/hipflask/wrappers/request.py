@@ -103,6 +103,10 @@ class Request(_SansIORequest):
     # Set by the ASGI adapter: the scope, from which an environ is made on demand.
     _scope: MutableMapping[str, Any]
 
+    #: The body stream get_data() read, kept open until close() when loading
+    #: the form put a stream over the cached body in its place.
+    _spent_stream: IO[bytes] | None = None
+
     #: Parsed form data uses these classes; Flask-compatible defaults.
     parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
     form_data_parser_class = FormDataParser
@@ -488,7 +492,7 @@ class Request(_SansIORequest):
                     # the request closes.
                     spent = self.__dict__.get("stream")
                     if spent is not None and spent is not rest:
-                        self.__dict__["_spent_stream"] = spent
+                        self._spent_stream = spent
                     self.__dict__["stream"] = rest
             except BaseException:
                 # A body cut off by a limit (413) or malformed (400) leaves the
@@ -750,9 +754,9 @@ class Request(_SansIORequest):
         stream = self.__dict__.get("stream")
         if stream is not None:
             stream.close()
-        spent = self.__dict__.get("_spent_stream")
-        if spent is not None:
-            spent.close()
+            # Set only beside a stream (see _load_form_data).
+            if self._spent_stream is not None:
+                self._spent_stream.close()
 
     def __enter__(self) -> Request:
         return self
