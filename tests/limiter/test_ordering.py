@@ -502,6 +502,21 @@ def test_without_auto_check_the_view_limit_waits_for_check(app: Hipflask, client
     assert statuses(client, "/", 2) == [200, 429]
 
 
+def test_a_passing_with_block_does_not_stand_for_check(app: Hipflask, client: Any) -> None:
+    # The block records its count; check() must still count the view's limits.
+    limiter = Limiter(get_remote_address, app=app, auto_check=False)
+
+    @app.get("/")
+    @limiter.limit("2/minute")
+    def index() -> str:
+        with limiter.limit("100/minute"):
+            pass
+        limiter.check()
+        return "ok"
+
+    assert statuses(client, "/", 4) == [200, 200, 429, 429]
+
+
 # -- with / async with blocks -----------------------------------------------------------
 
 

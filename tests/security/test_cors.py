@@ -36,6 +36,12 @@ def test_compiled_and_string_regexes_must_match_the_whole_origin() -> None:
     ("options", "message"),
     [
         ({"origins": "*", "supports_credentials": True}, "supports_credentials"),
+        ({"origins": ".+", "supports_credentials": True}, "matches any site"),
+        ({"origins": r"https?://.*", "supports_credentials": True}, "matches any site"),
+        (
+            {"origins": [re.compile(r"[a-z]+://.*")], "supports_credentials": True},
+            "matches any site",
+        ),
         ({"origins": "(unclosed"}, "regular expression"),
         ({"expose_headers": ["X-A\r\nSet-Cookie: a=b"]}, "not a header name"),
         ({"methods": ["GET", "PUT\r\nX-Injected: 1"]}, "not a header name"),
@@ -46,6 +52,16 @@ def test_compiled_and_string_regexes_must_match_the_whole_origin() -> None:
 def test_unsafe_or_malformed_options_are_refused(options: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         CorsPolicy.from_options(**options)
+
+
+def test_an_anchored_regex_keeps_credentials() -> None:
+    policy = CorsPolicy.from_options(
+        origins=r"https://(www\.)?example\.com", supports_credentials=True
+    )
+    assert policy.allows_origin("https://www.example.com")
+    assert not policy.allows_origin("https://attacker.invalid")
+    # Any site without credentials stays allowed, as "*" is.
+    assert CorsPolicy.from_options(origins=".+").allows_origin("https://a.example")
 
 
 def test_preflight_headers_filter_requested_headers_and_methods() -> None:

@@ -70,14 +70,17 @@ def bind_settings(
 
 # The password of a URL string: from ``user:`` to the last ``@`` (a password
 # may hold an ``@``; masking too much is harmless, too little is not).
-_PASSWORD = re.compile(r"(://[^/?#@:]*:).*@")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}(?=://)")
 
 
-def masked_url(url: Any) -> str:
-    """``url`` as text with its password replaced by ``***``, for messages."""
-    if isinstance(url, sa.URL):
-        return url.render_as_string(hide_password=True)
-    return _PASSWORD.sub(r"\1***@", str(url))
+def _scheme_of(url: Any) -> str | None:
+    """The scheme of a URL given as text, the one part of it safe to show.
+
+    Anything else may hold the password, in places no pattern can know: a
+    libpq ``key=value`` string, a query parameter, a URL missing its scheme.
+    """
+    found = _SCHEME.match(str(url))
+    return found.group() if found else None
 
 
 def _sync_url(url: Any) -> sa.URL:
@@ -99,11 +102,13 @@ def engine_arguments(app: Any, options: dict[str, Any]) -> tuple[sa.URL, dict[st
     try:
         url = _sync_url(raw_url)
     except (ArgumentError, ValueError):
-        # SQLAlchemy's message quotes the whole URL, password included: it is
-        # neither repeated nor chained, so no traceback or log shows it.
+        # The text given is not repeated (it may hold the password where no
+        # mask could find it), nor the parser's error chained.
+        scheme = _scheme_of(raw_url)
+        given = f" (its scheme is {scheme!r})" if scheme else ""
         raise ConfigurationError(
-            f"The database URL {masked_url(raw_url)!r} could not be parsed. Use a URL such"
-            " as 'sqlite:///app.db', 'postgresql://user@host/db' or 'mysql://user@host/db'."
+            f"A database URL could not be parsed{given}. Use a URL such as"
+            " 'sqlite:///app.db', 'postgresql://user@host/db' or 'mysql://user@host/db'."
         ) from None
     backend = url.get_backend_name()
     if backend == "sqlite":
@@ -196,5 +201,4 @@ __all__ = [
     "bind_settings",
     "create_engines",
     "engine_arguments",
-    "masked_url",
 ]

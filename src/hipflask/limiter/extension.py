@@ -189,6 +189,7 @@ class Limiter(LimiterInspection):
         self._store: RateLimitStore | None = None
         # Its own key in the request state: an app may have several limiters.
         self._state_key = f"limiter.{id(self):x}"
+        self._checked_key = f"{self._state_key}.checked"
         # Where a decorated view keeps this limiter's limits: on the function
         # itself, so each app made by a factory has its own declarations.
         self._view_attr = f"_hipflask_limits_{id(self):x}"
@@ -629,6 +630,7 @@ class Limiter(LimiterInspection):
 
     def _check(self, req: Request, plan: _Plan) -> Response | None:
         """Count ``plan``; a breach raises :class:`RateLimitExceeded` (a gate check)."""
+        self._mark_checked()
         hits, deferred, meta = plan
         if not hits and not meta:
             return None
@@ -638,6 +640,7 @@ class Limiter(LimiterInspection):
         return None
 
     async def _check_async(self, req: Request, plan: _Plan) -> Response | None:
+        self._mark_checked()
         hits, deferred, meta = plan
         if not hits and not meta:
             return None
@@ -676,10 +679,15 @@ class Limiter(LimiterInspection):
         if req is not None:
             await self._check_async(req, self._plan(req, own=True))
 
+    def _mark_checked(self) -> None:
+        # Its own flag, apart from the recorded count: a passing ``with``
+        # block records a count too, and must not make check() a no-op.
+        request_state().extensions[self._checked_key] = True
+
     def _unchecked_request(self) -> Request | None:
         if not self.enabled or self.auto_check or self._store is None:
             return None
-        if self._state_key in request_state().extensions:
+        if self._checked_key in request_state().extensions:
             return None
         return request._get_current_object()  # type: ignore[attr-defined, no-any-return]
 

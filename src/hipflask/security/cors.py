@@ -109,6 +109,19 @@ def _patterns(
     return tuple(items), wildcard
 
 
+#: Two origins no app names: a regex matching both allows any site, whatever
+#: its spelling ('.+', r'https?://.*'), which credentials must not be given to.
+_UNRELATED_SITES = ("https://attacker.invalid", "http://unrelated.invalid:8080")
+
+
+def _matches_unrelated_sites(patterns: tuple[str | re.Pattern[str], ...]) -> bool:
+    return any(
+        not isinstance(pattern, str)
+        and all(pattern.fullmatch(site) is not None for site in _UNRELATED_SITES)
+        for pattern in patterns
+    )
+
+
 def _matches(value: str, patterns: tuple[str | re.Pattern[str], ...]) -> bool:
     lower = value.lower()
     for pattern in patterns:
@@ -166,6 +179,14 @@ class CorsPolicy:
             )
         origins, any_origin = _patterns(options.get("origins", "*"), "origins")
         credentials = bool(options.get("supports_credentials", False))
+        if credentials and not any_origin and _matches_unrelated_sites(origins):
+            raise ConfigurationError(
+                "A CORS origins regex matches any site (it matched both"
+                f" {_UNRELATED_SITES[0]} and {_UNRELATED_SITES[1]}), together with"
+                " supports_credentials=True: every site on the web could then read"
+                " your users' logged-in responses. Anchor it to your own hosts, for"
+                r" example r'https://(www\.)?example\.com'."
+            )
         if any_origin and credentials:
             raise ConfigurationError(
                 "CORS allows any origin ('*') together with supports_credentials=True:"
