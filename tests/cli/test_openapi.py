@@ -24,6 +24,23 @@ def test_writes_the_document_to_a_file(tmp_path: Path) -> None:
     assert "/openapi.json" not in document["paths"]
 
 
+def test_one_path_is_one_path(tmp_path: Path) -> None:
+    from hipflask import Hipflask
+    from hipflask.restful import validate as typed
+
+    app = Hipflask("one")
+
+    @app.get("/only")
+    @typed()
+    def only() -> dict[str, int]:
+        return {"n": 1}
+
+    target = tmp_path / "openapi.json"
+    result = app.test_cli_runner().invoke(cli, ["openapi", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "document of 1 path to" in result.output
+
+
 def test_prints_the_document_for_an_app_without_the_extension() -> None:
     from hipflask import Hipflask
 

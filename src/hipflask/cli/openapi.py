@@ -43,4 +43,6 @@ def openapi_command(output: str | None, indent: int) -> None:
         return
     with open(output, "w", encoding="utf-8") as file:
         file.write(text)
-    click.echo(f"Wrote the OpenAPI document of {len(document['paths'])} paths to {output}.")
+    count = len(document["paths"])
+    paths = "1 path" if count == 1 else f"{count} paths"
+    click.echo(f"Wrote the OpenAPI document of {paths} to {output}.")

@@ -282,8 +282,8 @@ def run_app(
     if os.environ.get(RUN_FROM_CLI_VARIABLE):
         if not is_running_from_reloader():
             click.secho(
-                " * Ignoring a call to 'app.run()': the 'hipflask' command is already"
-                " serving the app. Guard it with 'if __name__ == \"__main__\":'.",
+                " * Ignoring a call to 'app.run()': the 'hipflask' command loaded the"
+                " app and runs it itself. Guard it with 'if __name__ == \"__main__\":'.",
                 fg="red",
                 err=True,
             )
