@@ -284,6 +284,21 @@ def test_ensure_sync_and_async_to_sync(app: Hipflask) -> None:
     assert app.async_to_sync(coroutine)(5) == 10
 
 
+def test_ensure_sync_goes_through_an_overridden_async_to_sync() -> None:
+    calls: list[str] = []
+
+    class Traced(Hipflask):
+        def async_to_sync(self, func: Any) -> Any:
+            calls.append(func.__name__)
+            return super().async_to_sync(func)
+
+    async def coroutine() -> int:
+        return 3
+
+    assert Traced("traced").ensure_sync(coroutine)() == 3
+    assert calls == ["coroutine"]
+
+
 # -- first request and serving hooks ----------------------------------------------------
 
 

@@ -408,6 +408,14 @@ def stream_with_context(
     return _ContextStream(ctx, generator_or_function, owns_app_context)  # type: ignore[arg-type]
 
 
+def _reported(ctx: RequestContext, error: BaseException | None) -> BaseException | None:
+    """The error a stream's teardown is told of: not a closed generator, nor one the app hides."""
+    if error is None or isinstance(error, GeneratorExit):
+        return None
+    ignore = getattr(ctx.app, "should_ignore_error", None)
+    return None if ignore is not None and ignore(error) else error
+
+
 def _enter(ctx: RequestContext) -> tuple[Any, Any]:
     return _cv_request.set(ctx), _cv_app.set(ctx._app_ctx)  # type: ignore[arg-type]
 
@@ -435,8 +443,13 @@ class _ContextStream:
         tokens = _enter(self._ctx)
         try:
             return next(self._iterator)
-        except BaseException:
+        except StopIteration:
             self._finish()
+            raise
+        except BaseException as exc:
+            # A stream that failed part-way: teardown sees the error, so a
+            # transaction the body was reading in is rolled back, not kept.
+            self._finish(exc)
             raise
         finally:
             _exit(tokens)
@@ -448,18 +461,19 @@ class _ContextStream:
             closer()
         self._finish()
 
-    def _finish(self) -> None:
+    def _finish(self, error: BaseException | None = None) -> None:
         if self._done:
             return
         self._done = True
         ctx = self._ctx
         ctx._deferred -= 1
         if ctx._deferred == 0:
+            error = _reported(ctx, error)
             tokens = _enter(ctx)
             try:
-                ctx.app.do_teardown_request(None)
+                ctx.app.do_teardown_request(error)
                 if self._owns_app:
-                    ctx.app.do_teardown_appcontext(None)
+                    ctx.app.do_teardown_appcontext(error)
             finally:
                 _exit(tokens)
                 ctx.request.close()
@@ -487,8 +501,11 @@ class _AsyncContextStream:
         tokens = _enter(self._ctx)
         try:
             return await self._iterator.__anext__()
-        except BaseException:
+        except StopAsyncIteration:
             await self._finish()
+            raise
+        except BaseException as exc:
+            await self._finish(exc)
             raise
         finally:
             _exit(tokens)
@@ -500,16 +517,17 @@ class _AsyncContextStream:
             await closer()
         await self._finish()
 
-    async def _finish(self) -> None:
+    async def _finish(self, error: BaseException | None = None) -> None:
         if self._done:
             return
         self._done = True
         ctx = self._ctx
         ctx._deferred -= 1
         if ctx._deferred == 0:
+            error = _reported(ctx, error)
             tokens = _enter(ctx)
             try:
-                await ctx.app._teardown_stream(ctx, self._owns_app)
+                await ctx.app._teardown_stream(ctx, self._owns_app, error)
             finally:
                 _exit(tokens)
                 ctx.request.close()

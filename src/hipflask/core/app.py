@@ -600,8 +600,16 @@ class Hipflask(PipelineMethods, Scaffold):
     # -- sync/async ---------------------------------------------------------
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """``func`` itself if sync; a wrapper running it to completion if async."""
-        return bridge.ensure_sync(func)
+        """``func`` itself if sync; if async, :meth:`async_to_sync` of it.
+
+        For code that calls app functions itself (an extension's decorator).
+        The app runs its own async views and hooks natively, awaiting them on
+        the server's loop under ASGI, so overriding this does not change how
+        they run.
+        """
+        if iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        return func
 
     def async_to_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap an async function for sync callers (per-thread event loop)."""
@@ -842,16 +850,19 @@ class Hipflask(PipelineMethods, Scaffold):
         if pipeline.has_appcontext_teardown(self):
             await bridge.drive_async(pipeline.teardown_appcontext(self, exc))
 
-    async def _teardown_stream(self, ctx: RequestContext, owns_app_context: bool) -> None:
+    async def _teardown_stream(
+        self, ctx: RequestContext, owns_app_context: bool, error: BaseException | None = None
+    ) -> None:
         """Tear down a request whose async streamed body has just ended.
 
         Its context was popped when the view returned, so whether it pushed
         its own app context is told by the stream, which saw it then.
+        ``error`` is what ended the stream early, if anything.
         """
         if pipeline.has_teardown(self, ctx):
-            await bridge.drive_async(pipeline.teardown(self, ctx, None))
+            await bridge.drive_async(pipeline.teardown(self, ctx, error))
         if owns_app_context and pipeline.has_appcontext_teardown(self):
-            await bridge.drive_async(pipeline.teardown_appcontext(self, None))
+            await bridge.drive_async(pipeline.teardown_appcontext(self, error))
 
     def _chain(self, blueprint: str | None) -> pipeline.Chain:
         chain = self._chains.get(blueprint)

@@ -81,8 +81,9 @@ def run_coroutine(awaitable: Awaitable[T]) -> T:
             # Never awaited now; closing it spares a second, misleading warning.
             awaitable.close()
         raise RuntimeError(
-            "Cannot run a coroutine synchronously inside a running event loop."
-            " Under ASGI, await it from an async view instead."
+            "Cannot run a coroutine synchronously inside a running event loop"
+            " (this code runs in an async function or an async view): await it there"
+            " instead."
         )
     loop = _thread_loop()
     coroutine = awaitable if inspect.iscoroutine(awaitable) else _wrap_awaitable(awaitable)
