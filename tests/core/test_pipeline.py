@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -224,6 +225,31 @@ def test_url_value_preprocessor_can_pop_values_into_g(
     @app.route("/<lang>/about")
     def about() -> str:
         return f"about in {g.lang}"
+
+    assert client.get("/fr/about").text == "about in fr"
+
+
+@pytest.mark.parametrize("view", ["sync", "async"])
+def test_an_async_url_value_preprocessor_is_awaited(
+    app: Hipflask, client: HipflaskClient, view: str
+) -> None:
+    @app.url_value_preprocessor
+    async def pull_lang(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        await asyncio.sleep(0)
+        assert values is not None
+        g.lang = values.pop("lang", None)
+
+    if view == "sync":
+
+        @app.route("/<lang>/about")
+        def about() -> str:
+            return f"about in {g.lang}"
+
+    else:
+
+        @app.route("/<lang>/about")
+        async def about() -> str:  # type: ignore[misc]
+            return f"about in {g.lang}"
 
     assert client.get("/fr/about").text == "about in fr"
 

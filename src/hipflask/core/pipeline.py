@@ -225,7 +225,10 @@ def preprocess(app: Hipflask, ctx: RequestContext) -> Step:
     request = ctx.request
     chain = _chain(app, ctx)
     for preprocessor in chain.url_value_preprocessors:
-        preprocessor(request.endpoint, request.view_args)
+        pending: Any = preprocessor(request.endpoint, request.view_args)
+        if _awaited(pending):
+            # An ``async def`` preprocessor, as every request hook may be.
+            yield pending
     for hook in chain.before_request:
         rv = hook()
         if _awaited(rv):
