@@ -9,6 +9,7 @@ from sqlalchemy import orm
 
 from hipflask import Hipflask
 from hipflask.db import SQLAlchemy
+from hipflask.db.model import Model
 from hipflask.db.model import camel_to_snake_case
 
 
@@ -132,6 +133,36 @@ def test_a_primary_key_from_a_mixin_means_joined_inheritance(db: SQLAlchemy) -> 
     assert Intern.__table__ is Employee.__table__
     assert "__tablename__" not in vars(Intern)
     assert sorted(Employee.__table__.c.keys()) == ["id", "kind", "school"]
+
+
+def test_single_table_subclasses_of_a_declared_table_name(db_app: Hipflask) -> None:
+    # A pluralising base (declared_attr) or a name given on the subclass: a
+    # subclass without a primary key still shares the parent's table.
+    class PluralModel(Model):
+        @orm.declared_attr.directive
+        def __tablename__(cls) -> str:  # noqa: N805
+            return cls.__name__.lower() + "s"
+
+    db = SQLAlchemy(db_app, model_class=PluralModel)
+
+    class Employee(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        kind = db.Column(db.String(20))
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_on": kind}
+
+    class Manager(Employee):
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "manager"}
+
+    class Clerk(Employee):
+        __tablename__ = "clerks"
+        desk = db.Column(db.String(10))
+        __mapper_args__: ClassVar[dict[str, Any]] = {"polymorphic_identity": "clerk"}
+
+    assert Employee.__table__.name == "employees"
+    assert Manager.__table__ is Employee.__table__
+    assert Clerk.__table__ is Employee.__table__
+    assert "desk" in Employee.__table__.c
+    assert sorted(db.metadata.tables) == ["employees"]
 
 
 def test_typed_joined_and_single_table_inheritance(db_app: Hipflask) -> None:

@@ -116,11 +116,10 @@ class Model:
         namespace = vars(cls)
         if not namespace.get("__abstract__", False) and "__table__" not in namespace:
             if getattr(cls, "__hipflask_autonaming__", True) and not _tablename_is_declared(cls):
-                type.__setattr__(cls, "__tablename__", camel_to_snake_case(cls.__name__))
                 # Below a mapped model, the name holds only if the class turns
                 # out to declare a primary key: __table_cls__ decides, once
                 # SQLAlchemy has gathered the columns (mixins' included).
-                type.__setattr__(cls, "_hipflask_tentative_name", _has_mapped_parent(cls))
+                type.__setattr__(cls, "__tablename__", camel_to_snake_case(cls.__name__))
             bind_key = getattr(cls, "__bind_key__", None)
             if "metadata" not in namespace and hasattr(cls, "__fsa__"):
                 type.__setattr__(cls, "metadata", cls.__fsa__._make_metadata(bind_key))
@@ -130,16 +129,23 @@ class Model:
     def __table_cls__(cls, name: str, metadata: sa.MetaData, *args: Any, **kwargs: Any) -> Any:
         """The class's table, or ``None`` for single-table inheritance.
 
-        A subclass of a mapped model whose name was derived gets a table of
-        its own (joined-table inheritance) only if what it declares makes a
-        primary key: a column, a mixin's ``declared_attr`` column, or a
-        ``PrimaryKeyConstraint`` in ``__table_args__``. Otherwise the parent's
-        table holds its rows, and its derived name is withdrawn.
+        A subclass of a mapped model gets a table of its own (joined-table
+        inheritance) only if what it declares makes a primary key: a column,
+        a mixin's ``declared_attr`` column, or a ``PrimaryKeyConstraint`` in
+        ``__table_args__``. Otherwise the parent's table holds its rows, and
+        its own name, however it was given, is withdrawn.
         """
         key = f"{kwargs['schema']}.{name}" if kwargs.get("schema") else name
-        tentative = vars(cls).get("_hipflask_tentative_name", False)
-        if tentative and key not in metadata.tables and not _declares_primary_key(args):
-            type.__delattr__(cls, "__tablename__")
+        if (
+            key not in metadata.tables
+            and _has_mapped_parent(cls)
+            and not _declares_primary_key(args)
+        ):
+            # Whoever named it (derived, a declared_attr, the class itself),
+            # a subclass without a primary key of its own shares the
+            # parent's table, as in Flask-SQLAlchemy.
+            if "__tablename__" in vars(cls):
+                type.__delattr__(cls, "__tablename__")
             return None
         return sa.Table(name, metadata, *args, **kwargs)
 
