@@ -140,7 +140,7 @@ def test_single_table_subclasses_of_a_declared_table_name(db_app: Hipflask) -> N
     # subclass without a primary key still shares the parent's table.
     class PluralModel(Model):
         @orm.declared_attr.directive
-        def __tablename__(cls) -> str:  # noqa: N805
+        def __tablename__(cls) -> str:
             return cls.__name__.lower() + "s"
 
     db = SQLAlchemy(db_app, model_class=PluralModel)

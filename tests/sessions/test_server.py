@@ -485,6 +485,30 @@ def test_reading_only_plain_values_encodes_nothing(app: Hipflask, protocol: str)
     assert len(encoded) == 1
 
 
+def test_a_browser_session_is_renewed_by_reads_too(app: Hipflask, protocol: str) -> None:
+    # Not permanent: the record still expires a lifetime after its last use,
+    # not its last write, as with Flask-Session; no cookie is sent again.
+    @app.get("/browser-login")
+    def browser_login() -> str:
+        session.permanent = False  # "remember me" left unticked
+        session["user"] = "ann"
+        return "ok"
+
+    client = app.test_client(protocol=protocol)
+    assert "Expires=" not in client.get("/browser-login").headers["Set-Cookie"]
+    interface: ServerSideSessionInterface = app.session_interface
+    counting = CountingStore(interface.store)
+    interface.store = counting
+    response = client.get("/get/user")
+    assert response.json == {"value": "ann"}
+    assert [c.lstrip("a") for c in counting.calls] == ["get", "touch"]
+    assert "Set-Cookie" not in response.headers
+    counting.calls.clear()
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    client.get("/get/user")
+    assert [c.lstrip("a") for c in counting.calls] == ["get"]
+
+
 def test_a_change_in_place_is_merged_with_a_parallel_write(app: Hipflask) -> None:
     client = app.test_client()
     add_cart_views(app)
@@ -652,6 +676,22 @@ def open_pair(app: Hipflask, cookie: str) -> tuple[Any, ServerSideSession, Serve
 def save(app: Hipflask, interface: ServerSideSessionInterface, data: ServerSideSession) -> None:
     with app.test_request_context("/"):
         interface.save_session(app, data, app.response_class())
+
+
+def test_a_late_save_of_an_ended_session_sends_no_cookie(app: Hipflask) -> None:
+    # Tab B logs out (or logs in anew) while tab A, holding the old id, is
+    # still working: A's answer must not delete the cookie B just set.
+    client = app.test_client()
+    client.get("/set/cart/apple")
+    interface, a, b = open_pair(app, client.get_cookie("session").value)
+    b.clear()
+    save(app, interface, b)
+    a["cart"] = "apple,pear"
+    with app.test_request_context("/"):
+        response = app.response_class()
+        interface.save_session(app, a, response)
+    assert "Set-Cookie" not in response.headers
+    assert client.get("/get/cart").json == {"value": None}
 
 
 def test_parallel_requests_writing_different_keys_keep_both(app: Hipflask) -> None:

@@ -24,8 +24,10 @@ store, one call). If another request saved in between, the current record is
 read and only the keys this request changed (set, replaced, mutated in place
 or deleted) are applied to it, so two requests writing different keys both
 keep their writes. Two requests writing the same key: the later save wins. A
-record deleted meanwhile (logout in another tab) is not brought back. After
-five collisions in a row (many parallel saves of one session) the merged
+record deleted meanwhile (logout in another tab) is not brought back, and no
+cookie is sent for it: the request that ended it answered with the deletion,
+and a second one arriving late would undo a login made since. After
+``_MERGE_TRIES`` collisions in a row (many parallel saves of one session) the merged
 session is written as it is, so a save costs a bounded number of store calls;
 a change of another key landing in that last instant can then be lost.
 """
@@ -411,13 +413,17 @@ class ServerSideSessionInterface(SessionInterface):
         if accessed and not session.modified:
             encoded = self._changed_in_place(session)
         if not session.modified and encoded is None:
-            # A permanent session is renewed by every request that carries its
-            # cookie, used or not (Flask-Session's sliding expiry): a touch of
-            # the record's expiry, not a write. Asking whether it is permanent
-            # is the framework's read, not the view's: the flag stays as it was.
-            refresh = session.loaded is not None and self.should_set_cookie(app, session)
+            # A stored session is renewed by every request that carries its
+            # cookie, used or not, permanent or not (Flask-Session's sliding
+            # expiry): a touch of the record's expiry, not a write. Only a
+            # permanent one's cookie is sent again, as its expiry moves too.
+            # Asking whether it is permanent is the framework's read, not the
+            # view's: the flag stays as it was.
+            loaded = session.loaded is not None
+            renew = loaded and bool(app.config.get("SESSION_REFRESH_EACH_REQUEST", True))
+            resend = loaded and self.should_set_cookie(app, session)
             session.accessed = accessed
-            if refresh and (yield ("touch", (session._sid, ttl))):
+            if (renew or resend) and (yield ("touch", (session._sid, ttl))) and resend:
                 self._set_cookie(app, session, response)
             return None
         data = dict.copy(session)
@@ -426,7 +432,8 @@ class ServerSideSessionInterface(SessionInterface):
         else:
             written = yield from self._merge_flow(session, data, ttl, encoded)
             if not written:
-                response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
+                # Ended meanwhile by another request, which sent the deletion;
+                # repeating it late could drop the cookie of a newer login.
                 return None
         self._set_cookie(app, session, response)
         return None
