@@ -165,6 +165,40 @@ def test_single_table_subclasses_of_a_declared_table_name(db_app: Hipflask) -> N
     assert sorted(db.metadata.tables) == ["employees"]
 
 
+def test_a_custom_model_class_leaves_a_mixins_table_name_alone(db_app: Hipflask) -> None:
+    class CustomModel(Model):
+        def to_dict(self) -> dict[str, Any]:
+            return {}
+
+    db = SQLAlchemy(db_app, model_class=CustomModel)
+
+    class Audited:
+        __tablename__ = "audits"
+
+    class AuditLog(db.Model, Audited):
+        id = db.Column(db.Integer, primary_key=True)
+
+    assert "__tablename__" not in vars(CustomModel)
+    assert AuditLog.__table__.name == "audits"
+
+
+def test_a_ready_declarative_base_is_used_as_it_is(db_app: Hipflask) -> None:
+    base = orm.declarative_base()
+    db = SQLAlchemy(db_app, model_class=base)
+
+    class Thing(db.Model):
+        __tablename__ = "thing"
+        id = db.Column(db.Integer, primary_key=True)
+
+    assert db.Model is base
+    assert Thing.metadata is db.metadata
+    with db_app.app_context():
+        db.create_all()
+        db.session.add(Thing(id=1))
+        db.session.commit()
+        assert [thing.id for thing in Thing.query.all()] == [1]
+
+
 def test_typed_joined_and_single_table_inheritance(db_app: Hipflask) -> None:
     class Base(orm.DeclarativeBase):
         pass

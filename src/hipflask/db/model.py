@@ -24,6 +24,7 @@ from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.orm import DeclarativeMeta
 
 if TYPE_CHECKING:
     from .extension import SQLAlchemy
@@ -83,6 +84,17 @@ def _tablename_is_declared(cls: type) -> bool:
     return False
 
 
+def _is_declarative_model(cls: type) -> bool:
+    """Whether ``cls`` is a model SQLAlchemy maps, not a base on the way to ``db.Model``.
+
+    A customised base (``class CustomModel(Model)``, the ``model_class``
+    Flask-SQLAlchemy documents) and the declarative base made from it have
+    no registry of their own to be mapped in: naming them would give every
+    model a ``__tablename__`` ahead of its mixins' in the MRO.
+    """
+    return getattr(cls, "registry", None) is not None and "registry" not in vars(cls)
+
+
 def _drop_single_table_placeholder(mapper: Any, cls: type) -> None:
     """Let a single-table subclass's ``__table__`` be its parent's again.
 
@@ -114,7 +126,11 @@ class Model:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         namespace = vars(cls)
-        if not namespace.get("__abstract__", False) and "__table__" not in namespace:
+        if (
+            not namespace.get("__abstract__", False)
+            and "__table__" not in namespace
+            and _is_declarative_model(cls)
+        ):
             if getattr(cls, "__hipflask_autonaming__", True) and not _tablename_is_declared(cls):
                 # Below a mapped model, the name holds only if the class turns
                 # out to declare a primary key: __table_cls__ decides, once
@@ -166,7 +182,8 @@ def make_model_base(db: SQLAlchemy, model_class: Any, metadata: sa.MetaData | No
 
     A :class:`~sqlalchemy.orm.DeclarativeBase` subclass (typed ``Mapped[...]``
     models) is extended with :class:`Model`; anything else is used as the
-    ``cls`` of a classic declarative base, as Flask-SQLAlchemy does.
+    ``cls`` of a classic declarative base, as Flask-SQLAlchemy does; a base
+    made with ``declarative_base()`` is used as it is.
     """
     if isinstance(model_class, type) and issubclass(
         model_class, (orm.DeclarativeBase, orm.DeclarativeBaseNoMeta)
@@ -187,6 +204,16 @@ def make_model_base(db: SQLAlchemy, model_class: Any, metadata: sa.MetaData | No
         )
         db.metadatas.setdefault(None, model_class.metadata)
         return base
+    if isinstance(model_class, DeclarativeMeta):
+        # A declarative base made already (``declarative_base(...)``, for a
+        # metaclass of the app's own) is used as it is, given the query.
+        model_class.__fsa__ = db
+        model_class.query_class = db.Query
+        # Looked up without calling it: the property opens a session.
+        if not any("query" in vars(klass) for klass in model_class.__mro__):
+            model_class.query = _QueryProperty()
+        db.metadatas.setdefault(None, model_class.metadata)
+        return model_class
     if model_class is None or model_class is Model:
         model_class = Model
     elif not issubclass(model_class, Model):
