@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,16 +51,34 @@ def db(db_app: Hipflask) -> Iterator[SQLAlchemy]:
             engine.dispose()
 
 
+@contextlib.contextmanager
+def backend_database(
+    backend: str, suite: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database of the suite's own on ``backend``, dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / f'{suite}.db'}"
+    elif backend == "postgresql":
+        with postgresql_database(suite) as url:
+            yield url
+    else:
+        with mariadb_database(suite) as url:
+            yield url
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
 def server_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A database URL on each backend the model suite must pass on."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'suite.db'}"
-    elif request.param == "postgresql":
-        with postgresql_database("db") as url:
-            yield url
-    else:
-        with mariadb_database("db") as url:
-            yield url
+    with backend_database(request.param, "db", tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
+def bind_server_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A database on each backend, for a bind of an app with no default database."""
+    with backend_database(request.param, "binds", tmp_path_factory) as url:
+        yield url

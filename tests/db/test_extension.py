@@ -249,12 +249,117 @@ def test_a_bind_without_a_url_is_a_configuration_error(tmp_path: Path) -> None:
         SQLAlchemy(app)
 
 
-def test_only_binds_and_no_default(tmp_path: Path) -> None:
-    app = make_app(tmp_path, SQLALCHEMY_BINDS={"a": "sqlite://"})
+# Flask-SQLAlchemy's message when only SQLALCHEMY_BINDS is set; hipflask adds what to do.
+NO_DEFAULT_DATABASE = (
+    "'SQLALCHEMY_DATABASE_URI' config is not set. Bind key 'None' is not in"
+    " 'SQLALCHEMY_BINDS' config."
+)
+
+
+def binds_only_app(
+    tmp_path: Path, url: str, *, default_models: bool = True
+) -> tuple[Hipflask, SQLAlchemy, Any, Any]:
+    app = make_app(tmp_path, SQLALCHEMY_BINDS={"a": url})
     db = SQLAlchemy(app)
+
+    class Entry(db.Model):
+        __bind_key__ = "a"
+        id = db.Column(db.Integer, primary_key=True)
+        text = db.Column(db.String(50))
+
+    user: Any = None
+    if default_models:
+
+        class User(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+
+        user = User
+    return app, db, Entry, user
+
+
+@pytest.mark.parametrize("default_models", [True, False], ids=["default-models", "no-models"])
+@pytest.mark.parametrize("operation", ["create_all", "drop_all", "reflect"])
+@pytest.mark.parametrize(
+    "bind_key", ["omitted", "__all__", None, ["a", None]], ids=["omitted", "all", "none", "list"]
+)
+def test_without_a_default_database_a_call_that_includes_it_is_refused(
+    tmp_path: Path, operation: str, bind_key: Any, default_models: bool
+) -> None:
+    from hipflask.db.session import UnknownBindError
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    app, db, _, _ = binds_only_app(tmp_path, url, default_models=default_models)
+    call = getattr(db, operation)
     with app.app_context():
         assert set(db.engines) == {"a"}
-        db.create_all()
+        # As in Flask-SQLAlchemy, with or without default models: skipping the
+        # default would leave them without tables, to fail at the first query.
+        with pytest.raises(sa.exc.UnboundExecutionError) as info:
+            call() if bind_key == "omitted" else call(bind_key=bind_key)
+        assert isinstance(info.value, UnknownBindError)
+        assert isinstance(info.value, ConfigurationError)
+        assert str(info.value).startswith(NO_DEFAULT_DATABASE)
+        assert "set SQLALCHEMY_DATABASE_URI" in str(info.value)
+        # Refused before the first statement: not even bind "a" was touched.
+        assert sa.inspect(db.engines["a"]).get_table_names() == []
+        db.engines["a"].dispose()
+
+
+def test_without_a_default_database_the_binds_named_are_created_dropped_and_reflected(
+    bind_server_url: str, tmp_path: Path
+) -> None:
+    from hipflask.db.session import UnknownBindError
+
+    app, db, Entry, _ = binds_only_app(tmp_path, bind_server_url)
+    with app.app_context():
+        engine = db.engines["a"]
+        try:
+            db.create_all(bind_key=["a"])
+            assert sa.inspect(engine).get_table_names() == ["entry"]
+            db.session.add(Entry(text="x"))
+            db.session.commit()
+            assert db.session.scalar(db.select(Entry.text)) == "x"
+            db.session.close()  # its transaction would hold up the DROP on a server
+            with pytest.raises(UnknownBindError, match="SQLALCHEMY_DATABASE_URI"):
+                db.drop_all()
+            assert sa.inspect(engine).get_table_names() == ["entry"]
+            db.reflect(bind_key="a")
+            assert "entry" in db.metadatas["a"].tables
+            db.drop_all(bind_key="a")
+            assert sa.inspect(engine).get_table_names() == []
+        finally:
+            db.session.remove()
+            engine.dispose()
+
+
+def test_a_default_model_without_a_default_database_is_refused_naming_the_setting(
+    tmp_path: Path, protocol: str
+) -> None:
+    app, db, _, User = binds_only_app(tmp_path, f"sqlite:///{tmp_path / 'a.db'}")
+
+    @app.get("/users")
+    def users() -> Any:
+        try:
+            db.session.scalars(db.select(User)).all()
+        except sa.exc.UnboundExecutionError as exc:
+            return f"{type(exc).__name__}: {exc}", 500
+        return "ok"
+
+    @app.get("/async-users")
+    async def async_users() -> Any:
+        try:
+            await db.async_session.scalars(db.select(User))
+        except sa.exc.UnboundExecutionError as exc:
+            return f"{type(exc).__name__}: {exc}", 500
+        return "ok"
+
+    client = app.test_client(protocol=protocol)
+    for path in ("/users", "/async-users"):
+        response = client.get(path)
+        assert response.status_code == 500
+        assert response.text.startswith(f"UnknownBindError: {NO_DEFAULT_DATABASE}")
+    with app.app_context():
+        db.engines["a"].dispose()
 
 
 def test_the_shell_gets_db_and_the_models(db: SQLAlchemy, db_app: Hipflask) -> None:

@@ -57,6 +57,75 @@ def test_a_mixin_with_declared_attr_decides_the_name(db: SQLAlchemy) -> None:
     assert Widget.__table__.name == "app_widget"
 
 
+def test_a_typed_base_names_tables_with_its_declared_attr_directive(db_app: Hipflask) -> None:
+    # Flask-SQLAlchemy 3.1 ignores this one spelling on a DeclarativeBase (a
+    # plain declared_attr there, or the directive anywhere else, counts); the
+    # porting page says why hipflask honours it, as SQLAlchemy does.
+    class Base(orm.DeclarativeBase):
+        @orm.declared_attr.directive
+        def __tablename__(cls) -> str:
+            return cls.__name__.lower() + "s"
+
+    db = SQLAlchemy(db_app, model_class=Base)
+
+    class UserRole(db.Model):
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+
+    assert UserRole.__table__.name == "userroles"
+
+
+@pytest.mark.parametrize("typed", [False, True], ids=["classic", "typed"])
+def test_a_model_with_its_own_table_gets_the_derived_tablename(
+    db_app: Hipflask, typed: bool
+) -> None:
+    class Base(orm.DeclarativeBase):
+        pass
+
+    db = SQLAlchemy(db_app, model_class=Base) if typed else SQLAlchemy(db_app)
+
+    class StockItem(db.Model):
+        __table__ = db.Table(
+            "stock",
+            db.Column("id", db.Integer, primary_key=True),
+            db.Column("kind", db.String(10)),
+        )
+
+    class Archived(db.Model):
+        __table__ = db.Table(
+            "archive", db.Column("id", db.Integer, primary_key=True), bind_key="old"
+        )
+
+    class Perishable(StockItem):
+        pass
+
+    # As in Flask-SQLAlchemy: the name derived from the class, whatever the
+    # given table is called; SQLAlchemy maps the table given.
+    assert vars(StockItem)["__tablename__"] == "stock_item"
+    assert StockItem.__table__.name == "stock"
+    assert vars(Archived)["__tablename__"] == "archived"
+    assert Archived.__table__.metadata is db.metadatas["old"]
+    assert "__tablename__" not in vars(Perishable)
+    assert Perishable.__table__ is StockItem.__table__
+    assert sorted(db.metadata.tables) == ["stock"]
+    with db_app.app_context():
+        db.create_all(bind_key=None)
+        db.session.add(StockItem(kind="tea"))
+        db.session.commit()
+        assert db.session.scalars(db.select(StockItem.kind)).one() == "tea"
+        db.drop_all(bind_key=None)
+
+
+def test_a_model_with_its_own_table_gets_no_tablename_without_autonaming(
+    db_app: Hipflask,
+) -> None:
+    db = SQLAlchemy(db_app, disable_autonaming=True)
+
+    class StockItem(db.Model):
+        __table__ = db.Table("stock", db.Column("id", db.Integer, primary_key=True))
+
+    assert not hasattr(StockItem, "__tablename__")
+
+
 def test_joined_inheritance_gets_its_own_table(db: SQLAlchemy) -> None:
     class Employee(db.Model):
         id = db.Column(db.Integer, primary_key=True)

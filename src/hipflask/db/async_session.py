@@ -44,7 +44,9 @@ class AsyncBindSession(Session):
             return bind
         found, key = bind_key_of(mapper, clause)
         engines = self._db.engines
-        if found and key is not None and key not in engines:
+        if found and key not in engines:
+            # A bind key typo, or a default-database model when only
+            # SQLALCHEMY_BINDS is set: the same error as db.session's.
             raise UnknownBindError(key)
         if not (found and key in engines):
             key = None

@@ -320,17 +320,33 @@ class SQLAlchemy:
         return [bind_key]
 
     def _each_bind(self, operation: str, bind_key: Any, **kwargs: Any) -> None:
+        """Run a metadata ``operation`` on each bind ``bind_key`` names.
+
+        A key the app has no engine for raises :class:`UnknownBindError`, the
+        default one (``None``, part of ``"__all__"``) included when only
+        ``SQLALCHEMY_BINDS`` is set, as in Flask-SQLAlchemy: skipping it would
+        leave the default models without tables, to fail at the first query.
+        Every key is checked before the first statement, so a refused call
+        has changed no database.
+        """
         engines = self.engines
-        for key in self._bind_keys(bind_key):
-            engine = engines.get(key)
-            if engine is None:
-                if key is None:
-                    continue
+        keys = self._bind_keys(bind_key)
+        for key in keys:
+            if key not in engines:
                 raise UnknownBindError(key)
-            getattr(self._make_metadata(key), operation)(bind=engine, **kwargs)
+        for key in keys:
+            getattr(self._make_metadata(key), operation)(bind=engines[key], **kwargs)
 
     def create_all(self, bind_key: str | list[str | None] | None = "__all__") -> None:
-        """Create the tables of every model that are missing (needs an app context)."""
+        """Create the tables of every model that are missing (needs an app context).
+
+        ``bind_key`` is one key, a list of them, or ``"__all__"``: every bind
+        and the default database, which must then be set. With only
+        ``SQLALCHEMY_BINDS`` configured, name the binds (``bind_key=["a"]``):
+        the default raises :class:`~hipflask.db.session.UnknownBindError`, as
+        in Flask-SQLAlchemy, rather than leaving its models without tables.
+        ``drop_all`` and ``reflect`` take ``bind_key`` the same way.
+        """
         self._each_bind("create_all", bind_key)
 
     def drop_all(self, bind_key: str | list[str | None] | None = "__all__") -> None:

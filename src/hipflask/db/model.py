@@ -126,18 +126,18 @@ class Model:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         namespace = vars(cls)
-        if (
-            not namespace.get("__abstract__", False)
-            and "__table__" not in namespace
-            and _is_declarative_model(cls)
-        ):
+        if not namespace.get("__abstract__", False) and _is_declarative_model(cls):
             if getattr(cls, "__hipflask_autonaming__", True) and not _tablename_is_declared(cls):
                 # Below a mapped model, the name holds only if the class turns
                 # out to declare a primary key: __table_cls__ decides, once
-                # SQLAlchemy has gathered the columns (mixins' included).
+                # SQLAlchemy has gathered the columns (mixins' included). A
+                # class with its own __table__ gets the derived name too, as
+                # in Flask-SQLAlchemy; SQLAlchemy maps the table it was given.
                 type.__setattr__(cls, "__tablename__", camel_to_snake_case(cls.__name__))
-            bind_key = getattr(cls, "__bind_key__", None)
-            if "metadata" not in namespace and hasattr(cls, "__fsa__"):
+            # A given __table__ is in the metadata it was made with already.
+            has_table = "__table__" in namespace
+            if not has_table and "metadata" not in namespace and hasattr(cls, "__fsa__"):
+                bind_key = getattr(cls, "__bind_key__", None)
                 type.__setattr__(cls, "metadata", cls.__fsa__._make_metadata(bind_key))
         super().__init_subclass__(**kwargs)
 

@@ -20,16 +20,30 @@ if TYPE_CHECKING:
     from .extension import SQLAlchemy
 
 
+_NO_DEFAULT = (
+    " Models and tables without a __bind_key__ live in the default database: set"
+    " SQLALCHEMY_DATABASE_URI, give them a bind key, or name only the binds to use"
+    " (db.create_all(bind_key=[...]))."
+)
+
+
 class UnknownBindError(ConfigurationError, sa.exc.UnboundExecutionError):
     """A model, table or call names a bind key that ``SQLALCHEMY_BINDS`` lacks.
 
     Falling back to the default database would write the rows to the wrong
     one. An :class:`~sqlalchemy.exc.UnboundExecutionError` with
     Flask-SQLAlchemy's message, so ported ``except`` clauses still match.
+    The key ``None`` is the default database, missing when only
+    ``SQLALCHEMY_BINDS`` is set: its message names ``SQLALCHEMY_DATABASE_URI``.
     """
 
     def __init__(self, bind_key: str | None) -> None:
-        super().__init__(f"Bind key '{bind_key}' is not in 'SQLALCHEMY_BINDS' config.")
+        message = f"Bind key '{bind_key}' is not in 'SQLALCHEMY_BINDS' config."
+        if bind_key is None:
+            # Flask-SQLAlchemy's words first, so ported checks of the message
+            # still match; then what to do about it.
+            message = f"'SQLALCHEMY_DATABASE_URI' config is not set. {message}{_NO_DEFAULT}"
+        super().__init__(message)
         self.bind_key = bind_key
 
 
@@ -72,7 +86,14 @@ class Session(orm.Session):
             raise UnknownBindError(key)
         if None in engines:
             return engines[None]
-        return super().get_bind(mapper=mapper, clause=clause, **kwargs)
+        try:
+            return super().get_bind(mapper=mapper, clause=clause, **kwargs)
+        except sa.exc.UnboundExecutionError:
+            if found:
+                # A default-database model with only SQLALCHEMY_BINDS set:
+                # name the setting, not SQLAlchemy's "no bind configured".
+                raise UnknownBindError(None) from None
+            raise
 
 
 __all__ = ["Session", "UnknownBindError", "bind_key_of"]
