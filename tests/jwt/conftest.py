@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from typing import NamedTuple
 
 import pytest
 from tests.conftest import SECRET
@@ -164,3 +166,171 @@ def unsigned_token(claims: dict[str, Any], alg: str = "none") -> str:
 
     header = b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
     return f"{header}.{b64(json.dumps(claims).encode())}."
+
+
+# -- the refusals Flask-JWT-Extended lets through from PyJWT ---------------------
+
+#: Signs the tokens written by hand below, as another service (or a test
+#: suite ported from Flask-JWT-Extended) would write them.
+HAND_KEY = "hand-written-tokens-" * 4
+
+
+def hand_token(
+    claims: dict[str, Any] | None = None, *, drop: str = "", algorithm: str = "HS256"
+) -> str:
+    """A token with the claims hipflask needs, changed by ``claims``, without ``drop``."""
+    import time
+
+    import jwt as pyjwt
+
+    payload = {"sub": "alice", "type": "access", "jti": "j1", "iat": int(time.time())}
+    payload.update(claims or {})
+    payload.pop(drop, None)
+    return pyjwt.encode(payload, HAND_KEY, algorithm=algorithm)
+
+
+def _signed_header(header: dict[str, Any]) -> str:
+    import hashlib
+    import hmac
+    import json
+
+    head = b64(json.dumps(header).encode())
+    body = b64(json.dumps({"sub": "alice", "type": "access", "jti": "j1"}).encode())
+    signature = hmac.new(HAND_KEY.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(signature)}"
+
+
+class Refusal(NamedTuple):
+    """A token Flask-JWT-Extended refuses, and how.
+
+    Observed with Flask-JWT-Extended 4.7.4 and PyJWT 2.15: ``classes`` are
+    all the ``jwt.exceptions`` classes its error is an instance of, in
+    ``decode_token``, ``verify_jwt_in_request`` and the app's error handlers
+    alike, and ``message`` the ``str()`` its ``invalid_token_loader`` gets.
+    ``status`` is hipflask's default answer: Flask-JWT-Extended answers 422
+    for every one but the expired token (authentication.rst says why).
+    """
+
+    make_token: Callable[[], str]
+    classes: frozenset[type[Exception]]
+    message: str
+    status: int = 401
+    config: tuple[tuple[str, Any], ...] = ()
+
+
+def _pyjwt(*names: str) -> frozenset[type[Exception]]:
+    import jwt as pyjwt
+
+    return frozenset(getattr(pyjwt.exceptions, name) for name in (*names, "PyJWTError"))
+
+
+def _in_seconds(delta: int) -> int:
+    import time
+
+    return int(time.time()) + delta
+
+
+REFUSALS: dict[str, Refusal] = {
+    "expired": Refusal(
+        lambda: hand_token({"exp": _in_seconds(-10)}),
+        _pyjwt("ExpiredSignatureError", "InvalidTokenError"),
+        "Signature has expired",
+    ),
+    "bad signature": Refusal(
+        lambda: hand_token()[:-4] + "AAAA",
+        _pyjwt("InvalidSignatureError", "DecodeError", "InvalidTokenError"),
+        "Signature verification failed",
+    ),
+    "not a token": Refusal(
+        lambda: "abc", _pyjwt("DecodeError", "InvalidTokenError"), "Not enough segments", 422
+    ),
+    "exp not a number": Refusal(
+        lambda: hand_token({"exp": "soon"}),
+        _pyjwt("DecodeError", "InvalidTokenError"),
+        "Expiration Time claim (exp) must be an integer.",
+        422,
+    ),
+    "wrong audience": Refusal(
+        lambda: hand_token({"aud": "other"}),
+        _pyjwt("InvalidAudienceError", "InvalidTokenError"),
+        "Audience doesn't match",
+        config=(("JWT_DECODE_AUDIENCE", "api"),),
+    ),
+    "no audience": Refusal(
+        hand_token,
+        _pyjwt("MissingRequiredClaimError", "InvalidTokenError"),
+        'Token is missing the "aud" claim',
+        config=(("JWT_DECODE_AUDIENCE", "api"),),
+    ),
+    "wrong issuer": Refusal(
+        lambda: hand_token({"iss": "elsewhere"}),
+        _pyjwt("InvalidIssuerError", "InvalidTokenError"),
+        "Invalid issuer",
+        config=(("JWT_DECODE_ISSUER", "me"),),
+    ),
+    "no issuer": Refusal(
+        hand_token,
+        _pyjwt("MissingRequiredClaimError", "InvalidTokenError"),
+        'Token is missing the "iss" claim',
+        config=(("JWT_DECODE_ISSUER", "me"),),
+    ),
+    "not yet valid": Refusal(
+        lambda: hand_token({"nbf": _in_seconds(3600)}),
+        _pyjwt("ImmatureSignatureError", "InvalidTokenError"),
+        "The token is not yet valid (nbf)",
+    ),
+    "issued in the future": Refusal(
+        lambda: hand_token({"iat": _in_seconds(3600)}),
+        _pyjwt("ImmatureSignatureError", "InvalidTokenError"),
+        "The token is not yet valid (iat)",
+    ),
+    "iat not a number": Refusal(
+        lambda: hand_token({"iat": "yesterday"}),
+        _pyjwt("InvalidIssuedAtError", "InvalidTokenError"),
+        "Issued At claim (iat) must be an integer.",
+    ),
+    "sub not a string": Refusal(
+        lambda: hand_token({"sub": 42}),
+        _pyjwt("InvalidSubjectError", "InvalidTokenError"),
+        "Subject must be a string",
+    ),
+    "jti not a string": Refusal(
+        lambda: hand_token({"jti": 42}),
+        _pyjwt("InvalidJTIError", "InvalidTokenError"),
+        "JWT ID must be a string",
+    ),
+    "kid not a string": Refusal(
+        lambda: _signed_header({"alg": "HS256", "typ": "JWT", "kid": 5}),
+        _pyjwt("InvalidTokenError"),
+        "Key ID header parameter must be a string",
+        422,
+    ),
+    # Flask-JWT-Extended's message is PyJWT's "The specified alg value is not
+    # allowed"; hipflask names the algorithm (authentication.rst).
+    "alg none": Refusal(
+        lambda: unsigned_token({"sub": "alice", "type": "access", "jti": "j1"}),
+        _pyjwt("InvalidAlgorithmError", "InvalidTokenError"),
+        "The token's algorithm 'none' is not allowed",
+    ),
+    # Not PyJWT's: the extension's JWTDecodeError (see NOT_PYJWTS).
+    "no identity": Refusal(lambda: hand_token(drop="sub"), frozenset(), "Missing claim: sub"),
+}
+
+#: The refusal that is the extension's own class rather than one of PyJWT's.
+NOT_PYJWTS = "no identity"
+
+
+def refusal_app(kind: str) -> Hipflask:
+    """The test API, set up to verify hand-written tokens and refuse ``kind``'s way."""
+    return build_app(JWT_SECRET_KEY=HAND_KEY, **dict(REFUSALS[kind].config))
+
+
+def pyjwt_classes_of(error: BaseException) -> frozenset[type[Exception]]:
+    """Every class of ``jwt.exceptions`` that ``error`` is an instance of."""
+    import jwt as pyjwt
+
+    return frozenset(
+        cls
+        for cls in vars(pyjwt.exceptions).values()
+        if isinstance(cls, type) and issubclass(cls, Exception) and isinstance(error, cls)
+    )

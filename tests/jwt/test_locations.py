@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt as pyjwt
 import pytest
 
 from hipflask import Hipflask
@@ -12,6 +13,7 @@ from hipflask.jwt import create_access_token
 from hipflask.jwt import get_jwt_identity
 from hipflask.jwt import get_jwt_request_location
 from hipflask.jwt import jwt_required
+from hipflask.jwt import verify_jwt_in_request
 
 from .conftest import bearer
 from .conftest import build_app
@@ -117,6 +119,15 @@ def test_query_string_token_needs_its_prefix(protocol: str) -> None:
 def test_json_body_token(protocol: str) -> None:
     app = build_app(JWT_TOKEN_LOCATION=["json"])
     add_where(app)
+
+    @app.post("/decode-error")
+    def decode_error() -> Any:
+        try:
+            verify_jwt_in_request()
+        except pyjwt.DecodeError as error:
+            return jsonify(caught=str(error))
+        return jsonify(caught=None)
+
     client = app.test_client(protocol=protocol)
     ok = client.post("/where", json={"access_token": token_for(app)})
     assert ok.json == {"identity": "alice", "location": "json"}
@@ -128,6 +139,9 @@ def test_json_body_token(protocol: str) -> None:
     wrong = client.post("/where", json={"access_token": 12345})
     assert wrong.status_code == 422
     assert wrong.json == {"msg": "Invalid token type. Token must be a string"}
+    # And, as with Flask-JWT-Extended (where PyJWT refuses it), a jwt.DecodeError.
+    caught = client.post("/decode-error", json={"access_token": 12345})
+    assert caught.json == {"caught": "Invalid token type. Token must be a string"}
     assert client.post("/where", data="x").json == {
         "msg": "Invalid content-type. Must be application/json."
     }
@@ -142,6 +156,12 @@ def test_cookie_token_needs_the_csrf_header_for_unsafe_methods(client: Any) -> N
     csrf = client.get_cookie("csrf_access_token").value
     wrong = client.post("/cookie-protected", headers={"X-CSRF-TOKEN": csrf + "x"})
     assert wrong.json == {"msg": "CSRF double submit tokens do not match"}
+    # Bytes a client may put in a header are refused the same way, not a 500.
+    foreign = client.post("/cookie-protected", headers={"X-CSRF-TOKEN": "\u00e9" + csrf[1:]})
+    assert (foreign.status_code, foreign.json) == (
+        401,
+        {"msg": "CSRF double submit tokens do not match"},
+    )
     ok = client.post("/cookie-protected", headers={"X-CSRF-TOKEN": csrf})
     assert ok.json == {"identity": "carol"}
 
@@ -154,6 +174,7 @@ def test_csrf_value_may_come_from_a_form_field(protocol: str) -> None:
     csrf = client.get_cookie("csrf_access_token").value
     assert client.post("/cookie-protected", data={"csrf_token": csrf}).status_code == 200
     assert client.post("/cookie-protected", data={"csrf_token": "no"}).status_code == 401
+    assert client.post("/cookie-protected", data={"csrf_token": "n\u00f6"}).status_code == 401
 
 
 def test_bearer_header_is_not_subject_to_csrf(client: Any, app: Hipflask) -> None:

@@ -16,8 +16,15 @@ from hipflask.jwt import decode_token
 from hipflask.jwt import get_csrf_token
 from hipflask.jwt.exceptions import ExpiredSignatureError
 from hipflask.jwt.exceptions import JWTDecodeError
+from hipflask.jwt.exceptions import JWTExtendedException
+from hipflask.jwt.exceptions import PyJWTRefusal
 
+from .conftest import NOT_PYJWTS
+from .conftest import REFUSALS
+from .conftest import hand_token
 from .conftest import pem_pair
+from .conftest import pyjwt_classes_of
+from .conftest import refusal_app
 from .conftest import unsigned_token
 
 
@@ -31,6 +38,12 @@ def make_app(**config: Any) -> Hipflask:
 def claims_of(app: Hipflask, token: str, **kwargs: Any) -> dict[str, Any]:
     with app.app_context():
         return decode_token(token, **kwargs)
+
+
+def status_of(error: BaseException) -> int:
+    """The status of the manager's default answer to a refusal PyJWT raised."""
+    assert isinstance(error, PyJWTRefusal)
+    return error.status
 
 
 def test_access_token_carries_flask_jwt_extended_claims() -> None:
@@ -97,9 +110,9 @@ def test_wrong_audience_is_refused_with_401() -> None:
     app = make_app(JWT_ENCODE_AUDIENCE="other", JWT_DECODE_AUDIENCE="api")
     with app.app_context():
         token = create_access_token("a")
-    with pytest.raises(JWTDecodeError) as caught:
+    with pytest.raises(pyjwt.InvalidAudienceError) as caught:
         claims_of(app, token)
-    assert caught.value.status == 401
+    assert status_of(caught.value) == 401
 
 
 def test_expired_token_is_refused_unless_allowed() -> None:
@@ -115,7 +128,7 @@ def test_expired_token_is_refused_unless_allowed() -> None:
 def test_alg_none_is_refused() -> None:
     app = make_app()
     forged = unsigned_token({"sub": "admin", "type": "access", "jti": "x"})
-    with pytest.raises(JWTDecodeError, match="algorithm 'none' is not allowed"):
+    with pytest.raises(pyjwt.InvalidAlgorithmError, match="algorithm 'none' is not allowed"):
         claims_of(app, forged)
 
 
@@ -124,7 +137,7 @@ def test_hs256_signed_with_the_public_key_is_refused_by_an_rs256_app() -> None:
     app = make_app(JWT_ALGORITHM="RS256", JWT_PRIVATE_KEY=private)
     claims = {"sub": "admin", "type": "access", "jti": "x"}
     forged = _hmac_token(claims, public)
-    with pytest.raises(JWTDecodeError, match="'HS256' is not allowed"):
+    with pytest.raises(pyjwt.InvalidAlgorithmError, match="'HS256' is not allowed"):
         claims_of(app, forged)
 
 
@@ -144,7 +157,7 @@ def _hmac_token(claims: dict[str, Any], key: bytes) -> str:
 def test_unlisted_algorithm_is_refused_even_with_the_right_key() -> None:
     app = make_app(JWT_SECRET_KEY="k" * 64)
     token = pyjwt.encode({"sub": "a", "type": "access", "jti": "x"}, "k" * 64, "HS512")
-    with pytest.raises(JWTDecodeError, match="'HS512' is not allowed"):
+    with pytest.raises(pyjwt.InvalidAlgorithmError, match="'HS512' is not allowed"):
         claims_of(app, token)
 
 
@@ -153,10 +166,10 @@ def test_token_signed_with_another_key_is_refused() -> None:
     other = make_app(SECRET_KEY="another-secret-key-" * 3)
     with other.app_context():
         token = create_access_token("admin")
-    with pytest.raises(JWTDecodeError, match="unknown key"):
+    with pytest.raises(pyjwt.InvalidSignatureError, match="unknown key"):
         claims_of(app, token)
     no_kid = pyjwt.encode({"sub": "a", "type": "access", "jti": "x"}, "wrong" * 8, "HS256")
-    with pytest.raises(JWTDecodeError, match="Signature verification failed"):
+    with pytest.raises(pyjwt.InvalidSignatureError, match="Signature verification failed"):
         claims_of(app, no_kid)
 
 
@@ -167,23 +180,23 @@ def test_tampered_claims_break_the_signature() -> None:
     head, _body, signature = token.split(".")
     forged = unsigned_token({"sub": "admin", "type": "access", "jti": "x"}, alg="HS256")
     tampered = ".".join([head, forged.split(".")[1], signature])
-    with pytest.raises(JWTDecodeError) as caught:
+    with pytest.raises(pyjwt.InvalidSignatureError) as caught:
         claims_of(app, tampered)
-    assert caught.value.status == 401
+    assert status_of(caught.value) == 401
 
 
 @pytest.mark.parametrize("garbage", ["abc", "a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.!!.x"])
 def test_malformed_token_is_a_422(garbage: str) -> None:
     app = make_app()
-    with pytest.raises(JWTDecodeError) as caught:
+    with pytest.raises(pyjwt.DecodeError) as caught:
         claims_of(app, garbage)
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
 
 
 def test_token_missing_a_required_claim_is_refused() -> None:
     app = make_app(JWT_SECRET_KEY="k" * 32)
     token = pyjwt.encode({"sub": "a", "jti": "x"}, "k" * 32, "HS256")
-    with pytest.raises(JWTDecodeError, match="type"):
+    with pytest.raises(pyjwt.MissingRequiredClaimError, match="type"):
         claims_of(app, token)
 
 
@@ -203,7 +216,7 @@ def test_public_key_algorithms_round_trip_and_old_keys_rotate(kind: str, algorit
         assert decode_token(create_access_token("b"))["sub"] == "b"
     assert claims_of(new, old_token)["sub"] == "a"
     retired = make_app(JWT_ALGORITHM=algorithm, JWT_PRIVATE_KEY=private)
-    with pytest.raises(JWTDecodeError, match="unknown key"):
+    with pytest.raises(pyjwt.InvalidSignatureError, match="unknown key"):
         claims_of(retired, old_token)
 
 
@@ -214,6 +227,12 @@ def test_key_of_the_wrong_kind_is_a_refusal_not_a_crash() -> None:
     manager.decode_key_loader(lambda header, data: private)
     with app.app_context():
         token = create_access_token("a")
+    # PyJWT's InvalidKeyError, as Flask-JWT-Extended lets it through (where
+    # it is a 500); hipflask answers it as a refused token (see test_jwt_manager).
+    with pytest.raises(pyjwt.InvalidKeyError) as caught:
+        claims_of(app, token)
+    assert status_of(caught.value) == 401
+    manager.decode_key_loader(lambda header, data: None)
     with pytest.raises(JWTDecodeError):
         claims_of(app, token)
 
@@ -239,7 +258,7 @@ def test_subject_must_be_a_string_unless_verification_is_off() -> None:
     strict = make_app()
     with strict.app_context():
         token = create_access_token(42)
-    with pytest.raises(JWTDecodeError, match="Subject"):
+    with pytest.raises(pyjwt.exceptions.InvalidSubjectError, match="Subject"):
         claims_of(strict, token)
     relaxed = make_app(JWT_VERIFY_SUB=False)
     with relaxed.app_context():
@@ -252,7 +271,7 @@ def test_decode_key_loader_sees_no_claims_when_the_payload_is_garbage() -> None:
     manager = app.extensions["flask-jwt-extended"]
     manager.decode_key_loader(lambda header, data: seen.append(data) or "k" * 32)
     garbage = unsigned_token({}, alg="HS256").split(".")[0] + ".bm90LWpzb24.c2ln"
-    with pytest.raises(JWTDecodeError):
+    with pytest.raises(pyjwt.DecodeError):
         claims_of(app, garbage)
     assert seen == [{}]
 
@@ -260,15 +279,15 @@ def test_decode_key_loader_sees_no_claims_when_the_payload_is_garbage() -> None:
 def test_signed_payload_that_is_not_json_is_a_422() -> None:
     app = make_app(JWT_SECRET_KEY="k" * 32)
     token = pyjwt.PyJWS().encode(b"not json", "k" * 32, algorithm="HS256")
-    with pytest.raises(JWTDecodeError) as caught:
+    with pytest.raises(pyjwt.DecodeError) as caught:
         claims_of(app, token)
-    assert caught.value.status == 422
+    assert status_of(caught.value) == 422
 
 
 def test_decode_token_raises_pyjwts_classes_and_messages() -> None:
     # Flask-JWT-Extended lets PyJWT's errors through: ``except
-    # jwt.InvalidSignatureError`` must work, and so must the old hipflask
-    # classes (JWTDecodeError, ExpiredSignatureError) and their status.
+    # jwt.InvalidSignatureError`` must work, and hipflask's
+    # ExpiredSignatureError and the status ride along.
     app = make_app()
     with app.app_context():
         expired = create_access_token("a", expires_delta=timedelta(seconds=-5))
@@ -282,16 +301,16 @@ def test_decode_token_raises_pyjwts_classes_and_messages() -> None:
         pyjwt.exceptions.InvalidSubjectError, match="Subject must be a string"
     ) as sub:
         claims_of(app, int_sub)
-    assert isinstance(sub.value, JWTDecodeError)
-    assert not isinstance(sub.value, pyjwt.InvalidSignatureError)
-    assert sub.value.status == 401
+    assert not isinstance(sub.value, (pyjwt.DecodeError, JWTExtendedException))
+    assert status_of(sub.value) == 401
     with pytest.raises(pyjwt.InvalidSignatureError, match="Signature verification failed") as bad:
         claims_of(app, good[:-4] + "AAAA")
-    assert isinstance(bad.value, JWTDecodeError)
-    assert bad.value.status == 401
-    with pytest.raises(pyjwt.DecodeError) as garbage:
+    assert not isinstance(bad.value, JWTExtendedException)
+    assert status_of(bad.value) == 401
+    with pytest.raises(pyjwt.DecodeError, match=r"^Not enough segments$") as garbage:
         claims_of(app, "abc")
-    assert (type(garbage.value), garbage.value.status) == (JWTDecodeError, 422)
+    assert not isinstance(garbage.value, JWTDecodeError)
+    assert status_of(garbage.value) == 422
 
 
 def test_missing_claim_keeps_pyjwts_class_and_claim() -> None:
@@ -301,4 +320,47 @@ def test_missing_claim_keeps_pyjwts_class_and_claim() -> None:
         claims_of(app, token)
     assert caught.value.claim == "type"
     assert str(caught.value) == 'Token is missing the "type" claim'
-    assert isinstance(caught.value, JWTDecodeError)
+    assert not isinstance(caught.value, (pyjwt.DecodeError, JWTDecodeError))
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSALS))
+def test_decode_token_raises_what_flask_jwt_extended_raises(kind: str) -> None:
+    # PyJWT's errors pass through Flask-JWT-Extended: a wrong audience is a
+    # jwt.InvalidAudienceError and no other PyJWT class (not a
+    # jwt.DecodeError), and not the extension's JWTDecodeError, which only a
+    # token without its identity claim raises.
+    refusal = REFUSALS[kind]
+    with (
+        refusal_app(kind).app_context(),
+        pytest.raises((pyjwt.PyJWTError, JWTExtendedException)) as caught,
+    ):
+        decode_token(refusal.make_token())
+    assert pyjwt_classes_of(caught.value) == refusal.classes
+    assert str(caught.value) == refusal.message
+    assert isinstance(caught.value, JWTDecodeError) is (kind == NOT_PYJWTS)
+    assert isinstance(caught.value, JWTExtendedException) is (kind == NOT_PYJWTS)
+
+
+def test_null_identity_is_refused_even_without_subject_verification() -> None:
+    # Flask-JWT-Extended takes it, and current_user would be looked up for
+    # nobody; PyJWT itself refuses a null ``sub`` while JWT_VERIFY_SUB is on.
+    app = refusal_app("no identity")
+    with app.app_context(), pytest.raises(pyjwt.exceptions.InvalidSubjectError):
+        decode_token(hand_token({"sub": None}))
+    app.config["JWT_VERIFY_SUB"] = False
+    with app.app_context(), pytest.raises(JWTDecodeError, match=r"^Missing claim: sub$"):
+        decode_token(hand_token({"sub": None}))
+    app.config["JWT_IDENTITY_CLAIM"] = "user"
+    with app.app_context(), pytest.raises(JWTDecodeError, match=r"^Missing claim: user$"):
+        decode_token(hand_token())
+
+
+def test_an_expired_token_is_refused_as_expired_whatever_claims_it_lacks() -> None:
+    # PyJWT's checks come first, as in Flask-JWT-Extended, which does not
+    # require ``type`` and ``jti`` at all.
+    app = refusal_app("expired")
+    late = hand_token({"exp": int(time.time()) - 10}, drop="jti")
+    with app.app_context(), pytest.raises(ExpiredSignatureError):
+        decode_token(late)
+    with app.app_context(), pytest.raises(pyjwt.MissingRequiredClaimError, match="jti"):
+        decode_token(late, allow_expired=True)

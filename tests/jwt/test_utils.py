@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import jwt as pyjwt
 import pytest
 
 from hipflask import Hipflask
@@ -19,6 +20,7 @@ from hipflask.jwt import get_unverified_jwt_headers
 from hipflask.jwt import jwt_required
 from hipflask.jwt import revoke_token
 from hipflask.jwt import set_access_cookies
+from hipflask.jwt.exceptions import CSRFError
 from hipflask.jwt.exceptions import JWTDecodeError
 
 from .conftest import bearer
@@ -70,8 +72,19 @@ def test_header_claims_and_csrf_value(app: Hipflask) -> None:
         csrf = get_csrf_token(token)
         assert get_unverified_jwt_headers(token)["alg"] == "HS256"
         assert decode_token(token, csrf_value=csrf)["sub"] == "a"
-        with pytest.raises(JWTDecodeError, match="CSRF"):
+        # Flask-JWT-Extended's classes: a CSRFError for a value that does not
+        # match, a JWTDecodeError for a token without the claim; neither is
+        # one of PyJWT's.
+        with pytest.raises(CSRFError, match=r"^CSRF double submit tokens do not match$") as bad:
             decode_token(token, csrf_value="other")
+        assert not isinstance(bad.value, (JWTDecodeError, pyjwt.PyJWTError))
+        with pytest.raises(CSRFError):
+            decode_token(token, csrf_value="\u00e9t\u00e9")
+        app.config["JWT_COOKIE_CSRF_PROTECT"] = False
+        without_claim = create_access_token("a")
+        with pytest.raises(JWTDecodeError, match=r"^Missing claim: csrf$") as missing:
+            decode_token(without_claim, csrf_value=csrf)
+        assert not isinstance(missing.value, pyjwt.PyJWTError)
 
 
 def test_get_jwt_header_in_a_view(client: Any, app: Hipflask) -> None:

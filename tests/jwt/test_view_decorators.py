@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import jwt as pyjwt
 import pytest
 
 from hipflask import Hipflask
@@ -16,8 +17,10 @@ from hipflask.jwt import get_jwt
 from hipflask.jwt import jwt_required
 from hipflask.jwt import verify_jwt_in_request
 
+from .conftest import REFUSALS
 from .conftest import bearer
 from .conftest import build_app
+from .conftest import refusal_app
 
 
 def login(client: Any, name: str = "alice") -> dict[str, str]:
@@ -258,3 +261,32 @@ def test_crafted_jose_header_is_a_422_not_a_500(client: Any, header: dict[str, A
     assert response.json["msg"]
     client.set_cookie("access_token_cookie", token)
     assert client.get("/protected").status_code == 422
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@pytest.mark.parametrize("kind", sorted(REFUSALS))
+def test_except_decode_error_in_a_view_catches_what_it_does_with_the_extension(
+    protocol: str, kind: str
+) -> None:
+    # A view written for Flask-JWT-Extended that handles unreadable tokens
+    # itself: a wrong audience, a token not yet valid or without its
+    # identity are no jwt.DecodeError there, and must reach the manager.
+    refusal = REFUSALS[kind]
+    app = refusal_app(kind)
+
+    @app.get("/guarded")
+    def guarded() -> Any:
+        try:
+            verify_jwt_in_request()
+        except pyjwt.DecodeError as error:
+            return jsonify(caught=str(error))
+        return jsonify(caught=None)
+
+    response = app.test_client(protocol=protocol).get(
+        "/guarded", headers=bearer(refusal.make_token())
+    )
+    if pyjwt.DecodeError in refusal.classes:
+        assert (response.status_code, response.json) == (200, {"caught": refusal.message})
+    else:
+        msg = "Token has expired" if kind == "expired" else refusal.message
+        assert (response.status_code, response.json) == (refusal.status, {"msg": msg})

@@ -1,35 +1,38 @@
 """Why a request's token was refused; each maps to one of the manager's loaders.
 
-Every class carries the HTTP status of its default answer: 422 when the token
-or its header cannot even be parsed, 401 for everything else (missing,
-expired, bad signature, wrong algorithm, wrong type, revoked, not fresh).
-:class:`~hipflask.jwt.JWTManager` registers its error handler for
-:class:`JWTExtendedException` (and PyJWT's classes), so none of these ever
-becomes a 500::
+Two families, as in Flask-JWT-Extended, which lets PyJWT's errors through
+unchanged. The extension's own refusals::
 
     JWTExtendedException
      ├── NoAuthorizationError      no token where one was looked for
      ├── CSRFError                 cookie token without the matching CSRF value
      ├── InvalidHeaderError        Authorization header not "Bearer <token>" (422)
      ├── InvalidQueryParamError    query string value without its prefix (422)
-     ├── JWTDecodeError            unreadable (422), bad signature, refused algorithm
-     ├── ExpiredSignatureError     past ``exp`` (also PyJWT's ExpiredSignatureError)
+     ├── JWTDecodeError            no identity (or csrf) claim, a key PyJWT cannot use
      ├── WrongTokenError           refresh token where an access token is needed, or back
      ├── RevokedTokenError         on the blocklist, or a reused refresh token
      ├── FreshTokenRequired        a fresh token is needed
      ├── UserLookupError           user_lookup_loader found nobody
      └── UserClaimsVerificationError  token_verification_loader said no
 
-A token PyJWT refuses is also an instance of the PyJWT class it raised
-(:func:`from_pyjwt`): a bad signature is a :class:`JWTDecodeError` *and* a
-``jwt.InvalidSignatureError``, a ``sub`` that is not a string a
-``jwt.InvalidSubjectError``, so ``except jwt.InvalidSignatureError`` around
-``decode_token`` works as with Flask-JWT-Extended, which lets PyJWT's errors
-through. In these classes PyJWT's class comes *before*
-:class:`JWTExtendedException` in the method resolution order, because Flask
-picks an error handler by walking the MRO: an app's
-``@app.errorhandler(jwt.ExpiredSignatureError)`` must be found before the
-manager's handler for :class:`JWTExtendedException`.
+and the tokens PyJWT refuses, each an instance of the class PyJWT raised
+(``jwt.DecodeError`` for input that is not a token (422),
+``jwt.InvalidSignatureError``, ``jwt.ExpiredSignatureError``,
+``jwt.InvalidAudienceError``, ``jwt.ImmatureSignatureError``,
+``jwt.MissingRequiredClaimError`` ...) and of :class:`PyJWTRefusal`, which
+carries the status. They are neither :class:`JWTDecodeError` nor
+:class:`JWTExtendedException`, and a ``jwt.DecodeError`` only where PyJWT's
+class is one: ``except jwt.DecodeError`` around ``decode_token``, or an
+app's ``@app.errorhandler(jwt.DecodeError)``, must not catch a wrong
+audience, which Flask-JWT-Extended lets through as
+``jwt.InvalidAudienceError``.
+
+PyJWT's class comes before :class:`PyJWTRefusal` in the method resolution
+order, because Flask picks an error handler by walking the MRO: an app's
+``@app.errorhandler(jwt.InvalidTokenError)`` must be found before the
+manager's handler for :class:`PyJWTRefusal`. Every status is 401 except
+where noted: a bad signature or a failed claim check is an authentication
+failure, and 422 is kept for input that cannot even be parsed.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ import jwt as pyjwt
 
 
 class JWTExtendedException(Exception):
-    """Base class of every refusal; ``status`` is its default HTTP status."""
+    """Base class of the extension's own refusals; ``status`` is its default HTTP status."""
 
     status = 401
 
@@ -81,54 +84,81 @@ class InvalidQueryParamError(JWTExtendedException):
     status = 422
 
 
-class JWTDecodeError(pyjwt.DecodeError, JWTExtendedException):
-    """The token did not verify; ``status`` is 422 when it is not even a JWT."""
+class JWTDecodeError(JWTExtendedException):
+    """A verified token without its identity claim, or a key PyJWT cannot use at all.
+
+    As in Flask-JWT-Extended, this is not one of PyJWT's classes: the tokens
+    PyJWT refuses raise PyJWT's own (see :class:`PyJWTRefusal`).
+    """
 
     def __init__(self, msg: str, status: int = 401) -> None:
-        JWTExtendedException.__init__(self, msg)
+        super().__init__(msg)
         self.status = status
 
 
-class ExpiredSignatureError(pyjwt.ExpiredSignatureError, _WithToken):
-    """The token's ``exp`` has passed.
+class PyJWTRefusal(Exception):
+    """A token PyJWT refused; every instance is also of the PyJWT class it raised.
+
+    hipflask's own part of those refusals: the status of the default answer
+    and the message, which may be hipflask's (a refused algorithm is named).
+    Never raised alone: through :func:`refusal_class`, or as
+    :class:`ExpiredSignatureError`.
+    """
+
+    status = 401
+
+    def __init__(self, msg: str, status: int = 401) -> None:
+        Exception.__init__(self, msg)
+        self.msg = msg
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+class ExpiredSignatureError(pyjwt.ExpiredSignatureError, PyJWTRefusal):
+    """The token's ``exp`` has passed; the loaders receive its header and claims.
 
     Its message is PyJWT's ("Signature has expired"); the manager's default
     answer stays Flask-JWT-Extended's "Token has expired".
     """
 
     def __init__(self, message: str, jwt_header: dict[str, Any], jwt_data: dict[str, Any]) -> None:
-        _WithToken.__init__(self, message, jwt_header, jwt_data)
+        PyJWTRefusal.__init__(self, message)
+        self.jwt_header = jwt_header
+        self.jwt_data = jwt_data
 
 
-#: One subclass of (PyJWT's class, JWTDecodeError) per PyJWT class met.
-_DECODE_CLASSES: dict[type[pyjwt.PyJWTError], type[JWTDecodeError]] = {}
+#: One subclass of (PyJWT's class, PyJWTRefusal) per PyJWT class met.
+_REFUSAL_CLASSES: dict[type[pyjwt.PyJWTError], type[PyJWTRefusal]] = {
+    pyjwt.ExpiredSignatureError: ExpiredSignatureError,
+}
 
 
-def decode_error_class(pyjwt_class: type[pyjwt.PyJWTError]) -> type[JWTDecodeError]:
-    """The :class:`JWTDecodeError` that is also an instance of ``pyjwt_class``.
+def refusal_class(pyjwt_class: type[pyjwt.PyJWTError]) -> type[PyJWTRefusal]:
+    """The :class:`PyJWTRefusal` subclass that is also ``pyjwt_class``.
 
     Made once per class and kept, so ``type(error)`` is stable and the
-    classes PyJWT adds in later versions need nothing here.
+    classes PyJWT adds in later versions need nothing here. It derives from
+    ``pyjwt_class`` alone on PyJWT's side: a ``jwt.InvalidAudienceError`` is
+    not a ``jwt.DecodeError``, a ``jwt.InvalidSignatureError`` is.
     """
-    if issubclass(JWTDecodeError, pyjwt_class):
-        # DecodeError, InvalidTokenError, PyJWTError: JWTDecodeError already is one.
-        return JWTDecodeError
-    cls = _DECODE_CLASSES.get(pyjwt_class)
+    cls = _REFUSAL_CLASSES.get(pyjwt_class)
     if cls is None:
         # PyJWT's class comes first in the MRO, so its own ``__init__`` and
         # ``__str__`` (MissingRequiredClaimError takes the claim) would win;
-        # JWTDecodeError's are the ones every refusal is built with.
-        cls = type(
+        # PyJWTRefusal's are the ones every refusal is built with.
+        made: Any = type(
             pyjwt_class.__name__,
-            (pyjwt_class, JWTDecodeError),
+            (pyjwt_class, PyJWTRefusal),
             {
                 "__module__": __name__,
                 "__doc__": f"PyJWT's {pyjwt_class.__name__}, refused.",
-                "__init__": JWTDecodeError.__init__,
-                "__str__": JWTExtendedException.__str__,
+                "__init__": PyJWTRefusal.__init__,
+                "__str__": PyJWTRefusal.__str__,
             },
         )
-        _DECODE_CLASSES[pyjwt_class] = cls
+        cls = _REFUSAL_CLASSES[pyjwt_class] = made
     return cls
 
 
@@ -136,13 +166,13 @@ def from_pyjwt(
     error: pyjwt.PyJWTError,
     jwt_header: dict[str, Any] | None = None,
     jwt_data: dict[str, Any] | None = None,
-) -> JWTExtendedException:
-    """PyJWT's refusal as this package's exception, keeping PyJWT's class and message.
+) -> PyJWTRefusal:
+    """PyJWT's refusal as this package raises it, keeping PyJWT's class and message.
 
     Only input that is not a token at all is a 422 (hipflask answers a bad
     signature or a failed claim check with 401, as an authentication failure).
     """
-    if isinstance(error, JWTExtendedException):
+    if isinstance(error, PyJWTRefusal):
         return error
     message = str(error) or type(error).__name__
     if isinstance(error, pyjwt.ExpiredSignatureError):
@@ -152,7 +182,7 @@ def from_pyjwt(
     malformed = isinstance(error, pyjwt.DecodeError) and not isinstance(
         error, pyjwt.InvalidSignatureError
     )
-    refusal = decode_error_class(type(error))(message, status=422 if malformed else 401)
+    refusal = refusal_class(type(error))(message, status=422 if malformed else 401)
     # PyJWT's own attributes (``claim`` of MissingRequiredClaimError) stay readable.
     for name, value in vars(error).items():
         vars(refusal).setdefault(name, value)
@@ -193,10 +223,11 @@ __all__ = [
     "JWTDecodeError",
     "JWTExtendedException",
     "NoAuthorizationError",
+    "PyJWTRefusal",
     "RevokedTokenError",
     "UserClaimsVerificationError",
     "UserLookupError",
     "WrongTokenError",
-    "decode_error_class",
     "from_pyjwt",
+    "refusal_class",
 ]

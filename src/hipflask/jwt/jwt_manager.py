@@ -4,9 +4,10 @@ The loaders have Flask-JWT-Extended's names and signatures. Left unset, each
 refusal answers JSON ``{"msg": "..."}`` with the status of its exception
 (see :mod:`hipflask.jwt.exceptions`): 422 for a token that is not even a
 JWT, 401 for the rest. The manager registers its error handler on the app
-for ``JWTExtendedException`` and for the PyJWT classes Flask-JWT-Extended
-answers, so a refused token never reaches the app's generic 500 handler,
-while an app handler for a PyJWT class still wins (see ``_PYJWT_HANDLED``).
+for ``JWTExtendedException``, ``PyJWTRefusal`` and the PyJWT classes
+Flask-JWT-Extended answers, so a refused token never reaches the app's
+generic 500 handler, while an app handler for a PyJWT class still wins
+(see ``_PYJWT_HANDLED``).
 """
 
 from __future__ import annotations
@@ -54,11 +55,12 @@ async def _flush_async(request: Any, response: Any) -> None:
 
 
 #: PyJWT's classes Flask-JWT-Extended answers, each registered for the manager
-#: too. A refused token's class puts PyJWT's class before
-#: ``JWTExtendedException`` in its MRO (see :mod:`hipflask.jwt.exceptions`),
-#: so an app handler for one of these, or for a subclass
-#: (``jwt.InvalidSignatureError``), is found first and wins; one for a base
-#: (``jwt.PyJWTError``) stays behind the manager, as in Flask-JWT-Extended.
+#: too. A refused token's class is PyJWT's (see :mod:`hipflask.jwt.exceptions`),
+#: so Flask's walk of its MRO meets exactly these as with Flask-JWT-Extended:
+#: an app handler registered for one of them, or for a subclass
+#: (``jwt.InvalidSignatureError``), wins; one for ``jwt.DecodeError`` answers
+#: a bad signature but not a wrong audience; one for a base the manager does
+#: not register (``jwt.PyJWTError``) stays behind the manager.
 _PYJWT_HANDLED: tuple[type[Exception], ...] = (
     pyjwt.DecodeError,
     pyjwt.ExpiredSignatureError,
@@ -66,6 +68,22 @@ _PYJWT_HANDLED: tuple[type[Exception], ...] = (
     pyjwt.InvalidAudienceError,
     pyjwt.InvalidIssuerError,
     pyjwt.InvalidTokenError,
+)
+
+#: The extension's own classes, each registered as Flask-JWT-Extended does, so
+#: an app handler for their base (``JWTExtendedException``), registered after
+#: the manager, stays behind the manager instead of replacing every answer.
+_OWN_HANDLED: tuple[type[Exception], ...] = (
+    exc.CSRFError,
+    exc.FreshTokenRequired,
+    exc.InvalidHeaderError,
+    exc.InvalidQueryParamError,
+    exc.JWTDecodeError,
+    exc.NoAuthorizationError,
+    exc.RevokedTokenError,
+    exc.UserClaimsVerificationError,
+    exc.UserLookupError,
+    exc.WrongTokenError,
 )
 
 #: The default answer to an expired token (the exception keeps PyJWT's message).
@@ -109,12 +127,17 @@ class JWTManager:
         for name, value in {**DEFAULTS, **HIPFLASK_DEFAULTS}.items():
             app.config.setdefault(name, value)
         app.register_error_handler(exc.JWTExtendedException, self._handle_error)
+        # Behind PyJWT's classes in every refusal's MRO: reached only by the
+        # ones no handler above catches (jwt.InvalidKeyError for a key of the
+        # wrong kind), which must not become a 500.
+        app.register_error_handler(exc.PyJWTRefusal, self._handle_error)
         handlers = app.error_handler_spec.setdefault(None, {}).setdefault(None, {})
-        for pyjwt_class in _PYJWT_HANDLED:
-            # An app handler for one of PyJWT's classes, registered before the
-            # manager, is kept: the app asked for it, whatever the order.
-            if pyjwt_class not in handlers:
-                app.register_error_handler(pyjwt_class, self._handle_error)
+        for refusal_class in (*_OWN_HANDLED, *_PYJWT_HANDLED):
+            # An app handler for one of these, registered before the manager,
+            # is kept: the app asked for it, whatever the order (Flask-JWT-
+            # Extended replaces it).
+            if refusal_class not in handlers:
+                app.register_error_handler(refusal_class, self._handle_error)
         app.gate.add_finisher(
             "hipflask.jwt.blocklist", _flush, order=ORDER_CACHE, finisher_async=_flush_async
         )
@@ -220,39 +243,40 @@ class JWTManager:
 
     # -- refusals -----------------------------------------------------------------
 
-    def _handle_error(self, error: Exception) -> Any:
+    def _handle_error(self, error: exc.JWTExtendedException | pyjwt.PyJWTError) -> Any:
         """Turn a refusal into the registered loader's answer, or the default one.
 
         Also reached by PyJWT's own errors raised outside this package (an
         app calling ``jwt.decode`` itself), which Flask-JWT-Extended answers
-        as refused tokens too.
+        as refused tokens too. (A :class:`~hipflask.jwt.exceptions.PyJWTRefusal`
+        is always a ``jwt.PyJWTError`` as well.)
         """
-        if not isinstance(error, exc.JWTExtendedException):
-            if not isinstance(error, pyjwt.PyJWTError):
-                raise error
-            error = exc.from_pyjwt(error)
-        handler: Callable[..., Any] | None
-        args: tuple[Any, ...]
-        msg = error.msg
-        if isinstance(error, (exc.NoAuthorizationError, exc.CSRFError)):
-            handler, args = self._on_unauthorized, (error.msg,)
-        elif isinstance(error, exc._WithToken):
+        refusal = error if isinstance(error, exc.JWTExtendedException) else exc.from_pyjwt(error)
+        handler, args, msg = self._loader_for(refusal)
+        if handler is None:
+            return _answer(msg, refusal.status)
+        return current_app.ensure_sync(handler)(*args)
+
+    def _loader_for(
+        self, refusal: exc.JWTExtendedException | exc.PyJWTRefusal
+    ) -> tuple[Callable[..., Any] | None, tuple[Any, ...], str]:
+        """The loader answering ``refusal``, its arguments, and the default message."""
+        if isinstance(refusal, exc.ExpiredSignatureError):
+            return self._on_expired, (refusal.jwt_header, refusal.jwt_data), _EXPIRED_MSG
+        if isinstance(refusal, (exc.NoAuthorizationError, exc.CSRFError)):
+            return self._on_unauthorized, (refusal.msg,), refusal.msg
+        if isinstance(refusal, exc._WithToken):
             handlers: tuple[tuple[type[Exception], Any], ...] = (
-                (exc.ExpiredSignatureError, self._on_expired),
                 (exc.RevokedTokenError, self._on_revoked),
                 (exc.FreshTokenRequired, self._on_needs_fresh),
                 (exc.UserLookupError, self._on_user_lookup_error),
                 (exc.UserClaimsVerificationError, self._on_verification_failed),
             )
-            handler = next((h for cls, h in handlers if isinstance(error, cls)), None)
-            args = (error.jwt_header, error.jwt_data)
-            if isinstance(error, exc.ExpiredSignatureError):
-                msg = _EXPIRED_MSG
-        else:
-            handler, args = self._on_invalid, (error.msg,)
-        if handler is None:
-            return _answer(msg, error.status)
-        return current_app.ensure_sync(handler)(*args)
+            handler = next((h for cls, h in handlers if isinstance(refusal, cls)), None)
+            return handler, (refusal.jwt_header, refusal.jwt_data), refusal.msg
+        # Everything else, PyJWT's refusals and JWTDecodeError included, is
+        # answered by invalid_token_loader, as in Flask-JWT-Extended.
+        return self._on_invalid, (refusal.msg,), refusal.msg
 
 
 def get_jwt_manager() -> JWTManager:

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import jwt as pyjwt
+
 from ..contexts.globals import request
 from .config import setting
 from .config import token_locations
 from .exceptions import CSRFError
 from .exceptions import InvalidHeaderError
 from .exceptions import InvalidQueryParamError
-from .exceptions import JWTDecodeError
 from .exceptions import NoAuthorizationError
+from .exceptions import refusal_class
 
 
 def _from_headers(config: Mapping[str, Any], refresh: bool) -> tuple[str, None]:
@@ -96,8 +98,10 @@ def _from_json(config: Mapping[str, Any], refresh: bool) -> tuple[str, None]:
     if not token:
         raise NoAuthorizationError(f'Missing "{key}" key in json data.')
     if not isinstance(token, str):
-        # Sent, but not something a token can be (a number, an object).
-        raise JWTDecodeError("Invalid token type. Token must be a string", status=422)
+        # Sent, but not something a token can be (a number, an object): PyJWT's
+        # DecodeError, which Flask-JWT-Extended lets through from jwt.decode.
+        not_a_token = refusal_class(pyjwt.DecodeError)
+        raise not_a_token("Invalid token type. Token must be a string", status=422)
     return token, None
 
 

@@ -21,8 +21,9 @@ import jwt as pyjwt
 from .config import seconds
 from .config import setting
 from .exceptions import JWTDecodeError
-from .exceptions import decode_error_class
+from .exceptions import PyJWTRefusal
 from .exceptions import from_pyjwt
+from .exceptions import refusal_class
 
 if TYPE_CHECKING:
     from .jwt_manager import JWTManager
@@ -94,7 +95,9 @@ def _csrf_protected(config: Mapping[str, Any]) -> bool:
 def unverified_header(token: str) -> dict[str, Any]:
     """The JOSE header, read without verifying anything.
 
-    :raises JWTDecodeError: (422) the token is not a JWT.
+    :raises jwt.DecodeError: (422) the token is not a JWT; a header PyJWT
+        refuses raises its class for it (``jwt.InvalidTokenError``), as
+        :func:`decode` does for the rest.
     """
     try:
         return pyjwt.get_unverified_header(token)
@@ -103,7 +106,7 @@ def unverified_header(token: str) -> dict[str, Any]:
         # read (a ``kid`` that is not a string, a ``crit`` it does not
         # support) with a bare ``InvalidTokenError``. Either is the client's
         # malformed token, not a server error.
-        raise decode_error_class(type(error))(str(error), status=422) from None
+        raise refusal_class(type(error))(str(error), status=422) from None
 
 
 def _unverified_claims(token: str) -> dict[str, Any]:
@@ -125,11 +128,19 @@ def decode(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify a token and return its header and claims.
 
-    :raises JWTDecodeError: malformed (422), refused algorithm, unknown key
-        or bad signature (401); also an instance of the PyJWT class for the
-        case (``jwt.InvalidSignatureError``, ``jwt.InvalidSubjectError`` ...).
-    :raises ExpiredSignatureError: past ``exp`` and ``allow_expired`` is false
-        (also ``jwt.ExpiredSignatureError``, with PyJWT's message).
+    A token PyJWT refuses raises PyJWT's class for the case, as
+    Flask-JWT-Extended lets it through (see :mod:`hipflask.jwt.exceptions`).
+
+    :raises jwt.DecodeError: malformed (422); ``jwt.InvalidSignatureError``
+        for a bad signature or an unknown key (401).
+    :raises jwt.InvalidTokenError: a claim that does not check (401):
+        ``jwt.InvalidAudienceError``, ``jwt.ImmatureSignatureError``,
+        ``jwt.InvalidAlgorithmError`` for a refused algorithm,
+        ``jwt.MissingRequiredClaimError`` without ``type`` or ``jti`` ...
+    :raises jwt.ExpiredSignatureError: past ``exp`` and ``allow_expired`` is
+        false (with PyJWT's message, and the token's parts for the loader).
+    :raises JWTDecodeError: no identity claim, as in Flask-JWT-Extended, or a
+        ``decode_key_loader`` key PyJWT cannot use at all (401).
     """
     header = unverified_header(token)
     ring = manager.key_ring(config)
@@ -137,7 +148,7 @@ def decode(
     if algorithm not in ring.algorithms:
         # PyJWT's class for it, so handlers and ``except`` clauses see what
         # PyJWT itself would have raised.
-        refused = decode_error_class(pyjwt.InvalidAlgorithmError)
+        refused = refusal_class(pyjwt.InvalidAlgorithmError)
         raise refused(f"The token's algorithm {algorithm!r} is not allowed")
     if manager._decode_key is not None:
         keys = [manager._decode_key(header, _unverified_claims(token))]
@@ -151,13 +162,12 @@ def decode(
         options["verify_sub"] = False
     if allow_expired:
         options["verify_exp"] = False
-    identity_claim = setting(config, "JWT_IDENTITY_CLAIM")
     kwargs: dict[str, Any] = {
         "algorithms": list(ring.algorithms),
         "audience": setting(config, "JWT_DECODE_AUDIENCE"),
         "issuer": setting(config, "JWT_DECODE_ISSUER"),
         "leeway": setting(config, "JWT_DECODE_LEEWAY"),
-        "options": {**options, "require": ["type", "jti", identity_claim]},
+        "options": options,
     }
     for key in keys:
         try:
@@ -168,19 +178,44 @@ def decode(
             raise from_pyjwt(error, header, _unverified_claims(token)) from None
         except pyjwt.PyJWTError as error:
             # Not a JWT (422); wrong audience or issuer, not yet valid, a
-            # missing claim, a ``sub`` that is not a string (401). Each
-            # keeps PyJWT's class and message (see ``from_pyjwt``).
+            # missing ``aud``, a ``sub`` that is not a string, a key of the
+            # wrong kind (401). Each keeps PyJWT's class and message (see
+            # ``from_pyjwt``); none is a DecodeError unless PyJWT's is.
             raise from_pyjwt(error) from None
         except (ValueError, TypeError) as error:
-            # A key of the wrong kind for the algorithm: PyJWT raises plain
-            # errors for those, which must not become a 500.
+            # A key PyJWT cannot use at all (``None`` from a
+            # ``decode_key_loader``) raises plain errors, which must not
+            # become a 500.
             raise JWTDecodeError(str(error) or type(error).__name__) from None
+        _check_required_claims(claims, setting(config, "JWT_IDENTITY_CLAIM"))
         return header, claims
     raise _bad_signature("Signature verification failed")
 
 
-def _bad_signature(message: str) -> JWTDecodeError:
-    return decode_error_class(pyjwt.InvalidSignatureError)(message)
+#: Claims hipflask needs besides the identity: revocation keys on ``jti``,
+#: the access/refresh check on ``type``.
+_REQUIRED_CLAIMS = ("type", "jti")
+
+
+def _check_required_claims(claims: Mapping[str, Any], identity_claim: str) -> None:
+    """Refuse a verified token that lacks a claim this package relies on.
+
+    Checked after PyJWT's own checks, as Flask-JWT-Extended checks the
+    identity claim: an expired token is refused as expired whatever it
+    lacks, and a missing identity is its ``JWTDecodeError`` ("Missing
+    claim: sub"), not one of PyJWT's classes. A null identity is refused
+    too (PyJWT refuses a null ``sub`` already, unless ``JWT_VERIFY_SUB`` is
+    off): ``current_user`` would be looked up for nobody.
+    """
+    if claims.get(identity_claim) is None:
+        raise JWTDecodeError(f"Missing claim: {identity_claim}")
+    for claim in _REQUIRED_CLAIMS:
+        if claims.get(claim) is None:
+            raise from_pyjwt(pyjwt.MissingRequiredClaimError(claim))
+
+
+def _bad_signature(message: str) -> PyJWTRefusal:
+    return refusal_class(pyjwt.InvalidSignatureError)(message)
 
 
 __all__ = ["FAMILY_CLAIM", "decode", "encode", "unverified_header"]

@@ -21,6 +21,7 @@ from ..contexts.globals import request
 from . import blocklist
 from .config import seconds
 from .config import setting
+from .exceptions import CSRFError
 from .exceptions import JWTDecodeError
 from .jwt_manager import PENDING
 from .jwt_manager import get_jwt_manager
@@ -29,6 +30,7 @@ from .tokens import decode
 from .tokens import encode
 from .tokens import unverified_header
 from .view_decorators import STATE
+from .view_decorators import csrf_matches
 
 _FAMILY = "_hipflask_jwt_family"
 
@@ -174,13 +176,22 @@ def decode_token(
 ) -> dict[str, Any]:
     """Verify a token made by this app and return its claims.
 
-    :raises JWTDecodeError: it does not verify, or ``csrf_value`` does not match.
+    Refusals are the classes Flask-JWT-Extended raises: PyJWT's for a token
+    PyJWT refuses (``jwt.InvalidSignatureError``, ``jwt.InvalidAudienceError``,
+    ``jwt.ExpiredSignatureError`` ...; only a bad signature and unreadable
+    input are ``jwt.DecodeError``), :class:`JWTDecodeError` for a token
+    without its identity claim, or without the ``csrf`` claim ``csrf_value``
+    is checked against, and :class:`CSRFError` when that claim does not match.
     """
     _header, data = decode(
         get_jwt_manager(), current_app.config, encoded_token, allow_expired=allow_expired
     )
-    if csrf_value is not None and data.get("csrf") != csrf_value:
-        raise JWTDecodeError("CSRF double submit tokens do not match")
+    if csrf_value is not None:
+        expected = data.get("csrf")
+        if expected is None:
+            raise JWTDecodeError("Missing claim: csrf")
+        if not csrf_matches(expected, csrf_value):
+            raise CSRFError("CSRF double submit tokens do not match")
     return data
 
 

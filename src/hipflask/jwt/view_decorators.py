@@ -60,11 +60,21 @@ def _store_state(header: dict[str, Any], data: dict[str, Any], user: Any, locati
     setattr(g, STATE, {"header": header, "data": data, "user": user, "location": location})
 
 
+def csrf_matches(expected: object, given: str) -> bool:
+    """Whether a double-submit value equals the token's ``csrf`` claim, in constant time.
+
+    Compared as bytes: ``hmac.compare_digest`` raises ``TypeError`` for
+    ``str`` with non-ASCII characters, which any client can send in a header.
+    """
+    return isinstance(expected, str) and hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
+    )
+
+
 def _check_csrf(data: dict[str, Any], csrf: str | None) -> None:
     if csrf is None:
         return
-    expected = data.get("csrf")
-    if not isinstance(expected, str) or not hmac.compare_digest(expected, csrf):
+    if not csrf_matches(data.get("csrf"), csrf):
         raise CSRFError("CSRF double submit tokens do not match")
 
 
