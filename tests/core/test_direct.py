@@ -265,6 +265,35 @@ def test_a_routing_404_on_the_direct_path_uses_the_apps_404_handler(
     assert (response.status_code, response.data) == (404, b"nothing here")
 
 
+class _GoneApp(Hipflask):
+    def raise_routing_exception(self, request: Request) -> None:
+        abort(410)
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@pytest.mark.parametrize("replaced_on", ["class", "instance"])
+def test_a_replaced_raise_routing_exception_decides_routing_404s(
+    protocol: str, replaced_on: str, decisions: list[bool]
+) -> None:
+    # The direct path answers an unhandled 404 without raising it, but only
+    # when nothing replaced the method that raises it.
+    if replaced_on == "class":
+        app: Hipflask = _GoneApp(__name__)
+    else:
+        app = Hipflask(__name__)
+
+        def gone(request: Request) -> None:
+            abort(410)
+
+        app.raise_routing_exception = gone  # type: ignore[method-assign]
+    plain_routes(app)
+    client = app.test_client(protocol=protocol)
+
+    assert client.get("/text").status_code == 200
+    assert [client.get("/missing").status_code for _ in range(2)] == [410, 410]
+    assert decisions[-1] is True
+
+
 class _DeclaredLength(Request):
     @property
     def content_length(self) -> int | None:

@@ -4,10 +4,14 @@ import logging
 import re
 
 import pytest
+from tests.asgi_driver import http_scope
+from tests.asgi_driver import request_body
+from tests.asgi_driver import serve
 
 from hipflask import Hipflask
 from hipflask import abort
 from hipflask import g
+from hipflask import request
 from hipflask.core.errorpages import wants_json
 from hipflask.testing.client import HipflaskClient
 
@@ -134,6 +138,37 @@ def test_json_error_keeps_the_errors_headers(client: HipflaskClient) -> None:
     assert set(response.allow) == {"GET", "POST", "HEAD", "OPTIONS"}
 
 
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([("ACCEPT", "application/json")], "application/json"),
+        ([("Accept", "application/json"), ("Accept", "text/html")], "application/json"),
+        ([("Accept", "text/html"), ("Accept", "application/json")], "text/html"),
+        ([("X-Accept", "application/json")], "text/html"),
+    ],
+)
+@pytest.mark.parametrize("headers_read_first", [False, True])
+def test_the_404_reads_accept_as_request_headers_does(
+    app: Hipflask,
+    client: HipflaskClient,
+    headers: list[tuple[str, str]],
+    expected: str,
+    headers_read_first: bool,
+) -> None:
+    # The error page reads Accept without making request.headers when
+    # nothing made it yet: repeats and any spelling must read the same.
+    if headers_read_first:
+
+        @app.before_request
+        def read_headers() -> None:
+            request.headers.get("Accept")
+
+    response = client.get("/missing", headers=headers)
+
+    assert response.status_code == 404
+    assert response.mimetype == expected
+
+
 def test_http_errors_are_html_for_browsers(client: HipflaskClient) -> None:
     accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -167,3 +202,21 @@ def test_request_id_outside_any_context_is_still_made() -> None:
     from hipflask.core.errorpages import current_request_id
 
     assert re.fullmatch(r"[0-9a-f]{16}", current_request_id())
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([(b"Accept", b"application/json")], "application/json"),
+        ([(b"accept", b"text/html"), (b"ACCEPT", b"application/json")], "text/html"),
+        ([(b"ACCEPT", b"application/json"), (b"accept", b"text/html")], "application/json"),
+    ],
+)
+def test_the_asgi_404_reads_accept_whatever_case_the_server_gives(
+    app: Hipflask, headers: list[tuple[bytes, bytes]], expected: str
+) -> None:
+    # ASGI servers should lower-case header names, but need not.
+    answer = serve(app, http_scope("/missing", headers=headers), *request_body(b""))
+
+    assert answer.status == 404
+    assert answer.headers["content-type"].startswith(expected)

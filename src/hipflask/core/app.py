@@ -736,6 +736,7 @@ class Hipflask(PipelineMethods, Scaffold):
             )
         return None
 
+    @overridable
     def raise_routing_exception(self, request: Request) -> None:
         """Raise the routing error recorded for this request (404, 405, redirect).
 
@@ -903,6 +904,9 @@ class Hipflask(PipelineMethods, Scaffold):
         if len(args) == 2:
             return self.wsgi_app(args[0], args[1])
         if len(args) == 3:
+            if "asgi_app" not in vars(self) and type(self).asgi_app is _ASGI_APP:
+                # Not wrapped: straight to the adapter, a coroutine frame less.
+                return _asgi.handle(self, args[0], args[1], args[2])
             return self.asgi_app(args[0], args[1], args[2])
         if len(args) == 1 and isinstance(args[0], dict):
             return functools.partial(self.asgi_app, args[0])
@@ -931,6 +935,10 @@ class Hipflask(PipelineMethods, Scaffold):
         from ..serving.devserver import run_app
 
         run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
+
+
+#: The stock ``asgi_app``, which ``__call__`` may skip (see there).
+_ASGI_APP = Hipflask.asgi_app
 
 
 def _is_async_interface(interface: Any) -> bool:

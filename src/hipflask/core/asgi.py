@@ -260,6 +260,11 @@ def make_request(
         request._raw_headers = raw
         request._credentials = credentials
         request._scope = scope
+        if type(body) is _BufferedBody:
+            # The framing checks parsed the length already; the request
+            # would find the same (a chunked body has none). A request class
+            # with its own __init__ keeps its own content_length.
+            request.content_length = body.length
         return request
     # A request class with its own __init__ is given the headers it expects.
     return cls._build(
@@ -402,17 +407,22 @@ async def _prepare_body(
     return _BufferedBody(buffer, size, length), None, False
 
 
-async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
+def _trusted(app: Hipflask, scope: Scope) -> Scope:
+    """The scope as the request sees it: trusted proxy headers applied, headers a list."""
     proxy_fix = app.config.get("PROXY_FIX")
     if proxy_fix is not None and proxy_fix is not False:
         trust = serve.proxy_trust(app)
         if trust is not None:
             scope = apply_asgi(scope, trust)
-    raw = scope["headers"]
-    if type(raw) is not list:
+    if type(scope["headers"]) is not list:
         # Any iterable will do (a middleware may pass a generator), and the
-        # list is read twice: here, and when request.headers is made.
-        scope = {**scope, "headers": list(raw)}
+        # list is read twice: in _scan, and when request.headers is made.
+        scope = {**scope, "headers": list(scope["headers"])}
+    return scope
+
+
+async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
+    scope = _trusted(app, scope)
     framing, credentials = _scan(scope["headers"])
     body: Callable[[Request], IO[bytes]]
     refusal: HTTPException | None
@@ -424,11 +434,6 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, credentials, body)
-        if type(body) is _BufferedBody and type(request)._plain_init:
-            # The framing checks parsed the length already; the request
-            # would find the same (a chunked body has none). A request class
-            # with its own content_length keeps it.
-            request.content_length = body.length
         state = RequestState()
         if preserve is not None:
             state.preserve_context = preserve
@@ -439,53 +444,51 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         # A body left unread (too large, refused) must not be read by a
         # disconnect watcher, which would make the server ask for it.
         watchable = refusal is None and body is not _too_large
-        running, link = _run(app, request, state, receive, watchable)
-        await _respond(app, request, running, link, send, receive, client_gone, watchable)
+        # The pipeline, then the response, in this frame: a coroutine less
+        # per request than a helper awaiting each (async views run on the
+        # loop; sync ones in a thread, with a link to their client watched
+        # only if they wait for one: see ThreadRunner.run_for_client).
+        link = None if serve.runs_on_loop(app, request) else ClientLink(receive, watchable)
+        try:
+            if link is None:
+                response = await serve.run_async(app, request, state)
+            else:
+                response = await serve.run_for_client(
+                    app, link, serve.run_sync, app, request, state
+                )
+                if response is GONE:
+                    # Its client left while it waited for a thread: not run.
+                    await _answer_gone(send)
+                    return
+            try:
+                try:
+                    _status_line, headers, content = wire_parts(response, request.method)
+                    data = _whole(content)
+                except BaseException:
+                    response.close()
+                    raise
+                if data is None:
+                    await _send_response(
+                        app, response, headers, content, send, receive, link, watchable
+                    )
+                else:
+                    # Most responses: the start and one body message, sent here.
+                    try:
+                        await send(_start(response, headers))
+                        await send({"type": "http.response.body", "body": data})
+                    finally:
+                        response.close()
+            except Exception:
+                if not client_gone:
+                    raise
+        finally:
+            if link is not None:
+                link.close()
     finally:
         # A spooled body past 1 MiB is a file on disk; a view that never read
         # it must not leave it open. A test keeping the context may still read it.
         if type(body) is _BufferedBody and preserve is None:
             body.close()
-
-
-def _run(
-    app: Hipflask, request: Request, state: RequestState, receive: Receive, watchable: bool
-) -> tuple[Awaitable[Any], ClientLink | None]:
-    """The view's pipeline: on the loop (async views), else in a thread.
-
-    Work in a thread gets a link to its client, watched only if it waits
-    for a thread (see ``ThreadRunner.run_for_client``).
-    """
-    if serve.runs_on_loop(app, request):
-        return serve.run_async(app, request, state), None
-    link = ClientLink(receive, watchable)
-    return serve.run_for_client(app, link, serve.run_sync, app, request, state), link
-
-
-async def _respond(
-    app: Hipflask,
-    request: Request,
-    running: Awaitable[Any],
-    link: ClientLink | None,
-    send: Send,
-    receive: Receive,
-    client_gone: bool,
-    watchable: bool,
-) -> None:
-    try:
-        response = await running
-        if response is GONE:
-            # Its client left while it waited for a thread: not run.
-            await _answer_gone(send)
-            return
-        try:
-            await _send_response(app, response, request.method, send, receive, link, watchable)
-        except Exception:
-            if not client_gone:
-                raise
-    finally:
-        if link is not None:
-            link.close()
 
 
 async def _answer_gone(send: Send) -> None:
@@ -521,16 +524,19 @@ def _encode_header(pair: tuple[str, str]) -> tuple[bytes, bytes]:
     return encoded
 
 
-async def _send_response(
-    app: Hipflask,
-    response: Any,
-    method: str,
-    send: Send,
-    receive: Receive,
-    link: ClientLink | None = None,
-    watchable: bool = True,
-) -> None:
-    _status_line, headers, body = wire_parts(response, method)
+def _whole(content: Any) -> bytes | None:
+    """The body as one message's bytes, or ``None`` when it is sent in pieces or streamed."""
+    if content is None:
+        return b""
+    if type(content) is list:
+        data = b"".join(content)
+        if len(data) <= PIECE:
+            return data
+    return None
+
+
+def _start(response: Any, headers: list[tuple[str, str]]) -> dict[str, Any]:
+    """The ``http.response.start`` message, each header pair encoded once per process."""
     # Looked up in C; only a response with a header not seen before pays for
     # a second pass (a comprehension is a Python frame on every response).
     raw_headers: list[Any] = list(map(_ENCODED.get, headers))
@@ -539,22 +545,24 @@ async def _send_response(
             cached or _encode_header(pair)
             for cached, pair in zip(raw_headers, headers, strict=True)
         ]
-    await send(
-        {
-            "type": "http.response.start",
-            "status": response._status_code,
-            "headers": raw_headers,
-        }
-    )
+    return {"type": "http.response.start", "status": response._status_code, "headers": raw_headers}
+
+
+async def _send_response(
+    app: Hipflask,
+    response: Any,
+    headers: list[tuple[str, str]],
+    body: Any,
+    send: Send,
+    receive: Receive,
+    link: ClientLink | None = None,
+    watchable: bool = True,
+) -> None:
+    """Send a response whose body is large (timed pieces) or streamed."""
     try:
-        if body is None:
-            await send({"type": "http.response.body", "body": b""})
-        elif type(body) is list:
-            data = b"".join(body)
-            if len(data) <= PIECE:
-                await send({"type": "http.response.body", "body": data})
-            else:
-                await send_body(send, data, send_timeout(app.config))
+        await send(_start(response, headers))
+        if type(body) is list:
+            await send_body(send, b"".join(body), send_timeout(app.config))
         else:
             chunks: AsyncIterator[Any] = (
                 body.__aiter__()

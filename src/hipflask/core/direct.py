@@ -122,6 +122,23 @@ def _unhandled_not_found(app: Hipflask, request: Request, exc: Exception) -> boo
     )
 
 
+def _routing_error(app: Hipflask, request: Request) -> Any:
+    """The request's routing error as the view's value when nothing handles it, else raised.
+
+    Raised as the pipeline raises it (through ``raise_routing_exception``,
+    which an app may replace) unless it is a 404 that the error steps would
+    only return: raising it through two frames just to catch it costs the
+    404 more than rendering its page.
+    """
+    exc = request.routing_exception
+    if getattr(app.raise_routing_exception, "_hipflask_default", False) and _unhandled_not_found(
+        app, request, exc
+    ):
+        return exc
+    app.raise_routing_exception(request)
+    return None  # pragma: no cover - it always raises
+
+
 def _recover(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
     """What the pipeline does with an error raised by the gate or the view."""
     try:
@@ -160,11 +177,11 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
             method = request.method
             if not (app.gate.passes_safe_methods and method in SAFE_METHODS):
                 app.gate.check(request, state)
-            if request.routing_exception is not None:
-                app.raise_routing_exception(request)
             rule = request.url_rule
             rv: Any
-            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            if request.routing_exception is not None:
+                rv = _routing_error(app, request)
+            elif method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                 rv = app.make_default_options_response()
             else:
                 rv = app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
@@ -208,11 +225,11 @@ async def run_async(
             method = request.method
             if not (app.gate.passes_safe_methods and method in SAFE_METHODS):
                 app.gate.check(request, state)
-            if request.routing_exception is not None:
-                app.raise_routing_exception(request)
             rule = request.url_rule
             rv: Any
-            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            if request.routing_exception is not None:
+                rv = _routing_error(app, request)
+            elif method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                 rv = app.make_default_options_response()
             else:
                 rv = app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]

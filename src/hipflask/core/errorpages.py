@@ -26,6 +26,7 @@ from werkzeug.http import parse_accept_header
 
 from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
+from ..wrappers.headers import raw_value
 
 if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
@@ -80,8 +81,16 @@ def prefers_json(request: Request) -> bool:
 
     Under WSGI the header is read from the environ: through ``EnvironHeaders``
     a missing header costs an exception, and most requests that end in a
-    404 carry no ``Accept`` at all.
+    404 carry no ``Accept`` at all. Under ASGI it is read from the scope's
+    list while ``request.headers`` has not been made.
     """
+    fields = vars(request)
+    if "headers" not in fields:
+        raw = fields.get("_raw_headers")
+        if raw is not None:
+            # Under ASGI the header object is not made for this one header
+            # either: scanners' 404s rarely read any other.
+            return wants_json(raw_value(raw, b"accept"))
     headers = request.headers
     if isinstance(headers, EnvironHeaders):
         return wants_json(headers.environ.get("HTTP_ACCEPT"))

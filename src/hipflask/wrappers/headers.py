@@ -26,7 +26,7 @@ from .repeated import join_repeated
 
 T = TypeVar("T")
 
-__all__ = ["ASGIRequestHeaders", "WSGIRequestHeaders"]
+__all__ = ["ASGIRequestHeaders", "WSGIRequestHeaders", "raw_value"]
 
 _UNPREFIXED = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
 
@@ -225,3 +225,17 @@ def _name(raw_name: bytes) -> tuple[str, str]:
     if len(raw_name) <= 64 and len(_NAMES) < _NAMES_MAX:
         _NAMES[raw_name] = known
     return known
+
+
+def raw_value(raw: list[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """Header ``name`` (lower-case) from an ASGI scope's list, read as ``request.headers`` reads it.
+
+    Repeats are joined with a comma, as :meth:`ASGIRequestHeaders.from_raw`
+    joins them (so not for ``Cookie``, which it joins with ``"; "``). For
+    code that needs one header of a request whose header object was not
+    made: one pass in a comprehension costs less than making it.
+    """
+    values = [value for key, value in raw if key == name or key.lower() == name]
+    if not values:
+        return None
+    return (values[0] if len(values) == 1 else b",".join(values)).decode("latin-1")
