@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 from markupsafe import escape
+from tests.asgi_driver import http_scope
+from tests.asgi_driver import request_body
+from tests.asgi_driver import serve
 
 from hipflask import Hipflask
 from hipflask import Response
@@ -450,3 +453,51 @@ def test_the_gate_skips_nothing_before_its_policies_are_built(app: Hipflask) -> 
     assert app.gate.passes_safe_methods is True
     app.gate.reset()
     assert app.gate.passes_safe_methods is False
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Origin", "https://evil.example")],
+        [("Sec-Fetch-Site", "cross-site")],
+        [("X-Note", "a"), ("Sec-Fetch-Site", "cross-site"), ("Origin", "https://evil.example")],
+    ],
+)
+@pytest.mark.parametrize("headers_read_first", [False, True])
+def test_a_cross_origin_post_is_refused_whether_or_not_the_headers_were_read(
+    app: Hipflask,
+    client: HipflaskClient,
+    calls: list[str],
+    headers: list[tuple[str, str]],
+    headers_read_first: bool,
+) -> None:
+    # The check finds out whether either header is there without making
+    # request.headers; a hook that made them first must see the same refusal.
+    if headers_read_first:
+
+        @app.before_request
+        def read_headers() -> None:
+            request.headers.get("X-Note")
+
+    response = client.post("/transfer", headers=headers)
+
+    assert response.status_code == 403
+    assert calls == []
+    # Without either header there is nothing to judge: it passes.
+    assert client.post("/transfer", headers=[("X-Note", "a")]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name", [b"Origin", b"ORIGIN", b"Sec-Fetch-Site", b"SEC-FETCH-SITE", b"sec-fetch-site"]
+)
+def test_an_asgi_cross_origin_post_is_refused_whatever_case_the_server_gives(
+    app: Hipflask, calls: list[str], name: bytes
+) -> None:
+    # ASGI servers should lower-case header names, but need not.
+    value = b"cross-site" if b"fetch" in name.lower() else b"https://evil.example"
+    scope = http_scope("/transfer", method="POST", headers=[(name, value)])
+
+    answer = serve(app, scope, *request_body(b""))
+
+    assert answer.status == 403
+    assert calls == []

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.asgi_driver import http_scope
+from tests.asgi_driver import request_body
+from tests.asgi_driver import serve
 from werkzeug.datastructures import FileStorage
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest
@@ -1302,3 +1305,44 @@ def test_a_request_is_not_made_from_an_environ_directly(app: Hipflask) -> None:
         Request(environ)
     with app.request_context(environ):
         assert request.path == "/"
+
+
+@pytest.mark.parametrize("headers_read_first", [False, True])
+def test_the_form_reads_the_content_type_as_request_headers_does(
+    app: Hipflask, client: HipflaskClient, headers_read_first: bool
+) -> None:
+    # The content type is read without making request.headers when nothing
+    # made it yet; a hook that made them first must see the same form.
+    if headers_read_first:
+
+        @app.before_request
+        def read_headers() -> None:
+            request.headers.get("X-Note")
+
+    @app.post("/fields")
+    def fields() -> dict[str, Any]:
+        return {"form": request.form.to_dict(), "mimetype": request.mimetype}
+
+    posted = client.post(
+        "/fields", data=b"a=1", headers={"Content-Type": "Application/X-WWW-Form-Urlencoded "}
+    )
+    assert posted.json == {"form": {"a": "1"}, "mimetype": "application/x-www-form-urlencoded"}
+    untyped = client.post("/fields", data=b"a=1")
+    assert untyped.json == {"form": {}, "mimetype": ""}
+
+
+@pytest.mark.parametrize("name", [b"Content-Type", b"CONTENT-TYPE", b"content-type"])
+def test_an_asgi_form_is_parsed_whatever_case_the_server_gives(app: Hipflask, name: bytes) -> None:
+    @app.post("/fields")
+    def fields() -> dict[str, Any]:
+        return dict(request.form)
+
+    scope = http_scope(
+        "/fields",
+        method="POST",
+        headers=[(name, b"application/x-www-form-urlencoded"), (b"content-length", b"3")],
+    )
+
+    answer = serve(app, scope, *request_body(b"a=1"))
+
+    assert (answer.status, json.loads(answer.body)) == (200, {"a": "1"})

@@ -31,6 +31,7 @@ from typing import Any
 from werkzeug.exceptions import Forbidden
 from werkzeug.sansio.utils import get_host
 
+from ..wrappers.request import may_carry_origin
 from .cache import finish_cache
 from .cache import finish_cache_in
 from .headers import HeaderPolicy
@@ -236,7 +237,8 @@ class SecurityGate:
 
     def check_origin(self, request: Request, state: RequestState | None = None) -> None:
         """Refuse an unsafe request from another origin with 403."""
-        if request.method in _SAFE_METHODS:
+        if request.method in _SAFE_METHODS or not may_carry_origin(request):
+            # Neither Origin nor Sec-Fetch-Site: the check would let it through.
             return
         if self._origin is None:
             self._build()

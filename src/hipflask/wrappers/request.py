@@ -36,6 +36,7 @@ from .debugfiles import attach_enctype_error_multidict
 from .framing import declared_length
 from .headers import ASGIRequestHeaders
 from .headers import WSGIRequestHeaders
+from .headers import raw_value
 from .jsonerrors import JSONBadRequest
 from .lazy import lazy_attribute
 from .multidict import ImmutableMultiDict
@@ -595,15 +596,34 @@ class Request(_SansIORequest):
         A value without parameters, what form posts and JSON clients send,
         needs no parsing; anything else is parsed as Werkzeug parses it.
         """
-        value: str = self.headers.get("Content-Type", "")
+        value = self._content_type_text()
         if ";" not in value:
             return value.strip(" \t").lower()
         return _SansIORequest.mimetype.fget(self)  # type: ignore[attr-defined, no-any-return]
 
+    def _content_type_text(self) -> str:
+        """The ``Content-Type`` header, ``""`` when absent.
+
+        Read from the environ or the scope's list while ``request.headers``
+        is not made: a form view reads no other header, and making the header
+        object for this one cost it more than parsing the form.
+        """
+        fields = vars(self)
+        if "headers" not in fields:
+            environ = fields.get("_environ")
+            if environ is not None:
+                text: str = environ.get("CONTENT_TYPE", "")
+                return text
+            raw = fields.get("_raw_headers")
+            if raw is not None:
+                return raw_value(raw, b"content-type") or ""
+        value: str = self.headers.get("Content-Type", "")
+        return value
+
     @property
     def want_form_data_parsed(self) -> bool:
         """Whether the body looks like a form (has a content type)."""
-        return bool(self.headers.get("Content-Type"))
+        return bool(self._content_type_text())
 
     @lazy_attribute
     def form(self) -> ImmutableMultiDict[str, str]:
@@ -792,6 +812,39 @@ def credential_headers(request: Request) -> tuple[str | None, str | None]:
         return first.get("authorization"), first.get("cookie")
     cookies = headers.getlist("Cookie")
     return headers.get("Authorization"), "; ".join(cookies) if cookies else None
+
+
+#: The headers the cross-origin check judges by, as environ keys and as
+#: lower-case raw names.
+_ORIGIN_KEYS = ("HTTP_ORIGIN", "HTTP_SEC_FETCH_SITE")
+_ORIGIN_NAMES = frozenset({b"origin", b"sec-fetch-site"})
+
+
+def may_carry_origin(request: Request) -> bool:
+    """Whether the request may carry ``Origin`` or ``Sec-Fetch-Site``; ``False`` only if neither.
+
+    Without either there is nothing for the cross-origin check to judge
+    (API clients and tools send neither): it is answered from the environ
+    or the scope's list, without making ``request.headers`` for it. Once
+    the header object exists (or for a request built by hand) the answer is
+    ``True``, and the check reads the headers as usual.
+    """
+    fields = vars(request)
+    if "headers" in fields:
+        return True
+    environ = fields.get("_environ")
+    if environ is not None:
+        return _ORIGIN_KEYS[0] in environ or _ORIGIN_KEYS[1] in environ
+    raw = fields.get("_raw_headers")
+    if raw is None:
+        return True
+    names = _ORIGIN_NAMES
+    # A loop rather than any() over a generator, which costs a frame.
+    for name, _value in raw:  # noqa: SIM110
+        # Servers send lower-case names; any spelling counts.
+        if name in names or name.lower() in names:
+            return True
+    return False
 
 
 def assign_fields(
