@@ -17,11 +17,16 @@ from typing import TypeVar
 import pytest
 
 from hipflask.stores import Store
+from hipflask.stores.base import MAX_VALUE_SIZE
+from hipflask.stores.base import ValueTooLargeError
 
 T = TypeVar("T")
 
 # Long enough for a few round trips to a loaded server, short enough for a test.
 SHORT_TTL = 0.5
+# A value of the largest size every store takes, of the bytes SQL escaping
+# lengthens most (quotes, backslashes, NUL) and of every other byte.
+LARGEST = ((b"'\"\\\x00" * 64 + bytes(range(256))) * (MAX_VALUE_SIZE // 512 + 1))[:MAX_VALUE_SIZE]
 
 
 def run_async(store: Store, make: Callable[[], Awaitable[T]]) -> T:
@@ -185,3 +190,34 @@ class StoreContract:
             store.set(key, str(n).encode())
         assert [store.get(key) for key in keys] == [str(n).encode() for n in range(len(keys))]
         assert store.get("a?b") is None
+
+    def test_a_value_of_the_largest_size_round_trips(self, store: Store) -> None:
+        changed = LARGEST[:-1] + b"!"
+        store.set("big", LARGEST)
+        store.set("big", LARGEST)  # replacing a row (an upsert's update) too
+        assert store.get("big") == LARGEST
+        assert store.compare_and_set("big", LARGEST, changed) is True
+        assert run_async(store, lambda: store.aget("big")) == changed
+        assert run_async(store, lambda: store.acompare_and_set("big", changed, LARGEST)) is True
+        run_async(store, lambda: store.aset("big", changed))
+        assert store.get("big") == changed
+        assert store.add("big-new", LARGEST) is True
+        assert run_async(store, lambda: store.aadd("big-anew", LARGEST)) is True
+        assert store.get("big-anew") == LARGEST
+
+    def test_a_value_over_the_limit_is_refused_and_nothing_is_written(self, store: Store) -> None:
+        too_large = b"x" * (MAX_VALUE_SIZE + 1)
+        store.set("k", b"kept")
+        refusals = [
+            lambda: store.set("k", too_large),
+            lambda: store.add("new", too_large),
+            lambda: store.compare_and_set("k", b"kept", too_large),
+            lambda: run_async(store, lambda: store.aset("k", too_large)),
+            lambda: run_async(store, lambda: store.aadd("new", too_large)),
+            lambda: run_async(store, lambda: store.acompare_and_set("k", b"kept", too_large)),
+        ]
+        for refused in refusals:
+            with pytest.raises(ValueTooLargeError, match="over the limit of 8,388,608 bytes"):
+                refused()
+        assert store.get("k") == b"kept"
+        assert store.get("new") is None

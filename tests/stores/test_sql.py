@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +13,8 @@ from tests.real_servers import postgresql_database
 import hipflask.stores.sql as sql_module
 from hipflask.stores import Store
 from hipflask.stores import create_store
+from hipflask.stores.base import MAX_VALUE_SIZE
+from hipflask.stores.base import ValueTooLargeError
 from hipflask.stores.sql import SQLStore
 
 from .contract import StoreContract
@@ -61,6 +65,15 @@ class TestSQLStore(StoreContract):
         assert store.get("big") == value
         assert run_async(store, lambda: store.aget("big")) == value
 
+    def test_a_write_sends_its_value_once(self, store: SQLStore) -> None:
+        # An upsert that named the value twice (insert and update) doubled
+        # the statement: on MariaDB, in hex, past max_allowed_packet at 4 MiB.
+        value = b"v" * 100_000
+        with sent_sizes(store) as sizes:
+            store.set("k", value)  # inserted
+            store.set("k", value)  # replaced
+        assert max(sizes) <= len(value) * 4 // 3 + 1024  # base64 on MySQL/MariaDB
+
     def test_an_injection_payload_in_a_key_is_data(self, store: SQLStore) -> None:
         store.set("x", b"keep")
         payload = "x'; DROP TABLE hipflask_store; --"
@@ -105,3 +118,69 @@ def test_in_memory_sqlite_serves_async_calls_from_a_thread() -> None:
     assert store.async_url is None
     assert run_async(store, lambda: store.aget("k")) == b"v"
     store.close()
+
+
+@contextlib.contextmanager
+def sent_sizes(store: SQLStore) -> Iterator[list[int]]:
+    """The bytes of string and binary parameters each statement sends, as it runs."""
+    sizes: list[int] = []
+
+    def record(
+        conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        sizes.append(sum(_size(value) for value in values))
+
+    sa.event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        yield sizes
+    finally:
+        sa.event.remove(store.engine, "before_cursor_execute", record)
+
+
+def _size(parameter: Any) -> int:
+    """The bytes a string or binary parameter holds, as each driver wraps it."""
+    parameter = getattr(parameter, "obj", parameter)  # psycopg's Binary
+    if isinstance(parameter, str):
+        return len(parameter)
+    if isinstance(parameter, (bytes, bytearray, memoryview)):  # sqlite3 takes memoryviews
+        return memoryview(parameter).nbytes
+    return 0
+
+
+@pytest.fixture
+def mariadb_store() -> Iterator[SQLStore]:
+    with mariadb_database("stores") as url:
+        store = SQLStore.from_url(url, prefix="a:")
+        yield store
+        store.close()
+
+
+def test_on_mariadb_a_compare_and_set_sends_only_the_new_value(mariadb_store: SQLStore) -> None:
+    old, new = b"o" * 100_000, b"n" * 100_000
+    mariadb_store.set("k", old)
+    with sent_sizes(mariadb_store) as sizes:
+        assert mariadb_store.compare_and_set("k", old, new) is True
+        assert mariadb_store.compare_and_set("k", old, new) is False  # compared, by digest
+    assert max(sizes) <= len(new) * 4 // 3 + 1024
+    assert mariadb_store.get("k") == new
+
+
+def test_a_value_the_mariadb_packet_cannot_carry_is_refused_naming_the_setting(
+    mariadb_store: SQLStore,
+) -> None:
+    mariadb_store.set("k", b"kept")  # creates the table, reads max_allowed_packet
+    server_packet = mariadb_store._packet_limit
+    assert server_packet is not None
+    assert server_packet >= 16 * 1024 * 1024  # the default every value fits in
+    # As on a server whose max_allowed_packet was set to 1 MiB (MySQL 5.7 had 4).
+    mariadb_store._packet_limit = 1024 * 1024
+    with pytest.raises(ValueTooLargeError, match="max_allowed_packet") as refused:
+        mariadb_store.set("k", b"x" * 800_000)
+    assert refused.value.limit < 800_000 < MAX_VALUE_SIZE
+    assert "11,188,908" in str(refused.value)  # the setting the largest value needs
+    with pytest.raises(ValueTooLargeError, match="max_allowed_packet"):
+        run_async(mariadb_store, lambda: mariadb_store.aset("k", b"x" * 800_000))
+    assert mariadb_store.get("k") == b"kept"
+    mariadb_store.set("k", b"x" * 700_000)  # within what that packet carries
+    assert mariadb_store.get("k") == b"x" * 700_000

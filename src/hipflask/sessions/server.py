@@ -26,16 +26,18 @@ or deleted) are applied to it, so two requests writing different keys both
 keep their writes. Two requests writing the same key: the later save wins. A
 record deleted meanwhile (logout in another tab) is not brought back, and no
 cookie is sent for it: the request that ended it answered with the deletion,
-and a second one arriving late would undo a login made since. After
-``_MERGE_TRIES`` collisions in a row (many parallel saves of one session) the merged
-session is written as it is, so a save costs a bounded number of store calls;
-a change of another key landing in that last instant can then be lost.
+and a second one arriving late would undo a login made since. Retries back
+off; a save that keeps colliding gives up loudly rather than overwrite
+(:mod:`hipflask.sessions.merge`). Neither that nor a record over the
+store's limit writes or deletes anything: the request fails with a 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
+import time as clock
 from collections.abc import Generator
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -51,8 +53,12 @@ from itsdangerous import BadSignature
 from itsdangerous import Signer
 
 from ..errors import ConfigurationError
+from ..stores.base import MAX_VALUE_SIZE
+from ..stores.base import ValueTooLargeError
 from .base import SecureCookieSession
 from .base import SessionInterface
+from .merge import SessionConflictError
+from .merge import merge_flow
 from .tag import JSONTag
 from .tag import TaggedJSONSerializer
 
@@ -67,11 +73,6 @@ _Flow = Generator[_Op, Any, Any]
 # A session id as this module makes them; anything else in a cookie is not
 # looked up (an attacker's junk never reaches the store).
 _SID = re.compile(r"[A-Za-z0-9_-]{16,256}")
-# Compare-and-set attempts before the merged session is written as it is.
-# Each failed attempt means another request's save succeeded meanwhile, so a
-# few tabs saving a handful of times each can use up a small budget: it is
-# sized for real contention, and only contention ever spends it.
-_MERGE_TRIES = 32
 
 
 #: Values that cannot change in place: handing them out cannot change the session.
@@ -261,15 +262,21 @@ class ServerSideSerializer(TaggedJSONSerializer):
         self._scalars_pass = True
 
 
-def _merge(base: dict[str, Any], current: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
-    """Apply the keys this request changed (``base`` -> ``mine``) to ``current``."""
-    merged = dict(current)
-    for key in base.keys() | mine.keys():
-        if key not in mine:
-            merged.pop(key, None)
-        elif key not in base or base[key] != mine[key]:
-            merged[key] = mine[key]
-    return merged
+class SessionTooLargeError(ValueTooLargeError):
+    """The session's record would be over the store's limit; it was not saved.
+
+    Raised before anything is written: the request fails (a 500, logged) with
+    the stored record as it was, rather than leave a half-saved session.
+    """
+
+    def __init__(self, size: int) -> None:
+        super().__init__(
+            size,
+            MAX_VALUE_SIZE,
+            f"The session is {size:,} bytes once encoded, over the {MAX_VALUE_SIZE:,} bytes"
+            " a store takes; it was not saved (its stored record is unchanged). Keep large"
+            " data in a database table or a file, and only its id in the session.",
+        )
 
 
 class ServerSideSessionInterface(SessionInterface):
@@ -358,7 +365,15 @@ class ServerSideSessionInterface(SessionInterface):
     # -- records -------------------------------------------------------------
 
     def _encode(self, data: dict[str, Any]) -> bytes:
-        return self.serializer.dumps(data).encode("utf-8")
+        """The record for ``data``; :class:`SessionTooLargeError` over the store's limit.
+
+        Checked where every record (a merged one too) is made, not left to
+        the store: a save refuses before its first store call.
+        """
+        encoded = self.serializer.dumps(data).encode("utf-8")
+        if len(encoded) > MAX_VALUE_SIZE:
+            raise SessionTooLargeError(len(encoded))
+        return encoded
 
     def _decode(self, raw: bytes) -> dict[str, Any] | None:
         try:
@@ -401,18 +416,23 @@ class ServerSideSessionInterface(SessionInterface):
         accessed = session.accessed
         if accessed:
             _vary_on_cookie(response)
+        empty = session._is_empty()
+        try:
+            # Made (and checked against the store's limit) before the first
+            # store call, so a refused save has deleted nothing.
+            encoded = None if empty else self._record(session, accessed)
+        except SessionTooLargeError:
+            _give_up(session)
+            raise
         for old_sid in session.dropped_sids:
             yield ("delete", (old_sid,))
         session.dropped_sids = []
-        if session._is_empty():
+        if empty:
             if session.modified:
                 yield from self._end_flow(app, session, response)
             return None
         ttl = self._ttl(app)
-        encoded = None
-        if accessed and not session.modified:
-            encoded = self._changed_in_place(session)
-        if not session.modified and encoded is None:
+        if encoded is None:
             # A stored session is renewed by every request that carries its
             # cookie, used or not, permanent or not (Flask-Session's sliding
             # expiry): a touch of the record's expiry, not a write. Only a
@@ -426,17 +446,30 @@ class ServerSideSessionInterface(SessionInterface):
             if (renew or resend) and (yield ("touch", (session._sid, ttl))) and resend:
                 self._set_cookie(app, session, response)
             return None
-        data = dict.copy(session)
         if session.loaded is None:
-            yield ("set", (session._sid, self._encode(data), ttl))
+            yield ("set", (session._sid, encoded, ttl))
         else:
-            written = yield from self._merge_flow(session, data, ttl, encoded)
-            if not written:
+            codec = (self._encode, self._decode)
+            try:
+                written = yield from merge_flow(
+                    session._sid, session.loaded, dict.copy(session), encoded, ttl, codec
+                )
+            except (SessionTooLargeError, SessionConflictError):
+                _give_up(session)
+                raise
+            if written is None:
                 # Ended meanwhile by another request, which sent the deletion;
                 # repeating it late could drop the cookie of a newer login.
                 return None
+            session.loaded = written
         self._set_cookie(app, session, response)
         return None
+
+    def _record(self, session: ServerSideSession, accessed: bool) -> bytes | None:
+        """The record this request has to write, or ``None`` if it changed nothing."""
+        if session.modified:
+            return self._encode(dict.copy(session))
+        return self._changed_in_place(session) if accessed else None
 
     def _end_flow(self, app: Any, session: ServerSideSession, response: Response) -> _Flow:
         """Delete an emptied session's record (if it has one) and its cookie."""
@@ -462,45 +495,6 @@ class ServerSideSessionInterface(SessionInterface):
         encoded = self._encode(dict.copy(session))
         return None if encoded == session.loaded else encoded
 
-    def _merge_flow(
-        self,
-        session: ServerSideSession,
-        data: dict[str, Any],
-        ttl: float,
-        encoded: bytes | None = None,
-    ) -> _Flow:
-        """Write this request's changes onto the record as it is now.
-
-        The write is a compare-and-set against the record this request
-        loaded: one store call when nobody else wrote meanwhile. When someone
-        did, the current record is read, this request's changes are merged
-        into it, and the compare-and-set is tried again against that.
-        ``encoded`` is ``data`` already encoded, when the caller has it.
-        """
-        expected = session.loaded or b""
-        if encoded is None:
-            encoded = self._encode(data)
-        base: dict[str, Any] | None = None
-        for attempt in range(_MERGE_TRIES + 1):
-            if attempt == _MERGE_TRIES:
-                # Still contended: the last merge is written as it is, so a
-                # save costs a bounded number of store calls.
-                yield ("set", (session._sid, encoded, ttl))
-                break
-            if (yield ("compare_and_set", (session._sid, expected, encoded, ttl))):
-                break
-            raw = yield ("get", (session._sid,))
-            current = None if raw is None else self._decode(raw)
-            if current is None:
-                # Ended elsewhere (logout in another tab, expiry): stay ended.
-                return False
-            if base is None:
-                base = self._decode(expected) or {}
-            expected = raw
-            encoded = self._encode(_merge(base, current, data))
-        session.loaded = encoded
-        return True
-
     # -- sync driver ---------------------------------------------------------
 
     def _run(self, flow: _Flow) -> Any:
@@ -508,7 +502,11 @@ class ServerSideSessionInterface(SessionInterface):
         try:
             while True:
                 operation, args = flow.send(result)
-                result = getattr(self.store, operation)(*args)
+                if operation == "sleep":  # a merge backing off
+                    clock.sleep(*args)
+                    result = None
+                else:
+                    result = getattr(self.store, operation)(*args)
         except StopIteration as stop:
             return stop.value
 
@@ -526,7 +524,11 @@ class ServerSideSessionInterface(SessionInterface):
         try:
             while True:
                 operation, args = flow.send(result)
-                result = await getattr(self.store, "a" + operation)(*args)
+                if operation == "sleep":  # a merge backing off, without blocking the loop
+                    await asyncio.sleep(*args)
+                    result = None
+                else:
+                    result = await getattr(self.store, "a" + operation)(*args)
         except StopIteration as stop:
             return stop.value
 
@@ -540,6 +542,17 @@ class ServerSideSessionInterface(SessionInterface):
     def regenerate(self, session: ServerSideSession) -> None:
         """Flask-Session's spelling of :meth:`ServerSideSession.regenerate`."""
         session.regenerate()
+
+
+def _give_up(session: ServerSideSession) -> None:
+    """Forget a failed save's changes, so the error response does not retry it.
+
+    That response is saved too; now it only renews the record, and a
+    regenerated session keeps its old id (nothing was deleted).
+    """
+    session.modified = False
+    session.lent = False
+    session.dropped_sids = []
 
 
 def _vary_on_cookie(response: Response) -> None:
@@ -575,5 +588,6 @@ __all__ = [
     "RedisSessionInterface",
     "ServerSideSession",
     "ServerSideSessionInterface",
+    "SessionTooLargeError",
     "SqlAlchemySessionInterface",
 ]

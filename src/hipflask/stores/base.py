@@ -10,6 +10,11 @@ Each backend keeps its logic in one place (the key, the lifetime, the
 statement or command) and only the final call differs between its sync and
 async driver. :func:`create_store` picks the backend from a URL, so the same
 setting moves an app from the in-process store to Redis or SQL.
+
+Every backend takes values up to :data:`MAX_VALUE_SIZE` and refuses larger
+ones with :class:`ValueTooLargeError` before anything is sent: an app that
+works on the memory store keeps working on MariaDB, and a value too large
+fails with a message that says so, never with a lost connection.
 """
 
 from __future__ import annotations
@@ -25,6 +30,31 @@ from ..errors import ConfigurationError
 
 _SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
 
+#: The largest value a store takes, in bytes, whatever the backend (8 MiB).
+#: Set by the tightest backend: a MariaDB statement is bounded by the server's
+#: ``max_allowed_packet``, 16 MiB by default, and carries the value as base64
+#: (4/3 of its size) plus the SQL around it. Redis, PostgreSQL and SQLite take
+#: far more, but one limit for all means moving an app between backends never
+#: turns a working save into a failing one.
+MAX_VALUE_SIZE = 8 * 1024 * 1024
+
+
+class ValueTooLargeError(ValueError):
+    """A value over the store's limit, refused before anything was written.
+
+    A :class:`ValueError`: the caller passed a value the store cannot take.
+    :attr:`size` and :attr:`limit` are in bytes.
+    """
+
+    def __init__(self, size: int, limit: int = MAX_VALUE_SIZE, message: str | None = None) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            message
+            or f"A store value of {size:,} bytes is over the limit of {limit:,} bytes every"
+            " store has; keep large data in a database table or a file and store its id."
+        )
+
 
 class Store(ABC):
     """A key-value store with per-key expiry, driven sync or async.
@@ -32,9 +62,18 @@ class Store(ABC):
     Keys are strings; :attr:`prefix` is prepended to every key, so several
     features (or several apps) can share one Redis database or one table
     without seeing each other's entries. Values are bytes: what they mean is
-    the caller's business. A ``ttl`` is a lifetime in seconds; ``None`` keeps
-    the entry until it is deleted. An expired entry is never returned.
+    the caller's business. A value over :data:`MAX_VALUE_SIZE` raises
+    :class:`ValueTooLargeError` from ``set``, ``add`` and ``compare_and_set``
+    (and their async twins) before the store is asked anything. A ``ttl`` is
+    a lifetime in seconds; ``None`` keeps the entry until it is deleted. An
+    expired entry is never returned.
     """
+
+    #: Whether only this process sees the entries (``memory://``). Features
+    #: whose state must agree across worker processes (the login registry)
+    #: read it to behave sensibly when an app on such a store is served by
+    #: several processes anyway.
+    process_local: bool = False
 
     def __init__(self, prefix: str = "") -> None:
         self.prefix = prefix
@@ -201,6 +240,19 @@ def check_ttl(ttl: float | None) -> float | None:
     return ttl
 
 
+def check_value(value: bytes) -> bytes:
+    """``value`` as ``bytes``, or :class:`ValueTooLargeError` if it is over the limit.
+
+    Every backend calls it before sending anything, so an over-limit value
+    fails the same way everywhere, with nothing written (a half-done upsert
+    or a dropped database connection would be worse than the refusal).
+    """
+    value = bytes(value)
+    if len(value) > MAX_VALUE_SIZE:
+        raise ValueTooLargeError(len(value))
+    return value
+
+
 def ttl_milliseconds(ttl: float) -> int:
     """A lifetime in whole milliseconds, at least one (Redis' ``PX`` unit)."""
     return max(1, math.ceil(ttl * 1000))
@@ -257,4 +309,4 @@ def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
     )
 
 
-__all__ = ["Store", "create_store"]
+__all__ = ["MAX_VALUE_SIZE", "Store", "ValueTooLargeError", "create_store"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from .base import Store
 from .base import check_ttl
+from .base import check_value
 
 _LOCK_TRIES = 150
 _STALE_LOCK = 10.0
@@ -89,7 +90,7 @@ class FileSystemStore(Store):
         return None if entry is None else entry[0]
 
     def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        self._write(self._path(key), value, self._deadline(ttl))
+        self._write(self._path(key), check_value(value), self._deadline(ttl))
 
     def _locked(self, path: str) -> int | None:
         """Take the entry's lock file, waiting briefly; ``None`` if it stays taken.
@@ -120,6 +121,7 @@ class FileSystemStore(Store):
         os.unlink(path + ".lock")
 
     def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        value = check_value(value)
         deadline = self._deadline(ttl)
         path = self._path(key)
         fd = self._locked(path)
@@ -136,6 +138,7 @@ class FileSystemStore(Store):
     def compare_and_set(
         self, key: str, expected: bytes, value: bytes, ttl: float | None = None
     ) -> bool:
+        value = check_value(value)
         deadline = self._deadline(ttl)
         path = self._path(key)
         fd = self._locked(path)

@@ -12,6 +12,7 @@ import time
 
 from .base import Store
 from .base import check_ttl
+from .base import check_value
 
 # An expired entry is dropped when read; the whole dict is swept every so many
 # writes so that keys written once and never read again do not pile up.
@@ -24,6 +25,9 @@ class MemoryStore(Store):
     The async methods call the sync ones directly: there is no I/O to wait
     for, and the lock is only ever held for a dict operation.
     """
+
+    #: Entries are seen by this process only (see :attr:`Store.process_local`).
+    process_local = True
 
     def __init__(self, prefix: str = "") -> None:
         super().__init__(prefix)
@@ -60,25 +64,28 @@ class MemoryStore(Store):
         return None if entry is None else entry[0]
 
     def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        value = check_value(value)
         deadline = self._deadline(ttl)
         with self._lock:
-            self._entries[self.make_key(key)] = (bytes(value), deadline)
+            self._entries[self.make_key(key)] = (value, deadline)
             self._wrote(time.monotonic())
 
     def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        value = check_value(value)
         deadline = self._deadline(ttl)
         full_key = self.make_key(key)
         with self._lock:
             now = time.monotonic()
             if self._live(full_key, now) is not None:
                 return False
-            self._entries[full_key] = (bytes(value), deadline)
+            self._entries[full_key] = (value, deadline)
             self._wrote(now)
             return True
 
     def compare_and_set(
         self, key: str, expected: bytes, value: bytes, ttl: float | None = None
     ) -> bool:
+        value = check_value(value)
         deadline = self._deadline(ttl)
         full_key = self.make_key(key)
         with self._lock:
@@ -86,7 +93,7 @@ class MemoryStore(Store):
             entry = self._live(full_key, now)
             if entry is None or entry[0] != expected:
                 return False
-            self._entries[full_key] = (bytes(value), deadline)
+            self._entries[full_key] = (value, deadline)
             self._wrote(now)
             return True
 

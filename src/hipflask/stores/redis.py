@@ -15,6 +15,7 @@ from typing import Any
 from .._extras import require
 from .base import OperationStore
 from .base import check_ttl
+from .base import check_value
 from .base import ttl_milliseconds
 
 # Renew or clear an entry's expiry only if it exists, in one round trip and
@@ -102,14 +103,14 @@ class RedisStore(OperationStore):
             value, ttl = args
             ttl = check_ttl(ttl)
             px = None if ttl is None else ttl_milliseconds(ttl)
-            return "set", (full_key, bytes(value)), {"px": px, "nx": operation == "add"}
+            return "set", (full_key, check_value(value)), {"px": px, "nx": operation == "add"}
         if operation == "delete":
             return "delete", (full_key,), {}
         if operation == "compare_and_set":
             expected, value, ttl = args
             ttl = check_ttl(ttl)
             ms = "" if ttl is None else str(ttl_milliseconds(ttl))
-            script_args = (full_key, bytes(expected), bytes(value), ms)
+            script_args = (full_key, bytes(expected), check_value(value), ms)
             return "script", (_COMPARE_AND_SET_SCRIPT, *script_args), {}
         (ttl,) = args
         ttl = check_ttl(ttl)

@@ -9,12 +9,25 @@ asyncpg or asyncmy), so the loop never waits on the database.
 
 Expired rows are skipped when read and swept now and then on writes; nothing
 needs a cron job.
+
+Each statement carries a value once, and on MySQL/MariaDB as base64 that the
+server decodes. There a statement must fit the server's
+``max_allowed_packet`` (16 MiB by default) and PyMySQL writes bytes into the
+SQL as a hex literal, twice their size: an upsert naming the value twice in
+hex would stop near 4 MiB. A compare-and-set there compares a SHA-256 of the
+row's value rather than sending the expected value too. Values up to
+:data:`~hipflask.stores.base.MAX_VALUE_SIZE` then fit the default packet,
+as on every other backend; a server configured with a smaller one refuses a
+value it cannot take with :class:`~hipflask.stores.base.ValueTooLargeError`
+naming the setting, before anything is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import threading
 import weakref
 from collections.abc import Sequence
@@ -22,8 +35,11 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from .._extras import require
+from .base import MAX_VALUE_SIZE
 from .base import OperationStore
+from .base import ValueTooLargeError
 from .base import check_ttl
+from .base import check_value
 from .base import expiry_timestamp
 from .base import now_milliseconds
 
@@ -50,6 +66,11 @@ if TYPE_CHECKING:
 
 #: Writes between two sweeps of expired rows.
 _SWEEP_EVERY = 500
+
+_MYSQL = ("mysql", "mariadb")
+# What a MySQL statement holds besides its base64 value: the SQL, a key of up
+# to 255 four-byte characters, the expiry. Generous, so the check errs safe.
+_STATEMENT_OVERHEAD = 4096
 
 _Outcome = tuple[int, Sequence[Any] | None]
 
@@ -97,6 +118,8 @@ class SQLStore(OperationStore):
         self.async_url = async_url
         self.table = table if isinstance(table, sa.Table) else store_table(table)
         self._table_ready = False
+        #: MySQL/MariaDB's ``max_allowed_packet``, read when the table is made.
+        self._packet_limit: int | None = None
         self._create_lock = threading.Lock()
         self._writes = 0
         self._async_engines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncEngine] = (
@@ -135,19 +158,67 @@ class SQLStore(OperationStore):
         return sa.or_(expires.is_(None), expires > now)
 
     def _upsert(self, dialect: str, row: dict[str, Any]) -> Executable:
+        """Insert or replace a row, naming the value once.
+
+        The update takes the value the insert would have written
+        (``excluded``, ``VALUES()``) rather than binding it a second time: a
+        statement twice the size of its value meets MariaDB's packet limit at
+        half the size.
+        """
         t = self.table
-        changes = {"value": row["value"], "expires_at": row["expires_at"]}
         if dialect in ("sqlite", "postgresql"):
             module: Any = sqlite if dialect == "sqlite" else postgresql
-            upsert: Executable = (
-                module.insert(t)
-                .values(row)
-                .on_conflict_do_update(index_elements=[t.c.key], set_=changes)
+            insert = module.insert(t).values(row)
+            changes = {"value": insert.excluded.value, "expires_at": insert.excluded.expires_at}
+            upsert: Executable = insert.on_conflict_do_update(
+                index_elements=[t.c.key], set_=changes
             )
             return upsert
-        if dialect in ("mysql", "mariadb"):
-            return mysql.insert(t).values(row).on_duplicate_key_update(changes)
+        if dialect in _MYSQL:
+            insert = mysql.insert(t).values(row)
+            return insert.on_duplicate_key_update(
+                value=insert.inserted.value, expires_at=insert.inserted.expires_at
+            )
         raise NotImplementedError(dialect)
+
+    def _bound(self, dialect: str, value: bytes) -> Any:
+        """``value`` as a statement sends it: bytes, or on MySQL/MariaDB base64.
+
+        PyMySQL writes bytes into the SQL as a hex literal and asyncmy as an
+        escaped string, up to twice their size; base64 is 4/3 and needs no
+        escaping, so the statement's size is known before it is sent. One the
+        server's ``max_allowed_packet`` cannot take is refused here, naming
+        the setting, instead of failing as a dropped connection.
+        """
+        value = check_value(value)
+        if dialect not in _MYSQL:
+            return value
+        encoded = base64.b64encode(value).decode("ascii")
+        needed = len(encoded) + _STATEMENT_OVERHEAD
+        if self._packet_limit is not None and needed > self._packet_limit:
+            limit = (self._packet_limit - _STATEMENT_OVERHEAD) * 3 // 4
+            raise ValueTooLargeError(
+                len(value),
+                limit,
+                f"A store value of {len(value):,} bytes is over the {limit:,} bytes this"
+                f" server's max_allowed_packet ({self._packet_limit:,}) lets a statement"
+                f" carry. Set max_allowed_packet to at least {_packet_for(MAX_VALUE_SIZE):,}"
+                " (MariaDB's default, 16 MiB, is enough) for values up to the limit of"
+                f" {MAX_VALUE_SIZE:,} bytes every store has.",
+            )
+        return sa.func.from_base64(sa.literal(encoded, sa.Text()))
+
+    def _unchanged(self, dialect: str, expected: bytes) -> sa.ColumnElement[bool]:
+        """The row still holds ``expected``; on MySQL/MariaDB, compared by SHA-256.
+
+        Sending the expected value beside the new one would double the
+        statement again; a SHA-256 of it says the same (a collision is out of
+        reach, so a different value never passes for the expected one).
+        """
+        value = self.table.c.value
+        if dialect in _MYSQL:
+            return sa.func.sha2(value, 256) == hashlib.sha256(bytes(expected)).hexdigest()
+        return value == bytes(expected)
 
     def _plan(self, operation: str, dialect: str, key: str, *args: Any) -> list[Executable]:
         """The statements of one operation, run in order in one transaction."""
@@ -165,13 +236,13 @@ class SQLStore(OperationStore):
         if operation == "compare_and_set":
             expected, value, ttl = args
             expires = expiry_timestamp(check_ttl(ttl))
-            still = t.c.value == bytes(expected)
-            changes = {"value": bytes(value), "expires_at": expires}
+            still = self._unchanged(dialect, expected)
+            changes = {"value": self._bound(dialect, value), "expires_at": expires}
             return [sa.update(t).where(this, still, self._live(now)).values(changes)]
         value, ttl = args
         row = {
             "key": full_key,
-            "value": bytes(value),
+            "value": self._bound(dialect, value),
             "expires_at": expiry_timestamp(check_ttl(ttl)),
         }
         if operation == "add":
@@ -212,6 +283,10 @@ class SQLStore(OperationStore):
                 # (PostgreSQL reports that race as a unique violation).
                 if not sa.inspect(self.engine).has_table(self.table.name):
                     raise
+            if self.engine.dialect.name in _MYSQL:
+                with self.engine.connect() as conn:
+                    packet = conn.execute(sa.text("SELECT @@max_allowed_packet")).scalar()
+                self._packet_limit = int(packet) if packet else None
             self._table_ready = True
 
     def _run(self, operation: str, key: str, *args: Any) -> Any:
@@ -268,6 +343,11 @@ class SQLStore(OperationStore):
         engine = self._async_engines.pop(asyncio.get_running_loop(), None)
         if engine is not None:
             await engine.dispose()
+
+
+def _packet_for(size: int) -> int:
+    """The ``max_allowed_packet`` a statement carrying a value of ``size`` bytes needs."""
+    return -(-size // 3) * 4 + _STATEMENT_OVERHEAD
 
 
 def _outcome(result: Any) -> _Outcome:
