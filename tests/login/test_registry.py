@@ -152,3 +152,93 @@ def test_a_renewal_never_brings_back_a_login_ended_meanwhile() -> None:
         registry.run(_renew_flow(login_id))
         assert registry.store.get("live:" + login_id) is None
         assert session["_live_until"] < time.time() + 11
+
+
+# -- a process-local registry when several processes serve the app ----------------
+
+
+def test_a_local_registry_takes_in_another_processs_login(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Two memory registries stand for two worker processes: each sees only
+    # the logins it made. One made by the other is taken in, as Flask-Login
+    # would take it; the operator is told once how to make logouts hold in all.
+    first, second = registry(), registry()
+    login_id, generation = first.register("7", 60)
+
+    with caplog.at_level("WARNING", logger="hipflask.login"):
+        assert second.is_live("7", login_id, generation)
+        assert second.is_live("7", login_id, generation)
+    assert [record.getMessage() for record in caplog.records].count(
+        caplog.records[0].getMessage()
+    ) == 1
+    assert "LOGIN_REGISTRY_STORE" in caplog.records[0].getMessage()
+    # Taken in for its user only.
+    assert not second.is_live("8", login_id, generation)
+
+
+def test_a_local_registry_remembers_the_other_processs_logins_it_ended() -> None:
+    first, second = registry(), registry()
+    login_id, generation = first.register("7", 60)
+
+    second.end(login_id)
+
+    # A copied cookie stays refused where it was logged out ...
+    assert not second.is_live("7", login_id, generation)
+    # ... while the process that made it cannot know (with a shared store it would).
+    assert first.is_live("7", login_id, generation)
+
+
+def test_a_local_registry_stays_strict_on_its_own_and_unstamped_logins() -> None:
+    first, second = registry(), registry()
+    own_id, generation = first.register("7", 60)
+    first.end(own_id)
+    assert not first.is_live("7", own_id, generation)
+    # An id no registry stamped, or one whose stamp is not a node's, is not taken in.
+    for forged in ("guess", "zzzzzzzz.abc", "0123456.abc", f"{second.node()}x.abc"):
+        assert not first.is_live("7", forged, generation)
+    # logout_everywhere ends this process's logins of the user.
+    again, _ = first.register("7", 60)
+    first.end_all("7")
+    assert not first.is_live("7", again, generation)
+
+
+def test_a_shared_registry_never_takes_in_an_unknown_login(store_url: tuple[str, str]) -> None:
+    url, prefix = store_url
+    opened = open_registry(url, prefix)
+    assert opened is not None
+    try:
+        assert opened.local is (url == "memory://")
+        if opened.local:
+            return
+        login_id, generation = opened.register("7", 60)
+        stamped = f"{'a' * 8}.{login_id}"
+        assert opened.is_live("7", login_id, generation)
+        assert not opened.is_live("7", stamped, generation)
+        assert "." not in login_id
+    finally:
+        opened.store.close()
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_two_processes_on_memory_registries_keep_a_login(protocol: str) -> None:
+    # Two apps with the same key and their own memory registries: a login
+    # made by one works on the other, and a logout there holds there.
+    first_app, second_app = build_app(), build_app()
+    # The same accounts (their password hashes are part of a login).
+    second_app.extensions["test_users"].clear()
+    second_app.extensions["test_users"].update(first_app.extensions["test_users"])
+    first = first_app.test_client(protocol=protocol)
+    second = second_app.test_client(protocol=protocol)
+    log_in(first, remember="1")
+    cookies = {name: first.get_cookie(name).value for name in ("session", "remember_token")}
+    for name, value in cookies.items():
+        second.set_cookie(name, value)
+
+    assert second.get("/dashboard").status_code == 200
+    second.post("/logout")
+    for name, value in cookies.items():
+        second.set_cookie(name, value)
+    assert second.get("/dashboard").status_code == 302
+    second.delete_cookie("session")
+    assert second.get("/dashboard").status_code == 302

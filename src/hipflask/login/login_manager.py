@@ -46,11 +46,10 @@ from .mixins import AnonymousUserMixin
 from .password import password_unchanged
 from .registry import Flow
 from .registry import LoginRegistry
-from .registry import end_flow
-from .registry import is_live_flow
 from .registry import open_registry
 from .remember import OPERATION
 from .remember import decode_remember_cookie
+from .remember import duration_seconds
 from .throttle import _LOGIN_SUCCEEDED
 from .throttle import _THROTTLED
 from .throttle import LoginThrottle
@@ -272,8 +271,14 @@ class LoginManager:
         value = current_app.config.get("LOGIN_REGISTRY_STORE")
         cached = state.registry
         if cached is None or cached[0] is not value:
-            prefix = current_app.config.get("LOGIN_REGISTRY_KEY_PREFIX", "hipflask:login:")
-            cached = state.registry = (value, open_registry(value, prefix))
+            config = current_app.config
+            prefix = config.get("LOGIN_REGISTRY_KEY_PREFIX", "hipflask:login:")
+            # What a process-local registry keeps: as long as a login can live.
+            keep = max(
+                2 * current_app.permanent_session_lifetime.total_seconds(),
+                duration_seconds(config["REMEMBER_COOKIE_DURATION"]),
+            )
+            cached = state.registry = (value, open_registry(value, prefix, keep))
         return cached[1]
 
     def _is_login_endpoint(self) -> bool:
@@ -410,7 +415,9 @@ class LoginManager:
         if user_id is None or self._user_callback is None:
             return None
         if registry is not None:
-            live = yield from is_live_flow(str(user_id), session.get("_login"), session.get("_gen"))
+            live = yield from registry.is_live_flow(
+                str(user_id), session.get("_login"), session.get("_gen")
+            )
             if not live:
                 # Logged out elsewhere (or this is a copy of a logged-out cookie).
                 from .utils import _end_session_login
@@ -426,7 +433,7 @@ class LoginManager:
             from .utils import _end_session_login
 
             if registry is not None:
-                yield from end_flow(session.get("_login"))
+                yield from registry.end_flow(session.get("_login"))
             _end_session_login(self)
             setattr(g, OPERATION, "clear")
             return None
@@ -438,7 +445,9 @@ class LoginManager:
         if decoded is None or callback is None:
             return None
         user_id, login_id, generation, password = decoded
-        if registry is not None and not (yield from is_live_flow(user_id, login_id, generation)):
+        if registry is not None and not (
+            yield from registry.is_live_flow(user_id, login_id, generation)
+        ):
             setattr(g, OPERATION, "clear")
             return None
         user = callback(user_id)

@@ -42,8 +42,8 @@ from .login_manager import LoginManager
 from .login_manager import session_identifier
 from .password import password_fingerprint
 from .redirects import is_safe_next
+from .registry import LoginRegistry
 from .registry import end_all_flow
-from .registry import end_flow
 from .registry import new_token
 from .registry import register_flow
 from .remember import OPERATION
@@ -165,10 +165,10 @@ def login_user(
     if registry is not None:
         # The registry first: if its store fails, the 503 leaves the session
         # as it was (on the event loop the write waits; see .deferred).
-        login_id = new_token()
+        login_id = registry.new_login_id()
         ttl = _live_ttl(remember, duration)
         live_until = time.time() + ttl
-        flow = _replace_login_flow(session.get("_login"), user_id, login_id, ttl)
+        flow = _replace_login_flow(registry, session.get("_login"), user_id, login_id, ttl)
         generation = write(registry, flow, _keep_generation)
     _new_session_identity()
     _end_session_login(manager)
@@ -195,8 +195,10 @@ def login_user(
     return True
 
 
-def _replace_login_flow(old_login: Any, user_id: str, login_id: str, ttl: float) -> Any:
-    yield from end_flow(old_login)
+def _replace_login_flow(
+    registry: LoginRegistry, old_login: Any, user_id: str, login_id: str, ttl: float
+) -> Any:
+    yield from registry.end_flow(old_login)
     return (yield from register_flow(user_id, login_id, ttl))
 
 
@@ -232,7 +234,7 @@ def logout_user() -> bool:
     user = _get_user()
     registry = manager.registry()
     if registry is not None:
-        write(registry, end_flow(session.get("_login")))
+        write(registry, registry.end_flow(session.get("_login")))
     if request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"]):
         setattr(g, OPERATION, "clear")
     if _has_session():
