@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -105,18 +105,70 @@ def test_without_python_dotenv_a_tip_names_the_install(
     assert "PROBE_A" not in os.environ
 
 
-def test_without_python_dotenv_a_named_file_is_an_error(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+def test_without_python_dotenv_a_named_file_is_skipped_with_the_tip(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Flask's load_dotenv is a no-op without python-dotenv; --env-file refuses instead.
     monkeypatch.setattr(cli_dotenv, "is_installed", lambda module: False)
 
-    with pytest.raises(click.BadParameter, match="pip install python-dotenv"):
-        load_dotenv(_write(project, "prod.env", PROBE_A="x"))
+    assert load_dotenv(_write(project, "prod.env", PROBE_A="x")) is False
+
+    assert "pip install python-dotenv" in capsys.readouterr().err
+    assert "PROBE_A" not in os.environ
 
 
-def test_a_missing_named_file_is_an_error(project: Path) -> None:
-    with pytest.raises(click.BadParameter, match="does not exist"):
-        load_dotenv(project / "missing.env")
+def test_without_python_dotenv_the_env_file_option_is_refused(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``hipflask.cli.main`` the attribute is the ``main()`` function; the module:
+    cli_main = importlib.import_module("hipflask.cli.main")
+    monkeypatch.setattr(cli_main, "is_installed", lambda module: False)
+    _write(project, "prod.env", PROBE_A="x")
+
+    result = CliRunner().invoke(cli, ["--env-file", "prod.env", "routes"])
+
+    assert result.exit_code == 2
+    assert "python-dotenv is not installed" in result.output
+    assert "PROBE_A" not in os.environ
+
+
+@pytest.mark.parametrize("load_defaults", [True, False])
+def test_a_named_path_that_is_not_a_file_is_ignored(project: Path, load_defaults: bool) -> None:
+    _write(project, ".env", PROBE_A="env")
+    (project / "folder.env").mkdir()
+
+    assert load_dotenv(project / "missing.env", load_defaults=load_defaults) is load_defaults
+    assert load_dotenv(project / "folder.env", load_defaults=load_defaults) is load_defaults
+
+    assert os.environ.get("PROBE_A") == ("env" if load_defaults else None)
+
+
+def test_the_env_file_option_still_refuses_a_missing_file(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["--env-file", "missing.env", "routes"])
+
+    assert result.exit_code == 2
+    assert "missing.env" in result.output
+    assert "does not exist" in result.output
+
+
+def test_files_without_variables_load_nothing(project: Path) -> None:
+    # Flask returns whether any variable was read, not whether a file was found.
+    (project / ".env").write_text("# nothing yet\n", encoding="utf-8")
+    named = project / "empty.env"
+    named.write_text("", encoding="utf-8")
+
+    assert load_dotenv() is False
+    assert load_dotenv(named, load_defaults=False) is False
+
+
+def test_variables_already_set_still_count_as_loaded(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROBE_A", "shell")
+    named = _write(project, "prod.env", PROBE_A="file")
+
+    assert load_dotenv(named, load_defaults=False) is True
+    assert os.environ["PROBE_A"] == "shell"
 
 
 def test_the_command_line_reads_the_app_from_hipflaskenv(

@@ -96,3 +96,36 @@ def test_subdomains_get_their_own_column() -> None:
     assert lines[0].split() == ["Endpoint", "Methods", "Subdomain", "Rule"]
     assert lines[2].split() == ["home", "GET", "/"]
     assert lines[3].split() == ["api_home", "GET", "api", "/"]
+
+
+def test_routes_are_laid_out_as_flask_lays_them_out(routed: Hipflask) -> None:
+    # Every column is padded to its width, the Rule column too, as in Flask.
+    result = routed.test_cli_runner().invoke(cli, ["routes"])
+
+    assert result.output == (
+        "Endpoint  Methods    Rule                \n"
+        "--------  ---------  --------------------\n"
+        "alpha     DELETE     /items/<int:item_id>\n"
+        "index     GET        /                   \n"
+        "zebra     POST, PUT  /zebra              \n"
+    )
+
+
+def test_routes_sort_ties_keep_the_match_order() -> None:
+    app = Hipflask("ties", static_folder=None)
+    app.add_url_rule("/b", "second", lambda: "", methods=["GET", "POST"])
+    app.add_url_rule("/a", "first", lambda: "", methods=["GET", "POST"])
+
+    lines = format_routes(app, sort="methods")
+
+    assert [line.split()[0] for line in lines[2:]] == ["second", "first"]
+
+
+def test_host_matching_without_hosts_has_no_host_column() -> None:
+    app = Hipflask("hosts", static_folder=None, host_matching=True)
+    app.add_url_rule("/", "home", lambda: "")
+    assert format_routes(app)[0].split() == ["Endpoint", "Methods", "Rule"]
+
+    app.add_url_rule("/", "shop", lambda: "", host="shop.example")
+    assert format_routes(app, sort="domain")[0].split() == ["Endpoint", "Methods", "Host", "Rule"]
+    assert [line.split()[0] for line in format_routes(app, sort="domain")[2:]] == ["home", "shop"]

@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import RequestRedirect
 
 from hipflask import Hipflask
 from hipflask import Response
@@ -24,6 +27,7 @@ from hipflask import stream_with_context
 from hipflask.contexts.ctx import AppContext
 from hipflask.contexts.ctx import RequestContext
 from hipflask.contexts.globals import _cv_request
+from hipflask.contexts.globals import request_ctx
 from hipflask.testing.client import HipflaskClient
 
 # -- application context ------------------------------------------------------------
@@ -159,6 +163,81 @@ def test_request_context_teardown_runs_on_pop(app: Hipflask) -> None:
     with pytest.raises(KeyError), app.test_request_context():
         raise KeyError("x")
     assert isinstance(seen[0], KeyError)
+
+
+# -- match_request ------------------------------------------------------------------
+
+
+@pytest.fixture
+def routed(app: Hipflask) -> Hipflask:
+    @app.route("/items/<int:item_id>")
+    def item(item_id: int) -> dict[str, Any]:
+        rule, view_args = request.url_rule, request.view_args
+        request.url_rule = request.view_args = None
+        request_ctx.match_request()  # through the proxy, as Flask code calls it
+        assert request_ctx.url_adapter is not None
+        return {
+            "same": request.url_rule is rule and request.view_args == view_args,
+            "endpoint": request.endpoint,
+            "view_args": request.view_args,
+        }
+
+    @app.post("/folder/")
+    def folder() -> str:
+        return "folder"
+
+    return app
+
+
+def test_match_request_sets_the_rule_and_view_args(routed: Hipflask) -> None:
+    with routed.test_request_context("/items/7") as ctx:
+        request.url_rule = request.view_args = None
+        ctx.match_request()
+        assert request.url_rule is not None
+        assert request.url_rule.rule == "/items/<int:item_id>"
+        assert request.view_args == {"item_id": 7}
+        assert request.endpoint == "item"
+        assert routed.dispatch_request() == {
+            "same": True,
+            "endpoint": "item",
+            "view_args": {"item_id": 7},
+        }
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "error"),
+    [("/nowhere", "GET", NotFound), ("/items/7", "POST", MethodNotAllowed)],
+)
+def test_match_request_records_the_routing_error(
+    routed: Hipflask, path: str, method: str, error: type[Exception]
+) -> None:
+    with routed.test_request_context(path, method=method) as ctx:
+        request.routing_exception = None
+        ctx.match_request()
+        assert isinstance(request.routing_exception, error)
+        assert request.url_rule is None
+
+
+def test_match_request_records_a_slash_redirect(routed: Hipflask) -> None:
+    with routed.test_request_context("/folder", method="POST") as ctx:
+        request.routing_exception = None
+        ctx.match_request()
+        assert isinstance(request.routing_exception, RequestRedirect)
+        assert request.routing_exception.new_url.endswith("/folder/")
+
+
+def test_match_request_uses_the_context_url_adapter(routed: Hipflask) -> None:
+    with routed.test_request_context("/items/7") as ctx:
+        ctx.url_adapter = routed.url_map.bind("localhost", path_info="/items/8")
+        ctx.match_request()
+        assert request.view_args == {"item_id": 8}
+
+
+def test_match_request_works_inside_a_view(routed: Hipflask, client: HipflaskClient) -> None:
+    response = client.get("/items/3")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"same": True, "endpoint": "item", "view_args": {"item_id": 3}}
 
 
 def test_after_this_request_needs_a_request() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import builtins
 import importlib.util
 import os
 import threading
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from werkzeug.exceptions import BadRequestKeyError
+from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound
 from werkzeug.test import create_environ
 
@@ -63,6 +65,44 @@ def test_open_instance_resource(tmp_path: Path) -> None:
         f.write("kept")
     with app.open_instance_resource("notes.txt") as f:
         assert f.read() == b"kept"
+
+
+def _record_open_encodings(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Spy on ``open``: which encoding each call asked for (None: the locale's)."""
+    real_open = builtins.open
+    seen: list[str | None] = []
+
+    def spy(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("encoding"))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    return seen
+
+
+def test_open_instance_resource_reads_text_as_utf8_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notes.txt").write_bytes("h\u00e9llo".encode())
+    app = Hipflask("tests_app", instance_path=str(tmp_path))
+    seen = _record_open_encodings(monkeypatch)
+
+    with app.open_instance_resource("notes.txt", "r") as f:
+        assert f.read() == "h\u00e9llo"
+    with app.open_instance_resource("notes.txt", "r", encoding="latin-1") as f:
+        assert f.read() == "h\u00c3\u00a9llo"
+    with app.open_instance_resource("notes.txt", "rb", encoding="latin-1") as f:
+        assert f.read() == "h\u00e9llo".encode()
+
+    # Flask 3.1's default is UTF-8 whatever the locale; binary mode takes none.
+    assert seen == ["utf-8", "latin-1", None]
+
+
+def test_open_instance_resource_writes_text_as_utf8(tmp_path: Path) -> None:
+    app = Hipflask("tests_app", instance_path=str(tmp_path))
+    with app.open_instance_resource("notes.txt", "w") as f:
+        f.write("\u2603")
+    assert (tmp_path / "notes.txt").read_bytes() == "\u2603".encode()
 
 
 def test_instance_relative_config(tmp_path: Path) -> None:
@@ -506,6 +546,32 @@ def test_test_request_context_uses_server_name_and_subdomain(app: Hipflask) -> N
     with app.test_request_context("/", subdomain="api"):
         assert request.host == "api.example.test"
         assert request.scheme == "https"
+
+
+def test_test_request_context_with_conflicting_arguments_raises_value_error(
+    app: Hipflask,
+) -> None:
+    # A mistake in the test's own arguments, not a request a client sent: as
+    # in Flask, the builder's ValueError, never an HTTP 400.
+    with pytest.raises(ValueError, match="Query string is defined in the path") as info:
+        app.test_request_context("/?a=1", query_string={"b": "1"})
+    assert not isinstance(info.value, HTTPException)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "error"),
+    [
+        ("http://xn--n3h\u2603.test/", UnicodeError),
+        ("http://a..b/", UnicodeError),
+        ("http://[::1/", ValueError),
+    ],
+)
+def test_test_request_context_with_a_malformed_base_url_raises_as_flask_does(
+    app: Hipflask, base_url: str, error: type[Exception]
+) -> None:
+    with pytest.raises(error) as info:
+        app.test_request_context("/", base_url=base_url)
+    assert not isinstance(info.value, HTTPException)
 
 
 def test_request_context_from_an_environ(app: Hipflask) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import importlib.util
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -609,3 +611,29 @@ def test_nested_blueprint_subdomains_combine_as_in_flask(
     app.register_blueprint(parent)
 
     assert client.get("/", base_url="http://v2.api.example.test").text == "v2 api"
+
+
+def test_blueprint_open_resource_reads_text_as_utf8_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Flask 3.1: a blueprint's default is UTF-8, the app's the locale's.
+    (tmp_path / "schema.sql").write_bytes("-- caf\u00e9".encode())
+    bp = Blueprint("shop", __name__, root_path=str(tmp_path))
+    real_open = builtins.open
+    seen: list[str | None] = []
+
+    def spy(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("encoding"))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy)
+    with bp.open_resource("schema.sql", "r") as f:
+        assert f.read() == "-- caf\u00e9"
+    with bp.open_resource("schema.sql", "r", encoding="latin-1") as f:
+        assert f.read() == "-- caf\u00c3\u00a9"
+    with bp.open_resource("schema.sql") as f:
+        assert f.read() == "-- caf\u00e9".encode()
+    with pytest.raises(ValueError, match="only be opened for reading"):
+        bp.open_resource("schema.sql", "w")
+
+    assert seen == ["utf-8", "latin-1", None]

@@ -15,6 +15,8 @@ import pytest
 from hipflask.core.config import DEFAULT_CONFIG
 from hipflask.core.config import Config
 from hipflask.core.config import ConfigAttribute
+from hipflask.core.config import ConfigTypeError
+from hipflask.core.config import ConfigValueError
 from hipflask.core.config import UnsetEnvironmentVariableError
 from hipflask.core.config import _to_timedelta
 from hipflask.errors import ConfigurationError
@@ -46,11 +48,14 @@ def test_config_is_a_dict_starting_from_the_given_defaults(tmp_path: Path) -> No
 
     assert isinstance(config, dict)
     assert config == {"DEBUG": True, "A": 1}
-    assert config.root_path == str(tmp_path)
+    assert config.root_path == tmp_path
 
 
-def test_root_path_accepts_a_path_object_and_stores_a_string(tmp_path: Path) -> None:
-    assert Config(tmp_path).root_path == os.fspath(tmp_path)
+def test_root_path_is_kept_as_given(tmp_path: Path) -> None:
+    # Flask keeps a Path a Path; code ported from it may use ``root_path / name``.
+    from_path = Config(tmp_path)
+    assert isinstance(from_path.root_path, Path)
+    assert from_path.root_path == tmp_path
     assert Config(str(tmp_path)).root_path == str(tmp_path)
 
 
@@ -393,13 +398,36 @@ def test_from_file_missing_file_is_false_when_silent(config: Config) -> None:
     assert config.from_file("missing.json", load=json.load, silent=True) is False
 
 
+@pytest.mark.parametrize(
+    ("text", "flask_error", "kind"),
+    [
+        ("[1, 2]", TypeError, "list"),
+        ("42", TypeError, "int"),
+        ('"text"', ValueError, "str"),
+        ('[["A", 1, 2]]', ValueError, "list"),
+    ],
+)
 def test_from_file_refuses_a_file_whose_top_level_is_not_a_mapping(
-    config: Config, tmp_path: Path
+    config: Config, tmp_path: Path, text: str, flask_error: type[Exception], kind: str
 ) -> None:
-    write(tmp_path / "list.json", "[1, 2]")
+    write(tmp_path / "top.json", text)
 
-    with pytest.raises(ConfigurationError, match="holds a list at the top level"):
-        config.from_file("list.json", load=json.load)
+    with pytest.raises(ConfigurationError, match=f"holds a {kind} at the top level") as info:
+        config.from_file("top.json", load=json.load)
+
+    # Also the class Flask raises there, for code that catches that.
+    assert isinstance(info.value, flask_error)
+    assert isinstance(info.value, ConfigTypeError if flask_error is TypeError else ConfigValueError)
+
+
+def test_from_file_reads_what_flask_reads_as_a_mapping(config: Config, tmp_path: Path) -> None:
+    write(tmp_path / "pairs.json", '[["SECRET_KEY", "x"], ["lower", 1]]')
+    write(tmp_path / "null.json", "null")
+
+    assert config.from_file("pairs.json", load=json.load) is True
+    assert config.from_file("null.json", load=json.load) is True
+
+    assert config == {"SECRET_KEY": "x"}
 
 
 def test_from_file_parse_errors_propagate_even_when_silent(config: Config, tmp_path: Path) -> None:
@@ -500,14 +528,18 @@ def test_prefixed_env_applies_whole_dicts_before_their_nested_keys(
     assert config["DB"] == {"HOST": "override", "PORT": 1}
 
 
+@pytest.mark.parametrize("value", ["sqlite://", 5, None, ["a"]])
 def test_prefixed_env_nested_key_through_a_non_dict_is_a_configuration_error(
-    config: Config, clean_env: pytest.MonkeyPatch
+    config: Config, clean_env: pytest.MonkeyPatch, value: object
 ) -> None:
-    config["DB"] = "sqlite://"
+    config["DB"] = value
     clean_env.setenv("HIPFLASK_DB__HOST", "x")
 
-    with pytest.raises(ConfigurationError, match="DB is a str, not a dict"):
+    with pytest.raises(ConfigurationError, match=r"but DB is a .*, not a dict") as info:
         config.from_prefixed_env()
+
+    assert isinstance(info.value, TypeError)  # what Flask raises there
+    assert isinstance(info.value, ConfigTypeError)
 
 
 def test_prefixed_env_empty_nested_part_is_a_configuration_error(
@@ -515,8 +547,12 @@ def test_prefixed_env_empty_nested_part_is_a_configuration_error(
 ) -> None:
     clean_env.setenv("HIPFLASK_DB____HOST", "x")
 
-    with pytest.raises(ConfigurationError, match="HIPFLASK_DB____HOST has an empty key"):
+    with pytest.raises(ConfigurationError, match="HIPFLASK_DB____HOST has an empty key") as info:
         config.from_prefixed_env()
+
+    # Flask stores it under an empty key; refused here, as the malformed name it is.
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, ConfigValueError)
 
 
 def test_prefixed_env_ignores_the_bare_prefix(
@@ -650,8 +686,31 @@ def test_config_attribute_wraps_converter_errors_with_the_setting_name(
 ) -> None:
     app.config["PERMANENT_SESSION_LIFETIME"] = "31d"
 
-    with pytest.raises(ConfigurationError, match=r"PERMANENT_SESSION_LIFETIME.*'31d'"):
+    with pytest.raises(ConfigurationError, match=r"PERMANENT_SESSION_LIFETIME.*'31d'") as info:
         _ = app.permanent_session_lifetime
+
+    # Flask's timedelta(seconds="31d") raises TypeError; a ported except keeps catching.
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, ConfigTypeError)
+
+
+@pytest.mark.parametrize(
+    ("converter", "value", "flask_error"),
+    [(int, "abc", ValueError), (int, [1], TypeError), (json.loads, "{", ValueError)],
+)
+def test_config_attribute_converter_errors_keep_the_class_flask_lets_through(
+    tmp_path: Path, converter: Any, value: object, flask_error: type[Exception]
+) -> None:
+    class Uploads:
+        max_upload = ConfigAttribute[int]("MAX_UPLOAD", get_converter=converter)
+
+        def __init__(self) -> None:
+            self.config = Config(tmp_path, {"MAX_UPLOAD": value})
+
+    with pytest.raises(flask_error, match="Setting MAX_UPLOAD has an invalid value") as info:
+        _ = Uploads().max_upload
+
+    assert isinstance(info.value, ConfigurationError)
 
 
 def test_config_attribute_missing_setting_raises_key_error(app: App) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import pytest
 from tests.asgi_driver import http_scope
@@ -220,3 +221,43 @@ def test_the_asgi_404_reads_accept_whatever_case_the_server_gives(
 
     assert answer.status == 404
     assert answer.headers["content-type"].startswith(expected)
+
+
+def _porting_differences() -> str:
+    """docs/porting.rst's "Differences that ported apps run into", whitespace folded."""
+    docs = Path(__file__).parents[2] / "docs" / "porting.rst"
+    if not docs.exists():
+        pytest.skip("docs/porting.rst is not part of this checkout")
+    text = docs.read_text(encoding="utf-8")
+    section = text.split("Differences that ported apps run into", 1)[1]
+    return " ".join(section.split())
+
+
+def test_the_porting_guide_quotes_the_500_page_a_ported_suite_sees(
+    client: HipflaskClient,
+) -> None:
+    # A ported test asserting on Flask's 500 body fails; the guide must say
+    # what the body is now, and stay true to it.
+    body = " ".join(client.get("/boom").get_data(as_text=True).split())
+    quoted = (
+        "The server could not complete the request. The error has been logged;"
+        " if you report it, please quote this request id:"
+    )
+    differences = _porting_differences()
+
+    assert quoted in body
+    assert quoted in differences
+    assert "X-Request-ID" in differences
+    assert "<h1>Internal Server Error</h1>" in body  # the heading the guide says is kept
+
+
+def test_the_porting_guide_shows_the_json_error_shape_a_ported_suite_sees(
+    client: HipflaskClient,
+) -> None:
+    response = client.get("/nowhere", headers={"Accept": "application/json"})
+    differences = _porting_differences()
+
+    assert response.mimetype == "application/json"
+    assert set(response.get_json()) == {"code", "name", "description"}
+    assert '{"code": 404, "name": "Not Found", "description": ...}' in differences
+    assert "Accept: application/json" in differences

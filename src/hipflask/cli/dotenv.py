@@ -64,38 +64,30 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
     ``path`` (``--env-file``) takes precedence over ``.env``, which takes
     precedence over ``.hipflaskenv`` and then ``.flaskenv``; after combining
     them, a variable is only set when the environment does not have it yet.
-    Returns whether any file was loaded.
+    Returns whether the files held any variable, set or not.
 
-    :raises click.BadParameter: ``path`` was given but python-dotenv is not
-        installed, since silently ignoring a file the user named would run the
-        app with the wrong settings.
+    As in Flask, a ``path`` that is not a file is skipped, and without
+    python-dotenv nothing is loaded (a tip says how to install it when
+    there are files to load). The command line's ``--env-file`` is the one
+    that refuses a missing file or a missing python-dotenv: there the user
+    named the file.
     """
     if not is_installed("dotenv"):
-        if path is not None:
-            raise click.BadParameter(
-                f"Cannot load {os.fspath(path)!r}: python-dotenv is not installed."
-                " Install it with: pip install python-dotenv"
-            )
-        if load_defaults and _present_defaults():
+        if path is not None or (load_defaults and _present_defaults()):
             click.secho(DOTENV_TIP, fg="yellow", err=True)
         return False
 
     import dotenv
 
     combined: dict[str, str | None] = {}
-    loaded = False
     if load_defaults:
         for name in DEFAULT_FILES:
             found = dotenv.find_dotenv(name, usecwd=True)
             if found:
                 combined.update(dotenv.dotenv_values(found, encoding="utf-8"))
-                loaded = True
-    if path is not None:
-        if not os.path.isfile(path):
-            raise click.BadParameter(f"The env file {os.fspath(path)!r} does not exist.")
+    if path is not None and os.path.isfile(path):
         combined.update(dotenv.dotenv_values(path, encoding="utf-8"))
-        loaded = True
     for key, value in combined.items():
         if value is not None and key not in os.environ:
             os.environ[key] = value
-    return loaded
+    return bool(combined)

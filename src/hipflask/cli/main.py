@@ -28,6 +28,7 @@ from typing import Any
 
 import click
 
+from .._extras import is_installed
 from ..contexts.globals import _cv_app
 from ..core.commands import AppGroup
 from ..serving.devserver import RUN_FROM_CLI_VARIABLE
@@ -78,6 +79,14 @@ def _set_app(ctx: click.Context, param: click.Option, value: str | None) -> str 
 
 
 def _load_env_file(ctx: click.Context, param: click.Option, value: str | None) -> str | None:
+    if value is not None and not is_installed("dotenv"):
+        # Named on the command line: running without it would use the wrong settings.
+        raise click.BadParameter(
+            f"Cannot load {value!r}: python-dotenv is not installed."
+            " Install it with: pip install python-dotenv",
+            ctx=ctx,
+            param=param,
+        )
     info = ctx.ensure_object(ScriptInfo)
     if info.load_dotenv_defaults and should_load_dotenv():
         load_dotenv(value)

@@ -24,53 +24,53 @@ SORT_KEYS: tuple[str, ...] = ("endpoint", "methods", "domain", "rule", "match")
 _AUTOMATIC_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 
-def _domain_getter(app: Any) -> tuple[str, Callable[[Any], str]] | None:
-    rules = list(app.url_map.iter_rules())
+def _domain_getter(app: Any, rules: list[Any]) -> tuple[str, Callable[[Any], str]] | None:
+    # As in Flask, the column appears only when some rule has a host or subdomain.
     if app.url_map.host_matching:
-        return "Host", lambda rule: rule.host or ""
+        if any(rule.host for rule in rules):
+            return "Host", lambda rule: rule.host or ""
+        return None
     if any(rule.subdomain for rule in rules):
         return "Subdomain", lambda rule: rule.subdomain or ""
     return None
 
 
-def _sorted_rules(rules: list[Any], sort: str, domain: Callable[[Any], str] | None) -> list[Any]:
-    if sort == "endpoint":
-        return sorted(rules, key=lambda rule: (rule.endpoint, rule.rule))
-    if sort == "rule":
-        return sorted(rules, key=lambda rule: (rule.rule, rule.endpoint))
-    if sort == "methods":
-        return sorted(rules, key=lambda rule: (sorted(rule.methods or ()), rule.endpoint))
-    if sort == "domain" and domain is not None:
-        return sorted(rules, key=lambda rule: (domain(rule), rule.rule))
-    return rules
-
-
 def format_routes(app: Any, sort: str = "endpoint", all_methods: bool = False) -> list[str]:
-    """The lines ``hipflask routes`` prints: header, rule line, one row per URL rule."""
+    """The lines ``hipflask routes`` prints: header, rule line, one row per URL rule.
+
+    Laid out as Flask's command lays them out, every column padded to its
+    width (the last one too), so a ported test comparing the output holds.
+    Rows are sorted by the text of the chosen column, ties staying in
+    match order; ``domain`` without a Host or Subdomain column is ``match``.
+    """
     rules = list(app.url_map.iter_rules())
     if not rules:
         return ["No routes were registered."]
     hidden: frozenset[str] = frozenset() if all_methods else _AUTOMATIC_METHODS
-    domain = _domain_getter(app)
+    domain = _domain_getter(app, rules)
     headers: list[str] = ["Endpoint", "Methods"]
+    sorts = ["endpoint", "methods"]
     if domain is not None:
         headers.append(domain[0])
+        sorts.append("domain")
     headers.append("Rule")
+    sorts.append("rule")
     rows: list[Sequence[str]] = []
-    for rule in _sorted_rules(rules, sort, domain[1] if domain else None):
+    for rule in rules:
         row = [rule.endpoint, ", ".join(sorted(set(rule.methods or ()) - hidden))]
         if domain is not None:
             row.append(domain[1](rule))
         row.append(rule.rule)
         rows.append(row)
+    if sort in sorts:
+        column = sorts.index(sort)
+        rows.sort(key=lambda row: row[column])
     widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * width for width in widths))
-    lines.extend(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
-    return [line.rstrip() for line in lines]
+    table = [headers, ["-" * width for width in widths], *rows]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in table
+    ]
 
 
 @click.command("routes", short_help="Show the routes for the app.")

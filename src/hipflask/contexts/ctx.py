@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from werkzeug.exceptions import HTTPException
+
 from ..signals import appcontext_popped
 from ..signals import appcontext_pushed
 from ..signals import send as send_signal
@@ -296,6 +298,27 @@ class RequestContext:
                 else:
                     # AppContext.pop with nothing to tear down and nobody to tell.
                     _cv_app.reset(app_ctx._tokens.pop())
+
+    def match_request(self) -> None:
+        """Route the request through the URL map, as Flask's request context does.
+
+        Sets ``request.url_rule`` and ``request.view_args``, or records the
+        routing error (404, 405, a redirect) on ``request.routing_exception``.
+        The app has already routed the request when this context was made;
+        call this after changing the request or the URL map to route it
+        again. It binds :attr:`url_adapter` from ``app.create_url_adapter``
+        on first use.
+        """
+        request = self.request
+        try:
+            if self.url_adapter is None:
+                self.url_adapter = self.app.create_url_adapter(request)
+            if self.url_adapter is not None:
+                # Werkzeug types the arguments as a Mapping; they are a fresh dict.
+                matched = self.url_adapter.match(return_rule=True)
+                request.url_rule, request.view_args = matched  # type: ignore[assignment]
+        except HTTPException as exc:
+            request.routing_exception = exc
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session (for another thread).

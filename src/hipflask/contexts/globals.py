@@ -21,19 +21,28 @@ if TYPE_CHECKING:
     from .ctx import RequestContext
     from .ctx import _AppCtxGlobals
 
+# Each starts with Flask's message, word for word, so a ported test matching
+# on it keeps passing; hipflask's hint follows in a paragraph of its own.
 _NO_APP = """\
 Working outside of application context.
 
 This typically means that you attempted to use functionality that needed
 the current application. To solve this, set up an application context
-with app.app_context(). See the documentation on contexts for more information.\
+with app.app_context(). See the documentation for more information.
+
+Scripts, tests and CLI code enter one with 'with app.app_context():';
+hipflask's documentation explains when one is active (Contexts and the
+request lifecycle).\
 """
 _NO_REQUEST = """\
 Working outside of request context.
 
 This typically means that you attempted to use functionality that needed
 an active HTTP request. Consult the documentation on testing for
-information about how to avoid this problem (app.test_request_context()).\
+information about how to avoid this problem.
+
+In a test, enter one with 'with app.test_request_context():', or make the
+request through app.test_client().\
 """
 
 _cv_app: ContextVar[AppContext] = ContextVar("hipflask.app_ctx")

@@ -128,6 +128,14 @@ class Blueprint(Scaffold):
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
         self._cli: Any = None
 
+    def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = "utf-8") -> Any:
+        """Open a file relative to the blueprint's :attr:`root_path` for reading.
+
+        Text is UTF-8 by default here, where the app's ``open_resource`` uses
+        the locale's encoding: Flask 3.1 differs the same way.
+        """
+        return super().open_resource(resource, mode, encoding)
+
     @property
     def cli(self) -> Any:
         """A click group for this blueprint's commands (``hipflask <group> <cmd>``)."""

@@ -100,6 +100,30 @@ class UnsetEnvironmentVariableError(ConfigurationError, RuntimeError):
     """
 
 
+class ConfigTypeError(ConfigurationError, TypeError):
+    """A setting, or what a configuration source holds, has the wrong type.
+
+    Also a :class:`TypeError`, which is what Flask raises in the same places
+    (a string ``PERMANENT_SESSION_LIFETIME``, a nested environment key
+    reaching through a string), so code ported from Flask that catches that
+    keeps working.
+    """
+
+
+class ConfigValueError(ConfigurationError, ValueError):
+    """A setting, or what a configuration source holds, has a wrong value.
+
+    Also a :class:`ValueError`, for the same reason as :class:`ConfigTypeError`.
+    """
+
+
+def _config_error(cause: Exception, message: str) -> ConfigurationError:
+    """The configuration error for ``cause``, also of the built-in class Flask lets through."""
+    if isinstance(cause, TypeError):
+        return ConfigTypeError(message)
+    return ConfigValueError(message)
+
+
 class Config(dict[str, Any]):
     """A dict of settings that can load itself from objects, files and the environment.
 
@@ -122,7 +146,8 @@ class Config(dict[str, Any]):
         defaults: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        self.root_path = os.fspath(root_path)
+        # Kept as given (a Path stays a Path), as Flask keeps it.
+        self.root_path = root_path
         if defaults:
             for key, value in defaults.items():
                 self[key] = _copy_container(value)
@@ -169,8 +194,10 @@ class Config(dict[str, Any]):
         the ``FLASK_*`` ones. A trailing underscore on the prefix is accepted
         and not doubled.
 
-        :raises ConfigurationError: a nested key runs through a setting that
-            is not a dict, or has an empty part (``HIPFLASK_DB____HOST``).
+        :raises ConfigTypeError: a nested key runs through a setting that is
+            not a dict (a :class:`TypeError`, as in Flask).
+        :raises ConfigValueError: a nested key has an empty part
+            (``HIPFLASK_DB____HOST``), which Flask would store under ``""``.
         """
         start = prefix.rstrip("_") + "_"
         starts = [start]
@@ -196,7 +223,7 @@ class Config(dict[str, Any]):
         """Store ``value`` under ``key``, walking ``__``-separated parts into dicts."""
         *parents, leaf = key.split("__")
         if not leaf or not all(parents):
-            raise ConfigurationError(
+            raise ConfigValueError(
                 f"Environment variable {env_key} has an empty key part; separate"
                 " nested keys with exactly two underscores, as in PREFIX_DB__HOST."
             )
@@ -205,7 +232,7 @@ class Config(dict[str, Any]):
             child = target.setdefault(part, {})
             if not isinstance(child, MutableMapping):
                 path = "__".join(parents[: depth + 1])
-                raise ConfigurationError(
+                raise ConfigTypeError(
                     f"Environment variable {env_key} sets a key inside {path},"
                     f" but {path} is a {type(child).__name__}, not a dict. Set"
                     f" {path} to a dict first, or rename the variable."
@@ -274,11 +301,14 @@ class Config(dict[str, Any]):
         file: ``json.load`` with text mode, ``tomllib.load`` with
         ``text=False`` (tomllib reads bytes). Text files are read as UTF-8,
         which both formats require. Only uppercase top-level keys are loaded.
+        As in Flask, a file holding nothing (``null``, an empty YAML file)
+        loads nothing, and a list of key-value pairs is read as a mapping.
 
         :param silent: return ``False`` instead of raising when the file does
             not exist.
         :raises OSError: the file cannot be read; the message names the file.
-        :raises ConfigurationError: the file's top level is not a mapping.
+        :raises ConfigurationError: the file's top level is not a mapping;
+            also the :class:`TypeError` or :class:`ValueError` Flask raises.
         """
         path = os.path.join(self.root_path, filename)
         try:
@@ -288,11 +318,15 @@ class Config(dict[str, Any]):
             if silent and exc.errno in _SILENT_ERRNOS:
                 return False
             raise _unable_to_load(exc) from exc
-        if not isinstance(data, Mapping):
-            raise ConfigurationError(
-                f"Configuration file {path!r} holds a {type(data).__name__} at the"
-                " top level; it must hold a table or object of settings."
-            )
+        if data is not None and not isinstance(data, Mapping):
+            try:
+                data = dict(data)
+            except (TypeError, ValueError) as exc:
+                raise _config_error(
+                    exc,
+                    f"Configuration file {path!r} holds a {type(data).__name__} at the"
+                    " top level; it must hold a table or object of settings.",
+                ) from exc
         return self.from_mapping(data)
 
     def from_mapping(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
@@ -355,7 +389,10 @@ class ConfigAttribute(Generic[T]):
             )
 
     :param get_converter: applied to the stored value on every read, so a
-        setting loaded as a plain number still reads as the richer type.
+        setting loaded as a plain number still reads as the richer type. A
+        :class:`TypeError` or :class:`ValueError` it raises becomes a
+        :class:`ConfigTypeError` or :class:`ConfigValueError` naming the
+        setting, still of the class Flask lets through.
     """
 
     def __init__(self, name: str, get_converter: Callable[[Any], T] | None = None) -> None:
@@ -377,9 +414,10 @@ class ConfigAttribute(Generic[T]):
         try:
             return self.get_converter(value)
         except (TypeError, ValueError) as exc:
-            raise ConfigurationError(
+            raise _config_error(
+                exc,
                 f"Setting {self.name} has an invalid value: {exc}. Fix it in the"
-                " app's configuration."
+                " app's configuration.",
             ) from exc
 
     def __set__(self, obj: _HasConfig, value: Any) -> None:

@@ -131,8 +131,10 @@ def _routing_error(app: Hipflask, request: Request) -> Any:
     404 more than rendering its page.
     """
     exc = request.routing_exception
-    if getattr(app.raise_routing_exception, "_hipflask_default", False) and _unhandled_not_found(
-        app, request, exc
+    if (
+        exc is not None
+        and getattr(app.raise_routing_exception, "_hipflask_default", False)
+        and _unhandled_not_found(app, request, exc)
     ):
         return exc
     app.raise_routing_exception(request)

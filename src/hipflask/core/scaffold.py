@@ -187,7 +187,11 @@ class Scaffold:
         self._static_url_path = value
 
     def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> Any:
-        """Open a file relative to :attr:`root_path` for reading."""
+        """Open a file relative to :attr:`root_path` for reading.
+
+        ``encoding`` applies in text mode; the app's default (``None``, the
+        locale's) and a blueprint's (UTF-8) are Flask 3.1's.
+        """
         if mode not in {"r", "rt", "rb"}:
             raise ValueError("Resources can only be opened for reading.")
         path = os.path.join(self.root_path, resource)
