@@ -1,15 +1,12 @@
 """``Api``: resources on an app or a blueprint, with JSON errors.
 
-Errors raised while an API endpoint handles a request are answered as JSON
-(``{"message": ...}``, or the payload given to :func:`abort`) through
-handlers registered with the app's (or the blueprint's) ordinary
-``register_error_handler``: nothing of the app is patched, so the app's own
-handlers for other endpoints, and more specific handlers a user registers,
-keep working.
-
-Routing errors (no URL matched, or not with this method) belong to no
-blueprint, so an ``Api`` on a blueprint also registers an app-level handler
-when the blueprint is registered; it answers only URLs of that API.
+An error of a request the API owns (raised by one of its resources or by a
+hook before it, or a routing error under its URLs) is answered as JSON
+(``{"message": ...}``, or the payload given to :func:`abort`) by
+:meth:`Api.handle_error`, before the handlers the app and its blueprints
+registered, as in Flask-RESTful; other errors keep the app's own handling.
+The app's methods are not replaced: :mod:`hipflask.restful.router` stands
+in front of the app's error handlers instead.
 """
 
 from __future__ import annotations
@@ -44,6 +41,9 @@ from .marshalling import unpack
 from .representations import DEFAULT_REPRESENTATIONS
 from .representations import Representation
 from .resource import Resource
+from .router import ErrorRouter
+from .router import find_handler
+from .router import is_logged
 
 if TYPE_CHECKING:
     from ..core.blueprints import BlueprintSetupState
@@ -107,31 +107,21 @@ class Api:
     # -- setup ---------------------------------------------------------------
 
     def init_app(self, app: Any) -> None:
-        """Register the resources added so far, and the error handlers, on ``app``."""
+        """Register the resources added so far on ``app``, and answer its errors."""
         if isinstance(app, Blueprint):
             self.blueprint = app
+            # Errors are the app's: the API answers them once the blueprint
+            # is registered on one.
             app.record(self._on_blueprint_registered)
         else:
             self.app = app
-        self._register_error_handlers(app)
+            ErrorRouter.of(app).add(self)
         for resource, urls, kwargs in self.resources:
             self._register_view(app, resource, *urls, **kwargs)
 
-    def _register_error_handlers(
-        self, target: Any, classes: tuple[type[Exception], ...] = (HTTPException, Exception)
-    ) -> None:
-        spec = target.error_handler_spec.get(None, {}).get(None, {})
-        for cls in classes:
-            previous = spec.get(cls)
-            target.register_error_handler(cls, functools.partial(self._route_error, previous))
-
     def _on_blueprint_registered(self, state: BlueprintSetupState) -> None:
-        mounts = self._mounts.setdefault(state.app, [])
-        if not mounts:
-            # A 404 or 405 from routing is looked up among the app's handlers
-            # only: without this one, the blueprint's API would answer HTML.
-            self._register_error_handlers(state.app, (HTTPException,))
-        mounts.append(state.url_prefix or "")
+        ErrorRouter.of(state.app).add(self)
+        self._mounts.setdefault(state.app, []).append(state.url_prefix or "")
 
     def add_resource(self, resource: type[Resource], *urls: str, **kwargs: Any) -> None:
         """Serve ``resource`` at ``urls`` (``endpoint=`` names it; the class name by default).
@@ -249,31 +239,47 @@ class Api:
 
     # -- errors ------------------------------------------------------------------
 
-    def _route_error(self, previous: Callable[[Any], Any] | None, e: Exception) -> Any:
-        specific = _specific_handler(e)
-        if specific is not None:
-            # The API's handlers are for HTTPException and Exception; one
-            # registered for this error's own class (an extension's, such as
-            # the JWT manager's, or the app's) is more specific and answers,
-            # as it does for Flask-RESTful, whose router falls through to it.
-            return specific(e)
-        if self._should_handle(e):
-            return self.handle_error(e)
-        if previous is not None:
-            return previous(e)
-        if isinstance(e, HTTPException):
-            return e
-        raise e
+    def error_router(self, original_handler: Callable[[Any], Any], e: Exception) -> Any:
+        """Answer ``e`` with :meth:`handle_error` if it is this API's, else pass it on.
 
-    def _should_handle(self, e: Exception) -> bool:
+        ``original_handler`` is what handles ``e`` otherwise: the APIs set up
+        before this one, then the app's own handler for it. As in
+        Flask-RESTful, an error :meth:`handle_error` does not answer (it
+        re-raises an unexpected error while exceptions propagate) goes on to
+        ``original_handler`` too. A subclass may override this to pass
+        chosen errors on.
+        """
+        if not self._should_handle():
+            return original_handler(e)
+        if not isinstance(e, HTTPException) and type(e).__name__ not in self.errors:
+            specific = find_handler(current_app, e, own_class_only=True)
+            if specific is not None:
+                # A handler for this error's own class (an extension's, such as
+                # the JWT manager's or Principal's, or the app's) answers it:
+                # Flask-RESTful's router falls through to it whenever
+                # exceptions propagate, as Flask-JWT-Extended makes them.
+                return specific(e)
+        try:
+            return self.handle_error(e)
+        except Exception:  # Flask-RESTful falls through to the app here too
+            return original_handler(e)
+
+    def _should_handle(self) -> bool:
+        """Whether the request's error is this API's: its resource was routed to, or its URL is.
+
+        Without a route, the URL decides, whatever the error (the routing
+        error itself, or one a ``before_request`` hook raised first), as
+        Flask-RESTful decides it.
+        """
         rule = request.url_rule
         if rule is not None:
             return self.owns_endpoint(rule.endpoint)
-        if not isinstance(e, (NotFound, MethodNotAllowed)):
+        routing = request.routing_exception
+        if not isinstance(routing, (NotFound, MethodNotAllowed)):
             return False
         mounts = self._current_mounts()
-        if isinstance(e, MethodNotAllowed):
-            endpoint = _endpoint_for_other_method(e)
+        if isinstance(routing, MethodNotAllowed):
+            endpoint = _endpoint_for_other_method(routing)
             if endpoint is not None:
                 # A method a plain view of the app lacks is that view's 405
                 # (its own page), even with catch_all_404s: that option is for
@@ -329,7 +335,7 @@ class Api:
             # answer as it is, as in Flask-RESTful.
             return e.get_response()
         code, data, headers = self._error_answer(e, name)
-        if code >= 500:
+        if code >= 500 and not is_logged(e):
             if signals.got_request_exception.receivers:
                 signals.got_request_exception.send(current_app._get_current_object(), exception=e)
             current_app.log_exception(e)
@@ -425,22 +431,3 @@ def _did_you_mean(message: Any) -> Any:
         f"{message.rstrip('.')}. You have requested this URI [{request.path}]"
         f" but did you mean {suggestions} ?"
     )
-
-
-_GENERAL = frozenset((HTTPException, Exception, BaseException, object))
-
-
-def _specific_handler(e: Exception) -> Callable[[Any], Any] | None:
-    """A handler registered for ``e``'s class or a parent below ``HTTPException``/``Exception``."""
-    spec = current_app.error_handler_spec
-    for name in (*request.blueprints, None):
-        handlers = spec.get(name, {}).get(None, {})
-        if not handlers:
-            continue
-        for cls in type(e).__mro__:
-            if cls in _GENERAL:
-                break
-            handler = handlers.get(cls)
-            if handler is not None:
-                return handler  # type: ignore[no-any-return]
-    return None
