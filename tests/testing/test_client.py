@@ -431,3 +431,161 @@ def test_session_transaction_changes_what_the_next_request_sees(
         sess["user"] = "ada"
 
     assert client.get("/").text == "ada"
+
+
+# --- the client's own arguments ----------------------------------------------------------
+
+
+def test_werkzeug_client_arguments_reach_the_client(app: Hipflask, protocol: str) -> None:
+    app.config["SERVER_NAME"] = "example.test"
+    app.subdomain_matching = True
+
+    @app.route("/go")
+    def go() -> Response:
+        return redirect("http://api.example.test/")
+
+    @app.route("/", subdomain="api")
+    def api() -> str:
+        return f"api at {request.host}"
+
+    client = app.test_client(protocol=protocol, allow_subdomain_redirects=True)
+    assert client.get("/go", follow_redirects=True).text == "api at api.example.test"
+
+    plain = app.test_client(protocol=protocol)
+    with pytest.raises(RuntimeError, match="subdomain redirects is not enabled"):
+        plain.get("/go", follow_redirects=True)
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [{"use_cookie": False}, {"protocl": "asgi"}, {"followredirects": True}],
+    ids=["use_cookie", "protocl", "unknown"],
+)
+def test_a_misspelt_client_argument_is_a_type_error(
+    app: Hipflask, protocol: str, mistake: dict[str, Any]
+) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        app.test_client(protocol=protocol, **mistake)
+
+
+def test_a_custom_client_class_takes_its_own_arguments(app: Hipflask, protocol: str) -> None:
+    class TokenClient(HipflaskClient):
+        def __init__(self, *args: Any, token: str, **kwargs: Any) -> None:
+            self.token = token
+            super().__init__(*args, **kwargs)
+
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("headers", {})["Authorization"] = f"Bearer {self.token}"
+            return super().open(*args, **kwargs)
+
+    @app.route("/")
+    def index() -> str:
+        return request.headers["Authorization"]
+
+    app.test_client_class = TokenClient
+
+    assert app.test_client(protocol=protocol, token="t0k").get("/").text == "Bearer t0k"
+
+
+# --- prepared requests --------------------------------------------------------------------
+
+
+def _prepared(kind: str, *args: Any, **kwargs: Any) -> Any:
+    from werkzeug.wrappers import Request as WerkzeugRequest
+
+    builder = EnvironBuilder(*args, **kwargs)
+    if kind == "builder":
+        return builder
+    if kind == "environ":
+        return builder.get_environ()
+    return WerkzeugRequest(builder.get_environ())
+
+
+@pytest.mark.parametrize("kind", ["builder", "environ", "request"])
+def test_a_prepared_request_gets_the_clients_defaults(
+    app: Hipflask, client: HipflaskClient, kind: str
+) -> None:
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return {"remote": request.remote_addr, "agent": request.user_agent.string}
+
+    agent = f"Werkzeug/{version('werkzeug')}"
+    plain = client.open(_prepared(kind, "/"))
+    own = client.open(
+        _prepared(kind, "/", headers={"User-Agent": "mine"}, environ_base={"REMOTE_ADDR": "::1"})
+    )
+
+    assert plain.get_json() == {"remote": "127.0.0.1", "agent": agent}
+    assert own.get_json() == {"remote": "::1", "agent": "mine"}
+
+
+@pytest.mark.parametrize("kind", ["builder", "environ", "request"])
+def test_with_block_keeps_the_context_of_a_prepared_request(
+    app: Hipflask, client: HipflaskClient, kind: str
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        g.seen = request.args["q"]
+        return "ok"
+
+    with client:
+        client.open(_prepared(kind, "/?q=kept"))
+        assert request.args["q"] == "kept"
+        assert g.seen == "kept"
+
+
+# --- session transactions -----------------------------------------------------------------
+
+
+def test_session_transaction_opens_the_session_with_the_cookies_a_request_sends(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    seen: list[dict[str, str]] = []
+    interface = app.session_interface
+    original = interface.open_session
+
+    def spy(app: Hipflask, request: Any) -> Any:
+        seen.append(dict(request.cookies))
+        return original(app, request)
+
+    interface.open_session = spy  # type: ignore[method-assign]
+    client.set_cookie("theme", "dark")
+    client.set_cookie("cart", "3", path="/shop")
+    client.set_cookie("other", "x", domain="other.test")
+
+    with client.session_transaction():
+        pass
+    with client.session_transaction("/shop/"):
+        pass
+
+    assert seen == [{"theme": "dark"}, {"theme": "dark", "cart": "3"}]
+
+
+def test_session_transaction_is_for_the_path_it_is_given(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    from hipflask import session
+
+    app.config["SESSION_COOKIE_PATH"] = "/app"
+
+    @app.route("/app/login")
+    def login() -> str:
+        session["user"] = "ada"
+        return "in"
+
+    @app.route("/app/who")
+    def who() -> str:
+        return str(session.get("user"))
+
+    client.get("/app/login")
+
+    # As in Flask: the transaction's request is for "/", which the cookie's
+    # path does not cover.
+    with client.session_transaction() as sess:
+        assert dict(sess) == {}
+    with client.session_transaction("/app/") as sess:
+        assert sess["user"] == "ada"
+    with client.session_transaction(path="/app/who") as sess:
+        sess["user"] = "grace"
+
+    assert client.get("/app/who").text == "grace"

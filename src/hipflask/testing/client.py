@@ -3,17 +3,19 @@
 It is Werkzeug's test client (cookie jar, ``follow_redirects``, ``json=``,
 ``data=`` with files) driving the app through the real adapter path. With
 ``protocol="asgi"`` each request is translated to an ASGI scope and run
-through the app's ASGI adapter on an event loop, so one test suite can
-exercise both protocols. Used as a context manager, it keeps the last
-request's context active (``request``, ``session``, ``g`` stay readable).
+through the app's ASGI adapter on an event loop (see
+:mod:`hipflask.testing.asgi`), so one test suite can exercise both
+protocols. Used as a context manager, it keeps the last request's context
+active (``request``, ``session``, ``g`` stay readable).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import weakref
+from collections.abc import Iterator
 from contextlib import ExitStack
+from contextlib import contextmanager
+from copy import copy
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 from typing import Any
@@ -23,10 +25,12 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.test import TestResponse
 from werkzeug.wrappers import Request as WerkzeugRequest
 
-from ..core.asgi import ENVIRON_EXTRAS_KEY
-from ..core.asgi import PRESERVE_CONTEXT_KEY as ASGI_PRESERVE_KEY
 from ..core.wsgi import PRESERVE_CONTEXT_KEY as WSGI_PRESERVE_KEY
-from ..wrappers.response import STATUS_LINES
+from ..sessions.base import SessionMixin
+from ..sessions.base import SessionUnavailableError
+from ..sessions.testing import SESSION_NOT_OPENED
+from .asgi import ASGIShim
+from .environ import EnvironBuilder as AppEnvironBuilder
 
 if TYPE_CHECKING:
     from ..contexts.ctx import RequestContext
@@ -34,187 +38,132 @@ if TYPE_CHECKING:
 
 _PROTOCOLS = ("wsgi", "asgi")
 
+#: Werkzeug's wording (and so Flask's), for a ported test matching on it.
+COOKIES_DISABLED = "Cookies are disabled. Create a client with 'use_cookies=True'."
 
-class _ASGIShim:
-    """A WSGI callable that runs each request through the app's ASGI adapter."""
+#: The second sentence after Flask's first, saying what usually causes it.
+NO_SESSION_HINT = (
+    "The app's session interface returned None from open_session(); the built-in"
+    " one does when SECRET_KEY is not set. Set SECRET_KEY in the app's configuration."
+)
 
-    def __init__(self, app: Hipflask) -> None:
-        self.app = app
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _run(self, coro: Any) -> Any:
-        if self._loop is None or self._loop.is_closed():
-            # One loop for the client's life, as a server has, so objects an
-            # app binds to the loop survive between requests. It is closed
-            # with the client, or when the client is garbage-collected.
-            self._loop = asyncio.new_event_loop()
-            weakref.finalize(self, self._loop.close)
-        return self._loop.run_until_complete(coro)
-
-    def close(self) -> None:
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.close()
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        scope = _scope_from_environ(environ)
-        preserve = environ.get(WSGI_PRESERVE_KEY)
-        if preserve is not None:
-            scope[ASGI_PRESERVE_KEY] = preserve
-        extras = _environ_extras(environ)
-        if extras:
-            scope[ENVIRON_EXTRAS_KEY] = extras
-        body = _read_rewound(environ["wsgi.input"])
-        sent: list[dict[str, Any]] = []
-        delivered = False
-
-        async def receive() -> dict[str, Any]:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.sleep(3600)  # a real server would wait for disconnect
-            return {"type": "http.disconnect"}  # pragma: no cover
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        self._run(self.app.asgi_app(scope, receive, send))
-        start = next(m for m in sent if m["type"] == "http.response.start")
-        status = start["status"]
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
-        # The status line the WSGI adapter would have sent (Werkzeug's
-        # phrases), so a test sees the same ``status`` under either protocol.
-        start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
-        return [m.get("body", b"") for m in sent if m["type"] == "http.response.body"]
+#: Environ key of a request that only goes through the cookie jar (see _JarProbe).
+_JAR_PROBE_KEY = "hipflask.test_client.jar_probe"
 
 
-def _scope_from_environ(environ: dict[str, Any]) -> dict[str, Any]:
-    headers: list[tuple[bytes, bytes]] = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").lower()
-            headers.append((name.encode("latin-1"), _wire_bytes(str(value))))
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            headers.append((key.replace("_", "-").lower().encode(), _wire_bytes(str(value))))
-    path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
-    root_path = environ.get("SCRIPT_NAME", "").encode("latin-1").decode("utf-8", "replace")
-    remote = environ.get("REMOTE_ADDR")
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": environ.get("SERVER_PROTOCOL", "HTTP/1.1").split("/", 1)[-1],
-        "method": environ["REQUEST_METHOD"],
-        "scheme": environ.get("wsgi.url_scheme", "http"),
-        "path": root_path + path,
-        # As a server receives it: still percent-encoded (Werkzeug's builder
-        # keeps that form in RAW_URI).
-        "raw_path": (
-            environ.get("RAW_URI", "").partition("?")[0]
-            or environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-        ).encode("latin-1"),
-        "root_path": root_path,
-        "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
-        "headers": headers,
-        "server": (
-            environ.get("SERVER_NAME", "localhost"),
-            int(environ.get("SERVER_PORT", 80)),
-        ),
-        "client": (remote, int(environ.get("REMOTE_PORT", 0) or 0)) if remote else None,
-    }
+class _Application:
+    """The WSGI callable Werkzeug's client calls: the app, through one of its adapters.
 
-
-#: Environ keys the scope carries (or the adapter derives from it).
-_FROM_SCOPE = frozenset(
-    (
-        "REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME",
-        "SERVER_PORT", "SERVER_PROTOCOL", "REMOTE_ADDR", "REMOTE_PORT", "CONTENT_TYPE",
-        "CONTENT_LENGTH", "RAW_URI", "REQUEST_URI",
-    )
-)  # fmt: skip
-
-
-def _environ_extras(environ: dict[str, Any]) -> dict[str, Any]:
-    """What a test put in the environ that no scope field holds (``REMOTE_USER``, own keys)."""
-    return {
-        key: value
-        for key, value in environ.items()
-        if key not in _FROM_SCOPE
-        and not key.startswith(("HTTP_", "wsgi.", "werkzeug.", "hipflask."))
-    }
-
-
-def _wire_bytes(value: str) -> bytes:
-    """A header value as a client would put it on the wire.
-
-    A test may give text that latin-1 cannot hold (``Host: ☃.test``); a real
-    client sends it UTF-8 encoded, and the app must answer that with a 400.
-    """
-    try:
-        return value.encode("latin-1")
-    except UnicodeEncodeError:
-        return value.encode()
-
-
-class _WSGITarget:
-    """Calls ``app.wsgi_app`` as it is at each request.
-
-    Middleware installed with ``app.wsgi_app = Middleware(app.wsgi_app)``
-    after the client was made still sees the client's requests.
+    ``app.wsgi_app`` is looked up at each request, so middleware installed
+    with ``app.wsgi_app = Middleware(app.wsgi_app)`` after the client was
+    made still sees the client's requests.
     """
 
-    __slots__ = ("app",)
+    __slots__ = ("app", "shim")
 
-    def __init__(self, app: Hipflask) -> None:
+    def __init__(self, app: Hipflask, shim: ASGIShim | None) -> None:
         self.app = app
+        self.shim = shim
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        probe = environ.get(_JAR_PROBE_KEY)
+        if probe is not None:
+            return probe(environ, start_response)
+        if self.shim is not None:
+            return self.shim(environ, start_response)
         return self.app.wsgi_app(environ, start_response)
 
 
+class _JarProbe:
+    """Stands in for the app in an exchange with the client's cookie jar only.
+
+    Werkzeug's jar picks the cookies a request carries (by domain and path)
+    and takes those a response sets, on the way to and from the app. A
+    session transaction needs both without a request: sent through the
+    client with this probe answering, it gets the jar's own behaviour,
+    through the jar's public door.
+    """
+
+    __slots__ = ("cookie_header", "set_cookies")
+
+    def __init__(self, set_cookies: list[str]) -> None:
+        self.set_cookies = set_cookies
+        self.cookie_header: str | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        self.cookie_header = environ.get("HTTP_COOKIE")
+        start_response("204 NO CONTENT", [("Set-Cookie", value) for value in self.set_cookies])
+        return []
+
+
 class HipflaskClient(Client):
-    """Werkzeug's test client bound to a hipflask app; see the module docstring."""
+    """Werkzeug's test client bound to a hipflask app; see the module docstring.
+
+    Arguments after ``app`` are Werkzeug's ``Client``'s
+    (``allow_subdomain_redirects=True``), and a name it does not take is a
+    ``TypeError``, as in Flask. ``protocol`` and ``environ_base`` are
+    hipflask's.
+    """
 
     application: Any
 
     def __init__(
         self,
         app: Hipflask,
-        response_wrapper: Any = None,
+        response_wrapper: type[Any] | None = None,
         use_cookies: bool = True,
+        *args: Any,
         protocol: str = "wsgi",
+        environ_base: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         if protocol not in _PROTOCOLS:
             raise ValueError(f"protocol must be 'wsgi' or 'asgi', not {protocol!r}.")
         self.protocol = protocol
         self.app = app
-        self._shim = _ASGIShim(app) if protocol == "asgi" else None
-        target: Any = self._shim if self._shim is not None else _WSGITarget(app)
-        super().__init__(target, _response_class(app), use_cookies=use_cookies)
+        self._shim = ASGIShim(app) if protocol == "asgi" else None
+        wrapper = _response_class(response_wrapper or app.response_class)
+        super().__init__(_Application(app, self._shim), wrapper, use_cookies, *args, **kwargs)
+        self._has_jar = use_cookies
         self.environ_base: dict[str, Any] = {
             "REMOTE_ADDR": "127.0.0.1",
             # Flask's value: a test that checks the agent it sent keeps passing.
             "HTTP_USER_AGENT": f"Werkzeug/{_werkzeug_version()}",
         }
-        self.environ_base.update(kwargs.pop("environ_base", {}) or {})
+        self.environ_base.update(environ_base or {})
         self.preserve_context = False
         self._new_contexts: list[RequestContext] = []
         self._context_stack = ExitStack()
 
     def _request_from_builder_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         kwargs["environ_base"] = self._copy_environ(kwargs.get("environ_base", {}))
-        builder = self.app._environ_builder(*args, **kwargs)
+        builder = AppEnvironBuilder(self.app, *args, **kwargs)
         try:
             return builder.get_request()
         finally:
             builder.close()
 
     def _copy_environ(self, other: dict[str, Any]) -> dict[str, Any]:
-        out = dict(self.environ_base)
+        out = {**self.environ_base, **other}
         if self.preserve_context:
             out[WSGI_PRESERVE_KEY] = self._new_contexts.append
-        out.update(other)
         return out
+
+    def _prepared_request(self, given: Any) -> Any:
+        """A request the test built, with the client's defaults under what it set.
+
+        The defaults are the remote address, the user agent and, in a
+        ``with client:`` block, keeping the context.
+        """
+        if isinstance(given, EnvironBuilder):
+            builder = copy(given)
+            builder.environ_base = self._copy_environ(dict(given.environ_base or {}))
+            return builder.get_request()
+        if isinstance(given, dict):
+            return WerkzeugRequest(self._copy_environ(given))
+        request = copy(given)
+        request.environ = self._copy_environ(given.environ)
+        return request
 
     def open(
         self,
@@ -223,16 +172,13 @@ class HipflaskClient(Client):
         follow_redirects: bool = False,
         **kwargs: Any,
     ) -> TestResponse:
-        """Send a request; arguments as for Werkzeug's ``EnvironBuilder``."""
-        request: Any
-        if args and isinstance(args[0], (EnvironBuilder, dict)):
-            # A prepared builder or environ is sent as given, with the
-            # client's defaults (remote address, user agent) under it.
-            given = args[0]
-            environ = given.get_environ() if isinstance(given, EnvironBuilder) else given
-            request = WerkzeugRequest(self._copy_environ(environ))
-        elif args and not isinstance(args[0], str):
-            request = args[0]
+        """Send a request; arguments as for Werkzeug's ``EnvironBuilder``.
+
+        A prepared ``EnvironBuilder``, environ dict or Werkzeug ``Request``
+        is sent as given, with the client's defaults under it.
+        """
+        if args and isinstance(args[0], (EnvironBuilder, dict, WerkzeugRequest)):
+            request = self._prepared_request(args[0])
         else:
             request = self._request_from_builder_args(args, kwargs)
         # Only the newest request's context stays preserved.
@@ -267,31 +213,60 @@ class HipflaskClient(Client):
         if self._shim is not None:
             self._shim.close()
 
-    def session_transaction(self, *args: Any, **kwargs: Any) -> Any:
-        """Open the session outside a request to read or change it in a test."""
-        from ..sessions.testing import session_transaction
+    @contextmanager
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[SessionMixin]:
+        """Open the session outside a request to read or change it in a test.
 
-        return session_transaction(self, *args, **kwargs)
+        As in Flask, the session is opened for a request built from
+        ``args`` and ``kwargs`` (as for ``app.test_request_context``: by
+        default ``/`` on ``SERVER_NAME``), with the jar's cookies that such
+        a request would carry; a ``SESSION_COOKIE_PATH`` of ``/app`` needs
+        ``session_transaction("/app/")``. A ``Cookie`` header given in
+        ``headers`` is sent too. Changes are saved into the jar, as the
+        response to that request would set them, when the block ends
+        without an error.
+
+        :raises TypeError: the client was created with ``use_cookies=False``.
+        :raises SessionUnavailableError: the session interface opened no
+            session (for the built-in one: no ``SECRET_KEY``).
+        """
+        if not self._has_jar:
+            raise TypeError(COOKIES_DISABLED)
+        app = self.app
+        interface = app.session_interface
+        builder = AppEnvironBuilder(app, *args, **kwargs)
+        try:
+            environ = builder.get_environ()
+        finally:
+            builder.close()
+        cookies = [environ.get("HTTP_COOKIE"), self._through_jar(environ, [])]
+        cookie_header = "; ".join(value for value in cookies if value)
+        if cookie_header:
+            environ["HTTP_COOKIE"] = cookie_header
+        ctx = app.request_context(environ)
+        with ctx:
+            session = interface.open_session(app, ctx.request)
+        if session is None:
+            # Flask's first sentence, so a ported test matching on it passes.
+            raise SessionUnavailableError(f"{SESSION_NOT_OPENED} {NO_SESSION_HINT}")
+        yield session
+        if interface.is_null_session(session):
+            return
+        response = app.response_class()
+        with ctx:
+            interface.save_session(app, session, response)
+        self._through_jar(environ, response.headers.getlist("Set-Cookie"))
+
+    def _through_jar(self, environ: dict[str, Any], set_cookies: list[str]) -> str | None:
+        """The ``Cookie`` header the jar gives the request; then ``set_cookies`` are stored."""
+        probe = _JarProbe(set_cookies)
+        self.run_wsgi_app({**environ, _JAR_PROBE_KEY: probe}, buffered=True)
+        return probe.cookie_header
 
 
 @functools.cache
 def _werkzeug_version() -> str:
     return version("werkzeug")
-
-
-def _read_rewound(stream: Any) -> bytes:
-    """Read the whole body, then rewind it.
-
-    Werkzeug's client resends the same input stream when it follows a 307 or
-    308 redirect, so the body must still be there for the second request.
-    """
-    if stream is None:
-        return b""
-    start = stream.tell() if stream.seekable() else None
-    body: bytes = stream.read()
-    if start is not None:
-        stream.seek(start)
-    return body
 
 
 class _Reentered:
@@ -313,8 +288,11 @@ class _Reentered:
             close()
 
 
-def _response_class(app: Hipflask) -> type[TestResponse]:
-    class _TestResponse(TestResponse, app.response_class):  # type: ignore[misc, name-defined]
+def _response_class(base: type[Any]) -> type[TestResponse]:
+    if issubclass(base, TestResponse):
+        return base
+
+    class _TestResponse(TestResponse, base):  # type: ignore[misc]
         """Test response with the app's response API (``get_json`` via ``app.json``)."""
 
         @property
@@ -324,4 +302,4 @@ def _response_class(app: Hipflask) -> type[TestResponse]:
     return _TestResponse
 
 
-__all__ = ["HipflaskClient"]
+__all__ = ["COOKIES_DISABLED", "NO_SESSION_HINT", "HipflaskClient"]
