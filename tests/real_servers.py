@@ -54,14 +54,17 @@ def redis_prefix(suite: str) -> Iterator[str]:
 
     url = redis_url()
     prefix = unique_prefix(suite)
-    yield prefix
-    client = redis.Redis.from_url(url)
     try:
-        keys = list(client.scan_iter(match=prefix + "*"))
-        if keys:
-            client.delete(*keys)
+        yield prefix
     finally:
-        client.close()
+        # A failing test must not leave its keys behind either.
+        client = redis.Redis.from_url(url)
+        try:
+            keys = list(client.scan_iter(match=prefix + "*"))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
 
 
 def _database_name(suite: str) -> str:
