@@ -700,6 +700,50 @@ def test_send_from_directory_serves_a_file_inside(client: Any, app: Hipflask) ->
     assert rv.data == b"plain notes\n"
 
 
+@pytest.mark.parametrize("suffix", ["/", "/."])
+def test_send_from_directory_names_a_file_asked_for_with_a_trailing_slash(
+    client: Any, app: Hipflask, suffix: str
+) -> None:
+    # The resolved file's own name decides the type and the download name,
+    # not the text after the last slash of what the client sent.
+    @app.route("/files/<path:name>")
+    def files(name: str) -> Response:
+        return send_from_directory("files", name)
+
+    rv = client.get("/files/notes.txt" + suffix)
+
+    assert rv.status_code == 200
+    assert rv.mimetype == "text/plain"
+    assert rv.headers["Content-Disposition"] == "inline; filename=notes.txt"
+
+
+@pytest.mark.parametrize(
+    ("name", "mimetype", "encoding"),
+    [
+        ("logo.svgz", "image/svg+xml", "gzip"),
+        ("archive.tar.gz", "application/gzip", None),
+        ("notes.txt.bz2", "application/x-bzip2", None),
+    ],
+)
+def test_a_compressed_image_is_shown_and_other_compressed_files_are_saved(
+    client: Any, app: Hipflask, tmp_path: Path, name: str, mimetype: str, encoding: str | None
+) -> None:
+    # A .svgz renders only as an SVG with Content-Encoding (as Flask sends
+    # it); an archive keeps its bytes, or the browser would unpack the download.
+    (tmp_path / "files" / name).write_bytes(b"\x1f\x8b compressed")
+
+    @app.route("/files/<path:name>")
+    def files(name: str) -> Response:
+        return send_from_directory("files", name)
+
+    rv = client.get("/files/" + name)
+
+    assert rv.status_code == 200
+    assert rv.mimetype == mimetype
+    assert rv.headers.get("Content-Encoding") == encoding
+    assert rv.data == b"\x1f\x8b compressed"
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -62,6 +62,10 @@ _ATTR_CHARS = "!#$&+-.^_`|~"
 # the type of what is inside (``.tar.gz`` is not ``application/x-tar``).
 _ENCODING_TYPES = {"gzip": "application/gzip", "bzip2": "application/x-bzip2"}
 
+# Except what browsers show rather than save: a ``.svgz`` is an image only
+# as ``image/svg+xml`` with ``Content-Encoding: gzip``, as Flask sends it.
+_SHOWN_COMPRESSED = frozenset({("image/svg+xml", "gzip")})
+
 _CONDITIONAL_METHODS = frozenset({"GET", "HEAD"})
 
 MaxAge = int | Callable[[str | None], int | None] | None
@@ -228,7 +232,9 @@ def send_from_directory(
     real = _resolve_inside(root, requested)
     # The name the client asked for decides the type and the download name:
     # a link "latest.js" inside the folder stays "latest.js".
-    kwargs.setdefault("download_name", os.path.basename(requested))
+    # Normalised first, as the path that was resolved: "app.js/" and
+    # "app.js/." name app.js, not "" or ".".
+    kwargs.setdefault("download_name", os.path.basename(os.path.normpath(requested)))
     return send_file(real, **kwargs)
 
 
@@ -307,8 +313,14 @@ def _file_response(
                 "send_file() cannot guess the MIME type of a file object: it has no"
                 " name. Pass download_name='report.pdf' or mimetype='application/pdf'."
             )
-        mimetype = guess_mimetype(download_name)
+        mimetype, shown_encoding = _shown_compressed(download_name)
+        if mimetype is None:
+            mimetype = guess_mimetype(download_name)
+    else:
+        shown_encoding = None
     response: Response = app.response_class(mimetype=mimetype)
+    if shown_encoding is not None:
+        response.headers["Content-Encoding"] = shown_encoding
     if download_name is not None:
         response.headers["Content-Disposition"] = content_disposition(download_name, as_attachment)
     elif as_attachment:
@@ -324,6 +336,14 @@ def _file_response(
     if last_modified is not None:
         response.last_modified = last_modified  # type: ignore[assignment]  # the setter takes timestamps too
     return response
+
+
+def _shown_compressed(name: str) -> tuple[str | None, str | None]:
+    """The inner type and the encoding of a compressed file a browser shows (``.svgz``)."""
+    mimetype, encoding = mimetypes.guess_type(name)
+    if (mimetype, encoding) in _SHOWN_COMPRESSED:
+        return mimetype, encoding
+    return None, None
 
 
 def guess_mimetype(name: str) -> str:
