@@ -792,6 +792,36 @@ def test_a_get_with_two_different_hosts_is_refused(app: Hipflask) -> None:
     assert b"reached" not in connection.body
 
 
+@pytest.mark.parametrize(
+    ("late", "status", "seen"),
+    [
+        ((b"host", b"evil.example"), 400, None),
+        ((b"cookie", b"session=x"), 200, "session=x"),
+        ((b"authorization", b"Bearer t"), 200, None),
+        ((b"HOST", b"other.example"), 400, None),
+    ],
+)
+def test_a_header_of_interest_after_ordinary_ones_is_still_found(
+    app: Hipflask, late: tuple[bytes, bytes], status: int, seen: str | None
+) -> None:
+    # The usual GET (Host first, then names already known to be of no
+    # interest) skips the scan; one more header of interest must not.
+    @app.route("/")
+    def index() -> str:
+        return request.headers.get("Cookie") or "reached"
+
+    ordinary = [(b"user-agent", b"test"), (b"accept", b"*/*")]
+    assert serve(app, http_scope(headers=ordinary)).status == 200
+
+    connection = serve(app, http_scope(headers=[*ordinary, late]))
+
+    assert connection.status == status
+    if seen is not None:
+        assert connection.body == seen.encode()
+    if late[0] == b"authorization":
+        assert "Authorization" in connection.headers.get("vary", "")
+
+
 def test_a_post_without_any_framing_header_still_gets_its_body(app: Hipflask) -> None:
     # HTTP/2 needs no Content-Length; a server may pass no Host either
     # (the authority is a pseudo-header).

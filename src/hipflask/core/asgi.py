@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -145,6 +146,10 @@ def _scan(
     else is decoded here: ``request.headers`` is built from the same list
     when something first reads it, and most views never do.
     """
+    if raw and raw[0][0] == b"host" and _PLAIN_NAMES.issuperset(map(_first, raw[1:])):
+        # The usual GET: Host first, then only names of no interest (checked
+        # in C, not in a loop over the headers).
+        return None, _NO_CREDENTIALS
     found: list[tuple[int, bytes]] | None = None
     kinds = _KINDS
     for raw_name, raw_value in raw:
@@ -219,11 +224,19 @@ _KINDS: dict[bytes, int] = {name.encode(): kind for name, kind in _KINDS_BY_NAME
 _KINDS_MAX = 512
 
 
+#: The raw names of kind 0 seen so far (bounded as :data:`_KINDS` is).
+_PLAIN_NAMES: set[bytes] = set()
+
+_first = itemgetter(0)
+
+
 def _kind(raw_name: bytes) -> int:
     kind = _KINDS_BY_NAME.get(raw_name.decode("latin-1").lower(), 0)
     # Clients choose the names: only short ones are kept, and only so many.
     if len(raw_name) <= 64 and len(_KINDS) < _KINDS_MAX:
         _KINDS[raw_name] = kind
+        if not kind:
+            _PLAIN_NAMES.add(raw_name)
     return kind
 
 
