@@ -251,3 +251,63 @@ def test_recreate_without_a_ca_makes_one(ca: LocalCA) -> None:
 
     assert ca.exists
     assert ca.missing_constraints() == []
+
+
+def _loosen(ca: LocalCA, defect: str) -> str:
+    """Break one permission of an existing CA; return what the refusal must say."""
+    if defect == "directory":
+        ca.path.chmod(0o777)
+        return f"chmod 700 {ca.path}"
+    if defect == "key":
+        ca.key_path.chmod(0o644)
+        return f"chmod 600 {ca.key_path}"
+    if defect == "certificate":
+        ca.cert_path.chmod(0o666)
+        return f"chmod 644 {ca.cert_path}"
+    ca.path.parent.chmod(0o777)
+    return f"chmod go-w {ca.path.parent}"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX-only")
+@pytest.mark.parametrize("defect", ["directory", "key", "certificate", "parent"])
+@pytest.mark.parametrize("command", [["create"], ["renew"], ["trust"], ["recreate", "--yes"]])
+def test_every_command_using_the_ca_refuses_one_others_could_replace_or_read(
+    ca: LocalCA, defect: str, command: list[str]
+) -> None:
+    ca.create()
+    key_before = ca.key_path.read_bytes()
+    fix = _loosen(ca, defect)
+
+    result = _run(*command)
+
+    assert result.exit_code == 1, result.output
+    assert fix in result.output
+    assert "Traceback" not in result.output
+    assert "update-ca-certificates" not in result.output  # no trust steps for it
+    assert ca.key_path.read_bytes() == key_before
+
+
+def test_trust_mentions_install_and_how_to_remove_the_ca_again(ca: LocalCA) -> None:
+    _run("create")
+
+    result = _run("trust", "--platform", "linux")
+
+    assert result.exit_code == 0, result.output
+    assert "certs trust --install" in result.output
+    assert "update-ca-certificates --fresh" in result.output
+    assert f"Then delete {ca.path}" in result.output
+
+
+def test_trust_install_without_root_prints_the_absolute_executable_for_sudo(
+    ca: LocalCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _run("create")
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
+
+    result = _run("trust", "--install")
+
+    line = result.output[result.output.index("sudo env") :]
+    executable = line.split()[3]
+    assert os.path.isabs(executable.strip("'")), line
+    assert " hipflask certs" not in line

@@ -292,3 +292,83 @@ def test_a_current_local_ca_is_not_reported(
 
     assert result.exit_code == 0, result.output
     assert "older hipflask" not in result.output
+
+
+@pytest.fixture
+def run_simple_calls(
+    write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
+) -> list[dict[str, Any]]:
+    """The real development-server setup, with Werkzeug's server replaced by a recorder."""
+    write_module("hello.py", "from hipflask import Hipflask\napp = Hipflask('hello')\n")
+    calls: list[dict[str, Any]] = []
+
+    def fake_run_simple(hostname: str, port: int, application: Any, **options: Any) -> None:
+        calls.append({"host": hostname, "port": port, **options})
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    return calls
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX-only")
+@pytest.mark.parametrize(
+    ("part", "mode", "fix"),
+    [
+        ("", 0o777, "chmod 700"),
+        ("rootCA-key.pem", 0o644, "chmod 600"),
+        ("rootCA.pem", 0o666, "chmod 644"),
+        ("..", 0o777, "chmod go-w"),
+    ],
+)
+def test_cert_local_refuses_a_ca_others_could_replace_or_read(
+    run_simple_calls: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    part: str,
+    mode: int,
+    fix: str,
+) -> None:
+    ca_dir = tmp_path / "data" / "ca"
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(ca_dir))
+    local_ca.LocalCA().ensure_leaf()
+    (ca_dir / part if part != ".." else ca_dir.parent).chmod(mode)
+
+    result = run("--cert=local")
+
+    assert result.exit_code == 1, result.output
+    assert fix in result.output
+    assert "Traceback" not in result.output
+    assert run_simple_calls == []
+
+
+def test_cert_local_on_another_loopback_address_certifies_it_and_prints_its_url(
+    run_simple_calls: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
+
+    result = run("--cert=local", "--host", "127.0.0.2", "--port", "5004")
+
+    assert result.exit_code == 0, result.output
+    assert " * Open https://127.0.0.2:5004" in result.output
+    assert "localhost:5004" not in result.output
+    ca = local_ca.LocalCA()
+    cert_path, _key_path = ca.leaf_paths(["127.0.0.2"])
+    assert not ca.leaf_needs_renewal(cert_path, ["127.0.0.2"])
+    assert run_simple_calls[0]["host"] == "127.0.0.2"
+
+
+def test_an_unresolvable_host_name_is_one_line_saying_what_to_do(
+    run_simple_calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    def unknown(*args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+
+    result = run("--cert=adhoc", "--host", "myapp.test")
+
+    assert result.exit_code == 1, result.output
+    assert "127.0.0.1 myapp.test" in result.output
+    assert "Traceback" not in result.output
+    assert run_simple_calls == []

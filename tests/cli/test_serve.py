@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ def served(write_module: WriteModule, monkeypatch: pytest.MonkeyPatch) -> list[d
 
     def fake_serve_app(target: str, **options: Any) -> None:
         calls.append({"target": target, **options})
+        if options.get("announce") is not None:
+            options["announce"]()  # serve_app prints the banner once its checks pass
 
     monkeypatch.setattr(serve_module, "serve_app", fake_serve_app)
     return calls
@@ -215,3 +218,150 @@ def test_an_old_local_ca_is_reported_with_the_command_that_replaces_it(
     assert result.exit_code == 0, result.output
     assert "was made by an older hipflask" in result.output
     assert "certs recreate" in result.output
+
+
+# -- host names, start-up refusals and the banner ----------------------------------------------
+
+
+def _module(write_module: WriteModule, name: str, *lines: str) -> None:
+    body = "".join(f"{line}\n" for line in lines)
+    write_module(
+        f"{name}.py", f"from hipflask import Hipflask\napp = Hipflask({name!r})\n{KEY_LINE}{body}"
+    )
+
+
+def serve_app_module(name: str, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--app", name, "serve", *args])
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(serve_module, "serve_app", lambda target, **kw: calls.append(kw))
+    return calls
+
+
+def test_server_name_alone_becomes_the_trusted_host_name(
+    write_module: WriteModule, recorded: list[dict[str, Any]]
+) -> None:
+    _module(write_module, "snapp", "app.config['SERVER_NAME'] = 'Example.com:8443'")
+
+    result = serve_app_module("snapp", "--host", ALL_INTERFACES, "--cert=local")
+
+    assert result.exit_code == 0, result.output
+    assert " * Answering to host names: example.com\n" in result.output
+    assert " * Open https://example.com:8000\n" in result.output
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["app.config['HSTS_PRELOAD'] = True"], "HSTS_PRELOAD needs HSTS_MAX_AGE"),
+        (["app.config['FRAME_OPTIONS'] = 'ALLOW'"], "FRAME_OPTIONS"),
+        (["app.config['PROXY_FIX'] = {'x_for': 1, 'x_hots': 1}"], "unknown keys ['x_hots']"),
+    ],
+)
+def test_security_settings_the_gate_refuses_stop_the_server_at_start_up(
+    write_module: WriteModule, recorded: list[dict[str, Any]], lines: list[str], message: str
+) -> None:
+    _module(write_module, "badapp", *lines)
+
+    result = serve_app_module("badapp")
+
+    assert result.exit_code == 1
+    assert message in result.output
+    assert " * Serving" not in result.output
+    assert recorded == []
+
+
+@pytest.mark.parametrize(
+    ("args", "lines"),
+    [
+        (["--cert=local", "--host-name", "shop.example"], [" * Open https://shop.example:8000"]),
+        (["--host", "127.0.0.2", "--port", "18082"], [" * Open http://127.0.0.2:18082"]),
+        (["--host", "::1", "--port", "18083"], [" * Open http://localhost:18083"]),
+        (["--host", "::1", "--cert=local"], [" * Open https://localhost:8000"]),
+        (
+            ["--host", ALL_INTERFACES, "--port", "443", "--cert=local", "--host-name", "ex.test"],
+            [" * Open https://ex.test\n"],
+        ),
+        (
+            [
+                "--host",
+                ALL_INTERFACES,
+                "--cert=local",
+                "--redirect-http",
+                "80",
+                "--host-name",
+                "ex.test",
+            ],
+            [" * Open https://ex.test:8000", " * Redirecting http://ex.test to HTTPS"],
+        ),
+        (
+            ["--host", ALL_INTERFACES, "--proxy", "--host-name", "ex.test"],
+            [" * Listening on http://0.0.0.0:8000 for the proxy; visitors open https://ex.test"],
+        ),
+    ],
+)
+def test_the_url_shown_is_one_the_server_answers_to(
+    served: list[dict[str, Any]], args: list[str], lines: list[str]
+) -> None:
+    result = serve(*args)
+
+    assert result.exit_code == 0, result.output
+    for line in lines:
+        assert line in result.output
+
+
+def test_redirect_http_without_a_certificate_is_refused_before_the_banner(
+    served: list[dict[str, Any]],
+) -> None:
+    result = serve("--redirect-http", "8080")
+
+    assert result.exit_code == 2
+    assert "--redirect-http needs HTTPS" in result.output
+    assert " * " not in result.output
+    assert served == []
+
+
+def test_a_bad_certificate_is_refused_before_the_banner(
+    served: list[dict[str, Any]], project: Path
+) -> None:
+    (project / "cert.pem").write_text("not a certificate\n", encoding="utf-8")
+    (project / "key.pem").write_text("not a key\n", encoding="utf-8")
+
+    result = serve("--cert", "cert.pem", "--key", "key.pem")
+
+    assert result.exit_code == 1
+    assert " * Open" not in result.output
+    assert served == []
+
+
+# -- environment variables -------------------------------------------------------------------
+
+
+def _documented_serve_variables() -> set[str]:
+    docs = Path(__file__).parents[2] / "docs" / "deploying.rst"
+    return set(re.findall(r"HIPFLASK_SERVE_[A-Z_]*[A-Z]", docs.read_text(encoding="utf-8")))
+
+
+def test_the_documented_environment_variables_are_the_ones_read() -> None:
+    read = {f"HIPFLASK_SERVE_{param.name.upper()}" for param in serve_module.serve_command.params}
+
+    documented = _documented_serve_variables()
+
+    assert documented <= read, documented - read
+    assert {"HIPFLASK_SERVE_HOST_NAMES", "HIPFLASK_SERVE_PROXY_ADDRESSES"} <= documented
+
+
+def test_repeatable_options_come_from_the_plural_variable(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_SERVE_HOST_NAMES", "a.example b.example")
+    monkeypatch.setenv("HIPFLASK_SERVE_PROXY_ADDRESSES", "10.0.0.0/8")
+
+    result = serve("--host", ALL_INTERFACES)
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["host_names"] == ("a.example", "b.example")
+    assert served[0]["proxy"] == {"x_for": 1, "x_proto": 1, "peers": ("10.0.0.0/8",)}

@@ -316,3 +316,130 @@ def test_app_run_debug_on_all_interfaces_refuses_the_debugger_console(
     assert "__debugger__" not in body
     assert "console" not in body.lower()
     assert "kaboom" not in body
+
+
+# -- the address given is the one printed and certified ------------------------
+
+
+def test_display_url_shows_another_loopback_address_as_given() -> None:
+    assert display_url("127.0.0.2", 5004, tls=True) == "https://127.0.0.2:5004"
+    assert display_url("myapp.test", 5004, tls=True) == "https://myapp.test:5004"
+    assert display_url("localhost", 5004, tls=True) == "https://localhost:5004"
+    assert display_url("::1", 5004, tls=True) == "https://localhost:5004"
+
+
+def test_a_local_certificate_covers_another_loopback_address_and_its_url_is_printed(
+    app: Hipflask,
+    run_simple_calls: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
+
+    run_app(app, host="127.0.0.2", port=5004, ssl_context="local", use_reloader=False)
+
+    ca = LocalCA(tmp_path / "ca")
+    assert not ca.leaf_needs_renewal(ca.leaf_paths(["127.0.0.2"])[0], ["127.0.0.2"])
+    assert " * Open https://127.0.0.2:5004" in capsys.readouterr().out
+
+
+def test_a_host_name_this_machine_cannot_resolve_says_how_to_map_it(
+    app: Hipflask, run_simple_calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    def unknown(*args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+
+    with pytest.raises(ConfigurationError, match=r"127\.0\.0\.1 myapp\.test") as caught:
+        run_app(app, host="myapp.test", use_reloader=False)
+    assert "hosts" in str(caught.value)
+    assert run_simple_calls == []
+
+
+# -- on loopback, the local names are the trusted hosts -----------------------
+
+
+def _external_app() -> Hipflask:
+    from hipflask import url_for
+
+    app = Hipflask("external")
+    app.config["SECRET_KEY"] = "a development secret that is long enough"
+
+    @app.get("/")
+    def index() -> str:
+        return url_for("index", _external=True)
+
+    return app
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@pytest.mark.parametrize(
+    ("host", "base_url"),
+    [
+        ("127.0.0.1", "https://127.0.0.1:5000"),
+        ("127.0.0.1", "https://localhost:5000"),
+        ("127.0.0.1", "https://myapp.localhost:5000"),
+        ("127.0.0.2", "https://127.0.0.2:5000"),
+    ],
+)
+def test_external_urls_work_on_loopback_without_debug_or_trusted_hosts(
+    run_simple_calls: list[dict[str, Any]], protocol: str, host: str, base_url: str
+) -> None:
+    app = _external_app()
+    run_app(app, host=host, use_reloader=False)
+
+    response = app.test_client(protocol=protocol).get("/", base_url=base_url)
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == f"{base_url}/"
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_on_loopback_a_foreign_host_header_is_refused(
+    run_simple_calls: list[dict[str, Any]], protocol: str
+) -> None:
+    app = _external_app()
+    run_app(app, use_reloader=False)
+
+    response = app.test_client(protocol=protocol).get("/", base_url="http://evil.example")
+
+    assert response.status_code == 400
+
+
+def test_the_trusted_local_names_are_announced(
+    run_simple_calls: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _external_app()
+    run_app(app, use_reloader=False)
+
+    assert app.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1", ".localhost"]
+    out = capsys.readouterr().out
+    assert " * Answering to host names: localhost, 127.0.0.1, .localhost" in out
+    assert "TRUSTED_HOSTS" in out
+
+
+@pytest.mark.parametrize(
+    ("host", "config"),
+    [
+        ("127.0.0.1", {"TRUSTED_HOSTS": ["myapp.test"]}),
+        ("127.0.0.1", {"SERVER_NAME": "myapp.test:5000"}),
+        ("127.0.0.1", {"PROXY_FIX": {"x_for": 1, "x_proto": 1}}),
+        (ALL_INTERFACES, {}),
+        ("192.0.2.10", {}),
+        ("::1", {}),
+    ],
+)
+def test_the_apps_own_host_settings_and_reachable_servers_are_left_alone(
+    run_simple_calls: list[dict[str, Any]], host: str, config: dict[str, Any]
+) -> None:
+    app = _external_app()
+    app.config.update(config)
+    before = app.config["TRUSTED_HOSTS"]
+
+    run_app(app, host=host, use_reloader=False)
+
+    assert app.config["TRUSTED_HOSTS"] == before

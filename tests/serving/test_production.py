@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from tests.serving.https_client import IO_TIMEOUT
+from tests.serving.https_client import pinned
 
 from hipflask import Hipflask
 from hipflask import request
@@ -26,7 +27,6 @@ from hipflask.serving.buffering import BufferedWSGI
 from hipflask.serving.limits import ServerLimits
 from hipflask.serving.production import PLAIN_HTTP_REFUSED
 from hipflask.serving.production import _granian_options
-from hipflask.serving.production import _RedirectServer
 from hipflask.serving.production import check_public_binding
 from hipflask.serving.production import load_worker_app
 from hipflask.serving.production import resolve_certificate
@@ -142,6 +142,36 @@ def test_local_certificate_comes_from_the_local_ca(
     cert_path, _key_path = resolve_certificate("local", None, "127.0.0.1", [])
 
     assert cert_path.parent.parent == LocalCA(tmp_path / "ca").path
+
+
+def _certificate_dns_names(path: Path) -> set[str]:
+    from cryptography import x509
+
+    certificate = x509.load_pem_x509_certificate(path.read_bytes())
+    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    return set(names.value.get_values_for_type(x509.DNSName))
+
+
+def test_local_and_adhoc_certificates_cover_the_sites_host_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # serve --cert local --host-name .myapp.test: a browser at myapp.test (or
+    # a subdomain) must get a certificate for it. The local CA may not sign a
+    # public name, so example.com is left to a real certificate.
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(tmp_path / "ca"))
+    names = [".myapp.test", "example.com"]
+
+    local, _key = resolve_certificate("local", None, "127.0.0.1", [], host_names=names)
+    scratch: list[Path] = []
+    adhoc, _key = resolve_certificate("adhoc", None, "127.0.0.1", scratch, host_names=names)
+
+    assert {"myapp.test", "*.myapp.test", "localhost"} <= _certificate_dns_names(local)
+    assert "example.com" not in _certificate_dns_names(local)
+    assert {"myapp.test", "*.myapp.test", "example.com"} <= _certificate_dns_names(adhoc)
+    for directory in scratch:
+        for file in directory.iterdir():
+            file.unlink()
+        directory.rmdir()
 
 
 def test_a_key_that_does_not_match_the_certificate_is_refused(tmp_path: Path) -> None:
@@ -273,25 +303,6 @@ def test_the_worker_app_is_wrapped_only_when_bodies_are_buffered(tmp_path: Path)
     assert not isinstance(plain, BufferedWSGI)
 
 
-# -- the redirect listener ---------------------------------------------------------------
-
-
-@pytest.fixture
-def redirector() -> Iterator[Callable[..., int]]:
-    servers: list[_RedirectServer] = []
-
-    def start(https_port: int = 8443, trusted_hosts: list[str] | None = None) -> int:
-        server = _RedirectServer(("127.0.0.1", 0), https_port, trusted_hosts, access_log=False)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
-        servers.append(server)
-        return int(server.server_address[1])
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
 def _plain_request(port: int, method: str, path: str, host: str | None) -> http.client.HTTPResponse:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=IO_TIMEOUT)
     connection.putrequest(method, path, skip_host=True)
@@ -302,61 +313,6 @@ def _plain_request(port: int, method: str, path: str, host: str | None) -> http.
     response.read()
     connection.close()
     return response
-
-
-def test_redirect_keeps_host_path_and_query_and_uses_308(redirector: Any) -> None:
-    port = redirector(https_port=8443)
-
-    response = _plain_request(port, "GET", "/a/b?x=1&y=2", "example.com:8080")
-
-    assert response.status == 308
-    assert response.headers["Location"] == "https://example.com:8443/a/b?x=1&y=2"
-
-
-def test_redirect_to_the_default_https_port_leaves_the_port_out(redirector: Any) -> None:
-    port = redirector(https_port=443)
-
-    response = _plain_request(port, "POST", "/form", "example.com")
-
-    assert response.status == 308  # the method and body are kept by the browser
-    assert response.headers["Location"] == "https://example.com/form"
-
-
-@pytest.mark.parametrize("host", [None, "", "evil.com/path", "user@evil.com", "a b", "evil.com\\x"])
-def test_redirect_refuses_a_missing_or_malformed_host(redirector: Any, host: str | None) -> None:
-    port = redirector()
-
-    response = _plain_request(port, "GET", "/", host)
-
-    assert response.status == 400
-    assert "Location" not in response.headers
-
-
-def test_redirect_percent_encodes_raw_bytes_of_the_target(redirector: Any) -> None:
-    port = redirector(https_port=443)
-
-    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as sock:
-        sock.sendall(b"GET /a\x00b\xff\x7fc?q=\x01 HTTP/1.1\r\nHost: example.com\r\n\r\n")
-        reply = b""
-        while b"\r\n\r\n" not in reply:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-
-    head = reply.split(b"\r\n\r\n")[0].decode("latin-1")
-    assert head.startswith("HTTP/1.1 308")
-    assert "Location: https://example.com/a%00b%FF%7Fc?q=%01\r\n" in head + "\r\n"
-
-
-def test_redirect_honours_trusted_hosts(redirector: Any) -> None:
-    port = redirector(trusted_hosts=["example.com", ".example.org"])
-
-    assert _plain_request(port, "GET", "/", "example.com").status == 308
-    assert _plain_request(port, "GET", "/", "www.example.org").status == 308
-    assert _plain_request(port, "GET", "/", "example.org").status == 308
-    assert _plain_request(port, "GET", "/", "www.example.com").status == 400
-    assert _plain_request(port, "GET", "/", "attacker.test").status == 400
 
 
 # -- granian, for real --------------------------------------------------------------------
@@ -515,6 +471,113 @@ def test_serve_answers_only_to_known_host_names(
     assert good.status == 200
     assert bad.status == 400
     assert "Answering to host names:" in server.log()
+
+
+def _https_status(port: int, host: str, context: ssl.SSLContext) -> int:
+    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=IO_TIMEOUT, context=context)
+    try:
+        connection.request("GET", "/", headers={"Host": host})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def _raw_reply(port: int, request: bytes) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT) as sock:
+        sock.sendall(request)
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    return reply.decode("latin-1")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_server_name_alone_pins_the_host_for_the_app_and_the_redirect_listener(
+    app_dir: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    tmp_path: Path,
+    interface: str,
+) -> None:
+    # SERVER_NAME is the only host setting: a forged Host must get 400 from
+    # the app and from the listener (host header poisoning, open redirect),
+    # and both must read the name as DNS does (case, one trailing dot).
+    (app_dir / "snapp.py").write_text(
+        "from hello import app\napp.config['SERVER_NAME'] = 'MyApp.test'\n", encoding="utf-8"
+    )
+    cert_pem, key_pem = make_adhoc_certificate()
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    redirect_port = _other_port(free_port)
+    args = ["--app", "snapp", "serve", "--host", ALL_INTERFACES, "--port", str(free_port)]
+    args += ["--cert", str(tmp_path / "cert.pem"), "--key", str(tmp_path / "key.pem")]
+    args += ["--redirect-http", str(redirect_port), "--interface", interface]
+    server = start_server([*hipflask, *args], free_port, app_dir)
+    server.wait_for_port(redirect_port)
+    output = server.wait_for_output("Started worker-1")
+    context = pinned(cert_pem)
+    context.check_hostname = False  # the Host header varies; the certificate is pinned
+
+    assert " * Answering to host names: myapp.test\n" in output
+    assert f" * Open https://myapp.test:{free_port}\n" in output
+    assert f" * Redirecting http://myapp.test:{redirect_port} to HTTPS\n" in output
+    assert _https_status(free_port, "evil.example", context) == 400
+    assert _https_status(free_port, f"myapp.test:{free_port}", context) == 200
+    assert _https_status(free_port, "MYAPP.Test.", context) == 200
+    assert _https_status(free_port, "myapp.test..", context) == 400
+    assert _plain_request(redirect_port, "GET", "/x", "evil.example").status == 400
+    assert _plain_request(redirect_port, "GET", "/x", "myapp.test..").status == 400
+    moved = _plain_request(redirect_port, "GET", "/x?a=1", "MYAPP.Test.")
+    assert moved.status == 308
+    assert moved.headers["Location"] == f"https://myapp.test:{free_port}/x?a=1"
+    absolute = _raw_reply(
+        redirect_port, b"GET http://evil.example/x/y HTTP/1.1\r\nHost: myapp.test\r\n\r\n"
+    )
+    assert f"\r\nLocation: https://myapp.test:{free_port}/x/y\r\n" in absolute
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("host", ["127.0.0.2", "::1"])
+def test_the_url_printed_at_start_up_is_answered(
+    app_dir: Path, start_server: StartServer, hipflask: list[str], free_port: int, host: str
+) -> None:
+    if host == "::1" and not socket.has_ipv6:
+        pytest.skip("this machine has no IPv6 loopback")
+    args = ["--app", "hello", "serve", "--host", host, "--port", str(free_port)]
+    server = start_server([*hipflask, *args], free_port, app_dir, wait=False)
+    output = server.wait_for_output("Started worker-1")
+    url = next(line for line in output.splitlines() if line.startswith(" * Open ")).split()[-1]
+    name = url.split("//")[1].rsplit(":", 1)[0]
+
+    # As a browser would: resolve the name (browsers and curl send localhost
+    # to ::1 and 127.0.0.1 whatever /etc/hosts says, RFC 6761), connect, and
+    # send the name as the Host.
+    addresses = ["::1", "127.0.0.1"] if name == "localhost" else [name]
+    deadline = time.monotonic() + 20
+    status = None
+    while status is None:
+        for address in addresses:
+            connection = http.client.HTTPConnection(address, free_port, timeout=IO_TIMEOUT)
+            try:
+                connection.request("GET", "/", headers={"Host": f"{name}:{free_port}"})
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+                break
+            except OSError:
+                continue
+            finally:
+                connection.close()
+        if status is None and time.monotonic() > deadline:
+            pytest.fail(f"{url} did not answer:\n{server.log()}")
+        time.sleep(0.05)
+
+    assert url == f"http://{name}:{free_port}"
+    assert status == 200
 
 
 def test_a_port_another_program_listens_on_is_refused_with_a_sentence() -> None:

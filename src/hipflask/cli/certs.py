@@ -115,7 +115,9 @@ def trust_command(install: bool, platform: str, port: int) -> None:
     _warn_if_outdated(ca)
     if not install:
         chosen = None if platform == "current" else platform
-        for step in trust_instructions(ca, platform=chosen, port=port):
+        with _reported():
+            steps = trust_instructions(ca, platform=chosen, port=port)
+        for step in steps:
             click.echo(step)
         return
     with _reported():

@@ -13,13 +13,14 @@ from typing import Any
 import click
 
 from ..errors import HipflaskError
-from ..serving.devserver import display_url
 from ..serving.devserver import is_loopback
 from ..serving.limits import ServerLimits
 from ..serving.production import INTERFACES
+from ..serving.production import check_certificate_files
 from ..serving.production import check_deployment
 from ..serving.production import choose_interface
 from ..serving.production import serve_app
+from ..serving.production import trusted_host_names
 from .discovery import ScriptInfo
 from .discovery import pass_script_info
 from .run import CertParamType
@@ -98,14 +99,15 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
 @click.option(
     "--key",
     type=click.Path(exists=True, dir_okay=False, resolve_path=True),
-    help="The private key file (PKCS#8 PEM) for --cert=FILE.",
+    help="The private key file (PEM: PKCS#8, or traditional RSA or EC) for --cert=FILE.",
 )
 @click.option(
     "--redirect-http",
     type=click.IntRange(1, 65535),
     default=None,
     metavar="PORT",
-    help="Also listen for plain HTTP on PORT and redirect every request (308) to HTTPS.",
+    help="Also listen for plain HTTP on PORT and redirect requests for the site's host"
+    " names (308) to HTTPS; other hosts get 400.",
 )
 @click.option(
     "--proxy",
@@ -253,6 +255,8 @@ def serve_command(
     """
     if debug:
         raise click.UsageError(_DEBUG_REFUSED)
+    if redirect_http is not None and cert is None:
+        raise click.UsageError("--redirect-http needs HTTPS to redirect to: add --cert.")
     spec = ssl_spec(cert, key)
     if spec is not None and not isinstance(spec, str):
         cert, key = str(spec[0]), str(spec[1])  # type: ignore[index]
@@ -274,6 +278,10 @@ def serve_command(
             keep_alive=keep_alive,
             buffer_bodies=buffer_bodies,
         )
+        if cert is not None and cert not in ("local", "adhoc"):
+            # Checked before the banner, so it never announces a site that
+            # then fails to start; granian would report it in every worker.
+            check_certificate_files(cert, key)
         trusted_hosts = check_deployment(
             app,
             host,
@@ -284,6 +292,7 @@ def serve_command(
         )
         if interface == "auto":
             interface = choose_interface(app)
+        names = trusted_host_names(app, trusted_hosts)
         click.echo(f" * Serving Hipflask app {app.name!r} ({target}) with granian")
         click.echo(
             f" * {interface.upper()}, {workers} worker(s)"
@@ -296,9 +305,9 @@ def serve_command(
             )
         )
         _explain_plain_http(host, proxy_setting, insecure_http, cert is not None)
-        if trusted_hosts is not None:
-            click.echo(f" * Answering to host names: {', '.join(trusted_hosts)}")
-        _echo_url(host, port, cert is not None, redirect_http)
+        if names:
+            click.echo(f" * Answering to host names: {', '.join(names)}")
+        _echo_url(host, port, cert is not None, redirect_http, names, proxy_setting)
         serve_app(
             target,
             sys_path_entry=info.sys_path_entry,
@@ -322,10 +331,52 @@ def serve_command(
         raise click.ClickException(str(exc)) from exc
 
 
-def _echo_url(host: str, port: int, tls: bool, redirect_http: int | None) -> None:
-    click.echo(f" * Open {display_url(host, port, tls)}")
+def _echo_url(
+    host: str,
+    port: int,
+    tls: bool,
+    redirect_http: int | None,
+    names: list[str],
+    proxy: Any,
+) -> None:
+    name = _name_to_open(host, tls, names)
+    if name is None:
+        return
+    url = _site_url(name, port, tls)
+    if proxy is not None and not tls:
+        # The proxy is what visitors reach; it ends TLS on the default port.
+        bound = f"[{host}]" if ":" in host and not host.startswith("[") else host
+        listening = _site_url(bound, port, tls)
+        click.echo(f" * Listening on {listening} for the proxy; visitors open https://{name}")
+        return
+    click.echo(f" * Open {url}")
     if redirect_http is not None:
-        click.echo(f" * Redirecting {display_url(host, redirect_http, False)} to HTTPS")
+        plain = _name_to_open(host, False, names) or name
+        click.echo(f" * Redirecting {_site_url(plain, redirect_http, False)} to HTTPS")
+
+
+def _site_url(name: str, port: int, tls: bool) -> str:
+    """``scheme://name[:port]``, the port left out when it is the scheme's default."""
+    scheme = "https" if tls else "http"
+    default = 443 if tls else 80
+    return f"{scheme}://{name}" if port == default else f"{scheme}://{name}:{port}"
+
+
+def _name_to_open(host: str, tls: bool, names: list[str]) -> str | None:
+    """A trusted name to put in the URL shown: one the server answers to.
+
+    On loopback that is the address listened on when it is trusted (plain
+    HTTP), else ``localhost``, the name development certificates carry and
+    one that reaches ``::1`` too; elsewhere the first name given.
+    """
+    plain = [name.removeprefix(".") for name in names]
+    if is_loopback(host):
+        address = host.strip("[]")
+        if not tls and address in plain:
+            return address
+        if "localhost" in plain:
+            return "localhost"
+    return plain[0] if plain else None
 
 
 def _warn_outdated_ca() -> None:

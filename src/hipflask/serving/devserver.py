@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import socket
 from collections.abc import Iterable
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ from typing import Any
 import click
 
 from ..errors import ConfigurationError
+from ..security.hosts import LOOPBACK_HOST_NAMES
+from ..security.hosts import has_host_setting
 from .devtimeouts import DEV_SERVER_TIMEOUT
 from .devtimeouts import DeferredHandshakeContext
 from .devtimeouts import timed_handler
@@ -40,10 +43,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REMOTE_DEBUGGER_REFUSED",
+    "check_resolvable",
     "display_url",
     "is_loopback",
     "run_app",
     "serve_development",
+    "trust_local_names",
 ]
 
 #: Set by the ``hipflask`` command line; ``app.run()`` then returns at once.
@@ -62,6 +67,8 @@ _REMOTE_DEBUGGER_FORCED = (
 )
 
 _MAX_WATCHED_TEMPLATES = 5_000
+
+_HOSTS_FILE = r"C:\Windows\System32\drivers\etc\hosts" if os.name == "nt" else "/etc/hosts"
 
 #: Addresses meaning "every interface" (compared against, never bound here).
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104
@@ -93,17 +100,27 @@ def is_running_from_reloader() -> bool:
     return os.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
+#: The names development certificates always carry; any other host is added.
+_CERTIFICATE_DEFAULTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _bare(host: str) -> str:
+    return host.strip().strip("[]").lower()
+
+
 def display_url(host: str, port: int, tls: bool) -> str:
     """The URL to open in a browser for a server bound to ``host``.
 
-    With TLS it is ``localhost``, the name development certificates carry, so
-    the browser's check passes; a wildcard address is shown as loopback.
+    With TLS on ``127.0.0.1`` or every interface it is ``localhost``, the
+    name development certificates carry; any other address or name is shown
+    as given (it is added to those certificates), since ``localhost`` would
+    not reach a server listening on, say, ``127.0.0.2``.
     """
     if host.startswith("unix://"):
         return host
     scheme = "https" if tls else "http"
     wildcard = host in WILDCARD_HOSTS
-    if tls and (wildcard or is_loopback(host)):
+    if tls and (wildcard or _bare(host) in _CERTIFICATE_DEFAULTS):
         name = "localhost"
     elif wildcard:
         name = "[::1]" if host == "::" else "127.0.0.1"
@@ -113,10 +130,65 @@ def display_url(host: str, port: int, tls: bool) -> str:
 
 
 def _certificate_names(host: str) -> tuple[str, ...]:
-    """Extra names for development certificates: the address the server was given."""
-    if host in WILDCARD_HOSTS or is_loopback(host) or host.startswith("unix://"):
+    """Extra names for development certificates: the address or name the server was given.
+
+    Every specific host counts, loopback ones such as ``127.0.0.2`` too: a
+    client connecting to that address checks the certificate against it.
+    """
+    if host in WILDCARD_HOSTS or host.startswith("unix://") or _bare(host) in _CERTIFICATE_DEFAULTS:
         return ()
-    return (host.strip("[]"),)
+    return (_bare(host),)
+
+
+def check_resolvable(host: str, port: int) -> None:
+    """Refuse a host name this machine cannot resolve, saying how to map it.
+
+    Binding would otherwise fail with the resolver's bare "Name or service
+    not known"; a development name such as ``myapp.test`` resolves only once
+    it is in the hosts file.
+    """
+    name = _bare(host)
+    if host in WILDCARD_HOSTS or host.startswith("unix://"):
+        return
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        pass
+    else:
+        return
+    try:
+        socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConfigurationError(
+            f"Cannot listen on {host!r}: this machine does not know that name"
+            f" ({getattr(exc, 'strerror', None) or exc}). Map it to a loopback address"
+            f" by adding the line '127.0.0.1 {name}' to {_HOSTS_FILE} (as"
+            " administrator), or listen on an address: --host 127.0.0.1."
+        ) from exc
+
+
+def trust_local_names(app: Hipflask, host: str) -> list[str] | None:
+    """On loopback, make the local names the trusted hosts, unless the app names its own.
+
+    As ``hipflask serve`` does on loopback: only ``localhost`` (and its
+    subdomains, which resolve to loopback by definition), ``127.0.0.1`` and
+    the address listened on can genuinely reach the server; any other
+    ``Host`` is a DNS rebinding attack. With the names known, external URLs
+    (``url_for(..., _external=True)``) work outside debug mode. An app with
+    ``TRUSTED_HOSTS``, ``SERVER_NAME`` or ``PROXY_FIX`` keeps its settings,
+    and so does a server reachable from elsewhere, which can be reached by
+    names only the app's owner knows.
+    """
+    name = _bare(host)
+    if has_host_setting(app.config) or app.config.get("PROXY_FIX") or not is_loopback(host):
+        return None
+    if ":" in name:
+        return None  # Werkzeug's host check does not match IPv6 literals
+    names = [*LOOPBACK_HOST_NAMES, ".localhost"]
+    if name not in names:
+        names.append(name)
+    app.config["TRUSTED_HOSTS"] = names
+    return names
 
 
 def make_ssl_context(spec: SSLContextSpec | None, host: str) -> ssl.SSLContext | None:
@@ -213,6 +285,8 @@ def serve_development(
         logger = app.logger
         if not logger.level:
             logger.setLevel(logging.DEBUG)
+    check_resolvable(host, port)
+    trusted = trust_local_names(app, host)
     context = make_ssl_context(ssl_context, host)
     application: Any = app
     # The app applies PROXY_FIX to each request; a malformed one fails here.
@@ -227,6 +301,10 @@ def serve_development(
     if _debugger_allowed(host, use_debugger, unsafe_remote_debugger):
         application = _wrap_debugger(application, host, use_reloader, evalex)
     if not is_running_from_reloader():
+        if trusted is not None:
+            click.echo(
+                f" * Answering to host names: {', '.join(trusted)} (set TRUSTED_HOSTS for others)"
+            )
         click.echo(f" * Open {display_url(host, port, context is not None)}")
     run_simple(
         host,

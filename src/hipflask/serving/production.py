@@ -21,7 +21,12 @@ debug-mode app is never served on such an address; an app whose
 address (see :mod:`hipflask.serving.secret_key`); and an app that does not
 know its host names (``TRUSTED_HOSTS``, ``SERVER_NAME`` or ``host_names=``)
 is only served on loopback with no proxy in front, where it answers to
-``localhost`` and ``127.0.0.1`` alone (see :mod:`hipflask.security.hosts`).
+``localhost``, ``127.0.0.1`` and the address it listens on alone (see
+:mod:`hipflask.security.hosts`). An app with ``SERVER_NAME`` alone answers to
+that name only, and settings the security gate refuses (a bad
+``HSTS_PRELOAD``, a malformed ``PROXY_FIX``) stop the server before it listens.
+The workers compare host names in lower case and without a trailing dot, as
+the redirect listener does (:mod:`hipflask.serving.hostnames`).
 """
 
 from __future__ import annotations
@@ -30,14 +35,9 @@ import errno
 import functools
 import ipaddress
 import os
-import re
 import shutil
-import signal
 import socket
 import tempfile
-import threading
-from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -45,17 +45,22 @@ from typing import Any
 from .._extras import require
 from ..core.app import is_async_view
 from ..errors import ConfigurationError
+from ..security.hosts import LOOPBACK_HOST_NAMES
 from ..security.hosts import hosts_to_trust
 from .buffering import BufferedWSGI
 from .devserver import is_loopback
+from .hostnames import CanonicalHost
+from .hostnames import canonical_trusted_hosts
+from .hostnames import server_name_hosts
 from .limits import ServerLimits
 from .proxies import ProxyTrust
+from .redirect import start_redirector
+from .redirect import stop_process
 from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
     from ..core.app import Hipflask
@@ -63,13 +68,14 @@ if TYPE_CHECKING:
 __all__ = [
     "INTERFACES",
     "PLAIN_HTTP_REFUSED",
+    "check_certificate_files",
     "check_public_binding",
     "choose_interface",
     "default_threads",
     "load_worker_app",
     "resolve_certificate",
     "serve_app",
-    "serve_https_redirects",
+    "trusted_host_names",
 ]
 
 #: The protocols the app object speaks, and ``auto`` (see :func:`choose_interface`).
@@ -90,11 +96,6 @@ _DEBUG_REFUSED = (
     " is meant for one developer's machine. Unset HIPFLASK_DEBUG/FLASK_DEBUG or set"
     " DEBUG = False, or use 'hipflask run' for development."
 )
-
-_REDIRECT_READY_TIMEOUT = 15.0
-_REDIRECT_IO_TIMEOUT = 10.0
-_MAX_DRAINED_BODY = 64 * 1024
-_HOST_HEADER = re.compile(r"(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?\Z")
 
 
 def default_threads() -> int:
@@ -133,25 +134,30 @@ def resolve_certificate(
     key: str | os.PathLike[str] | None,
     host: str,
     scratch: list[Path],
+    host_names: Sequence[str] = (),
 ) -> tuple[Path, Path]:
     """Turn ``--cert``/``--key`` into certificate and key files granian can read.
 
     ``local`` takes a leaf from the local CA; ``adhoc`` writes a throwaway
     pair into a private temporary folder, appended to ``scratch`` for the
     caller to delete at shutdown (granian's workers read the files by path).
+    Both cover the names the site answers to (``host_names``, as
+    ``TRUSTED_HOSTS`` writes them), the local CA's those it may sign.
     Files are checked here with hipflask's own TLS loader, so a wrong key or a
     passphrase-protected one is a clear error before any worker starts.
     """
     from .devserver import _certificate_names
+    from .tls.adhoc import certificate_names
     from .tls.context import make_server_context
 
-    names = _certificate_names(host)
+    names = [*_certificate_names(host), *certificate_names(host_names)]
     if cert in ("adhoc", "local") and key is not None:
         raise ConfigurationError(f"--key is not used with --cert={cert}; leave it out.")
     if cert == "local":
+        from .tls.constraints import is_local_name
         from .tls.local_ca import LocalCA
 
-        cert_path, key_path = LocalCA().ensure_leaf(names)
+        cert_path, key_path = LocalCA().ensure_leaf([n for n in names if is_local_name(n)])
     elif cert == "adhoc":
         from .tls.adhoc import DEFAULT_HOSTNAMES
         from .tls.adhoc import make_adhoc_certificate
@@ -162,14 +168,28 @@ def resolve_certificate(
         cert_path = _write_private(directory, "cert.pem", cert_pem)
         key_path = _write_private(directory, "key.pem", key_pem)
     else:
-        if key is None:
-            raise ConfigurationError(
-                "--key is required with --cert=FILE: give the private key file"
-                " (or use --cert=local or --cert=adhoc)."
-            )
-        cert_path, key_path = Path(cert), Path(key)
+        return check_certificate_files(cert, key)
     make_server_context(cert_path, key_path)
     return cert_path, key_path
+
+
+def check_certificate_files(
+    cert: str | os.PathLike[str], key: str | os.PathLike[str] | None
+) -> tuple[Path, Path]:
+    """Load ``--cert FILE --key FILE`` with hipflask's TLS loader, or say what is wrong.
+
+    A key that does not match, or one protected by a passphrase, is a clear
+    error before anything listens, instead of a traceback in every worker.
+    """
+    from .tls.context import make_server_context
+
+    if key is None:
+        raise ConfigurationError(
+            "--key is required with --cert=FILE: give the private key file"
+            " (or use --cert=local or --cert=adhoc)."
+        )
+    make_server_context(cert, key)
+    return Path(cert), Path(key)
 
 
 def load_worker_app(
@@ -181,6 +201,7 @@ def load_worker_app(
     limits: ServerLimits | None = None,
     wsgi_threads: int | None = None,
     trusted_hosts: Sequence[str] | None = None,
+    canonical_hosts: bool = False,
 ) -> Any:
     """Import the app in a granian worker and return what granian should call.
 
@@ -190,6 +211,9 @@ def load_worker_app(
     ``limits`` sets the app's body timeouts. With ``wsgi_threads`` the app is
     served as WSGI behind :class:`~hipflask.serving.buffering.BufferedWSGI`.
     ``trusted_hosts`` becomes its ``TRUSTED_HOSTS`` (see :func:`check_deployment`).
+    With ``canonical_hosts`` the ``Host`` header and ``TRUSTED_HOSTS`` are
+    compared in canonical form (:class:`~hipflask.serving.hostnames.CanonicalHost`),
+    as ``hipflask serve``'s redirect listener compares them.
     """
     from ..cli.discovery import load_target
 
@@ -199,15 +223,18 @@ def load_worker_app(
         app.config["PROXY_FIX"] = proxy
     if trusted_hosts is not None:
         app.config["TRUSTED_HOSTS"] = list(trusted_hosts)
+    if canonical_hosts and app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = canonical_trusted_hosts(app.config["TRUSTED_HOSTS"])
     if asgi_threads is not None:
         # The sync-view pool is created on first use and sized from this setting.
         app.config["ASGI_THREAD_POOL_SIZE"] = asgi_threads
     ProxyTrust.from_config(app.config.get("PROXY_FIX"))
     if limits is not None:
         limits.apply_to(app.config)
+    served: Any = app
     if wsgi_threads is not None:
-        return BufferedWSGI(app, app.config, wsgi_threads)
-    return app
+        served = BufferedWSGI(app, app.config, wsgi_threads)
+    return CanonicalHost(served) if canonical_hosts else served
 
 
 def _granian_options(
@@ -302,8 +329,16 @@ def check_deployment(
     public address, a weak ``SECRET_KEY`` (:mod:`hipflask.serving.secret_key`),
     and host names nobody pinned (:mod:`hipflask.security.hosts`).
 
+    The app's security policies are built here too, so a setting they refuse
+    (``HSTS_PRELOAD`` without a year's ``HSTS_MAX_AGE``, a malformed
+    ``PROXY_FIX``) stops the server instead of failing every request with 500.
+
     :param host_names: the names the site is reached by (``--host-name``).
-    :returns: the ``TRUSTED_HOSTS`` to give the app, or ``None`` to keep its own.
+    :returns: the ``TRUSTED_HOSTS`` to give the app, or ``None`` to keep its
+        own. ``SERVER_NAME`` alone becomes the trusted name (see
+        :func:`~hipflask.serving.hostnames.server_name_hosts`); on a loopback
+        address other than ``127.0.0.1`` that address is trusted too, so the
+        URL the server prints works.
     """
     behind_proxy = proxy or bool(app.config.get("PROXY_FIX"))
     check_public_binding(
@@ -315,12 +350,40 @@ def check_deployment(
     )
     apply_secret_key_from_env(app.config)
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
-    return hosts_to_trust(
+    _check_security_settings(app)
+    trusted = hosts_to_trust(
         app.config,
         where=host or "every interface",
         is_loopback_only=is_loopback(host) and not behind_proxy,
         host_names=host_names,
     )
+    if trusted is None and not app.config.get("TRUSTED_HOSTS"):
+        # SERVER_NAME alone restricts nothing in Flask; serve promises it does.
+        return server_name_hosts(app.config, subdomain_matching=app.subdomain_matching)
+    if trusted == list(LOOPBACK_HOST_NAMES) and not host_names:
+        address = host.strip("[]")
+        # An IPv6 literal cannot be a trusted host (Werkzeug compares names only).
+        if address not in trusted and ":" not in address and address != "localhost":
+            trusted.append(address)
+    return trusted
+
+
+def trusted_host_names(app: Hipflask, override: Sequence[str] | None) -> list[str]:
+    """The host names the served app answers to: ``override`` (see
+    :func:`check_deployment`), else its own ``TRUSTED_HOSTS``."""
+    if override is not None:
+        return list(override)
+    configured = app.config.get("TRUSTED_HOSTS") or []
+    return [configured] if isinstance(configured, str) else list(configured)
+
+
+def _check_security_settings(app: Hipflask) -> None:
+    # Building the gate's policies validates HSTS_*, CSP, frame and origin
+    # settings; left to the first request, each refusal is a 500 on every
+    # request instead of one message at start-up.
+    ProxyTrust.from_config(app.config.get("PROXY_FIX"))
+    app.gate.header_policy  # noqa: B018 - built for its refusals
+    app.gate.reset()
 
 
 def choose_interface(app: Hipflask) -> str:
@@ -379,7 +442,9 @@ def serve_app(
     :param proxy: a count of reverse proxies, or a ``PROXY_FIX`` mapping;
         their ``X-Forwarded-*`` headers are trusted.
     :param redirect_http: also listen for plain HTTP on this port, answering
-        every request with a 308 to the same URL over HTTPS.
+        every request for a trusted host with a 308 to the same path over
+        HTTPS (:mod:`hipflask.serving.redirect`); its deadline per request is
+        the limits' ``header_timeout``.
     :param limits: timeouts and limits (:class:`~hipflask.serving.limits.ServerLimits`);
         safe defaults when omitted.
     :param host_names: the names the site is reached by; they become the
@@ -421,10 +486,21 @@ def serve_app(
     scratch: list[Path] = []
     redirector: BaseProcess | None = None
     try:
-        tls = resolve_certificate(cert, key, host, scratch) if cert is not None else None
+        tls = (
+            resolve_certificate(
+                cert, key, host, scratch, host_names=trusted_host_names(app, trusted_hosts)
+            )
+            if cert is not None
+            else None
+        )
         if redirect_http is not None:
-            trusted = trusted_hosts or app.config.get("TRUSTED_HOSTS")
-            redirector = _start_redirector(host, redirect_http, port, trusted)
+            redirector = start_redirector(
+                host,
+                redirect_http,
+                port,
+                trusted_host_names(app, trusted_hosts),
+                deadline=limits.header_timeout,
+            )
         options = _granian_options(
             host=host,
             port=port,
@@ -449,197 +525,11 @@ def serve_app(
                 else None
             ),
             trusted_hosts=trusted_hosts,
+            canonical_hosts=True,
         )
         server.serve(target_loader=loader)
     finally:
         if redirector is not None:
-            _stop_process(redirector)
+            stop_process(redirector)
         for directory in scratch:
             shutil.rmtree(directory, ignore_errors=True)
-
-
-# -- the plain-HTTP redirect listener -------------------------------------------
-
-
-class _RedirectHandler(BaseHTTPRequestHandler):
-    """Answer every request with 308 to the same host, path and query over HTTPS.
-
-    308 (not 301) keeps the method and body, so a form posted to ``http://``
-    is re-sent to ``https://`` rather than silently turned into a GET.
-    """
-
-    server: _RedirectServer
-    timeout = _REDIRECT_IO_TIMEOUT  # a client that sends nothing cannot hold a thread
-    protocol_version = "HTTP/1.1"
-
-    def version_string(self) -> str:
-        return "hipflask-redirect"
-
-    def _redirect(self) -> None:
-        self._discard_body()
-        host = self.headers.get("Host", "").strip()
-        # The Host header is the client's claim; only a well-formed one (and,
-        # with TRUSTED_HOSTS, an allowed one) is echoed into Location, so the
-        # listener cannot be used to forge redirects or split headers.
-        name = _host_name(host)
-        if not _HOST_HEADER.match(host) or not self.server.is_trusted(name):
-            self._answer(400, b"Bad Request: missing or invalid Host header.\n")
-            return
-        path = _encode_target(self.path) if self.path.startswith("/") else "/"
-        port = self.server.https_port
-        netloc = name if port == 443 else f"{name}:{port}"
-        self.send_response(308)
-        self.send_header("Location", f"https://{netloc}{path}")
-        self.send_header("Content-Length", "0")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.close_connection = True
-
-    def _discard_body(self) -> None:
-        # Closing with unread request bytes makes the kernel send a reset, which
-        # can destroy the 308 before the client reads it; small bodies are
-        # drained, large ones are not worth the wait.
-        length = self.headers.get("Content-Length", "")
-        if length.isdigit() and 0 < int(length) <= _MAX_DRAINED_BODY:
-            self.rfile.read(int(length))
-
-    def _answer(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-        self.close_connection = True
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _redirect
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if self.server.access_log:
-            super().log_message(format, *args)
-
-
-def _encode_target(target: str) -> str:
-    """The request target with every byte outside printable ASCII percent-encoded.
-
-    http.server hands the raw target over as latin-1 text, NUL and 0xFF
-    bytes included; echoed as they are into ``Location`` they make an
-    invalid header that clients and proxies read in different ways.
-    """
-    if target.isascii() and target.isprintable() and " " not in target:
-        return target
-    return "".join(char if "!" <= char <= "~" else f"%{ord(char):02X}" for char in target)
-
-
-def _host_name(host: str) -> str:
-    if host.startswith("["):
-        return host.partition("]")[0] + "]"
-    return host.partition(":")[0].lower()
-
-
-class _RedirectServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        https_port: int,
-        trusted_hosts: list[str] | None,
-        access_log: bool,
-    ) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, _RedirectHandler)
-        self.https_port = https_port
-        self.trusted_hosts = [host.lower() for host in trusted_hosts or ()]
-        self.access_log = access_log
-
-    def is_trusted(self, name: str) -> bool:
-        if not self.trusted_hosts:
-            return True
-        for allowed in self.trusted_hosts:
-            if allowed.startswith("."):
-                # Werkzeug's rule: ".example.com" allows the domain and its subdomains.
-                if name == allowed[1:] or name.endswith(allowed):
-                    return True
-            elif name == allowed:
-                return True
-        return False
-
-
-def serve_https_redirects(
-    host: str,
-    port: int,
-    https_port: int,
-    trusted_hosts: list[str] | None = None,
-    access_log: bool = True,
-    ready: Connection | None = None,
-) -> None:
-    """Run the plain-HTTP listener that redirects to HTTPS, until the process ends.
-
-    Run in its own process next to granian (see :func:`serve_app`); ``ready``
-    receives ``None`` once listening, or the error that prevented it. The
-    process exits by itself when its parent disappears.
-    """
-    # Ctrl+C reaches the whole process group; the parent stops this process
-    # itself once granian has finished, so the terminal shows one shutdown.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        server = _RedirectServer((host, port), https_port, trusted_hosts, access_log)
-    except OSError as exc:
-        if ready is not None:
-            ready.send(f"Cannot listen on {host}:{port} for --redirect-http: {exc.strerror}.")
-        return
-    if ready is not None:
-        ready.send(None)
-    parent = os.getppid()
-    watcher = threading.Thread(target=_exit_with_parent, args=(server, parent), daemon=True)
-    watcher.start()
-    with server:
-        server.serve_forever(poll_interval=0.5)
-
-
-def _exit_with_parent(server: ThreadingHTTPServer, parent: int) -> None:
-    # An orphaned listener would keep the port taken after a crash or SIGKILL.
-    while os.getppid() == parent:
-        threading.Event().wait(1.0)
-    server.shutdown()
-
-
-def _start_redirector(
-    host: str, port: int, https_port: int, trusted_hosts: list[str] | None
-) -> BaseProcess:
-    import multiprocessing
-
-    # "spawn": granian forks its workers from this process later, and a fresh
-    # interpreter keeps the listener's thread out of those forks.
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=serve_https_redirects,
-        args=(host, port, https_port, trusted_hosts, True, sender),
-        name="hipflask-redirect",
-        daemon=True,
-    )
-    process.start()
-    sender.close()
-    error: str | None = "The --redirect-http listener did not start in time."
-    if receiver.poll(_REDIRECT_READY_TIMEOUT):
-        try:
-            error = receiver.recv()
-        except EOFError:
-            error = "The --redirect-http listener exited while starting."
-    receiver.close()
-    if error is not None:
-        _stop_process(process)
-        raise ConfigurationError(error)
-    return process
-
-
-def _stop_process(process: BaseProcess) -> None:
-    if process.is_alive():
-        process.terminate()
-    process.join(5)
-    if process.is_alive():  # pragma: no cover - terminate is honoured
-        process.kill()
-        process.join()

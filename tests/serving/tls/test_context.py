@@ -325,6 +325,31 @@ def test_a_key_for_another_certificate_is_reported_as_a_mismatch(
         make_server_context(cert_path, other_key)
 
 
+def test_a_key_of_another_type_is_a_mismatch_without_openssl_internals(
+    ca: LocalCA, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    cert_path, _key_path = ca.issue()
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pkcs1 = _write(
+        tmp_path / "rsa-key.pem",
+        rsa_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        ),
+    )
+
+    with pytest.raises(ConfigurationError) as caught:
+        make_server_context(cert_path, pkcs1)
+    message = str(caught.value)
+    assert "does not belong to the certificate" in message
+    assert "NO_CERTIFICATE_ASSIGNED" not in message
+    assert "KEY_VALUES_MISMATCH" not in message
+    assert "(" not in message
+
+
 def test_an_encrypted_key_is_refused_without_prompting_for_a_passphrase(
     leaf: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -396,3 +396,190 @@ def test_renew_without_leaves_issues_the_default_one(tmp_path: Path) -> None:
 
     assert renewed == [ca.leaf_paths()]
     assert ca.leaf_paths()[0].is_file()
+
+
+# -- permissions: nobody else may replace the CA or read its key --------------
+
+root_only = pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() != 0, reason="giving a file away needs root"
+)
+_OTHER_UID = 65534  # nobody
+
+
+def _use(ca: LocalCA, how: str) -> None:
+    if how == "create":
+        ca.create()
+    elif how == "issue":
+        ca.issue()
+    elif how == "ensure_leaf":
+        ca.ensure_leaf(["myapp.test"])
+    elif how == "load_certificate":
+        ca.load_certificate()
+    else:
+        ca.renew()
+
+
+_USES = ["create", "issue", "ensure_leaf", "load_certificate", "renew"]
+
+
+@posix_only
+@pytest.mark.parametrize("how", _USES)
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_a_ca_key_open_to_others_is_refused_with_the_chmod_that_fixes_it(
+    ca: LocalCA, how: str, mode: int
+) -> None:
+    ca.key_path.chmod(mode)
+
+    with pytest.raises(ConfigurationError, match="open to other users") as caught:
+        _use(ca, how)
+    assert f"chmod 600 {ca.key_path}" in str(caught.value)
+
+
+@posix_only
+@pytest.mark.parametrize("how", _USES)
+@pytest.mark.parametrize("mode", [0o666, 0o664, 0o646])
+def test_a_ca_certificate_others_can_write_is_refused(ca: LocalCA, how: str, mode: int) -> None:
+    ca.cert_path.chmod(mode)
+
+    with pytest.raises(ConfigurationError, match="writable by other") as caught:
+        _use(ca, how)
+    assert f"chmod 644 {ca.cert_path}" in str(caught.value)
+
+
+@posix_only
+@pytest.mark.parametrize("how", _USES)
+def test_a_ca_directory_others_can_write_is_refused_by_every_use(ca: LocalCA, how: str) -> None:
+    ca.path.chmod(0o777)
+
+    with pytest.raises(ConfigurationError, match=f"chmod 700 {ca.path}"):
+        _use(ca, how)
+
+
+@posix_only
+@pytest.mark.parametrize("how", _USES)
+def test_a_parent_others_can_write_without_the_sticky_bit_is_refused(
+    tmp_path: Path, how: str
+) -> None:
+    parent = tmp_path / "shared"
+    ca = LocalCA(parent / "deeper" / "ca")
+    if how != "create":
+        ca.create()
+    parent.mkdir(exist_ok=True)
+    parent.chmod(0o777)
+
+    with pytest.raises(ConfigurationError, match="above the local CA directory") as caught:
+        _use(ca, how)
+    assert f"chmod go-w {parent}" in str(caught.value)
+    if how == "create":
+        assert not ca.path.exists()
+
+
+@posix_only
+def test_a_sticky_shared_parent_like_tmp_is_accepted(tmp_path: Path) -> None:
+    parent = tmp_path / "sticky"
+    parent.mkdir()
+    parent.chmod(0o1777)
+    ca = LocalCA(parent / "ca")
+
+    ca.ensure_leaf()
+
+    assert ca.exists
+
+
+@posix_only
+def test_a_group_writable_parent_is_refused(tmp_path: Path) -> None:
+    parent = tmp_path / "team"
+    parent.mkdir()
+    parent.chmod(0o775)
+
+    with pytest.raises(ConfigurationError, match="writable by other users"):
+        LocalCA(parent / "ca").create()
+
+
+@posix_only
+def test_a_parent_reached_through_a_symlink_is_checked_where_it_really_is(
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (tmp_path / "link").symlink_to(shared)
+
+    with pytest.raises(ConfigurationError, match="above the local CA directory"):
+        LocalCA(tmp_path / "link" / "ca").create()
+
+
+@root_only
+@pytest.mark.parametrize("part", ["directory", "key", "certificate"])
+def test_a_ca_owned_by_another_user_is_refused(
+    ca: LocalCA, part: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SUDO_UID", raising=False)
+    path = {"directory": ca.path, "key": ca.key_path, "certificate": ca.cert_path}[part]
+    os.chown(path, _OTHER_UID, -1)
+
+    with pytest.raises(ConfigurationError, match="not to you") as caught:
+        ca.ensure_leaf()
+    assert str(path) in str(caught.value)
+    assert "HIPFLASK_CA_DIR" in str(caught.value)
+
+
+@root_only
+def test_a_parent_owned_by_another_user_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SUDO_UID", raising=False)
+    parent = tmp_path / "theirs"
+    parent.mkdir(mode=0o755)
+    os.chown(parent, _OTHER_UID, -1)
+
+    with pytest.raises(ConfigurationError, match="who could replace the CA in it"):
+        LocalCA(parent / "ca").create()
+
+
+@root_only
+def test_root_under_sudo_may_use_the_invoking_users_ca(
+    ca: LocalCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for path in (ca.path, ca.key_path, ca.cert_path):
+        os.chown(path, _OTHER_UID, -1)
+    monkeypatch.setenv("SUDO_UID", str(_OTHER_UID))
+
+    ca.load_certificate()
+
+
+@posix_only
+def test_a_half_written_ca_with_a_loose_leftover_key_is_made_anew(tmp_path: Path) -> None:
+    ca = LocalCA(tmp_path / "ca")
+    ca.path.mkdir(mode=0o700)
+    ca.key_path.write_bytes(b"left over")
+    ca.key_path.chmod(0o644)
+
+    assert ca.create() is True
+    assert _mode(ca.key_path) == 0o600
+
+
+# -- names a production server is reached by (serve --cert local --host-name) --
+
+
+def test_a_leaf_for_the_host_names_a_server_answers_to_covers_them(ca: LocalCA) -> None:
+    from hipflask.serving.tls.adhoc import certificate_names
+
+    names = certificate_names(["myapp.test", ".api.test", " MyApp.test "])
+
+    assert names == ["myapp.test", "api.test", "*.api.test"]
+    cert_path, _key_path = ca.ensure_leaf(names)
+    assert {"localhost", "myapp.test", "api.test", "*.api.test"} <= _names(cert_path)
+
+
+@posix_only
+def test_the_certificate_serve_uses_comes_from_a_checked_ca(
+    ca: LocalCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.serving.production import resolve_certificate
+
+    monkeypatch.setenv("HIPFLASK_CA_DIR", str(ca.path))
+    ca.key_path.chmod(0o644)
+
+    with pytest.raises(ConfigurationError, match="chmod 600"):
+        resolve_certificate("local", None, "127.0.0.1", [])

@@ -224,3 +224,82 @@ def test_the_nss_step_runs_on_a_fresh_profile(
         text=True,
     )
     assert "C,," in listed.stdout
+
+
+# -- a CA others could replace is never offered for trust ---------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX-only")
+def test_steps_are_refused_for_a_ca_directory_others_can_write(ca: LocalCA) -> None:
+    ca.path.chmod(0o777)
+
+    with pytest.raises(ConfigurationError, match="writable by other users"):
+        trust_instructions(ca, platform="linux")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX-only")
+@pytest.mark.usefixtures("as_root")
+def test_install_refuses_a_ca_certificate_others_can_write(
+    ca: LocalCA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _fake_store(tmp_path, ("true",))
+    monkeypatch.setattr(trust, "_LINUX_STORES", (store,))
+    ca.cert_path.chmod(0o666)
+
+    with pytest.raises(ConfigurationError, match="chmod 644"):
+        install_trust(ca, system=True)
+    assert not store.anchor.exists()
+
+
+# -- removal ------------------------------------------------------------------
+
+
+def test_linux_removal_steps_undo_each_store(ca: LocalCA) -> None:
+    text = _text(ca, "linux")
+    removal = text[text.index("To stop trusting it") :]
+
+    assert (
+        "sudo rm -f /usr/local/share/ca-certificates/hipflask-local-ca.crt"
+        " && sudo update-ca-certificates --fresh"
+    ) in removal
+    assert "keytool -delete -alias debian:hipflask-local-ca.pem" in removal
+    assert "/etc/ssl/certs/java/cacerts" in removal
+    assert "sudo rm -f /etc/pki/ca-trust/source/anchors/hipflask-local-ca.pem" in removal
+    assert f"trust anchor --remove {ca.cert_path}" in removal
+    assert "certutil -d sql:$HOME/.pki/nssdb -D -n " in removal
+    assert f"Then delete {ca.path}" in removal
+    assert "delete-certificate" not in removal
+
+
+def test_macos_and_windows_removal_steps_name_the_ca(ca: LocalCA) -> None:
+    nick = trust._nickname(ca)
+
+    assert f"security delete-certificate -c {shlex.quote(nick)}" in _text(ca, "darwin")
+    assert f'certutil -user -delstore Root "{nick}"' in _text(ca, "win32")
+
+
+def test_linux_steps_offer_the_install_option(ca: LocalCA) -> None:
+    assert "certs trust --install" in _text(ca, "linux")
+    assert "certs trust --install" not in _text(ca, "darwin")
+
+
+def test_the_sudo_line_names_the_executable_by_absolute_path(
+    ca: LocalCA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000, raising=False)
+
+    with pytest.raises(TrustInstallError) as caught:
+        install_trust(ca, system=True)
+    words = shlex.split(str(caught.value)[str(caught.value).index("sudo env") :])
+    assert os.path.isabs(words[3])
+    assert words[4:7] == ["certs", "trust", "--install"]
+
+
+def test_absolute_command_falls_back_to_the_interpreter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))
+    monkeypatch.setattr(trust.shutil, "which", lambda name: None)
+
+    assert trust.absolute_command() == f"{tmp_path / 'bin' / 'python'} -m hipflask"

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ADHOC_VALIDITY",
     "DEFAULT_HOSTNAMES",
+    "certificate_names",
     "generate_private_key",
     "make_adhoc_certificate",
     "private_key_pem",
@@ -105,6 +106,26 @@ def subject_alt_names(names: Iterable[str]) -> list[x509.GeneralName]:
         if entry not in entries:
             entries.append(entry)
     return entries
+
+
+def certificate_names(host_names: Iterable[str]) -> list[str]:
+    """The certificate names that cover host names given as ``TRUSTED_HOSTS`` takes them.
+
+    ``--host-name`` and ``TRUSTED_HOSTS`` write "this name and its
+    subdomains" with a leading dot (``.myapp.test``); a certificate needs the
+    name and its wildcard (``*.myapp.test``) for that. Pass the result to
+    :meth:`~hipflask.serving.tls.LocalCA.ensure_leaf` or
+    :func:`make_adhoc_certificate` (after the defaults), so a server reached
+    by those names presents a certificate that matches them.
+    """
+    names: list[str] = []
+    for raw in host_names:
+        name = raw.strip().lower()
+        wanted = [name[1:], f"*{name}"] if name.startswith(".") else [name]
+        for entry in wanted:
+            if entry.strip("*.") and entry not in names:
+                names.append(entry)
+    return names
 
 
 def generate_private_key() -> ec.EllipticCurvePrivateKey:

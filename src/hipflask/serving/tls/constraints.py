@@ -27,7 +27,13 @@ from ...errors import ConfigurationError
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["LOCAL_DOMAINS", "LOCAL_NETWORKS", "check_local_names", "local_ca_extensions"]
+__all__ = [
+    "LOCAL_DOMAINS",
+    "LOCAL_NETWORKS",
+    "check_local_names",
+    "is_local_name",
+    "local_ca_extensions",
+]
 
 #: DNS names (and every name below them) the local CA may sign.
 LOCAL_DOMAINS: tuple[str, ...] = (
@@ -74,6 +80,15 @@ def _is_local(entry: x509.GeneralName) -> bool:
         )
     name = str(entry.value).lower().rstrip(".").removeprefix("*.")
     return any(name == domain or name.endswith(f".{domain}") for domain in LOCAL_DOMAINS)
+
+
+def is_local_name(name: str) -> bool:
+    """Whether the local CA may sign ``name`` (a DNS name, ``*.`` wildcard, or an address)."""
+    try:
+        entry: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(name.strip("[]")))
+    except ValueError:
+        entry = x509.DNSName(name)
+    return _is_local(entry)
 
 
 def check_local_names(ca_certificate: x509.Certificate, names: Iterable[x509.GeneralName]) -> None:

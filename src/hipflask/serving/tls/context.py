@@ -74,7 +74,7 @@ def _require_file(path: str | os.PathLike[str], what: str) -> Path:
     return file
 
 
-def _diagnose(cert: Path, key: Path, error: ssl.SSLError) -> ConfigurationError:
+def _diagnose(cert: Path, key: Path) -> ConfigurationError:
     """Say which file is wrong: OpenSSL's own message is usually just 'PEM lib'."""
     try:
         x509.load_pem_x509_certificates(cert.read_bytes())
@@ -92,9 +92,11 @@ def _diagnose(cert: Path, key: Path, error: ssl.SSLError) -> ConfigurationError:
             f"The TLS key file {key} does not hold a PEM private key"
             " (it should contain '-----BEGIN PRIVATE KEY-----' or similar)."
         )
+    # OpenSSL's reason (KEY_VALUES_MISMATCH, NO_CERTIFICATE_ASSIGNED...) names
+    # its internals, not the user's files; the error is chained for debugging.
     return ConfigurationError(
-        f"The TLS key {key} does not belong to the certificate {cert}"
-        f" ({error.reason or error}). Give the key the certificate was issued for."
+        f"The TLS key {key} does not belong to the certificate {cert}. Give the"
+        " key the certificate was issued for: the two are made together."
     )
 
 
@@ -147,7 +149,7 @@ def make_server_context(
     except _EncryptedKeyError as exc:
         raise _EncryptedKeyError(f"{key}: {exc}") from None
     except ssl.SSLError as exc:
-        raise _diagnose(cert, key, exc) from exc
+        raise _diagnose(cert, key) from exc
     except OSError as exc:
         raise ConfigurationError(
             f"Cannot read the TLS files {cert} and {key}: {exc.strerror}."

@@ -27,6 +27,7 @@ import getpass
 import hashlib
 import os
 import re
+import shlex
 import socket
 import sys
 import tempfile
@@ -52,6 +53,11 @@ from .adhoc import server_certificate_builder
 from .adhoc import subject_alt_names
 from .constraints import check_local_names
 from .constraints import local_ca_extensions
+from .permissions import check_ancestor
+from .permissions import check_owner
+from .permissions import existing_ancestors
+from .permissions import file_mode
+from .permissions import trusted_owners
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -207,8 +213,8 @@ class LocalCA:
         Idempotent on purpose: a second CA would silently invalidate the first
         one's trust-store entries and every leaf it issued.
         """
+        self.check_permissions()
         if self.exists:
-            self._check_directory()
             return False
         try:
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -217,7 +223,7 @@ class LocalCA:
                 f"Cannot create the local CA directory {self.path}: {exc.strerror}."
                 " Set HIPFLASK_CA_DIR to a directory you own."
             ) from exc
-        self._check_directory()
+        self.check_permissions()
         key = generate_private_key()
         # Key first: until the certificate lands the CA does not "exist", so an
         # interrupted run is simply redone next time.
@@ -276,17 +282,50 @@ class LocalCA:
         signed = certificate.sign(key, hashes.SHA256())
         return signed.public_bytes(serialization.Encoding.PEM)
 
-    def _check_directory(self) -> None:
+    def check_permissions(self) -> None:
+        """Refuse a CA that someone else could replace, or whose key others could read.
+
+        Whoever can write the CA certificate, or the directory holding it (or
+        any directory above, which lets them rename it away), can swap in
+        their own CA before it is trusted and then impersonate any site to
+        this user; whoever can read the key can do the same once it is
+        trusted. Every command that uses the CA calls this first. The files
+        of a CA not (fully) created yet are skipped, as they are made anew.
+        """
         if os.name != "posix":
             return  # Windows keeps %LOCALAPPDATA% per-user through its ACLs.
-        mode = self.path.stat().st_mode
+        owners = trusted_owners()
+        for ancestor in existing_ancestors(self.path):
+            check_ancestor(ancestor, owners)
+        if not self.path.exists():
+            return
+        check_owner(self.path, owners)
         # A directory others can write lets them swap in their own CA before it
         # is trusted, and then impersonate any site to this user.
-        if mode & 0o022:
+        if self.path.stat().st_mode & 0o022:
             raise ConfigurationError(
                 f"The local CA directory {self.path} is writable by other users,"
                 " who could replace the CA before you trust it. Use a private"
-                f" directory: chmod 700 {self.path}"
+                f" directory: chmod 700 {shlex.quote(str(self.path))}"
+            )
+        if not self.exists:
+            return  # a half-written CA is made anew, its leftovers replaced
+        check_owner(self.key_path, owners)
+        if self.key_path.stat().st_mode & 0o077:
+            raise ConfigurationError(
+                f"The local CA key {self.key_path} is open to other users (mode"
+                f" {file_mode(self.key_path)}): whoever reads it can impersonate any"
+                " local site to you once the CA is trusted. Make it yours alone:"
+                f" chmod 600 {shlex.quote(str(self.key_path))} (and if others may"
+                f" have copied it, replace the CA: {hipflask_command()} certs recreate)."
+            )
+        check_owner(self.cert_path, owners)
+        if self.cert_path.stat().st_mode & 0o022:
+            raise ConfigurationError(
+                f"The local CA certificate {self.cert_path} is writable by other"
+                f" users (mode {file_mode(self.cert_path)}), who could replace it with"
+                " their own CA before you trust it. Make it yours alone:"
+                f" chmod 644 {shlex.quote(str(self.cert_path))}"
             )
 
     def _read(self, path: Path) -> bytes:
@@ -299,7 +338,8 @@ class LocalCA:
             ) from exc
 
     def load_certificate(self) -> x509.Certificate:
-        """Read the CA certificate, or say how to make one."""
+        """Read the CA certificate, or say how to make one or make it safe."""
+        self.check_permissions()
         if not self.cert_path.is_file():
             raise ConfigurationError(
                 f"There is no local CA in {self.path}. Create one with `hipflask certs create`."
@@ -314,7 +354,6 @@ class LocalCA:
 
     def _load(self) -> tuple[x509.Certificate, _CAKey]:
         certificate = self.load_certificate()
-        self._check_directory()
         try:
             key = serialization.load_pem_private_key(self._read(self.key_path), password=None)
         except (ValueError, TypeError) as exc:
@@ -375,8 +414,7 @@ class LocalCA:
         The new CA must be trusted anew, and the old one removed from the
         trust stores it was added to.
         """
-        if self.exists:
-            self._check_directory()
+        self.check_permissions()
         for cert_path, key_path in self.leaves():
             cert_path.unlink(missing_ok=True)
             key_path.unlink(missing_ok=True)

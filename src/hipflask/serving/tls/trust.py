@@ -25,10 +25,16 @@ from ...errors import HipflaskError
 from ..command import hipflask_command
 from .local_ca import LocalCA
 
-__all__ = ["TrustInstallError", "install_trust", "trust_instructions"]
+__all__ = ["TrustInstallError", "absolute_command", "install_trust", "trust_instructions"]
 
 _ANCHOR_NAME = "hipflask-local-ca"
 _DEFAULT_NICKNAME = "hipflask local CA"
+_NSSDB = "sql:$HOME/.pki/nssdb"
+
+#: Where Debian's ca-certificates-java hook mirrors the system store, and the
+#: alias it gives an anchor added by ``update-ca-certificates``.
+_JAVA_CACERTS = "/etc/ssl/certs/java/cacerts"
+_JAVA_ALIAS = f"debian:{_ANCHOR_NAME}.pem"
 
 
 class TrustInstallError(HipflaskError):
@@ -64,12 +70,27 @@ def _nickname(ca: LocalCA) -> str:
     return str(attributes[0].value) if attributes else _DEFAULT_NICKNAME
 
 
+def absolute_command() -> str:
+    """The ``hipflask`` executable by absolute path, for a line run under ``sudo``.
+
+    ``sudo`` searches its own ``secure_path``, not the user's ``PATH``, so a
+    bare ``hipflask`` from a virtual environment is not found there.
+    """
+    beside = Path(os.path.abspath(sys.executable)).parent / "hipflask"
+    if beside.exists():
+        return shlex.quote(str(beside))
+    found = shutil.which("hipflask")
+    if found is not None:
+        return shlex.quote(os.path.abspath(found))
+    return f"{shlex.quote(os.path.abspath(sys.executable))} -m hipflask"
+
+
 def _linux_steps(cert: str, nick: str) -> list[str]:
     steps = [
         f"{store.distribution}: sudo cp {cert} {store.anchor} && sudo {shlex.join(store.command)}"
         for store in _LINUX_STORES
     ]
-    nssdb = "sql:$HOME/.pki/nssdb"
+    nssdb = _NSSDB
     return [
         *steps,
         f"Arch and other p11-kit systems: sudo trust anchor --store {cert}",
@@ -100,6 +121,41 @@ def _windows_steps(path: Path) -> list[str]:
     ]
 
 
+def _linux_removal(cert: str, nick: str) -> list[str]:
+    debian, fedora = _LINUX_STORES
+    return [
+        f"{debian.distribution}: sudo rm -f {debian.anchor} && sudo"
+        " update-ca-certificates --fresh; and if Java's store got a copy"
+        f" ({_JAVA_CACERTS}): sudo keytool -delete -alias {_JAVA_ALIAS}"
+        f" -keystore {_JAVA_CACERTS} -storepass changeit",
+        f"{fedora.distribution}: sudo rm -f {fedora.anchor} && sudo {shlex.join(fedora.command)}",
+        f"Arch and other p11-kit systems: sudo trust anchor --remove {cert}",
+        f"Chrome/Chromium on Linux: certutil -d {_NSSDB} -D -n {shlex.quote(nick)}",
+        "Each Firefox profile: for d in $HOME/.mozilla/firefox/*/; do certutil"
+        f' -d "sql:$d" -D -n {shlex.quote(nick)}; done',
+    ]
+
+
+def _removal_steps(ca: LocalCA, system: str) -> list[str]:
+    nick = _nickname(ca)
+    steps = ["To stop trusting it, remove it from each store it was added to:"]
+    if system in ("all", "linux"):
+        steps += _linux_removal(shlex.quote(str(ca.cert_path)), nick)
+    if system in ("all", "darwin"):
+        steps.append(
+            f"macOS: sudo security delete-certificate -c {shlex.quote(nick)}"
+            " /Library/Keychains/System.keychain"
+        )
+    if system in ("all", "win32"):
+        steps.append(f'Windows: certutil -user -delstore Root "{nick}"')
+    steps.append(
+        "Python clients and Node.js: unset SSL_CERT_FILE REQUESTS_CA_BUNDLE"
+        " NODE_EXTRA_CA_CERTS wherever you exported them."
+    )
+    steps.append(f"Then delete {ca.path} (every certificate it issued stops working).")
+    return steps
+
+
 def _client_steps(cert: str, path: Path, port: int) -> list[str]:
     return [
         "Python clients, for one shell (they then trust this CA only, so use it"
@@ -119,7 +175,11 @@ def trust_instructions(ca: LocalCA, *, platform: str | None = None, port: int = 
     ``"all"``; browsers and Python clients keep their own stores, so their steps
     come whatever the platform. ``port`` is the local server's, for the
     example requests.
+
+    :raises ConfigurationError: the CA could be replaced by another user (see
+        :meth:`LocalCA.check_permissions`): trusting it then is what they want.
     """
+    ca.check_permissions()
     command = hipflask_command()
     system = platform or sys.platform
     if system.startswith("linux"):
@@ -135,16 +195,16 @@ def trust_instructions(ca: LocalCA, *, platform: str | None = None, port: int = 
     steps.append("Trust it once; every certificate it issues is then accepted:")
     if system in ("all", "linux"):
         steps += _linux_steps(cert, _nickname(ca))
+        steps.append(
+            f"Or let hipflask do the system-store step (Debian or Fedora layout):"
+            f" {command} certs trust --install (it says how to run it as root)"
+        )
     if system in ("all", "darwin"):
         steps += _macos_steps(cert)
     if system in ("all", "win32"):
         steps += _windows_steps(ca.cert_path)
     steps += _client_steps(cert, ca.cert_path, port)
-    steps.append(
-        "To stop trusting it, remove it from the same stores, then delete"
-        f" {ca.path} (every certificate it issued stops working)."
-    )
-    return steps
+    return steps + _removal_steps(ca, system)
 
 
 def _refuse_unless_allowed(ca: LocalCA, system: bool) -> None:
@@ -165,7 +225,7 @@ def _refuse_unless_allowed(ca: LocalCA, system: bool) -> None:
         raise TrustInstallError(
             "Changing the system trust store needs root. Run:"
             f" sudo env HIPFLASK_CA_DIR={shlex.quote(str(ca.path))}"
-            " hipflask certs trust --install"
+            f" {absolute_command()} certs trust --install"
         )
 
 
