@@ -221,3 +221,15 @@ def test_transaction_with_an_interface_that_opens_none_uses_flasks_wording(
         client.session_transaction(),
     ):
         pass
+
+
+def test_the_module_function_is_the_clients_transaction(
+    views: Hipflask, client: HipflaskClient
+) -> None:
+    from hipflask.sessions.testing import session_transaction
+
+    with session_transaction(client) as sess:
+        sess["user_id"] = 8
+    assert client.get("/get/user_id").text == "8"
+    with session_transaction(client) as sess:
+        assert sess["user_id"] == 8
