@@ -26,13 +26,10 @@ from typing import Any
 from typing import TypeVar
 
 from werkzeug.exceptions import Aborter
-from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 from werkzeug.routing import MapAdapter
-from werkzeug.routing import RequestRedirect
 from werkzeug.utils import cached_property
-from werkzeug.utils import redirect as _werkzeug_redirect
 
 from .. import signals as _signals
 from ..contexts.ctx import AppContext
@@ -55,11 +52,9 @@ from ..templating.environment import Environment
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.lazy import lazy_attribute
 from ..wrappers.request import Request
-from ..wrappers.response import STATUS_LINES
 from ..wrappers.response import Response
 from . import asgi as _asgi
 from . import bridge
-from . import errorpages as _errorpages
 from . import pipeline
 from . import serve
 from . import typed as _typed
@@ -70,7 +65,8 @@ from .config import ConfigAttribute
 from .config import _to_timedelta
 from .debughelpers import FormDataRoutingRedirect
 from .debughelpers import loses_form_data
-from .helpers import same_host_path
+from .erroring import ErrorMethods
+from .erroring import current_environ as _current_environ
 from .logging import create_logger
 from .methods import PipelineMethods
 from .methods import overridable
@@ -90,11 +86,8 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: The stock HTML page of each stock HTTP error class, encoded once.
-_ERROR_PAGES: dict[type[HTTPException], bytes] = {}
 
-
-class Hipflask(PipelineMethods, Scaffold):
+class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
     """A web application: routes, hooks, configuration, served as WSGI and ASGI.
 
     ``import_name`` locates the app's folder (templates, static files,
@@ -629,46 +622,6 @@ class Hipflask(PipelineMethods, Scaffold):
             raise TypeError(_none_returned_message())
         return _coerce(rv, self.response_class, self.json, _current_environ)
 
-    def _exception_response(self, exc: HTTPException) -> Response:
-        if exc.response is not None:
-            return _coerce(exc.response, self.response_class, self.json, _current_environ)
-        if isinstance(exc, RequestRedirect):
-            # Its Location is built in get_response, not get_headers.
-            redirect = exc.get_response()
-            location = redirect.headers.get("Location")
-            ctx = _cv_request.get(None)
-            # A Host checked against TRUSTED_HOSTS may build an absolute URL
-            # (Flask's form); an unchecked one must not.
-            if location is not None and ctx is not None and not self.config["TRUSTED_HOSTS"]:
-                relative = same_host_path(location, ctx.request.host)
-                if relative != location:
-                    # The page's link too: it must not name the unchecked host either.
-                    return _werkzeug_redirect(relative, exc.code, Response=self.response_class)  # type: ignore[return-value]
-            return self.response_class(redirect.get_data(), exc.code, redirect.headers)
-        kind = type(exc)
-        request_ctx = _cv_request.get(None)
-        if (
-            request_ctx is not None
-            and kind.get_body is HTTPException.get_body
-            and _errorpages.prefers_json(request_ctx.request)
-        ):
-            # A stock error page, as JSON for a JSON client; an error class
-            # that writes its own body (a rate limit's JSON) keeps it.
-            return _errorpages.http_error_json(exc, self.response_class, self.json)
-        if (
-            exc.description is kind.description
-            and kind.get_body is HTTPException.get_body
-            and kind.get_headers is HTTPException.get_headers
-            and exc.code in STATUS_LINES
-        ):
-            # The stock page of a stock error is the same every time: built
-            # once per class, so a flood of 404s costs no HTML escaping.
-            body = _ERROR_PAGES.get(kind)
-            if body is None:
-                body = _ERROR_PAGES[kind] = exc.get_body().encode()
-            return self.response_class._fast(body, exc.code, "text/html; charset=utf-8")
-        return self.response_class(exc.get_body(), exc.code, exc.get_headers())
-
     def make_default_options_response(self) -> Response:
         """The automatic ``OPTIONS`` answer: an empty 200 with ``Allow``."""
         request = _cv_request.get().request
@@ -802,51 +755,6 @@ class Hipflask(PipelineMethods, Scaffold):
         if error is sys.exc_info()[1]:
             raise
         raise error
-
-    # -- errors --------------------------------------------------------------------
-
-    def _find_error_handler(
-        self, exc: BaseException, blueprints: Iterable[str]
-    ) -> Callable[[Any], Any] | None:
-        exc_class, code = self._get_exc_class_and_code(type(exc))
-        names = (*blueprints, None)
-        for c in (code, None) if code is not None else (None,):
-            for name in names:
-                handler_map = self.error_handler_spec.get(name, {}).get(c)
-                if not handler_map:
-                    continue
-                for cls in exc_class.__mro__:
-                    handler = handler_map.get(cls)
-                    if handler is not None:
-                        return handler
-        return None
-
-    def trap_http_exception(self, e: Exception) -> bool:
-        """Whether an HTTP error should propagate instead of being handled."""
-        if self.config["TRAP_HTTP_EXCEPTIONS"]:
-            return True
-        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
-            return True
-        if trap_bad_request:
-            return isinstance(e, HTTPException) and e.code == 400
-        return False
-
-    def log_exception(self, exc_info: BaseException) -> None:
-        """Log an unhandled error with the request that caused it."""
-        request = _cv_request.get(None)
-        where = f"{request.request.path} [{request.request.method}]" if request else "?"
-        extra = None
-        if request is not None:
-            # The id the error page shows, so a user's report finds this line.
-            request_id = _errorpages.current_request_id()
-            where = f"{where} (request id {request_id})"
-            extra = {"request_id": request_id}
-        self.logger.error(
-            f"Exception on {where}",
-            extra=extra,
-            exc_info=(type(exc_info), exc_info, exc_info.__traceback__),
-        )
 
     async def _teardown_appcontext_async(self, exc: BaseException | None) -> None:
         """``teardown_appcontext`` functions, awaited (``async with app.app_context()``)."""
@@ -1001,11 +909,6 @@ def _none_returned_message() -> str:
         f"The view function for {endpoint!r} did not return a valid response. The"
         " function either returned None or ended without a return statement."
     )
-
-
-def _current_environ() -> dict[str, Any]:
-    ctx = _cv_request.get(None)
-    return ctx.request.environ if ctx is not None else {}
 
 
 def _request_is_secure() -> bool:
