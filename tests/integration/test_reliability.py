@@ -221,7 +221,7 @@ def test_a_body_cut_short_by_a_half_close_is_a_400_without_side_effect(live: Liv
     if live.tls:
         pytest.skip("a TLS client cannot half-close and keep reading")
     reply = live.exchange(
-        b"POST /form HTTP/1.1\r\nHost: x\r\n" + FORM + b"Content-Length: 30\r\n\r\ncut=short",
+        b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Length: 30\r\n\r\ncut=short",
         half_close=True,
     )
 
@@ -234,10 +234,10 @@ def test_a_client_that_disconnects_mid_body_leaves_no_error_and_no_side_effect(
 ) -> None:
     with live.connect() as sock:
         sock.sendall(
-            b"POST /form HTTP/1.1\r\nHost: x\r\n" + FORM + b"Content-Length: 50\r\n\r\ngone=1"
+            b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Length: 50\r\n\r\ngone=1"
         )
     # The server notices on its next read; the next request must be served.
-    assert _status(live.exchange(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200
+    assert _status(live.exchange(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")) == 200
     time.sleep(0.3)
 
     assert "gone" not in live.stored()
@@ -245,7 +245,7 @@ def test_a_client_that_disconnects_mid_body_leaves_no_error_and_no_side_effect(
 
 def test_a_broken_chunk_is_a_400_without_side_effect(live: Live) -> None:
     reply = live.exchange(
-        b"POST /form HTTP/1.1\r\nHost: x\r\n" + FORM + b"Transfer-Encoding: chunked\r\n\r\n"
+        b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Transfer-Encoding: chunked\r\n\r\n"
         b"9\r\nbad=chunk\r\nzz\r\nabc\r\n0\r\n\r\n"
     )
 
@@ -257,7 +257,7 @@ def test_a_truncated_json_body_is_a_400_without_side_effect(live: Live) -> None:
     if live.tls:
         pytest.skip("a TLS client cannot half-close and keep reading")
     reply = live.exchange(
-        b"POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"POST /json HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         b'Content-Length: 40\r\n\r\n{"role": "admin"}',
         half_close=True,
     )
@@ -277,7 +277,7 @@ def test_a_truncated_json_body_is_a_400_without_side_effect(live: Live) -> None:
 )
 def test_smuggling_shaped_framing_is_refused(live: Live, headers: bytes) -> None:
     reply = live.exchange(
-        b"POST /form HTTP/1.1\r\nHost: x\r\n" + FORM + headers + b"\r\nsmuggled=1"
+        b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + headers + b"\r\nsmuggled=1"
     )
 
     assert _status(reply) in (400, 0)
@@ -287,7 +287,7 @@ def test_smuggling_shaped_framing_is_refused(live: Live, headers: bytes) -> None
 
 def test_a_complete_form_is_stored(live: Live) -> None:
     reply = live.exchange(
-        b"POST /form HTTP/1.1\r\nHost: x\r\n" + FORM + b"Content-Length: 9\r\nConnection: close\r\n"
+        b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Length: 9\r\nConnection: close\r\n"
         b"\r\nrole=user"
     )
 
@@ -297,7 +297,7 @@ def test_a_complete_form_is_stored(live: Live) -> None:
 
 def test_repeated_cookie_headers_are_one_list_of_cookies(live: Live) -> None:
     reply = live.exchange(
-        b"GET /cookies HTTP/1.1\r\nHost: x\r\nCookie: a=1\r\nCookie: b=2; c=3\r\n"
+        b"GET /cookies HTTP/1.1\r\nHost: localhost\r\nCookie: a=1\r\nCookie: b=2; c=3\r\n"
         b"Connection: close\r\n\r\n"
     )
 
@@ -310,7 +310,7 @@ def test_repeated_cookie_headers_are_one_list_of_cookies(live: Live) -> None:
 )
 def test_a_repeated_content_type_is_a_400_without_side_effect(live: Live, second: bytes) -> None:
     reply = live.exchange(
-        b"POST /form HTTP/1.1\r\nHost: x\r\n" + FORM + b"Content-Type: " + second + b"\r\n"
+        b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Type: " + second + b"\r\n"
         b"Content-Length: 9\r\nConnection: close\r\n\r\nrole=dupe"
     )
 
@@ -321,7 +321,7 @@ def test_a_repeated_content_type_is_a_400_without_side_effect(live: Live, second
 def test_deeply_nested_json_is_a_400(live: Live) -> None:
     body = b"[" * 1000 + b"]" * 1000
     reply = live.exchange(
-        b"POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"POST /json HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
@@ -345,10 +345,10 @@ class _SlowClients:
         self._thread = threading.Thread(target=self._feed, daemon=True)
 
     def open(self) -> None:
-        body = b"POST /form HTTP/1.1\r\nHost: x\r\n" + FORM + b"Content-Length: 100000\r\n\r\na="
+        body = b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Length: 100000\r\n\r\na="
         for index in range(self.slow_bodies + self.slowloris):
             sock = self.live.connect()
-            sock.sendall(body if index < self.slow_bodies else b"GET / HTTP/1.1\r\nHost: x\r\n")
+            sock.sendall(body if index < self.slow_bodies else b"GET / HTTP/1.1\r\nHost: localhost\r\n")
             sock.setblocking(False)
             self.opened[sock] = time.monotonic()
         self._thread.start()
@@ -387,7 +387,7 @@ class _SlowClients:
 
 def _timed_get(live: Live) -> float:
     started = time.monotonic()
-    reply = live.exchange(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    reply = live.exchange(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     assert _status(reply) == 200, reply[:200]
     return time.monotonic() - started
 
@@ -436,7 +436,7 @@ def test_a_silent_connection_does_not_block_the_server(live: Live) -> None:
 
 def test_an_idle_keep_alive_connection_is_closed(live: Live) -> None:
     with live.connect(timeout=TIMEOUT + SLACK + 5) as sock:
-        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         reply = b""
         while not _complete(reply):
             reply += sock.recv(65536)
