@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
@@ -355,6 +356,23 @@ def test_copy_current_request_context_in_a_thread(app: Hipflask, client: Hipflas
     assert results == {"arg": "42", "app": "tests_app", "thread": "background"}
 
 
+def test_a_copied_context_alone_does_not_make_the_response_personal(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Copying opens the session to share it; saving it unread must not mark
+    # the response as varying by cookie or private, as in Flask.
+    @app.route("/")
+    def index() -> str:
+        copy_current_request_context(lambda: None)()
+        return "done"
+
+    response = client.get("/")
+
+    assert response.headers.get("Vary") is None
+    assert response.headers.get("Cache-Control") is None
+    assert response.headers.get("Set-Cookie") is None
+
+
 def test_copied_context_shares_the_session(app: Hipflask, client: HipflaskClient) -> None:
     interface = RecordingSessions()
     app.session_interface = interface
@@ -446,6 +464,75 @@ def test_stream_closed_early_still_tears_down_once(app: Hipflask) -> None:
     assert events == ["teardown"]
     with pytest.raises(StopIteration):
         next(stream)
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_stream_closed_early_cleans_up_in_its_context_and_tears_down_once(
+    app: Hipflask, client: HipflaskClient, fails: bool
+) -> None:
+    # A client that leaves an endless stream: the generator's finally runs
+    # in the request's context (clean-up reads g and request), and teardown
+    # runs once, told of an error the clean-up raised.
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append(f"teardown {exc!r}"))
+
+    @app.route("/events")
+    def feed() -> Any:
+        g.rid = "r1"
+
+        @stream_with_context
+        def generate() -> Iterator[str]:
+            try:
+                while True:
+                    yield "data: x\n\n"
+            finally:
+                events.append(f"finally {g.rid} {request.path}")
+                if fails:
+                    raise RuntimeError("cleanup failed")
+
+        return Response(generate(), mimetype="text/event-stream")
+
+    response = client.get("/events")
+    assert next(iter(response.response)) == b"data: x\n\n"
+    if fails:
+        with contextlib.suppress(RuntimeError):
+            response.close()
+    else:
+        response.close()
+
+    expected = "RuntimeError('cleanup failed')" if fails else "None"
+    assert events == ["finally r1 /events", f"teardown {expected}"]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_an_async_stream_closed_early_cleans_up_in_its_context(app: Hipflask, fails: bool) -> None:
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append(f"teardown {exc!r}"))
+    with app.test_request_context("/events"):
+        g.rid = "r2"
+
+        async def generate() -> AsyncIterator[str]:
+            try:
+                while True:
+                    yield "x"
+            finally:
+                events.append(f"finally {g.rid} {request.path}")
+                if fails:
+                    raise RuntimeError("cleanup failed")
+
+        stream = stream_with_context(generate())
+
+    async def leave_early() -> None:
+        assert await stream.__anext__() == "x"
+        if fails:
+            with pytest.raises(RuntimeError, match="cleanup failed"):
+                await stream.aclose()
+        else:
+            await stream.aclose()
+
+    asyncio.run(leave_early())
+    expected = "RuntimeError('cleanup failed')" if fails else "None"
+    assert events == ["finally r2 /events", f"teardown {expected}"]
 
 
 def test_stream_error_tears_down(app: Hipflask) -> None:

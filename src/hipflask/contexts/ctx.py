@@ -478,11 +478,26 @@ class _ContextStream:
             _exit(tokens)
 
     def close(self) -> None:
-        """Stop the stream early (client gone); teardown still runs once."""
+        """Stop the stream early (client gone); teardown still runs once.
+
+        The generator's ``finally`` runs inside the request's context, as its
+        steps did (its clean-up reads ``g`` or ``request``); an error raised
+        there is the one teardown is told of, and teardown runs even then.
+        """
         closer = getattr(self._iterator, "close", None)
-        if closer is not None:
+        if closer is None:
+            self._finish()
+            return
+        error: BaseException | None = None
+        tokens = _enter(self._ctx)
+        try:
             closer()
-        self._finish()
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _exit(tokens)
+            self._finish(error)
 
     def _finish(self, error: BaseException | None = None) -> None:
         if self._done:
@@ -534,11 +549,25 @@ class _AsyncContextStream:
             _exit(tokens)
 
     async def aclose(self) -> None:
-        """Stop the stream early (client gone); teardown still runs once."""
+        """Stop the stream early (client gone); teardown still runs once.
+
+        As :meth:`_ContextStream.close`: the generator's ``finally`` runs in
+        the request's context, and teardown runs, told of its error if any.
+        """
         closer = getattr(self._iterator, "aclose", None)
-        if closer is not None:
+        if closer is None:
+            await self._finish()
+            return
+        error: BaseException | None = None
+        tokens = _enter(self._ctx)
+        try:
             await closer()
-        await self._finish()
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            _exit(tokens)
+            await self._finish(error)
 
     async def _finish(self, error: BaseException | None = None) -> None:
         if self._done:

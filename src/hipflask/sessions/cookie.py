@@ -166,7 +166,15 @@ class SecureCookieSessionInterface(SessionInterface):
         accessed = session.accessed
         if accessed:
             _vary_on_cookie(response)
-        if not session:
+        # Emptiness read without the tracking __len__: saving is not the view
+        # reading the session (an untouched one, shared with a copied context,
+        # would otherwise make the response "personal" and uncacheable).
+        empty = (
+            dict.__len__(session) == 0  # type: ignore[arg-type]  # a dict, checked here
+            if issubclass(type(session), dict)
+            else not session
+        )
+        if empty:
             if session.modified:
                 response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
                 if not accessed:
