@@ -165,7 +165,16 @@ def _command(name: str, port: int, folder: Path) -> ServerProcess:
     env = {"RELIABILITY_STORE": str(folder / "store.txt"), "PYTHONPATH": str(folder)}
     if name.startswith("granian-"):
         interface = name.split("-")[1]
-        args = [*HIPFLASK, "--app", "relapp:app", "serve", "--port", str(port), "--host-name", "x"]
+        args = [
+            *HIPFLASK,
+            "--app",
+            "relapp:app",
+            "serve",
+            "--port",
+            str(port),
+            "--host-name",
+            "localhost",
+        ]
         # The access log stays on: a 500 must show up in the output.
         command = [*args, "--interface", interface, *LIMITS]
         return ServerProcess(command, port=port, env=env, cwd=folder)
@@ -221,7 +230,9 @@ def test_a_body_cut_short_by_a_half_close_is_a_400_without_side_effect(live: Liv
     if live.tls:
         pytest.skip("a TLS client cannot half-close and keep reading")
     reply = live.exchange(
-        b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Length: 30\r\n\r\ncut=short",
+        b"POST /form HTTP/1.1\r\nHost: localhost\r\n"
+        + FORM
+        + b"Content-Length: 30\r\n\r\ncut=short",
         half_close=True,
     )
 
@@ -234,10 +245,15 @@ def test_a_client_that_disconnects_mid_body_leaves_no_error_and_no_side_effect(
 ) -> None:
     with live.connect() as sock:
         sock.sendall(
-            b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Length: 50\r\n\r\ngone=1"
+            b"POST /form HTTP/1.1\r\nHost: localhost\r\n"
+            + FORM
+            + b"Content-Length: 50\r\n\r\ngone=1"
         )
     # The server notices on its next read; the next request must be served.
-    assert _status(live.exchange(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")) == 200
+    assert (
+        _status(live.exchange(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+        == 200
+    )
     time.sleep(0.3)
 
     assert "gone" not in live.stored()
@@ -287,7 +303,9 @@ def test_smuggling_shaped_framing_is_refused(live: Live, headers: bytes) -> None
 
 def test_a_complete_form_is_stored(live: Live) -> None:
     reply = live.exchange(
-        b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Length: 9\r\nConnection: close\r\n"
+        b"POST /form HTTP/1.1\r\nHost: localhost\r\n"
+        + FORM
+        + b"Content-Length: 9\r\nConnection: close\r\n"
         b"\r\nrole=user"
     )
 
@@ -321,9 +339,8 @@ def test_a_repeated_content_type_is_a_400_without_side_effect(live: Live, second
 def test_deeply_nested_json_is_a_400(live: Live) -> None:
     body = b"[" * 1000 + b"]" * 1000
     reply = live.exchange(
-        b"POST /json HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nConnection: close\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
+        b"POST /json HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        b"Connection: close\r\n" + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
     )
 
     assert _status(reply) == 400
@@ -345,10 +362,16 @@ class _SlowClients:
         self._thread = threading.Thread(target=self._feed, daemon=True)
 
     def open(self) -> None:
-        body = b"POST /form HTTP/1.1\r\nHost: localhost\r\n" + FORM + b"Content-Length: 100000\r\n\r\na="
+        body = (
+            b"POST /form HTTP/1.1\r\nHost: localhost\r\n"
+            + FORM
+            + b"Content-Length: 100000\r\n\r\na="
+        )
         for index in range(self.slow_bodies + self.slowloris):
             sock = self.live.connect()
-            sock.sendall(body if index < self.slow_bodies else b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+            sock.sendall(
+                body if index < self.slow_bodies else b"GET / HTTP/1.1\r\nHost: localhost\r\n"
+            )
             sock.setblocking(False)
             self.opened[sock] = time.monotonic()
         self._thread.start()
