@@ -35,6 +35,8 @@ from ..wrappers.request import may_carry_origin
 from .cache import finish_cache
 from .cache import finish_cache_in
 from .headers import HeaderPolicy
+from .hosts import canonical_host
+from .hosts import canonical_trusted_hosts
 from .origin import OriginPolicy
 
 if TYPE_CHECKING:
@@ -181,7 +183,9 @@ class SecurityGate:
     def _build(self) -> None:
         self._headers = HeaderPolicy.from_config(self._config)
         self._origin = OriginPolicy.from_config(self._config)
-        self._trusted_hosts = self._config.get("TRUSTED_HOSTS")
+        trusted = self._config.get("TRUSTED_HOSTS")
+        # Compared as DNS compares names: in lower case, without one trailing dot.
+        self._trusted_hosts = canonical_trusted_hosts(trusted) if trusted else trusted
         self.passes_safe_methods = not self._trusted_hosts
 
     def reset(self) -> None:
@@ -213,12 +217,20 @@ class SecurityGate:
         """
         if self._headers is None:
             self._build()
-        # TRUSTED_HOSTS, or else Werkzeug's attribute on a request class.
+        # TRUSTED_HOSTS, or else Werkzeug's attribute on a request class;
+        # names compare case-insensitively and without a trailing dot, as in DNS
+        # (``LOCALHOST`` and ``example.com.`` are those hosts).
         trusted = self._trusted_hosts or request.trusted_hosts
         if trusted:
+            if trusted is not self._trusted_hosts:
+                trusted = canonical_trusted_hosts(trusted)
             request.trusted_hosts = trusted
+            host = request.headers.get("host")
             request.host = get_host(
-                request.scheme, request.headers.get("host"), request.server, trusted
+                request.scheme,
+                canonical_host(host) if host is not None else None,
+                request.server,
+                trusted,
             )
 
     def check(self, request: Request, state: RequestState | None = None) -> None:

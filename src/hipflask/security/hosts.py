@@ -24,6 +24,7 @@ In production an app must therefore know its names:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 __all__ = [
     "LOOPBACK_HOST_NAMES",
     "UnknownHostError",
+    "canonical_host",
+    "canonical_trusted_hosts",
     "check_external_url",
     "has_host_setting",
     "hosts_to_trust",
@@ -110,3 +113,30 @@ def check_external_url(config: Mapping[str, Any], *, is_production: bool) -> Non
     """
     if is_production and not has_host_setting(config):
         raise UnknownHostError(EXTERNAL_URL_REFUSED)
+
+
+def canonical_host(host: str) -> str:
+    """``Example.COM.:8443`` -> ``example.com:8443``: lower case, one trailing dot dropped.
+
+    Only one dot: ``example.com..`` stays malformed and is refused.
+    """
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host
+    name, colon, port = host.partition(":")
+    return f"{name.removesuffix('.')}{colon}{port}"
+
+
+def canonical_trusted_hosts(names: Iterable[str] | str) -> list[str]:
+    """The ``TRUSTED_HOSTS`` entries in the form :func:`canonical_host` gives ``Host``.
+
+    A leading dot (the domain and its subdomains, Werkzeug's rule) is kept.
+    """
+    if isinstance(names, str):
+        names = [names]
+    trusted = []
+    for name in names:
+        wildcard = name.strip().startswith(".")
+        canonical = canonical_host(name.strip().removeprefix("."))
+        trusted.append(f".{canonical}" if wildcard else canonical)
+    return trusted

@@ -49,8 +49,6 @@ from ..security.hosts import LOOPBACK_HOST_NAMES
 from ..security.hosts import hosts_to_trust
 from .buffering import BufferedWSGI
 from .devserver import is_loopback
-from .hostnames import CanonicalHost
-from .hostnames import canonical_trusted_hosts
 from .hostnames import server_name_hosts
 from .limits import ServerLimits
 from .proxies import ProxyTrust
@@ -201,7 +199,6 @@ def load_worker_app(
     limits: ServerLimits | None = None,
     wsgi_threads: int | None = None,
     trusted_hosts: Sequence[str] | None = None,
-    canonical_hosts: bool = False,
 ) -> Any:
     """Import the app in a granian worker and return what granian should call.
 
@@ -211,9 +208,6 @@ def load_worker_app(
     ``limits`` sets the app's body timeouts. With ``wsgi_threads`` the app is
     served as WSGI behind :class:`~hipflask.serving.buffering.BufferedWSGI`.
     ``trusted_hosts`` becomes its ``TRUSTED_HOSTS`` (see :func:`check_deployment`).
-    With ``canonical_hosts`` the ``Host`` header and ``TRUSTED_HOSTS`` are
-    compared in canonical form (:class:`~hipflask.serving.hostnames.CanonicalHost`),
-    as ``hipflask serve``'s redirect listener compares them.
     """
     from ..cli.discovery import load_target
 
@@ -223,8 +217,6 @@ def load_worker_app(
         app.config["PROXY_FIX"] = proxy
     if trusted_hosts is not None:
         app.config["TRUSTED_HOSTS"] = list(trusted_hosts)
-    if canonical_hosts and app.config.get("TRUSTED_HOSTS"):
-        app.config["TRUSTED_HOSTS"] = canonical_trusted_hosts(app.config["TRUSTED_HOSTS"])
     if asgi_threads is not None:
         # The sync-view pool is created on first use and sized from this setting.
         app.config["ASGI_THREAD_POOL_SIZE"] = asgi_threads
@@ -234,7 +226,7 @@ def load_worker_app(
     served: Any = app
     if wsgi_threads is not None:
         served = BufferedWSGI(app, app.config, wsgi_threads)
-    return CanonicalHost(served) if canonical_hosts else served
+    return served
 
 
 def _granian_options(
@@ -525,7 +517,6 @@ def serve_app(
                 else None
             ),
             trusted_hosts=trusted_hosts,
-            canonical_hosts=True,
         )
         server.serve(target_loader=loader)
     finally:
