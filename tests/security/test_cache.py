@@ -181,3 +181,31 @@ def test_header_names_in_other_spellings_are_recognised(
 
     assert client.get("/odd-cookie").headers["Cache-Control"] == "no-store"
     assert client.get("/odd-policy").headers.getlist("Cache-Control") == ["private, max-age=5"]
+
+
+def test_a_read_session_marks_even_a_bare_response_without_credentials() -> None:
+    # The finisher's shortcut for the usual response (its two constructor
+    # headers, no credential sent) must still see a session that was read.
+    from types import SimpleNamespace
+
+    from hipflask import Response
+    from hipflask.security.cache import finish_cache_in
+
+    app = Hipflask(__name__)
+    read = SimpleNamespace(accessed=True)
+    ctx = SimpleNamespace(app=app, _session=read)
+    response = Response("x")
+
+    finish_cache_in(ctx, None, response, (None, None))  # type: ignore[arg-type]
+
+    assert response.headers["Cache-Control"] == "private"
+    assert response.headers["Vary"] == "Cookie"
+
+    untouched = Response("x")
+    ctx._session = SimpleNamespace(accessed=False)
+    finish_cache_in(ctx, None, untouched, (None, None))  # type: ignore[arg-type]
+
+    assert list(untouched.headers) == [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Length", "1"),
+    ]

@@ -496,3 +496,38 @@ def test_malformed_extra_policies_are_refused(options: dict[str, Any], message: 
 
     with pytest.raises(ConfigurationError, match=message):
         HeaderPolicy(**options)
+
+
+BODY_HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "2")]
+
+
+@pytest.mark.parametrize("is_secure", [False, True])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"CONTENT_SECURITY_POLICY": NONCE_CSP},
+        {"CONTENT_SECURITY_POLICY": NONCE_CSP, "CONTENT_SECURITY_POLICY_REPORT_ONLY": True},
+        {"EXTRA_SECURITY_HEADERS": [("X-Extra", "1")]},
+        # The policy names a header the response already has: it is kept, not doubled.
+        {"EXTRA_SECURITY_HEADERS": [("content-type", "text/plain"), ("X-Extra", "1")]},
+        {"SECURITY_HEADERS": False},
+    ],
+)
+def test_a_response_with_only_its_body_headers_gets_what_any_other_would(
+    config: dict[str, Any], is_secure: bool
+) -> None:
+    # The usual response (Content-Type and Content-Length, nothing else) is
+    # finished without looking at its names; the result must be the same as
+    # for the same headers in another order, which takes the general path.
+    built = policy(**config)
+    usual = list(BODY_HEADERS)
+    other = list(reversed(BODY_HEADERS))
+
+    built.apply(usual, is_secure, nonce="n0nce")
+    built.apply(other, is_secure, nonce="n0nce")
+
+    assert sorted(usual) == sorted(other)
+    assert usual[:2] == BODY_HEADERS
+    names = [name.lower() for name, _value in usual]
+    assert len(names) == len(set(names))

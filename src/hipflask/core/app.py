@@ -812,6 +812,9 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         # Through wsgi_app / asgi_app, so that middleware installed the Flask
         # way (``app.wsgi_app = ProxyFix(app.wsgi_app)``) sees every request.
         if len(args) == 2:
+            if "wsgi_app" not in vars(self) and type(self).wsgi_app is _WSGI_APP:
+                # Not wrapped: straight to the adapter, a frame less.
+                return _wsgi.handle(self, args[0], args[1])
             return self.wsgi_app(args[0], args[1])
         if len(args) == 3:
             if "asgi_app" not in vars(self) and type(self).asgi_app is _ASGI_APP:
@@ -847,8 +850,9 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
 
 
-#: The stock ``asgi_app``, which ``__call__`` may skip (see there).
+#: The stock ``asgi_app`` and ``wsgi_app``, which ``__call__`` may skip (see there).
 _ASGI_APP = Hipflask.asgi_app
+_WSGI_APP = Hipflask.wsgi_app
 
 
 def _is_async_interface(interface: Any) -> bool:

@@ -135,6 +135,11 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
     done = direct.run_sync(app, request, state)
     if done is not None:
         return done
+    return run_pipeline_sync(app, request, state)
+
+
+def run_pipeline_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
+    """:func:`run_sync` for a request the direct path declined (see :func:`direct.plain_chain`)."""
     ctx = RequestContext._for_request(app, request, state)
     ctx.push()
     error: BaseException | None = None

@@ -24,6 +24,7 @@ from ..wrappers.repeated import content_type_refusal
 from ..wrappers.request import assign_fields
 from ..wrappers.response import wire_parts
 from . import bridge
+from . import direct
 from . import serve
 from .body import wsgi_body
 
@@ -160,7 +161,10 @@ def handle(
         request.routing_exception = BadRequest(refusal)
     else:
         serve.prepare(app, request, state)
-    response = serve.run_sync(app, request, state)
+    # serve.run_sync, a frame less: the direct path, else the pipeline.
+    response = direct.run_sync(app, request, state)
+    if response is None:
+        response = serve.run_pipeline_sync(app, request, state)
     status, headers, body = wire_parts(response, request.method)
     start_response(status, headers)
     if body is None:

@@ -71,6 +71,23 @@ def _carries_token_cookie(config: Any, cookie: str) -> bool:
     )
 
 
+def _scan(headers: Any) -> tuple[list[str], bool]:
+    """The cookies a response sets, and whether the view chose its own Cache-Control.
+
+    One pass over the few response headers; the length test first keeps the
+    usual headers (Content-Type, Content-Length) away from ``lower()``.
+    """
+    set_cookies: list[str] = []
+    has_cache_control = False
+    for name, value in headers:
+        size = len(name)
+        if size == 10 and (name == "Set-Cookie" or name.lower() == "set-cookie"):
+            set_cookies.append(value)
+        elif size == 13 and (name == "Cache-Control" or name.lower() == "cache-control"):
+            has_cache_control = True
+    return set_cookies, has_cache_control
+
+
 def finish_cache(request: Request, response: Response) -> None:
     """The gate finisher; see the module docstring."""
     ctx = _cv_request.get(None)
@@ -89,21 +106,23 @@ def finish_cache_in(
     ``credentials``: the request's :func:`credential_headers`, when the caller
     has just read them (they are read from the environ otherwise).
     """
+    if credentials is not None and credentials[0] is None and credentials[1] is None:
+        session = ctx._session
+        listed = getattr(response.headers, "_list", None)
+        if (
+            (session is None or not getattr(session, "accessed", False))
+            and type(listed) is list
+            and len(listed) == 2
+            and listed[0][0] == "Content-Type"
+            and listed[1][0] == "Content-Length"
+        ):
+            # Most responses: no credential sent, read or set; nothing to mark.
+            return
     config = ctx.app.config
     if not config.get("CACHE_SAFETY", True):
         return
     headers = response.headers
-    # One pass over the few response headers: the cookies set, and whether
-    # the view chose its own Cache-Control. The length test first keeps the
-    # usual headers (Content-Type, Content-Length) away from lower().
-    set_cookies: list[str] = []
-    has_cache_control = False
-    for name, value in headers:
-        size = len(name)
-        if size == 10 and (name == "Set-Cookie" or name.lower() == "set-cookie"):
-            set_cookies.append(value)
-        elif size == 13 and (name == "Cache-Control" or name.lower() == "cache-control"):
-            has_cache_control = True
+    set_cookies, has_cache_control = _scan(headers)
     if set_cookies and _sets_credentials(config, set_cookies):
         if has_cache_control:
             headers["Cache-Control"] = "no-store"

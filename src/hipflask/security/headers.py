@@ -125,15 +125,21 @@ def make_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
+_BODY_NAMES = frozenset({"content-type", "content-length"})
+
+
 class _Bundle:
     """The headers for one kind of response (plain or HTTPS), ready to add."""
 
-    __slots__ = ("entries", "names", "pairs")
+    __slots__ = ("entries", "names", "pairs", "with_body")
 
     def __init__(self, pairs: Sequence[_Pair]) -> None:
         self.pairs = tuple(pairs)
         self.entries = tuple((name.lower(), (name, value)) for name, value in pairs)
         self.names = frozenset(lower for lower, _ in self.entries)
+        #: Whether the pairs go unchanged after a response's own two headers
+        #: (an extra header may name Content-Type; it is then left out).
+        self.with_body = self.names.isdisjoint(_BODY_NAMES)
 
 
 class HeaderPolicy:
@@ -265,6 +271,17 @@ class HeaderPolicy:
         if not self.is_enabled:
             return
         bundle = self._secure if is_secure else self._plain
+        if (
+            len(headers) == 2
+            and bundle.with_body
+            and type(headers) is list
+            and (headers[0][0] == "Content-Type" and headers[1][0] == "Content-Length")
+        ):
+            # Most responses: only the two headers their constructor set.
+            headers.extend(bundle.pairs)
+            if self._csp_pieces is not None:
+                headers.append((self._csp_name, (nonce or make_nonce()).join(self._csp_pieces)))
+            return
         # All in C (a comprehension is a Python frame on every response).
         present = set(map(str.lower, map(_first, headers)))
         if present.isdisjoint(bundle.names):
