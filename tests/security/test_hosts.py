@@ -12,6 +12,7 @@ from hipflask.security.hosts import LOOPBACK_HOST_NAMES
 from hipflask.security.hosts import UnknownHostError
 from hipflask.security.hosts import check_external_url
 from hipflask.security.hosts import hosts_to_trust
+from hipflask.security.hosts import is_trusted
 from hipflask.serving.production import check_deployment
 from hipflask.serving.production import load_worker_app
 from hipflask.testing.client import HipflaskClient
@@ -178,3 +179,54 @@ def test_serve_command_refuses_unknown_hosts_behind_a_proxy(
     assert accepted.exit_code == 0, accepted.output
     assert "Answering to host names: shop.example" in accepted.output
     assert calls[0]["host_names"] == ("shop.example",)
+
+
+@pytest.mark.parametrize(
+    ("host", "trusted"),
+    [
+        ("[::1]", True),
+        ("[::1]:8443", True),
+        ("[0:0:0:0:0:0:0:1]:80", True),
+        ("[2001:db8::1]", True),
+        ("[2001:0db8:0:0:0:0:0:1]:443", True),
+        ("[::2]", False),
+        ("[::ffff:127.0.0.1]", False),
+        ("[::1", False),
+        ("[::1]x", False),
+        ("[::1]:", False),
+        ("[::1]:8x", False),
+        ("[zz::1]", False),
+        ("[]", False),
+        ("shop.example:8443", True),
+        ("evil.example", False),
+    ],
+)
+def test_ipv6_literals_match_entries_naming_the_same_address(host: str, trusted: bool) -> None:
+    # Werkzeug's matcher refuses every IPv6 literal, whatever TRUSTED_HOSTS says.
+    entries = ["::1", "[2001:db8::1]:8443", "shop.example"]
+
+    assert is_trusted(host, entries) is trusted
+
+
+def test_a_trusted_ipv6_host_is_served_and_builds_external_urls(
+    production: Hipflask, client: HipflaskClient
+) -> None:
+    production.config["TRUSTED_HOSTS"] = ["shop.example", "[::1]"]
+
+    with_port = client.get("/reset", headers={"Host": "[::1]:8443"})
+    default_port = client.get("/reset", headers={"Host": "[::1]:80"})
+
+    assert with_port.get_data(as_text=True) == "http://[::1]:8443/reset?token=t"
+    assert default_port.get_data(as_text=True) == "http://[::1]/reset?token=t"
+    for forged in ("[::2]", "[::1", "[::1]:80@evil.example", "[::1]evil.example"):
+        assert client.get("/reset", headers={"Host": forged}).status_code == 400, forged
+
+
+def test_serve_on_an_ipv6_loopback_answers_to_its_address() -> None:
+    app = Hipflask(__name__)
+    app.secret_key = KEY
+
+    assert check_deployment(app, "::1", tls=False, proxy=False, insecure_http=False) == [
+        *LOOPBACK_HOST_NAMES,
+        "[::1]",
+    ]

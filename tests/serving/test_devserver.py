@@ -399,6 +399,22 @@ def test_external_urls_work_on_loopback_without_debug_or_trusted_hosts(
 
 
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_on_an_ipv6_loopback_its_address_is_a_trusted_host(
+    run_simple_calls: list[dict[str, Any]], protocol: str
+) -> None:
+    app = _external_app()
+    run_app(app, host="::1", use_reloader=False)
+    client = app.test_client(protocol=protocol)
+
+    response = client.get("/", base_url="http://[::1]:5000")
+
+    assert app.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1", ".localhost", "[::1]"]
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "http://[::1]:5000/"
+    assert client.get("/", base_url="http://[::2]:5000").status_code == 400
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
 def test_on_loopback_a_foreign_host_header_is_refused(
     run_simple_calls: list[dict[str, Any]], protocol: str
 ) -> None:
@@ -430,7 +446,6 @@ def test_the_trusted_local_names_are_announced(
         ("127.0.0.1", {"PROXY_FIX": {"x_for": 1, "x_proto": 1}}),
         (ALL_INTERFACES, {}),
         ("192.0.2.10", {}),
-        ("::1", {}),
     ],
 )
 def test_the_apps_own_host_settings_and_reachable_servers_are_left_alone(

@@ -183,7 +183,7 @@ def test_host_names_compare_in_lower_case_without_the_trailing_dot(
     assert response.headers["Location"] == location
 
 
-@pytest.mark.parametrize("host", ["myapp.test..", "[::1]", "myapp.test:99999"])
+@pytest.mark.parametrize("host", ["myapp.test..", "[::2]", "[::1", "myapp.test:99999"])
 def test_hosts_the_app_refuses_are_refused(redirector: StartRedirector, host: str) -> None:
     port = redirector(trusted_hosts=["myapp.test", "::1", "[::1]"])
 
@@ -232,7 +232,9 @@ def _app_status(host: str, trusted: list[str], protocol: str) -> int:
         ("myapp.test.:8443", 200),
         ("myapp.test..", 400),
         ("evil.example", 400),
-        ("[::1]", 400),
+        ("[::1]", 200),
+        ("[0:0::1]:8443", 200),
+        ("[::2]", 400),
     ],
 )
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])

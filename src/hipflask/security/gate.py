@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.exceptions import Forbidden
-from werkzeug.sansio.utils import get_host
 
 from ..wrappers.request import may_carry_origin
 from .cache import finish_cache
@@ -37,6 +36,7 @@ from .cache import finish_cache_in
 from .headers import HeaderPolicy
 from .hosts import canonical_host
 from .hosts import canonical_trusted_hosts
+from .hosts import trusted_host
 from .origin import OriginPolicy
 
 if TYPE_CHECKING:
@@ -226,7 +226,7 @@ class SecurityGate:
                 trusted = canonical_trusted_hosts(trusted)
             request.trusted_hosts = trusted
             host = request.headers.get("host")
-            request.host = get_host(
+            request.host = trusted_host(
                 request.scheme,
                 canonical_host(host) if host is not None else None,
                 request.server,

@@ -24,10 +24,15 @@ In production an app must therefore know its names:
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
+
+from werkzeug.exceptions import SecurityError
+from werkzeug.sansio.utils import get_host
+from werkzeug.sansio.utils import host_is_trusted
 
 from ..errors import ConfigurationError
 
@@ -42,6 +47,8 @@ __all__ = [
     "check_external_url",
     "has_host_setting",
     "hosts_to_trust",
+    "is_trusted",
+    "trusted_host",
 ]
 
 #: The names a loopback listener with no proxy in front can genuinely be
@@ -140,3 +147,61 @@ def canonical_trusted_hosts(names: Iterable[str] | str) -> list[str]:
         canonical = canonical_host(name.strip().removeprefix("."))
         trusted.append(f".{canonical}" if wildcard else canonical)
     return trusted
+
+
+#: The port a ``Host`` may leave out for each scheme.
+_DEFAULT_PORTS = {"http": "80", "ws": "80", "https": "443", "wss": "443"}
+
+
+def _ip_literal(host: str) -> tuple[ipaddress.IPv6Address, str] | None:
+    """``[::1]:8000`` -> (the address, ``"8000"``); ``None`` when malformed."""
+    inside, bracket, rest = host[1:].partition("]")
+    if not bracket or (rest and not (rest[:1] == ":" and rest[1:].isdigit() and rest.isascii())):
+        return None
+    try:
+        return ipaddress.IPv6Address(inside), rest[1:]
+    except ValueError:
+        return None
+
+
+def _trusted_address(entry: str) -> ipaddress.IPv6Address | None:
+    """A ``TRUSTED_HOSTS`` entry naming an IPv6 address (``::1`` or ``[::1]``), else ``None``."""
+    if entry.startswith("["):
+        parsed = _ip_literal(entry)
+        return parsed[0] if parsed is not None else None
+    if entry.count(":") < 2:
+        return None  # a name, or a name with a port
+    try:
+        return ipaddress.IPv6Address(entry)
+    except ValueError:
+        return None
+
+
+def is_trusted(host: str, trusted: Iterable[str]) -> bool:
+    """Whether a canonical ``Host`` (see :func:`canonical_host`) is one of ``trusted``.
+
+    Names follow Werkzeug's rule (a leading dot: the domain and its
+    subdomains; the port is not compared). An IPv6 literal (``[::1]:8000``),
+    which Werkzeug's matcher cannot read, matches an entry naming the same
+    address, written ``::1`` or ``[::1]``, in any of its spellings.
+    """
+    names = list(trusted)
+    if not host.startswith("["):
+        return host_is_trusted(host, names)
+    parsed = _ip_literal(host)
+    return parsed is not None and any(_trusted_address(entry) == parsed[0] for entry in names)
+
+
+def trusted_host(scheme: str, host: str | None, server: Any, trusted: Sequence[str]) -> str:
+    """The request's host when it is trusted, else :class:`~werkzeug.exceptions.SecurityError`.
+
+    Werkzeug's ``get_host`` with :func:`is_trusted` deciding: a ``Host``
+    naming the scheme's default port loses it, and a request without one
+    gets the server's address.
+    """
+    if host is None or not host.startswith("["):
+        return get_host(scheme, host, server, trusted)
+    if not is_trusted(host, trusted):
+        raise SecurityError(f"Host {host!r} is not trusted.")
+    name, _, port = host.rpartition(":") if "]:" in host else (host, "", "")
+    return name if port == _DEFAULT_PORTS.get(scheme) else host

@@ -182,10 +182,10 @@ def trust_local_names(app: Hipflask, host: str) -> list[str] | None:
     name = _bare(host)
     if has_host_setting(app.config) or app.config.get("PROXY_FIX") or not is_loopback(host):
         return None
-    if ":" in name:
-        return None  # Werkzeug's host check does not match IPv6 literals
     names = [*LOOPBACK_HOST_NAMES, ".localhost"]
-    if name not in names:
+    if ":" in name:
+        names.append(f"[{name}]")  # an IPv6 address, as a Host header writes it
+    elif name not in names:
         names.append(name)
     app.config["TRUSTED_HOSTS"] = names
     return names

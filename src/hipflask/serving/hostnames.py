@@ -3,7 +3,7 @@
 DNS names are case-insensitive, and ``example.com.`` (the fully qualified
 form, with its trailing dot) names the same host as ``example.com``. The
 app's host check (Werkzeug's :func:`~werkzeug.sansio.utils.host_is_trusted`)
-compares the ``Host`` header as it was sent, so ``LOCALHOST`` was refused by
+compared the ``Host`` header as it was sent, so ``LOCALHOST`` was refused by
 the app with 400 while the HTTPS redirect listener, comparing in lower case,
 sent the browser there. Both now compare the same canonical form (lower
 case, one trailing dot removed, the port kept): the app's security gate
@@ -17,10 +17,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
 
-from werkzeug.sansio.utils import host_is_trusted
-
 from ..security.hosts import canonical_host
 from ..security.hosts import canonical_trusted_hosts
+from ..security.hosts import is_trusted
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,7 +40,7 @@ def is_trusted_host(host: str, trusted: Iterable[str]) -> bool:
     nothing (unlike Werkzeug's, where it means anything goes).
     """
     names = list(trusted)
-    return bool(names) and host_is_trusted(canonical_host(host), names)
+    return bool(names) and is_trusted(canonical_host(host), names)
 
 
 def host_name(host: str) -> str:

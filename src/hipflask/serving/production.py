@@ -354,8 +354,9 @@ def check_deployment(
         return server_name_hosts(app.config, subdomain_matching=app.subdomain_matching)
     if trusted == list(LOOPBACK_HOST_NAMES) and not host_names:
         address = host.strip("[]")
-        # An IPv6 literal cannot be a trusted host (Werkzeug compares names only).
-        if address not in trusted and ":" not in address and address != "localhost":
+        if ":" in address:
+            trusted.append(f"[{address}]")  # an IPv6 address, as a Host header writes it
+        elif address not in trusted and address != "localhost":
             trusted.append(address)
     return trusted
 
