@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -237,7 +238,12 @@ def serve_app_module(name: str, *args: str) -> Result:
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(serve_module, "serve_app", lambda target, **kw: calls.append(kw))
+
+    def fake_serve_app(target: str, **options: Any) -> None:
+        calls.append(options)
+        options["announce"]()  # serve_app prints the banner once its checks pass
+
+    monkeypatch.setattr(serve_module, "serve_app", fake_serve_app)
     return calls
 
 
@@ -365,3 +371,20 @@ def test_repeatable_options_come_from_the_plural_variable(
     assert result.exit_code == 0, result.output
     assert served[0]["host_names"] == ("a.example", "b.example")
     assert served[0]["proxy"] == {"x_for": 1, "x_proto": 1, "peers": ("10.0.0.0/8",)}
+
+
+def test_a_port_in_use_is_reported_before_any_banner(write_module: WriteModule) -> None:
+    # The real serve_app: its checks run before the banner, so the command
+    # does not announce a site it then fails to start.
+    write_module("hello.py", f"from hipflask import Hipflask\napp = Hipflask('hello')\n{KEY_LINE}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = serve("--port", str(port))
+
+    assert result.exit_code == 1
+    assert f"Port {port} on 127.0.0.1 is in use" in result.output
+    assert " * Serving" not in result.output
+    assert " * Open" not in result.output

@@ -42,6 +42,7 @@ def served(write_module: WriteModule, monkeypatch: pytest.MonkeyPatch) -> list[d
 
     def fake_production(target: str, **options: Any) -> None:
         calls.append({"server": "serve", "target": target, **options})
+        options["announce"]()  # serve_app prints the banner once its checks pass
 
     monkeypatch.setattr(run_module, "serve_development", fake_development)
     monkeypatch.setattr(serve_module, "serve_app", fake_production)

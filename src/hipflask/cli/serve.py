@@ -293,21 +293,28 @@ def serve_command(
         if interface == "auto":
             interface = choose_interface(app)
         names = trusted_host_names(app, trusted_hosts)
-        click.echo(f" * Serving Hipflask app {app.name!r} ({target}) with granian")
-        click.echo(
-            f" * {interface.upper()}, {workers} worker(s)"
-            + (
-                ", HTTP/2 and HTTP/1.1 over TLS"
-                if cert and http2
-                else ", HTTP/1.1 over TLS"
-                if cert
-                else ", HTTP/1.1"
+        tls = cert is not None
+
+        def announce() -> None:
+            # Called by serve_app once the ports are known free and the
+            # certificate loads: the banner never announces a site that then
+            # fails to start.
+            click.echo(f" * Serving Hipflask app {app.name!r} ({target}) with granian")
+            click.echo(
+                f" * {interface.upper()}, {workers} worker(s)"
+                + (
+                    ", HTTP/2 and HTTP/1.1 over TLS"
+                    if tls and http2
+                    else ", HTTP/1.1 over TLS"
+                    if tls
+                    else ", HTTP/1.1"
+                )
             )
-        )
-        _explain_plain_http(host, proxy_setting, insecure_http, cert is not None)
-        if names:
-            click.echo(f" * Answering to host names: {', '.join(names)}")
-        _echo_url(host, port, cert is not None, redirect_http, names, proxy_setting)
+            _explain_plain_http(host, proxy_setting, insecure_http, tls)
+            if names:
+                click.echo(f" * Answering to host names: {', '.join(names)}")
+            _echo_url(host, port, tls, redirect_http, names, proxy_setting)
+
         serve_app(
             target,
             sys_path_entry=info.sys_path_entry,
@@ -326,6 +333,7 @@ def serve_command(
             app=app,
             limits=limits,
             host_names=host_names,
+            announce=announce,
         )
     except HipflaskError as exc:
         raise click.ClickException(str(exc)) from exc

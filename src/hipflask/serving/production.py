@@ -58,6 +58,7 @@ from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Sequence
     from multiprocessing.process import BaseProcess
 
@@ -423,6 +424,7 @@ def serve_app(
     app: Hipflask | None = None,
     limits: ServerLimits | None = None,
     host_names: Sequence[str] = (),
+    announce: Callable[[], None] | None = None,
 ) -> None:
     """Serve the app found at ``target`` with granian until stopped.
 
@@ -449,6 +451,10 @@ def serve_app(
         ``SECRET_KEY_FALLBACKS`` and ``TRUSTED_HOSTS`` feed the start-up
         checks, and a target that does not load fails here, once, instead of
         in every worker.
+    :param announce: called once every check has passed (the ports are
+        free, the certificate loads) and just before the server starts: the
+        command prints its banner there, so it never announces a site that
+        then fails to start.
     """
     granian = require("granian", extra="server")
     if interface not in INTERFACES:
@@ -486,6 +492,8 @@ def serve_app(
             if cert is not None
             else None
         )
+        if announce is not None:
+            announce()
         if redirect_http is not None:
             redirector = start_redirector(
                 host,
