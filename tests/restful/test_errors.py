@@ -41,3 +41,39 @@ def test_abort_with_an_unknown_code_outside_a_request() -> None:
 def test_http_status_message() -> None:
     assert http_status_message(404) == "Not Found"
     assert http_status_message(999) == ""
+
+
+def test_only_server_errors_are_reported_as_request_exceptions(app: Hipflask, client: Any) -> None:
+    # Flask sends got_request_exception for unhandled errors; an error tracker
+    # listening to it must not see every abort(404) and 405 of an Api.
+    from hipflask import got_request_exception
+    from hipflask.restful import Api
+    from hipflask.restful import Resource
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    api = Api(app)
+
+    class Item(Resource):
+        def get(self, name: str) -> Any:
+            if name == "missing":
+                abort(404, message="no such item")
+            if name == "broken":
+                raise RuntimeError("boom")
+            return {"name": name}
+
+    api.add_resource(Item, "/items/<name>")
+    reported: list[BaseException] = []
+
+    def record(sender: Any, exception: BaseException, **extra: Any) -> None:
+        reported.append(exception)
+
+    with got_request_exception.connected_to(record, app):
+        statuses = [
+            client.get("/items/pen").status_code,
+            client.get("/items/missing").status_code,
+            client.post("/items/pen").status_code,
+            client.get("/items/broken").status_code,
+        ]
+
+    assert statuses == [200, 404, 405, 500]
+    assert [type(error) for error in reported] == [RuntimeError]
