@@ -63,6 +63,37 @@ def test_input_that_cannot_round_trip_is_a_400(
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": 123456789012345678901234567890}',
+        b"[18446744073709551616, -9223372036854775809, 9223372036854775807, 1]",
+        b'{"id": 12345678901234567890, "code": "1234567890123456789012"}',
+        b'\xef\xbb\xbf{"a": 1}',
+    ],
+)
+def test_large_integers_and_a_utf8_bom_are_read_as_flask_reads_them(
+    echo: Hipflask, client: HipflaskClient, parser: str, body: bytes
+) -> None:
+    # orjson reads an integer past 64 bits as a float (a large id silently
+    # changes value) and refuses a leading UTF-8 byte-order mark; the stdlib,
+    # and so Flask, reads both.
+    response = client.post("/echo", data=body, content_type="application/json")
+
+    assert response.status_code == 200
+    echoed = json.loads(response.get_data())
+    assert echoed == json.loads(body)
+    assert all(type(value) is int for value in _numbers(echoed))
+
+
+def _numbers(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [item for child in value.values() for item in _numbers(child)]
+    if isinstance(value, list):
+        return [item for child in value for item in _numbers(child)]
+    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
+
+
+@pytest.mark.parametrize(
     "body", [b"[" * 128 + b"]" * 128, b'"\\ud83d\\ude00"', b"1e300", b"[1, 2.5, null, true]"]
 )
 def test_input_within_the_rules_is_echoed_as_valid_json(

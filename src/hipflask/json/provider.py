@@ -169,6 +169,9 @@ class JSONProvider:
     mimetype_header: str = "application/json"
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 class DefaultJSONProvider(JSONProvider):
     """Stdlib or orjson encoding with Flask's type support and settings.
 
@@ -292,7 +295,10 @@ class DefaultJSONProvider(JSONProvider):
         """
         if kwargs:
             return json.loads(s, **kwargs)
-        if _orjson is not None:
+        if _orjson is not None and not strict.has_long_integer(s):
+            if isinstance(s, bytes) and s[:3] == _UTF8_BOM:
+                # The stdlib reads bytes that start with one, as Flask does.
+                s = s[3:]
             value = _orjson.loads(s)
             strict.check_depth(s, value)
             return value

@@ -12,7 +12,10 @@ writes the values an app produces itself as valid JSON:
 * ``NaN``, ``Infinity`` and numbers beyond the range of a float are refused
   on input, and written as ``null`` on output (as orjson and JavaScript do);
 * a lone surrogate escape (``"\\ud800"``) is refused on input, and written
-  as a ``\\u`` escape on output rather than as invalid UTF-8.
+  as a ``\\u`` escape on output rather than as invalid UTF-8;
+* an integer past 64 bits is read exactly (the stdlib parses a document
+  that may hold one; orjson would make it a float), and a leading UTF-8
+  byte-order mark is skipped, as the stdlib, and so Flask, does.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import math
 import re
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "check_depth", "loads", "without_non_finite"]
+__all__ = ["MAX_DEPTH", "check_depth", "has_long_integer", "loads", "without_non_finite"]
 
 #: The deepest nesting accepted on input; orjson encodes at most 254 levels,
 #: so whatever is accepted can be written back.
@@ -31,6 +34,21 @@ MAX_DEPTH = 128
 _OPENERS = (b"[", b"{")
 _MAX_INT_DIGITS = 308
 _SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
+# 19 digits in a row: the shortest integer that may not fit in 64 bits.
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{19}")
+
+
+def has_long_integer(data: str | bytes) -> bool:
+    """Whether ``data`` may hold an integer too large for 64 bits.
+
+    orjson reads such an integer as a float, silently losing its digits (a
+    large id changes value); the stdlib reads it exactly, as Flask does. A
+    scan in C for 19 digits in a row finds every candidate (long fractions
+    and digit strings too, which the stdlib reads as well).
+    """
+    pattern = _LONG_DIGITS_BYTES if isinstance(data, bytes) else _LONG_DIGITS
+    return pattern.search(data) is not None  # type: ignore[arg-type]
 
 
 def _refuse_constant(name: str) -> Any:
