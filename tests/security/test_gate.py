@@ -501,3 +501,53 @@ def test_an_asgi_cross_origin_post_is_refused_whatever_case_the_server_gives(
 
     assert answer.status == 403
     assert calls == []
+
+
+def test_what_the_gate_answers_runs_neither_hook_of_a_before_after_pair(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # A timing hook pair (before_request puts the start on g, after_request
+    # reads it): the gate answers preflights, refusals and unknown hosts
+    # before the before_request hook runs, so the after_request hook must be
+    # left out too, not fail with a 500 on each of them.
+    import time
+
+    from hipflask import g
+    from hipflask.cors import CORS
+
+    app.config.update(PROPAGATE_EXCEPTIONS=False, TRUSTED_HOSTS=["localhost"])
+    CORS(app, resources={r"/api/*": {"origins": ["https://good.example"]}})
+    seen: list[str] = []
+
+    @app.before_request
+    def start() -> None:
+        g.start = time.perf_counter()
+
+    @app.after_request
+    def timing(response: Response) -> Response:
+        response.headers["X-Elapsed"] = str(time.perf_counter() - g.start)
+        seen.append(request.method)
+        return response
+
+    @app.route("/api/items", methods=["GET", "POST"])
+    def items() -> dict[str, bool]:
+        return {"ok": True}
+
+    preflight = client.options(
+        "/api/items",
+        headers={"Origin": "https://good.example", "Access-Control-Request-Method": "POST"},
+    )
+    refused = client.post("/api/items", headers={"Origin": "https://evil.example"})
+    unknown_host = client.get("/api/items", headers={"Host": "evil.example"})
+    allowed = client.post("/api/items", headers={"Origin": "https://good.example"})
+
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://good.example"
+    assert refused.status_code == 403
+    assert unknown_host.status_code == 400
+    for answer in (preflight, refused, unknown_host):
+        assert "X-Elapsed" not in answer.headers
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert allowed.status_code == 200
+    assert "X-Elapsed" in allowed.headers
+    assert seen == ["POST"]

@@ -167,7 +167,12 @@ def test_serve_command_refuses_unknown_hosts_behind_a_proxy(
     )
     monkeypatch.chdir(tmp_path)
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(serve_module, "serve_app", lambda target, **kw: calls.append(kw))
+
+    def fake_serve_app(target: str, **options: Any) -> None:
+        calls.append(options)
+        options["announce"]()  # serve_app prints the banner once its checks pass
+
+    monkeypatch.setattr(serve_module, "serve_app", fake_serve_app)
 
     refused = CliRunner().invoke(cli, ["--app", "shop", "serve", "--proxy"])
     accepted = CliRunner().invoke(

@@ -44,6 +44,10 @@ class RequestState:
     csp_nonce: str | None = None
     #: The URL map bound to this request, made on first use.
     url_adapter: MapAdapter | None = None
+    #: The security gate answered the request (a CORS preflight) or refused
+    #: it before the app's ``before_request`` hooks ran; its ``after_request``
+    #: hooks are then skipped too.
+    answered_by_gate: bool = False
     _extensions: dict[str, Any] | None = None
 
     @property

@@ -150,7 +150,11 @@ def full_dispatch(app: Hipflask, ctx: RequestContext) -> Step:
             rv = yield from _before_view(app, ctx, overrides)
         else:
             # The common case, with nothing registered or replaced.
-            gate.check(ctx.request)
+            try:
+                gate.check(ctx.request)
+            except Exception:
+                ctx.state.answered_by_gate = True
+                raise
             chain = _chain(app, ctx)
             rv = None
             if chain.url_value_preprocessors or chain.before_request:
@@ -174,12 +178,7 @@ def _before_view(app: Hipflask, ctx: RequestContext, overrides: frozenset[str] |
     """Session (when it must be opened on the loop), the gate, then the request hooks."""
     if app._async_sessions:
         yield from open_session_async(app, ctx)
-    gate = app.gate
-    if gate.is_simple:
-        gate.check(ctx.request, ctx.state)
-        rv = None
-    else:
-        rv = yield from gate.run_checks(ctx.request, ctx.state)
+    rv = yield from _gate_checks(app, ctx)
     if rv is not None:
         return rv
     if overrides and "preprocess_request" in overrides:
@@ -188,6 +187,29 @@ def _before_view(app: Hipflask, ctx: RequestContext, overrides: frozenset[str] |
     if chain.url_value_preprocessors or chain.before_request:
         return (yield from preprocess(app, ctx))
     return None
+
+
+def _gate_checks(app: Hipflask, ctx: RequestContext) -> Step:
+    """The security gate's checks: ``None``, or its answer (a preflight's, a refusal).
+
+    What the gate answers, or raises, was decided before any of the app's
+    ``before_request`` hooks ran, so the app's ``after_request`` hooks are
+    not run on it either (see :func:`process_response`): a hook reading
+    what its ``before_request`` partner put on ``g`` would fail on every
+    CORS preflight and every refused request.
+    """
+    gate = app.gate
+    try:
+        if gate.is_simple:
+            gate.check(ctx.request, ctx.state)
+            return None
+        rv = yield from gate.run_checks(ctx.request, ctx.state)
+    except Exception:
+        ctx.state.answered_by_gate = True
+        raise
+    if rv is not None:
+        ctx.state.answered_by_gate = True
+    return rv
 
 
 def _call(rv: Any) -> Step:
@@ -275,14 +297,19 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
 
 
 def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:
-    """``after_this_request``, ``after_request``, session save, the gate's finishers."""
-    if ctx._after_request_functions:
-        for func in ctx._after_request_functions:
-            rv = func(response)
+    """``after_this_request``, ``after_request``, session save, the gate's finishers.
+
+    The app's hooks are skipped on what the gate answered before the
+    ``before_request`` hooks could run (see :func:`_gate_checks`).
+    """
+    if not ctx.state.answered_by_gate:
+        if ctx._after_request_functions:
+            for func in ctx._after_request_functions:
+                rv = func(response)
+                response = (yield rv) if _awaited(rv) else rv
+        for hook in _chain(app, ctx).after_request:
+            rv = hook(response)
             response = (yield rv) if _awaited(rv) else rv
-    for hook in _chain(app, ctx).after_request:
-        rv = hook(response)
-        response = (yield rv) if _awaited(rv) else rv
     session = ctx._session
     if session is None:
         if wants_refresh(app, ctx.request, response):
