@@ -20,6 +20,7 @@ from werkzeug.test import EnvironBuilder as _WerkzeugEnvironBuilder
 
 if TYPE_CHECKING:
     from ..core.app import Hipflask
+    from ..typing import WSGIEnvironment
 
 #: Flask's wording, so a ported test that matches on it keeps passing.
 BASE_URL_CONFLICT = 'Cannot pass "subdomain" or "url_scheme" with "base_url".'
@@ -72,6 +73,24 @@ class EnvironBuilder(_WerkzeugEnvironBuilder):
             base_url, path = app_base_url(app, path, subdomain, url_scheme)
         self.app = app
         super().__init__(path, base_url, *args, **kwargs)
+
+    def get_environ(self) -> WSGIEnvironment:
+        """Werkzeug's environ; a chunked body arrives as a server hands one over.
+
+        Werkzeug's builder gives every body a ``Content-Length``, also one
+        sent with ``Transfer-Encoding: chunked``, and the app refuses that
+        pair with 400 (request smuggling is built on it). A server that reads
+        a chunked body hands it over with no length and marks the stream
+        ``wsgi.input_terminated``; so does this builder, unless the test sets
+        ``CONTENT_LENGTH`` itself (to test that 400).
+        """
+        environ = super().get_environ()
+        encoding = environ.get("HTTP_TRANSFER_ENCODING", "")
+        overrides = self.environ_overrides or {}
+        if encoding.strip().lower() == "chunked" and "CONTENT_LENGTH" not in overrides:
+            environ.pop("CONTENT_LENGTH", None)
+            environ.setdefault("wsgi.input_terminated", True)
+        return environ
 
     def json_dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialize a ``json=`` body the way the app's own responses would."""
