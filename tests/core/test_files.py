@@ -198,6 +198,19 @@ def test_as_attachment_with_unicode_name_uses_rfc5987(client: Any, app: Hipflask
     assert rv.mimetype == "application/pdf"
 
 
+def test_the_ascii_fallback_is_folded_as_werkzeug_folds_it() -> None:
+    # A ported test compares the header Flask sends.
+    from werkzeug.test import create_environ
+    from werkzeug.utils import send_file as werkzeug_send_file
+
+    for name in ("Résumé année €.txt", "naïve café.tar.gz", "€ price.pdf"):
+        werkzeug = werkzeug_send_file(
+            io.BytesIO(b"x"), create_environ(), download_name=name, as_attachment=True
+        ).headers["Content-Disposition"]
+
+        assert content_disposition(name, as_attachment=True) == werkzeug
+
+
 def test_name_with_nothing_ascii_gets_a_generic_fallback() -> None:
     header = content_disposition("报告.txt", as_attachment=True)
 

@@ -367,8 +367,11 @@ def content_disposition(name: str, as_attachment: bool) -> str:
         options = {"filename": name}
     else:
         stem, extension = os.path.splitext(name)
-        # A name with nothing foldable ("报告.txt") still gets a usable one.
-        folded = _fold_to_ascii(stem).strip() or "download"
+        # Folded as Werkzeug folds it ("Résumé €.txt" -> "Resume .txt"); a
+        # name with nothing foldable ("报告.txt") still gets a usable one.
+        folded = _fold_to_ascii(stem)
+        if not folded.strip():
+            folded = "download"
         options = {
             "filename": folded + _fold_to_ascii(extension),
             "filename*": "UTF-8''" + quote(name, safe=_ATTR_CHARS),
