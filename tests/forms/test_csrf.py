@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -293,6 +294,26 @@ def test_meta_tag_for_scripts(app: Hipflask) -> None:
         assert tag == f'<meta name="csrf-token" content="{generate_csrf()}">'
         rendered = render_template_string("{{ csrf_meta_tag() }}")
         assert 'name="csrf-token"' in rendered
+
+
+@pytest.mark.usefixtures("csrf")
+def test_the_token_functions_are_in_each_render_context_as_flask_wtf_puts_them(
+    app: Hipflask, client: Any
+) -> None:
+    # Flask-WTF adds them to the context as well as to the globals, so a
+    # template_rendered receiver (a test's, often) finds them there.
+    from hipflask import template_rendered
+
+    contexts: list[dict[str, Any]] = []
+
+    def record(sender: Any, template: Any, context: dict[str, Any], **extra: Any) -> None:
+        contexts.append(context)
+
+    with template_rendered.connected_to(record, app):
+        assert client.get("/token").status_code == 200
+
+    assert contexts[0]["csrf_token"] is generate_csrf
+    assert contexts[0]["csrf_meta_tag"] is csrf_meta_tag
 
 
 def test_init_app_keeps_settings_given_and_fills_the_rest() -> None:

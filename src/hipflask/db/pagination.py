@@ -2,10 +2,11 @@
 
 ``page`` and ``per_page`` come from the arguments, else from the request's
 query string (``?page=3&per_page=50``), as in Flask-SQLAlchemy. A client
-controls those, so every bad value is a 404 (or, with ``error_out=False``,
-the default) and never reaches the database as an error: not a number, below
-one, a page past the end, or a page so far out that its offset would
-overflow the database's integer.
+controls those, so every bad value is a 404 and never reaches the database
+as an error: not a number, below one, a page past the end, or a page so far
+out that its offset would overflow the database's integer. With
+``error_out=False`` the first three give the default, a page past the end is
+empty (as in Flask-SQLAlchemy), and an overflowing one is the first page.
 """
 
 from __future__ import annotations

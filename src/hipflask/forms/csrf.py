@@ -160,6 +160,10 @@ def _view_location(view: Callable[..., Any]) -> str:
     return f"{view.__module__}.{view.__name__}"
 
 
+def _template_names() -> dict[str, Any]:
+    return {"csrf_token": generate_csrf, "csrf_meta_tag": csrf_meta_tag}
+
+
 class CSRFProtect:
     """Require a valid CSRF token on every unsafe request of an app.
 
@@ -184,6 +188,9 @@ class CSRFProtect:
             app.config.setdefault(name, value.copy() if hasattr(value, "copy") else value)
         app.jinja_env.globals["csrf_token"] = generate_csrf
         app.jinja_env.globals["csrf_meta_tag"] = csrf_meta_tag
+        # In each render's context too, as Flask-WTF puts them: code that
+        # reads the context (template_rendered receivers, tests) finds them.
+        app.context_processor(_template_names)
         app.gate.add_check("csrf", self._check, order=ORDER_CSRF)
 
     def _check(self, request: Request) -> None:
