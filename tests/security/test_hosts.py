@@ -202,6 +202,11 @@ def test_serve_command_refuses_unknown_hosts_behind_a_proxy(
         ("[::1]:8x", False),
         ("[zz::1]", False),
         ("[]", False),
+        ("[::1]:0", False),
+        ("[::1]:0080", False),
+        ("[::1]:65536", False),
+        ("[::1]:99999999999", False),
+        ("[::1]:65535", True),
         ("shop.example:8443", True),
         ("evil.example", False),
     ],
@@ -235,3 +240,40 @@ def test_serve_on_an_ipv6_loopback_answers_to_its_address() -> None:
         *LOOPBACK_HOST_NAMES,
         "[::1]",
     ]
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_request_without_host_on_an_ipv6_address_is_checked_by_its_address(
+    protocol: str,
+) -> None:
+    # An HTTP/1.0 client sends no Host: the server's address stands in, in
+    # the form a Host header would have, and the same rule judges it.
+    from tests.asgi_driver import http_scope
+    from tests.asgi_driver import request_body
+    from tests.asgi_driver import serve
+    from werkzeug.test import create_environ
+    from werkzeug.test import run_wsgi_app
+
+    app = Hipflask(__name__)
+    app.config["TRUSTED_HOSTS"] = ["localhost", "[::1]"]
+
+    @app.get("/")
+    def index() -> str:
+        return url_for("index", _external=True)
+
+    answers = []
+    for address in ("::1", "::2"):
+        if protocol == "wsgi":
+            environ = create_environ("/")
+            del environ["HTTP_HOST"]
+            environ.update(SERVER_NAME=address, SERVER_PORT="5000")
+            body, status, _headers = run_wsgi_app(app, environ, buffered=True)
+            answers.append((int(status.split()[0]), b"".join(body)))
+        else:
+            scope = http_scope("/", server=(address, 5000))
+            scope["headers"] = []
+            connection = serve(app, scope, *request_body(b""))
+            answers.append((connection.status, connection.body))
+
+    assert answers[0] == (200, b"http://[::1]:5000/")
+    assert answers[1][0] == 400

@@ -153,10 +153,16 @@ def canonical_trusted_hosts(names: Iterable[str] | str) -> list[str]:
 _DEFAULT_PORTS = {"http": "80", "ws": "80", "https": "443", "wss": "443"}
 
 
+def _valid_port(port: str) -> bool:
+    # As Werkzeug's check reads a name's port: 1 to 65535, no leading zero
+    # (an out-of-range port echoed into a URL fails when the URL is built).
+    return port.isascii() and port.isdigit() and port[0] != "0" and int(port) <= 65535
+
+
 def _ip_literal(host: str) -> tuple[ipaddress.IPv6Address, str] | None:
     """``[::1]:8000`` -> (the address, ``"8000"``); ``None`` when malformed."""
     inside, bracket, rest = host[1:].partition("]")
-    if not bracket or (rest and not (rest[:1] == ":" and rest[1:].isdigit() and rest.isascii())):
+    if not bracket or (rest and not (rest[:1] == ":" and _valid_port(rest[1:]))):
         return None
     try:
         return ipaddress.IPv6Address(inside), rest[1:]
@@ -199,6 +205,11 @@ def trusted_host(scheme: str, host: str | None, server: Any, trusted: Sequence[s
     naming the scheme's default port loses it, and a request without one
     gets the server's address.
     """
+    if host is None and server is not None and ":" in server[0]:
+        # No Host header (HTTP/1.0) on an IPv6 address: the server's address,
+        # written as a Host header writes it, checked by the same rule.
+        port = server[1]
+        host = f"[{server[0]}]" if port is None else f"[{server[0]}]:{port}"
     if host is None or not host.startswith("["):
         return get_host(scheme, host, server, trusted)
     if not is_trusted(host, trusted):
