@@ -27,6 +27,11 @@ UNROUNDTRIPPABLE = [
     b"-1e400",
     b"1" * 400,
     b"\xff\xfe[]",
+    # UTF-8-encoded surrogates, beside a long integer (read by the stdlib).
+    b'{"name": "\xed\xa0\x80", "id": 1}',
+    b'{"name": "\xed\xa0\x80", "id": 1234567890123456789}',
+    # UTF-16 whose bytes hold 19 ASCII digits (U+3131 is b"11").
+    '{"name": "\u3131\u3131\u3131\u3131\u3131\u3131\u3131\u3131\u3131\u3131"}'.encode("utf-16-le"),
 ]
 
 

@@ -34,6 +34,7 @@ MAX_DEPTH = 128
 _OPENERS = (b"[", b"{")
 _MAX_INT_DIGITS = 308
 _SURROGATE_ESCAPE = re.compile(r"\\[uU][dD][89a-fA-F]")
+_UTF8_BOM = b"\xef\xbb\xbf"
 # 19 digits in a row: the shortest integer that may not fit in 64 bits.
 _LONG_DIGITS = re.compile(r"[0-9]{19}")
 _LONG_DIGITS_BYTES = re.compile(rb"[0-9]{19}")
@@ -117,7 +118,14 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 def loads(data: str | bytes) -> Any:
-    """Parse with the stdlib under the rules of the module docstring."""
+    """Parse with the stdlib under the rules of the module docstring.
+
+    Bytes are decoded as UTF-8, strictly, as orjson reads them: the stdlib
+    would also take UTF-16 and UTF-32, and UTF-8-encoded surrogates, which
+    no UTF-8 encoder can write back. A leading byte-order mark is skipped.
+    """
+    if isinstance(data, (bytes, bytearray)):
+        data = bytes(data).removeprefix(_UTF8_BOM).decode("utf-8")
     value = json.loads(
         data, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int
     )
