@@ -452,7 +452,8 @@ def serve_app(
         checks, and a target that does not load fails here, once, instead of
         in every worker.
     :param announce: called once every check has passed (the ports are
-        free, the certificate loads) and just before the server starts: the
+        free, the certificate loads, the redirect listener runs) and just
+        before the server starts: the
         command prints its banner there, so it never announces a site that
         then fails to start.
     """
@@ -492,8 +493,6 @@ def serve_app(
             if cert is not None
             else None
         )
-        if announce is not None:
-            announce()
         if redirect_http is not None:
             redirector = start_redirector(
                 host,
@@ -502,6 +501,8 @@ def serve_app(
                 trusted_host_names(app, trusted_hosts),
                 deadline=limits.header_timeout,
             )
+        if announce is not None:
+            announce()
         options = _granian_options(
             host=host,
             port=port,
