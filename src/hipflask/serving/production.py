@@ -453,9 +453,8 @@ def serve_app(
         in every worker.
     :param announce: called once every check has passed (the ports are
         free, the certificate loads, the redirect listener runs) and just
-        before the server starts: the
-        command prints its banner there, so it never announces a site that
-        then fails to start.
+        before the server starts: the command prints its banner there, so it
+        never announces a site that then fails to start.
     """
     granian = require("granian", extra="server")
     if interface not in INTERFACES:
