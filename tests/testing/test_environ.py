@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from importlib.metadata import version
+from typing import Any
 
 import pytest
 
 from hipflask import Hipflask
+from hipflask import redirect
 from hipflask import request
 from hipflask import session
 from hipflask.testing import EnvironBuilder
@@ -124,6 +126,10 @@ def test_a_chunked_body_arrives_as_a_server_hands_one_over(
     def raw() -> dict[str, object]:
         return {"body": request.get_data(as_text=True), "length": request.content_length}
 
+    @app.post("/moved")
+    def moved() -> Any:
+        return redirect("/raw", code=307)
+
     chunked = {"Transfer-Encoding": "chunked", "Content-Type": "application/octet-stream"}
     streamed = client.post("/raw", input_stream=io.BytesIO(b"0123456789"), headers=chunked)
     given = client.post("/raw", data=b"abc", headers=chunked)
@@ -131,6 +137,10 @@ def test_a_chunked_body_arrives_as_a_server_hands_one_over(
         "/raw", data=b"abc", headers=chunked, environ_overrides={"CONTENT_LENGTH": "3"}
     )
 
+    # The hop after a 307 keeps the body and its Transfer-Encoding.
+    followed = client.post("/moved", data=b"abc", headers=chunked, follow_redirects=True)
+
+    assert followed.get_json() == {"body": "abc", "length": None}
     assert streamed.get_json() == {"body": "0123456789", "length": None}
     assert given.get_json() == {"body": "abc", "length": None}
     assert both.status_code == 400

@@ -31,6 +31,7 @@ from ..sessions.base import SessionUnavailableError
 from ..sessions.testing import SESSION_NOT_OPENED
 from .asgi import ASGIShim
 from .environ import EnvironBuilder as AppEnvironBuilder
+from .environ import chunked_as_served
 
 if TYPE_CHECKING:
     from ..contexts.ctx import RequestContext
@@ -158,7 +159,12 @@ class HipflaskClient(Client):
         if isinstance(given, EnvironBuilder):
             builder = copy(given)
             builder.environ_base = self._copy_environ(dict(given.environ_base or {}))
-            return builder.get_request()
+            if isinstance(builder, AppEnvironBuilder):
+                return builder.get_request()
+            # Werkzeug's own builder (a test's, or a followed 307/308 redirect's).
+            environ = builder.get_environ()
+            chunked_as_served(environ, builder.environ_overrides)
+            return builder.request_class(environ)
         if isinstance(given, dict):
             return WerkzeugRequest(self._copy_environ(given))
         request = copy(given)

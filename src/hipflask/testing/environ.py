@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 from werkzeug.test import EnvironBuilder as _WerkzeugEnvironBuilder
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..core.app import Hipflask
     from ..typing import WSGIEnvironment
 
@@ -45,6 +47,19 @@ def app_base_url(
     if parts.query:
         rest = f"{rest}?{parts.query}"
     return base_url, rest
+
+
+def chunked_as_served(environ: WSGIEnvironment, overrides: Mapping[str, Any] | None) -> None:
+    """Make a built environ with a chunked body look as a server hands one over.
+
+    No ``CONTENT_LENGTH`` (Werkzeug's builder adds one to every body) and the
+    stream marked ``wsgi.input_terminated``, unless ``overrides`` (the
+    builder's ``environ_overrides``) set the length on purpose.
+    """
+    encoding = environ.get("HTTP_TRANSFER_ENCODING", "")
+    if encoding.strip().lower() == "chunked" and "CONTENT_LENGTH" not in (overrides or {}):
+        environ.pop("CONTENT_LENGTH", None)
+        environ.setdefault("wsgi.input_terminated", True)
 
 
 class EnvironBuilder(_WerkzeugEnvironBuilder):
@@ -85,11 +100,7 @@ class EnvironBuilder(_WerkzeugEnvironBuilder):
         ``CONTENT_LENGTH`` itself (to test that 400).
         """
         environ = super().get_environ()
-        encoding = environ.get("HTTP_TRANSFER_ENCODING", "")
-        overrides = self.environ_overrides or {}
-        if encoding.strip().lower() == "chunked" and "CONTENT_LENGTH" not in overrides:
-            environ.pop("CONTENT_LENGTH", None)
-            environ.setdefault("wsgi.input_terminated", True)
+        chunked_as_served(environ, self.environ_overrides)
         return environ
 
     def json_dumps(self, obj: Any, **kwargs: Any) -> str:
