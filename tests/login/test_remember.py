@@ -126,3 +126,43 @@ def test_cookie_duration_may_be_seconds(protocol: str) -> None:
 def test_forged_remember_cookie_logs_nobody_in(client: Any) -> None:
     client.set_cookie("remember_token", "alice|0123456789abcdef")
     assert client.get("/whoami").json == {"id": None, "anonymous": True}
+
+
+@pytest.mark.parametrize("refusal", ["csrf", "cross-origin"])
+def test_a_logout_in_the_handler_of_a_refusal_ends_the_remembered_login(
+    protocol: str, refusal: str
+) -> None:
+    # An error handler that logs the user out on a refused form post must
+    # clear the remember-me cookie and end the login, whatever refused it:
+    # a suite check (CSRF) or the gate's own cross-origin check.
+    from werkzeug.exceptions import Forbidden
+
+    from hipflask.forms.csrf import CSRFError
+    from hipflask.forms.csrf import CSRFProtect
+    from hipflask.login import logout_user
+
+    app = build_app(TESTING=False, PROPAGATE_EXCEPTIONS=False, WTF_CSRF_ENABLED=False)
+    CSRFProtect(app)
+
+    @app.post("/transfer")
+    def transfer() -> str:
+        return "done"
+
+    @app.errorhandler(CSRFError)
+    @app.errorhandler(Forbidden)
+    def refused(error: Exception) -> Any:
+        logout_user()
+        return "refused", 400
+
+    client = app.test_client(protocol=protocol)
+    log_in(client, remember="1")
+    assert client.get_cookie("remember_token") is not None
+    # Checked from here on: the post below carries no token.
+    app.config["WTF_CSRF_ENABLED"] = refusal == "csrf"
+    headers = {"Origin": "https://evil.example"} if refusal == "cross-origin" else {}
+
+    response = client.post("/transfer", headers=headers)
+
+    assert response.status_code == 400
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/whoami").get_json()["anonymous"] is True

@@ -26,6 +26,7 @@ from inspect import iscoroutinefunction
 from types import CoroutineType
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeVar
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
@@ -89,6 +90,24 @@ class Chain:
         )
 
 
+_EVERY_RESPONSE = "_hipflask_every_response"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def every_response(hook: F) -> F:
+    """Mark an ``after_request`` hook to run on every response.
+
+    Including what the security gate answers in the app's stead (a CORS
+    preflight, a refused host or origin), which skips the app's other
+    ``after_request`` hooks. For a hook that pairs with no
+    ``before_request`` hook and must not miss a response (the login suite's
+    remember-me cookie, which an error handler's ``logout_user()`` clears).
+    """
+    setattr(hook, _EVERY_RESPONSE, True)
+    return hook
+
+
 def _chain(app: Hipflask, ctx: RequestContext) -> Chain:
     chain: Chain | None = ctx._chain
     if chain is None:
@@ -150,11 +169,7 @@ def full_dispatch(app: Hipflask, ctx: RequestContext) -> Step:
             rv = yield from _before_view(app, ctx, overrides)
         else:
             # The common case, with nothing registered or replaced.
-            try:
-                gate.check(ctx.request)
-            except Exception:
-                ctx.state.answered_by_gate = True
-                raise
+            gate.check(ctx.request, ctx.state)
             chain = _chain(app, ctx)
             rv = None
             if chain.url_value_preprocessors or chain.before_request:
@@ -178,7 +193,12 @@ def _before_view(app: Hipflask, ctx: RequestContext, overrides: frozenset[str] |
     """Session (when it must be opened on the loop), the gate, then the request hooks."""
     if app._async_sessions:
         yield from open_session_async(app, ctx)
-    rv = yield from _gate_checks(app, ctx)
+    gate = app.gate
+    if gate.is_simple:
+        gate.check(ctx.request, ctx.state)
+        rv = None
+    else:
+        rv = yield from gate.run_checks(ctx.request, ctx.state)
     if rv is not None:
         return rv
     if overrides and "preprocess_request" in overrides:
@@ -187,29 +207,6 @@ def _before_view(app: Hipflask, ctx: RequestContext, overrides: frozenset[str] |
     if chain.url_value_preprocessors or chain.before_request:
         return (yield from preprocess(app, ctx))
     return None
-
-
-def _gate_checks(app: Hipflask, ctx: RequestContext) -> Step:
-    """The security gate's checks: ``None``, or its answer (a preflight's, a refusal).
-
-    What the gate answers, or raises, was decided before any of the app's
-    ``before_request`` hooks ran, so the app's ``after_request`` hooks are
-    not run on it either (see :func:`process_response`): a hook reading
-    what its ``before_request`` partner put on ``g`` would fail on every
-    CORS preflight and every refused request.
-    """
-    gate = app.gate
-    try:
-        if gate.is_simple:
-            gate.check(ctx.request, ctx.state)
-            return None
-        rv = yield from gate.run_checks(ctx.request, ctx.state)
-    except Exception:
-        ctx.state.answered_by_gate = True
-        raise
-    if rv is not None:
-        ctx.state.answered_by_gate = True
-    return rv
 
 
 def _call(rv: Any) -> Step:
@@ -299,17 +296,21 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
 def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:
     """``after_this_request``, ``after_request``, session save, the gate's finishers.
 
-    The app's hooks are skipped on what the gate answered before the
-    ``before_request`` hooks could run (see :func:`_gate_checks`).
+    On what the gate answered in the app's stead (a CORS preflight, or its
+    own host and cross-origin refusals: see ``RequestState.answered_by_gate``)
+    the app's ``after_request`` hooks are left out, as its ``before_request``
+    hooks were; those marked with :func:`every_response` still run.
     """
-    if not ctx.state.answered_by_gate:
-        if ctx._after_request_functions:
-            for func in ctx._after_request_functions:
-                rv = func(response)
-                response = (yield rv) if _awaited(rv) else rv
-        for hook in _chain(app, ctx).after_request:
-            rv = hook(response)
+    if ctx._after_request_functions:
+        for func in ctx._after_request_functions:
+            rv = func(response)
             response = (yield rv) if _awaited(rv) else rv
+    hooks = _chain(app, ctx).after_request
+    if ctx.state.answered_by_gate:
+        hooks = tuple(hook for hook in hooks if getattr(hook, _EVERY_RESPONSE, False))
+    for hook in hooks:
+        rv = hook(response)
+        response = (yield rv) if _awaited(rv) else rv
     session = ctx._session
     if session is None:
         if wants_refresh(app, ctx.request, response):
@@ -496,4 +497,4 @@ def run_hooks(funcs: list[Callable[[], Any]]) -> Step:
             yield rv
 
 
-__all__ = ["Chain", "RequestRedirect", "handle"]
+__all__ = ["Chain", "RequestRedirect", "every_response", "handle"]

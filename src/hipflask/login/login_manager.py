@@ -29,6 +29,7 @@ from ..contexts.globals import session
 from ..core.flashing import flash
 from ..core.helpers import jsonify
 from ..core.helpers import redirect
+from ..core.pipeline import every_response
 from ..errors import ConfigurationError
 from ..principal.principal import add_identity_provider
 from ..security.gate import ORDER_AUTH
@@ -147,11 +148,13 @@ class LoginManager:
         from .deferred import perform
         from .remember import update_remember_cookie
 
-        app.after_request(update_remember_cookie)
+        # On every response, the gate's answers too: an error handler's
+        # logout_user() must clear the cookie and end the login there as well.
+        app.after_request(every_response(update_remember_cookie))
         # Response hooks run last-registered first: the registry writes of a
         # request on the event loop are awaited before the remember-me cookie
         # and the session are written, so a failed write changes neither.
-        app.after_request(perform)
+        app.after_request(every_response(perform))
         # On the event loop the user is loaded before the view, awaiting the
         # registry, so reading ``current_user`` there never blocks the loop.
         app.gate.add_check(

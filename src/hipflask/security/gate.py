@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import HTTPException
 
+from ..contexts.globals import _cv_request
 from ..wrappers.request import may_carry_origin
 from .cache import finish_cache
 from .cache import finish_cache_in
@@ -242,10 +244,14 @@ class SecurityGate:
         """
         if self._origin is None:
             self._build()
-        if self._trusted_hosts or request.trusted_hosts:
-            self.check_host(request)
-        if request.method not in _SAFE_METHODS:
-            self.check_origin(request, state)
+        try:
+            if self._trusted_hosts or request.trusted_hosts:
+                self.check_host(request)
+            if request.method not in _SAFE_METHODS:
+                self.check_origin(request, state)
+        except HTTPException:
+            _answered(state)
+            raise
 
     def check_origin(self, request: Request, state: RequestState | None = None) -> None:
         """Refuse an unsafe request from another origin with 403."""
@@ -305,12 +311,15 @@ class SecurityGate:
         if self._origin is None:
             self._build()
         for part in self._checks:
-            if part is _BUILTIN_HOST:
-                if self._trusted_hosts:
-                    self.check_host(request)
-                continue
-            if part is _BUILTIN_ORIGIN:
-                self.check_origin(request, state)
+            if part is _BUILTIN_HOST or part is _BUILTIN_ORIGIN:
+                try:
+                    if part is _BUILTIN_ORIGIN:
+                        self.check_origin(request, state)
+                    elif self._trusted_hosts:
+                        self.check_host(request)
+                except HTTPException:
+                    _answered(state)
+                    raise
                 continue
             if part.func_async is not None and state.on_loop:
                 rv = yield part.func_async(request)
@@ -335,6 +344,15 @@ class SecurityGate:
                 rv = part.func(request, response)
                 if isinstance(rv, Awaitable):
                     yield rv
+
+
+def _answered(state: RequestState | None) -> None:
+    """Record that the gate refused the request in the app's stead (see ``answered_by_gate``)."""
+    if state is None:
+        ctx = _cv_request.get(None)
+        state = ctx.state if ctx is not None else None
+    if state is not None:
+        state.answered_by_gate = True
 
 
 def _builtin(*args: Any) -> None:  # pragma: no cover - a marker, never called
