@@ -472,3 +472,34 @@ def test_is_async_set_in_the_class_body_is_kept() -> None:
 
     assert Declared.is_async
     assert inspect.iscoroutinefunction(Declared.as_view("declared"))
+
+
+def test_replacing_view_class_after_as_view_is_obeyed(client: Any, app: Hipflask) -> None:
+    # As in Flask, the class is looked up on the view function per request,
+    # so a test can put a fake view in place; a decorated view too.
+    def tagged(view: Any) -> Any:
+        def wrapper(**kwargs: Any) -> Any:
+            return view(**kwargs)
+
+        return wrapper
+
+    class Real(View):
+        def dispatch_request(self) -> str:
+            return "real"
+
+    class Decorated(Real):
+        decorators = [tagged]
+
+    class Fake(View):
+        def dispatch_request(self) -> str:
+            return "fake"
+
+    plain = Real.as_view("plain")
+    decorated = Decorated.as_view("decorated")
+    app.add_url_rule("/plain", view_func=plain)
+    app.add_url_rule("/decorated", view_func=decorated)
+    plain.view_class = Fake  # type: ignore[attr-defined]
+    decorated.view_class = Fake  # type: ignore[attr-defined]
+
+    assert client.get("/plain").get_data(as_text=True) == "fake"
+    assert client.get("/decorated").get_data(as_text=True) == "fake"

@@ -94,7 +94,8 @@ class View:
         constructor. The function carries ``view_class``, ``methods`` and
         ``provide_automatic_options`` for the router.
         """
-        view: Any = _make_view(cls, class_args, class_kwargs)
+        registered: list[Any] = []
+        view: Any = _make_view(cls, class_args, class_kwargs, registered)
         if cls.decorators:
             # Decorators that copy the name (functools.wraps) must see the
             # endpoint's name, not the inner function's.
@@ -108,16 +109,29 @@ class View:
         view.__module__ = cls.__module__
         view.methods = cls.methods
         view.provide_automatic_options = cls.provide_automatic_options
+        registered.append(view)
         return view  # type: ignore[no-any-return]
 
 
 def _make_view(
-    cls: type[View], class_args: tuple[Any, ...], class_kwargs: dict[str, Any]
+    cls: type[View],
+    class_args: tuple[Any, ...],
+    class_kwargs: dict[str, Any],
+    registered: list[Any],
 ) -> RouteCallable:
+    """The function that makes an instance per request (or shares one) and dispatches.
+
+    ``registered`` receives the function ``as_view`` returns: its
+    ``view_class`` is read on each request, as in Flask, so a test that
+    replaces it (to put a fake view in place) is obeyed.
+    """
     shared = None if cls.init_every_request else cls(*class_args, **class_kwargs)
 
     def instance() -> View:
-        return shared if shared is not None else cls(*class_args, **class_kwargs)
+        if shared is not None:
+            return shared
+        current = registered[0].view_class if registered else cls
+        return current(*class_args, **class_kwargs)
 
     if cls.is_async:
 
