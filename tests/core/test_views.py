@@ -488,7 +488,7 @@ def test_replacing_view_class_after_as_view_is_obeyed(client: Any, app: Hipflask
             return "real"
 
     class Decorated(Real):
-        decorators = [tagged]
+        decorators: ClassVar[list[Any]] = [tagged]
 
     class Fake(View):
         def dispatch_request(self) -> str:
