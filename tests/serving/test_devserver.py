@@ -211,6 +211,23 @@ def test_the_reloader_watches_templates_and_extra_files(tmp_path: Path) -> None:
     assert "settings.toml" in files
 
 
+@pytest.mark.parametrize(
+    ("port", "server_name", "expected"),
+    [(0, None, 0), (None, "localhost:0", 0), (0, "localhost:8080", 0), (None, None, 5000)],
+)
+def test_port_zero_asks_the_system_for_a_free_port_as_in_flask(
+    app: Hipflask,
+    run_simple_calls: list[dict[str, Any]],
+    port: int | None,
+    server_name: str | None,
+    expected: int,
+) -> None:
+    app.config["SERVER_NAME"] = server_name
+    run_app(app, host="127.0.0.1", port=port, use_reloader=False)
+
+    assert run_simple_calls[-1]["port"] == expected
+
+
 def test_a_port_out_of_range_is_a_configuration_error(
     app: Hipflask, run_simple_calls: list[dict[str, Any]]
 ) -> None:

@@ -305,7 +305,9 @@ def serve_development(
             click.echo(
                 f" * Answering to host names: {', '.join(trusted)} (set TRUSTED_HOSTS for others)"
             )
-        click.echo(f" * Open {display_url(host, port, context is not None)}")
+        if port:
+            # Port 0: the system picks one; Werkzeug prints where it listens.
+            click.echo(f" * Open {display_url(host, port, context is not None)}")
     run_simple(
         host,
         port,
@@ -378,9 +380,15 @@ def run_app(
         app.debug = bool(debug)
     name_host, name_port = _server_name_parts(app)
     host = host or name_host or "127.0.0.1"
-    port = int(port or name_port or 5000)
+    # 0 is a port too (the system picks a free one), as in Flask.
+    if port or port == 0:
+        port = int(port)
+    else:
+        port = name_port if name_port is not None else 5000
     if not 0 <= port < 65536:
-        raise ConfigurationError(f"Port {port} is out of range; use 1 to 65535.")
+        raise ConfigurationError(
+            f"Port {port} is out of range; use 1 to 65535, or 0 for any free port."
+        )
     options.setdefault("use_reloader", app.debug)
     options.setdefault("use_debugger", app.debug)
     options.setdefault("threaded", True)
