@@ -381,10 +381,8 @@ def run_app(
     name_host, name_port = _server_name_parts(app)
     host = host or name_host or "127.0.0.1"
     # 0 is a port too (the system picks a free one), as in Flask.
-    if port or port == 0:
-        port = int(port)
-    else:
-        port = name_port if name_port is not None else 5000
+    fallback = name_port if name_port is not None else 5000
+    port = int(port) if port or port == 0 else fallback
     if not 0 <= port < 65536:
         raise ConfigurationError(
             f"Port {port} is out of range; use 1 to 65535, or 0 for any free port."
