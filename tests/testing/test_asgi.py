@@ -260,3 +260,35 @@ def test_a_view_calling_its_own_asgi_client_is_refused(app: Hipflask) -> None:
         client.get("/outer")
 
     assert str(caught.value) == CALLED_FROM_ITS_LOOP
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit])
+@pytest.mark.parametrize("kind", ["def", "async def"])
+def test_a_view_raising_a_base_exception_raises_it_in_the_test(
+    protocol: str, error: type[BaseException], kind: str
+) -> None:
+    # As under WSGI and in Flask; under ASGI asyncio lets these out of the
+    # loop, which left the test waiting for a response forever.
+    app = Hipflask(__name__)
+
+    if kind == "def":
+
+        @app.get("/stop")
+        def stop() -> str:
+            raise error()
+
+    else:
+
+        @app.get("/stop")
+        async def stop() -> str:
+            raise error()
+
+    @app.get("/")
+    def index() -> str:
+        return "still here"
+
+    client = app.test_client(protocol=protocol)
+    with pytest.raises(error):
+        client.get("/stop")
+
+    assert client.get("/").get_data(as_text=True) == "still here"

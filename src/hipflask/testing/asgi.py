@@ -217,6 +217,11 @@ class _Exchange:
             await asgi_app(self._scope, self._receive, self._send)
         except _Disconnected:
             pass  # the test closed the response: the app stopped as it should
+        except (KeyboardInterrupt, SystemExit) as exc:
+            # asyncio lets these out of the loop, which would stop the
+            # client's loop and leave the test waiting for a response
+            # forever: the test's thread raises it instead, as under WSGI.
+            self._outbox.put(_Ended(exc))
         finally:
             if task is not None:
                 self._runner.requests.pop(task, None)
