@@ -582,6 +582,82 @@ def test_stream_with_context_wraps_async_generators(app: Hipflask, client: Hipfl
     assert client.get("/decorated").text == "GET"
 
 
+class _Cursor:
+    """An iterator object holding a resource, released by ``close()``."""
+
+    def __init__(self, rows: list[str], events: list[str]) -> None:
+        self._rows = iter(rows)
+        self._events = events
+
+    def __iter__(self) -> _Cursor:
+        return self
+
+    def __next__(self) -> str:
+        row = next(self._rows)
+        if row == "boom":
+            raise RuntimeError("lost the connection")
+        return row
+
+    def close(self) -> None:
+        self._events.append(f"closed in {request.path}")
+
+
+class _AsyncCursor:
+    """The same, read with ``async for`` and released by ``aclose()``."""
+
+    def __init__(self, rows: list[str], events: list[str]) -> None:
+        self._rows = iter(rows)
+        self._events = events
+
+    def __aiter__(self) -> _AsyncCursor:
+        return self
+
+    async def __anext__(self) -> str:
+        try:
+            return next(self._rows)
+        except StopIteration:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        self._events.append(f"closed in {request.path}")
+
+
+def test_a_wrapped_iterator_object_is_closed_when_its_stream_ends(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # As in Flask: an iterator holding a resource (a cursor, a pooled
+    # connection) is released by its close(), in the request's context,
+    # before teardown; sync and async ones, ended normally or by an error.
+    events: list[str] = []
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        events.append(f"teardown ({type(exc).__name__})")
+
+    @app.route("/rows")
+    def rows() -> Any:
+        return Response(stream_with_context(_Cursor(["a", "b"], events)))
+
+    @app.route("/async-rows")
+    def async_rows() -> Any:
+        return Response(stream_with_context(_AsyncCursor(["c", "d"], events)))
+
+    @app.route("/broken")
+    def broken() -> Any:
+        return Response(stream_with_context(_Cursor(["a", "boom"], events)))
+
+    assert client.get("/rows").text == "ab"
+    assert events == ["closed in /rows", "teardown (NoneType)"]
+    events.clear()
+    assert client.get("/async-rows").text == "cd"
+    assert events == ["closed in /async-rows", "teardown (NoneType)"]
+    events.clear()
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with contextlib.suppress(RuntimeError):
+        client.get("/broken").get_data()
+    assert events == ["closed in /broken", "teardown (RuntimeError)"]
+
+
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_a_stream_tears_the_app_context_down_too(
     app: Hipflask, client: HipflaskClient, kind: str

@@ -465,17 +465,38 @@ class _ContextStream:
             raise StopIteration
         tokens = _enter(self._ctx)
         try:
-            return next(self._iterator)
-        except StopIteration:
-            self._finish()
-            raise
-        except BaseException as exc:
-            # A stream that failed part-way: teardown sees the error, so a
-            # transaction the body was reading in is rolled back, not kept.
-            self._finish(exc)
-            raise
+            try:
+                return next(self._iterator)
+            except StopIteration:
+                pass
+            except BaseException as exc:
+                # A stream that failed part-way: teardown sees the error, so a
+                # transaction the body was reading in is rolled back, not kept.
+                self._end(exc)
+                raise
+            self._end(None)
+            raise StopIteration
         finally:
             _exit(tokens)
+
+    def _end(self, error: BaseException | None) -> None:
+        """The stream is over: close what it wrapped, as Flask does, then tear down once.
+
+        An iterator object holding a resource (a cursor, a pooled connection)
+        is released by its ``close()``; a generator's is a no-op once it has
+        ended. An error from ``close()`` is raised unless the stream failed
+        already; teardown is told of whichever came first.
+        """
+        closer = getattr(self._iterator, "close", None)
+        try:
+            if closer is not None:
+                closer()
+        except BaseException as exc:
+            if error is None:
+                error = exc
+                raise
+        finally:
+            self._finish(error)
 
     def close(self) -> None:
         """Stop the stream early (client gone); teardown still runs once.
@@ -484,6 +505,8 @@ class _ContextStream:
         steps did (its clean-up reads ``g`` or ``request``); an error raised
         there is the one teardown is told of, and teardown runs even then.
         """
+        if self._done:
+            return  # ended, and what it wrapped was closed then
         closer = getattr(self._iterator, "close", None)
         if closer is None:
             self._finish()
@@ -538,15 +561,30 @@ class _AsyncContextStream:
             raise StopAsyncIteration
         tokens = _enter(self._ctx)
         try:
-            return await self._iterator.__anext__()
-        except StopAsyncIteration:
-            await self._finish()
-            raise
-        except BaseException as exc:
-            await self._finish(exc)
-            raise
+            try:
+                return await self._iterator.__anext__()
+            except StopAsyncIteration:
+                pass
+            except BaseException as exc:
+                await self._end(exc)
+                raise
+            await self._end(None)
+            raise StopAsyncIteration
         finally:
             _exit(tokens)
+
+    async def _end(self, error: BaseException | None) -> None:
+        """As :meth:`_ContextStream._end`, with the iterator's ``aclose()``."""
+        closer = getattr(self._iterator, "aclose", None)
+        try:
+            if closer is not None:
+                await closer()
+        except BaseException as exc:
+            if error is None:
+                error = exc
+                raise
+        finally:
+            await self._finish(error)
 
     async def aclose(self) -> None:
         """Stop the stream early (client gone); teardown still runs once.
@@ -554,6 +592,8 @@ class _AsyncContextStream:
         As :meth:`_ContextStream.close`: the generator's ``finally`` runs in
         the request's context, and teardown runs, told of its error if any.
         """
+        if self._done:
+            return  # ended, and what it wrapped was closed then
         closer = getattr(self._iterator, "aclose", None)
         if closer is None:
             await self._finish()
