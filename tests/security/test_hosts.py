@@ -103,6 +103,30 @@ def test_external_url_uses_a_trusted_host(production: Hipflask, client: Hipflask
     assert forged.status_code == 400
 
 
+def test_an_external_url_on_a_rules_fixed_host_needs_no_host_setting(protocol: str) -> None:
+    # With host matching, a rule with a fixed host (the static route on
+    # static_host) builds its URLs on that host: no Host header reaches
+    # them, so nothing needs pinning; a rule whose host the request decides
+    # is still refused.
+    app = Hipflask(__name__, host_matching=True, static_host="static.example")
+    app.config.update(TESTING=False, DEBUG=False, PROPAGATE_EXCEPTIONS=True)
+
+    @app.route("/", host="<site>.example")
+    def index(site: str) -> str:
+        return url_for("static", filename="app.css", _external=True)
+
+    @app.route("/self", host="<site>.example")
+    def itself(site: str) -> str:
+        return url_for("itself", site=site, _external=True)
+
+    client = app.test_client(protocol=protocol)
+    response = client.get("/", headers={"Host": "shop.example"})
+
+    assert response.get_data(as_text=True) == "http://static.example/static/app.css"
+    with pytest.raises(UnknownHostError):
+        client.get("/self", headers={"Host": "shop.example"})
+
+
 def test_external_url_in_testing_mode_is_allowed(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/reset")
     def reset() -> str:

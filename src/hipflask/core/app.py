@@ -714,7 +714,11 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
     ) -> str:
         """Build a URL for an endpoint; see :func:`hipflask.url_for`."""
         req_ctx = _cv_request.get(None)
-        if req_ctx is not None and (_external or _scheme is not None):
+        if (
+            req_ctx is not None
+            and (_external or _scheme is not None)
+            and not _host_from_rule(self, endpoint)
+        ):
             # An absolute URL inside a request takes its host from the Host
             # header; in production that needs the host names pinned.
             check_external_url(self.config, is_production=not (self.debug or self.testing))
@@ -853,6 +857,22 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
 #: The stock ``asgi_app`` and ``wsgi_app``, which ``__call__`` may skip (see there).
 _ASGI_APP = Hipflask.asgi_app
 _WSGI_APP = Hipflask.wsgi_app
+
+
+def _host_from_rule(app: Hipflask, endpoint: str) -> bool:
+    """Whether ``endpoint``'s URLs take their host from its rules, never from ``Host``.
+
+    With host matching, a rule with a fixed host (``static_host``, say)
+    builds its absolute URLs on that host, so no attacker's ``Host`` can end
+    up in them.
+    """
+    if not app.url_map.host_matching:
+        return False
+    try:
+        rules = list(app.url_map.iter_rules(endpoint))
+    except KeyError:
+        return False
+    return bool(rules) and all(rule.host and "<" not in rule.host for rule in rules)
 
 
 def _is_async_interface(interface: Any) -> bool:
