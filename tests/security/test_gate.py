@@ -551,3 +551,38 @@ def test_what_the_gate_answers_runs_neither_hook_of_a_before_after_pair(
     assert allowed.status_code == 200
     assert "X-Elapsed" in allowed.headers
     assert seen == ["POST"]
+
+
+def test_hooks_marked_every_response_run_on_what_the_gate_answers(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # An extension's hook (a bound method, as extensions register them)
+    # that must see every response is marked so, and runs on a refusal too.
+    from hipflask.core.pipeline import every_response
+
+    class Extension:
+        def __init__(self) -> None:
+            self.seen: list[int] = []
+
+        def after(self, response: Response) -> Response:
+            self.seen.append(response.status_code)
+            return response
+
+    extension = Extension()
+    unmarked: list[int] = []
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.after_request(every_response(extension.after))
+
+    @app.after_request
+    def plain(response: Response) -> Response:
+        unmarked.append(response.status_code)
+        return response
+
+    @app.post("/items")
+    def items() -> str:
+        return "made"
+
+    assert client.post("/items", headers={"Origin": "https://evil.example"}).status_code == 403
+    assert client.post("/items").status_code == 200
+    assert extension.seen == [403, 200]
+    assert unmarked == [200]

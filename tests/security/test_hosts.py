@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from hipflask import Hipflask
+from hipflask import request
 from hipflask import url_for
 from hipflask.errors import ConfigurationError
 from hipflask.security.hosts import LOOPBACK_HOST_NAMES
@@ -125,6 +126,54 @@ def test_an_external_url_on_a_rules_fixed_host_needs_no_host_setting(protocol: s
     assert response.get_data(as_text=True) == "http://static.example/static/app.css"
     with pytest.raises(UnknownHostError):
         client.get("/self", headers={"Host": "shop.example"})
+
+
+def test_trusted_hosts_on_the_request_class_hold_with_any_gate_check(protocol: str) -> None:
+    # Werkzeug's way of naming the hosts (an attribute of the request class)
+    # is enforced before the view whether or not a suite added gate checks.
+    from hipflask import Request
+    from hipflask.cors import CORS
+
+    class ShopRequest(Request):
+        trusted_hosts = ["shop.example"]  # noqa: RUF012 - Werkzeug's attribute
+
+    calls: list[str] = []
+    for with_cors in (False, True):
+        app = Hipflask(__name__)
+        app.request_class = ShopRequest
+        if with_cors:
+            CORS(app)
+
+        @app.route("/", methods=["GET", "POST"])
+        def index() -> str:
+            calls.append(request.method)
+            return "ok"
+
+        client = app.test_client(protocol=protocol)
+        assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+        assert client.post("/", headers={"Host": "evil.example"}).status_code == 400
+        assert client.get("/", headers={"Host": "shop.example"}).status_code == 200
+
+    assert calls == ["GET", "GET"]
+
+
+def test_a_relative_endpoint_on_a_fixed_host_builds_as_its_full_name(protocol: str) -> None:
+    from hipflask import Blueprint
+
+    app = Hipflask(__name__, host_matching=True, static_host="static.example")
+    app.config.update(TESTING=False, DEBUG=False, PROPAGATE_EXCEPTIONS=True)
+    shop = Blueprint("shop", __name__)
+
+    @shop.route("/i", host="www.example")
+    def index() -> str:
+        return url_for(".index", _external=True) + " " + url_for("shop.index", _external=True)
+
+    app.register_blueprint(shop)
+    client = app.test_client(protocol=protocol)
+
+    response = client.get("/i", headers={"Host": "www.example"})
+
+    assert response.get_data(as_text=True) == "http://www.example/i http://www.example/i"
 
 
 def test_external_url_in_testing_mode_is_allowed(app: Hipflask, client: HipflaskClient) -> None:

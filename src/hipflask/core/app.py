@@ -717,7 +717,7 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         if (
             req_ctx is not None
             and (_external or _scheme is not None)
-            and not _host_from_rule(self, endpoint)
+            and not _host_from_rule(self, endpoint, req_ctx.request.blueprint)
         ):
             # An absolute URL inside a request takes its host from the Host
             # header; in production that needs the host names pinned.
@@ -859,15 +859,18 @@ _ASGI_APP = Hipflask.asgi_app
 _WSGI_APP = Hipflask.wsgi_app
 
 
-def _host_from_rule(app: Hipflask, endpoint: str) -> bool:
+def _host_from_rule(app: Hipflask, endpoint: str, blueprint: str | None) -> bool:
     """Whether ``endpoint``'s URLs take their host from its rules, never from ``Host``.
 
     With host matching, a rule with a fixed host (``static_host``, say)
     builds its absolute URLs on that host, so no attacker's ``Host`` can end
-    up in them.
+    up in them. A relative endpoint (``.index``) is read against the
+    request's blueprint, as ``url_for`` reads it.
     """
     if not app.url_map.host_matching:
         return False
+    if endpoint[:1] == ".":
+        endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
     try:
         rules = list(app.url_map.iter_rules(endpoint))
     except KeyError:

@@ -104,7 +104,9 @@ def every_response(hook: F) -> F:
     ``before_request`` hook and must not miss a response (the login suite's
     remember-me cookie, which an error handler's ``logout_user()`` clears).
     """
-    setattr(hook, _EVERY_RESPONSE, True)
+    # A bound method (an extension's ``self._after``) is marked on its
+    # function, which the method reads attributes from.
+    setattr(getattr(hook, "__func__", hook), _EVERY_RESPONSE, True)
     return hook
 
 

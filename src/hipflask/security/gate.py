@@ -315,7 +315,9 @@ class SecurityGate:
                 try:
                     if part is _BUILTIN_ORIGIN:
                         self.check_origin(request, state)
-                    elif self._trusted_hosts:
+                    elif self._trusted_hosts or request.trusted_hosts:
+                        # TRUSTED_HOSTS, or Werkzeug's attribute on a request
+                        # class, as in check().
                         self.check_host(request)
                 except HTTPException:
                     _answered(state)
