@@ -301,3 +301,13 @@ def test_split_import_path(path: str, expected: tuple[str, str | None]) -> None:
 def test_a_dotted_name_is_imported_from_the_working_directory(project: Path) -> None:
     assert prepare_import_path("pkg.web") == ("pkg.web", str(project))
     assert prepare_import("pkg.web") == "pkg.web"
+
+
+def test_a_path_object_is_a_file_path_as_in_flask(project: Path) -> None:
+    # Flask reads it through os.path; tooling passes pathlib objects.
+    (project / "src" / "pkg").mkdir(parents=True)
+    (project / "src" / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (project / "src" / "pkg" / "web.py").write_text("", encoding="utf-8")
+
+    assert prepare_import(project / "src" / "pkg" / "web.py") == "pkg.web"
+    assert prepare_import(Path("src") / "pkg") == "pkg"

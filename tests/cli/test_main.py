@@ -307,3 +307,36 @@ def test_an_option_on_the_command_line_wins_over_flask_variables(
     result = invoke("--app", "options", "greet", "--greeting", "yo")
 
     assert result.output == "yo from the app\n"
+
+
+def test_commands_installed_packages_declare_are_added(
+    write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Flask's plugin commands, under hipflask's own entry point group: a
+    # package declares them in its metadata and every hipflask command
+    # line lists and runs them.
+    from importlib import import_module
+    from importlib.metadata import EntryPoint
+
+    # The module: hipflask.cli's attribute "main" is the console entry function.
+    main_module = import_module("hipflask.cli.main")
+
+    write_module("hello.py", "from hipflask import Hipflask\napp = Hipflask('hello')\n")
+    write_module(
+        "shop_cli.py",
+        "import click\n@click.command()\ndef export():\n    click.echo('exported')\n",
+    )
+    declared = [EntryPoint("shop-export", "shop_cli:export", main_module.PLUGIN_GROUP)]
+
+    def entry_points(*, group: str) -> list[EntryPoint]:
+        return declared if group == main_module.PLUGIN_GROUP else []
+
+    monkeypatch.setattr(main_module, "entry_points", entry_points)
+    group = HipflaskGroup(name="shop")
+
+    listed = CliRunner().invoke(group, ["--app", "hello", "--help"])
+    ran = CliRunner().invoke(group, ["--app", "hello", "shop-export"])
+
+    assert "shop-export" in listed.output
+    assert ran.exit_code == 0, ran.output
+    assert ran.output == "exported\n"

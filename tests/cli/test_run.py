@@ -145,6 +145,26 @@ def test_a_certificate_that_does_not_exist_is_refused(served: list[dict[str, Any
     assert "'missing.pem' does not exist" in result.output
 
 
+@pytest.mark.parametrize("name", ["mytls.context", "mytls:context"])
+def test_the_import_name_of_an_ssl_context_is_passed_as_the_context(
+    served: list[dict[str, Any]], write_module: WriteModule, name: str
+) -> None:
+    # As Flask's run command: a context the app's code configures itself.
+    write_module(
+        "mytls.py", "import ssl\ncontext = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\nother = 1\n"
+    )
+    import mytls  # type: ignore[import-not-found]
+
+    result = run("--cert", name)
+
+    assert result.exit_code == 0, result.output
+    assert served[0]["ssl_context"] is mytls.context
+    with_key = run("--cert", name, "--key", "mytls.py")
+    assert with_key.exit_code == 2
+    assert '"--key" is not used when "--cert" is an SSLContext object' in with_key.output
+    assert "does not exist" in run("--cert", "mytls.other").output
+
+
 def test_ssl_spec_forms() -> None:
     assert ssl_spec(None, None) is None
     assert ssl_spec("local", None) == "local"

@@ -308,9 +308,12 @@ def locate_app_and_name(
 # -- Flask's signatures -----------------------------------------------------------------
 
 
-def prepare_import(path: str) -> str:
-    """Make ``path`` (a file or a dotted name) importable and return its module name."""
-    return prepare_import_path(path)[0]
+def prepare_import(path: str | os.PathLike[str]) -> str:
+    """Make ``path`` (a file or a dotted name) importable and return its module name.
+
+    A :class:`pathlib.Path` is taken as a file path, as Flask takes one.
+    """
+    return prepare_import_path(os.fspath(path))[0]
 
 
 def find_best_app(module: ModuleType) -> Hipflask:

@@ -22,6 +22,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError
+from importlib.metadata import entry_points
 from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING
 from typing import Any
@@ -146,6 +147,14 @@ _version_option = click.Option(
 )
 
 
+#: The entry point group installed packages add ``hipflask`` commands under
+#: (Flask's ``flask.commands``), in their metadata::
+#:
+#:     [project.entry-points."hipflask.commands"]
+#:     export = "shop.cli:export"
+PLUGIN_GROUP = "hipflask.commands"
+
+
 class HipflaskGroup(AppGroup):
     """The ``hipflask`` command group: built-in commands plus the loaded app's ``app.cli``.
 
@@ -180,6 +189,7 @@ class HipflaskGroup(AppGroup):
         self.create_app = create_app
         self.load_dotenv = load_dotenv
         self.set_debug_flag = set_debug_flag
+        self._loaded_plugin_commands = False
         if add_default_commands:
             for command in (
                 run_command,
@@ -198,8 +208,22 @@ class HipflaskGroup(AppGroup):
             return
         self.add_command(certs_command)
 
+    def _load_plugin_commands(self) -> None:
+        """Add the commands installed packages declare, once.
+
+        Flask's ``flask.commands`` entry points belong to Flask extensions,
+        whose commands run in Flask's app context; a package ported to
+        hipflask declares its commands under :data:`PLUGIN_GROUP` instead.
+        """
+        if self._loaded_plugin_commands:
+            return
+        self._loaded_plugin_commands = True
+        for entry_point in entry_points(group=PLUGIN_GROUP):
+            self.add_command(entry_point.load(), entry_point.name)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """A built-in command, else one of the app's (loading the app to find it)."""
+        """A built-in or installed command, else one of the app's (loading the app to find it)."""
+        self._load_plugin_commands()
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
@@ -218,7 +242,8 @@ class HipflaskGroup(AppGroup):
         return found
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """Built-in and app commands; an app that fails to load is reported, not fatal."""
+        """Built-in, installed and app commands; an app that fails to load is reported."""
+        self._load_plugin_commands()
         names = set(super().list_commands(ctx))
         info = ctx.ensure_object(ScriptInfo)
         try:

@@ -11,12 +11,14 @@ debugger is attached only on loopback addresses (see
 from __future__ import annotations
 
 import os
+import ssl
 import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
 
 import click
+from werkzeug.utils import import_string
 
 from ..core.helpers import get_debug_flag
 from ..errors import HipflaskError
@@ -38,17 +40,33 @@ _GENERATED = ("adhoc", "local")
 
 
 class CertParamType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
-    """``--cert``: ``adhoc``, ``local``, or an existing certificate file."""
+    """``--cert``: ``adhoc``, ``local``, or an existing certificate file.
+
+    With ``allow_context`` (``hipflask run``, as Flask's ``run``), also the
+    import name of an :class:`ssl.SSLContext` (``mytls.context`` or
+    ``mytls:context``), for a context the app's own code configures.
+    """
 
     name = "path|adhoc|local"
 
-    def __init__(self) -> None:
+    def __init__(self, allow_context: bool = False) -> None:
         self.path_type = click.Path(exists=True, dir_okay=False, resolve_path=True)
+        self.allow_context = allow_context
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, ssl.SSLContext) and self.allow_context:
+            return value
         if isinstance(value, str) and value.lower() in _GENERATED:
             return value.lower()
-        return self.path_type.convert(value, param, ctx)
+        try:
+            return self.path_type.convert(value, param, ctx)
+        except click.BadParameter:
+            if not self.allow_context:
+                raise
+            found = import_string(value, silent=True)
+            if isinstance(found, ssl.SSLContext):
+                return found
+            raise
 
 
 class SeparatedPathType(click.Path):
@@ -59,7 +77,7 @@ class SeparatedPathType(click.Path):
         return [super(SeparatedPathType, self).convert(item, param, ctx) for item in items]
 
 
-def ssl_spec(cert: str | None, key: str | None) -> SSLContextSpec | None:
+def ssl_spec(cert: str | ssl.SSLContext | None, key: str | None) -> SSLContextSpec | None:
     """Check that ``--cert`` and ``--key`` go together, and build the ``ssl_context`` value.
 
     :raises click.BadParameter: ``--key`` without a file ``--cert``, or a file
@@ -69,6 +87,12 @@ def ssl_spec(cert: str | None, key: str | None) -> SSLContextSpec | None:
         if key is not None:
             raise click.BadParameter('"--cert" must also be given.', param_hint="--key")
         return None
+    if isinstance(cert, ssl.SSLContext):
+        if key is not None:
+            raise click.BadParameter(
+                '"--key" is not used when "--cert" is an SSLContext object.', param_hint="--key"
+            )
+        return cert
     if cert in _GENERATED:
         if key is not None:
             raise click.BadParameter(
@@ -148,9 +172,10 @@ def _serve_load_error(
 )
 @click.option(
     "--cert",
-    type=CertParamType(),
+    type=CertParamType(allow_context=True),
     help="Serve HTTPS: 'adhoc' (throwaway certificate), 'local' (certificate from"
-    " the local CA), or a certificate file used with --key.",
+    " the local CA), a certificate file used with --key, or the import name of an"
+    " ssl.SSLContext.",
 )
 @click.option(
     "--key",
@@ -209,7 +234,7 @@ def run_command(
     info: ScriptInfo,
     host: str,
     port: int,
-    cert: str | None,
+    cert: str | ssl.SSLContext | None,
     key: str | None,
     debug: bool | None,
     reload: bool | None,
