@@ -388,3 +388,17 @@ def test_a_port_in_use_is_reported_before_any_banner(write_module: WriteModule) 
     assert f"Port {port} on 127.0.0.1 is in use" in result.output
     assert " * Serving" not in result.output
     assert " * Open" not in result.output
+
+
+def test_serve_takes_certificate_files_not_an_ssl_context(
+    served: list[dict[str, Any]], write_module: WriteModule
+) -> None:
+    # granian reads the certificate from files; run's SSLContext import name
+    # (Flask's form) is refused here with the file error.
+    write_module("mytls2.py", "import ssl\ncontext = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n")
+
+    result = serve("--cert", "mytls2.context")
+
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert served == []

@@ -604,6 +604,24 @@ def test_make_default_options_response(app: Hipflask) -> None:
     with app.test_request_context("/", method="OPTIONS"):
         response = app.make_default_options_response()
     assert set(response.allow) == {"GET", "HEAD", "PUT", "OPTIONS"}
+    # As Flask's: a hook deciding by the length (compression) sees none yet.
+    assert response.content_length is None
+    assert response.get_data() == b""
+
+
+def test_the_automatic_options_answer_is_sent_with_a_zero_length(
+    app: Hipflask, client: Any
+) -> None:
+    @app.route("/", methods=["GET", "PUT"])
+    def index() -> str:
+        return "x"
+
+    response = client.options("/")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Length"] == "0"
+    assert response.get_data() == b""
+    assert set(response.allow) == {"GET", "HEAD", "PUT", "OPTIONS"}
 
 
 def test_create_url_adapter(app: Hipflask) -> None:

@@ -34,24 +34,24 @@ from .discovery import pass_script_info
 if TYPE_CHECKING:
     from ..serving.tls.context import SSLContextSpec
 
-__all__ = ["CertParamType", "SeparatedPathType", "run_command", "ssl_spec"]
+__all__ = ["CertParamType", "FileCertParamType", "SeparatedPathType", "run_command", "ssl_spec"]
 
 _GENERATED = ("adhoc", "local")
 
 
 class CertParamType(click.ParamType):  # type: ignore[type-arg]  # generic only in click >= 8.2
-    """``--cert``: ``adhoc``, ``local``, or an existing certificate file.
-
-    With ``allow_context`` (``hipflask run``, as Flask's ``run``), also the
-    import name of an :class:`ssl.SSLContext` (``mytls.context`` or
-    ``mytls:context``), for a context the app's own code configures.
+    """``--cert``: ``adhoc``, ``local``, an existing certificate file, or
+    the import name of an :class:`ssl.SSLContext` (``mytls.context`` or
+    ``mytls:context``), for a context the app's own code configures, as in
+    Flask's ``run``.
     """
 
     name = "path|adhoc|local"
+    #: Whether an ``SSLContext``'s import name is taken (``serve`` needs files).
+    allow_context = True
 
-    def __init__(self, allow_context: bool = False) -> None:
+    def __init__(self) -> None:
         self.path_type = click.Path(exists=True, dir_okay=False, resolve_path=True)
-        self.allow_context = allow_context
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, ssl.SSLContext) and self.allow_context:
@@ -67,6 +67,12 @@ class CertParamType(click.ParamType):  # type: ignore[type-arg]  # generic only 
             if isinstance(found, ssl.SSLContext):
                 return found
             raise
+
+
+class FileCertParamType(CertParamType):
+    """``--cert`` for ``hipflask serve``: ``adhoc``, ``local`` or a file (granian reads files)."""
+
+    allow_context = False
 
 
 class SeparatedPathType(click.Path):
@@ -172,7 +178,7 @@ def _serve_load_error(
 )
 @click.option(
     "--cert",
-    type=CertParamType(allow_context=True),
+    type=CertParamType(),
     help="Serve HTTPS: 'adhoc' (throwaway certificate), 'local' (certificate from"
     " the local CA), a certificate file used with --key, or the import name of an"
     " ssl.SSLContext.",

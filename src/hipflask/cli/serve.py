@@ -23,7 +23,7 @@ from ..serving.production import serve_app
 from ..serving.production import trusted_host_names
 from .discovery import ScriptInfo
 from .discovery import pass_script_info
-from .run import CertParamType
+from .run import FileCertParamType
 from .run import ssl_spec
 
 __all__ = ["serve_command"]
@@ -92,7 +92,7 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
 )
 @click.option(
     "--cert",
-    type=CertParamType(),
+    type=FileCertParamType(),
     help="Serve HTTPS: a certificate (chain) file used with --key, or"
     " 'local' (local CA), or 'adhoc' (throwaway).",
 )

@@ -623,11 +623,15 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         return _coerce(rv, self.response_class, self.json, _current_environ)
 
     def make_default_options_response(self) -> Response:
-        """The automatic ``OPTIONS`` answer: an empty 200 with ``Allow``."""
+        """The automatic ``OPTIONS`` answer: an empty 200 with ``Allow``.
+
+        A bare ``response_class()``, as Flask makes it: a response hook sees
+        no body and no ``Content-Length`` yet (the adapter sends ``0``).
+        """
         request = _cv_request.get().request
         adapter = self.create_url_adapter(request)
         methods = adapter.allowed_methods() if adapter is not None else []
-        response = self.response_class._fast(b"", 200, "text/html; charset=utf-8")
+        response = self.response_class()
         response.allow.update(methods)
         return response
 
