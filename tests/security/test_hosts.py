@@ -153,6 +153,9 @@ def test_trusted_hosts_on_the_request_class_hold_with_any_gate_check(protocol: s
         assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
         assert client.post("/", headers={"Host": "evil.example"}).status_code == 400
         assert client.get("/", headers={"Host": "shop.example"}).status_code == 200
+        # After the first request too, when a safe method could skip the checks.
+        assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+        assert client.head("/", headers={"Host": "evil.example"}).status_code == 400
 
     assert calls == ["GET", "GET"]
 

@@ -177,7 +177,11 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
             # The gate's check, the routing error if any, the view (or the
             # automatic OPTIONS), in this frame: the path of most WSGI requests.
             method = request.method
-            if not (app.gate.passes_safe_methods and method in SAFE_METHODS):
+            if not (
+                app.gate.passes_safe_methods
+                and method in SAFE_METHODS
+                and not request.trusted_hosts
+            ):
                 app.gate.check(request, state)
             rule = request.url_rule
             rv: Any
@@ -225,7 +229,11 @@ async def run_async(
         try:
             # As in run_sync (a coroutine cannot share the frame).
             method = request.method
-            if not (app.gate.passes_safe_methods and method in SAFE_METHODS):
+            if not (
+                app.gate.passes_safe_methods
+                and method in SAFE_METHODS
+                and not request.trusted_hosts
+            ):
                 app.gate.check(request, state)
             rule = request.url_rule
             rv: Any
