@@ -14,21 +14,35 @@ from hipflask import g
 from hipflask import request
 from hipflask import session
 from hipflask.core import direct
+from hipflask.core import wsgi_direct
 from hipflask.testing.client import HipflaskClient
 
 
 @pytest.fixture
 def decisions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each request took the direct path (True) or the pipeline (False)."""
+    """Whether each request took the direct path (True) or the pipeline (False).
+
+    A WSGI request that its adapter's one-frame path served whole (see
+    :mod:`hipflask.core.wsgi_direct`) asks no one: it counts as direct.
+    """
     seen: list[bool] = []
     original = direct.plain_chain
+    entry = wsgi_direct.handle
 
     def spy(*args: Any) -> Any:
         chain = original(*args)
         seen.append(chain is not None)
         return chain
 
+    def served(*args: Any) -> Any:
+        before = len(seen)
+        result = entry(*args)
+        if len(seen) == before:
+            seen.append(True)
+        return result
+
     monkeypatch.setattr(direct, "plain_chain", spy)
+    monkeypatch.setattr(wsgi_direct, "handle", served)
     return seen
 
 

@@ -164,6 +164,10 @@ def _assert_agrees(url_map: Map, paths: list[str]) -> int:
     answered = 0
     for path, method in itertools.product(paths, _METHODS):
         found = matcher.match(path, method)
+        first = matcher.first_static.get(path)
+        if first is not None and (first[1] is None or method in first[1]):
+            # The in-line lookup answers exactly what match() answers.
+            assert found == (first[0], {}), f"{method} {path}"
         if found is None:
             continue
         answered += 1
@@ -246,6 +250,28 @@ def test_matcher_answers_the_common_cases() -> None:
         url_map._rules[4],
         {"filename": "css/site.css"},
     )
+
+
+def test_the_in_line_static_lookup_names_the_rule_match_would() -> None:
+    # One path, a rule per method, a slash sibling and a rule left to Werkzeug.
+    url_map = _make_map(
+        [
+            Rule("/items", endpoint="list", methods=["GET"]),
+            Rule("/items", endpoint="create", methods=["POST"]),
+            Rule("/about/", endpoint="about"),
+            Rule("/old", endpoint="old", redirect_to="/new"),
+            Rule("/raw//path", endpoint="raw", merge_slashes=False),
+        ]
+    )
+    matcher = Matcher(url_map)
+    first = matcher.first_static
+
+    assert first["/items"][0].endpoint == "list"
+    assert first["/about/"][0].endpoint == "about"
+    assert "/about" not in first  # the slash redirect is Werkzeug's
+    assert "/old" not in first
+    assert "/raw//path" not in first
+    _assert_agrees(url_map, ["/items", "/about", "/about/", "/old", "/raw//path"])
 
 
 @pytest.mark.parametrize(

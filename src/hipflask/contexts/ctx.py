@@ -88,6 +88,9 @@ class AppContext:
     with ``with app.app_context():`` in scripts and tests.
     """
 
+    #: The URL map bound to this context, made on first use.
+    url_adapter: MapAdapter | None = None
+
     def __init__(self, app: Any) -> None:
         self.app = app
         self.g: _AppCtxGlobals = app.app_ctx_globals_class()
@@ -106,7 +109,6 @@ class AppContext:
         self = cls.__new__(cls)
         self.app = app
         self.g = app.app_ctx_globals_class()
-        self.url_adapter = None
         self._tokens = []
         return self
 

@@ -59,6 +59,7 @@ from . import pipeline
 from . import serve
 from . import typed as _typed
 from . import wsgi as _wsgi
+from . import wsgi_direct as _wsgi_direct
 from .config import DEFAULT_CONFIG
 from .config import Config
 from .config import ConfigAttribute
@@ -85,6 +86,10 @@ if TYPE_CHECKING:
     from .handoff import ThreadRunner
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+#: Stands for an argument ``__call__`` was not given (``None`` is a valid one).
+_NO_ARGUMENT: Any = object()
 
 
 class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
@@ -809,7 +814,10 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
 
     # -- serving ------------------------------------------------------------------------
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(
+        self, first: Any = _NO_ARGUMENT, second: Any = _NO_ARGUMENT, third: Any = _NO_ARGUMENT,
+        *more: Any,
+    ) -> Any:  # fmt: skip
         """WSGI with two arguments, ASGI 3 with three, ASGI 2 with one.
 
         The one-argument form (``app(scope)`` returning a coroutine function
@@ -819,26 +827,29 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         """
         # Through wsgi_app / asgi_app, so that middleware installed the Flask
         # way (``app.wsgi_app = ProxyFix(app.wsgi_app)``) sees every request.
-        if len(args) == 2:
-            if "wsgi_app" not in vars(self) and type(self).wsgi_app is _WSGI_APP:
+        # Named parameters rather than ``*args``: no tuple and no len() call
+        # on every request.
+        if third is _NO_ARGUMENT and second is not _NO_ARGUMENT:
+            if "wsgi_app" not in self.__dict__ and type(self).wsgi_app is _WSGI_APP:
                 # Not wrapped: straight to the adapter, a frame less.
-                return _wsgi.handle(self, args[0], args[1])
-            return self.wsgi_app(args[0], args[1])
-        if len(args) == 3:
-            if "asgi_app" not in vars(self) and type(self).asgi_app is _ASGI_APP:
+                return _wsgi_direct.handle(self, first, second)
+            return self.wsgi_app(first, second)
+        if third is not _NO_ARGUMENT and not more:
+            if "asgi_app" not in self.__dict__ and type(self).asgi_app is _ASGI_APP:
                 # Not wrapped: straight to the adapter, a coroutine frame less.
-                return _asgi.handle(self, args[0], args[1], args[2])
-            return self.asgi_app(args[0], args[1], args[2])
-        if len(args) == 1 and isinstance(args[0], dict):
-            return functools.partial(self.asgi_app, args[0])
+                return _asgi.handle(self, first, second, third)
+            return self.asgi_app(first, second, third)
+        if second is _NO_ARGUMENT and isinstance(first, dict):
+            return functools.partial(self.asgi_app, first)
+        given = sum(arg is not _NO_ARGUMENT for arg in (first, second, third)) + len(more)
         raise TypeError(
             "A Hipflask app is called as WSGI (environ, start_response) or"
-            f" ASGI (scope, receive, send), not with {len(args)} arguments."
+            f" ASGI (scope, receive, send), not with {given} arguments."
         )
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """The WSGI application; wrap this (not the app) with WSGI middleware."""
-        return _wsgi.handle(self, environ, start_response)
+        return _wsgi_direct.handle(self, environ, start_response)
 
     async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
         """The ASGI 3 application (``lifespan`` and ``http``)."""

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ..wrappers.response import Response
     from .app import Hipflask
 
-__all__ = ["plain_chain", "run_async", "run_sync"]
+__all__ = ["finish", "plain_chain", "recover", "respond", "run_async", "run_sync"]
 
 _request_started = signals.request_started
 _request_finished = signals.request_finished
@@ -83,7 +83,7 @@ def plain_chain(app: Hipflask, request: Request, state: RequestState) -> pipelin
 Step = pipeline.Step
 
 
-def _respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
+def respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     """``finalize`` for the direct path: the response, the session, the gate's headers."""
     response = app.make_response(rv)
     request = ctx.request
@@ -141,7 +141,7 @@ def _routing_error(app: Hipflask, request: Request) -> Any:
     return None  # pragma: no cover - it always raises
 
 
-def _recover(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
+def recover(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
     """What the pipeline does with an error raised by the gate or the view."""
     try:
         rv = yield from pipeline.handle_user_exception(app, ctx, exc)
@@ -150,7 +150,7 @@ def _recover(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
         return (yield from pipeline.handle_exception(app, ctx, error)), error
 
 
-def _finish(app: Hipflask, ctx: RequestContext, rv: Any) -> Step:
+def finish(app: Hipflask, ctx: RequestContext, rv: Any) -> Step:
     """The response when the view registered ``after_this_request`` callbacks."""
     try:
         return (yield from pipeline.finalize(app, ctx, rv)), None
@@ -195,14 +195,14 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
                 rv = bridge.run_coroutine(rv)
         except Exception as exc:
             if not _unhandled_not_found(app, request, exc):
-                response, error = bridge.drive_sync(_recover(app, ctx, exc))
+                response, error = bridge.drive_sync(recover(app, ctx, exc))
                 return response
             rv = exc
         if ctx._after_request_functions:
-            response, error = bridge.drive_sync(_finish(app, ctx, rv))
+            response, error = bridge.drive_sync(finish(app, ctx, rv))
             return response
         try:
-            return _respond(app, ctx, rv)
+            return respond(app, ctx, rv)
         except Exception as exc:
             error = exc
             response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
@@ -247,17 +247,17 @@ async def run_async(
                 rv = await rv
         except Exception as exc:
             if not _unhandled_not_found(app, request, exc):
-                response, error = await bridge.drive_async(_recover(app, ctx, exc))
+                response, error = await bridge.drive_async(recover(app, ctx, exc))
                 return response
             rv = exc
         if ctx._after_request_functions or (
             # Renewing an untouched session may need a worker thread.
             app._session_io and ctx._session is None and credential_headers(request)[1]
         ):
-            response, error = await bridge.drive_async(_finish(app, ctx, rv))
+            response, error = await bridge.drive_async(finish(app, ctx, rv))
             return response
         try:
-            return _respond(app, ctx, rv)
+            return respond(app, ctx, rv)
         except Exception as exc:
             error = exc
             response = await bridge.drive_async(pipeline.handle_exception(app, ctx, exc))

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ..typing import StartResponse
     from ..typing import WSGIEnvironment
     from ..wrappers.request import Request
+    from ..wrappers.response import Response
     from .app import Hipflask
 
 #: Environ key a test client sets to keep the request context after the request.
@@ -46,7 +47,7 @@ def _decode(value: str) -> str:
     return value.encode("latin-1").decode("utf-8", "replace")
 
 
-def _open_stream(request: Request) -> IO[bytes]:
+def open_stream(request: Request) -> IO[bytes]:
     return wsgi_body(request.environ, request.content_length, request.max_content_length)
 
 
@@ -93,6 +94,13 @@ def _server(name: str, port: str | int | None) -> tuple[str, int | None]:
     return server
 
 
+def server_of(environ: WSGIEnvironment) -> tuple[str, int | None]:
+    """The request's ``server`` tuple, from ``SERVER_NAME`` and ``SERVER_PORT``."""
+    name = environ.get("SERVER_NAME", "")
+    port = environ.get("SERVER_PORT")
+    return _SERVERS.get((name, port)) or _server(name, port)
+
+
 def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     """Build the neutral request from an environ (no parsing yet).
 
@@ -119,12 +127,12 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
         request = cls.__new__(cls)
         assign_fields(
             request, method, scheme, server, root_path, path, query, None, remote, app,
-            _open_stream, environ, None,
+            open_stream, environ, None,
         )  # fmt: skip
         return request
     return cls._build(
         method, scheme, server, root_path, path, query, WSGIRequestHeaders(environ), remote, app,
-        _open_stream, environ,
+        open_stream, environ,
     )  # fmt: skip
 
 
@@ -161,11 +169,23 @@ def handle(
         request.routing_exception = BadRequest(refusal)
     else:
         serve.prepare(app, request, state)
+    return respond(app, request, state, start_response)
+
+
+def respond(
+    app: Hipflask, request: Request, state: RequestState, start_response: StartResponse
+) -> Iterable[bytes]:
+    """Run a built and routed request, and write its response to ``start_response``."""
     # serve.run_sync, a frame less: the direct path, else the pipeline.
     response = direct.run_sync(app, request, state)
     if response is None:
         response = serve.run_pipeline_sync(app, request, state)
-    status, headers, body = wire_parts(response, request.method)
+    return write(response, request.method, start_response)
+
+
+def write(response: Response, method: str, start_response: StartResponse) -> Iterable[bytes]:
+    """Hand ``response`` to the server: status and headers, then the body iterable."""
+    status, headers, body = wire_parts(response, method)
     start_response(status, headers)
     if body is None:
         # One empty chunk rather than none: some servers (hypercorn's WSGI mode)

@@ -144,20 +144,28 @@ class Matcher:
     """Route matching compiled from a URL map; see the module docstring."""
 
     __slots__ = (
-        "_additions",
         "_dynamic_default",
         "_dynamic_index",
         "_enabled",
-        "_map",
         "_size",
         "_static",
+        "additions",
+        "first_static",
+        "url_map",
     )
 
     def __init__(self, url_map: Map, subdomain_matching: bool = False) -> None:
-        self._map = url_map
-        self._additions: int | None = getattr(url_map, "additions", None)
+        #: The map this matcher was built from, and its addition count then
+        #: (``None`` for a map that does not count them): see :meth:`is_current`.
+        self.url_map = url_map
+        self.additions: int | None = getattr(url_map, "additions", None)
         self._size = _rule_count(url_map)
         self._static: dict[str, list[_Entry]] = {}
+        #: ``path -> (rule, methods)`` for each static path whose first rule
+        #: :meth:`match` would answer with, for any method in ``methods``
+        #: (``None``: every method): a caller that matches in line asks
+        #: here first, and calls :meth:`match` on a miss.
+        self.first_static: dict[str, tuple[Rule, frozenset[str] | None]] = {}
         self._dynamic_index: dict[str, list[_Dynamic]] = {}
         self._dynamic_default: list[_Dynamic] = []
         # Werkzeug never matches build-only rules.
@@ -207,6 +215,9 @@ class Matcher:
         for path, entries in static.items():
             entries.sort(key=lambda item: (item[0], item[1]))
             self._static[path] = [item[2] for item in entries]
+            owner, methods, deferred = entries[0][2]
+            if owner is not None and not deferred and "//" not in path:
+                self.first_static[path] = (owner, methods)
         dynamic.sort(key=lambda item: (item[0], item[1], item[2]))
         self._dynamic_default = [item[4] for item in dynamic if item[3] is None]
         for item in dynamic:
@@ -254,11 +265,11 @@ class Matcher:
         Werkzeug's map only ever grows, so its size tells; hipflask's own map
         counts additions, which is cheaper to compare.
         """
-        if url_map is not self._map:
+        if url_map is not self.url_map:
             return False
         additions = getattr(url_map, "additions", None)
         if additions is not None:
-            return additions == self._additions  # type: ignore[no-any-return]
+            return additions == self.additions  # type: ignore[no-any-return]
         return self._size == _rule_count(url_map)
 
     def match(self, path: str, method: str) -> tuple[Rule, dict[str, Any]] | _NotFound | None:

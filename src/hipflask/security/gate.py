@@ -103,6 +103,7 @@ class SecurityGate:
         "_headers",
         "_origin",
         "_trusted_hosts",
+        "bare_headers",
         "is_simple",
         "passes_safe_methods",
     )
@@ -123,6 +124,12 @@ class SecurityGate:
         #: ``TRUSTED_HOSTS`` is set. The direct request path skips
         #: :meth:`check` for such requests.
         self.passes_safe_methods = False
+        #: The policy headers for a response carrying only its constructor's
+        #: ``Content-Type`` and ``Content-Length``, to a request that sent no
+        #: credential and opened no session, as ``(plain, https)`` tuples:
+        #: then :meth:`finish` does nothing but append them. ``None`` until
+        #: the policies are built, or when it does more (a per-response nonce).
+        self.bare_headers: tuple[tuple[tuple[str, str], ...], ...] | None = None
 
     # -- registration ------------------------------------------------------
 
@@ -189,12 +196,14 @@ class SecurityGate:
         # Compared as DNS compares names: in lower case, without one trailing dot.
         self._trusted_hosts = canonical_trusted_hosts(trusted) if trusted else trusted
         self.passes_safe_methods = not self._trusted_hosts
+        self.bare_headers = self._headers.bare_pairs()
 
     def reset(self) -> None:
         """Forget the built policies (after changing security settings in tests)."""
         self._headers = None
         self._origin = None
         self.passes_safe_methods = False
+        self.bare_headers = None
 
     @property
     def header_policy(self) -> HeaderPolicy:
@@ -208,6 +217,7 @@ class SecurityGate:
         if self._headers is None:
             self._build()
         self._headers = policy
+        self.bare_headers = policy.bare_pairs()
 
     # -- the built-in parts -------------------------------------------------
 

@@ -251,6 +251,25 @@ class HeaderPolicy:
         """
         return (self._secure if is_secure else self._plain).pairs
 
+    def bare_pairs(self) -> tuple[tuple[_Pair, ...], tuple[_Pair, ...]] | None:
+        """What :meth:`apply` adds after a response's own two headers, plain and HTTPS.
+
+        For a response that carries only ``Content-Type`` and
+        ``Content-Length`` (what its constructor set), :meth:`apply` appends
+        a fixed tuple; callers that serve many such responses take it once
+        and append it themselves. ``None`` when :meth:`apply` must run: the
+        policy makes a fresh nonce per response, or names one of those two
+        headers itself.
+        """
+        if type(self).apply is not HeaderPolicy.apply:
+            # A subclass decides per response.
+            return None
+        if not self.is_enabled:
+            return (), ()
+        if self._csp_pieces is not None or not (self._plain.with_body and self._secure.with_body):
+            return None
+        return self._plain.pairs, self._secure.pairs
+
     def apply(
         self,
         headers: Headers | list[tuple[str, str]],

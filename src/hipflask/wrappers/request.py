@@ -94,8 +94,9 @@ class Request(_SansIORequest):
     app: Any
     _open_stream: Callable[[Request], IO[bytes]] | None
     _environ: dict[str, Any] | None
-    _make_environ: Callable[[Request], dict[str, Any]] | None
-    _limits: dict[str, int | None] | None
+    # None until set (a request built by the WSGI adapter leaves them so).
+    _make_environ: Callable[[Request], dict[str, Any]] | None = None
+    _limits: dict[str, int | None] | None = None
     # Set by the ASGI adapter: the scope's header list, from which
     # ``headers`` is made when first read.
     _raw_headers: list[tuple[bytes, bytes]]

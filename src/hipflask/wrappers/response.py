@@ -60,6 +60,10 @@ def _never_secure() -> bool:
     return False
 
 
+#: ``object.__new__``: what ``Headers.__new__`` resolves to, without the lookup.
+_new = object.__new__
+
+
 class _JSONModule:
     """``Response.json_module``: decodes bodies the way the app's provider would."""
 
@@ -172,7 +176,15 @@ class Response(_WerkzeugResponse):
             )
             if line is not None and ctype is not None:
                 body: bytes = response.encode() if kind is str else response
-                self._fill(body, code, line, ctype)  # type: ignore[arg-type]
+                # _fill, inline: this is how most views build their response.
+                headers = _new(Headers)
+                headers._list = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
+                self.headers = headers
+                self._status = line
+                self._status_code = code  # type: ignore[assignment]
+                self.direct_passthrough = False
+                self._on_close = []
+                self.response = [body]
                 return
         super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
 
@@ -191,7 +203,7 @@ class Response(_WerkzeugResponse):
         """Set every attribute Werkzeug's constructor sets, for a complete body."""
         # Headers keeps its items in ``_list``; filling it directly skips the
         # constructor and a validation pass over two constant header names.
-        headers = Headers.__new__(Headers)
+        headers = _new(Headers)
         headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
         self.headers = headers
         self._status = line

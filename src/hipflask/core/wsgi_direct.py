@@ -1,0 +1,293 @@
+"""The usual WSGI request in one frame.
+
+:func:`hipflask.core.direct.run_sync` serves, in straight-line code, the
+requests of an app that uses none of the pipeline's extras. Under WSGI
+most of what such a request still cost was the calls between the small
+functions that build it, route it, push its contexts, finish its response
+and write it, each re-reading what the last had just checked.
+
+:func:`handle` does what :func:`hipflask.core.wsgi.handle` does for the
+usual request, in one frame: a request without a body or proxy settings,
+to a route the compiled matcher knows, of an app the direct path may
+serve, answered with a response that carries only its constructor's two
+headers to a client that sent no credential. At the first thing it does
+not cover it hands the request to the general functions at the step it
+has reached, so no step runs twice and every other request is served
+exactly as before. ``tests/core/test_wsgi_direct.py`` serves the same
+requests both ways and compares what reaches the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import CoroutineType
+from typing import TYPE_CHECKING
+from typing import Any
+
+from werkzeug.datastructures import EnvironHeaders
+from werkzeug.exceptions import NotFound
+
+from .. import signals
+from ..contexts.ctx import AppContext
+from ..contexts.ctx import RequestContext
+from ..contexts.globals import _cv_app
+from ..contexts.globals import _cv_request
+from ..contexts.state import RequestState
+from ..routing.matcher import NOT_FOUND
+from ..security.origin import SAFE_METHODS
+from ..wrappers.repeated import content_type_refusal
+from ..wrappers.request import Request
+from . import bridge
+from . import direct
+from . import pipeline
+from . import serve
+from . import wsgi
+
+if TYPE_CHECKING:
+    from ..typing import StartResponse
+    from ..typing import WSGIEnvironment
+    from ..wrappers.response import Response
+    from .app import Hipflask
+
+__all__ = ["handle"]
+
+_request_started = signals.request_started
+_request_finished = signals.request_finished
+_request_tearing_down = signals.request_tearing_down
+_appcontext_tearing_down = signals.appcontext_tearing_down
+appcontext_pushed = signals.appcontext_pushed
+appcontext_popped = signals.appcontext_popped
+_PRESERVE = wsgi.PRESERVE_CONTEXT_KEY
+_server_of = wsgi.server_of
+_SERVERS = wsgi._SERVERS
+_open_stream = wsgi.open_stream
+_CLOSE = Request.close
+_new = object.__new__
+
+
+def handle(  # noqa: C901 - one frame on purpose: see the module docstring
+    app: Hipflask, environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterable[bytes]:
+    """Serve one WSGI request; the same answer as :func:`hipflask.core.wsgi.handle`."""
+    get = environ.get
+    proxy_fix = app.config.get("PROXY_FIX")
+    path = get("PATH_INFO", "")
+    root_path = get("SCRIPT_NAME", "")
+    cls = app.request_class
+    length = get("CONTENT_LENGTH")
+    if (
+        (
+            # wsgi.handle's framing checks pass at once for one plain
+            # length (the usual form post) and one Content-Type.
+            length
+            and not (
+                length.isdigit()
+                and length.isascii()
+                and content_type_refusal(get("CONTENT_TYPE")) is None
+            )
+        )
+        or "HTTP_TRANSFER_ENCODING" in environ
+        or (proxy_fix is not None and proxy_fix is not False)
+        or _PRESERVE in environ
+        or not cls._plain_init
+        or not path.isascii()
+        or not root_path.isascii()
+        or "," in get("HTTP_HOST", "")
+    ):
+        # A body's framing to judge, a proxy, a kept context, a request
+        # class of its own, a path to decode or a Host to compare.
+        return wsgi.handle(app, environ, start_response)
+    request = _new(cls)
+    method = get("REQUEST_METHOD", "GET")
+    request.method = method if method.isupper() else method.upper()
+    request.scheme = get("wsgi.url_scheme", "http")
+    name = get("SERVER_NAME", "")
+    port = get("SERVER_PORT")
+    request.server = _SERVERS.get((name, port)) or _server_of(environ)
+    request.root_path = root_path.rstrip("/") if root_path else root_path
+    request.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
+    request.query_string = get("QUERY_STRING", "").encode("latin-1")
+    request.remote_addr = get("REMOTE_ADDR")
+    request.app = app
+    request._open_stream = _open_stream
+    request._environ = environ
+    if length:
+        # Checked above: the body's length, which reading it needs first.
+        request.content_length = int(length)
+    state = RequestState()
+    path = request.path
+    overrides = app._overrides
+    matcher = app._matcher
+    url_map = app.url_map
+    if (
+        overrides
+        or overrides is None
+        or not app._got_first_request
+        or "\x00" in path
+        or matcher is None
+        or app._custom_url_adapter
+        or matcher.url_map is not url_map
+        # Matcher.is_current, compared here for hipflask's own map.
+        or matcher.additions is None
+        or matcher.additions != url_map.additions
+    ):
+        # Not served yet (its overrides unknown), or routed by the map.
+        serve.prepare(app, request, state)
+        return wsgi.respond(app, request, state, start_response)
+    method = request.method
+    static = matcher.first_static.get(path)
+    if static is not None and (static[1] is None or method in static[1]):
+        # What Matcher.match answers for this path and method.
+        rule = static[0]
+        view_args: dict[str, Any] = {}
+    else:
+        found = matcher.match(path, method)
+        if found is None or found is NOT_FOUND:
+            # serve.prepare's answer, without matching again.
+            if found is None:
+                serve.prepare(app, request, state)
+            else:
+                request.routing_exception = NotFound()
+            return wsgi.respond(app, request, state, start_response)
+        rule, view_args = found  # type: ignore[misc]
+    request.url_rule = rule
+    request.view_args = view_args
+    # direct.plain_chain, with what was checked above left out.
+    endpoint = rule.endpoint
+    blueprint = endpoint.rpartition(".")[0] or None
+    chain = app._chains.get(blueprint)
+    gate = app.gate
+    if (
+        chain is None
+        or chain.has_user_hooks
+        or chain.teardown_request
+        or app._async_sessions
+        or not gate.is_simple
+        or app.teardown_appcontext_funcs
+        or _request_started.receivers
+        or _request_finished.receivers
+        or _request_tearing_down.receivers
+        or _appcontext_tearing_down.receivers
+    ):
+        return wsgi.respond(app, request, state, start_response)
+    # direct.run_sync from here, with the usual response finished in this frame.
+    ctx = _new(RequestContext)
+    ctx.app = app
+    ctx.request = request
+    ctx._session = None
+    ctx.state = state
+    ctx.flashes = None
+    ctx.url_adapter = None
+    ctx._after_request_functions = None
+    ctx._app_ctx = None
+    ctx._chain = chain
+    ctx._cv_tokens = []
+    ctx._deferred = 0
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None and not appcontext_pushed.receivers:
+        # RequestContext.push when no app context is current (a server's
+        # thread) and nobody listens for the push.
+        app_ctx = _new(AppContext)
+        app_ctx.app = app
+        app_ctx.g = app.app_ctx_globals_class()
+        app_ctx._tokens = [_cv_app.set(app_ctx)]
+        ctx._app_ctx = app_ctx
+        ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    else:
+        app_ctx = None
+        ctx.push()
+    error: BaseException | None = None
+    response: Response
+    try:
+        try:
+            if not (gate.passes_safe_methods and method in SAFE_METHODS and not cls.trusted_hosts):
+                gate.check(request, state)
+            rv: Any
+            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                rv = app.make_default_options_response()
+            else:
+                rv = app.view_functions[endpoint](**view_args)
+            if type(rv) is CoroutineType:
+                rv = bridge.run_coroutine(rv)
+        except Exception as exc:
+            # The request was routed: there is no routing 404 to render here.
+            response, error = bridge.drive_sync(direct.recover(app, ctx, exc))
+        else:
+            if ctx._after_request_functions:
+                response, error = bridge.drive_sync(direct.finish(app, ctx, rv))
+            else:
+                try:
+                    response = rv if type(rv) is app.response_class else app.make_response(rv)
+                    listed = getattr(response.headers, "_list", None)
+                    pairs = gate.bare_headers
+                    fields = request.__dict__
+                    if (
+                        ctx._session is None
+                        and pairs is not None
+                        and type(listed) is list
+                        and len(listed) == 2
+                        and listed[0][0] == "Content-Type"
+                        and listed[1][0] == "Content-Length"
+                        and (
+                            "headers" not in fields or isinstance(fields["headers"], EnvironHeaders)
+                        )
+                        and get("HTTP_AUTHORIZATION") is None
+                        and get("HTTP_COOKIE") is None
+                    ):
+                        # direct.respond for a response with only its
+                        # constructor's headers, to a request that opened no
+                        # session and sent no credential (read as
+                        # credential_headers reads them): the cache-safety
+                        # finisher has nothing to mark, and the header policy
+                        # appends its fixed tuple.
+                        listed.extend(pairs[request.scheme == "https"])
+                    else:
+                        response = direct.respond(app, ctx, response)
+                except Exception as exc:
+                    error = exc
+                    response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        # plain_chain's conditions hold: there is no teardown function to run.
+        tokens = ctx._cv_tokens
+        fields = request.__dict__
+        if (
+            app_ctx is not None
+            and len(tokens) == 1
+            and ctx._deferred == 0
+            and not appcontext_popped.receivers
+            and _cv_app.get(None) is app_ctx
+        ):
+            # RequestContext.pop(error, teardown=False) for the push above,
+            # when the view left the contexts as it found them.
+            if (
+                request.routing_exception is not None
+                or "files" in fields
+                or "stream" in fields
+                or cls.close is not _CLOSE
+            ):
+                # Request.close has something to close, or is replaced.
+                request.close()
+            _cv_request.reset(tokens.pop()[0])
+            _cv_app.reset(app_ctx._tokens.pop())
+        else:
+            ctx.pop(error, teardown=False)
+    body = response.response
+    status = response._status_code
+    listed = getattr(response.headers, "_list", None)
+    if (
+        200 <= status < 300
+        and status != 204
+        and type(body) is list
+        and len(body) == 1
+        and type(body[0]) is bytes
+        and type(listed) is list
+        and method != "HEAD"
+        and not response.direct_passthrough
+    ):
+        # wire_parts' usual response: a complete body, its length set.
+        start_response(response._status, list(listed))
+        return body
+    return wsgi.write(response, method, start_response)
