@@ -6,7 +6,9 @@ below is served both ways, on the same app after its first request, and
 what reaches the server (status line, header list, body) must be the same;
 the cases that the one-frame path serves itself are also checked to never
 reach the general functions, so the comparison cannot pass vacuously.
-These are adapter tests: the ASGI adapter has no such path.
+The comparisons are WSGI adapter tests (the ASGI adapter has no such path);
+the behaviours the one-frame path shares with the direct path's
+``serve_plain``, which sync views under ASGI use, run under both protocols.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from werkzeug.routing import BaseConverter
+from werkzeug.routing import ValidationError
 from werkzeug.test import EnvironBuilder
 
 from hipflask import Blueprint
@@ -31,6 +35,8 @@ from hipflask import request
 from hipflask import session
 from hipflask import signals
 from hipflask import stream_with_context
+from hipflask.contexts.globals import _cv_app
+from hipflask.contexts.globals import _cv_request
 from hipflask.core import wsgi
 from hipflask.core import wsgi_direct
 
@@ -145,6 +151,8 @@ def more_routes(app: Hipflask) -> None:
 
 
 Served = tuple[str, list[tuple[str, str]], bytes]
+#: The one-frame path and the general adapter.
+HANDLERS = (wsgi_direct.handle, wsgi.handle)
 
 
 def call(handler: Any, app: Hipflask, **options: Any) -> Served:
@@ -370,3 +378,125 @@ def test_what_the_one_frame_path_leaves_to_the_general_one(
         assert not whole
     if change == "signal":
         assert received == [app, app]
+
+
+# -- what a review of the one-frame path found -------------------------------
+
+
+class _FailingClose(Request):
+    """A request whose close fails, as an upload stream finishing a remote write may."""
+
+    def close(self) -> None:
+        super().close()
+        if self.path == "/login":
+            raise OSError("close failed")
+
+
+def test_a_failing_close_still_leaves_the_contexts(protocol: str) -> None:
+    app = Hipflask(__name__)
+    app.request_class = _FailingClose
+
+    @app.get("/login")
+    def login() -> str:
+        g.user = "alice"
+        return "in"
+
+    @app.get("/who")
+    def who() -> str:
+        return str(g.get("user", "nobody"))
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/who").data == b"nobody"  # the first request
+    with pytest.raises(OSError, match="close failed"):
+        client.get("/login")
+
+    assert _cv_request.get(None) is None
+    assert _cv_app.get(None) is None
+    assert client.get("/who").data == b"nobody"
+
+
+class _MarkingApp(Hipflask):
+    def make_response(self, rv: Any) -> Response:
+        response = super().make_response(rv)
+        response.headers.add("X-Made", "1")
+        return response
+
+
+@pytest.mark.parametrize("path", ["/response", "/str"])
+def test_a_replaced_make_response_runs_once_per_response(path: str, protocol: str) -> None:
+    app = _MarkingApp(__name__)
+
+    @app.get("/response")
+    def made() -> Response:
+        return Response("made")
+
+    @app.get("/str")
+    def text() -> str:
+        return "text"
+
+    client = app.test_client(protocol=protocol)
+    client.get(path)
+
+    assert client.get(path).headers.getlist("X-Made") == ["1"]
+
+
+def test_a_refusing_converter_is_asked_as_often_either_way() -> None:
+    asked: list[str] = []
+
+    class UserConverter(BaseConverter):
+        def to_python(self, value: str) -> str:
+            asked.append(value)  # loading the model: a query per call
+            if value != "alice":
+                raise ValidationError()
+            return value
+
+    app = Hipflask(__name__)
+    app.url_map.converters["user"] = UserConverter
+
+    @app.get("/u/<user:name>")
+    def user(name: str) -> str:
+        return name
+
+    call(wsgi.handle, app, path="/u/alice")
+    counts = []
+    for handler in (wsgi_direct.handle, wsgi.handle):
+        asked.clear()
+        assert call(handler, app, path="/u/bob")[0] == "404 NOT FOUND"
+        counts.append(len(asked))
+
+    assert counts[0] == counts[1]
+
+
+def test_a_request_class_with_its_own_new_is_made_by_it(protocol: str) -> None:
+    class Tagged(Request):
+        def __new__(cls, *args: Any, **kwargs: Any) -> Tagged:
+            self = super().__new__(cls)
+            self.tag = "made by __new__"
+            return self
+
+    app = Hipflask(__name__)
+    app.request_class = Tagged
+
+    @app.get("/")
+    def index() -> str:
+        return str(getattr(request, "tag", "no tag"))
+
+    client = app.test_client(protocol=protocol)
+    client.get("/")
+
+    assert client.get("/").data == b"made by __new__"
+
+
+@pytest.mark.parametrize(("sent", "body"), [("GET", b""), ("HEAD", b"body")])
+def test_the_body_follows_the_method_the_view_left(sent: str, body: bytes) -> None:
+    app = Hipflask(__name__)
+
+    @app.route("/", methods=["GET", "HEAD"])
+    def flip() -> str:
+        request.method = "HEAD" if request.method == "GET" else "GET"
+        return "body"
+
+    call(wsgi.handle, app, path="/")
+    answers = [call(handler, app, path="/", method=sent)[2] for handler in HANDLERS]
+
+    assert answers == [body, body]

@@ -106,7 +106,7 @@ class AppContext:
         """
         if cls.__init__ is not AppContext.__init__:
             return cls(app)
-        self = cls.__new__(cls)
+        self = object.__new__(cls)
         self.app = app
         self.g = app.app_ctx_globals_class()
         self._tokens = []
@@ -220,7 +220,7 @@ class RequestContext:
         """
         if cls.__init__ is not RequestContext.__init__:
             return cls(app, request, state=state)
-        self = cls.__new__(cls)
+        self = object.__new__(cls)
         self.app = app
         self.request = request
         self._session = None

@@ -24,25 +24,43 @@ from typing import Any
 from werkzeug.exceptions import NotFound
 
 from .. import signals
+from ..contexts.ctx import AppContext
 from ..contexts.ctx import RequestContext
+from ..contexts.globals import _cv_app
+from ..contexts.globals import _cv_request
 from ..security.origin import SAFE_METHODS
 from ..sessions.base import wants_refresh
+from ..wrappers.request import Request
 from ..wrappers.request import credential_headers
 from . import bridge
 from . import pipeline
 
 if TYPE_CHECKING:
     from ..contexts.state import RequestState
-    from ..wrappers.request import Request
     from ..wrappers.response import Response
     from .app import Hipflask
 
-__all__ = ["finish", "plain_chain", "recover", "respond", "run_async", "run_sync"]
+__all__ = [
+    "finish",
+    "finish_response",
+    "plain_chain",
+    "recover",
+    "respond",
+    "run_async",
+    "run_sync",
+    "serve_plain",
+]
 
 _request_started = signals.request_started
 _request_finished = signals.request_finished
 _request_tearing_down = signals.request_tearing_down
 _appcontext_tearing_down = signals.appcontext_tearing_down
+_appcontext_pushed = signals.appcontext_pushed
+_appcontext_popped = signals.appcontext_popped
+_CLOSE = Request.close
+_NO_CREDENTIALS = (None, None)
+#: ``object.__new__``, without looking ``__new__`` up on the class each time.
+_new = object.__new__
 
 
 def plain_chain(app: Hipflask, request: Request, state: RequestState) -> pipeline.Chain | None:
@@ -85,7 +103,11 @@ Step = pipeline.Step
 
 def respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     """``finalize`` for the direct path: the response, the session, the gate's headers."""
-    response = app.make_response(rv)
+    return finish_response(app, ctx, app.make_response(rv))
+
+
+def finish_response(app: Hipflask, ctx: RequestContext, response: Response) -> Response:
+    """:func:`respond` for the response ``app.make_response`` has already made."""
     request = ctx.request
     credentials = None
     session = ctx._session
@@ -161,28 +183,65 @@ def finish(app: Hipflask, ctx: RequestContext, rv: Any) -> Step:
 def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response | None:
     """The whole request in this thread (WSGI, or a sync view's worker under ASGI).
 
-    ``None`` when the direct path may not serve it (see :func:`plain_chain`,
-    asked here so that the usual request makes one call fewer).
+    ``None`` when the direct path may not serve it (see :func:`plain_chain`).
     """
     chain = plain_chain(app, request, state)
     if chain is None:
         return None
-    ctx = RequestContext._for_request(app, request, state)
+    return serve_plain(app, request, state, chain)
+
+
+def serve_plain(  # noqa: C901 - one frame on purpose: the path of most sync requests
+    app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
+) -> Response:
+    """The request :func:`plain_chain` allowed, in this thread, from context push to pop.
+
+    Pushing and popping the two contexts, and finishing a response that
+    carries only its body headers for a request that sent no credential and
+    opened no session, are done in this frame: they are what most requests
+    need, and calls to the general methods were most of their cost. Anything
+    else (an app context already current, a signal receiver, a view that left
+    a context pushed, a session, a response with headers of its own) goes
+    through ``RequestContext.push``/``pop`` and :func:`respond`.
+    """
+    # RequestContext._for_request, without the call.
+    ctx = _new(RequestContext)
+    ctx.app = app
+    ctx.request = request
+    ctx._session = None
+    ctx.state = state
+    ctx.flashes = None
+    ctx.url_adapter = None
+    ctx._after_request_functions = None
+    ctx._app_ctx = None
     ctx._chain = chain
-    ctx.push()
+    ctx._cv_tokens = []
+    ctx._deferred = 0
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None and not _appcontext_pushed.receivers:
+        # RequestContext.push when no app context is current (a server's
+        # thread) and nobody listens for the push.
+        app_ctx = _new(AppContext)
+        app_ctx.app = app
+        app_ctx.g = app.app_ctx_globals_class()
+        app_ctx._tokens = [_cv_app.set(app_ctx)]
+        ctx._app_ctx = app_ctx
+        ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    else:
+        app_ctx = None
+        ctx.push()
     error: BaseException | None = None
     response: Response
     try:
         try:
             # The gate's check, the routing error if any, the view (or the
-            # automatic OPTIONS), in this frame: the path of most WSGI requests.
+            # automatic OPTIONS).
             method = request.method
+            gate = app.gate
             if not (
-                app.gate.passes_safe_methods
-                and method in SAFE_METHODS
-                and not request.trusted_hosts
+                gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
             ):
-                app.gate.check(request, state)
+                gate.check(request, state)
             rule = request.url_rule
             rv: Any
             if request.routing_exception is not None:
@@ -202,7 +261,31 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
             response, error = bridge.drive_sync(finish(app, ctx, rv))
             return response
         try:
-            return respond(app, ctx, rv)
+            response = (
+                rv
+                if type(rv) is app.response_class and not app._custom_make_response
+                else app.make_response(rv)
+            )
+            listed = getattr(response.headers, "_list", None)
+            pairs = gate.bare_headers
+            if (
+                ctx._session is None
+                and pairs is not None
+                and type(listed) is list
+                and len(listed) == 2
+                and listed[0][0] == "Content-Type"
+                and listed[1][0] == "Content-Length"
+                # What the ASGI adapter found, else read the WSGI way.
+                and (request.__dict__.get("_credentials") or credential_headers(request))
+                == _NO_CREDENTIALS
+            ):
+                # respond() for a response with only its constructor's
+                # headers, to a request that opened no session and sent no
+                # credential: the cache-safety finisher has nothing to mark,
+                # and the header policy appends its fixed tuple.
+                listed.extend(pairs[request.scheme == "https"])
+                return response
+            return finish_response(app, ctx, response)
         except Exception as exc:
             error = exc
             response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
@@ -212,7 +295,35 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
         raise
     finally:
         # plain_chain made sure there is no teardown function to run.
-        ctx.pop(error, teardown=False)
+        tokens = ctx._cv_tokens
+        if (
+            app_ctx is not None
+            and len(tokens) == 1
+            and ctx._deferred == 0
+            and not _appcontext_popped.receivers
+            and _cv_app.get(None) is app_ctx
+        ):
+            # RequestContext.pop(error, teardown=False) for the push above,
+            # when the view left the contexts as it found them.
+            fields = request.__dict__
+            if (
+                request.routing_exception is not None
+                or "files" in fields
+                or "stream" in fields
+                or type(request).close is not _CLOSE
+            ):
+                # Request.close has something to close, or is replaced;
+                # the contexts are left even if it raises.
+                try:
+                    request.close()
+                finally:
+                    _cv_request.reset(tokens.pop()[0])
+                    _cv_app.reset(app_ctx._tokens.pop())
+            else:
+                _cv_request.reset(tokens.pop()[0])
+                _cv_app.reset(app_ctx._tokens.pop())
+        else:
+            ctx.pop(error, teardown=False)
 
 
 async def run_async(

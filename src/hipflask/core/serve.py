@@ -39,6 +39,7 @@ __all__ = [
     "NUL_IN_PATH",
     "prepare",
     "proxy_trust",
+    "route_by_map",
     "run_async",
     "run_for_client",
     "run_in_threads",
@@ -98,6 +99,16 @@ def prepare(app: Hipflask, request: Request, state: RequestState | None) -> None
         else:
             request.url_rule, request.view_args = found  # type: ignore[misc]
         return
+    route_by_map(app, request, state)
+
+
+def route_by_map(app: Hipflask, request: Request, state: RequestState | None) -> None:
+    """Route the request through Werkzeug's map (``create_url_adapter``), as Flask does.
+
+    What :func:`prepare` does when the compiled matcher is unsure: a caller
+    that has asked the matcher itself calls this rather than ``prepare``, so
+    that no converter runs twice.
+    """
     try:
         adapter = app.create_url_adapter(request)
         if adapter is None:  # pragma: no cover - a request always binds

@@ -143,9 +143,9 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     else:
         found = matcher.match(path, method)
         if found is None or found is NOT_FOUND:
-            # serve.prepare's answer, without matching again.
+            # serve.prepare's answer, without asking the matcher again.
             if found is None:
-                serve.prepare(app, request, state)
+                serve.route_by_map(app, request, state)
             else:
                 request.routing_exception = NotFound()
             return wsgi.respond(app, request, state, start_response)
@@ -217,7 +217,11 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
                 response, error = bridge.drive_sync(direct.finish(app, ctx, rv))
             else:
                 try:
-                    response = rv if type(rv) is app.response_class else app.make_response(rv)
+                    response = (
+                        rv
+                        if type(rv) is app.response_class and not app._custom_make_response
+                        else app.make_response(rv)
+                    )
                     listed = getattr(response.headers, "_list", None)
                     pairs = gate.bare_headers
                     fields = request.__dict__
@@ -242,7 +246,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
                         # appends its fixed tuple.
                         listed.extend(pairs[request.scheme == "https"])
                     else:
-                        response = direct.respond(app, ctx, response)
+                        response = direct.finish_response(app, ctx, response)
                 except Exception as exc:
                     error = exc
                     response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
@@ -268,12 +272,20 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
                 or "stream" in fields
                 or cls.close is not _CLOSE
             ):
-                # Request.close has something to close, or is replaced.
-                request.close()
-            _cv_request.reset(tokens.pop()[0])
-            _cv_app.reset(app_ctx._tokens.pop())
+                # Request.close has something to close, or is replaced;
+                # the contexts are left even if it raises.
+                try:
+                    request.close()
+                finally:
+                    _cv_request.reset(tokens.pop()[0])
+                    _cv_app.reset(app_ctx._tokens.pop())
+            else:
+                _cv_request.reset(tokens.pop()[0])
+                _cv_app.reset(app_ctx._tokens.pop())
         else:
             ctx.pop(error, teardown=False)
+    # As the general adapter writes it: with the method as the view left it.
+    method = request.method
     body = response.response
     status = response._status_code
     listed = getattr(response.headers, "_list", None)

@@ -113,15 +113,18 @@ class Request(_SansIORequest):
     parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
     form_data_parser_class = FormDataParser
 
-    #: Whether this class keeps the base ``__init__`` and ``content_length``,
-    #: so that the WSGI adapter may assign its attributes directly, the length
-    #: it has checked included (see ``__init_subclass__``).
+    #: Whether this class keeps the base ``__new__``, ``__init__`` and
+    #: ``content_length``, so that the WSGI adapter may make it with
+    #: ``object.__new__`` and assign its attributes directly, the length it
+    #: has checked included (see ``__init_subclass__``).
     _plain_init = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._plain_init = (
-            cls.__init__ is Request.__init__ and cls.content_length is Request.content_length
+            cls.__init__ is Request.__init__
+            and cls.__new__ is Request.__new__
+            and cls.content_length is Request.content_length
         )
 
     @overload
