@@ -228,6 +228,15 @@ SERVED_WHOLE = [
     {"path": "/read-session", "headers": {"Cookie": "other=1"}},
     {"path": "/text", "headers": {"Authorization": "Bearer abc"}},
     {"path": "/text", "method": "OPTIONS"},
+    {"path": "/text", "method": "get"},
+    {"path": "/text", "environ_overrides": {"PATH_INFO": "//text"}},
+    {"path": "/text", "environ_overrides": {"PATH_INFO": "text"}},
+    {"path": "/user/7", "environ_overrides": {"PATH_INFO": "///user/7"}},
+    {"path": "/text", "environ_overrides": {"SERVER_PORT": "x"}},
+    {"path": "/text", "environ_overrides": {"SERVER_PORT": 8080}},
+    {"path": "/text", "environ_overrides": {"SERVER_NAME": "other.example"}},
+    {"path": "/text", "environ_overrides": {"SCRIPT_NAME": "/app/"}},
+    {"path": "/form", "method": "POST", "data": "", "content_type": "text/plain"},
 ]
 
 HANDED_OVER = [
@@ -250,6 +259,8 @@ HANDED_OVER = [
     },
     {"path": "/text", "headers": {"Host": "a.example, b.example"}},
     {"path": "/%00"},
+    {"path": "/text", "environ_overrides": {"PATH_INFO": ""}},
+    {"path": "/text", "environ_overrides": {"PATH_INFO": "/te\x00xt"}},
 ]
 
 

@@ -59,10 +59,21 @@ appcontext_pushed = signals.appcontext_pushed
 appcontext_popped = signals.appcontext_popped
 _PRESERVE = wsgi.PRESERVE_CONTEXT_KEY
 _server_of = wsgi.server_of
-_SERVERS = wsgi._SERVERS
 _open_stream = wsgi.open_stream
 _CLOSE = Request.close
 _new = object.__new__
+
+#: The last ``(SERVER_NAME, SERVER_PORT, request.server)`` seen: a server
+#: answers on one or two names, and two string comparisons cost less than
+#: hashing the fresh strings of each environ for a dictionary lookup.
+_last_server: tuple[str, Any, tuple[str, int | None]] = ("", object(), ("", None))
+
+
+def _remember_server(name: str, port: Any, environ: WSGIEnvironment) -> tuple[str, int | None]:
+    global _last_server
+    server = _server_of(environ)
+    _last_server = (name, port, server)
+    return server
 
 
 def handle(  # noqa: C901 - one frame on purpose: see the module docstring
@@ -97,25 +108,6 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         # A body's framing to judge, a proxy, a kept context, a request
         # class of its own, a path to decode or a Host to compare.
         return wsgi.handle(app, environ, start_response)
-    request = _new(cls)
-    method = get("REQUEST_METHOD", "GET")
-    request.method = method if method.isupper() else method.upper()
-    request.scheme = get("wsgi.url_scheme", "http")
-    name = get("SERVER_NAME", "")
-    port = get("SERVER_PORT")
-    request.server = _SERVERS.get((name, port)) or _server_of(environ)
-    request.root_path = root_path.rstrip("/") if root_path else root_path
-    request.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
-    request.query_string = get("QUERY_STRING", "").encode("latin-1")
-    request.remote_addr = get("REMOTE_ADDR")
-    request.app = app
-    request._open_stream = _open_stream
-    request._environ = environ
-    if length:
-        # Checked above: the body's length, which reading it needs first.
-        request.content_length = int(length)
-    state = RequestState()
-    path = request.path
     overrides = app._overrides
     matcher = app._matcher
     url_map = app.url_map
@@ -123,7 +115,6 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         overrides
         or overrides is None
         or not app._got_first_request
-        or "\x00" in path
         or matcher is None
         or app._custom_url_adapter
         or matcher.url_map is not url_map
@@ -132,22 +123,52 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         or matcher.additions != url_map.additions
     ):
         # Not served yet (its overrides unknown), or routed by the map.
-        serve.prepare(app, request, state)
-        return wsgi.respond(app, request, state, start_response)
-    method = request.method
+        return wsgi.handle(app, environ, start_response)
+    request = _new(cls)
+    method = get("REQUEST_METHOD", "GET")
+    if not method.isupper():
+        method = method.upper()
+    request.method = method
+    request.scheme = get("wsgi.url_scheme", "http")
+    name = get("SERVER_NAME", "")
+    port = get("SERVER_PORT")
+    last = _last_server
+    if name == last[0] and port == last[1]:
+        request.server = last[2]
+    else:
+        request.server = _remember_server(name, port, environ)
+    request.root_path = root_path.rstrip("/") if root_path else root_path
+    query = get("QUERY_STRING")
+    request.query_string = query.encode("latin-1") if query else b""
+    request.remote_addr = get("REMOTE_ADDR")
+    request.app = app
+    request._open_stream = _open_stream
+    request._environ = environ
+    if length:
+        # Checked above: the body's length, which reading it needs first.
+        request.content_length = int(length)
+    state = _new(RequestState)
     static = matcher.first_static.get(path)
     if static is not None and (static[1] is None or method in static[1]):
-        # What Matcher.match answers for this path and method.
+        # What Matcher.match answers for this path and method. The path is
+        # a key of the table, so already what assign_fields would make it.
+        request.path = path
         rule = static[0]
         view_args: dict[str, Any] = {}
     else:
-        found = matcher.match(path, method)
+        # assign_fields: "", "x" and "//x" become "/", "/x" and "/x".
+        if path[:1] != "/" or path[1:2] == "/":
+            path = "/" + path.lstrip("/")
+        request.path = path
+        found = None if "\x00" in path else matcher.match(path, method)
         if found is None or found is NOT_FOUND:
             # serve.prepare's answer, without asking the matcher again.
-            if found is None:
-                serve.route_by_map(app, request, state)
-            else:
+            if found is NOT_FOUND:
                 request.routing_exception = NotFound()
+            elif "\x00" in path:
+                serve.prepare(app, request, state)
+            else:
+                serve.route_by_map(app, request, state)
             return wsgi.respond(app, request, state, start_response)
         rule, view_args = found  # type: ignore[misc]
     request.url_rule = rule
