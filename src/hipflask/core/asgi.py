@@ -265,7 +265,8 @@ def make_request(
     cls = app.request_class
     raw = scope["headers"]
     if cls._plain_init:
-        request = cls.__new__(cls)
+        # The base __new__ (see Request._plain_init), without looking it up.
+        request = object.__new__(cls)
         assign_fields(
             request, method, scheme, address, root_path, path, query, None, remote, app,
             body, None, _scope_environ,

@@ -13,6 +13,13 @@ the direct path may serve it; :func:`run_sync` and :func:`run_async` then
 do exactly what the pipeline would do for it, in straight-line code. Errors
 leave for the pipeline's own error steps at once, so error handlers, logging
 and the 500 page behave identically either way.
+
+:func:`enter`, :func:`finish_plain` and :func:`leave` do in line what
+``RequestContext.push``, :func:`respond` and ``RequestContext.pop`` do for
+the usual request (no app context current, no signal receiver, a response
+with only its body headers to a request without credentials), and call
+them for anything else. :mod:`hipflask.core.wsgi_direct` writes the three
+in its own frame.
 """
 
 from __future__ import annotations
@@ -41,8 +48,11 @@ if TYPE_CHECKING:
     from .app import Hipflask
 
 __all__ = [
+    "enter",
     "finish",
+    "finish_plain",
     "finish_response",
+    "leave",
     "plain_chain",
     "recover",
     "respond",
@@ -191,18 +201,15 @@ def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response |
     return serve_plain(app, request, state, chain)
 
 
-def serve_plain(  # noqa: C901 - one frame on purpose: the path of most sync requests
+def enter(
     app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
-) -> Response:
-    """The request :func:`plain_chain` allowed, in this thread, from context push to pop.
+) -> tuple[RequestContext, AppContext | None]:
+    """Make and push the request's context (and its app context); ``(ctx, app_ctx)``.
 
-    Pushing and popping the two contexts, and finishing a response that
-    carries only its body headers for a request that sent no credential and
-    opened no session, are done in this frame: they are what most requests
-    need, and calls to the general methods were most of their cost. Anything
-    else (an app context already current, a signal receiver, a view that left
-    a context pushed, a session, a response with headers of its own) goes
-    through ``RequestContext.push``/``pop`` and :func:`respond`.
+    ``RequestContext.push`` in line when no app context is current (a
+    server's thread or task) and nobody listens for the push: then
+    ``app_ctx`` is the app context pushed here, for :func:`leave`. Else the
+    method runs, and ``app_ctx`` is ``None``.
     """
     # RequestContext._for_request, without the call.
     ctx = _new(RequestContext)
@@ -219,17 +226,86 @@ def serve_plain(  # noqa: C901 - one frame on purpose: the path of most sync req
     ctx._deferred = 0
     app_ctx = _cv_app.get(None)
     if app_ctx is None and not _appcontext_pushed.receivers:
-        # RequestContext.push when no app context is current (a server's
-        # thread) and nobody listens for the push.
         app_ctx = _new(AppContext)
         app_ctx.app = app
         app_ctx.g = app.app_ctx_globals_class()
         app_ctx._tokens = [_cv_app.set(app_ctx)]
         ctx._app_ctx = app_ctx
         ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
-    else:
-        app_ctx = None
-        ctx.push()
+        return ctx, app_ctx
+    ctx.push()
+    return ctx, None
+
+
+def leave(ctx: RequestContext, app_ctx: AppContext | None, error: BaseException | None) -> None:
+    """Pop what :func:`enter` pushed: ``RequestContext.pop(error, teardown=False)``.
+
+    In line when :func:`enter` pushed in line and the view left the contexts
+    as it found them. :func:`plain_chain` made sure there is no teardown
+    function to run.
+    """
+    tokens = ctx._cv_tokens
+    if (
+        app_ctx is None
+        or len(tokens) != 1
+        or ctx._deferred
+        or _appcontext_popped.receivers
+        or _cv_app.get(None) is not app_ctx
+    ):
+        ctx.pop(error, teardown=False)
+        return
+    request = ctx.request
+    fields = request.__dict__
+    try:
+        if (
+            request.routing_exception is not None
+            or "files" in fields
+            or "stream" in fields
+            or type(request).close is not _CLOSE
+        ):
+            # Request.close has something to close, or is replaced.
+            request.close()
+    finally:
+        # Left even if closing raised.
+        _cv_request.reset(tokens.pop()[0])
+        _cv_app.reset(app_ctx._tokens.pop())
+
+
+def finish_plain(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
+    """:func:`respond`, the usual response finished in line.
+
+    A response with only its constructor's headers, to a request that
+    opened no session and sent no credential: the cache-safety finisher
+    has nothing to mark, and the header policy appends its fixed tuple.
+    """
+    response = (
+        rv
+        if type(rv) is app.response_class and not app._custom_make_response
+        else app.make_response(rv)
+    )
+    listed = getattr(response.headers, "_list", None)
+    pairs = app.gate.bare_headers
+    request = ctx.request
+    if (
+        ctx._session is None
+        and pairs is not None
+        and type(listed) is list
+        and len(listed) == 2
+        and listed[0][0] == "Content-Type"
+        and listed[1][0] == "Content-Length"
+        # What the ASGI adapter found, else read the WSGI way.
+        and (request.__dict__.get("_credentials") or credential_headers(request)) == _NO_CREDENTIALS
+    ):
+        listed.extend(pairs[request.scheme == "https"])
+        return response
+    return finish_response(app, ctx, response)
+
+
+def serve_plain(
+    app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
+) -> Response:
+    """The request :func:`plain_chain` allowed, in this thread, from context push to pop."""
+    ctx, app_ctx = enter(app, request, state, chain)
     error: BaseException | None = None
     response: Response
     try:
@@ -261,31 +337,7 @@ def serve_plain(  # noqa: C901 - one frame on purpose: the path of most sync req
             response, error = bridge.drive_sync(finish(app, ctx, rv))
             return response
         try:
-            response = (
-                rv
-                if type(rv) is app.response_class and not app._custom_make_response
-                else app.make_response(rv)
-            )
-            listed = getattr(response.headers, "_list", None)
-            pairs = gate.bare_headers
-            if (
-                ctx._session is None
-                and pairs is not None
-                and type(listed) is list
-                and len(listed) == 2
-                and listed[0][0] == "Content-Type"
-                and listed[1][0] == "Content-Length"
-                # What the ASGI adapter found, else read the WSGI way.
-                and (request.__dict__.get("_credentials") or credential_headers(request))
-                == _NO_CREDENTIALS
-            ):
-                # respond() for a response with only its constructor's
-                # headers, to a request that opened no session and sent no
-                # credential: the cache-safety finisher has nothing to mark,
-                # and the header policy appends its fixed tuple.
-                listed.extend(pairs[request.scheme == "https"])
-                return response
-            return finish_response(app, ctx, response)
+            return finish_plain(app, ctx, rv)
         except Exception as exc:
             error = exc
             response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
@@ -294,36 +346,7 @@ def serve_plain(  # noqa: C901 - one frame on purpose: the path of most sync req
         error = exc
         raise
     finally:
-        # plain_chain made sure there is no teardown function to run.
-        tokens = ctx._cv_tokens
-        if (
-            app_ctx is not None
-            and len(tokens) == 1
-            and ctx._deferred == 0
-            and not _appcontext_popped.receivers
-            and _cv_app.get(None) is app_ctx
-        ):
-            # RequestContext.pop(error, teardown=False) for the push above,
-            # when the view left the contexts as it found them.
-            fields = request.__dict__
-            if (
-                request.routing_exception is not None
-                or "files" in fields
-                or "stream" in fields
-                or type(request).close is not _CLOSE
-            ):
-                # Request.close has something to close, or is replaced;
-                # the contexts are left even if it raises.
-                try:
-                    request.close()
-                finally:
-                    _cv_request.reset(tokens.pop()[0])
-                    _cv_app.reset(app_ctx._tokens.pop())
-            else:
-                _cv_request.reset(tokens.pop()[0])
-                _cv_app.reset(app_ctx._tokens.pop())
-        else:
-            ctx.pop(error, teardown=False)
+        leave(ctx, app_ctx, error)
 
 
 async def run_async(
@@ -331,21 +354,18 @@ async def run_async(
 ) -> Response:
     """The whole request on the event loop (an async view under ASGI)."""
     state.on_loop = True
-    ctx = RequestContext._for_request(app, request, state)
-    ctx._chain = chain
-    ctx.push()
+    ctx, app_ctx = enter(app, request, state, chain)
     error: BaseException | None = None
     response: Response
     try:
         try:
-            # As in run_sync (a coroutine cannot share the frame).
+            # As in serve_plain (a coroutine cannot share its frame).
             method = request.method
+            gate = app.gate
             if not (
-                app.gate.passes_safe_methods
-                and method in SAFE_METHODS
-                and not request.trusted_hosts
+                gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
             ):
-                app.gate.check(request, state)
+                gate.check(request, state)
             rule = request.url_rule
             rv: Any
             if request.routing_exception is not None:
@@ -368,7 +388,7 @@ async def run_async(
             response, error = await bridge.drive_async(finish(app, ctx, rv))
             return response
         try:
-            return respond(app, ctx, rv)
+            return finish_plain(app, ctx, rv)
         except Exception as exc:
             error = exc
             response = await bridge.drive_async(pipeline.handle_exception(app, ctx, exc))
@@ -377,4 +397,4 @@ async def run_async(
         error = exc
         raise
     finally:
-        ctx.pop(error, teardown=False)
+        leave(ctx, app_ctx, error)

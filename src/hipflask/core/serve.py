@@ -92,7 +92,18 @@ def prepare(app: Hipflask, request: Request, state: RequestState | None) -> None
     matcher = app._matcher
     if matcher is None or not matcher.is_current(app.url_map):
         matcher = app._matcher = Matcher(app.url_map, app.subdomain_matching)
-    found = None if app._custom_url_adapter else matcher.match(request.path, request.method)
+    if app._custom_url_adapter:
+        found = None
+    else:
+        path = request.path
+        method = request.method
+        static = matcher.first_static.get(path)
+        if static is not None and (static[1] is None or method in static[1]):
+            # What match() answers, without the call (most routes are static).
+            request.url_rule = static[0]
+            request.view_args = {}
+            return
+        found = matcher.match(path, method)
     if found is not None:
         if found is NOT_FOUND:
             request.routing_exception = NotFound()

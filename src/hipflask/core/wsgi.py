@@ -124,7 +124,8 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     remote = get("REMOTE_ADDR")
     cls = app.request_class
     if cls._plain_init:
-        request = cls.__new__(cls)
+        # The base __new__ (see Request._plain_init), without looking it up.
+        request = object.__new__(cls)
         assign_fields(
             request, method, scheme, server, root_path, path, query, None, remote, app,
             open_stream, environ, None,
