@@ -13,6 +13,7 @@ the behaviours the one-frame path shares with the direct path's
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -451,6 +452,38 @@ def test_a_replaced_make_response_runs_once_per_response(path: str, protocol: st
     assert client.get(path).headers.getlist("X-Made") == ["1"]
 
 
+def _marking(make_response: Any) -> Any:
+    @functools.wraps(make_response)
+    def wrapper(rv: Any) -> Response:
+        response = make_response(rv)
+        response.headers.add("X-Made", "1")
+        return response
+
+    return wrapper
+
+
+@pytest.mark.parametrize("when", ["before-serving", "after-serving"])
+def test_make_response_replaced_on_the_app_is_called_for_a_response_too(
+    when: str, protocol: str
+) -> None:
+    # An instance attribute (a plugin, pytest's monkeypatch), made with
+    # functools.wraps, before or after the first request.
+    app = Hipflask(__name__)
+
+    @app.get("/response")
+    def made() -> Response:
+        return Response("made")
+
+    client = app.test_client(protocol=protocol)
+    if when == "before-serving":
+        app.make_response = _marking(app.make_response)  # type: ignore[method-assign]
+    client.get("/response")
+    if when == "after-serving":
+        app.make_response = _marking(app.make_response)  # type: ignore[method-assign]
+
+    assert client.get("/response").headers.getlist("X-Made") == ["1"]
+
+
 def test_a_refusing_converter_is_asked_as_often_either_way() -> None:
     asked: list[str] = []
 
@@ -511,3 +544,40 @@ def test_the_body_follows_the_method_the_view_left(sent: str, body: bytes) -> No
     answers = [call(handler, app, path="/", method=sent)[2] for handler in HANDLERS]
 
     assert answers == [body, body]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/"), ("HEAD", "/"), ("GET", "/empty"), ("GET", "/stream")]
+)
+def test_functions_given_to_call_on_close_run_once(method: str, path: str, protocol: str) -> None:
+    # When the server closes the body, as Werkzeug's response iterable does
+    # (complete bodies, HEAD and 204 included).
+    app = Hipflask(__name__)
+    calls: list[str] = []
+
+    @app.route("/", methods=["GET", "HEAD"])
+    def index() -> Response:
+        response = Response("hi")
+        response.call_on_close(lambda: calls.append("closed"))
+        return response
+
+    @app.get("/empty")
+    def empty() -> Response:
+        response = Response(status=204)
+        response.call_on_close(lambda: calls.append("closed"))
+        return response
+
+    @app.get("/stream")
+    def stream() -> Response:
+        response = Response(iter([b"a", b"b"]))
+        response.call_on_close(lambda: calls.append("closed"))
+        return response
+
+    client = app.test_client(protocol=protocol)
+    client.get("/empty").close()
+    calls.clear()
+
+    response = client.open(path, method=method)
+    response.close()
+
+    assert calls == ["closed"]

@@ -177,7 +177,6 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         self.gate = SecurityGate(self)
         self._overrides: frozenset[str] | None = None
         self._custom_url_adapter = False
-        self._custom_make_response = False
         self._async_sessions = False
         # Whether the session interface may wait on I/O (the default does not).
         self._session_io = False
@@ -618,7 +617,6 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
 
     # -- responses ------------------------------------------------------------
 
-    @overridable
     def make_response(self, rv: Any) -> Response:
         """Turn a view's return value into a response; see :mod:`hipflask.wrappers.coerce`."""
         if type(rv) is self.response_class:

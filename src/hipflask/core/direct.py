@@ -278,11 +278,7 @@ def finish_plain(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     opened no session and sent no credential: the cache-safety finisher
     has nothing to mark, and the header policy appends its fixed tuple.
     """
-    response = (
-        rv
-        if type(rv) is app.response_class and not app._custom_make_response
-        else app.make_response(rv)
-    )
+    response = app.make_response(rv)
     listed = getattr(response.headers, "_list", None)
     pairs = app.gate.bare_headers
     request = ctx.request

@@ -70,19 +70,16 @@ class PipelineMethods:
 
     _overrides: frozenset[str] | None
     _custom_url_adapter: bool
-    _custom_make_response: bool
 
     def _pipeline_overrides(self) -> frozenset[str]:
         """The pipeline methods this app replaces; decided once, then cached.
 
         Also decides whether routing must go through ``create_url_adapter``
-        (replaced) instead of the compiled matcher, and whether a view's
-        :class:`Response` must still be passed to a replaced ``make_response``.
+        (replaced) instead of the compiled matcher.
         """
         overrides = self._overrides
         if overrides is None:
             self._custom_url_adapter = is_overridden(self, "create_url_adapter")
-            self._custom_make_response = is_overridden(self, "make_response")
             overrides = self._overrides = frozenset(
                 name for name in PIPELINE_METHODS if is_overridden(self, name)
             )

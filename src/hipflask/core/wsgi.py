@@ -191,8 +191,19 @@ def write(response: Response, method: str, start_response: StartResponse) -> Ite
     if body is None:
         # One empty chunk rather than none: some servers (hypercorn's WSGI mode)
         # only send the status line once the app yields its first item.
-        return [b""]
+        if method == "HEAD":
+            # Nothing of the body will be read: its file or generator is
+            # closed (and response.call_on_close functions run) now.
+            response.close()
+            return [b""]
+        # Closed when the server closes it: a 204's unread generator, and
+        # the functions given to response.call_on_close.
+        return _Closing([b""], response.close)
     if type(body) is list:
+        if response._on_close:
+            # Functions given to response.call_on_close run when the server
+            # closes the body, as Werkzeug's response iterable does.
+            return _Closing(body, response.close)
         return body
     if hasattr(body, "__aiter__"):
         body = bridge.iterate_async_sync(body)

@@ -228,7 +228,9 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     response: Response
     try:
         try:
-            if not (gate.passes_safe_methods and method in SAFE_METHODS and not cls.trusted_hosts):
+            if not (
+                gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
+            ):
                 gate.check(request, state)
             rv: Any
             if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
@@ -245,11 +247,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
                 response, error = bridge.drive_sync(direct.finish(app, ctx, rv))
             else:
                 try:
-                    response = (
-                        rv
-                        if type(rv) is app.response_class and not app._custom_make_response
-                        else app.make_response(rv)
-                    )
+                    response = app.make_response(rv)
                     listed = getattr(response.headers, "_list", None)
                     pairs = gate.bare_headers
                     fields = request.__dict__
@@ -326,8 +324,10 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         and type(listed) is list
         and method != "HEAD"
         and not response.direct_passthrough
+        and not response._on_close
     ):
-        # wire_parts' usual response: a complete body, its length set.
+        # wire_parts' usual response: a complete body, its length set, and
+        # nothing to run when the server closes it.
         start_response(response._status, list(listed))
         return body
     return wsgi.write(response, method, start_response)

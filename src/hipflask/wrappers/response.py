@@ -287,7 +287,8 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
     list of byte strings for a complete body, or an iterable to stream. This
     is Werkzeug's ``get_wsgi_response`` without the environ: Content-Length
     dropped where HTTP forbids it, added when the body is known, and
-    ``Location`` made ASCII-safe.
+    ``Location`` made ASCII-safe. The caller closes the response once it is
+    sent (at once for HEAD, whose body is never read).
     """
     status = response._status_code
     headers = response.headers
@@ -325,6 +326,6 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
     # ``list(iter(headers))`` is ``to_wsgi_list()`` without the extra
     # ``__len__`` call list() makes on the Headers object itself.
     if method == "HEAD":
-        response.close()
+        # The adapter closes the response, and with it an unread generator.
         return response._status, list(iter(headers)), None
     return response._status, list(iter(headers)), body
