@@ -94,11 +94,19 @@ def _server(name: str, port: str | int | None) -> tuple[str, int | None]:
     return server
 
 
-def server_of(environ: WSGIEnvironment) -> tuple[str, int | None]:
-    """The request's ``server`` tuple, from ``SERVER_NAME`` and ``SERVER_PORT``."""
-    name = environ.get("SERVER_NAME", "")
-    port = environ.get("SERVER_PORT")
-    return _SERVERS.get((name, port)) or _server(name, port)
+#: The last ``(SERVER_NAME, SERVER_PORT, server)`` looked up: a server answers
+#: on one or two names, and two string comparisons cost less than hashing the
+#: fresh strings of each environ for the dictionary above. Read it before
+#: calling :func:`server_for`, which replaces it.
+last_server: tuple[str, Any, tuple[str, int | None]] = ("", object(), ("", None))
+
+
+def server_for(name: str, port: str | int | None) -> tuple[str, int | None]:
+    """The request's ``server`` tuple for ``SERVER_NAME`` and ``SERVER_PORT``."""
+    global last_server
+    server = _SERVERS.get((name, port)) or _server(name, port)
+    last_server = (name, port, server)
+    return server
 
 
 def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
@@ -111,7 +119,8 @@ def make_request(app: Hipflask, environ: WSGIEnvironment) -> Request:
     get = environ.get
     name = get("SERVER_NAME", "")
     port = get("SERVER_PORT")
-    server = _SERVERS.get((name, port)) or _server(name, port)
+    last = last_server
+    server = last[2] if name == last[0] and port == last[1] else server_for(name, port)
     method = get("REQUEST_METHOD", "GET")
     scheme = get("wsgi.url_scheme", "http")
     root_path = get("SCRIPT_NAME", "")

@@ -62,25 +62,13 @@ _request_started = signals.request_started
 _request_finished = signals.request_finished
 _request_tearing_down = signals.request_tearing_down
 _appcontext_tearing_down = signals.appcontext_tearing_down
-appcontext_pushed = signals.appcontext_pushed
-appcontext_popped = signals.appcontext_popped
+_appcontext_pushed = signals.appcontext_pushed
+_appcontext_popped = signals.appcontext_popped
 _PRESERVE = wsgi.PRESERVE_CONTEXT_KEY
-_server_of = wsgi.server_of
+_server_for = wsgi.server_for
 _open_stream = wsgi.open_stream
 _CLOSE = Request.close
 _new = object.__new__
-
-#: The last ``(SERVER_NAME, SERVER_PORT, request.server)`` seen: a server
-#: answers on one or two names, and two string comparisons cost less than
-#: hashing the fresh strings of each environ for a dictionary lookup.
-_last_server: tuple[str, Any, tuple[str, int | None]] = ("", object(), ("", None))
-
-
-def _remember_server(name: str, port: Any, environ: WSGIEnvironment) -> tuple[str, int | None]:
-    global _last_server
-    server = _server_of(environ)
-    _last_server = (name, port, server)
-    return server
 
 
 def handle(  # noqa: C901 - one frame on purpose: see the module docstring
@@ -139,11 +127,12 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     request.scheme = get("wsgi.url_scheme", "http")
     name = get("SERVER_NAME", "")
     port = get("SERVER_PORT")
-    last = _last_server
+    # wsgi.make_request's lookup: the last server seen, else its cache.
+    last = wsgi.last_server
     if name == last[0] and port == last[1]:
         request.server = last[2]
     else:
-        request.server = _remember_server(name, port, environ)
+        request.server = _server_for(name, port)
     request.root_path = root_path.rstrip("/") if root_path else root_path
     query = get("QUERY_STRING")
     request.query_string = query.encode("latin-1") if query else b""
@@ -212,7 +201,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     ctx._cv_tokens = []
     ctx._deferred = 0
     app_ctx = _cv_app.get(None)
-    if app_ctx is None and not appcontext_pushed.receivers:
+    if app_ctx is None and not _appcontext_pushed.receivers:
         # RequestContext.push when no app context is current (a server's
         # thread) and nobody listens for the push.
         app_ctx = _new(AppContext)
@@ -287,7 +276,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
             app_ctx is not None
             and len(tokens) == 1
             and ctx._deferred == 0
-            and not appcontext_popped.receivers
+            and not _appcontext_popped.receivers
             and _cv_app.get(None) is app_ctx
         ):
             # RequestContext.pop(error, teardown=False) for the push above,
