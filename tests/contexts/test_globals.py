@@ -65,6 +65,36 @@ def test_app_proxies_outside_an_app_context_explain_the_fix(proxy: Any) -> None:
     assert "'with app.app_context():'" in message
 
 
+@pytest.mark.parametrize("proxy", [current_app, g, app_ctx], ids=["current_app", "g", "ctx"])
+def test_assigning_through_an_app_proxy_outside_a_context_explains_the_fix(proxy: Any) -> None:
+    for change in (lambda: setattr(proxy, "user", "ann"), lambda: delattr(proxy, "user")):
+        with pytest.raises(RuntimeError) as info:
+            change()
+        assert str(info.value).startswith(FLASK_NO_APP)
+
+
+@pytest.mark.parametrize("proxy", [request, session], ids=["request", "session"])
+def test_assigning_through_a_request_proxy_outside_a_request_explains_the_fix(
+    proxy: Any,
+) -> None:
+    with pytest.raises(RuntimeError) as info:
+        proxy.note = "x"
+    assert str(info.value).startswith(FLASK_NO_REQUEST)
+
+
+def test_g_assignment_and_deletion_reach_the_current_g(app: Hipflask) -> None:
+    with app.app_context() as outer:
+        g.user = "ann"
+        with app.app_context() as inner:
+            g.user = "bob"
+            assert inner.g.user == "bob"
+            del g.user
+            assert "user" not in inner.g
+            with pytest.raises(AttributeError):
+                del g.user
+        assert outer.g.user == "ann"
+
+
 def test_request_proxy_inside_an_app_context_only(app: Hipflask) -> None:
     with app.app_context(), pytest.raises(RuntimeError, match="outside of request context"):
         _ = request.path

@@ -13,6 +13,7 @@ from hipflask import after_this_request
 from hipflask import g
 from hipflask import request
 from hipflask import session
+from hipflask import signals
 from hipflask.core import direct
 from hipflask.core import wsgi_direct
 from hipflask.testing.client import HipflaskClient
@@ -208,7 +209,7 @@ def test_g_lives_for_one_request_on_the_direct_path(
     assert decisions[1:] == [True, True]
 
 
-def test_hooks_teardowns_and_signal_receivers_take_the_pipeline(
+def test_hooks_and_teardowns_take_the_direct_path(
     app: Hipflask, client: HipflaskClient, decisions: list[bool]
 ) -> None:
     events: list[str] = []
@@ -225,26 +226,63 @@ def test_hooks_teardowns_and_signal_receivers_take_the_pipeline(
     def teardown(error: BaseException | None) -> None:
         events.append("teardown")
 
+    @app.teardown_appcontext
+    def teardown_app(error: BaseException | None) -> None:
+        events.append("teardown app")
+
     client.get("/")
     client.get("/")
+
+    assert decisions == [False, True]
+    assert events == ["before", "teardown", "teardown app"] * 2
+
+
+def test_a_request_signal_receiver_takes_the_pipeline(
+    app: Hipflask, client: HipflaskClient, decisions: list[bool]
+) -> None:
+    events: list[str] = []
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    def started(sender: Hipflask, **extra: Any) -> None:
+        events.append("started")
+
+    client.get("/")
+    with signals.request_started.connected_to(started, app):
+        client.get("/")
 
     assert decisions == [False, False]
-    assert events == ["before", "teardown", "before", "teardown"]
+    assert events == ["started"]
 
 
-def test_a_check_added_to_the_gate_takes_the_pipeline(
+def test_checks_and_finishers_added_to_the_gate_run_on_the_direct_path(
     app: Hipflask, client: HipflaskClient, decisions: list[bool]
 ) -> None:
     @app.get("/")
     def index() -> str:
         return "ok"
 
-    client.get("/")
-    app.gate.add_check("refuse", lambda req: Response("no", 401), order=450)
-    response = client.get("/")
+    def finisher(req: Request, response: Response) -> None:
+        response.headers["X-Finished"] = req.path
 
-    assert decisions == [False, False]
-    assert response.status_code == 401
+    client.get("/")
+    app.gate.add_check(
+        "refuse",
+        lambda req: Response("no", 401) if req.args.get("refuse") else None,
+        order=450,
+    )
+    app.gate.add_finisher("tag", finisher, order=850)
+    refused = client.get("/?refuse=1")
+    allowed = client.get("/")
+
+    assert decisions == [False, True, True]
+    assert (refused.status_code, refused.data) == (401, b"no")
+    assert (allowed.status_code, allowed.data) == (200, b"ok")
+    for response in (refused, allowed):
+        assert response.headers["X-Finished"] == "/"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 class _TrappingApp(Hipflask):

@@ -42,10 +42,10 @@ class _AppCtxGlobals:
     """The ``g`` object: a namespace for data that lives as long as the app context."""
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        # Python asks only for a name the instance lacks (``getattr(g, "db",
+        # None)``, ``hasattr``): raised at once, without a KeyError first,
+        # as a miss is common and each exception costs.
+        raise AttributeError(name)
 
     if TYPE_CHECKING:
         # Declared for type checkers only, so that ``g.user = ...`` checks

@@ -67,6 +67,23 @@ class _ContextProxy(LocalProxy[Any]):
         object.__setattr__(self, "_hf_attribute", attribute)
         object.__setattr__(self, "_hf_message", message)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Werkzeug's assignment goes through three Python calls (the lookup
+        # descriptor, the current-object getter, the bound function), and
+        # ``g.user = ...`` in a before_request hook runs on every request.
+        try:
+            owner = _object_getattribute(self, "_hf_variable").get()
+        except LookupError:
+            raise RuntimeError(_object_getattribute(self, "_hf_message")) from None
+        setattr(getattr(owner, _object_getattribute(self, "_hf_attribute")), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            owner = _object_getattribute(self, "_hf_variable").get()
+        except LookupError:
+            raise RuntimeError(_object_getattribute(self, "_hf_message")) from None
+        delattr(getattr(owner, _object_getattribute(self, "_hf_attribute")), name)
+
 
 class _AttributeProxy(_ContextProxy):
     """Werkzeug's proxy, with attribute reads in one Python call (``g``).

@@ -78,18 +78,18 @@ def plain_chain(app: Hipflask, request: Request, state: RequestState) -> pipelin
 
     It may when the app has served its first request (so its hooks are
     fixed and its overrides known), replaces no pipeline method, has only
-    the gate's built-in parts and a sync session interface, no
-    ``teardown_appcontext`` function and no receiver for the request
-    signals, and the request's blueprint chain has no hooks. A test client
-    keeping the context takes the general path.
+    the gate's built-in parts and a sync session interface, and no
+    receiver for the request signals. Request hooks and teardown functions
+    (what extensions register: a database's ``teardown_appcontext``, a
+    login's ``after_request``) are run by the direct path too, through the
+    pipeline's own steps. A test client keeping the context takes the
+    general path.
     """
     if (
         app._overrides
         or app._overrides is None
         or not app._got_first_request
         or app._async_sessions
-        or not app.gate.is_simple
-        or app.teardown_appcontext_funcs
         or state.preserve_context is not None
         or _request_started.receivers
         or _request_finished.receivers
@@ -103,8 +103,6 @@ def plain_chain(app: Hipflask, request: Request, state: RequestState) -> pipelin
     chain = app._chains.get(blueprint)
     if chain is None:
         chain = app._chain(blueprint)
-    if chain.has_user_hooks or chain.teardown_request:
-        return None
     return chain
 
 
@@ -134,7 +132,13 @@ def finish_response(app: Hipflask, ctx: RequestContext, response: Response) -> R
             # the usual cookieless request a call. On the event loop only for
             # an interface without I/O (see run_async).
             pipeline.refresh_now(app, ctx, response)
-    app.gate.finish(request, response, ctx.state, ctx, credentials)
+    gate = app.gate
+    if gate.is_simple:
+        gate.finish(request, response, ctx.state, ctx, credentials)
+    else:
+        # Suites' finishers too: in this thread (run_async never comes
+        # here with them, as an async finisher must be awaited).
+        bridge.drive_sync(gate.run_finishers(request, response, ctx.state))
     return response
 
 
@@ -237,12 +241,20 @@ def enter(
     return ctx, None
 
 
-def leave(ctx: RequestContext, app_ctx: AppContext | None, error: BaseException | None) -> None:
-    """Pop what :func:`enter` pushed: ``RequestContext.pop(error, teardown=False)``.
+def leave(
+    ctx: RequestContext,
+    app_ctx: AppContext | None,
+    error: BaseException | None,
+    teardown: bool = False,
+) -> None:
+    """Pop what :func:`enter` pushed: ``RequestContext.pop(error, teardown=teardown)``.
 
     In line when :func:`enter` pushed in line and the view left the contexts
-    as it found them. :func:`plain_chain` made sure there is no teardown
-    function to run.
+    as it found them: then the chain's ``teardown_request`` functions run
+    (with teardown), the request is closed, its context is left, the app's
+    ``teardown_appcontext`` functions run, and the app context is left, as
+    ``RequestContext.pop`` does it. :func:`plain_chain` made sure that no
+    signal receiver and no replaced teardown method is there to call.
     """
     tokens = ctx._cv_tokens
     if (
@@ -252,39 +264,63 @@ def leave(ctx: RequestContext, app_ctx: AppContext | None, error: BaseException 
         or _appcontext_popped.receivers
         or _cv_app.get(None) is not app_ctx
     ):
-        ctx.pop(error, teardown=False)
+        ctx.pop(error, teardown=teardown)
         return
     request = ctx.request
     fields = request.__dict__
     try:
-        if (
-            request.routing_exception is not None
-            or "files" in fields
-            or "stream" in fields
-            or type(request).close is not _CLOSE
-        ):
-            # Request.close has something to close, or is replaced.
-            request.close()
+        try:
+            if teardown:
+                for func in ctx._chain.teardown_request:
+                    rv = func(error)
+                    if type(rv) is CoroutineType:
+                        bridge.run_coroutine(rv)
+            if (
+                request.routing_exception is not None
+                or "files" in fields
+                or "stream" in fields
+                or type(request).close is not _CLOSE
+            ):
+                # Request.close has something to close, or is replaced.
+                request.close()
+        finally:
+            # Left even if a teardown function or closing raised.
+            _cv_request.reset(tokens.pop()[0])
     finally:
-        # Left even if closing raised.
-        _cv_request.reset(tokens.pop()[0])
-        _cv_app.reset(app_ctx._tokens.pop())
+        try:
+            if teardown:
+                for func in reversed(ctx.app.teardown_appcontext_funcs):
+                    rv = func(error)
+                    if type(rv) is CoroutineType:
+                        bridge.run_coroutine(rv)
+        finally:
+            _cv_app.reset(app_ctx._tokens.pop())
 
 
-def finish_plain(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
-    """:func:`respond`, the usual response finished in line.
+def finish_plain(
+    app: Hipflask, ctx: RequestContext, response: Response, hooks: tuple[Any, ...] = ()
+) -> Response:
+    """:func:`finish_response`, the usual response finished in line.
 
-    A response with only its constructor's headers, to a request that
-    opened no session and sent no credential: the cache-safety finisher
-    has nothing to mark, and the header policy appends its fixed tuple.
+    ``response`` is what ``app.make_response`` made of the view's value;
+    ``hooks`` are the chain's ``after_request`` functions, run on it in
+    this thread (:func:`run_async` runs them itself, awaiting the async
+    ones). A response with only its constructor's headers, to a request
+    that opened no session and sent no credential: the cache-safety
+    finisher has nothing to mark, and the header policy appends its fixed
+    tuple.
     """
-    response = app.make_response(rv)
+    for hook in hooks:
+        made: Any = hook(response)
+        response = bridge.run_coroutine(made) if type(made) is CoroutineType else made
     listed = getattr(response.headers, "_list", None)
-    pairs = app.gate.bare_headers
+    gate = app.gate
+    pairs = gate.bare_headers
     request = ctx.request
     if (
         ctx._session is None
         and pairs is not None
+        and gate.is_simple
         and type(listed) is list
         and len(listed) == 2
         and listed[0][0] == "Content-Type"
@@ -297,7 +333,42 @@ def finish_plain(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     return finish_response(app, ctx, response)
 
 
-def serve_plain(
+def preprocess_sync(request: Request, chain: pipeline.Chain) -> Any:
+    """``pipeline.preprocess`` in this thread, without a generator to drive.
+
+    The URL value preprocessors, then the ``before_request`` hooks; the
+    first value a hook returns, or ``None``. An ``async def`` hook runs on
+    the thread's own loop, as the sync driver runs it.
+    """
+    for preprocessor in chain.url_value_preprocessors:
+        pending: Any = preprocessor(request.endpoint, request.view_args)
+        if type(pending) is CoroutineType:
+            bridge.run_coroutine(pending)
+    for hook in chain.before_request:
+        rv: Any = hook()
+        if type(rv) is CoroutineType:
+            rv = bridge.run_coroutine(rv)
+        if rv is not None:
+            return rv
+    return None
+
+
+async def preprocess_async(request: Request, chain: pipeline.Chain) -> Any:
+    """:func:`preprocess_sync` on the event loop, awaiting the async hooks."""
+    for preprocessor in chain.url_value_preprocessors:
+        pending: Any = preprocessor(request.endpoint, request.view_args)
+        if type(pending) is CoroutineType:
+            await pending
+    for hook in chain.before_request:
+        rv: Any = hook()
+        if type(rv) is CoroutineType:
+            rv = await rv
+        if rv is not None:
+            return rv
+    return None
+
+
+def serve_plain(  # noqa: C901 - one frame on the hot path, as wsgi_direct.handle
     app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
 ) -> Response:
     """The request :func:`plain_chain` allowed, in this thread, from context push to pop."""
@@ -306,22 +377,34 @@ def serve_plain(
     response: Response
     try:
         try:
-            # The gate's check, the routing error if any, the view (or the
-            # automatic OPTIONS).
+            # The gate's check, the request hooks, the routing error if any,
+            # the view (or the automatic OPTIONS).
             method = request.method
             gate = app.gate
-            if not (
+            rv: Any = None
+            if not gate.is_simple:
+                # Suites' checks too (a login's, a rate limit's); one may answer.
+                rv = bridge.drive_sync(gate.run_checks(request, state))
+            elif not (
                 gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
             ):
                 gate.check(request, state)
-            rule = request.url_rule
-            rv: Any
-            if request.routing_exception is not None:
+            if (
+                rv is None
+                and chain.has_user_hooks
+                and (chain.url_value_preprocessors or chain.before_request)
+            ):
+                rv = preprocess_sync(request, chain)
+            if rv is not None:
+                pass
+            elif request.routing_exception is not None:
                 rv = _routing_error(app, request)
-            elif method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            elif method == "OPTIONS" and getattr(
+                request.url_rule, "provide_automatic_options", False
+            ):
                 rv = app.make_default_options_response()
             else:
-                rv = app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
+                rv = app.view_functions[request.url_rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
             if type(rv) is CoroutineType:
                 rv = bridge.run_coroutine(rv)
         except Exception as exc:
@@ -329,11 +412,13 @@ def serve_plain(
                 response, error = bridge.drive_sync(recover(app, ctx, exc))
                 return response
             rv = exc
-        if ctx._after_request_functions:
+        if ctx._after_request_functions or state.answered_by_gate:
+            # Callbacks the view registered, or what the gate answered in
+            # the app's stead (which only some response hooks see).
             response, error = bridge.drive_sync(finish(app, ctx, rv))
             return response
         try:
-            return finish_plain(app, ctx, rv)
+            return finish_plain(app, ctx, app.make_response(rv), chain.after_request)
         except Exception as exc:
             error = exc
             response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
@@ -342,10 +427,15 @@ def serve_plain(
         error = exc
         raise
     finally:
-        leave(ctx, app_ctx, error)
+        if chain.teardown_request or app.teardown_appcontext_funcs:
+            if error is not None and app.should_ignore_error(error):
+                error = None
+            leave(ctx, app_ctx, error, teardown=True)
+        else:
+            leave(ctx, app_ctx, error)
 
 
-async def run_async(
+async def run_async(  # noqa: C901 - as serve_plain
     app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
 ) -> Response:
     """The whole request on the event loop (an async view under ASGI)."""
@@ -358,18 +448,30 @@ async def run_async(
             # As in serve_plain (a coroutine cannot share its frame).
             method = request.method
             gate = app.gate
-            if not (
+            rv: Any = None
+            if not gate.is_simple:
+                # Suites' checks too (a login's, a rate limit's); one may answer.
+                rv = await bridge.drive_async(gate.run_checks(request, state))
+            elif not (
                 gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
             ):
                 gate.check(request, state)
-            rule = request.url_rule
-            rv: Any
-            if request.routing_exception is not None:
+            if (
+                rv is None
+                and chain.has_user_hooks
+                and (chain.url_value_preprocessors or chain.before_request)
+            ):
+                rv = await preprocess_async(request, chain)
+            if rv is not None:
+                pass
+            elif request.routing_exception is not None:
                 rv = _routing_error(app, request)
-            elif method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+            elif method == "OPTIONS" and getattr(
+                request.url_rule, "provide_automatic_options", False
+            ):
                 rv = app.make_default_options_response()
             else:
-                rv = app.view_functions[rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
+                rv = app.view_functions[request.url_rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
             if type(rv) is CoroutineType:
                 rv = await rv
         except Exception as exc:
@@ -377,14 +479,22 @@ async def run_async(
                 response, error = await bridge.drive_async(recover(app, ctx, exc))
                 return response
             rv = exc
-        if ctx._after_request_functions or (
+        if (
+            ctx._after_request_functions
+            or state.answered_by_gate
+            # Suites' finishers may have async versions to await.
+            or not app.gate.is_simple
             # Renewing an untouched session may need a worker thread.
-            app._session_io and ctx._session is None and credential_headers(request)[1]
+            or (app._session_io and ctx._session is None and credential_headers(request)[1])
         ):
             response, error = await bridge.drive_async(finish(app, ctx, rv))
             return response
         try:
-            return finish_plain(app, ctx, rv)
+            response = app.make_response(rv)
+            for hook in chain.after_request:
+                made: Any = hook(response)
+                response = (await made) if type(made) is CoroutineType else made
+            return finish_plain(app, ctx, response)
         except Exception as exc:
             error = exc
             response = await bridge.drive_async(pipeline.handle_exception(app, ctx, exc))
@@ -393,4 +503,24 @@ async def run_async(
         error = exc
         raise
     finally:
-        leave(ctx, app_ctx, error)
+        if (chain.teardown_request or app.teardown_appcontext_funcs) and ctx._deferred == 0:
+            # Awaited here, on the loop: an async teardown function (an
+            # async database session's) cannot run synchronously inside it.
+            if error is not None and app.should_ignore_error(error):
+                error = None
+            try:
+                # pipeline.finish_request, without its generators.
+                for func in chain.teardown_request:
+                    pending = func(error)
+                    if type(pending) is CoroutineType:
+                        await pending
+                if ctx.pushed_app_context:
+                    for func in reversed(app.teardown_appcontext_funcs):
+                        pending = func(error)
+                        if type(pending) is CoroutineType:
+                            await pending
+            finally:
+                leave(ctx, app_ctx, error)
+        else:
+            # A stream_with_context body still running tears down at its end.
+            leave(ctx, app_ctx, error)

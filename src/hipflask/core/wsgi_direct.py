@@ -176,129 +176,137 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     gate = app.gate
     if (
         chain is None
-        or chain.has_user_hooks
-        or chain.teardown_request
         or app._async_sessions
-        or not gate.is_simple
-        or app.teardown_appcontext_funcs
         or _request_started.receivers
         or _request_finished.receivers
         or _request_tearing_down.receivers
         or _appcontext_tearing_down.receivers
     ):
         return wsgi.respond(app, request, state, start_response)
-    # direct.run_sync from here, with the usual response finished in this frame.
-    ctx = _new(RequestContext)
-    ctx.app = app
-    ctx.request = request
-    ctx._session = None
-    ctx.state = state
-    ctx.flashes = None
-    ctx.url_adapter = None
-    ctx._after_request_functions = None
-    ctx._app_ctx = None
-    ctx._chain = chain
-    ctx._cv_tokens = []
-    ctx._deferred = 0
-    app_ctx = _cv_app.get(None)
-    if app_ctx is None and not _appcontext_pushed.receivers:
-        # RequestContext.push when no app context is current (a server's
-        # thread) and nobody listens for the push.
-        app_ctx = _new(AppContext)
-        app_ctx.app = app
-        app_ctx.g = app.app_ctx_globals_class()
-        app_ctx._tokens = [_cv_app.set(app_ctx)]
-        ctx._app_ctx = app_ctx
-        ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    if (
+        chain.has_user_hooks
+        or chain.teardown_request
+        or app.teardown_appcontext_funcs
+        or not gate.is_simple
+    ):
+        # Hooks or suites' gate parts to run (an extension's, usually):
+        # direct.serve_plain runs them; the response is written below.
+        response: Response = direct.serve_plain(app, request, state, chain)
     else:
-        app_ctx = None
-        ctx.push()
-    error: BaseException | None = None
-    response: Response
-    try:
-        try:
-            if not (
-                gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
-            ):
-                gate.check(request, state)
-            rv: Any
-            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
-                rv = app.make_default_options_response()
-            else:
-                rv = app.view_functions[endpoint](**view_args)
-            if type(rv) is CoroutineType:
-                rv = bridge.run_coroutine(rv)
-        except Exception as exc:
-            # The request was routed: there is no routing 404 to render here.
-            response, error = bridge.drive_sync(direct.recover(app, ctx, exc))
+        # direct.run_sync from here, with the usual response finished in this frame.
+        ctx = _new(RequestContext)
+        ctx.app = app
+        ctx.request = request
+        ctx._session = None
+        ctx.state = state
+        ctx.flashes = None
+        ctx.url_adapter = None
+        ctx._after_request_functions = None
+        ctx._app_ctx = None
+        ctx._chain = chain
+        ctx._cv_tokens = []
+        ctx._deferred = 0
+        app_ctx = _cv_app.get(None)
+        if app_ctx is None and not _appcontext_pushed.receivers:
+            # RequestContext.push when no app context is current (a server's
+            # thread) and nobody listens for the push.
+            app_ctx = _new(AppContext)
+            app_ctx.app = app
+            app_ctx.g = app.app_ctx_globals_class()
+            app_ctx._tokens = [_cv_app.set(app_ctx)]
+            ctx._app_ctx = app_ctx
+            ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
         else:
-            if ctx._after_request_functions:
-                response, error = bridge.drive_sync(direct.finish(app, ctx, rv))
+            app_ctx = None
+            ctx.push()
+        error: BaseException | None = None
+        try:
+            try:
+                if not (
+                    gate.passes_safe_methods
+                    and method in SAFE_METHODS
+                    and not request.trusted_hosts
+                ):
+                    gate.check(request, state)
+                rv: Any
+                if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                    rv = app.make_default_options_response()
+                else:
+                    rv = app.view_functions[endpoint](**view_args)
+                if type(rv) is CoroutineType:
+                    rv = bridge.run_coroutine(rv)
+            except Exception as exc:
+                # The request was routed: there is no routing 404 to render here.
+                response, error = bridge.drive_sync(direct.recover(app, ctx, exc))
             else:
-                try:
-                    response = app.make_response(rv)
-                    listed = getattr(response.headers, "_list", None)
-                    pairs = gate.bare_headers
-                    fields = request.__dict__
-                    if (
-                        ctx._session is None
-                        and pairs is not None
-                        and type(listed) is list
-                        and len(listed) == 2
-                        and listed[0][0] == "Content-Type"
-                        and listed[1][0] == "Content-Length"
-                        and (
-                            "headers" not in fields or isinstance(fields["headers"], EnvironHeaders)
-                        )
-                        and get("HTTP_AUTHORIZATION") is None
-                        and get("HTTP_COOKIE") is None
-                    ):
-                        # direct.respond for a response with only its
-                        # constructor's headers, to a request that opened no
-                        # session and sent no credential (read as
-                        # credential_headers reads them): the cache-safety
-                        # finisher has nothing to mark, and the header policy
-                        # appends its fixed tuple.
-                        listed.extend(pairs[request.scheme == "https"])
-                    else:
-                        response = direct.finish_response(app, ctx, response)
-                except Exception as exc:
-                    error = exc
-                    response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
-    except BaseException as exc:
-        error = exc
-        raise
-    finally:
-        # plain_chain's conditions hold: there is no teardown function to run.
-        tokens = ctx._cv_tokens
-        fields = request.__dict__
-        if (
-            app_ctx is not None
-            and len(tokens) == 1
-            and ctx._deferred == 0
-            and not _appcontext_popped.receivers
-            and _cv_app.get(None) is app_ctx
-        ):
-            # RequestContext.pop(error, teardown=False) for the push above,
-            # when the view left the contexts as it found them.
+                if ctx._after_request_functions:
+                    response, error = bridge.drive_sync(direct.finish(app, ctx, rv))
+                else:
+                    try:
+                        response = app.make_response(rv)
+                        listed = getattr(response.headers, "_list", None)
+                        pairs = gate.bare_headers
+                        fields = request.__dict__
+                        if (
+                            ctx._session is None
+                            and pairs is not None
+                            and type(listed) is list
+                            and len(listed) == 2
+                            and listed[0][0] == "Content-Type"
+                            and listed[1][0] == "Content-Length"
+                            and (
+                                "headers" not in fields
+                                or isinstance(fields["headers"], EnvironHeaders)
+                            )
+                            and get("HTTP_AUTHORIZATION") is None
+                            and get("HTTP_COOKIE") is None
+                        ):
+                            # direct.respond for a response with only its
+                            # constructor's headers, to a request that opened no
+                            # session and sent no credential (read as
+                            # credential_headers reads them): the cache-safety
+                            # finisher has nothing to mark, and the header policy
+                            # appends its fixed tuple.
+                            listed.extend(pairs[request.scheme == "https"])
+                        else:
+                            response = direct.finish_response(app, ctx, response)
+                    except Exception as exc:
+                        error = exc
+                        response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            # plain_chain's conditions hold: there is no teardown function to run.
+            tokens = ctx._cv_tokens
+            fields = request.__dict__
             if (
-                request.routing_exception is not None
-                or "files" in fields
-                or "stream" in fields
-                or cls.close is not _CLOSE
+                app_ctx is not None
+                and len(tokens) == 1
+                and ctx._deferred == 0
+                and not _appcontext_popped.receivers
+                and _cv_app.get(None) is app_ctx
             ):
-                # Request.close has something to close, or is replaced;
-                # the contexts are left even if it raises.
-                try:
-                    request.close()
-                finally:
+                # RequestContext.pop(error, teardown=False) for the push above,
+                # when the view left the contexts as it found them.
+                if (
+                    request.routing_exception is not None
+                    or "files" in fields
+                    or "stream" in fields
+                    or cls.close is not _CLOSE
+                ):
+                    # Request.close has something to close, or is replaced;
+                    # the contexts are left even if it raises.
+                    try:
+                        request.close()
+                    finally:
+                        _cv_request.reset(tokens.pop()[0])
+                        _cv_app.reset(app_ctx._tokens.pop())
+                else:
                     _cv_request.reset(tokens.pop()[0])
                     _cv_app.reset(app_ctx._tokens.pop())
             else:
-                _cv_request.reset(tokens.pop()[0])
-                _cv_app.reset(app_ctx._tokens.pop())
-        else:
-            ctx.pop(error, teardown=False)
+                ctx.pop(error, teardown=False)
     # As the general adapter writes it: with the method as the view left it.
     method = request.method
     body = response.response

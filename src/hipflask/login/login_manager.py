@@ -318,7 +318,13 @@ class LoginManager:
 
     def _failed_attempt(self, response: Any) -> LoginThrottle | None:
         """The throttle to count a failure with, when this response ends a failed attempt."""
-        if not hasattr(g, _THROTTLED) or g.get(_LOGIN_SUCCEEDED) or response.status_code == 429:
+        # g.get with a marker, not hasattr: a miss (every response but a
+        # login attempt's) would raise and catch an AttributeError.
+        if (
+            g.get(_THROTTLED, _NOT_ATTEMPTED) is _NOT_ATTEMPTED
+            or g.get(_LOGIN_SUCCEEDED)
+            or response.status_code == 429
+        ):
             return None
         return _app_state().throttle
 
@@ -488,6 +494,10 @@ class LoginManager:
         if user is not None:
             signals.user_loaded_from_request.send(current_app._get_current_object(), user=user)
         return user
+
+
+#: What ``g`` holds under ``_THROTTLED`` for a request that is no login attempt.
+_NOT_ATTEMPTED = object()
 
 
 def _load_lazily(request: Any) -> None:

@@ -1,0 +1,9 @@
+"""The hipflask WSGI bench app with a typical app's hooks (see ``apps.hooks``)."""
+
+from __future__ import annotations
+
+from apps.hooks import add_hooks
+from apps.variants import fresh_app
+from hipflask import g
+
+app = add_hooks(fresh_app("hipflask_app"), g)
