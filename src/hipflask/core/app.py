@@ -178,6 +178,9 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         self._overrides: frozenset[str] | None = None
         self._custom_url_adapter = False
         self._async_sessions = False
+        # Whether opening or saving a session can only be awaited (its
+        # open_session or save_session is ``async def``).
+        self._coroutine_sessions = False
         # Whether the session interface may wait on I/O (the default does not).
         self._session_io = False
         self._session_interface: Any = None
@@ -279,6 +282,10 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         # An interface with async I/O is opened eagerly and awaited (the
         # ``session`` proxy cannot await); decided here, not per request.
         self._async_sessions = _is_async_interface(value)
+        self._coroutine_sessions = value is not None and (
+            iscoroutinefunction(getattr(value, "open_session", None))
+            or iscoroutinefunction(getattr(value, "save_session", None))
+        )
         self._session_io = value is not None and pipeline.session_io(value)
 
     # -- setup -------------------------------------------------------------

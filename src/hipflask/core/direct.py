@@ -77,19 +77,22 @@ def plain_chain(app: Hipflask, request: Request, state: RequestState) -> pipelin
     """The request's hook chain when the direct path may serve it, else ``None``.
 
     It may when the app has served its first request (so its hooks are
-    fixed and its overrides known), replaces no pipeline method, has only
-    the gate's built-in parts and a sync session interface, and no
-    receiver for the request signals. Request hooks and teardown functions
-    (what extensions register: a database's ``teardown_appcontext``, a
-    login's ``after_request``) are run by the direct path too, through the
-    pipeline's own steps. A test client keeping the context takes the
-    general path.
+    fixed and its overrides known), replaces no pipeline method and has no
+    receiver for the request signals, and its session interface is used
+    through its sync methods here (off the event loop, an interface with
+    async versions as well). Request hooks, teardown functions and the
+    security gate's added checks and finishers (what extensions register:
+    a database's ``teardown_appcontext``, a login's response hooks and
+    gate checks) are run by the direct path too. A test client keeping the
+    context takes the general path.
     """
     if (
         app._overrides
         or app._overrides is None
         or not app._got_first_request
-        or app._async_sessions
+        # An interface with async methods is awaited on the loop; elsewhere
+        # its sync methods serve, unless it has only coroutines.
+        or (app._async_sessions and (state.on_loop or app._coroutine_sessions))
         or state.preserve_context is not None
         or _request_started.receivers
         or _request_finished.receivers

@@ -188,6 +188,7 @@ def run_async(app: Hipflask, request: Request, state: RequestState) -> Awaitable
     A plain function handing back the coroutine to await: the direct path's
     own, or the general pipeline's, without a coroutine of its own around it.
     """
+    state.on_loop = True
     chain = direct.plain_chain(app, request, state)
     if chain is not None:
         return direct.run_async(app, request, state, chain)

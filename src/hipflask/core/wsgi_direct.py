@@ -176,7 +176,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     gate = app.gate
     if (
         chain is None
-        or app._async_sessions
+        or app._coroutine_sessions
         or _request_started.receivers
         or _request_finished.receivers
         or _request_tearing_down.receivers
