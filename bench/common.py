@@ -192,14 +192,29 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "wsgi",
         has_session=False,
     ),
-    # The same apps with a typical app's three hooks (apps/hooks.py): what an
-    # app using extensions pays, against Flask with the same hooks.
-    Framework("flask-hooks", "Flask, with hooks", "apps.flask_hooks_app", "wsgi"),
-    Framework("hipflask-hooks", "hipflask (WSGI), with hooks", "apps.hipflask_hooks_app", "wsgi"),
+    # The same apps with a typical app's hooks and login extension
+    # (apps/hooks.py): what an app using extensions pays, against Flask
+    # with the same hooks and Flask-Login.
+    Framework(
+        "flask-hooks",
+        "Flask, hooks + login",
+        "apps.flask_hooks_app",
+        "wsgi",
+        requires="flask_login",
+    ),
+    Framework(
+        "hipflask-hooks", "hipflask (WSGI), hooks + login", "apps.hipflask_hooks_app", "wsgi"
+    ),
     Framework(
         "hipflask-asgi-hooks",
-        "hipflask (ASGI), with hooks",
+        "hipflask (ASGI), hooks + login",
         "apps.hipflask_asgi_hooks_app",
+        "asgi",
+    ),
+    Framework(
+        "hipflask-asgi-sync-hooks",
+        "hipflask (ASGI, def views), hooks + login",
+        "apps.hipflask_hooks_app",
         "asgi",
     ),
     Framework("falcon", "Falcon (WSGI)", "apps.falcon_app", "wsgi", has_session=False),

@@ -111,6 +111,10 @@ class Request(_SansIORequest):
 
     #: Parsed form data uses these classes; Flask-compatible defaults.
     parameter_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
+    #: ``request.cookies`` too: ``request.cookies.get(name)`` for a cookie the
+    #: client did not send (a remember-me cookie, on most requests) would
+    #: otherwise raise and catch a ``BadRequestKeyError`` inside Werkzeug.
+    dict_storage_class: type[MultiDict[str, Any]] = ImmutableMultiDict
     form_data_parser_class = FormDataParser
 
     #: Whether this class keeps the base ``__new__``, ``__init__`` and
