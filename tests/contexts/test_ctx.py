@@ -682,6 +682,68 @@ def test_a_stream_tears_the_app_context_down_too(
     assert events == ["request", "app"]
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
+@pytest.mark.parametrize("view", ["def", "async def"])
+def test_a_stream_never_sent_to_a_head_request_still_tears_down(
+    app: Hipflask, client: HipflaskClient, kind: str, view: str
+) -> None:
+    # A HEAD answer's body is never read: the stream is closed unsent, and its
+    # request's teardown (a database session's release) must still run.
+    events: list[str] = []
+    app.teardown_request(lambda exc: events.append("request"))
+    app.teardown_appcontext(lambda exc: events.append("app"))
+
+    def make() -> Any:
+        async def agenerate() -> AsyncIterator[str]:
+            events.append("generated")
+            yield "a"
+
+        def generate() -> Iterator[str]:
+            events.append("generated")
+            yield "a"
+
+        return stream_with_context(agenerate() if kind == "async" else generate())
+
+    async def async_view() -> Any:
+        return make()
+
+    app.add_url_rule("/stream", view_func=make if view == "def" else async_view)
+
+    response = client.head("/stream")
+    response.close()
+
+    assert response.status_code == 200
+    assert events == ["request", "app"]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_failing_stream_teardown_still_tears_the_app_context_down(
+    app: Hipflask, client: HipflaskClient, kind: str
+) -> None:
+    events: list[str] = []
+
+    @app.teardown_request
+    def failing(exc: BaseException | None) -> None:
+        events.append("request")
+        raise RuntimeError("teardown failed")
+
+    app.teardown_appcontext(lambda exc: events.append("app"))
+
+    @app.route("/stream")
+    def stream() -> Any:
+        async def agenerate() -> AsyncIterator[str]:
+            yield "a"
+
+        def generate() -> Iterator[str]:
+            yield "a"
+
+        return stream_with_context(agenerate() if kind == "async" else generate())
+
+    with pytest.raises(RuntimeError, match="teardown failed"):
+        client.get("/stream").get_data()
+    assert events == ["request", "app"]
+
+
 def test_async_stream_closed_early_still_tears_down_once(app: Hipflask) -> None:
     events: list[str] = []
     app.teardown_request(lambda exc: events.append("teardown"))

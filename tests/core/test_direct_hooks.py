@@ -67,6 +67,9 @@ def sync_hooks(app: Hipflask, events: list[str]) -> None:
     @app.before_request
     def before() -> Any:
         events.append(f"before {request.path}")
+        if request.args.get("as"):
+            # A method override, as some APIs take one from clients.
+            request.method = request.args["as"]
         g.user = request.args.get("user", "-")
         if request.args.get("stop"):
             return "stopped by a hook"
@@ -279,6 +282,65 @@ def test_the_direct_path_runs_hooks_as_the_pipeline_does(
     assert serve_case(protocol, path, async_hooks) == served
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("OPTIONS", "/text?as=GET"), ("GET", "/text?as=OPTIONS"), ("OPTIONS", "/async?as=GET")],
+)
+def test_a_hook_changing_the_method_is_seen_by_the_dispatch(
+    method: str,
+    path: str,
+    protocol: str,
+    direct_calls: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _status, headers, body, events = served = serve_case(protocol, path, False, method)
+    assert direct_calls
+
+    if path.endswith("as=OPTIONS"):
+        # The automatic OPTIONS answer, not the view.
+        assert "view" not in events
+        assert "GET" in dict(headers)["allow"]
+    else:
+        assert body.startswith((b"/text", b'{"user"'))
+    through_the_pipeline(monkeypatch)
+    assert serve_case(protocol, path, False, method) == served
+
+
+@pytest.mark.parametrize("teardown", [False, True], ids=["no-teardown", "teardown"])
+@pytest.mark.parametrize("path", ["/fail", "/async-fail"])
+def test_should_ignore_error_is_asked_about_every_error(
+    path: str, teardown: bool, protocol: str, direct_calls: list[str]
+) -> None:
+    asked: list[str] = []
+
+    class App(Hipflask):
+        def should_ignore_error(self, error: BaseException | None) -> bool:
+            asked.append(type(error).__name__)
+            return False
+
+    app = App(__name__)
+    app.config.update(SECRET_KEY=SECRET, PROPAGATE_EXCEPTIONS=False)
+    app.before_request(lambda: None)
+    if teardown:
+        app.teardown_request(lambda error: None)
+
+    @app.get("/fail")
+    def failing() -> str:
+        raise RuntimeError("boom")
+
+    @app.get("/async-fail")
+    async def async_failing() -> str:
+        raise RuntimeError("boom")
+
+    client = app.test_client(protocol=protocol)
+    client.get("/fail")
+    asked.clear()
+
+    assert client.get(path).status_code == 500
+    assert direct_calls
+    assert asked == ["RuntimeError"]
+
+
 def test_hooks_run_in_flasks_order(protocol: str, direct_calls: list[str]) -> None:
     status, headers, body, events = serve_case(protocol, "/shop/item?user=ann", async_hooks=False)
 
@@ -324,14 +386,24 @@ def test_a_streamed_body_tears_down_when_it_ends(protocol: str, direct_calls: li
     assert events.index("chunk") < events.index("teardown_request None /stream")
 
 
-def test_a_failing_teardown_still_leaves_the_contexts(protocol: str) -> None:
+@pytest.mark.parametrize("path", ["direct", "pipeline"])
+@pytest.mark.parametrize("view", ["def", "async def"])
+def test_a_failing_teardown_still_leaves_the_contexts(
+    protocol: str, view: str, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if path == "pipeline":
+        through_the_pipeline(monkeypatch)
     app = Hipflask(__name__)
     app.config["SECRET_KEY"] = SECRET
     calls: list[str] = []
 
-    @app.get("/")
     def index() -> str:
         return "ok"
+
+    async def async_index() -> str:
+        return "ok"
+
+    app.add_url_rule("/", view_func=index if view == "def" else async_index)
 
     @app.teardown_request
     def failing(error: BaseException | None) -> None:

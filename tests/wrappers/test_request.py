@@ -281,6 +281,32 @@ def test_cookies_sent_by_the_client_are_readable(app: Hipflask, client: Hipflask
     assert data == {"a": "1", "b": "two"}
 
 
+def test_cookies_parse_as_werkzeug_parses_them(app: Hipflask, protocol: str) -> None:
+    from werkzeug.sansio.request import Request as SansIORequest
+
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        # Werkzeug's request over the same headers: hipflask reads the
+        # Cookie header without making the header object, to the same result.
+        reference = SansIORequest("GET", "http", None, "", "/", b"", request.headers, None)
+        cookies = request.cookies
+        assert type(cookies).__name__ == "ImmutableMultiDict"
+        return {
+            "all": cookies.to_dict(flat=False),
+            "reference": reference.cookies.to_dict(flat=False),
+            "missing": cookies.get("nope", "default"),
+        }
+
+    headers = [("Cookie", 'a=1; b="x y"; c=caf\303\251'), ("Cookie", "a=2; d=\xff")]
+    # Without a cookie jar, which would replace the header with its own.
+    client = app.test_client(use_cookies=False, protocol=protocol)
+    data = client.get("/", headers=headers).get_json()
+
+    assert data["all"] == data["reference"]
+    assert data["all"]["b"] == ["x y"]
+    assert data["missing"] == "default"
+
+
 # --- form, files, values -------------------------------------------------------
 
 

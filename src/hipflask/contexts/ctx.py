@@ -534,9 +534,13 @@ class _ContextStream:
             error = _reported(ctx, error)
             tokens = _enter(ctx)
             try:
-                ctx.app.do_teardown_request(error)
-                if self._owns_app:
-                    ctx.app.do_teardown_appcontext(error)
+                try:
+                    ctx.app.do_teardown_request(error)
+                finally:
+                    # Even when a teardown_request function raised, as
+                    # RequestContext.pop runs them.
+                    if self._owns_app:
+                        ctx.app.do_teardown_appcontext(error)
             finally:
                 _exit(tokens)
                 ctx.request.close()

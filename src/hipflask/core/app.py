@@ -790,10 +790,14 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         its own app context is told by the stream, which saw it then.
         ``error`` is what ended the stream early, if anything.
         """
-        if pipeline.has_teardown(self, ctx):
-            await bridge.drive_async(pipeline.teardown(self, ctx, error))
-        if owns_app_context and pipeline.has_appcontext_teardown(self):
-            await bridge.drive_async(pipeline.teardown_appcontext(self, error))
+        try:
+            if pipeline.has_teardown(self, ctx):
+                await bridge.drive_async(pipeline.teardown(self, ctx, error))
+        finally:
+            # Even when a teardown_request function raised, as
+            # RequestContext.pop runs them.
+            if owns_app_context and pipeline.has_appcontext_teardown(self):
+                await bridge.drive_async(pipeline.teardown_appcontext(self, error))
 
     def _chain(self, blueprint: str | None) -> pipeline.Chain:
         chain = self._chains.get(blueprint)

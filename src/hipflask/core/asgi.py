@@ -449,8 +449,7 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     try:
         request = make_request(app, scope, credentials, body)
         state = RequestState()
-        if preserve is not None:
-            state.preserve_context = preserve
+        state.preserve_context = preserve
         if refusal is not None:
             request.routing_exception = refusal
         else:
@@ -491,7 +490,10 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
                         await send(_start(response, headers))
                         await send({"type": "http.response.body", "body": data})
                     finally:
-                        response.close()
+                        if content is None and hasattr(response.response, "aclose"):
+                            await _close_unsent(response)
+                        else:
+                            response.close()
             except Exception:
                 if not client_gone:
                     raise
@@ -503,6 +505,19 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         # it must not leave it open. A test keeping the context may still read it.
         if type(body) is _BufferedBody and preserve is None:
             body.close()
+
+
+async def _close_unsent(response: Any) -> None:
+    """Close a response whose async body is never sent (HEAD, 204, 304).
+
+    ``Response.close`` cannot close an async generator: it is closed on
+    this loop first, so that a ``stream_with_context`` body still tears its
+    request down.
+    """
+    try:
+        await response.response.aclose()
+    finally:
+        response.close()
 
 
 async def _answer_gone(send: Send) -> None:

@@ -402,7 +402,7 @@ def serve_plain(  # noqa: C901 - one frame on the hot path, as wsgi_direct.handl
                 pass
             elif request.routing_exception is not None:
                 rv = _routing_error(app, request)
-            elif method == "OPTIONS" and getattr(
+            elif request.method == "OPTIONS" and getattr(
                 request.url_rule, "provide_automatic_options", False
             ):
                 rv = app.make_default_options_response()
@@ -430,12 +430,9 @@ def serve_plain(  # noqa: C901 - one frame on the hot path, as wsgi_direct.handl
         error = exc
         raise
     finally:
-        if chain.teardown_request or app.teardown_appcontext_funcs:
-            if error is not None and app.should_ignore_error(error):
-                error = None
-            leave(ctx, app_ctx, error, teardown=True)
-        else:
-            leave(ctx, app_ctx, error)
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        leave(ctx, app_ctx, error, bool(chain.teardown_request or app.teardown_appcontext_funcs))
 
 
 async def run_async(  # noqa: C901 - as serve_plain
@@ -469,7 +466,7 @@ async def run_async(  # noqa: C901 - as serve_plain
                 pass
             elif request.routing_exception is not None:
                 rv = _routing_error(app, request)
-            elif method == "OPTIONS" and getattr(
+            elif request.method == "OPTIONS" and getattr(
                 request.url_rule, "provide_automatic_options", False
             ):
                 rv = app.make_default_options_response()
@@ -506,22 +503,26 @@ async def run_async(  # noqa: C901 - as serve_plain
         error = exc
         raise
     finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
         if (chain.teardown_request or app.teardown_appcontext_funcs) and ctx._deferred == 0:
             # Awaited here, on the loop: an async teardown function (an
             # async database session's) cannot run synchronously inside it.
-            if error is not None and app.should_ignore_error(error):
-                error = None
             try:
                 # pipeline.finish_request, without its generators.
-                for func in chain.teardown_request:
-                    pending = func(error)
-                    if type(pending) is CoroutineType:
-                        await pending
-                if ctx.pushed_app_context:
-                    for func in reversed(app.teardown_appcontext_funcs):
+                try:
+                    for func in chain.teardown_request:
                         pending = func(error)
                         if type(pending) is CoroutineType:
                             await pending
+                finally:
+                    # Run even when a teardown_request function raised, as
+                    # RequestContext.pop runs them.
+                    if ctx.pushed_app_context:
+                        for func in reversed(app.teardown_appcontext_funcs):
+                            pending = func(error)
+                            if type(pending) is CoroutineType:
+                                await pending
             finally:
                 leave(ctx, app_ctx, error)
         else:

@@ -465,10 +465,14 @@ def finish_request(app: Hipflask, ctx: RequestContext, exc: BaseException | None
     context; a request inside an outer ``with app.app_context():`` leaves
     them to the outer block.
     """
-    if has_teardown(app, ctx):
-        yield from teardown(app, ctx, exc)
-    if ctx.pushed_app_context and has_appcontext_teardown(app):
-        yield from teardown_appcontext(app, exc)
+    try:
+        if has_teardown(app, ctx):
+            yield from teardown(app, ctx, exc)
+    finally:
+        # Even when a teardown_request function raised, as
+        # RequestContext.pop runs them (a database session is still closed).
+        if ctx.pushed_app_context and has_appcontext_teardown(app):
+            yield from teardown_appcontext(app, exc)
 
 
 def teardown(app: Hipflask, ctx: RequestContext, exc: BaseException | None) -> Step:

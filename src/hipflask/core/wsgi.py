@@ -203,11 +203,11 @@ def write(response: Response, method: str, start_response: StartResponse) -> Ite
         if method == "HEAD":
             # Nothing of the body will be read: its file or generator is
             # closed (and response.call_on_close functions run) now.
-            response.close()
+            _close_unsent(response)
             return [b""]
         # Closed when the server closes it: a 204's unread generator, and
         # the functions given to response.call_on_close.
-        return _Closing([b""], response.close)
+        return _Closing([b""], lambda: _close_unsent(response))
     if type(body) is list:
         if response._on_close:
             # Functions given to response.call_on_close run when the server
@@ -217,6 +217,21 @@ def write(response: Response, method: str, start_response: StartResponse) -> Ite
     if hasattr(body, "__aiter__"):
         body = bridge.iterate_async_sync(body)
     return _Closing(body, response.close)
+
+
+def _close_unsent(response: Response) -> None:
+    """Close a response whose body is never sent (HEAD, 204, 304).
+
+    An async body (a ``stream_with_context`` async generator) has no sync
+    ``close`` for ``Response.close`` to call: it is closed on this thread's
+    loop first, so that its request is torn down.
+    """
+    aclose = getattr(response.response, "aclose", None)
+    try:
+        if aclose is not None:
+            bridge.run_coroutine(aclose())
+    finally:
+        response.close()
 
 
 class _Closing:

@@ -29,6 +29,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.formparser import FormDataParser
+from werkzeug.sansio.http import parse_cookie
 from werkzeug.sansio.request import Request as _SansIORequest
 from werkzeug.sansio.utils import get_current_url
 
@@ -700,6 +701,18 @@ class Request(_SansIORequest):
         return self.root_url
 
     # -- headers ----------------------------------------------------------
+
+    @lazy_attribute
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        """The request's cookies, as Werkzeug parses them.
+
+        Read through :func:`credential_headers`, which finds the ``Cookie``
+        header without making the header object (under ASGI, building it
+        from the scope costs more than parsing the cookies); the text is
+        what ``request.headers`` holds, parsed as Werkzeug's request parses it.
+        """
+        cookie = credential_headers(self)[1]
+        return parse_cookie(cookie=cookie, cls=self.dict_storage_class)  # type: ignore[return-value]
 
     @lazy_attribute
     def authorization(self) -> Authorization | None:
