@@ -31,6 +31,8 @@ from hipflask import session
 from hipflask import stream_with_context
 from hipflask.core import direct
 from hipflask.core import serve
+from hipflask.security.gate import ORDER_AUTH
+from hipflask.security.gate import ORDER_RATE_LIMIT_HEADERS
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 _REQUEST_ID = re.compile(r"\b[0-9a-f]{16}\b")
@@ -50,6 +52,7 @@ def build(events: list[str], async_hooks: bool) -> Hipflask:
     app = _App("direct_hooks_app")
     app.config.update(SECRET_KEY=SECRET, PROPAGATE_EXCEPTIONS=False)
     sync_hooks(app, events)
+    gate_parts(app, events)
     if async_hooks:
         more_async_hooks(app, events)
     routes(app, events)
@@ -92,6 +95,37 @@ def sync_hooks(app: Hipflask, events: list[str]) -> None:
     @app.teardown_appcontext
     def teardown_app(error: BaseException | None) -> None:
         events.append(f"teardown_appcontext {_name(error)} {has_request_context()}")
+
+
+def gate_parts(app: Hipflask, events: list[str]) -> None:
+    """A check and a finisher of a suite's kind, each with an async version for the loop."""
+
+    def check(req: Any) -> Any:
+        events.append(f"gate check {req.path}")
+        if req.args.get("gate") == "answer":
+            return Response("answered by a check", 202)
+        if req.args.get("gate") == "deny":
+            abort(401)
+        return None
+
+    async def check_async(req: Any) -> Any:
+        await asyncio.sleep(0)
+        events.append("gate check async")
+        return check(req)
+
+    def finisher(req: Any, response: Response) -> None:
+        events.append(f"gate finisher {response.status_code}")
+        response.headers["X-Finished"] = req.path
+
+    async def finisher_async(req: Any, response: Response) -> None:
+        await asyncio.sleep(0)
+        events.append("gate finisher async")
+        finisher(req, response)
+
+    app.gate.add_check("test.check", check, order=ORDER_AUTH, check_async=check_async)
+    app.gate.add_finisher(
+        "test.finisher", finisher, order=ORDER_RATE_LIMIT_HEADERS, finisher_async=finisher_async
+    )
 
 
 def more_async_hooks(app: Hipflask, events: list[str]) -> None:
@@ -198,6 +232,10 @@ def more_routes(app: Hipflask, events: list[str]) -> None:
 
 
 CASES = [
+    "/text?gate=answer",
+    "/text?gate=deny",
+    "/async?gate=answer",
+    "/async?gate=deny",
     "/text",
     "/text?user=ann",
     "/text?stop=1",
@@ -348,11 +386,13 @@ def test_hooks_run_in_flasks_order(protocol: str, direct_calls: list[str]) -> No
     assert (status, body) == (200, b"item")
     assert ("x-user", "ann") in headers
     assert events == [
+        "gate check /shop/item",
         "preprocess shop.item {}",
         "before /shop/item",
         "shop before",
         "shop after",
         "after 200",
+        "gate finisher 200",
         "shop teardown None",
         "teardown_request None /shop/item",
         "teardown_appcontext None False",

@@ -117,8 +117,14 @@ def respond(app: Hipflask, ctx: RequestContext, rv: Any) -> Response:
     return finish_response(app, ctx, app.make_response(rv))
 
 
-def finish_response(app: Hipflask, ctx: RequestContext, response: Response) -> Response:
-    """:func:`respond` for the response ``app.make_response`` has already made."""
+def finish_response(
+    app: Hipflask, ctx: RequestContext, response: Response, finishers: bool = True
+) -> Response:
+    """:func:`respond` for the response ``app.make_response`` has already made.
+
+    With ``finishers=False`` a gate with suites' finishers is left to the
+    caller (:func:`run_async`, which awaits their async versions).
+    """
     request = ctx.request
     credentials = None
     session = ctx._session
@@ -138,9 +144,8 @@ def finish_response(app: Hipflask, ctx: RequestContext, response: Response) -> R
     gate = app.gate
     if gate.is_simple:
         gate.finish(request, response, ctx.state, ctx, credentials)
-    else:
-        # Suites' finishers too: in this thread (run_async never comes
-        # here with them, as an async finisher must be awaited).
+    elif finishers:
+        # Suites' finishers too, in this thread.
         bridge.drive_sync(gate.run_finishers(request, response, ctx.state))
     return response
 
@@ -482,8 +487,6 @@ async def run_async(  # noqa: C901 - as serve_plain
         if (
             ctx._after_request_functions
             or state.answered_by_gate
-            # Suites' finishers may have async versions to await.
-            or not app.gate.is_simple
             # Renewing an untouched session may need a worker thread.
             or (app._session_io and ctx._session is None and credential_headers(request)[1])
         ):
@@ -494,7 +497,12 @@ async def run_async(  # noqa: C901 - as serve_plain
             for hook in chain.after_request:
                 made: Any = hook(response)
                 response = (await made) if type(made) is CoroutineType else made
-            return finish_plain(app, ctx, response)
+            if gate.is_simple:
+                return finish_plain(app, ctx, response)
+            # Suites' finishers, awaited: they may have async versions.
+            finish_response(app, ctx, response, finishers=False)
+            await bridge.drive_async(gate.run_finishers(request, response, state))
+            return response
         except Exception as exc:
             error = exc
             response = await bridge.drive_async(pipeline.handle_exception(app, ctx, exc))

@@ -14,7 +14,9 @@ headers to a client that sent no credential. At the first thing it does
 not cover it hands the request to the general functions at the step it
 has reached, so no step runs twice and every other request is served
 exactly as before. ``tests/core/test_wsgi_direct.py`` serves the same
-requests both ways and compares what reaches the server.
+requests both ways and compares what reaches the server. An app with request
+hooks, teardown functions or gate checks of its own is routed here too and
+then served by :func:`hipflask.core.direct.serve_plain`, which runs them.
 
 From the context push on, this is :func:`hipflask.core.direct.serve_plain`
 with its helpers (:func:`~hipflask.core.direct.enter`,
