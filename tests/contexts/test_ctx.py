@@ -682,16 +682,30 @@ def test_a_stream_tears_the_app_context_down_too(
     assert events == ["request", "app"]
 
 
+@pytest.mark.parametrize("teardown", ["def", "async def"])
 @pytest.mark.parametrize("kind", ["sync", "async"])
 @pytest.mark.parametrize("view", ["def", "async def"])
 def test_a_stream_never_sent_to_a_head_request_still_tears_down(
-    app: Hipflask, client: HipflaskClient, kind: str, view: str
+    app: Hipflask, client: HipflaskClient, kind: str, view: str, teardown: str
 ) -> None:
     # A HEAD answer's body is never read: the stream is closed unsent, and its
-    # request's teardown (a database session's release) must still run.
+    # request's teardown (a database session's release) must still run, an
+    # async one too (never on the event loop from sync code).
     events: list[str] = []
-    app.teardown_request(lambda exc: events.append("request"))
-    app.teardown_appcontext(lambda exc: events.append("app"))
+    if teardown == "def":
+        app.teardown_request(lambda exc: events.append("request"))
+        app.teardown_appcontext(lambda exc: events.append("app"))
+    else:
+
+        @app.teardown_request
+        async def request_teardown(exc: BaseException | None) -> None:
+            await asyncio.sleep(0)
+            events.append("request")
+
+        @app.teardown_appcontext
+        async def app_teardown(exc: BaseException | None) -> None:
+            await asyncio.sleep(0)
+            events.append("app")
 
     def make() -> Any:
         async def agenerate() -> AsyncIterator[str]:

@@ -307,6 +307,42 @@ def test_cookies_parse_as_werkzeug_parses_them(app: Hipflask, protocol: str) -> 
     assert data["missing"] == "default"
 
 
+def test_cookies_follow_headers_a_hook_replaced(app: Hipflask, protocol: str) -> None:
+    from werkzeug.datastructures import Headers
+
+    @app.before_request
+    def rewrite() -> None:
+        request.headers = Headers([("Cookie", "rewritten=1")])
+
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return dict(request.cookies)
+
+    client = app.test_client(use_cookies=False, protocol=protocol)
+
+    assert client.get("/", headers={"Cookie": "orig=1"}).get_json() == {"rewritten": "1"}
+
+
+def test_cookies_follow_a_request_class_own_headers(protocol: str) -> None:
+    from werkzeug.datastructures import Headers
+
+    class Rewriting(Request):
+        @property
+        def headers(self) -> Headers:  # type: ignore[override]
+            return Headers([("Cookie", "from_class=1")])
+
+    app = Hipflask(__name__)
+    app.request_class = Rewriting
+
+    @app.route("/")
+    def index() -> dict[str, Any]:
+        return dict(request.cookies)
+
+    client = app.test_client(use_cookies=False, protocol=protocol)
+
+    assert client.get("/", headers={"Cookie": "orig=1"}).get_json() == {"from_class": "1"}
+
+
 # --- form, files, values -------------------------------------------------------
 
 

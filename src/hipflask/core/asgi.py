@@ -490,8 +490,8 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
                         await send(_start(response, headers))
                         await send({"type": "http.response.body", "body": data})
                     finally:
-                        if content is None and hasattr(response.response, "aclose"):
-                            await _close_unsent(response)
+                        if content is None:
+                            await _close_unsent(app, response)
                         else:
                             response.close()
             except Exception:
@@ -507,15 +507,22 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             body.close()
 
 
-async def _close_unsent(response: Any) -> None:
-    """Close a response whose async body is never sent (HEAD, 204, 304).
+async def _close_unsent(app: Hipflask, response: Any) -> None:
+    """Close a response whose body is never sent (HEAD, 204, 304).
 
     ``Response.close`` cannot close an async generator: it is closed on
     this loop first, so that a ``stream_with_context`` body still tears its
-    request down.
+    request down. A sync generator is closed in a worker thread, as a sent
+    one is iterated there: its clean-up (that teardown, which may be
+    ``async def`` or wait on a database) must not run on the loop.
     """
+    body = response.response
     try:
-        await response.response.aclose()
+        aclose = getattr(body, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        elif getattr(body, "close", None) is not None:
+            await serve.run_in_threads(app, body.close)
     finally:
         response.close()
 

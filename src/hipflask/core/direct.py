@@ -397,11 +397,7 @@ def serve_plain(  # noqa: C901 - one frame on the hot path, as wsgi_direct.handl
                 gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
             ):
                 gate.check(request, state)
-            if (
-                rv is None
-                and chain.has_user_hooks
-                and (chain.url_value_preprocessors or chain.before_request)
-            ):
+            if rv is None and chain.before_view:
                 rv = preprocess_sync(request, chain)
             if rv is not None:
                 pass
@@ -437,7 +433,7 @@ def serve_plain(  # noqa: C901 - one frame on the hot path, as wsgi_direct.handl
     finally:
         if error is not None and app.should_ignore_error(error):
             error = None
-        leave(ctx, app_ctx, error, bool(chain.teardown_request or app.teardown_appcontext_funcs))
+        leave(ctx, app_ctx, error, chain.tears_down)
 
 
 async def run_async(  # noqa: C901 - as serve_plain
@@ -461,11 +457,7 @@ async def run_async(  # noqa: C901 - as serve_plain
                 gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
             ):
                 gate.check(request, state)
-            if (
-                rv is None
-                and chain.has_user_hooks
-                and (chain.url_value_preprocessors or chain.before_request)
-            ):
+            if rv is None and chain.before_view:
                 rv = await preprocess_async(request, chain)
             if rv is not None:
                 pass
@@ -513,7 +505,7 @@ async def run_async(  # noqa: C901 - as serve_plain
     finally:
         if error is not None and app.should_ignore_error(error):
             error = None
-        if (chain.teardown_request or app.teardown_appcontext_funcs) and ctx._deferred == 0:
+        if chain.tears_down and ctx._deferred == 0:
             # Awaited here, on the loop: an async teardown function (an
             # async database session's) cannot run synchronously inside it.
             try:

@@ -55,9 +55,11 @@ class Chain:
     __slots__ = (
         "after_request",
         "before_request",
+        "before_view",
         "blueprints",
         "has_user_hooks",
         "teardown_request",
+        "tears_down",
         "url_value_preprocessors",
     )
 
@@ -88,6 +90,12 @@ class Chain:
         self.has_user_hooks = bool(
             self.url_value_preprocessors or self.before_request or self.after_request
         )
+        #: Something runs before the view (preprocessors, before_request).
+        self.before_view = bool(self.url_value_preprocessors or self.before_request)
+        #: Something runs at teardown: the chain's teardown_request functions
+        #: or the app's teardown_appcontext ones (fixed, as the chain is, once
+        #: the app serves).
+        self.tears_down = bool(self.teardown_request or app.teardown_appcontext_funcs)
 
 
 _EVERY_RESPONSE = "_hipflask_every_response"

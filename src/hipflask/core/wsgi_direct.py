@@ -185,12 +185,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         or _appcontext_tearing_down.receivers
     ):
         return wsgi.respond(app, request, state, start_response)
-    if (
-        chain.has_user_hooks
-        or chain.teardown_request
-        or app.teardown_appcontext_funcs
-        or not gate.is_simple
-    ):
+    if chain.has_user_hooks or chain.tears_down or not gate.is_simple:
         # Hooks or suites' gate parts to run (an extension's, usually):
         # direct.serve_plain runs them; the response is written below.
         response: Response = direct.serve_plain(app, request, state, chain)
@@ -279,7 +274,10 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
             error = exc
             raise
         finally:
-            # plain_chain's conditions hold: there is no teardown function to run.
+            # plain_chain's conditions hold: there is no teardown function to
+            # run, but an app's should_ignore_error is asked, as Flask asks it.
+            if error is not None:
+                app.should_ignore_error(error)
             tokens = ctx._cv_tokens
             fields = request.__dict__
             if (

@@ -806,6 +806,10 @@ class Request(_SansIORequest):
         self.close()
 
 
+#: The base class's ``headers`` descriptor, to tell a subclass's own from it.
+_HEADERS = vars(Request)["headers"]
+
+
 def credential_headers(request: Request) -> tuple[str | None, str | None]:
     """The request's ``Authorization`` and ``Cookie`` values, read the cheap way.
 
@@ -815,22 +819,32 @@ def credential_headers(request: Request) -> tuple[str | None, str | None]:
     them; it is read every time, since code may change an environ. Under
     ASGI the adapter found them while scanning the scope's headers, which
     cannot change (cookies joined with ``"; "`` there too). Other header
-    objects (a request built by hand) are asked, repeated cookies joined the
-    same way.
+    objects (set on the request by a hook or a middleware, made by a request
+    class of its own, or a request built by hand) are asked, repeated
+    cookies joined the same way.
     """
     fields = vars(request)
-    pair: tuple[str | None, str | None] | None = fields.get("_credentials")
-    if pair is not None:
-        return pair
     headers = fields.get("headers")
+    if headers is None:
+        if type(request).headers is not _HEADERS:
+            # A request class with headers of its own: they are the truth.
+            headers = request.headers
+        else:
+            pair: tuple[str | None, str | None] | None = fields.get("_credentials")
+            if pair is not None:
+                return pair
     if headers is None or isinstance(headers, EnvironHeaders):
         environ = fields.get("_environ")
         if environ is None:
             environ = request.environ
         return environ.get("HTTP_AUTHORIZATION"), environ.get("HTTP_COOKIE")
     if isinstance(headers, ASGIRequestHeaders):
+        found: tuple[str | None, str | None] | None = fields.get("_credentials")
+        if found is not None:
+            return found
         first = headers.first_values()
         return first.get("authorization"), first.get("cookie")
+    # Headers set by a hook or a middleware, or a class's own.
     cookies = headers.getlist("Cookie")
     return headers.get("Authorization"), "; ".join(cookies) if cookies else None
 
