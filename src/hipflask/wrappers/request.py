@@ -124,6 +124,11 @@ class Request(_SansIORequest):
     #: has checked included (see ``__init_subclass__``).
     _plain_init = True
 
+    #: Whether this class replaces ``headers`` (a subclass's own property):
+    #: then :func:`credential_headers` asks them rather than the environ or
+    #: the scope.
+    _own_headers = False
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._plain_init = (
@@ -131,6 +136,7 @@ class Request(_SansIORequest):
             and cls.__new__ is Request.__new__
             and cls.content_length is Request.content_length
         )
+        cls._own_headers = cls.headers is not Request.headers
 
     @overload
     def __init__(
@@ -806,10 +812,6 @@ class Request(_SansIORequest):
         self.close()
 
 
-#: The base class's ``headers`` descriptor, to tell a subclass's own from it.
-_HEADERS = vars(Request)["headers"]
-
-
 def credential_headers(request: Request) -> tuple[str | None, str | None]:
     """The request's ``Authorization`` and ``Cookie`` values, read the cheap way.
 
@@ -826,7 +828,7 @@ def credential_headers(request: Request) -> tuple[str | None, str | None]:
     fields = vars(request)
     headers = fields.get("headers")
     if headers is None:
-        if type(request).headers is not _HEADERS:
+        if type(request)._own_headers:
             # A request class with headers of its own: they are the truth.
             headers = request.headers
         else:
