@@ -1,12 +1,14 @@
 """The direct path: a request of an app that uses none of the pipeline's extras.
 
 Most requests of most apps need only: push the context, the security
-gate's built-in check, the view, the response, the session save when the
-view touched the session, the gate's headers, pop. The general pipeline
-(:mod:`hipflask.core.pipeline`) supports much more (hooks, overridden
-methods, async sessions, signal receivers, suites' checks and finishers),
-through generators and a driver; for a request that uses none of it that
-machinery is most of the framework's cost.
+gate's checks, the request hooks, the view, the response, the response
+hooks, the session save when the view touched the session, the gate's
+finishers, the teardown functions, pop. The general pipeline
+(:mod:`hipflask.core.pipeline`) does the same through generators and a
+driver, and supports more (overridden pipeline methods, session interfaces
+awaited on the loop, signal receivers, a test client keeping the context);
+for a request that needs none of that, the machinery was most of the
+framework's cost.
 
 :func:`plain_chain` decides, per request and from attributes only, whether
 the direct path may serve it; :func:`run_sync` and :func:`run_async` then
@@ -54,6 +56,8 @@ __all__ = [
     "finish_response",
     "leave",
     "plain_chain",
+    "preprocess_async",
+    "preprocess_sync",
     "recover",
     "respond",
     "run_async",
