@@ -464,3 +464,31 @@ def test_a_failing_teardown_still_leaves_the_contexts(
 
     assert calls == ["request", "appcontext"] * 2
     assert not has_request_context()
+
+
+@pytest.mark.parametrize("view", ["def", "async def"])
+def test_a_500_after_a_failing_response_hook_keeps_the_security_headers(
+    protocol: str, view: str
+) -> None:
+    app = Hipflask(__name__)
+    app.config.update(SECRET_KEY=SECRET, PROPAGATE_EXCEPTIONS=False)
+
+    def failing() -> str:
+        raise RuntimeError("view failed")
+
+    async def async_failing() -> str:
+        raise RuntimeError("view failed")
+
+    app.add_url_rule("/", view_func=failing if view == "def" else async_failing)
+
+    @app.after_request
+    def broken(response: Response) -> Response:
+        raise RuntimeError("hook failed too")
+
+    client = app.test_client(protocol=protocol)
+    for _ in range(2):  # the general pipeline, then the direct path
+        response = client.get("/")
+        assert response.status_code == 500
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Content-Security-Policy" in response.headers
+        assert response.headers.getlist("X-Content-Type-Options") == ["nosniff"]

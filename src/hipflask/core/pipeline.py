@@ -286,6 +286,8 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
 
     A failure here after an error handler already ran is logged and the
     error response is sent anyway: failing twice must not lose the response.
+    It still gets the policy headers (``nosniff``, the CSP and the rest),
+    which the failure may have come before.
     """
     response = app.make_response(rv)
     try:
@@ -300,6 +302,11 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
         if not from_error_handler:
             raise
         app.logger.exception("Request finalizing failed with an error while handling an error")
+        try:
+            # Adds only the headers the response lacks: safe to run twice.
+            app.gate.finish_headers(ctx.request, response, ctx.state)
+        except Exception:  # pragma: no cover - the policy was built at the first request
+            app.logger.exception("Adding the security headers to the error response failed")
     return response
 
 
