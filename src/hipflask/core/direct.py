@@ -443,8 +443,11 @@ def serve_plain(  # noqa: C901 - one frame on the hot path, as wsgi_direct.handl
 async def run_async(  # noqa: C901 - as serve_plain
     app: Hipflask, request: Request, state: RequestState, chain: pipeline.Chain
 ) -> Response:
-    """The whole request on the event loop (an async view under ASGI)."""
-    state.on_loop = True
+    """The whole request on the event loop (an async view under ASGI).
+
+    ``state.on_loop`` is already set: :func:`hipflask.core.serve.run_async`
+    sets it before asking :func:`plain_chain`, which reads it.
+    """
     ctx, app_ctx = enter(app, request, state, chain)
     error: BaseException | None = None
     response: Response
