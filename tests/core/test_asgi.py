@@ -753,6 +753,62 @@ def test_sync_views_run_in_the_pool_unless_asked_to_run_on_the_loop(on_loop: boo
     app._threads.shutdown()
 
 
+def _unrouted_app(*, hook: str, views: str) -> tuple[Hipflask, list[str]]:
+    """An app whose before_request hook records the thread it ran in."""
+    app = Hipflask("unrouted", static_folder="static")
+    threads: list[str] = []
+
+    if hook == "sync":
+
+        @app.before_request
+        def before() -> None:
+            threads.append(threading.current_thread().name)
+
+    else:
+
+        @app.before_request
+        async def abefore() -> None:
+            threads.append(threading.current_thread().name)
+
+    if views in ("async", "mixed"):
+
+        @app.get("/a")
+        async def a() -> str:
+            return "a"
+
+    if views in ("sync", "mixed"):
+
+        @app.get("/s")
+        def s() -> str:
+            return "s"
+
+    return app, threads
+
+
+@pytest.mark.parametrize(
+    ("hook", "views", "on_loop"),
+    [
+        ("sync", "async", True),
+        ("sync", "mixed", False),
+        ("sync", "sync", False),
+        ("async", "sync", True),
+        ("async", "mixed", True),
+    ],
+)
+def test_a_request_matching_no_route_runs_where_its_hooks_cannot_block_the_loop(
+    hook: str, views: str, on_loop: bool
+) -> None:
+    app, threads = _unrouted_app(hook=hook, views=views)
+    assert "static" in app.view_functions
+    client = app.test_client(protocol="asgi")
+    for _ in range(2):  # before serving began, and once the choice is kept
+        assert client.get("/nowhere").status_code == 404
+        assert client.post("/a" if views != "sync" else "/s").status_code == 405
+    assert len(threads) == 4
+    assert all(name.startswith("hipflask-sync") is not on_loop for name in threads), threads
+    app._threads.shutdown()
+
+
 def test_sync_views_on_the_loop_keep_sessions_and_error_handlers() -> None:
     app = Hipflask("on_loop")
     app.config.update(ASGI_SYNC_ON_LOOP=True, SECRET_KEY="k" * 40)

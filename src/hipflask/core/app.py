@@ -171,6 +171,9 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         self._matcher: Matcher | None = None
         self._chains: dict[str | None, pipeline.Chain] = {}
         self._async_views: dict[Any, bool] = {}
+        # Whether a request that matched no route runs on the ASGI loop;
+        # worked out once serving has begun (see _unrouted_on_loop).
+        self._unrouted_loop: bool | None = None
         self._signals = _signals
         #: The security gate: ordered checks before every view and finishers
         #: on every response; suites register theirs (see hipflask.security.gate).
@@ -412,8 +415,30 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         if starting:
             self._served_startup = True
 
-    def _has_before_request_hooks(self) -> bool:
-        return any(self.before_request_funcs.values()) or any(self.url_value_preprocessors.values())
+    def _unrouted_on_loop(self) -> bool:
+        """Whether a request that matched no route (404, 405) may run on the ASGI loop.
+
+        It can when none of the app's own ``before_request`` functions and URL
+        value preprocessors (the only ones such a request runs) is sync, or
+        when every view but the static files' is ``async def``: the sync
+        hooks already run on the loop before each of those views, so a 404
+        blocks it no more, and a scanner's 404s cost no thread hand-off.
+        Otherwise a sync hook may block (a database lookup before ``def``
+        views), and the request runs in the thread pool like those views.
+        """
+        known = self._unrouted_loop
+        if known is not None:
+            return known
+        chain = self._chain(None)
+        hooks = (*chain.url_value_preprocessors, *chain.before_request)
+        known = all(iscoroutinefunction(hook) for hook in hooks) or all(
+            is_async_view(view) or _serves_static_files(view)
+            for view in self.view_functions.values()
+        )
+        # Kept once setup methods refuse, as the hook chains are.
+        if self._got_first_request:
+            self._unrouted_loop = known
+        return known
 
     def _run_first_request_hooks(self, ctx: RequestContext) -> pipeline.Step:
         lock = self._first_request_lock
@@ -928,6 +953,14 @@ def is_async_view(view: Any) -> bool:
         return True
     view_class = getattr(view, "view_class", None)
     return bool(view_class is not None and getattr(view_class, "is_async", False))
+
+
+def _serves_static_files(view: Any) -> bool:
+    """Whether ``view`` is an app's or a blueprint's ``send_static_file``."""
+    owner = getattr(view, "__self__", None)
+    return isinstance(owner, Scaffold) and view.__func__ is getattr(
+        type(owner), "send_static_file", None
+    )
 
 
 def _subdomain(request: Request, server_name: str) -> str:

@@ -134,8 +134,8 @@ def route_by_map(app: Hipflask, request: Request, state: RequestState | None) ->
 def runs_on_loop(app: Hipflask, request: Request) -> bool:
     """Whether an ASGI request runs on the event loop rather than in a thread.
 
-    Async views do; so does a request that matched no route when there are
-    no hooks that could be sync (a 404 needs no thread), and every request
+    Async views do; so does a request that matched no route unless a sync
+    hook of the app could block (see ``Hipflask._unrouted_on_loop``), and every request
     when ``ASGI_SYNC_ON_LOOP`` is on (an app whose sync views never block
     saves the hand-off to a thread). An app that
     overrides one of the pipeline's methods runs every request in a thread:
@@ -145,7 +145,7 @@ def runs_on_loop(app: Hipflask, request: Request) -> bool:
         return False
     rule = request.url_rule
     if rule is None:
-        return not app._has_before_request_hooks() or app.config.get("ASGI_SYNC_ON_LOOP") is True
+        return app._unrouted_on_loop() or app.config.get("ASGI_SYNC_ON_LOOP") is True
     known = app._async_views.get(app.view_functions.get(rule.endpoint))
     if known is None:
         known = app._is_async_view(request)

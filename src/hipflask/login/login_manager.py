@@ -3,10 +3,11 @@
 The user is loaded lazily, the first time ``current_user`` is read in a
 request: from the session (if the registry still knows the login), else
 from the remember-me cookie (same condition), else from the
-``request_loader``. On the event loop (an ``async def`` view under ASGI) it
-is loaded before the view instead, by a gate check that awaits the
-registry. An anonymous visitor to a protected view is redirected to
-``login_view`` with a same-site ``next``, except JSON clients, which get 401.
+``request_loader``. On the event loop (an ``async def`` view under ASGI),
+when the login registry lives in a network store, it is loaded before the
+view instead, by a gate check that awaits the store. An anonymous visitor
+to a protected view is redirected to ``login_view`` with a same-site
+``next``, except JSON clients, which get 401.
 """
 
 from __future__ import annotations
@@ -155,8 +156,9 @@ class LoginManager:
         # request on the event loop are awaited before the remember-me cookie
         # and the session are written, so a failed write changes neither.
         app.after_request(every_response(perform))
-        # On the event loop the user is loaded before the view, awaiting the
-        # registry, so reading ``current_user`` there never blocks the loop.
+        # On the event loop, where loading waits on a network store, the user
+        # is loaded before the view, awaiting it, so reading ``current_user``
+        # there never blocks the loop (see ``_loading_waits``).
         app.gate.add_check(
             "hipflask.login.user",
             _load_lazily,
@@ -475,10 +477,22 @@ class LoginManager:
         return user
 
     async def _preload_user(self, request: Any) -> None:
-        if self.has_loader:
+        if self.has_loader and self._loading_waits():
             from .utils import load_user_async
 
             await load_user_async()
+
+    def _loading_waits(self) -> bool:
+        """Whether loading the user waits on the registry's network store.
+
+        Only then is ``current_user`` loaded before an ``async def`` view,
+        awaiting the store. A registry in this process's memory (the default),
+        or none, costs no wait: the user is then loaded on first use, as in
+        Flask-Login, and a view that never reads it pays nothing for it. (A
+        server-side session is already opened, awaited, before the view.)
+        """
+        registry = self.registry()
+        return registry is not None and not registry.local
 
     def _load_user_from_header(self, config: Mapping[str, Any]) -> Any:
         header = request.headers.get(config.get("AUTH_HEADER_NAME", AUTH_HEADER_NAME))
