@@ -21,6 +21,7 @@ from ..serving.production import check_deployment
 from ..serving.production import choose_interface
 from ..serving.production import serve_app
 from ..serving.production import trusted_host_names
+from ..serving.shared_state import local_counters
 from .discovery import ScriptInfo
 from .discovery import pass_script_info
 from .run import FileCertParamType
@@ -289,10 +290,12 @@ def serve_command(
             proxy=proxy_setting is not None,
             insecure_http=insecure_http,
             host_names=host_names,
+            workers=workers,
         )
         if interface == "auto":
             interface = choose_interface(app)
         names = trusted_host_names(app, trusted_hosts)
+        counters = local_counters(app, workers)
         tls = cert is not None
 
         def announce() -> None:
@@ -314,6 +317,8 @@ def serve_command(
             if names:
                 click.echo(f" * Answering to host names: {', '.join(names)}")
             _echo_url(host, port, tls, redirect_http, names, proxy_setting)
+            for line in counters:
+                click.echo(f" * Warning: {line}", err=True)
 
         serve_app(
             target,

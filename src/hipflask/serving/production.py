@@ -34,6 +34,7 @@ from __future__ import annotations
 import errno
 import functools
 import ipaddress
+import logging
 import os
 import shutil
 import socket
@@ -56,6 +57,8 @@ from .redirect import start_redirector
 from .redirect import stop_process
 from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
+from .shared_state import check_shared_state
+from .shared_state import local_counters
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,6 +66,8 @@ if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
     from ..core.app import Hipflask
+
+_log = logging.getLogger("hipflask.serving")
 
 __all__ = [
     "INTERFACES",
@@ -314,13 +319,16 @@ def check_deployment(
     proxy: bool,
     insecure_http: bool,
     host_names: Sequence[str] = (),
+    workers: int = 1,
 ) -> list[str] | None:
     """Every production start-up check, raising :class:`ConfigurationError` on the first refusal.
 
     Plain HTTP on a public address (unless a proxy, declared here or by the
     app's ``PROXY_FIX``, or ``insecure_http`` explains it), debug mode on a
     public address, a weak ``SECRET_KEY`` (:mod:`hipflask.serving.secret_key`),
-    and host names nobody pinned (:mod:`hipflask.security.hosts`).
+    host names nobody pinned (:mod:`hipflask.security.hosts`), and several
+    ``workers`` on state each would keep in its own memory
+    (:mod:`hipflask.serving.shared_state`).
 
     The app's security policies are built here too, so a setting they refuse
     (``HSTS_PRELOAD`` without a year's ``HSTS_MAX_AGE``, a malformed
@@ -344,6 +352,7 @@ def check_deployment(
     apply_secret_key_from_env(app.config)
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
     _check_security_settings(app)
+    check_shared_state(app, workers)
     trusted = hosts_to_trust(
         app.config,
         where=host or "every interface",
@@ -454,7 +463,10 @@ def serve_app(
     :param announce: called once every check has passed (the ports are
         free, the certificate loads, the redirect listener runs) and just
         before the server starts: the command prints its banner there, so it
-        never announces a site that then fails to start.
+        never announces a site that then fails to start. Without one, the
+        counters several workers would each keep
+        (:func:`~hipflask.serving.shared_state.local_counters`) are logged as
+        warnings on the ``hipflask.serving`` logger.
     """
     granian = require("granian", extra="server")
     if interface not in INTERFACES:
@@ -475,9 +487,13 @@ def serve_app(
         proxy=declared,
         insecure_http=insecure_http,
         host_names=host_names,
+        workers=workers,
     )
     if interface == "auto":
         interface = choose_interface(app)
+    if announce is None:
+        for line in local_counters(app, workers):
+            _log.warning("%s", line)
     limits = limits or ServerLimits()
     ensure_free(host, port)
     if redirect_http is not None:
