@@ -156,13 +156,20 @@ def build_async_app(store: Store) -> Hipflask:
     """The tutorial app plus async twins of its views."""
     app = build_app(LOGIN_REGISTRY_STORE=store)
     Principal(app)
-    users = app.extensions["test_users"]
 
     @app.post("/aclose")
     async def aclose() -> str:
         # Async drivers hold connections per event loop: close them on it.
         await store.aclose()
         return "closed"
+
+    add_async_views(app)
+    return app
+
+
+def add_async_views(app: Hipflask) -> None:
+    """Async views that log in, log out, read the user and end logins."""
+    users = app.extensions["test_users"]
 
     @app.post("/alogin")
     async def alogin() -> Any:
@@ -196,8 +203,6 @@ def build_async_app(store: Store) -> Hipflask:
     async def aeverywhere() -> str:
         logout_everywhere(current_user)
         return "ended"
-
-    return app
 
 
 def _alogin(client: Any, name: str = "alice", remember: bool = False) -> Any:

@@ -12,16 +12,14 @@ awaiting the store, and the loop is never blocked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from hipflask import Hipflask
-from hipflask import jsonify
-from hipflask import request
 from hipflask.login import current_user
-from hipflask.login import login_user
-from hipflask.login import logout_user
 from hipflask.login import signals
 from hipflask.stores import MemoryStore
 from hipflask.stores import Store
@@ -30,6 +28,7 @@ from .conftest import build_app
 from .test_deferred import LoopGuard
 from .test_deferred import _alogin
 from .test_deferred import _who
+from .test_deferred import add_async_views
 
 
 class Loads:
@@ -58,24 +57,27 @@ class Loads:
         signals.user_accessed.disconnect(self._on_accessed)
 
 
+Watch = Callable[[Hipflask], Loads]
+
+
+@pytest.fixture
+def watch() -> Iterator[Watch]:
+    """Counts an app's loads; the signal receivers are disconnected afterwards."""
+    made: list[Loads] = []
+
+    def start(app: Hipflask) -> Loads:
+        made.append(Loads(app))
+        return made[-1]
+
+    yield start
+    for loads in made:
+        loads.close()
+
+
 def async_app(registry: Any) -> Hipflask:
-    """The tutorial app with async views logging in and out, and two reading nothing or all."""
+    """The tutorial app with async views, and two reading the user never or twice."""
     app = build_app(LOGIN_REGISTRY_STORE=registry)
-    users = app.extensions["test_users"]
-
-    @app.post("/alogin")
-    async def alogin() -> str:
-        login_user(users[request.form["username"]])
-        return "hello"
-
-    @app.post("/alogout")
-    async def alogout() -> str:
-        logout_user()
-        return "bye"
-
-    @app.get("/awhoami")
-    async def awhoami() -> Any:
-        return jsonify(id=current_user.get_id())
+    add_async_views(app)
 
     @app.get("/aplain")
     async def aplain() -> str:
@@ -88,55 +90,50 @@ def async_app(registry: Any) -> Hipflask:
     return app
 
 
-def local_app(registry: Any) -> tuple[Hipflask, Loads]:
+def local_app(registry: Any, watch: Watch) -> tuple[Hipflask, Loads]:
     app = async_app(registry)
-    return app, Loads(app)
+    return app, watch(app)
 
 
 @pytest.mark.parametrize("registry", ["memory://", None], ids=["memory", "off"])
-def test_a_view_that_never_reads_the_user_does_not_load_it(registry: Any, protocol: str) -> None:
-    app, loads = local_app(registry)
-    try:
-        client = app.test_client(protocol=protocol)
-        assert _alogin(client).status_code == 200
-        loads.reset()
+def test_a_view_that_never_reads_the_user_does_not_load_it(
+    registry: Any, protocol: str, watch: Watch
+) -> None:
+    app, loads = local_app(registry, watch)
+    client = app.test_client(protocol=protocol)
+    assert _alogin(client).status_code == 200
+    loads.reset()
 
-        response = client.get("/aplain")
-        assert response.data == b"plain"
-        assert (loads.loader, loads.accessed) == (0, 0)
-        assert "Cookie" not in response.headers.get("Vary", "")
-    finally:
-        loads.close()
+    response = client.get("/aplain")
+    assert response.data == b"plain"
+    assert (loads.loader, loads.accessed) == (0, 0)
+    assert "Cookie" not in response.headers.get("Vary", "")
 
 
 @pytest.mark.parametrize("registry", ["memory://", None], ids=["memory", "off"])
-def test_the_user_is_loaded_once_on_first_use(registry: Any, protocol: str) -> None:
-    app, loads = local_app(registry)
-    try:
-        client = app.test_client(protocol=protocol)
-        _alogin(client)
-        loads.reset()
+def test_the_user_is_loaded_once_on_first_use(registry: Any, protocol: str, watch: Watch) -> None:
+    app, loads = local_app(registry, watch)
+    client = app.test_client(protocol=protocol)
+    _alogin(client)
+    loads.reset()
 
-        response = client.get("/aname")
-        assert response.data == b"alice:alice"
-        assert (loads.loader, loads.accessed) == (1, 1)
-        assert "Cookie" in response.headers["Vary"]
-    finally:
-        loads.close()
+    response = client.get("/aname")
+    assert response.data == b"alice:alice"
+    assert (loads.loader, loads.accessed) == (1, 1)
+    assert "Cookie" in response.headers["Vary"]
 
 
-def test_a_logout_still_ends_copies_of_the_cookie_when_loaded_lazily(protocol: str) -> None:
-    app, loads = local_app("memory://")
-    try:
-        client = app.test_client(protocol=protocol)
-        _alogin(client)
-        stolen = client.get_cookie("session").value
-        assert client.post("/alogout").data == b"bye"
-        client.set_cookie("session", stolen)
-        assert client.get("/aname").data == b"None:None"
-        assert _who(client) is None
-    finally:
-        loads.close()
+def test_a_logout_still_ends_copies_of_the_cookie_when_loaded_lazily(
+    protocol: str,
+) -> None:
+    app = async_app("memory://")
+    client = app.test_client(protocol=protocol)
+    _alogin(client)
+    stolen = client.get_cookie("session").value
+    assert client.post("/alogout").data == b"bye"
+    client.set_cookie("session", stolen)
+    assert client.get("/aname").data == b"None:None"
+    assert _who(client) is None
 
 
 @pytest.fixture
@@ -147,35 +144,33 @@ def network_store() -> Store:
     return guard
 
 
-def test_a_network_registry_is_awaited_before_an_async_view(network_store: LoopGuard) -> None:
+def test_a_network_registry_is_awaited_before_an_async_view(
+    network_store: LoopGuard, watch: Watch
+) -> None:
     app = async_app(network_store)
-    loads = Loads(app)
-    try:
-        client = app.test_client(protocol="asgi")
-        _alogin(client)
-        loads.reset()
-        network_store.awaited.clear()
+    loads = watch(app)
+    client = app.test_client(protocol="asgi")
+    _alogin(client)
+    loads.reset()
+    network_store.awaited.clear()
 
-        assert client.get("/aplain").data == b"plain"
-        assert (loads.loader, loads.accessed) == (1, 1)
-        assert "get" in network_store.awaited
-        assert client.get("/aname").data == b"alice:alice"
-        assert loads.loader == 2
-        assert network_store.blocked == []
-    finally:
-        loads.close()
+    assert client.get("/aplain").data == b"plain"
+    assert (loads.loader, loads.accessed) == (1, 1)
+    assert "get" in network_store.awaited
+    assert client.get("/aname").data == b"alice:alice"
+    assert loads.loader == 2
+    assert network_store.blocked == []
 
 
-def test_off_the_loop_a_network_registry_is_read_on_first_use(network_store: LoopGuard) -> None:
+def test_off_the_loop_a_network_registry_is_read_on_first_use(
+    network_store: LoopGuard, watch: Watch
+) -> None:
     app = async_app(network_store)
-    loads = Loads(app)
-    try:
-        client = app.test_client(protocol="wsgi")
-        _alogin(client)
-        loads.reset()
-        assert client.get("/aplain").data == b"plain"
-        assert (loads.loader, loads.accessed) == (0, 0)
-        assert client.get("/aname").data == b"alice:alice"
-        assert loads.loader == 1
-    finally:
-        loads.close()
+    loads = watch(app)
+    client = app.test_client(protocol="wsgi")
+    _alogin(client)
+    loads.reset()
+    assert client.get("/aplain").data == b"plain"
+    assert (loads.loader, loads.accessed) == (0, 0)
+    assert client.get("/aname").data == b"alice:alice"
+    assert loads.loader == 1
