@@ -69,10 +69,15 @@ LIMITER = (
             "LOGIN_REGISTRY_STORE",
             "MemoryStore",
         ),
+        (
+            "app.config['LOGIN_REGISTRY_STORE'] = 'sqlite://'\n" + LOGIN,
+            "LOGIN_REGISTRY_STORE",
+            "'sqlite://'",
+        ),
         (JWT, "JWT_BLOCKLIST_STORE", "'memory://'"),
         (SESSIONS, "SESSION_TYPE", "'memory'"),
     ],
-    ids=["login", "login-store-object", "jwt", "sessions"],
+    ids=["login", "login-store-object", "login-sqlite-in-memory", "jwt", "sessions"],
 )
 def test_several_workers_on_state_each_would_keep_are_refused(
     write_module: WriteModule, served: list[dict[str, Any]], body: str, setting: str, shown: str
@@ -137,7 +142,7 @@ def test_counters_kept_per_worker_are_flagged_in_the_banner(
     warnings = [line for line in result.output.splitlines() if "Warning" in line]
     assert len(warnings) == 2
     assert "LOGIN_THROTTLE_STORAGE = 'memory://' with 4 workers" in warnings[0]
-    assert "password guesses" in warnings[0]
+    assert "up to 4 times as many password guesses" in warnings[0]
     assert "RATELIMIT_STORAGE_URI = 'memory://' with 4 workers" in warnings[1]
     assert "redis://" in warnings[1]
 
@@ -169,3 +174,23 @@ def test_the_programmatic_server_refuses_too(project: Path) -> None:
     LoginManager(app)
     with pytest.raises(ConfigurationError, match="LOGIN_REGISTRY_STORE = 'memory://'"):
         serve_app("programmatic:app", app=app, workers=2)
+
+
+def test_a_limiters_own_storage_uri_is_named(
+    write_module: WriteModule, served: list[dict[str, Any]]
+) -> None:
+    app_module(
+        write_module,
+        "app.config['RATELIMIT_STORAGE_URI'] = 'redis://127.0.0.1:6379/0'\n"
+        + LIMITER.replace("app=app,", "app=app, storage_uri='memory://',"),
+    )
+    result = serve("--workers", "2")
+
+    assert result.exit_code == 0, result.output
+    assert "Warning: Limiter(storage_uri=...) = 'memory://' with 2 workers" in result.output
+
+
+def test_a_blocklist_setting_without_the_jwt_manager_is_not_state() -> None:
+    app = Hipflask("settings_only")
+    app.config["JWT_BLOCKLIST_STORE"] = "memory://"
+    assert process_local_state(app) == []

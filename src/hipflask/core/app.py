@@ -418,20 +418,21 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
     def _unrouted_on_loop(self) -> bool:
         """Whether a request that matched no route (404, 405) may run on the ASGI loop.
 
-        It can when none of the app's own ``before_request`` functions and URL
-        value preprocessors (the only ones such a request runs) is sync, or
-        when every view but the static files' is ``async def``: the sync
-        hooks already run on the loop before each of those views, so a 404
-        blocks it no more, and a scanner's 404s cost no thread hand-off.
-        Otherwise a sync hook may block (a database lookup before ``def``
-        views), and the request runs in the thread pool like those views.
+        It can when the app has no ``before_request`` functions or URL value
+        preprocessors of its own (the only hooks such a request runs before
+        its error handler), or when every view but the static files' is
+        ``async def``: such an app already runs its sync hooks and error
+        handlers on the loop, around each of those views, so a 404 blocks it
+        no more, and a scanner's 404s cost no thread hand-off. An app with
+        ``def`` views may have hooks and handlers that block like them (a
+        database lookup), and its unrouted requests run in the thread pool.
         """
         known = self._unrouted_loop
         if known is not None:
             return known
-        chain = self._chain(None)
-        hooks = (*chain.url_value_preprocessors, *chain.before_request)
-        known = all(iscoroutinefunction(hook) for hook in hooks) or all(
+        known = not (
+            any(self.before_request_funcs.values()) or any(self.url_value_preprocessors.values())
+        ) or all(
             is_async_view(view) or _serves_static_files(view)
             for view in self.view_functions.values()
         )

@@ -134,10 +134,10 @@ def route_by_map(app: Hipflask, request: Request, state: RequestState | None) ->
 def runs_on_loop(app: Hipflask, request: Request) -> bool:
     """Whether an ASGI request runs on the event loop rather than in a thread.
 
-    Async views do; so does a request that matched no route unless a sync
-    hook of the app could block (see ``Hipflask._unrouted_on_loop``), and every request
-    when ``ASGI_SYNC_ON_LOOP`` is on (an app whose sync views never block
-    saves the hand-off to a thread). An app that
+    Async views do; so does a request that matched no route unless the app
+    has hooks and ``def`` views (see ``Hipflask._unrouted_on_loop``), and
+    every request when ``ASGI_SYNC_ON_LOOP`` is on (an app whose sync views
+    never block saves the hand-off to a thread). An app that
     overrides one of the pipeline's methods runs every request in a thread:
     the override may call the base method, which completes synchronously.
     """

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError
+from ..stores.base import is_process_local_url
 
 if TYPE_CHECKING:
     from ..core.app import Hipflask
@@ -46,7 +46,7 @@ class LocalState:
     setting: str
     #: What it is set to, as shown to the user.
     value: str
-    #: What goes wrong with several workers.
+    #: What goes wrong with several workers (``{workers}``: their number).
     consequence: str
     #: A counter (rate limits, login throttle): several workers loosen it and
     #: break nothing; the others lose state that must hold everywhere.
@@ -55,12 +55,16 @@ class LocalState:
     remedy: str = ""
 
 
+#: The key Flask-JWT-Extended (and so ``hipflask.jwt``) registers its manager under.
+_JWT_EXTENSION = "flask-jwt-extended"
+
+
 def _is_memory(value: Any) -> bool:
     """Whether a store setting (a URL or a store object) keeps its state in this process."""
     if value is None or value is False:
         return False
     if isinstance(value, str):
-        return urlsplit(value).scheme.lower().rsplit("+", 1)[-1] == "memory"
+        return is_process_local_url(value)
     return bool(getattr(value, "process_local", False))
 
 
@@ -90,12 +94,12 @@ def _local_state(app: Hipflask) -> Iterator[LocalState]:
             yield LocalState(
                 "LOGIN_THROTTLE_STORAGE",
                 _shown(value),
-                "each worker counts failed logins on its own, allowing up to one"
-                " worker-count times as many password guesses",
+                "each worker counts failed logins on its own, allowing up to"
+                " {workers} times as many password guesses",
                 counter=True,
                 remedy="'redis://127.0.0.1:6379/0'",
             )
-    if "JWT_BLOCKLIST_STORE" in config:
+    if _JWT_EXTENSION in app.extensions:
         value = config.get("JWT_BLOCKLIST_STORE")
         if _is_memory(value):
             yield LocalState(
@@ -118,11 +122,13 @@ def _local_state(app: Hipflask) -> Iterator[LocalState]:
             continue
         schemes = getattr(limiter.storage, "STORAGE_SCHEME", None) or ()
         if "memory" in schemes:
+            # Limiter(storage_uri=...) wins over the setting.
+            from_config = _is_memory(config.get("RATELIMIT_STORAGE_URI"))
             yield LocalState(
-                "RATELIMIT_STORAGE_URI",
+                "RATELIMIT_STORAGE_URI" if from_config else "Limiter(storage_uri=...)",
                 "'memory://'",
                 "each worker counts requests on its own, so the limits allow up to"
-                " one worker-count times as many",
+                " {workers} times as many",
                 counter=True,
                 remedy="'redis://127.0.0.1:6379/0'",
             )
@@ -145,9 +151,10 @@ def check_shared_state(app: Hipflask, workers: int) -> None:
         " worker's memory, and the workers would not see each other's:"
     ]
     for state in lost:
-        lines.append(f"  {state.setting} = {state.value}: {state.consequence}.")
+        consequence = state.consequence.format(workers=workers)
+        lines.append(f"  {state.setting} = {state.value}: {consequence}.")
         lines.append(f"    Set it to {state.remedy}.")
-    lines.append("Or serve one worker (--workers 1).")
+    lines.append("Or serve one worker (--workers 1): nothing else turns this check off.")
     raise ConfigurationError("\n".join(lines))
 
 
@@ -156,7 +163,8 @@ def local_counters(app: Hipflask, workers: int) -> list[str]:
     if workers <= 1:
         return []
     return [
-        f"{state.setting} = {state.value} with {workers} workers: {state.consequence};"
+        f"{state.setting} = {state.value} with {workers} workers:"
+        f" {state.consequence.format(workers=workers)};"
         f" for limits that hold across workers, set it to {state.remedy}."
         for state in process_local_state(app)
         if state.counter

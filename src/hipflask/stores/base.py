@@ -270,6 +270,24 @@ def now_milliseconds() -> int:
     return int(time.time() * 1000)
 
 
+def _backend(url: str) -> str:
+    """The store backend a URL names: its scheme, without a ``+driver`` part."""
+    return urlsplit(url).scheme.lower().split("+", 1)[0]
+
+
+def is_process_local_url(url: str) -> bool:
+    """Whether the store ``url`` names keeps its entries in this process only.
+
+    ``memory://``, and an in-memory SQLite database (``sqlite://``,
+    ``sqlite:///:memory:``), without opening it: what
+    :attr:`Store.process_local` says of the store :func:`create_store` opens.
+    """
+    backend = _backend(url)
+    if backend == "memory":
+        return True
+    return backend == "sqlite" and urlsplit(url).path in ("", "/", "/:memory:")
+
+
 def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
     """Open the store a URL names.
 
@@ -284,8 +302,7 @@ def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
 
     ``options`` go to the backend's constructor (for SQL, ``table=``).
     """
-    scheme = urlsplit(url).scheme.lower()
-    backend = scheme.split("+", 1)[0]
+    backend = _backend(url)
     if backend == "memory":
         from .memory import MemoryStore
 
@@ -303,10 +320,16 @@ def create_store(url: str, *, prefix: str = "", **options: Any) -> Store:
 
         return SQLStore.from_url(url, prefix=prefix, **options)
     raise ConfigurationError(
-        f"No store for the URL scheme {scheme!r}. Use 'memory://',"
+        f"No store for the URL scheme {urlsplit(url).scheme.lower()!r}. Use 'memory://',"
         " a Redis URL ('redis://127.0.0.1:6379/0') or an SQLAlchemy database URL"
         " ('sqlite:///store.db', 'postgresql+psycopg://...', 'mysql+pymysql://...')."
     )
 
 
-__all__ = ["MAX_VALUE_SIZE", "Store", "ValueTooLargeError", "create_store"]
+__all__ = [
+    "MAX_VALUE_SIZE",
+    "Store",
+    "ValueTooLargeError",
+    "create_store",
+    "is_process_local_url",
+]

@@ -116,6 +116,13 @@ class SQLStore(OperationStore):
             threading.Lock() if serialize else contextlib.nullcontext()
         )
         self.async_url = async_url
+        url = engine.url
+        #: An in-memory SQLite database lives in this process only.
+        self.process_local = url.get_backend_name() == "sqlite" and url.database in (
+            None,
+            "",
+            ":memory:",
+        )
         self.table = table if isinstance(table, sa.Table) else store_table(table)
         self._table_ready = False
         #: MySQL/MariaDB's ``max_allowed_packet``, read when the table is made.
