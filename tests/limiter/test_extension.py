@@ -280,6 +280,13 @@ def test_a_bad_limit_string_fails_at_declaration(app: Hipflask) -> None:
         limiter.limit("lots")
 
 
+@pytest.mark.parametrize("uri", ["async+memory://", "async+redis://127.0.0.1:6379/0"])
+def test_an_async_storage_uri_is_refused_with_the_uri_to_use(app: Hipflask, uri: str) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = uri
+    with pytest.raises(ConfigurationError, match=r"without 'async\+' \('(memory|redis)://"):
+        Limiter(get_remote_address, app=app)
+
+
 def test_forged_x_forwarded_for_from_an_untrusted_peer_changes_nothing(
     app: Hipflask, client: Any
 ) -> None:

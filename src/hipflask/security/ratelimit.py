@@ -221,7 +221,7 @@ def _unit(hit: Hit) -> int:
 
 def _storage_options(uri: str, options: dict[str, Any] | None) -> dict[str, Any]:
     merged = dict(options or {})
-    if not uri.startswith(("memory://", "async+memory://")):
+    if not uri.startswith("memory://"):
         # A store failure must surface as one exception type the fail-open /
         # fail-closed logic catches, whatever the driver raises.
         merged.setdefault("wrap_exceptions", True)
@@ -255,6 +255,12 @@ class RateLimitStore:
             raise ConfigurationError(
                 f"RATELIMIT_STRATEGY {strategy!r} is unknown; use one of"
                 f" {', '.join(sorted(strategies.STRATEGIES))}."
+            )
+        if storage_uri.startswith("async+"):
+            raise ConfigurationError(
+                f"RATELIMIT_STORAGE_URI {storage_uri!r}: give the URI without 'async+'"
+                f" ({storage_uri[len('async+') :]!r}); the async driver is used on the"
+                " event loop by itself."
             )
         self.uri = storage_uri
         self.strategy = strategy
