@@ -208,6 +208,36 @@ def test_check_default_off_leaves_protect_to_the_app(
     assert client.post("/guarded").status_code == 400
 
 
+@pytest.mark.parametrize("apply_exemptions", [True, False])
+def test_protect_applies_the_exemptions_when_asked(
+    app: Hipflask, client: HipflaskClient, csrf: CSRFProtect, apply_exemptions: bool
+) -> None:
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    hooks = Blueprint("hooks", __name__)
+
+    @app.before_request
+    def check() -> None:
+        csrf.protect(apply_exemptions=apply_exemptions)
+
+    @app.route("/webhook", methods=["POST"])
+    @csrf.exempt
+    def webhook() -> str:
+        return "hooked"
+
+    @hooks.route("/in-blueprint", methods=["POST"])
+    def in_blueprint() -> str:
+        return "in blueprint"
+
+    csrf.exempt(hooks)
+    app.register_blueprint(hooks)
+
+    expected = 200 if apply_exemptions else 400
+    assert client.post("/webhook").status_code == expected
+    assert client.post("/in-blueprint").status_code == expected
+    assert client.post("/submit").status_code == 400
+    assert client.post("/submit", data={"csrf_token": token_of(client)}).status_code == 200
+
+
 @pytest.mark.usefixtures("csrf")
 def test_methods_setting_chooses_what_is_checked(app: Hipflask, client: HipflaskClient) -> None:
     app.config["WTF_CSRF_METHODS"] = ["DELETE"]

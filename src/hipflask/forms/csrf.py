@@ -200,26 +200,34 @@ class CSRFProtect:
             return None
         if request.method not in config["WTF_CSRF_METHODS"]:
             return None
-        endpoint = request.endpoint
-        if not endpoint:
+        if not request.endpoint:
             # No route matched: the 404 or 405 that follows changes nothing.
             return None
-        if self._exempt_blueprints and not self._exempt_blueprints.isdisjoint(request.blueprints):
-            return None
-        view = current_app.view_functions.get(endpoint)
-        if view is not None and _view_location(view) in self._exempt_views:
+        if self._is_exempt(request):
             return None
         self.protect()
         return None
 
-    def protect(self) -> None:
+    def _is_exempt(self, request: Request) -> bool:
+        """Whether the request's view or one of its blueprints was marked :meth:`exempt`."""
+        if self._exempt_blueprints and not self._exempt_blueprints.isdisjoint(request.blueprints):
+            return True
+        endpoint = request.endpoint
+        view = current_app.view_functions.get(endpoint) if endpoint else None
+        return view is not None and _view_location(view) in self._exempt_views
+
+    def protect(self, apply_exemptions: bool = False) -> None:
         """Check the current request's token now; raise :class:`CSRFError` if it fails.
 
         With ``WTF_CSRF_CHECK_DEFAULT = False`` nothing is checked
         automatically; call this from a ``before_request`` hook or a view to
-        choose where tokens are required.
+        choose where tokens are required. ``apply_exemptions=True`` skips the
+        views and blueprints marked :meth:`exempt`, as the automatic check
+        does (Flask-WTF 1.3).
         """
         if request.method not in setting("WTF_CSRF_METHODS"):
+            return
+        if apply_exemptions and self._is_exempt(request):
             return
         try:
             validate_csrf(self._get_csrf_token())
