@@ -24,16 +24,20 @@ from hipflask.security.ratelimit import RateLimitExceeded as RateLimitExceeded  
 
 from .extension import Limiter as Limiter  # noqa: E402
 from .extension import RouteLimit as RouteLimit  # noqa: E402
+from .rules import ApplicationLimit as ApplicationLimit  # noqa: E402
 from .rules import ExemptionScope as ExemptionScope  # noqa: E402
 from .rules import HeaderNames as HeaderNames  # noqa: E402
 from .rules import Limit as Limit  # noqa: E402
+from .rules import MetaLimit as MetaLimit  # noqa: E402
 from .rules import RequestLimit as RequestLimit  # noqa: E402
 
 __all__ = [
+    "ApplicationLimit",
     "ExemptionScope",
     "HeaderNames",
     "Limit",
     "Limiter",
+    "MetaLimit",
     "RateLimitExceeded",
     "RequestLimit",
     "RouteLimit",

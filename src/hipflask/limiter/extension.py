@@ -129,6 +129,10 @@ class Limiter(LimiterInspection):
         default_limits_deduct_when: Callable[[Any], bool] | None = None,
         default_limits_cost: int | Callable[[], int] | None = None,
         application_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
+        application_limits_per_method: bool | None = None,
+        application_limits_exempt_when: Callable[[], bool] | None = None,
+        application_limits_deduct_when: Callable[[Any], bool] | None = None,
+        application_limits_cost: int | Callable[[], int] | None = None,
         meta_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
         on_meta_breach: Callable[[RequestLimit], Any] | None = None,
         headers_enabled: bool | None = None,
@@ -143,6 +147,7 @@ class Limiter(LimiterInspection):
         in_memory_fallback_enabled: bool | None = None,
         retry_after: str | None = None,
         key_prefix: str = "",
+        request_identifier: Callable[..., str] | None = None,
         enabled: bool = True,
         auto_check: bool = True,
     ) -> None:
@@ -161,6 +166,14 @@ class Limiter(LimiterInspection):
             "DEFAULTS_DEDUCT_WHEN": default_limits_deduct_when,
             "DEFAULTS_COST": default_limits_cost,
             "APPLICATION": application_limits,
+            "APPLICATION_PER_METHOD": application_limits_per_method,
+            "APPLICATION_EXEMPT_WHEN": application_limits_exempt_when,
+            "APPLICATION_DEDUCT_WHEN": application_limits_deduct_when,
+            "APPLICATION_COST": application_limits_cost,
+            # Accepted for Flask-Limiter's signature; each request's counts
+            # are kept in its own state, so no identifier is needed to tell
+            # requests apart.
+            "REQUEST_IDENTIFIER": request_identifier,
             "META": meta_limits,
             "ON_META_BREACH_CALLBACK": on_meta_breach,
             "HEADERS_ENABLED": headers_enabled,
@@ -204,7 +217,8 @@ class Limiter(LimiterInspection):
         for name in (
             "DEFAULT", "APPLICATION", "KEY_PREFIX", "STORAGE_OPTIONS", "IN_MEMORY_FALLBACK",
             "DEFAULTS_EXEMPT_WHEN", "DEFAULTS_DEDUCT_WHEN", "ON_BREACH_CALLBACK", "META",
-            "ON_META_BREACH_CALLBACK",
+            "ON_META_BREACH_CALLBACK", "APPLICATION_EXEMPT_WHEN", "APPLICATION_DEDUCT_WHEN",
+            "REQUEST_IDENTIFIER",
         ):  # fmt: skip
             config.setdefault(f"RATELIMIT_{name}", None)
         config.setdefault("RATELIMIT_ENABLED", self.enabled)
@@ -216,6 +230,8 @@ class Limiter(LimiterInspection):
         config.setdefault("RATELIMIT_FAIL_ON_FIRST_BREACH", True)
         config.setdefault("RATELIMIT_DEFAULTS_PER_METHOD", False)
         config.setdefault("RATELIMIT_DEFAULTS_COST", 1)
+        config.setdefault("RATELIMIT_APPLICATION_PER_METHOD", False)
+        config.setdefault("RATELIMIT_APPLICATION_COST", 1)
         config.setdefault("RATELIMIT_HEADER_RETRY_AFTER_VALUE", "delta-seconds")
         for header in HeaderNames:
             config.setdefault(f"RATELIMIT_HEADER_{header.name}", header.value)
@@ -242,7 +258,15 @@ class Limiter(LimiterInspection):
             deduct_when=setting(config, "DEFAULTS_DEDUCT_WHEN"),
             cost=setting(config, "DEFAULTS_COST"),
         )
-        self._application = as_limits(setting(config, "APPLICATION"), scope="global", shared=True)
+        self._application = as_limits(
+            setting(config, "APPLICATION"),
+            scope="global",
+            shared=True,
+            per_method=bool(setting(config, "APPLICATION_PER_METHOD")),
+            exempt_when=setting(config, "APPLICATION_EXEMPT_WHEN"),
+            deduct_when=setting(config, "APPLICATION_DEDUCT_WHEN"),
+            cost=setting(config, "APPLICATION_COST"),
+        )
         # One budget of breaches per client across the whole app, as
         # Flask-Limiter keys them.
         self._meta = as_limits(setting(config, "META"), scope="meta", shared=True)

@@ -23,7 +23,14 @@ from hipflask.errors import ConfigurationError
 from hipflask.security.ratelimit import Hit
 from hipflask.security.ratelimit import parse_limits
 
-__all__ = ["ExemptionScope", "HeaderNames", "Limit", "RequestLimit"]
+__all__ = [
+    "ApplicationLimit",
+    "ExemptionScope",
+    "HeaderNames",
+    "Limit",
+    "MetaLimit",
+    "RequestLimit",
+]
 
 logger = logging.getLogger("hipflask.limiter")
 
@@ -254,6 +261,31 @@ class Limit:
     def static_items(self) -> list[Any] | None:
         """The parsed limits, or None when they depend on the request (a callable)."""
         return self._items
+
+
+@dataclass(eq=False)
+class ApplicationLimit(Limit):
+    """A limit on the whole app, shared by every route (``application_limits=[...]``).
+
+    Flask-Limiter's class: its scope is ``"global"`` unless given, and it is
+    always shared.
+    """
+
+    scope: str | Callable[[str], str] | None = field(default="global", kw_only=True)
+    shared: bool = field(default=True, init=False)
+
+
+@dataclass(eq=False)
+class MetaLimit(Limit):
+    """A bound on how often a client may breach the other limits (``meta_limits=[...]``).
+
+    Flask-Limiter's class: its scope is ``"meta"`` unless given, and it is
+    always shared.
+    """
+
+    key_function: Callable[[], str] | None = field(default=None, kw_only=True)
+    scope: str | Callable[[str], str] | None = field(default="meta", kw_only=True)
+    shared: bool = field(default=True, init=False)
 
 
 def as_limits(

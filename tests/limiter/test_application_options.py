@@ -1,0 +1,129 @@
+"""Application limits take Flask-Limiter's options: cost, exempt_when, deduct_when, per_method.
+
+Each option works as a ``Limiter`` argument and as its ``RATELIMIT_APPLICATION_*``
+setting, and ``ApplicationLimit``/``MetaLimit`` declare the same limits as
+objects. The figures are what Flask-Limiter answers for the same app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.limiter import ApplicationLimit
+from hipflask.limiter import Limiter
+from hipflask.limiter import MetaLimit
+from hipflask.limiter.util import get_remote_address
+from hipflask.testing.client import HipflaskClient
+
+Declare = Callable[[Hipflask, dict[str, Any]], Limiter]
+
+
+def by_argument(app: Hipflask, options: dict[str, Any]) -> Limiter:
+    arguments = {f"application_limits_{name}": value for name, value in options.items()}
+    return Limiter(get_remote_address, app=app, **arguments)
+
+
+def by_setting(app: Hipflask, options: dict[str, Any]) -> Limiter:
+    for name, value in options.items():
+        app.config[f"RATELIMIT_APPLICATION_{name.upper()}"] = value
+    return Limiter(get_remote_address, app=app)
+
+
+@pytest.fixture(params=[by_argument, by_setting], ids=["argument", "setting"])
+def declare(request: pytest.FixtureRequest) -> Declare:
+    return request.param  # type: ignore[no-any-return]
+
+
+def routes(app: Hipflask, limit: str) -> None:
+    app.config["RATELIMIT_APPLICATION"] = limit
+
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> str:
+        return "index"
+
+    @app.get("/fail")
+    def fail() -> tuple[str, int]:
+        return "failed", 500
+
+
+def test_cost_counts_each_request_that_many_times(
+    app: Hipflask, client: HipflaskClient, declare: Declare
+) -> None:
+    routes(app, "3/minute")
+    declare(app, {"cost": 2})
+    assert [client.get("/").status_code for _ in range(3)] == [200, 429, 429]
+
+
+def test_exempt_when_lifts_the_application_limits(
+    app: Hipflask, client: HipflaskClient, declare: Declare
+) -> None:
+    routes(app, "1/minute")
+    exempt = {"on": True}
+    declare(app, {"exempt_when": lambda: exempt["on"]})
+    assert [client.get("/").status_code for _ in range(3)] == [200, 200, 200]
+    exempt["on"] = False
+    assert [client.get("/").status_code for _ in range(2)] == [200, 429]
+
+
+def test_deduct_when_counts_only_the_responses_it_picks(
+    app: Hipflask, client: HipflaskClient, declare: Declare
+) -> None:
+    routes(app, "2/minute")
+    declare(app, {"deduct_when": lambda response: response.status_code >= 500})
+    assert [client.get("/").status_code for _ in range(3)] == [200, 200, 200]
+    assert [client.get("/fail").status_code for _ in range(3)] == [500, 500, 429]
+
+
+def test_per_method_counts_each_method_apart(
+    app: Hipflask, client: HipflaskClient, declare: Declare
+) -> None:
+    routes(app, "1/minute")
+    declare(app, {"per_method": True})
+    assert [client.get("/").status_code, client.post("/").status_code] == [200, 200]
+    assert [client.get("/").status_code, client.post("/").status_code] == [429, 429]
+
+
+def test_the_application_limit_is_one_budget_for_every_route(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    routes(app, "2/minute")
+    Limiter(get_remote_address, app=app)
+    assert [client.get("/").status_code, client.get("/fail").status_code] == [200, 500]
+    assert client.get("/").status_code == 429
+
+
+def test_application_limit_objects(app: Hipflask, client: HipflaskClient) -> None:
+    declared = ApplicationLimit("2/minute", cost=lambda: 2 if request.args.get("heavy") else 1)
+    assert (declared.scope, declared.shared) == ("global", True)
+
+    @app.get("/")
+    def index() -> str:
+        return "index"
+
+    Limiter(get_remote_address, app=app, application_limits=[declared])
+    assert client.get("/?heavy=1").status_code == 200
+    assert client.get("/").status_code == 429
+
+
+def test_meta_limit_objects(app: Hipflask, client: HipflaskClient) -> None:
+    meta = MetaLimit("1/hour")
+    assert (meta.scope, meta.shared) == ("meta", True)
+
+    @app.get("/")
+    def index() -> str:
+        return "index"
+
+    limiter = Limiter(get_remote_address, app=app, default_limits=["1/minute"], meta_limits=[meta])
+    assert [client.get("/").status_code for _ in range(2)] == [200, 429]
+    limiter.reset()
+
+
+def test_a_request_identifier_is_accepted(app: Hipflask, client: HipflaskClient) -> None:
+    routes(app, "1/minute")
+    Limiter(get_remote_address, app=app, request_identifier=lambda: "ignored")
+    assert [client.get("/").status_code for _ in range(2)] == [200, 429]
