@@ -10,6 +10,7 @@ from hipflask import jsonify
 from hipflask.errors import ConfigurationError
 from hipflask.login import LoginManager
 from hipflask.login import current_user
+from hipflask.login import login_remembered
 from hipflask.login import login_required
 from hipflask.login import session_protected
 from hipflask.login import user_accessed
@@ -136,6 +137,21 @@ def test_strong_session_protection_logs_a_moved_session_out(protocol: str) -> No
     assert client.get("/dashboard", headers={"User-Agent": "thief"}).status_code == 302
     assert client.get_cookie("remember_token") is None
     assert client.get("/dashboard").status_code == 302
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_remember_cookie_being_cleared_is_not_a_remembered_login(protocol: str) -> None:
+    app = build_app(SESSION_PROTECTION="strong")
+
+    @app.get("/remembered")
+    def remembered() -> str:
+        return f"{current_user.is_authenticated} {login_remembered()}"
+
+    client = app.test_client(protocol=protocol)
+    log_in(client, remember="1")
+    assert client.get("/remembered").text == "True True"
+    assert client.get("/remembered", headers={"User-Agent": "thief"}).text == "False False"
+    assert client.get_cookie("remember_token") is None
 
 
 def test_session_protection_off(protocol: str) -> None:

@@ -284,7 +284,13 @@ def login_fresh() -> bool:
 
 
 def login_remembered() -> bool:
-    """Whether the request carries a valid remember-me cookie."""
+    """Whether the request carries a valid remember-me cookie this request keeps.
+
+    A cookie the request is clearing (a logout, or session protection that
+    ended the login) no longer counts, as in Flask-Login.
+    """
+    if g.get(OPERATION) == "clear":
+        return False
     config = current_app.config
     cookie = request.cookies.get(config["REMEMBER_COOKIE_NAME"])
     return cookie is not None and decode_remember_cookie(config, cookie) is not None
