@@ -236,6 +236,44 @@ def test_protect_applies_the_exemptions_when_asked(
     assert client.post("/in-blueprint").status_code == expected
     assert client.post("/submit").status_code == 400
     assert client.post("/submit", data={"csrf_token": token_of(client)}).status_code == 200
+    if apply_exemptions:
+        # No route: the 404 or 405 is the answer, as with the automatic check.
+        assert client.post("/nowhere").status_code == 404
+        assert client.put("/webhook").status_code == 405
+
+
+@pytest.mark.parametrize("automatic", [True, False])
+def test_a_nested_or_renamed_exempt_blueprint_is_exempt(
+    app: Hipflask, client: HipflaskClient, csrf: CSRFProtect, automatic: bool
+) -> None:
+    if not automatic:
+        app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+        @app.before_request
+        def check() -> None:
+            csrf.protect(apply_exemptions=True)
+
+    parent = Blueprint("parent", __name__, url_prefix="/p")
+    child = Blueprint("child", __name__, url_prefix="/c")
+    solo = Blueprint("solo", __name__, url_prefix="/s")
+
+    @child.route("/v", methods=["POST"])
+    def nested() -> str:
+        return "nested"
+
+    @solo.route("/v", methods=["POST"])
+    def renamed() -> str:
+        return "renamed"
+
+    csrf.exempt(child)
+    csrf.exempt(solo)
+    parent.register_blueprint(child)
+    app.register_blueprint(parent)
+    app.register_blueprint(solo, name="renamed")
+
+    assert client.post("/p/c/v").text == "nested"
+    assert client.post("/s/v").text == "renamed"
+    assert client.post("/submit").status_code == 400
 
 
 @pytest.mark.usefixtures("csrf")

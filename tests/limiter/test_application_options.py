@@ -7,11 +7,15 @@ objects. The figures are what Flask-Limiter answers for the same app.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import SECRET
 
+from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import request
 from hipflask.limiter import ApplicationLimit
@@ -123,7 +127,42 @@ def test_meta_limit_objects(app: Hipflask, client: HipflaskClient) -> None:
     limiter.reset()
 
 
-def test_a_request_identifier_is_accepted(app: Hipflask, client: HipflaskClient) -> None:
+def test_a_request_identifier_is_accepted_and_said_to_be_ignored(
+    app: Hipflask, client: HipflaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
     routes(app, "1/minute")
-    Limiter(get_remote_address, app=app, request_identifier=lambda: "ignored")
+    with caplog.at_level(logging.WARNING, logger="hipflask.limiter"):
+        Limiter(get_remote_address, app=app, request_identifier=lambda: "ignored")
+    assert "request_identifier" in caplog.text
+    assert "ignored" in caplog.text
     assert [client.get("/").status_code for _ in range(2)] == [200, 429]
+
+
+def test_static_files_count_against_no_limit(tmp_path: Path, protocol: str) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "site.css").write_text("body {}")
+    app = Hipflask("static_limits", root_path=str(tmp_path))
+    app.config["SECRET_KEY"] = SECRET
+    bp = Blueprint("theme", __name__, static_folder=str(tmp_path / "static"), url_prefix="/t")
+    app.register_blueprint(bp)
+
+    @app.get("/")
+    def index() -> str:
+        return "index"
+
+    Limiter(
+        get_remote_address, app=app, default_limits=["1/minute"], application_limits=["3/minute"]
+    )
+    own = app.test_client(protocol=protocol)
+    statuses = [own.get("/static/site.css").status_code for _ in range(3)]
+    statuses += [own.get("/t/static/site.css").status_code for _ in range(3)]
+    assert statuses == [200] * 6
+    assert [own.get("/").status_code for _ in range(2)] == [200, 429]
+
+
+def test_limit_objects_refuse_arguments_in_flask_limiters_other_positions() -> None:
+    with pytest.raises(TypeError):
+        ApplicationLimit("1/minute", None, 1, None, False, None, lambda: True)  # type: ignore[misc]
+    on_breach = MetaLimit("1/hour", 1, None, False, None, None, print)
+    assert on_breach.on_breach is print
+    assert on_breach.deduct_when is None

@@ -210,8 +210,16 @@ class CSRFProtect:
 
     def _is_exempt(self, request: Request) -> bool:
         """Whether the request's view or one of its blueprints was marked :meth:`exempt`."""
-        if self._exempt_blueprints and not self._exempt_blueprints.isdisjoint(request.blueprints):
-            return True
+        if self._exempt_blueprints:
+            # request.blueprints holds the names blueprints were registered
+            # under ("parent.child", or a name= given at registration);
+            # exempt() kept each blueprint's own name.
+            registered = current_app.blueprints
+            names = {
+                registered[name].name if name in registered else name for name in request.blueprints
+            }
+            if not self._exempt_blueprints.isdisjoint(names):
+                return True
         endpoint = request.endpoint
         view = current_app.view_functions.get(endpoint) if endpoint else None
         return view is not None and _view_location(view) in self._exempt_views
@@ -227,7 +235,8 @@ class CSRFProtect:
         """
         if request.method not in setting("WTF_CSRF_METHODS"):
             return
-        if apply_exemptions and self._is_exempt(request):
+        if apply_exemptions and (not request.endpoint or self._is_exempt(request)):
+            # No route matched: the 404 or 405 that follows changes nothing.
             return
         try:
             validate_csrf(self._get_csrf_token())

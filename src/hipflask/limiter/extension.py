@@ -51,6 +51,7 @@ from .rules import HeaderNames
 from .rules import Limit
 from .rules import RequestLimit
 from .rules import as_limits
+from .rules import logger
 from .util import get_remote_address
 
 if TYPE_CHECKING:
@@ -170,9 +171,8 @@ class Limiter(LimiterInspection):
             "APPLICATION_EXEMPT_WHEN": application_limits_exempt_when,
             "APPLICATION_DEDUCT_WHEN": application_limits_deduct_when,
             "APPLICATION_COST": application_limits_cost,
-            # Accepted for Flask-Limiter's signature; each request's counts
-            # are kept in its own state, so no identifier is needed to tell
-            # requests apart.
+            # Accepted for Flask-Limiter's signature, and warned about in
+            # init_app: budgets are named by endpoint here.
             "REQUEST_IDENTIFIER": request_identifier,
             "META": meta_limits,
             "ON_META_BREACH_CALLBACK": on_meta_breach,
@@ -236,6 +236,12 @@ class Limiter(LimiterInspection):
         for header in HeaderNames:
             config.setdefault(f"RATELIMIT_HEADER_{header.name}", header.value)
         setting = self._setting
+        if setting(config, "REQUEST_IDENTIFIER") is not None:
+            logger.warning(
+                "Limiter: request_identifier (RATELIMIT_REQUEST_IDENTIFIER) is not"
+                " supported and is ignored: limits are counted per endpoint. Give"
+                " such limits a key_func or scope of their own instead."
+            )
         self.enabled = bool(config["RATELIMIT_ENABLED"])
         app.extensions.setdefault("limiter", set()).add(self)
         _register_commands(app)
@@ -538,7 +544,12 @@ class Limiter(LimiterInspection):
         ``own``: include the view's own limits too (an explicit
         :meth:`check`); the gate leaves them to the view's wrapper.
         """
-        if not self.enabled or is_preflight(req.method, req.headers) or self._filtered():
+        if (
+            not self.enabled
+            or is_preflight(req.method, req.headers)
+            or _serves_static_files(req.endpoint)
+            or self._filtered()
+        ):
             return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
@@ -829,6 +840,16 @@ class Limiter(LimiterInspection):
         """Forget every counter in the store."""
         if self._store is not None:
             self._store.reset()
+
+
+def _serves_static_files(endpoint: str | None) -> bool:
+    """Whether ``endpoint`` is the app's or a blueprint's static files (never limited).
+
+    A page's stylesheets, scripts and images would otherwise each count
+    against the default and application limits, as Flask-Limiter never
+    counts them.
+    """
+    return endpoint is not None and endpoint.rpartition(".")[2] == "static"
 
 
 def _declared_name(registered: str) -> str:

@@ -273,6 +273,13 @@ class ApplicationLimit(Limit):
 
     scope: str | Callable[[str], str] | None = field(default="global", kw_only=True)
     shared: bool = field(default=True, init=False)
+    # Flask-Limiter has meta_limits at the next position: these are keyword
+    # arguments, so a positional call written for it fails instead of
+    # filling the wrong field.
+    exempt_when: Callable[[], bool] | None = field(default=None, kw_only=True)
+    deduct_when: Callable[[Any], bool] | None = field(default=None, kw_only=True)
+    on_breach: Callable[[Any], Any] | None = field(default=None, kw_only=True)
+    override_defaults: bool = field(default=True, init=False)
 
 
 @dataclass(eq=False)
@@ -286,6 +293,8 @@ class MetaLimit(Limit):
     key_function: Callable[[], str] | None = field(default=None, kw_only=True)
     scope: str | Callable[[str], str] | None = field(default="meta", kw_only=True)
     shared: bool = field(default=True, init=False)
+    deduct_when: Callable[[Any], bool] | None = field(default=None, init=False)
+    override_defaults: bool = field(default=True, init=False)
 
 
 def as_limits(
