@@ -17,6 +17,7 @@ from tests.conftest import SECRET
 
 from hipflask import Blueprint
 from hipflask import Hipflask
+from hipflask import g
 from hipflask import request
 from hipflask.limiter import ApplicationLimit
 from hipflask.limiter import Limiter
@@ -166,3 +167,23 @@ def test_limit_objects_refuse_arguments_in_flask_limiters_other_positions() -> N
     on_breach = MetaLimit("1/hour", 1, None, False, None, None, print)
     assert on_breach.on_breach is print
     assert on_breach.deduct_when is None
+
+
+def test_a_deferred_deduction_asks_a_callable_cost_after_the_view(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.get("/")
+    def index() -> str:
+        g.cost = 3
+        return "index"
+
+    Limiter(
+        get_remote_address,
+        app=app,
+        application_limits=["5/minute"],
+        application_limits_deduct_when=lambda response: True,
+        application_limits_cost=lambda: g.get("cost", 1),
+    )
+    remaining = [client.get("/").headers.get("X-RateLimit-Remaining") for _ in range(2)]
+    assert remaining == ["2", "0"]
+    assert client.get("/").status_code == 429

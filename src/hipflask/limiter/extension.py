@@ -779,6 +779,7 @@ class Limiter(LimiterInspection):
             return
         for hit, predicate in state.deferred:
             if predicate(response):
+                hit = _cost_now(hit)
                 counted = self._store.check(  # type: ignore[union-attr]
                     [hit], want_stats=self._reports(state.outcome, hit)
                 )
@@ -808,6 +809,7 @@ class Limiter(LimiterInspection):
             return
         for hit, predicate in state.deferred:
             if predicate(response):
+                hit = _cost_now(hit)
                 counted = await self._store.check_async(  # type: ignore[union-attr]
                     [hit], want_stats=self._reports(state.outcome, hit)
                 )
@@ -840,6 +842,16 @@ class Limiter(LimiterInspection):
         """Forget every counter in the store."""
         if self._store is not None:
             self._store.reset()
+
+
+def _cost_now(hit: Hit) -> Hit:
+    """A deferred hit with its cost asked again, once the response is known.
+
+    A callable cost may read what the view found out (``g.cost = ...``);
+    Flask-Limiter asks it again when it deducts, after the view.
+    """
+    cost = getattr(hit.source, "cost", None)
+    return replace(hit, cost=cost()) if callable(cost) else hit
 
 
 def _serves_static_files(endpoint: str | None) -> bool:
