@@ -187,3 +187,28 @@ def test_a_deferred_deduction_asks_a_callable_cost_after_the_view(
     remaining = [client.get("/").headers.get("X-RateLimit-Remaining") for _ in range(2)]
     assert remaining == ["2", "0"]
     assert client.get("/").status_code == 429
+
+
+def test_a_callable_scope_of_an_application_limit_gets_the_endpoint(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.get("/a")
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    def b() -> str:
+        return "b"
+
+    seen: list[str] = []
+
+    def scope(endpoint: str) -> str:
+        seen.append(endpoint)
+        return f"s-{endpoint}"
+
+    Limiter(
+        get_remote_address, app=app, application_limits=[ApplicationLimit("1/minute", scope=scope)]
+    )
+    assert [client.get("/a").status_code, client.get("/b").status_code] == [200, 200]
+    assert client.get("/a").status_code == 429
+    assert seen[:2] == ["a", "b"]

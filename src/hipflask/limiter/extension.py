@@ -602,7 +602,11 @@ class Limiter(LimiterInspection):
         lifted = self._lifted(endpoint, blueprints)
         declared: list[tuple[Limit, str]] = []
         if ExemptionScope.APPLICATION not in lifted:
-            declared += [(limit, "global") for limit in self._application]
+            # The endpoint, as Flask-Limiter passes it: a callable scope reads
+            # it, and a plain Limit put among them (not shared) keeps a budget
+            # per endpoint; the application limits' own "global" scope names
+            # one budget for all.
+            declared += [(limit, endpoint or "") for limit in self._application]
         if view is None or endpoint is None:
             return declared
         written = self._own_limits(view)
