@@ -547,7 +547,7 @@ class Limiter(LimiterInspection):
         if (
             not self.enabled
             or is_preflight(req.method, req.headers)
-            or _serves_static_files(req.endpoint)
+            or _is_static_endpoint(req.endpoint)
             or self._filtered()
         ):
             return [], [], []
@@ -858,7 +858,7 @@ def _cost_now(hit: Hit) -> Hit:
     return replace(hit, cost=cost()) if callable(cost) else hit
 
 
-def _serves_static_files(endpoint: str | None) -> bool:
+def _is_static_endpoint(endpoint: str | None) -> bool:
     """Whether ``endpoint`` is the app's or a blueprint's static files (never limited).
 
     A page's stylesheets, scripts and images would otherwise each count
