@@ -7,7 +7,6 @@ objects. The figures are what Flask-Limiter answers for the same app.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -126,17 +125,6 @@ def test_meta_limit_objects(app: Hipflask, client: HipflaskClient) -> None:
     limiter = Limiter(get_remote_address, app=app, default_limits=["1/minute"], meta_limits=[meta])
     assert [client.get("/").status_code for _ in range(2)] == [200, 429]
     limiter.reset()
-
-
-def test_a_request_identifier_is_accepted_and_said_to_be_ignored(
-    app: Hipflask, client: HipflaskClient, caplog: pytest.LogCaptureFixture
-) -> None:
-    routes(app, "1/minute")
-    with caplog.at_level(logging.WARNING, logger="hipflask.limiter"):
-        Limiter(get_remote_address, app=app, request_identifier=lambda: "ignored")
-    assert "request_identifier" in caplog.text
-    assert "ignored" in caplog.text
-    assert [client.get("/").status_code for _ in range(2)] == [200, 429]
 
 
 def test_static_files_count_against_no_limit(tmp_path: Path, protocol: str) -> None:

@@ -51,7 +51,6 @@ from .rules import HeaderNames
 from .rules import Limit
 from .rules import RequestLimit
 from .rules import as_limits
-from .rules import logger
 from .util import get_remote_address
 
 if TYPE_CHECKING:
@@ -160,6 +159,7 @@ class Limiter(LimiterInspection):
             key_func = cast("Callable[[], str]", key_func_or_app)
         self.app = app
         self._key_func: Callable[[], str] | None = key_func
+        self._request_identifier: Callable[[], str] | None = None
         self._args: dict[str, Any] = {
             "DEFAULT": default_limits,
             "DEFAULTS_PER_METHOD": default_limits_per_method,
@@ -171,8 +171,6 @@ class Limiter(LimiterInspection):
             "APPLICATION_EXEMPT_WHEN": application_limits_exempt_when,
             "APPLICATION_DEDUCT_WHEN": application_limits_deduct_when,
             "APPLICATION_COST": application_limits_cost,
-            # Accepted for Flask-Limiter's signature, and warned about in
-            # init_app: budgets are named by endpoint here.
             "REQUEST_IDENTIFIER": request_identifier,
             "META": meta_limits,
             "ON_META_BREACH_CALLBACK": on_meta_breach,
@@ -236,18 +234,13 @@ class Limiter(LimiterInspection):
         for header in HeaderNames:
             config.setdefault(f"RATELIMIT_HEADER_{header.name}", header.value)
         setting = self._setting
-        if setting(config, "REQUEST_IDENTIFIER") is not None:
-            logger.warning(
-                "Limiter: request_identifier (RATELIMIT_REQUEST_IDENTIFIER) is not"
-                " supported and is ignored: limits are counted per endpoint. Give"
-                " such limits a key_func or scope of their own instead."
-            )
         self.enabled = bool(config["RATELIMIT_ENABLED"])
         app.extensions.setdefault("limiter", set()).add(self)
         _register_commands(app)
         if not self.enabled:
             return
         self._key_func = self._key_func or config.get("RATELIMIT_KEY_FUNC") or get_remote_address
+        self._request_identifier = setting(config, "REQUEST_IDENTIFIER")
         self._headers_enabled = bool(setting(config, "HEADERS_ENABLED"))
         self._headers = {
             header: self._header_mapping.get(header) or config[f"RATELIMIT_HEADER_{header.name}"]
@@ -423,8 +416,14 @@ class Limiter(LimiterInspection):
         """
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
-        scope = req.endpoint or ""
+        scope = self._identity(req)
+        if not scope:
+            # No identity: counted as a request that matched no route, by the
+            # gate's application limits alone.
+            return hits, deferred, []
         written: list[Limit] = getattr(wrapper, self._view_attr)
+        # The view the identity names, as Flask-Limiter looks it up: another
+        # endpoint's when the identifier gives one, none for a path.
         view = current_app.view_functions.get(scope)
         registered = self._own_limits(view)
         if (
@@ -479,8 +478,10 @@ class Limiter(LimiterInspection):
         if not self.enabled or self._store is None:
             return None
         req = request._get_current_object()  # type: ignore[attr-defined]
-        scope = f"{req.endpoint or ''}:block"
-        hits = declared.hits(self._key_func, scope, self._prefix)  # type: ignore[arg-type]
+        identity = self._identity(req)
+        if not identity:
+            return None
+        hits = declared.hits(self._key_func, f"{identity}:block", self._prefix)  # type: ignore[arg-type]
         return (req, hits) if hits else None
 
     def _enforce_block(self, declared: Limit) -> None:
@@ -544,23 +545,23 @@ class Limiter(LimiterInspection):
         ``own``: include the view's own limits too (an explicit
         :meth:`check`); the gate leaves them to the view's wrapper.
         """
-        if (
-            not self.enabled
-            or is_preflight(req.method, req.headers)
-            or _is_static_endpoint(req.endpoint)
-            or self._filtered()
-        ):
+        if not self.enabled or is_preflight(req.method, req.headers):
+            return [], [], []
+        identity = self._identity(req)
+        if _is_static_endpoint(identity) or self._filtered():
             return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
         for limit, scope in self._declared(
-            req.endpoint, list(req.blueprints), own=own, method=req.method
+            identity, list(req.blueprints), own=own, method=req.method
         ):
             self._collect(limit, scope, hits, deferred)
         return hits, deferred, self._meta_hits(req)
 
     def _meta_hits(self, req: Request) -> list[Hit]:
-        if not self._meta or ExemptionScope.META in self._lifted(req.endpoint, req.blueprints):
+        if not self._meta or ExemptionScope.META in self._lifted(
+            self._identity(req), req.blueprints
+        ):
             return []
         return [
             hit
@@ -597,7 +598,12 @@ class Limiter(LimiterInspection):
         Given the request's ``method``, written limits declared for other
         methods only do not replace the defaults. A blueprint's limits are
         counted per view, under the view's endpoint, as Flask-Limiter keys
-        them; ``shared_limit`` on a blueprint gives one budget."""
+        them; ``shared_limit`` on a blueprint gives one budget.
+
+        ``endpoint`` is the request's identity (:meth:`identify_request`):
+        one that names no view (a path) finds no limits or exemptions of
+        a view, and gets the blueprint's limits or the defaults, as in
+        Flask-Limiter."""
         view = current_app.view_functions.get(endpoint) if endpoint else None
         lifted = self._lifted(endpoint, blueprints)
         declared: list[tuple[Limit, str]] = []
@@ -607,7 +613,7 @@ class Limiter(LimiterInspection):
             # per endpoint; the application limits' own "global" scope names
             # one budget for all.
             declared += [(limit, endpoint or "") for limit in self._application]
-        if view is None or endpoint is None:
+        if not endpoint:
             return declared
         written = self._own_limits(view)
         # By method only: a limit's callable may need what the view's

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
 from hipflask.contexts.globals import current_app
+from hipflask.contexts.globals import request
 from hipflask.contexts.state import request_state
 from hipflask.errors import ConfigurationError
 
@@ -26,6 +27,7 @@ from .rules import RequestLimit
 if TYPE_CHECKING:
     from hipflask.security.ratelimit import Hit
     from hipflask.security.ratelimit import RateLimitStore
+    from hipflask.wrappers.request import Request
 
 __all__ = ["LimiterInspection", "reset_at"]
 
@@ -38,6 +40,7 @@ class LimiterInspection:
     _state_key: str
     _prefix: str
     _key_func: Callable[[], str] | None
+    _request_identifier: Callable[[], str] | None
     _meta: list[Limit]
     _application: list[Limit]
     _defaults: list[Limit]
@@ -56,6 +59,24 @@ class LimiterInspection:
             own: bool = True,
             method: str | None = None,
         ) -> list[tuple[Limit, str]]: ...
+
+    def identify_request(self) -> str:
+        """The current request's identity: its endpoint, or what ``request_identifier`` returns.
+
+        The limiter takes it for the request's endpoint: budgets are named by
+        it, and the view whose limits and exemptions apply is the one it
+        names (none, for an identity such as a path). ``""`` when the limiter
+        is disabled or not initialised, as in Flask-Limiter.
+        """
+        if not self.enabled or self._store is None:
+            return ""
+        identifier = self._request_identifier
+        return (identifier() if identifier is not None else request.endpoint) or ""
+
+    def _identity(self, req: Request) -> str:
+        """:meth:`identify_request` for a request being counted (the limiter is on)."""
+        identifier = self._request_identifier
+        return (identifier() if identifier is not None else req.endpoint) or ""
 
     @property
     def current_limit(self) -> RequestLimit | None:

@@ -218,20 +218,28 @@ class Limit:
             # budget. The limit is skipped, as in Flask-Limiter.
             logger.warning("Rate limit skipped: the key function returned %r.", key)
             return []
-        identifiers = self.identifiers(key, scope, prefix, request.method)
+        identifiers = self.identifiers(key, scope, prefix, request.method, request.endpoint or "")
         cost = self.cost() if callable(self.cost) else self.cost
         message = self.error_message() if callable(self.error_message) else self.error_message
         deduct = self.deduct_when is None
         return [Hit(item, identifiers, cost, deduct, message, self, self.shared) for item in items]
 
-    def identifiers(self, key: str, scope: str, prefix: str, method: str) -> tuple[str, ...]:
+    def identifiers(
+        self, key: str, scope: str, prefix: str, method: str, endpoint: str | None = None
+    ) -> tuple[str, ...]:
         """The store key parts for ``key`` under this declaration.
 
         Shared: the scope is the budget's name. Otherwise a declared scope
-        subdivides the route's budget, as Flask-Limiter combines them.
+        subdivides the route's budget, as Flask-Limiter combines them. A
+        callable scope is given the request's ``endpoint`` (``scope`` when
+        none is given, outside a request), as there, even where the budget
+        is named by a ``request_identifier``.
         """
         if self.scope is not None:
-            named = self.scope(scope) if callable(self.scope) else self.scope
+            if callable(self.scope):
+                named = self.scope(scope if endpoint is None else endpoint)
+            else:
+                named = self.scope
             scope = named if self.shared else f"{scope}:{named}"
         identifiers: tuple[str, ...] = (key, scope)
         if self.per_method:
