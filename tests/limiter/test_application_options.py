@@ -63,6 +63,31 @@ def test_cost_counts_each_request_that_many_times(
     assert [client.get("/").status_code for _ in range(3)] == [200, 429, 429]
 
 
+def test_a_cost_of_zero_counts_as_one(
+    app: Hipflask, client: HipflaskClient, declare: Declare
+) -> None:
+    routes(app, "1/minute")
+    declare(app, {"cost": 0})
+    assert [client.get("/").status_code for _ in range(2)] == [200, 429]
+
+
+@pytest.mark.parametrize("limits", ["application_limits", "default_limits"])
+def test_a_zero_cost_argument_gives_way_to_the_setting(
+    app: Hipflask, client: HipflaskClient, limits: str
+) -> None:
+    # Flask-Limiter reads ``argument or setting``: 0 is no argument there.
+    @app.get("/")
+    def index() -> str:
+        return "index"
+
+    app.config["RATELIMIT_APPLICATION_COST"] = 2
+    app.config["RATELIMIT_DEFAULTS_COST"] = 2
+    cost = "application_limits_cost" if limits == "application_limits" else "default_limits_cost"
+    options: dict[str, Any] = {limits: ["3/minute"], cost: 0}
+    Limiter(get_remote_address, app=app, **options)
+    assert [client.get("/").status_code for _ in range(2)] == [200, 429]
+
+
 def test_exempt_when_lifts_the_application_limits(
     app: Hipflask, client: HipflaskClient, declare: Declare
 ) -> None:

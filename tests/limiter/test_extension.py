@@ -17,6 +17,7 @@ from hipflask import request
 from hipflask.errors import ConfigurationError
 from hipflask.limiter import ExemptionScope
 from hipflask.limiter import HeaderNames
+from hipflask.limiter import Limit
 from hipflask.limiter import Limiter
 from hipflask.limiter import RateLimitExceeded
 from hipflask.limiter.util import get_remote_address
@@ -463,6 +464,32 @@ def test_callable_limits_costs_scopes_and_per_method(app: Hipflask, client: Any)
     assert statuses(client, "/dyn", 2) == [200, 429]
     assert client.post("/dyn").status_code == 200
     assert statuses(client, "/scoped", 2) == [200, 429]
+
+
+def test_a_numeric_cost_of_zero_counts_as_one_and_a_callable_zero_is_free(
+    app: Hipflask, client: Any
+) -> None:
+    # Flask-Limiter's reading (``cost or 1``): a zero written down is not a
+    # way to switch a limit off; a cost computed per request may waive one.
+    limiter = Limiter(app, default_limits=[Limit("1 per minute", cost=0)])
+
+    @app.get("/numeric")
+    @limiter.limit("2 per minute", cost=0)
+    def numeric() -> str:
+        return "ok"
+
+    @app.get("/waived")
+    @limiter.limit("1 per minute", cost=lambda: 0)
+    def waived() -> str:
+        return "ok"
+
+    @app.get("/default")
+    def default() -> str:
+        return "ok"
+
+    assert statuses(client, "/numeric", 3) == [200, 200, 429]
+    assert statuses(client, "/waived", 3) == [200, 200, 200]
+    assert statuses(client, "/default", 2) == [200, 429]
 
 
 def test_a_request_filter_exempts_from_everything(app: Hipflask, client: Any) -> None:

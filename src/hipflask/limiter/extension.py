@@ -62,6 +62,8 @@ __all__ = ["Limiter", "RouteLimit"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
+#: Arguments whose falsy value gives way to the setting, as in Flask-Limiter.
+_FALSY_DEFERS = frozenset({"APPLICATION_COST", "DEFAULTS_COST"})
 
 
 def _name(view: Callable[..., Any]) -> str:
@@ -300,6 +302,10 @@ class Limiter(LimiterInspection):
 
     def _setting(self, config: Any, name: str) -> Any:
         value = self._args.get(name)
+        if name in _FALSY_DEFERS and not value:
+            # ``application_limits_cost=0`` is no argument to Flask-Limiter
+            # (it reads ``argument or setting``): a ported app gets the setting.
+            value = None
         return value if value is not None else config.get(f"RATELIMIT_{name}")
 
     # -- declarations ------------------------------------------------------------

@@ -219,7 +219,10 @@ class Limit:
             logger.warning("Rate limit skipped: the key function returned %r.", key)
             return []
         identifiers = self.identifiers(key, scope, prefix, request.method, request.endpoint or "")
-        cost = self.cost() if callable(self.cost) else self.cost
+        # A cost of 0 written as a number is 1, as Flask-Limiter reads it
+        # (``cost or 1``): a typo'd zero must not make every request free. A
+        # callable may still return 0 to let a request through uncounted.
+        cost = self.cost() if callable(self.cost) else (self.cost or 1)
         message = self.error_message() if callable(self.error_message) else self.error_message
         deduct = self.deduct_when is None
         return [Hit(item, identifiers, cost, deduct, message, self, self.shared) for item in items]
