@@ -788,7 +788,7 @@ def test_a_key_func_with_no_key_skips_the_limit(app: Hipflask, client: Any) -> N
     assert statuses(client, "/keyed", 2, headers={"X-Api-Key": "k1"}) == [200, 429]
 
 
-@pytest.mark.parametrize("value", ["garbage", "", "-1/second", "5 per fortnight"])
+@pytest.mark.parametrize("value", ["garbage", "-1/second", "5 per fortnight"])
 def test_a_callable_limit_returning_garbage_counts_the_defaults(
     app: Hipflask, client: Any, value: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -860,10 +860,37 @@ def test_a_bad_limit_callable_gives_way_to_the_defaults_once(
     assert "is not a rate limit" in caplog.text
 
 
-def test_a_bad_application_limit_is_skipped(
+@pytest.mark.parametrize("kind", ["application_limits", "default_limits", "meta_limits"])
+def test_a_default_application_or_meta_limit_callable_giving_garbage_raises(
+    app: Hipflask, client: Any, kind: str
+) -> None:
+    # Flask-Limiter lets the parse error out (a 500 on every request):
+    # nothing stands in for such a limit, and skipping it would leave every
+    # route without one. The error says which callable gave what.
+    def plan() -> str:
+        return "garbage"
+
+    Limiter(app, **{kind: [plan]})
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    with pytest.raises(ConfigurationError, match=r"callable .*plan returned 'garbage'"):
+        client.get("/")
+    app.testing = False
+    assert client.get("/").status_code == 500
+
+
+def test_swallow_errors_logs_and_skips_a_bad_application_limit_callable(
     app: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    Limiter(app, default_limits=["2 per minute"], application_limits=[lambda: "garbage"])
+    Limiter(
+        app,
+        default_limits=["2 per minute"],
+        application_limits=[lambda: "garbage"],
+        swallow_errors=True,
+    )
 
     @app.get("/a")
     def a() -> str:
@@ -876,6 +903,28 @@ def test_a_bad_application_limit_is_skipped(
     with caplog.at_level(logging.ERROR, logger="hipflask.limiter"):
         paths = ("/a", "/b", "/a", "/b", "/a")
         assert [client.get(p).status_code for p in paths] == [200, 200, 200, 200, 429]
+    assert "is not a rate limit" in caplog.text
+
+
+@pytest.mark.parametrize("value", ["", None])
+def test_an_empty_value_from_a_limit_callable_is_no_limit_for_the_request(
+    app: Hipflask, client: Any, value: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A plan without limits, as Flask-Limiter reads an empty value: neither
+    # an error nor a log line.
+    def plan() -> Any:
+        return value
+
+    limiter = Limiter(app, default_limits=["2 per minute"], application_limits=[plan])
+
+    @app.get("/own")
+    @limiter.limit(plan)
+    def own() -> str:
+        return "own"
+
+    with caplog.at_level(logging.ERROR, logger="hipflask.limiter"):
+        assert statuses(client, "/own", 3) == [200, 200, 429]
+    assert caplog.records == []
 
 
 def test_remaining_is_after_a_deduct_when_deduction(app: Hipflask, client: Any) -> None:

@@ -252,8 +252,12 @@ class Limiter(LimiterInspection):
         self._prefix = setting(config, "KEY_PREFIX") or ""
         self._on_breach = setting(config, "ON_BREACH_CALLBACK")
         self._on_meta_breach = setting(config, "ON_META_BREACH_CALLBACK")
+        # Failing open is the app's choice: a bad callable limit is then
+        # logged and skipped, as Flask-Limiter swallows the error.
+        strict = not setting(config, "SWALLOW_ERRORS")
         self._defaults = as_limits(
             setting(config, "DEFAULT"),
+            strict=strict,
             per_method=bool(setting(config, "DEFAULTS_PER_METHOD")),
             exempt_when=setting(config, "DEFAULTS_EXEMPT_WHEN"),
             deduct_when=setting(config, "DEFAULTS_DEDUCT_WHEN"),
@@ -261,6 +265,7 @@ class Limiter(LimiterInspection):
         )
         self._application = as_limits(
             setting(config, "APPLICATION"),
+            strict=strict,
             scope="global",
             shared=True,
             per_method=bool(setting(config, "APPLICATION_PER_METHOD")),
@@ -270,7 +275,7 @@ class Limiter(LimiterInspection):
         )
         # One budget of breaches per client across the whole app, as
         # Flask-Limiter keys them.
-        self._meta = as_limits(setting(config, "META"), scope="meta", shared=True)
+        self._meta = as_limits(setting(config, "META"), strict=strict, scope="meta", shared=True)
         fallback = setting(config, "IN_MEMORY_FALLBACK") or []
         if isinstance(fallback, str):
             fallback = [fallback]

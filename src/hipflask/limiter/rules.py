@@ -158,6 +158,9 @@ class Limit:
     on_breach: Callable[[Any], Any] | None = None
     override_defaults: bool = True
     _items: list[Any] | None = field(default=None, init=False, repr=False)
+    #: A default, application or meta limit: nothing stands in for it, so a
+    #: callable giving garbage is an error rather than a limit skipped.
+    _strict: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.limit_provider, str):
@@ -176,22 +179,38 @@ class Limit:
     def current_items(self) -> list[Any] | None:
         """The parsed limits for the current request; None when a callable gave no limit.
 
-        A callable is read per request (a plan from the database, a header):
-        a bad value is logged and the declaration counts as absent, so the
-        defaults apply in its place, as in Flask-Limiter, rather than every
-        request becoming a 500.
+        A callable is read per request (a plan from the database, a header).
+        An empty value is no limit for this request, as in Flask-Limiter. A
+        bad value of a view's or blueprint's limit is logged and the
+        declaration counts as absent, so the defaults apply in its place, as
+        there. A default, application or meta limit has nothing in its
+        place: its bad value raises :class:`ConfigurationError`, a 500 as in
+        Flask-Limiter but saying which callable and value, rather than leave
+        every request unlimited.
         """
         if self._items is not None:
             return self._items
         found: dict[int, list[Any] | None] = request_state().extensions.setdefault(_DYNAMIC, {})
         if id(self) not in found:
             value = self.limit_provider()  # type: ignore[operator]
-            try:
-                found[id(self)] = parse_limits(value)
-            except ConfigurationError:
-                logger.error("Rate limit skipped: %r is not a rate limit.", value)
-                found[id(self)] = None
+            found[id(self)] = self._parse(value) if value else None
         return found[id(self)]
+
+    def _parse(self, value: str) -> list[Any] | None:
+        try:
+            return parse_limits(value)
+        except ConfigurationError as exc:
+            if self._strict:
+                provider = self.limit_provider
+                name = getattr(provider, "__qualname__", None) or repr(provider)
+                raise ConfigurationError(
+                    f"The rate limit callable {name} returned {value!r}: {exc} A default,"
+                    " application or meta limit has no other limit to stand in for it, so"
+                    " the request is refused rather than counted against none; fix the"
+                    " value, or set RATELIMIT_SWALLOW_ERRORS to log and skip it."
+                ) from exc
+            logger.error("Rate limit skipped: %r is not a rate limit.", value)
+            return None
 
     def usable(self, method: str | None) -> bool:
         """Whether this declaration counts requests with ``method`` now.
@@ -309,11 +328,21 @@ class MetaLimit(Limit):
 
 
 def as_limits(
-    values: Sequence[str | Callable[[], str] | Limit] | str | None, **options: Any
+    values: Sequence[str | Callable[[], str] | Limit] | str | None,
+    *,
+    strict: bool = False,
+    **options: Any,
 ) -> list[Limit]:
-    """Normalise ``default_limits``-style lists (strings, callables, :class:`Limit`)."""
+    """Normalise ``default_limits``-style lists (strings, callables, :class:`Limit`).
+
+    ``strict``: a callable among them that returns garbage raises rather
+    than being skipped (see :meth:`Limit.current_items`).
+    """
     if values is None:
         return []
     if isinstance(values, str):
         values = [values]
-    return [value if isinstance(value, Limit) else Limit(value, **options) for value in values]
+    limits = [value if isinstance(value, Limit) else Limit(value, **options) for value in values]
+    for limit in limits:
+        limit._strict = strict
+    return limits
