@@ -364,7 +364,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     ],
     "hipflask.limiter.util": ["get_ipaddr", "get_remote_address"],
     # flask_cors
-    "hipflask.cors": ["CORS", "cross_origin"],
+    "hipflask.cors": ["CORS", "__version__", "cross_origin"],
     # flask_talisman
     "hipflask.talisman": [
         "ALLOW_FROM",

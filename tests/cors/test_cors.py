@@ -356,3 +356,14 @@ def test_header_name_lists_are_sorted(app: Hipflask, client: Any) -> None:
     assert got.headers["Access-Control-Expose-Headers"] == "X-Alpha, X-Zeta"
     answered = client.options("/x", headers=preflight(ALLOWED, headers="X-Foo, X-Bar"))
     assert answered.headers["Access-Control-Allow-Headers"] == "X-Bar, X-Foo"
+
+
+def test_version_is_the_package_version() -> None:
+    # Flask-CORS exports its release as ``__version__``; code that logs or
+    # checks it keeps working, and reads hipflask's.
+    import hipflask
+    import hipflask.cors
+    from hipflask.cors import __version__
+
+    assert __version__ == hipflask.__version__
+    assert "__version__" in hipflask.cors.__all__

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from hipflask.wrappers.request import Request
     from hipflask.wrappers.response import Response
 
-__all__ = ["CORS", "cross_origin"]
+__all__ = ["CORS", "__version__", "cross_origin"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -390,3 +390,13 @@ def _with_headers(policy: CorsPolicy, rv: Any) -> Response:
     if is_preflight(req.method, req.headers):
         _apply_preflight(policy, req, response)
     return response
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # Flask-CORS names its release; here it is hipflask's, read on use
+        # as the package sets it after importing its modules.
+        import hipflask
+
+        return hipflask.__version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
