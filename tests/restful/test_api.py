@@ -152,6 +152,25 @@ def test_typed_resource_method_goes_through_representations(api: Api, client: An
     assert bad.get_json()["errors"][0]["loc"] == ["body", "name"]
 
 
+def test_mediatypes_method_gives_the_accept_header_then_the_default(
+    app: Hipflask, client: Any
+) -> None:
+    api = Api(app)
+
+    class Types(Resource):
+        def get(self) -> Any:
+            return {"resource": self.mediatypes(), "api": api.mediatypes_method()(self)}
+
+    api.add_resource(Types, "/types")
+    accept = "text/html;q=0.5, application/xml, */*;q=0.1"
+    expected = ["application/xml", "text/html", "*/*", "application/json"]
+    assert client.get("/types", headers={"Accept": accept}).get_json() == {
+        "resource": expected,
+        "api": expected,
+    }
+    assert client.get("/types").get_json()["resource"] == ["application/json"]
+
+
 def test_url_for_a_resource(api: Api, app: Hipflask) -> None:
     with app.test_request_context():
         assert api.url_for(Todo, todo_id=5) == "/v1/todos/5"

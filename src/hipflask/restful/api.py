@@ -156,6 +156,7 @@ class Api:
                 f" {existing.view_class.__name__}; pass endpoint= to add_resource."
             )
         self.endpoints.add(endpoint)
+        resource.mediatypes = self.mediatypes_method()
         resource.endpoint = endpoint
         # Typed methods are wrapped here too: an API decorator that does not
         # copy ``view_class`` would otherwise hide the class from the router.
@@ -204,6 +205,15 @@ class Api:
     def mediatypes(self) -> list[str]:
         """The media types of the request's ``Accept`` header, best first."""
         return [value for value, _quality in request.accept_mimetypes]
+
+    def mediatypes_method(self) -> Callable[[Any], list[str | None]]:
+        """A method giving :meth:`mediatypes`, then ``default_mediatype``.
+
+        :meth:`add_resource` sets it as the resource's ``mediatypes``, as
+        Flask-RESTful does, so a resource written for it can call
+        ``self.mediatypes()`` to see what the client asked for.
+        """
+        return lambda resource: [*self.mediatypes(), self.default_mediatype]
 
     def make_response(self, data: Any, *args: Any, **kwargs: Any) -> Any:
         """The response for ``data`` in the representation the client accepts best."""

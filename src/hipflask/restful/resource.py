@@ -46,6 +46,11 @@ class Resource(MethodView):
     #: Set by :meth:`Api.add_resource`.
     endpoint: ClassVar[str | None] = None
 
+    #: Set by :meth:`Api.add_resource` (:meth:`Api.mediatypes_method
+    #: <hipflask.restful.Api.mediatypes_method>`): ``self.mediatypes()`` is the
+    #: request's ``Accept`` media types, best first, then the API's default.
+    mediatypes: ClassVar[Callable[[Any], list[str | None]]]
+
     def dispatch_request(self, *args: Any, **kwargs: Any) -> Any:
         """Call the method for the request's verb through :attr:`method_decorators`."""
         method = request.method.lower()
