@@ -43,6 +43,7 @@ from hipflask.security.ratelimit import RateLimitExceeded
 from hipflask.security.ratelimit import RateLimitStore
 from hipflask.security.ratelimit import parse_limits
 
+from .endpoints import EndpointLimits
 from .inspection import LimiterInspection
 from .inspection import _request_limit
 from .inspection import reset_at
@@ -203,9 +204,13 @@ class Limiter(LimiterInspection):
         # Its own key in the request state: an app may have several limiters.
         self._state_key = f"limiter.{id(self):x}"
         self._checked_key = f"{self._state_key}.checked"
+        # Set once a limit's wrapper or block counted the defaults, so a
+        # second one in the same request does not count them again.
+        self._defaults_key = f"{self._state_key}.defaults"
         # Where a decorated view keeps this limiter's limits: on the function
         # itself, so each app made by a factory has its own declarations.
         self._view_attr = f"_hipflask_limits_{id(self):x}"
+        self._endpoints = EndpointLimits(self._view_attr, self._limit_in)
         if app is not None:
             self.init_app(app)
 
@@ -362,6 +367,12 @@ class Limiter(LimiterInspection):
     def _register(self, declared: Limit) -> RouteLimit:
         return RouteLimit(self, declared)
 
+    def _limit_in(self, decorator: object) -> Limit | None:
+        """The limit ``decorator`` applies when it is this limiter's ``limit(...)``."""
+        if isinstance(decorator, RouteLimit) and decorator._limiter is self:
+            return decorator.declared
+        return None
+
     def _add(self, declared: Limit, obj: Any) -> Any:
         """Record ``declared`` for a blueprint, or wrap a view to count it.
 
@@ -417,13 +428,13 @@ class Limiter(LimiterInspection):
         return req
 
     def _own_plan(self, req: Request, wrapper: Callable[..., Any]) -> _Plan:
-        """The hits of the limits written on the view being called.
+        """The hits of the limits written on the view (or method, or helper) being called.
 
         With ``override_defaults=False`` the defaults are counted here too,
         after the decorators above, as Flask-Limiter counts them; but only
         when the gate left them here (it saw these limits on the registered
-        view), so a limit on a method of a class-based view adds no second
-        count of the defaults.
+        view or its class), so a limit in a helper the view calls adds no
+        second count of the defaults.
         """
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
@@ -433,29 +444,7 @@ class Limiter(LimiterInspection):
             # gate's application limits alone.
             return hits, deferred, []
         written: list[Limit] = getattr(wrapper, self._view_attr)
-        # The view the identity names, as Flask-Limiter looks it up: another
-        # endpoint's when the identifier gives one, none for a path.
-        view = current_app.view_functions.get(scope)
-        registered = self._own_limits(view)
-        if (
-            # With none of the view's limits for this method, the gate
-            # counted the defaults already.
-            any(limit.applies_to(req.method) for limit in registered)
-            # Kept beside the view's limits, or in place of limits whose
-            # callables gave none (read only now, after the decorators above).
-            and (
-                (
-                    not all(limit.override_defaults for limit in written)
-                    # Blueprint limits kept beside the view's replace them.
-                    and not any(
-                        limit.override_defaults
-                        for limit in self._beside(registered, req.blueprints)
-                    )
-                )
-                or not any(limit.usable(req.method) for limit in registered)
-            )
-            and ExemptionScope.DEFAULT not in self._lifted(scope, req.blueprints)
-        ):
+        if self._counts_defaults(req, scope, written):
             # First, as Flask-Limiter counts them: of equal windows, the
             # default's is the one the headers describe.
             for limit in self._defaults:
@@ -476,53 +465,81 @@ class Limiter(LimiterInspection):
             if limit.deduct_when is not None:
                 deferred.append((replace(hit, deduct=True), limit.deduct_when))
 
-    def _own_limits(self, view: Callable[..., Any] | None) -> list[Limit]:
-        """The limits a registered view carries, through any decorators around it."""
-        while view is not None:
-            limits = getattr(view, "__dict__", {}).get(self._view_attr)
-            if limits is not None:
-                return limits  # type: ignore[no-any-return]
-            view = getattr(view, "__wrapped__", None)
-        return []
+    def _counts_defaults(self, req: Request, scope: str, written: list[Limit]) -> bool:
+        """Whether a limit's wrapper or block counts the defaults with ``written``.
 
-    def _block_hits(self, declared: Limit) -> tuple[Request, list[Hit]] | None:
+        Only when the gate left them to it, and once per request (a limit on
+        ``dispatch_request`` and one on ``get`` both run). The view the
+        identity names is the one whose limits say so, as Flask-Limiter
+        looks it up: another endpoint's when the identifier gives one, none
+        for a path. Limits written outside that view and its class are
+        learnt here for the endpoint's next requests.
+        """
+        view = current_app.view_functions.get(scope)
+        registered = self._endpoints.written(scope, view, req.method)
+        if any(limit.applies_to(req.method) for limit in registered):
+            # Kept beside the view's limits, or in place of limits whose
+            # callables gave none (read only now, after the decorators above).
+            # With none of them for this method, the gate counted the defaults.
+            wanted = (
+                not all(limit.override_defaults for limit in written)
+                # Blueprint limits kept beside the view's replace them.
+                and not any(
+                    limit.override_defaults for limit in self._beside(registered, req.blueprints)
+                )
+            ) or not any(limit.usable(req.method) for limit in registered)
+        else:
+            # Written in a helper the view calls: learnt for the next requests.
+            wanted = self._endpoints.met(scope, view, req.method, written)
+        extensions = request_state().extensions
+        if not wanted or self._defaults_key in extensions:
+            return False
+        if ExemptionScope.DEFAULT in self._lifted(scope, req.blueprints):
+            return False
+        extensions[self._defaults_key] = True
+        return True
+
+    def _block_hits(self, declared: Limit) -> tuple[Request, _Plan] | None:
         if not self.enabled or self._store is None:
             return None
         req = request._get_current_object()  # type: ignore[attr-defined]
         identity = self._identity(req)
         if not identity:
             return None
-        hits = declared.hits(self._key_func, f"{identity}:block", self._prefix)  # type: ignore[arg-type]
-        return (req, hits) if hits else None
+        hits: list[Hit] = []
+        deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
+        if self._counts_defaults(req, identity, [declared]):
+            for limit in self._defaults:
+                self._collect(limit, identity, hits, deferred)
+        hits += declared.hits(self._key_func, f"{identity}:block", self._prefix)  # type: ignore[arg-type]
+        return (req, (hits, deferred, self._meta_hits(req))) if hits else None
 
     def _enforce_block(self, declared: Limit) -> None:
         """Count a ``with limiter.limit(...):`` block, refusing with 429 when over."""
         found = self._block_hits(declared)
         if found is None:
             return
-        req, hits = found
+        req, (hits, deferred, meta) = found
         store: RateLimitStore = self._store  # type: ignore[assignment]  # checked above
         if not store.is_memory and _on_event_loop():
             raise ConfigurationError(
                 "'with limiter.limit(...)' would block the event loop while the rate-limit"
                 " store answers; in an async view use 'async with limiter.limit(...)'."
             )
-        outcome = store.check(hits, want_stats=self._headers_enabled, meta=self._meta_hits(req))
+        outcome = store.check(hits, want_stats=self._headers_enabled, meta=meta)
         # Recorded even when it passes: the block's count is then the one
         # current_limit and the headers describe, as in Flask-Limiter.
-        self._decide(req, outcome, [])
+        self._decide(req, outcome, deferred)
 
     async def _enforce_block_async(self, declared: Limit) -> None:
         """``async with limiter.limit(...):``: the block's count, without blocking the loop."""
         found = self._block_hits(declared)
         if found is None:
             return
-        req, hits = found
+        req, (hits, deferred, meta) = found
         store: RateLimitStore = self._store  # type: ignore[assignment]  # checked above
-        outcome = await store.check_async(
-            hits, want_stats=self._headers_enabled, meta=self._meta_hits(req)
-        )
-        self._decide(req, outcome, [])
+        outcome = await store.check_async(hits, want_stats=self._headers_enabled, meta=meta)
+        self._decide(req, outcome, deferred)
 
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
         """Lift default and application limits from a view or a blueprint.
@@ -626,10 +643,15 @@ class Limiter(LimiterInspection):
             declared += [(limit, endpoint or "") for limit in self._application]
         if not endpoint:
             return declared
-        written = self._own_limits(view)
+        written = self._endpoints.written(endpoint, view, method)
         # By method only: a limit's callable may need what the view's
         # decorators set up (a verified JWT), so the gate does not call it.
-        own = own or not any(method is None or limit.applies_to(method) for limit in written)
+        applies = any(method is None or limit.applies_to(method) for limit in written)
+        if not applies and method is not None and self._endpoints.replaced(endpoint, method):
+            # Limits met in the view's helpers stand in for the blueprint's
+            # and the defaults, and count themselves where they are written.
+            return declared
+        own = own or not applies
         beside = self._beside(written, blueprints)
         if not written:
             written = self._blueprint_limits_of(blueprints)
