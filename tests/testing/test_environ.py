@@ -144,3 +144,47 @@ def test_a_chunked_body_arrives_as_a_server_hands_one_over(
     assert streamed.get_json() == {"body": "0123456789", "length": None}
     assert given.get_json() == {"body": "abc", "length": None}
     assert both.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Transfer-Encoding", "gzip, chunked")],
+        [("Transfer-Encoding", "GZIP,Chunked")],
+        [("Transfer-Encoding", "deflate, gzip, chunked")],
+        [("Transfer-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
+    ],
+    ids=["gzip-chunked", "no-space-any-case", "three-codings", "repeated-header"],
+)
+def test_a_body_with_chunked_among_several_codings_is_not_given_a_length(
+    app: Hipflask, client: HipflaskClient, headers: list[tuple[str, str]]
+) -> None:
+    # As with Flask's client, which keeps the length but whose request ignores
+    # it: the client must not add the Content-Length the app refuses beside
+    # Transfer-Encoding. A raw request with both is still a 400.
+    @app.post("/raw")
+    def raw() -> dict[str, object]:
+        return {"body": request.get_data(as_text=True), "length": request.content_length}
+
+    sent = client.post("/raw", data=b"abc", headers=headers)
+    both = client.post(
+        "/raw", data=b"abc", headers=headers, environ_overrides={"CONTENT_LENGTH": "3"}
+    )
+
+    assert sent.status_code == 200
+    assert sent.get_json() == {"body": "abc", "length": None}
+    assert both.status_code == 400
+
+
+def test_a_body_with_codings_but_not_chunked_keeps_its_length_and_is_refused(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Only the length says where such a body ends, and a length beside
+    # Transfer-Encoding is what a server must refuse (Flask's client reads it).
+    @app.post("/raw")
+    def raw() -> str:
+        return request.get_data(as_text=True)
+
+    response = client.post("/raw", data=b"abc", headers={"Transfer-Encoding": "gzip"})
+
+    assert response.status_code == 400

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
 
+from werkzeug.http import parse_set_header
 from werkzeug.test import EnvironBuilder as _WerkzeugEnvironBuilder
 
 if TYPE_CHECKING:
@@ -54,10 +55,19 @@ def chunked_as_served(environ: WSGIEnvironment, overrides: Mapping[str, Any] | N
 
     No ``CONTENT_LENGTH`` (Werkzeug's builder adds one to every body) and the
     stream marked ``wsgi.input_terminated``, unless ``overrides`` (the
-    builder's ``environ_overrides``) set the length on purpose.
+    builder's ``environ_overrides``) set the length on purpose. A body is
+    chunked when ``chunked`` is among its codings (``gzip, chunked``), the
+    test Werkzeug's request applies to ignore the length: the length dropped
+    is one the request would not have read. A coding list without
+    ``chunked`` keeps the length, and the app refuses the pair with 400, as
+    a server must (RFC 9112): nothing else says where that body ends.
     """
-    encoding = environ.get("HTTP_TRANSFER_ENCODING", "")
-    if encoding.strip().lower() == "chunked" and "CONTENT_LENGTH" not in (overrides or {}):
+    encoding = environ.get("HTTP_TRANSFER_ENCODING")
+    if (
+        encoding
+        and "chunked" in parse_set_header(encoding)
+        and "CONTENT_LENGTH" not in (overrides or {})
+    ):
         environ.pop("CONTENT_LENGTH", None)
         environ.setdefault("wsgi.input_terminated", True)
 
@@ -93,11 +103,11 @@ class EnvironBuilder(_WerkzeugEnvironBuilder):
         """Werkzeug's environ; a chunked body arrives as a server hands one over.
 
         Werkzeug's builder gives every body a ``Content-Length``, also one
-        sent with ``Transfer-Encoding: chunked``, and the app refuses that
-        pair with 400 (request smuggling is built on it). A server that reads
-        a chunked body hands it over with no length and marks the stream
-        ``wsgi.input_terminated``; so does this builder, unless the test sets
-        ``CONTENT_LENGTH`` itself (to test that 400).
+        sent with ``Transfer-Encoding: chunked`` (or ``gzip, chunked``), and
+        the app refuses that pair with 400 (request smuggling is built on
+        it). A server that reads a chunked body hands it over with no length
+        and marks the stream ``wsgi.input_terminated``; so does this builder,
+        unless the test sets ``CONTENT_LENGTH`` itself (to test that 400).
         """
         environ = super().get_environ()
         chunked_as_served(environ, self.environ_overrides)
