@@ -138,20 +138,34 @@ def test_cookie_under_application_root(views: Hipflask, client: HipflaskClient) 
     assert client.get("/get/b").text == "'2'"
 
 
-def test_own_cookie_header_is_kept(views: Hipflask, client: HipflaskClient) -> None:
-    seen: dict[str, Any] = {}
+def test_a_cookie_header_given_is_replaced_by_the_jars_as_in_flask(
+    views: Hipflask, client: HipflaskClient, protocol: str
+) -> None:
+    seen: list[dict[str, str]] = []
     interface = views.session_interface
     original = interface.open_session
 
     def spy(app: Hipflask, request: Any) -> Any:
-        seen.update(request.cookies)
+        seen.append(dict(request.cookies))
         return original(app, request)
 
+    other = views.test_client(protocol=protocol)
+    other.get("/set/a/planted")
+    planted = other.get_cookie("session")
+    assert planted is not None
+    header = {"Cookie": f"theme=dark; session={planted.value}"}
     interface.open_session = spy  # type: ignore[method-assign]
+
+    with client.session_transaction(headers=header) as sess:
+        assert dict(sess) == {}
     client.get("/set/a/1")
-    with client.session_transaction(headers={"Cookie": "theme=dark"}) as sess:
+    with client.session_transaction(headers=header) as sess:
         assert sess["a"] == "1"
-    assert seen["theme"] == "dark"
+    mine = client.get_cookie("session")
+    assert mine is not None
+
+    assert seen[0] == {}
+    assert seen[-1] == {"session": mine.value}
 
 
 def test_other_cookies_in_the_jar_are_untouched(views: Hipflask, client: HipflaskClient) -> None:

@@ -228,9 +228,10 @@ class HipflaskClient(Client):
         default ``/`` on ``SERVER_NAME``), with the jar's cookies that such
         a request would carry; a ``SESSION_COOKIE_PATH`` of ``/app`` needs
         ``session_transaction("/app/")``. A ``Cookie`` header given in
-        ``headers`` is sent too. Changes are saved into the jar, as the
-        response to that request would set them, when the block ends
-        without an error.
+        ``headers`` (or ``HTTP_COOKIE`` in the environ arguments) is
+        replaced by the jar's, or dropped when the jar sends none, as in
+        Flask. Changes are saved into the jar, as the response to that
+        request would set them, when the block ends without an error.
 
         :raises TypeError: the client was created with ``use_cookies=False``.
         :raises SessionUnavailableError: the session interface opened no
@@ -245,10 +246,13 @@ class HipflaskClient(Client):
             environ = builder.get_environ()
         finally:
             builder.close()
-        cookies = [environ.get("HTTP_COOKIE"), self._through_jar(environ, [])]
-        cookie_header = "; ".join(value for value in cookies if value)
+        # As in Flask, the jar's cookies replace a Cookie header the test
+        # gave: the session opened is the one the client's next request sends.
+        cookie_header = self._through_jar(environ, [])
         if cookie_header:
             environ["HTTP_COOKIE"] = cookie_header
+        else:
+            environ.pop("HTTP_COOKIE", None)
         ctx = app.request_context(environ)
         with ctx:
             session = interface.open_session(app, ctx.request)
