@@ -516,7 +516,55 @@ def test_a_prepared_request_gets_the_clients_defaults(
     )
 
     assert plain.get_json() == {"remote": "127.0.0.1", "agent": agent}
-    assert own.get_json() == {"remote": "::1", "agent": "mine"}
+    # As in Flask, an environ dict keeps its headers but not its REMOTE_ADDR.
+    remote = "127.0.0.1" if kind == "environ" else "::1"
+    assert own.get_json() == {"remote": remote, "agent": "mine"}
+
+
+def test_an_environ_dict_keeps_what_a_request_carries_over_the_clients_environ_base(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Flask rebuilds the request a dict describes (method, URL, headers,
+    # body) over the client's environ_base: the dict's REMOTE_ADDR and other
+    # keys that are not headers give way, as Flask's client drops them.
+    @app.route("/", methods=["POST"])
+    def index() -> dict[str, Any]:
+        environ = request.environ
+        return {
+            "remote": request.remote_addr,
+            "user": environ.get("REMOTE_USER"),
+            "own": environ.get("test.own"),
+            "url": request.url,
+            "body": request.get_data(as_text=True),
+            "agent": request.user_agent.string,
+            "team": request.headers.get("X-Team"),
+        }
+
+    client.environ_base.update(REMOTE_ADDR="10.0.0.1", REMOTE_USER="base")
+    environ = EnvironBuilder(
+        "/?q=1", base_url="https://example.test:8443", method="POST", data="sent"
+    ).get_environ()
+    environ.update(
+        {
+            "REMOTE_ADDR": "203.0.113.9",
+            "REMOTE_USER": "ada",
+            "test.own": "mine",
+            "HTTP_USER_AGENT": "mine",
+            "HTTP_X_TEAM": "blue",
+        }
+    )
+
+    response = client.open(environ)
+
+    assert response.get_json() == {
+        "remote": "10.0.0.1",
+        "user": "base",
+        "own": None,
+        "url": "https://example.test:8443/?q=1",
+        "body": "sent",
+        "agent": "mine",
+        "team": "blue",
+    }
 
 
 @pytest.mark.parametrize("kind", ["builder", "environ", "request"])

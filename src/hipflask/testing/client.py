@@ -154,7 +154,9 @@ class HipflaskClient(Client):
         """A request the test built, with the client's defaults under what it set.
 
         The defaults are the remote address, the user agent and, in a
-        ``with client:`` block, keeping the context.
+        ``with client:`` block, keeping the context. An environ dict keeps
+        only what a request carries, as in Flask: the client's defaults
+        replace its remote address.
         """
         if isinstance(given, EnvironBuilder):
             builder = copy(given)
@@ -166,7 +168,13 @@ class HipflaskClient(Client):
             chunked_as_served(environ, builder.environ_overrides)
             return builder.request_class(environ)
         if isinstance(given, dict):
-            return WerkzeugRequest(self._copy_environ(given))
+            # As in Flask: the request the environ describes (method, URL,
+            # headers, body) is rebuilt over the client's environ_base; its
+            # other keys (REMOTE_ADDR, REMOTE_USER, a test's own) are not kept.
+            rebuilt = AppEnvironBuilder.from_environ(
+                given, app=self.app, environ_base=self._copy_environ({})
+            )
+            return rebuilt.get_request()
         request = copy(given)
         request.environ = self._copy_environ(given.environ)
         return request
@@ -180,8 +188,11 @@ class HipflaskClient(Client):
     ) -> TestResponse:
         """Send a request; arguments as for Werkzeug's ``EnvironBuilder``.
 
-        A prepared ``EnvironBuilder``, environ dict or Werkzeug ``Request``
-        is sent as given, with the client's defaults under it.
+        A prepared ``EnvironBuilder`` or Werkzeug ``Request`` is sent as
+        given, with the client's defaults under it. An environ dict is
+        rebuilt from its method, URL, headers and body over the client's
+        ``environ_base``, as in Flask: its ``REMOTE_ADDR`` and other
+        non-header keys are not kept.
         """
         if args and isinstance(args[0], (EnvironBuilder, dict, WerkzeugRequest)):
             request = self._prepared_request(args[0])
