@@ -453,6 +453,14 @@ def _positive(value: str) -> int:
     return number
 
 
+def _core(value: str) -> int:
+    core = int(value)
+    usable = sorted(os.sched_getaffinity(0))
+    if core not in usable:
+        raise argparse.ArgumentTypeError(f"core {core} is not one this process may use: {usable}")
+    return core
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="In-process µs/request of each framework on the spec's endpoints."
@@ -482,6 +490,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=_positive,
         default=DEFAULT_IN_FLIGHT,
         help="requests in flight in each ASGI row's second figure (1: sequential only)",
+    )
+    parser.add_argument(
+        "--cpu",
+        type=_core,
+        default=None,
+        help="pin the process (the ASGI rows' worker threads too) to this core, as"
+        " wire.py pins its server; default: not pinned",
     )
     parser.add_argument("--json", type=Path, help="where to write the JSON results")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
@@ -520,6 +535,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     endpoints = [ENDPOINTS_BY_NAME[n] for n in args.only] if args.only else ENDPOINTS
     chosen = args.frameworks or [f.key for f in FRAMEWORKS]
     frameworks = [f for f in FRAMEWORKS if f.key in chosen]
+    if args.cpu is not None:
+        # Sync views under ASGI hand each request between the loop and a
+        # worker thread: on one core (a server worker pinned per core) that
+        # hand-off costs far less than across two, so say which was measured.
+        os.sched_setaffinity(0, {args.cpu})
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -531,10 +551,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             check_row(row, endpoints)
         if args.check_only:
             return report_checks(rows, endpoints)
+        pinned = "not pinned" if args.cpu is None else f"pinned to core {args.cpu}"
         print(
             f"in-process: {args.rounds} rounds x {args.number} requests per sample,"
             f" {args.warmup} warm-up requests per cell, ASGI rows also with"
-            f" {args.in_flight} requests in flight",
+            f" {args.in_flight} requests in flight; {pinned}",
             file=sys.stderr,
         )
         warm_up(rows, args.warmup)
@@ -561,6 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "number": args.number,
         "warmup": args.warmup,
         "in_flight": args.in_flight,
+        "cpu": args.cpu,
     }
     document = results_document(rows, endpoints, settings, floor)
     path = args.json
