@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+import time
 
 import pytest
 
@@ -375,4 +376,72 @@ def test_a_request_cancelled_while_queued_leaves_no_watcher() -> None:
 
     asyncio.run(run())
     assert calls == []
+    runner.shutdown()
+
+
+def _count_wake_ups(loop: asyncio.AbstractEventLoop) -> list[int]:
+    """Count the worker's wake-ups of ``loop`` (its thread-safe calls)."""
+    calls = [0]
+    call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def counted(*args: object, **kwargs: object) -> asyncio.Handle:
+        calls[0] += 1
+        return call_soon_threadsafe(*args, **kwargs)  # type: ignore[arg-type]
+
+    loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_a_queue_served_in_one_stretch_wakes_the_loop_once() -> None:
+    # Each job lets go of the GIL (as a view waiting on I/O does): a worker
+    # waking the loop per result would have it deliver them one at a time.
+    runner = ThreadRunner(1, hold=60.0)
+    go = threading.Event()
+
+    def first() -> int:
+        go.wait(5)
+        return 0
+
+    def job(n: int) -> int:
+        time.sleep(0.001)
+        return n
+
+    async def run() -> tuple[list[int], int]:
+        wake_ups = _count_wake_ups(asyncio.get_running_loop())
+        futures = [runner.run(first)] + [runner.run(job, n) for n in range(1, 20)]
+        go.set()
+        results = list(await asyncio.gather(*futures))
+        return results, wake_ups[0]
+
+    results, wake_ups = asyncio.run(run())
+    assert results == list(range(20))
+    assert wake_ups == 1
+    runner.shutdown()
+
+
+def test_a_held_result_reaches_the_loop_while_the_next_job_blocks() -> None:
+    runner = ThreadRunner(1, hold=0.02)
+    go = threading.Event()
+    release = threading.Event()
+
+    def first() -> str:
+        go.wait(5)
+        return "first"
+
+    def blocked() -> str:
+        release.wait(5)
+        return "blocked"
+
+    async def run() -> tuple[str, bool, str]:
+        held = runner.run(first)
+        stuck = runner.run(blocked)
+        go.set()
+        # Held while the worker went on to the blocked job: the loop's
+        # timer delivers it, not the worker, which is still blocked.
+        first_result = await asyncio.wait_for(held, timeout=2)
+        still_blocked = not stuck.done()
+        release.set()
+        return first_result, still_blocked, await stuck
+
+    assert asyncio.run(run()) == ("first", True, "blocked")
     runner.shutdown()
