@@ -445,3 +445,36 @@ def test_a_held_result_reaches_the_loop_while_the_next_job_blocks() -> None:
 
     assert asyncio.run(run()) == ("first", True, "blocked")
     runner.shutdown()
+
+
+def test_a_stop_iteration_in_the_worker_strands_no_result() -> None:
+    # A Future refuses StopIteration (TypeError in the loop's callback): the
+    # delivery pass stopped there, leaving that caller and every result
+    # behind it in the batch waiting until some later job's wake-up.
+    runner = ThreadRunner(1)
+    go = threading.Event()
+
+    def first() -> str:
+        go.wait(5)
+        time.sleep(0.01)  # past the hold: the results after it form one batch
+        return "first"
+
+    def stop() -> None:
+        next(iter([]))
+
+    async def run() -> tuple[str, BaseException | None, list[int]]:
+        futures = [runner.run(first), runner.run(stop)]
+        later = [runner.run(lambda n=n: n) for n in range(3)]
+        go.set()
+        first_result = await asyncio.wait_for(futures[0], timeout=2)
+        failure: BaseException | None = None
+        try:
+            await asyncio.wait_for(futures[1], timeout=2)
+        except RuntimeError as exc:
+            failure = exc.__cause__
+        rest = list(await asyncio.wait_for(asyncio.gather(*later), timeout=2))
+        return first_result, failure, rest
+
+    first_result, failure, rest = asyncio.run(run())
+    assert (first_result, type(failure), rest) == ("first", StopIteration, [0, 1, 2])
+    runner.shutdown()

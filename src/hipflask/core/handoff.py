@@ -343,7 +343,7 @@ class ThreadRunner:
                     value = context.run(func, *args)
                 except BaseException as exc:  # handed to the awaiting coroutine
                     ok = False
-                    value = exc
+                    value = _future_safe(exc)
                 busy_since[index] = 0.0
             # The call (and the app and request in its arguments) is dropped
             # before the result is posted: once the awaiting coroutine has
@@ -459,3 +459,18 @@ def _next_or_done(iterator: Iterator[T]) -> tuple[bool, T | None]:
         return False, next(iterator)
     except StopIteration:
         return True, None
+
+
+def _future_safe(exc: BaseException) -> BaseException:
+    """``exc``, or a ``RuntimeError`` from it when a future would refuse it.
+
+    ``Future.set_exception`` raises ``TypeError`` for a ``StopIteration``
+    (a view's ``next()`` on an exhausted iterator): raised in
+    :meth:`_Inbox.deliver`, it would leave that caller waiting for good and
+    the rest of the batch undelivered. Wrapped as a generator's is (PEP 479).
+    """
+    if isinstance(exc, StopIteration):
+        error = RuntimeError("A function run in a worker thread raised StopIteration.")
+        error.__cause__ = exc
+        return error
+    return exc
