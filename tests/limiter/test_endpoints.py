@@ -213,3 +213,27 @@ def test_a_limited_helper_replaces_the_defaults_from_the_next_request(
     # count it, as in Flask-Limiter: the first request spent one of them.
     plan["limit"] = ""
     assert statuses(client, "/search", 2) == [200, 429]
+
+
+def test_defaults_the_gate_counted_are_not_counted_again_in_the_same_request(
+    app: Hipflask, client: Any
+) -> None:
+    limiter = Limiter(app, default_limits=["3 per minute"])
+
+    @limiter.limit("100 per minute")
+    def learns() -> str:
+        return "learns"
+
+    @limiter.limit(lambda: "")
+    def gives_none() -> str:
+        return "none"
+
+    @app.get("/search")
+    def search() -> str:
+        # The first request: the gate counted the defaults, then the first
+        # helper taught the endpoint to leave them to its limits, and the
+        # second, giving none, must not count them a second time.
+        return learns() + gives_none()
+
+    # Flask-Limiter answers the same: each request spends one of the defaults.
+    assert statuses(client, "/search", 4) == [200, 200, 200, 429]

@@ -580,10 +580,15 @@ class Limiter(LimiterInspection):
             return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
-        for limit, scope in self._declared(
-            identity, list(req.blueprints), own=own, method=req.method
-        ):
+        declared = self._declared(identity, list(req.blueprints), own=own, method=req.method)
+        for limit, scope in declared:
             self._collect(limit, scope, hits, deferred)
+        defaults = self._defaults
+        if defaults and any(limit is defaults[0] for limit, _scope in declared):
+            # Counted here: a limit met later in this request (a helper the
+            # endpoint has just learnt, one learnt meanwhile by another
+            # request) must not count them again.
+            request_state().extensions[self._defaults_key] = True
         return hits, deferred, self._meta_hits(req)
 
     def _meta_hits(self, req: Request) -> list[Hit]:
