@@ -2,7 +2,9 @@
 
 Budgets are named by it, and the view whose limits and exemptions apply is
 the one it names, under both protocols. The figures are what Flask-Limiter
-answers for the same app.
+answers for the same app, except for an empty identity, which counts against
+the application limits here and against none there (a deliberate difference,
+documented with the porting notes).
 """
 
 from __future__ import annotations

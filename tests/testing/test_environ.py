@@ -156,7 +156,7 @@ def test_a_chunked_body_arrives_as_a_server_hands_one_over(
     ],
     ids=["gzip-chunked", "no-space-any-case", "three-codings", "repeated-header"],
 )
-def test_a_body_with_chunked_among_several_codings_is_not_given_a_length(
+def test_a_body_with_chunked_last_among_several_codings_is_not_given_a_length(
     app: Hipflask, client: HipflaskClient, headers: list[tuple[str, str]]
 ) -> None:
     # As with Flask's client, which keeps the length but whose request ignores
@@ -176,15 +176,19 @@ def test_a_body_with_chunked_among_several_codings_is_not_given_a_length(
     assert both.status_code == 400
 
 
-def test_a_body_with_codings_but_not_chunked_keeps_its_length_and_is_refused(
-    app: Hipflask, client: HipflaskClient
+@pytest.mark.parametrize(
+    "coding", ["gzip", "chunked, gzip", '"chunked"', "x-chunked", "chunked;q=1"]
+)
+def test_a_body_whose_last_coding_is_not_chunked_keeps_its_length_and_is_refused(
+    app: Hipflask, client: HipflaskClient, coding: str
 ) -> None:
-    # Only the length says where such a body ends, and a length beside
-    # Transfer-Encoding is what a server must refuse (Flask's client reads it).
+    # Only the length says where such a body ends (a request's chunked coding
+    # must come last, RFC 9112), and a length beside Transfer-Encoding is
+    # what a server must refuse (Flask's client reads it).
     @app.post("/raw")
     def raw() -> str:
         return request.get_data(as_text=True)
 
-    response = client.post("/raw", data=b"abc", headers={"Transfer-Encoding": "gzip"})
+    response = client.post("/raw", data=b"abc", headers={"Transfer-Encoding": coding})
 
     assert response.status_code == 400

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlsplit
 
-from werkzeug.http import parse_set_header
 from werkzeug.test import EnvironBuilder as _WerkzeugEnvironBuilder
 
 if TYPE_CHECKING:
@@ -56,16 +55,16 @@ def chunked_as_served(environ: WSGIEnvironment, overrides: Mapping[str, Any] | N
     No ``CONTENT_LENGTH`` (Werkzeug's builder adds one to every body) and the
     stream marked ``wsgi.input_terminated``, unless ``overrides`` (the
     builder's ``environ_overrides``) set the length on purpose. A body is
-    chunked when ``chunked`` is among its codings (``gzip, chunked``), the
-    test Werkzeug's request applies to ignore the length: the length dropped
-    is one the request would not have read. A coding list without
-    ``chunked`` keeps the length, and the app refuses the pair with 400, as
-    a server must (RFC 9112): nothing else says where that body ends.
+    chunked when ``chunked`` is its last coding (``gzip, chunked``), as RFC
+    9112 requires of a request: a server reads it so, and Werkzeug's request
+    ignores the length then. Any other coding list keeps the length, and the
+    app refuses the pair with 400, as a server must: nothing else says where
+    that body ends.
     """
     encoding = environ.get("HTTP_TRANSFER_ENCODING")
     if (
         encoding
-        and "chunked" in parse_set_header(encoding)
+        and encoding.rpartition(",")[2].strip().lower() == "chunked"
         and "CONTENT_LENGTH" not in (overrides or {})
     ):
         environ.pop("CONTENT_LENGTH", None)
