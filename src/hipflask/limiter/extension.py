@@ -451,7 +451,7 @@ class Limiter(LimiterInspection):
                 self._collect(limit, scope, hits, deferred)
         for limit in written:
             self._collect(limit, scope, hits, deferred)
-        return hits, deferred, self._meta_hits(req)
+        return hits, deferred, self._meta_hits(req, scope)
 
     def _collect(
         self,
@@ -512,7 +512,7 @@ class Limiter(LimiterInspection):
             for limit in self._defaults:
                 self._collect(limit, identity, hits, deferred)
         hits += declared.hits(self._key_func, f"{identity}:block", self._prefix)  # type: ignore[arg-type]
-        return (req, (hits, deferred, self._meta_hits(req))) if hits else None
+        return (req, (hits, deferred, self._meta_hits(req, identity))) if hits else None
 
     def _enforce_block(self, declared: Limit) -> None:
         """Count a ``with limiter.limit(...):`` block, refusing with 429 when over."""
@@ -589,12 +589,11 @@ class Limiter(LimiterInspection):
             # endpoint has just learnt, one learnt meanwhile by another
             # request) must not count them again.
             request_state().extensions[self._defaults_key] = True
-        return hits, deferred, self._meta_hits(req)
+        return hits, deferred, self._meta_hits(req, identity)
 
-    def _meta_hits(self, req: Request) -> list[Hit]:
-        if not self._meta or ExemptionScope.META in self._lifted(
-            self._identity(req), req.blueprints
-        ):
+    def _meta_hits(self, req: Request, identity: str) -> list[Hit]:
+        # ``identity``: the caller's, so the app's identifier runs once.
+        if not self._meta or ExemptionScope.META in self._lifted(identity, req.blueprints):
             return []
         return [
             hit

@@ -70,8 +70,7 @@ class LimiterInspection:
         """
         if not self.enabled or self._store is None:
             return ""
-        identifier = self._request_identifier
-        return (identifier() if identifier is not None else request.endpoint) or ""
+        return self._identity(request._get_current_object())  # type: ignore[attr-defined]
 
     def _identity(self, req: Request) -> str:
         """:meth:`identify_request` for a request being counted (the limiter is on)."""
