@@ -5,6 +5,15 @@ it is a WSGI app, called with ``(scope, receive, send)`` an ASGI app. Both
 adapters build the same neutral request and run the same pipeline
 (:mod:`hipflask.core.pipeline`); this class holds the registrations and the
 Flask-compatible methods around them.
+
+Groups of those methods live in mixins of their own, one module each:
+error handling (:mod:`~hipflask.core.erroring`), the pipeline's override
+points (:mod:`~hipflask.core.methods`), the serving lifecycle
+(:mod:`~hipflask.core.lifecycle`), the session interface
+(:mod:`~hipflask.core.session_interface`), templates
+(:mod:`~hipflask.core.templates`), URL binding and building
+(:mod:`~hipflask.core.urls`) and the development server and test client
+(:mod:`~hipflask.core.development`).
 """
 
 from __future__ import annotations
@@ -14,21 +23,16 @@ import logging
 import os
 import sys
 import threading
-import warnings
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import timedelta
-from inspect import isawaitable
 from inspect import iscoroutinefunction
 from typing import TYPE_CHECKING
 from typing import Any
-from typing import TypeVar
 
 from werkzeug.exceptions import Aborter
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import BuildError
-from werkzeug.routing import MapAdapter
 from werkzeug.utils import cached_property
 
 from .. import signals as _signals
@@ -44,13 +48,9 @@ from ..routing.matcher import Matcher
 from ..routing.rules import Map
 from ..routing.rules import Rule
 from ..routing.rules import route_methods
-from ..routing.urls import build_url
 from ..security.gate import SecurityGate
-from ..security.hosts import check_external_url
 from ..security.proxies import ProxyTrust
-from ..templating.environment import Environment
 from ..wrappers.coerce import make_response as _coerce
-from ..wrappers.lazy import lazy_attribute
 from ..wrappers.request import Request
 from ..wrappers.response import Response
 from . import asgi as _asgi
@@ -64,18 +64,19 @@ from .config import DEFAULT_CONFIG
 from .config import Config
 from .config import ConfigAttribute
 from .config import _to_timedelta
-from .debughelpers import FormDataRoutingRedirect
-from .debughelpers import loses_form_data
+from .development import DevelopmentMethods
 from .erroring import ErrorMethods
 from .erroring import current_environ as _current_environ
+from .lifecycle import LifecycleMethods
 from .logging import create_logger
 from .methods import PipelineMethods
-from .methods import overridable
 from .packages import instance_path_for
 from .scaffold import Scaffold
 from .scaffold import SetupFinishedError
-from .scaffold import registering
 from .scaffold import setupmethod
+from .session_interface import SessionMethods
+from .templates import TemplateMethods
+from .urls import URLMethods
 
 if TYPE_CHECKING:
     from ..typing import RouteCallable
@@ -83,16 +84,22 @@ if TYPE_CHECKING:
     from ..typing import TeardownCallable
     from .blueprints import Blueprint
     from .commands import AppGroup
-    from .handoff import ThreadRunner
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 #: Stands for an argument ``__call__`` was not given (``None`` is a valid one).
 _NO_ARGUMENT: Any = object()
 
 
-class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
+class Hipflask(
+    ErrorMethods,
+    PipelineMethods,
+    LifecycleMethods,
+    SessionMethods,
+    TemplateMethods,
+    URLMethods,
+    DevelopmentMethods,
+    Scaffold,
+):
     """A web application: routes, hooks, configuration, served as WSGI and ASGI.
 
     ``import_name`` locates the app's folder (templates, static files,
@@ -106,12 +113,7 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
     config_class = Config
     url_rule_class = Rule
     url_map_class = Map
-    test_client_class: type[Any] | None = None
-    test_cli_runner_class: type[Any] | None = None
     default_config = DEFAULT_CONFIG
-    jinja_options: dict[str, Any] = {}  # noqa: RUF012 - Flask's documented class attribute
-    #: The class of ``jinja_env``; a subclass may name its own.
-    jinja_environment: type[Environment] = Environment
     #: What :meth:`make_aborter` makes: ``abort(code)`` calls it.
     aborter_class: type[Aborter] = Aborter
 
@@ -262,35 +264,6 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         path = os.path.join(self.instance_path, resource)
         return open(path, mode) if "b" in mode else open(path, mode, encoding=encoding)
 
-    @functools.cached_property
-    def _threads(self) -> ThreadRunner:
-        # Created on first use, not in __init__: ASGI_THREAD_POOL_SIZE is
-        # usually set after the app is created (from_object, from_prefixed_env).
-        from .handoff import ThreadRunner
-
-        return ThreadRunner(int(self.config["ASGI_THREAD_POOL_SIZE"]))
-
-    @property
-    def session_interface(self) -> Any:
-        """How sessions are opened and saved; signed cookies by default."""
-        if self._session_interface is None:
-            from ..sessions.cookie import SecureCookieSessionInterface
-
-            self._session_interface = SecureCookieSessionInterface()
-        return self._session_interface
-
-    @session_interface.setter
-    def session_interface(self, value: Any) -> None:
-        self._session_interface = value
-        # An interface with async I/O is opened eagerly and awaited (the
-        # ``session`` proxy cannot await); decided here, not per request.
-        self._async_sessions = _is_async_interface(value)
-        self._coroutine_sessions = value is not None and (
-            iscoroutinefunction(getattr(value, "open_session", None))
-            or iscoroutinefunction(getattr(value, "save_session", None))
-        )
-        self._session_io = value is not None and pipeline.session_io(value)
-
     # -- setup -------------------------------------------------------------
 
     def _check_setup_finished(self, f_name: str) -> None:
@@ -382,162 +355,6 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
             rv.update(processor())
         return rv
 
-    @setupmethod
-    def before_first_request(self, f: F) -> F:
-        """Run ``f()`` once, before the first request (thread-safe).
-
-        Kept for the code tutorials still teach; prefer doing setup in the app
-        factory, which runs before the server accepts connections.
-        """
-        self.before_first_request_funcs.append(f)
-        return f
-
-    @setupmethod
-    def before_serving(self, f: F) -> F:
-        """Run ``f()`` (sync or async) when the server starts, in an app context.
-
-        Under ASGI this is the lifespan startup; under WSGI, where servers
-        send no such event, it runs before the first request.
-        """
-        self.before_serving_funcs.append(f)
-        return f
-
-    @setupmethod
-    def after_serving(self, f: F) -> F:
-        """Run ``f()`` when the server shuts down (ASGI lifespan shutdown)."""
-        self.after_serving_funcs.append(f)
-        return f
-
-    async def _serving_hooks(self, starting: bool) -> None:
-        funcs = self.before_serving_funcs if starting else self.after_serving_funcs
-        with self.app_context():
-            await bridge.drive_async(pipeline.run_hooks(funcs))
-        if starting:
-            self._served_startup = True
-
-    def _unrouted_on_loop(self) -> bool:
-        """Whether a request that matched no route (404, 405) may run on the ASGI loop.
-
-        It can when the app has no ``before_request`` functions or URL value
-        preprocessors of its own (the only hooks such a request runs before
-        its error handler), or when every view but the static files' is
-        ``async def``: such an app already runs its sync hooks and error
-        handlers on the loop, around each of those views, so a 404 blocks it
-        no more, and a scanner's 404s cost no thread hand-off. An app with
-        ``def`` views may have hooks and handlers that block like them (a
-        database lookup), and its unrouted requests run in the thread pool.
-        """
-        known = self._unrouted_loop
-        if known is not None:
-            return known
-        known = not (
-            any(self.before_request_funcs.values()) or any(self.url_value_preprocessors.values())
-        ) or all(
-            is_async_view(view) or _serves_static_files(view)
-            for view in self.view_functions.values()
-        )
-        # Kept once setup methods refuse, as the hook chains are.
-        if self._got_first_request:
-            self._unrouted_loop = known
-        return known
-
-    def _run_first_request_hooks(self, ctx: RequestContext) -> pipeline.Step:
-        lock = self._first_request_lock
-        if ctx.state.on_loop:
-            # This thread runs the event loop, and the request running the
-            # hooks may be suspended on this very loop: blocking here would
-            # stop it for good. Wait in the thread pool instead, without taking
-            # the lock there, so that a cancelled wait cannot leave it taken.
-            while not lock.acquire(blocking=False):
-                yield self._threads.run(_wait_until_free, lock)
-        else:
-            lock.acquire()
-        try:
-            if not self._got_first_request:
-                if not self._served_startup:
-                    yield from pipeline.run_hooks(self.before_serving_funcs)
-                yield from pipeline.run_hooks(self.before_first_request_funcs)
-                self._got_first_request = True
-        finally:
-            self._first_request_lock.release()
-
-    # -- templates (registration; rendering lives in hipflask.templating) ---
-
-    @lazy_attribute
-    def jinja_env(self) -> Any:
-        """The Jinja environment, created on first use (then a plain attribute read)."""
-        return self.create_jinja_environment()
-
-    @overridable
-    def select_jinja_autoescape(self, filename: str | None) -> bool:
-        """Whether a template is autoescaped: by default ``.html``, ``.htm``, ``.xml``,
-        ``.xhtml`` and ``.svg`` files, and templates rendered from strings."""
-        from ..templating.environment import select_jinja_autoescape
-
-        return select_jinja_autoescape(filename)
-
-    @overridable
-    def update_template_context(self, context: dict[str, Any]) -> None:
-        """Add ``request``, ``g`` and the context processors' values to ``context``.
-
-        Values already in ``context`` are kept. Override it to change what
-        every template sees; rendering calls the override.
-        """
-        from ..templating.render import update_template_context
-
-        update_template_context(self, context)
-
-    def create_jinja_environment(self) -> Any:
-        """Create the Jinja environment with the app's loader, globals and filters."""
-        from ..templating.environment import create_environment
-        from .flashing import get_flashed_messages
-
-        env = create_environment(self)
-        # Flashing lives in the core, a layer above templating, so the core
-        # adds its template global rather than templating reaching up for it.
-        env.globals["get_flashed_messages"] = get_flashed_messages
-        return env
-
-    def create_global_jinja_loader(self) -> Any:
-        """The loader of ``jinja_env``: the app's templates, then each blueprint's.
-
-        Override it to load every template from elsewhere; to change only the
-        app's own folder, set ``jinja_loader`` instead.
-        """
-        from ..templating.loaders import DispatchingJinjaLoader
-
-        return DispatchingJinjaLoader(self)
-
-    @setupmethod
-    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
-        """Register a template filter: ``@app.template_filter()``."""
-        return registering(self.add_template_filter, name)
-
-    @setupmethod
-    def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
-        """Non-decorator form of :meth:`template_filter`."""
-        self.jinja_env.filters[name or f.__name__] = f
-
-    @setupmethod
-    def template_test(self, name: str | None = None) -> Callable[[F], F]:
-        """Register a template test: ``@app.template_test()``."""
-        return registering(self.add_template_test, name)
-
-    @setupmethod
-    def add_template_test(self, f: Callable[..., bool], name: str | None = None) -> None:
-        """Non-decorator form of :meth:`template_test`."""
-        self.jinja_env.tests[name or f.__name__] = f
-
-    @setupmethod
-    def template_global(self, name: str | None = None) -> Callable[[F], F]:
-        """Register a template global: ``@app.template_global()``."""
-        return registering(self.add_template_global, name)
-
-    @setupmethod
-    def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
-        """Non-decorator form of :meth:`template_global`."""
-        self.jinja_env.globals[name or f.__name__] = f
-
     # -- redirects, aborts, errors ----------------------------------------
 
     def make_aborter(self) -> Aborter:
@@ -590,46 +407,6 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         self._match(request)
         return RequestContext(self, request)
 
-    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
-        """A request context built from ``EnvironBuilder`` arguments, for tests.
-
-        Arguments that cannot make a request (a malformed base URL, a query
-        string given twice) raise the builder's ``ValueError``, as in Flask:
-        the mistake is in the test, not in anything a client sent.
-        """
-        builder = self._environ_builder(*args, **kwargs)
-        try:
-            return self.request_context(builder.get_environ())
-        finally:
-            builder.close()
-
-    def _environ_builder(self, *args: Any, **kwargs: Any) -> Any:
-        """An ``EnvironBuilder`` whose base URL follows ``SERVER_NAME`` and friends."""
-        from ..testing.environ import EnvironBuilder
-
-        return EnvironBuilder(self, *args, **kwargs)
-
-    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
-        """A test client driving this app through the real adapter path.
-
-        ``protocol="asgi"`` drives the ASGI adapter instead of WSGI.
-        """
-        cls = self.test_client_class
-        if cls is None:
-            from ..testing.client import HipflaskClient
-
-            cls = HipflaskClient
-        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
-
-    def test_cli_runner(self, **kwargs: Any) -> Any:
-        """A click test runner that invokes commands with this app loaded."""
-        cls = self.test_cli_runner_class
-        if cls is None:
-            from ..testing.runner import HipflaskCliRunner
-
-            cls = HipflaskCliRunner
-        return cls(self, **kwargs)
-
     # -- sync/async ---------------------------------------------------------
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -681,150 +458,6 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         """Route a request outside the adapters (``request_context``)."""
         serve.prepare(self, request, None)
 
-    def _is_async_view(self, request: Request) -> bool:
-        rule = request.url_rule
-        if rule is None:
-            return False
-        view = self.view_functions.get(rule.endpoint)
-        try:
-            return self._async_views[view]
-        except KeyError:
-            result = self._async_views[view] = is_async_view(view)
-            return result
-
-    @overridable
-    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """Bind the URL map to a request (or, outside one, to ``SERVER_NAME``)."""
-        if request is not None:
-            ctx = _cv_request.get(None)
-            unwrap = getattr(request, "_get_current_object", None)
-            if unwrap is not None:  # the ``request`` proxy itself
-                request = unwrap()
-            state = ctx.state if ctx is not None and ctx.request is request else None
-            if state is not None and state.url_adapter is not None:
-                return state.url_adapter
-            self.gate.check_host(request)
-            server_name = self.config["SERVER_NAME"]
-            subdomain = None
-            if self.url_map.host_matching or server_name is None:
-                server_name = request.host.lower()
-            if not self.url_map.host_matching:
-                if self.subdomain_matching:
-                    subdomain = _subdomain(request, server_name)
-                else:
-                    subdomain = self.url_map.default_subdomain or ""
-            adapter = self.url_map.bind(
-                server_name,
-                script_name=request.root_path or "/",
-                subdomain=subdomain,
-                url_scheme=request.scheme,
-                default_method=request.method,
-                path_info=request.path,
-                query_args=request.query_string.decode("latin-1"),
-            )
-            if state is not None:
-                state.url_adapter = adapter
-            return adapter
-        if self.config["SERVER_NAME"] is not None:
-            return self.url_map.bind(
-                self.config["SERVER_NAME"],
-                script_name=self.config["APPLICATION_ROOT"],
-                url_scheme=self.config["PREFERRED_URL_SCHEME"],
-            )
-        return None
-
-    @overridable
-    def raise_routing_exception(self, request: Request) -> None:
-        """Raise the routing error recorded for this request (404, 405, redirect).
-
-        In debug mode a redirect that would make the browser drop a posted
-        form raises :class:`~hipflask.debughelpers.FormDataRoutingRedirect`.
-        """
-        if self.debug and loses_form_data(request):
-            raise FormDataRoutingRedirect(request)
-        raise request.routing_exception  # type: ignore[misc]
-
-    def url_for(
-        self,
-        endpoint: str,
-        *,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
-        _external: bool | None = None,
-        **values: Any,
-    ) -> str:
-        """Build a URL for an endpoint; see :func:`hipflask.url_for`."""
-        req_ctx = _cv_request.get(None)
-        if (
-            req_ctx is not None
-            and (_external or _scheme is not None)
-            and not _host_from_rule(self, endpoint, req_ctx.request.blueprint)
-        ):
-            # An absolute URL inside a request takes its host from the Host
-            # header; in production that needs the host names pinned.
-            check_external_url(self.config, is_production=not (self.debug or self.testing))
-        return build_url(
-            self,
-            endpoint,
-            anchor=_anchor,
-            method=_method,
-            scheme=_scheme,
-            external=_external,
-            values=values,
-            req_ctx=req_ctx,
-            app_ctx=_cv_app.get(None),
-        )
-
-    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
-        """Let ``url_defaults`` functions fill in values before building."""
-        names: Iterable[str | None] = (None,)
-        if "." in endpoint:
-            parts = endpoint.split(".")[:-1]
-            names = (None, *(".".join(parts[:i]) for i in range(1, len(parts) + 1)))
-        for name in names:
-            for func in self.url_default_functions.get(name, ()):
-                func(endpoint, values)
-
-    def handle_url_build_error(
-        self, error: BuildError, endpoint: str, values: dict[str, Any]
-    ) -> str:
-        """Give ``url_build_error_handlers`` a chance; re-raise if none answers."""
-        for handler in self.url_build_error_handlers:
-            try:
-                rv = handler(error, endpoint, values)
-            except BuildError as e:
-                error = e
-            else:
-                if rv is not None:
-                    return rv
-        if error is sys.exc_info()[1]:
-            raise
-        raise error
-
-    async def _teardown_appcontext_async(self, exc: BaseException | None) -> None:
-        """``teardown_appcontext`` functions, awaited (``async with app.app_context()``)."""
-        if pipeline.has_appcontext_teardown(self):
-            await bridge.drive_async(pipeline.teardown_appcontext(self, exc))
-
-    async def _teardown_stream(
-        self, ctx: RequestContext, owns_app_context: bool, error: BaseException | None = None
-    ) -> None:
-        """Tear down a request whose async streamed body has just ended.
-
-        Its context was popped when the view returned, so whether it pushed
-        its own app context is told by the stream, which saw it then.
-        ``error`` is what ended the stream early, if anything.
-        """
-        try:
-            if pipeline.has_teardown(self, ctx):
-                await bridge.drive_async(pipeline.teardown(self, ctx, error))
-        finally:
-            # Even when a teardown_request function raised, as
-            # RequestContext.pop runs them.
-            if owns_app_context and pipeline.has_appcontext_teardown(self):
-                await bridge.drive_async(pipeline.teardown_appcontext(self, error))
-
     def _chain(self, blueprint: str | None) -> pipeline.Chain:
         chain = self._chains.get(blueprint)
         if chain is None:
@@ -835,19 +468,6 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
             if self._got_first_request:
                 self._chains[blueprint] = chain
         return chain
-
-    def _open_session(self, request: Request) -> Any:
-        interface = self.session_interface
-        session = interface.open_session(self, request)
-        # A plain dict-based session is never awaitable: the test is only
-        # made for other objects (the ABC check is a Python-level call).
-        if not isinstance(session, dict) and isawaitable(session):
-            # An ``async def open_session`` opened lazily, off the event loop
-            # (WSGI, or a sync view's thread under ASGI).
-            session = bridge.run_coroutine(session)
-        if session is None:
-            session = interface.make_null_session(self)
-        return session
 
     # -- serving ------------------------------------------------------------------------
 
@@ -892,100 +512,10 @@ class Hipflask(ErrorMethods, PipelineMethods, Scaffold):
         """The ASGI 3 application (``lifespan`` and ``http``)."""
         await _asgi.handle(self, scope, receive, send)
 
-    def run(
-        self,
-        host: str | None = None,
-        port: int | None = None,
-        debug: bool | None = None,
-        load_dotenv: bool = True,
-        **options: Any,
-    ) -> None:
-        """Serve the app with the development server (see :mod:`hipflask.serving`)."""
-        from ..serving.devserver import run_app
-
-        run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
-
 
 #: The stock ``asgi_app`` and ``wsgi_app``, which ``__call__`` may skip (see there).
 _ASGI_APP = Hipflask.asgi_app
 _WSGI_APP = Hipflask.wsgi_app
-
-
-def _host_from_rule(app: Hipflask, endpoint: str, blueprint: str | None) -> bool:
-    """Whether ``endpoint``'s URLs take their host from its rules, never from ``Host``.
-
-    With host matching, a rule with a fixed host (``static_host``, say)
-    builds its absolute URLs on that host, so no attacker's ``Host`` can end
-    up in them. A relative endpoint (``.index``) is read against the
-    request's blueprint, as ``url_for`` reads it.
-    """
-    if not app.url_map.host_matching:
-        return False
-    if endpoint[:1] == ".":
-        endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
-    try:
-        rules = list(app.url_map.iter_rules(endpoint))
-    except KeyError:
-        return False
-    return bool(rules) and all(rule.host and "<" not in rule.host for rule in rules)
-
-
-def _is_async_interface(interface: Any) -> bool:
-    if interface is None:
-        return False
-    return (
-        hasattr(interface, "open_session_async")
-        or hasattr(interface, "save_session_async")
-        or iscoroutinefunction(getattr(interface, "open_session", None))
-        or iscoroutinefunction(getattr(interface, "save_session", None))
-    )
-
-
-def _wait_until_free(lock: threading.Lock) -> None:
-    with lock:
-        pass
-
-
-def is_async_view(view: Any) -> bool:
-    """Whether a view function (or a class-based view) is ``async def``."""
-    if view is None:
-        return False
-    if iscoroutinefunction(view):
-        return True
-    view_class = getattr(view, "view_class", None)
-    return bool(view_class is not None and getattr(view_class, "is_async", False))
-
-
-def _serves_static_files(view: Any) -> bool:
-    """Whether ``view`` is an app's or a blueprint's ``send_static_file``."""
-    owner = getattr(view, "__self__", None)
-    return isinstance(owner, Scaffold) and view.__func__ is getattr(
-        type(owner), "send_static_file", None
-    )
-
-
-def _subdomain(request: Request, server_name: str) -> str:
-    """The part of the request's host in front of ``server_name``.
-
-    A host outside ``server_name`` gets a subdomain no rule can have, so it
-    matches nothing (404) instead of being served as the bare domain.
-    """
-    server_name = server_name.lower()
-    default_port = ":443" if request.scheme == "https" else ":80"
-    if server_name.endswith(default_port):
-        server_name = server_name[: -len(default_port)]
-    host = request.host.lower()
-    if host == server_name:
-        return ""
-    if host.endswith(f".{server_name}"):
-        return host[: -len(server_name) - 1]
-    # Flask's (Werkzeug's) warning: a wrong SERVER_NAME makes every request
-    # a 404, and this is the only hint of why.
-    warnings.warn(
-        f"Current server name {host!r} doesn't match configured server name {server_name!r}",
-        stacklevel=2,
-    )
-    return "<invalid>"
 
 
 def _none_returned_message() -> str:

@@ -206,3 +206,13 @@ class MethodView(View):
 async def _in_thread(call: Callable[[], Any]) -> Any:
     """Run a sync handler of an async class off the event loop, in the app's pool."""
     return await current_app._threads.run(call)
+
+
+def is_async_view(view: Any) -> bool:
+    """Whether a view function (or a class-based view) is ``async def``."""
+    if view is None:
+        return False
+    if inspect.iscoroutinefunction(view):
+        return True
+    view_class = getattr(view, "view_class", None)
+    return bool(view_class is not None and getattr(view_class, "is_async", False))

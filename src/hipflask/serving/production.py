@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from .._extras import require
-from ..core.app import is_async_view
+from ..core.views import is_async_view
 from ..errors import ConfigurationError
 from ..security.hosts import LOOPBACK_HOST_NAMES
 from ..security.hosts import hosts_to_trust
