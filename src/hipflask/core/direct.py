@@ -39,8 +39,8 @@ from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
 from ..security.origin import SAFE_METHODS
 from ..sessions.base import wants_refresh
+from ..wrappers.peek import credential_headers
 from ..wrappers.request import Request
-from ..wrappers.request import credential_headers
 from . import bridge
 from . import pipeline
 

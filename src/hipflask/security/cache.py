@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..contexts.globals import _cv_request
-from ..wrappers.request import credential_headers
+from ..wrappers.peek import credential_headers
 
 if TYPE_CHECKING:
     from ..wrappers.request import Request

@@ -32,7 +32,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import HTTPException
 
 from ..contexts.globals import _cv_request
-from ..wrappers.request import may_carry_origin
+from ..wrappers.peek import may_carry_origin
 from .cache import finish_cache
 from .cache import finish_cache_in
 from .headers import HeaderPolicy

@@ -26,7 +26,7 @@ from typing import NoReturn
 
 from ..contexts.globals import _cv_request
 from ..errors import ConfigurationError
-from ..wrappers.request import credential_headers
+from ..wrappers.peek import credential_headers
 
 if TYPE_CHECKING:
     from _collections_abc import dict_items

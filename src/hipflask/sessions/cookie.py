@@ -34,7 +34,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.http import http_date
 
 from ..errors import ConfigurationError
-from ..wrappers.request import credential_headers
+from ..wrappers.peek import credential_headers
 from ..wrappers.response import Response
 from .base import SecureCookieSession
 from .base import SessionInterface
