@@ -22,8 +22,8 @@ require("limits", extra="limiter")
 
 from hipflask.security.ratelimit import RateLimitExceeded as RateLimitExceeded  # noqa: E402
 
+from .declarations import RouteLimit as RouteLimit  # noqa: E402
 from .extension import Limiter as Limiter  # noqa: E402
-from .extension import RouteLimit as RouteLimit  # noqa: E402
 from .rules import ApplicationLimit as ApplicationLimit  # noqa: E402
 from .rules import ExemptionScope as ExemptionScope  # noqa: E402
 from .rules import HeaderNames as HeaderNames  # noqa: E402

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from hipflask.security.ratelimit import RateLimitStore
     from hipflask.wrappers.request import Request
 
-__all__ = ["LimiterInspection", "reset_at"]
+__all__ = ["LimiterInspection", "request_limit", "reset_at"]
 
 
 class LimiterInspection:
@@ -90,7 +90,7 @@ class LimiterInspection:
         if state is None or state.outcome.current is None:
             return None
         outcome = state.outcome
-        return _request_limit(outcome.current, outcome.stats, outcome.breached is outcome.current)
+        return request_limit(outcome.current, outcome.stats, outcome.breached is outcome.current)
 
     @property
     def current_limits(self) -> list[RequestLimit]:
@@ -105,7 +105,7 @@ class LimiterInspection:
             return []
         outcome = state.outcome
         found = [
-            _request_limit(hit, stats, hit is outcome.breached) for hit, stats in outcome.evaluated
+            request_limit(hit, stats, hit is outcome.breached) for hit, stats in outcome.evaluated
         ]
         return sorted(found, key=lambda found: found.limit.get_expiry())
 
@@ -183,7 +183,7 @@ class LimiterInspection:
         return self._store.limiter.storage
 
 
-def _request_limit(hit: Hit, stats: Any, breached: bool) -> RequestLimit:
+def request_limit(hit: Hit, stats: Any, breached: bool) -> RequestLimit:
     source = hit.source
     return RequestLimit(
         limit=hit.item,

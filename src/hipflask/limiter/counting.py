@@ -1,0 +1,298 @@
+"""Counting a request's plan in the store, and what the count does to the response.
+
+The store's answer and everything that depends on it live together, so the
+429, ``current_limit`` and the rate-limit headers speak of the same count.
+The gate's check and :meth:`~hipflask.limiter.Limiter.check` ask the store
+(``check`` refuses to block an event loop); a breach becomes the 429,
+carrying the app's ``on_breach`` answer. The finisher makes the deductions
+``deduct_when`` deferred until the response was known, then writes the
+headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from hipflask.contexts.globals import current_app
+from hipflask.contexts.globals import request
+from hipflask.contexts.state import request_state
+from hipflask.errors import ConfigurationError
+from hipflask.security.ratelimit import RateLimitExceeded
+
+from .inspection import request_limit
+from .inspection import reset_at
+from .rules import HeaderNames
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from hipflask.security.ratelimit import Hit
+    from hipflask.security.ratelimit import Outcome
+    from hipflask.security.ratelimit import RateLimitStore
+    from hipflask.wrappers.request import Request
+    from hipflask.wrappers.response import Response
+
+    from .plan import Plan
+    from .rules import Limit
+    from .rules import RequestLimit
+
+__all__ = ["LimiterCounting", "on_event_loop"]
+
+
+class _PerRequest:
+    """What the check learned, for the finisher of the same request."""
+
+    __slots__ = ("deferred", "outcome")
+
+    def __init__(self, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]):
+        self.outcome = outcome
+        self.deferred = deferred
+
+    def merged(
+        self, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
+    ) -> _PerRequest:
+        """This request's gate result joined with its view's own check.
+
+        The headers then speak of the later count's limit, the view's own,
+        when it has one, as Flask-Limiter reports it.
+        """
+        earlier = self.outcome
+        evaluated = earlier.evaluated + outcome.evaluated
+        chosen = outcome if outcome.current is not None else earlier
+        return _PerRequest(replace(chosen, evaluated=evaluated), self.deferred + deferred)
+
+
+class LimiterCounting:
+    """The counting part of :class:`~hipflask.limiter.Limiter`: the check and its finisher."""
+
+    enabled: bool
+    auto_check: bool
+    _store: RateLimitStore | None
+    _headers_enabled: bool
+    _headers: dict[HeaderNames, str]
+    _retry_as_date: bool
+    _state_key: str
+    _checked_key: str
+    _on_breach: Callable[[RequestLimit], Any] | None
+    _on_meta_breach: Callable[[RequestLimit], Any] | None
+
+    if TYPE_CHECKING:
+
+        def _plan(self, req: Request, *, own: bool = False) -> Plan: ...
+
+        @property
+        def current_limit(self) -> RequestLimit | None: ...
+
+    def _gate_check(self, req: Request) -> Response | None:
+        return self._check(req, self._plan(req))
+
+    async def _gate_check_async(self, req: Request) -> Response | None:
+        return await self._check_async(req, self._plan(req))
+
+    def _check(self, req: Request, plan: Plan) -> Response | None:
+        """Count ``plan``; a breach raises :class:`RateLimitExceeded` (a gate check)."""
+        self._mark_checked()
+        hits, deferred, meta = plan
+        if not hits and not meta:
+            return None
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        outcome = store.check(hits, want_stats=self._headers_enabled, meta=meta)
+        self._decide(req, outcome, deferred)
+        return None
+
+    async def _check_async(self, req: Request, plan: Plan) -> Response | None:
+        self._mark_checked()
+        hits, deferred, meta = plan
+        if not hits and not meta:
+            return None
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        outcome = await store.check_async(hits, want_stats=self._headers_enabled, meta=meta)
+        self._decide(req, outcome, deferred)
+        return None
+
+    def check(self) -> None:
+        """Check the current request's limits now; raise :class:`RateLimitExceeded` when over.
+
+        For a limiter made with ``auto_check=False``, whose limits are then
+        checked only where the app asks (after its own ``before_request``
+        work, say): every limit of the request, the view's own included. A
+        request already checked is not counted twice, and with automatic
+        checks on it does nothing: those count the request already.
+
+        On an event loop (an ``async`` view served over ASGI) a shared store
+        would block every other request while it answers: there, use
+        ``await limiter.check_async()``.
+        """
+        req = self._unchecked_request()
+        if req is None:
+            return
+        store: RateLimitStore = self._store  # type: ignore[assignment]  # set when enabled
+        if not store.is_memory and on_event_loop():
+            raise ConfigurationError(
+                "limiter.check() would block the event loop while the rate-limit store"
+                " answers; in an async view use 'await limiter.check_async()'."
+            )
+        self._check(req, self._plan(req, own=True))
+
+    async def check_async(self) -> None:
+        """:meth:`check` for async views: the store is asked without blocking the loop."""
+        req = self._unchecked_request()
+        if req is not None:
+            await self._check_async(req, self._plan(req, own=True))
+
+    def _mark_checked(self) -> None:
+        # Its own flag, apart from the recorded count: a passing ``with``
+        # block records a count too, and must not make check() a no-op.
+        request_state().extensions[self._checked_key] = True
+
+    def _unchecked_request(self) -> Request | None:
+        if not self.enabled or self.auto_check or self._store is None:
+            return None
+        if self._checked_key in request_state().extensions:
+            return None
+        return request._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
+    def _decide(
+        self, req: Request, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
+    ) -> None:
+        """Record the count for the finisher; on a breach, raise the 429.
+
+        An ``on_breach`` answer travels in the exception, as in
+        Flask-Limiter, rather than being returned: an ``errorhandler(429)``
+        then still sees the breach, with its description and limit, and
+        its answer wins, as it does there.
+        """
+        extensions = request_state().extensions
+        earlier = extensions.get(self._state_key)
+        if earlier is None:
+            extensions[self._state_key] = _PerRequest(outcome, deferred)
+        else:
+            extensions[self._state_key] = earlier.merged(outcome, deferred)
+        breached = outcome.breached
+        if breached is None:
+            return None
+        limit: Limit = breached.source
+        callbacks: list[Callable[[RequestLimit], Any] | None]
+        if outcome.meta_breached:
+            callbacks = [limit.on_breach or self._on_meta_breach]
+        elif limit.on_breach is self._on_breach:
+            callbacks = [limit.on_breach]
+        else:
+            # Both, the limiter's first, as Flask-Limiter calls them; a
+            # later callback's answer wins over an earlier one's.
+            callbacks = [self._on_breach, limit.on_breach]
+        answer: Response | None = None
+        for callback in callbacks:
+            if callback is not None:
+                rv = callback(self.current_limit)  # type: ignore[arg-type]  # set just above
+                if rv is not None:
+                    answer = current_app.make_response(rv)
+        raise RateLimitExceeded(
+            request_limit(breached, outcome.stats, True),
+            description=breached.error_message or str(breached.item),
+            retry_after=self._retry_after(outcome),
+            as_json=_wants_json(req),
+            response=answer,
+        )
+
+    def _retry_after(self, outcome: Outcome) -> int:
+        reset = outcome.stats.reset_time if outcome.stats is not None else time.time() + 1
+        return max(1, int(reset - time.time() + 0.999))
+
+    def _finish(self, req: Request, response: Response) -> None:
+        state = request_state().extensions.get(self._state_key)
+        if state is None:
+            return
+        for hit, predicate in state.deferred:
+            if predicate(response):
+                hit = _cost_now(hit)
+                counted = self._store.check(  # type: ignore[union-attr]
+                    [hit], want_stats=self._reports(state.outcome, hit)
+                )
+                self._recount(state.outcome, counted)
+        self._add_headers(state.outcome, response)
+
+    def _reports(self, outcome: Outcome, hit: Hit) -> bool:
+        """Whether the headers speak of ``hit``'s window, so its count after deduction is needed."""
+        current = outcome.current
+        return (
+            self._headers_enabled
+            and current is not None
+            and current.item == hit.item
+            and current.identifiers == hit.identifiers
+        )
+
+    @staticmethod
+    def _recount(outcome: Outcome, counted: Outcome) -> None:
+        # ``remaining`` in the headers is after this request's deduction,
+        # even when the deduction waited for the response (deduct_when).
+        if counted.stats is not None and counted.current is not None:
+            outcome.stats = counted.stats
+
+    async def _finish_async(self, req: Request, response: Response) -> None:
+        state = request_state().extensions.get(self._state_key)
+        if state is None:
+            return
+        for hit, predicate in state.deferred:
+            if predicate(response):
+                hit = _cost_now(hit)
+                counted = await self._store.check_async(  # type: ignore[union-attr]
+                    [hit], want_stats=self._reports(state.outcome, hit)
+                )
+                self._recount(state.outcome, counted)
+        self._add_headers(state.outcome, response)
+
+    def _add_headers(self, outcome: Outcome, response: Response) -> None:
+        if not self._headers_enabled or outcome.stats is None or outcome.current is None:
+            return
+        names = self._headers
+        headers = response.headers
+        headers[names[HeaderNames.LIMIT]] = str(outcome.current.item.amount)
+        headers[names[HeaderNames.REMAINING]] = str(max(0, outcome.stats.remaining))
+        headers[names[HeaderNames.RESET]] = str(reset_at(outcome.stats.reset_time))
+        if outcome.breached is not None:
+            retry_name = names[HeaderNames.RETRY_AFTER]
+            if retry_name.lower() != "retry-after":
+                # Renamed: the 429 itself carries a standard Retry-After,
+                # which the mapping replaces rather than repeats.
+                del headers["Retry-After"]
+            retry = self._retry_after(outcome)
+            if self._retry_as_date:
+                from werkzeug.http import http_date
+
+                headers[names[HeaderNames.RETRY_AFTER]] = http_date(time.time() + retry)
+            else:
+                headers[names[HeaderNames.RETRY_AFTER]] = str(retry)
+
+
+def on_event_loop() -> bool:
+    """Whether the caller runs on an event loop, which a blocking store call would stall."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _cost_now(hit: Hit) -> Hit:
+    """A deferred hit with its cost asked again, once the response is known.
+
+    A callable cost may read what the view found out (``g.cost = ...``);
+    Flask-Limiter asks it again when it deducts, after the view.
+    """
+    cost = getattr(hit.source, "cost", None)
+    return replace(hit, cost=cost()) if callable(cost) else hit
+
+
+def _wants_json(req: Request) -> bool:
+    """JSON when the client prefers it to HTML, or sent JSON and has no preference."""
+    accept = req.accept_mimetypes
+    json_quality = accept["application/json"]
+    html_quality = accept["text/html"]
+    if json_quality != html_quality:
+        return json_quality > html_quality
+    return bool(req.is_json)
