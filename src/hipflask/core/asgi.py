@@ -4,43 +4,35 @@ The body is read up front, bounded by ``MAX_CONTENT_LENGTH`` and spooled to
 disk past 1 MiB, so views keep Flask's synchronous ``request.get_data()``
 API under ASGI. An ``async def`` view runs on the event loop; a plain
 ``def`` view runs, together with its hooks, in one trip to a bounded thread
-pool with the request's context copied in.
+pool with the request's context copied in. The request itself is made from
+the scope in :mod:`hipflask.core.asgi_scope`; this module serves the
+connection around it and sends the response.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import sys
 from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
-from collections.abc import Sequence
-from operator import itemgetter
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
-from urllib.parse import quote
 
-from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import HTTPException
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.exceptions import RequestTimeout
 
 from ..contexts.state import RequestState
-from ..security.proxies import apply_asgi
-from ..wrappers.framing import conflicting_headers
-from ..wrappers.framing import declared_length
-from ..wrappers.headers import ASGIRequestHeaders
-from ..wrappers.repeated import content_type_refusal
-from ..wrappers.request import assign_fields
 from ..wrappers.response import wire_parts
 from . import serve
-from .body import BODY_INCOMPLETE
-from .body import BodyTimeouts
-from .body import ClientGone
-from .body import RefusingStream
-from .body import receive_body
+from .asgi_scope import SAFE_READS
+from .asgi_scope import BufferedBody
+from .asgi_scope import empty_body
+from .asgi_scope import is_bodiless
+from .asgi_scope import make_request
+from .asgi_scope import prepare_body
+from .asgi_scope import scan_headers
+from .asgi_scope import too_large_body
+from .asgi_scope import trusted_scope
 from .disconnect import ClientLink
 from .handoff import GONE
 from .sending import PIECE
@@ -60,10 +52,6 @@ _log = logging.getLogger("hipflask.serving")
 
 #: Scope key a test client sets to keep the request context after the request.
 PRESERVE_CONTEXT_KEY = "hipflask.preserve_context"
-
-#: Scope key a test client sets to the environ entries a scope cannot carry
-#: (``environ_base={"REMOTE_USER": ...}``): the synthesised environ has them.
-ENVIRON_EXTRAS_KEY = "hipflask.environ_extras"
 
 
 def handle(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
@@ -111,340 +99,16 @@ async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
             return
 
 
-class _Framing:
-    """What the framing checks need from the raw headers, gathered in the same pass.
-
-    Looking these up on the built headers afterwards costs a list and a
-    scan per lookup; the raw pairs are walked once anyway.
-    """
-
-    __slots__ = ("content_type", "hosts", "lengths", "transfer_encodings")
-
-    def __init__(
-        self,
-        hosts: list[str] | None = None,
-        lengths: list[str] | None = None,
-        transfer_encodings: list[str] | None = None,
-        content_type: str | None = None,
-    ) -> None:
-        self.hosts: list[str] = hosts if hosts is not None else []
-        self.lengths: list[str] = lengths if lengths is not None else []
-        self.transfer_encodings: list[str] = (
-            transfer_encodings if transfer_encodings is not None else []
-        )
-        self.content_type = content_type
-
-
-def _scan(
-    raw: list[tuple[bytes, bytes]],
-) -> tuple[_Framing | None, tuple[str | None, str | None]]:
-    """The framing headers and the credentials, from one pass over the raw headers.
-
-    The framing decides whether and how the body is read; the credentials
-    (``Authorization``, and the ``Cookie`` headers joined) are what the
-    session and the cache-safety finisher read on most requests. Nothing
-    else is decoded here: ``request.headers`` is built from the same list
-    when something first reads it, and most views never do.
-    """
-    if raw and raw[0][0] == b"host" and _PLAIN_NAMES.issuperset(map(_first, raw[1:])):
-        # The usual GET: Host first, then only names of no interest (checked
-        # in C, not in a loop over the headers).
-        return None, _NO_CREDENTIALS
-    found: list[tuple[int, bytes]] | None = None
-    kinds = _KINDS
-    for raw_name, raw_value in raw:
-        kind = kinds.get(raw_name)
-        if kind is None:
-            kind = _kind(raw_name)
-        if kind:
-            if found is None:
-                found = [(kind, raw_value)]
-            else:
-                found.append((kind, raw_value))
-    if found is None or (len(found) == 1 and found[0][0] == _HOST):
-        # One Host (or none), nothing else of interest: the usual GET.
-        return None, _NO_CREDENTIALS
-    return _facts(found)
-
-
-def _facts(
-    found: list[tuple[int, bytes]],
-) -> tuple[_Framing | None, tuple[str | None, str | None]]:
-    authorization: str | None = None
-    cookie: str | None = None
-    hosts: list[str] = []
-    lengths: list[str] = []
-    encodings: list[str] = []
-    content_types: list[str] = []
-    for kind, raw_value in found:
-        value = raw_value.decode("latin-1")
-        if kind == _COOKIE:
-            # Joined as request.headers joins them (hipflask.wrappers.repeated).
-            cookie = value if cookie is None else f"{cookie}; {value}"
-        elif kind == _HOST:
-            hosts.append(value)
-        elif kind == _AUTHORIZATION:
-            # Joined as request.headers joins a repeated header.
-            authorization = value if authorization is None else f"{authorization},{value}"
-        elif kind == _LENGTH:
-            lengths.append(value)
-        elif kind == _TRANSFER_ENCODING:
-            encodings.append(value)
-        else:
-            content_types.append(value)
-    credentials = (authorization, cookie)
-    if lengths or encodings or len(hosts) > 1:
-        content_type = ",".join(content_types) if content_types else None
-        return _Framing(hosts, lengths, encodings, content_type), credentials
-    return None, credentials
-
-
-_NO_CREDENTIALS: tuple[str | None, str | None] = (None, None)
-
-_HOST = 1
-_LENGTH = 2
-_TRANSFER_ENCODING = 3
-_CONTENT_TYPE = 4
-_COOKIE = 5
-_AUTHORIZATION = 6
-_KINDS_BY_NAME = {
-    "host": _HOST,
-    "content-length": _LENGTH,
-    "transfer-encoding": _TRANSFER_ENCODING,
-    "content-type": _CONTENT_TYPE,
-    "cookie": _COOKIE,
-    "authorization": _AUTHORIZATION,
-}
-
-#: Raw header name -> its kind above (0 for any other name). Servers send
-#: lower-case names, found at once; other spellings are lowered once. Names
-#: come from clients, so the cache is bounded: past it, a name is lowered
-#: every time, as without it.
-_KINDS: dict[bytes, int] = {name.encode(): kind for name, kind in _KINDS_BY_NAME.items()}
-_KINDS_MAX = 512
-
-
-#: The raw names of kind 0 seen so far (bounded as :data:`_KINDS` is).
-_PLAIN_NAMES: set[bytes] = set()
-
-_first = itemgetter(0)
-
-
-def _kind(raw_name: bytes) -> int:
-    kind = _KINDS_BY_NAME.get(raw_name.decode("latin-1").lower(), 0)
-    # Clients choose the names: only short ones are kept, and only so many.
-    if len(raw_name) <= 64 and len(_KINDS) < _KINDS_MAX:
-        _KINDS[raw_name] = kind
-        if not kind:
-            _PLAIN_NAMES.add(raw_name)
-    return kind
-
-
-def make_request(
-    app: Hipflask,
-    scope: Scope,
-    credentials: tuple[str | None, str | None],
-    body: Callable[[Request], IO[bytes]],
-) -> Request:
-    """Build the neutral request from an http scope.
-
-    ``credentials`` are the ``Authorization`` and joined ``Cookie`` values
-    :func:`_scan` found; the header object is made when first read.
-    """
-    root_path = scope.get("root_path", "")
-    path = scope["path"]
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :]
-    server = scope.get("server")
-    client = scope.get("client")
-    method = scope["method"]
-    scheme = scope.get("scheme", "http")
-    address = (server[0], server[1]) if server else None
-    query = scope.get("query_string", b"")
-    remote = client[0] if client else None
-    cls = app.request_class
-    raw = scope["headers"]
-    if cls._plain_init:
-        # The base __new__ (see Request._plain_init), without looking it up.
-        request = object.__new__(cls)
-        assign_fields(
-            request, method, scheme, address, root_path, path, query, None, remote, app,
-            body, None, _scope_environ,
-        )  # fmt: skip
-        request._raw_headers = raw
-        request._credentials = credentials
-        request._scope = scope
-        if type(body) is _BufferedBody:
-            # The framing checks parsed the length already; the request
-            # would find the same (a chunked body has none). A request class
-            # with its own __init__ keeps its own content_length.
-            request.content_length = body.length
-        return request
-    # A request class with its own __init__ is given the headers it expects.
-    return cls._build(
-        method, scheme, address, root_path, path, query, ASGIRequestHeaders.from_raw(raw),
-        remote, app, body, None, lambda request: _environ(request, scope),
-    )  # fmt: skip
-
-
-class _BufferedBody:
-    """A body read in full before the view runs, handed over as the request's stream.
-
-    ``length`` is the length its ``Content-Length`` announced (``None`` for
-    a chunked body); the body was read to exactly that length.
-    """
-
-    __slots__ = ("_file", "_size", "length")
-
-    def __init__(self, file: IO[bytes], size: int, length: int | None) -> None:
-        self._file = file
-        self._size = size
-        self.length = length
-
-    def __call__(self, request: Request) -> IO[bytes]:
-        # The app-wide limit bounded the reading; a lower per-request limit
-        # (set in a before_request hook) must hold for a body of undeclared
-        # length too, as it does under WSGI. A declared length was already
-        # held against it by the request, and the body is exactly that long.
-        if self.length is None or request.content_length != self.length:
-            limit = request.max_content_length
-            if limit is not None and self._size > limit:
-                raise RequestEntityTooLarge()
-        return self._file
-
-    def close(self) -> None:
-        self._file.close()
-
-
-class _Refused:
-    """The body of a request refused before routing: reading it raises the refusal too.
-
-    ``before_request`` hooks still run for a refused request (as for any
-    routing error), and one that reads the form must not see a broken body.
-    """
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: HTTPException) -> None:
-        self.error = error
-
-    def __call__(self, request: Request) -> IO[bytes]:
-        raise self.error
-
-
-def _too_large(request: Request) -> IO[bytes]:
-    raise RequestEntityTooLarge()
-
-
-def _empty(request: Request) -> IO[bytes]:
-    return io.BytesIO()
-
-
-def _framing_verdict(framing: _Framing, hosts: Sequence[str]) -> tuple[str | None, int | None]:
-    """Why the framing headers are refused (or ``None``), and the declared body length."""
-    encodings = framing.transfer_encodings
-    if not hosts and not encodings:
-        # Only the length can be wrong, and conflicting_headers would say
-        # what declared_length says: parse it once.
-        try:
-            return None, declared_length(framing.lengths)
-        except BadRequest as exc:
-            return str(exc.description), None
-    reason = conflicting_headers(framing.lengths, hosts, encodings)
-    if reason is not None or (encodings and "chunked" in encodings[0].lower()):
-        return reason, None
-    return None, declared_length(framing.lengths)
-
-
-#: Methods whose body, absent any framing header, is not read at all.
-_SAFE_READS = ("GET", "HEAD")
-
-
-def _bodiless(scope: Scope, framing: _Framing | None) -> bool:
-    """A GET or HEAD with no body framing and at most one Host: nothing to read or refuse."""
-    if scope["method"] not in _SAFE_READS:
-        return False
-    return framing is None or (
-        not framing.lengths and not framing.transfer_encodings and len(framing.hosts) < 2
-    )
-
-
-async def _prepare_body(
-    app: Hipflask, scope: Scope, framing: _Framing | None, receive: Receive
-) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
-    """Read the body before routing: the body, the refusal if any, whether the client left."""
-    if framing is None:
-        # No framing header at all on a POST: an HTTP/2 body may still come.
-        framing = _Framing()
-    # Repeated Host headers arrive joined (see _headers).
-    hosts: Sequence[str] = framing.hosts if len(framing.hosts) > 1 else ()
-    if (
-        not framing.lengths
-        and not framing.transfer_encodings
-        and scope["method"] in ("GET", "HEAD")
-    ):
-        reason = conflicting_headers((), hosts) if hosts else None
-        if reason is not None:
-            return _Refused(BadRequest(reason)), BadRequest(reason), False
-        return _empty, None, False
-    reason, length = _framing_verdict(framing, hosts)
-    if reason is None and (framing.lengths or framing.transfer_encodings):
-        reason = content_type_refusal(framing.content_type)
-    if reason is not None:
-        refusal = BadRequest(reason)
-        return _Refused(refusal), refusal, False
-    limit: int | None = app.config["MAX_CONTENT_LENGTH"]
-    if limit is not None and length is not None and length > limit:
-        return _too_large, None, False
-    try:
-        buffer, size = await receive_body(
-            receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(app.config)
-        )
-    except RequestEntityTooLarge:
-        # The view gets a 413 if (and only if) it asks for the body, as under WSGI.
-        return _too_large, None, False
-    except ClientGone:
-        # Gone, or a broken body the server reported as a disconnect: the
-        # answer is a 400 (a half-closed client still reads it), never a
-        # response-less return, which servers log or send as a 500.
-        refusal = BadRequest(BODY_INCOMPLETE)
-        return _Refused(refusal), refusal, True
-    except RequestTimeout as exc:
-        return _Refused(exc), exc, False
-    except BadRequest as exc:
-        # A body shorter than its Content-Length: refused when read, as under
-        # WSGI, so a view that never reads the body answers the same way.
-        error = exc
-        return (lambda request: RefusingStream(error)), None, False  # type: ignore[return-value]
-    if buffer is None:
-        return _empty, None, False
-    return _BufferedBody(buffer, size, length), None, False
-
-
-def _trusted(app: Hipflask, scope: Scope) -> Scope:
-    """The scope as the request sees it: trusted proxy headers applied, headers a list."""
-    proxy_fix = app.config.get("PROXY_FIX")
-    if proxy_fix is not None and proxy_fix is not False:
-        trust = serve.proxy_trust(app)
-        if trust is not None:
-            scope = apply_asgi(scope, trust)
-    if type(scope["headers"]) is not list:
-        # Any iterable will do (a middleware may pass a generator), and the
-        # list is read twice: in _scan, and when request.headers is made.
-        scope = {**scope, "headers": list(scope["headers"])}
-    return scope
-
-
 async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
-    scope = _trusted(app, scope)
-    framing, credentials = _scan(scope["headers"])
+    scope = trusted_scope(app, scope)
+    framing, credentials = scan_headers(scope["headers"])
     body: Callable[[Request], IO[bytes]]
     refusal: HTTPException | None
-    if (framing is None and scope["method"] in _SAFE_READS) or _bodiless(scope, framing):
+    if (framing is None and scope["method"] in SAFE_READS) or is_bodiless(scope, framing):
         # Most requests: no coroutine to read a body that is not there.
-        body, refusal, client_gone = _empty, None, False
+        body, refusal, client_gone = empty_body, None, False
     else:
-        body, refusal, client_gone = await _prepare_body(app, scope, framing, receive)
+        body, refusal, client_gone = await prepare_body(app, scope, framing, receive)
     preserve = scope.get(PRESERVE_CONTEXT_KEY)
     try:
         request = make_request(app, scope, credentials, body)
@@ -456,7 +120,7 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
             serve.prepare(app, request, state)
         # A body left unread (too large, refused) must not be read by a
         # disconnect watcher, which would make the server ask for it.
-        watchable = refusal is None and body is not _too_large
+        watchable = refusal is None and body is not too_large_body
         # The pipeline, then the response, in this frame: a coroutine less
         # per request than a helper awaiting each (async views run on the
         # loop; sync ones in a thread, with a link to their client watched
@@ -503,7 +167,7 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
     finally:
         # A spooled body past 1 MiB is a file on disk; a view that never read
         # it must not leave it open. A test keeping the context may still read it.
-        if type(body) is _BufferedBody and preserve is None:
+        if type(body) is BufferedBody and preserve is None:
             body.close()
 
 
@@ -632,75 +296,3 @@ async def _send_response(
         _log.info("Stopped sending a response its client did not read in time.")
     finally:
         response.close()
-
-
-def _scope_environ(request: Request) -> dict[str, Any]:
-    # A module function rather than a closure over the scope made per request.
-    return _environ(request, request._scope)
-
-
-def _environ(request: Request, scope: Scope) -> dict[str, Any]:
-    """A WSGI environ equivalent to the scope, for code that reads ``request.environ``."""
-    server = scope.get("server") or ("localhost", None)
-    # A server on a Unix socket reports (path, None); WSGI code reads
-    # SERVER_PORT as a number, so give the scheme's default port instead.
-    port = server[1] if server[1] is not None else (443 if request.scheme == "https" else 80)
-    client = scope.get("client")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": request.method,
-        "SCRIPT_NAME": request.root_path.encode().decode("latin-1"),
-        "PATH_INFO": request.path.encode().decode("latin-1"),
-        "QUERY_STRING": request.query_string.decode("latin-1"),
-        "SERVER_NAME": server[0],
-        "SERVER_PORT": str(port),
-        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": request.scheme,
-        "wsgi.input": _input(request),
-        "wsgi.input_terminated": True,
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "asgi.scope": scope,
-    }
-    # The request target as the client sent it, as gunicorn and Werkzeug's
-    # servers and test client give it (logging and signing code read these).
-    target = scope.get("raw_path") or quote(request.root_path + request.path, _PATH_SAFE).encode()
-    if request.query_string:
-        target += b"?" + request.query_string
-    environ["RAW_URI"] = environ["REQUEST_URI"] = target.decode("latin-1")
-    if client:
-        environ["REMOTE_ADDR"] = client[0]
-        environ["REMOTE_PORT"] = str(client[1])
-    for name, value in request.headers.items():
-        if "_" in name:
-            # It would share its key with the dashed name (see the WSGI
-            # servers, which drop it too): ``request.headers`` still has it.
-            continue
-        key = name.upper().replace("-", "_")
-        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            environ[key] = value
-            continue
-        key = f"HTTP_{key}"
-        environ[key] = f"{environ[key]},{value}" if key in environ else value
-    extras = scope.get(ENVIRON_EXTRAS_KEY)
-    if extras:
-        # Only what the scope did not give: a test's extras add, never override.
-        for key, value in extras.items():
-            environ.setdefault(key, value)
-    return environ
-
-
-#: What a path keeps unescaped in ``RAW_URI`` (RFC 3986 path characters, and
-#: ``%`` so an escape already there stays one).
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-
-
-def _input(request: Request) -> IO[bytes]:
-    # Reading the environ must not raise the body's 413 or 400; reading the
-    # body through the request still does.
-    try:
-        return request.stream
-    except HTTPException:
-        return io.BytesIO()

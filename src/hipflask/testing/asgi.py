@@ -27,8 +27,8 @@ import weakref
 from typing import TYPE_CHECKING
 from typing import Any
 
-from ..core.asgi import ENVIRON_EXTRAS_KEY
 from ..core.asgi import PRESERVE_CONTEXT_KEY as ASGI_PRESERVE_KEY
+from ..core.asgi_scope import ENVIRON_EXTRAS_KEY
 from ..core.wsgi import PRESERVE_CONTEXT_KEY as WSGI_PRESERVE_KEY
 from ..wrappers.response import STATUS_LINES
 
