@@ -186,13 +186,29 @@ def test_login_url_and_next_param() -> None:
     with app.test_request_context():
         assert login_url("login") == "/login"
         assert login_url("/sign-in?x=1", "http://example.test/a?b=2") == (
-            "/sign-in?next=%2Fa%3Fb%3D2&x=1"
+            "/sign-in?x=1&next=%2Fa%3Fb%3D2"
+        )
+        assert login_url("/sign-in?next=%2Fold&x=1", "/a", next_field="next") == (
+            "/sign-in?next=%2Fa&x=1"
         )
         assert login_url("https://sso.example/login", "https://example.test/") == (
             "https://sso.example/login?next=%2F"
         )
     assert make_next_param("/login", "https://other.example/x") == "/x"
     assert make_next_param("/login", "https://other.example") == "/"
+
+
+def test_login_view_query_is_kept_in_order_with_repeated_values(protocol: str) -> None:
+    # Flask-Login keeps every value of the login URL's query, in order, and
+    # puts next last; keeping one value of a repeated parameter broke SSO
+    # login URLs that list several scopes.
+    app = build_app()
+    app.login_manager.login_view = "/sso/login?scope=read&scope=write&prompt="
+    response = app.test_client(protocol=protocol).get("/dashboard?tab=2")
+    assert response.status_code == 302
+    assert response.headers["Location"] == (
+        "/sso/login?scope=read&scope=write&prompt=&next=%2Fdashboard%3Ftab%3D2"
+    )
 
 
 def test_next_is_followed_only_to_a_same_site_path(client: Any) -> None:

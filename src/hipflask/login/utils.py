@@ -311,14 +311,23 @@ def expand_login_view(login_view: str) -> str:
 
 
 def login_url(login_view: str, next_url: str | None = None, next_field: str = "next") -> str:
-    """The URL of the login page, with ``next`` when given."""
+    """The URL of the login page, with ``next`` when given.
+
+    The login URL's own query is kept as written, a parameter given several
+    times (``?scope=read&scope=write``) included, and ``next`` goes last (or
+    replaces one already there), as Flask-Login builds it: an SSO endpoint
+    may need every value, and a test comparing ``Location`` expects that
+    order.
+    """
     base = expand_login_view(login_view)
     if next_url is None:
         return base
     parts = urlsplit(base)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    query[next_field] = make_next_param(base, next_url)
-    return urlunsplit(parts._replace(query=urlencode(sorted(query.items()))))
+    params: dict[str, list[str]] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        params.setdefault(key, []).append(value)
+    params[next_field] = [make_next_param(base, next_url)]
+    return urlunsplit(parts._replace(query=urlencode(params, doseq=True)))
 
 
 def safe_next_url(default: str = "/", next_field: str = "next") -> str:
