@@ -359,9 +359,12 @@ class LoginManager:
             setattr(g, OPERATION, "clear")
             signals.session_protected.send(app)
             return True
+        # Each request from the other browser or address is reported, not
+        # only the one that made the login stale, as Flask-Login does: a
+        # receiver auditing stolen sessions sees every use.
         if session.get("_fresh"):
             session["_fresh"] = False
-            signals.session_protected.send(app)
+        signals.session_protected.send(app)
         return False
 
     def _load_flow(self, registry: LoginRegistry | None) -> Flow:
