@@ -415,3 +415,14 @@ def test_an_unknown_option_is_a_type_error_as_in_python(page: Hipflask) -> None:
         Talisman(page, not_an_option=1)
     with pytest.raises(TypeError, match="not_an_option"):
         Talisman()(not_an_option=1)
+
+
+def test_a_feature_policy_allowlist_may_be_a_list(page: Hipflask, client: Any) -> None:
+    Talisman(
+        page,
+        force_https=False,
+        feature_policy={"geolocation": "'none'", "camera": ["'self'", "https://a.example"]},
+    )
+    assert client.get("/").headers["Feature-Policy"] == (
+        "geolocation 'none'; camera 'self' https://a.example"
+    )

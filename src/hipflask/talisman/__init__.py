@@ -143,6 +143,21 @@ def _csp(options: Mapping[str, Any]) -> dict[str, Any] | None:
     return directives
 
 
+def _feature_policy(value: str | Mapping[str, Any]) -> str:
+    """Render ``feature_policy`` as Flask-Talisman does: ``feature origins; ...``.
+
+    A feature's allowlist may be a string or a list of origins, as a CSP
+    directive's may; a list is written space-separated, the header's own
+    syntax, so ``{"camera": ["'self'", "https://a.example"]}`` allows both.
+    """
+    if not isinstance(value, Mapping):
+        return value
+    return "; ".join(
+        f"{name} {' '.join(map(str, allow)) if isinstance(allow, (list, tuple)) else allow}"
+        for name, allow in value.items()
+    )
+
+
 def _unlisted_preload(options: Mapping[str, Any]) -> str | None:
     """The HSTS value that must gain ``; preload`` after the header policy sent it.
 
@@ -200,10 +215,7 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
     if options["force_file_save"]:
         extra.append(("X-Download-Options", "noopen"))
     if options["feature_policy"]:
-        feature = options["feature_policy"]
-        if isinstance(feature, Mapping):
-            feature = "; ".join(f"{name} {value}" for name, value in feature.items())
-        extra.append(("Feature-Policy", feature))
+        extra.append(("Feature-Policy", _feature_policy(options["feature_policy"])))
     return {
         "CONTENT_SECURITY_POLICY": csp,
         "CONTENT_SECURITY_POLICY_REPORT_ONLY": bool(report_only),
