@@ -426,3 +426,15 @@ def test_a_feature_policy_allowlist_may_be_a_list(page: Hipflask, client: Any) -
     assert client.get("/").headers["Feature-Policy"] == (
         "geolocation 'none'; camera 'self' https://a.example"
     )
+
+
+def test_a_report_uri_in_the_policy_is_kept(page: Hipflask, client: Any) -> None:
+    Talisman(
+        page,
+        force_https=False,
+        content_security_policy="default-src 'self'; report-uri /own",
+        content_security_policy_report_uri="/fallback",
+    )
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "report-uri /own" in csp
+    assert "/fallback" not in csp

@@ -138,8 +138,12 @@ def _csp(options: Mapping[str, Any]) -> dict[str, Any] | None:
     for name, sources in directives.items():
         if name.lower() in wanted:
             directives[name] = [*sources, "{nonce}"]
-    if options["content_security_policy_report_uri"]:
-        directives["report-uri"] = [options["content_security_policy_report_uri"]]
+    # A report-uri the policy names itself is kept, as Flask-Talisman keeps
+    # it: the argument is then a fallback, and two report-uri directives
+    # would leave browsers using only the first.
+    report_uri = options["content_security_policy_report_uri"]
+    if report_uri and "report-uri" not in {name.lower() for name in directives}:
+        directives["report-uri"] = [report_uri]
     return directives
 
 
