@@ -438,3 +438,30 @@ def test_a_report_uri_in_the_policy_is_kept(page: Hipflask, client: Any) -> None
     csp = client.get("/").headers["Content-Security-Policy"]
     assert "report-uri /own" in csp
     assert "/fallback" not in csp
+
+
+def _session_page(app: Hipflask) -> None:
+    from hipflask import session
+
+    @app.get("/login")
+    def login() -> str:
+        session["user"] = "ada"
+        return "ok"
+
+
+def test_debug_mode_turned_on_after_init_keeps_the_session_cookie_plain(
+    app: Hipflask, client: Any
+) -> None:
+    _session_page(app)
+    Talisman(app)
+    app.debug = True  # as app.run(debug=True) does, after the extensions
+    cookie = client.get("/login").headers["Set-Cookie"]
+    assert "Secure" not in cookie
+
+
+def test_outside_debug_mode_the_session_cookie_is_secure_over_http(
+    app: Hipflask, client: Any
+) -> None:
+    _session_page(app)
+    Talisman(app, force_https=False)
+    assert "Secure" in client.get("/login").headers["Set-Cookie"]

@@ -266,8 +266,11 @@ class Talisman:
         # Both flags are only ever turned on, as Flask-Talisman does: False
         # means "Talisman does not insist", not "send the cookie without the
         # flag", so the app's own (secure) setting stays.
-        if self.options["session_cookie_secure"] and not app.debug:
-            app.config["SESSION_COOKIE_SECURE"] = True
+        if (
+            self.options["session_cookie_secure"]
+            and self._secure_session_cookie not in app.before_first_request_funcs
+        ):
+            app.before_first_request_funcs.append(self._secure_session_cookie)
         if self.options["session_cookie_http_only"]:
             app.config["SESSION_COOKIE_HTTPONLY"] = True
         app.config["SESSION_COOKIE_SAMESITE"] = self.options["session_cookie_samesite"]
@@ -280,6 +283,19 @@ class Talisman:
         for view, view_kwargs in self._view_kwargs.items():
             self._views[view] = self._view_policy(view_kwargs)
         self._register(app)
+
+    def _secure_session_cookie(self) -> None:
+        """Make the session cookie ``Secure`` unless the app runs in debug mode.
+
+        Decided at the first request, not in ``init_app``: debug mode is
+        often turned on after the extensions are set up
+        (``app.run(debug=True)``), and a ``Secure`` cookie on a plain-HTTP
+        development server is dropped by browsers (everywhere but
+        ``localhost``), which loses the session, as Flask-Talisman never does.
+        hipflask's own default still makes it ``Secure`` over HTTPS.
+        """
+        if self.app is not None and not self.app.debug:
+            self.app.config["SESSION_COOKIE_SECURE"] = True
 
     def _register(self, app: Hipflask) -> None:
         """Register only the parts in use: an app with neither the redirect nor
