@@ -204,3 +204,30 @@ def test_list_templates_and_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("EDITOR", str(editor))
     assert invoke(app, "db", "edit", "-d", directory, "base1").exit_code == 0
     assert record.read_text().strip().endswith("base1_base.py")
+
+
+def test_init_takes_a_template_folder_of_the_app_s_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import hipflask.db.migrate
+
+    shipped = Path(hipflask.db.migrate.__file__).parent / "templates" / "hipflask"
+    shutil.copytree(shipped, tmp_path / "templates" / "ours")
+    with (tmp_path / "templates" / "ours" / "env.py").open("a") as env:
+        env.write("# our env.py\n")
+    monkeypatch.chdir(tmp_path)  # a relative path is read from the current folder
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    result = invoke(app, "db", "init", "-d", "mig", "--template", "templates/ours")
+    assert result.exit_code == 0, result.output
+    assert "# our env.py" in (tmp_path / "mig" / "env.py").read_text()
+    assert invoke(app, "db", "migrate", "-d", "mig", "-m", "users").exit_code == 0
+    assert invoke(app, "db", "upgrade", "-d", "mig").exit_code == 0
+    assert "user" in table_names(app)
+
+
+def table_names(app: Hipflask) -> set[str]:
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        return set(sa.inspect(db.engine).get_table_names())

@@ -32,10 +32,18 @@ _TEMPLATES = Path(__file__).parent / "templates"
 
 
 class Config(AlembicConfig):
-    """Alembic's config, with this package's ``hipflask`` template available."""
+    """Alembic's config, with this package's ``hipflask`` template available.
+
+    ``template_directory`` points ``init`` at a folder of templates of the
+    app's own instead, as Flask-Migrate's ``Config`` takes it.
+    """
+
+    def __init__(self, *args: Any, template_directory: str | None = None, **kwargs: Any) -> None:
+        self.template_directory = template_directory
+        super().__init__(*args, **kwargs)
 
     def get_template_directory(self) -> str:
-        return str(_TEMPLATES)
+        return self.template_directory or str(_TEMPLATES)
 
 
 class _MigrateConfig:
@@ -192,7 +200,13 @@ def init(
             " migrations folder per database."
         )
     directory = str(directory or _migrate().directory)
-    config = Config(stdout=sys.stdout)
+    # A template given as a path ("templates/ours") is a folder of the app's
+    # own, relative to the current directory, as Flask-Migrate reads it; a
+    # bare name is one of the templates shipped here.
+    template_directory = None
+    if template is not None and ("/" in template or "\\" in template):
+        template_directory, template = os.path.split(template.replace("\\", "/").rstrip("/"))
+    config = Config(stdout=sys.stdout, template_directory=template_directory or None)
     config.set_main_option("script_location", directory)
     config.config_file_name = os.path.join(directory, "alembic.ini")
     config = _migrate().call_configure_callbacks(config)
