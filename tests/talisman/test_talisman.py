@@ -465,3 +465,30 @@ def test_outside_debug_mode_the_session_cookie_is_secure_over_http(
     _session_page(app)
     Talisman(app, force_https=False)
     assert "Secure" in client.get("/login").headers["Set-Cookie"]
+
+
+def test_one_talisman_on_two_apps_makes_each_app_s_cookie_secure(
+    app: Hipflask, protocol: str
+) -> None:
+    # The first-request hook works on the app whose first request it is, not
+    # on the app init_app saw last; that one, in debug mode, stays plain.
+    other = Hipflask("tests_other_app")
+    other.config.update(SECRET_KEY=app.config["SECRET_KEY"])
+    _session_page(app)
+    _session_page(other)
+    talisman = Talisman()
+    talisman.init_app(app, force_https=False)
+    talisman.init_app(other, force_https=False)
+    other.debug = True
+    assert "Secure" in app.test_client(protocol=protocol).get("/login").headers["Set-Cookie"]
+    assert "Secure" not in other.test_client(protocol=protocol).get("/login").headers["Set-Cookie"]
+    assert other.config["SESSION_COOKIE_SECURE"] is None
+
+
+def test_talisman_set_up_after_the_first_request_still_secures_the_cookie(
+    app: Hipflask, client: Any
+) -> None:
+    _session_page(app)
+    assert "Secure" not in client.get("/login").headers["Set-Cookie"]
+    Talisman(app, force_https=False)
+    assert "Secure" in client.get("/login").headers["Set-Cookie"]

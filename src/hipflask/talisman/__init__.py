@@ -19,8 +19,10 @@ from typing import Any
 from typing import TypeVar
 
 from hipflask.contexts.globals import _cv_request
+from hipflask.contexts.globals import current_app
 from hipflask.contexts.state import request_state
 from hipflask.core.helpers import redirect
+from hipflask.core.scaffold import SetupFinishedError
 from hipflask.errors import ConfigurationError
 from hipflask.security.gate import ORDER_HEADERS
 from hipflask.security.gate import ORDER_HOST
@@ -235,6 +237,12 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _secure_session_cookie(app: Hipflask) -> None:
+    """Make ``app``'s session cookie ``Secure`` unless it runs in debug mode."""
+    if not app.debug:
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+
 def _check_options(options: Mapping[str, Any]) -> None:
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
@@ -270,7 +278,12 @@ class Talisman:
             self.options["session_cookie_secure"]
             and self._secure_session_cookie not in app.before_first_request_funcs
         ):
-            app.before_first_request_funcs.append(self._secure_session_cookie)
+            try:
+                app.before_first_request(self._secure_session_cookie)
+            except SetupFinishedError:
+                # The app serves already: its debug mode is the one it runs
+                # in, and no first request is left to decide at.
+                _secure_session_cookie(app)
         if self.options["session_cookie_http_only"]:
             app.config["SESSION_COOKIE_HTTPONLY"] = True
         app.config["SESSION_COOKIE_SAMESITE"] = self.options["session_cookie_samesite"]
@@ -293,9 +306,12 @@ class Talisman:
         development server is dropped by browsers (everywhere but
         ``localhost``), which loses the session, as Flask-Talisman never does.
         hipflask's own default still makes it ``Secure`` over HTTPS.
+
+        The app is the one whose first request this is, not ``self.app``:
+        one ``Talisman`` may be set up on several apps, and ``self.app`` is
+        the last of them.
         """
-        if self.app is not None and not self.app.debug:
-            self.app.config["SESSION_COOKIE_SECURE"] = True
+        _secure_session_cookie(current_app)
 
     def _register(self, app: Hipflask) -> None:
         """Register only the parts in use: an app with neither the redirect nor
