@@ -227,6 +227,26 @@ def test_init_takes_a_template_folder_of_the_app_s_own(
     assert "user" in table_names(app)
 
 
+def test_init_takes_a_template_folder_in_the_current_folder_with_a_trailing_slash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "ours/" (as a shell completes a folder name) is a path too, not the
+    # name of a shipped template.
+    import shutil
+
+    import hipflask.db.migrate
+
+    shipped = Path(hipflask.db.migrate.__file__).parent / "templates" / "hipflask"
+    shutil.copytree(shipped, tmp_path / "ours")
+    with (tmp_path / "ours" / "env.py").open("a") as env:
+        env.write("# our env.py\n")
+    monkeypatch.chdir(tmp_path)
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    result = invoke(app, "db", "init", "-d", "mig", "--template", "ours/")
+    assert result.exit_code == 0, result.output
+    assert "# our env.py" in (tmp_path / "mig" / "env.py").read_text()
+
+
 def table_names(app: Hipflask) -> set[str]:
     db = app.extensions["sqlalchemy"]
     with app.app_context():

@@ -200,13 +200,15 @@ def init(
             " migrations folder per database."
         )
     directory = str(directory or _migrate().directory)
-    # A template given as a path ("templates/ours") is a folder of the app's
-    # own, relative to the current directory, as Flask-Migrate reads it; a
-    # bare name is one of the templates shipped here.
+    # A template given as a path ("templates/ours", or "ours/" as a shell
+    # completes it) is a folder of the app's own, relative to the current
+    # directory, as Flask-Migrate reads it; a bare name is one of the
+    # templates shipped here.
     template_directory = None
     if template is not None and ("/" in template or "\\" in template):
         template_directory, template = os.path.split(template.replace("\\", "/").rstrip("/"))
-    config = Config(stdout=sys.stdout, template_directory=template_directory or None)
+        template_directory = template_directory or "."
+    config = Config(stdout=sys.stdout, template_directory=template_directory)
     config.set_main_option("script_location", directory)
     config.config_file_name = os.path.join(directory, "alembic.ini")
     config = _migrate().call_configure_callbacks(config)
