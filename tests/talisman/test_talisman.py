@@ -428,6 +428,16 @@ def test_a_feature_policy_allowlist_may_be_a_list(page: Hipflask, client: Any) -
     )
 
 
+def test_a_feature_policy_allowlist_may_be_a_set(page: Hipflask, client: Any) -> None:
+    # Joined like a list, as Flask-Talisman joins anything but a string.
+    Talisman(
+        page,
+        force_https=False,
+        feature_policy={"camera": {"'self'"}, "microphone": frozenset({"'none'"})},
+    )
+    assert client.get("/").headers["Feature-Policy"] == "camera 'self'; microphone 'none'"
+
+
 def test_a_report_uri_in_the_policy_is_kept(page: Hipflask, client: Any) -> None:
     Talisman(
         page,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
@@ -153,15 +154,20 @@ def _feature_policy(value: str | Mapping[str, Any]) -> str:
     """Render ``feature_policy`` as Flask-Talisman does: ``feature origins; ...``.
 
     A feature's allowlist may be a string or a list of origins, as a CSP
-    directive's may; a list is written space-separated, the header's own
+    directive's may; a list (or a tuple or a set: Flask-Talisman joins
+    whatever is not a string) is written space-separated, the header's own
     syntax, so ``{"camera": ["'self'", "https://a.example"]}`` allows both.
     """
     if not isinstance(value, Mapping):
         return value
-    return "; ".join(
-        f"{name} {' '.join(map(str, allow)) if isinstance(allow, (list, tuple)) else allow}"
-        for name, allow in value.items()
-    )
+    return "; ".join(f"{name} {_origins(allow)}" for name, allow in value.items())
+
+
+def _origins(allow: Any) -> str:
+    """A feature's allowlist as the header writes it: origins space-separated."""
+    if isinstance(allow, Iterable) and not isinstance(allow, (str, bytes)):
+        return " ".join(map(str, allow))
+    return str(allow)
 
 
 def _unlisted_preload(options: Mapping[str, Any]) -> str | None:
