@@ -218,3 +218,26 @@ def test_application_and_dynamic_defaults_are_named(app: Hipflask) -> None:
 def test_the_strategy_needs_an_initialised_limiter() -> None:
     with pytest.raises(ConfigurationError, match="init_app"):
         Limiter().limiter  # noqa: B018 - the property raises
+
+
+def test_limits_lists_no_limits_for_static_files(app: Hipflask, limited: Limiter) -> None:
+    # Requests for static files are never counted: the listing must not say otherwise.
+    assert "static" in {rule.endpoint for rule in app.url_map.iter_rules()}
+    out = run(app, "limits").output
+    assert "static" not in out
+    by_path = run(app, "limits", "--path", "/static/site.css", "--key", "127.0.0.1")
+    assert by_path.output == "No rate limits apply to the selected routes.\n"
+    with app.app_context():
+        assert limited.limits_for("static") == []
+
+
+def test_config_shows_the_fallback_on_when_fallback_limits_are_listed(app: Hipflask) -> None:
+    # Listing fallback limits turns the in-memory fallback on, without the
+    # _ENABLED setting: the printout must say what the store does.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK"] = ["10 per minute"]
+    Limiter(app)
+    lines = {
+        name.strip(): value.strip()
+        for name, value in (line.split("  ", 1) for line in run(app, "config").output.splitlines())
+    }
+    assert lines["In-memory fallback"] == "True"

@@ -23,6 +23,7 @@ from hipflask.errors import ConfigurationError
 from .rules import ExemptionScope
 from .rules import Limit
 from .rules import RequestLimit
+from .rules import is_static_endpoint
 
 if TYPE_CHECKING:
     from hipflask.security.ratelimit import Hit
@@ -114,8 +115,11 @@ class LimiterInspection:
 
         ``(kind, limit, scope)`` in the order requests meet them: ``kind`` is
         ``"meta"``, ``"application"``, ``"route"`` (the view's or its
-        blueprint's own) or ``"default"``. Needs the app context.
+        blueprint's own) or ``"default"``. Needs the app context. Static
+        files count against none, as requests for them are never counted.
         """
+        if is_static_endpoint(endpoint):
+            return []
         name, _, _view = endpoint.rpartition(".")
         parts = name.split(".") if name else []
         blueprints = [".".join(parts[:index]) for index in range(len(parts), 0, -1)]
@@ -165,7 +169,13 @@ class LimiterInspection:
             "Headers": str(bool(setting(config, "HEADERS_ENABLED"))),
             "Fail on first breach": str(bool(setting(config, "FAIL_ON_FIRST_BREACH"))),
             "Swallow errors": str(bool(setting(config, "SWALLOW_ERRORS"))),
-            "In-memory fallback": str(bool(setting(config, "IN_MEMORY_FALLBACK_ENABLED"))),
+            # On when enabled, or when fallback limits are listed, as the store has it.
+            "In-memory fallback": str(
+                self._store.fallback
+                if self._store is not None
+                else bool(setting(config, "IN_MEMORY_FALLBACK_ENABLED"))
+                or bool(setting(config, "IN_MEMORY_FALLBACK"))
+            ),
         }
 
     @property

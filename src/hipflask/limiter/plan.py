@@ -23,6 +23,7 @@ from hipflask.security.ratelimit import Hit
 
 from .declarations import view_name
 from .rules import ExemptionScope
+from .rules import is_static_endpoint
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -73,7 +74,7 @@ class LimiterPlan:
         if not self.enabled or is_preflight(req.method, req.headers):
             return [], [], []
         identity = self._identity(req)
-        if _is_static_endpoint(identity) or self._filtered():
+        if is_static_endpoint(identity) or self._filtered():
             return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
@@ -287,16 +288,6 @@ class LimiterPlan:
                 self._collect(limit, identity, hits, deferred)
         hits += declared.hits(self._key_func, f"{identity}:block", self._prefix)  # type: ignore[arg-type]
         return (req, (hits, deferred, self._meta_hits(req, identity))) if hits else None
-
-
-def _is_static_endpoint(endpoint: str | None) -> bool:
-    """Whether ``endpoint`` is the app's or a blueprint's static files (never limited).
-
-    A page's stylesheets, scripts and images would otherwise each count
-    against the default and application limits, as Flask-Limiter never
-    counts them.
-    """
-    return endpoint is not None and endpoint.rpartition(".")[2] == "static"
 
 
 def _declared_name(registered: str) -> str:

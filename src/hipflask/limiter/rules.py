@@ -30,6 +30,7 @@ __all__ = [
     "Limit",
     "MetaLimit",
     "RequestLimit",
+    "is_static_endpoint",
 ]
 
 logger = logging.getLogger("hipflask.limiter")
@@ -346,3 +347,13 @@ def as_limits(
     for limit in limits:
         limit._strict = strict
     return limits
+
+
+def is_static_endpoint(endpoint: str | None) -> bool:
+    """Whether ``endpoint`` is the app's or a blueprint's static files (never limited).
+
+    A page's stylesheets, scripts and images would otherwise each count
+    against the default and application limits, as Flask-Limiter never
+    counts them.
+    """
+    return endpoint is not None and endpoint.rpartition(".")[2] == "static"
