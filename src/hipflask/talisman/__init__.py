@@ -243,10 +243,21 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _secure_session_cookie(app: Hipflask) -> None:
-    """Make ``app``'s session cookie ``Secure`` unless it runs in debug mode."""
-    if not app.debug:
-        app.config["SESSION_COOKIE_SECURE"] = True
+def _secure_session_cookie(app: Hipflask | None = None) -> None:
+    """Make the session cookie ``Secure`` unless the app runs in debug mode.
+
+    Registered to run at the first request, not decided in ``init_app``:
+    debug mode is often turned on after the extensions are set up
+    (``app.run(debug=True)``), and a ``Secure`` cookie on a plain-HTTP
+    development server is dropped by browsers (everywhere but
+    ``localhost``), which loses the session, as Flask-Talisman never does.
+    hipflask's own default still makes it ``Secure`` over HTTPS. Called
+    without ``app``, it decides for the app whose first request this is:
+    one ``Talisman`` may be set up on several apps.
+    """
+    target = current_app if app is None else app
+    if not target.debug:
+        target.config["SESSION_COOKIE_SECURE"] = True
 
 
 def _check_options(options: Mapping[str, Any]) -> None:
@@ -282,10 +293,10 @@ class Talisman:
         # flag", so the app's own (secure) setting stays.
         if (
             self.options["session_cookie_secure"]
-            and self._secure_session_cookie not in app.before_first_request_funcs
+            and _secure_session_cookie not in app.before_first_request_funcs
         ):
             try:
-                app.before_first_request(self._secure_session_cookie)
+                app.before_first_request(_secure_session_cookie)
             except SetupFinishedError:
                 # The app serves already: its debug mode is the one it runs
                 # in, and no first request is left to decide at.
@@ -302,22 +313,6 @@ class Talisman:
         for view, view_kwargs in self._view_kwargs.items():
             self._views[view] = self._view_policy(view_kwargs)
         self._register(app)
-
-    def _secure_session_cookie(self) -> None:
-        """Make the session cookie ``Secure`` unless the app runs in debug mode.
-
-        Decided at the first request, not in ``init_app``: debug mode is
-        often turned on after the extensions are set up
-        (``app.run(debug=True)``), and a ``Secure`` cookie on a plain-HTTP
-        development server is dropped by browsers (everywhere but
-        ``localhost``), which loses the session, as Flask-Talisman never does.
-        hipflask's own default still makes it ``Secure`` over HTTPS.
-
-        The app is the one whose first request this is, not ``self.app``:
-        one ``Talisman`` may be set up on several apps, and ``self.app`` is
-        the last of them.
-        """
-        _secure_session_cookie(current_app)
 
     def _register(self, app: Hipflask) -> None:
         """Register only the parts in use: an app with neither the redirect nor
