@@ -53,7 +53,7 @@ from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.request import Request
 from ..wrappers.response import Response
-from . import asgi as _asgi
+from . import asgi_direct as _asgi_direct
 from . import bridge
 from . import pipeline
 from . import serve
@@ -494,7 +494,9 @@ class Hipflask(
         if third is not _NO_ARGUMENT and not more:
             if "asgi_app" not in self.__dict__ and type(self).asgi_app is _ASGI_APP:
                 # Not wrapped: straight to the adapter, a coroutine frame less.
-                return _asgi.handle(self, first, second, third)
+                if first["type"] == "http":
+                    return _asgi_direct.http(self, first, second, third)
+                return _asgi_direct.handle(self, first, second, third)
             return self.asgi_app(first, second, third)
         if second is _NO_ARGUMENT and isinstance(first, dict):
             return functools.partial(self.asgi_app, first)
@@ -510,7 +512,7 @@ class Hipflask(
 
     async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
         """The ASGI 3 application (``lifespan`` and ``http``)."""
-        await _asgi.handle(self, scope, receive, send)
+        await _asgi_direct.handle(self, scope, receive, send)
 
 
 #: The stock ``asgi_app`` and ``wsgi_app``, which ``__call__`` may skip (see there).

@@ -62,7 +62,7 @@ def handle(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> Awaitab
     """
     kind = scope["type"]
     if kind == "http":
-        return _http(app, scope, receive, send)
+        return http(app, scope, receive, send)
     if kind == "lifespan":
         return _lifespan(app, receive, send)
     if kind == "websocket":
@@ -99,7 +99,13 @@ async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
             return
 
 
-async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
+async def http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one ``http`` scope the general way.
+
+    :mod:`hipflask.core.asgi_direct` serves the usual request in one frame
+    and hands every other one here (a proxy to trust, a test client keeping
+    the context, a request class of its own, an app not served yet).
+    """
     scope = trusted_scope(app, scope)
     framing, credentials = scan_headers(scope["headers"])
     body: Callable[[Request], IO[bytes]]
@@ -121,54 +127,101 @@ async def _http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> No
         # A body left unread (too large, refused) must not be read by a
         # disconnect watcher, which would make the server ask for it.
         watchable = refusal is None and body is not too_large_body
-        # The pipeline, then the response, in this frame: a coroutine less
-        # per request than a helper awaiting each (async views run on the
-        # loop; sync ones in a thread, with a link to their client watched
-        # only if they wait for one: see ThreadRunner.run_for_client).
-        link = None if serve.runs_on_loop(app, request) else ClientLink(receive, watchable)
-        try:
-            if link is None:
-                response = await serve.run_async(app, request, state)
-            else:
-                response = await serve.run_for_client(
-                    app, link, serve.run_sync, app, request, state
-                )
-                if response is GONE:
-                    # Its client left while it waited for a thread: not run.
-                    await _answer_gone(send)
-                    return
-            try:
-                try:
-                    _status_line, headers, content = wire_parts(response, request.method)
-                    data = _whole(content)
-                except BaseException:
-                    response.close()
-                    raise
-                if data is None:
-                    await _send_response(
-                        app, response, headers, content, send, receive, link, watchable
-                    )
-                else:
-                    # Most responses: the start and one body message, sent here.
-                    try:
-                        await send(_start(response, headers))
-                        await send({"type": "http.response.body", "body": data})
-                    finally:
-                        if content is None:
-                            await _close_unsent(app, response)
-                        else:
-                            response.close()
-            except Exception:
-                if not client_gone:
-                    raise
-        finally:
-            if link is not None:
-                link.close()
+        await respond(app, request, state, receive, send, watchable, client_gone)
     finally:
         # A spooled body past 1 MiB is a file on disk; a view that never read
         # it must not leave it open. A test keeping the context may still read it.
         if type(body) is BufferedBody and preserve is None:
             body.close()
+
+
+async def respond(
+    app: Hipflask,
+    request: Request,
+    state: RequestState,
+    receive: Receive,
+    send: Send,
+    watchable: bool = True,
+    client_gone: bool = False,
+) -> None:
+    """Run a made and routed request and send its response.
+
+    Async views run on the loop; sync ones in a thread, with a link to
+    their client watched only if they wait for one (see
+    ``ThreadRunner.run_for_client``). ``watchable`` is false for a body left
+    unread, which a disconnect watcher must not read; ``client_gone`` says
+    the client left while its body was read, so a failed send is expected.
+    """
+    link = None if serve.runs_on_loop(app, request) else ClientLink(receive, watchable)
+    try:
+        if link is None:
+            response = await serve.run_async(app, request, state)
+        else:
+            response = await serve.run_for_client(app, link, serve.run_sync, app, request, state)
+            if response is GONE:
+                # Its client left while it waited for a thread: not run.
+                await answer_gone(send)
+                return
+        await send_response(
+            app, response, request.method, send, receive, link, watchable, client_gone
+        )
+    finally:
+        if link is not None:
+            link.close()
+
+
+async def send_response(
+    app: Hipflask,
+    response: Any,
+    method: str,
+    send: Send,
+    receive: Receive,
+    link: ClientLink | None,
+    watchable: bool = True,
+    client_gone: bool = False,
+) -> None:
+    """Send the response to a request of ``method``, and close it."""
+    try:
+        _status_line, headers, content = wire_parts(response, method)
+    except BaseException:
+        response.close()
+        raise
+    await send_parts(app, response, headers, content, send, receive, link, watchable, client_gone)
+
+
+async def send_parts(
+    app: Hipflask,
+    response: Any,
+    headers: list[tuple[str, str]],
+    content: Any,
+    send: Send,
+    receive: Receive,
+    link: ClientLink | None,
+    watchable: bool = True,
+    client_gone: bool = False,
+) -> None:
+    """:func:`send_response` for the parts :func:`wire_parts` gave."""
+    try:
+        try:
+            data = whole_body(content)
+        except BaseException:
+            response.close()
+            raise
+        if data is None:
+            await _send_response(app, response, headers, content, send, receive, link, watchable)
+        else:
+            # Most responses: the start and one body message, sent here.
+            try:
+                await send(start_message(response, headers))
+                await send({"type": "http.response.body", "body": data})
+            finally:
+                if content is None:
+                    await _close_unsent(app, response)
+                else:
+                    response.close()
+    except Exception:
+        if not client_gone:
+            raise
 
 
 async def _close_unsent(app: Hipflask, response: Any) -> None:
@@ -191,7 +244,7 @@ async def _close_unsent(app: Hipflask, response: Any) -> None:
         response.close()
 
 
-async def _answer_gone(send: Send) -> None:
+async def answer_gone(send: Send) -> None:
     """A short answer for a request dropped because its client left.
 
     Nobody reads it; it is sent so that the server logs an ended request
@@ -224,7 +277,7 @@ def _encode_header(pair: tuple[str, str]) -> tuple[bytes, bytes]:
     return encoded
 
 
-def _whole(content: Any) -> bytes | None:
+def whole_body(content: Any) -> bytes | None:
     """The body as one message's bytes, or ``None`` when it is sent in pieces or streamed."""
     if content is None:
         return b""
@@ -235,7 +288,7 @@ def _whole(content: Any) -> bytes | None:
     return None
 
 
-def _start(response: Any, headers: list[tuple[str, str]]) -> dict[str, Any]:
+def start_message(response: Any, headers: list[tuple[str, str]]) -> dict[str, Any]:
     """The ``http.response.start`` message, each header pair encoded once per process."""
     # Looked up in C; only a response with a header not seen before pays for
     # a second pass (a comprehension is a Python frame on every response).
@@ -260,7 +313,7 @@ async def _send_response(
 ) -> None:
     """Send a response whose body is large (timed pieces) or streamed."""
     try:
-        await send(_start(response, headers))
+        await send(start_message(response, headers))
         if type(body) is list:
             await send_body(send, b"".join(body), send_timeout(app.config))
         else:

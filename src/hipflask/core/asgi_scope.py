@@ -55,6 +55,7 @@ __all__ = [
     "make_request",
     "prepare_body",
     "scan_headers",
+    "scope_environ",
     "too_large_body",
     "trusted_scope",
 ]
@@ -222,7 +223,7 @@ def make_request(
         request = object.__new__(cls)
         assign_fields(
             request, method, scheme, address, root_path, path, query, None, remote, app,
-            body, None, _scope_environ,
+            body, None, scope_environ,
         )  # fmt: skip
         request._raw_headers = raw
         request._credentials = credentials
@@ -388,8 +389,11 @@ def trusted_scope(app: Hipflask, scope: Scope) -> Scope:
     return scope
 
 
-def _scope_environ(request: Request) -> dict[str, Any]:
-    # A module function rather than a closure over the scope made per request.
+def scope_environ(request: Request) -> dict[str, Any]:
+    """The WSGI environ of a request made from a scope, made when first read.
+
+    A module function rather than a closure over the scope made per request.
+    """
     return _environ(request, request._scope)
 
 
