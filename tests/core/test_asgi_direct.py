@@ -492,3 +492,22 @@ def test_the_contexts_are_left_after_a_request() -> None:
 
     assert _cv_request.get(None) is None
     assert _cv_app.get(None) is None
+
+
+# -- what a review of the one-frame path found -------------------------------
+
+
+def test_a_path_with_a_nul_is_refused_even_if_a_route_has_one(general_calls: list[str]) -> None:
+    # The general path refuses any path with a NUL before routing (null-byte
+    # injection); the static table is asked before that check.
+    app = build_app()
+
+    @app.get("/report.pdf\x00.png")
+    async def report() -> str:
+        return "opened"
+
+    call(asgi.http, app, path="/text")
+
+    served, _whole = both_ways(app, general_calls, path="/report.pdf\x00.png")
+
+    assert served[0][0] == 400

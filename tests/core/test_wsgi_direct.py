@@ -581,3 +581,21 @@ def test_functions_given_to_call_on_close_run_once(method: str, path: str, proto
     response.close()
 
     assert calls == ["closed"]
+
+
+def test_a_path_with_a_nul_is_refused_even_if_a_route_has_one(general_calls: list[str]) -> None:
+    # The general path refuses any path with a NUL before routing (null-byte
+    # injection); the static table is asked before that check.
+    app = build_app()
+
+    @app.get("/report.pdf\x00.png")
+    def report() -> str:
+        return "opened"
+
+    call(wsgi.handle, app, path="/text")
+
+    served, _whole = both_ways(
+        app, general_calls, path="/", environ_overrides={"PATH_INFO": "/report.pdf\x00.png"}
+    )
+
+    assert served[0] == "400 BAD REQUEST"

@@ -164,7 +164,8 @@ class Matcher:
         #: ``path -> (rule, methods)`` for each static path whose first rule
         #: :meth:`match` would answer with, for any method in ``methods``
         #: (``None``: every method): a caller that matches in line asks
-        #: here first, and calls :meth:`match` on a miss.
+        #: here first, and calls :meth:`match` on a miss. A path with a NUL
+        #: is never here.
         self.first_static: dict[str, tuple[Rule, frozenset[str] | None]] = {}
         self._dynamic_index: dict[str, list[_Dynamic]] = {}
         self._dynamic_default: list[_Dynamic] = []
@@ -216,7 +217,10 @@ class Matcher:
             entries.sort(key=lambda item: (item[0], item[1]))
             self._static[path] = [item[2] for item in entries]
             owner, methods, deferred = entries[0][2]
-            if owner is not None and not deferred and "//" not in path:
+            # A path with a NUL is refused before routing (serve.NUL_IN_PATH,
+            # null-byte injection); the one-frame paths ask this table before
+            # checking for one, so a route with a NUL in it is left out.
+            if owner is not None and not deferred and "//" not in path and "\x00" not in path:
                 self.first_static[path] = (owner, methods)
         dynamic.sort(key=lambda item: (item[0], item[1], item[2]))
         self._dynamic_default = [item[4] for item in dynamic if item[3] is None]
