@@ -511,3 +511,45 @@ def test_a_path_with_a_nul_is_refused_even_if_a_route_has_one(general_calls: lis
     served, _whole = both_ways(app, general_calls, path="/report.pdf\x00.png")
 
     assert served[0][0] == 400
+
+
+def sent_messages(handler: Any, app: Hipflask, path: str) -> list[dict[str, Any]] | str:
+    """The messages ``handler`` sends, as sent, or the error it raised."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    try:
+        asyncio.run(handler(app, scope_for(path), receive, send))
+    except TypeError as exc:
+        return type(exc).__name__
+    return sent
+
+
+@pytest.mark.parametrize("chunk", [bytearray(b"chunk"), memoryview(b"chunk"), "chunk"], ids=type)
+def test_a_chunk_passed_through_is_sent_as_the_general_path_sends_it(chunk: Any) -> None:
+    # ASGI bodies are bytes: the general path joins the list into bytes (and
+    # fails on a str) rather than handing the server the object itself.
+    app = build_app()
+
+    @app.get("/passed")
+    async def passed() -> Response:
+        return Response([chunk], direct_passthrough=True)
+
+    call(asgi.http, app, path="/text")
+    sent_messages(asgi.http, app, "/passed")
+
+    answers = [
+        sent_messages(handler, app, "/passed") for handler in (asgi_direct.handle, asgi.http)
+    ]
+
+    assert answers[0] == answers[1]
+    for answer in answers:
+        if not isinstance(answer, str):
+            bodies = [message["body"] for message in answer if "body" in message]
+            assert [type(body) for body in bodies] == [bytes]

@@ -332,7 +332,14 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
         except BaseException:
             response.close()
             raise
-        if type(content) is list and len(content) == 1 and len(content[0]) <= PIECE:
+        if (
+            type(content) is list
+            and len(content) == 1
+            # A passed-through chunk may be another bytes-like object, or a
+            # str: send_parts joins it into bytes (or fails) as before.
+            and type(content[0]) is bytes
+            and len(content[0]) <= PIECE
+        ):
             try:
                 try:
                     await send(asgi.start_message(response, headers))
