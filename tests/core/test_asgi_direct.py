@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from hipflask import Blueprint
 from hipflask import Hipflask
@@ -36,6 +37,7 @@ from hipflask.contexts.globals import _cv_app
 from hipflask.contexts.globals import _cv_request
 from hipflask.core import asgi
 from hipflask.core import asgi_direct
+from hipflask.sessions.cookie import SecureCookieSessionInterface
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 _NONCE = re.compile(rb"nonce-[A-Za-z0-9_\-]+")
@@ -553,3 +555,43 @@ def test_a_chunk_passed_through_is_sent_as_the_general_path_sends_it(chunk: Any)
         if not isinstance(answer, str):
             bodies = [message["body"] for message in answer if "body" in message]
             assert [type(body) for body in bodies] == [bytes]
+
+
+class _StoreSessions(SecureCookieSessionInterface):
+    """An interface whose saving may wait on I/O (a server-side store's)."""
+
+    def save_session(self, app: Any, session: Any, response: Response) -> None:
+        super().save_session(app, session, response)
+
+
+def test_a_session_is_renewed_for_the_cookie_of_headers_the_view_set(
+    general_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The credentials follow replaced request headers (credential_headers),
+    # as the direct path's run_async reads them to decide the renewal.
+    import time
+
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
+    app = build_app()
+    app.session_interface = _StoreSessions()
+
+    @app.get("/login")
+    async def login() -> str:
+        session.permanent = True
+        session["user"] = "alice"
+        return "in"
+
+    @app.get("/relayed")
+    async def relayed() -> str:
+        # A view re-reading a request relayed with the caller's cookie.
+        request.headers = Headers([("Host", "localhost"), ("Cookie", cookie)])
+        return "relayed"
+
+    call(asgi.http, app, path="/text")
+    (_status, headers), _body = call(asgi.http, app, path="/login")
+    cookie = dict(headers)[b"set-cookie"].split(b";")[0].decode()
+    call(asgi.http, app, path="/relayed")
+
+    served, _whole = both_ways(app, general_calls, path="/relayed")
+
+    assert b"set-cookie" in dict(served[0][1])

@@ -46,6 +46,7 @@ from ..contexts.globals import _cv_request
 from ..contexts.state import RequestState
 from ..routing.matcher import NOT_FOUND
 from ..security.origin import SAFE_METHODS
+from ..wrappers.peek import credential_headers
 from ..wrappers.request import Request
 from ..wrappers.response import wire_parts
 from . import asgi
@@ -280,8 +281,13 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
                         if (
                             ctx._after_request_functions
                             or state.answered_by_gate
-                            # Renewing an untouched session may need a worker thread.
-                            or (app._session_io and ctx._session is None and credentials[1])
+                            # Renewing an untouched session may need a worker
+                            # thread; the cookie of headers the view set counts.
+                            or (
+                                app._session_io
+                                and ctx._session is None
+                                and credential_headers(request)[1]
+                            )
                         ):
                             response, error = await bridge.drive_async(direct.finish(app, ctx, rv))
                         else:
