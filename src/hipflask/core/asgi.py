@@ -102,9 +102,11 @@ async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
 async def http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> None:
     """Serve one ``http`` scope the general way.
 
-    :mod:`hipflask.core.asgi_direct` serves the usual request in one frame
-    and hands every other one here (a proxy to trust, a test client keeping
-    the context, a request class of its own, an app not served yet).
+    :mod:`hipflask.core.asgi_direct` serves the usual request in one frame.
+    It hands here, before making it, a request it does not cover (a proxy to
+    trust, a test client keeping the context, a request class of its own,
+    an app not served yet, one routed by Werkzeug's map), and a routed one
+    to :func:`respond`.
     """
     scope = trusted_scope(app, scope)
     framing, credentials = scan_headers(scope["headers"])

@@ -7,17 +7,18 @@ send. Each call re-read what the last had checked, and under ASGI a call
 into a coroutine costs more than a plain one: the calls were a third of a
 small request.
 
-:func:`handle` does the same in one frame for the usual request: no proxy
+:func:`http` does the same in one frame for the usual request: no proxy
 setting, no test client keeping the context, the app's plain request class,
 a route the compiled matcher knows, an app the direct path may serve. At
 the first thing it does not cover it hands the request over at the step it
 reached (to :func:`hipflask.core.asgi.http` before the request is made, to
 :func:`hipflask.core.asgi.respond` once it is routed), so no step runs
 twice. An ``async def`` view without hooks runs here, from the context push
-to the pop; one with request hooks or suites' gate parts runs in
-:func:`hipflask.core.direct.run_async`; a ``def`` view in a worker thread,
-as :func:`~hipflask.core.asgi.respond` runs it. The response is sent by
-:func:`hipflask.core.asgi.send_response`.
+to the pop; one with request hooks, teardown functions or suites' gate
+parts runs in :func:`hipflask.core.direct.run_async`; a ``def`` view in a
+worker thread, as :func:`~hipflask.core.asgi.respond` runs it. A body of
+one message (bytes, at most 64 KiB) is sent here, any other response by
+:func:`hipflask.core.asgi.send_parts`.
 
 From the context push on, this is :func:`hipflask.core.direct.run_async`
 with :func:`~hipflask.core.direct.enter` and
@@ -84,7 +85,6 @@ _appcontext_pushed = signals.appcontext_pushed
 _appcontext_popped = signals.appcontext_popped
 _PRESERVE = asgi.PRESERVE_CONTEXT_KEY
 _CLOSE = Request.close
-_NO_CREDENTIALS = (None, None)
 _new = object.__new__
 
 
