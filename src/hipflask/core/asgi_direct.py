@@ -193,7 +193,7 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
                 return await asgi.respond(
                     app, request, state, receive, send, body is not too_large_body, client_gone
                 )
-            rule, view_args = found  # type: ignore[misc]
+            rule, view_args = found  # type: ignore[misc]  # NOT_FOUND was ruled out above
         request.url_rule = rule
         request.view_args = view_args
         watchable = body is not too_large_body
