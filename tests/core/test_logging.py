@@ -49,7 +49,8 @@ def test_logger_is_named_after_the_app(name: str) -> None:
 def test_logger_of_a_script_app_uses_the_script_name(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    monkeypatch.setattr(sys.modules["__main__"], "__file__", "/srv/site/manage.py")
+    # raising=False: a pytest-xdist worker's __main__ has no file.
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", "/srv/site/manage.py", raising=False)
     app = Hipflask("__main__")
 
     assert app.logger.name == "manage"
