@@ -13,6 +13,34 @@ from hipflask.testing.client import HipflaskClient
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
+_SHARED_NODE_IDS = pytest.StashKey[set[str]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Note the tests that share a node id with another (see pytest_runtest_setup)."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for item in items:
+        if item.nodeid in seen:
+            shared.add(item.nodeid)
+        seen.add(item.nodeid)
+    config.stash[_SHARED_NODE_IDS] = shared
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Fail a test whose node id another test has too.
+
+    pytest-xdist hands whole test files to its workers by node id: of several
+    tests with one id it runs one, and the others are never run, unreported.
+    """
+    if item.nodeid in item.config.stash.get(_SHARED_NODE_IDS, set()):
+        pytest.fail(
+            f"Another test has this node id ({item.nodeid}): a parallel run skips all"
+            " but one of them. Give each its own id (a parametrize id), or check"
+            " the pytest version pyproject.toml pins.",
+            pytrace=False,
+        )
+
 
 @pytest.fixture
 def app() -> Hipflask:
