@@ -300,6 +300,16 @@ def test_get_root_path_of_an_unknown_module_is_the_working_directory() -> None:
     assert get_root_path("no_such_module_for_hipflask_tests") == os.getcwd()
 
 
+def test_get_root_path_of_a_module_not_imported_yet_is_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "not_imported_for_hipflask_tests.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    assert get_root_path("not_imported_for_hipflask_tests") == str(tmp_path)
+    assert "not_imported_for_hipflask_tests" not in sys.modules
+
+
 def test_endpoint_from_view_func() -> None:
     def my_view() -> str:
         return ""

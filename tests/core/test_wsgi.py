@@ -491,6 +491,21 @@ def test_a_server_port_given_as_an_int_is_that_port(app: Hipflask) -> None:
     assert body == b"http://example.test:8080/"
 
 
+def test_the_server_names_remembered_are_bounded(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some servers fill SERVER_NAME from the client's Host header: a client
+    # sending ever new names must not grow the adapter's cache without end.
+    from hipflask.core import wsgi
+
+    monkeypatch.setattr(wsgi, "_SERVERS", {})
+    for number in range(wsgi._SERVERS_MAX + 8):
+        made = make_request(app, environ(SERVER_NAME=f"host{number}.test"))
+        assert made.server == (f"host{number}.test", 80)
+
+    assert len(wsgi._SERVERS) == wsgi._SERVERS_MAX
+
+
 def test_a_server_port_that_is_not_a_number_is_no_port(app: Hipflask) -> None:
     from hipflask import request
 
