@@ -19,11 +19,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.core.direct_changes import CHANGES
+from tests.core.direct_changes import apply_change
 from werkzeug.datastructures import Headers
 
 from hipflask import Blueprint
 from hipflask import Hipflask
-from hipflask import Request
 from hipflask import Response
 from hipflask import abort
 from hipflask import after_this_request
@@ -388,10 +389,7 @@ def test_a_view_not_served_yet_is_handed_over_once(general_calls: list[str]) -> 
     assert general_calls == []
 
 
-@pytest.mark.parametrize(
-    "change",
-    ["hook", "teardown", "signal", "request-class", "proxy", "outer-context"],
-)
+@pytest.mark.parametrize("change", CHANGES)
 def test_what_the_one_frame_path_leaves_to_the_general_one(
     change: str, general_calls: list[str]
 ) -> None:
@@ -403,27 +401,7 @@ def test_what_the_one_frame_path_leaves_to_the_general_one(
     def receiver(sender: Any, **extra: Any) -> None:
         received.append(sender)
 
-    if change == "hook":
-        app._got_first_request = False
-        app.before_request(lambda: None)
-        app._got_first_request = True
-        app._chains.clear()
-    elif change == "teardown":
-        app._got_first_request = False
-        app.teardown_request(lambda error: None)
-        app._got_first_request = True
-        app._chains.clear()
-    elif change == "signal":
-        signals.request_started.connect(receiver, app)
-    elif change == "request-class":
-
-        class OwnRequest(Request):
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **kwargs)
-
-        app.request_class = OwnRequest
-    elif change == "proxy":
-        app.config["PROXY_FIX"] = {"x_for": 1}
+    apply_change(app, change, receiver)
     try:
         if change == "outer-context":
             with app.app_context():

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.core.direct_changes import CHANGES
+from tests.core.direct_changes import apply_change
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError
 from werkzeug.test import EnvironBuilder
@@ -336,10 +338,7 @@ def test_an_upload_is_closed_once_the_request_is_over(general_calls: list[str]) 
     assert [file.stream.closed for file in app.extensions["uploads"]] == [True]
 
 
-@pytest.mark.parametrize(
-    "change",
-    ["hook", "teardown", "signal", "request-class", "proxy", "outer-context"],
-)
+@pytest.mark.parametrize("change", CHANGES)
 def test_what_the_one_frame_path_leaves_to_the_general_one(
     change: str, general_calls: list[str]
 ) -> None:
@@ -350,27 +349,7 @@ def test_what_the_one_frame_path_leaves_to_the_general_one(
     def receiver(sender: Any, **extra: Any) -> None:
         received.append(sender)
 
-    if change == "hook":
-        app._got_first_request = False
-        app.before_request(lambda: None)
-        app._got_first_request = True
-        app._chains.clear()
-    elif change == "teardown":
-        app._got_first_request = False
-        app.teardown_request(lambda error: None)
-        app._got_first_request = True
-        app._chains.clear()
-    elif change == "signal":
-        signals.request_started.connect(receiver, app)
-    elif change == "request-class":
-
-        class OwnRequest(Request):
-            def __init__(self, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **kwargs)
-
-        app.request_class = OwnRequest
-    elif change == "proxy":
-        app.config["PROXY_FIX"] = {"x_for": 1}
+    apply_change(app, change, receiver)
     try:
         if change == "outer-context":
             with app.app_context():
