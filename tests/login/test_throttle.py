@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.real_servers import redis_url
 
 from hipflask import Hipflask
 from hipflask import request
@@ -134,3 +138,56 @@ def test_a_manager_shared_by_apps_throttles_each_with_its_settings(protocol: str
     # Neither the strict app's setting nor its counts reach the other apps.
     assert [log_in(loose, "u2", password="x").status_code for _ in range(4)] == [401] * 4
     assert log_in(fresh, "u1", password="x").status_code == 401
+
+
+@pytest.fixture(params=["memory", "redis"])
+def throttle_storage(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """A storage URL and a key prefix no other test uses; its keys are deleted afterwards."""
+    prefix = f"hipflask_test:throttle:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    if request.param == "memory":
+        yield "memory://", prefix
+        return
+    import redis
+
+    url = redis_url()
+    try:
+        yield url, prefix
+    finally:
+        client = redis.Redis.from_url(url)
+        try:
+            # limits puts its own words before the identifiers.
+            keys = list(client.scan_iter(match=f"*{prefix}*"))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_apps_sharing_a_storage_server_count_apart_under_their_own_prefixes(
+    protocol: str, throttle_storage: tuple[str, str]
+) -> None:
+    # Two sites on one Redis: an attacker locking "u1" out of one must not
+    # lock the other site's "u1" out too.
+    url, prefix = throttle_storage
+
+    def client(key_prefix: str) -> Any:
+        app = build_app(
+            LOGIN_THROTTLE_STORAGE=url,
+            LOGIN_THROTTLE_KEY_PREFIX=key_prefix,
+            LOGIN_THROTTLE_PER_USER="2/minute",
+        )
+        return app.test_client(protocol=protocol)
+
+    shop, blog, shop_again = (
+        client(f"{prefix}:shop"),
+        client(f"{prefix}:blog"),
+        client(f"{prefix}:shop"),
+    )
+
+    assert [log_in(shop, "u1", password="x").status_code for _ in range(3)] == [401, 401, 429]
+    assert log_in(blog, "u1", password="x").status_code == 401
+    # Another process of the same app, with the same prefix, shares the count
+    # when the storage is shared; a process's memory is its own.
+    shared = url.startswith("redis")
+    assert log_in(shop_again, "u1", password="x").status_code == (429 if shared else 401)

@@ -67,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_THROTTLE_PER_USER": "5/minute",
     "LOGIN_THROTTLE_PER_ADDRESS": "20/minute",
     "LOGIN_THROTTLE_STORAGE": "memory://",
+    # The counts' keys start with it: apps sharing one storage server keep
+    # their counts apart by giving each its own.
+    "LOGIN_THROTTLE_KEY_PREFIX": "hipflask-login",
     "LOGIN_THROTTLE_USER_FIELDS": ("username", "email", "login", "user"),
 }
 

@@ -41,6 +41,7 @@ class LoginThrottle:
         self._per_user = parse_limits(config["LOGIN_THROTTLE_PER_USER"])
         self._per_address = parse_limits(config["LOGIN_THROTTLE_PER_ADDRESS"])
         self._fields = tuple(config["LOGIN_THROTTLE_USER_FIELDS"])
+        self._prefix = str(config.get("LOGIN_THROTTLE_KEY_PREFIX") or "hipflask-login")
 
     def user_name(self, request: Any) -> str | None:
         """The submitted user name (form or JSON), normalised, if any."""
@@ -58,12 +59,12 @@ class LoginThrottle:
     def hits(self, name: str | None, address: str | None, *, deduct: bool) -> list[Hit]:
         """The limits for one attempt: tested before the view, counted after a failure."""
         found = [
-            Hit(item, ("hipflask-login", "address", address or "unknown"), deduct=deduct)
+            Hit(item, (self._prefix, "address", address or "unknown"), deduct=deduct)
             for item in self._per_address
         ]
         if name is not None:
             found += [
-                Hit(item, ("hipflask-login", "user", name), deduct=deduct)
+                Hit(item, (self._prefix, "user", name), deduct=deduct)
                 for item in self._per_user
             ]
         return found
