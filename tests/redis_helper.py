@@ -34,13 +34,21 @@ def require_redis() -> None:
 def redis_prefix() -> Iterator[str]:
     """A key prefix of this test's own; its keys are deleted afterwards."""
     require_redis()
-    import redis
-
     prefix = f"hipflask-test-{uuid.uuid4().hex[:12]}"
     yield prefix
+    delete_keys_holding(prefix)
+
+
+def delete_keys_holding(prefix: str) -> None:
+    """Delete every key with ``prefix`` in it: a library may put words of its own first.
+
+    ``prefix`` is a test's own (random), so no other key holds it.
+    """
+    import redis
+
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
     try:
-        keys = list(client.scan_iter(match=f"{prefix}*"))
+        keys = list(client.scan_iter(match=f"*{prefix}*"))
         if keys:
             client.delete(*keys)
     finally:

@@ -1,15 +1,19 @@
-"""What the one-frame paths' comparison tests change on an app after its first request.
+"""What the one-frame paths' comparison tests share.
 
 ``test_wsgi_direct.py`` and ``test_asgi_direct.py`` make the same changes
-and expect each to hand the request to the general path (or, for an outer
-app context, to keep it): one list, so the two protocols' paths are held to
-the same cases.
+to an app after its first request and expect each to hand the request to
+the general path (or, for an outer app context, to keep it): one list, so
+the two protocols' paths are held to the same cases. Both tell whether a
+request reached the general adapter by spying on its functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
+
+import pytest
 
 from hipflask import Hipflask
 from hipflask import Request
@@ -44,3 +48,19 @@ def apply_change(app: Hipflask, change: str, receiver: Callable[..., None]) -> N
         app.request_class = OwnRequest
     elif change == "proxy":
         app.config["PROXY_FIX"] = {"x_for": 1}
+
+
+def spy_on(
+    monkeypatch: pytest.MonkeyPatch, adapter: ModuleType, names: tuple[str, ...]
+) -> list[str]:
+    """The names of ``adapter``'s functions each request reaches, in order of calls."""
+    calls: list[str] = []
+    for name in names:
+        original = getattr(adapter, name)
+
+        def spy(*args: Any, _original: Any = original, _name: str = name) -> Any:
+            calls.append(_name)
+            return _original(*args)
+
+        monkeypatch.setattr(adapter, name, spy)
+    return calls

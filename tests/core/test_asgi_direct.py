@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from tests.core.direct_changes import CHANGES
 from tests.core.direct_changes import apply_change
+from tests.core.direct_changes import spy_on
 from werkzeug.datastructures import Headers
 
 from hipflask import Blueprint
@@ -233,16 +234,7 @@ def call(handler: Any, app: Hipflask, body: bytes = b"", **options: Any) -> Serv
 @pytest.fixture
 def general_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The general adapter functions each request reached."""
-    calls: list[str] = []
-    for name in ("http", "respond"):
-        original = getattr(asgi, name)
-
-        def spy(*args: Any, _original: Any = original, _name: str = name) -> Any:
-            calls.append(_name)
-            return _original(*args)
-
-        monkeypatch.setattr(asgi, name, spy)
-    return calls
+    return spy_on(monkeypatch, asgi, ("http", "respond"))
 
 
 def both_ways(app: Hipflask, general_calls: list[str], **options: Any) -> tuple[Served, bool]:

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from tests.core.direct_changes import CHANGES
 from tests.core.direct_changes import apply_change
+from tests.core.direct_changes import spy_on
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError
 from werkzeug.test import EnvironBuilder
@@ -184,16 +185,7 @@ def call(handler: Any, app: Hipflask, **options: Any) -> Served:
 @pytest.fixture
 def general_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The general adapter functions each request reached."""
-    calls: list[str] = []
-    for name in ("handle", "respond"):
-        original = getattr(wsgi, name)
-
-        def spy(*args: Any, _original: Any = original, _name: str = name) -> Any:
-            calls.append(_name)
-            return _original(*args)
-
-        monkeypatch.setattr(wsgi, name, spy)
-    return calls
+    return spy_on(monkeypatch, wsgi, ("handle", "respond"))
 
 
 def both_ways(app: Hipflask, general_calls: list[str], **options: Any) -> tuple[Served, bool]:

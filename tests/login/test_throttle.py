@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.real_servers import redis_url
+from tests.redis_helper import REDIS_URI
+from tests.redis_helper import delete_keys_holding
+from tests.redis_helper import require_redis
 
 from hipflask import Hipflask
 from hipflask import request
@@ -143,24 +144,15 @@ def test_a_manager_shared_by_apps_throttles_each_with_its_settings(protocol: str
 @pytest.fixture(params=["memory", "redis"])
 def throttle_storage(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     """A storage URL and a key prefix no other test uses; its keys are deleted afterwards."""
-    prefix = f"hipflask_test:throttle:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    prefix = f"hipflask-test-throttle-{uuid.uuid4().hex[:12]}"
     if request.param == "memory":
         yield "memory://", prefix
         return
-    import redis
-
-    url = redis_url()
+    require_redis()
     try:
-        yield url, prefix
+        yield REDIS_URI, prefix
     finally:
-        client = redis.Redis.from_url(url)
-        try:
-            # limits puts its own words before the identifiers.
-            keys = list(client.scan_iter(match=f"*{prefix}*"))
-            if keys:
-                client.delete(*keys)
-        finally:
-            client.close()
+        delete_keys_holding(prefix)
 
 
 @pytest.mark.parametrize("protocol", ["wsgi", "asgi"])

@@ -64,8 +64,7 @@ class LoginThrottle:
         ]
         if name is not None:
             found += [
-                Hit(item, (self._prefix, "user", name), deduct=deduct)
-                for item in self._per_user
+                Hit(item, (self._prefix, "user", name), deduct=deduct) for item in self._per_user
             ]
         return found
 
