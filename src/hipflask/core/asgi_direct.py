@@ -4,8 +4,8 @@
 trust the proxy, scan the headers, make the request, route it, choose
 where it runs, push its contexts, run the view, finish the response, pop,
 send. Each call re-read what the last had checked, and under ASGI a call
-into a coroutine costs more than a plain one: the calls were a third of a
-small request.
+into a coroutine costs more than a plain one: served in one frame, a small
+request runs about an eighth fewer instructions.
 
 :func:`http` does the same in one frame for the usual request: no proxy
 setting, no test client keeping the context, the app's plain request class,
