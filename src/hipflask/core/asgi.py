@@ -164,31 +164,17 @@ async def respond(
                 # Its client left while it waited for a thread: not run.
                 await answer_gone(send)
                 return
-        await send_response(
-            app, response, request.method, send, receive, link, watchable, client_gone
+        try:
+            _status_line, headers, content = wire_parts(response, request.method)
+        except BaseException:
+            response.close()
+            raise
+        await send_parts(
+            app, response, headers, content, send, receive, link, watchable, client_gone
         )
     finally:
         if link is not None:
             link.close()
-
-
-async def send_response(
-    app: Hipflask,
-    response: Any,
-    method: str,
-    send: Send,
-    receive: Receive,
-    link: ClientLink | None,
-    watchable: bool = True,
-    client_gone: bool = False,
-) -> None:
-    """Send the response to a request of ``method``, and close it."""
-    try:
-        _status_line, headers, content = wire_parts(response, method)
-    except BaseException:
-        response.close()
-        raise
-    await send_parts(app, response, headers, content, send, receive, link, watchable, client_gone)
 
 
 async def send_parts(
@@ -202,10 +188,10 @@ async def send_parts(
     watchable: bool = True,
     client_gone: bool = False,
 ) -> None:
-    """:func:`send_response` for the parts :func:`wire_parts` gave."""
+    """Send a response as :func:`wire_parts` gave it (header list and body), and close it."""
     try:
         try:
-            data = whole_body(content)
+            data = _whole(content)
         except BaseException:
             response.close()
             raise
@@ -279,7 +265,7 @@ def _encode_header(pair: tuple[str, str]) -> tuple[bytes, bytes]:
     return encoded
 
 
-def whole_body(content: Any) -> bytes | None:
+def _whole(content: Any) -> bytes | None:
     """The body as one message's bytes, or ``None`` when it is sent in pieces or streamed."""
     if content is None:
         return b""

@@ -332,7 +332,7 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
                             _cv_app.reset(app_ctx._tokens.pop())
                     else:
                         ctx.pop(error, teardown=False)
-        # asgi.send_response, for the usual response in line: one body message.
+        # What asgi.respond sends, for the usual response in line: one body message.
         try:
             _status_line, headers, content = wire_parts(response, request.method)
         except BaseException:
