@@ -22,6 +22,7 @@ from typing import Any
 from werkzeug.exceptions import HTTPException
 
 from ..contexts.state import RequestState
+from ..wrappers import layout
 from ..wrappers.response import wire_parts
 from . import serve
 from .asgi_scope import SAFE_READS
@@ -286,7 +287,8 @@ def start_message(response: Any, headers: list[tuple[str, str]]) -> dict[str, An
             cached or _encode_header(pair)
             for cached, pair in zip(raw_headers, headers, strict=True)
         ]
-    return {"type": "http.response.start", "status": response._status_code, "headers": raw_headers}
+    status = response._status_code if layout.FAST else response.status_code
+    return {"type": "http.response.start", "status": status, "headers": raw_headers}
 
 
 async def _send_response(

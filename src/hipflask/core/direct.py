@@ -39,6 +39,7 @@ from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
 from ..security.origin import SAFE_METHODS
 from ..sessions.base import wants_refresh
+from ..wrappers import layout
 from ..wrappers.peek import credential_headers
 from ..wrappers.request import Request
 from . import bridge
@@ -325,7 +326,7 @@ def finish_plain(
     for hook in hooks:
         made: Any = hook(response)
         response = bridge.run_coroutine(made) if type(made) is CoroutineType else made
-    listed = getattr(response.headers, "_list", None)
+    listed = getattr(response.headers, "_list", None) if layout.FAST else None
     gate = app.gate
     pairs = gate.bare_headers
     request = ctx.request

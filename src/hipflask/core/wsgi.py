@@ -18,6 +18,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..contexts.state import RequestState
 from ..security.proxies import apply_wsgi
+from ..wrappers import layout
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.headers import WSGIRequestHeaders
 from ..wrappers.repeated import content_type_refusal
@@ -209,7 +210,7 @@ def write(response: Response, method: str, start_response: StartResponse) -> Ite
         # the functions given to response.call_on_close.
         return _Closing([b""], lambda: _close_unsent(response))
     if type(body) is list:
-        if response._on_close:
+        if not layout.FAST or response._on_close:
             # Functions given to response.call_on_close run when the server
             # closes the body, as Werkzeug's response iterable does.
             return _Closing(body, response.close)

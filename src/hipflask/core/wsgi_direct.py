@@ -44,6 +44,7 @@ from ..contexts.globals import _cv_request
 from ..contexts.state import RequestState
 from ..routing.matcher import NOT_FOUND
 from ..security.origin import SAFE_METHODS
+from ..wrappers import layout
 from ..wrappers.repeated import content_type_refusal
 from ..wrappers.request import Request
 from . import bridge
@@ -98,12 +99,14 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         or (proxy_fix is not None and proxy_fix is not False)
         or _PRESERVE in environ
         or not cls._plain_init
+        or not layout.FAST
         or not path.isascii()
         or not root_path.isascii()
         or "," in get("HTTP_HOST", "")
     ):
         # A body's framing to judge, a proxy, a kept context, a request
-        # class of its own, a path to decode or a Host to compare.
+        # class of its own, a path to decode, a Host to compare, or a
+        # Werkzeug whose response fields are not where this path writes them.
         return wsgi.handle(app, environ, start_response)
     overrides = app._overrides
     matcher = app._matcher

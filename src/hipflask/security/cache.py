@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..contexts.globals import _cv_request
+from ..wrappers import layout
 from ..wrappers.peek import credential_headers
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def finish_cache_in(
     """
     if credentials is not None and credentials[0] is None and credentials[1] is None:
         session = ctx._session
-        listed = getattr(response.headers, "_list", None)
+        listed = getattr(response.headers, "_list", None) if layout.FAST else None
         if (
             (session is None or not getattr(session, "accessed", False))
             and type(listed) is list

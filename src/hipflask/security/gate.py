@@ -32,6 +32,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import HTTPException
 
 from ..contexts.globals import _cv_request
+from ..wrappers import layout
 from ..wrappers.peek import may_carry_origin
 from .cache import finish_cache
 from .cache import finish_cache_in
@@ -311,7 +312,8 @@ class SecurityGate:
         # The policy's values were validated when it was built, so they go
         # straight into the header list instead of through Headers.extend's
         # per-item validation (a quarter of a small request's cost).
-        target = getattr(response.headers, "_list", response.headers)
+        headers = response.headers
+        target = getattr(headers, "_list", headers) if layout.FAST else headers
         policy.apply(target, request.scheme == "https", nonce)  # type: ignore[union-attr]
 
     # -- the full lists --------------------------------------------------------

@@ -22,6 +22,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.datastructures import ImmutableHeadersMixin
 from werkzeug.exceptions import BadRequestKeyError
 
+from . import layout
 from .repeated import join_repeated
 
 T = TypeVar("T")
@@ -133,7 +134,13 @@ class ASGIRequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
         if repeated:
             pairs = join_repeated(pairs)
             index = {name.lower(): value for name, value in pairs}
-        headers._list = pairs
+        if layout.FAST:
+            headers._list = pairs
+        else:
+            # Werkzeug's own methods, called past the read-only mixin's.
+            Headers.__init__(headers)
+            for name, value in pairs:
+                Headers.add(headers, name, value)
         headers._index = index
         headers._unique_names = True
         return headers

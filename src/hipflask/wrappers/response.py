@@ -26,6 +26,7 @@ from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..json.provider import DefaultJSONProvider
+from . import layout
 
 #: Status lines for every registered code, computed once. From Werkzeug's
 #: table, not :class:`http.HTTPStatus`: the phrases differ (``207 MULTI
@@ -117,8 +118,10 @@ class Response(_WerkzeugResponse):
         return _DEFAULT_MAX_COOKIE_SIZE if size is None else size
 
     #: Whether ``__init__`` may take the direct path; a subclass that changes
-    #: how the body or status is stored keeps Werkzeug's general path.
-    _direct_init = True
+    #: how the body or status is stored keeps Werkzeug's general path, and so
+    #: does every class when Werkzeug's layout is not the expected one
+    #: (:mod:`hipflask.wrappers.layout`).
+    _direct_init = layout.FAST
 
     #: Whether :meth:`_fast` builds what calling the class would: no
     #: ``__init__`` of its own and the stock defaults. Otherwise callers that
@@ -130,7 +133,8 @@ class Response(_WerkzeugResponse):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._direct_init = (
-            cls.set_data is Response.set_data
+            layout.FAST
+            and cls.set_data is Response.set_data
             and cls.status is Response.status
             and cls.automatically_set_content_length is True
         )
@@ -196,7 +200,11 @@ class Response(_WerkzeugResponse):
         code and the content type a constant or computed from a valid mimetype.
         """
         self = cls.__new__(cls)
-        self._fill(body, status, STATUS_LINES[status], content_type)
+        if layout.FAST:
+            self._fill(body, status, STATUS_LINES[status], content_type)
+        else:
+            # Werkzeug's constructor, not the class's own: what _fill stands for.
+            _WerkzeugResponse.__init__(self, body, status, content_type=content_type)
         return self
 
     def _fill(self, body: bytes, status: int, line: str, content_type: str) -> None:
@@ -290,7 +298,12 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
     ``Location`` made ASCII-safe. The caller closes the response once it is
     sent (at once for HEAD, whose body is never read).
     """
-    status = response._status_code
+    if layout.FAST:
+        status = response._status_code
+        line = response._status
+    else:
+        status = response.status_code
+        line = response.status
     headers = response.headers
     body: Any = response.response
     if (
@@ -304,7 +317,7 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
     ):
         # The usual response: a complete body whose Content-Length the
         # constructor set; none of the checks below applies to it.
-        return response._status, list(iter(headers)), body
+        return line, list(iter(headers)), body
     if 300 <= status < 400 and "Location" in headers:
         headers["Location"] = iri_to_uri(headers["Location"])
     if status < 200 or status in _NO_BODY_STATUSES:
@@ -312,7 +325,7 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
             remove_entity_headers(headers)
         else:
             headers.remove("Content-Length")
-        return response._status, list(iter(headers)), None
+        return line, list(iter(headers)), None
     if response.direct_passthrough:
         pass
     elif isinstance(body, list) and (len(body) != 1 or type(body[0]) is not bytes):
@@ -327,5 +340,5 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
     # ``__len__`` call list() makes on the Headers object itself.
     if method == "HEAD":
         # The adapter closes the response, and with it an unread generator.
-        return response._status, list(iter(headers)), None
-    return response._status, list(iter(headers)), body
+        return line, list(iter(headers)), None
+    return line, list(iter(headers)), body
