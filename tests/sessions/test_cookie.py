@@ -194,6 +194,17 @@ def test_vary_cookie_is_not_repeated(app: Hipflask, client: HipflaskClient) -> N
     assert client.get("/").headers.getlist("Vary") == ["cookie"]
 
 
+def test_vary_star_is_left_alone(app: Hipflask, client: HipflaskClient) -> None:
+    # "*" already says the page may differ for every request: "*, Cookie"
+    # would say nothing more, and some caches read it as a list of names.
+    @app.route("/")
+    def index() -> Any:
+        session["a"] = 1
+        return "x", {"Vary": "*"}
+
+    assert client.get("/").headers.getlist("Vary") == ["*"]
+
+
 def test_writing_sets_the_cookie_with_vary(views: Hipflask, client: HipflaskClient) -> None:
     response = client.get("/set/a/1")
     [header] = set_cookies(response)

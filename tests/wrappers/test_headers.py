@@ -12,8 +12,11 @@ from werkzeug.datastructures import Headers
 from hipflask import Hipflask
 from hipflask import request
 from hipflask.testing.client import HipflaskClient
+from hipflask.wrappers import layout
 from hipflask.wrappers.headers import ASGIRequestHeaders
 from hipflask.wrappers.headers import WSGIRequestHeaders
+from hipflask.wrappers.headers import add_header
+from hipflask.wrappers.headers import add_vary
 
 ENVIRON = {
     "CONTENT_TYPE": "text/plain",
@@ -185,3 +188,64 @@ def test_asgi_headers_read_as_a_wsgi_servers_environ_does(app: Hipflask) -> None
     assert {key: wsgi[key] for key in ("accept", "best", "forwarded")} == {
         key: asgi[key] for key in ("accept", "best", "forwarded")
     }
+
+
+# --- adding response headers ---------------------------------------------------
+
+
+def test_add_header_appends_as_add_does() -> None:
+    headers = Headers([("Content-Type", "text/plain")])
+    add_header(headers, "Set-Cookie", "a=1; Path=/")
+    add_header(headers, "Set-Cookie", "b=2; Path=/")
+    assert headers.getlist("set-cookie") == ["a=1; Path=/", "b=2; Path=/"]
+    assert headers.to_wsgi_list() == [
+        ("Content-Type", "text/plain"),
+        ("Set-Cookie", "a=1; Path=/"),
+        ("Set-Cookie", "b=2; Path=/"),
+    ]
+
+
+@pytest.mark.parametrize("value", ["a=1\r\nX-Injected: 1", "a=1\nX: 1", "a\r"])
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "public"])
+def test_add_header_refuses_a_line_break(
+    value: str, fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A line break would end the header and start one of the sender's
+    # choosing (header injection): refused, whichever way the list is filled.
+    monkeypatch.setattr(layout, "FAST", fast)
+    headers = Headers()
+    with pytest.raises(ValueError, match="newline"):
+        add_header(headers, "Set-Cookie", value)
+    assert list(headers) == []
+
+
+def test_add_header_uses_a_header_class_of_its_own() -> None:
+    class Counting(Headers):
+        added = 0
+
+        def add(self, key: str, value: Any, /, **kwargs: Any) -> None:
+            type(self).added += 1
+            super().add(key, value, **kwargs)
+
+    headers = Counting()
+    add_header(headers, "Vary", "Cookie")
+    assert Counting.added == 1
+    assert headers["Vary"] == "Cookie"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([], ["Cookie"]),
+        (["Accept-Encoding"], ["Accept-Encoding, Cookie"]),
+        (["accept-encoding, COOKIE"], ["accept-encoding, COOKIE"]),
+        (["Origin", "Accept"], ["Origin, Accept, Cookie"]),
+        (["*"], ["*"]),
+        (["Accept, *"], ["Accept, *"]),
+    ],
+    ids=["none", "merged", "listed", "two-headers", "star", "star-in-list"],
+)
+def test_add_vary_lists_a_name_once(before: list[str], after: list[str]) -> None:
+    headers = Headers([("Vary", value) for value in before])
+    add_vary(headers, "Cookie")
+    assert headers.getlist("Vary") == after

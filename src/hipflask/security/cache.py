@@ -25,6 +25,8 @@ from typing import Any
 
 from ..contexts.globals import _cv_request
 from ..wrappers import layout
+from ..wrappers.headers import add_header
+from ..wrappers.headers import add_vary
 from ..wrappers.peek import credential_headers
 
 if TYPE_CHECKING:
@@ -41,18 +43,6 @@ CREDENTIAL_COOKIES: dict[str, str] = {
     "JWT_REFRESH_COOKIE_NAME": "refresh_token_cookie",
 }
 _TOKEN_COOKIES = ("JWT_ACCESS_COOKIE_NAME", "JWT_REFRESH_COOKIE_NAME")
-
-
-def _add_vary(response: Response, name: str) -> None:
-    headers = response.headers
-    current = headers.getlist("Vary")
-    if not current:
-        headers.add("Vary", name)
-        return
-    lowered = name.lower()
-    listed = {item.strip().lower() for value in current for item in value.split(",")}
-    if lowered not in listed and "*" not in listed:
-        headers["Vary"] = ", ".join([*current, name])
 
 
 def _sets_credentials(config: Any, set_cookies: list[str]) -> bool:
@@ -128,19 +118,19 @@ def finish_cache_in(
         if has_cache_control:
             headers["Cache-Control"] = "no-store"
         else:
-            headers.add("Cache-Control", "no-store")
+            add_header(headers, "Cache-Control", "no-store")
         return
     session = ctx._session
     personal = False
     if session is not None and getattr(session, "accessed", False):
-        _add_vary(response, "Cookie")
+        add_vary(response.headers, "Cookie")
         personal = True
     authorization, cookie = credential_headers(request) if credentials is None else credentials
     if authorization is not None:
-        _add_vary(response, "Authorization")
+        add_vary(response.headers, "Authorization")
         personal = True
     if not personal and cookie and _carries_token_cookie(config, cookie):
-        _add_vary(response, "Cookie")
+        add_vary(response.headers, "Cookie")
         personal = True
     if personal and not has_cache_control:
-        headers.add("Cache-Control", "private")
+        add_header(headers, "Cache-Control", "private")

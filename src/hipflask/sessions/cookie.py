@@ -34,6 +34,8 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.http import http_date
 
 from ..errors import ConfigurationError
+from ..wrappers.headers import add_header
+from ..wrappers.headers import add_vary
 from ..wrappers.peek import credential_headers
 from ..wrappers.response import Response
 from .base import SecureCookieSession
@@ -165,7 +167,7 @@ class SecureCookieSessionInterface(SessionInterface):
         # after it otherwise; either way once.
         accessed = session.accessed
         if accessed:
-            _vary_on_cookie(response)
+            add_vary(response.headers, "Cookie")
         # Emptiness read without the tracking __len__: saving is not the view
         # reading the session (an untouched one, shared with a copied context,
         # would otherwise make the response "personal" and uncacheable).
@@ -178,7 +180,7 @@ class SecureCookieSessionInterface(SessionInterface):
             if session.modified:
                 response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
                 if not accessed:
-                    _vary_on_cookie(response)
+                    add_vary(response.headers, "Cookie")
             return
         if not self.should_set_cookie(app, session):
             return
@@ -206,7 +208,7 @@ class SecureCookieSessionInterface(SessionInterface):
             is_plain=isinstance(serializer, SessionSerializer),
         )
         if not accessed:
-            _vary_on_cookie(response)
+            add_vary(response.headers, "Cookie")
 
 
 class _TemplateResponse(Response):
@@ -283,7 +285,7 @@ def _set_cookie(
     if limit and len(header) > limit:
         response.set_cookie(name, value, expires=expires, **attributes)
         return
-    response.headers.add("Set-Cookie", header)
+    add_header(response.headers, "Set-Cookie", header)
 
 
 def _read_cookie(request: Request, name: str) -> str | None:
@@ -311,23 +313,6 @@ def _read_cookie(request: Request, name: str) -> str | None:
         if sep and key.strip() == name:
             return value.strip()
     return None
-
-
-def _vary_on_cookie(response: Response) -> None:
-    """Add ``Cookie`` to ``Vary`` once, keeping what is already listed.
-
-    Without it a shared cache could serve one user's session-dependent page
-    (their name, their flashed messages) to the next user.
-    """
-    headers = response.headers
-    # getlist, not get: a missing header is an exception inside get.
-    current = headers.getlist("Vary")
-    if not current:
-        headers.add("Vary", "Cookie")
-        return
-    listed = (item.strip().lower() for value in current for item in value.split(","))
-    if "cookie" not in listed:
-        headers["Vary"] = ", ".join([*current, "Cookie"])
 
 
 __all__ = ["SecureCookieSessionInterface", "session_json_serializer"]

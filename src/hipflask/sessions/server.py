@@ -55,6 +55,7 @@ from itsdangerous import Signer
 from ..errors import ConfigurationError
 from ..stores.base import MAX_VALUE_SIZE
 from ..stores.base import ValueTooLargeError
+from ..wrappers.headers import add_vary
 from .base import SecureCookieSession
 from .base import SessionInterface
 from .merge import SessionConflictError
@@ -360,7 +361,7 @@ class ServerSideSessionInterface(SessionInterface):
             expires=self.get_expiration_time(app, session),
             **self._attributes(app),
         )
-        _vary_on_cookie(response)
+        add_vary(response.headers, "Cookie")
 
     # -- records -------------------------------------------------------------
 
@@ -415,7 +416,7 @@ class ServerSideSessionInterface(SessionInterface):
         # What the view did, before saving's own reads (is it permanent?).
         accessed = session.accessed
         if accessed:
-            _vary_on_cookie(response)
+            add_vary(response.headers, "Cookie")
         empty = session._is_empty()
         try:
             # Made (and checked against the store's limit) before the first
@@ -476,7 +477,7 @@ class ServerSideSessionInterface(SessionInterface):
         if session.loaded is not None:
             yield ("delete", (session._sid,))
         response.delete_cookie(self.get_cookie_name(app), **self._attributes(app))
-        _vary_on_cookie(response)
+        add_vary(response.headers, "Cookie")
 
     def _changed_in_place(self, session: ServerSideSession) -> bytes | None:
         """The record to write if a value the view read was changed in place, else ``None``.
@@ -553,17 +554,6 @@ def _give_up(session: ServerSideSession) -> None:
     session.modified = False
     session.lent = False
     session.dropped_sids = []
-
-
-def _vary_on_cookie(response: Response) -> None:
-    """``Vary: Cookie``: a shared cache must not serve one user's page to another."""
-    current = response.headers.getlist("Vary")
-    listed = {item.strip().lower() for value in current for item in value.split(",")}
-    if "cookie" not in listed:
-        if current:
-            response.headers["Vary"] = ", ".join([*current, "Cookie"])
-        else:
-            response.headers.add("Vary", "Cookie")
 
 
 class RedisSessionInterface(ServerSideSessionInterface):
