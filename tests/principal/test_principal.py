@@ -4,9 +4,11 @@ from typing import Any
 
 from hipflask import Hipflask
 from hipflask import g
+from hipflask import redirect
 from hipflask.principal import AnonymousIdentity
 from hipflask.principal import Identity
 from hipflask.principal import Permission
+from hipflask.principal import PermissionDenied
 from hipflask.principal import Principal
 from hipflask.principal import RoleNeed
 from hipflask.principal import UserNeed
@@ -168,3 +170,33 @@ def test_init_app_twice_registers_the_session_loader_once() -> None:
         principal.init_app(app)
     assert len(principal.identity_loaders) == 1
     assert len(principal.identity_savers) == 1
+
+
+def test_an_app_handler_for_permission_denied_registered_first_is_kept(
+    app: Hipflask, client: Any
+) -> None:
+    @app.errorhandler(PermissionDenied)
+    def to_login(error: PermissionDenied) -> Any:
+        return redirect("/login")
+
+    Principal(app)
+
+    @app.get("/admin")
+    @Permission(RoleNeed("admin")).require()
+    def admin() -> str:
+        return "admin area"
+
+    response = client.get("/admin")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+
+
+def test_without_an_app_handler_permission_denied_is_a_403(app: Hipflask, client: Any) -> None:
+    Principal(app)
+
+    @app.get("/admin")
+    @Permission(RoleNeed("admin")).require()
+    def admin() -> str:
+        return "admin area"
+
+    assert client.get("/admin").status_code == 403

@@ -7,7 +7,7 @@ decorator or a ``with`` block that refuses the request.
 Without ``http_exception``, Flask-Principal raises :class:`PermissionDenied`,
 which in Flask becomes a 500 unless the app handles it; :class:`Principal
 <hipflask.principal.Principal>` registers a handler answering 403 instead,
-since a refusal is not a server error.
+since a refusal is not a server error (unless the app has its own handler).
 """
 
 from __future__ import annotations
