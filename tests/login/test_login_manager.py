@@ -267,3 +267,21 @@ def test_login_version_is_the_package_version() -> None:
     import hipflask.login
 
     assert hipflask.login.__version__ == hipflask.__version__
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_session_protection_counts_a_forwarded_address_only_behind_a_trusted_proxy(
+    protocol: str,
+) -> None:
+    # Without PROXY_FIX, X-Forwarded-For is whatever the client wrote: a thief
+    # could copy the victim's address into it, so it is not the address.
+    direct = build_app(SESSION_PROTECTION="strong").test_client(protocol=protocol)
+    log_in(direct, remember="1")
+    assert direct.get("/dashboard", headers={"X-Forwarded-For": "10.1.1.2"}).text == ("Hello alice")
+    proxied = build_app(SESSION_PROTECTION="strong", PROXY_FIX=1).test_client(protocol=protocol)
+    form = {"username": "alice", "password": "wonderland"}
+    proxied.post("/login", data=form, headers={"X-Forwarded-For": "10.1.1.1"})
+    assert proxied.get("/dashboard", headers={"X-Forwarded-For": "10.1.1.1"}).text == (
+        "Hello alice"
+    )
+    assert proxied.get("/dashboard", headers={"X-Forwarded-For": "10.1.1.2"}).status_code == 302
