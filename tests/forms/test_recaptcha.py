@@ -132,6 +132,19 @@ def test_testing_mode_skips_verification(app: Hipflask, google: FakeGoogle) -> N
     assert google.calls == []
 
 
+def test_disabled_recaptcha_lets_the_form_through_without_calling_out(
+    app: Hipflask, client: HipflaskClient, google: FakeGoogle
+) -> None:
+    app.config["RECAPTCHA_ENABLED"] = False
+
+    page = client.get("/signup").get_json()["html"]
+    response = client.post("/signup", data={})
+
+    assert page == "<!-- recaptcha disabled -->"
+    assert response.get_json() == {"ok": True}
+    assert google.calls == []
+
+
 def test_missing_private_key_says_what_to_set(app: Hipflask) -> None:
     app.config["RECAPTCHA_PRIVATE_KEY"] = None
     with (

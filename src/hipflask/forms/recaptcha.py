@@ -8,8 +8,9 @@ when the answer is ``{"success": true}``. A failed or unreachable
 verification is a validation error on the field, never a 500.
 
 The HTTP call is the ``http_post`` argument of :class:`Recaptcha`, so tests
-(and apps behind an egress proxy) can give their own. Under ``TESTING`` the
-validator passes without calling out, as in Flask-WTF.
+(and apps behind an egress proxy) can give their own. Under ``TESTING``, or
+with ``RECAPTCHA_ENABLED = False``, the validator passes without calling out,
+as in Flask-WTF.
 """
 
 from __future__ import annotations
@@ -70,7 +71,13 @@ def post_form(url: str, fields: dict[str, str], timeout: float) -> tuple[int, by
 
 
 class Recaptcha:
-    """Validator: the field's answer must verify with Google."""
+    """Validator: the field's answer must verify with Google.
+
+    It passes without calling out under ``TESTING`` and when
+    ``RECAPTCHA_ENABLED`` is ``False``: the widget then renders no box, so no
+    browser can send an answer, and refusing would leave the form impossible
+    to submit (offline development, a staging site without keys).
+    """
 
     def __init__(self, message: str | None = None, http_post: HttpPost | None = None) -> None:
         # Flask-WTF 1.x's default: the text of Google's own code for no answer.
@@ -80,7 +87,7 @@ class Recaptcha:
         self.http_post: HttpPost = http_post or post_form
 
     def __call__(self, form: Any, field: Any) -> None:
-        if current_app.testing:
+        if current_app.testing or not current_app.config.get("RECAPTCHA_ENABLED", True):
             return
         if request.is_json:
             body = request.get_json(silent=True)
