@@ -114,6 +114,24 @@ def test_token_is_the_same_throughout_a_request(app: Hipflask) -> None:
 
 
 @pytest.mark.usefixtures("csrf")
+def test_token_of_the_last_page_is_left_on_g_for_tests(client: HipflaskClient) -> None:
+    with client:
+        client.get("/token")
+        token = g.csrf_token
+
+    assert client.post("/submit", data={"csrf_token": token}).status_code == 200
+
+
+@pytest.mark.usefixtures("csrf")
+def test_token_under_another_session_key_is_left_on_g_under_that_key(app: Hipflask) -> None:
+    with app.test_request_context():
+        token = generate_csrf(token_key="oauth_token")
+
+        assert g.oauth_token == token
+        assert "csrf_token" not in g
+
+
+@pytest.mark.usefixtures("csrf")
 def test_forged_token_is_refused(client: HipflaskClient) -> None:
     token = token_of(client)
 

@@ -96,6 +96,10 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
 
     The same token is returned for the rest of the request; the session
     gets its secret on the first call (so the session cookie is sent).
+    The token is also left on ``g`` under the session key
+    (``g.csrf_token``), as Flask-WTF leaves it: a test that keeps the
+    request context (``with client:``) reads the token of the page it
+    fetched from there and posts it back.
 
     :param secret_key: sign with this key instead of ``WTF_CSRF_SECRET_KEY``
         or the app's key ring.
@@ -112,9 +116,13 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
     # A token issued earlier in this request stands only while the session
     # keeps the secret it was made from (a login may have rotated it since).
     if cached is not None and cached[0] == session.get(field_name):
-        return cached[1]
-    token = _tokens.issue_token(current_app.config, session, token_key=field_name, secret_key=key)
-    cache[(field_name, key)] = (session.get(field_name), token)
+        token = cached[1]
+    else:
+        token = _tokens.issue_token(
+            current_app.config, session, token_key=field_name, secret_key=key
+        )
+        cache[(field_name, key)] = (session.get(field_name), token)
+    setattr(g, field_name, token)
     return token
 
 
