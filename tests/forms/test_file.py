@@ -66,6 +66,39 @@ def test_empty_file_part_counts_as_missing(client: HipflaskClient) -> None:
     assert response.get_json()["errors"]["avatar"] == ["This field is required."]
 
 
+class GalleryForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    photos = MultipleFileField()
+    required = MultipleFileField(validators=[FileRequired()])
+
+
+@pytest.fixture
+def gallery(app: Hipflask) -> Hipflask:
+    @app.route("/gallery", methods=["POST"])
+    def gallery() -> object:
+        form = GalleryForm()
+        form.validate()
+        return {"no_photos": form.photos.data is None, "errors": form.errors}
+
+    return app
+
+
+@pytest.mark.usefixtures("gallery")
+def test_several_files_left_blank_are_none_and_required(client: HipflaskClient) -> None:
+    blank = (io.BytesIO(b""), "")
+    response = client.post(
+        "/gallery",
+        data={"photos": [blank, (io.BytesIO(b""), "")], "required": [(io.BytesIO(b""), "")]},
+    )
+
+    assert response.get_json() == {
+        "no_photos": True,
+        "errors": {"required": ["This field is required."]},
+    }
+
+
 def test_extension_outside_the_list_is_refused(client: HipflaskClient) -> None:
     errors = client.post("/upload", data={"avatar": upload("shell.php")}).get_json()["errors"]
 

@@ -1,10 +1,11 @@
 """File upload fields and validators (Flask-WTF's ``flask_wtf.file``).
 
 ``FileField`` holds the uploaded :class:`~werkzeug.datastructures.FileStorage`
-(or ``None``), ignoring empty parts a browser sends for a file input left
-blank. The validators check presence, extension and size; the size check
-measures the stored upload, which the request's body limits
-(``MAX_CONTENT_LENGTH``) have already bounded.
+and ``MultipleFileField`` a list of them (each ``None`` when nothing was
+chosen), ignoring empty parts a browser sends for a file input left blank.
+The validators check presence, extension and size; the size check measures
+the stored upload, which the request's body limits (``MAX_CONTENT_LENGTH``)
+have already bounded.
 """
 
 from __future__ import annotations
@@ -53,12 +54,18 @@ class FileField(_BaseFileField):
 
 
 class MultipleFileField(_BaseMultipleFileField):
-    """Several uploaded files, as a list (empty when none were chosen)."""
+    """Several uploaded files, as a list; ``None`` when none was chosen.
+
+    ``None`` rather than an empty list, as Flask-WTF documents it and as
+    :class:`FileField` has it: views written for Flask-WTF test
+    ``form.photos.data is None`` to tell "no upload" apart.
+    """
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         uploads = [value for value in valuelist if _is_upload(value)]
-        self.data = uploads
-        if not uploads:
+        if uploads:
+            self.data = uploads
+        else:
             self.raw_data = []
 
 
