@@ -24,10 +24,11 @@ def preflight(origin: str = ALLOWED, method: str = "POST", **extra: str) -> dict
 
 
 def cors_headers(response: Any) -> dict[str, str]:
+    # Lower-cased: the ASGI client hands header names over as the server sent them.
     return {
-        name: value
+        name.lower(): value
         for name, value in response.headers.items()
-        if name.startswith("Access-Control-") or name == "Vary"
+        if name.lower().startswith("access-control-") or name.lower() == "vary"
     }
 
 
@@ -178,6 +179,25 @@ def test_automatic_options_false_leaves_options_to_the_app(app: Hipflask, client
     # Actual requests get the headers as usual.
     assert client.post("/auto", headers=CROSS_SITE).headers["Access-Control-Allow-Origin"] == (
         ALLOWED
+    )
+
+
+@pytest.mark.parametrize("origin", [{"Origin": ALLOWED}, {}], ids=["origin", "no-origin"])
+def test_automatic_options_false_plain_options_gets_no_cors_headers(
+    app: Hipflask, client: Any, origin: dict[str, str]
+) -> None:
+    @app.route("/auto", methods=["GET", "POST"])
+    @cross_origin(automatic_options=False)
+    def auto() -> str:
+        return "auto"
+
+    plain = client.options("/auto", headers=origin)
+
+    assert plain.status_code == 200
+    assert "POST" in plain.headers["Allow"]
+    assert cors_headers(plain) == {}
+    assert client.get("/auto", headers=origin).headers["Access-Control-Allow-Origin"] == (
+        origin.get("Origin", "*")
     )
 
 

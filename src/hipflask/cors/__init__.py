@@ -197,9 +197,24 @@ class _Registry:
         """Add the CORS headers, on error pages of matching routes too."""
         state = request_state().extensions
         policy = state.get(_STATE) if _STATE in state else self.policy_for(req)
-        if policy is None:
+        if policy is None or self._leaves_options_to_app(req):
             return
         _apply(policy, req, response)
+
+    def _leaves_options_to_app(self, req: Request) -> bool:
+        """Whether this is the app's own ``OPTIONS`` answer for an ``automatic_options=False`` view.
+
+        Such a view asked for Flask's plain ``OPTIONS`` handling, which
+        Flask-CORS leaves without CORS headers; a view that lists ``OPTIONS``
+        runs instead, and its wrapper adds them itself.
+        """
+        rule = req.url_rule
+        if req.method != "OPTIONS" or rule is None:
+            return False
+        if not getattr(rule, "provide_automatic_options", False):
+            return False
+        view = self.app.view_functions.get(rule.endpoint)
+        return view is not None and _view_cors(view) is not None
 
 
 def _view_cors(view: Callable[..., Any]) -> _ViewCors | None:
