@@ -121,6 +121,23 @@ def test_allow_private_network_answers_a_private_network_preflight(
     assert "Access-Control-Allow-Private-Network" not in plain.headers
 
 
+@pytest.mark.parametrize(("allow", "granted"), [(True, "true"), (False, "false")])
+def test_allow_private_network_answers_the_question_on_an_actual_request(
+    app: Hipflask, client: Any, allow: bool, granted: str
+) -> None:
+    CORS(app, origins=[ALLOWED], allow_private_network=allow)
+    routes(app)
+    asks = {"Access-Control-Request-Private-Network": "true"}
+
+    answered = client.get("/x", headers={"Origin": ALLOWED, **asks})
+    unasked = client.get("/x", headers={"Origin": ALLOWED})
+    refused = client.get("/x", headers={"Origin": EVIL, **asks})
+
+    assert cors_headers(answered)["access-control-allow-private-network"] == granted
+    assert "access-control-allow-private-network" not in cors_headers(unasked)
+    assert cors_headers(refused) == {"vary": "Origin"}
+
+
 @pytest.mark.parametrize("intercept", [True, False])
 def test_error_responses_carry_the_headers_whatever_intercept_exceptions_says(
     app: Hipflask, client: Any, intercept: bool

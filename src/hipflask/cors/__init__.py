@@ -243,7 +243,13 @@ def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
         response.vary.add("Origin")
     if is_preflight(req.method, req.headers):
         return
-    _set(response, policy.response_headers(req.headers.get("Origin")))
+    headers = policy.response_headers(req.headers.get("Origin"))
+    if headers and req.headers.get("Access-Control-Request-Private-Network") == "true":
+        # Flask-CORS answers the question on any shared response, not only
+        # on preflights, and documents it so: a client that asks gets told.
+        granted = "true" if policy.allow_private_network else "false"
+        headers.append(("Access-Control-Allow-Private-Network", granted))
+    _set(response, headers)
 
 
 def _apply_preflight(policy: CorsPolicy, req: Request, response: Response) -> None:
