@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from hipflask import Hipflask
+from hipflask import session
 from hipflask.core.config import DEFAULT_CONFIG
 from hipflask.core.config import Config
 from hipflask.core.config import ConfigAttribute
@@ -773,3 +775,35 @@ def test_prefixed_env_with_another_prefix_reads_only_that_one(
     config.from_prefixed_env("MYAPP")
 
     assert config == {"SECRET_KEY": "mine"}
+
+
+# --- settings given as class attributes of an app subclass ---------------------
+
+
+def test_a_subclass_secret_key_signs_the_session(protocol: str) -> None:
+    class KeyedApp(Hipflask):
+        secret_key = "class-level-secret-key-that-is-long-enough"
+
+    app = KeyedApp("keyed")
+
+    @app.get("/count")
+    def count() -> dict[str, int]:
+        session["n"] = session.get("n", 0) + 1
+        return {"n": session["n"]}
+
+    client: Any = app.test_client(protocol=protocol)
+    assert client.get("/count").get_json() == {"n": 1}
+    assert client.get("/count").get_json() == {"n": 2}
+    assert app.config["SECRET_KEY"] == "class-level-secret-key-that-is-long-enough"
+
+
+def test_subclass_settings_reach_the_config() -> None:
+    class Configured(Hipflask):
+        testing = True
+        permanent_session_lifetime = timedelta(hours=2)
+
+    app = Configured("configured")
+    assert app.config["TESTING"] is True
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=2)
+    # The plain Hipflask class keeps its defaults.
+    assert Hipflask("plain").config["TESTING"] is False

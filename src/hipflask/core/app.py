@@ -64,6 +64,7 @@ from .config import DEFAULT_CONFIG
 from .config import Config
 from .config import ConfigAttribute
 from .config import _to_timedelta
+from .config import adopt_class_settings
 from .development import DevelopmentMethods
 from .erroring import ErrorMethods
 from .erroring import current_environ as _current_environ
@@ -152,6 +153,7 @@ class Hipflask(
             )
         self.instance_path = instance_path
         self.config = self.make_config(instance_relative_config)
+        adopt_class_settings(self)
         self.json: JSONProvider = self.json_provider_class(self)
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching

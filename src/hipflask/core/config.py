@@ -424,6 +424,29 @@ class ConfigAttribute(Generic[T]):
         obj.config[self.name] = value
 
 
+def adopt_class_settings(app: _HasConfig) -> None:
+    """Copy settings a subclass gives as plain class attributes into the app's config.
+
+    ``class App(Flask): secret_key = "..."`` replaces the config attribute
+    with a value, and Flask, which reads ``app.secret_key``, signs sessions
+    with it. hipflask's sessions, CSRF tokens and remember-me cookies read
+    ``config["SECRET_KEY"]``: copied there when the app is made, the
+    class's value serves them too (``testing`` and
+    ``permanent_session_lifetime`` alike), as ``app.secret_key`` answers
+    the class's value in Flask whatever the config holds.
+    """
+    cls = type(app)
+    seen: set[str] = set()
+    for klass in cls.__mro__:
+        for attribute, descriptor in vars(klass).items():
+            if attribute in seen or not isinstance(descriptor, ConfigAttribute):
+                continue
+            seen.add(attribute)
+            value = getattr(cls, attribute)
+            if not isinstance(value, ConfigAttribute):
+                app.config[descriptor.name] = value
+
+
 def _to_timedelta(value: object) -> timedelta:
     """Read a duration given as a :class:`~datetime.timedelta` or in seconds.
 
