@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from datetime import timedelta
 
 import pytest
@@ -24,7 +25,26 @@ def test_lifetimes_accept_timedelta_seconds_and_false() -> None:
     assert seconds(None, "X") is None
 
 
-@pytest.mark.parametrize("value", ["15m", True, [1]])
+class _Weeks:
+    """Adds to a datetime and is no timedelta, as ``dateutil.relativedelta`` is."""
+
+    def __init__(self, weeks: int) -> None:
+        self.weeks = weeks
+
+    def __radd__(self, other: datetime) -> datetime:
+        return other + timedelta(weeks=self.weeks)
+
+
+def test_lifetimes_accept_what_adds_to_a_datetime_as_relativedelta_does() -> None:
+    assert seconds(_Weeks(2), "X") == 14 * 86400
+
+
+class _NotADate:
+    def __radd__(self, other: datetime) -> str:
+        return "later"
+
+
+@pytest.mark.parametrize("value", ["15m", True, [1], _NotADate()])
 def test_a_lifetime_of_the_wrong_kind_is_a_configuration_error(value: object) -> None:
     with pytest.raises(ConfigurationError, match="X must be"):
         seconds(value, "X")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
@@ -92,6 +93,27 @@ def test_expires_delta_overrides_and_false_never_expires() -> None:
         forever = decode_token(create_access_token("a", expires_delta=False))
     assert short["exp"] - short["iat"] == 30
     assert "exp" not in forever
+
+
+class _Days:
+    """A lifetime that adds to a datetime, as ``dateutil.relativedelta`` does."""
+
+    def __init__(self, days: int) -> None:
+        self.days = days
+
+    def __radd__(self, other: datetime) -> datetime:
+        return other + timedelta(days=self.days)
+
+
+def test_relativedelta_style_lifetimes_set_the_expiry() -> None:
+    app = make_app(JWT_ACCESS_TOKEN_EXPIRES=_Days(2), JWT_REFRESH_TOKEN_EXPIRES=_Days(60))
+    with app.app_context():
+        access = decode_token(create_access_token("a"))
+        refresh = decode_token(create_refresh_token("a"))
+        overridden = decode_token(create_access_token("a", expires_delta=_Days(1)))
+    assert access["exp"] - access["iat"] == 2 * 86400
+    assert refresh["exp"] - refresh["iat"] == 60 * 86400
+    assert overridden["exp"] - overridden["iat"] == 86400
 
 
 def test_additional_claims_headers_audience_and_issuer_are_encoded() -> None:

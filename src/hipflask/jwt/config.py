@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Mapping
+from datetime import datetime
 from datetime import timedelta
+from datetime import timezone
 from typing import Any
 
 from ..errors import ConfigurationError
@@ -78,15 +80,29 @@ _LOCATIONS = frozenset({"headers", "cookies", "query_string", "json"})
 
 
 def seconds(value: Any, name: str) -> float | None:
-    """A lifetime setting in seconds; ``False`` means the token never expires."""
+    """A lifetime setting in seconds; ``False`` means the token never expires.
+
+    Besides a ``timedelta`` and a number of seconds, Flask-JWT-Extended takes
+    anything that can be added to a ``datetime`` (its documentation names
+    ``dateutil.relativedelta``, for lifetimes in calendar months): such a
+    value is measured from now.
+    """
     if value is False or value is None:
         return None
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
+    now = datetime.now(timezone.utc)
+    try:
+        later = now + value
+    except TypeError:
+        later = None
+    if isinstance(later, datetime):
+        return (later - now).total_seconds()
     raise ConfigurationError(
-        f"{name} must be a datetime.timedelta, a number of seconds, or False; got {value!r}."
+        f"{name} must be a datetime.timedelta, a dateutil.relativedelta (or another value"
+        f" that can be added to a datetime), a number of seconds, or False; got {value!r}."
     )
 
 
