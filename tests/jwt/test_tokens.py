@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import jwt as pyjwt
@@ -10,6 +13,7 @@ import pytest
 from tests.conftest import SECRET
 
 from hipflask import Hipflask
+from hipflask.json.provider import DefaultJSONProvider
 from hipflask.jwt import JWTManager
 from hipflask.jwt import create_access_token
 from hipflask.jwt import create_refresh_token
@@ -126,6 +130,47 @@ def test_additional_claims_headers_audience_and_issuer_are_encoded() -> None:
     assert claims["role"] == "admin"
     assert (claims["aud"], claims["iss"]) == ("api", "me")
     assert pyjwt.get_unverified_header(token)["x"] == "1"
+
+
+class _Point:
+    def __init__(self, x: int, y: int) -> None:
+        self.x, self.y = x, y
+
+
+class _PointProvider(DefaultJSONProvider):
+    """An app's own JSON provider, teaching ``jsonify`` one more type."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, _Point):
+            return [o.x, o.y]
+        return DefaultJSONProvider.default(o)
+
+
+def test_claims_json_lacks_are_written_as_the_apps_jsonify_writes_them(
+    app: Hipflask, client: Any
+) -> None:
+    app.json = _PointProvider(app)
+    user_id = uuid.UUID(int=7)
+
+    @app.post("/typed-login")
+    def typed_login() -> Any:
+        claims = {"since": date(2024, 2, 29), "credit": Decimal("9.99"), "home": _Point(1, 2)}
+        return {"token": create_access_token(user_id, additional_claims=claims)}
+
+    token = client.post("/typed-login").json["token"]
+    response = client.get("/protected", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert response.json["identity"] == str(user_id)
+    claims = response.json["claims"]
+    assert claims["since"] == "Thu, 29 Feb 2024 00:00:00 GMT"
+    assert (claims["credit"], claims["home"]) == ("9.99", [1, 2])
+
+
+def test_a_claim_no_json_provider_writes_is_a_type_error() -> None:
+    app = make_app()
+    with app.app_context(), pytest.raises(TypeError, match="not JSON serializable"):
+        create_access_token("a", additional_claims={"x": object()})
 
 
 def test_wrong_audience_is_refused_with_401() -> None:

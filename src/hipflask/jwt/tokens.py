@@ -7,6 +7,7 @@ app): the message then says so, instead of a generic signature failure.
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from typing import Any
 
 import jwt as pyjwt
 
+from ..contexts.globals import current_app
+from ..json.provider import DefaultJSONProvider
 from .config import seconds
 from .config import setting
 from .exceptions import JWTDecodeError
@@ -30,6 +33,21 @@ if TYPE_CHECKING:
 
 #: Claim naming the refresh-token family (every token descended from one login).
 FAMILY_CLAIM = "fam"
+
+
+class _ClaimsEncoder(json.JSONEncoder):
+    """Write what JSON lacks in claims and headers the way the app's ``jsonify`` does.
+
+    Flask-JWT-Extended encodes tokens through the app's JSON provider, so a
+    ``date``, ``Decimal`` or ``UUID`` in ``additional_claims`` (or a type a
+    custom provider's ``default`` handles) goes into the token as it would
+    go into a response; the stdlib encoder alone refuses them, and the login
+    view making the token fails.
+    """
+
+    def default(self, o: Any) -> Any:
+        hook = getattr(current_app.json, "default", DefaultJSONProvider.default)
+        return hook(o)
 
 
 def _lifetime(config: Mapping[str, Any], token_type: str, override: Any) -> float | None:
@@ -82,7 +100,9 @@ def encode(
     headers.update(manager._additional_headers(identity))
     headers.update(additional_headers or {})
     key = ring.signing_key if manager._encode_key is None else manager._encode_key(identity)
-    return pyjwt.encode(claims, key, algorithm=ring.algorithm, headers=headers)
+    return pyjwt.encode(
+        claims, key, algorithm=ring.algorithm, headers=headers, json_encoder=_ClaimsEncoder
+    )
 
 
 def _csrf_protected(config: Mapping[str, Any]) -> bool:
