@@ -136,7 +136,7 @@ class LimiterDeclarations:
         return self._register(declared)
 
     def _register(self, declared: Limit) -> RouteLimit:
-        return RouteLimit(self, declared)
+        return RouteLimit._for(self, declared)
 
     def _limit_in(self, decorator: object) -> Limit | None:
         """The limit ``decorator`` applies when it is this limiter's ``limit(...)``."""
@@ -258,11 +258,43 @@ class RouteLimit:
     As a decorator it limits a view or a blueprint. As a context manager it
     counts the block each time it runs (a costly branch of a view), under a
     key of its own, and raises the 429 when the budget is spent.
+
+    Built directly, it takes Flask-Limiter's arguments
+    (``@RouteLimit("2/second", limiter=limiter)``, with ``key_function``
+    where ``limit()`` says ``key_func``), and keeps the defaults beside it
+    unless ``override_defaults=True``, as there.
     """
 
-    def __init__(self, limiter: LimiterDeclarations, declared: Limit) -> None:
+    def __init__(
+        self,
+        limit_provider: str | Callable[[], str],
+        *,
+        limiter: LimiterDeclarations,
+        key_function: Callable[[], str] | None = None,
+        scope: str | Callable[[str], str] | None = None,
+        cost: int | Callable[[], int] | None = None,
+        shared: bool = False,
+        methods: Sequence[str] | None = None,
+        per_method: bool = False,
+        error_message: str | Callable[[], str] | None = None,
+        exempt_when: Callable[[], bool] | None = None,
+        deduct_when: Callable[[Any], bool] | None = None,
+        on_breach: Callable[[RequestLimit], Any] | None = None,
+        override_defaults: bool = False,
+    ) -> None:
         self._limiter = limiter
-        self.declared = declared
+        self.declared = Limit(
+            limit_provider, key_function, scope, 1 if cost is None else cost, shared, methods,
+            per_method, error_message, exempt_when, deduct_when, on_breach, override_defaults,
+        )  # fmt: skip
+
+    @classmethod
+    def _for(cls, limiter: LimiterDeclarations, declared: Limit) -> RouteLimit:
+        """The one ``limit()`` and ``shared_limit()`` return, for a limit they built."""
+        route_limit = cls.__new__(cls)
+        route_limit._limiter = limiter
+        route_limit.declared = declared
+        return route_limit
 
     def __call__(self, obj: F) -> F:
         return cast("F", self._limiter._add(self.declared, obj))
