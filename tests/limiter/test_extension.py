@@ -694,6 +694,62 @@ def test_an_on_breach_callback_that_returns_nothing_keeps_the_429(
     assert breaches[0].breached
 
 
+def failing_callback(limit: Any) -> None:
+    raise ZeroDivisionError("the callback's own bug")
+
+
+def test_a_failing_on_breach_callback_is_logged_when_errors_are_swallowed(
+    app: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The app chose to fail open: a bug in its callback must not turn the
+    # refusal into a 500, nor let the request through.
+    limiter = Limiter(app, swallow_errors=True)
+
+    @app.get("/")
+    @limiter.limit("1 per minute", on_breach=failing_callback)
+    def index() -> str:
+        return "ok"
+
+    with caplog.at_level("ERROR", logger="hipflask.limiter"):
+        assert statuses(client, "/", 2) == [200, 429]
+    assert "on_breach callback failed" in caplog.text
+
+
+def test_a_breach_is_logged_on_the_limiter_s_logger(
+    app: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = Limiter(app)
+    assert limiter.logger is logging.getLogger("hipflask.limiter")
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    with caplog.at_level("INFO", logger="hipflask.limiter"):
+        assert statuses(client, "/", 2) == [200, 429]
+    [record] = [r for r in caplog.records if "exceeded" in r.getMessage()]
+    assert record.levelname == "INFO"
+    assert "1 per 1 minute" in record.getMessage()
+    assert "index" in record.getMessage()
+
+
+def test_a_failing_on_breach_callback_raises_when_errors_are_not_swallowed(
+    app: Hipflask, client: Any
+) -> None:
+    limiter = Limiter(app, swallow_errors=False)
+
+    @app.get("/")
+    @limiter.limit("1 per minute", on_breach=failing_callback)
+    def index() -> str:
+        return "ok"
+
+    assert client.get("/").status_code == 200
+    # A bug of the app's, surfaced as any other (TESTING propagates it).
+    with pytest.raises(ZeroDivisionError):
+        client.get("/")
+
+
 def test_in_memory_fallback_limits_apply_while_the_store_is_down(
     app: Hipflask, client: Any
 ) -> None:

@@ -7,6 +7,7 @@ Store-backed cases run on the memory store and on the real Redis.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from functools import wraps
@@ -170,6 +171,37 @@ def test_the_same_limit_stacked_twice_is_one_budget(app: Hipflask, client: Any, 
 
     try:
         assert statuses(client, "/", 3) == [200, 200, 429]
+    finally:
+        close(client, limiter)
+
+
+@pytest.mark.parametrize("order", ["second-first", "minute-first"])
+def test_a_refused_request_is_not_charged_to_a_longer_window(
+    app: Hipflask, client: Any, store: str, order: str
+) -> None:
+    # The shortest window is counted first and the first refusal ends the
+    # count, whatever the order of the decorators: otherwise each request
+    # the per-second limit refuses spends the per-minute budget, and a
+    # client retrying too fast locks itself out for the whole minute.
+    configure(app, store)
+    limiter = Limiter(get_remote_address, app=app)
+    limits = ["1/second", "2/minute"] if order == "second-first" else ["2/minute", "1/second"]
+
+    @app.get("/")
+    @limiter.limit(limits[0])
+    @limiter.limit(limits[1])
+    def index() -> str:
+        return "ok"
+
+    try:
+        first = client.get("/")
+        refused = client.get("/")
+        assert (first.status_code, refused.status_code) == (200, 429)
+        assert "1 per 1 second" in refused.get_data(as_text=True)
+        time.sleep(1.05)
+        # The minute's budget holds one request: the refused one was not counted.
+        assert client.get("/").status_code == 200
+        assert client.get("/").status_code == 429
     finally:
         close(client, limiter)
 

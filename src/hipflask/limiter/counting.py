@@ -25,6 +25,7 @@ from hipflask.security.ratelimit import RateLimitExceeded
 from .inspection import request_limit
 from .inspection import reset_at
 from .rules import HeaderNames
+from .rules import logger
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -176,6 +177,12 @@ class LimiterCounting:
         if breached is None:
             return None
         limit: Limit = breached.source
+        logger.info(
+            "Rate limit %s exceeded by %s at endpoint %s.",
+            breached.item,
+            breached.identifiers[0] if breached.identifiers else "",
+            req.endpoint,
+        )
         callbacks: list[Callable[[RequestLimit], Any] | None]
         if outcome.meta_breached:
             callbacks = [limit.on_breach or self._on_meta_breach]
@@ -188,7 +195,15 @@ class LimiterCounting:
         answer: Response | None = None
         for callback in callbacks:
             if callback is not None:
-                rv = callback(self.current_limit)  # type: ignore[arg-type]  # set just above
+                try:
+                    rv = callback(self.current_limit)  # type: ignore[arg-type]  # set just above
+                except Exception:
+                    if self._store is None or not self._store.swallow_errors:
+                        raise
+                    # Failing open, as the app chose: the client still gets
+                    # its 429, and the callback's failure is logged.
+                    logger.exception("The on_breach callback failed; sending the 429.")
+                    continue
                 if rv is not None:
                     answer = current_app.make_response(rv)
         raise RateLimitExceeded(

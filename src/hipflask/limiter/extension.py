@@ -24,6 +24,7 @@ This one reads the arguments and the ``RATELIMIT_*`` settings.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 from typing import cast
 
@@ -39,6 +40,7 @@ from .inspection import LimiterInspection
 from .plan import LimiterPlan
 from .rules import HeaderNames
 from .rules import as_limits
+from .rules import logger
 from .util import get_remote_address
 
 if TYPE_CHECKING:
@@ -71,6 +73,11 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
     ``meta_limits`` bound how often a client may breach the others before
     it is shut out; ``auto_check=False`` leaves counting to :meth:`check`.
     """
+
+    #: Where breaches (INFO) and a limit's problems (ERROR, WARNING) are
+    #: logged: the ``hipflask.limiter`` logger, Flask-Limiter's ``logger``
+    #: attribute under this package's name.
+    logger: logging.Logger = logger
 
     def __init__(
         self,

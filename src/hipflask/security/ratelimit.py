@@ -161,6 +161,8 @@ def evaluate(
 
     Yields ``("hit" | "test" | "stats", hit)`` and receives the store's
     answer, so the sync and the async driver share every line of logic.
+    ``hits`` are counted shortest unit first, and with ``first_breach`` the
+    first refusal ends the count.
 
     ``meta`` are limits on how often a client may breach the others: they
     are tested first (a client over them is refused outright, whatever the
@@ -172,7 +174,7 @@ def evaluate(
     if (yield from _meta_refuses(meta, outcome)):
         return outcome
     seen: list[Hit] = []
-    for hit in hits:
+    for hit in _counting_order(hits):
         op = "hit" if hit.deduct else "test"
         allowed = yield (op, hit)
         seen.append(hit)
@@ -212,6 +214,16 @@ def _meta_refuses(meta: Sequence[Hit], outcome: Outcome) -> Generator[_Op, Any, 
             outcome.evaluated.append((hit, outcome.stats))
             return True
     return False
+
+
+def _counting_order(hits: Sequence[Hit]) -> Sequence[Hit]:
+    """The shortest unit first (equal ones in the order given), as Flask-Limiter counts.
+
+    A request the per-second limit refuses then stops there, and is not
+    charged to the per-minute budget, which would otherwise run out for
+    requests that were never served.
+    """
+    return sorted(hits, key=_unit) if len(hits) > 1 else hits
 
 
 def _unit(hit: Hit) -> int:
