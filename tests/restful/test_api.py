@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -603,3 +604,51 @@ def test_catch_all_404s_leaves_a_plain_view_s_405_to_the_app(app: Hipflask, clie
     assert response.status_code == 405
     assert response.mimetype == "text/html"
     assert client.get("/nowhere").mimetype == "application/json"
+
+
+class UserAlreadyExistsError(HTTPException):
+    """A custom error as Flask-RESTful documents them: no status code of its own."""
+
+
+class Registration(Resource):
+    def post(self) -> Any:
+        raise UserAlreadyExistsError()
+
+    async def put(self) -> Any:
+        raise UserAlreadyExistsError()
+
+
+def test_errors_entry_gives_a_codeless_http_error_its_status_and_body(
+    app: Hipflask, client: Any
+) -> None:
+    errors = {"UserAlreadyExistsError": {"message": "That name is taken.", "status": 409}}
+    Api(app, errors=errors).add_resource(Registration, "/users")
+    for method in (client.post, client.put):
+        response = method("/users")
+        assert response.status_code == 409
+        assert response.mimetype == "application/json"
+        assert response.get_json() == {"message": "That name is taken.", "status": 409}
+
+
+def test_errors_entry_answers_a_codeless_error_raised_by_an_api_decorator(
+    app: Hipflask, client: Any
+) -> None:
+    def members_only(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            raise UserAlreadyExistsError()
+
+        return wrapper
+
+    errors = {"UserAlreadyExistsError": {"message": "That name is taken.", "status": 409}}
+    Api(app, errors=errors, decorators=[members_only]).add_resource(Registration, "/users")
+    response = client.post("/users")
+    assert response.status_code == 409
+    assert response.get_json() == {"message": "That name is taken.", "status": 409}
+
+
+def test_a_codeless_error_without_an_errors_entry_is_answered_as_before(
+    app: Hipflask, client: Any
+) -> None:
+    Api(app).add_resource(Registration, "/users")
+    assert client.post("/users").status_code == 200

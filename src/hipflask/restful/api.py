@@ -164,6 +164,8 @@ class Api:
         view: Any = self.output(resource.as_view(endpoint, *class_args, **class_kwargs))
         for decorator in self.decorators:
             view = decorator(view)
+        if self.decorators:
+            view = self._catching_codeless(view)
         setattr(view, API_ATTRIBUTE, self)
         for url in urls:
             rule = self.prefix + url
@@ -186,7 +188,10 @@ class Api:
 
         @functools.wraps(resource)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            rv = resource(*args, **kwargs)
+            try:
+                rv = resource(*args, **kwargs)
+            except HTTPException as e:
+                return self._answer_codeless(e)
             if inspect.isawaitable(rv):
                 return self._output_async(rv)
             return self._respond(rv)
@@ -194,7 +199,50 @@ class Api:
         return wrapper
 
     async def _output_async(self, awaitable: Any) -> Any:
-        return self._respond(await awaitable)
+        try:
+            rv = await awaitable
+        except HTTPException as e:
+            return self._answer_codeless(e)
+        return self._respond(rv)
+
+    def _catching_codeless(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        """``view`` (decorated by the API's ``decorators``), answering what they raise too."""
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                rv = view(*args, **kwargs)
+            except HTTPException as e:
+                return self._answer_codeless(e)
+            if inspect.isawaitable(rv):
+                return self._awaiting_codeless(rv)
+            return rv
+
+        return wrapper
+
+    async def _awaiting_codeless(self, awaitable: Any) -> Any:
+        try:
+            return await awaitable
+        except HTTPException as e:
+            return self._answer_codeless(e)
+
+    def _answer_codeless(self, e: HTTPException) -> Any:
+        """Answer an ``errors=`` entry's exception that has no status code of its own.
+
+        Flask-RESTful's documented custom errors subclass ``HTTPException``
+        directly (``class UserAlreadyExistsError(HTTPException): pass``), so
+        their ``code`` is ``None`` and the ``errors=`` entry gives the status.
+        The app hands such an exception back as the response without asking
+        any error handler (Flask does the same), so the API answers it here,
+        where its resource raised it; otherwise the client got a 200 with an
+        HTML "Unknown Error" page. Every other error goes on as raised.
+        """
+        if e.code is not None or type(e).__name__ not in self.errors:
+            raise e
+        try:
+            return self.handle_error(e)
+        except Exception:  # no representation fits: the app's own answer, as before
+            raise e from None
 
     def _respond(self, rv: Any) -> Any:
         if isinstance(rv, _BaseResponse):
