@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -109,3 +110,27 @@ def test_pretty_provider_output_ends_with_one_newline(
     api.add_resource(Thing, "/pretty")
 
     assert client.get("/pretty").data == b'{\n  "name": "thing"\n}\n'
+
+
+class _CabbageEncoder(json.JSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, _Vegetable):
+            return "cabbage"
+        return super().default(o)
+
+
+class _Vegetable:
+    pass
+
+
+def test_restful_json_encoder_class_encodes_what_json_cannot(app: Hipflask, client: Any) -> None:
+    app.config["RESTFUL_JSON"] = {"cls": _CabbageEncoder}
+
+    class Garden(Resource):
+        def get(self) -> Any:
+            return {"crop": _Vegetable()}
+
+    Api(app).add_resource(Garden, "/garden")
+    response = client.get("/garden")
+    assert response.status_code == 200
+    assert response.get_json() == {"crop": "cabbage"}

@@ -25,6 +25,11 @@ def output_json(data: Any, code: int, headers: Any = None) -> Response:
     settings: dict[str, Any] = dict(current_app.config.get("RESTFUL_JSON") or {})
     if current_app.debug:
         settings.setdefault("indent", 4)
+    if "cls" in settings:
+        # The encoder class's own ``default`` method is what the setting is
+        # for (Flask-RESTful's documented ``{"cls": MyCustomEncoder}``): the
+        # provider's hook, passed as ``default=``, would replace it.
+        settings.setdefault("default", None)
     if settings:
         body = (current_app.json.dumps(data, **settings) + "\n").encode()
     else:
