@@ -652,3 +652,27 @@ def test_a_codeless_error_without_an_errors_entry_is_answered_as_before(
 ) -> None:
     Api(app).add_resource(Registration, "/users")
     assert client.post("/users").status_code == 200
+
+
+def test_resource_added_after_the_blueprint_is_registered_is_served(
+    app: Hipflask, client: Any
+) -> None:
+    bp = Blueprint("v3", __name__, url_prefix="/v3")
+    api = Api(bp)
+    app.register_blueprint(bp)
+    app.register_blueprint(bp, name="legacy", url_prefix="/old")
+    api.add_resource(Todo, "/todos/<int:todo_id>")
+    assert client.get("/v3/todos/1").get_json() == {"id": 1}
+    assert client.get("/old/todos/2").get_json() == {"id": 2}
+    assert client.get("/v3/todos/99").get_json() == {"message": "Todo 99 doesn't exist"}
+    with app.test_request_context():
+        assert api.url_for(Todo, todo_id=4) == "/v3/todos/4"
+
+
+def test_api_on_a_registered_blueprint_with_init_app_later(app: Hipflask, client: Any) -> None:
+    bp = Blueprint("v4", __name__)
+    api = Api()
+    api.init_app(bp)
+    app.register_blueprint(bp)
+    api.add_resource(Greeting, "/greet", resource_class_kwargs={"greeting": "hey"})
+    assert client.get("/greet").status_code == 200

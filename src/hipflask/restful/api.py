@@ -100,6 +100,11 @@ class Api:
         self.blueprint: Blueprint | None = None
         # Where each app mounted the blueprint (its url_prefix per registration).
         self._mounts: weakref.WeakKeyDictionary[Any, list[str]] = weakref.WeakKeyDictionary()
+        # The options of each registration of the blueprint, per app: a
+        # resource added once the blueprint is registered goes straight to them.
+        self._registrations: weakref.WeakKeyDictionary[Any, list[dict[str, Any]]] = (
+            weakref.WeakKeyDictionary()
+        )
         if app is not None:
             self.app = app
             self.init_app(app)
@@ -122,6 +127,7 @@ class Api:
     def _on_blueprint_registered(self, state: BlueprintSetupState) -> None:
         ErrorRouter.of(state.app).add(self)
         self._mounts.setdefault(state.app, []).append(state.url_prefix or "")
+        self._registrations.setdefault(state.app, []).append(dict(state.options))
 
     def add_resource(self, resource: type[Resource], *urls: str, **kwargs: Any) -> None:
         """Serve ``resource`` at ``urls`` (``endpoint=`` names it; the class name by default).
@@ -170,7 +176,29 @@ class Api:
         for url in urls:
             rule = self.prefix + url
             self.urls[rule] = resource
-            target.add_url_rule(rule, view_func=view, endpoint=endpoint, **kwargs)
+            if self.blueprint is not None and self._registrations:
+                self._add_to_registrations(rule, view, endpoint, kwargs)
+            else:
+                target.add_url_rule(rule, view_func=view, endpoint=endpoint, **kwargs)
+
+    def _add_to_registrations(
+        self, rule: str, view: Any, endpoint: str, options: dict[str, Any]
+    ) -> None:
+        """Add a rule to every app the API's blueprint is already registered on.
+
+        A registered blueprint takes no new rules, yet Flask-RESTful lets an
+        app add resources to an API on one after ``register_blueprint`` (the
+        resource modules imported later): the rule goes to each registration,
+        under its prefix and name, as the blueprint would have put it there.
+        A later registration of the blueprint does not see it, as in
+        Flask-RESTful.
+        """
+        if self.blueprint is None:  # pragma: no cover - guarded by the caller
+            return
+        for app, registrations in list(self._registrations.items()):
+            for registration in registrations:
+                state = self.blueprint.make_setup_state(app, registration)
+                state.add_url_rule(rule, view_func=view, endpoint=endpoint, **options)
 
     def representation(self, mediatype: str) -> Callable[[Representation], Representation]:
         """Register ``func(data, code, headers) -> Response`` for a media type."""
