@@ -427,11 +427,27 @@ class Api:
             current_app.log_exception(e)
         if code == 404:
             _add_404_help(data)
-        fallback = None if self.default_mediatype is not None else "application/json"
-        response = self.make_response(data, code, headers, fallback_mediatype=fallback)
+        response = self.make_response(
+            data, code, headers, fallback_mediatype=self._error_fallback_mediatype()
+        )
         if code == 401:
             response = self.unauthorized(response)
         return response
+
+    def _error_fallback_mediatype(self) -> str | None:
+        """The media type of an error whose request accepts none the API has.
+
+        With a ``default_mediatype``, that one. Without, JSON while the API
+        has its JSON representation; otherwise the API's first representation,
+        or plain text when it has none, as Flask-RESTful answers its 406: an
+        API that replaced its representations would else fall through to the
+        app's HTML page.
+        """
+        if self.default_mediatype is not None:
+            return None
+        if "application/json" in self.representations:
+            return "application/json"
+        return next(iter(self.representations), "text/plain")
 
     def _error_answer(self, e: Exception, name: str) -> tuple[int, Any, Any]:
         """The status, body and extra headers :meth:`handle_error` answers ``e`` with."""

@@ -134,3 +134,29 @@ def test_restful_json_encoder_class_encodes_what_json_cannot(app: Hipflask, clie
     response = client.get("/garden")
     assert response.status_code == 200
     assert response.get_json() == {"crop": "cabbage"}
+
+
+def test_406_of_an_api_without_json_is_in_its_own_representation(
+    app: Hipflask, client: Any
+) -> None:
+    api = Api(app, default_mediatype=None)
+    api.representations = {}
+
+    @api.representation("text/csv")
+    def output_csv(data: Any, code: int, headers: Any = None) -> Response:
+        return Response(f"csv:{data}", code, headers)
+
+    api.add_resource(Thing, "/strict")
+    response = client.get("/strict", headers={"Accept": "application/xml"})
+    assert response.status_code == 406
+    assert response.headers["Content-Type"] == "text/csv"
+    assert response.data.startswith(b"csv:")
+
+
+def test_406_of_an_api_without_representations_is_plain_text(app: Hipflask, client: Any) -> None:
+    api = Api(app, default_mediatype=None)
+    api.representations = {}
+    api.add_resource(Thing, "/strict")
+    response = client.get("/strict", headers={"Accept": "application/xml"})
+    assert response.status_code == 406
+    assert response.headers["Content-Type"] == "text/plain"
