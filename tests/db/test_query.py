@@ -36,6 +36,13 @@ def app_with_users(db: SQLAlchemy, db_app: Hipflask) -> Hipflask:
     def get(user_id: int) -> str:
         return str(db.get_or_404(User, user_id, description="No such user").username)
 
+    @db_app.get("/get/<int:user_id>/posts")
+    def get_with_posts(user_id: int) -> Any:
+        user = db.get_or_404(
+            User, user_id, options=[db.defaultload(User.posts)], populate_existing=True
+        )
+        return [post.title for post in user.posts]
+
     @db_app.get("/first/<name>")
     def first(name: str) -> str:
         return str(db.first_or_404(db.select(User).filter_by(username=name)).id)
@@ -120,3 +127,11 @@ def test_a_custom_query_class(db_app: Hipflask) -> None:
         db.session.add(Tag(name="x"))
         db.session.commit()
         assert Tag.query.by_name("x").one().id == 1
+
+
+def test_get_or_404_passes_keyword_arguments_to_session_get(
+    app_with_users: Hipflask, protocol: str
+) -> None:
+    client = app_with_users.test_client(protocol=protocol)
+    assert client.get("/get/1/posts").json == ["hello"]
+    assert client.get("/get/99/posts").status_code == 404

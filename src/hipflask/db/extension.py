@@ -387,9 +387,17 @@ class SQLAlchemy:
         kwargs.setdefault("query_class", self.Query)
         return orm.backref(name, **kwargs)
 
-    def get_or_404(self, entity: Any, ident: Any, *, description: str | None = None) -> Any:
-        """``db.session.get(entity, ident)``, or a 404 when there is no such row."""
-        rv = self.session.get(entity, ident)
+    def get_or_404(
+        self, entity: Any, ident: Any, *, description: str | None = None, **kwargs: Any
+    ) -> Any:
+        """``db.session.get(entity, ident, **kwargs)``, or a 404 when there is no such row.
+
+        Keyword arguments (``options=[selectinload(...)]``, ``with_for_update=True``,
+        ``populate_existing=True``) go to ``session.get``, as Flask-SQLAlchemy 3.1
+        passes them: loading a row with its relationships, or locking it, is
+        what a view fetching one object by id often needs.
+        """
+        rv = self.session.get(entity, ident, **kwargs)
         if rv is None:
             raise NotFound(description)
         return rv
