@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,39 @@ def test_an_absolute_sqlite_path_is_kept(tmp_path: Path) -> None:
     url, _ = engine_arguments(app, {"url": f"sqlite:///{tmp_path / 'x' / 'abs.db'}"})
     assert url.database == str(tmp_path / "x" / "abs.db")
     assert (tmp_path / "x").is_dir()
+
+
+def test_a_relative_sqlite_uri_file_is_in_the_instance_folder(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite:///file:uri.db?uri=true")
+    db = SQLAlchemy(app)
+    with app.app_context():
+        db.create_all()
+        assert db.engine.url.database == "file:" + os.path.join(app.instance_path, "uri.db")
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    assert os.path.exists(os.path.join(app.instance_path, "uri.db"))
+
+
+def test_an_absolute_sqlite_uri_is_kept(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    url, _ = engine_arguments(app, {"url": f"sqlite:///file:{tmp_path / 'abs.db'}?uri=true"})
+    assert url.database == f"file:{tmp_path / 'abs.db'}"
+    assert (tmp_path / "abs.db").exists()  # created private before SQLite opens it
+    assert not os.path.exists(app.instance_path)
+
+
+def test_a_localhost_sqlite_uri_names_a_local_file(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    engine_arguments(app, {"url": f"sqlite:///file://localhost{tmp_path / 'local.db'}?uri=true"})
+    assert (tmp_path / "local.db").exists()
+
+
+def test_an_in_memory_sqlite_uri_is_one_shared_connection(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    url, options = engine_arguments(app, {"url": "sqlite:///file::memory:?uri=true"})
+    assert url.database == "file::memory:"
+    assert options["poolclass"] is StaticPool
+    assert not os.path.exists(app.instance_path)
 
 
 def test_a_new_sqlite_file_is_readable_by_its_owner_alone(tmp_path: Path) -> None:

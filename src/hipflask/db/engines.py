@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from typing import Any
+from urllib.parse import unquote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -123,20 +124,49 @@ def engine_arguments(app: Any, options: dict[str, Any]) -> tuple[sa.URL, dict[st
 def _sqlite_arguments(
     app: Any, url: sa.URL, options: dict[str, Any]
 ) -> tuple[sa.URL, dict[str, Any]]:
-    database = url.database
-    if database in (None, "", ":memory:") or url.query.get("mode") == "memory":
+    path = url.database or ""
+    is_uri = path.startswith("file:") and _is_uri_url(url)
+    if is_uri:
+        path = path[len("file:") :]
+    if path in ("", ":memory:") or url.query.get("mode") == "memory":
         options.setdefault("poolclass", StaticPool)
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("check_same_thread", False)
         options["connect_args"] = connect_args
         return url, options
-    if database is not None and not database.startswith("file:"):
-        if not os.path.isabs(database):
-            database = os.path.join(app.instance_path, database)
-            url = url.set(database=database)
-        os.makedirs(os.path.dirname(database) or ".", exist_ok=True)
-        _create_private(database)
+    # A driver-level URI (``sqlite:///file:name.db?uri=true``) names its file
+    # after ``file:``; a relative one is under the instance folder too, as in
+    # Flask-SQLAlchemy, not wherever the process happens to be started.
+    if not os.path.isabs(path):
+        path = os.path.join(app.instance_path, path)
+        url = url.set(database=f"file:{path}" if is_uri else path)
+    file_path = _uri_file_path(path) if is_uri else path
+    if file_path is not None:
+        os.makedirs(os.path.dirname(file_path) or ".", exist_ok=True)
+        _create_private(file_path)
     return url, options
+
+
+def _is_uri_url(url: sa.URL) -> bool:
+    """Whether SQLite reads the database of ``url`` as a URI (``?uri=true``)."""
+    value = url.query.get("uri")
+    if isinstance(value, tuple):
+        value = value[-1] if value else None
+    return str(value).lower() in {"true", "1", "yes", "on"}
+
+
+def _uri_file_path(path: str) -> str | None:
+    """The file a ``file:`` URI's path names, or ``None`` for a remote host.
+
+    ``file:///srv/app.db`` and ``file://localhost/srv/app.db`` are
+    ``/srv/app.db``; percent escapes are decoded, as SQLite decodes them.
+    """
+    if path.startswith("//"):
+        host, _, rest = path[2:].partition("/")
+        if host not in ("", "localhost"):
+            return None
+        path = "/" + rest
+    return unquote(path)
 
 
 def _create_private(path: str) -> None:
