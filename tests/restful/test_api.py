@@ -676,3 +676,27 @@ def test_api_on_a_registered_blueprint_with_init_app_later(app: Hipflask, client
     app.register_blueprint(bp)
     api.add_resource(Greeting, "/greet", resource_class_kwargs={"greeting": "hey"})
     assert client.get("/greet").status_code == 200
+
+
+def test_owns_endpoint_answers_outside_an_app_context_too(app: Hipflask) -> None:
+    class Item(Resource):
+        def get(self) -> dict[str, str]:
+            return {}
+
+    bp = Blueprint("bp", __name__)
+    api = Api(app)
+    bp_api = Api(bp)
+    api.add_resource(Item, "/r")
+    bp_api.add_resource(Item, "/s", endpoint="s")
+    app.register_blueprint(bp)
+    expected = [True, False, True, False]
+    asked = ["item", "other", "bp.s", "s"]
+    owners = [api, api, bp_api, bp_api]
+    # A script or a test's set-up asks with no app context: no RuntimeError.
+    assert [
+        owner.owns_endpoint(name) for owner, name in zip(owners, asked, strict=True)
+    ] == expected
+    with app.app_context():
+        assert [
+            owner.owns_endpoint(name) for owner, name in zip(owners, asked, strict=True)
+        ] == expected

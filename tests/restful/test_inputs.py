@@ -80,6 +80,28 @@ def test_url() -> None:
             inputs.url(bad)
 
 
+def test_url_refuses_user_information_parsers_read_differently() -> None:
+    # Two "@" (or a ":" in the password) split into user and host one way
+    # here and another way in the library that later fetches the URL.
+    for bad in (
+        "http://@evil.test:x@example.com",
+        "http://user@evil.test@example.com",
+        "http://:secret@example.com",
+        "http://user:pass:word@example.com",
+    ):
+        with pytest.raises(ValueError, match="is not a valid URL"):
+            inputs.url(bad)
+    for good in ("http://user:@example.com", "https://user:pass@example.com:8443/x"):
+        assert inputs.url(good) == good
+
+
+def test_url_hints_at_the_scheme_only_for_what_it_would_make_valid() -> None:
+    with pytest.raises(ValueError, match=r"Did you mean: http://user:pw@example\.com/p\?q"):
+        inputs.url("user:pw@example.com/p?q")
+    with pytest.raises(ValueError, match=r"is not a valid URL$"):
+        inputs.url("javascript:alert(1)")
+
+
 def test_date() -> None:
     assert inputs.date("2024-05-31") == datetime(2024, 5, 31)
     with pytest.raises(ValueError, match="does not match format"):

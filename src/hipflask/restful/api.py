@@ -28,6 +28,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as _BaseResponse
 
 from .. import signals
+from ..contexts.ctx import has_app_context
 from ..contexts.globals import current_app
 from ..contexts.globals import request
 from ..core.blueprints import Blueprint
@@ -317,9 +318,23 @@ class Api:
         return _url_for(endpoint, **values)
 
     def owns_endpoint(self, endpoint: str | None) -> bool:
-        """Whether ``endpoint`` is one of this API's resources."""
+        """Whether ``endpoint`` is one of this API's resources.
+
+        In an app context the view registered under ``endpoint`` is asked,
+        which holds for blueprints registered under another name. Outside
+        one (a script, a test setting up) the names this API added answer,
+        under its blueprint's name as registered by default, as in
+        Flask-RESTful.
+        """
         if endpoint is None:
             return False
+        if not has_app_context():
+            if self.blueprint is not None:
+                prefix = f"{self.blueprint.name}."
+                if not endpoint.startswith(prefix):
+                    return False
+                endpoint = endpoint[len(prefix) :]
+            return endpoint in self.endpoints
         view = current_app.view_functions.get(endpoint)
         return getattr(view, API_ATTRIBUTE, None) is self
 

@@ -110,21 +110,39 @@ def url(value: Any) -> str:
     """An absolute ``http``/``https``/``ftp`` URL with a real host, returned unchanged.
 
     The host must be ``localhost``, an IP address or a dotted domain name; a
-    URL with whitespace or another scheme (``javascript:``) is refused.
+    URL with whitespace or another scheme (``javascript:``) is refused, and
+    so is user information that parsers read differently (a second ``@``, an
+    empty user name, a ``:`` in the password): one checked here and fetched
+    by another library could reach another host. A value that would be
+    valid after ``http://`` gets that hint in its error.
     """
+    if _is_valid_url(value):
+        return str(value)
+    if isinstance(value, str) and "://" not in value and _is_valid_url(f"http://{value}"):
+        raise ValueError(f"{value} is not a valid URL. Did you mean: http://{value}")
+    raise ValueError(f"{value} is not a valid URL")
+
+
+def _is_valid_url(value: Any) -> bool:
     if not isinstance(value, str) or _WHITESPACE.search(value):
-        raise ValueError(f"{value} is not a valid URL")
+        return False
     try:
         parts = urlsplit(value)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
-        raise ValueError(f"{value} is not a valid URL") from None
-    if parts.scheme.lower() not in {"http", "https", "ftp", "ftps"} or not _valid_host(host):
-        if not parts.scheme and "." in value:
-            raise ValueError(f"{value} is not a valid URL. Did you mean: http://{value}")
-        raise ValueError(f"{value} is not a valid URL")
-    return value
+        return False
+    userinfo, at, _address = parts.netloc.rpartition("@")
+    return (
+        parts.scheme.lower() in {"http", "https", "ftp", "ftps"}
+        and _valid_host(host)
+        and (not at or _valid_userinfo(userinfo))
+    )
+
+
+def _valid_userinfo(userinfo: str) -> bool:
+    user, _colon, password = userinfo.partition(":")
+    return bool(user) and "@" not in userinfo and ":" not in password
 
 
 _WHITESPACE = re.compile(r"\s")
