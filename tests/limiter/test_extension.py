@@ -1142,3 +1142,17 @@ def test_a_renamed_retry_after_replaces_the_standard_one(
     assert refused.status_code == 429
     assert 0 < int(refused.headers["X-Retry-In"]) <= 60
     assert "Retry-After" not in refused.headers
+
+
+def test_reset_of_a_store_that_cannot_be_cleared_logs_a_warning(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = Limiter(app)
+
+    def unsupported() -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(limiter._store, "reset", unsupported)
+    with caplog.at_level("WARNING", logger="hipflask.limiter"):
+        limiter.reset()
+    assert "cannot be reset" in caplog.text

@@ -279,9 +279,20 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
         return value if value is not None else config.get(f"RATELIMIT_{name}")
 
     def reset(self) -> None:
-        """Forget every counter in the store."""
-        if self._store is not None:
+        """Forget every counter in the store.
+
+        A store that cannot be cleared as a whole (Memcached) logs a warning
+        and keeps its counters, as in Flask-Limiter, rather than fail the
+        test or command that asked.
+        """
+        if self._store is None:
+            return
+        try:
             self._store.reset()
+        except NotImplementedError:
+            logger.warning("This rate-limit storage cannot be reset; its counters are kept.")
+        else:
+            logger.info("Rate-limit storage reset: every counter cleared.")
 
 
 def _register_commands(app: Hipflask) -> None:
