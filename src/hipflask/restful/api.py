@@ -214,28 +214,20 @@ class Api:
 
     def output(self, resource: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap a resource view so data it returns is made into a response."""
-
-        @functools.wraps(resource)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                rv = resource(*args, **kwargs)
-            except HTTPException as e:
-                return self._answer_codeless(e)
-            if inspect.isawaitable(rv):
-                return self._output_async(rv)
-            return self._respond(rv)
-
-        return wrapper
-
-    async def _output_async(self, awaitable: Any) -> Any:
-        try:
-            rv = await awaitable
-        except HTTPException as e:
-            return self._answer_codeless(e)
-        return self._respond(rv)
+        return self._guarded(resource, self._respond)
 
     def _catching_codeless(self, view: Callable[..., Any]) -> Callable[..., Any]:
         """``view`` (decorated by the API's ``decorators``), answering what they raise too."""
+        return self._guarded(view, _unchanged)
+
+    def _guarded(
+        self, view: Callable[..., Any], finish: Callable[[Any], Any]
+    ) -> Callable[..., Any]:
+        """``view`` with ``finish`` applied to its value, awaited or not.
+
+        An ``errors=`` entry's codeless exception it raises is answered here
+        (see :meth:`_answer_codeless`).
+        """
 
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -244,16 +236,17 @@ class Api:
             except HTTPException as e:
                 return self._answer_codeless(e)
             if inspect.isawaitable(rv):
-                return self._awaiting_codeless(rv)
-            return rv
+                return self._finish_awaited(rv, finish)
+            return finish(rv)
 
         return wrapper
 
-    async def _awaiting_codeless(self, awaitable: Any) -> Any:
+    async def _finish_awaited(self, awaitable: Any, finish: Callable[[Any], Any]) -> Any:
         try:
-            return await awaitable
+            rv = await awaitable
         except HTTPException as e:
             return self._answer_codeless(e)
+        return finish(rv)
 
     def _answer_codeless(self, e: HTTPException) -> Any:
         """Answer an ``errors=`` entry's exception that has no status code of its own.
@@ -548,3 +541,7 @@ def _did_you_mean(message: Any) -> Any:
         f"{message.rstrip('.')}. You have requested this URI [{request.path}]"
         f" but did you mean {suggestions} ?"
     )
+
+
+def _unchanged(value: Any) -> Any:
+    return value
