@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jinja2 import DictLoader
 from jinja2 import Template
 
 from hipflask import Blueprint
@@ -375,3 +376,28 @@ def test_view_variables_win_over_globals_and_late_globals_are_seen(app: Hipflask
 def test_an_error_inside_a_template_surfaces_as_the_original_exception(app: Hipflask) -> None:
     with app.test_request_context("/"), pytest.raises(ZeroDivisionError):
         render_template_string("{{ 1 // 0 }}")
+
+
+def test_an_import_sees_the_importing_template_s_own_globals(app: Hipflask, client: Any) -> None:
+    # Jinja gives an imported template the importer's own globals (those it
+    # was loaded with) in a module of its own; the environment's globals it
+    # has anyway.
+    app.jinja_env.loader = DictLoader(
+        {"macros.html": "{% macro hi() %}hi {{ site }} {{ range(2)|list }}{% endmacro %}"}
+    )
+    page = app.jinja_env.from_string(
+        "{% import 'macros.html' as m %}{{ m.hi() }}|{{ site }}", globals={"site": "shop"}
+    )
+    plain = app.jinja_env.from_string("{% import 'macros.html' as m %}{{ m.hi() }}")
+
+    @app.route("/page")
+    def show_page() -> str:
+        return render_template(page)
+
+    @app.route("/plain")
+    def show_plain() -> str:
+        return render_template(plain)
+
+    assert client.get("/page").text == "hi shop [0, 1]|shop"
+    assert client.get("/plain").text == "hi  [0, 1]"
+    assert page.render() == "hi shop [0, 1]|shop"
