@@ -807,3 +807,34 @@ def test_subclass_settings_reach_the_config() -> None:
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=2)
     # The plain Hipflask class keeps its defaults.
     assert Hipflask("plain").config["TESTING"] is False
+
+
+def test_a_subclass_secret_key_property_is_read_when_the_app_is_made(
+    protocol: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MYAPP_SESSION_KEY", "environment-secret-key-that-is-long-enough")
+
+    class PropertyApp(Hipflask):
+        @property  # type: ignore[override]
+        def secret_key(self) -> str:
+            return os.environ["MYAPP_SESSION_KEY"]
+
+    app = PropertyApp("property-keyed")
+
+    @app.get("/count")
+    def count() -> dict[str, int]:
+        session["n"] = session.get("n", 0) + 1
+        return {"n": session["n"]}
+
+    client: Any = app.test_client(protocol=protocol)
+    assert client.get("/count").get_json() == {"n": 1}
+    assert client.get("/count").get_json() == {"n": 2}
+
+
+def test_a_property_that_cannot_answer_leaves_the_config_alone() -> None:
+    class Unready(Hipflask):
+        @property  # type: ignore[override]
+        def testing(self) -> bool:
+            raise KeyError("not configured yet")
+
+    assert Unready("unready").config["TESTING"] is False

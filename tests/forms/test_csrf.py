@@ -132,6 +132,16 @@ def test_token_under_another_session_key_is_left_on_g_under_that_key(app: Hipfla
 
 
 @pytest.mark.usefixtures("csrf")
+def test_a_token_signed_with_another_key_does_not_replace_the_one_on_g(app: Hipflask) -> None:
+    with app.test_request_context():
+        token = generate_csrf()
+        other = generate_csrf(secret_key="another-signing-key-0123456789abcdef")
+
+        assert other != token
+        assert g.csrf_token == token
+
+
+@pytest.mark.usefixtures("csrf")
 def test_forged_token_is_refused(client: HipflaskClient) -> None:
     token = token_of(client)
 

@@ -694,6 +694,35 @@ def test_an_on_breach_callback_that_returns_nothing_keeps_the_429(
     assert breaches[0].breached
 
 
+@pytest.mark.parametrize(
+    ("returned", "status", "body"),
+    [
+        ("over the limit", 429, "over the limit"),
+        ({"error": "slow down"}, 429, '{"error":"slow down"}'),
+        (("teapot", 418), 418, "teapot"),
+        (True, 429, None),
+    ],
+    ids=["str", "dict", "tuple-with-status", "not-a-response"],
+)
+def test_an_on_breach_value_without_a_status_keeps_the_429(
+    app: Hipflask, client: Any, returned: Any, status: int, body: str | None
+) -> None:
+    # A refused client must never read a 200, and a value that is no
+    # response at all is ignored (as Flask-Limiter ignores it), not a 500.
+    limiter = Limiter(app, on_breach=lambda limit: returned)
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    refused = client.get("/")
+    assert refused.status_code == status
+    if body is not None:
+        assert refused.get_data(as_text=True).strip() == body
+
+
 def failing_callback(limit: Any) -> None:
     raise ZeroDivisionError("the callback's own bug")
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from hipflask import Hipflask
 from hipflask import g
 from hipflask import redirect
@@ -189,6 +191,28 @@ def test_an_app_handler_for_permission_denied_registered_first_is_kept(
     response = client.get("/admin")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
+
+
+@pytest.mark.parametrize("base", [RuntimeError, Exception], ids=["runtime-error", "exception"])
+def test_an_app_handler_for_a_base_class_registered_first_is_kept(
+    app: Hipflask, client: Any, base: type[Exception]
+) -> None:
+    # Flask finds the handler of a class PermissionDenied derives from, an
+    # app's catch-all error page included; a 403 handler of the suite's own,
+    # more specific, must not take its place.
+    @app.errorhandler(base)
+    def any_error(error: Exception) -> Any:
+        return f"app handler: {type(error).__name__}", 418
+
+    Principal(app)
+
+    @app.get("/admin")
+    @Permission(RoleNeed("admin")).require()
+    def admin() -> str:
+        return "admin area"
+
+    response = client.get("/admin")
+    assert (response.status_code, response.text) == (418, "app handler: PermissionDenied")
 
 
 def test_without_an_app_handler_permission_denied_is_a_403(app: Hipflask, client: Any) -> None:

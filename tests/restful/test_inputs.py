@@ -95,6 +95,22 @@ def test_url_refuses_user_information_parsers_read_differently() -> None:
         assert inputs.url(good) == good
 
 
+def test_url_refuses_what_clients_split_at_another_host() -> None:
+    # urlsplit reads the host after the "@"; urllib3 (requests) and browsers
+    # end the authority at the backslash, and keep a leading control
+    # character that urlsplit drops.
+    for bad in (
+        "http://evil.test\\@example.com/",
+        "http://evil.test\\example.com/",
+        "\x01http://evil.test/",
+        "http://example.com/\x00",
+        "http://exam\x7fple.com/",
+    ):
+        with pytest.raises(ValueError, match="is not a valid URL"):
+            inputs.url(bad)
+    assert inputs.url("http://example.com/a\\b") == "http://example.com/a\\b"
+
+
 def test_url_hints_at_the_scheme_only_for_what_it_would_make_valid() -> None:
     with pytest.raises(ValueError, match=r"Did you mean: http://user:pw@example\.com/p\?q"):
         inputs.url("user:pw@example.com/p?q")

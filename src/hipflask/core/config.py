@@ -10,6 +10,7 @@ setting as an attribute of the app (``app.secret_key``, ``app.debug``).
 from __future__ import annotations
 
 import errno
+import inspect
 import json
 import os
 import types
@@ -433,7 +434,12 @@ def adopt_class_settings(app: _HasConfig) -> None:
     ``config["SECRET_KEY"]``: copied there when the app is made, the
     class's value serves them too (``testing`` and
     ``permanent_session_lifetime`` alike), as ``app.secret_key`` answers
-    the class's value in Flask whatever the config holds.
+    the class's value in Flask whatever the config holds. A property
+    (``secret_key`` read from the environment) is read once, here, where
+    Flask reads it on every access; one that raises or answers ``None``
+    leaves the config as it is. The value is copied when the app is made: a
+    config set afterwards wins here, where Flask would keep answering the
+    class's value.
     """
     cls = type(app)
     seen: set[str] = set()
@@ -442,9 +448,17 @@ def adopt_class_settings(app: _HasConfig) -> None:
             if attribute in seen or not isinstance(descriptor, ConfigAttribute):
                 continue
             seen.add(attribute)
-            value = getattr(cls, attribute)
-            if not isinstance(value, ConfigAttribute):
-                app.config[descriptor.name] = value
+            value = inspect.getattr_static(cls, attribute)
+            if isinstance(value, ConfigAttribute):
+                continue
+            if hasattr(type(value), "__get__"):
+                try:
+                    value = getattr(app, attribute)
+                except Exception:
+                    value = None  # a property that cannot answer yet: the config stands
+                if value is None:
+                    continue
+            app.config[descriptor.name] = value
 
 
 def _to_timedelta(value: object) -> timedelta:

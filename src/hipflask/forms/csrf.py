@@ -122,7 +122,10 @@ def generate_csrf(secret_key: str | bytes | None = None, token_key: str | None =
             current_app.config, session, token_key=field_name, secret_key=key
         )
         cache[(field_name, key)] = (session.get(field_name), token)
-    setattr(g, field_name, token)
+    if secret_key is None or field_name not in g:
+        # The token a form of the page posts back: one made with a key of the
+        # caller's own does not replace it.
+        setattr(g, field_name, token)
     return token
 
 

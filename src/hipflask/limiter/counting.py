@@ -16,6 +16,8 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from werkzeug.wrappers import Response as BaseResponse
+
 from hipflask.contexts.globals import current_app
 from hipflask.contexts.globals import request
 from hipflask.contexts.state import request_state
@@ -204,8 +206,9 @@ class LimiterCounting:
                     # its 429, and the callback's failure is logged.
                     logger.exception("The on_breach callback failed; sending the 429.")
                     continue
-                if rv is not None:
-                    answer = current_app.make_response(rv)
+                made = None if rv is None else _breach_answer(rv)
+                if made is not None:
+                    answer = made
         raise RateLimitExceeded(
             request_limit(breached, outcome.stats, True),
             description=breached.error_message or str(breached.item),
@@ -291,6 +294,27 @@ def on_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def _breach_answer(rv: Any) -> Response | None:
+    """What an ``on_breach`` callback returned, as the refusal's response.
+
+    Anything a view may return is taken (Flask-Limiter takes a ``Response``
+    only). A value with no status of its own (a string, a dict) keeps the
+    429: a client refused must not read a 200. A value that is no response
+    at all (``True``) is ignored with a warning, as Flask-Limiter ignores it,
+    rather than turn the refusal into a 500.
+    """
+    if isinstance(rv, BaseResponse):
+        return rv  # type: ignore[return-value]  # the app's class or Werkzeug's
+    try:
+        response: Response = current_app.make_response(rv)
+    except TypeError:
+        logger.warning("on_breach returned %r, which is not a response; sending the 429.", rv)
+        return None
+    if not (isinstance(rv, tuple) and len(rv) > 1 and isinstance(rv[1], (int, str))):
+        response.status_code = 429
+    return response
 
 
 def _cost_now(hit: Hit) -> Hit:

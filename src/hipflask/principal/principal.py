@@ -123,17 +123,20 @@ class Principal:
     def init_app(self, app: Any) -> None:
         """Load identities before each request and answer ``PermissionDenied`` with 403.
 
-        An app handler for ``PermissionDenied`` registered before this call
-        is kept: the app chose how to answer a refusal (a redirect to its
-        login page, say), and with Flask-Principal, which registers none,
-        that handler answers whatever the order.
+        An app handler for ``PermissionDenied``, or for a class it derives
+        from (``RuntimeError``, a catch-all ``Exception`` page), registered
+        before this call is kept: the app chose how to answer a refusal (a
+        redirect to its login page, say), and with Flask-Principal, which
+        registers none, that handler answers whatever the order.
         """
         app.extensions["principal"] = self
         self._static_path = app.static_url_path
         app.before_request(self._on_before_request)
         identity_changed.connect(self._on_identity_changed, app)
         app_handlers = app.error_handler_spec.get(None, {}).get(None, {})
-        if PermissionDenied not in app_handlers:
+        # A handler for a class PermissionDenied derives from (RuntimeError,
+        # Exception: an app's catch-all page) answers it in Flask too.
+        if not any(cls in app_handlers for cls in PermissionDenied.__mro__):
             app.register_error_handler(PermissionDenied, _forbidden)
         if self.use_sessions:
             if session_identity_loader not in self.identity_loaders:

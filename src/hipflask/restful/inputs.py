@@ -124,13 +124,18 @@ def url(value: Any) -> str:
 
 
 def _is_valid_url(value: Any) -> bool:
-    if not isinstance(value, str) or _WHITESPACE.search(value):
+    if not isinstance(value, str) or _WHITESPACE.search(value) or _CONTROL.search(value):
+        # urlsplit drops a leading control character that other clients keep.
         return False
     try:
         parts = urlsplit(value)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
+        return False
+    if "\\" in parts.netloc:
+        # "http://evil.test\\@good.test/": urlsplit reads the host after the
+        # "@", urllib3 and browsers read it before the backslash.
         return False
     userinfo, at, _address = parts.netloc.rpartition("@")
     return (
@@ -146,6 +151,7 @@ def _valid_userinfo(userinfo: str) -> bool:
 
 
 _WHITESPACE = re.compile(r"\s")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DOMAIN = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})\.?$"
 )
