@@ -780,11 +780,8 @@ def test_prefixed_env_with_another_prefix_reads_only_that_one(
 # --- settings given as class attributes of an app subclass ---------------------
 
 
-def test_a_subclass_secret_key_signs_the_session(protocol: str) -> None:
-    class KeyedApp(Hipflask):
-        secret_key = "class-level-secret-key-that-is-long-enough"
-
-    app = KeyedApp("keyed")
+def assert_session_counts(app: Hipflask, protocol: str) -> None:
+    """A view counting in the session answers 1, then 2: the session is signed and read back."""
 
     @app.get("/count")
     def count() -> dict[str, int]:
@@ -794,6 +791,15 @@ def test_a_subclass_secret_key_signs_the_session(protocol: str) -> None:
     client: Any = app.test_client(protocol=protocol)
     assert client.get("/count").get_json() == {"n": 1}
     assert client.get("/count").get_json() == {"n": 2}
+
+
+def test_a_subclass_secret_key_signs_the_session(protocol: str) -> None:
+    class KeyedApp(Hipflask):
+        secret_key = "class-level-secret-key-that-is-long-enough"
+
+    app = KeyedApp("keyed")
+
+    assert_session_counts(app, protocol)
     assert app.config["SECRET_KEY"] == "class-level-secret-key-that-is-long-enough"
 
 
@@ -821,14 +827,7 @@ def test_a_subclass_secret_key_property_is_read_when_the_app_is_made(
 
     app = PropertyApp("property-keyed")
 
-    @app.get("/count")
-    def count() -> dict[str, int]:
-        session["n"] = session.get("n", 0) + 1
-        return {"n": session["n"]}
-
-    client: Any = app.test_client(protocol=protocol)
-    assert client.get("/count").get_json() == {"n": 1}
-    assert client.get("/count").get_json() == {"n": 2}
+    assert_session_counts(app, protocol)
 
 
 def test_a_property_that_cannot_answer_leaves_the_config_alone() -> None:
