@@ -197,19 +197,19 @@ class _Registry:
         """Add the CORS headers, on error pages of matching routes too."""
         state = request_state().extensions
         policy = state.get(_STATE) if _STATE in state else self.policy_for(req)
-        if policy is None or self._leaves_options_to_app(req):
+        if policy is None or (req.method == "OPTIONS" and self._leaves_options_to_app(req)):
             return
         _apply(policy, req, response)
 
     def _leaves_options_to_app(self, req: Request) -> bool:
-        """Whether this is the app's own ``OPTIONS`` answer for an ``automatic_options=False`` view.
+        """Whether an ``OPTIONS`` request gets the app's own answer (``automatic_options=False``).
 
         Such a view asked for Flask's plain ``OPTIONS`` handling, which
         Flask-CORS leaves without CORS headers; a view that lists ``OPTIONS``
         runs instead, and its wrapper adds them itself.
         """
         rule = req.url_rule
-        if req.method != "OPTIONS" or rule is None:
+        if rule is None:
             return False
         if not getattr(rule, "provide_automatic_options", False):
             return False
