@@ -96,6 +96,39 @@ def test_step_that_never_yields_returns_directly() -> None:
     assert asyncio.run(bridge.drive_async(sync_only_step())) == "no awaiting"
 
 
+def test_drive_without_a_running_loop_returns_the_value() -> None:
+    assert bridge.drive(adding_step()) == 6
+    assert bridge.drive(sync_only_step()) == "no awaiting"
+
+
+def test_drive_on_a_running_loop_returns_a_coroutine_only_when_the_step_awaits() -> None:
+    async def on_the_loop() -> tuple[Any, Any]:
+        plain = bridge.drive(sync_only_step())
+        deferred = bridge.drive(adding_step())
+        assert inspect.iscoroutine(deferred)
+        return plain, await deferred
+
+    assert asyncio.run(on_the_loop()) == ("no awaiting", 6)
+
+
+def test_drive_on_a_running_loop_throws_errors_into_the_step() -> None:
+    log: list[str] = []
+
+    async def on_the_loop() -> Any:
+        return await bridge.drive(recovering_step(log))
+
+    assert asyncio.run(on_the_loop()) == 10
+    assert log == ["caught first"]
+
+
+def test_drive_without_a_loop_throws_errors_into_the_step() -> None:
+    log: list[str] = []
+
+    assert bridge.drive(recovering_step(log)) == 10
+    with pytest.raises(ValueError, match="not caught"):
+        bridge.drive(failing_step())
+
+
 # --- run_coroutine ---------------------------------------------------------------------
 
 

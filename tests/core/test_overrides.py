@@ -239,3 +239,41 @@ def test_create_url_adapter_override_is_used_for_routing(protocol: str) -> None:
 def test_an_app_without_overrides_keeps_the_direct_path() -> None:
     app = _make()
     assert app._pipeline_overrides() == frozenset()
+
+
+class Refused(Exception):
+    """An app's own error, answered by passing it on as another one."""
+
+
+@pytest.mark.parametrize("async_view", [False, True], ids=["sync-view", "async-view"])
+@pytest.mark.parametrize("async_handler", [False, True], ids=["sync-handler", "async-handler"])
+@pytest.mark.parametrize("method", ["handle_http_exception", "handle_user_exception"])
+def test_an_error_handler_passes_an_error_on_to_the_apps_handler(
+    protocol: str, async_view: bool, async_handler: bool, method: str
+) -> None:
+    # Under ASGI an async view's error handlers run on the server's loop,
+    # where the app's async 404 handler cannot be completed synchronously:
+    # the method hands back a coroutine that the pipeline awaits.
+    app = _make()
+
+    def not_found(e: HTTPException) -> Any:
+        return f"app 404 for {request.path}", 404
+
+    async def async_not_found(e: HTTPException) -> Any:
+        return not_found(e)
+
+    app.register_error_handler(404, async_not_found if async_handler else not_found)
+
+    @app.errorhandler(Refused)
+    def pass_on(e: Refused) -> Any:
+        return getattr(app, method)(NotFound())
+
+    def refuse() -> str:
+        raise Refused
+
+    async def async_refuse() -> str:
+        raise Refused
+
+    app.add_url_rule("/refused", "refused", async_refuse if async_view else refuse)
+    response = app.test_client(protocol=protocol).get("/refused")
+    assert (response.status_code, response.text) == (404, "app 404 for /refused")

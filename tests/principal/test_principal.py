@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import g
 from hipflask import redirect
@@ -224,3 +225,87 @@ def test_without_an_app_handler_permission_denied_is_a_403(app: Hipflask, client
         return "admin area"
 
     assert client.get("/admin").status_code == 403
+
+
+def _guarded_view(async_view: bool, as_context_manager: bool) -> Any:
+    permission = Permission(RoleNeed("admin"))
+    if as_context_manager:
+
+        def guarded() -> str:
+            with permission.require():
+                return "admin area"
+
+        async def async_guarded() -> str:
+            with permission.require():
+                return "admin area"
+
+        return async_guarded if async_view else guarded
+
+    @permission.require()
+    def decorated() -> str:
+        return "admin area"
+
+    @permission.require()
+    async def async_decorated() -> str:
+        return "admin area"
+
+    return async_decorated if async_view else decorated
+
+
+@pytest.mark.parametrize("where", ["app", "blueprint"])
+@pytest.mark.parametrize("as_context_manager", [False, True], ids=["decorator", "with"])
+@pytest.mark.parametrize("async_view", [False, True], ids=["sync-view", "async-view"])
+@pytest.mark.parametrize("async_handler", [False, True], ids=["sync-handler", "async-handler"])
+def test_a_refusal_is_answered_by_the_apps_own_403_handler(
+    app: Hipflask,
+    client: Any,
+    where: str,
+    as_context_manager: bool,
+    async_view: bool,
+    async_handler: bool,
+) -> None:
+    Principal(app)
+    owner: Any = app if where == "app" else Blueprint("area", __name__)
+
+    def forbidden(error: Any) -> Any:
+        return f"{where} 403 page", 403
+
+    async def async_forbidden(error: Any) -> Any:
+        return forbidden(error)
+
+    owner.register_error_handler(403, async_forbidden if async_handler else forbidden)
+    owner.add_url_rule("/admin", "admin", _guarded_view(async_view, as_context_manager))
+    if owner is not app:
+        app.register_blueprint(owner, url_prefix="/area")
+    response = client.get("/admin" if owner is app else "/area/admin")
+    assert (response.status_code, response.text) == (403, f"{where} 403 page")
+
+
+def test_a_blueprints_403_handler_answers_only_its_own_views(app: Hipflask, client: Any) -> None:
+    Principal(app)
+    area = Blueprint("area", __name__)
+    area.register_error_handler(403, lambda error: ("area 403 page", 403))
+    area.add_url_rule("/admin", "admin", _guarded_view(False, False))
+    app.register_blueprint(area, url_prefix="/area")
+    app.add_url_rule("/admin", "admin", _guarded_view(False, False))
+
+    assert client.get("/area/admin").text == "area 403 page"
+    outside = client.get("/admin")
+    assert outside.status_code == 403
+    assert "area 403 page" not in outside.text
+
+
+def test_an_app_handler_for_permission_denied_outranks_its_403_handler(
+    app: Hipflask, client: Any
+) -> None:
+    @app.errorhandler(PermissionDenied)
+    def to_login(error: PermissionDenied) -> Any:
+        return redirect("/login")
+
+    app.register_error_handler(403, lambda error: ("403 page", 403))
+    Principal(app)
+    app.add_url_rule("/admin", "admin", _guarded_view(True, False))
+
+    response = client.get("/admin")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"

@@ -1,7 +1,9 @@
 """Calls across the sync/async boundary, in one place.
 
 * :func:`drive_sync` / :func:`drive_async` run a pipeline step generator
-  (see :mod:`hipflask.core.pipeline`), resolving each coroutine it yields.
+  (see :mod:`hipflask.core.pipeline`), resolving each coroutine it yields;
+  :func:`drive` runs one synchronously unless an event loop is running in
+  this thread, and then returns a coroutine finishing it.
 * :func:`run_coroutine` runs a coroutine from sync code on a per-thread event
   loop that is created once and reused: creating a loop per call would cost
   more than most async views do.
@@ -99,9 +101,58 @@ def drive_sync(step: Generator[Awaitable[Any], Any, T]) -> T:
     """Run a pipeline step to completion in this thread."""
     try:
         awaitable = step.send(None)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    return _finish_sync(step, awaitable)
+
+
+def drive(step: Generator[Awaitable[Any], Any, T]) -> T | Coroutine[Any, Any, T]:
+    """Run a pipeline step in this thread, or hand back a coroutine finishing it.
+
+    For Flask's public error methods, which an error handler may call to pass
+    an error on (``return current_app.handle_http_exception(Forbidden())``).
+    Under ASGI an async view's error handlers are called on the server's event
+    loop, where an async handler further along cannot be run to completion
+    synchronously. There the rest of the step is returned as a coroutine: the
+    pipeline awaits a coroutine an error handler returns, so the handler that
+    passed the error on answers with what the next one gives. Everywhere else
+    the result is a plain value, as in Flask.
+    """
+    try:
+        awaitable = step.send(None)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+    if _loop_is_running():
+        return _finish_async(step, awaitable)
+    return _finish_sync(step, awaitable)
+
+
+def _loop_is_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _finish_sync(step: Generator[Awaitable[Any], Any, T], awaitable: Awaitable[Any]) -> T:
+    try:
         while True:
             try:
                 result = run_coroutine(awaitable)
+            except BaseException as exc:  # sent back into the step, which decides
+                awaitable = step.throw(exc)
+            else:
+                awaitable = step.send(result)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+async def _finish_async(step: Generator[Awaitable[Any], Any, T], awaitable: Awaitable[Any]) -> T:
+    try:
+        while True:
+            try:
+                result = await awaitable
             except BaseException as exc:  # sent back into the step, which decides
                 awaitable = step.throw(exc)
             else:
@@ -114,15 +165,9 @@ async def drive_async(step: Generator[Awaitable[Any], Any, T]) -> T:
     """Run a pipeline step on the running event loop."""
     try:
         awaitable = step.send(None)
-        while True:
-            try:
-                result = await awaitable
-            except BaseException as exc:  # sent back into the step, which decides
-                awaitable = step.throw(exc)
-            else:
-                awaitable = step.send(result)
     except StopIteration as stop:
         return stop.value  # type: ignore[no-any-return]
+    return await _finish_async(step, awaitable)
 
 
 def ensure_sync(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,7 +11,10 @@ app's method at exactly those points.
 Each method here runs its step to completion synchronously: an override
 that calls ``super()`` gets a plain value. Under ASGI, an app with overrides
 runs its requests in the thread pool, where completing synchronously is
-allowed.
+allowed. The two error methods are also how an error handler passes an error
+on to the app's handler for another one; called on the event loop, where an
+async handler cannot be completed synchronously, they return a coroutine
+that the pipeline awaits.
 """
 
 from __future__ import annotations
@@ -93,15 +96,25 @@ class PipelineMethods:
 
     @overridable
     def handle_user_exception(self, e: Exception) -> Any:
-        """Run the handler registered for an error; re-raise if there is none."""
+        """Run the handler registered for an error; re-raise if there is none.
+
+        Called from an error handler on the event loop (an async view's, under
+        ASGI), it returns a coroutine when the handler it finds is async: the
+        calling handler returns it, and the pipeline awaits it.
+        """
         ctx = _cv_request.get()
-        return bridge.drive_sync(pipeline.handle_user_exception(self, ctx, e))  # type: ignore[arg-type]
+        return bridge.drive(pipeline.handle_user_exception(self, ctx, e))  # type: ignore[arg-type]
 
     @overridable
     def handle_http_exception(self, e: HTTPException) -> Any:
-        """Run the handler for an HTTP error, or return the error itself."""
+        """Run the handler for an HTTP error, or return the error itself.
+
+        Called from an error handler on the event loop (an async view's, under
+        ASGI), it returns a coroutine when the handler it finds is async: the
+        calling handler returns it, and the pipeline awaits it.
+        """
         ctx = _cv_request.get()
-        return bridge.drive_sync(pipeline.handle_http_exception(self, ctx, e))  # type: ignore[arg-type]
+        return bridge.drive(pipeline.handle_http_exception(self, ctx, e))  # type: ignore[arg-type]
 
     @overridable
     def preprocess_request(self) -> Any:

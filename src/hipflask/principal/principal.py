@@ -123,6 +123,9 @@ class Principal:
     def init_app(self, app: Any) -> None:
         """Load identities before each request and answer ``PermissionDenied`` with 403.
 
+        The 403 is the app's: its ``errorhandler(403)`` (or the blueprint's)
+        answers it, as it answers an ``abort(403)``.
+
         An app handler for ``PermissionDenied``, or for a class it derives
         from (``RuntimeError``, a catch-all ``Exception`` page), registered
         before this call is kept: the app chose how to answer a refusal (a
@@ -194,7 +197,12 @@ class Principal:
 
 
 def _forbidden(error: PermissionDenied) -> Any:
-    return Forbidden()
+    """Answer a refusal as the app answers a 403: its own 403 page, if it has one.
+
+    ``handle_http_exception`` finds the app's or the view's blueprint's
+    handler for 403 (sync or async); with none, the stock 403 page.
+    """
+    return current_app.handle_http_exception(Forbidden())
 
 
 __all__ = [
