@@ -19,6 +19,7 @@ from hipflask import abort
 from hipflask import after_this_request
 from hipflask import g
 from hipflask import request
+from hipflask.core.pipeline import answers_codeless_errors
 from hipflask.testing.client import HipflaskClient
 
 
@@ -414,6 +415,41 @@ def test_http_exception_handler_catches_every_http_error(
 
     assert client.get("/bad").text == "http 400"
     assert client.get("/missing").text == "http 404"
+
+
+class Codeless(HTTPException):
+    """An HTTP error without a status code of its own."""
+
+
+def test_a_codeless_http_error_is_the_answer_unless_its_handler_is_marked(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Flask asks no handler about an HTTP error without a code: the error is
+    # the response. A handler marked with answers_codeless_errors is asked.
+    @app.errorhandler(Codeless)
+    def unmarked(error: Codeless) -> tuple[str, int]:
+        return "unmarked handler", 409
+
+    @answers_codeless_errors
+    async def marked(error: Codeless) -> tuple[str, int]:
+        return "marked handler", 409
+
+    area = Blueprint("area", __name__, url_prefix="/area")
+    area.register_error_handler(Codeless, marked)
+
+    def raise_codeless() -> str:
+        raise Codeless()
+
+    app.add_url_rule("/raise", "raise", raise_codeless)
+    area.add_url_rule("/raise", "raise", raise_codeless)
+    app.register_blueprint(area)
+
+    plain = client.get("/raise")
+    assert (plain.status_code, "Unknown Error" in plain.text) == (200, True)
+    assert (client.get("/area/raise").status_code, client.get("/area/raise").text) == (
+        409,
+        "marked handler",
+    )
 
 
 def test_a_code_handler_takes_precedence_over_a_class_handler(

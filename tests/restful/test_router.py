@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import pytest
+from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound
 
 from hipflask import Blueprint
@@ -278,3 +279,62 @@ def test_error_router_override_passes_errors_on_to_the_app(app: Hipflask, client
 
     assert client.get("/posts/9?page=1").get_data(as_text=True) == "<h1>Page not found</h1>"
     assert client.get("/posts/9").get_json() == {"message": "Post 9 doesn't exist"}
+
+
+class ConflictError(HTTPException):
+    """A custom error as Flask-RESTful documents them: no status code of its own."""
+
+
+CONFLICT = {"ConflictError": {"message": "Already there.", "status": 409}}
+
+
+@on_app_or_blueprint
+@pytest.mark.parametrize("async_hook", [False, True], ids=["sync-hook", "async-hook"])
+def test_a_hook_s_codeless_error_is_answered_by_the_errors_entry(
+    app: Hipflask, client: Any, on_blueprint: bool, async_hook: bool
+) -> None:
+    # The app hands a codeless error back as the response without asking
+    # the handlers; the API must see it all the same, as Flask-RESTful does.
+    def refuse() -> None:
+        if request.args.get("taken"):
+            raise ConflictError()
+
+    async def async_refuse() -> None:
+        refuse()
+
+    app.before_request(async_refuse if async_hook else refuse)
+    _api(app, on_blueprint, errors=CONFLICT)
+
+    response = client.get("/api/posts/1?taken=1")
+    assert (response.status_code, response.mimetype) == (409, "application/json")
+    assert response.get_json() == {"message": "Already there.", "status": 409}
+    assert client.get("/api/posts/1").get_json() == {"id": 1}
+
+
+def test_a_codeless_error_without_an_errors_entry_stays_the_apps(
+    app: Hipflask, client: Any
+) -> None:
+    # As in Flask: the error itself is the answer, and the app's handler for
+    # its class is not called; an API naming other classes changes nothing.
+    app.register_error_handler(ConflictError, lambda e: ("app handler", 409))
+
+    @app.before_request
+    def refuse() -> None:
+        raise ConflictError()
+
+    _api(app, on_blueprint=False, errors={"OtherError": {"status": 400}})
+    for path in ("/api/posts/1", "/page"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Unknown Error" in response.text
+
+
+def test_a_codeless_error_of_a_plain_view_stays_the_apps(app: Hipflask, client: Any) -> None:
+    @app.before_request
+    def refuse() -> None:
+        raise ConflictError()
+
+    _api(app, on_blueprint=False, errors=CONFLICT)
+    response = client.get("/page")
+    assert response.status_code == 200
+    assert "Unknown Error" in response.text

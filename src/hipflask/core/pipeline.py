@@ -118,6 +118,23 @@ def every_response(hook: F) -> F:
     return hook
 
 
+_ANSWERS_CODELESS = "_hipflask_answers_codeless"
+
+
+def answers_codeless_errors(handler: F) -> F:
+    """Mark an error handler to be asked about HTTP errors without a status code.
+
+    Flask hands such an error (an ``HTTPException`` subclass with no
+    ``code``) back as the response without asking any handler, and an app's
+    handler for its class is never called; so does hipflask, unless the
+    handler found for it carries this mark. For an extension that answers
+    errors it was configured for by class, whatever their code (a REST API's
+    ``errors=`` entries), and returns any other error unchanged.
+    """
+    setattr(getattr(handler, "__func__", handler), _ANSWERS_CODELESS, True)
+    return handler
+
+
 def _chain(app: Hipflask, ctx: RequestContext) -> Chain:
     chain: Chain | None = ctx._chain
     if chain is None:
@@ -424,10 +441,10 @@ def handle_user_exception(app: Hipflask, ctx: RequestContext, exc: Exception) ->
 
 def handle_http_exception(app: Hipflask, ctx: RequestContext, exc: HTTPException) -> Step:
     """Run the handler for an HTTP error, or return the error as the response."""
-    if exc.code is None or isinstance(exc, RoutingException):
+    if isinstance(exc, RoutingException):
         return exc
     handler = app._find_error_handler(exc, ctx.request.blueprints)
-    if handler is None:
+    if handler is None or (exc.code is None and not getattr(handler, _ANSWERS_CODELESS, False)):
         return exc
     rv = handler(exc)
     if _awaited(rv):
@@ -518,4 +535,4 @@ def run_hooks(funcs: list[Callable[[], Any]]) -> Step:
             yield rv
 
 
-__all__ = ["Chain", "RequestRedirect", "every_response", "handle"]
+__all__ = ["Chain", "RequestRedirect", "answers_codeless_errors", "every_response", "handle"]

@@ -171,8 +171,6 @@ class Api:
         view: Any = self.output(resource.as_view(endpoint, *class_args, **class_kwargs))
         for decorator in self.decorators:
             view = decorator(view)
-        if self.decorators:
-            view = self._catching_codeless(view)
         setattr(view, API_ATTRIBUTE, self)
         for url in urls:
             rule = self.prefix + url
@@ -214,57 +212,18 @@ class Api:
 
     def output(self, resource: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap a resource view so data it returns is made into a response."""
-        return self._guarded(resource, self._respond)
 
-    def _catching_codeless(self, view: Callable[..., Any]) -> Callable[..., Any]:
-        """``view`` (decorated by the API's ``decorators``), answering what they raise too."""
-        return self._guarded(view, _unchanged)
-
-    def _guarded(
-        self, view: Callable[..., Any], finish: Callable[[Any], Any]
-    ) -> Callable[..., Any]:
-        """``view`` with ``finish`` applied to its value, awaited or not.
-
-        An ``errors=`` entry's codeless exception it raises is answered here
-        (see :meth:`_answer_codeless`).
-        """
-
-        @functools.wraps(view)
+        @functools.wraps(resource)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                rv = view(*args, **kwargs)
-            except HTTPException as e:
-                return self._answer_codeless(e)
+            rv = resource(*args, **kwargs)
             if inspect.isawaitable(rv):
-                return self._finish_awaited(rv, finish)
-            return finish(rv)
+                return self._respond_awaited(rv)
+            return self._respond(rv)
 
         return wrapper
 
-    async def _finish_awaited(self, awaitable: Any, finish: Callable[[Any], Any]) -> Any:
-        try:
-            rv = await awaitable
-        except HTTPException as e:
-            return self._answer_codeless(e)
-        return finish(rv)
-
-    def _answer_codeless(self, e: HTTPException) -> Any:
-        """Answer an ``errors=`` entry's exception that has no status code of its own.
-
-        Flask-RESTful's documented custom errors subclass ``HTTPException``
-        directly (``class UserAlreadyExistsError(HTTPException): pass``), so
-        their ``code`` is ``None`` and the ``errors=`` entry gives the status.
-        The app hands such an exception back as the response without asking
-        any error handler (Flask does the same), so the API answers it here,
-        where its resource raised it; otherwise the client got a 200 with an
-        HTML "Unknown Error" page. Every other error goes on as raised.
-        """
-        if e.code is not None or type(e).__name__ not in self.errors:
-            raise e
-        try:
-            return self.handle_error(e)
-        except Exception:  # no representation fits: the app's own answer, as before
-            raise e from None
+    async def _respond_awaited(self, awaitable: Any) -> Any:
+        return self._respond(await awaitable)
 
     def _respond(self, rv: Any) -> Any:
         if isinstance(rv, _BaseResponse):
@@ -541,7 +500,3 @@ def _did_you_mean(message: Any) -> Any:
         f"{message.rstrip('.')}. You have requested this URI [{request.path}]"
         f" but did you mean {suggestions} ?"
     )
-
-
-def _unchanged(value: Any) -> Any:
-    return value

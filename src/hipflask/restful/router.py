@@ -32,6 +32,7 @@ from werkzeug.exceptions import InternalServerError
 from ..contexts.globals import request
 from ..core.errorpages import current_request_id
 from ..core.errorpages import server_error_page
+from ..core.pipeline import answers_codeless_errors
 
 if TYPE_CHECKING:
     from .api import Api
@@ -56,6 +57,7 @@ def is_logged(e: BaseException) -> bool:
     return _logged.get() is e
 
 
+@answers_codeless_errors
 class RoutedHandler:
     """A handler of the app's, with the router in front of it.
 
@@ -121,6 +123,8 @@ class ErrorRouter:
         ``found`` is the app's handler the lookup landed on (``None`` when it
         landed on one of the router's own entries).
         """
+        if isinstance(e, HTTPException) and e.code is None:
+            return self._route_codeless(e)
         # The 500 the app makes of an error nothing handled: the APIs answer
         # the error itself, as Flask-RESTful's router gets it. The app logged
         # it already.
@@ -141,6 +145,22 @@ class ErrorRouter:
         finally:
             if token is not None:
                 _logged.reset(token)
+
+    def _route_codeless(self, e: HTTPException) -> Any:
+        """Answer an HTTP error without a status code by an API whose ``errors=`` names it.
+
+        The app asks the router about such an error wherever it was raised (a
+        resource, a ``before_request`` hook), as Flask-RESTful's router sees
+        every error of the API's requests. Without an API naming its class,
+        the error itself is the answer, as Flask has it: no handler of the
+        app's is called for it.
+        """
+        chain: Handler = _unchanged
+        name = type(e).__name__
+        for api in self.apis:
+            if name in api.errors:
+                chain = functools.partial(api.error_router, chain)
+        return chain(e)
 
     def _as_without_apis(self, e: Exception, found: Handler | None) -> Any:
         handler = found if found is not None else find_handler(self.app, e)
@@ -180,6 +200,10 @@ def find_handler(app: Any, e: BaseException, own_class_only: bool = False) -> Ha
                 if handler is not None:
                     return handler
     return None
+
+
+def _unchanged(e: Exception) -> Exception:
+    return e
 
 
 def _original_of(e: Exception) -> Exception | None:
