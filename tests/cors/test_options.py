@@ -295,3 +295,71 @@ def test_a_plain_options_to_an_async_view_is_answered_by_the_view(
     assert response.status_code == 200
     assert "PUT" in response.headers["Allow"]
     assert response.get_data(as_text=True) == ""
+
+
+VIEW_ONLY = "https://view.example"
+
+
+def test_app_wide_policy_answers_the_preflight_a_view_leaves_to_the_app(
+    app: Hipflask, client: Any
+) -> None:
+    # Flask-CORS: the view's decorator never sees the app's own OPTIONS
+    # answer, so CORS(app) answers the preflight; the view's policy decides
+    # the request that follows.
+    CORS(app, origins=[ALLOWED])
+
+    @app.route("/auto", methods=["GET", "POST"])
+    @cross_origin(origins=[VIEW_ONLY], automatic_options=False)
+    def auto() -> str:
+        return "auto"
+
+    answered = client.options(
+        "/auto", headers=preflight(ALLOWED, **{"Access-Control-Request-Headers": "X-Token"})
+    )
+    assert answered.status_code == 200
+    assert answered.get_data(as_text=True) == ""
+    assert answered.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "POST" in answered.headers["Access-Control-Allow-Methods"]
+    assert answered.headers["Access-Control-Allow-Headers"] == "X-Token"
+    # The origin only the view allows is not the app-wide policy's.
+    assert "access-control-allow-origin" not in cors_headers(
+        client.options("/auto", headers=preflight(VIEW_ONLY))
+    )
+    # The follow-up request is the view's: no headers for the app-wide
+    # origin (and its cross-site POST stays refused), the view's own pass.
+    assert "access-control-allow-origin" not in cors_headers(
+        client.get("/auto", headers={"Origin": ALLOWED})
+    )
+    refused = client.post("/auto", headers=CROSS_SITE)
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in cors_headers(refused)
+    allowed = client.post("/auto", headers={"Origin": VIEW_ONLY, "Sec-Fetch-Site": "cross-site"})
+    assert (allowed.status_code, allowed.headers["Access-Control-Allow-Origin"]) == (
+        200,
+        VIEW_ONLY,
+    )
+
+
+def test_app_wide_automatic_options_false_still_answers_preflights_on_routes(
+    app: Hipflask, client: Any
+) -> None:
+    # The app's own OPTIONS answer, or the view's, carries the preflight
+    # headers, as Flask-CORS's after-request hook adds them.
+    CORS(app, origins=[ALLOWED], automatic_options=False)
+
+    @app.route("/plain", methods=["GET", "POST"])
+    def plain() -> str:
+        return "plain"
+
+    @app.route("/own", methods=["GET", "POST", "OPTIONS"])
+    def own() -> str:
+        return "own:" + request.method
+
+    for path, body in (("/plain", ""), ("/own", "own:OPTIONS")):
+        answered = client.options(path, headers=preflight())
+        assert answered.get_data(as_text=True) == body
+        assert answered.headers["Access-Control-Allow-Origin"] == ALLOWED
+        assert "POST" in answered.headers["Access-Control-Allow-Methods"]
+        refused = client.options(path, headers=preflight(EVIL))
+        assert "access-control-allow-origin" not in cors_headers(refused)
+        assert "access-control-allow-methods" not in cors_headers(refused)

@@ -152,8 +152,16 @@ class _Registry:
         )
 
     def policy_for(self, req: Request) -> CorsPolicy | None:
+        """The policy of the request's view (``@cross_origin``), else of its resource.
+
+        An ``OPTIONS`` request the app answers itself, without calling the
+        view (``@cross_origin(automatic_options=False)`` on a view that does
+        not list ``OPTIONS``), never meets the view's decorator: under
+        Flask-CORS the app-wide ``CORS(app)`` answers it, as if the view had
+        no decorator, and so do the resources here.
+        """
         view = self.app.view_functions.get(req.endpoint) if req.endpoint else None
-        if view is not None:
+        if view is not None and not _app_answers_options(req):
             declared = _view_cors(view)
             if declared is not None:
                 return declared.policy(self.app)
@@ -197,24 +205,19 @@ class _Registry:
         """Add the CORS headers, on error pages of matching routes too."""
         state = request_state().extensions
         policy = state.get(_STATE) if _STATE in state else self.policy_for(req)
-        if policy is None or (req.method == "OPTIONS" and self._leaves_options_to_app(req)):
+        if policy is None:
             return
         _apply(policy, req, response)
 
-    def _leaves_options_to_app(self, req: Request) -> bool:
-        """Whether an ``OPTIONS`` request gets the app's own answer (``automatic_options=False``).
 
-        Such a view asked for Flask's plain ``OPTIONS`` handling, which
-        Flask-CORS leaves without CORS headers; a view that lists ``OPTIONS``
-        runs instead, and its wrapper adds them itself.
-        """
-        rule = req.url_rule
-        if rule is None:
-            return False
-        if not getattr(rule, "provide_automatic_options", False):
-            return False
-        view = self.app.view_functions.get(rule.endpoint)
-        return view is not None and _view_cors(view) is not None
+def _app_answers_options(req: Request) -> bool:
+    """Whether the request is an ``OPTIONS`` the app answers without calling the view."""
+    rule = req.url_rule
+    return (
+        req.method == "OPTIONS"
+        and rule is not None
+        and bool(getattr(rule, "provide_automatic_options", False))
+    )
 
 
 def _view_cors(view: Callable[..., Any]) -> _ViewCors | None:
@@ -242,6 +245,12 @@ def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
     if policy.vary_header:
         response.vary.add("Origin")
     if is_preflight(req.method, req.headers):
+        if req.routing_exception is None:
+            # Whoever answered it on a route (the gate, a view that lists
+            # OPTIONS, the app's own OPTIONS answer), as Flask-CORS's
+            # after-request hook does. A preflight to no route keeps its 404
+            # bare: a browser fails it whatever it carries.
+            _apply_preflight(policy, req, response)
         return
     headers = policy.response_headers(req.headers.get("Origin"))
     if headers and req.headers.get("Access-Control-Request-Private-Network") == "true":
@@ -253,7 +262,6 @@ def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
 
 
 def _apply_preflight(policy: CorsPolicy, req: Request, response: Response) -> None:
-    """The preflight headers on a view's own ``OPTIONS`` answer (``automatic_options=False``)."""
     _set(
         response,
         policy.preflight_headers(
@@ -323,7 +331,10 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
 
     ``automatic_options=False`` leaves ``OPTIONS`` to the app: the view
     answers it if it lists ``OPTIONS`` among its methods (and gets the
-    preflight headers), the app's plain ``OPTIONS`` answer otherwise.
+    preflight headers), the app's plain ``OPTIONS`` answer otherwise, which
+    an app-wide ``CORS(app)`` policy covering the URL answers as a preflight,
+    as Flask-CORS does; the view's own policy still decides the requests
+    that follow.
     """
     if args:
         kwargs.setdefault("origins", args[0])
@@ -408,8 +419,6 @@ def _with_headers(policy: CorsPolicy, rv: Any) -> Response:
     response: Response = current_app.make_response(rv)
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     _apply(policy, req, response)
-    if is_preflight(req.method, req.headers):
-        _apply_preflight(policy, req, response)
     return response
 
 
