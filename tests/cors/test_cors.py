@@ -367,3 +367,34 @@ def test_version_is_the_package_version() -> None:
 
     assert __version__ == hipflask.__version__
     assert "__version__" in hipflask.cors.__all__
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"resources": 5},
+        {"resources": [5]},
+        {"resources": {"/api/*": 5}},
+        {"origins": 5},
+        {"origins": ["(unclosed"]},
+        {"max_age": "ten"},
+        {"supports_credential": True},
+    ],
+    ids=["resources", "resource-entry", "resource-options", "origins", "regex", "max-age", "name"],
+)
+def test_a_malformed_setting_is_a_value_error_as_in_flask_cors(
+    app: Hipflask, options: dict[str, Any]
+) -> None:
+    # Flask-CORS raises ValueError; an app or a test catching it keeps
+    # working, and the error is still hipflask's ConfigurationError.
+    with pytest.raises(ValueError, match="CORS") as refused:
+        CORS(app, **options)
+    assert isinstance(refused.value, ConfigurationError)
+
+
+def test_a_malformed_setting_in_the_config_is_a_value_error(app: Hipflask) -> None:
+    app.config["CORS_RESOURCES"] = 5
+    with pytest.raises(ValueError, match="CORS resources"):
+        CORS(app)
+    with pytest.raises(ValueError, match="Unknown CORS option"):
+        cross_origin(supports_credential=True)

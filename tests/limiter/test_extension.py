@@ -6,6 +6,7 @@ import logging
 from typing import Any
 from typing import ClassVar
 
+import limits.errors
 import pytest
 from tests.redis_helper import REDIS_URI
 from tests.redis_helper import closed_port
@@ -273,6 +274,34 @@ def test_an_error_handler_for_429_receives_the_limit(app: Hipflask, client: Any)
 
     client.get("/")
     assert client.get("/").get_data(as_text=True) == "limited: 1 per 1 minute"
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"RATELIMIT_STRATEGY": "leaky-bucket"},
+        {"RATELIMIT_STORAGE_URI": "nosuch://x"},
+        {"RATELIMIT_STORAGE_URI": "async+memory://"},
+    ],
+    ids=["strategy", "storage", "async-storage"],
+)
+def test_a_setting_limits_refuses_raises_its_configuration_error(
+    app: Hipflask, settings: dict[str, str]
+) -> None:
+    # Flask-Limiter lets limits.errors.ConfigurationError out for these; code
+    # catching it keeps working, and it is hipflask's ConfigurationError too.
+    app.config.update(settings)
+    with pytest.raises(limits.errors.ConfigurationError, match="RATELIMIT_") as refused:
+        Limiter(get_remote_address, app=app)
+    assert isinstance(refused.value, ConfigurationError)
+
+
+@pytest.mark.parametrize("setting", ["RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION"])
+def test_a_limit_string_limits_cannot_parse_is_a_value_error(app: Hipflask, setting: str) -> None:
+    app.config[setting] = "lots"
+    with pytest.raises(ValueError, match="not a rate limit") as refused:
+        Limiter(get_remote_address, app=app)
+    assert isinstance(refused.value, ConfigurationError)
 
 
 def test_a_bad_limit_string_fails_at_declaration(app: Hipflask) -> None:
@@ -961,8 +990,9 @@ def test_a_default_application_or_meta_limit_callable_giving_garbage_raises(
     def index() -> str:
         return "ok"
 
-    with pytest.raises(ConfigurationError, match=r"callable .*plan returned 'garbage'"):
+    with pytest.raises(ValueError, match=r"callable .*plan returned 'garbage'") as refused:
         client.get("/")
+    assert isinstance(refused.value, ConfigurationError)
     app.testing = False
     assert client.get("/").status_code == 500
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from hipflask.errors import ConfigurationError
+from hipflask.security.cors import CorsConfigurationError
 from hipflask.security.cors import CorsPolicy
 from hipflask.security.cors import is_preflight
 from hipflask.security.cors import parse_resources
@@ -50,8 +51,11 @@ def test_compiled_and_string_regexes_must_match_the_whole_origin() -> None:
     ],
 )
 def test_unsafe_or_malformed_options_are_refused(options: dict[str, object], message: str) -> None:
-    with pytest.raises(ConfigurationError, match=message):
+    with pytest.raises(ConfigurationError, match=message) as refused:
         CorsPolicy.from_options(**options)
+    # Flask-CORS raises a ValueError for a bad setting: code catching it still does.
+    assert isinstance(refused.value, ValueError)
+    assert isinstance(refused.value, CorsConfigurationError)
 
 
 def test_an_anchored_regex_keeps_credentials() -> None:
@@ -121,11 +125,14 @@ def test_an_origin_that_is_not_a_string_or_list_is_refused() -> None:
         ({"/api/*": "https://a.example"}, "must be a dict of options"),
         (3, "path regex, a list or a dict"),
         ("/api/(", "not a valid path regular expression"),
+        ([5], "must be path regexes"),
+        ({5: {}}, "must be path regexes"),
     ],
 )
 def test_malformed_resources_are_refused(resources: object, message: str) -> None:
-    with pytest.raises(ConfigurationError, match=message):
+    with pytest.raises(ConfigurationError, match=message) as refused:
         parse_resources(resources, {})
+    assert isinstance(refused.value, ValueError)
 
 
 def test_resources_may_be_a_list_a_compiled_regex_or_an_anchored_pattern() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
+import limits.errors
 import pytest
 from limits import parse
 from tests.redis_helper import REDIS_URI
@@ -27,15 +29,30 @@ def test_limit_strings_parse_and_a_typo_is_a_configuration_error() -> None:
         "5 per 1 minute",
         "100 per 1 day",
     ]
-    with pytest.raises(ConfigurationError, match="not a rate limit"):
+    # limits refuses it with a ValueError, which Flask-Limiter lets out.
+    with pytest.raises(ValueError, match="not a rate limit") as refused:
         parse_limits("five a minute")
+    assert isinstance(refused.value, ConfigurationError)
 
 
-def test_unknown_strategy_and_storage_are_refused_at_start() -> None:
-    with pytest.raises(ConfigurationError, match="RATELIMIT_STRATEGY"):
-        RateLimitStore(strategy="leaky-bucket")
-    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
-        RateLimitStore("nosuch://x")
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"strategy": "leaky-bucket"}, "RATELIMIT_STRATEGY"),
+        ({"storage_uri": "nosuch://x"}, "RATELIMIT_STORAGE_URI"),
+        ({"storage_uri": "async+memory://"}, "RATELIMIT_STORAGE_URI"),
+        # The Redis client refuses a cluster URI without nodes with its own error.
+        ({"storage_uri": "redis+cluster://"}, "RATELIMIT_STORAGE_URI"),
+    ],
+    ids=["strategy", "scheme", "async", "cluster"],
+)
+def test_unknown_strategy_and_storage_are_refused_at_start(
+    settings: dict[str, Any], message: str
+) -> None:
+    # The class limits (and so Flask-Limiter) raises for these settings.
+    with pytest.raises(limits.errors.ConfigurationError, match=message) as refused:
+        RateLimitStore(**settings)
+    assert isinstance(refused.value, ConfigurationError)
 
 
 @pytest.mark.parametrize("strategy", ["fixed-window", "moving-window", "sliding-window-counter"])

@@ -22,6 +22,7 @@ from hipflask.contexts.state import request_state
 from hipflask.errors import ConfigurationError
 from hipflask.security.ratelimit import Hit
 from hipflask.security.ratelimit import parse_limits
+from hipflask.security.ratelimit_errors import RateLimitStringError
 
 __all__ = [
     "ApplicationLimit",
@@ -204,7 +205,7 @@ class Limit:
             if self._strict:
                 provider = self.limit_provider
                 name = getattr(provider, "__qualname__", None) or repr(provider)
-                raise ConfigurationError(
+                raise RateLimitStringError(
                     f"The rate limit callable {name} returned {value!r}: {exc} A default,"
                     " application or meta limit has no other limit to stand in for it, so"
                     " the request is refused rather than counted against none; fix the"

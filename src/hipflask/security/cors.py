@@ -27,6 +27,7 @@ from hipflask.errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_METHODS",
+    "CorsConfigurationError",
     "CorsPolicy",
     "CorsResource",
     "is_preflight",
@@ -58,6 +59,15 @@ _REGEX_HINT = re.compile(r"[\\*^$+?()\[\]{}|]")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 
 
+class CorsConfigurationError(ConfigurationError, ValueError):
+    """A malformed or unsafe CORS setting, refused at start-up.
+
+    Also a :class:`ValueError`, which is what Flask-CORS raises for a bad
+    setting: an app or a test written against it that expects one (``except
+    ValueError``, ``pytest.raises(ValueError)``) keeps working.
+    """
+
+
 def is_preflight(method: str, headers: Any) -> bool:
     """Tell a CORS preflight from a plain ``OPTIONS`` request.
 
@@ -78,7 +88,7 @@ def _as_list(value: Any, setting: str, *, split: bool = False) -> list[Any]:
         return [value]
     if isinstance(value, Iterable):
         return list(value)
-    raise ConfigurationError(
+    raise CorsConfigurationError(
         f"CORS {setting} must be a string, a regex or a list of them, not {value!r}."
     )
 
@@ -99,13 +109,13 @@ def _patterns(
                 try:
                     items.append(re.compile(item, re.IGNORECASE))
                 except re.error as exc:
-                    raise ConfigurationError(
+                    raise CorsConfigurationError(
                         f"CORS {setting} entry {item!r} is not a valid regular expression: {exc}."
                     ) from exc
             else:
                 items.append(item.rstrip("/").lower())
         else:
-            raise ConfigurationError(f"CORS {setting} entries must be strings, not {item!r}.")
+            raise CorsConfigurationError(f"CORS {setting} entries must be strings, not {item!r}.")
     return tuple(items), wildcard
 
 
@@ -137,7 +147,7 @@ def _header_list(value: Any, setting: str) -> str | None:
     names = [str(name).strip() for name in _as_list(value, setting, split=True)]
     for name in names:
         if _TOKEN.match(name) is None:
-            raise ConfigurationError(
+            raise CorsConfigurationError(
                 f"CORS {setting} has {name!r}, which is not a header name (a CR or LF"
                 " would inject headers of its own)."
             )
@@ -173,14 +183,14 @@ class CorsPolicy:
         """
         unknown = set(options) - _OPTIONS
         if unknown:
-            raise ConfigurationError(
+            raise CorsConfigurationError(
                 f"Unknown CORS option(s) {sorted(unknown)}; the options are"
                 f" {', '.join(sorted(_OPTIONS))}."
             )
         origins, any_origin = _patterns(options.get("origins", "*"), "origins")
         credentials = bool(options.get("supports_credentials", False))
         if credentials and not any_origin and _matches_unrelated_sites(origins):
-            raise ConfigurationError(
+            raise CorsConfigurationError(
                 "A CORS origins regex matches any site (it matched both"
                 f" {_UNRELATED_SITES[0]} and {_UNRELATED_SITES[1]}), together with"
                 " supports_credentials=True: every site on the web could then read"
@@ -188,7 +198,7 @@ class CorsPolicy:
                 r" example r'https://(www\.)?example\.com'."
             )
         if any_origin and credentials:
-            raise ConfigurationError(
+            raise CorsConfigurationError(
                 "CORS allows any origin ('*') together with supports_credentials=True:"
                 " every site on the web could then read your users' logged-in"
                 " responses. List the origins that may call with credentials, for"
@@ -305,7 +315,7 @@ def _max_age(value: Any) -> str | None:
     if isinstance(value, str) and value.strip().isdigit():
         return value.strip()
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigurationError(f"CORS max_age must be seconds (an int), not {value!r}.")
+        raise CorsConfigurationError(f"CORS max_age must be seconds (an int), not {value!r}.")
     return str(value)
 
 
@@ -321,15 +331,19 @@ class CorsResource:
         return self.pattern.match(path) is not None
 
 
-def _path_pattern(path: str | re.Pattern[str]) -> re.Pattern[str]:
+def _path_pattern(path: object) -> re.Pattern[str]:
     if isinstance(path, re.Pattern):
         return path
+    if not isinstance(path, str):
+        raise CorsConfigurationError(
+            f"CORS resources entries must be path regexes (strings), not {path!r}."
+        )
     # Flask-CORS treats "/api/*" as a regex where '*' follows a bare slash.
     text = path.replace("/*", "/.*") if "/*" in path and ".*" not in path else path
     try:
         return re.compile(f"(?:{text})\\Z" if not text.endswith("$") else text)
     except re.error as exc:
-        raise ConfigurationError(
+        raise CorsConfigurationError(
             f"CORS resource {path!r} is not a valid path regular expression: {exc}."
         ) from exc
 
@@ -349,14 +363,14 @@ def parse_resources(resources: Any, defaults: Mapping[str, Any]) -> tuple[CorsRe
         items = []
         for path, options in resources.items():
             if not isinstance(options, Mapping):
-                raise ConfigurationError(
+                raise CorsConfigurationError(
                     f"CORS resources[{path!r}] must be a dict of options, not {options!r}."
                 )
             items.append((path, options))
     elif isinstance(resources, Iterable):
         items = [(path, {}) for path in resources]
     else:
-        raise ConfigurationError(
+        raise CorsConfigurationError(
             f"CORS resources must be a path regex, a list or a dict, not {resources!r}."
         )
 

@@ -32,7 +32,6 @@ from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.exceptions import TooManyRequests
 
 from hipflask._extras import require
-from hipflask.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from limits import RateLimitItem
@@ -56,10 +55,12 @@ _MAX_BACKOFF = 60.0
 def parse_limits(value: str) -> list[RateLimitItem]:
     """Parse ``"5 per minute; 100/day"`` into ``limits`` items, or say what is wrong."""
     limits = require("limits", extra="limiter")
+    from .ratelimit_errors import RateLimitStringError
+
     try:
         return list(limits.parse_many(value))
     except ValueError as exc:
-        raise ConfigurationError(
+        raise RateLimitStringError(
             f"{value!r} is not a rate limit; write it like '5 per minute',"
             " '100/day' or '10 per second; 1000 per hour'."
         ) from exc
@@ -263,13 +264,15 @@ class RateLimitStore:
     ) -> None:
         limits = require("limits", extra="limiter")
         strategies = require("limits.strategies", extra="limiter")
+        from .ratelimit_errors import RateLimitConfigurationError
+
         if strategy not in strategies.STRATEGIES:
-            raise ConfigurationError(
+            raise RateLimitConfigurationError(
                 f"RATELIMIT_STRATEGY {strategy!r} is unknown; use one of"
                 f" {', '.join(sorted(strategies.STRATEGIES))}."
             )
         if storage_uri.startswith("async+"):
-            raise ConfigurationError(
+            raise RateLimitConfigurationError(
                 f"RATELIMIT_STORAGE_URI {storage_uri!r}: give the URI without 'async+'"
                 f" ({storage_uri[len('async+') :]!r}); the async driver is used on the"
                 " event loop by itself."
@@ -281,8 +284,11 @@ class RateLimitStore:
         self.is_redis = storage_uri.startswith(("redis://", "rediss://"))
         try:
             storage = limits.storage.storage_from_string(storage_uri, **self._options)
-        except (limits.errors.ConfigurationError, ValueError, ImportError) as exc:
-            raise ConfigurationError(
+        except Exception as exc:
+            # Whatever the driver raises while building the store from the URI
+            # (an unknown scheme, a missing client, a cluster URI without
+            # nodes, options it does not take) is a setting it cannot use.
+            raise RateLimitConfigurationError(
                 f"RATELIMIT_STORAGE_URI {storage_uri!r} cannot be used: {exc}. Use"
                 " 'memory://' (one process) or 'redis://host:6379' (shared); the"
                 " Redis client comes with pip install 'hipflask[limiter]'."
