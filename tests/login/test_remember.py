@@ -7,6 +7,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from hipflask import Hipflask
+from hipflask.errors import ConfigurationError
 from hipflask.login import user_loaded_from_cookie
 from hipflask.login.remember import decode_remember_cookie as decode_cookie
 from hipflask.login.remember import encode_remember_cookie as encode_cookie
@@ -121,6 +122,19 @@ def test_cookie_duration_may_be_seconds(protocol: str) -> None:
     response = log_in(client, remember="1")
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c)
     assert "Max-Age=120" in cookie
+
+
+@pytest.mark.parametrize("duration", ["123", 123.5, True], ids=["string", "float", "bool"])
+def test_a_cookie_duration_that_is_not_a_timedelta_or_seconds_is_refused_at_login(
+    protocol: str, duration: object
+) -> None:
+    # Flask-Login refuses it too; read as seconds, "123" from an environment
+    # variable would quietly make a two-minute cookie.
+    client = build_app(REMEMBER_COOKIE_DURATION=duration).test_client(protocol=protocol)
+    with pytest.raises(
+        ConfigurationError, match=r"REMEMBER_COOKIE_DURATION .*timedelta\(days=14\)"
+    ):
+        log_in(client, remember="1")
 
 
 def test_forged_remember_cookie_logs_nobody_in(client: Any) -> None:

@@ -294,6 +294,40 @@ def test_remember_duration_sets_the_cookie_lifetime(app: Hipflask) -> None:
     assert "SameSite=Lax" in remember
 
 
+@pytest.mark.parametrize("duration", ["123", 123, 1.5], ids=["string", "int", "float"])
+def test_a_remember_duration_that_is_not_a_timedelta_is_refused(
+    app: Hipflask, protocol: str, duration: Any
+) -> None:
+    # As in Flask-Login (seconds are taken for the setting, not here), and
+    # before the login is written: the session stays logged out.
+    @app.post("/short")
+    def short() -> str:
+        login_user(app.extensions["test_users"]["bob"], remember=True, duration=duration)
+        return "ok"
+
+    @app.get("/who")
+    def who() -> str:
+        return str(session.get("_user_id"))
+
+    client = app.test_client(protocol=protocol)
+    with pytest.raises(TypeError, match=r"duration=timedelta\(days=14\)"):
+        client.post("/short")
+    assert client.get("/who").text == "None"
+
+
+def test_a_duration_without_remember_is_ignored_as_in_flask_login(
+    app: Hipflask, protocol: str
+) -> None:
+    @app.post("/plain")
+    def plain() -> str:
+        login_user(app.extensions["test_users"]["bob"], duration="123")  # type: ignore[arg-type]
+        return "ok"
+
+    response = app.test_client(protocol=protocol).post("/plain")
+    assert response.text == "ok"
+    assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
+
+
 def test_helpers_without_a_login_manager_say_how_to_set_one_up() -> None:
     app = Hipflask("bare")
     app.config["SECRET_KEY"] = "x" * 40

@@ -23,6 +23,7 @@ from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
+from ..errors import ConfigurationError
 
 _SALT = "hipflask.login.remember"
 
@@ -77,10 +78,20 @@ def decode_remember_cookie(
 
 
 def duration_seconds(value: Any) -> float:
-    """A duration setting (``timedelta`` or seconds) in seconds."""
+    """``REMEMBER_COOKIE_DURATION`` in seconds: a ``timedelta``, or an ``int`` of seconds.
+
+    What Flask-Login takes. Anything else is refused, not converted: a
+    string (``"123"``, from an environment variable) or a float is refused
+    there too, and a ``True`` would be a one-second cookie.
+    """
     if isinstance(value, timedelta):
         return value.total_seconds()
-    return float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigurationError(
+        f"REMEMBER_COOKIE_DURATION must be a datetime.timedelta (or an int of seconds),"
+        f" not {value!r}; set it like timedelta(days=14)."
+    )
 
 
 def update_remember_cookie(response: Any) -> Any:
