@@ -343,10 +343,16 @@ def test_functions_and_classes_take_flasks_parameters(module: str, name: str) ->
 
 @pytest.mark.parametrize(
     "module",
-    [m for m in FLASK_MODULE_NAMES if "." not in m and m not in ("cli", "debughelpers", "testing")],
+    [
+        m
+        for m in FLASK_MODULE_NAMES
+        if "." not in m and m not in ("cli", "debughelpers", "testing", "views")
+    ],
 )
 def test_flasks_submodules_are_attributes_after_importing_the_package(module: str) -> None:
     # ``import flask`` then ``flask.sessions.SessionInterface`` is common in extensions.
+    # ``flask.views`` is not among them (Flask's package does not import it): this
+    # test, asking for it, passed only after another test in the process imported it.
     assert getattr(hipflask, module) is importlib.import_module(f"hipflask.{module}")
 
 
