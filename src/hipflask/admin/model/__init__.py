@@ -1,0 +1,8 @@
+"""Model views, at Flask-Admin's path (``flask_admin.model``)."""
+
+from __future__ import annotations
+
+from .base import BaseModelView as BaseModelView
+from .views import ViewArgs as ViewArgs
+
+__all__ = ["BaseModelView", "ViewArgs"]
