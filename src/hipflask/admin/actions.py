@@ -50,14 +50,15 @@ class ActionsMixin:
         """Gather the methods marked with :func:`action` (called by the constructor)."""
         self._actions = []
         self._actions_data = {}
-        for attribute in dir(self):
-            method = getattr(self, attribute, None)
-            marker = getattr(method, "_action", None)
-            if marker is None or not callable(method):
+        # Look on the class: reading every attribute of the instance would run
+        # properties that need a request.
+        for attribute in dir(type(self)):
+            marker = getattr(getattr(type(self), attribute, None), "_action", None)
+            if marker is None:
                 continue
             name, text, confirmation = marker
             self._actions.append((name, text))
-            self._actions_data[name] = (method, text, confirmation)
+            self._actions_data[name] = (getattr(self, attribute), text, confirmation)
 
     def is_action_allowed(self, name: str) -> bool:
         """Whether action ``name`` is offered and accepted for this request."""

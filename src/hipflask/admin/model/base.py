@@ -77,9 +77,9 @@ class BaseModelView(BaseView, ActionsMixin, ModelPagesMixin):
     edit_template = "admin/model/edit.html"
     create_template = "admin/model/create.html"
     details_template = "admin/model/details.html"
-    edit_modal_template = "admin/model/edit.html"
-    create_modal_template = "admin/model/create.html"
-    details_modal_template = "admin/model/details.html"
+    edit_modal_template = "admin/model/modals/edit.html"
+    create_modal_template = "admin/model/modals/create.html"
+    details_modal_template = "admin/model/modals/details.html"
     #: Accepted for Flask-Admin code; the forms open as ordinary pages.
     edit_modal = False
     create_modal = False
