@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["gettext", "lazy_gettext", "ngettext"]
+__all__ = ["Translations", "gettext", "lazy_gettext", "ngettext"]
 
 
 def gettext(string: str, **variables: Any) -> str:
@@ -27,3 +27,13 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
 def lazy_gettext(string: str, **variables: Any) -> str:
     """Same as :func:`gettext`: without a catalogue there is nothing to defer."""
     return gettext(string, **variables)
+
+
+class Translations:
+    """The translations object Flask-Admin hands to WTForms: messages unchanged."""
+
+    def gettext(self, string: str) -> str:
+        return string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return singular if n == 1 else plural

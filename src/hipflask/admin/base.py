@@ -45,6 +45,7 @@ __all__ = [
     "AdminIndexView",
     "AdminViewMeta",
     "BaseView",
+    "BaseViewClass",
     "expose",
     "expose_plugview",
     "has_default_access",
@@ -78,9 +79,9 @@ def expose_plugview(url: str = "/") -> Callable[[Any], Any]:
 
     def wrap(view: Any) -> Any:
         handler = expose(url, getattr(view, "methods", None))
-        if hasattr(view, "as_view"):
-            return handler(view.as_view(view.__name__))
-        return handler(view)
+        function = view.as_view(view.__name__) if hasattr(view, "as_view") else view
+        function._admin_plugview = True
+        return handler(function)
 
     return wrap
 
@@ -95,7 +96,11 @@ def _wrap_view(f: Callable[..., Any]) -> Callable[..., Any]:
         refused = self._handle_view(f.__name__, **kwargs)
         if refused is not None:
             return refused
-        return self._run_view(current_app.ensure_sync(f), *args, **kwargs)
+        view = current_app.ensure_sync(f)
+        if getattr(f, "_admin_plugview", False):
+            # A pluggable view's handlers take the admin view as ``cls``.
+            return view(cls=self, **kwargs)
+        return self._run_view(view, *args, **kwargs)
 
     inner._wrapped = True  # type: ignore[attr-defined]
     return inner
@@ -141,7 +146,11 @@ class _NonceAttribute:
         return self.__html__()
 
 
-class BaseView(metaclass=AdminViewMeta):
+class BaseViewClass:
+    """Flask-Admin's marker base of admin views."""
+
+
+class BaseView(BaseViewClass, metaclass=AdminViewMeta):
     """An admin view: a group of pages under one URL and one menu entry.
 
     Subclass it, expose methods, and override :meth:`is_accessible` to decide

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import BaseModelView as BaseModelView
+from .form import InlineFormAdmin as InlineFormAdmin
 from .views import ViewArgs as ViewArgs
 
-__all__ = ["BaseModelView", "ViewArgs"]
+__all__ = ["BaseModelView", "InlineFormAdmin", "ViewArgs"]

@@ -40,8 +40,9 @@ from . import typefmt
 from .filters import BaseFilter
 from .helpers import prettify_name
 from .views import ModelPagesMixin
+from .views import ViewArgs
 
-__all__ = ["BaseModelView"]
+__all__ = ["BaseModelView", "FilterGroup", "ViewArgs"]
 
 _FILTER_NAME_JUNK = re.compile(r"[^a-z0-9 ]")
 _FILTER_NAME_SPACES = re.compile(r"\s+")
@@ -56,6 +57,30 @@ def _get_attr_path(obj: Any, path: str) -> Any:
             return None
         obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
     return obj
+
+
+class FilterGroup:
+    """The filters of one column, as the list page groups them."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.filters: list[dict[str, Any]] = []
+
+    def append(self, filter: dict[str, Any]) -> None:
+        self.filters.append(filter)
+
+    def non_lazy(self) -> tuple[str, list[dict[str, Any]]]:
+        """The label and filters with every text made a plain string."""
+        filters = []
+        for item in self.filters:
+            copy = dict(item, operation=str(item["operation"]))
+            if copy.get("options"):
+                copy["options"] = [(key, str(label)) for key, label in copy["options"]]
+            filters.append(copy)
+        return str(self.label), filters
+
+    def __iter__(self) -> Any:
+        return iter(self.filters)
 
 
 class BaseModelView(BaseView, ActionsMixin, ModelPagesMixin):
