@@ -98,7 +98,9 @@ class ActionsMixin:
         if return_view:
             target = self.get_url("." + return_view)  # type: ignore[attr-defined]
         else:
-            target = get_redirect_target() or self.get_url(".index_view")  # type: ignore[attr-defined]
+            # The view's default page: ``index_view`` on model views.
+            default = getattr(self, "_default_view", None) or "index_view"
+            target = get_redirect_target() or self.get_url("." + default)  # type: ignore[attr-defined]
         return redirect(target)
 
     def _make_action_form(self) -> Any:

@@ -12,11 +12,15 @@ import json
 from typing import Any
 
 from wtforms import fields
+from wtforms.fields import choices as wtforms_choices
 
 from .widgets import DateTimePickerWidget
 from .widgets import Select2TagsWidget
 from .widgets import Select2Widget
 from .widgets import TimePickerWidget
+
+# WTForms 3.3 hands choices out as Choice objects; earlier versions as tuples.
+_Choice: Any = getattr(wtforms_choices, "Choice", None)
 
 __all__ = ["DateTimeField", "JSONField", "Select2Field", "Select2TagsField", "TimeField"]
 
@@ -105,7 +109,8 @@ class Select2Field(fields.SelectField):
 
     def iter_choices(self) -> Any:
         if self.allow_blank:
-            yield ("__None", self.blank_text, self.data is None, {})
+            blank: tuple[Any, ...] = ("__None", self.blank_text, self.data is None, {})
+            yield _Choice(*blank) if _Choice is not None else blank
         yield from super().iter_choices()
 
     def process_formdata(self, valuelist: list[Any]) -> None:
