@@ -8,8 +8,9 @@ data backend implements (``get_pk_value``, ``scaffold_list_columns``,
 ``is_valid_filter``, ``scaffold_form``, ``scaffold_list_form``, ``get_list``,
 ``get_one``, ``create_model``, ``update_model``, ``delete_model``), with
 Flask-Admin 2's names and signatures so a backend written for Flask-Admin
-plugs in unchanged. The pages themselves (list, create, edit, details,
-delete, actions, export) are in :mod:`hipflask.admin.model.views`.
+plugs in unchanged. Column labels and cell values are in
+:mod:`hipflask.admin.model.columns`; the pages themselves (list, create, edit,
+details, delete, actions, export) in :mod:`hipflask.admin.model.views`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from collections.abc import Sequence
 from typing import Any
 from typing import ClassVar
 
-from jinja2 import pass_context
 from wtforms import Form
 from wtforms import ValidationError
 from wtforms.fields import HiddenField
@@ -37,8 +37,8 @@ from ..form import rules
 from ..helpers import get_redirect_target
 from ..helpers import validate_form_on_submit
 from . import typefmt
+from .columns import ColumnsMixin
 from .filters import BaseFilter
-from .helpers import prettify_name
 from .views import ModelPagesMixin
 from .views import ViewArgs
 
@@ -48,15 +48,6 @@ _FILTER_NAME_JUNK = re.compile(r"[^a-z0-9 ]")
 _FILTER_NAME_SPACES = re.compile(r"\s+")
 
 Filter = tuple[int, str, Any]
-
-
-def _get_attr_path(obj: Any, path: str) -> Any:
-    """``obj.a.b`` for the column name ``"a.b"``; ``None`` when a link is missing."""
-    for part in path.split("."):
-        if obj is None:
-            return None
-        obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
-    return obj
 
 
 class FilterGroup:
@@ -83,7 +74,7 @@ class FilterGroup:
         return iter(self.filters)
 
 
-class BaseModelView(BaseView, ActionsMixin, ModelPagesMixin):
+class BaseModelView(BaseView, ActionsMixin, ColumnsMixin, ModelPagesMixin):
     """A list, create, edit, details and delete admin for one model.
 
     Subclass it per backend (``hipflask.admin.contrib.sqla.ModelView``), then
@@ -354,74 +345,6 @@ class BaseModelView(BaseView, ActionsMixin, ModelPagesMixin):
         """Delete ``model``; return a true value on success."""
         raise NotImplementedError(f"{type(self).__name__} must implement delete_model.")
 
-    # -- columns ------------------------------------------------------------
-    def get_column_name(self, field: str) -> str:
-        """The label of a column: ``column_labels``, else its prettified name."""
-        if self.column_labels and field in self.column_labels:
-            return self.column_labels[field]
-        return self._prettify_name(field)
-
-    def get_column_names(
-        self, only_columns: Sequence[Any], excluded_columns: Sequence[str] | None
-    ) -> list[tuple[Any, str]]:
-        """``(name, label)`` pairs for ``only_columns`` minus ``excluded_columns``."""
-        excluded = set(excluded_columns or ())
-        return [(c, self.get_column_name(c)) for c in only_columns if c not in excluded]
-
-    def get_list_columns(self) -> list[tuple[Any, str]]:
-        """The list page's columns."""
-        return self.get_column_names(
-            self.column_list or self.scaffold_list_columns(), self.column_exclude_list
-        )
-
-    def get_details_columns(self) -> list[tuple[Any, str]]:
-        """The details page's columns."""
-        return self.get_column_names(
-            self.column_details_list or self.scaffold_list_columns(),
-            self.column_details_exclude_list,
-        )
-
-    def get_export_columns(self) -> list[tuple[Any, str]]:
-        """The export's columns."""
-        return self.get_column_names(
-            self.column_export_list or self.column_list or self.scaffold_list_columns(),
-            self.column_export_exclude_list,
-        )
-
-    def get_sortable_columns(self) -> dict[Any, Any]:
-        """``{column name: sort key}`` from ``column_sortable_list`` or the backend."""
-        if self.column_sortable_list is None:
-            return self.scaffold_sortable_columns() or {}
-        result: dict[Any, Any] = {}
-        for column in self.column_sortable_list:
-            if isinstance(column, tuple):
-                result[column[0]] = column[1]
-            else:
-                result[column] = column
-        return result
-
-    def is_sortable(self, name: str) -> bool:
-        return name.lower() in (str(c).lower() for c in self._sortable_columns)
-
-    def is_editable(self, name: str) -> bool:
-        return bool(self.can_edit and name in (self.column_editable_list or ()))
-
-    def _get_column_by_idx(self, idx: int | None) -> tuple[Any, str] | None:
-        if idx is None or idx < 0 or idx >= len(self._list_columns):
-            return None
-        return self._list_columns[idx]
-
-    def _get_default_order(self) -> list[tuple[str, bool]] | None:
-        """``column_default_sort`` as a list of ``(column, descending)``."""
-        sort = self.column_default_sort
-        if not sort:
-            return None
-        if isinstance(sort, list):
-            return sort
-        if isinstance(sort, tuple):
-            return [sort]
-        return [(sort, False)]
-
     def get_safe_page_size(self, page_size: int | None) -> int:
         """``page_size`` if the user may choose it and it is offered, else the view's."""
         if self.can_set_page_size and page_size in self.page_size_options:
@@ -565,67 +488,9 @@ class BaseModelView(BaseView, ActionsMixin, ModelPagesMixin):
             raise exc
         return False
 
-    # -- values ---------------------------------------------------------------
-    def _prettify_name(self, name: str) -> str:
-        return prettify_name(name)
-
-    def get_empty_list_message(self) -> str:
-        return babel.gettext("There are no items in the table.")
-
+    # -- actions ------------------------------------------------------------
     def is_action_allowed(self, name: str) -> bool:
         """Actions named in ``action_disallowed_list`` are neither offered nor run."""
         if name == "delete" and not self.can_delete:
             return False
         return name not in self.action_disallowed_list
-
-    def _get_field_value(self, model: Any, name: Any) -> Any:
-        return _get_attr_path(model, str(name))
-
-    def _get_list_value(
-        self,
-        context: Any,
-        model: Any,
-        name: Any,
-        column_formatters: dict[str, Callable[..., Any]],
-        column_type_formatters: dict[Any, Callable[..., Any]],
-    ) -> Any:
-        formatter = column_formatters.get(name)
-        if formatter is not None:
-            value = formatter(self, context, model, name)
-        else:
-            value = self._get_field_value(model, name)
-        choices = self._column_choices_map.get(name)
-        if choices:
-            return choices.get(value, value)
-        for value_type, type_formatter in column_type_formatters.items():
-            if isinstance(value_type, type) and isinstance(value, value_type):
-                return type_formatter(self, value, name)
-        return value
-
-    @pass_context
-    def get_list_value(self, context: Any, model: Any, name: str) -> Any:
-        """A list cell's value, through ``column_formatters`` and type formatters."""
-        return self._get_list_value(
-            context, model, name, self.column_formatters or {}, self.column_type_formatters or {}
-        )
-
-    @pass_context
-    def get_detail_value(self, context: Any, model: Any, name: str) -> Any:
-        """A details row's value, through the ``_detail`` formatters."""
-        return self._get_list_value(
-            context,
-            model,
-            name,
-            self.column_formatters_detail or {},
-            self.column_type_formatters_detail or {},
-        )
-
-    def get_export_value(self, model: Any, name: Any) -> Any:
-        """An export cell's value, through the ``_export`` formatters."""
-        return self._get_list_value(
-            None,
-            model,
-            name,
-            self.column_formatters_export or {},
-            self.column_type_formatters_export or {},
-        )
