@@ -89,7 +89,7 @@ def test_index_page_renders_the_admin_layout(client: HipflaskClient, admin: Admi
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<title>Home - Backoffice</title>" in body
-    assert '<a class="admin-brand" href="/admin">Backoffice</a>' in body
+    assert '<a class="admin-brand" href="/admin/">Backoffice</a>' in body
     assert 'href="/admin/static/admin/admin.css"' in body
 
 
@@ -234,7 +234,7 @@ def test_custom_templates_extend_master(tmp_path: Path, protocol: str) -> None:
 
     assert "<title>Stats</title>" in body
     assert "<p id=total>&lt;b&gt;42&lt;/b&gt;</p>" in body
-    assert '<a class="admin-brand" href="/admin">Shop</a>' in body
+    assert '<a class="admin-brand" href="/admin/">Shop</a>' in body
     assert "<script src=/extra.js></script>" in body
 
 

@@ -102,14 +102,30 @@ def test_page_size_is_chosen_only_among_the_options(
 
 @pytest.mark.parametrize(
     "query",
-    ["page=abc", "page=-3", "sort=99", "sort=x&desc=y", "flt0_1=notanumber", "flt9_zz=1"],
+    [
+        "page=abc",
+        "page=-3",
+        "sort=99",
+        "sort=x&desc=y",
+        "flt0_1=notanumber",
+        "flt9_zz=1",
+        "fltx=1",
+        "endpoint=x",
+        "export_type=x",
+        "_scheme=javascript",
+        "_external=1",
+        "_anchor=x",
+    ],
 )
 def test_malformed_list_arguments_fall_back_without_an_error(
     client: HipflaskClient, query: str
 ) -> None:
     response = client.get(f"/admin/person/?{query}")
+    export = client.get(f"/admin/person/export/csv/?{query}")
 
     assert response.status_code == 200
+    assert export.status_code == 200
+    assert "javascript" not in response.headers.get("Location", "")
 
 
 def test_an_invalid_filter_value_is_reported(client: HipflaskClient) -> None:
@@ -328,6 +344,9 @@ def test_export_is_an_attachment_with_formulas_neutralised(
 
 
 def test_export_follows_the_lists_filters(client: HipflaskClient) -> None:
+    listing = client.get("/admin/person/?flt0_0=27&sort=0&page=1").get_data(as_text=True)
+    assert 'href="/admin/person/export/csv/?flt0_0=27&amp;sort=0"' in listing
+
     response = client.get("/admin/person/export/csv/?flt0_0=27")
 
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))

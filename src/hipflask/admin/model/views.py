@@ -20,6 +20,7 @@ from dataclasses import field
 from dataclasses import replace
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import urlencode
 
 from ...contexts.globals import current_app
 from ...contexts.globals import request
@@ -183,8 +184,23 @@ class ModelPagesMixin:
         kwargs.update(view_args.extra_args)
         kwargs["page_size"] = self.get_safe_page_size(view_args.page_size)
         kwargs.update(self._get_filters(view_args.filters))
-        url: str = self.get_url(".index_view", **{k: v for k, v in kwargs.items() if v is not None})
-        return url
+        return self._url_with_query(".index_view", kwargs)
+
+    def _url_with_query(self, endpoint: str, query: dict[str, Any], **route: Any) -> str:
+        """``endpoint``'s URL with ``query`` appended as the query string.
+
+        Query values come from the request; passed to ``url_for`` as keywords,
+        names such as ``endpoint`` or ``_scheme`` would clash with its own
+        arguments (a 500 for ``?_scheme=x``) or change the URL's meaning.
+        """
+        base: str = self.get_url(endpoint, **route)
+        pairs = [(k, v) for k, v in query.items() if v is not None]
+        return f"{base}?{urlencode(pairs)}" if pairs else base
+
+    def get_export_url(self, export_type: str) -> str:
+        """The export link of the list as it is shown (search, sort, filters)."""
+        query = {k: v for k, v in request.args.items() if k not in ("page", "page_size")}
+        return self._url_with_query(".export", query, export_type=export_type)
 
     def _sort_column(self, view_args: ViewArgs) -> Any:
         column = self._get_column_by_idx(view_args.sort)
