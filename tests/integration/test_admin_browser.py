@@ -1,0 +1,107 @@
+"""The admin's pages in headless Chromium under a strict Content-Security-Policy.
+
+Filters, select-all, confirmations and deletes run from the admin's script
+file; a CSP violation or a script error fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.integration.test_limiter_servers import SERVERS
+from tests.integration.test_limiter_servers import TIMEOUT
+from tests.integration.test_limiter_servers import require_server
+
+from hipflask.testing.servers import serve
+
+pytestmark = pytest.mark.integration
+
+HERE = Path(__file__).parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _require_browser() -> Any:
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is not installed (scripts/setup-system installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return playwright
+
+
+def names(page: Any) -> list[str]:
+    return list(page.locator("td.admin-col-name").all_inner_texts())
+
+
+@pytest.mark.parametrize("server_name", SERVERS)
+def test_list_filters_actions_and_delete_in_a_browser(server_name: str) -> None:
+    playwright = _require_browser()
+    require_server(server_name)
+    problems: list[str] = []
+    dialogs: list[tuple[str, str]] = []
+
+    def on_console(message: Any) -> None:
+        # The only expected error is the browser asking for /favicon.ico.
+        if "Content Security Policy" in message.text or (
+            message.type == "error" and "404" not in message.text
+        ):
+            problems.append(message.text)
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append((dialog.type, dialog.message))
+        dialog.accept()
+
+    with (
+        serve("adminapp:app", server=server_name, app_dir=HERE, start_timeout=TIMEOUT) as server,
+        playwright.sync_playwright() as driver,
+    ):
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("console", on_console)
+        page.on("dialog", on_dialog)
+        page.goto(f"{server.url}/admin/person/")
+
+        # Add "Age greater than 30", then "Name equals Carol", then remove the first.
+        page.click("[data-add-filter]")
+        page.select_option("#admin-filters tbody select[data-filter-op]", "1")
+        page.fill("#admin-filters tbody [data-filter-value]", "30")
+        page.click("#admin-filters button[type=submit]")
+        page.wait_for_url("**/admin/person/?flt0_1=30")
+        assert names(page) == ["Alice", "Carol"]
+        page.click("[data-add-filter]")
+        second = page.locator("#admin-filters tbody tr").nth(1)
+        second.locator("select[data-filter-op]").select_option("2")
+        second.locator("[data-filter-value]").fill("Carol")
+        page.click("#admin-filters button[type=submit]")
+        page.wait_for_url("**/admin/person/?flt0_1=30&flt1_2=Carol")
+        page.locator("#admin-filters tbody tr").nth(0).locator("[data-remove-filter]").click()
+        page.wait_for_url("**/admin/person/?flt0_2=Carol")
+        assert names(page) == ["Carol"]
+
+        # An action without a selection is stopped; with all rows, confirmed and run.
+        page.goto(f"{server.url}/admin/person/")
+        page.click("details.admin-actions-menu summary")
+        page.click("button[value=shout]")
+        page.wait_for_timeout(200)
+        assert dialogs == [("alert", "Please select at least one record.")]
+        page.check("input[data-select-all]")
+        with page.expect_navigation():
+            page.click("button[value=shout]")
+        assert dialogs[-1] == ("confirm", "Shout at them?")
+        assert names(page) == ["ALICE", "BOB", "CAROL", "DAVE", "EVE"]
+
+        # Delete is a confirmed POST carrying the CSRF token.
+        with page.expect_navigation():
+            page.locator("form.admin-inline-form button").first.click()
+        assert dialogs[-1] == ("confirm", "Are you sure you want to delete this record?")
+        assert names(page) == ["BOB", "CAROL", "DAVE", "EVE"]
+        assert "Record was successfully deleted." in page.locator(".admin-alert").inner_text()
+        browser.close()
+
+    assert problems == []
