@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -67,3 +68,33 @@ def test_widgets_are_html5_inputs() -> None:
     assert 'value="2024-01-02T03:04:05"' in str(form.when)
     assert 'type="time"' in str(form.at)
     assert 'value="06:07:00"' in str(form.at)
+
+
+class Color(enum.Enum):
+    RED = "r"
+    BLUE = "b"
+
+
+def test_select_takes_pairs_and_enums_and_coerces_model_data() -> None:
+    class Choices(Form):
+        pairs = fields.Select2Field(choices=[("1", "One"), ("2", "Two")], coerce=int)
+        colors = fields.Select2Field(choices=Color)
+
+    form = Choices(MultiDict({"pairs": "2", "colors": "b"}))
+
+    assert form.validate(), form.errors
+    assert (form.pairs.data, form.colors.data) == (2, "b")
+    assert ">One</option>" in str(form.pairs)
+    assert ">BLUE</option>" in str(form.colors)
+    assert Choices(data={"pairs": "x"}).pairs.data is None
+
+
+def test_tags_drop_duplicates_unless_allowed() -> None:
+    class Tags(Form):
+        unique = fields.Select2TagsField(save_as_list=True)
+        repeated = fields.Select2TagsField(save_as_list=True, allow_duplicates=True)
+
+    form = Tags(MultiDict({"unique": "a,b,a", "repeated": "a,b,a"}))
+
+    assert form.unique.data == ["a", "b"]
+    assert form.repeated.data == ["a", "b", "a"]

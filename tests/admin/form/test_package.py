@@ -61,3 +61,13 @@ def test_recreate_field_copies_an_unbound_field() -> None:
     assert copy.kwargs == {"default": "x"}
     with pytest.raises(TypeError, match="unbound field"):
         recreate_field("text")  # type: ignore[arg-type]
+
+
+def test_base_form_takes_flask_admins_positional_arguments(app: Hipflask) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    model = type("Model", (), {"text": "from the model"})()
+    with app.test_request_context("/", method="POST", data={"text": "from the request"}):
+        assert NoteForm(None, model).text.data == "from the model"
+        assert NoteForm(MultiDict({"text": "given"}), model).text.data == "given"
+        assert NoteForm().text.data == "from the request"
+        assert NoteForm(None, None, "p").text.name == "p-text"

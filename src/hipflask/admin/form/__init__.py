@@ -49,6 +49,10 @@ __all__ = [
 ]
 
 
+#: Read the submission from the current request (``FlaskForm``'s behaviour).
+_FROM_REQUEST: Any = object()
+
+
 class BaseForm(FlaskForm):
     """The base of admin forms: a WTForms form with a session-bound CSRF token.
 
@@ -58,6 +62,14 @@ class BaseForm(FlaskForm):
     """
 
     _translations: Any = None
+
+    def __init__(
+        self, formdata: Any = _FROM_REQUEST, obj: Any = None, prefix: str = "", **kwargs: Any
+    ) -> None:
+        if formdata is _FROM_REQUEST:
+            super().__init__(obj=obj, prefix=prefix, **kwargs)
+        else:
+            super().__init__(formdata, obj=obj, prefix=prefix, **kwargs)
 
 
 class SecureForm(BaseForm):

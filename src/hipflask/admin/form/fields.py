@@ -8,6 +8,7 @@ posted by the admin's own widgets and one posted by a script both parse.
 from __future__ import annotations
 
 import datetime
+import enum
 import json
 from typing import Any
 
@@ -19,8 +20,20 @@ from .widgets import Select2TagsWidget
 from .widgets import Select2Widget
 from .widgets import TimePickerWidget
 
-# WTForms 3.3 hands choices out as Choice objects; earlier versions as tuples.
+# WTForms 3.3 takes choices as SelectChoice objects (tuples are deprecated)
+# and hands them out as Choice objects; earlier versions use tuples for both.
 _Choice: Any = getattr(wtforms_choices, "Choice", None)
+_SelectChoice: Any = getattr(wtforms_choices, "SelectChoice", None)
+
+
+def _normalise_choices(choices: Any) -> Any:
+    """Flask-Admin's choice forms (pairs, an ``Enum`` class) in this WTForms' own form."""
+    if isinstance(choices, type) and issubclass(choices, enum.Enum):
+        choices = [(member.value, member.name) for member in choices]
+    if _SelectChoice is None or not isinstance(choices, (list, tuple)):
+        return choices
+    return [_SelectChoice(*choice) if isinstance(choice, tuple) else choice for choice in choices]
+
 
 __all__ = ["DateTimeField", "JSONField", "Select2Field", "Select2TagsField", "TimeField"]
 
@@ -103,7 +116,7 @@ class Select2Field(fields.SelectField):
         blank_text: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(label, validators, coerce, choices, **kwargs)
+        super().__init__(label, validators, coerce, _normalise_choices(choices), **kwargs)
         self.allow_blank = allow_blank
         self.blank_text = blank_text or " "
 
@@ -112,6 +125,15 @@ class Select2Field(fields.SelectField):
             blank: tuple[Any, ...] = ("__None", self.blank_text, self.data is None, {})
             yield _Choice(*blank) if _Choice is not None else blank
         yield from super().iter_choices()
+
+    def process_data(self, value: Any) -> None:
+        if value is None:
+            self.data = None
+            return
+        try:
+            self.data = self.coerce(value)
+        except (ValueError, TypeError):
+            self.data = None
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if self.allow_blank and valuelist and valuelist[0] == "__None":
@@ -136,9 +158,11 @@ class Select2TagsField(fields.StringField):
         validators: Any = None,
         save_as_list: bool = False,
         coerce: Any = str,
+        allow_duplicates: bool = False,
         **kwargs: Any,
     ) -> None:
         self.save_as_list = save_as_list
+        self.allow_duplicates = allow_duplicates
         self.coerce = coerce
         super().__init__(label, validators, **kwargs)
 
@@ -147,9 +171,11 @@ class Select2TagsField(fields.StringField):
             return
         if self.save_as_list:
             tags = [self.coerce(v.strip()) for v in valuelist[0].split(",") if v.strip()]
+            if not self.allow_duplicates:
+                tags = list(dict.fromkeys(tags))
             self.data = tags  # type: ignore[assignment]  # a list when save_as_list
         else:
-            self.data = valuelist[0]
+            self.data = self.coerce(valuelist[0])
 
     def _value(self) -> str:
         data: Any = self.data

@@ -200,8 +200,8 @@ class FieldSet(NestedRule):
 class Row(NestedRule):
     """Fields side by side."""
 
-    def __init__(self, *columns: Any, **kwargs: Any) -> None:
-        super().__init__(columns, **kwargs)
+    def __init__(self, *columns: Any, **kw: Any) -> None:
+        super().__init__(columns, **kw)
 
     def __call__(self, form: Any, form_opts: Any = None, field_args: Any = None) -> Markup:
         cells = Markup("").join(

@@ -434,17 +434,22 @@ class BaseModelView(BaseView, ActionsMixin, ColumnsMixin, ModelPagesMixin):
         """Where to go after a save: the safe ``url=`` target, else the list."""
         return get_redirect_target() or self.get_url(".index_view")
 
-    def _validate_form_class(self, ruleset: Any, form_class: type[Form]) -> None:
+    def _validate_form_class(
+        self, ruleset: Any, form_class: type[Form], remove_missing: bool = True
+    ) -> None:
         """Drop the form fields no rule shows, so they cannot be posted either."""
-        if not ruleset:
+        if not ruleset or not remove_missing:
             return
         visible = ruleset.visible_fields
         for name, value in list(vars(form_class).items()):
             if isinstance(value, UnboundField) and name not in visible:
                 delattr(form_class, name)
 
-    def _validate_form_instance(self, ruleset: Any, form: Form) -> None:
-        if not ruleset:
+    def _validate_form_instance(
+        self, ruleset: Any, form: Form, remove_missing: bool = True
+    ) -> None:
+        """Drop the bound fields no rule shows (fields added after scaffolding)."""
+        if not ruleset or not remove_missing:
             return
         visible = ruleset.visible_fields
         for field in list(form):

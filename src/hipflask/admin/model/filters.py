@@ -179,8 +179,14 @@ class BaseDateFilter(BaseFilter):
 class BaseDateBetweenFilter(BaseFilter):
     """A filter on a date range written ``YYYY-MM-DD to YYYY-MM-DD``."""
 
-    def __init__(self, name: str, options: Options = None, data_type: str | None = None) -> None:
-        super().__init__(name, options, data_type or "daterangepicker")
+    def __init__(
+        self,
+        name: str,
+        options: Options = None,
+        data_type: str | None = None,
+        key_name: str | None = None,
+    ) -> None:
+        super().__init__(name, options, data_type or "daterangepicker", key_name)
 
     def clean(self, value: Any) -> list[datetime.date]:
         return _parse_between(value, _parse_date)
@@ -202,8 +208,14 @@ class BaseDateTimeFilter(BaseFilter):
 class BaseDateTimeBetweenFilter(BaseFilter):
     """A filter on a range of date-times, ``start to end``."""
 
-    def __init__(self, name: str, options: Options = None, data_type: str | None = None) -> None:
-        super().__init__(name, options, data_type or "datetimerangepicker")
+    def __init__(
+        self,
+        name: str,
+        options: Options = None,
+        data_type: str | None = None,
+        key_name: str | None = None,
+    ) -> None:
+        super().__init__(name, options, data_type or "datetimerangepicker", key_name)
 
     def clean(self, value: Any) -> list[datetime.datetime]:
         return _parse_between(value, _parse_datetime)
@@ -225,8 +237,14 @@ class BaseTimeFilter(BaseFilter):
 class BaseTimeBetweenFilter(BaseFilter):
     """A filter on a range of times, ``start to end``."""
 
-    def __init__(self, name: str, options: Options = None, data_type: str | None = None) -> None:
-        super().__init__(name, options, data_type or "timerangepicker")
+    def __init__(
+        self,
+        name: str,
+        options: Options = None,
+        data_type: str | None = None,
+        key_name: str | None = None,
+    ) -> None:
+        super().__init__(name, options, data_type or "timerangepicker", key_name)
 
     def clean(self, value: Any) -> list[datetime.time]:
         return _parse_between(value, _parse_time)
