@@ -300,3 +300,22 @@ def test_host_and_subdomain_together_are_refused() -> None:
 def test_render_outside_an_admin_is_an_error(app: Hipflask) -> None:
     with app.test_request_context("/"), pytest.raises(RuntimeError, match="not added"):
         HelloView().render("admin/index.html")
+
+
+def test_template_args_and_extra_assets_reach_the_page(app: Hipflask, protocol: str) -> None:
+    class DecoratedView(BaseView):
+        extra_css = ["/static/admin-extra.css"]  # noqa: RUF012 - Flask-Admin's attribute
+        extra_js = ["/static/admin-extra.js"]  # noqa: RUF012 - Flask-Admin's attribute
+
+        @expose("/")
+        def index(self) -> str:
+            self._template_args["admin_view"] = self
+            return self.render("admin/index.html")
+
+    Admin(app, name="Deco").add_view(DecoratedView())
+
+    body = app.test_client(protocol=protocol).get("/admin/decoratedview/").get_data(as_text=True)
+
+    assert '<link rel="stylesheet" href="/static/admin-extra.css">' in body
+    assert '<script src="/static/admin-extra.js" defer></script>' in body
+    assert "<title>Decorated View - Deco</title>" in body

@@ -72,6 +72,15 @@ def _int_arg(name: str, default: int | None = None) -> int | None:
         return default
 
 
+def _flash_token_errors(form: Any) -> None:
+    """Say why a form was refused for its CSRF token (missing, expired, forged).
+
+    The token is a hidden field, so its error would otherwise never show.
+    """
+    for error in form.errors.get("csrf_token", ()):
+        flash(str(error), "error")
+
+
 @dataclass
 class ViewArgs:
     """The list page's state, read from its query string and rebuilt into links."""
@@ -293,6 +302,7 @@ class ModelPagesMixin:
                 return redirect(self._after_save_url(model, return_url, is_created=True))
         elif is_form_submitted():
             flash(babel.gettext("Failed to create record."), "error")
+            _flash_token_errors(form)
         form_opts = FormOpts(widget_args=self.form_widget_args, form_rules=self._form_create_rules)
         return self.render(
             self.create_template, form=form, form_opts=form_opts, return_url=return_url
@@ -333,6 +343,7 @@ class ModelPagesMixin:
                 return redirect(self._after_save_url(model, return_url, is_created=False))
         elif is_form_submitted():
             flash(babel.gettext("Failed to save record."), "error")
+            _flash_token_errors(form)
         if request.method == "GET" or form.errors:
             self.on_form_prefill(form, record_id)
         form_opts = FormOpts(widget_args=self.form_widget_args, form_rules=self._form_edit_rules)
