@@ -319,3 +319,61 @@ def test_template_args_and_extra_assets_reach_the_page(app: Hipflask, protocol: 
     assert '<link rel="stylesheet" href="/static/admin-extra.css">' in body
     assert '<script src="/static/admin-extra.js" defer></script>' in body
     assert "<title>Decorated View - Deco</title>" in body
+
+
+def test_admin_on_a_host_of_its_own(protocol: str) -> None:
+    app = Hipflask("hosts", host_matching=True, static_host="www.example.test")
+    app.config.update(TESTING=True, SECRET_KEY=SECRET)
+    Admin(app, host="admin.example.test").add_view(HelloView(name="Hello"))
+    client = app.test_client(protocol=protocol)
+
+    on_host = client.get("/admin/helloview/", base_url="http://admin.example.test")
+    elsewhere = client.get("/admin/helloview/", base_url="http://www.example.test")
+
+    assert on_host.get_data(as_text=True) == "hello from Hello"
+    assert elsewhere.status_code == 404
+
+
+@pytest.mark.parametrize("host", ["*", "<sub>.example.test"])
+def test_host_variables_are_refused(host: str) -> None:
+    with pytest.raises(ConfigurationError, match="one fixed host name"):
+        Admin(host=host)
+
+
+def test_host_needs_host_matching(app: Hipflask) -> None:
+    with pytest.raises(ConfigurationError, match="host_matching=True"):
+        Admin(app, host="admin.example.test")
+
+
+def test_two_admins_at_one_url_are_refused(app: Hipflask) -> None:
+    Admin(app)
+
+    with pytest.raises(ConfigurationError, match="served at '/admin'"):
+        Admin(app, endpoint="other")
+
+
+def test_init_app_can_replace_the_index_view(app: Hipflask, protocol: str) -> None:
+    class Dashboard(AdminIndexView):
+        @expose("/")
+        def index(self) -> str:
+            return "dashboard"
+
+    admin = Admin(name="Late")
+    admin.init_app(app, index_view=Dashboard(name="Start"))
+    client = app.test_client(protocol=protocol)
+
+    assert client.get("/admin/").get_data(as_text=True) == "dashboard"
+    assert [item.name for item in admin.menu()] == ["Start"]
+
+
+def test_admin_on_a_subdomain(protocol: str) -> None:
+    app = Hipflask("subdomains", subdomain_matching=True)
+    app.config.update(TESTING=True, SECRET_KEY=SECRET, SERVER_NAME="example.test")
+    Admin(app, subdomain="staff").add_view(HelloView(name="Hello"))
+    client = app.test_client(protocol=protocol)
+
+    on_sub = client.get("/admin/helloview/", base_url="http://staff.example.test")
+    on_main = client.get("/admin/helloview/", base_url="http://example.test")
+
+    assert on_sub.get_data(as_text=True) == "hello from Hello"
+    assert on_main.status_code == 404
