@@ -105,6 +105,7 @@ def test_page_size_is_chosen_only_among_the_options(
     [
         "page=abc",
         "page=-3",
+        "page=99999999999999999999999999",
         "sort=99",
         "sort=x&desc=y",
         "flt0_1=notanumber",
@@ -126,6 +127,22 @@ def test_malformed_list_arguments_fall_back_without_an_error(
     assert response.status_code == 200
     assert export.status_code == 200
     assert "javascript" not in response.headers.get("Location", "")
+
+
+def test_the_page_number_given_to_the_backend_is_bounded(
+    client: HipflaskClient, view: PersonView
+) -> None:
+    seen: list[Any] = []
+    original = view.get_list
+
+    def spy(page: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(page)
+        return original(page, *args, **kwargs)
+
+    view.get_list = spy  # type: ignore[method-assign]
+    client.get("/admin/person/?page=99999999999999999999999999")
+
+    assert seen == [10**9]
 
 
 def test_an_invalid_filter_value_is_reported(client: HipflaskClient) -> None:

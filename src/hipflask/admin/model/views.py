@@ -47,6 +47,9 @@ __all__ = ["ModelPagesMixin", "ViewArgs", "neutralise_csv_cell"]
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 _LIST_ARGS = ("page", "page_size", "sort", "desc", "search")
+#: The highest page number passed to a backend: ``?page=10**30`` would make
+#: an SQL OFFSET no database integer holds (an error instead of an empty page).
+_MAX_PAGE = 10**9
 
 
 def neutralise_csv_cell(value: Any) -> str:
@@ -162,7 +165,7 @@ class ModelPagesMixin:
 
     def _get_list_extra_args(self) -> ViewArgs:
         return ViewArgs(
-            page=max(_int_arg("page", 0) or 0, 0),
+            page=min(max(_int_arg("page", 0) or 0, 0), _MAX_PAGE),
             page_size=max(_int_arg("page_size", 0) or 0, 0),
             sort=_int_arg("sort"),
             sort_desc=_int_arg("desc"),
