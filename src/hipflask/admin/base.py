@@ -537,6 +537,16 @@ class Admin:
             admins.append(self)
         self._apps.append(app)
 
+    @property
+    def views(self) -> tuple[BaseView, ...]:
+        """Every view added, the index page first.
+
+        Not in Flask-Admin (which keeps them in a private list): the
+        production server reads it to refuse an admin left open to everyone
+        (:mod:`hipflask.serving.admin_access`).
+        """
+        return tuple(self._views)
+
     def menu(self) -> list[BaseMenu]:
         """The menu's top-level entries, in order."""
         return self._menu

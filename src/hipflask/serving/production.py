@@ -48,6 +48,7 @@ from ..core.views import is_async_view
 from ..errors import ConfigurationError
 from ..security.hosts import LOOPBACK_HOST_NAMES
 from ..security.hosts import hosts_to_trust
+from .admin_access import check_admin_access
 from .buffering import BufferedWSGI
 from .devserver import is_loopback
 from .hostnames import server_name_hosts
@@ -328,7 +329,8 @@ def check_deployment(
     public address, a weak ``SECRET_KEY`` (:mod:`hipflask.serving.secret_key`),
     host names nobody pinned (:mod:`hipflask.security.hosts`), and several
     ``workers`` on state each would keep in its own memory
-    (:mod:`hipflask.serving.shared_state`).
+    (:mod:`hipflask.serving.shared_state`), and an admin whose views anyone
+    could open (:mod:`hipflask.serving.admin_access`).
 
     The app's security policies are built here too, so a setting they refuse
     (``HSTS_PRELOAD`` without a year's ``HSTS_MAX_AGE``, a malformed
@@ -353,6 +355,7 @@ def check_deployment(
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
     _check_security_settings(app)
     check_shared_state(app, workers)
+    check_admin_access(app)
     trusted = hosts_to_trust(
         app.config,
         where=host or "every interface",
