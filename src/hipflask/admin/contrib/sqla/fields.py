@@ -1,0 +1,207 @@
+"""Form fields that hold model instances: ``QuerySelectField`` and friends.
+
+The browser sends primary keys; these fields turn them back into rows by
+comparing against the keys of the rows their query offers, as strings. A key
+that is not offered (tampered, deleted, or of the wrong type) is a form error,
+and no user-supplied value is ever cast to a column's type in SQL, where
+PostgreSQL would answer a malformed integer with an error instead of no row.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from wtforms import widgets
+from wtforms.fields import SelectFieldBase
+from wtforms.fields import TextAreaField
+from wtforms.fields.choices import Choice  # type: ignore[attr-defined]  # stubs predate 3.3
+from wtforms.validators import ValidationError
+
+from .tools import iterencode
+
+
+def get_pk_from_identity(obj: Any) -> str:
+    """The key a form sends for ``obj``: its identity, encoded as one string."""
+    identity = sa.inspect(obj).identity
+    if identity is None:
+        return ""
+    return iterencode(identity) if len(identity) > 1 else str(identity[0])
+
+
+def get_obj_pk(obj: Any, pk: str | tuple[str, ...]) -> str | tuple[str, ...]:
+    """Read the primary key attribute(s) ``pk`` of ``obj`` as strings."""
+    if isinstance(pk, tuple):
+        return tuple(str(getattr(obj, name)) for name in pk)
+    return str(getattr(obj, pk))
+
+
+def _label_getter(get_label: str | Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if get_label is None:
+        return str
+    if isinstance(get_label, str):
+        return operator.attrgetter(get_label)
+    return get_label
+
+
+class QuerySelectField(SelectFieldBase):
+    """A drop-down of the rows a query returns; ``data`` is a model instance.
+
+    ``query_factory`` is called each time the choices are needed (per request),
+    or ``field.query`` can be set by a view for one form. ``get_label`` is an
+    attribute name or a callable; ``allow_blank`` adds an empty choice that
+    sets ``data`` to ``None``.
+    """
+
+    widget = widgets.Select()
+
+    def __init__(
+        self,
+        label: str | None = None,
+        validators: Any = None,
+        query_factory: Callable[[], Any] | None = None,
+        get_pk: Callable[[Any], Any] | None = None,
+        get_label: str | Callable[[Any], Any] | None = None,
+        allow_blank: bool = False,
+        blank_text: str = "",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.query_factory = query_factory
+        self.get_pk = get_pk or get_pk_from_identity
+        self.get_label = _label_getter(get_label)
+        self.allow_blank = allow_blank
+        self.blank_text = blank_text
+        self.query: Any = None
+        self._object_list: list[tuple[str, Any]] | None = None
+        self._formdata: Any = None
+        self._data: Any = None
+
+    def _get_data(self) -> Any:
+        if self._formdata is not None:
+            for key, obj in self._get_object_list():
+                if key == self._formdata:
+                    self._set_data(obj)
+                    break
+        return self._data
+
+    def _set_data(self, data: Any) -> None:
+        self._data = data
+        self._formdata = None
+
+    data = property(_get_data, _set_data)
+
+    def _get_object_list(self) -> list[tuple[str, Any]]:
+        if self._object_list is None:
+            query = self.query if self.query is not None else self._call_factory()
+            self._object_list = [(str(self.get_pk(obj)), obj) for obj in query]
+        return self._object_list
+
+    def _call_factory(self) -> Any:
+        if self.query_factory is None:
+            return []
+        return self.query_factory()
+
+    def iter_choices(self) -> Iterator[Any]:
+        if self.allow_blank:
+            yield Choice("__None", self.blank_text, self.data is None, {})
+        for key, obj in self._get_object_list():
+            yield Choice(key, self.get_label(obj), obj == self.data, {})
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        if self.allow_blank and valuelist[0] in ("__None", ""):
+            self.data = None
+        else:
+            self._data = None
+            self._formdata = str(valuelist[0])
+
+    def pre_validate(self, form: Any) -> None:
+        submitted = self._formdata
+        data = self.data
+        if submitted is not None and data is None:
+            raise ValidationError(self.gettext("Not a valid choice"))
+        if data is None and not self.allow_blank:
+            raise ValidationError(self.gettext("Not a valid choice"))
+        if data is not None and all(obj != data for _, obj in self._get_object_list()):
+            raise ValidationError(self.gettext("Not a valid choice"))
+
+
+class QuerySelectMultipleField(QuerySelectField):
+    """A multiple-select of the rows a query returns; ``data`` is a list of instances.
+
+    Any submitted key not among the query's rows makes the whole field invalid:
+    silently dropping it would save a different set than the one submitted.
+    """
+
+    widget = widgets.Select(multiple=True)
+
+    def __init__(
+        self, label: str | None = None, validators: Any = None, default: Any = None, **kwargs: Any
+    ) -> None:
+        kwargs.pop("allow_blank", None)
+        super().__init__(
+            label, validators, default=default if default is not None else [], **kwargs
+        )
+        self._invalid_formdata = False
+
+    def _get_data(self) -> Any:
+        formdata = self._formdata
+        if formdata is not None:
+            found = [obj for key, obj in self._get_object_list() if key in formdata]
+            known = {key for key, _ in self._get_object_list()}
+            self._invalid_formdata = any(key not in known for key in formdata)
+            self._set_data(found)
+        return self._data
+
+    def _set_data(self, data: Any) -> None:
+        self._data = data
+        self._formdata = None
+
+    data = property(_get_data, _set_data)
+
+    def iter_choices(self) -> Iterator[Any]:
+        selected = self.data or []
+        for key, obj in self._get_object_list():
+            yield Choice(key, self.get_label(obj), obj in selected, {})
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self._formdata = {str(value) for value in valuelist}
+
+    def pre_validate(self, form: Any) -> None:
+        data = self.data
+        if self._invalid_formdata:
+            raise ValidationError(self.gettext("Not a valid choice"))
+        if data:
+            offered = [obj for _, obj in self._get_object_list()]
+            if any(obj not in offered for obj in data):
+                raise ValidationError(self.gettext("Not a valid choice"))
+
+
+class JSONField(TextAreaField):
+    """A textarea holding JSON; invalid JSON is a form error, not a database error."""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        return json.dumps(self.data, ensure_ascii=False)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = str(valuelist[0]).strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = json.loads(text)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(self.gettext("Invalid JSON")) from exc

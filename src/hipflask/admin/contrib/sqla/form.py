@@ -1,0 +1,424 @@
+"""Build a WTForms form from a model: one field per column and relationship.
+
+Each column type gets the field a user would pick by hand, with the validators
+the schema already states: ``Length`` from ``String(80)``, ``InputRequired``
+from ``nullable=False``, ``Unique`` from ``unique=True``. Schema rules are
+checked in the form, so a bad value is a message next to the field instead of
+a database error on commit.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from wtforms import Form
+from wtforms import fields
+from wtforms import validators
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
+
+from .fields import JSONField
+from .fields import QuerySelectField
+from .fields import QuerySelectMultipleField
+from .tools import has_multiple_pks
+from .validators import Unique
+from .validators import resolve_session
+
+#: Also accepted by datetime fields: what ``str(datetime)`` gives, minus microseconds.
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def avoid_empty_strings(value: Any) -> Any:
+    """Store an empty string in a nullable column as ``NULL``.
+
+    Two empty strings would otherwise clash in a unique, nullable column.
+    """
+    return value if value != "" else None
+
+
+def _to_uuid(value: Any) -> Any:
+    if value in (None, "") or isinstance(value, uuid.UUID):
+        return value or None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise ValueError("Invalid UUID.") from exc
+
+
+def _enum_coerce(enum_class: type[enum.Enum]) -> Callable[[Any], Any]:
+    def coerce(value: Any) -> Any:
+        if value is None or isinstance(value, enum_class):
+            return value
+        try:
+            return enum_class[str(value)]
+        except KeyError as exc:
+            raise ValueError("Not a valid choice.") from exc
+
+    return coerce
+
+
+def _as_choice(choice: Any) -> SelectChoice:
+    """``form_choices`` entries as Flask-Admin documents them: ``(value, label)``."""
+    if isinstance(choice, SelectChoice):
+        return choice
+    if isinstance(choice, tuple | list):
+        return SelectChoice(*choice)
+    return SelectChoice(choice, choice)
+
+
+def _is_autoincrement(table: sa.Table, column: sa.Column[Any]) -> bool:
+    return column is table.autoincrement_column
+
+
+class AdminModelConverter:
+    """Turn a model's attributes into form fields, reading the view's settings.
+
+    The view's ``form_overrides``, ``form_choices``, ``form_optional_types``,
+    ``column_labels`` and ``column_descriptions`` are honoured here; a subclass
+    can change one type's field by overriding the matching ``conv_*`` method.
+    """
+
+    def __init__(self, session: Any, view: Any) -> None:
+        self.session = session
+        self.view = view
+
+    # -- entry point -------------------------------------------------------
+
+    def convert(
+        self,
+        model: Any,
+        mapper: orm.Mapper[Any],
+        name: str,
+        prop: Any,
+        field_args: dict[str, Any] | None,
+        hidden_pk: bool,
+    ) -> Any:
+        """The unbound field for one attribute, or ``None`` to leave it out."""
+        kwargs: dict[str, Any] = {"validators": [], "filters": []}
+        if field_args:
+            kwargs.update(field_args)
+        kwargs["validators"] = list(kwargs.get("validators") or [])
+        kwargs["filters"] = list(kwargs.get("filters") or [])
+        if isinstance(prop, orm.RelationshipProperty):
+            return self._convert_relation(name, prop, kwargs)
+        if isinstance(prop, orm.ColumnProperty):
+            return self._convert_column(model, mapper, prop, kwargs, hidden_pk)
+        return None
+
+    # -- settings -----------------------------------------------------------
+
+    def _form_columns(self) -> tuple[str, ...]:
+        return tuple(
+            name for name in getattr(self.view, "form_columns", None) or () if isinstance(name, str)
+        )
+
+    def _label_and_description(self, name: str, kwargs: dict[str, Any]) -> None:
+        labels = getattr(self.view, "column_labels", None) or {}
+        descriptions = getattr(self.view, "column_descriptions", None) or {}
+        if "label" not in kwargs:
+            label = labels.get(name)
+            if label is None and hasattr(self.view, "get_column_name"):
+                label = self.view.get_column_name(name)
+            kwargs["label"] = label or name.replace("_", " ").title()
+        if "description" not in kwargs and name in descriptions:
+            kwargs["description"] = descriptions[name]
+
+    def _override(self, name: str) -> Any:
+        overrides = getattr(self.view, "form_overrides", None) or {}
+        return overrides.get(name)
+
+    @staticmethod
+    def _has_requirement(kwargs: dict[str, Any]) -> bool:
+        requirement = (validators.Optional, validators.InputRequired, validators.DataRequired)
+        return any(isinstance(validator, requirement) for validator in kwargs["validators"])
+
+    # -- relationships -------------------------------------------------------
+
+    def _convert_relation(
+        self, name: str, prop: orm.RelationshipProperty[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        remote_model = prop.mapper.class_
+        local, remote = prop.local_remote_pairs[0]
+        column = local if local.foreign_keys else remote
+        self._label_and_description(name, kwargs)
+        many = prop.direction.name in ("ONETOMANY", "MANYTOMANY") and bool(prop.uselist)
+        optional = many or bool(column.nullable)
+        if not self._has_requirement(kwargs):
+            kwargs["validators"].append(
+                validators.Optional() if optional else validators.InputRequired()
+            )
+        override = self._override(name)
+        if override is not None:
+            return override(**kwargs)
+        kwargs.pop("filters", None)
+        kwargs.setdefault("query_factory", self._query_factory(remote_model))
+        if many:
+            kwargs.pop("allow_blank", None)
+            return QuerySelectMultipleField(**kwargs)
+        kwargs.setdefault("allow_blank", optional)
+        return QuerySelectField(**kwargs)
+
+    def _query_factory(self, remote_model: Any) -> Callable[[], Any]:
+        session = self.session
+
+        def query_factory() -> Any:
+            return resolve_session(session).query(remote_model)
+
+        return query_factory
+
+    # -- columns -------------------------------------------------------------
+
+    def _convert_column(
+        self,
+        model: Any,
+        mapper: orm.Mapper[Any],
+        prop: orm.ColumnProperty[Any],
+        kwargs: dict[str, Any],
+        hidden_pk: bool,
+    ) -> Any:
+        columns = [column for column in prop.columns if isinstance(column, sa.Column)]
+        if not columns:
+            return None  # a column_property over an expression: nothing to edit
+        column = columns[0]
+        name = prop.key
+        listed = name in self._form_columns()
+        if column.foreign_keys and not column.primary_key and not listed:
+            return None  # the relationship stands for it
+        if column.primary_key:
+            if hidden_pk:
+                return fields.HiddenField()
+            table = column.table
+            if not listed and (
+                column.foreign_keys
+                or (isinstance(table, sa.Table) and _is_autoincrement(table, column))
+            ):
+                return None
+            if not has_multiple_pks(model):
+                kwargs["validators"].append(Unique(self.session, model, column))
+        elif column.unique:
+            kwargs["validators"].append(Unique(self.session, model, column))
+        self._apply_requirement(column, kwargs)
+        self._apply_default(column, kwargs)
+        if mapper.class_ is getattr(self.view, "model", None):
+            self._label_and_description(name, kwargs)
+        override = self._override(name)
+        if override is not None:
+            return override(**kwargs)
+        choices = (getattr(self.view, "form_choices", None) or {}).get(name)
+        if choices:
+            options = [_as_choice(choice) for choice in choices]
+            if column.nullable:
+                kwargs["filters"].append(avoid_empty_strings)
+                options = [SelectChoice("", ""), *options]
+            return fields.SelectField(choices=options, **kwargs)
+        return self.convert_type(column, kwargs)
+
+    def _apply_requirement(self, column: sa.Column[Any], kwargs: dict[str, Any]) -> None:
+        if self._has_requirement(kwargs):
+            return
+        optional_types = tuple(getattr(self.view, "form_optional_types", None) or (sa.Boolean,))
+        if column.nullable:
+            kwargs["validators"].append(validators.Optional())
+        elif not (
+            isinstance(column.type, optional_types) or column.default or column.server_default
+        ):
+            kwargs["validators"].append(validators.InputRequired())
+        else:
+            # Left empty, the column default or the server default applies.
+            kwargs["validators"].append(validators.Optional())
+
+    @staticmethod
+    def _apply_default(column: sa.Column[Any], kwargs: dict[str, Any]) -> None:
+        default = column.default
+        if default is None or "default" in kwargs:
+            return
+        if isinstance(default, sa.ColumnDefault) and default.is_scalar:
+            kwargs["default"] = default.arg
+        elif isinstance(default, sa.ColumnDefault) and default.is_callable:
+            arg = default.arg
+            kwargs["default"] = lambda: arg(None)
+
+    # -- column types --------------------------------------------------------
+
+    def convert_type(self, column: sa.Column[Any], kwargs: dict[str, Any]) -> Any:
+        """Pick the field for a column's type; ``None`` leaves an unknown type out.
+
+        Checked most specific first: ``Text`` before ``String``, ``Float``
+        before ``Numeric``, ``Enum`` (a ``String``) before both.
+        """
+        column_type = column.type
+        if isinstance(column_type, sa.TypeDecorator):
+            column_type = column_type.impl_instance
+        for type_class, method_name in _CONVERSIONS:
+            if isinstance(column_type, type_class):
+                method: Callable[..., Any] = getattr(self, method_name)
+                return method(column, column_type, kwargs)
+        return None
+
+    def conv_enum(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        enum_class = getattr(column_type, "enum_class", None)
+        if enum_class is not None:
+            choices = [SelectChoice(member.name, member.name) for member in enum_class]
+            kwargs["coerce"] = _enum_coerce(enum_class)
+        else:
+            choices = [SelectChoice(value, value) for value in column_type.enums]
+        if column.nullable:
+            choices = [SelectChoice("", ""), *choices]
+            coerce = kwargs.get("coerce", str)
+            kwargs["coerce"] = lambda value: coerce(value) if value not in ("", None) else None
+        return fields.SelectField(choices=choices, **kwargs)
+
+    def conv_string(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        length = getattr(column_type, "length", None)
+        if length:
+            kwargs["validators"].append(validators.Length(max=length))
+        if column.nullable:
+            kwargs["filters"].append(avoid_empty_strings)
+        return fields.StringField(**kwargs)
+
+    def conv_text(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        if column.nullable:
+            kwargs["filters"].append(avoid_empty_strings)
+        return fields.TextAreaField(**kwargs)
+
+    def conv_boolean(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        # An unticked box sends nothing: Optional would stop validation, not mean False.
+        kwargs["validators"] = [
+            v for v in kwargs["validators"] if not isinstance(v, validators.Optional)
+        ]
+        return fields.BooleanField(**kwargs)
+
+    def conv_date(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        return fields.DateField(**kwargs)
+
+    def conv_datetime(
+        self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]
+    ) -> Any:
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", DATETIME_FORMAT])
+        return fields.DateTimeLocalField(**kwargs)
+
+    def conv_time(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        kwargs.setdefault("format", ["%H:%M:%S", "%H:%M"])
+        return fields.TimeField(**kwargs)
+
+    def conv_integer(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        return fields.IntegerField(**kwargs)
+
+    def conv_float(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        return fields.FloatField(**kwargs)
+
+    def conv_numeric(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        kwargs.setdefault("places", getattr(column_type, "scale", None))
+        return fields.DecimalField(**kwargs)
+
+    def conv_json(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        return JSONField(**kwargs)
+
+    def conv_uuid(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        if getattr(column_type, "as_uuid", True):
+            kwargs["filters"].append(_to_uuid)
+        else:
+            kwargs["validators"].append(validators.UUID())
+            kwargs["filters"].append(avoid_empty_strings)
+        return fields.StringField(**kwargs)
+
+
+_CONVERSIONS: tuple[tuple[type[Any], str], ...] = (
+    (sa.Enum, "conv_enum"),
+    (sa.Text, "conv_text"),
+    (sa.String, "conv_string"),
+    (sa.Boolean, "conv_boolean"),
+    (sa.DateTime, "conv_datetime"),
+    (sa.Date, "conv_date"),
+    (sa.Time, "conv_time"),
+    (sa.Integer, "conv_integer"),
+    (sa.Float, "conv_float"),
+    (sa.Numeric, "conv_numeric"),
+    (sa.JSON, "conv_json"),
+    (sa.Uuid, "conv_uuid"),
+)
+
+
+def _with_object(base_class: type[Any]) -> type[Any]:
+    """Subclass ``base_class`` to keep the instance being edited, for :class:`Unique`."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        self._obj = kwargs.get("obj", args[1] if len(args) > 1 else None)
+        base_class.__init__(self, *args, **kwargs)
+
+    return type(base_class.__name__, (base_class,), {"__init__": __init__})
+
+
+def _properties(
+    mapper: orm.Mapper[Any],
+    only: Iterable[Any] | None,
+    exclude: Iterable[str] | None,
+    ignore_hidden: bool,
+) -> list[tuple[str, Any]]:
+    props = {prop.key: prop for prop in mapper.attrs}
+    if only:
+        selected: list[tuple[str, Any]] = []
+        for name in only:
+            if not isinstance(name, str):
+                name = name.key
+            if name not in props:
+                raise ValueError(
+                    f"form_columns names {name!r}, which {mapper.class_.__name__} does not"
+                    " have; list column or relationship attribute names."
+                )
+            selected.append((name, props[name]))
+        return selected
+    excluded = set(exclude or ())
+    return [
+        (key, prop)
+        for key, prop in _in_table_order(mapper)
+        if key not in excluded and not (ignore_hidden and key.startswith("_"))
+    ]
+
+
+def _in_table_order(mapper: orm.Mapper[Any]) -> list[tuple[str, Any]]:
+    """Columns in declaration order, each relationship where its foreign key sits.
+
+    ``mapper.attrs`` puts relationships declared with annotations first, which
+    would open a form on ``author`` before ``title``.
+    """
+    relationships = list(mapper.relationships)
+    ordered: list[tuple[str, Any]] = []
+    for prop in mapper.column_attrs:
+        ordered.append((prop.key, prop))
+        for relationship in list(relationships):
+            if relationship.direction is orm.MANYTOONE and any(
+                column in prop.columns for column in relationship.local_columns
+            ):
+                ordered.append((relationship.key, relationship))
+                relationships.remove(relationship)
+    ordered.extend((relationship.key, relationship) for relationship in relationships)
+    return ordered
+
+
+def get_form(
+    model: Any,
+    converter: AdminModelConverter,
+    base_class: type[Any] = Form,
+    only: Iterable[Any] | None = None,
+    exclude: Iterable[str] | None = None,
+    field_args: dict[str, dict[str, Any]] | None = None,
+    hidden_pk: bool = False,
+    ignore_hidden: bool = True,
+    extra_fields: dict[str, Any] | None = None,
+) -> type[Any]:
+    """Build the form class for ``model``, in attribute order or ``only``'s order."""
+    mapper = sa.inspect(model).mapper
+    field_args = field_args or {}
+    attrs: dict[str, Any] = {}
+    for name, prop in _properties(mapper, only, exclude, ignore_hidden):
+        field = converter.convert(model, mapper, name, prop, field_args.get(name), hidden_pk)
+        if field is not None:
+            attrs[name] = field
+    attrs.update(extra_fields or {})
+    return type(model.__name__ + "Form", (_with_object(base_class),), attrs)

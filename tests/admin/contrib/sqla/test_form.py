@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+from tests.admin.contrib.sqla.models import Author
+from tests.admin.contrib.sqla.models import Pair
+from tests.admin.contrib.sqla.models import Post
+from tests.admin.contrib.sqla.models import Sku
+from tests.admin.contrib.sqla.models import Status
+from wtforms import Form
+from wtforms import fields
+from wtforms import validators
+
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.admin.contrib.sqla.fields import JSONField
+from hipflask.admin.contrib.sqla.fields import QuerySelectField
+from hipflask.admin.contrib.sqla.fields import QuerySelectMultipleField
+from hipflask.admin.contrib.sqla.form import AdminModelConverter
+from hipflask.admin.contrib.sqla.form import get_form
+from hipflask.admin.contrib.sqla.validators import Unique
+from hipflask.testing.client import HipflaskClient
+
+
+class Settings:
+    """The view settings the converter reads, without a view."""
+
+    def __init__(self, model: Any, **settings: Any) -> None:
+        self.model = model
+        self.form_columns = None
+        self.__dict__.update(settings)
+
+
+def build(session: Any, model: Any, **settings: Any) -> type[Form]:
+    only = settings.pop("only", None)
+    exclude = settings.pop("exclude", None)
+    field_args = settings.pop("field_args", None)
+    converter = AdminModelConverter(session, Settings(model, form_columns=only, **settings))
+    return get_form(model, converter, only=only, exclude=exclude, field_args=field_args)
+
+
+def kinds(form_class: type[Form]) -> dict[str, type[Any]]:
+    return {field.name: type(field) for field in form_class()}
+
+
+def test_each_column_type_gets_its_field(session: orm.scoped_session[orm.Session]) -> None:
+    assert kinds(build(session, Post)) == {
+        "title": fields.StringField,
+        "body": fields.TextAreaField,
+        "views": fields.IntegerField,
+        "score": fields.FloatField,
+        "published": fields.BooleanField,
+        "status": fields.SelectField,
+        "uid": fields.StringField,
+        "extra": JSONField,
+        "day": fields.DateField,
+        "created": fields.DateTimeLocalField,
+        "author": QuerySelectField,
+        "tags": QuerySelectMultipleField,
+    }
+
+
+def validator_types(field: Any) -> list[type[Any]]:
+    return [type(validator) for validator in field.validators]
+
+
+def test_schema_rules_become_validators(session: orm.scoped_session[orm.Session]) -> None:
+    post = build(session, Post)()
+    author = build(session, Author)()
+
+    assert validator_types(post.title) == [validators.InputRequired, validators.Length]
+    assert post.title.validators[1].max == 100
+    assert validator_types(post.body) == [validators.Optional]
+    # A column default fills an empty field; a boolean is never "missing".
+    assert validator_types(post.views) == [validators.Optional]
+    assert validator_types(post.published) == []
+    assert validator_types(post.author) == [validators.InputRequired]
+    assert validator_types(author.name) == [Unique, validators.InputRequired, validators.Length]
+
+
+def test_column_defaults_fill_a_new_form(session: orm.scoped_session[orm.Session]) -> None:
+    post = build(session, Post)()
+
+    assert post.views.data == 0
+    assert post.published.data is False
+
+
+def test_keys_are_left_out_unless_the_user_must_type_them(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    assert "id" not in kinds(build(session, Post))
+    assert "author_id" not in kinds(build(session, Post))
+    assert list(kinds(build(session, Sku))) == ["code", "price"]
+    assert list(kinds(build(session, Pair))) == ["code", "number", "label"]
+    assert kinds(build(session, Sku))["price"] is fields.DecimalField
+
+
+def test_form_columns_orders_and_allows_a_foreign_key(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    form_class = build(session, Post, only=["author_id", "title"])
+
+    assert list(kinds(form_class)) == ["author_id", "title"]
+
+
+def test_form_columns_with_an_unknown_name_fails_at_startup(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    with pytest.raises(ValueError, match="nope"):
+        build(session, Post, only=["title", "nope"])
+
+
+def test_excluded_hidden_overridden_and_labelled(session: orm.scoped_session[orm.Session]) -> None:
+    form_class = build(
+        session,
+        Post,
+        exclude=["body"],
+        form_overrides={"title": fields.TextAreaField},
+        column_labels={"views": "Hits"},
+        column_descriptions={"views": "How often it was read"},
+        field_args={"score": {"validators": [validators.NumberRange(min=0)]}},
+    )
+    form = form_class()
+
+    assert "body" not in kinds(form_class)
+    assert isinstance(form.title, fields.TextAreaField)
+    assert form.views.label.text == "Hits"
+    assert form.views.description == "How often it was read"
+    assert validator_types(form.score) == [validators.NumberRange, validators.Optional]
+
+
+def test_form_choices_make_a_select(session: orm.scoped_session[orm.Session]) -> None:
+    form = build(session, Author, form_choices={"email": [("a@x", "A")]})()
+
+    assert isinstance(form.email, fields.SelectField)
+    assert [choice.value for choice in form.email.choices] == ["", "a@x"]
+
+
+@pytest.fixture
+def app(app: Hipflask, seeded: orm.scoped_session[orm.Session]) -> Hipflask:
+    post_form = build(seeded, Post)
+
+    @app.post("/post")
+    def post() -> dict[str, Any]:
+        form = post_form(request.form)
+        if not form.validate():
+            return {"errors": form.errors}
+        row = Post()
+        form.populate_obj(row)
+        seeded.add(row)
+        seeded.commit()
+        return {
+            "status": row.status.name if row.status else None,
+            "uid": str(row.uid) if row.uid else None,
+            "body": row.body,
+            "views": row.views,
+            "published": row.published,
+            "author": row.author.name,
+        }
+
+    return app
+
+
+def test_a_valid_submission_populates_typed_values(
+    client: HipflaskClient, seeded: orm.scoped_session[orm.Session]
+) -> None:
+    ann = seeded.scalars(sa.select(Author).filter_by(name="ann")).one()
+    uid = uuid.uuid4()
+    response = client.post(
+        "/post",
+        data={
+            "title": "New",
+            "author": str(ann.id),
+            "status": Status.published.name,
+            "uid": str(uid),
+            "body": "",
+            "views": "",
+            "published": "y",
+        },
+    )
+
+    assert response.json == {
+        "status": "published",
+        "uid": str(uid),
+        "body": None,
+        "views": 0,
+        "published": True,
+        "author": "ann",
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("status", "archived", "Invalid Choice"),
+        ("uid", "not-a-uuid", "Invalid UUID."),
+        ("extra", "{", "Invalid JSON"),
+        ("views", "ten", "Not a valid integer value."),
+        ("title", "x" * 101, "Field cannot be longer than 100 characters."),
+        ("day", "2024-13-45", "Not a valid date value."),
+        ("created", "yesterday", "Not a valid datetime value."),
+    ],
+    ids=["enum", "uuid", "json", "integer", "length", "date", "datetime"],
+)
+def test_bad_values_are_form_errors(
+    client: HipflaskClient,
+    seeded: orm.scoped_session[orm.Session],
+    field: str,
+    value: str,
+    message: str,
+) -> None:
+    ann = seeded.scalars(sa.select(Author).filter_by(name="ann")).one()
+    data = {"title": "New", "author": str(ann.id), field: value}
+
+    response = client.post("/post", data=data)
+
+    assert response.status_code == 200
+    assert message in str(response.json["errors"][field])
+    assert seeded.query(Post).count() == 3
+
+
+def test_required_fields_are_reported(
+    client: HipflaskClient, seeded: orm.scoped_session[orm.Session]
+) -> None:
+    response = client.post("/post", data={})
+
+    assert set(response.json["errors"]) == {"title", "author"}
