@@ -10,11 +10,11 @@ from wtforms import Form
 
 from hipflask import Hipflask
 from hipflask import request
-from hipflask.admin.contrib.sqla.fields import JSONField
 from hipflask.admin.contrib.sqla.fields import QuerySelectField
 from hipflask.admin.contrib.sqla.fields import QuerySelectMultipleField
 from hipflask.admin.contrib.sqla.fields import get_obj_pk
 from hipflask.admin.contrib.sqla.fields import get_pk_from_identity
+from hipflask.admin.form.fields import JSONField
 from hipflask.testing.client import HipflaskClient
 
 

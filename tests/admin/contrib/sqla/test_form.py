@@ -17,12 +17,13 @@ from wtforms import validators
 
 from hipflask import Hipflask
 from hipflask import request
-from hipflask.admin.contrib.sqla.fields import JSONField
 from hipflask.admin.contrib.sqla.fields import QuerySelectField
 from hipflask.admin.contrib.sqla.fields import QuerySelectMultipleField
 from hipflask.admin.contrib.sqla.form import AdminModelConverter
 from hipflask.admin.contrib.sqla.form import get_form
 from hipflask.admin.contrib.sqla.validators import Unique
+from hipflask.admin.form.fields import DateTimeField
+from hipflask.admin.form.fields import JSONField
 from hipflask.testing.client import HipflaskClient
 
 
@@ -58,7 +59,7 @@ def test_each_column_type_gets_its_field(session: orm.scoped_session[orm.Session
         "uid": fields.StringField,
         "extra": JSONField,
         "day": fields.DateField,
-        "created": fields.DateTimeLocalField,
+        "created": DateTimeField,
         "author": QuerySelectField,
         "tags": QuerySelectMultipleField,
     }

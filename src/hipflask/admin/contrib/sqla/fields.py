@@ -9,19 +9,17 @@ PostgreSQL would answer a malformed integer with an error instead of no row.
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from wtforms import widgets
 from wtforms.fields import SelectFieldBase
-from wtforms.fields import TextAreaField
 from wtforms.fields.choices import Choice  # type: ignore[attr-defined]  # stubs predate 3.3
 from wtforms.validators import ValidationError
 
+from ...form.widgets import Select2Widget
 from .tools import iterencode
 
 
@@ -57,7 +55,7 @@ class QuerySelectField(SelectFieldBase):
     sets ``data`` to ``None``.
     """
 
-    widget = widgets.Select()
+    widget = Select2Widget()
 
     def __init__(
         self,
@@ -139,7 +137,7 @@ class QuerySelectMultipleField(QuerySelectField):
     silently dropping it would save a different set than the one submitted.
     """
 
-    widget = widgets.Select(multiple=True)
+    widget = Select2Widget(multiple=True)
 
     def __init__(
         self, label: str | None = None, validators: Any = None, default: Any = None, **kwargs: Any
@@ -181,27 +179,3 @@ class QuerySelectMultipleField(QuerySelectField):
             offered = [obj for _, obj in self._get_object_list()]
             if any(obj not in offered for obj in data):
                 raise ValidationError(self.gettext("Not a valid choice"))
-
-
-class JSONField(TextAreaField):
-    """A textarea holding JSON; invalid JSON is a form error, not a database error."""
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        if self.data is None:
-            return ""
-        return json.dumps(self.data, ensure_ascii=False)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        text = str(valuelist[0]).strip()
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = json.loads(text)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(self.gettext("Invalid JSON")) from exc

@@ -22,15 +22,14 @@ from wtforms import fields
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 
-from .fields import JSONField
+from ...form.fields import DateTimeField
+from ...form.fields import JSONField
+from ...form.fields import TimeField
 from .fields import QuerySelectField
 from .fields import QuerySelectMultipleField
 from .tools import has_multiple_pks
 from .validators import Unique
 from .validators import resolve_session
-
-#: Also accepted by datetime fields: what ``str(datetime)`` gives, minus microseconds.
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def avoid_empty_strings(value: Any) -> Any:
@@ -299,12 +298,10 @@ class AdminModelConverter:
     def conv_datetime(
         self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]
     ) -> Any:
-        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", DATETIME_FORMAT])
-        return fields.DateTimeLocalField(**kwargs)
+        return DateTimeField(**kwargs)
 
     def conv_time(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        kwargs.setdefault("format", ["%H:%M:%S", "%H:%M"])
-        return fields.TimeField(**kwargs)
+        return TimeField(**kwargs)
 
     def conv_integer(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
         return fields.IntegerField(**kwargs)

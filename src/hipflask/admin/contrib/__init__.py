@@ -1,0 +1,1 @@
+"""Data backends for model views, at Flask-Admin's path (``flask_admin.contrib``)."""

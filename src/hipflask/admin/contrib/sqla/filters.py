@@ -1,0 +1,541 @@
+"""Flask-Admin's SQLAlchemy list filters: the same class names, as SQL.
+
+A filter's value comes from the URL. ``clean`` parses it (and ``validate``
+refuses what it cannot parse, so the list view drops a tampered filter
+instead of answering 500); ``apply`` adds a bound-parameter condition, never
+text. Negative filters (``not equal``, ``not in list``...) also match NULL,
+which SQL's three-valued logic would otherwise leave out silently.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...model import filters
+from . import tools
+
+
+class BaseSQLAFilter(filters.BaseFilter):
+    """A filter on one column: an attribute (``Post.title``) or a dotted path.
+
+    A path such as ``"author.name"`` is resolved when the view binds the
+    filter to its model; the relationships to join are kept in ``join_path``.
+    """
+
+    def __init__(
+        self, column: Any, name: str, options: Any = None, data_type: str | None = None
+    ) -> None:
+        super().__init__(name, options, data_type)
+        self.column = column
+        self.join_path: list[Any] = []
+        self._bound_model: Any = None
+        if not isinstance(column, str):
+            self._on_column_resolved()
+
+    def bind(self, model: Any) -> None:
+        """Resolve a dotted-path column against ``model``; a no-op for an attribute."""
+        if not isinstance(self.column, str):
+            return
+        path = self.column
+        try:
+            attr, join_path = tools.get_field_with_path(model, path)
+        except AttributeError as exc:
+            raise ValueError(
+                f"Filter path {path!r} does not resolve on {model.__name__}: {exc}"
+            ) from exc
+        if attr is None or tools.is_relationship(attr):
+            raise ValueError(
+                f"Filter path {path!r} on {model.__name__} names a relationship;"
+                " name one of its columns, such as 'author.name'."
+            )
+        self.key_name = path
+        self.column = attr
+        self.join_path = join_path
+        self._bound_model = model
+        self._on_column_resolved()
+
+    def _on_column_resolved(self) -> None:
+        """Hook for subclasses that read the column's type (enum options)."""
+
+    def get_column(self, alias: Any) -> Any:
+        """The column, re-pointed at ``alias`` when its table was joined under one."""
+        if isinstance(self.column, str):
+            raise RuntimeError(f"Filter {self.name!r} is used before being bound to a model.")
+        return self.column if alias is None else getattr(alias, self.column.key)
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        return query.filter(self.condition(self.get_column(alias), value))
+
+    def condition(self, column: Any, value: Any) -> Any:
+        """The SQL condition for one cleaned value; each filter defines its own."""
+        raise NotImplementedError
+
+
+def _or_null(column: Any, clause: Any) -> Any:
+    return sa.or_(clause, column.is_(None))
+
+
+class FilterEqual(BaseSQLAFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        return column == value
+
+    def operation(self) -> str:
+        return "equals"
+
+
+class FilterNotEqual(BaseSQLAFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        return _or_null(column, column != value)
+
+    def operation(self) -> str:
+        return "not equal"
+
+
+class FilterLike(BaseSQLAFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        return column.ilike(tools.parse_like_term(str(value)), escape=tools.LIKE_ESCAPE)
+
+    def operation(self) -> str:
+        return "contains"
+
+
+class FilterNotLike(BaseSQLAFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        pattern = tools.parse_like_term(str(value))
+        return _or_null(column, column.not_ilike(pattern, escape=tools.LIKE_ESCAPE))
+
+    def operation(self) -> str:
+        return "not contains"
+
+
+class FilterGreater(BaseSQLAFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        return column > value
+
+    def operation(self) -> str:
+        return "greater than"
+
+
+class FilterSmaller(BaseSQLAFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        return column < value
+
+    def operation(self) -> str:
+        return "smaller than"
+
+
+class FilterEmpty(BaseSQLAFilter, filters.BaseBooleanFilter):
+    """``1`` keeps the rows where the column is NULL, ``0`` the others."""
+
+    def condition(self, column: Any, value: Any) -> Any:
+        return column.is_(None) if value == "1" else column.is_not(None)
+
+    def operation(self) -> str:
+        return "empty"
+
+
+class FilterInList(BaseSQLAFilter):
+    """A comma-separated list of values; the widget lets users type several."""
+
+    def __init__(
+        self, column: Any, name: str, options: Any = None, data_type: str | None = None
+    ) -> None:
+        super().__init__(column, name, options, data_type="select2-tags")
+
+    def clean(self, value: str) -> list[Any]:
+        return [part.strip() for part in str(value).split(",") if part.strip()]
+
+    def condition(self, column: Any, value: Any) -> Any:
+        return column.in_(value)
+
+    def operation(self) -> str:
+        return "in list"
+
+
+class FilterNotInList(FilterInList):
+    def condition(self, column: Any, value: Any) -> Any:
+        return _or_null(column, column.not_in(value))
+
+    def operation(self) -> str:
+        return "not in list"
+
+
+class BooleanEqualFilter(FilterEqual, filters.BaseBooleanFilter):
+    def clean(self, value: str) -> bool:
+        return value == "1"
+
+
+class BooleanNotEqualFilter(FilterNotEqual, filters.BaseBooleanFilter):
+    def clean(self, value: str) -> bool:
+        return value == "1"
+
+
+class IntEqualFilter(FilterEqual, filters.BaseIntFilter):
+    pass
+
+
+class IntNotEqualFilter(FilterNotEqual, filters.BaseIntFilter):
+    pass
+
+
+class IntGreaterFilter(FilterGreater, filters.BaseIntFilter):
+    pass
+
+
+class IntSmallerFilter(FilterSmaller, filters.BaseIntFilter):
+    pass
+
+
+class IntInListFilter(filters.BaseIntListFilter, FilterInList):
+    pass
+
+
+class IntNotInListFilter(filters.BaseIntListFilter, FilterNotInList):
+    pass
+
+
+class FloatEqualFilter(FilterEqual, filters.BaseFloatFilter):
+    pass
+
+
+class FloatNotEqualFilter(FilterNotEqual, filters.BaseFloatFilter):
+    pass
+
+
+class FloatGreaterFilter(FilterGreater, filters.BaseFloatFilter):
+    pass
+
+
+class FloatSmallerFilter(FilterSmaller, filters.BaseFloatFilter):
+    pass
+
+
+class FloatInListFilter(filters.BaseFloatListFilter, FilterInList):
+    pass
+
+
+class FloatNotInListFilter(filters.BaseFloatListFilter, FilterNotInList):
+    pass
+
+
+class DateEqualFilter(FilterEqual, filters.BaseDateFilter):
+    pass
+
+
+class DateNotEqualFilter(FilterNotEqual, filters.BaseDateFilter):
+    pass
+
+
+class DateGreaterFilter(FilterGreater, filters.BaseDateFilter):
+    pass
+
+
+class DateSmallerFilter(FilterSmaller, filters.BaseDateFilter):
+    pass
+
+
+class DateBetweenFilter(BaseSQLAFilter, filters.BaseDateBetweenFilter):
+    """``2024-01-01 to 2024-12-31``, both ends included."""
+
+    def __init__(
+        self, column: Any, name: str, options: Any = None, data_type: str | None = None
+    ) -> None:
+        super().__init__(column, name, options, data_type="daterangepicker")
+
+    def condition(self, column: Any, value: Any) -> Any:
+        start, end = value
+        return column.between(start, end)
+
+
+class DateNotBetweenFilter(DateBetweenFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        start, end = value
+        return _or_null(column, sa.not_(column.between(start, end)))
+
+    def operation(self) -> str:
+        return "not between"
+
+
+class DateTimeEqualFilter(FilterEqual, filters.BaseDateTimeFilter):
+    pass
+
+
+class DateTimeNotEqualFilter(FilterNotEqual, filters.BaseDateTimeFilter):
+    pass
+
+
+class DateTimeGreaterFilter(FilterGreater, filters.BaseDateTimeFilter):
+    pass
+
+
+class DateTimeSmallerFilter(FilterSmaller, filters.BaseDateTimeFilter):
+    pass
+
+
+class DateTimeBetweenFilter(BaseSQLAFilter, filters.BaseDateTimeBetweenFilter):
+    def __init__(
+        self, column: Any, name: str, options: Any = None, data_type: str | None = None
+    ) -> None:
+        super().__init__(column, name, options, data_type="datetimerangepicker")
+
+    def condition(self, column: Any, value: Any) -> Any:
+        start, end = value
+        return column.between(start, end)
+
+
+class DateTimeNotBetweenFilter(DateTimeBetweenFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        start, end = value
+        return _or_null(column, sa.not_(column.between(start, end)))
+
+    def operation(self) -> str:
+        return "not between"
+
+
+class TimeEqualFilter(FilterEqual, filters.BaseTimeFilter):
+    pass
+
+
+class TimeNotEqualFilter(FilterNotEqual, filters.BaseTimeFilter):
+    pass
+
+
+class TimeGreaterFilter(FilterGreater, filters.BaseTimeFilter):
+    pass
+
+
+class TimeSmallerFilter(FilterSmaller, filters.BaseTimeFilter):
+    pass
+
+
+class TimeBetweenFilter(BaseSQLAFilter, filters.BaseTimeBetweenFilter):
+    def __init__(
+        self, column: Any, name: str, options: Any = None, data_type: str | None = None
+    ) -> None:
+        super().__init__(column, name, options, data_type="timerangepicker")
+
+    def condition(self, column: Any, value: Any) -> Any:
+        start, end = value
+        return column.between(start, end)
+
+
+class TimeNotBetweenFilter(TimeBetweenFilter):
+    def condition(self, column: Any, value: Any) -> Any:
+        start, end = value
+        return _or_null(column, sa.not_(column.between(start, end)))
+
+    def operation(self) -> str:
+        return "not between"
+
+
+class _EnumMixin:
+    """Offer an enum column's members as options and parse a value back to one.
+
+    A value that is not a member fails ``clean`` (and so ``validate``), so a
+    tampered value drops the filter instead of reaching the database.
+    """
+
+    column: Any
+    options: Any
+
+    def _on_column_resolved(self) -> None:
+        enum_class = getattr(self.column.type, "enum_class", None)
+        self._enum_class = enum_class
+        if self.options is None:
+            if enum_class is not None:
+                self.options = [(member.name, member.name) for member in enum_class]
+            else:
+                self.options = [(value, value) for value in self.column.type.enums]
+
+    def _clean_one(self, value: str) -> Any:
+        enum_class: type[enum.Enum] | None = self._enum_class
+        if enum_class is None:
+            if value not in self.column.type.enums:
+                raise ValueError(f"{value!r} is not one of the column's values.")
+            return value
+        try:
+            return enum_class[value]
+        except KeyError as exc:
+            raise ValueError(f"{value!r} is not a member of {enum_class.__name__}.") from exc
+
+
+class EnumEqualFilter(_EnumMixin, FilterEqual):
+    def clean(self, value: str) -> Any:
+        return self._clean_one(value)
+
+
+class EnumFilterNotEqual(_EnumMixin, FilterNotEqual):
+    def clean(self, value: str) -> Any:
+        return self._clean_one(value)
+
+
+class EnumFilterEmpty(_EnumMixin, FilterEmpty):
+    def _on_column_resolved(self) -> None:
+        self._enum_class = getattr(self.column.type, "enum_class", None)
+
+
+class EnumFilterInList(_EnumMixin, FilterInList):
+    def clean(self, value: str) -> list[Any]:
+        return [self._clean_one(part) for part in super().clean(value)]
+
+
+class EnumFilterNotInList(_EnumMixin, FilterNotInList):
+    def clean(self, value: str) -> list[Any]:
+        return [self._clean_one(part) for part in super().clean(value)]
+
+
+class _UuidMixin:
+    """Compare as ``uuid.UUID`` where the column holds them, as text otherwise.
+
+    A UUID column's bind processor reads ``.hex`` from what it is given; the
+    generic filter's string value would fail there with a 500.
+    """
+
+    column: Any
+
+    def _as_column_value(self, value: str) -> Any:
+        parsed = uuid.UUID(str(value).strip())
+        if getattr(self.column.type, "as_uuid", False):
+            return parsed
+        return str(parsed)
+
+
+class UuidFilterEqual(_UuidMixin, FilterEqual, filters.BaseUuidFilter):
+    def clean(self, value: str) -> Any:
+        return self._as_column_value(value)
+
+
+class UuidFilterNotEqual(_UuidMixin, FilterNotEqual, filters.BaseUuidFilter):
+    def clean(self, value: str) -> Any:
+        return self._as_column_value(value)
+
+
+class UuidFilterInList(_UuidMixin, FilterInList):
+    def clean(self, value: str) -> list[Any]:
+        return [self._as_column_value(part) for part in super().clean(value)]
+
+
+class UuidFilterNotInList(_UuidMixin, FilterNotInList):
+    def clean(self, value: str) -> list[Any]:
+        return [self._as_column_value(part) for part in super().clean(value)]
+
+
+class FilterConverter(filters.BaseFilterConverter):
+    """Pick the filters offered for a column from its SQLAlchemy type.
+
+    The class attributes are the filter sets, as Flask-Admin names them, so a
+    subclass can narrow one (``int_filters = (IntEqualFilter,)``). Types are
+    matched with ``isinstance``, most specific first, so a custom type that
+    subclasses ``String`` gets the string filters; :meth:`convert` also takes a
+    type name, for converters registered with ``@filters.convert``.
+    """
+
+    strings: tuple[type[BaseSQLAFilter], ...] = (
+        FilterLike,
+        FilterNotLike,
+        FilterEqual,
+        FilterNotEqual,
+        FilterEmpty,
+        FilterInList,
+        FilterNotInList,
+    )
+    string_key_filters: tuple[type[BaseSQLAFilter], ...] = (
+        FilterEqual,
+        FilterNotEqual,
+        FilterEmpty,
+        FilterInList,
+        FilterNotInList,
+    )
+    int_filters: tuple[type[BaseSQLAFilter], ...] = (
+        IntEqualFilter,
+        IntNotEqualFilter,
+        IntGreaterFilter,
+        IntSmallerFilter,
+        FilterEmpty,
+        IntInListFilter,
+        IntNotInListFilter,
+    )
+    float_filters: tuple[type[BaseSQLAFilter], ...] = (
+        FloatEqualFilter,
+        FloatNotEqualFilter,
+        FloatGreaterFilter,
+        FloatSmallerFilter,
+        FilterEmpty,
+        FloatInListFilter,
+        FloatNotInListFilter,
+    )
+    bool_filters: tuple[type[BaseSQLAFilter], ...] = (BooleanEqualFilter, BooleanNotEqualFilter)
+    enum: tuple[type[BaseSQLAFilter], ...] = (
+        EnumEqualFilter,
+        EnumFilterNotEqual,
+        EnumFilterEmpty,
+        EnumFilterInList,
+        EnumFilterNotInList,
+    )
+    date_filters: tuple[type[BaseSQLAFilter], ...] = (
+        DateEqualFilter,
+        DateNotEqualFilter,
+        DateGreaterFilter,
+        DateSmallerFilter,
+        DateBetweenFilter,
+        DateNotBetweenFilter,
+        FilterEmpty,
+    )
+    datetime_filters: tuple[type[BaseSQLAFilter], ...] = (
+        DateTimeEqualFilter,
+        DateTimeNotEqualFilter,
+        DateTimeGreaterFilter,
+        DateTimeSmallerFilter,
+        DateTimeBetweenFilter,
+        DateTimeNotBetweenFilter,
+        FilterEmpty,
+    )
+    time_filters: tuple[type[BaseSQLAFilter], ...] = (
+        TimeEqualFilter,
+        TimeNotEqualFilter,
+        TimeGreaterFilter,
+        TimeSmallerFilter,
+        TimeBetweenFilter,
+        TimeNotBetweenFilter,
+        FilterEmpty,
+    )
+    uuid_filters: tuple[type[BaseSQLAFilter], ...] = (
+        UuidFilterEqual,
+        UuidFilterNotEqual,
+        FilterEmpty,
+        UuidFilterInList,
+        UuidFilterNotInList,
+    )
+
+    def _sets_by_type(self) -> tuple[tuple[type[Any], tuple[type[BaseSQLAFilter], ...]], ...]:
+        return (
+            (sa.Enum, self.enum),
+            (sa.Boolean, self.bool_filters),
+            (sa.DateTime, self.datetime_filters),
+            (sa.Date, self.date_filters),
+            (sa.Time, self.time_filters),
+            (sa.Integer, self.int_filters),
+            (sa.Float, self.float_filters),
+            (sa.Numeric, self.float_filters),
+            (sa.Uuid, self.uuid_filters),
+            (sa.String, self.strings),
+        )
+
+    def convert(
+        self, type_name: str, column: Any, name: str, **kwargs: Any
+    ) -> list[BaseSQLAFilter] | None:
+        """The filters for ``column``, or ``None`` when its type has none."""
+        registered = getattr(self, "converters", {}).get(type_name.lower())
+        if registered is not None:
+            return registered(column, name, **kwargs)  # type: ignore[no-any-return]
+        column_type = getattr(column, "type", None)
+        if isinstance(column_type, sa.TypeDecorator):
+            column_type = column_type.impl_instance
+        for type_class, filter_set in self._sets_by_type():
+            if isinstance(column_type, type_class):
+                return [filter_class(column, name, **kwargs) for filter_class in filter_set]
+        return None

@@ -1,0 +1,177 @@
+"""The list view's SQL: search, filters through relationships, sorting, keys.
+
+Conditions on related rows are written as ``EXISTS`` (``relationship.any()``
+and ``.has()``) rather than joins: a post with three matching tags is still
+one row, on the page and in the count. Only sorting by a related column
+joins, with an outer join under an alias of its own per path.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from ....errors import ConfigurationError
+from . import tools
+
+#: Largest row offset asked of a database: past it, the page is empty anyway,
+#: and PostgreSQL would refuse a bigint overflow with an error.
+MAX_OFFSET = 2**62
+
+#: Keys outside a signed 64-bit integer match no row on any backend.
+_INT64 = 2**63
+
+
+def resolve_path(model: Any, path: Sequence[Any]) -> list[Any]:
+    """Turn a path's tables (from a bare attribute) into relationships.
+
+    ``FilterEqual(Author.name, ...)`` on a Post view names a column, not a way
+    to reach it; the one relationship from ``model`` to that table is used.
+    """
+    resolved: list[Any] = []
+    for step in path:
+        if isinstance(step, sa.Table):
+            resolved.append(_relationship_to(model, step))
+        else:
+            resolved.append(step)
+    return resolved
+
+
+def _relationship_to(model: Any, table: sa.Table) -> Any:
+    mapper = sa.inspect(model).mapper
+    found = [rel for rel in mapper.relationships if table in rel.mapper.tables]
+    if len(found) != 1:
+        raise ConfigurationError(
+            f"{model.__name__} has {len(found)} relationships to table {table.name!r};"
+            " name the column by its path instead, such as 'author.name'."
+        )
+    return getattr(model, found[0].key)
+
+
+def through_path(path: Sequence[Any], condition: Any) -> Any:
+    """Wrap ``condition`` on a related model in ``EXISTS`` along ``path``."""
+    for step in reversed(path):
+        condition = step.any(condition) if step.property.uselist else step.has(condition)
+    return condition
+
+
+def join_path(
+    query: Any, joins: dict[tuple[str, ...], Any], path: Sequence[Any]
+) -> tuple[Any, Any]:
+    """Outer-join ``path`` once per query; return the query and the last alias."""
+    alias: Any = None
+    key: tuple[str, ...] = ()
+    for step in path:
+        key = (*key, step.key)
+        if key not in joins:
+            target = orm.aliased(step.property.mapper.class_)
+            attr = step if alias is None else getattr(alias, step.key)
+            query = query.outerjoin(attr.of_type(target))
+            joins[key] = target
+        alias = joins[key]
+    return query, alias
+
+
+def on_alias(column: Any, alias: Any) -> Any:
+    """``column`` re-pointed at ``alias`` (``None`` keeps it on the model)."""
+    return column if alias is None else getattr(alias, column.key)
+
+
+def search_condition(fields: Iterable[tuple[Any, list[Any]]], term: str) -> Any:
+    """Match ``term`` in any of ``fields``, case-insensitively, as a literal.
+
+    Non-text columns are cast to text so that a number or a date can be
+    searched too; the term is a bound parameter with LIKE's wildcards escaped.
+    """
+    pattern = tools.parse_like_term(term)
+    clauses = []
+    for column, path in fields:
+        expression = column
+        if not isinstance(getattr(column, "type", None), sa.String):
+            expression = sa.cast(column, sa.Unicode)
+        clause = expression.ilike(pattern, escape=tools.LIKE_ESCAPE)
+        clauses.append(through_path(path, clause))
+    return sa.or_(*clauses)
+
+
+def _parse_temporal(kind: type[Any]) -> Callable[[str], Any]:
+    return kind.fromisoformat  # type: ignore[no-any-return]
+
+
+_PARSERS: dict[type[Any], Callable[[str], Any]] = {
+    int: int,
+    float: float,
+    decimal.Decimal: decimal.Decimal,
+    uuid.UUID: uuid.UUID,
+    datetime.datetime: _parse_temporal(datetime.datetime),
+    datetime.date: _parse_temporal(datetime.date),
+    datetime.time: _parse_temporal(datetime.time),
+    str: str,
+}
+
+
+def coerce_key_part(column: sa.Column[Any], text: str) -> Any:
+    """Parse one part of a key from a URL into the column's Python type.
+
+    Raises ``ValueError`` for a value the column cannot hold, so that a
+    tampered id is "not found" before the database sees it: PostgreSQL and
+    MariaDB answer a malformed or out-of-range integer with an error.
+    """
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return text
+    parse = _PARSERS.get(python_type)
+    if parse is None:
+        return text
+    try:
+        value = parse(text)
+    except (ValueError, ArithmeticError) as exc:
+        raise ValueError(f"{text!r} is not a valid key.") from exc
+    if isinstance(value, int) and not -_INT64 <= value < _INT64:
+        raise ValueError(f"{text!r} is out of range for a key.")
+    return value
+
+
+def coerce_key(model: Any, id_: Any) -> tuple[Any, ...] | None:
+    """A URL's ``id`` as a tuple of key values, or ``None`` when it cannot be one."""
+    columns = list(sa.inspect(model).mapper.primary_key)
+    parts = tools.iterdecode(str(id_)) if not isinstance(id_, tuple) else id_
+    if len(parts) != len(columns):
+        return None
+    try:
+        return tuple(
+            coerce_key_part(column, str(part)) for column, part in zip(columns, parts, strict=True)
+        )
+    except ValueError:
+        return None
+
+
+def filter_by_keys(query: Any, model: Any, ids: Iterable[Any]) -> Any:
+    """Narrow ``query`` to the rows with these ids; unparseable ids match nothing."""
+    keys = [key for key in (coerce_key(model, id_) for id_ in ids) if key is not None]
+    names = tools.get_primary_key(model)
+    if isinstance(names, tuple):
+        columns = [getattr(model, name) for name in names]
+        return query.filter(tools.tuple_operator_in(columns, keys))
+    return query.filter(getattr(model, names).in_([key[0] for key in keys]))
+
+
+def paginate(query: Any, page: int | None, page_size: int | None) -> Any:
+    """Apply LIMIT/OFFSET; ``None`` when the page lies past any possible row."""
+    if not page_size:
+        return query
+    page = max(int(page or 0), 0)
+    offset = page * page_size
+    if offset > MAX_OFFSET:
+        return None
+    query = query.limit(page_size)
+    return query.offset(offset) if offset else query
