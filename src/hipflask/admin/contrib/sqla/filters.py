@@ -10,6 +10,7 @@ which SQL's three-valued logic would otherwise leave out silently.
 from __future__ import annotations
 
 import enum
+import math
 import uuid
 from typing import Any
 
@@ -17,6 +18,18 @@ import sqlalchemy as sa
 
 from ...model import filters
 from . import tools
+
+_INT64 = 2**63
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -_INT64 <= value < _INT64
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
 
 
 class BaseSQLAFilter(filters.BaseFilter):
@@ -35,6 +48,21 @@ class BaseSQLAFilter(filters.BaseFilter):
         self._bound_model: Any = None
         if not isinstance(column, str):
             self._on_column_resolved()
+
+    def validate(self, value: Any) -> bool:
+        """Refuse a value that parses but no database column could hold.
+
+        ``10**40`` is a valid Python int, and SQLite, PostgreSQL and MariaDB
+        all answer it with an error instead of no rows.
+        """
+        if not super().validate(value):
+            return False
+        try:
+            cleaned = self.clean(value)
+        except (ValueError, TypeError, ArithmeticError):
+            return False
+        values = cleaned if isinstance(cleaned, list | tuple) else [cleaned]
+        return all(_storable(item) for item in values)
 
     def bind(self, model: Any) -> None:
         """Resolve a dotted-path column against ``model``; a no-op for an attribute."""
