@@ -218,13 +218,7 @@ class ModelView(BaseModelView):
                     f"column_searchable_list names the relationship {name!r}; name one of"
                     " its columns, such as 'author.name'."
                 )
-            if isinstance(name, str) and tools.is_hybrid_property(self.model, name):
-                self._search_fields.append((attr, path))
-                continue
-            for column in tools.get_columns_for_field(attr):
-                target = getattr(attr, "class_", None)
-                field = getattr(target, column.key, column) if target is not None else column
-                self._search_fields.append((field, path))
+            self._search_fields.append((attr, path))
         return bool(self._search_fields)
 
     def search_placeholder(self) -> str | None:

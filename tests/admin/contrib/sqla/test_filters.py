@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+from tests.admin.contrib.sqla.models import Author
+from tests.admin.contrib.sqla.models import Post
+from tests.admin.contrib.sqla.models import Status
+
+from hipflask.admin.contrib.sqla import filters
+from hipflask.admin.contrib.sqla.query import through_path
+
+
+def titles(session: orm.scoped_session[orm.Session], flt: Any, value: str) -> list[str]:
+    """Validate, clean and apply one filter as the list view does."""
+    assert flt.validate(value), value
+    query = session.query(Post)
+    if flt.join_path:
+        condition = flt.condition(flt.get_column(None), flt.clean(value))
+        query = query.filter(through_path(flt.join_path, condition))
+    else:
+        query = flt.apply(query, flt.clean(value))
+    return sorted(post.title for post in query)
+
+
+@pytest.fixture
+def dated(seeded: orm.scoped_session[orm.Session]) -> orm.scoped_session[orm.Session]:
+    hello = seeded.query(Post).filter_by(title="Hello world").one()
+    hello.day = datetime.date(2024, 5, 1)
+    hello.created = datetime.datetime(2024, 5, 1, 9, 30)
+    hello.status = Status.published
+    hello.uid = uuid.UUID(int=1)
+    hello.score = 2.5
+    seeded.commit()
+    return seeded
+
+
+@pytest.mark.parametrize(
+    ("filter_class", "column", "value", "expected"),
+    [
+        (filters.FilterEqual, Post.title, "Third", ["Third"]),
+        (filters.FilterNotEqual, Post.body, "x", ["100% pure_fun", "Hello world", "Third"]),
+        (filters.FilterLike, Post.title, "HELLO", ["Hello world"]),
+        (filters.FilterLike, Post.title, "0%", ["100% pure_fun"]),
+        (filters.FilterNotLike, Post.title, "o", ["100% pure_fun", "Third"]),
+        (filters.FilterEmpty, Post.body, "1", ["100% pure_fun", "Hello world", "Third"]),
+        (filters.FilterEmpty, Post.day, "0", ["Hello world"]),
+        (filters.FilterInList, Post.title, "Third, Hello world", ["Hello world", "Third"]),
+        (filters.FilterNotInList, Post.title, "Third", ["100% pure_fun", "Hello world"]),
+        (filters.IntGreaterFilter, Post.views, "4", ["100% pure_fun", "Hello world"]),
+        (filters.IntSmallerFilter, Post.views, "4", ["Third"]),
+        (filters.IntInListFilter, Post.views, "1,5", ["100% pure_fun", "Third"]),
+        (filters.FloatEqualFilter, Post.score, "2.5", ["Hello world"]),
+        (
+            filters.BooleanEqualFilter,
+            Post.published,
+            "0",
+            ["100% pure_fun", "Hello world", "Third"],
+        ),
+        (filters.DateEqualFilter, Post.day, "2024-05-01", ["Hello world"]),
+        (filters.DateBetweenFilter, Post.day, "2024-01-01 to 2024-12-31", ["Hello world"]),
+        (
+            filters.DateNotBetweenFilter,
+            Post.day,
+            "2024-01-01 to 2024-02-01",
+            ["100% pure_fun", "Hello world", "Third"],
+        ),
+        (filters.DateTimeGreaterFilter, Post.created, "2024-05-01 09:00:00", ["Hello world"]),
+        (filters.EnumEqualFilter, Post.status, "published", ["Hello world"]),
+        (filters.EnumFilterNotEqual, Post.status, "published", ["100% pure_fun", "Third"]),
+        (filters.EnumFilterInList, Post.status, "draft,published", ["Hello world"]),
+        (filters.UuidFilterEqual, Post.uid, str(uuid.UUID(int=1)), ["Hello world"]),
+        (filters.UuidFilterInList, Post.uid, str(uuid.UUID(int=1)), ["Hello world"]),
+    ],
+    ids=lambda value: getattr(value, "__name__", None) if isinstance(value, type) else None,
+)
+def test_filter_matches(
+    dated: orm.scoped_session[orm.Session],
+    filter_class: type[filters.BaseSQLAFilter],
+    column: Any,
+    value: str,
+    expected: list[str],
+) -> None:
+    assert titles(dated, filter_class(column, "name"), value) == expected
+
+
+@pytest.mark.parametrize(
+    ("filter_class", "column", "value"),
+    [
+        (filters.IntEqualFilter, Post.views, "ten"),
+        (filters.IntEqualFilter, Post.views, str(10**30)),
+        (filters.IntInListFilter, Post.views, f"1,{-(10**30)}"),
+        (filters.FloatEqualFilter, Post.score, "1e400"),
+        (filters.BooleanEqualFilter, Post.published, "yes"),
+        (filters.DateEqualFilter, Post.day, "2024-13-01"),
+        (filters.DateBetweenFilter, Post.day, "2024-01-01"),
+        (filters.EnumEqualFilter, Post.status, "archived"),
+        (filters.UuidFilterEqual, Post.uid, "not-a-uuid"),
+        (filters.FilterEmpty, Post.body, "maybe"),
+    ],
+    ids=[
+        "int-text",
+        "int-huge",
+        "int-list-huge",
+        "float-infinite",
+        "bool-word",
+        "date-month-13",
+        "between-one-end",
+        "enum-unknown",
+        "uuid-malformed",
+        "empty-word",
+    ],
+)
+def test_a_value_the_column_cannot_hold_does_not_validate(
+    filter_class: type[filters.BaseSQLAFilter], column: Any, value: str
+) -> None:
+    assert not filter_class(column, "name").validate(value)
+
+
+def test_enum_filters_offer_the_members() -> None:
+    flt = filters.EnumEqualFilter(Post.status, "Status")
+
+    assert flt.get_options(None) == [("draft", "draft"), ("published", "published")]
+
+
+def test_a_dotted_path_is_resolved_when_bound(seeded: orm.scoped_session[orm.Session]) -> None:
+    flt = filters.FilterEqual("author.name", "Author")
+    flt.bind(Post)
+
+    assert flt.column is Author.name
+    assert flt.key_name == "author.name"
+    assert titles(seeded, flt, "bob") == ["100% pure_fun"]
+
+
+@pytest.mark.parametrize("path", ["author.nope", "author"], ids=["unknown", "relationship"])
+def test_a_bad_path_fails_when_bound(path: str) -> None:
+    with pytest.raises(ValueError, match=path):
+        filters.FilterEqual(path, "Bad").bind(Post)
+
+
+def test_a_filter_used_before_binding_says_so() -> None:
+    with pytest.raises(RuntimeError, match="bound"):
+        filters.FilterEqual("author.name", "Author").get_column(None)
+
+
+@pytest.mark.parametrize(
+    ("column_type", "first"),
+    [
+        (sa.String(10), filters.FilterLike),
+        (sa.Text(), filters.FilterLike),
+        (sa.Integer(), filters.IntEqualFilter),
+        (sa.Float(), filters.FloatEqualFilter),
+        (sa.Numeric(8, 2), filters.FloatEqualFilter),
+        (sa.Boolean(), filters.BooleanEqualFilter),
+        (sa.Date(), filters.DateEqualFilter),
+        (sa.DateTime(), filters.DateTimeEqualFilter),
+        (sa.Time(), filters.TimeEqualFilter),
+        (sa.Enum(Status), filters.EnumEqualFilter),
+        (sa.Uuid(), filters.UuidFilterEqual),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, sa.types.TypeEngine) else None,
+)
+def test_the_converter_picks_filters_by_type(column_type: Any, first: type[Any]) -> None:
+    column = sa.Column("c", column_type)
+
+    made = filters.FilterConverter().convert(type(column_type).__name__, column, "C")
+
+    assert made is not None
+    assert type(made[0]) is first
+
+
+def test_the_converter_has_nothing_for_an_unknown_type() -> None:
+    column = sa.Column("c", sa.LargeBinary())
+
+    assert filters.FilterConverter().convert("LargeBinary", column, "C") is None
