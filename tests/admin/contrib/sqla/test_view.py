@@ -181,7 +181,7 @@ def test_filters_on_own_and_related_columns(
 ) -> None:
     view = views["post"]
     greater = filter_index(view, "Views", "greater than")
-    related = filter_index(view, "Author / Name", "equals")
+    related = filter_index(view, "author / Hfa Author / Name", "equals")
     email = filter_index(view, "Author email", "contains")
     by_attribute = filter_index(view, "Author name", "equals")
 
@@ -197,7 +197,7 @@ def test_negative_filters_keep_null_rows(
     admin_client: HipflaskClient, views: dict[str, ModelView]
 ) -> None:
     not_equal = filter_index(views["post"], "Author email", "contains")
-    not_like = filter_index(views["post"], "Author / Name", "not equal")
+    not_like = filter_index(views["post"], "author / Hfa Author / Name", "not equal")
 
     assert listing(admin_client, **{f"flt0_{not_equal}": "nobody"})["count"] == 0
     assert listing(admin_client, **{f"flt0_{not_like}": "ann"})["count"] == 1
@@ -602,7 +602,7 @@ def test_crud_search_filter_sort_round_trip(
     assert listing(client, search="e")["count"] == 2
     assert listing(client, search="' OR '1'='1")["count"] == 0
     assert listing(client, search="\\")["count"] == 0
-    related = filter_index(view, "Author / Name", "equals")
+    related = filter_index(view, "author / Hfa Author / Name", "equals")
     greater = filter_index(view, "Views", "greater than")
     assert listing(client, **{f"flt0_{related}": "bob"})["titles"] == ["100% pure_fun"]
     assert listing(client, **{f"flt0_{greater}": str(10**40)})["count"] == 3
@@ -641,3 +641,110 @@ def test_crud_search_filter_sort_round_trip(
     assert deleted.status_code == 302
     session.rollback()
     assert session.query(Post).count() == 3
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+def test_a_relationship_filter_offers_each_related_column(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    class ByAuthor(JsonRender, ModelView):
+        column_filters = ("author",)
+
+    view = ByAuthor(Post, seeded)
+    Admin(app).add_view(view)
+    names = {str(flt.name) for flt in view._filters or ()}
+    index = filter_index(view, "Hfa Author / Email", "empty")
+
+    assert names == {"Hfa Author / Name", "Hfa Author / Email"}
+    assert listing(client, **{f"flt0_{index}": "1"})["count"] == 1
+
+
+def test_default_sort_as_a_list_of_pairs(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    class Sorted(JsonRender, ModelView):
+        column_default_sort = [("author.name", False), ("views", False)]
+
+    Admin(app).add_view(Sorted(Post, seeded))
+
+    assert listing(client)["titles"] == ["Third", "Hello world", "100% pure_fun"]
+
+
+def test_get_query_narrows_the_list_the_count_and_the_delete_action(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    class AnnsPosts(JsonRender, ModelView):
+        def get_query(self) -> Any:
+            return super().get_query().filter(Post.author.has(Author.name == "ann"))
+
+        def get_count_query(self) -> Any:
+            return super().get_count_query().filter(Post.author.has(Author.name == "ann"))
+
+    Admin(app).add_view(AnnsPosts(Post, seeded))
+    ids = [str(post.id) for post in seeded.query(Post)]
+
+    assert listing(client)["count"] == 2
+    client.post("/admin/post/action/", data={"action": "delete", "rowid": ids})
+    seeded.rollback()
+    assert [post.title for post in seeded.query(Post)] == ["100% pure_fun"]
+
+
+def test_related_rows_shown_in_the_list_are_loaded_with_it(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session]
+) -> None:
+    class Listed(JsonRender, ModelView):
+        column_list = ("title", "author", "tags")
+
+    class Chosen(JsonRender, ModelView):
+        column_select_related_list = ("author",)
+
+    class Lazy(JsonRender, ModelView):
+        column_auto_select_related = False
+
+    admin = Admin(app)
+    listed, chosen, lazy = (
+        Listed(Post, seeded),
+        Chosen(Post, seeded, endpoint="c"),
+        Lazy(Post, seeded, endpoint="l"),
+    )
+    for view in (listed, chosen, lazy):
+        admin.add_view(view)
+
+    def unloaded(view: ModelView) -> set[str]:
+        seeded.expunge_all()
+        _count, rows = view.get_list(0, None, False, None, None)
+        return set().union(*(sa.inspect(row).unloaded for row in rows))
+
+    assert not {"author", "tags"} & unloaded(listed)
+    assert "author" not in unloaded(chosen)
+    assert "tags" in unloaded(chosen)
+    assert {"author", "tags"} <= unloaded(lazy)
+
+
+def test_hidden_attributes_stay_out_of_forms_unless_asked_for(
+    app: Hipflask, session: orm.scoped_session[orm.Session]
+) -> None:
+    from tests.admin.contrib.sqla.models import Base
+
+    class Secret(Base):
+        __tablename__ = "hfa_secret"
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        name: orm.Mapped[str] = orm.mapped_column(sa.String(10))
+        _token: orm.Mapped[str | None] = orm.mapped_column("token", sa.String(10))
+
+    class Shown(ModelView):
+        ignore_hidden = False
+
+    admin = Admin(app)
+    hidden, shown = ModelView(Secret, session), Shown(Secret, session, endpoint="shown")
+    admin.add_view(hidden)
+    admin.add_view(shown)
+    try:
+        assert "_token" not in vars(hidden.get_create_form())
+        assert "_token" in vars(shown.get_create_form())
+    finally:
+        Base.metadata.remove(Secret.__table__)

@@ -235,13 +235,15 @@ class ModelView(BaseModelView):
         """The filters for one ``column_filters`` entry.
 
         A relationship name offers a filter per column of the related model.
+        Labels are Flask-Admin's (a related column is named after its table),
+        so that ``named_filter_urls`` links keep working after a port.
         """
         attr, path = tools.get_field_with_path(self.model, name)
         path = sql.resolve_path(self.model, path)
         if tools.is_relationship(attr):
             related = attr.property.mapper
             found: list[Any] = []
-            prefix = self.get_column_name(attr.key)
+            prefix = self.get_column_name(related.local_table.name)
             for prop in related.column_attrs:
                 column = prop.columns[0]
                 if column.foreign_keys or column.primary_key:
@@ -252,10 +254,22 @@ class ModelView(BaseModelView):
                 )
             return found
         key = name if isinstance(name, str) else attr.key
-        labels = self.column_labels or {}
-        label = labels.get(key) or self.get_column_name(key).replace(".", " / ")
         choices = (getattr(self, "column_choices", None) or {}).get(key)
-        return self._make_filters(attr, str(label), path, choices) or None
+        return self._make_filters(attr, self._filter_label(name, attr), path, choices) or None
+
+    def _filter_label(self, name: Any, attr: Any) -> str:
+        labels = self.column_labels or {}
+        key = name if isinstance(name, str) else attr.key
+        if key in labels:
+            return str(labels[key])
+        columns = getattr(getattr(attr, "property", None), "columns", None)
+        table = getattr(columns[0], "table", None) if columns else None
+        if isinstance(table, sa.Table) and tools.need_join(self.model, table):
+            label = f"{self.get_column_name(table.name)} / {self.get_column_name(columns[0].name)}"
+            if isinstance(name, str) and "." in name:
+                return f"{name.split('.')[0]} / {label}"
+            return label
+        return self.get_column_name(key).replace(".", " / ")
 
     def _make_filters(self, attr: Any, label: str, path: list[Any], options: Any) -> list[Any]:
         columns = tools.get_columns_for_field(attr) if hasattr(attr, "property") else [attr]
