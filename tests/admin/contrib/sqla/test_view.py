@@ -665,7 +665,7 @@ def test_default_sort_as_a_list_of_pairs(
     app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
 ) -> None:
     class Sorted(JsonRender, ModelView):
-        column_default_sort = [("author.name", False), ("views", False)]
+        column_default_sort = [("author.name", False), ("views", False)]  # noqa: RUF012
 
     Admin(app).add_view(Sorted(Post, seeded))
 

@@ -262,8 +262,8 @@ class ModelView(BaseModelView):
         key = name if isinstance(name, str) else attr.key
         if key in labels:
             return str(labels[key])
-        columns = getattr(getattr(attr, "property", None), "columns", None)
-        table = getattr(columns[0], "table", None) if columns else None
+        columns: Any = getattr(getattr(attr, "property", None), "columns", None) or [None]
+        table = getattr(columns[0], "table", None)
         if isinstance(table, sa.Table) and tools.need_join(self.model, table):
             label = f"{self.get_column_name(table.name)} / {self.get_column_name(columns[0].name)}"
             if isinstance(name, str) and "." in name:
