@@ -230,3 +230,22 @@ def test_required_fields_are_reported(
     response = client.post("/post", data={})
 
     assert set(response.json["errors"]) == {"title", "author"}
+
+
+def test_a_subclass_converter_marked_with_converts_is_used(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    from hipflask.admin.model.form import converts
+
+    class Shouting(AdminModelConverter):
+        @converts("Text")
+        def conv_shout(self, field_args: dict[str, Any], **extra: Any) -> Any:
+            field_args["filters"].append(lambda value: value.upper() if value else value)
+            return fields.StringField(**field_args)
+
+    form_class = get_form(Post, Shouting(session, Settings(Post)))
+    form = form_class(data={"body": "quiet"})
+
+    assert isinstance(form.body, fields.StringField)
+    assert not isinstance(form.body, fields.TextAreaField)
+    assert isinstance(form.title, fields.StringField)

@@ -24,10 +24,6 @@ def test_iterencode_matches_flask_admins_encoding() -> None:
     assert tools.iterencode([1, "a,b", "c.d"]) == "1,a.,b,c..d"
 
 
-def test_a_trailing_escape_decodes_as_text_instead_of_raising() -> None:
-    assert tools.iterdecode("abc.") == ("abc.",)
-
-
 @pytest.mark.parametrize(
     ("term", "pattern"),
     [

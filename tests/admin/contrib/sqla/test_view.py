@@ -748,3 +748,44 @@ def test_hidden_attributes_stay_out_of_forms_unless_asked_for(
         assert "_token" in vars(shown.get_create_form())
     finally:
         Base.metadata.remove(Secret.__table__)
+
+
+# -- the real pages ------------------------------------------------------------------------
+
+
+def test_database_values_are_escaped_on_every_page(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    ann = seeded.query(Author).filter_by(name="ann").one()
+    ann.name = "<script>alert(1)</script>"
+    post = seeded.query(Post).filter_by(title="Third").one()
+    post.title = '"><img src=x onerror=alert(1)>'
+    seeded.commit()
+
+    class Pages(ModelView):
+        column_list = ("title", "author.name", "author", "tags")
+        column_searchable_list = ("title", "author.name")
+        column_filters = ("views", "author.name")
+        can_view_details = True
+
+    Admin(app).add_view(Pages(Post, seeded))
+    Admin(app, url="/other", endpoint="other").add_view(
+        ModelView(Author, seeded, endpoint="other_author")
+    )
+    pages = [
+        "/admin/post/",
+        "/admin/post/?search=alert&sort=0",
+        f"/admin/post/edit/?id={post.id}",
+        f"/admin/post/details/?id={post.id}",
+        "/admin/post/new/",
+        "/other/other_author/",
+    ]
+    for page in pages:
+        response = client.get(page)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200, page
+        assert "<script>alert" not in body, page
+        assert "<img src=x" not in body, page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/admin/post/").get_data(
+        as_text=True
+    )

@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from ...form.fields import DateTimeField
 from ...form.fields import JSONField
 from ...form.fields import TimeField
+from ...model.form import ModelConverterBase
 from .fields import QuerySelectField
 from .fields import QuerySelectMultipleField
 from .tools import has_multiple_pks
@@ -74,15 +75,17 @@ def _is_autoincrement(table: sa.Table, column: sa.Column[Any]) -> bool:
     return column is table.autoincrement_column
 
 
-class AdminModelConverter:
+class AdminModelConverter(ModelConverterBase):
     """Turn a model's attributes into form fields, reading the view's settings.
 
     The view's ``form_overrides``, ``form_choices``, ``form_optional_types``,
-    ``column_labels`` and ``column_descriptions`` are honoured here; a subclass
-    can change one type's field by overriding the matching ``conv_*`` method.
+    ``column_labels`` and ``column_descriptions`` are honoured here. A subclass
+    changes one type's field by overriding the matching ``conv_*`` method, or,
+    as in Flask-Admin, adds a method marked ``@converts("TypeName")``.
     """
 
     def __init__(self, session: Any, view: Any) -> None:
+        super().__init__()
         self.session = session
         self.view = view
 
@@ -215,6 +218,12 @@ class AdminModelConverter:
                 kwargs["filters"].append(avoid_empty_strings)
                 options = [SelectChoice("", ""), *options]
             return fields.SelectField(choices=options, **kwargs)
+        registered = self.get_converter(column)
+        if registered is not None:
+            # A subclass's ``@converts("MyType")`` method, called as Flask-Admin calls it.
+            return registered(
+                model=model, mapper=mapper, prop=prop, column=column, field_args=kwargs
+            )
         return self.convert_type(column, kwargs)
 
     def _apply_requirement(self, column: sa.Column[Any], kwargs: dict[str, Any]) -> None:

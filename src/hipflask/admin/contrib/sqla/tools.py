@@ -17,52 +17,15 @@ from sqlalchemy.ext.associationproxy import AssociationProxy
 from sqlalchemy.ext.associationproxy import AssociationProxyInstance
 from sqlalchemy.ext.hybrid import hybrid_property
 
-#: Doubled to stand for itself inside an encoded key.
-CHAR_ESCAPE = "."
-#: Separates the parts of an encoded composite key.
-CHAR_SEPARATOR = ","
+# Flask-Admin's contrib.sqla.tools offers the generic key encoding too.
+from ...tools import CHAR_ESCAPE as CHAR_ESCAPE
+from ...tools import CHAR_SEPARATOR as CHAR_SEPARATOR
+from ...tools import escape as escape
+from ...tools import iterdecode as iterdecode
+from ...tools import iterencode as iterencode
 
 #: The character that escapes ``%``, ``_`` and itself in a LIKE pattern.
 LIKE_ESCAPE = "\\"
-
-
-def escape(value: str | bytes) -> str:
-    """Escape one key part so that it can sit next to others in a URL."""
-    text = value.decode() if isinstance(value, bytes) else str(value)
-    return text.replace(CHAR_ESCAPE, CHAR_ESCAPE * 2).replace(
-        CHAR_SEPARATOR, CHAR_ESCAPE + CHAR_SEPARATOR
-    )
-
-
-def iterencode(parts: Iterable[str | bytes | int]) -> str:
-    """Encode the parts of a composite primary key as one ``id`` query value."""
-    return CHAR_SEPARATOR.join(escape(str(part)) for part in parts)
-
-
-def iterdecode(value: Iterable[str]) -> tuple[str, ...]:
-    """Split an ``id`` made by :func:`iterencode` back into its parts.
-
-    A trailing lone escape character is kept as text: the value comes from a
-    URL, and a tampered id must decode to something that simply matches no row.
-    """
-    parts: list[str] = []
-    current: list[str] = []
-    escaped = False
-    for char in value:
-        if escaped:
-            current.append(char)
-            escaped = False
-        elif char == CHAR_ESCAPE:
-            escaped = True
-        elif char == CHAR_SEPARATOR:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    if escaped:
-        current.append(CHAR_ESCAPE)
-    parts.append("".join(current))
-    return tuple(parts)
 
 
 def escape_like(term: str) -> str:

@@ -10,19 +10,17 @@ or any SQLAlchemy ``Session`` or ``scoped_session``.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
-from wtforms.fields import HiddenField
-from wtforms.validators import InputRequired
 
 from ....core.flashing import flash
 from ....errors import ConfigurationError
 from ...actions import action
 from ...model import BaseModelView
+from ...model.form import create_editable_list_form
 from . import query as sql
 from . import tools
 from .filters import BaseSQLAFilter
@@ -107,25 +105,6 @@ class ModelView(BaseModelView):
             menu_icon_value=menu_icon_value,
         )
         self._auto_joins = self.scaffold_auto_joins()
-
-    def init_actions(self) -> None:
-        """Gather the ``@action`` methods without evaluating the view's properties.
-
-        The generic scan reads every attribute, and ``BaseView``'s template
-        arguments property needs an app context, which a view built at import
-        time does not have. Looking the attributes up statically finds the
-        same methods without running any property.
-        """
-        self._actions = []
-        self._actions_data = {}
-        for attribute in dir(type(self)):
-            found = inspect.getattr_static(type(self), attribute, None)
-            marker = getattr(found, "_action", None)
-            if marker is None or not callable(found):
-                continue
-            name, text, confirmation = marker
-            self._actions.append((name, text))
-            self._actions_data[name] = (getattr(self, attribute), text, confirmation)
 
     # -- session and keys ----------------------------------------------------
 
@@ -322,8 +301,7 @@ class ModelView(BaseModelView):
             only=self.column_editable_list,
             field_args=validators,
         )
-        form_class.list_form_pk = HiddenField(validators=[InputRequired()])
-        return form_class
+        return create_editable_list_form(self.form_base_class, form_class, widget)
 
     def scaffold_auto_joins(self) -> list[Any]:
         """Loader options for the relationships the list shows.
