@@ -71,8 +71,15 @@ def _as_choice(choice: Any) -> SelectChoice:
     return SelectChoice(choice, choice)
 
 
-def _is_autoincrement(table: sa.Table, column: sa.Column[Any]) -> bool:
-    return column is table.autoincrement_column
+def _is_generated_key(column: sa.Column[Any]) -> bool:
+    """Whether the database (or the row it belongs to) fills this key column in.
+
+    An autoincrement key is generated; a key that is also a foreign key comes
+    from the relationship. Any other key is typed by the user.
+    """
+    table = column.table
+    autoincrement = isinstance(table, sa.Table) and column is table.autoincrement_column
+    return autoincrement or bool(column.foreign_keys)
 
 
 class AdminModelConverter(ModelConverterBase):
@@ -191,18 +198,11 @@ class AdminModelConverter(ModelConverterBase):
         listed = name in self._form_columns()
         if column.foreign_keys and not column.primary_key and not listed:
             return None  # the relationship stands for it
-        if column.primary_key:
-            if hidden_pk:
-                return fields.HiddenField()
-            table = column.table
-            if not listed and (
-                column.foreign_keys
-                or (isinstance(table, sa.Table) and _is_autoincrement(table, column))
-            ):
-                return None
-            if not has_multiple_pks(model):
-                kwargs["validators"].append(Unique(self.session, model, column))
-        elif column.unique:
+        if column.primary_key and hidden_pk:
+            return fields.HiddenField()
+        if column.primary_key and not listed and _is_generated_key(column):
+            return None
+        if column.unique or (column.primary_key and not has_multiple_pks(model)):
             kwargs["validators"].append(Unique(self.session, model, column))
         self._apply_requirement(column, kwargs)
         self._apply_default(column, kwargs)
