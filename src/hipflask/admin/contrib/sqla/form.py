@@ -198,6 +198,8 @@ class AdminModelConverter(ModelConverterBase):
         listed = name in self._form_columns()
         if column.foreign_keys and not column.primary_key and not listed:
             return None  # the relationship stands for it
+        if column is mapper.polymorphic_on and not listed:
+            return None  # set from the class; editing it would change the row's class
         if column.primary_key and hidden_pk:
             return fields.HiddenField()
         if column.primary_key and not listed and _is_generated_key(column):

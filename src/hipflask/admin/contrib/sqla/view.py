@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from ....contexts.globals import current_app
 from ....core.flashing import flash
 from ....errors import ConfigurationError
 from ...actions import action
@@ -471,8 +472,12 @@ class ModelView(BaseModelView):
         """Flash a database refusal (a constraint, a lost connection) instead of a 500.
 
         The flashed text is the database's first line, without the statement
-        and its parameters; the full error goes to the log.
+        and its parameters; the full error goes to the log. As in Flask-Admin,
+        ``FLASK_ADMIN_RAISE_ON_INTEGRITY_ERROR`` (or, lacking it,
+        ``FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION``) re-raises integrity errors.
         """
+        if isinstance(exc, sa.exc.IntegrityError) and self._raises_integrity_errors():
+            raise exc
         if isinstance(exc, sa.exc.SQLAlchemyError):
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             prefix = (
@@ -482,6 +487,16 @@ class ModelView(BaseModelView):
             log.warning("%s %s", prefix, exc)
             return True
         return bool(super().handle_view_exception(exc))
+
+    @staticmethod
+    def _raises_integrity_errors() -> bool:
+        config = current_app.config
+        return bool(
+            config.get(
+                "FLASK_ADMIN_RAISE_ON_INTEGRITY_ERROR",
+                config.get("FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"),
+            )
+        )
 
     def build_new_instance(self) -> Any:
         """A new, empty instance, without calling a custom ``__init__``.
