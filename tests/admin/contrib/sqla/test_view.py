@@ -867,3 +867,131 @@ def test_hybrid_properties_and_joined_inheritance(
     finally:
         session.remove()
         engine.dispose()
+
+
+# -- inline models ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def inline_admin(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session]
+) -> tuple[ModelView, list[tuple[str, bool]]]:
+    from hipflask.admin.model.form import InlineFormAdmin
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    changes: list[tuple[str, bool]] = []
+
+    class PostInline(InlineFormAdmin):
+        form_columns = ("id", "title", "views")
+
+        def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+            changes.append((model.title, is_created))
+
+    class AuthorWithPosts(JsonRender, ModelView):
+        inline_models = (PostInline(Post),)
+
+    view = AuthorWithPosts(Author, seeded)
+    Admin(app).add_view(view)
+    return view, changes
+
+
+def test_inline_rows_are_edited_added_and_deleted_with_the_parent(
+    inline_admin: tuple[ModelView, list[tuple[str, bool]]],
+    client: HipflaskClient,
+    seeded: orm.scoped_session[orm.Session],
+) -> None:
+    _view, changes = inline_admin
+    ann = seeded.query(Author).filter_by(name="ann").one()
+    hello, third = sorted(ann.posts, key=lambda post: post.title)
+    data = {
+        "name": "ann",
+        "posts-0-id": str(hello.id),
+        "posts-0-title": "Hello again",
+        "posts-0-views": "11",
+        "posts-1-id": str(third.id),
+        "posts-1-title": "Third",
+        "del-posts-1": "on",
+        "posts-2-id": "",
+        "posts-2-title": "Brand new",
+        "posts-3-id": "",
+        "posts-3-title": "",
+    }
+
+    response = client.post(f"/admin/author/edit/?id={ann.id}", data=data)
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    seeded.rollback()
+    titles = sorted(post.title for post in seeded.query(Author).filter_by(name="ann").one().posts)
+    assert titles == ["Brand new", "Hello again"]
+    assert seeded.query(Post).filter_by(title="Third").count() == 0
+    assert sorted(changes) == [("Brand new", True), ("Hello again", False)]
+
+
+def test_an_inline_row_of_another_parent_cannot_be_taken_over(
+    inline_admin: tuple[ModelView, list[tuple[str, bool]]],
+    client: HipflaskClient,
+    seeded: orm.scoped_session[orm.Session],
+) -> None:
+    ann = seeded.query(Author).filter_by(name="ann").one()
+    bobs = seeded.query(Post).filter(Post.author.has(Author.name == "bob")).one()
+    data = {
+        "name": "ann",
+        "posts-0-id": str(bobs.id),
+        "posts-0-title": "stolen",
+        "del-posts-0": "",
+    }
+
+    client.post(f"/admin/author/edit/?id={ann.id}", data=data)
+
+    seeded.rollback()
+    assert seeded.get(Post, bobs.id).title == "100% pure_fun"  # type: ignore[union-attr]
+    assert seeded.get(Post, bobs.id).author.name == "bob"  # type: ignore[union-attr]
+
+
+def test_an_invalid_inline_row_is_a_form_error(
+    inline_admin: tuple[ModelView, list[tuple[str, bool]]],
+    client: HipflaskClient,
+    seeded: orm.scoped_session[orm.Session],
+) -> None:
+    ann = seeded.query(Author).filter_by(name="ann").one()
+
+    response = client.post(
+        f"/admin/author/edit/?id={ann.id}",
+        data={"name": "ann", "posts-0-id": "", "posts-0-views": "many"},
+    )
+
+    assert response.status_code == 200
+    assert "posts" in response.json["errors"]
+    assert seeded.query(Post).count() == 3
+
+
+def test_the_inline_rows_render_escaped_with_a_blank_row(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    class AuthorWithPosts(ModelView):
+        inline_models = (Post,)
+
+    Admin(app).add_view(AuthorWithPosts(Author, seeded))
+    ann = seeded.query(Author).filter_by(name="ann").one()
+    ann.posts[0].title = "<script>x</script>"
+    seeded.commit()
+
+    body = client.get(f"/admin/author/edit/?id={ann.id}").get_data(as_text=True)
+
+    assert "<script>x" not in body
+    assert "&lt;script&gt;x&lt;/script&gt;" in body
+    assert 'name="del-posts-0"' in body
+    assert 'name="posts-2-title"' in body
+    assert 'name="del-posts-2"' not in body
+
+
+def test_inline_models_need_one_one_to_many_relationship(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session]
+) -> None:
+    from hipflask.errors import ConfigurationError
+
+    class Wrong(ModelView):
+        inline_models = (Tag,)
+
+    with pytest.raises(ConfigurationError, match="Tag"):
+        Wrong(Post, seeded)

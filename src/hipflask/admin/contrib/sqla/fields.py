@@ -15,12 +15,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from markupsafe import Markup
+from wtforms import widgets
+from wtforms.fields import FieldList
+from wtforms.fields import FormField
 from wtforms.fields import SelectFieldBase
 from wtforms.fields.choices import Choice  # type: ignore[attr-defined]  # stubs predate 3.3
+from wtforms.utils import unset_value
 from wtforms.validators import ValidationError
 
 from ...form.widgets import Select2Widget
+from .tools import get_primary_key
 from .tools import iterencode
+from .validators import resolve_session
 
 
 def get_pk_from_identity(obj: Any) -> str:
@@ -179,3 +186,127 @@ class QuerySelectMultipleField(QuerySelectField):
             offered = [obj for _, obj in self._get_object_list()]
             if any(obj not in offered for obj in data):
                 raise ValidationError(self.gettext("Not a valid choice"))
+
+
+class InlineListWidget:
+    """Draw each inline row as a fieldset, with a delete box for saved rows.
+
+    Plain HTML, no script: a form always carries one blank row, and saving
+    it adds one related row at a time.
+    """
+
+    def __call__(self, field: InlineModelFormList, **kwargs: Any) -> Markup:
+        parts = [Markup('<div class="admin-inline-list" id="{}">').format(field.id)]
+        for index, entry in enumerate(field.entries):
+            parts.append(Markup('<fieldset class="admin-inline-row">'))
+            for subfield in entry.form:
+                if isinstance(subfield.widget, widgets.HiddenInput):
+                    parts.append(subfield())
+                    continue
+                parts.append(Markup("<p>{} {}</p>").format(subfield.label(), subfield()))
+                for error in subfield.errors:
+                    parts.append(Markup('<span class="admin-error">{}</span>').format(error))
+            if field.saved_key(entry):
+                parts.append(
+                    Markup(
+                        '<label><input type="checkbox" name="del-{name}-{index}"> {text}</label>'
+                    ).format(name=field.name, index=index, text=field.gettext("Delete?"))
+                )
+            parts.append(Markup("</fieldset>"))
+        parts.append(Markup("</div>"))
+        return Markup("").join(parts)
+
+
+class InlineModelFormList(FieldList):  # type: ignore[type-arg]  # not generic at runtime
+    """The rows of a one-to-many relationship, edited inside the parent's form.
+
+    A submitted row is matched to a related row of *this* parent by its key;
+    a key that is not among them makes a new row instead, so posting another
+    parent's key cannot move or edit that row. Rows marked ``del-<name>-<n>``
+    are deleted; a new row left blank is ignored.
+    """
+
+    widget = InlineListWidget()
+
+    def __init__(
+        self,
+        form_class: type[Any],
+        session: Any,
+        model: Any,
+        prop: str,
+        inline_view: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(FormField(form_class), **kwargs)
+        self.session = session
+        self.model = model
+        self.prop = prop
+        self.inline_view = inline_view
+        self.key_name = str(get_primary_key(model))
+        self._deleted: set[int] = set()
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(formdata, data, extra_filters)
+        self._deleted = set()
+        if formdata:
+            prefix = f"del-{self.name}-"
+            for key in formdata:
+                suffix = str(key)[len(prefix) :] if str(key).startswith(prefix) else ""
+                if suffix.isdigit():
+                    self._deleted.add(int(suffix))
+        else:
+            self.append_entry()
+
+    def saved_key(self, entry: Any) -> str:
+        """The key a row was shown with, or ``""`` for a new row."""
+        key_field = entry.form[self.key_name]
+        return str(key_field.data or "")
+
+    def should_delete(self, entry: Any) -> bool:
+        return self.entries.index(entry) in self._deleted
+
+    def _is_blank(self, entry: Any) -> bool:
+        for subfield in entry.form:
+            if subfield.short_name == self.key_name:
+                continue
+            if any(str(value).strip() for value in subfield.raw_data or ()):
+                return False
+        return True
+
+    def _skipped(self, entry: Any) -> bool:
+        return self.should_delete(entry) or (not self.saved_key(entry) and self._is_blank(entry))
+
+    def validate(self, form: Any, extra_validators: Any = ()) -> bool:
+        self.errors: list[Any] = []
+        for entry in self.entries:
+            if not self._skipped(entry) and not entry.validate(form):
+                self.errors.append(entry.errors)
+        for validator in [*self.validators, *extra_validators]:
+            try:
+                validator(form, self)
+            except ValidationError as exc:
+                self.errors.append(str(exc))
+        return not self.errors
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        related = list(getattr(obj, name) or [])
+        by_key = {str(getattr(row, self.key_name)): row for row in related}
+        for entry in self.entries:
+            existing = by_key.get(self.saved_key(entry))
+            if self.should_delete(entry):
+                if existing is not None:
+                    related.remove(existing)
+                    resolve_session(self.session).delete(existing)
+                continue
+            if existing is None and self._is_blank(entry):
+                continue
+            row = existing if existing is not None else self.model()
+            for subfield in entry.form:
+                if subfield.short_name != self.key_name:
+                    subfield.populate_obj(row, subfield.short_name)
+            if existing is None:
+                related.append(row)
+            on_change = getattr(self.inline_view, "_on_model_change", None)
+            if on_change is not None:
+                on_change(entry.form, row, existing is None)
+        setattr(obj, name, related)

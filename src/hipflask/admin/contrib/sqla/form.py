@@ -22,12 +22,17 @@ from wtforms import fields
 from wtforms import validators
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 
+from ....errors import ConfigurationError
 from ...form.fields import DateTimeField
 from ...form.fields import JSONField
 from ...form.fields import TimeField
+from ...model.form import InlineFormAdmin
+from ...model.form import InlineModelConverterBase
 from ...model.form import ModelConverterBase
+from .fields import InlineModelFormList
 from .fields import QuerySelectField
 from .fields import QuerySelectMultipleField
+from .tools import get_primary_key
 from .tools import has_multiple_pks
 from .validators import Unique
 from .validators import resolve_session
@@ -430,3 +435,84 @@ def get_form(
             attrs[name] = field
     attrs.update(extra_fields or {})
     return type(model.__name__ + "Form", (_with_object(base_class),), attrs)
+
+
+class InlineModelConverter(InlineModelConverterBase):
+    """Add the ``inline_models`` of a view to its form, one list field each.
+
+    An entry is a model, ``(model, {options})`` or an ``InlineFormAdmin``;
+    the relationship from the view's model to it must be one-to-many.
+    """
+
+    def __init__(self, session: Any, view: Any, model_converter: Any) -> None:
+        super().__init__(view)
+        self.session = session
+        self.model_converter = model_converter
+
+    def get_info(self, p: Any) -> InlineFormAdmin | None:
+        """Options for an entry; a bare model gets the defaults."""
+        info = super().get_info(p)
+        if info is None and isinstance(p, type):
+            info = self.form_admin_class(p)
+        return info
+
+    def _relationship(self, model: Any, inline_model: Any) -> orm.RelationshipProperty[Any]:
+        mapper = sa.inspect(model).mapper
+        found: list[orm.RelationshipProperty[Any]] = [
+            rel
+            for rel in mapper.relationships
+            if rel.mapper.class_ is inline_model and rel.direction is orm.ONETOMANY
+        ]
+        if len(found) != 1:
+            raise ConfigurationError(
+                f"inline_models names {inline_model.__name__}, but {model.__name__} has"
+                f" {len(found)} one-to-many relationships to it; it needs exactly one."
+            )
+        if has_multiple_pks(inline_model):
+            raise ConfigurationError(
+                f"inline_models names {inline_model.__name__}, whose primary key is"
+                " composite; edit it in its own view."
+            )
+        return found[0]
+
+    def contribute(self, model: Any, form_class: type[Any], inline_model: Any) -> type[Any]:
+        """Return ``form_class`` with a field for the rows of ``inline_model``."""
+        # The form_* options are set from keywords, so they are read untyped.
+        info: Any = self.get_info(inline_model)
+        if info is None:
+            raise ConfigurationError(f"inline_models entry {inline_model!r} is not a model.")
+        relationship = self._relationship(model, info.model)
+        back = [
+            rel.key
+            for rel in sa.inspect(info.model).mapper.relationships
+            if rel.mapper.class_ is model
+        ]
+        child_form = info.get_form()
+        if child_form is None:
+            converter = self.model_converter(self.session, info)
+            child_form = get_form(
+                info.model,
+                converter,
+                base_class=info.form_base_class or Form,
+                only=info.form_columns,
+                exclude=[*(info.form_excluded_columns or ()), *back],
+                field_args=info.form_args,
+                extra_fields=info.form_extra_fields,
+            )
+        key_name = str(get_primary_key(info.model))
+        setattr(child_form, key_name, fields.HiddenField())
+        child_form = info.postprocess_form(child_form)
+        label = self.get_label(info, relationship.key) or relationship.key.replace("_", " ").title()
+        setattr(
+            form_class,
+            relationship.key,
+            InlineModelFormList(
+                child_form,
+                self.session,
+                info.model,
+                relationship.key,
+                info,
+                label=label,
+            ),
+        )
+        return form_class

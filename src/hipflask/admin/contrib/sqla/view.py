@@ -27,6 +27,7 @@ from . import tools
 from .filters import BaseSQLAFilter
 from .filters import FilterConverter
 from .form import AdminModelConverter
+from .form import InlineModelConverter
 from .form import get_form
 from .validators import resolve_session
 
@@ -60,8 +61,10 @@ class ModelView(BaseModelView):
     filter_converter: FilterConverter = FilterConverter()
     #: Delete selected rows with one DELETE, skipping the per-row hooks and cascades.
     fast_mass_delete = False
-    #: Related models edited inline (not supported yet; see the documentation).
+    #: One-to-many related models edited inside this model's form.
     inline_models: Any = None
+    #: Builds the inline forms of ``inline_models``.
+    inline_model_form_converter: type[InlineModelConverter] = InlineModelConverter
     #: ``{column: [(value, label), ...]}`` turns a column's field into a select.
     form_choices: Any = None
     #: Types left optional even when NOT NULL (an unticked checkbox is ``False``).
@@ -89,11 +92,6 @@ class ModelView(BaseModelView):
         self._sortable_joins: dict[str, list[Any]] = {}
         if self.form_choices is None:
             self.form_choices = {}
-        if self.inline_models:
-            raise ConfigurationError(
-                f"{type(self).__name__}.inline_models is set, but inline model forms"
-                " are not supported yet; edit related rows in their own view."
-            )
         super().__init__(
             model,
             name,
@@ -281,7 +279,7 @@ class ModelView(BaseModelView):
     def scaffold_form(self) -> type[Any]:
         """The create/edit form: ``form_columns`` or every editable attribute."""
         converter = self.model_form_converter(self.session, self)
-        return get_form(
+        form_class = get_form(
             self.model,
             converter,
             base_class=self.form_base_class,
@@ -291,6 +289,18 @@ class ModelView(BaseModelView):
             ignore_hidden=self.ignore_hidden,
             extra_fields=self.form_extra_fields,
         )
+        if self.inline_models:
+            form_class = self.scaffold_inline_form_models(form_class)
+        return form_class
+
+    def scaffold_inline_form_models(self, form_class: type[Any]) -> type[Any]:
+        """Add a list field per ``inline_models`` entry to ``form_class``."""
+        converter = self.inline_model_form_converter(self.session, self, self.model_form_converter)
+        for entry in self.inline_models:
+            custom = getattr(entry, "inline_converter", None)
+            used = custom(self.session, self, self.model_form_converter) if custom else converter
+            form_class = used.contribute(self.model, form_class, entry)
+        return form_class
 
     def scaffold_list_form(self, widget: Any = None, validators: Any = None) -> type[Any]:
         """The form behind ``column_editable_list``: those columns, and the row's key."""
