@@ -177,3 +177,31 @@ def test_the_converter_has_nothing_for_an_unknown_type() -> None:
     column = sa.Column("c", sa.LargeBinary())
 
     assert filters.FilterConverter().convert("LargeBinary", column, "C") is None
+
+
+@pytest.mark.parametrize(
+    ("filter_class", "column", "value"),
+    [
+        (filters.FilterEqual, Post.views, "abc"),
+        (filters.FilterGreater, Post.day, "yesterday"),
+        (filters.FilterInList, Post.views, "1,abc"),
+        (filters.FilterNotEqual, Post.uid, "not-a-uuid"),
+    ],
+    ids=["equal-int", "greater-date", "in-list-int", "not-equal-uuid"],
+)
+def test_an_untyped_filter_refuses_what_its_column_cannot_hold(
+    filter_class: type[filters.BaseSQLAFilter], column: Any, value: str
+) -> None:
+    assert not filter_class(column, "name").validate(value)
+
+
+def test_like_filters_work_on_numbers_as_text(dated: orm.scoped_session[orm.Session]) -> None:
+    assert titles(dated, filters.FilterLike(Post.views, "Views"), "1") == [
+        "Hello world",
+        "Third",
+    ]
+    assert titles(dated, filters.FilterNotLike(Post.views, "Views"), "abc") == [
+        "100% pure_fun",
+        "Hello world",
+        "Third",
+    ]

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from ...model import filters
 from . import tools
+from .query import coerce_key_part
 
 _INT64 = 2**63
 
@@ -49,11 +50,17 @@ class BaseSQLAFilter(filters.BaseFilter):
         if not isinstance(column, str):
             self._on_column_resolved()
 
+    #: Whether the value is compared with the column as one of its values
+    #: (``False`` for LIKE patterns and the empty/not-empty switch).
+    takes_column_values = True
+
     def validate(self, value: Any) -> bool:
         """Refuse a value that parses but no database column could hold.
 
         ``10**40`` is a valid Python int, and SQLite, PostgreSQL and MariaDB
-        all answer it with an error instead of no rows.
+        all answer it with an error instead of no rows; so does PostgreSQL
+        for ``"abc"`` compared with an integer column by an untyped filter
+        such as ``FilterEqual(Post.views, ...)``.
         """
         if not super().validate(value):
             return False
@@ -62,7 +69,21 @@ class BaseSQLAFilter(filters.BaseFilter):
         except (ValueError, TypeError, ArithmeticError):
             return False
         values = cleaned if isinstance(cleaned, list | tuple) else [cleaned]
-        return all(_storable(item) for item in values)
+        return all(self._fits_column(item) for item in values)
+
+    def _fits_column(self, value: Any) -> bool:
+        if not _storable(value):
+            return False
+        column = getattr(getattr(self.column, "property", None), "columns", [self.column])[0]
+        if not self.takes_column_values or not isinstance(value, str):
+            return True
+        if not isinstance(column, sa.Column):
+            return True
+        try:
+            coerce_key_part(column, value)
+        except ValueError:
+            return False
+        return True
 
     def bind(self, model: Any) -> None:
         """Resolve a dotted-path column against ``model``; a no-op for an attribute."""
@@ -123,18 +144,30 @@ class FilterNotEqual(BaseSQLAFilter):
         return "not equal"
 
 
+def _as_text(column: Any) -> Any:
+    """Cast a non-text column to text, so that LIKE works on numbers and dates too."""
+    if isinstance(getattr(column, "type", None), sa.String):
+        return column
+    return sa.cast(column, sa.Unicode)
+
+
 class FilterLike(BaseSQLAFilter):
+    takes_column_values = False
+
     def condition(self, column: Any, value: Any) -> Any:
-        return column.ilike(tools.parse_like_term(str(value)), escape=tools.LIKE_ESCAPE)
+        pattern = tools.parse_like_term(str(value))
+        return _as_text(column).ilike(pattern, escape=tools.LIKE_ESCAPE)
 
     def operation(self) -> str:
         return "contains"
 
 
 class FilterNotLike(BaseSQLAFilter):
+    takes_column_values = False
+
     def condition(self, column: Any, value: Any) -> Any:
         pattern = tools.parse_like_term(str(value))
-        return _or_null(column, column.not_ilike(pattern, escape=tools.LIKE_ESCAPE))
+        return _or_null(column, _as_text(column).not_ilike(pattern, escape=tools.LIKE_ESCAPE))
 
     def operation(self) -> str:
         return "not contains"
@@ -158,6 +191,8 @@ class FilterSmaller(BaseSQLAFilter):
 
 class FilterEmpty(BaseSQLAFilter, filters.BaseBooleanFilter):
     """``1`` keeps the rows where the column is NULL, ``0`` the others."""
+
+    takes_column_values = False
 
     def condition(self, column: Any, value: Any) -> Any:
         return column.is_(None) if value == "1" else column.is_not(None)
