@@ -144,7 +144,7 @@ class QuerySelectMultipleField(QuerySelectField):
     silently dropping it would save a different set than the one submitted.
     """
 
-    widget = Select2Widget(multiple=True)
+    widget: Any = Select2Widget(multiple=True)
 
     def __init__(
         self, label: str | None = None, validators: Any = None, default: Any = None, **kwargs: Any
@@ -186,6 +186,13 @@ class QuerySelectMultipleField(QuerySelectField):
             offered = [obj for _, obj in self._get_object_list()]
             if any(obj not in offered for obj in data):
                 raise ValidationError(self.gettext("Not a valid choice"))
+
+
+class CheckboxListField(QuerySelectMultipleField):
+    """A :class:`QuerySelectMultipleField` drawn as a list of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class InlineListWidget:

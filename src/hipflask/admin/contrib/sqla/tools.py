@@ -59,6 +59,15 @@ def _mapper(model: Any) -> orm.Mapper[Any]:
     return sa.inspect(model).mapper  # type: ignore[no-any-return]
 
 
+def filter_foreign_columns(base_table: sa.Table, columns: Iterable[Any]) -> list[Any]:
+    """The columns of ``columns`` that belong to ``base_table``.
+
+    A property mapped over several tables (joined inheritance) keeps only the
+    column of the model's own table.
+    """
+    return [column for column in columns if getattr(column, "table", None) is base_table]
+
+
 def get_primary_key(model: Any) -> str | tuple[str, ...]:
     """Name the attribute (or attributes, for a composite key) of the primary key.
 
