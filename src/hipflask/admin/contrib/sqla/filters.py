@@ -10,7 +10,6 @@ which SQL's three-valued logic would otherwise leave out silently.
 from __future__ import annotations
 
 import enum
-import math
 import uuid
 from typing import Any
 
@@ -19,18 +18,7 @@ import sqlalchemy as sa
 from ...model import filters
 from . import tools
 from .query import coerce_key_part
-
-_INT64 = 2**63
-
-
-def _storable(value: Any) -> bool:
-    if isinstance(value, bool):
-        return True
-    if isinstance(value, int):
-        return -_INT64 <= value < _INT64
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return True
+from .query import is_storable
 
 
 class BaseSQLAFilter(filters.BaseFilter):
@@ -72,7 +60,7 @@ class BaseSQLAFilter(filters.BaseFilter):
         return all(self._fits_column(item) for item in values)
 
     def _fits_column(self, value: Any) -> bool:
-        if not _storable(value):
+        if not is_storable(value):
             return False
         column = getattr(getattr(self.column, "property", None), "columns", [self.column])[0]
         if not self.takes_column_values or not isinstance(value, str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import math
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -26,7 +27,7 @@ from . import tools
 #: and PostgreSQL would refuse a bigint overflow with an error.
 MAX_OFFSET = 2**62
 
-#: Keys outside a signed 64-bit integer match no row on any backend.
+#: Integers outside a signed 64-bit range are refused by every backend.
 _INT64 = 2**63
 
 
@@ -118,6 +119,17 @@ _PARSERS: dict[type[Any], Callable[[str], Any]] = {
 }
 
 
+def is_storable(value: Any) -> bool:
+    """Whether every backend can hold ``value`` (a 64-bit integer, a finite float)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -_INT64 <= value < _INT64
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
+
+
 def coerce_key_part(column: sa.Column[Any], text: str) -> Any:
     """Parse one part of a key from a URL into the column's Python type.
 
@@ -136,7 +148,7 @@ def coerce_key_part(column: sa.Column[Any], text: str) -> Any:
         value = parse(text)
     except (ValueError, ArithmeticError) as exc:
         raise ValueError(f"{text!r} is not a valid key.") from exc
-    if isinstance(value, int) and not -_INT64 <= value < _INT64:
+    if not is_storable(value):
         raise ValueError(f"{text!r} is out of range for a key.")
     return value
 
