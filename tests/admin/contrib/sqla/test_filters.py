@@ -205,3 +205,67 @@ def test_like_filters_work_on_numbers_as_text(dated: orm.scoped_session[orm.Sess
         "Hello world",
         "Third",
     ]
+
+
+@pytest.fixture
+def backend_rows(backend_url: str) -> Any:
+    from tests.admin.contrib.sqla.models import Base
+    from tests.admin.contrib.sqla.models import Tag
+
+    engine = sa.create_engine(backend_url)
+    Base.metadata.create_all(engine)
+    scoped = orm.scoped_session(orm.sessionmaker(engine))
+    ann, bob = Author(name="ann"), Author(name="bob", email="bob@example.com")
+    scoped.add_all(
+        [
+            Post(
+                title="Hello world",
+                author=ann,
+                views=10,
+                status=Status.published,
+                uid=uuid.UUID(int=1),
+                day=datetime.date(2024, 5, 1),
+                created=datetime.datetime(2024, 5, 1, 9, 30),
+                published=True,
+                tags=[Tag(name="red")],
+            ),
+            Post(title="100% pure_fun", author=bob, views=5, status=Status.draft),
+            Post(title="Third", author=ann, views=1),
+        ]
+    )
+    scoped.commit()
+    yield scoped
+    scoped.remove()
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+def test_typed_filters_on_each_backend(backend_rows: orm.scoped_session[orm.Session]) -> None:
+    cases: list[tuple[Any, str, list[str]]] = [
+        (filters.EnumEqualFilter(Post.status, "s"), "published", ["Hello world"]),
+        (filters.EnumFilterNotEqual(Post.status, "s"), "published", ["100% pure_fun", "Third"]),
+        (
+            filters.EnumFilterInList(Post.status, "s"),
+            "draft,published",
+            ["100% pure_fun", "Hello world"],
+        ),
+        (filters.UuidFilterEqual(Post.uid, "u"), str(uuid.UUID(int=1)), ["Hello world"]),
+        (
+            filters.UuidFilterNotInList(Post.uid, "u"),
+            str(uuid.UUID(int=1)),
+            ["100% pure_fun", "Third"],
+        ),
+        (filters.DateBetweenFilter(Post.day, "d"), "2024-01-01 to 2024-12-31", ["Hello world"]),
+        (filters.DateTimeSmallerFilter(Post.created, "c"), "2024-05-02 00:00:00", ["Hello world"]),
+        (filters.BooleanEqualFilter(Post.published, "p"), "1", ["Hello world"]),
+        (filters.FilterLike(Post.views, "v"), "1", ["Hello world", "Third"]),
+        (filters.FilterLike(Post.title, "t"), "0%", ["100% pure_fun"]),
+        (filters.FilterNotLike(Post.title, "t"), "o_w", ["100% pure_fun", "Hello world", "Third"]),
+        (filters.IntNotInListFilter(Post.views, "v"), "1,5", ["Hello world"]),
+    ]
+    related = filters.FilterEqual("author.email", "e")
+    related.bind(Post)
+    cases.append((related, "bob@example.com", ["100% pure_fun"]))
+
+    for flt, value, expected in cases:
+        assert titles(backend_rows, flt, value) == expected, (flt, value)
