@@ -995,3 +995,26 @@ def test_inline_models_need_one_one_to_many_relationship(
 
     with pytest.raises(ConfigurationError, match="Tag"):
         Wrong(Post, seeded)
+
+
+def test_a_hook_raising_validation_error_refuses_the_change_with_its_message(
+    views: dict[str, ModelView], client: HipflaskClient, seeded: orm.scoped_session[orm.Session]
+) -> None:
+    from wtforms.validators import ValidationError
+
+    def refuse(*args: Any) -> None:
+        raise ValidationError("Authors named eve are not allowed.")
+
+    views["author"].on_model_change = refuse  # type: ignore[method-assign]
+    views["author"].on_model_delete = refuse  # type: ignore[method-assign]
+    # cleo has no posts: only the hook can stop her deletion.
+    cleo = Author(name="cleo")
+    seeded.add(cleo)
+    seeded.commit()
+
+    created = client.post("/admin/author/new/", data={"name": "eve"})
+    client.post("/admin/author/delete/", data={"id": str(cleo.id)})
+
+    assert created.json["flashes"] == [["error", "Authors named eve are not allowed."]]
+    seeded.rollback()
+    assert sorted(author.name for author in seeded.query(Author)) == ["ann", "bob", "cleo"]
