@@ -249,3 +249,28 @@ def test_a_subclass_converter_marked_with_converts_is_used(
     assert isinstance(form.body, fields.StringField)
     assert not isinstance(form.body, fields.TextAreaField)
     assert isinstance(form.title, fields.StringField)
+
+
+def test_an_empty_text_field_lets_the_server_default_apply(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    from werkzeug.datastructures import MultiDict
+
+    class Local(orm.DeclarativeBase):
+        pass
+
+    class Labelled(Local):
+        __tablename__ = "hfa_labelled"
+        id = sa.Column(sa.Integer, primary_key=True)
+        label = sa.Column(sa.String(10), nullable=False, server_default="none")
+        size = sa.Column(sa.Integer, nullable=False, default=lambda: 7)
+
+    Local.metadata.create_all(session.get_bind())
+    form = build(session, Labelled)(MultiDict({"label": "", "size": ""}))
+    row = Labelled()
+
+    assert form.validate()
+    form.populate_obj(row)
+    session.add(row)
+    session.commit()
+    assert (row.label, row.size) == ("none", 7)

@@ -39,9 +39,10 @@ from .validators import resolve_session
 
 
 def avoid_empty_strings(value: Any) -> Any:
-    """Store an empty string in a nullable column as ``NULL``.
+    """Turn an empty string into ``None``.
 
-    Two empty strings would otherwise clash in a unique, nullable column.
+    A nullable column then stores ``NULL`` (two empty strings would clash in
+    a unique, nullable column), and a column with a default gets its default.
     """
     return value if value != "" else None
 
@@ -65,6 +66,15 @@ def _enum_coerce(enum_class: type[enum.Enum]) -> Callable[[Any], Any]:
             raise ValueError("Not a valid choice.") from exc
 
     return coerce
+
+
+def _empty_means_default(column: sa.Column[Any]) -> bool:
+    """Whether an empty text field should store ``NULL`` (or let the default apply).
+
+    Left empty, a nullable column gets ``NULL`` rather than ``""``, and a
+    column with a default or a server default gets that default.
+    """
+    return bool(column.nullable) or column.default is not None or column.server_default is not None
 
 
 def _as_choice(choice: Any) -> SelectChoice:
@@ -292,12 +302,12 @@ class AdminModelConverter(ModelConverterBase):
         length = getattr(column_type, "length", None)
         if length:
             kwargs["validators"].append(validators.Length(max=length))
-        if column.nullable:
+        if _empty_means_default(column):
             kwargs["filters"].append(avoid_empty_strings)
         return fields.StringField(**kwargs)
 
     def conv_text(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        if column.nullable:
+        if _empty_means_default(column):
             kwargs["filters"].append(avoid_empty_strings)
         return fields.TextAreaField(**kwargs)
 
