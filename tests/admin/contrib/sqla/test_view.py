@@ -48,6 +48,7 @@ class PostView(JsonRender, ModelView):
     column_sortable_list = ("title", "views", ("author.name", "author.name"))
     column_default_sort = ("views", True)
     page_size = 2
+    can_view_details = True
 
 
 class AuthorView(JsonRender, ModelView):
@@ -369,10 +370,18 @@ def test_a_tampered_relationship_id_is_a_form_error(
 
 
 @pytest.mark.parametrize("record_id", ["abc", "1.5", str(10**30), "", "1,2", "%00"], ids=str)
-def test_a_bad_id_is_not_found_not_a_500(admin_client: HipflaskClient, record_id: str) -> None:
-    response = admin_client.get("/admin/post/edit/", query_string={"id": record_id})
+def test_a_bad_id_is_not_found_not_a_500(
+    admin_client: HipflaskClient, seeded: orm.scoped_session[orm.Session], record_id: str
+) -> None:
+    edit = admin_client.get("/admin/post/edit/", query_string={"id": record_id})
+    details = admin_client.get("/admin/post/details/", query_string={"id": record_id})
+    delete = admin_client.post("/admin/post/delete/", data={"id": record_id})
+    pair = admin_client.get("/admin/pair/edit/", query_string={"id": record_id})
 
-    assert response.status_code == 302
+    assert [edit.status_code, details.status_code, delete.status_code, pair.status_code] == [
+        302
+    ] * 4
+    assert seeded.query(Post).count() == 3
 
 
 def test_delete_removes_the_row_and_runs_the_hooks(
