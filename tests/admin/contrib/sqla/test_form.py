@@ -274,3 +274,16 @@ def test_an_empty_text_field_lets_the_server_default_apply(
     session.add(row)
     session.commit()
     assert (row.label, row.size) == ("none", 7)
+
+
+def test_extra_fields_take_their_place_in_form_columns(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    extra = {"note": fields.StringField("Note"), "tail": fields.StringField("Tail")}
+    converter = AdminModelConverter(
+        session, Settings(Post, form_columns=["title", "note", "views"])
+    )
+
+    form_class = get_form(Post, converter, only=["title", "note", "views"], extra_fields=extra)
+
+    assert list(kinds(form_class)) == ["title", "note", "views", "tail"]

@@ -23,6 +23,7 @@ from wtforms import validators
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
 
 from ....errors import ConfigurationError
+from ...form import recreate_field
 from ...form.fields import DateTimeField
 from ...form.fields import JSONField
 from ...form.fields import TimeField
@@ -382,13 +383,18 @@ def _properties(
     only: Iterable[Any] | None,
     exclude: Iterable[str] | None,
     ignore_hidden: bool,
+    extra_fields: dict[str, Any],
 ) -> list[tuple[str, Any]]:
+    """The attributes to convert, in order; an extra field's name stands for itself."""
     props = {prop.key: prop for prop in mapper.attrs}
     if only:
         selected: list[tuple[str, Any]] = []
         for name in only:
             if not isinstance(name, str):
                 name = name.key
+            if name in extra_fields:
+                selected.append((name, None))
+                continue
             if name not in props:
                 raise ValueError(
                     f"form_columns names {name!r}, which {mapper.class_.__name__} does not"
@@ -435,15 +441,25 @@ def get_form(
     ignore_hidden: bool = True,
     extra_fields: dict[str, Any] | None = None,
 ) -> type[Any]:
-    """Build the form class for ``model``, in attribute order or ``only``'s order."""
+    """Build the form class for ``model``, in attribute order or ``only``'s order.
+
+    ``extra_fields`` named in ``only`` take their place there; the others
+    come last.
+    """
     mapper = sa.inspect(model).mapper
     field_args = field_args or {}
+    extra_fields = dict(extra_fields or {})
     attrs: dict[str, Any] = {}
-    for name, prop in _properties(mapper, only, exclude, ignore_hidden):
+    for name, prop in _properties(mapper, only, exclude, ignore_hidden, extra_fields):
+        if prop is None:
+            # Re-created so that it takes its place in form_columns' order.
+            attrs[name] = recreate_field(extra_fields.pop(name))
+            continue
         field = converter.convert(model, mapper, name, prop, field_args.get(name), hidden_pk)
         if field is not None:
             attrs[name] = field
-    attrs.update(extra_fields or {})
+    for name, unbound in extra_fields.items():
+        attrs[name] = recreate_field(unbound)
     return type(model.__name__ + "Form", (_with_object(base_class),), attrs)
 
 
