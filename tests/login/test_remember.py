@@ -137,6 +137,20 @@ def test_a_cookie_duration_that_is_not_a_timedelta_or_seconds_is_refused_at_logi
         log_in(client, remember="1")
 
 
+@pytest.mark.parametrize("duration", ["123", 123.5, True], ids=["string", "float", "bool"])
+def test_a_cookie_duration_that_is_not_a_duration_is_left_alone_without_remember_me(
+    protocol: str, duration: object
+) -> None:
+    # Flask-Login reads the setting only to set the cookie: an app that never
+    # asks for one logs users in and loads them whatever the setting holds.
+    client = build_app(REMEMBER_COOKIE_DURATION=duration).test_client(protocol=protocol)
+    response = log_in(client)
+    assert response.status_code == 302
+    assert "remember_token" not in " ".join(response.headers.getlist("Set-Cookie"))
+    assert client.get("/dashboard").text == "Hello alice"
+    assert client.get("/async-dashboard").text == "Async hello alice"
+
+
 def test_forged_remember_cookie_logs_nobody_in(client: Any) -> None:
     client.set_cookie("remember_token", "alice|0123456789abcdef")
     assert client.get("/whoami").json == {"id": None, "anonymous": True}

@@ -51,7 +51,7 @@ from .registry import LoginRegistry
 from .registry import open_registry
 from .remember import OPERATION
 from .remember import decode_remember_cookie
-from .remember import duration_seconds
+from .remember import longest_remember_seconds
 from .throttle import _LOGIN_SUCCEEDED
 from .throttle import _THROTTLED
 from .throttle import LoginThrottle
@@ -281,7 +281,7 @@ class LoginManager:
             # What a process-local registry keeps: as long as a login can live.
             keep = max(
                 2 * current_app.permanent_session_lifetime.total_seconds(),
-                duration_seconds(config["REMEMBER_COOKIE_DURATION"]),
+                longest_remember_seconds(config["REMEMBER_COOKIE_DURATION"]),
             )
             cached = state.registry = (value, open_registry(value, prefix, keep))
         return cached[1]

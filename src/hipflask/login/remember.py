@@ -94,6 +94,21 @@ def duration_seconds(value: Any) -> float:
     )
 
 
+def longest_remember_seconds(value: Any) -> float:
+    """``REMEMBER_COOKIE_DURATION`` in seconds, or ``0`` when it is not a duration.
+
+    For what only needs to outlast a remember-me cookie (how long the login
+    registry keeps a login). Flask-Login reads the setting only when it sets
+    the cookie, so an app that never asks for one works whatever the
+    setting holds; refusing it here would fail every request that loads a
+    user. :func:`duration_seconds` refuses it where a cookie is set.
+    """
+    try:
+        return duration_seconds(value)
+    except ConfigurationError:
+        return 0.0
+
+
 def update_remember_cookie(response: Any) -> Any:
     """Set or delete the cookie as ``login_user``/``logout_user`` asked this request."""
     operation = g.get(OPERATION)
@@ -137,5 +152,6 @@ __all__ = [
     "decode_remember_cookie",
     "duration_seconds",
     "encode_remember_cookie",
+    "longest_remember_seconds",
     "update_remember_cookie",
 ]
