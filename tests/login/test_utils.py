@@ -399,3 +399,15 @@ def test_server_side_session_gets_a_new_id_at_login(protocol: str) -> None:
     client.post("/logout")
     attacker.set_cookie("session", logged_in)
     assert attacker.get("/dashboard").status_code == 302
+
+
+def test_an_inactive_account_is_turned_away_before_the_duration_is_checked(
+    app: Hipflask, protocol: str
+) -> None:
+    # Flask-Login returns False for an inactive account whatever the duration.
+    @app.post("/inactive")
+    def inactive() -> str:
+        zed = app.extensions["test_users"]["zed"]
+        return str(login_user(zed, remember=True, duration="x"))  # type: ignore[arg-type]
+
+    assert app.test_client(protocol=protocol).post("/inactive").text == "False"

@@ -156,14 +156,15 @@ def login_user(
     :param force: log in even an inactive account.
     :param fresh: mark the login fresh (it followed a password check).
     """
+    if not force and not user.is_active:
+        return False
     if remember and duration is not None and not isinstance(duration, timedelta):
-        # Refused before anything is written, where Flask-Login refuses it.
+        # Refused before anything is written, where Flask-Login refuses it
+        # (after the inactive account, which it turns away first).
         raise TypeError(
             f"login_user(duration=...) must be a datetime.timedelta, not {duration!r};"
             " pass it like duration=timedelta(days=14)."
         )
-    if not force and not user.is_active:
-        return False
     manager = _manager()
     user_id = str(getattr(user, manager.id_attribute)())
     registry = manager.registry()
