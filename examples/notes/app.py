@@ -20,6 +20,7 @@ from hipflask.sessions import Session
 
 from . import settings
 from .forms import MIN_PASSWORD_LENGTH
+from .manage import init_manage
 from .models import User
 from .models import db
 
@@ -72,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Hipflask:
     app.register_blueprint(notes_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    init_manage(app)
 
     _register_commands(app)
     return app
