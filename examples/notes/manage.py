@@ -20,6 +20,7 @@ from hipflask import url_for
 from hipflask.admin import Admin
 from hipflask.admin import AdminIndexView
 from hipflask.admin.contrib.sqla import ModelView
+from hipflask.admin.menu import MenuLink
 from hipflask.login import current_user
 
 from .models import Note
@@ -82,4 +83,5 @@ def init_manage(app: Hipflask) -> Admin:
     )
     manage.add_view(UserView(User, db.session, name="Users", endpoint="manage_users", url="users"))
     manage.add_view(NoteView(Note, db.session, name="Notes", endpoint="manage_notes", url="notes"))
+    manage.add_link(MenuLink("Back to the notes", url="/"))
     return manage

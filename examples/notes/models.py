@@ -34,6 +34,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     created: Mapped[datetime] = mapped_column(db.DateTime(timezone=True), default=_now)
     notes: Mapped[list[Note]] = relationship(back_populates="owner", cascade="all, delete")
 
+    def __str__(self) -> str:
+        # How the back office's forms and lists name a user (hipflask.admin).
+        return self.username
+
     @property
     def roles(self) -> list[str]:
         return ["admin"] if self.is_admin else []

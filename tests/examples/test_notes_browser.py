@@ -211,6 +211,27 @@ def test_another_users_note_is_refused_and_the_admin_sees_it(page: Any, site: Si
     _shot(page, site, "admin")
 
 
+def test_the_admin_writes_a_note_in_the_back_office_under_the_csp(page: Any, site: Site) -> None:
+    refusals: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refusals.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    assert page.goto(f"{site.url}/manage/notes/").url.startswith(f"{site.url}/login")
+    _sign_in(page, site, "admin")
+    page.goto(f"{site.url}/manage/notes/new/")
+    page.fill("#title", "written in the back office")
+    page.select_option("#owner", label="admin")
+    page.click("input[type=submit][value=Save], button[type=submit]:has-text('Save')")
+    page.wait_for_url(f"{site.url}/manage/notes/**")
+    page.goto(f"{site.url}/manage/notes/?search=back+office")
+    assert page.get_by_text("written in the back office").count() == 1
+    _shot(page, site, "manage-notes")
+    assert refusals == []
+
+
 def test_a_cross_site_form_post_is_refused(page: Any, site: Site, tmp_path: Path) -> None:
     _sign_in(page, site, "alice")
     # The attacker's page lives on another site (localhost is not 127.0.0.1).
