@@ -702,6 +702,35 @@ def test_get_query_narrows_the_list_the_count_and_the_delete_action(
     assert [post.title for post in seeded.query(Post)] == ["100% pure_fun"]
 
 
+def test_rows_get_query_hides_cannot_be_reached_by_id(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    class AnnsPosts(JsonRender, ModelView):
+        can_view_details = True
+
+        def get_query(self) -> Any:
+            return super().get_query().filter(Post.author.has(Author.name == "ann"))
+
+    Admin(app).add_view(AnnsPosts(Post, seeded))
+    bobs = seeded.query(Post).filter(Post.author.has(Author.name == "bob")).one()
+    anns = seeded.query(Post).filter(Post.author.has(Author.name == "ann")).first()
+    assert anns is not None
+    hidden, shown = str(bobs.id), str(anns.id)
+
+    for page in ("edit", "details"):
+        assert client.get(f"/admin/post/{page}/?id={hidden}").status_code == 302
+        assert client.get(f"/admin/post/{page}/?id={shown}").status_code == 200
+    edited = client.post(f"/admin/post/edit/?id={hidden}", data={"title": "taken over"})
+    deleted = client.post("/admin/post/delete/", data={"id": hidden})
+
+    assert edited.status_code == deleted.status_code == 302
+    seeded.expire_all()
+    assert seeded.get(Post, bobs.id) is not None
+    assert seeded.get(Post, bobs.id).title == "100% pure_fun"
+
+
 def test_related_rows_shown_in_the_list_are_loaded_with_it(
     app: Hipflask, seeded: orm.scoped_session[orm.Session]
 ) -> None:

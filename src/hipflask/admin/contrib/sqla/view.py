@@ -352,8 +352,9 @@ class ModelView(BaseModelView):
     def get_query(self) -> Any:
         """The rows the views show; override to narrow them for everyone.
 
-        Override :meth:`get_count_query` and :meth:`get_one` alike, or the
-        count and the edit view will still see every row.
+        The list, the export, the delete action and :meth:`get_one` (so the
+        edit, details and delete pages) all read through it; override
+        :meth:`get_count_query` alike, or the count still counts every row.
         """
         return self._session().query(self.model)
 
@@ -464,13 +465,18 @@ class ModelView(BaseModelView):
         return count, (query.all() if execute else query)
 
     def get_one(self, id: Any) -> Any:
-        """The row with this URL ``id``, or ``None`` (a 404) when it cannot exist."""
-        key = sql.coerce_key(self.model, id)
-        if key is None:
+        """The row with this URL ``id`` among those :meth:`get_query` shows, else ``None``.
+
+        Flask-Admin reads any row by key, so a view narrowed to the current
+        user's rows still edits, shows and deletes another user's row when
+        its id is typed into the URL (an insecure direct object reference).
+        Here the key narrows :meth:`get_query` instead.
+        """
+        if sql.coerce_key(self.model, id) is None:
             return None
         session = self._session()
         try:
-            return session.get(self.model, key if len(key) > 1 else key[0])
+            return sql.filter_by_keys(self.get_query(), self.model, [id]).first()
         except sa.exc.DBAPIError:
             session.rollback()
             log.warning("Looking up %s %r failed.", self.model.__name__, id, exc_info=True)
