@@ -50,6 +50,12 @@ _LIST_ARGS = ("page", "page_size", "sort", "desc", "search")
 #: The highest page number passed to a backend: ``?page=10**30`` would make
 #: an SQL OFFSET no database integer holds (an error instead of an empty page).
 _MAX_PAGE = 10**9
+#: The most search words and filters one list request applies. Each is a
+#: condition of one WHERE clause: a crafted URL with thousands of them builds
+#: a statement the database refuses (SQLite: "Expression tree is too large"),
+#: an error instead of a page; nobody types this many.
+_MAX_SEARCH_WORDS = 50
+_MAX_FILTERS = 50
 
 
 def neutralise_csv_cell(value: Any) -> str:
@@ -161,7 +167,32 @@ class ModelPagesMixin:
             else:
                 flash(self.get_invalid_value_msg(value, flt), "error")
         found.sort(key=lambda item: (len(item[0]), item[0]))
+        if len(found) > _MAX_FILTERS:
+            flash(
+                babel.gettext(
+                    "Too many filters: only the first %(count)s were applied.",
+                    count=_MAX_FILTERS,
+                ),
+                "error",
+            )
+            del found[_MAX_FILTERS:]
         return [item[1] for item in found]
+
+    def _get_list_search(self) -> str | None:
+        search = request.args.get("search") or None
+        if search is None:
+            return None
+        words = search.split()
+        if len(words) <= _MAX_SEARCH_WORDS:
+            return search
+        flash(
+            babel.gettext(
+                "Too many words in the search: only the first %(count)s were used.",
+                count=_MAX_SEARCH_WORDS,
+            ),
+            "error",
+        )
+        return " ".join(words[:_MAX_SEARCH_WORDS])
 
     def _get_list_extra_args(self) -> ViewArgs:
         return ViewArgs(
@@ -169,7 +200,7 @@ class ModelPagesMixin:
             page_size=max(_int_arg("page_size", 0) or 0, 0),
             sort=_int_arg("sort"),
             sort_desc=_int_arg("desc"),
-            search=request.args.get("search") or None,
+            search=self._get_list_search(),
             filters=self._get_list_filter_args(),
             extra_args={
                 k: v

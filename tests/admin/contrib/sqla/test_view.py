@@ -670,6 +670,29 @@ def test_a_relationship_filter_offers_each_related_column(
     assert listing(client, **{f"flt0_{index}": "1"})["count"] == 1
 
 
+def test_a_search_of_thousands_of_words_is_a_clean_page(admin_client: HipflaskClient) -> None:
+    words = " ".join(f"w{i}" for i in range(1500))
+
+    body = listing(admin_client, search="hello " + words)
+
+    assert body["count"] == 0
+    assert body["flashes"][0][0] == "error"
+    assert "search" in body["flashes"][0][1]
+
+
+def test_thousands_of_filters_are_a_clean_page(
+    admin_client: HipflaskClient, views: dict[str, ModelView]
+) -> None:
+    index = filter_index(views["post"], "Views", "greater than")
+    args = {f"flt{i}_{index}": "0" for i in range(1500)}
+
+    body = listing(admin_client, **args)
+
+    assert body["count"] == 3
+    assert body["flashes"][0][0] == "error"
+    assert "filters" in body["flashes"][0][1]
+
+
 def test_default_sort_as_a_list_of_pairs(
     app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
 ) -> None:
