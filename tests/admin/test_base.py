@@ -284,6 +284,27 @@ def test_nonce_attribute_for_custom_inline_scripts(tmp_path: Path, protocol: str
     assert '<script nonce="n0nce">go()</script>' in body
 
 
+def test_a_page_title_block_of_a_custom_template_is_shown(tmp_path: Path, protocol: str) -> None:
+    (tmp_path / "titled.html").write_text(
+        "{% extends 'admin/master.html' %}"
+        "{% block page_title %}<h2>Reports</h2>{% endblock %}"
+        "{% block body %}<p>body</p>{% endblock %}"
+    )
+    app = Hipflask("titled", template_folder=str(tmp_path))
+    app.config.update(TESTING=True, SECRET_KEY=SECRET)
+
+    class TitledView(BaseView):
+        @expose("/")
+        def index(self) -> str:
+            return self.render("titled.html")
+
+    Admin(app).add_view(TitledView())
+    body = app.test_client(protocol=protocol).get("/admin/titledview/").get_data(as_text=True)
+
+    assert "<h2>Reports</h2>" in body
+    assert body.index("<h2>Reports</h2>") < body.index("<p>body</p>")
+
+
 def test_has_default_access() -> None:
     assert has_default_access(HelloView()) is True
     assert has_default_access(AdminIndexView()) is True
