@@ -1009,6 +1009,35 @@ def test_an_inline_row_of_another_parent_cannot_be_taken_over(
     assert seeded.get(Post, bobs.id).author.name == "bob"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["posts-\u00b2-title", "del-posts-\u00b2", "posts-\u0663-title"],
+    ids=["sup", "del", "arabic"],
+)
+def test_an_inline_row_number_that_is_not_ascii_digits_is_ignored(
+    inline_admin: tuple[ModelView, list[tuple[str, bool]]],
+    client: HipflaskClient,
+    seeded: orm.scoped_session[orm.Session],
+    key: str,
+) -> None:
+    ann = seeded.query(Author).filter_by(name="ann").one()
+    hello = seeded.query(Post).filter_by(title="Hello world").one()
+    data = {
+        "name": "ann",
+        "posts-0-id": str(hello.id),
+        "posts-0-title": "Hello again",
+        "posts-0-views": "10",
+        key: "x",
+    }
+
+    response = client.post(f"/admin/author/edit/?id={ann.id}", data=data)
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    seeded.rollback()
+    assert seeded.get(Post, hello.id).title == "Hello again"  # type: ignore[union-attr]
+    assert seeded.query(Post).filter_by(title="x").count() == 0
+
+
 def test_an_invalid_inline_row_is_a_form_error(
     inline_admin: tuple[ModelView, list[tuple[str, bool]]],
     client: HipflaskClient,

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 from wtforms import widgets
 from wtforms.fields import FieldList
 from wtforms.fields import FormField
@@ -224,6 +225,11 @@ class InlineListWidget:
         return Markup("").join(parts)
 
 
+def _is_row_index(text: str) -> bool:
+    """Whether ``text`` is a row number as forms write it: ASCII digits only."""
+    return text.isascii() and text.isdigit()
+
+
 class InlineModelFormList(FieldList):  # type: ignore[type-arg]  # not generic at runtime
     """The rows of a one-to-many relationship, edited inside the parent's form.
 
@@ -253,16 +259,36 @@ class InlineModelFormList(FieldList):  # type: ignore[type-arg]  # not generic a
         self._deleted: set[int] = set()
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        if formdata:
+            formdata = self._without_malformed_rows(formdata)
         super().process(formdata, data, extra_filters)
         self._deleted = set()
         if formdata:
             prefix = f"del-{self.name}-"
             for key in formdata:
                 suffix = str(key)[len(prefix) :] if str(key).startswith(prefix) else ""
-                if suffix.isdigit():
+                if _is_row_index(suffix):
                     self._deleted.add(int(suffix))
         else:
             self.append_entry()
+
+    def _without_malformed_rows(self, formdata: Any) -> Any:
+        """``formdata`` without the row fields whose row number is not ASCII digits.
+
+        WTForms reads ``notes-<n>-title`` with ``str.isdigit``, which accepts
+        ``²`` and other digits ``int`` refuses: a posted ``notes-²-title``
+        would be a 500 instead of an ignored field.
+        """
+        prefix = f"{self.name}-"
+
+        def is_malformed(key: str) -> bool:
+            return key.startswith(prefix) and not _is_row_index(key[len(prefix) :].split("-")[0])
+
+        if not any(is_malformed(str(key)) for key in formdata):
+            return formdata
+        return MultiDict(
+            [(k, v) for k, v in formdata.items(multi=True) if not is_malformed(str(k))]
+        )
 
     def saved_key(self, entry: Any) -> str:
         """The key a row was shown with, or ``""`` for a new row."""
