@@ -754,6 +754,22 @@ def test_rows_get_query_hides_cannot_be_reached_by_id(
     assert seeded.get(Post, bobs.id).title == "100% pure_fun"
 
 
+def test_the_count_of_a_view_narrowing_only_get_query_counts_its_rows(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    class AnnsPosts(JsonRender, ModelView):
+        column_searchable_list = ("title",)
+
+        def get_query(self) -> Any:
+            return super().get_query().filter(Post.author.has(Author.name == "ann"))
+
+    Admin(app).add_view(AnnsPosts(Post, seeded))
+
+    assert listing(client)["count"] == 2
+    assert listing(client, search="third")["count"] == 1
+    assert listing(client, search="pure")["count"] == 0
+
+
 def test_related_rows_shown_in_the_list_are_loaded_with_it(
     app: Hipflask, seeded: orm.scoped_session[orm.Session]
 ) -> None:

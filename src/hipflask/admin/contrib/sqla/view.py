@@ -353,14 +353,27 @@ class ModelView(BaseModelView):
         """The rows the views show; override to narrow them for everyone.
 
         The list, the export, the delete action and :meth:`get_one` (so the
-        edit, details and delete pages) all read through it; override
-        :meth:`get_count_query` alike, or the count still counts every row.
+        edit, details and delete pages) all read through it, and so does the
+        list's count unless :meth:`get_count_query` is overridden too.
         """
         return self._session().query(self.model)
 
     def get_count_query(self) -> Any:
-        """``SELECT count(*) FROM model``, without a subquery around the list query."""
+        """``SELECT count(*) FROM model``, without a subquery around the list query.
+
+        Used only while :meth:`get_query` is not overridden: a view that
+        narrows ``get_query`` alone has its list's query counted instead, so
+        the count and the pager do not tell how many rows the view hides
+        (Flask-Admin counts the whole table then).
+        """
         return self._session().query(sa.func.count("*")).select_from(self.model)
+
+    def _counts_the_list_query(self) -> bool:
+        cls = type(self)
+        return (
+            cls.get_query is not ModelView.get_query
+            and cls.get_count_query is ModelView.get_count_query
+        )
 
     def _apply_search(self, query: Any, count_query: Any, search: str) -> tuple[Any, Any]:
         for term in search.split():
@@ -449,12 +462,17 @@ class ModelView(BaseModelView):
         that adds to it.
         """
         query = self.get_query()
-        count_query = None if self.simple_list_pager else self.get_count_query()
+        counts_query = not self.simple_list_pager and self._counts_the_list_query()
+        count_query = None
+        if not self.simple_list_pager and not counts_query:
+            count_query = self.get_count_query()
         if search and self._search_fields:
             query, count_query = self._apply_search(query, count_query, search)
         if filters and self._filters:
             query, count_query = self._apply_filters(query, count_query, filters)
         count = count_query.scalar() if count_query is not None else None
+        if counts_query:
+            count = query.order_by(None).count()
         for option in self._auto_joins:
             query = query.options(option)
         query = self._apply_sorting(query, sort_column, sort_desc)
