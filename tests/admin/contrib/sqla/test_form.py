@@ -251,6 +251,35 @@ def test_a_subclass_converter_marked_with_converts_is_used(
     assert isinstance(form.title, fields.StringField)
 
 
+def test_an_interval_column_is_left_out_of_the_form(
+    app: Hipflask, session: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    import datetime
+
+    from hipflask.admin import Admin
+    from hipflask.admin.contrib.sqla import ModelView
+
+    class Local(orm.DeclarativeBase):
+        pass
+
+    class Timer(Local):
+        __tablename__ = "hfa_timer"
+        id = sa.Column(sa.Integer, primary_key=True)
+        name = sa.Column(sa.String(10))
+        span = sa.Column(sa.Interval)
+
+    Local.metadata.create_all(session.get_bind())
+    session.add(Timer(name="tea", span=datetime.timedelta(minutes=3)))
+    session.commit()
+    Admin(app).add_view(ModelView(Timer, session))
+
+    response = client.get("/admin/timer/edit/?id=1")
+
+    assert response.status_code == 200
+    assert 'name="name"' in response.get_data(as_text=True)
+    assert 'name="span"' not in response.get_data(as_text=True)
+
+
 def test_an_empty_text_field_lets_the_server_default_apply(
     session: orm.scoped_session[orm.Session],
 ) -> None:

@@ -278,6 +278,10 @@ class AdminModelConverter(ModelConverterBase):
         before ``Numeric``, ``Enum`` (a ``String``) before both.
         """
         column_type = column.type
+        if isinstance(column_type, sa.Interval):
+            # Stored as a DateTime where the database has no interval type, but
+            # its values are timedeltas, which no date field can show or parse.
+            return None
         if isinstance(column_type, sa.TypeDecorator):
             column_type = column_type.impl_instance
         for type_class, method_name in _CONVERSIONS:
