@@ -280,6 +280,25 @@ def test_an_interval_column_is_left_out_of_the_form(
     assert 'name="span"' not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("price", ["inf", "-Infinity", "NaN", "1e30", "1000000"])
+def test_a_decimal_the_column_cannot_hold_is_a_form_error(
+    app: Hipflask, session: orm.scoped_session[orm.Session], client: HipflaskClient, price: str
+) -> None:
+    from hipflask.admin import Admin
+    from hipflask.admin.contrib.sqla import ModelView
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    Admin(app).add_view(ModelView(Sku, session))
+
+    refused = client.post("/admin/sku/new/", data={"code": "big", "price": price})
+    accepted = client.post("/admin/sku/new/", data={"code": "fits", "price": "999999.99"})
+
+    assert refused.status_code == 200
+    assert session.get(Sku, "big") is None
+    assert accepted.status_code == 302
+    assert client.get("/admin/sku/edit/?id=fits").status_code == 200
+
+
 def test_an_empty_text_field_lets_the_server_default_apply(
     session: orm.scoped_session[orm.Session],
 ) -> None:

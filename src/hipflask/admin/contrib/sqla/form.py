@@ -9,6 +9,7 @@ a database error on commit.
 
 from __future__ import annotations
 
+import decimal
 import enum
 import uuid
 from collections.abc import Callable
@@ -85,6 +86,32 @@ def _as_choice(choice: Any) -> SelectChoice:
     if isinstance(choice, tuple | list):
         return SelectChoice(*choice)
     return SelectChoice(choice, choice)
+
+
+def _fits_numeric(column_type: Any) -> Callable[[Any, Any], None]:
+    """A validator: a finite number with no more whole digits than the column holds.
+
+    SQLite stores whatever it is given: an infinity or ``1e30`` saved in a
+    ``Numeric(10, 2)`` column then breaks every edit page of the row (the
+    field cannot round it to two places), and other databases refuse it
+    with an error instead of a message next to the field.
+    """
+    precision = getattr(column_type, "precision", None)
+    scale = getattr(column_type, "scale", None) or 0
+
+    def check(form: Any, field: Any) -> None:
+        value = field.data
+        if not isinstance(value, decimal.Decimal):
+            return
+        if not value.is_finite():
+            raise validators.ValidationError(field.gettext("Not a valid decimal value."))
+        if precision is not None and abs(value) >= decimal.Decimal(10) ** (precision - scale):
+            raise validators.ValidationError(
+                field.gettext("Number must be smaller than %(limit)s.")
+                % {"limit": f"1e{precision - scale}"}
+            )
+
+    return check
 
 
 def _is_generated_key(column: sa.Column[Any]) -> bool:
@@ -342,6 +369,7 @@ class AdminModelConverter(ModelConverterBase):
 
     def conv_numeric(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
         kwargs.setdefault("places", getattr(column_type, "scale", None))
+        kwargs["validators"].append(_fits_numeric(column_type))
         return fields.DecimalField(**kwargs)
 
     def conv_json(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
