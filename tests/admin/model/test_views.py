@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -349,6 +350,7 @@ def test_export_is_an_attachment_with_formulas_neutralised(
 ) -> None:
     view.rows[0].name = '=HYPERLINK("https://evil.test","x")'
     view.rows[1].email = "@SUM(1+1)"
+    view.rows[2].age = -3
 
     response = client.get("/admin/person/export/csv/")
 
@@ -360,6 +362,7 @@ def test_export_is_an_attachment_with_formulas_neutralised(
     assert len(table) == 6
     assert ['\'=HYPERLINK("https://evil.test","x")', "34", "alice@example.test"] in table
     assert ["Bob", "27", "'@SUM(1+1)"] in table
+    assert table[3][1] == "-3"
 
 
 def test_export_follows_the_lists_filters(client: HipflaskClient) -> None:
@@ -392,6 +395,12 @@ def test_export_is_refused_when_not_enabled(client: HipflaskClient, view: Person
         ("plain", "plain"),
         (None, ""),
         (12, "12"),
+        (-5, "-5"),
+        (-2.5, "-2.5"),
+        (Decimal("-1.50"), "-1.50"),
+        (float("-inf"), "'-inf"),
+        (Decimal("-Infinity"), "'-Infinity"),
+        ("-5", "'-5"),
     ],
 )
 def test_neutralise_csv_cell(value: Any, expected: str) -> None:

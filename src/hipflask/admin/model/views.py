@@ -11,6 +11,7 @@ through :func:`~hipflask.admin.helpers.get_redirect_target`.
 from __future__ import annotations
 
 import csv
+import decimal
 import io
 import math
 import re
@@ -63,12 +64,25 @@ def neutralise_csv_cell(value: Any) -> str:
 
     A stored value such as ``=HYPERLINK("https://evil.test", "x")`` would run
     when an administrator opens the export (CSV injection); a leading quote
-    makes spreadsheets show it as text.
+    makes spreadsheets show it as text. A finite number is left as it is:
+    its text is never a formula, and a quote would turn ``-5`` into text.
     """
+    if _is_finite_number(value):
+        return str(value)
     text = "" if value is None else str(value)
     if text.startswith(_FORMULA_PREFIXES):
         return "'" + text
     return text
+
+
+def _is_finite_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, decimal.Decimal) and value.is_finite()
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
