@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
 from werkzeug.datastructures import MultiDict
+from wtforms import FieldList
+from wtforms import FileField
+from wtforms import FormField
 from wtforms import StringField
 from wtforms.fields.core import UnboundField
+from wtforms.validators import Length
 
 from hipflask import Hipflask
 from hipflask.admin.form import BaseForm
 from hipflask.admin.form import FormOpts
+from hipflask.admin.form import JSONField
 from hipflask.admin.form import SecureForm
 from hipflask.admin.form import recreate_field
+from hipflask.admin.helpers import get_form_data
+from hipflask.testing.client import HipflaskClient
 
 
 class NoteForm(BaseForm):
@@ -31,6 +41,36 @@ def test_base_form_accepts_its_own_token(app: Hipflask) -> None:
         issued = NoteForm(MultiDict()).csrf_token.current_token
         form = NoteForm(MultiDict({"text": "hi", "csrf_token": issued}))
         assert form.validate(), form.errors
+
+
+def test_a_file_posted_under_a_text_field_is_a_field_error(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    class LimitedForm(BaseForm):
+        text = StringField(validators=[Length(max=5)])
+        data = JSONField()
+        upload = FileField()
+        rows = FieldList(FormField(NoteForm), min_entries=1)
+
+    @app.post("/submit")
+    def submit() -> Any:
+        form = LimitedForm(get_form_data())
+        valid = form.validate()
+        return {"valid": valid, "errors": form.errors, "upload": form.upload.data is not None}
+
+    for name in ("text", "data", "rows-0-text"):
+        response = client.post(
+            "/submit",
+            data={name: (io.BytesIO(b"x"), "a.txt"), "upload": (io.BytesIO(b"y"), "b.txt")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 200
+        body: Any = response.json
+        assert body["valid"] is False
+        assert body["upload"] is True
+        assert "file" in str(body["errors"])
 
 
 def test_secure_form_is_a_base_form() -> None:
