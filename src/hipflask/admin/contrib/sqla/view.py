@@ -352,28 +352,18 @@ class ModelView(BaseModelView):
     def get_query(self) -> Any:
         """The rows the views show; override to narrow them for everyone.
 
-        The list, the export, the delete action and :meth:`get_one` (so the
-        edit, details and delete pages) all read through it, and so does the
-        list's count unless :meth:`get_count_query` is overridden too.
+        The list, its count, the export, the delete action and :meth:`get_one`
+        (the edit, details and delete pages) all read through it.
         """
         return self._session().query(self.model)
 
     def get_count_query(self) -> Any:
-        """``SELECT count(*) FROM model``, without a subquery around the list query.
+        """``SELECT count(*) FROM model``, unless only :meth:`get_query` is overridden.
 
-        Used only while :meth:`get_query` is not overridden: a view that
-        narrows ``get_query`` alone has its list's query counted instead, so
-        the count and the pager do not tell how many rows the view hides
-        (Flask-Admin counts the whole table then).
+        Then the rows it returns are counted, so the pager does not tell how
+        many the view hides (Flask-Admin counts the whole table).
         """
         return self._session().query(sa.func.count("*")).select_from(self.model)
-
-    def _counts_the_list_query(self) -> bool:
-        cls = type(self)
-        return (
-            cls.get_query is not ModelView.get_query
-            and cls.get_count_query is ModelView.get_count_query
-        )
 
     def _apply_search(self, query: Any, count_query: Any, search: str) -> tuple[Any, Any]:
         for term in search.split():
@@ -462,16 +452,18 @@ class ModelView(BaseModelView):
         that adds to it.
         """
         query = self.get_query()
-        counts_query = not self.simple_list_pager and self._counts_the_list_query()
-        count_query = None
-        if not self.simple_list_pager and not counts_query:
+        cls, count_query = type(self), None
+        narrowed_only = cls.get_count_query is ModelView.get_count_query and (
+            cls.get_query is not ModelView.get_query
+        )
+        if not self.simple_list_pager and not narrowed_only:
             count_query = self.get_count_query()
         if search and self._search_fields:
             query, count_query = self._apply_search(query, count_query, search)
         if filters and self._filters:
             query, count_query = self._apply_filters(query, count_query, filters)
         count = count_query.scalar() if count_query is not None else None
-        if counts_query:
+        if narrowed_only and not self.simple_list_pager:
             count = query.order_by(None).count()
         for option in self._auto_joins:
             query = query.options(option)
@@ -485,10 +477,8 @@ class ModelView(BaseModelView):
     def get_one(self, id: Any) -> Any:
         """The row with this URL ``id`` among those :meth:`get_query` shows, else ``None``.
 
-        Flask-Admin reads any row by key, so a view narrowed to the current
-        user's rows still edits, shows and deletes another user's row when
-        its id is typed into the URL (an insecure direct object reference).
-        Here the key narrows :meth:`get_query` instead.
+        Flask-Admin reads any row by key: a view narrowed to the user's own
+        rows still shows, edits and deletes another's row by its id.
         """
         if sql.coerce_key(self.model, id) is None:
             return None
