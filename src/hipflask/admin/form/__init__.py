@@ -11,14 +11,8 @@ turns it off, for tests only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from werkzeug.datastructures import FileStorage
-from werkzeug.datastructures import MultiDict
-from wtforms.fields import FieldList
-from wtforms.fields import FileField
-from wtforms.fields import FormField
 from wtforms.fields.core import UnboundField
 
 from ...forms.form import FlaskForm
@@ -72,43 +66,11 @@ class BaseForm(FlaskForm):
     def __init__(
         self, formdata: Any = _FROM_REQUEST, obj: Any = None, prefix: str = "", **kwargs: Any
     ) -> None:
+        # Uploads go to file fields only (hipflask.forms.uploads), as in any FlaskForm.
         if formdata is _FROM_REQUEST:
             super().__init__(obj=obj, prefix=prefix, **kwargs)
-            return
-        files = _uploads(formdata)
-        if files:
-            formdata = MultiDict(
-                (k, v) for k, v in formdata.items(multi=True) if not isinstance(v, FileStorage)
-            )
-        super().__init__(formdata, obj=obj, prefix=prefix, **kwargs)
-        if files:
-            _place_uploads(self, files)
-
-
-def _uploads(formdata: Any) -> MultiDict[str, FileStorage] | None:
-    if not isinstance(formdata, MultiDict):
-        return None
-    found = [(k, v) for k, v in formdata.items(multi=True) if isinstance(v, FileStorage)]
-    return MultiDict(found) if found else None
-
-
-def _place_uploads(fields: Iterable[Any], files: MultiDict[str, FileStorage]) -> None:
-    """Give the uploads to the file fields they were posted for, and only to them.
-
-    Admin forms read uploads with the rest of the submission, as Flask-Admin
-    does; a crafted multipart body can put a file where a text, date or
-    JSON field expects a string, which that field cannot parse or validate
-    (a 500). Such a field is processed without it and says why instead.
-    """
-    for field in fields:
-        if isinstance(field, FormField):
-            _place_uploads(field.form, files)
-        elif isinstance(field, FieldList):
-            _place_uploads(field.entries, files)
-        elif isinstance(field, FileField):
-            field.process(files, data=field.object_data)
-        elif field.name in files:
-            field.process_errors.append(field.gettext("A file is not a valid value here."))
+        else:
+            super().__init__(formdata, obj=obj, prefix=prefix, **kwargs)
 
 
 class SecureForm(BaseForm):
