@@ -754,6 +754,22 @@ def test_rows_get_query_hides_cannot_be_reached_by_id(
     assert seeded.get(Post, bobs.id).title == "100% pure_fun"
 
 
+def test_a_get_query_ending_in_a_limit_still_opens_the_rows_it_shows(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    class FirstTwo(JsonRender, ModelView):
+        can_view_details = True
+
+        def get_query(self) -> Any:
+            return super().get_query().order_by(Post.id).limit(2)
+
+    Admin(app).add_view(FirstTwo(Post, seeded))
+    first, _, last = (str(post.id) for post in seeded.query(Post).order_by(Post.id))
+
+    assert client.get(f"/admin/post/details/?id={first}").status_code == 200
+    assert client.get(f"/admin/post/details/?id={last}").status_code == 302
+
+
 def test_the_count_of_a_view_narrowing_only_get_query_counts_its_rows(
     app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
 ) -> None:

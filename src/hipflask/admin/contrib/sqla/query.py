@@ -177,6 +177,22 @@ def filter_by_keys(query: Any, model: Any, ids: Iterable[Any]) -> Any:
     return query.filter(getattr(model, names).in_([key[0] for key in keys]))
 
 
+def first_with_key(query: Any, model: Any, id_: Any) -> Any:
+    """The row of ``query`` with this URL id, or ``None``.
+
+    A ``get_query()`` ending in LIMIT/OFFSET cannot be narrowed in SQL
+    (SQLAlchemy refuses to filter it); its rows, which the limit bounds, are
+    then searched here.
+    """
+    try:
+        return filter_by_keys(query, model, [id_]).first()
+    except sa.exc.InvalidRequestError:
+        key = coerce_key(model, id_)
+        names = tools.get_primary_key(model)
+        names = names if isinstance(names, tuple) else (names,)
+        return next((row for row in query if tuple(getattr(row, n) for n in names) == key), None)
+
+
 def paginate(query: Any, page: int | None, page_size: int | None) -> Any:
     """Apply LIMIT/OFFSET; ``None`` when the page lies past any possible row."""
     if not page_size:

@@ -484,7 +484,7 @@ class ModelView(BaseModelView):
             return None
         session = self._session()
         try:
-            return sql.filter_by_keys(self.get_query(), self.model, [id]).first()
+            return sql.first_with_key(self.get_query(), self.model, id)
         except sa.exc.DBAPIError:
             session.rollback()
             log.warning("Looking up %s %r failed.", self.model.__name__, id, exc_info=True)
