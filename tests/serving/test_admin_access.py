@@ -100,3 +100,10 @@ def test_an_app_without_an_admin_is_not_affected() -> None:
     app = Hipflask("no_admin")
     assert list(open_admin_views(app)) == []
     check_admin_access(app)
+
+
+def test_a_stock_index_with_a_dashboard_template_is_refused() -> None:
+    app = make_app(index_view=AdminIndexView(template="dashboard.html"))
+
+    with pytest.raises(ConfigurationError, match="AdminIndexView 'Home' at /admin"):
+        check_admin_access(app)

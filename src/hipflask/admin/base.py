@@ -49,9 +49,11 @@ __all__ = [
     "expose",
     "expose_plugview",
     "has_default_access",
+    "is_stock_index",
 ]
 
 _PACKAGE_ROOT = os.path.dirname(os.path.abspath(__file__))
+_STOCK_INDEX_TEMPLATE = "admin/index.html"
 
 
 def expose(url: str = "/", methods: Iterable[str] | None = ("GET",)) -> Callable[[Any], Any]:
@@ -324,7 +326,7 @@ class AdminIndexView(BaseView):
         category: str | None = None,
         endpoint: str | None = None,
         url: str | None = None,
-        template: str = "admin/index.html",
+        template: str = _STOCK_INDEX_TEMPLATE,
         menu_class_name: str | None = None,
         menu_icon_type: str | None = None,
         menu_icon_value: str | None = None,
@@ -358,6 +360,16 @@ def has_default_access(view: BaseView) -> bool:
     return cls.is_accessible is BaseView.is_accessible and (
         cls._handle_view is BaseView._handle_view
     )
+
+
+def is_stock_index(view: BaseView) -> bool:
+    """Whether ``view`` is the stock home page: ``AdminIndexView`` with its own template.
+
+    That page shows only the menu entries the visitor may open, so leaving
+    it open leaks nothing; a subclass, or a template of the app's own (a
+    dashboard), may show data and needs an access check like any view.
+    """
+    return type(view) is AdminIndexView and view._template == _STOCK_INDEX_TEMPLATE
 
 
 class Admin:

@@ -6,7 +6,8 @@ and nothing else, which is fine on a developer's machine and a data leak on
 a public server. Ported apps keep that behaviour in development, and
 ``hipflask serve`` refuses to start while such a view is registered, naming
 each view and how to protect it. The stock index page is left out: it shows
-only the menu entries the visitor may open.
+only the menu entries the visitor may open (an index with a template of the
+app's own, a dashboard, is checked).
 
 An app that enforces access some other way (a ``before_request`` hook on the
 admin's URLs, a proxy asking for credentials), or whose admin is meant to
@@ -33,14 +34,12 @@ def open_admin_views(app: Hipflask) -> Iterator[Any]:
     if not admins:
         return
     # Imported only for an app with an admin: the admin needs an extra.
-    from ..admin import AdminIndexView
-    from ..admin import has_default_access
+    from ..admin.base import has_default_access
+    from ..admin.base import is_stock_index
 
     for admin in admins:
         for view in admin.views:
-            if type(view) is AdminIndexView:
-                continue
-            if has_default_access(view):
+            if has_default_access(view) and not is_stock_index(view):
                 yield view
 
 
