@@ -166,91 +166,87 @@ def _parse_time(text: str) -> datetime.time:
     return datetime.datetime.strptime(text, _TIME).time()
 
 
-class BaseDateFilter(BaseFilter):
+class _ValueFilter(BaseFilter):
+    """A filter on one value of a type parsed from text; its widget is ``_widget``."""
+
+    _widget = ""
+
+    def __init__(self, name: str, options: Options = None, data_type: str | None = None) -> None:
+        super().__init__(name, options, data_type or self._widget)
+
+    @staticmethod
+    def _parse(text: str) -> Any:
+        raise NotImplementedError
+
+    def clean(self, value: Any) -> Any:
+        return self._parse(str(value))
+
+
+class _RangeFilter(BaseFilter):
+    """A filter on a range, ``start to end``, of values parsed like its single-value kin."""
+
+    _widget = ""
+
+    def __init__(
+        self,
+        name: str,
+        options: Options = None,
+        data_type: str | None = None,
+        key_name: str | None = None,
+    ) -> None:
+        super().__init__(name, options, data_type or self._widget, key_name)
+
+    @staticmethod
+    def _parse(text: str) -> Any:
+        raise NotImplementedError
+
+    def clean(self, value: Any) -> list[Any]:
+        return _parse_between(value, self._parse)
+
+    def operation(self) -> str:
+        return lazy_gettext("between")
+
+
+class BaseDateFilter(_ValueFilter):
     """A filter on a date written ``YYYY-MM-DD``."""
 
-    def __init__(self, name: str, options: Options = None, data_type: str | None = None) -> None:
-        super().__init__(name, options, data_type or "datepicker")
-
-    def clean(self, value: Any) -> datetime.date:
-        return _parse_date(str(value))
+    _widget = "datepicker"
+    _parse = staticmethod(_parse_date)
 
 
-class BaseDateBetweenFilter(BaseFilter):
+class BaseDateBetweenFilter(_RangeFilter):
     """A filter on a date range written ``YYYY-MM-DD to YYYY-MM-DD``."""
 
-    def __init__(
-        self,
-        name: str,
-        options: Options = None,
-        data_type: str | None = None,
-        key_name: str | None = None,
-    ) -> None:
-        super().__init__(name, options, data_type or "daterangepicker", key_name)
-
-    def clean(self, value: Any) -> list[datetime.date]:
-        return _parse_between(value, _parse_date)
-
-    def operation(self) -> str:
-        return lazy_gettext("between")
+    _widget = "daterangepicker"
+    _parse = staticmethod(_parse_date)
 
 
-class BaseDateTimeFilter(BaseFilter):
+class BaseDateTimeFilter(_ValueFilter):
     """A filter on a date and time written ``YYYY-MM-DD HH:MM:SS``."""
 
-    def __init__(self, name: str, options: Options = None, data_type: str | None = None) -> None:
-        super().__init__(name, options, data_type or "datetimepicker")
-
-    def clean(self, value: Any) -> datetime.datetime:
-        return _parse_datetime(str(value))
+    _widget = "datetimepicker"
+    _parse = staticmethod(_parse_datetime)
 
 
-class BaseDateTimeBetweenFilter(BaseFilter):
+class BaseDateTimeBetweenFilter(_RangeFilter):
     """A filter on a range of date-times, ``start to end``."""
 
-    def __init__(
-        self,
-        name: str,
-        options: Options = None,
-        data_type: str | None = None,
-        key_name: str | None = None,
-    ) -> None:
-        super().__init__(name, options, data_type or "datetimerangepicker", key_name)
-
-    def clean(self, value: Any) -> list[datetime.datetime]:
-        return _parse_between(value, _parse_datetime)
-
-    def operation(self) -> str:
-        return lazy_gettext("between")
+    _widget = "datetimerangepicker"
+    _parse = staticmethod(_parse_datetime)
 
 
-class BaseTimeFilter(BaseFilter):
+class BaseTimeFilter(_ValueFilter):
     """A filter on a time of day written ``HH:MM:SS``."""
 
-    def __init__(self, name: str, options: Options = None, data_type: str | None = None) -> None:
-        super().__init__(name, options, data_type or "timepicker")
-
-    def clean(self, value: Any) -> datetime.time:
-        return _parse_time(str(value))
+    _widget = "timepicker"
+    _parse = staticmethod(_parse_time)
 
 
-class BaseTimeBetweenFilter(BaseFilter):
+class BaseTimeBetweenFilter(_RangeFilter):
     """A filter on a range of times, ``start to end``."""
 
-    def __init__(
-        self,
-        name: str,
-        options: Options = None,
-        data_type: str | None = None,
-        key_name: str | None = None,
-    ) -> None:
-        super().__init__(name, options, data_type or "timerangepicker", key_name)
-
-    def clean(self, value: Any) -> list[datetime.time]:
-        return _parse_between(value, _parse_time)
-
-    def operation(self) -> str:
-        return lazy_gettext("between")
+    _widget = "timerangepicker"
+    _parse = staticmethod(_parse_time)
 
 
 class BaseUuidFilter(BaseFilter):
