@@ -17,10 +17,13 @@ from wtforms import validators
 
 from hipflask import Hipflask
 from hipflask import request
+from hipflask.admin import Admin
+from hipflask.admin.contrib.sqla import ModelView
 from hipflask.admin.contrib.sqla.fields import QuerySelectField
 from hipflask.admin.contrib.sqla.fields import QuerySelectMultipleField
 from hipflask.admin.contrib.sqla.form import AdminModelConverter
 from hipflask.admin.contrib.sqla.form import get_form
+from hipflask.admin.contrib.sqla.validators import ItemsRequired
 from hipflask.admin.contrib.sqla.validators import Unique
 from hipflask.admin.form.fields import DateTimeField
 from hipflask.admin.form.fields import JSONField
@@ -335,3 +338,30 @@ def test_extra_fields_take_their_place_in_form_columns(
     form_class = get_form(Post, converter, only=["title", "note", "views"], extra_fields=extra)
 
     assert list(kinds(form_class)) == ["title", "note", "views", "tail"]
+
+
+class _AuthorWithRequiredPosts(ModelView):
+    """Insists on one post per author through the view's ``form_args``."""
+
+    inline_models = (Post,)
+    form_args = {"posts": {"validators": [ItemsRequired()], "label": "Articles"}}  # noqa: RUF012
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        form = kwargs["form"]
+        return {"errors": form.errors, "label": form.posts.label.text}
+
+
+def test_the_views_form_args_reach_the_inline_list_field(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    Admin(app).add_view(_AuthorWithRequiredPosts(Author, seeded))
+
+    response = client.post("/admin/author/new/", data={"name": "cleo"})
+
+    assert response.status_code == 200
+    assert response.json == {
+        "errors": {"posts": ["At least 1 item is required"]},
+        "label": "Articles",
+    }
+    assert seeded.query(Author).filter_by(name="cleo").count() == 0

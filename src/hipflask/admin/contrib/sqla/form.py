@@ -561,6 +561,10 @@ class InlineModelConverter(InlineModelConverterBase):
         setattr(child_form, key_name, fields.HiddenField())
         child_form = info.postprocess_form(child_form)
         label = self.get_label(info, relationship.key) or relationship.key.replace("_", " ").title()
+        # The view's form_args name the list field too: ``ItemsRequired()``
+        # in ``form_args["emails"]["validators"]`` is how a view insists on rows.
+        field_args: dict[str, Any] = {"label": label}
+        field_args.update((getattr(self.view, "form_args", None) or {}).get(relationship.key, {}))
         setattr(
             form_class,
             relationship.key,
@@ -570,7 +574,7 @@ class InlineModelConverter(InlineModelConverterBase):
                 info.model,
                 relationship.key,
                 info,
-                label=label,
+                **field_args,
             ),
         )
         return form_class
