@@ -13,6 +13,8 @@ from wtforms import StringField
 
 from hipflask import Hipflask
 from hipflask import request
+from hipflask.admin import Admin
+from hipflask.admin.contrib.sqla import ModelView
 from hipflask.admin.contrib.sqla.fields import QuerySelectMultipleField
 from hipflask.admin.contrib.sqla.validators import ItemsRequired
 from hipflask.admin.contrib.sqla.validators import Unique
@@ -105,3 +107,33 @@ def test_items_required_counts_selected_rows(seeded: orm.scoped_session[orm.Sess
     assert one.errors == {"tags": ["At least 2 items are required"]}
     assert two.validate()
     assert seeded.query(Post).count() == 3
+
+
+class _AuthorWithRequiredPosts(ModelView):
+    inline_models = (Post,)
+    form_args = {"posts": {"validators": [ItemsRequired()]}}  # noqa: RUF012
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        return {"errors": kwargs["form"].errors}
+
+
+def test_items_required_does_not_count_a_blank_inline_row(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    Admin(app).add_view(_AuthorWithRequiredPosts(Author, seeded))
+
+    blank = client.post(
+        "/admin/author/new/", data={"name": "cleo", "posts-0-id": "", "posts-0-title": " "}
+    )
+    filled = client.post(
+        "/admin/author/new/", data={"name": "dora", "posts-0-id": "", "posts-0-title": "Hi"}
+    )
+
+    assert blank.status_code == 200
+    assert blank.json == {"errors": {"posts": ["At least 1 item is required"]}}
+    assert seeded.query(Author).filter_by(name="cleo").count() == 0
+    assert filled.status_code == 302
+    assert [post.title for post in seeded.query(Author).filter_by(name="dora").one().posts] == [
+        "Hi"
+    ]

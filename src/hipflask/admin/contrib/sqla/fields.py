@@ -306,13 +306,14 @@ class InlineModelFormList(FieldList):  # type: ignore[type-arg]  # not generic a
                 return False
         return True
 
-    def _skipped(self, entry: Any) -> bool:
+    def is_skipped(self, entry: Any) -> bool:
+        """Whether saving leaves ``entry`` out: marked for deletion, or new and blank."""
         return self.should_delete(entry) or (not self.saved_key(entry) and self._is_blank(entry))
 
     def validate(self, form: Any, extra_validators: Any = ()) -> bool:
         self.errors: list[Any] = []
         for entry in self.entries:
-            if not self._skipped(entry) and not entry.validate(form):
+            if not self.is_skipped(entry) and not entry.validate(form):
                 self.errors.append(entry.errors)
         for validator in [*self.validators, *extra_validators]:
             try:

@@ -7,6 +7,7 @@ the field, before anything is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from typing import ClassVar
 
@@ -77,8 +78,12 @@ class ItemsRequired(InputRequired):
     def __call__(self, form: Any, field: Field) -> None:
         entries = getattr(field, "entries", None)
         if entries is not None:
-            should_delete = getattr(field, "should_delete", lambda entry: False)
-            count = sum(1 for entry in entries if not should_delete(entry))
+            # A blank new row is dropped on save, so it must not count: else a
+            # parent passes with a row that never reaches the database.
+            is_skipped: Callable[[Any], bool] = getattr(
+                field, "is_skipped", getattr(field, "should_delete", lambda entry: False)
+            )
+            count = sum(1 for entry in entries if not is_skipped(entry))
         else:
             count = len(field.data or ())
         if count < self.min:
