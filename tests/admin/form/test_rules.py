@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 from markupsafe import Markup
+from tests.admin.memory_backend import MemoryModelView
+from tests.admin.memory_backend import Person
 
 from hipflask import Hipflask
+from hipflask.admin import Admin
 from hipflask.admin.form import rules
+from hipflask.testing.client import HipflaskClient
 
 
 def test_rule_set_turns_names_into_field_rules() -> None:
@@ -46,3 +50,32 @@ def test_macro_rules_need_a_page_context(app: Hipflask) -> None:
 def test_base_rule_renders_nothing_itself() -> None:
     with pytest.raises(NotImplementedError):
         rules.BaseRule()(None)
+
+
+def test_a_group_shows_its_texts_and_fields_beside_the_input(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    class PersonView(MemoryModelView):
+        form_create_rules = (
+            rules.Group(
+                "age", prepend="<b>about</b>", append=[{"type": "field", "name": "email"}, "years"]
+            ),
+        )
+        form_widget_args = {"email": {"placeholder": "mail"}}  # noqa: RUF012
+
+    Admin(app).add_view(PersonView(Person, []))
+
+    body = client.get("/admin/person/new/").get_data(as_text=True)
+    group = body[body.index('class="admin-input-group"') :]
+    group = group[: group.index("</div>")]
+
+    assert group.index("&lt;b&gt;about&lt;/b&gt;") < group.index('name="age"')
+    assert group.index('name="age"') < group.index('name="email"') < group.index("years")
+    assert 'placeholder="mail"' in group
+    assert "<b>about" not in body
+    assert 'name="name"' not in body
+
+
+def test_a_group_names_only_text_or_field_addons() -> None:
+    with pytest.raises(ValueError, match="'text' or 'field'"):
+        rules.Group("age", append={"type": "html", "text": "x"})

@@ -212,7 +212,13 @@ class Row(NestedRule):
 
 
 class Group(Field):
-    """A field with text or fields prepended/appended (shown side by side here)."""
+    """A field with text or other fields beside its input.
+
+    ``prepend`` and ``append`` take a text, a ``{"type": "text", "text": ...}``
+    or ``{"type": "field", "name": ...}`` entry, or a list of them; they reach
+    ``render_field`` as the ``prepend`` and ``append`` entries of its
+    ``kwargs``, as markup, so a template's own ``render_field`` can place them.
+    """
 
     def __init__(
         self, field_name: str, prepend: Any = None, append: Any = None, **kwargs: Any
@@ -220,6 +226,54 @@ class Group(Field):
         super().__init__(field_name, kwargs.get("render_field", "lib.render_field"))
         self.prepend = prepend
         self.append = append
+        self._addons = {"prepend": _addons(prepend), "append": _addons(append)}
+
+    @property
+    def visible_fields(self) -> list[str]:
+        beside = [
+            addon["name"]
+            for addons in self._addons.values()
+            for addon in addons
+            if addon["type"] == "field"
+        ]
+        return [self.field_name, *beside]
+
+    def __call__(self, form: Any, form_opts: Any = None, field_args: Any = None) -> Any:
+        options = dict(field_args or {})
+        widget_args = form_opts.widget_args if form_opts is not None else None
+        for position, addons in self._addons.items():
+            if addons:
+                options[position] = Markup("").join(
+                    _render_addon(form, addon, widget_args or {}) for addon in addons
+                )
+        return super().__call__(form, form_opts, options)
+
+
+def _addons(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    entries = value if isinstance(value, list | tuple) else [value]
+    addons: list[dict[str, Any]] = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            if entry.get("type") not in ("text", "field"):
+                raise ValueError(f"A Group addon's type is 'text' or 'field', not {entry!r}.")
+            addons.append(dict(entry))
+        else:
+            addons.append({"type": "text", "text": entry})
+    return addons
+
+
+def _render_addon(form: Any, addon: dict[str, Any], widget_args: dict[str, Any]) -> Markup:
+    if addon["type"] == "text":
+        # Escaped unless the view passed Markup: the text is the view's, not a user's.
+        return Markup('<span class="admin-addon">{}</span>').format(addon["text"])
+    field = getattr(form, addon["name"], None)
+    if field is None:
+        raise ValueError(f"The form has no field {addon['name']!r} for this Group.")
+    return Markup('<span class="admin-addon">{}</span>').format(
+        field(**widget_args.get(addon["name"], {}))
+    )
 
 
 class RuleSet:
