@@ -365,3 +365,43 @@ def test_the_views_form_args_reach_the_inline_list_field(
         "label": "Articles",
     }
     assert seeded.query(Author).filter_by(name="cleo").count() == 0
+
+
+def test_an_inline_models_form_rules_and_widget_args_shape_its_rows(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    class AuthorWithPosts(ModelView):
+        inline_models = (
+            (
+                Post,
+                {
+                    "form_rules": ("title", "views"),
+                    "form_widget_args": {"title": {"placeholder": "A title"}},
+                },
+            ),
+        )
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    Admin(app).add_view(AuthorWithPosts(Author, seeded))
+    ann = seeded.query(Author).filter_by(name="ann").one()
+    post = ann.posts[0]
+    post.body = "kept"
+    seeded.commit()
+
+    page = client.get(f"/admin/author/edit/?id={ann.id}").get_data(as_text=True)
+    saved = client.post(
+        f"/admin/author/edit/?id={ann.id}",
+        data={
+            "name": "ann",
+            "posts-0-id": str(post.id),
+            "posts-0-title": "New",
+            "posts-0-views": "3",
+        },
+    )
+
+    assert 'name="posts-0-title" placeholder="A title"' in page
+    assert 'name="posts-0-views"' in page
+    assert 'name="posts-0-body"' not in page
+    assert saved.status_code == 302
+    seeded.expire_all()
+    assert (seeded.get(Post, post.id).title, seeded.get(Post, post.id).body) == ("New", "kept")

@@ -207,11 +207,13 @@ class InlineListWidget:
         parts = [Markup('<div class="admin-inline-list" id="{}">').format(field.id)]
         for index, entry in enumerate(field.entries):
             parts.append(Markup('<fieldset class="admin-inline-row">'))
+            widget_args = getattr(field.inline_view, "form_widget_args", None) or {}
             for subfield in entry.form:
                 if isinstance(subfield.widget, widgets.HiddenInput):
                     parts.append(subfield())
                     continue
-                parts.append(Markup("<p>{} {}</p>").format(subfield.label(), subfield()))
+                attrs = widget_args.get(subfield.short_name, {})
+                parts.append(Markup("<p>{} {}</p>").format(subfield.label(), subfield(**attrs)))
                 for error in subfield.errors:
                     parts.append(Markup('<span class="admin-error">{}</span>').format(error))
             if field.saved_key(entry):

@@ -28,6 +28,7 @@ from ...form import recreate_field
 from ...form.fields import DateTimeField
 from ...form.fields import JSONField
 from ...form.fields import TimeField
+from ...form.rules import RuleSet
 from ...model.form import InlineFormAdmin
 from ...model.form import InlineModelConverterBase
 from ...model.form import ModelConverterBase
@@ -548,11 +549,17 @@ class InlineModelConverter(InlineModelConverterBase):
         child_form = info.get_form()
         if child_form is None:
             converter = self.model_converter(self.session, info)
+            only = info.form_columns
+            form_rules = getattr(info, "form_rules", None)
+            if only is None and form_rules:
+                # Fields the rules leave out are left out of the form too: a
+                # field drawn nowhere would still be saved, as empty.
+                only = RuleSet(info, form_rules).visible_fields
             child_form = get_form(
                 info.model,
                 converter,
                 base_class=info.form_base_class or Form,
-                only=info.form_columns,
+                only=only,
                 exclude=[*(info.form_excluded_columns or ()), *back],
                 field_args=info.form_args,
                 extra_fields=info.form_extra_fields,
