@@ -355,6 +355,24 @@ def test_admin_on_a_host_of_its_own(protocol: str) -> None:
     assert elsewhere.status_code == 404
 
 
+def test_an_admin_on_its_own_host_serves_and_links_its_static_files_there(
+    protocol: str,
+) -> None:
+    app = Hipflask("hosts", host_matching=True, static_host="www.example.test")
+    app.config.update(TESTING=True, SECRET_KEY=SECRET)
+    Admin(app, host="admin.example.test")
+    client = app.test_client(protocol=protocol)
+
+    page = client.get("/admin/", base_url="http://admin.example.test").get_data(as_text=True)
+    on_host = client.get("/admin/static/admin/admin.js", base_url="http://admin.example.test")
+    elsewhere = client.get("/admin/static/admin/admin.js", base_url="http://www.example.test")
+
+    assert '<script src="/admin/static/admin/admin.js" defer></script>' in page
+    assert "http:///" not in page
+    assert on_host.status_code == 200
+    assert elsewhere.status_code == 404
+
+
 @pytest.mark.parametrize("host", ["*", "<sub>.example.test"])
 def test_host_variables_are_refused(host: str) -> None:
     with pytest.raises(ConfigurationError, match="one fixed host name"):

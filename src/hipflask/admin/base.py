@@ -22,6 +22,7 @@ from markupsafe import escape
 from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..core.blueprints import Blueprint
+from ..core.blueprints import BlueprintSetupState
 from ..core.helpers import abort
 from ..core.helpers import url_for
 from ..errors import ConfigurationError
@@ -148,6 +149,33 @@ class _NonceAttribute:
         return self.__html__()
 
 
+class _HostSetupState(BlueprintSetupState):
+    def add_url_rule(
+        self, rule: str, endpoint: str | None = None, view_func: Any = None, **options: Any
+    ) -> None:
+        host = getattr(self.blueprint, "host", None)
+        if host is not None:
+            options.setdefault("host", host)
+        super().add_url_rule(rule, endpoint, view_func, **options)
+
+
+class _HostBlueprint(Blueprint):
+    """A view's blueprint whose every rule, its static files included, is on ``host``.
+
+    With ``Admin(host=...)`` the static route needs the host too: without it,
+    a host-matching app builds the stylesheet's URL for an empty host.
+    """
+
+    def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.host = host
+
+    def make_setup_state(
+        self, app: Any, options: dict[str, Any], first_registration: bool = False
+    ) -> BlueprintSetupState:
+        return _HostSetupState(self, app, options, first_registration)
+
+
 class BaseViewClass:
     """Flask-Admin's marker base of admin views."""
 
@@ -234,18 +262,18 @@ class BaseView(BaseViewClass, metaclass=AdminViewMeta):
         static_folder = self.static_folder
         if static_folder is not None and not os.path.isabs(static_folder):
             static_folder = os.path.join(_PACKAGE_ROOT, static_folder)
-        self.blueprint = Blueprint(
+        self.blueprint = _HostBlueprint(
             self.endpoint,
             __name__,
+            host=admin.host,
             url_prefix=url_prefix,
             subdomain=admin.subdomain,
             template_folder=os.path.join(_PACKAGE_ROOT, "templates"),
             static_folder=static_folder,
             static_url_path=self.static_url_path,
         )
-        extra: dict[str, Any] = {"host": admin.host} if admin.host else {}
         for url, name, methods in self._urls:
-            self.blueprint.add_url_rule(url, name, getattr(self, name), methods=methods, **extra)
+            self.blueprint.add_url_rule(url, name, getattr(self, name), methods=methods)
         return self.blueprint
 
     def render(self, template: str, **kwargs: Any) -> str:
