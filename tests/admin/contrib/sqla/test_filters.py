@@ -11,8 +11,13 @@ from tests.admin.contrib.sqla.models import Author
 from tests.admin.contrib.sqla.models import Post
 from tests.admin.contrib.sqla.models import Status
 
+from hipflask import Hipflask
+from hipflask import get_flashed_messages
+from hipflask.admin import Admin
+from hipflask.admin.contrib.sqla import ModelView
 from hipflask.admin.contrib.sqla import filters
 from hipflask.admin.contrib.sqla.query import through_path
+from hipflask.testing.client import HipflaskClient
 
 
 def titles(session: orm.scoped_session[orm.Session], flt: Any, value: str) -> list[str]:
@@ -269,3 +274,69 @@ def test_typed_filters_on_each_backend(backend_rows: orm.scoped_session[orm.Sess
 
     for flt, value, expected in cases:
         assert titles(backend_rows, flt, value) == expected, (flt, value)
+
+
+class UUIDType(sa.TypeDecorator[uuid.UUID]):
+    """Stands for SQLAlchemy-Utils' ``UUIDType``: a UUID kept in 16 bytes."""
+
+    impl = sa.BINARY(16)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[uuid.UUID]:
+        return uuid.UUID
+
+    def process_bind_param(self, value: Any, dialect: Any) -> bytes | None:
+        return None if value is None else uuid.UUID(str(value)).bytes
+
+    def process_result_value(self, value: Any, dialect: Any) -> uuid.UUID | None:
+        return None if value is None else uuid.UUID(bytes=value)
+
+
+class _UtilsBase(orm.DeclarativeBase):
+    pass
+
+
+class Ticket(_UtilsBase):
+    __tablename__ = "hfa_ticket"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    code: orm.Mapped[uuid.UUID] = orm.mapped_column(UUIDType())
+    title: orm.Mapped[str] = orm.mapped_column(sa.String(40))
+
+
+def test_sqlalchemy_utils_types_get_flask_admins_filters_by_name(
+    app: Hipflask, engine: sa.Engine, client: HipflaskClient
+) -> None:
+    _UtilsBase.metadata.create_all(engine)
+    session = orm.scoped_session(orm.sessionmaker(engine))
+    session.add_all(
+        [Ticket(code=uuid.UUID(int=1), title="one"), Ticket(code=uuid.UUID(int=2), title="two")]
+    )
+    session.commit()
+
+    class TicketView(ModelView):
+        column_filters = ("code",)
+
+        def render(self, template: str, **kwargs: Any) -> Any:
+            return {
+                "rows": [row.title for row in kwargs["data"]],
+                "flashes": get_flashed_messages(),
+            }
+
+    view = TicketView(Ticket, session)
+    Admin(app).add_view(view)
+
+    found = client.get(f"/admin/ticket/?flt0_0={uuid.UUID(int=2)}").get_json()
+    refused = client.get("/admin/ticket/?flt0_0=not-a-uuid")
+
+    assert [type(flt) for flt in view._filters or ()][:2] == [
+        filters.FilterEqual,
+        filters.FilterNotEqual,
+    ]
+    assert found["rows"] == ["two"]
+    assert refused.status_code == 200
+    refused_json = refused.get_json()
+    assert refused_json["rows"] == ["one", "two"]
+    assert refused_json["flashes"] == ["Invalid Filter Value: not-a-uuid"]
+    session.remove()

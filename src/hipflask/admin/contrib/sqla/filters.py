@@ -475,6 +475,20 @@ class UuidFilterNotInList(_UuidMixin, FilterNotInList):
         return [self._as_column_value(part) for part in super().clean(value)]
 
 
+#: SQLAlchemy-Utils types, by name as Flask-Admin matches them: their storage
+#: type alone (a UUID in BINARY(16), a colour in a string) picks the wrong set
+#: or none, and a view naming such a column in ``column_filters`` would not start.
+_SETS_BY_TYPE_NAME = {
+    "uuidtype": "string_key_filters",
+    "colortype": "string_key_filters",
+    "timezonetype": "string_key_filters",
+    "currencytype": "string_key_filters",
+    "emailtype": "strings",
+    "urltype": "strings",
+    "ipaddresstype": "strings",
+}
+
+
 class FilterConverter(filters.BaseFilterConverter):
     """Pick the filters offered for a column from its SQLAlchemy type.
 
@@ -583,6 +597,10 @@ class FilterConverter(filters.BaseFilterConverter):
         registered = getattr(self, "converters", {}).get(type_name.lower())
         if registered is not None:
             return registered(column, name, **kwargs)  # type: ignore[no-any-return]
+        by_name = _SETS_BY_TYPE_NAME.get(type_name.lower())
+        if by_name is not None:
+            filter_set: tuple[type[BaseSQLAFilter], ...] = getattr(self, by_name)
+            return [filter_class(column, name, **kwargs) for filter_class in filter_set]
         column_type = getattr(column, "type", None)
         if isinstance(column_type, sa.TypeDecorator):
             column_type = column_type.impl_instance
