@@ -17,6 +17,12 @@ def test_iterencode_round_trips(values: tuple[str, ...]) -> None:
     assert tools.iterdecode(tools.iterencode(values)) == values
 
 
+def test_no_values_round_trip_through_the_empty_string() -> None:
+    assert tools.iterencode([]) == ""
+    assert tools.iterdecode("") == ()
+    assert tools.iterdecode(",") == ("", "")
+
+
 def test_iterencode_escapes_like_flask_admin() -> None:
     assert tools.iterencode(["a,b", "c.d", 3]) == "a.,b,c..d,3"
     assert tools.escape(b"a.b,c") == "a..b.,c"

@@ -56,7 +56,13 @@ def iterencode(iter: Iterable[Any]) -> str:
 
 
 def iterdecode(value: Iterable[str] | str) -> tuple[str, ...]:
-    """Split a string made by :func:`iterencode` back into its values."""
+    """Split a string made by :func:`iterencode` back into its values.
+
+    ``""`` is the encoding of no values, so it decodes to ``()``, as in
+    Flask-Admin, not to one empty value.
+    """
+    if str(value) == "":
+        return ()
     parts: list[str] = []
     current: list[str] = []
     escaped = False
