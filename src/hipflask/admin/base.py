@@ -19,8 +19,10 @@ from typing import Any
 
 from markupsafe import escape
 
+from ..contexts.ctx import has_request_context
 from ..contexts.globals import current_app
 from ..contexts.globals import g
+from ..contexts.globals import request
 from ..core.blueprints import Blueprint
 from ..core.blueprints import BlueprintSetupState
 from ..core.helpers import abort
@@ -149,6 +151,10 @@ class _NonceAttribute:
         return self.__html__()
 
 
+#: The URL variable that stands for the request's host under ``Admin(host="*")``.
+_ANY_HOST = "__admin_routes_host__"
+
+
 class _HostSetupState(BlueprintSetupState):
     def add_url_rule(
         self, rule: str, endpoint: str | None = None, view_func: Any = None, **options: Any
@@ -169,11 +175,27 @@ class _HostBlueprint(Blueprint):
     def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.host = host
+        if host is not None and host.strip() == "*":
+            # Any host: the rules match it as a variable the views never see,
+            # and links to them are built for the host of the current request.
+            self.host = f"<{_ANY_HOST}>"
+            self.url_value_preprocessor(_drop_any_host)
+            self.url_defaults(_add_any_host)
 
     def make_setup_state(
         self, app: Any, options: dict[str, Any], first_registration: bool = False
     ) -> BlueprintSetupState:
         return _HostSetupState(self, app, options, first_registration)
+
+
+def _drop_any_host(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if values is not None:
+        values.pop(_ANY_HOST, None)
+
+
+def _add_any_host(endpoint: str, values: dict[str, Any]) -> None:
+    if has_request_context():
+        values.setdefault(_ANY_HOST, request.host)
 
 
 class BaseViewClass:
@@ -455,9 +477,10 @@ class Admin:
             raise ConfigurationError("Admin(subdomain=..., host=...): give one or the other.")
         if self.host is None:
             return
-        if "<" in self.host or self.host.strip() == "*":
+        if "<" in self.host:
             raise ConfigurationError(
-                f"Admin(host={self.host!r}): give one fixed host name for the admin's pages."
+                f"Admin(host={self.host!r}): give one fixed host name for the admin's"
+                " pages, or '*' for whichever host the request came to."
             )
         if self.app is not None and not self.app.url_map.host_matching:
             raise ConfigurationError(
