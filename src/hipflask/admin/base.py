@@ -19,12 +19,9 @@ from typing import Any
 
 from markupsafe import escape
 
-from ..contexts.ctx import has_request_context
 from ..contexts.globals import current_app
 from ..contexts.globals import g
-from ..contexts.globals import request
 from ..core.blueprints import Blueprint
-from ..core.blueprints import BlueprintSetupState
 from ..core.helpers import abort
 from ..core.helpers import url_for
 from ..errors import ConfigurationError
@@ -32,6 +29,7 @@ from ..templating.environment import csp_nonce
 from ..templating.render import render_template
 from . import babel
 from . import helpers
+from .blueprints import HostBlueprint
 from .menu import BaseMenu
 from .menu import MenuCategory
 from .menu import MenuLink
@@ -151,53 +149,6 @@ class _NonceAttribute:
         return self.__html__()
 
 
-#: The URL variable that stands for the request's host under ``Admin(host="*")``.
-_ANY_HOST = "__admin_routes_host__"
-
-
-class _HostSetupState(BlueprintSetupState):
-    def add_url_rule(
-        self, rule: str, endpoint: str | None = None, view_func: Any = None, **options: Any
-    ) -> None:
-        host = getattr(self.blueprint, "host", None)
-        if host is not None:
-            options.setdefault("host", host)
-        super().add_url_rule(rule, endpoint, view_func, **options)
-
-
-class _HostBlueprint(Blueprint):
-    """A view's blueprint whose every rule, its static files included, is on ``host``.
-
-    With ``Admin(host=...)`` the static route needs the host too: without it,
-    a host-matching app builds the stylesheet's URL for an empty host.
-    """
-
-    def __init__(self, *args: Any, host: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.host = host
-        if host is not None and host.strip() == "*":
-            # Any host: the rules match it as a variable the views never see,
-            # and links to them are built for the host of the current request.
-            self.host = f"<{_ANY_HOST}>"
-            self.url_value_preprocessor(_drop_any_host)
-            self.url_defaults(_add_any_host)
-
-    def make_setup_state(
-        self, app: Any, options: dict[str, Any], first_registration: bool = False
-    ) -> BlueprintSetupState:
-        return _HostSetupState(self, app, options, first_registration)
-
-
-def _drop_any_host(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    if values is not None:
-        values.pop(_ANY_HOST, None)
-
-
-def _add_any_host(endpoint: str, values: dict[str, Any]) -> None:
-    if has_request_context():
-        values.setdefault(_ANY_HOST, request.host)
-
-
 class BaseViewClass:
     """Flask-Admin's marker base of admin views."""
 
@@ -284,7 +235,7 @@ class BaseView(BaseViewClass, metaclass=AdminViewMeta):
         static_folder = self.static_folder
         if static_folder is not None and not os.path.isabs(static_folder):
             static_folder = os.path.join(_PACKAGE_ROOT, static_folder)
-        self.blueprint = _HostBlueprint(
+        self.blueprint = HostBlueprint(
             self.endpoint,
             __name__,
             host=admin.host,
