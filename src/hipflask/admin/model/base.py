@@ -37,7 +37,9 @@ from ..form import rules
 from ..helpers import get_redirect_target
 from ..helpers import validate_form_on_submit
 from . import typefmt
+from .ajax import AjaxLookupMixin
 from .columns import ColumnsMixin
+from .editable import EditableListMixin
 from .filters import BaseFilter
 from .views import ModelPagesMixin
 from .views import ViewArgs
@@ -74,7 +76,9 @@ class FilterGroup:
         return iter(self.filters)
 
 
-class BaseModelView(BaseView, ActionsMixin, ColumnsMixin, ModelPagesMixin):
+class BaseModelView(
+    BaseView, ActionsMixin, ColumnsMixin, ModelPagesMixin, AjaxLookupMixin, EditableListMixin
+):
     """A list, create, edit, details and delete admin for one model.
 
     Subclass it per backend (``hipflask.admin.contrib.sqla.ModelView``), then
@@ -455,10 +459,6 @@ class BaseModelView(BaseView, ActionsMixin, ColumnsMixin, ModelPagesMixin):
         for field in list(form):
             if field.name not in visible and field.name != "csrf_token":
                 del form[field.name]
-
-    def _process_ajax_references(self) -> dict[str, Any]:
-        """Ajax lookups are not offered; backends may override this."""
-        return {}
 
     # -- hooks --------------------------------------------------------------
     def on_model_change(self, form: Form, model: Any, is_created: bool) -> None:

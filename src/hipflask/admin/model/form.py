@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired
 
 from ..form import BaseForm
 from ..form import rules
+from .widgets import XEditableWidget
 
 __all__ = [
     "BaseListForm",
@@ -51,7 +52,13 @@ class BaseListForm(BaseForm):
 def create_editable_list_form(
     form_base_class: type[Form], form_class: type[Form], widget: Any = None
 ) -> type[BaseListForm]:
-    """A list form holding ``form_class``'s fields (with ``widget`` if given)."""
+    """A list form holding ``form_class``'s fields, drawn by ``widget``.
+
+    The default widget is the in-list editor of
+    :class:`~hipflask.admin.model.widgets.XEditableWidget`.
+    """
+    if widget is None:
+        widget = XEditableWidget()
 
     class ListForm(BaseListForm, form_base_class):  # type: ignore[misc,valid-type]
         pass

@@ -300,7 +300,7 @@ class ModelPagesMixin:
         return self.render(
             self.list_template,
             data=data,
-            list_forms={},
+            list_forms=self._get_list_forms(data),
             delete_form=self.delete_form() if self.can_delete else None,
             action_form=self.action_form() if actions else None,
             list_columns=self._list_columns,

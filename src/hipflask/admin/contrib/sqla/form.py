@@ -29,6 +29,8 @@ from ...form.fields import DateTimeField
 from ...form.fields import JSONField
 from ...form.fields import TimeField
 from ...form.rules import RuleSet
+from ...model.fields import AjaxSelectField
+from ...model.fields import AjaxSelectMultipleField
 from ...model.form import InlineFormAdmin
 from ...model.form import InlineModelConverterBase
 from ...model.form import ModelConverterBase
@@ -209,12 +211,24 @@ class AdminModelConverter(ModelConverterBase):
         if override is not None:
             return override(**kwargs)
         kwargs.pop("filters", None)
+        loader = (getattr(self.view, "_form_ajax_refs", None) or {}).get(name)
+        if loader is not None:
+            return self._ajax_field(loader, many, optional, kwargs)
         kwargs.setdefault("query_factory", self._query_factory(remote_model))
         if many:
             kwargs.pop("allow_blank", None)
             return QuerySelectMultipleField(**kwargs)
         kwargs.setdefault("allow_blank", optional)
         return QuerySelectField(**kwargs)
+
+    @staticmethod
+    def _ajax_field(loader: Any, many: bool, optional: bool, kwargs: dict[str, Any]) -> Any:
+        """The ``form_ajax_refs`` field: rows found by typing, never the whole table."""
+        if many:
+            kwargs.pop("allow_blank", None)
+            return AjaxSelectMultipleField(loader, **kwargs)
+        kwargs.setdefault("allow_blank", optional)
+        return AjaxSelectField(loader, **kwargs)
 
     def _query_factory(self, remote_model: Any) -> Callable[[], Any]:
         session = self.session

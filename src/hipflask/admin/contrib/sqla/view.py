@@ -24,6 +24,7 @@ from ...model import BaseModelView
 from ...model.form import create_editable_list_form
 from . import query as sql
 from . import tools
+from .ajax import create_ajax_loader
 from .filters import BaseSQLAFilter
 from .filters import FilterConverter
 from .form import AdminModelConverter
@@ -313,6 +314,10 @@ class ModelView(BaseModelView):
             field_args=validators,
         )
         return create_editable_list_form(self.form_base_class, form_class, widget)
+
+    def _create_ajax_loader(self, name: str, options: dict[str, Any]) -> Any:
+        """The loader of a ``form_ajax_refs`` entry given as options."""
+        return create_ajax_loader(self.model, self.session, name, name, options)
 
     def scaffold_auto_joins(self) -> list[Any]:
         """Loader options for the relationships the list shows.
