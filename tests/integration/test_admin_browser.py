@@ -1,7 +1,8 @@
 """The admin's pages in headless Chromium under a strict Content-Security-Policy.
 
-Filters, select-all, confirmations and deletes run from the admin's script
-file; a CSP violation or a script error fails the test.
+Filters, select-all, confirmations, deletes, ajax selects and in-list
+editing run from the admin's script file; a CSP violation or a script error
+fails the test.
 """
 
 from __future__ import annotations
@@ -102,6 +103,62 @@ def test_list_filters_actions_and_delete_in_a_browser(server_name: str) -> None:
         assert dialogs[-1] == ("confirm", "Are you sure you want to delete this record?")
         assert names(page) == ["BOB", "CAROL", "DAVE", "EVE"]
         assert "Record was successfully deleted." in page.locator(".admin-alert").inner_text()
+        browser.close()
+
+    assert problems == []
+
+
+@pytest.mark.parametrize("server_name", SERVERS)
+def test_ajax_select_and_in_list_editing_in_a_browser(server_name: str) -> None:
+    playwright = _require_browser()
+    require_server(server_name)
+    problems: list[str] = []
+
+    def on_console(message: Any) -> None:
+        # Expected errors: /favicon.ico, and the refused cell (a 400 is the test).
+        if "Content Security Policy" in message.text or (
+            message.type == "error" and "404" not in message.text and "400" not in message.text
+        ):
+            problems.append(message.text)
+
+    with (
+        serve("adminapp:app", server=server_name, app_dir=HERE, start_timeout=TIMEOUT) as server,
+        playwright.sync_playwright() as driver,
+    ):
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("console", on_console)
+
+        # A cell becomes an input; a refused value shows the server's message.
+        page.goto(f"{server.url}/admin/team/")
+        cell = page.locator("td.admin-col-age").first
+        cell.locator("[data-editable-open]").click()
+        cell.locator("input[name=age]").fill("200")
+        cell.locator("button[type=submit]").click()
+        error = cell.locator(".admin-editable-error")
+        error.wait_for()
+        page.wait_for_function(
+            "el => el.textContent.includes('between 0 and 150')", arg=error.element_handle()
+        )
+        cell.locator("input[name=age]").fill("35")
+        cell.locator("button[type=submit]").click()
+        cell.locator("form").wait_for(state="detached")
+        assert cell.locator("[data-editable-open]").inner_text() == "35"
+        page.reload()
+        assert page.locator("td.admin-col-age").first.inner_text() == "35"
+
+        # Typing in the ajax select fetches matches; the chosen id is posted.
+        page.goto(f"{server.url}/admin/team/new/")
+        page.fill("input[data-ajax-search]", "car")
+        page.wait_for_selector("select#friend option[value='3']", state="attached")
+        page.select_option("select#friend", "3")
+        page.fill("input[name=name]", "Zed")
+        page.fill("input[name=age]", "30")
+        with page.expect_navigation():
+            page.click("form.admin-form button[type=submit]")
+        alerts = " ".join(page.locator(".admin-alert").all_inner_texts())
+        assert "Zed is a friend of Carol." in alerts
         browser.close()
 
     assert problems == []

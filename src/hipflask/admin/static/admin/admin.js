@@ -357,6 +357,8 @@
     var template = cell.querySelector("template[data-editable-input]");
     var form = document.createElement("form");
     form.className = "admin-editable-form";
+    // As on the admin's other forms, the server's validators speak, in one voice.
+    form.noValidate = true;
     var holder = document.createElement("span");
     holder.className = "admin-editable-control";
     holder.appendChild(template.content.cloneNode(true));
