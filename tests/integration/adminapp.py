@@ -19,7 +19,7 @@ from tests.admin.memory_backend import Person
 from tests.admin.memory_backend import people
 from wtforms import Form
 from wtforms import IntegerField
-from wtforms import validators
+from wtforms.validators import NumberRange
 
 from hipflask import Hipflask
 from hipflask import flash
@@ -87,7 +87,7 @@ class TeamView(MemoryModelView):
 
     def scaffold_list_form(self, widget: Any = None, validators: Any = None) -> type[Form]:
         class Editable(Form):
-            age = IntegerField("Age", validators=[v.NumberRange(min=0, max=150)])
+            age = IntegerField("Age", validators=[NumberRange(min=0, max=150)])
 
         return create_editable_list_form(self.form_base_class, Editable, widget)
 
@@ -97,7 +97,6 @@ class TeamView(MemoryModelView):
             flash(f"{model.name} is a friend of {friend.name}.", "success")
 
 
-v = validators
 team = people()
 TeamView.form_ajax_refs = {"friend": FriendLoader(team)}
 TeamView.form_extra_fields = {"friend": AjaxSelectField(TeamView.form_ajax_refs["friend"])}

@@ -52,6 +52,8 @@ class QueryAjaxModelLoader(AjaxModelLoader):
         self.order_by = options.get("order_by")
         self.filters = options.get("filters")
         self.page_size = int(options.get("page_size") or DEFAULT_PAGE_SIZE)
+        #: The key's attribute name, or names for a composite key (encoded in ids).
+        self.pk = tools.get_primary_key(model)
         if not self.fields:
             raise AjaxSetupError(
                 f"form_ajax_refs[{name!r}] needs 'fields': the columns of"
@@ -77,10 +79,9 @@ class QueryAjaxModelLoader(AjaxModelLoader):
     def format(self, model: Any) -> tuple[Any, str] | None:
         if model is None:
             return None
-        names = tools.get_primary_key(self.model)
-        if isinstance(names, tuple):
-            return tools.iterencode(getattr(model, name) for name in names), str(model)
-        return getattr(model, names), str(model)
+        if isinstance(self.pk, tuple):
+            return tools.iterencode(getattr(model, name) for name in self.pk), str(model)
+        return getattr(model, self.pk), str(model)
 
     def get_query(self) -> Any:
         """Every row of the model; override to narrow what may be chosen."""
