@@ -16,11 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from ....contexts.globals import current_app
-from ....core.flashing import flash
 from ....errors import ConfigurationError
-from ...actions import action
-from ...model import BaseModelView
 from ...model.form import create_editable_list_form
 from . import query as sql
 from . import tools
@@ -31,11 +27,12 @@ from .form import AdminModelConverter
 from .form import InlineModelConverter
 from .form import get_form
 from .validators import resolve_session
+from .writes import ModelWrites
 
 log = logging.getLogger(__name__)
 
 
-class ModelView(BaseModelView):
+class ModelView(ModelWrites):
     """Admin views for one SQLAlchemy model.
 
     ::
@@ -60,8 +57,6 @@ class ModelView(BaseModelView):
     model_form_converter: type[AdminModelConverter] = AdminModelConverter
     #: Picks the filters for a column from its type.
     filter_converter: FilterConverter = FilterConverter()
-    #: Delete selected rows with one DELETE, skipping the per-row hooks and cascades.
-    fast_mass_delete = False
     #: One-to-many related models edited inside this model's form.
     inline_models: Any = None
     #: Builds the inline forms of ``inline_models``.
@@ -494,117 +489,3 @@ class ModelView(BaseModelView):
             session.rollback()
             log.warning("Looking up %s %r failed.", self.model.__name__, id, exc_info=True)
             return None
-
-    # -- writes --------------------------------------------------------------
-
-    def handle_view_exception(self, exc: Exception) -> bool:
-        """Flash a database refusal (a constraint, a lost connection) instead of a 500.
-
-        The flashed text is the database's first line, without the statement
-        and its parameters; the full error goes to the log. As in Flask-Admin,
-        ``FLASK_ADMIN_RAISE_ON_INTEGRITY_ERROR`` (or, lacking it,
-        ``FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION``) re-raises integrity errors.
-        """
-        if isinstance(exc, sa.exc.IntegrityError) and self._raises_integrity_errors():
-            raise exc
-        if isinstance(exc, sa.exc.SQLAlchemyError):
-            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            prefix = (
-                "Integrity error." if isinstance(exc, sa.exc.IntegrityError) else "Database error."
-            )
-            flash(f"{prefix} {detail}", "error")
-            log.warning("%s %s", prefix, exc)
-            return True
-        return bool(super().handle_view_exception(exc))
-
-    @staticmethod
-    def _raises_integrity_errors() -> bool:
-        config = current_app.config
-        return bool(
-            config.get(
-                "FLASK_ADMIN_RAISE_ON_INTEGRITY_ERROR",
-                config.get("FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"),
-            )
-        )
-
-    def build_new_instance(self) -> Any:
-        """A new, empty instance, without calling a custom ``__init__``.
-
-        Models whose constructor requires arguments still get a create view;
-        override this to build instances another way.
-        """
-        manager = orm.class_mapper(self.model).class_manager
-        instance = manager.new_instance()
-        manager.dispatch.init(orm.attributes.instance_state(instance), (), {})
-        return instance
-
-    def _write_failed(self, exc: Exception, message: str) -> None:
-        self._session().rollback()
-        if not self.handle_view_exception(exc):
-            flash(f"{message} {exc}", "error")
-            log.exception(message)
-
-    def create_model(self, form: Any) -> Any:
-        """Insert a row from ``form``; on failure, roll back and flash why."""
-        session = self._session()
-        try:
-            model = self.build_new_instance()
-            form.populate_obj(model)
-            session.add(model)
-            self.on_model_change(form, model, True)
-            session.commit()
-        except Exception as exc:
-            self._write_failed(exc, "Failed to create record.")
-            return False
-        self.after_model_change(form, model, True)
-        return model
-
-    def update_model(self, form: Any, model: Any) -> bool:
-        """Update ``model`` from ``form``; on failure, roll back and flash why."""
-        session = self._session()
-        try:
-            form.populate_obj(model)
-            self.on_model_change(form, model, False)
-            session.commit()
-        except Exception as exc:
-            self._write_failed(exc, "Failed to update record.")
-            return False
-        self.after_model_change(form, model, False)
-        return True
-
-    def delete_model(self, model: Any) -> bool:
-        """Delete ``model``; on failure, roll back and flash why."""
-        session = self._session()
-        try:
-            self.on_model_delete(model)
-            session.flush()
-            session.delete(model)
-            session.commit()
-        except Exception as exc:
-            self._write_failed(exc, "Failed to delete record.")
-            return False
-        self.after_model_delete(model)
-        return True
-
-    @action("delete", "Delete", "Are you sure you want to delete selected records?")
-    def action_delete(self, ids: Any) -> None:
-        """Delete the selected rows, through :meth:`delete_model` unless ``fast_mass_delete``.
-
-        Only rows :meth:`get_query` shows can be deleted: ids outside it, or
-        not ids at all, are ignored.
-        """
-        session = self._session()
-        try:
-            query = sql.filter_by_keys(self.get_query(), self.model, ids)
-            if self.fast_mass_delete:
-                count = query.delete(synchronize_session=False)
-                session.commit()
-            else:
-                count = sum(1 for row in query.all() if self.delete_model(row))
-        except Exception as exc:
-            self._write_failed(exc, "Failed to delete records.")
-            return
-        if count == 1:
-            flash("Record was successfully deleted.", "success")
-        else:
-            flash(f"{count} records were successfully deleted.", "success")
