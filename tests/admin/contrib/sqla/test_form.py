@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from tests.admin.contrib.sqla.models import Pair
 from tests.admin.contrib.sqla.models import Post
 from tests.admin.contrib.sqla.models import Sku
 from tests.admin.contrib.sqla.models import Status
+from tests.db.conftest import backend_database
+from werkzeug.datastructures import MultiDict
 from wtforms import Form
 from wtforms import fields
 from wtforms import validators
@@ -404,4 +407,74 @@ def test_an_inline_models_form_rules_and_widget_args_shape_its_rows(
     assert 'name="posts-0-body"' not in page
     assert saved.status_code == 302
     seeded.expire_all()
-    assert (seeded.get(Post, post.id).title, seeded.get(Post, post.id).body) == ("New", "kept")
+    row = seeded.get(Post, post.id)
+    assert row is not None
+    assert (row.title, row.body) == ("New", "kept")
+
+
+class _ArrayBase(orm.DeclarativeBase):
+    pass
+
+
+class Survey(_ArrayBase):
+    __tablename__ = "hfa_survey"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    scores: orm.Mapped[list[int]] = orm.mapped_column(sa.ARRAY(sa.Integer))
+    labels: orm.Mapped[list[str] | None] = orm.mapped_column(sa.ARRAY(sa.String(20)))
+
+
+def test_an_array_column_is_a_list_of_its_item_type(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    form_class = get_form(Survey, AdminModelConverter(session, None))
+
+    good = form_class(MultiDict({"scores": "1, 2,3", "labels": "a,b"}))
+    bad = form_class(MultiDict({"scores": "1,x", "labels": ""}))
+
+    assert good.validate(), good.errors
+    assert (good.scores.data, good.labels.data) == ([1, 2, 3], ["a", "b"])
+    assert not bad.validate()
+    assert "scores" in bad.errors
+
+
+@pytest.fixture(scope="module")
+def postgresql_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with backend_database("postgresql", "admin_array", tmp_path_factory) as url:
+        yield url
+
+
+def test_an_array_column_round_trips_through_the_pages_on_postgresql(
+    app: Hipflask, postgresql_url: str, client: HipflaskClient
+) -> None:
+    from hipflask.db import SQLAlchemy
+
+    app.config.update(WTF_CSRF_ENABLED=False, SQLALCHEMY_DATABASE_URI=postgresql_url)
+    db = SQLAlchemy(app)
+
+    class Poll(db.Model):  # type: ignore[name-defined,misc]
+        __tablename__ = "hfa_poll"
+        id = db.Column(db.Integer, primary_key=True)
+        scores = db.Column(sa.ARRAY(sa.Integer), nullable=False)
+
+    Admin(app).add_view(ModelView(Poll, db))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+
+    try:
+        created = client.post("/admin/poll/new/", data={"scores": "3,1,2"})
+        refused = client.post("/admin/poll/new/", data={"scores": "1,two"})
+        with app.app_context():
+            polls = [(row.id, row.scores) for row in db.session.query(Poll)]
+        form = client.get(f"/admin/poll/edit/?id={polls[0][0]}").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.drop_all()
+            for engine in db.engines.values():
+                engine.dispose()
+
+    assert created.status_code == 302
+    assert refused.status_code == 200
+    assert [scores for _, scores in polls] == [[3, 1, 2]]
+    assert 'value="3,1,2"' in form

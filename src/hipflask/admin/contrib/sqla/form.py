@@ -27,6 +27,7 @@ from ....errors import ConfigurationError
 from ...form import recreate_field
 from ...form.fields import DateTimeField
 from ...form.fields import JSONField
+from ...form.fields import Select2TagsField
 from ...form.fields import TimeField
 from ...form.rules import RuleSet
 from ...model.fields import AjaxSelectField
@@ -398,8 +399,29 @@ class AdminModelConverter(ModelConverterBase):
             kwargs["filters"].append(avoid_empty_strings)
         return fields.StringField(**kwargs)
 
+    def conv_ARRAY(self, field_args: dict[str, Any], column: Any = None, **extra: Any) -> Any:
+        """A PostgreSQL ``ARRAY``: comma-separated values, each parsed as the item type.
+
+        Called as Flask-Admin calls it, so a subclass may override it. Without
+        the item type's parser an ``ARRAY(Integer)`` would be sent as text and
+        refused by the database; a value the parser refuses is a form error.
+        """
+        try:
+            coerce: Any = column.type.item_type.python_type
+        except (AttributeError, NotImplementedError):
+            coerce = str
+        if not isinstance(coerce, type) or coerce is bytes:
+            coerce = str
+        field_args.setdefault("save_as_list", True)
+        field_args.setdefault("coerce", coerce)
+        return Select2TagsField(**field_args)
+
+    def _conv_array(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
+        return self.conv_ARRAY(field_args=kwargs, column=column)
+
 
 _CONVERSIONS: tuple[tuple[type[Any], str], ...] = (
+    (sa.ARRAY, "_conv_array"),
     (sa.Enum, "conv_enum"),
     (sa.Text, "conv_text"),
     (sa.String, "conv_string"),
