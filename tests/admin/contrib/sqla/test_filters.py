@@ -340,3 +340,24 @@ def test_sqlalchemy_utils_types_get_flask_admins_filters_by_name(
     assert refused_json["rows"] == ["one", "two"]
     assert refused_json["flashes"] == ["Invalid Filter Value: not-a-uuid"]
     session.remove()
+
+
+def test_a_path_filter_bound_to_one_model_is_refused_by_a_view_of_another(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    from tests.admin.contrib.sqla.models import Tag
+
+    from hipflask.errors import ConfigurationError
+
+    shared = filters.FilterLike("name", "Name")
+
+    class AuthorView(ModelView):
+        column_filters = (shared,)
+
+    class TagView(ModelView):
+        column_filters = (shared,)
+
+    AuthorView(Author, session)
+
+    with pytest.raises(ConfigurationError, match="bound to Author and cannot rebind to Tag"):
+        TagView(Tag, session)

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ....errors import ConfigurationError
 from ...model import filters
 from . import tools
 from .query import coerce_key_part
@@ -74,7 +75,17 @@ class BaseSQLAFilter(filters.BaseFilter):
         return True
 
     def bind(self, model: Any) -> None:
-        """Resolve a dotted-path column against ``model``; a no-op for an attribute."""
+        """Resolve a dotted-path column against ``model``; a no-op for an attribute.
+
+        A path filter resolved for one model and given to a view of another
+        is refused: its column and joins are the first model's, so the
+        second view would filter on the wrong table without a word.
+        """
+        if self._bound_model is not None and self._bound_model is not model:
+            raise ConfigurationError(
+                f"Filter {self.name!r} is bound to {self._bound_model.__name__} and cannot"
+                f" rebind to {model.__name__}; give each view its own filter object."
+            )
         if not isinstance(self.column, str):
             return
         path = self.column
