@@ -77,6 +77,16 @@ def test_secure_form_is_a_base_form() -> None:
     assert issubclass(SecureForm, BaseForm)
 
 
+def test_secure_form_checks_its_token_even_with_csrf_turned_off(app: Hipflask) -> None:
+    class Secure(SecureForm):
+        text = StringField()
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.test_request_context("/", method="POST", data={"text": "hi"}):
+        assert not Secure().validate()
+        assert NoteForm().validate()
+
+
 def test_csrf_can_be_turned_off_for_tests(app: Hipflask) -> None:
     app.config["WTF_CSRF_ENABLED"] = False
     with app.test_request_context("/", method="POST", data={"text": "hi"}):

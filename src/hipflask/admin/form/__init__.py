@@ -74,7 +74,15 @@ class BaseForm(FlaskForm):
 
 
 class SecureForm(BaseForm):
-    """Flask-Admin's CSRF-protected form; :class:`BaseForm` is protected already."""
+    """Flask-Admin's CSRF-protected form: its token is checked whatever the settings say.
+
+    :class:`BaseForm` carries a token too, but follows ``WTF_CSRF_ENABLED``
+    like any ``FlaskForm``; a view that asks for ``SecureForm`` keeps its
+    token even in an app that turned Flask-WTF's off, as in Flask-Admin.
+    """
+
+    class Meta:
+        csrf = True
 
 
 class FormOpts:
