@@ -130,6 +130,9 @@ def test_enum_filters_offer_the_members() -> None:
     flt = filters.EnumEqualFilter(Post.status, "Status")
 
     assert flt.get_options(None) == [("draft", "draft"), ("published", "published")]
+    # Flask-Admin's public attribute, read by custom filters and templates.
+    assert flt.enum_class is not None
+    assert [member.name for member in flt.enum_class] == ["draft", "published"]
 
 
 def test_a_dotted_path_is_resolved_when_bound(seeded: orm.scoped_session[orm.Session]) -> None:

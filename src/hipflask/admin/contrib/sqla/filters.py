@@ -403,10 +403,12 @@ class _EnumMixin:
 
     column: Any
     options: Any
+    #: The column's ``enum.Enum`` class (``None`` for a string enum), once resolved.
+    enum_class: type[enum.Enum] | None = None
 
     def _on_column_resolved(self) -> None:
         enum_class = getattr(self.column.type, "enum_class", None)
-        self._enum_class = enum_class
+        self.enum_class = enum_class
         if self.options is None:
             if enum_class is not None:
                 self.options = [(member.name, member.name) for member in enum_class]
@@ -414,7 +416,7 @@ class _EnumMixin:
                 self.options = [(value, value) for value in self.column.type.enums]
 
     def _clean_one(self, value: str) -> Any:
-        enum_class: type[enum.Enum] | None = self._enum_class
+        enum_class: type[enum.Enum] | None = self.enum_class
         if enum_class is None:
             if value not in self.column.type.enums:
                 raise ValueError(f"{value!r} is not one of the column's values.")
@@ -437,7 +439,7 @@ class EnumFilterNotEqual(_EnumMixin, FilterNotEqual):
 
 class EnumFilterEmpty(_EnumMixin, FilterEmpty):
     def _on_column_resolved(self) -> None:
-        self._enum_class = getattr(self.column.type, "enum_class", None)
+        self.enum_class = getattr(self.column.type, "enum_class", None)
 
 
 class EnumFilterInList(_EnumMixin, FilterInList):
