@@ -46,6 +46,24 @@ def test_converter_finds_by_dotted_name_then_class_name_through_the_mro() -> Non
         converter.get_form(None)
 
 
+def test_an_override_without_converts_keeps_the_base_methods_types() -> None:
+    class Unmarked(Converter):
+        def conv_text(self) -> str:
+            return "overridden"
+
+    class Remarked(Converter):
+        def conv_text(self) -> str:
+            return "unused"
+
+        @form.converts("Text")
+        def conv_other(self) -> str:
+            return "other"
+
+    assert Unmarked().get_converter(Column(Text()))() == "overridden"  # type: ignore[misc]
+    assert Remarked().get_converter(Column(Text()))() == "other"  # type: ignore[misc]
+    assert Remarked().get_converter(Column(LongText()))() == "long"  # type: ignore[misc]
+
+
 def test_inline_form_admin_keeps_its_options() -> None:
     inline = form.InlineFormAdmin(Text, form_columns=("a",), form_rules=("a",), form_label="Lines")
 

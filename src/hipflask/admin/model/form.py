@@ -117,17 +117,39 @@ class InlineFormAdmin(InlineBaseFormAdmin):
         super().__init__(**kwargs)
 
 
+def _inherited_marks(cls: type[Any], name: str) -> frozenset[str]:
+    """The type names a base class's method of this name was marked for."""
+    for base in cls.__mro__[1:]:
+        marks: frozenset[str] | None = getattr(vars(base).get(name), "_converter_for", None)
+        if marks is not None:
+            return marks
+    return frozenset()
+
+
 class ModelConverterBase:
-    """Map column types to form fields through the methods marked with :func:`converts`."""
+    """Map column types to form fields through the methods marked with :func:`converts`.
+
+    A subclass method that overrides a marked one without repeating
+    ``@converts`` still converts the base method's types (Flask-Admin would
+    drop those columns from the form instead); a method marked explicitly
+    wins over such an inherited mark for the same type name.
+    """
 
     def __init__(self, converters: dict[Any, Any] | None = None, use_mro: bool = True) -> None:
         self.use_mro = use_mro
-        found = dict(converters or {})
+        inherited: dict[Any, Any] = {}
+        marked: dict[Any, Any] = {}
         for name in dir(type(self)):
             method = getattr(self, name)
-            for type_name in getattr(method, "_converter_for", ()):
-                found[type_name] = method
-        self.converters = found
+            if not callable(method):
+                continue
+            marks = getattr(method, "_converter_for", None)
+            target = marked
+            if marks is None:
+                marks, target = _inherited_marks(type(self), name), inherited
+            for type_name in marks:
+                target[type_name] = method
+        self.converters = {**(converters or {}), **inherited, **marked}
 
     def get_converter(self, column: Any) -> Callable[..., Any] | None:
         """The converter for ``column.type``: by dotted name first, then by class name."""

@@ -9,9 +9,6 @@ a database error on commit.
 
 from __future__ import annotations
 
-import decimal
-import enum
-import uuid
 from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
@@ -25,16 +22,14 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 
 from ....errors import ConfigurationError
 from ...form import recreate_field
-from ...form.fields import DateTimeField
-from ...form.fields import JSONField
-from ...form.fields import Select2TagsField
-from ...form.fields import TimeField
 from ...form.rules import RuleSet
 from ...model.fields import AjaxSelectField
 from ...model.fields import AjaxSelectMultipleField
 from ...model.form import InlineFormAdmin
 from ...model.form import InlineModelConverterBase
 from ...model.form import ModelConverterBase
+from .converters import ColumnTypeConverters
+from .converters import avoid_empty_strings as avoid_empty_strings
 from .fields import InlineModelFormList
 from .fields import QuerySelectField
 from .fields import QuerySelectMultipleField
@@ -44,45 +39,6 @@ from .validators import Unique
 from .validators import resolve_session
 
 
-def avoid_empty_strings(value: Any) -> Any:
-    """Turn an empty string into ``None``.
-
-    A nullable column then stores ``NULL`` (two empty strings would clash in
-    a unique, nullable column), and a column with a default gets its default.
-    """
-    return value if value != "" else None
-
-
-def _to_uuid(value: Any) -> Any:
-    if value in (None, "") or isinstance(value, uuid.UUID):
-        return value or None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as exc:
-        raise ValueError("Invalid UUID.") from exc
-
-
-def _enum_coerce(enum_class: type[enum.Enum]) -> Callable[[Any], Any]:
-    def coerce(value: Any) -> Any:
-        if value is None or isinstance(value, enum_class):
-            return value
-        try:
-            return enum_class[str(value)]
-        except KeyError as exc:
-            raise ValueError("Not a valid choice.") from exc
-
-    return coerce
-
-
-def _empty_means_default(column: sa.Column[Any]) -> bool:
-    """Whether an empty text field should store ``NULL`` (or let the default apply).
-
-    Left empty, a nullable column gets ``NULL`` rather than ``""``, and a
-    column with a default or a server default gets that default.
-    """
-    return bool(column.nullable) or column.default is not None or column.server_default is not None
-
-
 def _as_choice(choice: Any) -> SelectChoice:
     """``form_choices`` entries as Flask-Admin documents them: ``(value, label)``."""
     if isinstance(choice, SelectChoice):
@@ -90,32 +46,6 @@ def _as_choice(choice: Any) -> SelectChoice:
     if isinstance(choice, tuple | list):
         return SelectChoice(*choice)
     return SelectChoice(choice, choice)
-
-
-def _fits_numeric(column_type: Any) -> Callable[[Any, Any], None]:
-    """A validator: a finite number with no more whole digits than the column holds.
-
-    SQLite stores whatever it is given: an infinity or ``1e30`` saved in a
-    ``Numeric(10, 2)`` column then breaks every edit page of the row (the
-    field cannot round it to two places), and other databases refuse it
-    with an error instead of a message next to the field.
-    """
-    precision = getattr(column_type, "precision", None)
-    scale = getattr(column_type, "scale", None) or 0
-
-    def check(form: Any, field: Any) -> None:
-        value = field.data
-        if not isinstance(value, decimal.Decimal):
-            return
-        if not value.is_finite():
-            raise validators.ValidationError(field.gettext("Not a valid decimal value."))
-        if precision is not None and abs(value) >= decimal.Decimal(10) ** (precision - scale):
-            raise validators.ValidationError(
-                field.gettext("Number must be smaller than %(limit)s.")
-                % {"limit": f"1e{precision - scale}"}
-            )
-
-    return check
 
 
 def _is_generated_key(column: sa.Column[Any]) -> bool:
@@ -129,13 +59,21 @@ def _is_generated_key(column: sa.Column[Any]) -> bool:
     return autoincrement or bool(column.foreign_keys)
 
 
-class AdminModelConverter(ModelConverterBase):
+class _TypedAs:
+    """Stands for a column in a type lookup, with another type."""
+
+    def __init__(self, type_: Any) -> None:
+        self.type = type_
+
+
+class AdminModelConverter(ColumnTypeConverters, ModelConverterBase):
     """Turn a model's attributes into form fields, reading the view's settings.
 
     The view's ``form_overrides``, ``form_choices``, ``form_optional_types``,
-    ``column_labels`` and ``column_descriptions`` are honoured here. A subclass
-    changes one type's field by overriding the matching ``conv_*`` method, or,
-    as in Flask-Admin, adds a method marked ``@converts("TypeName")``.
+    ``column_labels`` and ``column_descriptions`` are honoured here. As in
+    Flask-Admin, a subclass changes one type's field by overriding the
+    method for it (``conv_String``, ``handle_integer_types``, ...), or adds
+    a method marked ``@converts("TypeName")`` for a type of its own.
     """
 
     def __init__(self, session: Any, view: Any) -> None:
@@ -279,13 +217,26 @@ class AdminModelConverter(ModelConverterBase):
                 kwargs["filters"].append(avoid_empty_strings)
                 options = [SelectChoice("", ""), *options]
             return fields.SelectField(choices=options, **kwargs)
-        registered = self.get_converter(column)
-        if registered is not None:
-            # A subclass's ``@converts("MyType")`` method, called as Flask-Admin calls it.
-            return registered(
-                model=model, mapper=mapper, prop=prop, column=column, field_args=kwargs
-            )
-        return self.convert_type(column, kwargs)
+        converter = self.get_converter(column)
+        if converter is None:
+            return None  # a type no method converts: left out, as in Flask-Admin
+        return converter(model=model, mapper=mapper, prop=prop, column=column, field_args=kwargs)
+
+    def get_converter(self, column: Any) -> Callable[..., Any] | None:
+        """The ``@converts`` method for ``column``'s type, else for its ``impl``'s.
+
+        A ``TypeDecorator`` without a method of its own stores through its
+        ``impl``, so it gets that type's field rather than none. ``Interval``
+        is a decorator over ``DateTime`` on most databases, but its values
+        are timedeltas, which no date field can show or parse: it stays out.
+        """
+        converter = super().get_converter(column)
+        type_ = column.type
+        if converter is not None or not isinstance(type_, sa.TypeDecorator):
+            return converter
+        if isinstance(type_, sa.Interval):
+            return None
+        return super().get_converter(_TypedAs(type_.impl_instance))
 
     def _apply_requirement(self, column: sa.Column[Any], kwargs: dict[str, Any]) -> None:
         if self._has_requirement(kwargs):
@@ -311,130 +262,6 @@ class AdminModelConverter(ModelConverterBase):
         elif isinstance(default, sa.ColumnDefault) and default.is_callable:
             arg = default.arg
             kwargs["default"] = lambda: arg(None)
-
-    # -- column types --------------------------------------------------------
-
-    def convert_type(self, column: sa.Column[Any], kwargs: dict[str, Any]) -> Any:
-        """Pick the field for a column's type; ``None`` leaves an unknown type out.
-
-        Checked most specific first: ``Text`` before ``String``, ``Float``
-        before ``Numeric``, ``Enum`` (a ``String``) before both.
-        """
-        column_type = column.type
-        if isinstance(column_type, sa.Interval):
-            # Stored as a DateTime where the database has no interval type, but
-            # its values are timedeltas, which no date field can show or parse.
-            return None
-        if isinstance(column_type, sa.TypeDecorator):
-            column_type = column_type.impl_instance
-        for type_class, method_name in _CONVERSIONS:
-            if isinstance(column_type, type_class):
-                method: Callable[..., Any] = getattr(self, method_name)
-                return method(column, column_type, kwargs)
-        return None
-
-    def conv_enum(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        enum_class = getattr(column_type, "enum_class", None)
-        if enum_class is not None:
-            choices = [SelectChoice(member.name, member.name) for member in enum_class]
-            kwargs["coerce"] = _enum_coerce(enum_class)
-        else:
-            choices = [SelectChoice(value, value) for value in column_type.enums]
-        if column.nullable:
-            choices = [SelectChoice("", ""), *choices]
-            coerce = kwargs.get("coerce", str)
-            kwargs["coerce"] = lambda value: coerce(value) if value not in ("", None) else None
-        return fields.SelectField(choices=choices, **kwargs)
-
-    def conv_string(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        length = getattr(column_type, "length", None)
-        if length:
-            kwargs["validators"].append(validators.Length(max=length))
-        if _empty_means_default(column):
-            kwargs["filters"].append(avoid_empty_strings)
-        return fields.StringField(**kwargs)
-
-    def conv_text(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        if _empty_means_default(column):
-            kwargs["filters"].append(avoid_empty_strings)
-        return fields.TextAreaField(**kwargs)
-
-    def conv_boolean(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        # An unticked box sends nothing: Optional would stop validation, not mean False.
-        kwargs["validators"] = [
-            v for v in kwargs["validators"] if not isinstance(v, validators.Optional)
-        ]
-        return fields.BooleanField(**kwargs)
-
-    def conv_date(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        return fields.DateField(**kwargs)
-
-    def conv_datetime(
-        self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]
-    ) -> Any:
-        return DateTimeField(**kwargs)
-
-    def conv_time(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        return TimeField(**kwargs)
-
-    def conv_integer(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        return fields.IntegerField(**kwargs)
-
-    def conv_float(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        return fields.FloatField(**kwargs)
-
-    def conv_numeric(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        kwargs.setdefault("places", getattr(column_type, "scale", None))
-        kwargs["validators"].append(_fits_numeric(column_type))
-        return fields.DecimalField(**kwargs)
-
-    def conv_json(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        return JSONField(**kwargs)
-
-    def conv_uuid(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        if getattr(column_type, "as_uuid", True):
-            kwargs["filters"].append(_to_uuid)
-        else:
-            kwargs["validators"].append(validators.UUID())
-            kwargs["filters"].append(avoid_empty_strings)
-        return fields.StringField(**kwargs)
-
-    def conv_ARRAY(self, field_args: dict[str, Any], column: Any = None, **extra: Any) -> Any:
-        """A PostgreSQL ``ARRAY``: comma-separated values, each parsed as the item type.
-
-        Called as Flask-Admin calls it, so a subclass may override it. Without
-        the item type's parser an ``ARRAY(Integer)`` would be sent as text and
-        refused by the database; a value the parser refuses is a form error.
-        """
-        try:
-            coerce: Any = column.type.item_type.python_type
-        except (AttributeError, NotImplementedError):
-            coerce = str
-        if not isinstance(coerce, type) or coerce is bytes:
-            coerce = str
-        field_args.setdefault("save_as_list", True)
-        field_args.setdefault("coerce", coerce)
-        return Select2TagsField(**field_args)
-
-    def _conv_array(self, column: sa.Column[Any], column_type: Any, kwargs: dict[str, Any]) -> Any:
-        return self.conv_ARRAY(field_args=kwargs, column=column)
-
-
-_CONVERSIONS: tuple[tuple[type[Any], str], ...] = (
-    (sa.ARRAY, "_conv_array"),
-    (sa.Enum, "conv_enum"),
-    (sa.Text, "conv_text"),
-    (sa.String, "conv_string"),
-    (sa.Boolean, "conv_boolean"),
-    (sa.DateTime, "conv_datetime"),
-    (sa.Date, "conv_date"),
-    (sa.Time, "conv_time"),
-    (sa.Integer, "conv_integer"),
-    (sa.Float, "conv_float"),
-    (sa.Numeric, "conv_numeric"),
-    (sa.JSON, "conv_json"),
-    (sa.Uuid, "conv_uuid"),
-)
 
 
 def _with_object(base_class: type[Any]) -> type[Any]:

@@ -1,0 +1,252 @@
+"""The per-type converter methods: Flask-Admin's names, overridable by subclasses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql
+from tests.admin.contrib.sqla.models import Tag
+from werkzeug.datastructures import MultiDict
+from wtforms import Form
+from wtforms import fields
+from wtforms import validators
+
+from hipflask import Hipflask
+from hipflask.admin import Admin
+from hipflask.admin.contrib.sqla import ModelView
+from hipflask.admin.contrib.sqla.form import AdminModelConverter
+from hipflask.admin.contrib.sqla.form import get_form
+from hipflask.admin.model.form import converts
+from hipflask.testing.client import HipflaskClient
+
+
+class Settings:
+    """The view settings the converter reads, without a view."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.form_columns = None
+
+
+class NoSpaces:
+    """A validator an app adds to every string column."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data and " " in field.data:
+            raise validators.ValidationError("No spaces, please.")
+
+
+class Strict(AdminModelConverter):
+    @converts("String")
+    def conv_String(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        field_args["validators"].append(NoSpaces())
+        return super().conv_String(column, field_args, **extra)
+
+
+class StrictUnmarked(AdminModelConverter):
+    def conv_String(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        field_args["validators"].append(NoSpaces())
+        return super().conv_String(column, field_args, **extra)
+
+
+class Shout(sa.TypeDecorator[str]):
+    impl = sa.String(5)
+    cache_ok = True
+
+
+class Money(sa.types.UserDefinedType[int]):
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "INTEGER"
+
+
+class Local(orm.DeclarativeBase):
+    pass
+
+
+class Sample(Local):
+    __tablename__ = "hfa_conv_sample"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(sa.Unicode(8))
+    note = sa.Column(sa.UnicodeText)
+    shout = sa.Column(Shout)
+    price = sa.Column(Money)
+    ratio = sa.Column(sa.Double)
+    amount = sa.Column(sa.Numeric(6, 2))
+    span = sa.Column(sa.Interval)
+    kind: sa.Column[str] = sa.Column(sa.Enum("a", "b", name="hfa_conv_kind"))
+    host = sa.Column(postgresql.INET)
+    mac = sa.Column(postgresql.MACADDR)
+
+
+def form_for(session: Any, converter: type[AdminModelConverter]) -> type[Any]:
+    return get_form(Sample, converter(session, Settings(Sample)))
+
+
+def kinds(form_class: type[Form]) -> dict[str, type[Any]]:
+    return {field.name: type(field) for field in form_class()}
+
+
+@pytest.fixture
+def strict_app(
+    app: Hipflask, session: orm.scoped_session[orm.Session], request: pytest.FixtureRequest
+) -> Hipflask:
+    class TagView(ModelView):
+        model_form_converter = request.param
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    Admin(app).add_view(TagView(Tag, session))
+    return app
+
+
+@pytest.mark.parametrize(
+    "strict_app", [Strict, StrictUnmarked], indirect=True, ids=["marked", "unmarked"]
+)
+def test_an_overridden_conv_string_adds_a_validator_a_create_post_hits(
+    strict_app: Hipflask, client: HipflaskClient, session: orm.scoped_session[orm.Session]
+) -> None:
+    refused = client.post("/admin/tag/new/", data={"name": "two words"})
+    too_long = client.post("/admin/tag/new/", data={"name": "x" * 21})
+    accepted = client.post("/admin/tag/new/", data={"name": "oneword"})
+
+    assert refused.status_code == 200
+    assert "No spaces, please." in refused.get_data(as_text=True)
+    assert too_long.status_code == 200
+    assert "Field cannot be longer than 20 characters." in too_long.get_data(as_text=True)
+    assert accepted.status_code == 302
+    assert [tag.name for tag in session.query(Tag)] == ["oneword"]
+
+
+def test_the_plain_converter_accepts_what_the_override_refuses(
+    app: Hipflask, client: HipflaskClient, session: orm.scoped_session[orm.Session]
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    Admin(app).add_view(ModelView(Tag, session))
+
+    assert client.post("/admin/tag/new/", data={"name": "two words"}).status_code == 302
+
+
+def test_super_keeps_the_length_check_and_the_override_reaches_subclassed_types(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    form = form_for(session, Strict)(MultiDict({"name": "a b", "shout": "a b c d"}))
+
+    assert not form.validate()
+    assert form.errors["name"] == ["No spaces, please."]  # Unicode finds String's method
+    assert form.errors["shout"] == [  # so does a TypeDecorator over String(5)
+        "No spaces, please.",
+        "Field cannot be longer than 5 characters.",
+    ]
+    lengths = [v.max for v in form.name.validators if isinstance(v, validators.Length)]
+    assert lengths == [8]
+
+
+def test_type_names_resolve_through_the_mro_as_in_flask_admin(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    assert kinds(form_for(session, Strict)) == {
+        "name": fields.StringField,
+        "note": fields.TextAreaField,  # UnicodeText: Text before String
+        "shout": fields.StringField,
+        "ratio": fields.FloatField,  # Double: through Float
+        "amount": fields.DecimalField,
+        "kind": fields.SelectField,  # the dotted Enum name before String's bare one
+        "host": fields.StringField,
+        "mac": fields.StringField,
+    }
+
+
+def test_a_type_decorator_with_a_method_of_its_own_wins_over_its_impl(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    class Converter(AdminModelConverter):
+        @converts(f"{__name__}.Shout")
+        def conv_shout(self, field_args: dict[str, Any], **extra: Any) -> Any:
+            return fields.TextAreaField(**field_args)
+
+    form = form_for(session, Converter)()
+
+    assert isinstance(form.shout, fields.TextAreaField)
+    assert isinstance(form.name, fields.StringField)
+
+
+def test_a_new_converts_type_gets_its_field_with_flask_admins_keywords(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    seen: dict[str, Any] = {}
+
+    class Converter(AdminModelConverter):
+        @converts("Money")
+        def conv_money(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+            seen.update(extra, column=column)
+            return fields.IntegerField(**field_args)
+
+    form = form_for(session, Converter)(MultiDict({"price": "12"}))
+
+    assert form.validate()
+    assert form.price.data == 12
+    assert sorted(seen) == ["column", "mapper", "model", "prop"]
+    assert seen["column"] is Sample.__table__.c.price
+    assert seen["model"] is Sample
+    assert "price" not in kinds(form_for(session, AdminModelConverter))
+
+
+def test_an_override_of_handle_decimal_types_sees_float_columns(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    class Converter(AdminModelConverter):
+        @converts("Numeric", "Float")
+        def handle_decimal_types(
+            self, column: Any, field_args: dict[str, Any], **extra: Any
+        ) -> Any:
+            field_args["description"] = "a number"
+            return super().handle_decimal_types(column, field_args, **extra)
+
+    form = form_for(session, Converter)()
+
+    assert form.ratio.description == form.amount.description == "a number"
+    assert isinstance(form.amount, fields.DecimalField)
+    assert form.amount.places == 2
+
+
+def test_an_explicit_mark_wins_over_an_inherited_one(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    class Converter(AdminModelConverter):
+        def conv_String(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+            raise AssertionError("the explicitly marked method converts String")
+
+        @converts("String")
+        def a_string(self, field_args: dict[str, Any], **extra: Any) -> Any:
+            return fields.TextAreaField(**field_args)
+
+    form = form_for(session, Converter)()
+
+    assert isinstance(form.name, fields.TextAreaField)
+
+
+def test_an_interval_column_stays_out_though_it_decorates_datetime(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    assert "span" not in kinds(form_for(session, AdminModelConverter))
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "bad"),
+    [("host", "2001:db8::1", "not-an-ip"), ("mac", "08:00:2b:01:02:03", "08:00")],
+    ids=["inet", "macaddr"],
+)
+def test_postgresql_network_columns_are_checked(
+    session: orm.scoped_session[orm.Session], field: str, good: str, bad: str
+) -> None:
+    form_class = form_for(session, AdminModelConverter)
+
+    assert form_class(MultiDict({field: good})).validate()
+    refused = form_class(MultiDict({field: bad}))
+    assert not refused.validate()
+    assert list(refused.errors) == [field]
