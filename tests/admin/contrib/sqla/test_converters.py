@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -250,3 +253,42 @@ def test_postgresql_network_columns_are_checked(
     refused = form_class(MultiDict({field: bad}))
     assert not refused.validate()
     assert list(refused.errors) == [field]
+
+
+def test_the_documented_converter_trims_and_refuses_markup(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    page = Path(__file__).resolve().parents[4] / "docs" / "admin-sqla.rst"
+    blocks = re.findall(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", page.read_text())
+    (block,) = [block for block in blocks if "TrimmedConverter" in block]
+    namespace: dict[str, Any] = {"__name__": "docs_converter"}
+    exec(compile(textwrap.dedent(block), str(page), "exec"), namespace)  # noqa: S102
+    form_class = form_for(session, namespace["TrimmedConverter"])
+
+    trimmed = form_class(MultiDict({"name": "  ann  ", "shout": "   "}))
+    refused = form_class(MultiDict({"name": "<b>"}))
+
+    assert trimmed.validate()
+    assert (trimmed.name.data, trimmed.shout.data) == ("ann", None)
+    assert not refused.validate()
+    assert list(refused.errors) == ["name"]
+
+
+def test_flask_admins_helpers_serve_an_override_that_calls_them(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    class Converter(AdminModelConverter):
+        @converts("Text")
+        def conv_Text(self, field_args: dict[str, Any], **extra: Any) -> Any:
+            self._string_common(field_args=field_args, **extra)
+            return fields.StringField(**field_args)
+
+        @converts("Money")
+        def conv_money(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+            self._nullable_common(column, field_args)
+            return fields.StringField(**field_args)
+
+    form = form_for(session, Converter)(MultiDict({"note": "", "price": ""}))
+
+    assert form.validate()
+    assert (form.note.data, form.price.data) == (None, None)

@@ -118,6 +118,15 @@ class ColumnTypeConverters:
     """
 
     @staticmethod
+    def _nullable_common(column: Any, field_args: dict[str, Any]) -> None:
+        """Store an empty text as ``NULL`` in a nullable column.
+
+        Kept under Flask-Admin's name for overrides that call it.
+        """
+        if column is not None and column.nullable:
+            field_args.setdefault("filters", []).append(avoid_empty_strings)
+
+    @staticmethod
     def _string_common(column: Any, field_args: dict[str, Any], **extra: Any) -> None:
         length = getattr(column_type(column), "length", None)
         if isinstance(length, int) and length:
