@@ -118,21 +118,22 @@ class InlineFormAdmin(InlineBaseFormAdmin):
 
 
 def _inherited_marks(cls: type[Any], name: str) -> frozenset[str]:
-    """The type names a base class's method of this name was marked for."""
+    """The type names the base classes' methods of this name are marked for."""
+    marks: frozenset[str] = frozenset()
     for base in cls.__mro__[1:]:
-        marks: frozenset[str] | None = getattr(vars(base).get(name), "_converter_for", None)
-        if marks is not None:
-            return marks
-    return frozenset()
+        marks |= getattr(vars(base).get(name), "_converter_for", frozenset())
+    return marks
 
 
 class ModelConverterBase:
     """Map column types to form fields through the methods marked with :func:`converts`.
 
-    A subclass method that overrides a marked one without repeating
-    ``@converts`` still converts the base method's types (Flask-Admin would
-    drop those columns from the form instead); a method marked explicitly
-    wins over such an inherited mark for the same type name.
+    A subclass method that overrides a marked one keeps the base method's
+    type names, with or without its own ``@converts``: Flask-Admin would
+    drop an unmarked override's columns from the form, and an override
+    marked with Flask-Admin's list (``@converts("Numeric")``) would lose the
+    names added here (``Float``, SQLAlchemy 2's ``Uuid``). A type name a
+    method is marked with explicitly wins over one it only inherits.
     """
 
     def __init__(self, converters: dict[Any, Any] | None = None, use_mro: bool = True) -> None:
@@ -143,12 +144,11 @@ class ModelConverterBase:
             method = getattr(self, name)
             if not callable(method):
                 continue
-            marks = getattr(method, "_converter_for", None)
-            target = marked
-            if marks is None:
-                marks, target = _inherited_marks(type(self), name), inherited
-            for type_name in marks:
-                target[type_name] = method
+            own: frozenset[str] = getattr(method, "_converter_for", frozenset())
+            for type_name in _inherited_marks(type(self), name) - own:
+                inherited[type_name] = method
+            for type_name in own:
+                marked[type_name] = method
         self.converters = {**(converters or {}), **inherited, **marked}
 
     def get_converter(self, column: Any) -> Callable[..., Any] | None:

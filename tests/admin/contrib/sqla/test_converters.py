@@ -85,6 +85,7 @@ class Sample(Local):
     kind: sa.Column[str] = sa.Column(sa.Enum("a", "b", name="hfa_conv_kind"))
     host = sa.Column(postgresql.INET)
     mac = sa.Column(postgresql.MACADDR)
+    token = sa.Column(sa.Uuid)
 
 
 def form_for(session: Any, converter: type[AdminModelConverter]) -> type[Any]:
@@ -161,6 +162,7 @@ def test_type_names_resolve_through_the_mro_as_in_flask_admin(
         "kind": fields.SelectField,  # the dotted Enum name before String's bare one
         "host": fields.StringField,
         "mac": fields.StringField,
+        "token": fields.StringField,
     }
 
 
@@ -199,11 +201,18 @@ def test_a_new_converts_type_gets_its_field_with_flask_admins_keywords(
     assert "price" not in kinds(form_for(session, AdminModelConverter))
 
 
-def test_an_override_of_handle_decimal_types_sees_float_columns(
+def test_an_override_marked_with_flask_admins_names_keeps_the_types_added_here(
     session: orm.scoped_session[orm.Session],
 ) -> None:
     class Converter(AdminModelConverter):
-        @converts("Numeric", "Float")
+        @converts(
+            "sqlalchemy.dialects.postgresql.base.UUID", "sqlalchemy_utils.types.uuid.UUIDType"
+        )
+        def conv_PGUuid(self, field_args: dict[str, Any], **extra: Any) -> Any:
+            field_args["description"] = "an id"
+            return super().conv_PGUuid(field_args, **extra)
+
+        @converts("Numeric")
         def handle_decimal_types(
             self, column: Any, field_args: dict[str, Any], **extra: Any
         ) -> Any:
@@ -212,7 +221,8 @@ def test_an_override_of_handle_decimal_types_sees_float_columns(
 
     form = form_for(session, Converter)()
 
-    assert form.ratio.description == form.amount.description == "a number"
+    assert form.ratio.description == form.amount.description == "a number"  # Float too
+    assert form.token.description == "an id"  # SQLAlchemy 2's Uuid too
     assert isinstance(form.amount, fields.DecimalField)
     assert form.amount.places == 2
 
