@@ -302,3 +302,34 @@ def test_flask_admins_helpers_serve_an_override_that_calls_them(
 
     assert form.validate()
     assert (form.note.data, form.price.data) == (None, None)
+
+
+def _converter_methods() -> list[str]:
+    return sorted(
+        name
+        for name in dir(AdminModelConverter)
+        if getattr(getattr(AdminModelConverter, name), "_converter_for", None)
+    )
+
+
+@pytest.mark.parametrize("name", _converter_methods())
+def test_each_converter_takes_the_field_arguments_an_override_passes(name: str) -> None:
+    # An app's override may call super() with only what Flask-Admin's
+    # methods need (no filters list), and may set its own widget.
+    def widget(field: Any, **kwargs: Any) -> str:
+        return "<p>the app's widget</p>"
+
+    class Bare(Form):
+        pass
+
+    type_: Any = sa.Enum("a", "b", name="ab") if name == "convert_enum" else sa.String(20)
+    column = sa.Column("value", type_, nullable=True)
+    method = getattr(AdminModelConverter(Settings(Tag), None), name)
+    field = method(
+        column=column,
+        field_args={"_form": Bare(), "name": "value", "widget": widget, "validators": []},
+    )
+
+    if hasattr(field, "data"):
+        field.data = None
+    assert field() == "<p>the app's widget</p>"

@@ -130,9 +130,9 @@ class ColumnTypeConverters:
     def _string_common(column: Any, field_args: dict[str, Any], **extra: Any) -> None:
         length = getattr(column_type(column), "length", None)
         if isinstance(length, int) and length:
-            field_args["validators"].append(validators.Length(max=length))
+            field_args.setdefault("validators", []).append(validators.Length(max=length))
         if _empty_means_default(column):
-            field_args["filters"].append(avoid_empty_strings)
+            field_args.setdefault("filters", []).append(avoid_empty_strings)
 
     @converts("String")  # Unicode, VARCHAR, CHAR through their bases
     def conv_String(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
@@ -143,7 +143,7 @@ class ColumnTypeConverters:
     def conv_Text(self, field_args: dict[str, Any], **extra: Any) -> Any:
         column = extra.get("column")
         if column is not None and _empty_means_default(column):
-            field_args["filters"].append(avoid_empty_strings)
+            field_args.setdefault("filters", []).append(avoid_empty_strings)
         return fields.TextAreaField(**field_args)
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
@@ -165,7 +165,7 @@ class ColumnTypeConverters:
     def conv_Boolean(self, field_args: dict[str, Any], **extra: Any) -> Any:
         # An unticked box sends nothing: Optional would stop validation, not mean False.
         field_args["validators"] = [
-            v for v in field_args["validators"] if not isinstance(v, validators.Optional)
+            v for v in field_args.get("validators", ()) if not isinstance(v, validators.Optional)
         ]
         return fields.BooleanField(**field_args)
 
@@ -184,7 +184,7 @@ class ColumnTypeConverters:
     @converts("Integer")  # BigInteger, SmallInteger through their bases
     def handle_integer_types(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
         if getattr(column_type(column), "unsigned", False):
-            field_args["validators"].append(validators.NumberRange(min=0))
+            field_args.setdefault("validators", []).append(validators.NumberRange(min=0))
         return fields.IntegerField(**field_args)
 
     @converts("Numeric", "Float")  # DECIMAL, Double, REAL through their bases
@@ -198,7 +198,7 @@ class ColumnTypeConverters:
         if isinstance(type_, sa.Float):
             return fields.FloatField(**field_args)
         field_args.setdefault("places", getattr(type_, "scale", None))
-        field_args["validators"].append(_fits_numeric(type_))
+        field_args.setdefault("validators", []).append(_fits_numeric(type_))
         return fields.DecimalField(**field_args)
 
     @converts("JSON")  # JSONB through its base
@@ -215,18 +215,18 @@ class ColumnTypeConverters:
         column = extra.get("column")
         type_ = column_type(column) if column is not None else None
         if getattr(type_, "as_uuid", True):
-            field_args["filters"].append(_to_uuid)
+            field_args.setdefault("filters", []).append(_to_uuid)
         else:
-            field_args["validators"].append(validators.UUID())
-            field_args["filters"].append(avoid_empty_strings)
+            field_args.setdefault("validators", []).append(validators.UUID())
+            field_args.setdefault("filters", []).append(avoid_empty_strings)
         return fields.StringField(**field_args)
 
     @converts(
         "sqlalchemy.dialects.postgresql.base.INET", "sqlalchemy.dialects.postgresql.types.INET"
     )
     def conv_PGInet(self, field_args: dict[str, Any], **extra: Any) -> Any:
-        field_args["validators"].append(validators.IPAddress(ipv4=True, ipv6=True))
-        field_args["filters"].append(avoid_empty_strings)
+        field_args.setdefault("validators", []).append(validators.IPAddress(ipv4=True, ipv6=True))
+        field_args.setdefault("filters", []).append(avoid_empty_strings)
         return fields.StringField(**field_args)
 
     @converts(
@@ -234,20 +234,20 @@ class ColumnTypeConverters:
         "sqlalchemy.dialects.postgresql.types.MACADDR",
     )
     def conv_PGMacaddr(self, field_args: dict[str, Any], **extra: Any) -> Any:
-        field_args["validators"].append(validators.MacAddress())
-        field_args["filters"].append(avoid_empty_strings)
+        field_args.setdefault("validators", []).append(validators.MacAddress())
+        field_args.setdefault("filters", []).append(avoid_empty_strings)
         return fields.StringField(**field_args)
 
     @converts("sqlalchemy_utils.types.url.URLType")
     def convert_url(self, field_args: dict[str, Any], **extra: Any) -> Any:
-        field_args["validators"].append(validators.URL())
-        field_args["filters"].append(avoid_empty_strings)
+        field_args.setdefault("validators", []).append(validators.URL())
+        field_args.setdefault("filters", []).append(avoid_empty_strings)
         return fields.StringField(**field_args)
 
     @converts("sqlalchemy_utils.types.ip_address.IPAddressType")
     def convert_ip_address(self, field_args: dict[str, Any], **extra: Any) -> Any:
-        field_args["validators"].append(validators.IPAddress(ipv4=True, ipv6=True))
-        field_args["filters"].append(avoid_empty_strings)
+        field_args.setdefault("validators", []).append(validators.IPAddress(ipv4=True, ipv6=True))
+        field_args.setdefault("filters", []).append(avoid_empty_strings)
         return fields.StringField(**field_args)
 
     @converts("sqlalchemy.dialects.postgresql.base.ARRAY", "sqlalchemy.sql.sqltypes.ARRAY")
