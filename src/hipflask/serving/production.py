@@ -10,7 +10,11 @@ Granian imports the app in each worker process, so it is given the app's
 (``module:app``, ``module:create_app('prod')``, see
 :mod:`hipflask.cli.discovery`), loaded again by :func:`load_worker_app` with
 the same search. A factory therefore runs once per worker, as under any
-multi-process server.
+multi-process server, and also once in the parent, for the checks below;
+workers forked from the parent inherit its imported modules, so a factory
+that changes module-level objects (``admin.add_view`` on a global ``Admin``)
+meets its own first run there: keep such set-up at import time and call only
+``init_app`` in the factory.
 
 Before anything listens, the refusals of the design apply: plain HTTP on an
 address other machines can reach needs either a declared reverse proxy
