@@ -230,6 +230,31 @@ def test_a_well_known_key_is_refused(write_app: WriteApp, serve: Serve, key: str
 
 
 @pytest.mark.parametrize(
+    "key",
+    [
+        "change-me-to-a-long-random-value-from-the-environment",
+        "Replace_Me_With_A_Random_Key_Of_64_Characters_Or_More_Please",
+        "your-secret-key-here-that-is-at-least-32-characters",
+        b"changeme-0123456789012345678901234567890123",
+    ],
+)
+def test_a_placeholder_padded_past_the_length_check_is_refused(
+    write_app: WriteApp, serve: Serve, key: str | bytes
+) -> None:
+    message = serve(write_app(key))
+
+    assert message is not None
+    assert "Refusing to serve with a well-known SECRET_KEY" in message
+
+
+def test_a_generated_key_is_not_taken_for_a_placeholder() -> None:
+    from hipflask.serving.secret_key import is_well_known_key
+
+    assert not is_well_known_key("c4a9d2e1f0b7a6958473625140312f1e0d9c8b7a69584736251403f2e1d0c9b8")
+    assert not is_well_known_key("changed-recently-but-random-7Hq2vXk9LmPz3RtY8sWd")
+
+
+@pytest.mark.parametrize(
     "key", ["  DEV\n", "ChangeMe", "CHANGE_ME", "Super-Secret-Key", "keyboard.cat", b"Dev"]
 )
 def test_a_well_known_key_is_refused_in_any_case_or_spacing(

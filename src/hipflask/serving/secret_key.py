@@ -18,6 +18,11 @@ The rules, in the order they are checked:
   ignores surrounding whitespace, case, and the separators space, hyphen,
   underscore and dot, so ``Change_Me`` is caught as ``change-me``; ``bytes``
   are read as Latin-1, so ``b"dev"`` is caught as ``"dev"``.
+* It does not begin like a placeholder padded to length
+  (:data:`PLACEHOLDER_PREFIXES`: ``change-me-to-a-long-random-value...``,
+  ``replace_me_...``, ``your-secret-key-...``), compared the same way: such a
+  key was copied from an example, not generated, and a generated key (hex or
+  base64) never begins with these words.
 * It is at least :data:`MIN_SECRET_KEY_LENGTH` long: characters for a
   ``str``, bytes for ``bytes``. ``secrets.token_hex(16)`` (128 random bits
   in 32 characters) is the shortest generated key that passes;
@@ -45,6 +50,7 @@ __all__ = [
     "FALLBACK_NOT_A_KEY",
     "FALLBACK_REFUSED",
     "MIN_SECRET_KEY_LENGTH",
+    "PLACEHOLDER_PREFIXES",
     "SECRET_KEY_MISSING",
     "SECRET_KEY_NOT_A_KEY",
     "SECRET_KEY_SHORT",
@@ -149,6 +155,19 @@ FALLBACK_NOT_A_KEY = (
     " entry is an old SECRET_KEY, a str or bytes."
 )
 
+#: Beginnings of placeholder keys that examples pad past the length check
+#: (``"change-me-to-a-long-random-value"``), compared like
+#: :data:`WELL_KNOWN_KEYS`.
+PLACEHOLDER_PREFIXES: tuple[str, ...] = (
+    "changeme",
+    "changethis",
+    "replaceme",
+    "replacethis",
+    "yoursecret",
+    "putyoursecret",
+    "insertyoursecret",
+)
+
 #: A fallback anyone can sign with: it still verifies cookies.
 FALLBACK_REFUSED = (
     "Refusing to serve: SECRET_KEY_FALLBACKS[{index}] is {problem}. Fallbacks"
@@ -169,13 +188,16 @@ _WELL_KNOWN = frozenset(_normalized(key) for key in WELL_KNOWN_KEYS)
 
 
 def is_well_known_key(key: str | bytes) -> bool:
-    """Whether ``key`` is one of :data:`WELL_KNOWN_KEYS`, spelled in any case or spacing.
+    """Whether ``key`` is one of :data:`WELL_KNOWN_KEYS`, or begins like a placeholder
+    (:data:`PLACEHOLDER_PREFIXES`), spelled in any case or spacing.
 
     A blank key counts as well known: an empty HMAC key is one every
     attacker already has.
     """
     normalized = _normalized(key)
-    return not normalized or normalized in _WELL_KNOWN
+    return (
+        not normalized or normalized in _WELL_KNOWN or normalized.startswith(PLACEHOLDER_PREFIXES)
+    )
 
 
 def _is_blank(key: str | bytes) -> bool:
