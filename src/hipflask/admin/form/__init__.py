@@ -22,6 +22,12 @@ from .fields import JSONField as JSONField
 from .fields import Select2Field as Select2Field
 from .fields import Select2TagsField as Select2TagsField
 from .fields import TimeField as TimeField
+from .upload import FileUploadField as FileUploadField
+from .upload import FileUploadInput as FileUploadInput
+from .upload import ImageUploadField as ImageUploadField
+from .upload import ImageUploadInput as ImageUploadInput
+from .upload import namegen_filename as namegen_filename
+from .upload import thumbgen_filename as thumbgen_filename
 from .widgets import DatePickerWidget as DatePickerWidget
 from .widgets import DateTimePickerWidget as DateTimePickerWidget
 from .widgets import RenderTemplateWidget as RenderTemplateWidget
@@ -34,7 +40,11 @@ __all__ = [
     "DatePickerWidget",
     "DateTimeField",
     "DateTimePickerWidget",
+    "FileUploadField",
+    "FileUploadInput",
     "FormOpts",
+    "ImageUploadField",
+    "ImageUploadInput",
     "JSONField",
     "RenderTemplateWidget",
     "SecureForm",
@@ -44,8 +54,10 @@ __all__ = [
     "Select2Widget",
     "TimeField",
     "TimePickerWidget",
+    "namegen_filename",
     "recreate_field",
     "rules",
+    "thumbgen_filename",
 ]
 
 
