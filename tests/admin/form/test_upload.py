@@ -13,6 +13,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
+from werkzeug.datastructures import FileStorage
 from wtforms import Form
 
 from hipflask import Hipflask
@@ -261,6 +262,26 @@ def test_an_old_name_outside_base_path_is_never_deleted(folder: Path, tmp_path: 
     assert victim.exists()
 
 
+def test_a_name_taken_after_validation_is_not_overwritten(folder: Path) -> None:
+    field = bound(FileUploadField(base_path=str(folder), allow_overwrite=False))
+    (folder / "a.txt").write_bytes(b"theirs")
+
+    with pytest.raises(ValueError, match="already exists"):
+        field._save_file(FileStorage(io.BytesIO(b"mine"), filename="a.txt"), "a.txt")
+    assert (folder / "a.txt").read_bytes() == b"theirs"
+    assert [p.name for p in folder.iterdir()] == ["a.txt"]
+
+
+def test_an_image_field_without_thumbnails_leaves_thumb_named_files_alone(folder: Path) -> None:
+    (folder / "a.png").write_bytes(PNG)
+    (folder / "a_thumb.png").write_bytes(PNG)
+    field = bound(ImageUploadField(base_path=str(folder)))
+
+    field._delete_file("a.png")
+
+    assert [p.name for p in folder.iterdir()] == ["a_thumb.png"]
+
+
 def test_a_failed_write_leaves_no_file(folder: Path) -> None:
     field = bound(FileUploadField(base_path=str(folder)))
 
@@ -288,8 +309,6 @@ def test_a_submission_without_a_csrf_token_writes_nothing(
 
 
 def test_namegen_and_thumbgen_helpers() -> None:
-    from werkzeug.datastructures import FileStorage
-
     assert namegen_filename(None, FileStorage(filename="../a b.png")) == "a_b.png"
     assert thumbgen_filename("dir/photo.jpg") == "dir/photo_thumb.jpg"
 

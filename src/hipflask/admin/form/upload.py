@@ -326,7 +326,10 @@ class ImageUploadField(FileUploadField):
 
     def _delete_file(self, filename: str) -> None:
         super()._delete_file(filename)
-        super()._delete_file(self.thumbnail_fn(filename))
+        # Only a field that makes thumbnails owns "<name>_thumb" files; without
+        # it that name may be another record's upload.
+        if self.thumbnail_size:
+            super()._delete_file(self.thumbnail_fn(filename))
 
     def _save_file(self, data: FileStorage, filename: str) -> str:
         """Save the upload; with Pillow, re-encode and resize as Flask-Admin does.
