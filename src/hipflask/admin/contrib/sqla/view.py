@@ -26,7 +26,6 @@ from .filters import FilterConverter
 from .form import AdminModelConverter
 from .form import InlineModelConverter
 from .form import get_form
-from .validators import resolve_session
 from .writes import ModelWrites
 
 log = logging.getLogger(__name__)
@@ -102,9 +101,6 @@ class ModelView(ModelWrites):
         self._auto_joins = self.scaffold_auto_joins()
 
     # -- session and keys ----------------------------------------------------
-
-    def _session(self) -> Any:
-        return resolve_session(self.session)
 
     def scaffold_pk(self) -> str | tuple[str, ...]:
         """The primary key's attribute name, or names for a composite key."""
@@ -348,14 +344,6 @@ class ModelView(ModelWrites):
         return option
 
     # -- queries -------------------------------------------------------------
-
-    def get_query(self) -> Any:
-        """The rows the views show; override to narrow them for everyone.
-
-        The list, its count, the export, the delete action and :meth:`get_one`
-        (the edit, details and delete pages) all read through it.
-        """
-        return self._session().query(self.model)
 
     def get_count_query(self) -> Any:
         """``SELECT count(*) FROM model``, unless only :meth:`get_query` is overridden.

@@ -1,4 +1,4 @@
-"""The writes of the SQLAlchemy ``ModelView``: create, update, delete, mass delete.
+"""The session side of the SQLAlchemy ``ModelView``: its query, and its writes.
 
 Each runs the view's hooks inside one transaction and, on any failure, rolls
 back and flashes the database's first line (the statement and its parameters
@@ -19,6 +19,7 @@ from ....core.flashing import flash
 from ...actions import action
 from ...model import BaseModelView
 from . import query as sql
+from .validators import resolve_session
 
 __all__ = ["ModelWrites"]
 
@@ -26,17 +27,25 @@ log = logging.getLogger("hipflask.admin.contrib.sqla.view")
 
 
 class ModelWrites(BaseModelView):
-    """Create, update and delete rows of ``model`` in the view's session."""
+    """The rows of ``model`` the view shows, and their creation, update and deletion."""
 
     #: Delete selected rows with one DELETE, skipping the per-row hooks and cascades.
     fast_mass_delete = False
 
+    #: The ``SQLAlchemy`` object, a scoped session or a session (see :mod:`.view`).
+    session: Any
+
     def _session(self) -> Any:
-        raise NotImplementedError
+        # Looked up on every use: a scoped session gives this request's.
+        return resolve_session(self.session)
 
     def get_query(self) -> Any:
-        """The rows the view shows (the SQLAlchemy ``ModelView`` answers it)."""
-        raise NotImplementedError
+        """The rows the views show; override to narrow them for everyone.
+
+        The list, its count, the export, the delete action and :meth:`get_one`
+        (the edit, details and delete pages) all read through it.
+        """
+        return self._session().query(self.model)
 
     def handle_view_exception(self, exc: Exception) -> bool:
         """Flash a database refusal (a constraint, a lost connection) instead of a 500.
