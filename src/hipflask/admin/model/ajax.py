@@ -18,12 +18,18 @@ from typing import Any
 from ...contexts.globals import current_app
 from ...contexts.globals import request
 from ...core.helpers import abort
+from ...errors import ConfigurationError
 from ..base import expose
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["DEFAULT_PAGE_SIZE", "AjaxLookupMixin", "AjaxModelLoader"]
+__all__ = ["DEFAULT_PAGE_SIZE", "AjaxLookupMixin", "AjaxModelLoader", "AjaxSetupError"]
+
+
+class AjaxSetupError(ConfigurationError, ValueError):
+    """A ``form_ajax_refs`` entry that cannot work; a ``ValueError`` as in Flask-Admin."""
+
 
 #: How many matches a lookup answers when the loader sets no ``page_size``.
 DEFAULT_PAGE_SIZE = 10
@@ -85,7 +91,7 @@ class AjaxLookupMixin:
             elif isinstance(options, dict):
                 result[name] = self._create_ajax_loader(name, options)
             else:
-                raise ValueError(
+                raise AjaxSetupError(
                     f"{type(self).__name__}.form_ajax_refs[{name!r}] is a"
                     f" {type(options).__name__}; give a dict of options or an AjaxModelLoader."
                 )
@@ -93,7 +99,7 @@ class AjaxLookupMixin:
 
     def _create_ajax_loader(self, name: str, options: dict[str, Any]) -> AjaxModelLoader:
         """The backend's loader for the relationship ``name`` (backend contract)."""
-        raise NotImplementedError(
+        raise AjaxSetupError(
             f"{type(self).__name__} cannot build ajax loaders from options; give"
             " form_ajax_refs an AjaxModelLoader instead."
         )

@@ -16,10 +16,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ....errors import ConfigurationError
 from ...model.ajax import DEFAULT_PAGE_SIZE
 from ...model.ajax import MAX_LOOKUP_OFFSET
 from ...model.ajax import AjaxModelLoader
+from ...model.ajax import AjaxSetupError
 from . import query as sql
 from . import tools
 from .validators import resolve_session
@@ -27,10 +27,6 @@ from .validators import resolve_session
 __all__ = ["QueryAjaxModelLoader", "create_ajax_loader"]
 
 log = logging.getLogger(__name__)
-
-
-class AjaxSetupError(ConfigurationError, ValueError):
-    """A ``form_ajax_refs`` entry that cannot work; a ``ValueError`` as in Flask-Admin."""
 
 
 class QueryAjaxModelLoader(AjaxModelLoader):
