@@ -52,6 +52,7 @@ __all__ = [
     "INSTANCE_NAMES",
     "NoAppException",
     "ScriptInfo",
+    "debug_from_environment",
     "find_app_and_name",
     "find_app_by_string",
     "find_best_app",
@@ -344,7 +345,8 @@ def load_target(target: str, sys_path_entry: str | None = None) -> Hipflask:
     return located[0]
 
 
-def _debug_from_environment() -> bool | None:
+def debug_from_environment() -> bool | None:
+    """``HIPFLASK_DEBUG`` (or ``FLASK_DEBUG``) read as a flag; ``None`` when unset."""
     value = os.environ.get("HIPFLASK_DEBUG") or os.environ.get("FLASK_DEBUG")
     if not value:
         return None
@@ -393,7 +395,7 @@ class ScriptInfo:
         else:
             app = self._load_default()
         if self.set_debug_flag:
-            debug = _debug_from_environment()
+            debug = debug_from_environment()
             if debug is not None:
                 app.debug = debug
         self._loaded_app = app

@@ -9,12 +9,11 @@ Granian imports the app in each worker process, so it is given the app's
 *location*, not the object: the import target that discovery recorded
 (``module:app``, ``module:create_app('prod')``, see
 :mod:`hipflask.cli.discovery`), loaded again by :func:`load_worker_app` with
-the same search. A factory therefore runs once per worker, as under any
-multi-process server, and also once in the parent, for the checks below;
-workers forked from the parent inherit its imported modules, so a factory
-that changes module-level objects (``admin.add_view`` on a global ``Admin``)
-meets its own first run there: keep such set-up at import time and call only
-``init_app`` in the factory.
+the same search. The workers start from a fresh interpreter, not as copies
+of this process (see :mod:`hipflask.serving.workers`), so the app's module
+code, or its factory, runs once in each worker, as under any multi-process
+server, and once here, for the checks below; nothing the app opened here
+(a connection, a thread) reaches a worker.
 
 Before anything listens, the refusals of the design apply: plain HTTP on an
 address other machines can reach needs either a declared reverse proxy
@@ -64,6 +63,7 @@ from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 from .shared_state import check_shared_state
 from .shared_state import local_counters
+from .workers import fresh_worker_processes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -220,9 +220,14 @@ def load_worker_app(
     served as WSGI behind :class:`~hipflask.serving.buffering.BufferedWSGI`.
     ``trusted_hosts`` becomes its ``TRUSTED_HOSTS`` (see :func:`check_deployment`).
     """
+    from ..cli.discovery import debug_from_environment
     from ..cli.discovery import load_target
 
     app = load_target(target, sys_path_entry)
+    debug = debug_from_environment()
+    if debug is not None:
+        # As the command line applied it to the app it checked.
+        app.debug = debug
     apply_secret_key_from_env(app.config)
     if proxy is not None:
         app.config["PROXY_FIX"] = proxy
@@ -550,7 +555,8 @@ def serve_app(
             ),
             trusted_hosts=trusted_hosts,
         )
-        server.serve(target_loader=loader)
+        with fresh_worker_processes():
+            server.serve(target_loader=loader)
     finally:
         if redirector is not None:
             stop_process(redirector)
