@@ -449,6 +449,8 @@ class Document(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(40))
     path: Mapped[str | None] = mapped_column(sa.String(200))
+    # Known to the database alone: a form that validates can still fail to commit.
+    __table_args__ = (sa.CheckConstraint("title != 'refused'"),)
 
 
 @pytest.fixture
@@ -506,6 +508,139 @@ def test_the_model_view_saves_replaces_and_deletes_uploads(
     session.expire_all()
     assert session.get(Document, document.id).path is None  # type: ignore[union-attr]
     assert list(folder.iterdir()) == []
+
+
+def _two_documents(client: HipflaskClient, session: orm.scoped_session[orm.Session]) -> int:
+    """``other`` without a file and ``mine`` with ``mine.png``; the id of ``mine``."""
+    client.post("/admin/document/new/", data={"title": "other"})
+    client.post("/admin/document/new/", data={"title": "mine", "path": upload("mine.png", PNG)})
+    return session.query(Document).filter_by(title="mine").one().id
+
+
+def _stored(session: orm.scoped_session[orm.Session], record_id: int) -> tuple[str, str | None]:
+    session.expire_all()
+    document = session.get(Document, record_id)
+    assert document is not None
+    return document.title, document.path
+
+
+def test_a_replacement_the_database_refuses_keeps_the_old_file_and_leaves_no_new_one(
+    admin_app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    without_pillow: None,
+) -> None:
+    record_id = _two_documents(client, session)
+
+    # The database refuses the title: the commit fails after the new file was written.
+    response = client.post(
+        f"/admin/document/edit/?id={record_id}",
+        data={"title": "refused", "path": upload("other.gif", GIF)},
+    )
+
+    assert response.status_code == 200
+    assert "Integrity error" in response.get_data(as_text=True)
+    assert _stored(session, record_id) == ("mine", "mine.png")
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]
+    assert (folder / "mine.png").read_bytes() == PNG
+
+
+def test_a_replacement_under_the_same_name_the_database_refuses_puts_the_old_content_back(
+    admin_app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    without_pillow: None,
+) -> None:
+    record_id = _two_documents(client, session)
+    replacement = PNG + b"new"
+
+    client.post(
+        f"/admin/document/edit/?id={record_id}",
+        data={"title": "refused", "path": upload("mine.png", replacement)},
+    )
+
+    assert _stored(session, record_id) == ("mine", "mine.png")
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]  # no hidden copy left
+    assert (folder / "mine.png").read_bytes() == PNG
+
+    # Saved, the new content stays and the hidden copy goes.
+    client.post(
+        f"/admin/document/edit/?id={record_id}",
+        data={"title": "mine", "path": upload("mine.png", replacement)},
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]
+    assert (folder / "mine.png").read_bytes() == replacement
+
+
+def test_a_deletion_the_database_refuses_keeps_the_file(
+    admin_app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    without_pillow: None,
+) -> None:
+    record_id = _two_documents(client, session)
+
+    client.post(
+        f"/admin/document/edit/?id={record_id}",
+        data={"title": "refused", "path": "mine.png", "_path-delete": "y"},
+    )
+
+    assert _stored(session, record_id) == ("mine", "mine.png")
+    assert (folder / "mine.png").read_bytes() == PNG
+
+
+def test_a_record_the_database_refuses_to_create_leaves_no_file(
+    admin_app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    without_pillow: None,
+) -> None:
+    _two_documents(client, session)
+
+    response = client.post(
+        "/admin/document/new/", data={"title": "refused", "path": upload("late.png", PNG)}
+    )
+
+    assert "Integrity error" in response.get_data(as_text=True)
+    assert session.query(Document).count() == 2
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]
+
+
+def test_files_follow_the_commit_when_a_hook_after_it_fails(
+    app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    without_pillow: None,
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    class HookView(ModelView):
+        form_overrides = {"path": ImageUploadField}  # noqa: RUF012
+        form_args = {"path": {"base_path": str(folder)}}  # noqa: RUF012
+
+        def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+            if not is_created:
+                raise RuntimeError("the hook failed after the commit")
+
+    Admin(app).add_view(HookView(Document, session, endpoint="hooked"))
+    client.post("/admin/hooked/new/", data={"title": "mine", "path": upload("mine.png", PNG)})
+    record_id = session.query(Document).one().id
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    response = client.post(
+        f"/admin/hooked/edit/?id={record_id}",
+        data={"title": "mine", "path": upload("next.gif", GIF)},
+    )
+
+    assert response.status_code == 500
+    # The row was committed with the new name: that file is kept, the old one gone.
+    assert _stored(session, record_id) == ("mine", "next.gif")
+    assert sorted(p.name for p in folder.iterdir()) == ["next.gif"]
 
 
 def test_the_model_view_refuses_a_disguised_page_and_writes_nothing(

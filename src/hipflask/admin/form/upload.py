@@ -7,7 +7,9 @@ stay inside ``base_path`` whatever a custom ``namegen`` returns. A file is
 written under a temporary name and moved into place, so a failed write leaves
 nothing half-written; ``allow_overwrite=False`` creates the file exclusively,
 so two uploads racing for one name cannot both win. The old file is removed
-only after the new one is in place, and only from inside ``base_path``.
+only after the new one is in place, and only from inside ``base_path``; in a
+model view's save, only once the record is saved, and a save that fails
+takes the new files back (see :mod:`hipflask.admin.form.file_changes`).
 
 ``ImageUploadField`` works without Pillow: the upload's leading bytes must be
 those of a PNG, JPEG, GIF, WebP or TIFF image, so an HTML page or an SVG
@@ -39,6 +41,7 @@ from wtforms.utils import unset_value
 from ...errors import ConfigurationError
 from ._upload_widgets import FileUploadInput as FileUploadInput
 from ._upload_widgets import ImageUploadInput as ImageUploadInput
+from .file_changes import open_changes
 
 __all__ = [
     "FileUploadField",
@@ -222,7 +225,11 @@ class FileUploadField(StringField, FileField):
         except ValueError:
             return  # a stored name pointing outside base_path is never followed
         if op.isfile(path):
-            os.remove(path)
+            changes = open_changes()
+            if changes is None:
+                os.remove(path)
+            else:
+                changes.delete_later(path)  # once the record is saved
 
     def _save_file(self, data: FileStorage, filename: str) -> str:
         path = self._get_path(filename)
@@ -239,7 +246,10 @@ class FileUploadField(StringField, FileField):
         try:
             with os.fdopen(os.open(temp, flags, self.permission), "wb") as out:
                 save(out)
+            changes = open_changes()
             if self._allow_overwrite:
+                if changes is not None:
+                    changes.keep_for_undo(path)
                 os.replace(temp, path)
             else:
                 # link() fails if the name exists: no check-then-write race.
@@ -247,6 +257,8 @@ class FileUploadField(StringField, FileField):
                     os.link(temp, path)
                 except FileExistsError:
                     raise ValueError(f'File "{op.basename(path)}" already exists.') from None
+                if changes is not None:
+                    changes.created(path)
         finally:
             if op.exists(temp):
                 os.remove(temp)

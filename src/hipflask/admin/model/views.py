@@ -31,6 +31,7 @@ from ...core.helpers import redirect
 from .. import babel
 from ..base import expose
 from ..form import FormOpts
+from ..form.file_changes import saving_files
 from ..helpers import flash_errors
 from ..helpers import get_form_data
 from ..helpers import get_redirect_target
@@ -344,7 +345,10 @@ class ModelPagesMixin:
         form = self.create_form()
         self._validate_form_instance(self._form_create_rules, form)
         if self.validate_form(form):
-            model = self.create_model(form)
+            with saving_files() as files:
+                model = self.create_model(form)
+                if model:
+                    files.saved = True
             if model:
                 flash(babel.gettext("Record was successfully created."), "success")
                 return redirect(self._after_save_url(model, return_url, is_created=True))
@@ -386,7 +390,11 @@ class ModelPagesMixin:
         form = self.edit_form(obj=model)
         self._validate_form_instance(self._form_edit_rules, form)
         if self.validate_form(form):
-            if self.update_model(form, model):
+            with saving_files() as files:
+                saved = self.update_model(form, model)
+                if saved:
+                    files.saved = True
+            if saved:
                 flash(babel.gettext("Record was successfully saved."), "success")
                 return redirect(self._after_save_url(model, return_url, is_created=False))
         elif is_form_submitted():

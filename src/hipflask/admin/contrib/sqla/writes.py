@@ -17,6 +17,7 @@ from sqlalchemy import orm
 from ....contexts.globals import current_app
 from ....core.flashing import flash
 from ...actions import action
+from ...form.file_changes import files_saved
 from ...model import BaseModelView
 from . import query as sql
 from .validators import resolve_session
@@ -106,6 +107,7 @@ class ModelWrites(BaseModelView):
         except Exception as exc:
             self._write_failed(exc, "Failed to create record.")
             return False
+        files_saved()  # the upload fields' files stay, even if the hook below fails
         self.after_model_change(form, model, True)
         return model
 
@@ -119,6 +121,7 @@ class ModelWrites(BaseModelView):
         except Exception as exc:
             self._write_failed(exc, "Failed to update record.")
             return False
+        files_saved()  # the upload fields' files stay, even if the hook below fails
         self.after_model_change(form, model, False)
         return True
 

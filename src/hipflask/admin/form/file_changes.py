@@ -1,0 +1,116 @@
+"""Upload fields' file changes, kept or undone with the record they belong to.
+
+An upload field writes its file while the form fills the record, before the
+backend saves it. Flask-Admin also removes the replaced file there, so a
+save the database then refuses (a unique column, a lost connection) leaves
+the record naming a file that is gone, and the new file behind with no
+record. A model view opens :func:`saving_files` around ``create_model`` and
+``update_model``; inside it the fields record what they did instead:
+
+* a file written where none was is removed if the save fails;
+* a file written over another (``allow_overwrite`` and the same name) keeps
+  the old one under a hidden name, put back if the save fails;
+* a file to delete is deleted only once the save succeeded.
+
+Outside a model view's save (a form of the app's own), the fields act at
+once, as Flask-Admin's do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import os.path as op
+import secrets
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+__all__ = ["FileChanges", "files_saved", "open_changes", "saving_files"]
+
+
+class FileChanges:
+    """What the upload fields of one save did, settled by :meth:`settle`."""
+
+    __slots__ = ("_created", "_doomed", "_replaced", "saved")
+
+    def __init__(self) -> None:
+        #: Set by the view when the backend reports the record saved.
+        self.saved = False
+        self._created: list[str] = []
+        self._replaced: list[tuple[str, str]] = []
+        self._doomed: list[str] = []
+
+    def created(self, path: str) -> None:
+        """``path`` was written where no file was: removed on undo."""
+        self._created.append(path)
+
+    def keep_for_undo(self, path: str) -> None:
+        """Just before ``path`` is written over: keep its old content to put back on undo.
+
+        The old file stays reachable through a hidden hard link beside it, so
+        nothing is copied; a name with no file yet counts as :meth:`created`.
+        """
+        if not op.isfile(path):
+            self.created(path)
+            return
+        backup = op.join(op.dirname(path), f".{secrets.token_hex(8)}.old")
+        os.link(path, backup)
+        self._replaced.append((path, backup))
+
+    def delete_later(self, path: str) -> None:
+        """Delete ``path`` once the record is saved, not before."""
+        self._doomed.append(path)
+
+    def settle(self) -> None:
+        """Keep the new files and delete the doomed ones, or undo every write."""
+        if self.saved:
+            for path in self._doomed:
+                _remove(path)
+            for _path, backup in self._replaced:
+                _remove(backup)
+            return
+        for path in reversed(self._created):
+            _remove(path)
+        for path, backup in reversed(self._replaced):
+            os.replace(backup, path)
+
+
+_changes: ContextVar[FileChanges | None] = ContextVar("hipflask_admin_file_changes", default=None)
+
+
+def open_changes() -> FileChanges | None:
+    """The file changes of the save in progress, or ``None`` outside one."""
+    return _changes.get()
+
+
+def files_saved() -> None:
+    """Called by a backend once the record is committed: its files stay.
+
+    A view marks the save done when the backend reports it; a backend that
+    says so at its commit keeps the files even if a hook after the commit
+    (``after_model_change``) then raises.
+    """
+    changes = _changes.get()
+    if changes is not None:
+        changes.saved = True
+
+
+@contextlib.contextmanager
+def saving_files() -> Iterator[FileChanges]:
+    """Around a backend's save: the caller sets ``saved``; the files follow it.
+
+    An exception leaves ``saved`` false, so the files are undone and the
+    exception goes on.
+    """
+    changes = FileChanges()
+    token = _changes.set(changes)
+    try:
+        yield changes
+    finally:
+        _changes.reset(token)
+        changes.settle()
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
