@@ -31,11 +31,11 @@ from .contexts.ctx import after_this_request as after_this_request
 from .contexts.ctx import copy_current_request_context as copy_current_request_context
 from .contexts.ctx import has_app_context as has_app_context
 from .contexts.ctx import has_request_context as has_request_context
-from .contexts.ctx import stream_with_context as stream_with_context
 from .contexts.globals import current_app as current_app
 from .contexts.globals import g as g
 from .contexts.globals import request as request
 from .contexts.globals import session as session
+from .contexts.streams import stream_with_context as stream_with_context
 from .core.app import Hipflask as Flask
 from .core.app import Hipflask as Hipflask
 from .core.blueprints import Blueprint as Blueprint

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .contexts.ctx import stream_with_context as stream_with_context
+from .contexts.streams import stream_with_context as stream_with_context
 from .core.files import send_file as send_file
 from .core.files import send_from_directory as send_from_directory
 from .core.flashing import flash as flash

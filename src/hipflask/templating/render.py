@@ -20,9 +20,9 @@ from typing import Any
 
 from jinja2.runtime import new_context
 
-from ..contexts.ctx import stream_with_context
 from ..contexts.globals import _cv_app
 from ..contexts.globals import _cv_request
+from ..contexts.streams import stream_with_context
 from ..signals import before_render_template
 from ..signals import send as send_signal
 from ..signals import template_rendered
