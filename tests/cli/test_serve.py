@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,15 @@ def test_plain_http_on_loopback_is_served(served: list[dict[str, Any]], project:
     assert call["interface"] == "wsgi"
     assert call["access_log"] is True
     assert call["proxy"] is None
-    assert isinstance(call["app"], Hipflask)
+    # Checked in a child process: this one never imported the app.
+    assert "app" not in call
+    assert call["facts"].name == "hello" and call["facts"].interface == "wsgi"
+    loaded_here = [
+        name
+        for name, module in list(sys.modules.items())
+        if (getattr(module, "__file__", None) or "").startswith(str(project))
+    ]
+    assert loaded_here == []
     assert " * Open http://127.0.0.1:8001" in result.output
 
 

@@ -1,18 +1,18 @@
 """``hipflask serve``'s workers load the app themselves, in a process of their own.
 
-The command loads the app once for its start-up checks. A worker that was a
-fork of that process would share what the app opened while loading (a pool's
-connection, a file, a thread) with every other worker, and would run an app
-factory a second time in a process where it already ran: Flask-Admin's
-tutorial factory (``admin.add_view`` on a module-level ``Admin``) then fails
-with "already registered". These tests serve such apps with two workers
-under both interfaces and ask each worker where its app was loaded.
+The command loads the app once for its start-up checks. Were that done in
+the process granian forks its workers from, every worker would share what
+the app opened while loading (a pool's connection, a file, a thread), and
+would run an app factory a second time in a process where it already ran:
+Flask-Admin's tutorial factory (``admin.add_view`` on a module-level
+``Admin``) then fails with "already registered". These tests serve such apps
+with two workers under both interfaces and ask each worker where its app was
+loaded; ``test_inspection.py`` covers the checking child.
 """
 
 from __future__ import annotations
 
 import http.client
-import multiprocessing
 import textwrap
 import time
 from collections.abc import Callable
@@ -21,9 +21,6 @@ from typing import Any
 
 import pytest
 from tests.serving.https_client import IO_TIMEOUT
-
-from hipflask.serving.workers import WORKER_START_METHOD
-from hipflask.serving.workers import fresh_worker_processes
 
 StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
 
@@ -142,17 +139,3 @@ def test_each_worker_loads_the_app_in_its_own_process(
         assert (loaded, factory) == (worker, worker), (answers, server.log())
     assert "ran twice" not in server.log()
     assert "already registered" not in server.log()
-
-
-def test_the_start_method_is_put_back_after_serving() -> None:
-    before = multiprocessing.get_start_method(allow_none=True)
-    with fresh_worker_processes():
-        assert multiprocessing.get_start_method() == WORKER_START_METHOD
-    assert multiprocessing.get_start_method(allow_none=True) == before
-
-
-def test_the_start_method_is_put_back_when_the_server_fails() -> None:
-    before = multiprocessing.get_start_method(allow_none=True)
-    with pytest.raises(RuntimeError), fresh_worker_processes():
-        raise RuntimeError("the server stopped")
-    assert multiprocessing.get_start_method(allow_none=True) == before

@@ -1,31 +1,35 @@
 """``hipflask serve``: the production server (granian), with the start-up refusals.
 
 Granian imports the app in every worker process, so this command finds the
-app once (to check it and report errors clearly) and hands granian the
+app once (to check it and report errors clearly, in a child process that
+then exits: see :mod:`hipflask.serving.inspection`) and hands granian the
 *location* discovery recorded, such as ``hello:app`` or
 ``hello:create_app('prod')``. See :mod:`hipflask.serving.production`.
 """
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
 
+from ..errors import ConfigurationError
 from ..errors import HipflaskError
 from ..serving.devserver import is_loopback
+from ..serving.inspection import inspect_app
 from ..serving.limits import ServerLimits
 from ..serving.production import INTERFACES
 from ..serving.production import check_certificate_files
-from ..serving.production import check_deployment
-from ..serving.production import choose_interface
 from ..serving.production import serve_app
-from ..serving.production import trusted_host_names
-from ..serving.shared_state import local_counters
 from .discovery import ScriptInfo
 from .discovery import pass_script_info
 from .run import FileCertParamType
 from .run import ssl_spec
+
+if TYPE_CHECKING:
+    from ..core.app import Hipflask
 
 __all__ = ["serve_command"]
 
@@ -263,10 +267,6 @@ def serve_command(
         cert, key = str(spec[0]), str(spec[1])  # type: ignore[index]
     if spec == "local":
         _warn_outdated_ca()
-    app = info.load_app()
-    target = info.import_target
-    if target is None:
-        raise click.ClickException(_NO_TARGET)
     proxy_setting = _proxy_setting(proxy, proxy_addresses)
     try:
         limits = ServerLimits(
@@ -283,26 +283,27 @@ def serve_command(
             # Checked before the banner, so it never announces a site that
             # then fails to start; granian would report it in every worker.
             check_certificate_files(cert, key)
-        trusted_hosts = check_deployment(
-            app,
-            host,
+        facts = inspect_app(
+            functools.partial(_load, info),
+            host=host,
             tls=cert is not None,
             proxy=proxy_setting is not None,
             insecure_http=insecure_http,
             host_names=host_names,
             workers=workers,
+            interface=interface,
         )
-        if interface == "auto":
-            interface = choose_interface(app)
-        names = trusted_host_names(app, trusted_hosts)
-        counters = local_counters(app, workers)
+        target = facts.import_target or ""  # _load refuses an app without one
+        interface = facts.interface
+        names = facts.host_names
+        counters = facts.counters
         tls = cert is not None
 
         def announce() -> None:
             # Called by serve_app once the ports are known free and the
             # certificate loads: the banner never announces a site that then
             # fails to start.
-            click.echo(f" * Serving Hipflask app {app.name!r} ({target}) with granian")
+            click.echo(f" * Serving Hipflask app {facts.name!r} ({target}) with granian")
             click.echo(
                 f" * {interface.upper()}, {workers} worker(s)"
                 + (
@@ -322,7 +323,7 @@ def serve_command(
 
         serve_app(
             target,
-            sys_path_entry=info.sys_path_entry,
+            sys_path_entry=facts.sys_path_entry,
             host=host,
             port=port,
             interface=interface,
@@ -335,13 +336,21 @@ def serve_command(
             redirect_http=redirect_http,
             access_log=access_log,
             shutdown_timeout=shutdown_timeout,
-            app=app,
+            facts=facts,
             limits=limits,
             host_names=host_names,
             announce=announce,
         )
     except HipflaskError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _load(info: ScriptInfo) -> tuple[Hipflask, str | None, str | None]:
+    """Find the app as the command line does (in the checking child): app, target, path entry."""
+    app = info.load_app()
+    if info.import_target is None:
+        raise ConfigurationError(_NO_TARGET)
+    return app, info.import_target, info.sys_path_entry
 
 
 def _echo_url(

@@ -9,11 +9,12 @@ Granian imports the app in each worker process, so it is given the app's
 *location*, not the object: the import target that discovery recorded
 (``module:app``, ``module:create_app('prod')``, see
 :mod:`hipflask.cli.discovery`), loaded again by :func:`load_worker_app` with
-the same search. The workers start from a fresh interpreter, not as copies
-of this process (see :mod:`hipflask.serving.workers`), so the app's module
+the same search. The checks below load the app in a child process that
+then exits (see :mod:`hipflask.serving.inspection`): granian forks its
+workers from a process that never imported the app, so the app's module
 code, or its factory, runs once in each worker, as under any multi-process
-server, and once here, for the checks below; nothing the app opened here
-(a connection, a thread) reaches a worker.
+server, and nothing the checks opened (a connection, a thread) reaches a
+worker.
 
 Before anything listens, the refusals of the design apply: plain HTTP on an
 address other machines can reach needs either a declared reverse proxy
@@ -55,6 +56,9 @@ from .admin_access import check_admin_access
 from .buffering import BufferedWSGI
 from .devserver import is_loopback
 from .hostnames import server_name_hosts
+from .inspection import AppFacts
+from .inspection import app_facts
+from .inspection import inspect_app
 from .limits import ServerLimits
 from .proxies import ProxyTrust
 from .redirect import start_redirector
@@ -62,8 +66,6 @@ from .redirect import stop_process
 from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 from .shared_state import check_shared_state
-from .shared_state import local_counters
-from .workers import fresh_worker_processes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -426,6 +428,24 @@ def choose_interface(app: Hipflask) -> str:
     return "wsgi"
 
 
+def _facts_of(
+    target: str,
+    sys_path_entry: str | None,
+    app: Hipflask | None,
+    **checks: Any,
+) -> AppFacts:
+    """The start-up checks of :func:`serve_app`: on ``app`` here, or on ``target`` in a child."""
+    if app is not None:
+        return app_facts(app, import_target=target, sys_path_entry=sys_path_entry, **checks)
+
+    def load() -> tuple[Hipflask, str | None, str | None]:
+        from ..cli.discovery import load_target
+
+        return load_target(target, sys_path_entry), target, sys_path_entry
+
+    return inspect_app(load, **checks)
+
+
 def serve_app(
     target: str,
     *,
@@ -443,6 +463,7 @@ def serve_app(
     access_log: bool = True,
     shutdown_timeout: int = 30,
     app: Hipflask | None = None,
+    facts: AppFacts | None = None,
     limits: ServerLimits | None = None,
     host_names: Sequence[str] = (),
     announce: Callable[[], None] | None = None,
@@ -467,11 +488,16 @@ def serve_app(
         workers' ``TRUSTED_HOSTS``. Needed when the app sets neither
         ``TRUSTED_HOSTS`` nor ``SERVER_NAME`` and the listener is not on
         loopback alone.
-    :param app: the app already loaded from ``target`` in this process; it is
-        loaded here otherwise. Its ``DEBUG``, ``PROXY_FIX``, ``SECRET_KEY``,
-        ``SECRET_KEY_FALLBACKS`` and ``TRUSTED_HOSTS`` feed the start-up
-        checks, and a target that does not load fails here, once, instead of
-        in every worker.
+    :param app: the app already loaded from ``target`` in this process, to
+        check here. Without it (and without ``facts``) the app is loaded and
+        checked in a child process (:func:`~hipflask.serving.inspection.inspect_app`),
+        so that the workers, forked from this process, load it themselves:
+        pass ``app`` only when this process has loaded it anyway. Its
+        ``DEBUG``, ``PROXY_FIX``, ``SECRET_KEY``, ``SECRET_KEY_FALLBACKS`` and
+        ``TRUSTED_HOSTS`` feed the start-up checks, and a target that does not
+        load fails here, once, instead of in every worker.
+    :param facts: the outcome of those checks, made already (the command line
+        makes them before its banner).
     :param announce: called once every check has passed (the ports are
         free, the certificate loads, the redirect listener runs) and just
         before the server starts: the command prints its banner there, so it
@@ -485,26 +511,26 @@ def serve_app(
         raise ConfigurationError(f"Unknown interface {interface!r}; use 'auto', 'wsgi' or 'asgi'.")
     if redirect_http is not None and cert is None:
         raise ConfigurationError("--redirect-http needs HTTPS to redirect to: add --cert.")
-    if app is None:
-        from ..cli.discovery import load_target
-
-        app = load_target(target, sys_path_entry)
-    # A proxy counts only if the app will trust one: proxy=0 is read as "no
-    # proxy" by PROXY_FIX, so it must not excuse plain HTTP on a public address.
-    declared = ProxyTrust.from_config(proxy) is not None
-    trusted_hosts = check_deployment(
-        app,
-        host,
-        tls=cert is not None,
-        proxy=declared,
-        insecure_http=insecure_http,
-        host_names=host_names,
-        workers=workers,
-    )
-    if interface == "auto":
-        interface = choose_interface(app)
+    if facts is None:
+        facts = _facts_of(
+            target,
+            sys_path_entry,
+            app,
+            host=host,
+            # A proxy counts only if the app will trust one: proxy=0 is read as
+            # "no proxy" by PROXY_FIX, so it must not excuse plain HTTP on a
+            # public address.
+            tls=cert is not None,
+            proxy=ProxyTrust.from_config(proxy) is not None,
+            insecure_http=insecure_http,
+            host_names=host_names,
+            workers=workers,
+            interface=interface,
+        )
+    trusted_hosts = facts.trusted_hosts
+    interface = facts.interface
     if announce is None:
-        for line in local_counters(app, workers):
+        for line in facts.counters:
             _log.warning("%s", line)
     limits = limits or ServerLimits()
     ensure_free(host, port)
@@ -514,9 +540,7 @@ def serve_app(
     redirector: BaseProcess | None = None
     try:
         tls = (
-            resolve_certificate(
-                cert, key, host, scratch, host_names=trusted_host_names(app, trusted_hosts)
-            )
+            resolve_certificate(cert, key, host, scratch, host_names=facts.host_names)
             if cert is not None
             else None
         )
@@ -525,7 +549,7 @@ def serve_app(
                 host,
                 redirect_http,
                 port,
-                trusted_host_names(app, trusted_hosts),
+                facts.host_names,
                 deadline=limits.header_timeout,
             )
         if announce is not None:
@@ -555,8 +579,7 @@ def serve_app(
             ),
             trusted_hosts=trusted_hosts,
         )
-        with fresh_worker_processes():
-            server.serve(target_loader=loader)
+        server.serve(target_loader=loader)
     finally:
         if redirector is not None:
             stop_process(redirector)

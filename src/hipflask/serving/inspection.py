@@ -1,0 +1,197 @@
+"""The start-up checks, run on the app in a child process that then exits.
+
+``hipflask serve`` must load the app to check it (its secret key, its host
+names, its admin, the state its workers would each keep) before anything
+listens. Granian then forks its workers from the serving process. Were the
+app loaded there, every worker would be a copy of it:
+
+* whatever the app opened while loading (a database pool's connection, a
+  SQLite handle, a client's socket, a thread) would be shared by every
+  worker, and two processes writing one connection corrupt it;
+* an app factory would run again in a process where it already ran, so
+  set-up that changes module-level objects (``admin.add_view`` on a global
+  ``Admin``) would meet its own first run and fail ("already registered");
+* a ``SIGHUP`` reload would fork the old code again.
+
+So :func:`inspect_app` loads the app in a forked child, runs the checks
+there, hands back what the server needs to know (:class:`AppFacts`, or the
+refusal) and ends the child without running anything more of it. The
+serving process never imports the app; each worker imports it once, as
+``gunicorn app:app`` workers do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import sys
+import traceback
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..errors import HipflaskError
+
+if TYPE_CHECKING:
+    from ..core.app import Hipflask
+
+__all__ = ["AppFacts", "AppLoadFailed", "app_facts", "in_child", "inspect_app"]
+
+
+class AppLoadFailed(HipflaskError):
+    """The app raised while it was loaded or checked; the message holds its traceback."""
+
+
+@dataclass(frozen=True)
+class AppFacts:
+    """What the server needs from a loaded, checked app, without the app."""
+
+    #: ``app.name``, for the banner.
+    name: str
+    #: ``module:expression`` the workers load the app from.
+    import_target: str | None
+    #: The folder that import needs on ``sys.path``.
+    sys_path_entry: str | None
+    #: The ``TRUSTED_HOSTS`` to give the workers, or ``None`` to keep the app's.
+    trusted_hosts: list[str] | None
+    #: The host names the served app answers to.
+    host_names: list[str]
+    #: ``wsgi`` or ``asgi``: the interface asked for, or the one ``auto`` picks.
+    interface: str
+    #: Warnings about state each worker would keep in its own memory.
+    counters: list[str]
+
+
+def app_facts(
+    app: Hipflask,
+    *,
+    import_target: str | None,
+    sys_path_entry: str | None,
+    host: str,
+    tls: bool,
+    proxy: bool,
+    insecure_http: bool,
+    host_names: Sequence[str] = (),
+    workers: int = 1,
+    interface: str = "auto",
+) -> AppFacts:
+    """Run every start-up check on ``app`` (raising the first refusal) and gather its facts."""
+    from .production import check_deployment
+    from .production import choose_interface
+    from .production import trusted_host_names
+    from .shared_state import local_counters
+
+    trusted = check_deployment(
+        app,
+        host,
+        tls=tls,
+        proxy=proxy,
+        insecure_http=insecure_http,
+        host_names=host_names,
+        workers=workers,
+    )
+    return AppFacts(
+        name=app.name,
+        import_target=import_target,
+        sys_path_entry=sys_path_entry,
+        trusted_hosts=trusted,
+        host_names=trusted_host_names(app, trusted),
+        interface=choose_interface(app) if interface == "auto" else interface,
+        counters=list(local_counters(app, workers)),
+    )
+
+
+def inspect_app(
+    load: Callable[[], tuple[Hipflask, str | None, str | None]],
+    *,
+    host: str,
+    tls: bool,
+    proxy: bool,
+    insecure_http: bool,
+    host_names: Sequence[str] = (),
+    workers: int = 1,
+    interface: str = "auto",
+) -> AppFacts:
+    """Load the app with ``load`` and check it, in a child process; see the module docstring.
+
+    ``load`` returns the app, its import target and its ``sys.path`` entry.
+    A refusal (:class:`~hipflask.errors.HipflaskError`) is raised here as it
+    was raised there; any other error loading the app is
+    :class:`AppLoadFailed` with the child's traceback.
+    """
+
+    def check() -> AppFacts:
+        app, target, entry = load()
+        return app_facts(
+            app,
+            import_target=target,
+            sys_path_entry=entry,
+            host=host,
+            tls=tls,
+            proxy=proxy,
+            insecure_http=insecure_http,
+            host_names=host_names,
+            workers=workers,
+            interface=interface,
+        )
+
+    return in_child(check)
+
+
+def in_child(work: Callable[[], AppFacts]) -> AppFacts:
+    """``work()`` in a forked child: its result, or its error raised here.
+
+    The child ends with :func:`os._exit` once the answer is written: no
+    ``atexit`` handler, no wait for the app's threads, nothing it opened
+    flushed into shared files. Where ``fork`` does not exist, ``work`` runs
+    in this process.
+    """
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows
+        return work()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's lines run in the forked process
+        os.close(reader)
+        try:
+            answer = _answer(work)
+            with os.fdopen(writer, "wb") as out:
+                out.write(answer)
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as source:
+        data = source.read()
+    _pid, status = os.waitpid(pid, 0)
+    if not data:
+        raise AppLoadFailed(
+            "Loading the app stopped its process before the checks were done"
+            f" (exit status {os.waitstatus_to_exitcode(status)})."
+        )
+    ok, value = pickle.loads(data)  # noqa: S301 - written by our own child, through a pipe
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
+
+
+def _answer(work: Callable[[], AppFacts]) -> bytes:
+    try:
+        return pickle.dumps((True, work()))
+    except HipflaskError as exc:
+        refusal = pickle.dumps((False, exc))
+        try:
+            pickle.loads(refusal)  # noqa: S301 - our own bytes: will the parent read them?
+        except Exception:
+            # An error class that does not survive pickling keeps its message.
+            refusal = pickle.dumps((False, HipflaskError(str(exc))))
+        return refusal
+    except BaseException:
+        failure = AppLoadFailed(f"The app failed to load:\n{traceback.format_exc()}")
+        return pickle.dumps((False, failure))

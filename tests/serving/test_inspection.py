@@ -1,0 +1,160 @@
+"""The start-up checks run on the app in a child process, which answers and exits."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask.cli.discovery import NoAppException
+from hipflask.cli.discovery import load_target
+from hipflask.errors import ConfigurationError
+from hipflask.serving.inspection import AppFacts
+from hipflask.serving.inspection import AppLoadFailed
+from hipflask.serving.inspection import in_child
+from hipflask.serving.inspection import inspect_app
+
+KEY = "7d1e5a8c2f6b0d4e9a3c7f1b5d8e2a4c8e2a6f0b9d3e7a1c5f8b2d6e0a4c9f3b"
+
+CHECKS = {"host": "127.0.0.1", "tls": False, "proxy": False, "insecure_http": False}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    before = set(sys.modules)
+    yield folder
+    for name in set(sys.modules) - before:
+        if name.startswith("inspected_"):
+            del sys.modules[name]
+
+
+def _loader(folder: Path, module: str):  # type: ignore[no-untyped-def]
+    def load() -> tuple[Hipflask, str | None, str | None]:
+        target = f"{module}:app"
+        return load_target(target, str(folder)), target, str(folder)
+
+    return load
+
+
+def _write(folder: Path, module: str, body: str) -> None:
+    source = "from hipflask import Hipflask\n" + textwrap.dedent(body)
+    (folder / f"{module}.py").write_text(source, encoding="utf-8")
+
+
+def test_the_facts_come_back_and_the_app_stays_in_the_child(project: Path) -> None:
+    _write(
+        project,
+        "inspected_plain",
+        f"""
+        import os
+        LOADED_IN = os.getpid()
+        app = Hipflask("shop")
+        app.secret_key = "{KEY}"
+
+        @app.get("/")
+        async def index():
+            return "hi"
+        """,
+    )
+
+    facts = inspect_app(_loader(project, "inspected_plain"), workers=1, **CHECKS)
+
+    assert facts == AppFacts(
+        name="shop",
+        import_target="inspected_plain:app",
+        sys_path_entry=str(project),
+        trusted_hosts=["localhost", "127.0.0.1"],
+        host_names=["localhost", "127.0.0.1"],
+        interface="asgi",
+        counters=[],
+    )
+    assert "inspected_plain" not in sys.modules  # never imported here
+
+
+def test_a_refusal_in_the_child_is_raised_here_with_its_class(project: Path) -> None:
+    _write(project, "inspected_keyless", 'app = Hipflask("shop")\n')
+
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        inspect_app(_loader(project, "inspected_keyless"), **CHECKS)
+
+
+def test_a_target_that_does_not_load_is_the_discovery_error(project: Path) -> None:
+    with pytest.raises(NoAppException, match="inspected_missing"):
+        inspect_app(_loader(project, "inspected_missing"), **CHECKS)
+
+
+def test_an_import_error_is_discoverys_message_with_the_traceback(project: Path) -> None:
+    _write(project, "inspected_broken", "app = Hipflask(undefined_name)\n")
+
+    with pytest.raises(NoAppException) as raised:
+        inspect_app(_loader(project, "inspected_broken"), **CHECKS)
+
+    assert "NameError: name 'undefined_name' is not defined" in str(raised.value)
+    assert "inspected_broken.py" in str(raised.value)
+
+
+def test_any_other_error_loading_the_app_reports_its_traceback() -> None:
+    def load() -> tuple[Hipflask, str | None, str | None]:
+        raise RuntimeError("the database was not there")
+
+    with pytest.raises(AppLoadFailed) as raised:
+        inspect_app(load, **CHECKS)
+
+    message = str(raised.value)
+    assert message.startswith("The app failed to load:")
+    assert "RuntimeError: the database was not there" in message
+    assert "test_inspection.py" in message
+
+
+def test_threads_and_exit_handlers_the_app_starts_do_not_hold_the_checks(
+    project: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "atexit-ran"
+    _write(
+        project,
+        "inspected_busy",
+        f"""
+        import atexit, pathlib, threading, time
+        threading.Thread(target=time.sleep, args=(3600,)).start()  # not a daemon
+        atexit.register(pathlib.Path({str(marker)!r}).touch)
+        app = Hipflask("busy")
+        app.secret_key = "{KEY}"
+        """,
+    )
+    started = time.monotonic()
+
+    facts = inspect_app(_loader(project, "inspected_busy"), **CHECKS)
+
+    assert facts.name == "busy"
+    assert time.monotonic() - started < 30
+    assert not marker.exists()
+
+
+def test_a_child_that_dies_is_reported() -> None:
+    def die() -> AppFacts:
+        os._exit(3)
+
+    with pytest.raises(AppLoadFailed, match="exit status 3"):
+        in_child(die)
+
+
+def test_the_child_leaves_this_process_alone() -> None:
+    threads = threading.active_count()
+
+    def change_here() -> AppFacts:
+        os.environ["HIPFLASK_INSPECTED"] = "1"
+        raise ConfigurationError("refused")
+
+    with pytest.raises(ConfigurationError, match="refused"):
+        in_child(change_here)
+    assert "HIPFLASK_INSPECTED" not in os.environ
+    assert threading.active_count() == threads
