@@ -19,9 +19,11 @@ once, as Flask-Admin's do.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import os.path as op
 import secrets
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextvars import ContextVar
 
@@ -62,18 +64,25 @@ class FileChanges:
         self._doomed.append(path)
 
     def settle(self) -> None:
-        """Keep the new files and delete the doomed ones, or undo every write."""
+        """Keep the new files and delete the doomed ones, or undo every write.
+
+        Each step is tried whatever the others did: one file that cannot be
+        removed or put back (its folder made read-only meanwhile) is logged,
+        and does not leave the rest of the save half undone.
+        """
         if self.saved:
             for path in self._doomed:
-                _remove(path)
+                _attempt(os.remove, path)
             for _path, backup in self._replaced:
-                _remove(backup)
+                _attempt(os.remove, backup)
             return
         for path in reversed(self._created):
-            _remove(path)
+            _attempt(os.remove, path)
         for path, backup in reversed(self._replaced):
-            os.replace(backup, path)
+            _attempt(os.replace, backup, path)
 
+
+_log = logging.getLogger("hipflask.admin")
 
 _changes: ContextVar[FileChanges | None] = ContextVar("hipflask_admin_file_changes", default=None)
 
@@ -111,6 +120,10 @@ def saving_files() -> Iterator[FileChanges]:
         changes.settle()
 
 
-def _remove(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
+def _attempt(step: Callable[..., None], *paths: str) -> None:
+    try:
+        step(*paths)
+    except FileNotFoundError:
+        pass  # removed by someone else: nothing left to do
+    except OSError:
+        _log.exception("Could not settle an uploaded file: %s %s", step.__name__, paths)
