@@ -517,10 +517,10 @@ def serve_app(
             sys_path_entry,
             app,
             host=host,
+            tls=cert is not None,
             # A proxy counts only if the app will trust one: proxy=0 is read as
             # "no proxy" by PROXY_FIX, so it must not excuse plain HTTP on a
             # public address.
-            tls=cert is not None,
             proxy=ProxyTrust.from_config(proxy) is not None,
             insecure_http=insecure_http,
             host_names=host_names,
