@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import textwrap
 import threading
@@ -137,6 +139,38 @@ def test_threads_and_exit_handlers_the_app_starts_do_not_hold_the_checks(
     assert facts.name == "busy"
     assert time.monotonic() - started < 30
     assert not marker.exists()
+
+
+def test_a_process_the_app_starts_while_loading_does_not_hold_the_checks(
+    project: Path, tmp_path: Path
+) -> None:
+    # A helper forked at import inherits the answer's pipe: waiting for the
+    # pipe to close would wait for the helper.
+    helper_pid = tmp_path / "helper.pid"
+    _write(
+        project,
+        "inspected_forking",
+        f"""
+        import os, pathlib, time
+        helper = os.fork()
+        if helper == 0:
+            time.sleep(20)
+            os._exit(0)
+        pathlib.Path({str(helper_pid)!r}).write_text(str(helper))
+        app = Hipflask("forking")
+        app.secret_key = "{KEY}"
+        """,
+    )
+    started = time.monotonic()
+    try:
+        facts = inspect_app(_loader(project, "inspected_forking"), **CHECKS)
+        elapsed = time.monotonic() - started
+    finally:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, ValueError):
+            os.kill(int(helper_pid.read_text()), signal.SIGKILL)
+
+    assert facts.name == "forking"
+    assert elapsed < 10
 
 
 def test_a_child_that_dies_is_reported() -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import selectors
 import sys
 import traceback
 from collections.abc import Callable
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from ..core.app import Hipflask
 
 __all__ = ["AppFacts", "AppLoadFailed", "app_facts", "in_child", "inspect_app"]
+
+#: How often the wait for the checking child looks whether it has exited.
+_POLL_SECONDS = 0.1
 
 
 class AppLoadFailed(HipflaskError):
@@ -167,9 +171,10 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
                     stream.flush()
             os._exit(0)
     os.close(writer)
-    with os.fdopen(reader, "rb") as source:
-        data = source.read()
-    _pid, status = os.waitpid(pid, 0)
+    try:
+        data, status = _wait_for_answer(reader, pid)
+    finally:
+        os.close(reader)
     if not data:
         raise AppLoadFailed(
             "Loading the app stopped its process before the checks were done"
@@ -179,6 +184,36 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     if ok:
         return value  # type: ignore[no-any-return]
     raise value
+
+
+def _wait_for_answer(reader: int, pid: int) -> tuple[bytes, int]:
+    """All the child wrote on ``reader``, and its exit status, once it has exited.
+
+    The pipe's end of file is not enough: a process the app starts while
+    loading (a ``multiprocessing`` helper, any ``fork``) inherits the pipe's
+    write end and would keep the checks waiting for as long as it runs. So
+    the child's exit ends the wait too, once what it wrote has been read.
+    """
+    answer = bytearray()
+    status: int | None = None
+    with selectors.DefaultSelector() as selector:
+        selector.register(reader, selectors.EVENT_READ)
+        while True:
+            # Once the child is gone, only drain what is already in the pipe.
+            if selector.select(0 if status is not None else _POLL_SECONDS):
+                chunk = os.read(reader, 65536)
+                if not chunk:
+                    break
+                answer += chunk
+            elif status is not None:
+                break
+            else:
+                exited, waited = os.waitpid(pid, os.WNOHANG)
+                if exited:
+                    status = waited
+    if status is None:
+        status = os.waitpid(pid, 0)[1]
+    return bytes(answer), status
 
 
 def _answer(work: Callable[[], AppFacts]) -> bytes:
