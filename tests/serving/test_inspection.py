@@ -173,6 +173,46 @@ def test_a_process_the_app_starts_while_loading_does_not_hold_the_checks(
     assert elapsed < 10
 
 
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_processes_the_app_starts_while_loading_end_with_the_check(
+    project: Path, tmp_path: Path
+) -> None:
+    # Left running, such a helper is orphaned and does the app's background
+    # work beside the workers' own helpers, with nothing left to stop it.
+    helper_pid = tmp_path / "helper.pid"
+    _write(
+        project,
+        "inspected_helper",
+        f"""
+        import multiprocessing, pathlib, time
+        helper = multiprocessing.get_context("fork").Process(
+            target=time.sleep, args=(30,), daemon=True
+        )
+        helper.start()
+        pathlib.Path({str(helper_pid)!r}).write_text(str(helper.pid))
+        app = Hipflask("helped")
+        app.secret_key = "{KEY}"
+        """,
+    )
+    try:
+        inspect_app(_loader(project, "inspected_helper"), **CHECKS)
+        pid = int(helper_pid.read_text())
+        deadline = time.monotonic() + 5
+        while _is_running(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _is_running(pid)
+    finally:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, ValueError):
+            os.kill(int(helper_pid.read_text()), signal.SIGKILL)
+
+
 def test_a_child_that_dies_is_reported() -> None:
     def die() -> AppFacts:
         os._exit(3)

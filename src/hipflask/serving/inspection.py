@@ -43,6 +43,9 @@ __all__ = ["AppFacts", "AppLoadFailed", "app_facts", "in_child", "inspect_app"]
 #: How often the wait for the checking child looks whether it has exited.
 _POLL_SECONDS = 0.1
 
+#: How long the checking child waits for each helper process it kills.
+_HELPER_STOP_SECONDS = 5.0
+
 
 class AppLoadFailed(HipflaskError):
     """The app raised while it was loaded or checked; the message holds its traceback."""
@@ -149,8 +152,9 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
 
     The child ends with :func:`os._exit` once the answer is written: no
     ``atexit`` handler, no wait for the app's threads, nothing it opened
-    flushed into shared files. Where ``fork`` does not exist, ``work`` runs
-    in this process.
+    flushed into shared files; the processes the app started with
+    :mod:`multiprocessing` are stopped first. Where ``fork`` does not exist,
+    ``work`` runs in this process.
     """
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         return work()
@@ -166,6 +170,8 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
             with os.fdopen(writer, "wb") as out:
                 out.write(answer)
         finally:
+            with contextlib.suppress(BaseException):
+                _stop_helpers()
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(Exception):
                     stream.flush()
@@ -184,6 +190,23 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     if ok:
         return value  # type: ignore[no-any-return]
     raise value
+
+
+def _stop_helpers() -> None:  # pragma: no cover - runs in the forked child
+    """Stop the processes the app started with :mod:`multiprocessing` while it loaded.
+
+    Nothing of the checked app may outlive the check. A helper left running
+    is orphaned and goes on with the app's background work (a scheduler, a
+    queue consumer) beside the workers' own helpers, with nothing left to
+    stop it: an interpreter that exits normally stops its daemonic helpers,
+    but the child ends with :func:`os._exit`.
+    """
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return
+    for helper in multiprocessing.active_children():
+        helper.kill()
+        helper.join(_HELPER_STOP_SECONDS)
 
 
 def _wait_for_answer(reader: int, pid: int) -> tuple[bytes, int]:
