@@ -39,9 +39,9 @@ def project(tmp_path: Path) -> Iterator[Path]:
             del sys.modules[name]
 
 
-def _loader(folder: Path, module: str):  # type: ignore[no-untyped-def]
+def _loader(folder: Path, module: str, expression: str = "app"):  # type: ignore[no-untyped-def]
     def load() -> tuple[Hipflask, str | None, str | None]:
-        target = f"{module}:app"
+        target = f"{module}:{expression}"
         return load_target(target, str(folder)), target, str(folder)
 
     return load
@@ -87,6 +87,43 @@ def test_a_refusal_in_the_child_is_raised_here_with_its_class(project: Path) -> 
 
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         inspect_app(_loader(project, "inspected_keyless"), **CHECKS)
+
+
+def test_a_refusal_class_of_the_apps_own_arrives_without_importing_the_app(
+    project: Path,
+) -> None:
+    # Unpickled as it is, the class would be imported by name here, and with
+    # it the app's module, in the process that must never import it.
+    _write(
+        project,
+        "inspected_own_error",
+        """
+        from hipflask.errors import ConfigurationError
+
+        class DatabaseUrlMissing(ConfigurationError):
+            pass
+
+        def create_app():
+            raise DatabaseUrlMissing("DATABASE_URL is not set: export it before serving.")
+        """,
+    )
+
+    with pytest.raises(ConfigurationError, match="DATABASE_URL is not set") as raised:
+        inspect_app(_loader(project, "inspected_own_error", "create_app()"), **CHECKS)
+
+    assert "inspected_own_error" not in sys.modules
+    assert type(raised.value).__module__.startswith("hipflask.")
+
+
+def test_a_refusal_class_that_does_not_pickle_keeps_its_message() -> None:
+    def load() -> tuple[Hipflask, str | None, str | None]:
+        class Local(ConfigurationError):
+            pass
+
+        raise Local("set SHOP_MODE to 'prod' or 'staging'")
+
+    with pytest.raises(ConfigurationError, match="set SHOP_MODE"):
+        inspect_app(load, **CHECKS)
 
 
 def test_a_target_that_does_not_load_is_the_discovery_error(project: Path) -> None:

@@ -243,13 +243,32 @@ def _answer(work: Callable[[], AppFacts]) -> bytes:
     try:
         return pickle.dumps((True, work()))
     except HipflaskError as exc:
-        refusal = pickle.dumps((False, exc))
-        try:
-            pickle.loads(refusal)  # noqa: S301 - our own bytes: will the parent read them?
-        except Exception:
-            # An error class that does not survive pickling keeps its message.
-            refusal = pickle.dumps((False, HipflaskError(str(exc))))
-        return refusal
+        return _refusal(exc)
     except BaseException:
         failure = AppLoadFailed(f"The app failed to load:\n{traceback.format_exc()}")
         return pickle.dumps((False, failure))
+
+
+def _refusal(exc: HipflaskError) -> bytes:
+    """``exc`` pickled so that the parent reads it without importing the app.
+
+    Unpickling imports an error's class by its module's name: a refusal
+    class the app defines would import the app's module in the serving
+    process (or fail there, the module not being on its path), and one
+    defined inside a function does not pickle at all. Such a refusal goes as
+    the nearest hipflask class it derives from, with its message; one whose
+    arguments do not survive pickling, as a plain :class:`HipflaskError`.
+    """
+    message = str(exc)
+    nearest = next(cls for cls in type(exc).__mro__ if _is_hipflask_error(cls))
+    try:
+        portable = exc if nearest is type(exc) else nearest(message)
+        refusal = pickle.dumps((False, portable))
+        pickle.loads(refusal)  # noqa: S301 - our own bytes: will the parent read them?
+    except Exception:
+        refusal = pickle.dumps((False, HipflaskError(message)))
+    return refusal
+
+
+def _is_hipflask_error(cls: type) -> bool:
+    return issubclass(cls, HipflaskError) and cls.__module__.partition(".")[0] == "hipflask"
