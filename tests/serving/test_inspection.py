@@ -258,6 +258,37 @@ def test_a_child_that_dies_is_reported() -> None:
         in_child(die)
 
 
+def test_an_interrupted_check_ends_the_child(tmp_path: Path) -> None:
+    # Ctrl+C (or a supervisor's SIGINT) reaching this process alone: the
+    # child must not go on loading the app, orphaned, once serve has given up.
+    child_pid = tmp_path / "child.pid"
+
+    def load_slowly() -> AppFacts:
+        child_pid.write_text(str(os.getpid()))
+        time.sleep(30)
+        os._exit(0)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            in_child(load_slowly)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    pid = int(child_pid.read_text())
+    try:
+        with pytest.raises(ChildProcessError):  # ended and reaped: no orphan, no zombie
+            os.waitpid(pid, os.WNOHANG)
+    finally:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
 def test_the_child_leaves_this_process_alone() -> None:
     threads = threading.active_count()
 

@@ -26,6 +26,7 @@ import contextlib
 import os
 import pickle
 import selectors
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -179,6 +180,11 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     os.close(writer)
     try:
         data, status = _wait_for_answer(reader, pid)
+    except BaseException:
+        # Interrupted (Ctrl+C, or a signal sent to this process alone): serve
+        # gives up, and the child must not go on loading the app, orphaned.
+        _end_child(pid)
+        raise
     finally:
         os.close(reader)
     if not data:
@@ -207,6 +213,14 @@ def _stop_helpers() -> None:  # pragma: no cover - runs in the forked child
     for helper in multiprocessing.active_children():
         helper.kill()
         helper.join(_HELPER_STOP_SECONDS)
+
+
+def _end_child(pid: int) -> None:
+    """Kill the checking child and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def _wait_for_answer(reader: int, pid: int) -> tuple[bytes, int]:
