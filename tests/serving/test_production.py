@@ -11,6 +11,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -95,6 +96,40 @@ def test_serve_app_refuses_a_debug_app_it_loads_itself(
         serve_app(
             "hipflask_worker_probe:app", sys_path_entry=app_module, host=ALL_INTERFACES, proxy=1
         )
+
+
+def test_serve_app_checks_the_debug_mode_its_workers_will_have(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workers apply HIPFLASK_DEBUG over the app's own DEBUG = False; a
+    # check that did not would pass an app served in debug mode publicly.
+    (tmp_path / "hipflask_debug_probe.py").write_text(
+        f"from hipflask import Hipflask\napp = Hipflask(__name__)\n"
+        f"app.secret_key = {KEY!r}\napp.config['DEBUG'] = False\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
+    real_require = production.require
+
+    def no_server(*args: Any, **kwargs: Any) -> Any:
+        pytest.fail("the checks passed a debug-mode app on a public address")
+
+    def granian_without_server(module: str, extra: str) -> Any:
+        loaded = real_require(module, extra)
+        return SimpleNamespace(Granian=no_server) if module == "granian" else loaded
+
+    monkeypatch.setattr(production, "require", granian_without_server)
+    monkeypatch.setattr(production, "ensure_free", lambda host, port: None)
+
+    with pytest.raises(ConfigurationError, match="debug-mode app"):
+        serve_app(
+            "hipflask_debug_probe:app",
+            sys_path_entry=str(tmp_path),
+            host=ALL_INTERFACES,
+            proxy=1,
+            host_names=["example.com"],
+        )
+    assert load_worker_app("hipflask_debug_probe:app", sys_path_entry=str(tmp_path)).debug
 
 
 def test_serve_app_reports_a_target_that_does_not_load(tmp_path: Path) -> None:

@@ -222,14 +222,7 @@ def load_worker_app(
     served as WSGI behind :class:`~hipflask.serving.buffering.BufferedWSGI`.
     ``trusted_hosts`` becomes its ``TRUSTED_HOSTS`` (see :func:`check_deployment`).
     """
-    from ..cli.discovery import debug_from_environment
-    from ..cli.discovery import load_target
-
-    app = load_target(target, sys_path_entry)
-    debug = debug_from_environment()
-    if debug is not None:
-        # As the command line applied it to the app it checked.
-        app.debug = debug
+    app = _load_served_app(target, sys_path_entry)
     apply_secret_key_from_env(app.config)
     if proxy is not None:
         app.config["PROXY_FIX"] = proxy
@@ -245,6 +238,24 @@ def load_worker_app(
     if wsgi_threads is not None:
         served = BufferedWSGI(app, app.config, wsgi_threads)
     return served
+
+
+def _load_served_app(target: str, sys_path_entry: str | None) -> Hipflask:
+    """The app at ``target`` as the workers serve it, for them and for the checks alike.
+
+    ``HIPFLASK_DEBUG`` wins over the app's own ``DEBUG``, as the command line
+    applies it: were the checks to load the app without it, an app setting
+    ``DEBUG = False`` would pass the debug refusal and then be served in
+    debug mode.
+    """
+    from ..cli.discovery import debug_from_environment
+    from ..cli.discovery import load_target
+
+    app = load_target(target, sys_path_entry)
+    debug = debug_from_environment()
+    if debug is not None:
+        app.debug = debug
+    return app
 
 
 def _granian_options(
@@ -439,9 +450,7 @@ def _facts_of(
         return app_facts(app, import_target=target, sys_path_entry=sys_path_entry, **checks)
 
     def load() -> tuple[Hipflask, str | None, str | None]:
-        from ..cli.discovery import load_target
-
-        return load_target(target, sys_path_entry), target, sys_path_entry
+        return _load_served_app(target, sys_path_entry), target, sys_path_entry
 
     return inspect_app(load, **checks)
 
