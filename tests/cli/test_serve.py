@@ -142,6 +142,16 @@ def test_a_debug_app_is_refused_on_a_public_address(
     assert served == []
 
 
+def test_an_app_that_is_not_found_is_a_usage_error_as_in_every_command(project: Path) -> None:
+    # Found in a child process now, but still discovery's usage error: exit
+    # status 2 and the usage line, as 'hipflask run' and 'routes' answer.
+    result = CliRunner().invoke(cli, ["--app", "no_such_module_here", "serve"])
+
+    assert result.exit_code == 2, result.output
+    assert "Usage: " in result.output
+    assert "Could not import 'no_such_module_here'" in result.output
+
+
 def test_an_app_without_an_import_location_cannot_be_served(app: Hipflask) -> None:
     result = app.test_cli_runner().invoke(cli, ["serve"])
 

@@ -341,6 +341,10 @@ def serve_command(
             host_names=host_names,
             announce=announce,
         )
+    except click.ClickException:
+        # Discovery's NoAppException, raised again from the checking child:
+        # a usage error (status 2, the usage line), as in every other command.
+        raise
     except HipflaskError as exc:
         raise click.ClickException(str(exc)) from exc
 
