@@ -73,3 +73,23 @@ def test_a_saved_record_keeps_new_files_and_drops_old_ones(tmp_path: Path) -> No
 
     assert same.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same.txt"]  # no hidden copy
+
+
+def test_a_saved_record_keeps_a_file_it_wrote_under_a_name_it_also_deletes(
+    tmp_path: Path,
+) -> None:
+    # Two upload fields of one record: one uploads a.png over the name the
+    # other's old file had, and the other then lets its old a.png go.
+    shared = tmp_path / "a.png"
+    shared.write_text("old")
+    upload = tmp_path / ".upload.part"
+    upload.write_text("new")
+
+    with saving_files() as changes:
+        changes.keep_for_undo(str(shared), str(upload))
+        os.replace(upload, shared)
+        changes.delete_later(str(shared))
+        files_saved()
+
+    assert shared.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]

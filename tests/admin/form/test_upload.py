@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -641,6 +642,80 @@ def test_files_follow_the_commit_when_a_hook_after_it_fails(
     # The row was committed with the new name: that file is kept, the old one gone.
     assert _stored(session, record_id) == ("mine", "next.gif")
     assert sorted(p.name for p in folder.iterdir()) == ["next.gif"]
+
+
+def _concurrent_app(app: Hipflask, session: orm.scoped_session[orm.Session], folder: Path) -> None:
+    """A view whose saves meet another save (another worker) of the name ``shared.png``.
+
+    ``on_model_change`` runs after the fields wrote their files and before
+    the commit: there the other save writes ``shared.png`` as the upload
+    fields do (a new file moved over the name) and is committed.
+    """
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    class RacedView(ModelView):
+        form_overrides = {"path": FileUploadField}  # noqa: RUF012
+        form_args = {"path": {"base_path": str(folder)}}  # noqa: RUF012
+
+        def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+            temp = folder / ".other-save.part"
+            temp.write_bytes(b"the other save")
+            os.replace(temp, folder / "shared.png")
+
+    Admin(app).add_view(RacedView(Document, session, endpoint="raced"))
+
+
+def test_a_refused_save_does_not_put_back_what_another_save_wrote_over_since(
+    app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+) -> None:
+    # Put back blindly, the old content would replace the other save's file,
+    # committed with its record.
+    (folder / "shared.png").write_bytes(b"before")
+    _concurrent_app(app, session, folder)
+
+    client.post("/admin/raced/new/", data={"title": "refused", "path": upload("shared.png", PNG)})
+
+    assert session.query(Document).count() == 0
+    assert (folder / "shared.png").read_bytes() == b"the other save"
+    assert sorted(p.name for p in folder.iterdir()) == ["shared.png"]  # no hidden copy left
+
+
+def test_a_refused_new_file_is_not_removed_once_another_save_wrote_over_it(
+    app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+) -> None:
+    _concurrent_app(app, session, folder)
+
+    client.post("/admin/raced/new/", data={"title": "refused", "path": upload("shared.png", PNG)})
+
+    assert (folder / "shared.png").read_bytes() == b"the other save"
+    assert sorted(p.name for p in folder.iterdir()) == ["shared.png"]
+
+
+def test_a_saved_record_does_not_delete_a_file_written_anew_since_it_was_replaced(
+    app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+) -> None:
+    _concurrent_app(app, session, folder)
+    client.post("/admin/raced/new/", data={"title": "mine", "path": upload("shared.png", PNG)})
+    record_id = session.query(Document).one().id
+
+    # This save replaces shared.png by next.png; meanwhile another record's
+    # upload wrote shared.png anew. The old file goes, the other's stays.
+    client.post(
+        f"/admin/raced/edit/?id={record_id}",
+        data={"title": "mine", "path": upload("next.png", PNG)},
+    )
+
+    assert _stored(session, record_id) == ("mine", "next.png")
+    assert (folder / "shared.png").read_bytes() == b"the other save"
 
 
 def test_the_model_view_refuses_a_disguised_page_and_writes_nothing(

@@ -12,6 +12,12 @@ record. A model view opens :func:`saving_files` around ``create_model`` and
   the old one under a hidden name, put back if the save fails;
 * a file to delete is deleted only once the save succeeded.
 
+Each step acts only on the file it recorded (compared by device and inode):
+another save of the same name (another worker, another admin) may write it
+anew meanwhile and commit, and its file is not this save's to remove or
+overwrite. Nor does a save delete, as one field's old file, a file another
+of its fields just wrote under that name.
+
 Outside a model view's save (a form of the app's own), the fields act at
 once, as Flask-Admin's do.
 """
@@ -29,6 +35,9 @@ from contextvars import ContextVar
 
 __all__ = ["FileChanges", "files_saved", "open_changes", "saving_files"]
 
+#: A file's identity, ``(st_dev, st_ino)``: what a name points to, whoever wrote it last.
+_FileId = tuple[int, int]
+
 
 class FileChanges:
     """What the upload fields of one save did, settled by :meth:`settle`."""
@@ -38,30 +47,36 @@ class FileChanges:
     def __init__(self) -> None:
         #: Set by the view when the backend reports the record saved.
         self.saved = False
-        self._created: list[str] = []
-        self._replaced: list[tuple[str, str]] = []
-        self._doomed: list[str] = []
+        self._created: list[tuple[str, _FileId | None]] = []
+        self._replaced: list[tuple[str, str, _FileId | None]] = []
+        self._doomed: list[tuple[str, _FileId]] = []
 
     def created(self, path: str) -> None:
-        """``path`` was written where no file was: removed on undo."""
-        self._created.append(path)
+        """``path`` was written where no file was: removed on undo, if still this file."""
+        self._created.append((path, _file_id(path)))
 
-    def keep_for_undo(self, path: str) -> None:
-        """Just before ``path`` is written over: keep its old content to put back on undo.
+    def keep_for_undo(self, path: str, replacement: str | None = None) -> None:
+        """Just before ``replacement`` is moved over ``path``: keep the old content for undo.
 
         The old file stays reachable through a hidden hard link beside it, so
         nothing is copied; a name with no file yet counts as :meth:`created`.
+        Undo puts the old content back (or removes a created file) only while
+        ``path`` is still ``replacement``'s file; given no ``replacement``,
+        whatever is there then.
         """
+        ours = _file_id(replacement) if replacement is not None else None
         if not op.isfile(path):
-            self.created(path)
+            self._created.append((path, ours))
             return
         backup = op.join(op.dirname(path), f".{secrets.token_hex(8)}.old")
         os.link(path, backup)
-        self._replaced.append((path, backup))
+        self._replaced.append((path, backup, ours))
 
     def delete_later(self, path: str) -> None:
-        """Delete ``path`` once the record is saved, not before."""
-        self._doomed.append(path)
+        """Delete ``path`` once the record is saved, not before, if still the same file."""
+        doomed = _file_id(path)
+        if doomed is not None:  # gone already: nothing to delete
+            self._doomed.append((path, doomed))
 
     def settle(self) -> None:
         """Keep the new files and delete the doomed ones, or undo every write.
@@ -71,15 +86,22 @@ class FileChanges:
         and does not leave the rest of the save half undone.
         """
         if self.saved:
-            for path in self._doomed:
-                _attempt(os.remove, path)
-            for _path, backup in self._replaced:
+            written = {ours for _path, ours in self._created}
+            written.update(ours for _path, _backup, ours in self._replaced)
+            for path, doomed in self._doomed:
+                if doomed not in written and _file_id(path) == doomed:
+                    _attempt(os.remove, path)
+            for _path, backup, _ours in self._replaced:
                 _attempt(os.remove, backup)
             return
-        for path in reversed(self._created):
-            _attempt(os.remove, path)
-        for path, backup in reversed(self._replaced):
-            _attempt(os.replace, backup, path)
+        for path, ours in reversed(self._created):
+            if _is_still(path, ours):
+                _attempt(os.remove, path)
+        for path, backup, ours in reversed(self._replaced):
+            if _is_still(path, ours):
+                _attempt(os.replace, backup, path)
+            else:
+                _attempt(os.remove, backup)  # another save's file is there now: it stays
 
 
 _log = logging.getLogger("hipflask.admin")
@@ -118,6 +140,19 @@ def saving_files() -> Iterator[FileChanges]:
     finally:
         _changes.reset(token)
         changes.settle()
+
+
+def _file_id(path: str) -> _FileId | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _is_still(path: str, recorded: _FileId | None) -> bool:
+    """Whether ``path`` is still the file recorded (an unknown one: whatever is there)."""
+    return recorded is None or _file_id(path) == recorded
 
 
 def _attempt(step: Callable[..., None], *paths: str) -> None:

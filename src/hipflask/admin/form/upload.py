@@ -249,7 +249,7 @@ class FileUploadField(StringField, FileField):
             changes = open_changes()
             if self._allow_overwrite:
                 if changes is not None:
-                    changes.keep_for_undo(path)
+                    changes.keep_for_undo(path, temp)
                 os.replace(temp, path)
             else:
                 # link() fails if the name exists: no check-then-write race.
