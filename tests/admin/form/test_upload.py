@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import io
@@ -716,6 +717,47 @@ def test_a_saved_record_does_not_delete_a_file_written_anew_since_it_was_replace
 
     assert _stored(session, record_id) == ("mine", "next.png")
     assert (folder / "shared.png").read_bytes() == b"the other save"
+
+
+@pytest.fixture
+def hard_links_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``link()`` refused as for a file of another owner under ``fs.protected_hardlinks``."""
+    real_link = os.link
+
+    def link(source: Any, target: Any, *args: Any, **kwargs: Any) -> None:
+        if str(target).endswith(".old"):
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(source))
+        real_link(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+
+
+def test_a_same_name_replacement_needs_no_hard_link(
+    admin_app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    without_pillow: None,
+    hard_links_refused: None,
+) -> None:
+    # Writing over the name needs the folder's permission alone; keeping the
+    # old content for undo must not turn that into a failed save.
+    record_id = _two_documents(client, session)
+    replacement = PNG + b"new"
+
+    client.post(
+        f"/admin/document/edit/?id={record_id}",
+        data={"title": "refused", "path": upload("mine.png", replacement)},
+    )
+    assert (folder / "mine.png").read_bytes() == PNG
+    response = client.post(
+        f"/admin/document/edit/?id={record_id}",
+        data={"title": "mine", "path": upload("mine.png", replacement)},
+    )
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert (folder / "mine.png").read_bytes() == replacement
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]
 
 
 def test_the_model_view_refuses_a_disguised_page_and_writes_nothing(

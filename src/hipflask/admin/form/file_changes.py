@@ -29,6 +29,7 @@ import logging
 import os
 import os.path as op
 import secrets
+import shutil
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -59,18 +60,18 @@ class FileChanges:
         """Just before ``replacement`` is moved over ``path``: keep the old content for undo.
 
         The old file stays reachable through a hidden hard link beside it, so
-        nothing is copied; a name with no file yet counts as :meth:`created`.
-        Undo puts the old content back (or removes a created file) only while
-        ``path`` is still ``replacement``'s file; given no ``replacement``,
-        whatever is there then.
+        nothing is copied, unless the link is refused; a name with no file yet
+        counts as :meth:`created`. Undo puts the old content back (or removes
+        a created file) only while ``path`` is still ``replacement``'s file;
+        given no ``replacement``, whatever is there then.
         """
         ours = _file_id(replacement) if replacement is not None else None
         if not op.isfile(path):
             self._created.append((path, ours))
             return
         backup = op.join(op.dirname(path), f".{secrets.token_hex(8)}.old")
-        os.link(path, backup)
-        self._replaced.append((path, backup, ours))
+        if _keep_old_content(path, backup):
+            self._replaced.append((path, backup, ours))
 
     def delete_later(self, path: str) -> None:
         """Delete ``path`` once the record is saved, not before, if still the same file."""
@@ -140,6 +141,28 @@ def saving_files() -> Iterator[FileChanges]:
     finally:
         _changes.reset(token)
         changes.settle()
+
+
+def _keep_old_content(path: str, backup: str) -> bool:
+    """Make ``backup`` hold ``path``'s content: a hard link, else a copy.
+
+    Writing over ``path`` needs only the folder's permission, a hard link
+    more: the kernel refuses one to a file of another owner
+    (``fs.protected_hardlinks``), and some file systems have none. Without
+    either, the upload still goes ahead, as it did before undo existed, and
+    a refused save leaves the new content in place (logged).
+    """
+    with contextlib.suppress(OSError):
+        os.link(path, backup)
+        return True
+    try:
+        shutil.copy2(path, backup)
+    except OSError:
+        _log.exception("Could not keep %s to put back if the save fails", path)
+        with contextlib.suppress(OSError):
+            os.remove(backup)
+        return False
+    return True
 
 
 def _file_id(path: str) -> _FileId | None:
