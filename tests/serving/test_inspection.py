@@ -20,12 +20,13 @@ from hipflask.cli.discovery import load_target
 from hipflask.errors import ConfigurationError
 from hipflask.serving.inspection import AppFacts
 from hipflask.serving.inspection import AppLoadFailed
+from hipflask.serving.inspection import StartupChecks
 from hipflask.serving.inspection import in_child
 from hipflask.serving.inspection import inspect_app
 
 KEY = "7d1e5a8c2f6b0d4e9a3c7f1b5d8e2a4c8e2a6f0b9d3e7a1c5f8b2d6e0a4c9f3b"
 
-CHECKS = {"host": "127.0.0.1", "tls": False, "proxy": False, "insecure_http": False}
+CHECKS = StartupChecks(host="127.0.0.1", tls=False, proxy=False, insecure_http=False)
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_the_facts_come_back_and_the_app_stays_in_the_child(project: Path) -> No
         """,
     )
 
-    facts = inspect_app(_loader(project, "inspected_plain"), workers=1, **CHECKS)
+    facts = inspect_app(_loader(project, "inspected_plain"), CHECKS)
 
     assert facts == AppFacts(
         name="shop",
@@ -86,7 +87,7 @@ def test_a_refusal_in_the_child_is_raised_here_with_its_class(project: Path) -> 
     _write(project, "inspected_keyless", 'app = Hipflask("shop")\n')
 
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
-        inspect_app(_loader(project, "inspected_keyless"), **CHECKS)
+        inspect_app(_loader(project, "inspected_keyless"), CHECKS)
 
 
 def test_a_refusal_class_of_the_apps_own_arrives_without_importing_the_app(
@@ -109,7 +110,7 @@ def test_a_refusal_class_of_the_apps_own_arrives_without_importing_the_app(
     )
 
     with pytest.raises(ConfigurationError, match="DATABASE_URL is not set") as raised:
-        inspect_app(_loader(project, "inspected_own_error", "create_app()"), **CHECKS)
+        inspect_app(_loader(project, "inspected_own_error", "create_app()"), CHECKS)
 
     assert "inspected_own_error" not in sys.modules
     assert type(raised.value).__module__.startswith("hipflask.")
@@ -123,19 +124,19 @@ def test_a_refusal_class_that_does_not_pickle_keeps_its_message() -> None:
         raise Local("set SHOP_MODE to 'prod' or 'staging'")
 
     with pytest.raises(ConfigurationError, match="set SHOP_MODE"):
-        inspect_app(load, **CHECKS)
+        inspect_app(load, CHECKS)
 
 
 def test_a_target_that_does_not_load_is_the_discovery_error(project: Path) -> None:
     with pytest.raises(NoAppException, match="inspected_missing"):
-        inspect_app(_loader(project, "inspected_missing"), **CHECKS)
+        inspect_app(_loader(project, "inspected_missing"), CHECKS)
 
 
 def test_an_import_error_is_discoverys_message_with_the_traceback(project: Path) -> None:
     _write(project, "inspected_broken", "app = Hipflask(undefined_name)\n")
 
     with pytest.raises(NoAppException) as raised:
-        inspect_app(_loader(project, "inspected_broken"), **CHECKS)
+        inspect_app(_loader(project, "inspected_broken"), CHECKS)
 
     assert "NameError: name 'undefined_name' is not defined" in str(raised.value)
     assert "inspected_broken.py" in str(raised.value)
@@ -146,7 +147,7 @@ def test_any_other_error_loading_the_app_reports_its_traceback() -> None:
         raise RuntimeError("the database was not there")
 
     with pytest.raises(AppLoadFailed) as raised:
-        inspect_app(load, **CHECKS)
+        inspect_app(load, CHECKS)
 
     message = str(raised.value)
     assert message.startswith("The app failed to load:")
@@ -171,7 +172,7 @@ def test_threads_and_exit_handlers_the_app_starts_do_not_hold_the_checks(
     )
     started = time.monotonic()
 
-    facts = inspect_app(_loader(project, "inspected_busy"), **CHECKS)
+    facts = inspect_app(_loader(project, "inspected_busy"), CHECKS)
 
     assert facts.name == "busy"
     assert time.monotonic() - started < 30
@@ -200,7 +201,7 @@ def test_a_process_the_app_starts_while_loading_does_not_hold_the_checks(
     )
     started = time.monotonic()
     try:
-        facts = inspect_app(_loader(project, "inspected_forking"), **CHECKS)
+        facts = inspect_app(_loader(project, "inspected_forking"), CHECKS)
         elapsed = time.monotonic() - started
     finally:
         with contextlib.suppress(FileNotFoundError, ProcessLookupError, ValueError):
@@ -239,7 +240,7 @@ def test_processes_the_app_starts_while_loading_end_with_the_check(
         """,
     )
     try:
-        inspect_app(_loader(project, "inspected_helper"), **CHECKS)
+        inspect_app(_loader(project, "inspected_helper"), CHECKS)
         pid = int(helper_pid.read_text())
         deadline = time.monotonic() + 5
         while _is_running(pid) and time.monotonic() < deadline:

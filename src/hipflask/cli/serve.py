@@ -18,6 +18,7 @@ import click
 from ..errors import ConfigurationError
 from ..errors import HipflaskError
 from ..serving.devserver import is_loopback
+from ..serving.inspection import StartupChecks
 from ..serving.inspection import inspect_app
 from ..serving.limits import ServerLimits
 from ..serving.production import INTERFACES
@@ -283,8 +284,7 @@ def serve_command(
             # Checked before the banner, so it never announces a site that
             # then fails to start; granian would report it in every worker.
             check_certificate_files(cert, key)
-        facts = inspect_app(
-            functools.partial(_load, info),
+        checks = StartupChecks(
             host=host,
             tls=cert is not None,
             proxy=proxy_setting is not None,
@@ -293,6 +293,7 @@ def serve_command(
             workers=workers,
             interface=interface,
         )
+        facts = inspect_app(functools.partial(_load, info), checks)
         target = facts.import_target or ""  # _load refuses an app without one
         interface = facts.interface
         names = facts.host_names

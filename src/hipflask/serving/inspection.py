@@ -39,7 +39,7 @@ from ..errors import HipflaskError
 if TYPE_CHECKING:
     from ..core.app import Hipflask
 
-__all__ = ["AppFacts", "AppLoadFailed", "app_facts", "in_child", "inspect_app"]
+__all__ = ["AppFacts", "AppLoadFailed", "StartupChecks", "app_facts", "in_child", "inspect_app"]
 
 #: How often the wait for the checking child looks whether it has exited.
 _POLL_SECONDS = 0.1
@@ -72,18 +72,32 @@ class AppFacts:
     counters: list[str]
 
 
+@dataclass(frozen=True)
+class StartupChecks:
+    """What the start-up checks judge the app against: where and how it will be served."""
+
+    #: The address the server listens on.
+    host: str
+    #: Whether it serves HTTPS.
+    tls: bool
+    #: Whether a reverse proxy in front is declared.
+    proxy: bool
+    #: Whether plain HTTP on a public address was asked for explicitly.
+    insecure_http: bool
+    #: The names the site is reached by (``--host-name``).
+    host_names: Sequence[str] = ()
+    #: How many worker processes will serve it.
+    workers: int = 1
+    #: ``auto``, ``wsgi`` or ``asgi``.
+    interface: str = "auto"
+
+
 def app_facts(
     app: Hipflask,
+    checks: StartupChecks,
     *,
     import_target: str | None,
     sys_path_entry: str | None,
-    host: str,
-    tls: bool,
-    proxy: bool,
-    insecure_http: bool,
-    host_names: Sequence[str] = (),
-    workers: int = 1,
-    interface: str = "auto",
 ) -> AppFacts:
     """Run every start-up check on ``app`` (raising the first refusal) and gather its facts."""
     from .production import check_deployment
@@ -93,13 +107,14 @@ def app_facts(
 
     trusted = check_deployment(
         app,
-        host,
-        tls=tls,
-        proxy=proxy,
-        insecure_http=insecure_http,
-        host_names=host_names,
-        workers=workers,
+        checks.host,
+        tls=checks.tls,
+        proxy=checks.proxy,
+        insecure_http=checks.insecure_http,
+        host_names=checks.host_names,
+        workers=checks.workers,
     )
+    interface = checks.interface
     return AppFacts(
         name=app.name,
         import_target=import_target,
@@ -107,20 +122,12 @@ def app_facts(
         trusted_hosts=trusted,
         host_names=trusted_host_names(app, trusted),
         interface=choose_interface(app) if interface == "auto" else interface,
-        counters=list(local_counters(app, workers)),
+        counters=list(local_counters(app, checks.workers)),
     )
 
 
 def inspect_app(
-    load: Callable[[], tuple[Hipflask, str | None, str | None]],
-    *,
-    host: str,
-    tls: bool,
-    proxy: bool,
-    insecure_http: bool,
-    host_names: Sequence[str] = (),
-    workers: int = 1,
-    interface: str = "auto",
+    load: Callable[[], tuple[Hipflask, str | None, str | None]], checks: StartupChecks
 ) -> AppFacts:
     """Load the app with ``load`` and check it, in a child process; see the module docstring.
 
@@ -132,18 +139,7 @@ def inspect_app(
 
     def check() -> AppFacts:
         app, target, entry = load()
-        return app_facts(
-            app,
-            import_target=target,
-            sys_path_entry=entry,
-            host=host,
-            tls=tls,
-            proxy=proxy,
-            insecure_http=insecure_http,
-            host_names=host_names,
-            workers=workers,
-            interface=interface,
-        )
+        return app_facts(app, checks, import_target=target, sys_path_entry=entry)
 
     return in_child(check)
 

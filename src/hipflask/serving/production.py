@@ -57,6 +57,7 @@ from .buffering import BufferedWSGI
 from .devserver import is_loopback
 from .hostnames import server_name_hosts
 from .inspection import AppFacts
+from .inspection import StartupChecks
 from .inspection import app_facts
 from .inspection import inspect_app
 from .limits import ServerLimits
@@ -440,19 +441,16 @@ def choose_interface(app: Hipflask) -> str:
 
 
 def _facts_of(
-    target: str,
-    sys_path_entry: str | None,
-    app: Hipflask | None,
-    **checks: Any,
+    target: str, sys_path_entry: str | None, app: Hipflask | None, checks: StartupChecks
 ) -> AppFacts:
     """The start-up checks of :func:`serve_app`: on ``app`` here, or on ``target`` in a child."""
     if app is not None:
-        return app_facts(app, import_target=target, sys_path_entry=sys_path_entry, **checks)
+        return app_facts(app, checks, import_target=target, sys_path_entry=sys_path_entry)
 
     def load() -> tuple[Hipflask, str | None, str | None]:
         return _load_served_app(target, sys_path_entry), target, sys_path_entry
 
-    return inspect_app(load, **checks)
+    return inspect_app(load, checks)
 
 
 def serve_app(
@@ -521,10 +519,7 @@ def serve_app(
     if redirect_http is not None and cert is None:
         raise ConfigurationError("--redirect-http needs HTTPS to redirect to: add --cert.")
     if facts is None:
-        facts = _facts_of(
-            target,
-            sys_path_entry,
-            app,
+        checks = StartupChecks(
             host=host,
             tls=cert is not None,
             # A proxy counts only if the app will trust one: proxy=0 is read as
@@ -536,6 +531,7 @@ def serve_app(
             workers=workers,
             interface=interface,
         )
+        facts = _facts_of(target, sys_path_entry, app, checks)
     trusted_hosts = facts.trusted_hosts
     interface = facts.interface
     if announce is None:
