@@ -6,6 +6,7 @@ import importlib.util
 import io
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -512,11 +513,39 @@ def test_the_model_view_saves_replaces_and_deletes_uploads(
     assert list(folder.iterdir()) == []
 
 
-def _two_documents(client: HipflaskClient, session: orm.scoped_session[orm.Session]) -> int:
-    """``other`` without a file and ``mine`` with ``mine.png``; the id of ``mine``."""
+@dataclass
+class Saves:
+    """The document view holding ``other`` (no file) and ``mine`` (``mine.png``)."""
+
+    client: HipflaskClient
+    session: orm.scoped_session[orm.Session]
+    folder: Path
+    mine: int
+
+    def edit(self, **data: Any) -> Any:
+        """Post the edit form of ``mine``."""
+        return self.client.post(f"/admin/document/edit/?id={self.mine}", data=data)
+
+    def stored(self) -> tuple[str, str | None]:
+        """``mine``'s committed title and file name."""
+        return _stored(self.session, self.mine)
+
+    def files(self) -> list[str]:
+        return sorted(p.name for p in self.folder.iterdir())
+
+
+@pytest.fixture
+def saves(
+    admin_app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    without_pillow: None,
+) -> Saves:
     client.post("/admin/document/new/", data={"title": "other"})
     client.post("/admin/document/new/", data={"title": "mine", "path": upload("mine.png", PNG)})
-    return session.query(Document).filter_by(title="mine").one().id
+    mine = session.query(Document).filter_by(title="mine").one().id
+    return Saves(client, session, folder, mine)
 
 
 def _stored(session: orm.scoped_session[orm.Session], record_id: int) -> tuple[str, str | None]:
@@ -527,89 +556,50 @@ def _stored(session: orm.scoped_session[orm.Session], record_id: int) -> tuple[s
 
 
 def test_a_replacement_the_database_refuses_keeps_the_old_file_and_leaves_no_new_one(
-    admin_app: Hipflask,
-    client: HipflaskClient,
-    session: orm.scoped_session[orm.Session],
-    folder: Path,
-    without_pillow: None,
+    saves: Saves,
 ) -> None:
-    record_id = _two_documents(client, session)
-
     # The database refuses the title: the commit fails after the new file was written.
-    response = client.post(
-        f"/admin/document/edit/?id={record_id}",
-        data={"title": "refused", "path": upload("other.gif", GIF)},
-    )
+    response = saves.edit(title="refused", path=upload("other.gif", GIF))
 
     assert response.status_code == 200
     assert "Integrity error" in response.get_data(as_text=True)
-    assert _stored(session, record_id) == ("mine", "mine.png")
-    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]
-    assert (folder / "mine.png").read_bytes() == PNG
+    assert saves.stored() == ("mine", "mine.png")
+    assert saves.files() == ["mine.png"]
+    assert (saves.folder / "mine.png").read_bytes() == PNG
 
 
 def test_a_replacement_under_the_same_name_the_database_refuses_puts_the_old_content_back(
-    admin_app: Hipflask,
-    client: HipflaskClient,
-    session: orm.scoped_session[orm.Session],
-    folder: Path,
-    without_pillow: None,
+    saves: Saves,
 ) -> None:
-    record_id = _two_documents(client, session)
     replacement = PNG + b"new"
 
-    client.post(
-        f"/admin/document/edit/?id={record_id}",
-        data={"title": "refused", "path": upload("mine.png", replacement)},
-    )
+    saves.edit(title="refused", path=upload("mine.png", replacement))
 
-    assert _stored(session, record_id) == ("mine", "mine.png")
-    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]  # no hidden copy left
-    assert (folder / "mine.png").read_bytes() == PNG
+    assert saves.stored() == ("mine", "mine.png")
+    assert saves.files() == ["mine.png"]  # no hidden copy left
+    assert (saves.folder / "mine.png").read_bytes() == PNG
 
     # Saved, the new content stays and the hidden copy goes.
-    client.post(
-        f"/admin/document/edit/?id={record_id}",
-        data={"title": "mine", "path": upload("mine.png", replacement)},
-    )
-    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]
-    assert (folder / "mine.png").read_bytes() == replacement
+    saves.edit(title="mine", path=upload("mine.png", replacement))
+    assert saves.files() == ["mine.png"]
+    assert (saves.folder / "mine.png").read_bytes() == replacement
 
 
-def test_a_deletion_the_database_refuses_keeps_the_file(
-    admin_app: Hipflask,
-    client: HipflaskClient,
-    session: orm.scoped_session[orm.Session],
-    folder: Path,
-    without_pillow: None,
-) -> None:
-    record_id = _two_documents(client, session)
+def test_a_deletion_the_database_refuses_keeps_the_file(saves: Saves) -> None:
+    saves.edit(title="refused", path="mine.png", **{"_path-delete": "y"})
 
-    client.post(
-        f"/admin/document/edit/?id={record_id}",
-        data={"title": "refused", "path": "mine.png", "_path-delete": "y"},
-    )
-
-    assert _stored(session, record_id) == ("mine", "mine.png")
-    assert (folder / "mine.png").read_bytes() == PNG
+    assert saves.stored() == ("mine", "mine.png")
+    assert (saves.folder / "mine.png").read_bytes() == PNG
 
 
-def test_a_record_the_database_refuses_to_create_leaves_no_file(
-    admin_app: Hipflask,
-    client: HipflaskClient,
-    session: orm.scoped_session[orm.Session],
-    folder: Path,
-    without_pillow: None,
-) -> None:
-    _two_documents(client, session)
-
-    response = client.post(
+def test_a_record_the_database_refuses_to_create_leaves_no_file(saves: Saves) -> None:
+    response = saves.client.post(
         "/admin/document/new/", data={"title": "refused", "path": upload("late.png", PNG)}
     )
 
     assert "Integrity error" in response.get_data(as_text=True)
-    assert session.query(Document).count() == 2
-    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]
+    assert saves.session.query(Document).count() == 2
+    assert saves.files() == ["mine.png"]
 
 
 def test_files_follow_the_commit_when_a_hook_after_it_fails(
@@ -732,32 +722,18 @@ def hard_links_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "link", link)
 
 
-def test_a_same_name_replacement_needs_no_hard_link(
-    admin_app: Hipflask,
-    client: HipflaskClient,
-    session: orm.scoped_session[orm.Session],
-    folder: Path,
-    without_pillow: None,
-    hard_links_refused: None,
-) -> None:
+def test_a_same_name_replacement_needs_no_hard_link(saves: Saves, hard_links_refused: None) -> None:
     # Writing over the name needs the folder's permission alone; keeping the
     # old content for undo must not turn that into a failed save.
-    record_id = _two_documents(client, session)
     replacement = PNG + b"new"
 
-    client.post(
-        f"/admin/document/edit/?id={record_id}",
-        data={"title": "refused", "path": upload("mine.png", replacement)},
-    )
-    assert (folder / "mine.png").read_bytes() == PNG
-    response = client.post(
-        f"/admin/document/edit/?id={record_id}",
-        data={"title": "mine", "path": upload("mine.png", replacement)},
-    )
+    saves.edit(title="refused", path=upload("mine.png", replacement))
+    assert (saves.folder / "mine.png").read_bytes() == PNG
+    response = saves.edit(title="mine", path=upload("mine.png", replacement))
 
     assert response.status_code == 302, response.get_data(as_text=True)
-    assert (folder / "mine.png").read_bytes() == replacement
-    assert sorted(p.name for p in folder.iterdir()) == ["mine.png"]
+    assert (saves.folder / "mine.png").read_bytes() == replacement
+    assert saves.files() == ["mine.png"]
 
 
 def test_the_model_view_refuses_a_disguised_page_and_writes_nothing(
