@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 import threading
@@ -301,3 +302,48 @@ def test_the_child_leaves_this_process_alone() -> None:
         in_child(change_here)
     assert "HIPFLASK_INSPECTED" not in os.environ
     assert threading.active_count() == threads
+
+
+SIGTERMED = """
+import os, pathlib, signal, sys, threading, time
+from hipflask.serving.inspection import in_child
+
+record = pathlib.Path(sys.argv[1])
+
+def load_slowly():
+    record.write_text(str(os.getpid()))
+    time.sleep(30)
+    os._exit(0)
+
+def terminate_when_loading():
+    while not record.exists():
+        time.sleep(0.01)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+threading.Thread(target=terminate_when_loading, daemon=True).start()
+in_child(load_slowly)
+"""
+
+
+def test_a_sigterm_during_the_check_ends_the_child_too(tmp_path: Path) -> None:
+    # A supervisor stopping serve while it checks the app: Python's default
+    # SIGTERM would end this process with no clean-up, orphaning the child.
+    record = tmp_path / "child.pid"
+    done = subprocess.run(
+        [sys.executable, "-c", SIGTERMED, str(record)], capture_output=True, timeout=60
+    )
+
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr.decode()
+    pid = int(record.read_text())
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

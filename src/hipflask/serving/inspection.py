@@ -28,8 +28,10 @@ import pickle
 import selectors
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -175,10 +177,12 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
             os._exit(0)
     os.close(writer)
     try:
-        data, status = _wait_for_answer(reader, pid)
+        with _terminate_raises():
+            data, status = _wait_for_answer(reader, pid)
     except BaseException:
-        # Interrupted (Ctrl+C, or a signal sent to this process alone): serve
-        # gives up, and the child must not go on loading the app, orphaned.
+        # Interrupted (Ctrl+C, a SIGTERM or SIGINT sent to this process
+        # alone): serve gives up, and the child must not go on loading the
+        # app, orphaned.
         _end_child(pid)
         raise
     finally:
@@ -209,6 +213,32 @@ def _stop_helpers() -> None:  # pragma: no cover - runs in the forked child
     for helper in multiprocessing.active_children():
         helper.kill()
         helper.join(_HELPER_STOP_SECONDS)
+
+
+@contextlib.contextmanager
+def _terminate_raises() -> Iterator[None]:
+    """While waiting for the child: ``SIGTERM`` raises :class:`SystemExit` here.
+
+    Python's default for ``SIGTERM`` ends the process on the spot, with no
+    ``except`` or ``finally`` run, so a supervisor stopping ``hipflask serve``
+    during its checks would leave the checking child running, orphaned. A
+    handler is set only in the main thread, and only in place of the default.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _end_child(pid: int) -> None:
