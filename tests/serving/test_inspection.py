@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -347,3 +348,17 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_processes_this_process_started_survive_the_check() -> None:
+    # The child inherits this process's record of its multiprocessing
+    # helpers; stopping "the app's" helpers must not stop the caller's own.
+    helper = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+    helper.start()
+    try:
+        in_child(lambda: AppFacts("shop", None, None, None, [], "wsgi", []))
+        time.sleep(0.2)
+        assert helper.is_alive()
+    finally:
+        helper.kill()
+        helper.join()

@@ -164,13 +164,14 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's lines run in the forked process
         os.close(reader)
+        inherited = _helpers()
         try:
             answer = _answer(work)
             with os.fdopen(writer, "wb") as out:
                 out.write(answer)
         finally:
             with contextlib.suppress(BaseException):
-                _stop_helpers()
+                _stop_helpers(inherited)
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(Exception):
                     stream.flush()
@@ -198,21 +199,37 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     raise value
 
 
-def _stop_helpers() -> None:  # pragma: no cover - runs in the forked child
+def _helpers() -> set[object]:  # pragma: no cover - runs in the forked child
+    """The :mod:`multiprocessing` processes this process knows of as its own.
+
+    Called first in the child: what it lists then are the serving process's
+    helpers, copied into the child by ``fork`` (still listed as running, as
+    the child cannot wait for them), not processes of the app.
+    """
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return set()
+    return set(multiprocessing.active_children())
+
+
+def _stop_helpers(inherited: set[object]) -> None:  # pragma: no cover - runs in the forked child
     """Stop the processes the app started with :mod:`multiprocessing` while it loaded.
 
     Nothing of the checked app may outlive the check. A helper left running
     is orphaned and goes on with the app's background work (a scheduler, a
     queue consumer) beside the workers' own helpers, with nothing left to
     stop it: an interpreter that exits normally stops its daemonic helpers,
-    but the child ends with :func:`os._exit`.
+    but the child ends with :func:`os._exit`. The ``inherited`` helpers
+    belong to the process that called :func:`in_child` (the program calling
+    ``serve_app``, a test run) and are left alone.
     """
     multiprocessing = sys.modules.get("multiprocessing")
     if multiprocessing is None:
         return
     for helper in multiprocessing.active_children():
-        helper.kill()
-        helper.join(_HELPER_STOP_SECONDS)
+        if helper not in inherited:
+            helper.kill()
+            helper.join(_HELPER_STOP_SECONDS)
 
 
 @contextlib.contextmanager
