@@ -13,6 +13,7 @@ from click.testing import Result
 
 from hipflask import Hipflask
 from hipflask.cli import serve as serve_module
+from hipflask.cli.main import HipflaskGroup
 from hipflask.cli.main import cli
 from hipflask.serving.tls import local_ca
 
@@ -138,6 +139,39 @@ def test_a_debug_app_is_refused_on_a_public_address(
     result = serve("--host", ALL_INTERFACES, "--proxy", "--host-name", "example.com")
 
     assert result.exit_code == 1
+    assert "debug-mode app" in result.output
+    assert served == []
+
+
+def test_a_group_that_leaves_debug_alone_still_checks_the_debug_its_workers_apply(
+    served: list[dict[str, Any]], write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # set_debug_flag=False keeps the app's DEBUG = False when the command
+    # loads it, but the workers apply HIPFLASK_DEBUG regardless: the app is
+    # served in debug mode.
+    write_module(
+        "hello.py",
+        f"from hipflask import Hipflask\napp = Hipflask('hello')\n{KEY_LINE}"
+        "app.config['DEBUG'] = False\n",
+    )
+    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
+    group = HipflaskGroup(name="custom", set_debug_flag=False)
+
+    result = CliRunner().invoke(
+        group,
+        [
+            "--app",
+            "hello",
+            "serve",
+            "--host",
+            ALL_INTERFACES,
+            "--proxy",
+            "--host-name",
+            "example.com",
+        ],
+    )
+
+    assert result.exit_code == 1, result.output
     assert "debug-mode app" in result.output
     assert served == []
 

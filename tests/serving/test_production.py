@@ -132,6 +132,37 @@ def test_serve_app_checks_the_debug_mode_its_workers_will_have(
     assert load_worker_app("hipflask_debug_probe:app", sys_path_entry=str(tmp_path)).debug
 
 
+def test_serve_app_checks_the_debug_mode_of_a_given_app_as_its_workers_will_have_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Checked in this process (app=), the app must still be judged as the
+    # workers load it: with HIPFLASK_DEBUG over its own DEBUG = False.
+    app = Hipflask(__name__)
+    app.secret_key = KEY
+    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
+    real_require = production.require
+
+    def no_server(*args: Any, **kwargs: Any) -> Any:
+        pytest.fail("the checks passed a debug-mode app on a public address")
+
+    def granian_without_server(module: str, extra: str) -> Any:
+        loaded = real_require(module, extra)
+        return SimpleNamespace(Granian=no_server) if module == "granian" else loaded
+
+    monkeypatch.setattr(production, "require", granian_without_server)
+    monkeypatch.setattr(production, "ensure_free", lambda host, port: None)
+
+    with pytest.raises(ConfigurationError, match="debug-mode app"):
+        serve_app(
+            "hipflask_given_debug_probe:app",
+            host=ALL_INTERFACES,
+            proxy=1,
+            host_names=["example.com"],
+            app=app,
+        )
+    assert not app.debug  # the caller's app is judged, not changed
+
+
 def test_serve_app_reports_a_target_that_does_not_load(tmp_path: Path) -> None:
     with pytest.raises(NoAppException, match="Could not import 'no_such_module_here'"):
         serve_app("no_such_module_here:app", sys_path_entry=str(tmp_path))

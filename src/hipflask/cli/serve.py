@@ -25,6 +25,7 @@ from ..serving.production import INTERFACES
 from ..serving.production import check_certificate_files
 from ..serving.production import serve_app
 from .discovery import ScriptInfo
+from .discovery import debug_from_environment
 from .discovery import pass_script_info
 from .run import FileCertParamType
 from .run import ssl_spec
@@ -292,6 +293,9 @@ def serve_command(
             host_names=host_names,
             workers=workers,
             interface=interface,
+            # The workers apply HIPFLASK_DEBUG whatever this ScriptInfo's
+            # set_debug_flag says, so the app is checked with it too.
+            debug=debug_from_environment(),
         )
         facts = inspect_app(functools.partial(_load, info), checks)
         target = facts.import_target or ""  # _load refuses an app without one

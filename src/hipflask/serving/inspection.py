@@ -92,6 +92,9 @@ class StartupChecks:
     workers: int = 1
     #: ``auto``, ``wsgi`` or ``asgi``.
     interface: str = "auto"
+    #: The debug mode the workers set over the app's own (``HIPFLASK_DEBUG``),
+    #: or ``None`` when they keep the app's: the checks judge the app as served.
+    debug: bool | None = None
 
 
 def app_facts(
@@ -115,6 +118,7 @@ def app_facts(
         insecure_http=checks.insecure_http,
         host_names=checks.host_names,
         workers=checks.workers,
+        debug=checks.debug,
     )
     interface = checks.interface
     return AppFacts(

@@ -241,6 +241,13 @@ def load_worker_app(
     return served
 
 
+def _served_debug() -> bool | None:
+    """The debug mode :func:`_load_served_app` gives the workers' app, ``None`` for its own."""
+    from ..cli.discovery import debug_from_environment
+
+    return debug_from_environment()
+
+
 def _load_served_app(target: str, sys_path_entry: str | None) -> Hipflask:
     """The app at ``target`` as the workers serve it, for them and for the checks alike.
 
@@ -249,11 +256,10 @@ def _load_served_app(target: str, sys_path_entry: str | None) -> Hipflask:
     ``DEBUG = False`` would pass the debug refusal and then be served in
     debug mode.
     """
-    from ..cli.discovery import debug_from_environment
     from ..cli.discovery import load_target
 
     app = load_target(target, sys_path_entry)
-    debug = debug_from_environment()
+    debug = _served_debug()
     if debug is not None:
         app.debug = debug
     return app
@@ -344,6 +350,7 @@ def check_deployment(
     insecure_http: bool,
     host_names: Sequence[str] = (),
     workers: int = 1,
+    debug: bool | None = None,
 ) -> list[str] | None:
     """Every production start-up check, raising :class:`ConfigurationError` on the first refusal.
 
@@ -360,6 +367,8 @@ def check_deployment(
     ``PROXY_FIX``) stops the server instead of failing every request with 500.
 
     :param host_names: the names the site is reached by (``--host-name``).
+    :param debug: the debug mode the app will be served in, when that is not
+        its own: the workers apply ``HIPFLASK_DEBUG`` over the app's ``DEBUG``.
     :returns: the ``TRUSTED_HOSTS`` to give the app, or ``None`` to keep its
         own. ``SERVER_NAME`` alone becomes the trusted name (see
         :func:`~hipflask.serving.hostnames.server_name_hosts`); on a loopback
@@ -372,7 +381,7 @@ def check_deployment(
         tls=tls,
         proxy=behind_proxy,
         insecure_http=insecure_http,
-        debug=app.debug,
+        debug=app.debug if debug is None else debug,
     )
     apply_secret_key_from_env(app.config)
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
@@ -530,6 +539,7 @@ def serve_app(
             host_names=host_names,
             workers=workers,
             interface=interface,
+            debug=_served_debug(),
         )
         facts = _facts_of(target, sys_path_entry, app, checks)
     trusted_hosts = facts.trusted_hosts
