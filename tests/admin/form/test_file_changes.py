@@ -93,3 +93,36 @@ def test_a_saved_record_keeps_a_file_it_wrote_under_a_name_it_also_deletes(
 
     assert shared.read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+def test_a_name_two_fields_wrote_in_one_refused_save_is_left_as_it_was(tmp_path: Path) -> None:
+    # The first write created the name, the second wrote over it: undone in
+    # the order they happened, the first field's file would come back.
+    shared = tmp_path / "photo.png"
+
+    with saving_files() as changes:
+        first = tmp_path / "first.part"
+        first.write_text("first field")
+        changes.keep_for_undo(str(shared), str(first))
+        os.replace(first, shared)
+        second = tmp_path / "second.part"
+        second.write_text("second field")
+        changes.keep_for_undo(str(shared), str(second))
+        os.replace(second, shared)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_name_written_twice_over_an_old_file_gets_the_old_file_back(tmp_path: Path) -> None:
+    shared = tmp_path / "photo.png"
+    shared.write_text("old")
+
+    with saving_files() as changes:
+        for text in ("first field", "second field"):
+            temp = tmp_path / "new.part"
+            temp.write_text(text)
+            changes.keep_for_undo(str(shared), str(temp))
+            os.replace(temp, shared)
+
+    assert shared.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["photo.png"]

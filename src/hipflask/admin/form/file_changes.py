@@ -43,18 +43,19 @@ _FileId = tuple[int, int]
 class FileChanges:
     """What the upload fields of one save did, settled by :meth:`settle`."""
 
-    __slots__ = ("_created", "_doomed", "_replaced", "saved")
+    __slots__ = ("_doomed", "_writes", "saved")
 
     def __init__(self) -> None:
         #: Set by the view when the backend reports the record saved.
         self.saved = False
-        self._created: list[tuple[str, _FileId | None]] = []
-        self._replaced: list[tuple[str, str, _FileId | None]] = []
+        #: Every write in the order it happened: its path, the hidden copy of
+        #: the old file (``None`` where there was none) and the file written.
+        self._writes: list[tuple[str, str | None, _FileId | None]] = []
         self._doomed: list[tuple[str, _FileId]] = []
 
     def created(self, path: str) -> None:
         """``path`` was written where no file was: removed on undo, if still this file."""
-        self._created.append((path, _file_id(path)))
+        self._writes.append((path, None, _file_id(path)))
 
     def keep_for_undo(self, path: str, replacement: str | None = None) -> None:
         """Just before ``replacement`` is moved over ``path``: keep the old content for undo.
@@ -67,11 +68,11 @@ class FileChanges:
         """
         ours = _file_id(replacement) if replacement is not None else None
         if not op.isfile(path):
-            self._created.append((path, ours))
+            self._writes.append((path, None, ours))
             return
         backup = op.join(op.dirname(path), f".{secrets.token_hex(8)}.old")
         if _keep_old_content(path, backup):
-            self._replaced.append((path, backup, ours))
+            self._writes.append((path, backup, ours))
 
     def delete_later(self, path: str) -> None:
         """Delete ``path`` once the record is saved, not before, if still the same file."""
@@ -82,24 +83,27 @@ class FileChanges:
     def settle(self) -> None:
         """Keep the new files and delete the doomed ones, or undo every write.
 
+        Writes are undone last first: where two fields of the save wrote one
+        name, the second write's undo puts back the first field's file, and
+        only the first's then leaves the name as it was before the save.
         Each step is tried whatever the others did: one file that cannot be
         removed or put back (its folder made read-only meanwhile) is logged,
         and does not leave the rest of the save half undone.
         """
         if self.saved:
-            written = {ours for _path, ours in self._created}
-            written.update(ours for _path, _backup, ours in self._replaced)
+            written = {ours for _path, _backup, ours in self._writes}
             for path, doomed in self._doomed:
                 if doomed not in written and _file_id(path) == doomed:
                     _attempt(os.remove, path)
-            for _path, backup, _ours in self._replaced:
-                _attempt(os.remove, backup)
+            for _path, backup, _ours in self._writes:
+                if backup is not None:
+                    _attempt(os.remove, backup)
             return
-        for path, ours in reversed(self._created):
-            if _is_still(path, ours):
-                _attempt(os.remove, path)
-        for path, backup, ours in reversed(self._replaced):
-            if _is_still(path, ours):
+        for path, backup, ours in reversed(self._writes):
+            if backup is None:
+                if _is_still(path, ours):
+                    _attempt(os.remove, path)
+            elif _is_still(path, ours):
                 _attempt(os.replace, backup, path)
             else:
                 _attempt(os.remove, backup)  # another save's file is there now: it stays
