@@ -33,3 +33,12 @@ class MissingExtraError(HipflaskError, ImportError):
             f"{module!r} is not installed; it comes with the {extra!r} extra:"
             f" pip install 'hipflask[{extra}]'"
         )
+
+    def __reduce__(self) -> tuple[type[MissingExtraError], tuple[str, str]]:
+        """Rebuilt from ``module`` and ``extra``: the message alone fits no constructor.
+
+        ``hipflask serve`` checks the app in a child process whose errors
+        travel pickled; without this one would arrive as a plain
+        :class:`HipflaskError`, no longer an :class:`ImportError`.
+        """
+        return type(self), (self.module, self.extra)

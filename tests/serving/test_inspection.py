@@ -20,6 +20,7 @@ from hipflask import Hipflask
 from hipflask.cli.discovery import NoAppException
 from hipflask.cli.discovery import load_target
 from hipflask.errors import ConfigurationError
+from hipflask.errors import MissingExtraError
 from hipflask.serving.inspection import AppFacts
 from hipflask.serving.inspection import AppLoadFailed
 from hipflask.serving.inspection import StartupChecks
@@ -127,6 +128,26 @@ def test_a_refusal_class_that_does_not_pickle_keeps_its_message() -> None:
 
     with pytest.raises(ConfigurationError, match="set SHOP_MODE"):
         inspect_app(load, CHECKS)
+
+
+def test_a_missing_extra_arrives_as_itself(project: Path) -> None:
+    # Still an ImportError for a caller of serve_app that guards an optional
+    # server with `except ImportError`, and still naming the extra.
+    _write(
+        project,
+        "inspected_extra",
+        """
+        from hipflask._extras import require
+
+        def create_app():
+            require("inspected_not_installed", "db")
+        """,
+    )
+
+    with pytest.raises(MissingExtraError, match=r"pip install 'hipflask\[db\]'") as raised:
+        inspect_app(_loader(project, "inspected_extra", "create_app()"), CHECKS)
+
+    assert (raised.value.module, raised.value.extra) == ("inspected_not_installed", "db")
 
 
 def test_a_target_that_does_not_load_is_the_discovery_error(project: Path) -> None:
