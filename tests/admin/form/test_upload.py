@@ -635,6 +635,48 @@ def test_files_follow_the_commit_when_a_hook_after_it_fails(
     assert sorted(p.name for p in folder.iterdir()) == ["next.gif"]
 
 
+class Album(Base):
+    """A record that is falsy while empty, as a container's ``__len__`` makes it."""
+
+    __tablename__ = "hfa_upload_album"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(40))
+    path: Mapped[str | None] = mapped_column(sa.String(200))
+
+    def __len__(self) -> int:
+        return 0  # the tracks it holds: none yet
+
+
+def test_a_committed_record_that_is_falsy_keeps_its_files(
+    app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    without_pillow: None,
+) -> None:
+    # A backend of the app's own commits and returns the record; only None
+    # or False say the save failed, not a record that happens to be falsy.
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    class OwnBackendView(ModelView):
+        form_overrides = {"path": ImageUploadField}  # noqa: RUF012
+        form_args = {"path": {"base_path": str(folder)}}  # noqa: RUF012
+
+        def create_model(self, form: Any) -> Any:
+            album = Album()
+            form.populate_obj(album)
+            session.add(album)
+            session.commit()
+            return album
+
+    Admin(app).add_view(OwnBackendView(Album, session))
+
+    client.post("/admin/album/new/", data={"title": "empty", "path": upload("cover.png", PNG)})
+
+    assert session.query(Album).one().path == "cover.png"
+    assert (folder / "cover.png").read_bytes() == PNG
+
+
 def _concurrent_app(app: Hipflask, session: orm.scoped_session[orm.Session], folder: Path) -> None:
     """A view whose saves meet another save (another worker) of the name ``shared.png``.
 

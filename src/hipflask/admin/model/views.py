@@ -347,7 +347,9 @@ class ModelPagesMixin:
         if self.validate_form(form):
             with saving_files() as files:
                 model = self.create_model(form)
-                if model:
+                # Only these say the save failed: a committed record can be
+                # falsy (a __len__ of 0), and its files must stay with it.
+                if model is not None and model is not False:
                     files.saved = True
             if model:
                 flash(babel.gettext("Record was successfully created."), "success")
