@@ -363,6 +363,43 @@ def test_a_sigterm_during_the_check_ends_the_child_too(tmp_path: Path) -> None:
     assert not _running(pid)
 
 
+INTERRUPTED_AT_EXIT = """
+import os, sys
+from hipflask.serving.inspection import AppFacts, in_child
+
+serving = os.getpid()
+
+class BlockedTerminal:
+    # Ctrl+C while the terminal (paused, or a full pipe) blocks the flush.
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        raise KeyboardInterrupt
+
+def load():
+    sys.stdout = BlockedTerminal()
+    return AppFacts("shop", None, None, None, [], "wsgi", [])
+
+try:
+    in_child(load)
+except KeyboardInterrupt:
+    pass
+if os.getpid() != serving:
+    os.write(2, b"the checking child ran on as the serving process")
+"""
+
+
+def test_an_interrupt_as_the_child_ends_does_not_let_it_run_on() -> None:
+    # Escaping the child's last lines, the interrupt would return into the
+    # caller's code in the child: its except clauses, its atexit handlers.
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_AT_EXIT], capture_output=True, timeout=60
+    )
+
+    assert b"ran on" not in done.stderr, done.stderr.decode()
+
+
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -167,18 +167,11 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's lines run in the forked process
-        os.close(reader)
-        inherited = _helpers()
         try:
-            answer = _answer(work)
-            with os.fdopen(writer, "wb") as out:
-                out.write(answer)
+            _child(work, reader, writer)
         finally:
-            with contextlib.suppress(BaseException):
-                _stop_helpers(inherited)
-            for stream in (sys.stdout, sys.stderr):
-                with contextlib.suppress(Exception):
-                    stream.flush()
+            # Whatever escapes (an interrupt among the last lines) must not
+            # return into the caller's code, run on as a copy of its process.
             os._exit(0)
     os.close(writer)
     try:
@@ -201,6 +194,23 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     if ok:
         return value  # type: ignore[no-any-return]
     raise value
+
+
+def _child(work: Callable[[], AppFacts], reader: int, writer: int) -> None:  # pragma: no cover
+    """The checking child's work: answer on ``writer``, then stop what the app started."""
+    os.close(reader)
+    inherited = _helpers()
+    try:
+        answer = _answer(work)
+        with os.fdopen(writer, "wb") as out:
+            out.write(answer)
+    finally:
+        with contextlib.suppress(BaseException):
+            _stop_helpers(inherited)
+        for stream in (sys.stdout, sys.stderr):
+            # BaseException: Ctrl+C while a paused terminal blocks the flush.
+            with contextlib.suppress(BaseException):
+                stream.flush()
 
 
 def _helpers() -> set[object]:  # pragma: no cover - runs in the forked child
