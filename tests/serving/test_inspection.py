@@ -420,3 +420,19 @@ def test_processes_this_process_started_survive_the_check() -> None:
     finally:
         helper.kill()
         helper.join()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_a_fork_that_fails_leaves_no_pipe_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A process limit reached: serve_app raises, and a caller that tries
+    # again must not lose two descriptors each time.
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    before = len(os.listdir("/proc/self/fd"))
+
+    with pytest.raises(BlockingIOError):
+        in_child(lambda: AppFacts("shop", None, None, None, [], "wsgi", []))
+
+    assert len(os.listdir("/proc/self/fd")) == before

@@ -165,7 +165,12 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         with contextlib.suppress(Exception):
             stream.flush()
     reader, writer = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except BaseException:
+        os.close(reader)  # no child (a process limit reached): nothing will use the pipe
+        os.close(writer)
+        raise
     if pid == 0:  # pragma: no cover - the child's lines run in the forked process
         try:
             _child(work, reader, writer)
