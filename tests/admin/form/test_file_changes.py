@@ -126,3 +126,21 @@ def test_a_name_written_twice_over_an_old_file_gets_the_old_file_back(tmp_path: 
 
     assert shared.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["photo.png"]
+
+
+def test_a_file_written_anew_under_a_freed_inode_number_is_not_taken_for_this_saves(
+    tmp_path: Path,
+) -> None:
+    # Meanwhile another save wrote over this save's new file (freeing its
+    # inode) and a third wrote the name anew: file systems such as ext4 give
+    # the freed inode number to the next new file, and the third save's file
+    # then looks like this save's own.
+    shared = tmp_path / "photo.png"
+
+    with saving_files() as changes:
+        shared.write_text("this save")
+        changes.created(str(shared))
+        _replace(shared, "another save")
+        _replace(shared, "a third save")
+
+    assert shared.read_text() == "a third save"

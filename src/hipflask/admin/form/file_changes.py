@@ -16,7 +16,10 @@ Each step acts only on the file it recorded (compared by device and inode):
 another save of the same name (another worker, another admin) may write it
 anew meanwhile and commit, and its file is not this save's to remove or
 overwrite. Nor does a save delete, as one field's old file, a file another
-of its fields just wrote under that name.
+of its fields just wrote under that name. A recorded file is held open until
+the save is settled: a file system gives a freed inode number to the next
+new file (ext4 at once), and another save's file could otherwise pass for
+this save's own.
 
 Outside a model view's save (a form of the app's own), the fields act at
 once, as Flask-Admin's do.
@@ -43,7 +46,7 @@ _FileId = tuple[int, int]
 class FileChanges:
     """What the upload fields of one save did, settled by :meth:`settle`."""
 
-    __slots__ = ("_doomed", "_writes", "saved")
+    __slots__ = ("_doomed", "_held", "_writes", "saved")
 
     def __init__(self) -> None:
         #: Set by the view when the backend reports the record saved.
@@ -52,10 +55,12 @@ class FileChanges:
         #: the old file (``None`` where there was none) and the file written.
         self._writes: list[tuple[str, str | None, _FileId | None]] = []
         self._doomed: list[tuple[str, _FileId]] = []
+        #: Descriptors of the recorded files, closed once the save is settled.
+        self._held: list[int] = []
 
     def created(self, path: str) -> None:
         """``path`` was written where no file was: removed on undo, if still this file."""
-        self._writes.append((path, None, _file_id(path)))
+        self._writes.append((path, None, self._identify(path)))
 
     def keep_for_undo(self, path: str, replacement: str | None = None) -> None:
         """Just before ``replacement`` is moved over ``path``: keep the old content for undo.
@@ -66,7 +71,7 @@ class FileChanges:
         a created file) only while ``path`` is still ``replacement``'s file;
         given no ``replacement``, whatever is there then.
         """
-        ours = _file_id(replacement) if replacement is not None else None
+        ours = self._identify(replacement) if replacement is not None else None
         if not op.isfile(path):
             self._writes.append((path, None, ours))
             return
@@ -76,7 +81,7 @@ class FileChanges:
 
     def delete_later(self, path: str) -> None:
         """Delete ``path`` once the record is saved, not before, if still the same file."""
-        doomed = _file_id(path)
+        doomed = self._identify(path)
         if doomed is not None:  # gone already: nothing to delete
             self._doomed.append((path, doomed))
 
@@ -90,6 +95,29 @@ class FileChanges:
         removed or put back (its folder made read-only meanwhile) is logged,
         and does not leave the rest of the save half undone.
         """
+        try:
+            self._settle()
+        finally:
+            for fd in self._held:
+                os.close(fd)
+            self._held.clear()
+
+    def _identify(self, path: str) -> _FileId | None:
+        """``path``'s identity, kept unique by holding the file open until :meth:`settle`.
+
+        Not on Windows, where a file held open could not be replaced or removed.
+        """
+        if os.name == "nt":  # pragma: no cover - Windows
+            return _file_id(path)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        self._held.append(fd)
+        status = os.fstat(fd)
+        return status.st_dev, status.st_ino
+
+    def _settle(self) -> None:
         if self.saved:
             written = {ours for _path, _backup, ours in self._writes}
             for path, doomed in self._doomed:
