@@ -53,7 +53,6 @@ from ..errors import ConfigurationError
 from ..security.hosts import LOOPBACK_HOST_NAMES
 from ..security.hosts import hosts_to_trust
 from .admin_access import check_admin_access
-from .buffering import BufferedWSGI
 from .devserver import is_loopback
 from .hostnames import server_name_hosts
 from .inspection import AppFacts
@@ -61,6 +60,9 @@ from .inspection import StartupChecks
 from .inspection import app_facts
 from .inspection import inspect_app
 from .limits import ServerLimits
+from .loading import load_served_app
+from .loading import load_worker_app as load_worker_app
+from .loading import served_debug
 from .proxies import ProxyTrust
 from .redirect import start_redirector
 from .redirect import stop_process
@@ -202,67 +204,6 @@ def check_certificate_files(
         )
     make_server_context(cert, key)
     return Path(cert), Path(key)
-
-
-def load_worker_app(
-    target: str,
-    *,
-    sys_path_entry: str | None = None,
-    proxy: Any = None,
-    asgi_threads: int | None = None,
-    limits: ServerLimits | None = None,
-    wsgi_threads: int | None = None,
-    trusted_hosts: Sequence[str] | None = None,
-) -> Any:
-    """Import the app in a granian worker and return what granian should call.
-
-    ``proxy`` becomes the app's ``PROXY_FIX`` setting, which the app applies
-    to every request itself; it is checked here so that a malformed setting
-    stops the worker at start-up rather than failing each request.
-    ``limits`` sets the app's body timeouts. With ``wsgi_threads`` the app is
-    served as WSGI behind :class:`~hipflask.serving.buffering.BufferedWSGI`.
-    ``trusted_hosts`` becomes its ``TRUSTED_HOSTS`` (see :func:`check_deployment`).
-    """
-    app = _load_served_app(target, sys_path_entry)
-    apply_secret_key_from_env(app.config)
-    if proxy is not None:
-        app.config["PROXY_FIX"] = proxy
-    if trusted_hosts is not None:
-        app.config["TRUSTED_HOSTS"] = list(trusted_hosts)
-    if asgi_threads is not None:
-        # The sync-view pool is created on first use and sized from this setting.
-        app.config["ASGI_THREAD_POOL_SIZE"] = asgi_threads
-    ProxyTrust.from_config(app.config.get("PROXY_FIX"))
-    if limits is not None:
-        limits.apply_to(app.config)
-    served: Any = app
-    if wsgi_threads is not None:
-        served = BufferedWSGI(app, app.config, wsgi_threads)
-    return served
-
-
-def _served_debug() -> bool | None:
-    """The debug mode :func:`_load_served_app` gives the workers' app, ``None`` for its own."""
-    from ..cli.discovery import debug_from_environment
-
-    return debug_from_environment()
-
-
-def _load_served_app(target: str, sys_path_entry: str | None) -> Hipflask:
-    """The app at ``target`` as the workers serve it, for them and for the checks alike.
-
-    ``HIPFLASK_DEBUG`` wins over the app's own ``DEBUG``, as the command line
-    applies it: were the checks to load the app without it, an app setting
-    ``DEBUG = False`` would pass the debug refusal and then be served in
-    debug mode.
-    """
-    from ..cli.discovery import load_target
-
-    app = load_target(target, sys_path_entry)
-    debug = _served_debug()
-    if debug is not None:
-        app.debug = debug
-    return app
 
 
 def _granian_options(
@@ -457,7 +398,7 @@ def _facts_of(
         return app_facts(app, checks, import_target=target, sys_path_entry=sys_path_entry)
 
     def load() -> tuple[Hipflask, str | None, str | None]:
-        return _load_served_app(target, sys_path_entry), target, sys_path_entry
+        return load_served_app(target, sys_path_entry), target, sys_path_entry
 
     return inspect_app(load, checks)
 
@@ -539,7 +480,7 @@ def serve_app(
             host_names=host_names,
             workers=workers,
             interface=interface,
-            debug=_served_debug(),
+            debug=served_debug(),
         )
         facts = _facts_of(target, sys_path_entry, app, checks)
     trusted_hosts = facts.trusted_hosts
