@@ -730,6 +730,42 @@ def test_a_refused_new_file_is_not_removed_once_another_save_wrote_over_it(
     assert sorted(p.name for p in folder.iterdir()) == ["shared.png"]
 
 
+def test_an_exclusive_new_file_is_identified_by_what_was_linked_not_by_its_name(
+    app: Hipflask,
+    client: HipflaskClient,
+    session: orm.scoped_session[orm.Session],
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # allow_overwrite=False links the new file in place; another save writes
+    # over that name at once. Identified by its name afterwards, the other
+    # save's file would pass for this one's and go with the refused save.
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    class ExclusiveView(ModelView):
+        form_overrides = {"path": FileUploadField}  # noqa: RUF012
+        form_args = {"path": {"base_path": str(folder), "allow_overwrite": False}}  # noqa: RUF012
+
+    Admin(app).add_view(ExclusiveView(Document, session, endpoint="exclusive"))
+    real_link = os.link
+
+    def link_then_overwritten(source: Any, target: Any, *args: Any, **kwargs: Any) -> None:
+        real_link(source, target, *args, **kwargs)
+        if str(target).endswith("shared.png"):
+            other = folder / ".other-save.part"
+            other.write_bytes(b"the other save")
+            os.replace(other, target)
+
+    monkeypatch.setattr(os, "link", link_then_overwritten)
+
+    client.post(
+        "/admin/exclusive/new/", data={"title": "refused", "path": upload("shared.png", PNG)}
+    )
+
+    assert session.query(Document).count() == 0
+    assert (folder / "shared.png").read_bytes() == b"the other save"
+
+
 def test_a_saved_record_does_not_delete_a_file_written_anew_since_it_was_replaced(
     app: Hipflask,
     client: HipflaskClient,

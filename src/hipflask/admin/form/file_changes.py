@@ -58,9 +58,14 @@ class FileChanges:
         #: Descriptors of the recorded files, closed once the save is settled.
         self._held: list[int] = []
 
-    def created(self, path: str) -> None:
-        """``path`` was written where no file was: removed on undo, if still this file."""
-        self._writes.append((path, None, self._identify(path)))
+    def created(self, path: str, source: str | None = None) -> None:
+        """``path`` was written where no file was: removed on undo, if still this file.
+
+        ``source``: a name of the same file (the temporary name linked to
+        ``path``), to identify it by: ``path`` itself may already name
+        another save's file by the time it is looked at.
+        """
+        self._writes.append((path, None, self._identify(source or path)))
 
     def keep_for_undo(self, path: str, replacement: str | None = None) -> None:
         """Just before ``replacement`` is moved over ``path``: keep the old content for undo.

@@ -258,7 +258,7 @@ class FileUploadField(StringField, FileField):
                 except FileExistsError:
                     raise ValueError(f'File "{op.basename(path)}" already exists.') from None
                 if changes is not None:
-                    changes.created(path)
+                    changes.created(path, temp)  # the linked file, whatever path names now
         finally:
             if op.exists(temp):
                 os.remove(temp)
