@@ -98,17 +98,9 @@ def test_serve_app_refuses_a_debug_app_it_loads_itself(
         )
 
 
-def test_serve_app_checks_the_debug_mode_its_workers_will_have(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The workers apply HIPFLASK_DEBUG over the app's own DEBUG = False; a
-    # check that did not would pass an app served in debug mode publicly.
-    (tmp_path / "hipflask_debug_probe.py").write_text(
-        f"from hipflask import Hipflask\napp = Hipflask(__name__)\n"
-        f"app.secret_key = {KEY!r}\napp.config['DEBUG'] = False\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
+@pytest.fixture
+def checks_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """serve_app up to granian, which fails the test if the checks let it start."""
     real_require = production.require
 
     def no_server(*args: Any, **kwargs: Any) -> Any:
@@ -120,6 +112,19 @@ def test_serve_app_checks_the_debug_mode_its_workers_will_have(
 
     monkeypatch.setattr(production, "require", granian_without_server)
     monkeypatch.setattr(production, "ensure_free", lambda host, port: None)
+
+
+def test_serve_app_checks_the_debug_mode_its_workers_will_have(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checks_only: None
+) -> None:
+    # The workers apply HIPFLASK_DEBUG over the app's own DEBUG = False; a
+    # check that did not would pass an app served in debug mode publicly.
+    (tmp_path / "hipflask_debug_probe.py").write_text(
+        f"from hipflask import Hipflask\napp = Hipflask(__name__)\n"
+        f"app.secret_key = {KEY!r}\napp.config['DEBUG'] = False\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HIPFLASK_DEBUG", "1")
 
     with pytest.raises(ConfigurationError, match="debug-mode app"):
         serve_app(
@@ -133,24 +138,13 @@ def test_serve_app_checks_the_debug_mode_its_workers_will_have(
 
 
 def test_serve_app_checks_the_debug_mode_of_a_given_app_as_its_workers_will_have_it(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, checks_only: None
 ) -> None:
     # Checked in this process (app=), the app must still be judged as the
     # workers load it: with HIPFLASK_DEBUG over its own DEBUG = False.
     app = Hipflask(__name__)
     app.secret_key = KEY
     monkeypatch.setenv("HIPFLASK_DEBUG", "1")
-    real_require = production.require
-
-    def no_server(*args: Any, **kwargs: Any) -> Any:
-        pytest.fail("the checks passed a debug-mode app on a public address")
-
-    def granian_without_server(module: str, extra: str) -> Any:
-        loaded = real_require(module, extra)
-        return SimpleNamespace(Granian=no_server) if module == "granian" else loaded
-
-    monkeypatch.setattr(production, "require", granian_without_server)
-    monkeypatch.setattr(production, "ensure_free", lambda host, port: None)
 
     with pytest.raises(ConfigurationError, match="debug-mode app"):
         serve_app(
