@@ -36,8 +36,11 @@ import shutil
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextvars import ContextVar
+from typing import TypeVar
 
-__all__ = ["FileChanges", "files_saved", "open_changes", "saving_files"]
+__all__ = ["FileChanges", "files_saved", "open_changes", "save_with_files", "saving_files"]
+
+T = TypeVar("T")
 
 #: A file's identity, ``(st_dev, st_ino)``: what a name points to, whoever wrote it last.
 _FileId = tuple[int, int]
@@ -178,6 +181,20 @@ def saving_files() -> Iterator[FileChanges]:
     finally:
         _changes.reset(token)
         changes.settle()
+
+
+def save_with_files(save: Callable[[], T]) -> T:
+    """``save()`` (a backend's ``create_model`` or ``update_model``), with the files following it.
+
+    The files stay unless it returns ``None`` or ``False`` or raises: a
+    committed record can itself be falsy (a ``__len__`` of 0), and its files
+    must stay with it.
+    """
+    with saving_files() as files:
+        result = save()
+        if result is not None and result is not False:
+            files.saved = True
+    return result
 
 
 def _keep_old_content(path: str, backup: str) -> bool:

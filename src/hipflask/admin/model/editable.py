@@ -21,7 +21,7 @@ from ...core.flashing import get_flashed_messages
 from ...core.helpers import abort
 from .. import babel
 from ..base import expose
-from ..form.file_changes import saving_files
+from ..form.file_changes import save_with_files
 from ..helpers import is_field_error
 
 if TYPE_CHECKING:
@@ -94,11 +94,7 @@ class EditableListMixin:
         record = self.get_one(form.list_form_pk.data)
         if record is None:
             return self._answer(babel.gettext("Record does not exist."), 404)
-        with saving_files() as files:
-            saved = self.update_model(form, record)
-            if saved:
-                files.saved = True
-        if not saved:
+        if not save_with_files(lambda: self.update_model(form, record)):
             # The backend flashed why; the answer carries it instead of the next page.
             reasons = ", ".join(str(message) for message in get_flashed_messages())
             return self._failed(reasons)

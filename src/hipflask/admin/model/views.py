@@ -31,7 +31,7 @@ from ...core.helpers import redirect
 from .. import babel
 from ..base import expose
 from ..form import FormOpts
-from ..form.file_changes import saving_files
+from ..form.file_changes import save_with_files
 from ..helpers import flash_errors
 from ..helpers import get_form_data
 from ..helpers import get_redirect_target
@@ -345,12 +345,7 @@ class ModelPagesMixin:
         form = self.create_form()
         self._validate_form_instance(self._form_create_rules, form)
         if self.validate_form(form):
-            with saving_files() as files:
-                model = self.create_model(form)
-                # Only these say the save failed: a committed record can be
-                # falsy (a __len__ of 0), and its files must stay with it.
-                if model is not None and model is not False:
-                    files.saved = True
+            model = save_with_files(lambda: self.create_model(form))
             if model:
                 flash(babel.gettext("Record was successfully created."), "success")
                 return redirect(self._after_save_url(model, return_url, is_created=True))
@@ -392,11 +387,7 @@ class ModelPagesMixin:
         form = self.edit_form(obj=model)
         self._validate_form_instance(self._form_edit_rules, form)
         if self.validate_form(form):
-            with saving_files() as files:
-                saved = self.update_model(form, model)
-                if saved:
-                    files.saved = True
-            if saved:
+            if save_with_files(lambda: self.update_model(form, model)):
                 flash(babel.gettext("Record was successfully saved."), "success")
                 return redirect(self._after_save_url(model, return_url, is_created=False))
         elif is_form_submitted():
