@@ -321,7 +321,7 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
                         try:
                             if (
                                 request.routing_exception is not None
-                                or "files" in fields
+                                or fields.get("files")
                                 or "stream" in fields
                                 or cls.close is not _CLOSE
                             ):

@@ -290,7 +290,7 @@ def leave(
                         bridge.run_coroutine(rv)
             if (
                 request.routing_exception is not None
-                or "files" in fields
+                or fields.get("files")
                 or "stream" in fields
                 or type(request).close is not _CLOSE
             ):

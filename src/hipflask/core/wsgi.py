@@ -27,6 +27,7 @@ from ..wrappers.response import wire_parts
 from . import bridge
 from . import direct
 from . import serve
+from .body import read_exactly
 from .body import wsgi_body
 
 if TYPE_CHECKING:
@@ -48,8 +49,26 @@ def _decode(value: str) -> str:
     return value.encode("latin-1").decode("utf-8", "replace")
 
 
-def open_stream(request: Request) -> IO[bytes]:
-    return wsgi_body(request.environ, request.content_length, request.max_content_length)
+class _WsgiBody:
+    """Opens a WSGI request's body as its stream, or reads it whole.
+
+    :meth:`read_whole` is what the request uses to read a body of known
+    length that it wants all of at once (a form, JSON, ``get_data``) and
+    whose stream nobody opened: the same bytes and the same 400s as reading
+    the stream, without building one.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, request: Request) -> IO[bytes]:
+        return wsgi_body(request.environ, request.content_length, request.max_content_length)
+
+    def read_whole(self, request: Request, length: int) -> bytes:
+        return read_exactly(request.environ["wsgi.input"], length)
+
+
+#: The WSGI adapter's body opener, set on each request it builds.
+open_stream = _WsgiBody()
 
 
 def _framing_refusal(environ: WSGIEnvironment) -> str | None:

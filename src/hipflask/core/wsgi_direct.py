@@ -294,7 +294,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
                 # when the view left the contexts as it found them.
                 if (
                     request.routing_exception is not None
-                    or "files" in fields
+                    or fields.get("files")
                     or "stream" in fields
                     or cls.close is not _CLOSE
                 ):
