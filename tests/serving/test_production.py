@@ -35,6 +35,7 @@ from hipflask.serving.production import serve_app
 from hipflask.serving.proxies import ProxyFix
 from hipflask.serving.tls.adhoc import make_adhoc_certificate
 from hipflask.serving.tls.local_ca import LocalCA
+from hipflask.serving.tls.scratch import remove_private_folder
 
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -189,9 +190,8 @@ def test_adhoc_certificate_files_are_private_and_listed_for_cleanup() -> None:
     assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
     assert b"BEGIN PRIVATE KEY" in key_path.read_bytes()
     for directory in scratch:
-        for file in directory.iterdir():
-            file.unlink()
-        directory.rmdir()
+        remove_private_folder(directory)
+        assert not directory.exists()
 
 
 def test_local_certificate_comes_from_the_local_ca(
@@ -229,9 +229,8 @@ def test_local_and_adhoc_certificates_cover_the_sites_host_names(
     assert "example.com" not in _certificate_dns_names(local)
     assert {"myapp.test", "*.myapp.test", "example.com"} <= _certificate_dns_names(adhoc)
     for directory in scratch:
-        for file in directory.iterdir():
-            file.unlink()
-        directory.rmdir()
+        remove_private_folder(directory)
+        assert not directory.exists()
 
 
 def test_a_key_that_does_not_match_the_certificate_is_refused(tmp_path: Path) -> None:

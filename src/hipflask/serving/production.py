@@ -40,9 +40,7 @@ import functools
 import ipaddress
 import logging
 import os
-import shutil
 import socket
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -69,6 +67,7 @@ from .redirect import stop_process
 from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 from .shared_state import check_shared_state
+from .tls.scratch import remove_private_folder
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -175,9 +174,10 @@ def resolve_certificate(
     elif cert == "adhoc":
         from .tls.adhoc import DEFAULT_HOSTNAMES
         from .tls.adhoc import make_adhoc_certificate
+        from .tls.scratch import make_private_folder
 
         cert_pem, key_pem = make_adhoc_certificate([*DEFAULT_HOSTNAMES, *names])
-        directory = Path(tempfile.mkdtemp(prefix="hipflask-adhoc-"))
+        directory = make_private_folder()
         scratch.append(directory)
         cert_path = _write_private(directory, "cert.pem", cert_pem)
         key_path = _write_private(directory, "key.pem", key_pem)
@@ -540,4 +540,4 @@ def serve_app(
         if redirector is not None:
             stop_process(redirector)
         for directory in scratch:
-            shutil.rmtree(directory, ignore_errors=True)
+            remove_private_folder(directory)
