@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from hipflask.testing import servers
+
 START_TIMEOUT = 20.0
 # Variables the parent test process may carry from in-process CLI tests; a
 # server must start from a clean slate (HIPFLASK_RUN_FROM_CLI would turn
@@ -29,16 +31,10 @@ START_TIMEOUT = 20.0
 _SCRUBBED = ("HIPFLASK_RUN_FROM_CLI", "HIPFLASK_APP", "FLASK_APP", "HIPFLASK_DEBUG", "FLASK_DEBUG")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    return _free_port()
+    """A loopback port nothing listens on now (:func:`~hipflask.testing.servers.free_port`)."""
+    return servers.free_port()
 
 
 @pytest.fixture

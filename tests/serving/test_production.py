@@ -36,6 +36,7 @@ from hipflask.serving.proxies import ProxyFix
 from hipflask.serving.tls.adhoc import make_adhoc_certificate
 from hipflask.serving.tls.local_ca import LocalCA
 from hipflask.serving.tls.scratch import remove_private_folder
+from hipflask.testing import servers
 
 # Only ever compared or shown; the one real bind to it is bounded (see test_devserver).
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -408,9 +409,7 @@ def tls_server(
 
 
 def _other_port(taken: int) -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = servers.free_port()
     return port if port != taken else _other_port(taken)
 
 

@@ -32,6 +32,7 @@ from tests.serving.https_client import pinned
 
 from hipflask.serving.tls.adhoc import make_adhoc_certificate
 from hipflask.serving.tls.local_ca import LocalCA
+from hipflask.testing import servers
 
 # Only passed to a server that must refuse it before anything listens.
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104
@@ -42,9 +43,7 @@ CURRENT = {"TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
 
 def _other_free_port(*taken: int) -> int:
     while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
+        port = servers.free_port()
         if port not in taken:
             return port
 

@@ -85,6 +85,40 @@ def test_free_port_can_be_bound_on_loopback() -> None:
         assert sock.getsockname() == (LOOPBACK, port)
 
 
+def test_free_port_is_below_the_range_the_kernel_hands_to_connections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A port from bind(0) may be taken by any outgoing connection before the
+    # server binds it; one below the ephemeral range only by an explicit bind.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    start = servers._ephemeral_start()
+
+    ports = {free_port() for _ in range(20)}
+
+    assert all(10000 <= port < start for port in ports)
+
+
+def test_free_port_gives_each_xdist_worker_its_own_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    seen = {}
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        seen[worker] = {free_port() for _ in range(20)}
+
+    assert max(seen["gw0"]) < min(seen["gw1"])
+
+
+def test_free_port_falls_back_to_the_kernels_choice_when_its_slice_is_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(servers, "_bindable", lambda host, port: False)
+
+    port = free_port()
+
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, port))
+
+
 def test_wait_for_port_returns_once_something_listens() -> None:
     with socket.create_server((LOOPBACK, 0)) as listener:
         port = listener.getsockname()[1]

@@ -23,6 +23,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -110,15 +111,62 @@ class ServerStartError(HipflaskError):
 
 
 def free_port(host: str = LOOPBACK) -> int:
-    """Return a TCP port that nothing listens on right now.
+    """Return a TCP port that nothing listens on right now, for a server to bind.
 
-    The operating system picks it; another process could take it before the
-    server binds it, which is rare enough on loopback for tests.
+    Not one the kernel picks (``bind(0)``): those come from its ephemeral
+    range, which it also hands to every outgoing connection, so between this
+    call and the server's bind a connection the tests open (to a database,
+    to another server) may take the port, and the server fails to start.
+    A port below that range is only ever taken by an explicit bind. Each
+    pytest-xdist worker (``PYTEST_XDIST_WORKER``) draws from its own slice of
+    it, so two workers are never offered the same port. When no port of the
+    slice is free, the kernel picks after all.
     """
+    first, last = _port_slice(_ephemeral_start())
+    for _ in range(64):
+        port = random.randint(first, last)  # noqa: S311 - a port, not a secret
+        if _bindable(host, port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
+
+
+#: The lowest port :func:`free_port` offers: clear of the well-known and
+#: commonly configured service ports.
+_FIRST_FREE_PORT = 10000
+
+
+def _ephemeral_start() -> int:
+    """The first port of the kernel's ephemeral range (IANA's where it cannot be read)."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+        return int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 49152
+
+
+def _port_slice(end: int) -> tuple[int, int]:
+    """This process's share of ``[_FIRST_FREE_PORT, end)``: an xdist worker's, or all of it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    first, last = _FIRST_FREE_PORT, end - 1
+    if worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 0:
+        size = (end - _FIRST_FREE_PORT) // int(count)
+        if size >= 100:
+            first = _FIRST_FREE_PORT + int(worker[2:]) % int(count) * size
+            last = first + size - 1
+    return first, last
+
+
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def _accepts(host: str, port: int) -> bool:
