@@ -25,29 +25,24 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import selectors
-import signal
 import sys
-import threading
 import traceback
 from collections.abc import Callable
-from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import HipflaskError
+from .child_process import end_child
+from .child_process import inherited_helpers
+from .child_process import stop_helpers
+from .child_process import terminate_raises
+from .child_process import wait_for_answer
 
 if TYPE_CHECKING:
     from ..core.app import Hipflask
 
 __all__ = ["AppFacts", "AppLoadFailed", "StartupChecks", "app_facts", "in_child", "inspect_app"]
-
-#: How often the wait for the checking child looks whether it has exited.
-_POLL_SECONDS = 0.1
-
-#: How long the checking child waits for each helper process it kills.
-_HELPER_STOP_SECONDS = 5.0
 
 
 class AppLoadFailed(HipflaskError):
@@ -180,13 +175,13 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
             os._exit(0)
     os.close(writer)
     try:
-        with _terminate_raises():
-            data, status = _wait_for_answer(reader, pid)
+        with terminate_raises():
+            data, status = wait_for_answer(reader, pid)
     except BaseException:
         # Interrupted (Ctrl+C, a SIGTERM or SIGINT sent to this process
         # alone): serve gives up, and the child must not go on loading the
         # app, orphaned.
-        _end_child(pid)
+        end_child(pid)
         raise
     finally:
         os.close(reader)
@@ -204,115 +199,18 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
 def _child(work: Callable[[], AppFacts], reader: int, writer: int) -> None:  # pragma: no cover
     """The checking child's work: answer on ``writer``, then stop what the app started."""
     os.close(reader)
-    inherited = _helpers()
+    inherited = inherited_helpers()
     try:
         answer = _answer(work)
         with os.fdopen(writer, "wb") as out:
             out.write(answer)
     finally:
         with contextlib.suppress(BaseException):
-            _stop_helpers(inherited)
+            stop_helpers(inherited)
         for stream in (sys.stdout, sys.stderr):
             # BaseException: Ctrl+C while a paused terminal blocks the flush.
             with contextlib.suppress(BaseException):
                 stream.flush()
-
-
-def _helpers() -> set[object]:  # pragma: no cover - runs in the forked child
-    """The :mod:`multiprocessing` processes this process knows of as its own.
-
-    Called first in the child: what it lists then are the serving process's
-    helpers, copied into the child by ``fork`` (still listed as running, as
-    the child cannot wait for them), not processes of the app.
-    """
-    multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is None:
-        return set()
-    return set(multiprocessing.active_children())
-
-
-def _stop_helpers(inherited: set[object]) -> None:  # pragma: no cover - runs in the forked child
-    """Stop the processes the app started with :mod:`multiprocessing` while it loaded.
-
-    Nothing of the checked app may outlive the check. A helper left running
-    is orphaned and goes on with the app's background work (a scheduler, a
-    queue consumer) beside the workers' own helpers, with nothing left to
-    stop it: an interpreter that exits normally stops its daemonic helpers,
-    but the child ends with :func:`os._exit`. The ``inherited`` helpers
-    belong to the process that called :func:`in_child` (the program calling
-    ``serve_app``, a test run) and are left alone.
-    """
-    multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is None:
-        return
-    for helper in multiprocessing.active_children():
-        if helper not in inherited:
-            helper.kill()
-            helper.join(_HELPER_STOP_SECONDS)
-
-
-@contextlib.contextmanager
-def _terminate_raises() -> Iterator[None]:
-    """While waiting for the child: ``SIGTERM`` raises :class:`SystemExit` here.
-
-    Python's default for ``SIGTERM`` ends the process on the spot, with no
-    ``except`` or ``finally`` run, so a supervisor stopping ``hipflask serve``
-    during its checks would leave the checking child running, orphaned. A
-    handler is set only in the main thread, and only in place of the default.
-    """
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
-    ):
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _end_child(pid: int) -> None:
-    """Kill the checking child and reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
-
-
-def _wait_for_answer(reader: int, pid: int) -> tuple[bytes, int]:
-    """All the child wrote on ``reader``, and its exit status, once it has exited.
-
-    The pipe's end of file is not enough: a process the app starts while
-    loading (a ``multiprocessing`` helper, any ``fork``) inherits the pipe's
-    write end and would keep the checks waiting for as long as it runs. So
-    the child's exit ends the wait too, once what it wrote has been read.
-    """
-    answer = bytearray()
-    status: int | None = None
-    with selectors.DefaultSelector() as selector:
-        selector.register(reader, selectors.EVENT_READ)
-        while True:
-            # Once the child is gone, only drain what is already in the pipe.
-            if selector.select(0 if status is not None else _POLL_SECONDS):
-                chunk = os.read(reader, 65536)
-                if not chunk:
-                    break
-                answer += chunk
-            elif status is not None:
-                break
-            else:
-                exited, waited = os.waitpid(pid, os.WNOHANG)
-                if exited:
-                    status = waited
-    if status is None:
-        status = os.waitpid(pid, 0)[1]
-    return bytes(answer), status
 
 
 def _answer(work: Callable[[], AppFacts]) -> bytes:
