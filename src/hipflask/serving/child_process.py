@@ -5,6 +5,14 @@ checks the app; this module holds what concerns the child as a process
 rather than its answer: the wait that does not depend on the pipe closing,
 the interrupted wait that must not leave it running, and the helper
 processes the app starts while it loads.
+
+The child leads a process group of its own, which every process it starts
+joins (a raw ``os.fork``, ``subprocess.Popen``, :mod:`multiprocessing`),
+and what remains of that group is ended with the check. The caller's
+processes (the serving process, the helpers it had before the check) are
+never in it. A helper that leaves the group itself (``os.setsid``, a daemon
+double fork that does) is out of reach: it runs on, as it would under any
+process manager that ends a process group.
 """
 
 from __future__ import annotations
@@ -15,15 +23,44 @@ import selectors
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
-__all__ = ["end_child", "inherited_helpers", "stop_helpers", "terminate_raises", "wait_for_answer"]
+__all__ = [
+    "end_child",
+    "end_group",
+    "inherited_helpers",
+    "own_process_group",
+    "stop_helpers",
+    "terminate_raises",
+    "wait_for_answer",
+]
 
 #: How often the wait for the checking child looks whether it has exited.
 _POLL_SECONDS = 0.1
 
 #: How long the checking child waits for each helper process it kills.
 _HELPER_STOP_SECONDS = 5.0
+
+#: How long the processes left in the child's group have after ``SIGTERM``
+#: to end on their own before they are killed.
+_GROUP_GRACE_SECONDS = 1.0
+
+#: How often that grace looks whether the group is empty.
+_GROUP_POLL_SECONDS = 0.02
+
+
+def own_process_group(pid: int) -> None:
+    """Make the checking child ``pid`` the leader of a process group of its own.
+
+    Called by the child and by the serving process, as shells do: whichever
+    runs first, the group exists before the serving process may signal it.
+    The group's id is the child's pid, which the system gives no other
+    process or group while the child, or any process in its group, exists.
+    """
+    # Failing (the child already gone): nothing is in the group to end.
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)
 
 
 def inherited_helpers() -> set[object]:  # pragma: no cover - runs in the forked child
@@ -87,38 +124,108 @@ def terminate_raises() -> Iterator[None]:
 
 
 def end_child(pid: int) -> None:
-    """Kill the checking child and reap it."""
+    """Kill the checking child, and every process in its group, and reap it.
+
+    For a check given up on: nothing of the app is worth a grace.
+    """
+    # The child is not reaped yet, so its group's id is still its own.
+    _signal_group(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)  # should it have no group (setpgid refused)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
 
 
+def end_group(pid: int) -> None:
+    """End what remains of the exited child's process group, then reap the child.
+
+    What remains are the app's helpers: processes it started while loading
+    and did not stop (a raw ``os.fork``, ``subprocess.Popen``; those of
+    :mod:`multiprocessing` the child stops itself). They get ``SIGTERM``, a
+    short grace to end on their own, then ``SIGKILL``.
+    """
+    # Sent while the unreaped child holds the group's id; after that, the
+    # remaining members hold it for as long as one is left to signal.
+    _signal_group(pid, signal.SIGTERM)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    deadline = time.monotonic() + _GROUP_GRACE_SECONDS
+    try:
+        while _signal_group(pid, 0):
+            _reap_orphans(pid)
+            if time.monotonic() >= deadline:
+                _signal_group(pid, signal.SIGKILL)
+                return
+            time.sleep(_GROUP_POLL_SECONDS)
+    except BaseException:
+        _signal_group(pid, signal.SIGKILL)  # interrupted during the grace
+        raise
+
+
+def _reap_orphans(pgid: int) -> None:
+    """Reap the ended helpers of group ``pgid`` that became this process's children.
+
+    Orphans go to the nearest subreaper, or to pid 1: this very process when
+    ``hipflask serve`` is a container's first process. Unreaped, they would
+    stay in the group and hold it open for the whole grace. Elsewhere they
+    are another process's to reap, and until then, count as still running.
+    """
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-pgid, os.WNOHANG)[0]:
+            pass
+
+
+def _signal_group(pgid: int, signum: int) -> bool:
+    """Send ``signum`` to the process group ``pgid``: whether it reached any process."""
+    try:
+        os.killpg(pgid, signum)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
 def wait_for_answer(reader: int, pid: int) -> tuple[bytes, int]:
-    """All the child wrote on ``reader``, and its exit status, once it has exited.
+    """All the child wrote on ``reader``, and its exit code, once it has exited.
 
     The pipe's end of file is not enough: a process the app starts while
     loading (a ``multiprocessing`` helper, any ``fork``) inherits the pipe's
     write end and would keep the checks waiting for as long as it runs. So
     the child's exit ends the wait too, once what it wrote has been read.
+    The child is left for :func:`end_group` to reap.
     """
     answer = bytearray()
-    status: int | None = None
+    code: int | None = None
     with selectors.DefaultSelector() as selector:
         selector.register(reader, selectors.EVENT_READ)
         while True:
             # Once the child is gone, only drain what is already in the pipe.
-            if selector.select(0 if status is not None else _POLL_SECONDS):
+            if selector.select(0 if code is not None else _POLL_SECONDS):
                 chunk = os.read(reader, 65536)
                 if not chunk:
                     break
                 answer += chunk
-            elif status is not None:
+            elif code is not None:
                 break
             else:
-                exited, waited = os.waitpid(pid, os.WNOHANG)
-                if exited:
-                    status = waited
-    if status is None:
-        status = os.waitpid(pid, 0)[1]
-    return bytes(answer), status
+                code = _exit_code(pid, block=False)
+    while code is None:  # the pipe closed first: wait for the exit itself
+        code = _exit_code(pid, block=True)
+    return bytes(answer), code
+
+
+def _exit_code(pid: int, *, block: bool) -> int | None:
+    """The child's exit code once it has exited (minus the signal that killed it), or ``None``.
+
+    The child is left unreaped: its pid stays taken, and with it the id of
+    its process group, until :func:`end_group` has signalled that group.
+    """
+    if not hasattr(os, "waitid"):  # pragma: no cover - macOS before Python 3.13
+        # Reaped here: the group's id is free again before it is signalled,
+        # for the moment the system takes to hand the same number out anew.
+        exited, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+        return os.waitstatus_to_exitcode(status) if exited else None
+    options = os.WEXITED | os.WNOWAIT | (0 if block else os.WNOHANG)
+    result = os.waitid(os.P_PID, pid, options)
+    if result is None:
+        return None
+    return result.si_status if result.si_code == os.CLD_EXITED else -result.si_status

@@ -17,7 +17,9 @@ So :func:`inspect_app` loads the app in a forked child, runs the checks
 there, hands back what the server needs to know (:class:`AppFacts`, or the
 refusal) and ends the child without running anything more of it. The
 serving process never imports the app; each worker imports it once, as
-``gunicorn app:app`` workers do.
+``gunicorn app:app`` workers do. The processes the app starts while it is
+checked (a scheduler forked at import) end with the child, each worker
+starting its own: see :mod:`~hipflask.serving.child_process`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from typing import TYPE_CHECKING
 
 from ..errors import HipflaskError
 from .child_process import end_child
+from .child_process import end_group
 from .child_process import inherited_helpers
+from .child_process import own_process_group
 from .child_process import stop_helpers
 from .child_process import terminate_raises
 from .child_process import wait_for_answer
@@ -151,8 +155,10 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     The child ends with :func:`os._exit` once the answer is written: no
     ``atexit`` handler, no wait for the app's threads, nothing it opened
     flushed into shared files; the processes the app started with
-    :mod:`multiprocessing` are stopped first. Where ``fork`` does not exist,
-    ``work`` runs in this process.
+    :mod:`multiprocessing` are stopped first, and any other it started
+    (``os.fork``, ``subprocess``) are ended with the child's process group
+    (see :mod:`~hipflask.serving.child_process`). Where ``fork`` does not
+    exist, ``work`` runs in this process.
     """
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         return work()
@@ -168,27 +174,30 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         raise
     if pid == 0:  # pragma: no cover - the child's lines run in the forked process
         try:
+            own_process_group(os.getpid())
             _child(work, reader, writer)
         finally:
             # Whatever escapes (an interrupt among the last lines) must not
             # return into the caller's code, run on as a copy of its process.
             os._exit(0)
+    own_process_group(pid)
     os.close(writer)
     try:
         with terminate_raises():
-            data, status = wait_for_answer(reader, pid)
-    except BaseException:
-        # Interrupted (Ctrl+C, a SIGTERM or SIGINT sent to this process
-        # alone): serve gives up, and the child must not go on loading the
-        # app, orphaned.
-        end_child(pid)
-        raise
+            try:
+                data, code = wait_for_answer(reader, pid)
+            except BaseException:
+                # Interrupted (Ctrl+C, a SIGTERM or SIGINT sent to this
+                # process alone): serve gives up, and the child must not go
+                # on loading the app, orphaned.
+                end_child(pid)
+                raise
+            end_group(pid)
     finally:
         os.close(reader)
     if not data:
         raise AppLoadFailed(
-            "Loading the app stopped its process before the checks were done"
-            f" (exit status {os.waitstatus_to_exitcode(status)})."
+            f"Loading the app stopped its process before the checks were done (exit status {code})."
         )
     ok, value = pickle.loads(data)  # noqa: S301 - written by our own child, through a pipe
     if ok:
