@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -162,3 +163,69 @@ def test_a_serving_process_that_inherits_the_helpers_reaps_them(
     assert done.returncode == 0, done.stderr.decode()
     assert float(done.stdout) < child_process._GROUP_GRACE_SECONDS
     assert _ends_soon(int(helper.read_text()))
+
+
+ON_A_TERMINAL = """
+import os, sys, termios
+from hipflask.serving.inspection import AppFacts, AppLoadFailed, in_child
+
+os.close(os.open(os.ttyname(0), os.O_RDWR))  # the terminal becomes this session's
+attributes = termios.tcgetattr(0)
+attributes[3] |= termios.TOSTOP  # stty tostop: background writes stop the writer
+termios.tcsetattr(0, termios.TCSANOW, attributes)
+
+def load():
+    with open(sys.argv[1], "w") as record:
+        record.write(str(os.getpid()))
+    print("printed while checked", flush=True)
+    sys.stdin.readline()
+    return AppFacts("shop", None, None, None, [], "wsgi", [])
+
+try:
+    in_child(load)
+except AppLoadFailed as refused:
+    print("refused:", str(refused).splitlines()[-1], flush=True)
+"""
+
+
+def _read_until_closed(fd: int, seconds: float) -> bytes:
+    output = bytearray()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # EIO: every end of the terminal closed
+                break
+            if not chunk:
+                break
+            output += chunk
+    return bytes(output)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_an_app_using_the_terminal_while_checked_does_not_stop_the_check(
+    recorded: Callable[[str], Path],
+) -> None:
+    # In a group of its own the child is in the terminal's background, where
+    # a read (and, with tostop, a write) stops it: the check would hang.
+    child = recorded("child.pid")
+    controller, terminal = os.openpty()
+    serving = subprocess.Popen(
+        [sys.executable, "-c", ON_A_TERMINAL, str(child)],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+    )
+    os.close(terminal)
+    try:
+        output = _read_until_closed(controller, 10).decode()
+        assert serving.wait(timeout=5) == 0, output
+    finally:
+        os.close(controller)
+        serving.kill()
+        serving.wait()
+
+    assert "printed while checked" in output
+    assert "refused: OSError: [Errno 5] Input/output error" in output

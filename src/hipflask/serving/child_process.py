@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 
 __all__ = [
+    "detach_child",
     "end_child",
     "end_group",
     "inherited_helpers",
@@ -48,6 +49,21 @@ _GROUP_GRACE_SECONDS = 1.0
 
 #: How often that grace looks whether the group is empty.
 _GROUP_POLL_SECONDS = 0.02
+
+
+def detach_child() -> None:  # pragma: no cover - runs in the forked child
+    """The checking child's first lines: a process group of its own, off the terminal's signals.
+
+    In a group of its own the child is in the background of the terminal
+    ``hipflask serve`` runs in, where reading the terminal stops a process
+    (``SIGTTIN``), and so does writing it once ``stty tostop`` is set
+    (``SIGTTOU``): the check would wait for it forever. With both ignored,
+    what the app prints still shows, and a read (a prompt at import) fails
+    with ``EIO``, reported as the app's error.
+    """
+    own_process_group(os.getpid())
+    for signum in (signal.SIGTTIN, signal.SIGTTOU):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def own_process_group(pid: int) -> None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import HipflaskError
+from .child_process import detach_child
 from .child_process import end_child
 from .child_process import end_group
 from .child_process import inherited_helpers
@@ -174,7 +175,7 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         raise
     if pid == 0:  # pragma: no cover - the child's lines run in the forked process
         try:
-            own_process_group(os.getpid())
+            detach_child()
             _child(work, reader, writer)
         finally:
             # Whatever escapes (an interrupt among the last lines) must not
