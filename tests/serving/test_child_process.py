@@ -17,6 +17,7 @@ import pytest
 
 from hipflask.serving import child_process
 from hipflask.serving.inspection import AppFacts
+from hipflask.serving.inspection import AppLoadFailed
 from hipflask.serving.inspection import in_child
 
 FACTS = AppFacts("shop", None, None, None, [], "wsgi", [])
@@ -229,3 +230,53 @@ def test_an_app_using_the_terminal_while_checked_does_not_stop_the_check(
 
     assert "printed while checked" in output
     assert "refused: OSError: [Errno 5] Input/output error" in output
+
+
+KILLED_WHILE_CHECKING = """
+import os, sys, time
+from hipflask.serving.inspection import in_child
+
+def load_slowly():
+    with open(sys.argv[1], "w") as record:
+        record.write(str(os.getpid()))
+    time.sleep(30)
+
+in_child(load_slowly)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_serving_process_killed_during_the_check_takes_the_child_with_it(
+    recorded: Callable[[str], Path],
+) -> None:
+    # SIGKILL (the OOM killer, a supervisor's last resort) runs no clean-up
+    # in the serving process: the child would go on loading the app, orphaned.
+    child = recorded("child.pid")
+    serving = subprocess.Popen([sys.executable, "-c", KILLED_WHILE_CHECKING, str(child)])
+    try:
+        deadline = time.monotonic() + 20
+        while not child.exists() or not child.read_text():
+            assert time.monotonic() < deadline, "the check never started"
+            time.sleep(0.02)
+    finally:
+        serving.kill()
+        serving.wait()
+
+    assert _ends_soon(int(child.read_text()))
+
+
+def test_a_child_whose_caller_died_as_it_was_forked_does_not_load_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Dead before the child asked for the parent-death signal, the caller
+    # would never send it: the child's parent is another process by then.
+    loaded = tmp_path / "loaded"
+    monkeypatch.setattr(os, "getppid", lambda: 1)
+
+    def load() -> AppFacts:
+        loaded.touch()
+        return FACTS
+
+    with pytest.raises(AppLoadFailed, match="exit status 1"):
+        in_child(load)
+    assert not loaded.exists()

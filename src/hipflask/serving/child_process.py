@@ -50,9 +50,12 @@ _GROUP_GRACE_SECONDS = 1.0
 #: How often that grace looks whether the group is empty.
 _GROUP_POLL_SECONDS = 0.02
 
+#: ``prctl`` option: the signal a process gets when its parent dies (``linux/prctl.h``).
+_PR_SET_PDEATHSIG = 1
 
-def detach_child() -> None:  # pragma: no cover - runs in the forked child
-    """The checking child's first lines: a process group of its own, off the terminal's signals.
+
+def detach_child(caller: int) -> None:  # pragma: no cover - runs in the forked child
+    """The checking child's first lines: a group of its own, bound to the ``caller``'s life.
 
     In a group of its own the child is in the background of the terminal
     ``hipflask serve`` runs in, where reading the terminal stops a process
@@ -64,6 +67,29 @@ def detach_child() -> None:  # pragma: no cover - runs in the forked child
     own_process_group(os.getpid())
     for signum in (signal.SIGTTIN, signal.SIGTTOU):
         signal.signal(signum, signal.SIG_IGN)
+    _die_with(caller)
+
+
+def _die_with(caller: int) -> None:  # pragma: no cover - runs in the forked child
+    """Have Linux kill this child when ``caller``, the serving process, dies.
+
+    A serving process killed with ``SIGKILL`` (the OOM killer, a
+    supervisor's last resort) runs no clean-up, and its child would go on
+    loading the app, orphaned. The signal comes when the thread that forked
+    the child ends, and :func:`~hipflask.serving.inspection.in_child` waits
+    in that thread for as long as the child runs. Elsewhere, or without
+    ``prctl``, the child is not bound. The helpers the app starts are not
+    bound either: Linux clears the request in a fork's child.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != caller:
+        # The caller died before the request was made: no signal will come.
+        os._exit(1)
 
 
 def own_process_group(pid: int) -> None:

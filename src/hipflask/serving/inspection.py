@@ -166,6 +166,7 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
+    caller = os.getpid()
     reader, writer = os.pipe()
     try:
         pid = os.fork()
@@ -175,7 +176,7 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         raise
     if pid == 0:  # pragma: no cover - the child's lines run in the forked process
         try:
-            detach_child()
+            detach_child(caller)
             _child(work, reader, writer)
         finally:
             # Whatever escapes (an interrupt among the last lines) must not
