@@ -274,6 +274,20 @@ def test_processes_the_app_starts_while_loading_end_with_the_check(
             os.kill(int(helper_pid.read_text()), signal.SIGKILL)
 
 
+def test_only_the_checking_child_answers_when_the_app_forks_and_carries_on() -> None:
+    # Both processes of a fork at import run on into the checks: the copy's
+    # answer, written first, would be taken for the child's.
+    def load() -> AppFacts:
+        checking = os.getpid()
+        copy = os.fork()
+        if copy:
+            os.waitpid(copy, 0)  # the copy has run to its end
+        name = "checked" if os.getpid() == checking else "copy"
+        return AppFacts(name, None, None, None, [], "wsgi", [])
+
+    assert in_child(load).name == "checked"
+
+
 def test_a_child_that_dies_is_reported() -> None:
     def die() -> AppFacts:
         os._exit(3)

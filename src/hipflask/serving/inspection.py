@@ -175,9 +175,10 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         os.close(writer)
         raise
     if pid == 0:  # pragma: no cover - the child's lines run in the forked process
+        child = os.getpid()
         try:
             detach_child(caller)
-            _child(work, reader, writer)
+            _child(work, reader, writer, child)
         finally:
             # Whatever escapes (an interrupt among the last lines) must not
             # return into the caller's code, run on as a copy of its process.
@@ -207,12 +208,22 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     raise value
 
 
-def _child(work: Callable[[], AppFacts], reader: int, writer: int) -> None:  # pragma: no cover
-    """The checking child's work: answer on ``writer``, then stop what the app started."""
+def _child(  # pragma: no cover - runs in the forked child
+    work: Callable[[], AppFacts], reader: int, writer: int, child: int
+) -> None:
+    """The checking child's work: answer on ``writer``, then stop what the app started.
+
+    Only the process ``child`` answers. An app that forks while it loads
+    and lets both processes carry on brings its copy here too, and a second
+    answer in the pipe, read first or interleaved with the child's, would
+    be taken for it: the copy ends without a word.
+    """
     os.close(reader)
     inherited = inherited_helpers()
     try:
         answer = _answer(work)
+        if os.getpid() != child:
+            os._exit(0)
         with os.fdopen(writer, "wb") as out:
             out.write(answer)
     finally:
