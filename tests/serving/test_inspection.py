@@ -119,6 +119,48 @@ def test_a_refusal_class_of_the_apps_own_arrives_without_importing_the_app(
     assert type(raised.value).__module__.startswith("hipflask.")
 
 
+HOLDING_APP_OBJECTS = """
+from hipflask.errors import ConfigurationError
+
+class Settings:
+    source = ".env"
+
+class SettingsRefused(ConfigurationError):
+    def __init__(self, settings):
+        super().__init__(f"DATABASE_URL is not set in {settings.source}.")
+        self.settings = settings
+        self.setting = "DATABASE_URL"
+
+def refused_by_own_class():
+    raise SettingsRefused(Settings())
+
+def refused_by_hipflask_class():
+    refusal = ConfigurationError("DATABASE_URL is not set in .env.")
+    refusal.settings = Settings()
+    refusal.setting = "DATABASE_URL"
+    raise refusal
+"""
+
+
+@pytest.mark.parametrize("factory", ["refused_by_own_class", "refused_by_hipflask_class"])
+def test_a_refusal_holding_the_apps_objects_arrives_without_importing_the_app(
+    project: Path, monkeypatch: pytest.MonkeyPatch, factory: str
+) -> None:
+    # Served from the project's folder, the app's module is importable here,
+    # and unpickling one of its objects would import it in the process that
+    # must never import it.
+    monkeypatch.syspath_prepend(str(project))
+    _write(project, "inspected_holding", HOLDING_APP_OBJECTS)
+
+    with pytest.raises(ConfigurationError) as raised:
+        inspect_app(_loader(project, "inspected_holding", f"{factory}()"), CHECKS)
+
+    assert "inspected_holding" not in sys.modules
+    assert str(raised.value) == "DATABASE_URL is not set in .env."
+    assert raised.value.setting == "DATABASE_URL"  # type: ignore[attr-defined]
+    assert raised.value.settings is None  # type: ignore[attr-defined]
+
+
 def test_a_refusal_class_that_does_not_pickle_keeps_its_message() -> None:
     def load() -> tuple[Hipflask, str | None, str | None]:
         class Local(ConfigurationError):

@@ -25,6 +25,7 @@ starting its own: see :mod:`~hipflask.serving.child_process`.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import sys
@@ -33,6 +34,7 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from typing import Any
 
 from ..errors import HipflaskError
 from .child_process import detach_child
@@ -48,6 +50,13 @@ if TYPE_CHECKING:
     from ..core.app import Hipflask
 
 __all__ = ["AppFacts", "AppLoadFailed", "StartupChecks", "app_facts", "in_child", "inspect_app"]
+
+
+#: An error as plain data: its hipflask class, its arguments, its attributes.
+_PlainError = tuple[type[HipflaskError], tuple[str, ...], dict[str, object]]
+
+#: How deep lists, tuples and dicts of plain data may nest in an error's attributes.
+_PLAIN_DEPTH = 8
 
 
 class AppLoadFailed(HipflaskError):
@@ -138,8 +147,10 @@ def inspect_app(
     """Load the app with ``load`` and check it, in a child process; see the module docstring.
 
     ``load`` returns the app, its import target and its ``sys.path`` entry.
-    A refusal (:class:`~hipflask.errors.HipflaskError`) is raised here as it
-    was raised there; any other error loading the app is
+    A refusal (:class:`~hipflask.errors.HipflaskError`) is raised here with
+    the message it had there, as the hipflask class it is or derives from,
+    with its attributes that are plain data (any other is ``None``: none of
+    the app's objects comes back); any other error loading the app is
     :class:`AppLoadFailed` with the child's traceback.
     """
 
@@ -202,10 +213,10 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         raise AppLoadFailed(
             f"Loading the app stopped its process before the checks were done (exit status {code})."
         )
-    ok, value = pickle.loads(data)  # noqa: S301 - written by our own child, through a pipe
+    ok, value = _read_answer(data)
     if ok:
         return value  # type: ignore[no-any-return]
-    raise value
+    raise _rebuilt(value)
 
 
 def _child(  # pragma: no cover - runs in the forked child
@@ -236,34 +247,94 @@ def _child(  # pragma: no cover - runs in the forked child
 
 
 def _answer(work: Callable[[], AppFacts]) -> bytes:
+    """The pickled answer: ``(True, facts)``, or ``(False, the error as plain data)``."""
+    answer: tuple[bool, object]
     try:
-        return pickle.dumps((True, work()))
+        answer = (True, work())
     except HipflaskError as exc:
-        return _refusal(exc)
+        answer = (False, _as_plain_data(exc))
     except BaseException:
         failure = AppLoadFailed(f"The app failed to load:\n{traceback.format_exc()}")
-        return pickle.dumps((False, failure))
-
-
-def _refusal(exc: HipflaskError) -> bytes:
-    """``exc`` pickled so that the parent reads it without importing the app.
-
-    Unpickling imports an error's class by its module's name: a refusal
-    class the app defines would import the app's module in the serving
-    process (or fail there, the module not being on its path), and one
-    defined inside a function does not pickle at all. Such a refusal goes as
-    the nearest hipflask class it derives from, with its message; one whose
-    arguments do not survive pickling, as a plain :class:`HipflaskError`.
-    """
-    message = str(exc)
-    nearest = next(cls for cls in type(exc).__mro__ if _is_hipflask_error(cls))
+        answer = (False, _as_plain_data(failure))
     try:
-        portable = exc if nearest is type(exc) else nearest(message)
-        refusal = pickle.dumps((False, portable))
-        pickle.loads(refusal)  # noqa: S301 - our own bytes: will the parent read them?
-    except Exception:
-        refusal = pickle.dumps((False, HipflaskError(message)))
-    return refusal
+        data = pickle.dumps(answer)
+        _read_answer(data)  # what the serving process will make of it
+    except Exception as exc:
+        failure = AppLoadFailed(f"The checks' answer could not be sent back: {exc}")
+        data = pickle.dumps((False, _as_plain_data(failure)))
+    return data
+
+
+def _as_plain_data(error: HipflaskError) -> _PlainError:
+    """``error`` as data the serving process reads without importing the app.
+
+    Unpickling imports every class it meets by its module's name: an error
+    class the app defines, or any of the app's objects held in an error's
+    attributes or arguments, would import the app's module in the serving
+    process (or fail there, the module not on its path). So the class goes
+    as the nearest hipflask class it derives from, the arguments as strings,
+    and the attributes that are plain data as they are, any other as
+    ``None``. Should that not read as ``error`` did (a ``__str__`` of the
+    app's), the message alone goes as the arguments.
+    """
+    message = str(error)
+    nearest = next(cls for cls in type(error).__mro__ if _is_hipflask_error(cls))
+    state = {name: value if _is_plain(value) else None for name, value in vars(error).items()}
+    try:
+        args = tuple(str(arg) for arg in error.args)
+    except Exception:  # the app's __str__ raising
+        args = (message,)
+    for candidate in ((nearest, args, state), (nearest, (message,), state)):
+        with contextlib.suppress(Exception):
+            if str(_rebuilt(candidate)) == message:
+                return candidate
+    return (HipflaskError, (message,), {})
+
+
+def _rebuilt(error: _PlainError) -> HipflaskError:
+    """The error :func:`_as_plain_data` describes, made without its ``__init__``.
+
+    An ``__init__`` may take other arguments than the ones it passes on
+    (``MissingExtraError(module, extra)``): the attributes it set come back
+    with the plain data instead.
+    """
+    cls, args, state = error
+    rebuilt = cls.__new__(cls, *args)
+    rebuilt.args = args
+    vars(rebuilt).update(state)
+    return rebuilt
+
+
+def _is_plain(value: object, depth: int = 0) -> bool:
+    """Whether ``value`` pickles without naming a class: builtin scalars, lists, tuples, dicts."""
+    if type(value) in (str, bytes, int, float, bool, type(None)):
+        return True
+    if depth > _PLAIN_DEPTH:
+        return False
+    if type(value) is list or type(value) is tuple:
+        return all(_is_plain(item, depth + 1) for item in value)
+    if type(value) is dict:
+        return all(
+            _is_plain(key, depth + 1) and _is_plain(item, depth + 1) for key, item in value.items()
+        )
+    return False
+
+
+class _AnswerUnpickler(pickle.Unpickler):
+    """Reads the child's answer, refusing any class but hipflask's.
+
+    The answer holds only :class:`AppFacts`, hipflask's error classes and
+    plain data: a class of the app's among them would import the app here.
+    """
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.partition(".")[0] != "hipflask":
+            raise pickle.UnpicklingError(f"{module}.{name} is not hipflask's")
+        return super().find_class(module, name)
+
+
+def _read_answer(data: bytes) -> tuple[bool, Any]:
+    return _AnswerUnpickler(io.BytesIO(data)).load()  # type: ignore[no-any-return]
 
 
 def _is_hipflask_error(cls: type) -> bool:
