@@ -220,6 +220,56 @@ def test_any_other_error_loading_the_app_reports_its_traceback() -> None:
     assert "test_inspection.py" in message
 
 
+CHATTY = """
+import sys
+print("connecting to the database")
+print("no DATABASE_URL: using SQLite", file=sys.stderr)
+app = Hipflask("chatty")
+"""
+
+
+@pytest.mark.parametrize("key", [KEY, ""], ids=["checked", "refused"])
+def test_what_the_app_prints_reaches_streams_that_are_not_descriptors(
+    project: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    # click's CliRunner, pytest's capsys: this process's sys.stdout and
+    # sys.stderr are Python objects, and the child's writes would go into
+    # its own copies of them, lost.
+    _write(project, "inspected_chatty", CHATTY + f"app.secret_key = {key!r}\n")
+
+    with contextlib.suppress(ConfigurationError):
+        inspect_app(_loader(project, "inspected_chatty"), CHECKS)
+
+    printed = capsys.readouterr()
+    assert printed.out == "connecting to the database\n"
+    assert printed.err == "no DATABASE_URL: using SQLite\n"
+
+
+PRINTS_THEN_DIES = """
+import os
+from hipflask.serving.inspection import AppLoadFailed, in_child
+
+def load():
+    print("loading", flush=True)
+    os._exit(3)
+
+try:
+    in_child(load)
+except AppLoadFailed:
+    print("refused")
+"""
+
+
+def test_what_the_app_prints_to_descriptors_shows_as_it_is_written() -> None:
+    # A descriptor is shared with the child: what the app printed shows even
+    # when the child dies before it can answer.
+    done = subprocess.run(
+        [sys.executable, "-c", PRINTS_THEN_DIES], capture_output=True, text=True, timeout=60
+    )
+
+    assert done.stdout == "loading\nrefused\n", done.stderr
+
+
 def test_threads_and_exit_handlers_the_app_starts_do_not_hold_the_checks(
     project: Path, tmp_path: Path
 ) -> None:

@@ -55,6 +55,9 @@ __all__ = ["AppFacts", "AppLoadFailed", "StartupChecks", "app_facts", "in_child"
 #: An error as plain data: its hipflask class, its arguments, its attributes.
 _PlainError = tuple[type[HipflaskError], tuple[str, ...], dict[str, object]]
 
+#: The buffers the child's ``sys.stdout`` and ``sys.stderr`` write to, by name.
+_Output = dict[str, io.BytesIO]
+
 #: How deep lists, tuples and dicts of plain data may nest in an error's attributes.
 _PLAIN_DEPTH = 8
 
@@ -169,7 +172,10 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     flushed into shared files; the processes the app started with
     :mod:`multiprocessing` are stopped first, and any other it started
     (``os.fork``, ``subprocess``) are ended with the child's process group
-    (see :mod:`~hipflask.serving.child_process`). Where ``fork`` does not
+    (see :mod:`~hipflask.serving.child_process`). What the app prints to
+    ``sys.stdout`` and ``sys.stderr`` reaches this process's: through the
+    descriptors the child shares, or where these streams have none (click's
+    ``CliRunner``), sent back with the answer. Where ``fork`` does not
     exist, ``work`` runs in this process.
     """
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
@@ -178,6 +184,7 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         with contextlib.suppress(Exception):
             stream.flush()
     caller = os.getpid()
+    captured = _streams_to_capture()
     reader, writer = os.pipe()
     try:
         pid = os.fork()
@@ -189,7 +196,7 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         child = os.getpid()
         try:
             detach_child(caller)
-            _child(work, reader, writer, child)
+            _child(work, reader, writer, child, captured)
         finally:
             # Whatever escapes (an interrupt among the last lines) must not
             # return into the caller's code, run on as a copy of its process.
@@ -213,14 +220,15 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
         raise AppLoadFailed(
             f"Loading the app stopped its process before the checks were done (exit status {code})."
         )
-    ok, value = _read_answer(data)
+    ok, value, output = _read_answer(data)
+    _replay(output)
     if ok:
         return value  # type: ignore[no-any-return]
     raise _rebuilt(value)
 
 
 def _child(  # pragma: no cover - runs in the forked child
-    work: Callable[[], AppFacts], reader: int, writer: int, child: int
+    work: Callable[[], AppFacts], reader: int, writer: int, child: int, captured: Sequence[str]
 ) -> None:
     """The checking child's work: answer on ``writer``, then stop what the app started.
 
@@ -230,9 +238,10 @@ def _child(  # pragma: no cover - runs in the forked child
     be taken for it: the copy ends without a word.
     """
     os.close(reader)
+    output = _capture(captured)
     inherited = inherited_helpers()
     try:
-        answer = _answer(work)
+        answer = _answer(work, output)
         if os.getpid() != child:
             os._exit(0)
         with os.fdopen(writer, "wb") as out:
@@ -246,23 +255,77 @@ def _child(  # pragma: no cover - runs in the forked child
                 stream.flush()
 
 
-def _answer(work: Callable[[], AppFacts]) -> bytes:
-    """The pickled answer: ``(True, facts)``, or ``(False, the error as plain data)``."""
-    answer: tuple[bool, object]
+def _answer(work: Callable[[], AppFacts], output: _Output) -> bytes:
+    """The pickled answer: facts or the error as plain data, and the ``output`` captured."""
+    outcome: tuple[bool, object]
     try:
-        answer = (True, work())
+        outcome = (True, work())
     except HipflaskError as exc:
-        answer = (False, _as_plain_data(exc))
+        outcome = (False, _as_plain_data(exc))
     except BaseException:
         failure = AppLoadFailed(f"The app failed to load:\n{traceback.format_exc()}")
-        answer = (False, _as_plain_data(failure))
+        outcome = (False, _as_plain_data(failure))
+    printed = _captured_text(output)
     try:
-        data = pickle.dumps(answer)
+        data = pickle.dumps((*outcome, printed))
         _read_answer(data)  # what the serving process will make of it
     except Exception as exc:
         failure = AppLoadFailed(f"The checks' answer could not be sent back: {exc}")
-        data = pickle.dumps((False, _as_plain_data(failure)))
+        data = pickle.dumps((False, _as_plain_data(failure), printed))
     return data
+
+
+def _streams_to_capture() -> tuple[str, ...]:
+    """Which of ``sys.stdout`` and ``sys.stderr`` the child must capture.
+
+    Those that write to descriptor 1 or 2 need nothing: the child shares
+    the descriptors, and what it writes shows as it is written. Any other
+    stream (click's ``CliRunner``, pytest's ``capsys``, a file opened here)
+    is a Python object the child writes into its own copy of, which ends
+    with it: what the app printed while checked would be lost.
+    """
+    captured = []
+    for name, descriptor in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        if stream is None:  # no stream to show it in
+            continue
+        try:
+            shared = stream.fileno() == descriptor
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+            shared = False
+        if not shared:
+            captured.append(name)
+    return tuple(captured)
+
+
+def _capture(names: Sequence[str]) -> _Output:  # pragma: no cover - runs in the forked child
+    """Replace the streams ``names`` of :mod:`sys` with buffers, whose text goes with the answer."""
+    output = {}
+    for name in names:
+        buffer = io.BytesIO()
+        # surrogatepass: any str the app writes comes back as it was written.
+        setattr(sys, name, io.TextIOWrapper(buffer, "utf-8", "surrogatepass", write_through=True))
+        output[name] = buffer
+    return output
+
+
+def _captured_text(output: _Output) -> dict[str, str]:  # pragma: no cover - in the child
+    text = {}
+    for name, buffer in output.items():
+        # ValueError: the app closed the stream, and its buffer with it.
+        with contextlib.suppress(ValueError):
+            text[name] = buffer.getvalue().decode("utf-8", "surrogatepass")
+    return text
+
+
+def _replay(output: dict[str, str]) -> None:
+    """Write what the child printed into streams of this process to this process's."""
+    for name, text in output.items():
+        stream = getattr(sys, name)
+        # A stream closed or broken here: the output has nowhere to go.
+        with contextlib.suppress(OSError, ValueError):
+            stream.write(text)
+            stream.flush()
 
 
 def _as_plain_data(error: HipflaskError) -> _PlainError:
@@ -333,7 +396,7 @@ class _AnswerUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _read_answer(data: bytes) -> tuple[bool, Any]:
+def _read_answer(data: bytes) -> tuple[bool, Any, dict[str, str]]:
     return _AnswerUnpickler(io.BytesIO(data)).load()  # type: ignore[no-any-return]
 
 
