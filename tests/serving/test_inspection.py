@@ -444,7 +444,7 @@ def load_slowly():
     os._exit(0)
 
 def terminate_when_loading():
-    while not record.exists():
+    while not record.exists() or not record.read_text():  # created, then written
         time.sleep(0.01)
     os.kill(os.getpid(), signal.SIGTERM)
 
