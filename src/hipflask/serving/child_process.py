@@ -13,6 +13,11 @@ processes (the serving process, the helpers it had before the check) are
 never in it. A helper that leaves the group itself (``os.setsid``, a daemon
 double fork that does) is out of reach: it runs on, as it would under any
 process manager that ends a process group.
+
+A serving process stopped during the check by ``SIGTERM`` or ``SIGINT``
+kills the group. One killed with ``SIGKILL`` runs nothing more: on Linux
+the child has asked to be killed with it (``PR_SET_PDEATHSIG``), but the
+helpers the app had started by then run on.
 """
 
 from __future__ import annotations

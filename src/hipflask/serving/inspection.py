@@ -17,9 +17,17 @@ So :func:`inspect_app` loads the app in a forked child, runs the checks
 there, hands back what the server needs to know (:class:`AppFacts`, or the
 refusal) and ends the child without running anything more of it. The
 serving process never imports the app; each worker imports it once, as
-``gunicorn app:app`` workers do. The processes the app starts while it is
-checked (a scheduler forked at import) end with the child, each worker
-starting its own: see :mod:`~hipflask.serving.child_process`.
+``gunicorn app:app`` workers do.
+
+Nothing of the check outlives it (see :mod:`~hipflask.serving.child_process`):
+the processes the app starts while it is checked (a scheduler forked at
+import, a ``subprocess``) end with the child, each worker starting its own,
+and on Linux a serving process killed with ``SIGKILL`` takes the child with
+it. Nothing of the app comes back either: only the child (not a copy the app
+forks) answers, with :class:`AppFacts` or the refusal as plain data, which
+the serving process reads taking no class but hipflask's, and with what the
+app printed when the serving process's streams are not the descriptors the
+child shares.
 """
 
 from __future__ import annotations
@@ -208,9 +216,9 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
             try:
                 data, code = wait_for_answer(reader, pid)
             except BaseException:
-                # Interrupted (Ctrl+C, a SIGTERM or SIGINT sent to this
-                # process alone): serve gives up, and the child must not go
-                # on loading the app, orphaned.
+                # Interrupted (Ctrl+C or a SIGTERM, neither of which the
+                # child gets in its own group): serve gives up, and the child
+                # must not go on loading the app, orphaned.
                 end_child(pid)
                 raise
             end_group(pid)
