@@ -7,15 +7,19 @@ is left of the server's input must be what reading the stream gives.
 
 from __future__ import annotations
 
+import gzip
 import io
 import sys
+from typing import IO
 from typing import Any
 
 import pytest
+from werkzeug.utils import cached_property
 
 from hipflask import Hipflask
 from hipflask import request
 from hipflask.testing.client import HipflaskClient
+from hipflask.wrappers.request import Request
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -116,6 +120,46 @@ def test_a_lower_limit_set_for_one_request_still_holds(
     response = client.post("/form", data="name=ada", content_type=FORM)
 
     assert response.status_code == 413
+
+
+class _GzipRequest(Request):
+    """A Flask-style request class that decompresses ``Content-Encoding: gzip`` bodies."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        raw = Request.stream.__get__(self)
+        if self.headers.get("Content-Encoding") != "gzip":
+            return raw
+        return io.BytesIO(gzip.decompress(raw.read()))
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "content_type", "expected"),
+    [
+        ("/form", b"name=ada", FORM, {"form": {"name": "ada"}, "stream": ""}),
+        ("/json", b'{"x": 1}', "application/json", {"json": {"x": 1}, "stream": ""}),
+    ],
+    ids=["form", "json"],
+)
+def test_a_request_class_replacing_stream_is_read_through_it(
+    app: Hipflask,
+    client: HipflaskClient,
+    path: str,
+    body: bytes,
+    content_type: str,
+    expected: dict[str, Any],
+) -> None:
+    app.request_class = _GzipRequest
+
+    response = client.post(
+        path,
+        data=gzip.compress(body),
+        content_type=content_type,
+        headers={"Content-Encoding": "gzip"},
+    )
+
+    assert response.status_code == 200
+    assert {key: response.get_json()[key] for key in expected} == expected
 
 
 # -- the WSGI server's input, read as the stream would read it ---------------

@@ -56,6 +56,15 @@ class RequestBody(_SansIORequest):
     parameter_storage_class: type[MultiDict[str, Any]]
     form_data_parser_class: type[FormDataParser]
 
+    #: Whether this class replaces :attr:`stream` (a Flask-style subclass
+    #: that decompresses or decrypts the body): then every read of the body
+    #: goes through it, as under Werkzeug (see ``__init_subclass__``).
+    _own_stream = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._own_stream = cls.stream is not RequestBody.stream
+
     # -- limits -----------------------------------------------------------
 
     def _limit(self, key: str) -> int | None:
@@ -174,12 +183,13 @@ class RequestBody(_SansIORequest):
         :class:`hipflask.core.wsgi._WsgiBody`): the same bytes and 400s as
         reading :attr:`stream`, at a fraction of the cost. The stream then
         reads as at its end, as after reading it. ``None`` (read the stream)
-        for anything the stream must judge: no declared length, or one over
-        ``MAX_CONTENT_LENGTH`` or ``size_limit``.
+        for anything the stream must judge: no declared length, one over
+        ``MAX_CONTENT_LENGTH`` or ``size_limit``, or a request class with
+        its own :attr:`stream`, which Werkzeug reads the body through.
         """
         fields = self.__dict__
         length = fields.get("content_length")
-        if length is None or "stream" in fields:
+        if length is None or "stream" in fields or self._own_stream:
             return None
         read_whole = getattr(self._open_stream, "read_whole", None)
         if read_whole is None:
