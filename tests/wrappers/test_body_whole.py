@@ -7,6 +7,7 @@ is left of the server's input must be what reading the stream gives.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import sys
@@ -49,6 +50,10 @@ def app() -> Hipflask:
     def stream_first() -> dict[str, Any]:
         stream = request.stream  # held before the form is read
         return {"form": request.form.to_dict(), "rest": stream.read().decode()}
+
+    @app.post("/stream-tell")
+    def stream_tell() -> dict[str, Any]:
+        return {"form": request.form.to_dict(), "tell": request.stream.tell()}
 
     @app.post("/json")
     def json_body() -> Any:
@@ -122,6 +127,13 @@ def test_a_lower_limit_set_for_one_request_still_holds(
     assert response.status_code == 413
 
 
+def test_the_stream_of_a_form_read_whole_tells_the_length_read(client: HipflaskClient) -> None:
+    response = client.post("/stream-tell", data="name=ada", content_type=FORM)
+
+    # Werkzeug's stream, read to its end by the form parser, tells as much.
+    assert response.get_json() == {"form": {"name": "ada"}, "tell": 8}
+
+
 class _GzipRequest(Request):
     """A Flask-style request class that decompresses ``Content-Encoding: gzip`` bodies."""
 
@@ -160,6 +172,21 @@ def test_a_request_class_replacing_stream_is_read_through_it(
 
     assert response.status_code == 200
     assert {key: response.get_json()[key] for key in expected} == expected
+
+
+def test_a_kept_context_closes_a_spooled_body_read_whole(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    body = b"x" * (2 << 20)  # spooled to a temporary file under ASGI
+
+    @app.post("/big")
+    def big() -> dict[str, int]:
+        return {"size": len(request.get_data())}
+
+    with client:
+        response = client.post("/big", data=body, content_type="application/octet-stream")
+        assert response.get_json() == {"size": len(body)}
+    gc.collect()  # an unclosed body buffer would warn (and fail the test) here
 
 
 # -- the WSGI server's input, read as the stream would read it ---------------
