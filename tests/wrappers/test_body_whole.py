@@ -7,6 +7,7 @@ is left of the server's input must be what reading the stream gives.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import gzip
 import io
@@ -15,6 +16,7 @@ from typing import IO
 from typing import Any
 
 import pytest
+from werkzeug.exceptions import BadRequest
 from werkzeug.utils import cached_property
 
 from hipflask import Hipflask
@@ -54,6 +56,16 @@ def app() -> Hipflask:
     @app.post("/stream-tell")
     def stream_tell() -> dict[str, Any]:
         return {"form": request.form.to_dict(), "tell": request.stream.tell()}
+
+    @app.post("/read-again")
+    def read_again() -> bytes:
+        with contextlib.suppress(BadRequest):
+            if request.mimetype == FORM:
+                request.form  # noqa: B018 - read for its 400
+            else:
+                request.get_json()
+        data: bytes = request.get_data()
+        return data
 
     @app.post("/json")
     def json_body() -> Any:
@@ -283,3 +295,31 @@ def test_wsgi_input_ending_before_its_declared_length_is_a_400(app: Hipflask, pa
     status, _ = _wsgi(app, path, io.BytesIO(b'{"r": 1}'), 30, _type(path))
 
     assert status == 400
+
+
+class _Flaky(io.BytesIO):
+    """A server input whose read times out once after the first piece, then goes on."""
+
+    failed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() and not self.failed:
+            self.failed = True
+            raise TimeoutError("timed out")
+        return super().read(3)
+
+
+@pytest.mark.parametrize("content_type", [FORM, "application/json"], ids=["form", "json"])
+def test_wsgi_input_that_failed_mid_body_is_not_read_again(
+    app: Hipflask, content_type: str
+) -> None:
+    body = b'{"r": 1}'
+    stream = _Flaky(body + b"GET /admin HTTP/1.1\r\n")
+
+    status, content = _wsgi(app, "/read-again", stream, len(body), content_type)
+
+    # The rest of the body is not handed over as the whole, and nothing
+    # past it (the next request on the connection) is read.
+    assert status == 400
+    assert b"GET" not in content
+    assert stream.tell() <= len(body)

@@ -15,6 +15,7 @@ from typing import Any
 from werkzeug import formparser
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.request import Request as _SansIORequest
 
@@ -210,7 +211,11 @@ class RequestBody(_SansIORequest):
             size_limit is not None and length > size_limit
         ):
             return None
-        data: bytes = read_whole(self, length)
+        try:
+            data: bytes = read_whole(self, length)
+        except HTTPException as exc:
+            self._open_stream = _RefusedBody(self._open_stream, exc)
+            raise
         # Not a new opener in place of the adapter's: whoever closes the body
         # through the request (a test client that kept the context closes the
         # ASGI buffer, a temporary file past 1 MiB) must still reach it.
@@ -428,6 +433,29 @@ class RequestBody(_SansIORequest):
         if self.method != "GET":
             sources.append(self.form)
         return CombinedMultiDict(sources)
+
+
+class _RefusedBody:
+    """The opener of a body whose reading whole failed part way: it raises that refusal again.
+
+    What was read is gone, and reading the server's input afresh would take
+    the next request's bytes on the connection for this body's. The
+    adapter's opener is kept for whoever closes the body through the request.
+    """
+
+    __slots__ = ("_error", "_opener")
+
+    def __init__(self, opener: Any, error: HTTPException) -> None:
+        self._opener = opener
+        self._error = error
+
+    def __call__(self, request: Any) -> IO[bytes]:
+        raise self._error
+
+    def close(self) -> None:
+        close = getattr(self._opener, "close", None)
+        if close is not None:
+            close()
 
 
 def _read_up_to(stream: IO[bytes], size: int | None) -> bytes:
