@@ -24,16 +24,17 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="flock is POSIX only"
 
 #: A process that makes a folder, says where, and waits; with "fork", it
 #: first forks a child that keeps running (and holding the lock) after it.
+#: Each line is one write, so the two processes' lines never interleave.
 _OWNER = """
 import os, sys, time
 from hipflask.serving.tls.scratch import make_private_folder
 folder = make_private_folder()
 (folder / "key.pem").write_text("secret")
 if sys.argv[1] == "fork" and os.fork() == 0:
-    print("worker", os.getpid(), flush=True)
+    os.write(1, f"worker {os.getpid()}\\n".encode())
     time.sleep(60)
     os._exit(0)
-print("folder", folder, flush=True)
+os.write(1, f"folder {folder}\\n".encode())
 time.sleep(60)
 """
 
@@ -96,6 +97,7 @@ def test_a_folder_left_by_a_killed_server_is_removed_by_the_next_one(temp_root: 
 def test_a_folder_is_kept_while_a_worker_forked_from_its_server_runs(temp_root: Path) -> None:
     owner = _start_owner("fork")
     report = _report(owner, 2)
+    assert set(report) == {"worker", "folder"}, report
     worker, left = int(report["worker"]), Path(report["folder"])
     try:
         _kill(owner)
