@@ -118,14 +118,7 @@ class _ExactInput(io.RawIOBase):
             size = remaining
         if size == 0:
             return b""
-        try:
-            data = self._input.read(size)
-        except Exception as exc:
-            raise BadRequest(BODY_INCOMPLETE) from exc
-        if not data:
-            raise BadRequest(BODY_INCOMPLETE)
-        if len(data) > size:
-            data = data[:size]
+        data = _read_some(self._input, size)
         self._remaining = remaining - len(data)
         return data
 
@@ -189,19 +182,30 @@ def read_exactly(stream: IO[bytes], length: int) -> bytes:
     parts: list[bytes] = []
     remaining = length
     while remaining > 0:
-        try:
-            data = stream.read(remaining)
-        except Exception as exc:
-            raise BadRequest(BODY_INCOMPLETE) from exc
-        if not data:
-            raise BadRequest(BODY_INCOMPLETE)
-        if len(data) > remaining:
-            data = data[:remaining]
+        data = _read_some(stream, remaining)
         if len(data) == length:
             return data
         parts.append(data)
         remaining -= len(data)
     return b"".join(parts)
+
+
+def _read_some(stream: IO[bytes], size: int) -> bytes:
+    """One read of at most ``size`` bytes (``size`` > 0) of a body not yet complete.
+
+    Nothing, or an error of any kind, is a 400: servers report a broken body
+    in their own ways. More than asked (a broken server) is cut to ``size``:
+    past the body is the next request on the connection.
+    """
+    try:
+        data = stream.read(size)
+    except Exception as exc:
+        raise BadRequest(BODY_INCOMPLETE) from exc
+    if not data:
+        raise BadRequest(BODY_INCOMPLETE)
+    if len(data) > size:
+        data = data[:size]
+    return data
 
 
 def wsgi_body(environ: dict[str, Any], length: int | None, limit: int | None) -> IO[bytes]:
