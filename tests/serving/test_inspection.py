@@ -86,6 +86,31 @@ def test_the_facts_come_back_and_the_app_stays_in_the_child(project: Path) -> No
     assert "inspected_plain" not in sys.modules  # never imported here
 
 
+def test_facts_made_of_the_apps_own_str_classes_come_back_as_plain_str(project: Path) -> None:
+    # A config library may hand back a str subclass; the serving process
+    # takes no class of the app's from the child, so the facts are plain str.
+    _write(
+        project,
+        "inspected_strs",
+        f"""
+        class Setting(str):
+            pass
+
+        app = Hipflask(Setting("shop"))
+        app.secret_key = "{KEY}"
+        app.config["TRUSTED_HOSTS"] = [Setting("shop.test"), Setting("127.0.0.1")]
+        """,
+    )
+
+    facts = inspect_app(_loader(project, "inspected_strs"), CHECKS)
+
+    assert facts.name == "shop"
+    assert facts.trusted_hosts is None  # the app's own are kept
+    assert facts.host_names == ["shop.test", "127.0.0.1"]
+    assert all(type(value) is str for value in [facts.name, *facts.host_names])
+    assert "inspected_strs" not in sys.modules
+
+
 def test_a_refusal_in_the_child_is_raised_here_with_its_class(project: Path) -> None:
     _write(project, "inspected_keyless", 'app = Hipflask("shop")\n')
 

@@ -141,14 +141,17 @@ def app_facts(
         debug=checks.debug,
     )
     interface = checks.interface
+    # Plain str throughout: the facts cross to the serving process, which
+    # takes no class but hipflask's from the child, and a config library's
+    # str subclass in TRUSTED_HOSTS would refuse the whole answer.
     return AppFacts(
-        name=app.name,
+        name=str(app.name),
         import_target=import_target,
         sys_path_entry=sys_path_entry,
-        trusted_hosts=trusted,
-        host_names=trusted_host_names(app, trusted),
-        interface=choose_interface(app) if interface == "auto" else interface,
-        counters=list(local_counters(app, checks.workers)),
+        trusted_hosts=None if trusted is None else [str(host) for host in trusted],
+        host_names=[str(name) for name in trusted_host_names(app, trusted)],
+        interface=str(choose_interface(app) if interface == "auto" else interface),
+        counters=[str(counter) for counter in local_counters(app, checks.workers)],
     )
 
 
