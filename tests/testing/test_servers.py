@@ -111,7 +111,7 @@ def test_free_port_gives_each_xdist_worker_its_own_ports(monkeypatch: pytest.Mon
 def test_free_port_falls_back_to_the_kernels_choice_when_its_slice_is_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(servers, "_bindable", lambda host, port: False)
+    monkeypatch.setattr(servers, "_bindable", lambda family, host, port: False)
 
     port = free_port()
 
@@ -315,3 +315,45 @@ def test_serve_puts_the_app_folder_first_on_pythonpath(
     assert process.env == {"A": "1", "PYTHONPATH": f"{tmp_path}{os.pathsep}/elsewhere"}
     assert process.port == 8123
     assert process.command[-1] == "pkg:app"
+
+
+def test_free_port_falls_back_to_the_kernels_choice_when_the_ephemeral_range_starts_low(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # ip_local_port_range "1024 65535" (a common tuning) leaves no room below it.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.setattr(servers, "_ephemeral_start", lambda: 1024)
+
+    port = free_port()
+
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, port))
+
+
+def test_free_port_binds_an_ipv6_host_with_an_ipv6_socket() -> None:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+
+    port = free_port("::1")
+
+    with socket.socket(socket.AF_INET6) as sock:
+        sock.bind(("::1", port))
+
+
+def test_free_port_keeps_xdist_workers_apart_however_many_there_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 300 workers leave each fewer than 100 ports of 10000..32767; each must
+    # still draw from ports no other worker is offered.
+    monkeypatch.setattr(servers, "_ephemeral_start", lambda: 32768)
+    monkeypatch.setattr(servers, "_bindable", lambda family, host, port: True)
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "300")
+    seen = {}
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        seen[worker] = {free_port() for _ in range(50)}
+
+    assert max(seen["gw0"]) < min(seen["gw1"])

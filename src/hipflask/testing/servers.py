@@ -120,14 +120,19 @@ def free_port(host: str = LOOPBACK) -> int:
     A port below that range is only ever taken by an explicit bind. Each
     pytest-xdist worker (``PYTEST_XDIST_WORKER``) draws from its own slice of
     it, so two workers are never offered the same port. When no port of the
-    slice is free, the kernel picks after all.
+    slice is free, or there is no room below the range (it may be tuned to
+    start at 1024), the kernel picks after all.
+
+    :param host: an IPv4 or IPv6 address, or a name that resolves to one.
     """
+    family = _family(host)
     first, last = _port_slice(_ephemeral_start())
-    for _ in range(64):
+    tries = 64 if first <= last else 0
+    for _ in range(tries):
         port = random.randint(first, last)  # noqa: S311 - a port, not a secret
-        if _bindable(host, port):
+        if _bindable(family, host, port):
             return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         chosen: int = sock.getsockname()[1]
         return chosen
@@ -148,20 +153,33 @@ def _ephemeral_start() -> int:
 
 
 def _port_slice(end: int) -> tuple[int, int]:
-    """This process's share of ``[_FIRST_FREE_PORT, end)``: an xdist worker's, or all of it."""
+    """This process's share of ``[_FIRST_FREE_PORT, end)``: an xdist worker's, or all of it.
+
+    Empty (``first > last``) when there is no room: the range is below
+    ``_FIRST_FREE_PORT``, or there are more workers than ports. Workers
+    never share a slice, however small, since two offered the same port
+    both start a server on it and one fails.
+    """
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     count = os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
     first, last = _FIRST_FREE_PORT, end - 1
     if worker.startswith("gw") and worker[2:].isdigit() and count.isdigit() and int(count) > 0:
-        size = (end - _FIRST_FREE_PORT) // int(count)
-        if size >= 100:
-            first = _FIRST_FREE_PORT + int(worker[2:]) % int(count) * size
-            last = first + size - 1
+        size = max(0, end - _FIRST_FREE_PORT) // int(count)
+        first = _FIRST_FREE_PORT + int(worker[2:]) % int(count) * size
+        last = first + size - 1
     return first, last
 
 
-def _bindable(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def _family(host: str) -> socket.AddressFamily:
+    """The address family ``host`` binds with: IPv6 for ``::1``, IPv4 for ``127.0.0.1``.
+
+    :raises socket.gaierror: ``host`` is neither an address nor a name that resolves.
+    """
+    return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][0]
+
+
+def _bindable(family: socket.AddressFamily, host: str, port: int) -> bool:
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, port))
         except OSError:
