@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import stat
@@ -135,6 +136,78 @@ def test_another_users_abandoned_folder_is_left_alone(temp_root: Path) -> None:
     left = Path(_report(owner, 1)["folder"])
     _kill(owner)
     os.chown(left, 65534, 65534)
+
+    assert sweep_abandoned() == []
+    assert left.is_dir()
+
+
+def _abandon(folder: Path) -> None:
+    """Let go of ``folder``'s lock as a killed server would, leaving the folder behind."""
+    os.close(scratch._held.pop(folder))
+
+
+def test_a_folder_is_made_where_the_file_system_has_no_flock(
+    temp_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # NFS mounted with nolock, some FUSE and SMB mounts: flock fails with
+    # ENOLCK or EOPNOTSUPP, and --cert adhoc must still start.
+    def no_flock(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(scratch.fcntl, "flock", no_flock)
+
+    folder = make_private_folder()
+
+    assert folder.is_dir()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert list(folder.iterdir()) == []
+    assert folder not in scratch._held
+    remove_private_folder(folder)
+    assert not folder.exists()
+
+
+def test_nothing_is_swept_from_a_temporary_directory_others_can_rearrange(
+    temp_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another user who may rename entries of the temporary directory (it is
+    # writable by all without the sticky bit) swaps one of ours in between
+    # the check and the removal, and the sweep deletes what it never checked.
+    victim = temp_root / "victim"
+    victim.mkdir()
+    (victim / "data").write_text("keep")
+    left = make_private_folder()
+    _abandon(left)
+    temp_root.chmod(0o777)
+    check = scratch._abandoned
+
+    def swapped(folder: Path) -> bool:
+        result = check(folder)
+        folder.rename(temp_root / "moved")
+        victim.rename(folder)
+        return result
+
+    monkeypatch.setattr(scratch, "_abandoned", swapped)
+
+    assert sweep_abandoned() == []
+    assert (victim / "data").read_text() == "keep"
+    assert left.is_dir()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give a folder to another user")
+@pytest.mark.parametrize("owned", ["directory", "parent"])
+def test_nothing_is_swept_from_a_temporary_directory_another_user_can_rename_in(
+    temp_root: Path, monkeypatch: pytest.MonkeyPatch, owned: str
+) -> None:
+    # The owner of a directory may rename anything in it, sticky bit or
+    # not: the temporary directory itself, or the one it lives in.
+    parent = temp_root / "home"
+    shared = parent / "tmp"
+    shared.mkdir(parents=True)
+    shared.chmod(0o1777)
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    left = make_private_folder()
+    _abandon(left)
+    os.chown(shared if owned == "directory" else parent, 65534, 65534)
 
     assert sweep_abandoned() == []
     assert left.is_dir()

@@ -15,8 +15,8 @@ nothing to a server in another PID namespace sharing the temporary
 directory (two containers with one ``/tmp``), whose live folder must never
 look abandoned. Workers forked by the server inherit the lock, so a folder
 whose main process was killed is kept while its orphaned workers still run.
-Where ``flock`` does not exist, folders are made and removed as before and
-nothing is swept.
+Where ``flock`` does not exist, or the file system refuses it, folders are
+made and removed as before and nothing is swept.
 """
 
 from __future__ import annotations
@@ -51,14 +51,31 @@ def make_private_folder() -> Path:
     """
     sweep_abandoned()
     folder = Path(tempfile.mkdtemp(prefix=PREFIX))
-    if fcntl is not None:
-        # Locked under another name, then renamed: a sweep never sees the
-        # lock file before its lock is held.
-        fd = os.open(folder / ".locking", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.rename(folder / ".locking", folder / _LOCK_NAME)
+    fd = _lock(folder) if fcntl is not None else None
+    if fd is not None:
         _held[folder] = fd
     return folder
+
+
+def _lock(folder: Path) -> int | None:
+    """Mark the new ``folder`` in use; the open lock file, or ``None`` without ``flock``.
+
+    A file system that refuses ``flock`` (NFS mounted without a lock
+    manager, some FUSE and SMB mounts) gets an unlocked folder, as where
+    ``flock`` does not exist: never swept, removed at shutdown.
+    """
+    locking = folder / ".locking"
+    fd = os.open(locking, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        os.unlink(locking)
+        return None
+    # Locked under another name, then renamed: a sweep never sees the
+    # lock file before its lock is held.
+    os.rename(locking, folder / _LOCK_NAME)
+    return fd
 
 
 def remove_private_folder(folder: Path) -> None:
@@ -76,13 +93,19 @@ def sweep_abandoned(root: Path | None = None) -> list[Path]:
     its lock. Anything else is left alone: another user's folder, a folder
     without a lock file (made by an older version, or by the short-lived
     context in :func:`hipflask.serving.tls.context.make_adhoc_context`,
-    which removes its own), a symbolic link, a folder in use.
+    which removes its own), a symbolic link, a folder in use. Nothing is
+    swept from a ``root`` where another user may rename entries (see
+    :func:`_is_private_to`), since the folder checked is not always the one
+    removed there.
     """
     removed: list[Path] = []
     if fcntl is None:  # pragma: no cover - not POSIX
         return removed
-    root = Path(tempfile.gettempdir()) if root is None else root
+    root = Path(os.path.realpath(tempfile.gettempdir() if root is None else root))
     uid = os.geteuid()
+    if not _is_private_to(root, uid):
+        return removed
+    held = {Path(os.path.realpath(folder)) for folder in _held}
     try:
         entries = [entry for entry in os.scandir(root) if entry.name.startswith(PREFIX)]
     except OSError:
@@ -95,7 +118,7 @@ def sweep_abandoned(root: Path | None = None) -> list[Path]:
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid:
             continue
         folder = Path(entry.path)
-        if folder in _held or not _abandoned(folder):
+        if folder in held or not _abandoned(folder):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
@@ -116,4 +139,23 @@ def _abandoned(folder: Path) -> bool:
     finally:
         # Closing lets go of the lock taken just now, if it was.
         os.close(fd)
+    return True
+
+
+def _is_private_to(root: Path, uid: int) -> bool:
+    """Whether only ``uid`` and root may rename entries of ``root`` and of each folder above it.
+
+    Elsewhere (a temporary directory writable by all without the sticky
+    bit, one owned by another user or inside such a folder) that user may
+    swap one of ours for another folder of ours between the check and the
+    removal, and the sweep deletes a folder it never checked.
+    """
+    for directory in (root, *root.parents):
+        try:
+            info = os.lstat(directory)
+        except OSError:
+            return False
+        writable_by_others = info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        if info.st_uid not in (uid, 0) or (writable_by_others and not info.st_mode & stat.S_ISVTX):
+            return False
     return True
