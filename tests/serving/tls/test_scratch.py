@@ -211,3 +211,19 @@ def test_nothing_is_swept_from_a_temporary_directory_another_user_can_rename_in(
 
     assert sweep_abandoned() == []
     assert left.is_dir()
+
+
+def test_the_dev_servers_adhoc_context_leaves_nothing_and_sweeps_what_a_kill_left(
+    temp_root: Path,
+) -> None:
+    from hipflask.serving.tls.context import make_adhoc_context
+
+    owner = _start_owner("plain")
+    left = Path(_report(owner, 1)["folder"])
+    _kill(owner)
+
+    context = make_adhoc_context()
+
+    assert context.protocol is not None
+    assert not left.exists()
+    assert list(temp_root.glob(f"{PREFIX}*")) == []

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import ssl
-import tempfile
 from collections.abc import Iterable
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +23,8 @@ from ...errors import ConfigurationError
 from .adhoc import DEFAULT_HOSTNAMES
 from .adhoc import make_adhoc_certificate
 from .local_ca import LocalCA
+from .scratch import make_private_folder
+from .scratch import remove_private_folder
 
 __all__ = [
     "ALPN_HTTP1",
@@ -170,15 +171,21 @@ def make_adhoc_context(
     it) and is deleted as soon as OpenSSL has read it.
     """
     cert_pem, key_pem = make_adhoc_certificate(hostnames)
-    with tempfile.TemporaryDirectory(prefix="hipflask-adhoc-") as directory:
+    # A folder of :mod:`~hipflask.serving.tls.scratch`: one left by a process
+    # killed in this short window is swept by a later start, as the
+    # production server's are.
+    directory = make_private_folder()
+    try:
         paths = []
         for name, data in (("cert.pem", cert_pem), ("key.pem", key_pem)):
-            path = Path(directory) / name
+            path = directory / name
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as stream:
                 stream.write(data)
             paths.append(path)
         return make_server_context(paths[0], paths[1], alpn_protocols=alpn_protocols)
+    finally:
+        remove_private_folder(directory)
 
 
 def _is_path(value: object) -> bool:

@@ -91,9 +91,8 @@ def sweep_abandoned(root: Path | None = None) -> list[Path]:
 
     A folder is abandoned when its lock file exists and no process holds
     its lock. Anything else is left alone: another user's folder, a folder
-    without a lock file (made by an older version, or by the short-lived
-    context in :func:`hipflask.serving.tls.context.make_adhoc_context`,
-    which removes its own), a symbolic link, a folder in use. Nothing is
+    without a lock file (made by an older version, or where ``flock`` is
+    refused), a symbolic link, a folder in use. Nothing is
     swept from a ``root`` where another user may rename entries (see
     :func:`_is_private_to`), since the folder checked is not always the one
     removed there.
