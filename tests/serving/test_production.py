@@ -650,6 +650,38 @@ def test_a_port_another_program_listens_on_is_refused_with_a_sentence() -> None:
     ensure_free("127.0.0.1", port)  # free again once closed
 
 
+def test_a_port_another_server_listens_on_with_reuseport_is_refused() -> None:
+    # granian binds with SO_REUSEPORT: a probe that set it too saw the port
+    # of a server still running as free, and the kernel then shared the
+    # connections between the two servers.
+    from hipflask.serving.production import ensure_free
+
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigurationError, match="another server still running"):
+            ensure_free("127.0.0.1", port)
+
+
+@pytest.mark.integration
+def test_a_second_serve_on_the_port_of_a_running_one_is_refused(
+    app_dir: Path, start_server: StartServer, hipflask: list[str], free_port: int
+) -> None:
+    args = ["--app", "hello", "serve", "--port", str(free_port), "--no-access-log"]
+    first = start_server([*hipflask, *args], free_port, app_dir)
+    first.wait_for_output("Started worker-1")
+
+    second = start_server([*hipflask, *args], free_port, app_dir, wait=False)
+
+    assert second.process.wait(timeout=30) == 1
+    assert f"Port {free_port} on 127.0.0.1 is in use" in second.log()
+    assert "Started worker" not in second.log()
+    assert first.process.poll() is None
+
+
 @pytest.mark.parametrize("host", ["localhost", "example.com", "::1x"])
 def test_a_host_that_is_not_an_address_is_refused_with_a_sentence(host: str) -> None:
     from hipflask.serving.production import ensure_free

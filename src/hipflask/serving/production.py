@@ -265,17 +265,18 @@ def ensure_free(host: str, port: int) -> None:
     try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             if os.name != "nt":
-                # As granian binds: a port left in TIME_WAIT is free, and so is
-                # one another server of this user shares with SO_REUSEPORT.
+                # A port left in TIME_WAIT is free. SO_REUSEPORT, with which
+                # granian binds, is left off: with it, a port another server
+                # of this user listens on (an earlier `hipflask serve` still
+                # running, another app) would look free, and the kernel
+                # would then share the connections between the two servers.
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                if hasattr(socket, "SO_REUSEPORT"):
-                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             probe.bind((address, port))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             raise ConfigurationError(
-                f"Port {port} on {host} is in use by another program: stop it, or"
-                " choose another port with --port."
+                f"Port {port} on {host} is in use by another program (or another"
+                " server still running): stop it, or choose another port with --port."
             ) from None
         raise ConfigurationError(
             f"Cannot listen on {host} port {port}: {exc.strerror or exc}."
