@@ -489,9 +489,9 @@ def test_a_sigterm_during_the_check_ends_the_child_too(tmp_path: Path) -> None:
     assert done.returncode == 128 + signal.SIGTERM, done.stderr.decode()
     pid = int(record.read_text())
     deadline = time.monotonic() + 10
-    while _running(pid) and time.monotonic() < deadline:
+    while _is_running(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(pid)
+    assert not _is_running(pid)
 
 
 INTERRUPTED_AT_EXIT = """
@@ -529,14 +529,6 @@ def test_an_interrupt_as_the_child_ends_does_not_let_it_run_on() -> None:
     )
 
     assert b"ran on" not in done.stderr, done.stderr.decode()
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_processes_this_process_started_survive_the_check() -> None:
