@@ -369,6 +369,8 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "RouteLimit",
     ],
     "hipflask.limiter.util": ["get_ipaddr", "get_remote_address"],
+    "hipflask.limiter.errors": ["RateLimitExceeded"],
+    "hipflask.limiter.constants": ["ConfigVars", "ExemptionScope", "HeaderNames"],
     # flask_cors
     "hipflask.cors": ["CORS", "__version__", "cross_origin"],
     # flask_talisman
@@ -778,6 +780,9 @@ EXTENSION_MODULES = {
     "flask_jwt_extended.jwt_manager": "hipflask.jwt.jwt_manager",
     "flask_jwt_extended.utils": "hipflask.jwt.utils",
     "flask_jwt_extended.view_decorators": "hipflask.jwt.view_decorators",
+    "flask_limiter": "hipflask.limiter",
+    "flask_limiter.errors": "hipflask.limiter.errors",
+    "flask_limiter.constants": "hipflask.limiter.constants",
 }
 
 #: The authentication extensions, whose functions and classes also take the same parameters.
