@@ -373,6 +373,8 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     "hipflask.limiter.constants": ["ConfigVars", "ExemptionScope", "HeaderNames"],
     # flask_cors
     "hipflask.cors": ["CORS", "__version__", "cross_origin"],
+    "hipflask.cors.extension": ["CORS"],
+    "hipflask.cors.decorator": ["cross_origin"],
     # flask_talisman
     "hipflask.talisman": [
         "ALLOW_FROM",
