@@ -31,6 +31,19 @@ from ..core.typed import ValidationFailed as ValidationFailed
 from ..core.typed import validate as validate
 
 if TYPE_CHECKING:
+    from werkzeug.datastructures import Headers as Headers
+    from werkzeug.exceptions import HTTPException as HTTPException
+    from werkzeug.exceptions import InternalServerError as InternalServerError
+    from werkzeug.exceptions import MethodNotAllowed as MethodNotAllowed
+    from werkzeug.exceptions import NotAcceptable as NotAcceptable
+    from werkzeug.exceptions import NotFound as NotFound
+    from werkzeug.wrappers import Response as ResponseBase  # noqa: F401 (Flask-RESTful's name)
+
+    from ..contexts.globals import current_app as current_app
+    from ..contexts.globals import request as request
+    from ..core.helpers import url_for as url_for
+    from ..core.views import MethodView as MethodView
+    from ..signals import got_request_exception as got_request_exception
     from . import fields as fields
     from . import inputs as inputs
     from . import reqparse as reqparse
@@ -62,6 +75,22 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "DEFAULT_REPRESENTATIONS": (".representations", "DEFAULT_REPRESENTATIONS"),
     "output_json": (".representations", "output_json"),
     "Resource": (".resource", "Resource"),
+    # Flask's and Werkzeug's names that Flask-RESTful's module imports for its
+    # own use: resources are often written ``from flask_restful import
+    # Resource, request`` (or ``current_app``, ``url_for``, ``HTTPException``),
+    # and after renaming that line must still import.
+    "request": ("hipflask.contexts.globals", "request"),
+    "current_app": ("hipflask.contexts.globals", "current_app"),
+    "url_for": ("hipflask.core.helpers", "url_for"),
+    "got_request_exception": ("hipflask.signals", "got_request_exception"),
+    "MethodView": ("hipflask.core.views", "MethodView"),
+    "HTTPException": ("werkzeug.exceptions", "HTTPException"),
+    "InternalServerError": ("werkzeug.exceptions", "InternalServerError"),
+    "MethodNotAllowed": ("werkzeug.exceptions", "MethodNotAllowed"),
+    "NotAcceptable": ("werkzeug.exceptions", "NotAcceptable"),
+    "NotFound": ("werkzeug.exceptions", "NotFound"),
+    "Headers": ("werkzeug.datastructures", "Headers"),
+    "ResponseBase": ("werkzeug.wrappers", "Response"),
 }
 
 __all__ = ["Body", "Query", "ValidationFailed", "validate", *_LAZY]
