@@ -370,6 +370,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     ],
     "hipflask.limiter.util": ["get_ipaddr", "get_remote_address"],
     "hipflask.limiter.errors": ["RateLimitExceeded"],
+    "hipflask.limiter.contrib.util": ["get_remote_address_cloudflare"],
     "hipflask.limiter.constants": ["ConfigVars", "ExemptionScope", "HeaderNames"],
     # flask_cors
     "hipflask.cors": ["CORS", "__version__", "cross_origin"],
@@ -798,6 +799,7 @@ EXTENSION_MODULES = {
     "flask_limiter": "hipflask.limiter",
     "flask_limiter.errors": "hipflask.limiter.errors",
     "flask_limiter.constants": "hipflask.limiter.constants",
+    "flask_limiter.contrib.util": "hipflask.limiter.contrib.util",
 }
 
 #: The authentication extensions, whose functions and classes also take the same parameters.

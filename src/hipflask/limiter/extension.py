@@ -151,6 +151,9 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
         }
         self._header_mapping = dict(header_name_mapping or {})
         self.enabled = enabled
+        #: Whether :meth:`init_app` has set the limiter up for an app (and
+        #: limits are on), as Flask-Limiter's attribute tells.
+        self.initialized = False
         self.auto_check = auto_check
         self._blueprint_limits: dict[str, list[Limit]] = {}
         self._exempt_views: dict[str, ExemptionScope] = {}
@@ -265,6 +268,7 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
         app.gate.add_finisher(
             name, self._finish, order=ORDER_RATE_LIMIT_HEADERS, finisher_async=self._finish_async
         )
+        self.initialized = True
 
     async def _aclose(self) -> None:
         """Close the store's async connections (an ``after_serving`` hook)."""

@@ -1,0 +1,1 @@
+"""Key functions for particular deployments (``flask_limiter.contrib``)."""
