@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from hipflask import Hipflask
+from hipflask import Response
+from hipflask import stream_with_context
 from hipflask.db import DatabaseContextError
 from hipflask.db import SQLAlchemy
 from hipflask.errors import ConfigurationError
@@ -202,6 +206,42 @@ def test_a_committed_request_is_seen_by_the_next(
     client.post("/users/ann")
     client.post("/users/bob")
     assert client.get("/users").json == ["ann", "bob"]
+
+
+def test_a_streamed_body_reads_the_database_and_its_end_closes_the_session(
+    db: SQLAlchemy, db_app: Hipflask, protocol: str
+) -> None:
+    User, _ = define_models(db)
+    with db_app.app_context():
+        db.create_all()
+        db.session.add(User(username="ann"))
+        db.session.commit()
+    sessions: list[Any] = []
+
+    @db_app.get("/names")
+    def names() -> Any:
+        def generate() -> Iterator[str]:
+            sessions.append(db.session())
+            yield "names:"
+            yield from (u.username for u in db.session.scalars(db.select(User)))
+
+        return Response(stream_with_context(generate()))
+
+    @db_app.get("/async-names")
+    async def async_names() -> Any:
+        async def generate() -> AsyncIterator[str]:
+            sessions.append(db.session())
+            yield "names:"
+            for user in db.session.scalars(db.select(User)):
+                yield user.username
+
+        return Response(stream_with_context(generate()))
+
+    client = db_app.test_client(protocol=protocol)
+    assert client.get("/names").text == "names:ann"
+    assert client.get("/async-names").text == "names:ann"
+    # The end of each stream tore its app context down, closing its session.
+    assert [session.in_transaction() for session in sessions] == [False, False]
 
 
 def test_binds_route_models_to_their_database(tmp_path: Path) -> None:

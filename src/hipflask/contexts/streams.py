@@ -69,12 +69,28 @@ def _reported(ctx: RequestContext, error: BaseException | None) -> BaseException
 
 
 def _enter(ctx: RequestContext) -> tuple[Any, Any]:
-    return _cv_request.set(ctx), _cv_app.set(ctx._app_ctx)  # type: ignore[arg-type]
+    """Make the request and its app context current for one step of the stream.
+
+    The app context counts as pushed meanwhile, as it is while a view runs:
+    code that tells a live context from one a task inherited after teardown
+    (the database session's scope) looks at its pushes, and the stream's
+    teardown runs in here too.
+    """
+    app_ctx = ctx._app_ctx
+    app_token = _cv_app.set(app_ctx)  # type: ignore[arg-type]
+    if app_ctx is not None:
+        app_ctx._tokens.append(app_token)
+    return _cv_request.set(ctx), app_token
 
 
-def _exit(tokens: tuple[Any, Any]) -> None:
+def _exit(ctx: RequestContext, tokens: tuple[Any, Any]) -> None:
     _cv_app.reset(tokens[1])
     _cv_request.reset(tokens[0])
+    app_ctx = ctx._app_ctx
+    if app_ctx is not None:
+        # By identity: under ASGI two streams' steps may interleave on one
+        # loop while sharing a test's outer app context.
+        app_ctx._tokens.remove(tokens[1])
 
 
 class _ContextStream:
@@ -106,7 +122,7 @@ class _ContextStream:
             self._end(None)
             raise StopIteration
         finally:
-            _exit(tokens)
+            _exit(self._ctx, tokens)
 
     def _end(self, error: BaseException | None) -> None:
         """The stream is over: close what it wrapped, as Flask does, then tear down once.
@@ -148,7 +164,7 @@ class _ContextStream:
             error = exc
             raise
         finally:
-            _exit(tokens)
+            _exit(self._ctx, tokens)
             self._finish(error)
 
     def _finish(self, error: BaseException | None = None) -> None:
@@ -169,7 +185,7 @@ class _ContextStream:
                     if self._owns_app:
                         ctx.app.do_teardown_appcontext(error)
             finally:
-                _exit(tokens)
+                _exit(self._ctx, tokens)
                 ctx.request.close()
 
 
@@ -204,7 +220,7 @@ class _AsyncContextStream:
             await self._end(None)
             raise StopAsyncIteration
         finally:
-            _exit(tokens)
+            _exit(self._ctx, tokens)
 
     async def _end(self, error: BaseException | None) -> None:
         """As :meth:`_ContextStream._end`, with the iterator's ``aclose()``."""
@@ -239,7 +255,7 @@ class _AsyncContextStream:
             error = exc
             raise
         finally:
-            _exit(tokens)
+            _exit(self._ctx, tokens)
             await self._finish(error)
 
     async def _finish(self, error: BaseException | None = None) -> None:
@@ -254,5 +270,5 @@ class _AsyncContextStream:
             try:
                 await ctx.app._teardown_stream(ctx, self._owns_app, error)
             finally:
-                _exit(tokens)
+                _exit(self._ctx, tokens)
                 ctx.request.close()
