@@ -36,14 +36,31 @@ def _names(values: Any) -> list[str]:
     return names
 
 
+def _native_id(user: Any, user_id: Any) -> Any:
+    """The user's own ``id`` when ``get_id()`` is its string form, else ``get_id()``.
+
+    Flask-Principal apps send ``Identity(user.id)`` at login and compare
+    ``identity.id`` with their columns (an int, a UUID): the string
+    ``get_id()`` returns would make ``identity.id == post.author_id`` false
+    for the post's own author.
+    """
+    native = getattr(user, "id", None)
+    if native is not None and str(native) == user_id:
+        return native
+    return user_id
+
+
 def identity_for_current_user() -> Identity | None:
     """The identity of the logged-in user, ``None`` for an anonymous visitor."""
     from .utils import current_user
 
     if not has_request_context() or not current_user.is_authenticated:
         return None
-    identity = Identity(current_user.get_id(), "login")
+    user_id = current_user.get_id()
+    identity = Identity(_native_id(current_user, user_id), "login")
     identity.provides.add(UserNeed(identity.id))
+    # The string form too: needs built from get_id() or a session value.
+    identity.provides.add(UserNeed(user_id))
     for role in _names(getattr(current_user, "roles", None)):
         identity.provides.add(RoleNeed(role))
     for permission in _names(getattr(current_user, "permissions", None)):
