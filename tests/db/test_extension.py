@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from collections.abc import Iterator
@@ -242,6 +243,42 @@ def test_a_streamed_body_reads_the_database_and_its_end_closes_the_session(
     assert client.get("/async-names").text == "names:ann"
     # The end of each stream tore its app context down, closing its session.
     assert [session.in_transaction() for session in sessions] == [False, False]
+
+
+def _on_a_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def test_a_stream_its_client_leaves_is_closed_off_the_loop_and_closes_its_session(
+    db: SQLAlchemy, db_app: Hipflask, protocol: str
+) -> None:
+    sessions: list[Any] = []
+    on_loop: list[bool] = []
+
+    @db_app.get("/numbers")
+    def numbers() -> Any:
+        def generate() -> Iterator[str]:
+            sessions.append(db.session())
+            try:
+                for number in range(100):
+                    yield str(db.session.execute(sa.text(f"SELECT {number}")).scalar())
+            finally:
+                # Clean-up may block (a query, a lock): never on the server's loop.
+                on_loop.append(_on_a_loop())
+
+        return Response(stream_with_context(generate()))
+
+    client = db_app.test_client(protocol=protocol)
+    response = client.get("/numbers")
+    chunks = iter(response.response)
+    assert next(chunks) == b"0"
+    response.close()  # the client leaves
+    assert on_loop == [False]
+    assert not sessions[0].in_transaction()
 
 
 def test_binds_route_models_to_their_database(tmp_path: Path) -> None:

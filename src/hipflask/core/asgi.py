@@ -205,7 +205,7 @@ async def send_parts(
                 await send({"type": "http.response.body", "body": data})
             finally:
                 if content is None:
-                    await _close_unsent(app, response)
+                    await _close_unfinished(app, response)
                 else:
                     response.close()
     except Exception:
@@ -213,8 +213,8 @@ async def send_parts(
             raise
 
 
-async def _close_unsent(app: Hipflask, response: Any) -> None:
-    """Close a response whose body is never sent (HEAD, 204, 304).
+async def _close_unfinished(app: Hipflask, response: Any) -> None:
+    """Close a response whose body was not sent to its end (HEAD, 204, 304, a client gone).
 
     ``Response.close`` cannot close an async generator: it is closed on
     this loop first, so that a ``stream_with_context`` body still tears its
@@ -302,6 +302,7 @@ async def _send_response(
     watchable: bool = True,
 ) -> None:
     """Send a response whose body is large (timed pieces) or streamed."""
+    finished = False
     try:
         await send(start_message(response, headers))
         if type(body) is list:
@@ -332,10 +333,17 @@ async def _send_response(
                 aclose = getattr(chunks, "aclose", None)
                 if aclose is not None:
                     await aclose()
+            finished = True
             await send({"type": "http.response.body", "body": b""})
     except SlowReader:
         # The client stopped reading: the body, its file or its generator
         # are let go of now rather than whenever the client resumes.
         _log.info("Stopped sending a response its client did not read in time.")
     finally:
-        response.close()
+        if finished:
+            response.close()
+        else:
+            # A stream cut short (client gone, slow reader, an error): its
+            # generator's clean-up and a stream_with_context teardown run
+            # now, in a worker thread as its chunks did, not on the loop.
+            await _close_unfinished(app, response)
