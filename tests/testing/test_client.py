@@ -637,3 +637,36 @@ def test_session_transaction_is_for_the_path_it_is_given(
         sess["user"] = "grace"
 
     assert client.get("/app/who").text == "grace"
+
+
+@pytest.mark.parametrize("chosen", ["wsgi", "asgi"])
+def test_the_environment_variable_chooses_the_protocol_of_a_client_made_without_one(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch, chosen: str
+) -> None:
+    monkeypatch.setenv("HIPFLASK_TEST_PROTOCOL", chosen)
+
+    @app.route("/")
+    def index() -> str:
+        # Under ASGI the request was built from a scope.
+        return "asgi" if "asgi.scope" in request.environ else "wsgi"
+
+    client = app.test_client()
+    assert client.protocol == chosen
+    assert client.get("/").text == chosen
+    # An explicit protocol still wins.
+    assert app.test_client(protocol="wsgi").get("/").text == "wsgi"
+
+
+def test_without_the_variable_a_client_speaks_wsgi(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HIPFLASK_TEST_PROTOCOL", raising=False)
+    assert app.test_client().protocol == "wsgi"
+
+
+def test_an_unknown_protocol_in_the_variable_is_refused_by_name(
+    app: Hipflask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_TEST_PROTOCOL", "http2")
+    with pytest.raises(ValueError, match="HIPFLASK_TEST_PROTOCOL must be 'wsgi' or 'asgi'"):
+        app.test_client()

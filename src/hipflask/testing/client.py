@@ -12,6 +12,7 @@ active (``request``, ``session``, ``g`` stay readable).
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from contextlib import contextmanager
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from ..core.app import Hipflask
 
 _PROTOCOLS = ("wsgi", "asgi")
+#: The environment variable choosing the protocol of clients made without
+#: ``protocol=`` (``wsgi`` when unset).
+PROTOCOL_VARIABLE = "HIPFLASK_TEST_PROTOCOL"
 
 #: Werkzeug's wording (and so Flask's), for a ported test matching on it.
 COOKIES_DISABLED = "Cookies are disabled. Create a client with 'use_cookies=True'."
@@ -103,7 +107,8 @@ class HipflaskClient(Client):
     Arguments after ``app`` are Werkzeug's ``Client``'s
     (``allow_subdomain_redirects=True``), and a name it does not take is a
     ``TypeError``, as in Flask. ``protocol`` and ``environ_base`` are
-    hipflask's.
+    hipflask's; without ``protocol``, the ``HIPFLASK_TEST_PROTOCOL``
+    environment variable chooses (``wsgi`` when unset).
     """
 
     application: Any
@@ -114,11 +119,18 @@ class HipflaskClient(Client):
         response_wrapper: type[Any] | None = None,
         use_cookies: bool = True,
         *args: Any,
-        protocol: str = "wsgi",
+        protocol: str | None = None,
         environ_base: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if protocol not in _PROTOCOLS:
+        if protocol is None:
+            # An existing suite (a ported Flask app's) runs over ASGI with
+            # HIPFLASK_TEST_PROTOCOL=asgi, without editing its fixtures.
+            chosen = os.environ.get(PROTOCOL_VARIABLE) or "wsgi"
+            if chosen not in _PROTOCOLS:
+                raise ValueError(f"{PROTOCOL_VARIABLE} must be 'wsgi' or 'asgi', not {chosen!r}.")
+            protocol = chosen
+        elif protocol not in _PROTOCOLS:
             raise ValueError(f"protocol must be 'wsgi' or 'asgi', not {protocol!r}.")
         self.protocol = protocol
         self.app = app
