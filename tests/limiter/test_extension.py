@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from typing import ClassVar
 
@@ -1215,3 +1216,28 @@ def test_reset_of_a_store_that_cannot_be_cleared_logs_a_warning(
     with caplog.at_level("WARNING", logger="hipflask.limiter"):
         limiter.reset()
     assert "cannot be reset" in caplog.text
+
+
+def test_a_breach_callback_reads_the_window_as_flask_limiter_gives_it(
+    app: Hipflask, client: Any
+) -> None:
+    windows: list[Any] = []
+
+    def on_breach(limit: Any) -> None:
+        windows.append(limit.window)
+
+    limiter = Limiter(app, on_breach=on_breach)
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    before = time.time()
+    assert client.get("/").status_code == 200
+    assert client.get("/").status_code == 429
+    reset_time, remaining = windows[0]
+    assert remaining == 0
+    # Within the minute's window, announced on a whole second.
+    assert before < reset_time <= before + 61
+    assert reset_time == int(reset_time)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from hipflask._extras import require
 from hipflask.contexts.globals import request
 from hipflask.contexts.state import request_state
 from hipflask.errors import ConfigurationError
@@ -87,6 +88,18 @@ class RequestLimit:
     def item(self) -> Any:
         """The ``limits`` item, under the name the breached limit had before."""
         return self.limit
+
+    @property
+    def window(self) -> Any:
+        """``(reset_time, remaining)`` as the ``limits`` library's ``WindowStats``.
+
+        Flask-Limiter's ``window``, which ``reset_at`` and ``remaining`` are
+        read from. The reset time is :attr:`reset_at`, the whole second the
+        headers announce: at most a second after the store's own timestamp,
+        so a client told to wait until then is never early.
+        """
+        stats = require("limits", extra="limiter").WindowStats
+        return stats(float(self.reset_at), self.remaining)
 
     @property
     def error_message(self) -> str | Callable[[], str] | None:
