@@ -294,3 +294,70 @@ def test_check_async_after_the_automatic_check_counts_nothing(app: Hipflask, cli
         return "ok"
 
     assert statuses(client, "/", 3) == [200, 200, 429]
+
+
+def test_a_limit_s_own_meta_limits_refuse_the_views_that_carry_them(
+    app: Hipflask, client: Any, store: str
+) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/a")
+    @limiter.limit("1 per minute", meta_limits=["2 per hour"])
+    def a() -> str:
+        return "a"
+
+    @app.get("/b")
+    @limiter.shared_limit("5 per minute", "reads", meta_limits=["2 per hour"])
+    def b() -> str:
+        return "b"
+
+    @app.get("/c")
+    @limiter.limit("5 per minute")
+    def c() -> str:
+        return "c"
+
+    try:
+        # Two breaches of /a's limit spend its meta budget.
+        assert statuses(client, "/a", 3) == [200, 429, 429]
+        refused = client.get("/a")
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) > 60
+        assert refused.headers["X-RateLimit-Limit"] == "2"
+        # /b's limit carries the same meta limit (one budget per client, as
+        # in Flask-Limiter); /c's carries none and is untouched.
+        assert client.get("/b").status_code == 429
+        assert client.get("/c").status_code == 200
+        # Another client is not affected.
+        assert client.get("/a", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+    finally:
+        close(client, limiter)
+
+
+def test_a_request_within_its_limits_does_not_count_against_their_meta_limits(
+    app: Hipflask, client: Any, store: str
+) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/")
+    @limiter.limit("3 per minute", meta_limits=["1 per hour"])
+    def index() -> str:
+        return "ok"
+
+    try:
+        # Three served, one refused (the one breach the meta limit allows);
+        # the next is refused by the meta limit itself, for the hour.
+        assert statuses(client, "/", 4) == [200, 200, 200, 429]
+        refused = client.get("/")
+        assert refused.status_code == 429
+        assert int(refused.headers["Retry-After"]) > 60
+    finally:
+        close(client, limiter)
+
+
+def test_meta_limits_set_a_declaration_apart_from_one_without_them() -> None:
+    from hipflask.limiter.rules import Limit
+
+    assert not Limit("1/second", meta_limits=["2/hour"]).same_as(Limit("1/second"))
+    assert Limit("1/second", meta_limits=["2/hour"]).same_as(
+        Limit("1/second", meta_limits=["2/hour"])
+    )

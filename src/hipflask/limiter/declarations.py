@@ -105,11 +105,17 @@ class LimiterDeclarations:
         on_breach: Callable[[RequestLimit], Any] | None = None,
         cost: int | Callable[[], int] = 1,
         scope: str | Callable[[str], str] | None = None,
+        meta_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
     ) -> RouteLimit:
-        """Limit a view, or every view of a blueprint: ``@limiter.limit("5 per minute")``."""
+        """Limit a view, or every view of a blueprint: ``@limiter.limit("5 per minute")``.
+
+        ``meta_limits`` bound how often a client may breach this limit: each
+        breach counts against them, and a client over one is refused by
+        every view this limit covers until its window passes.
+        """
         declared = Limit(
             limit_value, key_func, scope, cost, False, methods, per_method, error_message,
-            exempt_when, deduct_when, on_breach, override_defaults,
+            exempt_when, deduct_when, on_breach, override_defaults, meta_limits=meta_limits,
         )  # fmt: skip
         return self._register(declared)
 
@@ -127,11 +133,12 @@ class LimiterDeclarations:
         deduct_when: Callable[[Any], bool] | None = None,
         on_breach: Callable[[RequestLimit], Any] | None = None,
         cost: int | Callable[[], int] = 1,
+        meta_limits: Sequence[str | Callable[[], str] | Limit] | None = None,
     ) -> RouteLimit:
         """One budget for several views: every view decorated with ``scope`` draws from it."""
         declared = Limit(
             limit_value, key_func, scope, cost, True, methods, per_method, error_message,
-            exempt_when, deduct_when, on_breach, override_defaults,
+            exempt_when, deduct_when, on_breach, override_defaults, meta_limits=meta_limits,
         )  # fmt: skip
         return self._register(declared)
 

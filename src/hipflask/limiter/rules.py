@@ -172,7 +172,13 @@ class Limit:
     deduct_when: Callable[[Any], bool] | None = None
     on_breach: Callable[[Any], Any] | None = None
     override_defaults: bool = True
+    #: Limits on how often a client may breach this one (Flask-Limiter 4's
+    #: ``meta_limits``); keyword-only here, after the fields hipflask had.
+    meta_limits: Sequence[str | Callable[[], str] | Limit] | None = field(
+        default=None, kw_only=True
+    )
     _items: list[Any] | None = field(default=None, init=False, repr=False)
+    _meta: list[Limit] = field(default_factory=list, init=False, repr=False)
     #: A default, application or meta limit: nothing stands in for it, so a
     #: callable giving garbage is an error rather than a limit skipped.
     _strict: bool = field(default=False, init=False, repr=False)
@@ -182,6 +188,10 @@ class Limit:
             self._items = parse_limits(self.limit_provider)
         if self.methods is not None:
             self.methods = [method.lower() for method in self.methods]
+        if self.meta_limits:
+            # Each breach is counted against them and a client over one is
+            # refused: a bad callable value must not leave that unguarded.
+            self._meta = as_limits(self.meta_limits, strict=True, scope="meta", shared=True)
 
     def applies_to(self, method: str) -> bool:
         """Whether requests with ``method`` count against this declaration.
@@ -259,7 +269,14 @@ class Limit:
         cost = self.cost() if callable(self.cost) else (self.cost or 1)
         message = self.error_message() if callable(self.error_message) else self.error_message
         deduct = self.deduct_when is None
-        return [Hit(item, identifiers, cost, deduct, message, self, self.shared) for item in items]
+        meta: tuple[Hit, ...] = ()
+        if self._meta:
+            # Keyed as this limit is unless a meta limit has a key of its own.
+            own_key = self.key_function or default_key
+            meta = tuple(hit for limit in self._meta for hit in limit.hits(own_key, "meta", prefix))
+        return [
+            Hit(item, identifiers, cost, deduct, message, self, self.shared, meta) for item in items
+        ]
 
     def identifiers(
         self, key: str, scope: str, prefix: str, method: str, endpoint: str | None = None
@@ -300,6 +317,7 @@ class Limit:
             self.limit_provider, self.key_function, self.scope, self.cost, self.shared,
             methods, self.per_method, self.error_message, self.exempt_when,
             self.deduct_when, self.on_breach, self.override_defaults,
+            tuple(self.meta_limits) if self.meta_limits else None,
         )  # fmt: skip
 
     @property
@@ -340,6 +358,8 @@ class MetaLimit(Limit):
     shared: bool = field(default=True, init=False)
     deduct_when: Callable[[Any], bool] | None = field(default=None, init=False)
     override_defaults: bool = field(default=True, init=False)
+    # A meta limit has none of its own, as in Flask-Limiter.
+    meta_limits: Sequence[str | Callable[[], str] | Limit] | None = field(default=None, init=False)
 
 
 def as_limits(

@@ -84,6 +84,9 @@ class Hit:
     #: One budget under a name several routes share: the headers describe
     #: it only when the request met no limit of its own route.
     shared: bool = False
+    #: Limits on how often a client may breach this one: tested before the
+    #: request is counted, and counted when this limit refuses it.
+    meta: tuple[Hit, ...] = ()
 
 
 @dataclass
@@ -172,21 +175,24 @@ def evaluate(
     instead of retrying the moment a short window resets.
     """
     outcome = Outcome()
-    if (yield from _meta_refuses(meta, outcome)):
+    if (yield from _meta_refuses(_with_own_meta(meta, hits), outcome)):
         return outcome
     seen: list[Hit] = []
+    refused: list[Hit] = []
     for hit in _counting_order(hits):
         op = "hit" if hit.deduct else "test"
         allowed = yield (op, hit)
         seen.append(hit)
         if not allowed:
+            refused.append(hit)
             if outcome.breached is None:
                 outcome.breached = hit
             if first_breach:
                 break
     if outcome.breached is not None:
         outcome.current = outcome.breached
-        for hit in meta:
+        # The app's meta limits, and those of the limits that refused it.
+        for hit in _with_own_meta(meta, refused):
             yield ("hit", hit)
     elif seen:
         # Nothing breached: the route's own limit of the smallest unit (the
@@ -203,6 +209,18 @@ def evaluate(
         else:
             outcome.evaluated.append((hit, (yield ("stats", hit)) if want_stats else None))
     return outcome
+
+
+def _with_own_meta(meta: Sequence[Hit], hits: Sequence[Hit]) -> Sequence[Hit]:
+    """``meta`` and the meta limits ``hits`` carry, each once."""
+    if not any(hit.meta for hit in hits):
+        return meta
+    every = list(meta)
+    for hit in hits:
+        for own in hit.meta:
+            if not any(own is known for known in every):
+                every.append(own)
+    return every
 
 
 def _meta_refuses(meta: Sequence[Hit], outcome: Outcome) -> Generator[_Op, Any, bool]:
