@@ -622,7 +622,9 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "Query",
         "SQLAlchemy",
         "Session",
+        "before_models_committed",
         "get_recorded_queries",
+        "models_committed",
     ],
     "hipflask.db.migrate": [
         "Migrate",
@@ -643,6 +645,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     "hipflask.db.query": ["Query"],
     "hipflask.db.record_queries": ["get_recorded_queries"],
     "hipflask.db.session": ["Session"],
+    "hipflask.db.track_modifications": ["before_models_committed", "models_committed"],
     "hipflask.json": ["dumps", "loads", "dump", "load", "jsonify", "JSONProvider"],
     "hipflask.json.provider": ["JSONProvider", "DefaultJSONProvider"],
     "hipflask.json.tag": ["JSONTag", "TaggedJSONSerializer"],

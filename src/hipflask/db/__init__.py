@@ -29,6 +29,8 @@ from .pagination import Pagination as Pagination  # noqa: E402
 from .query import Query as Query  # noqa: E402
 from .record_queries import get_recorded_queries as get_recorded_queries  # noqa: E402
 from .session import Session as Session  # noqa: E402
+from .track_modifications import before_models_committed as before_models_committed  # noqa: E402
+from .track_modifications import models_committed as models_committed  # noqa: E402
 
 __all__ = [
     "DatabaseContextError",
@@ -37,5 +39,7 @@ __all__ = [
     "Query",
     "SQLAlchemy",
     "Session",
+    "before_models_committed",
     "get_recorded_queries",
+    "models_committed",
 ]

@@ -97,8 +97,22 @@ def make_async_scoped_session(db: SQLAlchemy, scopefunc: Any, options: dict[str,
     options = {"expire_on_commit": False, **options}
     options.pop("class_", None)
     options.pop("query_cls", None)
-    factory = asyncio_sa.async_sessionmaker(sync_session_class=AsyncBindSession, db=db, **options)
+    # A class of this db's own: session events set on it (modification
+    # tracking) must not reach the async sessions of another db.
+    sync_class = type(AsyncBindSession.__name__, (AsyncBindSession,), {})
+    factory = asyncio_sa.async_sessionmaker(sync_session_class=sync_class, db=db, **options)
     return asyncio_sa.async_scoped_session(factory, scopefunc=scopefunc)
 
 
-__all__ = ["AsyncBindSession", "AsyncEngines", "make_async_scoped_session"]
+def sync_session_class(registry: Any) -> type[AsyncBindSession]:
+    """The class of the sync sessions inside ``db.async_session``'s sessions."""
+    cls: type[AsyncBindSession] = registry.session_factory.kw["sync_session_class"]
+    return cls
+
+
+__all__ = [
+    "AsyncBindSession",
+    "AsyncEngines",
+    "make_async_scoped_session",
+    "sync_session_class",
+]

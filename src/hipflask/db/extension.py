@@ -27,6 +27,7 @@ from ..contexts.globals import _cv_app
 from ..errors import ConfigurationError
 from .async_session import AsyncEngines
 from .async_session import make_async_scoped_session
+from .async_session import sync_session_class
 from .engines import create_engines
 from .model import Model
 from .model import make_model_base
@@ -36,6 +37,7 @@ from .query import Query
 from .record_queries import record_on
 from .session import Session
 from .session import UnknownBindError
+from .track_modifications import track
 
 _NO_APP_CONTEXT = (
     "hipflask.db needs an app context to know which app's database to use. Wrap the"
@@ -135,6 +137,7 @@ class SQLAlchemy:
         # Made on first use: sync-only apps never import SQLAlchemy's asyncio
         # support (and its greenlet dependency).
         self._async_session: Any = None
+        self._is_tracking = False
         self._app_engines: weakref.WeakKeyDictionary[Any, dict[str | None, sa.Engine]] = (
             weakref.WeakKeyDictionary()
         )
@@ -179,7 +182,10 @@ class SQLAlchemy:
         config.setdefault("SQLALCHEMY_RECORD_QUERIES", False)
         config.setdefault("SQLALCHEMY_MAX_PER_PAGE", 100)
         config.setdefault("SQLALCHEMY_ASYNC_ENGINE_OPTIONS", {})
+        config.setdefault("SQLALCHEMY_TRACK_MODIFICATIONS", False)
         app.extensions["sqlalchemy"] = self
+        if config["SQLALCHEMY_TRACK_MODIFICATIONS"]:
+            self._track_modifications()
         if app in self._app_engines:
             return
         engines = create_engines(app, self._engine_options)
@@ -223,12 +229,28 @@ class SQLAlchemy:
         factory = orm.sessionmaker(db=self, **options)
         return orm.scoped_session(factory, scopefunc=scopefunc)
 
+    def _track_modifications(self) -> None:
+        """Listen for model changes on this object's sessions, sync and async.
+
+        Each listener checks the current app's setting, so an app without it
+        shares the sessions yet sends nothing.
+        """
+        self._is_tracking = True
+        track(self.session)
+        if self._async_session is not None:
+            track(sync_session_class(self._async_session))
+
     @property
     def async_session(self) -> Any:
-        """An :class:`~sqlalchemy.ext.asyncio.AsyncSession` per app context, for async views."""
+        """An :class:`~sqlalchemy.ext.asyncio.AsyncSession` per app context, for async views.
+
+        Its commits send the modification signals too (``SQLALCHEMY_TRACK_MODIFICATIONS``).
+        """
         if self._async_session is None:
             options = {k: v for k, v in self.session_options.items() if k != "scopefunc"}
             self._async_session = make_async_scoped_session(self, _scope, options)
+            if self._is_tracking:
+                track(sync_session_class(self._async_session))
         return self._async_session
 
     def _teardown_session(self, exc: BaseException | None) -> Any:
