@@ -404,6 +404,42 @@ def test_a_released_savepoint_of_a_transaction_never_committed_sends_nothing(
         assert without_sender(sent) == both([("later", "insert")])
 
 
+def test_an_async_session_made_before_init_app_is_tracked(tmp_path: Path) -> None:
+    db = SQLAlchemy()
+    registry = db.async_session  # made before any app turns tracking on
+
+    class Entry(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'early.db'}",
+        SQLALCHEMY_TRACK_MODIFICATIONS=True,
+        SQLALCHEMY_ASYNC_ENGINE_OPTIONS={"poolclass": NullPool},
+    )
+    db.init_app(app)
+    sent: list[list[tuple[Any, str]]] = []
+
+    def receive(sender: Any, changes: list[tuple[Any, str]]) -> None:
+        sent.append(changes)
+
+    async def main() -> None:
+        async with app.app_context():
+            entry = Entry()
+            registry.add(entry)
+            await registry.commit()
+            assert sent == [[(entry, "insert")]]
+            await db.dispose_async_engines()
+
+    with app.app_context():
+        db.create_all()
+    with models_committed.connected_to(receive, app):
+        asyncio.run(main())
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
 def test_the_signals_import_from_both_paths() -> None:
     import hipflask.db
     import hipflask.db.track_modifications as module
