@@ -423,6 +423,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     "hipflask.restful.reqparse": ["Argument", "Namespace", "RequestParser"],
     "hipflask.restful.representations.json": ["output_json"],
     "hipflask.restful.utils": ["http_status_message", "unpack"],
+    "hipflask.restful.utils.cors": ["crossdomain"],
     "hipflask.restful.fields": [
         "Arbitrary",
         "Boolean",

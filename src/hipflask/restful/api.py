@@ -16,6 +16,7 @@ import functools
 import inspect
 import weakref
 from collections.abc import Callable
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
@@ -169,6 +170,8 @@ class Api:
         # copy ``view_class`` would otherwise hide the class from the router.
         adapt_class(resource)
         view: Any = self.output(resource.as_view(endpoint, *class_args, **class_kwargs))
+        for on_resource_view in _resource_view_hooks(resource):
+            view = on_resource_view(resource, view)
         for decorator in self.decorators:
             view = decorator(view)
         setattr(view, API_ATTRIBUTE, self)
@@ -500,3 +503,20 @@ def _did_you_mean(message: Any) -> Any:
         f"{message.rstrip('.')}. You have requested this URI [{request.path}]"
         f" but did you mean {suggestions} ?"
     )
+
+
+def _resource_view_hooks(resource: type[Resource]) -> list[Callable[..., Any]]:
+    """What the resource's method decorators ask to put on its whole view.
+
+    A decorator whose work must happen before a method is chosen (a CORS
+    preflight, the cross-origin check: ``crossdomain``) carries an
+    ``on_resource_view(resource, view)`` hook; a method decorator runs too
+    late for it, on each request.
+    """
+    declared = resource.method_decorators
+    if isinstance(declared, Mapping):
+        decorators = [d for ds in declared.values() for d in ds]
+    else:
+        decorators = list(declared)
+    hooks = (getattr(decorator, "on_resource_view", None) for decorator in decorators)
+    return [hook for hook in hooks if hook is not None]

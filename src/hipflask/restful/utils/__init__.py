@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-from .errors import http_status_message as http_status_message
-from .marshalling import unpack as unpack
+from ..errors import http_status_message as http_status_message
+from ..marshalling import unpack as unpack
