@@ -25,6 +25,7 @@ from ..errors import ConfigurationError
 from ..security.gate import ORDER_CACHE
 from ..security.revocation import StoreLike
 from ..security.revocation import open_store
+from . import default_callbacks as cb
 from . import exceptions as exc
 from .blocklist import run
 from .blocklist import run_async
@@ -86,6 +87,9 @@ _OWN_HANDLED: tuple[type[Exception], ...] = (
     exc.WrongTokenError,
 )
 
+#: A loader given a refused token's header and claims.
+_TokenLoader = Callable[[dict[str, Any], dict[str, Any]], Any]
+
 #: The default answer to an expired token (the exception keeps PyJWT's message).
 _EXPIRED_MSG = "Token has expired"
 
@@ -99,22 +103,29 @@ class JWTManager:
     """Set up JSON Web Tokens for an app: ``JWTManager(app)`` or ``init_app``."""
 
     def __init__(self, app: Any = None, add_context_processor: bool = False) -> None:
-        self._user_identity: Callable[[Any], Any] = lambda identity: identity
-        self._additional_claims: Callable[[Any], dict[str, Any]] = lambda identity: {}
-        self._additional_headers: Callable[[Any], dict[str, Any]] = lambda identity: {}
+        self._user_identity: Callable[[Any], Any] = cb.default_user_identity_callback
+        self._additional_claims: Callable[[Any], dict[str, Any]] = (
+            cb.default_additional_claims_callback
+        )
+        self._additional_headers: Callable[[Any], dict[str, Any]] = cb.default_jwt_headers_callback
         self._user_lookup: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
-        self._blocklist_check: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None
-        self._token_verification: Callable[[dict[str, Any], dict[str, Any]], bool] | None = None
+        self._blocklist_check: Callable[[dict[str, Any], dict[str, Any]], bool] = (
+            cb.default_blocklist_callback
+        )
+        self._token_verification: Callable[[dict[str, Any], dict[str, Any]], bool] = (
+            cb.default_token_verification_callback
+        )
         self._encode_key: Callable[[Any], Any] | None = None
         self._decode_key: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
         self._jwt_data: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-        self._on_unauthorized: Callable[[str], Any] | None = None
+        self._on_unauthorized: Callable[[str], Any] = cb.default_unauthorized_callback
+        # None: the answer's status is the refusal's (422 or 401), see _handle_error.
         self._on_invalid: Callable[[str], Any] | None = None
-        self._on_expired: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
-        self._on_revoked: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
-        self._on_needs_fresh: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
-        self._on_user_lookup_error: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
-        self._on_verification_failed: Callable[[dict[str, Any], dict[str, Any]], Any] | None = None
+        self._on_expired: _TokenLoader = cb.default_expired_token_callback
+        self._on_revoked: _TokenLoader = cb.default_revoked_token_callback
+        self._on_needs_fresh: _TokenLoader = cb.default_needs_fresh_token_callback
+        self._on_user_lookup_error: _TokenLoader = cb.default_user_lookup_error_callback
+        self._on_verification_failed: _TokenLoader = cb.default_token_verification_failed_callback
         self._ring: tuple[tuple[Any, ...], KeyRing] | None = None
         self._store: tuple[Any, StoreLike | None] | None = None
         self._add_context_processor = add_context_processor

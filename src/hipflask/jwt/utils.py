@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from typing import TYPE_CHECKING
 from typing import Any
 
 from werkzeug.local import LocalProxy
@@ -31,6 +31,10 @@ from .tokens import encode
 from .tokens import unverified_header
 from .view_decorators import STATE
 from .view_decorators import csrf_matches
+
+if TYPE_CHECKING:
+    from .typing import ExpiresDelta
+    from .typing import Fresh
 
 _FAMILY = "_hipflask_jwt_family"
 
@@ -120,8 +124,8 @@ def _family() -> str | None:
 
 def create_access_token(
     identity: Any,
-    fresh: bool | float | timedelta = False,
-    expires_delta: timedelta | float | bool | None = None,
+    fresh: Fresh = False,
+    expires_delta: ExpiresDelta | None = None,
     additional_claims: Mapping[str, Any] | None = None,
     additional_headers: Mapping[str, Any] | None = None,
 ) -> str:
@@ -147,7 +151,7 @@ def create_access_token(
 
 def create_refresh_token(
     identity: Any,
-    expires_delta: timedelta | float | bool | None = None,
+    expires_delta: ExpiresDelta | None = None,
     additional_claims: Mapping[str, Any] | None = None,
     additional_headers: Mapping[str, Any] | None = None,
 ) -> str:

@@ -127,13 +127,11 @@ def _finish(
     with a revoked token, say) must not be refused by the app's own list.
     """
     manager, header, data = verified.manager, verified.header, verified.data
-    blocklisted = manager._blocklist_check
-    if not skip_revocation_check and blocklisted is not None and blocklisted(header, data):
+    if not skip_revocation_check and manager._blocklist_check(header, data):
         revoked = True
     if revoked:
         raise RevokedTokenError(header, data)
-    check = manager._token_verification
-    if check is not None and not check(header, data):
+    if not manager._token_verification(header, data):
         raise UserClaimsVerificationError("User claims verification failed", header, data)
     user = None
     if manager._user_lookup is not None:
