@@ -28,6 +28,7 @@ from ..errors import ConfigurationError
 from .async_session import AsyncEngines
 from .async_session import make_async_scoped_session
 from .async_session import sync_session_class
+from .cli import add_models_to_shell
 from .engines import create_engines
 from .model import Model
 from .model import make_model_base
@@ -198,13 +199,7 @@ class SQLAlchemy:
         app.teardown_appcontext(self._teardown_session)
         app.after_serving(self._close_async_engines)
         if self._add_models_to_shell:
-            app.shell_context_processor(self._shell_context)
-
-    def _shell_context(self) -> dict[str, Any]:
-        names: dict[str, Any] = {"db": self}
-        for mapper in self.Model.registry.mappers:
-            names.setdefault(mapper.class_.__name__, mapper.class_)
-        return names
+            app.shell_context_processor(add_models_to_shell)
 
     def _make_metadata(
         self, bind_key: str | None, metadata: sa.MetaData | None = None
