@@ -398,3 +398,19 @@ def test_a_malformed_setting_in_the_config_is_a_value_error(app: Hipflask) -> No
         CORS(app)
     with pytest.raises(ValueError, match="Unknown CORS option"):
         cross_origin(supports_credential=True)
+
+
+def test_cross_origin_on_a_view_that_hands_on_a_coroutine(app: Hipflask, client: Any) -> None:
+    async def prices() -> Any:
+        return {"eur": 1}
+
+    # A plain function passing on an async result, as an API's output wrapper does.
+    @app.get("/prices")
+    @cross_origin(origins=[ALLOWED])
+    def hand_on() -> Any:
+        return prices()
+
+    response = client.get("/prices", headers={"Origin": ALLOWED})
+    assert response.status_code == 200
+    assert response.get_json() == {"eur": 1}
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED

@@ -369,6 +369,11 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
                 policy, rv = before()
                 if rv is None:
                     rv = view(*a, **k)
+                    if inspect.isawaitable(rv):
+                        # A plain function handing on an async view's result
+                        # (a class-based view of async methods, an API's
+                        # output wrapper): the headers go on once it is done.
+                        return _with_headers_awaited(policy, rv)
                 return _with_headers(policy, rv)
 
             wrapper = sync_wrapper
@@ -413,6 +418,10 @@ def _answer_options(policy: CorsPolicy) -> Response:
     response: Response = current_app.make_default_options_response()
     _apply_preflight(policy, request._get_current_object(), response)  # type: ignore[attr-defined]
     return response
+
+
+async def _with_headers_awaited(policy: CorsPolicy, awaitable: Any) -> Response:
+    return _with_headers(policy, await awaitable)
 
 
 def _with_headers(policy: CorsPolicy, rv: Any) -> Response:

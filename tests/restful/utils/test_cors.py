@@ -268,3 +268,20 @@ def test_the_helpers_of_the_utils_module_still_import() -> None:
 
     assert unpack(({"a": 1}, 201)) == ({"a": 1}, 201, {})
     assert http_status_message(404) == "Not Found"
+
+
+class AsyncPrices(Resource):
+    method_decorators = [crossdomain(origin=[ALLOWED])]  # noqa: RUF012
+
+    async def get(self) -> Any:
+        return {"eur": 2}
+
+
+def test_an_async_resource_gets_the_headers_once_its_method_is_done(
+    app: Hipflask, client: Any
+) -> None:
+    Api(app).add_resource(AsyncPrices, "/prices")
+    response = client.get("/prices", headers={"Origin": ALLOWED})
+    assert response.status_code == 200
+    assert response.get_json() == {"eur": 2}
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
