@@ -204,6 +204,22 @@ def test_a_resource_routed_without_an_api_gets_the_headers_on_its_answers(
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
 
 
+def test_a_resource_routed_by_hand_covers_its_preflights_through_decorators(
+    app: Hipflask, client: Any
+) -> None:
+    class HandRouted(Resource):
+        decorators = [crossdomain(origin=[ALLOWED])]  # noqa: RUF012
+
+        def post(self) -> Any:
+            return {"saved": True}
+
+    app.add_url_rule("/hand", view_func=HandRouted.as_view("hand"))
+    preflight = client.options("/hand", headers=PREFLIGHT)
+    assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert client.post("/hand", headers={"Origin": ALLOWED}).status_code == 200
+    assert client.post("/hand", headers={"Origin": EVIL}).status_code == 403
+
+
 def test_a_wildcard_with_credentials_is_refused_where_it_is_written() -> None:
     with pytest.raises(CorsConfigurationError, match="supports_credentials"):
         crossdomain(origin="*", credentials=True)

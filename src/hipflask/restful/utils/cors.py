@@ -62,8 +62,9 @@ def crossdomain(
 
     ``headers`` lists the request headers a preflight may ask for; left out,
     none are allowed (a JSON ``Content-Type`` included), as in Flask-RESTful.
-    ``origin`` and ``methods`` left out follow the app's ``CORS_ORIGINS`` and
-    ``CORS_METHODS`` settings, as a bare ``@cross_origin()`` does.
+    ``origin``, ``methods`` and ``expose_headers`` left out follow the app's
+    ``CORS_ORIGINS``, ``CORS_METHODS`` and ``CORS_EXPOSE_HEADERS``, as a bare
+    ``@cross_origin()`` does.
 
     :raises CorsConfigurationError: ``origin="*"`` with ``credentials=True``
         (any site could read a logged-in user's answers), an origin that is
