@@ -18,6 +18,7 @@ from hipflask import current_app
 from hipflask import g
 from hipflask import request
 from hipflask import session
+from hipflask.contexts.ctx import _AppCtxGlobals
 from hipflask.contexts.globals import _current_app_or_none
 from hipflask.contexts.globals import _current_request_or_none
 from hipflask.contexts.globals import app_ctx
@@ -404,3 +405,41 @@ def test_proxies_read_as_flask_proxies_do(app: Hipflask) -> None:
     with app.test_request_context("/"):
         assert request.__doc__ == Request.__doc__
         assert current_app.__doc__ == type(app).__doc__
+
+
+@pytest.mark.parametrize("kind", ["def", "async def"])
+def test_g_is_made_when_first_read(app: Hipflask, client: HipflaskClient, kind: str) -> None:
+    made: list[object] = []
+
+    class Globals(_AppCtxGlobals):
+        def __init__(self) -> None:
+            made.append(self)
+
+    app.app_ctx_globals_class = Globals  # type: ignore[assignment]
+
+    def untouched() -> str:
+        return "plain"
+
+    def touched() -> str:
+        g.value = "kept"
+        return f"{g.value} {type(g._get_current_object()).__name__}"  # type: ignore[attr-defined]
+
+    for name, view in [("untouched", untouched), ("touched", touched)]:
+        if kind == "async def":
+            view = _as_async(view)
+        app.add_url_rule(f"/{name}", name, view)
+
+    for _ in range(3):
+        assert client.get("/untouched").text == "plain"
+    assert made == []
+    assert client.get("/touched").text == "kept Globals"
+    assert client.get("/touched").text == "kept Globals"
+    assert len(made) == 2
+
+
+def _as_async(view: Any) -> Any:
+    async def wrapped() -> str:
+        return str(view())
+
+    wrapped.__name__ = view.__name__
+    return wrapped

@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 from ..signals import appcontext_popped
 from ..signals import appcontext_pushed
 from ..signals import send as send_signal
+from ..wrappers.lazy import lazy_attribute
 from .globals import _cv_app
 from .globals import _cv_request
 from .state import RequestState
@@ -91,7 +92,6 @@ class AppContext:
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
         self.url_adapter: MapAdapter | None = None
         self._tokens: list[contextvars.Token[AppContext]] = []
 
@@ -106,9 +106,18 @@ class AppContext:
             return cls(app)
         self = object.__new__(cls)
         self.app = app
-        self.g = app.app_ctx_globals_class()
         self._tokens = []
         return self
+
+    @lazy_attribute
+    def g(self) -> _AppCtxGlobals:
+        """The context's ``g``, made from ``app.app_ctx_globals_class`` when first read.
+
+        Most requests never read ``g``; making it on first use rather than at
+        every push spares them an object made and freed. Assigning ``g``
+        replaces it, as with Flask.
+        """
+        return self.app.app_ctx_globals_class()  # type: ignore[no-any-return]
 
     def push(self) -> None:
         """Make this context current; pushes nest."""

@@ -205,7 +205,8 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
         if not on_loop and app.config.get("ASGI_SYNC_ON_LOOP") is not True:
             # In a worker thread, with a link to its client (see respond).
             link = ClientLink(receive, watchable)
-            response = await serve.run_for_client(app, link, serve.run_sync, app, request, state)
+            # serve.run_for_client, without its frame.
+            response = await app._threads.run_for_client(link, serve.run_sync, app, request, state)
             if response is GONE:
                 # Its client left while it waited for a thread: not run.
                 await asgi.answer_gone(send)
@@ -249,7 +250,6 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
                     # server's task) and nobody listens for the push.
                     app_ctx = _new(AppContext)
                     app_ctx.app = app
-                    app_ctx.g = app.app_ctx_globals_class()
                     app_ctx._tokens = [_cv_app.set(app_ctx)]
                     ctx._app_ctx = app_ctx
                     ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
@@ -320,7 +320,9 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
                         fields = request.__dict__
                         try:
                             if (
-                                request.routing_exception is not None
+                                # The class's is None: only a value set
+                                # on the request counts.
+                                fields.get("routing_exception") is not None
                                 or fields.get("files")
                                 or "stream" in fields
                                 or cls.close is not _CLOSE

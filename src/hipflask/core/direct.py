@@ -245,7 +245,6 @@ def enter(
     if app_ctx is None and not _appcontext_pushed.receivers:
         app_ctx = _new(AppContext)
         app_ctx.app = app
-        app_ctx.g = app.app_ctx_globals_class()
         app_ctx._tokens = [_cv_app.set(app_ctx)]
         ctx._app_ctx = app_ctx
         ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
@@ -289,7 +288,8 @@ def leave(
                     if type(rv) is CoroutineType:
                         bridge.run_coroutine(rv)
             if (
-                request.routing_exception is not None
+                # The class's is None: only a value set on the request counts.
+                fields.get("routing_exception") is not None
                 or fields.get("files")
                 or "stream" in fields
                 or type(request).close is not _CLOSE

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import queue
 import threading
 import time
@@ -114,10 +115,19 @@ class _Inbox:
         "_results",
         "_sweeping",
         "_waiting",
+        "new_future",
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop, hold: float = HOLD_RESULTS) -> None:
         self._loop = loop
+        #: Makes the future a job answers: ``loop.create_future``, or for the
+        #: standard loop, whose method is Python code around the C future,
+        #: the same future made without that frame.
+        self.new_future: Callable[[], asyncio.Future[Any]] = (
+            functools.partial(asyncio.Future, loop=loop)
+            if type(loop).create_future is asyncio.BaseEventLoop.create_future
+            else loop.create_future
+        )
         self._results: deque[tuple[asyncio.Future[Any], bool, Any]] = deque()
         self._pending = False
         self._hold = hold
@@ -391,10 +401,11 @@ class ThreadRunner:
         closes ``link``, so a disconnect during the view is not lost either.
         """
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
         inbox = self._inboxes.get(loop) or self._inbox(loop)
+        future: asyncio.Future[T] = inbox.new_future()
         if self._reserve(loop):
-            inbox.arm()
+            if not inbox._armed:
+                inbox.arm()
             inbox.wait(link)
         self._jobs.put((inbox, future, contextvars.copy_context(), func, args, False, link))
         return future

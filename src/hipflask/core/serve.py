@@ -154,9 +154,10 @@ def runs_on_loop(app: Hipflask, request: Request) -> bool:
 
 def run_sync(app: Hipflask, request: Request, state: RequestState) -> Response:
     """Run the whole request in this thread (WSGI, or a sync view under ASGI)."""
-    done = direct.run_sync(app, request, state)
-    if done is not None:
-        return done
+    # direct.run_sync, without its frame: a sync view's worker runs this.
+    chain = direct.plain_chain(app, request, state)
+    if chain is not None:
+        return direct.serve_plain(app, request, state, chain)
     return run_pipeline_sync(app, request, state)
 
 

@@ -212,7 +212,6 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
             # thread) and nobody listens for the push.
             app_ctx = _new(AppContext)
             app_ctx.app = app
-            app_ctx.g = app.app_ctx_globals_class()
             app_ctx._tokens = [_cv_app.set(app_ctx)]
             ctx._app_ctx = app_ctx
             ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
@@ -220,6 +219,9 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
             app_ctx = None
             ctx.push()
         error: BaseException | None = None
+        # The request's attribute dict, read once: reading ``__dict__`` makes
+        # CPython turn the instance's inline values into a real dict.
+        fields: dict[str, Any] | None = None
         try:
             try:
                 if not (
@@ -282,7 +284,6 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
             if error is not None:
                 app.should_ignore_error(error)
             tokens = ctx._cv_tokens
-            fields = request.__dict__
             if (
                 app_ctx is not None
                 and len(tokens) == 1
@@ -292,8 +293,11 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
             ):
                 # RequestContext.pop(error, teardown=False) for the push above,
                 # when the view left the contexts as it found them.
+                if fields is None:
+                    fields = request.__dict__
                 if (
-                    request.routing_exception is not None
+                    # The class's is None: only a value set on the request counts.
+                    fields.get("routing_exception") is not None
                     or fields.get("files")
                     or "stream" in fields
                     or cls.close is not _CLOSE
