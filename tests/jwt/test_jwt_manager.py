@@ -7,6 +7,7 @@ import jwt as pyjwt
 import pytest
 from tests.conftest import SECRET
 
+from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import jsonify
 from hipflask import render_template_string
@@ -311,3 +312,60 @@ def test_a_key_of_the_wrong_kind_is_a_refusal_not_a_500(protocol: str) -> None:
     response = client.get("/protected", headers=bearer(token))
     assert response.status_code == 401
     assert set(response.json) == {"msg"}
+
+
+@pytest.mark.parametrize("hooked", [False, True], ids=["catch-all", "jwt-handlers"])
+def test_set_error_handler_callbacks_on_a_blueprint_beats_its_catch_all(
+    protocol: str, hooked: bool
+) -> None:
+    # Flask-JWT-Extended's documented workaround for a blueprint whose own
+    # errorhandler(Exception) would answer its views' refused tokens first.
+    app = build_app()
+    manager: JWTManager = app.extensions["test_jwt"]
+    bp = Blueprint("api", __name__, url_prefix="/api")
+
+    @bp.errorhandler(Exception)
+    def catch_all(error: Exception) -> Any:
+        return jsonify(caught=type(error).__name__), 500
+
+    @bp.get("/me")
+    @jwt_required()
+    def me() -> Any:
+        return jsonify(ok=True)
+
+    if hooked:
+        manager._set_error_handler_callbacks(bp)
+    app.register_blueprint(bp)
+    client = app.test_client(protocol=protocol)
+    missing = client.get("/api/me")
+    forged = client.get("/api/me", headers=bearer("not.a.token"))
+    if hooked:
+        assert missing.status_code == 401
+        assert missing.json == {"msg": "Missing Authorization Header"}
+        assert forged.status_code == 422
+        assert "msg" in forged.json
+    else:
+        assert missing.status_code == 500
+        assert missing.json == {"caught": "NoAuthorizationError"}
+        assert forged.status_code == 500
+    with app.test_request_context():
+        token = create_access_token("ann")
+    assert client.get("/api/me", headers=bearer(token)).json == {"ok": True}
+
+
+def test_set_error_handler_callbacks_takes_an_object_with_only_errorhandler() -> None:
+    manager = JWTManager()
+    registered: dict[type[Exception], Any] = {}
+
+    class RestxLikeApi:
+        def errorhandler(self, cls: type[Exception]) -> Any:
+            def add(handler: Any) -> Any:
+                registered[cls] = handler
+                return handler
+
+            return add
+
+    manager._set_error_handler_callbacks(RestxLikeApi())
+    assert JWTExtendedException in registered
+    assert pyjwt.ExpiredSignatureError in registered
+    assert all(handler == manager._handle_error for handler in registered.values())

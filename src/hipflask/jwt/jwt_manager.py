@@ -137,23 +137,43 @@ class JWTManager:
         app.extensions[EXTENSION_KEY] = self
         for name, value in {**DEFAULTS, **HIPFLASK_DEFAULTS}.items():
             app.config.setdefault(name, value)
-        app.register_error_handler(exc.JWTExtendedException, self._handle_error)
-        # Behind PyJWT's classes in every refusal's MRO: reached only by the
-        # ones no handler above catches (jwt.InvalidKeyError for a key of the
-        # wrong kind), which must not become a 500.
-        app.register_error_handler(exc.PyJWTRefusal, self._handle_error)
-        handlers = app.error_handler_spec.setdefault(None, {}).setdefault(None, {})
-        for refusal_class in (*_OWN_HANDLED, *_PYJWT_HANDLED):
-            # An app handler for one of these, registered before the manager,
-            # is kept: the app asked for it, whatever the order (Flask-JWT-
-            # Extended replaces it).
-            if refusal_class not in handlers:
-                app.register_error_handler(refusal_class, self._handle_error)
+        self._set_error_handler_callbacks(app)
         app.gate.add_finisher(
             "hipflask.jwt.blocklist", _flush, order=ORDER_CACHE, finisher_async=_flush_async
         )
         if add_context_processor or self._add_context_processor:
             app.context_processor(_template_names)
+
+    def _set_error_handler_callbacks(self, app: Any) -> None:
+        """Answer refused tokens on ``app`` with the loaders: Flask-JWT-Extended's hook.
+
+        :meth:`init_app` calls it for the app. Code written for Flask-JWT-
+        Extended also calls it for a blueprint whose own catch-all handler
+        (``@bp.errorhandler(Exception)``) would otherwise answer its views'
+        refusals first, or for any object with ``errorhandler``. A handler
+        registered there before, for one of the refusal classes, is kept (see
+        :meth:`init_app`).
+        """
+
+        def by_decorator(cls: type[Exception], handler: Callable[..., Any]) -> None:
+            app.errorhandler(cls)(handler)
+
+        # An API object may have only the decorator (Flask-RESTX's).
+        register: Callable[[type[Exception], Callable[..., Any]], Any] = getattr(
+            app, "register_error_handler", by_decorator
+        )
+        register(exc.JWTExtendedException, self._handle_error)
+        # Behind PyJWT's classes in every refusal's MRO: reached only by the
+        # ones no handler above catches (jwt.InvalidKeyError for a key of the
+        # wrong kind), which must not become a 500.
+        register(exc.PyJWTRefusal, self._handle_error)
+        spec = getattr(app, "error_handler_spec", None)
+        handlers = spec.get(None, {}).get(None, {}) if isinstance(spec, dict) else {}
+        for refusal_class in (*_OWN_HANDLED, *_PYJWT_HANDLED):
+            # A handler for one of these, registered before, is kept: the app
+            # asked for it, whatever the order (Flask-JWT-Extended replaces it).
+            if refusal_class not in handlers:
+                register(refusal_class, self._handle_error)
 
     # -- what the rest of the package asks for ---------------------------------
 
