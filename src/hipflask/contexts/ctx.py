@@ -115,9 +115,13 @@ class AppContext:
 
         Most requests never read ``g``; making it on first use rather than at
         every push spares them an object made and freed. Assigning ``g``
-        replaces it, as with Flask.
+        replaces it, as with Flask. Two threads sharing the context
+        (``copy_current_request_context``) that read it first at the same
+        time get the same one: the first stored is kept.
         """
-        return self.app.app_ctx_globals_class()  # type: ignore[no-any-return]
+        made = self.app.app_ctx_globals_class()
+        kept: _AppCtxGlobals = self.__dict__.setdefault("g", made)
+        return kept
 
     def push(self) -> None:
         """Make this context current; pushes nest."""
