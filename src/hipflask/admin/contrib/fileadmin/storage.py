@@ -1,0 +1,231 @@
+"""Storage of the file manager, at Flask-Admin's names (``LocalFileStorage``).
+
+The view decides *whether* an operation is allowed and *which* path it
+touches (:mod:`.paths`); a storage only carries it out. Writes never leave a
+half-written file under a real name: an upload or an edit goes to a
+temporary file beside its target first, and takes the target's name only
+once complete, so a failed or cut-off request leaves the folder as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import posixpath
+import secrets
+import shutil
+from collections.abc import Callable
+from typing import IO
+from typing import TYPE_CHECKING
+
+from ....core.files import send_file
+from .paths import is_inside
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import FileStorage
+
+    from ....wrappers.response import Response
+
+__all__ = ["BaseFileStorage", "LocalFileStorage"]
+
+#: One listed entry: name, path relative to the base, is a directory, size in
+#: bytes, modification time in seconds since the epoch.
+FileEntry = tuple[str, str, bool, int, float]
+
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+class BaseFileStorage:
+    """What a file manager's storage is asked for; subclass it for another backend.
+
+    :param on_windows: whether the stored paths are Windows paths; Flask-Admin's
+        argument, which decides how paths are normalised.
+    """
+
+    separator = "/"
+
+    def __init__(self, on_windows: bool) -> None:
+        self.on_windows = on_windows
+
+    def normpath(self, path: str) -> str:
+        """``path`` normalised the way the storage's platform does it."""
+        return os.path.normpath(path) if self.on_windows else posixpath.normpath(path)
+
+    def get_base_path(self) -> str:
+        """The managed folder."""
+        raise NotImplementedError(f"{type(self).__name__}.get_base_path is not implemented.")
+
+    def make_dir(self, path: str, directory: str) -> None:
+        """Create ``directory`` in the folder ``path``."""
+        raise NotImplementedError(f"{type(self).__name__}.make_dir is not implemented.")
+
+    def get_files(self, path: str, directory: str) -> list[FileEntry]:
+        """The entries of ``directory``, with paths relative to the base (``path``)."""
+        raise NotImplementedError(f"{type(self).__name__}.get_files is not implemented.")
+
+    def delete_tree(self, directory: str) -> None:
+        """Delete ``directory`` and all it holds."""
+        raise NotImplementedError(f"{type(self).__name__}.delete_tree is not implemented.")
+
+    def delete_file(self, file_path: str) -> None:
+        """Delete the file ``file_path``."""
+        raise NotImplementedError(f"{type(self).__name__}.delete_file is not implemented.")
+
+    def path_exists(self, path: str) -> bool:
+        """Whether ``path`` exists."""
+        raise NotImplementedError(f"{type(self).__name__}.path_exists is not implemented.")
+
+    def rename_path(self, src: str, dst: str) -> None:
+        """Rename ``src`` to ``dst``; must fail if ``dst`` exists."""
+        raise NotImplementedError(f"{type(self).__name__}.rename_path is not implemented.")
+
+    def is_dir(self, path: str) -> bool:
+        """Whether ``path`` is a directory."""
+        raise NotImplementedError(f"{type(self).__name__}.is_dir is not implemented.")
+
+    def send_file(self, file_path: str) -> Response:
+        """A response downloading ``file_path`` (as an attachment)."""
+        raise NotImplementedError(f"{type(self).__name__}.send_file is not implemented.")
+
+    def read_file(self, path: str) -> bytes:
+        """The bytes of the file ``path``."""
+        raise NotImplementedError(f"{type(self).__name__}.read_file is not implemented.")
+
+    def write_file(self, path: str, content: str) -> int:
+        """Replace the file ``path`` with ``content``."""
+        raise NotImplementedError(f"{type(self).__name__}.write_file is not implemented.")
+
+    def save_file(self, path: str, file_data: FileStorage) -> None:
+        """Store an upload at ``path``; must fail with ``FileExistsError`` if it exists."""
+        raise NotImplementedError(f"{type(self).__name__}.save_file is not implemented.")
+
+
+class LocalFileStorage(BaseFileStorage):
+    """A folder on this machine's disk.
+
+    Refuses to start on a folder that does not exist, as Flask-Admin does: a
+    typo in the path would otherwise show an empty manager that fails on
+    every write.
+    """
+
+    def __init__(self, base_path: str | bytes | os.PathLike[str]) -> None:
+        super().__init__(on_windows=platform.system() == "Windows")
+        raw = os.fsdecode(base_path)
+        self.base_path = raw
+        self.separator = os.sep
+        if not os.path.isdir(raw):
+            raise OSError(
+                f"FileAdmin path {raw!r} does not exist or is not a directory;"
+                " create it, or give the folder the file manager should manage."
+            )
+
+    def get_base_path(self) -> str:
+        """The managed folder, normalised."""
+        return os.path.normpath(self.base_path)
+
+    def make_dir(self, path: str, directory: str) -> None:
+        """Create ``directory`` in the folder ``path``; fails if it exists."""
+        os.mkdir(os.path.join(path, directory))
+
+    def get_files(self, path: str, directory: str) -> list[FileEntry]:
+        """The entries of ``directory`` (shown as ``path``), without escaping links.
+
+        A symbolic link that leads out of the managed folder, or nowhere, is
+        left out: listing it would show what lies outside (its size and
+        date), and following it is refused anyway.
+        """
+        root = os.path.realpath(self.get_base_path())
+        entries: list[FileEntry] = []
+        with os.scandir(directory) as found:
+            for entry in found:
+                if entry.is_symlink() and not self._is_link_inside(root, entry.path):
+                    continue
+                try:
+                    stat = entry.stat()
+                except OSError:  # vanished since the scan, or unreadable
+                    continue
+                rel_path = posixpath.join(path, entry.name) if path else entry.name
+                is_dir = entry.is_dir()
+                entries.append((entry.name, rel_path, is_dir, stat.st_size, stat.st_mtime))
+        return entries
+
+    @staticmethod
+    def _is_link_inside(root: str, path: str) -> bool:
+        real = os.path.realpath(path)
+        return os.path.exists(real) and is_inside(root, real)
+
+    def delete_tree(self, directory: str) -> None:
+        """Delete ``directory`` and all it holds; a link to a directory loses only the link."""
+        if os.path.islink(directory):
+            os.unlink(directory)
+        else:
+            shutil.rmtree(directory)
+
+    def delete_file(self, file_path: str) -> None:
+        """Delete the file ``file_path``."""
+        os.remove(file_path)
+
+    def path_exists(self, path: str) -> bool:
+        """Whether ``path`` exists."""
+        return os.path.exists(path)
+
+    def rename_path(self, src: str, dst: str) -> None:
+        """Rename ``src`` to ``dst``, refusing to replace what ``dst`` names.
+
+        ``os.rename`` would silently replace an existing file (Flask-Admin's
+        behaviour): renaming ``notes.txt`` to ``report.pdf`` must not destroy
+        the report.
+        """
+        if os.path.lexists(dst):
+            raise FileExistsError(f'"{os.path.basename(dst)}" already exists.')
+        os.rename(src, dst)
+
+    def is_dir(self, path: str) -> bool:
+        """Whether ``path`` is a directory."""
+        return os.path.isdir(path)
+
+    def send_file(self, file_path: str) -> Response:
+        """Send the file as a download, never as a page of the app's origin.
+
+        An uploaded ``.html`` or ``.svg`` shown inline would run its script
+        with the admin's cookies (stored cross-site scripting); as an
+        attachment the browser saves it instead.
+        """
+        return send_file(file_path, as_attachment=True, download_name=os.path.basename(file_path))
+
+    def read_file(self, path: str) -> bytes:
+        """The bytes of the file ``path``."""
+        with open(path, "rb") as f:
+            return f.read()
+
+    def write_file(self, path: str, content: str) -> int:
+        """Replace the file ``path`` with ``content`` (UTF-8), all at once."""
+        data = content.encode("utf-8")
+        self._write_beside(path, lambda out: out.write(data), replace=True)
+        return len(content)
+
+    def save_file(self, path: str, file_data: FileStorage) -> None:
+        """Store an upload at ``path``; fails with ``FileExistsError`` if the name is taken.
+
+        The name is taken with a hard link from the complete temporary file,
+        which fails if the name exists: two uploads racing for one name cannot
+        both win, and none replaces a file already there.
+        """
+        self._write_beside(path, lambda out: shutil.copyfileobj(file_data.stream, out))
+
+    @staticmethod
+    def _write_beside(
+        path: str, write: Callable[[IO[bytes]], object], replace: bool = False
+    ) -> None:
+        directory, name = os.path.split(path)
+        temp = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.part")
+        try:
+            with os.fdopen(os.open(temp, _TEMP_FLAGS, 0o644), "wb") as out:
+                write(out)
+            if replace:
+                os.replace(temp, path)
+            else:
+                os.link(temp, path)
+        finally:
+            if os.path.lexists(temp):
+                os.remove(temp)
