@@ -373,7 +373,14 @@ class FilePagesMixin:
     # -- actions ---------------------------------------------------------------------
     @expose("/action/", methods=("POST",))
     def action_view(self) -> Any:
-        """Run a bulk action on the checked entries (CSRF token required)."""
+        """Run a bulk action on the checked entries (CSRF token required).
+
+        An action the view does not allow (delete without ``can_delete``) is a
+        403, like the page it stands for, where Flask-Admin flashes.
+        """
+        name = request.form.get("action", "")
+        if name in self._actions_data and not self.is_action_allowed(name):
+            abort(403)
         return self.handle_action()
 
     @action(

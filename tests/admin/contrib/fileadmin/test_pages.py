@@ -1,0 +1,414 @@
+"""The file manager's pages under both protocols: list, upload, download, mkdir,
+rename, edit, delete and bulk actions, with the flags and hooks that govern them."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.admin.contrib.fileadmin.files import FilesView
+from tests.admin.contrib.fileadmin.files import flashed
+from tests.admin.contrib.fileadmin.files import token_from
+from tests.admin.contrib.fileadmin.files import tree
+
+from hipflask import Hipflask
+from hipflask import url_for
+from hipflask.testing.client import HipflaskClient
+
+
+def names_listed(body: str) -> list[str]:
+    return re.findall(
+        r'<td class="admin-col-name"><a href="[^"]*">(?:<i[^>]*></i>)?([^<]*)</a>', body
+    )
+
+
+# -- list ------------------------------------------------------------------------------
+
+
+def test_the_list_shows_directories_first_then_files_by_name(client: HipflaskClient) -> None:
+    response = client.get("/admin/files/")
+
+    assert response.status_code == 200
+    assert names_listed(response.get_data(as_text=True)) == ["sub", "big.bin", "notes.txt"]
+
+
+def test_a_sub_directory_lists_its_entries_under_a_parent_link(client: HipflaskClient) -> None:
+    body = client.get("/admin/files/b/sub").get_data(as_text=True)
+
+    assert names_listed(body) == ["..", "inner.txt"]
+    assert 'href="/admin/files/edit/?path=sub/inner.txt"' in body
+
+
+def test_sorting_by_size_descending_and_bad_sort_arguments(client: HipflaskClient) -> None:
+    by_size = client.get("/admin/files/?sort=size&desc=1").get_data(as_text=True)
+    assert names_listed(by_size)[0] == "big.bin"
+
+    for query in ("sort=nope", "sort=size&desc=abc", "sort=rel_path"):
+        response = client.get(f"/admin/files/?{query}")
+        assert response.status_code == 200, query
+
+
+def test_a_file_is_not_a_directory_to_list(client: HipflaskClient) -> None:
+    assert client.get("/admin/files/b/notes.txt").status_code == 404
+    assert client.get("/admin/files/b/missing").status_code == 404
+
+
+def test_endpoints_have_flask_admins_names(app: Hipflask) -> None:
+    with app.test_request_context():
+        assert url_for("files.index_view", path="sub") == "/admin/files/b/sub"
+        assert url_for("files.upload", path="sub") == "/admin/files/upload/sub"
+        assert url_for("files.download", path="a.txt") == "/admin/files/download/a.txt"
+        assert url_for("files.mkdir") == "/admin/files/mkdir/"
+        assert url_for("files.delete") == "/admin/files/delete/"
+        assert url_for("files.rename", path="a") == "/admin/files/rename/?path=a"
+        assert url_for("files.edit", path="a") == "/admin/files/edit/?path=a"
+        assert url_for("files.action_view") == "/admin/files/action/"
+
+
+# -- upload ------------------------------------------------------------------------------
+
+
+def upload(
+    client: HipflaskClient, name: str, data: bytes, url: str = "/admin/files/upload/"
+) -> Any:
+    return client.post(
+        url,
+        data={"csrf_token": token_from(client), "upload": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_upload_is_stored_and_flashed(client: HipflaskClient, base: Path) -> None:
+    response = upload(client, "report.pdf", b"%PDF-1.7", url="/admin/files/upload/sub")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/files/b/sub")
+    assert (base / "sub" / "report.pdf").read_bytes() == b"%PDF-1.7"
+    assert "Successfully saved file: report.pdf" in flashed(client)
+    assert not [p for p in base.rglob("*.part")]
+
+
+def test_an_upload_never_replaces_an_existing_file(client: HipflaskClient, base: Path) -> None:
+    response = upload(client, "notes.txt", b"overwritten")
+
+    assert response.status_code == 200
+    assert (base / "notes.txt").read_text() == "hello"
+    assert "File &#34;notes.txt&#34; already exists." in response.get_data(as_text=True)
+    assert not [p for p in base.rglob("*.part")]
+
+
+def test_an_upload_outside_allowed_extensions_is_refused(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    view.allowed_extensions = {"png"}
+
+    response = upload(client, "page.html", b"<script>alert(1)</script>")
+
+    assert response.status_code == 200
+    assert "Invalid file type." in response.get_data(as_text=True)
+    assert not (base / "page.html").exists()
+    assert upload(client, "photo.PNG", b"png").status_code == 302
+
+
+def test_an_upload_without_a_file_is_a_form_error(client: HipflaskClient, base: Path) -> None:
+    before = tree(base)
+    response = client.post("/admin/files/upload/", data={"csrf_token": token_from(client)})
+
+    assert response.status_code == 200
+    assert "File required." in response.get_data(as_text=True)
+    assert tree(base) == before
+
+
+def test_an_upload_larger_than_the_body_limit_is_413_and_writes_nothing(
+    app: Hipflask, client: HipflaskClient, base: Path
+) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    before = tree(base)
+
+    response = upload(client, "large.bin", b"y" * 10_000)
+
+    assert response.status_code == 413
+    assert tree(base) == before
+
+
+def test_an_upload_calls_on_file_upload(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    calls: list[tuple[str, str, str]] = []
+    view.on_file_upload = lambda directory, path, filename: calls.append(  # type: ignore[method-assign]
+        (directory, path, filename)
+    )
+
+    upload(client, "a.txt", b"a", url="/admin/files/upload/sub")
+
+    assert calls == [(str(base / "sub"), "sub", str(base / "sub" / "a.txt"))]
+
+
+# -- download -----------------------------------------------------------------------------
+
+
+def test_a_download_is_an_attachment_never_a_page(client: HipflaskClient, base: Path) -> None:
+    (base / "page.html").write_text("<script>alert(document.cookie)</script>")
+
+    response = client.get("/admin/files/download/page.html")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.get_data(as_text=True) == "<script>alert(document.cookie)</script>"
+
+
+def test_a_directory_is_not_downloaded(client: HipflaskClient) -> None:
+    assert client.get("/admin/files/download/sub").status_code == 404
+
+
+def test_with_base_url_a_download_redirects_there(client: HipflaskClient, view: FilesView) -> None:
+    view.base_url = "/static/files/"
+
+    response = client.get("/admin/files/download/sub/inner.txt")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/static/files/sub/inner.txt")
+
+
+# -- mkdir ---------------------------------------------------------------------------------
+
+
+def mkdir(client: HipflaskClient, name: str, url: str = "/admin/files/mkdir/") -> Any:
+    return client.post(url, data={"csrf_token": token_from(client), "name": name})
+
+
+def test_mkdir_creates_a_directory_and_calls_on_mkdir(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    calls: list[tuple[str, str]] = []
+    view.on_mkdir = lambda parent, name: calls.append((parent, name))  # type: ignore[method-assign]
+
+    response = mkdir(client, "photos", url="/admin/files/mkdir/sub")
+
+    assert response.status_code == 302
+    assert (base / "sub" / "photos").is_dir()
+    assert calls == [(str(base / "sub"), "photos")]
+    assert "Successfully created directory: photos" in flashed(client)
+
+
+def test_mkdir_of_an_existing_name_is_flashed_without_a_path(
+    client: HipflaskClient, base: Path, tmp_path: Path
+) -> None:
+    response = mkdir(client, "sub")
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Failed to create directory: File exists" in body
+    assert str(tmp_path) not in body
+
+
+@pytest.mark.parametrize("name", ["", ".hidden", "a/b", "a\\b", "CON", "nul.txt", "a\x00b"])
+def test_mkdir_refuses_names_that_are_not_plain_names(
+    client: HipflaskClient, base: Path, name: str
+) -> None:
+    before = tree(base)
+
+    response = mkdir(client, name)
+
+    assert response.status_code == 200
+    assert tree(base) == before
+
+
+# -- rename -------------------------------------------------------------------------------
+
+
+def rename(client: HipflaskClient, path: str, name: str) -> Any:
+    token = token_from(client, f"/admin/files/rename/?path={path}")
+    return client.post(
+        "/admin/files/rename/", data={"csrf_token": token, "path": path, "name": name}
+    )
+
+
+def test_the_rename_page_offers_the_current_name(client: HipflaskClient) -> None:
+    body = client.get("/admin/files/rename/?path=sub/inner.txt").get_data(as_text=True)
+
+    assert 'value="inner.txt"' in body
+    assert 'value="sub/inner.txt"' in body
+
+
+def test_rename_renames_and_calls_on_rename(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    calls: list[tuple[str, str, str]] = []
+    view.on_rename = lambda full, dir_base, name: calls.append((full, dir_base, name))  # type: ignore[method-assign]
+
+    response = rename(client, "sub/inner.txt", "renamed.txt")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/files/b/sub")
+    assert (base / "sub" / "renamed.txt").read_text() == "inner"
+    assert calls == [(str(base / "sub" / "inner.txt"), str(base / "sub"), "renamed.txt")]
+
+
+def test_rename_never_replaces_an_existing_file(client: HipflaskClient, base: Path) -> None:
+    rename(client, "notes.txt", "big.bin")
+
+    assert (base / "notes.txt").read_text() == "hello"
+    assert (base / "big.bin").read_bytes() == b"x" * 50_000
+    assert "Failed to rename" in flashed(client)
+
+
+def test_rename_refuses_an_extension_uploads_may_not_have(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    view.allowed_extensions = {"txt"}
+
+    rename(client, "notes.txt", "notes.html")
+
+    assert (base / "notes.txt").exists()
+    assert not (base / "notes.html").exists()
+
+
+def test_rename_without_a_path_goes_back_to_the_list(client: HipflaskClient) -> None:
+    response = client.get("/admin/files/rename/")
+
+    assert response.status_code == 302
+
+
+# -- edit ---------------------------------------------------------------------------------
+
+
+def test_edit_shows_and_saves_a_text_file(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    saved: list[str] = []
+    view.on_edit_file = lambda full, path: saved.append(path)  # type: ignore[method-assign]
+    page = client.get("/admin/files/edit/?path=notes.txt")
+    assert "hello</textarea>" in page.get_data(as_text=True)
+
+    response = client.post(
+        "/admin/files/edit/?path=notes.txt",
+        data={
+            "csrf_token": token_from(client, "/admin/files/edit/?path=notes.txt"),
+            "content": "new",
+        },
+    )
+
+    assert response.status_code == 302
+    assert (base / "notes.txt").read_text() == "new"
+    assert saved == ["notes.txt"]
+    assert not [p for p in base.rglob("*.part")]
+
+
+def test_edit_moves_on_to_the_next_path(client: HipflaskClient, base: Path) -> None:
+    url = "/admin/files/edit/?path=notes.txt&path=sub/inner.txt"
+    response = client.post(url, data={"csrf_token": token_from(client, url), "content": "x"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/files/edit/?path=sub/inner.txt")
+
+
+def test_edit_refuses_files_that_are_not_editable(client: HipflaskClient, base: Path) -> None:
+    assert client.get("/admin/files/edit/?path=big.bin").status_code == 403
+    assert client.get("/admin/files/edit/?path=sub").status_code == 404
+
+
+def test_edit_of_a_file_that_is_not_utf8_is_flashed(client: HipflaskClient, base: Path) -> None:
+    (base / "latin.txt").write_bytes(b"caf\xe9")
+
+    response = client.get("/admin/files/edit/?path=latin.txt")
+
+    assert response.status_code == 302
+    assert "Cannot edit latin.txt." in flashed(client)
+
+
+# -- delete -------------------------------------------------------------------------------
+
+
+def delete(client: HipflaskClient, path: str) -> Any:
+    return client.post(
+        "/admin/files/delete/", data={"csrf_token": token_from(client), "path": path}
+    )
+
+
+def test_delete_removes_a_file_with_its_hooks(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    calls: list[str] = []
+    view.before_file_delete = lambda full, path: calls.append(f"before {path}")  # type: ignore[method-assign]
+    view.on_file_delete = lambda full, path: calls.append(f"after {path}")  # type: ignore[method-assign]
+
+    response = delete(client, "sub/inner.txt")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/files/b/sub")
+    assert not (base / "sub" / "inner.txt").exists()
+    assert calls == ["before sub/inner.txt", "after sub/inner.txt"]
+
+
+def test_a_hook_that_raises_stops_the_delete(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    def refuse(full: str, path: str) -> None:
+        raise PermissionError("kept by policy")
+
+    view.before_file_delete = refuse  # type: ignore[method-assign]
+
+    delete(client, "notes.txt")
+
+    assert (base / "notes.txt").exists()
+    assert "Failed to delete file: kept by policy" in flashed(client)
+
+
+def test_delete_removes_a_directory_tree_only_with_can_delete_dirs(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    view.can_delete_dirs = False
+    delete(client, "sub")
+    assert (base / "sub" / "inner.txt").exists()
+    assert "Directory deletion is disabled." in flashed(client)
+
+    view.can_delete_dirs = True
+    delete(client, "sub")
+    assert not (base / "sub").exists()
+
+
+def test_the_folder_itself_cannot_be_deleted(client: HipflaskClient, base: Path) -> None:
+    for path in (".", "./", "sub/.."):
+        response = delete(client, path)
+        assert response.status_code == 404, path
+    assert (base / "notes.txt").exists()
+
+
+# -- bulk actions -------------------------------------------------------------------------
+
+
+def test_the_delete_action_deletes_the_checked_entries(client: HipflaskClient, base: Path) -> None:
+    response = client.post(
+        "/admin/files/action/",
+        data={
+            "csrf_token": token_from(client),
+            "action": "delete",
+            "rowid": ["notes.txt", "sub/inner.txt"],
+            "url": "/admin/files/b/sub",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/files/b/sub")
+    assert tree(base) == ["big.bin", "sub"]
+
+
+def test_the_edit_action_opens_the_checked_files(client: HipflaskClient) -> None:
+    response = client.post(
+        "/admin/files/action/",
+        data={
+            "csrf_token": token_from(client),
+            "action": "edit",
+            "rowid": ["notes.txt", "sub/inner.txt"],
+        },
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(
+        "/admin/files/edit/?path=notes.txt&path=sub/inner.txt"
+    )
