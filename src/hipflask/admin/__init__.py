@@ -2,8 +2,9 @@
 
 ``Admin`` collects views into a menu under ``/admin``; ``BaseView`` and
 ``expose`` build custom pages; :mod:`hipflask.admin.model` gives a CRUD view
-over any data backend, and :mod:`hipflask.admin.contrib.sqla` one over
-SQLAlchemy models. Differences from Flask-Admin, all on the side of safety:
+over any data backend, :mod:`hipflask.admin.contrib.sqla` one over
+SQLAlchemy models, and :mod:`hipflask.admin.contrib.fileadmin` a file
+manager confined to one folder. Differences from Flask-Admin, all on the side of safety:
 every admin form carries a CSRF token, deleting is POST only, ``url=``
 return targets stay on the site, CSV exports cannot carry spreadsheet
 formulas, and the pages load no script or style from a CDN. Needs the
