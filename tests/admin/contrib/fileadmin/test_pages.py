@@ -4,6 +4,7 @@ rename, edit, delete and bulk actions, with the flags and hooks that govern them
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -412,3 +413,39 @@ def test_the_edit_action_opens_the_checked_files(client: HipflaskClient) -> None
     assert response.headers["Location"].endswith(
         "/admin/files/edit/?path=notes.txt&path=sub/inner.txt"
     )
+
+
+# -- hostile folder contents ----------------------------------------------------------------
+
+
+def test_a_file_name_carrying_markup_is_shown_as_text(client: HipflaskClient, base: Path) -> None:
+    (base / '"><img src=x onerror=alert(1)>.txt').write_text("x")
+
+    body = client.get("/admin/files/").get_data(as_text=True)
+
+    assert "<img src=x" not in body
+    assert "&lt;img src=x onerror=alert(1)&gt;.txt" in body
+
+
+def test_a_named_pipe_is_neither_downloaded_nor_edited(client: HipflaskClient, base: Path) -> None:
+    os.mkfifo(base / "pipe.txt")
+
+    assert client.get("/admin/files/download/pipe.txt").status_code == 404
+    assert client.get("/admin/files/edit/?path=pipe.txt").status_code == 302
+    assert "Error reading pipe.txt." in flashed(client)
+
+
+def test_an_unreadable_directory_is_flashed_not_a_500(
+    client: HipflaskClient, view: FilesView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(path: str, directory: str) -> Any:
+        raise PermissionError(13, "Permission denied", directory)
+
+    monkeypatch.setattr(view.storage, "get_files", refuse)
+
+    response = client.get("/admin/files/b/sub")
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Failed to read directory: Permission denied" in body
+    assert "/files/sub" not in body

@@ -53,7 +53,12 @@ class FilePagesMixin:
         if not self._storage().is_dir(directory):
             abort(404)
         items: list[Item] = []
-        for item in self._storage().get_files(path, directory):
+        try:
+            found = self._storage().get_files(path, directory)
+        except OSError as ex:  # unreadable (permissions), or gone since the check
+            flash(babel.gettext("Failed to read directory: %(error)s", error=_reason(ex)), "error")
+            found = []
+        for item in found:
             if self.is_accessible_path(item[1]):
                 items.append(item)
         sort_column, sort_desc = self._list_sort()

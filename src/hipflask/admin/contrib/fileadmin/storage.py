@@ -9,6 +9,7 @@ once complete, so a failed or cut-off request leaves the folder as it was.
 
 from __future__ import annotations
 
+import errno
 import os
 import platform
 import posixpath
@@ -19,6 +20,7 @@ from typing import IO
 from typing import TYPE_CHECKING
 
 from ....core.files import send_file
+from ....core.helpers import abort
 from .paths import is_inside
 
 if TYPE_CHECKING:
@@ -189,12 +191,18 @@ class LocalFileStorage(BaseFileStorage):
 
         An uploaded ``.html`` or ``.svg`` shown inline would run its script
         with the admin's cookies (stored cross-site scripting); as an
-        attachment the browser saves it instead.
+        attachment the browser saves it instead. Anything but a regular
+        file (a named pipe would hold the worker until someone writes to
+        it) is a 404.
         """
+        if not os.path.isfile(file_path):
+            abort(404)
         return send_file(file_path, as_attachment=True, download_name=os.path.basename(file_path))
 
     def read_file(self, path: str) -> bytes:
-        """The bytes of the file ``path``."""
+        """The bytes of the regular file ``path`` (a named pipe would block the read)."""
+        if not os.path.isfile(path):
+            raise IsADirectoryError(errno.EISDIR, "Not a regular file")
         with open(path, "rb") as f:
             return f.read()
 

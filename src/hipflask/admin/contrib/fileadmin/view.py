@@ -41,9 +41,12 @@ class BaseFileAdmin(FilePagesMixin, BaseView, ActionsMixin):
 
     Flask-Admin's API. Differences, all refusals: a path outside the folder
     (a link pointing out included) is a 404; a disabled action or a path
-    ``is_accessible_path`` refuses is a 403 (Flask-Admin flashes and
-    redirects); an upload or a rename never replaces an existing file; the
-    folder itself cannot be deleted or renamed; downloads are attachments.
+    ``is_accessible_path`` refuses is a 403, downloads included (Flask-Admin
+    flashes and redirects); an upload or a rename never replaces an existing
+    file, and a rename keeps an allowed extension; a new directory's name
+    goes through ``secure_filename``; the folder itself cannot be deleted or
+    renamed; downloads are attachments. The reasons are in the docs' "File
+    manager" section.
     """
 
     #: Whether files may be uploaded.
