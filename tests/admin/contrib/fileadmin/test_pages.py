@@ -449,3 +449,27 @@ def test_an_unreadable_directory_is_flashed_not_a_500(
     assert response.status_code == 200
     assert "Failed to read directory: Permission denied" in body
     assert "/files/sub" not in body
+
+
+def test_an_upload_the_disk_refuses_is_flashed_without_a_path(
+    client: HipflaskClient, base: Path, tmp_path: Path
+) -> None:
+    response = upload(client, "a" * 300 + ".txt", b"x")
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Failed to save file: File name too long" in body
+    assert str(tmp_path) not in body
+    assert tree(base) == ["big.bin", "notes.txt", "sub", "sub/inner.txt"]
+
+
+def test_an_upload_goes_through_an_overridden_save_file(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    saved: list[str] = []
+    view.save_file = lambda path, data: saved.append(path)  # type: ignore[method-assign]
+
+    upload(client, "a.txt", b"a")
+
+    assert saved == [str(base / "a.txt")]
+    assert not (base / "a.txt").exists()

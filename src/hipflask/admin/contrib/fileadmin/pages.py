@@ -120,7 +120,7 @@ class FilePagesMixin:
             try:
                 self._save_form_files(directory, path, form)
             except (OSError, ValueError) as ex:
-                flash(babel.gettext("Failed to save file: %(error)s", error=str(ex)), "error")
+                flash(babel.gettext("Failed to save file: %(error)s", error=_reason(ex)), "error")
             else:
                 flash(
                     babel.gettext(
@@ -142,15 +142,18 @@ class FilePagesMixin:
     def _save_form_files(self, directory: str, path: str, form: Any) -> None:
         """Store the form's upload under its ``secure_filename`` name in ``directory``.
 
-        The stored name is checked again: ``secure_filename`` may change the
-        extension ``is_file_allowed`` saw (``shell.p hp`` becomes ``shell.p_hp``).
+        The stored name is checked again, as it is the one that reaches the
+        disk: checking the sent name alone would trust ``secure_filename`` to
+        keep the extension ``is_file_allowed`` saw. Goes through
+        :meth:`save_file`, so a subclass overriding it (as in Flask-Admin)
+        still stores every upload.
         """
         filename = secure_filename(form.upload.data.filename)
         if not filename or not self.is_file_allowed(filename):
             raise ValueError(babel.gettext("Invalid file name."))
         full_path = os.path.join(directory, filename)
         try:
-            self._storage().save_file(full_path, form.upload.data)
+            self.save_file(full_path, form.upload.data)
         except FileExistsError:
             shown = posixpath.join(path, filename) if path else filename
             raise ValueError(babel.gettext('File "%(name)s" already exists.', name=shown)) from None
