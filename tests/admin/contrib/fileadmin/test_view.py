@@ -90,6 +90,21 @@ def test_is_accessible_path_hides_and_refuses_a_path(
         ),
     ]
 
+    into_refused = [
+        client.post(
+            "/admin/files/upload/",
+            data={"csrf_token": token, "upload": (io.BytesIO(b"n"), "subfile.txt")},
+            content_type="multipart/form-data",
+        ),
+        client.post("/admin/files/mkdir/", data={"csrf_token": token, "name": "subdir"}),
+        client.post(
+            "/admin/files/rename/",
+            data={"csrf_token": token, "path": "notes.txt", "name": "subway.txt"},
+        ),
+    ]
+
+    assert [r.status_code for r in into_refused] == [403] * len(into_refused)
+    assert sorted(p.name for p in base.iterdir()) == ["big.bin", "notes.txt", "sub"]
     assert 'href="/admin/files/b/sub"' not in listing
     assert [r.status_code for r in refused] == [403] * len(refused)
     assert (base / "sub" / "inner.txt").read_text() == "inner"

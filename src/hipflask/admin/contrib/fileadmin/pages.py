@@ -151,11 +151,12 @@ class FilePagesMixin:
         filename = secure_filename(form.upload.data.filename)
         if not filename or not self.is_file_allowed(filename):
             raise ValueError(babel.gettext("Invalid file name."))
+        self._require_access(_child(path, filename))
         full_path = os.path.join(directory, filename)
         try:
             self.save_file(full_path, form.upload.data)
         except FileExistsError:
-            shown = posixpath.join(path, filename) if path else filename
+            shown = _child(path, filename)
             raise ValueError(babel.gettext('File "%(name)s" already exists.', name=shown)) from None
         self.on_file_upload(directory, path, full_path)
 
@@ -194,6 +195,8 @@ class FilePagesMixin:
         form = self.name_form()
         if self.validate_form(form):
             name = secure_filename(form.name.data)
+            if name:
+                self._require_access(_child(path, name))
             try:
                 if not name:
                     raise ValueError(babel.gettext("Invalid name"))
@@ -304,6 +307,10 @@ class FilePagesMixin:
     def _rename_entry(self, full_path: str, path: str, new_name: str) -> None:
         dir_base = os.path.dirname(full_path)
         filename = secure_filename(new_name)
+        if filename:
+            # The new name is a path of its own: a rename must not move a file
+            # where is_accessible_path would hide or refuse it.
+            self._require_access(_child(posixpath.dirname(path), filename))
         try:
             if not filename:
                 raise ValueError(babel.gettext("Invalid name"))
@@ -419,3 +426,8 @@ def _reason(ex: BaseException) -> str:
     if isinstance(ex, OSError) and ex.strerror:
         return ex.strerror
     return str(ex)
+
+
+def _child(directory: str, name: str) -> str:
+    """The relative path of ``name`` in the relative ``directory``."""
+    return posixpath.join(directory, name) if directory else name
