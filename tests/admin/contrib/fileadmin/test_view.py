@@ -107,6 +107,7 @@ def test_is_accessible_path_hides_and_refuses_a_path(
     assert sorted(p.name for p in base.iterdir()) == ["big.bin", "notes.txt", "sub"]
     assert 'href="/admin/files/b/sub"' not in listing
     assert [r.status_code for r in refused] == [403] * len(refused)
+    assert "is_accessible_path" in refused[0].get_data(as_text=True)
     assert (base / "sub" / "inner.txt").read_text() == "inner"
     assert client.get("/admin/files/download/notes.txt").status_code == 200
 
@@ -132,6 +133,8 @@ def test_a_disabled_action_is_refused_not_only_hidden(
     response = every_request(client, token)[page]()
 
     assert response.status_code == status
+    if status == 403:
+        assert "is turned off on its view" in response.get_data(as_text=True)
     assert contents(base) == before
 
 

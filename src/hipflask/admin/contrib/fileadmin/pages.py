@@ -30,7 +30,11 @@ from ...base import expose
 from ...helpers import flash_errors
 from ...helpers import is_form_submitted
 
-__all__ = ["FilePagesMixin"]
+__all__ = ["REASON_NOT_EDITABLE", "FilePagesMixin"]
+
+REASON_NOT_EDITABLE = (
+    "This file cannot be edited here: its extension is not in the view's editable_extensions."
+)
 
 #: An entry of the list: name, relative path, is a directory, size, modification time.
 Item = tuple[str, Any, bool, int, float]
@@ -110,7 +114,7 @@ class FilePagesMixin:
     def upload(self, path: str | None = None) -> Any:
         """Upload a file into the directory ``path``; never over an existing file."""
         if not self.can_upload:
-            abort(403)
+            self._refuse_disabled("can_upload")
         _base, directory, path = self._normalize_path(path)
         self._require_access(path)
         if not self._storage().is_dir(directory):
@@ -186,7 +190,7 @@ class FilePagesMixin:
     def mkdir(self, path: str | None = None) -> Any:
         """Create a directory in ``path``; its name goes through ``secure_filename``."""
         if not self.can_mkdir:
-            abort(403)
+            self._refuse_disabled("can_mkdir")
         _base, directory, path = self._normalize_path(path)
         self._require_access(path)
         if not self._storage().is_dir(directory):
@@ -231,7 +235,7 @@ class FilePagesMixin:
     def delete(self) -> Any:
         """Delete the posted ``path``: a file, or a directory with ``can_delete_dirs``."""
         if not self.can_delete:
-            abort(403)
+            self._refuse_disabled("can_delete")
         form = self.delete_form()
         if not self.validate_form(form):
             flash_errors(form, message=babel.gettext("Failed to delete file. %(error)s"))
@@ -278,7 +282,7 @@ class FilePagesMixin:
     def rename(self) -> Any:
         """Rename ``path`` (a query argument, then the posted field) within its directory."""
         if not self.can_rename:
-            abort(403)
+            self._refuse_disabled("can_rename")
         form = self.name_form()
         requested = form.path.data if is_form_submitted() else request.args.get("path")
         if not requested:
@@ -344,7 +348,7 @@ class FilePagesMixin:
             abort(404)
         self._require_access(path)
         if not self.is_file_editable(path):
-            abort(403)
+            abort(403, description=REASON_NOT_EDITABLE)
         dir_url = self._get_dir_url(".index_view", posixpath.dirname(path))
         next_url = self.get_url(".edit", path=paths[1:]) if len(paths) > 1 else dir_url
         form = self.edit_form()
@@ -395,7 +399,7 @@ class FilePagesMixin:
         """
         name = request.form.get("action", "")
         if name in self._actions_data and not self.is_action_allowed(name):
-            abort(403)
+            self._refuse_disabled(f"the {name!r} action")
         return self.handle_action()
 
     @action(
@@ -406,7 +410,7 @@ class FilePagesMixin:
     def action_delete(self, items: list[str]) -> None:
         """Delete the checked entries; every path is checked before any is deleted."""
         if not self.can_delete:
-            abort(403)
+            self._refuse_disabled("can_delete")
         entries = [self._normalize_path(item) for item in items]
         for _base, _full_path, path in entries:
             if not path:

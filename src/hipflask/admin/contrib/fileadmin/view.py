@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
+from typing import NoReturn
 
 from ....contexts.globals import request
 from ....core.helpers import abort
@@ -33,7 +34,12 @@ from .storage import LocalFileStorage
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-__all__ = ["BaseFileAdmin", "FileAdmin"]
+__all__ = ["REASON_DISABLED", "REASON_PATH_REFUSED", "BaseFileAdmin", "FileAdmin"]
+
+# Refusals of a request the view understood; a path outside the folder is a
+# bare 404 instead, the same as a missing file, so a probe learns nothing.
+REASON_DISABLED = "This file manager does not allow that: {what} is turned off on its view."
+REASON_PATH_REFUSED = "This path is refused to you by the view's is_accessible_path."
 
 
 class BaseFileAdmin(FilePagesMixin, BaseView, ActionsMixin):
@@ -286,7 +292,10 @@ class BaseFileAdmin(FilePagesMixin, BaseView, ActionsMixin):
 
     def _require_access(self, path: str) -> None:
         if not self.is_accessible_path(path):
-            abort(403)
+            abort(403, description=REASON_PATH_REFUSED)
+
+    def _refuse_disabled(self, what: str) -> NoReturn:
+        abort(403, description=REASON_DISABLED.format(what=what))
 
     def _get_dir_url(self, endpoint: str, path: str | None = None, **kwargs: Any) -> str:
         """The URL of ``endpoint`` for the directory ``path`` (the root when empty)."""
