@@ -1,16 +1,24 @@
 """A file manager over the folder named by ``FILEADMIN_BASE``, for ``test_fileadmin_servers.py``.
 
 Servers import it as ``fileadminapp:app``; uploads are limited to 4 KiB so a
-test can send one over the limit.
+test can send one over the limit. Every page is answered with a strict
+Content-Security-Policy (nothing inline, nothing from elsewhere), so the
+browser test proves the pages work without inline code.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hipflask import Hipflask
 from hipflask.admin import Admin
 from hipflask.admin.contrib.fileadmin import FileAdmin
+
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none';"
+    " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 app = Hipflask(__name__)
 app.config.update(
@@ -30,3 +38,9 @@ class Files(FileAdmin):
 
 
 Admin(app, name="Files").add_view(Files(os.environ["FILEADMIN_BASE"], endpoint="files"))
+
+
+@app.after_request
+def strict_csp(response: Any) -> Any:
+    response.headers["Content-Security-Policy"] = STRICT_CSP
+    return response

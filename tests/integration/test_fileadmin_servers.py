@@ -1,6 +1,7 @@
 """The file manager behind real servers: path attacks sent raw, as a client on the
-wire sends them (no client-side normalisation of ``..`` or ``%2e``), and an
-upload over the body limit."""
+wire sends them (no client-side normalisation of ``..`` or ``%2e``), an
+upload over the body limit, and the pages in headless Chromium under a strict
+Content-Security-Policy."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import http.client
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from tests.integration.test_admin_browser import CHROMIUM
+from tests.integration.test_admin_browser import _require_browser
 from tests.integration.test_limiter_servers import SERVERS
 from tests.integration.test_limiter_servers import TIMEOUT
 from tests.integration.test_limiter_servers import require_server
@@ -119,3 +123,61 @@ def test_an_upload_over_the_body_limit_is_413_and_writes_nothing(
 
     assert status == 413
     assert sorted(p.name for p in base.iterdir()) == ["escape", "notes.txt", "sub"]
+
+
+def test_upload_select_all_and_confirmed_deletes_in_a_browser(
+    server: tuple[ServerProcess, Path], tmp_path: Path
+) -> None:
+    playwright = _require_browser()
+    process, base = server
+    problems: list[str] = []
+    dialogs: list[tuple[str, str]] = []
+    local = tmp_path / "report.txt"
+    local.write_text("quarterly")
+
+    def on_console(message: Any) -> None:
+        # The only expected error is the browser asking for /favicon.ico.
+        if "Content Security Policy" in message.text or (
+            message.type == "error" and "404" not in message.text
+        ):
+            problems.append(message.text)
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append((dialog.type, dialog.message))
+        dialog.accept()
+
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("console", on_console)
+        page.on("dialog", on_dialog)
+        url = f"http://{LOOPBACK}:{process.port}"
+
+        # Upload through the form (with its CSRF token).
+        page.goto(f"{url}/admin/files/upload/")
+        page.set_input_files("input[name=upload]", str(local))
+        with page.expect_navigation():
+            page.click("form.admin-form button[type=submit]")
+        assert "Successfully saved file: report.txt" in page.locator(".admin-alert").inner_text()
+        assert (base / "report.txt").read_text() == "quarterly"
+
+        # One row's delete button asks first, then posts.
+        row = page.locator("tr", has=page.locator("a", has_text="report.txt"))
+        with page.expect_navigation():
+            row.locator("form.admin-inline-form button").click()
+        assert dialogs[-1] == ("confirm", "Are you sure you want to delete 'report.txt'?")
+        assert not (base / "report.txt").exists()
+
+        # The bulk delete: select all, confirm, every listed file and folder goes.
+        page.click("details.admin-actions-menu summary")
+        page.check("input[data-select-all]")
+        with page.expect_navigation():
+            page.click("button[value=delete]")
+        assert dialogs[-1] == ("confirm", "Are you sure you want to delete these files?")
+        browser.close()
+
+    assert problems == []
+    # The link pointing out was never listed, so never selected; its target stays.
+    assert sorted(p.name for p in base.iterdir()) == ["escape"]
+    assert (base / "escape" / "secret.txt").read_text() == "top secret"
