@@ -427,6 +427,20 @@ def test_a_file_name_carrying_markup_is_shown_as_text(client: HipflaskClient, ba
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in body
 
 
+def test_a_name_that_is_not_utf8_is_left_out_of_the_list(
+    client: HipflaskClient, base: Path
+) -> None:
+    try:
+        (base / os.fsdecode(b"caf\xe9.txt")).write_text("latin-1")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system only takes UTF-8 names")
+
+    response = client.get("/admin/files/")
+
+    assert response.status_code == 200
+    assert names_listed(response.get_data(as_text=True)) == ["sub", "big.bin", "notes.txt"]
+
+
 def test_a_named_pipe_is_neither_downloaded_nor_edited(client: HipflaskClient, base: Path) -> None:
     os.mkfifo(base / "pipe.txt")
 

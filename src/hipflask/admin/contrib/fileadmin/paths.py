@@ -14,7 +14,7 @@ import posixpath
 
 from werkzeug.security import safe_join
 
-__all__ = ["is_inside", "relative_name", "resolve_inside"]
+__all__ = ["can_be_named", "is_inside", "relative_name", "resolve_inside"]
 
 
 def is_inside(root: str, path: str) -> bool:
@@ -23,6 +23,21 @@ def is_inside(root: str, path: str) -> bool:
         return os.path.commonpath((root, path)) == root
     except ValueError:  # different drives on Windows
         return False
+
+
+def can_be_named(path: str) -> bool:
+    """Whether a request can name ``path``: it must be valid UTF-8.
+
+    A name written in another encoding (``café.txt`` in Latin-1, unpacked
+    from an old archive) reaches Python with a lone surrogate, which no URL
+    can carry and no page can be encoded with: listing it would turn the
+    whole folder's page into a 500, so the file manager leaves it out.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def relative_name(requested: str | None) -> str | None:
