@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -300,6 +301,20 @@ def test_edit_shows_and_saves_a_text_file(
     assert not [p for p in base.rglob("*.part")]
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_edit_keeps_the_files_permissions(client: HipflaskClient, base: Path) -> None:
+    secret = base / "secret.txt"
+    secret.write_text("password=1")
+    secret.chmod(0o600)
+    url = "/admin/files/edit/?path=secret.txt"
+
+    response = client.post(url, data={"csrf_token": token_from(client, url), "content": "x"})
+
+    assert response.status_code == 302
+    assert secret.read_text() == "x"
+    assert secret.stat().st_mode & 0o777 == 0o600
+
+
 def test_edit_moves_on_to_the_next_path(client: HipflaskClient, base: Path) -> None:
     url = "/admin/files/edit/?path=notes.txt&path=sub/inner.txt"
     response = client.post(url, data={"csrf_token": token_from(client, url), "content": "x"})
@@ -447,6 +462,13 @@ def test_a_named_pipe_is_neither_downloaded_nor_edited(client: HipflaskClient, b
     assert client.get("/admin/files/download/pipe.txt").status_code == 404
     assert client.get("/admin/files/edit/?path=pipe.txt").status_code == 302
     assert "Error reading pipe.txt." in flashed(client)
+
+    url = "/admin/files/edit/?path=pipe.txt"
+    response = client.post(url, data={"csrf_token": token_from(client), "content": "x"})
+
+    assert response.status_code == 200
+    assert "Error saving changes to pipe.txt." in response.get_data(as_text=True)
+    assert stat.S_ISFIFO((base / "pipe.txt").lstat().st_mode)
 
 
 def test_an_unreadable_directory_is_flashed_not_a_500(

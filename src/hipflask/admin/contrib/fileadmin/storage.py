@@ -15,6 +15,7 @@ import platform
 import posixpath
 import secrets
 import shutil
+import stat
 from collections.abc import Callable
 from typing import IO
 from typing import TYPE_CHECKING
@@ -207,9 +208,24 @@ class LocalFileStorage(BaseFileStorage):
             return f.read()
 
     def write_file(self, path: str, content: str) -> int:
-        """Replace the file ``path`` with ``content`` (UTF-8), all at once."""
+        """Replace the file ``path`` with ``content`` (UTF-8), all at once.
+
+        The new file keeps the old one's permission bits: a ``0600`` secret
+        edited here must not come back readable by every local user. Only a
+        regular file is replaced; a named pipe or a device keeps its place
+        (``IsADirectoryError``, as reading it fails).
+        """
+        mode: int | None = None
+        try:
+            found = os.stat(path)
+        except FileNotFoundError:
+            pass
+        else:
+            if not stat.S_ISREG(found.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "Not a regular file")
+            mode = stat.S_IMODE(found.st_mode)
         data = content.encode("utf-8")
-        self._write_beside(path, lambda out: out.write(data), replace=True)
+        self._write_beside(path, lambda out: out.write(data), replace=True, mode=mode)
         return len(content)
 
     def save_file(self, path: str, file_data: FileStorage) -> None:
@@ -223,13 +239,18 @@ class LocalFileStorage(BaseFileStorage):
 
     @staticmethod
     def _write_beside(
-        path: str, write: Callable[[IO[bytes]], object], replace: bool = False
+        path: str,
+        write: Callable[[IO[bytes]], object],
+        replace: bool = False,
+        mode: int | None = None,
     ) -> None:
         directory, name = os.path.split(path)
         temp = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.part")
         try:
             with os.fdopen(os.open(temp, _TEMP_FLAGS, 0o644), "wb") as out:
                 write(out)
+            if mode is not None:
+                os.chmod(temp, mode)
             if replace:
                 os.replace(temp, path)
             else:
