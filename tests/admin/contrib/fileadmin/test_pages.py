@@ -315,6 +315,21 @@ def test_edit_keeps_the_files_permissions(client: HipflaskClient, base: Path) ->
     assert secret.stat().st_mode & 0o777 == 0o600
 
 
+def test_a_name_near_the_file_systems_limit_is_uploaded_and_edited(
+    client: HipflaskClient, base: Path
+) -> None:
+    name = "n" * 246 + ".txt"  # 250 bytes; the limit is 255
+
+    response = upload(client, name, b"long")
+
+    assert response.status_code == 302
+    assert (base / name).read_bytes() == b"long"
+    url = f"/admin/files/edit/?path={name}"
+    response = client.post(url, data={"csrf_token": token_from(client, url), "content": "x"})
+    assert response.status_code == 302
+    assert (base / name).read_text() == "x"
+
+
 def test_edit_moves_on_to_the_next_path(client: HipflaskClient, base: Path) -> None:
     url = "/admin/files/edit/?path=notes.txt&path=sub/inner.txt"
     response = client.post(url, data={"csrf_token": token_from(client, url), "content": "x"})

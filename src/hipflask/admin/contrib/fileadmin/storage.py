@@ -244,8 +244,9 @@ class LocalFileStorage(BaseFileStorage):
         replace: bool = False,
         mode: int | None = None,
     ) -> None:
-        directory, name = os.path.split(path)
-        temp = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.part")
+        # The temporary name does not repeat the target's: a name close to
+        # the file system's limit (255 bytes) must still be writable.
+        temp = os.path.join(os.path.dirname(path), f".{secrets.token_hex(8)}.part")
         try:
             with os.fdopen(os.open(temp, _TEMP_FLAGS, 0o644), "wb") as out:
                 write(out)
