@@ -176,6 +176,27 @@ def test_with_base_url_a_download_redirects_there(client: HipflaskClient, view: 
     assert response.headers["Location"].endswith("/static/files/sub/inner.txt")
 
 
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        ("https://cdn.example.com/files/", "https://cdn.example.com/files/a%20b%231.txt"),
+        ("https://cdn.example.com/files", "https://cdn.example.com/files/a%20b%231.txt"),
+        ("/static", "/static/a%20b%231.txt"),
+        ("static/", "/admin/files/static/a%20b%231.txt"),
+    ],
+)
+def test_with_base_url_the_redirect_escapes_only_the_files_path(
+    client: HipflaskClient, view: FilesView, base: Path, base_url: str, expected: str
+) -> None:
+    (base / "a b#1.txt").write_text("x")
+    view.base_url = base_url
+
+    response = client.get("/admin/files/download/a%20b%231.txt")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
 # -- mkdir ---------------------------------------------------------------------------------
 
 

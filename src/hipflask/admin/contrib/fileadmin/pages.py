@@ -181,8 +181,7 @@ class FilePagesMixin:
             abort(404)
         base_url = self.get_base_url()
         if base_url:
-            base_url = urljoin(self.get_url(".index_view"), base_url)
-            return redirect(urljoin(quote(base_url), quote(path)))
+            return redirect(_served_url(str(self.get_url(".index_view")), base_url, path))
         return self._storage().send_file(full_path)
 
     # -- mkdir ------------------------------------------------------------------
@@ -431,6 +430,20 @@ def _reason(ex: BaseException) -> str:
     if isinstance(ex, OSError) and ex.strerror:
         return ex.strerror
     return str(ex)
+
+
+def _served_url(index_url: str, base_url: str, path: str) -> str:
+    """Where ``base_url`` serves ``path``, relative to the list page's URL.
+
+    Only the file's path is escaped (``a b#1.txt`` becomes ``a%20b%231.txt``,
+    and a ``:`` cannot make it a scheme); escaping the whole URL would turn
+    ``https://cdn.example.com/files/`` into a relative path. A base without
+    a trailing slash is still the folder, not a file beside it.
+    """
+    base = urljoin(index_url, base_url)
+    if not base.endswith("/"):
+        base += "/"
+    return urljoin(base, quote(path))
 
 
 def _child(directory: str, name: str) -> str:
