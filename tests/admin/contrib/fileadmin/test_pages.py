@@ -351,6 +351,24 @@ def test_a_name_near_the_file_systems_limit_is_uploaded_and_edited(
     assert (base / name).read_text() == "x"
 
 
+def test_a_file_too_large_to_save_is_not_opened_for_editing(
+    app: Hipflask, client: HipflaskClient, base: Path
+) -> None:
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100_000
+    (base / "large.txt").write_text("x\n" * 40_000)  # 80,000 bytes, 120,000 as posted
+    (base / "fits.txt").write_text("x" * 99_000 + "\n")
+
+    assert client.get("/admin/files/edit/?path=large.txt").status_code == 302
+    assert "large.txt is too large to edit here." in flashed(client)
+    url = "/admin/files/edit/?path=fits.txt"
+    assert client.get(url).status_code == 200
+    content = "y" * 99_000 + "\r\n"  # as the browser posts it back: multipart, CRLF
+    data = {"csrf_token": token_from(client, url), "content": content}
+    response = client.post(url, data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert (base / "fits.txt").read_bytes() == content.encode()
+
+
 def test_edit_moves_on_to_the_next_path(client: HipflaskClient, base: Path) -> None:
     url = "/admin/files/edit/?path=notes.txt&path=sub/inner.txt"
     response = client.post(url, data={"csrf_token": token_from(client, url), "content": "x"})

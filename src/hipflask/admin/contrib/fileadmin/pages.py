@@ -380,14 +380,28 @@ class FilePagesMixin:
         )
 
     def _read_text(self, full_path: str, path: str) -> str | None:
+        """The text of the file to edit, or ``None`` with a flashed reason.
+
+        A file the save could not carry is refused here, before the user
+        types anything: the text comes back as one form field, which
+        ``MAX_FORM_MEMORY_SIZE`` bounds (a larger one is a 413 and the edits
+        are lost), with every line end sent as CRLF by the browser.
+        """
         try:
             data: bytes = self._storage().read_file(full_path)
-            return data.decode("utf-8")
+            text = data.decode("utf-8")
         except OSError:
             flash(babel.gettext("Error reading %(name)s.", name=path), "error")
+            return None
         except UnicodeDecodeError:
             flash(babel.gettext("Cannot edit %(name)s.", name=path), "error")
-        return None
+            return None
+        limit = request.max_form_memory_size
+        posted_size = len(data) + data.count(b"\n") - data.count(b"\r\n")
+        if limit is not None and posted_size > limit:
+            flash(babel.gettext("%(name)s is too large to edit here.", name=path), "error")
+            return None
+        return text
 
     # -- actions ---------------------------------------------------------------------
     @expose("/action/", methods=("POST",))
