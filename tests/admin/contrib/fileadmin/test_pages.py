@@ -93,6 +93,15 @@ def test_an_upload_is_stored_and_flashed(client: HipflaskClient, base: Path) -> 
     assert not [p for p in base.rglob("*.part")]
 
 
+def test_an_upload_flashes_the_name_it_was_stored_under(client: HipflaskClient, base: Path) -> None:
+    upload(client, "../../My Report.pdf", b"%PDF-1.7")
+
+    body = flashed(client)
+    assert "Successfully saved file: My_Report.pdf" in body
+    assert "../" not in body
+    assert (base / "My_Report.pdf").exists()
+
+
 def test_an_upload_never_replaces_an_existing_file(client: HipflaskClient, base: Path) -> None:
     response = upload(client, "notes.txt", b"overwritten")
 

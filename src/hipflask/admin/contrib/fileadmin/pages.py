@@ -123,16 +123,13 @@ class FilePagesMixin:
         form = self.upload_form()
         if self.validate_form(form):
             try:
-                self._save_form_files(directory, path, form)
+                stored = self._save_form_files(directory, path, form)
             except (OSError, ValueError) as ex:
                 flash(babel.gettext("Failed to save file: %(error)s", error=_reason(ex)), "error")
             else:
-                flash(
-                    babel.gettext(
-                        "Successfully saved file: %(name)s", name=form.upload.data.filename
-                    ),
-                    "success",
-                )
+                # The name on disk, not the one sent: "../../report.pdf" is
+                # stored as "report.pdf", and the message must say where.
+                flash(babel.gettext("Successfully saved file: %(name)s", name=stored), "success")
                 return redirect(self._get_dir_url(".index_view", path))
         else:
             flash_errors(form, message=babel.gettext("Failed to upload file: %(error)s"))
@@ -144,8 +141,10 @@ class FilePagesMixin:
             modal=request.args.get("modal"),
         )
 
-    def _save_form_files(self, directory: str, path: str, form: Any) -> None:
+    def _save_form_files(self, directory: str, path: str, form: Any) -> str:
         """Store the form's upload under its ``secure_filename`` name in ``directory``.
+
+        Returns the name it was stored under.
 
         The stored name is checked again, as it is the one that reaches the
         disk: checking the sent name alone would trust ``secure_filename`` to
@@ -164,6 +163,7 @@ class FilePagesMixin:
             shown = _child(path, filename)
             raise ValueError(babel.gettext('File "%(name)s" already exists.', name=shown)) from None
         self.on_file_upload(directory, path, full_path)
+        return filename
 
     def save_file(self, path: str, file_data: Any) -> None:
         """Store ``file_data`` at ``path`` through the storage (refusing to overwrite)."""
