@@ -266,3 +266,31 @@ def test_a_link_inside_the_folder_works_and_deleting_it_keeps_its_target(
 
     assert not (base / "alias").exists()
     assert (base / "sub" / "inner.txt").read_text() == "inner"
+
+
+def test_editing_a_link_replaces_the_link_and_never_writes_through_it(
+    client: HipflaskClient, base: Path
+) -> None:
+    os.symlink(base / "notes.txt", base / "current.txt")
+    url = "/admin/files/edit/?path=current.txt"
+
+    response = client.post(url, data={"csrf_token": token_from(client, url), "content": "new"})
+
+    assert response.status_code == 302
+    assert not (base / "current.txt").is_symlink()
+    assert (base / "current.txt").read_text() == "new"
+    assert (base / "notes.txt").read_text() == "hello"
+
+
+def test_a_hard_link_is_an_ordinary_file_and_an_edit_leaves_its_twin_alone(
+    client: HipflaskClient, base: Path, outside: Path
+) -> None:
+    # Nothing tells a hard link from a file, so it is served as one; but an
+    # edit replaces the name, never the data it shares with the file outside.
+    os.link(outside / "secret.txt", base / "twin.txt")
+    url = "/admin/files/edit/?path=twin.txt"
+
+    client.post(url, data={"csrf_token": token_from(client, url), "content": "changed"})
+
+    assert (base / "twin.txt").read_text() == "changed"
+    assert (outside / "secret.txt").read_text() == "top secret"
