@@ -375,7 +375,27 @@ def test_a_file_too_large_to_save_is_not_opened_for_editing(
     data = {"csrf_token": token_from(client, url), "content": content}
     response = client.post(url, data=data, content_type="multipart/form-data")
     assert response.status_code == 302
-    assert (base / "fits.txt").read_bytes() == content.encode()
+    assert (base / "fits.txt").read_bytes() == b"y" * 99_000 + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (b"#!/bin/sh\necho hi\n", b"#!/bin/sh\necho bye\n"),
+        (b"a\r\nb\r\n", b"#!/bin/sh\r\necho bye\r\n"),
+    ],
+)
+def test_edit_keeps_the_files_line_ends(
+    client: HipflaskClient, base: Path, before: bytes, after: bytes
+) -> None:
+    (base / "run.txt").write_bytes(before)
+    url = "/admin/files/edit/?path=run.txt"
+    data = {"csrf_token": token_from(client, url), "content": "#!/bin/sh\r\necho bye\r\n"}
+
+    response = client.post(url, data=data, content_type="multipart/form-data")
+
+    assert response.status_code == 302
+    assert (base / "run.txt").read_bytes() == after
 
 
 def test_edit_moves_on_to_the_next_path(client: HipflaskClient, base: Path) -> None:

@@ -354,7 +354,8 @@ class FilePagesMixin:
         form = self.edit_form()
         if self.validate_form(form):
             try:
-                self._storage().write_file(full_path, form.content.data)
+                text = self._with_files_line_ends(full_path, form.content.data)
+                self._storage().write_file(full_path, text)
             except OSError:
                 flash(babel.gettext("Error saving changes to %(name)s.", name=path), "error")
             else:
@@ -378,6 +379,23 @@ class FilePagesMixin:
             error=False,
             header_text=babel.gettext("Editing %(path)s", path=path),
         )
+
+    def _with_files_line_ends(self, full_path: str, content: str) -> str:
+        """``content`` with the line ends the file already has.
+
+        Browsers post a text area's lines ending in CRLF, whatever the file
+        had: saved as sent, a shell script edited here would fail on its
+        first line (``/bin/sh^M: bad interpreter``). A file with no CRLF in
+        it gets LF back; one that has CRLF keeps what was posted.
+        """
+        if "\r\n" not in content:
+            return content
+        try:
+            if b"\r\n" in self._storage().read_file(full_path):
+                return content
+        except OSError:  # gone, or not a file: the write says so
+            return content
+        return content.replace("\r\n", "\n")
 
     def _read_text(self, full_path: str, path: str) -> str | None:
         """The text of the file to edit, or ``None`` with a flashed reason.
