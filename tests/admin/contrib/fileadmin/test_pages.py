@@ -539,6 +539,18 @@ def test_a_name_that_is_not_utf8_is_left_out_of_the_list(
     assert names_listed(response.get_data(as_text=True)) == ["sub", "big.bin", "notes.txt"]
 
 
+@pytest.mark.skipif(os.name == "nt", reason="a backslash is a separator on Windows")
+def test_a_name_no_request_can_name_is_left_out_of_the_list(
+    client: HipflaskClient, base: Path
+) -> None:
+    (base / "back\\slash.txt").write_text("x")
+    assert client.get("/admin/files/download/back%5Cslash.txt").status_code == 404
+
+    response = client.get("/admin/files/")
+
+    assert names_listed(response.get_data(as_text=True)) == ["sub", "big.bin", "notes.txt"]
+
+
 def test_a_named_pipe_is_neither_downloaded_nor_edited(client: HipflaskClient, base: Path) -> None:
     os.mkfifo(base / "pipe.txt")
 

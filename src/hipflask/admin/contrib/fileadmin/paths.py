@@ -26,18 +26,21 @@ def is_inside(root: str, path: str) -> bool:
 
 
 def can_be_named(path: str) -> bool:
-    """Whether a request can name ``path``: it must be valid UTF-8.
+    """Whether a request can name ``path``, a relative path found on disk.
 
-    A name written in another encoding (``café.txt`` in Latin-1, unpacked
-    from an old archive) reaches Python with a lone surrogate, which no URL
-    can carry and no page can be encoded with: listing it would turn the
-    whole folder's page into a 500, so the file manager leaves it out.
+    Listing an entry no request can name would show links that all answer
+    404, or worse: a name written in another encoding (``café.txt`` in
+    Latin-1, unpacked from an old archive) reaches Python with a lone
+    surrogate, which no URL can carry and no page can be encoded with, so
+    the whole folder's page would be a 500. Such entries, and names that
+    :func:`relative_name` refuses (a backslash, legal on POSIX), are left
+    out of the listing.
     """
     try:
         path.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return True
+    return relative_name(path) == path
 
 
 def relative_name(requested: str | None) -> str | None:
