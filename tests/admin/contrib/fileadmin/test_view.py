@@ -4,6 +4,7 @@ token, checked on every request (not only by hiding buttons), under both protoco
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,21 @@ def test_is_accessible_path_hides_and_refuses_a_path(
     assert [r.status_code for r in refused] == [403] * len(refused)
     assert "is_accessible_path" in refused[0].get_data(as_text=True)
     assert (base / "sub" / "inner.txt").read_text() == "inner"
+    assert client.get("/admin/files/download/notes.txt").status_code == 200
+
+
+def test_a_link_inside_the_folder_does_not_get_round_is_accessible_path(
+    client: HipflaskClient, view: FilesView, base: Path
+) -> None:
+    os.symlink(base / "sub", base / "shared")
+    view.is_accessible_path = lambda path: not path.startswith("sub")  # type: ignore[method-assign]
+
+    listing = client.get("/admin/files/").get_data(as_text=True)
+
+    assert "shared" not in listing
+    assert client.get("/admin/files/b/shared").status_code == 403
+    assert client.get("/admin/files/download/shared/inner.txt").status_code == 403
+    assert client.get("/admin/files/edit/?path=shared/inner.txt").status_code == 403
     assert client.get("/admin/files/download/notes.txt").status_code == 200
 
 

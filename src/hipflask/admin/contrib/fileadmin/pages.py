@@ -64,7 +64,7 @@ class FilePagesMixin:
             flash(babel.gettext("Failed to read directory: %(error)s", error=_reason(ex)), "error")
             found = []
         for item in found:
-            if can_be_named(item[1]) and self.is_accessible_path(item[1]):
+            if can_be_named(item[1]) and self._is_path_allowed(item[1]):
                 items.append(item)
         sort_column, sort_desc = self._list_sort()
         items = self._sorted(items, sort_column, sort_desc)

@@ -14,7 +14,7 @@ import posixpath
 
 from werkzeug.security import safe_join
 
-__all__ = ["can_be_named", "is_inside", "relative_name", "resolve_inside"]
+__all__ = ["can_be_named", "is_inside", "real_relative_name", "relative_name", "resolve_inside"]
 
 
 def is_inside(root: str, path: str) -> bool:
@@ -81,3 +81,18 @@ def resolve_inside(root: str, requested: str | None) -> tuple[str, str] | None:
     if not is_inside(real_root, os.path.realpath(joined)):
         return None
     return os.path.normpath(joined), relative
+
+
+def real_relative_name(root: str, relative: str) -> str | None:
+    """``relative`` with the links on its way followed, as a POSIX path under ``root``.
+
+    The name ``is_accessible_path`` must also accept: a link inside the
+    folder gives a second name to what it points at. ``None`` if the links
+    lead out of the folder.
+    """
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(root, relative)) if relative else real_root
+    if not is_inside(real_root, real):
+        return None
+    name = os.path.relpath(real, real_root)
+    return "" if name == "." else name.replace(os.sep, "/")

@@ -27,6 +27,7 @@ from ...base import BaseView
 from ...form import BaseForm
 from . import forms
 from .pages import FilePagesMixin
+from .paths import real_relative_name
 from .paths import resolve_inside
 from .storage import BaseFileStorage
 from .storage import LocalFileStorage
@@ -140,7 +141,11 @@ class BaseFileAdmin(FilePagesMixin, BaseView, ActionsMixin):
         """Whether the current user may see or change ``path`` (relative, ``""`` for the root).
 
         Asked on every request for the path it names, and for each listed
-        entry; a refusal is a 403 and the entry is not listed.
+        entry; a refusal is a 403 and the entry is not listed. A path through
+        a link inside the folder is asked about twice, as named and as the
+        link resolves (``shared/a.pdf`` and ``private/a.pdf``); both must
+        pass. On a file system that ignores case (Windows, macOS), compare
+        case-insensitively: ``PRIVATE/a.pdf`` opens ``private/a.pdf`` there.
         """
         return True
 
@@ -291,8 +296,20 @@ class BaseFileAdmin(FilePagesMixin, BaseView, ActionsMixin):
         return base_path, full_path, relative
 
     def _require_access(self, path: str) -> None:
-        if not self.is_accessible_path(path):
+        if not self._is_path_allowed(path):
             abort(403, description=REASON_PATH_REFUSED)
+
+    def _is_path_allowed(self, path: str) -> bool:
+        """``is_accessible_path`` for ``path`` and for the name its links lead to.
+
+        A link inside the folder (``shared -> private``) is a second name for
+        its target: asking only about the name requested would open
+        ``shared/report.pdf`` where ``private/report.pdf`` is refused.
+        """
+        if not self.is_accessible_path(path):
+            return False
+        real = real_relative_name(self.get_base_path(), path)
+        return real is not None and (real == path or self.is_accessible_path(real))
 
     def _refuse_disabled(self, what: str) -> NoReturn:
         abort(403, description=REASON_DISABLED.format(what=what))
