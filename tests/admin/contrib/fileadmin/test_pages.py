@@ -3,6 +3,7 @@ rename, edit, delete and bulk actions, with the flags and hooks that govern them
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -100,6 +101,24 @@ def test_an_upload_flashes_the_name_it_was_stored_under(client: HipflaskClient, 
     assert "Successfully saved file: My_Report.pdf" in body
     assert "../" not in body
     assert (base / "My_Report.pdf").exists()
+
+
+def test_an_upload_works_where_the_file_system_has_no_hard_links(
+    client: HipflaskClient, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(src: str, dst: str) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+
+    stored = upload(client, "report.pdf", b"%PDF-1.7")
+    taken = upload(client, "notes.txt", b"overwritten")
+
+    assert stored.status_code == 302
+    assert (base / "report.pdf").read_bytes() == b"%PDF-1.7"
+    assert taken.status_code == 200
+    assert (base / "notes.txt").read_text() == "hello"
+    assert not [p for p in base.rglob("*.part")]
 
 
 def test_an_upload_never_replaces_an_existing_file(client: HipflaskClient, base: Path) -> None:

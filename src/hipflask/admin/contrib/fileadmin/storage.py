@@ -36,6 +36,11 @@ __all__ = ["BaseFileStorage", "LocalFileStorage"]
 FileEntry = tuple[str, str, bool, int, float]
 
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+#: What ``os.link`` fails with where the file system has no hard links
+#: (EINVAL is Windows' answer on FAT).
+_NO_HARD_LINKS = frozenset(
+    {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
+)
 
 
 class BaseFileStorage:
@@ -233,7 +238,8 @@ class LocalFileStorage(BaseFileStorage):
 
         The name is taken with a hard link from the complete temporary file,
         which fails if the name exists: two uploads racing for one name cannot
-        both win, and none replaces a file already there.
+        both win, and none replaces a file already there (see
+        :func:`_take_new_name` for file systems without hard links).
         """
         self._write_beside(path, lambda out: shutil.copyfileobj(file_data.stream, out))
 
@@ -255,7 +261,27 @@ class LocalFileStorage(BaseFileStorage):
             if replace:
                 os.replace(temp, path)
             else:
-                os.link(temp, path)
+                _take_new_name(temp, path)
         finally:
             if os.path.lexists(temp):
                 os.remove(temp)
+
+
+def _take_new_name(temp: str, path: str) -> None:
+    """Give the complete file ``temp`` the name ``path``; ``FileExistsError`` if taken.
+
+    A hard link does it in one step. A file system without hard links (FAT,
+    exFAT, some network shares) refuses the link; there the name is first
+    taken by an empty file created exclusively, which the complete file
+    then replaces: for that moment the name is an empty file, but never the
+    file of another upload, and never an existing file replaced.
+    """
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        os.close(os.open(path, _TEMP_FLAGS, 0o644))
+        os.replace(temp, path)
