@@ -35,6 +35,33 @@ def _require_browser() -> Any:
     return playwright
 
 
+class PageWatch:
+    """What a page reports that a test must see: script errors, CSP refusals, dialogs.
+
+    Dialogs are accepted and kept as ``(type, message)``. Console errors
+    count as problems unless they name one of ``expected`` statuses (the
+    browser's own request for /favicon.ico is a 404).
+    """
+
+    def __init__(self, page: Any, expected: tuple[str, ...] = ("404",)) -> None:
+        self.problems: list[str] = []
+        self.dialogs: list[tuple[str, str]] = []
+        self.expected = expected
+        page.on("pageerror", lambda error: self.problems.append(str(error)))
+        page.on("console", self._on_console)
+        page.on("dialog", self._on_dialog)
+
+    def _on_console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text or (
+            message.type == "error" and not any(code in message.text for code in self.expected)
+        ):
+            self.problems.append(message.text)
+
+    def _on_dialog(self, dialog: Any) -> None:
+        self.dialogs.append((dialog.type, dialog.message))
+        dialog.accept()
+
+
 def names(page: Any) -> list[str]:
     return list(page.locator("td.admin-col-name").all_inner_texts())
 
@@ -43,29 +70,13 @@ def names(page: Any) -> list[str]:
 def test_list_filters_actions_and_delete_in_a_browser(server_name: str) -> None:
     playwright = _require_browser()
     require_server(server_name)
-    problems: list[str] = []
-    dialogs: list[tuple[str, str]] = []
-
-    def on_console(message: Any) -> None:
-        # The only expected error is the browser asking for /favicon.ico.
-        if "Content Security Policy" in message.text or (
-            message.type == "error" and "404" not in message.text
-        ):
-            problems.append(message.text)
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append((dialog.type, dialog.message))
-        dialog.accept()
-
     with (
         serve("adminapp:app", server=server_name, app_dir=HERE, start_timeout=TIMEOUT) as server,
         playwright.sync_playwright() as driver,
     ):
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("console", on_console)
-        page.on("dialog", on_dialog)
+        watch = PageWatch(page)
         page.goto(f"{server.url}/admin/person/")
 
         # Add "Age greater than 30", then "Name equals Carol", then remove the first.
@@ -90,45 +101,36 @@ def test_list_filters_actions_and_delete_in_a_browser(server_name: str) -> None:
         page.click("details.admin-actions-menu summary")
         page.click("button[value=shout]")
         page.wait_for_timeout(200)
-        assert dialogs == [("alert", "Please select at least one record.")]
+        assert watch.dialogs == [("alert", "Please select at least one record.")]
         page.check("input[data-select-all]")
         with page.expect_navigation():
             page.click("button[value=shout]")
-        assert dialogs[-1] == ("confirm", "Shout at them?")
+        assert watch.dialogs[-1] == ("confirm", "Shout at them?")
         assert names(page) == ["ALICE", "BOB", "CAROL", "DAVE", "EVE"]
 
         # Delete is a confirmed POST carrying the CSRF token.
         with page.expect_navigation():
             page.locator("form.admin-inline-form button").first.click()
-        assert dialogs[-1] == ("confirm", "Are you sure you want to delete this record?")
+        assert watch.dialogs[-1] == ("confirm", "Are you sure you want to delete this record?")
         assert names(page) == ["BOB", "CAROL", "DAVE", "EVE"]
         assert "Record was successfully deleted." in page.locator(".admin-alert").inner_text()
         browser.close()
 
-    assert problems == []
+    assert watch.problems == []
 
 
 @pytest.mark.parametrize("server_name", SERVERS)
 def test_ajax_select_and_in_list_editing_in_a_browser(server_name: str) -> None:
     playwright = _require_browser()
     require_server(server_name)
-    problems: list[str] = []
-
-    def on_console(message: Any) -> None:
-        # Expected errors: /favicon.ico, and the refused cell (a 400 is the test).
-        if "Content Security Policy" in message.text or (
-            message.type == "error" and "404" not in message.text and "400" not in message.text
-        ):
-            problems.append(message.text)
-
     with (
         serve("adminapp:app", server=server_name, app_dir=HERE, start_timeout=TIMEOUT) as server,
         playwright.sync_playwright() as driver,
     ):
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("console", on_console)
+        # Expected errors: /favicon.ico, and the refused cell (a 400 is the test).
+        watch = PageWatch(page, expected=("404", "400"))
 
         # A cell becomes an input; a refused value shows the server's message.
         page.goto(f"{server.url}/admin/team/")
@@ -161,4 +163,4 @@ def test_ajax_select_and_in_list_editing_in_a_browser(server_name: str) -> None:
         assert "Zed is a friend of Carol." in alerts
         browser.close()
 
-    assert problems == []
+    assert watch.problems == []

@@ -9,10 +9,10 @@ import http.client
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from tests.integration.test_admin_browser import CHROMIUM
+from tests.integration.test_admin_browser import PageWatch
 from tests.integration.test_admin_browser import _require_browser
 from tests.integration.test_limiter_servers import SERVERS
 from tests.integration.test_limiter_servers import TIMEOUT
@@ -130,28 +130,13 @@ def test_upload_select_all_and_confirmed_deletes_in_a_browser(
 ) -> None:
     playwright = _require_browser()
     process, base = server
-    problems: list[str] = []
-    dialogs: list[tuple[str, str]] = []
     local = tmp_path / "report.txt"
     local.write_text("quarterly")
-
-    def on_console(message: Any) -> None:
-        # The only expected error is the browser asking for /favicon.ico.
-        if "Content Security Policy" in message.text or (
-            message.type == "error" and "404" not in message.text
-        ):
-            problems.append(message.text)
-
-    def on_dialog(dialog: Any) -> None:
-        dialogs.append((dialog.type, dialog.message))
-        dialog.accept()
 
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("console", on_console)
-        page.on("dialog", on_dialog)
+        watch = PageWatch(page)
         url = f"http://{LOOPBACK}:{process.port}"
 
         # Upload through the form (with its CSRF token).
@@ -166,7 +151,7 @@ def test_upload_select_all_and_confirmed_deletes_in_a_browser(
         row = page.locator("tr", has=page.locator("a", has_text="report.txt"))
         with page.expect_navigation():
             row.locator("form.admin-inline-form button").click()
-        assert dialogs[-1] == ("confirm", "Are you sure you want to delete 'report.txt'?")
+        assert watch.dialogs[-1] == ("confirm", "Are you sure you want to delete 'report.txt'?")
         assert not (base / "report.txt").exists()
 
         # The bulk delete: select all, confirm, every listed file and folder goes.
@@ -174,10 +159,10 @@ def test_upload_select_all_and_confirmed_deletes_in_a_browser(
         page.check("input[data-select-all]")
         with page.expect_navigation():
             page.click("button[value=delete]")
-        assert dialogs[-1] == ("confirm", "Are you sure you want to delete these files?")
+        assert watch.dialogs[-1] == ("confirm", "Are you sure you want to delete these files?")
         browser.close()
 
-    assert problems == []
+    assert watch.problems == []
     # The link pointing out was never listed, so never selected; its target stays.
     assert sorted(p.name for p in base.iterdir()) == ["escape"]
     assert (base / "escape" / "secret.txt").read_text() == "top secret"
