@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.datastructures import Headers
 
 from hipflask import Hipflask
 from hipflask import make_response
+from hipflask import request
 from hipflask import session
 from hipflask.testing.client import HipflaskClient
 
@@ -209,3 +211,39 @@ def test_a_read_session_marks_even_a_bare_response_without_credentials() -> None
         ("Content-Type", "text/html; charset=utf-8"),
         ("Content-Length", "1"),
     ]
+
+
+@pytest.mark.parametrize("kind", ["def", "async def"])
+@pytest.mark.parametrize("where", ["hook", "view"])
+def test_credentials_in_headers_a_hook_or_view_set_mark_the_response_private(
+    protocol: str, kind: str, where: str
+) -> None:
+    # A relay that replaces request.headers with its caller's credentials:
+    # the answer depends on them, so no shared cache may keep it, whatever
+    # the protocol. Not in testing mode: the direct paths serve it.
+    app = Hipflask(__name__)
+    app.secret_key = "s" * 32
+
+    def relay() -> None:
+        request.headers = Headers([("Authorization", "Bearer x")])
+
+    if where == "hook":
+        app.before_request(relay)
+
+    def relayed() -> str:
+        if where == "view":
+            relay()
+        return "relayed"
+
+    async def relayed_async() -> str:
+        return relayed()
+
+    app.add_url_rule("/relayed", "relayed", relayed if kind == "def" else relayed_async)
+    client = app.test_client(protocol=protocol)
+    # The first request is served by the general path; the later ones by
+    # the direct path, which must see the replaced headers too.
+    for _ in range(2):
+        response = client.get("/relayed")
+    assert response.text == "relayed"
+    assert response.headers["Cache-Control"] == "private"
+    assert "Authorization" in response.headers["Vary"]

@@ -338,8 +338,9 @@ def finish_plain(
         and len(listed) == 2
         and listed[0][0] == "Content-Type"
         and listed[1][0] == "Content-Length"
-        # What the ASGI adapter found, else read the WSGI way.
-        and (request.__dict__.get("_credentials") or credential_headers(request)) == _NO_CREDENTIALS
+        # What the ASGI adapter found, unless a hook or the view replaced
+        # the headers (credential_headers decides), else read the WSGI way.
+        and credential_headers(request) == _NO_CREDENTIALS
     ):
         listed.extend(pairs[request.scheme == "https"])
         return response
