@@ -19,6 +19,7 @@ from tests.admin.contrib.fileadmin.files import tree
 
 from hipflask import Hipflask
 from hipflask import url_for
+from hipflask.admin.contrib.fileadmin import LocalFileStorage
 from hipflask.testing.client import HipflaskClient
 
 
@@ -395,6 +396,28 @@ def test_a_file_too_large_to_save_is_not_opened_for_editing(
     response = client.post(url, data=data, content_type="multipart/form-data")
     assert response.status_code == 302
     assert (base / "fits.txt").read_bytes() == b"y" * 99_000 + b"\n"
+
+
+def test_a_file_larger_than_the_form_limit_is_refused_without_being_read(
+    app: Hipflask, client: HipflaskClient, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.config["MAX_FORM_MEMORY_SIZE"] = 100_000
+    (base / "huge.txt").write_bytes(b"x" * 200_000)
+    read: list[str] = []
+    original = LocalFileStorage.read_file
+
+    def counting(self: LocalFileStorage, path: str) -> bytes:
+        read.append(path)
+        return original(self, path)
+
+    monkeypatch.setattr(LocalFileStorage, "read_file", counting)
+
+    assert client.get("/admin/files/edit/?path=huge.txt").status_code == 302
+    assert "huge.txt is too large to edit here." in flashed(client)
+    assert read == []
+    (base / "small.txt").write_bytes(b"small")
+    assert client.get("/admin/files/edit/?path=small.txt").status_code == 200
+    assert len(read) == 1
 
 
 @pytest.mark.parametrize(

@@ -403,8 +403,15 @@ class FilePagesMixin:
         A file the save could not carry is refused here, before the user
         types anything: the text comes back as one form field, which
         ``MAX_FORM_MEMORY_SIZE`` bounds (a larger one is a 413 and the edits
-        are lost), with every line end sent as CRLF by the browser.
+        are lost), with every line end sent as CRLF by the browser. A file
+        whose size alone is over the bound is refused before it is read: a
+        multi-gigabyte log must not be loaded into the worker's memory.
         """
+        limit = request.max_form_memory_size
+        size = self._storage().file_size(full_path)
+        if limit is not None and size is not None and size > limit:
+            flash(babel.gettext("%(name)s is too large to edit here.", name=path), "error")
+            return None
         try:
             data: bytes = self._storage().read_file(full_path)
             text = data.decode("utf-8")
@@ -414,7 +421,6 @@ class FilePagesMixin:
         except UnicodeDecodeError:
             flash(babel.gettext("Cannot edit %(name)s.", name=path), "error")
             return None
-        limit = request.max_form_memory_size
         posted_size = len(data) + data.count(b"\n") - data.count(b"\r\n")
         if limit is not None and posted_size > limit:
             flash(babel.gettext("%(name)s is too large to edit here.", name=path), "error")
