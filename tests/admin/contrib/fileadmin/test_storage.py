@@ -82,6 +82,40 @@ def test_rename_path_refuses_to_replace(tmp_path: Path) -> None:
     assert (tmp_path / "c").read_text() == "a"
 
 
+def test_rename_path_cannot_replace_a_name_taken_after_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another admin's rename lands on the name between any check and the
+    # rename: the file there must survive.
+    (tmp_path / "a").write_text("a")
+    (tmp_path / "b").write_text("b, renamed here a moment ago")
+    storage = LocalFileStorage(tmp_path)
+    monkeypatch.setattr(os.path, "lexists", lambda path: False)
+
+    with pytest.raises(FileExistsError):
+        storage.rename_path(str(tmp_path / "a"), str(tmp_path / "b"))
+
+    monkeypatch.undo()
+    assert (tmp_path / "b").read_text() == "b, renamed here a moment ago"
+    assert (tmp_path / "a").read_text() == "a"
+
+
+def test_rename_path_moves_links_and_directories(tmp_path: Path) -> None:
+    (tmp_path / "target.txt").write_text("t")
+    (tmp_path / "link").symlink_to("target.txt")
+    (tmp_path / "folder").mkdir()
+    storage = LocalFileStorage(tmp_path)
+
+    storage.rename_path(str(tmp_path / "link"), str(tmp_path / "renamed-link"))
+    storage.rename_path(str(tmp_path / "folder"), str(tmp_path / "renamed-folder"))
+
+    assert os.readlink(tmp_path / "renamed-link") == "target.txt"
+    assert (tmp_path / "renamed-folder").is_dir()
+    assert sorted(os.listdir(tmp_path)) == ["renamed-folder", "renamed-link", "target.txt"]
+    with pytest.raises(FileExistsError):
+        storage.rename_path(str(tmp_path / "renamed-folder"), str(tmp_path / "target.txt"))
+
+
 def test_get_files_lists_entries_and_leaves_out_links_pointing_out(tmp_path: Path) -> None:
     base = tmp_path / "base"
     base.mkdir()

@@ -192,10 +192,25 @@ class LocalFileStorage(BaseFileStorage):
 
         ``os.rename`` would silently replace an existing file (Flask-Admin's
         behaviour): renaming ``notes.txt`` to ``report.pdf`` must not destroy
-        the report.
+        the report. A file (or a link) takes its new name with a hard link,
+        which fails if the name exists, then loses the old one: two renames
+        racing for one name cannot both win. A directory, or a file on a file
+        system without hard links, is checked and then renamed.
         """
+        taken = f'"{os.path.basename(dst)}" already exists.'
+        if not os.path.isdir(src) or os.path.islink(src):
+            try:
+                os.link(src, dst, follow_symlinks=False)
+            except FileExistsError:
+                raise FileExistsError(taken) from None
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+            else:
+                os.unlink(src)
+                return
         if os.path.lexists(dst):
-            raise FileExistsError(f'"{os.path.basename(dst)}" already exists.')
+            raise FileExistsError(taken)
         os.rename(src, dst)
 
     def is_dir(self, path: str) -> bool:
