@@ -30,7 +30,7 @@ from typing import Any
 import click
 
 from .._extras import is_installed
-from ..contexts.globals import _cv_app
+from ..contexts import globals as _globals
 from ..core.commands import AppGroup
 from ..serving.devserver import RUN_FROM_CLI_VARIABLE
 from .discovery import NoAppException
@@ -45,6 +45,10 @@ from .shell import shell_command
 
 if TYPE_CHECKING:
     from ..core.app import Hipflask
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
 
 __all__ = ["HipflaskGroup", "adopt_flask_variables", "cli", "get_version", "main"]
 

@@ -15,8 +15,12 @@ from typing import Any
 
 import click
 
-from ..contexts.globals import _cv_app
+from ..contexts import globals as _globals
 from ..core.commands import with_appcontext
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
 
 __all__ = ["shell_banner", "shell_command", "shell_namespace"]
 

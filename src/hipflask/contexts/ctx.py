@@ -24,14 +24,18 @@ from ..signals import appcontext_popped
 from ..signals import appcontext_pushed
 from ..signals import send as send_signal
 from ..wrappers.lazy import lazy_attribute
-from .globals import _cv_app
-from .globals import _cv_request
+from . import globals as _globals
 from .state import RequestState
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
 
     from ..wrappers.request import Request
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 _SENTINEL: Any = object()

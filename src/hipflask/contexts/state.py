@@ -16,10 +16,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 
-from .globals import _cv_request
+from . import globals as _globals
 
 if TYPE_CHECKING:
     from werkzeug.routing import MapAdapter
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 __all__ = ["RequestState", "request_state"]
 

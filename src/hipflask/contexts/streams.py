@@ -15,11 +15,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
 
-from .globals import _cv_app
-from .globals import _cv_request
+from . import globals as _globals
 
 if TYPE_CHECKING:
     from .ctx import RequestContext
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 __all__ = ["stream_with_context"]
 

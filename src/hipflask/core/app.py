@@ -36,12 +36,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.utils import cached_property
 
 from .. import signals as _signals
+from ..contexts import globals as _globals
 from ..contexts.ctx import AppContext
 from ..contexts.ctx import RequestContext
 from ..contexts.ctx import _AppCtxGlobals
 from ..contexts.globals import _current_app_or_none
-from ..contexts.globals import _cv_app
-from ..contexts.globals import _cv_request
 from ..json.provider import DefaultJSONProvider
 from ..json.provider import JSONProvider
 from ..routing.matcher import Matcher
@@ -85,6 +84,11 @@ if TYPE_CHECKING:
     from ..typing import TeardownCallable
     from .blueprints import Blueprint
     from .commands import AppGroup
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 
 #: Stands for an argument ``__call__`` was not given (``None`` is a valid one).

@@ -40,10 +40,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound
 
 from .. import signals
+from ..contexts import globals as _globals
 from ..contexts.ctx import AppContext
 from ..contexts.ctx import RequestContext
-from ..contexts.globals import _cv_app
-from ..contexts.globals import _cv_request
 from ..contexts.state import RequestState
 from ..routing.matcher import NOT_FOUND
 from ..security.origin import SAFE_METHODS
@@ -74,6 +73,11 @@ if TYPE_CHECKING:
     from ..typing import Scope
     from ..typing import Send
     from .app import Hipflask
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 __all__ = ["handle", "http"]
 

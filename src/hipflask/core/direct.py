@@ -33,10 +33,9 @@ from typing import Any
 from werkzeug.exceptions import NotFound
 
 from .. import signals
+from ..contexts import globals as _globals
 from ..contexts.ctx import AppContext
 from ..contexts.ctx import RequestContext
-from ..contexts.globals import _cv_app
-from ..contexts.globals import _cv_request
 from ..security.origin import SAFE_METHODS
 from ..sessions.base import wants_refresh
 from ..wrappers import layout
@@ -49,6 +48,11 @@ if TYPE_CHECKING:
     from ..contexts.state import RequestState
     from ..wrappers.response import Response
     from .app import Hipflask
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 __all__ = [
     "enter",

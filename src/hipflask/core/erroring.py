@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.utils import redirect as _werkzeug_redirect
 
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.response import STATUS_LINES
 from . import errorpages as _errorpages
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from ..json.provider import JSONProvider
     from ..wrappers.response import Response
     from .config import Config
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 __all__ = ["ErrorMethods", "current_environ"]
 

@@ -24,8 +24,7 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from ..contexts.globals import _cv_app
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..wrappers.headers import raw_value
 
 if TYPE_CHECKING:
@@ -33,6 +32,11 @@ if TYPE_CHECKING:
 
     from ..wrappers.request import Request
     from ..wrappers.response import Response
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 __all__ = [
     "current_request_id",

@@ -15,12 +15,16 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
 
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..signals import message_flashed
 from ..signals import send as send_signal
 
 if TYPE_CHECKING:
     from ..contexts.ctx import RequestContext
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 _SESSION_KEY = "_flashes"
 

@@ -13,13 +13,17 @@ from urllib.parse import urlunsplit
 from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
 
+from ..contexts import globals as _globals
 from ..contexts.globals import _current_app_or_none
-from ..contexts.globals import _cv_app
 from ..contexts.globals import _require_app
 from ..contexts.globals import current_app
 
 if TYPE_CHECKING:
     from ..wrappers.response import Response
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
 
 
 _FALSE = frozenset({"0", "false", "no"})

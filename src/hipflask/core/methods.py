@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from . import bridge
 from . import pipeline
 
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from werkzeug.exceptions import HTTPException
 
     from ..wrappers.response import Response
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -15,12 +15,16 @@ from typing import Any
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.response import Response as _WerkzeugResponse
 
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..wrappers.response import STATUS_LINES
 from ..wrappers.response import Response
 
 if TYPE_CHECKING:
     from .typed import ViewSpec
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 __all__ = ["BodyNotJSON", "ValidationFailed", "is_response_type", "read_inputs", "write_output"]
 

@@ -18,8 +18,7 @@ from typing import Any
 
 from werkzeug.routing import BuildError
 
-from ..contexts.globals import _cv_app
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..routing.urls import build_url
 from ..security.hosts import check_external_url
 from .debughelpers import FormDataRoutingRedirect
@@ -37,6 +36,11 @@ if TYPE_CHECKING:
     from ..security.gate import SecurityGate
     from ..wrappers.request import Request
     from .config import Config
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 __all__ = ["URLMethods"]
 

@@ -37,10 +37,9 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.exceptions import NotFound
 
 from .. import signals
+from ..contexts import globals as _globals
 from ..contexts.ctx import AppContext
 from ..contexts.ctx import RequestContext
-from ..contexts.globals import _cv_app
-from ..contexts.globals import _cv_request
 from ..contexts.state import RequestState
 from ..routing.matcher import NOT_FOUND
 from ..security.origin import SAFE_METHODS
@@ -58,6 +57,11 @@ if TYPE_CHECKING:
     from ..typing import WSGIEnvironment
     from ..wrappers.response import Response
     from .app import Hipflask
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 __all__ = ["handle"]
 
@@ -78,12 +82,11 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     app: Hipflask, environ: WSGIEnvironment, start_response: StartResponse
 ) -> Iterable[bytes]:
     """Serve one WSGI request; the same answer as :func:`hipflask.core.wsgi.handle`."""
-    get = environ.get
     proxy_fix = app.config.get("PROXY_FIX")
-    path = get("PATH_INFO", "")
-    root_path = get("SCRIPT_NAME", "")
+    path = environ.get("PATH_INFO", "")
+    root_path = environ.get("SCRIPT_NAME", "")
     cls = app.request_class
-    length = get("CONTENT_LENGTH")
+    length = environ.get("CONTENT_LENGTH")
     if (
         (
             # wsgi.handle's framing checks pass at once for one plain
@@ -92,7 +95,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
             and not (
                 length.isdigit()
                 and length.isascii()
-                and content_type_refusal(get("CONTENT_TYPE")) is None
+                and content_type_refusal(environ.get("CONTENT_TYPE")) is None
             )
         )
         or "HTTP_TRANSFER_ENCODING" in environ
@@ -102,7 +105,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         or not layout.FAST
         or not path.isascii()
         or not root_path.isascii()
-        or "," in get("HTTP_HOST", "")
+        or "," in environ.get("HTTP_HOST", "")
     ):
         # A body's framing to judge, a proxy, a kept context, a request
         # class of its own, a path to decode, a Host to compare, or a
@@ -125,13 +128,13 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         # Not served yet (its overrides unknown), or routed by the map.
         return wsgi.handle(app, environ, start_response)
     request = _new(cls)
-    method = get("REQUEST_METHOD", "GET")
+    method = environ.get("REQUEST_METHOD", "GET")
     if not method.isupper():
         method = method.upper()
     request.method = method
-    request.scheme = get("wsgi.url_scheme", "http")
-    name = get("SERVER_NAME", "")
-    port = get("SERVER_PORT")
+    request.scheme = environ.get("wsgi.url_scheme", "http")
+    name = environ.get("SERVER_NAME", "")
+    port = environ.get("SERVER_PORT")
     # wsgi.make_request's lookup: the last server seen, else its cache.
     last = wsgi.last_server
     if name == last[0] and port == last[1]:
@@ -139,9 +142,9 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     else:
         request.server = _server_for(name, port)
     request.root_path = root_path.rstrip("/") if root_path else root_path
-    query = get("QUERY_STRING")
+    query = environ.get("QUERY_STRING")
     request.query_string = query.encode("latin-1") if query else b""
-    request.remote_addr = get("REMOTE_ADDR")
+    request.remote_addr = environ.get("REMOTE_ADDR")
     request.app = app
     request._open_stream = _open_stream
     request._environ = environ
@@ -260,8 +263,8 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
                                 "headers" not in fields
                                 or isinstance(fields["headers"], EnvironHeaders)
                             )
-                            and get("HTTP_AUTHORIZATION") is None
-                            and get("HTTP_COOKIE") is None
+                            and environ.get("HTTP_AUTHORIZATION") is None
+                            and environ.get("HTTP_COOKIE") is None
                         ):
                             # direct.respond for a response with only its
                             # constructor's headers, to a request that opened no

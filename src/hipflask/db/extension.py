@@ -23,7 +23,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 from werkzeug.exceptions import NotFound
 
-from ..contexts.globals import _cv_app
+from ..contexts import globals as _globals
 from ..errors import ConfigurationError
 from .async_session import AsyncEngines
 from .async_session import make_async_scoped_session
@@ -39,6 +39,10 @@ from .record_queries import record_on
 from .session import Session
 from .session import UnknownBindError
 from .track_modifications import track
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
 
 _NO_APP_CONTEXT = (
     "hipflask.db needs an app context to know which app's database to use. Wrap the"

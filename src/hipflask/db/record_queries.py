@@ -15,7 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..contexts.globals import _cv_app
+from ..contexts import globals as _globals
+
+# A plain name, not a ``from`` import, so that its method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
 
 _G_KEY = "_sqlalchemy_queries"
 

@@ -34,8 +34,12 @@ from sqlalchemy import event
 from sqlalchemy.util import await_only
 
 from .. import signals
-from ..contexts.globals import _cv_app
+from ..contexts import globals as _globals
 from .async_session import AsyncBindSession
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
 
 _signals = Namespace()
 

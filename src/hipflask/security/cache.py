@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..wrappers import layout
 from ..wrappers.headers import add_header
 from ..wrappers.headers import add_vary
@@ -32,6 +32,10 @@ from ..wrappers.peek import credential_headers
 if TYPE_CHECKING:
     from ..wrappers.request import Request
     from ..wrappers.response import Response
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 __all__ = ["CREDENTIAL_COOKIES", "finish_cache", "finish_cache_in"]
 

@@ -31,7 +31,7 @@ from typing import Any
 from werkzeug.exceptions import Forbidden
 from werkzeug.exceptions import HTTPException
 
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..wrappers import layout
 from ..wrappers.peek import may_carry_origin
 from .cache import finish_cache
@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     from ..contexts.state import RequestState
     from ..wrappers.request import Request
     from ..wrappers.response import Response
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 __all__ = [
     "ORDER_AUTH",

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import NoReturn
 
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..errors import ConfigurationError
 from ..wrappers.peek import credential_headers
 
@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 
     from ..wrappers.request import Request
     from ..wrappers.response import Response
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 _MISSING: Any = object()
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
-from hipflask.contexts.globals import _cv_request
+from hipflask.contexts import globals as _globals
 from hipflask.contexts.globals import current_app
 from hipflask.contexts.state import request_state
 from hipflask.core.helpers import redirect
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from hipflask.core.app import Hipflask
     from hipflask.wrappers.request import Request
     from hipflask.wrappers.response import Response
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 __all__ = [
     "ALLOW_FROM",

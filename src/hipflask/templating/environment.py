@@ -24,7 +24,7 @@ from typing import Any
 
 import jinja2
 
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
@@ -34,6 +34,10 @@ from .loaders import DispatchingJinjaLoader
 
 if TYPE_CHECKING:
     from ..typing import TemplateContextProcessorCallable
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_request = _globals._cv_request
 
 __all__ = [
     "AUTOESCAPE_EXTENSIONS",

@@ -20,12 +20,16 @@ from typing import Any
 
 from jinja2.runtime import new_context
 
-from ..contexts.globals import _cv_app
-from ..contexts.globals import _cv_request
+from ..contexts import globals as _globals
 from ..contexts.streams import stream_with_context
 from ..signals import before_render_template
 from ..signals import send as send_signal
 from ..signals import template_rendered
+
+# Plain names, not ``from`` imports, so that their method calls compile as
+# method calls (see hipflask.contexts.globals).
+_cv_app = _globals._cv_app
+_cv_request = _globals._cv_request
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
