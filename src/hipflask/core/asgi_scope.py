@@ -38,6 +38,7 @@ from .body import BODY_INCOMPLETE
 from .body import BodyTimeouts
 from .body import ClientGone
 from .body import RefusingStream
+from .body import exact_input
 from .body import receive_body
 
 if TYPE_CHECKING:
@@ -255,6 +256,16 @@ class BufferedBody:
         self._size = size
         self.length = length
 
+    @property
+    def file(self) -> IO[bytes]:
+        """The body as read from the client: the environ's ``wsgi.input``.
+
+        Reading it moves the request's own reading on, as reading a WSGI
+        server's input does; the request then finds its body short of the
+        declared length, which is the same 400 as under WSGI.
+        """
+        return self._file
+
     def __call__(self, request: Request) -> IO[bytes]:
         # The app-wide limit bounded the reading; a lower per-request limit
         # (set in a before_request hook) must hold for a body of undeclared
@@ -264,11 +275,19 @@ class BufferedBody:
             limit = request.max_content_length
             if limit is not None and self._size > limit:
                 raise RequestEntityTooLarge()
+        if self.length is not None and self._file.tell():
+            # Code read part of it through ``wsgi.input`` first: what is left
+            # is short of the declared length, and reading it says so.
+            return exact_input(self._file, self.length)
         return self._file
 
     def read_whole(self, request: Request, length: int) -> bytes:
         """The body, read whole (the request checked the limits, as ``__call__`` does)."""
-        return self._file.read(length)
+        data = self._file.read(length)
+        if len(data) != length:
+            # Read through ``wsgi.input`` first (see ``file``).
+            raise BadRequest(BODY_INCOMPLETE)
+        return data
 
     def close(self) -> None:
         self._file.close()
@@ -461,7 +480,12 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
 def _input(request: Request) -> IO[bytes]:
     # Reading the environ must not raise the body's 413 or 400; reading the
-    # body through the request still does.
+    # body through the request still does. A buffered body is handed over
+    # as the server's input is under WSGI: beside the request's stream, not
+    # as it, so code reading both sees what WSGI code sees.
+    opener = request._open_stream
+    if type(opener) is BufferedBody:
+        return opener.file
     try:
         return request.stream
     except HTTPException:

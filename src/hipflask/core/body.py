@@ -49,6 +49,7 @@ __all__ = [
     "BodyTimeouts",
     "ClientGone",
     "RefusingStream",
+    "exact_input",
     "read_exactly",
     "receive_body",
     "wsgi_body",
@@ -169,6 +170,11 @@ class _UnboundedInput(_GuardedInput):
             return super().read(size)
         except OSError:
             raise BadRequest(BODY_UNREADABLE) from None
+
+
+def exact_input(stream: IO[bytes], length: int) -> IO[bytes]:
+    """A stream giving exactly ``length`` bytes of ``stream``; ending sooner is a 400."""
+    return _ExactInput(stream, length)  # type: ignore[return-value]
 
 
 def read_exactly(stream: IO[bytes], length: int) -> bytes:
