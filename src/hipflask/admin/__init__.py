@@ -6,7 +6,7 @@ over any data backend, :mod:`hipflask.admin.contrib.sqla` one over
 SQLAlchemy models, and :mod:`hipflask.admin.contrib.fileadmin` a file
 manager confined to one folder. Differences from Flask-Admin, all on the side of safety:
 every admin form carries a CSRF token, deleting is POST only, ``url=``
-return targets stay on the site, CSV exports cannot carry spreadsheet
+return targets stay on the site, exports cannot carry spreadsheet
 formulas, and the pages load no script or style from a CDN. Needs the
 ``admin`` extra: ``pip install 'hipflask[admin]'``.
 """

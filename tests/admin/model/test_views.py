@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,7 +14,6 @@ from wtforms import ValidationError
 from hipflask import Hipflask
 from hipflask.admin import Admin
 from hipflask.admin.actions import action
-from hipflask.admin.model.views import neutralise_csv_cell
 from hipflask.testing.client import HipflaskClient
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -343,68 +339,6 @@ def test_stored_markup_is_rendered_escaped(client: HipflaskClient, view: PersonV
     for body in (listing, details, edit):
         assert "<script>alert(1)</script>" not in body
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
-
-
-def test_export_is_an_attachment_with_formulas_neutralised(
-    client: HipflaskClient, view: PersonView
-) -> None:
-    view.rows[0].name = '=HYPERLINK("https://evil.test","x")'
-    view.rows[1].email = "@SUM(1+1)"
-    view.rows[2].age = -3
-
-    response = client.get("/admin/person/export/csv/")
-
-    assert response.status_code == 200
-    assert response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"].startswith('attachment; filename="Person_')
-    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert table[0] == ["Name", "Age", "Email"]
-    assert len(table) == 6
-    assert ['\'=HYPERLINK("https://evil.test","x")', "34", "alice@example.test"] in table
-    assert ["Bob", "27", "'@SUM(1+1)"] in table
-    assert table[3][1] == "-3"
-
-
-def test_export_follows_the_lists_filters(client: HipflaskClient) -> None:
-    listing = client.get("/admin/person/?flt0_0=27&sort=0&page=1").get_data(as_text=True)
-    assert 'href="/admin/person/export/csv/?flt0_0=27&amp;sort=0"' in listing
-
-    response = client.get("/admin/person/export/csv/?flt0_0=27")
-
-    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert [row[0] for row in table[1:]] == ["Bob", "Eve"]
-
-
-def test_export_is_refused_when_not_enabled(client: HipflaskClient, view: PersonView) -> None:
-    view.can_export = False
-
-    response = client.get("/admin/person/export/csv/")
-
-    assert response.status_code == 302
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
-        ("-1", "'-1"),
-        ("@x", "'@x"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("plain", "plain"),
-        (None, ""),
-        (12, "12"),
-        (-5, "-5"),
-        (-2.5, "-2.5"),
-        (Decimal("-1.50"), "-1.50"),
-        (float("-inf"), "'-inf"),
-        (Decimal("-Infinity"), "'-Infinity"),
-        ("-5", "'-5"),
-    ],
-)
-def test_neutralise_csv_cell(value: Any, expected: str) -> None:
-    assert neutralise_csv_cell(value) == expected
 
 
 def test_disabled_permissions_redirect_to_the_list(

@@ -10,7 +10,8 @@ data backend implements (``get_pk_value``, ``scaffold_list_columns``,
 Flask-Admin 2's names and signatures so a backend written for Flask-Admin
 plugs in unchanged. Column labels and cell values are in
 :mod:`hipflask.admin.model.columns`; the pages themselves (list, create, edit,
-details, delete, actions, export) in :mod:`hipflask.admin.model.views`.
+details, delete, actions) in :mod:`hipflask.admin.model.views`, and the
+export in :mod:`hipflask.admin.model.export`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from typing import Any
 from typing import ClassVar
 
@@ -40,9 +42,14 @@ from . import typefmt
 from .ajax import AjaxLookupMixin
 from .columns import ColumnsMixin
 from .editable import EditableListMixin
+from .export import ExportMixin
 from .filters import BaseFilter
 from .views import ModelPagesMixin
 from .views import ViewArgs
+
+if TYPE_CHECKING:
+    from ...core.blueprints import Blueprint
+    from ..base import Admin
 
 __all__ = ["BaseModelView", "FilterGroup", "ViewArgs"]
 
@@ -77,7 +84,13 @@ class FilterGroup:
 
 
 class BaseModelView(
-    BaseView, ActionsMixin, ColumnsMixin, ModelPagesMixin, AjaxLookupMixin, EditableListMixin
+    BaseView,
+    ActionsMixin,
+    ColumnsMixin,
+    ModelPagesMixin,
+    ExportMixin,
+    AjaxLookupMixin,
+    EditableListMixin,
 ):
     """A list, create, edit, details and delete admin for one model.
 
@@ -187,6 +200,11 @@ class BaseModelView(
                 f"{type(self).__name__}.page_size={self.page_size} is not one of"
                 f" page_size_options={self.page_size_options}; add it there."
             )
+
+    def create_blueprint(self, admin: Admin) -> Blueprint:
+        """Register the pages; an export format whose writer is missing fails here."""
+        self._check_export_types()
+        return super().create_blueprint(admin)
 
     def _get_endpoint(self, endpoint: str | None) -> str:
         if endpoint:

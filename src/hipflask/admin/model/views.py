@@ -1,7 +1,8 @@
-"""The pages of a model view: list, create, edit, details, delete, actions, export.
+"""The pages of a model view: list, create, edit, details, delete, actions.
 
 Mixed into :class:`~hipflask.admin.model.BaseModelView`, which holds the
-configuration and the backend contract these pages call. Every page reads
+configuration and the backend contract these pages call; the export page is
+in :mod:`hipflask.admin.model.export`. Every page reads
 its query string defensively: a malformed ``page``, ``sort`` or filter value
 falls back to the default or is flashed, never a 500. Every state change is
 a POST whose form carries the CSRF token; every ``url=`` return target goes
@@ -10,12 +11,7 @@ through :func:`~hipflask.admin.helpers.get_redirect_target`.
 
 from __future__ import annotations
 
-import csv
-import decimal
-import io
 import math
-import re
-import time
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
@@ -23,10 +19,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urlencode
 
-from ...contexts.globals import current_app
 from ...contexts.globals import request
 from ...core.flashing import flash
-from ...core.helpers import abort
 from ...core.helpers import redirect
 from .. import babel
 from ..base import expose
@@ -37,6 +31,7 @@ from ..helpers import get_form_data
 from ..helpers import get_redirect_target
 from ..helpers import is_form_submitted
 from . import template
+from .export import neutralise_csv_cell as neutralise_csv_cell
 from .helpers import get_mdict_item_or_list
 
 if TYPE_CHECKING:
@@ -45,9 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ModelPagesMixin", "ViewArgs", "neutralise_csv_cell"]
 
-#: Leading characters that make a spreadsheet read a cell as a formula.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 _LIST_ARGS = ("page", "page_size", "sort", "desc", "search")
 #: The highest page number passed to a backend: ``?page=10**30`` would make
 #: an SQL OFFSET no database integer holds (an error instead of an empty page).
@@ -58,32 +50,6 @@ _MAX_PAGE = 10**9
 #: an error instead of a page; nobody types this many.
 _MAX_SEARCH_WORDS = 50
 _MAX_FILTERS = 50
-
-
-def neutralise_csv_cell(value: Any) -> str:
-    """Text of one exported cell, never read as a formula by a spreadsheet.
-
-    A stored value such as ``=HYPERLINK("https://evil.test", "x")`` would run
-    when an administrator opens the export (CSV injection); a leading quote
-    makes spreadsheets show it as text. A finite number is left as it is:
-    its text is never a formula, and a quote would turn ``-5`` into text.
-    """
-    if _is_finite_number(value):
-        return str(value)
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def _is_finite_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, decimal.Decimal) and value.is_finite()
 
 
 def _int_arg(name: str, default: int | None = None) -> int | None:
@@ -438,48 +404,3 @@ class ModelPagesMixin:
     def action_view(self) -> Any:
         """Run a bulk action on the selected rows (see :mod:`hipflask.admin.actions`)."""
         return self.handle_action()
-
-    # -- export ---------------------------------------------------------------------
-    def get_export_name(self, export_type: str = "csv") -> str:
-        """The download's file name: the view's name and the time."""
-        stamp = time.strftime("%Y-%m-%d_%H-%M-%S")
-        return f"{self.name}_{stamp}.{export_type}"
-
-    def _export_data(self) -> Any:
-        view_args = self._get_list_extra_args()
-        return self.get_list(
-            0,
-            self._sort_column(view_args),
-            bool(view_args.sort_desc),
-            view_args.search,
-            view_args.filters,
-            page_size=self.export_max_rows,
-        )
-
-    @expose("/export/<export_type>/")
-    def export(self, export_type: str) -> Any:
-        """The list, filtered and sorted as shown, as a CSV download (``can_export``)."""
-        return_url = get_redirect_target() or self.get_url(".index_view")
-        if not self.can_export or export_type not in self.export_types:
-            flash(babel.gettext("Permission denied."), "error")
-            return redirect(return_url)
-        if export_type != "csv":
-            abort(404)
-        return self._export_csv(return_url)
-
-    def _export_csv(self, return_url: str) -> Any:
-        _count, data = self._export_data()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([neutralise_csv_cell(label) for _name, label in self._export_columns])
-        for row in data:
-            writer.writerow(
-                [
-                    neutralise_csv_cell(self.get_export_value(row, c))
-                    for c, _ in self._export_columns
-                ]
-            )
-        filename = _UNSAFE_FILENAME.sub("_", self.get_export_name("csv")) or "export.csv"
-        response = current_app.response_class(buffer.getvalue(), mimetype="text/csv")
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
