@@ -545,6 +545,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "RuleSet",
         "Text",
     ],
+    "hipflask.admin.form.validators": ["FieldListInputRequired"],
     "hipflask.admin.model": ["BaseModelView", "InlineFormAdmin", "ViewArgs"],
     "hipflask.admin.model.base": ["BaseModelView", "FilterGroup", "ViewArgs"],
     "hipflask.admin.model.filters": [
@@ -795,6 +796,7 @@ EXTENSION_MODULES = {
     "flask_admin.consts": "hipflask.admin.consts",
     "flask_admin.theme": "hipflask.admin.theme",
     "flask_admin.form.rules": "hipflask.admin.form.rules",
+    "flask_admin.form.validators": "hipflask.admin.form.validators",
     "flask_admin.form.fields": "hipflask.admin.form.fields",
     "flask_admin.form.widgets": "hipflask.admin.form.widgets",
     "flask_admin.model": "hipflask.admin.model",
