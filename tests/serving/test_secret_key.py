@@ -64,7 +64,9 @@ def _serve_with_serve_app(monkeypatch: pytest.MonkeyPatch) -> Serve:
     served: list[str] = []
 
     def granian(target: str, **options: Any) -> SimpleNamespace:
-        return SimpleNamespace(serve=lambda target_loader: served.append(target))
+        return SimpleNamespace(
+            serve=lambda target_loader: served.append(target), on_startup=lambda hook: None
+        )
 
     fake = SimpleNamespace(
         Granian=granian,

@@ -57,7 +57,15 @@ from .child_process import wait_for_answer
 if TYPE_CHECKING:
     from ..core.app import Hipflask
 
-__all__ = ["AppFacts", "AppLoadFailed", "StartupChecks", "app_facts", "in_child", "inspect_app"]
+__all__ = [
+    "AppFacts",
+    "AppLoadFailed",
+    "StartupChecks",
+    "app_facts",
+    "check_app",
+    "in_child",
+    "inspect_app",
+]
 
 
 #: An error as plain data: its hipflask class, its arguments, its attributes.
@@ -125,21 +133,11 @@ def app_facts(
     sys_path_entry: str | None,
 ) -> AppFacts:
     """Run every start-up check on ``app`` (raising the first refusal) and gather its facts."""
-    from .production import check_deployment
     from .production import choose_interface
     from .production import trusted_host_names
     from .shared_state import local_counters
 
-    trusted = check_deployment(
-        app,
-        checks.host,
-        tls=checks.tls,
-        proxy=checks.proxy,
-        insecure_http=checks.insecure_http,
-        host_names=checks.host_names,
-        workers=checks.workers,
-        debug=checks.debug,
-    )
+    trusted = check_app(app, checks)
     interface = checks.interface
     # Plain str throughout: the facts cross to the serving process, which
     # takes no class but hipflask's from the child, and a config library's
@@ -152,6 +150,28 @@ def app_facts(
         host_names=[str(name) for name in trusted_host_names(app, trusted)],
         interface=str(choose_interface(app) if interface == "auto" else interface),
         counters=[str(counter) for counter in local_counters(app, checks.workers)],
+    )
+
+
+def check_app(app: Hipflask, checks: StartupChecks) -> list[str] | None:
+    """Every start-up check on ``app``, judged against ``checks``: the ``TRUSTED_HOSTS`` to give it.
+
+    The one call of :func:`~hipflask.serving.production.check_deployment`
+    that the checking child and each worker make alike (see
+    :func:`~hipflask.serving.loading.load_worker_app`), so that a worker
+    judges the app it loaded exactly as the child judged the one it checked.
+    """
+    from .production import check_deployment
+
+    return check_deployment(
+        app,
+        checks.host,
+        tls=checks.tls,
+        proxy=checks.proxy,
+        insecure_http=checks.insecure_http,
+        host_names=checks.host_names,
+        workers=checks.workers,
+        debug=checks.debug,
     )
 
 

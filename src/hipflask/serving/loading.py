@@ -8,17 +8,22 @@ served: the same module code or factory, and the same debug mode.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ..errors import HipflaskError
 from .buffering import BufferedWSGI
+from .inspection import check_app
 from .limits import ServerLimits
 from .proxies import ProxyTrust
+from .reloads import reload_logger
 from .secret_key import apply_secret_key_from_env
 
 if TYPE_CHECKING:
     from ..core.app import Hipflask
+    from .inspection import StartupChecks
 
 __all__ = ["load_served_app", "load_worker_app", "served_debug"]
 
@@ -32,8 +37,18 @@ def load_worker_app(
     limits: ServerLimits | None = None,
     wsgi_threads: int | None = None,
     trusted_hosts: Sequence[str] | None = None,
+    checks: StartupChecks | None = None,
 ) -> Any:
     """Import the app in a granian worker and return what granian should call.
+
+    With ``checks``, the worker runs the start-up checks on the app it has
+    just loaded, with the same code as the checking child
+    (:func:`~hipflask.serving.inspection.check_app`), and a refusal ends the
+    worker, logged, before it serves a request: the files on disk may have
+    changed since the child checked them (a deploy under way at start-up or
+    during a ``SIGHUP`` reload, see :mod:`hipflask.serving.reloads`), and what
+    a worker serves is what it loaded, not what the child saw. The checks'
+    ``TRUSTED_HOSTS`` then go to the app, unless ``trusted_hosts`` names them.
 
     ``proxy`` becomes the app's ``PROXY_FIX`` setting, which the app applies
     to every request itself; it is checked here so that a malformed setting
@@ -45,6 +60,10 @@ def load_worker_app(
     """
     app = load_served_app(target, sys_path_entry)
     apply_secret_key_from_env(app.config)
+    if checks is not None:
+        checked_hosts = _check_in_worker(app, checks)
+        if trusted_hosts is None:
+            trusted_hosts = checked_hosts
     if proxy is not None:
         app.config["PROXY_FIX"] = proxy
     if trusted_hosts is not None:
@@ -59,6 +78,19 @@ def load_worker_app(
     if wsgi_threads is not None:
         served = BufferedWSGI(app, app.config, wsgi_threads)
     return served
+
+
+def _check_in_worker(app: Hipflask, checks: StartupChecks) -> list[str] | None:
+    """The start-up checks on the worker's app; a refusal ends the worker with status 1.
+
+    Logged as one sentence rather than a traceback: the operator reads why
+    the new code is not served, and granian reports the worker's exit.
+    """
+    try:
+        return check_app(app, checks)
+    except HipflaskError as exc:
+        reload_logger().error("Worker %s refused to serve the app: %s", os.getpid(), exc)
+        raise SystemExit(1) from None
 
 
 def served_debug() -> bool | None:

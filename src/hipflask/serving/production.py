@@ -31,10 +31,15 @@ that name only, and settings the security gate refuses (a bad
 ``HSTS_PRELOAD``, a malformed ``PROXY_FIX``) stop the server before it listens.
 The workers compare host names in lower case and without a trailing dot, as
 the redirect listener does (:mod:`hipflask.serving.hostnames`).
+
+The refusals hold after start-up too: each worker runs the same checks on
+the app it imported, and a ``SIGHUP`` reload serves the code on disk only
+once a checking child has passed it (:mod:`hipflask.serving.reloads`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import functools
 import ipaddress
@@ -64,6 +69,7 @@ from .loading import served_debug
 from .proxies import ProxyTrust
 from .redirect import start_redirector
 from .redirect import stop_process
+from .reloads import CheckedReload
 from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 from .shared_state import check_shared_state
@@ -397,11 +403,14 @@ def _facts_of(
     """The start-up checks of :func:`serve_app`: on ``app`` here, or on ``target`` in a child."""
     if app is not None:
         return app_facts(app, checks, import_target=target, sys_path_entry=sys_path_entry)
+    return inspect_app(functools.partial(_load_for_check, target, sys_path_entry), checks)
 
-    def load() -> tuple[Hipflask, str | None, str | None]:
-        return load_served_app(target, sys_path_entry), target, sys_path_entry
 
-    return inspect_app(load, checks)
+def _load_for_check(
+    target: str, sys_path_entry: str | None
+) -> tuple[Hipflask, str | None, str | None]:
+    """The app as the workers load it, with its location, for a check in the child."""
+    return load_served_app(target, sys_path_entry), target, sys_path_entry
 
 
 def serve_app(
@@ -427,6 +436,10 @@ def serve_app(
     announce: Callable[[], None] | None = None,
 ) -> None:
     """Serve the app found at ``target`` with granian until stopped.
+
+    ``SIGHUP`` reloads the workers with the code on disk once it passes the
+    same checks, and otherwise logs the refusal and keeps the workers
+    serving (:class:`~hipflask.serving.reloads.CheckedReload`).
 
     :param target: ``module:expression`` as recorded by discovery.
     :param sys_path_entry: folder to import ``target`` from.
@@ -469,23 +482,25 @@ def serve_app(
         raise ConfigurationError(f"Unknown interface {interface!r}; use 'auto', 'wsgi' or 'asgi'.")
     if redirect_http is not None and cert is None:
         raise ConfigurationError("--redirect-http needs HTTPS to redirect to: add --cert.")
+    checks = StartupChecks(
+        host=host,
+        tls=cert is not None,
+        # A proxy counts only if the app will trust one: proxy=0 is read as
+        # "no proxy" by PROXY_FIX, so it must not excuse plain HTTP on a
+        # public address.
+        proxy=ProxyTrust.from_config(proxy) is not None,
+        insecure_http=insecure_http,
+        host_names=host_names,
+        workers=workers,
+        interface=interface,
+        debug=served_debug(),
+    )
     if facts is None:
-        checks = StartupChecks(
-            host=host,
-            tls=cert is not None,
-            # A proxy counts only if the app will trust one: proxy=0 is read as
-            # "no proxy" by PROXY_FIX, so it must not excuse plain HTTP on a
-            # public address.
-            proxy=ProxyTrust.from_config(proxy) is not None,
-            insecure_http=insecure_http,
-            host_names=host_names,
-            workers=workers,
-            interface=interface,
-            debug=served_debug(),
-        )
         facts = _facts_of(target, sys_path_entry, app, checks)
-    trusted_hosts = facts.trusted_hosts
     interface = facts.interface
+    # The workers and the reloads judge the app as it is served: the
+    # interface is chosen once, at start-up.
+    checks = dataclasses.replace(checks, interface=interface)
     if announce is None:
         for line in facts.counters:
             _log.warning("%s", line)
@@ -523,6 +538,8 @@ def serve_app(
             limits=limits,
         )
         server = granian.Granian(target, **options)
+        reloads = CheckedReload(functools.partial(_load_for_check, target, sys_path_entry), checks)
+        server.on_startup(reloads.install)
         loader = functools.partial(
             load_worker_app,
             sys_path_entry=sys_path_entry,
@@ -534,9 +551,12 @@ def serve_app(
                 if interface == "wsgi" and limits.buffer_bodies
                 else None
             ),
-            trusted_hosts=trusted_hosts,
+            checks=checks,
         )
-        server.serve(target_loader=loader)
+        try:
+            server.serve(target_loader=loader)
+        finally:
+            reloads.stop()
     finally:
         if redirector is not None:
             stop_process(redirector)

@@ -1,0 +1,154 @@
+"""Checked reloads: ``SIGHUP`` serves new code only once the start-up checks pass.
+
+Granian answers ``SIGHUP`` by starting a new generation of workers, which
+import the app from disk again, and stopping the old ones. Left to itself it
+would serve whatever is on disk then: a deploy that set a well-known
+``SECRET_KEY`` (whoever knows it signs a session cookie that makes them any
+user), or an admin anyone can open, would be served by the very server that
+refused to start with it.
+
+So ``hipflask serve`` takes ``SIGHUP`` first (:class:`CheckedReload`, set up
+from granian's documented ``on_startup`` hook, once granian has installed
+its own handler): the app on disk is loaded and checked in a child process,
+exactly as at start-up (:func:`~hipflask.serving.inspection.inspect_app`,
+with the same :class:`~hipflask.serving.inspection.StartupChecks`), while
+the old workers go on serving. Only when the checks pass is the signal
+handed to granian's handler, and the reload proceeds. A refusal is logged
+with its reason and the old workers keep serving the code they loaded: a
+failed deploy leaves the site as it was.
+
+Why not let the new workers refuse by themselves: granian 2.8.9 stops an old
+worker a few seconds after starting its replacement whether or not that one
+loaded, and then, a worker having exited, shuts the whole server down. The
+workers do check what they load too
+(:func:`~hipflask.serving.loading.load_worker_app`), for files changed
+between the child's check and their own import; such a refusal stops the
+server rather than serve the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from typing import Any
+
+from ..errors import HipflaskError
+from .inspection import inspect_app
+
+if TYPE_CHECKING:
+    from ..core.app import Hipflask
+    from .inspection import StartupChecks
+
+__all__ = ["CheckedReload", "reload_logger"]
+
+#: Where reloads and refusals are reported, beside granian's own lines.
+_LOGGER_NAME = "hipflask.serving.reload"
+
+_REFUSED = (
+    "Reload refused, the workers keep serving the code they loaded: the app on disk"
+    " fails the start-up checks. {reason}"
+)
+
+
+def reload_logger() -> logging.Logger:
+    """The logger of reloads and of their refusals, writing to ``stderr`` unless configured.
+
+    A refused deploy must reach the operator's log, and granian sets up only
+    its own loggers: without a handler of the program's own (on this logger
+    or above it), one is added, in granian's ``[LEVEL] message`` form.
+    """
+    logger = logging.getLogger(_LOGGER_NAME)
+    if not logger.hasHandlers():
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    return logger
+
+
+_Load = Callable[[], "tuple[Hipflask, str | None, str | None]"]
+
+
+class CheckedReload:
+    """``SIGHUP``: check the app on disk in a child, then hand the signal to granian.
+
+    :param load: loads the app as the workers will (in the checking child),
+        returning it, its import target and its ``sys.path`` entry.
+    :param checks: what the app is judged against, as at start-up, with the
+        interface the server speaks.
+    """
+
+    def __init__(self, load: _Load, checks: StartupChecks) -> None:
+        self._load = load
+        self._checks = checks
+        self._reload: Callable[[int, Any], Any] | None = None
+        self._lock = threading.Lock()
+        self._running = False
+        self._pending = False
+        self._stopped = False
+
+    def install(self) -> None:
+        """Put this check in front of the ``SIGHUP`` handler granian installed.
+
+        Called from granian's ``on_startup`` hook, which runs after granian
+        sets its signal handlers. Without a handler to pass the signal on to
+        (no ``SIGHUP`` on this system, or none installed), nothing changes.
+        """
+        if not hasattr(signal, "SIGHUP"):  # pragma: no cover - Windows
+            return
+        current = signal.getsignal(signal.SIGHUP)
+        if not callable(current):
+            return
+        self._reload = current
+        signal.signal(signal.SIGHUP, self._requested)
+
+    def stop(self) -> None:
+        """Hand no further signal to granian: the server is shutting down."""
+        with self._lock:
+            self._stopped = True
+
+    def _requested(self, signum: int, frame: object) -> None:
+        # The check loads the app, which takes its time: it runs in a thread,
+        # so granian's main loop goes on answering SIGTERM and worker exits.
+        # A SIGHUP during a check asks for one more, once it is done: the
+        # files may have changed again since it began.
+        with self._lock:
+            if self._running:
+                self._pending = True
+                return
+            self._running = True
+        thread = threading.Thread(target=self._check_loop, name="hipflask-reload-check")
+        thread.daemon = True
+        thread.start()
+
+    def _check_loop(self) -> None:
+        while True:
+            passed = self._check()
+            with self._lock:
+                if passed and not self._stopped and self._reload is not None:
+                    self._reload(signal.SIGHUP, None)
+                if not self._pending or self._stopped:
+                    self._running = False
+                    return
+                self._pending = False
+
+    def _check(self) -> bool:
+        """Whether the app on disk passes the start-up checks; a refusal is logged."""
+        log = reload_logger()
+        log.info("SIGHUP received: checking the app on disk before reloading.")
+        try:
+            facts = inspect_app(self._load, self._checks)
+        except HipflaskError as exc:
+            log.error(_REFUSED.format(reason=exc))
+            return False
+        except Exception as exc:  # the check itself failed (no process to fork)
+            log.error(_REFUSED.format(reason=f"The check could not run: {exc!r}."))
+            return False
+        for line in facts.counters:
+            log.warning("%s", line)
+        log.info("The app on disk passes the start-up checks: reloading the workers.")
+        return True

@@ -1,0 +1,328 @@
+"""``SIGHUP`` to ``hipflask serve`` reloads only an app that passes the start-up checks.
+
+A deploy writes new code or settings and sends ``SIGHUP``. The server that
+refused to start with a well-known ``SECRET_KEY`` (anyone could sign a
+session cookie with it) must not start serving one on a reload: the reload
+is refused, logged with its reason, and the old workers go on answering,
+while good new code is served as before. These tests serve real apps under
+both interfaces, change the file on disk, send the signal the way an
+operator does (to the main process) and ask the server what it answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.client
+import os
+import signal
+import textwrap
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.serving.https_client import IO_TIMEOUT
+
+from hipflask import Hipflask
+from hipflask.serving.inspection import StartupChecks
+from hipflask.serving.reloads import CheckedReload
+
+StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
+
+KEY = "9e3b7d1f5a8c2e6b0d4f9a3c7e1b5d8f2a6c0e4b8d2f6a0c4e8b2d6f0a4c8e2b"
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+LOOPBACK = StartupChecks(host="127.0.0.1", tls=False, proxy=False, insecure_http=False)
+
+SITE = textwrap.dedent(
+    """
+    from hipflask import Hipflask
+
+    app = Hipflask(__name__)
+    app.secret_key = {key!r}
+    {extra}
+
+    @app.get("/")
+    def index():
+        return {version!r}
+    """
+)
+
+#: Loads 1 and 2 (the start-up check, the worker) and 3 (the reload's
+#: check) see a strong key, load 4 (the new worker) a well-known one: the
+#: files changed between the reload's check and the worker's import.
+CHANGING_SITE = textwrap.dedent(
+    f"""
+    from pathlib import Path
+
+    from hipflask import Hipflask
+
+    counter = Path(__file__).with_name("loads.txt")
+    with counter.open("a") as loads:
+        loads.write("x")
+    LOADS = len(counter.read_text())
+
+    app = Hipflask(__name__)
+    app.secret_key = {KEY!r} if LOADS <= 3 else "changeme"
+
+    @app.get("/")
+    def index():
+        return "weak" if LOADS > 3 else "v1"
+    """
+)
+
+
+def _write_site(folder: Path, version: str, key: str = KEY, extra: str = "") -> None:
+    source = SITE.format(key=key, version=version, extra=extra)
+    (folder / "shop.py").write_text(source, encoding="utf-8")
+
+
+def _answer(port: int, host: str = "127.0.0.1") -> str | None:
+    """The body the server answers ``GET /`` with, or ``None`` when nothing answers."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=IO_TIMEOUT)
+    try:
+        connection.request("GET", "/", headers={"Host": host})
+        response = connection.getresponse()
+        body = response.read().decode()
+    except OSError:
+        return None
+    finally:
+        connection.close()
+    return f"{response.status} {body}"
+
+
+def _answers_for(port: int, seconds: float, host: str = "127.0.0.1") -> set[str | None]:
+    """Every answer to ``GET /`` during ``seconds``: past granian's respawn interval."""
+    seen: set[str | None] = set()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        seen.add(_answer(port, host))
+        time.sleep(0.1)
+    return seen
+
+
+def _wait_for_answer(port: int, wanted: str, timeout: float = 15.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if _answer(port) == wanted:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{wanted!r} was not answered within {timeout}s")
+
+
+def _serve(hipflask: list[str], port: int, interface: str, *options: str) -> list[str]:
+    args = ["--app", "shop:app", "serve", "--port", str(port), "--interface", interface]
+    return [*hipflask, *args, "--no-access-log", *options]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_reload_onto_a_well_known_key_is_refused_and_the_old_app_answers(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    _write_site(tmp_path, "v1")
+    server = start_server(_serve(hipflask, free_port, interface), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+    assert _answer(free_port) == "200 v1"
+
+    _write_site(tmp_path, "weak", key="changeme")
+    server.signal(signal.SIGHUP)
+    output = server.wait_for_output("Reload refused")
+
+    # Past granian's respawn interval: no worker was replaced, none stopped.
+    assert _answers_for(free_port, 4.5) == {"200 v1"}
+    assert server.process.poll() is None
+    assert "well-known SECRET_KEY" in output
+    assert "Respawning" not in server.log()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_reload_onto_good_code_serves_the_new_code(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    _write_site(tmp_path, "v1")
+    server = start_server(_serve(hipflask, free_port, interface), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+
+    _write_site(tmp_path, "v2")
+    server.signal(signal.SIGHUP)
+    server.wait_for_output("Stopped old worker-1")
+
+    assert _answers_for(free_port, 0.5) == {"200 v2"}
+    assert "passes the start-up checks: reloading the workers" in server.log()
+    assert "Reload refused" not in server.log()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_good_deploy_after_a_refused_one_is_served(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # The fix for a refused deploy is the next deploy, with no restart.
+    _write_site(tmp_path, "v1")
+    server = start_server(_serve(hipflask, free_port, interface), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+    _write_site(tmp_path, "weak fallback", extra="app.config['SECRET_KEY_FALLBACKS'] = ['dev']")
+    server.signal(signal.SIGHUP)
+    output = server.wait_for_output("Reload refused")
+    assert "SECRET_KEY_FALLBACKS" in output
+
+    _write_site(tmp_path, "v3")
+    server.signal(signal.SIGHUP)
+
+    _wait_for_answer(free_port, "200 v3")
+    server.wait_for_output("Stopped old worker-1")
+    assert _answers_for(free_port, 0.5) == {"200 v3"}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_reload_judges_the_debug_mode_the_workers_will_have(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # On an address other machines reach, a debug-mode app is refused; the
+    # new code turning DEBUG on is refused on reload as it would be at start.
+    options = ("--host", ALL_INTERFACES, "--insecure-http", "--host-name", "localhost")
+    _write_site(tmp_path, "v1")
+    command = _serve(hipflask, free_port, interface, *options)
+    server = start_server(command, free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+
+    _write_site(tmp_path, "debug", extra="app.debug = True")
+    server.signal(signal.SIGHUP)
+    output = server.wait_for_output("Reload refused")
+
+    assert "debug-mode app" in output
+    assert _answers_for(free_port, 4.5, host="localhost") == {"200 v1"}
+
+
+@pytest.mark.integration
+def test_a_reload_keeps_the_debug_mode_the_environment_forces(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+) -> None:
+    # HIPFLASK_DEBUG=0 wins over the app's DEBUG in the workers: the check
+    # must judge that app, which is fine to serve, not the one in the file.
+    options = ("--host", ALL_INTERFACES, "--insecure-http", "--host-name", "localhost")
+    _write_site(tmp_path, "v1")
+    command = _serve(hipflask, free_port, "wsgi", *options)
+    server = start_server(command, free_port, tmp_path, env={"HIPFLASK_DEBUG": "0"})
+    server.wait_for_output("Started worker-1")
+
+    _write_site(tmp_path, "v2", extra="app.debug = True")
+    server.signal(signal.SIGHUP)
+    server.wait_for_output("Stopped old worker-1")
+
+    assert _answer(free_port, host="localhost") == "200 v2"
+    assert "passes the start-up checks" in server.log()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_worker_refuses_an_app_changed_after_the_reload_check(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # The app the new worker imports is not the one the check saw: the
+    # worker refuses it, and granian, its new worker gone, stops the
+    # server. Nothing may answer with the weak-key app meanwhile.
+    (tmp_path / "shop.py").write_text(CHANGING_SITE, encoding="utf-8")
+    server = start_server(_serve(hipflask, free_port, interface), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+
+    server.signal(signal.SIGHUP)
+    server.wait_for_output("Respawning worker-1")
+    answers: set[str | None] = set()
+    end = time.monotonic() + 15
+    while server.process.poll() is None and time.monotonic() < end:
+        answers.add(_answer(free_port))
+        time.sleep(0.05)
+
+    assert server.process.wait(timeout=5) != 0
+    assert answers <= {"200 v1", None}, answers
+    log = server.log()
+    assert "refused to serve the app" in log
+    assert "well-known SECRET_KEY" in log
+
+
+# -- the handler in front of granian's ---------------------------------------------------
+
+
+def _strong_app_after(seconds: float) -> tuple[Hipflask, str | None, str | None]:
+    time.sleep(seconds)  # in the checking child: a slow import
+    app = Hipflask("shop")
+    app.secret_key = KEY
+    return app, None, None
+
+
+@pytest.fixture
+def sighup_handler() -> Iterator[None]:
+    """Put back the process's ``SIGHUP`` handler after the test."""
+    previous = signal.getsignal(signal.SIGHUP)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_sighups_during_a_check_ask_for_one_more_check(sighup_handler: None) -> None:
+    # The files may change again while a check runs: the last SIGHUP must be
+    # judged on what is on disk after it, and the signals between coalesce.
+    reloads: list[int] = []
+    signal.signal(signal.SIGHUP, lambda signum, frame: reloads.append(signum))
+    checked = CheckedReload(functools.partial(_strong_app_after, 0.5), LOOPBACK)
+    checked.install()
+
+    for _ in range(3):
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(0.05)
+    end = time.monotonic() + 10
+    while len(reloads) < 2 and time.monotonic() < end:
+        time.sleep(0.05)
+    time.sleep(1.0)  # a third reload would come by now
+
+    assert reloads == [signal.SIGHUP, signal.SIGHUP]
+
+
+def test_no_reload_is_passed_on_once_the_server_stops(sighup_handler: None) -> None:
+    reloads: list[int] = []
+    signal.signal(signal.SIGHUP, lambda signum, frame: reloads.append(signum))
+    checked = CheckedReload(functools.partial(_strong_app_after, 0.3), LOOPBACK)
+    checked.install()
+
+    os.kill(os.getpid(), signal.SIGHUP)
+    checked.stop()
+    time.sleep(1.5)
+
+    assert reloads == []
+
+
+def test_without_a_handler_to_pass_on_sighup_is_left_alone(sighup_handler: None) -> None:
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    CheckedReload(functools.partial(_strong_app_after, 0), LOOPBACK).install()
+
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
