@@ -143,6 +143,30 @@ def test_a_reload_onto_a_well_known_key_is_refused_and_the_old_app_answers(
 
 @pytest.mark.integration
 @pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_reload_onto_code_that_fails_to_import_is_refused(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # Left to granian, the new worker would die at import and take the
+    # whole server down with it a few seconds later.
+    _write_site(tmp_path, "v1")
+    server = start_server(_serve(hipflask, free_port, interface), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+
+    (tmp_path / "shop.py").write_text("raise RuntimeError('half-copied deploy')\n")
+    server.signal(signal.SIGHUP)
+    output = server.wait_for_output("Reload refused")
+
+    assert "half-copied deploy" in output
+    assert _answers_for(free_port, 4.5) == {"200 v1"}
+    assert server.process.poll() is None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
 def test_a_reload_onto_good_code_serves_the_new_code(
     tmp_path: Path,
     start_server: StartServer,

@@ -259,6 +259,8 @@ def serve_command(
     is one that does not know its host names (TRUSTED_HOSTS, SERVER_NAME or
     --host-name) unless it listens on loopback with no proxy in front.
     SIGTERM stops accepting connections and lets requests in flight finish.
+    SIGHUP reloads the workers with the code on disk once it passes the same
+    checks; a refused reload is logged and the running workers keep serving.
     """
     if debug:
         raise click.UsageError(_DEBUG_REFUSED)
