@@ -239,6 +239,39 @@ def test_a_reload_judges_the_debug_mode_the_workers_will_have(
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_reload_judges_the_number_of_workers(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # Sessions kept in each worker's memory: a login would hold in one worker
+    # and be missing in the other. Refused at start with two workers, so on
+    # a reload of a server that runs two.
+    _write_site(tmp_path, "v1")
+    command = _serve(hipflask, free_port, interface, "--workers", "2")
+    server = start_server(command, free_port, tmp_path)
+    server.wait_for_output("Started worker-2")
+
+    memory_sessions = "\n".join(
+        [
+            "from hipflask.sessions import Session",
+            "app.config['SESSION_TYPE'] = 'memory'",
+            "Session(app)",
+        ]
+    )
+    _write_site(tmp_path, "memory sessions", extra=memory_sessions)
+    server.signal(signal.SIGHUP)
+    output = server.wait_for_output("Reload refused")
+
+    assert "Refusing to start 2 workers" in output
+    assert "SESSION_TYPE" in output
+    assert _answers_for(free_port, 4.5) == {"200 v1"}
+
+
+@pytest.mark.integration
 def test_a_reload_keeps_the_debug_mode_the_environment_forces(
     tmp_path: Path,
     start_server: StartServer,
