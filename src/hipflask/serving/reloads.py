@@ -86,7 +86,9 @@ class CheckedReload:
         self._load = load
         self._checks = checks
         self._reload: Callable[[int, Any], Any] | None = None
-        self._lock = threading.Lock()
+        # Reentrant: the handler runs in the main thread, which may hold the
+        # lock already (in stop()) when the signal arrives.
+        self._lock = threading.RLock()
         self._running = False
         self._pending = False
         self._stopped = False
@@ -117,6 +119,8 @@ class CheckedReload:
         # A SIGHUP during a check asks for one more, once it is done: the
         # files may have changed again since it began.
         with self._lock:
+            if self._stopped:
+                return
             if self._running:
                 self._pending = True
                 return
