@@ -1056,6 +1056,26 @@ def test_remaining_is_after_a_deduct_when_deduction(app: Hipflask, client: Any) 
     assert client.get("/denied").status_code == 429
 
 
+def test_one_limit_replacing_the_defaults_wins_over_one_keeping_them(
+    app: Hipflask, client: Any
+) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+
+    @app.get("/mixed")
+    @limiter.limit("3 per minute")
+    @limiter.limit("50 per minute", override_defaults=False)
+    def mixed() -> str:
+        return "ok"
+
+    bp = _two_view_blueprint()
+    limiter.limit("3 per minute")(bp)
+    limiter.limit("50 per minute", override_defaults=False)(bp)
+    app.register_blueprint(bp)
+    # The defaults are kept only when every limit says so, as in Flask-Limiter.
+    assert statuses(client, "/mixed", 4) == [200, 200, 200, 429]
+    assert statuses(client, "/api/a", 4) == [200, 200, 200, 429]
+
+
 def test_a_nested_blueprint_s_own_limits_and_exemption_apply(app: Hipflask, client: Any) -> None:
     limiter = Limiter(app, default_limits=["1 per minute"])
     parent = Blueprint("parent", __name__, url_prefix="/p")

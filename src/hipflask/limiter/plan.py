@@ -167,10 +167,7 @@ class LimiterPlan:
             declared += [(limit, endpoint) for limit in written]
             use_defaults = use_defaults and (
                 (not self._applying(written, method) and not beside)
-                or (
-                    not all(limit.override_defaults for limit in written)
-                    and not any(limit.override_defaults for limit in beside)
-                )
+                or not _replaces_defaults((*written, *beside), method)
             )
         if use_defaults:
             declared += [(limit, endpoint) for limit in self._defaults]
@@ -256,13 +253,12 @@ class LimiterPlan:
             # Kept beside the view's limits, or in place of limits whose
             # callables gave none (read only now, after the decorators above).
             # With none of them for this method, the gate counted the defaults.
-            wanted = (
-                not all(limit.override_defaults for limit in written)
-                # Blueprint limits kept beside the view's replace them.
-                and not any(
-                    limit.override_defaults for limit in self._beside(registered, req.blueprints)
-                )
-            ) or not any(limit.usable(req.method) for limit in registered)
+            beside = self._beside(registered, req.blueprints)
+            # Kept only when none of these limits, nor the blueprint limits
+            # kept beside them, replaces them.
+            wanted = not _replaces_defaults((*written, *beside), req.method) or not any(
+                limit.usable(req.method) for limit in registered
+            )
         else:
             # Written in a helper the view calls: learnt for the next requests.
             wanted = self._endpoints.met(scope, view, req.method, written)
@@ -301,3 +297,19 @@ def _declared_name(registered: str) -> str:
         return registered
     blueprint = current_app.blueprints.get(registered)
     return blueprint.name if blueprint is not None else registered
+
+
+def _replaces_defaults(limits: Sequence[Limit], method: str | None) -> bool:
+    """Whether any of ``limits`` replaces the defaults (``override_defaults=True``).
+
+    The defaults are kept beside limits only when all of them say
+    ``override_defaults=False``, as in Flask-Limiter: a view's or a nested
+    blueprint's limit that replaces them wins over one that keeps them. A
+    limit whose callable gave no limit for this request is absent, and
+    replaces nothing.
+    """
+    return any(
+        limit.override_defaults
+        and (method is None or not limit.applies_to(method) or limit.current_items() is not None)
+        for limit in limits
+    )
