@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from hipflask.wrappers.request import Request
     from hipflask.wrappers.response import Response
 
+    from .nesting import BlueprintRules
     from .plan import Plan
     from .rules import RequestLimit
 
@@ -70,9 +71,8 @@ class LimiterDeclarations:
     _store: RateLimitStore | None
     _headers_enabled: bool
     _view_attr: str
-    _blueprint_limits: dict[str, list[Limit]]
+    _blueprints: BlueprintRules
     _exempt_views: dict[str, ExemptionScope]
-    _exempt_blueprints: dict[str, ExemptionScope]
     _request_filters: list[Callable[[], bool]]
 
     if TYPE_CHECKING:
@@ -158,7 +158,7 @@ class LimiterDeclarations:
         server that imports the app twice) must not charge a request twice.
         """
         if isinstance(obj, Blueprint):
-            _add_once(self._blueprint_limits.setdefault(obj.name, []), declared)
+            self._blueprints.add_limit(obj.name, declared)
             return obj
         limits = getattr(obj, "__dict__", {}).get(self._view_attr)
         if limits is not None:
@@ -233,15 +233,19 @@ class LimiterDeclarations:
         self._decide(req, outcome, deferred)
 
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
-        """Lift default and application limits from a view or a blueprint.
+        """Lift default, application and meta limits (as ``flags`` say) from a view or a blueprint.
 
-        A view's own ``@limiter.limit`` still applies: exempting is about
-        limits declared for everyone, not the ones written on the view.
+        A view's own ``@limiter.limit`` and a blueprint's limits still apply:
+        exempting is about limits declared for everyone, not the ones
+        written for these views. A blueprint's exemption holds for the
+        blueprints registered inside it only with ``ExemptionScope.DESCENDENTS``;
+        ``ExemptionScope.ANCESTORS`` frees its views from the limits of the
+        blueprints it is registered inside (:mod:`~hipflask.limiter.nesting`).
         """
 
         def decorator(target: Any) -> Any:
             if isinstance(target, Blueprint):
-                self._exempt_blueprints[target.name] = flags
+                self._blueprints.exempt(target.name, flags)
             else:
                 self._exempt_views[view_name(target)] = flags
             return target

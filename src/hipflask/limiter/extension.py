@@ -37,6 +37,7 @@ from .counting import LimiterCounting
 from .declarations import LimiterDeclarations
 from .endpoints import EndpointLimits
 from .inspection import LimiterInspection
+from .nesting import BlueprintRules
 from .plan import LimiterPlan
 from .rules import HeaderNames
 from .rules import as_limits
@@ -155,9 +156,8 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
         #: limits are on), as Flask-Limiter's attribute tells.
         self.initialized = False
         self.auto_check = auto_check
-        self._blueprint_limits: dict[str, list[Limit]] = {}
+        self._blueprints = BlueprintRules()
         self._exempt_views: dict[str, ExemptionScope] = {}
-        self._exempt_blueprints: dict[str, ExemptionScope] = {}
         self._request_filters: list[Callable[[], bool]] = []
         self._defaults: list[Limit] = []
         self._application: list[Limit] = []

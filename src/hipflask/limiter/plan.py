@@ -1,7 +1,8 @@
 """Which of a :class:`~hipflask.limiter.Limiter`'s limits a request counts against.
 
 Flask-Limiter's precedence, worked out per request: the application
-limits, then a view's own limits, else its blueprint's, else the defaults;
+limits, then a view's own limits, else its blueprint's (with those it
+inherits from the blueprints it is nested in), else the defaults;
 exemptions, request filters and the meta limits applied on top. Kept apart
 from the counting so the rules read without the store. The answer is a
 plan: the hits to count now, those whose deduction waits for the response
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from hipflask.wrappers.request import Request
 
     from .endpoints import EndpointLimits
+    from .nesting import BlueprintRules
     from .rules import Limit
 
 __all__ = ["LimiterPlan", "Plan"]
@@ -53,9 +55,8 @@ class LimiterPlan:
     _defaults: list[Limit]
     _application: list[Limit]
     _meta: list[Limit]
-    _blueprint_limits: dict[str, list[Limit]]
+    _blueprints: BlueprintRules
     _exempt_views: dict[str, ExemptionScope]
-    _exempt_blueprints: dict[str, ExemptionScope]
     _request_filters: list[Callable[[], bool]]
 
     if TYPE_CHECKING:
@@ -100,15 +101,15 @@ class LimiterPlan:
         ]
 
     def _lifted(self, endpoint: str | None, blueprints: Sequence[str]) -> ExemptionScope:
-        """The exemptions a view and its blueprints declared."""
+        """The exemptions of a view and of its blueprint (its ancestors' with ``DESCENDENTS``)."""
         view = current_app.view_functions.get(endpoint) if endpoint else None
         lifted = (
             self._exempt_views.get(view_name(view), ExemptionScope.NONE)
             if view
             else ExemptionScope.NONE
         )
-        for bp in blueprints:
-            lifted |= self._exempt_blueprints.get(_declared_name(bp), ExemptionScope.NONE)
+        if blueprints:
+            lifted |= self._blueprints.inherited(current_app.blueprints, blueprints[0]).lifted
         return lifted
 
     def _declared(
@@ -174,12 +175,14 @@ class LimiterPlan:
         return declared
 
     def _blueprint_limits_of(self, blueprints: Sequence[str]) -> list[Limit]:
-        """The limits of the innermost of ``blueprints`` that declares some."""
-        for bp in blueprints:
-            found = self._blueprint_limits.get(_declared_name(bp))
-            if found:
-                return found
-        return []
+        """The limits the innermost of ``blueprints`` has, its own and inherited.
+
+        See :mod:`~hipflask.limiter.nesting` for what a nested blueprint
+        inherits from its ancestors.
+        """
+        if not blueprints:
+            return []
+        return self._blueprints.inherited(current_app.blueprints, blueprints[0]).limits
 
     def _beside(self, written: list[Limit], blueprints: Sequence[str]) -> list[Limit]:
         """The blueprint's limits that still apply beside a view's own limits.
@@ -284,19 +287,6 @@ class LimiterPlan:
                 self._collect(limit, identity, hits, deferred)
         hits += declared.hits(self._key_func, f"{identity}:block", self._prefix)  # type: ignore[arg-type]
         return (req, (hits, deferred, self._meta_hits(req, identity))) if hits else None
-
-
-def _declared_name(registered: str) -> str:
-    """The name a blueprint's limits and exemption were declared under.
-
-    ``request.blueprints`` gives a nested blueprint's registered name
-    (``"parent.child"``); ``@limiter.limit`` and ``exempt`` saw the
-    blueprint object, whose ``name`` is ``"child"``.
-    """
-    if "." not in registered:
-        return registered
-    blueprint = current_app.blueprints.get(registered)
-    return blueprint.name if blueprint is not None else registered
 
 
 def _replaces_defaults(limits: Sequence[Limit], method: str | None) -> bool:
