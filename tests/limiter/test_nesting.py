@@ -452,7 +452,7 @@ def test_apps_sharing_a_limiter_resolve_their_own_blueprints(protocol: str) -> N
     limiter = Limiter()
     strict, loose = Blueprint("strict", __name__), Blueprint("loose", __name__)
     limiter.limit("1 per minute")(strict)
-    clients = []
+    clients: list[Any] = []
     for bp in (strict, loose):
         bp.add_url_rule("/v", "v", lambda: "ok")
         app = Hipflask(__name__)
@@ -460,8 +460,14 @@ def test_apps_sharing_a_limiter_resolve_their_own_blueprints(protocol: str) -> N
         # Both registered under one name, which names a different blueprint in each app.
         app.register_blueprint(bp, url_prefix="/api", name="api")
         clients.append(app.test_client(protocol=protocol))
-    assert statuses(clients[0], "/api/v", 2) == [200, 429]
-    assert statuses(clients[1], "/api/v", 3) == [200, 200, 200]
+    try:
+        assert statuses(clients[0], "/api/v", 2) == [200, 429]
+        assert statuses(clients[1], "/api/v", 3) == [200, 200, 200]
+    finally:
+        for client in clients:
+            shim = getattr(client, "_shim", None)
+            if shim is not None:
+                shim.close()
 
 
 def test_limits_for_lists_the_inherited_limits(app: Hipflask) -> None:
