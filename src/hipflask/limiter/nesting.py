@@ -9,7 +9,10 @@ Flask-Limiter's rules for a blueprint registered inside another one
   one with any ``override_defaults=False`` among them adds its ancestors'
   to its own, "the meaning of the parameter extends to any parents".
 * ``ExemptionScope.ANCESTORS`` on a blueprint stops that inheritance: its
-  views count its own limits only.
+  views count its own limits only. So does the blueprint's own exemption
+  from more than the default and application limits (``limiter.exempt(bp)``
+  without flags lifts the meta limits too), for which Flask-Limiter counts
+  none of its ancestors' limits (nor its own, which count here).
 * An exemption holds for the blueprint's own views. Its children's views
   share it only when it has ``ExemptionScope.DESCENDENTS``: exempting a
   parent does not, by default, exempt what is registered inside it.
@@ -137,8 +140,15 @@ class BlueprintRules:
             if ExemptionScope.DESCENDENTS in flags:
                 lifted |= flags
         own = self.declared(blueprint.name)
-        if (own and all(limit.override_defaults for limit in own)) or (
-            ExemptionScope.ANCESTORS in own_flags
+        if (
+            (own and all(limit.override_defaults for limit in own))
+            or ExemptionScope.ANCESTORS in own_flags
+            # Exempt itself from more than the default and application limits
+            # (the meta limits too, as a plain ``exempt(bp)`` is): Flask-Limiter
+            # then counts none of its ancestors' limits, so a ``health``
+            # blueprint exempted inside a limited ``api`` counts none of
+            # ``api``'s. Its own limits still count (see the module's notes).
+            or own_flags & ~(ExemptionScope.DEFAULT | ExemptionScope.APPLICATION)
         ):
             limits = list(own)
         else:
