@@ -100,6 +100,9 @@ class Harness:
     key: Path
     server_cpu: int | None
     load_cpu: int | None
+    #: A program the server runs under (a profiler), and the longer start it needs.
+    wrapper: tuple[str, ...] = ()
+    start_timeout: float = SERVER_START_TIMEOUT
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:
@@ -248,6 +251,11 @@ def start_server(harness: Harness, framework: Framework, scheme: str) -> Server:
         command = _serve_command(framework.serve_target, scheme, port, harness)
     else:
         command = _granian_command(framework, scheme, port, harness)
+    if harness.wrapper:
+        # The wrapper runs the interpreter itself, not granian's launcher script.
+        if command[0] == harness.tools.granian:
+            command[:1] = [sys.executable, "-m", "granian"]
+        command = [*harness.wrapper, *command]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
     log_path = harness.folder / f"{framework.key}-{scheme}-{port}.log"
@@ -289,15 +297,15 @@ def running_server(harness: Harness, framework: Framework, scheme: str) -> Itera
     """A server that is up and answering, and that is stopped on the way out."""
     server = start_server(harness, framework, scheme)
     try:
-        wait_until_serving(server)
+        wait_until_serving(server, harness.start_timeout)
         yield server
     finally:
         stop_server(server)
 
 
-def wait_until_serving(server: Server) -> None:
+def wait_until_serving(server: Server, timeout: float = SERVER_START_TIMEOUT) -> None:
     """Wait until the app answers any HTTP request, or say why it never did."""
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    deadline = time.monotonic() + timeout
     last_error = "no answer"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -310,9 +318,7 @@ def wait_until_serving(server: Server) -> None:
         except (OSError, http.client.HTTPException) as exc:
             last_error = f"{type(exc).__name__}: {exc}"
             time.sleep(0.2)
-    raise CheckFailed(
-        f"no answer within {SERVER_START_TIMEOUT:.0f} s ({last_error}): {server.log_tail()}"
-    )
+    raise CheckFailed(f"no answer within {timeout:.0f} s ({last_error}): {server.log_tail()}")
 
 
 def fetch(server: Server, endpoint: Endpoint, cookie: str | None) -> Reply:
