@@ -164,7 +164,7 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
         request._scope = scope
         if type(body) is BufferedBody:
             request.content_length = body.length
-        state = _new(RequestState)
+        state = RequestState()
         method = request.method
         if refusal is not None:
             # Refused before routing, as the general path refuses it.

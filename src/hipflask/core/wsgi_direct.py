@@ -151,7 +151,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     if length:
         # Checked above: the body's length, which reading it needs first.
         request.content_length = int(length)
-    state = _new(RequestState)
+    state = RequestState()
     static = matcher.first_static.get(path)
     if static is not None and (static[1] is None or method in static[1]):
         # What Matcher.match answers for this path and method. The path is
