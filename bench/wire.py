@@ -500,7 +500,7 @@ def _pinning(args: argparse.Namespace, tools: Tools) -> tuple[int | None, int | 
     return None, None
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
+def interrupt(signum: int, frame: FrameType | None) -> None:
     # SIGTERM takes Ctrl-C's path, so every finally block stops its server.
     raise KeyboardInterrupt
 
@@ -525,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=sys.stderr,
     )
     server_cpu, load_cpu = _pinning(args, tools)
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-wire-") as temp:
             folder = Path(temp)

@@ -41,7 +41,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from common import ENDPOINTS_BY_NAME
 from common import FRAMEWORKS
@@ -59,6 +58,7 @@ from servers import check_endpoint
 from servers import make_certificate
 from servers import running_server
 from wire import check_load
+from wire import interrupt
 from wire import run_wrk
 from wire import write_script
 
@@ -231,10 +231,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = Tools.find()
@@ -248,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     frameworks: list[Framework] = [f for f in FRAMEWORKS if f.key in args.frameworks]
     endpoints = [ENDPOINTS_BY_NAME[name] for name in args.only]
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     rows: dict[tuple[str, str], dict[str, Count | str]] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="bench-wire-instructions-") as temp:
