@@ -19,6 +19,7 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import os
 import threading
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -46,7 +47,7 @@ class _ThreadLoop:
     servers start and end threads all the time.
     """
 
-    __slots__ = ("loop",)
+    __slots__ = ("loop", "pid")
 
     def __init__(self) -> None:
         # Created in an empty context: the loop's self-pipe reader keeps the
@@ -54,8 +55,17 @@ class _ThreadLoop:
         # async view runs inside a request context, which would keep that
         # request and its app alive for as long as the thread lives.
         self.loop = contextvars.Context().run(asyncio.new_event_loop)
+        self.pid = os.getpid()
 
     def __del__(self) -> None:
+        # A process forked from another thread drops this thread's slot (the
+        # child keeps only the forking thread), and the loop's epoll is shared
+        # with the parent: closing it there would take the parent's self-pipe
+        # out of the parent's epoll, and the parent's loop would never again
+        # wake for a result handed over from another thread (an executor
+        # job, an async database driver's): its next such await would hang.
+        if os.getpid() != self.pid:
+            return
         if not self.loop.is_closed() and not self.loop.is_running():
             self.loop.close()
 
