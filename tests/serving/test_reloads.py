@@ -24,10 +24,13 @@ from typing import Any
 
 import pytest
 from tests.serving.https_client import IO_TIMEOUT
+from tests.serving.https_client import fetch
+from tests.serving.https_client import pinned
 
 from hipflask import Hipflask
 from hipflask.serving.inspection import StartupChecks
 from hipflask.serving.reloads import CheckedReload
+from hipflask.serving.tls.adhoc import make_adhoc_certificate
 
 StartServer = Callable[..., Any]  # the start_server fixture of tests/serving/conftest.py
 
@@ -323,6 +326,39 @@ def test_a_worker_refuses_an_app_changed_after_the_reload_check(
     log = server.log()
     assert "refused to serve the app" in log
     assert "well-known SECRET_KEY" in log
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_reload_onto_a_certificate_its_key_does_not_match_is_refused(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # A renewal copied in halves (the new certificate, the old key): the
+    # new workers would fail their handshake set-up and granian would then
+    # stop the whole site. Checked at start-up, so on a reload too.
+    _write_site(tmp_path, "v1")
+    cert_pem, key_pem = make_adhoc_certificate()
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key_pem)
+    tls = ("--cert", "cert.pem", "--key", "key.pem")
+    server = start_server(_serve(hipflask, free_port, interface, *tls), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+    url = f"https://127.0.0.1:{free_port}/"
+    assert fetch(url, pinned(cert_pem)) == (200, "v1")
+
+    (tmp_path / "cert.pem").write_bytes(make_adhoc_certificate()[0])
+    server.signal(signal.SIGHUP)
+    output = server.wait_for_output("Reload refused")
+
+    assert "does not belong to the certificate" in output
+    time.sleep(4.5)  # past granian's respawn interval
+    assert fetch(url, pinned(cert_pem)) == (200, "v1")
+    assert server.process.poll() is None
+    assert "Respawning" not in server.log()
 
 
 # -- the handler in front of granian's ---------------------------------------------------

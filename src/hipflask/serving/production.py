@@ -538,7 +538,9 @@ def serve_app(
             limits=limits,
         )
         server = granian.Granian(target, **options)
-        reloads = CheckedReload(functools.partial(_load_for_check, target, sys_path_entry), checks)
+        reloads = CheckedReload(
+            functools.partial(_load_for_check, target, sys_path_entry), checks, certificate=tls
+        )
         server.on_startup(reloads.install)
         loader = functools.partial(
             load_worker_app,

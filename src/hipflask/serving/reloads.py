@@ -15,7 +15,11 @@ with the same :class:`~hipflask.serving.inspection.StartupChecks`), while
 the old workers go on serving. Only when the checks pass is the signal
 handed to granian's handler, and the reload proceeds. A refusal is logged
 with its reason and the old workers keep serving the code they loaded: a
-failed deploy leaves the site as it was.
+failed deploy leaves the site as it was. The certificate and key files
+(``--cert FILE --key FILE``) are loaded first, as at start-up: the new
+workers read them again, and a renewal copied in halves (a certificate its
+key does not match) would otherwise fail in each of them, which takes the
+whole server down.
 
 Why not let the new workers refuse by themselves: granian 2.8.9 stops an old
 worker a few seconds after starting its replacement whether or not that one
@@ -38,8 +42,11 @@ from typing import Any
 
 from ..errors import HipflaskError
 from .inspection import inspect_app
+from .tls.context import make_server_context
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..core.app import Hipflask
     from .inspection import StartupChecks
 
@@ -49,7 +56,7 @@ __all__ = ["CheckedReload", "reload_logger"]
 _LOGGER_NAME = "hipflask.serving.reload"
 
 _REFUSED = (
-    "Reload refused, the workers keep serving the code they loaded: the app on disk"
+    "Reload refused, the workers keep serving the code they loaded: what is on disk"
     " fails the start-up checks. {reason}"
 )
 
@@ -80,11 +87,19 @@ class CheckedReload:
         returning it, its import target and its ``sys.path`` entry.
     :param checks: what the app is judged against, as at start-up, with the
         interface the server speaks.
+    :param certificate: the certificate and key files the workers read, loaded
+        before the app is.
     """
 
-    def __init__(self, load: _Load, checks: StartupChecks) -> None:
+    def __init__(
+        self,
+        load: _Load,
+        checks: StartupChecks,
+        certificate: tuple[Path, Path] | None = None,
+    ) -> None:
         self._load = load
         self._checks = checks
+        self._certificate = certificate
         self._reload: Callable[[int, Any], Any] | None = None
         # Reentrant: the handler runs in the main thread, which may hold the
         # lock already (in stop()) when the signal arrives.
@@ -145,6 +160,8 @@ class CheckedReload:
         log = reload_logger()
         log.info("SIGHUP received: checking the app on disk before reloading.")
         try:
+            if self._certificate is not None:
+                make_server_context(*self._certificate)
             facts = inspect_app(self._load, self._checks)
         except HipflaskError as exc:
             log.error(_REFUSED.format(reason=exc))
