@@ -361,6 +361,32 @@ def test_a_reload_onto_a_certificate_its_key_does_not_match_is_refused(
     assert "Respawning" not in server.log()
 
 
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_sighup_to_the_whole_process_group_is_checked_once_by_the_main_process(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # A terminal's hangup, or kill -HUP -- -<pid>, reaches the workers too.
+    # They inherit the main process's handler, but reloading is its job: a
+    # worker must neither load the app again nor log a reload it cannot do.
+    _write_site(tmp_path, "v1")
+    server = start_server(_serve(hipflask, free_port, interface), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+
+    _write_site(tmp_path, "v2")
+    os.killpg(server.process.pid, signal.SIGHUP)
+    server.wait_for_output("Stopped old worker-1")
+
+    assert _answers_for(free_port, 0.5) == {"200 v2"}
+    log = server.log()
+    assert log.count("SIGHUP received") == 1, log
+    assert log.count("reloading the workers") == 1, log
+
+
 # -- the handler in front of granian's ---------------------------------------------------
 
 

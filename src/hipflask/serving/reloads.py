@@ -33,6 +33,7 @@ server rather than serve the app.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -107,6 +108,7 @@ class CheckedReload:
         self._running = False
         self._pending = False
         self._stopped = False
+        self._main_pid: int | None = None
 
     def install(self) -> None:
         """Put this check in front of the ``SIGHUP`` handler granian installed.
@@ -121,6 +123,7 @@ class CheckedReload:
         if not callable(current):
             return
         self._reload = current
+        self._main_pid = os.getpid()
         signal.signal(signal.SIGHUP, self._requested)
 
     def stop(self) -> None:
@@ -129,6 +132,12 @@ class CheckedReload:
             self._stopped = True
 
     def _requested(self, signum: int, frame: object) -> None:
+        if os.getpid() != self._main_pid:
+            # A worker, forked after install() with this handler: a SIGHUP
+            # to the whole process group (a terminal's hangup) reaches it
+            # too, and reloading is the main process's job. Granian's own
+            # handler does nothing in a worker either.
+            return
         # The check loads the app, which takes its time: it runs in a thread,
         # so granian's main loop goes on answering SIGTERM and worker exits.
         # A SIGHUP during a check asks for one more, once it is done: the
