@@ -387,6 +387,79 @@ def test_a_sighup_to_the_whole_process_group_is_checked_once_by_the_main_process
     assert log.count("reloading the workers") == 1, log
 
 
+#: Loads after the first two start a helper process, record its pid and take
+#: their time: the reload's check is still loading when the server is stopped.
+HELPER_SITE = textwrap.dedent(
+    f"""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from hipflask import Hipflask
+
+    counter = Path(__file__).with_name("loads.txt")
+    with counter.open("a") as loads:
+        loads.write("x")
+    if len(counter.read_text()) > 2:
+        helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        Path(__file__).with_name("helper.pid").write_text(str(helper.pid))
+        time.sleep(30)
+
+    app = Hipflask(__name__)
+    app.secret_key = {KEY!r}
+
+    @app.get("/")
+    def index():
+        return "v1"
+    """
+)
+
+
+def _is_running(pid: int) -> bool:
+    """Whether ``pid`` runs: an ended process its new parent has not reaped yet does not."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_server_stopped_during_a_reload_check_ends_what_the_check_started(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # Stopped during its start-up checks, the server ends the checking
+    # child's process group; stopped during a reload's, the app's helpers
+    # must not run on either, orphaned, with nothing left to stop them.
+    (tmp_path / "shop.py").write_text(HELPER_SITE, encoding="utf-8")
+    server = start_server(_serve(hipflask, free_port, interface), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+    server.signal(signal.SIGHUP)
+    recorded = tmp_path / "helper.pid"
+    end = time.monotonic() + 10
+    while not recorded.exists() and time.monotonic() < end:
+        time.sleep(0.05)
+    helper = int(recorded.read_text())
+    try:
+        server.signal(signal.SIGTERM)
+        assert server.process.wait(timeout=10) == 0
+        end = time.monotonic() + 3
+        while _is_running(helper) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert not _is_running(helper)
+    finally:
+        if _is_running(helper):
+            os.kill(helper, signal.SIGKILL)
+    assert "Reload check abandoned: the server is stopping." in server.log()
+
+
 # -- the handler in front of granian's ---------------------------------------------------
 
 

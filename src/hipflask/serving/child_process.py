@@ -15,9 +15,10 @@ double fork that does) is out of reach: it runs on, as it would under any
 process manager that ends a process group.
 
 A serving process stopped during the check by ``SIGTERM`` or ``SIGINT``
-kills the group. One killed with ``SIGKILL`` runs nothing more: on Linux
-the child has asked to be killed with it (``PR_SET_PDEATHSIG``), but the
-helpers the app had started by then run on.
+kills the group, and so does a check abandoned (:class:`CheckAbandoned`): a
+reload's, when the server stops while it runs. One killed with ``SIGKILL``
+runs nothing more: on Linux the child has asked to be killed with it
+(``PR_SET_PDEATHSIG``), but the helpers the app had started by then run on.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import time
 from collections.abc import Iterator
 
 __all__ = [
+    "CheckAbandoned",
     "detach_child",
     "end_child",
     "end_group",
@@ -57,6 +59,15 @@ _GROUP_POLL_SECONDS = 0.02
 
 #: ``prctl`` option: the signal a process gets when its parent dies (``linux/prctl.h``).
 _PR_SET_PDEATHSIG = 1
+
+
+class CheckAbandoned(Exception):
+    """The wait for the checking child was given up on: the server is stopping.
+
+    Raised by :func:`wait_for_answer` once its ``abandon`` event is set, so
+    that a check running in a thread of its own (a reload's) ends its child
+    and the child's process group, as a ``SIGTERM`` does in the main thread.
+    """
 
 
 def detach_child(caller: int) -> None:  # pragma: no cover - runs in the forked child
@@ -231,20 +242,25 @@ def _signal_group(pgid: int, signum: int) -> bool:
     return True
 
 
-def wait_for_answer(reader: int, pid: int) -> tuple[bytes, int]:
+def wait_for_answer(
+    reader: int, pid: int, abandon: threading.Event | None = None
+) -> tuple[bytes, int]:
     """All the child wrote on ``reader``, and its exit code, once it has exited.
 
     The pipe's end of file is not enough: a process the app starts while
     loading (a ``multiprocessing`` helper, any ``fork``) inherits the pipe's
     write end and would keep the checks waiting for as long as it runs. So
     the child's exit ends the wait too, once what it wrote has been read.
-    The child is left for :func:`end_group` to reap.
+    The child is left for :func:`end_group` to reap. Once ``abandon`` is
+    set, :class:`CheckAbandoned` is raised instead.
     """
     answer = bytearray()
     code: int | None = None
     with selectors.DefaultSelector() as selector:
         selector.register(reader, selectors.EVENT_READ)
         while True:
+            if abandon is not None and abandon.is_set():
+                raise CheckAbandoned
             # Once the child is gone, only drain what is already in the pipe.
             if selector.select(0 if code is not None else _POLL_SECONDS):
                 chunk = os.read(reader, 65536)

@@ -55,6 +55,8 @@ from .child_process import terminate_raises
 from .child_process import wait_for_answer
 
 if TYPE_CHECKING:
+    import threading
+
     from ..core.app import Hipflask
 
 __all__ = [
@@ -176,7 +178,10 @@ def check_app(app: Hipflask, checks: StartupChecks) -> list[str] | None:
 
 
 def inspect_app(
-    load: Callable[[], tuple[Hipflask, str | None, str | None]], checks: StartupChecks
+    load: Callable[[], tuple[Hipflask, str | None, str | None]],
+    checks: StartupChecks,
+    *,
+    abandon: threading.Event | None = None,
 ) -> AppFacts:
     """Load the app with ``load`` and check it, in a child process; see the module docstring.
 
@@ -185,17 +190,18 @@ def inspect_app(
     the message it had there, as the hipflask class it is or derives from,
     with its attributes that are plain data (any other is ``None``: none of
     the app's objects comes back); any other error loading the app is
-    :class:`AppLoadFailed` with the child's traceback.
+    :class:`AppLoadFailed` with the child's traceback. Setting ``abandon``
+    ends the check (see :func:`in_child`).
     """
 
     def check() -> AppFacts:
         app, target, entry = load()
         return app_facts(app, checks, import_target=target, sys_path_entry=entry)
 
-    return in_child(check)
+    return in_child(check, abandon=abandon)
 
 
-def in_child(work: Callable[[], AppFacts]) -> AppFacts:
+def in_child(work: Callable[[], AppFacts], *, abandon: threading.Event | None = None) -> AppFacts:
     """``work()`` in a forked child: its result, or its error raised here.
 
     The child ends with :func:`os._exit` once the answer is written: no
@@ -208,6 +214,11 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     descriptors the child shares, or where these streams have none (click's
     ``CliRunner``), sent back with the answer. Where ``fork`` does not
     exist, ``work`` runs in this process.
+
+    Setting ``abandon`` (from another thread) ends the child and its
+    process group and raises
+    :class:`~hipflask.serving.child_process.CheckAbandoned` here: a check
+    run in a thread of its own gets no ``SIGTERM`` to stop it.
     """
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         return work()
@@ -237,11 +248,11 @@ def in_child(work: Callable[[], AppFacts]) -> AppFacts:
     try:
         with terminate_raises():
             try:
-                data, code = wait_for_answer(reader, pid)
+                data, code = wait_for_answer(reader, pid, abandon)
             except BaseException:
                 # Interrupted (Ctrl+C or a SIGTERM, neither of which the
-                # child gets in its own group): serve gives up, and the child
-                # must not go on loading the app, orphaned.
+                # child gets in its own group) or abandoned: serve gives up,
+                # and the child must not go on loading the app, orphaned.
                 end_child(pid)
                 raise
             end_group(pid)

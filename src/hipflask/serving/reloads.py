@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ..errors import HipflaskError
+from .child_process import CheckAbandoned
 from .inspection import inspect_app
 from .tls.context import make_server_context
 
@@ -55,6 +56,10 @@ __all__ = ["CheckedReload", "reload_logger"]
 
 #: Where reloads and refusals are reported, beside granian's own lines.
 _LOGGER_NAME = "hipflask.serving.reload"
+
+#: How long stopping the server waits for a check under way to end its child
+#: and the processes the app started (a ``SIGTERM``, a second's grace, ``SIGKILL``).
+_STOP_SECONDS = 5.0
 
 _REFUSED = (
     "Reload refused, the workers keep serving the code they loaded: what is on disk"
@@ -109,6 +114,8 @@ class CheckedReload:
         self._pending = False
         self._stopped = False
         self._main_pid: int | None = None
+        self._abandon = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def install(self) -> None:
         """Put this check in front of the ``SIGHUP`` handler granian installed.
@@ -127,9 +134,19 @@ class CheckedReload:
         signal.signal(signal.SIGHUP, self._requested)
 
     def stop(self) -> None:
-        """Hand no further signal to granian: the server is shutting down."""
+        """Hand no further signal to granian, and end a check under way: the server stops.
+
+        Left running, a check would be cut short by this process's exit: its
+        child dies with the thread that waits for it, and the processes the
+        app started while it loaded would run on, orphaned, with nothing
+        left to stop them.
+        """
         with self._lock:
             self._stopped = True
+            thread = self._thread
+        self._abandon.set()
+        if thread is not None:
+            thread.join(_STOP_SECONDS)
 
     def _requested(self, signum: int, frame: object) -> None:
         if os.getpid() != self._main_pid:
@@ -149,8 +166,9 @@ class CheckedReload:
                 self._pending = True
                 return
             self._running = True
-        thread = threading.Thread(target=self._check_loop, name="hipflask-reload-check")
-        thread.daemon = True
+            thread = threading.Thread(target=self._check_loop, name="hipflask-reload-check")
+            thread.daemon = True
+            self._thread = thread
         thread.start()
 
     def _check_loop(self) -> None:
@@ -171,7 +189,10 @@ class CheckedReload:
         try:
             if self._certificate is not None:
                 make_server_context(*self._certificate)
-            facts = inspect_app(self._load, self._checks)
+            facts = inspect_app(self._load, self._checks, abandon=self._abandon)
+        except CheckAbandoned:
+            log.info("Reload check abandoned: the server is stopping.")
+            return False
         except HipflaskError as exc:
             log.error(_REFUSED.format(reason=exc))
             return False
