@@ -460,6 +460,57 @@ def test_a_server_stopped_during_a_reload_check_ends_what_the_check_started(
     assert "Reload check abandoned: the server is stopping." in server.log()
 
 
+#: The first load (the start-up check) takes its time.
+SLOW_START_SITE = textwrap.dedent(
+    f"""
+    import time
+    from pathlib import Path
+
+    from hipflask import Hipflask
+
+    counter = Path(__file__).with_name("loads.txt")
+    with counter.open("a") as loads:
+        loads.write("x")
+    if len(counter.read_text()) == 1:
+        time.sleep(2)
+
+    app = Hipflask(__name__)
+    app.secret_key = {KEY!r}
+
+    @app.get("/")
+    def index():
+        return "v1"
+    """
+)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_sighup_during_the_start_up_checks_does_not_kill_the_server(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # A deploy's reload (or logrotate's) that comes while the server is still
+    # starting: the default action of SIGHUP would end it without a word.
+    # The workers about to start load the code on disk anyway.
+    (tmp_path / "shop.py").write_text(SLOW_START_SITE, encoding="utf-8")
+    command = _serve(hipflask, free_port, interface)
+    server = start_server(command, free_port, tmp_path, wait=False)
+    end = time.monotonic() + 10
+    while not (tmp_path / "loads.txt").exists() and time.monotonic() < end:
+        time.sleep(0.05)
+
+    server.signal(signal.SIGHUP)
+    server.wait_for_port()
+
+    server.wait_for_output("Started worker-1")
+    assert _answer(free_port) == "200 v1"
+    assert "SIGHUP during start-up" in server.log()
+
+
 # -- the handler in front of granian's ---------------------------------------------------
 
 

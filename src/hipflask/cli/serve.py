@@ -24,6 +24,7 @@ from ..serving.limits import ServerLimits
 from ..serving.production import INTERFACES
 from ..serving.production import check_certificate_files
 from ..serving.production import serve_app
+from ..serving.reloads import sighup_before_serving
 from .discovery import ScriptInfo
 from .discovery import debug_from_environment
 from .discovery import pass_script_info
@@ -225,6 +226,7 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
 )
 @click.option("--debug", is_flag=True, help="Refused: use 'hipflask run' for debug mode.")
 @pass_script_info
+@sighup_before_serving()
 def serve_command(
     info: ScriptInfo,
     host: str,

@@ -70,6 +70,7 @@ from .proxies import ProxyTrust
 from .redirect import start_redirector
 from .redirect import stop_process
 from .reloads import CheckedReload
+from .reloads import sighup_before_serving
 from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 from .shared_state import check_shared_state
@@ -413,6 +414,7 @@ def _load_for_check(
     return load_served_app(target, sys_path_entry), target, sys_path_entry
 
 
+@sighup_before_serving()
 def serve_app(
     target: str,
     *,

@@ -32,12 +32,14 @@ server rather than serve the app.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
     from ..core.app import Hipflask
     from .inspection import StartupChecks
 
-__all__ = ["CheckedReload", "reload_logger"]
+__all__ = ["CheckedReload", "reload_logger", "sighup_before_serving"]
 
 #: Where reloads and refusals are reported, beside granian's own lines.
 _LOGGER_NAME = "hipflask.serving.reload"
@@ -60,6 +62,11 @@ _LOGGER_NAME = "hipflask.serving.reload"
 #: How long stopping the server waits for a check under way to end its child
 #: and the processes the app started (a ``SIGTERM``, a second's grace, ``SIGKILL``).
 _STOP_SECONDS = 5.0
+
+_DURING_START_UP = (
+    "SIGHUP during start-up: nothing to reload, the workers about to start load the app"
+    " on disk and check it."
+)
 
 _REFUSED = (
     "Reload refused, the workers keep serving the code they loaded: what is on disk"
@@ -81,6 +88,36 @@ def reload_logger() -> logging.Logger:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     return logger
+
+
+@contextlib.contextmanager
+def sighup_before_serving() -> Iterator[None]:
+    """Until granian takes ``SIGHUP`` over, log it rather than die of it.
+
+    The default action of ``SIGHUP`` ends the process on the spot, with no
+    word and no clean-up, and ``hipflask serve`` takes a while to start (the
+    app loaded in a checking child, a certificate made): a reload asked for
+    then (a deploy, ``logrotate``) would stop the server instead. Nothing
+    needs reloading: the workers, not started yet, load the code on disk and
+    check it themselves. Only the default is replaced, in the main thread,
+    and it is put back on the way out.
+    """
+    if (
+        not hasattr(signal, "SIGHUP")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def starting(signum: int, frame: object) -> None:
+        reload_logger().info(_DURING_START_UP)
+
+    signal.signal(signal.SIGHUP, starting)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 _Load = Callable[[], "tuple[Hipflask, str | None, str | None]"]
