@@ -11,6 +11,7 @@ operator does (to the main process) and ask the server what it answers.
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import http.client
 import os
@@ -511,6 +512,59 @@ def test_a_sighup_during_the_start_up_checks_does_not_kill_the_server(
     assert "SIGHUP during start-up" in server.log()
 
 
+#: A view that keeps a request in flight, so that shutting down takes its time.
+SLOW_VIEW_SITE = textwrap.dedent(
+    f"""
+    import time
+    from pathlib import Path
+
+    from hipflask import Hipflask
+
+    with Path(__file__).with_name("loads.txt").open("a") as loads:
+        loads.write("x")
+
+    app = Hipflask(__name__)
+    app.secret_key = {KEY!r}
+
+    @app.get("/")
+    def index():
+        time.sleep(3)
+        return "v1"
+    """
+)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_sighup_while_the_server_shuts_down_checks_and_reloads_nothing(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # The workers are finishing their requests and no reload will follow:
+    # loading the app again (its import's side effects) and logging
+    # "reloading the workers" would both be for nothing.
+    (tmp_path / "shop.py").write_text(SLOW_VIEW_SITE, encoding="utf-8")
+    server = start_server(_serve(hipflask, free_port, interface), free_port, tmp_path)
+    server.wait_for_output("Started worker-1")
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        in_flight = pool.submit(_answer, free_port)
+        time.sleep(0.5)  # the request has reached the view
+        server.signal(signal.SIGTERM)
+        server.wait_for_output("Shutting down granian")
+        loads = (tmp_path / "loads.txt").read_text()
+        server.signal(signal.SIGHUP)
+        assert in_flight.result() == "200 v1"
+
+    assert server.process.wait(timeout=10) == 0
+    assert (tmp_path / "loads.txt").read_text() == loads
+    log = server.log()
+    assert "SIGHUP during shutdown" in log
+    assert "SIGHUP received" not in log
+
+
 # -- the handler in front of granian's ---------------------------------------------------
 
 
@@ -523,12 +577,14 @@ def _strong_app_after(seconds: float) -> tuple[Hipflask, str | None, str | None]
 
 @pytest.fixture
 def sighup_handler() -> Iterator[None]:
-    """Put back the process's ``SIGHUP`` handler after the test."""
-    previous = signal.getsignal(signal.SIGHUP)
+    """Put back the process's ``SIGHUP``, ``SIGINT`` and ``SIGTERM`` handlers after the test."""
+    signals = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGHUP, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def test_sighups_during_a_check_ask_for_one_more_check(sighup_handler: None) -> None:

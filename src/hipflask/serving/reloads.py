@@ -33,6 +33,7 @@ server rather than serve the app.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -67,6 +68,8 @@ _DURING_START_UP = (
     "SIGHUP during start-up: nothing to reload, the workers about to start load the app"
     " on disk and check it."
 )
+
+_DURING_SHUTDOWN = "SIGHUP during shutdown: nothing to reload, the server is stopping."
 
 _REFUSED = (
     "Reload refused, the workers keep serving the code they loaded: what is on disk"
@@ -111,13 +114,25 @@ def sighup_before_serving() -> Iterator[None]:
         return
 
     def starting(signum: int, frame: object) -> None:
-        reload_logger().info(_DURING_START_UP)
+        _log_from_handler(_DURING_START_UP)
 
     signal.signal(signal.SIGHUP, starting)
     try:
         yield
     finally:
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def _log_from_handler(message: str) -> None:
+    """Log ``message`` at ``INFO`` from a signal handler, in a thread of its own.
+
+    A handler runs in the main thread wherever that thread was interrupted,
+    possibly inside a write to the very stream the log goes to; writing
+    there again raises ("reentrant call"). A thread waits for the stream
+    instead.
+    """
+    thread = threading.Thread(target=reload_logger().info, args=(message,), daemon=True)
+    thread.start()
 
 
 _Load = Callable[[], "tuple[Hipflask, str | None, str | None]"]
@@ -160,6 +175,10 @@ class CheckedReload:
         Called from granian's ``on_startup`` hook, which runs after granian
         sets its signal handlers. Without a handler to pass the signal on to
         (no ``SIGHUP`` on this system, or none installed), nothing changes.
+        Granian's ``SIGTERM`` and ``SIGINT`` handlers get this one in front
+        too: from the moment the server starts shutting down (the workers
+        may take ``--shutdown-timeout`` to finish their requests), no
+        reload follows, so a check under way is abandoned and none starts.
         """
         if not hasattr(signal, "SIGHUP"):  # pragma: no cover - Windows
             return
@@ -169,6 +188,10 @@ class CheckedReload:
         self._reload = current
         self._main_pid = os.getpid()
         signal.signal(signal.SIGHUP, self._requested)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            interrupt = signal.getsignal(signum)
+            if callable(interrupt):
+                signal.signal(signum, functools.partial(self._interrupted, interrupt))
 
     def stop(self) -> None:
         """Hand no further signal to granian, and end a check under way: the server stops.
@@ -178,12 +201,21 @@ class CheckedReload:
         app started while it loaded would run on, orphaned, with nothing
         left to stop them.
         """
+        self._shut_down()
         with self._lock:
-            self._stopped = True
             thread = self._thread
-        self._abandon.set()
         if thread is not None:
             thread.join(_STOP_SECONDS)
+
+    def _shut_down(self) -> None:
+        with self._lock:
+            self._stopped = True
+        self._abandon.set()
+
+    def _interrupted(self, interrupt: Callable[[int, Any], Any], signum: int, frame: Any) -> None:
+        if os.getpid() == self._main_pid:
+            self._shut_down()
+        interrupt(signum, frame)
 
     def _requested(self, signum: int, frame: object) -> None:
         if os.getpid() != self._main_pid:
@@ -198,6 +230,7 @@ class CheckedReload:
         # files may have changed again since it began.
         with self._lock:
             if self._stopped:
+                _log_from_handler(_DURING_SHUTDOWN)
                 return
             if self._running:
                 self._pending = True
