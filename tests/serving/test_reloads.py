@@ -12,6 +12,7 @@ operator does (to the main process) and ask the server what it answers.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import signal
 import textwrap
@@ -351,6 +352,30 @@ def test_sighups_during_a_check_ask_for_one_more_check(sighup_handler: None) -> 
     time.sleep(1.0)  # a third reload would come by now
 
     assert reloads == [signal.SIGHUP, signal.SIGHUP]
+
+
+def test_a_sighup_during_a_check_is_logged(
+    sighup_handler: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing else shows that the signal was taken: a check that hangs (an
+    # import waiting on a database that does not answer) would swallow every
+    # later SIGHUP without a word.
+    signal.signal(signal.SIGHUP, lambda signum, frame: None)
+    checked = CheckedReload(functools.partial(_strong_app_after, 2.0), LOOPBACK)
+    checked.install()
+
+    with caplog.at_level(logging.INFO, logger="hipflask.serving.reload"):
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGHUP)
+        end = time.monotonic() + 5
+        while "SIGHUP during a check" not in caplog.text and time.monotonic() < end:
+            time.sleep(0.05)
+        checked.stop()
+
+    assert (
+        "SIGHUP during a check: the app on disk is checked again once this one ends." in caplog.text
+    )
 
 
 def test_no_reload_is_passed_on_once_the_server_stops(sighup_handler: None) -> None:

@@ -69,6 +69,8 @@ _DURING_START_UP = (
     " on disk and check it."
 )
 
+_DURING_CHECK = "SIGHUP during a check: the app on disk is checked again once this one ends."
+
 _DURING_SHUTDOWN = "SIGHUP during shutdown: nothing to reload, the server is stopping."
 
 _REFUSED = (
@@ -233,6 +235,10 @@ class CheckedReload:
                 _log_from_handler(_DURING_SHUTDOWN)
                 return
             if self._running:
+                # Logged: a check that hangs (an import waiting on a database)
+                # would otherwise swallow every later SIGHUP without a word.
+                if not self._pending:
+                    _log_from_handler(_DURING_CHECK)
                 self._pending = True
                 return
             self._running = True
