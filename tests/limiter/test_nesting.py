@@ -463,6 +463,35 @@ def test_apps_sharing_a_limiter_resolve_their_own_blueprints(protocol: str) -> N
                 shim.close()
 
 
+def test_apps_sharing_a_limiter_resolve_a_shared_child_under_their_own_parent(
+    protocol: str,
+) -> None:
+    limiter = Limiter(lambda: "client")
+    child = Blueprint("child", __name__)
+    child.add_url_rule("/v", "v", lambda: "ok")
+    strict, loose = Blueprint("strict", __name__), Blueprint("loose", __name__)
+    limiter.limit("1 per minute")(strict)
+    clients: list[Any] = []
+    for parent in (strict, loose):
+        parent.register_blueprint(child, url_prefix="/c")
+        app = Hipflask(__name__)
+        limiter.init_app(app)
+        # "api.child" is the same child in both apps, inside a different parent.
+        app.register_blueprint(parent, url_prefix="/api", name="api")
+        clients.append(app.test_client(protocol=protocol))
+    try:
+        # The loose app asks first: what its child inherits (nothing) must
+        # not be what the strict app's child gets.
+        assert statuses(clients[1], "/api/c/v", 3) == [200, 200, 200]
+        assert statuses(clients[0], "/api/c/v", 2) == [200, 429]
+        assert statuses(clients[1], "/api/c/v", 2) == [200, 200]
+    finally:
+        for client in clients:
+            shim = getattr(client, "_shim", None)
+            if shim is not None:
+                shim.close()
+
+
 def test_limits_for_lists_the_inherited_limits(app: Hipflask) -> None:
     limiter = Limiter(app, default_limits=["50 per minute"])
     parent, child, _grand = family()

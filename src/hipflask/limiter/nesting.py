@@ -44,18 +44,22 @@ __all__ = ["BlueprintRules", "Inherited"]
 class Inherited:
     """What the views of one registered blueprint get from it and its ancestors."""
 
-    __slots__ = ("blueprint", "generation", "lifted", "limits")
+    __slots__ = ("generation", "lifted", "limits", "registered")
 
     def __init__(
         self,
-        blueprint: Blueprint | None,
+        registered: Mapping[str, Blueprint] | None,
         lifted: ExemptionScope,
         limits: list[Limit],
         generation: int = 0,
     ) -> None:
-        #: The registered blueprint this was worked out for: another one put
-        #: under the same name (a second app) is worked out again.
-        self.blueprint = blueprint
+        #: The app's registered blueprints this was worked out from. Another
+        #: app sharing the limiter is worked out again: the same name there
+        #: may be another blueprint, or the same one inside another parent
+        #: (``name="api"`` given to a different blueprint in each app). An
+        #: app never gives a registered name to another blueprint, so within
+        #: one app the name alone says which blueprints it stands for.
+        self.registered = registered
         self.lifted = lifted
         self.limits = limits
         #: The declarations it was worked out from (see BlueprintRules).
@@ -111,11 +115,11 @@ class BlueprintRules:
         """
         if not name:
             return _NOTHING
-        blueprint = registered.get(name)
         found = self._resolved.get(name)
         generation = self._generation
-        if found is not None and found.blueprint is blueprint and found.generation == generation:
+        if found is not None and found.registered is registered and found.generation == generation:
             return found
+        blueprint = registered.get(name)
         if blueprint is None:
             return _NOTHING
         found = self._resolve(registered, name, blueprint, generation)
@@ -157,4 +161,4 @@ class BlueprintRules:
                 for limit in self.declared(each):
                     if not any(limit is known for known in limits):
                         limits.append(limit)
-        return Inherited(blueprint, lifted, limits, generation)
+        return Inherited(registered, lifted, limits, generation)
