@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import json
+import os
 import sys
 from decimal import Decimal
 from typing import Any
@@ -237,6 +238,26 @@ def test_a_control_character_in_a_value_does_not_break_the_xlsx_export(
 
     assert xlsx_cells(xlsx)[1][0] == ("Al\ufffdice\ufffd", "s")
     assert tablib.Dataset().load(ods.get_data(), format="ods")[0][0] == "Al\ufffdice\ufffd"
+
+
+@pytest.mark.parametrize("export_type", ["csv", "tsv", "html", "json", "yaml", "xlsx", "ods"])
+def test_an_undecodable_file_name_is_exported_as_a_replacement_character(
+    client: HipflaskClient, view: PersonView, export_type: str
+) -> None:
+    # A name read from the file system keeps its undecodable byte as a lone
+    # surrogate, which no UTF-8 file can hold: it must not fail the export.
+    view.rows[0].name = os.fsdecode(b"report-\xff.pdf")
+
+    response = client.get(f"/admin/person/export/{export_type}/")
+
+    assert response.status_code == 200
+    if export_type in ("xlsx", "ods"):
+        cells = [row[0] for row in tablib.Dataset().load(response.get_data(), format=export_type)]
+    elif export_type == "yaml":
+        cells = [record["Name"] for record in yaml.safe_load(response.get_data(as_text=True))]
+    else:
+        cells = [response.get_data(as_text=True)]
+    assert any("report-\ufffd.pdf" in cell for cell in cells)
 
 
 def test_export_settings_apply_to_every_format(client: HipflaskClient, view: PersonView) -> None:

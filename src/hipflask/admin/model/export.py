@@ -54,6 +54,7 @@ _VERBATIM_FORMATS = frozenset({"json", "yaml"})
 #: unreadable, so a record could break the whole export.
 _XML_FORMATS = frozenset({"xlsx", "ods"})
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: The formats' registered types. Looked up in ``mimetypes`` instead, some
 #: would depend on the Python version and the machine (YAML is
 #: ``application/octet-stream`` before Python 3.13).
@@ -87,12 +88,17 @@ def neutralise_csv_cell(value: Any) -> str:
 
 
 def _cell_text(value: Any) -> str:
-    """A cell's value as text, as Flask-Admin writes it (``None`` as an empty cell)."""
+    """A cell's value as text, as Flask-Admin writes it (``None`` as an empty cell).
+
+    A lone surrogate (the undecodable byte of a file name read from the
+    file system, kept by ``os.fsdecode``) becomes U+FFFD: no file in any
+    format can encode it, so one such value would fail the whole export.
+    """
     if value is None:
         return ""
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    return str(value)
+    return _SURROGATE.sub("\ufffd", str(value))
 
 
 def _is_finite_number(value: Any) -> bool:
