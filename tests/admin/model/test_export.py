@@ -260,6 +260,19 @@ def test_an_undecodable_file_name_is_exported_as_a_replacement_character(
     assert any("report-\ufffd.pdf" in cell for cell in cells)
 
 
+def test_data_a_format_cannot_hold_is_flashed_not_a_server_error(
+    client: HipflaskClient, view: PersonView
+) -> None:
+    # dBase field names hold 10 characters: tablib refuses the header.
+    view.export_types = [*view.export_types, "dbf"]
+    view._export_columns = [("name", "Name of the person"), ("age", "Age")]
+
+    response = client.get("/admin/person/export/dbf/")
+
+    assert response.headers["Location"] == "/admin/person/"
+    assert 'The "dbf" export could not be written.' in flashed_after(client, response)
+
+
 def test_export_settings_apply_to_every_format(client: HipflaskClient, view: PersonView) -> None:
     view.column_export_list = ("name", "age")
     view._export_columns = view.get_export_columns()

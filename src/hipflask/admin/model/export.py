@@ -203,6 +203,15 @@ class ExportMixin:
             # the administrator gets Flask-Admin's message, the log says which.
             current_app.logger.warning("Admin export %r refused: %s", export_type, exc)
             body = None
+        except ValueError as exc:
+            # The format cannot hold these data (dBase field names of more
+            # than 10 characters): a message and the list, not a 500 page.
+            current_app.logger.error("Admin export %r could not be written: %s", export_type, exc)
+            flash(
+                babel.gettext('The "%(type)s" export could not be written.', type=export_type),
+                "error",
+            )
+            return redirect(return_url)
         if not isinstance(body, (str, bytes)):
             # A format that makes an object rather than a file (tablib's "df").
             flash(
