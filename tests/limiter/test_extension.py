@@ -164,6 +164,45 @@ def test_a_limit_for_other_methods_leaves_the_defaults_on(app: Hipflask, client:
     assert [client.post("/x").status_code for _ in range(2)] == [200, 429]
 
 
+def test_a_head_request_counts_against_a_get_limit(app: Hipflask, client: Any) -> None:
+    # HEAD runs the GET view and answers with its status: uncounted, it would
+    # let a client guess a token in the URL (200 or 404) with no limit at all.
+    limiter = Limiter(app)
+    api = Blueprint("api", __name__)
+    reports = Blueprint("reports", __name__)
+
+    @app.get("/reset")
+    @limiter.limit("2 per minute", methods=["GET"])
+    def reset() -> str:
+        return "ok"
+
+    @reports.get("/r")
+    def report() -> str:
+        return "ok"
+
+    limiter.limit("2 per minute", methods=["GET"])(api)
+    api.register_blueprint(reports, url_prefix="/reports")
+    app.register_blueprint(api, url_prefix="/api")
+
+    for path in ("/reset", "/api/reports/r"):
+        assert [client.head(path).status_code for _ in range(3)] == [200, 200, 429]
+        assert client.get(path).status_code == 429
+
+
+def test_per_method_gives_head_the_get_budget(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.route("/items", methods=["GET", "POST"])
+    @limiter.limit("2 per minute", per_method=True)
+    def items() -> str:
+        return "ok"
+
+    assert [client.head("/items").status_code for _ in range(2)] == [200, 200]
+    assert client.get("/items").status_code == 429
+    # Other methods keep budgets of their own.
+    assert client.post("/items").status_code == 200
+
+
 def test_method_limit_beside_defaults_counts_them_once(app: Hipflask, client: Any) -> None:
     limiter = Limiter(app, default_limits=["3 per minute"])
 

@@ -197,9 +197,13 @@ class Limit:
         """Whether requests with ``method`` count against this declaration.
 
         One that does not (``methods=["POST"]`` on a GET) does not stand in
-        for the default limits either: they apply, as in Flask-Limiter.
+        for the default limits either: they apply, as in Flask-Limiter. A
+        ``HEAD`` counts as the ``GET`` it is answered by.
         """
-        return self.methods is None or method.lower() in self.methods
+        if self.methods is None:
+            return True
+        method = method.lower()
+        return method in self.methods or _counted_method(method) in self.methods
 
     def current_items(self) -> list[Any] | None:
         """The parsed limits for the current request; None when a callable gave no limit.
@@ -297,7 +301,7 @@ class Limit:
             scope = named if self.shared else f"{scope}:{named}"
         identifiers: tuple[str, ...] = (key, scope)
         if self.per_method:
-            identifiers = (*identifiers, method.lower())
+            identifiers = (*identifiers, _counted_method(method))
         if prefix:
             identifiers = (prefix, *identifiers)
         return identifiers
@@ -360,6 +364,19 @@ class MetaLimit(Limit):
     override_defaults: bool = field(default=True, init=False)
     # A meta limit has none of its own, as in Flask-Limiter.
     meta_limits: Sequence[str | Callable[[], str] | Limit] | None = field(default=None, init=False)
+
+
+def _counted_method(method: str) -> str:
+    """The method, lower case, whose budget a request with ``method`` draws from.
+
+    A ``HEAD`` runs the ``GET`` view and answers with its status and
+    headers: counted apart (Flask-Limiter matches ``methods=["GET"]`` and
+    keys ``per_method`` by the method as sent), it would be a second budget,
+    or none, for probing what the ``GET`` limit guards (a token in the URL,
+    200 or 404).
+    """
+    method = method.lower()
+    return "get" if method == "head" else method
 
 
 def as_limits(
