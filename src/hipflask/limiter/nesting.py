@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from .rules import Limit
 
-__all__ = ["BlueprintRules", "Inherited"]
+__all__ = ["NOTHING", "BlueprintRules", "Inherited"]
 
 
 class Inherited:
@@ -66,7 +66,8 @@ class Inherited:
         self.generation = generation
 
 
-_NOTHING = Inherited(None, ExemptionScope.NONE, [])
+#: What a request outside any blueprint, or in one the app lacks, gets.
+NOTHING = Inherited(None, ExemptionScope.NONE, [])
 
 
 class BlueprintRules:
@@ -114,14 +115,14 @@ class BlueprintRules:
         as in Flask-Limiter.
         """
         if not name:
-            return _NOTHING
+            return NOTHING
         found = self._resolved.get(name)
         generation = self._generation
         if found is not None and found.registered is registered and found.generation == generation:
             return found
         blueprint = registered.get(name)
         if blueprint is None:
-            return _NOTHING
+            return NOTHING
         found = self._resolve(registered, name, blueprint, generation)
         self._resolved[name] = found
         return found

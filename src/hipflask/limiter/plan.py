@@ -23,6 +23,7 @@ from hipflask.security.cors import is_preflight
 from hipflask.security.ratelimit import Hit
 
 from .declarations import view_name
+from .nesting import NOTHING
 from .rules import ExemptionScope
 from .rules import is_static_endpoint
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
     from .endpoints import EndpointLimits
     from .nesting import BlueprintRules
+    from .nesting import Inherited
     from .rules import Limit
 
 __all__ = ["LimiterPlan", "Plan"]
@@ -79,7 +81,11 @@ class LimiterPlan:
             return [], [], []
         hits: list[Hit] = []
         deferred: list[tuple[Hit, Callable[[Any], bool]]] = []
-        declared = self._declared(identity, list(req.blueprints), own=own, method=req.method)
+        # Worked out once for the whole plan: a dictionary lookup per request.
+        inherited = self._inherited(req.blueprints)
+        declared = self._declared(
+            identity, list(req.blueprints), own=own, method=req.method, inherited=inherited
+        )
         for limit, scope in declared:
             self._collect(limit, scope, hits, deferred)
         defaults = self._defaults
@@ -88,11 +94,15 @@ class LimiterPlan:
             # endpoint has just learnt, one learnt meanwhile by another
             # request) must not count them again.
             request_state().extensions[self._defaults_key] = True
-        return hits, deferred, self._meta_hits(req, identity)
+        return hits, deferred, self._meta_hits(req, identity, inherited)
 
-    def _meta_hits(self, req: Request, identity: str) -> list[Hit]:
+    def _meta_hits(
+        self, req: Request, identity: str, inherited: Inherited | None = None
+    ) -> list[Hit]:
         # ``identity``: the caller's, so the app's identifier runs once.
-        if not self._meta or ExemptionScope.META in self._lifted(identity, req.blueprints):
+        if not self._meta or ExemptionScope.META in self._lifted(
+            identity, req.blueprints, inherited
+        ):
             return []
         return [
             hit
@@ -100,7 +110,19 @@ class LimiterPlan:
             for hit in limit.hits(self._key_func, "meta", self._prefix)  # type: ignore[arg-type]
         ]
 
-    def _lifted(self, endpoint: str | None, blueprints: Sequence[str]) -> ExemptionScope:
+    def _inherited(self, blueprints: Sequence[str]) -> Inherited:
+        """What the request's innermost blueprint gets, its own and from its ancestors.
+
+        See :mod:`~hipflask.limiter.nesting`. Callers that need it more than
+        once in a request pass it on rather than look it up again.
+        """
+        if not blueprints:
+            return NOTHING
+        return self._blueprints.inherited(current_app.blueprints, blueprints[0])
+
+    def _lifted(
+        self, endpoint: str | None, blueprints: Sequence[str], inherited: Inherited | None = None
+    ) -> ExemptionScope:
         """The exemptions of a view and of its blueprint (its ancestors' with ``DESCENDENTS``)."""
         view = current_app.view_functions.get(endpoint) if endpoint else None
         lifted = (
@@ -108,9 +130,9 @@ class LimiterPlan:
             if view
             else ExemptionScope.NONE
         )
-        if blueprints:
-            lifted |= self._blueprints.inherited(current_app.blueprints, blueprints[0]).lifted
-        return lifted
+        if inherited is None:
+            inherited = self._inherited(blueprints)
+        return lifted | inherited.lifted
 
     def _declared(
         self,
@@ -119,6 +141,7 @@ class LimiterPlan:
         *,
         own: bool = True,
         method: str | None = None,
+        inherited: Inherited | None = None,
     ) -> list[tuple[Limit, str]]:
         """Flask-Limiter's precedence: application limits, then the view's own
         limits, else its blueprint's, else the defaults; exemptions lift the
@@ -136,7 +159,9 @@ class LimiterPlan:
         a view, and gets the blueprint's limits or the defaults, as in
         Flask-Limiter."""
         view = current_app.view_functions.get(endpoint) if endpoint else None
-        lifted = self._lifted(endpoint, blueprints)
+        if inherited is None:
+            inherited = self._inherited(blueprints)
+        lifted = self._lifted(endpoint, blueprints, inherited)
         declared: list[tuple[Limit, str]] = []
         if ExemptionScope.APPLICATION not in lifted:
             # The endpoint, as Flask-Limiter passes it: a callable scope reads
@@ -155,9 +180,9 @@ class LimiterPlan:
             # and the defaults, and count themselves where they are written.
             return declared
         own = own or not applies
-        beside = self._beside(written, blueprints)
+        beside = self._beside(written, blueprints, inherited)
         if not written:
-            written = self._blueprint_limits_of(blueprints)
+            written = inherited.limits
         # The blueprint's limits kept beside the view's own are the gate's,
         # as a blueprint's limits always are here.
         declared += [(limit, endpoint) for limit in beside]
@@ -174,17 +199,9 @@ class LimiterPlan:
             declared += [(limit, endpoint) for limit in self._defaults]
         return declared
 
-    def _blueprint_limits_of(self, blueprints: Sequence[str]) -> list[Limit]:
-        """The limits the innermost of ``blueprints`` has, its own and inherited.
-
-        See :mod:`~hipflask.limiter.nesting` for what a nested blueprint
-        inherits from its ancestors.
-        """
-        if not blueprints:
-            return []
-        return self._blueprints.inherited(current_app.blueprints, blueprints[0]).limits
-
-    def _beside(self, written: list[Limit], blueprints: Sequence[str]) -> list[Limit]:
+    def _beside(
+        self, written: list[Limit], blueprints: Sequence[str], inherited: Inherited | None = None
+    ) -> list[Limit]:
         """The blueprint's limits that still apply beside a view's own limits.
 
         ``override_defaults=False`` on every one of the view's limits keeps
@@ -196,7 +213,7 @@ class LimiterPlan:
         """
         if not written or any(limit.override_defaults for limit in written):
             return []
-        return self._blueprint_limits_of(blueprints)
+        return (self._inherited(blueprints) if inherited is None else inherited).limits
 
     @staticmethod
     def _applying(written: list[Limit], method: str | None) -> bool:
