@@ -12,12 +12,14 @@ from decimal import Decimal
 from typing import Any
 
 import openpyxl
+import pymysql
 import pytest
 import tablib
 import yaml
 from tests.admin.memory_backend import MemoryModelView
 from tests.admin.memory_backend import Person
 from tests.admin.memory_backend import people
+from tests.real_servers import mariadb_database
 
 from hipflask import Hipflask
 from hipflask.admin import Admin
@@ -271,6 +273,43 @@ def test_data_a_format_cannot_hold_is_flashed_not_a_server_error(
 
     assert response.headers["Location"] == "/admin/person/"
     assert 'The "dbf" export could not be written.' in flashed_after(client, response)
+
+
+def test_a_stored_backslash_cannot_end_a_string_of_the_sql_export_in_mariadb(
+    client: HipflaskClient, view: PersonView
+) -> None:
+    # tablib doubles quotes only; MariaDB and MySQL read a backslash as an
+    # escape, so "\\'" would end the string and run what follows when an
+    # administrator replays the export (mysql < export.sql).
+    payload = "\\', 1, 2); DROP TABLE victim; -- "
+    view.export_types = [*view.export_types, "sql"]
+    view.rows[0].name = payload
+
+    script = client.get("/admin/person/export/sql/").get_data(as_text=True)
+
+    with mariadb_database("admin_export") as url:
+        database = url.rpartition("/")[2].partition("?")[0]
+        conn = pymysql.connect(
+            host="127.0.0.1",
+            user="root",
+            password="",
+            database=database,
+            autocommit=True,
+            client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
+        )
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("CREATE TABLE export_table (Name TEXT, Age TEXT, Email TEXT)")
+                cursor.execute("CREATE TABLE victim (x INT)")
+                cursor.execute(script)
+                while cursor.nextset():
+                    pass
+                cursor.execute("SHOW TABLES LIKE 'victim'")
+                assert cursor.fetchall() == (("victim",),)
+                cursor.execute("SELECT Name FROM export_table")
+                assert cursor.fetchall()[0] == (payload,)
+        finally:
+            conn.close()
 
 
 def test_export_settings_apply_to_every_format(client: HipflaskClient, view: PersonView) -> None:

@@ -117,6 +117,14 @@ def _cell_writer(export_type: str) -> Callable[[Any], str]:
         return _cell_text
     if export_type in _XML_FORMATS:
         return lambda value: _XML_ILLEGAL.sub("\ufffd", neutralise_csv_cell(value))
+    if export_type == "sql":
+        # tablib's INSERT statements double quotes only. MySQL and MariaDB
+        # (by default) read a backslash as an escape, so a stored "\\'" would
+        # end the string and run what follows when the file is replayed.
+        # Doubled, it reads back as stored there; databases that follow the
+        # SQL standard (PostgreSQL, SQLite) keep both backslashes, a changed
+        # value but never an injected statement.
+        return lambda value: neutralise_csv_cell(value).replace("\\", "\\\\")
     return neutralise_csv_cell
 
 
