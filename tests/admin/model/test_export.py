@@ -86,6 +86,25 @@ def test_csv_export_is_an_attachment_with_formulas_neutralised(
     assert table[3][1] == "-3"
 
 
+def test_a_column_hidden_from_the_list_is_not_exported_unless_named(
+    client: HipflaskClient, view: PersonView
+) -> None:
+    # The list hides the column (a password hash, say): the export must not
+    # hand it to whoever can click Export.
+    view.column_exclude_list = ("email",)
+    view._export_columns = view.get_export_columns()
+
+    hidden = client.get("/admin/person/export/csv/").get_data(as_text=True)
+
+    assert hidden.splitlines()[0] == "Name,Age"
+    assert "alice@example.test" not in hidden
+    # Named for the export, it is exported.
+    view.column_export_list = ("name", "email")
+    view._export_columns = view.get_export_columns()
+    named = client.get("/admin/person/export/csv/").get_data(as_text=True)
+    assert named.splitlines()[:2] == ["Name,Email", "Alice,alice@example.test"]
+
+
 def test_csv_export_follows_the_lists_filters(client: HipflaskClient) -> None:
     listing = client.get("/admin/person/?flt0_0=27&sort=0&page=1").get_data(as_text=True)
     assert 'href="/admin/person/export/csv/?flt0_0=27&amp;sort=0"' in listing

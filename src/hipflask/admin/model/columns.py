@@ -66,10 +66,18 @@ class ColumnsMixin:
         )
 
     def get_export_columns(self) -> list[tuple[Any, str]]:
-        """The export's columns."""
+        """The export's columns: ``column_export_list``, else the list's.
+
+        The list's less ``column_exclude_list`` too, where Flask-Admin keeps
+        them: a column hidden from the list (a password hash) would otherwise
+        be in the file of anyone who may export. Named in
+        ``column_export_list``, a column is exported.
+        """
+        if self.column_export_list:
+            return self.get_column_names(self.column_export_list, self.column_export_exclude_list)
         return self.get_column_names(
-            self.column_export_list or self.column_list or self.scaffold_list_columns(),
-            self.column_export_exclude_list,
+            self.column_list or self.scaffold_list_columns(),
+            [*(self.column_exclude_list or ()), *(self.column_export_exclude_list or ())],
         )
 
     def get_sortable_columns(self) -> dict[Any, Any]:
