@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import threading
 import time
 
@@ -67,5 +68,31 @@ def test_an_async_view_after_a_fork_from_another_thread_still_wakes(
     response = client.get("/threaded")
 
     assert response.status_code == 200
+    assert response.data != b"lost"
+    assert float(response.data) < BOUND
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_async_views_on_a_loop_of_its_own(app: Hipflask) -> None:
+    # WSGI only: under ASGI the loop is the server's (the test client's runs
+    # in a thread a forked child does not have), and no bridge loop is made.
+    client = app.test_client(protocol="wsgi")
+    assert client.get("/ready").data == b"ready"
+
+    # The parent's thread has its loop; a child forked from this thread, as a
+    # multiprocessing worker is, serves an async view, and then the parent.
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's lines run in the forked process
+        code = 1
+        try:
+            signal.alarm(int(BOUND) * 2)  # a child that hangs ends all the same
+            response = client.get("/threaded")
+            code = 0 if response.status_code == 200 and response.data != b"lost" else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    response = client.get("/threaded")
+
+    assert os.waitstatus_to_exitcode(status) == 0
     assert response.data != b"lost"
     assert float(response.data) < BOUND

@@ -77,6 +77,20 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
     return holder.loop
 
 
+def _forget_inherited_loop() -> None:
+    """In a forked child: the forking thread makes a loop of its own when it needs one.
+
+    The inherited loop's epoll and self-pipe are the parent's too: used here,
+    it would take the parent's wake-ups and register the child's sockets in
+    the parent's epoll. It is dropped unclosed (see ``_ThreadLoop.__del__``).
+    """
+    vars(_local).pop("holder", None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_loop)
+
+
 def run_coroutine(awaitable: Awaitable[T]) -> T:
     """Run an awaitable to completion from sync code in this thread.
 
