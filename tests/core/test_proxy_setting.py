@@ -7,7 +7,10 @@ then only the entries the declared proxies wrote are believed.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix as WerkzeugProxyFix
 
 from hipflask import Hipflask
 from hipflask import request
@@ -125,3 +128,71 @@ def test_a_malformed_setting_is_a_configuration_error(
 
     with pytest.raises(ConfigurationError, match="PROXY_FIX"):
         client.get("/who")
+
+
+def test_werkzeug_proxy_fix_on_wsgi_app_applies_under_both_protocols(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Flask's deployment guide; under ASGI the middleware itself is never called.
+    app.wsgi_app = WerkzeugProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    seen = client.get("/who", headers=FORGED).json
+
+    assert seen == {
+        "addr": "10.6.6.6",
+        "scheme": "https",
+        "secure": True,
+        "host": "evil.example",
+        "url": "https://evil.example/who",
+    }
+
+
+def test_werkzeug_proxy_fix_defaults_leave_host_and_prefix_untrusted(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.wsgi_app = WerkzeugProxyFix(app.wsgi_app)  # type: ignore[method-assign]
+
+    seen = client.get("/who", headers=FORGED).json
+
+    assert seen["addr"] == "10.6.6.6"
+    assert seen["url"] == "https://localhost/who"
+
+
+def test_a_proxy_fix_inside_other_wsgi_middleware_is_found(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    class Outer:
+        def __init__(self, wrapped: Any) -> None:
+            self.app = wrapped
+
+        def __call__(self, environ: Any, start_response: Any) -> Any:
+            return self.app(environ, start_response)
+
+    app.wsgi_app = Outer(ProxyFix(app.wsgi_app, {"x_for": 1, "x_proto": 0}))  # type: ignore[method-assign]
+
+    seen = client.get("/who", headers=FORGED).json
+
+    assert seen["addr"] == "10.6.6.6"
+    assert seen["scheme"] == "http"
+
+
+def test_other_wsgi_middleware_trusts_no_forwarded_header(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    inner = app.wsgi_app
+    app.wsgi_app = lambda environ, start_response: inner(environ, start_response)  # type: ignore[method-assign]
+
+    seen = client.get("/who", headers=FORGED).json
+
+    assert seen["addr"] == "127.0.0.1"
+    assert seen["url"] == "http://localhost/who"
+
+
+def test_the_setting_wins_over_a_proxy_fix_on_wsgi_app_under_asgi(app: Hipflask) -> None:
+    app.config["PROXY_FIX"] = {"x_for": 1, "x_proto": 0}
+    app.wsgi_app = WerkzeugProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+
+    seen = app.test_client(protocol="asgi").get("/who", headers=FORGED).json
+
+    assert seen["addr"] == "10.6.6.6"
+    assert seen["scheme"] == "http"

@@ -112,6 +112,7 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
     if (
         type(raw) is not list
         or (proxy_fix is not None and proxy_fix is not False)
+        or "wsgi_app" in app.__dict__
         or _PRESERVE in scope
         or not cls._plain_init
         or overrides
@@ -124,9 +125,9 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
         or matcher.additions is None
         or matcher.additions != url_map.additions
     ):
-        # Headers to list, a proxy, a kept context, a request class of its
-        # own, or an app not served yet (its overrides unknown) or routed by
-        # the map.
+        # Headers to list, a proxy (or WSGI middleware that may declare
+        # one), a kept context, a request class of its own, or an app not
+        # served yet (its overrides unknown) or routed by the map.
         return await asgi.http(app, scope, receive, send)
     method = scope["method"]
     framing, credentials = scan_headers(raw)

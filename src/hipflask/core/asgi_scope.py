@@ -40,6 +40,7 @@ from .body import ClientGone
 from .body import RefusingStream
 from .body import exact_input
 from .body import receive_body
+from .wsgi_middleware import wsgi_middleware_trust
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -403,6 +404,12 @@ def trusted_scope(app: Hipflask, scope: Scope) -> Scope:
     proxy_fix = app.config.get("PROXY_FIX")
     if proxy_fix is not None and proxy_fix is not False:
         trust = serve.proxy_trust(app)
+        if trust is not None:
+            scope = apply_asgi(scope, trust)
+    elif "wsgi_app" in app.__dict__:
+        # ``app.wsgi_app = ProxyFix(app.wsgi_app)``, the Flask way, which
+        # ASGI requests never pass through.
+        trust = wsgi_middleware_trust(app)
         if trust is not None:
             scope = apply_asgi(scope, trust)
     if type(scope["headers"]) is not list:
