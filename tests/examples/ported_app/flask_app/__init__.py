@@ -9,6 +9,7 @@ from flask_principal import Identity
 from flask_principal import RoleNeed
 from flask_principal import UserNeed
 from flask_principal import identity_loaded
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import config
 from .extensions import cors
@@ -34,6 +35,9 @@ def create_app(config_name=None, **overrides):
     app.config.from_object(config[config_name or os.environ.get("APP_CONFIG", "default")])
     app.config.update(overrides)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+    if app.config["BEHIND_PROXY"]:
+        # nginx in front terminates TLS and sets X-Forwarded-For / -Proto.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
     db.init_app(app)
     migrate.init_app(app, db)

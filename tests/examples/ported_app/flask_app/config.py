@@ -40,6 +40,7 @@ class Config:
     CORS_ORIGINS = ["https://app.example.com"]
 
     TALISMAN_FORCE_HTTPS = True
+    BEHIND_PROXY = os.environ.get("BEHIND_PROXY", "0") == "1"
 
 
 class DevelopmentConfig(Config):

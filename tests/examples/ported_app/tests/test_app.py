@@ -127,3 +127,35 @@ def test_cli_db_current_on_a_fresh_database(make_app, tmp_path):
 def test_shell_context(app):
     context = app.make_shell_context()
     assert {"db", "User", "Post", "app", "g"} <= set(context)
+
+
+def test_behind_the_proxy_https_and_client_address(make_app):
+    app = make_app(BEHIND_PROXY=True, TALISMAN_FORCE_HTTPS=True, RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.1"}
+    response = client.get("/auth/login", headers=forwarded)
+    assert response.status_code == 200
+    assert "max-age=31556926" in response.headers["Strict-Transport-Security"]
+    assert client.get("/auth/login", headers={"X-Forwarded-For": "203.0.113.1"}).status_code == 302
+
+
+def test_behind_the_proxy_limits_count_per_client(make_app):
+    app = make_app(BEHIND_PROXY=True, RATELIMIT_ENABLED=True)
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+        for address, expected in (("203.0.113.1", 401), ("203.0.113.2", 401)):
+            for _ in range(5):
+                response = client.post(
+                    "/api/tokens",
+                    json={"username": "x", "password": "y"},
+                    headers={"X-Forwarded-For": address},
+                )
+                assert response.status_code == expected
+        last = client.post(
+            "/api/tokens",
+            json={"username": "x", "password": "y"},
+            headers={"X-Forwarded-For": "203.0.113.1"},
+        )
+        assert last.status_code == 429
+        db.drop_all()
