@@ -196,3 +196,17 @@ def test_the_setting_wins_over_a_proxy_fix_on_wsgi_app_under_asgi(app: Hipflask)
 
     assert seen["addr"] == "10.6.6.6"
     assert seen["scheme"] == "http"
+
+
+def test_a_wrapper_that_wraps_itself_trusts_nothing(app: Hipflask, client: HipflaskClient) -> None:
+    inner = app.wsgi_app
+
+    class Looping:
+        def __call__(self, environ: Any, start_response: Any) -> Any:
+            return inner(environ, start_response)
+
+    looping = Looping()
+    looping.app = looping  # type: ignore[attr-defined]
+    app.wsgi_app = looping  # type: ignore[method-assign]
+
+    assert client.get("/who", headers=FORGED).json["addr"] == "127.0.0.1"
