@@ -235,12 +235,15 @@ class LimiterDeclarations:
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
         """Lift default, application and meta limits (as ``flags`` say) from a view or a blueprint.
 
-        A view's own ``@limiter.limit`` and a blueprint's limits still apply:
-        exempting is about limits declared for everyone, not the ones
-        written for these views. A blueprint's exemption holds for the
-        blueprints registered inside it only with ``ExemptionScope.DESCENDENTS``;
-        ``ExemptionScope.ANCESTORS`` frees its views from the limits of the
-        blueprints it is registered inside (:mod:`~hipflask.limiter.nesting`).
+        An exempt view also loses the limits written on it, as in
+        Flask-Limiter (any flags but ``ExemptionScope.NONE``): a port that
+        exempts a limited view expects no limit there. Its blueprint's limits
+        still apply, and a blueprint's exemption keeps the blueprint's own
+        limits (the porting notes say why). A blueprint's exemption holds for
+        the blueprints registered inside it only with
+        ``ExemptionScope.DESCENDENTS``; ``ExemptionScope.ANCESTORS`` frees its
+        views from the limits of the blueprints it is registered inside
+        (:mod:`~hipflask.limiter.nesting`).
         """
 
         def decorator(target: Any) -> Any:

@@ -43,7 +43,8 @@ class _Found:
         self.view = view
         self.view_class = view_class
         self.own = own
-        self.by_method: dict[str | None, list[Limit]] = {}
+        # By method, and by whether the view function's own limits are in.
+        self.by_method: dict[tuple[str | None, bool], list[Limit]] = {}
 
 
 class EndpointLimits:
@@ -73,13 +74,16 @@ class EndpointLimits:
             func = getattr(func, "__wrapped__", None)
         return []
 
-    def written(self, endpoint: str, view: Any, method: str | None) -> list[Limit]:
+    def written(
+        self, endpoint: str, view: Any, method: str | None, *, own: bool = True
+    ) -> list[Limit]:
         """The limits written for ``view``'s requests with ``method`` (None: any method).
 
-        The view function's own, then those its class declares for the
-        method: on ``dispatch_request``, on the method's handler, and in
-        ``method_decorators``. Found once per endpoint; a view or class put
-        in place later (a test's replacement) is read again.
+        The view function's own (unless ``own`` is false: the view is
+        exempt, which drops them as in Flask-Limiter), then those its class
+        declares for the method: on ``dispatch_request``, on the method's
+        handler, and in ``method_decorators``. Found once per endpoint; a
+        view or class put in place later (a test's replacement) is read again.
         """
         if view is None:
             return []
@@ -88,15 +92,15 @@ class EndpointLimits:
         if found is None or found.view is not view or found.view_class is not view_class:
             found = _Found(view, view_class, self.carried(view))
             self._found[endpoint] = found
-        limits = found.by_method.get(method)
+        limits = found.by_method.get((method, own))
         if limits is None:
-            limits = list(found.own)
+            limits = list(found.own) if own else []
             if isinstance(view_class, type) and issubclass(view_class, View):
                 _add(limits, self._declared_by_class(view_class, method))
             # Kept for the handlers' methods only: the method is the
             # client's to choose, and each new one would be kept forever.
             if method is None or method.lower() in http_method_funcs:
-                found.by_method[method] = limits
+                found.by_method[method, own] = limits
         return limits
 
     def _declared_by_class(self, view_class: type[View], method: str | None) -> list[Limit]:

@@ -134,6 +134,20 @@ class LimiterPlan:
             inherited = self._inherited(blueprints)
         return lifted | inherited.lifted
 
+    def _keeps_own(self, view: Any) -> bool:
+        """Whether the limits written on ``view`` itself count: not when it is exempt.
+
+        ``@limiter.exempt`` on a view, with any flags but
+        ``ExemptionScope.NONE``, drops the view function's own
+        ``@limiter.limit`` (whichever decorator is above), as Flask-Limiter
+        does: the view then gets its blueprint's limits, else the defaults,
+        as a view without limits would, less what the flags lift. Limits on
+        a class's methods, in helpers and in ``with`` blocks still count.
+        """
+        if view is None or not self._exempt_views:
+            return True
+        return not self._exempt_views.get(view_name(view), ExemptionScope.NONE)
+
     def _declared(
         self,
         endpoint: str | None,
@@ -171,7 +185,7 @@ class LimiterPlan:
             declared += [(limit, endpoint or "") for limit in self._application]
         if not endpoint:
             return declared
-        written = self._endpoints.written(endpoint, view, method)
+        written = self._endpoints.written(endpoint, view, method, own=self._keeps_own(view))
         # By method only: a limit's callable may need what the view's
         # decorators set up (a verified JWT), so the gate does not call it.
         applies = any(method is None or limit.applies_to(method) for limit in written)
@@ -236,6 +250,12 @@ class LimiterPlan:
             # gate's application limits alone.
             return hits, deferred, []
         written: list[Limit] = getattr(wrapper, self._view_attr)
+        if self._exempt_views:
+            view = current_app.view_functions.get(scope)
+            if not self._keeps_own(view) and written is self._endpoints.carried(view):
+                # The exempt view's own limits, dropped (see _keeps_own): the
+                # gate counted what applies in their place.
+                return hits, deferred, []
         if self._counts_defaults(req, scope, written):
             # First, as Flask-Limiter counts them: of equal windows, the
             # default's is the one the headers describe.
@@ -268,7 +288,7 @@ class LimiterPlan:
         learnt here for the endpoint's next requests.
         """
         view = current_app.view_functions.get(scope)
-        registered = self._endpoints.written(scope, view, req.method)
+        registered = self._endpoints.written(scope, view, req.method, own=self._keeps_own(view))
         if any(limit.applies_to(req.method) for limit in registered):
             # Kept beside the view's limits, or in place of limits whose
             # callables gave none (read only now, after the decorators above).
