@@ -614,6 +614,8 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     ],
     "hipflask.security.redirects": ["is_safe_redirect_target", "safe_redirect"],
     "hipflask.stores": ["MemoryStore", "Store", "create_store"],
+    # flask_session.base, as Flask-Session's API reference documents it.
+    "hipflask.sessions.base": ["ServerSideSession", "ServerSideSessionInterface"],
     "hipflask.sessions.redis": ["RedisSessionInterface"],
     "hipflask.sessions.sqlalchemy": ["SqlAlchemySessionInterface"],
     "hipflask.sessions.filesystem": ["FileSystemSessionInterface"],
@@ -823,6 +825,7 @@ EXTENSION_MODULES = {
     "flask_limiter.errors": "hipflask.limiter.errors",
     "flask_limiter.constants": "hipflask.limiter.constants",
     "flask_limiter.contrib.util": "hipflask.limiter.contrib.util",
+    "flask_cors": "hipflask.cors",
 }
 
 #: The authentication extensions, whose functions and classes also take the same parameters.

@@ -12,8 +12,12 @@ from hipflask import Hipflask
 from hipflask import Response
 from hipflask import session
 from hipflask.errors import ConfigurationError
+from hipflask.sessions import Session
+from hipflask.sessions import base as sessions_base
 from hipflask.sessions.base import NullSession
 from hipflask.sessions.base import SecureCookieSession
+from hipflask.sessions.base import ServerSideSession
+from hipflask.sessions.base import ServerSideSessionInterface
 from hipflask.sessions.base import SessionInterface
 from hipflask.sessions.base import SessionMixin
 from hipflask.sessions.base import SessionUnavailableError
@@ -362,3 +366,40 @@ def test_interface_returning_none_gives_the_null_session(
     response = client.get("/read", headers={"X-No-Session": "1"})
     assert response.text == "NullSession None"
     assert interface.saved == 0
+
+
+def test_flask_sessions_server_side_classes_import_from_its_base_path(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Flask-Session documents them as flask_session.base.*: a port renames the path.
+    Session(app)
+    seen: list[object] = []
+
+    @app.get("/login")
+    def login() -> str:
+        seen.append(session._get_current_object())  # type: ignore[attr-defined]
+        session["user"] = "ann"
+        return "ok"
+
+    @app.get("/rotate")
+    def rotate() -> str:
+        app.session_interface.regenerate(session)  # type: ignore[attr-defined]
+        return session["user"]  # type: ignore[no-any-return]
+
+    client.get("/login")
+    before = client.get_cookie("session")
+    rotated = client.get("/rotate")
+
+    assert isinstance(app.session_interface, ServerSideSessionInterface)
+    assert isinstance(seen[0], ServerSideSession)
+    assert before is not None
+    assert rotated.get_data(as_text=True) == "ann"
+    after = client.get_cookie("session")
+    assert after is not None
+    assert after.value != before.value
+
+
+def test_the_base_path_names_no_other_server_side_class() -> None:
+    with pytest.raises(AttributeError, match="RedisSessionInterface"):
+        getattr(sessions_base, "RedisSessionInterface")  # noqa: B009
+    assert {"ServerSideSession", "ServerSideSessionInterface"} <= set(dir(sessions_base))

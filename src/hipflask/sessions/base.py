@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     from ..wrappers.request import Request
     from ..wrappers.response import Response
+    from .server import ServerSideSession as ServerSideSession
+    from .server import ServerSideSessionInterface as ServerSideSessionInterface
 
 # Plain names, not ``from`` imports, so that their method calls compile as
 # method calls (see hipflask.contexts.globals).
@@ -436,10 +438,30 @@ def untouched(session: SessionMixin) -> None:
             session.accessed = False
 
 
+# Flask-Session documents its server-side classes under ``flask_session.base``,
+# and ports import them from there. They live in .server, which imports this
+# module: loaded on first use, and an app on cookie sessions never loads them.
+_SERVER_SIDE = ("ServerSideSession", "ServerSideSessionInterface")
+
 __all__ = [
     "NullSession",
     "SecureCookieSession",
     "SessionInterface",
     "SessionMixin",
     "SessionUnavailableError",
+    *_SERVER_SIDE,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SERVER_SIDE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import server
+
+    value = getattr(server, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SERVER_SIDE})
