@@ -127,8 +127,8 @@ def test_export_is_refused_when_not_enabled(client: HipflaskClient, view: Person
     ("value", "expected"),
     [
         ("=1+1", "'=1+1"),
-        ("+1", "'+1"),
-        ("-1", "'-1"),
+        ("+1+1", "'+1+1"),
+        ("-1+A1", "'-1+A1"),
         ("@x", "'@x"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
@@ -141,7 +141,9 @@ def test_export_is_refused_when_not_enabled(client: HipflaskClient, view: Person
         (Decimal("-1.50"), "-1.50"),
         (float("-inf"), "'-inf"),
         (Decimal("-Infinity"), "'-Infinity"),
-        ("-5", "'-5"),
+        # A text that is a plain number is one for a spreadsheet too: no formula.
+        ("-5", "-5"),
+        ("+1", "+1"),
     ],
 )
 def test_neutralise_csv_cell(value: Any, expected: str) -> None:
