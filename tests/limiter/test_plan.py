@@ -17,6 +17,8 @@ from hipflask import Hipflask
 from hipflask.limiter import ExemptionScope
 from hipflask.limiter import Limiter
 from hipflask.limiter.util import get_remote_address
+from hipflask.restful import Api
+from hipflask.restful import Resource
 from hipflask.views import MethodView
 
 #: More than any limit here: "every request let through".
@@ -206,3 +208,76 @@ def test_limits_for_lists_no_route_limit_for_an_exempt_view(app: Hipflask) -> No
         kinds = [kind for kind, _limit, _scope in limiter.limits_for("view")]
 
     assert kinds == ["default"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        pytest.param(None, DEFAULT, id="bare"),
+        pytest.param(ExemptionScope.DEFAULT, DEFAULT, id="DEFAULT"),
+        pytest.param(ExemptionScope.APPLICATION, DEFAULT, id="APPLICATION"),
+        pytest.param(ExemptionScope.NONE, OWN, id="NONE"),
+    ],
+)
+@pytest.mark.parametrize("exempt_above", [True, False], ids=["exempt-above", "limit-above"])
+def test_an_exempt_method_drops_its_own_limit_and_lifts_nothing_else(
+    app: Hipflask, client: Any, flags: ExemptionScope | None, expected: int, exempt_above: bool
+) -> None:
+    # As in Flask-Limiter: the method's limit is gone, and the defaults count
+    # in its place whatever the flags, which belong to views and blueprints.
+    limiter = limiter_for(app)
+    exempt = exemption(limiter, flags)
+    limit = limiter.limit(f"{OWN}/minute")
+
+    def get(self: Any) -> str:
+        return "ok"
+
+    handler = exempt(limit(get)) if exempt_above else limit(exempt(get))
+    items = type("Items", (MethodView,), {"get": handler})
+    app.add_url_rule("/", view_func=items.as_view("items"))
+
+    assert let_through(client, "/") == expected
+
+
+def test_a_method_exempted_after_a_request_drops_its_limit_from_then_on(
+    app: Hipflask, client: Any
+) -> None:
+    limiter = limiter_for(app)
+
+    class Items(MethodView):
+        @limiter.limit(f"{OWN}/minute")
+        def get(self) -> str:
+            return "ok"
+
+    app.add_url_rule("/", view_func=Items.as_view("items"))
+    assert client.get("/").status_code == 200
+    limiter.exempt(Items.get)
+
+    assert let_through(client, "/") == DEFAULT
+
+
+def test_an_exempt_resource_method_drops_the_limits_of_its_method_decorators(
+    app: Hipflask, client: Any
+) -> None:
+    # No application limits: the two resources' requests do not share a budget.
+    limiter = Limiter(get_remote_address, app=app, default_limits=[f"{DEFAULT}/minute"])
+
+    class Exempt(Resource):
+        method_decorators = [limiter.limit(f"{OWN}/minute")]  # noqa: RUF012
+
+        @limiter.exempt
+        def get(self) -> dict[str, int]:
+            return {"ok": 1}
+
+    class Limited(Resource):
+        method_decorators = [limiter.limit(f"{OWN}/minute")]  # noqa: RUF012
+
+        def get(self) -> dict[str, int]:
+            return {"ok": 1}
+
+    api = Api(app)
+    api.add_resource(Exempt, "/exempt")
+    api.add_resource(Limited, "/limited")
+
+    assert let_through(client, "/limited") == OWN
+    assert let_through(client, "/exempt") == DEFAULT

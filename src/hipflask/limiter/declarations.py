@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from hipflask.wrappers.request import Request
     from hipflask.wrappers.response import Response
 
+    from .endpoints import EndpointLimits
     from .nesting import BlueprintRules
     from .plan import Plan
     from .rules import RequestLimit
@@ -71,6 +72,7 @@ class LimiterDeclarations:
     _store: RateLimitStore | None
     _headers_enabled: bool
     _view_attr: str
+    _endpoints: EndpointLimits
     _blueprints: BlueprintRules
     _exempt_views: dict[str, ExemptionScope]
     _request_filters: list[Callable[[], bool]]
@@ -251,6 +253,8 @@ class LimiterDeclarations:
                 self._blueprints.exempt(target.name, flags)
             else:
                 self._exempt_views[view_name(target)] = flags
+                # What the views and classes declare is read again with it.
+                self._endpoints.forget()
             return target
 
         return decorator if obj is None else decorator(obj)

@@ -52,14 +52,22 @@ class EndpointLimits:
 
     ``attr`` is the attribute a decorated function keeps the limiter's
     limits under; ``limit_of`` gives the limit a ``method_decorators`` entry
-    declares (a ``limiter.limit(...)`` not yet applied), or None.
+    declares (a ``limiter.limit(...)`` not yet applied), or None;
+    ``is_exempt`` tells a function ``@limiter.exempt`` was put on, whose own
+    limits count for nothing, as in Flask-Limiter.
     """
 
-    __slots__ = ("_attr", "_found", "_limit_of", "_replaced")
+    __slots__ = ("_attr", "_found", "_is_exempt", "_limit_of", "_replaced")
 
-    def __init__(self, attr: str, limit_of: Callable[[Any], Limit | None]) -> None:
+    def __init__(
+        self,
+        attr: str,
+        limit_of: Callable[[Any], Limit | None],
+        is_exempt: Callable[[Any], bool],
+    ) -> None:
         self._attr = attr
         self._limit_of = limit_of
+        self._is_exempt = is_exempt
         self._found: dict[str, _Found] = {}
         # (endpoint, method) pairs whose requests met a limit that replaces
         # the defaults outside anything the view or its class declares.
@@ -73,6 +81,10 @@ class EndpointLimits:
                 return limits  # type: ignore[no-any-return]
             func = getattr(func, "__wrapped__", None)
         return []
+
+    def forget(self) -> None:
+        """Read every endpoint's view and class again: an exemption was declared."""
+        self._found.clear()
 
     def written(
         self, endpoint: str, view: Any, method: str | None, *, own: bool = True
@@ -104,10 +116,13 @@ class EndpointLimits:
         return limits
 
     def _declared_by_class(self, view_class: type[View], method: str | None) -> list[Limit]:
-        limits = list(self.carried(view_class.dispatch_request))
-        if issubclass(view_class, MethodView):
-            for handler in _handlers(view_class, method):
-                _add(limits, self.carried(handler))
+        limits = list(self._carried_unless_exempt(view_class.dispatch_request))
+        handlers = _handlers(view_class, method) if issubclass(view_class, MethodView) else []
+        for handler in handlers:
+            _add(limits, self._carried_unless_exempt(handler))
+        if handlers and all(self._is_exempt(handler) for handler in handlers):
+            # The limits below wrap the exempt handler at each request.
+            return limits
         # Flask-RESTful's ``Resource`` applies these to the handler on each
         # request: a list for every method, a mapping by lower-case method.
         decorators: Any = getattr(view_class, "method_decorators", None) or ()
@@ -121,6 +136,9 @@ class EndpointLimits:
             if declared is not None:
                 _add(limits, [declared])
         return limits
+
+    def _carried_unless_exempt(self, func: Any) -> list[Limit]:
+        return [] if self._is_exempt(func) else self.carried(func)
 
     def met(self, endpoint: str, view: Any, method: str, limits: Iterable[Limit]) -> bool:
         """Note ``limits``, written outside the view and its class, met in a request.

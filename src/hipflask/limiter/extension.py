@@ -173,7 +173,7 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
         # Where a decorated view keeps this limiter's limits: on the function
         # itself, so each app made by a factory has its own declarations.
         self._view_attr = f"_hipflask_limits_{id(self):x}"
-        self._endpoints = EndpointLimits(self._view_attr, self._limit_in)
+        self._endpoints = EndpointLimits(self._view_attr, self._limit_in, self._is_exempt)
         if app is not None:
             self.init_app(app)
 

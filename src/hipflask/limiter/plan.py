@@ -135,18 +135,23 @@ class LimiterPlan:
         return lifted | inherited.lifted
 
     def _keeps_own(self, view: Any) -> bool:
-        """Whether the limits written on ``view`` itself count: not when it is exempt.
+        """Whether the limits written on ``view`` itself count: not when it is exempt."""
+        return view is None or not self._is_exempt(view)
 
-        ``@limiter.exempt`` on a view, with any flags but
-        ``ExemptionScope.NONE``, drops the view function's own
-        ``@limiter.limit`` (whichever decorator is above), as Flask-Limiter
-        does: the view then gets its blueprint's limits, else the defaults,
-        as a view without limits would, less what the flags lift. Limits on
-        a class's methods, in helpers and in ``with`` blocks still count.
+    def _is_exempt(self, func: Any) -> bool:
+        """Whether ``@limiter.exempt`` is on ``func``, so its own limits count for nothing.
+
+        With any flags but ``ExemptionScope.NONE``, as in Flask-Limiter, and
+        whichever decorator is above: the limits written on an exempt view
+        function (a class's ``decorators`` included) or on an exempt method
+        of a class-based view. The view then gets its blueprint's limits,
+        else the defaults, as a view without limits would, less what a
+        view's flags lift (a method's lift nothing else). Limits on other
+        methods, in helpers and in ``with`` blocks still count.
         """
-        if view is None or not self._exempt_views:
-            return True
-        return not self._exempt_views.get(view_name(view), ExemptionScope.NONE)
+        if not self._exempt_views:
+            return False
+        return bool(self._exempt_views.get(view_name(func), ExemptionScope.NONE))
 
     def _declared(
         self,
@@ -250,12 +255,10 @@ class LimiterPlan:
             # gate's application limits alone.
             return hits, deferred, []
         written: list[Limit] = getattr(wrapper, self._view_attr)
-        if self._exempt_views:
-            view = current_app.view_functions.get(scope)
-            if not self._keeps_own(view) and written is self._endpoints.carried(view):
-                # The exempt view's own limits, dropped (see _keeps_own): the
-                # gate counted what applies in their place.
-                return hits, deferred, []
+        if self._is_exempt(wrapper):
+            # Written on an exempt view or method, dropped (see _is_exempt):
+            # the gate counted what applies in their place.
+            return hits, deferred, []
         if self._counts_defaults(req, scope, written):
             # First, as Flask-Limiter counts them: of equal windows, the
             # default's is the one the headers describe.
