@@ -180,6 +180,37 @@ def test_sqlalchemy_sessions_in_a_bind_of_their_own(tmp_path: Path, protocol: st
         client._shim._run(app.session_interface.store.aclose())
 
 
+def test_an_app_factory_builds_two_apps_on_one_db_object(tmp_path: Path, protocol: str) -> None:
+    # Flask-Session's own backend fails on the second app: "Table 'sessions'
+    # is already defined for this MetaData instance".
+    db = SQLAlchemy()
+    extension = Session()
+
+    def create_app(name: str) -> Hipflask:
+        app = make_app(
+            tmp_path / name,
+            SESSION_TYPE="sqlalchemy",
+            SESSION_SQLALCHEMY=db,
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / name}.db",
+        )
+        db.init_app(app)
+        extension.init_app(app)
+        with app.app_context():
+            db.create_all()
+        return app
+
+    apps = [create_app("first"), create_app("second")]
+    assert list(db.metadata.tables) == ["hipflask_sessions"]
+    for app, user in zip(apps, ("ann", "bob"), strict=True):
+        client = app.test_client(protocol=protocol)
+        client.get(f"/login/{user}")
+        assert client.get("/whoami").json == {"user": user}
+        if protocol == "asgi":
+            client._shim._run(app.session_interface.store.aclose())
+        with app.app_context():
+            db.engine.dispose()
+
+
 def test_sqlalchemy_sessions_need_the_database(tmp_path: Path) -> None:
     app = make_app(tmp_path, SESSION_TYPE="sqlalchemy")
     with pytest.raises(ConfigurationError, match="SQLAlchemy"):
