@@ -9,6 +9,10 @@
 * ``"sqlalchemy"``: a table in the app's ``hipflask.db`` database
   (``SESSION_SQLALCHEMY``, ``SESSION_SQLALCHEMY_TABLE``,
   ``SESSION_SQLALCHEMY_BIND_KEY``).
+
+Flask-Session's ``memcached``, ``mongodb`` and ``dynamodb`` types are refused
+here, with the reason (:mod:`hipflask.sessions.unsupported`), not at the
+first request.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from .server import MemorySessionInterface
 from .server import RedisSessionInterface
 from .server import ServerSideSessionInterface
 from .server import SqlAlchemySessionInterface
+from .unsupported import REASONS
+from .unsupported import refuse
 
 if TYPE_CHECKING:
     from ..stores import Store
@@ -67,6 +73,8 @@ class Session:
         config.setdefault("SESSION_SQLALCHEMY_BIND_KEY", None)
         config.setdefault("SESSION_FILE_DIR", os.path.join(app.instance_path, "sessions"))
         kind = str(config["SESSION_TYPE"] or "memory").lower()
+        if kind in REASONS:
+            raise refuse(f"SESSION_TYPE {config['SESSION_TYPE']!r}", kind)
         if kind not in _TYPES:
             raise ConfigurationError(
                 f"SESSION_TYPE {config['SESSION_TYPE']!r} is not supported; use one of"
