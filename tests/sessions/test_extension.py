@@ -219,7 +219,7 @@ def test_sqlalchemy_sessions_need_the_database(tmp_path: Path) -> None:
 
 def test_an_unknown_type_names_the_supported_ones(tmp_path: Path) -> None:
     app = make_app(tmp_path, SESSION_TYPE="couchdb")
-    with pytest.raises(ConfigurationError, match="'redis'"):
+    with pytest.raises(ConfigurationError, match=r"'redis'.*'cachelib'"):
         Session(app)
 
 

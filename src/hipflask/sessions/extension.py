@@ -8,7 +8,9 @@
 * ``"redis"``: ``SESSION_REDIS``, a redis-py client or a URL;
 * ``"sqlalchemy"``: a table in the app's ``hipflask.db`` database
   (``SESSION_SQLALCHEMY``, ``SESSION_SQLALCHEMY_TABLE``,
-  ``SESSION_SQLALCHEMY_BIND_KEY``).
+  ``SESSION_SQLALCHEMY_BIND_KEY``);
+* ``"cachelib"``: the store above that keeps the data where the cachelib
+  cache in ``SESSION_CACHELIB`` would (:mod:`hipflask.sessions.cachelib_stores`).
 
 Flask-Session's ``memcached``, ``mongodb`` and ``dynamodb`` types are refused
 here, with the reason (:mod:`hipflask.sessions.unsupported`), not at the
@@ -23,6 +25,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..stores import create_store
+from .cachelib_stores import cachelib_store
 from .server import FileSystemSessionInterface
 from .server import MemorySessionInterface
 from .server import RedisSessionInterface
@@ -34,7 +37,7 @@ from .unsupported import refuse
 if TYPE_CHECKING:
     from ..stores import Store
 
-_TYPES = ("memory", "filesystem", "redis", "sqlalchemy")
+_TYPES = ("memory", "filesystem", "redis", "sqlalchemy", "cachelib")
 
 
 class Session:
@@ -71,7 +74,7 @@ class Session:
         config.setdefault("SESSION_SQLALCHEMY", None)
         config.setdefault("SESSION_SQLALCHEMY_TABLE", "hipflask_sessions")
         config.setdefault("SESSION_SQLALCHEMY_BIND_KEY", None)
-        config.setdefault("SESSION_FILE_DIR", os.path.join(app.instance_path, "sessions"))
+        config.setdefault("SESSION_CACHELIB", None)
         kind = str(config["SESSION_TYPE"] or "memory").lower()
         if kind in REASONS:
             raise refuse(f"SESSION_TYPE {config['SESSION_TYPE']!r}", kind)
@@ -104,6 +107,9 @@ def _memory(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterfa
 def _filesystem(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterface]]:
     from ..stores.filesystem import FileSystemStore
 
+    # Defaulted here, not for every type: for "cachelib" an unset
+    # SESSION_FILE_DIR means "the cache's directory, not named yet".
+    app.config.setdefault("SESSION_FILE_DIR", os.path.join(app.instance_path, "sessions"))
     mode = int(app.config.get("SESSION_FILE_MODE", 0o600))
     store = FileSystemStore(str(app.config["SESSION_FILE_DIR"]), prefix=prefix, mode=mode)
     return store, FileSystemSessionInterface
@@ -152,6 +158,7 @@ _STORES = {
     "filesystem": _filesystem,
     "redis": _redis,
     "sqlalchemy": _sqlalchemy,
+    "cachelib": cachelib_store,
 }
 
 
