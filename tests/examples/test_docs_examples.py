@@ -81,3 +81,15 @@ def test_the_talisman_example_sets_its_headers(protocol: str) -> None:
 def test_the_cli_testing_example_runs_the_routes_command() -> None:
     namespace = block_containing("testing.rst", "hipflask.cli.cli")
     namespace["test_routes_command"](Hipflask("docs_example"))
+
+
+def test_the_cachelib_session_example_keeps_files_in_the_cache_directory(
+    protocol: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    namespace = block_containing("sessions.rst", "FileSystemCache(cache_dir=")
+    app = namespace["app"]
+    client = app.test_client(protocol=protocol)
+    assert client.get("/visit").json == {"visits": 1}
+    assert client.get("/visit").json == {"visits": 2}
+    assert app.session_interface.store.directory == str(tmp_path / "flask_session")
