@@ -71,9 +71,10 @@ def cachelib_store(app: Any, prefix: str) -> _Choice:
     cachelib = _cachelib()
     if cachelib is None or not isinstance(cache, cachelib.BaseCache):
         raise ConfigurationError(
-            f"SESSION_CACHELIB must be a cachelib cache, not {type(cache).__name__!r}."
-            " For a store of your own, subclass SessionInterface and assign it to"
-            " app.session_interface."
+            f"SESSION_CACHELIB must be a cachelib cache (FileSystemCache, RedisCache,"
+            f" SimpleCache), not {type(cache).__name__!r}; or drop it and set SESSION_TYPE"
+            " to 'filesystem', 'redis' or 'sqlalchemy'. For a store of your own, subclass"
+            " SessionInterface and assign it to app.session_interface."
         )
     name = type(cache).__name__
     if isinstance(cache, cachelib.FileSystemCache):
