@@ -179,7 +179,7 @@ def test_underscore_names_cannot_add_to_a_proxys_headers(app: Hipflask) -> None:
 
 
 def test_long_header_names_are_not_kept(front: BufferedWSGI) -> None:
-    from hipflask.serving import buffering
+    from hipflask.core import wsgi_front as buffering
 
     name = b"x-" + b"n" * 200
     _drive(front, http_scope("/host", headers=[(name, b"1")]))

@@ -1,0 +1,417 @@
+"""WSGI behind a body-buffering ASGI front: how a WSGI app is served from an event loop.
+
+A WSGI view reads the body from the connection in its own thread. Under a
+server that runs WSGI apps in a fixed pool of threads, each client that
+sends its body slowly (a byte a second) holds one thread for as long as it
+likes; a handful of them stop the whole site. And servers report a body cut
+short or a broken chunk as the end of the stream, so the view cannot tell a
+truncated body from a whole one.
+
+:class:`BufferedWSGI` answers both: it is an ASGI application, run on
+granian's event loop, that reads each request body in full first (bounded by
+``MAX_CONTENT_LENGTH``, timed by ``BODY_READ_TIMEOUT`` and ``BODY_MIN_RATE``,
+refused when incomplete), and only then takes a thread from its pool to call
+the WSGI app with the complete body. A body too large or cut short is answered
+by the app too, with a body stream that raises the refusal when read, so its
+error handlers and headers apply as when it is served directly; framing that
+contradicts itself and a client too slow are refused here, finally.
+
+A slow client costs a coroutine, never a thread. The app is called through
+its WSGI entry point, so middleware installed on ``app.wsgi_app`` runs as
+under any WSGI server. ``hipflask serve`` runs WSGI apps behind it, and the
+ASGI adapter serves through it the requests of an app whose ``wsgi_app``
+carries WSGI middleware (see :mod:`hipflask.core.wsgi_middleware`). It
+lives in the core, beside the adapters, for that second use; the serving
+tools keep their import path (:mod:`hipflask.serving.buffering`).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from collections.abc import Iterable
+from typing import IO
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import cast
+
+from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..wrappers.framing import conflicting_headers
+from ..wrappers.framing import declared_length
+from ..wrappers.repeated import content_type_refusal
+from .body import BODY_INCOMPLETE
+from .body import BodyTimeouts
+from .body import ClientGone
+from .body import RefusingStream
+from .body import receive_body
+from .disconnect import ClientLink
+from .handoff import GONE
+from .handoff import ThreadRunner
+from .sending import SlowReader
+from .sending import StreamSender
+from .sending import send_body
+from .sending import send_timeout
+from .wsgi import PRESERVE_CONTEXT_KEY
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ..typing import Receive
+    from ..typing import Scope
+    from ..typing import Send
+
+__all__ = ["BufferedWSGI"]
+
+_log = logging.getLogger("hipflask.serving")
+_DONE: Any = object()
+_REFUSAL_HEADERS = [
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"connection", b"close"),
+]
+
+
+class _StartResponse:
+    """Collects what the app passes to ``start_response``."""
+
+    __slots__ = ("headers", "status")
+
+    def __init__(self) -> None:
+        self.status = 500
+        self.headers: list[tuple[bytes, bytes]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        self.status = int(status.split(" ", 1)[0])
+        self.headers = [
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+        ]
+        return _no_write
+
+
+def _no_write(data: bytes) -> None:
+    raise RuntimeError("The write() callable of start_response is not supported; return the body.")
+
+
+#: Header name (as sent) -> its environ key and framing kind, for the names
+#: seen so far. Bounded in entries and in name length, since clients choose
+#: the names.
+_NAMES: dict[bytes, tuple[str, int]] = {}
+_NAMES_MAX = 1024
+_NAME_CACHED_UP_TO = 64
+#: Framing kinds, decided by the header's own name (``content_length`` is
+#: not ``Content-Length``, though both would be the environ's CONTENT_LENGTH).
+_OTHER, _HOST, _LENGTH, _ENCODING, _TYPE, _DROPPED = range(6)
+_KINDS = {
+    b"host": _HOST,
+    b"content-length": _LENGTH,
+    b"transfer-encoding": _ENCODING,
+    b"content-type": _TYPE,
+}
+#: Environ keys the app does not get from the client: the body is complete
+#: before the app runs and its length is known, so the framing the client
+#: used is not the app's business (and would contradict it).
+_FRAMING = frozenset({"CONTENT_LENGTH", "TRANSFER_ENCODING"})
+
+
+def _name(raw_name: bytes) -> tuple[str, int]:
+    lowered = raw_name.lower()
+    name = lowered.decode("latin-1").upper().replace("-", "_")
+    key = name if name in _FRAMING or name == "CONTENT_TYPE" else f"HTTP_{name}"
+    # A name with an underscore would share its environ key with the dashed
+    # one (``x_forwarded_for`` and ``X-Forwarded-For``), letting a client
+    # add to a header a proxy sets: dropped, as gunicorn and Werkzeug's
+    # server drop it.
+    known = (key, _DROPPED if b"_" in lowered else _KINDS.get(lowered, _OTHER))
+    # (With underscores dropped, only the dashed names reach the environ
+    # keys the framing checks read.)
+    if len(raw_name) <= _NAME_CACHED_UP_TO and len(_NAMES) < _NAMES_MAX:
+        _NAMES[raw_name] = known
+    return known
+
+
+class _Head:
+    """What one pass over a request's headers finds: its environ entries and framing."""
+
+    __slots__ = ("encodings", "headers", "hosts", "lengths", "types")
+
+    def __init__(self, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
+        headers: dict[str, str] = {}
+        lengths: list[str] = []
+        encodings: list[str] = []
+        hosts: list[str] = []
+        types: list[str] = []
+        names = _NAMES
+        for raw_name, raw_value in raw_headers:
+            known = names.get(raw_name)
+            key, kind = known if known is not None else _name(raw_name)
+            if kind == _DROPPED:
+                continue
+            value = raw_value.decode("latin-1")
+            if kind:
+                if kind == _HOST:
+                    hosts.append(value)
+                elif kind == _LENGTH:
+                    lengths.append(value)
+                elif kind == _ENCODING:
+                    encodings.append(value)
+                else:
+                    types.append(value)
+            if key in _FRAMING:
+                continue
+            previous = headers.get(key)
+            if previous is not None:
+                # Cookies are one list, joined as RFC 6265 says (and as the
+                # ASGI adapter joins them): a comma would glue two together.
+                value = f"{previous}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
+            headers[key] = value
+        self.headers = headers
+        self.lengths = lengths
+        self.encodings = encodings
+        self.hosts = hosts
+        self.types = types
+
+
+def _environ(scope: Scope, head: _Head, body: IO[bytes], size: int) -> dict[str, Any]:
+    server = scope.get("server") or ("localhost", None)
+    scheme = scope.get("scheme", "http")
+    port = server[1] if server[1] is not None else (443 if scheme == "https" else 80)
+    root_path: str = scope.get("root_path", "")
+    path: str = scope["path"]
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": root_path if root_path.isascii() else root_path.encode().decode("latin-1"),
+        "PATH_INFO": (
+            path if path.isascii() else path.encode("utf-8", "surrogateescape").decode("latin-1")
+        ),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "SERVER_SOFTWARE": "hipflask",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": body,
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    if size:
+        environ["CONTENT_LENGTH"] = str(size)
+    preserve = scope.get(PRESERVE_CONTEXT_KEY)
+    if preserve is not None:
+        # A test client keeping the request context (``with client:``)
+        # under ASGI: the WSGI adapter keeps it the same way.
+        environ[PRESERVE_CONTEXT_KEY] = preserve
+    environ.update(head.headers)
+    return environ
+
+
+class BufferedWSGI:
+    """An ASGI application that buffers each body, then calls ``wsgi_app`` in a thread.
+
+    :param wsgi_app: the WSGI callable (a hipflask app, with its middleware).
+    :param config: where ``MAX_CONTENT_LENGTH``, ``BODY_READ_TIMEOUT`` and
+        ``BODY_MIN_RATE`` are read; the app's config.
+    :param threads: the most threads that run the WSGI app at once (bodies never
+        hold them, and more than one start only while a call blocks), or the
+        runner to share: an app serving ASGI through its own WSGI middleware
+        passes its pool, so that its ``ASGI_THREAD_POOL_SIZE`` bound and its shutdown
+        at the end of the lifespan cover these calls too.
+    """
+
+    def __init__(self, wsgi_app: Any, config: dict[str, Any], threads: int | ThreadRunner) -> None:
+        self.wsgi_app = wsgi_app
+        self.config = config
+        # The cheap hand-off of sync views under ASGI: one queue, results
+        # delivered to the loop in batches, threads added only for calls
+        # that block (see hipflask.core.handoff).
+        self.threads = threads if isinstance(threads, ThreadRunner) else ThreadRunner(threads)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "websocket":
+            await receive()
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        if kind != "http":
+            return
+        head = _Head(scope["headers"])
+        try:
+            body, size = await self._read(head, receive)
+        except ClientGone:
+            await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
+            return
+        except HTTPException as exc:
+            # Framing that contradicts itself, or a client too slow: final,
+            # answered here. Handing such a request to the app would trust
+            # every WSGI app mounted under it to refuse it too.
+            await _refuse(send, exc)
+            return
+        except _BodyRefused as refusal:
+            # Too large or cut short: refused when the app reads the body,
+            # as under any WSGI server, so the app answers (its error
+            # handlers, security headers and JSON errors apply).
+            await self._run(
+                refusal.environ(scope, head), send, receive=receive, close=True, refused=True
+            )
+            return
+        try:
+            await self._run(_environ(scope, head, body, size), send, receive=receive)
+        finally:
+            body.close()
+
+    async def _read(self, head: _Head, receive: Receive) -> tuple[IO[bytes], int]:
+        lengths = head.lengths
+        encodings = head.encodings
+        hosts = head.hosts
+        if not lengths and not encodings and (len(hosts) < 2 and "," not in (hosts or ("",))[0]):
+            # No body and at most one plain Host: nothing can disagree.
+            return io.BytesIO(), 0
+        reason = conflicting_headers(lengths, hosts, encodings)
+        if reason is not None:
+            raise BadRequest(reason)
+        if not lengths and not encodings:
+            return io.BytesIO(), 0
+        reason = content_type_refusal(",".join(head.types))
+        if reason is not None:
+            raise BadRequest(reason)
+        length = declared_length(lengths)
+        limit: int | None = self.config.get("MAX_CONTENT_LENGTH")
+        if limit is not None and length is not None and length > limit:
+            raise _BodyRefused(RequestEntityTooLarge(), length)
+        try:
+            buffer, size = await receive_body(
+                receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(self.config)
+            )
+        except RequestEntityTooLarge as exc:
+            raise _BodyRefused(exc, length or (limit or 0) + 1) from None
+        except BadRequest as exc:
+            # Shorter than its Content-Length: refused when read, as under
+            # a WSGI server, so a view that never reads it answers the same.
+            raise _BodyRefused(exc, length) from None
+        return (buffer if buffer is not None else io.BytesIO()), size
+
+    async def _run(
+        self,
+        environ: dict[str, Any],
+        send: Send,
+        *,
+        receive: Receive,
+        close: bool = False,
+        refused: bool = False,
+    ) -> None:
+        # Watched only if it waits for a thread (see ThreadRunner.run_for_client),
+        # and for a streamed answer; never for a body refused unread, which a
+        # watcher would make the server ask for.
+        link = ClientLink(receive, watchable=not refused)
+        try:
+            await self._answer(environ, send, link, close)
+        finally:
+            link.close()
+
+    async def _answer(
+        self, environ: dict[str, Any], send: Send, link: ClientLink, close: bool
+    ) -> None:
+        threads = self.threads
+        start = _StartResponse()
+        called = await threads.run_for_client(link, _call, self.wsgi_app, environ, start)
+        if called is GONE:
+            # Its client left while it waited for a thread: not run.
+            await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
+            return
+        result, first, chunks = called
+        headers = start.headers
+        if close:
+            # The body was not read to its end: the connection cannot carry
+            # another request.
+            headers = [*headers, (b"connection", b"close")]
+        timeout = send_timeout(self.config)
+        try:
+            await send({"type": "http.response.start", "status": start.status, "headers": headers})
+            if chunks is None:
+                # A large body goes in timed pieces (see hipflask.core.sending).
+                await send_body(send, first, timeout)
+                return
+            # A stream may never end (server-sent events): once its client
+            # has left, it is stopped at its next chunk and closed below.
+            stream = StreamSender(send, link, timeout)
+            if first:
+                await stream.chunk(first)
+            while True:
+                # One chunk per trip: a client that reads slowly holds the
+                # connection, not a thread.
+                chunk = await threads.run(next, chunks, _DONE)
+                if chunk is _DONE:
+                    break
+                if stream.gone:
+                    return
+                if chunk:
+                    await stream.chunk(chunk)
+            await send({"type": "http.response.body", "body": b""})
+        except SlowReader:
+            _log.info("Stopped sending a response its client did not read in time.")
+        finally:
+            closer = getattr(result, "close", None)
+            if closer is not None:
+                await threads.run_always(closer)
+
+
+class _BodyRefused(Exception):
+    """A body the front will not hand over, and the environ that tells the app so.
+
+    The app gets a body stream that raises the refusal when read, and a
+    length, so that it reads (and meets the refusal) rather than take the
+    request for one without a body.
+    """
+
+    def __init__(self, error: HTTPException, length: int | None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.length = length
+
+    def environ(self, scope: Scope, head: _Head) -> dict[str, Any]:
+        # A raw stream, which is what IO[bytes] stands for here.
+        environ = _environ(scope, head, cast("IO[bytes]", RefusingStream(self.error)), 0)
+        environ["CONTENT_LENGTH"] = str(self.length or 1)
+        return environ
+
+
+def _call(
+    wsgi_app: Any, environ: dict[str, Any], start: _StartResponse
+) -> tuple[Iterable[bytes], bytes, Iterator[bytes] | None]:
+    """Call the app and take its first chunk (which is when ``start_response`` must be done)."""
+    result = wsgi_app(environ, start)
+    if isinstance(result, list):
+        return result, b"".join(result), None
+    chunks = iter(result)
+    first: bytes = next(chunks, b"")
+    return result, first, chunks
+
+
+async def _refuse(send: Send, error: HTTPException, quiet: bool = False) -> None:
+    code = error.code or 400
+    body = f"{code} {error.name}: {error.description}\n".encode()
+    try:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": code,
+                "headers": [*_REFUSAL_HEADERS, (b"content-length", str(len(body)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+    except Exception:
+        # The client is gone; there is no one left to answer.
+        if not quiet:
+            _log.debug("Could not send the %s refusal: the client left.", code)
