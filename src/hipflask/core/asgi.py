@@ -41,6 +41,7 @@ from .sending import SlowReader
 from .sending import StreamSender
 from .sending import send_body
 from .sending import send_timeout
+from .wsgi_middleware import wsgi_front
 
 if TYPE_CHECKING:
     from ..typing import Receive
@@ -82,6 +83,9 @@ async def _lifespan(app: Hipflask, receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if "wsgi_app" in app.__dict__:
+                # Decided (and logged) at startup rather than at the first request.
+                wsgi_front(app)
             try:
                 await serve.serving_hooks(app, starting=True)
             except Exception as exc:
@@ -107,8 +111,14 @@ async def http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> Non
     It hands here, before making it, a request it does not cover (a proxy to
     trust, a test client keeping the context, a request class of its own,
     an app not served yet, one routed by Werkzeug's map), and a routed one
-    to :func:`respond`.
+    to :func:`respond`. An app with WSGI middleware on ``app.wsgi_app`` is
+    served through it (see :mod:`hipflask.core.wsgi_middleware`).
     """
+    if "wsgi_app" in app.__dict__:
+        front = wsgi_front(app)
+        if front is not None:
+            await front(scope, receive, send)
+            return
     scope = trusted_scope(app, scope)
     framing, credentials = scan_headers(scope["headers"])
     body: Callable[[Request], IO[bytes]]

@@ -125,8 +125,8 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
         or matcher.additions is None
         or matcher.additions != url_map.additions
     ):
-        # Headers to list, a proxy (or WSGI middleware that may declare
-        # one), a kept context, a request class of its own, or an app not
+        # Headers to list, a proxy, WSGI middleware (served through it, or
+        # a ProxyFix declaring a proxy), a kept context, a request class of its own, or an app not
         # served yet (its overrides unknown) or routed by the map.
         return await asgi.http(app, scope, receive, send)
     method = scope["method"]

@@ -1,19 +1,35 @@
-"""The proxy trust that ASGI requests take from a ``ProxyFix`` installed on ``app.wsgi_app``.
+"""ASGI requests and the WSGI middleware installed on ``app.wsgi_app``.
 
-Flask's deployment guide tells every app behind nginx to write
-``app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)``. WSGI
-middleware sees WSGI requests only, so the same app served over ASGI (by
-uvicorn, or by its test suite under ``HIPFLASK_TEST_PROTOCOL=asgi``) would
-silently see the proxy's address and plain ``http``: every client shares
-the proxy's rate-limit bucket, session protection compares the wrong
-address, and an HTTPS redirect loops. The ASGI adapter therefore applies
-the trust such a middleware declares, as if it were the ``PROXY_FIX``
-setting, which wins when both are given. Other WSGI middleware is not
-applied to ASGI requests (see the ASGI and WSGI page of the documentation).
+Flask apps install middleware the Flask way, ``app.wsgi_app =
+Middleware(app.wsgi_app)``: an address allowlist, Werkzeug's
+``DispatcherMiddleware`` mounting other apps under a prefix, request-id or
+logging middleware, ``ProxyFix``. Such middleware sees WSGI requests only,
+so the same app served over ASGI (by uvicorn, or by its test suite under
+``HIPFLASK_TEST_PROTOCOL=asgi``) would silently skip it: an allowlist that
+lets everyone in, a site whose mounted apps answer 404.
+
+The ASGI adapter therefore serves the ``http`` requests of such an app
+through ``app.wsgi_app``, behind :class:`~hipflask.core.wsgi_front.BufferedWSGI`
+(the front ``hipflask serve`` runs WSGI apps behind): the body is read on
+the event loop first, bounded and timed, then the middleware chain runs in
+a worker thread with the app's own WSGI entry point at its end, and the
+response is streamed back. Lifespan stays native.
+
+One chain keeps the native path: ``ProxyFix`` wrappers alone (Flask's
+deployment guide puts one on every app behind nginx), which change nothing
+but the trust given to forwarded headers. The ASGI adapter applies the
+trust such a middleware declares, as if it were the ``PROXY_FIX`` setting,
+which wins when both are given.
+
+What an app has installed is decided at its first ASGI request or lifespan
+startup, and again only when ``app.wsgi_app`` is replaced: an app without
+middleware pays nothing per request, and one with it a dictionary lookup
+and an identity comparison.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -21,15 +37,63 @@ from werkzeug.middleware.proxy_fix import ProxyFix as WerkzeugProxyFix
 
 from ..security.proxies import ProxyFix
 from ..security.proxies import ProxyTrust
+from .wsgi_front import BufferedWSGI
 
 if TYPE_CHECKING:
     from .app import Hipflask
 
-__all__ = ["wsgi_middleware_trust"]
+__all__ = ["wsgi_front", "wsgi_middleware_trust"]
+
+_log = logging.getLogger("hipflask.serving")
 
 #: How many wrappers deep to look: middleware stacks are a handful deep, and
 #: a wrapper whose ``app`` points back at itself must not loop forever.
 _MAX_DEPTH = 32
+
+
+def wsgi_front(app: Hipflask) -> BufferedWSGI | None:
+    """The front serving ASGI ``http`` requests through ``app.wsgi_app``, or ``None``.
+
+    ``None`` means the native ASGI path: ``wsgi_app`` not replaced, or
+    replaced by ``ProxyFix`` wrappers only. Worked out once per installed
+    ``wsgi_app``, when it is first seen, and logged then: a deployment
+    should know that its ASGI requests run in worker threads, and why.
+    """
+    installed = app.__dict__.get("wsgi_app")
+    if installed is None:
+        return None
+    known = app._wsgi_front
+    if known is not None and known[0] is installed:
+        return known[1]
+    front = None
+    if not _is_proxy_fix_chain(app, installed):
+        # The app's thread pool: its size setting bounds these calls, and
+        # the lifespan's shutdown stops its threads.
+        front = BufferedWSGI(installed, app.config, app._threads)
+        _log.info(
+            "ASGI requests to %r run through the WSGI middleware %r installed on"
+            " app.wsgi_app, in worker threads. To serve them natively on the event"
+            " loop, wrap app.asgi_app with ASGI middleware instead.",
+            app.name,
+            installed,
+        )
+    app._wsgi_front = (installed, front)
+    return front
+
+
+def _is_proxy_fix_chain(app: Hipflask, wrapper: Any) -> bool:
+    """Whether ``wrapper`` is ``ProxyFix`` wrappers around the app's own ``wsgi_app``."""
+    for _ in range(_MAX_DEPTH):
+        if isinstance(wrapper, WerkzeugProxyFix | ProxyFix):
+            wrapper = wrapper.app
+            continue
+        # The bound method the app had before any middleware; a subclass
+        # overriding wsgi_app is still the app's own entry point.
+        return (
+            getattr(wrapper, "__self__", None) is app
+            and getattr(wrapper, "__func__", None) is type(app).wsgi_app
+        )
+    return False
 
 
 def wsgi_middleware_trust(app: Hipflask) -> ProxyTrust | None:
