@@ -342,3 +342,43 @@ def test_asgi_middleware_runs_outside_the_wsgi_middleware(with_request_id: Hipfl
     assert b"both" in connection.body
     lifespan(with_request_id)
     assert seen == ["http", "lifespan"]
+
+
+# -- the proxy setting, and bodies the front refuses ----------------------------------
+
+
+def test_the_proxy_setting_is_applied_once_behind_other_middleware(
+    with_request_id: Hipflask, client: HipflaskClient
+) -> None:
+    with_request_id.config["PROXY_FIX"] = {"x_for": 1, "x_prefix": 1}
+    forwarded = {"X-Forwarded-For": "192.0.2.1, 192.0.2.2", "X-Forwarded-Prefix": "/p"}
+    seen = client.get("/", headers=forwarded).json
+    assert seen["addr"] == "192.0.2.2"
+    assert (seen["script_name"], seen["url"]) == ("/p", "/p/")
+
+
+def test_a_client_that_leaves_mid_body_never_reaches_the_middleware(
+    app: Hipflask,
+) -> None:
+    calls: list[str] = []
+    inner = app.wsgi_app
+
+    def counting(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        calls.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = counting  # type: ignore[method-assign]
+    headers = [(b"content-type", b"text/plain"), (b"content-length", b"10")]
+    part = {"type": "http.request", "body": b"12345", "more_body": True}
+    serve(app, http_scope("/echo", "POST", headers), part, {"type": "http.disconnect"})
+    assert calls == []
+
+
+def test_a_body_that_stops_arriving_is_timed_out_before_a_thread_is_taken(
+    with_request_id: Hipflask,
+) -> None:
+    with_request_id.config.update(BODY_READ_TIMEOUT=0.2, BODY_MIN_RATE=0)
+    headers = [(b"content-type", b"text/plain"), (b"content-length", b"10")]
+    part = {"type": "http.request", "body": b"12345", "more_body": True}
+    connection = serve(with_request_id, http_scope("/echo", "POST", headers), part)
+    assert connection.status == 408
