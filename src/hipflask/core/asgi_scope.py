@@ -407,8 +407,9 @@ def trusted_scope(app: Hipflask, scope: Scope) -> Scope:
         if trust is not None:
             scope = apply_asgi(scope, trust)
     elif "wsgi_app" in app.__dict__:
-        # ``app.wsgi_app = ProxyFix(app.wsgi_app)``, the Flask way, which
-        # ASGI requests never pass through.
+        # ``app.wsgi_app = ProxyFix(app.wsgi_app)``, the Flask way: ProxyFix
+        # alone keeps the native path, so its trust is applied here (other
+        # middleware serves the request itself, see wsgi_middleware).
         trust = wsgi_middleware_trust(app)
         if trust is not None:
             scope = apply_asgi(scope, trust)
