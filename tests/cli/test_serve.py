@@ -426,6 +426,26 @@ def test_repeatable_options_come_from_the_plural_variable(
     assert served[0]["proxy"] == {"x_for": 1, "x_proto": 1, "peers": ("10.0.0.0/8",)}
 
 
+def test_the_check_timeout_reaches_the_server_from_the_option_or_the_environment(
+    served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = serve("--check-timeout", "7.5")
+    monkeypatch.setenv("HIPFLASK_SERVE_CHECK_TIMEOUT", "12")
+    from_environment = serve()
+
+    assert result.exit_code == 0, result.output
+    assert from_environment.exit_code == 0, from_environment.output
+    assert [call["check_timeout"] for call in served] == [7.5, 12.0]
+
+
+def test_a_check_timeout_of_zero_is_a_usage_error(served: list[dict[str, Any]]) -> None:
+    result = serve("--check-timeout", "0")
+
+    assert result.exit_code == 2
+    assert "--check-timeout" in result.output
+    assert served == []
+
+
 def test_a_port_in_use_is_reported_before_any_banner(write_module: WriteModule) -> None:
     # The real serve_app: its checks run before the banner, so the command
     # does not announce a site it then fails to start.

@@ -280,3 +280,25 @@ def test_a_child_whose_caller_died_as_it_was_forked_does_not_load_the_app(
     with pytest.raises(AppLoadFailed, match="exit status 1"):
         in_child(load)
     assert not loaded.exists()
+
+
+def test_a_child_past_its_time_limit_is_killed_with_what_it_started(tmp_path: Path) -> None:
+    # An import waiting on a network call that never answers.
+    recorded = tmp_path / "helper.pid"
+
+    def hang() -> AppFacts:
+        helper = subprocess.Popen(SLEEPER)
+        recorded.write_text(str(helper.pid))
+        time.sleep(30)
+        raise AssertionError("not reached")
+
+    started = time.monotonic()
+    with pytest.raises(child_process.CheckTimedOut, match=r"longer than 0\.5 seconds"):
+        in_child(hang, timeout=0.5)
+
+    assert time.monotonic() - started < 5
+    helper = int(recorded.read_text())
+    end = time.monotonic() + 5
+    while not _has_ended(helper) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert _has_ended(helper)

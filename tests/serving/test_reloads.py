@@ -397,3 +397,64 @@ def test_without_a_handler_to_pass_on_sighup_is_left_alone(sighup_handler: None)
     CheckedReload(functools.partial(_strong_app_after, 0), LOOPBACK).install()
 
     assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+
+
+def _counted_app(counter: Path) -> tuple[Hipflask, str | None, str | None]:
+    # In the checking child: the first check passes slowly, any later one is refused.
+    with counter.open("a") as loads:
+        loads.write("x")
+    app = Hipflask("shop")
+    if len(counter.read_text()) == 1:
+        time.sleep(0.5)
+        app.secret_key = KEY
+    else:
+        app.secret_key = "changeme"
+    return app, None, None
+
+
+def test_a_refusal_after_a_passed_check_says_that_reload_goes_ahead(
+    tmp_path: Path, sighup_handler: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The SIGHUP during the first check asks for a second one, which fails:
+    # the reload the first one handed to granian is under way all the same,
+    # so "the workers keep serving the code they loaded" would be untrue.
+    reloads: list[int] = []
+    signal.signal(signal.SIGHUP, lambda signum, frame: reloads.append(signum))
+    checked = CheckedReload(functools.partial(_counted_app, tmp_path / "loads.txt"), LOOPBACK)
+    checked.install()
+
+    with caplog.at_level(logging.INFO, logger="hipflask.serving.reload"):
+        os.kill(os.getpid(), signal.SIGHUP)
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGHUP)
+        end = time.monotonic() + 10
+        while "Reload refused" not in caplog.text and time.monotonic() < end:
+            time.sleep(0.05)
+        checked.stop()
+
+    assert reloads == [signal.SIGHUP]
+    assert "Checking the app on disk again, for the SIGHUP received during the last check." in (
+        caplog.text
+    )
+    assert "The reload the previous check passed goes ahead all the same" in caplog.text
+    assert "well-known SECRET_KEY" in caplog.text
+    assert "keep serving the code they loaded" not in caplog.text
+
+
+def test_a_refusal_with_no_reload_under_way_says_the_workers_keep_serving(
+    tmp_path: Path, sighup_handler: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "loads.txt").write_text("x")  # past the first load: refused
+    signal.signal(signal.SIGHUP, lambda signum, frame: None)
+    checked = CheckedReload(functools.partial(_counted_app, tmp_path / "loads.txt"), LOOPBACK)
+    checked.install()
+
+    with caplog.at_level(logging.INFO, logger="hipflask.serving.reload"):
+        os.kill(os.getpid(), signal.SIGHUP)
+        end = time.monotonic() + 10
+        while "Reload refused" not in caplog.text and time.monotonic() < end:
+            time.sleep(0.05)
+        checked.stop()
+
+    assert "Reload refused, the workers keep serving the code they loaded" in caplog.text
+    assert "goes ahead" not in caplog.text

@@ -33,6 +33,8 @@ from .._extras import is_installed
 from ..contexts import globals as _globals
 from ..core.commands import AppGroup
 from ..serving.devserver import RUN_FROM_CLI_VARIABLE
+from ..serving.hangups import hangups_deferred
+from ..serving.hangups import release_hangups
 from .discovery import NoAppException
 from .discovery import ScriptInfo
 from .dotenv import load_dotenv
@@ -225,6 +227,20 @@ class HipflaskGroup(AppGroup):
         for entry_point in entry_points(group=PLUGIN_GROUP):
             self.add_command(entry_point.load(), entry_point.name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command to run; a command but ``serve`` gets ``SIGHUP``'s default back.
+
+        :func:`main` deferred the signal until the command was known; only
+        ``serve`` answers it (a reload), and a hangup must end any other as
+        usual, one that came meanwhile included.
+        """
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not serve_command:
+            release_hangups()
+        return name, command, rest
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """A built-in or installed command, else one of the app's (loading the app to find it)."""
         self._load_plugin_commands()
@@ -329,5 +345,11 @@ variable, or a wsgi.py or app.py file in the current directory.
 
 
 def main(args: list[str] | None = None) -> None:
-    """Entry point of the ``hipflask`` console script."""
-    cli.main(args=args if args is not None else sys.argv[1:], prog_name="hipflask")
+    """Entry point of the ``hipflask`` console script.
+
+    Its first line defers ``SIGHUP`` (see :mod:`hipflask.serving.hangups`):
+    a deploy tool's reload sent while ``hipflask serve`` starts must not end
+    the server. Other commands get the default back once named.
+    """
+    with hangups_deferred():
+        cli.main(args=args if args is not None else sys.argv[1:], prog_name="hipflask")

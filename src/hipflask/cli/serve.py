@@ -17,14 +17,15 @@ import click
 
 from ..errors import ConfigurationError
 from ..errors import HipflaskError
+from ..serving.child_process import DEFAULT_CHECK_TIMEOUT
 from ..serving.devserver import is_loopback
+from ..serving.hangups import sighup_before_serving
 from ..serving.inspection import StartupChecks
 from ..serving.inspection import inspect_app
 from ..serving.limits import ServerLimits
 from ..serving.production import INTERFACES
 from ..serving.production import check_certificate_files
 from ..serving.production import serve_app
-from ..serving.reloads import sighup_before_serving
 from .discovery import ScriptInfo
 from .discovery import debug_from_environment
 from .discovery import pass_script_info
@@ -224,6 +225,16 @@ def _explain_plain_http(host: str, proxy: Any, insecure_http: bool, tls: bool) -
     " uploads cannot hold the threads. Off: granian's native WSGI, faster for small"
     " requests, without body timeouts.",
 )
+@click.option(
+    "--check-timeout",
+    type=click.FloatRange(0, min_open=True),
+    default=DEFAULT_CHECK_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time the app may take to load and pass the start-up checks, at start-up and on"
+    " each SIGHUP reload. Past it the check is killed: the server does not start, or the"
+    " reload is refused and the workers keep serving.",
+)
 @click.option("--debug", is_flag=True, help="Refused: use 'hipflask run' for debug mode.")
 @pass_script_info
 @sighup_before_serving()
@@ -251,6 +262,7 @@ def serve_command(
     http2: bool,
     keep_alive: bool,
     buffer_bodies: bool,
+    check_timeout: float,
     debug: bool,
 ) -> None:
     """Serve the app in production with granian (pip install 'hipflask[server]').
@@ -263,6 +275,7 @@ def serve_command(
     SIGTERM stops accepting connections and lets requests in flight finish.
     SIGHUP reloads the workers with the code on disk once it passes the same
     checks; a refused reload is logged and the running workers keep serving.
+    A SIGHUP while the server starts is logged and reloads nothing.
     """
     if debug:
         raise click.UsageError(_DEBUG_REFUSED)
@@ -301,7 +314,7 @@ def serve_command(
             # set_debug_flag says, so the app is checked with it too.
             debug=debug_from_environment(),
         )
-        facts = inspect_app(functools.partial(_load, info), checks)
+        facts = inspect_app(functools.partial(_load, info), checks, timeout=check_timeout)
         target = facts.import_target or ""  # _load refuses an app without one
         interface = facts.interface
         names = facts.host_names
@@ -349,6 +362,7 @@ def serve_command(
             limits=limits,
             host_names=host_names,
             announce=announce,
+            check_timeout=check_timeout,
         )
     except click.ClickException:
         # Discovery's NoAppException, raised again from the checking child:

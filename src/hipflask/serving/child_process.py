@@ -32,8 +32,12 @@ import threading
 import time
 from collections.abc import Iterator
 
+from ..errors import HipflaskError
+
 __all__ = [
+    "DEFAULT_CHECK_TIMEOUT",
     "CheckAbandoned",
+    "CheckTimedOut",
     "detach_child",
     "end_child",
     "end_group",
@@ -43,6 +47,10 @@ __all__ = [
     "terminate_raises",
     "wait_for_answer",
 ]
+
+#: Seconds the checking child may take to load and check the app (``--check-timeout``):
+#: far more than an app needs to import, far less than "never".
+DEFAULT_CHECK_TIMEOUT = 60.0
 
 #: How often the wait for the checking child looks whether it has exited.
 _POLL_SECONDS = 0.1
@@ -59,6 +67,25 @@ _GROUP_POLL_SECONDS = 0.02
 
 #: ``prctl`` option: the signal a process gets when its parent dies (``linux/prctl.h``).
 _PR_SET_PDEATHSIG = 1
+
+
+class CheckTimedOut(HipflaskError):
+    """The checking child took longer than its time limit: it was killed, with its group.
+
+    An app whose import waits on the network (a database or an API that
+    does not answer) would otherwise hold the check, and with it the start
+    or every later reload, forever.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"Loading and checking the app took longer than {seconds:g} seconds, so the check"
+            " was stopped and its process killed, with every process it started. An import"
+            " waiting on the network (a database, an API that does not answer) is the usual"
+            " cause: give that call a timeout or make it later than at import, or allow the"
+            " check more time with --check-timeout."
+        )
+        self.seconds = seconds
 
 
 class CheckAbandoned(Exception):
@@ -243,7 +270,10 @@ def _signal_group(pgid: int, signum: int) -> bool:
 
 
 def wait_for_answer(
-    reader: int, pid: int, abandon: threading.Event | None = None
+    reader: int,
+    pid: int,
+    abandon: threading.Event | None = None,
+    timeout: float | None = None,
 ) -> tuple[bytes, int]:
     """All the child wrote on ``reader``, and its exit code, once it has exited.
 
@@ -252,15 +282,17 @@ def wait_for_answer(
     write end and would keep the checks waiting for as long as it runs. So
     the child's exit ends the wait too, once what it wrote has been read.
     The child is left for :func:`end_group` to reap. Once ``abandon`` is
-    set, :class:`CheckAbandoned` is raised instead.
+    set, :class:`CheckAbandoned` is raised instead, and once ``timeout``
+    seconds have passed without the child exiting, :class:`CheckTimedOut`:
+    the caller ends the child either way.
     """
+    deadline = None if timeout is None else time.monotonic() + timeout
     answer = bytearray()
     code: int | None = None
     with selectors.DefaultSelector() as selector:
         selector.register(reader, selectors.EVENT_READ)
         while True:
-            if abandon is not None and abandon.is_set():
-                raise CheckAbandoned
+            _give_up_if(abandon, deadline, timeout)
             # Once the child is gone, only drain what is already in the pipe.
             if selector.select(0 if code is not None else _POLL_SECONDS):
                 chunk = os.read(reader, 65536)
@@ -272,8 +304,21 @@ def wait_for_answer(
             else:
                 code = _exit_code(pid, block=False)
     while code is None:  # the pipe closed first: wait for the exit itself
-        code = _exit_code(pid, block=True)
+        _give_up_if(abandon, deadline, timeout)
+        code = _exit_code(pid, block=False)
+        if code is None:
+            time.sleep(_POLL_SECONDS)
     return bytes(answer), code
+
+
+def _give_up_if(
+    abandon: threading.Event | None, deadline: float | None, timeout: float | None
+) -> None:
+    """Give up: :class:`CheckAbandoned` once ``abandon`` is set, :class:`CheckTimedOut` late."""
+    if abandon is not None and abandon.is_set():
+        raise CheckAbandoned
+    if deadline is not None and timeout is not None and time.monotonic() >= deadline:
+        raise CheckTimedOut(timeout)
 
 
 def _exit_code(pid: int, *, block: bool) -> int | None:

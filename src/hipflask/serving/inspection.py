@@ -182,6 +182,7 @@ def inspect_app(
     checks: StartupChecks,
     *,
     abandon: threading.Event | None = None,
+    timeout: float | None = None,
 ) -> AppFacts:
     """Load the app with ``load`` and check it, in a child process; see the module docstring.
 
@@ -191,17 +192,22 @@ def inspect_app(
     with its attributes that are plain data (any other is ``None``: none of
     the app's objects comes back); any other error loading the app is
     :class:`AppLoadFailed` with the child's traceback. Setting ``abandon``
-    ends the check (see :func:`in_child`).
+    ends the check, and so does ``timeout`` (see :func:`in_child`).
     """
 
     def check() -> AppFacts:
         app, target, entry = load()
         return app_facts(app, checks, import_target=target, sys_path_entry=entry)
 
-    return in_child(check, abandon=abandon)
+    return in_child(check, abandon=abandon, timeout=timeout)
 
 
-def in_child(work: Callable[[], AppFacts], *, abandon: threading.Event | None = None) -> AppFacts:
+def in_child(
+    work: Callable[[], AppFacts],
+    *,
+    abandon: threading.Event | None = None,
+    timeout: float | None = None,
+) -> AppFacts:
     """``work()`` in a forked child: its result, or its error raised here.
 
     The child ends with :func:`os._exit` once the answer is written: no
@@ -218,7 +224,10 @@ def in_child(work: Callable[[], AppFacts], *, abandon: threading.Event | None = 
     Setting ``abandon`` (from another thread) ends the child and its
     process group and raises
     :class:`~hipflask.serving.child_process.CheckAbandoned` here: a check
-    run in a thread of its own gets no ``SIGTERM`` to stop it.
+    run in a thread of its own gets no ``SIGTERM`` to stop it. A child still
+    running after ``timeout`` seconds is ended the same way, and
+    :class:`~hipflask.serving.child_process.CheckTimedOut` (a refusal) raised:
+    an import that hangs must not hold the start, or a reload, forever.
     """
     if not hasattr(os, "fork"):  # pragma: no cover - Windows
         return work()
@@ -248,10 +257,10 @@ def in_child(work: Callable[[], AppFacts], *, abandon: threading.Event | None = 
     try:
         with terminate_raises():
             try:
-                data, code = wait_for_answer(reader, pid, abandon)
+                data, code = wait_for_answer(reader, pid, abandon, timeout)
             except BaseException:
                 # Interrupted (Ctrl+C or a SIGTERM, neither of which the
-                # child gets in its own group) or abandoned: serve gives up,
+                # child gets in its own group), abandoned or timed out: serve gives up,
                 # and the child must not go on loading the app, orphaned.
                 end_child(pid)
                 raise

@@ -15,10 +15,10 @@ from typing import Any
 
 from ..errors import HipflaskError
 from .buffering import BufferedWSGI
+from .hangups import reload_logger
 from .inspection import check_app
 from .limits import ServerLimits
 from .proxies import ProxyTrust
-from .reloads import reload_logger
 from .secret_key import apply_secret_key_from_env
 
 if TYPE_CHECKING:

@@ -56,7 +56,9 @@ from ..errors import ConfigurationError
 from ..security.hosts import LOOPBACK_HOST_NAMES
 from ..security.hosts import hosts_to_trust
 from .admin_access import check_admin_access
+from .child_process import DEFAULT_CHECK_TIMEOUT
 from .devserver import is_loopback
+from .hangups import sighup_before_serving
 from .hostnames import server_name_hosts
 from .inspection import AppFacts
 from .inspection import StartupChecks
@@ -70,7 +72,6 @@ from .proxies import ProxyTrust
 from .redirect import start_redirector
 from .redirect import stop_process
 from .reloads import CheckedReload
-from .reloads import sighup_before_serving
 from .secret_key import apply_secret_key_from_env
 from .secret_key import check_secret_key
 from .shared_state import check_shared_state
@@ -399,12 +400,17 @@ def choose_interface(app: Hipflask) -> str:
 
 
 def _facts_of(
-    target: str, sys_path_entry: str | None, app: Hipflask | None, checks: StartupChecks
+    target: str,
+    sys_path_entry: str | None,
+    app: Hipflask | None,
+    checks: StartupChecks,
+    timeout: float | None,
 ) -> AppFacts:
     """The start-up checks of :func:`serve_app`: on ``app`` here, or on ``target`` in a child."""
     if app is not None:
         return app_facts(app, checks, import_target=target, sys_path_entry=sys_path_entry)
-    return inspect_app(functools.partial(_load_for_check, target, sys_path_entry), checks)
+    load = functools.partial(_load_for_check, target, sys_path_entry)
+    return inspect_app(load, checks, timeout=timeout)
 
 
 def _load_for_check(
@@ -436,6 +442,7 @@ def serve_app(
     limits: ServerLimits | None = None,
     host_names: Sequence[str] = (),
     announce: Callable[[], None] | None = None,
+    check_timeout: float | None = DEFAULT_CHECK_TIMEOUT,
 ) -> None:
     """Serve the app found at ``target`` with granian until stopped.
 
@@ -478,6 +485,12 @@ def serve_app(
         counters several workers would each keep
         (:func:`~hipflask.serving.shared_state.local_counters`) are logged as
         warnings on the ``hipflask.serving`` logger.
+    :param check_timeout: seconds the checking child may take to load and
+        check the app, at start-up and on each reload (``None``: no limit).
+        Past it the child is killed with the processes it started: at
+        start-up the server refuses to start
+        (:class:`~hipflask.serving.child_process.CheckTimedOut`), on a
+        reload the reload is refused and the workers keep serving.
     """
     granian = require("granian", extra="server")
     if interface not in INTERFACES:
@@ -498,7 +511,7 @@ def serve_app(
         debug=served_debug(),
     )
     if facts is None:
-        facts = _facts_of(target, sys_path_entry, app, checks)
+        facts = _facts_of(target, sys_path_entry, app, checks, check_timeout)
     interface = facts.interface
     # The workers and the reloads judge the app as it is served: the
     # interface is chosen once, at start-up.
@@ -541,7 +554,10 @@ def serve_app(
         )
         server = granian.Granian(target, **options)
         reloads = CheckedReload(
-            functools.partial(_load_for_check, target, sys_path_entry), checks, certificate=tls
+            functools.partial(_load_for_check, target, sys_path_entry),
+            checks,
+            certificate=tls,
+            timeout=check_timeout,
         )
         server.on_startup(reloads.install)
         loader = functools.partial(

@@ -21,6 +21,18 @@ workers read them again, and a renewal copied in halves (a certificate its
 key does not match) would otherwise fail in each of them, which takes the
 whole server down.
 
+A check has a time limit (``--check-timeout``): an app whose import waits on
+a network call that never answers would otherwise hold the check forever,
+and every later ``SIGHUP`` would only ask for one more check after it. Past
+the limit the child is killed with its process group and the reload is
+refused like any other. What the log says is what happens: a refusal that
+follows a check that passed says the reload that check asked for goes ahead
+(granian has taken the signal, and nothing undoes it), rather than that the
+workers keep serving.
+
+``SIGHUP`` before granian installs its handler is the concern of
+:mod:`hipflask.serving.hangups`.
+
 Why not let the new workers refuse by themselves: granian 2.8.9 stops an old
 worker a few seconds after starting its replacement whether or not that one
 loaded, and then, a worker having exited, shuts the whole server down. The
@@ -32,20 +44,20 @@ server rather than serve the app.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from typing import Any
 
 from ..errors import HipflaskError
+from .child_process import DEFAULT_CHECK_TIMEOUT
 from .child_process import CheckAbandoned
+from .child_process import CheckTimedOut
+from .hangups import log_from_handler as _log_from_handler
+from .hangups import reload_logger as reload_logger
 from .inspection import inspect_app
 from .tls.context import make_server_context
 
@@ -55,86 +67,39 @@ if TYPE_CHECKING:
     from ..core.app import Hipflask
     from .inspection import StartupChecks
 
-__all__ = ["CheckedReload", "reload_logger", "sighup_before_serving"]
-
-#: Where reloads and refusals are reported, beside granian's own lines.
-_LOGGER_NAME = "hipflask.serving.reload"
+__all__ = ["CheckedReload", "reload_logger"]
 
 #: How long stopping the server waits for a check under way to end its child
 #: and the processes the app started (a ``SIGTERM``, a second's grace, ``SIGKILL``).
 _STOP_SECONDS = 5.0
 
-_DURING_START_UP = (
-    "SIGHUP during start-up: nothing to reload, the workers about to start load the app"
-    " on disk and check it."
-)
-
 _DURING_CHECK = "SIGHUP during a check: the app on disk is checked again once this one ends."
 
 _DURING_SHUTDOWN = "SIGHUP during shutdown: nothing to reload, the server is stopping."
 
-_REFUSED = (
-    "Reload refused, the workers keep serving the code they loaded: what is on disk"
-    " fails the start-up checks. {reason}"
+_CHECKING = "SIGHUP received: checking the app on disk before reloading."
+
+_CHECKING_AGAIN = "Checking the app on disk again, for the SIGHUP received during the last check."
+
+_PASSED = "The app on disk passes the start-up checks: reloading the workers."
+
+_PASSED_STOPPING = (
+    "The app on disk passes the start-up checks, but the server is stopping: no reload."
 )
 
+_FAILS = "what is on disk fails the start-up checks. {reason}"
 
-def reload_logger() -> logging.Logger:
-    """The logger of reloads and of their refusals, writing to ``stderr`` unless configured.
+_TIMED_OUT = "the check of the app on disk did not finish in time. {reason}"
 
-    A refused deploy must reach the operator's log, and granian sets up only
-    its own loggers: without a handler of the program's own (on this logger
-    or above it), one is added, in granian's ``[LEVEL] message`` form.
-    """
-    logger = logging.getLogger(_LOGGER_NAME)
-    if not logger.hasHandlers():
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-    return logger
+_REFUSED = "Reload refused, the workers keep serving the code they loaded: {reason}"
 
-
-@contextlib.contextmanager
-def sighup_before_serving() -> Iterator[None]:
-    """Until granian takes ``SIGHUP`` over, log it rather than die of it.
-
-    The default action of ``SIGHUP`` ends the process on the spot, with no
-    word and no clean-up, and ``hipflask serve`` takes a while to start (the
-    app loaded in a checking child, a certificate made): a reload asked for
-    then (a deploy, ``logrotate``) would stop the server instead. Nothing
-    needs reloading: the workers, not started yet, load the code on disk and
-    check it themselves. Only the default is replaced, in the main thread,
-    and it is put back on the way out.
-    """
-    if (
-        not hasattr(signal, "SIGHUP")
-        or threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL
-    ):
-        yield
-        return
-
-    def starting(signum: int, frame: object) -> None:
-        _log_from_handler(_DURING_START_UP)
-
-    signal.signal(signal.SIGHUP, starting)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGHUP, signal.SIG_DFL)
-
-
-def _log_from_handler(message: str) -> None:
-    """Log ``message`` at ``INFO`` from a signal handler, in a thread of its own.
-
-    A handler runs in the main thread wherever that thread was interrupted,
-    possibly inside a write to the very stream the log goes to; writing
-    there again raises ("reentrant call"). A thread waits for the stream
-    instead.
-    """
-    thread = threading.Thread(target=reload_logger().info, args=(message,), daemon=True)
-    thread.start()
+#: A refusal that follows a check that passed: the reload that one asked for
+#: is under way (granian took the signal) and is not undone.
+_REFUSED_AFTER_RELOAD = (
+    "Reload refused for the files on disk now: {reason} The reload the previous check"
+    " passed goes ahead all the same: its new workers import the files as they are when"
+    " each starts, and one that imports code the checks refuse exits, which stops the server."
+)
 
 
 _Load = Callable[[], "tuple[Hipflask, str | None, str | None]"]
@@ -149,6 +114,9 @@ class CheckedReload:
         interface the server speaks.
     :param certificate: the certificate and key files the workers read, loaded
         before the app is.
+    :param timeout: seconds the checking child may take; one that takes
+        longer is killed, with the processes it started, and the reload
+        refused (``None``: no limit).
     """
 
     def __init__(
@@ -156,8 +124,10 @@ class CheckedReload:
         load: _Load,
         checks: StartupChecks,
         certificate: tuple[Path, Path] | None = None,
+        timeout: float | None = DEFAULT_CHECK_TIMEOUT,
     ) -> None:
         self._load = load
+        self._timeout = timeout
         self._checks = checks
         self._certificate = certificate
         self._reload: Callable[[int, Any], Any] | None = None
@@ -248,34 +218,46 @@ class CheckedReload:
         thread.start()
 
     def _check_loop(self) -> None:
+        again = False
+        passed_before = False
         while True:
-            passed = self._check()
+            refusal = self._check(again)
+            log = reload_logger()
             with self._lock:
-                if passed and not self._stopped and self._reload is not None:
+                if refusal is None and not self._stopped and self._reload is not None:
+                    log.info(_PASSED)
                     self._reload(signal.SIGHUP, None)
+                    passed_before = True
+                elif refusal is None:
+                    log.info(_PASSED_STOPPING)
+                elif refusal:
+                    wording = _REFUSED_AFTER_RELOAD if passed_before else _REFUSED
+                    log.error(wording.format(reason=refusal))
                 if not self._pending or self._stopped:
                     self._running = False
                     return
                 self._pending = False
+            again = True
 
-    def _check(self) -> bool:
-        """Whether the app on disk passes the start-up checks; a refusal is logged."""
+    def _check(self, again: bool) -> str | None:
+        """Check the app on disk: ``None`` when it passes, else why not (empty: abandoned)."""
         log = reload_logger()
-        log.info("SIGHUP received: checking the app on disk before reloading.")
+        log.info(_CHECKING_AGAIN if again else _CHECKING)
         try:
             if self._certificate is not None:
                 make_server_context(*self._certificate)
-            facts = inspect_app(self._load, self._checks, abandon=self._abandon)
+            facts = inspect_app(
+                self._load, self._checks, abandon=self._abandon, timeout=self._timeout
+            )
         except CheckAbandoned:
             log.info("Reload check abandoned: the server is stopping.")
-            return False
+            return ""
+        except CheckTimedOut as exc:
+            return _TIMED_OUT.format(reason=exc)
         except HipflaskError as exc:
-            log.error(_REFUSED.format(reason=exc))
-            return False
+            return _FAILS.format(reason=exc)
         except Exception as exc:  # the check itself failed (no process to fork)
-            log.error(_REFUSED.format(reason=f"The check could not run: {exc!r}."))
-            return False
+            return f"The check could not run: {exc!r}."
         for line in facts.counters:
             log.warning("%s", line)
-        log.info("The app on disk passes the start-up checks: reloading the workers.")
-        return True
+        return None

@@ -1,0 +1,151 @@
+"""``SIGHUP`` from the ``hipflask`` command's first line: never fatal to ``serve``.
+
+A deploy tool may send its reload right after starting the server. Until
+granian installs its handler, the default action of ``SIGHUP`` would end the
+server without a word. These tests stretch the command's start with a
+plugin command whose import is slow (an installed package declaring a
+``hipflask.commands`` entry point), send the signal while it loads, and look
+at what became of the process: ``serve`` survives and serves, any other
+command ends as a hangup ends it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.serving.reload_sites import StartServer
+from tests.serving.reload_sites import answer
+from tests.serving.reload_sites import serve_args
+from tests.serving.reload_sites import write_site
+
+from hipflask.serving.hangups import hangups_deferred
+from hipflask.serving.hangups import sighup_before_serving
+
+#: A plugin command whose import announces itself, then takes its time.
+SLOW_PLUGIN = textwrap.dedent(
+    """
+    import time
+    from pathlib import Path
+
+    import click
+
+    Path("plugin-loading").write_text("x")
+    time.sleep(1.5)
+
+    @click.command("slow")
+    def command():
+        click.echo("slow plugin")
+    """
+)
+
+
+def _install_slow_plugin(folder: Path) -> dict[str, str]:
+    """Put a package declaring the slow plugin in ``folder``: the environment that finds it."""
+    (folder / "slowplug.py").write_text(SLOW_PLUGIN, encoding="utf-8")
+    info = folder / "slowplug-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: slowplug\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[hipflask.commands]\nslow = slowplug:command\n")
+    path = [str(folder), os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(entry for entry in path if entry)}
+
+
+def _wait_for(path: Path, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > end:
+            pytest.fail(f"{path.name} did not appear within {timeout}s")
+        time.sleep(0.01)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_sighup_before_the_serve_command_runs_does_not_kill_the_server(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+    interface: str,
+) -> None:
+    # The signal comes while the command line is still being worked out
+    # (installed plugin commands loading), before `serve` itself has run.
+    write_site(tmp_path, "v1")
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    env = _install_slow_plugin(plugins)
+    command = serve_args(hipflask, free_port, interface)
+    server = start_server(command, free_port, tmp_path, env=env, wait=False)
+    _wait_for(tmp_path / "plugin-loading")
+
+    server.signal(signal.SIGHUP)
+    server.wait_for_port()
+    server.wait_for_output("Started worker-1")
+
+    assert answer(free_port) == "200 v1"
+    log = server.log()
+    assert "SIGHUP during start-up" in log
+    assert "SIGHUP received" not in log
+
+
+@pytest.mark.integration
+def test_a_sighup_before_another_command_runs_ends_it_as_a_hangup(
+    tmp_path: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+) -> None:
+    # Only serve answers SIGHUP: any other command (a shell whose terminal
+    # closed) must still end of it, even of one that came while deferred.
+    write_site(tmp_path, "v1")
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    env = _install_slow_plugin(plugins)
+    command = [*hipflask, "--app", "shop:app", "slow"]
+    server = start_server(command, free_port, tmp_path, env=env, wait=False)
+    _wait_for(tmp_path / "plugin-loading")
+
+    server.signal(signal.SIGHUP)
+
+    assert server.process.wait(timeout=20) == -signal.SIGHUP
+    assert "slow plugin" not in server.log()
+
+
+@pytest.fixture
+def sighup_handler() -> Iterator[None]:
+    """Put back the process's ``SIGHUP`` handler after the test."""
+    previous = signal.getsignal(signal.SIGHUP)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_serving_takes_over_a_deferred_sighup_as_one_during_start_up(
+    sighup_handler: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="hipflask.serving.reload"), hangups_deferred():
+        os.kill(os.getpid(), signal.SIGHUP)
+        with sighup_before_serving():
+            pass
+    # Still running: the deferred signal was taken over, not delivered again,
+    # and one after serving (the command exiting) is ignored.
+    assert "SIGHUP during start-up" in caplog.text
+    assert signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+
+
+def test_a_handler_of_the_program_is_left_alone(sighup_handler: None) -> None:
+    received: list[int] = []
+    signal.signal(signal.SIGHUP, lambda signum, frame: received.append(signum))
+
+    with hangups_deferred(), sighup_before_serving():
+        os.kill(os.getpid(), signal.SIGHUP)
+
+    assert received == [signal.SIGHUP]
