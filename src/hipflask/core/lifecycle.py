@@ -85,7 +85,11 @@ class LifecycleMethods(Scaffold):
 
     @setupmethod
     def after_serving(self, f: F) -> F:
-        """Run ``f()`` when the server shuts down (ASGI lifespan shutdown)."""
+        """Run ``f()`` when the server shuts down (ASGI lifespan shutdown).
+
+        WSGI servers send no such event; ``hipflask serve``'s WSGI workers
+        run it as they stop (:mod:`hipflask.serving.worker_exit`).
+        """
         self.after_serving_funcs.append(f)
         return f
 

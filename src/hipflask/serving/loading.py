@@ -20,6 +20,7 @@ from .inspection import check_app
 from .limits import ServerLimits
 from .proxies import ProxyTrust
 from .secret_key import apply_secret_key_from_env
+from .worker_exit import run_after_serving_on_exit
 
 if TYPE_CHECKING:
     from ..core.app import Hipflask
@@ -38,6 +39,7 @@ def load_worker_app(
     wsgi_threads: int | None = None,
     trusted_hosts: Sequence[str] | None = None,
     checks: StartupChecks | None = None,
+    after_serving_on_exit: bool = False,
 ) -> Any:
     """Import the app in a granian worker and return what granian should call.
 
@@ -57,6 +59,9 @@ def load_worker_app(
     served as WSGI behind :class:`~hipflask.serving.buffering.BufferedWSGI`.
     ``trusted_hosts`` becomes its ``TRUSTED_HOSTS`` (see
     :func:`~hipflask.serving.production.check_deployment`).
+    ``after_serving_on_exit`` (WSGI, which has no lifespan) runs the app's
+    ``after_serving`` hooks when the worker stops
+    (:mod:`hipflask.serving.worker_exit`).
     """
     app = load_served_app(target, sys_path_entry)
     apply_secret_key_from_env(app.config)
@@ -74,6 +79,8 @@ def load_worker_app(
     ProxyTrust.from_config(app.config.get("PROXY_FIX"))
     if limits is not None:
         limits.apply_to(app.config)
+    if after_serving_on_exit:
+        run_after_serving_on_exit(app)
     served: Any = app
     if wsgi_threads is not None:
         served = BufferedWSGI(app, app.config, wsgi_threads)

@@ -229,8 +229,9 @@ def _granian_options(
     constants = require("granian.constants", extra="server")
     # WSGI apps run behind the body-buffering front on granian's event loop
     # (see hipflask.serving.buffering): a slow body must never hold a thread.
-    # ("asginl": ASGI without lifespan; WSGI apps run their serving hooks on
-    # the first request, as under any WSGI server.)
+    # ("asginl": ASGI without lifespan; WSGI apps run before_serving on the
+    # first request, as under any WSGI server, and after_serving when the
+    # worker stops, see hipflask.serving.worker_exit.)
     limits = limits or ServerLimits()
     buffered = interface == "wsgi" and limits.buffer_bodies
     served = constants.Interfaces("asginl" if buffered else interface)
@@ -572,6 +573,9 @@ def serve_app(
                 else None
             ),
             checks=checks,
+            # WSGI has no lifespan: the workers run after_serving themselves
+            # (see hipflask.serving.worker_exit).
+            after_serving_on_exit=interface == "wsgi",
         )
         try:
             server.serve(target_loader=loader)
