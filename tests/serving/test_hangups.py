@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import subprocess
 import textwrap
 import time
 from collections.abc import Iterator
@@ -115,6 +116,45 @@ def test_a_sighup_before_another_command_runs_ends_it_as_a_hangup(
 
     assert server.process.wait(timeout=20) == -signal.SIGHUP
     assert "slow plugin" not in server.log()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_a_server_started_with_sighup_ignored_survives_one_at_once_and_reloads_later(
+    tmp_path: Path, hipflask: list[str], free_port: int, interface: str
+) -> None:
+    # What the docs advise a deploy tool that reloads right after starting
+    # (nohup does the same): ignored before any code of the server runs, and
+    # taken over by the reloads once granian installs its handler.
+    write_site(tmp_path, "v1")
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            serve_args(hipflask, free_port, interface),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+        )
+    try:
+        process.send_signal(signal.SIGHUP)  # while Python starts
+        end = time.monotonic() + 20
+        while "Started worker-1" not in log_path.read_text() and time.monotonic() < end:
+            assert process.poll() is None, log_path.read_text()
+            time.sleep(0.05)
+        write_site(tmp_path, "v2")
+        process.send_signal(signal.SIGHUP)
+        end = time.monotonic() + 20
+        while "Stopped old worker-1" not in log_path.read_text() and time.monotonic() < end:
+            time.sleep(0.05)
+
+        assert answer(free_port) == "200 v2"
+        assert process.poll() is None
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ before the first request under WSGI, so in a worker that served none,
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
 __all__ = ["run_after_serving_on_exit"]
 
 _log = logging.getLogger("hipflask.serving")
+
+#: The signals granian's workers answer, left to their main thread.
+_STOP_SIGNALS = {
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
+}
 
 
 def run_after_serving_on_exit(app: Hipflask) -> None:
@@ -54,6 +60,12 @@ def run_after_serving_on_exit(app: Hipflask) -> None:
 
 
 def _after_main_thread(app: Hipflask) -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        # The system hands a process's signal to any thread that does not
+        # block it. Taken by this one, blocked in a join, a SIGTERM would not
+        # wake the worker's main thread waiting in granian's stop event, and
+        # the worker would sit out --shutdown-timeout before being killed.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     threading.main_thread().join()
     if not app.after_serving_funcs:
         return
