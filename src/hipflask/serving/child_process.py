@@ -16,7 +16,9 @@ process manager that ends a process group.
 
 A serving process stopped during the check by ``SIGTERM`` or ``SIGINT``
 kills the group, and so does a check abandoned (:class:`CheckAbandoned`): a
-reload's, when the server stops while it runs. One killed with ``SIGKILL``
+reload's, when the server stops while it runs; and so does a check past its
+time limit (:class:`CheckTimedOut`), whose app waits at import for something
+that does not come. One killed with ``SIGKILL``
 runs nothing more: on Linux the child has asked to be killed with it
 (``PR_SET_PDEATHSIG``), but the helpers the app had started by then run on.
 """
