@@ -93,3 +93,12 @@ def close_clients(app: Hipflask, clients: list[Any]) -> None:
         if shim is not None and shim._loop is not None and not shim._loop.is_closed():
             shim._run(store.aclose())
             shim.close()
+
+
+def entries(directory: Path) -> list[Path]:
+    """The file store's entries in ``directory``, without its dot-files.
+
+    The store keeps its sweep's claim files (and, briefly, temporary files)
+    beside the entries, all named with a leading dot.
+    """
+    return [path for path in directory.iterdir() if not path.name.startswith(".")]

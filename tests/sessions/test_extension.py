@@ -15,6 +15,7 @@ from tests.real_servers import mariadb_database
 from tests.real_servers import postgresql_database
 from tests.real_servers import redis_prefix
 from tests.real_servers import redis_url
+from tests.sessions.backends import entries
 
 from hipflask import Hipflask
 from hipflask import session
@@ -119,7 +120,7 @@ def test_filesystem_sessions_live_in_the_instance_folder(tmp_path: Path, protoco
     assert isinstance(app.session_interface, FileSystemSessionInterface)
     client = app.test_client(protocol=protocol)
     client.get("/login/ann")
-    assert len(list((tmp_path / "instance" / "sessions").iterdir())) == 1
+    assert len(entries(tmp_path / "instance" / "sessions")) == 1
     assert client.get("/whoami").json == {"user": "ann"}
 
 

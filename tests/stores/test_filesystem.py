@@ -45,9 +45,9 @@ class TestFileSystemStore(StoreContract):
     def test_a_lock_held_too_long_gives_up(
         self, store: FileSystemStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        import hipflask.stores.filesystem as filesystem
+        import hipflask.stores.filelock as filelock
 
-        monkeypatch.setattr(filesystem, "_LOCK_TRIES", 2)
+        monkeypatch.setattr(filelock, "_LOCK_TRIES", 2)
         store.set("k", b"v")
         with open(store._path("k") + ".lock", "w"):
             pass

@@ -4,8 +4,18 @@ For an app served by several worker processes on one machine without Redis
 (Flask-Session's ``filesystem`` type). Each entry is one file named by a
 hash of its key, holding its expiry and its value; a write goes to a
 temporary file first and replaces the entry atomically, so a reader never
-sees half a value. ``add`` creates a lock file exclusively (``O_EXCL``),
-which the operating system makes atomic between processes.
+sees half a value. Every write holds the entry's lock file, created
+exclusively (``O_EXCL``, atomic between processes): ``add`` and
+``compare_and_set`` need it to be atomic, ``touch`` so that it never writes
+back a value replaced since it read it, and all of them so that the sweep
+never removes an entry while it is being replaced.
+
+Reads never delete: an expired entry reads as missing, and its file is
+removed by the sweep (:mod:`hipflask.stores.filesweep`), which writes start
+at most once per interval per directory, in the background. Deleting on
+read would race with a writer renewing the entry (read "expired", the
+writer replaces the file, the reader unlinks the fresh one); the sweep is
+built to avoid exactly that.
 """
 
 from __future__ import annotations
@@ -13,21 +23,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import math
 import os
-import struct
 import tempfile
 import time
+from collections.abc import Iterator
 from typing import Any
 
+from ..errors import ConfigurationError
 from .base import Store
 from .base import check_ttl
 from .base import check_value
-
-_LOCK_TRIES = 150
-_STALE_LOCK = 10.0
-
-# Expiry in milliseconds since the epoch, 0 for "never".
-_HEADER = struct.Struct(">Q")
+from .filelock import release_lock
+from .filelock import take_lock
+from .filesweep import HEADER
+from .filesweep import SWEEP_INTERVAL
+from .filesweep import TEMP_PREFIX
+from .filesweep import SweepResult
+from .filesweep import SweepSchedule
+from .filesweep import is_expired
+from .filesweep import sweep_directory
 
 
 class FileSystemStore(Store):
@@ -35,18 +50,39 @@ class FileSystemStore(Store):
 
     The async methods run the file operations in a worker thread: disk I/O
     can stall, and the event loop must not.
+
+    :param sweep_interval: seconds between two sweeps of the directory for
+        expired entries and leftovers, shared by every process using it;
+        ``None`` or ``0`` turns automatic sweeps off (call :meth:`sweep`).
     """
 
-    def __init__(self, directory: str, *, prefix: str = "", mode: int = 0o600) -> None:
+    def __init__(
+        self,
+        directory: str,
+        *,
+        prefix: str = "",
+        mode: int = 0o600,
+        sweep_interval: float | None = SWEEP_INTERVAL,
+    ) -> None:
         super().__init__(prefix)
         self.directory = os.path.abspath(directory)
         self.mode = mode
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        self._schedule = SweepSchedule(self.directory, check_interval(sweep_interval))
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "", **options: Any) -> FileSystemStore:
         """A store in the directory of a ``file:///path/to/dir`` URL."""
         return cls(url.split("://", 1)[1] or ".", prefix=prefix, **options)
+
+    def sweep(self) -> SweepResult:
+        """Remove expired entries and what killed processes left, now.
+
+        Writes run this in the background once per ``sweep_interval``; call
+        it from a scheduled job instead when automatic sweeps are off. Safe
+        to run while other threads and processes use the store.
+        """
+        return sweep_directory(self.directory)
 
     def _path(self, key: str) -> str:
         # Hashing keeps any key (slashes, dots, "..") inside the directory.
@@ -64,20 +100,19 @@ class FileSystemStore(Store):
                 raw = file.read()
         except (FileNotFoundError, IsADirectoryError):
             return None
-        if len(raw) < _HEADER.size:
+        if len(raw) < HEADER.size:
             return None
-        (deadline,) = _HEADER.unpack_from(raw)
-        if deadline and deadline <= time.time() * 1000:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-            return None
-        return raw[_HEADER.size :], deadline
+        (deadline,) = HEADER.unpack_from(raw)
+        if is_expired(deadline):
+            return None  # removed by the sweep, which can do it safely
+        return raw[HEADER.size :], deadline
 
     def _write(self, path: str, value: bytes, deadline: int) -> None:
-        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
+        self._schedule.due()
+        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as file:
-                file.write(_HEADER.pack(deadline) + bytes(value))
+                file.write(HEADER.pack(deadline) + bytes(value))
             os.chmod(temporary, self.mode)
             os.replace(temporary, path)
         except BaseException:
@@ -90,50 +125,42 @@ class FileSystemStore(Store):
         return None if entry is None else entry[0]
 
     def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        self._write(self._path(key), check_value(value), self._deadline(ttl))
+        value = check_value(value)
+        deadline = self._deadline(ttl)
+        path = self._path(key)
+        with self._writing(path, required=False):
+            self._write(path, value, deadline)
 
-    def _locked(self, path: str) -> int | None:
-        """Take the entry's lock file, waiting briefly; ``None`` if it stays taken.
+    @contextlib.contextmanager
+    def _writing(self, path: str, *, required: bool = True) -> Iterator[bool]:
+        """Hold the entry's lock; yields whether it was taken.
 
-        A writer holds it for one read and one write of a small file, so a
-        short wait nearly always gets it; giving up (``None``) after about a
-        second keeps a stuck lock from hanging the caller.
+        It is held for one read and one write of a small file, so a short
+        wait nearly always gets it; giving up after about a second keeps a
+        stuck lock from hanging the caller. Then ``add`` and
+        ``compare_and_set`` report failure (``required``), while ``set`` and
+        ``touch`` write anyway: a plain write is what their callers asked
+        for, and the sweep stays safe without the lock (see
+        :mod:`hipflask.stores.filesweep`).
         """
-        lock = path + ".lock"
-        for attempt in range(_LOCK_TRIES):
-            try:
-                return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            except FileExistsError:
-                pass
-            # A writer that died holding the lock must not block the key forever.
-            try:
-                if time.time() - os.path.getmtime(lock) > _STALE_LOCK:
-                    os.unlink(lock)
-                    continue
-            except FileNotFoundError:
-                continue
-            time.sleep(min(0.01, 0.0005 * (attempt + 1)))
-        return None
-
-    @staticmethod
-    def _unlock(path: str, fd: int) -> None:
-        os.close(fd)
-        os.unlink(path + ".lock")
+        fd = take_lock(path)
+        if fd is None:
+            yield not required
+            return
+        try:
+            yield True
+        finally:
+            release_lock(path, fd)
 
     def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
         value = check_value(value)
         deadline = self._deadline(ttl)
         path = self._path(key)
-        fd = self._locked(path)
-        if fd is None:
-            return False
-        try:
-            if self._read(path) is not None:
+        with self._writing(path) as locked:
+            if not locked or self._read(path) is not None:
                 return False
             self._write(path, value, deadline)
             return True
-        finally:
-            self._unlock(path, fd)
 
     def compare_and_set(
         self, key: str, expected: bytes, value: bytes, ttl: float | None = None
@@ -141,17 +168,13 @@ class FileSystemStore(Store):
         value = check_value(value)
         deadline = self._deadline(ttl)
         path = self._path(key)
-        fd = self._locked(path)
-        if fd is None:
-            return False  # the caller reads again and retries
-        try:
-            entry = self._read(path)
+        # Not locked: the caller reads again and retries.
+        with self._writing(path) as locked:
+            entry = self._read(path) if locked else None
             if entry is None or entry[0] != expected:
                 return False
             self._write(path, value, deadline)
             return True
-        finally:
-            self._unlock(path, fd)
 
     def delete(self, key: str) -> bool:
         path = self._path(key)
@@ -161,12 +184,14 @@ class FileSystemStore(Store):
         return live
 
     def touch(self, key: str, ttl: float | None) -> bool:
+        deadline = self._deadline(ttl)
         path = self._path(key)
-        entry = self._read(path)
-        if entry is None:
-            return False
-        self._write(path, entry[0], self._deadline(ttl))
-        return True
+        with self._writing(path, required=False):
+            entry = self._read(path)
+            if entry is None:
+                return False
+            self._write(path, entry[0], deadline)
+            return True
 
     async def aget(self, key: str) -> bytes | None:
         return await asyncio.to_thread(self.get, key)
@@ -187,6 +212,22 @@ class FileSystemStore(Store):
 
     async def atouch(self, key: str, ttl: float | None) -> bool:
         return await asyncio.to_thread(self.touch, key, ttl)
+
+
+def check_interval(interval: float | None) -> float | None:
+    """The sweep interval, refused at startup if it is not a positive number."""
+    if interval is None or interval == 0:
+        return None
+    if (
+        isinstance(interval, bool)
+        or not isinstance(interval, (int, float))
+        or not 0 < interval < math.inf
+    ):
+        raise ConfigurationError(
+            f"The file store's sweep interval must be a number of seconds (or None to sweep"
+            f" only when asked), not {interval!r}."
+        )
+    return float(interval)
 
 
 __all__ = ["FileSystemStore"]

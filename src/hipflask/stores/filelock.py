@@ -1,0 +1,152 @@
+"""Lock files for the file store, and removing a file only if it is unchanged.
+
+A lock is a file created with ``O_EXCL``, which the operating system makes
+atomic between processes. Its weakness is the process that dies holding
+one: the lock stays. So a lock older than :data:`STALE_LOCK` counts as
+abandoned and may be broken.
+
+Breaking it (and every removal the sweep makes) goes through
+:func:`remove_if_unchanged`: a plain ``unlink`` after a check removes
+whatever is at the name *now*, which may be a fresh lock or a fresh entry
+that another process put there between the check and the ``unlink``. Instead
+the file is renamed to a unique name (atomic: whatever is at the name moves,
+and a later write creates a new file under the old name), and only if the
+file that moved is the very one that was checked is it deleted. The checked
+file is kept open meanwhile, so its inode number cannot be handed to a new
+file and make a different file look like the same one. Anything else that
+moved is put back with ``os.link``, which refuses to replace a file that
+appeared under the name since: a newer write always wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import time
+
+#: How long a lock may be held before a waiter treats it as abandoned, in
+#: seconds. A holder keeps it for one read and one write of a small file.
+STALE_LOCK = 10.0
+
+# About a second of waiting in all before a caller gives up on a lock.
+_LOCK_TRIES = 150
+
+#: The prefix of the names :func:`remove_if_unchanged` moves files to.
+TOMB_PREFIX = ".tomb-"
+
+
+def take_lock(path: str, *, wait: bool = True) -> int | None:
+    """Take the lock of the entry at ``path``; ``None`` if it stays taken.
+
+    With ``wait`` it retries for about a second and breaks a lock older than
+    :data:`STALE_LOCK`; without, it tries once (the sweep's way: an entry
+    someone is writing is left for the next sweep).
+    """
+    lock = path + ".lock"
+    for attempt in range(_LOCK_TRIES if wait else 1):
+        try:
+            return os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            pass
+        if not wait:
+            return None
+        # A writer that died holding the lock must not block the key forever.
+        if break_stale_lock(lock, STALE_LOCK):
+            continue
+        time.sleep(min(0.01, 0.0005 * (attempt + 1)))
+    return None
+
+
+def release_lock(path: str, fd: int) -> None:
+    """Give back the lock taken by :func:`take_lock`.
+
+    Only the lock file this holder created is removed: if it was broken as
+    stale meanwhile and someone else holds a new one, that one stays.
+    """
+    lock = path + ".lock"
+    try:
+        mine = os.fstat(fd)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(mine, os.stat(lock)):
+                os.unlink(lock)
+    finally:
+        os.close(fd)
+
+
+def break_stale_lock(lock: str, age: float) -> bool:
+    """Remove the lock file ``lock`` if it is older than ``age`` seconds.
+
+    Returns whether it is gone (removed, or found missing), so that the
+    caller may try to take it again.
+    """
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except FileNotFoundError:
+        return True
+    try:
+        seen = os.fstat(fd)
+        if time.time() - seen.st_mtime <= age:
+            return False
+        remove_if_unchanged(lock, seen)
+        return True
+    finally:
+        os.close(fd)
+
+
+def tomb_path(path: str) -> str:
+    """A name no other process or thread uses, beside ``path``.
+
+    It carries the original name and the time, so a tomb left by a process
+    killed midway can be put back or removed later.
+    """
+    directory, name = os.path.split(path)
+    unique = f"{TOMB_PREFIX}{name}-{time.time_ns()}-{secrets.token_hex(6)}"
+    return os.path.join(directory, unique)
+
+
+def remove_if_unchanged(path: str, seen: os.stat_result) -> bool:
+    """Delete the file at ``path`` only if it is still the file ``seen``.
+
+    ``seen`` must come from ``os.fstat`` on a descriptor the caller keeps
+    open until this returns (see the module's docstring). Returns whether
+    the file was removed; a different file found there is put back.
+    """
+    tomb = tomb_path(path)
+    try:
+        os.rename(path, tomb)
+    except FileNotFoundError:
+        return False
+    if os.path.samestat(seen, os.stat(tomb)):
+        os.unlink(tomb)
+        return True
+    put_back(tomb, path)
+    return False
+
+
+def put_back(tomb: str, path: str) -> None:
+    """Move ``tomb`` back to ``path`` unless a newer file is there now."""
+    try:
+        os.link(tomb, path)
+    except FileExistsError:
+        pass  # written since the file was moved away: the newer write wins
+    except OSError:
+        # No hard links on this file system: a rename is the best left, and
+        # a name taken meanwhile is still left alone.
+        if not os.path.exists(path):
+            os.rename(tomb, path)
+            return
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tomb)
+
+
+__all__ = [
+    "STALE_LOCK",
+    "TOMB_PREFIX",
+    "break_stale_lock",
+    "put_back",
+    "release_lock",
+    "remove_if_unchanged",
+    "take_lock",
+    "tomb_path",
+]

@@ -1,0 +1,291 @@
+"""Sweeping the file store's directory, so that it does not grow without bound.
+
+An expired entry is invisible to readers, but its file stays until removed,
+and most are never read again (every visitor who does not come back, every
+bot). A sweep removes them, with the files that a process killed midway left
+behind: temporary files of a write, lock files, tombs (below).
+
+Why a sweep never loses a live value
+------------------------------------
+The race to avoid: the sweep reads "expired", a writer replaces the file
+with a fresh value, the sweep unlinks the fresh file. Writes never change a
+file in place: each writes a new file and renames it over the entry, so an
+entry's content is fixed for the life of its file (its inode). The sweep:
+
+1. reads the entry's expiry without any lock, and leaves a live entry at
+   once (most are live: they cost the sweep one small read, and writers
+   never wait for it);
+2. takes the entry's lock without waiting (an entry being written is left
+   for the next sweep). Every writer (``set``, ``add``,
+   ``compare_and_set``, ``touch``) holds this lock, so none can replace the
+   file while the sweep holds it;
+3. opens the entry again and reads its expiry through that descriptor,
+   since a write may have landed between steps 1 and 2. The descriptor
+   stays open to the end, which pins the file (its inode): its number
+   cannot be handed to another file meanwhile;
+4. renames the entry to a unique tomb name. The rename is atomic: it moves
+   the file that is at the name at that instant, and a later write lands
+   under the entry's name as a new file, untouched by the sweep;
+5. deletes the tomb only if it is the very file checked in step 3 (same
+   device and inode). Writes never change a file in place (each writes a
+   new file and renames it over the entry), so that file's content is the
+   expired one read in step 3: nothing live is deleted;
+6. otherwise (possible only if the lock was broken as stale, or a writer
+   gave up waiting for it and wrote anyway), puts the tomb back with
+   ``os.link``, which fails rather than replace a file written under the
+   name since. A newer write wins; an older value never overwrites it.
+
+Steps 2 and 3 make step 6 unreachable in normal operation; steps 4 to 6
+keep the guarantee when the lock fails (a writer stalled for longer than
+:data:`~hipflask.stores.filelock.STALE_LOCK` has its lock broken). Then,
+for the microseconds between steps 4 and 6, a reader finds the entry
+missing and a ``delete`` finds nothing to delete. A sweep killed between
+steps 4 and 6 leaves a tomb; a later sweep puts a live one back (without
+replacing a newer file, as in step 6) and deletes an expired one.
+
+When sweeps run
+---------------
+A write asks :class:`SweepSchedule` whether one is due. Time is cut into
+periods of ``interval`` seconds; the first write of a period in any process
+creates the period's claim file with ``O_EXCL``, and only the process that
+succeeds sweeps, in a background daemon thread, so no request waits for a
+scan of a large directory. Between periods a process asks nothing of the
+disk: it remembers when the next period starts. Two sweeps at once (clocks
+apart, different intervals) only repeat work: each removal is safe on its
+own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import re
+import struct
+import threading
+import time
+
+from .filelock import STALE_LOCK
+from .filelock import TOMB_PREFIX
+from .filelock import break_stale_lock
+from .filelock import put_back
+from .filelock import release_lock
+from .filelock import remove_if_unchanged
+from .filelock import take_lock
+
+logger = logging.getLogger(__name__)
+
+# Expiry in milliseconds since the epoch, 0 for "never".
+HEADER = struct.Struct(">Q")
+
+#: The prefix of a write's temporary file.
+TEMP_PREFIX = ".tmp-"
+
+#: The default time between two sweeps of a directory, in seconds.
+SWEEP_INTERVAL = 900.0
+
+# A temporary file this old belongs to a writer that died: a live one is
+# written and renamed within milliseconds, and written to as it grows.
+_STALE_TEMP = 600.0
+# Lock files the request path has not broken (their key is never used again)
+# are removed by the sweep once well past the age at which waiters break them.
+_SWEEP_STALE_LOCK = 6 * STALE_LOCK
+# A tomb this old was left by a sweep that died between its steps.
+_STALE_TOMB = 60.0
+
+_CLAIM_PREFIX = ".sweep-"
+_CLAIM = re.compile(re.escape(_CLAIM_PREFIX) + r"(?P<interval>[0-9.e+]+)-(?P<period>\d+)")
+_ENTRY = re.compile(r"[0-9a-f]{64}")
+_TOMB = re.compile(re.escape(TOMB_PREFIX) + r"(?P<name>[0-9a-f]{64}(?:\.lock)?)-(?P<ns>\d+)-")
+
+
+def now_ms() -> float:
+    """The time as entry headers count it (milliseconds since the epoch)."""
+    return time.time() * 1000
+
+
+def is_expired(deadline: int) -> bool:
+    return bool(deadline) and deadline <= now_ms()
+
+
+@dataclasses.dataclass
+class SweepResult:
+    """What one sweep removed (and put back), by kind of file."""
+
+    expired: int = 0
+    temporary: int = 0
+    locks: int = 0
+    tombs: int = 0
+    restored: int = 0
+
+
+def sweep_directory(directory: str) -> SweepResult:
+    """Remove the expired entries and the stale leftovers in ``directory``.
+
+    Only names the store writes are considered: entries (64 hex digits),
+    their ``.lock`` files, temporary files and tombs. Anything else in the
+    directory is left alone.
+    """
+    result = SweepResult()
+    now = time.time()
+    with os.scandir(directory) as entries:
+        for item in entries:
+            name = item.name
+            path = item.path
+            with contextlib.suppress(FileNotFoundError):
+                if _ENTRY.fullmatch(name):
+                    result.expired += _remove_if_expired(path)
+                elif name.endswith(".lock") and _ENTRY.fullmatch(name[:-5]):
+                    result.locks += _remove_stale_lock(path)
+                elif name.startswith(TEMP_PREFIX):
+                    result.temporary += _remove_if_older(path, now, _STALE_TEMP)
+                elif name.startswith(TOMB_PREFIX):
+                    _settle_tomb(directory, path, name, now, result)
+                elif name.startswith(_CLAIM_PREFIX) and _is_past_claim(name, now):
+                    # One claim file per period otherwise, forever.
+                    os.unlink(path)
+    return result
+
+
+def _remove_if_expired(path: str) -> bool:
+    # Most entries are live: read without the lock first, so that they cost
+    # the sweep one small read and writers never wait for it.
+    if not _has_expired(path):
+        return False
+    lock = take_lock(path, wait=False)
+    if lock is None:
+        return False  # being written: the next sweep looks again
+    try:
+        # Read again under the lock: a write may have landed since.
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            raw = os.read(fd, HEADER.size)
+            if len(raw) < HEADER.size or not is_expired(HEADER.unpack(raw)[0]):
+                return False
+            return remove_if_unchanged(path, os.fstat(fd))
+        finally:
+            os.close(fd)
+    finally:
+        release_lock(path, lock)
+
+
+def _remove_stale_lock(path: str) -> bool:
+    if time.time() - os.stat(path).st_mtime <= _SWEEP_STALE_LOCK:
+        return False
+    return break_stale_lock(path, _SWEEP_STALE_LOCK)
+
+
+def _remove_if_older(path: str, now: float, age: float) -> bool:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        seen = os.fstat(fd)
+        if now - seen.st_mtime <= age:
+            return False
+        return remove_if_unchanged(path, seen)
+    finally:
+        os.close(fd)
+
+
+def _settle_tomb(directory: str, path: str, name: str, now: float, result: SweepResult) -> None:
+    match = _TOMB.match(name)
+    if match is None or now - int(match["ns"]) / 1e9 <= _STALE_TOMB:
+        return
+    original = os.path.join(directory, match["name"])
+    if not original.endswith(".lock") and _is_live(path):
+        put_back(path, original)
+        result.restored += 1
+        return
+    os.unlink(path)
+    result.tombs += 1
+
+
+def _is_past_claim(name: str, now: float) -> bool:
+    match = _CLAIM.fullmatch(name)
+    if match is None:
+        return False
+    try:
+        interval = float(match["interval"])
+    except ValueError:
+        return False
+    return (int(match["period"]) + 1) * interval < now - interval
+
+
+def _has_expired(path: str) -> bool:
+    deadline = _deadline_of(path)
+    return deadline is not None and is_expired(deadline)
+
+
+def _is_live(path: str) -> bool:
+    deadline = _deadline_of(path)
+    return deadline is not None and not is_expired(deadline)
+
+
+def _deadline_of(path: str) -> int | None:
+    """The expiry in the header of the file at ``path``; ``None`` if it has none."""
+    with open(path, "rb") as file:
+        raw = file.read(HEADER.size)
+    return HEADER.unpack(raw)[0] if len(raw) == HEADER.size else None
+
+
+class SweepSchedule:
+    """Starts a sweep of a directory at most once per ``interval`` seconds.
+
+    Shared by every process using the directory through claim files (see
+    the module's docstring). :meth:`due` is called on every write and
+    costs nothing but a clock read until a new period begins.
+    """
+
+    def __init__(self, directory: str, interval: float | None) -> None:
+        self.directory = directory
+        self.interval = interval
+        self._next = 0.0
+        self._lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def due(self) -> None:
+        """Start a background sweep if this process claims the current period."""
+        if not self.interval or time.time() < self._next:
+            return
+        with self._lock:
+            now = time.time()
+            if now < self._next:
+                return
+            period = int(now // self.interval)
+            self._next = (period + 1) * self.interval
+            if self.thread is not None and self.thread.is_alive():
+                return
+            if not self._claim(period):
+                return
+            self.thread = threading.Thread(
+                target=self._run, name="hipflask-file-sweep", daemon=True
+            )
+            self.thread.start()
+
+    def _claim(self, period: int) -> bool:
+        claim = os.path.join(self.directory, f"{_CLAIM_PREFIX}{self.interval:g}-{period}")
+        try:
+            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        return True
+
+    def _run(self) -> None:
+        try:
+            sweep_directory(self.directory)
+        except OSError:
+            # A sweep that fails leaves files for the next one; the store's
+            # reads and writes are unaffected, so they must not fail for it.
+            logger.exception("Sweeping the file store directory %s failed.", self.directory)
+
+
+__all__ = [
+    "HEADER",
+    "SWEEP_INTERVAL",
+    "TEMP_PREFIX",
+    "SweepResult",
+    "SweepSchedule",
+    "is_expired",
+    "now_ms",
+    "sweep_directory",
+]
