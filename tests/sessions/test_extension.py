@@ -26,6 +26,8 @@ from hipflask.sessions import MemorySessionInterface
 from hipflask.sessions import RedisSessionInterface
 from hipflask.sessions import Session
 from hipflask.sessions import SqlAlchemySessionInterface
+from hipflask.stores.filesweep import HEADER
+from hipflask.stores.filesweep import SWEEP_INTERVAL
 
 HERE = Path(__file__).parent
 
@@ -262,3 +264,67 @@ def test_the_interface_regenerate_of_flask_session(tmp_path: Path) -> None:
     client.get("/rotate")
     assert client.get_cookie("session").value != before
     assert client.get("/whoami").json == {"user": "ann"}
+
+
+def expire_file(path: Path) -> None:
+    """Give a file store entry an expiry in the past, keeping its value."""
+    data = path.read_bytes()
+    path.write_bytes(HEADER.pack(1_000) + data[HEADER.size :])
+
+
+def test_expired_filesystem_sessions_are_swept_and_live_ones_kept(
+    tmp_path: Path, protocol: str
+) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="filesystem", SESSION_FILE_SWEEP_INTERVAL=None)
+    Session(app)
+    directory = tmp_path / "instance" / "sessions"
+    gone = app.test_client(protocol=protocol)
+    gone.get("/login/ann")
+    [ann] = entries(directory)
+    expire_file(ann)
+    kept = app.test_client(protocol=protocol)
+    kept.get("/login/bob")
+    assert len(entries(directory)) == 2
+    assert app.session_interface.store.sweep().expired == 1
+    assert entries(directory) != [ann]
+    assert len(entries(directory)) == 1
+    assert kept.get("/whoami").json == {"user": "bob"}
+    assert gone.get("/whoami").json == {"user": None}
+
+
+def test_filesystem_sessions_sweep_in_the_background_on_saves(
+    tmp_path: Path, protocol: str
+) -> None:
+    directory = tmp_path / "instance" / "sessions"
+    directory.mkdir(parents=True)
+    # An abandoned session, left by an earlier run of the app.
+    abandoned = directory / ("a" * 64)
+    abandoned.write_bytes(HEADER.pack(1_000) + b"{}")
+    app = make_app(tmp_path, SESSION_TYPE="filesystem", SESSION_FILE_SWEEP_INTERVAL=60)
+    Session(app)
+    client = app.test_client(protocol=protocol)
+    client.get("/login/ann")
+    thread = app.session_interface.store._schedule.thread
+    assert thread is not None
+    thread.join(timeout=30)
+    assert not abandoned.exists()
+    assert client.get("/whoami").json == {"user": "ann"}
+
+
+def test_the_sweep_interval_reaches_both_file_types(tmp_path: Path) -> None:
+    for config in ({"SESSION_TYPE": "filesystem"}, {"SESSION_TYPE": "cachelib"}):
+        app = make_app(tmp_path, SESSION_FILE_SWEEP_INTERVAL=120, **config)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(tmp_path)
+            Session(app)
+        assert app.session_interface.store._schedule.interval == 120.0
+    app = make_app(tmp_path, SESSION_TYPE="filesystem")
+    Session(app)
+    assert app.session_interface.store._schedule.interval == SWEEP_INTERVAL
+
+
+@pytest.mark.parametrize("interval", [-5, "hourly"])
+def test_a_bad_sweep_interval_is_refused_at_init(tmp_path: Path, interval: Any) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="filesystem", SESSION_FILE_SWEEP_INTERVAL=interval)
+    with pytest.raises(ConfigurationError, match="SESSION_FILE_SWEEP_INTERVAL must be"):
+        Session(app)

@@ -113,7 +113,12 @@ def _filesystem(app: Any, prefix: str, directory: str) -> _Choice:
     from ..stores.filesystem import FileSystemStore
 
     mode = int(app.config.get("SESSION_FILE_MODE", 0o600))
-    store = FileSystemStore(os.fspath(directory), prefix=prefix, mode=mode)
+    store = FileSystemStore(
+        os.fspath(directory),
+        prefix=prefix,
+        mode=mode,
+        sweep_interval=app.config["SESSION_FILE_SWEEP_INTERVAL"],
+    )
     return store, FileSystemSessionInterface
 
 

@@ -5,6 +5,7 @@
 * ``"memory"`` (the default): this process only, nothing to install;
 * ``"filesystem"``: files in ``SESSION_FILE_DIR`` (the instance folder's
   ``sessions`` directory by default), shared by the processes of one machine;
+  expired ones are swept every ``SESSION_FILE_SWEEP_INTERVAL`` seconds;
 * ``"redis"``: ``SESSION_REDIS``, a redis-py client or a URL;
 * ``"sqlalchemy"``: a table in the app's ``hipflask.db`` database
   (``SESSION_SQLALCHEMY``, ``SESSION_SQLALCHEMY_TABLE``,
@@ -25,6 +26,8 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..stores import create_store
+from ..stores.filesweep import SWEEP_INTERVAL
+from ..stores.filesystem import check_interval
 from .cachelib_stores import cachelib_store
 from .server import FileSystemSessionInterface
 from .server import MemorySessionInterface
@@ -75,6 +78,7 @@ class Session:
         config.setdefault("SESSION_SQLALCHEMY_TABLE", "hipflask_sessions")
         config.setdefault("SESSION_SQLALCHEMY_BIND_KEY", None)
         config.setdefault("SESSION_CACHELIB", None)
+        config.setdefault("SESSION_FILE_SWEEP_INTERVAL", SWEEP_INTERVAL)
         kind = str(config["SESSION_TYPE"] or "memory").lower()
         if kind in REASONS:
             raise refuse(f"SESSION_TYPE {config['SESSION_TYPE']!r}", kind)
@@ -89,6 +93,8 @@ class Session:
                 "SESSION_ID_LENGTH must be at least 16 bytes (128 random bits) so that"
                 " session ids cannot be guessed; the default is 32."
             )
+        # Checked for every type: a typo must fail now, not when the type changes.
+        check_interval(config["SESSION_FILE_SWEEP_INTERVAL"], name="SESSION_FILE_SWEEP_INTERVAL")
         prefix = str(config["SESSION_KEY_PREFIX"])
         store, interface_class = _STORES[kind](app, prefix)
         return interface_class(
@@ -111,7 +117,12 @@ def _filesystem(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInt
     # SESSION_FILE_DIR means "the cache's directory, not named yet".
     app.config.setdefault("SESSION_FILE_DIR", os.path.join(app.instance_path, "sessions"))
     mode = int(app.config.get("SESSION_FILE_MODE", 0o600))
-    store = FileSystemStore(str(app.config["SESSION_FILE_DIR"]), prefix=prefix, mode=mode)
+    store = FileSystemStore(
+        str(app.config["SESSION_FILE_DIR"]),
+        prefix=prefix,
+        mode=mode,
+        sweep_interval=app.config["SESSION_FILE_SWEEP_INTERVAL"],
+    )
     return store, FileSystemSessionInterface
 
 

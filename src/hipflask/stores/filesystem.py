@@ -214,8 +214,12 @@ class FileSystemStore(Store):
         return await asyncio.to_thread(self.touch, key, ttl)
 
 
-def check_interval(interval: float | None) -> float | None:
-    """The sweep interval, refused at startup if it is not a positive number."""
+def check_interval(
+    interval: float | None, *, name: str = "The file store's sweep interval"
+) -> float | None:
+    """The sweep interval, or ``None`` for none; refused at startup if it is no
+    positive number of seconds (a typo must not turn the sweeps off unnoticed).
+    """
     if interval is None or interval == 0:
         return None
     if (
@@ -224,10 +228,10 @@ def check_interval(interval: float | None) -> float | None:
         or not 0 < interval < math.inf
     ):
         raise ConfigurationError(
-            f"The file store's sweep interval must be a number of seconds (or None to sweep"
-            f" only when asked), not {interval!r}."
+            f"{name} must be a number of seconds (or None to sweep only when asked),"
+            f" not {interval!r}."
         )
     return float(interval)
 
 
-__all__ = ["FileSystemStore"]
+__all__ = ["FileSystemStore", "check_interval"]
