@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -406,3 +407,40 @@ def test_a_failing_background_sweep_is_logged_and_writes_go_on(
 def test_a_bad_sweep_interval_is_refused(tmp_path: Path, interval: Any) -> None:
     with pytest.raises(ConfigurationError, match="sweep interval must be a number"):
         FileSystemStore(str(tmp_path / "store"), sweep_interval=interval)
+
+
+def test_the_write_that_starts_a_sweep_does_not_wait_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def slow(directory: str) -> SweepResult:
+        started.set()
+        release.wait(timeout=30)
+        return SweepResult()
+
+    monkeypatch.setattr(filesweep, "sweep_directory", slow)
+    store = FileSystemStore(str(tmp_path / "store"), sweep_interval=60)
+    try:
+        store.set("k", b"v")  # returns while the sweep is still running
+        assert started.wait(timeout=30)
+        assert store._schedule.thread is not None
+        assert store._schedule.thread.is_alive()
+        store.set("k", b"w")
+        assert store.get("k") == b"w"
+    finally:
+        release.set()
+        finish_sweep(store)
+
+
+def test_a_file_that_cannot_be_examined_does_not_stop_the_sweep(
+    store: FileSystemStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    os.mkdir(os.path.join(store.directory, "b" * 64))
+    path = write_expired(store, "k")
+    with caplog.at_level(logging.WARNING, logger="hipflask.stores.filesweep"):
+        result = store.sweep()
+    assert (result.expired, result.failed) == (1, 1)
+    assert not os.path.exists(path)
+    assert "1 files could not be examined" in caplog.text

@@ -57,7 +57,6 @@ own.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
@@ -118,6 +117,8 @@ class SweepResult:
     locks: int = 0
     tombs: int = 0
     restored: int = 0
+    #: Files that could not be examined or removed (logged as a warning).
+    failed: int = 0
 
 
 def sweep_directory(directory: str) -> SweepResult:
@@ -131,21 +132,37 @@ def sweep_directory(directory: str) -> SweepResult:
     now = time.time()
     with os.scandir(directory) as entries:
         for item in entries:
-            name = item.name
-            path = item.path
-            with contextlib.suppress(FileNotFoundError):
-                if _ENTRY.fullmatch(name):
-                    result.expired += _remove_if_expired(path)
-                elif name.endswith(".lock") and _ENTRY.fullmatch(name[:-5]):
-                    result.locks += _remove_stale_lock(path)
-                elif name.startswith(TEMP_PREFIX):
-                    result.temporary += _remove_if_older(path, now, _STALE_TEMP)
-                elif name.startswith(TOMB_PREFIX):
-                    _settle_tomb(directory, path, name, now, result)
-                elif name.startswith(_CLAIM_PREFIX) and _is_past_claim(name, now):
-                    # One claim file per period otherwise, forever.
-                    os.unlink(path)
+            try:
+                _sweep_one(directory, item.name, item.path, now, result)
+            except FileNotFoundError:
+                pass  # removed meanwhile by a reader's delete or another sweep
+            except OSError as exc:
+                # One unreadable file (a directory under an entry's name, a
+                # file of another user) must not keep the rest from being swept.
+                result.failed += 1
+                logger.debug("Not swept: %s (%s)", item.path, exc)
+    if result.failed:
+        logger.warning(
+            "Sweeping %s: %d files could not be examined or removed; check their type and"
+            " ownership.",
+            directory,
+            result.failed,
+        )
     return result
+
+
+def _sweep_one(directory: str, name: str, path: str, now: float, result: SweepResult) -> None:
+    if _ENTRY.fullmatch(name):
+        result.expired += _remove_if_expired(path)
+    elif name.endswith(".lock") and _ENTRY.fullmatch(name[:-5]):
+        result.locks += _remove_stale_lock(path)
+    elif name.startswith(TEMP_PREFIX):
+        result.temporary += _remove_if_older(path, now, _STALE_TEMP)
+    elif name.startswith(TOMB_PREFIX):
+        _settle_tomb(directory, path, name, now, result)
+    elif name.startswith(_CLAIM_PREFIX) and _is_past_claim(name, now):
+        # One claim file per period otherwise, forever.
+        os.unlink(path)
 
 
 def _remove_if_expired(path: str) -> bool:
@@ -273,9 +290,9 @@ class SweepSchedule:
     def _run(self) -> None:
         try:
             sweep_directory(self.directory)
-        except OSError:
+        except Exception:
             # A sweep that fails leaves files for the next one; the store's
-            # reads and writes are unaffected, so they must not fail for it.
+            # reads and writes do not depend on it, so they go on.
             logger.exception("Sweeping the file store directory %s failed.", self.directory)
 
 
