@@ -403,7 +403,7 @@ def test_a_failing_background_sweep_is_logged_and_writes_go_on(
     assert "Sweeping the file store directory" in caplog.text
 
 
-@pytest.mark.parametrize("interval", [-1, float("nan"), float("inf"), "60", True])
+@pytest.mark.parametrize("interval", [-1, 0.5, float("nan"), float("inf"), "60", True])
 def test_a_bad_sweep_interval_is_refused(tmp_path: Path, interval: Any) -> None:
     with pytest.raises(ConfigurationError, match="sweep interval must be a number"):
         FileSystemStore(str(tmp_path / "store"), sweep_interval=interval)
@@ -444,3 +444,27 @@ def test_a_file_that_cannot_be_examined_does_not_stop_the_sweep(
     assert (result.expired, result.failed) == (1, 1)
     assert not os.path.exists(path)
     assert "1 files could not be examined" in caplog.text
+
+
+def test_a_tomb_of_a_stale_temporary_file_is_removed_later(
+    store: FileSystemStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tomb = tomb_path(os.path.join(store.directory, ".tmp-dead"))
+    with open(tomb, "wb") as file:
+        file.write(HEADER.pack(0) + b"half a value")
+    later = time.time() + 120
+    monkeypatch.setattr(filesweep.time, "time", lambda: later)
+    assert store.sweep().tombs == 1
+    assert listing(store) == set()
+
+
+def test_claims_with_a_short_interval_are_removed_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FileSystemStore(str(tmp_path / "store"), sweep_interval=1.5)
+    store.set("k", b"v")
+    finish_sweep(store)
+    later = time.time() + 10
+    monkeypatch.setattr(filesweep.time, "time", lambda: later)
+    store.sweep()
+    assert [name for name in listing(store) if name.startswith(".sweep-")] == []

@@ -94,9 +94,10 @@ _SWEEP_STALE_LOCK = 6 * STALE_LOCK
 _STALE_TOMB = 60.0
 
 _CLAIM_PREFIX = ".sweep-"
-_CLAIM = re.compile(re.escape(_CLAIM_PREFIX) + r"(?P<interval>[0-9.e+]+)-(?P<period>\d+)")
+# The interval in milliseconds, then the period's number.
+_CLAIM = re.compile(re.escape(_CLAIM_PREFIX) + r"(?P<interval>\d+)-(?P<period>\d+)")
 _ENTRY = re.compile(r"[0-9a-f]{64}")
-_TOMB = re.compile(re.escape(TOMB_PREFIX) + r"(?P<name>[0-9a-f]{64}(?:\.lock)?)-(?P<ns>\d+)-")
+_TOMB = re.compile(re.escape(TOMB_PREFIX) + r"(?P<name>.+)-(?P<ns>\d+)-[0-9a-f]{12}")
 
 
 def now_ms() -> float:
@@ -205,12 +206,13 @@ def _remove_if_older(path: str, now: float, age: float) -> bool:
 
 
 def _settle_tomb(directory: str, path: str, name: str, now: float, result: SweepResult) -> None:
-    match = _TOMB.match(name)
+    match = _TOMB.fullmatch(name)
     if match is None or now - int(match["ns"]) / 1e9 <= _STALE_TOMB:
         return
-    original = os.path.join(directory, match["name"])
-    if not original.endswith(".lock") and _is_live(path):
-        put_back(path, original)
+    # Only an entry can hold a value worth putting back; a lock, temporary
+    # or claim file was moved away because it was stale.
+    if _ENTRY.fullmatch(match["name"]) and _is_live(path):
+        put_back(path, os.path.join(directory, match["name"]))
         result.restored += 1
         return
     os.unlink(path)
@@ -219,12 +221,11 @@ def _settle_tomb(directory: str, path: str, name: str, now: float, result: Sweep
 
 def _is_past_claim(name: str, now: float) -> bool:
     match = _CLAIM.fullmatch(name)
-    if match is None:
+    if match is None or not int(match["interval"]):
         return False
-    try:
-        interval = float(match["interval"])
-    except ValueError:
-        return False
+    interval = int(match["interval"]) / 1000
+    # A period back as a margin: a process whose clock is a little behind
+    # would claim the period again and sweep twice (harmless, but wasted).
     return (int(match["period"]) + 1) * interval < now - interval
 
 
@@ -280,7 +281,8 @@ class SweepSchedule:
             self.thread.start()
 
     def _claim(self, period: int) -> bool:
-        claim = os.path.join(self.directory, f"{_CLAIM_PREFIX}{self.interval:g}-{period}")
+        interval_ms = round(self.interval * 1000) if self.interval else 0
+        claim = os.path.join(self.directory, f"{_CLAIM_PREFIX}{interval_ms}-{period}")
         try:
             os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         except FileExistsError:

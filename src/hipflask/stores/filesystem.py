@@ -217,19 +217,20 @@ class FileSystemStore(Store):
 def check_interval(
     interval: float | None, *, name: str = "The file store's sweep interval"
 ) -> float | None:
-    """The sweep interval, or ``None`` for none; refused at startup if it is no
-    positive number of seconds (a typo must not turn the sweeps off unnoticed).
+    """The sweep interval, or ``None`` for none; refused at startup if it is not
+    a number of seconds, at least one (a typo must not turn the sweeps off
+    unnoticed, nor make every write start one).
     """
     if interval is None or interval == 0:
         return None
     if (
         isinstance(interval, bool)
         or not isinstance(interval, (int, float))
-        or not 0 < interval < math.inf
+        or not 1 <= interval < math.inf
     ):
         raise ConfigurationError(
-            f"{name} must be a number of seconds (or None to sweep only when asked),"
-            f" not {interval!r}."
+            f"{name} must be a number of seconds, at least 1 (or None to sweep only when"
+            f" asked), not {interval!r}."
         )
     return float(interval)
 
