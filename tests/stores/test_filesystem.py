@@ -58,3 +58,46 @@ class TestFileSystemStore(StoreContract):
         with open(store._path("k"), "wb") as file:
             file.write(b"abc")
         assert store.get("k") is None
+
+    def test_touch_holds_the_lock_so_no_save_lands_between_its_read_and_write(
+        self, store: FileSystemStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import hipflask.stores.filelock as filelock
+
+        store.set("k", b"old", ttl=60)
+        other = FileSystemStore(store.directory, prefix="a:", sweep_interval=None)
+        real_read = store._read
+        saves = []
+
+        def read_then_race(path: str) -> tuple[bytes, int] | None:
+            entry = real_read(path)
+            # Another process saves between touch's read and its write.
+            with monkeypatch.context() as patch:
+                patch.setattr(filelock, "_LOCK_TRIES", 1)
+                saves.append(other.compare_and_set("k", b"old", b"new", ttl=60))
+            return entry
+
+        monkeypatch.setattr(store, "_read", read_then_race)
+        assert store.touch("k", 120) is True
+        assert saves == [False]  # refused while touch held the lock: it retries
+        monkeypatch.undo()
+        assert store.compare_and_set("k", b"old", b"new", ttl=60) is True
+
+    def test_set_writes_even_when_the_lock_stays_taken(
+        self, store: FileSystemStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import hipflask.stores.filelock as filelock
+
+        monkeypatch.setattr(filelock, "_LOCK_TRIES", 2)
+        with open(store._path("k") + ".lock", "w"):
+            pass
+        store.set("k", b"v")
+        assert store.touch("k", 60) is True
+        assert store.get("k") == b"v"
+        assert store.add("k2", b"v") is True
+
+    def test_an_expired_entry_is_not_deleted_by_a_read(self, store: FileSystemStore) -> None:
+        store.set("k", b"v", ttl=0.01)
+        time.sleep(0.05)
+        assert store.get("k") is None
+        assert os.path.exists(store._path("k"))  # the sweep's to remove
