@@ -474,3 +474,36 @@ def test_claims_with_a_short_interval_are_removed_too(
     monkeypatch.setattr(filesweep.time, "time", lambda: later)
     store.sweep()
     assert [name for name in listing(store) if name.startswith(".sweep-")] == []
+
+
+def test_a_write_goes_on_when_no_sweep_can_be_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swept = counting_sweeps(monkeypatch)
+    store = FileSystemStore(str(tmp_path / "store"), sweep_interval=60)
+
+    def no_thread(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_thread)
+    store.set("k", b"v")
+    assert store.get("k") == b"v"
+    assert swept == []
+
+
+def test_a_write_goes_on_when_the_claim_cannot_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    swept = counting_sweeps(monkeypatch)
+    store = FileSystemStore(str(tmp_path / "store"), sweep_interval=60)
+    real_open = os.open
+
+    def refuse_claims(path: str, flags: int, mode: int = 0o777) -> int:
+        if os.path.basename(path).startswith(".sweep-"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", refuse_claims)
+    store.set("k", b"v")
+    assert store.get("k") == b"v"
+    assert swept == []

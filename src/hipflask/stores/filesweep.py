@@ -96,6 +96,7 @@ _STALE_TOMB = 60.0
 _CLAIM_PREFIX = ".sweep-"
 # The interval in milliseconds, then the period's number.
 _CLAIM = re.compile(re.escape(_CLAIM_PREFIX) + r"(?P<interval>\d+)-(?P<period>\d+)")
+_CLAIM_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY
 _ENTRY = re.compile(r"[0-9a-f]{64}")
 _TOMB = re.compile(re.escape(TOMB_PREFIX) + r"(?P<name>.+)-(?P<ns>\d+)-[0-9a-f]{12}")
 
@@ -106,6 +107,7 @@ def now_ms() -> float:
 
 
 def is_expired(deadline: int) -> bool:
+    """Whether an entry with this header expiry has expired (0 never does)."""
     return bool(deadline) and deadline <= now_ms()
 
 
@@ -126,8 +128,8 @@ def sweep_directory(directory: str) -> SweepResult:
     """Remove the expired entries and the stale leftovers in ``directory``.
 
     Only names the store writes are considered: entries (64 hex digits),
-    their ``.lock`` files, temporary files and tombs. Anything else in the
-    directory is left alone.
+    their ``.lock`` files, temporary files, tombs and sweep claims. Anything
+    else in the directory is left alone.
     """
     result = SweepResult()
     now = time.time()
@@ -263,29 +265,40 @@ class SweepSchedule:
 
     def due(self) -> None:
         """Start a background sweep if this process claims the current period."""
-        if not self.interval or time.time() < self._next:
+        interval = self.interval
+        if not interval or time.time() < self._next:
             return
         with self._lock:
             now = time.time()
             if now < self._next:
                 return
-            period = int(now // self.interval)
-            self._next = (period + 1) * self.interval
+            period = int(now // interval)
+            self._next = (period + 1) * interval
             if self.thread is not None and self.thread.is_alive():
                 return
-            if not self._claim(period):
+            if not self._claim(interval, period):
                 return
-            self.thread = threading.Thread(
-                target=self._run, name="hipflask-file-sweep", daemon=True
-            )
-            self.thread.start()
+            thread = threading.Thread(target=self._run, name="hipflask-file-sweep", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:
+                # Out of threads: the write that got here must not fail for it.
+                logger.warning(
+                    "No thread to sweep %s; the next period tries again.", self.directory
+                )
+                return
+            self.thread = thread
 
-    def _claim(self, period: int) -> bool:
-        interval_ms = round(self.interval * 1000) if self.interval else 0
-        claim = os.path.join(self.directory, f"{_CLAIM_PREFIX}{interval_ms}-{period}")
+    def _claim(self, interval: float, period: int) -> bool:
+        name = f"{_CLAIM_PREFIX}{round(interval * 1000)}-{period}"
         try:
-            os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.close(os.open(os.path.join(self.directory, name), _CLAIM_FLAGS, 0o600))
         except FileExistsError:
+            return False  # another process sweeps this period
+        except OSError as exc:
+            # The write that got here goes on; its own file errors will say
+            # what is wrong with the directory, if anything is.
+            logger.debug("Could not claim a sweep of %s: %s", self.directory, exc)
             return False
         return True
 
