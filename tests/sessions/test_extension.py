@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -267,9 +269,11 @@ def test_the_interface_regenerate_of_flask_session(tmp_path: Path) -> None:
 
 
 def expire_file(path: Path) -> None:
-    """Give a file store entry an expiry in the past, keeping its value."""
+    """Make a file store entry one written an hour ago that expired a minute ago."""
     data = path.read_bytes()
-    path.write_bytes(HEADER.pack(1_000) + data[HEADER.size :])
+    path.write_bytes(HEADER.pack(int((time.time() - 60) * 1000)) + data[HEADER.size :])
+    then = time.time() - 3600
+    os.utime(path, (then, then))
 
 
 def test_expired_filesystem_sessions_are_swept_and_live_ones_kept(
@@ -299,7 +303,8 @@ def test_filesystem_sessions_sweep_in_the_background_on_saves(
     directory.mkdir(parents=True)
     # An abandoned session, left by an earlier run of the app.
     abandoned = directory / ("a" * 64)
-    abandoned.write_bytes(HEADER.pack(1_000) + b"{}")
+    abandoned.write_bytes(b"{}")
+    expire_file(abandoned)
     app = make_app(tmp_path, SESSION_TYPE="filesystem", SESSION_FILE_SWEEP_INTERVAL=60)
     Session(app)
     client = app.test_client(protocol=protocol)

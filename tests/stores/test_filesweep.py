@@ -21,7 +21,7 @@ from hipflask.stores.filesweep import HEADER
 from hipflask.stores.filesweep import SweepResult
 from hipflask.stores.filesystem import FileSystemStore
 
-PAST = 1_000  # an expiry in 1970: long expired
+PAST = 1_000  # an expiry in 1970, before any file here was written
 
 
 @pytest.fixture
@@ -30,9 +30,11 @@ def store(tmp_path: Path) -> FileSystemStore:
 
 
 def write_expired(store: FileSystemStore, key: str, value: bytes = b"old") -> str:
+    """An entry written an hour ago with a lifetime that ended a minute ago."""
     path = store._path(key)
     with open(path, "wb") as file:
-        file.write(HEADER.pack(PAST) + value)
+        file.write(HEADER.pack(int((time.time() - 60) * 1000)) + value)
+    age(path, 3600)
     return path
 
 
@@ -507,3 +509,25 @@ def test_a_write_goes_on_when_the_claim_cannot_be_made(
     store.set("k", b"v")
     assert store.get("k") == b"v"
     assert swept == []
+
+
+def test_a_cachelib_cache_sharing_the_directory_keeps_its_files(
+    store: FileSystemStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cachelib import FileSystemCache
+
+    cache = FileSystemCache(store.directory, threshold=0, default_timeout=0)
+    for number in range(300):
+        cache.set(f"forever{number}", number)
+        cache.set(f"hour{number}", number, timeout=3600)
+    write_expired(store, "ours")
+    theirs = listing(store) - {os.path.basename(store._path("ours"))}
+    # Their names look like entries: SHA-256 in hex.
+    assert len(theirs) == 600
+    later = time.time() + 7200  # their hour is over too
+    monkeypatch.setattr(filesweep.time, "time", lambda: later)
+    assert store.sweep().expired == 1
+    assert listing(store) == theirs
+    monkeypatch.undo()
+    assert cache.get("forever299") == 299
+    assert cache.get("hour299") == 299

@@ -14,7 +14,9 @@ entry's content is fixed for the life of its file (its inode). The sweep:
 
 1. reads the entry's expiry without any lock, and leaves a live entry at
    once (most are live: they cost the sweep one small read, and writers
-   never wait for it);
+   never wait for it). A file with an entry's name whose "expiry" is
+   earlier than its own modification time was not written by this store
+   (a cachelib cache sharing the directory) and is left alone too;
 2. takes the entry's lock without waiting (an entry being written is left
    for the next sweep). Every writer (``set``, ``add``,
    ``compare_and_set``, ``touch``) holds this lock, so none can replace the
@@ -92,6 +94,9 @@ _STALE_TEMP = 600.0
 _SWEEP_STALE_LOCK = 6 * STALE_LOCK
 # A tomb this old was left by a sweep that died between its steps.
 _STALE_TOMB = 60.0
+# A write computes the expiry a moment before the file gets its modification
+# time; a clock stepped back between the two moves them apart too.
+_CLOCK_SLACK_MS = 60_000
 
 _CLAIM_PREFIX = ".sweep-"
 # The interval in milliseconds, then the period's number.
@@ -171,8 +176,9 @@ def _sweep_one(directory: str, name: str, path: str, now: float, result: SweepRe
 def _remove_if_expired(path: str) -> bool:
     # Most entries are live: read without the lock first, so that they cost
     # the sweep one small read and writers never wait for it.
-    if not _has_expired(path):
-        return False
+    with open(path, "rb") as file:
+        if not _is_expired_entry(file.fileno()):
+            return False
     lock = take_lock(path, wait=False)
     if lock is None:
         return False  # being written: the next sweep looks again
@@ -180,14 +186,31 @@ def _remove_if_expired(path: str) -> bool:
         # Read again under the lock: a write may have landed since.
         fd = os.open(path, os.O_RDONLY)
         try:
-            raw = os.read(fd, HEADER.size)
-            if len(raw) < HEADER.size or not is_expired(HEADER.unpack(raw)[0]):
+            if not _is_expired_entry(fd):
                 return False
             return remove_if_unchanged(path, os.fstat(fd))
         finally:
             os.close(fd)
     finally:
         release_lock(path, lock)
+
+
+def _is_expired_entry(fd: int) -> bool:
+    """Whether the open file is an entry of this store, expired.
+
+    The name alone does not say so: a cachelib ``FileSystemCache`` names
+    its files by SHA-256 too, and may share the directory. Its header (an
+    expiry in seconds, little-endian, then a pickle) read as this store's
+    reads as a time in 1970 or far in the future. An expiry of this store
+    is never earlier than the file's own write, so a file whose "expiry"
+    predates its modification time is left alone as someone else's.
+    """
+    raw = os.read(fd, HEADER.size)  # each caller's descriptor is fresh: offset 0
+    if len(raw) < HEADER.size:
+        return False
+    (deadline,) = HEADER.unpack(raw)
+    written = os.fstat(fd).st_mtime * 1000
+    return is_expired(deadline) and deadline >= written - _CLOCK_SLACK_MS
 
 
 def _remove_stale_lock(path: str) -> bool:
@@ -229,11 +252,6 @@ def _is_past_claim(name: str, now: float) -> bool:
     # A period back as a margin: a process whose clock is a little behind
     # would claim the period again and sweep twice (harmless, but wasted).
     return (int(match["period"]) + 1) * interval < now - interval
-
-
-def _has_expired(path: str) -> bool:
-    deadline = _deadline_of(path)
-    return deadline is not None and is_expired(deadline)
 
 
 def _is_live(path: str) -> bool:
