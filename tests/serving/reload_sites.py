@@ -71,3 +71,16 @@ def answers_for(port: int, seconds: float, host: str = "127.0.0.1") -> set[str |
         seen.add(answer(port, host))
         time.sleep(0.1)
     return seen
+
+
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` runs: an ended process its new parent has not reaped yet does not.
+
+    Reads ``/proc`` (Linux): a process the app started and a check left
+    behind is orphaned, and a zombie until init reaps it.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"

@@ -21,6 +21,7 @@ from tests.serving.reload_sites import KEY
 from tests.serving.reload_sites import StartServer
 from tests.serving.reload_sites import answer
 from tests.serving.reload_sites import answers_for
+from tests.serving.reload_sites import is_running
 from tests.serving.reload_sites import serve_args
 
 #: While ``hang`` exists, the import starts a process, records its pid and
@@ -59,25 +60,16 @@ def _write_hanging_site(folder: Path, version: str, hang: bool) -> None:
         (folder / "hang").write_text("")
 
 
-def _is_running(pid: int) -> bool:
-    """Whether ``pid`` runs: an ended process not reaped yet does not."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
 def _assert_ended(recorded: Path) -> None:
     """The process whose pid the hanging import recorded has ended (with the check)."""
     spawned = int(recorded.read_text())
     try:
         end = time.monotonic() + 5
-        while _is_running(spawned) and time.monotonic() < end:
+        while is_running(spawned) and time.monotonic() < end:
             time.sleep(0.05)
-        assert not _is_running(spawned)
+        assert not is_running(spawned)
     finally:
-        if _is_running(spawned):
+        if is_running(spawned):
             os.kill(spawned, signal.SIGKILL)
 
 

@@ -21,6 +21,7 @@ from tests.serving.reload_sites import KEY
 from tests.serving.reload_sites import StartServer
 from tests.serving.reload_sites import answer
 from tests.serving.reload_sites import answers_for
+from tests.serving.reload_sites import is_running
 from tests.serving.reload_sites import serve_args
 from tests.serving.reload_sites import write_site
 
@@ -80,15 +81,6 @@ SPAWNING_SITE = textwrap.dedent(
 )
 
 
-def _is_running(pid: int) -> bool:
-    """Whether ``pid`` runs: an ended process its new parent has not reaped yet does not."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
 @pytest.mark.integration
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 @pytest.mark.parametrize("interface", ["wsgi", "asgi"])
@@ -115,11 +107,11 @@ def test_a_server_stopped_during_a_reload_check_ends_what_the_check_started(
         server.signal(signal.SIGTERM)
         assert server.process.wait(timeout=10) == 0
         end = time.monotonic() + 3
-        while _is_running(spawned) and time.monotonic() < end:
+        while is_running(spawned) and time.monotonic() < end:
             time.sleep(0.05)
-        assert not _is_running(spawned)
+        assert not is_running(spawned)
     finally:
-        if _is_running(spawned):
+        if is_running(spawned):
             os.kill(spawned, signal.SIGKILL)
     assert "Reload check abandoned: the server is stopping." in server.log()
 
