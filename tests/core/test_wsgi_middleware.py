@@ -2,7 +2,7 @@
 
 Each behaviour is checked under both protocols: what a WSGI server gets from
 the middleware, an ASGI server (and the test client under ASGI) must get as
-well. Only a chain of ``ProxyFix`` wrappers keeps the native ASGI path.
+well. Only a single ``ProxyFix`` keeps the native ASGI path.
 """
 
 from __future__ import annotations
@@ -194,6 +194,29 @@ def test_a_proxy_fix_inside_other_middleware_is_applied_once(
     assert response.json == {"addr": "192.0.2.2", "scheme": "https"}
 
 
+@pytest.mark.parametrize(
+    ("install", "expected"),
+    [
+        # Each wrapper writes what it trusts; the inner one writes last.
+        (
+            lambda inner: WerkzeugProxyFix(WerkzeugProxyFix(inner, x_for=2), x_for=1),
+            {"addr": "192.0.2.2", "scheme": "https"},
+        ),
+        # An inner wrapper trusting nothing of a kind leaves the outer one's.
+        (
+            lambda inner: WerkzeugProxyFix(ProxyFix(inner, {"x_proto": 1}), x_for=1),
+            {"addr": "192.0.2.3", "scheme": "https"},
+        ),
+    ],
+)
+def test_nested_proxy_fixes_each_apply_their_trust_as_under_wsgi(
+    app: Hipflask, client: HipflaskClient, install: Any, expected: dict[str, str]
+) -> None:
+    app.wsgi_app = install(app.wsgi_app)  # type: ignore[method-assign]
+    forwarded = {"X-Forwarded-For": "192.0.2.1, 192.0.2.2, 192.0.2.3", "X-Forwarded-Proto": "https"}
+    assert client.get("/async", headers=forwarded).json == expected
+
+
 def test_the_test_client_under_the_asgi_setting_goes_through_the_middleware(
     with_request_id: Hipflask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,7 +266,6 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     [
         lambda inner: WerkzeugProxyFix(inner, x_for=1, x_proto=1),
         lambda inner: ProxyFix(inner, {"x_for": 1, "x_proto": 1}),
-        lambda inner: WerkzeugProxyFix(ProxyFix(inner, {"x_for": 1, "x_proto": 1}), x_for=1),
     ],
 )
 def test_proxy_fix_alone_keeps_the_native_path_with_its_trust(

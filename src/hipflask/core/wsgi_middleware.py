@@ -15,11 +15,16 @@ the event loop first, bounded and timed, then the middleware chain runs in
 a worker thread with the app's own WSGI entry point at its end, and the
 response is streamed back. Lifespan stays native.
 
-One chain keeps the native path: ``ProxyFix`` wrappers alone (Flask's
-deployment guide puts one on every app behind nginx), which change nothing
+One chain keeps the native path: a single ``ProxyFix`` (Flask's
+deployment guide puts one on every app behind nginx), which changes nothing
 but the trust given to forwarded headers. The ASGI adapter applies the
-trust such a middleware declares, as if it were the ``PROXY_FIX`` setting,
-which wins when both are given.
+trust it declares, as if it were the ``PROXY_FIX`` setting, which wins when
+both are given. Two or more ``ProxyFix`` wrappers take the front: under
+WSGI each one writes what it trusts over what the one outside it wrote
+(``x_for=2`` inside ``x_for=1`` believes two addresses, and an inner one
+trusting no ``X-Forwarded-Proto`` leaves the outer one's scheme), which no
+single trust stands for; running the chain itself gives exactly what a
+WSGI server gives.
 
 What an app has installed is decided at its first ASGI request or lifespan
 startup, and again only when ``app.wsgi_app`` is replaced: an app without
@@ -55,7 +60,7 @@ def wsgi_front(app: Hipflask) -> BufferedWSGI | None:
     """The front serving ASGI ``http`` requests through ``app.wsgi_app``, or ``None``.
 
     ``None`` means the native ASGI path: ``wsgi_app`` not replaced, or
-    replaced by ``ProxyFix`` wrappers only. Worked out once per installed
+    replaced by one ``ProxyFix`` only. Worked out once per installed
     ``wsgi_app``, when it is first seen, and logged then: a deployment
     should know that its ASGI requests run in worker threads, and why.
     """
@@ -66,7 +71,7 @@ def wsgi_front(app: Hipflask) -> BufferedWSGI | None:
     if known is not None and known[0] is installed:
         return known[1]
     front = None
-    if not _is_proxy_fix_chain(app, installed):
+    if not _is_one_proxy_fix(app, installed):
         # The app's thread pool: its size setting bounds these calls, and
         # the lifespan's shutdown stops its threads.
         front = BufferedWSGI(installed, app.config, app._threads)
@@ -81,23 +86,24 @@ def wsgi_front(app: Hipflask) -> BufferedWSGI | None:
     return front
 
 
-def _is_proxy_fix_chain(app: Hipflask, wrapper: Any) -> bool:
-    """Whether ``wrapper`` is ``ProxyFix`` wrappers around the app's own ``wsgi_app``."""
-    for _ in range(_MAX_DEPTH):
-        if isinstance(wrapper, WerkzeugProxyFix | ProxyFix):
-            wrapper = wrapper.app
-            continue
-        # The bound method the app had before any middleware; a subclass
-        # overriding wsgi_app is still the app's own entry point.
-        return (
-            getattr(wrapper, "__self__", None) is app
-            and getattr(wrapper, "__func__", None) is type(app).wsgi_app
-        )
-    return False
+def _is_one_proxy_fix(app: Hipflask, wrapper: Any) -> bool:
+    """Whether ``wrapper`` is one ``ProxyFix`` around the app's own ``wsgi_app``."""
+    if not isinstance(wrapper, WerkzeugProxyFix | ProxyFix):
+        return False
+    inner = wrapper.app
+    # The bound method the app had before any middleware; a subclass
+    # overriding wsgi_app is still the app's own entry point.
+    return (
+        getattr(inner, "__self__", None) is app
+        and getattr(inner, "__func__", None) is type(app).wsgi_app
+    )
 
 
 def wsgi_middleware_trust(app: Hipflask) -> ProxyTrust | None:
     """The trust of the outermost ``ProxyFix`` wrapped around ``app.wsgi_app``, if any.
+
+    Applied to the native path, which only an app whose ``wsgi_app`` is one
+    ``ProxyFix`` takes, so the outermost is the only one.
 
     Werkzeug's middleware (and most others) keep the application they wrap
     in a public ``app`` attribute; the chain is followed through it.
