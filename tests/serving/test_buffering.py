@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -261,3 +262,100 @@ def test_refused_framing_never_reaches_a_mounted_wsgi_app(app: Hipflask) -> None
     finally:
         front.threads.shutdown()
     assert calls == []
+
+
+class _FailingBody:
+    """A WSGI body that raises at one of its chunks, and records its close()."""
+
+    def __init__(self, fail_at: int, closed: list[bool]) -> None:
+        self.fail_at = fail_at
+        self.closed = closed
+        self.count = 0
+
+    def __iter__(self) -> _FailingBody:
+        return self
+
+    def __next__(self) -> bytes:
+        self.count += 1
+        if self.count == self.fail_at:
+            raise RuntimeError("the body broke")
+        if self.count > 3:
+            raise StopIteration
+        return b"chunk;"
+
+    def close(self) -> None:
+        self.closed.append(True)
+
+
+@pytest.mark.parametrize("fail_at", [1, 2])
+def test_a_body_that_raises_is_closed_wherever_it_fails(app: Hipflask, fail_at: int) -> None:
+    # PEP 3333: close() is called however the request ends, an error in
+    # the first chunk included (where a request's teardown may hang on it).
+    closed: list[bool] = []
+
+    def broken(environ: dict[str, Any], start_response: Any) -> _FailingBody:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return _FailingBody(fail_at, closed)
+
+    front = BufferedWSGI(broken, app.config, threads=1)
+    try:
+        with pytest.raises(RuntimeError, match="the body broke"):
+            _drive(front, http_scope("/"))
+    finally:
+        front.threads.shutdown()
+    assert closed == [True]
+
+
+def test_start_response_with_exc_info_after_the_headers_went_reraises(app: Hipflask) -> None:
+    # Error middleware calls start_response again with exc_info when the
+    # body fails; once the headers are sent, PEP 3333 has it re-raise, so
+    # the response is cut off rather than ended as if it were whole.
+    def failing_late(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        yield b"first;"
+        try:
+            raise ValueError("late failure")
+        except ValueError:
+            start_response("500 Internal Server Error", [], sys.exc_info())
+        yield b"error page"
+
+    front = BufferedWSGI(failing_late, app.config, threads=1)
+    try:
+        with pytest.raises(ValueError, match="late failure"):
+            _drive(front, http_scope("/"))
+    finally:
+        front.threads.shutdown()
+
+
+def test_start_response_twice_without_exc_info_is_an_error(app: Hipflask) -> None:
+    def twice(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"which?"]
+
+    front = BufferedWSGI(twice, app.config, threads=1)
+    try:
+        with pytest.raises(RuntimeError, match="start_response"):
+            _drive(front, http_scope("/"))
+    finally:
+        front.threads.shutdown()
+
+
+def test_start_response_again_with_exc_info_before_the_headers_went_replaces_them(
+    app: Hipflask,
+) -> None:
+    def replaced(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        try:
+            raise ValueError("early failure")
+        except ValueError:
+            start_response("500 Internal Server Error", [("X-Error", "1")], sys.exc_info())
+        return [b"error page"]
+
+    front = BufferedWSGI(replaced, app.config, threads=1)
+    try:
+        sent = _drive(front, http_scope("/"))
+    finally:
+        front.threads.shutdown()
+    assert sent[0]["status"] == 500
+    assert (b"x-error", b"1") in sent[0]["headers"]

@@ -76,15 +76,33 @@ _REFUSAL_HEADERS = [
 
 
 class _StartResponse:
-    """Collects what the app passes to ``start_response``."""
+    """Collects what the app passes to ``start_response``, as PEP 3333 has it.
 
-    __slots__ = ("headers", "status")
+    Error middleware calls it again with ``exc_info`` when the app fails:
+    before the headers are sent, that replaces them (the error page goes
+    out instead); after, it re-raises, so the response is cut off rather
+    than ended as if the part sent were all of it. A second call without
+    ``exc_info`` is a bug in the app, refused as WSGI servers refuse it.
+    """
+
+    __slots__ = ("headers", "sent", "status")
 
     def __init__(self) -> None:
         self.status = 500
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.headers: list[tuple[bytes, bytes]] | None = None
+        #: Set on the event loop before the headers go out, and read by the
+        #: worker thread that fetches the next chunk after that.
+        self.sent = False
 
     def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info:
+            try:
+                if self.sent:
+                    raise exc_info[1].with_traceback(exc_info[2])
+            finally:
+                exc_info = None
+        elif self.headers is not None:
+            raise RuntimeError("start_response was called twice without exc_info.")
         self.status = int(status.split(" ", 1)[0])
         self.headers = [
             (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
@@ -331,13 +349,14 @@ class BufferedWSGI:
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
             return
         result, first, chunks = called
-        headers = start.headers
+        headers = start.headers or []
         if close:
             # The body was not read to its end: the connection cannot carry
             # another request.
             headers = [*headers, (b"connection", b"close")]
         timeout = send_timeout(self.config)
         try:
+            start.sent = True
             await send({"type": "http.response.start", "status": start.status, "headers": headers})
             if chunks is None:
                 # A large body goes in timed pieces (see hipflask.core.sending).
@@ -390,12 +409,23 @@ class _BodyRefused(Exception):
 def _call(
     wsgi_app: Any, environ: dict[str, Any], start: _StartResponse
 ) -> tuple[Iterable[bytes], bytes, Iterator[bytes] | None]:
-    """Call the app and take its first chunk (which is when ``start_response`` must be done)."""
+    """Call the app and take its first chunk (which is when ``start_response`` must be done).
+
+    A body that fails here is closed here: the caller never sees it, and
+    PEP 3333 has ``close()`` called however the request ends (a hipflask
+    app at the end of the chain finishes its request in it).
+    """
     result = wsgi_app(environ, start)
-    if isinstance(result, list):
-        return result, b"".join(result), None
-    chunks = iter(result)
-    first: bytes = next(chunks, b"")
+    try:
+        if isinstance(result, list):
+            return result, b"".join(result), None
+        chunks = iter(result)
+        first: bytes = next(chunks, b"")
+    except BaseException:
+        closer = getattr(result, "close", None)
+        if closer is not None:
+            closer()
+        raise
     return result, first, chunks
 
 
