@@ -188,16 +188,6 @@ def test_other_wsgi_middleware_trusts_no_forwarded_header(
     assert seen["url"] == "http://localhost/who"
 
 
-def test_the_setting_wins_over_a_proxy_fix_on_wsgi_app_under_asgi(app: Hipflask) -> None:
-    app.config["PROXY_FIX"] = {"x_for": 1, "x_proto": 0}
-    app.wsgi_app = WerkzeugProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
-
-    seen = app.test_client(protocol="asgi").get("/who", headers=FORGED).json
-
-    assert seen["addr"] == "10.6.6.6"
-    assert seen["scheme"] == "http"
-
-
 def test_a_wrapper_that_wraps_itself_trusts_nothing(app: Hipflask, client: HipflaskClient) -> None:
     inner = app.wsgi_app
 

@@ -280,6 +280,38 @@ def test_proxy_fix_alone_keeps_the_native_path_with_its_trust(
     assert wsgi_front(app) is None
 
 
+def test_the_apps_own_wsgi_app_assigned_back_keeps_the_native_path(
+    app: Hipflask, recorded: list[Any]
+) -> None:
+    app.wsgi_app = app.wsgi_app  # type: ignore[method-assign]
+    assert serve(app, http_scope("/async")).status == 200
+    assert recorded == []
+
+
+@pytest.mark.parametrize(
+    "install",
+    [
+        lambda inner: WerkzeugProxyFix(inner, x_for=1, x_proto=1),
+        lambda inner: ProxyFix(inner, {"x_for": 1, "x_proto": 1}),
+    ],
+)
+def test_a_proxy_fix_and_the_proxy_setting_together_answer_as_under_wsgi(
+    app: Hipflask, client: HipflaskClient, install: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Under WSGI the middleware runs first and the setting after it (or not
+    # at all, once hipflask's own ProxyFix has applied a trust): the ASGI
+    # path runs the same chain rather than guess at a merged trust.
+    app.config["PROXY_FIX"] = {"x_for": 2, "x_proto": 0}
+    app.wsgi_app = install(app.wsgi_app)  # type: ignore[method-assign]
+    forwarded = {"X-Forwarded-For": "192.0.2.1, 192.0.2.2, 192.0.2.3", "X-Forwarded-Proto": "https"}
+    with caplog.at_level(logging.WARNING, logger="hipflask.serving"):
+        seen = client.get("/async", headers=forwarded).json
+    expected_addr = "192.0.2.2" if isinstance(app.wsgi_app, WerkzeugProxyFix) else "192.0.2.3"
+    assert seen == {"addr": expected_addr, "scheme": "https"}
+    if client.protocol == "asgi":
+        assert "PROXY_FIX" in caplog.text
+
+
 def test_other_middleware_is_chosen_once_per_installed_wsgi_app(
     app: Hipflask, recorded: list[Any]
 ) -> None:

@@ -176,9 +176,10 @@ class Hipflask(
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
         self._got_first_request = False
         self._proxy_cache: tuple[Any, ProxyTrust | None] | None = None
-        # The wsgi_app last seen under ASGI and the front serving ASGI
-        # requests through it (None: the native path); see wsgi_middleware.
-        self._wsgi_front: tuple[Any, BufferedWSGI | None] | None = None
+        # The wsgi_app last seen under ASGI, the front serving ASGI requests
+        # through it (None: the native path), and whether PROXY_FIX was set
+        # then; see wsgi_middleware.
+        self._wsgi_front: tuple[Any, BufferedWSGI | None, bool] | None = None
         self._first_request_lock = threading.Lock()
         self._matcher: Matcher | None = None
         self._chains: dict[str | None, pipeline.Chain] = {}

@@ -18,13 +18,17 @@ response is streamed back. Lifespan stays native.
 One chain keeps the native path: a single ``ProxyFix`` (Flask's
 deployment guide puts one on every app behind nginx), which changes nothing
 but the trust given to forwarded headers. The ASGI adapter applies the
-trust it declares, as if it were the ``PROXY_FIX`` setting, which wins when
-both are given. Two or more ``ProxyFix`` wrappers take the front: under
-WSGI each one writes what it trusts over what the one outside it wrote
-(``x_for=2`` inside ``x_for=1`` believes two addresses, and an inner one
-trusting no ``X-Forwarded-Proto`` leaves the outer one's scheme), which no
-single trust stands for; running the chain itself gives exactly what a
-WSGI server gives.
+trust it declares, as if it were the ``PROXY_FIX`` setting.
+
+Declared twice, trust is not one trust any more, and the front runs the
+chain instead, so that ASGI answers exactly as WSGI does. Two or more
+``ProxyFix`` wrappers: under WSGI each writes what it trusts over what the
+one outside it wrote (``x_for=2`` inside ``x_for=1`` believes two
+addresses, and an inner one trusting no ``X-Forwarded-Proto`` leaves the
+outer one's scheme). A ``ProxyFix`` and the ``PROXY_FIX`` setting: under
+WSGI the middleware runs first and the setting after it, over what
+Werkzeug's left (or not at all once hipflask's own has applied a trust).
+The second case is logged as a warning: one of the two should go.
 
 What an app has installed is decided at its first ASGI request or lifespan
 startup, and again only when ``app.wsgi_app`` is replaced: an app without
@@ -60,18 +64,20 @@ def wsgi_front(app: Hipflask) -> BufferedWSGI | None:
     """The front serving ASGI ``http`` requests through ``app.wsgi_app``, or ``None``.
 
     ``None`` means the native ASGI path: ``wsgi_app`` not replaced, or
-    replaced by one ``ProxyFix`` only. Worked out once per installed
-    ``wsgi_app``, when it is first seen, and logged then: a deployment
+    replaced by one ``ProxyFix`` only while ``PROXY_FIX`` is not set. Worked
+    out once per installed ``wsgi_app`` (and again if ``PROXY_FIX`` comes or
+    goes), when it is first seen, and logged then: a deployment
     should know that its ASGI requests run in worker threads, and why.
     """
     installed = app.__dict__.get("wsgi_app")
     if installed is None:
         return None
     known = app._wsgi_front
-    if known is not None and known[0] is installed:
+    if known is not None and known[0] is installed and known[2] is _setting(app):
         return known[1]
     front = None
-    if not _is_one_proxy_fix(app, installed):
+    both = _also_set(app, installed)
+    if both or not _is_one_proxy_fix(app, installed):
         # The app's thread pool: its size setting bounds these calls, and
         # the lifespan's shutdown stops its threads.
         front = BufferedWSGI(installed, app.config, app._threads)
@@ -82,20 +88,38 @@ def wsgi_front(app: Hipflask) -> BufferedWSGI | None:
             app.name,
             installed,
         )
-    app._wsgi_front = (installed, front)
+    if both:
+        _log.warning(
+            "Both the PROXY_FIX setting and %r on app.wsgi_app of %r declare which"
+            " forwarded headers to trust; requests run through the middleware and"
+            " then the setting, as under WSGI. Keep one of the two.",
+            installed,
+            app.name,
+        )
+    app._wsgi_front = (installed, front, _setting(app))
     return front
 
 
+def _setting(app: Hipflask) -> bool:
+    """Whether the ``PROXY_FIX`` setting declares a proxy (read as ``trusted_scope`` reads it)."""
+    value = app.config.get("PROXY_FIX")
+    return value is not None and value is not False
+
+
+def _also_set(app: Hipflask, installed: Any) -> bool:
+    """Whether a ``ProxyFix`` is installed alone while the ``PROXY_FIX`` setting is set too."""
+    return _setting(app) and isinstance(installed, WerkzeugProxyFix | ProxyFix)
+
+
 def _is_one_proxy_fix(app: Hipflask, wrapper: Any) -> bool:
-    """Whether ``wrapper`` is one ``ProxyFix`` around the app's own ``wsgi_app``."""
-    if not isinstance(wrapper, WerkzeugProxyFix | ProxyFix):
-        return False
-    inner = wrapper.app
+    """Whether ``wrapper`` is the app's own ``wsgi_app``, alone or in one ``ProxyFix``."""
+    if isinstance(wrapper, WerkzeugProxyFix | ProxyFix):
+        wrapper = wrapper.app
     # The bound method the app had before any middleware; a subclass
     # overriding wsgi_app is still the app's own entry point.
     return (
-        getattr(inner, "__self__", None) is app
-        and getattr(inner, "__func__", None) is type(app).wsgi_app
+        getattr(wrapper, "__self__", None) is app
+        and getattr(wrapper, "__func__", None) is type(app).wsgi_app
     )
 
 
