@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -359,3 +360,41 @@ def test_start_response_again_with_exc_info_before_the_headers_went_replaces_the
         front.threads.shutdown()
     assert sent[0]["status"] == 500
     assert (b"x-error", b"1") in sent[0]["headers"]
+
+
+class _ReadsTheBody:
+    """Middleware that reads ``wsgi.input`` itself (a signature check, a body logger)."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read())
+        return self.app(environ, start_response)
+
+
+@pytest.mark.parametrize(
+    ("framing", "chunks", "status"),
+    [
+        ([(b"content-length", b"30")], [], 413),
+        ([(b"transfer-encoding", b"chunked")], [b"x" * 20, b"y" * 20], 413),
+        ([(b"content-length", b"10")], [b"a=1"], 400),
+    ],
+)
+def test_a_refused_body_read_by_middleware_is_answered_with_its_refusal(
+    app: Hipflask, framing: list[tuple[bytes, bytes]], chunks: list[bytes], status: int
+) -> None:
+    # The refusal is the front's own: meeting it in middleware, outside the
+    # app's error handlers, is still that 4xx and never a 500.
+    app.config["MAX_CONTENT_LENGTH"] = 16
+    front = BufferedWSGI(_ReadsTheBody(app.wsgi_app), app.config, threads=1)
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": index < len(chunks) - 1}
+        for index, chunk in enumerate(chunks)
+    ]
+    try:
+        sent = _drive(front, http_scope("/", method="POST", headers=[FORM, *framing]), *messages)
+    finally:
+        front.threads.shutdown()
+    assert sent[0]["status"] == status
+    assert (b"connection", b"close") in sent[0]["headers"]

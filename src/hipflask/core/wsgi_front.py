@@ -281,7 +281,11 @@ class BufferedWSGI:
             # as under any WSGI server, so the app answers (its error
             # handlers, security headers and JSON errors apply).
             await self._run(
-                refusal.environ(scope, head), send, receive=receive, close=True, refused=True
+                refusal.environ(scope, head),
+                send,
+                receive=receive,
+                close=True,
+                refusal=refusal.error,
             )
             return
         try:
@@ -327,23 +331,31 @@ class BufferedWSGI:
         *,
         receive: Receive,
         close: bool = False,
-        refused: bool = False,
+        refusal: HTTPException | None = None,
     ) -> None:
         # Watched only if it waits for a thread (see ThreadRunner.run_for_client),
         # and for a streamed answer; never for a body refused unread, which a
         # watcher would make the server ask for.
-        link = ClientLink(receive, watchable=not refused)
+        link = ClientLink(receive, watchable=refusal is None)
         try:
-            await self._answer(environ, send, link, close)
+            await self._answer(environ, send, link, close, refusal)
         finally:
             link.close()
 
     async def _answer(
-        self, environ: dict[str, Any], send: Send, link: ClientLink, close: bool
+        self,
+        environ: dict[str, Any],
+        send: Send,
+        link: ClientLink,
+        close: bool,
+        refusal: HTTPException | None,
     ) -> None:
         threads = self.threads
         start = _StartResponse()
-        called = await threads.run_for_client(link, _call, self.wsgi_app, environ, start)
+        called = await self._call(environ, start, link, refusal)
+        if called is None:
+            await _refuse(send, cast("HTTPException", refusal))
+            return
         if called is GONE:
             # Its client left while it waited for a thread: not run.
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
@@ -384,6 +396,24 @@ class BufferedWSGI:
             closer = getattr(result, "close", None)
             if closer is not None:
                 await threads.run_always(closer)
+
+    async def _call(
+        self,
+        environ: dict[str, Any],
+        start: _StartResponse,
+        link: ClientLink,
+        refusal: HTTPException | None,
+    ) -> Any:
+        """The app's result, first chunk and rest, ``GONE``, or ``None`` if it met ``refusal``."""
+        try:
+            return await self.threads.run_for_client(link, _call, self.wsgi_app, environ, start)
+        except HTTPException as exc:
+            if exc is not refusal:
+                raise
+            # Met by middleware that reads the body itself, outside the
+            # app's error handlers: the refusal is the front's own, so it
+            # answers it (a 413 or 400, as the app would), never a 500.
+            return None
 
 
 class _BodyRefused(Exception):
