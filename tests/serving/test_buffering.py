@@ -398,3 +398,29 @@ def test_a_refused_body_read_by_middleware_is_answered_with_its_refusal(
         front.threads.shutdown()
     assert sent[0]["status"] == status
     assert (b"connection", b"close") in sent[0]["headers"]
+
+
+@pytest.mark.parametrize("status", ["204 No Content", "304 Not Modified"])
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_body_given_with_a_bodiless_status_is_not_sent(
+    app: Hipflask, status: str, streamed: bool
+) -> None:
+    # HTTP forbids a body here; an ASGI server given one fails the response
+    # (uvicorn drops the connection), a WSGI server leaves it out. The body
+    # is still closed.
+    closed: list[bool] = []
+
+    def bodiless(environ: dict[str, Any], start_response: Any) -> Any:
+        start_response(status, [("Content-Type", "text/plain")])
+        if streamed:
+            return _FailingBody(0, closed)
+        return [b"not allowed"]
+
+    front = BufferedWSGI(bodiless, app.config, threads=1)
+    try:
+        sent = _drive(front, http_scope("/"))
+    finally:
+        front.threads.shutdown()
+    assert sent[0]["status"] == int(status[:3])
+    assert [message.get("body") for message in sent[1:]] == [b""]
+    assert closed == ([True] if streamed else [])

@@ -68,6 +68,8 @@ __all__ = ["BufferedWSGI"]
 
 _log = logging.getLogger("hipflask.serving")
 _DONE: Any = object()
+#: Statuses whose responses carry no body (RFC 9110, sections 15.2, 15.3.5, 15.4.5).
+_BODILESS = frozenset({100, 101, 102, 103, 204, 304})
 _REFUSAL_HEADERS = [
     (b"content-type", b"text/plain; charset=utf-8"),
     (b"x-content-type-options", b"nosniff"),
@@ -370,32 +372,47 @@ class BufferedWSGI:
         try:
             start.sent = True
             await send({"type": "http.response.start", "status": start.status, "headers": headers})
-            if chunks is None:
+            if start.status in _BODILESS:
+                # HTTP forbids a body here. A WSGI server leaves out what the
+                # app gave; an ASGI server fails the response (uvicorn drops
+                # the connection), so it is left out here, and closed below.
+                await send({"type": "http.response.body", "body": b""})
+            elif chunks is None:
                 # A large body goes in timed pieces (see hipflask.core.sending).
                 await send_body(send, first, timeout)
-                return
-            # A stream may never end (server-sent events): once its client
-            # has left, it is stopped at its next chunk and closed below.
-            stream = StreamSender(send, link, timeout)
-            if first:
-                await stream.chunk(first)
-            while True:
-                # One chunk per trip: a client that reads slowly holds the
-                # connection, not a thread.
-                chunk = await threads.run(next, chunks, _DONE)
-                if chunk is _DONE:
-                    break
-                if stream.gone:
-                    return
-                if chunk:
-                    await stream.chunk(chunk)
-            await send({"type": "http.response.body", "body": b""})
+            else:
+                await self._stream(send, link, first, chunks, timeout)
         except SlowReader:
             _log.info("Stopped sending a response its client did not read in time.")
         finally:
             closer = getattr(result, "close", None)
             if closer is not None:
                 await threads.run_always(closer)
+
+    async def _stream(
+        self,
+        send: Send,
+        link: ClientLink,
+        first: bytes,
+        chunks: Iterator[bytes],
+        timeout: float | None,
+    ) -> None:
+        # A stream may never end (server-sent events): once its client has
+        # left, it is stopped at its next chunk (and closed by the caller).
+        stream = StreamSender(send, link, timeout)
+        if first:
+            await stream.chunk(first)
+        while True:
+            # One chunk per trip: a client that reads slowly holds the
+            # connection, not a thread.
+            chunk = await self.threads.run(next, chunks, _DONE)
+            if chunk is _DONE:
+                break
+            if stream.gone:
+                return
+            if chunk:
+                await stream.chunk(chunk)
+        await send({"type": "http.response.body", "body": b""})
 
     async def _call(
         self,
