@@ -424,3 +424,21 @@ def test_a_body_given_with_a_bodiless_status_is_not_sent(
     assert sent[0]["status"] == int(status[:3])
     assert [message.get("body") for message in sent[1:]] == [b""]
     assert closed == ([True] if streamed else [])
+
+
+def test_start_response_may_wait_for_the_first_non_empty_chunk(app: Hipflask) -> None:
+    # PEP 3333: headers go out with the first non-empty chunk, so an app
+    # may yield empty strings before it calls start_response.
+    def late_start(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        yield b""
+        start_response("201 Created", [("Content-Type", "text/plain")])
+        yield b""
+        yield b"made"
+
+    front = BufferedWSGI(late_start, app.config, threads=1)
+    try:
+        sent = _drive(front, http_scope("/"))
+    finally:
+        front.threads.shutdown()
+    assert sent[0]["status"] == 201
+    assert b"".join(message.get("body", b"") for message in sent[1:]) == b"made"

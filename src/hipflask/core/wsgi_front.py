@@ -468,6 +468,12 @@ def _call(
             return result, b"".join(result), None
         chunks = iter(result)
         first: bytes = next(chunks, b"")
+        while not first and start.headers is None:
+            # Empty chunks may come before start_response (PEP 3333 sends
+            # the headers with the first non-empty one).
+            first = next(chunks, _DONE)
+            if first is _DONE:
+                return result, b"", None
     except BaseException:
         closer = getattr(result, "close", None)
         if closer is not None:
