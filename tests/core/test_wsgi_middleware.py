@@ -194,6 +194,18 @@ def test_a_proxy_fix_inside_other_middleware_is_applied_once(
     assert response.json == {"addr": "192.0.2.2", "scheme": "https"}
 
 
+def test_a_proxy_fix_outside_an_allowlist_gives_it_the_forwarded_address(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.wsgi_app = WerkzeugProxyFix(Allowlist(app.wsgi_app), x_for=1)  # type: ignore[method-assign]
+    refused = client.get("/", headers={"X-Forwarded-For": f"198.51.100.1, {BLOCKED}"})
+    assert refused.status_code == 403
+    # A client naming the blocked address first is not believed.
+    allowed = client.get("/", headers={"X-Forwarded-For": f"{BLOCKED}, 198.51.100.1"})
+    assert allowed.status_code == 200
+    assert allowed.json["addr"] == "198.51.100.1"
+
+
 @pytest.mark.parametrize(
     ("install", "expected"),
     [
