@@ -31,9 +31,9 @@ Werkzeug's left (or not at all once hipflask's own has applied a trust).
 The second case is logged as a warning: one of the two should go.
 
 What an app has installed is decided at its first ASGI request or lifespan
-startup, and again only when ``app.wsgi_app`` is replaced: an app without
-middleware pays nothing per request, and one with it a dictionary lookup
-and an identity comparison.
+startup, and again only when ``app.wsgi_app`` is replaced or ``PROXY_FIX``
+comes or goes: an app without middleware pays nothing per request, and one
+with it two dictionary lookups and two identity comparisons.
 """
 
 from __future__ import annotations
