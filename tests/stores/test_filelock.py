@@ -111,7 +111,7 @@ def test_remove_if_unchanged_of_a_missing_file_is_false(tmp_path: Path) -> None:
 def test_put_back_falls_back_to_a_rename_without_hard_links(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_links(source: str, target: str) -> None:
+    def no_links(source: str, target: str, **options: object) -> None:
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr(os, "link", no_links)
@@ -132,3 +132,21 @@ def test_a_lock_that_stays_taken_gives_up(tmp_path: Path, monkeypatch: pytest.Mo
     assert fd is not None
     assert take_lock(entry) is None
     release_lock(entry, fd)
+
+
+def test_a_lock_name_holding_no_regular_file_is_never_broken(tmp_path: Path) -> None:
+    # A directory (or FIFO) planted there would be moved away, or block.
+    lock = tmp_path / "entry.lock"
+    lock.mkdir()
+    age(lock, 3600)
+    assert break_stale_lock(str(lock), 10) is False
+    assert lock.is_dir()
+
+
+def test_a_symlinked_tomb_is_put_back_as_the_link_itself(tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    write(target, b"someone's file")
+    tomb = tmp_path / "tomb"
+    tomb.symlink_to(target)
+    put_back(str(tomb), str(tmp_path / "entry"))
+    assert os.stat(target).st_nlink == 1

@@ -16,13 +16,22 @@ file is kept open meanwhile, so its inode number cannot be handed to a new
 file and make a different file look like the same one. Anything else that
 moved is put back with ``os.link``, which refuses to replace a file that
 appeared under the name since: a newer write always wins.
+
+Anyone who can write to the directory can plant a symlink, a FIFO or a
+directory under a name the store uses. Files are therefore opened with
+:func:`open_regular`, which never follows a symlink (the target may be any
+file of the app's user, outside the directory), never blocks (opening a FIFO
+for reading waits for a writer, forever), and refuses all but regular files
+(``os.rename`` moves a directory as readily as a file).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 import time
 
 #: How long a lock may be held before a waiter treats it as abandoned, in
@@ -34,6 +43,49 @@ _LOCK_TRIES = 150
 
 #: The prefix of the names :func:`remove_if_unchanged` moves files to.
 TOMB_PREFIX = ".tomb-"
+
+
+# Where the platform lacks a flag, its attack does not exist there either.
+_READ_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+class NotARegularFile(OSError):
+    """A name the store uses holds a symlink, FIFO, socket, device or directory.
+
+    The store never writes one, so someone else put it there: it is left
+    alone, and reads as no entry.
+    """
+
+
+def open_regular(path: str) -> int:
+    """Open the regular file at ``path`` for reading, or raise.
+
+    Raises :class:`NotARegularFile` for anything else at the name (see the
+    module's docstring for why), ``FileNotFoundError`` if nothing is there.
+    """
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symlink, refused by O_NOFOLLOW
+            raise NotARegularFile(errno.ELOOP, "A symlink, not followed", path) from exc
+        raise
+    try:
+        check_regular(os.fstat(fd), path)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def check_regular(seen: os.stat_result, path: str) -> None:
+    """Raise :class:`NotARegularFile` unless ``seen`` is a regular file's."""
+    if not stat.S_ISREG(seen.st_mode):
+        raise NotARegularFile(errno.EINVAL, "Not a regular file", path)
 
 
 def take_lock(path: str, *, wait: bool = True) -> int | None:
@@ -68,7 +120,7 @@ def release_lock(path: str, fd: int) -> None:
     try:
         mine = os.fstat(fd)
         with contextlib.suppress(FileNotFoundError):
-            if os.path.samestat(mine, os.stat(lock)):
+            if os.path.samestat(mine, os.lstat(lock)):
                 os.unlink(lock)
     finally:
         os.close(fd)
@@ -78,12 +130,15 @@ def break_stale_lock(lock: str, age: float) -> bool:
     """Remove the lock file ``lock`` if it is older than ``age`` seconds.
 
     Returns whether it is gone (removed, or found missing), so that the
-    caller may try to take it again.
+    caller may try to take it again. Something other than a lock file under
+    the name (see :func:`open_regular`) is not removed: the caller gives up.
     """
     try:
-        fd = os.open(lock, os.O_RDONLY)
+        fd = open_regular(lock)
     except FileNotFoundError:
         return True
+    except OSError:
+        return False
     try:
         seen = os.fstat(fd)
         if time.time() - seen.st_mtime <= age:
@@ -117,7 +172,7 @@ def remove_if_unchanged(path: str, seen: os.stat_result) -> bool:
         os.rename(path, tomb)
     except FileNotFoundError:
         return False
-    if os.path.samestat(seen, os.stat(tomb)):
+    if os.path.samestat(seen, os.lstat(tomb)):
         os.unlink(tomb)
         return True
     put_back(tomb, path)
@@ -127,7 +182,9 @@ def remove_if_unchanged(path: str, seen: os.stat_result) -> bool:
 def put_back(tomb: str, path: str) -> None:
     """Move ``tomb`` back to ``path`` unless a newer file is there now."""
     try:
-        os.link(tomb, path)
+        # Not following: a planted symlink tomb must not hard-link its
+        # target (any file of the app's user) into the directory.
+        os.link(tomb, path, follow_symlinks=False)
     except FileExistsError:
         pass  # written since the file was moved away: the newer write wins
     except OSError:
@@ -143,7 +200,10 @@ def put_back(tomb: str, path: str) -> None:
 __all__ = [
     "STALE_LOCK",
     "TOMB_PREFIX",
+    "NotARegularFile",
     "break_stale_lock",
+    "check_regular",
+    "open_regular",
     "put_back",
     "release_lock",
     "remove_if_unchanged",

@@ -63,6 +63,7 @@ import dataclasses
 import logging
 import os
 import re
+import secrets
 import struct
 import threading
 import time
@@ -70,6 +71,8 @@ import time
 from .filelock import STALE_LOCK
 from .filelock import TOMB_PREFIX
 from .filelock import break_stale_lock
+from .filelock import check_regular
+from .filelock import open_regular
 from .filelock import put_back
 from .filelock import release_lock
 from .filelock import remove_if_unchanged
@@ -103,12 +106,41 @@ _CLAIM_PREFIX = ".sweep-"
 _CLAIM = re.compile(re.escape(_CLAIM_PREFIX) + r"(?P<interval>\d+)-(?P<period>\d+)")
 _CLAIM_FLAGS = os.O_CREAT | os.O_EXCL | os.O_WRONLY
 _ENTRY = re.compile(r"[0-9a-f]{64}")
+# Only names of this exact form are the store's temporary files: a directory
+# shared by mistake may hold someone else's ".tmp-" files.
+_TEMPORARY = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{16}")
+_TEMPORARY_FLAGS = (
+    os.O_CREAT
+    | os.O_EXCL
+    | os.O_WRONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 _TOMB = re.compile(re.escape(TOMB_PREFIX) + r"(?P<name>.+)-(?P<ns>\d+)-[0-9a-f]{12}")
 
 
 def now_ms() -> float:
     """The time as entry headers count it (milliseconds since the epoch)."""
     return time.time() * 1000
+
+
+def is_temporary_name(name: str) -> bool:
+    """Whether ``name`` is one :func:`create_temporary` gives."""
+    return _TEMPORARY.fullmatch(name) is not None
+
+
+def create_temporary(directory: str) -> tuple[int, str]:
+    """Create a write's temporary file, owner-only; its descriptor and path.
+
+    Named here, not by :mod:`tempfile`, so that the sweep recognises exactly
+    the names the store writes and nothing else.
+    """
+    while True:
+        path = os.path.join(directory, TEMP_PREFIX + secrets.token_hex(8))
+        try:
+            return os.open(path, _TEMPORARY_FLAGS, 0o600), path
+        except FileExistsError:
+            continue  # 64 random bits taken: next name
 
 
 def is_expired(deadline: int) -> bool:
@@ -164,7 +196,7 @@ def _sweep_one(directory: str, name: str, path: str, now: float, result: SweepRe
         result.expired += _remove_if_expired(path)
     elif name.endswith(".lock") and _ENTRY.fullmatch(name[:-5]):
         result.locks += _remove_stale_lock(path)
-    elif name.startswith(TEMP_PREFIX):
+    elif is_temporary_name(name):
         result.temporary += _remove_if_older(path, now, _STALE_TEMP)
     elif name.startswith(TOMB_PREFIX):
         _settle_tomb(directory, path, name, now, result)
@@ -176,15 +208,18 @@ def _sweep_one(directory: str, name: str, path: str, now: float, result: SweepRe
 def _remove_if_expired(path: str) -> bool:
     # Most entries are live: read without the lock first, so that they cost
     # the sweep one small read and writers never wait for it.
-    with open(path, "rb") as file:
-        if not _is_expired_entry(file.fileno()):
+    fd = open_regular(path)
+    try:
+        if not _is_expired_entry(fd):
             return False
+    finally:
+        os.close(fd)
     lock = take_lock(path, wait=False)
     if lock is None:
         return False  # being written: the next sweep looks again
     try:
         # Read again under the lock: a write may have landed since.
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_regular(path)
         try:
             if not _is_expired_entry(fd):
                 return False
@@ -214,13 +249,15 @@ def _is_expired_entry(fd: int) -> bool:
 
 
 def _remove_stale_lock(path: str) -> bool:
-    if time.time() - os.stat(path).st_mtime <= _SWEEP_STALE_LOCK:
+    seen = os.lstat(path)
+    check_regular(seen, path)  # counted as a failure, not silently kept
+    if time.time() - seen.st_mtime <= _SWEEP_STALE_LOCK:
         return False
     return break_stale_lock(path, _SWEEP_STALE_LOCK)
 
 
 def _remove_if_older(path: str, now: float, age: float) -> bool:
-    fd = os.open(path, os.O_RDONLY)
+    fd = open_regular(path)
     try:
         seen = os.fstat(fd)
         if now - seen.st_mtime <= age:
@@ -261,7 +298,7 @@ def _is_live(path: str) -> bool:
 
 def _deadline_of(path: str) -> int | None:
     """The expiry in the header of the file at ``path``; ``None`` if it has none."""
-    with open(path, "rb") as file:
+    with os.fdopen(open_regular(path), "rb") as file:
         raw = file.read(HEADER.size)
     return HEADER.unpack(raw)[0] if len(raw) == HEADER.size else None
 
@@ -335,7 +372,9 @@ __all__ = [
     "TEMP_PREFIX",
     "SweepResult",
     "SweepSchedule",
+    "create_temporary",
     "is_expired",
+    "is_temporary_name",
     "now_ms",
     "sweep_directory",
 ]

@@ -25,7 +25,6 @@ import contextlib
 import hashlib
 import math
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -34,13 +33,15 @@ from ..errors import ConfigurationError
 from .base import Store
 from .base import check_ttl
 from .base import check_value
+from .filelock import NotARegularFile
+from .filelock import open_regular
 from .filelock import release_lock
 from .filelock import take_lock
 from .filesweep import HEADER
 from .filesweep import SWEEP_INTERVAL
-from .filesweep import TEMP_PREFIX
 from .filesweep import SweepResult
 from .filesweep import SweepSchedule
+from .filesweep import create_temporary
 from .filesweep import is_expired
 from .filesweep import sweep_directory
 
@@ -96,9 +97,11 @@ class FileSystemStore(Store):
 
     def _read(self, path: str) -> tuple[bytes, int] | None:
         try:
-            with open(path, "rb") as file:
+            # A symlink, FIFO or directory planted under the name reads as
+            # no entry: never followed, never waited on.
+            with os.fdopen(open_regular(path), "rb") as file:
                 raw = file.read()
-        except (FileNotFoundError, IsADirectoryError):
+        except (FileNotFoundError, NotARegularFile):
             return None
         if len(raw) < HEADER.size:
             return None
@@ -109,7 +112,7 @@ class FileSystemStore(Store):
 
     def _write(self, path: str, value: bytes, deadline: int) -> None:
         self._schedule.due()
-        fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=TEMP_PREFIX)
+        fd, temporary = create_temporary(self.directory)
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(HEADER.pack(deadline) + bytes(value))
