@@ -333,3 +333,16 @@ def test_a_bad_sweep_interval_is_refused_at_init(tmp_path: Path, interval: Any) 
     app = make_app(tmp_path, SESSION_TYPE="filesystem", SESSION_FILE_SWEEP_INTERVAL=interval)
     with pytest.raises(ConfigurationError, match="SESSION_FILE_SWEEP_INTERVAL must be"):
         Session(app)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+@pytest.mark.parametrize("kind", ["filesystem", "cachelib"])
+def test_a_session_directory_anyone_can_write_to_is_refused_at_init(
+    tmp_path: Path, kind: str
+) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    app = make_app(tmp_path, SESSION_TYPE=kind, SESSION_FILE_DIR=str(shared))
+    with pytest.raises(ConfigurationError, match="writable by other users"):
+        Session(app)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hipflask.errors import ConfigurationError
 from hipflask.stores import Store
 from hipflask.stores import create_store
 from hipflask.stores.filesystem import FileSystemStore
@@ -101,3 +102,22 @@ class TestFileSystemStore(StoreContract):
         time.sleep(0.05)
         assert store.get("k") is None
         assert os.path.exists(store._path("k"))  # the sweep's to remove
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_a_directory_anyone_can_write_to_is_refused(tmp_path: Path) -> None:
+    # Anyone who can create a file there can plant an entry for a key they
+    # know (their own session id, with the data of an admin's session).
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    with pytest.raises(ConfigurationError, match="writable by other users"):
+        FileSystemStore(str(shared))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
+def test_a_directory_shared_with_the_group_is_accepted(tmp_path: Path) -> None:
+    shared = tmp_path / "group"
+    shared.mkdir()
+    shared.chmod(0o2770)
+    FileSystemStore(str(shared)).set("k", b"v")

@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import math
 import os
+import stat
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -69,6 +70,7 @@ class FileSystemStore(Store):
         self.directory = os.path.abspath(directory)
         self.mode = mode
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        check_directory(self.directory)
         self._schedule = SweepSchedule(self.directory, check_interval(sweep_interval))
 
     @classmethod
@@ -217,6 +219,29 @@ class FileSystemStore(Store):
         return await asyncio.to_thread(self.touch, key, ttl)
 
 
+def check_directory(directory: str) -> None:
+    """Refuse a directory that users other than the app's may write to.
+
+    Entries are trusted as written: whoever can create a file there can
+    plant one under the name of a key they know (a session of their own,
+    holding an admin's data) or a symlink for the store to trip over. A
+    sticky bit (``/tmp``) does not help, since the file is new. A group may
+    write (processes of several users sharing a directory on purpose); the
+    rest of the world may not.
+    """
+    if os.name == "nt":
+        return  # no POSIX permission bits; the directory's ACL decides
+    mode = os.stat(directory).st_mode
+    if mode & stat.S_IWOTH:
+        raise ConfigurationError(
+            f"The file store's directory {directory} is writable by other users (mode"
+            f" {stat.S_IMODE(mode):o}): anyone on this machine could plant entries in it,"
+            " such as a session of their choosing. Give the store a directory of the"
+            " app's own (a missing one is created with mode 0700), or remove the"
+            " write permission for others (chmod o-w)."
+        )
+
+
 def check_interval(
     interval: float | None, *, name: str = "The file store's sweep interval"
 ) -> float | None:
@@ -238,4 +263,4 @@ def check_interval(
     return float(interval)
 
 
-__all__ = ["FileSystemStore", "check_interval"]
+__all__ = ["FileSystemStore", "check_directory", "check_interval"]
