@@ -9,6 +9,8 @@ import pytest
 from hipflask.errors import ConfigurationError
 from hipflask.stores import Store
 from hipflask.stores import create_store
+from hipflask.stores.filelock import release_lock
+from hipflask.stores.filelock import take_lock
 from hipflask.stores.filesystem import FileSystemStore
 
 from .contract import StoreContract
@@ -121,3 +123,43 @@ def test_a_directory_shared_with_the_group_is_accepted(tmp_path: Path) -> None:
     shared.mkdir()
     shared.chmod(0o2770)
     FileSystemStore(str(shared)).set("k", b"v")
+
+
+def stall_and_lose_the_lock(store: FileSystemStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After its read, the lock holder stalls past STALE_LOCK: another
+    process breaks the lock, takes it and writes "theirs"."""
+    read = store._read
+    other = FileSystemStore(store.directory, sweep_interval=None)
+
+    def read_then_stall(path: str) -> tuple[bytes, int] | None:
+        entry = read(path)
+        monkeypatch.undo()  # stalls once; later reads are plain
+        lock = path + ".lock"
+        then = time.time() - 3600
+        os.utime(lock, (then, then))
+        fd = take_lock(path)
+        assert fd is not None
+        other._write(path, b"theirs", 0)
+        release_lock(path, fd)
+        return entry
+
+    monkeypatch.setattr(store, "_read", read_then_stall)
+
+
+def test_a_compare_and_set_whose_lock_was_broken_meanwhile_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FileSystemStore(str(tmp_path / "s"), sweep_interval=None)
+    store.set("k", b"v")
+    stall_and_lose_the_lock(store, monkeypatch)
+    assert store.compare_and_set("k", b"v", b"mine") is False
+    assert store.get("k") == b"theirs"
+
+
+def test_an_add_whose_lock_was_broken_meanwhile_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FileSystemStore(str(tmp_path / "s"), sweep_interval=None)
+    stall_and_lose_the_lock(store, monkeypatch)
+    assert store.add("k", b"mine") is False
+    assert store.get("k") == b"theirs"

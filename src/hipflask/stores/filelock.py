@@ -3,7 +3,10 @@
 A lock is a file created with ``O_EXCL``, which the operating system makes
 atomic between processes. Its weakness is the process that dies holding
 one: the lock stays. So a lock older than :data:`STALE_LOCK` counts as
-abandoned and may be broken.
+abandoned and may be broken. A holder that was merely slow (stopped,
+swapped out) then checks with :func:`holds_lock` before it writes, and
+gives up rather than overwrite what the breaker wrote meanwhile; its
+:func:`release_lock` leaves the breaker's lock in place.
 
 Breaking it (and every removal the sweep makes) goes through
 :func:`remove_if_unchanged`: a plain ``unlink`` after a check removes
@@ -126,6 +129,18 @@ def release_lock(path: str, fd: int) -> None:
         os.close(fd)
 
 
+def holds_lock(path: str, fd: int) -> bool:
+    """Whether the lock taken by :func:`take_lock` as ``fd`` is still in place.
+
+    False once it was broken as stale (its holder stalled): checked just
+    before a write that must not land on a decision made before the stall.
+    """
+    try:
+        return os.path.samestat(os.fstat(fd), os.lstat(path + ".lock"))
+    except FileNotFoundError:
+        return False
+
+
 def break_stale_lock(lock: str, age: float) -> bool:
     """Remove the lock file ``lock`` if it is older than ``age`` seconds.
 
@@ -203,6 +218,7 @@ __all__ = [
     "NotARegularFile",
     "break_stale_lock",
     "check_regular",
+    "holds_lock",
     "open_regular",
     "put_back",
     "release_lock",

@@ -35,6 +35,7 @@ from .base import Store
 from .base import check_ttl
 from .base import check_value
 from .filelock import NotARegularFile
+from .filelock import holds_lock
 from .filelock import open_regular
 from .filelock import release_lock
 from .filelock import take_lock
@@ -112,18 +113,30 @@ class FileSystemStore(Store):
             return None  # removed by the sweep, which can do it safely
         return raw[HEADER.size :], deadline
 
-    def _write(self, path: str, value: bytes, deadline: int) -> None:
+    def _write(self, path: str, value: bytes, deadline: int, lock: int | None = None) -> bool:
+        """Replace the entry at ``path``; with ``lock``, only while it is still held.
+
+        A holder stalled past :data:`~hipflask.stores.filelock.STALE_LOCK`
+        (stopped, swapped out) has its lock broken, and another process may
+        have written since its read: ``add`` and ``compare_and_set`` then
+        report failure instead of overwriting that write with a decision
+        taken on a stale read. Returns whether the entry was written.
+        """
         self._schedule.due()
         fd, temporary = create_temporary(self.directory)
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(HEADER.pack(deadline) + bytes(value))
             os.chmod(temporary, self.mode)
+            if lock is not None and not holds_lock(path, lock):
+                os.unlink(temporary)
+                return False
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
+        return True
 
     def get(self, key: str) -> bytes | None:
         entry = self._read(self._path(key))
@@ -133,27 +146,27 @@ class FileSystemStore(Store):
         value = check_value(value)
         deadline = self._deadline(ttl)
         path = self._path(key)
-        with self._writing(path, required=False):
+        with self._writing(path):
             self._write(path, value, deadline)
 
     @contextlib.contextmanager
-    def _writing(self, path: str, *, required: bool = True) -> Iterator[bool]:
-        """Hold the entry's lock; yields whether it was taken.
+    def _writing(self, path: str) -> Iterator[int | None]:
+        """Hold the entry's lock; yields its descriptor, ``None`` if not taken.
 
         It is held for one read and one write of a small file, so a short
         wait nearly always gets it; giving up after about a second keeps a
         stuck lock from hanging the caller. Then ``add`` and
-        ``compare_and_set`` report failure (``required``), while ``set`` and
-        ``touch`` write anyway: a plain write is what their callers asked
-        for, and the sweep stays safe without the lock (see
+        ``compare_and_set`` report failure, while ``set`` and ``touch``
+        write anyway: a plain write is what their callers asked for, and the
+        sweep stays safe without the lock (see
         :mod:`hipflask.stores.filesweep`).
         """
         fd = take_lock(path)
         if fd is None:
-            yield not required
+            yield None
             return
         try:
-            yield True
+            yield fd
         finally:
             release_lock(path, fd)
 
@@ -161,11 +174,10 @@ class FileSystemStore(Store):
         value = check_value(value)
         deadline = self._deadline(ttl)
         path = self._path(key)
-        with self._writing(path) as locked:
-            if not locked or self._read(path) is not None:
+        with self._writing(path) as lock:
+            if lock is None or self._read(path) is not None:
                 return False
-            self._write(path, value, deadline)
-            return True
+            return self._write(path, value, deadline, lock)
 
     def compare_and_set(
         self, key: str, expected: bytes, value: bytes, ttl: float | None = None
@@ -174,12 +186,11 @@ class FileSystemStore(Store):
         deadline = self._deadline(ttl)
         path = self._path(key)
         # Not locked: the caller reads again and retries.
-        with self._writing(path) as locked:
-            entry = self._read(path) if locked else None
+        with self._writing(path) as lock:
+            entry = None if lock is None else self._read(path)
             if entry is None or entry[0] != expected:
                 return False
-            self._write(path, value, deadline)
-            return True
+            return self._write(path, value, deadline, lock)
 
     def delete(self, key: str) -> bool:
         path = self._path(key)
@@ -191,7 +202,7 @@ class FileSystemStore(Store):
     def touch(self, key: str, ttl: float | None) -> bool:
         deadline = self._deadline(ttl)
         path = self._path(key)
-        with self._writing(path, required=False):
+        with self._writing(path):
             entry = self._read(path)
             if entry is None:
                 return False
