@@ -79,6 +79,19 @@ def test_a_file_system_cache_without_its_directory_named_says_what_to_set(
         Session(app)
 
 
+def test_a_session_file_dir_the_cache_did_not_create_is_refused(tmp_path: Path) -> None:
+    # A typo, or a relative path from another working directory: the
+    # sessions would silently go somewhere the app never chose.
+    app = make_app(
+        tmp_path,
+        SESSION_CACHELIB=FileSystemCache(cache_dir=str(tmp_path / "cache")),
+        SESSION_FILE_DIR=str(tmp_path / "cahce"),
+    )
+    with pytest.raises(ConfigurationError, match="not the FileSystemCache's directory"):
+        Session(app)
+    assert not (tmp_path / "cahce").exists()
+
+
 def test_without_a_cache_sessions_go_to_flask_session_in_the_working_directory(
     tmp_path: Path, protocol: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,8 +22,10 @@ Only cachelib's public attributes are read. What a cache keeps private (a
 ``FileSystemCache``'s directory, a ``RedisCache``'s connection) comes from the
 hipflask setting for it (``SESSION_FILE_DIR``, ``SESSION_REDIS``); without it
 init fails naming that setting, rather than guess and keep sessions in a place
-the app did not choose. A cache's ``default_timeout`` is not used: a record
-lives ``PERMANENT_SESSION_LIFETIME``, as Flask-Session sets it on every write.
+the app did not choose. A ``SESSION_FILE_DIR`` that does not exist is refused
+too: the cache created its directory when it was made, so that is elsewhere.
+A cache's ``default_timeout`` is not used: a record lives
+``PERMANENT_SESSION_LIFETIME``, as Flask-Session sets it on every write.
 A ``threshold`` is not used either: past it, cachelib deletes entries that have
 not expired, which for sessions would log visitors out at random.
 """
@@ -132,6 +134,17 @@ def _file_system_cache(app: Any, prefix: str) -> _Choice:
             " cache's directory private, so name it: set SESSION_FILE_DIR to the cache_dir"
             " the cache was given (FileSystemCache(cache_dir='flask_session') needs"
             " SESSION_FILE_DIR = 'flask_session')."
+        )
+    if not os.path.isdir(directory):
+        # cachelib creates its directory when the cache is made, before
+        # Session(app): a missing one is another place (a typo, a relative
+        # path taken from another working directory). Creating it would keep
+        # the sessions somewhere the app never chose, without a word.
+        raise ConfigurationError(
+            f"SESSION_FILE_DIR is {os.fspath(directory)!r}, which does not exist, so it is"
+            " not the FileSystemCache's directory (the cache creates its cache_dir when"
+            " made). Set SESSION_FILE_DIR to the cache_dir the cache was given; a relative"
+            " path is taken from the working directory."
         )
     return _filesystem(app, prefix, directory)
 
