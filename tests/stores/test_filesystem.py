@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import hipflask.stores.filesystem as filesystem
 from hipflask.errors import ConfigurationError
 from hipflask.stores import Store
 from hipflask.stores import create_store
@@ -163,3 +164,25 @@ def test_an_add_whose_lock_was_broken_meanwhile_fails(
     stall_and_lose_the_lock(store, monkeypatch)
     assert store.add("k", b"mine") is False
     assert store.get("k") == b"theirs"
+
+
+def test_a_temporary_file_swapped_for_a_symlink_never_changes_the_target_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A group member who may write to the directory swaps the write's
+    # temporary file for a symlink to a file of the app's user.
+    store = FileSystemStore(str(tmp_path / "s"), mode=0o640, sweep_interval=None)
+    target = tmp_path / "config.py"
+    target.write_text("SECRET_KEY = '...'")
+    target.chmod(0o600)
+    create = filesystem.create_temporary
+
+    def swapped(directory: str) -> tuple[int, str]:
+        fd, path = create(directory)
+        os.unlink(path)
+        os.symlink(target, path)
+        return fd, path
+
+    monkeypatch.setattr(filesystem, "create_temporary", swapped)
+    store.set("k", b"v")
+    assert target.stat().st_mode & 0o777 == 0o600

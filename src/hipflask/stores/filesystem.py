@@ -127,7 +127,7 @@ class FileSystemStore(Store):
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(HEADER.pack(deadline) + bytes(value))
-            os.chmod(temporary, self.mode)
+                _set_mode(file.fileno(), temporary, self.mode)
             if lock is not None and not holds_lock(path, lock):
                 os.unlink(temporary)
                 return False
@@ -228,6 +228,15 @@ class FileSystemStore(Store):
 
     async def atouch(self, key: str, ttl: float | None) -> bool:
         return await asyncio.to_thread(self.touch, key, ttl)
+
+
+def _set_mode(fd: int, path: str, mode: int) -> None:
+    # Through the descriptor: a chmod by name would follow a symlink that a
+    # group member swapped in for the file meanwhile.
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # pragma: no cover - Windows before Python 3.13: no POSIX modes
+        os.chmod(path, mode)
 
 
 def check_directory(directory: str) -> None:
