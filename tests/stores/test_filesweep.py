@@ -659,3 +659,35 @@ def test_a_fifo_under_a_lock_name_does_not_hang_a_write(store: FileSystemStore) 
     plant_fifo(store._path("k") + ".lock")
     assert finishes(lambda: store.set("k", b"v"))
     assert store.get("k") == b"v"
+
+
+# -- one background sweep at a time --------------------------------------------
+
+
+def test_no_background_sweep_starts_while_another_process_still_sweeps(
+    tmp_path: Path,
+) -> None:
+    # A sweep slower than the interval (a huge directory, a short interval)
+    # must not be joined by one more from another process every period.
+    store = FileSystemStore(str(tmp_path / "store"), sweep_interval=60)
+    running = os.path.join(store.directory, ".sweep.lock")
+    open(running, "w").close()
+    path = write_expired(store, "gone")
+    store.set("live", b"v", ttl=60)
+    finish_sweep(store)
+    assert os.path.exists(path)
+    assert os.path.exists(running)
+
+
+def test_a_background_sweep_left_running_by_a_killed_process_is_taken_over(
+    tmp_path: Path,
+) -> None:
+    store = FileSystemStore(str(tmp_path / "store"), sweep_interval=60)
+    running = os.path.join(store.directory, ".sweep.lock")
+    open(running, "w").close()
+    age(running, 3600)
+    path = write_expired(store, "gone")
+    store.set("live", b"v", ttl=60)
+    finish_sweep(store)
+    assert not os.path.exists(path)
+    assert not os.path.exists(running)

@@ -52,9 +52,11 @@ periods of ``interval`` seconds; the first write of a period in any process
 creates the period's claim file with ``O_EXCL``, and only the process that
 succeeds sweeps, in a background daemon thread, so no request waits for a
 scan of a large directory. Between periods a process asks nothing of the
-disk: it remembers when the next period starts. Two sweeps at once (clocks
-apart, different intervals) only repeat work: each removal is safe on its
-own.
+disk: it remembers when the next period starts. A background sweep also
+holds ``.sweep.lock`` while it runs, and one that finds it taken does
+nothing: a sweep slower than the interval is not joined by another every
+period. Two sweeps at once (a manual :func:`sweep_directory`, a sweeper's
+lock broken as stale) only repeat work: each removal is safe on its own.
 """
 
 from __future__ import annotations
@@ -100,6 +102,14 @@ _STALE_TOMB = 60.0
 # A write computes the expiry a moment before the file gets its modification
 # time; a clock stepped back between the two moves them apart too.
 _CLOCK_SLACK_MS = 60_000
+
+# Held by a background sweep while it runs (as ``.sweep.lock``): a sweep
+# slower than the interval (a huge directory, a short interval) must not be
+# joined by one more from another process every period, each reading every
+# file. One left by a sweeper killed midway is broken once this old; a live
+# sweep this long (tens of millions of files) is merely joined by a second.
+_RUNNING = ".sweep"
+_RUNNING_STALE = 600.0
 
 _CLAIM_PREFIX = ".sweep-"
 # The interval in milliseconds, then the period's number.
@@ -358,12 +368,20 @@ class SweepSchedule:
         return True
 
     def _run(self) -> None:
+        running = os.path.join(self.directory, _RUNNING)
+        lock = take_lock(running, wait=False)
+        if lock is None and break_stale_lock(running + ".lock", _RUNNING_STALE):
+            lock = take_lock(running, wait=False)
+        if lock is None:
+            return  # another process's sweep is still at work
         try:
             sweep_directory(self.directory)
         except Exception:
             # A sweep that fails leaves files for the next one; the store's
             # reads and writes do not depend on it, so they go on.
             logger.exception("Sweeping the file store directory %s failed.", self.directory)
+        finally:
+            release_lock(running, lock)
 
 
 __all__ = [
