@@ -135,6 +135,37 @@ def test_app_ctx_globals_class_can_be_replaced(app: Hipflask) -> None:
         assert g.preset == "yes"
 
 
+def test_g_is_made_on_first_read_then_kept(app: Hipflask) -> None:
+    made: list[object] = []
+
+    class Globals:
+        def __init__(self) -> None:
+            made.append(self)
+
+    app.app_ctx_globals_class = Globals  # type: ignore[assignment]
+    ctx = app.app_context()
+    assert "g" not in vars(ctx)
+    first = ctx.g
+    assert ctx.g is first
+    assert vars(ctx)["g"] is first
+    assert made == [first]
+
+
+def test_assigning_g_replaces_it(app: Hipflask) -> None:
+    ctx = app.app_context()
+    replacement = object()
+    ctx.g = replacement  # type: ignore[assignment]
+    assert ctx.g is replacement
+    with ctx:
+        assert g._get_current_object() is replacement  # type: ignore[attr-defined]
+
+
+def test_g_read_on_the_class_is_its_descriptor() -> None:
+    descriptor = AppContext.g
+    assert descriptor is AppContext.__dict__["g"]
+    assert "first read" in (type(descriptor).__doc__ or "")
+
+
 # -- request context ---------------------------------------------------------------------
 
 

@@ -17,13 +17,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
+from typing import overload
 
 from werkzeug.exceptions import HTTPException
 
 from ..signals import appcontext_popped
 from ..signals import appcontext_pushed
 from ..signals import send as send_signal
-from ..wrappers.lazy import lazy_attribute
 from . import globals as _globals
 from .state import RequestState
 
@@ -84,6 +84,34 @@ class _AppCtxGlobals:
         return object.__repr__(self)
 
 
+class _FirstUseGlobals:
+    """The context's ``g``, made from ``app.app_ctx_globals_class`` when first read.
+
+    Most requests never read ``g``; making it on first use rather than at
+    every push spares them an object made and freed. Assigning ``g``
+    replaces it, as with Flask. Two threads sharing the context
+    (``copy_current_request_context``) that read it first at the same time
+    get the same one: the first stored is kept.
+    """
+
+    # A descriptor of its own rather than a lazy attribute: every render puts
+    # ``g`` in the template's context, and the generic one calls a getter
+    # from its ``__get__``, a second Python call. Without ``__set__`` it is
+    # not asked again once ``g`` is in the instance's ``__dict__``.
+
+    @overload
+    def __get__(self, ctx: None, owner: type | None = None) -> _FirstUseGlobals: ...
+
+    @overload
+    def __get__(self, ctx: AppContext, owner: type | None = None) -> _AppCtxGlobals: ...
+
+    def __get__(self, ctx: AppContext | None, owner: type | None = None) -> Any:
+        if ctx is None:
+            return self
+        made = ctx.app.app_ctx_globals_class()
+        return ctx.__dict__.setdefault("g", made)
+
+
 class AppContext:
     """The application context: ``current_app`` and ``g``.
 
@@ -113,19 +141,7 @@ class AppContext:
         self._tokens = []
         return self
 
-    @lazy_attribute
-    def g(self) -> _AppCtxGlobals:
-        """The context's ``g``, made from ``app.app_ctx_globals_class`` when first read.
-
-        Most requests never read ``g``; making it on first use rather than at
-        every push spares them an object made and freed. Assigning ``g``
-        replaces it, as with Flask. Two threads sharing the context
-        (``copy_current_request_context``) that read it first at the same
-        time get the same one: the first stored is kept.
-        """
-        made = self.app.app_ctx_globals_class()
-        kept: _AppCtxGlobals = self.__dict__.setdefault("g", made)
-        return kept
+    g = _FirstUseGlobals()
 
     def push(self) -> None:
         """Make this context current; pushes nest."""
