@@ -387,3 +387,28 @@ def test_view_sees_the_request_while_the_return_value_is_made(
         return "x", {"X-Path": request.path}
 
     assert client.get("/").headers["X-Path"] == "/"
+
+
+@pytest.mark.parametrize("kind", ["stock", "plain_text_default", "own_init"])
+def test_a_str_from_the_app_is_what_the_general_coercion_makes(kind: str) -> None:
+    class PlainText(Response):
+        default_mimetype = "text/plain"
+
+    class OwnInit(Response):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Made-By"] = "own init"
+
+    response_class = {"stock": Response, "plain_text_default": PlainText, "own_init": OwnInit}[kind]
+    app = Hipflask(__name__, static_folder=None)
+    app.response_class = response_class
+
+    # The app answers a str before the other shapes; what it makes must not
+    # differ from what the general coercion makes of the same value.
+    made = app.make_response("héllo")
+    general = make_response("héllo", response_class, app.json, no_environ)
+
+    assert type(made) is response_class
+    assert made.status == general.status == "200 OK"
+    assert list(made.headers.items()) == list(general.headers.items())
+    assert made.get_data() == general.get_data() == "héllo".encode()

@@ -50,6 +50,7 @@ from ..routing.rules import route_methods
 from ..security.gate import SecurityGate
 from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
+from ..wrappers.coerce import text_response as _text_response
 from ..wrappers.request import Request
 from ..wrappers.response import Response
 from . import asgi_direct as _asgi_direct
@@ -440,6 +441,8 @@ class Hipflask(
 
     def make_response(self, rv: Any) -> Response:
         """Turn a view's return value into a response; see :mod:`hipflask.wrappers.coerce`."""
+        if type(rv) is str:
+            return _text_response(rv, self.response_class)
         if type(rv) is self.response_class:
             return rv
         if isinstance(rv, HTTPException):

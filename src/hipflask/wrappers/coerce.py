@@ -67,6 +67,18 @@ def make_response(
     return response
 
 
+def text_response(rv: str, response_class: type[Response]) -> Response:
+    """What :func:`make_response` makes of a ``str``: an HTML page, status 200.
+
+    The value of every view that renders a template, so the app asks for
+    it before the other shapes.
+    """
+    if getattr(response_class, "_fast_is_init", False):
+        return response_class._fast(rv.encode(), 200, _HTML)
+    # A class with its own __init__ or defaults is called, as Flask does.
+    return response_class(rv)
+
+
 def _unpack(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
     if len(rv) == 3:
         return rv[0], rv[1], rv[2]
