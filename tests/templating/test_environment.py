@@ -470,3 +470,149 @@ def test_standard_context_holds_config_request_session_and_g(app: Hipflask, prot
     assert app.test_client(protocol=protocol).get("/page").text == "shop /page 2 ada /page []"
     for name in ("config", "request", "session", "g", "url_for", "get_flashed_messages"):
         assert name in app.jinja_env.globals
+
+
+# -- templates by name ----------------------------------------------------------------------
+
+
+class CountingLoader(jinja2.DictLoader):
+    """A dict loader that counts how often each template's source is read."""
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        super().__init__(mapping)
+        self.reads: dict[str, int] = {}
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        self.reads[template] = self.reads.get(template, 0) + 1
+        return super().get_source(environment, template)
+
+
+def _app_with_loader(loader: jinja2.BaseLoader, **options: Any) -> Hipflask:
+    class LoaderApp(Hipflask):
+        jinja_options = {"loader": loader, **options}  # noqa: RUF012 - the documented class attribute
+
+    app = LoaderApp("loader_app", root_path=os.path.dirname(__file__), static_folder=None)
+    app.config["TEMPLATES_AUTO_RELOAD"] = False
+    return app
+
+
+def _page_app(tmp_path: Path, auto_reload: bool | None = False) -> tuple[Hipflask, Path]:
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.txt"
+    page.write_text("first")
+    app = Hipflask("page_app", root_path=str(tmp_path), static_folder=None)
+    app.config["TEMPLATES_AUTO_RELOAD"] = auto_reload
+    app.config["DEBUG"] = False
+    return app, page
+
+
+def _change(page: Path) -> None:
+    page.write_text("second")
+    # Jinja compares modification times, which may not move within one tick.
+    mtime = os.path.getmtime(page) + 10
+    os.utime(page, (mtime, mtime))
+
+
+def test_a_template_is_loaded_once_per_name(app: Hipflask) -> None:
+    loader = CountingLoader({"page.txt": "{{ n }}"})
+    app = _app_with_loader(loader)
+    with app.app_context():
+        assert [render_template("page.txt", n=n) for n in range(3)] == ["0", "1", "2"]
+        assert app.jinja_env.get_or_select_template("page.txt") is app.jinja_env.get_template(
+            "page.txt"
+        )
+    assert loader.reads == {"page.txt": 1}
+
+
+def test_turning_auto_reload_on_later_reloads_a_changed_template(tmp_path: Path) -> None:
+    app, page = _page_app(tmp_path, auto_reload=None)
+    with app.app_context():
+        assert render_template("page.txt") == "first"
+        _change(page)
+        assert render_template("page.txt") == "first"
+        app.debug = True
+        assert render_template("page.txt") == "second"
+
+
+def test_a_new_cache_loads_templates_again(tmp_path: Path) -> None:
+    app, page = _page_app(tmp_path)
+    with app.app_context():
+        assert render_template("page.txt") == "first"
+        _change(page)
+        app.jinja_env.cache = {}
+        assert render_template("page.txt") == "second"
+
+
+def test_without_a_cache_every_render_loads_the_template(tmp_path: Path) -> None:
+    class NoCacheApp(Hipflask):
+        jinja_options = {"cache_size": 0}  # noqa: RUF012 - the documented class attribute
+
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.txt"
+    page.write_text("first")
+    app = NoCacheApp("no_cache_app", root_path=str(tmp_path), static_folder=None)
+    app.config["TEMPLATES_AUTO_RELOAD"] = False
+    with app.app_context():
+        assert render_template("page.txt") == "first"
+        _change(page)
+        assert render_template("page.txt") == "second"
+
+
+def test_a_new_loader_is_used_for_a_name_already_rendered() -> None:
+    app = _app_with_loader(jinja2.DictLoader({"page.txt": "one"}))
+    with app.app_context():
+        assert render_template("page.txt") == "one"
+        app.jinja_env.loader = jinja2.DictLoader({"page.txt": "two"})
+        assert render_template("page.txt") == "two"
+
+
+def test_an_overlay_keeps_templates_of_its_own() -> None:
+    app = _app_with_loader(jinja2.DictLoader({"page.txt": "base"}))
+    env = app.jinja_env
+    with app.app_context():
+        assert render_template("page.txt") == "base"
+    overlay = env.overlay(loader=jinja2.DictLoader({"page.txt": "overlay"}))
+    assert overlay.get_or_select_template("page.txt").render() == "overlay"
+    assert env.get_or_select_template("page.txt").render() == "base"
+
+
+def test_a_parent_name_still_goes_through_join_path() -> None:
+    class RelativeEnvironment(Environment):
+        def join_path(self, template: str, parent: str) -> str:
+            return parent.rpartition("/")[0] + "/" + template
+
+    class RelativeApp(Hipflask):
+        jinja_environment = RelativeEnvironment
+        jinja_options = {  # noqa: RUF012 - the documented class attribute
+            "loader": jinja2.DictLoader({"part.txt": "top", "dir/part.txt": "nested"})
+        }
+
+    app = RelativeApp("relative_app", root_path=os.path.dirname(__file__), static_folder=None)
+    env = app.jinja_env
+    assert env.get_or_select_template("part.txt").render() == "top"
+    assert env.get_or_select_template("part.txt", parent="dir/page.txt").render() == "nested"
+
+
+def test_a_list_of_names_and_a_template_are_still_selected() -> None:
+    app = _app_with_loader(jinja2.DictLoader({"page.txt": "page"}))
+    env = app.jinja_env
+    template = env.get_or_select_template("page.txt")
+    assert env.get_or_select_template(["missing.txt", "page.txt"]) is template
+    assert env.get_or_select_template(template) is template
+    with pytest.raises(jinja2.TemplatesNotFound):
+        env.get_or_select_template(["missing.txt"])
+    with pytest.raises(jinja2.TemplateNotFound):
+        env.get_or_select_template("missing.txt")
+    # A missing name is not remembered: once it exists, it is found.
+    env.loader = jinja2.DictLoader({"page.txt": "page", "missing.txt": "here now"})
+    assert env.get_or_select_template("missing.txt").render() == "here now"
+
+
+@pytest.mark.parametrize("name", ["a.html", "A.HTML", "b.txt", "c.svg", None, "d"])
+def test_the_environment_chooses_autoescaping_as_the_function_does(
+    app: Hipflask, name: str | None
+) -> None:
+    chooser = app.jinja_env.autoescape
+    assert callable(chooser)
+    assert chooser(name) is select_jinja_autoescape(name)
+    assert chooser(name) is select_jinja_autoescape(name)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from jinja2 import DictLoader
 from jinja2 import Template
+from jinja2 import pass_context
 
 from hipflask import Blueprint
 from hipflask import Hipflask
@@ -401,3 +402,95 @@ def test_an_import_sees_the_importing_template_s_own_globals(app: Hipflask, clie
     assert client.get("/page").text == "hi shop [0, 1]|shop"
     assert client.get("/plain").text == "hi  [0, 1]"
     assert page.render() == "hi shop [0, 1]|shop"
+
+
+# -- the usual render and the observed one ------------------------------------------
+
+
+_CONTEXT_PAGE = (
+    "{{ request.path }}|{{ g.flag }}|{{ shade }}|{{ own }}|{{ app_value }}|{{ bp_value }}"
+    "|{{ inner }}|{{ view }}|{{ url_for('shop.page_view') }}"
+    "|{% for key in context_keys() %}{{ key }},{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("observed", [False, True], ids=["unobserved", "with_receivers"])
+def test_a_render_sees_the_same_context_whether_observed_or_not(
+    app: Hipflask, client: Any, observed: bool
+) -> None:
+    # Nobody listening, a render takes a shorter way than with signal
+    # receivers connected; both must give a template the same variables,
+    # in the same order of precedence.
+    @pass_context
+    def context_keys(context: Any) -> list[str]:
+        wanted = {"request", "g", "shade", "own", "app_value", "bp_value", "inner", "view"}
+        return sorted(key for key in context.get_all() if key in wanted)
+
+    app.jinja_env.globals.update(shade="global", own="global", context_keys=context_keys)
+    app.context_processor(lambda: {"app_value": "app", "shade": "processor", "inner": "app"})
+    shop = Blueprint("shop", __name__)
+    shop.context_processor(lambda: {"bp_value": "shop", "inner": "shop"})
+    page = app.jinja_env.from_string(_CONTEXT_PAGE, globals={"own": "template"})
+
+    @shop.route("/page")
+    def page_view() -> str:
+        g.flag = "set"
+        return render_template(page, view="view", inner="view")
+
+    app.register_blueprint(shop, url_prefix="/shop")
+    received: list[str] = []
+    expected = (
+        "/shop/page|set|processor|template|app|shop|view|view|/shop/page"
+        "|app_value,bp_value,g,inner,own,request,shade,view,"
+    )
+    if observed:
+        with template_rendered.connected_to(lambda sender, **kw: received.append("x"), app):
+            assert client.get("/shop/page").text == expected
+        assert received == ["x"]
+    else:
+        assert client.get("/shop/page").text == expected
+        assert client.get("/shop/page").text == expected
+
+
+def test_a_replaced_update_template_context_is_honoured_after_serving_began(
+    app: Hipflask, client: Any
+) -> None:
+    app.context_processor(lambda: {"processed": "yes"})
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ extra|default('none') }}|{{ processed|default('no') }}")
+
+    assert client.get("/").text == "none|yes"
+
+    def update(context: dict[str, Any]) -> None:
+        context["extra"] = "from the instance"
+
+    app.update_template_context = update  # type: ignore[method-assign]
+    # The replacement decides what is added: the processors are not run.
+    assert client.get("/").text == "from the instance|no"
+
+
+def test_a_template_with_globals_of_another_shape_renders(app: Hipflask) -> None:
+    layered = app.jinja_env.from_string("{{ a }}{{ b }}{{ c }}", globals={"a": "own"})
+    layered.globals.maps.append({"c": "third", "b": "hidden"})
+    layered.globals.maps.insert(1, {"b": "second"})
+    flat = app.jinja_env.from_string("{{ a }}{{ url_for is defined }}")
+    flat.globals = {"a": "plain"}  # type: ignore[assignment]
+    with app.test_request_context("/"):
+        assert render_template(layered) == "ownsecondthird"
+        assert render_template(flat) == "plainFalse"
+        assert render_template(layered, b="view") == "ownviewthird"
+
+
+def test_an_async_environment_renders_through_jinja(client: Any) -> None:
+    class AsyncApp(Hipflask):
+        jinja_options = {"enable_async": True}  # noqa: RUF012 - the documented class attribute
+
+    app = AsyncApp("async_templates", static_folder=None)
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ request.path }}|{{ n }}", n=1)
+
+    assert app.test_client().get("/").text == "/|1"

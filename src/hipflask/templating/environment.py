@@ -17,12 +17,15 @@ from the app's settings:
 
 from __future__ import annotations
 
+import functools
+import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import MutableMapping
 from typing import Any
 
 import jinja2
+from jinja2.utils import LRUCache
 
 from ..contexts import globals as _globals
 from ..contexts.globals import g
@@ -32,9 +35,6 @@ from ..json.provider import DefaultJSONProvider
 from ..security.headers import make_nonce
 from .loaders import DispatchingJinjaLoader
 
-if TYPE_CHECKING:
-    from ..typing import TemplateContextProcessorCallable
-
 # Plain names, not ``from`` imports, so that their method calls compile as
 # method calls (see hipflask.contexts.globals).
 _cv_request = _globals._cv_request
@@ -42,6 +42,7 @@ _cv_request = _globals._cv_request
 __all__ = [
     "AUTOESCAPE_EXTENSIONS",
     "Environment",
+    "ProcessorChains",
     "create_environment",
     "csp_nonce",
     "select_jinja_autoescape",
@@ -54,6 +55,9 @@ AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
 # more than rendering; the bound keeps an app that builds template source
 # dynamically from growing without limit.
 _STRING_CACHE_SIZE = 256
+
+# Template names whose autoescaping is remembered (see _remembered_autoescape).
+_AUTOESCAPE_CACHE_SIZE = 512
 
 
 def select_jinja_autoescape(template_name: str | None) -> bool:
@@ -68,22 +72,114 @@ def select_jinja_autoescape(template_name: str | None) -> bool:
     return template_name.lower().endswith(AUTOESCAPE_EXTENSIONS)
 
 
+# Jinja asks the environment's ``autoescape`` on every render (and every
+# include), with the template's name; the answer depends on the name alone,
+# so the default choice is looked up once per name, in C, after the first.
+_remembered_autoescape = functools.lru_cache(maxsize=_AUTOESCAPE_CACHE_SIZE)(
+    select_jinja_autoescape
+)
+
+
 class Environment(jinja2.Environment):
     """A Jinja environment that knows its app.
 
-    Besides the app, it holds two caches that keep per-render work small:
-    the context processors that apply to each blueprint chain, and the
-    templates compiled from strings by :func:`~hipflask.render_template_string`.
+    Besides the app, it holds caches that keep per-render work small: the
+    context processors that apply to each blueprint chain, the templates
+    compiled from strings by :func:`~hipflask.render_template_string`, and
+    the templates already loaded, by name (see :meth:`get_or_select_template`).
     """
 
     def __init__(self, app: Any, **options: Any) -> None:
         if "loader" not in options:
             options["loader"] = DispatchingJinjaLoader(app)
+        self._named_templates: dict[str, jinja2.Template] | None = None
+        self._named_limit = 0
         super().__init__(**options)
         self.app = app
-        self._processor_chains: dict[str | None, tuple[TemplateContextProcessorCallable, ...]] = {}
+        #: The context processors of each blueprint chain (see :class:`ProcessorChains`).
+        self.processor_chains = ProcessorChains(app)
         self._string_templates: dict[str, jinja2.Template] = {}
         self._string_lock = threading.Lock()
+
+    # Jinja decides with these three whether a name gives the template it
+    # gave before; assigning any of them (``app.debug = True`` sets
+    # ``auto_reload``; an overlay gets a cache of its own) starts the table
+    # of templates by name afresh.
+
+    @property
+    def loader(self) -> jinja2.BaseLoader | None:
+        """Where templates are loaded from (Jinja's attribute)."""
+        return self.__dict__.get("_loader")
+
+    @loader.setter
+    def loader(self, value: jinja2.BaseLoader | None) -> None:
+        self.__dict__["_loader"] = value
+        self._forget_named_templates()
+
+    @property
+    def cache(self) -> Any:
+        """Jinja's cache of loaded templates (Jinja's attribute)."""
+        return self.__dict__.get("_cache")
+
+    @cache.setter
+    def cache(self, value: Any) -> None:
+        self.__dict__["_cache"] = value
+        self._forget_named_templates()
+
+    @property
+    def auto_reload(self) -> bool:
+        """Whether a changed template file is loaded again (Jinja's attribute)."""
+        return bool(self.__dict__.get("_auto_reload", False))
+
+    @auto_reload.setter
+    def auto_reload(self, value: bool) -> None:
+        self.__dict__["_auto_reload"] = value
+        self._forget_named_templates()
+
+    def _forget_named_templates(self) -> None:
+        # Kept only where Jinja's own cache would give the same template for
+        # the same name again: no reloading, and a cache that keeps what it
+        # loads, up to its own size (the table holds no more than it could).
+        cache = self.cache
+        if self.auto_reload or self.loader is None:
+            self._named_templates = None
+        elif type(cache) is dict:
+            self._named_templates = {}
+            self._named_limit = sys.maxsize
+        elif isinstance(cache, LRUCache):
+            self._named_templates = {}
+            self._named_limit = cache.capacity
+        else:
+            self._named_templates = None
+
+    def get_or_select_template(
+        self,
+        template_name_or_list: str | jinja2.Template | list[str | jinja2.Template],
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        """Jinja's method, answering a name it has loaded before from a table.
+
+        Each call of Jinja's goes through three methods and its locked LRU
+        cache for the answer it gave last time. Without ``auto_reload`` that
+        answer cannot change until the loader or the cache is replaced (which
+        empties the table), so the table gives it at once. With
+        ``auto_reload`` every call goes to Jinja, which checks the file.
+        """
+        named = self._named_templates
+        if (
+            named is None
+            or type(template_name_or_list) is not str
+            or parent is not None
+            or globals is not None
+        ):
+            return super().get_or_select_template(template_name_or_list, parent, globals)
+        template = named.get(template_name_or_list)
+        if template is None:
+            template = super().get_or_select_template(template_name_or_list)
+            if len(named) < self._named_limit and named is self._named_templates:
+                named[template_name_or_list] = template
+        return template
 
     def template_from_string(self, source: str) -> jinja2.Template:
         """Compile ``source`` once and reuse the template for the same text."""
@@ -100,15 +196,29 @@ class Environment(jinja2.Environment):
     def context_processors(self, blueprint: str | None) -> tuple[Callable[[], Any], ...]:
         """The context processors for a request handled by ``blueprint``.
 
-        The app's come first, then each blueprint's from the outermost to
-        the handling one, so an inner blueprint can override what its parents
-        provide. The list is built once per blueprint chain after the app
-        starts serving (when registration is closed); before that it is
-        rebuilt each time, so processors added during setup are never missed.
+        The same as ``processor_chains[blueprint]``; see :class:`ProcessorChains`.
         """
-        chain = self._processor_chains.get(blueprint)
-        if chain is not None:
-            return chain
+        return self.processor_chains[blueprint]
+
+
+class ProcessorChains(dict[str | None, tuple[Callable[[], Any], ...]]):
+    """The context processors of each blueprint chain, by the handling blueprint.
+
+    ``chains[blueprint]`` lists the app's processors first, then each
+    blueprint's from the outermost to the handling one, so an inner blueprint
+    can override what its parents provide. A chain is kept once the app
+    serves (when registration is closed), after which reading it is a dict
+    lookup done in C on every render; before that it is built on each
+    read, so processors added during setup are never missed.
+    """
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Any) -> None:
+        super().__init__()
+        self.app = app
+
+    def __missing__(self, blueprint: str | None) -> tuple[Callable[[], Any], ...]:
         app = self.app
         names: list[str | None] = [None]
         if blueprint is not None:
@@ -117,7 +227,7 @@ class Environment(jinja2.Environment):
         registered = app.template_context_processors
         chain = tuple(app.ensure_sync(func) for name in names for func in registered.get(name, ()))
         if getattr(app, "_got_first_request", False):
-            self._processor_chains[blueprint] = chain
+            self[blueprint] = chain
         return chain
 
 
@@ -180,7 +290,7 @@ def create_environment(app: Any) -> Environment:
         # The app's own method only calls the function: Jinja asks on every
         # render, so it gets the function itself unless the app replaces it.
         if chooser is None or getattr(chooser, "_hipflask_default", False):
-            chooser = select_jinja_autoescape
+            chooser = _remembered_autoescape
         options["autoescape"] = chooser
     if "auto_reload" not in options:
         auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]

@@ -63,12 +63,17 @@ def _current_app(caller: str) -> Any:
     return ctx.app
 
 
-def _build_context(app: Any, env: Environment, context: dict[str, Any]) -> dict[str, Any]:
+def _replaces_context(app: Any) -> bool:
+    """Whether the app replaces Flask's ``update_template_context`` override point."""
     updater = getattr(app, "update_template_context", None)
-    if updater is not None and not getattr(updater, "_hipflask_default", False):
+    return updater is not None and not getattr(updater, "_hipflask_default", False)
+
+
+def _build_context(app: Any, env: Environment, context: dict[str, Any]) -> dict[str, Any]:
+    if _replaces_context(app):
         # The app replaces Flask's override point: it decides what is added.
         context = dict(context)
-        updater(context)
+        app.update_template_context(context)
         return context
     return _default_context(env, context)
 
@@ -84,7 +89,7 @@ def _default_context(env: Environment, context: dict[str, Any]) -> dict[str, Any
     app_ctx = _cv_app.get(None)
     if app_ctx is not None:
         rv["g"] = app_ctx.g
-    for func in env.context_processors(blueprint):
+    for func in env.processor_chains[blueprint]:
         rv.update(func())
     rv.update(context)
     return rv
@@ -103,7 +108,59 @@ def _send(app: Any, signal: Any, template: Template, context: dict[str, Any]) ->
     send_signal(signal, app, template=template, context=context)
 
 
-def _render(app: Any, env: Environment, template: Template, context: dict[str, Any]) -> str:
+def _render(app_ctx: Any, env: Environment, template: Template, context: dict[str, Any]) -> str:
+    """Build the context and render, in one frame for the usual render.
+
+    That is :func:`_default_context` and :func:`_render_now` written in line,
+    for a render nobody observes (no signal receivers, no replaced
+    ``update_template_context``): a page rendered per request paid more for
+    the calls between the small functions than for their work. Any other
+    render goes through :func:`_render_observed`, which calls them.
+    """
+    app = app_ctx.app
+    updater = getattr(app, "update_template_context", None)
+    if (
+        before_render_template.receivers
+        or template_rendered.receivers
+        or env.is_async
+        # _replaces_context, in line.
+        or (updater is not None and not getattr(updater, "_hipflask_default", False))
+    ):
+        return _render_observed(app, env, template, context)
+    rv: dict[str, Any] = {}
+    blueprint = None
+    req_ctx = _cv_request.get(None)
+    if req_ctx is not None:
+        request = req_ctx.request
+        rv["request"] = request
+        blueprint = request.blueprint
+    rv["g"] = app_ctx.g
+    for func in env.processor_chains[blueprint]:
+        rv.update(func())
+    rv.update(context)
+    maps = getattr(template.globals, "maps", None)
+    if maps is None:
+        return template.render(rv)
+    # As in _render_now: the environment's globals, the template's own over
+    # them, the render's variables over all; Jinja's ChainMap has those two.
+    if len(maps) == 2:
+        merged = {**maps[1], **maps[0], **rv}
+    else:
+        merged = {}
+        for mapping in reversed(maps):
+            merged.update(mapping)
+        merged.update(rv)
+    # What jinja2.runtime.new_context makes of a shared context without locals.
+    ctx = env.context_class(env, merged, template.name, template.blocks, globals=maps[0])
+    try:
+        return env.concat(template.root_render_func(ctx))
+    except Exception:
+        env.handle_exception()
+
+
+def _render_observed(
+    app: Any, env: Environment, template: Template, context: dict[str, Any]
+) -> str:
     context = _build_context(app, env, context)
     if before_render_template.receivers:
         _send(app, before_render_template, template, context)
@@ -170,10 +227,11 @@ def render_template(template_name_or_list: TemplateNames, **context: Any) -> str
     with a generic fallback). Autoescaping follows the file name: HTML, XML
     and SVG templates escape values, ``.txt`` and other templates do not.
     """
-    app = _current_app("render_template")
-    env = app.jinja_env
-    template = env.get_or_select_template(template_name_or_list)
-    return _render(app, env, template, context)
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        raise RuntimeError(_NO_APP.format(name="render_template"))
+    env = app_ctx.app.jinja_env
+    return _render(app_ctx, env, env.get_or_select_template(template_name_or_list), context)
 
 
 def render_template_string(source: str, **context: Any) -> str:
@@ -183,10 +241,11 @@ def render_template_string(source: str, **context: Any) -> str:
     on the server (server-side template injection). Pass user data as
     context values instead, which are escaped.
     """
-    app = _current_app("render_template_string")
-    env = app.jinja_env
-    template = env.template_from_string(source)
-    return _render(app, env, template, context)
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        raise RuntimeError(_NO_APP.format(name="render_template_string"))
+    env = app_ctx.app.jinja_env
+    return _render(app_ctx, env, env.template_from_string(source), context)
 
 
 def stream_template(template_name_or_list: TemplateNames, **context: Any) -> Iterator[str]:
