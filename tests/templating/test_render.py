@@ -104,6 +104,54 @@ def test_blueprint_context_processor_applies_to_its_own_views_only(
     assert client.get("/").text == "site/Home"
 
 
+def test_blueprint_processors_keep_applying_once_the_app_serves(
+    app: Hipflask, shop: Blueprint, client: Any
+) -> None:
+    app.context_processor(lambda: {"section": "site"})
+    shop.context_processor(lambda: {"section": "shop"})
+
+    @shop.route("/")
+    def shop_index() -> str:
+        return render_template_string("{{ section }}")
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ section }}")
+
+    app.register_blueprint(shop, url_prefix="/shop")
+    paths = ["/", "/shop/", "/", "/shop/", "/shop/", "/"]
+    assert [client.get(path).text for path in paths] == [
+        "site",
+        "shop",
+        "site",
+        "shop",
+        "shop",
+        "site",
+    ]
+    assert app.jinja_env.processor_chains.shared is None
+
+
+def test_without_blueprint_processors_every_request_shares_the_app_chain(
+    app: Hipflask, shop: Blueprint, client: Any
+) -> None:
+    @app.context_processor
+    def site() -> dict[str, Any]:
+        return {"section": "site"}
+
+    @shop.route("/")
+    def shop_index() -> str:
+        return render_template_string("{{ section }}")
+
+    app.register_blueprint(shop, url_prefix="/shop")
+    chains = app.jinja_env.processor_chains
+    with app.test_request_context("/shop/"):
+        assert render_template_string("{{ section }}") == "site"
+    # Not before the app serves: processors may still be added.
+    assert chains.shared is None
+    assert [client.get("/shop/").text for _ in range(2)] == ["site", "site"]
+    assert chains.shared == (site,)
+
+
 def test_nested_blueprint_processors_run_outermost_first(app: Hipflask, client: Any) -> None:
     parent = Blueprint("parent", __name__)
     child = Blueprint("child", __name__)

@@ -212,11 +212,15 @@ class ProcessorChains(dict[str | None, tuple[Callable[[], Any], ...]]):
     read, so processors added during setup are never missed.
     """
 
-    __slots__ = ("app",)
+    __slots__ = ("app", "shared")
 
     def __init__(self, app: Any) -> None:
         super().__init__()
         self.app = app
+        #: The chain of every request, once the app serves, when no
+        #: blueprint has processors of its own (most apps): a render then
+        #: need not ask the request for its blueprint. ``None`` otherwise.
+        self.shared: tuple[Callable[[], Any], ...] | None = None
 
     def __missing__(self, blueprint: str | None) -> tuple[Callable[[], Any], ...]:
         app = self.app
@@ -228,6 +232,9 @@ class ProcessorChains(dict[str | None, tuple[Callable[[], Any], ...]]):
         chain = tuple(app.ensure_sync(func) for name in names for func in registered.get(name, ()))
         if getattr(app, "_got_first_request", False):
             self[blueprint] = chain
+            if not any(funcs for name, funcs in registered.items() if name is not None):
+                # Every blueprint's chain is the app's: this one.
+                self.shared = chain
         return chain
 
 

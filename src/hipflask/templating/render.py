@@ -128,14 +128,15 @@ def _render(app_ctx: Any, env: Environment, template: Template, context: dict[st
     ):
         return _render_observed(app, env, template, context)
     rv: dict[str, Any] = {}
-    blueprint = None
     req_ctx = _cv_request.get(None)
     if req_ctx is not None:
-        request = req_ctx.request
-        rv["request"] = request
-        blueprint = request.blueprint
+        rv["request"] = req_ctx.request
     rv["g"] = app_ctx.g
-    for func in env.processor_chains[blueprint]:
+    chains = env.processor_chains
+    processors = chains.shared
+    if processors is None:
+        processors = chains[req_ctx.request.blueprint if req_ctx is not None else None]
+    for func in processors:
         rv.update(func())
     rv.update(context)
     maps = getattr(template.globals, "maps", None)
