@@ -138,19 +138,21 @@ def _render(app_ctx: Any, env: Environment, template: Template, context: dict[st
         processors = chains[req_ctx.request.blueprint if req_ctx is not None else None]
     for func in processors:
         rv.update(func())
-    rv.update(context)
     maps = getattr(template.globals, "maps", None)
     if maps is None:
+        rv.update(context)
         return template.render(rv)
     # As in _render_now: the environment's globals, the template's own over
-    # them, the render's variables over all; Jinja's ChainMap has those two.
+    # them, the render's variables over all (the call's own last, as in
+    # _default_context); Jinja's ChainMap has those two maps.
     if len(maps) == 2:
-        merged = {**maps[1], **maps[0], **rv}
+        merged = {**maps[1], **maps[0], **rv, **context}
     else:
         merged = {}
         for mapping in reversed(maps):
             merged.update(mapping)
         merged.update(rv)
+        merged.update(context)
     # What jinja2.runtime.new_context makes of a shared context without locals.
     ctx = env.context_class(env, merged, template.name, template.blocks, globals=maps[0])
     try:
