@@ -165,6 +165,10 @@ class Environment(jinja2.Environment):
         answer cannot change until the loader or the cache is replaced (which
         empties the table), so the table gives it at once. With
         ``auto_reload`` every call goes to Jinja, which checks the file.
+
+        Clearing Jinja's cache in place (``cache.clear()``) is not seen, nor
+        is a template Jinja's cache dropped for lack of room: assign a new
+        cache to load templates again.
         """
         named = self._named_templates
         if (
