@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pytest
+from jinja2.utils import LRUCache
 from markupsafe import Markup
 
 from hipflask import Blueprint
@@ -24,6 +26,7 @@ from hipflask.templating import render_template_string
 from hipflask.templating.environment import Environment
 from hipflask.templating.environment import csp_nonce
 from hipflask.templating.environment import select_jinja_autoescape
+from hipflask.templating.namecache import TrackedLRUCache
 
 ATTACK = "<script>alert('x')</script>"
 ESCAPED = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
@@ -541,6 +544,83 @@ def test_a_new_cache_loads_templates_again(tmp_path: Path) -> None:
         _change(page)
         app.jinja_env.cache = {}
         assert render_template("page.txt") == "second"
+
+
+def test_clearing_jinjas_cache_in_place_loads_templates_again(tmp_path: Path) -> None:
+    app, page = _page_app(tmp_path)
+    with app.app_context():
+        assert render_template("page.txt") == "first"
+        _change(page)
+        assert render_template("page.txt") == "first"
+        app.jinja_env.cache.clear()
+        assert render_template("page.txt") == "second"
+
+
+def test_a_template_dropped_from_a_full_cache_is_loaded_again(tmp_path: Path) -> None:
+    class SmallCacheApp(Hipflask):
+        jinja_options = {"cache_size": 1}  # noqa: RUF012 - the documented class attribute
+
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.txt"
+    page.write_text("first")
+    (tmp_path / "templates" / "other.txt").write_text("other")
+    app = SmallCacheApp("small_cache_app", root_path=str(tmp_path), static_folder=None)
+    app.config["TEMPLATES_AUTO_RELOAD"] = False
+    with app.app_context():
+        assert render_template("page.txt") == "first"
+        _change(page)
+        assert render_template("page.txt") == "first"
+        # Loading another template pushes page.txt out of Jinja's cache.
+        assert render_template("other.txt") == "other"
+        assert render_template("page.txt") == "second"
+
+
+def test_templates_loaded_into_room_to_spare_keep_the_others_answered() -> None:
+    loader = CountingLoader({"a.txt": "a", "b.txt": "b"})
+    app = _app_with_loader(loader)
+    env = app.jinja_env
+    with app.app_context():
+        assert render_template("a.txt") == "a"
+        first = env.get_or_select_template("a.txt")
+        assert render_template("b.txt") == "b"
+        assert env.get_or_select_template("a.txt") is first
+        assert env.get_or_select_template("a.txt") is env.get_template("a.txt")
+    assert loader.reads == {"a.txt": 1, "b.txt": 1}
+
+
+def test_a_cache_the_app_assigns_is_asked_every_time(tmp_path: Path) -> None:
+    # The app keeps the cache and may change it behind the environment's back.
+    app, page = _page_app(tmp_path)
+    own = LRUCache(10)
+    app.jinja_env.cache = own
+    assert app.jinja_env.cache is own
+    with app.app_context():
+        assert render_template("page.txt") == "first"
+        _change(page)
+        own.clear()
+        assert render_template("page.txt") == "second"
+
+
+def test_an_environments_own_cache_copies_and_pickles_as_jinjas_does() -> None:
+    app = _app_with_loader(jinja2.DictLoader({"a.txt": "a", "b.txt": "b"}), cache_size=5)
+    env = app.jinja_env
+    env.get_template("a.txt")
+    env.get_template("b.txt")
+    cache = env.cache
+    assert isinstance(cache, LRUCache)
+    assert cache.capacity == 5
+    copied = cache.copy()
+    assert isinstance(copied, LRUCache)
+    assert copied.capacity == 5
+    assert list(copied.keys()) == list(cache.keys())
+    # A copy tells nobody: emptying it leaves the environment's answers alone.
+    copied.clear()
+    assert len(cache) == 2
+    restored = pickle.loads(pickle.dumps(TrackedLRUCache(3)))  # noqa: S301 - bytes made here
+    restored["x"] = 1
+    restored.clear()
+    assert restored.capacity == 3
+    assert len(restored) == 0
 
 
 def test_without_a_cache_every_render_loads_the_template(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from the app's settings:
 from __future__ import annotations
 
 import functools
-import sys
 import threading
 from collections.abc import Callable
 from collections.abc import MutableMapping
@@ -34,6 +33,7 @@ from ..contexts.globals import session
 from ..json.provider import DefaultJSONProvider
 from ..security.headers import make_nonce
 from .loaders import DispatchingJinjaLoader
+from .namecache import TrackedLRUCache
 
 # Plain names, not ``from`` imports, so that their method calls compile as
 # method calls (see hipflask.contexts.globals).
@@ -93,8 +93,11 @@ class Environment(jinja2.Environment):
         if "loader" not in options:
             options["loader"] = DispatchingJinjaLoader(app)
         self._named_templates: dict[str, jinja2.Template] | None = None
-        self._named_limit = 0
         super().__init__(**options)
+        if type(self.cache) is LRUCache and not len(self.cache):
+            # The cache Jinja just made, which nobody else holds: one that
+            # says when a template leaves it (see hipflask.templating.namecache).
+            self.cache = TrackedLRUCache(self.cache.capacity)
         self.app = app
         #: The context processors of each blueprint chain (see :class:`ProcessorChains`).
         self.processor_chains = ProcessorChains(app)
@@ -138,19 +141,20 @@ class Environment(jinja2.Environment):
 
     def _forget_named_templates(self) -> None:
         # Kept only where Jinja's own cache would give the same template for
-        # the same name again: no reloading, and a cache that keeps what it
-        # loads, up to its own size (the table holds no more than it could).
+        # the same name again: no reloading, and a cache that says when a
+        # template leaves it. Any other cache (one the app assigned, or
+        # none) is asked every time.
         cache = self.cache
-        if self.auto_reload or self.loader is None:
+        if self.auto_reload or self.loader is None or not isinstance(cache, TrackedLRUCache):
             self._named_templates = None
-        elif type(cache) is dict:
-            self._named_templates = {}
-            self._named_limit = sys.maxsize
-        elif isinstance(cache, LRUCache):
-            self._named_templates = {}
-            self._named_limit = cache.capacity
         else:
-            self._named_templates = None
+            self._named_templates = {}
+            cache.listen(self, self._empty_named_templates)
+
+    def _empty_named_templates(self) -> None:
+        # Called by the cache after a template may have left it.
+        if self._named_templates is not None:
+            self._named_templates = {}
 
     def get_or_select_template(
         self,
@@ -162,13 +166,11 @@ class Environment(jinja2.Environment):
 
         Each call of Jinja's goes through three methods and its locked LRU
         cache for the answer it gave last time. Without ``auto_reload`` that
-        answer cannot change until the loader or the cache is replaced (which
-        empties the table), so the table gives it at once. With
-        ``auto_reload`` every call goes to Jinja, which checks the file.
-
-        Clearing Jinja's cache in place (``cache.clear()``) is not seen, nor
-        is a template Jinja's cache dropped for lack of room: assign a new
-        cache to load templates again.
+        answer changes only when the template leaves Jinja's cache (dropped
+        for room, or the cache cleared) or the loader or the cache is
+        replaced; each of those empties the table, so the table gives the
+        answer at once otherwise. With ``auto_reload`` every call goes to
+        Jinja, which checks the file.
         """
         named = self._named_templates
         if (
@@ -181,7 +183,7 @@ class Environment(jinja2.Environment):
         template = named.get(template_name_or_list)
         if template is None:
             template = super().get_or_select_template(template_name_or_list)
-            if len(named) < self._named_limit and named is self._named_templates:
+            if named is self._named_templates:
                 named[template_name_or_list] = template
         return template
 

@@ -153,8 +153,9 @@ def _render(app_ctx: Any, env: Environment, template: Template, context: dict[st
             merged.update(mapping)
         merged.update(rv)
         merged.update(context)
-    # What jinja2.runtime.new_context makes of a shared context without locals.
-    ctx = env.context_class(env, merged, template.name, template.blocks, globals=maps[0])
+    # Jinja's own constructor of the context, as in _render_now (its
+    # ``globals`` argument is explained there).
+    ctx = new_context(env, template.name, template.blocks, merged, True, maps[0])
     try:
         return env.concat(template.root_render_func(ctx))
     except Exception:
