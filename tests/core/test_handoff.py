@@ -4,6 +4,7 @@ import asyncio
 import contextvars
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -478,3 +479,77 @@ def test_a_stop_iteration_in_the_worker_strands_no_result() -> None:
     first_result, failure, rest = asyncio.run(run())
     assert (first_result, type(failure), rest) == ("first", StopIteration, [0, 1, 2])
     runner.shutdown()
+
+
+def test_a_request_cancelled_while_its_view_runs_drops_the_result() -> None:
+    runner = ThreadRunner(1)
+    started = threading.Event()
+    release = threading.Event()
+
+    async def never() -> dict[str, str]:
+        await asyncio.Event().wait()
+        return {}  # pragma: no cover
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "slow"
+
+    async def run() -> tuple[bool, str]:
+        future = runner.run_for_client(ClientLink(never), slow)
+        task = asyncio.ensure_future(_awaited(future))
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        release.set()
+        # The runner goes on: the dropped result strands nothing.
+        return future.cancelled(), await runner.run_for_client(ClientLink(never), lambda: "next")
+
+    assert asyncio.run(run()) == (True, "next")
+    runner.shutdown()
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def test_a_batch_goes_on_after_a_resumed_task_stops_the_loop() -> None:
+    # A request's task resumed while its result is delivered may let out
+    # what stops the loop (KeyboardInterrupt): the rest of the batch is
+    # delivered on the loop's next run, not left behind.
+    runner = ThreadRunner(1, hold=60.0)
+    go = threading.Event()
+
+    def first() -> int:
+        go.wait(5)
+        time.sleep(0.01)
+        return 0
+
+    async def interrupted() -> None:
+        await runner.run_for_client(ClientLink(_never), first)
+        raise KeyboardInterrupt
+
+    async def start() -> tuple[asyncio.Task[None], list[asyncio.Future[Any]]]:
+        stopping = asyncio.ensure_future(interrupted())
+        await asyncio.sleep(0)
+        later = [runner.run_for_client(ClientLink(_never), lambda n=n: n) for n in range(3)]
+        go.set()
+        return stopping, [asyncio.ensure_future(_awaited(future)) for future in later]
+
+    loop = asyncio.new_event_loop()
+    try:
+        stopping, later = loop.run_until_complete(start())
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(asyncio.sleep(5))
+        assert isinstance(stopping.exception(), KeyboardInterrupt)
+        assert loop.run_until_complete(asyncio.wait_for(asyncio.gather(*later), 2)) == [0, 1, 2]
+    finally:
+        loop.close()
+        runner.shutdown()
+
+
+async def _never() -> dict[str, str]:
+    await asyncio.Event().wait()
+    return {}  # pragma: no cover
