@@ -39,6 +39,7 @@ from hipflask.contexts.globals import _cv_app
 from hipflask.contexts.globals import _cv_request
 from hipflask.core import asgi
 from hipflask.core import asgi_direct
+from hipflask.core import serve
 from hipflask.sessions.cookie import SecureCookieSessionInterface
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -96,6 +97,7 @@ def build_app(**config: Any) -> Hipflask:
 
     more_routes(app)
     sync_routes(app)
+    worker_routes(app)
     return app
 
 
@@ -119,6 +121,52 @@ def sync_routes(app: Hipflask) -> None:
     @app.post("/sync-form")
     def sync_form() -> dict[str, Any]:
         return dict(request.form)
+
+
+def worker_routes(app: Hipflask) -> None:
+    """def views that asgi_direct.serve_sync serves in their worker thread."""
+
+    @app.get("/sync-text")
+    def sync_text() -> Response:
+        return Response(f"{request.method} {request.path}", mimetype="text/plain")
+
+    @app.get("/sync-abort")
+    def sync_abort() -> str:
+        abort(418)
+
+    @app.get("/sync-fail")
+    def sync_fail() -> str:
+        raise RuntimeError("boom")
+
+    @app.get("/sync-later")
+    def sync_later() -> str:
+        @after_this_request
+        def tag(response: Response) -> Response:
+            response.headers["X-Later"] = "yes"
+            return response
+
+        return "later"
+
+    @app.get("/sync-count")
+    def sync_count() -> dict[str, int]:
+        session["n"] = session.get("n", 0) + 1
+        return {"n": session["n"]}
+
+    @app.get("/sync-tuple")
+    def sync_tuple() -> tuple[str, int, dict[str, str]]:
+        return "made", 201, {"X-Made": "1"}
+
+    @app.get("/sync-g")
+    def sync_g() -> dict[str, Any]:
+        return {"g": g.get("unset")}
+
+    sync_shop = Blueprint("sync_shop", __name__, url_prefix="/sync-shop")
+
+    @sync_shop.get("/item")
+    def sync_item() -> str:
+        return "item"
+
+    app.register_blueprint(sync_shop)
 
 
 def more_routes(app: Hipflask) -> None:
@@ -253,6 +301,22 @@ def both_ways(app: Hipflask, general_calls: list[str], **options: Any) -> tuple[
 FORM = b"name=alice&age=30"
 URLENCODED = (b"content-type", b"application/x-www-form-urlencoded")
 
+#: Requests to def views that asgi_direct.serve_sync serves whole.
+SYNC_WHOLE: list[dict[str, Any]] = [
+    {"path": "/sync"},
+    {"path": "/sync-text"},
+    {"path": "/sync-text", "method": "HEAD"},
+    {"path": "/sync-text", "method": "OPTIONS"},
+    {"path": "/sync-text", "scheme": "https"},
+    {"path": "/sync-text", "headers": [(b"authorization", b"Bearer abc")]},
+    {"path": "/sync-text", "headers": [(b"cookie", b"other=1")]},
+    {"path": "/sync-abort"},
+    {"path": "/sync-later"},
+    {"path": "/sync-count"},
+    {"path": "/sync-tuple"},
+    {"path": "/sync-shop/item"},
+]
+
 SERVED_WHOLE: list[dict[str, Any]] = [
     {"path": "/text"},
     {"path": "/text", "method": "HEAD"},
@@ -289,6 +353,7 @@ SERVED_WHOLE: list[dict[str, Any]] = [
     {"path": "/sync", "method": "HEAD"},
     {"path": "/sync-form", "method": "POST", "body": FORM, "headers": [URLENCODED]},
     {"path": "/form", "method": "POST", "headers": [(b"content-type", b"text/plain")]},
+    *SYNC_WHOLE,
 ]
 
 HANDED_OVER: list[dict[str, Any]] = [
@@ -338,19 +403,21 @@ def test_the_same_answer_either_way(
         assert whole
 
 
-def test_an_error_is_the_same_500_either_way(general_calls: list[str]) -> None:
+@pytest.mark.parametrize("path", ["/fail", "/sync-fail"])
+def test_an_error_is_the_same_500_either_way(path: str, general_calls: list[str]) -> None:
     app = build_app(PROPAGATE_EXCEPTIONS=False)
     call(asgi.http, app, path="/text")
-    call(asgi.http, app, path="/fail")
+    call(asgi.http, app, path=path)
 
-    served, whole = both_ways(app, general_calls, path="/fail")
+    served, whole = both_ways(app, general_calls, path=path)
 
     assert served[0][0] == 500
     assert whole
 
 
+@pytest.mark.parametrize("path", ["/count", "/sync-count"])
 def test_a_session_cookie_is_the_same_either_way(
-    general_calls: list[str], monkeypatch: pytest.MonkeyPatch
+    path: str, general_calls: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The signed cookie carries the time: hold it still for both calls.
     import time
@@ -358,10 +425,10 @@ def test_a_session_cookie_is_the_same_either_way(
     monkeypatch.setattr(time, "time", lambda: 1_800_000_000.0)
     app = build_app()
     call(asgi.http, app, path="/text")
-    (_status, headers), _body = call(asgi.http, app, path="/count")
+    (_status, headers), _body = call(asgi.http, app, path=path)
     cookie = dict(headers)[b"set-cookie"].split(b";")[0]
 
-    served, whole = both_ways(app, general_calls, path="/count", headers=[(b"cookie", cookie)])
+    served, whole = both_ways(app, general_calls, path=path, headers=[(b"cookie", cookie)])
 
     assert b'"n":2' in served[1][0].replace(b" ", b"")
     assert whole
@@ -565,3 +632,59 @@ def test_a_session_is_renewed_for_the_cookie_of_headers_the_view_set(
     served, _whole = both_ways(app, general_calls, path="/relayed")
 
     assert b"set-cookie" in dict(served[0][1])
+
+
+@pytest.mark.parametrize("options", SYNC_WHOLE, ids=repr)
+def test_a_def_view_is_served_in_one_frame_in_its_worker(
+    options: dict[str, Any], general_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app()
+    call(asgi.http, app, path="/text")
+    call(asgi.http, app, **options)
+    run_sync_calls = spy_on(monkeypatch, serve, ("run_sync",))
+
+    both_ways(app, general_calls, **options)
+
+    # Only the general path's request reached serve.run_sync.
+    assert run_sync_calls == ["run_sync"]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_what_the_worker_leaves_to_the_general_path(
+    change: str, general_calls: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app()
+    call(asgi.http, app, path="/text")
+    call(asgi.http, app, path="/sync-g")
+    received: list[Any] = []
+
+    def receiver(sender: Any, **extra: Any) -> None:
+        received.append(sender)
+
+    apply_change(app, change, receiver)
+    run_sync_calls = spy_on(monkeypatch, serve, ("run_sync",))
+    try:
+        if change == "outer-context":
+            with app.app_context():
+                g.unset = "outer"
+                served, whole = both_ways(app, general_calls, path="/sync-g")
+            assert b'"g":"outer"' in served[1][0].replace(b" ", b"")
+        else:
+            served, whole = both_ways(app, general_calls, path="/sync-g")
+    finally:
+        signals.request_started.disconnect(receiver, app)
+
+    assert served[0][0] == 200
+    if change in ("hook", "teardown", "signal"):
+        # The worker's one frame hands it to serve.run_sync, which runs them.
+        assert whole
+        assert run_sync_calls == ["run_sync", "run_sync"]
+    elif change == "outer-context":
+        # The app context a test pushed is kept, through RequestContext.push.
+        assert whole
+        assert run_sync_calls == ["run_sync"]
+    else:
+        assert not whole
+        assert run_sync_calls == ["run_sync", "run_sync"]
+    if change == "signal":
+        assert received == [app, app]

@@ -14,6 +14,7 @@ from hipflask import g
 from hipflask import request
 from hipflask import session
 from hipflask import signals
+from hipflask.core import asgi_direct
 from hipflask.core import direct
 from hipflask.core import wsgi_direct
 from hipflask.testing.client import HipflaskClient
@@ -23,27 +24,32 @@ from hipflask.testing.client import HipflaskClient
 def decisions(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each request took the direct path (True) or the pipeline (False).
 
-    A WSGI request that its adapter's one-frame path served whole (see
-    :mod:`hipflask.core.wsgi_direct`) asks no one: it counts as direct.
+    A request that a one-frame path served whole (a WSGI request in
+    :func:`hipflask.core.wsgi_direct.handle`, an ASGI one's ``def`` view in
+    :func:`hipflask.core.asgi_direct.serve_sync`) asks no one: it counts
+    as direct.
     """
     seen: list[bool] = []
     original = direct.plain_chain
-    entry = wsgi_direct.handle
 
     def spy(*args: Any) -> Any:
         chain = original(*args)
         seen.append(chain is not None)
         return chain
 
-    def served(*args: Any) -> Any:
-        before = len(seen)
-        result = entry(*args)
-        if len(seen) == before:
-            seen.append(True)
-        return result
+    def counted(entry: Any) -> Any:
+        def served(*args: Any) -> Any:
+            before = len(seen)
+            result = entry(*args)
+            if len(seen) == before:
+                seen.append(True)
+            return result
+
+        return served
 
     monkeypatch.setattr(direct, "plain_chain", spy)
-    monkeypatch.setattr(wsgi_direct, "handle", served)
+    monkeypatch.setattr(wsgi_direct, "handle", counted(wsgi_direct.handle))
+    monkeypatch.setattr(asgi_direct, "serve_sync", counted(asgi_direct.serve_sync))
     return seen
 
 

@@ -16,16 +16,18 @@ reached (to :func:`hipflask.core.asgi.http` before the request is made, to
 twice. An ``async def`` view without hooks runs here, from the context push
 to the pop; one with request hooks, teardown functions or suites' gate
 parts runs in :func:`hipflask.core.direct.run_async`; a ``def`` view in a
-worker thread, as :func:`~hipflask.core.asgi.respond` runs it. A body of
-one message (bytes, at most 64 KiB) is sent here, any other response by
+worker thread, where :func:`serve_sync` does in one frame what
+:func:`hipflask.core.serve.run_sync` does (the calls between its small
+functions were about an eighth of that thread's work for a small request).
+A body of one message (bytes, at most 64 KiB) is sent here, any other response by
 :func:`hipflask.core.asgi.send_parts`.
 
 From the context push on, this is :func:`hipflask.core.direct.run_async`
 with :func:`~hipflask.core.direct.enter` and
 :func:`~hipflask.core.direct.leave` written in line, as
 :mod:`hipflask.core.wsgi_direct` writes them; a change to those is made
-here too. ``tests/core/test_asgi_direct.py`` serves the same requests both
-ways and compares what reaches the server.
+here too, and in :func:`serve_sync`. ``tests/core/test_asgi_direct.py``
+serves the same requests both ways and compares what reaches the server.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
     from ..typing import Receive
     from ..typing import Scope
     from ..typing import Send
+    from ..wrappers.response import Response
     from .app import Hipflask
 
 # Plain names, not ``from`` imports, so that their method calls compile as
@@ -79,7 +82,7 @@ if TYPE_CHECKING:
 _cv_app = _globals._cv_app
 _cv_request = _globals._cv_request
 
-__all__ = ["handle", "http"]
+__all__ = ["handle", "http", "serve_sync"]
 
 _request_started = signals.request_started
 _request_finished = signals.request_finished
@@ -211,7 +214,7 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
             # In a worker thread, with a link to its client (see respond).
             link = ClientLink(receive, watchable)
             # serve.run_for_client, without its frame.
-            response = await app._threads.run_for_client(link, serve.run_sync, app, request, state)
+            response = await app._threads.run_for_client(link, serve_sync, app, request, state)
             if response is GONE:
                 # Its client left while it waited for a thread: not run.
                 await asgi.answer_gone(send)
@@ -374,3 +377,124 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
         # it must not leave it open.
         if type(body) is BufferedBody:
             body.close()
+
+
+def serve_sync(  # noqa: C901 - one frame on purpose, as http
+    app: Hipflask, request: Request, state: RequestState
+) -> Response:
+    """A routed request to a ``def`` view, in its worker: :func:`hipflask.core.serve.run_sync`.
+
+    When the request's chain has no request hooks and no teardown
+    functions, the gate no suites' parts, the session interface no async
+    methods and no signal a receiver, this is what ``run_sync`` does
+    through :func:`~hipflask.core.direct.plain_chain` and
+    :func:`~hipflask.core.direct.serve_plain`, in one frame, with
+    :func:`~hipflask.core.direct.enter` and
+    :func:`~hipflask.core.direct.leave` in line, as :func:`http` writes
+    them for an ``async def`` view (a change to those is made here too);
+    else it calls ``run_sync``.
+    """
+    rule = request.url_rule
+    endpoint = rule.endpoint  # type: ignore[union-attr]  # routed by http
+    chain = app._chains.get(endpoint.rpartition(".")[0] or None)
+    gate = app.gate
+    if (
+        chain is None
+        or chain.has_user_hooks
+        or chain.tears_down
+        or not gate.is_simple
+        or app._async_sessions
+        or _request_started.receivers
+        or _request_finished.receivers
+        or _request_tearing_down.receivers
+        or _appcontext_tearing_down.receivers
+    ):
+        return serve.run_sync(app, request, state)
+    ctx = _new(RequestContext)
+    ctx.app = app
+    ctx.request = request
+    ctx._session = None
+    ctx.state = state
+    ctx.flashes = None
+    ctx.url_adapter = None
+    ctx._after_request_functions = None
+    ctx._app_ctx = None
+    ctx._chain = chain
+    ctx._cv_tokens = []
+    ctx._deferred = 0
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None and not _appcontext_pushed.receivers:
+        # RequestContext.push when no app context is current (a worker
+        # thread's copy of the loop's context) and nobody listens for it.
+        app_ctx = _new(AppContext)
+        app_ctx.app = app
+        app_ctx._tokens = [_cv_app.set(app_ctx)]
+        ctx._app_ctx = app_ctx
+        ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+    else:
+        app_ctx = None
+        ctx.push()
+    error: BaseException | None = None
+    response: Response
+    try:
+        try:
+            method = request.method
+            if not (
+                gate.passes_safe_methods and method in SAFE_METHODS and not request.trusted_hosts
+            ):
+                gate.check(request, state)
+            rv: Any
+            if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
+                rv = app.make_default_options_response()
+            else:
+                rv = app.view_functions[endpoint](**request.view_args)  # type: ignore[arg-type]
+            if type(rv) is CoroutineType:
+                rv = bridge.run_coroutine(rv)
+        except Exception as exc:
+            # The request was routed: there is no routing 404 to render.
+            response, error = bridge.drive_sync(direct.recover(app, ctx, exc))
+        else:
+            if ctx._after_request_functions or state.answered_by_gate:
+                # Callbacks the view registered, or what the gate answered.
+                response, error = bridge.drive_sync(direct.finish(app, ctx, rv))
+            else:
+                try:
+                    response = direct.finish_plain(app, ctx, app.make_response(rv))
+                except Exception as exc:
+                    error = exc
+                    response = bridge.drive_sync(pipeline.handle_exception(app, ctx, exc))
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        # No teardown function to run, but an app's should_ignore_error is
+        # asked, as Flask asks it.
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        tokens = ctx._cv_tokens
+        if (
+            app_ctx is not None
+            and len(tokens) == 1
+            and ctx._deferred == 0
+            and not _appcontext_popped.receivers
+            and _cv_app.get(None) is app_ctx
+        ):
+            # RequestContext.pop(error, teardown=False) for the push above,
+            # when the view left the contexts as it found them.
+            fields = request.__dict__
+            try:
+                if (
+                    # The class's is None: only a value set on the request counts.
+                    fields.get("routing_exception") is not None
+                    or fields.get("files")
+                    or "stream" in fields
+                    or type(request).close is not _CLOSE
+                ):
+                    # Request.close has something to close, or is replaced.
+                    request.close()
+            finally:
+                _cv_request.reset(tokens.pop()[0])
+                _cv_app.reset(app_ctx._tokens.pop())
+        else:
+            ctx.pop(error, teardown=False)
+    return response
