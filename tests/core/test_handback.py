@@ -234,3 +234,28 @@ def test_its_state_reads_as_a_futures_does() -> None:
     with pytest.raises(asyncio.CancelledError, match="why"):
         cancelled.exception()
     assert cancelled.get_loop() is loop
+
+
+def test_two_tasks_awaiting_it_both_get_the_result(run: Any) -> None:
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        handback: Handback[str] = Handback(loop)
+        tasks = [asyncio.ensure_future(_await(handback)) for _ in range(2)]
+        await asyncio.sleep(0)
+        loop.call_soon(handback.resolve, True, "shared")
+        return list(await asyncio.gather(*tasks))
+
+    assert run(main) == ["shared", "shared"]
+
+
+def test_awaiting_it_when_done_does_not_suspend(run: Any) -> None:
+    async def main() -> tuple[str, bool]:
+        loop = asyncio.get_running_loop()
+        handback: Handback[str] = Handback(loop)
+        handback.resolve(True, "ready")
+        other = asyncio.ensure_future(asyncio.sleep(0))
+        value = await handback
+        # No turn of the loop was taken: the other task has not run yet.
+        return value, other.done()
+
+    assert run(main) == ("ready", False)
