@@ -410,6 +410,9 @@ class ThreadRunner:
         (granian) would otherwise run every such job, holding the threads
         from the clients still waiting. The watcher goes on until the caller
         closes ``link``, so a disconnect during the view is not lost either.
+
+        The answer is a :class:`~hipflask.core.handback.Handback`, to be
+        awaited directly (its module says why, and what it relies on).
         """
         loop = asyncio.get_running_loop()
         inbox = self._inboxes.get(loop) or self._inbox(loop)
