@@ -18,17 +18,17 @@ own turn of the loop. Only the usual path is shortened: callbacks of a
 cancelled handback are scheduled with ``loop.call_soon``, as a future's are.
 
 What this relies on that asyncio does not document: how a task awaits a
-future-like object (both of asyncio's tasks, in C and in Python, since
-Python 3.7: ``get_loop()`` to check the loop, ``_asyncio_future_blocking``
-set to False, ``add_done_callback(wake_up, context=the task's context)``,
-later ``result()``, and ``cancel(msg)`` when the task is cancelled), so
-that running that callback is what resumes the task; and that a task's
-wake-up may run from any callback of its loop while no task runs, as
-``Handle`` runs it. ``asyncio.gather`` and ``asyncio.shield`` work with a
-handback except that ``gather`` reads two private names of
-:class:`asyncio.Future` (``_make_cancelled_error``, ``_cancel_message``)
-when a child was cancelled, which a handback lacks: it is meant to be
-awaited directly, as the adapters await it.
+future-like object (both of asyncio's tasks, in C and in Python, as
+``tests/core/test_handback.py`` checks): ``get_loop()`` to check the loop,
+``_asyncio_future_blocking`` set to False, ``add_done_callback(wake_up,
+context=the task's context)``, later ``result()``, and ``cancel(msg)``
+when the task is cancelled, so that running that callback is what resumes
+the task; and that a task's wake-up may run from any callback of its loop
+while no task runs, as ``Handle`` runs it. ``asyncio.gather`` and
+``asyncio.shield`` work with a handback except that ``gather`` reads two
+private names of :class:`asyncio.Future` (``_make_cancelled_error``,
+``_cancel_message``) when a child was cancelled, which a handback lacks:
+it is meant to be awaited directly, as the adapters await it.
 """
 
 from __future__ import annotations
