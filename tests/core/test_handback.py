@@ -259,3 +259,59 @@ def test_awaiting_it_when_done_does_not_suspend(run: Any) -> None:
         return value, other.done()
 
     assert run(main) == ("ready", False)
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+@pytest.mark.parametrize(
+    "task_class", _TASKS, ids=lambda task: task.__module__ + "." + task.__qualname__
+)
+def test_a_first_callback_that_stops_the_loop_leaves_the_awaiting_task_scheduled(
+    task_class: type[asyncio.Task[Any]], stop: type[BaseException]
+) -> None:
+    # As a future's callbacks are each scheduled: the first one letting out
+    # what stops the loop (as a resumed task lets out KeyboardInterrupt)
+    # does not lose the next awaiting task's wake-up, which would then wait
+    # for good (a wait_for around it too: the handback is no longer
+    # pending, so its cancel() wakes nobody).
+    loop = asyncio.new_event_loop()
+    loop.set_task_factory(lambda loop, coro, **kwargs: task_class(coro, loop=loop, **kwargs))
+    handback: Handback[str] = Handback(loop)
+
+    def stopping(done: Handback[str]) -> None:
+        raise stop
+
+    try:
+        handback.add_done_callback(stopping)
+        task = loop.create_task(_await(handback))
+        loop.run_until_complete(asyncio.sleep(0))
+        # On the loop, with no task running, as the delivery pass is.
+        loop.call_soon(handback.resolve, True, "result")
+        with pytest.raises(stop):
+            loop.run_until_complete(asyncio.sleep(0.01))
+        loop.run_until_complete(asyncio.sleep(0.01))
+        assert task.done()
+        assert task.result() == "result"
+    finally:
+        loop.close()
+
+
+def test_a_later_callback_that_stops_the_loop_leaves_the_rest_scheduled() -> None:
+    loop = asyncio.new_event_loop()
+    handback: Handback[int] = Handback(loop)
+    calls: list[str] = []
+
+    def stop(done: Handback[int]) -> None:
+        raise KeyboardInterrupt
+
+    handback.add_done_callback(lambda done: calls.append("first"))
+    handback.add_done_callback(stop)
+    handback.add_done_callback(lambda done: calls.append("third"))
+    try:
+        loop.call_soon(handback.resolve, True, 1)
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(asyncio.sleep(0.01))
+        assert calls == ["first"]
+        loop.run_until_complete(asyncio.sleep(0))
+        assert calls == ["first", "third"]
+    finally:
+        loop.close()

@@ -37,6 +37,7 @@ import asyncio
 import contextvars
 from collections.abc import Callable
 from collections.abc import Generator
+from collections.abc import Sequence
 from typing import Any
 from typing import Generic
 from typing import TypeVar
@@ -97,22 +98,31 @@ class Handback(Generic[T]):
         if callback is None:
             return
         self._callback = None
+        more = self._more
+        self._more = None
         try:
             self._context.run(callback, self)
         except (SystemExit, KeyboardInterrupt):
+            # What stops the loop leaves at once; the other callbacks are
+            # still owed their call, as a future's scheduled ones get it.
+            self._schedule(more or (), 0)
             raise
         except BaseException as exc:
             self._report(exc)
-        more = self._more
         if more is not None:
-            self._more = None
-            for callback, context in more:
+            for index, (callback, context) in enumerate(more):
                 try:
                     context.run(callback, self)
                 except (SystemExit, KeyboardInterrupt):
+                    self._schedule(more, index + 1)
                     raise
                 except BaseException as exc:
                     self._report(exc)
+
+    def _schedule(self, callbacks: Sequence[_Callback], start: int) -> None:
+        """Hand ``callbacks[start:]`` to the loop, each in its own context."""
+        for callback, context in callbacks[start:]:
+            self._loop.call_soon(callback, self, context=context)
 
     def _report(self, exc: BaseException) -> None:
         # As the loop reports a failed callback, and goes on.
