@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 from jinja2 import DictLoader
+from jinja2 import Environment
+from jinja2 import StrictUndefined
 from jinja2 import Template
+from jinja2 import UndefinedError
 from jinja2 import pass_context
 
 from hipflask import Blueprint
@@ -542,3 +545,20 @@ def test_an_async_environment_renders_through_jinja(client: Any) -> None:
         return render_template_string("{{ request.path }}|{{ n }}", n=1)
 
     assert app.test_client().get("/").text == "/|1"
+
+
+def test_a_template_of_another_environment_renders_through_its_own(app: Hipflask) -> None:
+    # A Template object passed in is rendered by the environment that made
+    # it (async, its own undefined and finalize), the app's processors added.
+    async_template = Environment(autoescape=True, enable_async=True).from_string(
+        "{{ g.x }}|{{ n }}"
+    )
+    strict = Environment(
+        autoescape=True, undefined=StrictUndefined, finalize=lambda value: f"[{value}]"
+    )
+    with app.test_request_context("/"):
+        g.x = "g"
+        assert render_template(async_template, n=1) == "g|1"
+        assert render_template(strict.from_string("{{ n }}"), n=2) == "[2]"
+        with pytest.raises(UndefinedError):
+            render_template(strict.from_string("{{ missing }}"))

@@ -122,6 +122,9 @@ def _render(app_ctx: Any, env: Environment, template: Template, context: dict[st
     if (
         before_render_template.receivers
         or template_rendered.receivers
+        # A template of another environment (a Template object passed in)
+        # is rendered by its own, async or not, as _render_now renders it.
+        or template.environment is not env
         or env.is_async
         # _replaces_context, in line.
         or (updater is not None and not getattr(updater, "_hipflask_default", False))
