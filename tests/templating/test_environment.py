@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import pickle
 import re
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -696,3 +699,57 @@ def test_the_environment_chooses_autoescaping_as_the_function_does(
     assert callable(chooser)
     assert chooser(name) is select_jinja_autoescape(name)
     assert chooser(name) is select_jinja_autoescape(name)
+
+
+def test_a_template_pushed_out_by_two_loads_at_once_empties_the_tables() -> None:
+    # Two threads filling the last place of the cache at once: the second
+    # insert pushes a template out, and the tables must hear of it even
+    # when the first thread had found room just before.
+    cache = TrackedLRUCache(2)
+    emptied: list[str] = []
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    cache.listen(owner, lambda: emptied.append("emptied"))
+    cache["old"] = 0
+    checked = threading.Event()
+    inserted = threading.Event()
+    insert_line = _line_of(TrackedLRUCache.__setitem__, "super().__setitem__")
+
+    def pause_before_inserting(frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code is TrackedLRUCache.__setitem__.__code__:
+            if event == "line" and frame.f_lineno == insert_line:
+                # The room was checked; another load gets in first.
+                checked.set()
+                inserted.wait(5)
+            return pause_before_inserting
+        return None
+
+    def first() -> None:
+        sys.settrace(pause_before_inserting)
+        try:
+            cache["first"] = 1
+        finally:
+            sys.settrace(None)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert checked.wait(5)
+    second = threading.Thread(target=cache.__setitem__, args=("second", 2))
+    second.start()
+    # It gets in first, unless the check and the insert are one step.
+    second.join(0.2)
+    inserted.set()
+    thread.join()
+    second.join()
+    assert len(cache) == 2
+    assert "old" not in cache
+    assert emptied
+
+
+def _line_of(func: Any, text: str) -> int:
+    """The line number of the first line of ``func`` containing ``text``."""
+    lines, start = inspect.getsourcelines(func)
+    return start + next(index for index, line in enumerate(lines) if text in line)

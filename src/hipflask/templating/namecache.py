@@ -18,6 +18,7 @@ and the environment then asks Jinja every time.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +39,7 @@ class TrackedLRUCache(LRUCache):
         self._listeners: weakref.WeakKeyDictionary[Any, Callable[[], None]] = (
             weakref.WeakKeyDictionary()
         )
+        self._insert_lock = threading.Lock()
 
     def listen(self, owner: Any, forget: Callable[[], None]) -> None:
         """Call ``forget`` before a template may leave the cache, while ``owner`` lives."""
@@ -53,9 +55,12 @@ class TrackedLRUCache(LRUCache):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         # A new key in a full cache pushes the least recently used out; an
-        # existing key is replaced.
-        leaving = key in self or len(self) >= self.capacity
-        super().__setitem__(key, value)
+        # existing key is replaced. Checked and inserted under one lock: two
+        # loads filling the last place at once would each find room, and
+        # the second push a template out unannounced.
+        with self._insert_lock:
+            leaving = key in self or len(self) >= self.capacity
+            super().__setitem__(key, value)
         if leaving:
             self._leaving()
 
@@ -76,3 +81,4 @@ class TrackedLRUCache(LRUCache):
         # Unpickled (Jinja's state leaves the listeners out): nobody listens yet.
         super().__setstate__(state)
         self._listeners = weakref.WeakKeyDictionary()
+        self._insert_lock = threading.Lock()
