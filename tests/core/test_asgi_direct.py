@@ -29,6 +29,8 @@ from hipflask import Hipflask
 from hipflask import Response
 from hipflask import abort
 from hipflask import after_this_request
+from hipflask import copy_current_request_context
+from hipflask import flash
 from hipflask import g
 from hipflask import redirect
 from hipflask import request
@@ -98,6 +100,7 @@ def build_app(**config: Any) -> Hipflask:
     more_routes(app)
     sync_routes(app)
     worker_routes(app)
+    worker_context_routes(app)
     return app
 
 
@@ -167,6 +170,48 @@ def worker_routes(app: Hipflask) -> None:
         return "item"
 
     app.register_blueprint(sync_shop)
+
+
+def worker_context_routes(app: Hipflask) -> None:
+    """def views of serve_sync that use the request's context: files, flashes, contexts, streams."""
+
+    @app.post("/sync-upload")
+    def sync_upload() -> dict[str, Any]:
+        upload = request.files["doc"]
+        return {"name": upload.filename, "size": len(upload.read()), "form": request.form["a"]}
+
+    @app.get("/sync-flash")
+    def sync_flash() -> str:
+        flash("saved")
+        return "flashed"
+
+    @app.get("/sync-own-context")
+    def sync_own_context() -> str:
+        # The view pushes and pops a context of its own.
+        with app.app_context():
+            g.inner = "inner"
+        return f"own {g.get('inner', 'unset')}"
+
+    @app.get("/sync-stream")
+    def sync_stream() -> Response:
+        @stream_with_context
+        def pieces() -> Iterator[str]:
+            yield request.path
+            yield "|end"
+
+        return Response(pieces())
+
+    @app.get("/sync-copied")
+    def sync_copied() -> str:
+        @copy_current_request_context
+        def later() -> str:
+            return request.path
+
+        return f"copied {later()}"
+
+    @app.get("/sync-none")
+    def sync_none() -> None:
+        return None
 
 
 def more_routes(app: Hipflask) -> None:
@@ -300,6 +345,11 @@ def both_ways(app: Hipflask, general_calls: list[str], **options: Any) -> tuple[
 
 FORM = b"name=alice&age=30"
 URLENCODED = (b"content-type", b"application/x-www-form-urlencoded")
+UPLOAD = (
+    b'--b0\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n'
+    b'--b0\r\nContent-Disposition: form-data; name="doc"; filename="d.txt"\r\n'
+    b"Content-Type: text/plain\r\n\r\nhello\r\n--b0--\r\n"
+)
 
 #: Requests to def views that asgi_direct.serve_sync serves whole.
 SYNC_WHOLE: list[dict[str, Any]] = [
@@ -315,6 +365,16 @@ SYNC_WHOLE: list[dict[str, Any]] = [
     {"path": "/sync-count"},
     {"path": "/sync-tuple"},
     {"path": "/sync-shop/item"},
+    {
+        "path": "/sync-upload",
+        "method": "POST",
+        "body": UPLOAD,
+        "headers": [(b"content-type", b"multipart/form-data; boundary=b0")],
+    },
+    {"path": "/sync-flash"},
+    {"path": "/sync-own-context"},
+    {"path": "/sync-stream"},
+    {"path": "/sync-copied"},
 ]
 
 SERVED_WHOLE: list[dict[str, Any]] = [
@@ -403,7 +463,7 @@ def test_the_same_answer_either_way(
         assert whole
 
 
-@pytest.mark.parametrize("path", ["/fail", "/sync-fail"])
+@pytest.mark.parametrize("path", ["/fail", "/sync-fail", "/sync-none"])
 def test_an_error_is_the_same_500_either_way(path: str, general_calls: list[str]) -> None:
     app = build_app(PROPAGATE_EXCEPTIONS=False)
     call(asgi.http, app, path="/text")
