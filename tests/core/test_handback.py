@@ -315,3 +315,29 @@ def test_a_later_callback_that_stops_the_loop_leaves_the_rest_scheduled() -> Non
         assert calls == ["first", "third"]
     finally:
         loop.close()
+
+
+def test_a_callback_removing_another_while_done_leaves_the_rest_to_run() -> None:
+    # As a future's: once done, every callback added before is called, and
+    # removing one (or any function) from a callback no longer changes that.
+    loop = asyncio.new_event_loop()
+    handback: Handback[int] = Handback(loop)
+    calls: list[str] = []
+
+    def second(done: Handback[int]) -> None:
+        calls.append("second")
+
+    def first(done: Handback[int]) -> None:
+        calls.append("first")
+        assert done.remove_done_callback(second) == 0
+        assert done.remove_done_callback(print) == 0
+
+    handback.add_done_callback(first)
+    handback.add_done_callback(second)
+    handback.add_done_callback(lambda done: calls.append("third"))
+    try:
+        loop.call_soon(handback.resolve, True, 1)
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+    assert calls == ["first", "second", "third"]

@@ -97,6 +97,8 @@ class Handback(Generic[T]):
         callback = self._callback
         if callback is None:
             return
+        # Every callback is taken before any runs, as a future schedules them
+        # all at once: one that removes a callback while done changes nothing.
         self._callback = None
         more = self._more
         self._more = None
