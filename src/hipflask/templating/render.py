@@ -34,6 +34,7 @@ _cv_request = _globals._cv_request
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import jinja2
     from jinja2 import Template
 
     from .environment import Environment
@@ -156,13 +157,7 @@ def _render(app_ctx: Any, env: Environment, template: Template, context: dict[st
             merged.update(mapping)
         merged.update(rv)
         merged.update(context)
-    # Jinja's own constructor of the context, as in _render_now (its
-    # ``globals`` argument is explained there).
-    ctx = new_context(env, template.name, template.blocks, merged, True, maps[0])
-    try:
-        return env.concat(template.root_render_func(ctx))
-    except Exception:
-        env.handle_exception()
+    return _run(env, template, merged, maps[0])
 
 
 def _render_observed(
@@ -194,13 +189,20 @@ def _render_now(template: Template, context: dict[str, Any]) -> str:
     for mapping in reversed(maps):
         merged.update(mapping)
     merged.update(context)
-    # The context's ``globals`` serve one purpose: an ``{% import %}`` of a
-    # template lacking some of them gets them in a module of its own. Every
-    # template of the environment has the environment's globals, so only
-    # this template's own (the ChainMap's first map) can be lacking; passed
-    # alone, they give the same answer without iterating the ChainMap, a
-    # Python call per global on every render.
-    ctx = new_context(env, template.name, template.blocks, merged, True, maps[0])
+    return _run(env, template, merged, maps[0])
+
+
+def _run(env: jinja2.Environment, template: Template, merged: dict[str, Any], own: Any) -> str:
+    """Render ``template`` with the merged context, as ``Template.render`` does.
+
+    The context's ``globals`` serve one purpose: an ``{% import %}`` of a
+    template lacking some of them gets them in a module of its own. Every
+    template of the environment has the environment's globals, so only this
+    template's own (``own``, the ChainMap's first map) can be lacking; passed
+    alone, they give the same answer without iterating the ChainMap, a
+    Python call per global on every render.
+    """
+    ctx = new_context(env, template.name, template.blocks, merged, True, own)
     try:
         return env.concat(template.root_render_func(ctx))
     except Exception:
