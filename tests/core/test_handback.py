@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sys
 from collections.abc import Callable
 from collections.abc import Coroutine
 from typing import Any
@@ -112,7 +113,17 @@ def test_a_cancelled_task_cancels_the_handback_and_a_later_result_is_dropped(run
         handback.resolve(True, "too late")
         return handback.cancelled(), str(caught.value), handback.done()
 
-    assert run(main) == (True, "client left", True)
+    assert run(main) == (True, _message("client left"), True)
+
+
+#: What ``str()`` of the error says when a task cancelled with a message is
+#: awaited: Python 3.10's tasks drop the message whatever they await (an
+#: asyncio future too), later versions keep it.
+_KEEPS_MESSAGE = sys.version_info >= (3, 11)
+
+
+def _message(text: str) -> str:
+    return text if _KEEPS_MESSAGE else ""
 
 
 async def _await(awaitable: Any) -> Any:
@@ -133,7 +144,7 @@ def test_a_task_cancelled_in_the_step_that_awaits_cancels_the_handback(run: Any)
             await asyncio.ensure_future(waiter())
         return handback.cancelled(), str(caught.value)
 
-    assert run(main) == (True, "in its step")
+    assert run(main) == (True, _message("in its step"))
 
 
 def test_wait_for_times_out_and_cancels_it(run: Any) -> None:
