@@ -430,19 +430,100 @@ def test_a_str_from_the_app_uses_the_class_of_the_instance(
     assert made.mimetype == response_class.default_mimetype
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Response decides in __init_subclass__ whether a str may be built"
-        " without calling the class; a default_mimetype assigned to the class"
-        " afterwards is not seen (before the str-first change as well)"
-    ),
-)
-def test_a_default_mimetype_assigned_after_the_class_statement_applies() -> None:
-    class Later(Response):
-        pass
+class _Late(Response):
+    """Its defaults are assigned after the class statement, in each test."""
 
-    Later.default_mimetype = "text/plain"
-    app = Hipflask(__name__, static_folder=None)
-    app.response_class = Later
-    assert app.make_response("page").mimetype == "text/plain"
+
+@pytest.fixture
+def late_defaults(app: Hipflask) -> Iterator[type[Response]]:
+    app.response_class = _Late
+    _Late.default_mimetype = "text/plain"
+    _Late.default_status = 203
+    yield _Late
+    del _Late.default_mimetype, _Late.default_status
+
+
+@pytest.mark.parametrize(
+    ("value", "mimetype"),
+    [("page", "text/plain"), (b"page", "text/plain"), ({"a": 1}, "application/json")],
+    ids=["str", "bytes", "dict"],
+)
+def test_defaults_assigned_after_the_class_statement_apply_as_in_flask(
+    late_defaults: type[Response], app: Hipflask, client: HipflaskClient, value: Any, mimetype: str
+) -> None:
+    returns(app, value)
+
+    response = client.get("/")
+
+    # Flask calls the class for each of these shapes, so the class's
+    # defaults apply whenever they were set.
+    assert response.status_code == 203
+    assert response.mimetype == mimetype
+
+
+def test_jsonify_uses_the_default_status_assigned_later(
+    late_defaults: type[Response], app: Hipflask, client: HipflaskClient
+) -> None:
+    from hipflask import jsonify
+
+    @app.route("/")
+    def index() -> Response:
+        return jsonify(a=1)
+
+    response = client.get("/")
+
+    assert response.status_code == 203
+    assert response.json == {"a": 1}
+
+
+def test_a_status_given_with_the_value_still_wins_over_the_default(
+    late_defaults: type[Response], app: Hipflask, client: HipflaskClient
+) -> None:
+    returns(app, ("page", 202))
+
+    response = client.get("/")
+
+    assert response.status_code == 202
+    assert response.mimetype == "text/plain"
+
+
+@pytest.mark.parametrize("provider", ["orjson", "stdlib"])
+def test_jsonify_uses_the_default_status_given_in_the_class_body(
+    app: Hipflask, client: HipflaskClient, provider: str
+) -> None:
+    from hipflask import jsonify
+
+    class Created(Response):
+        default_status = 201
+
+    app.response_class = Created
+    if provider == "stdlib":
+        # ensure_ascii keeps the stdlib encoder (orjson cannot honour it).
+        app.json.ensure_ascii = True  # type: ignore[attr-defined]
+
+    @app.route("/")
+    def index() -> Response:
+        return jsonify(a="é")
+
+    response = client.get("/")
+
+    # As in Flask: jsonify calls the app's class without a status.
+    assert response.status_code == 201
+    assert response.json == {"a": "é"}
+
+
+def test_a_stock_error_page_is_made_by_a_response_class_with_its_own_init(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    class Stamped(Response):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Stamped"] = "yes"
+
+    app.response_class = Stamped
+
+    response = client.get("/nowhere")
+
+    # Flask turns the error into the app's class by calling it.
+    assert response.status_code == 404
+    assert response.headers["X-Stamped"] == "yes"

@@ -212,14 +212,6 @@ def test_fast_response_is_a_complete_response() -> None:
     assert response.headers["X-Extra"] == "1"
 
 
-def test_html_shortcut_encodes_text() -> None:
-    response = Response._html("é", 404)
-
-    assert response.status_code == 404
-    assert response.content_type == "text/html; charset=utf-8"
-    assert response.get_data() == "é".encode()
-
-
 def test_status_lines_cover_registered_codes() -> None:
     assert STATUS_LINES[200] == "200 OK"
     assert STATUS_LINES[404] == "404 NOT FOUND"

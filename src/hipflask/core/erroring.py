@@ -93,9 +93,11 @@ class ErrorMethods(Scaffold):
             and kind.get_body is HTTPException.get_body
             and kind.get_headers is HTTPException.get_headers
             and exc.code in STATUS_LINES
+            and getattr(self.response_class, "_fast_is_init", False)
         ):
             # The stock page of a stock error is the same every time: built
-            # once per class, so a flood of 404s costs no HTML escaping.
+            # once per class, so a flood of 404s costs no HTML escaping. A
+            # response class with an __init__ of its own is called (below).
             body = _ERROR_PAGES.get(kind)
             if body is None:
                 body = _ERROR_PAGES[kind] = exc.get_body().encode()

@@ -147,11 +147,12 @@ class JSONProvider:
             obj = args[0]
         else:
             obj = list(args)
-        return self._make(obj, 200)
+        return self._make(obj)
 
-    def _make(self, obj: Any, status: int) -> Response:
+    def _make(self, obj: Any) -> Response:
         # The app's response class, as Flask's jsonify uses: a subclass an
-        # app installs (extra headers, a custom JSON module) applies here too.
+        # app installs (extra headers, a custom JSON module) applies here too,
+        # and so does its default_status, read now (it may be assigned late).
         app = self._app
         response_class = app.response_class if app is not None else _response_class()
         body = self._body(obj)
@@ -160,10 +161,13 @@ class JSONProvider:
             # Set on the instance or a subclass (``app.json.mimetype = ...``).
             header = get_content_type(self.mimetype, "utf-8")
         # Not derived from hipflask's, or with an __init__ (extra headers …) or
-        # defaults of its own: build it through the class, as Flask does.
-        if not getattr(response_class, "_fast_is_init", False):
-            return response_class(body, status, content_type=header)
-        return response_class._fast(body, status, header)
+        # a default status of its own: build it through the class, as Flask does.
+        if (
+            not getattr(response_class, "_fast_is_init", False)
+            or response_class.default_status != 200
+        ):
+            return response_class(body, content_type=header)
+        return response_class._fast(body, 200, header)
 
     mimetype: str = "application/json"
     mimetype_header: str = "application/json"
@@ -199,7 +203,7 @@ class DefaultJSONProvider(JSONProvider):
         app = self._app
         return app is None or not app.debug
 
-    def _make(self, obj: Any, status: int) -> Response:
+    def _make(self, obj: Any) -> Response:
         # The usual jsonify: orjson writes the body with its newline in one
         # call, straight into a response built without the constructor.
         app = self._app
@@ -215,7 +219,10 @@ class DefaultJSONProvider(JSONProvider):
             and (compact if compact is not None else app is None or not app.config["DEBUG"])
         ):
             response_class = app.response_class if app is not None else _response_class()
-            if getattr(response_class, "_fast_is_init", False):
+            if (
+                getattr(response_class, "_fast_is_init", False)
+                and response_class.default_status == 200
+            ):
                 try:
                     body = _orjson.dumps(
                         obj, default=_orjson_default, option=_ORJSON_LINE[bool(self.sort_keys)]
@@ -223,8 +230,8 @@ class DefaultJSONProvider(JSONProvider):
                 except TypeError:
                     pass  # what orjson refuses takes the general path below
                 else:
-                    return response_class._fast(body, status, self.mimetype_header)
-        return super()._make(obj, status)
+                    return response_class._fast(body, 200, self.mimetype_header)
+        return super()._make(obj)
 
     def _body(self, obj: Any) -> bytes:
         # Flask's default provider ends every JSON response body with a

@@ -35,7 +35,7 @@ def make_response(
 ) -> Response:
     """Coerce a view's return value; see the module docstring for the shapes."""
     kind = type(rv)
-    if kind is str and getattr(response_class, "_fast_is_init", False):
+    if kind is str and _stock_text(response_class):
         return response_class._fast(rv.encode(), 200, _HTML)
     if kind is dict or kind is list:
         return json.response(rv)
@@ -73,10 +73,24 @@ def text_response(rv: str, response_class: type[Response]) -> Response:
     The value of every view that renders a template, so the app asks for
     it before the other shapes.
     """
-    if getattr(response_class, "_fast_is_init", False):
+    if _stock_text(response_class):
         return response_class._fast(rv.encode(), 200, _HTML)
     # A class with its own __init__ or defaults is called, as Flask does.
     return response_class(rv)
+
+
+def _stock_text(response_class: type[Response]) -> bool:
+    """Whether ``response_class(text)`` is an HTML page with status 200 that
+    :meth:`Response._fast` may build.
+
+    The defaults are read on every call, not when the class was made: an app
+    may assign ``default_mimetype`` or ``default_status`` to its class later.
+    """
+    return (
+        getattr(response_class, "_fast_is_init", False)
+        and response_class.default_mimetype == "text/html"
+        and response_class.default_status == 200
+    )
 
 
 def _unpack(rv: tuple[Any, ...]) -> tuple[Any, Any, Any]:
@@ -106,9 +120,7 @@ def _body(
         )
     if isinstance(rv, Response):
         return rv
-    if not getattr(response_class, "_fast_is_init", False) and isinstance(
-        rv, (str, bytes, bytearray)
-    ):
+    if isinstance(rv, (str, bytes, bytearray)) and not _stock_text(response_class):
         # A class with its own __init__ or defaults is called, as Flask does;
         # the status is applied by the caller.
         return response_class(rv)

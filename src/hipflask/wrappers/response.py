@@ -123,11 +123,13 @@ class Response(_WerkzeugResponse):
     #: (:mod:`hipflask.wrappers.layout`).
     _direct_init = layout.FAST
 
-    #: Whether :meth:`_fast` builds what calling the class would: no
-    #: ``__init__`` of its own and the stock defaults. Otherwise callers that
-    #: stand in for the constructor (``jsonify``, a ``str`` return value) call
-    #: the class, as Flask does, so its ``__init__``, ``default_mimetype`` and
-    #: ``default_status`` apply.
+    #: Whether :meth:`_fast` builds what calling the class with a status and
+    #: a content type would: the direct path and no ``__init__`` of its own.
+    #: Otherwise callers that stand in for the constructor (``jsonify``, a
+    #: ``str`` return value) call the class, as Flask does, so its
+    #: ``__init__`` applies. The class's ``default_status`` and
+    #: ``default_mimetype`` are not part of it: those callers read them on
+    #: every call, so a value assigned after the ``class`` statement counts.
     _fast_is_init = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -138,12 +140,7 @@ class Response(_WerkzeugResponse):
             and cls.status is Response.status
             and cls.automatically_set_content_length is True
         )
-        cls._fast_is_init = (
-            cls._direct_init
-            and cls.__init__ is Response.__init__
-            and cls.default_mimetype == "text/html"
-            and cls.default_status == 200
-        )
+        cls._fast_is_init = cls._direct_init and cls.__init__ is Response.__init__
 
     def __init__(
         self,
@@ -219,10 +216,6 @@ class Response(_WerkzeugResponse):
         self.direct_passthrough = False
         self._on_close = []
         self.response = [body]
-
-    @classmethod
-    def _html(cls, body: str, status: int = 200) -> Response:
-        return cls._fast(body.encode(), status, _HTML)
 
     def set_cookie(
         self,
