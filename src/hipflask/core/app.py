@@ -53,7 +53,6 @@ from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.coerce import text_response as _text_response
 from ..wrappers.request import Request
 from ..wrappers.response import Response
-from . import asgi_direct as _asgi_direct
 from . import bridge
 from . import pipeline
 from . import serve
@@ -528,6 +527,27 @@ class Hipflask(
         """The ASGI 3 application (``lifespan`` and ``http``)."""
         await _asgi_direct.handle(self, scope, receive, send)
 
+
+class _ASGIOnFirstUse:
+    """Stands for :mod:`hipflask.core.asgi_direct` until the app is first called as ASGI.
+
+    The ASGI adapter and what only it uses (the scope reader, the worker
+    threads of sync views, the disconnect watch, the WSGI-middleware front)
+    are about 0.3 MiB of a worker's memory that a WSGI server's workers never
+    use. The first attribute read (the ``lifespan`` or first ``http`` call)
+    imports the module and puts it in this one's place, so later requests
+    find the module itself, at no cost per request.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        global _asgi_direct
+        from . import asgi_direct
+
+        _asgi_direct = asgi_direct
+        return getattr(asgi_direct, name)
+
+
+_asgi_direct: Any = _ASGIOnFirstUse()
 
 #: The stock ``asgi_app`` and ``wsgi_app``, which ``__call__`` may skip (see there).
 _ASGI_APP = Hipflask.asgi_app
