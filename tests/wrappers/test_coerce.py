@@ -512,18 +512,100 @@ def test_jsonify_uses_the_default_status_given_in_the_class_body(
     assert response.json == {"a": "é"}
 
 
-def test_a_stock_error_page_is_made_by_a_response_class_with_its_own_init(
-    app: Hipflask, client: HipflaskClient
+class _Stamped(Response):
+    """Marks each instance its own ``__init__`` made, with what it was given."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.made_with = repr((args[1:], sorted(kwargs.items())))
+
+
+def _report_how_made(app: Hipflask) -> None:
+    """Copy, in an after-request hook, how the response was made into a header.
+
+    Read on the server's side: the test client builds its own instance of
+    the app's class from what it receives, which calls ``__init__`` again.
+    """
+
+    @app.after_request
+    def report(response: Response) -> Response:
+        response.headers["X-Class"] = type(response).__name__
+        response.headers["X-Made-With"] = getattr(response, "made_with", "not by __init__")
+        return response
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/abort", "/described"])
+def test_a_stock_error_page_does_not_call_the_response_class_init(
+    app: Hipflask, client: HipflaskClient, path: str
 ) -> None:
-    class Stamped(Response):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.headers["X-Stamped"] = "yes"
+    from hipflask import abort
 
-    app.response_class = Stamped
+    app.response_class = _Stamped
+    _report_how_made(app)
 
-    response = client.get("/nowhere")
+    @app.route("/abort")
+    def aborts() -> Any:
+        abort(404)
 
-    # Flask turns the error into the app's class by calling it.
+    @app.route("/described")
+    def described() -> Any:
+        abort(404, "no such page")
+
+    response = client.get(path)
+
+    # As in Flask: the error's page is Werkzeug's response, turned into the
+    # app's class without calling its __init__; after_request sees that class.
     assert response.status_code == 404
-    assert response.headers["X-Stamped"] == "yes"
+    assert response.headers["X-Class"] == "_Stamped"
+    assert response.headers["X-Made-With"] == "not by __init__"
+
+
+@pytest.mark.parametrize(
+    ("value", "made_with"),
+    [
+        (("page", 201), "((), [('headers', None), ('status', 201)])"),
+        ((b"page", 201, {"X-A": "1"}), "((), [('headers', {'X-A': '1'}), ('status', 201)])"),
+        (("page", {"X-A": "1"}), "((), [('headers', {'X-A': '1'}), ('status', None)])"),
+        (
+            _Factory(lambda: (iter(["a", "b"]), "299 ODD")),
+            "((), [('headers', None), ('status', '299 ODD')])",
+        ),
+    ],
+    ids=["str-status", "bytes-status-headers", "str-headers", "iterator-status"],
+)
+def test_a_class_with_its_own_init_is_given_the_status_and_headers_of_a_tuple(
+    app: Hipflask, client: HipflaskClient, value: Any, made_with: str
+) -> None:
+    app.response_class = _Stamped
+    _report_how_made(app)
+    returns(app, value)
+
+    response = client.get("/")
+
+    # As in Flask: the tuple's status and headers go to the class's constructor.
+    assert response.headers["X-Made-With"] == made_with
+
+
+@pytest.mark.parametrize("how", ["returned", "aborted"])
+def test_a_response_of_the_base_class_becomes_the_app_class(
+    app: Hipflask, client: HipflaskClient, how: str
+) -> None:
+    from hipflask import abort
+
+    app.response_class = _Stamped
+    _report_how_made(app)
+
+    @app.route("/")
+    def index() -> Any:
+        made = Response("base", 409)
+        if how == "aborted":
+            abort(made)
+        return made
+
+    response = client.get("/")
+
+    # As in Flask: force_type turns it into the app's class (no __init__).
+    assert response.status_code == 409
+    assert response.data == b"base"
+    assert response.headers["X-Class"] == "_Stamped"
+    assert response.headers["X-Made-With"] == "not by __init__"

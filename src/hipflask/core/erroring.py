@@ -18,6 +18,7 @@ from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.utils import redirect as _werkzeug_redirect
+from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..contexts import globals as _globals
 from ..wrappers.coerce import make_response as _coerce
@@ -77,7 +78,7 @@ class ErrorMethods(Scaffold):
                 if relative != location:
                     # The page's link too: it must not name the unchecked host either.
                     return _werkzeug_redirect(relative, exc.code, Response=self.response_class)  # type: ignore[return-value]
-            return self.response_class(redirect.get_data(), exc.code, redirect.headers)
+            return self._error_page(redirect.get_data(), exc.code, redirect.headers)
         kind = type(exc)
         request_ctx = _cv_request.get(None)
         if (
@@ -93,16 +94,29 @@ class ErrorMethods(Scaffold):
             and kind.get_body is HTTPException.get_body
             and kind.get_headers is HTTPException.get_headers
             and exc.code in STATUS_LINES
-            and getattr(self.response_class, "_fast_is_init", False)
+            and getattr(self.response_class, "_direct_init", False)
         ):
             # The stock page of a stock error is the same every time: built
-            # once per class, so a flood of 404s costs no HTML escaping. A
-            # response class with an __init__ of its own is called (below).
+            # once per class, so a flood of 404s costs no HTML escaping. Like
+            # Flask's, it is not made by the class's own __init__ (if any).
             body = _ERROR_PAGES.get(kind)
             if body is None:
                 body = _ERROR_PAGES[kind] = exc.get_body().encode()
             return self.response_class._fast(body, exc.code, "text/html; charset=utf-8")
-        return self.response_class(exc.get_body(), exc.code, exc.get_headers())
+        return self._error_page(exc.get_body(), exc.code, exc.get_headers())
+
+    def _error_page(self, body: Any, code: int | None, headers: Any) -> Response:
+        """An error's page in the app's response class, made as Flask makes it.
+
+        Flask runs the error as a WSGI app and turns Werkzeug's response into
+        the app's class with ``force_type``: a class's own ``__init__``
+        (stamping headers meant for the view's responses) is not called.
+        """
+        response_class = self.response_class
+        if getattr(response_class, "_fast_is_init", False):
+            return response_class(body, code, headers)  # the same, without the copy
+        page = _WerkzeugResponse(body, code, headers)
+        return response_class.force_type(page)  # type: ignore[return-value]
 
     def _find_error_handler(
         self, exc: BaseException, blueprints: Iterable[str]

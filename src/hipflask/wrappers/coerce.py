@@ -39,12 +39,16 @@ def make_response(
         return response_class._fast(rv.encode(), 200, _HTML)
     if kind is dict or kind is list:
         return json.response(rv)
-    if isinstance(rv, Response):
+    if isinstance(rv, response_class):
         return rv
     status: Any = None
     headers: Any = None
     if kind is tuple:
         rv, status, headers = _unpack(rv)
+    if isinstance(rv, (str, bytes, bytearray, Iterator)) and not _stock_text(response_class):
+        # A class with its own __init__ or defaults is called with the status
+        # and headers, as Flask does, so its __init__ sees them.
+        return response_class(rv, status=status, headers=headers)
     # Flask passes the headers of a text or iterator body to the response
     # class, where a list of pairs keeps every pair (two Set-Cookie, two Link);
     # on any other response they replace the ones of the same name.
@@ -118,12 +122,8 @@ def _body(
             "The view function did not return a valid response. The function either"
             " returned None or ended without a return statement."
         )
-    if isinstance(rv, Response):
+    if isinstance(rv, response_class):
         return rv
-    if isinstance(rv, (str, bytes, bytearray)) and not _stock_text(response_class):
-        # A class with its own __init__ or defaults is called, as Flask does;
-        # the status is applied by the caller.
-        return response_class(rv)
     if isinstance(rv, str):
         code = status if isinstance(status, int) and status in STATUS_LINES else 200
         return response_class._fast(rv.encode(), code, _HTML)
@@ -135,6 +135,8 @@ def _body(
     if isinstance(rv, (Iterator, AsyncIterable)):
         return response_class(rv)
     if isinstance(rv, _WerkzeugResponse):
+        # Another class's response (hipflask's own, when the app has a
+        # subclass) becomes the app's class without its __init__, as in Flask.
         return response_class.force_type(rv, environ())  # type: ignore[return-value]
     if callable(rv):
         return response_class.force_type(rv, environ())  # type: ignore[return-value]
