@@ -183,6 +183,25 @@ def test_returned_status_and_headers_are_kept(client: Any) -> None:
     assert response.get_json() == {"id": 4, "name": "t"}
 
 
+@pytest.mark.parametrize("path", ["/users/3", "/created", "/tuple?limit=4"])
+def test_typed_output_is_made_by_werkzeugs_response_class_too(
+    app: Hipflask, client: Any, path: str
+) -> None:
+    from werkzeug.wrappers import Response as WerkzeugResponse
+
+    # A Flask app may install Werkzeug's class (or one derived from it).
+    app.response_class = WerkzeugResponse  # type: ignore[assignment]
+
+    if path == "/created":
+        response = client.post(path, json={"name": "a", "price": 1})
+    else:
+        response = client.get(path)
+
+    assert response.status_code in (200, 201, 202)
+    assert response.mimetype == "application/json"
+    assert response.get_json()["name"] in ("ann", "a", "t")
+
+
 def test_async_typed_view(client: Any) -> None:
     assert client.get("/async/1?limit=2").get_json() == {"tags": [], "limit": 2}
 

@@ -188,9 +188,10 @@ def write_output(spec: ViewSpec, rv: Any) -> Any:
         return rv if status == 200 and not headers else (rv, status, headers or {})
     body = adapter.dump_json(_checked(spec, rv))
     response_class = _cv_request.get().app.response_class
-    if not headers and response_class._fast_is_init and status in STATUS_LINES:
+    if not headers and getattr(response_class, "_fast_is_init", False) and status in STATUS_LINES:
         # The common case, a body and a registered status, skips the general
-        # constructor's header handling (as jsonify does).
+        # constructor's header handling (as jsonify does). Werkzeug's own
+        # class, which an app may install, has no such path.
         return response_class._fast(body, status, "application/json")
     return response_class(body, status, headers, mimetype="application/json")
 
