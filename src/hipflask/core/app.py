@@ -547,7 +547,11 @@ class _ASGIOnFirstUse:
         return getattr(asgi_direct, name)
 
 
-_asgi_direct: Any = _ASGIOnFirstUse()
+if TYPE_CHECKING:
+    # The calls in __call__ are checked against the module's signatures.
+    from . import asgi_direct as _asgi_direct
+else:
+    _asgi_direct = _ASGIOnFirstUse()
 
 #: The stock ``asgi_app`` and ``wsgi_app``, which ``__call__`` may skip (see there).
 _ASGI_APP = Hipflask.asgi_app
