@@ -151,6 +151,9 @@ def app_dir(tmp_path: Path) -> Path:
 
             @app.get("/slow")
             def slow():
+                # Tests wait for this line, not a fixed time, to know the
+                # request is inside the view.
+                print(f"slow view entered in {os.getpid()}", flush=True)
                 time.sleep(float(request.args.get("seconds", "1")))
                 return f"slow done in {os.getpid()}"
 

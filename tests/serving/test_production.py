@@ -472,7 +472,9 @@ def test_sigterm_lets_the_request_in_flight_finish(
 
     client = threading.Thread(target=slow_request)
     client.start()
-    time.sleep(0.5)  # the request is now inside the view
+    # Waited on rather than slept for: a loaded core may take longer than any
+    # fixed time to get the request into the view.
+    server.wait_for_output("slow view entered")
     server.signal(signal.SIGTERM)
     client.join(IO_TIMEOUT)
     server.process.wait(timeout=IO_TIMEOUT)
