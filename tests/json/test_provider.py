@@ -382,6 +382,50 @@ def test_jsonify_with_a_response_class_not_derived_from_hipflasks(app: Hipflask)
     assert json.loads(response.get_data()) == [1, 2]
 
 
+@pytest.mark.parametrize("provider", ["default", "own_mimetype", "base"])
+def test_jsonify_calls_a_class_with_its_own_init_as_flask_does(
+    app: Hipflask, protocol: str, provider: str
+) -> None:
+    from hipflask import Response
+
+    class Seen(Response):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers["X-Seen"] = f"{type(args[0]).__name__} {sorted(kwargs.items())}"
+
+    class Plain(JSONProvider):
+        def dumps(self, obj: Any, **kwargs: Any) -> str:
+            return json.dumps(obj)
+
+        def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+            return json.loads(s)
+
+    app.response_class = Seen
+    mimetype = "application/json"
+    if provider == "own_mimetype":
+        mimetype = "application/vnd.api+json"
+        app.json.mimetype = mimetype  # type: ignore[misc]
+    elif provider == "base":
+        app.json = Plain(app)
+
+    @app.after_request
+    def report(response: Response) -> Response:
+        # Read here: the test client makes its own instance from what it gets.
+        response.headers["X-Made"] = response.headers["X-Seen"]
+        return response
+
+    @app.route("/")
+    def index() -> Any:
+        return jsonify(a=1)
+
+    response = app.test_client(protocol=protocol).get("/")
+
+    # Flask passes the text and the provider's mimetype, no content_type.
+    assert response.headers["X-Made"] == f"str [('mimetype', '{mimetype}')]"
+    assert response.mimetype == mimetype
+    assert response.get_json(force=True) == {"a": 1}
+
+
 def test_jsonify_outside_an_app_context_says_how_to_enter_one() -> None:
     with pytest.raises(RuntimeError, match=r"app\.app_context\(\)"):
         jsonify(a=1)

@@ -156,17 +156,18 @@ class JSONProvider:
         app = self._app
         response_class = app.response_class if app is not None else _response_class()
         body = self._body(obj)
-        header = self.mimetype_header
-        if self.mimetype != "application/json":
-            # Set on the instance or a subclass (``app.json.mimetype = ...``).
-            header = get_content_type(self.mimetype, "utf-8")
         # Not derived from hipflask's, or with an __init__ (extra headers …) or
-        # a default status of its own: build it through the class, as Flask does.
+        # a default status of its own: build it through the class, with the
+        # arguments Flask gives it (the text and the mimetype).
         if (
             not getattr(response_class, "_fast_is_init", False)
             or response_class.default_status != 200
         ):
-            return response_class(body, content_type=header)
+            return response_class(body.decode(), mimetype=self.mimetype)
+        header = self.mimetype_header
+        if self.mimetype != "application/json":
+            # Set on the instance or a subclass (``app.json.mimetype = ...``).
+            header = get_content_type(self.mimetype, "utf-8")
         return response_class._fast(body, 200, header)
 
     mimetype: str = "application/json"
