@@ -175,9 +175,13 @@ def test_body_and_status(app: Hipflask, client: HipflaskClient) -> None:
 
 
 @pytest.mark.parametrize("status", ["201 CREATED", b"201 CREATED", HTTPStatus.CREATED, "201"])
+@pytest.mark.parametrize("response_class", ["stock", "own_defaults"])
 def test_status_may_be_a_string_bytes_or_enum(
-    app: Hipflask, client: HipflaskClient, status: Any
+    app: Hipflask, client: HipflaskClient, status: Any, response_class: str
 ) -> None:
+    if response_class == "own_defaults":
+        # Called with the status, which it must get decoded as the stock one does.
+        app.response_class = type("Plain", (Response,), {"default_mimetype": "text/plain"})
     returns(app, ("made", status))
 
     response = client.get("/")

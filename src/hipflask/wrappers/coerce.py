@@ -47,7 +47,10 @@ def make_response(
         rv, status, headers = _unpack(rv)
     if isinstance(rv, (str, bytes, bytearray, Iterator)) and not _stock_text(response_class):
         # A class with its own __init__ or defaults is called with the status
-        # and headers, as Flask does, so its __init__ sees them.
+        # and headers, as Flask does, so its __init__ sees them (a bytes
+        # status decoded, as for the stock class below).
+        if isinstance(status, (bytes, bytearray)):
+            status = status.decode()
         return response_class(rv, status=status, headers=headers)
     # Flask passes the headers of a text or iterator body to the response
     # class, where a list of pairs keeps every pair (two Set-Cookie, two Link);
