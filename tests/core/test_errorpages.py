@@ -261,3 +261,41 @@ def test_the_porting_guide_shows_the_json_error_shape_a_ported_suite_sees(
     assert set(response.get_json()) == {"code", "name", "description"}
     assert '{"code": 404, "name": "Not Found", "description": ...}' in differences
     assert "Accept: application/json" in differences
+
+
+@pytest.mark.parametrize(
+    ("path", "accept", "status"),
+    [
+        ("/boom", "text/html", 500),
+        ("/boom", "application/json", 500),
+        ("/teapot", "application/json", 418),
+    ],
+    ids=["500-html", "500-json", "418-json"],
+)
+def test_an_error_page_does_not_call_the_response_class_init(
+    app: Hipflask, client: HipflaskClient, path: str, accept: str, status: int
+) -> None:
+    from hipflask import Response
+
+    class Stamped(Response):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            self.headers["X-Stamped"] = "by __init__"
+
+    app.response_class = Stamped
+
+    @app.after_request
+    def report(response: Response) -> Response:
+        # Read here: the test client makes its own instance from what it gets.
+        response.headers["X-Class"] = type(response).__name__
+        response.headers["X-Was-Stamped"] = response.headers.get("X-Stamped", "no")
+        return response
+
+    response = client.get(path, headers={"Accept": accept})
+
+    # As Flask's error pages: turned into the app's class, not made by its
+    # __init__ (headers it stamps are for the views' responses).
+    assert response.status_code == status
+    assert response.headers["X-Class"] == "Stamped"
+    assert response.headers["X-Was-Stamped"] == "no"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -18,7 +18,6 @@ from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 from werkzeug.utils import redirect as _werkzeug_redirect
-from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..contexts import globals as _globals
 from ..wrappers.coerce import make_response as _coerce
@@ -78,7 +77,9 @@ class ErrorMethods(Scaffold):
                 if relative != location:
                     # The page's link too: it must not name the unchecked host either.
                     return _werkzeug_redirect(relative, exc.code, Response=self.response_class)  # type: ignore[return-value]
-            return self._error_page(redirect.get_data(), exc.code, redirect.headers)
+            return _errorpages.error_page(
+                self.response_class, redirect.get_data(), exc.code, redirect.headers
+            )
         kind = type(exc)
         request_ctx = _cv_request.get(None)
         if (
@@ -103,20 +104,9 @@ class ErrorMethods(Scaffold):
             if body is None:
                 body = _ERROR_PAGES[kind] = exc.get_body().encode()
             return self.response_class._fast(body, exc.code, "text/html; charset=utf-8")
-        return self._error_page(exc.get_body(), exc.code, exc.get_headers())
-
-    def _error_page(self, body: Any, code: int | None, headers: Any) -> Response:
-        """An error's page in the app's response class, made as Flask makes it.
-
-        Flask runs the error as a WSGI app and turns Werkzeug's response into
-        the app's class with ``force_type``: a class's own ``__init__``
-        (stamping headers meant for the view's responses) is not called.
-        """
-        response_class = self.response_class
-        if getattr(response_class, "_fast_is_init", False):
-            return response_class(body, code, headers)  # the same, without the copy
-        page = _WerkzeugResponse(body, code, headers)
-        return response_class.force_type(page)  # type: ignore[return-value]
+        return _errorpages.error_page(
+            self.response_class, exc.get_body(), exc.code, exc.get_headers()
+        )
 
     def _find_error_handler(
         self, exc: BaseException, blueprints: Iterable[str]

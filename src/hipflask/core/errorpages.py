@@ -23,6 +23,7 @@ from typing import Any
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
+from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..contexts import globals as _globals
 from ..wrappers.headers import raw_value
@@ -118,10 +119,29 @@ def current_request_id() -> str:
     return request_id
 
 
+def error_page(
+    response_class: type[Response],
+    body: Any,
+    status: int | None,
+    headers: Any = None,
+    mimetype: str | None = None,
+) -> Response:
+    """An error's page in the app's response class, made as Flask makes it.
+
+    Flask runs an error as a WSGI app and turns Werkzeug's response into the
+    app's class with ``force_type``: a class's own ``__init__`` (stamping
+    headers meant for the views' responses) is not called.
+    """
+    if getattr(response_class, "_fast_is_init", False):
+        return response_class(body, status, headers, mimetype)  # the same, without the copy
+    page = _WerkzeugResponse(body, status, headers, mimetype)
+    return response_class.force_type(page)  # type: ignore[return-value]
+
+
 def http_error_json(exc: HTTPException, response_class: type[Response], json: Any) -> Response:
     """An HTTP error as a small JSON object, with the error's own headers (``Allow``…)."""
     body = {"code": exc.code, "name": exc.name, "description": exc.description}
-    response = response_class(json.dumps(body), exc.code, mimetype=_JSON)
+    response = error_page(response_class, json.dumps(body), exc.code, mimetype=_JSON)
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers.add(name, value)
@@ -138,9 +158,9 @@ def server_error_page(response_class: type[Response], json: Any, request_id: str
             "description": "The server could not complete the request.",
             "request_id": request_id,
         }
-        response = response_class(json.dumps(body), 500, mimetype=_JSON)
+        response = error_page(response_class, json.dumps(body), 500, mimetype=_JSON)
     else:
         html = _SERVER_ERROR_HTML.format(request_id=escape(request_id))
-        response = response_class(html, 500, mimetype="text/html")
+        response = error_page(response_class, html, 500, mimetype="text/html")
     response.headers["X-Request-ID"] = request_id
     return response
