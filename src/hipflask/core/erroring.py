@@ -76,7 +76,10 @@ class ErrorMethods(Scaffold):
                 relative = same_host_path(location, ctx.request.host)
                 if relative != location:
                     # The page's link too: it must not name the unchecked host either.
-                    return _werkzeug_redirect(relative, exc.code, Response=self.response_class)  # type: ignore[return-value]
+                    page = _werkzeug_redirect(relative, exc.code)
+                    return _errorpages.error_page(
+                        self.response_class, page.get_data(), exc.code, page.headers
+                    )
             return _errorpages.error_page(
                 self.response_class, redirect.get_data(), exc.code, redirect.headers
             )
