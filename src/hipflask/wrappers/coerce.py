@@ -45,17 +45,17 @@ def make_response(
     headers: Any = None
     if kind is tuple:
         rv, status, headers = _unpack(rv)
-    if isinstance(rv, (str, bytes, bytearray, Iterator)) and not _stock_text(response_class):
+    # Flask passes the headers of a text or iterator body to the response
+    # class, where a list of pairs keeps every pair (two Set-Cookie, two Link);
+    # on any other response they replace the ones of the same name.
+    built = isinstance(rv, (str, bytes, bytearray, Iterator))
+    if built and not _stock_text(response_class):
         # A class with its own __init__ or defaults is called with the status
         # and headers, as Flask does, so its __init__ sees them (a bytes
         # status decoded, as for the stock class below).
         if isinstance(status, (bytes, bytearray)):
             status = status.decode()
         return response_class(rv, status=status, headers=headers)
-    # Flask passes the headers of a text or iterator body to the response
-    # class, where a list of pairs keeps every pair (two Set-Cookie, two Link);
-    # on any other response they replace the ones of the same name.
-    built = isinstance(rv, (str, bytes, bytearray, Iterator))
     response = _body(rv, response_class, json, environ, status)
     if status is not None:
         if isinstance(status, (str, bytes, bytearray)):
