@@ -533,7 +533,7 @@ class _ASGIOnFirstUse:
 
     The ASGI adapter and what only it uses (the scope reader, the worker
     threads of sync views, the disconnect watch, the WSGI-middleware front)
-    are about 0.3 MiB of a worker's memory that a WSGI server's workers never
+    are a few hundred KiB of a worker's memory that a WSGI server's workers never
     use. The first attribute read (the ``lifespan`` or first ``http`` call)
     imports the module and puts it in this one's place, so later requests
     find the module itself, at no cost per request.
