@@ -16,6 +16,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hipflask import Hipflask
 from hipflask import Response
+from hipflask import abort
+from hipflask import jsonify
 from hipflask import request
 from hipflask.json.provider import DefaultJSONProvider
 from hipflask.testing.client import HipflaskClient
@@ -468,8 +470,6 @@ def test_defaults_assigned_after_the_class_statement_apply_as_in_flask(
 def test_jsonify_uses_the_default_status_assigned_later(
     late_defaults: type[Response], app: Hipflask, client: HipflaskClient
 ) -> None:
-    from hipflask import jsonify
-
     @app.route("/")
     def index() -> Response:
         return jsonify(a=1)
@@ -495,8 +495,6 @@ def test_a_status_given_with_the_value_still_wins_over_the_default(
 def test_jsonify_uses_the_default_status_given_in_the_class_body(
     app: Hipflask, client: HipflaskClient, provider: str
 ) -> None:
-    from hipflask import jsonify
-
     class Created(Response):
         default_status = 201
 
@@ -542,8 +540,6 @@ def _report_how_made(app: Hipflask) -> None:
 def test_a_stock_error_page_does_not_call_the_response_class_init(
     app: Hipflask, client: HipflaskClient, path: str
 ) -> None:
-    from hipflask import abort
-
     app.response_class = _Stamped
     _report_how_made(app)
 
@@ -599,8 +595,6 @@ def test_a_class_with_its_own_init_is_given_the_status_and_headers_of_a_tuple(
 def test_a_response_of_the_base_class_becomes_the_app_class(
     app: Hipflask, client: HipflaskClient, how: str
 ) -> None:
-    from hipflask import abort
-
     app.response_class = _Stamped
     _report_how_made(app)
 
