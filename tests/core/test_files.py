@@ -326,6 +326,32 @@ def test_head_of_a_path_reports_its_length(client: Any, app: Hipflask) -> None:
     assert "ETag" in rv.headers
 
 
+def test_a_response_class_with_its_own_init_gets_what_flask_gives_it(
+    client: Any, app: Hipflask
+) -> None:
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    class Recording(Response):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            calls.append((args, kwargs))
+            super().__init__(*args, **kwargs)
+
+    app.response_class = Recording
+    _route_send_file(app, as_attachment=True)
+
+    rv = client.get("/data", headers={"Range": "bytes=2-4"})
+
+    assert rv.status_code == 206
+    assert rv.data == CONTENT[2:5]
+    args, kwargs = calls[0]
+    # The body is the file, handed over unread; the headers already name it.
+    assert len(args) == 1
+    assert not isinstance(args[0], (bytes, str))
+    assert kwargs["mimetype"] == "application/octet-stream"
+    assert kwargs["headers"]["Content-Disposition"] == "attachment; filename=data.bin"
+    assert kwargs["direct_passthrough"] is True
+
+
 # -- validators and caching ----------------------------------------------------------
 
 
@@ -483,6 +509,7 @@ def test_if_match_of_another_version_is_a_412_without_body(client: Any, app: Hip
     anything = client.get("/data", headers={"If-Match": "*"})
 
     assert (stale.status_code, stale.data) == (412, b"")
+    assert stale.headers["Content-Length"] == "0"
     # RFC 9110: If-Match compares strongly, and "*" matches any current file.
     assert weak.status_code == 412
     assert (current.status_code, current.data) == (200, first.data)

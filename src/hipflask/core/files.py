@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import quote
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import NotFound
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import dump_options_header
@@ -107,6 +108,11 @@ class _FileChunks:
         self._file = file
         self._length = length
 
+    def narrow(self, offset: int, length: int) -> None:
+        """Send ``length`` bytes from ``offset`` instead (a range); before iterating only."""
+        self._file.seek(offset)
+        self._length = length
+
     def __iter__(self) -> Iterator[bytes]:
         file = self._file
         remaining = self._length
@@ -171,8 +177,9 @@ def send_file(
     app = current_app
     source = _open_source(path_or_file, app.root_path)
     try:
+        sendfile = source.path is not None and bool(app.config.get("USE_X_SENDFILE"))
         response = _file_response(
-            app, source, mimetype, as_attachment, download_name, etag, last_modified
+            app, source, mimetype, as_attachment, download_name, etag, last_modified, sendfile
         )
         if max_age is None:
             # The app's default lifetime (SEND_FILE_MAX_AGE_DEFAULT), as in Flask.
@@ -189,13 +196,11 @@ def send_file(
                 # The client's copy is not this one (a stale download to
                 # resume, a lost update): nothing is sent.
                 response.status_code = 412
-                source.file.close()
-                return response
+                return _without_body(response, source)
             if not _is_modified(request, response):
                 response.status_code = 304
-                source.file.close()
-                return response
-        if source.path is not None and app.config.get("USE_X_SENDFILE"):
+                return _without_body(response, source)
+        if sendfile:
             response.headers["X-Sendfile"] = source.path
             if source.size is not None:
                 response.content_length = source.size
@@ -211,6 +216,15 @@ def send_file(
     except BaseException:
         source.file.close()
         raise
+    return response
+
+
+def _without_body(response: Response, source: _Source) -> Response:
+    """``response`` with its file closed and an empty body (a 304 or a 412)."""
+    source.file.close()
+    response.response = []
+    # An empty list, no longer the file: its length (0) is for the adapter to state.
+    response.direct_passthrough = False
     return response
 
 
@@ -304,6 +318,7 @@ def _file_response(
     download_name: str | None,
     etag: bool | str,
     last_modified: datetime | int | float | None,
+    sendfile: bool,
 ) -> Response:
     if download_name is None and source.path is not None:
         download_name = os.path.basename(source.path)
@@ -318,16 +333,23 @@ def _file_response(
             mimetype = guess_mimetype(download_name)
     else:
         shown_encoding = None
-    response: Response = app.response_class(mimetype=mimetype)
+    headers = Headers()
     if shown_encoding is not None:
-        response.headers["Content-Encoding"] = shown_encoding
+        headers["Content-Encoding"] = shown_encoding
     if download_name is not None:
-        response.headers["Content-Disposition"] = content_disposition(download_name, as_attachment)
+        headers["Content-Disposition"] = content_disposition(download_name, as_attachment)
     elif as_attachment:
         raise TypeError(
             "send_file(as_attachment=True) needs a file name for the browser's save"
             " dialog, and a file object has none. Pass download_name='report.pdf'."
         )
+    # Called as Flask calls it, so that a response class with an __init__ of
+    # its own gets the same arguments: the body (the file, not yet read; a
+    # range narrows it later), the type, the headers and direct_passthrough.
+    body = None if sendfile else _FileChunks(source.file, source.size)
+    response: Response = app.response_class(
+        body, mimetype=mimetype, headers=headers, direct_passthrough=True
+    )
     tag = _entity_tag(etag, source)
     if tag is not None:
         response.set_etag(tag)
@@ -494,13 +516,16 @@ def _if_range_holds(request: Request, response: Response) -> bool:
 
 def _attach_body(response: Response, source: _Source, span: tuple[int, int] | None) -> None:
     length = size = source.size
+    body = response.response
     if span is not None:
         start, stop = span
-        source.file.seek(source.start + start)
         length = stop - start
+        if isinstance(body, _FileChunks):
+            body.narrow(source.start + start, length)
+        else:  # the response class replaced the body given to it
+            source.file.seek(source.start + start)
+            body = response.response = _FileChunks(source.file, length)
         response.status_code = 206
         response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
     if length is not None:
         response.content_length = length
-    response.response = _FileChunks(source.file, length)
-    response.direct_passthrough = True
