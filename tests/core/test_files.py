@@ -639,6 +639,17 @@ def test_range_past_the_end_gets_416(client: Any, app: Hipflask) -> None:
     assert b"Range Not Satisfiable" in rv.data
 
 
+@pytest.mark.parametrize("header", ["bytes=-0", "bytes=-000"])
+def test_empty_suffix_range_gets_416(client: Any, app: Hipflask, header: str) -> None:
+    # RFC 9110 14.1.1: only a suffix of non-zero length can be satisfied.
+    _route_send_file(app)
+
+    rv = client.get("/data", headers={"Range": header})
+
+    assert rv.status_code == 416
+    assert rv.headers["Content-Range"] == "bytes */20"
+
+
 def test_range_past_the_end_goes_to_the_apps_416_handler(client: Any, app: Hipflask) -> None:
     _route_send_file(app)
 

@@ -471,6 +471,9 @@ def _is_modified(request: Request, response: Response) -> bool:
 
 _UNSATISFIABLE = (-1, -1)
 
+# "bytes=-0": the last zero bytes.
+_EMPTY_SUFFIX = re.compile(r"\s*bytes\s*=\s*-0+\s*", re.IGNORECASE)
+
 
 def _requested_span(request: Request, response: Response, size: int) -> tuple[int, int] | None:
     """The byte span ``[start, stop)`` asked for, ``None`` for the whole file.
@@ -484,6 +487,10 @@ def _requested_span(request: Request, response: Response, size: int) -> tuple[in
     if request.method != "GET" or not header or not _if_range_holds(request, response):
         return None
     ranges = parse_range_header(header)
+    if ranges is None and _EMPTY_SUFFIX.fullmatch(header):
+        # Well formed, but a suffix of zero bytes can never be satisfied
+        # (RFC 9110 14.1.1); Werkzeug's parser refuses it as malformed.
+        return _UNSATISFIABLE
     if ranges is None or ranges.units != "bytes" or len(ranges.ranges) != 1:
         return None
     start, stop = ranges.ranges[0]
