@@ -795,6 +795,26 @@ def test_a_compressed_image_is_shown_and_other_compressed_files_are_saved(
     assert rv.data == b"\x1f\x8b compressed"
 
 
+def test_a_compressed_image_sent_as_an_attachment_is_saved_compressed(
+    client: Any, app: Hipflask, tmp_path: Path
+) -> None:
+    # With Content-Encoding the browser would unpack it and save plain SVG
+    # under the .svgz name; Flask sends no Content-Encoding for a download.
+    (tmp_path / "files" / "logo.svgz").write_bytes(b"\x1f\x8b compressed")
+
+    @app.route("/logo")
+    def logo() -> Response:
+        return send_file("files/logo.svgz", as_attachment=True)
+
+    rv = client.get("/logo")
+
+    assert rv.status_code == 200
+    assert rv.mimetype == "image/svg+xml"
+    assert "Content-Encoding" not in rv.headers
+    assert rv.headers["Content-Disposition"] == "attachment; filename=logo.svgz"
+    assert rv.data == b"\x1f\x8b compressed"
+
+
 @pytest.mark.parametrize(
     "name",
     [

@@ -334,7 +334,9 @@ def _file_response(
     else:
         shown_encoding = None
     headers = Headers()
-    if shown_encoding is not None:
+    # A download is saved as its bytes: with Content-Encoding the browser
+    # would unpack it and save plain SVG under the .svgz name.
+    if shown_encoding is not None and not as_attachment:
         headers["Content-Encoding"] = shown_encoding
     if download_name is not None:
         headers["Content-Disposition"] = content_disposition(download_name, as_attachment)
