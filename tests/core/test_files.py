@@ -855,6 +855,37 @@ def test_send_from_directory_refuses_a_symlink_leading_out(app: Hipflask, tmp_pa
         send_from_directory("files", "leak.txt")
 
 
+@pytest.mark.parametrize("replacement", ["nothing", "directory"])
+def test_a_file_that_vanishes_after_the_check_is_404_not_500(
+    client: Any, app: Hipflask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replacement: str
+) -> None:
+    # A deploy or a cleanup job removing the file between the check and the
+    # open: the client asked for a file that is not there.
+    target = tmp_path / "files" / "report.txt"
+    target.write_text("soon gone")
+    checked = os.path.isfile
+
+    def isfile_then_vanish(path: Any) -> bool:
+        result = checked(path)
+        if os.fspath(path) == str(target):
+            target.unlink()
+            if replacement == "directory":
+                target.mkdir()
+        return result
+
+    @app.route("/files/<path:name>")
+    def files(name: str) -> Response:
+        monkeypatch.setattr(os.path, "isfile", isfile_then_vanish)
+        try:
+            return send_from_directory("files", name)
+        finally:
+            monkeypatch.undo()
+
+    rv = client.get("/files/report.txt")
+
+    assert rv.status_code == 404
+
+
 def test_send_from_directory_follows_a_symlink_that_stays_inside(
     client: Any, app: Hipflask, tmp_path: Path
 ) -> None:

@@ -235,8 +235,9 @@ def send_from_directory(
 
     ``path`` may come straight from the URL: a request for ``../``,
     ``..%2f`` (decoded before routing), an absolute path, a backslash, a NUL
-    byte, a directory, a missing file, or a symbolic link that leads out of
-    the folder is answered with 404, the same as a missing file, so an
+    byte, a directory, a missing file (one removed while being looked up
+    included), or a symbolic link that leads out of the folder is answered
+    with 404, the same as a missing file, so an
     attacker learns nothing about what exists outside. ``directory`` is
     relative to the app's root folder and is trusted. Other arguments go to
     :func:`send_file`.
@@ -249,7 +250,12 @@ def send_from_directory(
     # Normalised first, as the path that was resolved: "app.js/" and
     # "app.js/." name app.js, not "" or ".".
     kwargs.setdefault("download_name", os.path.basename(os.path.normpath(requested)))
-    return send_file(real, **kwargs)
+    try:
+        return send_file(real, **kwargs)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        # Removed or replaced between the check and the open (a deploy, a
+        # cleanup job): as missing as any other file, not a server error.
+        raise NotFound() from None
 
 
 def _resolve_inside(root: str, requested: str) -> str:
