@@ -737,6 +737,44 @@ def test_use_x_sendfile_leaves_the_body_to_the_front_server(
     assert rv.data == b""
 
 
+def test_use_x_sendfile_names_a_non_ascii_path_in_utf_8(
+    client: Any, app: Hipflask, tmp_path: Path
+) -> None:
+    # A header carries bytes; the front server reads the file system path
+    # from them. The name is not Latin-1, so as text it cannot be sent at all.
+    (tmp_path / "files" / "报告.txt").write_bytes(CONTENT)
+    app.config["USE_X_SENDFILE"] = True
+
+    @app.route("/report")
+    def report() -> Response:
+        return send_file("files/报告.txt")
+
+    rv = client.get("/report")
+
+    assert rv.status_code == 200
+    sent = rv.headers["X-Sendfile"].encode("latin-1")
+    assert sent == os.fsencode(tmp_path / "files" / "报告.txt")
+    assert rv.data == b""
+
+
+def test_use_x_sendfile_sends_a_path_with_a_line_break_itself(
+    client: Any, app: Hipflask, tmp_path: Path
+) -> None:
+    # A line break would end the header; the file is sent as without X-Sendfile.
+    (tmp_path / "files" / "a\nb.txt").write_bytes(CONTENT)
+    app.config["USE_X_SENDFILE"] = True
+
+    @app.route("/odd")
+    def odd() -> Response:
+        return send_file("files/a\nb.txt")
+
+    rv = client.get("/odd")
+
+    assert rv.status_code == 200
+    assert "X-Sendfile" not in rv.headers
+    assert rv.data == CONTENT
+
+
 # -- send_from_directory ---------------------------------------------------------------------
 
 

@@ -177,9 +177,16 @@ def send_file(
     app = current_app
     source = _open_source(path_or_file, app.root_path)
     try:
-        sendfile = source.path is not None and bool(app.config.get("USE_X_SENDFILE"))
+        x_sendfile = _x_sendfile(app.config, source.path)
         response = _file_response(
-            app, source, mimetype, as_attachment, download_name, etag, last_modified, sendfile
+            app,
+            source,
+            mimetype,
+            as_attachment,
+            download_name,
+            etag,
+            last_modified,
+            x_sendfile is not None,
         )
         if max_age is None:
             # The app's default lifetime (SEND_FILE_MAX_AGE_DEFAULT), as in Flask.
@@ -200,8 +207,8 @@ def send_file(
             if not _is_modified(request, response):
                 response.status_code = 304
                 return _without_body(response, source)
-        if sendfile:
-            response.headers["X-Sendfile"] = source.path
+        if x_sendfile is not None:
+            response.headers["X-Sendfile"] = x_sendfile
             if source.size is not None:
                 response.content_length = source.size
             source.file.close()
@@ -217,6 +224,18 @@ def send_file(
         source.file.close()
         raise
     return response
+
+
+def _x_sendfile(config: Any, path: str | None) -> str | None:
+    """The ``X-Sendfile`` value for ``path``, or ``None`` to send the file here."""
+    if path is None or not config.get("USE_X_SENDFILE"):
+        return None
+    if _CONTROL_CHARS.search(path):
+        # A line break would end the header: such a file is sent here.
+        return None
+    # The path's bytes, as the file system has them: a header value is
+    # bytes, and a name outside Latin-1 has no other way through.
+    return os.fsencode(path).decode("latin-1")
 
 
 def _without_body(response: Response, source: _Source) -> Response:
