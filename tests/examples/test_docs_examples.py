@@ -83,6 +83,14 @@ def test_the_cli_testing_example_runs_the_routes_command() -> None:
     namespace["test_routes_command"](Hipflask("docs_example"))
 
 
+def test_the_client_class_example_sends_its_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    namespace = block_containing("testing.rst", "class TokenClient")
+    assert namespace["app"].test_client().application is namespace["app"]
+    for protocol in ("wsgi", "asgi"):
+        monkeypatch.setenv("HIPFLASK_TEST_PROTOCOL", protocol)
+        namespace["test_token_client"]()
+
+
 def test_the_cachelib_session_example_keeps_files_in_the_cache_directory(
     protocol: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

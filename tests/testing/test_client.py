@@ -487,6 +487,36 @@ def test_a_custom_client_class_takes_its_own_arguments(app: Hipflask, protocol: 
     assert app.test_client(protocol=protocol, token="t0k").get("/").text == "Bearer t0k"
 
 
+def test_the_client_application_is_the_app(app: Hipflask, protocol: str) -> None:
+    # As in Flask: tests and client subclasses reach the app through it.
+    class ConfiguredClient(HipflaskClient):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.greeting = self.application.config["GREETING"]
+
+        def open(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("headers", {})["X-Greeting"] = self.greeting
+            return super().open(*args, **kwargs)
+
+    @app.route("/")
+    def index() -> str:
+        over = "asgi" if "asgi.scope" in request.environ else "wsgi"
+        return f"{request.headers['X-Greeting']} over {over}"
+
+    app.config["GREETING"] = "hello"
+    app.test_client_class = ConfiguredClient
+    client = app.test_client(protocol=protocol)
+
+    assert client.application is app
+    assert repr(client) == f"<ConfiguredClient {app!r}>"
+    # The requests still go through the protocol's adapter.
+    assert client.get("/").text == f"hello over {protocol}"
+    with client:
+        client.get("/")
+        assert request.path == "/"
+        assert client.application is app
+
+
 # --- prepared requests --------------------------------------------------------------------
 
 

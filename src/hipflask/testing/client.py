@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
+from collections.abc import Iterable
 from collections.abc import Iterator
 from contextlib import ExitStack
 from contextlib import contextmanager
@@ -35,6 +37,8 @@ from .environ import EnvironBuilder as AppEnvironBuilder
 from .environ import chunked_as_served
 
 if TYPE_CHECKING:
+    from werkzeug.datastructures import Headers
+
     from ..contexts.ctx import RequestContext
     from ..core.app import Hipflask
 
@@ -58,6 +62,10 @@ _JAR_PROBE_KEY = "hipflask.test_client.jar_probe"
 
 class _Application:
     """The WSGI callable Werkzeug's client calls: the app, through one of its adapters.
+
+    The client's ``application`` is the app itself, as in Flask; this is
+    handed to Werkzeug only when it sends a request (see
+    :meth:`HipflaskClient.run_wsgi_app`).
 
     ``app.wsgi_app`` is looked up at each request, so middleware installed
     with ``app.wsgi_app = Middleware(app.wsgi_app)`` after the client was
@@ -109,9 +117,10 @@ class HipflaskClient(Client):
     ``TypeError``, as in Flask. ``protocol`` and ``environ_base`` are
     hipflask's; without ``protocol``, the ``HIPFLASK_TEST_PROTOCOL``
     environment variable chooses (``wsgi`` when unset).
-    """
 
-    application: Any
+    ``client.application`` is the app, as in Flask, so a test or a client
+    subclass reaches the app's config and contexts through it.
+    """
 
     def __init__(
         self,
@@ -135,6 +144,7 @@ class HipflaskClient(Client):
         self.protocol = protocol
         self.app = app
         self._shim = ASGIShim(app) if protocol == "asgi" else None
+        self._sending = threading.local()
         wrapper = _response_class(response_wrapper or app.response_class)
         super().__init__(_Application(app, self._shim), wrapper, use_cookies, *args, **kwargs)
         self._has_jar = use_cookies
@@ -147,6 +157,35 @@ class HipflaskClient(Client):
         self.preserve_context = False
         self._new_contexts: list[RequestContext] = []
         self._context_stack = ExitStack()
+
+    @property
+    def application(self) -> Any:
+        """The app, as in Flask; to Werkzeug sending a request, the adapter to call."""
+        sending = self._sending
+        if getattr(sending, "active", False):
+            sending.active = False
+            return self._served
+        return self.app
+
+    @application.setter
+    def application(self, served: Any) -> None:
+        # Werkzeug's constructor stores the callable it is given here.
+        self._served = served
+
+    def run_wsgi_app(
+        self, environ: dict[str, Any], buffered: bool = False
+    ) -> tuple[Iterable[bytes], str, Headers]:
+        """Werkzeug's, with the app called through the client's protocol adapter.
+
+        Werkzeug calls what it reads from ``application``: for that one read
+        (in this thread) it gets the adapter; anyone else reading it, a view
+        included, gets the app.
+        """
+        self._sending.active = True
+        try:
+            return super().run_wsgi_app(environ, buffered=buffered)
+        finally:
+            self._sending.active = False
 
     def _request_from_builder_args(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         kwargs["environ_base"] = self._copy_environ(kwargs.get("environ_base", {}))
