@@ -188,3 +188,24 @@ def test_csrf_protection_can_be_turned_off(protocol: str) -> None:
     client.post("/cookie-login")
     assert client.get_cookie("csrf_access_token") is None
     assert client.post("/cookie-protected").json == {"identity": "carol"}
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_cookie_token_without_a_csrf_claim_is_an_invalid_token(protocol: str) -> None:
+    # Made while CSRF protection was off, sent once it is on: the token lacks
+    # the claim to compare with, which Flask-JWT-Extended refuses as an
+    # invalid token ("Missing claim: csrf"), not as a CSRF mismatch.
+    app = build_app(JWT_TOKEN_LOCATION=["cookies"], JWT_COOKIE_CSRF_PROTECT=False)
+    messages: list[str] = []
+
+    @app.extensions["test_jwt"].invalid_token_loader
+    def invalid(msg: str) -> Any:
+        messages.append(msg)
+        return jsonify(invalid=msg), 401
+
+    client = app.test_client(protocol=protocol)
+    client.post("/cookie-login")
+    app.config["JWT_COOKIE_CSRF_PROTECT"] = True
+    refused = client.post("/cookie-protected", headers={"X-CSRF-TOKEN": "anything"})
+    assert (refused.status_code, refused.json) == (401, {"invalid": "Missing claim: csrf"})
+    assert messages == ["Missing claim: csrf"]

@@ -21,8 +21,6 @@ from ..contexts.globals import request
 from . import blocklist
 from .config import seconds
 from .config import setting
-from .exceptions import CSRFError
-from .exceptions import JWTDecodeError
 from .jwt_manager import PENDING
 from .jwt_manager import get_jwt_manager
 from .tokens import FAMILY_CLAIM
@@ -30,7 +28,7 @@ from .tokens import decode
 from .tokens import encode
 from .tokens import unverified_header
 from .view_decorators import STATE
-from .view_decorators import csrf_matches
+from .view_decorators import check_csrf
 
 if TYPE_CHECKING:
     from .typing import ExpiresDelta
@@ -190,12 +188,7 @@ def decode_token(
     _header, data = decode(
         get_jwt_manager(), current_app.config, encoded_token, allow_expired=allow_expired
     )
-    if csrf_value is not None:
-        expected = data.get("csrf")
-        if expected is None:
-            raise JWTDecodeError("Missing claim: csrf")
-        if not csrf_matches(expected, csrf_value):
-            raise CSRFError("CSRF double submit tokens do not match")
+    check_csrf(data, csrf_value)
     return data
 
 

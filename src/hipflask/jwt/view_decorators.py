@@ -26,6 +26,7 @@ from .config import seconds
 from .config import setting
 from .exceptions import CSRFError
 from .exceptions import FreshTokenRequired
+from .exceptions import JWTDecodeError
 from .exceptions import NoAuthorizationError
 from .exceptions import RevokedTokenError
 from .exceptions import UserClaimsVerificationError
@@ -71,10 +72,19 @@ def csrf_matches(expected: object, given: str) -> bool:
     )
 
 
-def _check_csrf(data: dict[str, Any], csrf: str | None) -> None:
+def check_csrf(data: dict[str, Any], csrf: str | None) -> None:
+    """Compare a double-submit value with the token's ``csrf`` claim (``None``: nothing sent).
+
+    A token without the claim (made while ``JWT_COOKIE_CSRF_PROTECT`` was
+    off) is an invalid token, as in Flask-JWT-Extended, answered by
+    ``invalid_token_loader``: no value the client sends can match it.
+    """
     if csrf is None:
         return
-    if not csrf_matches(data.get("csrf"), csrf):
+    expected = data.get("csrf")
+    if expected is None:
+        raise JWTDecodeError("Missing claim: csrf")
+    if not csrf_matches(expected, csrf):
         raise CSRFError("CSRF double submit tokens do not match")
 
 
@@ -101,7 +111,7 @@ def _decode_request_token(
         raise
     header, data = decode(manager, config, token)
     if location == "cookies":
-        _check_csrf(data, csrf)
+        check_csrf(data, csrf)
     if verify_type:
         if refresh and data.get("type") != "refresh":
             raise WrongTokenError("Only refresh tokens are allowed")
