@@ -42,6 +42,35 @@ def test_tokens_without_a_manager_say_how_to_set_one_up() -> None:
         create_access_token("a")
 
 
+@pytest.mark.parametrize(
+    ("config", "method", "path", "match"),
+    [
+        ({"SECRET_KEY": None}, "post", "/login", "SECRET_KEY"),
+        ({"JWT_ALGORITHM": "RS256"}, "post", "/login", "JWT_PRIVATE_KEY"),
+        ({"JWT_ALGORITHM": "none"}, "post", "/login", "not accepted"),
+        ({"JWT_ACCESS_TOKEN_EXPIRES": "15m"}, "post", "/login", "JWT_ACCESS_TOKEN_EXPIRES"),
+        ({"JWT_TOKEN_LOCATION": ["header"]}, "get", "/protected", "JWT_TOKEN_LOCATION"),
+        ({"JWT_TOKEN_LOCATION": []}, "get", "/protected", "JWT_TOKEN_LOCATION"),
+    ],
+)
+def test_setup_mistakes_are_runtime_errors_as_with_the_extension(
+    protocol: str, config: dict[str, Any], method: str, path: str, match: str
+) -> None:
+    # Flask-JWT-Extended raises RuntimeError for each; code (and tests) written
+    # for it catch that, and must still catch hipflask's ConfigurationError.
+    client = build_app(**config).test_client(protocol=protocol)
+    with pytest.raises(RuntimeError, match=match) as caught:
+        getattr(client, method)(path)
+    assert isinstance(caught.value, ConfigurationError)
+
+
+def test_tokens_without_a_manager_are_a_runtime_error_too() -> None:
+    app = Hipflask("m")
+    app.config["SECRET_KEY"] = SECRET
+    with app.app_context(), pytest.raises(RuntimeError, match="JWTManager"):
+        create_access_token("a")
+
+
 def test_bad_blocklist_store_setting_is_a_configuration_error() -> None:
     app = build_app(JWT_BLOCKLIST_STORE=42)
     with app.app_context(), pytest.raises(ConfigurationError, match="JWT_BLOCKLIST_STORE"):

@@ -79,6 +79,15 @@ HIPFLASK_DEFAULTS: dict[str, Any] = {
 _LOCATIONS = frozenset({"headers", "cookies", "query_string", "json"})
 
 
+class JWTSetupError(ConfigurationError, RuntimeError):
+    """A JWT setting is missing or malformed, or the app has no ``JWTManager``.
+
+    Also a ``RuntimeError``, the class Flask-JWT-Extended raises for these
+    mistakes, so ``except RuntimeError`` (or ``pytest.raises(RuntimeError)``)
+    written for the extension still catches them.
+    """
+
+
 def seconds(value: Any, name: str) -> float | None:
     """A lifetime setting in seconds; ``False`` means the token never expires.
 
@@ -100,7 +109,7 @@ def seconds(value: Any, name: str) -> float | None:
         later = None
     if isinstance(later, datetime):
         return (later - now).total_seconds()
-    raise ConfigurationError(
+    raise JWTSetupError(
         f"{name} must be a datetime.timedelta, a dateutil.relativedelta (or another value"
         f" that can be added to a datetime), a number of seconds, or False; got {value!r}."
     )
@@ -112,7 +121,7 @@ def token_locations(value: Any) -> tuple[str, ...]:
     locations = tuple(names)
     unknown = [item for item in locations if item not in _LOCATIONS]
     if unknown or not locations:
-        raise ConfigurationError(
+        raise JWTSetupError(
             f"JWT_TOKEN_LOCATION has {unknown or 'nothing'}; use any of"
             " 'headers', 'cookies', 'query_string' and 'json'."
         )
@@ -126,4 +135,11 @@ def setting(config: Mapping[str, Any], name: str) -> Any:
     return DEFAULTS[name] if name in DEFAULTS else HIPFLASK_DEFAULTS[name]
 
 
-__all__ = ["DEFAULTS", "HIPFLASK_DEFAULTS", "seconds", "setting", "token_locations"]
+__all__ = [
+    "DEFAULTS",
+    "HIPFLASK_DEFAULTS",
+    "JWTSetupError",
+    "seconds",
+    "setting",
+    "token_locations",
+]

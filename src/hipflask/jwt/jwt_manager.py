@@ -21,7 +21,6 @@ import jwt as pyjwt
 from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..core.helpers import jsonify
-from ..errors import ConfigurationError
 from ..security.gate import ORDER_CACHE
 from ..security.revocation import StoreLike
 from ..security.revocation import open_store
@@ -31,6 +30,7 @@ from .blocklist import run
 from .blocklist import run_async
 from .config import DEFAULTS
 from .config import HIPFLASK_DEFAULTS
+from .config import JWTSetupError
 from .config import setting
 from .keys import KeyRing
 from .keys import build_key_ring
@@ -313,11 +313,11 @@ class JWTManager:
 def get_jwt_manager() -> JWTManager:
     """The current app's manager.
 
-    :raises ConfigurationError: the app has no ``JWTManager``.
+    :raises JWTSetupError: the app has no ``JWTManager``.
     """
     manager = current_app.extensions.get(EXTENSION_KEY)
     if not isinstance(manager, JWTManager):
-        raise ConfigurationError(
+        raise JWTSetupError(
             "This app has no JWTManager: create one with JWTManager(app) (or"
             " jwt.init_app(app)) before creating or checking tokens."
         )

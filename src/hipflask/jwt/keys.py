@@ -27,7 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from ..errors import ConfigurationError
+from .config import JWTSetupError
 from .config import setting
 
 _HMAC = frozenset({"HS256", "HS384", "HS512"})
@@ -68,7 +68,7 @@ def _public_id(key: Any) -> str:
 def allowed_algorithms(config: Mapping[str, Any]) -> tuple[str, ...]:
     """The pinned list of algorithms a token may name.
 
-    :raises ConfigurationError: ``none``, an unknown name, or HMAC mixed with
+    :raises JWTSetupError: ``none``, an unknown name, or HMAC mixed with
         a public-key algorithm.
     """
     algorithm = setting(config, "JWT_ALGORITHM")
@@ -76,13 +76,13 @@ def allowed_algorithms(config: Mapping[str, Any]) -> tuple[str, ...]:
     names = tuple(dict.fromkeys((algorithm, *extra)))
     unknown = [name for name in names if name not in _HMAC | _ASYMMETRIC]
     if unknown:
-        raise ConfigurationError(
+        raise JWTSetupError(
             f"JWT algorithm(s) {unknown} are not accepted; use HS256/384/512, RS*, PS*,"
             " ES256/384/512 or EdDSA ('none' is never accepted)."
         )
     families = {name in _HMAC for name in names}
     if len(families) > 1:
-        raise ConfigurationError(
+        raise JWTSetupError(
             f"JWT_ALGORITHM and JWT_DECODE_ALGORITHMS mix HMAC and public-key algorithms"
             f" ({list(names)}); a public key would then verify as an HMAC secret. Pick one"
             " family."
@@ -116,7 +116,7 @@ def _hmac_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str, ...]
     else:
         secret = config.get("SECRET_KEY")
         if not secret:
-            raise ConfigurationError(
+            raise JWTSetupError(
                 "JWT tokens are signed with a key derived from SECRET_KEY, which is empty."
                 " Set SECRET_KEY (or JWT_SECRET_KEY) before creating or checking tokens."
             )
@@ -141,7 +141,7 @@ def _asymmetric_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str
     private_value = setting(config, "JWT_PRIVATE_KEY")
     public_value = setting(config, "JWT_PUBLIC_KEY")
     if not private_value and not public_value:
-        raise ConfigurationError(
+        raise JWTSetupError(
             f"JWT_ALGORITHM is {algorithm}, which needs a key pair: set JWT_PRIVATE_KEY"
             " (PEM) to sign tokens and JWT_PUBLIC_KEY (PEM) to verify them."
         )
@@ -156,7 +156,7 @@ def _asymmetric_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str
 def build_key_ring(config: Mapping[str, Any]) -> KeyRing:
     """Read the key settings once; see the module docstring.
 
-    :raises ConfigurationError: a key is missing or the algorithm is refused.
+    :raises JWTSetupError: a key is missing or the algorithm is refused.
     """
     names = allowed_algorithms(config)
     algorithm = names[0]
