@@ -9,6 +9,7 @@ import pytest
 
 from hipflask import Hipflask
 from hipflask import jsonify
+from hipflask.errors import ConfigurationError
 from hipflask.jwt import create_access_token
 from hipflask.jwt import get_jwt_identity
 from hipflask.jwt import get_jwt_request_location
@@ -209,3 +210,11 @@ def test_cookie_token_without_a_csrf_claim_is_an_invalid_token(protocol: str) ->
     refused = client.post("/cookie-protected", headers={"X-CSRF-TOKEN": "anything"})
     assert (refused.status_code, refused.json) == (401, {"invalid": "Missing claim: csrf"})
     assert messages == ["Missing claim: csrf"]
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_an_empty_header_name_is_a_setup_error_not_a_401(protocol: str) -> None:
+    client = build_app(JWT_HEADER_NAME="").test_client(protocol=protocol)
+    with pytest.raises(RuntimeError, match="JWT_HEADER_NAME") as caught:
+        client.get("/protected")
+    assert isinstance(caught.value, ConfigurationError)

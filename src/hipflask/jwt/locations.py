@@ -15,6 +15,7 @@ from typing import Any
 import jwt as pyjwt
 
 from ..contexts.globals import request
+from .config import JWTSetupError
 from .config import setting
 from .config import token_locations
 from .exceptions import CSRFError
@@ -26,6 +27,11 @@ from .exceptions import refusal_class
 
 def _from_headers(config: Mapping[str, Any], refresh: bool) -> tuple[str, None]:
     name = setting(config, "JWT_HEADER_NAME")
+    if not name:
+        raise JWTSetupError(
+            "JWT_HEADER_NAME is empty; set the name of the header that carries the"
+            " token ('Authorization' unless the clients use another)."
+        )
     kind = setting(config, "JWT_HEADER_TYPE")
     raw = request.headers.get(name, "").strip().strip(",")
     if not raw:
