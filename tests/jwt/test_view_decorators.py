@@ -16,6 +16,7 @@ from hipflask.jwt import current_user
 from hipflask.jwt import get_jwt
 from hipflask.jwt import jwt_required
 from hipflask.jwt import verify_jwt_in_request
+from hipflask.jwt.exceptions import UserLookupError
 
 from .conftest import REFUSALS
 from .conftest import bearer
@@ -203,6 +204,27 @@ def test_loaders_for_blocklist_claims_and_users(protocol: str) -> None:
     assert (eve.status_code, eve.json) == (400, {"msg": "User claims verification failed"})
     bob = get("bob")
     assert (bob.status_code, bob.json) == (401, {"msg": "Error loading the user bob"})
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_user_lookup_error_carries_the_extensions_message(protocol: str) -> None:
+    # The loader's default answer says "Error loading the user"; the
+    # exception itself, which an app's own handler reads, says what happened.
+    app = build_app()
+    app.extensions["test_jwt"].user_lookup_loader(lambda header, data: None)
+
+    @app.errorhandler(UserLookupError)
+    def lookup_failed(error: UserLookupError) -> Any:
+        return jsonify(error=str(error), sub=error.jwt_data["sub"]), 401
+
+    @app.get("/me")
+    @jwt_required()
+    def me() -> Any:
+        return jsonify(name=current_user)
+
+    client = app.test_client(protocol=protocol)
+    refused = client.get("/me", headers=bearer(login(client, "bob")["access_token"]))
+    assert refused.json == {"error": "user_lookup returned None for bob", "sub": "bob"}
 
 
 def test_verify_jwt_in_request_in_a_before_request_hook(app: Hipflask) -> None:

@@ -148,7 +148,9 @@ def _finish(
         user = manager._user_lookup(header, data)
         if user is None:
             identity = data.get(setting(current_app.config, "JWT_IDENTITY_CLAIM"))
-            raise UserLookupError(f"Error loading the user {identity}", header, data)
+            # Flask-JWT-Extended's message; the default answer (the
+            # user_lookup_error_loader's) says "Error loading the user".
+            raise UserLookupError(f"user_lookup returned None for {identity}", header, data)
     _store_state(header, data, user, verified.location)
     return header, data
 
