@@ -87,7 +87,10 @@ def test_refresh_token_lives_thirty_days_and_freshness_can_last() -> None:
     assert refresh["exp"] - refresh["iat"] == 30 * 86400
     assert "nbf" not in refresh
     assert "fam" not in refresh  # no request, no login family
-    assert fresh_for["fresh"] == fresh_for["iat"] + 120
+    # A float, the exact moment, as Flask-JWT-Extended writes it (``iat`` is
+    # whole seconds, cut down by PyJWT).
+    assert isinstance(fresh_for["fresh"], float)
+    assert 120 <= fresh_for["fresh"] - fresh_for["iat"] < 121
 
 
 def test_expires_delta_overrides_and_false_never_expires() -> None:

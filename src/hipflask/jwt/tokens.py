@@ -80,7 +80,7 @@ def encode(
         setting(config, "JWT_IDENTITY_CLAIM"): manager._user_identity(identity),
     }
     if isinstance(fresh, timedelta):
-        claims["fresh"] = int((now + fresh).timestamp())
+        claims["fresh"] = (now + fresh).timestamp()
     if setting(config, "JWT_ENCODE_NBF"):
         claims["nbf"] = now
     lifetime = _lifetime(config, token_type, expires_delta)
