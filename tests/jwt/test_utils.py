@@ -126,6 +126,20 @@ def test_cookies_are_secure_over_https_and_may_outlive_the_browser(protocol: str
     assert len(client.post("/cookie-logout").headers.getlist("Set-Cookie")) == 2
 
 
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_logout_without_csrf_protection_deletes_only_the_token_cookies(protocol: str) -> None:
+    # No CSRF cookie was set, so none is deleted: two Set-Cookie headers at
+    # logout, as with Flask-JWT-Extended.
+    app = build_app(JWT_COOKIE_CSRF_PROTECT=False)
+    client = app.test_client(protocol=protocol)
+    assert len(client.post("/cookie-login").headers.getlist("Set-Cookie")) == 2
+    deleted = client.post("/cookie-logout").headers.getlist("Set-Cookie")
+    assert sorted(cookie.split("=")[0] for cookie in deleted) == [
+        "access_token_cookie",
+        "refresh_token_cookie",
+    ]
+
+
 @pytest.mark.parametrize("samesite", ["Strict", "None"])
 def test_deletion_cookies_repeat_the_attributes_they_were_set_with(
     protocol: str, samesite: str

@@ -258,6 +258,13 @@ def _cookie_options(config: Mapping[str, Any], max_age: Any, domain: Any) -> dic
 PERSISTENT_COOKIE_MAX_AGE = 31540000
 
 
+def _csrf_cookies(config: Mapping[str, Any]) -> bool:
+    """Whether CSRF cookies go with the token cookies: set at login, deleted at logout."""
+    return bool(
+        setting(config, "JWT_COOKIE_CSRF_PROTECT") and setting(config, "JWT_CSRF_IN_COOKIES")
+    )
+
+
 def _set_cookies(response: Any, token: str, kind: str, max_age: Any, domain: Any) -> None:
     config = current_app.config
     if max_age is None and not setting(config, "JWT_SESSION_COOKIE"):
@@ -270,7 +277,7 @@ def _set_cookies(response: Any, token: str, kind: str, max_age: Any, domain: Any
         path=setting(config, f"JWT_{kind}_COOKIE_PATH"),
         **options,
     )
-    if setting(config, "JWT_COOKIE_CSRF_PROTECT") and setting(config, "JWT_CSRF_IN_COOKIES"):
+    if _csrf_cookies(config):
         # Readable by the page's own script, which copies it into the header.
         response.set_cookie(
             setting(config, f"JWT_{kind}_CSRF_COOKIE_NAME"),
@@ -308,7 +315,7 @@ def _unset(response: Any, kind: str, domain: Any) -> None:
     options = _cookie_options(config, None, domain)
     del options["max_age"]
     cookies = [(f"JWT_{kind}_COOKIE_NAME", f"JWT_{kind}_COOKIE_PATH", True)]
-    if setting(config, "JWT_CSRF_IN_COOKIES"):
+    if _csrf_cookies(config):
         csrf = (f"JWT_{kind}_CSRF_COOKIE_NAME", f"JWT_{kind}_CSRF_COOKIE_PATH", False)
         cookies.append(csrf)
     for name, path, httponly in cookies:
