@@ -102,6 +102,18 @@ def test_expires_delta_overrides_and_false_never_expires() -> None:
     assert "exp" not in forever
 
 
+@pytest.mark.parametrize("lifetime", [0, timedelta(0)])
+def test_a_zero_lifetime_expires_at_once_rather_than_never(lifetime: Any) -> None:
+    # Flask-JWT-Extended takes an empty lifetime for none and writes no exp:
+    # a token meant to be short-lived would never expire. Only False does.
+    app = make_app(JWT_ACCESS_TOKEN_EXPIRES=lifetime)
+    with app.app_context():
+        token = create_access_token("a")
+        with pytest.raises(pyjwt.ExpiredSignatureError):
+            decode_token(token)
+        assert decode_token(token, allow_expired=True)["exp"]
+
+
 class _Days:
     """A lifetime that adds to a datetime, as ``dateutil.relativedelta`` does."""
 

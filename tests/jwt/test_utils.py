@@ -15,6 +15,7 @@ from hipflask.jwt import decode_token
 from hipflask.jwt import get_csrf_token
 from hipflask.jwt import get_jwt
 from hipflask.jwt import get_jwt_header
+from hipflask.jwt import get_jwt_identity
 from hipflask.jwt import get_jwt_request_location
 from hipflask.jwt import get_unverified_jwt_headers
 from hipflask.jwt import jwt_required
@@ -80,11 +81,34 @@ def test_header_claims_and_csrf_value(app: Hipflask) -> None:
         assert not isinstance(bad.value, (JWTDecodeError, pyjwt.PyJWTError))
         with pytest.raises(CSRFError):
             decode_token(token, csrf_value="\u00e9t\u00e9")
+        # An empty value is compared too (Flask-JWT-Extended skips the check):
+        # a missing header passed on as "" must not pass.
+        with pytest.raises(CSRFError):
+            decode_token(token, csrf_value="")
         app.config["JWT_COOKIE_CSRF_PROTECT"] = False
         without_claim = create_access_token("a")
         with pytest.raises(JWTDecodeError, match=r"^Missing claim: csrf$") as missing:
             decode_token(without_claim, csrf_value=csrf)
         assert not isinstance(missing.value, pyjwt.PyJWTError)
+
+
+def test_changing_what_get_jwt_returns_changes_nothing_else(client: Any, app: Hipflask) -> None:
+    @app.get("/tamper")
+    @jwt_required()
+    def tamper() -> Any:
+        get_jwt()["sub"] = "mallory"
+        get_jwt_header()["alg"] = "none"
+        return jsonify(
+            sub=get_jwt()["sub"], identity=get_jwt_identity(), alg=get_jwt_header()["alg"]
+        )
+
+    with app.test_request_context():
+        token = create_access_token("a")
+    assert client.get("/tamper", headers=bearer(token)).json == {
+        "sub": "a",
+        "identity": "a",
+        "alg": "HS256",
+    }
 
 
 def test_get_jwt_header_in_a_view(client: Any, app: Hipflask) -> None:
