@@ -233,6 +233,46 @@ def test_identity_claims_and_headers_loaders(protocol: str) -> None:
     assert client.get("/protected").json == {"error": "Missing Authorization Header"}
 
 
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@pytest.mark.parametrize("jwt_secret_key", [None, "jwt-secret-" * 4])
+def test_tokens_with_a_kid_the_app_wrote_itself_verify(
+    protocol: str, jwt_secret_key: str | None
+) -> None:
+    # Key ids an app writes for its own rotation scheme (with
+    # additional_headers, or the headers loader) name no key of the ring;
+    # Flask-JWT-Extended ignores kid, and the app's own tokens must verify.
+    app = build_app(JWT_SECRET_KEY=jwt_secret_key)
+    manager = app.extensions["test_jwt"]
+    manager.additional_headers_loader(lambda identity: {"kid": "key-2024"})
+
+    @app.post("/issue")
+    def issue() -> Any:
+        return jsonify(
+            loader=create_access_token("a"),
+            argument=create_access_token("b", additional_headers={"kid": "v1"}),
+        )
+
+    client = app.test_client(protocol=protocol)
+    tokens = client.post("/issue").json
+    by_loader = client.get("/protected", headers=bearer(tokens["loader"]))
+    assert (by_loader.status_code, by_loader.json["identity"]) == (200, "a")
+    assert pyjwt.get_unverified_header(tokens["loader"])["kid"] == "key-2024"
+    by_argument = client.get("/protected", headers=bearer(tokens["argument"]))
+    assert (by_argument.status_code, by_argument.json["identity"]) == (200, "b")
+    # Signed with a key the app does not hold, such a kid is still refused.
+    forged = pyjwt.encode(
+        {"sub": "admin", "type": "access", "jti": "x"},
+        "not-the-apps-key-" * 3,
+        "HS256",
+        headers={"kid": "key-2024"},
+    )
+    refused = client.get("/protected", headers=bearer(forged))
+    assert (refused.status_code, refused.json) == (
+        401,
+        {"msg": "The token was signed with an unknown key"},
+    )
+
+
 def test_context_processor_offers_current_user_to_templates() -> None:
     app = Hipflask("m")
     app.config.update(SECRET_KEY=SECRET)

@@ -9,7 +9,9 @@ signature never doubles as a session or CSRF signature, and the keys in
 Every key has a key id (``kid`` header), by default a fingerprint of the key,
 so verification picks the one key that made the signature; old keys stay
 accepted while they are listed (``SECRET_KEY_FALLBACKS``,
-``JWT_SECRET_KEY_FALLBACKS``, ``JWT_PUBLIC_KEY_FALLBACKS``).
+``JWT_SECRET_KEY_FALLBACKS``, ``JWT_PUBLIC_KEY_FALLBACKS``). A token without
+a ``kid``, or with one the app wrote itself that names no key here, is tried
+against each key.
 
 The algorithm is pinned: the accepted list is ``JWT_ALGORITHM`` plus
 ``JWT_DECODE_ALGORITHMS``, never ``none``, and never HMAC next to a public-key

@@ -170,13 +170,18 @@ def decode(
         # PyJWT itself would have raised.
         refused = refusal_class(pyjwt.InvalidAlgorithmError)
         raise refused(f"The token's algorithm {algorithm!r} is not allowed")
+    failure = "Signature verification failed"
     if manager._decode_key is not None:
         keys = [manager._decode_key(header, _unverified_claims(token))]
     else:
         keys = ring.verifying_keys(header.get("kid"))
         if not keys:
-            # With one key and no ``kid`` check this is a bad signature.
-            raise _bad_signature("The token was signed with an unknown key")
+            # A ``kid`` the app wrote itself (``additional_headers``, as
+            # Flask-JWT-Extended apps may) names no key of the ring: every key
+            # is tried, as for a token without one. Only the app's own keys
+            # can verify it, so nothing is accepted that would not be anyway.
+            keys = ring.verifying_keys(None)
+            failure = "The token was signed with an unknown key"
     options = {"verify_aud": setting(config, "JWT_DECODE_AUDIENCE") is not None}
     if not setting(config, "JWT_VERIFY_SUB"):
         options["verify_sub"] = False
@@ -209,7 +214,7 @@ def decode(
             raise JWTDecodeError(str(error) or type(error).__name__) from None
         _check_required_claims(claims, setting(config, "JWT_IDENTITY_CLAIM"))
         return header, claims
-    raise _bad_signature("Signature verification failed")
+    raise _bad_signature(failure)
 
 
 #: Claims hipflask needs besides the identity: revocation keys on ``jti``,
