@@ -64,6 +64,7 @@ from .inspection import AppFacts
 from .inspection import StartupChecks
 from .inspection import app_facts
 from .inspection import inspect_app
+from .jwt_key import check_jwt_secret_key
 from .limits import ServerLimits
 from .loading import load_served_app
 from .loading import load_worker_app as load_worker_app
@@ -307,7 +308,8 @@ def check_deployment(
 
     Plain HTTP on a public address (unless a proxy, declared here or by the
     app's ``PROXY_FIX``, or ``insecure_http`` explains it), debug mode on a
-    public address, a weak ``SECRET_KEY`` (:mod:`hipflask.serving.secret_key`),
+    public address, a weak ``SECRET_KEY`` (:mod:`hipflask.serving.secret_key`)
+    or ``JWT_SECRET_KEY`` (:mod:`hipflask.serving.jwt_key`),
     host names nobody pinned (:mod:`hipflask.security.hosts`), and several
     ``workers`` on state each would keep in its own memory
     (:mod:`hipflask.serving.shared_state`), and an admin whose views anyone
@@ -336,6 +338,7 @@ def check_deployment(
     )
     apply_secret_key_from_env(app.config)
     check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
+    check_jwt_secret_key(app)
     _check_security_settings(app)
     check_shared_state(app, workers)
     check_admin_access(app)
