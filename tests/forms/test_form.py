@@ -145,3 +145,27 @@ def test_empty_post_leaves_the_form_empty(app: Hipflask) -> None:
 
         assert form.name.data is None
         assert not form.validate()
+
+
+class GermanForm(FlaskForm):
+    class Meta:
+        csrf = False
+        locales = ("de_DE", "de")
+
+    name = StringField(validators=[DataRequired()])
+
+
+def test_meta_locales_apply_once_i18n_is_turned_off(app: Hipflask, client: HipflaskClient) -> None:
+    # Flask-WTF hands messages to Flask-Babel while WTF_I18N_ENABLED is on
+    # (its default) and, without Flask-Babel, leaves them in English whatever
+    # Meta.locales says; turning it off is how its docs select WTForms' own
+    # translations.
+    @app.post("/de")
+    def german() -> str:
+        form = GermanForm()
+        form.validate()
+        return form.errors["name"][0]
+
+    assert client.post("/de").text == "This field is required."
+    app.config["WTF_I18N_ENABLED"] = False
+    assert client.post("/de").text == "Dieses Feld wird benötigt."

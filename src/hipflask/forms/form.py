@@ -81,6 +81,8 @@ class FlaskForm(Form):
 
     Turn CSRF off for one form with ``FlaskForm(meta={"csrf": False})`` or a
     ``class Meta: csrf = False``; for every form with ``WTF_CSRF_ENABLED``.
+    ``Meta.locales`` translates the messages only with ``WTF_I18N_ENABLED =
+    False``, as in Flask-WTF, where the setting hands them to Flask-Babel.
     """
 
     class Meta(DefaultMeta):
@@ -120,7 +122,12 @@ class FlaskForm(Form):
             return None
 
         def get_translations(self, form: Any) -> Any:
-            # WTForms' own messages; Flask-Babel integration is not offered.
+            # WTF_I18N_ENABLED (on by default) is Flask-WTF's switch to
+            # Flask-Babel's locale, which is not offered here: messages stay
+            # in English, as Flask-WTF leaves them without Flask-Babel.
+            # Turned off, WTForms' own translations follow Meta.locales.
+            if current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
             return super().get_translations(form)
 
     def __init__(self, formdata: Any = _Auto, **kwargs: Any) -> None:
