@@ -445,6 +445,18 @@ def test_init_app_keeps_settings_given_and_fills_the_rest() -> None:
     assert app.extensions["csrf"] is protect
 
 
+def test_init_app_leaves_the_settings_as_flask_wtf_does() -> None:
+    # The methods are a set whatever sequence was given, and no
+    # WTF_CSRF_SECRET_KEY is added: code reading it with SECRET_KEY as its
+    # fallback (as Flask-WTF's forms read it) must not get None.
+    app = Hipflask(__name__)
+    app.config["WTF_CSRF_METHODS"] = ["POST", "DELETE"]
+    CSRFProtect(app)
+
+    assert app.config["WTF_CSRF_METHODS"] == {"POST", "DELETE"}
+    assert "WTF_CSRF_SECRET_KEY" not in app.config
+
+
 def test_settings_of_two_apps_are_independent() -> None:
     first, second = Hipflask(__name__), Hipflask(__name__)
     CSRFProtect(first)

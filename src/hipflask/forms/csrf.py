@@ -54,8 +54,9 @@ logger = logging.getLogger("hipflask.forms.csrf")
 V = TypeVar("V")
 
 #: The settings and their defaults; ``CSRFProtect.init_app`` puts any that
-#: are missing into the app's config, and forms used without ``CSRFProtect``
-#: read the same defaults.
+#: are missing into the app's config (all but ``WTF_CSRF_SECRET_KEY``, which
+#: Flask-WTF leaves out too), and forms used without ``CSRFProtect`` read the
+#: same defaults.
 DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_CHECK_DEFAULT": True,
@@ -194,9 +195,15 @@ class CSRFProtect:
         """Register the check and the ``csrf_token()`` template global on ``app``."""
         app.extensions["csrf"] = self
         for name, value in DEFAULTS.items():
+            if name == "WTF_CSRF_SECRET_KEY":
+                # Unset means the key ring; code that reads the setting with
+                # SECRET_KEY as its fallback, as Flask-WTF's forms do, gets it.
+                continue
             # Copies: the method set and header list must not be shared
             # between apps, where changing one would change the other.
             app.config.setdefault(name, value.copy() if hasattr(value, "copy") else value)
+        # A list or tuple of methods is kept as a set, as Flask-WTF keeps it.
+        app.config["WTF_CSRF_METHODS"] = set(app.config["WTF_CSRF_METHODS"])
         app.jinja_env.globals["csrf_token"] = generate_csrf
         app.jinja_env.globals["csrf_meta_tag"] = csrf_meta_tag
         # In each render's context too, as Flask-WTF puts them: code that
