@@ -105,6 +105,16 @@ def test_extension_outside_the_list_is_refused(client: HipflaskClient) -> None:
     assert errors["avatar"] == ["File does not have an approved extension: png, jpg"]
 
 
+def test_a_single_extension_given_as_a_string_is_one_extension(app: Hipflask) -> None:
+    # FileAllowed("pdf") reached the upload-set branch and was a 500
+    # ('str' object has no attribute 'file_allowed').
+    with app.test_request_context():
+        form = UploadForm(data={"avatar": FileStorage(io.BytesIO(b"1"), "a.PDF")})
+        FileAllowed("pdf")(form, form.avatar)
+        with pytest.raises(StopValidation, match=r"approved extension: txt$"):
+            FileAllowed("txt")(form, form.avatar)
+
+
 def test_double_extension_is_judged_by_the_last_one(client: HipflaskClient) -> None:
     errors = client.post("/upload", data={"avatar": upload("x.png.php")}).get_json()["errors"]
 

@@ -83,8 +83,10 @@ class FileAllowed:
 
     ``upload_set`` is a list of extensions without the dot (``["jpg",
     "png"]``) or an object with a ``file_allowed(storage, filename)`` method
-    (Flask-Uploads' ``UploadSet``). The name is the client's claim: check
-    the content too before trusting the type.
+    (Flask-Uploads' ``UploadSet``). A single string is one extension
+    (``"pdf"``), where Flask-WTF would take each of its letters for one. The
+    name is the client's claim: check the content too before trusting the
+    type.
     """
 
     def __init__(self, upload_set: Any, message: str | None = None) -> None:
@@ -95,8 +97,9 @@ class FileAllowed:
         uploads = [upload for upload in _uploads(field) if _is_upload(upload)]
         for upload in uploads:
             filename = (upload.filename or "").lower()
-            if isinstance(self.upload_set, Iterable) and not isinstance(self.upload_set, str):
-                extensions = [str(ext).lower().lstrip(".") for ext in self.upload_set]
+            if isinstance(self.upload_set, Iterable):
+                given = [self.upload_set] if isinstance(self.upload_set, str) else self.upload_set
+                extensions = [str(ext).lower().lstrip(".") for ext in given]
                 if any(filename.endswith(f".{ext}") for ext in extensions):
                     continue
                 raise StopValidation(
