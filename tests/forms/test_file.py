@@ -115,6 +115,16 @@ def test_a_single_extension_given_as_a_string_is_one_extension(app: Hipflask) ->
             FileAllowed("txt")(form, form.avatar)
 
 
+def test_the_message_names_the_extensions_as_given(app: Hipflask) -> None:
+    # As Flask-WTF words it; the match itself ignores case and a leading dot.
+    with app.test_request_context():
+        form = UploadForm(data={"avatar": FileStorage(io.BytesIO(b"1"), "a.exe")})
+        with pytest.raises(StopValidation, match=r"extension: jpg, JPG, \.png$"):
+            FileAllowed(["jpg", "JPG", ".png"])(form, form.avatar)
+        form.avatar.data.filename = "a.png"
+        FileAllowed(["jpg", "JPG", ".png"])(form, form.avatar)
+
+
 def test_double_extension_is_judged_by_the_last_one(client: HipflaskClient) -> None:
     errors = client.post("/upload", data={"avatar": upload("x.png.php")}).get_json()["errors"]
 

@@ -84,9 +84,10 @@ class FileAllowed:
     ``upload_set`` is a list of extensions without the dot (``["jpg",
     "png"]``) or an object with a ``file_allowed(storage, filename)`` method
     (Flask-Uploads' ``UploadSet``). A single string is one extension
-    (``"pdf"``), where Flask-WTF would take each of its letters for one. The
-    name is the client's claim: check the content too before trusting the
-    type.
+    (``"pdf"``), where Flask-WTF would take each of its letters for one.
+    Extensions match in any case and with a leading dot (``"JPG"``,
+    ``".jpg"``); the message names them as given. The name is the client's
+    claim: check the content too before trusting the type.
     """
 
     def __init__(self, upload_set: Any, message: str | None = None) -> None:
@@ -106,7 +107,7 @@ class FileAllowed:
                     self.message
                     or field.gettext(
                         "File does not have an approved extension: {extensions}"
-                    ).format(extensions=", ".join(extensions))
+                    ).format(extensions=", ".join(str(ext) for ext in given))
                 )
             if not self.upload_set.file_allowed(upload, filename):
                 raise StopValidation(
