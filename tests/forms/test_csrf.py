@@ -473,6 +473,17 @@ def test_validate_csrf_raises_validation_error_with_the_reason(app: Hipflask) ->
         validate_csrf(None)
 
 
+def test_validate_csrf_takes_the_token_as_bytes_too(app: Hipflask) -> None:
+    # As Flask-WTF does (its signer reads bytes); a bytes token was reported
+    # missing. Bytes that are not text are an invalid token.
+    from wtforms import ValidationError
+
+    with app.test_request_context():
+        validate_csrf(generate_csrf().encode())
+        with pytest.raises(ValidationError, match=REASON_INVALID):
+            validate_csrf(b"\xff" + generate_csrf().encode())
+
+
 def test_token_works_with_a_session_kept_outside_the_cookie(app: Hipflask, protocol: str) -> None:
     from hipflask.sessions.base import SecureCookieSession
     from hipflask.sessions.base import SessionInterface

@@ -140,10 +140,14 @@ def validate_csrf(
 
     Parameters left out come from the ``WTF_CSRF_*`` settings. A
     ``ValidationError`` is what WTForms fields raise, so this can be used as
-    a field validator as well as in a view.
+    a field validator as well as in a view. ``data`` may be ``bytes``, as
+    with Flask-WTF.
     """
     if time_limit is None:
         time_limit = setting("WTF_CSRF_TIME_LIMIT")
+    if isinstance(data, bytes):
+        # A token is ASCII; other bytes become text that fails the signature.
+        data = data.decode("ascii", "replace")
     try:
         _tokens.verify_token(
             current_app.config,
