@@ -97,6 +97,17 @@ def test_json_body_that_is_not_an_object_is_a_400(client: HipflaskClient) -> Non
     assert client.post("/", json=["name"]).status_code == 400
 
 
+def test_json_null_body_is_an_empty_submission(client: HipflaskClient) -> None:
+    # As in Flask-WTF: the form is submitted with no fields, and fails
+    # validation instead of the request failing.
+    page_token(client)
+
+    body = client.post("/", data="null", content_type="application/json").text
+
+    assert "The CSRF token is missing." in body
+    assert "This field is required." in body
+
+
 def test_hidden_tag_renders_hidden_fields_only(app: Hipflask) -> None:
     with app.test_request_context():
         form = NameForm(ref="r1")

@@ -3,9 +3,10 @@
 A ``FlaskForm`` needs no ``request.form`` argument: built inside a view, it
 takes its data from the request when the request is a submission (``POST``,
 ``PUT``, ``PATCH``, ``DELETE``), uploaded files included, and from a JSON
-object body. It has a hidden ``csrf_token`` field whose token is tied to the
-session (:mod:`hipflask.security.csrf`), so ``form.validate_on_submit()``
-fails for a forged submission even in an app without ``CSRFProtect``.
+object body (``null`` being a submission without fields). It has a hidden
+``csrf_token`` field whose token is tied to the session
+(:mod:`hipflask.security.csrf`), so ``form.validate_on_submit()`` fails for
+a forged submission even in an app without ``CSRFProtect``.
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ class FlaskForm(Form):
                 return request.form
             if request.is_json:
                 data = request.get_json()
+                if data is None:
+                    # ``null``: a submission without fields, as in Flask-WTF.
+                    return ImmutableMultiDict()
                 if not isinstance(data, dict):
                     raise JSONBadRequest("The JSON body of a form submission must be an object.")
                 return ImmutableMultiDict(data)
