@@ -17,3 +17,14 @@ def test_missing_wtforms_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
 
     with pytest.raises(MissingExtraError, match=r"pip install 'hipflask\[forms\]'"):
         importlib.import_module("hipflask.forms")
+
+
+def test_version_is_the_package_version() -> None:
+    # Flask-WTF exports its release as __version__; code that logs or checks
+    # it keeps working, and reads hipflask's.
+    import hipflask
+    import hipflask.forms
+
+    assert hipflask.forms.__version__ == hipflask.__version__
+    with pytest.raises(AttributeError, match="no attribute 'missing'"):
+        hipflask.forms.missing  # noqa: B018 - the lookup is the test

@@ -27,3 +27,13 @@ __all__ = [
     "RecaptchaField",
     "RecaptchaWidget",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # Flask-WTF names its release; here it is hipflask's, read on use as
+        # the package sets it after importing its modules.
+        import hipflask
+
+        return hipflask.__version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
