@@ -473,6 +473,16 @@ def test_validate_csrf_raises_validation_error_with_the_reason(app: Hipflask) ->
         validate_csrf(None)
 
 
+def test_a_token_without_a_secret_key_is_a_runtime_error(app: Hipflask) -> None:
+    # A server-side session needs no key, so the token is the first to ask.
+    from hipflask.sessions import Session
+
+    app.config.update(SECRET_KEY=None, SESSION_TYPE="memory")
+    Session(app)
+    with app.test_request_context(), pytest.raises(RuntimeError, match="SECRET_KEY"):
+        generate_csrf()
+
+
 def test_validate_csrf_takes_the_token_as_bytes_too(app: Hipflask) -> None:
     # As Flask-WTF does (its signer reads bytes); a bytes token was reported
     # missing. Bytes that are not text are an invalid token.

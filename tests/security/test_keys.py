@@ -28,6 +28,12 @@ def test_missing_secret_key_says_what_to_set() -> None:
         key_ring({"SECRET_KEY": None}, "CSRF tokens")
 
 
+def test_missing_secret_key_is_the_runtime_error_extensions_raise() -> None:
+    # Flask-WTF's generate_csrf raises RuntimeError without a key.
+    with pytest.raises(RuntimeError, match="needs a SECRET_KEY"):
+        key_ring({"SECRET_KEY": None}, "CSRF tokens")
+
+
 def test_fallbacks_given_as_one_string_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="list of old keys"):
         key_ring({"SECRET_KEY": SECRET, "SECRET_KEY_FALLBACKS": OLD}, "tokens")

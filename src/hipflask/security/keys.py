@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 __all__ = ["NoSecretKeyError", "key_ring", "timed_serializer"]
 
 
-class NoSecretKeyError(ConfigurationError):
-    """A signature was needed, but the app has no ``SECRET_KEY``."""
+class NoSecretKeyError(ConfigurationError, RuntimeError):
+    """A signature was needed, but the app has no ``SECRET_KEY``.
+
+    Also a :class:`RuntimeError`, which is what Flask-WTF's ``generate_csrf``
+    raises for it (as Flask does for a session), so code that catches that
+    keeps working.
+    """
 
 
 def key_ring(
