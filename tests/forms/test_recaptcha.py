@@ -65,9 +65,12 @@ def app(app: Hipflask, google: FakeGoogle) -> Hipflask:
 def test_widget_renders_script_and_site_key(client: HipflaskClient) -> None:
     html = client.get("/signup").get_json()["html"]
 
-    assert '<script src="https://www.google.com/recaptcha/api.js" async defer>' in html
-    assert 'class="g-recaptcha"' in html
-    assert 'data-sitekey="site-key"' in html
+    # Flask-WTF's markup to the character, quotes included: tests of ported
+    # apps compare it.
+    assert html == (
+        "\n<script src='https://www.google.com/recaptcha/api.js' async defer></script>\n"
+        '<div class="g-recaptcha" data-sitekey="site-key" id="captcha"></div>\n'
+    )
 
 
 def test_verified_answer_passes_and_the_secret_is_sent(
@@ -179,6 +182,15 @@ def test_widget_settings(app: Hipflask) -> None:
     assert 'class="box"' in html
     assert disabled == "<!-- recaptcha disabled -->"
     assert custom == "<b>own</b>"
+
+
+def test_a_quote_in_the_script_url_cannot_close_the_attribute(app: Hipflask) -> None:
+    app.config["RECAPTCHA_SCRIPT"] = "https://cdn.example/api.js' onload='alert(1)"
+    with app.test_request_context():
+        field = RecaptchaField().bind(FlaskForm(meta={"csrf": False}), "captcha")
+        html = str(field())
+
+    assert "src='https://cdn.example/api.js&#39; onload=&#39;alert(1)'" in html
 
 
 def test_verification_server_must_be_https() -> None:

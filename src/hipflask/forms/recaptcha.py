@@ -150,8 +150,9 @@ class RecaptchaWidget:
         data_attrs = {**(config.get("RECAPTCHA_DATA_ATTRS") or {}), "sitekey": public_key}
         for name, value in data_attrs.items():
             kwargs.setdefault(f"data-{name}", value)
-        # html_params escapes the attribute values it renders.
-        return Markup('\n<script src="{}" async defer{}></script>\n<div {}></div>\n').format(
+        # html_params escapes the attribute values it renders; format escapes
+        # the script's URL, quotes included. The single quotes are Flask-WTF's.
+        return Markup("\n<script src='{}' async defer{}></script>\n<div {}></div>\n").format(
             script,
             nonce_attr,
             Markup(html_params(**kwargs)),  # noqa: S704
