@@ -457,6 +457,21 @@ def test_init_app_leaves_the_settings_as_flask_wtf_does() -> None:
     assert "WTF_CSRF_SECRET_KEY" not in app.config
 
 
+@pytest.mark.parametrize("methods", ["post", ["post"]], ids=["one-string", "lower-case"])
+def test_methods_given_as_one_string_or_in_lower_case_are_still_checked(
+    methods: object, protocol: str
+) -> None:
+    # set("POST") would be its letters and "post" never equals a request's
+    # method: either would turn the check off without a word.
+    app = Hipflask(__name__)
+    app.config.update(SECRET_KEY="k" * 40, WTF_CSRF_METHODS=methods)
+    CSRFProtect(app)
+    app.add_url_rule("/submit", "submit", lambda: "changed", methods=["POST"])
+
+    assert app.config["WTF_CSRF_METHODS"] == {"POST"}
+    assert app.test_client(protocol=protocol).post("/submit").status_code == 400
+
+
 def test_settings_of_two_apps_are_independent() -> None:
     first, second = Hipflask(__name__), Hipflask(__name__)
     CSRFProtect(first)

@@ -172,6 +172,18 @@ def csrf_meta_tag(
     return Markup('<meta name="{}" content="{}">').format(meta_name, token)
 
 
+def _method_set(methods: Any) -> set[str]:
+    """``WTF_CSRF_METHODS`` as a set of upper-case names, as Flask-WTF keeps a list or tuple.
+
+    Flask-WTF's ``set("POST")`` is the set of its letters and a ``"post"``
+    never matches a request's method: either way the check is silently off.
+    Here one string is one method, and the names match in any case.
+    """
+    if isinstance(methods, str):
+        methods = [methods]
+    return {str(method).upper() for method in methods}
+
+
 def _view_location(view: Callable[..., Any]) -> str:
     return f"{view.__module__}.{view.__name__}"
 
@@ -206,8 +218,7 @@ class CSRFProtect:
             # Copies: the method set and header list must not be shared
             # between apps, where changing one would change the other.
             app.config.setdefault(name, value.copy() if hasattr(value, "copy") else value)
-        # A list or tuple of methods is kept as a set, as Flask-WTF keeps it.
-        app.config["WTF_CSRF_METHODS"] = set(app.config["WTF_CSRF_METHODS"])
+        app.config["WTF_CSRF_METHODS"] = _method_set(app.config["WTF_CSRF_METHODS"])
         app.jinja_env.globals["csrf_token"] = generate_csrf
         app.jinja_env.globals["csrf_meta_tag"] = csrf_meta_tag
         # In each render's context too, as Flask-WTF puts them: code that
