@@ -171,6 +171,35 @@ def test_settings_supply_the_defaults(app: Hipflask, client: Any) -> None:
     assert "Access-Control-Allow-Origin" not in client.get("/", headers={"Origin": EVIL}).headers
 
 
+@pytest.mark.parametrize("decorated", [False, True], ids=["cors-app", "cross-origin"])
+def test_a_setting_left_at_none_keeps_the_default(
+    app: Hipflask, client: Any, decorated: bool
+) -> None:
+    # ``CORS_ORIGINS = os.environ.get("CORS_ORIGINS")`` with the variable
+    # unset: Flask-CORS takes None for "not set", as for every CORS_* key.
+    for key in ("CORS_ORIGINS", "CORS_METHODS", "CORS_ALLOW_HEADERS", "CORS_VARY_HEADER"):
+        app.config[key] = None
+    app.config["CORS_ALWAYS_SEND"] = None
+
+    def index() -> str:
+        return "ok"
+
+    if decorated:
+        app.add_url_rule("/", view_func=cross_origin()(index), methods=["GET", "POST"])
+    else:
+        CORS(app)
+        app.add_url_rule("/", view_func=index, methods=["GET", "POST"])
+
+    response = client.get("/", headers={"Origin": ALLOWED})
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert response.headers["Vary"] == "Origin"
+    assert client.get("/").headers["Access-Control-Allow-Origin"] == "*"
+    answered = client.options("/", headers=preflight(ALLOWED, "POST", "X-Token"))
+    assert answered.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "POST" in answered.headers["Access-Control-Allow-Methods"]
+    assert answered.headers["Access-Control-Allow-Headers"] == "X-Token"
+
+
 def test_the_first_request_to_a_decorated_view_may_be_its_preflight(
     app: Hipflask, client: Any
 ) -> None:

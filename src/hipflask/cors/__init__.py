@@ -79,7 +79,17 @@ _SORTED_LISTS = ("Access-Control-Expose-Headers", "Access-Control-Allow-Headers"
 
 
 def _config_options(app: Hipflask) -> dict[str, Any]:
-    return {option: app.config[key] for key, option in _CONFIG.items() if key in app.config}
+    """The app's ``CORS_*`` settings as options; one set to None counts as not set.
+
+    Flask-CORS reads them so: ``CORS_ORIGINS = os.environ.get(...)`` with
+    the variable unset leaves the default, not an empty list of origins.
+    """
+    options = {}
+    for key, option in _CONFIG.items():
+        value = app.config.get(key)
+        if value is not None:
+            options[option] = value
+    return options
 
 
 def _snapshot(settings: dict[str, Any]) -> dict[str, Any]:
