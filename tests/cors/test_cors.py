@@ -387,6 +387,23 @@ def test_header_name_lists_are_sorted(app: Hipflask, client: Any) -> None:
     assert answered.headers["Access-Control-Allow-Headers"] == "X-Bar, X-Foo"
 
 
+def test_a_response_whose_view_set_allow_origin_is_left_as_the_view_made_it(
+    app: Hipflask, client: Any
+) -> None:
+    CORS(app, origins=[ALLOWED], expose_headers=["X-Total"], supports_credentials=True)
+
+    @app.get("/embed")
+    def embed() -> Any:
+        # A view with its own answer for one partner, as Flask-CORS leaves it.
+        return "embed", {"Access-Control-Allow-Origin": "https://partner.example"}
+
+    response = client.get("/embed", headers={"Origin": ALLOWED})
+    assert response.headers.getlist("Access-Control-Allow-Origin") == ["https://partner.example"]
+    assert "Access-Control-Expose-Headers" not in response.headers
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    assert response.headers["Vary"] == "Origin"
+
+
 def test_version_is_the_package_version() -> None:
     # Flask-CORS exports its release as ``__version__``; code that logs or
     # checks it keeps working, and reads hipflask's.

@@ -254,6 +254,10 @@ def _set(response: Response, headers: list[tuple[str, str]]) -> None:
 def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
     if policy.vary_header:
         response.vary.add("Origin")
+    if "Access-Control-Allow-Origin" in response.headers:
+        # The view (or an earlier step) decided whom to share this answer
+        # with; as under Flask-CORS, the policy does not add to or overrule it.
+        return
     if is_preflight(req.method, req.headers):
         if req.routing_exception is None:
             # Whoever answered it on a route (the gate, a view that lists
