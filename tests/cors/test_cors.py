@@ -230,6 +230,22 @@ def test_a_plain_options_request_gets_the_allowed_methods(app: Hipflask, client:
     assert "Access-Control-Allow-Methods" not in response.headers
 
 
+def test_a_plain_options_request_from_an_origin_is_no_preflight(app: Hipflask, client: Any) -> None:
+    @app.get("/widget")
+    @cross_origin(origins=[ALLOWED], max_age=60, expose_headers=["X-Total"])
+    def widget() -> str:
+        return "widget"
+
+    # No Access-Control-Request-Method: an actual OPTIONS request, answered
+    # as Flask-CORS answers one, with an actual response's headers.
+    response = client.options("/widget", headers={"Origin": ALLOWED})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert response.headers["Access-Control-Expose-Headers"] == "X-Total"
+    assert "Access-Control-Allow-Methods" not in response.headers
+    assert "Access-Control-Max-Age" not in response.headers
+
+
 def test_init_app_later_and_vary_header_off(app: Hipflask, client: Any) -> None:
     cors = CORS(resources=r"/api/*", vary_header=False)
     cors.init_app(app)
