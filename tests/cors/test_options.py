@@ -363,3 +363,10 @@ def test_app_wide_automatic_options_false_still_answers_preflights_on_routes(
         refused = client.options(path, headers=preflight(EVIL))
         assert "access-control-allow-origin" not in cors_headers(refused)
         assert "access-control-allow-methods" not in cors_headers(refused)
+
+
+def test_a_star_resource_covers_every_path(app: Hipflask, client: Any) -> None:
+    # Flask-CORS takes the resource "*" for every path, as "origins" takes "*".
+    CORS(app, resources={"*": {"origins": [ALLOWED]}})
+    routes(app)
+    assert client.get("/x", headers={"Origin": ALLOWED}).headers["Access-Control-Allow-Origin"]

@@ -142,6 +142,7 @@ def test_resources_may_be_a_list_a_compiled_regex_or_an_anchored_pattern() -> No
     assert anchored[0].matches("/c")
     assert not anchored[0].matches("/c/d")
     assert parse_resources(None, {})[0].matches("/anything")
+    assert parse_resources({"*": {}}, {})[0].matches("/any/path")
 
 
 def test_unknown_options_are_refused_with_the_list_of_options() -> None:

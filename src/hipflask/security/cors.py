@@ -338,6 +338,9 @@ def _path_pattern(path: object) -> re.Pattern[str]:
         raise CorsConfigurationError(
             f"CORS resources entries must be path regexes (strings), not {path!r}."
         )
+    if path == "*":
+        # Flask-CORS's spelling of every path, as "*" is every origin.
+        path = ".*"
     # Flask-CORS treats "/api/*" as a regex where '*' follows a bare slash.
     text = path.replace("/*", "/.*") if "/*" in path and ".*" not in path else path
     try:
