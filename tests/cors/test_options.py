@@ -365,8 +365,64 @@ def test_app_wide_automatic_options_false_still_answers_preflights_on_routes(
         assert "access-control-allow-methods" not in cors_headers(refused)
 
 
+PARTNER = "https://partner.example"
+
+
+def test_a_literal_resource_path_wins_over_a_pattern_that_also_matches(
+    app: Hipflask, client: Any
+) -> None:
+    # Flask-CORS tries literal paths first, then patterns with more
+    # slashes, then longer ones; "/api/me" is no shorter than "/api/*".
+    CORS(
+        app,
+        resources={
+            r"/api/*": {"origins": [ALLOWED]},
+            "/api/me": {"origins": [PARTNER]},
+            r"/a/b/c/*": {"origins": [ALLOWED]},
+            r"/a/.*-export": {"origins": [PARTNER]},
+        },
+    )
+
+    @app.get("/api/me")
+    def me() -> str:
+        return "me"
+
+    @app.get("/a/b/c/x-export")
+    def export() -> str:
+        return "export"
+
+    me_response = client.get("/api/me", headers={"Origin": PARTNER})
+    assert me_response.headers["Access-Control-Allow-Origin"] == PARTNER
+    mine = client.get("/api/me", headers={"Origin": ALLOWED})
+    assert "Access-Control-Allow-Origin" not in mine.headers
+    deeper = client.get("/a/b/c/x-export", headers={"Origin": ALLOWED})
+    assert deeper.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
 def test_a_star_resource_covers_every_path(app: Hipflask, client: Any) -> None:
     # Flask-CORS takes the resource "*" for every path, as "origins" takes "*".
     CORS(app, resources={"*": {"origins": [ALLOWED]}})
     routes(app)
     assert client.get("/x", headers={"Origin": ALLOWED}).headers["Access-Control-Allow-Origin"]
+
+
+def test_a_resource_path_without_regex_characters_is_taken_literally(
+    app: Hipflask, client: Any
+) -> None:
+    CORS(app, resources={"/feed.json": {"origins": [ALLOWED]}})
+
+    @app.get("/feed.json")
+    def feed() -> str:
+        return "[]"
+
+    @app.get("/feed-json")
+    def lookalike() -> str:
+        return "[]"
+
+    assert client.get("/feed.json", headers={"Origin": ALLOWED}).headers[
+        "Access-Control-Allow-Origin"
+    ]
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.get("/feed-json", headers={"Origin": ALLOWED}).headers
+    )

@@ -94,6 +94,16 @@ def test_resources_try_longer_patterns_first_and_match_whole_paths() -> None:
     assert not resources[1].matches("/other/api/x")
 
 
+def test_literal_paths_are_exact_and_tried_before_patterns() -> None:
+    resources = parse_resources(
+        {r"/api/*": {"origins": "*"}, "/api/me": {"origins": ["https://a.example"]}}, {}
+    )
+    assert not resources[0].policy.any_origin
+    assert resources[0].matches("/api/me")
+    assert not resources[0].matches("/api/mex")
+    assert not parse_resources("/feed.json", {})[0].matches("/feed-json")
+
+
 def test_max_age_takes_a_timedelta_and_a_malformed_header_request_is_dropped() -> None:
     from datetime import timedelta
 

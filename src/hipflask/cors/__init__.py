@@ -147,17 +147,18 @@ class _Registry:
         app.gate.add_finisher("cors.headers", self.finish, order=ORDER_CORS_HEADERS)
 
     def add(self, resources: tuple[CorsResource, ...], blueprint: str | None = None) -> None:
-        """Add resources; a blueprint's before the app's, longer patterns first.
+        """Add resources; a blueprint's before the app's, each in Flask-CORS's order.
 
         Under Flask-CORS a blueprint's hook runs before the app's and the
         app's then leaves the response alone, so the blueprint's options win
-        on its routes; within each group, ``/api/v1/*`` wins over ``/api/*``.
+        on its routes; within each group, literal paths win over patterns,
+        and ``/api/v1/*`` wins over ``/api/*``.
         """
         added = tuple((resource, blueprint) for resource in resources)
         self.resources = tuple(
             sorted(
                 (*self.resources, *added),
-                key=lambda scoped: (scoped[1] is None, -len(scoped[0].pattern.pattern)),
+                key=lambda scoped: (scoped[1] is None, scoped[0].rank),
             )
         )
 

@@ -319,12 +319,21 @@ def _max_age(value: Any) -> str | None:
     return str(value)
 
 
+#: Flask-CORS's sign that a resource path is a regex; a path without any of
+#: these characters (``/feed.json``) is compared exactly as written.
+_PATH_REGEX_HINT = re.compile(r"[*\\?$^\[\]()]")
+
+
 @dataclass(frozen=True)
 class CorsResource:
-    """A path pattern and the policy for the URLs it matches."""
+    """A path pattern and the policy for the URLs it matches.
+
+    ``rank`` orders the resources that may match one path, lowest first.
+    """
 
     pattern: re.Pattern[str]
     policy: CorsPolicy
+    rank: tuple[int, int, int, int] = (1, 1, 0, 0)
 
     def matches(self, path: str) -> bool:
         """Whether this resource's pattern covers ``path``."""
@@ -341,6 +350,8 @@ def _path_pattern(path: object) -> re.Pattern[str]:
     if path == "*":
         # Flask-CORS's spelling of every path, as "*" is every origin.
         path = ".*"
+    if _PATH_REGEX_HINT.search(path) is None:
+        return re.compile(f"{re.escape(path)}\\Z")
     # Flask-CORS treats "/api/*" as a regex where '*' follows a bare slash.
     text = path.replace("/*", "/.*") if "/*" in path and ".*" not in path else path
     try:
@@ -351,12 +362,26 @@ def _path_pattern(path: object) -> re.Pattern[str]:
         ) from exc
 
 
+def _path_rank(pattern: re.Pattern[str], path: str | re.Pattern[str]) -> tuple[int, int, int, int]:
+    """Where a resource is tried, in Flask-CORS's order.
+
+    Literal paths come first, then compiled regexes, then regexes written as
+    strings; within each, more slashes first, then longer: ``/api/me`` wins
+    over ``/api/*``, and ``/api/v1/*`` over ``/api/*``.
+    """
+    if isinstance(path, re.Pattern):
+        return (1, 0, -path.pattern.count("/"), -len(path.pattern))
+    text = ".*" if path == "*" else path
+    kind = (1, 1) if _PATH_REGEX_HINT.search(text) else (0, 0)
+    return (*kind, -text.count("/"), -len(text))
+
+
 def parse_resources(resources: Any, defaults: Mapping[str, Any]) -> tuple[CorsResource, ...]:
     """Turn Flask-CORS's ``resources`` argument into ordered resources.
 
     ``resources`` is a path regex, a list of them, or a dict of path regex ->
-    per-resource options overriding ``defaults``. Longer patterns are tried
-    first, as in Flask-CORS, so ``/api/v1/*`` wins over ``/api/*``.
+    per-resource options overriding ``defaults``. They are tried in
+    Flask-CORS's order (:func:`_path_rank`).
     """
     if resources is None:
         resources = r"/*"
@@ -377,13 +402,11 @@ def parse_resources(resources: Any, defaults: Mapping[str, Any]) -> tuple[CorsRe
             f"CORS resources must be a path regex, a list or a dict, not {resources!r}."
         )
 
-    def length(item: tuple[Any, Mapping[str, Any]]) -> int:
-        path = item[0]
-        return len(path.pattern if isinstance(path, re.Pattern) else str(path))
-
     built = []
-    for path, options in sorted(items, key=length, reverse=True):
+    for path, options in items:
+        pattern = _path_pattern(path)
         merged = {k: v for k, v in defaults.items() if k not in ("resources",)}
         merged.update(options)
-        built.append(CorsResource(_path_pattern(path), CorsPolicy.from_options(**merged)))
-    return tuple(built)
+        policy = CorsPolicy.from_options(**merged)
+        built.append(CorsResource(pattern, policy, _path_rank(pattern, path)))
+    return tuple(sorted(built, key=lambda resource: resource.rank))
