@@ -406,6 +406,30 @@ def test_a_star_resource_covers_every_path(app: Hipflask, client: Any) -> None:
     assert client.get("/x", headers={"Origin": ALLOWED}).headers["Access-Control-Allow-Origin"]
 
 
+def test_a_slash_star_resource_covers_the_path_itself_but_no_longer_names(
+    app: Hipflask, client: Any
+) -> None:
+    CORS(app, resources={r"/graphql/*": {"origins": [ALLOWED]}})
+
+    @app.post("/graphql")
+    def graphql() -> str:
+        return "{}"
+
+    @app.post("/graphql/batch")
+    def batch() -> str:
+        return "[]"
+
+    @app.post("/graphqlx")
+    def other() -> str:
+        return "other"
+
+    for path in ("/graphql", "/graphql/batch"):
+        response = client.post(path, headers=CROSS_SITE)
+        assert response.status_code == 200
+        assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert client.post("/graphqlx", headers=CROSS_SITE).status_code == 403
+
+
 def test_a_resource_path_without_regex_characters_is_taken_literally(
     app: Hipflask, client: Any
 ) -> None:

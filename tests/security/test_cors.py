@@ -147,7 +147,13 @@ def test_malformed_resources_are_refused(resources: object, message: str) -> Non
 
 def test_resources_may_be_a_list_a_compiled_regex_or_an_anchored_pattern() -> None:
     listed = parse_resources(["/a/*", re.compile(r"/b/\d+")], {"origins": "https://x.example"})
-    assert {resource.pattern.pattern for resource in listed} == {r"(?:/a/.*)\Z", r"/b/\d+"}
+    assert {resource.pattern.pattern for resource in listed} == {r"(?:/a(?:/.*)?)\Z", r"/b/\d+"}
+    below_a = next(resource for resource in listed if resource.matches("/a/x"))
+    assert below_a.matches("/a")
+    assert not below_a.matches("/ab")
+    inner = parse_resources(r"/a/*/items", {})[0]
+    assert inner.matches("/a/1/items")
+    assert not inner.matches("/a/1/other")
     anchored = parse_resources(r"^/c$", {})
     assert anchored[0].matches("/c")
     assert not anchored[0].matches("/c/d")

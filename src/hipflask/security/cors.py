@@ -352,8 +352,14 @@ def _path_pattern(path: object) -> re.Pattern[str]:
         path = ".*"
     if _PATH_REGEX_HINT.search(path) is None:
         return re.compile(f"{re.escape(path)}\\Z")
-    # Flask-CORS treats "/api/*" as a regex where '*' follows a bare slash.
-    text = path.replace("/*", "/.*") if "/*" in path and ".*" not in path else path
+    text = path
+    if "/*" in text and ".*" not in text:
+        # Flask-CORS matches "/api/*" as a regex prefix: /api, /api/x, and
+        # /apiary too. Here a final "/*" covers the path itself and what is
+        # below it, but no longer names; an inner one is any one level.
+        below = text.endswith("/*")
+        text = text.removesuffix("/*") if below else text
+        text = text.replace("/*", "/.*") + ("(?:/.*)?" if below else "")
     try:
         return re.compile(f"(?:{text})\\Z" if not text.endswith("$") else text)
     except re.error as exc:
