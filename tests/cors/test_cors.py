@@ -420,6 +420,23 @@ def test_a_response_whose_view_set_allow_origin_is_left_as_the_view_made_it(
     assert response.headers["Vary"] == "Origin"
 
 
+def test_a_positional_origin_limits_cross_origin_to_it(app: Hipflask, client: Any) -> None:
+    # Flask-CORS ignores the argument and allows every origin; the author
+    # named one, so only that one is allowed here.
+    @app.get("/widget")
+    @cross_origin(ALLOWED)
+    def widget() -> str:
+        abort(400)
+
+    allowed = client.get("/widget", headers={"Origin": ALLOWED})
+    # The error page carries the headers, so the partner's script can read it.
+    assert allowed.status_code == 400
+    assert allowed.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert (
+        "Access-Control-Allow-Origin" not in client.get("/widget", headers={"Origin": EVIL}).headers
+    )
+
+
 def test_version_is_the_package_version() -> None:
     # Flask-CORS exports its release as ``__version__``; code that logs or
     # checks it keeps working, and reads hipflask's.
