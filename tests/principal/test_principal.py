@@ -8,6 +8,7 @@ from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import g
 from hipflask import redirect
+from hipflask import request
 from hipflask.principal import AnonymousIdentity
 from hipflask.principal import Identity
 from hipflask.principal import Permission
@@ -18,6 +19,8 @@ from hipflask.principal import UserNeed
 from hipflask.principal import get_identity
 from hipflask.principal import identity_changed
 from hipflask.principal import identity_loaded
+from hipflask.principal import session_identity_loader
+from hipflask.principal import session_identity_saver
 from hipflask.principal.principal import add_identity_provider
 
 USERS = {"1": ["admin"], "2": ["editor"]}
@@ -173,6 +176,45 @@ def test_init_app_twice_registers_the_session_loader_once() -> None:
         principal.init_app(app)
     assert len(principal.identity_loaders) == 1
     assert len(principal.identity_savers) == 1
+
+
+def test_init_app_puts_the_session_ahead_of_loaders_registered_before_it(
+    protocol: str,
+) -> None:
+    # Flask-Principal adds the session loader (and saver) in front at
+    # init_app: a loader registered before it is asked only when the
+    # session holds no identity; one registered after it is asked first.
+    principal = Principal()
+    saved: list[str] = []
+
+    @principal.identity_loader
+    def from_header() -> Identity | None:
+        name = request.headers.get("X-User")
+        return Identity(name, "header") if name else None
+
+    @principal.identity_saver
+    def note(identity: Identity) -> None:
+        saved.append(f"note:{identity.id}")
+
+    app = Hipflask("late_init")
+    app.config["SECRET_KEY"] = "x" * 40
+    principal.init_app(app)
+    assert list(principal.identity_loaders) == [session_identity_loader, from_header]
+    assert list(principal.identity_savers) == [session_identity_saver, note]
+
+    @app.post("/login/<name>")
+    def login(name: str) -> str:
+        identity_changed.send(app, identity=Identity(name, "form"))
+        return "in"
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return f"{g.identity.id}:{g.identity.auth_type}"
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/whoami", headers={"X-User": "eve"}).text == "eve:header"
+    client.post("/login/alice")
+    assert client.get("/whoami", headers={"X-User": "eve"}).text == "alice:form"
 
 
 def test_an_app_handler_for_permission_denied_registered_first_is_kept(

@@ -1,9 +1,12 @@
 """``Principal``: loading the request's identity, and the two signals.
 
-Before every request the identity is loaded: first by the app's own
-``identity_loader`` functions (the last registered first), then from the
-user logged in with :mod:`hipflask.login` when that is in use, then from
-the session (``use_sessions``). Whoever is found is announced with
+Before every request the identity is loaded by the ``identity_loader``
+functions, the last registered first. With ``use_sessions`` the session's
+loader is registered by ``init_app``, as in Flask-Principal: loaders
+registered after it are asked before the session, loaders registered
+before it only when the session holds no identity. The user logged in with
+:mod:`hipflask.login`, when that is in use, is asked just before the
+session (or last, without one). Whoever is found is announced with
 ``identity_loaded``, whose receivers add the needs the identity provides.
 Nobody found means :class:`AnonymousIdentity`.
 
@@ -142,10 +145,13 @@ class Principal:
         if not any(cls in app_handlers for cls in PermissionDenied.__mro__):
             app.register_error_handler(PermissionDenied, _forbidden)
         if self.use_sessions:
+            # In front, as Flask-Principal registers them: the session is
+            # asked before loaders registered ahead of init_app, and after
+            # those registered later (each goes in front in turn).
             if session_identity_loader not in self.identity_loaders:
-                self.identity_loaders.append(session_identity_loader)
+                self.identity_loaders.appendleft(session_identity_loader)
             if session_identity_saver not in self.identity_savers:
-                self.identity_savers.append(session_identity_saver)
+                self.identity_savers.appendleft(session_identity_saver)
 
     def set_identity(self, identity: Identity) -> None:
         """Use ``identity`` for this request, announce it and save it."""
