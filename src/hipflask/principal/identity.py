@@ -51,8 +51,10 @@ class Identity:
         return permission.allows(self)
 
     def __repr__(self) -> str:
+        # Flask-Principal's form (values quoted as str() gives them), so
+        # logs and doctests read as they did.
         return (
-            f"<{type(self).__name__} id={self.id!r} auth_type={self.auth_type!r}"
+            f'<{type(self).__name__} id="{self.id}" auth_type="{self.auth_type}"'
             f" provides={self.provides!r}>"
         )
 
