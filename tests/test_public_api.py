@@ -710,6 +710,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "identity_loaded",
         "session_identity_loader",
         "session_identity_saver",
+        "__version__",
     ],
     "hipflask.jwt": [
         "JWTManager",

@@ -39,3 +39,12 @@ def test_anonymous_identity_has_no_id_and_no_needs() -> None:
     assert anonymous.id is None
     assert anonymous.provides == set()
     assert anonymous.can(Permission())
+
+
+def test_version_is_the_package_version() -> None:
+    # Flask-Principal exports its release as ``__version__``; code that logs
+    # or checks it keeps working, and reads hipflask's.
+    import hipflask
+    import hipflask.principal
+
+    assert hipflask.principal.__version__ == hipflask.__version__

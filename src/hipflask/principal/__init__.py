@@ -29,3 +29,13 @@ from .principal import identity_loaded as identity_loaded
 from .principal import session_identity_loader as session_identity_loader
 from .principal import session_identity_saver as session_identity_saver
 from .principal import signals as signals
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # Flask-Principal names its release; here it is hipflask's, read on
+        # use as the package sets it after importing its modules.
+        import hipflask
+
+        return hipflask.__version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
