@@ -258,6 +258,34 @@ def test_an_app_handler_for_a_base_class_registered_first_is_kept(
     assert (response.status_code, response.text) == (418, "app handler: PermissionDenied")
 
 
+@pytest.mark.parametrize("base", [RuntimeError, Exception], ids=["runtime-error", "exception"])
+@pytest.mark.parametrize("async_handler", [False, True], ids=["sync-handler", "async-handler"])
+def test_an_app_handler_for_a_base_class_registered_later_gets_the_refusal(
+    app: Hipflask, client: Any, base: type[Exception], async_handler: bool
+) -> None:
+    # The usual order: extensions first, then the app's catch-all page. As
+    # in Flask, that handler answers the refusal and is given the
+    # PermissionDenied itself, not a stand-in 403.
+    Principal(app)
+
+    def any_error(error: Exception) -> Any:
+        return f"app handler: {type(error).__name__}", 418
+
+    async def async_any_error(error: Exception) -> Any:
+        return any_error(error)
+
+    app.register_error_handler(base, async_any_error if async_handler else any_error)
+    app.register_error_handler(403, lambda error: ("403 page", 403))
+
+    @app.get("/admin")
+    @Permission(RoleNeed("admin")).require()
+    def admin() -> str:
+        return "admin area"
+
+    response = client.get("/admin")
+    assert (response.status_code, response.text) == (418, "app handler: PermissionDenied")
+
+
 def test_without_an_app_handler_permission_denied_is_a_403(app: Hipflask, client: Any) -> None:
     Principal(app)
 

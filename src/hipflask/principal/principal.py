@@ -205,9 +205,20 @@ class Principal:
 def _forbidden(error: PermissionDenied) -> Any:
     """Answer a refusal as the app answers a 403: its own 403 page, if it has one.
 
+    An app handler for a class ``PermissionDenied`` derives from
+    (``RuntimeError``, a catch-all ``Exception`` page), registered after
+    ``Principal(app)``, answers it first and is given the refusal itself, as
+    in Flask, where nothing stands in its way (registered before, it is kept
+    and this is not registered). A blueprint's handler for those classes
+    has already been found before this one. Otherwise
     ``handle_http_exception`` finds the app's or the view's blueprint's
     handler for 403 (sync or async); with none, the stock 403 page.
     """
+    app_handlers = current_app.error_handler_spec.get(None, {}).get(None, {})
+    for cls in type(error).__mro__:
+        handler = None if issubclass(cls, PermissionDenied) else app_handlers.get(cls)
+        if handler is not None:
+            return handler(error)
     return current_app.handle_http_exception(Forbidden())
 
 
