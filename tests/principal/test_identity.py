@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from hipflask.principal import ActionNeed
 from hipflask.principal import AnonymousIdentity
 from hipflask.principal import Identity
@@ -48,3 +50,5 @@ def test_version_is_the_package_version() -> None:
     import hipflask.principal
 
     assert hipflask.principal.__version__ == hipflask.__version__
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        hipflask.principal.nothing  # noqa: B018
