@@ -175,7 +175,7 @@ def test_response_headers_carry_credentials_and_exposed_headers() -> None:
     assert dict(policy.response_headers("https://a.example")) == {
         "Access-Control-Allow-Origin": "https://a.example",
         "Access-Control-Allow-Credentials": "true",
-        "Access-Control-Expose-Headers": "X-Total, X-Page",
+        "Access-Control-Expose-Headers": "X-Page, X-Total",
     }
     assert policy.response_headers("https://b.example") == []
     assert policy.preflight_headers("https://b.example", "GET", None) == []

@@ -73,9 +73,9 @@ _CONFIG = {
     "CORS_ALLOW_PRIVATE_NETWORK": "allow_private_network",
     "CORS_RESOURCES": "resources",
 }
-# Response headers whose value is a list of names: sent sorted, as Flask-CORS
-# sends them, so equal answers are byte-equal (caches, tests, diffs).
-_SORTED_LISTS = ("Access-Control-Expose-Headers", "Access-Control-Allow-Headers")
+# The request headers a preflight may send, echoed back: sorted, as
+# Flask-CORS sends them, so equal answers are byte-equal (caches, tests, diffs).
+_SORTED_LISTS = ("Access-Control-Allow-Headers",)
 
 
 def _config_options(app: Hipflask) -> dict[str, Any]:

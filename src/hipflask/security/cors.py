@@ -144,6 +144,10 @@ def _matches(value: str, patterns: tuple[str | re.Pattern[str], ...]) -> bool:
 
 
 def _header_list(value: Any, setting: str) -> str | None:
+    """A list of names as a header value: sorted, or a string as it is written.
+
+    Flask-CORS sends them so; either way each name must be a token.
+    """
     names = [str(name).strip() for name in _as_list(value, setting, split=True)]
     for name in names:
         if _TOKEN.match(name) is None:
@@ -151,7 +155,9 @@ def _header_list(value: Any, setting: str) -> str | None:
                 f"CORS {setting} has {name!r}, which is not a header name (a CR or LF"
                 " would inject headers of its own)."
             )
-    return ", ".join(names) if names else None
+    if not names:
+        return None
+    return value.strip() if isinstance(value, str) else ", ".join(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -207,15 +213,14 @@ class CorsPolicy:
         allow, any_header = _patterns(
             options.get("allow_headers", "*"), "allow_headers", split=True
         )
-        methods = [
-            str(m).strip().upper()
-            for m in _as_list(options.get("methods", DEFAULT_METHODS), "methods", split=True)
-        ]
-        _header_list(methods, "methods")  # each a token: it is echoed in a header
+        methods_option = options.get("methods", DEFAULT_METHODS)
+        methods = [str(m).strip().upper() for m in _as_list(methods_option, "methods", split=True)]
+        # Each a token, as it is echoed in a header; a string is sent as written.
+        rendered_methods = _header_list(methods_option, "methods") or ""
         return cls(
             origins=origins,
             any_origin=any_origin,
-            methods=", ".join(sorted(set(methods))),
+            methods=rendered_methods.upper(),
             method_set=frozenset(methods),
             allow_headers=allow,
             any_header=any_header,
