@@ -102,6 +102,8 @@ def test_literal_paths_are_exact_and_tried_before_patterns() -> None:
     assert resources[0].matches("/api/me")
     assert not resources[0].matches("/api/mex")
     assert not parse_resources("/feed.json", {})[0].matches("/feed-json")
+    # Resource keys are regular expressions, as Flask-CORS documents them.
+    assert parse_resources(r"/api/.+", {})[0].matches("/api/x")
 
 
 def test_max_age_takes_a_timedelta_and_a_malformed_header_request_is_dropped() -> None:

@@ -324,11 +324,6 @@ def _max_age(value: Any) -> str | None:
     return str(value)
 
 
-#: Flask-CORS's sign that a resource path is a regex; a path without any of
-#: these characters (``/feed.json``) is compared exactly as written.
-_PATH_REGEX_HINT = re.compile(r"[*\\?$^\[\]()]")
-
-
 @dataclass(frozen=True)
 class CorsResource:
     """A path pattern and the policy for the URLs it matches.
@@ -355,7 +350,9 @@ def _path_pattern(path: object) -> re.Pattern[str]:
     if path == "*":
         # Flask-CORS's spelling of every path, as "*" is every origin.
         path = ".*"
-    if _PATH_REGEX_HINT.search(path) is None:
+    if _REGEX_HINT.search(path) is None:
+        # No regex characters (a dot is no sign: it is in file names), so
+        # "/feed.json" is that path, as Flask-CORS compares it.
         return re.compile(f"{re.escape(path)}\\Z")
     text = path
     if "/*" in text and ".*" not in text:
@@ -383,7 +380,7 @@ def _path_rank(pattern: re.Pattern[str], path: str | re.Pattern[str]) -> tuple[i
     if isinstance(path, re.Pattern):
         return (1, 0, -path.pattern.count("/"), -len(path.pattern))
     text = ".*" if path == "*" else path
-    kind = (1, 1) if _PATH_REGEX_HINT.search(text) else (0, 0)
+    kind = (1, 1) if _REGEX_HINT.search(text) else (0, 0)
     return (*kind, -text.count("/"), -len(text))
 
 
