@@ -106,6 +106,13 @@ def test_literal_paths_are_exact_and_tried_before_patterns() -> None:
     assert parse_resources(r"/api/.+", {})[0].matches("/api/x")
 
 
+@pytest.mark.parametrize("setting", ["methods", "expose_headers"])
+def test_a_string_of_names_sent_as_written_must_not_break_the_header(setting: str) -> None:
+    assert CorsPolicy.from_options(methods="post,get").methods == "POST,GET"
+    with pytest.raises(ConfigurationError, match="not a header name"):
+        CorsPolicy.from_options(**{setting: "GET\r\n,POST"})
+
+
 def test_max_age_takes_a_timedelta_and_a_malformed_header_request_is_dropped() -> None:
     from datetime import timedelta
 

@@ -149,6 +149,10 @@ def _header_list(value: Any, setting: str) -> str | None:
     Flask-CORS sends them so; either way each name must be a token.
     """
     names = [str(name).strip() for name in _as_list(value, setting, split=True)]
+    if isinstance(value, str) and not value.strip().isprintable():
+        # The string itself is sent: a CR or LF between its names would end
+        # the header there, whatever the names are.
+        names.append(value)
     for name in names:
         if _TOKEN.match(name) is None:
             raise CorsConfigurationError(
@@ -370,7 +374,7 @@ def _path_pattern(path: object) -> re.Pattern[str]:
         ) from exc
 
 
-def _path_rank(pattern: re.Pattern[str], path: str | re.Pattern[str]) -> tuple[int, int, int, int]:
+def _path_rank(path: str | re.Pattern[str]) -> tuple[int, int, int, int]:
     """Where a resource is tried, in Flask-CORS's order.
 
     Literal paths come first, then compiled regexes, then regexes written as
@@ -416,5 +420,5 @@ def parse_resources(resources: Any, defaults: Mapping[str, Any]) -> tuple[CorsRe
         merged = {k: v for k, v in defaults.items() if k not in ("resources",)}
         merged.update(options)
         policy = CorsPolicy.from_options(**merged)
-        built.append(CorsResource(pattern, policy, _path_rank(pattern, path)))
+        built.append(CorsResource(pattern, policy, _path_rank(path)))
     return tuple(sorted(built, key=lambda resource: resource.rank))
