@@ -131,6 +131,28 @@ def test_http_errors_are_json_for_json_clients(
     assert response.get_json()["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("description", "sent"),
+    [
+        ({"field": "required"}, {"field": "required"}),
+        (ValueError("not an int"), "not an int"),
+    ],
+    ids=["json-value", "other-object"],
+)
+def test_a_json_client_gets_any_description_of_an_abort(
+    app: Hipflask, client: HipflaskClient, description: object, sent: object
+) -> None:
+    # abort(403, permission): Flask puts str(description) in its page; an
+    # object JSON cannot hold is sent as that text, not turned into a 500.
+    @app.get("/refused")
+    def refused() -> str:
+        abort(403, description)
+
+    response = client.get("/refused", headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.get_json()["description"] == sent
+
+
 def test_json_error_keeps_the_errors_headers(client: HipflaskClient) -> None:
     response = client.put("/boom", headers={"Accept": "application/json"})
 

@@ -140,3 +140,11 @@ def test_identity_changed_sets_the_identity_for_the_request(principal_app: Hipfl
         return str(admin.can())
 
     assert principal_app.test_client().get("/become").text == "True"
+
+
+def test_a_refusal_with_http_exception_is_a_403_for_a_json_client(client: Any) -> None:
+    # abort(403, permission) carries the permission as its description, as
+    # Flask-Principal's does; a JSON client gets it as text, not a 500.
+    response = client.get("/admin", headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.get_json()["description"].startswith("<Permission needs=")

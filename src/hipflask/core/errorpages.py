@@ -141,7 +141,15 @@ def error_page(
 def http_error_json(exc: HTTPException, response_class: type[Response], json: Any) -> Response:
     """An HTTP error as a small JSON object, with the error's own headers (``Allow``…)."""
     body = {"code": exc.code, "name": exc.name, "description": exc.description}
-    response = error_page(response_class, json.dumps(body), exc.code, mimetype=_JSON)
+    try:
+        text = json.dumps(body)
+    except (TypeError, ValueError):
+        # abort(403, permission), as Flask-Principal aborts: a description
+        # JSON cannot hold is sent as its text, as Flask's HTML page shows
+        # it, rather than failing the error page with a 500.
+        body["description"] = str(exc.description)
+        text = json.dumps(body)
+    response = error_page(response_class, text, exc.code, mimetype=_JSON)
     for name, value in exc.get_headers():
         if name.lower() != "content-type":
             response.headers.add(name, value)
