@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import jwt as pyjwt
@@ -218,3 +220,27 @@ def test_an_empty_header_name_is_a_setup_error_not_a_401(protocol: str) -> None:
     with pytest.raises(RuntimeError, match="JWT_HEADER_NAME") as caught:
         client.get("/protected")
     assert isinstance(caught.value, ConfigurationError)
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_an_unknown_location_given_to_the_decorator_names_the_decorator(protocol: str) -> None:
+    app = build_app()
+
+    @app.get("/misplaced")
+    @jwt_required(locations=["header"])
+    def misplaced() -> str:
+        return "never"
+
+    with pytest.raises(RuntimeError, match=r"jwt_required\(locations=\.\.\.\) has \['header'\]"):
+        app.test_client(protocol=protocol).get("/misplaced")
+
+
+def test_the_typing_submodule_is_an_attribute_of_the_package() -> None:
+    # As flask_jwt_extended.typing is after a bare ``import flask_jwt_extended``;
+    # in a fresh interpreter, as this one may have imported it already.
+    code = "import hipflask.jwt; print(hipflask.jwt.typing.ExpiresDelta, hipflask.jwt.typing.Fresh)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "timedelta" in done.stdout

@@ -13,6 +13,9 @@ from .._extras import require
 
 require("jwt", extra="jwt")
 
+# A submodule, reachable as an attribute after ``import hipflask.jwt`` as
+# ``flask_jwt_extended.typing`` is.
+from . import typing as typing  # noqa: E402
 from .exceptions import CSRFError as CSRFError  # noqa: E402
 from .exceptions import ExpiredSignatureError as ExpiredSignatureError  # noqa: E402
 from .exceptions import FreshTokenRequired as FreshTokenRequired  # noqa: E402

@@ -115,14 +115,18 @@ def seconds(value: Any, name: str) -> float | None:
     )
 
 
-def token_locations(value: Any) -> tuple[str, ...]:
-    """Validate ``JWT_TOKEN_LOCATION`` (a name or a list of names)."""
+def token_locations(value: Any, source: str = "JWT_TOKEN_LOCATION") -> tuple[str, ...]:
+    """Validate ``JWT_TOKEN_LOCATION`` (a name or a list of names).
+
+    ``source`` names where the value came from in the error: the setting, or
+    a view's ``jwt_required(locations=...)``.
+    """
     names: Iterable[Any] = (value,) if isinstance(value, str) else value
     locations = tuple(names)
     unknown = [item for item in locations if item not in _LOCATIONS]
     if unknown or not locations:
         raise JWTSetupError(
-            f"JWT_TOKEN_LOCATION has {unknown or 'nothing'}; use any of"
+            f"{source} has {unknown or 'nothing'}; use any of"
             " 'headers', 'cookies', 'query_string' and 'json'."
         )
     return locations

@@ -129,7 +129,10 @@ def find_token(
         (...)`` around each location's own message.
     :raises InvalidHeaderError: a location had something that is not a token.
     """
-    names = token_locations(locations or setting(config, "JWT_TOKEN_LOCATION"))
+    if locations:
+        names = token_locations(locations, "jwt_required(locations=...)")
+    else:
+        names = token_locations(setting(config, "JWT_TOKEN_LOCATION"))
     missing: list[str] = []
     for name in names:
         try:
