@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from hipflask import Hipflask
 from hipflask import request
@@ -73,6 +74,34 @@ def test_prev_and_next_query_the_neighbouring_pages(
         assert page.next().items[0].username == "user061"
         assert page.prev().items[0].username == "user001"
         assert page.next().next().next().items == []
+
+
+def test_prev_and_next_carry_the_total_over_without_counting_again(
+    db: SQLAlchemy, db_app: Hipflask, users: Any
+) -> None:
+    with db_app.app_context():
+        page = db.paginate(db.select(users).order_by(users.id), per_page=10, count=False)
+        # count=False leaves the total to the caller, as a count would be slow.
+        page.total = 95
+        following = page.next()
+        assert (following.page, following.total, following.pages) == (2, 95, 10)
+        assert (following.has_next, following.next_num) == (True, 3)
+        assert following.prev().total == 95
+        legacy = users.query.order_by(users.id).paginate(per_page=10, count=False)
+        legacy.total = 95
+        assert legacy.next().next_num == 3
+
+
+def test_prev_and_next_run_no_count_query(db: SQLAlchemy, db_app: Hipflask, users: Any) -> None:
+    statements: list[str] = []
+    with db_app.app_context():
+        page = db.paginate(db.select(users).order_by(users.id), page=2, per_page=10)
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+        )
+        assert (page.next().total, page.prev().total) == (95, 95)
+    assert len(statements) == 2
+    assert not any("count(" in statement.lower() for statement in statements)
 
 
 def test_count_false_skips_the_total(db: SQLAlchemy, db_app: Hipflask, users: Any) -> None:

@@ -165,26 +165,29 @@ class Pagination:
         return self.page + 1 if self.has_next else None
 
     def prev(self, *, error_out: bool = False) -> Pagination:
-        """The previous page, queried with the same arguments."""
-        return type(self)(
-            page=self.page - 1,
-            per_page=self.per_page,
-            max_per_page=self.max_per_page,
-            error_out=error_out,
-            count=self.count,
-            **self._query_args,
-        )
+        """The previous page, queried with the same arguments.
+
+        Its ``total`` is this page's, not counted again: one count per
+        request is enough, and a total set by hand (after ``count=False``)
+        carries over, so the neighbour's ``pages`` and ``has_next`` hold.
+        """
+        return self._neighbour(self.page - 1, error_out)
 
     def next(self, *, error_out: bool = False) -> Pagination:
-        """The next page, queried with the same arguments."""
-        return type(self)(
-            page=self.page + 1,
+        """The next page, queried with the same arguments and this page's ``total``."""
+        return self._neighbour(self.page + 1, error_out)
+
+    def _neighbour(self, page: int, error_out: bool) -> Pagination:
+        neighbour = type(self)(
+            page=page,
             per_page=self.per_page,
             max_per_page=self.max_per_page,
             error_out=error_out,
-            count=self.count,
+            count=False,
             **self._query_args,
         )
+        neighbour.total = self.total
+        return neighbour
 
     def iter_pages(
         self,
