@@ -135,3 +135,52 @@ def test_get_or_404_passes_keyword_arguments_to_session_get(
     client = app_with_users.test_client(protocol=protocol)
     assert client.get("/get/1/posts").json == ["hello"]
     assert client.get("/get/99/posts").status_code == 404
+
+
+def test_a_dynamic_backref_given_as_a_tuple_queries_with_the_query_class(
+    db: SQLAlchemy, db_app: Hipflask, protocol: str
+) -> None:
+    class Author(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    class Book(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        title = db.Column(db.String(80))
+        author_id = db.Column(db.ForeignKey("author.id"))
+        author = db.relationship("Author", backref=("books", {"lazy": "dynamic"}))
+
+    shelved = db.Table(
+        "shelved",
+        db.Column("book_id", db.ForeignKey("book.id")),
+        db.Column("shelf_id", db.ForeignKey("shelf.id")),
+    )
+
+    class Shelf(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        books = db.dynamic_loader(
+            "Book", secondary=shelved, backref=("shelves", {"lazy": "dynamic"})
+        )
+
+    with db_app.app_context():
+        db.create_all()
+        db.session.add_all([Book(title="Emma", author=Author()), Author()])
+        db.session.commit()
+
+    @db_app.get("/authors/<int:author_id>/books")
+    def books(author_id: int) -> Any:
+        author = db.get_or_404(Author, author_id)
+        page = author.books.order_by(Book.id).paginate()
+        return {"titles": [book.title for book in page], "total": page.total}
+
+    @db_app.get("/books/<int:book_id>/shelf")
+    def shelf(book_id: int) -> Any:
+        return {"first": db.get_or_404(Book, book_id).shelves.first_or_404().id}
+
+    client = db_app.test_client(protocol=protocol)
+    assert client.get("/authors/1/books").json == {"titles": ["Emma"], "total": 1}
+    assert client.get("/authors/2/books").json == {"titles": [], "total": 0}
+    assert client.get("/books/1/shelf").status_code == 404
+    with db_app.app_context():
+        db.session.add(Shelf(books=[db.session.get(Book, 1)]))
+        db.session.commit()
+    assert client.get("/books/1/shelf").json == {"first": 1}

@@ -395,14 +395,31 @@ class SQLAlchemy:
 
     # -- queries -------------------------------------------------------------
 
-    def relationship(self, *args: Any, **kwargs: Any) -> Any:
-        """:func:`sqlalchemy.orm.relationship`, with ``lazy="dynamic"`` giving :class:`Query`."""
+    def _with_query_class(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``kwargs`` with :attr:`Query` for the relationship and a backref given as a tuple.
+
+        ``backref=("posts", {"lazy": "dynamic"})`` declares the other side
+        in a dict, which gets the query class too, so its dynamic queries
+        have ``paginate`` and ``first_or_404`` as well. A ``db.backref(...)``
+        has it already; a plain name makes no dynamic query.
+        """
         kwargs.setdefault("query_class", self.Query)
-        return orm.relationship(*args, **kwargs)
+        backref = kwargs.get("backref")
+        if isinstance(backref, tuple) and len(backref) == 2 and isinstance(backref[1], dict):
+            name, options = backref
+            kwargs["backref"] = (name, {"query_class": self.Query, **options})
+        return kwargs
+
+    def relationship(self, *args: Any, **kwargs: Any) -> Any:
+        """:func:`sqlalchemy.orm.relationship`, with ``lazy="dynamic"`` giving :class:`Query`.
+
+        A backref given as ``(name, options)`` gets :class:`Query` too.
+        """
+        return orm.relationship(*args, **self._with_query_class(kwargs))
 
     def dynamic_loader(self, argument: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("query_class", self.Query)
-        return orm.dynamic_loader(argument, **kwargs)
+        """:func:`sqlalchemy.orm.dynamic_loader`, querying as :meth:`relationship` does."""
+        return orm.dynamic_loader(argument, **self._with_query_class(kwargs))
 
     def backref(self, name: str, **kwargs: Any) -> Any:
         kwargs.setdefault("query_class", self.Query)
