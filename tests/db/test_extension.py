@@ -141,6 +141,24 @@ def test_sqlalchemy_names_are_available_on_db(db: SQLAlchemy) -> None:
         db.no_such_name  # noqa: B018
 
 
+def test_db_relation_is_the_older_name_of_relationship(db: SQLAlchemy, db_app: Hipflask) -> None:
+    class Owner(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        pets = db.relation("Pet", backref="owner", lazy="dynamic")
+
+    class Pet(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        owner_id = db.Column(db.ForeignKey("owner.id"))
+
+    with db_app.app_context():
+        db.create_all()
+        db.session.add(Owner(pets=[Pet(), Pet()]))
+        db.session.commit()
+        owner = db.session.get(Owner, 1)
+        assert owner.pets.paginate(page=1, per_page=1).total == 2
+        assert db.session.get(Pet, 2).owner is owner
+
+
 def test_db_table_lands_in_the_metadata(db: SQLAlchemy, db_app: Hipflask) -> None:
     tags = db.Table("tags", db.Column("id", db.Integer, primary_key=True))
     assert tags.metadata is db.metadata

@@ -417,6 +417,13 @@ class SQLAlchemy:
         """
         return orm.relationship(*args, **self._with_query_class(kwargs))
 
+    def relation(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`relationship` by its older name, which older tutorials use.
+
+        SQLAlchemy 2 dropped ``orm.relation``; Flask-SQLAlchemy keeps ``db.relation``.
+        """
+        return self.relationship(*args, **kwargs)
+
     def dynamic_loader(self, argument: Any, **kwargs: Any) -> Any:
         """:func:`sqlalchemy.orm.dynamic_loader`, querying as :meth:`relationship` does."""
         return orm.dynamic_loader(argument, **self._with_query_class(kwargs))
