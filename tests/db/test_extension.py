@@ -543,6 +543,18 @@ def test_get_engine_of_an_unknown_bind_is_a_key_error(db: SQLAlchemy, db_app: Hi
             db.engines["nope"]
 
 
+def test_get_engine_takes_the_bind_key_as_bind_too(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_BINDS={"audit": "sqlite://"}
+    )
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert db.get_engine(bind="audit") is db.engines["audit"]
+        assert db.get_engine(bind=None) is db.engine
+        with pytest.raises(KeyError):
+            db.get_engine(bind="nope")
+
+
 def test_repr_counts_the_extra_binds(tmp_path: Path) -> None:
     app = make_app(
         tmp_path,

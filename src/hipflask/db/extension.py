@@ -87,6 +87,9 @@ _ENDED_CONTEXT = (
     " the app from current_app._get_current_object() while the request runs)."
 )
 
+#: ``db.get_engine(bind=...)`` not given (``None`` is the default database).
+_NO_BIND: Any = object()
+
 #: App contexts whose teardown has run (the sessions were closed). One still
 #: current though no longer pushed is a context a task or thread inherited.
 _ENDED: weakref.WeakSet[Any] = weakref.WeakSet()
@@ -297,12 +300,16 @@ class SQLAlchemy:
         """The current app's default engine (``SQLALCHEMY_DATABASE_URI``)."""
         return self.get_engine(None)
 
-    def get_engine(self, bind_key: str | None = None) -> sa.Engine:
+    def get_engine(self, bind_key: str | None = None, *, bind: Any = _NO_BIND) -> sa.Engine:
         """The current app's engine for ``bind_key``.
 
-        An unknown key raises :class:`UnknownEngineError`, a :class:`KeyError`
-        as ``db.engines[key]`` and Flask-SQLAlchemy raise.
+        ``bind`` is the same key under the name older Flask-SQLAlchemy code
+        (a Flask-Migrate ``env.py``, say) passes it by. An unknown key raises
+        :class:`UnknownEngineError`, a :class:`KeyError` as ``db.engines[key]``
+        and Flask-SQLAlchemy raise.
         """
+        if bind is not _NO_BIND:
+            bind_key = bind
         engines = self.engines
         if bind_key not in engines:
             known = ", ".join(repr(k) for k in engines) or "none"
