@@ -209,3 +209,33 @@ def test_a_url_object_with_a_password_logs_in_to_mariadb(tmp_path: Path) -> None
             with admin.cursor() as cursor:
                 cursor.execute(f"DROP USER IF EXISTS '{user}'@'%'")
             admin.close()
+
+
+def test_echo_debug_and_text_settings_reach_the_engine_as_sqlalchemy_reads_them(
+    tmp_path: Path,
+) -> None:
+    # Settings read from the environment arrive as text: create_engine's
+    # configuration rules turn them into the numbers and flags it needs.
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI="sqlite:///main.db",
+        SQLALCHEMY_ECHO="debug",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": "3", "pool_recycle": "30"},
+        SQLALCHEMY_BINDS={"logs": {"url": "sqlite:///logs.db", "echo": "false"}},
+    )
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert (db.engine.echo, db.engine.pool.echo) == ("debug", "debug")
+        assert db.engine.pool.size() == 3
+        assert db.engine.pool._recycle == 30
+        assert db.engines["logs"].echo is False
+        assert db.engines["logs"].pool.echo == "debug"
+        db.engine.dispose()
+        db.engines["logs"].dispose()
+
+
+def test_echo_false_as_text_is_off(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_ECHO="false")
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert (db.engine.echo, db.engine.pool.echo) == (False, False)

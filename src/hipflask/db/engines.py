@@ -43,12 +43,13 @@ def bind_settings(
     ``engine_options`` (``SQLAlchemy(engine_options=...)``) are defaults for
     every engine; ``SQLALCHEMY_ENGINE_OPTIONS`` overrides them for the
     default engine, and a bind's own dict for that bind. ``SQLALCHEMY_ECHO``
-    turns on ``echo`` and ``echo_pool`` where they are not set.
+    is the ``echo`` and ``echo_pool`` of every engine that does not set
+    them, as given (``"debug"`` logs the rows too).
     """
     config = app.config
     defaults = dict(engine_options or {})
     base_options = {**defaults, **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
-    echo = bool(config.get("SQLALCHEMY_ECHO", False))
+    echo = config.get("SQLALCHEMY_ECHO", False)
     binds: dict[str | None, dict[str, Any]] = {}
     for key, value in dict(config.get("SQLALCHEMY_BINDS") or {}).items():
         options = {**defaults, **(value if isinstance(value, dict) else {"url": value})}
@@ -188,12 +189,18 @@ def _create_private(path: str) -> None:
 def create_engines(
     app: Any, engine_options: dict[str, Any] | None = None
 ) -> dict[str | None, sa.Engine]:
-    """One engine per bind, as the app's settings (and ``engine_options``) describe them."""
+    """One engine per bind, as the app's settings (and ``engine_options``) describe them.
+
+    The options go through :func:`sqlalchemy.engine_from_config`, which
+    reads text as the number or flag an option takes (``"5"`` for
+    ``pool_size``, ``"false"`` for ``echo``): settings often come from
+    environment variables.
+    """
     engines: dict[str | None, sa.Engine] = {}
     for key, options in bind_settings(app, engine_options).items():
         url, kwargs = engine_arguments(app, options)
         try:
-            engines[key] = sa.create_engine(url, **kwargs)
+            engines[key] = sa.engine_from_config({**kwargs, "url": url}, prefix="")
         except ImportError as exc:
             raise MissingExtraError(url.drivername, driver_extra(url.drivername + "://")) from exc
         except (ArgumentError, NoSuchModuleError) as exc:
