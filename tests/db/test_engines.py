@@ -239,3 +239,43 @@ def test_echo_false_as_text_is_off(tmp_path: Path) -> None:
     db = SQLAlchemy(app)
     with app.app_context():
         assert (db.engine.echo, db.engine.pool.echo) == (False, False)
+
+
+def test_the_none_bind_configures_the_default_engine_under_the_main_settings(
+    tmp_path: Path,
+) -> None:
+    main = f"sqlite:///{tmp_path / 'main.db'}"
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_BINDS={None: {"url": "sqlite://", "pool_pre_ping": True, "pool_recycle": 5}},
+        SQLALCHEMY_DATABASE_URI=main,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_recycle": 60},
+    )
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert list(db.engines) == [None]
+        # The URI and SQLALCHEMY_ENGINE_OPTIONS take precedence; the rest is kept.
+        assert db.engine.url.database == str(tmp_path / "main.db")
+        assert (db.engine.pool._pre_ping, db.engine.pool._recycle) == (True, 60)
+        db.engine.dispose()
+
+
+def test_the_none_bind_alone_is_the_default_database(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_BINDS={None: "sqlite://", "logs": "sqlite://"})
+    db = SQLAlchemy(app)
+    with app.app_context():
+        assert sorted(db.engines, key=str) == [None, "logs"]
+        assert db.engine.url.database is None
+        db.create_all()
+
+
+@pytest.mark.parametrize("where", ["setting", "constructor"])
+def test_a_url_among_the_engine_options_is_the_default_database(tmp_path: Path, where: str) -> None:
+    url = f"sqlite:///{tmp_path / 'given.db'}"
+    setting = {"SQLALCHEMY_ENGINE_OPTIONS": {"url": url}} if where == "setting" else {}
+    app = make_app(tmp_path, SQLALCHEMY_BINDS={"logs": "sqlite://"}, **setting)
+    db = SQLAlchemy(app, engine_options={"url": url} if where == "constructor" else None)
+    with app.app_context():
+        assert db.engine.url.database == str(tmp_path / "given.db")
+        assert db.engines["logs"].url.database is None
+        db.engine.dispose()

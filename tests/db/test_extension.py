@@ -342,6 +342,9 @@ def test_a_bind_without_a_url_is_a_configuration_error(tmp_path: Path) -> None:
     app = make_app(tmp_path, SQLALCHEMY_BINDS={"x": {"echo": True}})
     with pytest.raises(ConfigurationError, match="url"):
         SQLAlchemy(app)
+    app = make_app(tmp_path, SQLALCHEMY_BINDS={None: {"echo": True}, "x": "sqlite://"})
+    with pytest.raises(ConfigurationError, match=r"SQLALCHEMY_BINDS\[None\] has no 'url'"):
+        SQLAlchemy(app)
 
 
 # Flask-SQLAlchemy's message when only SQLALCHEMY_BINDS is set; hipflask adds what to do.

@@ -41,33 +41,53 @@ def bind_settings(
     """Each bind key with its ``url`` and engine options, from the config.
 
     ``engine_options`` (``SQLAlchemy(engine_options=...)``) are defaults for
-    every engine; ``SQLALCHEMY_ENGINE_OPTIONS`` overrides them for the
-    default engine, and a bind's own dict for that bind. ``SQLALCHEMY_ECHO``
-    is the ``echo`` and ``echo_pool`` of every engine that does not set
-    them, as given (``"debug"`` logs the rows too).
+    every engine, and a bind's own dict overrides them for that bind. The
+    default engine (key ``None``) is configured, lowest first, by those
+    defaults, ``SQLALCHEMY_BINDS[None]``, ``SQLALCHEMY_ENGINE_OPTIONS`` and
+    ``SQLALCHEMY_DATABASE_URI``, as Flask-SQLAlchemy documents it: a ``url``
+    among the options is a default database too. ``SQLALCHEMY_ECHO`` is the
+    ``echo`` and ``echo_pool`` of every engine that does not set them, as
+    given (``"debug"`` logs the rows too).
     """
     config = app.config
     defaults = dict(engine_options or {})
-    base_options = {**defaults, **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     echo = config.get("SQLALCHEMY_ECHO", False)
+    configured = dict(config.get("SQLALCHEMY_BINDS") or {})
     binds: dict[str | None, dict[str, Any]] = {}
-    for key, value in dict(config.get("SQLALCHEMY_BINDS") or {}).items():
-        options = {**defaults, **(value if isinstance(value, dict) else {"url": value})}
-        if "url" not in options:
-            raise ConfigurationError(
-                f"SQLALCHEMY_BINDS[{key!r}] has no 'url'. Give a database URL, or a dict"
-                " with 'url' and engine options."
-            )
-        binds[key] = options
+    for key, value in configured.items():
+        if key is not None:
+            binds[key] = {**defaults, **_as_options(value)}
+            _require_url(binds[key], f"SQLALCHEMY_BINDS[{key!r}]")
+    default = {
+        **defaults,
+        **_as_options(configured.get(None, {})),
+        **(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}),
+    }
     uri = config.get("SQLALCHEMY_DATABASE_URI")
-    if uri is None and not binds:
-        uri = "sqlite:///" + os.path.join(app.instance_path, DEFAULT_SQLITE_NAME)
     if uri is not None:
-        binds[None] = {**base_options, "url": uri}
+        default["url"] = uri
+    elif "url" not in default and not binds:
+        default["url"] = "sqlite:///" + os.path.join(app.instance_path, DEFAULT_SQLITE_NAME)
+    if None in configured:
+        _require_url(default, "SQLALCHEMY_BINDS[None]")
+    if "url" in default:
+        binds[None] = default
     for options in binds.values():
         options.setdefault("echo", echo)
         options.setdefault("echo_pool", echo)
     return binds
+
+
+def _as_options(value: Any) -> dict[str, Any]:
+    """A bind's setting as engine options: a dict as it is, a URL as ``{"url": ...}``."""
+    return dict(value) if isinstance(value, dict) else {"url": value}
+
+
+def _require_url(options: dict[str, Any], setting: str) -> None:
+    if "url" not in options:
+        raise ConfigurationError(
+            f"{setting} has no 'url'. Give a database URL, or a dict with 'url' and engine options."
+        )
 
 
 # The password of a URL string: from ``user:`` to the last ``@`` (a password
