@@ -158,6 +158,28 @@ def test_iter_pages_marks_hidden_pages_at_either_end(
         assert list(page.iter_pages(**edges)) == expected
 
 
+@pytest.mark.parametrize(
+    ("page", "edges", "expected"),
+    [
+        (1, {"left_edge": 3, "right_current": 1}, [1, 2, 3, 4]),
+        (1, {"left_edge": 3, "left_current": 0, "right_current": 0, "right_edge": 1}, [1, 2, 3, 4]),
+        (4, {"left_edge": 1, "left_current": 0, "right_current": 0}, [1, None, 3, 4]),
+        (
+            2,
+            {"left_edge": 0, "left_current": 0, "right_current": 0, "right_edge": 3},
+            [None, 2, 3, 4],
+        ),
+    ],
+)
+def test_iter_pages_yields_each_page_once_and_gaps_only_where_pages_are_left_out(
+    db: SQLAlchemy, db_app: Hipflask, users: Any, page: int, edges: dict[str, int], expected: Any
+) -> None:
+    # 95 users, 24 a page: 4 pages.
+    with db_app.app_context():
+        pagination = db.paginate(db.select(users), page=page, per_page=24)
+        assert list(pagination.iter_pages(**edges)) == expected
+
+
 def test_page_and_per_page_come_from_the_query_string(paged_app: Hipflask, protocol: str) -> None:
     client = paged_app.test_client(protocol=protocol)
     body = client.get("/select?page=3&per_page=7").json
