@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from werkzeug.exceptions import NotFound
 
 from hipflask import Hipflask
 from hipflask.db import SQLAlchemy
@@ -184,3 +186,42 @@ def test_a_dynamic_backref_given_as_a_tuple_queries_with_the_query_class(
         db.session.add(Shelf(books=[db.session.get(Book, 1)]))
         db.session.commit()
     assert client.get("/books/1/shelf").json == {"first": 1}
+
+
+class _JSONNotFound(NotFound):
+    """An app's own 404, put in its aborter's mapping to answer in JSON."""
+
+    def get_body(self, *args: Any, **kwargs: Any) -> str:
+        return json.dumps({"error": self.description})
+
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        return [("Content-Type", "application/json")]
+
+
+@pytest.mark.parametrize(
+    ("path", "error"),
+    [
+        ("/get/99", "No such user"),
+        ("/first/zed", NotFound.description),
+        ("/one/same@example.com", NotFound.description),
+        ("/legacy/get/99", NotFound.description),
+        ("/legacy/first/zed", NotFound.description),
+        ("/legacy/one/same@example.com", "no one"),
+        ("/page?page=9", "That page is past the end."),
+        ("/page?page=0", "Pages are numbered from 1."),
+        ("/page?page=x", "The 'page' argument must be a whole number."),
+    ],
+)
+def test_the_404s_are_raised_by_the_apps_aborter(
+    app_with_users: Hipflask, protocol: str, path: str, error: str
+) -> None:
+    User, _ = app_with_users.extensions["models"]
+    app_with_users.aborter.mapping[404] = _JSONNotFound
+
+    @app_with_users.get("/page")
+    def page() -> Any:
+        return [user.id for user in User.query.paginate(per_page=1)]
+
+    response = app_with_users.test_client(protocol=protocol).get(path)
+    assert response.status_code == 404
+    assert response.json == {"error": error}

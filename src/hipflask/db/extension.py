@@ -21,9 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
-from werkzeug.exceptions import NotFound
 
 from ..contexts import globals as _globals
+from ..core.helpers import abort
 from ..errors import ConfigurationError
 from .async_session import AsyncEngines
 from .async_session import make_async_scoped_session
@@ -451,14 +451,14 @@ class SQLAlchemy:
         """
         rv = self.session.get(entity, ident, **kwargs)
         if rv is None:
-            raise NotFound(description)
+            abort(404, description=description)
         return rv
 
     def first_or_404(self, statement: Any, *, description: str | None = None) -> Any:
         """The first result of ``statement``, or a 404 when there is none."""
         rv = self.session.execute(statement).scalar()
         if rv is None:
-            raise NotFound(description)
+            abort(404, description=description)
         return rv
 
     def one_or_404(self, statement: Any, *, description: str | None = None) -> Any:
@@ -466,7 +466,8 @@ class SQLAlchemy:
         try:
             return self.session.execute(statement).scalar_one()
         except (sa_exc.NoResultFound, sa_exc.MultipleResultsFound):
-            raise NotFound(description) from None
+            pass
+        abort(404, description=description)
 
     def paginate(
         self,

@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import NoReturn
 
 import sqlalchemy as sa
-from werkzeug.exceptions import NotFound
 
 from ..contexts.globals import _current_app_or_none
 from ..contexts.globals import _current_request_or_none
+from ..core.helpers import abort
 
 if TYPE_CHECKING:
     from sqlalchemy import orm
@@ -30,8 +31,10 @@ _DEFAULT_PER_PAGE = 20
 _MAX_OFFSET = 2**62
 
 
-def _abort_404(message: str) -> NotFound:
-    return NotFound(message)
+def _abort_404(message: str) -> NoReturn:
+    # Through the app's aborter, as abort(404) would: an app that maps 404 to
+    # its own exception (a JSON body, say) gets it here too.
+    abort(404, description=message)
 
 
 def _from_request(name: str) -> str | None:
@@ -56,9 +59,10 @@ def _as_int(raw: str | None, fallback: int, error_out: bool, name: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        if error_out:
-            raise _abort_404(f"The {name!r} argument must be a whole number.") from None
-        return fallback
+        pass
+    if error_out:
+        _abort_404(f"The {name!r} argument must be a whole number.")
+    return fallback
 
 
 def resolve_page_args(
@@ -76,15 +80,15 @@ def resolve_page_args(
         per_page = min(per_page, max_per_page)
     if page < 1:
         if error_out:
-            raise _abort_404("Pages are numbered from 1.")
+            _abort_404("Pages are numbered from 1.")
         page = 1
     if per_page < 1:
         if error_out:
-            raise _abort_404("A page holds at least one item.")
+            _abort_404("A page holds at least one item.")
         per_page = _DEFAULT_PER_PAGE
     if (page - 1) * per_page > _MAX_OFFSET:
         if error_out:
-            raise _abort_404("That page is past the end.")
+            _abort_404("That page is past the end.")
         page = 1
     return page, per_page
 
@@ -113,7 +117,7 @@ class Pagination:
         self.count = count
         items = self._query_items()
         if not items and self.page != 1 and error_out:
-            raise _abort_404("That page is past the end.")
+            _abort_404("That page is past the end.")
         #: The items on this page.
         self.items: list[Any] = items
         #: The number of items on all pages; ``None`` with ``count=False``.

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy import orm
-from werkzeug.exceptions import NotFound
 
+from ..core.helpers import abort
 from .pagination import Pagination
 from .pagination import QueryPagination
 
@@ -35,14 +35,14 @@ class Query(orm.Query[Any]):
         """Like :meth:`get`, but a missing row is a 404."""
         rv = self.get(ident)
         if rv is None:
-            raise NotFound(description)
+            abort(404, description=description)
         return rv
 
     def first_or_404(self, description: str | None = None) -> Any:
         """Like ``first()``, but no row is a 404."""
         rv = self.first()
         if rv is None:
-            raise NotFound(description)
+            abort(404, description=description)
         return rv
 
     def one_or_404(self, description: str | None = None) -> Any:
@@ -50,7 +50,8 @@ class Query(orm.Query[Any]):
         try:
             return self.one()
         except (exc.NoResultFound, exc.MultipleResultsFound):
-            raise NotFound(description) from None
+            pass
+        abort(404, description=description)
 
     def paginate(
         self,
