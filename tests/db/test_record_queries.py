@@ -68,3 +68,18 @@ def test_an_executemany_records_every_parameter_set(tmp_path: Path) -> None:
         query = get_recorded_queries()[-1]
         assert query.statement.startswith("INSERT INTO word")
         assert query.parameters == [("a",), ("b",)]
+
+
+def test_the_list_is_the_app_contexts_own_so_clearing_it_starts_afresh(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="sqlite://", SQLALCHEMY_RECORD_QUERIES=True)
+    db = SQLAlchemy(app)
+    User, _ = define_models(db)
+    with app.app_context():
+        db.create_all()
+        User.query.all()
+        recorded = get_recorded_queries()
+        assert recorded
+        recorded.clear()
+        User.query.count()
+        assert len(get_recorded_queries()) == 1
+        assert recorded == get_recorded_queries()

@@ -45,7 +45,9 @@ def get_recorded_queries() -> list[_QueryInfo]:
     Each has ``statement`` (the SQL, with placeholders), ``parameters`` (the
     list of parameter sets sent with it), ``start_time``, ``end_time``,
     ``duration`` (seconds) and ``location`` (``path/to/file.py:12 (function)``,
-    the line of the app's code that ran it). Outside an app context it raises
+    the line of the app's code that ran it). Once a query is recorded, the
+    list is the app context's own, as in Flask-SQLAlchemy: clearing it
+    starts the count afresh. Outside an app context it raises
     :class:`~hipflask.db.DatabaseContextError` (a :class:`RuntimeError`), as
     Flask-SQLAlchemy's raises there: an empty list would hide that the
     queries were run somewhere nothing is recorded.
@@ -56,7 +58,8 @@ def get_recorded_queries() -> list[_QueryInfo]:
         from .extension import DatabaseContextError
 
         raise DatabaseContextError(_NO_APP_CONTEXT)
-    return list(getattr(ctx.g, _G_KEY, []))
+    queries: list[_QueryInfo] = getattr(ctx.g, _G_KEY, [])
+    return queries
 
 
 def _location(frame: FrameType | None) -> str:
