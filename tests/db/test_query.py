@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.exceptions import NotFound
 
 from hipflask import Hipflask
@@ -225,3 +226,32 @@ def test_the_404s_are_raised_by_the_apps_aborter(
     response = app_with_users.test_client(protocol=protocol).get(path)
     assert response.status_code == 404
     assert response.json == {"error": error}
+
+
+def test_get_on_a_filtered_query_is_refused_as_sqlalchemy_refuses_it(
+    db: SQLAlchemy, app_with_users: Hipflask
+) -> None:
+    User, Post = app_with_users.extensions["models"]
+    with app_with_users.app_context():
+        db.session.add(Post(title="bob's", author=db.session.get(User, 2)))
+        db.session.commit()
+        ann = db.session.get(User, 1)
+        # Never the row by its key alone: bob's post is not among ann's.
+        for query in (ann.posts, Post.query.filter_by(user_id=1), Post.query.limit(1)):
+            with (
+                pytest.raises(sa.exc.InvalidRequestError, match="existing criterion"),
+                pytest.warns(sa.exc.LegacyAPIWarning),
+            ):
+                query.get_or_404(2)
+
+
+def test_get_honours_the_querys_loading_options(db: SQLAlchemy, app_with_users: Hipflask) -> None:
+    User, _ = app_with_users.extensions["models"]
+    with app_with_users.app_context():
+        ann = User.query.get(1)
+        db.session.execute(sa.text("UPDATE user SET email = 'new@example.com' WHERE id = 1"))
+        assert User.query.get(1).email == "same@example.com"  # the identity map's
+        with pytest.warns(sa.exc.LegacyAPIWarning):
+            assert User.query.populate_existing().get(1) is ann
+        assert ann.email == "new@example.com"
+        assert db.session.query(User).get(2).username == "bob"  # no warning either

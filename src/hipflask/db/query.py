@@ -7,6 +7,7 @@ work, on the same session.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from sqlalchemy import exc
@@ -20,16 +21,38 @@ from .pagination import QueryPagination
 class Query(orm.Query[Any]):
     """A query whose misses can become 404 responses."""
 
+    def __init__(self, entities: Any, session: Any = None) -> None:
+        super().__init__(entities, session)
+        # filter(), options(), with_for_update()... return a copy made
+        # without __init__, which carries this reference to the original:
+        # only a query as it was made refers to itself.
+        self._hipflask_made = weakref.ref(self)
+
+    def _model_as_made(self) -> Any:
+        """The model of a query of one whole model with nothing added, else ``None``."""
+        made = getattr(self, "_hipflask_made", None)
+        if made is None or made() is not self or self.whereclause is not None:
+            return None
+        descriptions = self.column_descriptions
+        if len(descriptions) != 1 or descriptions[0]["expr"] is not descriptions[0]["entity"]:
+            return None
+        return descriptions[0]["entity"]
+
     def get(self, ident: Any) -> Any:
         """The row with primary key ``ident``, or ``None``.
 
-        Goes through :meth:`Session.get <sqlalchemy.orm.Session.get>`, the
-        supported spelling in SQLAlchemy 2 (so the tutorials' ``query.get``
-        gives the same object, from the identity map when loaded, without a
-        legacy-API warning).
+        ``Model.query.get(id)`` goes through :meth:`Session.get
+        <sqlalchemy.orm.Session.get>`, the supported spelling in SQLAlchemy
+        2, so the tutorials' ``query.get`` gives the same object, from the
+        identity map when loaded, without a legacy-API warning. A query with
+        anything added (a filter, a dynamic relationship's parent, options,
+        ``with_for_update()``) is SQLAlchemy's own ``Query.get``: it refuses
+        criteria rather than return a row they exclude, and honours the rest.
         """
-        entity: Any = self.column_descriptions[0]["entity"]
-        return self.session.get(entity, ident)
+        model = self._model_as_made()
+        if model is None:
+            return super().get(ident)
+        return self.session.get(model, ident)
 
     def get_or_404(self, ident: Any, description: str | None = None) -> Any:
         """Like :meth:`get`, but a missing row is a 404."""
