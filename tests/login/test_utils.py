@@ -175,6 +175,24 @@ def test_signals_and_confirm_login(app: Hipflask) -> None:
     assert seen == ["in:alice", "confirmed", "out:alice"]
 
 
+def test_logged_out_receivers_still_see_the_user_as_current_user(
+    app: Hipflask, protocol: str
+) -> None:
+    # An audit receiver reads current_user, as it can under Flask-Login; the
+    # login is over only once the receivers have run.
+    seen: list[Any] = []
+
+    def note(sender: Any, user: Any) -> None:
+        seen.append((user.id, current_user.get_id(), current_user.is_authenticated))
+
+    user_logged_out.connect(note, app, weak=False)
+    client = app.test_client(protocol=protocol)
+    log_in(client)
+    client.post("/logout")
+    assert seen == [("alice", "alice", True)]
+    assert client.get("/whoami").json == {"id": None, "anonymous": True}
+
+
 def test_force_logs_in_an_inactive_account(app: Hipflask) -> None:
     with app.test_request_context():
         assert login_user(app.extensions["test_users"]["zed"], force=True)

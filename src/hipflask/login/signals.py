@@ -11,7 +11,7 @@ signals = Namespace()
 
 #: A user logged in (``user=``).
 user_logged_in = signals.signal("logged-in")
-#: A user logged out (``user=``).
+#: A user logged out (``user=``, still ``current_user`` while receivers run).
 user_logged_out = signals.signal("logged-out")
 #: A user was loaded from the remember-me cookie (``user=``).
 user_loaded_from_cookie = signals.signal("loaded-from-cookie")

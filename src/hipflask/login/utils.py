@@ -236,7 +236,10 @@ def session_login_data(user: Any, fresh: bool = True) -> dict[str, Any]:
 
 
 def logout_user() -> bool:
-    """Log the current user out: clear the session and end the login everywhere it is copied."""
+    """Log the current user out: clear the session and end the login everywhere it is copied.
+
+    ``user_logged_out`` receivers still see the user as ``current_user``.
+    """
     manager = _manager()
     user = _get_user()
     registry = manager.registry()
@@ -247,9 +250,11 @@ def logout_user() -> bool:
     if _has_session():
         session.clear()
         _new_session_identity()
+    # Receivers still see the user as ``current_user`` (an audit log reads
+    # it there, as under Flask-Login); the request turns anonymous after.
+    signals.user_logged_out.send(current_app._get_current_object(), user=user)
     manager._update_request_context_with_user()
     _forget_identity()
-    signals.user_logged_out.send(current_app._get_current_object(), user=user)
     return True
 
 
