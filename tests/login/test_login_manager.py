@@ -285,3 +285,25 @@ def test_session_protection_counts_a_forwarded_address_only_behind_a_trusted_pro
         "Hello alice"
     )
     assert proxied.get("/dashboard", headers={"X-Forwarded-For": "10.1.1.2"}).status_code == 302
+
+
+def test_deprecated_login_disabled_attribute_reads_and_sets_the_setting(protocol: str) -> None:
+    # Decorators written for Flask-Login before 0.6 read the manager's
+    # ``_login_disabled``; 0.6.3 keeps it, warning, as a view of the setting.
+    app = build_app(LOGIN_DISABLED=True)
+    manager = app.login_manager
+    with pytest.warns(DeprecationWarning, match="LOGIN_DISABLED"):
+        assert manager._login_disabled is False  # no app context: no app to ask
+
+    @app.get("/custom")
+    def custom() -> Any:
+        with pytest.warns(DeprecationWarning, match="LOGIN_DISABLED"):
+            return jsonify(disabled=app.login_manager._login_disabled)
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/custom").json == {"disabled": True}
+    with app.app_context(), pytest.warns(DeprecationWarning, match="LOGIN_DISABLED"):
+        manager._login_disabled = False
+    assert app.config["LOGIN_DISABLED"] is False
+    assert client.get("/custom").json == {"disabled": False}
+    assert client.get("/dashboard").status_code == 302

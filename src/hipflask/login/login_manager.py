@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from werkzeug.exceptions import Unauthorized
 
+from ..contexts.ctx import has_app_context
 from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
@@ -140,6 +141,23 @@ class LoginManager:
             stacklevel=2,
         )
         self.init_app(app, add_context_processor)
+
+    @property
+    def _login_disabled(self) -> bool:
+        """Deprecated view of the ``LOGIN_DISABLED`` setting (Flask-Login 0.6 warns the same way).
+
+        Decorators written for older Flask-Login versions read it; outside an
+        app context there is no setting to read, and it is ``False``.
+        """
+        _warn_login_disabled()
+        if has_app_context():
+            return bool(current_app.config.get("LOGIN_DISABLED", False))
+        return False
+
+    @_login_disabled.setter
+    def _login_disabled(self, value: bool) -> None:
+        _warn_login_disabled()
+        current_app.config["LOGIN_DISABLED"] = value
 
     def init_app(self, app: Any, add_context_processor: bool = True) -> None:
         """Attach to ``app`` (``app.login_manager``) and register the hooks."""
@@ -515,6 +533,15 @@ class LoginManager:
 
 #: What ``g`` holds under ``_THROTTLED`` for a request that is no login attempt.
 _NOT_ATTEMPTED = object()
+
+
+def _warn_login_disabled() -> None:
+    warnings.warn(
+        "'_login_disabled' is deprecated (it goes in Flask-Login 0.7);"
+        " use 'LOGIN_DISABLED' in 'app.config'.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
 
 
 def _load_lazily(request: Any) -> None:
