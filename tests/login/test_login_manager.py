@@ -7,6 +7,7 @@ import pytest
 from hipflask import Hipflask
 from hipflask import get_flashed_messages
 from hipflask import jsonify
+from hipflask import request
 from hipflask.errors import ConfigurationError
 from hipflask.login import LoginManager
 from hipflask.login import current_user
@@ -306,4 +307,20 @@ def test_deprecated_login_disabled_attribute_reads_and_sets_the_setting(protocol
         manager._login_disabled = False
     assert app.config["LOGIN_DISABLED"] is False
     assert client.get("/custom").json == {"disabled": False}
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_session_identifier_generator_set_on_the_manager_is_used(protocol: str) -> None:
+    # Flask-Login's hook for what session protection compares: apps whose
+    # users change address (mobile networks) compare the browser alone.
+    app = build_app(SESSION_PROTECTION="strong")
+    app.login_manager._session_identifier_generator = lambda: (
+        "browser:" + request.headers.get("User-Agent", "")
+    )
+    client = app.test_client(protocol=protocol)
+    form = {"username": "alice", "password": "wonderland"}
+    client.post("/login", data=form, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    moved = client.get("/dashboard", environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert moved.text == "Hello alice"
+    assert client.get("/dashboard", headers={"User-Agent": "other"}).status_code == 302
     assert client.get("/dashboard").status_code == 302

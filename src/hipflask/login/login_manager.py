@@ -66,7 +66,11 @@ _JSON_TYPES = ("application/json", "application/problem+json")
 
 
 def session_identifier() -> str:
-    """A digest of the client's address and browser, for session protection."""
+    """A digest of the client's address and browser, for session protection.
+
+    The default of ``LoginManager._session_identifier_generator``, which an
+    app may replace (Flask-Login's hook).
+    """
     agent = request.headers.get("User-Agent", "")
     base = f"{request.remote_addr}|{agent}"
     return hashlib.sha512(base.encode("utf-8", "replace")).hexdigest()
@@ -130,6 +134,9 @@ class LoginManager:
         self._header_callback: Callable[[str], Any] | None = None
         self.unauthorized_callback: Callable[[], Any] | None = None
         self.needs_refresh_callback: Callable[[], Any] | None = None
+        #: What session protection compares (Flask-Login's name, which apps
+        #: replace to compare the browser alone, say for mobile networks).
+        self._session_identifier_generator: Callable[[], str] = session_identifier
         if app is not None:
             self.init_app(app, add_context_processor)
 
@@ -264,7 +271,7 @@ class LoginManager:
         config = current_app.config
         if config["USE_SESSION_FOR_NEXT"]:
             target = login_url(view)
-            session["_id"] = session_identifier()
+            session["_id"] = self._session_identifier_generator()
             session["next"] = make_next_param(target, request.url)
             return redirect(target)
         return redirect(login_url(view, next_url=request.url))
@@ -367,7 +374,7 @@ class LoginManager:
         mode = current_app.config.get("SESSION_PROTECTION", self.session_protection)
         if not mode or "_user_id" not in session:
             return False
-        if session.get("_id") == session_identifier():
+        if session.get("_id") == self._session_identifier_generator():
             return False
         app = current_app._get_current_object()
         if mode == "strong":
@@ -492,7 +499,7 @@ class LoginManager:
             session["_fresh"] = False
             session["_login"] = login_id
             session["_gen"] = generation
-            session["_id"] = session_identifier()
+            session["_id"] = self._session_identifier_generator()
             app = current_app._get_current_object()
             signals.user_loaded_from_cookie.send(app, user=user)
         return user

@@ -39,7 +39,6 @@ from .cookies import encode_cookie as encode_cookie
 from .deferred import write
 from .login_manager import USER_KEY
 from .login_manager import LoginManager
-from .login_manager import session_identifier
 from .password import password_fingerprint
 from .redirects import is_safe_next
 from .registry import LoginRegistry
@@ -184,7 +183,7 @@ def login_user(
     session.pop("csrf_token", None)
     session["_user_id"] = user_id
     session["_fresh"] = fresh
-    session["_id"] = session_identifier()
+    session["_id"] = manager._session_identifier_generator()
     session["_pw"] = password_fingerprint(current_app.config, user)
     if login_id is not None:
         session["_login"] = login_id
@@ -224,7 +223,7 @@ def session_login_data(user: Any, fresh: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "_user_id": user_id,
         "_fresh": fresh,
-        "_id": session_identifier(),
+        "_id": manager._session_identifier_generator(),
         "_pw": password_fingerprint(current_app.config, user),
     }
     registry = manager.registry()
@@ -286,7 +285,7 @@ def logout_everywhere(user: Any, keep_current: bool = False) -> None:
 def confirm_login() -> None:
     """Mark the current login fresh again (after the user re-entered a password)."""
     session["_fresh"] = True
-    session["_id"] = session_identifier()
+    session["_id"] = _manager()._session_identifier_generator()
     signals.user_login_confirmed.send(current_app._get_current_object())
 
 
