@@ -287,6 +287,28 @@ def test_login_disabled_and_options_pass(protocol: str) -> None:
     assert app.test_client(protocol=protocol).options("/dashboard").status_code == 200
 
 
+def test_exempt_methods_can_be_extended_as_in_flask_login(protocol: str) -> None:
+    # Flask-Login's EXEMPT_METHODS is a set that apps add methods to.
+    from hipflask.login import config
+
+    app = build_app()
+
+    @app.route("/ping", methods=["GET", "HEAD"])
+    @login_required
+    def ping() -> str:
+        return "pong"
+
+    client = app.test_client(protocol=protocol)
+    assert client.head("/ping").status_code == 302
+    config.EXEMPT_METHODS.add("HEAD")
+    try:
+        assert client.head("/ping").status_code == 200
+        assert client.get("/ping").status_code == 302
+    finally:
+        config.EXEMPT_METHODS.discard("HEAD")
+    assert "HEAD" not in config.EXEMPT_METHODS
+
+
 def test_login_remembered(app: Hipflask) -> None:
     client = app.test_client()
     log_in(client, remember="1")

@@ -39,8 +39,9 @@ AUTH_HEADER_NAME = "Authorization"
 SESSION_KEYS = frozenset(
     {"_user_id", "_fresh", "_id", "_login", "_gen", "_pw", "_remember_seconds", "next"}
 )
-#: Methods that never need a login (CORS preflights).
-EXEMPT_METHODS = frozenset({"OPTIONS"})
+#: Methods that never need a login (CORS preflights). A set, as in
+#: Flask-Login: an app may add to it (``EXEMPT_METHODS.add("HEAD")``).
+EXEMPT_METHODS = {"OPTIONS"}
 #: Keep ``next`` in the session instead of the login URL's query.
 USE_SESSION_FOR_NEXT = False
 
