@@ -324,3 +324,19 @@ def test_session_identifier_generator_set_on_the_manager_is_used(protocol: str) 
     assert moved.text == "Hello alice"
     assert client.get("/dashboard", headers={"User-Agent": "other"}).status_code == 302
     assert client.get("/dashboard").status_code == 302
+
+
+def test_create_identifier_gives_the_session_protection_value(protocol: str) -> None:
+    # Test suites written for Flask-Login put a login in the session with
+    # ``_id = _create_identifier()`` so that strong protection accepts it.
+    from hipflask.login.login_manager import _create_identifier as from_manager
+    from hipflask.login.utils import _create_identifier
+
+    assert from_manager is _create_identifier
+    app = build_app(SESSION_PROTECTION="strong", LOGIN_REGISTRY_STORE=None)
+    client = app.test_client(protocol=protocol)
+    with app.test_request_context(environ_base=dict(client.environ_base)):
+        identifier = _create_identifier()
+    with client.session_transaction() as session:
+        session.update(_user_id="alice", _fresh=True, _id=identifier)
+    assert client.get("/dashboard").text == "Hello alice"

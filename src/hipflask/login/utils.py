@@ -39,6 +39,7 @@ from .cookies import encode_cookie as encode_cookie
 from .deferred import write
 from .login_manager import USER_KEY
 from .login_manager import LoginManager
+from .login_manager import _create_identifier as _create_identifier
 from .password import password_fingerprint
 from .redirects import is_safe_next
 from .registry import LoginRegistry
