@@ -184,6 +184,46 @@ def test_session_protection_off(protocol: str) -> None:
     assert client.post("/password", headers={"User-Agent": "x"}).text == "changed"
 
 
+def test_an_unknown_session_protection_mode_protects_as_basic(protocol: str) -> None:
+    # Flask-Login turns protection off for a mode it does not know; a typo
+    # must not leave sessions unprotected.
+    app = build_app(SESSION_PROTECTION="Strong")
+    client = app.test_client(protocol=protocol)
+    log_in(client)
+    moved = {"User-Agent": "x"}
+    assert client.get("/dashboard", headers=moved).text == "Hello alice"
+    assert client.post("/password", headers=moved).status_code == 401
+
+
+def test_the_user_loader_is_given_the_id_as_text(protocol: str) -> None:
+    app = build_app()
+    users = app.extensions["test_users"]
+    seen: list[object] = []
+
+    class NumberedUser(type(users["alice"])):  # type: ignore[misc]
+        def get_id(self) -> Any:
+            return 7
+
+    users["7"] = NumberedUser("7", "seven")
+
+    @app.login_manager.user_loader
+    def load(user_id: Any) -> Any:
+        seen.append(user_id)
+        return users.get(user_id)
+
+    @app.get("/as-seven")
+    def as_seven() -> str:
+        from hipflask.login import login_user
+
+        login_user(users["7"])
+        return "in"
+
+    client = app.test_client(protocol=protocol)
+    client.get("/as-seven")
+    assert client.get("/whoami").json == {"id": 7, "anonymous": False}
+    assert seen == ["7"]
+
+
 def test_user_accessed_is_sent_once_per_request(client: Any, app: Hipflask) -> None:
     seen: list[object] = []
     user_accessed.connect(lambda sender: seen.append(sender), app, weak=False)
