@@ -91,10 +91,25 @@ def test_refresh_each_request_and_secure_over_https(protocol: str) -> None:
     response = client.get("/dashboard", base_url="https://localhost")
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c)
     assert "Secure" in cookie
-    assert "remember_token" not in " ".join(client.get("/login").headers.getlist("Set-Cookie"))
     plain = build_app(REMEMBER_COOKIE_REFRESH_EACH_REQUEST=True).test_client(protocol=protocol)
     log_in(plain)
     assert "remember_token" not in " ".join(plain.get("/dashboard").headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_refresh_each_request_also_renews_on_pages_that_never_load_the_user(
+    protocol: str,
+) -> None:
+    # As in Flask-Login, every request of a logged-in session that carries
+    # the cookie renews it, not only those that read current_user.
+    app = build_app(REMEMBER_COOKIE_REFRESH_EACH_REQUEST=True)
+    client = app.test_client(protocol=protocol)
+    log_in(client, remember="1")
+    renewed = client.get("/login").headers.getlist("Set-Cookie")
+    assert any(c.startswith("remember_token=") for c in renewed)
+    client.post("/logout")
+    assert client.get_cookie("remember_token") is None
+    assert client.get("/login").headers.getlist("Set-Cookie") == []
 
 
 def test_cookie_is_not_set_without_a_secret_key(app: Hipflask) -> None:

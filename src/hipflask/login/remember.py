@@ -109,14 +109,29 @@ def longest_remember_seconds(value: Any) -> float:
         return 0.0
 
 
+def _renews(config: Mapping[str, Any]) -> bool:
+    """Whether ``REMEMBER_COOKIE_REFRESH_EACH_REQUEST`` renews the cookie on this response.
+
+    Only a cookie the request carried, so a login made without
+    ``remember=True`` never becomes a remembered one. As in Flask-Login, a
+    page that never loaded the user renews it too, while the session holds
+    a login; a cookie renewed for a login ended elsewhere is refused on use
+    all the same, since it names that login.
+    """
+    if not request.cookies.get(config["REMEMBER_COOKIE_NAME"]):
+        return False
+    loaded = g.get("_login_user")
+    if loaded is None:
+        return "_user_id" in session
+    return bool(getattr(loaded, "is_authenticated", False))
+
+
 def update_remember_cookie(response: Any) -> Any:
     """Set or delete the cookie as ``login_user``/``logout_user`` asked this request."""
     operation = g.get(OPERATION)
     config = current_app.config
     if operation is None and config["REMEMBER_COOKIE_REFRESH_EACH_REQUEST"]:
-        loaded = g.get("_login_user")
-        if loaded is not None and getattr(loaded, "is_authenticated", False):
-            operation = "set" if request.cookies.get(config["REMEMBER_COOKIE_NAME"]) else None
+        operation = "set" if _renews(config) else None
     if operation is None:
         return response
     name = config["REMEMBER_COOKIE_NAME"]
