@@ -380,6 +380,18 @@ def test_current_user_outside_a_request_is_none() -> None:
     assert session is not None
 
 
+def test_current_user_in_a_template_outside_a_request_is_none() -> None:
+    # A mail rendered by a background job in an app context: as with
+    # Flask-Login, the template's current_user is None itself.
+    from hipflask import render_template_string
+
+    app = build_app()
+    with app.app_context():
+        assert render_template_string("{{ current_user is none }}") == "True"
+    with app.test_request_context():
+        assert render_template_string("{{ current_user.is_anonymous }}") == "True"
+
+
 def test_async_view_refuses_anonymous_visitors(client: Any) -> None:
     assert client.get("/async-dashboard").status_code == 302
 

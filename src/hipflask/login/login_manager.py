@@ -24,6 +24,7 @@ from typing import TypeVar
 from werkzeug.exceptions import Unauthorized
 
 from ..contexts.ctx import has_app_context
+from ..contexts.ctx import has_request_context
 from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
@@ -561,9 +562,15 @@ def _load_lazily(request: Any) -> None:
 
 
 def _user_context_processor() -> dict[str, Any]:
+    """``current_user`` for templates: the proxy in a request, loaded on first use.
+
+    Outside a request (a mail rendered in an app context) there is no user,
+    and the template gets ``None`` itself, as with Flask-Login, so that
+    ``current_user is none`` holds there.
+    """
     from .utils import current_user
 
-    return {"current_user": current_user}
+    return {"current_user": current_user if has_request_context() else None}
 
 
 def _login_identity() -> Any:
