@@ -195,6 +195,30 @@ def test_an_unknown_session_protection_mode_protects_as_basic(protocol: str) -> 
     assert client.post("/password", headers=moved).status_code == 401
 
 
+def test_protection_leaves_an_anonymous_session_alone(protocol: str) -> None:
+    # A remembered user's new session stores a choice before current_user is
+    # read: that anonymous session is nobody's stolen login, so strong
+    # protection neither reports it nor deletes the remember-me cookie
+    # (Flask-Login does both).
+    app = build_app(SESSION_PROTECTION="strong")
+    events: list[object] = []
+    session_protected.connect(lambda sender: events.append(sender), app, weak=False)
+
+    @app.get("/language")
+    def language() -> str:
+        from hipflask import session
+
+        session["language"] = "de"
+        return "ok"
+
+    client = app.test_client(protocol=protocol)
+    log_in(client, remember="1")
+    client.delete_cookie("session")
+    client.get("/language")
+    assert client.get("/dashboard").text == "Hello alice"
+    assert events == []
+
+
 def test_the_user_loader_is_given_the_id_as_text(protocol: str) -> None:
     app = build_app()
     users = app.extensions["test_users"]
