@@ -209,3 +209,38 @@ def test_a_logout_in_the_handler_of_a_refusal_ends_the_remembered_login(
     assert response.status_code == 400
     assert client.get_cookie("remember_token") is None
     assert client.get("/whoami").get_json()["anonymous"] is True
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_manager_subclass_can_replace_the_remember_cookie_hook(protocol: str) -> None:
+    # Apps that keep no remember-me cookie override Flask-Login's
+    # ``_update_remember_cookie`` in a subclass.
+    from hipflask.login import LoginManager
+
+    class NoRememberManager(LoginManager):
+        def _update_remember_cookie(self, response: Any) -> Any:
+            return response
+
+    from hipflask.login import current_user
+    from hipflask.login import login_user
+
+    from .conftest import make_users
+
+    app = Hipflask("no_remember")
+    app.config.update(TESTING=True, SECRET_KEY=CONFIG["SECRET_KEY"])
+    users = make_users()
+    NoRememberManager(app).user_loader(users.get)
+
+    @app.post("/in")
+    def log_in_remembered() -> str:
+        login_user(users["alice"], remember=True)
+        return "in"
+
+    @app.get("/who")
+    def who() -> str:
+        return str(current_user.get_id())
+
+    client = app.test_client(protocol=protocol)
+    cookies = client.post("/in").headers.getlist("Set-Cookie")
+    assert [cookie.split("=")[0] for cookie in cookies] == ["session"]
+    assert client.get("/who").text == "alice"

@@ -54,6 +54,7 @@ from .registry import open_registry
 from .remember import OPERATION
 from .remember import decode_remember_cookie
 from .remember import longest_remember_seconds
+from .remember import update_remember_cookie
 from .throttle import _LOGIN_SUCCEEDED
 from .throttle import _THROTTLED
 from .throttle import LoginThrottle
@@ -178,11 +179,10 @@ class LoginManager:
         for name, value in DEFAULTS.items():
             app.config.setdefault(name, value)
         from .deferred import perform
-        from .remember import update_remember_cookie
 
         # On every response, the gate's answers too: an error handler's
         # logout_user() must clear the cookie and end the login there as well.
-        app.after_request(every_response(update_remember_cookie))
+        app.after_request(every_response(self._update_remember_cookie))
         # Response hooks run last-registered first: the registry writes of a
         # request on the event loop are awaited before the remember-me cookie
         # and the session are written, so a failed write changes neither.
@@ -213,6 +213,14 @@ class LoginManager:
         if add_context_processor:
             app.context_processor(_user_context_processor)
         add_identity_provider(app, _login_identity)
+
+    def _update_remember_cookie(self, response: Any) -> Any:
+        """The response hook that sets or deletes the remember-me cookie.
+
+        Flask-Login's name: a subclass that keeps no remember-me cookie
+        overrides it to return ``response`` as it is.
+        """
+        return update_remember_cookie(response)
 
     # -- loaders and handlers -----------------------------------------------
 
