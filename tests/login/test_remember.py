@@ -112,6 +112,27 @@ def test_refresh_each_request_also_renews_on_pages_that_never_load_the_user(
     assert client.get("/login").headers.getlist("Set-Cookie") == []
 
 
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_refresh_each_request_leaves_responses_meant_for_caches_alone(protocol: str) -> None:
+    # A static file carries an ETag: renewing the cookie there would read the
+    # session and make the file uncacheable, downloaded again on every page.
+    app = build_app(REMEMBER_COOKIE_REFRESH_EACH_REQUEST=True)
+
+    @app.get("/asset.css")
+    def asset() -> Any:
+        from hipflask import make_response
+
+        response = make_response("body { }")
+        response.set_etag("v1")
+        return response
+
+    client = app.test_client(protocol=protocol)
+    log_in(client, remember="1")
+    response = client.get("/asset.css")
+    assert response.headers.getlist("Set-Cookie") == []
+    assert "Cookie" not in response.headers.get("Vary", "")
+
+
 def test_cookie_is_not_set_without_a_secret_key(app: Hipflask) -> None:
     from hipflask.login import login_user
 

@@ -24,6 +24,7 @@ from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
 from ..errors import ConfigurationError
+from ..sessions.base import keeps_its_cookies
 
 _SALT = "hipflask.login.remember"
 
@@ -109,16 +110,20 @@ def longest_remember_seconds(value: Any) -> float:
         return 0.0
 
 
-def _renews(config: Mapping[str, Any]) -> bool:
+def _renews(config: Mapping[str, Any], response: Any) -> bool:
     """Whether ``REMEMBER_COOKIE_REFRESH_EACH_REQUEST`` renews the cookie on this response.
 
     Only a cookie the request carried, so a login made without
     ``remember=True`` never becomes a remembered one. As in Flask-Login, a
     page that never loaded the user renews it too, while the session holds
     a login; a cookie renewed for a login ended elsewhere is refused on use
-    all the same, since it names that login.
+    all the same, since it names that login. As with the session's own
+    refresh, a response that sets or deletes the cookie itself, or one meant
+    for caches (a static file), is left alone: the cookie would make it
+    ``no-store``, downloaded again on every page.
     """
-    if not request.cookies.get(config["REMEMBER_COOKIE_NAME"]):
+    name = config["REMEMBER_COOKIE_NAME"]
+    if not request.cookies.get(name) or keeps_its_cookies(response, name):
         return False
     loaded = g.get("_login_user")
     if loaded is None:
@@ -131,7 +136,7 @@ def update_remember_cookie(response: Any) -> Any:
     operation = g.get(OPERATION)
     config = current_app.config
     if operation is None and config["REMEMBER_COOKIE_REFRESH_EACH_REQUEST"]:
-        operation = "set" if _renews(config) else None
+        operation = "set" if _renews(config, response) else None
     if operation is None:
         return response
     name = config["REMEMBER_COOKIE_NAME"]

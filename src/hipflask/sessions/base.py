@@ -361,7 +361,7 @@ class SessionInterface:
         if not app.config["SESSION_REFRESH_EACH_REQUEST"]:
             return False
         name = self.get_cookie_name(app)
-        return name in request.cookies and not _keeps_its_cookies(response, name)
+        return name in request.cookies and not keeps_its_cookies(response, name)
 
     def open_session(self, app: Any, request: Request) -> SessionMixin | None:
         """Load the session for ``request``; ``None`` means "use the null session".
@@ -392,9 +392,12 @@ def wants_refresh(app: Any, request: Request, response: Response) -> bool:
     return refresh is not None and bool(refresh(app, request, response))
 
 
-def _keeps_its_cookies(response: Response, name: str) -> bool:
+def keeps_its_cookies(response: Response, name: str) -> bool:
     """Whether ``response`` sets or deletes cookie ``name``, or is meant for caches.
 
+    Either way a cookie renewed on it would do harm: undo what the response
+    did with the cookie, or make a cacheable response ``no-store``. The
+    session's refresh and the login suite's remember-me refresh ask it.
     Meant for caches: a validator (``ETag``, ``Last-Modified``: a static
     file) or a ``Cache-Control`` that lets it be stored and reused
     (``public``, ``s-maxage``, a ``max-age`` above zero), and no
