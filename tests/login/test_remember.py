@@ -265,3 +265,16 @@ def test_a_manager_subclass_can_replace_the_remember_cookie_hook(protocol: str) 
     cookies = client.post("/in").headers.getlist("Set-Cookie")
     assert [cookie.split("=")[0] for cookie in cookies] == ["session"]
     assert client.get("/who").text == "alice"
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_init_app_called_again_sets_the_cookie_once(protocol: str) -> None:
+    # ``LoginManager(app)`` and then ``init_app(app)`` in a factory: Flask-Login
+    # answers with one remember-me cookie, not one per call.
+    app = build_app()
+    app.login_manager.init_app(app)
+    client = app.test_client(protocol=protocol)
+    cookies = log_in(client, remember="1").headers.getlist("Set-Cookie")
+    assert [cookie.split("=")[0] for cookie in cookies] == ["remember_token", "session"]
+    cookies = client.post("/logout").headers.getlist("Set-Cookie")
+    assert [cookie.split("=")[0] for cookie in cookies] == ["remember_token", "session"]

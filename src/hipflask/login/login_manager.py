@@ -93,6 +93,7 @@ def wants_json() -> bool:
 
 
 _APP_STATE = "hipflask.login.state"
+_HOOKS_KEY = "hipflask.login.hooks"
 _STATE_LOCK = threading.Lock()
 
 
@@ -174,19 +175,20 @@ class LoginManager:
         current_app.config["LOGIN_DISABLED"] = value
 
     def init_app(self, app: Any, add_context_processor: bool = True) -> None:
-        """Attach to ``app`` (``app.login_manager``) and register the hooks."""
+        """Attach to ``app`` (``app.login_manager``) and register the hooks.
+
+        Calling it again for the same app (a factory that also wrote
+        ``LoginManager(app)``) makes this manager the app's without adding
+        the response hooks twice.
+        """
         app.login_manager = self
         for name, value in DEFAULTS.items():
             app.config.setdefault(name, value)
-        from .deferred import perform
-
-        # On every response, the gate's answers too: an error handler's
-        # logout_user() must clear the cookie and end the login there as well.
-        app.after_request(every_response(self._update_remember_cookie))
-        # Response hooks run last-registered first: the registry writes of a
-        # request on the event loop are awaited before the remember-me cookie
-        # and the session are written, so a failed write changes neither.
-        app.after_request(every_response(perform))
+        if not app.extensions.get(_HOOKS_KEY):
+            # Once per app: an app factory calling init_app again (after
+            # LoginManager(app)) must not send the remember-me cookie twice.
+            app.extensions[_HOOKS_KEY] = True
+            _add_response_hooks(app)
         # On the event loop, where loading waits on a network store, the user
         # is loaded before the view, awaiting it, so reading ``current_user``
         # there never blocks the loop (see ``_loading_waits``).
@@ -554,6 +556,26 @@ class LoginManager:
 
 #: What ``g`` holds under ``_THROTTLED`` for a request that is no login attempt.
 _NOT_ATTEMPTED = object()
+
+
+def _remember_cookie_hook(response: Any) -> Any:
+    """Hand the response to the app's manager (of the last ``init_app``).
+
+    Its ``_update_remember_cookie`` writes the cookie; a subclass may override it.
+    """
+    return current_app.login_manager._update_remember_cookie(response)
+
+
+def _add_response_hooks(app: Any) -> None:
+    from .deferred import perform
+
+    # On every response, the gate's answers too: an error handler's
+    # logout_user() must clear the cookie and end the login there as well.
+    app.after_request(every_response(_remember_cookie_hook))
+    # Response hooks run last-registered first: the registry writes of a
+    # request on the event loop are awaited before the remember-me cookie
+    # and the session are written, so a failed write changes neither.
+    app.after_request(every_response(perform))
 
 
 def _warn_login_disabled() -> None:
