@@ -12,7 +12,6 @@ to a protected view is redirected to ``login_view`` with a same-site
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 import warnings
@@ -48,6 +47,10 @@ from .config import REFRESH_MESSAGE
 from .config import REFRESH_MESSAGE_CATEGORY
 from .mixins import AnonymousUserMixin
 from .password import password_unchanged
+from .protection import _create_identifier as _create_identifier
+from .protection import protection_failed
+from .protection import session_identifier as session_identifier
+from .redirects import wants_json as wants_json
 from .registry import Flow
 from .registry import LoginRegistry
 from .registry import open_registry
@@ -63,34 +66,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: Where the loaded user lives on ``g`` for the rest of the request.
 USER_KEY = "_login_user"
-
-_JSON_TYPES = ("application/json", "application/problem+json")
-
-
-def session_identifier() -> str:
-    """A digest of the client's address and browser, for session protection.
-
-    The default of ``LoginManager._session_identifier_generator``, which an
-    app may replace (Flask-Login's hook).
-    """
-    agent = request.headers.get("User-Agent", "")
-    base = f"{request.remote_addr}|{agent}"
-    return hashlib.sha512(base.encode("utf-8", "replace")).hexdigest()
-
-
-#: Flask-Login's name, which test suites import to give a forged session
-#: the value session protection expects.
-_create_identifier = session_identifier
-
-
-def wants_json() -> bool:
-    """Whether the client is an API client that cannot follow a login redirect."""
-    if request.is_json or request.headers.get("X-Requested-With") == "XMLHttpRequest":
-        return True
-    accept = request.accept_mimetypes
-    best = accept.best_match(["text/html", *_JSON_TYPES])
-    return best in _JSON_TYPES and accept[best] > accept["text/html"]
-
 
 _APP_STATE = "hipflask.login.state"
 _HOOKS_KEY = "hipflask.login.hooks"
@@ -387,26 +362,7 @@ class LoginManager:
         setattr(g, USER_KEY, self.anonymous_user() if user is None else user)
 
     def _session_protection_failed(self) -> bool:
-        mode = current_app.config.get("SESSION_PROTECTION", self.session_protection)
-        if not mode or "_user_id" not in session:
-            return False
-        if session.get("_id") == self._session_identifier_generator():
-            return False
-        app = current_app._get_current_object()
-        if mode == "strong":
-            from .utils import _end_session_login
-
-            _end_session_login(self)
-            setattr(g, OPERATION, "clear")
-            signals.session_protected.send(app)
-            return True
-        # Each request from the other browser or address is reported, not
-        # only the one that made the login stale, as Flask-Login does: a
-        # receiver auditing stolen sessions sees every use.
-        if session.get("_fresh"):
-            session["_fresh"] = False
-        signals.session_protected.send(app)
-        return False
+        return protection_failed(self)
 
     def _load_flow(self, registry: LoginRegistry | None) -> Flow:
         """Load the user, yielding the registry's store operations on the way.

@@ -3,7 +3,8 @@
 ``login_view`` redirects carry the page the user wanted as ``next``; a login
 view that redirects to ``next`` blindly is an open redirect (a phishing link
 ``/login?next=https://evil.example`` that looks like the real site). Only a
-path on this site passes.
+path on this site passes. A client that cannot follow the redirect at all
+(an API client, a ``fetch`` call) is answered 401 instead.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from urllib.parse import urlsplit
+
+from ..contexts.globals import request
+
+_JSON_TYPES = ("application/json", "application/problem+json")
 
 
 def load_shared_check() -> Callable[[str], bool] | None:
@@ -44,4 +49,13 @@ def is_safe_next(target: object) -> bool:
     return _shared_check is None or bool(_shared_check(target))
 
 
-__all__ = ["is_safe_next", "load_shared_check"]
+def wants_json() -> bool:
+    """Whether the client is an API client that cannot follow a login redirect."""
+    if request.is_json or request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return True
+    accept = request.accept_mimetypes
+    best = accept.best_match(["text/html", *_JSON_TYPES])
+    return best in _JSON_TYPES and accept[best] > accept["text/html"]
+
+
+__all__ = ["is_safe_next", "load_shared_check", "wants_json"]
