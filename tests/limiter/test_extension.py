@@ -11,6 +11,7 @@ import limits.errors
 import pytest
 from tests.redis_helper import REDIS_URI
 from tests.redis_helper import closed_port
+from werkzeug.http import parse_date
 
 from hipflask import Blueprint
 from hipflask import Hipflask
@@ -514,6 +515,27 @@ def test_retry_after_can_be_an_http_date(app: Hipflask, client: Any) -> None:
 
     client.get("/")
     assert client.get("/").headers["Retry-After"].endswith("GMT")
+
+
+def test_an_http_date_retry_after_is_the_reset_and_never_early(
+    app: Hipflask, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Half a second into a second: a date that drops the fraction of the
+    # window's reset (one minute on) names a moment before it.
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_000.5)
+    limiter = Limiter(app, retry_after="http-date")
+
+    @app.get("/")
+    @limiter.limit("1 per minute")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    refused = client.get("/")
+    retry = parse_date(refused.headers["Retry-After"])
+    assert retry is not None
+    assert retry.timestamp() == 1_800_000_061
+    assert refused.headers["X-RateLimit-Reset"] == "1800000061"
 
 
 def test_callable_limits_costs_scopes_and_per_method(app: Hipflask, client: Any) -> None:

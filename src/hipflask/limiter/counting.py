@@ -278,13 +278,16 @@ class LimiterCounting:
                 # Renamed: the 429 itself carries a standard Retry-After,
                 # which the mapping replaces rather than repeats.
                 del headers["Retry-After"]
-            retry = self._retry_after(outcome)
             if self._retry_as_date:
                 from werkzeug.http import http_date
 
-                headers[names[HeaderNames.RETRY_AFTER]] = http_date(time.time() + retry)
+                # The whole second X-RateLimit-Reset names: a date keeps no
+                # fraction, and one cut down to the second before the
+                # window's reset would send the client back too early.
+                when = reset_at(outcome.stats.reset_time)
+                headers[names[HeaderNames.RETRY_AFTER]] = http_date(when)
             else:
-                headers[names[HeaderNames.RETRY_AFTER]] = str(retry)
+                headers[names[HeaderNames.RETRY_AFTER]] = str(self._retry_after(outcome))
 
 
 def on_event_loop() -> bool:
