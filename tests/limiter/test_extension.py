@@ -444,6 +444,38 @@ def test_redis_storage_counts_under_both_protocols(
         close(client, limiter)
 
 
+def test_storage_options_given_as_argument_and_setting_are_both_used(
+    app: Hipflask, client: Any, redis_prefix: str
+) -> None:
+    # The setting's key prefix keeps this app's counters apart from other
+    # apps on the same Redis; the argument's connection options still apply.
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = {"key_prefix": redis_prefix}
+    limiter = Limiter(
+        app,
+        storage_uri=REDIS_URI,
+        storage_options={"socket_timeout": 5},
+        default_limits=["1 per minute"],
+    )
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    try:
+        assert statuses(client, "/", 2) == [200, 429]
+    finally:
+        close(client, limiter)
+    import redis
+
+    connection = redis.Redis.from_url(REDIS_URI)
+    try:
+        assert connection.keys(f"{redis_prefix}*")
+    finally:
+        connection.close()
+    assert limiter.storage.key_prefix == redis_prefix
+    assert limiter.storage.storage.connection_pool.connection_kwargs["socket_timeout"] == 5
+
+
 def test_async_views_are_limited_and_deduct_after_the_response(app: Hipflask, client: Any) -> None:
     limiter = Limiter(app, default_limits=["2 per minute"])
 

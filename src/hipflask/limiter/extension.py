@@ -70,7 +70,8 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
 
     ``Limiter(key_func, app=app, default_limits=[...])`` and the older
     ``Limiter(app, default_limits=[...])`` (an app first, counting per
-    client address) both work. Arguments win over ``RATELIMIT_*`` settings.
+    client address) both work. Arguments win over ``RATELIMIT_*`` settings;
+    ``storage_options`` is merged with ``RATELIMIT_STORAGE_OPTIONS`` instead.
     ``meta_limits`` bound how often a client may breach the others before
     it is shut out; ``auto_check=False`` leaves counting to :meth:`check`.
     """
@@ -247,10 +248,17 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
         fallback = setting(config, "IN_MEMORY_FALLBACK") or []
         if isinstance(fallback, str):
             fallback = [fallback]
+        # Both, the setting's over the argument's, as Flask-Limiter merges
+        # them: a key prefix set in the config keeps its meaning beside a
+        # connection option passed in code.
+        storage_options = {
+            **(self._args["STORAGE_OPTIONS"] or {}),
+            **(config.get("RATELIMIT_STORAGE_OPTIONS") or {}),
+        }
         self._store = RateLimitStore(
             setting(config, "STORAGE_URI"),
             setting(config, "STRATEGY"),
-            setting(config, "STORAGE_OPTIONS"),
+            storage_options,
             swallow_errors=bool(setting(config, "SWALLOW_ERRORS")),
             fallback=bool(setting(config, "IN_MEMORY_FALLBACK_ENABLED")),
             fallback_items=[item for text in fallback for item in parse_limits(text)],
