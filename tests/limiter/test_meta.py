@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -256,6 +257,42 @@ def test_current_limits_lists_every_window_shortest_first(
         assert not any(lim.breached for lim in limits)
     finally:
         close(client, limiter)
+
+
+def test_without_fail_on_first_breach_the_longest_breached_window_is_reported(
+    app: Hipflask, client: Any, store: str
+) -> None:
+    breaches: list[str] = []
+    limiter = Limiter(
+        app,
+        fail_on_first_breach=False,
+        on_breach=lambda limit: breaches.append(str(limit.limit)),
+    )
+    seen: list[tuple[str, str, list[tuple[int, bool]]]] = []
+
+    @app.get("/")
+    @limiter.limit("1 per second; 1 per hour")
+    def index() -> str:
+        return "ok"
+
+    @app.errorhandler(429)
+    def refused(e: RateLimitExceeded) -> tuple[str, int]:
+        windows = [(lim.limit.get_expiry(), lim.breached) for lim in limiter.current_limits]
+        seen.append((e.description, str(limiter.current_limit.limit), windows))  # type: ignore[union-attr]
+        return "refused", 429
+
+    try:
+        assert client.get("/").status_code == 200
+        refusal = client.get("/")
+    finally:
+        close(client, limiter)
+    assert refusal.status_code == 429
+    # Waiting out the second is not enough: the client is told the hour.
+    assert int(refusal.headers["Retry-After"]) > 60
+    assert int(refusal.headers["X-RateLimit-Reset"]) > time.time() + 60
+    # The exception names the shortest one; both are breached.
+    assert seen == [("1 per 1 second", "1 per 1 hour", [(1, True), (3600, True)])]
+    assert breaches == ["1 per 1 second", "1 per 1 hour"]
 
 
 def test_current_limits_is_empty_when_nothing_was_checked(app: Hipflask, client: Any) -> None:

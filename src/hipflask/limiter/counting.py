@@ -178,44 +178,54 @@ class LimiterCounting:
         breached = outcome.breached
         if breached is None:
             return None
-        limit: Limit = breached.source
         logger.info(
             "Rate limit %s exceeded by %s at endpoint %s.",
             breached.item,
             breached.identifiers[0] if breached.identifiers else "",
             req.endpoint,
         )
-        callbacks: list[Callable[[RequestLimit], Any] | None]
-        if outcome.meta_breached:
-            callbacks = [limit.on_breach or self._on_meta_breach]
-        elif limit.on_breach is self._on_breach:
-            callbacks = [limit.on_breach]
-        else:
-            # Both, the limiter's first, as Flask-Limiter calls them; a
-            # later callback's answer wins over an earlier one's.
-            callbacks = [self._on_breach, limit.on_breach]
         answer: Response | None = None
-        for callback in callbacks:
-            if callback is not None:
-                try:
-                    rv = callback(self.current_limit)  # type: ignore[arg-type]  # set just above
-                except Exception:
-                    if self._store is None or not self._store.swallow_errors:
-                        raise
-                    # Failing open, as the app chose: the client still gets
-                    # its 429, and the callback's failure is logged.
-                    logger.exception("The on_breach callback failed; sending the 429.")
-                    continue
-                made = None if rv is None else _breach_answer(rv)
+        # Each refusal's callbacks, as Flask-Limiter calls them for each
+        # limit breached (several without fail_on_first_breach), each told
+        # of its own limit; a later answer wins over an earlier one's.
+        for hit in outcome.refused:
+            told = request_limit(hit, _window(outcome, hit), True)
+            for callback in self._breach_callbacks(hit.source, meta=outcome.meta_breached):
+                made = self._call_on_breach(callback, told)
                 if made is not None:
                     answer = made
         raise RateLimitExceeded(
-            request_limit(breached, outcome.stats, True),
+            request_limit(breached, _window(outcome, breached), True),
             description=breached.error_message or str(breached.item),
             retry_after=self._retry_after(outcome),
             as_json=_wants_json(req),
             response=answer,
         )
+
+    def _breach_callbacks(self, limit: Limit, *, meta: bool) -> list[Callable[[RequestLimit], Any]]:
+        """The ``on_breach`` callbacks a refusal by ``limit`` calls, in order."""
+        if meta:
+            callbacks = [limit.on_breach or self._on_meta_breach]
+        elif limit.on_breach is self._on_breach:
+            callbacks = [limit.on_breach]
+        else:
+            # Both, the limiter's first, as Flask-Limiter calls them.
+            callbacks = [self._on_breach, limit.on_breach]
+        return [callback for callback in callbacks if callback is not None]
+
+    def _call_on_breach(
+        self, callback: Callable[[RequestLimit], Any], told: RequestLimit
+    ) -> Response | None:
+        try:
+            rv = callback(told)
+        except Exception:
+            if self._store is None or not self._store.swallow_errors:
+                raise
+            # Failing open, as the app chose: the client still gets its
+            # 429, and the callback's failure is logged.
+            logger.exception("The on_breach callback failed; sending the 429.")
+            return None
+        return None if rv is None else _breach_answer(rv)
 
     def _retry_after(self, outcome: Outcome) -> int:
         reset = outcome.stats.reset_time if outcome.stats is not None else time.time() + 1
@@ -318,6 +328,13 @@ def _breach_answer(rv: Any) -> Response | None:
     if not (isinstance(rv, tuple) and len(rv) > 1 and isinstance(rv[1], (int, str))):
         response.status_code = 429
     return response
+
+
+def _window(outcome: Outcome, hit: Hit) -> Any:
+    """The window the store gave for ``hit`` in ``outcome`` (a refusal's is always read)."""
+    if hit is outcome.current:
+        return outcome.stats
+    return next((stats for seen, stats in outcome.evaluated if seen is hit), None)
 
 
 def _cost_now(hit: Hit) -> Hit:

@@ -91,7 +91,8 @@ class LimiterInspection:
         if state is None or state.outcome.current is None:
             return None
         outcome = state.outcome
-        return request_limit(outcome.current, outcome.stats, outcome.breached is outcome.current)
+        current = outcome.current
+        return request_limit(current, outcome.stats, any(hit is current for hit in outcome.refused))
 
     @property
     def current_limits(self) -> list[RequestLimit]:
@@ -106,7 +107,8 @@ class LimiterInspection:
             return []
         outcome = state.outcome
         found = [
-            request_limit(hit, stats, hit is outcome.breached) for hit, stats in outcome.evaluated
+            request_limit(hit, stats, any(hit is each for each in outcome.refused))
+            for hit, stats in outcome.evaluated
         ]
         return sorted(found, key=lambda found: found.limit.get_expiry())
 

@@ -101,6 +101,9 @@ class Outcome:
     evaluated: list[tuple[Hit, WindowStats | None]] = field(default_factory=list)
     #: The refusal came from a meta limit: the client breached too often.
     meta_breached: bool = False
+    #: Every limit that refused the request, shortest unit first: more than
+    #: one only without ``fail_on_first_breach``.
+    refused: list[Hit] = field(default_factory=list)
 
 
 class RateLimitExceeded(TooManyRequests):
@@ -166,7 +169,10 @@ def evaluate(
     Yields ``("hit" | "test" | "stats", hit)`` and receives the store's
     answer, so the sync and the async driver share every line of logic.
     ``hits`` are counted shortest unit first, and with ``first_breach`` the
-    first refusal ends the count.
+    first refusal ends the count. Without it, ``breached`` is still the
+    first (shortest) refusal, but ``current``, whose window the headers and
+    ``Retry-After`` announce, is the last: a client that waited out only
+    the shortest window would be refused again.
 
     ``meta`` are limits on how often a client may breach the others: they
     are tested first (a client over them is refused outright, whatever the
@@ -178,19 +184,18 @@ def evaluate(
     if (yield from _meta_refuses(_with_own_meta(meta, hits), outcome)):
         return outcome
     seen: list[Hit] = []
-    refused: list[Hit] = []
+    refused = outcome.refused
     for hit in _counting_order(hits):
         op = "hit" if hit.deduct else "test"
         allowed = yield (op, hit)
         seen.append(hit)
         if not allowed:
             refused.append(hit)
-            if outcome.breached is None:
-                outcome.breached = hit
             if first_breach:
                 break
-    if outcome.breached is not None:
-        outcome.current = outcome.breached
+    if refused:
+        outcome.breached = refused[0]
+        outcome.current = refused[-1]
         # The app's meta limits, and those of the limits that refused it.
         for hit in _with_own_meta(meta, refused):
             yield ("hit", hit)
@@ -203,11 +208,14 @@ def evaluate(
     if (want_stats or outcome.breached is not None) and outcome.current is not None:
         outcome.stats = yield ("stats", outcome.current)
     for hit in seen:
-        # The other windows only when asked: each is a store round trip.
+        # The other windows only when asked (each is a store round trip),
+        # and the refusals' always, for what the app is told of them.
         if hit is outcome.current:
             outcome.evaluated.append((hit, outcome.stats))
+        elif want_stats or any(hit is each for each in refused):
+            outcome.evaluated.append((hit, (yield ("stats", hit))))
         else:
-            outcome.evaluated.append((hit, (yield ("stats", hit)) if want_stats else None))
+            outcome.evaluated.append((hit, None))
     return outcome
 
 
@@ -228,6 +236,7 @@ def _meta_refuses(meta: Sequence[Hit], outcome: Outcome) -> Generator[_Op, Any, 
     for hit in meta:
         if not (yield ("test", hit)):
             outcome.breached = outcome.current = hit
+            outcome.refused.append(hit)
             outcome.meta_breached = True
             outcome.stats = yield ("stats", hit)
             outcome.evaluated.append((hit, outcome.stats))
