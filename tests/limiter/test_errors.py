@@ -31,3 +31,38 @@ def test_a_handler_registered_for_the_class_answers_the_refusal(app: Hipflask, c
     assert refused.status_code == 429
     assert refused.get_json() == {"error": "slow down", "limit": "1 per 1 minute"}
     assert limiter.enabled
+
+
+def test_a_refusal_raised_by_the_app_is_described_by_its_limit(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/")
+    @limiter.limit("5 per minute", error_message=lambda: "Wait a minute.")
+    def index() -> str:
+        # An app refusing by itself, with the limit the request counted against.
+        raise RateLimitExceeded(limiter.current_limit)
+
+    @app.get("/plain")
+    @limiter.limit("5 per minute")
+    def plain() -> str:
+        raise RateLimitExceeded(limiter.current_limit)
+
+    refused = client.get("/")
+    assert refused.status_code == 429
+    assert "Wait a minute." in refused.get_data(as_text=True)
+    assert "5 per 1 minute" in client.get("/plain").get_data(as_text=True)
+
+
+def test_a_refusal_raised_by_the_app_may_carry_its_response(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app)
+
+    @app.get("/")
+    @limiter.limit("5 per minute")
+    def index() -> str:
+        answer = jsonify(error="busy")
+        answer.status_code = 429
+        raise RateLimitExceeded(limiter.current_limit, answer)
+
+    refused = client.get("/")
+    assert refused.status_code == 429
+    assert refused.get_json() == {"error": "busy"}

@@ -110,19 +110,24 @@ class RateLimitExceeded(TooManyRequests):
     """429, with ``Retry-After``; a JSON body when the client asked for JSON.
 
     ``limit`` is the breached limit, as Flask-Limiter's exception carries it,
-    so ``@app.errorhandler(429)`` handlers written for it keep working.
+    so ``@app.errorhandler(429)`` handlers written for it keep working. Raised
+    by an app as there (``RateLimitExceeded(limiter.current_limit)``, with a
+    response second), the limit's ``error_message``, else the limit itself,
+    is the description.
     """
 
     def __init__(
         self,
         limit: Any = None,
+        response: Any = None,
         *,
         description: str | None = None,
         retry_after: int | None = None,
         as_json: bool = False,
-        response: Any = None,
     ) -> None:
         self.limit = limit
+        if description is None:
+            description = _described(limit)
         super().__init__(
             description or "Too many requests.", response=response, retry_after=retry_after
         )
@@ -146,6 +151,17 @@ class RateLimitExceeded(TooManyRequests):
         if self.retry_after is not None:
             body["retry_after"] = self.retry_after
         return json.dumps(body)
+
+
+def _described(limit: Any) -> str | None:
+    """A limit's ``error_message`` (called when callable), else the limit's own text."""
+    message = getattr(limit, "error_message", None)
+    if callable(message):
+        message = message()
+    if message:
+        return str(message)
+    item = getattr(limit, "limit", None)
+    return None if item is None else str(item)
 
 
 class StoreUnavailable(ServiceUnavailable):
