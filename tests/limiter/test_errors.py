@@ -66,3 +66,27 @@ def test_a_refusal_raised_by_the_app_may_carry_its_response(app: Hipflask, clien
     refused = client.get("/")
     assert refused.status_code == 429
     assert refused.get_json() == {"error": "busy"}
+
+
+def test_the_breached_limit_s_key_func_is_the_one_that_counted(app: Hipflask, client: Any) -> None:
+    limiter = Limiter(app, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.get("/keyed")
+    @limiter.limit("1 per minute", key_func=lambda: "by-header")
+    def keyed() -> str:
+        return "ok"
+
+    @app.errorhandler(429)
+    def too_many(error: RateLimitExceeded) -> Any:
+        # Who was refused, as a handler written for Flask-Limiter logs it.
+        return jsonify(key=error.limit.key_func(), meta=list(error.limit.meta_limits)), 429
+
+    for path, key in (("/", "127.0.0.1"), ("/keyed", "by-header")):
+        client.get(path)
+        refused = client.get(path)
+        assert refused.status_code == 429
+        assert refused.get_json() == {"key": key, "meta": []}

@@ -82,6 +82,7 @@ class LimiterCounting:
     _checked_key: str
     _on_breach: Callable[[RequestLimit], Any] | None
     _on_meta_breach: Callable[[RequestLimit], Any] | None
+    _key_func: Callable[[], str] | None
 
     if TYPE_CHECKING:
 
@@ -189,13 +190,13 @@ class LimiterCounting:
         # limit breached (several without fail_on_first_breach), each told
         # of its own limit; a later answer wins over an earlier one's.
         for hit in outcome.refused:
-            told = request_limit(hit, _window(outcome, hit), True)
+            told = request_limit(hit, _window(outcome, hit), True, self._key_func)
             for callback in self._breach_callbacks(hit.source, meta=outcome.meta_breached):
                 made = self._call_on_breach(callback, told)
                 if made is not None:
                     answer = made
         raise RateLimitExceeded(
-            request_limit(breached, _window(outcome, breached), True),
+            request_limit(breached, _window(outcome, breached), True, self._key_func),
             description=breached.error_message or str(breached.item),
             retry_after=self._retry_after(outcome),
             as_json=_wants_json(req),

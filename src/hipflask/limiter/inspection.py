@@ -92,7 +92,8 @@ class LimiterInspection:
             return None
         outcome = state.outcome
         current = outcome.current
-        return request_limit(current, outcome.stats, any(hit is current for hit in outcome.refused))
+        breached = any(hit is current for hit in outcome.refused)
+        return request_limit(current, outcome.stats, breached, self._key_func)
 
     @property
     def current_limits(self) -> list[RequestLimit]:
@@ -107,7 +108,7 @@ class LimiterInspection:
             return []
         outcome = state.outcome
         found = [
-            request_limit(hit, stats, any(hit is each for each in outcome.refused))
+            request_limit(hit, stats, any(hit is each for each in outcome.refused), self._key_func)
             for hit, stats in outcome.evaluated
         ]
         return sorted(found, key=lambda found: found.limit.get_expiry())
@@ -195,7 +196,10 @@ class LimiterInspection:
         return self._store.limiter.storage
 
 
-def request_limit(hit: Hit, stats: Any, breached: bool) -> RequestLimit:
+def request_limit(
+    hit: Hit, stats: Any, breached: bool, key_func: Callable[[], str] | None = None
+) -> RequestLimit:
+    """``hit`` as the app is told of it; ``key_func`` is the limiter's own."""
     source = hit.source
     return RequestLimit(
         limit=hit.item,
@@ -205,6 +209,7 @@ def request_limit(hit: Hit, stats: Any, breached: bool) -> RequestLimit:
         breached=breached,
         shared=hit.shared,
         declared=source if isinstance(source, Limit) else None,
+        default_key_func=key_func,
     )
 
 

@@ -83,6 +83,9 @@ class RequestLimit:
     shared: bool = False
     #: The declaration the limit came from, None for one made by hand.
     declared: Limit | None = field(default=None, compare=False, repr=False)
+    #: The limiter's key function, which counted the request when the
+    #: declaration names none of its own.
+    default_key_func: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def item(self) -> Any:
@@ -108,8 +111,20 @@ class RequestLimit:
 
     @property
     def key_func(self) -> Callable[[], str] | None:
-        """The declared ``key_func``; None when the limiter's own is used."""
-        return self.declared.key_function if self.declared is not None else None
+        """The key function the request was counted by: the declared one, else the limiter's.
+
+        Always a callable for a limit the limiter counted, as Flask-Limiter's
+        is, so a handler may call it to name the client refused.
+        """
+        declared = self.declared.key_function if self.declared is not None else None
+        return declared or self.default_key_func
+
+    @property
+    def meta_limits(self) -> tuple[str | Callable[[], str] | Limit, ...]:
+        """The meta limits declared on this limit (none for most)."""
+        if self.declared is None or not self.declared.meta_limits:
+            return ()
+        return tuple(self.declared.meta_limits)
 
     @property
     def scope(self) -> str | Callable[[str], str] | None:
