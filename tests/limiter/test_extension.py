@@ -570,6 +570,37 @@ def test_an_http_date_retry_after_is_the_reset_and_never_early(
     assert refused.headers["X-RateLimit-Reset"] == "1800000061"
 
 
+@pytest.mark.parametrize("form", ["delta-seconds", "http-date"])
+def test_a_later_retry_after_set_by_the_app_s_handler_is_kept(
+    app: Hipflask, client: Any, form: str
+) -> None:
+    limiter = Limiter(app, retry_after=form, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.errorhandler(429)
+    def locked_out(e: RateLimitExceeded) -> Any:
+        answer = jsonify(error="locked out for two hours")
+        answer.status_code = 429
+        answer.headers["Retry-After"] = "7200"
+        return answer
+
+    client.get("/")
+    refused = client.get("/")
+    assert refused.status_code == 429
+    retry = refused.headers["Retry-After"]
+    if form == "http-date":
+        announced = parse_date(retry)
+        assert announced is not None
+        wait = announced.timestamp() - time.time()
+    else:
+        wait = int(retry)
+    assert 7190 < wait <= 7201
+    assert limiter.enabled
+
+
 def test_callable_limits_costs_scopes_and_per_method(app: Hipflask, client: Any) -> None:
     limiter = Limiter(app)
     budget = {"value": "3 per minute"}

@@ -12,6 +12,7 @@ headers.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -49,11 +50,14 @@ __all__ = ["LimiterCounting", "on_event_loop"]
 class _PerRequest:
     """What the check learned, for the finisher of the same request."""
 
-    __slots__ = ("deferred", "outcome")
+    __slots__ = ("deferred", "outcome", "retry_sent")
 
     def __init__(self, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]):
         self.outcome = outcome
         self.deferred = deferred
+        #: The Retry-After the refusal itself carries, to tell it from one
+        #: the app's own answer set.
+        self.retry_sent: str | None = None
 
     def merged(
         self, outcome: Outcome, deferred: list[tuple[Hit, Callable[[Any], bool]]]
@@ -185,6 +189,8 @@ class LimiterCounting:
             breached.identifiers[0] if breached.identifiers else "",
             req.endpoint,
         )
+        retry = self._retry_after(outcome)
+        extensions[self._state_key].retry_sent = str(retry)
         answer: Response | None = None
         # Each refusal's callbacks, as Flask-Limiter calls them for each
         # limit breached (several without fail_on_first_breach), each told
@@ -198,7 +204,7 @@ class LimiterCounting:
         raise RateLimitExceeded(
             request_limit(breached, _window(outcome, breached), True, self._key_func),
             description=breached.error_message or str(breached.item),
-            retry_after=self._retry_after(outcome),
+            retry_after=retry,
             as_json=_wants_json(req),
             response=answer,
         )
@@ -243,7 +249,7 @@ class LimiterCounting:
                     [hit], want_stats=self._reports(state.outcome, hit)
                 )
                 self._recount(state.outcome, counted)
-        self._add_headers(state.outcome, response)
+        self._add_headers(state.outcome, response, state.retry_sent)
 
     def _reports(self, outcome: Outcome, hit: Hit) -> bool:
         """Whether the headers speak of ``hit``'s window, so its count after deduction is needed."""
@@ -273,9 +279,11 @@ class LimiterCounting:
                     [hit], want_stats=self._reports(state.outcome, hit)
                 )
                 self._recount(state.outcome, counted)
-        self._add_headers(state.outcome, response)
+        self._add_headers(state.outcome, response, state.retry_sent)
 
-    def _add_headers(self, outcome: Outcome, response: Response) -> None:
+    def _add_headers(
+        self, outcome: Outcome, response: Response, retry_sent: str | None = None
+    ) -> None:
         if not self._headers_enabled or outcome.stats is None or outcome.current is None:
             return
         names = self._headers
@@ -284,21 +292,50 @@ class LimiterCounting:
         headers[names[HeaderNames.REMAINING]] = str(max(0, outcome.stats.remaining))
         headers[names[HeaderNames.RESET]] = str(reset_at(outcome.stats.reset_time))
         if outcome.breached is not None:
-            retry_name = names[HeaderNames.RETRY_AFTER]
-            if retry_name.lower() != "retry-after":
-                # Renamed: the 429 itself carries a standard Retry-After,
-                # which the mapping replaces rather than repeats.
-                del headers["Retry-After"]
-            if self._retry_as_date:
-                from werkzeug.http import http_date
+            self._add_retry_after(outcome, headers, retry_sent)
 
-                # The whole second X-RateLimit-Reset names: a date keeps no
-                # fraction, and one cut down to the second before the
-                # window's reset would send the client back too early.
-                when = reset_at(outcome.stats.reset_time)
-                headers[names[HeaderNames.RETRY_AFTER]] = http_date(when)
-            else:
-                headers[names[HeaderNames.RETRY_AFTER]] = str(self._retry_after(outcome))
+    def _add_retry_after(self, outcome: Outcome, headers: Any, retry_sent: str | None) -> None:
+        """``Retry-After`` for the refusal, in the configured form and name.
+
+        A later one the response already carries (an ``errorhandler(429)``
+        locking the client out for longer) is kept, as Flask-Limiter keeps
+        the later of the two: the client must not come back before either.
+        """
+        names = self._headers
+        stats: Any = outcome.stats
+        # The whole second X-RateLimit-Reset names: a date keeps no fraction,
+        # and one cut down to the second before the window's reset would
+        # send the client back too early.
+        when = reset_at(stats.reset_time)
+        wait = self._retry_after(outcome)
+        existing = headers.get("Retry-After")
+        announced = None if existing == retry_sent else _announced(existing)
+        if announced is not None:
+            when = max(when, math.ceil(announced))
+            wait = max(wait, math.ceil(announced - time.time()))
+        retry_name = names[HeaderNames.RETRY_AFTER]
+        if retry_name.lower() != "retry-after":
+            # Renamed: the 429 itself carries a standard Retry-After, which
+            # the mapping replaces rather than repeats.
+            del headers["Retry-After"]
+        if self._retry_as_date:
+            from werkzeug.http import http_date
+
+            headers[retry_name] = http_date(when)
+        else:
+            headers[retry_name] = str(wait)
+
+
+def _announced(value: str | None) -> float | None:
+    """When a ``Retry-After`` value (seconds or an HTTP date) tells the client to come back."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return time.time() + int(value)
+    from werkzeug.http import parse_date
+
+    parsed = parse_date(value)
+    return None if parsed is None else parsed.timestamp()
 
 
 def on_event_loop() -> bool:
