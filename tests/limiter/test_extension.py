@@ -204,6 +204,26 @@ def test_per_method_gives_head_the_get_budget(app: Hipflask, client: Any) -> Non
     assert client.post("/items").status_code == 200
 
 
+def test_a_per_method_budget_is_keyed_by_scope_and_method_as_flask_limiter_keys_it(
+    app: Hipflask, client: Any
+) -> None:
+    limiter = Limiter(app)
+
+    @app.route("/items", methods=["GET", "POST"])
+    @limiter.limit("2 per minute", per_method=True)
+    def items() -> str:
+        return limiter.current_limit.key  # type: ignore[union-attr]
+
+    @app.post("/shared")
+    @limiter.shared_limit("2 per minute", scope="writes", per_method=True)
+    def shared() -> str:
+        return limiter.current_limit.key  # type: ignore[union-attr]
+
+    assert client.get("/items").text == "LIMITER/127.0.0.1/items:GET/2/1/minute"
+    assert client.post("/items").text == "LIMITER/127.0.0.1/items:POST/2/1/minute"
+    assert client.post("/shared").text == "LIMITER/127.0.0.1/writes:POST/2/1/minute"
+
+
 def test_method_limit_beside_defaults_counts_them_once(app: Hipflask, client: Any) -> None:
     limiter = Limiter(app, default_limits=["3 per minute"])
 

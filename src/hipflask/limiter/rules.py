@@ -314,9 +314,11 @@ class Limit:
             else:
                 named = self.scope
             scope = named if self.shared else f"{scope}:{named}"
-        identifiers: tuple[str, ...] = (key, scope)
         if self.per_method:
-            identifiers = (*identifiers, _counted_method(method))
+            # In the scope, upper case, as Flask-Limiter keys it: the store
+            # keys and ``RequestLimit.key`` read the same.
+            scope = f"{scope}:{_counted_method(method).upper()}"
+        identifiers: tuple[str, ...] = (key, scope)
         if prefix:
             identifiers = (prefix, *identifiers)
         return identifiers
