@@ -969,6 +969,31 @@ def test_in_memory_fallback_limits_apply_while_the_store_is_down(
         close(client, limiter)
 
 
+def test_in_memory_fallback_limits_may_be_callables_read_per_request(
+    app: Hipflask, client: Any
+) -> None:
+    app.config["RATELIMIT_STORAGE_URI"] = f"redis://127.0.0.1:{closed_port()}"
+    plan = {"limit": "2 per minute"}
+    limiter = Limiter(
+        app,
+        default_limits=["100 per minute"],
+        in_memory_fallback=[lambda: plan["limit"], Limit("4 per hour")],
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    try:
+        assert statuses(client, "/", 3) == [200, 200, 429]
+        # Read again on the next request, as a default limit's callable is:
+        # the hour's budget (two counted so far) is what refuses now.
+        plan["limit"] = "10 per minute"
+        assert statuses(client, "/", 3) == [200, 200, 429]
+    finally:
+        close(client, limiter)
+
+
 def test_a_with_block_counts_only_when_the_block_runs(app: Hipflask, client: Any) -> None:
     limiter = Limiter(app)
     disabled = Limiter()

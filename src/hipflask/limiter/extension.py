@@ -40,6 +40,7 @@ from .inspection import LimiterInspection
 from .nesting import BlueprintRules
 from .plan import LimiterPlan
 from .rules import HeaderNames
+from .rules import Limit
 from .rules import as_limits
 from .rules import logger
 from .util import get_remote_address
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from hipflask.core.app import Hipflask
 
     from .rules import ExemptionScope
-    from .rules import Limit
     from .rules import RequestLimit
 
 __all__ = ["Limiter"]
@@ -245,9 +245,6 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
         # One budget of breaches per client across the whole app, as
         # Flask-Limiter keys them.
         self._meta = as_limits(setting(config, "META"), strict=strict, scope="meta", shared=True)
-        fallback = setting(config, "IN_MEMORY_FALLBACK") or []
-        if isinstance(fallback, str):
-            fallback = [fallback]
         # Both, the setting's over the argument's, as Flask-Limiter merges
         # them: a key prefix set in the config keeps its meaning beside a
         # connection option passed in code.
@@ -261,7 +258,7 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
             storage_options,
             swallow_errors=bool(setting(config, "SWALLOW_ERRORS")),
             fallback=bool(setting(config, "IN_MEMORY_FALLBACK_ENABLED")),
-            fallback_items=[item for text in fallback for item in parse_limits(text)],
+            fallback_items=_fallback_items(setting(config, "IN_MEMORY_FALLBACK")),
             fail_on_first_breach=bool(setting(config, "FAIL_ON_FIRST_BREACH")),
         )
         # Close the async driver's connections when an ASGI server shuts down
@@ -305,6 +302,37 @@ class Limiter(LimiterDeclarations, LimiterCounting, LimiterPlan, LimiterInspecti
             logger.warning("This rate-limit storage cannot be reset; its counters are kept.")
         else:
             logger.info("Rate-limit storage reset: every counter cleared.")
+
+
+def _fallback_items(
+    entries: Sequence[str | Callable[[], str] | Limit] | str | None,
+) -> list[Any] | Callable[[], list[Any]]:
+    """The in-memory fallback's limits: parsed now, or per request when any is a callable.
+
+    Flask-Limiter takes strings, callables returning one and ``Limit``
+    objects there. A string that is not a limit fails at start-up, as a
+    declared limit does; a callable's value is read, and parsed, each time
+    the fallback counts a request.
+    """
+    if entries is None:
+        return []
+    if isinstance(entries, str):
+        entries = [entries]
+    providers = [entry.limit_provider if isinstance(entry, Limit) else entry for entry in entries]
+    static = [item for each in providers if isinstance(each, str) for item in parse_limits(each)]
+    dynamic = [each for each in providers if not isinstance(each, str)]
+    if not dynamic:
+        return static
+
+    def current() -> list[Any]:
+        found = list(static)
+        for provider in dynamic:
+            value = provider()
+            if value:
+                found += parse_limits(value)
+        return found
+
+    return current
 
 
 def _register_commands(app: Hipflask) -> None:

@@ -21,6 +21,7 @@ import json
 import logging
 import time
 import weakref
+from collections.abc import Callable
 from collections.abc import Generator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -302,7 +303,7 @@ class RateLimitStore:
         *,
         swallow_errors: bool = False,
         fallback: bool = False,
-        fallback_items: Sequence[RateLimitItem] = (),
+        fallback_items: Sequence[RateLimitItem] | Callable[[], Sequence[RateLimitItem]] = (),
         fail_on_first_breach: bool = True,
     ) -> None:
         limits = require("limits", extra="limiter")
@@ -339,7 +340,11 @@ class RateLimitStore:
         self.limiter = strategies.STRATEGIES[strategy](storage)
         self.swallow_errors = swallow_errors
         self.fallback = fallback or bool(fallback_items)
-        self.fallback_items = tuple(fallback_items)
+        # A callable gives the limits per request (Flask-Limiter takes
+        # callables there), read when the fallback counts one.
+        self.fallback_items: Sequence[RateLimitItem] | Callable[[], Sequence[RateLimitItem]] = (
+            fallback_items if callable(fallback_items) else tuple(fallback_items)
+        )
         self.first_breach = fail_on_first_breach
         self._memory: Any = None
         self._async: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -472,11 +477,13 @@ class RateLimitStore:
         raise StoreUnavailable(retry_after=max(1, int(self._down_until - time.monotonic())))
 
     def _fallback_hits(self, hits: Sequence[Hit]) -> list[Hit]:
-        if not self.fallback_items or not hits:
+        found = self.fallback_items
+        items = found() if callable(found) else found
+        if not items or not hits:
             return list(hits)
         # Like default limits: per client and per route, under keys of their own.
         key = ("fallback", *hits[0].identifiers)
-        return [Hit(item, key, source=hits[0].source) for item in self.fallback_items]
+        return [Hit(item, key, source=hits[0].source) for item in items]
 
     def _memory_limiter(self) -> Any:
         if self._memory is None:
