@@ -22,6 +22,7 @@ from hipflask.limiter import ExemptionScope
 from hipflask.limiter import HeaderNames
 from hipflask.limiter import Limit
 from hipflask.limiter import Limiter
+from hipflask.limiter import MetaLimit
 from hipflask.limiter import RateLimitExceeded
 from hipflask.limiter.util import get_remote_address
 
@@ -555,6 +556,25 @@ def test_settings_configure_a_limiter_created_before_the_app(app: Hipflask, clie
     assert refused.status_code == 429
     assert refused.headers["Retry-After"]
     assert any(key.startswith("LIMITER/myapp/everyone/") for key in limiter.storage.storage)
+
+
+def test_a_limit_setting_may_be_a_callable_or_a_limit_object(app: Hipflask, client: Any) -> None:
+    budget = {"default": "2 per minute"}
+    app.config.update(
+        RATELIMIT_DEFAULT=lambda: budget["default"],
+        RATELIMIT_APPLICATION=lambda: "10 per minute",
+        RATELIMIT_META=MetaLimit("1 per hour"),
+    )
+    Limiter(app)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert statuses(client, "/", 3) == [200, 200, 429]
+    # The one breach spent the meta budget: refused whatever the limit now.
+    budget["default"] = "100 per minute"
+    assert client.get("/").status_code == 429
 
 
 def test_retry_after_can_be_an_http_date(app: Hipflask, client: Any) -> None:

@@ -397,19 +397,21 @@ def _counted_method(method: str) -> str:
 
 
 def as_limits(
-    values: Sequence[str | Callable[[], str] | Limit] | str | None,
+    values: Sequence[str | Callable[[], str] | Limit] | str | Callable[[], str] | Limit | None,
     *,
     strict: bool = False,
     **options: Any,
 ) -> list[Limit]:
     """Normalise ``default_limits``-style lists (strings, callables, :class:`Limit`).
 
+    One of them alone is a list of one, as a ``RATELIMIT_DEFAULT``,
+    ``_APPLICATION`` or ``_META`` setting may hold it in Flask-Limiter.
     ``strict``: a callable among them that returns garbage raises rather
     than being skipped (see :meth:`Limit.current_items`).
     """
     if values is None:
         return []
-    if isinstance(values, str):
+    if isinstance(values, (str, Limit)) or callable(values):
         values = [values]
     limits = [value if isinstance(value, Limit) else Limit(value, **options) for value in values]
     for limit in limits:
