@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from types import SimpleNamespace
 from typing import Any
 
 import limits.errors
@@ -169,6 +170,32 @@ def test_the_429_is_json_for_json_clients() -> None:
     assert '"retry_after": 30' in exc.get_body()
     html = RateLimitExceeded(description="1 per 1 minute")
     assert "1 per 1 minute" in html.get_body()
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [("Slow down.", "Slow down."), (lambda: "Later.", "Later."), (None, "1 per 1 minute")],
+    ids=["text", "callable", "none"],
+)
+def test_a_refusal_made_from_a_limit_is_described_by_it(message: Any, expected: str) -> None:
+    limit = SimpleNamespace(limit=parse("1 per minute"), error_message=message)
+    refusal = RateLimitExceeded(limit)
+    assert refusal.description == expected
+    assert refusal.limit is limit
+    assert RateLimitExceeded(parse("1 per minute")).description == "Too many requests."
+
+
+def test_without_fail_on_first_breach_the_longest_refusal_is_current() -> None:
+    store = RateLimitStore(fail_on_first_breach=False)
+    two = [Hit(parse("1 per hour"), ("a",)), Hit(parse("1 per second"), ("a",))]
+    store.check(two)
+    outcome = store.check(two, want_stats=False)
+    # Counted shortest first: the second is breached first, the hour last.
+    assert outcome.refused == [two[1], two[0]]
+    assert outcome.breached is two[1]
+    assert outcome.current is two[0]
+    # Each refusal's window is read, even without stats asked for.
+    assert all(stats is not None for _hit, stats in outcome.evaluated)
 
 
 def test_without_fail_on_first_breach_every_limit_is_counted() -> None:
