@@ -461,6 +461,20 @@ def test_blueprint_cli_group_option(app: Hipflask, cli_group: str | None, expect
     assert expected in app.cli.commands
 
 
+def test_blueprint_cli_group_is_named_after_the_blueprint(app: Hipflask) -> None:
+    bp = Blueprint("tools", __name__, cli_group=None)
+
+    @bp.cli.command("hello")
+    def hello() -> None:
+        """Say hello."""
+
+    assert bp.cli.name == "tools"
+    app.cli.add_command(bp.cli)
+    result = app.test_cli_runner().invoke(args=["tools", "hello", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Say hello." in result.output
+
+
 def test_iter_blueprints_in_registration_order(app: Hipflask) -> None:
     first = Blueprint("first", __name__)
     second = Blueprint("second", __name__)

@@ -138,11 +138,17 @@ class Blueprint(Scaffold):
 
     @property
     def cli(self) -> Any:
-        """A click group for this blueprint's commands (``hipflask <group> <cmd>``)."""
+        """A click group for this blueprint's commands (``hipflask <group> <cmd>``).
+
+        Named after the blueprint, as Flask names it, so that
+        ``app.cli.add_command(bp.cli)`` works before registration too; a
+        ``cli_group`` given at registration renames it then.
+        """
         if self._cli is None:
             from .commands import AppGroup
 
             self._cli = AppGroup()
+            self._cli.name = self.name
         return self._cli
 
     def _check_setup_finished(self, f_name: str) -> None:
