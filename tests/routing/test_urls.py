@@ -148,6 +148,18 @@ def test_app_url_for_works_outside_the_helper(routed: Hipflask) -> None:
         assert routed.url_for("post", post_id=5, _anchor="top") == "/post/5#top"
 
 
+def test_app_url_for_needs_no_context_with_server_name(routed: Hipflask) -> None:
+    # A script or a task queue worker builds links for an email this way.
+    routed.config.update(SERVER_NAME="example.test", PREFERRED_URL_SCHEME="https")
+    assert routed.url_for("post", post_id=3) == "https://example.test/post/3"
+    assert routed.url_for("search", q="x", _external=False) == "/search?q=x"
+
+
+def test_app_url_for_without_context_or_server_name_fails_clearly(routed: Hipflask) -> None:
+    with pytest.raises(RuntimeError, match="'SERVER_NAME'"):
+        routed.url_for("index")
+
+
 def test_url_defaults_fill_in_values(app: Hipflask) -> None:
     @app.url_defaults
     def add_language(endpoint: str, values: dict[str, Any]) -> None:

@@ -122,7 +122,11 @@ class URLMethods(Scaffold):
         _external: bool | None = None,
         **values: Any,
     ) -> str:
-        """Build a URL for an endpoint; see :func:`hipflask.url_for`."""
+        """Build a URL for an endpoint; see :func:`hipflask.url_for`.
+
+        Unlike the helper it needs no context: outside one it builds an
+        absolute URL from ``SERVER_NAME``.
+        """
         req_ctx = _cv_request.get(None)
         if (
             req_ctx is not None

@@ -2,7 +2,8 @@
 
 Inside a request URLs are built relative to it (same host and scheme,
 ``.view`` resolved against the current blueprint); outside one, an app
-context with ``SERVER_NAME`` builds absolute URLs. The caller passes the
+context with ``SERVER_NAME`` builds absolute URLs, and so does
+``app.url_for`` with no context at all. The caller passes the
 active contexts in: routing sits below the contexts layer.
 """
 
@@ -47,11 +48,14 @@ def build_url(
         if external is None:
             external = scheme is not None
     else:
-        adapter = None
         if app_ctx is not None:
             if app_ctx.url_adapter is None:
                 app_ctx.url_adapter = app.create_url_adapter(None)
             adapter = app_ctx.url_adapter
+        else:
+            # ``app.url_for`` with no context at all (a script, a task
+            # queue worker): SERVER_NAME alone is enough, as in Flask.
+            adapter = app.create_url_adapter(None)
         if adapter is None:
             raise RuntimeError(_NO_ADAPTER)
         if external is None:
