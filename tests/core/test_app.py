@@ -6,6 +6,7 @@ import asyncio
 import builtins
 import importlib.util
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -667,9 +668,20 @@ def test_missing_key_is_trapped_in_debug_by_default(app: Hipflask) -> None:
 def test_log_exception_outside_a_request(app: Hipflask, caplog: pytest.LogCaptureFixture) -> None:
     try:
         raise ValueError("offline")
+    except ValueError:
+        app.log_exception(sys.exc_info())
+    assert "Exception on ?" in caplog.records[-1].getMessage()
+    assert caplog.records[-1].exc_info[1].args == ("offline",)  # type: ignore[index]
+
+
+def test_log_exception_takes_a_bare_exception_too(
+    app: Hipflask, caplog: pytest.LogCaptureFixture
+) -> None:
+    try:
+        raise ValueError("offline")
     except ValueError as exc:
         app.log_exception(exc)
-    assert "Exception on ?" in caplog.records[-1].getMessage()
+    assert caplog.records[-1].exc_info[1].args == ("offline",)  # type: ignore[index]
 
 
 def test_async_first_request_hook_does_not_block_concurrent_asgi_requests(

@@ -161,8 +161,10 @@ def test_make_response_log_exception_and_options_overrides(
             response.headers["X-Made"] = "1"
             return response
 
-        def log_exception(self, exc_info: BaseException) -> None:
-            logged.append(repr(exc_info))
+        def log_exception(self, exc_info: Any) -> None:
+            # Flask's signature: the (type, value, traceback) of sys.exc_info().
+            exc_type, exc, tb = exc_info
+            logged.append(f"{exc_type.__name__} {exc!r} {tb is not None}")
 
         def make_default_options_response(self) -> Response:
             return Response("options", 200)
@@ -170,7 +172,7 @@ def test_make_response_log_exception_and_options_overrides(
     client = _make(App).test_client(protocol=protocol)
     assert client.get("/").headers["X-Made"] == "1"
     assert client.get("/fail").status_code == 500
-    assert logged == ["ValueError('broken')"]
+    assert logged == ["ValueError ValueError('broken') True"]
     assert client.options("/").data == b"options"
 
 
@@ -277,3 +279,19 @@ def test_an_error_handler_passes_an_error_on_to_the_apps_handler(
     app.add_url_rule("/refused", "refused", async_refuse if async_view else refuse)
     response = app.test_client(protocol=protocol).get("/refused")
     assert (response.status_code, response.text) == (404, "app 404 for /refused")
+
+
+def test_log_exception_override_can_extend_the_default(
+    protocol: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    class App(Hipflask):
+        def log_exception(self, exc_info: Any) -> None:
+            self.logger.warning("about to log %s", exc_info[0].__name__)
+            super().log_exception(exc_info)
+
+    client = _make(App).test_client(protocol=protocol)
+    assert client.get("/fail").status_code == 500
+    messages = [record.getMessage() for record in caplog.records]
+    assert "about to log ValueError" in messages
+    logged = [record for record in caplog.records if record.exc_info]
+    assert logged[-1].exc_info[1].args == ("broken",)  # type: ignore[index]

@@ -28,6 +28,7 @@ from .scaffold import Scaffold
 
 if TYPE_CHECKING:
     import logging
+    from types import TracebackType
 
     from ..json.provider import JSONProvider
     from ..wrappers.response import Response
@@ -37,7 +38,12 @@ if TYPE_CHECKING:
 # method calls (see hipflask.contexts.globals).
 _cv_request = _globals._cv_request
 
-__all__ = ["ErrorMethods", "current_environ"]
+__all__ = ["ErrorMethods", "ExcInfo", "current_environ"]
+
+#: What :func:`sys.exc_info` returns: ``log_exception``'s argument in Flask.
+ExcInfo = (
+    tuple[type[BaseException], BaseException, "TracebackType | None"] | tuple[None, None, None]
+)
 
 #: The stock HTML page of each stock HTTP error class, encoded once.
 _ERROR_PAGES: dict[type[HTTPException], bytes] = {}
@@ -138,8 +144,15 @@ class ErrorMethods(Scaffold):
             return isinstance(e, HTTPException) and e.code == 400
         return False
 
-    def log_exception(self, exc_info: BaseException) -> None:
-        """Log an unhandled error with the request that caused it."""
+    def log_exception(self, exc_info: ExcInfo | BaseException) -> None:
+        """Log an unhandled error with the request that caused it.
+
+        ``exc_info`` is what :func:`sys.exc_info` returns, as in Flask, so an
+        override that reads ``exc_info[1]`` or hands it to a logger ports
+        unchanged; a bare exception is taken too.
+        """
+        if isinstance(exc_info, BaseException):
+            exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
         request = _cv_request.get(None)
         where = f"{request.request.path} [{request.request.method}]" if request else "?"
         extra = None
@@ -151,5 +164,5 @@ class ErrorMethods(Scaffold):
         self.logger.error(
             f"Exception on {where}",
             extra=extra,
-            exc_info=(type(exc_info), exc_info, exc_info.__traceback__),
+            exc_info=exc_info,
         )

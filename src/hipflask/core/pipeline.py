@@ -462,7 +462,7 @@ def handle_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step
     if propagate:
         raise exc
     request_id = errorpages.current_request_id()
-    app.log_exception(exc)
+    app.log_exception((type(exc), exc, exc.__traceback__))
     server_error: Any = InternalServerError(original_exception=exc)
     handler = app._find_error_handler(server_error, ctx.request.blueprints)
     if handler is not None:

@@ -394,7 +394,7 @@ class Api:
         if code >= 500 and not is_logged(e):
             if signals.got_request_exception.receivers:
                 signals.got_request_exception.send(current_app._get_current_object(), exception=e)
-            current_app.log_exception(e)
+            current_app.log_exception((type(e), e, e.__traceback__))
         if code == 404:
             _add_404_help(data)
         response = self.make_response(
