@@ -502,3 +502,40 @@ def test_talisman_set_up_after_the_first_request_still_secures_the_cookie(
     assert "Secure" not in client.get("/login").headers["Set-Cookie"]
     Talisman(app, force_https=False)
     assert "Secure" in client.get("/login").headers["Set-Cookie"]
+
+
+def test_a_view_s_feature_policy_replaces_the_app_s(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(
+        app, force_https=False, feature_policy={"geolocation": "'none'"}, x_xss_protection=True
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.get("/camera")
+    @talisman(feature_policy={"camera": ["'self'", "https://a.example"]}, x_xss_protection=False)
+    def camera() -> str:
+        return "ok"
+
+    @app.get("/none")
+    @talisman(feature_policy=None)
+    def none() -> str:
+        return "ok"
+
+    assert client.get("/").headers["Feature-Policy"] == "geolocation 'none'"
+    response = client.get("/camera")
+    assert response.headers.getlist("Feature-Policy") == ["camera 'self' https://a.example"]
+    assert "X-XSS-Protection" not in response.headers
+    assert "Feature-Policy" not in client.get("/none").headers
+
+
+def test_a_view_s_own_feature_policy_header_is_kept(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False, feature_policy={"geolocation": "'none'"})
+
+    @app.get("/own")
+    @talisman(frame_options=None)
+    def own() -> Any:
+        return "ok", 200, {"Feature-Policy": "camera 'none'"}
+
+    assert client.get("/own").headers.getlist("Feature-Policy") == ["camera 'none'"]

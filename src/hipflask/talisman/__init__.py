@@ -101,6 +101,11 @@ _DEFAULTS: dict[str, Any] = {
 }
 _STATE = "talisman"
 _HSTS = "Strict-Transport-Security"
+# The headers Talisman sends beyond the policy's own (as its
+# EXTRA_SECURITY_HEADERS): a view's options replace them as they replace the
+# policy's, or the app's Feature-Policy would stand in for the view's.
+_TALISMAN_HEADERS = frozenset({"x-xss-protection", "x-download-options", "feature-policy"})
+_VIEW_HEADERS = MANAGED_HEADERS | _TALISMAN_HEADERS
 
 _log = logging.getLogger("hipflask.talisman")
 
@@ -381,7 +386,7 @@ class Talisman:
 
     def _note_own(self, req: Request, response: Response) -> None:
         if self._view_options(req) is not None:
-            own = {name.lower() for name, _ in response.headers} & MANAGED_HEADERS
+            own = {name.lower() for name, _ in response.headers} & _VIEW_HEADERS
             request_state().extensions[_STATE] = own
 
     def _apply_view(self, req: Request, response: Response) -> None:
@@ -389,7 +394,7 @@ class Talisman:
         if local is None:
             return
         own = request_state().extensions.get(_STATE, set())
-        for name in MANAGED_HEADERS - own:
+        for name in _VIEW_HEADERS - own:
             response.headers.pop(name, None)
         local[1].apply(response.headers, req.scheme == "https", request_state().csp_nonce)
 
