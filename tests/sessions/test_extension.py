@@ -28,6 +28,7 @@ from hipflask.sessions import MemorySessionInterface
 from hipflask.sessions import RedisSessionInterface
 from hipflask.sessions import Session
 from hipflask.sessions import SqlAlchemySessionInterface
+from hipflask.sessions.extension import SessionConfigError
 from hipflask.stores.filesweep import HEADER
 from hipflask.stores.filesweep import SWEEP_INTERVAL
 
@@ -226,6 +227,29 @@ def test_an_unknown_type_names_the_supported_ones(tmp_path: Path) -> None:
     app = make_app(tmp_path, SESSION_TYPE="couchdb")
     with pytest.raises(ConfigurationError, match=r"'redis'.*'cachelib'"):
         Session(app)
+
+
+def test_an_unknown_type_is_the_value_error_flask_session_raises(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SESSION_TYPE="null")
+    with pytest.raises(ValueError, match="SESSION_TYPE 'null'"):
+        Session(app)
+
+
+@pytest.mark.parametrize("value", ["msgpack", "json"])
+def test_flask_session_s_serialization_formats_are_accepted(tmp_path: Path, value: str) -> None:
+    app = make_app(tmp_path, SESSION_SERIALIZATION_FORMAT=value)
+    Session(app)
+    client = app.test_client()
+    client.get("/login/ann")
+    assert client.get("/whoami").get_json() == {"user": "ann"}
+
+
+@pytest.mark.parametrize("value", ["jsno", "pickle", None])
+def test_an_unknown_serialization_format_is_refused(tmp_path: Path, value: Any) -> None:
+    app = make_app(tmp_path, SESSION_SERIALIZATION_FORMAT=value)
+    with pytest.raises(SessionConfigError, match="SESSION_SERIALIZATION_FORMAT") as caught:
+        Session(app)
+    assert isinstance(caught.value, ValueError)
 
 
 def test_a_short_id_length_is_refused(tmp_path: Path) -> None:

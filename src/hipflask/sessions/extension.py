@@ -41,6 +41,17 @@ if TYPE_CHECKING:
     from ..stores import Store
 
 _TYPES = ("memory", "filesystem", "redis", "sqlalchemy", "cachelib")
+# Flask-Session's record formats. Records here are tagged JSON whichever is
+# named, but a name Flask-Session refuses is refused here too.
+_FORMATS = ("msgpack", "json")
+
+
+class SessionConfigError(ConfigurationError, ValueError):
+    """A ``SESSION_TYPE`` or ``SESSION_SERIALIZATION_FORMAT`` that names nothing.
+
+    Also a :class:`ValueError`, which Flask-Session raises for both, so code
+    that catches it around ``Session(app)`` keeps working.
+    """
 
 
 class Session:
@@ -83,9 +94,16 @@ class Session:
         if kind in REASONS:
             raise refuse(f"SESSION_TYPE {config['SESSION_TYPE']!r}", kind)
         if kind not in _TYPES:
-            raise ConfigurationError(
+            raise SessionConfigError(
                 f"SESSION_TYPE {config['SESSION_TYPE']!r} is not supported; use one of"
                 f" {', '.join(repr(t) for t in _TYPES)}."
+            )
+        # Checked for every type, as the type: a typo must fail now.
+        serialization = config.setdefault("SESSION_SERIALIZATION_FORMAT", "msgpack")
+        if serialization not in _FORMATS:
+            raise SessionConfigError(
+                f"SESSION_SERIALIZATION_FORMAT {serialization!r} is not supported; use"
+                " 'msgpack' or 'json' (records are stored as tagged JSON either way)."
             )
         length = int(config["SESSION_ID_LENGTH"])
         if length < 16:
@@ -173,4 +191,4 @@ _STORES = {
 }
 
 
-__all__ = ["Session"]
+__all__ = ["Session", "SessionConfigError"]
