@@ -539,3 +539,49 @@ def test_a_view_s_own_feature_policy_header_is_kept(app: Hipflask, client: Any) 
         return "ok", 200, {"Feature-Policy": "camera 'none'"}
 
     assert client.get("/own").headers.getlist("Feature-Policy") == ["camera 'none'"]
+
+
+def test_the_app_s_own_extra_headers_stay_beside_talisman_s(app: Hipflask, client: Any) -> None:
+    app.config["EXTRA_SECURITY_HEADERS"] = [("X-Permitted-Cross-Domain-Policies", "none")]
+    talisman = Talisman(app, force_https=False, x_xss_protection=True)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.get("/embed")
+    @talisman(frame_options=None)
+    def embed() -> str:
+        return "ok"
+
+    for path in ("/", "/embed"):
+        headers = client.get(path).headers
+        assert headers.getlist("X-Permitted-Cross-Domain-Policies") == ["none"]
+        assert headers.getlist("X-XSS-Protection") == ["1; mode=block"]
+
+
+def test_a_second_init_app_replaces_talisman_s_extra_headers(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False, x_xss_protection=True, force_file_save=True)
+    talisman.init_app(app, force_https=False, force_file_save=True)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    headers = client.get("/").headers
+    assert "X-XSS-Protection" not in headers
+    assert headers.getlist("X-Download-Options") == ["noopen"]
+
+
+def test_a_view_s_options_keep_the_app_s_other_header_settings(app: Hipflask, client: Any) -> None:
+    app.config["CROSS_ORIGIN_OPENER_POLICY"] = "same-origin-allow-popups"
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/embed")
+    @talisman(frame_options=None)
+    def embed() -> str:
+        return "ok"
+
+    headers = client.get("/embed").headers
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin-allow-popups"
+    assert "X-Frame-Options" not in headers

@@ -252,6 +252,38 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# The header policy's settings Talisman has no argument for: the app's own
+# choice stays, under a view's options too.
+_APP_ONLY_SETTINGS = ("SECURITY_HEADERS", "CROSS_ORIGIN_OPENER_POLICY")
+
+
+def _is_pairs(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[0], str)
+        for pair in value
+    )
+
+
+def _with_app_settings(config: Mapping[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """Talisman's settings on top of the header settings the app made itself.
+
+    ``EXTRA_SECURITY_HEADERS`` is added up rather than replaced: the app's
+    own headers stay beside the ones Talisman sends, which Talisman alone
+    decides (so a second ``init_app`` replaces its own, never doubles them).
+    ``CROSS_ORIGIN_OPENER_POLICY`` and ``SECURITY_HEADERS`` are the app's.
+    """
+    merged = {key: config[key] for key in _APP_ONLY_SETTINGS if key in config}
+    merged.update(settings)
+    own = config.get("EXTRA_SECURITY_HEADERS") or []
+    if _is_pairs(own):
+        kept = [pair for pair in own if pair[0].lower() not in _TALISMAN_HEADERS]
+        merged["EXTRA_SECURITY_HEADERS"] = [*kept, *settings["EXTRA_SECURITY_HEADERS"]]
+    else:
+        # Malformed: left for the header policy to refuse, naming the setting.
+        merged["EXTRA_SECURITY_HEADERS"] = own
+    return merged
+
+
 def _secure_session_cookie(app: Hipflask | None = None) -> None:
     """Make the session cookie ``Secure`` unless the app runs in debug mode.
 
@@ -294,7 +326,7 @@ class Talisman:
         _check_options(kwargs)
         self.app = app
         self.options = {**_DEFAULTS, **kwargs}
-        settings = policy_settings(self.options)
+        settings = _with_app_settings(app.config, policy_settings(self.options))
         _warn_unlisted_preload(self.options)
         app.config.update(settings)
         # Both flags are only ever turned on, as Flask-Talisman does: False
@@ -354,7 +386,8 @@ class Talisman:
 
     def _view_policy(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], HeaderPolicy]:
         options = {**self.options, **kwargs}
-        policy = HeaderPolicy.from_config(policy_settings(options))
+        config: Mapping[str, Any] = self.app.config if self.app is not None else {}
+        policy = HeaderPolicy.from_config(_with_app_settings(config, policy_settings(options)))
         if _unlisted_preload(options) != _unlisted_preload(self.options):
             _warn_unlisted_preload(options)  # the app's own was reported by init_app
         return options, policy
