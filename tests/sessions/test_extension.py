@@ -268,6 +268,17 @@ def test_signing_without_a_secret_key_says_what_to_set(tmp_path: Path) -> None:
         app.test_client().get("/login/x")
 
 
+def test_signing_without_a_secret_key_is_flask_session_s_key_error(tmp_path: Path) -> None:
+    app = make_app(tmp_path, SESSION_USE_SIGNER=True)
+    app.config["SECRET_KEY"] = None
+    Session(app)
+    app.testing = False
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(KeyError) as caught:
+        app.test_client().get("/login/x")
+    assert str(caught.value).startswith("SESSION_USE_SIGNER is on but SECRET_KEY is empty.")
+
+
 def test_init_app_later(tmp_path: Path) -> None:
     extension = Session()
     app = make_app(tmp_path)

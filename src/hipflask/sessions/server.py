@@ -280,6 +280,18 @@ class SessionTooLargeError(ValueTooLargeError):
         )
 
 
+class MissingSecretKeyError(ConfigurationError, KeyError):
+    """``SESSION_USE_SIGNER`` is on and ``SECRET_KEY`` is empty.
+
+    Also a :class:`KeyError`, as Flask-Session raises there, so code that
+    catches it keeps working.
+    """
+
+    def __str__(self) -> str:
+        # KeyError's str() would show the message quoted, as a key.
+        return str(self.args[0]) if self.args else ""
+
+
 class ServerSideSessionInterface(SessionInterface):
     """Sessions in a :class:`~hipflask.stores.Store`, under a random id.
 
@@ -317,7 +329,7 @@ class ServerSideSessionInterface(SessionInterface):
         if self.use_signer is False or (self.use_signer is None and not secret):
             return None
         if not secret:
-            raise ConfigurationError(
+            raise MissingSecretKeyError(
                 "SESSION_USE_SIGNER is on but SECRET_KEY is empty. Set SECRET_KEY (the"
                 " session id is signed with it) or turn SESSION_USE_SIGNER off."
             )
@@ -575,6 +587,7 @@ class MemorySessionInterface(ServerSideSessionInterface):
 __all__ = [
     "FileSystemSessionInterface",
     "MemorySessionInterface",
+    "MissingSecretKeyError",
     "RedisSessionInterface",
     "ServerSideSession",
     "ServerSideSessionInterface",
