@@ -279,6 +279,15 @@ def test_signing_without_a_secret_key_is_flask_session_s_key_error(tmp_path: Pat
     assert str(caught.value).startswith("SESSION_USE_SIGNER is on but SECRET_KEY is empty.")
 
 
+@pytest.mark.parametrize("length", [16, 200, 1000])
+def test_a_long_id_length_keeps_the_session(tmp_path: Path, protocol: str, length: int) -> None:
+    app = make_app(tmp_path, SESSION_ID_LENGTH=length)
+    Session(app)
+    client = app.test_client(protocol=protocol)
+    client.get("/login/ann")
+    assert client.get("/whoami").get_json() == {"user": "ann"}
+
+
 def test_init_app_later(tmp_path: Path) -> None:
     extension = Session()
     app = make_app(tmp_path)

@@ -72,8 +72,22 @@ _Op = tuple[str, tuple[Any, ...]]
 _Flow = Generator[_Op, Any, Any]
 
 # A session id as this module makes them; anything else in a cookie is not
-# looked up (an attacker's junk never reaches the store).
-_SID = re.compile(r"[A-Za-z0-9_-]{16,256}")
+# looked up (an attacker's junk never reaches the store). Its length is
+# checked against SESSION_ID_LENGTH separately (see _longest_sid).
+_SID = re.compile(r"[A-Za-z0-9_-]{16,}")
+# Ids up to this long are accepted whatever SESSION_ID_LENGTH says, so that
+# lowering the setting does not end the sessions already given out.
+_LONG_SID = 256
+
+
+def _longest_sid(sid_length: int) -> int:
+    """The longest id a cookie may carry: ``token_urlsafe(sid_length)``'s length.
+
+    That is 4 characters for every 3 bytes, rounded up; a
+    ``SESSION_ID_LENGTH`` over 192 bytes makes ids longer than the 256
+    characters always accepted, and they must still be read back.
+    """
+    return max(_LONG_SID, -(-4 * sid_length // 3))
 
 
 #: Values that cannot change in place: handing them out cannot change the session.
@@ -350,7 +364,9 @@ class ServerSideSessionInterface(SessionInterface):
                 value = signer.unsign(value).decode("ascii")
             except (BadSignature, UnicodeDecodeError):
                 return None
-        return value if _SID.fullmatch(value) else None
+        if len(value) > _longest_sid(self.sid_length) or not _SID.fullmatch(value):
+            return None
+        return value
 
     def _cookie_value(self, app: Any, sid: str) -> str:
         signer = self._signer(app)
