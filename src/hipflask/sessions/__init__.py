@@ -30,23 +30,23 @@ from .tag import TaggedJSONSerializer as TaggedJSONSerializer
 
 if TYPE_CHECKING:
     from .extension import Session as Session
-    from .server import FileSystemSessionInterface as FileSystemSessionInterface
-    from .server import MemorySessionInterface as MemorySessionInterface
-    from .server import RedisSessionInterface as RedisSessionInterface
+    from .interfaces import FileSystemSessionInterface as FileSystemSessionInterface
+    from .interfaces import MemorySessionInterface as MemorySessionInterface
+    from .interfaces import RedisSessionInterface as RedisSessionInterface
+    from .interfaces import SqlAlchemySessionInterface as SqlAlchemySessionInterface
     from .server import ServerSideSession as ServerSideSession
     from .server import ServerSideSessionInterface as ServerSideSessionInterface
-    from .server import SqlAlchemySessionInterface as SqlAlchemySessionInterface
 
 # Server-side sessions (Flask-Session's names) are loaded on first use: an app
 # on signed-cookie sessions never imports them or the stores behind them.
 _SERVER_SIDE = {
     "Session": ".extension",
-    "FileSystemSessionInterface": ".server",
-    "MemorySessionInterface": ".server",
-    "RedisSessionInterface": ".server",
+    "FileSystemSessionInterface": ".interfaces",
+    "MemorySessionInterface": ".interfaces",
+    "RedisSessionInterface": ".interfaces",
     "ServerSideSession": ".server",
     "ServerSideSessionInterface": ".server",
-    "SqlAlchemySessionInterface": ".server",
+    "SqlAlchemySessionInterface": ".interfaces",
 }
 
 

@@ -39,9 +39,9 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..stores import create_store
-from .server import FileSystemSessionInterface
-from .server import MemorySessionInterface
-from .server import RedisSessionInterface
+from .interfaces import FileSystemSessionInterface
+from .interfaces import MemorySessionInterface
+from .interfaces import RedisSessionInterface
 from .unsupported import refuse
 
 if TYPE_CHECKING:

@@ -21,6 +21,8 @@ first request.
 from __future__ import annotations
 
 import os
+from collections import ChainMap
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -29,11 +31,11 @@ from ..stores import create_store
 from ..stores.filesweep import SWEEP_INTERVAL
 from ..stores.filesystem import check_interval
 from .cachelib_stores import cachelib_store
-from .server import FileSystemSessionInterface
-from .server import MemorySessionInterface
-from .server import RedisSessionInterface
+from .interfaces import FileSystemSessionInterface
+from .interfaces import MemorySessionInterface
+from .interfaces import RedisSessionInterface
+from .interfaces import SqlAlchemySessionInterface
 from .server import ServerSideSessionInterface
-from .server import SqlAlchemySessionInterface
 from .unsupported import REASONS
 from .unsupported import refuse
 
@@ -79,40 +81,9 @@ class Session:
 
     def _get_interface(self, app: Any) -> ServerSideSessionInterface:
         config = app.config
-        config.setdefault("SESSION_TYPE", "memory")
-        config.setdefault("SESSION_PERMANENT", True)
-        config.setdefault("SESSION_USE_SIGNER", None)
-        config.setdefault("SESSION_KEY_PREFIX", "session:")
-        config.setdefault("SESSION_ID_LENGTH", 32)
-        config.setdefault("SESSION_REDIS", None)
-        config.setdefault("SESSION_SQLALCHEMY", None)
-        config.setdefault("SESSION_SQLALCHEMY_TABLE", "hipflask_sessions")
-        config.setdefault("SESSION_SQLALCHEMY_BIND_KEY", None)
-        config.setdefault("SESSION_CACHELIB", None)
-        config.setdefault("SESSION_FILE_SWEEP_INTERVAL", SWEEP_INTERVAL)
-        kind = str(config["SESSION_TYPE"] or "memory").lower()
-        if kind in REASONS:
-            raise refuse(f"SESSION_TYPE {config['SESSION_TYPE']!r}", kind)
-        if kind not in _TYPES:
-            raise SessionConfigError(
-                f"SESSION_TYPE {config['SESSION_TYPE']!r} is not supported; use one of"
-                f" {', '.join(repr(t) for t in _TYPES)}."
-            )
-        # Checked for every type, as the type: a typo must fail now.
-        serialization = config.setdefault("SESSION_SERIALIZATION_FORMAT", "msgpack")
-        if serialization not in _FORMATS:
-            raise SessionConfigError(
-                f"SESSION_SERIALIZATION_FORMAT {serialization!r} is not supported; use"
-                " 'msgpack' or 'json' (records are stored as tagged JSON either way)."
-            )
-        length = int(config["SESSION_ID_LENGTH"])
-        if length < 16:
-            raise ConfigurationError(
-                "SESSION_ID_LENGTH must be at least 16 bytes (128 random bits) so that"
-                " session ids cannot be guessed; the default is 32."
-            )
-        # Checked for every type: a typo must fail now, not when the type changes.
-        check_interval(config["SESSION_FILE_SWEEP_INTERVAL"], name="SESSION_FILE_SWEEP_INTERVAL")
+        for key, value in _DEFAULTS.items():
+            config.setdefault(key, value)
+        kind = _check(config)
         prefix = str(config["SESSION_KEY_PREFIX"])
         store, interface_class = _STORES[kind](app, prefix)
         return interface_class(
@@ -120,8 +91,87 @@ class Session:
             key_prefix=prefix,
             use_signer=config["SESSION_USE_SIGNER"],
             permanent=bool(config["SESSION_PERMANENT"]),
-            sid_length=length,
+            sid_length=int(config["SESSION_ID_LENGTH"]),
         )
+
+
+_DEFAULTS: dict[str, Any] = {
+    "SESSION_TYPE": "memory",
+    "SESSION_PERMANENT": True,
+    "SESSION_USE_SIGNER": None,
+    "SESSION_KEY_PREFIX": "session:",
+    "SESSION_ID_LENGTH": 32,
+    "SESSION_REDIS": None,
+    "SESSION_SQLALCHEMY": None,
+    "SESSION_SQLALCHEMY_TABLE": "hipflask_sessions",
+    "SESSION_SQLALCHEMY_BIND_KEY": None,
+    "SESSION_CACHELIB": None,
+    "SESSION_FILE_SWEEP_INTERVAL": SWEEP_INTERVAL,
+    "SESSION_SERIALIZATION_FORMAT": "msgpack",
+}
+
+
+def _check(config: Mapping[str, Any]) -> str:
+    """Refuse what no store can do; the store type to use."""
+    kind = str(config["SESSION_TYPE"] or "memory").lower()
+    if kind in REASONS:
+        raise refuse(f"SESSION_TYPE {config['SESSION_TYPE']!r}", kind)
+    if kind not in _TYPES:
+        raise SessionConfigError(
+            f"SESSION_TYPE {config['SESSION_TYPE']!r} is not supported; use one of"
+            f" {', '.join(repr(t) for t in _TYPES)}."
+        )
+    # Checked for every type, as the type: a typo must fail now.
+    serialization = config["SESSION_SERIALIZATION_FORMAT"]
+    if serialization not in _FORMATS:
+        raise SessionConfigError(
+            f"SESSION_SERIALIZATION_FORMAT {serialization!r} is not supported; use"
+            " 'msgpack' or 'json' (records are stored as tagged JSON either way)."
+        )
+    if int(config["SESSION_ID_LENGTH"]) < 16:
+        raise ConfigurationError(
+            "SESSION_ID_LENGTH must be at least 16 bytes (128 random bits) so that"
+            " session ids cannot be guessed; the default is 32."
+        )
+    # Checked for every type: a typo must fail now, not when the type changes.
+    check_interval(config["SESSION_FILE_SWEEP_INTERVAL"], name="SESSION_FILE_SWEEP_INTERVAL")
+    return kind
+
+
+class _AppWithSettings:
+    """The app as a store builder sees it, with an interface's arguments as settings.
+
+    The arguments come first, then the app's config, then the defaults; what
+    the builders default (``SESSION_FILE_DIR``) lands among the arguments,
+    never in the app's config.
+    """
+
+    def __init__(self, app: Any, settings: Mapping[str, Any]) -> None:
+        self._app = app
+        own = app.config if app is not None else {}
+        self.config: ChainMap[str, Any] = ChainMap(dict(settings), own, dict(_DEFAULTS))
+
+    def __getattr__(self, name: str) -> Any:
+        if self._app is None:
+            raise ConfigurationError(
+                "This session interface needs the app to find its store: pass it as the"
+                " first argument, as Flask-Session's interfaces take it."
+            )
+        return getattr(self._app, name)
+
+
+def direct_store(kind: str, app: Any, settings: Mapping[str, Any]) -> Store:
+    """The store for an interface made directly with Flask-Session's arguments.
+
+    ``settings`` are those arguments under their setting names; they are
+    checked as ``Session(app)`` checks the settings.
+    """
+    view = _AppWithSettings(app, {**settings, "SESSION_TYPE": kind})
+    _check(view.config)
+    store, _ = _STORES[kind](view, str(view.config["SESSION_KEY_PREFIX"]))
+    if app is not None:
+        app.after_serving(store.aclose)
+    return store
 
 
 def _memory(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterface]]:
@@ -191,4 +241,4 @@ _STORES = {
 }
 
 
-__all__ = ["Session", "SessionConfigError"]
+__all__ = ["Session", "SessionConfigError", "direct_store"]

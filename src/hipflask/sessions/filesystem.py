@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .server import FileSystemSessionInterface as FileSystemSessionInterface
+from .interfaces import FileSystemSessionInterface as FileSystemSessionInterface
 
 __all__ = ["FileSystemSessionInterface"]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .server import RedisSessionInterface as RedisSessionInterface
+from .interfaces import RedisSessionInterface as RedisSessionInterface
 
 __all__ = ["RedisSessionInterface"]

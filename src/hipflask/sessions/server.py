@@ -310,7 +310,8 @@ class ServerSideSessionInterface(SessionInterface):
     """Sessions in a :class:`~hipflask.stores.Store`, under a random id.
 
     Configured by :class:`hipflask.sessions.Session` from Flask-Session's
-    settings; subclasses for each store type exist for code that names them.
+    settings; the subclasses for each store type
+    (:mod:`hipflask.sessions.interfaces`) also take Flask-Session's arguments.
     """
 
     session_class = ServerSideSession
@@ -584,29 +585,9 @@ def _give_up(session: ServerSideSession) -> None:
     session.dropped_sids = []
 
 
-class RedisSessionInterface(ServerSideSessionInterface):
-    """Sessions in Redis (``SESSION_TYPE = "redis"``)."""
-
-
-class SqlAlchemySessionInterface(ServerSideSessionInterface):
-    """Sessions in an SQL table (``SESSION_TYPE = "sqlalchemy"``)."""
-
-
-class FileSystemSessionInterface(ServerSideSessionInterface):
-    """Sessions in files (``SESSION_TYPE = "filesystem"``)."""
-
-
-class MemorySessionInterface(ServerSideSessionInterface):
-    """Sessions in this process (``SESSION_TYPE = "memory"``)."""
-
-
 __all__ = [
-    "FileSystemSessionInterface",
-    "MemorySessionInterface",
     "MissingSecretKeyError",
-    "RedisSessionInterface",
     "ServerSideSession",
     "ServerSideSessionInterface",
     "SessionTooLargeError",
-    "SqlAlchemySessionInterface",
 ]

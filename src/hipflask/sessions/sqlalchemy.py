@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .server import SqlAlchemySessionInterface as SqlAlchemySessionInterface
+from .interfaces import SqlAlchemySessionInterface as SqlAlchemySessionInterface
 
 __all__ = ["SqlAlchemySessionInterface"]

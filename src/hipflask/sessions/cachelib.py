@@ -1,0 +1,7 @@
+"""Flask-Session's ``flask_session.cachelib`` path: sessions where a cachelib cache keeps them."""
+
+from __future__ import annotations
+
+from .interfaces import CacheLibSessionInterface as CacheLibSessionInterface
+
+__all__ = ["CacheLibSessionInterface"]
