@@ -585,3 +585,30 @@ def test_a_view_s_options_keep_the_app_s_other_header_settings(app: Hipflask, cl
     headers = client.get("/embed").headers
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin-allow-popups"
     assert "X-Frame-Options" not in headers
+
+
+@pytest.mark.parametrize("nonce_in", ["script-src", "script-src style-src"])
+def test_nonce_in_given_as_a_string_names_directives(
+    app: Hipflask, client: Any, nonce_in: str
+) -> None:
+    import re
+
+    from hipflask import render_template_string
+
+    Talisman(
+        app,
+        force_https=False,
+        content_security_policy={"default-src": "'self'", "script-src": "'self'"},
+        content_security_policy_nonce_in=nonce_in,
+    )
+
+    @app.get("/")
+    def index() -> str:
+        return render_template_string('<script nonce="{{ csp_nonce() }}"></script>')
+
+    response = client.get("/")
+    nonce = re.search(r'nonce="([^"]+)"', response.get_data(as_text=True))
+    assert nonce is not None
+    assert response.headers["Content-Security-Policy"].startswith(
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce.group(1)}'"
+    )

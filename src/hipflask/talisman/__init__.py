@@ -146,7 +146,9 @@ def _csp(options: Mapping[str, Any]) -> dict[str, Any] | None:
     # one: a new "script-src 'nonce-...'" would override default-src for
     # scripts and block every script the policy allowed by origin
     # (Flask-Talisman's documented behaviour, and what ported apps rely on).
-    wanted = {name.lower() for name in options["content_security_policy_nonce_in"] or ()}
+    wanted = {
+        name.lower() for name in _directive_names(options["content_security_policy_nonce_in"])
+    }
     for name, sources in directives.items():
         if name.lower() in wanted:
             directives[name] = [*sources, "{nonce}"]
@@ -157,6 +159,20 @@ def _csp(options: Mapping[str, Any]) -> dict[str, Any] | None:
     if report_uri and "report-uri" not in {name.lower() for name in directives}:
         directives["report-uri"] = [report_uri]
     return directives
+
+
+def _directive_names(nonce_in: str | Iterable[str] | None) -> list[str]:
+    """``content_security_policy_nonce_in`` as a list of directive names.
+
+    A string is taken as names separated by spaces or commas, not as its
+    characters: Flask-Talisman looks directives up *in* it, so
+    ``nonce_in="script-src"`` works there and must work in a port.
+    """
+    if not nonce_in:
+        return []
+    if isinstance(nonce_in, str):
+        return nonce_in.replace(",", " ").split()
+    return list(nonce_in)
 
 
 def _feature_policy(value: str | Mapping[str, Any]) -> str:
