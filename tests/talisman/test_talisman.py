@@ -612,3 +612,20 @@ def test_nonce_in_given_as_a_string_names_directives(
     assert response.headers["Content-Security-Policy"].startswith(
         f"default-src 'self'; script-src 'self' 'nonce-{nonce.group(1)}'"
     )
+
+
+@pytest.mark.parametrize("max_age", ["600", " 600", 600.0])
+def test_an_hsts_max_age_read_from_the_environment_is_taken(
+    page: Hipflask, client: Any, max_age: Any
+) -> None:
+    Talisman(page, strict_transport_security_max_age=max_age)
+    assert client.get("/", **HTTPS).headers["Strict-Transport-Security"] == (
+        "max-age=600; includeSubDomains"
+    )
+
+
+def test_an_hsts_max_age_that_is_no_number_is_refused(page: Hipflask) -> None:
+    for max_age in ("a year", 600.5, "²"):
+        with pytest.raises(ConfigurationError, match="HSTS_MAX_AGE"):
+            Talisman(page, strict_transport_security_max_age=max_age)
+            page.test_client().get("/", **HTTPS)

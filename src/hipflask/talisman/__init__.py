@@ -317,6 +317,25 @@ def _secure_session_cookie(app: Hipflask | None = None) -> None:
         target.config["SESSION_COOKIE_SECURE"] = True
 
 
+def _normalized(options: dict[str, Any]) -> dict[str, Any]:
+    """The options with a max-age given as digits or a whole float made an int.
+
+    Flask-Talisman writes the max-age into the header as it is given, so one
+    read from the environment (``os.environ.get("HSTS_MAX_AGE", ...)``)
+    starts there, and so does ``timedelta(days=365).total_seconds()``
+    (whose ``max-age=31536000.0`` browsers then ignore); the header policy
+    takes integers only. Anything else is left for the policy to refuse.
+    """
+    max_age = options["strict_transport_security_max_age"]
+    if isinstance(max_age, str):
+        digits = max_age.strip()
+        if digits.isascii() and digits.isdigit():
+            options["strict_transport_security_max_age"] = int(digits)
+    elif isinstance(max_age, float) and max_age.is_integer() and max_age >= 0:
+        options["strict_transport_security_max_age"] = int(max_age)
+    return options
+
+
 def _check_options(options: Mapping[str, Any]) -> None:
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
@@ -341,7 +360,7 @@ class Talisman:
         """Write the options into the app's header policy and register the redirect."""
         _check_options(kwargs)
         self.app = app
-        self.options = {**_DEFAULTS, **kwargs}
+        self.options = _normalized({**_DEFAULTS, **kwargs})
         settings = _with_app_settings(app.config, policy_settings(self.options))
         _warn_unlisted_preload(self.options)
         app.config.update(settings)
@@ -401,7 +420,7 @@ class Talisman:
         return decorator
 
     def _view_policy(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], HeaderPolicy]:
-        options = {**self.options, **kwargs}
+        options = _normalized({**self.options, **kwargs})
         config: Mapping[str, Any] = self.app.config if self.app is not None else {}
         policy = HeaderPolicy.from_config(_with_app_settings(config, policy_settings(options)))
         if _unlisted_preload(options) != _unlisted_preload(self.options):
