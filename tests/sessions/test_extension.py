@@ -252,6 +252,13 @@ def test_an_unknown_serialization_format_is_refused(tmp_path: Path, value: Any) 
     assert isinstance(caught.value, ValueError)
 
 
+@pytest.mark.parametrize("length", ["many", None])
+def test_an_id_length_that_is_no_number_is_refused(tmp_path: Path, length: Any) -> None:
+    app = make_app(tmp_path, SESSION_ID_LENGTH=length)
+    with pytest.raises(SessionConfigError, match="SESSION_ID_LENGTH must be a number"):
+        Session(app)
+
+
 def test_a_short_id_length_is_refused(tmp_path: Path) -> None:
     app = make_app(tmp_path, SESSION_ID_LENGTH=8)
     with pytest.raises(ConfigurationError, match="128 random bits"):

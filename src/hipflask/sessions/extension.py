@@ -49,10 +49,12 @@ _FORMATS = ("msgpack", "json")
 
 
 class SessionConfigError(ConfigurationError, ValueError):
-    """A ``SESSION_TYPE`` or ``SESSION_SERIALIZATION_FORMAT`` that names nothing.
+    """A ``SESSION_*`` setting that names nothing or is not a number.
 
-    Also a :class:`ValueError`, which Flask-Session raises for both, so code
-    that catches it around ``Session(app)`` keeps working.
+    An unknown ``SESSION_TYPE`` or ``SESSION_SERIALIZATION_FORMAT``, or a
+    ``SESSION_ID_LENGTH`` that is not a number. Also a :class:`ValueError`,
+    which Flask-Session raises for the first two, so code that catches it
+    around ``Session(app)`` keeps working.
     """
 
 
@@ -128,7 +130,14 @@ def _check(config: Mapping[str, Any]) -> str:
             f"SESSION_SERIALIZATION_FORMAT {serialization!r} is not supported; use"
             " 'msgpack' or 'json' (records are stored as tagged JSON either way)."
         )
-    if int(config["SESSION_ID_LENGTH"]) < 16:
+    length = config["SESSION_ID_LENGTH"]
+    try:
+        length = int(length)
+    except (TypeError, ValueError):
+        raise SessionConfigError(
+            f"SESSION_ID_LENGTH must be a number of bytes, not {length!r}; the default is 32."
+        ) from None
+    if length < 16:
         raise ConfigurationError(
             "SESSION_ID_LENGTH must be at least 16 bytes (128 random bits) so that"
             " session ids cannot be guessed; the default is 32."
