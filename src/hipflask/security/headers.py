@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from hipflask.errors import ConfigurationError
+from hipflask.wrappers.locations import LOCATION_NAMES
+from hipflask.wrappers.locations import locations_to_uri
 
 _first = itemgetter(0)
 
@@ -280,7 +282,10 @@ class HeaderPolicy:
 
         A view that sends its own ``X-Frame-Options`` or
         ``Content-Security-Policy`` (say, a page meant to be embedded) keeps
-        it; names are compared case-insensitively.
+        it; names are compared case-insensitively. A ``Location`` or
+        ``Content-Location`` among the response's own headers is made
+        ASCII-safe on the way (:mod:`hipflask.wrappers.locations`), with the
+        policy on or off.
 
         :param nonce: the nonce templates were given for this response. It
             must come from :func:`make_nonce`. When the policy needs one and
@@ -288,6 +293,10 @@ class HeaderPolicy:
             scripts and styles stay blocked instead of allowed.
         """
         if not self.is_enabled:
+            if len(headers) != 2 and not LOCATION_NAMES.isdisjoint(
+                map(str.lower, map(_first, headers))
+            ):
+                locations_to_uri(headers)
             return
         bundle = self._secure if is_secure else self._plain
         if (
@@ -303,6 +312,10 @@ class HeaderPolicy:
             return
         # All in C (a comprehension is a Python frame on every response).
         present = set(map(str.lower, map(_first, headers)))
+        if not present.isdisjoint(LOCATION_NAMES):
+            # This pass sees every finished response's own headers, so the
+            # URLs are made ASCII-safe here rather than looked for again.
+            locations_to_uri(headers)
         if present.isdisjoint(bundle.names):
             headers.extend(bundle.pairs)
         else:

@@ -1,0 +1,39 @@
+"""``Location`` and ``Content-Location`` made ASCII-safe, as Werkzeug sends them.
+
+Werkzeug passes both headers through ``iri_to_uri`` on every response, so a
+``201 Created`` whose ``Location`` names ``/items/café`` goes out as
+``/items/caf%C3%A9``. A header holding text outside Latin-1 cannot be written
+at all under ASGI (header values are Latin-1 bytes) and reaches a WSGI server
+as text it may refuse or send as raw UTF-8; a space or other character a URL
+may not hold is quoted too. The security gate's header pass calls
+:func:`locations_to_uri` when it sees either header, so no response pays for
+looking; the adapters keep doing it for redirects that reach them otherwise.
+"""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import Headers
+from werkzeug.urls import iri_to_uri
+
+__all__ = ["LOCATION_NAMES", "locations_to_uri"]
+
+#: The headers whose value is a URL to make ASCII-safe, in lower case.
+LOCATION_NAMES = frozenset({"location", "content-location"})
+
+
+def locations_to_uri(headers: Headers | list[tuple[str, str]]) -> None:
+    """Rewrite each ``Location`` and ``Content-Location`` value with ``iri_to_uri``.
+
+    ``headers`` is a response's ``Headers`` or the list of pairs it keeps;
+    names match in any case. ``iri_to_uri`` leaves an ASCII-safe URL as it
+    is, so a value already quoted is not quoted twice.
+    """
+    if isinstance(headers, Headers):
+        for name in ("Location", "Content-Location"):
+            value = headers.get(name)
+            if value is not None:
+                headers[name] = iri_to_uri(value)
+        return
+    for index, (name, value) in enumerate(headers):
+        if name.lower() in LOCATION_NAMES:
+            headers[index] = (name, iri_to_uri(value))
