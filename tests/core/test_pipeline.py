@@ -20,6 +20,8 @@ from hipflask import after_this_request
 from hipflask import g
 from hipflask import request
 from hipflask.core.pipeline import answers_codeless_errors
+from hipflask.core.pipeline import app_error_handler
+from hipflask.core.pipeline import stands_in_for
 from hipflask.testing.client import HipflaskClient
 
 
@@ -450,6 +452,24 @@ def test_a_codeless_http_error_is_the_answer_unless_its_handler_is_marked(
         409,
         "marked handler",
     )
+
+
+def test_app_error_handler_sees_through_stand_ins() -> None:
+    def page(error: Exception) -> str:
+        return "page"
+
+    def in_front(error: Exception) -> str:
+        return "in front"
+
+    def over_empty_slot(error: Exception) -> str:
+        return "over an empty slot"
+
+    stands_in_for(in_front, page)
+    stands_in_for(over_empty_slot, None)
+    assert app_error_handler(page) is page
+    assert app_error_handler(in_front) is page
+    assert app_error_handler(over_empty_slot) is None
+    assert app_error_handler(None) is None
 
 
 def test_a_code_handler_takes_precedence_over_a_class_handler(

@@ -13,6 +13,9 @@ from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import abort as flask_abort
 from hipflask import request
+from hipflask.principal import Permission
+from hipflask.principal import Principal
+from hipflask.principal import RoleNeed
 from hipflask.restful import Api
 from hipflask.restful import Resource
 from hipflask.restful import abort
@@ -338,3 +341,66 @@ def test_a_codeless_error_of_a_plain_view_stays_the_apps(app: Hipflask, client: 
     response = client.get("/page")
     assert response.status_code == 200
     assert "Unknown Error" in response.text
+
+
+ADMIN = Permission(RoleNeed("admin"))
+
+
+class AdminOnly(Resource):
+    @ADMIN.require()
+    def get(self) -> Any:
+        return {"secret": 1}
+
+
+def _refusing_app(app: Hipflask, principal_first: bool) -> None:
+    """A resource and a plain view refusing everyone; Principal and the Api in either order."""
+    if principal_first:
+        Principal(app)
+    api = Api(app)
+    if not principal_first:
+        Principal(app)
+    api.add_resource(AdminOnly, "/admin")
+
+    @app.route("/admin-page")
+    @ADMIN.require()
+    def admin_page() -> str:
+        return "secret"
+
+
+principal_first_or_last = pytest.mark.parametrize(
+    "principal_first", [True, False], ids=["principal-first", "api-first"]
+)
+
+
+@principal_first_or_last
+def test_a_refusal_in_a_resource_is_the_apis_json_403(
+    app: Hipflask, client: Any, principal_first: bool
+) -> None:
+    _refusing_app(app, principal_first)
+    response = client.get("/admin")
+    assert response.status_code == 403
+    assert response.mimetype == "application/json"
+    assert "permission" in response.get_json()["message"]
+
+
+@principal_first_or_last
+def test_a_refusal_in_a_plain_view_stays_the_apps_403_page(
+    app: Hipflask, client: Any, principal_first: bool
+) -> None:
+    _refusing_app(app, principal_first)
+    response = client.get("/admin-page")
+    assert response.status_code == 403
+    assert response.mimetype == "text/html"
+
+
+@principal_first_or_last
+def test_a_refusal_goes_to_the_apps_catch_all_handler_behind_the_api(
+    app: Hipflask, client: Any, principal_first: bool
+) -> None:
+    _refusing_app(app, principal_first)
+    # Registered after both: Principal hands the refusal to it, once.
+    app.register_error_handler(Exception, lambda e: (f"app caught {type(e).__name__}", 418))
+    for path in ("/admin", "/admin-page"):
+        response = client.get(path)
+        assert response.status_code == 418
+        assert response.text == "app caught PermissionDenied"

@@ -135,6 +135,37 @@ def answers_codeless_errors(handler: F) -> F:
     return handler
 
 
+_STANDS_IN_FOR = "_hipflask_stands_in_for"
+
+
+def stands_in_for(wrapper: F, handler: Callable[..., Any] | None) -> F:
+    """Mark an error handler ``wrapper`` as standing in front of the app's ``handler``.
+
+    For an extension that must see errors before the handlers the app
+    registered (a REST API answering its own requests' errors) and so takes
+    their place in the app's error-handler slots; ``handler`` is the one it
+    displaced, ``None`` where the slot was empty. See :func:`app_error_handler`.
+    """
+    setattr(getattr(wrapper, "__func__", wrapper), _STANDS_IN_FOR, (handler,))
+    return wrapper
+
+
+def app_error_handler(entry: Any) -> Callable[..., Any] | None:
+    """The handler the app registered in an error-handler slot, behind any stand-in.
+
+    ``None`` for a slot the app left empty. An extension looking for the
+    app's own handler of a class (Principal's refusal, handed to a catch-all
+    ``Exception`` page) asks this: a stand-in is no handler of the app's, and
+    calling it would hand the error back to the extension that asked.
+    """
+    while entry is not None:
+        displaced = getattr(entry, _STANDS_IN_FOR, None)
+        if displaced is None:
+            return entry  # type: ignore[no-any-return]
+        entry = displaced[0]
+    return None
+
+
 def _chain(app: Hipflask, ctx: RequestContext) -> Chain:
     chain: Chain | None = ctx._chain
     if chain is None:

@@ -28,6 +28,7 @@ from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
+from ..core.pipeline import app_error_handler
 from .identity import AnonymousIdentity
 from .identity import Identity
 from .permission import PermissionDenied
@@ -142,7 +143,10 @@ class Principal:
         app_handlers = app.error_handler_spec.get(None, {}).get(None, {})
         # A handler for a class PermissionDenied derives from (RuntimeError,
         # Exception: an app's catch-all page) answers it in Flask too.
-        if not any(cls in app_handlers for cls in PermissionDenied.__mro__):
+        # A handler another extension put in front of the app's (a REST API's
+        # error router) is not the app's choice, and an empty slot behind it
+        # is no handler at all.
+        if not any(app_error_handler(app_handlers.get(cls)) for cls in PermissionDenied.__mro__):
             app.register_error_handler(PermissionDenied, _forbidden)
         if self.use_sessions:
             # In front, as Flask-Principal registers them: the session is
@@ -216,7 +220,11 @@ def _forbidden(error: PermissionDenied) -> Any:
     """
     app_handlers = current_app.error_handler_spec.get(None, {}).get(None, {})
     for cls in type(error).__mro__:
-        handler = None if issubclass(cls, PermissionDenied) else app_handlers.get(cls)
+        # The app's own handler, not one standing in front of it: a REST API's
+        # router would hand the refusal back here.
+        handler = (
+            None if issubclass(cls, PermissionDenied) else app_error_handler(app_handlers.get(cls))
+        )
         if handler is not None:
             return handler(error)
     return current_app.handle_http_exception(Forbidden())

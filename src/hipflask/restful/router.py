@@ -33,6 +33,7 @@ from ..contexts.globals import request
 from ..core.errorpages import current_request_id
 from ..core.errorpages import server_error_page
 from ..core.pipeline import answers_codeless_errors
+from ..core.pipeline import stands_in_for
 
 if TYPE_CHECKING:
     from .api import Api
@@ -66,11 +67,12 @@ class RoutedHandler:
     goes on as if that slot were empty.
     """
 
-    __slots__ = ("handler", "router")
-
     def __init__(self, router: ErrorRouter, handler: Handler | None) -> None:
         self.router = router
         self.handler = handler
+        # Another extension looking for the app's own handler (Principal's
+        # refusal, handed to a catch-all page) finds ``handler``, not the router.
+        stands_in_for(self, handler)
 
     def __call__(self, e: Exception) -> Any:
         return self.router.route(e, self.handler)
