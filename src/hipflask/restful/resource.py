@@ -23,7 +23,8 @@ class Resource(MethodView):
     :meth:`Api.add_resource <hipflask.restful.Api.add_resource>`.
 
     A method returns data (made into a response by the API's representations),
-    ``(data, status)``, ``(data, status, headers)``, or a response.
+    ``(data, status)``, ``(data, status, headers)``, ``(data, headers)``, or a
+    response.
     :attr:`method_decorators` wrap each method call (``login_required`` and
     friends), as a list for all methods or a dict keyed by method name.
 

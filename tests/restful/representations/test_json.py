@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import Headers
 
 import hipflask.json.provider as provider_module
 from hipflask import Hipflask
 from hipflask import Response
+from hipflask import request
 from hipflask.restful import Api
 from hipflask.restful import Resource
 from hipflask.restful import abort
@@ -160,3 +162,38 @@ def test_406_of_an_api_without_representations_is_plain_text(app: Hipflask, clie
     response = client.get("/strict", headers={"Accept": "application/xml"})
     assert response.status_code == 406
     assert response.headers["Content-Type"] == "text/plain"
+
+
+class Tagged(Resource):
+    def get(self, kind: str) -> Any:
+        headers: Any = {
+            "dict": {"X-Tag": "a"},
+            "list": [("X-Tag", "a")],
+            "headers": Headers({"X-Tag": "a"}),
+        }[kind]
+        if request.args.get("more"):
+            return {"kind": kind}, headers, {"X-More": "b"}
+        return {"kind": kind}, headers
+
+
+@pytest.mark.parametrize("more", ["", "1"], ids=["pair", "triple"])
+@pytest.mark.parametrize("kind", ["dict", "list", "headers"])
+def test_headers_in_the_place_of_the_status_are_headers(
+    app: Hipflask, client: Any, kind: str, more: str
+) -> None:
+    # ``return data, {"X-Tag": "a"}``: as Flask's make_response takes it, a
+    # 200 with those headers.
+    Api(app).add_resource(Tagged, "/tagged/<kind>")
+    response = client.get(f"/tagged/{kind}?more={more}")
+    assert response.status_code == 200
+    assert response.get_json() == {"kind": kind}
+    assert response.headers["X-Tag"] == "a"
+    assert response.headers.get("X-More") == ("b" if more else None)
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_output_json_takes_headers_in_the_place_of_the_status(app: Hipflask) -> None:
+    with app.test_request_context():
+        response = output_json({"a": 1}, {"X-Tag": "a"})  # type: ignore[arg-type]
+    assert response.status_code == 200
+    assert response.headers["X-Tag"] == "a"

@@ -10,7 +10,10 @@ best match of the request's ``Accept`` among them, else the API's
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
+
+from werkzeug.datastructures import Headers
 
 from ...contexts.globals import current_app
 from ...wrappers.response import Response
@@ -20,8 +23,13 @@ __all__ = ["DEFAULT_REPRESENTATIONS", "Representation", "output_json"]
 Representation = Callable[[Any, int, Any], Response]
 
 
-def output_json(data: Any, code: int, headers: Any = None) -> Response:
-    """Serialise ``data`` as JSON (``RESTFUL_JSON`` settings are passed to ``json.dumps``)."""
+def output_json(data: Any, code: Any, headers: Any = None) -> Response:
+    """Serialise ``data`` as JSON (``RESTFUL_JSON`` settings are passed to ``json.dumps``).
+
+    ``code`` may be headers instead of a status (a dict, a list of pairs or
+    ``Headers``), as a resource answers with ``return data, {"X-Tag": "a"}``:
+    the status is then 200, as Flask's ``make_response`` takes such a pair.
+    """
     settings: dict[str, Any] = dict(current_app.config.get("RESTFUL_JSON") or {})
     if current_app.debug:
         settings.setdefault("indent", 4)
@@ -38,7 +46,12 @@ def output_json(data: Any, code: int, headers: Any = None) -> Response:
         body = current_app.json.dump_bytes(data)
         if not body.endswith(b"\n"):
             body += b"\n"
+    status_headers: Any = None
+    if isinstance(code, (Mapping, Headers, list, tuple)):
+        status_headers, code = code, 200
     response: Response = current_app.response_class(body, code, mimetype="application/json")
+    if status_headers:
+        response.headers.update(status_headers)
     if headers:
         response.headers.extend(headers.items() if hasattr(headers, "items") else headers)
     return response
