@@ -8,6 +8,8 @@ import pytest
 from werkzeug.exceptions import HTTPException
 
 from hipflask import Hipflask
+from hipflask.restful import Api
+from hipflask.restful import Resource
 from hipflask.restful import abort
 from hipflask.restful import http_status_message
 from hipflask.restful.errors import error_data
@@ -77,3 +79,30 @@ def test_only_server_errors_are_reported_as_request_exceptions(app: Hipflask, cl
 
     assert statuses == [200, 404, 405, 500]
     assert [type(error) for error in reported] == [RuntimeError]
+
+
+class Unreadable:
+    """A payload value JSON cannot hold."""
+
+
+@pytest.mark.parametrize("in_api", [False, True], ids=["plain-view", "resource"])
+def test_abort_with_a_payload_json_cannot_hold_keeps_its_status(
+    app: Hipflask, client: Any, in_api: bool
+) -> None:
+    # As with Flask-RESTful: the app's page for the status, not a 500.
+    def refuse() -> Any:
+        abort(400, message=Unreadable())
+
+    if in_api:
+
+        class Refusing(Resource):
+            def get(self) -> Any:
+                return refuse()
+
+        Api(app).add_resource(Refusing, "/refuse")
+    else:
+        app.add_url_rule("/refuse", "refuse", refuse)
+
+    response = client.get("/refuse")
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"

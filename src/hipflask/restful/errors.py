@@ -36,10 +36,10 @@ def abort(http_status_code: int, **kwargs: Any) -> NoReturn:
     if kwargs:
         exc.data = kwargs  # type: ignore[attr-defined]
         app = current_app._get_current_object() if has_app_context() else None
-        if app is not None:
+        body = _json_or_none(app, kwargs) if app is not None else None
+        if app is not None and body is not None:
             # Outside an Api (a plain view using reqparse), the payload is
             # still the JSON body instead of being lost in an HTML page.
-            body = app.json.dump_bytes(kwargs)
             if not body.endswith(b"\n"):
                 body += b"\n"
             exc.response = app.response_class(body, exc.code, mimetype="application/json")
@@ -48,6 +48,21 @@ def abort(http_status_code: int, **kwargs: Any) -> NoReturn:
             # itself is sent unchanged (see ``has_own_response``).
             exc._restful_payload_response = exc.response  # type: ignore[attr-defined]
     raise exc
+
+
+def _json_or_none(app: Any, payload: dict[str, Any]) -> bytes | None:
+    """The payload as JSON, or ``None`` when JSON cannot hold it.
+
+    A value such as an exception object given as the ``message`` leaves the
+    error without a body of its own: it is still raised with its status, and
+    answered by the app's page for that status (an Api's JSON answer fails
+    the same way and falls back to it, as in Flask-RESTful), not a 500.
+    """
+    try:
+        body: bytes = app.json.dump_bytes(payload)
+    except (TypeError, ValueError):
+        return None
+    return body
 
 
 def has_own_response(exc: HTTPException) -> bool:
