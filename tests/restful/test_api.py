@@ -253,6 +253,18 @@ def test_404_help_suggests_routes_only_when_asked(app: Hipflask, client: Any) ->
     )
 
 
+def test_404_help_is_off_in_debug_too(app: Hipflask, client: Any) -> None:
+    # As in Flask-RESTful 0.3.10, which no longer suggests routes at all:
+    # the message a resource aborts with is the message, in debug as well.
+    class Thing(Resource):
+        def get(self, thing_id: str) -> Any:
+            abort(404, message=f"Thing {thing_id} doesn't exist")
+
+    app.debug = True
+    Api(app).add_resource(Thing, "/things/<thing_id>")
+    assert client.get("/things/thing2").get_json() == {"message": "Thing thing2 doesn't exist"}
+
+
 def test_unmatched_url_under_the_prefix_is_json(api: Api, client: Any) -> None:
     response = client.get("/v1/todos/not-a-number")
     assert response.status_code == 404

@@ -478,16 +478,15 @@ def _join(mount: str, rule: str) -> str:
 
 
 def _add_404_help(data: Any) -> None:
-    """Suggest close routes in a 404's ``message`` when ``ERROR_404_HELP`` is on.
+    """Suggest close routes in a 404's ``message`` when ``ERROR_404_HELP`` is true.
 
-    Suggesting routes tells a client the API's URL layout: on in debug only,
-    unless the setting says otherwise. A body that is no object (a list
-    given as the exception's ``data``) has no message to extend.
+    Off unless set, debug included: Flask-RESTful 0.3.10 no longer suggests
+    routes (its earlier releases did, unless the setting was false), and a
+    suggestion tells any client the API's URL layout. A body that is no
+    object (a list given as the exception's ``data``) has no message to
+    extend.
     """
-    help_on_404 = current_app.config.get("ERROR_404_HELP")
-    if help_on_404 is None:
-        help_on_404 = current_app.debug
-    if help_on_404 and isinstance(data, dict):
+    if current_app.config.get("ERROR_404_HELP") and isinstance(data, dict):
         data["message"] = _did_you_mean(data.get("message", ""))
 
 
