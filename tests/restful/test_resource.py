@@ -8,8 +8,10 @@ import pytest
 
 from hipflask import Hipflask
 from hipflask import Response
+from hipflask import request
 from hipflask.restful import Api
 from hipflask.restful import Resource
+from hipflask.restful import abort
 
 
 def shout(f: Any) -> Any:
@@ -112,3 +114,31 @@ def test_head_uses_get(api: Api, client: Any) -> None:
 
 def test_unimplemented_method_is_405(api: Api, client: Any) -> None:
     assert client.delete("/word").status_code == 405
+
+
+def require_key(f: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if request.headers.get("X-Key") != "right":
+            abort(401)
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+class Guarded(Resource):
+    method_decorators = {"get": [require_key]}  # noqa: RUF012
+
+    def get(self) -> Any:
+        return {"secret": "s3cret"}, 200, {"X-Secret-Count": "42"}
+
+
+def test_head_answered_by_get_is_guarded_by_gets_decorators(app: Hipflask, client: Any) -> None:
+    # HEAD runs ``get``: without its decorators an unauthenticated HEAD would
+    # run it and read its headers and the body's length.
+    Api(app).add_resource(Guarded, "/guarded")
+    refused = client.head("/guarded")
+    assert refused.status_code == 401
+    assert "X-Secret-Count" not in refused.headers
+    allowed = client.head("/guarded", headers={"X-Key": "right"})
+    assert allowed.status_code == 200
+    assert allowed.headers["X-Secret-Count"] == "42"

@@ -26,7 +26,8 @@ class Resource(MethodView):
     ``(data, status)``, ``(data, status, headers)``, ``(data, headers)``, or a
     response.
     :attr:`method_decorators` wrap each method call (``login_required`` and
-    friends), as a list for all methods or a dict keyed by method name.
+    friends), as a list for all methods or a dict keyed by method name; a
+    HEAD answered by ``get`` goes through ``get``'s.
 
     Methods may also declare typed inputs and output (see
     :mod:`hipflask.core.typed`): the data then goes through the same
@@ -57,6 +58,10 @@ class Resource(MethodView):
         method = request.method.lower()
         meth = getattr(self, method, None)
         if meth is None and method == "head":
+            # HEAD runs ``get``, so ``get``'s decorators guard it: keyed by
+            # "head" (as Flask-RESTful looks them up), an unauthenticated HEAD
+            # would run it and read its headers and the body's length.
+            method = "get"
             meth = getattr(self, "get", None)
         if meth is None:
             raise MethodNotAllowed(valid_methods=sorted(self.methods or ()))
