@@ -21,6 +21,9 @@ from hipflask.restful import inputs
         ("false", False),
         ("0", False),
         ("no", False),
+        (1, True),
+        (0, False),
+        (" true ", True),
     ],
 )
 def test_boolean_accepts(value: object, expected: bool) -> None:

@@ -142,3 +142,17 @@ def test_head_answered_by_get_is_guarded_by_gets_decorators(app: Hipflask, clien
     allowed = client.head("/guarded", headers={"X-Key": "right"})
     assert allowed.status_code == 200
     assert allowed.headers["X-Secret-Count"] == "42"
+
+
+class ListedOnly(Resource):
+    methods = ["GET", "POST"]  # noqa: RUF012
+
+    def get(self) -> Any:
+        return {"listed": True}
+
+
+def test_a_listed_method_without_its_function_is_a_405(app: Hipflask, client: Any) -> None:
+    Api(app).add_resource(ListedOnly, "/listed")
+    response = client.post("/listed")
+    assert response.status_code == 405
+    assert response.mimetype == "application/json"

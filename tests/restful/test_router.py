@@ -404,3 +404,19 @@ def test_a_refusal_goes_to_the_apps_catch_all_handler_behind_the_api(
         response = client.get(path)
         assert response.status_code == 418
         assert response.text == "app caught PermissionDenied"
+
+
+class AdminOnly403(Resource):
+    @ADMIN.require(http_exception=403)
+    def get(self) -> Any:
+        return {"secret": 1}
+
+
+def test_a_permission_aborting_with_403_in_a_resource_is_json(app: Hipflask, client: Any) -> None:
+    # The description is the Permission itself: the reason phrase is sent,
+    # not the permission's needs.
+    Principal(app)
+    Api(app).add_resource(AdminOnly403, "/admin")
+    response = client.get("/admin")
+    assert response.status_code == 403
+    assert response.get_json() == {"message": "Forbidden"}
