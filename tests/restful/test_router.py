@@ -343,6 +343,26 @@ def test_a_codeless_error_of_a_plain_view_stays_the_apps(app: Hipflask, client: 
     assert "Unknown Error" in response.text
 
 
+@pytest.mark.parametrize("setting", ["TRAP_HTTP_EXCEPTIONS", "TRAP_BAD_REQUEST_ERRORS"])
+def test_a_plain_view_s_trapped_http_error_still_propagates(
+    app: Hipflask, client: Any, setting: str
+) -> None:
+    # As without an API: a trapped HTTP error that no handler takes is
+    # raised, for the debugger or the test to see; the API's own errors are
+    # still answered as JSON, as Flask-RESTful answers them.
+    app.config[setting] = True
+    _api(app, on_blueprint=False)
+
+    @app.post("/form")
+    def form() -> str:
+        return request.form["missing"]
+
+    with pytest.raises(HTTPException):
+        client.post("/form")
+    response = client.get("/api/posts/9")
+    assert (response.status_code, response.mimetype) == (404, "application/json")
+
+
 ADMIN = Permission(RoleNeed("admin"))
 
 

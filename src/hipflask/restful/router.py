@@ -174,6 +174,11 @@ class ErrorRouter:
             # The app's own 500 page, with the request id its log line carries.
             app = self.app
             return server_error_page(app.response_class, app.json, current_request_id())
+        if self.app.trap_http_exception(e):
+            # A trapped HTTP error reaches the handlers only through the
+            # app's lookup for its class, where none found means raise it
+            # (for the debugger, or the test), as without the router.
+            raise e
         return e
 
 
