@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 
 from hipflask import Hipflask
 from hipflask.restful import Api
@@ -106,3 +107,36 @@ def test_abort_with_a_payload_json_cannot_hold_keeps_its_status(
     response = client.get("/refuse")
     assert response.status_code == 400
     assert response.mimetype == "text/html"
+
+
+class ClientClosed(HTTPException):
+    code = 499
+    description = "Client closed the request."
+
+
+class TodoNotFound(NotFound):
+    description = "No such todo."
+
+
+def test_abort_raises_the_class_the_apps_aborter_maps_the_status_to(
+    app: Hipflask, client: Any
+) -> None:
+    # As flask.abort does: an app's own classes for a status, which its
+    # errors= entries (or error handlers) name.
+    app.aborter.mapping[499] = ClientClosed
+    app.aborter.mapping[404] = TodoNotFound
+
+    class Todo(Resource):
+        def get(self, code: int) -> Any:
+            abort(code)
+
+        def delete(self, code: int) -> Any:
+            abort(code, message="gone")
+
+    Api(app, errors={"TodoNotFound": {"status": 410}}).add_resource(Todo, "/todo/<int:code>")
+    assert client.get("/todo/499").get_json() == {"message": "Client closed the request."}
+    response = client.delete("/todo/404")
+    assert response.status_code == 410
+    assert response.get_json() == {"message": "gone", "status": 410}
+    with app.app_context(), pytest.raises(TodoNotFound):
+        abort(404)

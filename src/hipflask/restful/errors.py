@@ -27,15 +27,10 @@ def abort(http_status_code: int, **kwargs: Any) -> NoReturn:
     ``{"message": "Todo 3 doesn't exist"}`` with a 404 from any :class:`Api`
     resource.
     """
-    cls = default_exceptions.get(http_status_code)
-    if cls is None:
-        exc: HTTPException = HTTPException(description=http_status_message(http_status_code))
-        exc.code = http_status_code
-    else:
-        exc = cls()
+    app = current_app._get_current_object() if has_app_context() else None
+    exc = _exception_for(app, http_status_code)
     if kwargs:
         exc.data = kwargs  # type: ignore[attr-defined]
-        app = current_app._get_current_object() if has_app_context() else None
         body = _json_or_none(app, kwargs) if app is not None else None
         if app is not None and body is not None:
             # Outside an Api (a plain view using reqparse), the payload is
@@ -48,6 +43,30 @@ def abort(http_status_code: int, **kwargs: Any) -> NoReturn:
             # itself is sent unchanged (see ``has_own_response``).
             exc._restful_payload_response = exc.response  # type: ignore[attr-defined]
     raise exc
+
+
+def _exception_for(app: Any, code: int) -> HTTPException:
+    """The HTTP error ``flask.abort(code)`` would raise, or one with that code.
+
+    In an app context the app's ``aborter`` decides, as for ``flask.abort``:
+    a class the app mapped to the status (``app.aborter.mapping[404] =
+    TodoNotFound``) is raised, for its ``errors=`` entry or error handler to
+    name. A status neither it nor Werkzeug has an exception for is still
+    raised with that code, not turned into a 500.
+    """
+    if app is not None:
+        try:
+            app.aborter(code)
+        except HTTPException as mapped:
+            return mapped
+        except LookupError:
+            pass
+    cls = default_exceptions.get(code)
+    if cls is not None:
+        return cls()
+    exc = HTTPException(description=http_status_message(code))
+    exc.code = code
+    return exc
 
 
 def _json_or_none(app: Any, payload: dict[str, Any]) -> bytes | None:
