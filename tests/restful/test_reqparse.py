@@ -98,6 +98,23 @@ def test_bundle_errors_lists_every_bad_argument(client: Any) -> None:
     }
 
 
+@pytest.mark.parametrize("bundled_by", ["parser", "setting"])
+def test_bundle_errors_reports_a_type_that_fails_with_another_exception(
+    app: Hipflask, client: Any, bundled_by: str
+) -> None:
+    # int() of a JSON list raises TypeError: the argument is bad all the
+    # same, never the exception object handed to the resource as its value.
+    app.config["BUNDLE_ERRORS"] = bundled_by == "setting"
+    parser = reqparse.RequestParser(bundle_errors=bundled_by == "parser")
+    parser.add_argument("a", type=int, location="json")
+    parser.add_argument("b", type=int, location="json")
+    response = client.post(use(f"bundle-type-error-{bundled_by}", parser), json={"a": [1]})
+    assert response.status_code == 400
+    assert response.get_json()["message"] == {
+        "a": "int() argument must be a string, a bytes-like object or a real number, not 'list'"
+    }
+
+
 def test_bundle_errors_setting(app: Hipflask, client: Any) -> None:
     app.config["BUNDLE_ERRORS"] = True
     parser = reqparse.RequestParser()

@@ -148,6 +148,12 @@ class Argument:
         error_msg = str(error)
         message = self.help.format(error_msg=error_msg) if self.help else error_msg
         if bundle_errors or current_app.config.get("BUNDLE_ERRORS", False):
+            # The parser collects the ValueErrors it is handed back. A type
+            # failing otherwise (``int`` of a JSON list: a TypeError) is a bad
+            # argument all the same; Flask-RESTful hands that exception object
+            # to the resource as the argument's value.
+            if not isinstance(error, ValueError):
+                error = ValueError(error_msg)
             return error, {self.name: message}
         abort(400, message={self.name: message})
         return None  # pragma: no cover - abort raises
