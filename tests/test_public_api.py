@@ -422,7 +422,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     ],
     "hipflask.restful.reqparse": ["Argument", "Namespace", "RequestParser"],
     "hipflask.restful.representations.json": ["output_json"],
-    "hipflask.restful.utils": ["http_status_message", "unpack"],
+    "hipflask.restful.utils": ["http_status_message", "unpack", "OrderedDict", "PY3"],
     "hipflask.restful.utils.cors": ["crossdomain"],
     "hipflask.restful.fields": [
         "Arbitrary",
@@ -821,6 +821,7 @@ EXTENSION_MODULES = {
     "flask_jwt_extended.utils": "hipflask.jwt.utils",
     "flask_jwt_extended.view_decorators": "hipflask.jwt.view_decorators",
     "flask_jwt_extended.typing": "hipflask.jwt.typing",
+    "flask_restful.utils": "hipflask.restful.utils",
     "flask_restful.utils.cors": "hipflask.restful.utils.cors",
     "flask_limiter": "hipflask.limiter",
     "flask_limiter.errors": "hipflask.limiter.errors",
