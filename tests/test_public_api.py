@@ -419,6 +419,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "NotFound",
         "Headers",
         "ResponseBase",
+        "OrderedDict",
     ],
     "hipflask.restful.reqparse": ["Argument", "Namespace", "RequestParser"],
     "hipflask.restful.representations.json": ["output_json"],

@@ -31,6 +31,8 @@ from ..core.typed import ValidationFailed as ValidationFailed
 from ..core.typed import validate as validate
 
 if TYPE_CHECKING:
+    from collections import OrderedDict as OrderedDict
+
     from werkzeug.datastructures import Headers as Headers
     from werkzeug.exceptions import HTTPException as HTTPException
     from werkzeug.exceptions import InternalServerError as InternalServerError
@@ -91,6 +93,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "NotFound": ("werkzeug.exceptions", "NotFound"),
     "Headers": ("werkzeug.datastructures", "Headers"),
     "ResponseBase": ("werkzeug.wrappers", "Response"),
+    # Imported from there by code written for it (``from flask_restful
+    # import OrderedDict``), for ordered fields dicts.
+    "OrderedDict": ("collections", "OrderedDict"),
 }
 
 __all__ = ["Body", "Query", "ValidationFailed", "validate", *_LAZY]
