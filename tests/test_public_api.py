@@ -420,6 +420,8 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "Headers",
         "ResponseBase",
         "OrderedDict",
+        "original_flask_make_response",
+        "original_flask_abort",
     ],
     "hipflask.restful.reqparse": ["Argument", "Namespace", "RequestParser"],
     "hipflask.restful.representations.json": ["output_json"],

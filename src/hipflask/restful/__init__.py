@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
     from ..contexts.globals import current_app as current_app
     from ..contexts.globals import request as request
+    from ..core.helpers import abort as original_flask_abort  # noqa: F401
+    from ..core.helpers import make_response as original_flask_make_response  # noqa: F401
     from ..core.helpers import url_for as url_for
     from ..core.views import MethodView as MethodView
     from ..signals import got_request_exception as got_request_exception
@@ -94,8 +96,12 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Headers": ("werkzeug.datastructures", "Headers"),
     "ResponseBase": ("werkzeug.wrappers", "Response"),
     # Imported from there by code written for it (``from flask_restful
-    # import OrderedDict``), for ordered fields dicts.
+    # import OrderedDict``, ``original_flask_make_response as
+    # make_response``): Flask's own functions, under the names Flask-RESTful
+    # gives them.
     "OrderedDict": ("collections", "OrderedDict"),
+    "original_flask_make_response": ("hipflask.core.helpers", "make_response"),
+    "original_flask_abort": ("hipflask.core.helpers", "abort"),
 }
 
 __all__ = ["Body", "Query", "ValidationFailed", "validate", *_LAZY]
