@@ -340,7 +340,41 @@ def test_extra_fields_take_their_place_in_form_columns(
 
     form_class = get_form(Post, converter, only=["title", "note", "views"], extra_fields=extra)
 
-    assert list(kinds(form_class)) == ["title", "note", "views", "tail"]
+    assert list(kinds(form_class)) == ["title", "note", "views"]
+
+
+def test_extra_fields_come_last_without_form_columns(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    converter = AdminModelConverter(session, Settings(Author))
+    extra = {"note": fields.StringField("Note")}
+
+    form_class = get_form(Author, converter, exclude=["posts"], extra_fields=extra)
+
+    assert list(kinds(form_class)) == ["name", "email", "note"]
+
+
+class _AuthorWithPassword(ModelView):
+    """Names the columns of its form, and has an extra field it leaves out."""
+
+    form_columns = ("name",)
+    form_extra_fields = {"email": fields.StringField("Email")}  # noqa: RUF012
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        return {"fields": [field.name for field in kwargs["form"]]}
+
+
+def test_an_extra_field_form_columns_omits_is_not_in_the_form(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    Admin(app).add_view(_AuthorWithPassword(Author, seeded))
+
+    assert client.get("/admin/author/new/").json == {"fields": ["name"]}
+    response = client.post("/admin/author/new/", data={"name": "cy", "email": "cy@example.com"})
+
+    assert response.status_code == 302
+    assert seeded.scalars(sa.select(Author.email).where(Author.name == "cy")).one() is None
 
 
 class _AuthorWithRequiredPosts(ModelView):

@@ -339,8 +339,9 @@ def get_form(
 ) -> type[Any]:
     """Build the form class for ``model``, in attribute order or ``only``'s order.
 
-    ``extra_fields`` named in ``only`` take their place there; the others
-    come last.
+    ``extra_fields`` come last, or, when ``only`` is given, take their place
+    there and are left out unless it names them: ``form_columns`` lists the
+    whole form, so an extra field it omits can never be posted onto the model.
     """
     mapper = sa.inspect(model).mapper
     field_args = field_args or {}
@@ -354,8 +355,9 @@ def get_form(
         field = converter.convert(model, mapper, name, prop, field_args.get(name), hidden_pk)
         if field is not None:
             attrs[name] = field
-    for name, unbound in extra_fields.items():
-        attrs[name] = recreate_field(unbound)
+    if not only:
+        for name, unbound in extra_fields.items():
+            attrs[name] = recreate_field(unbound)
     return type(model.__name__ + "Form", (_with_object(base_class),), attrs)
 
 
