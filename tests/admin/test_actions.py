@@ -98,7 +98,10 @@ def test_disallowed_and_unknown_actions_do_nothing(
     )
 
     assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/jobsview/"
     assert view.done == []
+    with client.session_transaction() as session:
+        assert "_flashes" not in session
 
 
 def test_an_action_without_a_token_is_refused(client: HipflaskClient, view: JobsView) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 from wtforms.fields import HiddenField
 
 from ..contexts.globals import request
-from ..core.flashing import flash
 from ..core.helpers import redirect
 from . import babel
 from .form import BaseForm
@@ -80,8 +79,10 @@ class ActionsMixin:
     def handle_action(self, return_view: str | None = None) -> Any:
         """Check the posted form (CSRF token included), run the action, go back.
 
-        An unknown or disallowed action name runs nothing; a form without a
-        valid token is refused with a flashed message.
+        An unknown or disallowed action name runs nothing and goes back
+        without a message, as in Flask-Admin (the list offers only the
+        allowed ones); a form without a valid token is refused with a
+        flashed message.
         """
         form = self._make_action_form()
         if form.validate_on_submit():
@@ -91,8 +92,6 @@ class ActionsMixin:
                 response = handler[0](request.form.getlist("rowid"))
                 if response is not None:
                     return response
-            else:
-                flash(babel.gettext("Invalid action."), "error")
         else:
             flash_errors(form, message=babel.gettext("Failed to perform action. %(error)s"))
         if return_view:
