@@ -17,4 +17,5 @@ def test_get_mdict_item_or_list() -> None:
     assert get_mdict_item_or_list(MultiDict([("id", "1")]), "id") == "1"
     assert get_mdict_item_or_list(MultiDict([("id", "1"), ("id", "2")]), "id") == ("1", "2")
     assert get_mdict_item_or_list(MultiDict(), "id") is None
+    assert get_mdict_item_or_list(MultiDict([("id", "")]), "id") is None
     assert get_mdict_item_or_list({"id": "3"}, "id") == "3"

@@ -237,6 +237,18 @@ def test_edit_of_a_missing_record_redirects_with_a_message(client: HipflaskClien
     assert "Record does not exist." in client.get("/admin/person/").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("page", ["edit", "details"])
+def test_an_empty_id_goes_back_to_the_list_without_a_message(
+    client: HipflaskClient, page: str
+) -> None:
+    response = client.get(f"/admin/person/{page}/?id=")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/person/"
+    with client.session_transaction() as session:
+        assert "_flashes" not in session
+
+
 def test_details_page_shows_the_record(client: HipflaskClient) -> None:
     body = client.get("/admin/person/details/?id=3").get_data(as_text=True)
 

@@ -13,10 +13,14 @@ def prettify_name(name: str) -> str:
 
 
 def get_mdict_item_or_list(mdict: Any, key: str) -> Any:
-    """One value of ``key``, or the list when the key repeats (composite primary keys)."""
+    """One value of ``key``, or the list when the key repeats (composite primary keys).
+
+    A single empty value is no value (``None``), as in Flask-Admin: ``?id=``
+    names no record.
+    """
     if hasattr(mdict, "getlist"):
         values = mdict.getlist(key)
         if len(values) == 1:
-            return values[0]
+            return values[0] or None
         return tuple(values) or None
     return mdict.get(key)
