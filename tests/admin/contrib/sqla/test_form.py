@@ -96,6 +96,14 @@ def test_column_defaults_fill_a_new_form(session: orm.scoped_session[orm.Session
     assert post.published.data is False
 
 
+def test_a_default_in_form_args_wins_over_the_columns(
+    session: orm.scoped_session[orm.Session],
+) -> None:
+    post = build(session, Post, field_args={"views": {"default": 42}})()
+
+    assert post.views.data == 42
+
+
 def test_keys_are_left_out_unless_the_user_must_type_them(
     session: orm.scoped_session[orm.Session],
 ) -> None:
