@@ -109,3 +109,29 @@ def test_an_action_without_a_token_is_refused(client: HipflaskClient, view: Jobs
 
     assert response.status_code == 302
     assert view.done == []
+
+
+class CheckedJobsView(JobsView):
+    """Checks its forms itself, refusing every post of a locked job list."""
+
+    locked = True
+
+    def validate_form(self, form: Any) -> bool:
+        return not self.locked and bool(form.validate_on_submit())
+
+
+def test_the_views_validate_form_checks_the_action_form(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    view = CheckedJobsView()
+    Admin(app).add_view(view)
+    found = _TOKEN.search(client.get("/admin/checkedjobsview/").get_data(as_text=True))
+    assert found is not None
+    data = {"action": "retry", "rowid": "1", "csrf_token": found.group(1)}
+
+    client.post("/admin/checkedjobsview/run", data=data)
+    assert view.done == []
+
+    view.locked = False
+    client.post("/admin/checkedjobsview/run", data=data)
+    assert view.done == ["1"]

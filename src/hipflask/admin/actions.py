@@ -82,10 +82,14 @@ class ActionsMixin:
         An unknown or disallowed action name runs nothing and goes back
         without a message, as in Flask-Admin (the list offers only the
         allowed ones); a form without a valid token is refused with a
-        flashed message.
+        flashed message. The form is checked by the view's ``validate_form``
+        when it has one, as Flask-Admin does, so an override of it covers
+        actions too.
         """
         form = self._make_action_form()
-        if form.validate_on_submit():
+        validate_form = getattr(self, "validate_form", None)
+        is_valid = validate_form(form) if validate_form is not None else form.validate_on_submit()
+        if is_valid:
             name = str(form.action.data or "")
             handler = self._actions_data.get(name)
             if handler is not None and self.is_action_allowed(name):
