@@ -59,6 +59,7 @@ def test_get_redirect_target_reads_a_safe_value_only(app: Hipflask) -> None:
 def test_prettify_class_name() -> None:
     assert helpers.prettify_class_name("UserRoleView") == "User Role View"
     assert helpers.prettify_class_name("Page2Admin") == "Page2 Admin"
+    assert helpers.prettify_class_name("HTTPLog") == "HTTPLog"
 
 
 def test_is_field_error_reads_nested_errors() -> None:
