@@ -101,3 +101,19 @@ def test_headers_and_their_list_are_rewritten_alike() -> None:
         ("LOCATION", CAFE_URI),
         ("Content-Location", "/%C3%BC"),
     ]
+
+
+def test_a_streamed_response_s_location_is_quoted(app: Hipflask, client: HipflaskClient) -> None:
+    # Two headers in all (no Content-Length on a stream): Content-Type and
+    # the Location, which must be quoted all the same.
+    @app.post("/items")
+    def create() -> Response:
+        response = Response(iter([b"made"]), 201)
+        response.headers["Location"] = "/items/caf\N{SNOWMAN}"
+        return response
+
+    response = client.post("/items")
+
+    assert response.status_code == 201
+    assert response.headers["Location"] == "/items/caf%E2%98%83"
+    assert response.data == b"made"

@@ -293,9 +293,9 @@ class HeaderPolicy:
             scripts and styles stay blocked instead of allowed.
         """
         if not self.is_enabled:
-            if len(headers) != 2 and not LOCATION_NAMES.isdisjoint(
-                map(str.lower, map(_first, headers))
-            ):
+            # Any number of headers may hold one: a streamed 201 has only
+            # Content-Type and its Location.
+            if not LOCATION_NAMES.isdisjoint(map(str.lower, map(_first, headers))):
                 locations_to_uri(headers)
             return
         bundle = self._secure if is_secure else self._plain
