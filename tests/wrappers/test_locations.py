@@ -117,3 +117,27 @@ def test_a_streamed_response_s_location_is_quoted(app: Hipflask, client: Hipflas
     assert response.status_code == 201
     assert response.headers["Location"] == "/items/caf%E2%98%83"
     assert response.data == b"made"
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("//[::1/items/7", "//[::1/items/7"),
+        ("//[bad host/café", "//[bad%20host/caf%C3%A9"),
+        ("http://shop.example:99999/ü", "http://shop.example:99999/%C3%BC"),
+    ],
+)
+def test_a_location_that_is_no_valid_url_is_still_sent(
+    app: Hipflask, client: HipflaskClient, given: str, sent: str
+) -> None:
+    # A Location built from the request's own path (a path may start with
+    # "//[") must not turn the answer into a 500 on the way out.
+    @app.post("/items")
+    def create() -> Any:
+        return "made", 201, {"Location": given, "Content-Location": given}
+
+    response = client.post("/items")
+
+    assert response.status_code == 201
+    assert response.headers["Location"] == sent
+    assert response.headers["Content-Location"] == sent
