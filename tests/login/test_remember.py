@@ -278,3 +278,40 @@ def test_init_app_called_again_sets_the_cookie_once(protocol: str) -> None:
     assert [cookie.split("=")[0] for cookie in cookies] == ["remember_token", "session"]
     cookies = client.post("/logout").headers.getlist("Set-Cookie")
     assert [cookie.split("=")[0] for cookie in cookies] == ["remember_token", "session"]
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_refresh_each_request_never_remembers_a_login_made_without_remember(
+    protocol: str,
+) -> None:
+    # A shared browser: alice was remembered, then bob signs in without
+    # "remember me". Renewing the cookie alice's login left would write one
+    # for bob, who would still be signed in a year after his session ended.
+    app = build_app(REMEMBER_COOKIE_REFRESH_EACH_REQUEST=True)
+    client = app.test_client(protocol=protocol)
+    log_in(client, "alice", remember="1")
+    signed_in = log_in(client, "bob")
+    later = client.get("/whoami")
+
+    for response in (signed_in, later):
+        renewed = [c for c in response.headers.getlist("Set-Cookie") if "remember_token=" in c]
+        assert not any(c.startswith("remember_token=") and "Max-Age=0" not in c for c in renewed)
+    assert later.json["id"] == "bob"
+    client.delete_cookie("session")
+    assert client.get("/whoami").json["anonymous"] is True
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_refresh_each_request_needs_a_live_login_in_the_session(protocol: str) -> None:
+    app = build_app(REMEMBER_COOKIE_REFRESH_EACH_REQUEST=True)
+    client = app.test_client(protocol=protocol)
+    log_in(client, "alice", remember="1")
+    client.delete_cookie("session")
+    # A page that never loads the user: the session holds no login yet.
+    assert client.get("/login").headers.getlist("Set-Cookie") == []
+    log_in(client, "alice", remember="1")
+    del app.extensions["test_users"]["alice"]
+    # The session's user is gone: nobody is loaded, and nothing is renewed.
+    response = client.get("/whoami")
+    assert response.json["anonymous"] is True
+    assert not any(c.startswith("remember_token=") for c in response.headers.getlist("Set-Cookie"))

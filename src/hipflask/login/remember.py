@@ -113,22 +113,32 @@ def longest_remember_seconds(value: Any) -> float:
 def _renews(config: Mapping[str, Any], response: Any) -> bool:
     """Whether ``REMEMBER_COOKIE_REFRESH_EACH_REQUEST`` renews the cookie on this response.
 
-    Only a cookie the request carried, so a login made without
-    ``remember=True`` never becomes a remembered one. As in Flask-Login, a
-    page that never loaded the user renews it too, while the session holds
-    a login; a cookie renewed for a login ended elsewhere is refused on use
-    all the same, since it names that login. As with the session's own
-    refresh, a response that sets or deletes the cookie itself, or one meant
-    for caches (a static file), is left alone: the cookie would make it
-    ``no-store``, downloaded again on every page.
+    Only a cookie the request carried that names the session's own login,
+    so a login made without ``remember=True`` never becomes a remembered
+    one: not even in a shared browser still holding the cookie of the user
+    before, which renewed for the new login would keep it signed in for the
+    cookie's whole duration. As in Flask-Login, a page that never loaded the
+    user renews it too, while the session holds a login; a cookie renewed
+    for a login ended elsewhere is refused on use all the same, since it
+    names that login. As with the session's own refresh, a response that
+    sets or deletes the cookie itself, or one meant for caches (a static
+    file), is left alone: the cookie would make it ``no-store``, downloaded
+    again on every page.
     """
     name = config["REMEMBER_COOKIE_NAME"]
-    if not request.cookies.get(name) or keeps_its_cookies(response, name):
+    cookie = request.cookies.get(name)
+    if not cookie or keeps_its_cookies(response, name):
         return False
     loaded = g.get("_login_user")
-    if loaded is None:
-        return "_user_id" in session
-    return bool(getattr(loaded, "is_authenticated", False))
+    if loaded is not None and not getattr(loaded, "is_authenticated", False):
+        return False
+    if "_user_id" not in session:
+        return False
+    remembered = decode_remember_cookie(config, cookie)
+    return remembered is not None and remembered[:2] == (
+        str(session["_user_id"]),
+        session.get("_login"),
+    )
 
 
 def update_remember_cookie(response: Any) -> Any:
