@@ -5,9 +5,12 @@ Werkzeug passes both headers through ``iri_to_uri`` on every response, so a
 ``/items/caf%C3%A9``. A header holding text outside Latin-1 cannot be written
 at all under ASGI (header values are Latin-1 bytes) and reaches a WSGI server
 as text it may refuse or send as raw UTF-8; a space or other character a URL
-may not hold is quoted too. The security gate's header pass calls
-:func:`locations_to_uri` when it sees either header, so no response pays for
-looking; the adapters keep doing it for redirects that reach them otherwise.
+may not hold is quoted too. The security gate's header pass, which reads
+the names of each finished response's headers anyway, calls
+:func:`locations_to_uri` when it sees either one (with ``SECURITY_HEADERS``
+off it reads them for this alone); the responses served on the direct path,
+which carry only ``Content-Type`` and ``Content-Length``, are never looked
+at. The adapters keep doing it for redirects that reach them otherwise.
 """
 
 from __future__ import annotations
