@@ -472,6 +472,29 @@ def test_app_error_handler_sees_through_stand_ins() -> None:
     assert app_error_handler(None) is None
 
 
+def test_stand_ins_made_of_one_method_keep_their_own_handlers() -> None:
+    # Two routers (one per app), each standing in front of its app's page:
+    # marking one must not mark the method every instance shares.
+    class Router:
+        def route(self, error: Exception) -> str:
+            return "routed"
+
+    def first_page(error: Exception) -> str:
+        return "first"
+
+    def second_page(error: Exception) -> str:
+        return "second"
+
+    first = stands_in_for(Router().route, first_page)
+    second = stands_in_for(Router().route, second_page)
+
+    assert app_error_handler(first) is first_page
+    assert app_error_handler(second) is second_page
+    plain = Router().route
+    assert app_error_handler(plain) == plain
+    assert first(ValueError()) == "routed"
+
+
 def test_a_code_handler_takes_precedence_over_a_class_handler(
     app: Hipflask, client: HipflaskClient
 ) -> None:

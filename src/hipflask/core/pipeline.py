@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
+from functools import wraps
 from inspect import iscoroutinefunction
+from inspect import ismethod
 from types import CoroutineType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -145,8 +147,20 @@ def stands_in_for(wrapper: F, handler: Callable[..., Any] | None) -> F:
     registered (a REST API answering its own requests' errors) and so takes
     their place in the app's error-handler slots; ``handler`` is the one it
     displaced, ``None`` where the slot was empty. See :func:`app_error_handler`.
+
+    Register what this returns: a bound method cannot carry the mark, and
+    its function is shared by every instance (one per app), so it is
+    wrapped in a function of its own.
     """
-    setattr(getattr(wrapper, "__func__", wrapper), _STANDS_IN_FOR, (handler,))
+    if ismethod(wrapper):
+        method = wrapper
+
+        @wraps(method)
+        def marked(*args: Any, **kwargs: Any) -> Any:
+            return method(*args, **kwargs)
+
+        wrapper = marked  # type: ignore[assignment]
+    setattr(wrapper, _STANDS_IN_FOR, (handler,))
     return wrapper
 
 
