@@ -9,6 +9,7 @@ from werkzeug.datastructures import Headers
 
 from hipflask import Hipflask
 from hipflask import Response
+from hipflask import redirect
 from hipflask.testing.client import HipflaskClient
 from hipflask.wrappers.locations import locations_to_uri
 
@@ -141,3 +142,21 @@ def test_a_location_that_is_no_valid_url_is_still_sent(
     assert response.status_code == 201
     assert response.headers["Location"] == sent
     assert response.headers["Content-Location"] == sent
+
+
+def test_a_redirect_to_a_url_that_cannot_be_split_is_sent_not_a_500(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.get("/odd")
+    def odd() -> Any:
+        return "", 302, {"Location": "//[x/é"}
+
+    @app.get("/far")
+    def far() -> Any:
+        return redirect("http://[abc/")
+
+    odd_response = client.get("/odd")
+    far_response = client.get("/far")
+
+    assert (odd_response.status_code, odd_response.headers["Location"]) == (302, "//[x/%C3%A9")
+    assert (far_response.status_code, far_response.headers["Location"]) == (302, "http://[abc/")

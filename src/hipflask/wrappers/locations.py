@@ -20,7 +20,7 @@ from urllib.parse import quote
 from werkzeug.datastructures import Headers
 from werkzeug.urls import iri_to_uri
 
-__all__ = ["LOCATION_NAMES", "locations_to_uri"]
+__all__ = ["LOCATION_NAMES", "location_to_uri", "locations_to_uri"]
 
 #: The headers whose value is a URL to make ASCII-safe, in lower case.
 LOCATION_NAMES = frozenset({"location", "content-location"})
@@ -30,8 +30,8 @@ LOCATION_NAMES = frozenset({"location", "content-location"})
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]"
 
 
-def _to_uri(value: str) -> str:
-    """``iri_to_uri(value)``, or each unsafe character quoted when it is no URL it can split.
+def location_to_uri(value: str) -> str:
+    """``iri_to_uri(value)``, or each unsafe character quoted when it cannot be split.
 
     ``iri_to_uri`` refuses a host it cannot read (``//[bad``, a port over
     65535) with ``ValueError``; such a value (a path of the request's own
@@ -55,8 +55,8 @@ def locations_to_uri(headers: Headers | list[tuple[str, str]]) -> None:
         for name in ("Location", "Content-Location"):
             value = headers.get(name)
             if value is not None:
-                headers[name] = _to_uri(value)
+                headers[name] = location_to_uri(value)
         return
     for index, (name, value) in enumerate(headers):
         if name.lower() in LOCATION_NAMES:
-            headers[index] = (name, _to_uri(value))
+            headers[index] = (name, location_to_uri(value))

@@ -21,12 +21,12 @@ from typing import Any
 from werkzeug.datastructures import Headers
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.http import remove_entity_headers
-from werkzeug.urls import iri_to_uri
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..json.provider import DefaultJSONProvider
 from . import layout
+from .locations import location_to_uri
 
 #: Status lines for every registered code, computed once. From Werkzeug's
 #: table, not :class:`http.HTTPStatus`: the phrases differ (``207 MULTI
@@ -312,7 +312,7 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
         # constructor set; none of the checks below applies to it.
         return line, list(iter(headers)), body
     if 300 <= status < 400 and "Location" in headers:
-        headers["Location"] = iri_to_uri(headers["Location"])
+        headers["Location"] = location_to_uri(headers["Location"])
     if status < 200 or status in _NO_BODY_STATUSES:
         if status == 304:
             remove_entity_headers(headers)
