@@ -175,6 +175,19 @@ def test_reading_an_empty_session_still_varies(views: Hipflask, client: Hipflask
     assert set_cookies(response) == []
 
 
+def test_reading_only_new_varies(app: Hipflask, client: HipflaskClient) -> None:
+    # A page that greets first visitors differs by cookie as much as one
+    # that prints a value from the session.
+    @app.route("/")
+    def index() -> str:
+        return "welcome" if session.new else "welcome back"
+
+    response = client.get("/")
+    assert response.text == "welcome"
+    assert response.headers["Vary"] == "Cookie"
+    assert set_cookies(response) == []
+
+
 def test_vary_cookie_is_merged_with_existing_vary(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/")
     def index() -> Any:

@@ -95,19 +95,33 @@ class SecureCookieSession(dict[str, Any], SessionMixin):
     """The default session: a dict that tracks reads and writes.
 
     Every way to read marks the session ``accessed`` (including ``in``,
-    iteration and ``len``, since a page that shows "logged in" or not depends
-    on the cookie just as much as one that reads a value). Every way to write
-    marks it ``modified`` and ``accessed``; removing a key that is not there
-    changes nothing and marks nothing.
+    iteration, ``len`` and :attr:`new`, since a page that shows "logged in"
+    or not depends on the cookie just as much as one that reads a value).
+    Every way to write marks it ``modified`` and ``accessed``; removing a key
+    that is not there changes nothing and marks nothing.
     """
 
     def __init__(
         self, initial: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
     ) -> None:
         super().__init__(initial or ())
-        self.new = False
+        self._new = False
         self.modified = False
         self.accessed = False
+
+    @property
+    def new(self) -> bool:
+        """Whether the session came into being for this request.
+
+        Reading it marks the session ``accessed``, as any other read does: a
+        page that greets first visitors depends on the cookie.
+        """
+        self.accessed = True
+        return self._new
+
+    @new.setter
+    def new(self, value: bool) -> None:
+        self._new = value
 
     def _changed(self) -> None:
         self.modified = True
