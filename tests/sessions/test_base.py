@@ -355,6 +355,29 @@ def test_custom_interface_opens_and_saves(app: Hipflask, client: HipflaskClient)
     assert interface.saved == saved + 1
 
 
+def test_custom_interface_asks_to_see_every_response_with_cookies(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Flask saves on every request; an interface relying on that (a cookie of
+    # another name, a "last seen" stamp) says so with refresh_untouched.
+    class StampingInterface(MemoryInterface):
+        def refresh_untouched(self, app: Any, request: Request, response: Response) -> bool:
+            return True
+
+    interface = StampingInterface()
+    app.session_interface = interface
+
+    @app.route("/untouched")
+    def untouched() -> str:
+        return "untouched"
+
+    client.get("/untouched")
+    assert interface.saved == 0
+    client.set_cookie("theme", "dark")
+    client.get("/untouched")
+    assert interface.saved == 1
+
+
 def test_interface_returning_none_gives_the_null_session(
     app: Hipflask, client: HipflaskClient
 ) -> None:
