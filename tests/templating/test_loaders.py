@@ -234,3 +234,25 @@ def test_explain_names_the_blueprint_of_a_real_request(
     assert response.status_code == 500
     (record,) = _explained(caplog)
     assert "The request is handled by blueprint 'shop'" in record.getMessage()
+
+
+def test_explain_function_takes_flask_s_attempts(
+    app: Hipflask, shop: Blueprint, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Each attempt is (loader, app or blueprint, what get_source returned),
+    # as Flask's debughelpers documents it, for a loader of the app's own
+    # that explains its lookups the Flask way.
+    from hipflask.debughelpers import explain_template_loading_attempts
+
+    found = DictLoader({"page.html": "x"})
+    source = found.get_source(app.jinja_env, "page.html")
+    with caplog.at_level(logging.INFO, logger=app.name):
+        explain_template_loading_attempts(
+            app, "page.html", [(DictLoader({}), app, None), (found, shop, source)]
+        )
+    (record,) = _explained(caplog)
+    message = record.getMessage()
+    assert "1: trying loader of application 'tests_templating'" in message
+    assert "2: trying loader of blueprint 'shop'" in message
+    assert "class: jinja2.loaders.DictLoader" in message
+    assert record.levelno == logging.INFO

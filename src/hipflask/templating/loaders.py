@@ -33,7 +33,9 @@ __all__ = [
 ]
 
 _Source = tuple[str, "str | None", "Callable[[], bool] | None"]
-_Attempt = tuple[Any, BaseLoader, "_Source | None"]
+# (loader, the app or blueprint it belongs to, what get_source returned),
+# in the order of Flask's explain_template_loading_attempts.
+_Attempt = tuple[BaseLoader, Any, "_Source | None"]
 
 
 def folder_loader(scaffold: Any) -> FileSystemLoader | None:
@@ -106,7 +108,7 @@ class DispatchingJinjaLoader(BaseLoader):
                 source: _Source | None = loader.get_source(environment, template)
             except TemplateNotFound:
                 source = None
-            attempts.append((scaffold, loader, source))
+            attempts.append((loader, scaffold, source))
             if found is None:
                 found = source
         explain_template_loading_attempts(self.app, template, attempts)
@@ -141,6 +143,9 @@ def _describe_scaffold(app: Any, scaffold: Any) -> str:
 def explain_template_loading_attempts(app: Any, template: str, attempts: list[_Attempt]) -> None:
     """Log where a template was looked for, and what each folder returned.
 
+    Each attempt is ``(loader, app or blueprint, source)``, ``source`` being
+    what the loader's ``get_source`` returned or ``None``, as in Flask.
+
     One clean match is logged at ``INFO``; no match, or several (where the
     app's folder silently shadows a blueprint's file), at ``WARNING``, so
     that the two situations worth a second look show up even when the app's
@@ -148,7 +153,7 @@ def explain_template_loading_attempts(app: Any, template: str, attempts: list[_A
     """
     lines = [f"Locating template {template!r}:"]
     matches = 0
-    for number, (scaffold, loader, source) in enumerate(attempts, start=1):
+    for number, (loader, scaffold, source) in enumerate(attempts, start=1):
         lines.append(f"{number:5}: trying loader of {_describe_scaffold(app, scaffold)}")
         lines.extend(f"{'':7}{line}" for line in _describe_loader(loader))
         if source is None:
