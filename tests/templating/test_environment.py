@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 import pytest
 from jinja2.utils import LRUCache
 from markupsafe import Markup
@@ -390,6 +391,36 @@ def test_cached_string_templates_see_replaced_filters(app: Hipflask) -> None:
         assert render_template_string("{{ v|shout }}", v="Ab") == "AB"
         app.jinja_env.filters["shout"] = str.lower
         assert render_template_string("{{ v|shout }}", v="Ab") == "ab"
+
+
+def test_string_templates_follow_settings_changed_after_first_use(app: Hipflask) -> None:
+    # Each setting decides how the source compiles; Flask compiles a string
+    # on every call, so a change made after the first render applies to it.
+    source = "{% if 1 %}\n{{ v }}{% endif %}"
+    with app.app_context():
+        assert render_template_string(source, v="<") == "\n&lt;"
+        app.jinja_env.autoescape = False
+        assert render_template_string(source, v="<") == "\n<"
+        app.jinja_env.trim_blocks = True
+        assert render_template_string(source, v="<") == "<"
+        app.jinja_env.finalize = lambda value: f"[{value}]"
+        assert render_template_string(source, v="<") == "[<]"
+
+
+class _ShoutingExtension(jinja2.ext.Extension):
+    """Rewrites the source before it compiles, as minifying extensions do."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return source.upper()
+
+
+def test_string_templates_follow_an_extension_added_after_first_use(app: Hipflask) -> None:
+    with app.app_context():
+        assert render_template_string("quiet") == "quiet"
+        app.jinja_env.add_extension(_ShoutingExtension)
+        assert render_template_string("quiet") == "QUIET"
+        first = app.jinja_env.template_from_string("quiet")
+        assert app.jinja_env.template_from_string("quiet") is first
 
 
 # -- CSP nonce ------------------------------------------------------------------

@@ -21,6 +21,7 @@ import functools
 import threading
 from collections.abc import Callable
 from collections.abc import MutableMapping
+from typing import TYPE_CHECKING
 from typing import Any
 
 import jinja2
@@ -34,6 +35,9 @@ from ..json.provider import DefaultJSONProvider
 from ..security.headers import make_nonce
 from .loaders import DispatchingJinjaLoader
 from .namecache import TrackedLRUCache
+
+if TYPE_CHECKING:
+    import jinja2.ext
 
 # Plain names, not ``from`` imports, so that their method calls compile as
 # method calls (see hipflask.contexts.globals).
@@ -188,16 +192,38 @@ class Environment(jinja2.Environment):
         return template
 
     def template_from_string(self, source: str) -> jinja2.Template:
-        """Compile ``source`` once and reuse the template for the same text."""
-        template = self._string_templates.get(source)
+        """Compile ``source`` once and reuse the template for the same text.
+
+        The templates are kept until a setting of the environment changes
+        (see :meth:`__setattr__` and :meth:`add_extension`): Flask compiles
+        the source on every call, so ``jinja_env.autoescape = False`` or a
+        new extension after the first render must apply to it.
+        """
+        cache = self._string_templates
+        template = cache.get(source)
         if template is None:
             template = self.from_string(source)
             with self._string_lock:
-                cache = self._string_templates
-                if len(cache) >= _STRING_CACHE_SIZE:
-                    del cache[next(iter(cache))]
-                cache[source] = template
+                # Compiled under settings that changed meanwhile: not kept.
+                if cache is self._string_templates:
+                    if len(cache) >= _STRING_CACHE_SIZE:
+                        del cache[next(iter(cache))]
+                    cache[source] = template
         return template
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Any public attribute may change how source compiles (delimiters,
+        # trim_blocks, autoescape, finalize, ...): set once at start-up, so
+        # starting the string templates afresh costs nothing that matters. A
+        # new dict rather than clear(): an overlay shares this one.
+        object.__setattr__(self, name, value)
+        if name[:1] != "_" and "_string_templates" in self.__dict__:
+            self.__dict__["_string_templates"] = {}
+
+    def add_extension(self, extension: str | type[jinja2.ext.Extension]) -> None:
+        """Jinja's method; string templates compiled before are compiled again."""
+        super().add_extension(extension)
+        self.__dict__["_string_templates"] = {}
 
     def context_processors(self, blueprint: str | None) -> tuple[Callable[[], Any], ...]:
         """The context processors for a request handled by ``blueprint``.
