@@ -423,6 +423,20 @@ def test_string_templates_follow_an_extension_added_after_first_use(app: Hipflas
         assert app.jinja_env.template_from_string("quiet") is first
 
 
+def test_processor_appended_to_the_dict_while_serving_is_not_run(
+    app: Hipflask, client: Any
+) -> None:
+    # Documented in the porting notes: the chains are read once serving
+    # starts; processors are registered during setup.
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ late|default('none') }}")
+
+    assert client.get("/").text == "none"
+    app.template_context_processors[None].append(lambda: {"late": "L"})
+    assert client.get("/").text == "none"
+
+
 # -- CSP nonce ------------------------------------------------------------------
 
 
