@@ -472,6 +472,33 @@ def test_methods_given_as_one_string_or_in_lower_case_are_still_checked(
     assert app.test_client(protocol=protocol).post("/submit").status_code == 400
 
 
+@pytest.mark.parametrize(
+    "methods", ["post", ["post"], ("Post",), {"post"}], ids=["string", "list", "tuple", "set"]
+)
+def test_methods_assigned_after_init_app_in_any_spelling_are_still_checked(
+    methods: object, protocol: str
+) -> None:
+    app = Hipflask(__name__)
+    app.config["SECRET_KEY"] = "k" * 40
+    csrf = CSRFProtect(app)
+    app.config["WTF_CSRF_METHODS"] = methods
+
+    @app.post("/submit")
+    def submit() -> str:
+        return "changed"
+
+    @app.post("/manual")
+    @csrf.exempt
+    def manual() -> str:
+        csrf.protect()
+        return "changed"
+
+    client = app.test_client(protocol=protocol)
+    assert client.post("/submit").status_code == 400
+    assert client.post("/manual").status_code == 400
+    assert client.get("/submit").status_code == 405
+
+
 def test_settings_of_two_apps_are_independent() -> None:
     first, second = Hipflask(__name__), Hipflask(__name__)
     CSRFProtect(first)

@@ -184,6 +184,24 @@ def _method_set(methods: Any) -> set[str]:
     return {str(method).upper() for method in methods}
 
 
+#: Upper-case method names: a set of them is used as it is.
+_STANDARD_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
+
+def _is_checked(method: str, methods: Any) -> bool:
+    """Whether ``WTF_CSRF_METHODS`` covers ``method``, however the app wrote it.
+
+    ``init_app`` turns the setting into a set of upper-case names, which is
+    read as it is; a value assigned afterwards (``["post"]``, ``"POST"``) is
+    read as :func:`_method_set` reads it, so it cannot turn the check off.
+    """
+    if type(methods) is set and methods <= _STANDARD_METHODS:
+        return method in methods
+    return method in _method_set(methods)
+
+
 def _view_location(view: Callable[..., Any]) -> str:
     return f"{view.__module__}.{view.__name__}"
 
@@ -231,7 +249,7 @@ class CSRFProtect:
         config = current_app.config
         if not config["WTF_CSRF_ENABLED"] or not config["WTF_CSRF_CHECK_DEFAULT"]:
             return None
-        if request.method not in config["WTF_CSRF_METHODS"]:
+        if not _is_checked(request.method, config["WTF_CSRF_METHODS"]):
             return None
         if not request.endpoint:
             # No route matched: the 404 or 405 that follows changes nothing.
@@ -266,7 +284,7 @@ class CSRFProtect:
         views and blueprints marked :meth:`exempt`, as the automatic check
         does (Flask-WTF 1.3).
         """
-        if request.method not in setting("WTF_CSRF_METHODS"):
+        if not _is_checked(request.method, setting("WTF_CSRF_METHODS")):
             return
         if apply_exemptions and (not request.endpoint or self._is_exempt(request)):
             # No route matched: the 404 or 405 that follows changes nothing.
