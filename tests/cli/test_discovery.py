@@ -139,6 +139,25 @@ def test_a_factory_that_needs_arguments_says_how_to_pass_them(write_module: Writ
         _load("hello")
 
 
+def test_the_hint_for_factory_arguments_names_the_module_attribute(
+    write_module: WriteModule,
+) -> None:
+    write_module(
+        "hello.py",
+        "from hipflask import Hipflask\n"
+        "def build(config):\n    return Hipflask('x')\n"
+        "create_app = build\n",
+    )
+
+    with pytest.raises(NoAppException) as caught:
+        _load("hello")
+
+    message = caught.value.format_message()
+    assert "'create_app'" in message
+    assert "--app 'hello:create_app(" in message
+    assert "build" not in message
+
+
 def test_a_type_error_inside_a_factory_is_not_mistaken_for_bad_arguments(
     write_module: WriteModule,
 ) -> None:

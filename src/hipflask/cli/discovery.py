@@ -175,12 +175,20 @@ def _import_failed(module_name: str, exc: BaseException) -> NoAppException:
     )
 
 
-def _call_factory(factory: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+def _call_factory(
+    factory: Callable[..., Any],
+    args: list[Any],
+    kwargs: dict[str, Any],
+    module_name: str,
+    name: str,
+) -> Any:
     """Call an app factory, telling wrong arguments apart from errors inside it.
 
     The arguments are checked against the signature before the call: a
     ``TypeError`` raised by the factory's own code is then the app's bug and
     propagates with its traceback instead of being mistaken for bad input.
+    The hint uses ``name``, the module attribute ``--app`` can name, which is
+    not the function's own name when the factory is an alias or a wrapper.
     """
     try:
         signature = inspect.signature(factory)
@@ -190,10 +198,10 @@ def _call_factory(factory: Callable[..., Any], args: list[Any], kwargs: dict[str
         try:
             signature.bind(*args, **kwargs)
         except TypeError as exc:
-            name = getattr(factory, "__name__", repr(factory))
             raise NoAppException(
-                f"The factory {name!r} cannot be called with these arguments ({exc})."
-                f" Pass them in the app path, for example '--app module:{name}(\"dev\")'."
+                f"The factory {name!r} in module {module_name!r} cannot be called with"
+                f" these arguments ({exc}). Pass them in the app path, for example"
+                f" --app '{module_name}:{name}(\"dev\")'."
             ) from None
     return factory(*args, **kwargs)
 
@@ -218,7 +226,7 @@ def find_app_and_name(module: ModuleType) -> tuple[Hipflask, str]:
     for name in FACTORY_NAMES:
         factory = getattr(module, name, None)
         if inspect.isfunction(factory):
-            app = _call_factory(factory, [], {})
+            app = _call_factory(factory, [], {}, module.__name__, name)
             if isinstance(app, hipflask):
                 return app, f"{name}()"
             raise NoAppException(
@@ -273,7 +281,7 @@ def find_app_by_string(module: ModuleType, app_name: str) -> Hipflask:
             f"Failed to find attribute {name!r} in module {module.__name__!r}."
         ) from None
     if inspect.isfunction(attribute):
-        app = _call_factory(attribute, args, kwargs)
+        app = _call_factory(attribute, args, kwargs, module.__name__, name)
     elif is_call:
         raise NoAppException(
             f"{name!r} in module {module.__name__!r} is not a function, so it cannot be"
