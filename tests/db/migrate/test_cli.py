@@ -142,11 +142,82 @@ def test_a_custom_command_name(tmp_path: Path) -> None:
     assert "db" not in app.cli.commands
 
 
-def test_multidb_is_refused_with_a_message(tmp_path: Path) -> None:
-    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
-    result = invoke(app, "db", "init", "--multidb", "-d", str(tmp_path / "m"))
-    assert result.exit_code == 1
-    assert "not supported" in result.output
+def make_multidb_app(tmp_path: Path, version: int) -> tuple[Hipflask, SQLAlchemy]:
+    """A default database and a ``users`` bind; v2 adds a column in the bind."""
+    app = Hipflask("multidb", instance_path=str(tmp_path / "instance"))
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY=SECRET,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'main.db'}",
+        SQLALCHEMY_BINDS={"users": f"sqlite:///{tmp_path / 'users.db'}"},
+    )
+    db = SQLAlchemy(app)
+
+    class Item(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    class User(db.Model):
+        __bind_key__ = "users"
+        id = db.Column(db.Integer, primary_key=True)
+        if version >= 2:
+            email = db.Column(db.String(120), nullable=True)
+
+    Migrate(app, db, directory=str(tmp_path / "migrations"))
+    return app, db
+
+
+def tables(tmp_path: Path, database: str) -> set[str]:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / database}")
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_multidb_migrates_every_bind_with_one_folder(tmp_path: Path) -> None:
+    # Flask-Migrate's ``flask db init --multidb``: one revision per change,
+    # with an upgrade_<bind>() per database ("" for the default one).
+    app, _ = make_multidb_app(tmp_path, version=1)
+    assert invoke(app, "db", "init", "--multidb").exit_code == 0
+    assert invoke(app, "db", "migrate", "-m", "first").exit_code == 0
+    (revision,) = (tmp_path / "migrations" / "versions").glob("*_first.py")
+    source = revision.read_text()
+    for function in ("upgrade_", "downgrade_", "upgrade_users", "downgrade_users"):
+        assert f"def {function}():" in source
+    assert source.index("def upgrade_()") < source.index("def upgrade_users()")
+
+    assert invoke(app, "db", "upgrade").exit_code == 0
+    assert tables(tmp_path, "main.db") == {"alembic_version", "item"}
+    assert tables(tmp_path, "users.db") == {"alembic_version", "user"}
+
+    unchanged = invoke(app, "db", "migrate", "-m", "nothing")
+    assert unchanged.exit_code == 0
+    assert not list((tmp_path / "migrations" / "versions").glob("*_nothing.py"))
+
+    app, db = make_multidb_app(tmp_path, version=2)
+    assert invoke(app, "db", "migrate", "-m", "email").exit_code == 0
+    assert invoke(app, "db", "upgrade").exit_code == 0
+    with app.app_context():
+        engine = db.get_engine("users")
+        assert {c["name"] for c in sa.inspect(engine).get_columns("user")} == {"id", "email"}
+    assert invoke(app, "db", "downgrade", "base").exit_code == 0
+    assert tables(tmp_path, "main.db") == {"alembic_version"}
+    assert tables(tmp_path, "users.db") == {"alembic_version"}
+
+
+def test_multidb_sql_is_written_to_a_file_per_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app, _ = make_multidb_app(tmp_path, version=1)
+    assert invoke(app, "db", "init", "--multidb").exit_code == 0
+    assert invoke(app, "db", "migrate", "-m", "first").exit_code == 0
+
+    assert invoke(app, "db", "upgrade", "--sql").exit_code == 0
+
+    assert "CREATE TABLE item" in (tmp_path / ".sql").read_text()
+    assert "CREATE TABLE user" in (tmp_path / "users.sql").read_text()
+    assert "user" not in tables(tmp_path, "users.db")
 
 
 def test_group_options_apply_to_every_command(tmp_path: Path) -> None:

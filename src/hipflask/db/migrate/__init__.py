@@ -193,12 +193,15 @@ def init(
     template: str | None = None,
     package: bool = False,
 ) -> None:
-    """Create the migrations folder (``hipflask db init``)."""
-    if multidb:
-        raise ConfigurationError(
-            "Migrations across several binds (--multidb) are not supported yet; keep one"
-            " migrations folder per database."
-        )
+    """Create the migrations folder (``hipflask db init``).
+
+    ``multidb`` picks the ``hipflask-multidb`` template: one folder for the
+    default database and every bind of ``SQLALCHEMY_BINDS``, each revision
+    holding an ``upgrade_<bind>()`` per database, as Flask-Migrate's
+    ``--multidb`` does. A ``template`` given as well wins.
+    """
+    if multidb and template is None:
+        template = "hipflask-multidb"
     directory = str(directory or _migrate().directory)
     # A template given as a path ("templates/ours", or "ours/" as a shell
     # completes it) is a folder of the app's own, relative to the current

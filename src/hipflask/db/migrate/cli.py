@@ -69,7 +69,9 @@ def list_templates() -> None:
 
 @db.command()
 @_DIRECTORY
-@click.option("--multidb", is_flag=True, help="Multiple databases migration (not supported).")
+@click.option(
+    "--multidb", is_flag=True, help="One migrations folder for all the databases (binds)."
+)
 @click.option("-t", "--template", default=None, help="Repository template to use.")
 @click.option("--package", is_flag=True, help="Write empty __init__.py files.")
 @_clean_errors
