@@ -175,6 +175,30 @@ def test_debug_option_sets_debug_for_the_app(write_module: WriteModule) -> None:
     assert "debug=False" in off.output
 
 
+def test_debug_option_sets_flask_debug_too_for_code_that_reads_it(
+    write_module: WriteModule,
+) -> None:
+    # Flask's --debug sets FLASK_DEBUG; a ported app may read it directly.
+    write_module(
+        "dbg.py",
+        """
+        import os
+        import click
+        from hipflask import Hipflask
+        app = Hipflask("dbg")
+        @app.cli.command()
+        def show():
+            click.echo(f"FLASK_DEBUG={os.environ.get('FLASK_DEBUG')}")
+        """,
+    )
+    os.environ["FLASK_DEBUG"] = "1"
+
+    off = invoke("--app", "dbg", "--no-debug", "show")
+    assert "FLASK_DEBUG=0" in off.output
+    on = invoke("--app", "dbg", "--debug", "show")
+    assert "FLASK_DEBUG=1" in on.output
+
+
 def test_an_unguarded_app_run_in_the_module_does_not_block_commands(
     write_module: WriteModule, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,7 +6,8 @@ Group options, given before the command name::
 
 ``--app`` (``HIPFLASK_APP``, or ``FLASK_APP``) says where the app is (see
 :mod:`hipflask.cli.discovery`), ``--env-file`` loads one more dotenv file (see
-:mod:`hipflask.cli.dotenv`) and ``--debug`` sets ``HIPFLASK_DEBUG``. Commands
+:mod:`hipflask.cli.dotenv`) and ``--debug`` sets ``HIPFLASK_DEBUG`` (and
+``FLASK_DEBUG``, as Flask's does). Commands
 registered with ``@app.cli.command()`` or on a blueprint's ``cli`` appear
 beside the built-in ones and run inside the app context. Options of the
 built-in commands can also come from ``HIPFLASK_<COMMAND>_<OPTION>`` variables
@@ -107,7 +108,11 @@ def _set_debug(ctx: click.Context, param: click.Option, value: bool | None) -> b
         return None
     # Through the environment, so the app sees it however it is created
     # (Hipflask() reads HIPFLASK_DEBUG) and the reloader's child inherits it.
-    os.environ["HIPFLASK_DEBUG"] = "1" if value else "0"
+    # FLASK_DEBUG too, as Flask's --debug sets it: code moved over from Flask
+    # may read it, and must not see a value the option overrode.
+    flag = "1" if value else "0"
+    os.environ["HIPFLASK_DEBUG"] = flag
+    os.environ["FLASK_DEBUG"] = flag
     return value
 
 
