@@ -180,11 +180,21 @@ def test_an_attribute_that_is_not_an_app_is_refused(write_module: WriteModule) -
     with pytest.raises(NoAppException, match="not obtained"):
         _load("hello:name")
     with pytest.raises(NoAppException, match="not a function"):
-        _load("hello:app()")
+        _load("hello:name()")
     with pytest.raises(NoAppException, match="Failed to find attribute 'missing'"):
         _load("hello:missing")
     with pytest.raises(NoAppException, match="Failed to parse"):
         _load("hello:app.sub")
+
+
+def test_call_parentheses_after_an_app_instance_are_ignored(write_module: WriteModule) -> None:
+    # As in Flask, where FLASK_APP="hello:app()" loads the instance.
+    write_module("hello.py", "from hipflask import Hipflask\napp = Hipflask('a')\n")
+
+    app, info = _load("hello:app()")
+
+    assert app.name == "a"
+    assert info.import_target == "hello:app"
 
 
 def test_a_module_without_any_app_is_reported(write_module: WriteModule) -> None:

@@ -272,7 +272,16 @@ def _parse_expression(expression: str) -> tuple[str, list[Any], dict[str, Any], 
 
 def find_app_by_string(module: ModuleType, app_name: str) -> Hipflask:
     """Find the app ``app_name`` names (an attribute or a factory call) in a module."""
-    expression = app_name
+    return _find_app_and_expression(module, app_name)[0]
+
+
+def _find_app_and_expression(module: ModuleType, expression: str) -> tuple[Hipflask, str]:
+    """The app ``expression`` names, with the expression that finds it again.
+
+    Parentheses after an app instance (``hello:app()``) are ignored, as Flask
+    ignores them: environments written for Flask may say so. The expression
+    returned then names the instance alone.
+    """
     name, args, kwargs, is_call = _parse_expression(expression)
     try:
         attribute = getattr(module, name)
@@ -280,17 +289,18 @@ def find_app_by_string(module: ModuleType, app_name: str) -> Hipflask:
         raise NoAppException(
             f"Failed to find attribute {name!r} in module {module.__name__!r}."
         ) from None
+    found = expression
     if inspect.isfunction(attribute):
         app = _call_factory(attribute, args, kwargs, module.__name__, name)
-    elif is_call:
+    elif is_call and not isinstance(attribute, _hipflask_class()):
         raise NoAppException(
             f"{name!r} in module {module.__name__!r} is not a function, so it cannot be"
             " called with arguments."
         )
     else:
-        app = attribute
+        app, found = attribute, name
     if isinstance(app, _hipflask_class()):
-        return app
+        return app, found
     raise NoAppException(
         f"A Hipflask application was not obtained from '{module.__name__}:{expression}'"
         f" (got {type(app).__name__})."
@@ -311,7 +321,7 @@ def locate_app_and_name(
         return None
     if expression is None:
         return find_app_and_name(module)
-    return find_app_by_string(module, expression), expression
+    return _find_app_and_expression(module, expression)
 
 
 # -- Flask's signatures -----------------------------------------------------------------
