@@ -74,6 +74,15 @@ def test_debug_turns_on_the_reloader_and_the_debugger(served: list[dict[str, Any
     assert (call["host"], call["port"]) == (ALL_INTERFACES, 8080)
 
 
+def test_run_debug_sets_flask_debug_as_flask_does(served: list[dict[str, Any]]) -> None:
+    os.environ["FLASK_DEBUG"] = "1"
+
+    run("--no-debug")
+
+    assert os.environ["FLASK_DEBUG"] == "0"
+    assert served[0]["debug"] is False
+
+
 def test_reload_and_debugger_can_be_turned_off_in_debug_mode(
     served: list[dict[str, Any]],
 ) -> None:

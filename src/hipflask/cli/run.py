@@ -260,7 +260,8 @@ def run_command(
     spec = ssl_spec(cert, key)
     os.environ[RUN_FROM_CLI_VARIABLE] = "true"
     if debug is not None:
-        os.environ["HIPFLASK_DEBUG"] = "1" if debug else "0"
+        # Both names, as the group's --debug sets them (see hipflask.cli.main).
+        os.environ["HIPFLASK_DEBUG"] = os.environ["FLASK_DEBUG"] = "1" if debug else "0"
     loaded = _load_app_or_report(info)
     if isinstance(loaded, BaseException):
         _serve_load_error(loaded, host, port, spec, extra_files)
