@@ -14,6 +14,7 @@ from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import __version__
 from hipflask import current_app
+from hipflask.cli import with_appcontext
 from hipflask.cli.main import HipflaskGroup
 from hipflask.cli.main import cli
 from hipflask.cli.main import main
@@ -364,3 +365,26 @@ def test_commands_installed_packages_declare_are_added(
     assert "shop-export" in listed.output
     assert ran.exit_code == 0, ran.output
     assert ran.output == "exported\n"
+
+
+def test_with_appcontext_in_a_plain_click_group_finds_the_app_py(
+    write_module: WriteModule, project: Path
+) -> None:
+    # A manage.py without FlaskGroup: Flask's with_appcontext creates the
+    # ScriptInfo itself, which finds app.py in the working directory.
+    write_module("app.py", "from hipflask import Hipflask\napp = Hipflask('plain')\n")
+
+    @click.group()
+    @click.pass_context
+    def manage(ctx: click.Context) -> None:
+        ctx.obj = {"settings": "kept out of the way"}
+
+    @manage.command()
+    @with_appcontext
+    def seed() -> None:
+        click.echo(f"seeded {current_app.name}")
+
+    result = CliRunner().invoke(manage, ["seed"])
+
+    assert result.exit_code == 0, result.output
+    assert "seeded plain" in result.output

@@ -41,6 +41,7 @@ from typing import Any
 
 import click
 
+from ..core.commands import use_script_info
 from ..errors import HipflaskError
 
 if TYPE_CHECKING:
@@ -447,3 +448,5 @@ class ScriptInfo:
 
 #: Decorator passing the :class:`ScriptInfo` to a command (created if missing).
 pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
+
+use_script_info(ScriptInfo)

@@ -15,12 +15,37 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The class with_appcontext creates when no command line put one on the click
+# context; hipflask.cli, a layer above, registers its ScriptInfo on import.
+_script_info_class: type[Any] | None = None
+
+
+def use_script_info(cls: type[Any]) -> None:
+    """Make ``with_appcontext`` create a ``cls()`` to find the app when none is given.
+
+    Flask's ``with_appcontext`` calls ``ctx.ensure_object(ScriptInfo)``, so a
+    command of a plain click group (a ``manage.py`` without ``FlaskGroup``)
+    still finds the app in ``wsgi.py`` or ``app.py``.
+    """
+    global _script_info_class
+    _script_info_class = cls
+
+
+def _script_info(ctx: click.Context) -> Any:
+    if getattr(ctx.obj, "load_app", None) is not None:
+        return ctx.obj
+    if _script_info_class is not None:
+        return ctx.ensure_object(_script_info_class)
+    raise click.UsageError("No app to run this command in; pass --app.")
+
 
 def with_appcontext(f: F) -> F:
     """Run a click command inside the app's context.
 
     The CLI stores an object with ``load_app()`` on the click context; commands
-    registered on ``app.cli`` get this automatically.
+    registered on ``app.cli`` get this automatically. Without one (a plain
+    click group), a :class:`hipflask.cli.ScriptInfo` is created, as in Flask,
+    which looks for ``wsgi.py`` or ``app.py`` in the working directory.
     """
 
     @click.pass_context
@@ -28,11 +53,7 @@ def with_appcontext(f: F) -> F:
         from ..contexts.globals import _cv_app
 
         if _cv_app.get(None) is None:
-            info = ctx.obj
-            load_app = getattr(info, "load_app", None)
-            if load_app is None:
-                raise click.UsageError("No app to run this command in; pass --app.")
-            app = load_app()
+            app = _script_info(ctx).load_app()
             ctx.with_resource(app.app_context())
         return ctx.invoke(f, *args, **kwargs)
 
