@@ -322,3 +322,35 @@ def table_names(app: Hipflask) -> set[str]:
     db = app.extensions["sqlalchemy"]
     with app.app_context():
         return set(sa.inspect(db.engine).get_table_names())
+
+
+def test_multidb_error_in_one_database_rolls_back_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PostgreSQL for the default database: its DDL is transactional.
+    with postgresql_database("multidb") as main_url:
+        app = Hipflask("multidb", instance_path=str(tmp_path / "instance"))
+        app.config.update(
+            TESTING=True,
+            SECRET_KEY=SECRET,
+            SQLALCHEMY_DATABASE_URI=main_url,
+            SQLALCHEMY_BINDS={"users": f"sqlite:///{tmp_path / 'users.db'}"},
+        )
+        db = SQLAlchemy(app)
+        Migrate(app, db, directory=str(tmp_path / "migrations"))
+        assert invoke(app, "db", "init", "--multidb").exit_code == 0
+        assert invoke(app, "db", "revision", "-m", "broken").exit_code == 0
+        (revision,) = (tmp_path / "migrations" / "versions").glob("*_broken.py")
+        source = revision.read_text()
+        source = source.replace(
+            "def upgrade_():\n    pass",
+            "def upgrade_():\n    op.create_table('item', sa.Column('id', sa.Integer))",
+        ).replace("def upgrade_users():\n    pass", "def upgrade_users():\n    1 / 0")
+        revision.write_text(source)
+
+        result = invoke(app, "db", "upgrade")
+
+        assert isinstance(result.exception, ZeroDivisionError)
+        with app.app_context():
+            assert not sa.inspect(db.engine).has_table("item")
+            db.engine.dispose()
