@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import socket
 import ssl
 import time
 from collections.abc import Iterator
@@ -391,6 +392,42 @@ def test_forged_host_is_refused(live: Live) -> None:
     reply = Browser(live.process.port).send("GET", "/whoami", headers={"Host": "evil.example"})
 
     assert reply.status == 400
+
+
+def _exchange(port: int, data: bytes) -> bytes:
+    """Send raw bytes on one connection and read until the server closes it."""
+    with socket.create_connection((LOOPBACK, port), timeout=5) as connection:
+        connection.sendall(data)
+        received = b""
+        try:
+            while chunk := connection.recv(65536):
+                received += chunk
+        except TimeoutError:
+            pass  # the server kept the connection open; what came is the answer
+    return received
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+        b"Transfer-Encoding: chunked\r\nContent-Length: 60\r\n",
+    ],
+)
+def test_request_smuggled_behind_conflicting_framing_is_never_served(
+    live: Live, framing: bytes
+) -> None:
+    # A front proxy that frames by Content-Length forwards the bytes after
+    # the chunked body as part of this request; a server that frames by
+    # Transfer-Encoding reads them as the next request on the connection.
+    host = f"Host: {LOOPBACK}:{live.process.port}\r\n".encode()
+    smuggled = b"GET /whoami HTTP/1.1\r\n" + host + b"\r\n"
+    data = b"POST /login HTTP/1.1\r\n" + host + framing + b"\r\n0\r\n\r\n" + smuggled
+
+    received = _exchange(live.process.port, data)
+
+    assert received.count(b"HTTP/1.1 ") == 1, received
+    assert b"nobody" not in received
 
 
 # -- over HTTPS: the strict referrer check and Secure cookies -----------------

@@ -83,3 +83,37 @@ def test_a_single_host_and_length_pass(echo: Hipflask, client: HipflaskClient) -
 
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "good.example|b'hello'"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Content-Length", "5"), ("Transfer-Encoding", "chunked")],
+        [("Content-Length", "2"), ("Content-Length", "5")],
+        [("Content-Length", "0x5")],
+    ],
+    ids=["length-and-chunked", "lengths", "malformed-length"],
+)
+def test_a_framing_refusal_closes_the_asgi_connection(
+    echo: Hipflask, headers: list[tuple[str, str]]
+) -> None:
+    # Where the body ends is in doubt, so whatever the server reads next on
+    # the connection may be a smuggled request.
+    @echo.errorhandler(400)
+    def bad_request(error: Exception) -> tuple[str, int]:
+        return "refused", 400
+
+    answer = send_asgi(echo, "POST", b"/", b"", headers, b"hello", False)
+
+    assert answer.status == 400
+    assert answer.text == "refused"
+    assert answer.headers.get("Connection") == "close"
+
+
+def test_other_refusals_keep_the_asgi_connection(echo: Hipflask) -> None:
+    hosts = [("Host", "good.example"), ("Host", "evil.example"), ("Content-Length", "5")]
+
+    answer = send_asgi(echo, "POST", b"/", b"", hosts, b"hello", False)
+
+    assert answer.status == 400
+    assert "Connection" not in answer.headers

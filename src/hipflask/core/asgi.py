@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..contexts.state import RequestState
 from ..wrappers import layout
+from ..wrappers.framing import FramingError
 from ..wrappers.response import wire_parts
 from . import serve
 from .asgi_scope import SAFE_READS
@@ -180,6 +181,10 @@ async def respond(
         except BaseException:
             response.close()
             raise
+        if not watchable and type(request.routing_exception) is FramingError:
+            # The server must not read another request from this connection:
+            # one smuggled after the body it framed would be served.
+            headers = [*headers, ("connection", "close")]
         await send_parts(
             app, response, headers, content, send, receive, link, watchable, client_gone
         )

@@ -30,6 +30,7 @@ from werkzeug.exceptions import RequestTimeout
 from ..security.proxies import apply_asgi
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
+from ..wrappers.framing import refusal_for
 from ..wrappers.headers import ASGIRequestHeaders
 from ..wrappers.repeated import content_type_refusal
 from ..wrappers.request import assign_fields
@@ -369,7 +370,7 @@ async def prepare_body(
     if reason is None and (framing.lengths or framing.transfer_encodings):
         reason = content_type_refusal(framing.content_type)
     if reason is not None:
-        refusal = BadRequest(reason)
+        refusal = refusal_for(reason)
         return _Refused(refusal), refusal, False
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
     if limit is not None and length is not None and length > limit:

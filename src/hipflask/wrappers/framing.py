@@ -7,6 +7,14 @@ and a front proxy that picks a third is how requests are smuggled or a Host
 is poisoned. So a repeated ``Content-Length``, and repeated ``Host``
 headers that disagree, are refused (400) before routing, and a ``Content-Length`` next to
 ``Transfer-Encoding`` too (RFC 9112 calls that a smuggling attempt).
+
+After such a refusal nobody knows where the next request on the connection
+starts: the bytes after the body the server framed may be a request the
+client's proxy counted as this one's body. The refusal is a
+:class:`FramingError`, and the ASGI adapter answers it with
+``Connection: close`` so the server reads nothing more from the connection
+(RFC 9112, section 6.3). WSGI servers frame requests themselves and may not
+be sent hop-by-hop headers.
 """
 
 from __future__ import annotations
@@ -18,12 +26,35 @@ from werkzeug.exceptions import BadRequest
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["conflicting_headers", "declared_length", "split_values"]
+__all__ = [
+    "FramingError",
+    "conflicting_headers",
+    "declared_length",
+    "refusal_for",
+    "split_values",
+]
 
 CONFLICTING_LENGTHS = "The request has more than one Content-Length."
 CONFLICTING_HOSTS = "The request has more than one Host."
 LENGTH_WITH_CHUNKED = "The request has both Content-Length and Transfer-Encoding."
 INVALID_LENGTH = "The Content-Length header is not a valid number."
+
+# Reasons that leave the end of the body, and so the start of the next
+# request on the connection, in doubt.
+_FRAMING_REASONS = frozenset({CONFLICTING_LENGTHS, LENGTH_WITH_CHUNKED, INVALID_LENGTH})
+
+
+class FramingError(BadRequest):
+    """A request refused because its body's length is in doubt.
+
+    The connection it came on must be closed after the answer: a request
+    smuggled after the body would otherwise be served as the next one.
+    """
+
+
+def refusal_for(reason: str) -> BadRequest:
+    """The 400 for a refused request: a :class:`FramingError` when its framing is in doubt."""
+    return FramingError(reason) if reason in _FRAMING_REASONS else BadRequest(reason)
 
 
 def split_values(values: Iterable[str]) -> list[str]:
