@@ -50,6 +50,26 @@ def test_the_rate_limit_example_limits_and_exempts(protocol: str) -> None:
     assert client.get("/health").headers.get("X-RateLimit-Limit") is None
 
 
+def test_the_rate_limit_example_refuses_the_sixth_login_with_its_message(protocol: str) -> None:
+    namespace = example("rate-limits.rst")
+    client = namespace["app"].test_client(protocol=protocol)
+    codes = [client.post("/login").status_code for _ in range(5)]
+    assert codes == [401] * 5
+    refused = client.post("/login", headers={"Accept": "application/json"})
+    assert refused.status_code == 429
+    assert refused.get_json()["message"] == "Too many sign-in attempts."
+    assert refused.headers["Retry-After"] == "60"
+
+
+def test_the_rate_limit_example_shares_one_upload_budget(protocol: str) -> None:
+    namespace = example("rate-limits.rst")
+    client = namespace["app"].test_client(protocol=protocol)
+    codes = [client.post(path).status_code for path in ["/avatar", "/banner"] * 10]
+    assert codes == [204] * 20
+    assert client.post("/avatar").status_code == 429
+    assert client.post("/banner").status_code == 429
+
+
 def test_the_cors_example_shares_with_the_listed_origins(protocol: str) -> None:
     namespace = example("cors.rst")
     client = namespace["app"].test_client(protocol=protocol)
