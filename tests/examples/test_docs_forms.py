@@ -51,3 +51,17 @@ def test_sign_in_example(app: Any, protocol: str) -> None:
     assert refused.get_data(as_text=True) == "<p>The CSRF token is missing.</p>"
     assert signed_in.headers["Location"] == "/"
     assert client.get("/").get_data(as_text=True) == "Hello, alice!"
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_sign_in_example_shows_the_message_of_a_wrong_password(app: Any, protocol: str) -> None:
+    client = app.test_client(protocol=protocol)
+    found = _TOKEN.search(client.get("/login").get_data(as_text=True))
+    assert found is not None
+
+    wrong = client.post(
+        "/login", data={"csrf_token": found.group(1), "username": "alice", "password": "mirror"}
+    )
+
+    assert wrong.headers["Location"] == "/login"
+    assert "<p>Invalid username or password</p>" in client.get("/login").get_data(as_text=True)
