@@ -86,6 +86,42 @@ def test_json_logins_and_marked_views_are_throttled(protocol: str) -> None:
     assert client.post("/api/login", json={"email": "alice"}).status_code == 200
 
 
+def test_a_json_client_is_refused_with_a_json_429(client: Any) -> None:
+    headers = {"Accept": "application/json"}
+    for _ in range(5):
+        client.post("/login", data={"username": "alice", "password": "x"}, headers=headers)
+    refused = client.post("/login", data={"username": "alice", "password": "x"}, headers=headers)
+    assert refused.status_code == 429
+    assert refused.headers["Content-Type"] == "application/json"
+    body = refused.get_json()
+    assert body["error"] == "too_many_requests"
+    assert body["message"] == "Too many failed logins. Try again later."
+    assert body["retry_after"] == int(refused.headers["Retry-After"])
+
+
+def test_a_browser_is_refused_with_an_html_429(client: Any) -> None:
+    for _ in range(5):
+        log_in(client, password="guess")
+    refused = log_in(client, password="guess")
+    assert refused.status_code == 429
+    assert refused.headers["Content-Type"].startswith("text/html")
+    assert "Too many failed logins." in refused.get_data(as_text=True)
+
+
+def test_an_async_json_login_is_refused_with_a_json_429(protocol: str) -> None:
+    app = build_app()
+
+    @app.post("/async-login")
+    @login_throttled
+    async def async_login() -> Any:
+        return {"msg": "bad credentials"}, 401
+
+    client = app.test_client(protocol=protocol)
+    answers = [client.post("/async-login", json={"username": "eve"}) for _ in range(6)]
+    assert [answer.status_code for answer in answers] == [401] * 5 + [429]
+    assert answers[-1].get_json()["message"] == "Too many failed logins. Try again later."
+
+
 def test_user_name_extraction() -> None:
     app = Hipflask("names")
     throttle = LoginThrottle(build_app().config)

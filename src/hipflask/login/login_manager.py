@@ -327,12 +327,12 @@ class LoginManager:
     def _check_throttle(self, request: Any) -> None:
         attempt = self._throttled_attempt(request)
         if attempt is not None:
-            attempt[0].check(attempt[1], request.remote_addr)
+            attempt[0].check(attempt[1], request.remote_addr, as_json=wants_json())
 
     async def _check_throttle_async(self, request: Any) -> None:
         attempt = self._throttled_attempt(request)
         if attempt is not None:
-            await attempt[0].check_async(attempt[1], request.remote_addr)
+            await attempt[0].check_async(attempt[1], request.remote_addr, as_json=wants_json())
 
     def _failed_attempt(self, response: Any) -> LoginThrottle | None:
         """The throttle to count a failure with, when this response ends a failed attempt."""

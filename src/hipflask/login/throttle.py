@@ -69,25 +69,32 @@ class LoginThrottle:
         return found
 
     @staticmethod
-    def refuse_if_breached(outcome: Outcome) -> None:
-        """Raise 429 with ``Retry-After`` when a limit is used up."""
+    def refuse_if_breached(outcome: Outcome, *, as_json: bool = False) -> None:
+        """Raise 429 with ``Retry-After`` when a limit is used up.
+
+        ``as_json`` answers in the rate limiter's JSON body: a script posting
+        to the login view reads its refusal as it reads ``login_required``'s.
+        """
         if outcome.breached is None:
             return
         reset = outcome.stats.reset_time if outcome.stats is not None else time.time() + 1
         retry = max(1, math.ceil(reset - time.time()))
         raise RateLimitExceeded(
-            outcome.breached.item, description=REASON_THROTTLED, retry_after=retry
+            outcome.breached.item, description=REASON_THROTTLED, retry_after=retry, as_json=as_json
         )
 
-    def check(self, name: str | None, address: str | None) -> None:
+    def check(self, name: str | None, address: str | None, *, as_json: bool = False) -> None:
         """Refuse with 429 once a limit is used up (blocking store calls)."""
         hits = self.hits(name, address, deduct=False)
-        self.refuse_if_breached(self.store.check(hits, want_stats=False))
+        self.refuse_if_breached(self.store.check(hits, want_stats=False), as_json=as_json)
 
-    async def check_async(self, name: str | None, address: str | None) -> None:
+    async def check_async(
+        self, name: str | None, address: str | None, *, as_json: bool = False
+    ) -> None:
         """:meth:`check` without blocking the event loop."""
         hits = self.hits(name, address, deduct=False)
-        self.refuse_if_breached(await self.store.check_async(hits, want_stats=False))
+        outcome = await self.store.check_async(hits, want_stats=False)
+        self.refuse_if_breached(outcome, as_json=as_json)
 
     def fail(self, name: str | None, address: str | None) -> None:
         """Count one failed login."""
