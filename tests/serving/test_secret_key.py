@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -247,6 +248,25 @@ def test_a_placeholder_padded_past_the_length_check_is_refused(
 
     assert message is not None
     assert "Refusing to serve with a well-known SECRET_KEY" in message
+
+
+def _example_default_keys() -> list[str]:
+    """The fallback keys the repository's examples (and so the docs) print."""
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    pattern = re.compile(r'environ\.get\(\s*"(?:HIPFLASK_)?SECRET_KEY",\s*"([^"]+)"')
+    return sorted(
+        {key for path in examples.rglob("*.py") for key in pattern.findall(path.read_text())}
+    )
+
+
+@pytest.mark.parametrize("key", _example_default_keys())
+def test_the_fallback_keys_of_the_examples_are_refused(key: str) -> None:
+    assert is_well_known_key(key)
+
+
+@pytest.mark.parametrize("key", ["dev-only-secret-key-for-my-app-0123456789", "DEV_ONLY key 42"])
+def test_a_key_marked_dev_only_is_refused(key: str) -> None:
+    assert is_well_known_key(key)
 
 
 def test_a_generated_key_is_not_taken_for_a_placeholder() -> None:

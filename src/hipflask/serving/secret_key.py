@@ -20,9 +20,9 @@ The rules, in the order they are checked:
   are read as Latin-1, so ``b"dev"`` is caught as ``"dev"``.
 * It does not begin like a placeholder padded to length
   (:data:`PLACEHOLDER_PREFIXES`: ``change-me-to-a-long-random-value...``,
-  ``replace_me_...``, ``your-secret-key-...``), compared the same way: such a
-  key was copied from an example, not generated, and a generated key (hex or
-  base64) never begins with these words.
+  ``replace_me_...``, ``your-secret-key-...``, ``dev-only-...``), compared the
+  same way: such a key was copied from an example, not generated, and a
+  generated key (hex or base64) never begins with these words.
 * It is at least :data:`MIN_SECRET_KEY_LENGTH` long: characters for a
   ``str``, bytes for ``bytes``. ``secrets.token_hex(16)`` (128 random bits
   in 32 characters) is the shortest generated key that passes;
@@ -160,6 +160,9 @@ FALLBACK_NOT_A_KEY = (
 #: :data:`WELL_KNOWN_KEYS`.
 PLACEHOLDER_PREFIXES: tuple[str, ...] = (
     "changeme",
+    # A key its author labelled for development (this project's examples
+    # print "dev-only-secret-key-replace-in-production") is published with it.
+    "devonly",
     "changethis",
     "replaceme",
     "replacethis",
