@@ -1,4 +1,4 @@
-"""The complete examples on the rate-limit, CORS, Talisman and testing pages run as printed."""
+"""The complete examples on the rate-limit, CORS, Talisman, testing and REST pages run."""
 
 from __future__ import annotations
 
@@ -34,6 +34,15 @@ def block_containing(page: str, needle: str) -> dict[str, Any]:
             exec(compile(code, page, "exec"), namespace)  # noqa: S102
             return namespace
     raise AssertionError(f"{page} has no Python example containing {needle!r}")
+
+
+def literal_block_containing(page: str, needle: str) -> str:
+    """The code of the ``::`` literal block of a docs page that contains ``needle``."""
+    text = (DOCS / page).read_text()
+    for match in re.finditer(r"::\n\n((?:    .*\n|\n)+)", text):
+        if needle in match.group(1):
+            return textwrap.dedent(match.group(1))
+    raise AssertionError(f"{page} has no literal block containing {needle!r}")
 
 
 @pytest.fixture(params=["wsgi", "asgi"])
@@ -121,3 +130,19 @@ def test_the_cachelib_session_example_keeps_files_in_the_cache_directory(
     assert client.get("/visit").json == {"visits": 1}
     assert client.get("/visit").json == {"visits": 2}
     assert app.session_interface.store.directory == str(tmp_path / "flask_session")
+
+
+def test_the_csv_representation_example_answers_the_quickstart_api(protocol: str) -> None:
+    namespace: dict[str, Any] = {"__name__": "docs_example"}
+    for needle in ("api.add_resource(TodoList", '@api.representation("text/csv")'):
+        code = literal_block_containing("rest-apis.rst", needle)
+        exec(compile(code, "rest-apis.rst", "exec"), namespace)  # noqa: S102
+    client = namespace["app"].test_client(protocol=protocol)
+    csv = {"Accept": "text/csv"}
+    todo = client.get("/todos/todo1", headers=csv)
+    assert (todo.status_code, todo.headers["Content-Type"]) == (200, "text/csv")
+    assert todo.get_data(as_text=True) == "task\r\nbuild an API\r\n"
+    assert client.get("/todos", headers=csv).status_code == 200
+    missing = client.get("/todos/nope", headers=csv)
+    assert missing.status_code == 404
+    assert missing.get_data(as_text=True) == "message\r\nTodo nope doesn't exist\r\n"
