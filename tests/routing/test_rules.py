@@ -6,10 +6,12 @@ import uuid
 from typing import Any
 
 import pytest
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError
 
 from hipflask import Hipflask
+from hipflask import abort
 from hipflask import request
 from hipflask import request as flask_request
 from hipflask import url_for
@@ -149,6 +151,36 @@ def test_custom_converter_is_used_both_ways(app: Hipflask, client: HipflaskClien
         return {"tags": tags, "self": url_for("tags", tags=tags)}
 
     assert client.get("/tags/a,b,c").json == {"tags": ["a", "b", "c"], "self": "/tags/a,b,c"}
+
+
+class ArticleConverter(BaseConverter):
+    """Loads the article named in the URL, refusing unknown ones with a 404 of its own."""
+
+    def to_python(self, value: str) -> str:
+        if value == "gone":
+            abort(410)
+        if value == "bad":
+            raise BadRequest("Not an article name.")
+        return value.title()
+
+
+def test_converter_raising_an_http_error_answers_with_it(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.url_map.converters["article"] = ArticleConverter
+
+    @app.route("/articles/<article:article>")
+    def article(article: str) -> str:
+        return article
+
+    @app.errorhandler(400)
+    def bad_request(error: BadRequest) -> tuple[str, int]:
+        return f"refused: {error.description}", 400
+
+    assert client.get("/articles/routing").text == "Routing"
+    assert client.get("/articles/gone").status_code == 410
+    refused = client.get("/articles/bad")
+    assert (refused.status_code, refused.text) == (400, "refused: Not an article name.")
 
 
 def test_int_rule_wins_over_string_rule(app: Hipflask, client: HipflaskClient) -> None:

@@ -16,7 +16,7 @@ It answers with a *match*, or with :data:`NOT_FOUND` when no rule's pattern
 matches the path at all (no static entry, no dynamic regex): then Werkzeug
 would answer 404 too, and a scanner's stream of missing URLs costs no map
 binding. Anything else it is not certain about (a method mismatch, a
-converter refusing a value, rules with defaults, redirects, aliases, host or
+converter refusing a value or raising, rules with defaults, redirects, aliases, host or
 subdomain matching, merged slashes) returns ``None`` and the caller asks
 Werkzeug, so errors, ``Allow`` headers and redirects are exactly Werkzeug's.
 Every rule also leaves a *marker* on its slash sibling (``/a`` for ``/a/``;
@@ -30,8 +30,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 from typing import Any
-
-from werkzeug.routing import ValidationError
 
 if TYPE_CHECKING:
     from werkzeug.routing import BaseConverter
@@ -302,8 +300,11 @@ class Matcher:
             try:
                 for name, group, converter in candidate.variables:
                     values[name] = converter.to_python(found[group])
-            except ValidationError:
-                # Werkzeug answers 404 here rather than trying the next rule.
+            except Exception:
+                # Werkzeug answers a ValidationError with 404 rather than
+                # trying the next rule, and raises any other error (a
+                # converter's ``abort(404)`` for an unknown object) from its
+                # match, which records an HTTP error as the routing error.
                 return None
             return candidate.rule, values  # type: ignore[return-value]
         # Every rule that could match this path was tried (the index holds
