@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError
 
 from hipflask import Hipflask
 from hipflask import abort
+from hipflask import got_request_exception
 from hipflask import request
 from hipflask import request as flask_request
 from hipflask import url_for
@@ -181,6 +183,52 @@ def test_converter_raising_an_http_error_answers_with_it(
     assert client.get("/articles/gone").status_code == 410
     refused = client.get("/articles/bad")
     assert (refused.status_code, refused.text) == (400, "refused: Not an article name.")
+
+
+class FaultyConverter(BaseConverter):
+    """A converter with a bug: ``to_python`` fails on some values."""
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+
+def test_converter_failing_is_a_500_through_the_error_handlers(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.config["TESTING"] = False
+    app.url_map.converters["faulty"] = FaultyConverter
+    raised: list[BaseException] = []
+
+    @app.route("/n/<faulty:n>/")
+    def number(n: int) -> str:
+        return str(n)
+
+    @app.errorhandler(500)
+    def server_error(error: InternalServerError) -> tuple[str, int]:
+        return f"failed: {type(error.original_exception).__name__}", 500
+
+    def record(sender: Hipflask, exception: BaseException, **extra: Any) -> None:
+        raised.append(exception)
+
+    got_request_exception.connect(record, app)
+    try:
+        assert client.get("/n/7/").text == "7"
+        failed = client.get("/n/seven/")
+        assert (failed.status_code, failed.text) == (500, "failed: ValueError")
+        # The slash redirect comes before the conversion, as in Werkzeug.
+        assert client.get("/n/seven").status_code == 308
+    finally:
+        got_request_exception.disconnect(record, app)
+    assert [type(error) for error in raised] == [ValueError]
+
+
+def test_converter_failing_reaches_a_test_while_testing(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    app.url_map.converters["faulty"] = FaultyConverter
+    app.add_url_rule("/n/<faulty:n>", "number", lambda n: str(n))
+    with pytest.raises(ValueError, match="seven"):
+        client.get("/n/seven")
 
 
 def test_int_rule_wins_over_string_rule(app: Hipflask, client: HipflaskClient) -> None:

@@ -28,6 +28,7 @@ from ..security.proxies import ProxyTrust
 from . import bridge
 from . import direct
 from . import pipeline
+from .urls import RoutingFailure
 
 if TYPE_CHECKING:
     from ..wrappers.request import Request
@@ -129,6 +130,9 @@ def route_by_map(app: Hipflask, request: Request, state: RequestState | None) ->
         request.url_rule, request.view_args = adapter.match(return_rule=True)  # type: ignore[assignment]
     except HTTPException as exc:
         request.routing_exception = exc
+    except Exception as exc:
+        # A converter's bug: a 500 through the error steps, not out of the app.
+        request.routing_exception = RoutingFailure(original_exception=exc)
 
 
 def runs_on_loop(app: Hipflask, request: Request) -> bool:

@@ -16,6 +16,7 @@ import warnings
 from typing import TYPE_CHECKING
 from typing import Any
 
+from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import BuildError
 
 from ..contexts import globals as _globals
@@ -42,7 +43,18 @@ if TYPE_CHECKING:
 _cv_app = _globals._cv_app
 _cv_request = _globals._cv_request
 
-__all__ = ["URLMethods"]
+__all__ = ["RoutingFailure", "URLMethods"]
+
+
+class RoutingFailure(InternalServerError):
+    """Routing itself failed: a converter's ``to_python`` (or a replaced
+    ``create_url_adapter``) raised an error that is no HTTP error.
+
+    Recorded as the request's routing error so that every serve path
+    reaches the error steps; :meth:`URLMethods.raise_routing_exception`
+    raises the original error there, which is then logged, signalled and
+    answered by the 500 handler (propagated while testing), as in Flask.
+    """
 
 
 class URLMethods(Scaffold):
@@ -110,7 +122,10 @@ class URLMethods(Scaffold):
         """
         if self.debug and loses_form_data(request):
             raise FormDataRoutingRedirect(request)
-        raise request.routing_exception  # type: ignore[misc]
+        exc = request.routing_exception
+        if isinstance(exc, RoutingFailure) and exc.original_exception is not None:
+            raise exc.original_exception
+        raise exc  # type: ignore[misc]
 
     def url_for(
         self,
