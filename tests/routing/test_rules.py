@@ -531,6 +531,19 @@ def test_subdomain_matching_serves_nothing_on_a_foreign_host(protocol: str) -> N
         assert client.get("/", base_url="http://api.elsewhere.test").status_code == 404
 
 
+def test_empty_labels_of_a_host_are_left_out_of_its_subdomain(protocol: str) -> None:
+    app = Hipflask("tests_app", subdomain_matching=True)
+    app.config.update(TESTING=True, SERVER_NAME="example.test")
+
+    @app.route("/", subdomain="<user>")
+    def profile(user: str) -> str:
+        return f"profile of {user}"
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/", headers={"Host": "ann..example.test"}).text == "profile of ann"
+    assert client.get("/", headers={"Host": "a..b.example.test"}).text == "profile of a.b"
+
+
 def test_default_port_in_server_name_is_ignored_for_subdomains(protocol: str) -> None:
     app = Hipflask("tests_app", subdomain_matching=True)
     app.config.update(TESTING=True, SERVER_NAME="example.test:443")

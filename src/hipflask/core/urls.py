@@ -220,10 +220,11 @@ def _subdomain(request: Request, server_name: str) -> str:
     if server_name.endswith(default_port):
         server_name = server_name[: -len(default_port)]
     host = request.host.lower()
-    if host == server_name:
-        return ""
-    if host.endswith(f".{server_name}"):
-        return host[: -len(server_name) - 1]
+    labels = host.split(".")
+    domain = server_name.split(".")
+    if labels[-len(domain) :] == domain:
+        # Empty labels (``ann..example.com``) are left out, as Werkzeug does.
+        return ".".join(label for label in labels[: -len(domain)] if label)
     # Flask's (Werkzeug's) warning: a wrong SERVER_NAME makes every request
     # a 404, and this is the only hint of why.
     warnings.warn(
