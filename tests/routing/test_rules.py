@@ -229,6 +229,8 @@ def test_converter_failing_reaches_a_test_while_testing(
     app.add_url_rule("/n/<faulty:n>", "number", lambda n: str(n))
     with pytest.raises(ValueError, match="seven"):
         client.get("/n/seven")
+    with pytest.raises(ValueError, match="seven"), app.test_request_context("/n/seven"):
+        pass
 
 
 def test_int_rule_wins_over_string_rule(app: Hipflask, client: HipflaskClient) -> None:

@@ -76,6 +76,7 @@ from .scaffold import SetupFinishedError
 from .scaffold import setupmethod
 from .session_interface import SessionMethods
 from .templates import TemplateMethods
+from .urls import RoutingFailure
 from .urls import URLMethods
 
 if TYPE_CHECKING:
@@ -468,8 +469,16 @@ class Hipflask(
     # -- routing ----------------------------------------------------------------
 
     def _match(self, request: Request) -> None:
-        """Route a request outside the adapters (``request_context``)."""
+        """Route a request outside the adapters (``request_context``).
+
+        A converter failing with an error that is no HTTP error is raised
+        here, as Flask's request context raises it: no request is being
+        served whose error handlers could answer it.
+        """
         serve.prepare(self, request, None)
+        failure = request.routing_exception
+        if isinstance(failure, RoutingFailure) and failure.original_exception is not None:
+            raise failure.original_exception
 
     def _chain(self, blueprint: str | None) -> pipeline.Chain:
         chain = self._chains.get(blueprint)
