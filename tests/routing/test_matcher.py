@@ -375,6 +375,40 @@ def test_uuid_and_float_values_are_converted() -> None:
     assert matcher.match("/f/2.5", "GET") == (url_map._rules[1], {"x": 2.5})
 
 
+class RangeConverter(BaseConverter):
+    """``3-7``: a regex with named groups of its own, as one copied from elsewhere."""
+
+    regex = r"(?P<v0>\d+)-(?P<v1>\d+)"
+
+    def to_python(self, value: str) -> tuple[int, int]:
+        low, high = value.split("-")
+        return int(low), int(high)
+
+
+def test_named_groups_in_a_converter_regex_agree_with_werkzeug() -> None:
+    url_map = Map()
+    url_map.converters["range"] = RangeConverter
+    url_map.add(Rule("/r/<range:span>", endpoint="span"))
+    url_map.add(Rule("/r/<a>/<range:span>", endpoint="nested"))
+    url_map.add(Rule("/plain", endpoint="plain"))
+    paths = ["/r/3-7", "/r/x/3-7", "/r/3", "/plain", "/r/3-7/"]
+    _assert_agrees(url_map, paths)
+    assert Matcher(url_map).match("/plain", "GET") is not None
+
+
+def test_a_rule_the_matcher_cannot_compile_is_left_to_werkzeug() -> None:
+    class Unbalanced(BaseConverter):
+        regex = r"(?P<name>a)(?P<name>b)"
+
+    url_map = Map()
+    url_map.converters["unbalanced"] = Unbalanced
+    url_map.add(Rule("/u/<unbalanced:x>", endpoint="u"))
+    url_map.add(Rule("/plain", endpoint="plain"))
+    matcher = Matcher(url_map)
+    assert matcher.match("/plain", "GET") is None
+    assert matcher.first_static == {}
+
+
 _RULE_SEGMENTS = [
     "a",
     "b",

@@ -177,7 +177,18 @@ class Matcher:
             or not all(hasattr(rule, "_parts") for rule in rules)
         )
         if self._enabled:
-            self._compile(rules)
+            try:
+                self._compile(rules)
+            except re.error:
+                # A converter regex that cannot be combined into one pattern
+                # (a back-reference, a group name used twice): Werkzeug
+                # matches every request, and raises its own error if it
+                # cannot compile the regex either.
+                self._enabled = False
+                self._static = {}
+                self.first_static = {}
+                self._dynamic_index = {}
+                self._dynamic_default = []
 
     def _compile(self, rules: list[Rule]) -> None:
         endpoints_with_defaults = {r.endpoint for r in rules if r.defaults}
@@ -238,7 +249,9 @@ class Matcher:
         position = 0
         for found in _VARIABLE.finditer(path):
             converter = rule._converters[found["name"]]
-            group = f"v{len(variables)}"
+            # Named out of a converter regex's way: its own named groups
+            # (``(?P<low>...)``) stay as they are.
+            group = f"_hipflask_{len(variables)}"
             pattern.append(re.escape(path[position : found.start()]))
             pattern.append(f"(?P<{group}>{converter.regex})")
             variables.append((found["name"], group, converter))
