@@ -396,17 +396,82 @@ def test_named_groups_in_a_converter_regex_agree_with_werkzeug() -> None:
     assert Matcher(url_map).match("/plain", "GET") is not None
 
 
-def test_a_rule_the_matcher_cannot_compile_is_left_to_werkzeug() -> None:
-    class Unbalanced(BaseConverter):
+def test_a_converter_regex_no_pattern_can_hold_is_left_to_werkzeug() -> None:
+    class Twice(BaseConverter):
         regex = r"(?P<name>a)(?P<name>b)"
 
     url_map = Map()
-    url_map.converters["unbalanced"] = Unbalanced
-    url_map.add(Rule("/u/<unbalanced:x>", endpoint="u"))
+    url_map.converters["twice"] = Twice
+    url_map.add(Rule("/u/<twice:x>", endpoint="u"))
     url_map.add(Rule("/plain", endpoint="plain"))
     matcher = Matcher(url_map)
-    assert matcher.match("/plain", "GET") is None
-    assert matcher.first_static == {}
+    assert matcher.match("/u/ab", "GET") is None
+    assert matcher.match("/plain", "GET") == (url_map._rules[1], {})
+
+
+class AnythingConverter(BaseConverter):
+    """``.+``: Werkzeug still keeps it within one segment (no ``/`` in the regex)."""
+
+    regex = ".+"
+
+
+class NoDotConverter(BaseConverter):
+    regex = "[^.]+"
+
+
+class AnchoredConverter(BaseConverter):
+    regex = "^[a-z]+$"
+
+
+class AfterXConverter(BaseConverter):
+    regex = "(?<=x)[a-z]+"
+
+
+class TagsConverter(BaseConverter):
+    """The default regex, and a conversion of its own."""
+
+    def to_python(self, value: str) -> list[str]:
+        return value.split("+")
+
+
+def test_converter_regexes_reaching_past_their_segment_agree_with_werkzeug() -> None:
+    url_map = Map()
+    url_map.converters.update(
+        anything=AnythingConverter,
+        nodot=NoDotConverter,
+        anchored=AnchoredConverter,
+        afterx=AfterXConverter,
+    )
+    for rule in [
+        Rule("/d/<anything:x>", endpoint="d"),
+        Rule("/d/<anything:x>/e", endpoint="d_e"),
+        Rule("/d/<x>/<anything:y>/f", endpoint="d_f"),
+        Rule("/g/<nodot:x>.html", endpoint="g"),
+        Rule("/a/<anchored:x>/b", endpoint="a"),
+        Rule("/a/<anchored:x>", endpoint="a_end"),
+        Rule("/k/x<afterx:x>", endpoint="k"),
+        Rule("/k/<afterx:x>/z", endpoint="k_z"),
+        # After a path part Werkzeug lets any converter span slashes.
+        Rule("/p/<path:rest>/me/<nodot:x>/", endpoint="p", methods=["GET"]),
+        Rule("/any/<any('a/b', c):choice>", endpoint="any"),
+        Rule("/<path:rest>", endpoint="rest"),
+    ]:
+        url_map.add(rule)
+    paths = ["/d/a", "/d/a/b", "/d/a/e", "/d/a/b/e", "/d/a/", "/d/q/a/f", "/d/q/a/b/f"]
+    paths += ["/g/a.html", "/g/a/b.html", "/a/abc/b", "/a/abc", "/a/ABC", "/k/xab", "/k/ab/z"]
+    paths += ["/k/xab/z", "/other", "/p/a/me/b/c/", "/p/a/me/b/c", "/p/a/me/b.c/"]
+    paths += ["/any/a/b", "/any/c"]
+    _assert_agrees(url_map, paths)
+
+
+def test_converters_that_stay_in_their_segment_are_still_matched_here() -> None:
+    url_map = Map()
+    url_map.converters.update(hex=HexConverter, tags=TagsConverter)
+    url_map.add(Rule("/h/<hex:h>", endpoint="h"))
+    url_map.add(Rule("/t/<tags:t>", endpoint="t"))
+    matcher = Matcher(url_map)
+    assert matcher.match("/h/ff", "GET") == (url_map._rules[0], {"h": 255})
+    assert matcher.match("/t/a+b", "GET") == (url_map._rules[1], {"t": ["a", "b"]})
 
 
 _RULE_SEGMENTS = [

@@ -233,6 +233,29 @@ def test_converter_failing_reaches_a_test_while_testing(
         pass
 
 
+class AnyTextConverter(BaseConverter):
+    """``.+`` without a slash in it: Werkzeug keeps it to one segment."""
+
+    regex = ".+"
+
+
+def test_converter_regex_stays_within_its_segment(app: Hipflask, client: HipflaskClient) -> None:
+    app.url_map.converters["text"] = AnyTextConverter
+
+    @app.route("/notes/<text:title>")
+    def note(title: str) -> str:
+        return f"note {title}"
+
+    @app.route("/notes/<text:title>/edit")
+    def edit(title: str) -> str:
+        return f"edit {title}"
+
+    assert client.get("/notes/a b").text == "note a b"
+    assert client.get("/notes/groceries/edit").text == "edit groceries"
+    assert client.get("/notes/a/b").status_code == 404
+    assert client.get("/notes/../secret").status_code == 404
+
+
 def test_int_rule_wins_over_string_rule(app: Hipflask, client: HipflaskClient) -> None:
     @app.route("/item/<name>")
     def by_name(name: str) -> str:

@@ -31,9 +31,11 @@ import re
 from typing import TYPE_CHECKING
 from typing import Any
 
+from werkzeug.routing import AnyConverter
+from werkzeug.routing import Map
+
 if TYPE_CHECKING:
     from werkzeug.routing import BaseConverter
-    from werkzeug.routing import Map
     from werkzeug.routing import Rule
 
 _VARIABLE = re.compile(
@@ -127,6 +129,44 @@ def _merged(path: str) -> str:
 _SLASHES = re.compile("/{2,}")
 
 
+# Werkzeug's own converters: their regexes never reach past a segment
+# boundary unless the converter spans segments (``path``) by design.
+_BUILT_IN = frozenset(Map.default_converters.values())
+# One piece of a converter regex that matches the same text whether it is
+# tried on its own segment (as Werkzeug does) or inside the whole path: a
+# character class, ``\d`` or ``\w``, or a plain character, with a quantifier.
+_CONTAINED_PIECE = re.compile(
+    r"(?:(?P<class>\[\^?[^\]\\]+\])|\\[dw.\-_]|[A-Za-z0-9_\-])"
+    r"(?:[+*?]|\{\d+(?:,\d*)?\})?\??"
+)
+
+
+def _is_contained(converter: BaseConverter) -> bool:
+    """Whether ``converter``'s regex matches in the whole path what it matches alone.
+
+    Werkzeug matches a segment's regex against that segment only, so a
+    converter's ``.+``, ``[^.]+``, ``^...$`` or look-behind stops at the
+    segment's slashes; inside one pattern for the whole path it would not.
+    Werkzeug's converters and regexes made of classes without ``/`` (the
+    default ``[^/]+``, ``[0-9a-f]+``, ``[a-z]{2}``) are safe; any other is
+    left to Werkzeug.
+    """
+    if type(converter) in _BUILT_IN:
+        # ``any('a/b', c)`` is the exception: Werkzeug never matches "a/b".
+        return type(converter) is not AnyConverter or "/" not in converter.regex
+    regex = converter.regex
+    position = 0
+    while position < len(regex):
+        piece = _CONTAINED_PIECE.match(regex, position)
+        if piece is None:
+            return False
+        members = piece["class"]
+        if members is not None and re.match(members, "/") is not None:
+            return False
+        position = piece.end()
+    return position > 0
+
+
 def _sibling(rule: Rule, key: _Key, path: str) -> tuple[str, _Key] | None:
     """The slash sibling of ``path`` that Werkzeug answers from ``rule``, and its place."""
     if path.endswith("/"):
@@ -177,18 +217,7 @@ class Matcher:
             or not all(hasattr(rule, "_parts") for rule in rules)
         )
         if self._enabled:
-            try:
-                self._compile(rules)
-            except re.error:
-                # A converter regex that cannot be combined into one pattern
-                # (a back-reference, a group name used twice): Werkzeug
-                # matches every request, and raises its own error if it
-                # cannot compile the regex either.
-                self._enabled = False
-                self._static = {}
-                self.first_static = {}
-                self._dynamic_index = {}
-                self._dynamic_default = []
+            self._compile(rules)
 
     def _compile(self, rules: list[Rule]) -> None:
         endpoints_with_defaults = {r.endpoint for r in rules if r.defaults}
@@ -203,7 +232,8 @@ class Matcher:
                 # Served at the merged path: a marker there hands it to Werkzeug.
                 path = _merged(path)
             deferred = bool(
-                rule.endpoint in endpoints_with_defaults
+                not all(_is_contained(converter) for converter in rule._converters.values())
+                or rule.endpoint in endpoints_with_defaults
                 or rule.redirect_to is not None
                 or rule.alias
                 or rule.websocket
@@ -249,11 +279,17 @@ class Matcher:
         position = 0
         for found in _VARIABLE.finditer(path):
             converter = rule._converters[found["name"]]
-            # Named out of a converter regex's way: its own named groups
-            # (``(?P<low>...)``) stay as they are.
+            # A name of the pattern's own: it holds only converter regexes
+            # without groups (see _is_contained).
             group = f"_hipflask_{len(variables)}"
             pattern.append(re.escape(path[position : found.start()]))
-            pattern.append(f"(?P<{group}>{converter.regex})")
+            regex = converter.regex
+            if not _is_contained(converter):
+                # Matched by Werkzeug (the rule is deferred): here only a
+                # pattern that matches whatever Werkzeug's might, slashes
+                # included (after a ``path`` part Werkzeug lets it span them).
+                regex = "[\\s\\S]*"
+            pattern.append(f"(?P<{group}>{regex})")
             variables.append((found["name"], group, converter))
             position = found.end()
         pattern.append(re.escape(path[position:]))
