@@ -304,7 +304,7 @@ class Hipflask(
         """
         if endpoint is None:
             if view_func is None:
-                raise TypeError("add_url_rule needs an endpoint or a view function.")
+                raise TypeError("expected view func if endpoint is not provided.")
             endpoint = view_func.__name__
         options["endpoint"] = endpoint
         methods, automatic = route_methods(

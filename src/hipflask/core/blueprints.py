@@ -76,7 +76,7 @@ class BlueprintSetupState:
         options.setdefault("subdomain", self.subdomain)
         if endpoint is None:
             if view_func is None:
-                raise TypeError("add_url_rule needs an endpoint or a view function.")
+                raise TypeError("expected view func if endpoint is not provided.")
             endpoint = view_func.__name__
         defaults = self.url_defaults
         if "defaults" in options:
