@@ -13,8 +13,8 @@ dataclass (or a container of them), or that is decorated with
   is a query string argument; ``Annotated[Filters, Query()]`` reads a whole
   model from the query string;
 * the return value is validated against the return annotation and serialised
-  by it, so fields the annotation does not declare (a password hash on the
-  ORM object) never reach the client.
+  by it (under the fields' aliases), so fields the annotation does not
+  declare (a password hash on the ORM object) never reach the client.
 
 Every bad field of body, query and path is reported at once in one 422 JSON
 response (:class:`ValidationFailed`). A view with no such annotations is

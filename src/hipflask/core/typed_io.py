@@ -182,11 +182,11 @@ def write_output(spec: ViewSpec, rv: Any) -> Any:
     if not spec.returns_response:
         data = rv
         if adapter is not None:
-            data = adapter.dump_python(_checked(spec, rv), mode="json")
+            data = adapter.dump_python(_checked(spec, rv), mode="json", by_alias=True)
         return data, status, headers or {}
     if adapter is None:
         return rv if status == 200 and not headers else (rv, status, headers or {})
-    body = adapter.dump_json(_checked(spec, rv))
+    body = adapter.dump_json(_checked(spec, rv), by_alias=True)
     response_class = _cv_request.get().app.response_class
     if not headers and getattr(response_class, "_fast_is_init", False) and status in STATUS_LINES:
         # The common case, a body and a registered status, skips the general
