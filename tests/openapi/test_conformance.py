@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from openapi_spec_validator import validate
 from pydantic import BaseModel
 from pydantic import ConfigDict
 from pydantic import Field
 
 from hipflask import Hipflask
+from hipflask.openapi import doc
 from hipflask.openapi import openapi_document
+from hipflask.restful import Api
+from hipflask.restful import Resource
 from hipflask.testing.client import HipflaskClient
 
 
@@ -30,3 +35,47 @@ def test_output_uses_the_aliases_the_document_names(app: Hipflask, client: Hipfl
     response = client.post("/addresses", json={"street": "Main", "zipCode": "12345"})
     assert response.status_code == 200
     assert response.get_json() == {"street": "Main", "zipCode": "12345"}
+
+
+def test_a_path_value_its_converter_refuses_is_a_documented_404(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.get("/addresses/<int:number>")
+    def show(number: int) -> Address:
+        return Address(street=f"No. {number}", zipCode="12345")
+
+    class Door(Resource):
+        def get(self, key: Any) -> dict[str, str]:
+            return {"key": str(key)}
+
+    Api(app).add_resource(Door, "/doors/<uuid:key>")
+    document = openapi_document(app)
+    validate(document)
+    paths = document["paths"]
+    assert paths["/addresses/{number}"]["get"]["responses"]["404"] == {"description": "Not found"}
+    door_404 = paths["/doors/{key}"]["get"]["responses"]["404"]
+    assert door_404["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert client.get("/addresses/null,null").status_code == 404
+    response = client.get("/doors/not-a-uuid")
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+
+
+def test_a_documented_404_is_kept(app: Hipflask) -> None:
+    @app.get("/addresses/<int:number>")
+    @doc(responses={404: "No such address"})
+    def show(number: int) -> Address:
+        return Address(street=f"No. {number}", zipCode="12345")
+
+    responses = openapi_document(app)["paths"]["/addresses/{number}"]["get"]["responses"]
+    assert responses["404"] == {"description": "No such address"}
+
+
+def test_an_operation_without_path_values_documents_no_404(app: Hipflask) -> None:
+    @app.get("/addresses")
+    def everything() -> list[Address]:
+        return []
+
+    assert "404" not in openapi_document(app)["paths"]["/addresses"]["get"]["responses"]

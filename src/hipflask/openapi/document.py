@@ -1,7 +1,8 @@
 """Build the OpenAPI 3.1 document of an app from what it already declares.
 
 Each URL rule gives a path (converters give the path parameters' schemas) and
-its methods the operations; for each operation the view (or the resource's
+its methods the operations (with a 404 when it has path parameters, which a
+converter may refuse); for each operation the view (or the resource's
 method) tells the rest:
 
 * a typed view (:mod:`hipflask.core.typed`): body, query parameters, the
@@ -148,6 +149,14 @@ class _Builder:
         if parser is not None:
             self._parser(op, parser, method, parameters, responses)
         self._responses(responses, options.get("responses") or {}, handler, is_api)
+        if variables and "404" not in responses:
+            # A path value its converter refuses (``abc`` for ``<int:id>``)
+            # matches no rule: the URL is answered with a 404.
+            responses["404"] = (
+                _json_response("Not found", _ref("Error"))
+                if is_api
+                else {"description": "Not found"}
+            )
         if parameters:
             op["parameters"] = parameters
         op["responses"] = dict(sorted(responses.items()))
