@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+from typing import Annotated
 from typing import Any
 
 from openapi_spec_validator import validate
@@ -10,6 +13,7 @@ from pydantic import ConfigDict
 from pydantic import Field
 
 from hipflask import Hipflask
+from hipflask.core.typed import Query
 from hipflask.openapi import doc
 from hipflask.openapi import openapi_document
 from hipflask.restful import Api
@@ -79,3 +83,40 @@ def test_an_operation_without_path_values_documents_no_404(app: Hipflask) -> Non
         return []
 
     assert "404" not in openapi_document(app)["paths"]["/addresses"]["get"]["responses"]
+
+
+class Shade(enum.Enum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
+class Filters(BaseModel):
+    shade: Shade | None = None
+    street: str | None = None
+
+
+@dataclasses.dataclass
+class Page:
+    number: int = 1
+    shade: Shade = Shade.LIGHT
+
+
+def test_query_models_refer_only_to_schemas_the_document_has(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.get("/addresses")
+    def search(filters: Annotated[Filters, Query()]) -> list[Address]:
+        return []
+
+    @app.get("/pages")
+    def pages(page: Annotated[Page, Query()]) -> list[Address]:
+        return []
+
+    document = openapi_document(app)
+    validate(document)
+    assert document["components"]["schemas"]["Shade"]["enum"] == ["light", "dark"]
+    names = {p["name"] for p in document["paths"]["/pages"]["get"]["parameters"]}
+    assert names == {"number", "shade"}
+    assert client.get("/addresses?shade=grey").status_code == 422
+    assert client.get("/pages?number=x").status_code == 422
+    assert client.get("/pages?number=2&shade=dark").status_code == 200

@@ -227,8 +227,9 @@ class _Builder:
             }
             parameters.append(parameter)
         for hint in spec.query_models.values():
-            model = hint.__origin__
-            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            # The model's own schema, with the models and enums it refers to
+            # added to the components its fields' ``$ref`` point to.
+            model_schema = self.components.object_schema(hint.__origin__)
             required = set(model_schema.get("required", ()))
             for name, prop in model_schema.get("properties", {}).items():
                 parameters.append(

@@ -77,6 +77,15 @@ class Components:
                 self.schemas[new] = _renamed(self.schemas[new], renames)
         return schema
 
+    def object_schema(self, tp: Any) -> dict[str, Any]:
+        """The schema of a model or dataclass itself, never a ``$ref`` to it."""
+        schema = self.schema_of(tp)
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith(_REF.format(model="")):
+            named: dict[str, Any] = self.schemas[ref.rsplit("/", 1)[1]]
+            return named
+        return schema
+
     def _add(self, name: str, schema: dict[str, Any], defs: dict[str, Any]) -> str:
         # Two different models of one name (or a model whose output differs
         # from its input) get numbered names instead of overwriting each other.
