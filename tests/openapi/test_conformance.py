@@ -7,6 +7,11 @@ import enum
 from typing import Annotated
 from typing import Any
 
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from openapi_spec_validator import validate
 from pydantic import BaseModel
 from pydantic import ConfigDict
@@ -120,3 +125,38 @@ def test_query_models_refer_only_to_schemas_the_document_has(
     assert client.get("/addresses?shade=grey").status_code == 422
     assert client.get("/pages?number=x").status_code == 422
     assert client.get("/pages?number=2&shade=dark").status_code == 200
+
+
+@dataclasses.dataclass
+class Tagged:
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+class Picked(BaseModel):
+    ids: list[int] = Field(default_factory=list, alias="id")
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    ids=st.lists(st.integers(-(10**6), 10**6), max_size=4),
+    tags=st.lists(st.text("ab", min_size=1), max_size=3),
+)
+def test_list_fields_of_query_models_take_repeated_keys(
+    protocol: str, ids: list[int], tags: list[str]
+) -> None:
+    app = Hipflask("query_lists")
+    app.config.update(TESTING=True)
+
+    @app.get("/picks")
+    def picks(
+        picked: Annotated[Picked, Query()], tagged: Annotated[Tagged, Query()]
+    ) -> dict[str, list[Any]]:
+        return {"ids": picked.ids, "tags": tagged.tags}
+
+    parameters = openapi_document(app)["paths"]["/picks"]["get"]["parameters"]
+    assert {p["name"]: p["schema"]["type"] for p in parameters} == {"id": "array", "tags": "array"}
+    query = "&".join([*(f"id={i}" for i in ids), *(f"tags={t}" for t in tags)])
+    response = app.test_client(protocol=protocol).get(f"/picks?{query}")
+    assert response.status_code == 200
+    assert response.get_json() == {"ids": ids, "tags": tags}

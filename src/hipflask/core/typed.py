@@ -276,12 +276,38 @@ def _compile(spec: ViewSpec) -> None:
         )
     for name, hint in spec.query_models.items():
         model = typing.get_args(hint)[0]
-        model_fields: dict[str, Any] = getattr(model, "model_fields", None) or {}
-        lists = frozenset(k for k, info in model_fields.items() if _is_list(info.annotation))
-        spec.query_adapters[name] = (pydantic.TypeAdapter(model), lists)
+        spec.query_adapters[name] = (pydantic.TypeAdapter(model), _list_keys(model))
     rt = spec.return_type
     if rt is not None and rt not in _NO_OUTPUT and not is_response_type(rt):
         spec.return_adapter = pydantic.TypeAdapter(rt)
+
+
+def _list_keys(model: Any) -> frozenset[str]:
+    """The query keys of a model's list fields, read as repeated keys.
+
+    A field is looked up under its name and its alias, which is the key a
+    client sends; a dataclass's fields are read from its annotations.
+    """
+    keys: set[str] = set()
+    model_fields = getattr(model, "model_fields", None)
+    if model_fields is None:
+        model_fields = getattr(model, "__pydantic_fields__", None)
+    if isinstance(model_fields, dict):
+        for field_name, info in model_fields.items():
+            if _is_list(info.annotation):
+                aliases = (info.alias, info.validation_alias)
+                keys.update(alias for alias in aliases if isinstance(alias, str))
+                keys.add(field_name)
+        return frozenset(keys)
+    if dataclasses.is_dataclass(model):
+        try:
+            hints = typing.get_type_hints(model)
+        except Exception:
+            hints = {}
+        for field in dataclasses.fields(model):
+            if _is_list(hints.get(field.name, field.type)):
+                keys.add(field.name)
+    return frozenset(keys)
 
 
 def _is_list(hint: Any) -> bool:
