@@ -160,3 +160,29 @@ def test_list_fields_of_query_models_take_repeated_keys(
     response = app.test_client(protocol=protocol).get(f"/picks?{query}")
     assert response.status_code == 200
     assert response.get_json() == {"ids": ids, "tags": tags}
+
+
+class Labels(BaseModel):
+    name: str
+    labels: list[str] = Field(default_factory=list, alias="label")
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(labels=st.lists(st.text("xyz", min_size=1), max_size=3))
+def test_a_form_fills_a_list_field_from_any_number_of_keys(
+    protocol: str, labels: list[str]
+) -> None:
+    app = Hipflask("form_lists")
+    app.config.update(TESTING=True)
+
+    @app.post("/labels")
+    def post(body: Labels) -> Labels:
+        return body
+
+    form = "&".join(["name=n", *(f"label={label}" for label in labels)])
+    response = app.test_client(protocol=protocol).post(
+        "/labels", data=form, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert response.get_json() == {"name": "n", "label": labels}

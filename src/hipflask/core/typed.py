@@ -87,6 +87,7 @@ class ViewSpec:
     returns_response: bool = True
     # Filled in by _compile: pydantic objects built once.
     body_adapter: Any = None
+    body_lists: frozenset[str] = frozenset()
     params_model: Any = None
     list_params: frozenset[str] = frozenset()
     param_fields: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -258,6 +259,12 @@ def _compile(spec: ViewSpec) -> None:
     pydantic = require("pydantic", "rest")
     if spec.body_name is not None:
         spec.body_adapter = pydantic.TypeAdapter(spec.body_type)
+        # A form gives a list field one value per key: one key is a list too.
+        body_class = (
+            typing.get_args(spec.body_type)[0] if _marker(spec.body_type) else spec.body_type
+        )
+        if isinstance(body_class, type):
+            spec.body_lists = _list_keys(body_class)
     if spec.params:
         # Fields get neutral names and the parameter's name as alias: a query
         # argument called ``json`` or ``model_config`` must not collide with

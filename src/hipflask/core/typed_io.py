@@ -102,8 +102,12 @@ def _read_body(spec: ViewSpec, request: Any, values: dict[str, Any], errors: lis
     try:
         if request.mimetype in _FORM_TYPES:
             form = request.form
+            lists = spec.body_lists
             values[spec.body_name] = adapter.validate_python(  # type: ignore[index]
-                {key: _one_or_all(form.getlist(key)) for key in form}
+                {
+                    key: form.getlist(key) if key in lists else _one_or_all(form.getlist(key))
+                    for key in form
+                }
             )
             return
         data = request.get_data()
