@@ -186,3 +186,30 @@ def test_a_form_fills_a_list_field_from_any_number_of_keys(
     )
     assert response.status_code == 200
     assert response.get_json() == {"name": "n", "label": labels}
+
+
+def test_a_return_annotation_with_the_status_declares_the_body(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.post("/addresses")
+    def create(address: Address) -> tuple[Address, int]:
+        return address, 201
+
+    class Places(Resource):
+        def put(self, address: Address) -> tuple[Address, int, dict[str, str]]:
+            return address, 201, {"X-Kind": "place"}
+
+    Api(app).add_resource(Places, "/places")
+    sent = {"street": "Main", "zipCode": "12345"}
+    response = client.post("/addresses", json=sent)
+    assert (response.status_code, response.get_json()) == (201, sent)
+    response = client.put("/places", json=sent)
+    assert (response.status_code, response.get_json()) == (201, sent)
+    assert response.headers["X-Kind"] == "place"
+    document = openapi_document(app)
+    validate(document)
+    for path, method in (("/addresses", "post"), ("/places", "put")):
+        success = document["paths"][path][method]["responses"]["200"]
+        assert success["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Address"
+        }

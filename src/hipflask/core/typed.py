@@ -222,7 +222,7 @@ def _has_typed_hint(hints: dict[str, Any]) -> bool:
 
 
 def _spec(func: Callable[..., Any], hints: dict[str, Any], *, skip_self: bool) -> ViewSpec:
-    spec = ViewSpec(return_type=hints.get("return"))
+    spec = ViewSpec(return_type=_returned_body(hints.get("return")))
     params = list(inspect.signature(func).parameters.values())
     if skip_self and params:
         params = params[1:]
@@ -245,6 +245,19 @@ def _spec(func: Callable[..., Any], hints: dict[str, Any], *, skip_self: bool) -
         else:
             spec.params[param.name] = (hint, param.default)
     return spec
+
+
+def _returned_body(hint: Any) -> Any:
+    """The type of the body a view returns: ``Item`` for ``tuple[Item, int]``.
+
+    A view returns a pair or a triple as ``(body, status)``, ``(body,
+    headers)`` or ``(body, status, headers)``, never as a JSON array, so an
+    annotation spelling that out declares its first element's type.
+    """
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple and len(args) in (2, 3) and ... not in args:
+        return args[0]
+    return hint
 
 
 def _marker(hint: Any) -> Body | Query | None:
