@@ -18,6 +18,8 @@ from pydantic import ConfigDict
 from pydantic import Field
 
 from hipflask import Hipflask
+from hipflask import Response
+from hipflask import redirect
 from hipflask.core.typed import Query
 from hipflask.openapi import doc
 from hipflask.openapi import openapi_document
@@ -213,3 +215,24 @@ def test_a_return_annotation_with_the_status_declares_the_body(
         assert success["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/Address"
         }
+
+
+def test_a_response_in_the_return_annotation_is_sent_as_it_is(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.get("/addresses/<int:number>")
+    def show(number: int) -> Address | Response:
+        if number == 0:
+            return redirect("/addresses/1")
+        return Address(street=f"No. {number}", zipCode="12345")
+
+    response = client.get("/addresses/0")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/addresses/1"
+    assert client.get("/addresses/1").get_json() == {"street": "No. 1", "zipCode": "12345"}
+    document = openapi_document(app)
+    validate(document)
+    success = document["paths"]["/addresses/{number}"]["get"]["responses"]["200"]
+    assert success["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Address"
+    }

@@ -29,6 +29,7 @@ import contextlib
 import dataclasses
 import functools
 import inspect
+import operator
 import types
 import typing
 from collections.abc import Callable
@@ -255,8 +256,15 @@ def _returned_body(hint: Any) -> Any:
     annotation spelling that out declares its first element's type.
     """
     args = typing.get_args(hint)
-    if typing.get_origin(hint) is tuple and len(args) in (2, 3) and ... not in args:
-        return args[0]
+    origin = typing.get_origin(hint)
+    if origin is tuple and len(args) in (2, 3) and ... not in args:
+        return _returned_body(args[0])
+    if origin in (typing.Union, types.UnionType):
+        # ``-> Item | Response``: a response is sent as it is, the rest is
+        # serialised, so only the rest is the declared body.
+        kept = [arg for arg in args if not is_response_type(arg)]
+        if len(kept) < len(args):
+            return functools.reduce(operator.or_, kept) if kept else inspect.Parameter.empty
     return hint
 
 
