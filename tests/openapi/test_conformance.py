@@ -182,12 +182,16 @@ def test_a_form_fills_a_list_field_from_any_number_of_keys(
     def post(body: Labels) -> Labels:
         return body
 
+    @app.put("/labels")
+    def put(body: Labels | None = None) -> Labels | None:
+        return body
+
     form = "&".join(["name=n", *(f"label={label}" for label in labels)])
-    response = app.test_client(protocol=protocol).post(
-        "/labels", data=form, content_type="application/x-www-form-urlencoded"
-    )
-    assert response.status_code == 200
-    assert response.get_json() == {"name": "n", "label": labels}
+    client = app.test_client(protocol=protocol)
+    for method in (client.post, client.put):
+        response = method("/labels", data=form, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200
+        assert response.get_json() == {"name": "n", "label": labels}
 
 
 def test_a_return_annotation_with_the_status_declares_the_body(

@@ -284,6 +284,10 @@ def _compile(spec: ViewSpec) -> None:
         body_class = (
             typing.get_args(spec.body_type)[0] if _marker(spec.body_type) else spec.body_type
         )
+        # ``item: Item | None = None``: the form is an ``Item``'s.
+        members = [arg for arg in typing.get_args(body_class) if arg is not type(None)]
+        if typing.get_origin(body_class) in (typing.Union, types.UnionType) and len(members) == 1:
+            body_class = members[0]
         if isinstance(body_class, type):
             spec.body_lists = _list_keys(body_class)
     if spec.params:
