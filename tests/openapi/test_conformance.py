@@ -21,6 +21,7 @@ from hipflask import Hipflask
 from hipflask import Response
 from hipflask import redirect
 from hipflask.core.typed import Query
+from hipflask.core.typed import validate as typed
 from hipflask.openapi import doc
 from hipflask.openapi import openapi_document
 from hipflask.restful import Api
@@ -240,3 +241,24 @@ def test_a_response_in_the_return_annotation_is_sent_as_it_is(
     assert success["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Address"
     }
+
+
+def test_a_view_returning_none_answers_with_no_body(app: Hipflask, client: HipflaskClient) -> None:
+    @app.delete("/addresses/<int:number>")
+    @typed(status_code=204)
+    def remove(number: int) -> None:
+        return None
+
+    @app.put("/addresses/<int:number>")
+    def store(number: int, address: Address) -> None:
+        pass
+
+    response = client.delete("/addresses/1")
+    assert (response.status_code, response.data) == (204, b"")
+    response = client.put("/addresses/1", json={"street": "Main", "zipCode": "12345"})
+    assert (response.status_code, response.data) == (200, b"")
+    document = openapi_document(app)
+    validate(document)
+    responses = document["paths"]["/addresses/{number}"]["delete"]["responses"]
+    assert responses["204"] == {"description": "No content"}
+    assert "200" not in responses

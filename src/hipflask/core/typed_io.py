@@ -189,6 +189,9 @@ def write_output(spec: ViewSpec, rv: Any) -> Any:
             data = adapter.dump_python(_checked(spec, rv), mode="json", by_alias=True)
         return data, status, headers or {}
     if adapter is None:
+        if rv is None and (status == 204 or spec.return_type is type(None)):
+            # ``-> None`` (a 204 with ``@validate(status_code=204)``): no body.
+            rv = ""
         return rv if status == 200 and not headers else (rv, status, headers or {})
     body = adapter.dump_json(_checked(spec, rv), by_alias=True)
     response_class = _cv_request.get().app.response_class

@@ -245,6 +245,8 @@ class _Builder:
             responses[status] = _json_response(
                 "Success", schema_of(spec.return_type, mode="serialization")
             )
+        elif spec.status_code == 204:
+            responses[status] = {"description": "No content"}
         responses["422"] = _json_response("Input validation failed", _ref("ValidationError"))
         if spec.body_name is not None:
             responses["415"] = _json_response("The body is not JSON or a form", _ref("Error"))
