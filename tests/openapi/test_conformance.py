@@ -262,3 +262,28 @@ def test_a_view_returning_none_answers_with_no_body(app: Hipflask, client: Hipfl
     responses = document["paths"]["/addresses/{number}"]["delete"]["responses"]
     assert responses["204"] == {"description": "No content"}
     assert "200" not in responses
+
+
+def test_the_status_validate_sets_is_documented_without_a_response_type(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.post("/addresses")
+    @typed(status_code=201)
+    def create(address: Address):  # type: ignore[no-untyped-def]
+        return {"created": True}
+
+    class Places(Resource):
+        @typed(status_code=201)
+        def post(self, address: Address):  # type: ignore[no-untyped-def]
+            return {"created": True}
+
+    Api(app).add_resource(Places, "/places")
+    sent = {"street": "Main", "zipCode": "12345"}
+    assert client.post("/addresses", json=sent).status_code == 201
+    assert client.post("/places", json=sent).status_code == 201
+    document = openapi_document(app)
+    validate(document)
+    for path in ("/addresses", "/places"):
+        responses = document["paths"][path]["post"]["responses"]
+        assert "201" in responses
+        assert "200" not in responses

@@ -148,7 +148,8 @@ class _Builder:
         parser = options.get("parser") or _find_parser(handler)
         if parser is not None:
             self._parser(op, parser, method, parameters, responses)
-        self._responses(responses, options.get("responses") or {}, handler, is_api)
+        status = str(spec.status_code) if spec is not None else "200"
+        self._responses(responses, options.get("responses") or {}, handler, is_api, status)
         if variables and "404" not in responses:
             # A path value its converter refuses (``abc`` for ``<int:id>``)
             # matches no rule: the URL is answered with a 404.
@@ -174,13 +175,18 @@ class _Builder:
 
     @staticmethod
     def _responses(
-        responses: dict[str, Any], documented: dict[Any, str], handler: Any, is_api: bool
+        responses: dict[str, Any],
+        documented: dict[Any, str],
+        handler: Any,
+        is_api: bool,
+        status: str = "200",
     ) -> None:
-        """Success from ``marshal_with`` (at the 2xx codes ``@doc`` names), then errors."""
+        """Success from ``marshal_with`` (at the 2xx codes ``@doc`` names, or at
+        ``status``, the one ``@validate`` sets), then errors."""
         success = {str(code): text for code, text in documented.items() if str(code)[0] == "2"}
         marshal_schema = _attr(handler, _MARSHAL_ATTRIBUTE, None)
         if not any(code.startswith("2") for code in responses):
-            for code in success or {"200": "Success"}:
+            for code in success or {status: "Success"}:
                 text = success.get(code, "Success")
                 if code == "204":
                     responses[code] = {"description": text}
