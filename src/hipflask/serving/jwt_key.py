@@ -29,13 +29,13 @@ never used, and nothing is checked.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 
 from ..errors import ConfigurationError
 from .secret_key import MIN_SECRET_KEY_LENGTH
+from .secret_key import check_fallback_list
 from .secret_key import is_well_known_key
 
 if TYPE_CHECKING:
@@ -122,23 +122,6 @@ def _check_current(key: object) -> None:
         )
 
 
-def _check_fallbacks(fallbacks: object) -> None:
-    if not fallbacks:
-        return
-    if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, Iterable):
-        raise ConfigurationError(JWT_FALLBACKS_NOT_A_LIST.format(type=type(fallbacks).__name__))
-    for index, key in enumerate(fallbacks):
-        if not isinstance(key, (str, bytes)):
-            raise ConfigurationError(
-                JWT_FALLBACK_NOT_A_KEY.format(index=index, type=type(key).__name__)
-            )
-        if not key.strip():
-            raise ConfigurationError(JWT_FALLBACK_REFUSED.format(index=index, problem="empty"))
-        if is_well_known_key(key):
-            problem = "a well-known example value"
-            raise ConfigurationError(JWT_FALLBACK_REFUSED.format(index=index, problem=problem))
-
-
 def check_jwt_secret_key(app: Hipflask) -> None:
     """Refuse a weak ``JWT_SECRET_KEY`` or fallback of an app that signs tokens with it.
 
@@ -157,4 +140,9 @@ def check_jwt_secret_key(app: Hipflask) -> None:
         # Unset: tokens are signed with the key derived from SECRET_KEY.
         return
     _check_current(key)
-    _check_fallbacks(config.get("JWT_SECRET_KEY_FALLBACKS"))
+    check_fallback_list(
+        config.get("JWT_SECRET_KEY_FALLBACKS"),
+        JWT_FALLBACKS_NOT_A_LIST,
+        JWT_FALLBACK_NOT_A_KEY,
+        JWT_FALLBACK_REFUSED,
+    )

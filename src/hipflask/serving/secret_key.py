@@ -58,6 +58,7 @@ __all__ = [
     "SECRET_KEY_WELL_KNOWN",
     "WELL_KNOWN_KEYS",
     "apply_secret_key_from_env",
+    "check_fallback_list",
     "check_secret_key",
     "is_well_known_key",
 ]
@@ -227,21 +228,31 @@ def _check_current(secret_key: object) -> None:
         )
 
 
-def _check_fallbacks(fallbacks: object) -> None:
+def check_fallback_list(
+    fallbacks: object,
+    not_a_list: str = FALLBACKS_NOT_A_LIST,
+    not_a_key: str = FALLBACK_NOT_A_KEY,
+    refused: str = FALLBACK_REFUSED,
+) -> None:
+    """Refuse a fallback list that is a single string, or holds a key anyone could sign with.
+
+    The rules of ``SECRET_KEY_FALLBACKS`` (see the module); the messages
+    name the setting, so :mod:`hipflask.serving.jwt_key` applies the same
+    rules to ``JWT_SECRET_KEY_FALLBACKS`` with its own.
+    """
     if not fallbacks:
         return
     if isinstance(fallbacks, (str, bytes)) or not isinstance(fallbacks, Iterable):
-        raise ConfigurationError(FALLBACKS_NOT_A_LIST.format(type=type(fallbacks).__name__))
+        raise ConfigurationError(not_a_list.format(type=type(fallbacks).__name__))
     for index, key in enumerate(fallbacks):
         if not isinstance(key, (str, bytes)):
-            raise ConfigurationError(
-                FALLBACK_NOT_A_KEY.format(index=index, type=type(key).__name__)
-            )
+            raise ConfigurationError(not_a_key.format(index=index, type=type(key).__name__))
         if _is_blank(key):
-            raise ConfigurationError(FALLBACK_REFUSED.format(index=index, problem="empty"))
+            raise ConfigurationError(refused.format(index=index, problem="empty"))
         if is_well_known_key(key):
-            problem = "a well-known example value"
-            raise ConfigurationError(FALLBACK_REFUSED.format(index=index, problem=problem))
+            raise ConfigurationError(
+                refused.format(index=index, problem="a well-known example value")
+            )
 
 
 def apply_secret_key_from_env(config: MutableMapping[str, Any]) -> None:
@@ -273,4 +284,4 @@ def check_secret_key(secret_key: object, fallbacks: object = None) -> None:
     :raises ConfigurationError: the message names the setting and the fix.
     """
     _check_current(secret_key)
-    _check_fallbacks(fallbacks)
+    check_fallback_list(fallbacks)
