@@ -25,7 +25,9 @@ from hipflask.jwt import set_access_cookies
 from hipflask.jwt import unset_jwt_cookies
 
 app = Flask(__name__)
-app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-key-replace-in-production")
+app.config["SECRET_KEY"] = os.environ.get(
+    "HIPFLASK_SECRET_KEY", "dev-only-secret-key-replace-in-production"
+)
 app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(hours=1)
 app.config["JWT_TOKEN_LOCATION"] = ["headers", "cookies"]
 jwt = JWTManager(app)

@@ -30,7 +30,9 @@ from hipflask.login import safe_next_url
 from hipflask.login import verify_login
 
 app = Flask(__name__)
-app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-key-replace-in-production")
+app.config["SECRET_KEY"] = os.environ.get(
+    "HIPFLASK_SECRET_KEY", "dev-only-secret-key-replace-in-production"
+)
 
 login_manager = LoginManager(app)
 login_manager.login_view = "login"

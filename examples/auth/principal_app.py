@@ -21,7 +21,9 @@ from hipflask.principal import identity_changed
 from hipflask.principal import identity_loaded
 
 app = Flask(__name__)
-app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "dev-only-secret-key-replace-in-production")
+app.config["SECRET_KEY"] = os.environ.get(
+    "HIPFLASK_SECRET_KEY", "dev-only-secret-key-replace-in-production"
+)
 principals = Principal(app)
 
 admin_permission = Permission(RoleNeed("admin"))

@@ -136,7 +136,7 @@ def create_app(database: str | None = None) -> Hipflask:
     if database is None:
         os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(
-        SECRET_KEY=os.environ.get("SECRET_KEY", "dev-only-key-change-me-0123456789abcdef"),
+        SECRET_KEY=os.environ.get("HIPFLASK_SECRET_KEY", "dev-only-key-change-me-0123456789abcdef"),
         DATABASE=database or os.path.join(app.instance_path, "books.sqlite"),
         OPENAPI_TITLE="Bookshop",
     )

@@ -27,7 +27,7 @@ from hipflask.sessions import Session
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = os.environ.get(
-    "SECRET_KEY", "change-me-to-a-long-random-value-0123456789"
+    "HIPFLASK_SECRET_KEY", "change-me-to-a-long-random-value-0123456789"
 )
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///tutorial.db")
 app.config["SESSION_TYPE"] = os.environ.get("SESSION_TYPE", "redis")
