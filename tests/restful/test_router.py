@@ -121,16 +121,33 @@ def test_a_resource_s_405_is_json_despite_an_app_405_page(
 
 
 @on_app_or_blueprint
-def test_unmatched_urls_under_the_api_are_json_despite_an_app_404_page(
+def test_unmatched_urls_under_the_api_get_the_app_s_404_handler(
     app: Hipflask, client: Any, on_blueprint: bool
 ) -> None:
-    app.register_error_handler(404, _html_page)
+    # As in Flask-RESTful without catch_all_404s: a URL that matches nothing is
+    # the app's to answer when it has a handler for it (often JSON of its own).
+    app.register_error_handler(404, lambda e: ({"error": "no such thing"}, 404))
+    _api(app, on_blueprint)
+
+    for path in ("/api/posts/not-a-number", "/api/nothing", "/nowhere"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.get_json() == {"error": "no such thing"}
+    # The API's own 404s (a resource's abort) stay the API's.
+    assert client.get("/api/posts/9").get_json()["message"].startswith("Post 9")
+
+
+@on_app_or_blueprint
+def test_unmatched_urls_under_the_api_are_json_without_an_app_404_handler(
+    app: Hipflask, client: Any, on_blueprint: bool
+) -> None:
     _api(app, on_blueprint)
 
     for path in ("/api/posts/not-a-number", "/api/nothing"):
         response = client.get(path)
         assert (response.status_code, response.mimetype) == (404, "application/json")
-    assert client.get("/nowhere").get_data(as_text=True) == "<h1>Page not found</h1>"
+        assert "message" in response.get_json()
+    assert client.get("/nowhere").mimetype == "text/html"
 
 
 def test_catch_all_404s_is_json_despite_an_app_404_page(app: Hipflask, client: Any) -> None:
@@ -266,7 +283,8 @@ def test_two_apis_each_answer_their_own_urls(app: Hipflask, client: Any) -> None
 
     for prefix in ("/v1", "/v2"):
         assert client.get(f"{prefix}/posts/9").get_json() == {"message": "Post 9 doesn't exist"}
-        assert client.get(f"{prefix}/posts/x").mimetype == "application/json"
+        # A URL that matches nothing is the app's: it has a 404 handler.
+        assert client.get(f"{prefix}/posts/x").get_data(as_text=True) == "<h1>Page not found</h1>"
     assert client.get("/nowhere").get_data(as_text=True) == "<h1>Page not found</h1>"
 
 

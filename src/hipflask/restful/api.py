@@ -305,7 +305,7 @@ class Api:
         ``original_handler`` too. A subclass may override this to pass
         chosen errors on.
         """
-        if not self._should_handle():
+        if not self._should_handle(e):
             return original_handler(e)
         if not isinstance(e, HTTPException) and type(e).__name__ not in self.errors:
             specific = find_handler(current_app, e, own_class_only=True)
@@ -320,12 +320,15 @@ class Api:
         except Exception:  # Flask-RESTful falls through to the app here too
             return original_handler(e)
 
-    def _should_handle(self) -> bool:
+    def _should_handle(self, e: Exception) -> bool:
         """Whether the request's error is this API's: its resource was routed to, or its URL is.
 
         Without a route, the URL decides, whatever the error (the routing
         error itself, or one a ``before_request`` hook raised first), as
-        Flask-RESTful decides it.
+        Flask-RESTful decides it. A URL under the API's that matches nothing
+        is the app's when the app has a handler for its 404 and
+        ``catch_all_404s`` is off, as in Flask-RESTful; without one, the API
+        answers it with JSON rather than leaving it to the HTML page.
         """
         rule = request.url_rule
         if rule is not None:
@@ -346,7 +349,11 @@ class Api:
         # Likewise under the fixed part of a resource URL ("/authors/" of
         # "/authors/<int:id>"): "/authors/abc" is a missing author.
         if any(request.path.startswith(start) for start in self._url_starts(mounts)):
-            return True
+            return (
+                e is not routing
+                or self.catch_all_404s
+                or find_handler(current_app._get_current_object(), e) is None
+            )
         return self._catches_all(mounts)
 
     def _current_mounts(self) -> list[str]:
