@@ -135,6 +135,30 @@ class StoreContract:
             thread.join()
         assert wins.count(True) == 1
 
+    def test_a_delete_racing_touches_and_saves_stays_deleted(self, store: Store) -> None:
+        # Logout in one tab while another tab's request renews or saves the
+        # session: once the delete returned, the entry must be gone for good.
+        def race(barrier: threading.Barrier, call: Callable[[], object]) -> None:
+            barrier.wait()
+            call()
+
+        resurrected = 0
+        for _ in range(40):
+            store.set("race", b"v", ttl=30)
+            barrier = threading.Barrier(3)
+            calls: list[Callable[[], object]] = [
+                lambda: store.touch("race", 60),
+                lambda: store.compare_and_set("race", b"v", b"changed", ttl=60),
+                lambda: store.delete("race"),
+            ]
+            threads = [threading.Thread(target=race, args=(barrier, call)) for call in calls]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            resurrected += store.get("race") is not None
+        assert resurrected == 0
+
     def test_delete_reports_whether_a_live_entry_was_there(self, store: Store) -> None:
         store.set("k", b"v")
         assert store.delete("k") is True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -86,6 +87,33 @@ class TestFileSystemStore(StoreContract):
         assert saves == [False]  # refused while touch held the lock: it retries
         monkeypatch.undo()
         assert store.compare_and_set("k", b"old", b"new", ttl=60) is True
+
+    @pytest.mark.parametrize("operation", ["touch", "compare_and_set"])
+    def test_a_delete_during_a_write_stays_deleted(
+        self, store: FileSystemStore, monkeypatch: pytest.MonkeyPatch, operation: str
+    ) -> None:
+        # Logout in one process while a request of another renews or saves
+        # the session: the write read the entry before the delete, and must
+        # not put it back after.
+        store.set("k", b"old", ttl=60)
+        other = FileSystemStore(store.directory, prefix="a:", sweep_interval=None)
+        real_read = store._read
+        ending = threading.Thread(target=other.delete, args=("k",))
+
+        def read_then_delete(path: str) -> tuple[bytes, int] | None:
+            entry = real_read(path)
+            monkeypatch.undo()  # once
+            ending.start()
+            time.sleep(0.1)  # the delete runs (or waits) between the read and the write
+            return entry
+
+        monkeypatch.setattr(store, "_read", read_then_delete)
+        if operation == "touch":
+            store.touch("k", 120)
+        else:
+            store.compare_and_set("k", b"old", b"new", ttl=60)
+        ending.join()
+        assert store.get("k") is None
 
     def test_set_writes_even_when_the_lock_stays_taken(
         self, store: FileSystemStore, monkeypatch: pytest.MonkeyPatch

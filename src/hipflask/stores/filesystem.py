@@ -7,8 +7,10 @@ temporary file first and replaces the entry atomically, so a reader never
 sees half a value. Every write holds the entry's lock file, created
 exclusively (``O_EXCL``, atomic between processes): ``add`` and
 ``compare_and_set`` need it to be atomic, ``touch`` so that it never writes
-back a value replaced since it read it, and all of them so that the sweep
-never removes an entry while it is being replaced.
+back a value replaced since it read it, ``delete`` so that no write that
+read the entry before it puts the entry back after it (a logged-out session
+living again), and all of them so that the sweep never removes an entry
+while it is being replaced.
 
 Reads never delete: an expired entry reads as missing, and its file is
 removed by the sweep (:mod:`hipflask.stores.filesweep`), which writes start
@@ -156,9 +158,9 @@ class FileSystemStore(Store):
         It is held for one read and one write of a small file, so a short
         wait nearly always gets it; giving up after about a second keeps a
         stuck lock from hanging the caller. Then ``add`` and
-        ``compare_and_set`` report failure, while ``set`` and ``touch``
-        write anyway: a plain write is what their callers asked for, and the
-        sweep stays safe without the lock (see
+        ``compare_and_set`` report failure, while ``set``, ``touch`` and
+        ``delete`` go ahead anyway: a plain write or removal is what their
+        callers asked for, and the sweep stays safe without the lock (see
         :mod:`hipflask.stores.filesweep`).
         """
         fd = take_lock(path)
@@ -194,20 +196,26 @@ class FileSystemStore(Store):
 
     def delete(self, key: str) -> bool:
         path = self._path(key)
-        live = self._read(path) is not None
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+        # Under the entry's lock: a touch or compare_and_set that read the
+        # entry just before would otherwise write it back just after, and a
+        # session ended by a logout would live again. A lock that stays
+        # taken does not stop the delete (see _writing).
+        with self._writing(path):
+            live = self._read(path) is not None
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
         return live
 
     def touch(self, key: str, ttl: float | None) -> bool:
         deadline = self._deadline(ttl)
         path = self._path(key)
-        with self._writing(path):
+        with self._writing(path) as lock:
             entry = self._read(path)
             if entry is None:
                 return False
-            self._write(path, entry[0], deadline)
-            return True
+            # With the lock held, only while it still is: a delete that broke
+            # it after a stall must not be undone.
+            return self._write(path, entry[0], deadline, lock)
 
     async def aget(self, key: str) -> bytes | None:
         return await asyncio.to_thread(self.get, key)
