@@ -8,6 +8,7 @@ through their async twins.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Awaitable
@@ -94,6 +95,39 @@ class StoreContract:
         for thread in threads:
             thread.join()
         assert wins.count(True) == 1
+
+    def test_racing_adds_among_other_entries_never_fail(self, store: Store) -> None:
+        # A one-time mark (a refresh token's "used") claimed by two requests
+        # at once, in a table that holds other entries: one wins, the others
+        # are told False; none gets a database error (a deadlock) instead.
+        store.set("neighbour-a", b"v")
+        store.set("neighbour-z", b"v")
+
+        def claim(barrier: threading.Barrier, key: str, wins: list[bool]) -> None:
+            barrier.wait()
+            wins.append(store.add(key, b"mine", ttl=30))
+
+        for round_ in range(15):
+            key = f"mark-{round_}"
+            if round_ % 2:
+                store.set(key, b"old", ttl=0.001)  # an expired mark in the way
+                time.sleep(0.01)
+            wins: list[bool] = []
+            barrier = threading.Barrier(6)
+            threads = [threading.Thread(target=claim, args=(barrier, key, wins)) for _ in range(6)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(wins) == [False] * 5 + [True]
+
+        async def claim_together(key: str) -> list[bool]:
+            return list(await asyncio.gather(*(store.aadd(key, b"mine", ttl=30) for _ in range(6))))
+
+        for round_ in range(6):
+            key = f"async-mark-{round_}"
+            wins = run_async(store, functools.partial(claim_together, key))
+            assert sorted(wins) == [False] * 5 + [True]
 
     def test_compare_and_set_replaces_only_the_expected_value(self, store: Store) -> None:
         store.set("k", b"one")

@@ -28,7 +28,9 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import random
 import threading
+import time
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -51,6 +53,7 @@ from sqlalchemy.dialects import postgresql  # noqa: E402
 from sqlalchemy.dialects import sqlite  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import DatabaseError  # noqa: E402
+from sqlalchemy.exc import DBAPIError  # noqa: E402
 from sqlalchemy.exc import IntegrityError  # noqa: E402
 from sqlalchemy.pool import StaticPool  # noqa: E402
 
@@ -73,6 +76,16 @@ _MYSQL = ("mysql", "mariadb")
 _STATEMENT_OVERHEAD = 4096
 
 _Outcome = tuple[int, Sequence[Any] | None]
+
+# A transaction the database rolled back as a deadlock is run again, up to
+# this many times in all, after a random wait of up to _CONFLICT_BACKOFF
+# seconds times the attempt (so the transactions that collided spread out).
+_CONFLICT_TRIES = 5
+_CONFLICT_BACKOFF = 0.005
+# MySQL/MariaDB's ER_LOCK_DEADLOCK; PostgreSQL's deadlock_detected and
+# serialization_failure.
+_MYSQL_DEADLOCK = 1213
+_CONFLICT_STATES = frozenset({"40P01", "40001"})
 
 
 def store_table(name: str, metadata: sa.MetaData | None = None) -> sa.Table:
@@ -299,15 +312,24 @@ class SQLStore(OperationStore):
     def _run(self, operation: str, key: str, *args: Any) -> Any:
         if not self._table_ready:
             self.create_table()
-        plan = self._plan(operation, self.engine.dialect.name, key, *args)
-        try:
-            with self._serial, self.engine.begin() as conn:
-                outcomes = [_outcome(conn.execute(stmt)) for stmt in plan]
-        except IntegrityError:
-            if operation == "add":
-                return False
-            raise
-        return self._result(operation, outcomes)
+        attempt = 0
+        while True:
+            attempt += 1
+            plan = self._plan(operation, self.engine.dialect.name, key, *args)
+            try:
+                with self._serial, self.engine.begin() as conn:
+                    outcomes = [_outcome(conn.execute(stmt)) for stmt in plan]
+            except IntegrityError:
+                if operation == "add":
+                    return False
+                raise
+            except DBAPIError as exc:
+                delay = _conflict_delay(exc, attempt)
+                if delay is None:
+                    raise
+                time.sleep(delay)
+                continue
+            return self._result(operation, outcomes)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -336,20 +358,57 @@ class SQLStore(OperationStore):
             return await asyncio.to_thread(self._run, operation, key, *args)
         if not self._table_ready:
             await asyncio.to_thread(self.create_table)
-        plan = self._plan(operation, engine.dialect.name, key, *args)
-        try:
-            async with engine.begin() as conn:
-                outcomes = [_outcome(await conn.execute(stmt)) for stmt in plan]
-        except IntegrityError:
-            if operation == "add":
-                return False
-            raise
-        return self._result(operation, outcomes)
+        attempt = 0
+        while True:
+            attempt += 1
+            plan = self._plan(operation, engine.dialect.name, key, *args)
+            try:
+                async with engine.begin() as conn:
+                    outcomes = [_outcome(await conn.execute(stmt)) for stmt in plan]
+            except IntegrityError:
+                if operation == "add":
+                    return False
+                raise
+            except DBAPIError as exc:
+                delay = _conflict_delay(exc, attempt)
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
+                continue
+            return self._result(operation, outcomes)
 
     async def aclose(self) -> None:
         engine = self._async_engines.pop(asyncio.get_running_loop(), None)
         if engine is not None:
             await engine.dispose()
+
+
+def _conflict_delay(exc: DBAPIError, attempt: int) -> float | None:
+    """Seconds to wait before running a transaction the database rolled back
+    as a deadlock again, or ``None`` to let ``exc`` stand.
+
+    InnoDB locks the gap where a missing key would go: two ``add`` calls
+    racing for one key (a one-time mark claimed by two requests at once)
+    each clear an expired row there, then each insert into the gap the other
+    locked, and the server kills one of them with a deadlock, asking for the
+    transaction to be run again. Run again, it sees the winner's row and
+    answers False, as a loser of the race should, instead of failing the
+    request. PostgreSQL's deadlock and serialization failures are the same
+    request. Other errors, and a conflict that outlasts the tries, stand.
+    """
+    if attempt >= _CONFLICT_TRIES or not _is_conflict(exc):
+        return None
+    return random.uniform(0, _CONFLICT_BACKOFF * attempt)  # noqa: S311 - jitter, not a secret
+
+
+def _is_conflict(exc: DBAPIError) -> bool:
+    """Whether the database rolled the transaction back to break a lock conflict."""
+    cause = exc.orig
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if state in _CONFLICT_STATES:
+        return True
+    code = getattr(cause, "args", (None,))[:1]
+    return code == (_MYSQL_DEADLOCK,)
 
 
 def _packet_for(size: int) -> int:
