@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
+from hipflask import jsonify
 from hipflask.jwt import blocklist
+from hipflask.jwt import create_access_token
+from hipflask.jwt import create_refresh_token
+from hipflask.jwt import get_jwt_identity
+from hipflask.jwt import jwt_required
 from hipflask.security.revocation import open_store
 
 from .conftest import bearer
@@ -85,3 +91,84 @@ def test_revocation_and_reuse_detection_on_every_backend(
     finally:
         client.post("/close-store")
         app.extensions["test_jwt"].blocklist_store(app.config).close()
+
+
+def test_one_refresh_token_used_by_two_requests_at_once_revokes_the_family(
+    store_url: tuple[str, str], protocol: str
+) -> None:
+    # The thief replays the refresh token while the user's own refresh is in
+    # flight: both pass the check before either marks the token used. Both
+    # must not come away with a live login.
+    url, prefix = store_url
+    app = build_app(JWT_BLOCKLIST_STORE=url, JWT_BLOCKLIST_KEY_PREFIX=prefix)
+    both_checked = threading.Barrier(2, timeout=10)
+
+    @app.post("/slow-refresh")
+    @jwt_required(refresh=True)
+    def slow_refresh() -> Any:
+        both_checked.wait()
+        identity = get_jwt_identity()
+        return jsonify(
+            access_token=create_access_token(identity),
+            refresh_token=create_refresh_token(identity),
+        )
+
+    @app.post("/close-store")
+    async def close_store() -> str:
+        await app.extensions["test_jwt"].blocklist_store(app.config).aclose()
+        return "closed"
+
+    clients: list[Any] = [app.test_client(protocol=protocol) for _ in range(2)]
+    try:
+        stolen = clients[0].post("/login").json["refresh_token"]
+        answers: list[Any] = []
+
+        def refresh(client: Any) -> None:
+            answers.append(client.post("/slow-refresh", headers=bearer(stolen)))
+
+        threads = [threading.Thread(target=refresh, args=(client,)) for client in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        issued = [answer.json for answer in answers if answer.status_code == 200]
+        assert issued
+        for tokens in issued:
+            access = bearer(tokens["access_token"])
+            assert clients[0].get("/protected", headers=access).status_code == 401
+            refreshed = clients[0].post("/refresh", headers=bearer(tokens["refresh_token"]))
+            assert refreshed.status_code == 401
+    finally:
+        for client in clients:
+            client.post("/close-store")
+        app.extensions["test_jwt"].blocklist_store(app.config).close()
+
+
+def test_a_refresh_view_issuing_two_refresh_tokens_revokes_nothing(protocol: str) -> None:
+    app = build_app()
+
+    @app.post("/two-refresh-tokens")
+    @jwt_required(refresh=True)
+    def two() -> Any:
+        identity = get_jwt_identity()
+        return jsonify(first=create_refresh_token(identity), second=create_refresh_token(identity))
+
+    client: Any = app.test_client(protocol=protocol)
+    tokens = client.post("/login").json
+    issued = client.post("/two-refresh-tokens", headers=bearer(tokens["refresh_token"])).json
+    assert client.post("/refresh", headers=bearer(issued["second"])).status_code == 200
+
+
+def test_marking_a_refresh_token_used_twice_revokes_its_family() -> None:
+    target = store()
+    used = {"jti": "r1", "fam": "f", "type": "refresh", "exp": time.time() + 60}
+    sibling = {"jti": "a1", "fam": "f", "type": "access"}
+    blocklist.run(target, blocklist.mark_used_flow(used, 60))
+    assert blocklist.run(target, blocklist.is_revoked_flow(sibling, 60)) is False
+    asyncio.run(blocklist.run_async(target, blocklist.mark_used_flow(used, 60)))
+    assert blocklist.run(target, blocklist.is_revoked_flow(sibling, 60)) is True
+    # A token without a family has no family to revoke.
+    lone = {"jti": "r2", "type": "refresh", "exp": time.time() + 60}
+    blocklist.run(target, blocklist.mark_used_flow(lone, 60))
+    blocklist.run(target, blocklist.mark_used_flow(lone, 60))
+    assert blocklist.run(target, blocklist.is_revoked_flow(lone, 60)) is False

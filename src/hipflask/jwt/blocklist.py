@@ -29,7 +29,8 @@ from .tokens import FAMILY_CLAIM
 
 _MARK = b"1"
 
-# One store operation: ("get", key) -> bytes | None; ("set", key, ttl) -> None.
+# One store operation: ("get", key) -> bytes | None; ("set", key, ttl) -> None;
+# ("add", key, ttl) -> whether the key was absent (and is now set).
 Operation = tuple[str, str, float | None]
 Flow = Generator[Operation, Any, bool]
 
@@ -52,9 +53,21 @@ def revoke_family_flow(family: str, ttl: float | None) -> Generator[Operation, A
     yield ("set", "fam:" + family, ttl)
 
 
-def mark_used_flow(claims: dict[str, Any]) -> Generator[Operation, Any, None]:
-    """Record that a refresh token was exchanged for a new one."""
-    yield ("set", "used:" + str(claims.get("jti")), remaining(claims))
+def mark_used_flow(
+    claims: dict[str, Any], family_ttl: float | None = None
+) -> Generator[Operation, Any, None]:
+    """Record that a refresh token was exchanged for a new one.
+
+    Atomically (the store's ``add``): two requests sending the same refresh
+    token at once (the user's and a thief's replay) both pass the check
+    before either marks it, and the second to mark it finds the mark. That
+    is reuse as surely as a replay after the fact, so the family is revoked,
+    the tokens both requests were just given with it.
+    """
+    first = yield ("add", "used:" + str(claims.get("jti")), remaining(claims))
+    family = claims.get(FAMILY_CLAIM)
+    if not first and isinstance(family, str):
+        yield ("set", "fam:" + family, family_ttl)
 
 
 def is_revoked_flow(claims: dict[str, Any], family_ttl: float | None) -> Flow:
@@ -80,9 +93,11 @@ def run(store: StoreLike, flow: Generator[Operation, Any, Any]) -> Any:
         operation = next(flow)
         while True:
             kind, key, ttl = operation
-            result = None
+            result: bytes | bool | None = None
             if kind == "get":
                 result = store.get(key)
+            elif kind == "add":
+                result = store.add(key, _MARK, ttl)
             else:
                 store.set(key, _MARK, ttl)
             operation = flow.send(result)
@@ -96,9 +111,11 @@ async def run_async(store: StoreLike, flow: Generator[Operation, Any, Any]) -> A
         operation = next(flow)
         while True:
             kind, key, ttl = operation
-            result = None
+            result: bytes | bool | None = None
             if kind == "get":
                 result = await store.aget(key)
+            elif kind == "add":
+                result = await store.aadd(key, _MARK, ttl)
             else:
                 await store.aset(key, _MARK, ttl)
             operation = flow.send(result)

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from .typing import Fresh
 
 _FAMILY = "_hipflask_jwt_family"
+#: Set once the request's refresh token is queued to be marked used.
+_ROTATED = "_hipflask_jwt_rotated"
 
 
 def _state() -> dict[str, Any]:
@@ -168,8 +170,17 @@ def create_refresh_token(
     )
     state = g.get(STATE) if has_request_context() else None
     store = manager.blocklist_store(config)
-    if state and state["data"].get("type") == "refresh" and store is not None:
-        _write(store, blocklist.mark_used_flow(state["data"]))
+    if (
+        state
+        and state["data"].get("type") == "refresh"
+        and store is not None
+        and not g.get(_ROTATED)
+    ):
+        # Once per request: a view issuing two tokens used the old one once.
+        setattr(g, _ROTATED, True)
+        name = "JWT_REFRESH_TOKEN_EXPIRES"
+        family_ttl = seconds(setting(config, name), name)
+        _write(store, blocklist.mark_used_flow(state["data"], family_ttl))
     return token
 
 
