@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -219,3 +221,93 @@ def test_apps_sharing_a_storage_server_count_apart_under_their_own_prefixes(
     # when the storage is shared; a process's memory is its own.
     shared = url.startswith("redis")
     assert log_in(shop_again, "u1", password="x").status_code == (429 if shared else 401)
+
+
+def close_throttle_route(app: Hipflask) -> None:
+    """``POST /close-throttle``: close the throttle's async Redis clients on the client's loop."""
+
+    @app.post("/close-throttle")
+    async def close_throttle() -> str:
+        throttle = app.extensions["hipflask.login.state"].throttle
+        if throttle is not None:
+            await throttle.store.aclose()
+        return "closed"
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_parallel_guesses_get_no_more_password_checks_than_the_limit(
+    protocol: str, throttle_storage: tuple[str, str]
+) -> None:
+    # A brute force sends its guesses all at once: every one of them must
+    # not pass the check while none has failed yet.
+    url, prefix = throttle_storage
+    app = build_app(LOGIN_THROTTLE_STORAGE=url, LOGIN_THROTTLE_KEY_PREFIX=prefix)
+    checked: list[str] = []
+
+    @app.post("/slow-login")
+    @login_throttled
+    def slow_login() -> Any:
+        checked.append(request.form["password"])
+        time.sleep(0.3)  # a password hash
+        return "Invalid user name or password.", 401
+
+    close_throttle_route(app)
+    guesses = 12
+    start = threading.Barrier(guesses)
+    codes: list[int] = []
+
+    def guess(number: int) -> None:
+        client = app.test_client(protocol=protocol)
+        start.wait()
+        form = {"username": "alice", "password": f"guess{number}"}
+        codes.append(client.post("/slow-login", data=form).status_code)
+        client.post("/close-throttle")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) == 5
+    assert sorted(codes) == [401] * 5 + [429] * 7
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@pytest.mark.parametrize("view", ["sync", "async"])
+def test_a_login_that_succeeds_takes_back_its_user_name_s_count_but_not_its_address_s(
+    protocol: str, view: str, throttle_storage: tuple[str, str]
+) -> None:
+    url, prefix = throttle_storage
+    app = build_app(
+        LOGIN_THROTTLE_STORAGE=url,
+        LOGIN_THROTTLE_KEY_PREFIX=prefix,
+        LOGIN_THROTTLE_PER_ADDRESS="11/minute",
+    )
+    users = app.extensions["test_users"]
+
+    @app.post("/async-login")
+    @login_throttled
+    async def async_login() -> Any:
+        user = users.get(request.form["username"])
+        if user is None or request.form["password"] != "right":
+            return "Invalid user name or password.", 401
+        login_user(user)
+        return "welcome"
+
+    close_throttle_route(app)
+    path = "/login" if view == "sync" else "/async-login"
+    password = "wonderland" if view == "sync" else "right"
+    client = app.test_client(protocol=protocol)
+
+    def attempt(name: str, guess: str) -> int:
+        form = {"username": name, "password": guess}
+        return int(client.post(path, data=form).status_code)
+
+    assert [attempt("alice", "guess") for _ in range(4)] == [401] * 4
+    assert attempt("alice", password) in (200, 302)
+    # Alice's failures are forgiven; her address still counts every attempt
+    # (ten, with the one refused by her name's limit not charged to it).
+    assert [attempt("alice", "guess") for _ in range(5)] == [401] * 5
+    assert attempt("alice", "guess") == 429
+    assert [attempt("bob", "guess") for _ in range(3)] == [401, 429, 429]
+    client.post("/close-throttle")

@@ -260,3 +260,51 @@ def test_connection_options_reach_the_async_pool(redis_prefix: str) -> None:
         return timeout
 
     assert asyncio.run(check()) == 2
+
+
+@pytest.mark.parametrize("driver", ["sync", "async"])
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+def test_clear_forgets_the_counts_of_the_hits_given(
+    driver: str, backend: str, request: pytest.FixtureRequest
+) -> None:
+    uri, options = "memory://", {}
+    if backend == "redis":
+        uri, options = REDIS_URI, {"key_prefix": request.getfixturevalue("redis_prefix")}
+    store = RateLimitStore(uri, strategy="moving-window", storage_options=options)
+    mine, other = hits("2 per minute", "mine"), hits("2 per minute", "other")
+    for _ in range(2):
+        store.check(mine)
+        store.check(other)
+
+    async def clear_async() -> None:
+        try:
+            await store.clear_async(mine)
+        finally:
+            await store.aclose()
+
+    if driver == "sync":
+        store.clear(mine)
+    else:
+        asyncio.run(clear_async())
+    assert store.check(mine).breached is None
+    assert store.check(other).breached is not None
+
+
+@pytest.mark.parametrize("driver", ["sync", "async"])
+def test_clear_on_a_store_that_is_down_logs_and_goes_on(
+    driver: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RateLimitStore(down_uri())
+
+    async def clear_async() -> None:
+        try:
+            await store.clear_async(hits())
+        finally:
+            await store.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="hipflask.ratelimit"):
+        if driver == "sync":
+            store.clear(hits())
+        else:
+            asyncio.run(clear_async())
+    assert "failed" in caplog.text

@@ -174,7 +174,8 @@ class LoginManager:
             check_async=self._preload_user,
         )
         # Password guessing is refused before any hook or view runs, with the
-        # other rate limits; failures are counted on every response.
+        # other rate limits, each attempt counted then; a login that succeeds
+        # takes its user name's count back once its response is made.
         app.gate.add_check(
             "hipflask.login.throttle",
             self._check_throttle,
@@ -183,9 +184,9 @@ class LoginManager:
         )
         app.gate.add_finisher(
             "hipflask.login.throttle",
-            self._count_failure,
+            self._count_success,
             order=ORDER_RATE_LIMIT_HEADERS,
-            finisher_async=self._count_failure_async,
+            finisher_async=self._count_success_async,
         )
         if add_context_processor:
             app.context_processor(_user_context_processor)
@@ -334,27 +335,24 @@ class LoginManager:
         if attempt is not None:
             await attempt[0].check_async(attempt[1], request.remote_addr, as_json=wants_json())
 
-    def _failed_attempt(self, response: Any) -> LoginThrottle | None:
-        """The throttle to count a failure with, when this response ends a failed attempt."""
+    def _succeeded_attempt(self) -> LoginThrottle | None:
+        """The throttle to take a counted attempt back from, when it ended in a login."""
+        # The attempt was counted before the view; only a success changes that.
         # g.get with a marker, not hasattr: a miss (every response but a
         # login attempt's) would raise and catch an AttributeError.
-        if (
-            g.get(_THROTTLED, _NOT_ATTEMPTED) is _NOT_ATTEMPTED
-            or g.get(_LOGIN_SUCCEEDED)
-            or response.status_code == 429
-        ):
+        if g.get(_THROTTLED, _NOT_ATTEMPTED) is _NOT_ATTEMPTED or not g.get(_LOGIN_SUCCEEDED):
             return None
         return _app_state().throttle
 
-    def _count_failure(self, request: Any, response: Any) -> None:
-        throttle = self._failed_attempt(response)
+    def _count_success(self, request: Any, response: Any) -> None:
+        throttle = self._succeeded_attempt()
         if throttle is not None:
-            throttle.fail(g.get(_THROTTLED), request.remote_addr)
+            throttle.succeed(g.get(_THROTTLED))
 
-    async def _count_failure_async(self, request: Any, response: Any) -> None:
-        throttle = self._failed_attempt(response)
+    async def _count_success_async(self, request: Any, response: Any) -> None:
+        throttle = self._succeeded_attempt()
         if throttle is not None:
-            await throttle.fail_async(g.get(_THROTTLED), request.remote_addr)
+            await throttle.succeed_async(g.get(_THROTTLED))
 
     # -- loading ------------------------------------------------------------------
 

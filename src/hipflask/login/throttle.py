@@ -8,6 +8,15 @@ not end in ``login_user()``, so a Flask-Login app is throttled without code
 changes. Unknown and known user names are counted alike, so the 429 tells
 an attacker nothing about which accounts exist.
 
+An attempt is counted before the view runs, not once it has failed: a
+brute force sends its guesses all at once, and counted afterwards every one
+of them would pass the check while none had failed yet. So parallel guesses
+get no more password checks than the limit. A login that succeeds then
+takes its count back from its user name (the password is right; the
+failures before it no longer count either), but not from its address: an
+attacker with an account of their own could otherwise wipe the count of the
+address they guess other accounts' passwords from.
+
 The counting is the rate-limit core's (:mod:`hipflask.security.ratelimit`,
 the one :mod:`hipflask.limiter` uses: the ``limits`` library's moving
 window, a sync and an async driver); ``LOGIN_THROTTLE_STORAGE`` moves the
@@ -56,17 +65,20 @@ class LoginThrottle:
                 return value.strip().casefold()
         return None
 
-    def hits(self, name: str | None, address: str | None, *, deduct: bool) -> list[Hit]:
-        """The limits for one attempt: tested before the view, counted after a failure."""
-        found = [
-            Hit(item, (self._prefix, "address", address or "unknown"), deduct=deduct)
-            for item in self._per_address
+    def hits(self, name: str | None, address: str | None) -> list[Hit]:
+        """The limits one attempt is counted against, its user name's first.
+
+        A name over its limit then refuses the attempt before the address is
+        charged for it.
+        """
+        return self._user_hits(name) + [
+            Hit(item, (self._prefix, "address", address or "unknown")) for item in self._per_address
         ]
-        if name is not None:
-            found += [
-                Hit(item, (self._prefix, "user", name), deduct=deduct) for item in self._per_user
-            ]
-        return found
+
+    def _user_hits(self, name: str | None) -> list[Hit]:
+        if name is None:
+            return []
+        return [Hit(item, (self._prefix, "user", name)) for item in self._per_user]
 
     @staticmethod
     def refuse_if_breached(outcome: Outcome, *, as_json: bool = False) -> None:
@@ -84,25 +96,24 @@ class LoginThrottle:
         )
 
     def check(self, name: str | None, address: str | None, *, as_json: bool = False) -> None:
-        """Refuse with 429 once a limit is used up (blocking store calls)."""
-        hits = self.hits(name, address, deduct=False)
-        self.refuse_if_breached(self.store.check(hits, want_stats=False), as_json=as_json)
+        """Count the attempt, or refuse it with 429 once a limit is used up (blocking)."""
+        outcome = self.store.check(self.hits(name, address), want_stats=False)
+        self.refuse_if_breached(outcome, as_json=as_json)
 
     async def check_async(
         self, name: str | None, address: str | None, *, as_json: bool = False
     ) -> None:
         """:meth:`check` without blocking the event loop."""
-        hits = self.hits(name, address, deduct=False)
-        outcome = await self.store.check_async(hits, want_stats=False)
+        outcome = await self.store.check_async(self.hits(name, address), want_stats=False)
         self.refuse_if_breached(outcome, as_json=as_json)
 
-    def fail(self, name: str | None, address: str | None) -> None:
-        """Count one failed login."""
-        self.store.check(self.hits(name, address, deduct=True), want_stats=False)
+    def succeed(self, name: str | None) -> None:
+        """Take back the failures counted for ``name``: its login succeeded."""
+        self.store.clear(self._user_hits(name))
 
-    async def fail_async(self, name: str | None, address: str | None) -> None:
-        """:meth:`fail` without blocking the event loop."""
-        await self.store.check_async(self.hits(name, address, deduct=True), want_stats=False)
+    async def succeed_async(self, name: str | None) -> None:
+        """:meth:`succeed` without blocking the event loop."""
+        await self.store.clear_async(self._user_hits(name))
 
 
 __all__ = ["REASON_THROTTLED", "LoginThrottle"]

@@ -392,6 +392,30 @@ class RateLimitStore:
                 return outcome
         return self._degraded(hits, want_stats, meta)
 
+    def clear(self, hits: Sequence[Hit]) -> None:
+        """Forget what was counted under ``hits``, blocking.
+
+        A store that fails keeps its counts: logged, never raised, since
+        the caller (a login that succeeded) has nothing better to do.
+        """
+        try:
+            for hit in hits:
+                self.limiter.clear(hit.item, *hit.identifiers)
+        except self._errors as exc:
+            self._mark_down(exc)
+
+    async def clear_async(self, hits: Sequence[Hit]) -> None:
+        """:meth:`clear` without blocking the event loop."""
+        if not self.is_redis:
+            await asyncio.to_thread(self.clear, hits)
+            return
+        try:
+            limiter = self._async_limiter()
+            for hit in hits:
+                await limiter.clear(hit.item, *hit.identifiers)
+        except self._errors as exc:
+            self._mark_down(exc)
+
     def _drive(
         self, limiter: Any, hits: Sequence[Hit], want_stats: bool, meta: Sequence[Hit] = ()
     ) -> Outcome:
