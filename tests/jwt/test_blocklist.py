@@ -5,6 +5,8 @@ import threading
 import time
 from typing import Any
 
+from tests.redis_helper import closed_port
+
 from hipflask import jsonify
 from hipflask.jwt import blocklist
 from hipflask.jwt import create_access_token
@@ -172,3 +174,24 @@ def test_marking_a_refresh_token_used_twice_revokes_its_family() -> None:
     blocklist.run(target, blocklist.mark_used_flow(lone, 60))
     blocklist.run(target, blocklist.mark_used_flow(lone, 60))
     assert blocklist.run(target, blocklist.is_revoked_flow(lone, 60)) is False
+
+
+def test_a_blocklist_store_that_is_down_answers_503_and_revokes_nothing_silently(
+    protocol: str,
+) -> None:
+    # Fail closed, and say why: a logout that could not revoke its token
+    # must not look like a crash, nor like a success.
+    tokens = build_app().test_client(protocol=protocol).post("/login").json
+    down = f"redis://127.0.0.1:{closed_port()}/0"
+    app = build_app(JWT_BLOCKLIST_STORE=down)
+    client: Any = app.test_client(protocol=protocol)
+    access = bearer(tokens["access_token"])
+    for answer in (
+        client.get("/protected", headers=access),
+        client.get("/async-protected", headers=access),
+        client.delete("/logout", headers=access),
+        client.post("/refresh", headers=bearer(tokens["refresh_token"])),
+    ):
+        assert answer.status_code == 503
+        assert "token service is unavailable" in answer.get_data(as_text=True)
+        assert "Traceback" not in answer.get_data(as_text=True)

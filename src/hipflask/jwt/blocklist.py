@@ -24,8 +24,26 @@ import time
 from collections.abc import Generator
 from typing import Any
 
+from werkzeug.exceptions import ServiceUnavailable
+
 from ..security.revocation import StoreLike
 from .tokens import FAMILY_CLAIM
+
+REASON_UNAVAILABLE = (
+    "The token service is unavailable (its blocklist store did not answer). No"
+    " token was accepted or revoked; try again in a moment."
+)
+
+
+class BlocklistUnavailable(ServiceUnavailable):
+    """The blocklist's store failed: answered with 503, failing closed.
+
+    A token that cannot be checked is not accepted, and a logout that could
+    not revoke its token says so, instead of a bare 500.
+    """
+
+    description = REASON_UNAVAILABLE
+
 
 _MARK = b"1"
 
@@ -94,12 +112,15 @@ def run(store: StoreLike, flow: Generator[Operation, Any, Any]) -> Any:
         while True:
             kind, key, ttl = operation
             result: bytes | bool | None = None
-            if kind == "get":
-                result = store.get(key)
-            elif kind == "add":
-                result = store.add(key, _MARK, ttl)
-            else:
-                store.set(key, _MARK, ttl)
+            try:
+                if kind == "get":
+                    result = store.get(key)
+                elif kind == "add":
+                    result = store.add(key, _MARK, ttl)
+                else:
+                    store.set(key, _MARK, ttl)
+            except Exception as exc:
+                raise BlocklistUnavailable() from exc
             operation = flow.send(result)
     except StopIteration as stop:
         return stop.value
@@ -112,18 +133,23 @@ async def run_async(store: StoreLike, flow: Generator[Operation, Any, Any]) -> A
         while True:
             kind, key, ttl = operation
             result: bytes | bool | None = None
-            if kind == "get":
-                result = await store.aget(key)
-            elif kind == "add":
-                result = await store.aadd(key, _MARK, ttl)
-            else:
-                await store.aset(key, _MARK, ttl)
+            try:
+                if kind == "get":
+                    result = await store.aget(key)
+                elif kind == "add":
+                    result = await store.aadd(key, _MARK, ttl)
+                else:
+                    await store.aset(key, _MARK, ttl)
+            except Exception as exc:
+                raise BlocklistUnavailable() from exc
             operation = flow.send(result)
     except StopIteration as stop:
         return stop.value
 
 
 __all__ = [
+    "REASON_UNAVAILABLE",
+    "BlocklistUnavailable",
     "is_revoked_flow",
     "mark_used_flow",
     "remaining",
