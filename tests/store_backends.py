@@ -14,7 +14,7 @@ from tests.real_servers import mariadb_database
 from tests.real_servers import postgresql_database
 from tests.real_servers import redis_prefix
 
-BACKENDS = ["memory", "sqlite", "redis", "postgresql", "mariadb"]
+BACKENDS = ["memory", "file", "sqlite", "redis", "postgresql", "mariadb"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -22,6 +22,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
     backend = request.param
     if backend == "memory":
         yield "memory://", "auth:"
+    elif backend == "file":
+        yield f"file://{tmp_path / 'auth-store'}", "auth:"
     elif backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'auth.db'}", "auth:"
     elif backend == "redis":
