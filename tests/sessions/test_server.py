@@ -893,3 +893,47 @@ def test_sessions_up_to_the_store_limit_are_saved_on_every_backend(
             assert client.get("/blob").json == {"size": room, "marks": ["a"]}
         finally:
             close_loops(app, [client])
+
+
+def test_a_session_logged_out_while_other_tabs_renew_or_save_it_stays_ended(
+    app: Hipflask, protocol: str
+) -> None:
+    # The other tabs loaded the session before the logout and answer after
+    # it: neither their renewal nor their save may bring the record back.
+    loaded = threading.Barrier(4, timeout=10)
+
+    @app.get("/slow/<action>")
+    def slow(action: str) -> Any:
+        session.get("user")
+        loaded.wait()
+        if action == "logout":
+            session.clear()
+            return {"ok": True}
+        time.sleep(0.2)
+        if action == "save":
+            session["cart"] = ["book"]
+        return {"ok": True}
+
+    first = app.test_client(protocol=protocol)
+    first.get("/login/alice")
+    cookie = first.get_cookie("session").value
+    answers: list[Any] = []
+
+    def tab(action: str) -> None:
+        client = app.test_client(protocol=protocol)
+        client.set_cookie("session", cookie)
+        answers.append(client.get(f"/slow/{action}"))
+
+    threads = [
+        threading.Thread(target=tab, args=(action,))
+        for action in ("logout", "renew", "save", "save")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [answer.status_code for answer in answers] == [200] * 4
+    stale = app.test_client(protocol=protocol)
+    stale.set_cookie("session", cookie)
+    assert stale.get("/get/user").json == {"value": None}
+    assert store_of(app).get(cookie.split(".")[0]) is None
