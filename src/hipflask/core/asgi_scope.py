@@ -103,9 +103,14 @@ def scan_headers(
     else is decoded here: ``request.headers`` is built from the same list
     when something first reads it, and most views never do.
     """
-    if raw and raw[0][0] == b"host" and _PLAIN_NAMES.issuperset(map(_first, raw[1:])):
-        # The usual GET: Host first, then only names of no interest (checked
-        # in C, not in a loop over the headers).
+    if (
+        raw
+        and raw[0][0] == b"host"
+        and _COMMA not in raw[0][1]
+        and _PLAIN_NAMES.issuperset(map(_first, raw[1:]))
+    ):
+        # The usual GET: one plain Host first, then only names of no interest
+        # (checked in C, not in a loop over the headers).
         return None, _NO_CREDENTIALS
     found: list[tuple[int, bytes]] | None = None
     kinds = _KINDS
@@ -118,8 +123,8 @@ def scan_headers(
                 found = [(kind, raw_value)]
             else:
                 found.append((kind, raw_value))
-    if found is None or (len(found) == 1 and found[0][0] == _HOST):
-        # One Host (or none), nothing else of interest: the usual GET.
+    if found is None or (len(found) == 1 and found[0][0] == _HOST and _COMMA not in found[0][1]):
+        # One plain Host (or none), nothing else of interest: the usual GET.
         return None, _NO_CREDENTIALS
     return _facts(found)
 
@@ -150,13 +155,17 @@ def _facts(
         else:
             content_types.append(value)
     credentials = (authorization, cookie)
-    if lengths or encodings or len(hosts) > 1:
+    if lengths or encodings or _hosts_to_compare(hosts):
         content_type = ",".join(content_types) if content_types else None
         return Framing(hosts, lengths, encodings, content_type), credentials
     return None, credentials
 
 
 _NO_CREDENTIALS: tuple[str | None, str | None] = (None, None)
+
+#: ``ord(",")``: ``44 in value`` finds a byte at once, where ``b"," in value``
+#: first tries the needle as a number and recovers from the TypeError.
+_COMMA = 44
 
 _HOST = 1
 _LENGTH = 2
@@ -335,16 +344,31 @@ def _framing_verdict(framing: Framing, hosts: Sequence[str]) -> tuple[str | None
     return None, declared_length(framing.lengths)
 
 
+def _hosts_to_compare(hosts: list[str]) -> Sequence[str]:
+    """The Host values to compare, or none when there is one plain Host.
+
+    A WSGI server joins repeated Host headers with commas, so under WSGI a
+    single ``Host: a, b`` cannot be told from two headers and is refused;
+    under ASGI it is compared too, so that the same bytes get the same
+    answer behind either protocol.
+    """
+    if len(hosts) > 1 or (hosts and "," in hosts[0]):
+        return hosts
+    return ()
+
+
 #: Methods whose body, absent any framing header, is not read at all.
 SAFE_READS = ("GET", "HEAD")
 
 
 def is_bodiless(scope: Scope, framing: Framing | None) -> bool:
-    """A GET or HEAD with no body framing and at most one Host: nothing to read or refuse."""
+    """A GET or HEAD with no body framing and one plain Host: nothing to read or refuse."""
     if scope["method"] not in SAFE_READS:
         return False
     return framing is None or (
-        not framing.lengths and not framing.transfer_encodings and len(framing.hosts) < 2
+        not framing.lengths
+        and not framing.transfer_encodings
+        and not _hosts_to_compare(framing.hosts)
     )
 
 
@@ -355,8 +379,9 @@ async def prepare_body(
     if framing is None:
         # No framing header at all on a POST: an HTTP/2 body may still come.
         framing = Framing()
-    # Repeated Host headers arrive joined (see _headers).
-    hosts: Sequence[str] = framing.hosts if len(framing.hosts) > 1 else ()
+    # _hosts_to_compare, in line: every request with a body comes here.
+    found = framing.hosts
+    hosts: Sequence[str] = found if len(found) > 1 or (found and "," in found[0]) else ()
     if (
         not framing.lengths
         and not framing.transfer_encodings

@@ -1,0 +1,73 @@
+"""Hostile and malformed HTTP over real sockets: one answer, whatever the server and protocol.
+
+Each request is written byte for byte to every server hipflask supports
+(granian in both modes, gunicorn, uvicorn, hypercorn). What a server refuses
+itself is its business; what reaches the app must get the same status under
+WSGI and ASGI, and a 500 only where the app made the error.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hipflask.testing.servers import LOOPBACK
+from hipflask.testing.servers import SERVERS
+from hipflask.testing.servers import ServerProcess
+from hipflask.testing.servers import install_command
+from hipflask.testing.servers import is_installed
+from hipflask.testing.servers import serve
+
+pytestmark = pytest.mark.integration
+
+HERE = Path(__file__).parent
+TIMEOUT = 10.0
+
+
+@pytest.fixture(scope="module", params=list(SERVERS))
+def live(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    name: str = request.param
+    if not is_installed(name):
+        message = f"{name} is not installed; run: {install_command(name)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message} (CI=true: every server must run)")
+        pytest.skip(message)
+    with serve("hostileapp:app", server=name, app_dir=HERE, start_timeout=TIMEOUT) as server:
+        yield server
+
+
+def exchange(live: ServerProcess, data: bytes) -> tuple[int, bytes]:
+    """Send ``data`` on a new connection; the status and body of the answer."""
+    with socket.create_connection((LOOPBACK, live.port), timeout=TIMEOUT) as sock:
+        sock.sendall(data)
+        received = b""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                block = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not block:
+                break
+            received += block
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1."), (
+        f"No answer (the connection was dropped): {received!r}\n{live.output()[-2000:]}"
+    )
+    return int(head.split(b" ", 2)[1]), body
+
+
+def get(target: bytes, *headers: bytes) -> bytes:
+    lines = [b"GET " + target + b" HTTP/1.1", *headers, b"Connection: close", b"", b""]
+    return b"\r\n".join(lines)
+
+
+def test_two_hosts_in_one_host_header_are_refused(live: ServerProcess) -> None:
+    status, _ = exchange(live, get(b"/", b"Host: good.example, evil.example"))
+
+    assert status == 400
