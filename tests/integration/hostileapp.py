@@ -1,11 +1,14 @@
 """An app that ``test_hostile_requests.py`` sends hostile and malformed HTTP to.
 
 Servers import it as ``hostileapp:app``. Its views echo what they were given
-(the host, the path), and its 500 handler answers with a marker, so a test
-can tell the app's own error page from a server's.
+(the host, the path, a query value into a response header), and its 500
+handler answers with a marker, so a test can tell the app's own error page
+from a server's.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from hipflask import Hipflask
 from hipflask import request
@@ -22,6 +25,16 @@ def index() -> str:
 @app.route("/p/<path:rest>")
 def echo_path(rest: str) -> str:
     return f"rest={rest}"
+
+
+@app.route("/header")
+def echo_header() -> Any:
+    return "ok", 200, {"X-Echo": request.args["v"]}
+
+
+@app.route("/async-header")
+async def echo_header_async() -> Any:
+    return "ok", 200, {"X-Echo": request.args["v"]}
 
 
 @app.errorhandler(500)

@@ -71,3 +71,15 @@ def test_two_hosts_in_one_host_header_are_refused(live: ServerProcess) -> None:
     status, _ = exchange(live, get(b"/", b"Host: good.example, evil.example"))
 
     assert status == 400
+
+
+@pytest.mark.parametrize("target", [b"/header", b"/async-header"])
+@pytest.mark.parametrize("escaped", [b"%00", b"%0B", b"%1B", b"%7F", b"%F0%9F%98%80"])
+def test_a_header_value_no_server_can_send_is_the_apps_500(
+    live: ServerProcess, target: bytes, escaped: bytes
+) -> None:
+    status, body = exchange(live, get(target + b"?v=a" + escaped + b"b", b"Host: 127.0.0.1"))
+
+    assert status == 500
+    assert body.endswith(b"hostileapp 500")
+    assert "a\x1bb" not in live.output()

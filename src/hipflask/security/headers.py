@@ -27,8 +27,19 @@ from typing import Any
 from hipflask.errors import ConfigurationError
 from hipflask.wrappers.locations import LOCATION_NAMES
 from hipflask.wrappers.locations import locations_to_uri
+from hipflask.wrappers.sendable import check_sendable
 
 _first = itemgetter(0)
+
+#: Headers whose values the framework makes: a response's constructor's (its
+#: type is checked when the view gives one), the session's cookie and its
+#: ``Vary``, the cache-safety finisher's ``Cache-Control``. A response with
+#: no other header is not scanned for values no server can send
+#: (:mod:`hipflask.wrappers.sendable`): a session's cookie is most of what
+#: such a scan would read, on every response that carries one.
+_FRAMEWORK_NAMES = frozenset(
+    {"content-type", "content-length", "set-cookie", "vary", "cache-control"}
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -293,9 +304,12 @@ class HeaderPolicy:
             scripts and styles stay blocked instead of allowed.
         """
         if not self.is_enabled:
+            present = set(map(str.lower, map(_first, headers)))
+            if not present <= _FRAMEWORK_NAMES:
+                check_sendable(headers)
             # Any number of headers may hold one: a streamed 201 has only
             # Content-Type and its Location.
-            if not LOCATION_NAMES.isdisjoint(map(str.lower, map(_first, headers))):
+            if not LOCATION_NAMES.isdisjoint(present):
                 locations_to_uri(headers)
             return
         bundle = self._secure if is_secure else self._plain
@@ -312,6 +326,9 @@ class HeaderPolicy:
             return
         # All in C (a comprehension is a Python frame on every response).
         present = set(map(str.lower, map(_first, headers)))
+        if not present <= _FRAMEWORK_NAMES:
+            # A header the app set itself, perhaps echoing the client's input.
+            check_sendable(headers)
         if not present.isdisjoint(LOCATION_NAMES):
             # This pass sees every finished response's own headers, so the
             # URLs are made ASCII-safe here rather than looked for again.

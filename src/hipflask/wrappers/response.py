@@ -27,6 +27,8 @@ from werkzeug.wrappers import Response as _WerkzeugResponse
 from ..json.provider import DefaultJSONProvider
 from . import layout
 from .locations import location_to_uri
+from .sendable import check_content_type
+from .sendable import is_sendable
 
 #: Status lines for every registered code, computed once. From Werkzeug's
 #: table, not :class:`http.HTTPStatus`: the phrases differ (``207 MULTI
@@ -49,8 +51,8 @@ def _content_type(mimetype: str) -> str | None:
     found = _CONTENT_TYPES.get(mimetype)
     if found is not None:
         return found
-    if "\r" in mimetype or "\n" in mimetype or "\x00" in mimetype:
-        return None  # Werkzeug's header validation raises the proper error
+    if not is_sendable(mimetype):
+        return None  # checked on the general path, which raises the proper error
     value = get_content_type(mimetype, "utf-8")
     if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
         _CONTENT_TYPES[mimetype] = value
@@ -188,6 +190,10 @@ class Response(_WerkzeugResponse):
                 self.response = [body]
                 return
         super().__init__(response, status, headers, mimetype, content_type, direct_passthrough)
+        if mimetype is not None or content_type is not None:
+            # A type the view chose (perhaps from the client's input), in the
+            # place where the finished response is not checked again.
+            check_content_type(self.headers.get("Content-Type", ""))
 
     @classmethod
     def _fast(cls, body: bytes, status: int, content_type: str) -> Response:
