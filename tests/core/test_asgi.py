@@ -19,6 +19,7 @@ from tests.asgi_driver import Message
 from tests.asgi_driver import http_scope
 from tests.asgi_driver import request_body
 from tests.asgi_driver import serve
+from tests.security.test_malformed import send_asgi
 
 from hipflask import Hipflask
 from hipflask import Response
@@ -991,3 +992,44 @@ def test_headers_given_as_a_generator_are_all_seen(app: Hipflask) -> None:
 
     assert connection.status == 200
     assert json.loads(connection.body) == {"host": "localhost", "thing": "1", "form": {"a": "b"}}
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"http://shop.example/items/7",
+        b"https://shop.example:8443/items/7",
+        b"HTTP://shop.example/items/7",
+        b"http://shop.example//items/7",
+        b"ftp://shop.example/items/7",
+    ],
+)
+@pytest.mark.parametrize("served_before", [False, True], ids=["first", "later"])
+def test_an_absolute_form_target_is_served_as_its_path(
+    app: Hipflask, target: bytes, served_before: bool
+) -> None:
+    # uvicorn and hypercorn pass "GET http://host/x" on as the scope's path;
+    # WSGI servers pass only "/x". The Host header still names the host.
+    @app.route("/items/<int:item>")
+    def item(item: int) -> str:
+        return f"{request.host} {request.path} {item}"
+
+    if served_before:
+        assert send_asgi(app, "GET", b"/items/1", b"", [("Host", "a")], b"", False).status == 200
+
+    answer = send_asgi(app, "GET", target, b"", [("Host", "shop.example")], b"", False)
+
+    assert answer.status == 200
+    assert answer.text == "shop.example /items/7 7"
+
+
+@pytest.mark.parametrize("target", [b"http://shop.example", b"https://shop.example:8443"])
+def test_an_absolute_form_target_without_a_path_is_the_root(app: Hipflask, target: bytes) -> None:
+    @app.route("/")
+    def index() -> str:
+        return request.path
+
+    answer = send_asgi(app, "GET", target, b"", [("Host", "shop.example")], b"", False)
+
+    assert answer.status == 200
+    assert answer.text == "/"

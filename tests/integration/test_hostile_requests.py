@@ -73,6 +73,16 @@ def test_two_hosts_in_one_host_header_are_refused(live: ServerProcess) -> None:
     assert status == 400
 
 
+@pytest.mark.parametrize(
+    "target", [b"http://127.0.0.1/p/x", b"http://elsewhere.example/p/x", b"ftp://127.0.0.1/p/x"]
+)
+def test_an_absolute_form_target_is_served_as_its_path(live: ServerProcess, target: bytes) -> None:
+    status, body = exchange(live, get(target, b"Host: 127.0.0.1"))
+
+    assert status == 200
+    assert body.endswith(b"rest=x")
+
+
 @pytest.mark.parametrize("target", [b"/header", b"/async-header"])
 @pytest.mark.parametrize("escaped", [b"%00", b"%0B", b"%1B", b"%7F", b"%F0%9F%98%80"])
 def test_a_header_value_no_server_can_send_is_the_apps_500(

@@ -50,6 +50,7 @@ from ..routing.matcher import NOT_FOUND
 from ..security.origin import SAFE_METHODS
 from ..wrappers.peek import credential_headers
 from ..wrappers.request import Request
+from ..wrappers.request import normal_path
 from ..wrappers.response import wire_parts
 from . import asgi
 from . import bridge
@@ -173,7 +174,7 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
         if refusal is not None:
             # Refused before routing, as the general path refuses it.
             if path[:1] != "/" or path[1:2] == "/":
-                path = "/" + path.lstrip("/")
+                path = normal_path(path)
             request.path = path
             request.routing_exception = refusal
             return await asgi.respond(app, request, state, receive, send, False, client_gone)
@@ -185,9 +186,9 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
             rule = static[0]
             view_args: dict[str, Any] = {}
         else:
-            # "", "x" and "//x" become "/", "/x" and "/x".
+            # "", "x", "//x" and "http://host/x" become "/", "/x", "/x" and "/x".
             if path[:1] != "/" or path[1:2] == "/":
-                path = "/" + path.lstrip("/")
+                path = normal_path(path)
             request.path = path
             found = None if "\x00" in path else matcher.match(path, method)
             if found is None or found is NOT_FOUND:

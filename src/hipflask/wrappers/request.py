@@ -14,6 +14,7 @@ keeps how a request is made, its headers, URL and routing attributes, and
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable
 from collections.abc import MutableMapping
 from typing import IO
@@ -431,6 +432,30 @@ class Request(RequestBody, RequestJSON):
         self.close()
 
 
+#: An absolute-form request target's scheme (RFC 3986, section 3.1).
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+
+
+def normal_path(path: str) -> str:
+    """``path`` as routing sees it: one leading slash, no scheme and host.
+
+    ``""``, ``"x"`` and ``"//x"`` become ``"/"``, ``"/x"`` and ``"/x"``. A
+    request target in absolute form (``GET http://host/x``, which RFC 9112
+    has servers accept, and proxies send) is its path: WSGI servers pass on
+    only that, while uvicorn and hypercorn pass the whole URL as the ASGI
+    path, which no route would match. The host stays the ``Host`` header's,
+    as under those WSGI servers.
+    """
+    if path[:1] != "/":
+        scheme, sep, rest = path.partition("://")
+        # Any scheme, as those servers take any (RFC 3986: a letter, then
+        # letters, digits, "+", "-" and ".").
+        if sep and _SCHEME.fullmatch(scheme):
+            slash = rest.find("/")
+            path = rest[slash:] if slash >= 0 else "/"
+    return "/" + path.lstrip("/")
+
+
 def assign_fields(
     request: Request,
     method: str,
@@ -459,8 +484,8 @@ def assign_fields(
     request.scheme = scheme
     request.server = server
     request.root_path = root_path.rstrip("/") if root_path else root_path
-    # "/x" is already normal; "", "x" and "//x" become "/", "/x" and "/x".
-    request.path = path if path[:1] == "/" and path[1:2] != "/" else "/" + path.lstrip("/")
+    # "/x" is already normal; see normal_path for the others.
+    request.path = path if path[:1] == "/" and path[1:2] != "/" else normal_path(path)
     request.query_string = query_string
     if headers is not None:
         request.headers = headers
