@@ -37,6 +37,11 @@ async def echo_header_async() -> Any:
     return "ok", 200, {"X-Echo": request.args["v"]}
 
 
+@app.route("/header-name")
+def echo_header_name() -> Any:
+    return "ok", 200, {request.args["n"]: "value"}
+
+
 @app.errorhandler(500)
 def server_error(error: Exception) -> tuple[str, int]:
     return "hostileapp 500", 500

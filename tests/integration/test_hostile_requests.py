@@ -93,3 +93,13 @@ def test_a_header_value_no_server_can_send_is_the_apps_500(
     assert status == 500
     assert body.endswith(b"hostileapp 500")
     assert "a\x1bb" not in live.output()
+
+
+@pytest.mark.parametrize("escaped", [b"X%20Y", b"X:Y", b"X%00Y", b"X%C3%A9"])
+def test_a_header_name_no_server_can_send_is_the_apps_500(
+    live: ServerProcess, escaped: bytes
+) -> None:
+    status, body = exchange(live, get(b"/header-name?n=" + escaped, b"Host: 127.0.0.1"))
+
+    assert status == 500
+    assert body.endswith(b"hostileapp 500")

@@ -49,6 +49,10 @@ def app() -> Hipflask:
     def mimetype() -> Response:
         return Response("ok", mimetype=request.args["v"])
 
+    @app.route("/name")
+    def echo_name() -> Any:
+        return "ok", 200, {request.args["n"]: "value"}
+
     @app.route("/plain")
     def plain() -> str:
         return "ok"
@@ -179,3 +183,24 @@ def test_the_check_holds_with_the_policy_off_and_beside_a_session(
 
     assert client.get("/both", query_string={"v": "a\x0bb"}).status_code == 500
     assert client.get("/both", query_string={"v": "a b"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name", ["X Name", "X:Name", "X\x00Name", "X\xe9", "X\x7f", "(x)"], ids=repr
+)
+def test_a_header_name_no_server_can_send_is_the_apps_500(
+    client: HipflaskClient, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = client.get("/name", query_string={"n": name})
+
+    assert response.status_code == 500
+    assert response.get_data(as_text=True) == "our 500"
+    assert name not in caplog.text
+
+
+@pytest.mark.parametrize("name", ["X-Name", "x_name", "X.Name~1", "!#$%&'*+-.^_`|~"])
+def test_token_header_names_are_sent(client: HipflaskClient, name: str) -> None:
+    response = client.get("/name", query_string={"n": name})
+
+    assert response.status_code == 200
+    assert response.headers[name] == "value"

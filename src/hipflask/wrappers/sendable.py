@@ -1,4 +1,4 @@
-"""Response header values every server can send, checked before any server sees them.
+"""Response headers every server can send, checked before any server sees them.
 
 HTTP allows a header value tabs, visible ASCII, spaces and bytes 0x80-0xFF
 (RFC 9110, section 5.5); a WSGI or ASGI server sends a value as Latin-1.
@@ -8,7 +8,9 @@ disagree on the same response: uvicorn drops the connection without an
 answer, granian's WSGI mode leaves the header out or sends UTF-8, gunicorn
 sends its own 500. A view that echoes user input into a header is how such
 a value gets there; the app refuses it first, as its own error, so its 500
-handler answers the same way under every server.
+handler answers the same way under every server. A header name that is not
+a token (a space, a colon, a control character, a letter outside ASCII) gets
+the same treatment, for the same reasons.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ __all__ = [
 #: the tab, DEL, or one Latin-1 cannot encode.
 _UNSENDABLE = re.compile("[^\t\x20-\x7e\x80-\xff]")
 
+#: Header names joined, each a token (RFC 9110, section 5.1).
+_NAMES = re.compile(r"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+#: A character no header name may carry.
+_NOT_TOKEN = re.compile(r"[^-!#$%&'*+.^_`|~0-9A-Za-z]")
+
+_name = itemgetter(0)
 _value = itemgetter(1)
 
 
@@ -52,6 +60,14 @@ def unsendable_header(headers: Iterable[tuple[str, str]]) -> str | None:
     URLs ASCII-safe (:mod:`hipflask.wrappers.locations`) on the way out.
     """
     for name, value in headers:
+        bad_name = _NOT_TOKEN.search(name)
+        if bad_name is not None or not name:
+            # The name may be the client's input too: only the character.
+            character = f" (U+{ord(bad_name.group()):04X})" if bad_name is not None else ""
+            return (
+                f"A response header's name is empty or has a character{character} a header"
+                " name may not have (letters, digits and !#$%&'*+-.^_`|~ only)."
+            )
         found = _UNSENDABLE.search(value)
         if found is not None and name.lower() not in LOCATION_NAMES:
             return _reason(name, found.group())
@@ -67,12 +83,19 @@ def _reason(name: str, character: str) -> str:
 
 
 def check_sendable(headers: Iterable[tuple[str, str]]) -> None:
-    """Raise :class:`UnsendableHeaderError` for a header value no server can send.
+    """Raise :class:`UnsendableHeaderError` for a header no server can send.
 
-    Most values are plain printable ASCII, seen in one pass over them joined.
+    Most values are plain printable ASCII, seen in one pass over them joined,
+    and the names are checked as they are sent, joined, in one match.
     """
+    names = list(map(_name, headers))
     joined = "".join(map(_value, headers))
-    if joined.isascii() and joined.isprintable():
+    if (
+        joined.isascii()
+        and joined.isprintable()
+        and "" not in names
+        and _NAMES.fullmatch("".join(names)) is not None
+    ):
         return
     reason = unsendable_header(headers)
     if reason is not None:
