@@ -652,6 +652,51 @@ def test_crud_search_filter_sort_round_trip(
     assert session.query(Post).count() == 3
 
 
+class LookupPostView(PostView):
+    can_export = True
+    form_ajax_refs = {"author": {"fields": ("name",)}}  # noqa: RUF012 - Flask-Admin's setting
+
+
+def test_a_nul_byte_in_a_search_a_filter_a_lookup_or_a_unique_field_is_never_a_500(
+    app: Hipflask, backend_session: Any, client: HipflaskClient
+) -> None:
+    # PostgreSQL refuses a NUL in any text parameter, so a crafted %00 that
+    # reached a query failed the whole page there instead of finding nothing.
+    app.config["WTF_CSRF_ENABLED"] = False
+    # End each request's transaction, whichever thread ran it, or MariaDB
+    # keeps the tables locked and the fixture cannot drop them.
+    app.teardown_appcontext(lambda exc: backend_session.remove())
+    admin = Admin(app)
+    view = LookupPostView(Post, backend_session)
+    admin.add_view(view)
+    admin.add_view(AuthorView(Author, backend_session))
+    admin.add_view(PairView(Pair, backend_session))
+    like = filter_index(view, "Author email", "contains")
+    equal = filter_index(view, "author / Hfa Author / Name", "equals")
+
+    searched = listing(client, search="hello\x00")
+    filtered = listing(client, **{f"flt0_{like}": "ann\x00", f"flt1_{equal}": "bob\x00"})
+    lookup = client.get(
+        "/admin/post/ajax/lookup/", query_string={"name": "author", "query": "a\x00"}
+    )
+    exported = client.get("/admin/post/export/csv/", query_string={"search": "hello\x00"})
+    created = client.post("/admin/author/new/", data={"name": "eve\x00"})
+    opened = client.get("/admin/pair/details/", query_string={"id": "a\x00,1"})
+
+    assert searched["count"] == 0
+    assert filtered["count"] == 3
+    assert [category for category, _ in filtered["flashes"]] == ["error", "error"]
+    assert lookup.status_code == 200
+    assert lookup.json == []
+    assert exported.status_code == 200
+    assert exported.get_data(as_text=True).splitlines()[1:] == []
+    assert created.status_code == 200
+    assert created.json["errors"] == {"name": ["Not a valid value."]}
+    assert opened.status_code == 302
+    backend_session.rollback()
+    assert backend_session.query(Author).count() == 2
+
+
 # -- settings ------------------------------------------------------------------------------
 
 

@@ -92,6 +92,10 @@ def search_condition(fields: Iterable[tuple[Any, list[Any]]], term: str) -> Any:
     Non-text columns are cast to text so that a number or a date can be
     searched too; the term is a bound parameter with LIKE's wildcards escaped.
     """
+    if not is_storable(term):
+        # No text PostgreSQL stores holds a NUL, and a parameter with one
+        # fails the statement: a crafted %00 would make the page a 500.
+        return sa.false()
     pattern = tools.parse_like_term(term)
     clauses = []
     for column, path in fields:
@@ -120,7 +124,13 @@ _PARSERS: dict[type[Any], Callable[[str], Any]] = {
 
 
 def is_storable(value: Any) -> bool:
-    """Whether every backend can hold ``value`` (a 64-bit integer, a finite float)."""
+    """Whether every backend can hold ``value``: a 64-bit integer, a finite float, text without NUL.
+
+    PostgreSQL refuses a NUL in any text parameter, failing the statement
+    instead of matching nothing; no browser form sends one.
+    """
+    if isinstance(value, str):
+        return "\x00" not in value
     if isinstance(value, bool):
         return True
     if isinstance(value, int):

@@ -16,6 +16,8 @@ from wtforms import Field
 from wtforms.validators import InputRequired
 from wtforms.validators import ValidationError
 
+from .query import is_storable
+
 
 def resolve_session(db_session: Any) -> Any:
     """The session to query now, from a ``SQLAlchemy`` object or a session.
@@ -61,6 +63,9 @@ class Unique:
         # Databases allow several NULLs in a unique column.
         if field.data is None:
             return
+        if not is_storable(field.data):
+            # Looked up, a NUL fails the query on PostgreSQL (a 500, not a message).
+            raise ValidationError(field.gettext("Not a valid value."))
         session = resolve_session(self.db_session)
         clashes = session.query(self.model).filter(self.column == field.data).limit(2).all()
         edited = getattr(form, "_obj", None)
