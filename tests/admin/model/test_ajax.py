@@ -148,6 +148,24 @@ def test_a_user_who_may_not_open_the_view_cannot_look_up(
     assert loader.calls == []
 
 
+def test_a_view_that_can_neither_create_nor_edit_offers_no_lookup(
+    client: HipflaskClient, view: LookupView, loader: PeopleLoader
+) -> None:
+    # The lookup feeds the create and edit forms only: on a read-only view it
+    # would list the related table's rows to whoever may open the list.
+    view.can_create = view.can_edit = False
+
+    refused = client.get(URL, query_string={"name": "friend", "query": "a"})
+    view.can_edit = True
+    allowed = client.get(URL, query_string={"name": "friend", "query": "a"})
+
+    assert refused.status_code == 403
+    assert refused.mimetype == "text/plain"
+    assert "Alice" not in refused.get_data(as_text=True)
+    assert allowed.status_code == 200
+    assert len(loader.calls) == 1
+
+
 def test_a_custom_handle_view_guards_the_lookup(app: Hipflask, client: HipflaskClient) -> None:
     class Guarded(MemoryModelView):
         form_ajax_refs = {"friend": PeopleLoader("friend", people())}  # noqa: RUF012

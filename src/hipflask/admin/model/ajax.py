@@ -19,6 +19,7 @@ from ...contexts.globals import current_app
 from ...contexts.globals import request
 from ...core.helpers import abort
 from ...errors import ConfigurationError
+from .. import babel
 from ..base import expose
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class AjaxLookupMixin:
 
     form_ajax_refs: dict[str, Any] | None
     _form_ajax_refs: dict[str, AjaxModelLoader]
+    can_create: bool
+    can_edit: bool
 
     def _process_ajax_references(self) -> dict[str, AjaxModelLoader]:
         """The loaders of ``form_ajax_refs``: given ones as they are, dicts made by the backend."""
@@ -109,11 +112,17 @@ class AjaxLookupMixin:
         """``[[id, label], ...]`` of the rows matching ``?query=`` for the field ``?name=``.
 
         The answer is bounded: ``limit`` is capped at the loader's page size,
-        so a crafted URL cannot dump the table in one request.
+        so a crafted URL cannot dump the table in one request. A view that
+        can neither create nor edit has no form to feed, and answers 403:
+        the lookup would list the related table's rows to a read-only user.
         """
         loader = self._form_ajax_refs.get(request.args.get("name", ""))
         if loader is None:
             abort(404)
+        if not (self.can_create or self.can_edit):
+            return current_app.response_class(
+                babel.gettext("Permission denied."), status=403, mimetype="text/plain"
+            )
         page_size = int(loader.options.get("page_size") or DEFAULT_PAGE_SIZE)
         limit = min(max(_int_arg("limit", page_size), 1), page_size)
         offset = min(max(_int_arg("offset", 0), 0), MAX_LOOKUP_OFFSET)
