@@ -1033,3 +1033,47 @@ def test_an_absolute_form_target_without_a_path_is_the_root(app: Hipflask, targe
 
     assert answer.status == 200
     assert answer.text == "/"
+
+
+def _guard_wsgi(app: Hipflask) -> None:
+    inner = app.wsgi_app
+
+    def guard(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"].startswith("/admin"):
+            start_response("403 FORBIDDEN", [("Content-Type", "text/plain")])
+            return [b"guarded"]
+        return inner(environ, start_response)
+
+    app.wsgi_app = guard  # type: ignore[method-assign]
+
+
+def _guard_asgi(app: Hipflask) -> None:
+    inner = app.asgi_app
+
+    async def guard(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/admin"):
+            await send({"type": "http.response.start", "status": 403, "headers": []})
+            await send({"type": "http.response.body", "body": b"guarded"})
+            return
+        await inner(scope, receive, send)
+
+    app.asgi_app = guard  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("guard", [_guard_wsgi, _guard_asgi], ids=["wsgi", "asgi"])
+@pytest.mark.parametrize("target", [b"/admin/panel", b"http://shop.example/admin/panel"])
+def test_middleware_guarding_a_path_sees_an_absolute_form_target_as_its_path(
+    app: Hipflask, guard: Callable[[Hipflask], None], target: bytes
+) -> None:
+    # A guard installed on app.wsgi_app or app.asgi_app that the app's own
+    # routing gets past with "GET http://host/admin/panel" is no guard.
+    @app.route("/admin/panel")
+    def panel() -> str:
+        return "the panel"
+
+    guard(app)
+
+    answer = send_asgi(app, "GET", target, b"", [("Host", "shop.example")], b"", False)
+
+    assert answer.status == 403
+    assert answer.text == "guarded"

@@ -52,6 +52,7 @@ from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.coerce import text_response as _text_response
 from ..wrappers.request import Request
+from ..wrappers.request import normal_path
 from ..wrappers.response import Response
 from . import bridge
 from . import pipeline
@@ -519,9 +520,9 @@ class Hipflask(
                 if first["type"] == "http":
                     return _asgi_direct.http(self, first, second, third)
                 return _asgi_direct.handle(self, first, second, third)
-            return self.asgi_app(first, second, third)
+            return self.asgi_app(_routed_scope(first), second, third)
         if second is _NO_ARGUMENT and isinstance(first, dict):
-            return functools.partial(self.asgi_app, first)
+            return functools.partial(self.asgi_app, _routed_scope(first))
         given = sum(arg is not _NO_ARGUMENT for arg in (first, second, third)) + len(more)
         raise TypeError(
             "A Hipflask app is called as WSGI (environ, start_response) or"
@@ -535,6 +536,20 @@ class Hipflask(
     async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
         """The ASGI 3 application (``lifespan`` and ``http``)."""
         await _asgi_direct.handle(self, scope, receive, send)
+
+
+def _routed_scope(scope: dict[str, Any]) -> dict[str, Any]:
+    """``scope`` with the path the app routes by, for middleware on ``asgi_app``.
+
+    uvicorn and hypercorn pass an absolute-form target (``GET
+    http://host/admin``) on as the path, which the app routes as ``/admin``:
+    a middleware guarding ``/admin`` must see that path too, or the target
+    walks past it.
+    """
+    path = scope.get("path")
+    if isinstance(path, str) and path[:1] != "/" and "://" in path:
+        return {**scope, "path": normal_path(path)}
+    return scope
 
 
 class _ASGIOnFirstUse:

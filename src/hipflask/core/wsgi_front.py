@@ -43,6 +43,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
 from ..wrappers.repeated import content_type_refusal
+from ..wrappers.request import normal_path
 from .body import BODY_INCOMPLETE
 from .body import BodyTimeouts
 from .body import ClientGone
@@ -201,6 +202,11 @@ def _environ(scope: Scope, head: _Head, body: IO[bytes], size: int) -> dict[str,
     port = server[1] if server[1] is not None else (443 if scheme == "https" else 80)
     root_path: str = scope.get("root_path", "")
     path: str = scope["path"]
+    if path[:1] != "/" and "://" in path:
+        # An absolute-form target (uvicorn, hypercorn): a WSGI server passes
+        # its path alone, and the app routes by that; middleware that
+        # guards a path must see the same one.
+        path = normal_path(path)
     if root_path and path.startswith(root_path):
         path = path[len(root_path) :]
     environ: dict[str, Any] = {
