@@ -42,6 +42,14 @@ def echo_header_name() -> Any:
     return "ok", 200, {request.args["n"]: "value"}
 
 
+@app.after_request
+def tag(response: Any) -> Any:
+    # A request ID echoed into every response, the 500 included.
+    if "tag" in request.args:
+        response.headers["X-Tag"] = request.args["tag"]
+    return response
+
+
 @app.errorhandler(500)
 def server_error(error: Exception) -> tuple[str, int]:
     return "hostileapp 500", 500

@@ -95,6 +95,16 @@ def test_a_header_value_no_server_can_send_is_the_apps_500(
     assert "a\x1bb" not in live.output()
 
 
+@pytest.mark.parametrize("escaped", [b"%00", b"%7F", b"%F0%9F%98%80"])
+def test_a_hook_setting_an_unsendable_value_on_every_response_gets_the_apps_500(
+    live: ServerProcess, escaped: bytes
+) -> None:
+    status, body = exchange(live, get(b"/?tag=a" + escaped + b"b", b"Host: 127.0.0.1"))
+
+    assert status == 500
+    assert body.endswith(b"hostileapp 500")
+
+
 @pytest.mark.parametrize("escaped", [b"X%20Y", b"X:Y", b"X%00Y", b"X%C3%A9"])
 def test_a_header_name_no_server_can_send_is_the_apps_500(
     live: ServerProcess, escaped: bytes

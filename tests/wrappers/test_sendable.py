@@ -110,6 +110,32 @@ def test_an_unsendable_value_set_by_an_after_request_hook_is_the_apps_500(
     assert response.get_data(as_text=True) == "our 500"
 
 
+@pytest.mark.parametrize("value", UNSENDABLE, ids=repr)
+def test_a_hook_tagging_every_response_does_not_put_the_value_on_the_500(
+    app: Hipflask, protocol: str, value: str
+) -> None:
+    # A hook echoing the client's input into every response (a request ID)
+    # sets it on the 500 too: that answer must still be one servers can send.
+    @app.after_request
+    def tag(response: Any) -> Any:
+        if "tag" in request.args:
+            response.headers["X-Request-Id"] = request.args["tag"]
+        response.headers["X-Served-By"] = "app"
+        return response
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/plain").status_code == 200
+
+    response = client.get("/plain", query_string={"tag": value})
+
+    assert response.status_code == 500
+    assert response.get_data(as_text=True) == "our 500"
+    assert "X-Request-Id" not in response.headers
+    assert response.headers["X-Served-By"] == "app"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert unsendable_header(list(response.headers.items())) is None
+
+
 def test_a_type_given_with_other_headers_is_sent(app: Hipflask, protocol: str) -> None:
     @app.route("/typed")
     def typed() -> Response:

@@ -39,6 +39,8 @@ from werkzeug.routing import RoutingException
 from .. import signals
 from ..sessions.base import untouched
 from ..sessions.base import wants_refresh
+from ..wrappers.sendable import UnsendableHeaderError
+from ..wrappers.sendable import drop_unsendable
 from . import errorpages
 
 if TYPE_CHECKING:
@@ -366,10 +368,22 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
         app.logger.exception("Request finalizing failed with an error while handling an error")
         try:
             # Adds only the headers the response lacks: safe to run twice.
-            app.gate.finish_headers(ctx.request, response, ctx.state)
+            _finish_error_headers(app, ctx, response)
         except Exception:  # pragma: no cover - the policy was built at the first request
             app.logger.exception("Adding the security headers to the error response failed")
     return response
+
+
+def _finish_error_headers(app: Hipflask, ctx: RequestContext, response: Response) -> None:
+    """The policy headers for an error response whose finishing failed."""
+    try:
+        app.gate.finish_headers(ctx.request, response, ctx.state)
+    except UnsendableHeaderError:
+        # A hook that put a value no server can send on every response put
+        # it on this one too: sent as it is, uvicorn would drop the
+        # connection and gunicorn answer its own 500 in place of the app's.
+        drop_unsendable(response.headers)
+        app.gate.finish_headers(ctx.request, response, ctx.state)
 
 
 def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from operator import itemgetter
+from typing import Any
 
 from .locations import LOCATION_NAMES
 
@@ -25,6 +26,7 @@ __all__ = [
     "UnsendableHeaderError",
     "check_content_type",
     "check_sendable",
+    "drop_unsendable",
     "is_sendable",
     "unsendable_header",
 ]
@@ -100,6 +102,18 @@ def check_sendable(headers: Iterable[tuple[str, str]]) -> None:
     reason = unsendable_header(headers)
     if reason is not None:
         raise UnsendableHeaderError(reason)
+
+
+def drop_unsendable(headers: Any) -> None:
+    """Remove from ``headers`` each header no server can send, in place.
+
+    For the app's error response only, when a hook set such a header on
+    every response, that one included: it goes without the header rather
+    than with a value each server would answer differently.
+    """
+    kept = [pair for pair in headers.items() if unsendable_header((pair,)) is None]
+    headers.clear()
+    headers.extend(kept)
 
 
 def check_content_type(value: str) -> None:
