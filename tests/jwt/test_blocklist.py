@@ -5,6 +5,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from tests.redis_helper import closed_port
 
 from hipflask import jsonify
@@ -13,7 +14,9 @@ from hipflask.jwt import create_access_token
 from hipflask.jwt import create_refresh_token
 from hipflask.jwt import get_jwt_identity
 from hipflask.jwt import jwt_required
+from hipflask.jwt import set_refresh_cookies
 from hipflask.security.revocation import open_store
+from hipflask.stores.memory import MemoryStore
 
 from .conftest import bearer
 from .conftest import build_app
@@ -195,3 +198,57 @@ def test_a_blocklist_store_that_is_down_answers_503_and_revokes_nothing_silently
         assert answer.status_code == 503
         assert "token service is unavailable" in answer.get_data(as_text=True)
         assert "Traceback" not in answer.get_data(as_text=True)
+
+
+class _WritesFail(MemoryStore):
+    """A store that answers reads but fails every write, as one going down mid-request."""
+
+    def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        raise ConnectionError("the store went away")
+
+    def add(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        raise ConnectionError("the store went away")
+
+    async def aset(self, key: str, value: bytes, ttl: float | None = None) -> None:
+        self.set(key, value, ttl)
+
+    async def aadd(self, key: str, value: bytes, ttl: float | None = None) -> bool:
+        return self.add(key, value, ttl)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "token"),
+    [
+        ("DELETE", "/logout", "access_token"),
+        ("DELETE", "/async-logout", "access_token"),
+        ("POST", "/refresh", "refresh_token"),
+        ("POST", "/refresh-into-cookies", "refresh_token"),
+    ],
+)
+def test_a_blocklist_write_that_fails_answers_503_without_the_new_tokens(
+    protocol: str, method: str, path: str, token: str
+) -> None:
+    # The check read the store, the write that follows the view failed: the
+    # logout did not revoke, and the refresh did not mark its token used, so
+    # neither may answer as if it had (nor hand out the new tokens).
+    tokens = build_app().test_client(protocol=protocol).post("/login").json
+    app = build_app(JWT_BLOCKLIST_STORE=_WritesFail(), TESTING=False)
+
+    @app.post("/refresh-into-cookies")
+    @jwt_required(refresh=True)
+    def refresh_into_cookies() -> Any:
+        response = jsonify(msg="refreshed")
+        set_refresh_cookies(response, create_refresh_token(get_jwt_identity()))
+        return response
+
+    client: Any = app.test_client(protocol=protocol)
+
+    answer = client.open(path, method=method, headers=bearer(tokens[token]))
+
+    assert answer.status_code == 503
+    body = answer.get_data(as_text=True)
+    assert "token service is unavailable" in body
+    assert "refresh_token" not in body
+    assert "access_token" not in body
+    assert "Set-Cookie" not in answer.headers
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
