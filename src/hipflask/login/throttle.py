@@ -1,12 +1,13 @@
-"""Login throttling: failed logins are limited per user name and per address.
+"""Login throttling: login attempts are limited per user name and per address.
 
 Guessing passwords needs many tries; after ``LOGIN_THROTTLE_PER_USER``
-failures for one submitted user name, or ``LOGIN_THROTTLE_PER_ADDRESS``
-from one client address, the login view answers 429 with ``Retry-After``
-until the window moves on. A failure is a ``POST`` to a login view that did
-not end in ``login_user()``, so a Flask-Login app is throttled without code
-changes. Unknown and known user names are counted alike, so the 429 tells
-an attacker nothing about which accounts exist.
+attempts at one submitted user name that did not succeed, or
+``LOGIN_THROTTLE_PER_ADDRESS`` attempts from one client address, the login
+view answers 429 with ``Retry-After`` until the window moves on. An attempt
+is a ``POST`` to a login view; one that ends in ``login_user()`` succeeded,
+so a Flask-Login app is throttled without code changes. Unknown and known
+user names are counted alike, so the 429 tells an attacker nothing about
+which accounts exist.
 
 An attempt is counted before the view runs, not once it has failed: a
 brute force sends its guesses all at once, and counted afterwards every one
