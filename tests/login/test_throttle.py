@@ -311,3 +311,35 @@ def test_a_login_that_succeeds_takes_back_its_user_name_s_count_but_not_its_addr
     assert attempt("alice", "guess") == 429
     assert [attempt("bob", "guess") for _ in range(3)] == [401, 429, 429]
     client.post("/close-throttle")
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@pytest.mark.parametrize(
+    "per_address", ["3/minute", "20/minute;3/hour"], ids=["lower", "longer window"]
+)
+def test_attempts_an_address_is_refused_do_not_count_against_the_user_name(
+    protocol: str, per_address: str, throttle_storage: tuple[str, str]
+) -> None:
+    # An address over its own limit must not go on using up the limit of the
+    # names it sends: its refusals would keep their owners locked out for as
+    # long as it kept sending, whatever the limit per address said.
+    url, prefix = throttle_storage
+    app = build_app(
+        LOGIN_THROTTLE_STORAGE=url,
+        LOGIN_THROTTLE_KEY_PREFIX=prefix,
+        LOGIN_THROTTLE_PER_USER="5/minute",
+        LOGIN_THROTTLE_PER_ADDRESS=per_address,
+    )
+    close_throttle_route(app)
+    attacker = app.test_client(protocol=protocol)
+    attacker.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    victim = app.test_client(protocol=protocol)
+    victim.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+
+    codes = [log_in(attacker, "alice", password="guess").status_code for _ in range(10)]
+
+    assert codes == [401] * 3 + [429] * 7
+    # Three failures for her name: her own password still lets her in.
+    assert log_in(victim, "alice").status_code == 302
+    attacker.post("/close-throttle")
+    victim.post("/close-throttle")

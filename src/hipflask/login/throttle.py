@@ -12,7 +12,9 @@ which accounts exist.
 An attempt is counted before the view runs, not once it has failed: a
 brute force sends its guesses all at once, and counted afterwards every one
 of them would pass the check while none had failed yet. So parallel guesses
-get no more password checks than the limit. A login that succeeds then
+get no more password checks than the limit. An attempt refused counts
+against nothing, so an address over its limit cannot keep using up the
+limits of the names it sends. A login that succeeds then
 takes its count back from its user name (the password is right; the
 failures before it no longer count either), but not from its address: an
 attacker with an account of their own could otherwise wipe the count of the
@@ -66,20 +68,21 @@ class LoginThrottle:
                 return value.strip().casefold()
         return None
 
-    def hits(self, name: str | None, address: str | None) -> list[Hit]:
+    def hits(self, name: str | None, address: str | None, *, deduct: bool = True) -> list[Hit]:
         """The limits one attempt is counted against, its user name's first.
 
         A name over its limit then refuses the attempt before the address is
-        charged for it.
+        charged for it. ``deduct=False`` tests them without counting.
         """
-        return self._user_hits(name) + [
-            Hit(item, (self._prefix, "address", address or "unknown")) for item in self._per_address
+        key = (self._prefix, "address", address or "unknown")
+        return self._user_hits(name, deduct=deduct) + [
+            Hit(item, key, deduct=deduct) for item in self._per_address
         ]
 
-    def _user_hits(self, name: str | None) -> list[Hit]:
+    def _user_hits(self, name: str | None, *, deduct: bool = True) -> list[Hit]:
         if name is None:
             return []
-        return [Hit(item, (self._prefix, "user", name)) for item in self._per_user]
+        return [Hit(item, (self._prefix, "user", name), deduct=deduct) for item in self._per_user]
 
     @staticmethod
     def refuse_if_breached(outcome: Outcome, *, as_json: bool = False) -> None:
@@ -97,7 +100,16 @@ class LoginThrottle:
         )
 
     def check(self, name: str | None, address: str | None, *, as_json: bool = False) -> None:
-        """Count the attempt, or refuse it with 429 once a limit is used up (blocking)."""
+        """Refuse the attempt with 429 once a limit is used up, else count it (blocking).
+
+        Tested first, counted only if no limit refuses it: an address over
+        its limit would otherwise go on using up the limit of every name it
+        sends, keeping their owners out for as long as it kept sending. The
+        count itself refuses what got past the test together (parallel
+        guesses), each limit's count being atomic.
+        """
+        outcome = self.store.check(self.hits(name, address, deduct=False), want_stats=False)
+        self.refuse_if_breached(outcome, as_json=as_json)
         outcome = self.store.check(self.hits(name, address), want_stats=False)
         self.refuse_if_breached(outcome, as_json=as_json)
 
@@ -105,6 +117,10 @@ class LoginThrottle:
         self, name: str | None, address: str | None, *, as_json: bool = False
     ) -> None:
         """:meth:`check` without blocking the event loop."""
+        tested = self.hits(name, address, deduct=False)
+        self.refuse_if_breached(
+            await self.store.check_async(tested, want_stats=False), as_json=as_json
+        )
         outcome = await self.store.check_async(self.hits(name, address), want_stats=False)
         self.refuse_if_breached(outcome, as_json=as_json)
 
