@@ -1077,3 +1077,51 @@ def test_middleware_guarding_a_path_sees_an_absolute_form_target_as_its_path(
 
     assert answer.status == 403
     assert answer.text == "guarded"
+
+
+def _guard_wsgi_mounted(app: Hipflask) -> None:
+    inner = app.wsgi_app
+
+    def guard(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["SCRIPT_NAME"] == "/shop" and environ["PATH_INFO"].startswith("/admin"):
+            start_response("403 FORBIDDEN", [("Content-Type", "text/plain")])
+            return [b"guarded"]
+        return inner(environ, start_response)
+
+    app.wsgi_app = guard  # type: ignore[method-assign]
+
+
+def _guard_asgi_mounted(app: Hipflask) -> None:
+    inner = app.asgi_app
+
+    async def guard(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/shop/admin"):
+            await send({"type": "http.response.start", "status": 403, "headers": []})
+            await send({"type": "http.response.body", "body": b"guarded"})
+            return
+        await inner(scope, receive, send)
+
+    app.asgi_app = guard  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("guard", [_guard_wsgi_mounted, _guard_asgi_mounted], ids=["wsgi", "asgi"])
+@pytest.mark.parametrize(
+    "path", ["/shop/admin/panel", "/shophttp://example.com/admin/panel"], ids=["origin", "absolute"]
+)
+def test_middleware_under_a_root_path_sees_an_absolute_form_target_as_the_app_routes_it(
+    app: Hipflask, guard: Callable[[Hipflask], None], path: str
+) -> None:
+    # uvicorn --root-path puts the root path in front of whatever the target
+    # was, an absolute URL included; the app strips it, then takes the path
+    # from the URL. Middleware must see the request the app serves.
+    @app.route("/admin/panel")
+    def panel() -> str:
+        return "the panel"
+
+    guard(app)
+    scope = http_scope(path, root_path="/shop")
+
+    connection = serve(app, scope, *request_body())
+
+    assert connection.status == 403
+    assert connection.body == b"guarded"

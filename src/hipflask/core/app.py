@@ -547,8 +547,16 @@ def _routed_scope(scope: dict[str, Any]) -> dict[str, Any]:
     walks past it.
     """
     path = scope.get("path")
-    if isinstance(path, str) and path[:1] != "/" and "://" in path:
-        return {**scope, "path": normal_path(path)}
+    if not isinstance(path, str):
+        return scope
+    # The path includes root_path (uvicorn puts it in front of the URL too).
+    root_path = scope.get("root_path") or ""
+    if root_path and path.startswith(root_path):
+        rest = path[len(root_path) :]
+    else:
+        root_path, rest = "", path
+    if rest[:1] != "/" and "://" in rest:
+        return {**scope, "path": root_path + normal_path(rest)}
     return scope
 
 

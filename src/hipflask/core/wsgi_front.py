@@ -202,13 +202,13 @@ def _environ(scope: Scope, head: _Head, body: IO[bytes], size: int) -> dict[str,
     port = server[1] if server[1] is not None else (443 if scheme == "https" else 80)
     root_path: str = scope.get("root_path", "")
     path: str = scope["path"]
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
     if path[:1] != "/" and "://" in path:
         # An absolute-form target (uvicorn, hypercorn): a WSGI server passes
         # its path alone, and the app routes by that; middleware that
         # guards a path must see the same one.
         path = normal_path(path)
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :]
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": root_path if root_path.isascii() else root_path.encode().decode("latin-1"),
