@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from typing import Any
@@ -252,3 +253,22 @@ def test_a_blocklist_write_that_fails_answers_503_without_the_new_tokens(
     assert "access_token" not in body
     assert "Set-Cookie" not in answer.headers
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_blocklist_store_failure_is_logged_with_its_cause(
+    protocol: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The 503 tells the client only that the service is unavailable; the log
+    # must tell the operator why (a refused connection, a wrong password).
+    tokens = build_app().test_client(protocol=protocol).post("/login").json
+    app = build_app(JWT_BLOCKLIST_STORE=_WritesFail(), TESTING=False)
+    client: Any = app.test_client(protocol=protocol)
+
+    with caplog.at_level(logging.WARNING, logger="hipflask.jwt"):
+        answer = client.delete("/logout", headers=bearer(tokens["access_token"]))
+
+    assert answer.status_code == 503
+    failures = [record for record in caplog.records if record.name == "hipflask.jwt"]
+    assert len(failures) == 1
+    assert "the store went away" in failures[0].getMessage()
+    assert "ConnectionError" in failures[0].getMessage()

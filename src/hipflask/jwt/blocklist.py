@@ -20,6 +20,7 @@ never waits on Redis).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Generator
 from typing import Any
@@ -33,6 +34,20 @@ REASON_UNAVAILABLE = (
     "The token service is unavailable (its blocklist store did not answer). No"
     " token was accepted or revoked; try again in a moment."
 )
+
+
+_log = logging.getLogger("hipflask.jwt")
+
+
+def _unavailable(exc: Exception) -> BlocklistUnavailable:
+    """The 503 for a store failure, logged with its cause.
+
+    The client is told only that the service is unavailable; the operator
+    needs to know why (a refused connection, a wrong password), and a
+    handled 503 is logged nowhere else.
+    """
+    _log.warning("The JWT blocklist store failed (%s: %s); answering 503.", type(exc).__name__, exc)
+    return BlocklistUnavailable()
 
 
 class BlocklistUnavailable(ServiceUnavailable):
@@ -120,7 +135,7 @@ def run(store: StoreLike, flow: Generator[Operation, Any, Any]) -> Any:
                 else:
                     store.set(key, _MARK, ttl)
             except Exception as exc:
-                raise BlocklistUnavailable() from exc
+                raise _unavailable(exc) from exc
             operation = flow.send(result)
     except StopIteration as stop:
         return stop.value
@@ -141,7 +156,7 @@ async def run_async(store: StoreLike, flow: Generator[Operation, Any, Any]) -> A
                 else:
                     await store.aset(key, _MARK, ttl)
             except Exception as exc:
-                raise BlocklistUnavailable() from exc
+                raise _unavailable(exc) from exc
             operation = flow.send(result)
     except StopIteration as stop:
         return stop.value
