@@ -351,6 +351,7 @@ class Api:
         if any(request.path.startswith(start) for start in self._url_starts(mounts)):
             return (
                 e is not routing
+                or not isinstance(e, NotFound)
                 or self.catch_all_404s
                 or find_handler(current_app._get_current_object(), e) is None
             )
