@@ -52,11 +52,11 @@ from ..security.proxies import ProxyTrust
 from ..wrappers.coerce import make_response as _coerce
 from ..wrappers.coerce import text_response as _text_response
 from ..wrappers.request import Request
-from ..wrappers.request import normal_path
 from ..wrappers.response import Response
 from . import bridge
 from . import pipeline
 from . import serve
+from . import targets as _targets
 from . import typed as _typed
 from . import wsgi as _wsgi
 from . import wsgi_direct as _wsgi_direct
@@ -65,6 +65,7 @@ from .config import Config
 from .config import ConfigAttribute
 from .config import _to_timedelta
 from .config import adopt_class_settings
+from .config import debug_from_environment
 from .development import DevelopmentMethods
 from .erroring import ErrorMethods
 from .erroring import current_environ as _current_environ
@@ -257,7 +258,7 @@ class Hipflask(
         """Create ``app.config`` with the defaults; relative to the instance folder if asked."""
         root_path = self.instance_path if instance_relative else self.root_path
         defaults = dict(self.default_config)
-        defaults["DEBUG"] = _env_debug()
+        defaults["DEBUG"] = debug_from_environment()
         return self.config_class(root_path, defaults)
 
     def auto_find_instance_path(self) -> str:
@@ -520,9 +521,9 @@ class Hipflask(
                 if first["type"] == "http":
                     return _asgi_direct.http(self, first, second, third)
                 return _asgi_direct.handle(self, first, second, third)
-            return self.asgi_app(_routed_scope(first), second, third)
+            return self.asgi_app(_targets.routed_scope(first), second, third)
         if second is _NO_ARGUMENT and isinstance(first, dict):
-            return functools.partial(self.asgi_app, _routed_scope(first))
+            return functools.partial(self.asgi_app, _targets.routed_scope(first))
         given = sum(arg is not _NO_ARGUMENT for arg in (first, second, third)) + len(more)
         raise TypeError(
             "A Hipflask app is called as WSGI (environ, start_response) or"
@@ -536,28 +537,6 @@ class Hipflask(
     async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
         """The ASGI 3 application (``lifespan`` and ``http``)."""
         await _asgi_direct.handle(self, scope, receive, send)
-
-
-def _routed_scope(scope: dict[str, Any]) -> dict[str, Any]:
-    """``scope`` with the path the app routes by, for middleware on ``asgi_app``.
-
-    uvicorn and hypercorn pass an absolute-form target (``GET
-    http://host/admin``) on as the path, which the app routes as ``/admin``:
-    a middleware guarding ``/admin`` must see that path too, or the target
-    walks past it.
-    """
-    path = scope.get("path")
-    if not isinstance(path, str):
-        return scope
-    # The path includes root_path (uvicorn puts it in front of the URL too).
-    root_path = scope.get("root_path") or ""
-    if root_path and path.startswith(root_path):
-        rest = path[len(root_path) :]
-    else:
-        root_path, rest = "", path
-    if rest[:1] != "/" and "://" in rest:
-        return {**scope, "path": root_path + normal_path(rest)}
-    return scope
 
 
 class _ASGIOnFirstUse:
@@ -615,11 +594,3 @@ def _configured_max_cookie_size() -> int | None:
 
 Response.is_request_secure = staticmethod(_request_is_secure)
 Response.configured_max_cookie_size = staticmethod(_configured_max_cookie_size)
-
-
-def _env_debug() -> bool:
-    # False when unset, as Flask's config says (templates test it with "is").
-    value = os.environ.get("HIPFLASK_DEBUG") or os.environ.get("FLASK_DEBUG")
-    if not value:
-        return False
-    return value.lower() not in {"0", "false", "no"}

@@ -491,3 +491,15 @@ def _unable_to_load(exc: OSError) -> OSError:
     callers can still tell the causes apart.
     """
     return type(exc)(exc.errno, f"Unable to load configuration file ({exc.strerror})", exc.filename)
+
+
+def debug_from_environment() -> bool:
+    """``DEBUG``'s default: ``HIPFLASK_DEBUG``, else ``FLASK_DEBUG``, false when unset.
+
+    False rather than ``None`` when unset, as Flask's config says (templates
+    test it with ``is``).
+    """
+    value = os.environ.get("HIPFLASK_DEBUG") or os.environ.get("FLASK_DEBUG")
+    if not value:
+        return False
+    return value.lower() not in {"0", "false", "no"}
