@@ -365,6 +365,21 @@ def test_unreadable_registry_is_a_503_not_a_500(protocol: str, flavour: str) -> 
     assert client.get(path).status_code == 503
 
 
+def test_a_failing_registry_is_logged_with_its_cause(
+    protocol: str, flavour: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The client gets a bare 503; the operator needs the reason in the log.
+    guard = LoopGuard(MemoryStore())
+    client = build_async_app(guard).test_client(protocol=protocol)
+    _login(client, flavour)
+    guard.failing = {"get"}
+    path = "/awhoami" if flavour == "async" else "/whoami"
+    with caplog.at_level("WARNING", logger="hipflask.login"):
+        assert client.get(path).status_code == 503
+    logged = [r.getMessage() for r in caplog.records if r.name == "hipflask.login"]
+    assert any("login registry" in m and "503" in m for m in logged), logged
+
+
 def test_two_writes_in_one_async_view_are_both_performed(protocol: str) -> None:
     app = build_async_app(MemoryStore())
     users = app.extensions["test_users"]

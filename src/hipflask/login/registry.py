@@ -100,6 +100,20 @@ def end_all_flow(user_id: str, generation: str) -> Flow:
 
 _log = logging.getLogger("hipflask.login")
 
+
+def _unavailable(exc: Exception) -> RegistryUnavailable:
+    """The 503 for a store failure, logged with its cause.
+
+    The client is told only that the service is unavailable; the operator
+    needs to know why (a refused connection, a wrong password), and a
+    handled 503 is logged nowhere else.
+    """
+    _log.warning(
+        "The login registry's store failed (%s: %s); answering 503.", type(exc).__name__, exc
+    )
+    return RegistryUnavailable()
+
+
 #: The length of a node's stamp on its login ids (hex digits).
 _STAMP_SIZE = 8
 _HEX = frozenset("0123456789abcdef")
@@ -210,7 +224,7 @@ class LoginRegistry:
                 try:
                     result = getattr(store, kind)(key, *rest)
                 except Exception as exc:
-                    raise RegistryUnavailable() from exc
+                    raise _unavailable(exc) from exc
                 operation = flow.send(result)
         except StopIteration as stop:
             return stop.value
@@ -228,7 +242,7 @@ class LoginRegistry:
                 try:
                     result = await getattr(store, "a" + kind)(key, *rest)
                 except Exception as exc:
-                    raise RegistryUnavailable() from exc
+                    raise _unavailable(exc) from exc
                 operation = flow.send(result)
         except StopIteration as stop:
             return stop.value
