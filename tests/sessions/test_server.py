@@ -18,6 +18,7 @@ import pytest
 from tests.conftest import SECRET
 from tests.real_servers import redis_prefix
 from tests.real_servers import redis_url
+from tests.redis_helper import closed_port
 from tests.sessions.backends import BACKENDS
 from tests.sessions.backends import close_clients as close_loops
 from tests.sessions.backends import session_app
@@ -937,3 +938,149 @@ def test_a_session_logged_out_while_other_tabs_renew_or_save_it_stays_ended(
     stale.set_cookie("session", cookie)
     assert stale.get("/get/user").json == {"value": None}
     assert store_of(app).get(cookie.split(".")[0]) is None
+
+
+# -- a store that fails ------------------------------------------------------------
+
+
+def _down_store_app(backend: str, tmp_path: Path) -> Hipflask:
+    """An app whose sessions live on a real server's driver, pointed at a closed port."""
+    port = closed_port()
+    if backend == "redis":
+        app = make_app(tmp_path, SESSION_TYPE="redis", SESSION_REDIS=f"redis://127.0.0.1:{port}/0")
+    else:
+        url = (
+            f"postgresql+psycopg://postgres@127.0.0.1:{port}/test"
+            if backend == "postgresql"
+            else f"mysql+pymysql://root@127.0.0.1:{port}/test"
+        )
+        app = make_app(tmp_path, SESSION_TYPE="sqlalchemy", SQLALCHEMY_DATABASE_URI=url)
+        SQLAlchemy(app)
+    Session(app)
+    return app
+
+
+def _break_store(app: Hipflask, kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make an embedded store fail from now on, as a full disk or a lost volume would."""
+    store: Any = store_of(app)
+    if kind == "filesystem":
+        for thread in threading.enumerate():
+            if thread.name == "hipflask-file-sweep":
+                thread.join(5)  # the first write's sweep, done before the directory goes
+        directory = Path(store.directory)
+        for path in directory.iterdir():
+            path.unlink()
+        directory.rmdir()
+        directory.write_bytes(b"not a directory")
+    elif kind == "sqlalchemy":
+        (tmp_path / "s.db").write_bytes(b"not a database" * 1024)
+    else:
+
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise OSError("the store is gone")
+
+        async def afail(*args: Any, **kwargs: Any) -> Any:
+            raise OSError("the store is gone")
+
+        for name in ("get", "set", "add", "delete", "touch", "compare_and_set"):
+            monkeypatch.setattr(store, name, fail)
+            monkeypatch.setattr(store, "a" + name, afail)
+
+
+def _session_cookie(tmp_path: Path) -> str:
+    """A valid signed session cookie, made by a working app with the same key."""
+    working = make_app(tmp_path / "working")
+    Session(working)
+    client = working.test_client()
+    client.get("/set/a/1")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return str(cookie.value)
+
+
+def _assert_unavailable(answer: Any) -> None:
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 503, text
+    assert "session service is unavailable" in text
+    assert "Traceback" not in text
+
+
+def _requests(client: Any, cookie: str) -> list[Any]:
+    """A write without a cookie, then reads and writes with one, sync and async views."""
+    answers = [client.get("/set/a/2")]
+    client.set_cookie("session", cookie)
+    answers += [client.get("/get/a"), client.get("/async/a"), client.get("/set/a/3")]
+    answers.append(client.get("/nothing"))  # the cookie's renewal alone
+    return answers
+
+
+@pytest.mark.parametrize("backend", ["redis", "postgresql", "mariadb"])
+def test_a_session_store_that_is_down_answers_503(
+    backend: str, tmp_path: Path, protocol: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    cookie = _session_cookie(tmp_path)
+    app = _down_store_app(backend, tmp_path)
+    client = app.test_client(protocol=protocol)
+    for answer in _requests(client, cookie):
+        _assert_unavailable(answer)
+    failures = [r for r in caplog.records if "Session store" in r.getMessage()]
+    # One line a request: the error page's own save asked the store nothing.
+    assert len(failures) == 5
+    assert all(r.levelname == "WARNING" and r.exc_info is None for r in failures)
+    assert "Traceback" not in caplog.text
+
+
+def test_an_embedded_session_store_that_fails_answers_503(
+    app: Hipflask,
+    kind: str,
+    tmp_path: Path,
+    protocol: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = app.test_client(protocol=protocol)
+    client.get("/set/a/1")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    _break_store(app, kind, tmp_path, monkeypatch)
+    for answer in _requests(client, str(cookie.value)):
+        _assert_unavailable(answer)
+    assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/json"])
+def test_the_apps_503_handler_renders_a_session_store_failure(
+    tmp_path: Path, protocol: str, accept: str
+) -> None:
+    cookie = _session_cookie(tmp_path)
+    app = _down_store_app("redis", tmp_path)
+
+    @app.errorhandler(503)
+    def unavailable(error: Any) -> Any:
+        # A layout reading the session (flashed messages) still renders.
+        return {"custom": error.description, "flashes": session.get("_flashes", [])}, 503
+
+    client = app.test_client(protocol=protocol)
+    # Failing where the new session is saved, after the view, then where it is read.
+    answers = [client.get("/set/a/2", headers={"Accept": accept})]
+    client.set_cookie("session", cookie)
+    for path in ("/get/a", "/async/a", "/set/a/3", "/nothing"):
+        answers.append(client.get(path, headers={"Accept": accept}))
+    for answer in answers:
+        assert answer.status_code == 503
+        assert answer.json is not None
+        assert "session service is unavailable" in answer.json["custom"]
+        assert answer.json["flashes"] == []
+
+
+def test_a_json_client_gets_the_session_store_failure_as_json(
+    tmp_path: Path, protocol: str
+) -> None:
+    cookie = _session_cookie(tmp_path)
+    app = _down_store_app("redis", tmp_path)
+    client = app.test_client(protocol=protocol)
+    client.set_cookie("session", cookie)
+    answer = client.get("/get/a", headers={"Accept": "application/json"})
+    assert answer.status_code == 503
+    assert answer.json["code"] == 503
+    assert "session service is unavailable" in answer.json["description"]

@@ -37,6 +37,7 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 
 from .. import signals
+from ..sessions.base import SessionStoreUnavailable
 from ..sessions.base import untouched
 from ..sessions.base import wants_refresh
 from ..wrappers.sendable import UnsendableHeaderError
@@ -512,7 +513,15 @@ def handle_http_exception(app: Hipflask, ctx: RequestContext, exc: HTTPException
 
 
 def handle_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step:
-    """An unhandled error: signal, log, and answer 500 (or propagate in tests/debug)."""
+    """An unhandled error: signal, log, and answer 500 (or propagate in tests/debug).
+
+    A session store that failed while the response was being saved is not
+    a bug of the app's: its 503 goes to the app's error handlers, as it does
+    when the store fails while a view opens the session.
+    """
+    if isinstance(exc, SessionStoreUnavailable):
+        rv = yield from handle_http_exception(app, ctx, exc)
+        return (yield from finalize(app, ctx, rv, from_error_handler=True))
     if signals.got_request_exception.receivers:
         yield from _send(signals.got_request_exception, app, exception=exc)
     propagate = app.config["PROPAGATE_EXCEPTIONS"]

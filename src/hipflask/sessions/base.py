@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import NoReturn
 
+from werkzeug.exceptions import ServiceUnavailable
+
 from ..contexts import globals as _globals
 from ..errors import ConfigurationError
 from ..wrappers.peek import credential_headers
@@ -51,6 +53,25 @@ class SessionUnavailableError(ConfigurationError, RuntimeError):
     Also a :class:`RuntimeError`, which is what Flask raises here, so code
     ported from Flask that catches that keeps working.
     """
+
+
+REASON_STORE_UNAVAILABLE = (
+    "The session service is unavailable (its store did not answer). Nothing was"
+    " changed; try again in a moment."
+)
+
+
+class SessionStoreUnavailable(ServiceUnavailable):
+    """A server-side session's store failed: answered with 503, its record unchanged.
+
+    Raised where the session is opened (a view reading it, so the app's
+    ``errorhandler(503)`` answers as for any 503) or saved (after the view:
+    the app's 503 handler answers then too, instead of the 500 any other
+    error there gets). The store's own error is logged in one line and kept
+    as ``__cause__``; the client is told only that the service is unavailable.
+    """
+
+    description = REASON_STORE_UNAVAILABLE
 
 
 class SessionMixin(MutableMapping[str, Any]):
@@ -461,10 +482,12 @@ def untouched(session: SessionMixin) -> None:
 _SERVER_SIDE = ("ServerSideSession", "ServerSideSessionInterface")
 
 __all__ = [
+    "REASON_STORE_UNAVAILABLE",
     "NullSession",
     "SecureCookieSession",
     "SessionInterface",
     "SessionMixin",
+    "SessionStoreUnavailable",
     "SessionUnavailableError",
     *_SERVER_SIDE,
 ]

@@ -30,11 +30,20 @@ and a second one arriving late would undo a login made since. Retries back
 off; a save that keeps colliding gives up loudly rather than overwrite
 (:mod:`hipflask.sessions.merge`). Neither that nor a record over the
 store's limit writes or deletes anything: the request fails with a 500.
+
+A store that fails (Redis or the database down or refusing connections, the
+session directory unwritable) is not a bug in the app: the request is
+answered with :class:`SessionStoreUnavailable`, a 503 the app's
+``errorhandler(503)`` renders, and the failure is logged in one line. The
+rest of that request sees an empty session that refuses writes, so an error
+page reading the session (flashed messages in a layout) still renders, and
+nothing asks the failed store again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import secrets
 import time as clock
@@ -47,7 +56,9 @@ from datetime import time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from typing import Any
+from typing import NoReturn
 from uuid import UUID
+from weakref import WeakSet
 
 from itsdangerous import BadSignature
 from itsdangerous import Signer
@@ -56,8 +67,11 @@ from ..errors import ConfigurationError
 from ..stores.base import MAX_VALUE_SIZE
 from ..stores.base import ValueTooLargeError
 from ..wrappers.headers import add_vary
+from .base import REASON_STORE_UNAVAILABLE as REASON_STORE_UNAVAILABLE
+from .base import NullSession
 from .base import SecureCookieSession
 from .base import SessionInterface
+from .base import SessionStoreUnavailable as SessionStoreUnavailable
 from .merge import SessionConflictError
 from .merge import merge_flow
 from .tag import JSONTag
@@ -70,6 +84,8 @@ if TYPE_CHECKING:
 
 _Op = tuple[str, tuple[Any, ...]]
 _Flow = Generator[_Op, Any, Any]
+
+logger = logging.getLogger("hipflask.sessions")
 
 # A session id as this module makes them; anything else in a cookie is not
 # looked up (an attacker's junk never reaches the store). Its length is
@@ -294,6 +310,20 @@ class SessionTooLargeError(ValueTooLargeError):
         )
 
 
+class UnavailableSession(NullSession):
+    """The session for the rest of a request whose store failed.
+
+    Empty, and never saved. Writing raises :class:`SessionStoreUnavailable`
+    again: a login or a cart change dropped without a word would be worse
+    than the 503.
+    """
+
+    def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise SessionStoreUnavailable()
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+
+
 class MissingSecretKeyError(ConfigurationError, KeyError):
     """``SESSION_USE_SIGNER`` is on and ``SECRET_KEY`` is empty.
 
@@ -332,6 +362,9 @@ class ServerSideSessionInterface(SessionInterface):
         self.permanent = permanent
         self.sid_length = sid_length
         self._signer_cache: tuple[tuple[Any, ...], Signer] | None = None
+        # Requests whose store failed: a second open (the error page reading
+        # the session) gets an UnavailableSession instead of asking again.
+        self._failed: WeakSet[Any] = WeakSet()
         # The store's own prefix already separates the records; ours is kept
         # for Flask-Session code that reads it.
         if not store.prefix:
@@ -535,17 +568,32 @@ class ServerSideSessionInterface(SessionInterface):
                 if operation == "sleep":  # a merge backing off
                     clock.sleep(*args)
                     result = None
-                else:
+                    continue
+                try:
                     result = getattr(self.store, operation)(*args)
+                except ValueTooLargeError:
+                    raise
+                except Exception as exc:
+                    raise self._unavailable(exc) from exc
         except StopIteration as stop:
             return stop.value
 
-    def open_session(self, app: Any, request: Request) -> ServerSideSession:
-        session: ServerSideSession = self._run(self._open_flow(app, request))
+    def open_session(self, app: Any, request: Request) -> SecureCookieSession:
+        if request in self._failed:
+            return UnavailableSession()
+        try:
+            session: ServerSideSession = self._run(self._open_flow(app, request))
+        except SessionStoreUnavailable:
+            self._failed.add(request)
+            raise
         return session
 
     def save_session(self, app: Any, session: Any, response: Response) -> None:
-        self._run(self._save_flow(app, session, response))
+        try:
+            self._run(self._save_flow(app, session, response))
+        except SessionStoreUnavailable:
+            _abandon(session)
+            raise
 
     # -- async driver --------------------------------------------------------
 
@@ -557,17 +605,49 @@ class ServerSideSessionInterface(SessionInterface):
                 if operation == "sleep":  # a merge backing off, without blocking the loop
                     await asyncio.sleep(*args)
                     result = None
-                else:
+                    continue
+                try:
                     result = await getattr(self.store, "a" + operation)(*args)
+                except ValueTooLargeError:
+                    raise
+                except Exception as exc:
+                    raise self._unavailable(exc) from exc
         except StopIteration as stop:
             return stop.value
 
-    async def open_session_async(self, app: Any, request: Request) -> ServerSideSession:
-        session: ServerSideSession = await self._arun(self._open_flow(app, request))
+    async def open_session_async(self, app: Any, request: Request) -> SecureCookieSession:
+        if request in self._failed:
+            return UnavailableSession()
+        try:
+            session: ServerSideSession = await self._arun(self._open_flow(app, request))
+        except SessionStoreUnavailable:
+            self._failed.add(request)
+            raise
         return session
 
     async def save_session_async(self, app: Any, session: Any, response: Response) -> None:
-        await self._arun(self._save_flow(app, session, response))
+        try:
+            await self._arun(self._save_flow(app, session, response))
+        except SessionStoreUnavailable:
+            _abandon(session)
+            raise
+
+    def _unavailable(self, exc: BaseException) -> SessionStoreUnavailable:
+        """Log a store failure in one line and make the 503 it is answered with.
+
+        Only the error's class and the driver's own message are logged (a
+        SQL error's text would carry the statement's parameters: the
+        session's record). The traceback stays out of the log line and out
+        of the response; it is the exception's ``__cause__``.
+        """
+        reason = getattr(exc, "orig", None) or exc
+        logger.warning(
+            "Session store %s failed (%s: %s); answering 503.",
+            type(self.store).__name__,
+            type(exc).__name__,
+            reason,
+        )
+        return SessionStoreUnavailable()
 
     def regenerate(self, session: ServerSideSession) -> None:
         """Flask-Session's spelling of :meth:`ServerSideSession.regenerate`."""
@@ -585,9 +665,25 @@ def _give_up(session: ServerSideSession) -> None:
     session.dropped_sids = []
 
 
+def _abandon(session: Any) -> None:
+    """Stop a session whose save met a failed store from being saved again.
+
+    The 503's own response is saved too; with nothing changed and no
+    record loaded it asks the store nothing.
+    """
+    unwrap = getattr(session, "_get_current_object", None)
+    if unwrap is not None:
+        session = unwrap()
+    _give_up(session)
+    session.loaded = None
+
+
 __all__ = [
+    "REASON_STORE_UNAVAILABLE",
     "MissingSecretKeyError",
     "ServerSideSession",
     "ServerSideSessionInterface",
+    "SessionStoreUnavailable",
     "SessionTooLargeError",
+    "UnavailableSession",
 ]
