@@ -7,6 +7,8 @@ in between.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import Any
@@ -88,4 +90,35 @@ def serve(
 ) -> Connection:
     connection = Connection(*incoming)
     asyncio.run(app(scope, connection.receive, connection.send))
+    return connection
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Callable[..., Awaitable[None]]) -> AsyncIterator[None]:
+    """The app's lifespan as a server runs it: startup on entry, shutdown on exit."""
+    events: asyncio.Queue[Message] = asyncio.Queue()
+    replies: list[Message] = []
+
+    async def send(message: Message) -> None:
+        replies.append(message)
+
+    await events.put({"type": "lifespan.startup"})
+    server = asyncio.ensure_future(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}}, events.get, send)
+    )
+    yield
+    await events.put({"type": "lifespan.shutdown"})
+    await server
+    assert [reply["type"] for reply in replies] == [
+        "lifespan.startup.complete",
+        "lifespan.shutdown.complete",
+    ]
+
+
+async def request_on_loop(
+    app: Callable[..., Awaitable[None]], scope: dict[str, Any], *incoming: Message
+) -> Connection:
+    """One request on the running loop (between a lifespan's startup and shutdown)."""
+    connection = Connection(*incoming)
+    await app(scope, connection.receive, connection.send)
     return connection

@@ -60,3 +60,14 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind((REDIS_HOST, 0))
         return int(sock.getsockname()[1])
+
+
+def connections_named(name: str) -> int:
+    """How many connections to Redis carry the client name ``name`` (``?client_name=``)."""
+    import redis
+
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT)
+    try:
+        return sum(1 for entry in client.client_list() if entry.get("name") == name)
+    finally:
+        client.close()

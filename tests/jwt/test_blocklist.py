@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 import time
+import warnings
 from typing import Any
 
 import pytest
+from tests.asgi_driver import http_scope
+from tests.asgi_driver import lifespan
+from tests.asgi_driver import request_on_loop
+from tests.redis_helper import REDIS_URI
 from tests.redis_helper import closed_port
+from tests.redis_helper import connections_named
 
 from hipflask import jsonify
 from hipflask.jwt import blocklist
@@ -272,3 +279,27 @@ def test_a_blocklist_store_failure_is_logged_with_its_cause(
     assert len(failures) == 1
     assert "the store went away" in failures[0].getMessage()
     assert "ConnectionError" in failures[0].getMessage()
+
+
+def test_lifespan_shutdown_closes_the_blocklists_async_connections(redis_prefix: str) -> None:
+    url = f"{REDIS_URI}/0?client_name={redis_prefix}"
+    app = build_app(JWT_BLOCKLIST_STORE=url, JWT_BLOCKLIST_KEY_PREFIX=redis_prefix + ":")
+    token = app.test_client().post("/login").json["access_token"]
+    access = [(b"authorization", f"Bearer {token}".encode())]
+
+    async def run() -> tuple[list[int], int]:
+        async with lifespan(app):
+            statuses = [
+                (await request_on_loop(app, http_scope("/async-protected", headers=access))).status
+                for _ in range(2)
+            ]
+            opened = connections_named(redis_prefix)
+        return statuses, opened
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        statuses, opened = asyncio.run(run())
+        gc.collect()
+    assert statuses == [200, 200]
+    assert opened >= 1
+    assert connections_named(redis_prefix) == 0

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
 import jwt as pyjwt
 import pytest
+from tests.asgi_driver import lifespan
 from tests.conftest import SECRET
 
 from hipflask import Blueprint
@@ -438,3 +440,21 @@ def test_set_error_handler_callbacks_takes_an_object_with_only_errorhandler() ->
     assert JWTExtendedException in registered
     assert pyjwt.ExpiredSignatureError in registered
     assert all(handler == manager._handle_error for handler in registered.values())
+
+
+@pytest.mark.parametrize("store", ["memory://", None])
+def test_lifespan_shutdown_closes_what_the_blocklist_opened_once(store: str | None) -> None:
+    app = build_app(JWT_BLOCKLIST_STORE=store)
+    manager: JWTManager = app.extensions["test_jwt"]
+    manager.init_app(app)  # again: still one shutdown hook
+    assert len(app.after_serving_funcs) == 1
+    asyncio.run(_serve_lifespan(app))  # nothing opened yet
+    client: Any = app.test_client()
+    token = client.post("/login").json["access_token"]
+    assert client.get("/protected", headers=bearer(token)).status_code == 200
+    asyncio.run(_serve_lifespan(app))
+
+
+async def _serve_lifespan(app: Hipflask) -> None:
+    async with lifespan(app):
+        pass

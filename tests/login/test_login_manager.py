@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+from tests.asgi_driver import lifespan
 
 from hipflask import Hipflask
 from hipflask import get_flashed_messages
@@ -251,3 +253,21 @@ def test_deprecated_login_disabled_attribute_reads_and_sets_the_setting(protocol
     assert app.config["LOGIN_DISABLED"] is False
     assert client.get("/custom").json == {"disabled": False}
     assert client.get("/dashboard").status_code == 302
+
+
+def test_lifespan_shutdown_with_no_store_opened_or_the_registry_off() -> None:
+    # Nothing opened yet: nothing to close, and the shutdown completes.
+    idle = build_app()
+    asyncio.run(_serve_lifespan(idle))
+    off = build_app(LOGIN_REGISTRY_STORE=None)
+    manager = off.login_manager
+    manager.init_app(off)  # a factory's second init_app adds no second hook
+    assert len(off.after_serving_funcs) == 1
+    with off.app_context():
+        assert manager.registry() is None
+    asyncio.run(_serve_lifespan(off))
+
+
+async def _serve_lifespan(app: Hipflask) -> None:
+    async with lifespan(app):
+        pass

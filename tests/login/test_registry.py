@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+import asyncio
+import gc
 import time
+import warnings
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from tests.asgi_driver import http_scope
+from tests.asgi_driver import lifespan
+from tests.asgi_driver import request_body
+from tests.asgi_driver import request_on_loop
+from tests.redis_helper import REDIS_URI
+from tests.redis_helper import connections_named
 
 from hipflask import session
 from hipflask.errors import ConfigurationError
+from hipflask.login import login_user
 from hipflask.login.login_manager import _renew_flow
 from hipflask.login.registry import LoginRegistry
 from hipflask.login.registry import end_flow
@@ -242,3 +252,33 @@ def test_two_processes_on_memory_registries_keep_a_login(protocol: str) -> None:
     assert second.get("/dashboard").status_code == 302
     second.delete_cookie("session")
     assert second.get("/dashboard").status_code == 302
+
+
+def test_lifespan_shutdown_closes_the_registrys_async_connections(redis_prefix: str) -> None:
+    url = f"{REDIS_URI}/0?client_name={redis_prefix}"
+    app = build_app(LOGIN_REGISTRY_STORE=url, LOGIN_REGISTRY_KEY_PREFIX=redis_prefix + ":")
+
+    @app.post("/async-login")
+    async def async_login() -> Any:
+        login_user(app.extensions["test_users"]["alice"])
+        return "in"
+
+    async def run() -> tuple[list[int], int]:
+        async with lifespan(app):
+            logged_in = await request_on_loop(
+                app, http_scope("/async-login", "POST"), *request_body(b"")
+            )
+            cookie = logged_in.headers["set-cookie"].split(";")[0].encode()
+            seen = await request_on_loop(
+                app, http_scope("/async-dashboard", headers=[(b"cookie", cookie)])
+            )
+            opened = connections_named(redis_prefix)
+        return [logged_in.status, seen.status], opened
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        statuses, opened = asyncio.run(run())
+        gc.collect()
+    assert statuses == [200, 200]
+    assert opened >= 1
+    assert connections_named(redis_prefix) == 0

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.asgi_driver import http_scope
+from tests.asgi_driver import lifespan
+from tests.asgi_driver import request_body
+from tests.asgi_driver import request_on_loop
 from tests.redis_helper import REDIS_URI
+from tests.redis_helper import connections_named
 from tests.redis_helper import delete_keys_holding
 from tests.redis_helper import require_redis
 
@@ -343,3 +351,40 @@ def test_attempts_an_address_is_refused_do_not_count_against_the_user_name(
     assert log_in(victim, "alice").status_code == 302
     attacker.post("/close-throttle")
     victim.post("/close-throttle")
+
+
+def test_lifespan_shutdown_closes_the_throttles_async_connections(redis_prefix: str) -> None:
+    # Each ASGI server loop gets connections of its own; the server's
+    # shutdown is the last moment they can be closed on it.
+    url = f"{REDIS_URI}/0?client_name={redis_prefix}"
+    app = build_app(LOGIN_THROTTLE_STORAGE=url, LOGIN_THROTTLE_KEY_PREFIX=redis_prefix)
+
+    @app.post("/async-login")
+    @login_throttled
+    async def async_login() -> Any:
+        return {"msg": "bad credentials"}, 401
+
+    form = [(b"content-type", b"application/x-www-form-urlencoded")]
+
+    async def run() -> tuple[list[int], int]:
+        async with lifespan(app):
+            statuses = [
+                (
+                    await request_on_loop(
+                        app,
+                        http_scope("/async-login", "POST", form),
+                        *request_body(b"username=eve&password=x"),
+                    )
+                ).status
+                for _ in range(2)
+            ]
+            opened = connections_named(redis_prefix)
+        return statuses, opened
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        statuses, opened = asyncio.run(run())
+        gc.collect()
+    assert statuses == [401, 401]
+    assert opened >= 1
+    assert connections_named(redis_prefix) == 0

@@ -169,6 +169,10 @@ class JWTManager:
         app.gate.add_finisher(
             "hipflask.jwt.blocklist", _flush, order=ORDER_CACHE, finisher_async=_flush_async
         )
+        # Close the blocklist store's async connections when an ASGI server
+        # shuts down (appended directly: init_app may run after the first request).
+        if self._aclose not in app.after_serving_funcs:
+            app.after_serving_funcs.append(self._aclose)
         if add_context_processor or self._add_context_processor:
             app.context_processor(_template_names)
 
@@ -222,6 +226,17 @@ class JWTManager:
             store = open_store(value, prefix, "JWT_BLOCKLIST_STORE")
             cached = self._store = (value, store)
         return cached[1]
+
+    async def _aclose(self) -> None:
+        """Close the blocklist store's async connections (an ``after_serving`` hook).
+
+        Each event loop gets connections of its own; the server's shutdown is
+        the last moment those of its loop can be closed, as the rate limiter
+        and the sessions close theirs.
+        """
+        cached = self._store
+        if cached is not None and cached[1] is not None:
+            await cached[1].aclose()
 
     # -- the loaders ------------------------------------------------------------
 

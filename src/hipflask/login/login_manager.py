@@ -17,6 +17,7 @@ import time
 import warnings
 from collections.abc import Callable
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 from typing import TypeVar
 
@@ -84,6 +85,26 @@ class _AppState:
     def __init__(self) -> None:
         self.registry: tuple[Any, LoginRegistry | None] | None = None
         self.throttle: LoginThrottle | None = None
+
+    async def aclose(self) -> None:
+        """Close the async connections the stores opened on the running loop.
+
+        Run at the server's shutdown (an ``after_serving`` hook), as the
+        rate limiter and the sessions close theirs: each loop has its own
+        connections, which nothing else closes before the loop goes away.
+        """
+        if self.throttle is not None:
+            await self.throttle.aclose()
+        registry = self.registry[1] if self.registry is not None else None
+        if registry is not None:
+            await registry.store.aclose()
+
+
+async def _close_stores(app: Any) -> None:
+    """The ``after_serving`` hook: close what the app's throttle and registry opened."""
+    state: _AppState | None = app.extensions.get(_APP_STATE)
+    if state is not None:
+        await state.aclose()
 
 
 def _app_state() -> _AppState:
@@ -164,6 +185,8 @@ class LoginManager:
             # LoginManager(app)) must not send the remember-me cookie twice.
             app.extensions[_HOOKS_KEY] = True
             _add_response_hooks(app)
+            # Appended directly: init_app may run after the first request.
+            app.after_serving_funcs.append(partial(_close_stores, app))
         # On the event loop, where loading waits on a network store, the user
         # is loaded before the view, awaiting it, so reading ``current_user``
         # there never blocks the loop (see ``_loading_waits``).

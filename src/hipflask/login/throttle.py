@@ -132,5 +132,9 @@ class LoginThrottle:
         """:meth:`succeed` without blocking the event loop."""
         await self.store.clear_async(self._user_hits(name))
 
+    async def aclose(self) -> None:
+        """Close the connections the async driver opened on the running loop."""
+        await self.store.aclose()
+
 
 __all__ = ["REASON_THROTTLED", "LoginThrottle"]
