@@ -122,6 +122,17 @@ def mariadb_database(suite: str) -> Iterator[str]:
         conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
         try:
             with conn.cursor() as cursor:
+                # As PostgreSQL's WITH (FORCE) above: a connection a failed test
+                # left in a transaction on this database would make the drop
+                # wait for its tables' locks for ever.
+                cursor.execute(
+                    "SELECT id FROM information_schema.processlist"
+                    " WHERE db = %s AND id <> CONNECTION_ID()",
+                    (name,),
+                )
+                for (thread_id,) in cursor.fetchall():
+                    with contextlib.suppress(pymysql.err.OperationalError):  # gone meanwhile
+                        cursor.execute(f"KILL {int(thread_id)}")
                 cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
         finally:
             conn.close()

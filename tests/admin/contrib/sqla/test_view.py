@@ -571,13 +571,31 @@ def test_the_db_object_and_its_session_both_work(
 # -- the full round-trip on SQLite, PostgreSQL and MariaDB --------------------------------
 
 
+def lock_timeout(url: str, seconds: int) -> dict[str, Any]:
+    """Connection options that make a wait on another transaction's lock fail after ``seconds``."""
+    if url.startswith("postgresql"):
+        return {"options": f"-c lock_timeout={seconds * 1000}"}
+    if url.startswith("mysql"):
+        return {"init_command": f"SET SESSION lock_wait_timeout = {seconds}"}
+    return {"timeout": seconds}
+
+
 @pytest.fixture
-def backend_session(backend_url: str) -> Any:
+def backend_session(app: Hipflask, backend_url: str) -> Any:
+    """A scoped session on ``backend_url``, seeded; the tables are dropped afterwards.
+
+    Each request's session is removed when its app context ends, in the
+    thread that ran it (under ASGI a worker thread, whose session the test
+    cannot reach): a transaction left open there would keep MariaDB's tables
+    locked, and the drop would wait for ever. Should one stay open anyway,
+    the drop fails after a lock timeout instead.
+    """
     from tests.admin.contrib.sqla.models import Base
 
-    engine = sa.create_engine(backend_url)
+    engine = sa.create_engine(backend_url, connect_args=lock_timeout(backend_url, 10))
     Base.metadata.create_all(engine)
     scoped = orm.scoped_session(orm.sessionmaker(engine))
+    app.teardown_appcontext(lambda exc: scoped.remove())
     ann, bob = Author(name="ann", email="ann@example.com"), Author(name="bob")
     red, blue = Tag(name="red"), Tag(name="blue")
     scoped.add_all(
@@ -620,36 +638,58 @@ def test_crud_search_filter_sort_round_trip(
     assert listing(client, sort=1, desc=1)["titles"][0] == "100% pure_fun"
     assert listing(client, page=str(10**30))["titles"] == []
 
-    bob = session.query(Author).filter_by(name="bob").one()
-    created = client.post(
-        "/admin/post/new/", data={"title": "Fourth", "author": str(bob.id), "views": "2"}
-    )
+    # Ids, not instances: a request under WSGI ends the test thread's session too.
+    bob = str(session.query(Author).filter_by(name="bob").one().id)
+    created = client.post("/admin/post/new/", data={"title": "Fourth", "author": bob, "views": "2"})
     assert created.status_code == 302
     # Under ASGI the view ran in another thread, with that thread's session: end
     # this one's transaction, or MariaDB's repeatable read hides the new row.
     session.rollback()
-    fourth = session.query(Post).filter_by(title="Fourth").one()
+    fourth = session.query(Post).filter_by(title="Fourth").one().id
     edited = client.post(
-        f"/admin/post/edit/?id={fourth.id}",
-        data={"title": "Fourth!", "author": str(bob.id), "views": "3"},
+        f"/admin/post/edit/?id={fourth}",
+        data={"title": "Fourth!", "author": bob, "views": "3"},
     )
     assert edited.status_code == 302
     session.rollback()
-    assert session.get(Post, fourth.id).title == "Fourth!"
+    assert session.get(Post, fourth).title == "Fourth!"
     for bad in ("abc", str(10**30), "1.5"):
         assert client.get("/admin/post/edit/", query_string={"id": bad}).status_code == 302
     clash = client.post("/admin/author/new/", data={"name": "bob"})
     assert clash.json["errors"] == {"name": ["Already exists."]}
-    refused = client.post("/admin/author/delete/", data={"id": str(bob.id)})
+    refused = client.post("/admin/author/delete/", data={"id": bob})
     assert refused.status_code == 302
     session.rollback()
     assert session.query(Author).count() == 2
     deleted = client.post(
-        "/admin/post/action/", data={"action": "delete", "rowid": [str(fourth.id), "abc"]}
+        "/admin/post/action/", data={"action": "delete", "rowid": [str(fourth), "abc"]}
     )
     assert deleted.status_code == 302
     session.rollback()
     assert session.query(Post).count() == 3
+
+
+def test_a_test_that_ends_on_a_read_leaves_the_tables_free(
+    app: Hipflask, backend_session: Any, backend_url: str, client: HipflaskClient
+) -> None:
+    # Under ASGI the view runs in a worker thread, on that thread's session.
+    # A read left its transaction open there, and on MariaDB the tables it
+    # read stayed locked: the fixture's drop_all waited on them for ever.
+    Admin(app).add_view(PostView(Post, backend_session))
+    assert listing(client)["count"] == 3
+    if backend_url.startswith("sqlite"):
+        return  # a finished read holds no lock there
+    engine = sa.create_engine(backend_url, connect_args=lock_timeout(backend_url, 3))
+    try:
+        with engine.connect() as connection:
+            if backend_url.startswith("mysql"):
+                connection.exec_driver_sql("LOCK TABLES hfa_post WRITE")
+                connection.exec_driver_sql("UNLOCK TABLES")
+            else:
+                connection.exec_driver_sql("LOCK TABLE hfa_post IN ACCESS EXCLUSIVE MODE")
+            connection.rollback()
+    finally:
+        engine.dispose()
 
 
 class LookupPostView(PostView):
@@ -663,9 +703,6 @@ def test_a_nul_byte_in_a_search_a_filter_a_lookup_or_a_unique_field_is_never_a_5
     # PostgreSQL refuses a NUL in any text parameter, so a crafted %00 that
     # reached a query failed the whole page there instead of finding nothing.
     app.config["WTF_CSRF_ENABLED"] = False
-    # End each request's transaction, whichever thread ran it, or MariaDB
-    # keeps the tables locked and the fixture cannot drop them.
-    app.teardown_appcontext(lambda exc: backend_session.remove())
     admin = Admin(app)
     view = LookupPostView(Post, backend_session)
     admin.add_view(view)
