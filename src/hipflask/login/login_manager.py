@@ -12,7 +12,6 @@ to a protected view is redirected to ``login_view`` with a same-site
 
 from __future__ import annotations
 
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -39,6 +38,9 @@ from ..security.gate import ORDER_AUTH
 from ..security.gate import ORDER_RATE_LIMIT
 from ..security.gate import ORDER_RATE_LIMIT_HEADERS
 from . import signals
+from .app_state import STATE_LOCK
+from .app_state import app_state
+from .app_state import close_stores
 from .config import AUTH_HEADER_NAME
 from .config import DEFAULTS
 from .config import ID_ATTRIBUTE
@@ -68,54 +70,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Where the loaded user lives on ``g`` for the rest of the request.
 USER_KEY = "_login_user"
 
-_APP_STATE = "hipflask.login.state"
 _HOOKS_KEY = "hipflask.login.hooks"
-_STATE_LOCK = threading.Lock()
-
-
-class _AppState:
-    """What a manager opens for one app: its throttle and its login registry.
-
-    Kept on the app, not the manager: Flask-Login's factory pattern shares one
-    ``LoginManager`` between apps, each with its own settings and stores.
-    """
-
-    __slots__ = ("registry", "throttle")
-
-    def __init__(self) -> None:
-        self.registry: tuple[Any, LoginRegistry | None] | None = None
-        self.throttle: LoginThrottle | None = None
-
-    async def aclose(self) -> None:
-        """Close the async connections the stores opened on the running loop.
-
-        Run at the server's shutdown (an ``after_serving`` hook), as the
-        rate limiter and the sessions close theirs: each loop has its own
-        connections, which nothing else closes before the loop goes away.
-        """
-        if self.throttle is not None:
-            await self.throttle.aclose()
-        registry = self.registry[1] if self.registry is not None else None
-        if registry is not None:
-            await registry.store.aclose()
-
-
-async def _close_stores(app: Any) -> None:
-    """The ``after_serving`` hook: close what the app's throttle and registry opened."""
-    state: _AppState | None = app.extensions.get(_APP_STATE)
-    if state is not None:
-        await state.aclose()
-
-
-def _app_state() -> _AppState:
-    extensions = current_app.extensions
-    state = extensions.get(_APP_STATE)
-    if state is None:
-        # Threads serving an app's first requests must share one state: a
-        # throttle made twice would lose the failures counted in the other.
-        with _STATE_LOCK:
-            state = extensions.setdefault(_APP_STATE, _AppState())
-    return state  # type: ignore[no-any-return]
 
 
 class LoginManager:
@@ -186,7 +141,7 @@ class LoginManager:
             app.extensions[_HOOKS_KEY] = True
             _add_response_hooks(app)
             # Appended directly: init_app may run after the first request.
-            app.after_serving_funcs.append(partial(_close_stores, app))
+            app.after_serving_funcs.append(partial(close_stores, app))
         # On the event loop, where loading waits on a network store, the user
         # is loaded before the view, awaiting it, so reading ``current_user``
         # there never blocks the loop (see ``_loading_waits``).
@@ -312,7 +267,7 @@ class LoginManager:
 
     def registry(self) -> LoginRegistry | None:
         """The live-login registry (``LOGIN_REGISTRY_STORE``), opened once per app."""
-        state = _app_state()
+        state = app_state()
         value = current_app.config.get("LOGIN_REGISTRY_STORE")
         cached = state.registry
         if cached is None or cached[0] is not value:
@@ -339,9 +294,9 @@ class LoginManager:
             return None
         if not self._is_login_endpoint():
             return None
-        state = _app_state()
+        state = app_state()
         if state.throttle is None:
-            with _STATE_LOCK:
+            with STATE_LOCK:
                 if state.throttle is None:
                     state.throttle = LoginThrottle(current_app.config)
         name = state.throttle.user_name(request)
@@ -365,7 +320,7 @@ class LoginManager:
         # login attempt's) would raise and catch an AttributeError.
         if g.get(_THROTTLED, _NOT_ATTEMPTED) is _NOT_ATTEMPTED or not g.get(_LOGIN_SUCCEEDED):
             return None
-        return _app_state().throttle
+        return app_state().throttle
 
     def _count_success(self, request: Any, response: Any) -> None:
         throttle = self._succeeded_attempt()
