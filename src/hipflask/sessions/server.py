@@ -51,30 +51,29 @@ from collections.abc import Generator
 from collections.abc import Iterable
 from collections.abc import Mapping
 from datetime import date
-from datetime import datetime
 from datetime import time
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from typing import Any
-from typing import NoReturn
 from uuid import UUID
 from weakref import WeakSet
 
 from itsdangerous import BadSignature
 from itsdangerous import Signer
 
-from ..errors import ConfigurationError
 from ..stores.base import MAX_VALUE_SIZE
 from ..stores.base import ValueTooLargeError
 from ..wrappers.headers import add_vary
 from .base import REASON_STORE_UNAVAILABLE as REASON_STORE_UNAVAILABLE
-from .base import NullSession
 from .base import SecureCookieSession
 from .base import SessionInterface
 from .base import SessionStoreUnavailable as SessionStoreUnavailable
+from .failures import MissingSecretKeyError as MissingSecretKeyError
+from .failures import SessionTooLargeError as SessionTooLargeError
+from .failures import UnavailableSession
 from .merge import SessionConflictError
 from .merge import merge_flow
-from .tag import JSONTag
+from .records import ServerSideSerializer as ServerSideSerializer
 from .tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
@@ -233,107 +232,6 @@ class ServerSideSession(SecureCookieSession):
         self.loaded = None
         self.modified = True
         self.accessed = True
-
-
-class _SetAsList(JSONTag):
-    """A ``set`` or ``frozenset``, written as a JSON array; it loads as a list.
-
-    As with Flask-Session, whose records read sets back as lists: storing a
-    set must not fail the request. No tag, so nothing new in the format.
-    """
-
-    __slots__ = ()
-
-    def check(self, value: Any) -> bool:
-        return isinstance(value, (set, frozenset))
-
-    def to_json(self, value: Any) -> Any:
-        tag = self.serializer.tag
-        return [tag(item) for item in value]
-
-    tag = to_json
-
-
-class _DateAsISO(JSONTag):
-    """A ``date`` (not a datetime), written as ``"2024-01-02"``; it loads as that string.
-
-    That is what Flask-Session gives back. The app's JSON provider, which
-    writes the other unknown types, would give an HTTP date
-    (``"Tue, 02 Jan 2024 00:00:00 GMT"``), which ``date.fromisoformat``
-    in a ported app cannot read.
-    """
-
-    __slots__ = ()
-
-    def check(self, value: Any) -> bool:
-        return isinstance(value, date) and not isinstance(value, datetime)
-
-    def to_json(self, value: Any) -> Any:
-        return value.isoformat()
-
-    tag = to_json
-
-
-class ServerSideSerializer(TaggedJSONSerializer):
-    """The cookie session's tagged JSON, plus what Flask-Session's records accept.
-
-    Sets and frozensets are stored as arrays and load as lists; dates are
-    stored as ISO strings and load as strings. Both are written without a
-    tag, so a record reads the same whichever version wrote it.
-    """
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.register(_SetAsList)
-        self.register(_DateAsISO)
-        # Neither claims a str, number, bool or None, so plain scalars keep
-        # skipping the tag search (registering turned that off).
-        self._scalars_pass = True
-
-
-class SessionTooLargeError(ValueTooLargeError):
-    """The session's record would be over the store's limit; it was not saved.
-
-    Raised before anything is written: the request fails (a 500, logged) with
-    the stored record as it was, rather than leave a half-saved session.
-    """
-
-    def __init__(self, size: int) -> None:
-        super().__init__(
-            size,
-            MAX_VALUE_SIZE,
-            f"The session is {size:,} bytes once encoded, over the {MAX_VALUE_SIZE:,} bytes"
-            " a store takes; it was not saved (its stored record is unchanged). Keep large"
-            " data in a database table or a file, and only its id in the session.",
-        )
-
-
-class UnavailableSession(NullSession):
-    """The session for the rest of a request whose store failed.
-
-    Empty, and never saved. Writing raises :class:`SessionStoreUnavailable`
-    again: a login or a cart change dropped without a word would be worse
-    than the 503.
-    """
-
-    def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise SessionStoreUnavailable()
-
-    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
-
-
-class MissingSecretKeyError(ConfigurationError, KeyError):
-    """``SESSION_USE_SIGNER`` is on and ``SECRET_KEY`` is empty.
-
-    Also a :class:`KeyError`, as Flask-Session raises there, so code that
-    catches it keeps working.
-    """
-
-    def __str__(self) -> str:
-        # KeyError's str() would show the message quoted, as a key.
-        return str(self.args[0]) if self.args else ""
 
 
 class ServerSideSessionInterface(SessionInterface):
