@@ -22,9 +22,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
-from functools import wraps
 from inspect import iscoroutinefunction
-from inspect import ismethod
 from types import CoroutineType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -43,6 +41,10 @@ from ..sessions.base import wants_refresh
 from ..wrappers.sendable import UnsendableHeaderError
 from ..wrappers.sendable import drop_unsendable
 from . import errorpages
+from .handler_marks import answers_codeless
+from .handler_marks import answers_codeless_errors as answers_codeless_errors
+from .handler_marks import app_error_handler as app_error_handler
+from .handler_marks import stands_in_for as stands_in_for
 
 if TYPE_CHECKING:
     from blinker import NamedSignal
@@ -121,66 +123,6 @@ def every_response(hook: F) -> F:
     # function, which the method reads attributes from.
     setattr(getattr(hook, "__func__", hook), _EVERY_RESPONSE, True)
     return hook
-
-
-_ANSWERS_CODELESS = "_hipflask_answers_codeless"
-
-
-def answers_codeless_errors(handler: F) -> F:
-    """Mark an error handler to be asked about HTTP errors without a status code.
-
-    Flask hands such an error (an ``HTTPException`` subclass with no
-    ``code``) back as the response without asking any handler, and an app's
-    handler for its class is never called; so does hipflask, unless the
-    handler found for it carries this mark. For an extension that answers
-    errors it was configured for by class, whatever their code (a REST API's
-    ``errors=`` entries), and returns any other error unchanged.
-    """
-    setattr(getattr(handler, "__func__", handler), _ANSWERS_CODELESS, True)
-    return handler
-
-
-_STANDS_IN_FOR = "_hipflask_stands_in_for"
-
-
-def stands_in_for(wrapper: F, handler: Callable[..., Any] | None) -> F:
-    """Mark an error handler ``wrapper`` as standing in front of the app's ``handler``.
-
-    For an extension that must see errors before the handlers the app
-    registered (a REST API answering its own requests' errors) and so takes
-    their place in the app's error-handler slots; ``handler`` is the one it
-    displaced, ``None`` where the slot was empty. See :func:`app_error_handler`.
-
-    Register what this returns: a bound method cannot carry the mark, and
-    its function is shared by every instance (one per app), so it is
-    wrapped in a function of its own.
-    """
-    if ismethod(wrapper):
-        method = wrapper
-
-        @wraps(method)
-        def marked(*args: Any, **kwargs: Any) -> Any:
-            return method(*args, **kwargs)
-
-        wrapper = marked  # type: ignore[assignment]
-    setattr(wrapper, _STANDS_IN_FOR, (handler,))
-    return wrapper
-
-
-def app_error_handler(entry: Any) -> Callable[..., Any] | None:
-    """The handler the app registered in an error-handler slot, behind any stand-in.
-
-    ``None`` for a slot the app left empty. An extension looking for the
-    app's own handler of a class (Principal's refusal, handed to a catch-all
-    ``Exception`` page) asks this: a stand-in is no handler of the app's, and
-    calling it would hand the error back to the extension that asked.
-    """
-    while entry is not None:
-        displaced = getattr(entry, _STANDS_IN_FOR, None)
-        if displaced is None:
-            return entry  # type: ignore[no-any-return]
-        entry = displaced[0]
-    return None
 
 
 def _chain(app: Hipflask, ctx: RequestContext) -> Chain:
@@ -504,7 +446,7 @@ def handle_http_exception(app: Hipflask, ctx: RequestContext, exc: HTTPException
     if isinstance(exc, RoutingException):
         return exc
     handler = app._find_error_handler(exc, ctx.request.blueprints)
-    if handler is None or (exc.code is None and not getattr(handler, _ANSWERS_CODELESS, False)):
+    if handler is None or (exc.code is None and not answers_codeless(handler)):
         return exc
     rv = handler(exc)
     if _awaited(rv):

@@ -28,7 +28,7 @@ from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
-from ..core.pipeline import app_error_handler
+from ..core.handler_marks import app_error_handler
 from .identity import AnonymousIdentity
 from .identity import Identity
 from .permission import PermissionDenied

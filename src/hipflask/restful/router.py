@@ -32,8 +32,8 @@ from werkzeug.exceptions import InternalServerError
 from ..contexts.globals import request
 from ..core.errorpages import current_request_id
 from ..core.errorpages import server_error_page
-from ..core.pipeline import answers_codeless_errors
-from ..core.pipeline import stands_in_for
+from ..core.handler_marks import answers_codeless_errors
+from ..core.handler_marks import stands_in_for
 
 if TYPE_CHECKING:
     from .api import Api
