@@ -35,9 +35,9 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.routing import RoutingException
 
 from .. import signals
-from ..sessions.base import SessionStoreUnavailable
 from ..sessions.base import untouched
 from ..sessions.base import wants_refresh
+from ..stores.unavailable import StoreUnavailable
 from ..wrappers.sendable import UnsendableHeaderError
 from ..wrappers.sendable import drop_unsendable
 from . import errorpages
@@ -461,7 +461,7 @@ def handle_exception(app: Hipflask, ctx: RequestContext, exc: Exception) -> Step
     a bug of the app's: its 503 goes to the app's error handlers, as it does
     when the store fails while a view opens the session.
     """
-    if isinstance(exc, SessionStoreUnavailable):
+    if isinstance(exc, StoreUnavailable):
         rv = yield from handle_http_exception(app, ctx, exc)
         return (yield from finalize(app, ctx, rv, from_error_handler=True))
     if signals.got_request_exception.receivers:

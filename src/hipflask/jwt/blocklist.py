@@ -25,9 +25,9 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-from werkzeug.exceptions import ServiceUnavailable
-
 from ..security.revocation import StoreLike
+from ..stores.unavailable import StoreUnavailable
+from ..stores.unavailable import log_failure
 from .tokens import FAMILY_CLAIM
 
 REASON_UNAVAILABLE = (
@@ -46,11 +46,11 @@ def _unavailable(exc: Exception) -> BlocklistUnavailable:
     needs to know why (a refused connection, a wrong password), and a
     handled 503 is logged nowhere else.
     """
-    _log.warning("The JWT blocklist store failed (%s: %s); answering 503.", type(exc).__name__, exc)
+    log_failure(_log, "The JWT blocklist store", exc)
     return BlocklistUnavailable()
 
 
-class BlocklistUnavailable(ServiceUnavailable):
+class BlocklistUnavailable(StoreUnavailable):
     """The blocklist's store failed: answered with 503, failing closed.
 
     A token that cannot be checked is not accepted, and a logout that could

@@ -20,17 +20,12 @@ import jwt as pyjwt
 
 from ..contexts.globals import current_app
 from ..contexts.globals import g
-from ..contexts.globals import request_ctx
-from ..core.bridge import drive_async
-from ..core.bridge import drive_sync
 from ..core.helpers import jsonify
-from ..core.pipeline import handle_http_exception
 from ..security.gate import ORDER_CACHE
 from ..security.revocation import StoreLike
 from ..security.revocation import open_store
 from . import default_callbacks as cb
 from . import exceptions as exc
-from .blocklist import BlocklistUnavailable
 from .blocklist import run
 from .blocklist import run_async
 from .config import DEFAULTS
@@ -51,36 +46,17 @@ PENDING = "_hipflask_jwt_pending"
 
 
 def _flush(request: Any, response: Any) -> None:
-    try:
-        for store, flow in g.pop(PENDING, ()):
-            run(store, flow)
-    except BlocklistUnavailable as error:
-        app = current_app._get_current_object()
-        _answer_instead(response, drive_sync(handle_http_exception(app, request_ctx, error)))
+    # A store failing here raises BlocklistUnavailable, a StoreUnavailable:
+    # the pipeline answers it with the app's 503 in place of this response,
+    # so a logout that did not revoke its token does not say it did, nor a
+    # refresh whose old token was not marked used hand out the new ones.
+    for store, flow in g.pop(PENDING, ()):
+        run(store, flow)
 
 
 async def _flush_async(request: Any, response: Any) -> None:
-    try:
-        for store, flow in g.pop(PENDING, ()):
-            await run_async(store, flow)
-    except BlocklistUnavailable as error:
-        app = current_app._get_current_object()
-        _answer_instead(response, await drive_async(handle_http_exception(app, request_ctx, error)))
-
-
-def _answer_instead(response: Any, rv: Any) -> None:
-    """Turn the finished ``response`` into the app's answer ``rv`` to a failed write.
-
-    The writes come after the view, when its response is made: a logout
-    that did not revoke its token must not answer that it did, nor a
-    refresh whose old token was not marked used hand out the new ones (in
-    its body or its cookies), so nothing of that response is kept.
-    """
-    answer = current_app.make_response(rv)
-    response.status = answer.status
-    response.headers = answer.headers
-    response.response = answer.response
-    response.direct_passthrough = answer.direct_passthrough
+    for store, flow in g.pop(PENDING, ()):
+        await run_async(store, flow)
 
 
 #: PyJWT's classes Flask-JWT-Extended answers, each registered for the manager

@@ -23,13 +23,9 @@ from dataclasses import field
 from typing import Any
 
 from ..contexts.ctx import has_request_context
-from ..contexts.globals import current_app
 from ..contexts.globals import g
-from ..contexts.globals import request_ctx
 from ..contexts.globals import session
 from ..contexts.state import request_state
-from ..core.bridge import drive_async
-from ..core.pipeline import handle_http_exception
 from .login_manager import USER_KEY
 from .registry import Flow
 from .registry import LoginRegistry
@@ -90,12 +86,12 @@ async def _perform(pending: _Pending, response: Any) -> Any:
             result = await registry.arun(flow)
             if apply is not None:
                 apply(result)
-    except RegistryUnavailable as exc:
+    except RegistryUnavailable:
+        # The session as it was before the first write; then the pipeline
+        # answers the 503 (a StoreUnavailable) with the app's own handler in
+        # place of this response, as for sync views.
         _restore(pending)
-        # The app's own 503 handler answers, as it does for sync views.
-        app = current_app._get_current_object()
-        answer = await drive_async(handle_http_exception(app, request_ctx, exc))
-        return app.make_response(answer)
+        raise
     return response
 
 

@@ -33,10 +33,10 @@ import secrets
 from collections.abc import Generator
 from typing import Any
 
-from werkzeug.exceptions import ServiceUnavailable
-
 from ..security.revocation import StoreLike
 from ..security.revocation import open_store
+from ..stores.unavailable import StoreUnavailable
+from ..stores.unavailable import log_failure
 
 #: One store operation: ("get", key), ("set", key, value, ttl),
 #: ("add", key, value, ttl) or ("delete", key); the driver sends back the result.
@@ -49,7 +49,7 @@ REASON_UNAVAILABLE = (
 )
 
 
-class RegistryUnavailable(ServiceUnavailable):
+class RegistryUnavailable(StoreUnavailable):
     """The registry's store failed: answered with 503, nothing half-done."""
 
     description = REASON_UNAVAILABLE
@@ -108,9 +108,7 @@ def _unavailable(exc: Exception) -> RegistryUnavailable:
     needs to know why (a refused connection, a wrong password), and a
     handled 503 is logged nowhere else.
     """
-    _log.warning(
-        "The login registry's store failed (%s: %s); answering 503.", type(exc).__name__, exc
-    )
+    log_failure(_log, "The login registry's store", exc)
     return RegistryUnavailable()
 
 

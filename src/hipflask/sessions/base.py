@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import NoReturn
 
-from werkzeug.exceptions import ServiceUnavailable
-
 from ..contexts import globals as _globals
 from ..errors import ConfigurationError
+from ..stores.unavailable import StoreUnavailable
 from ..wrappers.peek import credential_headers
 
 if TYPE_CHECKING:
@@ -61,7 +60,7 @@ REASON_STORE_UNAVAILABLE = (
 )
 
 
-class SessionStoreUnavailable(ServiceUnavailable):
+class SessionStoreUnavailable(StoreUnavailable):
     """A server-side session's store failed: answered with 503, its record unchanged.
 
     Raised where the session is opened (a view reading it, so the app's

@@ -63,6 +63,7 @@ from itsdangerous import Signer
 
 from ..stores.base import MAX_VALUE_SIZE
 from ..stores.base import ValueTooLargeError
+from ..stores.unavailable import log_failure
 from ..wrappers.headers import add_vary
 from .base import REASON_STORE_UNAVAILABLE as REASON_STORE_UNAVAILABLE
 from .base import SecureCookieSession
@@ -538,13 +539,7 @@ class ServerSideSessionInterface(SessionInterface):
         session's record). The traceback stays out of the log line and out
         of the response; it is the exception's ``__cause__``.
         """
-        reason = getattr(exc, "orig", None) or exc
-        logger.warning(
-            "Session store %s failed (%s: %s); answering 503.",
-            type(self.store).__name__,
-            type(exc).__name__,
-            reason,
-        )
+        log_failure(logger, f"Session store {type(self.store).__name__}", exc)
         return SessionStoreUnavailable()
 
     def regenerate(self, session: ServerSideSession) -> None:
