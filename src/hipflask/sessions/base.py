@@ -63,7 +63,7 @@ REASON_STORE_UNAVAILABLE = (
 class SessionStoreUnavailable(StoreUnavailable):
     """A server-side session's store failed: answered with 503, its record unchanged.
 
-    Raised where the session is opened (a view reading it, so the app's
+    Raised where the session is first used (a view reading it, so the app's
     ``errorhandler(503)`` answers as for any 503) or saved (after the view:
     the app's 503 handler answers then too, instead of the 500 any other
     error there gets). The store's own error is logged in one line and kept

@@ -32,12 +32,14 @@ off; a save that keeps colliding gives up loudly rather than overwrite
 store's limit writes or deletes anything: the request fails with a 500.
 
 A store that fails (Redis or the database down or refusing connections, the
-session directory unwritable) is not a bug in the app: the request is
-answered with :class:`SessionStoreUnavailable`, a 503 the app's
-``errorhandler(503)`` renders, and the failure is logged in one line. The
-rest of that request sees an empty session that refuses writes, so an error
-page reading the session (flashed messages in a layout) still renders, and
-nothing asks the failed store again.
+session directory unwritable) is not a bug in the app: a request that reads
+or writes the session is answered with :class:`SessionStoreUnavailable`, a
+503 the app's ``errorhandler(503)`` renders, and the failure is logged in one
+line. The rest of that request sees an empty session that refuses writes, so
+an error page reading the session (flashed messages in a layout) still
+renders, and nothing asks the failed store again. A request that never used
+the session loses nothing but its renewal: that is logged and skipped, and
+the page answers as usual (:class:`~.failures.PendingStoreFailure`).
 """
 
 from __future__ import annotations
@@ -56,7 +58,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from typing import Any
 from uuid import UUID
-from weakref import WeakSet
 
 from itsdangerous import BadSignature
 from itsdangerous import Signer
@@ -69,9 +70,15 @@ from .base import REASON_STORE_UNAVAILABLE as REASON_STORE_UNAVAILABLE
 from .base import SecureCookieSession
 from .base import SessionInterface
 from .base import SessionStoreUnavailable as SessionStoreUnavailable
+from .failures import METHODS
+from .failures import NOT_RENEWED
 from .failures import MissingSecretKeyError as MissingSecretKeyError
+from .failures import PendingStoreFailure
 from .failures import SessionTooLargeError as SessionTooLargeError
+from .failures import StoreFailed
 from .failures import UnavailableSession
+from .failures import abandon
+from .failures import give_up
 from .merge import SessionConflictError
 from .merge import merge_flow
 from .records import ServerSideSerializer as ServerSideSerializer
@@ -261,9 +268,6 @@ class ServerSideSessionInterface(SessionInterface):
         self.permanent = permanent
         self.sid_length = sid_length
         self._signer_cache: tuple[tuple[Any, ...], Signer] | None = None
-        # Requests whose store failed: a second open (the error page reading
-        # the session) gets an UnavailableSession instead of asking again.
-        self._failed: WeakSet[Any] = WeakSet()
         # The store's own prefix already separates the records; ours is kept
         # for Flask-Session code that reads it.
         if not store.prefix:
@@ -384,7 +388,7 @@ class ServerSideSessionInterface(SessionInterface):
             # store call, so a refused save has deleted nothing.
             encoded = None if empty else self._record(session, accessed)
         except SessionTooLargeError:
-            _give_up(session)
+            give_up(session)
             raise
         for old_sid in session.dropped_sids:
             yield ("delete", (old_sid,))
@@ -400,12 +404,15 @@ class ServerSideSessionInterface(SessionInterface):
             # expiry): a touch of the record's expiry, not a write. Only a
             # permanent one's cookie is sent again, as its expiry moves too.
             # Asking whether it is permanent is the framework's read, not the
-            # view's: the flag stays as it was.
+            # view's: the flag stays as it was. The renewal of a session the
+            # view never read ("renew") is skipped if the store fails: the
+            # page did not depend on it, and nothing is lost but the renewal.
             loaded = session.loaded is not None
             renew = loaded and bool(app.config.get("SESSION_REFRESH_EACH_REQUEST", True))
             resend = loaded and self.should_set_cookie(app, session)
             session.accessed = accessed
-            if (renew or resend) and (yield ("touch", (session._sid, ttl))) and resend:
+            touch = "touch" if accessed else "renew"
+            if (renew or resend) and (yield (touch, (session._sid, ttl))) and resend:
                 self._set_cookie(app, session, response)
             return None
         if session.loaded is None:
@@ -417,7 +424,7 @@ class ServerSideSessionInterface(SessionInterface):
                     session._sid, session.loaded, dict.copy(session), encoded, ttl, codec
                 )
             except (SessionTooLargeError, SessionConflictError):
-                _give_up(session)
+                give_up(session)
                 raise
             if written is None:
                 # Ended meanwhile by another request, which sent the deletion;
@@ -469,30 +476,30 @@ class ServerSideSessionInterface(SessionInterface):
                     result = None
                     continue
                 try:
-                    result = getattr(self.store, operation)(*args)
+                    result = getattr(self.store, METHODS.get(operation, operation))(*args)
                 except ValueTooLargeError:
                     raise
                 except Exception as exc:
-                    raise self._unavailable(exc) from exc
+                    result = self._failed(operation, exc)
         except StopIteration as stop:
             return stop.value
 
     def open_session(self, app: Any, request: Request) -> SecureCookieSession:
-        if request in self._failed:
-            return UnavailableSession()
         try:
             session: ServerSideSession = self._run(self._open_flow(app, request))
-        except SessionStoreUnavailable:
-            self._failed.add(request)
-            raise
+        except StoreFailed as failed:
+            return PendingStoreFailure(failed.cause, self._report)
         return session
 
     def save_session(self, app: Any, session: Any, response: Response) -> None:
+        if isinstance(session, PendingStoreFailure):
+            session.skip_renewal()
+            return
         try:
             self._run(self._save_flow(app, session, response))
-        except SessionStoreUnavailable:
-            _abandon(session)
-            raise
+        except StoreFailed as failed:
+            abandon(session)
+            raise self._unavailable(failed.cause) from failed.cause
 
     # -- async driver --------------------------------------------------------
 
@@ -506,69 +513,66 @@ class ServerSideSessionInterface(SessionInterface):
                     result = None
                     continue
                 try:
-                    result = await getattr(self.store, "a" + operation)(*args)
+                    method = "a" + METHODS.get(operation, operation)
+                    result = await getattr(self.store, method)(*args)
                 except ValueTooLargeError:
                     raise
                 except Exception as exc:
-                    raise self._unavailable(exc) from exc
+                    result = self._failed(operation, exc)
         except StopIteration as stop:
             return stop.value
 
     async def open_session_async(self, app: Any, request: Request) -> SecureCookieSession:
-        if request in self._failed:
-            return UnavailableSession()
         try:
             session: ServerSideSession = await self._arun(self._open_flow(app, request))
-        except SessionStoreUnavailable:
-            self._failed.add(request)
-            raise
+        except StoreFailed as failed:
+            return PendingStoreFailure(failed.cause, self._report)
         return session
 
     async def save_session_async(self, app: Any, session: Any, response: Response) -> None:
+        if isinstance(session, PendingStoreFailure):
+            session.skip_renewal()
+            return
         try:
             await self._arun(self._save_flow(app, session, response))
-        except SessionStoreUnavailable:
-            _abandon(session)
-            raise
+        except StoreFailed as failed:
+            abandon(session)
+            raise self._unavailable(failed.cause) from failed.cause
 
-    def _unavailable(self, exc: BaseException) -> SessionStoreUnavailable:
-        """Log a store failure in one line and make the 503 it is answered with.
+    def is_null_session(self, obj: object) -> bool:
+        """Whether ``obj`` is never saved; a held store failure is, to log its skip."""
+        if isinstance(obj, PendingStoreFailure):
+            return not obj.pending
+        return super().is_null_session(obj)
+
+    def _failed(self, operation: str, exc: Exception) -> bool:
+        """A failed store call: a renewal is logged and answers False (not renewed).
+
+        Any other call raises, and the opening or saving that made it decides.
+        """
+        if operation != "renew":
+            raise StoreFailed(exc) from exc
+        self._report(exc, NOT_RENEWED)
+        return False
+
+    def _report(self, exc: BaseException, outcome: str) -> None:
+        """Log a store failure in one line, with what the request did about it.
 
         Only the error's class and the driver's own message are logged (a
         SQL error's text would carry the statement's parameters: the
         session's record). The traceback stays out of the log line and out
-        of the response; it is the exception's ``__cause__``.
+        of the response; it is the 503's ``__cause__``.
         """
-        log_failure(logger, f"Session store {type(self.store).__name__}", exc)
+        log_failure(logger, f"Session store {type(self.store).__name__}", exc, outcome)
+
+    def _unavailable(self, exc: BaseException) -> SessionStoreUnavailable:
+        """Log a store failure that the request answers with a 503, and make the 503."""
+        self._report(exc, "answering 503")
         return SessionStoreUnavailable()
 
     def regenerate(self, session: ServerSideSession) -> None:
         """Flask-Session's spelling of :meth:`ServerSideSession.regenerate`."""
         session.regenerate()
-
-
-def _give_up(session: ServerSideSession) -> None:
-    """Forget a failed save's changes, so the error response does not retry it.
-
-    That response is saved too; now it only renews the record, and a
-    regenerated session keeps its old id (nothing was deleted).
-    """
-    session.modified = False
-    session.lent = False
-    session.dropped_sids = []
-
-
-def _abandon(session: Any) -> None:
-    """Stop a session whose save met a failed store from being saved again.
-
-    The 503's own response is saved too; with nothing changed and no
-    record loaded it asks the store nothing.
-    """
-    unwrap = getattr(session, "_get_current_object", None)
-    if unwrap is not None:
-        session = unwrap()
-    _give_up(session)
-    session.loaded = None
 
 
 __all__ = [

@@ -22,7 +22,9 @@ class StoreUnavailable(ServiceUnavailable):
     """A store a feature needs failed: a 503, answered by the app's error handlers."""
 
 
-def log_failure(logger: logging.Logger, what: str, exc: BaseException) -> None:
+def log_failure(
+    logger: logging.Logger, what: str, exc: BaseException, outcome: str = "answering 503"
+) -> None:
     """Log a store failure in one line: ``what``, the error's class and its message.
 
     The client is told only that the service is unavailable; the operator
@@ -30,6 +32,8 @@ def log_failure(logger: logging.Logger, what: str, exc: BaseException) -> None:
     error's own text would carry the statement's parameters (a session's
     record, a token's id), so its driver's error is logged instead. The
     traceback stays out of the line; it is the 503's ``__cause__``.
+    ``outcome`` ends the line: what the request did about it, a 503 unless
+    the failed work could be skipped (a session's renewal).
     """
     reason = getattr(exc, "orig", None) or exc
-    logger.warning("%s failed (%s: %s); answering 503.", what, type(exc).__name__, reason)
+    logger.warning("%s failed (%s: %s); %s.", what, type(exc).__name__, reason, outcome)
