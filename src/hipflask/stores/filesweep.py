@@ -62,6 +62,7 @@ lock broken as stale) only repeat work: each removal is safe on its own.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
 import os
 import re
@@ -169,6 +170,10 @@ class SweepResult:
     restored: int = 0
     #: Files that could not be examined or removed (logged as a warning).
     failed: int = 0
+    #: Whether the directory could not be listed to the end: gone, replaced
+    #: by a file, unreadable (logged as a warning). What is left is for a
+    #: later sweep.
+    incomplete: bool = False
 
 
 def sweep_directory(directory: str) -> SweepResult:
@@ -177,21 +182,33 @@ def sweep_directory(directory: str) -> SweepResult:
     Only names the store writes are considered: entries (64 hex digits),
     their ``.lock`` files, temporary files, tombs and sweep claims. Anything
     else in the directory is left alone.
+
+    Never raises for the file system: a file that cannot be examined is
+    counted in ``failed``, a directory that is gone (or cannot be listed)
+    sets ``incomplete``, and either is logged as a warning. A sweep is
+    housekeeping; the next one finds what this one left.
     """
     result = SweepResult()
     now = time.time()
-    with os.scandir(directory) as entries:
-        for item in entries:
-            try:
-                _sweep_one(directory, item.name, item.path, now, result)
-            except FileNotFoundError:
-                pass  # removed meanwhile by a reader's delete or another sweep
-            except OSError as exc:
-                # One unreadable file (a directory under an entry's name, a
-                # file of another user) must not keep the rest from being swept.
-                result.failed += 1
-                logger.debug("Not swept: %s (%s)", item.path, exc)
-    if result.failed:
+    try:
+        with os.scandir(directory) as entries:
+            for item in entries:
+                try:
+                    _sweep_one(directory, item.name, item.path, now, result)
+                except FileNotFoundError:
+                    pass  # removed meanwhile by a reader's delete or another sweep
+                except OSError as exc:
+                    # One unreadable file (a directory under an entry's name, a
+                    # file of another user) must not keep the rest from being swept.
+                    result.failed += 1
+                    logger.debug("Not swept: %s (%s)", item.path, exc)
+    except OSError as exc:
+        _incomplete(directory, result, exc)
+        return result
+    if not os.path.isdir(directory):
+        # Gone while it was listed: its files' errors say nothing about them.
+        _incomplete(directory, result, FileNotFoundError(errno.ENOENT, "gone meanwhile"))
+    elif result.failed:
         logger.warning(
             "Sweeping %s: %d files could not be examined or removed; check their type and"
             " ownership.",
@@ -199,6 +216,17 @@ def sweep_directory(directory: str) -> SweepResult:
             result.failed,
         )
     return result
+
+
+def _incomplete(directory: str, result: SweepResult, exc: OSError) -> None:
+    result.incomplete = True
+    logger.warning(
+        "Sweeping %s stopped: the directory could not be listed (%s: %s); a later"
+        " sweep tries again.",
+        directory,
+        type(exc).__name__,
+        exc.strerror or exc,
+    )
 
 
 def _sweep_one(directory: str, name: str, path: str, now: float, result: SweepResult) -> None:
@@ -368,10 +396,27 @@ class SweepSchedule:
         return True
 
     def _run(self) -> None:
+        """One background sweep; nothing it meets ends the thread with an error.
+
+        Taking and giving back ``.sweep.lock`` are file operations in the
+        directory too, so a directory gone (deleted, replaced, unmounted)
+        fails them as it fails the sweep: logged, and the next period tries
+        again (the schedule starts a new thread then).
+        """
         running = os.path.join(self.directory, _RUNNING)
-        lock = take_lock(running, wait=False)
-        if lock is None and break_stale_lock(running + ".lock", _RUNNING_STALE):
+        try:
             lock = take_lock(running, wait=False)
+            if lock is None and break_stale_lock(running + ".lock", _RUNNING_STALE):
+                lock = take_lock(running, wait=False)
+        except OSError as exc:
+            logger.warning(
+                "Not sweeping %s: its sweep lock could not be taken (%s: %s); the next"
+                " period tries again.",
+                self.directory,
+                type(exc).__name__,
+                exc.strerror or exc,
+            )
+            return
         if lock is None:
             return  # another process's sweep is still at work
         try:
@@ -381,7 +426,12 @@ class SweepSchedule:
             # reads and writes do not depend on it, so they go on.
             logger.exception("Sweeping the file store directory %s failed.", self.directory)
         finally:
-            release_lock(running, lock)
+            try:
+                release_lock(running, lock)
+            except OSError as exc:
+                # The directory went with its lock file; one put back is
+                # without it, and a lock left behind is broken once stale.
+                logger.debug("Sweep lock of %s not released: %s", self.directory, exc)
 
 
 __all__ = [
