@@ -271,3 +271,44 @@ def test_lifespan_shutdown_with_no_store_opened_or_the_registry_off() -> None:
 async def _serve_lifespan(app: Hipflask) -> None:
     async with lifespan(app):
         pass
+
+
+def test_a_registry_store_replaced_by_a_new_setting_is_closed_at_shutdown(
+    protocol: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hipflask.stores import MemoryStore
+    from hipflask.stores import Store
+
+    closed: list[tuple[str, Store]] = []
+
+    def close(self: Store) -> None:
+        closed.append(("close", self))
+
+    async def aclose(self: Store) -> None:
+        closed.append(("aclose", self))
+
+    monkeypatch.setattr(MemoryStore, "close", close)
+    monkeypatch.setattr(MemoryStore, "aclose", aclose)
+    app = build_app(LOGIN_REGISTRY_STORE="memory://")
+    client = app.test_client(protocol=protocol)
+    log_in(client)
+    with app.app_context():
+        first = app.login_manager.registry()
+    assert first is not None
+    # The app is re-configured while it runs: a new URL (a new string too).
+    app.config["LOGIN_REGISTRY_STORE"] = "".join(["memory", "://"])
+    log_in(client)
+    with app.app_context():
+        second = app.login_manager.registry()
+    assert second is not None and second is not first
+    # The replaced store's blocking connections are closed at once.
+    assert closed == [("close", first.store)]
+    # A store the app made itself is the app's to close, and is left alone.
+    own = MemoryStore(prefix="own:")
+    app.config["LOGIN_REGISTRY_STORE"] = own
+    log_in(client)
+    asyncio.run(_serve_lifespan(app))
+    assert ("aclose", first.store) in closed
+    assert ("close", first.store) in closed
+    assert ("aclose", second.store) in closed
+    assert ("close", own) not in closed

@@ -8,6 +8,7 @@ and the sessions' stores are.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -21,14 +22,44 @@ APP_STATE = "hipflask.login.state"
 STATE_LOCK = threading.Lock()
 
 
+_log = logging.getLogger("hipflask.login")
+
+
 class AppState:
     """The throttle and the login registry (with the setting it was opened for) of one app."""
 
-    __slots__ = ("registry", "throttle")
+    __slots__ = ("registry", "retired", "throttle")
 
     def __init__(self) -> None:
         self.registry: tuple[Any, LoginRegistry | None] | None = None
         self.throttle: LoginThrottle | None = None
+        #: Registry stores a new ``LOGIN_REGISTRY_STORE`` replaced, and
+        #: whether they were opened from a URL (then they are the app's to close).
+        self.retired: list[tuple[Any, bool]] = []
+
+    def replace_registry(self, entry: tuple[Any, LoginRegistry | None]) -> None:
+        """Make ``entry`` the registry, retiring the one opened for an older setting.
+
+        A store opened from a URL belongs to no one else: its blocking
+        connections are closed now (a login check caught in flight by it
+        answers 503, as for any store failure, and changes nothing), and its
+        async ones, which only their event loop can close, at the server's
+        shutdown. A store the app passed in is the app's: only its
+        connections on the serving loop are closed at shutdown, as the
+        current registry's are.
+        """
+        old = self.registry
+        self.registry = entry
+        if old is None or old[1] is None or old[1] is entry[1]:
+            return
+        store = old[1].store
+        owned = isinstance(old[0], str)
+        self.retired.append((store, owned))
+        if owned:
+            try:
+                store.close()
+            except Exception as exc:  # closing is housekeeping: the new one is in place
+                _log.warning("Closing the replaced login registry store failed: %r", exc)
 
     async def aclose(self) -> None:
         """Close the async connections the stores opened on the running loop.
@@ -42,6 +73,11 @@ class AppState:
         registry = self.registry[1] if self.registry is not None else None
         if registry is not None:
             await registry.store.aclose()
+        retired, self.retired = self.retired, []
+        for store, owned in retired:
+            await store.aclose()
+            if owned:
+                store.close()  # what a request caught in flight opened again
 
 
 async def close_stores(app: Any) -> None:

@@ -271,15 +271,25 @@ class LoginManager:
         value = current_app.config.get("LOGIN_REGISTRY_STORE")
         cached = state.registry
         if cached is None or cached[0] is not value:
-            config = current_app.config
-            prefix = config.get("LOGIN_REGISTRY_KEY_PREFIX", "hipflask:login:")
-            # What a process-local registry keeps: as long as a login can live.
-            keep = max(
-                2 * current_app.permanent_session_lifetime.total_seconds(),
-                longest_remember_seconds(config["REMEMBER_COOKIE_DURATION"]),
-            )
-            cached = state.registry = (value, open_registry(value, prefix, keep))
+            with STATE_LOCK:
+                # Threads seeing a new setting at once open one store, and
+                # the one it replaces is closed once (see replace_registry).
+                cached = state.registry
+                if cached is None or cached[0] is not value:
+                    cached = (value, self._open_registry(value))
+                    state.replace_registry(cached)
         return cached[1]
+
+    @staticmethod
+    def _open_registry(value: Any) -> LoginRegistry | None:
+        config = current_app.config
+        prefix = config.get("LOGIN_REGISTRY_KEY_PREFIX", "hipflask:login:")
+        # What a process-local registry keeps: as long as a login can live.
+        keep = max(
+            2 * current_app.permanent_session_lifetime.total_seconds(),
+            longest_remember_seconds(config["REMEMBER_COOKIE_DURATION"]),
+        )
+        return open_registry(value, prefix, keep)
 
     def _is_login_endpoint(self) -> bool:
         view = current_app.view_functions.get(request.endpoint)
