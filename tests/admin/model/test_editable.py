@@ -148,6 +148,34 @@ def test_a_hook_refusing_the_change_is_400_with_its_message(
     assert view.changes == []
 
 
+def test_the_error_answer_carries_only_this_updates_errors(
+    app: Hipflask, client: HipflaskClient, view: EditablePersonView
+) -> None:
+    from hipflask import flash
+    from hipflask import get_flashed_messages
+
+    @app.get("/flash-earlier")
+    def flash_earlier() -> str:
+        flash("Your earlier notice.", "info")
+        return "flashed"
+
+    @app.get("/next-page")
+    def next_page() -> Any:
+        return {"messages": get_flashed_messages(with_categories=True)}
+
+    token = cell_token(client)
+    client.get("/flash-earlier")
+
+    response = post(client, {"list_form_pk": "1", "name": "forbidden", "csrf_token": token})
+
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert text == "Failed to update record. That name is not allowed."
+    # The user's own notice is not the update's error, and is not lost:
+    # the next page shows it, and shows nothing of the failed update.
+    assert client.get("/next-page").json == {"messages": [["info", "Your earlier notice."]]}
+
+
 def test_the_error_answer_is_plain_text_not_html(client: HipflaskClient) -> None:
     token = cell_token(client)
 

@@ -12,12 +12,13 @@ model hooks run and the row is saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 
 from ...contexts.globals import current_app
 from ...contexts.globals import request
-from ...core.flashing import get_flashed_messages
+from ...contexts.globals import session
 from ...core.helpers import abort
 from .. import babel
 from ..base import expose
@@ -31,6 +32,31 @@ __all__ = ["EditableListMixin"]
 
 #: Fields of the list form that are not editable columns.
 _CONTROL_FIELDS = ("csrf_token", "list_form_pk")
+#: Where flashed messages wait in the session (see hipflask.core.flashing).
+_FLASHES = "_flashes"
+
+
+def _failure_messages(save: Callable[[], Any]) -> str | None:
+    """Run ``save``; ``None`` if it succeeded, else the messages it flashed, joined.
+
+    The backend says why a save failed by flashing it. Only what this save
+    flashed is its error: messages queued earlier (the user's own notices
+    from another page) stay in the session for the next page, and this
+    save's messages are taken out, since the answer carries them.
+    """
+    queued = session.get(_FLASHES)
+    before = len(queued) if queued else 0
+    if save():
+        return None
+    flashes = list(session.get(_FLASHES) or ())
+    before = min(before, len(flashes))
+    mine = flashes[before:]
+    if mine:
+        if before:
+            session[_FLASHES] = flashes[:before]
+        else:
+            session.pop(_FLASHES, None)
+    return ", ".join(str(message) for _category, message in mine)
 
 
 def _first_error(errors: Any) -> str:
@@ -94,8 +120,10 @@ class EditableListMixin:
         record = self.get_one(form.list_form_pk.data)
         if record is None:
             return self._answer(babel.gettext("Record does not exist."), 404)
-        if not save_with_files(lambda: self.update_model(form, record)):
+        reasons = _failure_messages(
+            lambda: save_with_files(lambda: self.update_model(form, record))
+        )
+        if reasons is not None:
             # The backend flashed why; the answer carries it instead of the next page.
-            reasons = ", ".join(str(message) for message in get_flashed_messages())
             return self._failed(reasons)
         return self._answer(babel.gettext("Record was successfully saved."))
