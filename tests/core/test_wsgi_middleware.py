@@ -257,9 +257,9 @@ class _Recorded:
 
     made: ClassVar[list[Any]] = []
 
-    def __init__(self, wsgi_app: Any, config: Any, threads: Any) -> None:
+    def __init__(self, wsgi_app: Any, config: Any, threads: Any, refuse: Any = None) -> None:
         self.made.append(wsgi_app)
-        self.inner = BufferedWSGI(wsgi_app, config, threads)
+        self.inner = BufferedWSGI(wsgi_app, config, threads, refuse)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.inner(scope, receive, send)
@@ -448,3 +448,107 @@ def test_a_body_that_stops_arriving_is_timed_out_before_a_thread_is_taken(
     part = {"type": "http.request", "body": b"12345", "more_body": True}
     connection = serve(with_request_id, http_scope("/echo", "POST", headers), part)
     assert connection.status == 408
+
+
+# -- refusals before the app: its error handlers answer under both protocols -----------
+
+
+def _with_handlers(app: Hipflask) -> Hipflask:
+    for code in (400, 408, 413):
+        app.register_error_handler(code, lambda error, code=code: (f"app's own {code}", code))
+    return app
+
+
+def _send_raw(
+    app: Hipflask, protocol: str, headers: list[tuple[str, str]], body: bytes
+) -> tuple[int, bytes, dict[str, str]]:
+    """A POST to /echo with exactly these headers, as a server hands it over."""
+    if protocol == "asgi":
+        raw = [(name.lower().encode(), value.encode()) for name, value in headers]
+        scope = http_scope("/echo", "POST", raw)
+        message = {"type": "http.request", "body": body, "more_body": False}
+        connection = serve(app, scope, message)
+        return connection.status, connection.body, connection.headers
+    import io
+    import sys
+
+    from werkzeug.test import run_wsgi_app
+
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/echo",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "localhost",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        key = key if key in ("CONTENT_LENGTH", "CONTENT_TYPE") else f"HTTP_{key}"
+        # Repeated headers reach a WSGI app joined with commas.
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+    chunks, status, response_headers = run_wsgi_app(app, environ)
+    return int(status.split()[0]), b"".join(chunks), dict(response_headers)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Content-Length", "3"), ("Transfer-Encoding", "chunked")],
+        [("Content-Length", "3"), ("Content-Length", "4")],
+        [("Content-Length", "x")],
+        [("Content-Length", "3"), ("Content-Type", "text/plain"), ("Content-Type", "text/csv")],
+    ],
+    ids=["length-and-chunked", "two-lengths", "bad-length", "two-types"],
+)
+def test_a_request_the_front_refuses_is_answered_by_the_apps_error_handler(
+    with_request_id: Hipflask, protocol: str, headers: list[tuple[str, str]]
+) -> None:
+    app = _with_handlers(with_request_id)
+    status, body, response_headers = _send_raw(app, protocol, headers, b"abc")
+    assert (status, body) == (400, b"app's own 400")
+    if protocol == "asgi" and ("Content-Type", "text/csv") not in headers:
+        # Its body's length is in doubt: the connection carries nothing more.
+        assert response_headers.get("connection") == "close"
+
+
+def test_a_body_too_slow_is_answered_by_the_apps_error_handler(
+    with_request_id: Hipflask,
+) -> None:
+    # A client too slow is the ASGI front's to time out (a WSGI server has
+    # its own timeouts, before the app is called).
+    app = _with_handlers(with_request_id)
+    app.config.update(BODY_READ_TIMEOUT=0.2, BODY_MIN_RATE=0)
+    headers = [(b"content-type", b"text/plain"), (b"content-length", b"10")]
+    part = {"type": "http.request", "body": b"12345", "more_body": True}
+    connection = serve(app, http_scope("/echo", "POST", headers), part)
+    assert (connection.status, connection.body) == (408, b"app's own 408")
+
+
+def test_a_refusal_met_by_middleware_reading_the_body_is_the_apps_to_answer(
+    app: Hipflask,
+) -> None:
+    # Middleware that reads the body itself meets the 413 outside the app;
+    # the app's handler still answers it (the middleware's answer is lost
+    # with its exception either way).
+    inner = app.wsgi_app
+
+    def reading(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        environ["wsgi.input"].read()
+        return inner(environ, start_response)
+
+    app.wsgi_app = reading  # type: ignore[method-assign]
+    _with_handlers(app).config["MAX_CONTENT_LENGTH"] = 10
+    headers = [(b"content-type", b"text/plain"), (b"content-length", b"20")]
+    message = {"type": "http.request", "body": b"x" * 20, "more_body": False}
+    connection = serve(app, http_scope("/echo", "POST", headers), message)
+    assert (connection.status, connection.body) == (413, b"app's own 413")

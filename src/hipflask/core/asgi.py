@@ -32,6 +32,7 @@ from .asgi_scope import empty_body
 from .asgi_scope import is_bodiless
 from .asgi_scope import make_request
 from .asgi_scope import prepare_body
+from .asgi_scope import refused_body
 from .asgi_scope import scan_headers
 from .asgi_scope import too_large_body
 from .asgi_scope import trusted_scope
@@ -147,6 +148,31 @@ async def http(app: Hipflask, scope: Scope, receive: Receive, send: Send) -> Non
         # it must not leave it open. A test keeping the context may still read it.
         if type(body) is BufferedBody and preserve is None:
             body.close()
+
+
+async def answer_refusal(
+    app: Hipflask, scope: Scope, refusal: HTTPException, receive: Receive, send: Send
+) -> None:
+    """Answer with the app's error handlers a request its WSGI middleware front refused.
+
+    The front (:class:`~hipflask.core.wsgi_front.BufferedWSGI`) refuses a
+    request whose framing contradicts itself or whose body is too slow
+    before any middleware sees it, and one whose middleware met a refusal
+    reading the body itself; without middleware the same request is refused
+    here, through the app. So that the app's ``errorhandler(400)`` (408,
+    413) answers under ASGI as under WSGI, the refusal is answered as this
+    module answers it: the request made from the scope, the refusal as its
+    routing error, the body never read. The middleware does not run for it:
+    a request the front will not hand over is not the middleware's to see.
+    Only refusals take this path; the requests the front serves pay nothing.
+    """
+    scope = trusted_scope(app, scope)
+    _framing, credentials = scan_headers(scope["headers"])
+    request = make_request(app, scope, credentials, refused_body(refusal))
+    state = RequestState()
+    state.preserve_context = scope.get(PRESERVE_CONTEXT_KEY)
+    request.routing_exception = refusal
+    await respond(app, request, state, receive, send, watchable=False)
 
 
 async def respond(

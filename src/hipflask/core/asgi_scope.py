@@ -320,6 +320,11 @@ class _Refused:
         raise self.error
 
 
+def refused_body(error: HTTPException) -> Callable[[Request], IO[bytes]]:
+    """The body of a request refused before routing: reading it raises ``error``."""
+    return _Refused(error)
+
+
 def too_large_body(request: Request) -> IO[bytes]:
     raise RequestEntityTooLarge()
 

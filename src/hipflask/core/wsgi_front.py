@@ -42,6 +42,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..wrappers.framing import conflicting_headers
 from ..wrappers.framing import declared_length
+from ..wrappers.framing import refusal_for
 from ..wrappers.repeated import content_type_refusal
 from ..wrappers.request import normal_path
 from .body import BODY_INCOMPLETE
@@ -59,11 +60,16 @@ from .sending import send_timeout
 from .wsgi import PRESERVE_CONTEXT_KEY
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+    from collections.abc import Callable
     from collections.abc import Iterator
 
     from ..typing import Receive
     from ..typing import Scope
     from ..typing import Send
+
+    #: Answers a request the front refuses: the scope, the refusal, receive, send.
+    Refuser = Callable[[Scope, HTTPException, Receive, Send], Awaitable[None]]
 
 __all__ = ["BufferedWSGI"]
 
@@ -254,11 +260,24 @@ class BufferedWSGI:
         runner to share: an app serving ASGI through its own WSGI middleware
         passes its pool, so that its ``ASGI_THREAD_POOL_SIZE`` bound and its shutdown
         at the end of the lifespan cover these calls too.
+    :param refuse: what answers a request the front refuses without handing it
+        to ``wsgi_app`` (framing that contradicts itself, a client too slow) or
+        whose refusal the middleware met outside the app (it read the body
+        itself). The ASGI adapter passes the app's own error pages, so that its
+        error handlers answer as under WSGI; without it the front answers
+        with a plain-text page of its own (a WSGI app it knows nothing of).
     """
 
-    def __init__(self, wsgi_app: Any, config: dict[str, Any], threads: int | ThreadRunner) -> None:
+    def __init__(
+        self,
+        wsgi_app: Any,
+        config: dict[str, Any],
+        threads: int | ThreadRunner,
+        refuse: Refuser | None = None,
+    ) -> None:
         self.wsgi_app = wsgi_app
         self.config = config
+        self.refuse = refuse
         # The cheap hand-off of sync views under ASGI: one queue, results
         # delivered to the loop in batches, threads added only for calls
         # that block (see hipflask.core.handoff).
@@ -279,10 +298,11 @@ class BufferedWSGI:
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
             return
         except HTTPException as exc:
-            # Framing that contradicts itself, or a client too slow: final,
-            # answered here. Handing such a request to the app would trust
-            # every WSGI app mounted under it to refuse it too.
-            await _refuse(send, exc)
+            # Framing that contradicts itself, or a client too slow: final.
+            # Handing such a request to the middleware would trust every WSGI
+            # app mounted under it to refuse it too; the app's own error
+            # pages (``refuse``) answer it, without the middleware.
+            await self._refused(scope, exc, receive, send)
             return
         except _BodyRefused as refusal:
             # Too large or cut short: refused when the app reads the body,
@@ -294,12 +314,21 @@ class BufferedWSGI:
                 receive=receive,
                 close=True,
                 refusal=refusal.error,
+                scope=scope,
             )
             return
         try:
             await self._run(_environ(scope, head, body, size), send, receive=receive)
         finally:
             body.close()
+
+    async def _refused(
+        self, scope: Scope, error: HTTPException, receive: Receive, send: Send
+    ) -> None:
+        if self.refuse is None:
+            await _refuse(send, error)
+        else:
+            await self.refuse(scope, error, receive, send)
 
     async def _read(self, head: _Head, receive: Receive) -> tuple[IO[bytes], int]:
         lengths = head.lengths
@@ -310,12 +339,14 @@ class BufferedWSGI:
             return io.BytesIO(), 0
         reason = conflicting_headers(lengths, hosts, encodings)
         if reason is not None:
-            raise BadRequest(reason)
+            # A FramingError when the body's length is in doubt: the answer
+            # then closes the connection, whoever makes it.
+            raise refusal_for(reason)
         if not lengths and not encodings:
             return io.BytesIO(), 0
         reason = content_type_refusal(",".join(head.types))
         if reason is not None:
-            raise BadRequest(reason)
+            raise refusal_for(reason)
         length = declared_length(lengths)
         limit: int | None = self.config.get("MAX_CONTENT_LENGTH")
         if limit is not None and length is not None and length > limit:
@@ -340,15 +371,19 @@ class BufferedWSGI:
         receive: Receive,
         close: bool = False,
         refusal: HTTPException | None = None,
+        scope: Scope | None = None,
     ) -> None:
         # Watched only if it waits for a thread (see ThreadRunner.run_for_client),
         # and for a streamed answer; never for a body refused unread, which a
         # watcher would make the server ask for.
         link = ClientLink(receive, watchable=refusal is None)
         try:
-            await self._answer(environ, send, link, close, refusal)
+            met = await self._answer(environ, send, link, close, refusal)
         finally:
             link.close()
+        if met:
+            # Middleware met the refusal outside the app, which never answered.
+            await self._refused(cast("Scope", scope), cast("HTTPException", refusal), receive, send)
 
     async def _answer(
         self,
@@ -357,17 +392,17 @@ class BufferedWSGI:
         link: ClientLink,
         close: bool,
         refusal: HTTPException | None,
-    ) -> None:
+    ) -> bool:
+        """Send the app's response; ``True`` if middleware met ``refusal`` and nothing was sent."""
         threads = self.threads
         start = _StartResponse()
         called = await self._call(environ, start, link, refusal)
         if called is None:
-            await _refuse(send, cast("HTTPException", refusal))
-            return
+            return True
         if called is GONE:
             # Its client left while it waited for a thread: not run.
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
-            return
+            return False
         result, first, chunks = called
         headers = start.headers or []
         if close:
@@ -394,6 +429,7 @@ class BufferedWSGI:
             closer = getattr(result, "close", None)
             if closer is not None:
                 await threads.run_always(closer)
+        return False
 
     async def _stream(
         self,

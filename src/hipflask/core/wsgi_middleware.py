@@ -39,6 +39,7 @@ with it two dictionary lookups and two identity comparisons.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -49,6 +50,11 @@ from ..security.proxies import ProxyTrust
 from .wsgi_front import BufferedWSGI
 
 if TYPE_CHECKING:
+    from werkzeug.exceptions import HTTPException
+
+    from ..typing import Receive
+    from ..typing import Scope
+    from ..typing import Send
     from .app import Hipflask
 
 __all__ = ["wsgi_front", "wsgi_middleware_trust"]
@@ -80,7 +86,7 @@ def wsgi_front(app: Hipflask) -> BufferedWSGI | None:
     if both or not _is_one_proxy_fix(app, installed):
         # The app's thread pool: its size setting bounds these calls, and
         # the lifespan's shutdown stops its threads.
-        front = BufferedWSGI(installed, app.config, app._threads)
+        front = BufferedWSGI(installed, app.config, app._threads, partial(_answer_refusal, app))
         _log.info(
             "ASGI requests to %r run through the WSGI middleware %r installed on"
             " app.wsgi_app, in worker threads. To serve them natively on the event"
@@ -98,6 +104,18 @@ def wsgi_front(app: Hipflask) -> BufferedWSGI | None:
         )
     app._wsgi_front = (installed, front, _setting(app))
     return front
+
+
+async def _answer_refusal(
+    app: Hipflask, scope: Scope, refusal: HTTPException, receive: Receive, send: Send
+) -> None:
+    """A request the front refused, answered by the app's error handlers.
+
+    See :func:`hipflask.core.asgi.answer_refusal`.
+    """
+    from .asgi import answer_refusal  # the adapter imports this module: on first refusal
+
+    await answer_refusal(app, scope, refusal, receive, send)
 
 
 def _setting(app: Hipflask) -> bool:
