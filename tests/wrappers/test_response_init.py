@@ -93,3 +93,23 @@ def test_headers_or_content_type_take_the_general_path() -> None:
     assert with_headers.headers["X-A"] == "1"
     assert with_headers.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert with_type.headers["Content-Type"] == "text/plain; charset=latin-1"
+
+
+def test_content_length_is_right_past_the_remembered_lengths() -> None:
+    # The direct path remembers the text of the lengths it has written, up to
+    # a bound; lengths past it are written out each time, the same way.
+    for size in [*range(0, 1500, 3), 10**6, 0, 13, 1499]:
+        response = Response(b"x" * size)
+        theirs = Reference(b"x" * size)
+
+        assert response.headers["Content-Length"] == str(size)
+        assert observed(response) == observed(theirs)
+
+
+def test_a_subclass_that_stores_its_body_its_own_way_keeps_the_general_path() -> None:
+    class Upper(Response):
+        def set_data(self, value: Any) -> None:
+            super().set_data(value.upper() if isinstance(value, str) else value)
+
+    assert Upper("quiet").get_data() == b"QUIET"
+    assert Response("quiet").get_data() == b"quiet"

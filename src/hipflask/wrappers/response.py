@@ -59,6 +59,22 @@ def _content_type(mimetype: str) -> str | None:
     return value
 
 
+#: ``Content-Length`` values already written out, by length (bounded: bodies
+#: of a few hundred distinct lengths make most of an app's responses). A
+#: dictionary lookup costs about half of ``str(len(body))``, which every
+#: response built here pays.
+_LENGTHS: dict[int, str] = {}
+_LENGTHS_MAX = 1024
+
+
+def _length_text(length: int) -> str:
+    """``str(length)``, kept for the next body of the same length."""
+    text = str(length)
+    if len(_LENGTHS) < _LENGTHS_MAX:
+        _LENGTHS[length] = text
+    return text
+
+
 def _never_secure() -> bool:
     return False
 
@@ -166,7 +182,9 @@ class Response(_WerkzeugResponse):
             and headers is None
             and content_type is None
             and not direct_passthrough
-            and self._direct_init
+            # This class's flag, read only for a subclass: a class attribute
+            # read through an instance is a slow lookup in CPython 3.11.
+            and (layout.FAST if type(self) is Response else self._direct_init)
         ):
             code = self.default_status if status is None else status
             line = STATUS_LINES.get(code) if type(code) is int else None
@@ -181,7 +199,11 @@ class Response(_WerkzeugResponse):
                 body: bytes = response.encode() if kind is str else response
                 # _fill, inline: this is how most views build their response.
                 headers = _new(Headers)
-                headers._list = [("Content-Type", ctype), ("Content-Length", str(len(body)))]
+                size = len(body)
+                headers._list = [
+                    ("Content-Type", ctype),
+                    ("Content-Length", _LENGTHS.get(size) or _length_text(size)),
+                ]
                 self.headers = headers
                 self._status = line
                 self._status_code = code  # type: ignore[assignment]
@@ -215,7 +237,11 @@ class Response(_WerkzeugResponse):
         # Headers keeps its items in ``_list``; filling it directly skips the
         # constructor and a validation pass over two constant header names.
         headers = _new(Headers)
-        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        size = len(body)
+        headers._list = [
+            ("Content-Type", content_type),
+            ("Content-Length", _LENGTHS.get(size) or _length_text(size)),
+        ]
         self.headers = headers
         self._status = line
         self._status_code = status
