@@ -18,6 +18,7 @@ from tests.db.conftest import server_url as server_url
 from hipflask import Hipflask
 from hipflask import request
 from hipflask.db import SQLAlchemy
+from hipflask.db.refusals import NulCharacterError
 
 INJECTION = "x' OR '1'='1'; DROP TABLE member; --"
 
@@ -25,7 +26,12 @@ INJECTION = "x' OR '1'='1'; DROP TABLE member; --"
 @pytest.fixture
 def suite(server_url: str, tmp_path: Path) -> Iterator[tuple[Hipflask, SQLAlchemy, Any, Any]]:
     app = Hipflask("db_suite", instance_path=str(tmp_path))
-    app.config.update(TESTING=True, SECRET_KEY=SECRET, SQLALCHEMY_DATABASE_URI=server_url)
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY=SECRET,
+        SQLALCHEMY_DATABASE_URI=server_url,
+        SQLALCHEMY_ASYNC_ENGINE_OPTIONS={"poolclass": sa.pool.NullPool},
+    )
 
     class Base(orm.DeclarativeBase):
         pass
@@ -81,6 +87,19 @@ def suite(server_url: str, tmp_path: Path) -> Iterator[tuple[Hipflask, SQLAlchem
         db.session.add(Member(username=name))
         db.session.commit()
         return {"ok": True}
+
+    @app.post("/notes")
+    def add_note() -> Any:
+        db.session.add(Note(body=request.form["body"], member_id=1))
+        db.session.commit()
+        return {"ok": True}
+
+    @app.get("/async-search")
+    async def async_search() -> Any:
+        rows = await db.async_session.scalars(
+            sa.select(Member.username).filter_by(username=request.args["name"])
+        )
+        return list(rows)
 
     @app.post("/broken/<name>")
     def broken(name: str) -> Any:
@@ -145,3 +164,44 @@ def test_a_unique_violation_in_a_request_is_a_clean_error(
     assert client.post("/members/m01").status_code == 500
     # The failed transaction did not poison the next request's connection.
     assert client.get("/members/2").json["username"] == "m02"
+
+
+def test_a_nul_character_in_a_value_is_a_400_where_the_database_refuses_it(
+    suite: tuple[Hipflask, SQLAlchemy, Any, Any], protocol: str
+) -> None:
+    app, _, _, Note = suite
+    app.testing = False
+    client = app.test_client(protocol=protocol, environ_base={"HTTP_ACCEPT": "application/json"})
+    responses = [
+        client.get("/search", query_string={"name": "m02\x00"}),
+        client.get("/async-search", query_string={"name": "m02\x00"}),
+        client.get("/cities/Oslo", query_string={"page": "1"}),
+        client.post("/notes", data={"body": "a\x00b"}),
+    ]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # PostgreSQL text cannot hold a NUL: the client sent what no row can store.
+        assert [r.status_code for r in responses] == [400, 400, 200, 400]
+        assert "NUL" in responses[0].json["description"]
+    else:
+        assert [r.status_code for r in responses] == [200, 200, 200, 200]
+    # The refused statement did not poison the next request's connection.
+    assert client.get("/members/2").json["username"] == "m02"
+    with app.app_context():
+        assert Note.query.filter(Note.body.startswith("a")).count() in (0, 1)
+
+
+def test_a_nul_character_keeps_the_data_error_apps_catch(
+    suite: tuple[Hipflask, SQLAlchemy, Any, Any],
+) -> None:
+    app, db, Member, _ = suite
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("only PostgreSQL refuses a NUL character")
+    query = sa.select(Member).filter_by(username="a\x00")
+    with app.app_context(), pytest.raises(sa.exc.DataError) as outside:
+        db.session.execute(query).all()
+    assert not isinstance(outside.value, NulCharacterError)  # a script's error stays the driver's
+    with app.test_request_context(), pytest.raises(NulCharacterError) as inside:
+        db.session.execute(query).all()
+    assert isinstance(inside.value, sa.exc.DataError)
+    assert inside.value.code == 400
+    assert "a\x00" not in str(inside.value)

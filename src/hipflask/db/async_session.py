@@ -63,6 +63,7 @@ class AsyncEngines:
 
     def get(self, app: Any, db: SQLAlchemy, key: str | None) -> AsyncEngine:
         from .engines import async_engine_arguments
+        from .refusals import refuse_nul_in_requests
 
         engines = self._by_loop.setdefault(asyncio.get_running_loop(), {})
         engine = engines.get(key)
@@ -81,6 +82,7 @@ class AsyncEngines:
             asyncio_sa = require("sqlalchemy.ext.asyncio", extra="db")
             url, options = arguments
             engine = asyncio_sa.create_async_engine(url, **options)
+            refuse_nul_in_requests(engine.sync_engine)
             engines[key] = engine
         return engine
 

@@ -36,6 +36,7 @@ from .pagination import Pagination
 from .pagination import SelectPagination
 from .query import Query
 from .record_queries import record_on
+from .refusals import refuse_nul_in_requests
 from .session import Session
 from .session import UnknownBindError
 from .track_modifications import track
@@ -199,6 +200,7 @@ class SQLAlchemy:
         engines = create_engines(app, self._engine_options)
         for key in engines:
             self._make_metadata(key)
+            refuse_nul_in_requests(engines[key])
             if config["SQLALCHEMY_RECORD_QUERIES"]:
                 record_on(engines[key])
         self._app_engines[app] = engines
