@@ -1,4 +1,4 @@
-"""The complete examples on the rate-limit, CORS, Talisman, testing and REST pages run."""
+"""The complete examples on the rate-limit, CORS, Talisman, testing, REST and auth pages run."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from hipflask import Hipflask
+from hipflask.jwt import create_access_token
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -146,3 +147,25 @@ def test_the_csv_representation_example_answers_the_quickstart_api(protocol: str
     missing = client.get("/todos/nope", headers=csv)
     assert missing.status_code == 404
     assert missing.get_data(as_text=True) == "message\r\nTodo nope doesn't exist\r\n"
+
+
+def test_the_exempt_token_api_takes_a_bearer_token_without_a_csrf_token(
+    protocol: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", "a-test-secret-key-of-thirty-two-bytes-or-more")
+    namespace = block_containing("authentication.rst", "csrf.exempt(api)")
+    app = namespace["app"]
+
+    @app.post("/form")
+    def form() -> str:
+        return "saved"
+
+    with app.test_request_context():
+        token = create_access_token(identity="ann")
+    client = app.test_client(protocol=protocol)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/notes", headers=bearer).status_code == 201
+    assert client.post("/api/notes").status_code == 401  # the token is still required
+    refused = client.post("/form", headers=bearer)
+    assert refused.status_code == 400
+    assert "The CSRF token is missing." in refused.text
