@@ -169,3 +169,18 @@ def test_the_exempt_token_api_takes_a_bearer_token_without_a_csrf_token(
     refused = client.post("/form", headers=bearer)
     assert refused.status_code == 400
     assert "The CSRF token is missing." in refused.text
+
+
+def test_the_typed_api_refuses_an_anonymous_request_before_reading_its_body(
+    protocol: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", "a-test-secret-key-of-thirty-two-bytes-or-more")
+    app = block_containing("rest-apis.rst", "verify_jwt_in_request()")["app"]
+    with app.test_request_context():
+        token = create_access_token(identity="ann")
+    client = app.test_client(protocol=protocol)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.post("/api/notes", json={"title": ""}).status_code == 401
+    assert client.post("/api/notes", json={"title": ""}, headers=bearer).status_code == 422
+    saved = client.post("/api/notes", json={"title": "t"}, headers=bearer)
+    assert saved.json == {"title": "t", "owner": "ann"}
