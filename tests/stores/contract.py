@@ -279,3 +279,27 @@ class StoreContract:
                 refused()
         assert store.get("k") == b"kept"
         assert store.get("new") is None
+
+    @pytest.mark.parametrize("value", ["text", 5, 10**12, None, [1, 2]])
+    def test_a_value_that_is_not_bytes_is_refused_and_nothing_is_written(
+        self, store: Store, value: object
+    ) -> None:
+        # bytes(5) is five NUL bytes and bytes(10**12) a terabyte: neither is a value.
+        store.set("k", b"kept")
+        refusals = [
+            lambda: store.set("k", value),  # type: ignore[arg-type]
+            lambda: store.add("new", value),  # type: ignore[arg-type]
+            lambda: store.compare_and_set("k", b"kept", value),  # type: ignore[arg-type]
+            lambda: run_async(store, lambda: store.aset("k", value)),  # type: ignore[arg-type]
+            lambda: run_async(store, lambda: store.aadd("new", value)),  # type: ignore[arg-type]
+        ]
+        for refused in refusals:
+            with pytest.raises(TypeError, match=r"Store values are bytes"):
+                refused()
+        assert store.get("k") == b"kept"
+        assert store.get("new") is None
+
+    def test_bytearray_and_memoryview_values_are_bytes(self, store: Store) -> None:
+        store.set("a", bytearray(b"array"))
+        store.set("m", memoryview(b"view"))
+        assert (store.get("a"), store.get("m")) == (b"array", b"view")

@@ -246,7 +246,15 @@ def check_value(value: bytes) -> bytes:
     Every backend calls it before sending anything, so an over-limit value
     fails the same way everywhere, with nothing written (a half-done upsert
     or a dropped database connection would be worse than the refusal).
+    Only bytes-like values are taken: ``bytes(5)`` is five NUL bytes and
+    ``bytes(10**12)`` a terabyte, and ``bytes("text")`` fails with a message
+    that does not say to encode it.
     """
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"Store values are bytes, not {type(value).__name__}: encode text first"
+            " (value.encode()), and serialise other data (json.dumps(data).encode())."
+        )
     value = bytes(value)
     if len(value) > MAX_VALUE_SIZE:
         raise ValueTooLargeError(len(value))
