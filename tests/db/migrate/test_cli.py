@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -354,3 +355,29 @@ def test_multidb_error_in_one_database_rolls_back_the_others(
         with app.app_context():
             assert not sa.inspect(db.engine).has_table("item")
             db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # A database that was never created (the first run of a new app).
+        "postgresql://postgres:s3cret@127.0.0.1:5432/hipflask_no_such_database_{uuid}",
+        # No server listening there.
+        "postgresql://postgres:s3cret@127.0.0.1:1/app",
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_one_line_saying_what_to_check(
+    url: str, tmp_path: Path
+) -> None:
+    url = url.format(uuid=uuid.uuid4().hex)
+    app, _ = make_versioned_app(url, tmp_path, version=1)
+    folder = str(tmp_path / "migrations")
+    assert invoke(app, "db", "init", "-d", folder).exit_code == 0
+    for command in (["upgrade"], ["migrate", "-m", "users"], ["current"]):
+        result = invoke(app, "db", *command, "-d", folder)
+        assert result.exit_code == 1
+        assert isinstance(result.exception, SystemExit), result.exception
+        message = result.output.strip().splitlines()[-1]
+        assert message.startswith("Error: Cannot connect to the database"), result.output
+        assert "SQLALCHEMY_DATABASE_URI" in message
+        assert "s3cret" not in result.output

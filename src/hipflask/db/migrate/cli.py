@@ -1,7 +1,8 @@
 """``hipflask db ...``: the migration commands, as Flask-Migrate names them.
 
 Each command runs in the app context (the app's database and models) and
-turns Alembic's errors into a one-line message and exit status 1.
+turns Alembic's errors, and a database that cannot be reached, into a
+one-line message and exit status 1.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 import click
 from alembic.util import CommandError
+from sqlalchemy import exc as sa_exc
 
 from ...core.commands import AppGroup
 from ...errors import HipflaskError
@@ -25,6 +27,22 @@ _DIRECTORY = click.option(
 _X_ARG = click.option(
     "-x", "--x-arg", multiple=True, help="Additional arguments consumed by custom env.py scripts."
 )
+
+
+def _connect_failure(exc: sa_exc.DBAPIError) -> str:
+    """One line for a database that could not be reached, and what to check.
+
+    The first thing a new app's ``db upgrade`` meets is often a database not
+    created yet or a server not running; a page of traceback hides the one
+    line that says which. The driver's message names the host, port and
+    database, never the password.
+    """
+    reason = " ".join(str(exc.orig).split())
+    return (
+        f"Cannot connect to the database: {reason}. Check SQLALCHEMY_DATABASE_URI"
+        " (and SQLALCHEMY_BINDS), that the server is running, and that the database"
+        " exists (PostgreSQL: createdb NAME; MySQL/MariaDB: CREATE DATABASE NAME)."
+    )
 
 
 def _clean_errors(f: F) -> F:
@@ -42,6 +60,10 @@ def _clean_errors(f: F) -> F:
             if "Path doesn't exist" in str(exc) or "No 'script_location'" in str(exc):
                 hint = " Run 'hipflask db init' first to create the migrations folder."
             raise click.ClickException(f"{exc}{hint}") from exc
+        except sa_exc.DBAPIError as exc:
+            if exc.statement is not None:
+                raise  # a statement of a migration failed: its traceback says where
+            raise click.ClickException(_connect_failure(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
 
