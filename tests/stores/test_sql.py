@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.real_servers import empty_database
 from tests.real_servers import mariadb_database
 from tests.real_servers import postgresql_database
 
@@ -21,18 +22,35 @@ from .contract import StoreContract
 from .contract import run_async
 
 
+@pytest.fixture(scope="module")
+def postgresql_url() -> Iterator[str]:
+    """One database for the module's PostgreSQL tests, emptied after each (``database_url``)."""
+    with postgresql_database("stores") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def mariadb_url() -> Iterator[str]:
+    """One database for the module's MariaDB tests, emptied after each (``database_url``)."""
+    with mariadb_database("stores") as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite-file", "sqlite-memory", "postgresql", "mariadb"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite-file":
         yield f"sqlite:///{tmp_path / 'store.db'}"
     elif request.param == "sqlite-memory":
         yield "sqlite://"
-    elif request.param == "postgresql":
-        with postgresql_database("stores") as url:
-            yield url
     else:
-        with mariadb_database("stores") as url:
+        # Each test starts on an empty database: creating one per test costs
+        # the server far more time than dropping the test's tables.
+        url = request.getfixturevalue(f"{request.param}_url")
+        empty_database(url)
+        try:
             yield url
+        finally:
+            empty_database(url)
 
 
 @pytest.fixture
@@ -149,11 +167,14 @@ def _size(parameter: Any) -> int:
 
 
 @pytest.fixture
-def mariadb_store() -> Iterator[SQLStore]:
-    with mariadb_database("stores") as url:
-        store = SQLStore.from_url(url, prefix="a:")
+def mariadb_store(mariadb_url: str) -> Iterator[SQLStore]:
+    empty_database(mariadb_url)
+    store = SQLStore.from_url(mariadb_url, prefix="a:")
+    try:
         yield store
+    finally:
         store.close()
+        empty_database(mariadb_url)
 
 
 def test_on_mariadb_a_compare_and_set_sends_only_the_new_value(mariadb_store: SQLStore) -> None:
