@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.real_servers import shared_mariadb_url as shared_mariadb_url  # shared fixtures
+from tests.real_servers import shared_postgresql_url as shared_postgresql_url
 from tests.redis_helper import redis_prefix as redis_prefix  # a shared fixture
 
 from hipflask import Hipflask

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.real_servers import mariadb_database
-from tests.real_servers import postgresql_database
+from tests.real_servers import empty_database_on
 from tests.real_servers import redis_prefix
 
 BACKENDS = ["memory", "file", "sqlite", "redis", "postgresql", "mariadb"]
@@ -31,9 +30,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[
 
         with redis_prefix("auth") as prefix:
             yield redis_url(), prefix
-    elif backend == "postgresql":
-        with postgresql_database("auth") as url:
-            yield url, "auth:"
     else:
-        with mariadb_database("auth") as url:
+        with empty_database_on(request, backend) as url:
             yield url, "auth:"

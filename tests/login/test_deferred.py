@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.real_servers import postgresql_database
+from tests.real_servers import empty_database_on
 from tests.real_servers import redis_prefix
 from tests.real_servers import redis_url
 from werkzeug.security import generate_password_hash
@@ -139,7 +139,7 @@ def registry_store(request: pytest.FixtureRequest) -> Iterator[Store]:
             yield store
             store.close()
     else:
-        with postgresql_database("loginloop") as url:
+        with empty_database_on(request, "postgresql") as url:
             store = create_store(url, prefix="login:")
             yield store
             store.close()

@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.real_servers import empty_database
-from tests.real_servers import mariadb_database
-from tests.real_servers import postgresql_database
+from tests.real_servers import empty_database_on
 
 import hipflask.stores.sql as sql_module
 from hipflask.stores import Store
@@ -22,20 +20,6 @@ from .contract import StoreContract
 from .contract import run_async
 
 
-@pytest.fixture(scope="module")
-def postgresql_url() -> Iterator[str]:
-    """One database for the module's PostgreSQL tests, emptied after each (``database_url``)."""
-    with postgresql_database("stores") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def mariadb_url() -> Iterator[str]:
-    """One database for the module's MariaDB tests, emptied after each (``database_url``)."""
-    with mariadb_database("stores") as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite-file", "sqlite-memory", "postgresql", "mariadb"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite-file":
@@ -43,14 +27,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     elif request.param == "sqlite-memory":
         yield "sqlite://"
     else:
-        # Each test starts on an empty database: creating one per test costs
-        # the server far more time than dropping the test's tables.
-        url = request.getfixturevalue(f"{request.param}_url")
-        empty_database(url)
-        try:
+        with empty_database_on(request, request.param) as url:
             yield url
-        finally:
-            empty_database(url)
 
 
 @pytest.fixture
@@ -167,14 +145,11 @@ def _size(parameter: Any) -> int:
 
 
 @pytest.fixture
-def mariadb_store(mariadb_url: str) -> Iterator[SQLStore]:
-    empty_database(mariadb_url)
-    store = SQLStore.from_url(mariadb_url, prefix="a:")
-    try:
+def mariadb_store(request: pytest.FixtureRequest) -> Iterator[SQLStore]:
+    with empty_database_on(request, "mariadb") as url:
+        store = SQLStore.from_url(url, prefix="a:")
         yield store
-    finally:
         store.close()
-        empty_database(mariadb_url)
 
 
 def test_on_mariadb_a_compare_and_set_sends_only_the_new_value(mariadb_store: SQLStore) -> None:
