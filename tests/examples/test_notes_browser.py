@@ -103,7 +103,8 @@ def site(
 
 
 @pytest.fixture(scope="module")
-def browser(site: Site) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
+    """One Chromium for both sites: each test's page has a browser context of its own."""
     playwright = _require_browser()
     with playwright.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,21 @@ def _require_browser() -> Any:
             pytest.fail(message)
         pytest.skip(message)
     return playwright
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module's tests.
+
+    Each test opens its page with ``browser.new_page()``, in a browser context
+    of its own (cookies, storage, cache), closed with the page; starting
+    Chromium once saves its start-up time in every test but the first.
+    """
+    playwright = _require_browser()
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
 
 
 class PageWatch:
@@ -67,14 +83,9 @@ def names(page: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("server_name", SERVERS)
-def test_list_filters_actions_and_delete_in_a_browser(server_name: str) -> None:
-    playwright = _require_browser()
+def test_list_filters_actions_and_delete_in_a_browser(server_name: str, browser: Any) -> None:
     require_server(server_name)
-    with (
-        serve("adminapp:app", server=server_name, app_dir=HERE, start_timeout=TIMEOUT) as server,
-        playwright.sync_playwright() as driver,
-    ):
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with serve("adminapp:app", server=server_name, app_dir=HERE, start_timeout=TIMEOUT) as server:
         page = browser.new_page()
         watch = PageWatch(page)
         page.goto(f"{server.url}/admin/person/")
@@ -114,20 +125,15 @@ def test_list_filters_actions_and_delete_in_a_browser(server_name: str) -> None:
         assert watch.dialogs[-1] == ("confirm", "Are you sure you want to delete this record?")
         assert names(page) == ["BOB", "CAROL", "DAVE", "EVE"]
         assert "Record was successfully deleted." in page.locator(".admin-alert").inner_text()
-        browser.close()
+        page.close()
 
     assert watch.problems == []
 
 
 @pytest.mark.parametrize("server_name", SERVERS)
-def test_ajax_select_and_in_list_editing_in_a_browser(server_name: str) -> None:
-    playwright = _require_browser()
+def test_ajax_select_and_in_list_editing_in_a_browser(server_name: str, browser: Any) -> None:
     require_server(server_name)
-    with (
-        serve("adminapp:app", server=server_name, app_dir=HERE, start_timeout=TIMEOUT) as server,
-        playwright.sync_playwright() as driver,
-    ):
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with serve("adminapp:app", server=server_name, app_dir=HERE, start_timeout=TIMEOUT) as server:
         page = browser.new_page()
         # Expected errors: /favicon.ico, and the refused cell (a 400 is the test).
         watch = PageWatch(page, expected=("404", "400"))
@@ -161,6 +167,6 @@ def test_ajax_select_and_in_list_editing_in_a_browser(server_name: str) -> None:
             page.click("form.admin-form button[type=submit]")
         alerts = " ".join(page.locator(".admin-alert").all_inner_texts())
         assert "Zed is a friend of Carol." in alerts
-        browser.close()
+        page.close()
 
     assert watch.problems == []

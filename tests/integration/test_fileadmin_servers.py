@@ -9,11 +9,11 @@ import http.client
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tests.integration.test_admin_browser import CHROMIUM
 from tests.integration.test_admin_browser import PageWatch
-from tests.integration.test_admin_browser import _require_browser
+from tests.integration.test_admin_browser import browser as browser  # a shared fixture
 from tests.integration.test_limiter_servers import SERVERS
 from tests.integration.test_limiter_servers import TIMEOUT
 from tests.integration.test_limiter_servers import require_server
@@ -126,41 +126,38 @@ def test_an_upload_over_the_body_limit_is_413_and_writes_nothing(
 
 
 def test_upload_select_all_and_confirmed_deletes_in_a_browser(
-    server: tuple[ServerProcess, Path], tmp_path: Path
+    server: tuple[ServerProcess, Path], tmp_path: Path, browser: Any
 ) -> None:
-    playwright = _require_browser()
     process, base = server
     local = tmp_path / "report.txt"
     local.write_text("quarterly")
 
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
-        watch = PageWatch(page)
-        url = f"http://{LOOPBACK}:{process.port}"
+    page = browser.new_page()
+    watch = PageWatch(page)
+    url = f"http://{LOOPBACK}:{process.port}"
 
-        # Upload through the form (with its CSRF token).
-        page.goto(f"{url}/admin/files/upload/")
-        page.set_input_files("input[name=upload]", str(local))
-        with page.expect_navigation():
-            page.click("form.admin-form button[type=submit]")
-        assert "Successfully saved file: report.txt" in page.locator(".admin-alert").inner_text()
-        assert (base / "report.txt").read_text() == "quarterly"
+    # Upload through the form (with its CSRF token).
+    page.goto(f"{url}/admin/files/upload/")
+    page.set_input_files("input[name=upload]", str(local))
+    with page.expect_navigation():
+        page.click("form.admin-form button[type=submit]")
+    assert "Successfully saved file: report.txt" in page.locator(".admin-alert").inner_text()
+    assert (base / "report.txt").read_text() == "quarterly"
 
-        # One row's delete button asks first, then posts.
-        row = page.locator("tr", has=page.locator("a", has_text="report.txt"))
-        with page.expect_navigation():
-            row.locator("form.admin-inline-form button").click()
-        assert watch.dialogs[-1] == ("confirm", "Are you sure you want to delete 'report.txt'?")
-        assert not (base / "report.txt").exists()
+    # One row's delete button asks first, then posts.
+    row = page.locator("tr", has=page.locator("a", has_text="report.txt"))
+    with page.expect_navigation():
+        row.locator("form.admin-inline-form button").click()
+    assert watch.dialogs[-1] == ("confirm", "Are you sure you want to delete 'report.txt'?")
+    assert not (base / "report.txt").exists()
 
-        # The bulk delete: select all, confirm, every listed file and folder goes.
-        page.click("details.admin-actions-menu summary")
-        page.check("input[data-select-all]")
-        with page.expect_navigation():
-            page.click("button[value=delete]")
-        assert watch.dialogs[-1] == ("confirm", "Are you sure you want to delete these files?")
-        browser.close()
+    # The bulk delete: select all, confirm, every listed file and folder goes.
+    page.click("details.admin-actions-menu summary")
+    page.check("input[data-select-all]")
+    with page.expect_navigation():
+        page.click("button[value=delete]")
+    assert watch.dialogs[-1] == ("confirm", "Are you sure you want to delete these files?")
+    page.close()
 
     assert watch.problems == []
     # The link pointing out was never listed, so never selected; its target stays.
