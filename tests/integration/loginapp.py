@@ -18,6 +18,7 @@ from hipflask.login import LoginManager
 from hipflask.login import UserMixin
 from hipflask.login import current_user
 from hipflask.login import login_required
+from hipflask.login import login_throttled
 from hipflask.login import login_user
 from hipflask.login import logout_everywhere
 from hipflask.login import logout_user
@@ -39,6 +40,7 @@ class User(UserMixin):
 
 
 USERS = {"alice": User("alice", ALICE_HASH)}
+EMAILS = {"alice@example.com": "alice"}
 
 app = Hipflask(__name__)
 app.config.update(
@@ -67,6 +69,17 @@ def login() -> Any:
         return "Invalid user name or password.", 401
     login_user(user, remember=request.form.get("remember") == "1")
     return redirect(safe_next_url(url_for("dashboard")))
+
+
+@app.post("/email-login")
+@login_throttled
+def email_login() -> Any:
+    # A login by e-mail address: ``username`` is a field this view never reads.
+    user = USERS.get(EMAILS.get(request.form.get("email", ""), ""))
+    if not verify_login(user, request.form.get("password", "")):
+        return "Invalid e-mail address or password.", 401
+    login_user(user)
+    return redirect(url_for("dashboard"))
 
 
 @app.post("/logout")

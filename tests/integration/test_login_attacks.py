@@ -12,6 +12,7 @@ import os
 import statistics
 import time
 import urllib.parse
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,3 +199,20 @@ def test_password_guessing_is_cut_off_with_429() -> None:
         blocked = log_in(process)
         assert blocked.status == 429
         assert int(blocked.header("Retry-After") or 0) >= 1
+
+
+@pytest.mark.parametrize("name", ["gunicorn", "uvicorn"])
+def test_a_decoy_user_name_does_not_lift_the_limit_of_the_guessed_address(name: str) -> None:
+    # The view reads ``email``; a fresh ``username`` beside it on every guess
+    # must not make the guesses count against names nobody has.
+    with boot(name) as process:
+        codes = [
+            send(
+                process,
+                "POST",
+                "/email-login",
+                {"email": "alice@example.com", "username": uuid.uuid4().hex, "password": "x"},
+            ).status
+            for _ in range(6)
+        ]
+        assert codes == [401] * 5 + [429]

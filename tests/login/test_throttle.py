@@ -20,6 +20,7 @@ from tests.redis_helper import REDIS_URI
 from tests.redis_helper import connections_named
 from tests.redis_helper import delete_keys_holding
 from tests.redis_helper import require_redis
+from werkzeug.datastructures import MultiDict
 
 from hipflask import Hipflask
 from hipflask import request
@@ -136,13 +137,83 @@ def test_user_name_extraction() -> None:
     app = Hipflask("names")
     throttle = LoginThrottle(build_app().config)
     with app.test_request_context(method="POST", data={"login": "  Bob "}):
-        assert throttle.user_name(request) == "bob"
+        assert throttle.user_names(request) == ("bob",)
     with app.test_request_context(method="POST", json=["x"]):
-        assert throttle.user_name(request) is None
+        assert throttle.user_names(request) == ()
     with app.test_request_context(method="POST", json={"user": ""}):
-        assert throttle.user_name(request) is None
+        assert throttle.user_names(request) == ()
     with app.test_request_context(method="POST", data="x"):
-        assert throttle.user_name(request) is None
+        assert throttle.user_names(request) == ()
+    with app.test_request_context(
+        "/?user=Carol", method="POST", data={"username": "Bob", "email": "BOB "}
+    ):
+        assert throttle.user_names(request) == ("bob", "carol")
+
+
+def _email_login_app() -> Hipflask:
+    """A login view reading ``email``, so ``username`` is a field it never reads."""
+    app = build_app()
+    users = app.extensions["test_users"]
+
+    @app.post("/email-login")
+    @login_throttled
+    def email_login() -> Any:
+        data = request.get_json() if request.is_json else request.values
+        user = users.get(data.get("email", ""))
+        if user is None or data.get("password") != "right":
+            return "Invalid user name or password.", 401
+        login_user(user)
+        return "welcome"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda client, decoy: client.post(
+            "/email-login", data={"username": decoy, "email": "alice", "password": "x"}
+        ),
+        lambda client, decoy: client.post(
+            "/email-login", json={"username": decoy, "email": "alice", "password": "x"}
+        ),
+        lambda client, decoy: client.post(
+            "/email-login?email=alice", data={"email": decoy, "password": "x"}
+        ),
+    ],
+    ids=["form", "json", "query string"],
+)
+def test_a_decoy_user_field_does_not_escape_the_limit_of_the_name_the_view_reads(
+    protocol: str, send: Any
+) -> None:
+    # The view checks alice's password; a fresh decoy in another user field
+    # must not make each guess count against a name nobody has.
+    client = _email_login_app().test_client(protocol=protocol)
+    codes = [send(client, uuid.uuid4().hex).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+
+
+def test_a_login_sending_two_names_takes_back_neither(protocol: str) -> None:
+    # Mallory logs in to her own account while naming alice in another field:
+    # the success must not wipe the count of alice's guessed passwords.
+    client = _email_login_app().test_client(protocol=protocol)
+    for _ in range(4):
+        client.post("/email-login", data={"email": "alice", "password": "x"})
+    wipe = {"email": "bob", "username": "alice", "password": "right"}
+    assert client.post("/email-login", data=wipe).status_code == 200
+    guess = {"email": "alice", "password": "x"}
+    assert client.post("/email-login", data=guess).status_code == 429
+
+
+def test_one_attempt_counts_against_at_most_one_name_per_field(protocol: str) -> None:
+    # Names beyond the configured fields (or repeated values of one field)
+    # are not counted: one request cannot lock a list of accounts out.
+    client = _email_login_app().test_client(protocol=protocol)
+    many = MultiDict([("username", f"victim{i}") for i in range(10)] + [("password", "x")])
+    for _ in range(5):
+        client.post("/email-login", data=many)
+    assert client.post("/email-login", data={"email": "victim9"}).status_code == 401
+    assert client.post("/email-login", data={"email": "victim0"}).status_code == 429
 
 
 def test_async_login_views_are_throttled_through_the_async_driver(protocol: str) -> None:

@@ -298,8 +298,8 @@ class LoginManager:
         endpoints = {self.login_view, *self.blueprint_login_views.values()}
         return request.endpoint is not None and request.endpoint in endpoints
 
-    def _throttled_attempt(self, request: Any) -> tuple[LoginThrottle, str | None] | None:
-        """The throttle and user name when this request is a login attempt, else ``None``."""
+    def _throttled_attempt(self, request: Any) -> tuple[LoginThrottle, tuple[str, ...]] | None:
+        """The throttle and user names when this request is a login attempt, else ``None``."""
         if request.method != "POST" or not current_app.config["LOGIN_THROTTLE"]:
             return None
         if not self._is_login_endpoint():
@@ -309,9 +309,9 @@ class LoginManager:
             with STATE_LOCK:
                 if state.throttle is None:
                     state.throttle = LoginThrottle(current_app.config)
-        name = state.throttle.user_name(request)
-        setattr(g, _THROTTLED, name)
-        return state.throttle, name
+        names = state.throttle.user_names(request)
+        setattr(g, _THROTTLED, names)
+        return state.throttle, names
 
     def _check_throttle(self, request: Any) -> None:
         attempt = self._throttled_attempt(request)

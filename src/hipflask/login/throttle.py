@@ -55,34 +55,50 @@ class LoginThrottle:
         self._fields = tuple(config["LOGIN_THROTTLE_USER_FIELDS"])
         self._prefix = str(config.get("LOGIN_THROTTLE_KEY_PREFIX") or "hipflask-login")
 
-    def user_name(self, request: Any) -> str | None:
-        """The submitted user name (form or JSON), normalised, if any."""
-        data: Any = request.form
-        if not any(field in data for field in self._fields):
-            data = request.get_json(silent=True) if request.is_json else None
-        if not isinstance(data, Mapping):
-            return None
-        for field in self._fields:
-            value = data.get(field)
-            if isinstance(value, str) and value.strip():
-                return value.strip().casefold()
-        return None
+    def user_names(self, request: Any) -> tuple[str, ...]:
+        """Every user name the attempt submits, normalised, each once.
 
-    def hits(self, name: str | None, address: str | None, *, deduct: bool = True) -> list[Hit]:
-        """The limits one attempt is counted against, its user name's first.
+        The first value of each user field, in the body (form or JSON) and in
+        the query string: the view reads one of them, and this cannot know
+        which. Counting only the first field found would let a guess at
+        ``email`` carry a fresh decoy ``username`` each time, and the guesses
+        at the real account would count against names nobody has. At most one
+        name per field and place is taken, so one request cannot use up the
+        limits of a list of accounts.
+        """
+        places: list[Any] = [request.form]
+        if request.is_json:
+            places.append(request.get_json(silent=True))
+        places.append(request.args)
+        names: dict[str, None] = {}
+        for data in places:
+            if not isinstance(data, Mapping):
+                continue
+            for field in self._fields:
+                value = data.get(field)
+                if isinstance(value, str) and value.strip():
+                    names[value.strip().casefold()] = None
+        return tuple(names)
+
+    def hits(
+        self, names: tuple[str, ...], address: str | None, *, deduct: bool = True
+    ) -> list[Hit]:
+        """The limits one attempt is counted against, its user names' first.
 
         A name over its limit then refuses the attempt before the address is
         charged for it. ``deduct=False`` tests them without counting.
         """
         key = (self._prefix, "address", address or "unknown")
-        return self._user_hits(name, deduct=deduct) + [
+        return self._user_hits(names, deduct=deduct) + [
             Hit(item, key, deduct=deduct) for item in self._per_address
         ]
 
-    def _user_hits(self, name: str | None, *, deduct: bool = True) -> list[Hit]:
-        if name is None:
-            return []
-        return [Hit(item, (self._prefix, "user", name), deduct=deduct) for item in self._per_user]
+    def _user_hits(self, names: tuple[str, ...], *, deduct: bool = True) -> list[Hit]:
+        return [
+            Hit(item, (self._prefix, "user", name), deduct=deduct)
+            for name in names
+            for item in self._per_user
+        ]
 
     @staticmethod
     def refuse_if_breached(outcome: Outcome, *, as_json: bool = False) -> None:
@@ -99,7 +115,7 @@ class LoginThrottle:
             outcome.breached.item, description=REASON_THROTTLED, retry_after=retry, as_json=as_json
         )
 
-    def check(self, name: str | None, address: str | None, *, as_json: bool = False) -> None:
+    def check(self, names: tuple[str, ...], address: str | None, *, as_json: bool = False) -> None:
         """Refuse the attempt with 429 once a limit is used up, else count it (blocking).
 
         Tested first, counted only if no limit refuses it: an address over
@@ -108,29 +124,36 @@ class LoginThrottle:
         count itself refuses what got past the test together (parallel
         guesses), each limit's count being atomic.
         """
-        outcome = self.store.check(self.hits(name, address, deduct=False), want_stats=False)
+        outcome = self.store.check(self.hits(names, address, deduct=False), want_stats=False)
         self.refuse_if_breached(outcome, as_json=as_json)
-        outcome = self.store.check(self.hits(name, address), want_stats=False)
+        outcome = self.store.check(self.hits(names, address), want_stats=False)
         self.refuse_if_breached(outcome, as_json=as_json)
 
     async def check_async(
-        self, name: str | None, address: str | None, *, as_json: bool = False
+        self, names: tuple[str, ...], address: str | None, *, as_json: bool = False
     ) -> None:
         """:meth:`check` without blocking the event loop."""
-        tested = self.hits(name, address, deduct=False)
+        tested = self.hits(names, address, deduct=False)
         self.refuse_if_breached(
             await self.store.check_async(tested, want_stats=False), as_json=as_json
         )
-        outcome = await self.store.check_async(self.hits(name, address), want_stats=False)
+        outcome = await self.store.check_async(self.hits(names, address), want_stats=False)
         self.refuse_if_breached(outcome, as_json=as_json)
 
-    def succeed(self, name: str | None) -> None:
-        """Take back the failures counted for ``name``: its login succeeded."""
-        self.store.clear(self._user_hits(name))
+    def succeed(self, names: tuple[str, ...]) -> None:
+        """Take back the failures counted for the name of a login that succeeded.
 
-    async def succeed_async(self, name: str | None) -> None:
+        Only when the attempt sent one name: with several, which one logged in
+        is not known, and an attacker logging in to their own account while
+        naming another in a second field would wipe that account's count.
+        """
+        if len(names) == 1:
+            self.store.clear(self._user_hits(names))
+
+    async def succeed_async(self, names: tuple[str, ...]) -> None:
         """:meth:`succeed` without blocking the event loop."""
-        await self.store.clear_async(self._user_hits(name))
+        if len(names) == 1:
+            await self.store.clear_async(self._user_hits(names))
 
     async def aclose(self) -> None:
         """Close the connections the async driver opened on the running loop."""
