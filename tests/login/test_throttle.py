@@ -459,3 +459,30 @@ def test_lifespan_shutdown_closes_the_throttles_async_connections(redis_prefix: 
     assert statuses == [401, 401]
     assert opened >= 1
     assert connections_named(redis_prefix) == 0
+
+
+def _guess(client: Any, name: str, address: str) -> int:
+    form = {"username": name, "password": "x"}
+    return int(client.post("/login", data=form, environ_base={"REMOTE_ADDR": address}).status_code)
+
+
+def test_an_ipv6_client_cannot_get_a_fresh_address_budget_from_its_own_network(
+    protocol: str,
+) -> None:
+    # Every IPv6 host is given a /64: 2**64 addresses an attacker may send
+    # from. Its addresses share one budget, as one IPv4 address does.
+    client = build_app(LOGIN_THROTTLE_PER_ADDRESS="3/minute").test_client(protocol=protocol)
+    codes = [_guess(client, f"user{i}", f"2001:db8::{i:x}") for i in range(1, 5)]
+    assert codes == [401, 401, 401, 429]
+    assert _guess(client, "user9", "2001:db8:0:1::1") == 401
+
+
+def test_ipv4_clients_of_a_dual_stack_socket_keep_their_own_budgets(protocol: str) -> None:
+    # A dual-stack server reports IPv4 clients as ::ffff:a.b.c.d; they are
+    # distinct clients, not one IPv6 network.
+    client = build_app(LOGIN_THROTTLE_PER_ADDRESS="3/minute").test_client(protocol=protocol)
+    for i in range(3):
+        _guess(client, f"user{i}", "::ffff:192.0.2.1")
+    assert _guess(client, "user3", "192.0.2.1") == 429
+    assert _guess(client, "user9", "::ffff:192.0.2.2") == 401
+    assert _guess(client, "user9", "192.0.2.3") == 401

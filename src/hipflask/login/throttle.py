@@ -28,6 +28,7 @@ counts to Redis for several processes.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from collections.abc import Mapping
@@ -43,6 +44,27 @@ _LOGIN_SUCCEEDED = "_hipflask_login_succeeded"
 _THROTTLED = "_hipflask_login_throttled"
 
 REASON_THROTTLED = "Too many failed logins. Try again later."
+
+
+def client_network(address: str | None) -> str:
+    """What one client's attempts are counted under: its address, or its IPv6 /64.
+
+    An IPv6 host is given a whole /64 and may send from any address in it,
+    so counting per address would hand it 2**64 fresh budgets. An IPv4
+    client that a dual-stack socket reports as ``::ffff:a.b.c.d`` is that
+    IPv4 address, not a share of one network with every other IPv4 client.
+    """
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address.partition("%")[0])  # a link-local zone
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 class LoginThrottle:
@@ -88,7 +110,7 @@ class LoginThrottle:
         A name over its limit then refuses the attempt before the address is
         charged for it. ``deduct=False`` tests them without counting.
         """
-        key = (self._prefix, "address", address or "unknown")
+        key = (self._prefix, "address", client_network(address))
         return self._user_hits(names, deduct=deduct) + [
             Hit(item, key, deduct=deduct) for item in self._per_address
         ]
