@@ -113,6 +113,42 @@ def test_other_origins_and_other_routes_stay_refused(api: Hipflask, client: Any)
     assert client.post("/form", headers=allowed_elsewhere).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("sent", "site"),
+    [("https://evil.app.example", "same-site"), (EVIL, "cross-site")],
+    ids=["sibling subdomain", "other site"],
+)
+def test_a_policy_without_credentials_lets_no_cookie_carrying_write_through(
+    app: Hipflask, client: Any, sent: str, site: str
+) -> None:
+    # CORS(app) as tutorials write it: every origin, no credentials. It is
+    # about scripts calling an API without cookies; a form posted from a
+    # sibling subdomain (which SameSite=Lax cookies go with) or carrying a
+    # SameSite=None cookie must still meet the cross-origin check.
+    CORS(app)
+
+    @app.post("/transfer")
+    def transfer() -> str:
+        return "moved"
+
+    headers = {"Origin": sent, "Sec-Fetch-Site": site}
+    client.set_cookie("session", "the-victims")
+    refused = client.post("/transfer", headers=headers)
+    assert refused.status_code == 403
+    client.delete_cookie("session")
+    called = client.post("/transfer", headers=headers)
+    assert called.status_code == 200
+    assert called.headers["Access-Control-Allow-Origin"] == sent
+
+
+def test_a_policy_with_credentials_lets_its_origins_write_with_cookies(
+    api: Hipflask, client: Any
+) -> None:
+    client.set_cookie("session", "the-users")
+    headers = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
+    assert client.put("/api/items", headers=headers).status_code == 200
+
+
 def test_error_pages_of_matching_routes_carry_the_headers(api: Hipflask, client: Any) -> None:
     response = client.get("/api/broken", headers={"Origin": ALLOWED})
     assert response.status_code == 404

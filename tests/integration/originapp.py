@@ -23,6 +23,13 @@ def widget() -> str:
     return "saved"
 
 
+@app.post("/public")
+@cross_origin()
+def public() -> str:
+    # Every origin, no credentials: what CORS(app) gives every route.
+    return "counted"
+
+
 @app.post("/echo")
 async def echo() -> Any:
     return {"got": request.get_json()}

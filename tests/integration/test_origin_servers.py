@@ -74,6 +74,18 @@ def test_the_first_request_of_a_fresh_server_may_be_a_cross_site_post(
     assert ("access-control-allow-origin" in headers) is (expected == 200)
 
 
+def test_a_wildcard_policy_lets_no_cookie_carrying_write_through(server_name: str) -> None:
+    # A form posted from a sibling subdomain goes with SameSite=Lax cookies;
+    # a policy for cookie-less API calls must not let it past the check.
+    sibling = {"Origin": "https://evil.127.0.0.1.example", "Sec-Fetch-Site": "same-site"}
+    with boot(server_name) as server:
+        forged = fetch(server, "POST", "/public", {**sibling, "Cookie": "session=the-victims"})
+        called = fetch(server, "POST", "/public", {**sibling, "Sec-Fetch-Mode": "cors"})
+    assert forged[0] == 403
+    assert called[0] == 200
+    assert called[1]["access-control-allow-origin"] == sibling["Origin"]
+
+
 def test_malformed_json_gets_a_json_400_over_the_wire(server_name: str) -> None:
     sent_json = {"Content-Type": "application/json", "Accept": "text/html"}
     with boot(server_name) as server:

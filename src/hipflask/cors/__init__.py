@@ -45,6 +45,7 @@ from hipflask.security.cors import is_preflight
 from hipflask.security.cors import parse_resources
 from hipflask.security.gate import ORDER_CORS_HEADERS
 from hipflask.security.gate import ORDER_PREFLIGHT
+from hipflask.wrappers.peek import credential_headers
 
 if TYPE_CHECKING:
     from hipflask.core.app import Hipflask
@@ -194,7 +195,11 @@ class _Registry:
         # "null" is the origin of every sandboxed page and local file: an
         # attacker can always send it, so it never passes the CSRF check,
         # even where the policy lets such pages read responses.
-        if origin != "null" and policy.allows_origin(origin):
+        if (
+            origin != "null"
+            and policy.allows_origin(origin)
+            and _may_skip_origin_check(policy, req)
+        ):
             state.allowed_origin = origin
         if not (policy.automatic_options and is_preflight(req.method, req.headers)):
             # automatic_options=False: the view (or the app's own OPTIONS
@@ -219,6 +224,21 @@ class _Registry:
         if policy is None:
             return
         _apply(policy, req, response)
+
+
+def _may_skip_origin_check(policy: CorsPolicy, req: Request) -> bool:
+    """Whether an origin the policy allows may pass the cross-origin check with this request.
+
+    A policy without ``supports_credentials`` is about scripts calling the
+    API without cookies, which is what a browser's ``fetch`` sends across
+    origins by default (and with credentials it would keep the answer from
+    the script anyway). A cookie on such a request is a browser's own doing:
+    a form posted from a sibling subdomain, which ``SameSite=Lax`` cookies
+    go with, or one carrying a ``SameSite=None`` cookie. That is what the
+    check is for, so it is not skipped; ``CORS(app)`` with every origin
+    would otherwise turn it off for every route.
+    """
+    return policy.supports_credentials or not credential_headers(req)[1]
 
 
 def _app_answers_options(req: Request) -> bool:
