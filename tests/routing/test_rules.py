@@ -715,6 +715,23 @@ def test_routing_redirect_never_takes_its_host_from_an_unchecked_host_header(
         assert b'href="/a/b/"' in response.data
 
 
+@pytest.mark.parametrize("host", ["x/evil.example", "a b", "x@evil.example", "[evil"])
+def test_routing_redirect_from_a_malformed_host_is_a_path(
+    app: Hipflask, client: HipflaskClient, host: str
+) -> None:
+    # A Host with characters no host name has is no host at all: an absolute
+    # Location built from it reads "http:///evil.example/", which browsers
+    # follow to https://evil.example/.
+    @app.route("/<name>/")
+    def named(name: str) -> str:
+        return name
+
+    response = client.get("/evil.example", headers={"Host": host})
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/evil.example/"
+    assert b'href="/evil.example/"' in response.data
+
+
 def test_routing_redirect_is_absolute_for_a_trusted_host(
     app: Hipflask, client: HipflaskClient
 ) -> None:

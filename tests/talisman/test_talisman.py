@@ -44,6 +44,16 @@ def test_plain_http_is_redirected_to_https(page: Hipflask, client: Any) -> None:
     assert response.headers["Location"] == "https://localhost/path?q=1"
 
 
+@pytest.mark.parametrize("host", ["x/evil.example", "a b", "x@evil.example", "[evil"])
+def test_a_malformed_host_is_refused_not_redirected(page: Hipflask, client: Any, host: str) -> None:
+    # No host name to redirect to: "https:///evil.example" is what browsers
+    # follow to https://evil.example/.
+    Talisman(page)
+    response = client.get("/evil.example", headers={"Host": host})
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+
+
 def test_a_forged_x_forwarded_proto_does_not_skip_the_redirect(page: Hipflask, client: Any) -> None:
     Talisman(page, force_https_permanent=True)
     response = client.get("/", headers={"X-Forwarded-Proto": "https"})

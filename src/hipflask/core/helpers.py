@@ -111,7 +111,12 @@ def same_host_path(location: str, host: str) -> str:
     URL it asked for, so it never depends on that header.
     """
     parts = urlsplit(location)
-    if not parts.netloc or parts.netloc.lower() != host.lower():
+    if not parts.scheme and not parts.netloc:
+        return location
+    # A Host header with characters no host name has leaves the request no
+    # host (""), and the redirect "http:///evil.example/", which browsers
+    # read as a redirect to evil.example: the path alone is safe there too.
+    if parts.netloc.lower() != host.lower():
         return location
     path = parts.path or "/"
     if path.startswith("//"):

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 
+from werkzeug.exceptions import BadRequest
+
 from hipflask.contexts import globals as _globals
 from hipflask.contexts.globals import current_app
 from hipflask.contexts.state import request_state
@@ -449,6 +451,12 @@ class Talisman:
         options = local[0] if local is not None else self.options
         if not options["force_https"] or req.is_secure or (self.app and self.app.debug):
             return None
+        if not req.host:
+            # A Host header with characters no host name has: there is no
+            # host to send the client to, and "https:///evil.example" (the
+            # path where the host should be) is what browsers follow to
+            # https://evil.example/.
+            raise BadRequest("The Host header is not a host name.")
         code = 301 if options["force_https_permanent"] else 302
         return redirect(req.url.replace("http://", "https://", 1), code=code)
 
