@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 import warnings
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -303,3 +304,47 @@ def test_lifespan_shutdown_closes_the_blocklists_async_connections(redis_prefix:
     assert statuses == [200, 200]
     assert opened >= 1
     assert connections_named(redis_prefix) == 0
+
+
+def test_remaining_counts_the_decode_leeway() -> None:
+    # A token verifies until exp + leeway; its entry must last as long.
+    assert 89 <= blocklist.remaining({"exp": time.time() + 60}, leeway=30) <= 90
+    assert 19 <= blocklist.remaining({"exp": time.time() - 10}, leeway=30) <= 20
+
+
+def _wait_out_an_entry_kept_until_exp() -> None:
+    # An entry kept only until the token's exp (already past) lasts the
+    # one-second floor; the token itself still verifies within the leeway.
+    deadline = time.monotonic() + 1.2
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_token_revoked_within_the_leeway_stays_revoked(protocol: str) -> None:
+    app = build_app(JWT_DECODE_LEEWAY=30)
+    with app.app_context():
+        late = create_access_token("alice", expires_delta=timedelta(seconds=-5))
+    client: Any = app.test_client(protocol=protocol)
+    assert client.get("/protected", headers=bearer(late)).status_code == 200
+    assert client.delete("/logout", headers=bearer(late)).status_code == 200
+    _wait_out_an_entry_kept_until_exp()
+    refused = client.get("/protected", headers=bearer(late))
+    assert refused.status_code == 401
+    assert refused.json["msg"] == "Token has been revoked"
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+def test_a_rotated_refresh_token_replayed_within_the_leeway_is_reuse(protocol: str) -> None:
+    app = build_app(JWT_DECODE_LEEWAY=timedelta(seconds=30))
+    with app.test_request_context():  # a login's family, as a view makes one
+        late = create_refresh_token("alice", expires_delta=timedelta(seconds=-5))
+    client: Any = app.test_client(protocol=protocol)
+    rotated = client.post("/refresh", headers=bearer(late))
+    assert rotated.status_code == 200
+    _wait_out_an_entry_kept_until_exp()
+    replay = client.post("/refresh", headers=bearer(late))
+    assert replay.status_code == 401
+    assert replay.json["msg"] == "Token has been revoked"
+    # The family of both holders is revoked, as for any reuse.
+    assert client.get("/protected", headers=bearer(rotated.json["access_token"])).status_code == 401

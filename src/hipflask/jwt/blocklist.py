@@ -68,17 +68,23 @@ Operation = tuple[str, str, float | None]
 Flow = Generator[Operation, Any, bool]
 
 
-def remaining(claims: dict[str, Any], default: float | None = None) -> float | None:
-    """Seconds until the token expires; at least one so an entry is written."""
+def remaining(
+    claims: dict[str, Any], default: float | None = None, leeway: float = 0.0
+) -> float | None:
+    """Seconds until the token stops verifying; at least one so an entry is written.
+
+    That is its ``exp`` plus ``JWT_DECODE_LEEWAY``: an entry gone at ``exp``
+    would let a revoked token through again for the leeway's length.
+    """
     exp = claims.get("exp")
     if not isinstance(exp, (int, float)):
         return default
-    return max(exp - time.time(), 1.0)
+    return max(exp + leeway - time.time(), 1.0)
 
 
-def revoke_flow(claims: dict[str, Any]) -> Generator[Operation, Any, None]:
-    """Put one token on the blocklist until it expires."""
-    yield ("set", "jti:" + str(claims.get("jti")), remaining(claims))
+def revoke_flow(claims: dict[str, Any], leeway: float = 0.0) -> Generator[Operation, Any, None]:
+    """Put one token on the blocklist until it no longer verifies."""
+    yield ("set", "jti:" + str(claims.get("jti")), remaining(claims, leeway=leeway))
 
 
 def revoke_family_flow(family: str, ttl: float | None) -> Generator[Operation, Any, None]:
@@ -87,7 +93,7 @@ def revoke_family_flow(family: str, ttl: float | None) -> Generator[Operation, A
 
 
 def mark_used_flow(
-    claims: dict[str, Any], family_ttl: float | None = None
+    claims: dict[str, Any], family_ttl: float | None = None, leeway: float = 0.0
 ) -> Generator[Operation, Any, None]:
     """Record that a refresh token was exchanged for a new one.
 
@@ -97,7 +103,7 @@ def mark_used_flow(
     is reuse as surely as a replay after the fact, so the family is revoked,
     the tokens both requests were just given with it.
     """
-    first = yield ("add", "used:" + str(claims.get("jti")), remaining(claims))
+    first = yield ("add", "used:" + str(claims.get("jti")), remaining(claims, leeway=leeway))
     family = claims.get(FAMILY_CLAIM)
     if not first and isinstance(family, str):
         yield ("set", "fam:" + family, family_ttl)

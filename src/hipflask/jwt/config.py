@@ -88,6 +88,19 @@ class JWTSetupError(ConfigurationError, RuntimeError):
     """
 
 
+def leeway(config: Mapping[str, Any]) -> float:
+    """``JWT_DECODE_LEEWAY`` in seconds: how long past ``exp`` a token still verifies."""
+    value = seconds(setting(config, "JWT_DECODE_LEEWAY"), "JWT_DECODE_LEEWAY")
+    return value or 0.0
+
+
+def family_ttl(config: Mapping[str, Any]) -> float | None:
+    """How long a revoked family is kept: a refresh token's lifetime and the leeway."""
+    name = "JWT_REFRESH_TOKEN_EXPIRES"
+    lifetime = seconds(setting(config, name), name)
+    return None if lifetime is None else lifetime + leeway(config)
+
+
 def seconds(value: Any, name: str) -> float | None:
     """A lifetime setting in seconds; ``False`` means the token never expires.
 

@@ -19,7 +19,8 @@ from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
 from . import blocklist
-from .config import seconds
+from .config import family_ttl
+from .config import leeway
 from .config import setting
 from .jwt_manager import PENDING
 from .jwt_manager import get_jwt_manager
@@ -178,9 +179,8 @@ def create_refresh_token(
     ):
         # Once per request: a view issuing two tokens used the old one once.
         setattr(g, _ROTATED, True)
-        name = "JWT_REFRESH_TOKEN_EXPIRES"
-        family_ttl = seconds(setting(config, name), name)
-        _write(store, blocklist.mark_used_flow(state["data"], family_ttl))
+        flow = blocklist.mark_used_flow(state["data"], family_ttl(config), leeway(config))
+        _write(store, flow)
     return token
 
 
@@ -240,11 +240,9 @@ def revoke_token(claims: Mapping[str, Any] | None = None, *, family: bool = Fals
     store = get_jwt_manager().blocklist_store(config)
     if store is None:
         raise RuntimeError("JWT_BLOCKLIST_STORE is None: the built-in blocklist is off.")
-    _write(store, blocklist.revoke_flow(data))
+    _write(store, blocklist.revoke_flow(data, leeway(config)))
     if family and isinstance(data.get(FAMILY_CLAIM), str):
-        name = "JWT_REFRESH_TOKEN_EXPIRES"
-        ttl = seconds(setting(config, name), name)
-        _write(store, blocklist.revoke_family_flow(data[FAMILY_CLAIM], ttl))
+        _write(store, blocklist.revoke_family_flow(data[FAMILY_CLAIM], family_ttl(config)))
 
 
 # -- cookies ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
 from . import blocklist
-from .config import seconds
+from .config import family_ttl
 from .config import setting
 from .exceptions import CSRFError
 from .exceptions import FreshTokenRequired
@@ -123,8 +123,7 @@ def _decode_request_token(
 
 
 def _family_ttl() -> float | None:
-    name = "JWT_REFRESH_TOKEN_EXPIRES"
-    return seconds(setting(current_app.config, name), name)
+    return family_ttl(current_app.config)
 
 
 def _finish(
