@@ -486,3 +486,20 @@ def test_ipv4_clients_of_a_dual_stack_socket_keep_their_own_budgets(protocol: st
     assert _guess(client, "user3", "192.0.2.1") == 429
     assert _guess(client, "user9", "::ffff:192.0.2.2") == 401
     assert _guess(client, "user9", "192.0.2.3") == 401
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_a_login_view_taking_another_unsafe_method_is_throttled(protocol: str, method: str) -> None:
+    # A JSON API may log in with PUT /session; every method that may carry
+    # a password check counts, not POST alone.
+    app = build_app()
+
+    @app.route("/session", methods=[method])
+    @login_throttled
+    def api_session() -> Any:
+        return {"msg": "bad credentials"}, 401
+
+    client = app.test_client(protocol=protocol)
+    guess = {"username": "alice", "password": "x"}
+    codes = [client.open("/session", method=method, json=guess).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]

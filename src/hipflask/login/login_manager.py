@@ -37,6 +37,7 @@ from ..principal.principal import add_identity_provider
 from ..security.gate import ORDER_AUTH
 from ..security.gate import ORDER_RATE_LIMIT
 from ..security.gate import ORDER_RATE_LIMIT_HEADERS
+from ..security.origin import SAFE_METHODS
 from . import signals
 from .app_state import STATE_LOCK
 from .app_state import app_state
@@ -300,7 +301,9 @@ class LoginManager:
 
     def _throttled_attempt(self, request: Any) -> tuple[LoginThrottle, tuple[str, ...]] | None:
         """The throttle and user names when this request is a login attempt, else ``None``."""
-        if request.method != "POST" or not current_app.config["LOGIN_THROTTLE"]:
+        # Every method that may check a password (a JSON API's PUT /session
+        # too), not POST alone; the safe ones load the login page.
+        if request.method in SAFE_METHODS or not current_app.config["LOGIN_THROTTLE"]:
             return None
         if not self._is_login_endpoint():
             return None

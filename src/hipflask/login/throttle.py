@@ -4,8 +4,9 @@ Guessing passwords needs many tries; after ``LOGIN_THROTTLE_PER_USER``
 attempts at one submitted user name that did not succeed, or
 ``LOGIN_THROTTLE_PER_ADDRESS`` attempts from one client address, the login
 view answers 429 with ``Retry-After`` until the window moves on. An attempt
-is a ``POST`` to a login view; one that ends in ``login_user()`` succeeded,
-so a Flask-Login app is throttled without code changes. Unknown and known
+is a ``POST`` (or another unsafe method) to a login view; one that ends in
+``login_user()`` succeeded, so a Flask-Login app is throttled without code
+changes. Unknown and known
 user names are counted alike, so the 429 tells an attacker nothing about
 which accounts exist.
 
