@@ -503,3 +503,15 @@ def test_a_login_view_taking_another_unsafe_method_is_throttled(protocol: str, m
     guess = {"username": "alice", "password": "x"}
     codes = [client.open("/session", method=method, json=guess).status_code for _ in range(6)]
     assert codes == [401] * 5 + [429]
+
+
+def test_user_names_a_database_collation_compares_equal_share_one_count(protocol: str) -> None:
+    # MariaDB's and MySQL's default collations find "alice" for each of these
+    # (accents, width, case and invisible characters ignored); each must not
+    # be a fresh budget of guesses at alice's password.
+    client = build_app().test_client(protocol=protocol)
+    full_width = "".join(chr(ord(char) + 0xFEE0) for char in "alice")
+    variants = ["alicé", "ALİCE", full_width, "álíçe", "a\u200blice"]
+    assert [log_in(client, name, password="x").status_code for name in variants] == [401] * 5
+    assert log_in(client, "alice", password="x").status_code == 429
+    assert log_in(client, "bob", password="x").status_code == 401

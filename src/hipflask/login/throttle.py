@@ -32,6 +32,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,6 +46,24 @@ _LOGIN_SUCCEEDED = "_hipflask_login_succeeded"
 _THROTTLED = "_hipflask_login_throttled"
 
 REASON_THROTTLED = "Too many failed logins. Try again later."
+
+
+def user_key(name: str) -> str:
+    """What one user name's attempts are counted under: the name as a database finds it.
+
+    MariaDB's and MySQL's default collations (and case-insensitive ones in
+    other databases) find the same account for ``alice``, ``ALICE``,
+    ``alicé``, full-width ``alice`` and ``a\u200blice`` (an invisible
+    character). Counted apart, each would be a fresh budget of guesses at
+    one password; so accents, compatibility forms, invisible format
+    characters and case are taken out before counting. Two accounts whose
+    names differ only in those then share one count, a small price.
+    """
+    decomposed = unicodedata.normalize("NFKD", name.strip())
+    kept = "".join(
+        char for char in decomposed if unicodedata.category(char) not in ("Mn", "Me", "Cf")
+    )
+    return unicodedata.normalize("NFKC", kept.casefold()).strip()
 
 
 def client_network(address: str | None) -> str:
@@ -100,7 +119,9 @@ class LoginThrottle:
             for field in self._fields:
                 value = data.get(field)
                 if isinstance(value, str) and value.strip():
-                    names[value.strip().casefold()] = None
+                    key = user_key(value)
+                    if key:
+                        names[key] = None
         return tuple(names)
 
     def hits(
