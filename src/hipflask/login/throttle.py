@@ -6,9 +6,8 @@ attempts at one submitted user name that did not succeed, or
 view answers 429 with ``Retry-After`` until the window moves on. An attempt
 is a ``POST`` (or another unsafe method) to a login view; one that ends in
 ``login_user()`` succeeded, so a Flask-Login app is throttled without code
-changes. Unknown and known
-user names are counted alike, so the 429 tells an attacker nothing about
-which accounts exist.
+changes. Unknown and known user names are counted alike, so the 429 tells
+an attacker nothing about which accounts exist.
 
 An attempt is counted before the view runs, not once it has failed: a
 brute force sends its guesses all at once, and counted afterwards every one
@@ -53,11 +52,11 @@ def user_key(name: str) -> str:
 
     MariaDB's and MySQL's default collations (and case-insensitive ones in
     other databases) find the same account for ``alice``, ``ALICE``,
-    ``alicé``, full-width ``alice`` and ``a\u200blice`` (an invisible
-    character). Counted apart, each would be a fresh budget of guesses at
-    one password; so accents, compatibility forms, invisible format
-    characters and case are taken out before counting. Two accounts whose
-    names differ only in those then share one count, a small price.
+    ``alicé``, a full-width ``alice`` and ``alice`` with an invisible
+    zero-width space in it. Counted apart, each would be a fresh budget of
+    guesses at one password; so accents, compatibility forms, invisible
+    format characters and case are taken out before counting. Two accounts
+    whose names differ only in those then share one count, a small price.
     """
     decomposed = unicodedata.normalize("NFKD", name.strip())
     kept = "".join(
