@@ -180,6 +180,19 @@ def test_csrf_value_may_come_from_a_form_field(protocol: str) -> None:
     assert client.post("/cookie-protected", data={"csrf_token": "n\u00f6"}).status_code == 401
 
 
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@pytest.mark.parametrize("methods", [["post", "delete"], "POST, DELETE", ("Post",)])
+def test_csrf_methods_are_matched_whatever_their_case_or_form(protocol: str, methods: Any) -> None:
+    # A lower-case list (or one comma-separated string) must not switch the
+    # double-submit check off: no request method is ever "post".
+    app = build_app(JWT_TOKEN_LOCATION=["cookies"], JWT_CSRF_METHODS=methods)
+    client = app.test_client(protocol=protocol)
+    client.post("/cookie-login")
+    refused = client.post("/cookie-protected")
+    assert (refused.status_code, refused.json) == (401, {"msg": "Missing CSRF token"})
+    assert client.get("/cookie-protected").status_code == 200
+
+
 def test_bearer_header_is_not_subject_to_csrf(client: Any, app: Hipflask) -> None:
     assert client.delete("/logout", headers=bearer(token_for(app))).status_code == 200
 
