@@ -515,3 +515,22 @@ def test_user_names_a_database_collation_compares_equal_share_one_count(protocol
     assert [log_in(client, name, password="x").status_code for name in variants] == [401] * 5
     assert log_in(client, "alice", password="x").status_code == 429
     assert log_in(client, "bob", password="x").status_code == 401
+
+
+@pytest.mark.parametrize("fields", ["email", "email, username"])
+def test_user_fields_given_as_one_string_name_fields_not_letters(
+    protocol: str, fields: str
+) -> None:
+    # tuple("email") would be its letters: no user name would ever be found
+    # and the limit per user name would be silently off.
+    app = build_app(LOGIN_THROTTLE_USER_FIELDS=fields)
+
+    @app.post("/email-login")
+    @login_throttled
+    def email_login() -> Any:
+        return "Invalid e-mail address or password.", 401
+
+    client = app.test_client(protocol=protocol)
+    guess = {"email": "alice@example.com", "password": "x"}
+    codes = [client.post("/email-login", data=guess).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]

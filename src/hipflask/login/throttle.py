@@ -93,7 +93,12 @@ class LoginThrottle:
         self.store = RateLimitStore(config["LOGIN_THROTTLE_STORAGE"], strategy="moving-window")
         self._per_user = parse_limits(config["LOGIN_THROTTLE_PER_USER"])
         self._per_address = parse_limits(config["LOGIN_THROTTLE_PER_ADDRESS"])
-        self._fields = tuple(config["LOGIN_THROTTLE_USER_FIELDS"])
+        fields = config["LOGIN_THROTTLE_USER_FIELDS"] or ()
+        if isinstance(fields, str):
+            # One string names fields ("email", or "email, login"); tuple()
+            # would make it its letters, and no user name would ever be found.
+            fields = fields.split(",")
+        self._fields = tuple(name.strip() for name in fields if name.strip())
         self._prefix = str(config.get("LOGIN_THROTTLE_KEY_PREFIX") or "hipflask-login")
 
     def user_names(self, request: Any) -> tuple[str, ...]:
