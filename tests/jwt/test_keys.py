@@ -104,6 +104,21 @@ def test_old_public_keys_verify_by_fingerprint_or_by_declared_kid() -> None:
     assert "2026-11" in named.verifying
 
 
+@pytest.mark.parametrize("as_text", [True, False], ids=["str", "bytes"])
+def test_one_old_public_key_not_in_a_list_is_refused_by_name(as_text: bool) -> None:
+    # One PEM where the list belongs would be read a character (or a byte)
+    # at a time: refused with the setting's name, as the secret fallbacks are.
+    private, _public = pem_pair("ed25519")
+    _old_private, old_public = pem_pair("ed25519")
+    config = {
+        "JWT_ALGORITHM": "EdDSA",
+        "JWT_PRIVATE_KEY": private,
+        "JWT_PUBLIC_KEY_FALLBACKS": old_public.decode() if as_text else old_public,
+    }
+    with pytest.raises(ConfigurationError, match="JWT_PUBLIC_KEY_FALLBACKS is a single string"):
+        build_key_ring(config)
+
+
 def test_cache_key_changes_with_any_key_setting() -> None:
     first = ring_cache_key({"SECRET_KEY": "a", "SECRET_KEY_FALLBACKS": ["b"]})
     assert first == ring_cache_key({"SECRET_KEY": "a", "SECRET_KEY_FALLBACKS": ["b"]})

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
+import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -10,11 +14,13 @@ import pytest
 
 from hipflask import Hipflask
 from hipflask import jsonify
+from hipflask.errors import ConfigurationError
 from hipflask.jwt import create_access_token
 from hipflask.jwt import create_refresh_token
 from hipflask.jwt import current_user
 from hipflask.jwt import get_jwt
 from hipflask.jwt import jwt_required
+from hipflask.jwt import keys as jwt_keys
 from hipflask.jwt import verify_jwt_in_request
 from hipflask.jwt.exceptions import UserLookupError
 
@@ -312,3 +318,24 @@ def test_except_decode_error_in_a_view_catches_what_it_does_with_the_extension(
     else:
         msg = "Token has expired" if kind == "expired" else refusal.message
         assert (response.status_code, response.json) == (refusal.status, {"msg": msg})
+
+
+@pytest.mark.parametrize("protocol", ["wsgi", "asgi"])
+@pytest.mark.parametrize("setting", ["SECRET_KEY_FALLBACKS", "JWT_SECRET_KEY_FALLBACKS"])
+def test_fallback_keys_written_as_one_string_never_let_a_forged_token_in(
+    protocol: str, setting: str
+) -> None:
+    # A string where a list belongs (an environment variable read as it is)
+    # was taken a character at a time, each character a key that verifies:
+    # a token signed with "p" was anyone's. The setting is refused instead.
+    extra = {"JWT_SECRET_KEY": "j" * 48} if setting.startswith("JWT") else {}
+    app = build_app(**extra, **{setting: "previous-secret-0123456789abcdefghijklmn"})
+    now = int(time.time())
+    claims = {"sub": "admin", "type": "access", "jti": "x", "iat": now, "exp": now + 600}
+    key = b"p" if extra else hmac.new(b"p", jwt_keys._PURPOSE, hashlib.sha256).digest()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyJWT warns of a one-byte key: that is the point
+        forged = pyjwt.encode(claims, key, algorithm="HS256")
+    client: Any = app.test_client(protocol=protocol)
+    with pytest.raises(ConfigurationError, match=f"{setting} is a single string"):
+        client.get("/protected", headers={"Authorization": f"Bearer {forged}"})

@@ -54,3 +54,37 @@ def test_signature_for_one_purpose_does_not_verify_for_another() -> None:
 
     with pytest.raises(Exception, match="Signature"):
         timed_serializer(config, "csrf").loads(signed)
+
+
+def _remember(config: dict[str, object]) -> object:
+    from hipflask.login.remember import decode_remember_cookie
+
+    return decode_remember_cookie(config, "forged")
+
+
+def _password(config: dict[str, object]) -> object:
+    from hipflask.login.password import _keys
+
+    return _keys(config)
+
+
+def _session_id(config: dict[str, object]) -> object:
+    from types import SimpleNamespace
+
+    from hipflask.sessions.server import ServerSideSessionInterface
+    from hipflask.stores.memory import MemoryStore
+
+    interface = ServerSideSessionInterface(MemoryStore(), use_signer=True)
+    return interface._signer(SimpleNamespace(config=config))
+
+
+@pytest.mark.parametrize("signer", [_remember, _password, _session_id])
+@pytest.mark.parametrize("fallbacks", ["old-secret-0123456789abcdef", b"old-secret"])
+def test_every_signer_refuses_fallbacks_written_as_one_string(
+    signer: object, fallbacks: object
+) -> None:
+    # Each character of the string would be a key that verifies: a remember-me
+    # cookie or a session id signed with "o" would be accepted.
+    config = {"SECRET_KEY": SECRET, "SECRET_KEY_FALLBACKS": fallbacks}
+    with pytest.raises(ConfigurationError, match="SECRET_KEY_FALLBACKS is a single string"):
+        signer(config)  # type: ignore[operator]

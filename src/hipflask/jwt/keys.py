@@ -29,6 +29,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
+from ..security.keys import fallback_keys
 from .config import JWTSetupError
 from .config import setting
 
@@ -114,7 +115,8 @@ def _hmac_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str, ...]
     explicit = setting(config, "JWT_SECRET_KEY")
     if explicit:
         secrets = [_as_bytes(explicit)]
-        secrets += [_as_bytes(k) for k in setting(config, "JWT_SECRET_KEY_FALLBACKS") or ()]
+        name = "JWT_SECRET_KEY_FALLBACKS"
+        secrets += [_as_bytes(k) for k in fallback_keys({name: setting(config, name)}, name)]
     else:
         secret = config.get("SECRET_KEY")
         if not secret:
@@ -122,7 +124,7 @@ def _hmac_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str, ...]
                 "JWT tokens are signed with a key derived from SECRET_KEY, which is empty."
                 " Set SECRET_KEY (or JWT_SECRET_KEY) before creating or checking tokens."
             )
-        fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
+        fallbacks = fallback_keys(config)
         # RFC 7518 wants an HMAC key at least as long as the hash output.
         digest = hashlib.sha256 if algorithm == "HS256" else hashlib.sha512
         secrets = [
@@ -135,6 +137,10 @@ def _hmac_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str, ...]
 def _fallback_public_keys(value: Any) -> dict[str, Any]:
     if isinstance(value, Mapping):
         return {str(kid): _load_public(key) for kid, key in value.items()}
+    if isinstance(value, (str, bytes)):
+        # One PEM where the list belongs: a character is no key. Refused
+        # with the same message as the other fallback settings.
+        fallback_keys({"JWT_PUBLIC_KEY_FALLBACKS": value}, "JWT_PUBLIC_KEY_FALLBACKS")
     keys = [_load_public(key) for key in value or ()]
     return {_public_id(key): key for key in keys}
 

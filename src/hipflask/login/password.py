@@ -19,11 +19,13 @@ import hmac
 from collections.abc import Mapping
 from typing import Any
 
+from ..security.keys import fallback_keys
+
 _PURPOSE = b"hipflask.login.password"
 
 
 def _keys(config: Mapping[str, Any]) -> list[bytes]:
-    secrets = [config.get("SECRET_KEY"), *(config.get("SECRET_KEY_FALLBACKS") or ())]
+    secrets = [config.get("SECRET_KEY"), *fallback_keys(config)]
     keys = []
     for secret in secrets:
         if secret:

@@ -24,6 +24,7 @@ from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
 from ..errors import ConfigurationError
+from ..security.keys import fallback_keys
 from ..sessions.base import keeps_its_cookies
 
 _SALT = "hipflask.login.remember"
@@ -36,7 +37,7 @@ def _serializer(config: Mapping[str, Any]) -> URLSafeTimedSerializer | None:
     secret = config.get("SECRET_KEY")
     if not secret:
         return None
-    fallbacks = list(config.get("SECRET_KEY_FALLBACKS") or ())
+    fallbacks = list(fallback_keys(config))
     return URLSafeTimedSerializer(
         [*fallbacks, secret],
         salt=_SALT,

@@ -23,7 +23,7 @@ from ..errors import ConfigurationError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["NoSecretKeyError", "key_ring", "timed_serializer"]
+__all__ = ["NoSecretKeyError", "fallback_keys", "key_ring", "timed_serializer"]
 
 
 class NoSecretKeyError(ConfigurationError, RuntimeError):
@@ -33,6 +33,25 @@ class NoSecretKeyError(ConfigurationError, RuntimeError):
     raises for it (as Flask does for a session), so code that catches that
     keeps working.
     """
+
+
+def fallback_keys(config: Mapping[str, Any], name: str = "SECRET_KEY_FALLBACKS") -> tuple[Any, ...]:
+    """The old keys a setting lists, for verifying only; one string is refused.
+
+    A string where the list belongs (an environment variable read as it is)
+    would be taken a character at a time, and each character would be a key
+    that verifies: anyone could sign a session, a remember-me cookie or a
+    token with ``"a"``. Every signer reads its fallbacks through here.
+
+    :raises ConfigurationError: the setting is a string (or bytes), not a list.
+    """
+    value = config.get(name) or ()
+    if isinstance(value, (str, bytes)):
+        raise ConfigurationError(
+            f"{name} is a single string; it must be a list of old keys, for example"
+            f" {name} = ['old-key']."
+        )
+    return tuple(value)
 
 
 def key_ring(
@@ -55,13 +74,7 @@ def key_ring(
             " environment, for example to the output of"
             " python -c 'import secrets; print(secrets.token_hex(32))'."
         )
-    fallbacks = config.get("SECRET_KEY_FALLBACKS") or ()
-    if isinstance(fallbacks, (str, bytes)):
-        raise ConfigurationError(
-            "SECRET_KEY_FALLBACKS is a single string; it must be a list of"
-            " old keys, for example SECRET_KEY_FALLBACKS = ['old-key']."
-        )
-    return (*fallbacks, secret)
+    return (*fallback_keys(config), secret)
 
 
 @lru_cache(maxsize=64)

@@ -62,6 +62,7 @@ from uuid import UUID
 from itsdangerous import BadSignature
 from itsdangerous import Signer
 
+from ..security.keys import fallback_keys
 from ..stores.base import MAX_VALUE_SIZE
 from ..stores.base import ValueTooLargeError
 from ..stores.unavailable import log_failure
@@ -284,7 +285,7 @@ class ServerSideSessionInterface(SessionInterface):
                 "SESSION_USE_SIGNER is on but SECRET_KEY is empty. Set SECRET_KEY (the"
                 " session id is signed with it) or turn SESSION_USE_SIGNER off."
             )
-        keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), secret)
+        keys = (*fallback_keys(app.config), secret)
         cached = self._signer_cache
         if cached is None or cached[0] != keys:
             signer = Signer(list(keys), salt="hipflask.session-id", key_derivation="hmac")
