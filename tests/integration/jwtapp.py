@@ -2,7 +2,9 @@
 
 Settings come from the environment so one module serves every variant:
 ``JWTAPP_ALGORITHM`` and ``JWTAPP_PRIVATE_KEY_FILE`` for public-key
-signing, ``JWTAPP_BLOCKLIST`` for a shared blocklist store.
+signing, ``JWTAPP_BLOCKLIST`` for a shared blocklist store,
+``JWTAPP_FALLBACKS`` for old keys read from the environment as they come
+(one string).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ app.config.update(
     JWT_BLOCKLIST_STORE=os.environ.get("JWTAPP_BLOCKLIST", "memory://"),
     JWT_BLOCKLIST_KEY_PREFIX=os.environ.get("JWTAPP_PREFIX", "hipflask:jwt:"),
 )
+if "JWTAPP_FALLBACKS" in os.environ:
+    app.config["SECRET_KEY_FALLBACKS"] = os.environ["JWTAPP_FALLBACKS"]
 if "JWTAPP_PRIVATE_KEY_FILE" in os.environ:
     app.config["JWT_PRIVATE_KEY"] = Path(os.environ["JWTAPP_PRIVATE_KEY_FILE"]).read_bytes()
 jwt = JWTManager(app)

@@ -22,6 +22,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from hipflask.jwt import keys as jwt_keys
 from hipflask.testing.servers import LOOPBACK
 from hipflask.testing.servers import ServerProcess
 from hipflask.testing.servers import install_command
@@ -261,3 +262,16 @@ def test_expired_and_stale_tokens_are_refused(hs_server: ServerProcess) -> None:
     assert assert_refused(call(hs_server, "GET", "/fresh", refreshed["access_token"])) == (
         "Fresh token required"
     )
+
+
+@pytest.mark.parametrize("name", ["gunicorn", "uvicorn"])
+def test_fallback_keys_from_one_environment_string_forge_nothing(name: str) -> None:
+    # SECRET_KEY_FALLBACKS = os.environ[...]: one string. Read a character
+    # at a time, "p" was a key, and a token signed with it anyone's.
+    key = hmac.new(b"p", jwt_keys._PURPOSE, hashlib.sha256).digest()
+    forged = pyjwt.encode(admin_claims(), key, algorithm="HS256")
+    with boot(name, {"JWTAPP_FALLBACKS": "previous-secret-0123456789abcdefghij"}) as server:
+        code, body, _ = call(server, "GET", "/me", forged)
+        assert code == 500
+        assert b"admin" not in (body if isinstance(body, bytes) else json.dumps(body).encode())
+        assert "SECRET_KEY_FALLBACKS is a single string" in server.output()
