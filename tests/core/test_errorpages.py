@@ -321,3 +321,26 @@ def test_an_error_page_does_not_call_the_response_class_init(
     assert response.headers["X-Class"] == "Stamped"
     assert response.headers["X-Was-Stamped"] == "no"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/missing", "/teapot", "/boom"])
+@pytest.mark.parametrize("accept", ["application/json", "text/html", None])
+def test_an_error_page_chosen_by_accept_says_so_in_vary(
+    client: HipflaskClient, path: str, accept: str | None
+) -> None:
+    # A 404 is cacheable by default (some CDNs keep it for an hour): without
+    # Vary: Accept, one client's JSON 404 would be served to every browser.
+    headers = {"Accept": accept} if accept else {}
+    response = client.get(path, headers=headers)
+    assert response.status_code >= 400
+    assert "Accept" in [part.strip() for part in response.headers.get("Vary", "").split(",")]
+
+
+def test_an_error_page_of_its_own_is_not_said_to_vary_on_accept(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    @app.errorhandler(404)
+    def own(error: Exception) -> tuple[str, int]:
+        return "not here", 404
+
+    assert "Vary" not in client.get("/missing", headers={"Accept": "application/json"}).headers

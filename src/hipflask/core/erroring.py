@@ -91,14 +91,12 @@ class ErrorMethods(Scaffold):
             )
         kind = type(exc)
         request_ctx = _cv_request.get(None)
-        if (
-            request_ctx is not None
-            and kind.get_body is HTTPException.get_body
-            and _errorpages.prefers_json(request_ctx.request)
-        ):
-            # A stock error page, as JSON for a JSON client; an error class
-            # that writes its own body (a rate limit's JSON) keeps it.
-            return _errorpages.http_error_json(exc, self.response_class, self.json)
+        # A stock error page is JSON or HTML by the request's Accept; an error
+        # class that writes its own body (a rate limit's JSON) keeps it.
+        negotiated = request_ctx is not None and kind.get_body is HTTPException.get_body
+        if negotiated and _errorpages.prefers_json(request_ctx.request):  # type: ignore[union-attr]
+            page = _errorpages.http_error_json(exc, self.response_class, self.json)
+            return _errorpages.varies_on_accept(page)
         if (
             exc.description is kind.description
             and kind.get_body is HTTPException.get_body
@@ -112,10 +110,12 @@ class ErrorMethods(Scaffold):
             body = _ERROR_PAGES.get(kind)
             if body is None:
                 body = _ERROR_PAGES[kind] = exc.get_body().encode()
-            return self.response_class._fast(body, exc.code, "text/html; charset=utf-8")
-        return _errorpages.error_page(
+            page = self.response_class._fast(body, exc.code, "text/html; charset=utf-8")
+            return _errorpages.varies_on_accept(page) if negotiated else page
+        page = _errorpages.error_page(
             self.response_class, exc.get_body(), exc.code, exc.get_headers()
         )
+        return _errorpages.varies_on_accept(page) if negotiated else page
 
     def _find_error_handler(
         self, exc: BaseException, blueprints: Iterable[str]

@@ -26,6 +26,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..contexts import globals as _globals
+from ..wrappers.headers import add_vary
 from ..wrappers.headers import raw_value
 
 if TYPE_CHECKING:
@@ -102,6 +103,17 @@ def prefers_json(request: Request) -> bool:
     return wants_json(headers.get("Accept"))
 
 
+def varies_on_accept(response: Response) -> Response:
+    """Mark a page that is JSON or HTML by the request's ``Accept``: ``Vary: Accept``.
+
+    A 404 may be kept by a shared cache (some CDNs keep one for an hour
+    unless told otherwise); without the header, one client's JSON page would
+    be served to every browser asking for the same URL, or the reverse.
+    """
+    add_vary(response.headers, "Accept")
+    return response
+
+
 def current_request_id() -> str:
     """The current request's id: ``g.request_id`` when the app set a sane one, else a new one.
 
@@ -171,4 +183,4 @@ def server_error_page(response_class: type[Response], json: Any, request_id: str
         html = _SERVER_ERROR_HTML.format(request_id=escape(request_id))
         response = error_page(response_class, html, 500, mimetype="text/html")
     response.headers["X-Request-ID"] = request_id
-    return response
+    return varies_on_accept(response) if ctx is not None else response
