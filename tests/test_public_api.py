@@ -903,3 +903,23 @@ def test_extension_classes_have_its_methods(extension: str, ours: str) -> None:
 
 def test_safe_redirect_is_importable_from_the_package() -> None:
     assert importlib.import_module("hipflask").safe_redirect is not None
+
+
+# The extensions that export their release as ``__version__`` (Flask-Limiter's
+# own example app serves ``flask_limiter.__version__`` from a view): the same
+# attribute on each counterpart, hipflask's version there.
+EXTENSIONS_WITH_A_VERSION = [
+    "hipflask.cors",
+    "hipflask.forms",
+    "hipflask.login",
+    "hipflask.principal",
+    "hipflask.limiter",
+    "hipflask.jwt",
+    "hipflask.sessions",
+    "hipflask.admin",
+]
+
+
+@pytest.mark.parametrize("module", EXTENSIONS_WITH_A_VERSION)
+def test_the_extensions_version_attribute_is_hipflask_s(module: str) -> None:
+    assert importlib.import_module(module).__version__ == hipflask.__version__

@@ -32,3 +32,14 @@ __all__ = [
     "expose_plugview",
     "has_default_access",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # Flask-Admin names its release, which ported code may read;
+        # here it is hipflask's, read on use as the package sets it after
+        # importing its modules.
+        import hipflask
+
+        return hipflask.__version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

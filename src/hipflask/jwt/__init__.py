@@ -45,3 +45,14 @@ from .utils import unset_jwt_cookies as unset_jwt_cookies  # noqa: E402
 from .utils import unset_refresh_cookies as unset_refresh_cookies  # noqa: E402
 from .view_decorators import jwt_required as jwt_required  # noqa: E402
 from .view_decorators import verify_jwt_in_request as verify_jwt_in_request  # noqa: E402
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # Flask-JWT-Extended names its release, which ported code may read;
+        # here it is hipflask's, read on use as the package sets it after
+        # importing its modules.
+        import hipflask
+
+        return hipflask.__version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -42,3 +42,14 @@ __all__ = [
     "RequestLimit",
     "RouteLimit",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        # Flask-Limiter names its release, and ported code reads it (its own
+        # example app serves it); here it is hipflask's, read on use as the
+        # package sets it after importing its modules.
+        import hipflask
+
+        return hipflask.__version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

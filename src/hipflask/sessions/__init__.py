@@ -65,6 +65,12 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # Flask-Session names its release; here it is hipflask's, read on use
+        # as the package sets it after importing its modules.
+        import hipflask
+
+        return hipflask.__version__
     if name not in _SERVER_SIDE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
