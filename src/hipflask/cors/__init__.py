@@ -272,7 +272,9 @@ def _set(response: Response, headers: list[tuple[str, str]]) -> None:
         response.headers[name] = value
 
 
-def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
+def _apply(
+    policy: CorsPolicy, req: Request, response: Response, *, answered_here: bool = False
+) -> None:
     if policy.vary_header:
         response.vary.add("Origin")
     if "Access-Control-Allow-Origin" in response.headers:
@@ -280,10 +282,13 @@ def _apply(policy: CorsPolicy, req: Request, response: Response) -> None:
         # with; as under Flask-CORS, the policy does not add to or overrule it.
         return
     if is_preflight(req.method, req.headers):
-        if req.routing_exception is None:
+        if req.routing_exception is None or answered_here:
             # Whoever answered it on a route (the gate, a view that lists
             # OPTIONS, the app's own OPTIONS answer), as Flask-CORS's
-            # after-request hook does. A preflight to no route keeps its 404
+            # after-request hook does, or a decorated error handler that
+            # answered it itself (``answered_here``): a page on an allowed
+            # origin may then read that handler's error for a URL the app
+            # does not have. Any other preflight to no route keeps its 404
             # bare: a browser fails it whatever it carries.
             _apply_preflight(policy, req, response)
         return
@@ -395,9 +400,9 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             @functools.wraps(view)
             async def async_wrapper(*a: Any, **k: Any) -> Any:
                 policy, rv = before()
-                if rv is None:
-                    rv = await view(*a, **k)
-                return _with_headers(policy, rv)
+                if rv is not None:
+                    return _with_headers(policy, rv, answered_here=True)
+                return _with_headers(policy, await view(*a, **k))
 
             wrapper: Any = async_wrapper
         else:
@@ -405,13 +410,14 @@ def cross_origin(*args: Any, **kwargs: Any) -> Callable[[F], F]:
             @functools.wraps(view)
             def sync_wrapper(*a: Any, **k: Any) -> Any:
                 policy, rv = before()
-                if rv is None:
-                    rv = view(*a, **k)
-                    if inspect.isawaitable(rv):
-                        # A plain function handing on an async view's result
-                        # (a class-based view of async methods, an API's
-                        # output wrapper): the headers go on once it is done.
-                        return _with_headers_awaited(policy, rv)
+                if rv is not None:
+                    return _with_headers(policy, rv, answered_here=True)
+                rv = view(*a, **k)
+                if inspect.isawaitable(rv):
+                    # A plain function handing on an async view's result
+                    # (a class-based view of async methods, an API's
+                    # output wrapper): the headers go on once it is done.
+                    return _with_headers_awaited(policy, rv)
                 return _with_headers(policy, rv)
 
             wrapper = sync_wrapper
@@ -456,10 +462,10 @@ async def _with_headers_awaited(policy: CorsPolicy, awaitable: Any) -> Response:
     return _with_headers(policy, await awaitable)
 
 
-def _with_headers(policy: CorsPolicy, rv: Any) -> Response:
+def _with_headers(policy: CorsPolicy, rv: Any, *, answered_here: bool = False) -> Response:
     response: Response = current_app.make_response(rv)
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
-    _apply(policy, req, response)
+    _apply(policy, req, response, answered_here=answered_here)
     return response
 
 
