@@ -495,6 +495,8 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     "hipflask.admin.actions": ["ActionsMixin", "action"],
     "hipflask.admin.babel": ["Translations", "gettext", "lazy_gettext", "ngettext"],
     "hipflask.admin.consts": [
+        "ADMIN_ROUTES_HOST_VARIABLE",
+        "ADMIN_ROUTES_HOST_VARIABLE_NAME",
         "ICON_TYPE_FONT_AWESOME",
         "ICON_TYPE_GLYPH",
         "ICON_TYPE_IMAGE",

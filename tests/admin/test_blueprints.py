@@ -62,3 +62,31 @@ def test_an_admin_on_any_host_answers_and_links_on_the_requests_host(protocol: s
         r'<script src="/admin/static/admin/admin\.js" defer nonce="[^"]+"></script>', page
     )
     assert script.status_code == 200
+
+
+def test_a_link_to_an_any_host_admin_names_its_host_as_in_flask_admin(protocol: str) -> None:
+    # Flask-Admin's host-matching example links to the admin on another host
+    # with ``url_for("admin3.index", admin_routes_host="anything.example")``.
+    app = Hipflask("hosts", host_matching=True, static_host="www.example.test")
+    app.config.update(TESTING=True, SECRET_KEY=SECRET)
+    Admin(app, url="/admin3", endpoint="admin3", host="*")
+
+    @app.route("/", host="<anyhost>")
+    def index(anyhost: str) -> str:
+        return url_for("admin3.index", admin_routes_host="anything.example.test")
+
+    client = app.test_client(protocol=protocol)
+
+    link = client.get("/", base_url="http://www.example.test").get_data(as_text=True)
+    page = client.get("/admin3/", base_url="http://anything.example.test")
+
+    assert link == "http://anything.example.test/admin3/"
+    assert page.status_code == 200
+
+
+def test_the_any_host_variable_has_flask_admin_s_name() -> None:
+    from hipflask.admin import consts
+
+    assert consts.ADMIN_ROUTES_HOST_VARIABLE_NAME == "admin_routes_host"
+    assert consts.ADMIN_ROUTES_HOST_VARIABLE == "<admin_routes_host>"
+    assert ANY_HOST_VARIABLE == consts.ADMIN_ROUTES_HOST_VARIABLE_NAME

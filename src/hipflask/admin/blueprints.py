@@ -3,8 +3,9 @@
 A blueprint's rules take no host of their own in a host-matching app, so
 without this a view answered on the app's default host and built its
 stylesheet's URL for an empty host. ``host="*"`` puts every rule on a host
-variable that the views never see and that links fill in with the host of
-the current request.
+variable (Flask-Admin's ``admin_routes_host``) that the views never see and
+that links fill in with the host of the current request, unless the link
+names another.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from ..contexts.ctx import has_request_context
 from ..contexts.globals import request
 from ..core.blueprints import Blueprint
 from ..core.blueprints import BlueprintSetupState
+from .consts import ADMIN_ROUTES_HOST_VARIABLE_NAME
 
 __all__ = ["ANY_HOST_VARIABLE", "HostBlueprint", "HostBlueprintSetupState"]
 
 
-#: The URL variable that stands for the request's host under ``Admin(host="*")``.
-ANY_HOST_VARIABLE = "__admin_routes_host__"
+#: The URL variable that stands for the request's host under ``Admin(host="*")``:
+#: Flask-Admin's ``admin_routes_host``, which links to another host name.
+ANY_HOST_VARIABLE = ADMIN_ROUTES_HOST_VARIABLE_NAME
 
 
 class HostBlueprintSetupState(BlueprintSetupState):
