@@ -344,3 +344,30 @@ def test_an_error_page_of_its_own_is_not_said_to_vary_on_accept(
         return "not here", 404
 
     assert "Vary" not in client.get("/missing", headers={"Accept": "application/json"}).headers
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_a_stock_error_page_has_the_headers_of_any_page_and_vary_accept(
+    client: HipflaskClient, accept: str
+) -> None:
+    # The stock page takes the finishers' short way; what it carries must be
+    # what the full way gives: the security headers after its own.
+    plain = client.get("/missing", headers={"Accept": accept})
+    names = [name.lower() for name, _value in plain.headers.items()]
+    assert names[:3] == ["content-type", "content-length", "vary"]
+    assert plain.headers["Vary"] == "Accept"
+    assert plain.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in plain.headers
+    assert "Cache-Control" not in plain.headers
+    # A request with a credential takes the full way: still marked private.
+    personal = client.get("/missing", headers={"Accept": accept, "Authorization": "Bearer x"})
+    assert [part.strip() for part in personal.headers["Vary"].split(",")] == [
+        "Accept",
+        "Authorization",
+    ]
+    assert personal.headers["Cache-Control"] == "private"
+    assert [
+        name.lower()
+        for name, _value in personal.headers.items()
+        if name.lower() not in ("vary", "cache-control")
+    ] == [name for name in names if name != "vary"]

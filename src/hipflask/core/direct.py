@@ -43,6 +43,7 @@ from ..wrappers.peek import credential_headers
 from ..wrappers.request import Request
 from . import bridge
 from . import pipeline
+from .errorpages import VARY_ACCEPT
 
 if TYPE_CHECKING:
     from ..contexts.state import RequestState
@@ -339,7 +340,9 @@ def finish_plain(
         and pairs is not None
         and gate.is_simple
         and type(listed) is list
-        and len(listed) == 2
+        # Only the constructor's headers, or a stock error page's (they add
+        # Vary: Accept, which neither finisher changes or depends on).
+        and (len(listed) == 2 or (len(listed) == 3 and listed[2] is VARY_ACCEPT))
         and listed[0][0] == "Content-Type"
         and listed[1][0] == "Content-Length"
         # What the ASGI adapter found, unless a hook or the view replaced

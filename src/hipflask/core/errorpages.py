@@ -26,6 +26,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from ..contexts import globals as _globals
+from ..wrappers import layout
 from ..wrappers.headers import add_vary
 from ..wrappers.headers import raw_value
 
@@ -103,6 +104,12 @@ def prefers_json(request: Request) -> bool:
     return wants_json(headers.get("Accept"))
 
 
+#: The ``Vary`` header of a stock error page made here: the one object the
+#: finishers recognise (see :func:`hipflask.core.direct.finish_plain`), so
+#: that such a page keeps the short way through them.
+VARY_ACCEPT = ("Vary", "Accept")
+
+
 def varies_on_accept(response: Response) -> Response:
     """Mark a page that is JSON or HTML by the request's ``Accept``: ``Vary: Accept``.
 
@@ -110,7 +117,18 @@ def varies_on_accept(response: Response) -> Response:
     unless told otherwise); without the header, one client's JSON page would
     be served to every browser asking for the same URL, or the reverse.
     """
-    add_vary(response.headers, "Accept")
+    listed = getattr(response.headers, "_list", None) if layout.FAST else None
+    if (
+        type(listed) is list
+        and len(listed) == 2
+        and listed[0][0] == "Content-Type"
+        and listed[1][0] == "Content-Length"
+    ):
+        # A page just made with only its constructor's headers: nothing to
+        # merge with, and the finishers know this very pair.
+        listed.append(VARY_ACCEPT)
+    else:
+        add_vary(response.headers, "Accept")
     return response
 
 
