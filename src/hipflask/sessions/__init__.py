@@ -67,10 +67,12 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name == "__version__":
         # Flask-Session names its release; here it is hipflask's, read on use
-        # as the package sets it after importing its modules.
-        import hipflask
+        # as the package sets it after importing its modules. Read from the
+        # loaded package, not imported: the sessions layer sits below the
+        # package's top, which imports the core.
+        import sys
 
-        return hipflask.__version__
+        return sys.modules[__name__.partition(".")[0]].__version__
     if name not in _SERVER_SIDE:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
