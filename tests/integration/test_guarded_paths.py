@@ -8,16 +8,14 @@ walks past it to the view.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.server_processes import require_installed
 
 from hipflask.testing.servers import SERVERS
 from hipflask.testing.servers import ServerProcess
-from hipflask.testing.servers import install_command
-from hipflask.testing.servers import is_installed
 from hipflask.testing.servers import serve
 
 from .test_hostile_requests import TIMEOUT
@@ -33,11 +31,7 @@ HERE = Path(__file__).parent
 def live(request: pytest.FixtureRequest) -> Iterator[tuple[str, ServerProcess]]:
     """The server's protocol, and the server running the guarded app."""
     name: str = request.param
-    if not is_installed(name):
-        message = f"{name} is not installed; run: {install_command(name)}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: every server must run)")
-        pytest.skip(message)
+    require_installed(name)
     with serve("guardedapp:app", server=name, app_dir=HERE, start_timeout=TIMEOUT) as server:
         yield SERVERS[name], server
 

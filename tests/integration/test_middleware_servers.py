@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.server_processes import require_installed
 
 from hipflask.testing.servers import LOOPBACK
 from hipflask.testing.servers import SERVERS
 from hipflask.testing.servers import ServerProcess
-from hipflask.testing.servers import install_command
-from hipflask.testing.servers import is_installed
 from hipflask.testing.servers import serve
 
 pytestmark = pytest.mark.integration
@@ -32,11 +30,7 @@ TIMEOUT = 10.0
 @pytest.fixture(scope="module", params=list(SERVERS))
 def live(request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
     name: str = request.param
-    if not is_installed(name):
-        message = f"{name} is not installed; run: {install_command(name)}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: every server must run)")
-        pytest.skip(message)
+    require_installed(name)
     with serve("middlewareapp:app", server=name, app_dir=HERE, start_timeout=TIMEOUT) as server:
         yield server
 

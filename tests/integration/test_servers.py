@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
 import time
 import uuid
@@ -20,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.server_processes import require_installed
 
 from hipflask.testing.servers import LOOPBACK
 from hipflask.testing.servers import SERVERS
 from hipflask.testing.servers import ServerProcess
-from hipflask.testing.servers import install_command
-from hipflask.testing.servers import is_installed
 from hipflask.testing.servers import serve
 
 pytestmark = pytest.mark.integration
@@ -67,11 +65,7 @@ def live(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Live]:
     name: str = request.param
-    if not is_installed(name):
-        message = f"{name} is not installed; run: {install_command(name)}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: every server must run)")
-        pytest.skip(message)
+    require_installed(name)
     gates = tmp_path_factory.mktemp(f"gates-{name}")
     server = serve(
         "serverapp:app",
