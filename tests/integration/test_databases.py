@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from tests.conftest import SECRET
 from tests.db.conftest import server_url as server_url
+from tests.real_servers import postgresql_database
 
 from hipflask import Hipflask
 from hipflask import request
@@ -205,3 +206,63 @@ def test_a_nul_character_keeps_the_data_error_apps_catch(
     assert isinstance(inside.value, sa.exc.DataError)
     assert inside.value.code == 400
     assert "a\x00" not in str(inside.value)
+
+
+def _refuse_like_psycopg2(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    # psycopg2 refuses a NUL while it quotes the parameters, before anything
+    # reaches the server, and with a ValueError rather than a DBAPI error.
+    rows = parameters if isinstance(parameters, (list, tuple)) else [parameters]
+    values = [v for row in rows for v in (row.values() if isinstance(row, dict) else row)]
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        raise ValueError("A string literal cannot contain NUL (0x00) characters.")
+
+
+def test_a_nul_character_refused_by_the_driver_itself_is_a_400_too(
+    suite: tuple[Hipflask, SQLAlchemy, Any, Any], protocol: str
+) -> None:
+    app, db, _, _ = suite
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("only PostgreSQL refuses a NUL character")
+    app.testing = False
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", _refuse_like_psycopg2)
+    try:
+        client = app.test_client(
+            protocol=protocol, environ_base={"HTTP_ACCEPT": "application/json"}
+        )
+        searched = client.get("/search", query_string={"name": "m02\x00"})
+        posted = client.post("/notes", data={"body": "a\x00b"})
+        assert [searched.status_code, posted.status_code] == [400, 400]
+        assert "NUL" in searched.json["description"]
+        # The refused statement did not poison the next request's connection.
+        assert client.get("/members/2").json["username"] == "m02"
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _refuse_like_psycopg2)
+
+
+def test_a_nul_character_is_a_400_on_psycopg2(tmp_path: Path, protocol: str) -> None:
+    pytest.importorskip("psycopg2")
+    with postgresql_database("nul_psycopg2") as url:
+        app = Hipflask("nul_psycopg2", instance_path=str(tmp_path))
+        app.config.update(
+            SECRET_KEY=SECRET,
+            SQLALCHEMY_DATABASE_URI=url.replace("+psycopg:", "+psycopg2:", 1),
+        )
+        db = SQLAlchemy(app)
+
+        @app.get("/search")
+        def search() -> Any:
+            rows = db.session.execute(sa.text("SELECT :name AS name"), {"name": request.args["q"]})
+            return [row.name for row in rows]
+
+        try:
+            client = app.test_client(protocol=protocol)
+            assert client.get("/search?q=a").json == ["a"]
+            assert client.get("/search?q=a%00").status_code == 400
+        finally:
+            with app.app_context():
+                for engine in db.engines.values():
+                    engine.dispose()

@@ -1,7 +1,8 @@
 """A NUL character PostgreSQL cannot store is the client's error: a 400, not a 500.
 
 PostgreSQL's text types cannot hold the character U+0000, and its drivers
-refuse a statement carrying one with a ``DataError``. A request can put one
+refuse a statement carrying one: psycopg 3 and asyncpg with a ``DataError``,
+psycopg2 with a plain ``ValueError`` before anything is sent. A request can put one
 in any value it sends (``?name=%00``, a form field, a JSON string), and a
 view that passes it to a query would otherwise fail with a 500 that no
 Flask-SQLAlchemy app thinks of guarding against. SQLite and MySQL/MariaDB
@@ -66,7 +67,11 @@ def holds_nul(value: Any, depth: int = 0) -> bool:
 
 
 def _answer_nul_with_400(context: sa.engine.ExceptionContext) -> BaseException | None:
-    if not isinstance(context.sqlalchemy_exception, sa_exc.DataError):
+    # psycopg2's refusal is no DBAPI error, so SQLAlchemy does not wrap it.
+    refused = isinstance(context.sqlalchemy_exception, sa_exc.DataError) or (
+        context.sqlalchemy_exception is None and type(context.original_exception) is ValueError
+    )
+    if not refused:
         return None
     if not has_request_context() or not holds_nul(context.parameters):
         return None
@@ -77,7 +82,8 @@ def refuse_nul_in_requests(engine: sa.Engine) -> None:
     """Watch a PostgreSQL engine for NUL characters sent during a request.
 
     Costs nothing until a statement fails: the parameters are looked at only
-    when the driver has already refused one with a ``DataError``.
+    when the driver has already refused one with a ``DataError`` (or, for
+    psycopg2, a ``ValueError``).
     """
     if engine.dialect.name == "postgresql":
         sa.event.listen(engine, "handle_error", _answer_nul_with_400)
