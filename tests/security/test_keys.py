@@ -78,7 +78,15 @@ def _session_id(config: dict[str, object]) -> object:
     return interface._signer(SimpleNamespace(config=config))
 
 
-@pytest.mark.parametrize("signer", [_remember, _password, _session_id])
+def _cookie_session(config: dict[str, object]) -> object:
+    from types import SimpleNamespace
+
+    from hipflask.sessions.cookie import SecureCookieSessionInterface
+
+    return SecureCookieSessionInterface().get_signing_serializer(SimpleNamespace(config=config))
+
+
+@pytest.mark.parametrize("signer", [_remember, _password, _session_id, _cookie_session])
 @pytest.mark.parametrize("fallbacks", ["old-secret-0123456789abcdef", b"old-secret"])
 def test_every_signer_refuses_fallbacks_written_as_one_string(
     signer: object, fallbacks: object

@@ -33,7 +33,7 @@ from itsdangerous import BadData
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.http import http_date
 
-from ..errors import ConfigurationError
+from ..security.keys import fallback_keys
 from ..wrappers.headers import add_header
 from ..wrappers.headers import add_vary
 from ..wrappers.peek import credential_headers
@@ -96,11 +96,9 @@ class SecureCookieSessionInterface(SessionInterface):
         if not secret:
             return None
         fallbacks = config["SECRET_KEY_FALLBACKS"]
-        if fallbacks and isinstance(fallbacks, (str, bytes)):
-            raise ConfigurationError(
-                "SECRET_KEY_FALLBACKS is a single string; it must be a list of"
-                " old keys, for example SECRET_KEY_FALLBACKS = ['old-key']."
-            )
+        if fallbacks:
+            # Read as every signer reads it: one string is refused there.
+            fallbacks = fallback_keys(config)
         # itsdangerous signs with the last key and verifies with all of them.
         keys = (*fallbacks, secret) if fallbacks else (secret,)
         cache_key = (
