@@ -534,3 +534,47 @@ def test_user_fields_given_as_one_string_name_fields_not_letters(
     guess = {"email": "alice@example.com", "password": "x"}
     codes = [client.post("/email-login", data=guess).status_code for _ in range(6)]
     assert codes == [401] * 5 + [429]
+
+
+def _form_login_app() -> Hipflask:
+    """A login view reading a FlaskForm, which takes a JSON body's values as form text."""
+    from wtforms import StringField
+
+    from hipflask.forms import FlaskForm
+
+    class LoginForm(FlaskForm):
+        username = StringField()
+        password = StringField()
+
+    app = build_app(WTF_CSRF_ENABLED=False)
+    users = {"alice": object(), "12345": object()}
+
+    @app.post("/form-login")
+    @login_throttled
+    def form_login() -> Any:
+        form = LoginForm()
+        if form.validate_on_submit() and form.username.data in users:
+            assert form.password.data != "right"  # every guess here is wrong
+        return "Invalid user name or password.", 401
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "guess",
+    [
+        {"username": ["alice"], "password": "x"},
+        {"username": ["alice", "decoy"], "password": "x"},
+        {"username": 12345, "password": "x"},
+        {"username": 12345.0, "password": "x"},
+    ],
+    ids=["one-item list", "list", "number", "integral float"],
+)
+def test_a_json_user_name_the_form_reads_as_text_is_counted(
+    protocol: str, guess: dict[str, Any]
+) -> None:
+    # The form takes a JSON list as several values and a number as its text:
+    # the name the view checks must be counted however the JSON spells it.
+    client = _form_login_app().test_client(protocol=protocol)
+    codes = [client.post("/form-login", json=guess).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]

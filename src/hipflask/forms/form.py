@@ -30,6 +30,7 @@ from ..contexts.globals import g
 from ..contexts.globals import request
 from ..contexts.globals import session
 from ..wrappers.jsonerrors import JSONBadRequest
+from ..wrappers.jsonform import json_form_data
 from .csrf import generate_csrf
 from .csrf import setting
 from .csrf import validate_csrf
@@ -48,39 +49,6 @@ _Auto = object()
 
 def _is_submitted() -> bool:
     return bool(request) and request.method in SUBMIT_METHODS
-
-
-def _as_form_text(value: Any) -> str | None:
-    """A JSON value as a form post would carry it, or ``None`` for none it could.
-
-    Fields and their filters are written for text (``StringField`` data is a
-    ``str``, a filter calls ``.strip()``), so a number or ``true`` taken as
-    it is would reach them as an ``int`` or a ``bool`` and fail there, a 500.
-    Numbers keep their JSON spelling (``1.1`` stays ``"1.1"``, so a
-    ``DecimalField`` gets ``Decimal("1.1")``, not the float's binary
-    expansion); ``null``, objects and nested lists are not values a form
-    post can send, so the field gets none.
-    """
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return None
-
-
-def json_form_data(data: dict[str, Any]) -> ImmutableMultiDict[str, str]:
-    """The form data of a JSON object body: text values, a list being several."""
-    pairs: list[tuple[str, str]] = []
-    for key, value in data.items():
-        for item in value if isinstance(value, list) else [value]:
-            text = _as_form_text(item)
-            if text is not None:
-                pairs.append((key, text))
-    return ImmutableMultiDict(pairs)
 
 
 class _SessionCSRF(CSRF):

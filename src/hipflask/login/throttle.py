@@ -40,6 +40,7 @@ from ..security.ratelimit import Outcome
 from ..security.ratelimit import RateLimitExceeded
 from ..security.ratelimit import RateLimitStore
 from ..security.ratelimit import parse_limits
+from ..wrappers.jsonform import json_form_data
 
 _LOGIN_SUCCEEDED = "_hipflask_login_succeeded"
 _THROTTLED = "_hipflask_login_throttled"
@@ -114,7 +115,11 @@ class LoginThrottle:
         """
         places: list[Any] = [request.form]
         if request.is_json:
-            places.append(request.get_json(silent=True))
+            body = request.get_json(silent=True)
+            if isinstance(body, dict):
+                # As a form reads it: a number is its text, a list several
+                # values, so the name the view checks is the one counted.
+                places.append(json_form_data(body))
         places.append(request.args)
         names: dict[str, None] = {}
         for data in places:
