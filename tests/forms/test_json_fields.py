@@ -77,3 +77,16 @@ def test_a_list_is_several_values(client: HipflaskClient) -> None:
     answer = client.post("/profile", json={"name": "ann", "tags": ["a", 5]}).json
     assert answer["valid"] is True
     assert answer["data"]["tags"] == "['a', '5']"
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [(0, "False"), (0.0, "False"), (1, "True"), (2, "True"), ("false", "False"), ("y", "True")],
+)
+def test_a_json_number_reaches_a_checkbox_as_flask_wtf_reads_it(
+    client: HipflaskClient, sent: Any, read: str
+) -> None:
+    # A script sending 0 for an unticked box means it unticked, as under
+    # Flask-WTF; as the text "0" (what a form post would carry) it would tick it.
+    answer = client.post("/profile", json={"name": "a", "subscribed": sent}).json
+    assert answer["data"]["subscribed"] == read

@@ -19,6 +19,7 @@ from typing import Any
 from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.datastructures import ImmutableMultiDict
+from wtforms import BooleanField
 from wtforms import Form
 from wtforms import ValidationError
 from wtforms.csrf.core import CSRF
@@ -124,7 +125,8 @@ class FlaskForm(Form):
                     return ImmutableMultiDict()
                 if not isinstance(data, dict):
                     raise JSONBadRequest("The JSON body of a form submission must be an object.")
-                return json_form_data(data)
+                switches = {field.name for field in form if isinstance(field, BooleanField)}
+                return json_form_data(data, switches)
             return None
 
         def get_translations(self, form: Any) -> Any:

@@ -9,6 +9,7 @@ or a list reaches each of them as the same text.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from werkzeug.datastructures import ImmutableMultiDict
@@ -38,11 +39,23 @@ def as_form_text(value: Any) -> str | None:
     return None
 
 
-def json_form_data(data: dict[str, Any]) -> ImmutableMultiDict[str, str]:
-    """The form data of a JSON object body: text values, a list being several."""
-    pairs: list[tuple[str, str]] = []
+def json_form_data(
+    data: dict[str, Any], switches: Collection[str] = ()
+) -> ImmutableMultiDict[str, Any]:
+    """The form data of a JSON object body: text values, a list being several.
+
+    ``switches`` names checkbox fields (``BooleanField``), which get a JSON
+    ``true``, ``false`` or number as it is, as under Flask-WTF: a script
+    sending ``0`` for an unticked box means unticked, which the text ``"0"``
+    a form post would carry does not (a checkbox is ticked by any text but
+    ``"false"`` and ``""``). A checkbox reads no text method of its value.
+    """
+    pairs: list[tuple[str, Any]] = []
     for key, value in data.items():
         for item in value if isinstance(value, list) else [value]:
+            if key in switches and isinstance(item, (bool, int, float)):
+                pairs.append((key, item))
+                continue
             text = as_form_text(item)
             if text is not None:
                 pairs.append((key, text))
