@@ -1,11 +1,11 @@
 """A NUL character PostgreSQL cannot store is the client's error: a 400, not a 500.
 
 PostgreSQL's text types cannot hold the character U+0000, and its drivers
-refuse a statement carrying one: psycopg 3 and asyncpg with a ``DataError``,
-psycopg2 with a plain ``ValueError`` before anything is sent. A request can put one
-in any value it sends (``?name=%00``, a form field, a JSON string), and a
-view that passes it to a query would otherwise fail with a 500 that no
-Flask-SQLAlchemy app thinks of guarding against. SQLite and MySQL/MariaDB
+refuse a statement carrying one: psycopg 3 (sync and async) with a
+``DataError``, psycopg2 with a plain ``ValueError`` before anything is sent.
+A request can put one in any value it sends (``?name=%00``, a form field, a
+JSON string), and a view that passes it to a query would otherwise fail with
+a 500 that no Flask-SQLAlchemy app thinks of guarding against. SQLite and MySQL/MariaDB
 store the character, so only PostgreSQL engines are watched.
 
 The error raised instead is both a :class:`~werkzeug.exceptions.BadRequest`
