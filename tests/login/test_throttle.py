@@ -578,3 +578,34 @@ def test_a_json_user_name_the_form_reads_as_text_is_counted(
     client = _form_login_app().test_client(protocol=protocol)
     codes = [client.post("/form-login", json=guess).status_code for _ in range(6)]
     assert codes == [401] * 5 + [429]
+
+
+def test_a_json_login_sent_under_another_content_type_is_counted(protocol: str) -> None:
+    # A view reading get_json(force=True) checks the password whatever the
+    # Content-Type says; the attacker chooses it, so the name must count anyway.
+    app = build_app()
+
+    @app.post("/api/force-login")
+    @login_throttled
+    def force_login() -> Any:
+        data = request.get_json(force=True)
+        assert data["username"] == "alice"
+        return "Invalid user name or password.", 401
+
+    @app.post("/api/strict-login")
+    @login_throttled
+    def strict_login() -> Any:
+        request.get_json()  # a body not declared JSON is still this view's 415
+        return "Invalid user name or password.", 401
+
+    client = app.test_client(protocol=protocol)
+    body = '{"username": "alice", "password": "x"}'
+    codes = [
+        client.post("/api/force-login", data=body, content_type="text/plain").status_code
+        for _ in range(6)
+    ]
+    assert codes == [401] * 5 + [429]
+    strict = client.post(
+        "/api/strict-login", data=body.replace("alice", "bob"), content_type="text/plain"
+    )
+    assert strict.status_code == 415
