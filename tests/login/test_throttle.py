@@ -21,6 +21,7 @@ from tests.redis_helper import connections_named
 from tests.redis_helper import delete_keys_holding
 from tests.redis_helper import require_redis
 from werkzeug.datastructures import MultiDict
+from werkzeug.security import check_password_hash
 
 from hipflask import Hipflask
 from hipflask import request
@@ -28,6 +29,7 @@ from hipflask.login import login_throttled
 from hipflask.login import login_user
 from hipflask.login.throttle import LoginThrottle
 
+from .conftest import User
 from .conftest import build_app
 from .conftest import log_in
 
@@ -515,6 +517,61 @@ def test_user_names_a_database_collation_compares_equal_share_one_count(protocol
     assert [log_in(client, name, password="x").status_code for name in variants] == [401] * 5
     assert log_in(client, "alice", password="x").status_code == 429
     assert log_in(client, "bob", password="x").status_code == 401
+
+
+@pytest.mark.parametrize("own", ["ALICE", "Alice", "alicé", "a\u200blice"])
+def test_a_login_to_an_account_counted_under_another_name_forgives_nothing(
+    protocol: str, own: str
+) -> None:
+    # Where the database tells "alice" and the attacker's own account apart,
+    # but the throttle counts both under "alice", the attacker's successful
+    # login must not take back the guesses at alice's password.
+    app = build_app(LOGIN_THROTTLE_PER_ADDRESS="100/minute")
+    users = app.extensions["test_users"]
+    users[own] = User(own, "mine")
+
+    @app.post("/exact-login")
+    @login_throttled
+    def exact_login() -> Any:
+        user = users.get(request.form["username"])
+        if user is None or not check_password_hash(user.password_hash, request.form["password"]):
+            return "Invalid user name or password.", 401
+        login_user(user)
+        return "welcome"
+
+    client = app.test_client(protocol=protocol)
+
+    def attempt(name: str, password: str) -> int:
+        form = {"username": name, "password": password}
+        return int(client.post("/exact-login", data=form).status_code)
+
+    assert [attempt("alice", "guess") for _ in range(4)] == [401] * 4
+    assert attempt(own, "mine") == 200
+    client.get("/logout")
+    assert attempt("alice", "guess") == 429
+    # Alice herself, spelling her name as it is counted, is still forgiven
+    # once the window lets her in; here her own login is refused too.
+    assert attempt("alice", "wonderland") == 429
+
+
+def test_a_login_spelled_as_counted_takes_back_its_failures(protocol: str) -> None:
+    app = build_app()
+    users = app.extensions["test_users"]
+
+    @app.post("/exact-login")
+    @login_throttled
+    def exact_login() -> Any:
+        user = users.get(request.form["username"])
+        if user is None or not check_password_hash(user.password_hash, request.form["password"]):
+            return "Invalid user name or password.", 401
+        login_user(user)
+        return "welcome"
+
+    client = app.test_client(protocol=protocol)
+    form = {"username": "alice", "password": "guess"}
+    assert [client.post("/exact-login", data=form).status_code for _ in range(4)] == [401] * 4
+    assert client.post("/exact-login", data={**form, "password": "wonderland"}).status_code == 200
+    assert [client.post("/exact-login", data=form).status_code for _ in range(5)] == [401] * 5
 
 
 @pytest.mark.parametrize("fields", ["email", "email, username"])

@@ -15,8 +15,9 @@ of them would pass the check while none had failed yet. So parallel guesses
 get no more password checks than the limit. An attempt refused counts
 against nothing, so an address over its limit cannot keep using up the
 limits of the names it sends. A login that succeeds then
-takes its count back from its user name (the password is right; the
-failures before it no longer count either), but not from its address: an
+takes its count back from its user name, when it sent the name spelled as
+it is counted (the password is right; the failures before it no longer
+count either), but not from its address: an
 attacker with an account of their own could otherwise wipe the count of the
 address they guess other accounts' passwords from.
 
@@ -32,6 +33,7 @@ import ipaddress
 import math
 import time
 import unicodedata
+from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
 
@@ -105,6 +107,22 @@ def _json_body(request: Any) -> Any:
     return request.get_json(force=True, silent=True, cache=False)
 
 
+class UserNames(tuple[str, ...]):
+    """The user names of one attempt, as counted, and which were sent spelled otherwise."""
+
+    folded: frozenset[str]
+
+    def __new__(cls, names: Iterable[str], folded: frozenset[str] = frozenset()) -> UserNames:
+        self = super().__new__(cls, names)
+        self.folded = folded
+        return self
+
+
+def _clearable(names: tuple[str, ...]) -> bool:
+    """Whether a login that sent ``names`` may take back their failures (see ``succeed``)."""
+    return len(names) == 1 and names[0] not in getattr(names, "folded", frozenset())
+
+
 class LoginThrottle:
     """The two limits and their store, built from the settings once."""
 
@@ -138,7 +156,7 @@ class LoginThrottle:
             # values, so the name the view checks is the one counted.
             places.append(json_form_data(body))
         places.append(request.args)
-        names: dict[str, None] = {}
+        names: dict[str, bool] = {}
         for data in places:
             if not isinstance(data, Mapping):
                 continue
@@ -147,8 +165,9 @@ class LoginThrottle:
                 if isinstance(value, str) and value.strip():
                     key = user_key(value)
                     if key:
-                        names[key] = None
-        return tuple(names)
+                        # Whether every spelling sent was the key itself.
+                        names[key] = names.get(key, True) and value.strip() == key
+        return UserNames(names, frozenset(key for key, exact in names.items() if not exact))
 
     def hits(
         self, names: tuple[str, ...], address: str | None, *, deduct: bool = True
@@ -213,16 +232,20 @@ class LoginThrottle:
     def succeed(self, names: tuple[str, ...]) -> None:
         """Take back the failures counted for the name of a login that succeeded.
 
-        Only when the attempt sent one name: with several, which one logged in
-        is not known, and an attacker logging in to their own account while
-        naming another in a second field would wipe that account's count.
+        Only when the attempt sent one name, spelled as it is counted: with
+        several, which one logged in is not known, and an attacker logging in
+        to their own account while naming another in a second field would
+        wipe that account's count. A name that counts under another spelling
+        (``ALICE`` or ``alicé`` under ``alice``) may be an account of its own
+        where the database tells them apart: its owner's login must not wipe
+        the guesses at ``alice``, so its failures stay until the window moves.
         """
-        if len(names) == 1:
+        if _clearable(names):
             self.store.clear(self._user_hits(names))
 
     async def succeed_async(self, names: tuple[str, ...]) -> None:
         """:meth:`succeed` without blocking the event loop."""
-        if len(names) == 1:
+        if _clearable(names):
             await self.store.clear_async(self._user_hits(names))
 
     async def aclose(self) -> None:
