@@ -141,6 +141,34 @@ def test_a_policy_without_credentials_lets_no_cookie_carrying_write_through(
     assert called.headers["Access-Control-Allow-Origin"] == sent
 
 
+@pytest.mark.parametrize(
+    ("authorization", "passes"),
+    [
+        ("Basic YWxpY2U6d29uZGVybGFuZA==", False),
+        ("basic YWxpY2U6d29uZGVybGFuZA==", False),
+        ('Digest username="alice", nonce="n"', False),
+        ("NTLM TlRMTVNTUAAB", False),
+        ("Negotiate YIIB", False),
+        ("Bearer a.script.set.this", True),
+        ("Token abc", True),
+    ],
+)
+def test_a_policy_without_credentials_lets_no_remembered_http_auth_write_through(
+    app: Hipflask, client: Any, authorization: str, passes: bool
+) -> None:
+    # A browser sends the HTTP authentication it has asked the user for by
+    # itself, with a form posted from another site too: like a cookie, it
+    # must meet the cross-origin check. A bearer token is set by a script.
+    CORS(app)
+
+    @app.post("/transfer")
+    def transfer() -> str:
+        return "moved"
+
+    headers = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site", "Authorization": authorization}
+    assert client.post("/transfer", headers=headers).status_code == (200 if passes else 403)
+
+
 def test_a_policy_with_credentials_lets_its_origins_write_with_cookies(
     api: Hipflask, client: Any
 ) -> None:

@@ -236,9 +236,25 @@ def _may_skip_origin_check(policy: CorsPolicy, req: Request) -> bool:
     a form posted from a sibling subdomain, which ``SameSite=Lax`` cookies
     go with, or one carrying a ``SameSite=None`` cookie. That is what the
     check is for, so it is not skipped; ``CORS(app)`` with every origin
-    would otherwise turn it off for every route.
+    would otherwise turn it off for every route. The same holds for an
+    ``Authorization`` of a scheme browsers remember and send by themselves
+    (``Basic``, ``Digest``, ``NTLM``, ``Negotiate``); a ``Bearer`` token is
+    only ever set by a script.
     """
-    return policy.supports_credentials or not credential_headers(req)[1]
+    if policy.supports_credentials:
+        return True
+    authorization, cookie = credential_headers(req)
+    if cookie:
+        return False
+    if authorization is None:
+        return True
+    scheme = authorization.partition(" ")[0].strip().lower()
+    return scheme not in _AMBIENT_SCHEMES
+
+
+#: ``Authorization`` schemes a browser sends on its own, once it has asked the
+#: user for them (a form posted from another site goes with them too).
+_AMBIENT_SCHEMES = frozenset({"basic", "digest", "ntlm", "negotiate"})
 
 
 def _app_answers_options(req: Request) -> bool:
