@@ -120,6 +120,56 @@ def test_async_engines_are_derived_from_the_sync_ones(tmp_path: Path) -> None:
             engine.dispose()
 
 
+@pytest.mark.parametrize(
+    ("configured", "sync_driver", "async_driver"),
+    [
+        ("postgresql+asyncpg://u@127.0.0.1/db", "psycopg", "asyncpg"),
+        ("postgresql+psycopg://u@127.0.0.1/db", "psycopg", "psycopg"),
+        ("postgresql://u@127.0.0.1/db", None, "psycopg"),
+        ("mysql+aiomysql://root@127.0.0.1/db", "pymysql", "aiomysql"),
+        ("mysql+asyncmy://root@127.0.0.1/db", "pymysql", "asyncmy"),
+    ],
+)
+def test_an_async_driver_the_settings_name_is_the_async_engine_s(
+    tmp_path: Path, configured: str, sync_driver: str | None, async_driver: str
+) -> None:
+    # One setting serves both engines: the sync one on the database's sync
+    # driver, the async one on the driver the URL names, if it is async.
+    app = make_app(tmp_path, SQLALCHEMY_BINDS={"named": configured})
+    db = SQLAlchemy(app)
+    with app.app_context():
+        engine = db.engines["named"]
+        if sync_driver is not None:
+            assert engine.url.get_driver_name() == sync_driver
+        arguments = async_engine_arguments(app, engine)
+        assert arguments is not None
+        assert arguments[0].split("://")[0].split("+")[1] == async_driver
+        for each in db.engines.values():
+            each.dispose()
+
+
+def test_an_async_driver_named_but_not_installed_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import sys
+
+    from hipflask.errors import ConfigurationError
+
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # not installed
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI="postgresql+asyncpg://u@127.0.0.1/db")
+    db = SQLAlchemy(app)
+
+    async def use() -> None:
+        with app.app_context():
+            db.get_async_engine()
+
+    with pytest.raises(ConfigurationError, match="'asyncpg'"):
+        asyncio.run(use())
+    with app.app_context():
+        db.engine.dispose()
+
+
 def test_a_missing_driver_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 

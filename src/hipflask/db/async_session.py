@@ -81,7 +81,19 @@ class AsyncEngines:
                 )
             asyncio_sa = require("sqlalchemy.ext.asyncio", extra="db")
             url, options = arguments
-            engine = asyncio_sa.create_async_engine(url, **options)
+            try:
+                engine = asyncio_sa.create_async_engine(url, **options)
+            except ImportError as exc:
+                from ..errors import ConfigurationError
+                from ..stores.urls import url_driver
+
+                # A driver the settings named (postgresql+asyncpg://) that is
+                # not installed; the ones hipflask picks itself come with it.
+                raise ConfigurationError(
+                    f"The database URL names the async driver {url_driver(url)!r}, which"
+                    f" is not installed ({exc}). Install it, or name no driver to use"
+                    " the one hipflask installs."
+                ) from exc
             refuse_nul_in_requests(engine.sync_engine)
             engines[key] = engine
         return engine

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from typing import Any
 from urllib.parse import unquote
 
@@ -31,6 +32,7 @@ from ..errors import MissingExtraError
 from ..stores.urls import async_database_url
 from ..stores.urls import driver_extra
 from ..stores.urls import sync_database_url
+from ..stores.urls import url_driver
 
 DEFAULT_SQLITE_NAME = "app.db"
 
@@ -220,7 +222,7 @@ def create_engines(
     for key, options in bind_settings(app, engine_options).items():
         url, kwargs = engine_arguments(app, options)
         try:
-            engines[key] = sa.engine_from_config({**kwargs, "url": url}, prefix="")
+            engine = engines[key] = sa.engine_from_config({**kwargs, "url": url}, prefix="")
         except ImportError as exc:
             raise MissingExtraError(url.drivername, driver_extra(url.drivername + "://")) from exc
         except (ArgumentError, NoSuchModuleError) as exc:
@@ -229,7 +231,16 @@ def create_engines(
                 f"{setting} names no database SQLAlchemy knows ({exc}). Use a URL such as"
                 " 'sqlite:///app.db', 'postgresql://user@host/db' or 'mysql://user@host/db'."
             ) from exc
+        named = url_driver(options["url"])
+        if named is not None and named != url.get_driver_name():
+            # An async driver the settings named (postgresql+asyncpg://): the
+            # sync engine runs on another, the async one on this.
+            _NAMED_DRIVERS[engine] = named
     return engines
+
+
+#: The driver the settings named for an engine, when it runs on another one.
+_NAMED_DRIVERS: weakref.WeakKeyDictionary[sa.Engine, str] = weakref.WeakKeyDictionary()
 
 
 def async_engine_arguments(app: Any, engine: sa.Engine) -> tuple[str, dict[str, Any]] | None:
@@ -243,7 +254,9 @@ def async_engine_arguments(app: Any, engine: sa.Engine) -> tuple[str, dict[str, 
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return None
-    async_url = async_database_url(url.render_as_string(hide_password=False))
+    async_url = async_database_url(
+        url.render_as_string(hide_password=False), prefer=_NAMED_DRIVERS.get(engine)
+    )
     if async_url is None:
         return None
     options: dict[str, Any] = {"echo": engine.echo}

@@ -54,15 +54,29 @@ def sync_database_url(url: str) -> str:
     return f"{backend}{'+' + driver if driver else ''}://{rest}"
 
 
-def async_database_url(url: str) -> str | None:
-    """``url`` with an async driver for the same database, or ``None`` if unknown."""
+def async_database_url(url: str, prefer: str | None = None) -> str | None:
+    """``url`` with an async driver for the same database, or ``None`` if unknown.
+
+    ``prefer``: the driver the settings named (``asyncpg`` in a
+    ``postgresql+asyncpg://`` URL, whose sync engine runs on psycopg), used
+    when it is one of the database's async drivers.
+    """
     backend, driver, rest = _split(url)
     if backend not in _ASYNC_DRIVERS:
         return None
     default, accepted = _ASYNC_DRIVERS[backend]
-    if driver not in accepted:
+    if prefer in accepted:
+        driver = prefer
+    elif driver not in accepted:
         driver = default
     return f"{backend}+{driver}://{rest}"
+
+
+def url_driver(url: object) -> str | None:
+    """The driver a database URL (text or a SQLAlchemy URL) names, if any."""
+    drivername = getattr(url, "drivername", None)
+    text = f"{drivername}://" if isinstance(drivername, str) else str(url)
+    return _split(text)[1]
 
 
 def driver_extra(url: str) -> str:
@@ -71,4 +85,4 @@ def driver_extra(url: str) -> str:
     return {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}.get(backend, "db")
 
 
-__all__ = ["async_database_url", "driver_extra", "sync_database_url"]
+__all__ = ["async_database_url", "driver_extra", "sync_database_url", "url_driver"]
