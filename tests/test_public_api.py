@@ -919,6 +919,7 @@ EXTENSIONS_WITH_A_VERSION = [
     "hipflask.jwt",
     "hipflask.sessions",
     "hipflask.admin",
+    "hipflask.db",
 ]
 
 

@@ -18,6 +18,8 @@ Needs the ``db`` extra (``pip install 'hipflask[db]'``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from .._extras import require
 
 require("sqlalchemy", extra="db")
@@ -43,3 +45,13 @@ __all__ = [
     "get_recorded_queries",
     "models_committed",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # Flask-SQLAlchemy names its release (deprecated there); here it is
+        # hipflask's, read from the loaded package on use.
+        import sys
+
+        return sys.modules[__name__.partition(".")[0]].__version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
