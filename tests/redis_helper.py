@@ -6,10 +6,16 @@ Every test uses its own key prefix and deletes only keys under it.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
 import socket
 import uuid
+import warnings
+from collections.abc import Callable
+from collections.abc import Coroutine
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -71,3 +77,20 @@ def connections_named(name: str) -> int:
         return sum(1 for entry in client.client_list() if entry.get("name") == name)
     finally:
         client.close()
+
+
+def statuses_with_connections_closed(
+    run: Callable[[], Coroutine[Any, Any, tuple[list[int], int]]], name: str
+) -> list[int]:
+    """Run ``run`` (its statuses and the connections named ``name`` it saw open).
+
+    The connections it opened must all be closed once it returns (its
+    lifespan's shutdown closed them), without a ``ResourceWarning``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ResourceWarning)
+        statuses, opened = asyncio.run(run())
+        gc.collect()
+    assert opened >= 1
+    assert connections_named(name) == 0
+    return statuses

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +17,7 @@ from tests.redis_helper import REDIS_URI
 from tests.redis_helper import connections_named
 from tests.redis_helper import delete_keys_holding
 from tests.redis_helper import require_redis
+from tests.redis_helper import statuses_with_connections_closed
 from werkzeug.datastructures import MultiDict
 from werkzeug.security import check_password_hash
 
@@ -454,13 +452,7 @@ def test_lifespan_shutdown_closes_the_throttles_async_connections(redis_prefix: 
             opened = connections_named(redis_prefix)
         return statuses, opened
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ResourceWarning)
-        statuses, opened = asyncio.run(run())
-        gc.collect()
-    assert statuses == [401, 401]
-    assert opened >= 1
-    assert connections_named(redis_prefix) == 0
+    assert statuses_with_connections_closed(run, redis_prefix) == [401, 401]
 
 
 def _guess(client: Any, name: str, address: str) -> int:
