@@ -7,6 +7,9 @@ from typing import Any
 import pytest
 from wtforms import BooleanField
 from wtforms import DecimalField
+from wtforms import FieldList
+from wtforms import Form
+from wtforms import FormField
 from wtforms import IntegerField
 from wtforms import SelectMultipleField
 from wtforms import StringField
@@ -40,6 +43,12 @@ def app(app: Hipflask) -> Hipflask:
             "errors": form.errors,
             "data": {name: repr(value) for name, value in form.data.items()},
         }
+
+    @app.post("/nested")
+    def nested() -> Any:
+        form = NestedForm()
+        form.validate()
+        return {"data": form.data, "errors": form.errors}
 
     return app
 
@@ -90,3 +99,88 @@ def test_a_json_number_reaches_a_checkbox_as_flask_wtf_reads_it(
     # Flask-WTF; as the text "0" (what a form post would carry) it would tick it.
     answer = client.post("/profile", json={"name": "a", "subscribed": sent}).json
     assert answer["data"]["subscribed"] == read
+
+
+class Address(Form):
+    street = StringField()
+    primary = BooleanField()
+
+
+class Flag(Form):
+    on = BooleanField()
+
+
+class Region(Form):
+    address = FormField(Address, separator=".")
+
+
+class NestedForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    address = FormField(Address)
+    flags = FieldList(BooleanField())
+    flag_rows = FieldList(FormField(Flag))
+    region = FormField(Region)
+
+
+# As under Flask-WTF: 0, 0.0, false and "" untick a box however deeply it is
+# nested; null unticks it too (Flask-WTF ticks it, see test_json_booleans_and_null...).
+_UNTICKING = [False, 0, 0.0, "", None]
+
+
+@pytest.mark.parametrize("sent", _UNTICKING)
+def test_a_checkbox_in_a_form_field_is_unticked_as_at_the_top(
+    client: HipflaskClient, sent: Any
+) -> None:
+    data = client.post("/nested", json={"address-primary": sent}).json["data"]
+    assert data["address"]["primary"] is False
+
+
+@pytest.mark.parametrize("sent", [True, 1, 2.5, "y", "0"])
+def test_a_checkbox_in_a_form_field_is_ticked_as_at_the_top(
+    client: HipflaskClient, sent: Any
+) -> None:
+    data = client.post("/nested", json={"address-primary": sent}).json["data"]
+    assert data["address"]["primary"] is True
+
+
+def test_a_text_field_in_a_form_field_still_gets_text(client: HipflaskClient) -> None:
+    data = client.post("/nested", json={"address-street": 5}).json["data"]
+    assert data["address"]["street"] == "5"
+
+
+def test_checkboxes_in_a_field_list_keep_their_entries(client: HipflaskClient) -> None:
+    sent = {f"flags-{index}": value for index, value in enumerate([*_UNTICKING, 1, True])}
+    data = client.post("/nested", json=sent).json["data"]
+    assert data["flags"] == [False] * len(_UNTICKING) + [True, True]
+
+
+def test_checkboxes_in_a_field_list_of_form_fields(client: HipflaskClient) -> None:
+    sent = {f"flag_rows-{index}-on": value for index, value in enumerate([*_UNTICKING, 1])}
+    data = client.post("/nested", json=sent).json["data"]
+    assert data["flag_rows"] == [{"on": False}] * len(_UNTICKING) + [{"on": True}]
+
+
+def test_a_checkbox_two_form_fields_deep_with_their_separators(
+    client: HipflaskClient,
+) -> None:
+    data = client.post("/nested", json={"region-address.primary": 0}).json["data"]
+    assert data["region"]["address"]["primary"] is False
+    ticked = client.post("/nested", json={"region-address.primary": 1}).json["data"]
+    assert ticked["region"]["address"]["primary"] is True
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [{"address": {"primary": 1, "street": "x"}}, {"flags": [1, 1], "flag_rows": [{"on": 1}]}],
+)
+def test_nested_json_objects_and_lists_are_not_field_names(
+    client: HipflaskClient, sent: Any
+) -> None:
+    # Flask-WTF reads the fields of a FormField or FieldList under their own
+    # names (address-primary, flags-0) only; nested JSON reaches none of them.
+    data = client.post("/nested", json=sent).json["data"]
+    assert data["address"] == {"street": None, "primary": False}
+    assert data["flags"] == []
+    assert data["flag_rows"] == []

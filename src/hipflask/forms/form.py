@@ -35,6 +35,7 @@ from ..wrappers.jsonform import json_form_data
 from .csrf import generate_csrf
 from .csrf import setting
 from .csrf import validate_csrf
+from .names import FieldNames
 from .uploads import place_uploads
 from .uploads import split_uploads
 
@@ -125,8 +126,7 @@ class FlaskForm(Form):
                     return ImmutableMultiDict()
                 if not isinstance(data, dict):
                     raise JSONBadRequest("The JSON body of a form submission must be an object.")
-                switches = {field.name for field in form if isinstance(field, BooleanField)}
-                return json_form_data(data, switches)
+                return json_form_data(data, FieldNames(form, BooleanField, form.meta))
             return None
 
         def get_translations(self, form: Any) -> Any:

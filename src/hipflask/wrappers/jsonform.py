@@ -9,7 +9,7 @@ or a list reaches each of them as the same text.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Container
 from typing import Any
 
 from werkzeug.datastructures import ImmutableMultiDict
@@ -40,21 +40,23 @@ def as_form_text(value: Any) -> str | None:
 
 
 def json_form_data(
-    data: dict[str, Any], switches: Collection[str] = ()
+    data: dict[str, Any], switches: Container[str] = ()
 ) -> ImmutableMultiDict[str, Any]:
     """The form data of a JSON object body: text values, a list being several.
 
-    ``switches`` names checkbox fields (``BooleanField``), which get a JSON
-    ``true``, ``false`` or number as it is, as under Flask-WTF: a script
-    sending ``0`` for an unticked box means unticked, which the text ``"0"``
-    a form post would carry does not (a checkbox is ticked by any text but
-    ``"false"`` and ``""``). A checkbox reads no text method of its value.
+    ``switches`` holds the names of checkbox fields (``BooleanField``,
+    nested ones included), which get a JSON ``true``, ``false`` or number as
+    it is, as under Flask-WTF: a script sending ``0`` for an unticked box
+    means unticked, which the text ``"0"`` a form post would carry does not
+    (a checkbox is ticked by any text but ``"false"`` and ``""``). ``null``
+    is ``false`` there, not no value, so that a ``FieldList`` of checkboxes
+    keeps its entry. A checkbox reads no text method of its value.
     """
     pairs: list[tuple[str, Any]] = []
     for key, value in data.items():
         for item in value if isinstance(value, list) else [value]:
-            if key in switches and isinstance(item, (bool, int, float)):
-                pairs.append((key, item))
+            if key in switches and (item is None or isinstance(item, (bool, int, float))):
+                pairs.append((key, False if item is None else item))
                 continue
             text = as_form_text(item)
             if text is not None:
