@@ -20,6 +20,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import BooleanField
+from wtforms import FileField
 from wtforms import Form
 from wtforms import ValidationError
 from wtforms.csrf.core import CSRF
@@ -151,12 +152,16 @@ class FlaskForm(Form):
         extra_filters: Any = None,
         **kwargs: Any,
     ) -> None:
-        """Process the submission as WTForms does, with uploads given to file fields only.
+        """Process the submission as WTForms does, with uploads reaching file fields only.
 
         A file posted under a text, number or date field would fail in that
-        field's parser or validators (a 500); see :mod:`hipflask.forms.uploads`.
+        field's parser or validators (a 500); it is that field's error
+        instead, see :mod:`hipflask.forms.uploads`.
         """
-        formdata, files = split_uploads(self.meta.wrap_formdata(self, formdata))
+        formdata, files = split_uploads(
+            self.meta.wrap_formdata(self, formdata),
+            lambda: FieldNames(self, FileField, self.meta),
+        )
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
         if files is not None:
             place_uploads(self, files)
