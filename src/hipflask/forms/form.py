@@ -36,6 +36,7 @@ from ..wrappers.jsonform import json_form_data
 from .csrf import generate_csrf
 from .csrf import setting
 from .csrf import validate_csrf
+from .decimals import refuse_signaling_nans
 from .names import FieldNames
 from .uploads import place_uploads
 from .uploads import split_uploads
@@ -156,7 +157,8 @@ class FlaskForm(Form):
 
         A file posted under a text, number or date field would fail in that
         field's parser or validators (a 500); it is that field's error
-        instead, see :mod:`hipflask.forms.uploads`.
+        instead, see :mod:`hipflask.forms.uploads`. So is a signaling NaN
+        given to a decimal field (:mod:`hipflask.forms.decimals`).
         """
         formdata, files = split_uploads(
             self.meta.wrap_formdata(self, formdata),
@@ -165,6 +167,7 @@ class FlaskForm(Form):
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
         if files is not None:
             place_uploads(self, files)
+        refuse_signaling_nans(self)
 
     def is_submitted(self) -> bool:
         """Whether this request is a submission (``POST``, ``PUT``, ``PATCH``, ``DELETE``)."""
