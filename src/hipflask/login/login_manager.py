@@ -35,6 +35,7 @@ from ..core.pipeline import every_response
 from ..errors import ConfigurationError
 from ..principal.principal import add_identity_provider
 from ..security.gate import ORDER_AUTH
+from ..security.gate import ORDER_CACHE
 from ..security.gate import ORDER_RATE_LIMIT
 from ..security.gate import ORDER_RATE_LIMIT_HEADERS
 from ..security.origin import SAFE_METHODS
@@ -54,6 +55,7 @@ from .password import password_unchanged
 from .protection import _create_identifier as _create_identifier
 from .protection import protection_failed
 from .protection import session_identifier as session_identifier
+from .redirects import vary_on_negotiation
 from .redirects import wants_json as wants_json
 from .registry import Flow
 from .registry import LoginRegistry
@@ -167,6 +169,7 @@ class LoginManager:
             order=ORDER_RATE_LIMIT_HEADERS,
             finisher_async=self._count_success_async,
         )
+        app.gate.add_finisher("hipflask.login.vary", vary_on_negotiation, order=ORDER_CACHE)
         if add_context_processor:
             app.context_processor(_user_context_processor)
         add_identity_provider(app, _login_identity)
@@ -319,12 +322,12 @@ class LoginManager:
     def _check_throttle(self, request: Any) -> None:
         attempt = self._throttled_attempt(request)
         if attempt is not None:
-            attempt[0].check(attempt[1], request.remote_addr, as_json=wants_json())
+            attempt[0].check(attempt[1], request.remote_addr, as_json=wants_json)
 
     async def _check_throttle_async(self, request: Any) -> None:
         attempt = self._throttled_attempt(request)
         if attempt is not None:
-            await attempt[0].check_async(attempt[1], request.remote_addr, as_json=wants_json())
+            await attempt[0].check_async(attempt[1], request.remote_addr, as_json=wants_json)
 
     def _succeeded_attempt(self) -> LoginThrottle | None:
         """The throttle to take a counted attempt back from, when it ended in a login."""

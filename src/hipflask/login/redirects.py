@@ -5,17 +5,28 @@ view that redirects to ``next`` blindly is an open redirect (a phishing link
 ``/login?next=https://evil.example`` that looks like the real site). Only a
 path on this site passes. A client that cannot follow the redirect at all
 (an API client, a ``fetch`` call) is answered 401 instead.
+
+An answer chosen that way differs by request headers the URL does not
+show, so it says which (``Vary``): a shared cache would otherwise serve one
+client's JSON 401 to every browser asking for the same page, or the
+browser's redirect to the API client.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
+from ..contexts.globals import g
 from ..contexts.globals import request
+from ..wrappers.headers import add_vary
 
 _JSON_TYPES = ("application/json", "application/problem+json")
+#: The request headers :func:`wants_json` reads, so the ones its answers vary on.
+NEGOTIATED_HEADERS = ("Accept", "X-Requested-With", "Content-Type")
+_NEGOTIATED = "_hipflask_login_negotiated"
 
 
 def load_shared_check() -> Callable[[str], bool] | None:
@@ -50,7 +61,13 @@ def is_safe_next(target: object) -> bool:
 
 
 def wants_json() -> bool:
-    """Whether the client is an API client that cannot follow a login redirect."""
+    """Whether the client is an API client that cannot follow a login redirect.
+
+    Asking marks the request's response ``Vary`` on the headers read here
+    (:func:`vary_on_negotiation`), whoever asked: an answer built on the
+    reply is one of two for the same URL.
+    """
+    setattr(g, _NEGOTIATED, True)
     if request.is_json or request.headers.get("X-Requested-With") == "XMLHttpRequest":
         return True
     accept = request.accept_mimetypes
@@ -58,4 +75,23 @@ def wants_json() -> bool:
     return best in _JSON_TYPES and accept[best] > accept["text/html"]
 
 
-__all__ = ["is_safe_next", "load_shared_check", "wants_json"]
+def vary_on_negotiation(request: Any, response: Any) -> None:
+    """Add :data:`NEGOTIATED_HEADERS` to ``Vary`` when the answer asked :func:`wants_json`.
+
+    A finisher, so it runs on every response, error pages and the
+    throttle's 429 included, after the view and its hooks: any ``Vary``
+    already there (the session's ``Cookie``) is kept, and no name is listed
+    twice.
+    """
+    if g.get(_NEGOTIATED):
+        for name in NEGOTIATED_HEADERS:
+            add_vary(response.headers, name)
+
+
+__all__ = [
+    "NEGOTIATED_HEADERS",
+    "is_safe_next",
+    "load_shared_check",
+    "vary_on_negotiation",
+    "wants_json",
+]

@@ -33,6 +33,7 @@ import ipaddress
 import math
 import time
 import unicodedata
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
@@ -48,6 +49,9 @@ _LOGIN_SUCCEEDED = "_hipflask_login_succeeded"
 _THROTTLED = "_hipflask_login_throttled"
 
 REASON_THROTTLED = "Too many failed logins. Try again later."
+
+#: Whether a refusal answers in JSON, or the function that decides it.
+AsJson = bool | Callable[[], bool]
 
 
 def user_key(name: str) -> str:
@@ -190,21 +194,28 @@ class LoginThrottle:
         ]
 
     @staticmethod
-    def refuse_if_breached(outcome: Outcome, *, as_json: bool = False) -> None:
+    def refuse_if_breached(outcome: Outcome, *, as_json: AsJson = False) -> None:
         """Raise 429 with ``Retry-After`` when a limit is used up.
 
         ``as_json`` answers in the rate limiter's JSON body: a script posting
         to the login view reads its refusal as it reads ``login_required``'s.
+        A callable is asked only here, when refusing: asking
+        :func:`~hipflask.login.redirects.wants_json` marks the response
+        ``Vary: Accept``, which only the refusal's answer depends on.
         """
         if outcome.breached is None:
             return
+        if callable(as_json):
+            as_json = as_json()
         reset = outcome.stats.reset_time if outcome.stats is not None else time.time() + 1
         retry = max(1, math.ceil(reset - time.time()))
         raise RateLimitExceeded(
             outcome.breached.item, description=REASON_THROTTLED, retry_after=retry, as_json=as_json
         )
 
-    def check(self, names: tuple[str, ...], address: str | None, *, as_json: bool = False) -> None:
+    def check(
+        self, names: tuple[str, ...], address: str | None, *, as_json: AsJson = False
+    ) -> None:
         """Refuse the attempt with 429 once a limit is used up, else count it (blocking).
 
         Tested first, counted only if no limit refuses it: an address over
@@ -219,7 +230,7 @@ class LoginThrottle:
         self.refuse_if_breached(outcome, as_json=as_json)
 
     async def check_async(
-        self, names: tuple[str, ...], address: str | None, *, as_json: bool = False
+        self, names: tuple[str, ...], address: str | None, *, as_json: AsJson = False
     ) -> None:
         """:meth:`check` without blocking the event loop."""
         tested = self.hits(names, address, deduct=False)
