@@ -82,6 +82,22 @@ def email_login() -> Any:
     return redirect(url_for("dashboard"))
 
 
+@app.route("/session", methods=["POST", "DELETE"])
+@login_throttled
+def api_session() -> Any:
+    # A JSON API logging in and out at one URL: DELETE logs out.
+    if request.method == "DELETE" and not request.get_data():
+        logout_user()
+        return "", 204
+    data = request.get_json(force=True, silent=True)
+    data = data if isinstance(data, dict) else {}
+    user = USERS.get(str(data.get("username", "")))
+    if not verify_login(user, str(data.get("password", ""))):
+        return {"msg": "Invalid user name or password."}, 401
+    login_user(user)
+    return {"msg": "welcome"}
+
+
 @app.post("/logout")
 def logout() -> Any:
     logout_user()

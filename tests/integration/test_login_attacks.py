@@ -1,13 +1,15 @@
 """Attacks on session logins sent over real HTTP to real servers.
 
 A replayed cookie after logout, a planted pre-login session (fixation), an
-open ``next``, user enumeration by message, status or timing, and password
-guessing until 429.
+open ``next``, user enumeration by message, status or timing, password
+guessing until 429 (by any method, a logout at the login URL never
+refused), and answers a shared cache must keep apart by ``Accept``.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import statistics
 import time
@@ -65,9 +67,12 @@ def send(
     path: str,
     form: dict[str, str] | None = None,
     cookies: dict[str, str] | None = None,
+    *,
+    accept: str = "text/html",
+    json_body: str | None = None,
 ) -> Reply:
-    headers = {"Accept": "text/html"}
-    body = None
+    headers = {"Accept": accept}
+    body = None if json_body is None else json_body.encode()
     if form is not None:
         body = urllib.parse.urlencode(form).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -216,3 +221,47 @@ def test_a_decoy_user_name_does_not_lift_the_limit_of_the_guessed_address(name: 
             for _ in range(6)
         ]
         assert codes == [401] * 5 + [429]
+
+
+def _vary(reply: Reply) -> list[str]:
+    values = [value for key, value in reply.headers if key.lower() == "vary"]
+    return [item.strip().lower() for value in values for item in value.split(",")]
+
+
+@pytest.mark.parametrize("name", ["gunicorn", "uvicorn"])
+def test_answers_chosen_by_accept_say_so_in_vary(name: str) -> None:
+    # A shared cache keeps one answer per URL and the headers Vary names:
+    # without Accept among them, a browser could be served an API client's
+    # JSON 401 (or 429), or the API client the browser's redirect.
+    with boot(name, {"LOGINAPP_THROTTLE_PER_USER": "1/minute"}) as process:
+        browser = send(process, "GET", "/dashboard")
+        api = send(process, "GET", "/dashboard", accept="application/json")
+        assert (browser.status, api.status) == (302, 401)
+        assert "cookie" in _vary(browser)  # the flashed message's, kept
+        send(process, "POST", "/login", {"username": "alice", "password": "x"})
+        refusals = [
+            send(process, "POST", "/login", {"username": "alice", "password": "x"}, accept=accept)
+            for accept in ("text/html", "application/json")
+        ]
+        assert [reply.status for reply in refusals] == [429, 429]
+        assert refusals[1].header("Content-Type") == "application/json"
+        for reply in (browser, api, *refusals):
+            assert "accept" in _vary(reply)
+            assert len(_vary(reply)) == len(set(_vary(reply)))
+
+
+@pytest.mark.parametrize("name", ["gunicorn", "uvicorn"])
+def test_logouts_at_the_login_url_never_meet_the_limit_but_guesses_do(name: str) -> None:
+    with boot(name, {"LOGINAPP_THROTTLE_PER_ADDRESS": "5/minute"}) as process:
+        login = json.dumps({"username": "alice", "password": PASSWORD})
+        jar = send(process, "POST", "/session", json_body=login).cookies()
+        codes = {send(process, "DELETE", "/session", cookies=jar).status for _ in range(12)}
+        assert codes == {204}
+        # A guess is counted whatever the method; a password is enough.
+        guess = json.dumps({"password": "guess"})
+        codes_of_guesses = [
+            send(process, "DELETE", "/session", json_body=guess).status for _ in range(5)
+        ]
+        assert codes_of_guesses == [401] * 4 + [429]
+        assert send(process, "POST", "/session", json_body=login).status == 429
+        assert send(process, "DELETE", "/session", cookies=jar).status == 204

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
 from werkzeug.exceptions import TooManyRequests
 
+from hipflask import Hipflask
+from hipflask import request
+from hipflask.login import login_throttled
+from hipflask.login import login_user
+from hipflask.login import logout_user
+from hipflask.login import verify_login
 from hipflask.login.throttle import LoginThrottle
 
 from .conftest import build_app
@@ -19,3 +28,110 @@ def test_a_refusal_answers_in_the_format_it_is_told(as_json: bool) -> None:
         throttle.check(("alice",), "192.0.2.1", as_json=as_json)
     content_type = dict(refused.value.get_headers())["Content-Type"]
     assert (content_type == "application/json") is as_json
+
+
+def _session_app(**config: Any) -> Hipflask:
+    """``/session``: a login by any unsafe method but ``DELETE``, which logs out."""
+    app = build_app(WTF_CSRF_ENABLED=False, **config)
+    users = app.extensions["test_users"]
+
+    @app.route("/session", methods=["POST", "PUT", "PATCH", "DELETE"])
+    @login_throttled
+    def session_view() -> Any:
+        if request.method == "DELETE" and not request.values and not request.data:
+            logout_user()
+            return "", 204
+        # Whatever the guess looks like, it reaches a password check here.
+        user = users.get(request.values.get("username", ""))
+        return ("welcome", 200) if verify_login(user, "x") and login_user(user) else ("no", 401)
+
+    return app
+
+
+_LOGOUTS: list[dict[str, Any]] = [
+    {},
+    {"query_string": {"next": "/"}},
+    {"data": {"csrf_token": "token"}},
+    {"json": {}},
+    {"data": b"", "content_type": "application/json"},
+    {"headers": {"X-CSRFToken": "token"}},
+]
+
+
+@pytest.mark.parametrize("method", ["DELETE", "POST"])
+@pytest.mark.parametrize(
+    "logout",
+    _LOGOUTS,
+    ids=["bare", "next", "csrf-field", "empty-json", "empty-body", "csrf-header"],
+)
+def test_a_request_carrying_no_credentials_never_meets_the_limit(
+    protocol: str, method: str, logout: dict[str, Any]
+) -> None:
+    # A user logging out often (DELETE /session beside POST /session) is not
+    # guessing anything: no request of theirs counts as a failed login, and
+    # none is refused, even once their address has used up its limit.
+    client = _session_app(LOGIN_THROTTLE_PER_ADDRESS="3/minute").test_client(protocol=protocol)
+    codes = {client.open("/session", method=method, **logout).status_code for _ in range(8)}
+    assert 429 not in codes
+    guess = {"username": "alice", "password": "guess"}
+    assert [client.post("/session", data=guess).status_code for _ in range(4)] == [401] * 3 + [429]
+    assert client.open("/session", method=method, **logout).status_code != 429
+
+
+_GUESSES: list[dict[str, Any]] = [
+    {"data": {"username": "alice", "password": "guess"}},
+    {"data": {"password": "guess"}},
+    {"data": {"passwd": "guess", "handle": "alice"}},
+    {"query_string": {"password": "guess"}},
+    {"json": {"password": "guess"}},
+    {"json": ["alice", "guess"]},
+    {"data": '{"username": "alice"}', "content_type": "text/plain"},
+    {"data": "alice:guess", "content_type": "text/plain"},
+    {"data": '{"password": "guess"}', "content_type": "application/x-www-form-urlencoded"},
+    {"data": {"credentials": (b"alice:guess", "login.txt")}},
+    {"headers": {"Authorization": "Basic YWxpY2U6Z3Vlc3M="}},
+    {"data": {"csrf_token": "token", "password": "guess"}},
+]
+
+
+def _fresh(guess: dict[str, Any]) -> dict[str, Any]:
+    """``guess`` with a new stream for each file in it (the client closes what it sent)."""
+    data = guess.get("data")
+    if not isinstance(data, dict):
+        return guess
+    files = {
+        name: (io.BytesIO(value[0]), value[1]) if isinstance(value, tuple) else value
+        for name, value in data.items()
+    }
+    return {**guess, "data": files}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize(
+    "guess",
+    _GUESSES,
+    ids=[
+        "form",
+        "password-alone",
+        "fields-not-listed",
+        "query",
+        "json-password-alone",
+        "json-list",
+        "json-as-text",
+        "raw-body",
+        "json-as-form",
+        "file",
+        "basic-auth",
+        "csrf-and-password",
+    ],
+)
+def test_a_request_that_may_check_a_password_is_counted_by_every_method(
+    protocol: str, method: str, guess: dict[str, Any]
+) -> None:
+    # The view chooses where it reads a password from; the attacker chooses
+    # what to send. Only a request carrying nothing a view could check is
+    # left alone, so no guess escapes the count by its shape or its method.
+    client = _session_app(LOGIN_THROTTLE_PER_ADDRESS="3/minute").test_client(protocol=protocol)
+    codes = [client.open("/session", method=method, **_fresh(guess)).status_code for _ in range(4)]
+    assert codes[-1] == 429
+    assert 429 not in codes[:-1]

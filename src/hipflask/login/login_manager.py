@@ -315,6 +315,8 @@ class LoginManager:
             with STATE_LOCK:
                 if state.throttle is None:
                     state.throttle = LoginThrottle(current_app.config)
+        if not state.throttle.carries_credentials(request):
+            return None  # a logout sent to the login URL checks no password
         names = state.throttle.user_names(request)
         setattr(g, _THROTTLED, names)
         return state.throttle, names

@@ -9,6 +9,14 @@ is a ``POST`` (or another unsafe method) to a login view; one that ends in
 changes. Unknown and known user names are counted alike, so the 429 tells
 an attacker nothing about which accounts exist.
 
+A request that sends nothing a view could check a password with is no
+attempt: a ``DELETE`` to the login URL that logs out, or a ``POST`` with
+no body, is neither counted nor refused. Which field holds the password is
+the view's business, as is the user name's, so "nothing" is strict: no
+field in the query, the form or a JSON body but the CSRF token and
+``next``, no file, no other body, no ``Authorization`` header. A guess
+cannot take that shape, however it is sent.
+
 An attempt is counted before the view runs, not once it has failed: a
 brute force sends its guesses all at once, and counted afterwards every one
 of them would pass the check while none had failed yet. So parallel guesses
@@ -52,6 +60,11 @@ REASON_THROTTLED = "Too many failed logins. Try again later."
 
 #: Whether a refusal answers in JSON, or the function that decides it.
 AsJson = bool | Callable[[], bool]
+
+
+#: What a request may send and still carry no credential: the CSRF token
+#: (also under ``WTF_CSRF_FIELD_NAME``) and where to go next.
+_NO_CREDENTIAL_FIELDS = frozenset({"csrf_token", "next"})
 
 
 def user_key(name: str) -> str:
@@ -141,6 +154,33 @@ class LoginThrottle:
             fields = fields.split(",")
         self._fields = tuple(name.strip() for name in fields if name.strip())
         self._prefix = str(config.get("LOGIN_THROTTLE_KEY_PREFIX") or "hipflask-login")
+        csrf_field = config.get("WTF_CSRF_FIELD_NAME")
+        self._no_credential = _NO_CREDENTIAL_FIELDS | ({csrf_field} if csrf_field else set())
+
+    def carries_credentials(self, request: Any) -> bool:
+        """Whether the request sends anything a view could check a password with.
+
+        Only such a request is a login attempt: a logout sent to the login
+        URL (``DELETE /session``) must not use up its address's limit, nor
+        be refused once it is. The view chooses where it reads the password
+        and the user name (a field outside ``LOGIN_THROTTLE_USER_FIELDS``,
+        ``request.values``, ``get_json(force=True)`` on a ``text/plain``
+        body, a list, a file, HTTP Basic), so whatever it could read one
+        from counts: a password sent without any user name too, since the
+        view may take the name from the session or from a field not listed.
+        """
+        if request.headers.get("Authorization") is not None or request.files:
+            return True
+        if self._names_other(request.args) or self._names_other(request.form):
+            return True
+        if not request.get_data().strip():  # a form's body is in request.form
+            return False
+        body = request.get_json(force=True, silent=True, cache=False)
+        return not isinstance(body, dict) or self._names_other(body)
+
+    def _names_other(self, data: Iterable[Any]) -> bool:
+        """Whether ``data`` has a field that may hold a credential."""
+        return any(key not in self._no_credential for key in data)
 
     def user_names(self, request: Any) -> tuple[str, ...]:
         """Every user name the attempt submits, normalised, each once.
