@@ -67,6 +67,9 @@ AsJson = bool | Callable[[], bool]
 _NO_CREDENTIAL_FIELDS = frozenset({"csrf_token", "next"})
 
 
+_DOTLESS_I = "\u0131"
+
+
 def user_key(name: str) -> str:
     """What one user name's attempts are counted under: the name as a database finds it.
 
@@ -77,12 +80,19 @@ def user_key(name: str) -> str:
     guesses at one password; so accents, compatibility forms, invisible
     format characters and case are taken out before counting. Two accounts
     whose names differ only in those then share one count, a small price.
+
+    The Turkish dotless i (U+0131) is no accented ``i`` to Unicode (nothing
+    to take out, and it has no case fold to ``i``), but ``utf8mb4_general_ci``,
+    MariaDB's default, finds ``alice`` for ``alice`` spelled with it: it
+    counts as ``i``. (PostgreSQL's case- and accent-insensitive ICU
+    collations tell the two apart; counting them together costs nothing.)
     """
     decomposed = unicodedata.normalize("NFKD", name.strip())
     kept = "".join(
         char for char in decomposed if unicodedata.category(char) not in ("Mn", "Me", "Cf")
     )
-    return unicodedata.normalize("NFKC", kept.casefold()).strip()
+    folded = kept.casefold().replace(_DOTLESS_I, "i")
+    return unicodedata.normalize("NFKC", folded).strip()
 
 
 def client_network(address: str | None) -> str:
