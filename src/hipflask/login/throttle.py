@@ -68,6 +68,8 @@ _NO_CREDENTIAL_FIELDS = frozenset({"csrf_token", "next"})
 
 
 _DOTLESS_I = "\u0131"
+_SHARP_S = frozenset("\u00df\u1e9e")  # small and capital
+_SHARP_S_AS_S = dict.fromkeys(map(ord, _SHARP_S), "s")
 
 
 def user_key(name: str) -> str:
@@ -93,6 +95,20 @@ def user_key(name: str) -> str:
     )
     folded = kept.casefold().replace(_DOTLESS_I, "i")
     return unicodedata.normalize("NFKC", folded).strip()
+
+
+def user_keys(name: str) -> tuple[str, ...]:
+    """Every count one user name's attempts go to: its :func:`user_key`, or two.
+
+    A sharp s is ``ss`` to Unicode's case folding and to the Unicode
+    collations (MariaDB's and MySQL's ``unicode`` ones, PostgreSQL's ICU
+    ones), but ``s`` to ``utf8mb4_general_ci``, MariaDB's default: which
+    account ``alißa`` finds, ``alissa`` or ``alisa``, depends on the
+    database, so a name with one counts against both.
+    """
+    if not _SHARP_S.intersection(name):
+        return (user_key(name),)
+    return (user_key(name), user_key(name.translate(_SHARP_S_AS_S)))
 
 
 def client_network(address: str | None) -> str:
@@ -200,8 +216,9 @@ class LoginThrottle:
         which. Counting only the first field found would let a guess at
         ``email`` carry a fresh decoy ``username`` each time, and the guesses
         at the real account would count against names nobody has. At most one
-        name per field and place is taken, so one request cannot use up the
-        limits of a list of accounts.
+        name per field and place is taken (counted under at most two keys,
+        see :func:`user_keys`), so one request cannot use up the limits of
+        a list of accounts.
         """
         places: list[Any] = [request.form]
         body = _json_body(request)
@@ -216,8 +233,9 @@ class LoginThrottle:
                 continue
             for field in self._fields:
                 value = data.get(field)
-                if isinstance(value, str) and value.strip():
-                    key = user_key(value)
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                for key in user_keys(value):
                     if key:
                         # Whether every spelling sent was the key itself.
                         names[key] = names.get(key, True) and value.strip() == key
@@ -314,4 +332,4 @@ class LoginThrottle:
         await self.store.aclose()
 
 
-__all__ = ["REASON_THROTTLED", "LoginThrottle"]
+__all__ = ["REASON_THROTTLED", "LoginThrottle", "user_key", "user_keys"]
