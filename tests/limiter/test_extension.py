@@ -88,6 +88,37 @@ def test_the_429_is_json_for_a_json_client(app: Hipflask, client: Any) -> None:
     assert refused.get_json()["message"] == "Slow down."
 
 
+def test_the_429_chosen_by_accept_varies_on_what_chose_it(app: Hipflask, client: Any) -> None:
+    # JSON or HTML is chosen from Accept and the body's type: a shared cache
+    # must not hand one client's JSON refusal to a browser.
+    limiter = Limiter(get_remote_address, app=app)
+
+    @app.post("/api")
+    @limiter.limit("1 per minute")
+    def api() -> Any:
+        return jsonify(ok=True)
+
+    client.post("/api", json={})
+    as_json = client.post("/api", json={}, headers={"Accept": "application/json"})
+    as_html = client.post("/api", data={"a": "1"}, headers={"Accept": "text/html"})
+    for refused in (as_json, as_html):
+        assert refused.status_code == 429
+        varies = {name.strip().lower() for name in refused.headers["Vary"].split(",")}
+        assert {"accept", "content-type"} <= varies
+    assert as_json.mimetype == "application/json"
+    assert as_html.mimetype == "text/html"
+
+
+def test_a_429_the_app_raises_itself_does_not_vary(app: Hipflask, client: Any) -> None:
+    @app.get("/")
+    def index() -> str:
+        raise RateLimitExceeded(description="Later.")
+
+    refused = client.get("/")
+    assert refused.status_code == 429
+    assert "accept" not in refused.headers.get("Vary", "").lower()
+
+
 def test_header_names_follow_the_settings(app: Hipflask, client: Any) -> None:
     app.config["RATELIMIT_HEADER_LIMIT"] = "RateLimit-Limit"
     Limiter(app, default_limits=["5 per minute"])

@@ -206,6 +206,7 @@ class LimiterCounting:
             description=breached.error_message or str(breached.item),
             retry_after=retry,
             as_json=_wants_json(req),
+            negotiated=True,
             response=answer,
         )
 

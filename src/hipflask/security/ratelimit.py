@@ -125,6 +125,7 @@ class RateLimitExceeded(TooManyRequests):
         description: str | None = None,
         retry_after: int | None = None,
         as_json: bool = False,
+        negotiated: bool = False,
     ) -> None:
         self.limit = limit
         if description is None:
@@ -133,6 +134,10 @@ class RateLimitExceeded(TooManyRequests):
             description or "Too many requests.", response=response, retry_after=retry_after
         )
         self.as_json = as_json
+        #: JSON or HTML was chosen from the request's ``Accept`` and body type
+        #: (the limiter's refusals): the answer says so in ``Vary``, so that a
+        #: shared cache keeps a JSON client's refusal from a browser.
+        self.negotiated = negotiated
 
     def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
         headers = super().get_headers(*args, **kwargs)
@@ -143,6 +148,8 @@ class RateLimitExceeded(TooManyRequests):
                 else (name, value)
                 for name, value in headers
             ]
+        if self.negotiated:
+            headers.append(("Vary", "Accept, Content-Type"))
         return headers
 
     def get_body(self, *args: Any, **kwargs: Any) -> str:
