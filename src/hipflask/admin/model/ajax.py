@@ -21,6 +21,9 @@ from ...core.helpers import abort
 from ...errors import ConfigurationError
 from .. import babel
 from ..base import expose
+from .helpers import MAX_SEARCH_WORDS
+from .helpers import MAX_TERM_LENGTH
+from .helpers import is_searchable
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -126,7 +129,21 @@ class AjaxLookupMixin:
         page_size = int(loader.options.get("page_size") or DEFAULT_PAGE_SIZE)
         limit = min(max(_int_arg("limit", page_size), 1), page_size)
         offset = min(max(_int_arg("offset", 0), 0), MAX_LOOKUP_OFFSET)
-        models: Sequence[Any] = loader.get_list(request.args.get("query", ""), offset, limit)
+        query = request.args.get("query", "")
+        if len(query.split()) > MAX_SEARCH_WORDS or not is_searchable(query):
+            # Each word is a LIKE on every searched field: thousands of words,
+            # or one over the LIKE pattern limit, is a statement the database
+            # refuses. Typing never gets there; a crafted URL is told why.
+            return current_app.response_class(
+                babel.gettext(
+                    "The search is too long: at most %(words)s words of %(chars)s characters.",
+                    words=MAX_SEARCH_WORDS,
+                    chars=f"{MAX_TERM_LENGTH:,}",
+                ),
+                status=400,
+                mimetype="text/plain",
+            )
+        models: Sequence[Any] = loader.get_list(query, offset, limit)
         data = [item for item in (loader.format(model) for model in models) if item is not None]
         return current_app.response_class(
             json.dumps([list(item) for item in data], default=str),

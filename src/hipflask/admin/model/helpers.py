@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["get_mdict_item_or_list", "prettify_name"]
+__all__ = [
+    "MAX_SEARCH_WORDS",
+    "MAX_TERM_LENGTH",
+    "get_mdict_item_or_list",
+    "is_searchable",
+    "prettify_name",
+]
+
+#: The most words one search applies. Each is a condition on every searched
+#: column: a crafted URL with thousands of them builds a statement the
+#: database refuses (SQLite: "Expression tree is too large"), an error
+#: instead of a page; nobody types this many.
+MAX_SEARCH_WORDS = 50
+#: The longest search word or filter value, in characters. Each becomes one
+#: LIKE pattern, and SQLite refuses one over 50,000 bytes ("LIKE or GLOB
+#: pattern too complex"): at four bytes a character, with LIKE's escapes,
+#: this many always fits. A list of ids for an "in list" filter still takes
+#: a few thousand of them.
+MAX_TERM_LENGTH = 10_000
 
 
 def prettify_name(name: str) -> str:
@@ -24,3 +42,12 @@ def get_mdict_item_or_list(mdict: Any, key: str) -> Any:
             return values[0] or None
         return tuple(values) or None
     return mdict.get(key)
+
+
+def is_searchable(search: str) -> bool:
+    """Whether every word of ``search`` fits a LIKE pattern a database accepts.
+
+    The number of words is not checked here: the list page keeps the first
+    :data:`MAX_SEARCH_WORDS` and says so.
+    """
+    return all(len(word) <= MAX_TERM_LENGTH for word in search.split())

@@ -32,7 +32,10 @@ from ..helpers import get_redirect_target
 from ..helpers import is_form_submitted
 from . import template
 from .export import neutralise_csv_cell as neutralise_csv_cell
+from .helpers import MAX_SEARCH_WORDS
+from .helpers import MAX_TERM_LENGTH
 from .helpers import get_mdict_item_or_list
+from .helpers import is_searchable
 
 if TYPE_CHECKING:
     from wtforms import Form
@@ -44,11 +47,10 @@ _LIST_ARGS = ("page", "page_size", "sort", "desc", "search")
 #: The highest page number passed to a backend: ``?page=10**30`` would make
 #: an SQL OFFSET no database integer holds (an error instead of an empty page).
 _MAX_PAGE = 10**9
-#: The most search words and filters one list request applies. Each is a
-#: condition of one WHERE clause: a crafted URL with thousands of them builds
-#: a statement the database refuses (SQLite: "Expression tree is too large"),
-#: an error instead of a page; nobody types this many.
-_MAX_SEARCH_WORDS = 50
+#: The most filters one list request applies. Each is a condition of one
+#: WHERE clause: a crafted URL with thousands of them builds a statement the
+#: database refuses (SQLite: "Expression tree is too large"), an error
+#: instead of a page; nobody sets this many.
 _MAX_FILTERS = 50
 
 
@@ -143,7 +145,16 @@ class ModelPagesMixin:
                 continue
             index, flt = self._filter_args[key]
             value = request.args[arg]
-            if flt.validate(value):
+            if len(value) > MAX_TERM_LENGTH:
+                # Not echoed: the message is kept in the session cookie.
+                flash(
+                    babel.gettext(
+                        "Filter value too long: at most %(count)s characters.",
+                        count=f"{MAX_TERM_LENGTH:,}",
+                    ),
+                    "error",
+                )
+            elif flt.validate(value):
                 found.append((position, (index, str(flt.name), value)))
             else:
                 flash(self.get_invalid_value_msg(value, flt), "error")
@@ -163,17 +174,27 @@ class ModelPagesMixin:
         search = request.args.get("search") or None
         if search is None:
             return None
+        if not is_searchable(search):
+            flash(
+                babel.gettext(
+                    "A search word is too long (at most %(count)s characters):"
+                    " the search was not applied.",
+                    count=f"{MAX_TERM_LENGTH:,}",
+                ),
+                "error",
+            )
+            return None
         words = search.split()
-        if len(words) <= _MAX_SEARCH_WORDS:
+        if len(words) <= MAX_SEARCH_WORDS:
             return search
         flash(
             babel.gettext(
                 "Too many words in the search: only the first %(count)s were used.",
-                count=_MAX_SEARCH_WORDS,
+                count=MAX_SEARCH_WORDS,
             ),
             "error",
         )
-        return " ".join(words[:_MAX_SEARCH_WORDS])
+        return " ".join(words[:MAX_SEARCH_WORDS])
 
     def _get_list_extra_args(self) -> ViewArgs:
         return ViewArgs(

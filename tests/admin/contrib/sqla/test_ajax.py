@@ -158,6 +158,27 @@ def test_a_bad_offset_is_a_clean_answer(
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "query",
+    [" ".join(f"w{i}" for i in range(2000)), "a" * 60_000],
+    ids=["thousands-of-words", "a-word-over-the-like-limit"],
+)
+def test_a_lookup_the_database_would_refuse_is_a_400(
+    view: PostView, client: HipflaskClient, query: str
+) -> None:
+    # Each word is a LIKE on every searched field: two thousand of them were
+    # a statement SQLite refuses ("Expression tree is too large"), and one
+    # word over 50,000 bytes a pattern it refuses; both were a 500.
+    response = client.get(LOOKUP, query_string={"name": "author", "query": query})
+
+    assert response.status_code == 400
+    assert "search" in response.get_data(as_text=True)
+
+
+def test_a_lookup_of_fifty_words_is_answered(view: PostView, client: HipflaskClient) -> None:
+    assert lookup(client, " ".join(["an"] * 50)) != []
+
+
 def test_the_lookup_of_a_view_the_user_may_not_open_is_refused(
     view: PostView, client: HipflaskClient
 ) -> None:
