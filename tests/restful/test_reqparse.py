@@ -187,6 +187,22 @@ def test_trim_and_case_insensitive_choices(client: Any) -> None:
     assert client.get(use("trim", parser) + "?color=%20RED%20").get_json() == {"color": "red"}
 
 
+@pytest.mark.parametrize("sent", [["red"], {"red": 1}], ids=["list", "object"])
+@pytest.mark.parametrize("bundle", [False, True], ids=["first-error", "bundled"])
+def test_a_json_structure_against_set_choices_is_a_400(
+    client: Any, sent: Any, bundle: bool
+) -> None:
+    # A type that keeps JSON values as sent hands a list or an object to the
+    # choices check; ``in`` a set raised TypeError (unhashable), a 500.
+    parser = reqparse.RequestParser(bundle_errors=bundle)
+    parser.add_argument("color", type=lambda value: value, choices={"red", "blue"}, location="json")
+
+    response = client.post(use(f"set-choices-{bundle}", parser), json={"color": sent})
+
+    assert response.status_code == 400
+    assert response.get_json() == {"message": {"color": f"{sent} is not a valid choice"}}
+
+
 def test_not_nullable(client: Any) -> None:
     parser = reqparse.RequestParser()
     parser.add_argument("name", nullable=False, location="json")

@@ -217,10 +217,23 @@ class Argument:
             if self.ignore:
                 return None
             return exc
-        if choices and value not in choices:
+        if choices and not _is_choice(value, choices):
             return ValueError(f"{value} is not a valid choice")
         results.append(value)
         return None
+
+
+def _is_choice(value: Any, choices: Iterable[Any]) -> bool:
+    """Whether ``value`` is one of ``choices``; a value a set cannot hold is not.
+
+    A type that keeps JSON values as sent passes a list or an object here,
+    and ``in`` a set of choices raises ``TypeError`` for it: the client's bad
+    value, not a 500.
+    """
+    try:
+        return value in choices
+    except TypeError:
+        return False
 
 
 def _location(request: Any, location: str) -> Any:
