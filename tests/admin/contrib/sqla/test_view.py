@@ -734,6 +734,31 @@ def test_a_nul_byte_in_a_search_a_filter_a_lookup_or_a_unique_field_is_never_a_5
     assert backend_session.query(Author).count() == 2
 
 
+class StatusSearchView(JsonRender, ModelView):
+    column_list = ("title",)
+    column_searchable_list = ("title", "status")
+    column_filters = (filters.FilterLike(Post.status, "Status text"),)
+
+
+def test_a_search_over_an_enum_column_finds_its_values(
+    app: Hipflask, backend_session: Any, client: HipflaskClient
+) -> None:
+    # SQLAlchemy's Enum is a String type, so the search left it uncast; on
+    # PostgreSQL it is a type of its own, with no ILIKE: any search made the
+    # list a 500 there ("operator does not exist: hfa_status ~~* text").
+    from tests.admin.contrib.sqla.models import Status
+
+    backend_session.query(Post).filter_by(title="Third").one().status = Status.published
+    backend_session.commit()
+    view = StatusSearchView(Post, backend_session)
+    Admin(app).add_view(view)
+    like = filter_index(view, "Status text", "contains")
+
+    assert listing(client, search="PUBLISH")["titles"] == ["Third"]
+    assert listing(client, search="hello")["titles"] == ["Hello world"]
+    assert listing(client, **{f"flt0_{like}": "lish"})["titles"] == ["Third"]
+
+
 # -- settings ------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ....errors import ConfigurationError
 from ...model import filters
 from . import tools
+from .query import as_text
 from .query import coerce_key_part
 from .query import is_storable
 
@@ -156,19 +157,12 @@ class FilterNotEqual(BaseSQLAFilter):
         return "not equal"
 
 
-def _as_text(column: Any) -> Any:
-    """Cast a non-text column to text, so that LIKE works on numbers and dates too."""
-    if isinstance(getattr(column, "type", None), sa.String):
-        return column
-    return sa.cast(column, sa.Unicode)
-
-
 class FilterLike(BaseSQLAFilter):
     takes_column_values = False
 
     def condition(self, column: Any, value: Any) -> Any:
         pattern = tools.parse_like_term(str(value))
-        return _as_text(column).ilike(pattern, escape=tools.LIKE_ESCAPE)
+        return as_text(column).ilike(pattern, escape=tools.LIKE_ESCAPE)
 
     def operation(self) -> str:
         return "contains"
@@ -179,7 +173,7 @@ class FilterNotLike(BaseSQLAFilter):
 
     def condition(self, column: Any, value: Any) -> Any:
         pattern = tools.parse_like_term(str(value))
-        return or_null(column, _as_text(column).not_ilike(pattern, escape=tools.LIKE_ESCAPE))
+        return or_null(column, as_text(column).not_ilike(pattern, escape=tools.LIKE_ESCAPE))
 
     def operation(self) -> str:
         return "not contains"

@@ -99,12 +99,22 @@ def search_condition(fields: Iterable[tuple[Any, list[Any]]], term: str) -> Any:
     pattern = tools.parse_like_term(term)
     clauses = []
     for column, path in fields:
-        expression = column
-        if not isinstance(getattr(column, "type", None), sa.String):
-            expression = sa.cast(column, sa.Unicode)
-        clause = expression.ilike(pattern, escape=tools.LIKE_ESCAPE)
+        clause = as_text(column).ilike(pattern, escape=tools.LIKE_ESCAPE)
         clauses.append(through_path(path, clause))
     return sa.or_(*clauses)
+
+
+def as_text(column: Any) -> Any:
+    """``column`` as text a LIKE can search: cast unless it is a text column.
+
+    ``Enum`` counts as not text, although SQLAlchemy makes it a ``String``:
+    on PostgreSQL it is a type of its own, which has no ``ILIKE`` ("operator
+    does not exist"), so one searchable enum column made every search fail.
+    """
+    column_type = getattr(column, "type", None)
+    if isinstance(column_type, sa.String) and not isinstance(column_type, sa.Enum):
+        return column
+    return sa.cast(column, sa.Unicode)
 
 
 def _parse_temporal(kind: type[Any]) -> Callable[[str], Any]:
