@@ -201,5 +201,8 @@ class JSONField(fields.TextAreaField):
             return
         try:
             self.data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
+            # Nested deeper than the interpreter's recursion limit ("[" a few
+            # thousand times), the parser raises RecursionError: invalid input
+            # all the same, not a 500.
             raise ValueError(self.gettext("Invalid JSON")) from exc

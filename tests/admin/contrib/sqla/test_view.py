@@ -734,6 +734,27 @@ def test_a_nul_byte_in_a_search_a_filter_a_lookup_or_a_unique_field_is_never_a_5
     assert backend_session.query(Author).count() == 2
 
 
+class PostFormView(JsonRender, ModelView):
+    form_columns = ("title", "author", "extra")
+
+
+def test_json_nested_too_deep_is_a_form_error_not_a_500(
+    app: Hipflask, seeded: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    Admin(app).add_view(PostFormView(Post, seeded))
+    bob = str(seeded.query(Author).filter_by(name="bob").one().id)
+
+    response = client.post(
+        "/admin/post/new/", data={"title": "Deep", "author": bob, "extra": '{"a":' * 5_000}
+    )
+
+    assert response.status_code == 200
+    assert response.json["errors"] == {"extra": ["Invalid JSON"]}
+    seeded.rollback()
+    assert seeded.query(Post).filter_by(title="Deep").count() == 0
+
+
 class StatusSearchView(JsonRender, ModelView):
     column_list = ("title",)
     column_searchable_list = ("title", "status")
