@@ -268,6 +268,20 @@ def test_types_from_inputs_and_decimal(client: Any) -> None:
     }
 
 
+@pytest.mark.parametrize("sent", ["abc", "sNaN", "NaN", "-Infinity", "1e999999999999999999"])
+def test_a_decimal_that_is_no_finite_number_is_a_400_that_names_it(client: Any, sent: str) -> None:
+    # decimal's own error reads "[<class 'decimal.ConversionSyntax'>]", the
+    # module's internals; and a signalling NaN passed as valid made the first
+    # arithmetic on it raise in the resource, a 500.
+    parser = reqparse.RequestParser()
+    parser.add_argument("price", type=decimal.Decimal)
+
+    response = client.get(use("decimal", parser), query_string={"price": sent})
+
+    assert response.status_code == 400
+    assert response.get_json() == {"message": {"price": f"{sent} is not a valid decimal number"}}
+
+
 def test_type_receiving_the_argument_name(client: Any) -> None:
     parser = reqparse.RequestParser()
     parser.add_argument("limit", type=inputs.natural)

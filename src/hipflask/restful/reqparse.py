@@ -126,7 +126,7 @@ class Argument:
                 raise ValueError("Must not be null!")
             return None
         if self.type is decimal.Decimal:
-            return decimal.Decimal(str(value))
+            return _finite_decimal(value)
         if isinstance(value, FileStorage) and self.type is FileStorage:
             # An upload is already what was asked for; calling the class
             # again would wrap it and lose its name and content type.
@@ -221,6 +221,26 @@ class Argument:
             return ValueError(f"{value} is not a valid choice")
         results.append(value)
         return None
+
+
+def _finite_decimal(value: Any) -> decimal.Decimal:
+    """``value`` as a ``Decimal`` that arithmetic can use, or ``ValueError``.
+
+    decimal's own refusal reads ``[<class 'decimal.ConversionSyntax'>]``,
+    which tells the client about the module, not the value. ``NaN``,
+    ``Infinity`` and an exponent past the context's range are valid
+    ``Decimal`` text but no amount: the first arithmetic on a signalling
+    NaN or on ``1e999999999`` raises in the resource, a 500.
+    """
+    text = str(value)
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        number = None
+    context = decimal.getcontext()
+    if number is None or not number.is_finite() or number.adjusted() > context.Emax:
+        raise ValueError(f"{text} is not a valid decimal number")
+    return number
 
 
 def _is_choice(value: Any, choices: Iterable[Any]) -> bool:
