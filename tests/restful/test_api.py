@@ -712,3 +712,45 @@ def test_owns_endpoint_answers_outside_an_app_context_too(app: Hipflask) -> None
         assert [
             owner.owns_endpoint(name) for owner, name in zip(owners, asked, strict=True)
         ] == expected
+
+
+def varies_on(response: Any) -> set[str]:
+    return {name.strip().lower() for name in response.headers.get("Vary", "").split(",") if name}
+
+
+def test_an_answer_chosen_among_representations_varies_on_accept(api: Api, client: Any) -> None:
+    # The body's format follows Accept: a shared cache must keep the CSV a
+    # script asked for from the JSON another client asked for, and the errors too.
+    @api.representation("text/csv")
+    def csv(data: Any, code: int, headers: Any = None) -> Any:
+        return Response(f"csv:{data}", code, headers)
+
+    for accept in ("text/csv", "application/json"):
+        assert "accept" in varies_on(client.get("/v1/todos/1", headers={"Accept": accept}))
+        missing = client.get("/v1/todos/11", headers={"Accept": accept})
+        assert missing.status_code == 404
+        assert "accept" in varies_on(missing)
+
+
+def test_an_api_with_one_representation_does_not_vary(api: Api, client: Any) -> None:
+    # JSON whatever the client accepts (the default representation is the
+    # fallback): nothing for a cache to tell apart.
+    assert "accept" not in varies_on(client.get("/v1/todos/1", headers={"Accept": "text/html"}))
+
+
+def test_a_resource_with_its_own_representations_varies_on_accept(
+    app: Hipflask, client: Any
+) -> None:
+    class Word(Resource):
+        representations = {"text/plain": lambda data, code, headers: Response(str(data), code)}  # noqa: RUF012
+
+        def get(self) -> Any:
+            return {"word": "plain"}
+
+    Api(app).add_resource(Word, "/word")
+    as_text = client.get("/word", headers={"Accept": "text/plain"})
+    as_json = client.get("/word", headers={"Accept": "application/json"})
+    assert as_text.mimetype == "text/plain"
+    assert as_json.mimetype == "application/json"
+    assert "accept" in varies_on(as_text)
+    assert "accept" in varies_on(as_json)

@@ -36,6 +36,7 @@ from ..core.blueprints import Blueprint
 from ..core.helpers import url_for as _url_for
 from ..core.typed import adapt_class
 from ..errors import HipflaskError
+from ..wrappers.headers import add_vary
 from .errors import error_data
 from .errors import has_own_response
 from .errors import http_status_message
@@ -216,23 +217,29 @@ class Api:
     def output(self, resource: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap a resource view so data it returns is made into a response."""
 
+        # A resource with representations of its own answered in one of them
+        # or left the data to the API's, by the client's Accept either way.
+        negotiated = bool(getattr(getattr(resource, "view_class", None), "representations", None))
+
         @functools.wraps(resource)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             rv = resource(*args, **kwargs)
             if inspect.isawaitable(rv):
-                return self._respond_awaited(rv)
-            return self._respond(rv)
+                return self._respond_awaited(rv, negotiated)
+            return self._respond(rv, negotiated)
 
         return wrapper
 
-    async def _respond_awaited(self, awaitable: Any) -> Any:
-        return self._respond(await awaitable)
+    async def _respond_awaited(self, awaitable: Any, negotiated: bool) -> Any:
+        return self._respond(await awaitable, negotiated)
 
-    def _respond(self, rv: Any) -> Any:
-        if isinstance(rv, _BaseResponse):
-            return rv
-        data, code, headers = unpack(rv)
-        return self.make_response(data, code, headers=headers)
+    def _respond(self, rv: Any, negotiated: bool) -> Any:
+        if not isinstance(rv, _BaseResponse):
+            data, code, headers = unpack(rv)
+            rv = self.make_response(data, code, headers=headers)
+        if negotiated:
+            add_vary(rv.headers, "Accept")
+        return rv
 
     def mediatypes(self) -> list[str]:
         """The media types of the request's ``Accept`` header, best first."""
@@ -258,12 +265,16 @@ class Api:
         if mediatype in self.representations:
             response = self.representations[mediatype](data, *args, **kwargs)
             response.headers["Content-Type"] = mediatype
-            return response
-        if mediatype == "text/plain":
+        elif mediatype == "text/plain":
             response = current_app.make_response((str(data), *args))
             response.headers["Content-Type"] = "text/plain"
-            return response
-        raise InternalServerError()
+        else:
+            raise InternalServerError()
+        if len(self.representations) > 1 or fallback is None:
+            # The client's Accept chose the format (or whether there is one):
+            # a shared cache must keep one client's answer from another's.
+            add_vary(response.headers, "Accept")
+        return response
 
     def url_for(self, resource: type[Resource], **values: Any) -> str:
         """The URL of a resource added to this API."""

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as _BaseResponse
 
 from ..contexts.globals import request
 from ..core.views import MethodView
+from ..wrappers.headers import add_vary
 from .marshalling import unpack
 
 __all__ = ["Resource"]
@@ -87,4 +88,6 @@ class Resource(MethodView):
         data, code, headers = unpack(rv)
         response = self.representations[mediatype](data, code, headers)
         response.headers["Content-Type"] = mediatype
+        # Chosen by the client's Accept: a shared cache must tell them apart.
+        add_vary(response.headers, "Accept")
         return response
