@@ -10,6 +10,7 @@ from werkzeug.routing import BuildError
 from hipflask import Blueprint
 from hipflask import Hipflask
 from hipflask import g
+from hipflask import render_template_string
 from hipflask import url_for
 from hipflask.testing.client import HipflaskClient
 
@@ -146,6 +147,30 @@ def test_outside_a_request_with_server_name_builds_external_urls(routed: Hipflas
 def test_app_url_for_works_outside_the_helper(routed: Hipflask) -> None:
     with routed.test_request_context():
         assert routed.url_for("post", post_id=5, _anchor="top") == "/post/5#top"
+
+
+def test_a_value_named_self_is_a_url_value(app: Hipflask, client: HipflaskClient) -> None:
+    # "self" is an ordinary name for a rule argument or a query parameter
+    # ("/profile/<self>", "?self=1"): it must reach the URL, not the method.
+    @app.route("/profile/<self>")
+    def profile(self: str) -> dict[str, str]:
+        return {
+            "helper": url_for("profile", self="ann"),
+            "app": app.url_for("profile", self="bob", tab="posts"),
+            "query": url_for("listing", self="1"),
+            "template": render_template_string("{{ url_for('profile', self='cy') }}"),
+        }
+
+    @app.route("/listing")
+    def listing() -> str:
+        return "listing"
+
+    assert client.get("/profile/me").json == {
+        "helper": "/profile/ann",
+        "app": "/profile/bob?tab=posts",
+        "query": "/listing?self=1",
+        "template": "/profile/cy",
+    }
 
 
 def test_app_url_for_needs_no_context_with_server_name(routed: Hipflask) -> None:

@@ -129,6 +129,7 @@ class URLMethods(Scaffold):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,
@@ -140,7 +141,8 @@ class URLMethods(Scaffold):
         """Build a URL for an endpoint; see :func:`hipflask.url_for`.
 
         Unlike the helper it needs no context: outside one it builds an
-        absolute URL from ``SERVER_NAME``.
+        absolute URL from ``SERVER_NAME``. ``self`` is positional-only so that
+        a rule argument or query value called ``self`` reaches the URL.
         """
         req_ctx = _cv_request.get(None)
         if (
