@@ -619,6 +619,16 @@ def test_host_matching_needs_a_static_host_when_serving_static_files() -> None:
     assert rule.host == "cdn.test"
 
 
+def test_static_host_without_host_matching_is_refused_saying_why() -> None:
+    # Without host matching the host of the static rule would be ignored, and
+    # static files served on every host the app answers.
+    with pytest.raises(ValueError, match=r"static_host=.*needs host_matching=True"):
+        Hipflask("tests_app", static_host="cdn.test")
+    with pytest.raises(ValueError, match=r"needs a static_host .*or static_folder=None"):
+        Hipflask("tests_app", host_matching=True)
+    assert Hipflask("tests_app", host_matching=True, static_folder=None).url_map.host_matching
+
+
 def test_converters_module_exports_werkzeugs_converters(
     app: Hipflask, client: HipflaskClient
 ) -> None:

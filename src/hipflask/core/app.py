@@ -80,6 +80,7 @@ from .session_interface import SessionMethods
 from .templates import TemplateMethods
 from .urls import RoutingFailure
 from .urls import URLMethods
+from .urls import check_static_host
 
 if TYPE_CHECKING:
     from ..typing import RouteCallable
@@ -204,8 +205,7 @@ class Hipflask(
         self._session_io = False
         self._session_interface: Any = None
         if self.has_static_folder:
-            if bool(static_host) != host_matching:
-                raise ValueError("Invalid static_host/host_matching combination")
+            check_static_host(static_host, host_matching)
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",

@@ -234,3 +234,22 @@ def _subdomain(request: Request, server_name: str) -> str:
         stacklevel=2,
     )
     return "<invalid>"
+
+
+def check_static_host(static_host: str | None, host_matching: bool) -> None:
+    """Refuse a ``static_host`` that cannot take effect, or one that is missing.
+
+    Flask checks this with ``assert``, which ``python -O`` strips: without host
+    matching the static rule's host would be ignored and the files served on
+    every host, and with it a static rule without a host matches none.
+    """
+    if bool(static_host) == host_matching:
+        return
+    if static_host:
+        fix = f"static_host={static_host!r} needs host_matching=True."
+    else:
+        fix = (
+            "host_matching=True needs a static_host for the static route"
+            " (static_host='cdn.example.com'), or static_folder=None."
+        )
+    raise ValueError(f"Invalid static_host/host_matching combination: {fix}")
