@@ -36,7 +36,7 @@ from .contexts.globals import g as g
 from .contexts.globals import request as request
 from .contexts.globals import session as session
 from .contexts.streams import stream_with_context as stream_with_context
-from .core.app import Hipflask as Flask
+from .core.app import Flask as Flask
 from .core.app import Hipflask as Hipflask
 from .core.blueprints import Blueprint as Blueprint
 from .core.config import Config as Config

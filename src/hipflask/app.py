@@ -2,5 +2,5 @@
 
 from __future__ import annotations
 
-from .core.app import Hipflask as Flask
+from .core.app import Flask as Flask
 from .core.app import Hipflask as Hipflask

@@ -50,6 +50,22 @@ def test_view_dispatches_with_url_variables_and_class_arguments(client: Any, app
     assert rv.data == b"Hi, Ada?"
 
 
+def test_view_without_url_variables_has_flasks_override_signature(
+    client: Any, app: Hipflask
+) -> None:
+    # Flask declares dispatch_request(self): a ported view taking no URL
+    # variables must type-check as an override of it (mypy --strict reported
+    # "incompatible with supertype" against a (self, **kwargs) base).
+    class Home(View):
+        def dispatch_request(self) -> str:
+            return "home"
+
+    app.add_url_rule("/", view_func=Home.as_view("home"))
+
+    assert list(inspect.signature(View.dispatch_request).parameters) == ["self"]
+    assert client.get("/").text == "home"
+
+
 def test_as_view_function_carries_what_the_router_needs() -> None:
     class Submit(View):
         """Accepts submissions."""

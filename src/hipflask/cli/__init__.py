@@ -15,7 +15,7 @@ from .discovery import locate_app as locate_app
 from .discovery import pass_script_info as pass_script_info
 from .discovery import prepare_import as prepare_import
 from .dotenv import load_dotenv as load_dotenv
-from .main import HipflaskGroup as FlaskGroup
+from .main import FlaskGroup as FlaskGroup
 from .main import HipflaskGroup as HipflaskGroup
 from .main import cli as cli
 from .main import get_version as get_version

@@ -358,3 +358,7 @@ def main(args: list[str] | None = None) -> None:
     """
     with hangups_deferred():
         cli.main(args=args if args is not None else sys.argv[1:], prog_name="hipflask")
+
+
+#: Flask's name, bound here: type checkers do not export an ``import X as Y`` rename.
+FlaskGroup = HipflaskGroup

@@ -594,3 +594,6 @@ def _configured_max_cookie_size() -> int | None:
 
 Response.is_request_secure = staticmethod(_request_is_secure)
 Response.configured_max_cookie_size = staticmethod(_configured_max_cookie_size)
+
+#: Flask's name, bound here: type checkers do not export an ``import X as Y`` rename.
+Flask = Hipflask

@@ -77,10 +77,13 @@ class View:
     def _has_async_handlers(cls) -> bool:
         return inspect.iscoroutinefunction(cls.dispatch_request)
 
-    def dispatch_request(self, **kwargs: Any) -> ResponseValue:
+    def dispatch_request(self) -> ResponseValue:
         """Handle the request; URL variables arrive as keyword arguments.
 
         Return anything a view function may return. May be ``async def``.
+        Declared without parameters, as in Flask, so that a view taking no URL
+        variables overrides it as a type checker sees it; :class:`MethodView`
+        takes ``**kwargs``, which stays compatible.
         """
         raise NotImplementedError(
             f"{type(self).__name__} must implement dispatch_request() to handle requests."

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from .client import HipflaskClient as FlaskClient
+from .client import FlaskClient as FlaskClient
 from .client import HipflaskClient as HipflaskClient
 from .environ import EnvironBuilder as EnvironBuilder
-from .runner import HipflaskCliRunner as FlaskCliRunner
+from .runner import FlaskCliRunner as FlaskCliRunner
 from .runner import HipflaskCliRunner as HipflaskCliRunner

@@ -375,3 +375,7 @@ def _response_class(base: type[Any]) -> type[TestResponse]:
 
 
 __all__ = ["COOKIES_DISABLED", "NO_SESSION_HINT", "HipflaskClient"]
+
+
+#: Flask's name, bound here: type checkers do not export an ``import X as Y`` rename.
+FlaskClient = HipflaskClient

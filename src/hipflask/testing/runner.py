@@ -48,3 +48,7 @@ class HipflaskCliRunner(CliRunner):
             app = self.app
             kwargs["obj"] = ScriptInfo(create_app=lambda: app)
         return super().invoke(cli, args, **kwargs)
+
+
+#: Flask's name, bound here: type checkers do not export an ``import X as Y`` rename.
+FlaskCliRunner = HipflaskCliRunner
