@@ -187,3 +187,44 @@ def test_size_check_skips_empty_entries(app: Hipflask) -> None:
         form.photos.data = [None, FileStorage(io.BytesIO(b"123"), "a.png")]
 
         FileSize(10)(form, form.photos)
+
+
+class _OneWayStream:
+    """A pipe-like upload body: it can be read once and never rewound."""
+
+    def __init__(self, content: bytes) -> None:
+        self._body = io.BytesIO(content)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._body.read(size)
+
+    def seekable(self) -> bool:
+        return False
+
+
+def test_size_check_of_a_stream_that_cannot_rewind_is_a_type_error(app: Hipflask) -> None:
+    storage = FileStorage(_OneWayStream(b"12345"), "a.png")  # type: ignore[arg-type]
+    with app.test_request_context():
+        form = UploadForm(data={"avatar": storage})
+
+        with pytest.raises(TypeError, match="not seekable"):
+            FileSize(10)(form, form.avatar)
+
+
+class _OldFileLike:
+    """A file-like object from before ``seekable()``: it rewinds all the same."""
+
+    def __init__(self, content: bytes) -> None:
+        self._body = io.BytesIO(content)
+        self.read = self._body.read
+        self.seek = self._body.seek
+        self.tell = self._body.tell
+
+
+def test_size_check_measures_a_file_like_object_without_seekable(app: Hipflask) -> None:
+    storage = FileStorage(_OldFileLike(b"12345"), "a.png")  # type: ignore[arg-type]
+    with app.test_request_context():
+        form = UploadForm(data={"avatar": storage})
+
+        with pytest.raises(ValueError, match="between 0 and 4 bytes"):
+            FileSize(4)(form, form.avatar)

@@ -37,6 +37,14 @@ def _is_upload(value: object) -> bool:
     return isinstance(value, FileStorage) and bool(value)
 
 
+def _is_seekable(stream: Any) -> bool:
+    seekable = getattr(stream, "seekable", None)
+    if callable(seekable):
+        return bool(seekable())
+    # An older file-like object without ``seekable()`` can still rewind.
+    return callable(getattr(stream, "seek", None))
+
+
 def _uploads(field: Any) -> list[Any]:
     data = field.data
     return list(data) if isinstance(data, (list, tuple)) else [data]
@@ -116,7 +124,13 @@ class FileAllowed:
 
 
 class FileSize:
-    """Each uploaded file must be between ``min_size`` and ``max_size`` bytes."""
+    """Each uploaded file must be between ``min_size`` and ``max_size`` bytes.
+
+    The size is measured by seeking to the end of the stored upload and back.
+    A ``FileStorage`` the app built around a stream that cannot rewind (a
+    pipe, a socket) raises :class:`TypeError`, as in Flask-WTF: reading it
+    to measure would consume the file the view is about to save.
+    """
 
     def __init__(self, max_size: int, min_size: int = 0, message: str | None = None) -> None:
         self.min_size = min_size
@@ -128,6 +142,12 @@ class FileSize:
             if not _is_upload(upload):
                 continue
             stream = upload.stream
+            if not _is_seekable(stream):
+                raise TypeError(
+                    f"FileSize cannot measure {upload.filename!r}: its stream is not"
+                    " seekable. Validate uploads as the request delivers them, or"
+                    " wrap the stream in a seekable buffer (io.BytesIO) first."
+                )
             stream.seek(0, os.SEEK_END)
             size = stream.tell()
             stream.seek(0)
