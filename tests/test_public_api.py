@@ -610,6 +610,19 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "file_size",
     ],
     "hipflask.forms.recaptcha": ["Recaptcha", "RecaptchaField", "RecaptchaWidget"],
+    # flask_wtf.recaptcha's modules, which apps import from directly
+    "hipflask.forms.recaptcha.fields": ["RecaptchaField"],
+    "hipflask.forms.recaptcha.validators": [
+        "RECAPTCHA_ERROR_CODES",
+        "RECAPTCHA_VERIFY_SERVER_DEFAULT",
+        "Recaptcha",
+        "ValidationError",
+    ],
+    "hipflask.forms.recaptcha.widgets": [
+        "RECAPTCHA_DIV_CLASS_DEFAULT",
+        "RECAPTCHA_SCRIPT_DEFAULT",
+        "RecaptchaWidget",
+    ],
     "hipflask.security": [
         "check_password_hash",
         "generate_password_hash",
@@ -793,6 +806,9 @@ EXTENSION_MODULES = {
     "flask_wtf.csrf": "hipflask.forms.csrf",
     "flask_wtf.file": "hipflask.forms.file",
     "flask_wtf.recaptcha": "hipflask.forms.recaptcha",
+    "flask_wtf.recaptcha.fields": "hipflask.forms.recaptcha.fields",
+    "flask_wtf.recaptcha.validators": "hipflask.forms.recaptcha.validators",
+    "flask_wtf.recaptcha.widgets": "hipflask.forms.recaptcha.widgets",
     # flask_admin.form is left out: its own names include F, a typing variable.
     "flask_admin": "hipflask.admin",
     "flask_admin.form.upload": "hipflask.admin.form.upload",

@@ -11,6 +11,10 @@ from hipflask.forms import Recaptcha
 from hipflask.forms import RecaptchaField
 from hipflask.forms.recaptcha import DEFAULT_VERIFY_SERVER
 from hipflask.forms.recaptcha import post_form
+from hipflask.forms.recaptcha.fields import RecaptchaField as FieldFromModule
+from hipflask.forms.recaptcha.validators import Recaptcha as ValidatorFromModule
+from hipflask.forms.recaptcha.widgets import RECAPTCHA_SCRIPT_DEFAULT
+from hipflask.forms.recaptcha.widgets import RecaptchaWidget as WidgetFromModule
 from hipflask.testing.client import HipflaskClient
 
 Calls = list[tuple[str, dict[str, str], float]]
@@ -196,3 +200,27 @@ def test_a_quote_in_the_script_url_cannot_close_the_attribute(app: Hipflask) -> 
 def test_verification_server_must_be_https() -> None:
     with pytest.raises(ValueError, match="https"):
         post_form("http://www.google.com/recaptcha/api/siteverify", {}, 1.0)
+
+
+def test_a_form_built_from_the_submodule_paths_renders_and_verifies(
+    app: Hipflask, client: HipflaskClient, google: FakeGoogle
+) -> None:
+    # Flask-WTF apps import from flask_wtf.recaptcha's modules directly; the
+    # renamed imports must find the same field, validator and widget there.
+    class Contact(FlaskForm):
+        class Meta:
+            csrf = False
+
+        captcha = FieldFromModule(validators=[ValidatorFromModule(http_post=google)])
+
+    @app.route("/contact", methods=["GET", "POST"])
+    def contact() -> object:
+        form = Contact()
+        if form.validate_on_submit():
+            return {"ok": True}
+        return {"errors": form.errors, "html": str(form.captcha())}
+
+    assert isinstance(Contact.captcha.field_class.widget, WidgetFromModule)
+    assert RECAPTCHA_SCRIPT_DEFAULT in client.get("/contact").get_json()["html"]
+    answer = client.post("/contact", data={"g-recaptcha-response": "answer"})
+    assert answer.get_json() == {"ok": True}

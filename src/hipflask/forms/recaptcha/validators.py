@@ -1,8 +1,6 @@
-"""reCAPTCHA fields (Flask-WTF's ``flask_wtf.recaptcha``), against Google's documented API.
+"""The reCAPTCHA validator (Flask-WTF's ``flask_wtf.recaptcha.validators``).
 
-The widget renders Google's script and the ``g-recaptcha`` box; the browser
-puts the user's answer into the ``g-recaptcha-response`` form field (or JSON
-key). The validator posts that answer, with ``RECAPTCHA_PRIVATE_KEY`` and the
+It posts the browser's answer, with ``RECAPTCHA_PRIVATE_KEY`` and the
 client's address, to the ``siteverify`` endpoint and accepts the field only
 when the answer is ``{"success": true}``. A failed or unreachable
 verification is a validation error on the field, never a 500.
@@ -22,26 +20,23 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup
-from wtforms import Field
 from wtforms import ValidationError
-from wtforms.widgets import html_params
 
-from ..contexts.globals import current_app
-from ..contexts.globals import request
+from ...contexts.globals import current_app
+from ...contexts.globals import request
 
 __all__ = [
     "DEFAULT_VERIFY_SERVER",
     "RECAPTCHA_ERROR_CODES",
+    "RECAPTCHA_VERIFY_SERVER_DEFAULT",
     "Recaptcha",
-    "RecaptchaField",
-    "RecaptchaWidget",
+    "ValidationError",
     "post_form",
 ]
 
 DEFAULT_VERIFY_SERVER = "https://www.google.com/recaptcha/api/siteverify"
-DEFAULT_SCRIPT = "https://www.google.com/recaptcha/api.js"
-DEFAULT_DIV_CLASS = "g-recaptcha"
+#: Flask-WTF's name for it.
+RECAPTCHA_VERIFY_SERVER_DEFAULT = DEFAULT_VERIFY_SERVER
 _TIMEOUT = 5.0
 # A siteverify answer is a few hundred bytes; read no more than this.
 _MAX_ANSWER = 64 * 1024
@@ -129,61 +124,3 @@ class Recaptcha:
             if code in RECAPTCHA_ERROR_CODES:
                 raise ValidationError(RECAPTCHA_ERROR_CODES[code])
         return False
-
-
-class RecaptchaWidget:
-    """Renders Google's script tag and the ``g-recaptcha`` box."""
-
-    def recaptcha_html(self, public_key: str, nonce: Any = None, **kwargs: Any) -> Markup:
-        config = current_app.config
-        custom = config.get("RECAPTCHA_HTML")
-        if custom:
-            return Markup(custom)  # noqa: S704 - the app's own HTML, from its config
-        script = config.get("RECAPTCHA_SCRIPT") or DEFAULT_SCRIPT
-        params = config.get("RECAPTCHA_PARAMETERS")
-        if params:
-            script = f"{script}?{urlencode(params)}"
-        if callable(nonce):
-            nonce = nonce()
-        nonce_attr = Markup(' nonce="{}"').format(nonce) if nonce else ""
-        kwargs.setdefault("class", config.get("RECAPTCHA_DIV_CLASS") or DEFAULT_DIV_CLASS)
-        data_attrs = {**(config.get("RECAPTCHA_DATA_ATTRS") or {}), "sitekey": public_key}
-        for name, value in data_attrs.items():
-            kwargs.setdefault(f"data-{name}", value)
-        # html_params escapes the attribute values it renders; format escapes
-        # the script's URL, quotes included. The single quotes are Flask-WTF's.
-        return Markup("\n<script src='{}' async defer{}></script>\n<div {}></div>\n").format(
-            script,
-            nonce_attr,
-            Markup(html_params(**kwargs)),  # noqa: S704
-        )
-
-    def __call__(self, field: Any, error: Any = None, **kwargs: Any) -> Markup:
-        config = current_app.config
-        if not config.get("RECAPTCHA_ENABLED", True):
-            return Markup("<!-- recaptcha disabled -->")
-        public_key = config.get("RECAPTCHA_PUBLIC_KEY")
-        if not public_key:
-            raise RuntimeError(
-                "RECAPTCHA_PUBLIC_KEY is not set: set it to the site key of the reCAPTCHA site."
-            )
-        kwargs.setdefault("id", field.id)
-        return self.recaptcha_html(public_key, nonce=getattr(field, "nonce", None), **kwargs)
-
-
-class RecaptchaField(Field):
-    """A reCAPTCHA box, validated by :class:`Recaptcha` unless validators are given.
-
-    ``nonce`` (a string, or a callable such as ``csp_nonce``) is put on the
-    script tag for a Content Security Policy with nonces.
-    """
-
-    widget = RecaptchaWidget()
-    recaptcha_error: str | None = None
-
-    def __init__(
-        self, label: str = "", validators: Any = None, nonce: Any = None, **kwargs: Any
-    ) -> None:
-        validators = validators or [Recaptcha()]
-        super().__init__(label, validators, **kwargs)
-        self.nonce = nonce
