@@ -376,6 +376,19 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     "hipflask.cors": ["CORS", "__version__", "cross_origin"],
     "hipflask.cors.extension": ["CORS"],
     "hipflask.cors.decorator": ["cross_origin"],
+    "hipflask.cors.core": [
+        "ACL_ALLOW_HEADERS",
+        "ACL_CREDENTIALS",
+        "ACL_EXPOSE_HEADERS",
+        "ACL_MAX_AGE",
+        "ACL_METHODS",
+        "ACL_ORIGIN",
+        "ACL_REQUEST_HEADERS",
+        "ACL_REQUEST_HEADER_PRIVATE_NETWORK",
+        "ACL_REQUEST_METHOD",
+        "ACL_RESPONSE_PRIVATE_NETWORK",
+        "ALL_METHODS",
+    ],
     # flask_talisman
     "hipflask.talisman": [
         "ALLOW_FROM",
