@@ -15,6 +15,7 @@ from datetime import timedelta
 from datetime import timezone
 from typing import Any
 
+from ..contexts.globals import current_app
 from ..errors import ConfigurationError
 
 #: Flask-JWT-Extended's settings, with its defaults except where a safer
@@ -152,10 +153,140 @@ def setting(config: Mapping[str, Any], name: str) -> Any:
     return DEFAULTS[name] if name in DEFAULTS else HIPFLASK_DEFAULTS[name]
 
 
+class _Setting:
+    """One ``JWT_*`` setting of the current app, read as an attribute."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return setting(current_app.config, self.name)
+
+
+class _AppSettings:
+    """Flask-JWT-Extended's ``config`` object: the current app's settings by attribute.
+
+    Code written for the extension reads ``config.access_cookie_name``,
+    ``config.jwt_in_cookies`` or ``config.decode_key`` from
+    ``flask_jwt_extended.config``; each read looks at the current app, so it
+    needs an application context, as there. The keys are the manager's: with
+    no ``JWT_SECRET_KEY`` that is the key derived from ``SECRET_KEY``, never
+    ``SECRET_KEY`` itself.
+    """
+
+    access_cookie_name = _Setting("JWT_ACCESS_COOKIE_NAME")
+    access_cookie_path = _Setting("JWT_ACCESS_COOKIE_PATH")
+    access_csrf_cookie_name = _Setting("JWT_ACCESS_CSRF_COOKIE_NAME")
+    access_csrf_cookie_path = _Setting("JWT_ACCESS_CSRF_COOKIE_PATH")
+    access_csrf_field_name = _Setting("JWT_ACCESS_CSRF_FIELD_NAME")
+    access_csrf_header_name = _Setting("JWT_ACCESS_CSRF_HEADER_NAME")
+    access_expires = _Setting("JWT_ACCESS_TOKEN_EXPIRES")
+    algorithm = _Setting("JWT_ALGORITHM")
+    cookie_csrf_protect = _Setting("JWT_COOKIE_CSRF_PROTECT")
+    cookie_domain = _Setting("JWT_COOKIE_DOMAIN")
+    cookie_samesite = _Setting("JWT_COOKIE_SAMESITE")
+    cookie_secure = _Setting("JWT_COOKIE_SECURE")
+    csrf_check_form = _Setting("JWT_CSRF_CHECK_FORM")
+    csrf_in_cookies = _Setting("JWT_CSRF_IN_COOKIES")
+    decode_audience = _Setting("JWT_DECODE_AUDIENCE")
+    decode_issuer = _Setting("JWT_DECODE_ISSUER")
+    encode_audience = _Setting("JWT_ENCODE_AUDIENCE")
+    encode_issuer = _Setting("JWT_ENCODE_ISSUER")
+    encode_nbf = _Setting("JWT_ENCODE_NBF")
+    error_msg_key = _Setting("JWT_ERROR_MESSAGE_KEY")
+    header_name = _Setting("JWT_HEADER_NAME")
+    header_type = _Setting("JWT_HEADER_TYPE")
+    identity_claim_key = _Setting("JWT_IDENTITY_CLAIM")
+    json_key = _Setting("JWT_JSON_KEY")
+    leeway = _Setting("JWT_DECODE_LEEWAY")
+    query_string_name = _Setting("JWT_QUERY_STRING_NAME")
+    query_string_value_prefix = _Setting("JWT_QUERY_STRING_VALUE_PREFIX")
+    refresh_cookie_name = _Setting("JWT_REFRESH_COOKIE_NAME")
+    refresh_cookie_path = _Setting("JWT_REFRESH_COOKIE_PATH")
+    refresh_csrf_cookie_name = _Setting("JWT_REFRESH_CSRF_COOKIE_NAME")
+    refresh_csrf_cookie_path = _Setting("JWT_REFRESH_CSRF_COOKIE_PATH")
+    refresh_csrf_field_name = _Setting("JWT_REFRESH_CSRF_FIELD_NAME")
+    refresh_csrf_header_name = _Setting("JWT_REFRESH_CSRF_HEADER_NAME")
+    refresh_expires = _Setting("JWT_REFRESH_TOKEN_EXPIRES")
+    refresh_json_key = _Setting("JWT_REFRESH_JSON_KEY")
+    session_cookie = _Setting("JWT_SESSION_COOKIE")
+    verify_sub = _Setting("JWT_VERIFY_SUB")
+
+    #: Methods no view decorator checks a token for (CORS preflights).
+    exempt_methods = frozenset({"OPTIONS"})
+
+    @property
+    def token_location(self) -> tuple[str, ...]:
+        return token_locations(setting(current_app.config, "JWT_TOKEN_LOCATION"))
+
+    @property
+    def jwt_in_cookies(self) -> bool:
+        return "cookies" in self.token_location
+
+    @property
+    def jwt_in_headers(self) -> bool:
+        return "headers" in self.token_location
+
+    @property
+    def jwt_in_json(self) -> bool:
+        return "json" in self.token_location
+
+    @property
+    def jwt_in_query_string(self) -> bool:
+        return "query_string" in self.token_location
+
+    @property
+    def csrf_request_methods(self) -> list[str]:
+        """Upper case, and a comma-separated string split, as the check reads them."""
+        methods = setting(current_app.config, "JWT_CSRF_METHODS")
+        names = methods.split(",") if isinstance(methods, str) else methods
+        return [str(name).strip().upper() for name in names]
+
+    @property
+    def cookie_max_age(self) -> int | None:
+        """A browser-session cookie has none; otherwise the extension's one year."""
+        if setting(current_app.config, "JWT_SESSION_COOKIE"):
+            return None
+        return 31540000
+
+    @property
+    def is_asymmetric(self) -> bool:
+        return not str(self.algorithm).upper().startswith("HS")
+
+    @property
+    def decode_algorithms(self) -> list[str]:
+        return list(self._key_ring().algorithms)
+
+    @property
+    def encode_key(self) -> Any:
+        return self._key_ring().signing_key
+
+    @property
+    def decode_key(self) -> Any:
+        ring = self._key_ring()
+        return ring.verifying.get(ring.signing_kid, ring.signing_key)
+
+    def _key_ring(self) -> Any:
+        # Looked up by its extension key rather than imported: the manager
+        # module imports this one.
+        manager = current_app.extensions.get("flask-jwt-extended")
+        if manager is None:
+            raise JWTSetupError(
+                "This app has no JWTManager: create one with JWTManager(app) (or"
+                " jwt.init_app(app)) before reading its keys."
+            )
+        return manager.key_ring(current_app.config)
+
+
+#: Flask-JWT-Extended's ``from flask_jwt_extended.config import config``.
+config = _AppSettings()
+
+
 __all__ = [
     "DEFAULTS",
     "HIPFLASK_DEFAULTS",
     "JWTSetupError",
+    "config",
     "seconds",
     "setting",
     "token_locations",
