@@ -897,9 +897,7 @@ def test_the_jwt_config_object_has_the_extensions_attributes() -> None:
     reference = pytest.importorskip("flask_jwt_extended.config")
     ours = importlib.import_module("hipflask.jwt.config")
     theirs = {name for name in dir(type(reference.config)) if not name.startswith("_")}
-    # json_encoder names the extension's encoder class; tokens are encoded
-    # here with one that is not public (docs/authentication.rst).
-    missing = theirs - set(dir(type(ours.config))) - {"json_encoder"}
+    missing = theirs - set(dir(type(ours.config)))
     assert sorted(missing) == []
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
@@ -106,9 +107,14 @@ def test_the_config_objects_keys_sign_and_verify_the_apps_tokens() -> None:
         token = create_access_token("alice")
         claims = pyjwt.decode(token, config.decode_key, algorithms=[config.algorithm])
         forged = pyjwt.encode(
-            {**claims, "sub": "mallory"}, config.encode_key, algorithm=config.algorithm
+            {**claims, "sub": "mallory", "day": date(2026, 1, 2)},
+            config.encode_key,
+            algorithm=config.algorithm,
+            json_encoder=config.json_encoder,
         )
         assert decode_token(forged)["sub"] == "mallory"
+        # A date goes in as the app's jsonify writes it.
+        assert decode_token(forged)["day"] == "Fri, 02 Jan 2026 00:00:00 GMT"
         # The derived key, not SECRET_KEY itself (docs/authentication.rst).
         assert config.encode_key != app.config["SECRET_KEY"]
 

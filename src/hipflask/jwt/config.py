@@ -3,11 +3,14 @@
 :class:`JWTManager.init_app <hipflask.jwt.JWTManager.init_app>` puts every
 default into ``app.config`` with ``setdefault``, so ``app.config`` shows the
 values in force. The few settings that are hipflask's own (the blocklist
-store, key rotation) are listed in :data:`HIPFLASK_DEFAULTS`.
+store, key rotation) are listed in :data:`HIPFLASK_DEFAULTS`. :data:`config`
+is the extension's object reading them by attribute, and
+:class:`ClaimsEncoder` writes claims the way the app's ``jsonify`` does.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from collections.abc import Mapping
 from datetime import datetime
@@ -17,6 +20,7 @@ from typing import Any
 
 from ..contexts.globals import current_app
 from ..errors import ConfigurationError
+from ..json.provider import DefaultJSONProvider
 
 #: Flask-JWT-Extended's settings, with its defaults except where a safer
 #: one does not change what a correct app sees (``JWT_COOKIE_SECURE`` follows
@@ -153,6 +157,21 @@ def setting(config: Mapping[str, Any], name: str) -> Any:
     return DEFAULTS[name] if name in DEFAULTS else HIPFLASK_DEFAULTS[name]
 
 
+class ClaimsEncoder(json.JSONEncoder):
+    """Write what JSON lacks in claims and headers the way the app's ``jsonify`` does.
+
+    Flask-JWT-Extended encodes tokens through the app's JSON provider, so a
+    ``date``, ``Decimal`` or ``UUID`` in ``additional_claims`` (or a type a
+    custom provider's ``default`` handles) goes into the token as it would
+    go into a response; the stdlib encoder alone refuses them, and the login
+    view making the token fails.
+    """
+
+    def default(self, o: Any) -> Any:
+        hook = getattr(current_app.json, "default", DefaultJSONProvider.default)
+        return hook(o)
+
+
 class _Setting:
     """One ``JWT_*`` setting of the current app, read as an attribute."""
 
@@ -212,6 +231,8 @@ class _AppSettings:
     session_cookie = _Setting("JWT_SESSION_COOKIE")
     verify_sub = _Setting("JWT_VERIFY_SUB")
 
+    #: The encoder tokens are written with (the app's JSON ``default``).
+    json_encoder = ClaimsEncoder
     #: Methods no view decorator checks a token for (CORS preflights).
     exempt_methods = frozenset({"OPTIONS"})
 
@@ -285,6 +306,7 @@ config = _AppSettings()
 __all__ = [
     "DEFAULTS",
     "HIPFLASK_DEFAULTS",
+    "ClaimsEncoder",
     "JWTSetupError",
     "config",
     "seconds",

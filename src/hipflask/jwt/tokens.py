@@ -7,7 +7,6 @@ app): the message then says so, instead of a generic signature failure.
 
 from __future__ import annotations
 
-import json
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -19,8 +18,7 @@ from typing import Any
 
 import jwt as pyjwt
 
-from ..contexts.globals import current_app
-from ..json.provider import DefaultJSONProvider
+from .config import ClaimsEncoder
 from .config import seconds
 from .config import setting
 from .exceptions import JWTDecodeError
@@ -33,21 +31,6 @@ if TYPE_CHECKING:
 
 #: Claim naming the refresh-token family (every token descended from one login).
 FAMILY_CLAIM = "fam"
-
-
-class _ClaimsEncoder(json.JSONEncoder):
-    """Write what JSON lacks in claims and headers the way the app's ``jsonify`` does.
-
-    Flask-JWT-Extended encodes tokens through the app's JSON provider, so a
-    ``date``, ``Decimal`` or ``UUID`` in ``additional_claims`` (or a type a
-    custom provider's ``default`` handles) goes into the token as it would
-    go into a response; the stdlib encoder alone refuses them, and the login
-    view making the token fails.
-    """
-
-    def default(self, o: Any) -> Any:
-        hook = getattr(current_app.json, "default", DefaultJSONProvider.default)
-        return hook(o)
 
 
 def _lifetime(config: Mapping[str, Any], token_type: str, override: Any) -> float | None:
@@ -101,7 +84,7 @@ def encode(
     headers.update(additional_headers or {})
     key = ring.signing_key if manager._encode_key is None else manager._encode_key(identity)
     return pyjwt.encode(
-        claims, key, algorithm=ring.algorithm, headers=headers, json_encoder=_ClaimsEncoder
+        claims, key, algorithm=ring.algorithm, headers=headers, json_encoder=ClaimsEncoder
     )
 
 
