@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from tests.conftest import SECRET
 
 from hipflask import Hipflask
@@ -38,3 +41,20 @@ def test_an_explicit_key_replaces_the_app_key() -> None:
     value = encode_cookie("7|x", key=b"k" * 32)
     assert decode_cookie(value, key="k" * 32) == "7|x"
     assert decode_cookie(value, key="other") is None
+
+
+def test_an_explicit_key_signs_as_flask_login_does() -> None:
+    # Values an app signed with Flask-Login and its own key (or that another
+    # service signs with that key) must keep verifying after the port.
+    key = "shared-with-the-billing-service"
+    digest = hmac.new(key.encode(), b"42", hashlib.sha512).hexdigest()
+    assert encode_cookie("42", key=key) == f"42|{digest}"
+    assert encode_cookie("42", key=key.encode()) == f"42|{digest}"
+    assert decode_cookie(f"42|{digest}", key=key) == "42"
+
+
+def test_without_a_key_the_digest_is_never_the_bare_secret_keys() -> None:
+    bare = hmac.new(SECRET.encode(), b"42", hashlib.sha512).hexdigest()
+    with _app().app_context():
+        assert encode_cookie("42") != f"42|{bare}"
+        assert decode_cookie(f"42|{bare}") is None

@@ -2,9 +2,10 @@
 
 Flask-Login exposes them for apps that sign a value of their own the way
 its remember-me cookie is signed: ``payload|HMAC-SHA512``. They are kept
-with Flask-Login's signatures and format, with two differences that close
-holes: without an explicit ``key`` the HMAC key is derived from
-``SECRET_KEY`` for this purpose only (so the digest is never a bare
+with Flask-Login's signatures and format (an explicit ``key`` is used as
+Flask-Login uses it), with two differences that close holes: without an
+explicit ``key`` the HMAC key is derived from ``SECRET_KEY`` for this
+purpose only (so the digest is never a bare
 ``HMAC(SECRET_KEY, ...)`` that another feature could be tricked into
 producing), and ``SECRET_KEY_FALLBACKS`` still verify. hipflask's own
 remember-me cookie does not use them (see :mod:`hipflask.login.remember`).
@@ -26,15 +27,22 @@ def _as_bytes(key: str | bytes) -> bytes:
 
 
 def _digest(key: str | bytes, payload: str) -> str:
-    derived = hmac.new(_as_bytes(key), _PURPOSE, hashlib.sha512).digest()
-    return hmac.new(derived, payload.encode("utf-8"), hashlib.sha512).hexdigest()
+    return hmac.new(_as_bytes(key), payload.encode("utf-8"), hashlib.sha512).hexdigest()
 
 
-def _keys(key: str | bytes | None) -> tuple[str | bytes, ...]:
-    """The keys that verify, the signing key last."""
+def _keys(key: str | bytes | None) -> tuple[bytes, ...]:
+    """The HMAC keys that verify, the signing key last.
+
+    An explicit ``key`` is used as it is, as Flask-Login uses it, so values
+    signed with it before the port (or by another service holding it) still
+    verify. The app's own keys are first derived for this purpose.
+    """
     if key is not None:
-        return (key,)
-    return key_ring(current_app.config, "encode_cookie")
+        return (_as_bytes(key),)
+    return tuple(
+        hmac.new(_as_bytes(secret), _PURPOSE, hashlib.sha512).digest()
+        for secret in key_ring(current_app.config, "encode_cookie")
+    )
 
 
 def encode_cookie(payload: str, key: str | bytes | None = None) -> str:
