@@ -209,11 +209,30 @@ def test_login_url_and_next_param() -> None:
         assert login_url("/sign-in?next=%2Fold&x=1", "/a", next_field="next") == (
             "/sign-in?next=%2Fa&x=1"
         )
+        # A login page on another site needs the whole URL to send the user
+        # back; this site's own login page gets the path.
         assert login_url("https://sso.example/login", "https://example.test/") == (
-            "https://sso.example/login?next=%2F"
+            "https://sso.example/login?next=https%3A%2F%2Fexample.test%2F"
         )
     assert make_next_param("/login", "https://other.example/x") == "/x"
     assert make_next_param("/login", "https://other.example") == "/"
+    assert make_next_param("https://example.test/in", "https://example.test/x?a=1") == "/x?a=1"
+    assert make_next_param("//sso.example/in", "https://example.test/x") == "https://example.test/x"
+    assert make_next_param("http://example.test/in", "https://example.test/x") == (
+        "https://example.test/x"
+    )
+
+
+def test_a_login_page_on_another_host_is_given_the_whole_url_to_come_back_to(
+    protocol: str,
+) -> None:
+    app = build_app()
+    app.login_manager.login_view = "https://accounts.example.com/login"
+    response = app.test_client(protocol=protocol).get("/dashboard?tab=2")
+    assert response.status_code == 302
+    assert response.headers["Location"] == (
+        "https://accounts.example.com/login?next=http%3A%2F%2Flocalhost%2Fdashboard%3Ftab%3D2"
+    )
 
 
 def test_login_view_query_is_kept_in_order_with_repeated_values(protocol: str) -> None:
@@ -463,3 +482,15 @@ def test_an_inactive_account_is_turned_away_before_the_duration_is_checked(
         return str(login_user(zed, remember=True, duration="x"))  # type: ignore[arg-type]
 
     assert app.test_client(protocol=protocol).post("/inactive").text == "False"
+
+
+def test_force_host_for_redirects_names_the_login_page_s_host(protocol: str) -> None:
+    app = build_app(FORCE_HOST_FOR_REDIRECTS="auth.example.com")
+    client = app.test_client(protocol=protocol)
+    assert client.get("/dashboard").headers["Location"] == (
+        "//auth.example.com/login?next=%2Fdashboard"
+    )
+    app.login_manager.login_view = "https://sso.example/login"
+    assert client.get("/dashboard").headers["Location"] == (
+        "https://auth.example.com/login?next=http%3A%2F%2Flocalhost%2Fdashboard"
+    )

@@ -24,6 +24,7 @@ from urllib.parse import urlunsplit
 
 from werkzeug.local import LocalProxy
 
+from ..contexts.ctx import has_app_context
 from ..contexts.ctx import has_request_context
 from ..contexts.globals import current_app
 from ..contexts.globals import g
@@ -309,8 +310,19 @@ def login_remembered() -> bool:
 
 
 def make_next_param(login_url: str, current_url: str) -> str:
-    """The ``next`` value for ``current_url``: always a path on this site."""
+    """The ``next`` value for ``current_url``, as Flask-Login makes it.
+
+    A path when the login page is on this site (its URL names no other
+    scheme or host): the login view's :func:`safe_next_url` accepts only
+    paths. A login page on another site (a central sign-in service) is
+    given the whole URL, which it needs to send the user back here.
+    """
     parts = urlsplit(current_url)
+    login = urlsplit(login_url)
+    if (login.scheme and login.scheme != parts.scheme) or (
+        login.netloc and login.netloc != parts.netloc
+    ):
+        return current_url
     path = parts.path or "/"
     return f"{path}?{parts.query}" if parts.query else path
 
@@ -339,7 +351,12 @@ def login_url(login_view: str, next_url: str | None = None, next_field: str = "n
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         params.setdefault(key, []).append(value)
     params[next_field] = [make_next_param(base, next_url)]
-    return urlunsplit(parts._replace(query=urlencode(params, doseq=True)))
+    # FORCE_HOST_FOR_REDIRECTS names the host of the login page (a proxy's
+    # public name, a sign-in host), as in Flask-Login.
+    forced = current_app.config.get("FORCE_HOST_FOR_REDIRECTS") if has_app_context() else None
+    return urlunsplit(
+        parts._replace(netloc=forced or parts.netloc, query=urlencode(params, doseq=True))
+    )
 
 
 def safe_next_url(default: str = "/", next_field: str = "next") -> str:
