@@ -83,8 +83,18 @@ def remaining(
 
 
 def revoke_flow(claims: dict[str, Any], leeway: float = 0.0) -> Generator[Operation, Any, None]:
-    """Put one token on the blocklist until it no longer verifies."""
-    yield ("set", "jti:" + str(claims.get("jti")), remaining(claims, leeway=leeway))
+    """Put one token on the blocklist until it no longer verifies.
+
+    :raises ValueError: the token has no ``jti`` (an identity provider's):
+        an entry for it would be every such token's.
+    """
+    jti = claims.get("jti")
+    if jti is None:
+        raise ValueError(
+            "This token has no jti claim (an identity provider's token): it cannot be"
+            " revoked on its own. Revoke it at its issuer."
+        )
+    yield ("set", "jti:" + str(jti), remaining(claims, leeway=leeway))
 
 
 def revoke_family_flow(family: str, ttl: float | None) -> Generator[Operation, Any, None]:
@@ -103,7 +113,11 @@ def mark_used_flow(
     is reuse as surely as a replay after the fact, so the family is revoked,
     the tokens both requests were just given with it.
     """
-    first = yield ("add", "used:" + str(claims.get("jti")), remaining(claims, leeway=leeway))
+    jti = claims.get("jti")
+    if jti is None:
+        # An identity provider's token: no mark could tell its uses apart.
+        return
+    first = yield ("add", "used:" + str(jti), remaining(claims, leeway=leeway))
     family = claims.get(FAMILY_CLAIM)
     if not first and isinstance(family, str):
         yield ("set", "fam:" + family, family_ttl)
@@ -111,6 +125,9 @@ def mark_used_flow(
 
 def is_revoked_flow(claims: dict[str, Any], family_ttl: float | None) -> Flow:
     """Tell whether a token is revoked, revoking its family on refresh-token reuse."""
+    if claims.get("jti") is None:
+        # An identity provider's token: nothing was ever revoked under it.
+        return False
     jti = str(claims.get("jti"))
     if (yield ("get", "jti:" + jti, None)) is not None:
         return True

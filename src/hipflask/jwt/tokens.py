@@ -195,7 +195,10 @@ def decode(
             # ``decode_key_loader``) raises plain errors, which must not
             # become a 500.
             raise JWTDecodeError(str(error) or type(error).__name__) from None
-        _check_required_claims(claims, setting(config, "JWT_IDENTITY_CLAIM"))
+        # An app holding no key to sign with (a public key alone, no
+        # encode_key_loader) verifies another issuer's tokens only.
+        issuer_only = ring.signing_key is None and manager._encode_key is None
+        _check_required_claims(claims, setting(config, "JWT_IDENTITY_CLAIM"), issuer_only)
         return header, claims
     raise _bad_signature(failure)
 
@@ -205,8 +208,15 @@ def decode(
 _REQUIRED_CLAIMS = ("type", "jti")
 
 
-def _check_required_claims(claims: Mapping[str, Any], identity_claim: str) -> None:
+def _check_required_claims(claims: dict[str, Any], identity_claim: str, issuer_only: bool) -> None:
     """Refuse a verified token that lacks a claim this package relies on.
+
+    Unless the app cannot sign tokens itself (``issuer_only``): then every
+    token it verifies is an identity provider's, which carry neither claim,
+    and it is read as Flask-JWT-Extended reads one, an access token (not
+    fresh) with no ``jti``, which the built-in blocklist cannot revoke
+    alone. None of the app's own tokens can lack them, so no access token
+    can pass for a refresh token.
 
     Checked after PyJWT's own checks, as Flask-JWT-Extended checks the
     identity claim: an expired token is refused as expired whatever it
@@ -217,6 +227,12 @@ def _check_required_claims(claims: Mapping[str, Any], identity_claim: str) -> No
     """
     if claims.get(identity_claim) is None:
         raise JWTDecodeError(f"Missing claim: {identity_claim}")
+    if issuer_only:
+        if claims.get("type") is None:
+            claims["type"] = "access"
+        claims.setdefault("fresh", False)
+        claims.setdefault("jti", None)
+        return
     for claim in _REQUIRED_CLAIMS:
         if claims.get(claim) is None:
             raise from_pyjwt(pyjwt.MissingRequiredClaimError(claim))
