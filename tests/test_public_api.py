@@ -397,6 +397,7 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
         "DEFAULT_REFERRER_POLICY",
         "DENY",
         "GOOGLE_CSP_POLICY",
+        "NONCE_LENGTH",
         "ONE_YEAR_IN_SECS",
         "SAMEORIGIN",
         "Talisman",

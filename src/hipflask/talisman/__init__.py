@@ -52,6 +52,7 @@ __all__ = [
     "DEFAULT_REFERRER_POLICY",
     "DENY",
     "GOOGLE_CSP_POLICY",
+    "NONCE_LENGTH",
     "ONE_YEAR_IN_SECS",
     "SAMEORIGIN",
     "Talisman",
@@ -63,6 +64,9 @@ DENY = "DENY"
 SAMEORIGIN = "SAMEORIGIN"
 ALLOW_FROM = "ALLOW-FROM"
 ONE_YEAR_IN_SECS = 31556926
+#: Characters in ``request.csp_nonce`` and ``csp_nonce()``: hipflask's nonce
+#: (128 random bits, URL-safe base64), shorter than Flask-Talisman's 32.
+NONCE_LENGTH = 22
 DEFAULT_REFERRER_POLICY = "strict-origin-when-cross-origin"
 DEFAULT_CSP_POLICY: dict[str, str] = {"default-src": "'self'", "object-src": "'none'"}
 DEFAULT_PERMISSIONS_POLICY: dict[str, str] = {"browsing-topics": "()"}
@@ -398,6 +402,11 @@ class Talisman:
         views = self._views.values()
         if self.options["force_https"] or any(options["force_https"] for options, _ in views):
             app.gate.add_check("talisman.force_https", self._force_https, order=ORDER_HOST + 10)
+        # A policy of its own, not the gate's: building that one now would
+        # keep it from seeing settings the app makes after Talisman(app).
+        app_policy = HeaderPolicy.from_config(app.config)
+        if app_policy.needs_nonce or any(policy.needs_nonce for _, policy in views):
+            app.gate.add_check("talisman.nonce", self._expose_nonce, order=ORDER_HOST + 11)
         if _unlisted_preload(self.options) is not None or any(
             _unlisted_preload(options) is not None for options, _ in views
         ):
@@ -459,6 +468,18 @@ class Talisman:
             raise BadRequest("The Host header is not a host name.")
         code = 301 if options["force_https_permanent"] else 302
         return redirect(req.url.replace("http://", "https://", 1), code=code)
+
+    def _expose_nonce(self, req: Request) -> None:
+        """Put the response's nonce on ``request.csp_nonce``, as Flask-Talisman does.
+
+        Views that build inline markup without a template read it there.
+        Only when the request's policy uses a nonce: code written for
+        Flask-Talisman tests ``getattr(request, "csp_nonce", "")``.
+        """
+        local = self._view_options(req)
+        policy = local[1] if local is not None else current_app.gate.header_policy
+        if policy.needs_nonce:
+            req.csp_nonce = _policy_nonce()  # type: ignore[attr-defined]
 
     def _note_own(self, req: Request, response: Response) -> None:
         if self._view_options(req) is not None:
