@@ -34,6 +34,8 @@ from hipflask.security.headers import MANAGED_HEADERS
 from hipflask.security.headers import HeaderPolicy
 from hipflask.templating.environment import csp_nonce as _policy_nonce
 
+from .live import live_options
+
 if TYPE_CHECKING:
     from hipflask.core.app import Hipflask
     from hipflask.wrappers.request import Request
@@ -356,7 +358,7 @@ class Talisman:
 
     def __init__(self, app: Hipflask | None = None, **kwargs: Any) -> None:
         self.app = app
-        self.options: dict[str, Any] = dict(_DEFAULTS)
+        self.options: dict[str, Any] = live_options(dict(_DEFAULTS), self._reapply)
         self._views: dict[Callable[..., Any], tuple[dict[str, Any], HeaderPolicy]] = {}
         self._view_kwargs: dict[Callable[..., Any], dict[str, Any]] = {}
         if app is not None:
@@ -366,8 +368,56 @@ class Talisman:
         """Write the options into the app's header policy and register the redirect."""
         _check_options(kwargs)
         self.app = app
-        self.options = _normalized({**_DEFAULTS, **kwargs})
+        self.options = live_options(_normalized({**_DEFAULTS, **kwargs}), self._reapply)
+        self._apply(app)
+
+    def __getattr__(self, name: str) -> Any:
+        """An option read as an attribute (``talisman.force_https``), as in Flask-Talisman."""
+        options = self.__dict__.get("options")
+        if options is not None and name in _DEFAULTS:
+            return options[name]
+        raise AttributeError(f"'Talisman' object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """An option set as an attribute after ``init_app`` reaches the headers.
+
+        Flask-Talisman reads its attributes on every response, so code
+        written for it (a test suite turning ``force_https`` off) sets them
+        late; see :meth:`_reapply` for options that only make sense together.
+        """
+        if name not in _DEFAULTS:
+            object.__setattr__(self, name, value)
+            return
+        self.options = live_options(_normalized({**self.options, name: value}), self._reapply)
+        self._reapply()
+
+    def _reapply(self) -> None:
+        """Apply options changed after ``init_app``, once they make sense together.
+
+        Set one at a time, they pass through combinations that do not
+        (``content_security_policy_report_only`` before its report URI,
+        ``frame_options=ALLOW_FROM`` before its origin): those are logged and
+        the headers stay as they were, rather than refusing the first of two
+        assignments that belong together.
+        """
+        if self.app is None:
+            return
+        try:
+            self._apply(self.app)
+        except ConfigurationError as exc:
+            _log.warning("Talisman options not applied yet, the previous ones stay: %s", exc)
+
+    def _apply(self, app: Hipflask) -> None:
+        """Write the options into the app's settings; again after one changes.
+
+        Everything that can refuse the options is worked out before the first
+        setting is written, so a refusal leaves the app as it was.
+        """
         settings = _with_app_settings(app.config, policy_settings(self.options))
+        HeaderPolicy.from_config({**app.config, **settings})
+        # Views decorated before init_app take the app's options as a base now,
+        # as Flask-Talisman merges a view's options over the app's.
+        views = {view: self._view_policy(kwargs) for view, kwargs in self._view_kwargs.items()}
         _warn_unlisted_preload(self.options)
         app.config.update(settings)
         # Both flags are only ever turned on, as Flask-Talisman does: False
@@ -390,10 +440,7 @@ class Talisman:
         app.extensions["talisman"] = self
         # Flask-Talisman's csp_nonce() is '' when the policy uses no nonce.
         app.jinja_env.globals["csp_nonce"] = self._csp_nonce
-        # Views decorated before init_app take the app's options as a base now,
-        # as Flask-Talisman merges a view's options over the app's.
-        for view, view_kwargs in self._view_kwargs.items():
-            self._views[view] = self._view_policy(view_kwargs)
+        self._views.update(views)
         self._register(app)
 
     def _register(self, app: Hipflask) -> None:

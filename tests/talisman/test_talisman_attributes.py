@@ -1,0 +1,131 @@
+"""Talisman's options as attributes of the instance, as Flask-Talisman keeps them.
+
+Code written for Flask-Talisman reads them (to build a view's policy from the
+app's) and sets them after ``init_app`` (a test suite turning the HTTPS
+redirect off); both must reach the headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hipflask import Hipflask
+from hipflask.talisman import ALLOW_FROM
+from hipflask.talisman import DEFAULT_CSP_POLICY
+from hipflask.talisman import DENY
+from hipflask.talisman import Talisman
+
+HTTPS = {"base_url": "https://localhost"}
+
+
+@pytest.fixture
+def page(app: Hipflask) -> Hipflask:
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    return app
+
+
+def test_the_options_read_as_attributes(page: Hipflask) -> None:
+    talisman = Talisman(page, frame_options=DENY, force_https=False)
+    assert talisman.frame_options == DENY
+    assert talisman.force_https is False
+    assert talisman.content_security_policy == DEFAULT_CSP_POLICY
+    assert talisman.strict_transport_security_max_age == 31556926
+
+
+def test_an_option_set_after_init_app_changes_the_headers(page: Hipflask, client: Any) -> None:
+    talisman = Talisman(page)
+    assert client.get("/").status_code == 302
+    talisman.force_https_permanent = True
+    assert client.get("/").status_code == 301
+    talisman.force_https = False
+    assert client.get("/").status_code == 200
+
+    talisman.frame_options = DENY
+    talisman.strict_transport_security_preload = True
+    talisman.x_xss_protection = True
+    headers = client.get("/", **HTTPS).headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Strict-Transport-Security"].endswith("; preload")
+    assert headers["X-XSS-Protection"] == "1; mode=block"
+
+    talisman.content_security_policy = "default-src 'none'"
+    assert client.get("/").headers["Content-Security-Policy"] == (
+        "default-src 'none'; frame-ancestors 'none'"
+    )
+
+
+def test_the_redirect_can_be_turned_on_after_init_app(page: Hipflask, client: Any) -> None:
+    talisman = Talisman(page, force_https=False)
+    assert client.get("/").status_code == 200
+    talisman.force_https = True
+    assert client.get("/").status_code == 302
+
+
+def test_a_policy_changed_in_place_changes_the_header(page: Hipflask, client: Any) -> None:
+    talisman = Talisman(page, force_https=False)
+    talisman.content_security_policy["img-src"] = ["'self'", "data:"]
+    talisman.permissions_policy["geolocation"] = "()"
+    talisman.document_policy["document-write"] = "?0"
+    talisman.feature_policy["camera"] = "'none'"
+    headers = client.get("/").headers
+    assert "img-src 'self' data:" in headers["Content-Security-Policy"]
+    assert "geolocation=()" in headers["Permissions-Policy"]
+    assert headers["Document-Policy"] == "document-write=?0"
+    assert headers["Feature-Policy"] == "camera 'none'"
+    del talisman.content_security_policy["img-src"]
+    assert "img-src" not in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_changing_one_app_s_policy_leaves_the_defaults_alone(app: Hipflask) -> None:
+    # Flask-Talisman hands out its module's DEFAULT_CSP_POLICY itself, so an
+    # in-place change reached every app in the process.
+    talisman = Talisman(app, force_https=False)
+    talisman.content_security_policy["img-src"] = "*"
+    assert "img-src" not in DEFAULT_CSP_POLICY
+    assert Talisman(Hipflask("other")).content_security_policy == DEFAULT_CSP_POLICY
+
+
+def test_a_view_s_options_are_merged_over_the_changed_ones(app: Hipflask, client: Any) -> None:
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/embed")
+    @talisman(frame_options=None)
+    def embed() -> str:
+        return "ok"
+
+    talisman.referrer_policy = "no-referrer"
+    headers = client.get("/embed").headers
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "X-Frame-Options" not in headers
+
+
+def test_options_that_belong_together_apply_once_both_are_set(
+    page: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    talisman = Talisman(page, force_https=False)
+    talisman.content_security_policy_report_only = True
+    # Report-only without a URI would report to nobody: not applied yet.
+    assert "report_uri" in caplog.text
+    assert "Content-Security-Policy-Report-Only" not in client.get("/").headers
+    talisman.content_security_policy_report_uri = "https://reports.example/csp"
+    headers = client.get("/").headers
+    assert (
+        "report-uri https://reports.example/csp" in (headers["Content-Security-Policy-Report-Only"])
+    )
+
+    talisman.frame_options = ALLOW_FROM
+    assert client.get("/").headers["X-Frame-Options"] == "SAMEORIGIN"
+    talisman.frame_options_allow_from = "https://host.example"
+    headers = client.get("/").headers
+    assert "X-Frame-Options" not in headers
+    assert headers["Content-Security-Policy"] == "frame-ancestors https://host.example"
+
+
+def test_init_app_still_refuses_options_that_do_not_go_together(page: Hipflask) -> None:
+    with pytest.raises(ValueError, match="report_uri"):
+        Talisman(page, content_security_policy_report_only=True)
