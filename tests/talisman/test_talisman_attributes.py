@@ -129,3 +129,24 @@ def test_options_that_belong_together_apply_once_both_are_set(
 def test_init_app_still_refuses_options_that_do_not_go_together(page: Hipflask) -> None:
     with pytest.raises(ValueError, match="report_uri"):
         Talisman(page, content_security_policy_report_only=True)
+
+
+def test_each_change_sends_talisman_s_own_headers_once(page: Hipflask, client: Any) -> None:
+    # Report-only with ALLOW_FROM enforces frame-ancestors in a header of
+    # its own; applying the options again must replace it, not add another,
+    # and keep the app's own extra headers.
+    page.config["EXTRA_SECURITY_HEADERS"] = [("X-Served-By", "app")]
+    talisman = Talisman(
+        page,
+        force_https=False,
+        frame_options=ALLOW_FROM,
+        frame_options_allow_from="https://host.example",
+        content_security_policy_report_only=True,
+        content_security_policy_report_uri="/csp-reports",
+    )
+    talisman.referrer_policy = "no-referrer"
+    talisman.x_xss_protection = True
+    headers = client.get("/").headers
+    assert headers.getlist("Content-Security-Policy") == ["frame-ancestors https://host.example"]
+    assert headers.getlist("X-XSS-Protection") == ["1; mode=block"]
+    assert headers.getlist("X-Served-By") == ["app"]

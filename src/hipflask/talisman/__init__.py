@@ -288,19 +288,28 @@ def _is_pairs(value: Any) -> bool:
     )
 
 
-def _with_app_settings(config: Mapping[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+def _with_app_settings(
+    config: Mapping[str, Any], settings: dict[str, Any], sent: Iterable[tuple[str, str]] = ()
+) -> dict[str, Any]:
     """Talisman's settings on top of the header settings the app made itself.
 
     ``EXTRA_SECURITY_HEADERS`` is added up rather than replaced: the app's
     own headers stay beside the ones Talisman sends, which Talisman alone
-    decides (so a second ``init_app`` replaces its own, never doubles them).
+    decides (so applying the options again replaces its own, never doubles
+    them: ``sent`` are those it wrote there before, such as the enforced
+    ``frame-ancestors`` of a report-only policy).
     ``CROSS_ORIGIN_OPENER_POLICY`` and ``SECURITY_HEADERS`` are the app's.
     """
     merged = {key: config[key] for key in _APP_ONLY_SETTINGS if key in config}
     merged.update(settings)
     own = config.get("EXTRA_SECURITY_HEADERS") or []
     if _is_pairs(own):
-        kept = [pair for pair in own if pair[0].lower() not in _TALISMAN_HEADERS]
+        earlier = set(sent)
+        kept = [
+            pair
+            for pair in own
+            if pair[0].lower() not in _TALISMAN_HEADERS and tuple(pair) not in earlier
+        ]
         merged["EXTRA_SECURITY_HEADERS"] = [*kept, *settings["EXTRA_SECURITY_HEADERS"]]
     else:
         # Malformed: left for the header policy to refuse, naming the setting.
@@ -361,6 +370,8 @@ class Talisman:
         self.options: dict[str, Any] = live_options(dict(_DEFAULTS), self._reapply)
         self._views: dict[Callable[..., Any], tuple[dict[str, Any], HeaderPolicy]] = {}
         self._view_kwargs: dict[Callable[..., Any], dict[str, Any]] = {}
+        # The EXTRA_SECURITY_HEADERS pairs last written into the app's settings.
+        self._sent: list[tuple[str, str]] = []
         if app is not None:
             self.init_app(app, **kwargs)
 
@@ -413,13 +424,15 @@ class Talisman:
         Everything that can refuse the options is worked out before the first
         setting is written, so a refusal leaves the app as it was.
         """
-        settings = _with_app_settings(app.config, policy_settings(self.options))
+        own = policy_settings(self.options)
+        settings = _with_app_settings(app.config, own, self._sent)
         HeaderPolicy.from_config({**app.config, **settings})
         # Views decorated before init_app take the app's options as a base now,
         # as Flask-Talisman merges a view's options over the app's.
         views = {view: self._view_policy(kwargs) for view, kwargs in self._view_kwargs.items()}
         _warn_unlisted_preload(self.options)
         app.config.update(settings)
+        self._sent = [tuple(pair) for pair in own["EXTRA_SECURITY_HEADERS"]]
         # Both flags are only ever turned on, as Flask-Talisman does: False
         # means "Talisman does not insist", not "send the cookie without the
         # flag", so the app's own (secure) setting stays.
@@ -480,7 +493,8 @@ class Talisman:
     def _view_policy(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], HeaderPolicy]:
         options = _normalized({**self.options, **kwargs})
         config: Mapping[str, Any] = self.app.config if self.app is not None else {}
-        policy = HeaderPolicy.from_config(_with_app_settings(config, policy_settings(options)))
+        merged = _with_app_settings(config, policy_settings(options), self._sent)
+        policy = HeaderPolicy.from_config(merged)
         if _unlisted_preload(options) != _unlisted_preload(self.options):
             _warn_unlisted_preload(options)  # the app's own was reported by init_app
         return options, policy
