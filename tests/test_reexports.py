@@ -65,7 +65,24 @@ def _exports(module: str) -> dict[str, bool]:
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             bound.update((target.id, True) for target in targets if isinstance(target, ast.Name))
-    return bound | dict.fromkeys(getattr(loaded, "__all__", ()), True)
+    return bound | dict.fromkeys(_literal_all(tree.body), True)
+
+
+def _literal_all(body: list[ast.stmt]) -> Iterator[str]:
+    """The names ``__all__`` lists as written, the way a type checker reads it.
+
+    mypy reads only the string literals of ``__all__``: names added through
+    ``*other_list`` exist at run time yet are not exported to it.
+    """
+    for node in _statements(body):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                value = node.value
+                if isinstance(value, ast.List | ast.Tuple):
+                    for element in value.elts:
+                        if isinstance(element, ast.Constant) and isinstance(element.value, str):
+                            yield element.value
 
 
 @pytest.mark.parametrize(("module", "name"), _PINNED)
