@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
 from typing import cast
+from typing import overload
 
 from hipflask.contexts.ctx import has_request_context
 from hipflask.contexts.globals import request
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LimiterDeclarations", "RouteLimit", "view_name"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+F = TypeVar("F", bound="Callable[..., Any] | Blueprint")
 _ALL_EXEMPT = ExemptionScope.APPLICATION | ExemptionScope.DEFAULT | ExemptionScope.META
 
 
@@ -233,6 +234,14 @@ class LimiterDeclarations:
         store: RateLimitStore = self._store  # type: ignore[assignment]  # checked above
         outcome = await store.check_async(hits, want_stats=self._headers_enabled, meta=meta)
         self._decide(req, outcome, deferred)
+
+    @overload
+    def exempt(self, obj: F, *, flags: ExemptionScope = _ALL_EXEMPT) -> F: ...
+
+    @overload
+    def exempt(
+        self, obj: None = None, *, flags: ExemptionScope = _ALL_EXEMPT
+    ) -> Callable[[F], F]: ...
 
     def exempt(self, obj: Any = None, *, flags: ExemptionScope = _ALL_EXEMPT) -> Any:
         """Lift default, application and meta limits (as ``flags`` say) from a view or a blueprint.
