@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from typing import Any
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -44,6 +45,8 @@ from .track_modifications import track
 # Plain names, not ``from`` imports, so that their method calls compile as
 # method calls (see hipflask.contexts.globals).
 _cv_app = _globals._cv_app
+
+_O = TypeVar("_O")
 
 _NO_APP_CONTEXT = (
     "hipflask.db needs an app context to know which app's database to use. Wrap the"
@@ -442,8 +445,8 @@ class SQLAlchemy:
         return orm.backref(name, **kwargs)
 
     def get_or_404(
-        self, entity: Any, ident: Any, *, description: str | None = None, **kwargs: Any
-    ) -> Any:
+        self, entity: type[_O], ident: Any, *, description: str | None = None, **kwargs: Any
+    ) -> _O:
         """``db.session.get(entity, ident, **kwargs)``, or a 404 when there is no such row.
 
         Keyword arguments (``options=[selectinload(...)]``, ``with_for_update=True``,
