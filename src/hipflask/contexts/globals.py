@@ -16,10 +16,23 @@ from typing import Any
 from werkzeug.local import LocalProxy
 
 if TYPE_CHECKING:
+    from ..core.app import Hipflask
+    from ..sessions.base import SessionMixin
     from ..wrappers.request import Request
     from .ctx import AppContext
     from .ctx import RequestContext
     from .ctx import _AppCtxGlobals
+
+    class _AppProxy(Hipflask):
+        """What ``current_app`` is to a type checker: the app, and the proxy's one method.
+
+        Typed as the app, as Flask types it, so ``current_app.config`` and
+        ``app: Flask = current_app`` check; ``_get_current_object`` is the
+        proxy's own, and extensions call it to hand the real app on.
+        """
+
+        def _get_current_object(self) -> Hipflask: ...
+
 
 # Each starts with Flask's message, word for word, so a ported test matching
 # on it keeps passing; hipflask's hint follows in a paragraph of its own.
@@ -229,13 +242,13 @@ def _forwarding(variable: ContextVar[Any], attribute: str, message: str) -> Any:
 
 
 app_ctx: AppContext = LocalProxy(_cv_app, unbound_message=_NO_APP)  # type: ignore[assignment]
-current_app: Any = _forwarding(_cv_app, "app", _NO_APP)
+current_app: _AppProxy = _forwarding(_cv_app, "app", _NO_APP)
 g: _AppCtxGlobals = _AttributeProxy(_cv_app, "g", _NO_APP)  # type: ignore[assignment]
 request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
     _cv_request, unbound_message=_NO_REQUEST
 )
 request: Request = _forwarding(_cv_request, "request", _NO_REQUEST)
-session: Any = _forwarding(_cv_request, "session", _NO_REQUEST)
+session: SessionMixin = _forwarding(_cv_request, "session", _NO_REQUEST)
 
 
 def _require_app() -> Any:

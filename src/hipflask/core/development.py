@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ..contexts.ctx import RequestContext
+    from ..testing.client import HipflaskClient
+    from ..testing.runner import HipflaskCliRunner
     from ..wrappers.response import Response
 
 __all__ = ["DevelopmentMethods"]
@@ -53,7 +55,7 @@ class DevelopmentMethods:
 
         return EnvironBuilder(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> HipflaskClient:
         """A test client driving this app through the real adapter path.
 
         ``protocol="asgi"`` drives the ASGI adapter instead of WSGI.
@@ -65,7 +67,7 @@ class DevelopmentMethods:
             cls = HipflaskClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)  # type: ignore[arg-type]
 
-    def test_cli_runner(self, **kwargs: Any) -> Any:
+    def test_cli_runner(self, **kwargs: Any) -> HipflaskCliRunner:
         """A click test runner that invokes commands with this app loaded."""
         cls = self.test_cli_runner_class
         if cls is None:

@@ -73,7 +73,7 @@ def url_for(
     :class:`~werkzeug.routing.BuildError` naming what is missing when the URL
     cannot be built.
     """
-    return current_app.url_for(  # type: ignore[no-any-return]
+    return current_app.url_for(
         endpoint,
         _anchor=_anchor,
         _method=_method,
@@ -160,10 +160,10 @@ def abort(code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
 def make_response(*args: Any) -> Response:
     """Turn view-style return values into a response, to add headers or cookies."""
     if not args:
-        return current_app.response_class()  # type: ignore[no-any-return]
+        return current_app.response_class()
     if len(args) == 1:
         args = args[0]
-    return current_app.make_response(args)  # type: ignore[no-any-return]
+    return current_app.make_response(args)
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 from typing import TypeVar
+from typing import cast
 
 from werkzeug.exceptions import Unauthorized
 
@@ -296,7 +297,8 @@ class LoginManager:
         return open_registry(value, prefix, keep)
 
     def _is_login_endpoint(self) -> bool:
-        view = current_app.view_functions.get(request.endpoint)
+        # No endpoint (an unmatched URL) finds no view.
+        view = current_app.view_functions.get(request.endpoint)  # type: ignore[arg-type]
         if getattr(view, "_login_throttled", False):
             return True
         endpoints = {self.login_view, *self.blueprint_login_views.values()}
@@ -429,7 +431,8 @@ class LoginManager:
 
                 _end_session_login(self)
                 return None
-            yield from _renew_flow(session.get("_login"))
+            # A live login is a string: is_live_flow refuses any other value.
+            yield from _renew_flow(cast("str", session.get("_login")))
         user = self._user_callback(user_id)
         if user is not None and not password_unchanged(
             current_app.config, user, session.get("_pw")
@@ -513,7 +516,8 @@ def _remember_cookie_hook(response: Any) -> Any:
 
     Its ``_update_remember_cookie`` writes the cookie; a subclass may override it.
     """
-    return current_app.login_manager._update_remember_cookie(response)
+    manager: LoginManager = current_app.login_manager  # type: ignore[attr-defined]
+    return manager._update_remember_cookie(response)
 
 
 def _add_response_hooks(app: Any) -> None:

@@ -223,7 +223,10 @@ def _forbidden(error: PermissionDenied) -> Any:
         # The app's own handler, not one standing in front of it: a REST API's
         # router would hand the refusal back here.
         handler = (
-            None if issubclass(cls, PermissionDenied) else app_error_handler(app_handlers.get(cls))
+            None
+            if issubclass(cls, PermissionDenied)
+            # object, the MRO's last class, finds no handler.
+            else app_error_handler(app_handlers.get(cls))  # type: ignore[arg-type]
         )
         if handler is not None:
             return handler(error)
