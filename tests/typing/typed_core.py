@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from typing import ClassVar
 
+from typing_extensions import assert_type
 from werkzeug.exceptions import HTTPException
 
 from hipflask import Blueprint
@@ -43,6 +44,20 @@ def show_item(item_id: int) -> Response:
 @bp.errorhandler(404)
 def item_missing(error: HTTPException) -> tuple[str, int]:
     return f"no such item: {error.description}", 404
+
+
+@bp.before_app_request
+def count_request() -> None:
+    g.requests = g.get("requests", 0) + 1
+
+
+@bp.app_context_processor
+def inject_version() -> dict[str, str]:
+    return {"version": "1.0"}
+
+
+# The blueprint's decorators keep the function's type, as Flask's do.
+assert_type(inject_version(), dict[str, str])
 
 
 class ItemAPI(MethodView):

@@ -21,15 +21,15 @@ from .scaffold import registering
 from .scaffold import setupmethod
 
 if TYPE_CHECKING:
-    from ..typing import AfterRequestCallable
-    from ..typing import BeforeRequestCallable
     from ..typing import RouteCallable
-    from ..typing import TeardownCallable
-    from ..typing import TemplateContextProcessorCallable
-    from ..typing import URLDefaultCallable
-    from ..typing import URLValuePreprocessorCallable
     from ..wrappers.response import Response
     from .app import Hipflask
+    from .scaffold import T_after
+    from .scaffold import T_before
+    from .scaffold import T_ctx
+    from .scaffold import T_def
+    from .scaffold import T_pre
+    from .scaffold import T_teardown
 
 F = TypeVar("F", bound=Callable[..., Any])
 DeferredSetupFunction = Callable[["BlueprintSetupState"], None]
@@ -364,27 +364,25 @@ class Blueprint(Scaffold):
         self.record_once(lambda s: s.app.add_template_global(f, name=name))
 
     @setupmethod
-    def before_app_request(self, f: BeforeRequestCallable) -> BeforeRequestCallable:
+    def before_app_request(self, f: T_before) -> T_before:
         """Like ``before_request`` but for every request of the app."""
         self.record_once(lambda s: s.app.before_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def after_app_request(self, f: AfterRequestCallable) -> AfterRequestCallable:
+    def after_app_request(self, f: T_after) -> T_after:
         """Like ``after_request`` but for every request of the app."""
         self.record_once(lambda s: s.app.after_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def teardown_app_request(self, f: TeardownCallable) -> TeardownCallable:
+    def teardown_app_request(self, f: T_teardown) -> T_teardown:
         """Like ``teardown_request`` but for every request of the app."""
         self.record_once(lambda s: s.app.teardown_request_funcs.setdefault(None, []).append(f))
         return f
 
     @setupmethod
-    def app_context_processor(
-        self, f: TemplateContextProcessorCallable
-    ) -> TemplateContextProcessorCallable:
+    def app_context_processor(self, f: T_ctx) -> T_ctx:
         """Like ``context_processor`` but for every template of the app."""
         self.record_once(lambda s: s.app.template_context_processors[None].append(f))
         return f
@@ -403,15 +401,13 @@ class Blueprint(Scaffold):
         return decorator
 
     @setupmethod
-    def app_url_value_preprocessor(
-        self, f: URLValuePreprocessorCallable
-    ) -> URLValuePreprocessorCallable:
+    def app_url_value_preprocessor(self, f: T_pre) -> T_pre:
         """Like ``url_value_preprocessor`` but for every request of the app."""
         self.record_once(lambda s: s.app.url_value_preprocessors[None].append(f))
         return f
 
     @setupmethod
-    def app_url_defaults(self, f: URLDefaultCallable) -> URLDefaultCallable:
+    def app_url_defaults(self, f: T_def) -> T_def:
         """Like ``url_defaults`` but for every URL built by the app."""
         self.record_once(lambda s: s.app.url_default_functions[None].append(f))
         return f
