@@ -648,9 +648,10 @@ SUITE_MODULE_NAMES: dict[str, list[str]] = {
     "hipflask.stores": ["MemoryStore", "Store", "create_store"],
     # flask_session.base, as Flask-Session's API reference documents it.
     "hipflask.sessions.base": ["ServerSideSession", "ServerSideSessionInterface"],
-    "hipflask.sessions.redis": ["RedisSessionInterface"],
-    "hipflask.sessions.sqlalchemy": ["SqlAlchemySessionInterface"],
-    "hipflask.sessions.filesystem": ["FileSystemSessionInterface"],
+    "hipflask.sessions.redis": ["RedisSession", "RedisSessionInterface"],
+    "hipflask.sessions.sqlalchemy": ["SqlAlchemySession", "SqlAlchemySessionInterface"],
+    "hipflask.sessions.filesystem": ["FileSystemSession", "FileSystemSessionInterface"],
+    "hipflask.sessions.cachelib": ["CacheLibSession", "CacheLibSessionInterface"],
     "hipflask.db": [
         "DatabaseContextError",
         "Model",
@@ -864,6 +865,10 @@ EXTENSION_MODULES = {
     "flask_limiter.constants": "hipflask.limiter.constants",
     "flask_limiter.contrib.util": "hipflask.limiter.contrib.util",
     "flask_cors": "hipflask.cors",
+    "flask_session.redis": "hipflask.sessions.redis",
+    "flask_session.sqlalchemy": "hipflask.sessions.sqlalchemy",
+    "flask_session.filesystem": "hipflask.sessions.filesystem",
+    "flask_session.cachelib": "hipflask.sessions.cachelib",
 }
 
 #: The authentication extensions, whose functions and classes also take the same parameters.

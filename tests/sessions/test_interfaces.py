@@ -114,3 +114,63 @@ def test_session_app_still_makes_the_type_s_interface(tmp_path: Path) -> None:
     Session(app)
     assert type(app.session_interface) is FileSystemSessionInterface
     assert logs_in(app, "wsgi")
+
+
+def session_type_seen_by_a_view(app: Hipflask, protocol: str) -> str:
+    @app.get("/session-type")
+    def session_type() -> Any:
+        session["seen"] = True
+        return {"type": type(session._get_current_object()).__name__}
+
+    return str(app.test_client(protocol=protocol).get("/session-type").get_json()["type"])
+
+
+@pytest.mark.parametrize(
+    ("session_type", "expected"),
+    [("filesystem", "FileSystemSession"), ("redis", "RedisSession")],
+)
+def test_each_store_type_s_session_has_flask_session_s_class(
+    tmp_path: Path, protocol: str, session_type: str, expected: str
+) -> None:
+    # Ported code checks isinstance(session, RedisSession), or subclasses the
+    # class and names it in its own interface's session_class.
+    from hipflask.sessions import ServerSideSession
+    from hipflask.sessions.cachelib import CacheLibSession
+    from hipflask.sessions.filesystem import FileSystemSession
+    from hipflask.sessions.redis import RedisSession
+    from hipflask.sessions.sqlalchemy import SqlAlchemySession
+
+    classes = (CacheLibSession, FileSystemSession, RedisSession, SqlAlchemySession)
+    assert all(issubclass(cls, ServerSideSession) for cls in classes)
+    with redis_prefix("sessions_class") as prefix:
+        app = make_app(
+            tmp_path,
+            SESSION_TYPE=session_type,
+            SESSION_REDIS=redis_url(),
+            SESSION_KEY_PREFIX=prefix,
+        )
+        Session(app)
+        assert session_type_seen_by_a_view(app, protocol) == expected
+
+
+def test_an_interface_made_directly_opens_its_type_s_session(tmp_path: Path, protocol: str) -> None:
+    from hipflask.sessions.cachelib import CacheLibSession
+
+    app = make_app(tmp_path)
+    app.session_interface = CacheLibSessionInterface(app, client=SimpleCache())
+    assert session_type_seen_by_a_view(app, protocol) == CacheLibSession.__name__
+
+
+def test_a_subclass_s_session_class_is_used(tmp_path: Path, protocol: str) -> None:
+    from hipflask.sessions.filesystem import FileSystemSession
+
+    class AuditedSession(FileSystemSession):
+        pass
+
+    class AuditedInterface(FileSystemSessionInterface):
+        session_class = AuditedSession
+
+    app = make_app(tmp_path)
+    app.session_interface = AuditedInterface(app, cache_dir=str(tmp_path / "audited"))
+    assert session_type_seen_by_a_view(app, protocol) == "AuditedSession"
+    assert logs_in(app, protocol)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .interfaces import CacheLibSession as CacheLibSession
 from .interfaces import CacheLibSessionInterface as CacheLibSessionInterface
 
-__all__ = ["CacheLibSessionInterface"]
+__all__ = ["CacheLibSession", "CacheLibSessionInterface"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .interfaces import FileSystemSession as FileSystemSession
 from .interfaces import FileSystemSessionInterface as FileSystemSessionInterface
 
-__all__ = ["FileSystemSessionInterface"]
+__all__ = ["FileSystemSession", "FileSystemSessionInterface"]

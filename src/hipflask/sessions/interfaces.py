@@ -18,7 +18,32 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores import Store
+from .server import ServerSideSession
 from .server import ServerSideSessionInterface
+
+
+# Flask-Session gives each store type its own session class, and ported code
+# names them: ``isinstance(session, RedisSession)``, or a subclass set as an
+# interface's ``session_class``. They add nothing to the shared session.
+class RedisSession(ServerSideSession):
+    """The session :class:`RedisSessionInterface` opens."""
+
+
+class FileSystemSession(ServerSideSession):
+    """The session :class:`FileSystemSessionInterface` opens."""
+
+
+class CacheLibSession(ServerSideSession):
+    """The session :class:`CacheLibSessionInterface` opens.
+
+    ``Session(app)`` with ``SESSION_TYPE = "cachelib"`` gives the interface of
+    the store it picks, and so that interface's session class
+    (:class:`FileSystemSession` for a ``FileSystemCache``).
+    """
+
+
+class SqlAlchemySession(ServerSideSession):
+    """The session :class:`SqlAlchemySessionInterface` opens."""
 
 
 class _Common:
@@ -77,6 +102,8 @@ class RedisSessionInterface(ServerSideSessionInterface):
     ``127.0.0.1:6379``.
     """
 
+    session_class: type[ServerSideSession] = RedisSession
+
     def __init__(
         self,
         app: Any = None,
@@ -97,6 +124,8 @@ class FileSystemSessionInterface(ServerSideSessionInterface):
     ``cache_dir`` is the directory (the instance folder's ``sessions`` by
     default); ``mode`` the files' mode.
     """
+
+    session_class: type[ServerSideSession] = FileSystemSession
 
     def __init__(
         self,
@@ -126,6 +155,8 @@ class CacheLibSessionInterface(ServerSideSessionInterface):
     config. ``Session(app)`` gives the interface of that store's type.
     """
 
+    session_class: type[ServerSideSession] = CacheLibSession
+
     def __init__(
         self,
         app: Any = None,
@@ -146,6 +177,8 @@ class SqlAlchemySessionInterface(ServerSideSessionInterface):
     ``client`` is the ``hipflask.db.SQLAlchemy`` object (the app's by
     default).
     """
+
+    session_class: type[ServerSideSession] = SqlAlchemySession
 
     def __init__(
         self,
@@ -188,9 +221,13 @@ class MemorySessionInterface(ServerSideSessionInterface):
 
 
 __all__ = [
+    "CacheLibSession",
     "CacheLibSessionInterface",
+    "FileSystemSession",
     "FileSystemSessionInterface",
     "MemorySessionInterface",
+    "RedisSession",
     "RedisSessionInterface",
+    "SqlAlchemySession",
     "SqlAlchemySessionInterface",
 ]

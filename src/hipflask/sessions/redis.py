@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .interfaces import RedisSession as RedisSession
 from .interfaces import RedisSessionInterface as RedisSessionInterface
 
-__all__ = ["RedisSessionInterface"]
+__all__ = ["RedisSession", "RedisSessionInterface"]

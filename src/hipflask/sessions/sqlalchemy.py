@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .interfaces import SqlAlchemySession as SqlAlchemySession
 from .interfaces import SqlAlchemySessionInterface as SqlAlchemySessionInterface
 
-__all__ = ["SqlAlchemySessionInterface"]
+__all__ = ["SqlAlchemySession", "SqlAlchemySessionInterface"]
