@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import redis
+from cachelib.file import FileSystemCache
 from cachelib.simple import SimpleCache
 from tests.conftest import SECRET
 from tests.real_servers import redis_prefix
@@ -126,11 +127,17 @@ def session_type_seen_by_a_view(app: Hipflask, protocol: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("session_type", "expected"),
-    [("filesystem", "FileSystemSession"), ("redis", "RedisSession")],
+    ("session_type", "cache", "expected"),
+    [
+        ("filesystem", None, "FileSystemSession"),
+        ("redis", None, "RedisSession"),
+        # Whichever store the cache maps to, the session class follows the type.
+        ("cachelib", "simple", "CacheLibSession"),
+        ("cachelib", "files", "CacheLibSession"),
+    ],
 )
 def test_each_store_type_s_session_has_flask_session_s_class(
-    tmp_path: Path, protocol: str, session_type: str, expected: str
+    tmp_path: Path, protocol: str, session_type: str, cache: str | None, expected: str
 ) -> None:
     # Ported code checks isinstance(session, RedisSession), or subclasses the
     # class and names it in its own interface's session_class.
@@ -142,12 +149,19 @@ def test_each_store_type_s_session_has_flask_session_s_class(
 
     classes = (CacheLibSession, FileSystemSession, RedisSession, SqlAlchemySession)
     assert all(issubclass(cls, ServerSideSession) for cls in classes)
+    caches: dict[str | None, Any] = {
+        None: lambda: None,
+        "simple": SimpleCache,
+        "files": lambda: FileSystemCache(str(tmp_path / "files")),
+    }
     with redis_prefix("sessions_class") as prefix:
         app = make_app(
             tmp_path,
             SESSION_TYPE=session_type,
             SESSION_REDIS=redis_url(),
             SESSION_KEY_PREFIX=prefix,
+            SESSION_CACHELIB=caches[cache](),
+            SESSION_FILE_DIR=str(tmp_path / "files"),
         )
         Session(app)
         assert session_type_seen_by_a_view(app, protocol) == expected

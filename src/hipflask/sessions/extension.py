@@ -31,6 +31,7 @@ from ..stores import create_store
 from ..stores.filesweep import SWEEP_INTERVAL
 from ..stores.filesystem import check_interval
 from .cachelib_stores import cachelib_store
+from .interfaces import CacheLibSession
 from .interfaces import FileSystemSessionInterface
 from .interfaces import MemorySessionInterface
 from .interfaces import RedisSessionInterface
@@ -88,13 +89,19 @@ class Session:
         kind = _check(config)
         prefix = str(config["SESSION_KEY_PREFIX"])
         store, interface_class = _STORES[kind](app, prefix)
-        return interface_class(
+        interface = interface_class(
             store,
             key_prefix=prefix,
             use_signer=config["SESSION_USE_SIGNER"],
             permanent=bool(config["SESSION_PERMANENT"]),
             sid_length=int(config["SESSION_ID_LENGTH"]),
         )
+        if kind == "cachelib":
+            # The interface is that of the store the cache maps to, but the
+            # session is Flask-Session's for the type the app asked for, so
+            # isinstance(session, CacheLibSession) holds as it did.
+            interface.session_class = CacheLibSession
+        return interface
 
 
 _DEFAULTS: dict[str, Any] = {

@@ -34,11 +34,12 @@ class FileSystemSession(ServerSideSession):
 
 
 class CacheLibSession(ServerSideSession):
-    """The session :class:`CacheLibSessionInterface` opens.
+    """The session of ``SESSION_TYPE = "cachelib"``.
 
-    ``Session(app)`` with ``SESSION_TYPE = "cachelib"`` gives the interface of
-    the store it picks, and so that interface's session class
-    (:class:`FileSystemSession` for a ``FileSystemCache``).
+    :class:`CacheLibSessionInterface` opens it, and so does the interface
+    ``Session(app)`` picks for the cache's store (a
+    :class:`FileSystemSessionInterface` for a ``FileSystemCache``): the class
+    follows the type the app asked for, as in Flask-Session.
     """
 
 
