@@ -81,6 +81,10 @@ class Session:
         # A server's loop ends with the lifespan shutdown: close the store's
         # async connections on it, before the loop goes away.
         app.after_serving(interface.store.aclose)
+        if isinstance(interface, SqlAlchemySessionInterface):
+            from .cleanup import register_cleanup_command
+
+            register_cleanup_command(app, interface.store)
 
     def _get_interface(self, app: Any) -> ServerSideSessionInterface:
         config = app.config
