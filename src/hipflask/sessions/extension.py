@@ -226,9 +226,10 @@ def _redis(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterfac
 
 
 def _sqlalchemy(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInterface]]:
-    from ..stores.sql import SQLStore
     from ..stores.sql import store_table
     from ..stores.urls import async_database_url
+    from .sqltable import SessionSQLStore
+    from .sqltable import check_model_table
 
     db = app.config["SESSION_SQLALCHEMY"] or app.extensions.get("sqlalchemy")
     if db is None:
@@ -245,10 +246,14 @@ def _sqlalchemy(app: Any, prefix: str) -> tuple[Store, type[ServerSideSessionInt
     table = metadata.tables.get(name)
     if table is None:
         table = store_table(name, metadata)
+    else:
+        check_model_table(table)
     url = engine.url
     is_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
     async_url = None if is_memory else async_database_url(url.render_as_string(hide_password=False))
-    store = SQLStore(engine, async_url=async_url, table=table, prefix=prefix, serialize=is_memory)
+    store = SessionSQLStore(
+        engine, async_url=async_url, table=table, prefix=prefix, serialize=is_memory
+    )
     return store, SqlAlchemySessionInterface
 
 
