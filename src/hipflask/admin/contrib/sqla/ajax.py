@@ -76,8 +76,9 @@ class QueryAjaxModelLoader(AjaxModelLoader):
         if model is None:
             return None
         if isinstance(self.pk, tuple):
-            return tools.iterencode(getattr(model, name) for name in self.pk), str(model)
-        return getattr(model, self.pk), str(model)
+            pk = tools.iterencode(getattr(model, name) for name in self.pk)
+            return pk, tools.row_label(model)
+        return getattr(model, self.pk), tools.row_label(model)
 
     def get_query(self) -> Any:
         """Every row of the model; override to narrow what may be chosen."""

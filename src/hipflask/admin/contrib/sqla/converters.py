@@ -73,6 +73,22 @@ def _enum_coerce(enum_class: type[enum.Enum]) -> Callable[[Any], Any]:
     return coerce
 
 
+#: What an optional select sends for "no value": the empty option, or the
+#: ``__None`` that Flask-Admin's selects send and its users' clients post.
+BLANK_CHOICES = ("", "__None")
+
+
+def blank_as_none(coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Wrap an optional select's ``coerce`` so that its empty choices become ``None``."""
+
+    def coerce_or_none(value: Any) -> Any:
+        if value is None or value in BLANK_CHOICES:
+            return None
+        return coerce(value)
+
+    return coerce_or_none
+
+
 def _empty_means_default(column: Any) -> bool:
     """Whether an empty text field should store ``NULL`` (or let the default apply).
 
@@ -157,8 +173,7 @@ class ColumnTypeConverters:
             choices = [SelectChoice(value, value) for value in type_.enums]
         if column.nullable:
             choices = [SelectChoice("", ""), *choices]
-            coerce = field_args.get("coerce", str)
-            field_args["coerce"] = lambda value: coerce(value) if value not in ("", None) else None
+            field_args["coerce"] = blank_as_none(field_args.get("coerce", str))
         return fields.SelectField(choices=choices, **field_args)
 
     @converts("Boolean", "sqlalchemy.dialects.mssql.base.BIT")

@@ -28,6 +28,7 @@ from wtforms.validators import ValidationError
 from ...form.widgets import Select2Widget
 from .tools import get_primary_key
 from .tools import iterencode
+from .tools import row_label
 from .validators import resolve_session
 
 
@@ -48,7 +49,7 @@ def get_obj_pk(obj: Any, pk: str | tuple[str, ...]) -> str | tuple[str, ...]:
 
 def _label_getter(get_label: str | Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     if get_label is None:
-        return str
+        return row_label
     if isinstance(get_label, str):
         return operator.attrgetter(get_label)
     return get_label
@@ -114,7 +115,9 @@ class QuerySelectField(SelectFieldBase):
 
     def iter_choices(self) -> Iterator[Any]:
         if self.allow_blank:
-            yield Choice("__None", self.blank_text, self.data is None, {})
+            # WTForms shows an option's value when its label is empty, and
+            # "__None" is no text for a person to read.
+            yield Choice("__None", self.blank_text or " ", self.data is None, {})
         for key, obj in self._get_object_list():
             yield Choice(key, self.get_label(obj), obj == self.data, {})
 

@@ -30,6 +30,7 @@ from ...model.form import InlineModelConverterBase
 from ...model.form import ModelConverterBase
 from .converters import ColumnTypeConverters
 from .converters import avoid_empty_strings as avoid_empty_strings
+from .converters import blank_as_none
 from .fields import InlineModelFormList
 from .fields import QuerySelectField
 from .fields import QuerySelectMultipleField
@@ -215,6 +216,7 @@ class AdminModelConverter(ColumnTypeConverters, ModelConverterBase):
             options = [_as_choice(choice) for choice in choices]
             if column.nullable:
                 kwargs["filters"].append(avoid_empty_strings)
+                kwargs["coerce"] = blank_as_none(kwargs.get("coerce", str))
                 options = [SelectChoice("", ""), *options]
             return fields.SelectField(choices=options, **kwargs)
         converter = self.get_converter(column)

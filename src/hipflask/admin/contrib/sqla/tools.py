@@ -28,6 +28,20 @@ from ...tools import iterencode as iterencode
 LIKE_ESCAPE = "\\"
 
 
+def row_label(row: Any) -> str:
+    """The text a select or an ajax lookup shows for ``row``: ``str(row)``.
+
+    A model's ``__str__`` often returns a nullable column as it is
+    (``return self.name``), and ``str()`` raises ``TypeError`` when that is
+    ``None``: one such row would make every form and lookup offering the
+    table fail. Such a row is offered with an empty label instead.
+    """
+    try:
+        return str(row)
+    except TypeError:
+        return ""
+
+
 def escape_like(term: str) -> str:
     """Escape LIKE's wildcards so that a user's ``%`` or ``_`` matches itself.
 
