@@ -131,3 +131,19 @@ def test_menu_names_are_escaped(app: Hipflask, protocol: str) -> None:
 
     assert "<img src=x" not in body
     assert "&lt;img src=x onerror=alert(1)&gt;" in body
+
+
+@pytest.mark.parametrize(
+    ("icon_type", "icon_class"),
+    [("fa", "fa fa-user"), ("glyph", "glyphicon glyphicon-user"), ("icons", "icon-user")],
+)
+def test_font_icons_carry_the_class_their_icon_font_needs(
+    app: Hipflask, protocol: str, icon_type: str, icon_class: str
+) -> None:
+    admin = Admin(app)
+    value = "icon-user" if icon_type == "icons" else icon_class.split()[1]
+    admin.add_view(PageView(name="People", menu_icon_type=icon_type, menu_icon_value=value))
+
+    body = app.test_client(protocol=protocol).get("/admin/").get_data(as_text=True)
+
+    assert f'<i class="admin-icon {icon_class}" aria-hidden="true"></i>People' in body
