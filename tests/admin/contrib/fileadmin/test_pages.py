@@ -54,6 +54,9 @@ def test_sorting_by_size_descending_and_bad_sort_arguments(client: HipflaskClien
         response = client.get(f"/admin/files/?{query}")
         assert response.status_code == 200, query
 
+    unknown = client.get("/admin/files/?sort=nope").get_data(as_text=True)
+    assert names_listed(unknown) == ["sub", "big.bin", "notes.txt"]
+
 
 def test_a_file_is_not_a_directory_to_list(client: HipflaskClient) -> None:
     assert client.get("/admin/files/b/notes.txt").status_code == 404
