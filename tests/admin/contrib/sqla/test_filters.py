@@ -345,6 +345,58 @@ def test_sqlalchemy_utils_types_get_flask_admins_filters_by_name(
     session.remove()
 
 
+class ArrowType(sa.TypeDecorator[datetime.datetime]):
+    """Stands for SQLAlchemy-Utils' ``ArrowType``: a timestamp kept as a DATETIME."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+
+class Shift(_UtilsBase):
+    __tablename__ = "hfa_shift"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    starts: orm.Mapped[datetime.datetime] = orm.mapped_column(ArrowType())
+    title: orm.Mapped[str] = orm.mapped_column(sa.String(40))
+
+
+def test_an_arrow_column_gets_flask_admins_three_filters_so_later_indices_match(
+    app: Hipflask, engine: sa.Engine, client: HipflaskClient
+) -> None:
+    _UtilsBase.metadata.create_all(engine)
+    session = orm.scoped_session(orm.sessionmaker(engine))
+    session.add_all(
+        [
+            Shift(starts=datetime.datetime(2024, 1, 1, 8), title="early"),
+            Shift(starts=datetime.datetime(2024, 1, 1, 20), title="late"),
+        ]
+    )
+    session.commit()
+
+    class ShiftView(ModelView):
+        column_filters = ("starts", "title")
+
+        def render(self, template: str, **kwargs: Any) -> Any:
+            return {"rows": [row.title for row in kwargs["data"]]}
+
+    view = ShiftView(Shift, session)
+    Admin(app).add_view(view)
+
+    operations = [(flt.name, str(flt.operation())) for flt in view._filters or ()]
+    later = client.get("/admin/shift/", query_string={"flt0_0": "2024-01-01 12:00:00"})
+    title = client.get("/admin/shift/", query_string={"flt0_5": "early"})
+
+    assert operations[:4] == [
+        ("Starts", "greater than"),
+        ("Starts", "smaller than"),
+        ("Starts", "empty"),
+        ("Title", "contains"),
+    ]
+    assert later.get_json()["rows"] == ["late"]
+    assert title.get_json()["rows"] == ["early"]
+    session.remove()
+
+
 def test_a_path_filter_bound_to_one_model_is_refused_by_a_view_of_another(
     session: orm.scoped_session[orm.Session],
 ) -> None:
