@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 import uuid
 from typing import Any
 
@@ -394,6 +395,85 @@ def test_an_arrow_column_gets_flask_admins_three_filters_so_later_indices_match(
     ]
     assert later.get_json()["rows"] == ["late"]
     assert title.get_json()["rows"] == ["early"]
+    session.remove()
+
+
+class Mood(enum.Enum):
+    calm = 1
+    loud = 2
+
+
+class ChoiceType(sa.TypeDecorator[Any]):
+    """Stands for SQLAlchemy-Utils' ``ChoiceType``: keys stored, labels shown."""
+
+    impl = sa.String(10)
+    cache_ok = True
+
+    def __init__(self, choices: Any) -> None:
+        super().__init__()
+        self.choices = choices
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return value.value if isinstance(value, enum.Enum) else value
+
+
+class Gig(_UtilsBase):
+    __tablename__ = "hfa_gig"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    size: orm.Mapped[str | None] = orm.mapped_column(
+        ChoiceType((("s", "Small room"), ("l", "Large hall")))
+    )
+    mood: orm.Mapped[Any] = orm.mapped_column(ChoiceType(Mood), nullable=True)
+    title: orm.Mapped[str] = orm.mapped_column(sa.String(40))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"flt0_0": "Large hall"}, ["big"]),
+        ({"flt0_1": "Large hall"}, ["none", "small"]),
+        ({"flt0_2": "ROOM"}, ["small"]),
+        ({"flt0_2": "stadium"}, []),
+        ({"flt0_3": "hall"}, ["none", "small"]),
+        ({"flt0_4": "1"}, ["none"]),
+        ({"flt0_5": "loud"}, ["big"]),
+        ({"flt0_7": "al"}, ["small"]),
+    ],
+)
+def test_a_choice_column_is_filtered_by_the_labels_it_shows(
+    app: Hipflask,
+    engine: sa.Engine,
+    client: HipflaskClient,
+    query: dict[str, str],
+    expected: list[str],
+) -> None:
+    _UtilsBase.metadata.create_all(engine)
+    session = orm.scoped_session(orm.sessionmaker(engine))
+    session.add_all(
+        [
+            Gig(size="s", mood=Mood.calm, title="small"),
+            Gig(size="l", mood=Mood.loud, title="big"),
+            Gig(size=None, mood=None, title="none"),
+        ]
+    )
+    session.commit()
+
+    class GigView(ModelView):
+        column_filters = ("size", "mood")
+        column_default_sort = "title"
+
+        def render(self, template: str, **kwargs: Any) -> Any:
+            return {"rows": [row.title for row in kwargs["data"]]}
+
+    view = GigView(Gig, session)
+    Admin(app).add_view(view)
+
+    operations = [str(flt.operation()) for flt in view._filters or ()]
+    answer = client.get("/admin/gig/", query_string=query)
+
+    assert operations[:5] == ["equals", "not equal", "contains", "not contains", "empty"]
+    assert answer.get_json()["rows"] == expected
     session.remove()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -291,6 +292,46 @@ class UuidFilterNotInList(_UuidMixin, FilterNotInList):
         return [self._as_column_value(part) for part in super().clean(value)]
 
 
+def _choice_keys(column: Any, matches: Callable[[str], bool]) -> list[Any]:
+    """The stored keys of a SQLAlchemy-Utils ``ChoiceType`` column whose label matches.
+
+    The list shows a choice's label (an Enum member's name), so that is what
+    users filter by; the database holds the keys.
+    """
+    choices = getattr(column.type, "choices", None) or ()
+    if isinstance(choices, enum.EnumMeta):
+        members: list[enum.Enum] = list(choices)
+        return [member.value for member in members if matches(member.name)]
+    return [key for key, label in choices if matches(str(label))]
+
+
+class ChoiceTypeEqualFilter(FilterEqual):
+    takes_column_values = False
+
+    def condition(self, column: Any, value: Any) -> Any:
+        return column.in_(_choice_keys(column, lambda label: label == value))
+
+
+class ChoiceTypeNotEqualFilter(FilterNotEqual):
+    takes_column_values = False
+
+    def condition(self, column: Any, value: Any) -> Any:
+        return or_null(column, column.not_in(_choice_keys(column, lambda label: label == value)))
+
+
+class ChoiceTypeLikeFilter(FilterLike):
+    def condition(self, column: Any, value: Any) -> Any:
+        needle = str(value).lower()
+        return column.in_(_choice_keys(column, lambda label: needle in label.lower()))
+
+
+class ChoiceTypeNotLikeFilter(FilterNotLike):
+    def condition(self, column: Any, value: Any) -> Any:
+        needle = str(value).lower()
+        keys = _choice_keys(column, lambda label: needle in label.lower())
+        return or_null(column, column.not_in(keys))
+
+
 #: SQLAlchemy-Utils types, by name as Flask-Admin matches them: their storage
 #: type alone (a UUID in BINARY(16), a colour in a string) picks the wrong set
 #: or none, and a view naming such a column in ``column_filters`` would not start.
@@ -305,6 +346,7 @@ _SETS_BY_TYPE_NAME = {
     # Flask-Admin offers three; more would shift the index of every later
     # filter, so bookmarked filter URLs would name other filters.
     "arrowtype": "arrow_type_filters",
+    "choicetype": "choice_type_filters",
 }
 
 
@@ -376,6 +418,13 @@ class FilterConverter(filters.BaseFilterConverter):
         DateTimeSmallerFilter,
         DateTimeBetweenFilter,
         DateTimeNotBetweenFilter,
+        FilterEmpty,
+    )
+    choice_type_filters: tuple[type[BaseSQLAFilter], ...] = (
+        ChoiceTypeEqualFilter,
+        ChoiceTypeNotEqualFilter,
+        ChoiceTypeLikeFilter,
+        ChoiceTypeNotLikeFilter,
         FilterEmpty,
     )
     arrow_type_filters: tuple[type[BaseSQLAFilter], ...] = (
