@@ -19,6 +19,7 @@ from tests.jwt.conftest import pem_pair
 
 from hipflask import Hipflask
 from hipflask import jsonify
+from hipflask.jwt import create_access_token
 from hipflask.jwt import decode_token
 from hipflask.jwt import get_jwt
 from hipflask.jwt import get_jwt_identity
@@ -27,6 +28,7 @@ from hipflask.jwt.blocklist import is_revoked_flow
 from hipflask.jwt.blocklist import mark_used_flow
 from hipflask.jwt.blocklist import revoke_flow
 from hipflask.jwt.blocklist import run
+from hipflask.jwt.config import JWTSetupError
 from hipflask.stores import MemoryStore
 
 ISSUER = "https://id.example.com/"
@@ -124,3 +126,46 @@ def test_the_blocklist_never_keys_on_a_missing_jti() -> None:
     assert run(store, is_revoked_flow(foreign, None)) is False
     assert store.get("jti:None") is None
     assert store.get("used:None") is None
+
+
+def loader_app(**config: Any) -> Hipflask:
+    """Keys from the loaders only (a JWKS fetched at run time), as the extension's docs show."""
+    app = build_app(JWT_ALGORITHM="RS256", **config)
+    app.extensions["test_jwt"].decode_key_loader(lambda header, payload: PUBLIC)
+    return app
+
+
+def test_a_decode_key_loader_alone_verifies_a_provider_s_tokens(protocol: str) -> None:
+    # No JWT_PUBLIC_KEY: the loader gives the key (Flask-JWT-Extended needs
+    # neither key setting then).
+    client: Any = loader_app(JWT_DECODE_ISSUER=ISSUER, JWT_DECODE_AUDIENCE=AUDIENCE).test_client(
+        protocol=protocol
+    )
+    answer = client.get("/protected", headers=bearer(provider_token()))
+    assert answer.status_code == 200
+    assert answer.get_json()["claims"]["type"] == "access"
+    forged = pyjwt.encode({"sub": "x", "iss": ISSUER, "aud": AUDIENCE}, pem_pair("rsa")[0], "RS256")
+    assert client.get("/protected", headers=bearer(forged)).status_code == 401
+
+
+def test_an_app_with_only_a_decode_key_loader_cannot_sign() -> None:
+    app = loader_app()
+    with app.app_context(), pytest.raises(JWTSetupError, match="sign"):
+        create_access_token("a")
+
+
+def test_an_encode_key_loader_signs_without_a_private_key_setting(protocol: str) -> None:
+    app = loader_app()
+    app.extensions["test_jwt"].encode_key_loader(lambda identity: PRIVATE)
+    client: Any = app.test_client(protocol=protocol)
+    tokens = client.post("/login").get_json()
+    answer = client.get("/protected", headers=bearer(tokens["access_token"]))
+    assert answer.status_code == 200
+    # It signs, so tokens without type and jti are not taken.
+    assert client.get("/protected", headers=bearer(provider_token(aud=None))).status_code == 401
+
+
+def test_without_any_key_or_loader_the_setup_error_stands() -> None:
+    app = build_app(JWT_ALGORITHM="RS256")
+    with app.app_context(), pytest.raises(JWTSetupError, match="key pair"):
+        decode_token(provider_token())

@@ -187,10 +187,11 @@ class JWTManager:
 
     def key_ring(self, config: Any) -> KeyRing:
         """The key ring for the current keys, rebuilt only when a key setting changes."""
-        cache_key = ring_cache_key(config)
+        loaders = self._decode_key is not None or self._encode_key is not None
+        cache_key = (*ring_cache_key(config), loaders)
         cached = self._ring
         if cached is None or cached[0] != cache_key:
-            cached = self._ring = (cache_key, build_key_ring(config))
+            cached = self._ring = (cache_key, build_key_ring(config, loaders))
         return cached[1]
 
     def blocklist_store(self, config: Any) -> StoreLike | None:

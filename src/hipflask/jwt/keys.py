@@ -145,10 +145,16 @@ def _fallback_public_keys(value: Any) -> dict[str, Any]:
     return {_public_id(key): key for key in keys}
 
 
-def _asymmetric_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str, ...]) -> KeyRing:
+def _asymmetric_ring(
+    config: Mapping[str, Any], algorithm: str, names: tuple[str, ...], loaders: bool
+) -> KeyRing:
     private_value = setting(config, "JWT_PRIVATE_KEY")
     public_value = setting(config, "JWT_PUBLIC_KEY")
     if not private_value and not public_value:
+        if loaders:
+            # The keys come from the manager's loaders (a JWKS fetched at run
+            # time), as Flask-JWT-Extended allows: no key of the settings.
+            return KeyRing(algorithm, names, None, "", {})
         raise JWTSetupError(
             f"JWT_ALGORITHM is {algorithm}, which needs a key pair: set JWT_PRIVATE_KEY"
             " (PEM) to sign tokens and JWT_PUBLIC_KEY (PEM) to verify them."
@@ -161,8 +167,11 @@ def _asymmetric_ring(config: Mapping[str, Any], algorithm: str, names: tuple[str
     return KeyRing(algorithm, names, private, kid, verifying)
 
 
-def build_key_ring(config: Mapping[str, Any]) -> KeyRing:
+def build_key_ring(config: Mapping[str, Any], loaders: bool = False) -> KeyRing:
     """Read the key settings once; see the module docstring.
+
+    ``loaders``: the manager has a ``decode_key_loader`` or an
+    ``encode_key_loader``, so a public-key algorithm needs no key setting.
 
     :raises JWTSetupError: a key is missing or the algorithm is refused.
     """
@@ -170,7 +179,7 @@ def build_key_ring(config: Mapping[str, Any]) -> KeyRing:
     algorithm = names[0]
     if algorithm in _HMAC:
         return _hmac_ring(config, algorithm, names)
-    return _asymmetric_ring(config, algorithm, names)
+    return _asymmetric_ring(config, algorithm, names, loaders)
 
 
 _RING_SETTINGS = (

@@ -19,6 +19,7 @@ from typing import Any
 import jwt as pyjwt
 
 from .config import ClaimsEncoder
+from .config import JWTSetupError
 from .config import seconds
 from .config import setting
 from .exceptions import JWTDecodeError
@@ -79,10 +80,16 @@ def encode(
     claims.update(manager._additional_claims(identity))
     claims.update(additional_claims or {})
     ring = manager.key_ring(config)
-    headers = {"kid": ring.signing_kid}
+    # A loader's key has no id here: the token names none, as the extension's.
+    headers = {"kid": ring.signing_kid} if ring.signing_kid else {}
     headers.update(manager._additional_headers(identity))
     headers.update(additional_headers or {})
     key = ring.signing_key if manager._encode_key is None else manager._encode_key(identity)
+    if key is None:
+        raise JWTSetupError(
+            f"JWT_ALGORITHM is {ring.algorithm} and no key signs tokens: set JWT_PRIVATE_KEY"
+            " (PEM), or register an encode_key_loader, to sign them."
+        )
     return pyjwt.encode(
         claims, key, algorithm=ring.algorithm, headers=headers, json_encoder=ClaimsEncoder
     )
