@@ -593,7 +593,7 @@ def test_the_contexts_are_left_after_a_request() -> None:
     assert _cv_app.get(None) is None
 
 
-# -- what a review of the one-frame path found -------------------------------
+# -- cases the one-frame path once served differently -----------------------
 
 
 def test_a_path_with_a_nul_is_refused_even_if_a_route_has_one(general_calls: list[str]) -> None:

@@ -363,7 +363,7 @@ def test_what_the_one_frame_path_leaves_to_the_general_one(
         assert received == [app, app]
 
 
-# -- what a review of the one-frame path found -------------------------------
+# -- cases the one-frame path once served differently -----------------------
 
 
 class _FailingClose(Request):
