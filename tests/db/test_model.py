@@ -325,6 +325,31 @@ def test_typed_models_with_a_custom_declarative_base(db_app: Hipflask) -> None:
         assert db.session.scalars(db.select(BookAuthor)).one().name == "Le Guin"
 
 
+def test_metadata_given_with_a_typed_base_names_its_constraints(db_app: Hipflask) -> None:
+    class Base(orm.DeclarativeBase):
+        pass
+
+    metadata = sa.MetaData(naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"})
+    db = SQLAlchemy(db_app, model_class=Base, metadata=metadata)
+
+    class Account(db.Model):
+        id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+        email: orm.Mapped[str] = orm.mapped_column(sa.String(50), unique=True)
+
+    assert db.metadata is metadata
+    assert Base.metadata is metadata
+    names = {constraint.name for constraint in Account.__table__.constraints}
+    assert "uq_account_email" in names
+
+
+def test_a_base_both_with_and_without_a_metaclass_is_refused_at_once(db_app: Hipflask) -> None:
+    class Base(orm.DeclarativeBase, orm.DeclarativeBaseNoMeta):  # type: ignore[misc]
+        pass
+
+    with pytest.raises(ValueError, match="DeclarativeBaseNoMeta"):
+        SQLAlchemy(db_app, model_class=Base)
+
+
 def test_typed_mapped_columns_on_the_default_base(db: SQLAlchemy, db_app: Hipflask) -> None:
     class Note(db.Model):
         id: orm.Mapped[int] = orm.mapped_column(primary_key=True)

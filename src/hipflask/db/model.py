@@ -26,6 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import DeclarativeMeta
 
+from ..errors import ConfigurationError
+
 if TYPE_CHECKING:
     from .extension import SQLAlchemy
     from .query import Query
@@ -177,6 +179,15 @@ class Model:
         return f"<{type(self).__name__} {key}>"
 
 
+class ModelClassError(ConfigurationError, ValueError):
+    """``model_class`` cannot be a base for models.
+
+    Raised by ``SQLAlchemy(...)``, before any model is declared, where the
+    mistake would otherwise surface as SQLAlchemy's error about the first
+    model. Also a :class:`ValueError`, as Flask-SQLAlchemy raises there.
+    """
+
+
 def make_model_base(db: SQLAlchemy, model_class: Any, metadata: sa.MetaData | None) -> Any:
     """Build ``db.Model`` from the user's ``model_class``.
 
@@ -185,6 +196,17 @@ def make_model_base(db: SQLAlchemy, model_class: Any, metadata: sa.MetaData | No
     ``cls`` of a classic declarative base, as Flask-SQLAlchemy does; a base
     made with ``declarative_base()`` is used as it is.
     """
+    if (
+        isinstance(model_class, type)
+        and issubclass(model_class, orm.DeclarativeBase)
+        and issubclass(model_class, orm.DeclarativeBaseNoMeta)
+    ):
+        # Both set a class up for mapping: the first model would be refused
+        # as "already instrumented", far from the cause.
+        raise ModelClassError(
+            f"model_class {model_class.__name__!r} subclasses both DeclarativeBase"
+            " and DeclarativeBaseNoMeta; subclass one of them."
+        )
     if isinstance(model_class, type) and issubclass(
         model_class, (orm.DeclarativeBase, orm.DeclarativeBaseNoMeta)
     ):
@@ -230,4 +252,4 @@ def make_model_base(db: SQLAlchemy, model_class: Any, metadata: sa.MetaData | No
     return base
 
 
-__all__ = ["Model", "camel_to_snake_case", "make_model_base"]
+__all__ = ["Model", "ModelClassError", "camel_to_snake_case", "make_model_base"]
