@@ -278,6 +278,21 @@ def test_list_templates_and_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert record.read_text().strip().endswith("base1_base.py")
 
 
+@pytest.mark.parametrize(
+    ("name", "shipped"), [("flask", "hipflask"), ("flask-multidb", "hipflask-multidb")]
+)
+def test_init_takes_flask_migrate_s_template_names(tmp_path: Path, name: str, shipped: str) -> None:
+    # A project's scripts and docs keep "db init --template flask-multidb".
+    import hipflask.db.migrate
+
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'a.db'}", tmp_path, version=1)
+    directory = tmp_path / "mig"
+    result = invoke(app, "db", "init", "-d", str(directory), "--template", name)
+    assert result.exit_code == 0, result.output
+    templates = Path(hipflask.db.migrate.__file__).parent / "templates"
+    assert (directory / "env.py").read_text() == (templates / shipped / "env.py").read_text()
+
+
 def test_init_takes_a_template_folder_of_the_app_s_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -30,6 +30,10 @@ from ...errors import ConfigurationError  # noqa: E402
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
+#: Flask-Migrate's template names, which a ported project's scripts keep
+#: passing to ``init --template``, and the templates here that do their job.
+_FLASK_MIGRATE_TEMPLATES = {"flask": "hipflask", "flask-multidb": "hipflask-multidb"}
+
 
 class Config(AlembicConfig):
     """Alembic's config, with this package's ``hipflask`` template available.
@@ -198,7 +202,9 @@ def init(
     ``multidb`` picks the ``hipflask-multidb`` template: one folder for the
     default database and every bind of ``SQLALCHEMY_BINDS``, each revision
     holding an ``upgrade_<bind>()`` per database, as Flask-Migrate's
-    ``--multidb`` does. A ``template`` given as well wins.
+    ``--multidb`` does. A ``template`` given as well wins; Flask-Migrate's
+    names ``flask`` and ``flask-multidb`` pick ``hipflask`` and
+    ``hipflask-multidb``.
     """
     if multidb and template is None:
         template = "hipflask-multidb"
@@ -211,6 +217,8 @@ def init(
     if template is not None and ("/" in template or "\\" in template):
         template_directory, template = os.path.split(template.replace("\\", "/").rstrip("/"))
         template_directory = template_directory or "."
+    elif template is not None:
+        template = _FLASK_MIGRATE_TEMPLATES.get(template, template)
     config = Config(stdout=sys.stdout, template_directory=template_directory)
     config.set_main_option("script_location", directory)
     config.config_file_name = os.path.join(directory, "alembic.ini")
