@@ -135,3 +135,26 @@ def test_a_request_that_may_check_a_password_is_counted_by_every_method(
     codes = [client.open("/session", method=method, **_fresh(guess)).status_code for _ in range(4)]
     assert codes[-1] == 429
     assert 429 not in codes[:-1]
+
+
+def test_a_credential_in_the_url_path_is_counted(protocol: str) -> None:
+    # A login by a one-time code in the path (a magic link's POST) sends no
+    # field at all: the path is what the view checks, so each guess counts.
+    app = build_app(WTF_CSRF_ENABLED=False, LOGIN_THROTTLE_PER_ADDRESS="3/minute")
+
+    @app.route("/magic/<code>", methods=["POST"])
+    @login_throttled
+    def magic(code: str) -> Any:
+        return ("welcome", 200) if code == "right" else ("no", 401)
+
+    client = app.test_client(protocol=protocol)
+    codes = [client.post(f"/magic/guess{n}").status_code for n in range(4)]
+    assert codes == [401] * 3 + [429]
+
+
+def test_a_proxy_authorization_header_is_counted(protocol: str) -> None:
+    client = _session_app(LOGIN_THROTTLE_PER_ADDRESS="3/minute").test_client(protocol=protocol)
+    headers = {"Proxy-Authorization": "Basic YWxpY2U6Z3Vlc3M="}
+    codes = [client.delete("/session", headers=headers).status_code for _ in range(4)]
+    assert codes[-1] == 429
+    assert 429 not in codes[:-1]

@@ -14,8 +14,10 @@ attempt: a ``DELETE`` to the login URL that logs out, or a ``POST`` with
 no body, is neither counted nor refused. Which field holds the password is
 the view's business, as is the user name's, so "nothing" is strict: no
 field in the query, the form or a JSON body but the CSRF token and
-``next``, no file, no other body, no ``Authorization`` header. A guess
-cannot take that shape, however it is sent.
+``next``, no file, no other body, no variable in the URL's path (a
+one-time code in ``/magic/<code>``), no ``Authorization`` or
+``Proxy-Authorization`` header. Other headers and cookies are not looked
+at: a view reading a password from one of those throttles itself.
 
 An attempt is counted before the view runs, not once it has failed: a
 brute force sends its guesses all at once, and counted afterwards every one
@@ -65,6 +67,10 @@ AsJson = bool | Callable[[], bool]
 #: What a request may send and still carry no credential: the CSRF token
 #: (also under ``WTF_CSRF_FIELD_NAME``) and where to go next.
 _NO_CREDENTIAL_FIELDS = frozenset({"csrf_token", "next"})
+
+
+#: The headers that carry credentials by their definition (RFC 9110).
+_CREDENTIAL_HEADERS = ("Authorization", "Proxy-Authorization")
 
 
 _DOTLESS_I = "\u0131"
@@ -191,11 +197,13 @@ class LoginThrottle:
         be refused once it is. The view chooses where it reads the password
         and the user name (a field outside ``LOGIN_THROTTLE_USER_FIELDS``,
         ``request.values``, ``get_json(force=True)`` on a ``text/plain``
-        body, a list, a file, HTTP Basic), so whatever it could read one
-        from counts: a password sent without any user name too, since the
+        body, a list, a file, HTTP Basic, a variable in its URL), so whatever
+        it could read one from counts: a password sent without any user name too, since the
         view may take the name from the session or from a field not listed.
         """
-        if request.headers.get("Authorization") is not None or request.files:
+        if request.files or request.view_args:
+            return True
+        if any(request.headers.get(name) is not None for name in _CREDENTIAL_HEADERS):
             return True
         if self._names_other(request.args) or self._names_other(request.form):
             return True
