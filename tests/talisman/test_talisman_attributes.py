@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hipflask import Hipflask
+from hipflask.errors import ConfigurationError
 from hipflask.talisman import ALLOW_FROM
 from hipflask.talisman import DEFAULT_CSP_POLICY
 from hipflask.talisman import DENY
@@ -150,3 +151,34 @@ def test_each_change_sends_talisman_s_own_headers_once(page: Hipflask, client: A
     assert headers.getlist("Content-Security-Policy") == ["frame-ancestors https://host.example"]
     assert headers.getlist("X-XSS-Protection") == ["1; mode=block"]
     assert headers.getlist("X-Served-By") == ["app"]
+
+
+def test_a_value_refused_on_its_own_is_refused_when_set(page: Hipflask, client: Any) -> None:
+    # No later assignment can make it valid: kept as a pending option it
+    # would hold back every change after it, a stricter policy included,
+    # while the attribute read back a value the headers do not follow.
+    talisman = Talisman(page, force_https=False)
+    with pytest.raises(ConfigurationError, match="ALLOWALL"):
+        talisman.frame_options = "ALLOWALL"
+    with pytest.raises(ConfigurationError, match="character"):
+        talisman.referrer_policy = "no-referrer\r\nSet-Cookie: a=1"
+    assert talisman.frame_options == "SAMEORIGIN"
+    assert talisman.referrer_policy == "strict-origin-when-cross-origin"
+    talisman.content_security_policy = "default-src 'none'"
+    headers = client.get("/").headers
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_a_refused_value_set_while_a_pair_is_pending_is_logged(
+    page: Hipflask, client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # While a pair is half set, a failure cannot be told apart from the
+    # pair's own: the value is kept and the options apply once both are set.
+    talisman = Talisman(page, force_https=False)
+    talisman.content_security_policy_report_only = True
+    talisman.referrer_policy = "no-referrer"
+    assert "Referrer-Policy: no-referrer" not in str(client.get("/").headers)
+    talisman.content_security_policy_report_uri = "https://reports.example/csp"
+    assert client.get("/").headers["Referrer-Policy"] == "no-referrer"

@@ -34,6 +34,7 @@ from hipflask.security.headers import MANAGED_HEADERS
 from hipflask.security.headers import HeaderPolicy
 from hipflask.templating.environment import csp_nonce as _policy_nonce
 
+from .live import LiveAttributes
 from .live import live_options
 
 if TYPE_CHECKING:
@@ -362,8 +363,10 @@ def _check_options(options: Mapping[str, Any]) -> None:
         )
 
 
-class Talisman:
+class Talisman(LiveAttributes):
     """Security headers and HTTPS redirect, configured the way Flask-Talisman is."""
+
+    _option_names = frozenset(_DEFAULTS)
 
     def __init__(self, app: Hipflask | None = None, **kwargs: Any) -> None:
         self.app = app
@@ -382,41 +385,9 @@ class Talisman:
         self.options = live_options(_normalized({**_DEFAULTS, **kwargs}), self._reapply)
         self._apply(app)
 
-    def __getattr__(self, name: str) -> Any:
-        """An option read as an attribute (``talisman.force_https``), as in Flask-Talisman."""
-        options = self.__dict__.get("options")
-        if options is not None and name in _DEFAULTS:
-            return options[name]
-        raise AttributeError(f"'Talisman' object has no attribute {name!r}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        """An option set as an attribute after ``init_app`` reaches the headers.
-
-        Flask-Talisman reads its attributes on every response, so code
-        written for it (a test suite turning ``force_https`` off) sets them
-        late; see :meth:`_reapply` for options that only make sense together.
-        """
-        if name not in _DEFAULTS:
-            object.__setattr__(self, name, value)
-            return
-        self.options = live_options(_normalized({**self.options, name: value}), self._reapply)
-        self._reapply()
-
-    def _reapply(self) -> None:
-        """Apply options changed after ``init_app``, once they make sense together.
-
-        Set one at a time, they pass through combinations that do not
-        (``content_security_policy_report_only`` before its report URI,
-        ``frame_options=ALLOW_FROM`` before its origin): those are logged and
-        the headers stay as they were, rather than refusing the first of two
-        assignments that belong together.
-        """
-        if self.app is None:
-            return
-        try:
-            self._apply(self.app)
-        except ConfigurationError as exc:
-            _log.warning("Talisman options not applied yet, the previous ones stay: %s", exc)
+    @staticmethod
+    def _normalize_options(options: dict[str, Any]) -> dict[str, Any]:
+        return _normalized(options)
 
     def _apply(self, app: Hipflask) -> None:
         """Write the options into the app's settings; again after one changes.
@@ -432,6 +403,7 @@ class Talisman:
         views = {view: self._view_policy(kwargs) for view, kwargs in self._view_kwargs.items()}
         _warn_unlisted_preload(self.options)
         app.config.update(settings)
+        self._pending = False
         self._sent = [tuple(pair) for pair in own["EXTRA_SECURITY_HEADERS"]]
         # Both flags are only ever turned on, as Flask-Talisman does: False
         # means "Talisman does not insist", not "send the cookie without the

@@ -1,21 +1,30 @@
-"""Talisman's policy options as dicts that apply themselves when changed in place.
+"""Talisman's options as attributes, and policy dicts that apply themselves when changed.
 
 Flask-Talisman reads its options on every response, so code written for it
-changes them on the instance after ``init_app``
+sets them on the instance after ``init_app`` (``talisman.force_https =
+False``) or changes them in place
 (``talisman.content_security_policy["img-src"] = "*"``). hipflask turns the
-options into the header policy's settings once; a dict that says when it
-changed lets that happen again, rather than checking the options on every
-response.
+options into the header policy's settings once; an attribute or a dict that
+says when it changed lets that happen again, rather than checking the
+options on every response.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["POLICY_OPTIONS", "LivePolicy", "live_options"]
+from ..errors import ConfigurationError
+
+__all__ = ["POLICY_OPTIONS", "LiveAttributes", "LivePolicy", "live_options"]
+
+_log = logging.getLogger("hipflask.talisman")
+
+#: ``hipflask.talisman.ALLOW_FROM`` (that module imports this one).
+_ALLOW_FROM = "ALLOW-FROM"
 
 #: The options whose value may be a dict that code changes in place.
 POLICY_OPTIONS = (
@@ -83,3 +92,87 @@ def live_options(options: dict[str, Any], on_change: Callable[[], None]) -> dict
 
 def _dict_options(options: Mapping[str, Any]) -> Iterable[str]:
     return [name for name in POLICY_OPTIONS if isinstance(options.get(name), Mapping)]
+
+
+def _awaits_partner(name: str, value: Any) -> bool:
+    """Whether setting option ``name`` to ``value`` may be half of a pair of assignments.
+
+    Report-only needs its report URI, ``ALLOW_FROM`` its origin; set one at
+    a time, the first is refused until the second follows.
+    """
+    if name == "content_security_policy_report_only":
+        return bool(value)
+    return name == "frame_options" and value == _ALLOW_FROM
+
+
+class LiveAttributes:
+    """The options of a Talisman object read and set as its attributes.
+
+    The class using it names its options, normalises them and applies them
+    to its app (raising :class:`~hipflask.errors.ConfigurationError` for
+    options it refuses).
+    """
+
+    _option_names: frozenset[str] = frozenset()
+    options: dict[str, Any]
+    app: Any
+    #: Whether options set as attributes wait for the other half of a pair.
+    _pending = False
+
+    @staticmethod
+    def _normalize_options(options: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _apply(self, app: Any) -> None:
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        """An option read as an attribute (``talisman.force_https``), as in Flask-Talisman."""
+        options = self.__dict__.get("options")
+        if options is not None and name in self._option_names:
+            return options[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """An option set as an attribute after ``init_app`` reaches the headers.
+
+        Flask-Talisman reads its attributes on every response, so code
+        written for it (a test suite turning ``force_https`` off) sets them
+        late; see :meth:`_reapply` for options that only make sense together.
+
+        :raises ~hipflask.errors.ConfigurationError: a value refused on its
+            own (``frame_options="ALLOWALL"``, a CR in a header value): no
+            later assignment could make it apply, and kept, it would hold
+            back every change after it. The option keeps its previous value.
+        """
+        if name not in self._option_names:
+            object.__setattr__(self, name, value)
+            return
+        previous = self.options
+        changed = self._normalize_options({**self.options, name: value})
+        self.options = live_options(changed, self._reapply)
+        if self.app is None or self._pending or _awaits_partner(name, value):
+            self._reapply()
+            return
+        try:
+            self._apply(self.app)
+        except ConfigurationError:
+            object.__setattr__(self, "options", previous)
+            raise
+
+    def _reapply(self) -> None:
+        """Apply options changed after ``init_app``, once they make sense together.
+
+        Set one at a time, they pass through combinations that do not
+        (``content_security_policy_report_only`` before its report URI,
+        ``frame_options=ALLOW_FROM`` before its origin): those are logged and
+        the headers stay as they were, rather than refusing the first of two
+        assignments that belong together.
+        """
+        if self.app is None:
+            return
+        try:
+            self._apply(self.app)
+        except ConfigurationError as exc:
+            self._pending = True
+            _log.warning("Talisman options not applied yet, the previous ones stay: %s", exc)
