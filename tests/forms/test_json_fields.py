@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -184,3 +185,31 @@ def test_nested_json_objects_and_lists_are_not_field_names(
     assert data["address"] == {"street": None, "primary": False}
     assert data["flags"] == []
     assert data["flag_rows"] == []
+
+
+class GridForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    grid = FieldList(FieldList(FieldList(BooleanField())))
+    rows = FieldList(BooleanField(), separator="_")
+
+
+def test_a_long_name_near_a_nested_field_list_is_answered_at_once(
+    app: Hipflask, client: HipflaskClient
+) -> None:
+    # Which names are checkboxes is asked of every key sent, so an attacker
+    # choosing a key must not make the answer slow: with three lists deep, a
+    # 2 kB key took seconds when each entry's separator could be a digit.
+    @app.post("/grid")
+    def grid() -> Any:
+        form = GridForm()
+        form.validate()
+        return {"grid": form.grid.data, "rows": form.rows.data}
+
+    started = time.monotonic()
+    answer = client.post("/grid", json={"grid-" + "1" * 100_000 + "x": True})
+    assert answer.status_code == 200
+    assert time.monotonic() - started < 5
+    data = client.post("/grid", json={"grid-0-1-0": 0, "rows_0": 0, "rows_1": 1}).json
+    assert data == {"grid": [[[False]]], "rows": [False, True]}

@@ -63,10 +63,21 @@ def _patterns(field: Any, pattern: str, kind: type | tuple[type, ...], meta: Any
             child = _bind(unbound, name, meta)
             yield from _patterns(child, pattern + re.escape(field.separator + name), kind, meta)
     elif isinstance(field, FieldList):
-        # WTForms reads an entry's index after one separator character,
-        # whichever it is (its own separator is not public).
+        # An entry is named "<its name><separator><index>" (the separator is
+        # not public, so read where WTForms keeps it). No digit may stand in
+        # for it: names chosen by the client are matched against the
+        # pattern, and with several lists deep, digits that could belong to
+        # either of two indices would backtrack for seconds on a 2 kB name.
         entry = _bind(field.unbound_field, "entry", meta)
-        yield from _patterns(entry, pattern + r".[0-9]+", kind, meta)
+        yield from _patterns(entry, pattern + _entry_separator(field) + "[0-9]+", kind, meta)
+
+
+def _entry_separator(field: FieldList[Any]) -> str:
+    """The pattern of the text between a ``FieldList``'s name and an entry's index."""
+    separator = getattr(field, "_separator", None)
+    # A separator with digits in it (or none) is the app's own choice of
+    # ambiguous names; one that cannot be read is WTForms' "-" or similar.
+    return re.escape(separator) if isinstance(separator, str) else "[^0-9]"
 
 
 def _bind(unbound: UnboundField[Any], name: str, meta: Any) -> Any:
