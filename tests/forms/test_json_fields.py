@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from typing import Any
 
@@ -213,3 +214,52 @@ def test_a_long_name_near_a_nested_field_list_is_answered_at_once(
     assert time.monotonic() - started < 5
     data = client.post("/grid", json={"grid-0-1-0": 0, "rows_0": 0, "rows_1": 1}).json
     assert data == {"grid": [[[False]]], "rows": [False, True]}
+
+
+class Node(Form):
+    label = StringField()
+    on = BooleanField()
+
+
+# A tree: a form holding a list of itself, added once the class exists.
+Node.children = FieldList(FormField(Node))  # type: ignore[attr-defined]
+
+
+class TreeForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    root = FormField(Node)
+
+
+@pytest.fixture
+def tree_client(app: Hipflask, client: HipflaskClient) -> HipflaskClient:
+    @app.post("/tree")
+    def tree() -> Any:
+        form = TreeForm()
+        form.validate()
+        return {"data": form.data, "errors": form.errors}
+
+    return client
+
+
+def test_a_form_that_holds_itself_reads_json(tree_client: HipflaskClient) -> None:
+    # WTForms makes entries only for the names sent, so a tree works there;
+    # telling which names are checkboxes must not recurse without end.
+    sent = {"root-on": 1, "root-children-0-on": 0, "root-children-0-children-0-on": 1}
+    data = tree_client.post("/tree", json=sent).json["data"]
+    assert data["root"]["on"] is True
+    child = data["root"]["children"][0]
+    assert child["on"] is False
+    assert child["children"][0]["on"] is True
+
+
+def test_an_upload_to_a_form_that_holds_itself(tree_client: HipflaskClient) -> None:
+    answer = tree_client.post(
+        "/tree",
+        data={"root-children-0-label": (io.BytesIO(b"x"), "x.txt"), "root-label": "a"},
+        content_type="multipart/form-data",
+    )
+    # As a stray upload under a list entry anywhere: it makes no entry.
+    assert answer.status_code == 200
+    assert answer.json["data"]["root"] == {"label": "a", "on": False, "children": []}

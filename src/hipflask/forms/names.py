@@ -9,6 +9,11 @@ text ``"0"`` would tick it), and the upload split which names are file fields
 (a ``FieldList`` makes an entry only for a name the submission still holds).
 :class:`FieldNames` answers ``name in names`` for every name a field of the
 kind reads, however deeply it is nested.
+
+The name is walked down the form's definition, not matched against a
+pattern of every name: a form may hold a list of itself (a tree), whose
+names no finite pattern lists, and the client chooses the names, so the
+answer must take time in proportion to the name, never backtrack.
 """
 
 from __future__ import annotations
@@ -24,6 +29,13 @@ from wtforms.fields.core import UnboundField
 
 __all__ = ["FieldNames"]
 
+#: Forms nested deeper than this are not looked into: no form definition
+#: is, and only a tree's names go that deep, which WTForms' own processing
+#: cannot follow either (it recurses once per level).
+_MAX_DEPTH = 64
+
+_INDEX = re.compile("[0-9]+")
+
 
 class FieldNames:
     """The names read by the fields of ``kind`` among ``fields`` and the fields inside them.
@@ -34,50 +46,61 @@ class FieldNames:
     """
 
     def __init__(self, fields: Iterable[Any], kind: type | tuple[type, ...], meta: Any) -> None:
-        patterns = [
-            pattern
-            for field in fields
-            for pattern in _patterns(field, re.escape(field.name), kind, meta)
-        ]
-        self._pattern = (
-            re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.DOTALL)
-            if patterns
-            else None
-        )
+        self._fields = [(field.name, field) for field in fields]
+        self._kind = kind
+        self._meta = meta
+        # Bound once per definition: a name is checked for every key sent.
+        self._children: dict[type, list[tuple[str, Any]]] = {}
+        self._entries: dict[int, Any] = {}
 
     def __contains__(self, name: object) -> bool:
-        return (
-            isinstance(name, str)
-            and self._pattern is not None
-            and self._pattern.fullmatch(name) is not None
+        return isinstance(name, str) and self._in(self._fields, name, 0)
+
+    def _in(self, fields: list[tuple[str, Any]], name: str, depth: int) -> bool:
+        """Whether ``name`` is read by a field of the kind among ``fields`` (or inside one)."""
+        return depth <= _MAX_DEPTH and any(
+            name.startswith(own) and self._reads(field, name[len(own) :], depth)
+            for own, field in fields
         )
 
+    def _reads(self, field: Any, rest: str, depth: int) -> bool:
+        """Whether ``field``, its own name taken off, reads what is left (``rest``)."""
+        if isinstance(field, self._kind):
+            return rest == ""
+        if isinstance(field, FormField):
+            # FormField names its fields "<its name><separator><their name>".
+            if not rest.startswith(field.separator):
+                return False
+            children = self._form_fields(field.form_class)
+            return self._in(children, rest[len(field.separator) :], depth + 1)
+        if isinstance(field, FieldList):
+            # An entry is "<its name><separator><index>"; the separator is not
+            # public, so it is read where WTForms keeps it.
+            separator = getattr(field, "_separator", "-")
+            if not isinstance(separator, str) or not rest.startswith(separator):
+                return False
+            index = _INDEX.match(rest, len(separator))
+            if index is None:
+                return False
+            return self._reads(self._entry(field), rest[index.end() :], depth + 1)
+        return False
 
-def _patterns(field: Any, pattern: str, kind: type | tuple[type, ...], meta: Any) -> Iterator[str]:
-    """The name patterns of ``field`` (named by ``pattern``) and of the fields inside it."""
-    if isinstance(field, kind):
-        yield pattern
-    elif isinstance(field, FormField):
-        # FormField names its fields "<its name><separator><their name>".
-        for name, unbound in _unbound_fields(field.form_class):
-            child = _bind(unbound, name, meta)
-            yield from _patterns(child, pattern + re.escape(field.separator + name), kind, meta)
-    elif isinstance(field, FieldList):
-        # An entry is named "<its name><separator><index>" (the separator is
-        # not public, so read where WTForms keeps it). No digit may stand in
-        # for it: names chosen by the client are matched against the
-        # pattern, and with several lists deep, digits that could belong to
-        # either of two indices would backtrack for seconds on a 2 kB name.
-        entry = _bind(field.unbound_field, "entry", meta)
-        yield from _patterns(entry, pattern + _entry_separator(field) + "[0-9]+", kind, meta)
+    def _form_fields(self, form_class: type) -> list[tuple[str, Any]]:
+        found = self._children.get(form_class)
+        if found is None:
+            found = [
+                (name, _bind(unbound, name, self._meta))
+                for name, unbound in _unbound_fields(form_class)
+            ]
+            self._children[form_class] = found
+        return found
 
-
-def _entry_separator(field: FieldList[Any]) -> str:
-    """The pattern of the text between a ``FieldList``'s name and an entry's index."""
-    separator = getattr(field, "_separator", None)
-    # A separator with digits in it (or none) is the app's own choice of
-    # ambiguous names; one that cannot be read is WTForms' "-" or similar.
-    return re.escape(separator) if isinstance(separator, str) else "[^0-9]"
+    def _entry(self, field: FieldList[Any]) -> Any:
+        key = id(field.unbound_field)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _bind(field.unbound_field, "entry", self._meta)
+        return entry
 
 
 def _bind(unbound: UnboundField[Any], name: str, meta: Any) -> Any:
