@@ -8,6 +8,7 @@ import hmac
 from tests.conftest import SECRET
 
 from hipflask import Hipflask
+from hipflask import request
 from hipflask.login import decode_cookie
 from hipflask.login import encode_cookie
 
@@ -58,3 +59,20 @@ def test_without_a_key_the_digest_is_never_the_bare_secret_keys() -> None:
     with _app().app_context():
         assert encode_cookie("42") != f"42|{bare}"
         assert decode_cookie(f"42|{bare}") is None
+
+
+def test_a_cookie_with_characters_no_digest_has_is_refused(protocol: str) -> None:
+    # The value comes from the client: a digest part that is not ASCII made
+    # hmac.compare_digest raise TypeError, a 500 from one crafted cookie.
+    app = _app()
+
+    @app.get("/")
+    def index() -> dict[str, str | None]:
+        return {"payload": decode_cookie(request.cookies.get("remember", ""))}
+
+    client = app.test_client(protocol=protocol)
+    for value in ("7|\u00e9\u00e9", "7|\u2603", "\u2603|\u2603"):
+        client.set_cookie("remember", value)
+        answer = client.get("/")
+        assert answer.status_code == 200
+        assert answer.get_json() == {"payload": None}

@@ -53,7 +53,9 @@ def encode_cookie(payload: str, key: str | bytes | None = None) -> str:
 def decode_cookie(cookie: str, key: str | bytes | None = None) -> str | None:
     """The payload of a value :func:`encode_cookie` made, ``None`` if the digest is wrong."""
     payload, sep, digest = cookie.rpartition("|")
-    if not sep:
+    if not sep or not digest.isascii():
+        # The client's value: hmac.compare_digest raises on text that is not
+        # ASCII, and no digest made here is anything else.
         return None
     for candidate in _keys(key):
         if hmac.compare_digest(_digest(candidate, payload), digest):
