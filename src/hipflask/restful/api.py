@@ -419,6 +419,9 @@ class Api:
         response = self.make_response(
             data, code, headers, fallback_mediatype=self._error_fallback_mediatype()
         )
+        if isinstance(e, NotAcceptable):
+            # Refused for the client's Accept, which another client's passes.
+            add_vary(response.headers, "Accept")
         if code == 401:
             response = self.unauthorized(response)
         return response

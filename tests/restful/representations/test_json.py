@@ -58,6 +58,19 @@ def test_no_default_mediatype_answers_406(app: Hipflask, client: Any) -> None:
     assert client.get("/strict", headers={"Accept": "text/csv"}).status_code == 406
 
 
+def test_a_406_varies_on_accept(app: Hipflask, client: Any) -> None:
+    # The same URL answers 200 to a client accepting JSON: a shared cache
+    # keeping the 406 under the URL alone would refuse that client too.
+    api = Api(app, default_mediatype=None)
+    api.add_resource(Thing, "/strict")
+    refused = client.get("/strict", headers={"Accept": "text/csv"})
+    assert refused.status_code == 406
+    assert "Accept" in refused.headers.get("Vary", "")
+    served = client.get("/strict", headers={"Accept": "application/json"})
+    assert served.status_code == 200
+    assert "Accept" in served.headers.get("Vary", "")
+
+
 def test_restful_json_settings_apply(api: Api, app: Hipflask, client: Any) -> None:
     app.config["RESTFUL_JSON"] = {"indent": 2}
     assert client.get("/thing").data == b'{\n  "name": "thing"\n}\n'
