@@ -36,7 +36,6 @@ from ..core.pipeline import every_response
 from ..errors import ConfigurationError
 from ..principal.principal import add_identity_provider
 from ..security.gate import ORDER_AUTH
-from ..security.gate import ORDER_CACHE
 from ..security.gate import ORDER_RATE_LIMIT
 from ..security.gate import ORDER_RATE_LIMIT_HEADERS
 from ..security.origin import SAFE_METHODS
@@ -164,13 +163,14 @@ class LoginManager:
             order=ORDER_RATE_LIMIT,
             check_async=self._check_throttle_async,
         )
+        # One finisher for both, as every one costs each response a call:
+        # the Vary of an answer that asked wants_json, then the count.
         app.gate.add_finisher(
             "hipflask.login.throttle",
             self._count_success,
             order=ORDER_RATE_LIMIT_HEADERS,
             finisher_async=self._count_success_async,
         )
-        app.gate.add_finisher("hipflask.login.vary", vary_on_negotiation, order=ORDER_CACHE)
         if add_context_processor:
             app.context_processor(_user_context_processor)
         add_identity_provider(app, _login_identity)
@@ -343,11 +343,13 @@ class LoginManager:
         return app_state().throttle
 
     def _count_success(self, request: Any, response: Any) -> None:
+        vary_on_negotiation(request, response)
         throttle = self._succeeded_attempt()
         if throttle is not None:
             throttle.succeed(g.get(_THROTTLED))
 
     async def _count_success_async(self, request: Any, response: Any) -> None:
+        vary_on_negotiation(request, response)
         throttle = self._succeeded_attempt()
         if throttle is not None:
             await throttle.succeed_async(g.get(_THROTTLED))

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..contexts.globals import g
 from ..contexts.globals import request
+from ..contexts.globals import request_ctx
 from ..wrappers.headers import add_vary
 
 _JSON_TYPES = ("application/json", "application/problem+json")
@@ -67,7 +67,9 @@ def wants_json() -> bool:
     (:func:`vary_on_negotiation`), whoever asked: an answer built on the
     reply is one of two for the same URL.
     """
-    setattr(g, _NEGOTIATED, True)
+    # On the request itself: the finisher then reads its ``__dict__``, which
+    # costs every response a fraction of what a lookup through ``g`` does.
+    request_ctx.request.__dict__[_NEGOTIATED] = True
     if request.is_json or request.headers.get("X-Requested-With") == "XMLHttpRequest":
         return True
     accept = request.accept_mimetypes
@@ -78,12 +80,12 @@ def wants_json() -> bool:
 def vary_on_negotiation(request: Any, response: Any) -> None:
     """Add :data:`NEGOTIATED_HEADERS` to ``Vary`` when the answer asked :func:`wants_json`.
 
-    A finisher, so it runs on every response, error pages and the
-    throttle's 429 included, after the view and its hooks: any ``Vary``
-    already there (the session's ``Cookie``) is kept, and no name is listed
-    twice.
+    Run by the login manager's finisher, so on every response, error pages
+    and the throttle's 429 included, after the view and its hooks: any
+    ``Vary`` already there is kept, one added later (the session's
+    ``Cookie``) joins, and no name is listed twice.
     """
-    if g.get(_NEGOTIATED):
+    if request.__dict__.get(_NEGOTIATED):
         for name in NEGOTIATED_HEADERS:
             add_vary(response.headers, name)
 
