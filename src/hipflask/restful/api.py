@@ -270,9 +270,11 @@ class Api:
             response.headers["Content-Type"] = "text/plain"
         else:
             raise InternalServerError()
-        if len(self.representations) > 1 or fallback is None:
+        if fallback is None or any(other != fallback for other in self.representations):
             # The client's Accept chose the format (or whether there is one):
             # a shared cache must keep one client's answer from another's.
+            # Only an API whose one representation is its fallback answers
+            # every client alike.
             add_vary(response.headers, "Accept")
         return response
 

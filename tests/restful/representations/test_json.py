@@ -58,6 +58,18 @@ def test_no_default_mediatype_answers_406(app: Hipflask, client: Any) -> None:
     assert client.get("/strict", headers={"Accept": "text/csv"}).status_code == 406
 
 
+def test_a_plain_text_default_beside_json_varies_on_accept(app: Hipflask, client: Any) -> None:
+    # One representation, but a default that is not it: the client's Accept
+    # still picks JSON or plain text for the same URL.
+    api = Api(app, default_mediatype="text/plain")
+    api.add_resource(Thing, "/either")
+    as_text = client.get("/either", headers={"Accept": "text/html"})
+    as_json = client.get("/either", headers={"Accept": "application/json"})
+    assert (as_text.mimetype, as_json.mimetype) == ("text/plain", "application/json")
+    assert "Accept" in as_text.headers.get("Vary", "")
+    assert "Accept" in as_json.headers.get("Vary", "")
+
+
 def test_a_406_varies_on_accept(app: Hipflask, client: Any) -> None:
     # The same URL answers 200 to a client accepting JSON: a shared cache
     # keeping the 406 under the URL alone would refuse that client too.
