@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "MAX_FILTER_VALUES_LENGTH",
     "MAX_SEARCH_WORDS",
     "MAX_TERM_LENGTH",
     "get_mdict_item_or_list",
@@ -23,6 +24,12 @@ MAX_SEARCH_WORDS = 50
 #: this many always fits. A list of ids for an "in list" filter still takes
 #: a few thousand of them.
 MAX_TERM_LENGTH = 10_000
+#: The most characters all filter values of one list request hold together.
+#: Each id of an "in list" filter is a parameter of the statement, and the
+#: databases cap their number (SQLite commonly at 32,766, PostgreSQL's
+#: protocol at 65,535): within it, whatever the filters. Five such lists of
+#: thousands of ids still fit.
+MAX_FILTER_VALUES_LENGTH = 50_000
 
 
 def prettify_name(name: str) -> str:

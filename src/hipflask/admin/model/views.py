@@ -32,6 +32,7 @@ from ..helpers import get_redirect_target
 from ..helpers import is_form_submitted
 from . import template
 from .export import neutralise_csv_cell as neutralise_csv_cell
+from .helpers import MAX_FILTER_VALUES_LENGTH
 from .helpers import MAX_SEARCH_WORDS
 from .helpers import MAX_TERM_LENGTH
 from .helpers import get_mdict_item_or_list
@@ -168,7 +169,7 @@ class ModelPagesMixin:
                 "error",
             )
             del found[_MAX_FILTERS:]
-        return [item[1] for item in found]
+        return _within_length(found)
 
     def _get_list_search(self) -> str | None:
         search = request.args.get("search") or None
@@ -425,3 +426,25 @@ class ModelPagesMixin:
     def action_view(self) -> Any:
         """Run a bulk action on the selected rows (see :mod:`hipflask.admin.actions`)."""
         return self.handle_action()
+
+
+def _within_length(found: list[tuple[str, tuple[int, str, Any]]]) -> list[tuple[int, str, Any]]:
+    """The filters, in order, whose values fit :data:`MAX_FILTER_VALUES_LENGTH` together.
+
+    The rest are dropped with a message, as past the count of filters.
+    """
+    kept: list[tuple[int, str, Any]] = []
+    total = 0
+    for _position, (index, name, value) in found:
+        total += len(value)
+        if total > MAX_FILTER_VALUES_LENGTH:
+            flash(
+                babel.gettext(
+                    "Filter values too long: at most %(count)s characters in all were applied.",
+                    count=f"{MAX_FILTER_VALUES_LENGTH:,}",
+                ),
+                "error",
+            )
+            break
+        kept.append((index, name, value))
+    return kept
