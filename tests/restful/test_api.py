@@ -754,3 +754,20 @@ def test_a_resource_with_its_own_representations_varies_on_accept(
     assert as_json.mimetype == "application/json"
     assert "accept" in varies_on(as_text)
     assert "accept" in varies_on(as_json)
+
+
+def test_a_response_a_resource_builds_itself_does_not_vary_on_accept(
+    app: Hipflask, client: Any
+) -> None:
+    # A redirect or a file the method returns as a response is the same
+    # whatever the client accepts: no Vary to split a cache's entries.
+    class Moved(Resource):
+        representations = {"text/plain": lambda data, code, headers: Response(str(data), code)}  # noqa: RUF012
+
+        def get(self) -> Any:
+            return Response("moved", 301, {"Location": "/elsewhere"})
+
+    Api(app).add_resource(Moved, "/moved")
+    response = client.get("/moved", headers={"Accept": "application/json"})
+    assert response.status_code == 301
+    assert "accept" not in varies_on(response)

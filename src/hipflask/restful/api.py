@@ -234,12 +234,16 @@ class Api:
         return self._respond(await awaitable, negotiated)
 
     def _respond(self, rv: Any, negotiated: bool) -> Any:
-        if not isinstance(rv, _BaseResponse):
-            data, code, headers = unpack(rv)
-            rv = self.make_response(data, code, headers=headers)
+        # A response here was built by the method itself (the same for every
+        # client) or by one of its class's representations (which says Vary).
+        if isinstance(rv, _BaseResponse):
+            return rv
+        data, code, headers = unpack(rv)
+        response = self.make_response(data, code, headers=headers)
         if negotiated:
-            add_vary(rv.headers, "Accept")
-        return rv
+            # None of the class's representations was accepted.
+            add_vary(response.headers, "Accept")
+        return response
 
     def mediatypes(self) -> list[str]:
         """The media types of the request's ``Accept`` header, best first."""
