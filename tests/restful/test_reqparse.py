@@ -282,6 +282,22 @@ def test_a_decimal_that_is_no_finite_number_is_a_400_that_names_it(client: Any, 
     assert response.get_json() == {"message": {"price": f"{sent} is not a valid decimal number"}}
 
 
+def test_a_decimal_with_more_digits_than_an_int_takes_is_a_400(client: Any) -> None:
+    # "1e999999" is within decimal's range, but int() or round() of it builds
+    # a million-digit integer: half a minute of CPU per request. Past the
+    # digits Python reads into an int (4300), it is refused as int() refuses.
+    parser = reqparse.RequestParser()
+    parser.add_argument("price", type=decimal.Decimal)
+    url = use("decimal", parser)
+
+    refused = client.get(url, query_string={"price": "1e999999"})
+    taken = client.get(url, query_string={"price": "1e4000"})
+
+    assert refused.status_code == 400
+    assert refused.get_json() == {"message": {"price": "1e999999 is not a valid decimal number"}}
+    assert taken.status_code == 200
+
+
 def test_type_receiving_the_argument_name(client: Any) -> None:
     parser = reqparse.RequestParser()
     parser.add_argument("limit", type=inputs.natural)

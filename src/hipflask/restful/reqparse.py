@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy as _copy
 import decimal
+import sys
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import MutableSequence
@@ -230,17 +231,26 @@ def _finite_decimal(value: Any) -> decimal.Decimal:
     which tells the client about the module, not the value. ``NaN``,
     ``Infinity`` and an exponent past the context's range are valid
     ``Decimal`` text but no amount: the first arithmetic on a signalling
-    NaN or on ``1e999999999`` raises in the resource, a 500.
+    NaN or on ``1e999999999`` raises in the resource, a 500. More integer
+    digits than Python reads into an ``int`` (``sys.get_int_max_str_digits``,
+    4300) are refused as ``int()`` refuses them: ``int()`` or ``round()`` of
+    ``1e999999`` takes half a minute of CPU.
     """
     text = str(value)
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
         number = None
-    context = decimal.getcontext()
-    if number is None or not number.is_finite() or number.adjusted() > context.Emax:
+    if number is None or not number.is_finite() or number.adjusted() >= _max_int_digits():
         raise ValueError(f"{text} is not a valid decimal number")
     return number
+
+
+def _max_int_digits() -> int:
+    """The most integer digits a ``Decimal`` argument may have (see :func:`_finite_decimal`)."""
+    limit: int = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    # 0 lifts Python's limit (and older versions have none): the context's range.
+    return limit or decimal.getcontext().Emax + 1
 
 
 def _is_choice(value: Any, choices: Iterable[Any]) -> bool:
