@@ -18,6 +18,7 @@ from jinja2 import pass_context
 
 from .. import babel
 from .helpers import prettify_name
+from .helpers import shown
 
 __all__ = ["ColumnsMixin"]
 
@@ -144,7 +145,7 @@ class ColumnsMixin:
         for value_type, type_formatter in column_type_formatters.items():
             if isinstance(value_type, type) and isinstance(value, value_type):
                 return type_formatter(self, value, name)
-        return value
+        return shown(value)
 
     @pass_context
     def get_list_value(self, context: Any, model: Any, name: str) -> Any:

@@ -11,6 +11,7 @@ __all__ = [
     "get_mdict_item_or_list",
     "is_searchable",
     "prettify_name",
+    "shown",
 ]
 
 #: The most words one search applies. Each is a condition on every searched
@@ -58,3 +59,20 @@ def is_searchable(search: str) -> bool:
     :data:`MAX_SEARCH_WORDS` and says so.
     """
     return all(len(word) <= MAX_TERM_LENGTH for word in search.split())
+
+
+def shown(value: Any) -> Any:
+    """``value`` for a page or an export to show: as it is, or ``""``.
+
+    A model's ``__str__`` often returns a nullable column as it is
+    (``return self.name``), and ``str()`` raises ``TypeError`` when that is
+    ``None``: one such related row would make the list, its details and its
+    export fail. Such a row shows as empty text instead.
+    """
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    try:
+        str(value)
+    except TypeError:
+        return ""
+    return value

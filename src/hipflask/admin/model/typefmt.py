@@ -16,6 +16,8 @@ from typing import Any
 from markupsafe import Markup
 from markupsafe import escape
 
+from .helpers import shown
+
 __all__ = [
     "BASE_FORMATTERS",
     "DETAIL_FORMATTERS",
@@ -52,7 +54,7 @@ def bool_formatter(view: Any, value: Any, name: str) -> Markup:
 
 def list_formatter(view: Any, values: Any, name: str) -> str:
     """Items joined with commas."""
-    return ", ".join(str(v) for v in values)
+    return ", ".join(str(shown(v)) for v in values)
 
 
 def enum_formatter(view: Any, value: enum.Enum, name: str) -> str:

@@ -125,6 +125,32 @@ def test_a_row_whose_str_is_none_is_offered_with_an_empty_label(
     assert [unlabelled.id, ""] in lookup.json
 
 
+class ShownView(ModelView):
+    can_view_details = True
+    can_export = True
+    column_list = ("title", "shelf")
+    column_details_list = ("title", "shelf")
+    column_export_list = ("title", "shelf")
+
+
+def test_a_row_on_a_shelf_whose_str_is_none_is_listed_shown_and_exported(
+    app: Hipflask, session: orm.scoped_session[orm.Session], client: HipflaskClient
+) -> None:
+    # The list, the details and the export show the related row as text: its
+    # __str__ returning None made each of them a 500.
+    Admin(app).add_view(ShownView(Book, session, endpoint="shown"))
+    unlabelled = session.query(Shelf).filter(Shelf.label.is_(None)).one()
+    session.add(Book(title="Emma", shelf=unlabelled))
+    session.commit()
+    urls = ["/admin/shown/", "/admin/shown/details/?id=2", "/admin/shown/export/csv/"]
+
+    answers = [client.get(url) for url in urls]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert "Emma" in answers[0].get_data(as_text=True)
+    assert "Emma," in answers[2].get_data(as_text=True)
+
+
 @pytest.mark.parametrize("blank", ["__None", ""])
 def test_the_empty_choice_of_an_enum_or_form_choices_select_clears_it(
     admin_client: HipflaskClient, session: orm.scoped_session[orm.Session], blank: str
