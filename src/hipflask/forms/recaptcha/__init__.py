@@ -2,16 +2,7 @@
 
 The widget renders Google's script and the ``g-recaptcha`` box; the browser
 puts the user's answer into the ``g-recaptcha-response`` form field (or JSON
-key). The validator posts that answer, with ``RECAPTCHA_PRIVATE_KEY`` and the
-client's address, to the ``siteverify`` endpoint and accepts the field only
-when the answer is ``{"success": true}``. A failed or unreachable
-verification is a validation error on the field, never a 500.
-
-The HTTP call is the ``http_post`` argument of :class:`Recaptcha`, so tests
-(and apps behind an egress proxy) can give their own. Under ``TESTING``, or
-with ``RECAPTCHA_ENABLED = False``, the validator passes without calling out,
-as in Flask-WTF.
-
+key), and the validator has Google check it (:mod:`.validators` says how).
 The field, validator and widget live in ``fields``, ``validators`` and
 ``widgets``, the modules Flask-WTF apps import them from.
 """
