@@ -771,3 +771,17 @@ def test_a_response_a_resource_builds_itself_does_not_vary_on_accept(
     response = client.get("/moved", headers={"Accept": "application/json"})
     assert response.status_code == 301
     assert "accept" not in varies_on(response)
+
+
+def test_representations_given_to_a_resource_after_it_was_added_still_vary(
+    app: Hipflask, client: Any
+) -> None:
+    class Late(Resource):
+        def get(self) -> Any:
+            return {"word": "late"}
+
+    Api(app).add_resource(Late, "/late")
+    Late.representations = {"text/csv": lambda data, code, headers: Response("x", code)}
+    answer = client.get("/late", headers={"Accept": "application/json"})
+    assert answer.mimetype == "application/json"
+    assert "accept" in varies_on(answer)

@@ -217,12 +217,14 @@ class Api:
     def output(self, resource: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap a resource view so data it returns is made into a response."""
 
-        # A resource with representations of its own answered in one of them
-        # or left the data to the API's, by the client's Accept either way.
-        negotiated = bool(getattr(getattr(resource, "view_class", None), "representations", None))
+        view_class = getattr(resource, "view_class", None)
 
         @functools.wraps(resource)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # A resource with representations of its own (read now: a class
+            # may get them after it was added) answered in one of them or
+            # left the data to the API's, by the client's Accept either way.
+            negotiated = bool(getattr(view_class, "representations", None))
             rv = resource(*args, **kwargs)
             if inspect.isawaitable(rv):
                 return self._respond_awaited(rv, negotiated)
