@@ -157,6 +157,24 @@ def setting(config: Mapping[str, Any], name: str) -> Any:
     return DEFAULTS[name] if name in DEFAULTS else HIPFLASK_DEFAULTS[name]
 
 
+#: ``max_age`` of a persistent token cookie (``JWT_SESSION_COOKIE = False``):
+#: one year, Flask-JWT-Extended's value. Not the token's lifetime: the token
+#: itself says when it stops verifying, and the cookie must outlive a token
+#: with a long or no ``exp`` (an app may also refresh it in place).
+PERSISTENT_COOKIE_MAX_AGE = 31540000
+
+
+def csrf_methods(value: Any) -> list[str]:
+    """``JWT_CSRF_METHODS`` as the double-submit check reads it, however the app wrote it.
+
+    Upper or lower case, a list or one comma-separated string: a setting
+    written ``["post"]`` must not switch the check off, which comparing with
+    the request's upper-case method as written would do.
+    """
+    names = value.split(",") if isinstance(value, str) else value or ()
+    return [str(name).strip().upper() for name in names]
+
+
 class ClaimsEncoder(json.JSONEncoder):
     """Write what JSON lacks in claims and headers the way the app's ``jsonify`` does.
 
@@ -259,16 +277,14 @@ class _AppSettings:
     @property
     def csrf_request_methods(self) -> list[str]:
         """Upper case, and a comma-separated string split, as the check reads them."""
-        methods = setting(current_app.config, "JWT_CSRF_METHODS")
-        names = methods.split(",") if isinstance(methods, str) else methods
-        return [str(name).strip().upper() for name in names]
+        return csrf_methods(setting(current_app.config, "JWT_CSRF_METHODS"))
 
     @property
     def cookie_max_age(self) -> int | None:
         """A browser-session cookie has none; otherwise the extension's one year."""
         if setting(current_app.config, "JWT_SESSION_COOKIE"):
             return None
-        return 31540000
+        return PERSISTENT_COOKIE_MAX_AGE
 
     @property
     def is_asymmetric(self) -> bool:
@@ -306,9 +322,11 @@ config = _AppSettings()
 __all__ = [
     "DEFAULTS",
     "HIPFLASK_DEFAULTS",
+    "PERSISTENT_COOKIE_MAX_AGE",
     "ClaimsEncoder",
     "JWTSetupError",
     "config",
+    "csrf_methods",
     "seconds",
     "setting",
     "token_locations",

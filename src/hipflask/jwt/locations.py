@@ -16,6 +16,7 @@ import jwt as pyjwt
 
 from ..contexts.globals import request
 from .config import JWTSetupError
+from .config import csrf_methods
 from .config import setting
 from .config import token_locations
 from .exceptions import CSRFError
@@ -66,26 +67,14 @@ def _csrf_value(config: Mapping[str, Any], refresh: bool) -> str:
     return str(value)
 
 
-def _csrf_checked(method: str, methods: Any) -> bool:
-    """Whether ``JWT_CSRF_METHODS`` covers ``method``, however the app wrote it.
-
-    Upper or lower case, a list or one comma-separated string: a setting
-    written ``["post"]`` must not switch the double-submit check off, which
-    comparing with the request's upper-case method as written would do.
-    """
-    if isinstance(methods, str):
-        methods = methods.split(",")
-    return method in {str(name).strip().upper() for name in methods or ()}
-
-
 def _from_cookies(config: Mapping[str, Any], refresh: bool) -> tuple[str, str | None]:
     name = setting(config, "JWT_REFRESH_COOKIE_NAME" if refresh else "JWT_ACCESS_COOKIE_NAME")
     token = request.cookies.get(name)
     if not token:
         raise NoAuthorizationError(f'Missing cookie "{name}"')
     csrf = None
-    if setting(config, "JWT_COOKIE_CSRF_PROTECT") and _csrf_checked(
-        request.method, setting(config, "JWT_CSRF_METHODS")
+    if setting(config, "JWT_COOKIE_CSRF_PROTECT") and request.method in csrf_methods(
+        setting(config, "JWT_CSRF_METHODS")
     ):
         csrf = _csrf_value(config, refresh)
     return token, csrf

@@ -19,6 +19,7 @@ from ..contexts.globals import current_app
 from ..contexts.globals import g
 from ..contexts.globals import request
 from . import blocklist
+from .config import PERSISTENT_COOKIE_MAX_AGE
 from .config import family_ttl
 from .config import leeway
 from .config import setting
@@ -258,13 +259,6 @@ def _cookie_options(config: Mapping[str, Any], max_age: Any, domain: Any) -> dic
         "domain": domain or setting(config, "JWT_COOKIE_DOMAIN"),
         "samesite": setting(config, "JWT_COOKIE_SAMESITE"),
     }
-
-
-#: ``max_age`` of a persistent token cookie (``JWT_SESSION_COOKIE = False``):
-#: one year, Flask-JWT-Extended's value. Not the token's lifetime: the token
-#: itself says when it stops verifying, and the cookie must outlive a token
-#: with a long or no ``exp`` (an app may also refresh it in place).
-PERSISTENT_COOKIE_MAX_AGE = 31540000
 
 
 def _csrf_cookies(config: Mapping[str, Any]) -> bool:
