@@ -26,6 +26,7 @@ from ..wrappers import layout
 from ..wrappers.framing import FramingError
 from ..wrappers.response import wire_parts
 from . import serve
+from .asgi_headers import scan_headers
 from .asgi_scope import SAFE_READS
 from .asgi_scope import BufferedBody
 from .asgi_scope import empty_body
@@ -33,7 +34,6 @@ from .asgi_scope import is_bodiless
 from .asgi_scope import make_request
 from .asgi_scope import prepare_body
 from .asgi_scope import refused_body
-from .asgi_scope import scan_headers
 from .asgi_scope import too_large_body
 from .asgi_scope import trusted_scope
 from .disconnect import ClientLink

@@ -57,12 +57,12 @@ from . import bridge
 from . import direct
 from . import pipeline
 from . import serve
+from .asgi_headers import scan_headers
 from .asgi_scope import SAFE_READS
 from .asgi_scope import BufferedBody
 from .asgi_scope import empty_body
 from .asgi_scope import is_bodiless
 from .asgi_scope import prepare_body
-from .asgi_scope import scan_headers
 from .asgi_scope import scope_environ
 from .asgi_scope import too_large_body
 from .disconnect import ClientLink

@@ -4,7 +4,8 @@ Kept apart from :mod:`hipflask.core.asgi`, which serves the connection
 (lifespan, the pipeline's hand-off, sending the response): what is here
 reads the scope and the body before the app sees the request. The raw
 headers are walked once for what decides how the body is read (its framing)
-and for the credentials most requests need; the body is read in full,
+and for the credentials most requests need (:mod:`hipflask.core.asgi_headers`);
+the body is read in full,
 bounded by ``MAX_CONTENT_LENGTH``, so views keep Flask's synchronous
 ``request.get_data()``; and a WSGI environ is synthesised only for code that
 reads ``request.environ``.
@@ -16,7 +17,6 @@ import io
 import sys
 from collections.abc import Callable
 from collections.abc import Sequence
-from operator import itemgetter
 from typing import IO
 from typing import TYPE_CHECKING
 from typing import Any
@@ -35,12 +35,16 @@ from ..wrappers.headers import ASGIRequestHeaders
 from ..wrappers.repeated import content_type_refusal
 from ..wrappers.request import assign_fields
 from . import serve
+from .asgi_headers import Framing
+from .asgi_headers import hosts_to_compare
 from .body import BODY_INCOMPLETE
+from .body import SPOOL_LIMIT
 from .body import BodyTimeouts
 from .body import ClientGone
 from .body import RefusingStream
 from .body import exact_input
 from .body import receive_body
+from .body import start_receive
 from .wsgi_middleware import wsgi_middleware_trust
 
 if TYPE_CHECKING:
@@ -57,7 +61,6 @@ __all__ = [
     "is_bodiless",
     "make_request",
     "prepare_body",
-    "scan_headers",
     "scope_environ",
     "too_large_body",
     "trusted_scope",
@@ -66,144 +69,6 @@ __all__ = [
 #: Scope key a test client sets to the environ entries a scope cannot carry
 #: (``environ_base={"REMOTE_USER": ...}``): the synthesised environ has them.
 ENVIRON_EXTRAS_KEY = "hipflask.environ_extras"
-
-
-class Framing:
-    """What the framing checks need from the raw headers, gathered in the same pass.
-
-    Looking these up on the built headers afterwards costs a list and a
-    scan per lookup; the raw pairs are walked once anyway.
-    """
-
-    __slots__ = ("content_type", "hosts", "lengths", "transfer_encodings")
-
-    def __init__(
-        self,
-        hosts: list[str] | None = None,
-        lengths: list[str] | None = None,
-        transfer_encodings: list[str] | None = None,
-        content_type: str | None = None,
-    ) -> None:
-        self.hosts: list[str] = hosts if hosts is not None else []
-        self.lengths: list[str] = lengths if lengths is not None else []
-        self.transfer_encodings: list[str] = (
-            transfer_encodings if transfer_encodings is not None else []
-        )
-        self.content_type = content_type
-
-
-def scan_headers(
-    raw: list[tuple[bytes, bytes]],
-) -> tuple[Framing | None, tuple[str | None, str | None]]:
-    """The framing headers and the credentials, from one pass over the raw headers.
-
-    The framing decides whether and how the body is read; the credentials
-    (``Authorization``, and the ``Cookie`` headers joined) are what the
-    session and the cache-safety finisher read on most requests. Nothing
-    else is decoded here: ``request.headers`` is built from the same list
-    when something first reads it, and most views never do.
-    """
-    if (
-        raw
-        and raw[0][0] == b"host"
-        and _COMMA not in raw[0][1]
-        and _PLAIN_NAMES.issuperset(map(_first, raw[1:]))
-    ):
-        # The usual GET: one plain Host first, then only names of no interest
-        # (checked in C, not in a loop over the headers).
-        return None, _NO_CREDENTIALS
-    found: list[tuple[int, bytes]] | None = None
-    kinds = _KINDS
-    for raw_name, raw_value in raw:
-        kind = kinds.get(raw_name)
-        if kind is None:
-            kind = _kind(raw_name)
-        if kind:
-            if found is None:
-                found = [(kind, raw_value)]
-            else:
-                found.append((kind, raw_value))
-    if found is None or (len(found) == 1 and found[0][0] == _HOST and _COMMA not in found[0][1]):
-        # One plain Host (or none), nothing else of interest: the usual GET.
-        return None, _NO_CREDENTIALS
-    return _facts(found)
-
-
-def _facts(
-    found: list[tuple[int, bytes]],
-) -> tuple[Framing | None, tuple[str | None, str | None]]:
-    authorization: str | None = None
-    cookie: str | None = None
-    hosts: list[str] = []
-    lengths: list[str] = []
-    encodings: list[str] = []
-    content_types: list[str] = []
-    for kind, raw_value in found:
-        value = raw_value.decode("latin-1")
-        if kind == _COOKIE:
-            # Joined as request.headers joins them (hipflask.wrappers.repeated).
-            cookie = value if cookie is None else f"{cookie}; {value}"
-        elif kind == _HOST:
-            hosts.append(value)
-        elif kind == _AUTHORIZATION:
-            # Joined as request.headers joins a repeated header.
-            authorization = value if authorization is None else f"{authorization},{value}"
-        elif kind == _LENGTH:
-            lengths.append(value)
-        elif kind == _TRANSFER_ENCODING:
-            encodings.append(value)
-        else:
-            content_types.append(value)
-    credentials = (authorization, cookie)
-    if lengths or encodings or _hosts_to_compare(hosts):
-        content_type = ",".join(content_types) if content_types else None
-        return Framing(hosts, lengths, encodings, content_type), credentials
-    return None, credentials
-
-
-_NO_CREDENTIALS: tuple[str | None, str | None] = (None, None)
-
-#: ``ord(",")``: ``44 in value`` finds a byte at once, where ``b"," in value``
-#: first tries the needle as a number and recovers from the TypeError.
-_COMMA = 44
-
-_HOST = 1
-_LENGTH = 2
-_TRANSFER_ENCODING = 3
-_CONTENT_TYPE = 4
-_COOKIE = 5
-_AUTHORIZATION = 6
-_KINDS_BY_NAME = {
-    "host": _HOST,
-    "content-length": _LENGTH,
-    "transfer-encoding": _TRANSFER_ENCODING,
-    "content-type": _CONTENT_TYPE,
-    "cookie": _COOKIE,
-    "authorization": _AUTHORIZATION,
-}
-
-#: Raw header name -> its kind above (0 for any other name). Servers send
-#: lower-case names, found at once; other spellings are lowered once. Names
-#: come from clients, so the cache is bounded: past it, a name is lowered
-#: every time, as without it.
-_KINDS: dict[bytes, int] = {name.encode(): kind for name, kind in _KINDS_BY_NAME.items()}
-_KINDS_MAX = 512
-
-
-#: The raw names of kind 0 seen so far (bounded as :data:`_KINDS` is).
-_PLAIN_NAMES: set[bytes] = set()
-
-_first = itemgetter(0)
-
-
-def _kind(raw_name: bytes) -> int:
-    kind = _KINDS_BY_NAME.get(raw_name.decode("latin-1").lower(), 0)
-    # Clients choose the names: only short ones are kept, and only so many.
-    if len(raw_name) <= 64 and len(_KINDS) < _KINDS_MAX:
-        _KINDS[raw_name] = kind
-        if not kind:
-            _PLAIN_NAMES.add(raw_name)
-    return kind
 
 
 def make_request(
@@ -215,7 +80,8 @@ def make_request(
     """Build the neutral request from an http scope.
 
     ``credentials`` are the ``Authorization`` and joined ``Cookie`` values
-    :func:`scan_headers` found; the header object is made when first read.
+    :func:`~hipflask.core.asgi_headers.scan_headers` found; the header
+    object is made when first read.
     """
     root_path = scope.get("root_path", "")
     path = scope["path"]
@@ -349,19 +215,6 @@ def _framing_verdict(framing: Framing, hosts: Sequence[str]) -> tuple[str | None
     return None, declared_length(framing.lengths)
 
 
-def _hosts_to_compare(hosts: list[str]) -> Sequence[str]:
-    """The Host values to compare, or none when there is one plain Host.
-
-    A WSGI server joins repeated Host headers with commas, so under WSGI a
-    single ``Host: a, b`` cannot be told from two headers and is refused;
-    under ASGI it is compared too, so that the same bytes get the same
-    answer behind either protocol.
-    """
-    if len(hosts) > 1 or (hosts and "," in hosts[0]):
-        return hosts
-    return ()
-
-
 #: Methods whose body, absent any framing header, is not read at all.
 SAFE_READS = ("GET", "HEAD")
 
@@ -373,7 +226,7 @@ def is_bodiless(scope: Scope, framing: Framing | None) -> bool:
     return framing is None or (
         not framing.lengths
         and not framing.transfer_encodings
-        and not _hosts_to_compare(framing.hosts)
+        and not hosts_to_compare(framing.hosts)
     )
 
 
@@ -384,7 +237,7 @@ async def prepare_body(
     if framing is None:
         # No framing header at all on a POST: an HTTP/2 body may still come.
         framing = Framing()
-    # _hosts_to_compare, in line: every request with a body comes here.
+    # hosts_to_compare, in line: every request with a body comes here.
     found = framing.hosts
     hosts: Sequence[str] = found if len(found) > 1 or (found and "," in found[0]) else ()
     if (
@@ -405,9 +258,27 @@ async def prepare_body(
     limit: int | None = app.config["MAX_CONTENT_LENGTH"]
     if limit is not None and length is not None and length > limit:
         return too_large_body, None, False
+    first = None
+    if length:
+        # The usual small body: the server holds it whole in one message.
+        first = start_receive(receive)
+        whole = _whole_body(first, length)
+        if whole is not None:
+            return whole, None, False
+    return await _read_body(app, receive, length, limit, first)
+
+
+async def _read_body(
+    app: Hipflask, receive: Receive, length: int | None, limit: int | None, first: Any
+) -> tuple[Callable[[Request], IO[bytes]], HTTPException | None, bool]:
+    """:func:`prepare_body`'s reading, from ``first`` (started already) or the next message."""
     try:
         buffer, size = await receive_body(
-            receive, length=length, limit=limit, timeouts=BodyTimeouts.from_config(app.config)
+            receive,
+            length=length,
+            limit=limit,
+            timeouts=BodyTimeouts.from_config(app.config),
+            first=first,
         )
     except RequestEntityTooLarge:
         # The view gets a 413 if (and only if) it asks for the body, as under WSGI.
@@ -428,6 +299,25 @@ async def prepare_body(
     if buffer is None:
         return empty_body, None, False
     return BufferedBody(buffer, size, length), None, False
+
+
+def _whole_body(message: Any, length: int) -> BufferedBody | None:
+    """The body, when ``message`` is the last one and holds exactly ``length`` bytes.
+
+    What :func:`receive_body` would make of that message, without its
+    coroutine, clock and loop; anything else is left to it.
+    """
+    if type(message) is not dict or message.get("type") != "http.request":
+        return None
+    chunk = message.get("body", b"")
+    if (
+        message.get("more_body", False)
+        or type(chunk) is not bytes
+        or len(chunk) != length
+        or length > SPOOL_LIMIT
+    ):
+        return None
+    return BufferedBody(io.BytesIO(chunk), length, length)
 
 
 def trusted_scope(app: Hipflask, scope: Scope) -> Scope:

@@ -351,6 +351,16 @@ class _Resumed:
                     return done.value
 
 
+def start_receive(receive: Receive) -> Any:
+    """Run ``receive()`` up to its first wait: the message, or an awaitable for it.
+
+    A small body usually arrives with its headers: the server already holds
+    the message, and a caller that finds the whole body in it needs no
+    coroutine of its own to read it (see :func:`receive_body`'s ``first``).
+    """
+    return _start(receive)
+
+
 def _start(receive: Receive) -> Any:
     """Run ``receive()`` up to its first wait: the message, or a :class:`_Resumed` to await."""
     waiting = receive().__await__()
@@ -400,8 +410,12 @@ async def receive_body(
     length: int | None,
     limit: int | None,
     timeouts: BodyTimeouts,
+    first: Any = None,
 ) -> tuple[IO[bytes] | None, int]:
     """Read a whole ASGI body: the buffer (``None`` when empty) and its size.
+
+    ``first``: what :func:`start_receive` answered, when the caller has
+    already started the first ``receive()``.
 
     :raises ClientGone: the client went away before the body was complete.
     :raises werkzeug.exceptions.BadRequest: fewer bytes than ``length``
@@ -419,7 +433,8 @@ async def receive_body(
             # already holds (a small body arrives with its headers) comes
             # back at once, and needs no timer. Arming and cancelling one is
             # a tenth of a small POST's cost.
-            message = _start(receive)
+            message = _start(receive) if first is None else first
+            first = None
             if type(message) is _Resumed:
                 message = await _wait_for_message(message, timeouts.read_timeout)
             if message["type"] == "http.disconnect":
