@@ -182,3 +182,37 @@ def test_a_refused_value_set_while_a_pair_is_pending_is_logged(
     assert "Referrer-Policy: no-referrer" not in str(client.get("/").headers)
     talisman.content_security_policy_report_uri = "https://reports.example/csp"
     assert client.get("/").headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(
+    ("option", "key", "value"),
+    [
+        ("content_security_policy", "img-src", ["'self'", "bad\r\nX-Injected: 1"]),
+        ("content_security_policy", "img-src", "a;script-src *"),
+        ("permissions_policy", "camera", "()\r\nSet-Cookie: a=1"),
+        ("document_policy", "document-write", "?0\n"),
+        ("feature_policy", "camera", "'none'\r\nX-Injected: 1"),
+    ],
+)
+def test_a_refused_value_put_in_a_policy_is_refused_where_it_is_put(
+    page: Hipflask, client: Any, option: str, key: str, value: Any
+) -> None:
+    # Only logged, it left the old headers in place and every later change,
+    # a stricter policy included, waiting behind it.
+    talisman = Talisman(page, force_https=False)
+    policy = getattr(talisman, option)
+    before = dict(policy)
+    with pytest.raises(ConfigurationError):
+        policy[key] = value
+    assert policy == before
+    with pytest.raises(ConfigurationError):
+        policy.update({key: value})
+    with pytest.raises(ConfigurationError):
+        policy.setdefault(key, value)
+    assert policy == before
+    response = client.get("/")
+    assert "X-Injected" not in response.headers
+    assert "script-src" not in response.headers["Content-Security-Policy"]
+
+    talisman.content_security_policy["img-src"] = "data:"
+    assert "img-src data:" in client.get("/").headers["Content-Security-Policy"]

@@ -161,7 +161,7 @@ class Talisman(LiveAttributes):
 
     def __init__(self, app: Hipflask | None = None, **kwargs: Any) -> None:
         self.app = app
-        self.options: dict[str, Any] = live_options(dict(_DEFAULTS), self._reapply)
+        self.options: dict[str, Any] = live_options(dict(_DEFAULTS), self._policy_changed)
         self._views: dict[Callable[..., Any], tuple[dict[str, Any], HeaderPolicy]] = {}
         self._view_kwargs: dict[Callable[..., Any], dict[str, Any]] = {}
         # The EXTRA_SECURITY_HEADERS pairs last written into the app's settings.
@@ -173,7 +173,9 @@ class Talisman(LiveAttributes):
         """Write the options into the app's header policy and register the redirect."""
         _check_options(kwargs)
         self.app = app
-        self.options = live_options(normalized_options({**_DEFAULTS, **kwargs}), self._reapply)
+        self.options = live_options(
+            normalized_options({**_DEFAULTS, **kwargs}), self._policy_changed
+        )
         self._apply(app)
 
     @staticmethod

@@ -36,51 +36,80 @@ POLICY_OPTIONS = (
 
 
 class LivePolicy(dict[str, Any]):
-    """A copy of a policy dict that calls ``on_change`` after every change.
+    """A copy of a policy dict that applies every change as it is made, or refuses it.
 
     A copy, not the dict given: Flask-Talisman hands out its module's
     ``DEFAULT_CSP_POLICY`` itself, so a change made through one app reached
     every app of the process.
+
+    A change is checked where it is made, not at the next request: a value
+    the header policy refuses (a line break, a ``;`` in a CSP source) raises
+    :class:`~hipflask.errors.ConfigurationError` from the assignment itself,
+    with the line that made it in the traceback, and the dict is put back as
+    it was, as a refused attribute keeps its previous value. Logged and
+    kept instead, it left the old headers in place while the dict read back
+    the new value, and held back every later change, a stricter one
+    included. Checking at the next request would cost every request a
+    comparison and report the mistake far from where it was made.
+    ``on_change`` raises to refuse.
+
+    A list held in the dict (a directive's sources) is the caller's: change
+    it in place and nothing sees it; assign the directive again.
     """
 
     def __init__(self, value: Mapping[str, Any], on_change: Callable[[], None]) -> None:
         super().__init__(value)
         self._on_change = on_change
 
+    def _changed(self, before: dict[str, Any]) -> None:
+        try:
+            self._on_change()
+        except ConfigurationError:
+            dict.clear(self)
+            dict.update(self, before)
+            raise
+
     def __setitem__(self, key: str, value: Any) -> None:
+        before = dict(self)
         super().__setitem__(key, value)
-        self._on_change()
+        self._changed(before)
 
     def __delitem__(self, key: str) -> None:
+        before = dict(self)
         super().__delitem__(key)
-        self._on_change()
+        self._changed(before)
 
     def __ior__(self, other: Any) -> LivePolicy:  # type: ignore[override,misc]
         self.update(other)
         return self
 
     def update(self, *args: Any, **kwargs: Any) -> None:
+        before = dict(self)
         super().update(*args, **kwargs)
-        self._on_change()
+        self._changed(before)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
+        before = dict(self)
         found = super().setdefault(key, default)
-        self._on_change()
+        self._changed(before)
         return found
 
     def pop(self, key: str, *default: Any) -> Any:
+        before = dict(self)
         found = super().pop(key, *default)
-        self._on_change()
+        self._changed(before)
         return found
 
     def popitem(self) -> tuple[str, Any]:
+        before = dict(self)
         found = super().popitem()
-        self._on_change()
+        self._changed(before)
         return found
 
     def clear(self) -> None:
+        before = dict(self)
         super().clear()
-        self._on_change()
+        self._changed(before)
 
 
 def live_options(options: dict[str, Any], on_change: Callable[[], None]) -> dict[str, Any]:
@@ -150,7 +179,7 @@ class LiveAttributes:
             return
         previous = self.options
         changed = self._normalize_options({**self.options, name: value})
-        self.options = live_options(changed, self._reapply)
+        self.options = live_options(changed, self._policy_changed)
         if self.app is None or self._pending or _awaits_partner(name, value):
             self._reapply()
             return
@@ -159,6 +188,20 @@ class LiveAttributes:
         except ConfigurationError:
             object.__setattr__(self, "options", previous)
             raise
+
+    def _policy_changed(self) -> None:
+        """A policy dict was changed in place: apply it now, or refuse the change.
+
+        Refused like an attribute set on its own (see :class:`LivePolicy`),
+        but while a pair of attributes is half set, when a failure cannot be
+        told apart from the pair's own and is logged.
+        """
+        if self.app is None:
+            return
+        if self._pending:
+            self._reapply()
+            return
+        self._apply(self.app)
 
     def _reapply(self) -> None:
         """Apply options changed after ``init_app``, once they make sense together.
