@@ -216,3 +216,30 @@ def test_a_refused_value_put_in_a_policy_is_refused_where_it_is_put(
 
     talisman.content_security_policy["img-src"] = "data:"
     assert "img-src data:" in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_a_change_leaves_the_settings_the_app_made_since_alone(app: Hipflask, client: Any) -> None:
+    # Applying every option again on each change wrote SameSite=Lax and
+    # Talisman's Referrer-Policy over what the app had set after init_app.
+    from hipflask import session
+
+    @app.get("/login")
+    def login() -> str:
+        session["user"] = "ada"
+        return "ok"
+
+    talisman = Talisman(app, force_https=False)
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.config["REFERRER_POLICY"] = "no-referrer"
+    talisman.frame_options = DENY
+    response = client.get("/login")
+    assert "SameSite=Strict" in response.headers["Set-Cookie"]
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Frame-Options"] == "DENY"
+
+    # What the changed option implies is written.
+    talisman.session_cookie_samesite = "Lax"
+    talisman.referrer_policy = "same-origin"
+    response = client.get("/login")
+    assert "SameSite=Lax" in response.headers["Set-Cookie"]
+    assert response.headers["Referrer-Policy"] == "same-origin"

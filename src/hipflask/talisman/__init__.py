@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from werkzeug.exceptions import BadRequest
 
@@ -145,6 +147,44 @@ def _secure_session_cookie(app: Hipflask | None = None) -> None:
         target.config["SESSION_COOKIE_SECURE"] = True
 
 
+_COOKIE_OPTIONS = ("session_cookie_secure", "session_cookie_http_only", "session_cookie_samesite")
+
+
+# The settings each option's value goes into, by the option's name or its
+# family's prefix (content_security_policy_report_uri is a CSP option).
+_OPTION_SETTINGS: dict[str, tuple[str, ...]] = {
+    "content_security_policy": (
+        "CONTENT_SECURITY_POLICY",
+        "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+        "EXTRA_SECURITY_HEADERS",
+    ),
+    "frame_options": ("FRAME_OPTIONS", "CONTENT_SECURITY_POLICY", "EXTRA_SECURITY_HEADERS"),
+    "strict_transport_security": ("HSTS_MAX_AGE", "HSTS_INCLUDE_SUBDOMAINS", "HSTS_PRELOAD"),
+    "referrer_policy": ("REFERRER_POLICY",),
+    "x_content_type_options": ("X_CONTENT_TYPE_OPTIONS",),
+    "permissions_policy": ("PERMISSIONS_POLICY",),
+    "document_policy": ("DOCUMENT_POLICY",),
+    "feature_policy": ("EXTRA_SECURITY_HEADERS",),
+    "x_xss_protection": ("EXTRA_SECURITY_HEADERS",),
+    "force_file_save": ("EXTRA_SECURITY_HEADERS",),
+}
+
+
+def _forget(written: Mapping[str, Any], assigned: Iterable[str]) -> dict[str, Any]:
+    """``written`` without what the ``assigned`` options go into, so that it is written again."""
+    stale = set(assigned)
+    for name in assigned:
+        for prefix, keys in _OPTION_SETTINGS.items():
+            if name.startswith(prefix):
+                stale.update(keys)
+    return {key: value for key, value in written.items() if key not in stale}
+
+
+def _differs(before: Mapping[str, Any], key: str, value: Any) -> bool:
+    """Whether ``value`` is not what was written for ``key`` last time (or nothing was)."""
+    return key not in before or before[key] != value
+
+
 def _check_options(options: Mapping[str, Any]) -> None:
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
@@ -164,8 +204,8 @@ class Talisman(LiveAttributes):
         self.options: dict[str, Any] = live_options(dict(_DEFAULTS), self._policy_changed)
         self._views: dict[Callable[..., Any], tuple[dict[str, Any], HeaderPolicy]] = {}
         self._view_kwargs: dict[Callable[..., Any], dict[str, Any]] = {}
-        # The EXTRA_SECURITY_HEADERS pairs last written into the app's settings.
-        self._sent: list[tuple[str, str]] = []
+        # Per app, the settings and cookie options last written into it.
+        self._written: WeakKeyDictionary[Hipflask, dict[str, Any]] = WeakKeyDictionary()
         if app is not None:
             self.init_app(app, **kwargs)
 
@@ -176,33 +216,42 @@ class Talisman(LiveAttributes):
         self.options = live_options(
             normalized_options({**_DEFAULTS, **kwargs}), self._policy_changed
         )
-        self._apply(app)
+        self._apply(app, everything=True)
 
     @staticmethod
     def _normalize_options(options: dict[str, Any]) -> dict[str, Any]:
         return normalized_options(options)
 
-    def _apply(self, app: Hipflask) -> None:
+    def _apply(self, app: Hipflask, *, everything: bool = False) -> None:
         """Write the options into the app's settings; again after one changes.
 
         Everything that can refuse the options is worked out before the first
-        setting is written, so a refusal leaves the app as it was.
+        setting is written, so a refusal leaves the app as it was. After
+        ``init_app`` (``everything``), only the settings whose value from the
+        options changed are written: the app may have set the others itself
+        since (``SESSION_COOKIE_SAMESITE = "Strict"``), and turning the HTTPS
+        redirect off must not undo that.
         """
         own = policy_settings(self.options)
-        settings = with_app_settings(app.config, own, self._sent)
-        HeaderPolicy.from_config({**app.config, **settings})
+        written = self._written.get(app, {})
+        assigned: set[str] = self.__dict__.get("_assigned", set())
+        before = {} if everything else _forget(written, assigned)
+        settings = with_app_settings(app.config, own, written.get("EXTRA_SECURITY_HEADERS", ()))
+        writes = {key: settings[key] for key in own if _differs(before, key, own[key])}
+        HeaderPolicy.from_config({**app.config, **writes})
         # Views decorated before init_app take the app's options as a base now,
         # as Flask-Talisman merges a view's options over the app's.
         views = {view: self._view_policy(kwargs) for view, kwargs in self._view_kwargs.items()}
         _warn_unlisted_preload(self.options)
-        app.config.update(settings)
+        app.config.update(writes)
         self._pending = False
-        self._sent = [tuple(pair) for pair in own["EXTRA_SECURITY_HEADERS"]]
+        cookie = {name: self.options[name] for name in _COOKIE_OPTIONS}
         # Both flags are only ever turned on, as Flask-Talisman does: False
         # means "Talisman does not insist", not "send the cookie without the
         # flag", so the app's own (secure) setting stays.
         if (
-            self.options["session_cookie_secure"]
+            cookie["session_cookie_secure"]
+            and _differs(before, "session_cookie_secure", True)
             and _secure_session_cookie not in app.before_first_request_funcs
         ):
             try:
@@ -211,9 +260,14 @@ class Talisman(LiveAttributes):
                 # The app serves already: its debug mode is the one it runs
                 # in, and no first request is left to decide at.
                 _secure_session_cookie(app)
-        if self.options["session_cookie_http_only"]:
+        if cookie["session_cookie_http_only"] and _differs(
+            before, "session_cookie_http_only", cookie["session_cookie_http_only"]
+        ):
             app.config["SESSION_COOKIE_HTTPONLY"] = True
-        app.config["SESSION_COOKIE_SAMESITE"] = self.options["session_cookie_samesite"]
+        if _differs(before, "session_cookie_samesite", cookie["session_cookie_samesite"]):
+            app.config["SESSION_COOKIE_SAMESITE"] = cookie["session_cookie_samesite"]
+        self._written[app] = {**own, **cookie}
+        assigned.clear()
         app.gate.reset()
         app.extensions["talisman"] = self
         # Flask-Talisman's csp_nonce() is '' when the policy uses no nonce.
@@ -258,7 +312,10 @@ class Talisman(LiveAttributes):
     def _view_policy(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], HeaderPolicy]:
         options = normalized_options({**self.options, **kwargs})
         config: Mapping[str, Any] = self.app.config if self.app is not None else {}
-        merged = with_app_settings(config, policy_settings(options), self._sent)
+        sent = self._written.get(self.app, {}) if self.app is not None else {}
+        merged = with_app_settings(
+            config, policy_settings(options), sent.get("EXTRA_SECURITY_HEADERS", ())
+        )
         policy = HeaderPolicy.from_config(merged)
         if unlisted_preload(options) != unlisted_preload(self.options):
             _warn_unlisted_preload(options)  # the app's own was reported by init_app

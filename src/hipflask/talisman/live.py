@@ -180,6 +180,11 @@ class LiveAttributes:
         previous = self.options
         changed = self._normalize_options({**self.options, name: value})
         self.options = live_options(changed, self._policy_changed)
+        # What an assignment names is written even when its value is the
+        # one written before: the app may have changed the setting since.
+        assigned: set[str] = self.__dict__.setdefault("_assigned", set())
+        is_new = name not in assigned
+        assigned.add(name)
         if self.app is None or self._pending or _awaits_partner(name, value):
             self._reapply()
             return
@@ -187,6 +192,8 @@ class LiveAttributes:
             self._apply(self.app)
         except ConfigurationError:
             object.__setattr__(self, "options", previous)
+            if is_new:
+                assigned.discard(name)
             raise
 
     def _policy_changed(self) -> None:
