@@ -12,6 +12,7 @@ Talisman adds beyond headers is here too: the HTTPS redirect
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -147,6 +148,8 @@ def _secure_session_cookie(app: Hipflask | None = None) -> None:
         target.config["SESSION_COOKIE_SECURE"] = True
 
 
+# A view's options, and the header policy they make.
+_View = tuple[dict[str, Any], HeaderPolicy]
 _COOKIE_OPTIONS = ("session_cookie_secure", "session_cookie_http_only", "session_cookie_samesite")
 
 
@@ -185,6 +188,32 @@ def _differs(before: Mapping[str, Any], key: str, value: Any) -> bool:
     return key not in before or before[key] != value
 
 
+def _write_cookie_settings(
+    app: Hipflask, before: Mapping[str, Any], cookie: Mapping[str, Any]
+) -> None:
+    """The session cookie settings the cookie options imply, where they changed."""
+    # Both flags are only ever turned on, as Flask-Talisman does: False
+    # means "Talisman does not insist", not "send the cookie without the
+    # flag", so the app's own (secure) setting stays.
+    if (
+        cookie["session_cookie_secure"]
+        and _differs(before, "session_cookie_secure", True)
+        and _secure_session_cookie not in app.before_first_request_funcs
+    ):
+        try:
+            app.before_first_request(_secure_session_cookie)
+        except SetupFinishedError:
+            # The app serves already: its debug mode is the one it runs
+            # in, and no first request is left to decide at.
+            _secure_session_cookie(app)
+    if cookie["session_cookie_http_only"] and _differs(
+        before, "session_cookie_http_only", cookie["session_cookie_http_only"]
+    ):
+        app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if _differs(before, "session_cookie_samesite", cookie["session_cookie_samesite"]):
+        app.config["SESSION_COOKIE_SAMESITE"] = cookie["session_cookie_samesite"]
+
+
 def _check_options(options: Mapping[str, Any]) -> None:
     unknown = set(options) - set(_DEFAULTS)
     if unknown:
@@ -200,85 +229,107 @@ class Talisman(LiveAttributes):
     _option_names = frozenset(_DEFAULTS)
 
     def __init__(self, app: Hipflask | None = None, **kwargs: Any) -> None:
-        self.app = app
+        self._last_app: weakref.ref[Hipflask] | None = None
         self.options: dict[str, Any] = live_options(dict(_DEFAULTS), self._policy_changed)
-        self._views: dict[Callable[..., Any], tuple[dict[str, Any], HeaderPolicy]] = {}
-        self._view_kwargs: dict[Callable[..., Any], dict[str, Any]] = {}
-        # Per app, the settings and cookie options last written into it.
+        # Everything per app or per view is held weakly: an app factory's
+        # apps (one per test) and their views must not live as long as a
+        # module-level Talisman.
+        self._view_kwargs: WeakKeyDictionary[Callable[..., Any], dict[str, Any]] = (
+            WeakKeyDictionary()
+        )
+        self._views: WeakKeyDictionary[Hipflask, WeakKeyDictionary[Callable[..., Any], _View]] = (
+            WeakKeyDictionary()
+        )
+        # Per app, the settings and cookie options last written into it; its
+        # keys are the apps init_app was called with.
         self._written: WeakKeyDictionary[Hipflask, dict[str, Any]] = WeakKeyDictionary()
         if app is not None:
             self.init_app(app, **kwargs)
 
+    @property
+    def app(self) -> Hipflask | None:
+        """The app ``init_app`` was last called with (while it lives), as Flask-Talisman keeps it.
+
+        The options apply to every app the object was set up on, not to
+        this one alone.
+        """
+        return self._last_app() if self._last_app is not None else None
+
     def init_app(self, app: Hipflask, **kwargs: Any) -> None:
-        """Write the options into the app's header policy and register the redirect."""
+        """Write the options into the app's header policy and register the redirect.
+
+        One object may be set up on several apps (an app factory called once
+        per test): the options are the object's, as in Flask-Talisman, so
+        those given here, and any set later as attributes, apply to each of
+        them.
+        """
         _check_options(kwargs)
-        self.app = app
         self.options = live_options(
             normalized_options({**_DEFAULTS, **kwargs}), self._policy_changed
         )
-        self._apply(app, everything=True)
+        others = [known for known in list(self._written) if known is not app]
+        commits = [self._prepare(app, everything=True)]
+        commits += [self._prepare(known) for known in others]
+        self._commit(commits)
+        self._last_app = weakref.ref(app)
 
     @staticmethod
     def _normalize_options(options: dict[str, Any]) -> dict[str, Any]:
         return normalized_options(options)
 
-    def _apply(self, app: Hipflask, *, everything: bool = False) -> None:
-        """Write the options into the app's settings; again after one changes.
+    def _apps(self) -> list[Hipflask]:
+        return list(self._written)
+
+    def _apply_everywhere(self) -> None:
+        """Apply the options to every app, or, if one refuses them, to none."""
+        self._commit([self._prepare(app) for app in self._apps()])
+
+    def _commit(self, commits: list[Callable[[], None]]) -> None:
+        for commit in commits:
+            commit()
+        self._pending = False
+        self.__dict__.get("_assigned", set()).clear()
+
+    def _prepare(self, app: Hipflask, *, everything: bool = False) -> Callable[[], None]:
+        """Work out the options' settings for ``app``; the returned function writes them.
 
         Everything that can refuse the options is worked out before the first
-        setting is written, so a refusal leaves the app as it was. After
+        setting is written, so a refusal leaves the apps as they were. After
         ``init_app`` (``everything``), only the settings whose value from the
-        options changed are written: the app may have set the others itself
-        since (``SESSION_COOKIE_SAMESITE = "Strict"``), and turning the HTTPS
+        options changed, or that an assigned option goes into, are written:
+        the app may have set the others itself since
+        (``SESSION_COOKIE_SAMESITE = "Strict"``), and turning the HTTPS
         redirect off must not undo that.
         """
         own = policy_settings(self.options)
         written = self._written.get(app, {})
-        assigned: set[str] = self.__dict__.get("_assigned", set())
-        before = {} if everything else _forget(written, assigned)
+        before = {} if everything else _forget(written, self.__dict__.get("_assigned", ()))
         settings = with_app_settings(app.config, own, written.get("EXTRA_SECURITY_HEADERS", ()))
         writes = {key: settings[key] for key in own if _differs(before, key, own[key])}
         HeaderPolicy.from_config({**app.config, **writes})
         # Views decorated before init_app take the app's options as a base now,
         # as Flask-Talisman merges a view's options over the app's.
-        views = {view: self._view_policy(kwargs) for view, kwargs in self._view_kwargs.items()}
-        _warn_unlisted_preload(self.options)
-        app.config.update(writes)
-        self._pending = False
+        views = {view: self._view_policy(app, kwargs) for view, kwargs in self._view_kwargs.items()}
         cookie = {name: self.options[name] for name in _COOKIE_OPTIONS}
-        # Both flags are only ever turned on, as Flask-Talisman does: False
-        # means "Talisman does not insist", not "send the cookie without the
-        # flag", so the app's own (secure) setting stays.
-        if (
-            cookie["session_cookie_secure"]
-            and _differs(before, "session_cookie_secure", True)
-            and _secure_session_cookie not in app.before_first_request_funcs
-        ):
-            try:
-                app.before_first_request(_secure_session_cookie)
-            except SetupFinishedError:
-                # The app serves already: its debug mode is the one it runs
-                # in, and no first request is left to decide at.
-                _secure_session_cookie(app)
-        if cookie["session_cookie_http_only"] and _differs(
-            before, "session_cookie_http_only", cookie["session_cookie_http_only"]
-        ):
-            app.config["SESSION_COOKIE_HTTPONLY"] = True
-        if _differs(before, "session_cookie_samesite", cookie["session_cookie_samesite"]):
-            app.config["SESSION_COOKIE_SAMESITE"] = cookie["session_cookie_samesite"]
-        self._written[app] = {**own, **cookie}
-        assigned.clear()
-        app.gate.reset()
-        app.extensions["talisman"] = self
-        # Flask-Talisman's csp_nonce() is '' when the policy uses no nonce.
-        app.jinja_env.globals["csp_nonce"] = self._csp_nonce
-        self._views.update(views)
-        self._register(app)
+
+        def commit() -> None:
+            _warn_unlisted_preload(self.options)
+            app.config.update(writes)
+            _write_cookie_settings(app, before, cookie)
+            self._written[app] = {**own, **cookie}
+            app.gate.reset()
+            app.extensions["talisman"] = self
+            # Flask-Talisman's csp_nonce() is '' when the policy uses no nonce.
+            app.jinja_env.globals["csp_nonce"] = self._csp_nonce
+            self._views.setdefault(app, WeakKeyDictionary()).update(views)
+            self._register(app)
+
+        return commit
 
     def _register(self, app: Hipflask) -> None:
         """Register only the parts in use: an app with neither the redirect nor
         per-view options keeps the gate's direct path (headers only)."""
-        views = self._views.values()
+        views = list(self._views.get(app, {}).values())
         if self.options["force_https"] or any(options["force_https"] for options, _ in views):
             app.gate.add_check("talisman.force_https", self._force_https, order=ORDER_HOST + 10)
         # A policy of its own, not the gate's: building that one now would
@@ -292,7 +343,7 @@ class Talisman(LiveAttributes):
             app.gate.add_finisher(
                 "talisman.hsts_preload", self._add_preload, order=ORDER_HEADERS + 2
             )
-        if self._views:
+        if views:
             app.gate.add_finisher("talisman.view_before", self._note_own, order=ORDER_HEADERS - 1)
             app.gate.add_finisher("talisman.view_after", self._apply_view, order=ORDER_HEADERS + 1)
 
@@ -301,18 +352,23 @@ class Talisman(LiveAttributes):
         _check_options(kwargs)
 
         def decorator(view: F) -> F:
+            apps = self._apps()
+            # Refused here, where the view is decorated, with no app yet too.
+            views = {app: self._view_policy(app, kwargs) for app in apps}
+            if not apps:
+                self._view_policy(None, kwargs)
             self._view_kwargs[view] = kwargs
-            self._views[view] = self._view_policy(kwargs)
-            if self.app is not None:
-                self._register(self.app)
+            for app, found in views.items():
+                self._views.setdefault(app, WeakKeyDictionary())[view] = found
+                self._register(app)
             return view
 
         return decorator
 
-    def _view_policy(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], HeaderPolicy]:
+    def _view_policy(self, app: Hipflask | None, kwargs: dict[str, Any]) -> _View:
         options = normalized_options({**self.options, **kwargs})
-        config: Mapping[str, Any] = self.app.config if self.app is not None else {}
-        sent = self._written.get(self.app, {}) if self.app is not None else {}
+        config: Mapping[str, Any] = app.config if app is not None else {}
+        sent = self._written.get(app, {}) if app is not None else {}
         merged = with_app_settings(
             config, policy_settings(options), sent.get("EXTRA_SECURITY_HEADERS", ())
         )
@@ -321,15 +377,19 @@ class Talisman(LiveAttributes):
             _warn_unlisted_preload(options)  # the app's own was reported by init_app
         return options, policy
 
-    def _view_options(self, req: Request) -> tuple[dict[str, Any], HeaderPolicy] | None:
-        if not self._views or self.app is None or req.endpoint is None:
+    def _view_options(self, req: Request) -> _View | None:
+        ctx = _cv_request.get(None)
+        if ctx is None or req.endpoint is None:
+            return None
+        views = self._views.get(ctx.app)
+        if not views:
             return None
         # Through later decorators too: functools.wraps leaves __wrapped__.
-        current: Any = self.app.view_functions.get(req.endpoint)
-        found = self._views.get(current)
+        current: Any = ctx.app.view_functions.get(req.endpoint)
+        found = views.get(current) if current is not None else None
         while found is None and hasattr(current, "__wrapped__"):
             current = current.__wrapped__
-            found = self._views.get(current)
+            found = views.get(current)
         return found
 
     def _force_https(self, req: Request) -> Response | None:
@@ -341,7 +401,7 @@ class Talisman(LiveAttributes):
         """
         local = self._view_options(req)
         options = local[0] if local is not None else self.options
-        if not options["force_https"] or req.is_secure or (self.app and self.app.debug):
+        if not options["force_https"] or req.is_secure or current_app.debug:
             return None
         if not req.host:
             # A Host header with characters no host name has: there is no

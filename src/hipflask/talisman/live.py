@@ -144,7 +144,6 @@ class LiveAttributes:
 
     _option_names: frozenset[str] = frozenset()
     options: dict[str, Any]
-    app: Any
     #: Whether options set as attributes wait for the other half of a pair.
     _pending = False
 
@@ -152,7 +151,12 @@ class LiveAttributes:
     def _normalize_options(options: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _apply(self, app: Any) -> None:
+    def _apps(self) -> list[Any]:
+        """The apps the options are applied to."""
+        raise NotImplementedError
+
+    def _apply_everywhere(self) -> None:
+        """Apply the options to every app, or refuse them for all."""
         raise NotImplementedError
 
     def __getattr__(self, name: str) -> Any:
@@ -185,11 +189,11 @@ class LiveAttributes:
         assigned: set[str] = self.__dict__.setdefault("_assigned", set())
         is_new = name not in assigned
         assigned.add(name)
-        if self.app is None or self._pending or _awaits_partner(name, value):
+        if not self._apps() or self._pending or _awaits_partner(name, value):
             self._reapply()
             return
         try:
-            self._apply(self.app)
+            self._apply_everywhere()
         except ConfigurationError:
             object.__setattr__(self, "options", previous)
             if is_new:
@@ -203,12 +207,12 @@ class LiveAttributes:
         but while a pair of attributes is half set, when a failure cannot be
         told apart from the pair's own and is logged.
         """
-        if self.app is None:
+        if not self._apps():
             return
         if self._pending:
             self._reapply()
             return
-        self._apply(self.app)
+        self._apply_everywhere()
 
     def _reapply(self) -> None:
         """Apply options changed after ``init_app``, once they make sense together.
@@ -219,10 +223,10 @@ class LiveAttributes:
         the headers stay as they were, rather than refusing the first of two
         assignments that belong together.
         """
-        if self.app is None:
+        if not self._apps():
             return
         try:
-            self._apply(self.app)
+            self._apply_everywhere()
         except ConfigurationError as exc:
             self._pending = True
             _log.warning("Talisman options not applied yet, the previous ones stay: %s", exc)
