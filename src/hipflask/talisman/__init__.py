@@ -36,6 +36,7 @@ from hipflask.security.headers import MANAGED_HEADERS
 from hipflask.security.headers import HeaderPolicy
 from hipflask.templating.environment import csp_nonce as _policy_nonce
 
+from .caching import keep_nonce_private
 from .live import LiveAttributes
 from .live import live_options
 from .settings import ALLOW_FROM as ALLOW_FROM
@@ -337,6 +338,9 @@ class Talisman(LiveAttributes):
         app_policy = HeaderPolicy.from_config(app.config)
         if app_policy.needs_nonce or any(policy.needs_nonce for _, policy in views):
             app.gate.add_check("talisman.nonce", self._expose_nonce, order=ORDER_HOST + 11)
+            app.gate.add_finisher(
+                "talisman.nonce_private", keep_nonce_private, order=ORDER_HEADERS + 3
+            )
         if unlisted_preload(self.options) is not None or any(
             unlisted_preload(options) is not None for options, _ in views
         ):
