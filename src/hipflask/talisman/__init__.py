@@ -34,6 +34,7 @@ from hipflask.security.gate import ORDER_HOST
 from hipflask.security.headers import DEFAULT_HSTS_MAX_AGE
 from hipflask.security.headers import MANAGED_HEADERS
 from hipflask.security.headers import HeaderPolicy
+from hipflask.security.hosts import has_host_setting
 from hipflask.templating.environment import csp_nonce as _policy_nonce
 
 from .caching import keep_nonce_private
@@ -399,6 +400,10 @@ class Talisman(LiveAttributes):
     def _force_https(self, req: Request) -> Response | None:
         """Redirect plain-HTTP requests to HTTPS (not in debug mode, as Talisman).
 
+        Not refused for a ``Host`` the app was not told about: with no
+        ``TRUSTED_HOSTS`` every host is one it serves, and a ported app would
+        lose its redirect. Such a redirect is kept out of caches instead.
+
         ``request.is_secure`` already reflects a trusted proxy's
         ``X-Forwarded-Proto`` (``PROXY_FIX``); a client's own header is not
         believed, so it cannot turn the redirect off.
@@ -414,7 +419,16 @@ class Talisman(LiveAttributes):
             # https://evil.example/.
             raise BadRequest("The Host header is not a host name.")
         code = 301 if options["force_https_permanent"] else 302
-        return redirect(req.url.replace("http://", "https://", 1), code=code)
+        response = redirect(req.url.replace("http://", "https://", 1), code=code)
+        if not has_host_setting(current_app.config):
+            # The Location names whatever Host the client sent. Sent back to
+            # that client it is harmless (a browser sends the host of the URL
+            # it was given), but a shared cache whose key leaves the Host out
+            # (nginx's default proxy_cache_key) would store an attacker's
+            # "301 to https://evil.example/" for every visitor. With
+            # TRUSTED_HOSTS, other hosts were refused with 400 before this.
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     def _expose_nonce(self, req: Request) -> None:
         """Put the response's nonce on ``request.csp_nonce``, as Flask-Talisman does.
