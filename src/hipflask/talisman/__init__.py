@@ -383,6 +383,8 @@ class Talisman(LiveAttributes):
         return options, policy
 
     def _view_options(self, req: Request) -> _View | None:
+        if not self._view_kwargs:
+            return None  # no view of any app has options of its own
         ctx = _cv_request.get(None)
         if ctx is None or req.endpoint is None:
             return None
@@ -408,9 +410,11 @@ class Talisman(LiveAttributes):
         ``X-Forwarded-Proto`` (``PROXY_FIX``); a client's own header is not
         believed, so it cannot turn the redirect off.
         """
+        if req.is_secure:
+            return None
         local = self._view_options(req)
         options = local[0] if local is not None else self.options
-        if not options["force_https"] or req.is_secure or current_app.debug:
+        if not options["force_https"] or current_app.debug:
             return None
         if not req.host:
             # A Host header with characters no host name has: there is no
