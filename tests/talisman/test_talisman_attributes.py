@@ -243,3 +243,27 @@ def test_a_change_leaves_the_settings_the_app_made_since_alone(app: Hipflask, cl
     response = client.get("/login")
     assert "SameSite=Lax" in response.headers["Set-Cookie"]
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_directive_s_sources_changed_in_place_change_the_header(
+    page: Hipflask, client: Any
+) -> None:
+    # Flask-Talisman reads the lists on every response, so code appends to
+    # them; unseen, the header kept the old sources.
+    talisman = Talisman(
+        page,
+        force_https=False,
+        content_security_policy={"default-src": ["'self'"]},
+        permissions_policy={"camera": ["self"]},
+    )
+    talisman.content_security_policy["default-src"].append("cdn.example")
+    headers = client.get("/").headers
+    assert "default-src 'self' cdn.example" in headers["Content-Security-Policy"]
+    talisman.permissions_policy["camera"].extend(['"https://a.example"'])
+    headers = client.get("/").headers
+    assert headers["Permissions-Policy"] == 'camera=(self "https://a.example")'
+
+    with pytest.raises(ConfigurationError):
+        talisman.content_security_policy["default-src"].append("a;script-src *")
+    assert talisman.content_security_policy["default-src"] == ["'self'", "cdn.example"]
+    assert "script-src" not in client.get("/").headers["Content-Security-Policy"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 
-__all__ = ["POLICY_OPTIONS", "LiveAttributes", "LivePolicy", "live_options"]
+__all__ = ["POLICY_OPTIONS", "LiveAttributes", "LivePolicy", "LiveSources", "live_options"]
 
 _log = logging.getLogger("hipflask.talisman")
 
@@ -33,6 +33,56 @@ POLICY_OPTIONS = (
     "document_policy",
     "feature_policy",
 )
+
+
+def _checked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A mutating method that applies the change, or undoes it when it is refused."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before = self._snapshot()
+        result = method(self, *args, **kwargs)
+        self._changed(before)
+        return result
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
+class LiveSources(list[Any]):
+    """A list held in a :class:`LivePolicy` (a directive's sources), live as the dict is.
+
+    Flask-Talisman reads the policy on every response, so code appends to
+    these lists (``talisman.content_security_policy["img-src"].append(...)``);
+    unseen, the change never reached the header.
+    """
+
+    def __init__(self, value: Iterable[Any], on_change: Callable[[], None]) -> None:
+        super().__init__(value)
+        self._on_change = on_change
+
+    def _snapshot(self) -> list[Any]:
+        return list(self)
+
+    def _changed(self, before: list[Any]) -> None:
+        try:
+            self._on_change()
+        except ConfigurationError:
+            list.__setitem__(self, slice(None), before)
+            raise
+
+    append = _checked(list.append)
+    extend = _checked(list.extend)
+    insert = _checked(list.insert)
+    remove = _checked(list.remove)
+    pop = _checked(list.pop)
+    clear = _checked(list.clear)
+    sort = _checked(list.sort)
+    reverse = _checked(list.reverse)
+    __setitem__ = _checked(list.__setitem__)
+    __delitem__ = _checked(list.__delitem__)
+    __iadd__ = _checked(list.__iadd__)
+    __imul__ = _checked(list.__imul__)
 
 
 class LivePolicy(dict[str, Any]):
@@ -53,13 +103,22 @@ class LivePolicy(dict[str, Any]):
     comparison and report the mistake far from where it was made.
     ``on_change`` raises to refuse.
 
-    A list held in the dict (a directive's sources) is the caller's: change
-    it in place and nothing sees it; assign the directive again.
+    Lists in it (a directive's sources) are copied as :class:`LiveSources`,
+    so a change made through the dict (``policy["img-src"].append(...)``)
+    is seen; a list kept from before it was given is not the dict's.
     """
 
     def __init__(self, value: Mapping[str, Any], on_change: Callable[[], None]) -> None:
-        super().__init__(value)
         self._on_change = on_change
+        super().__init__({key: self._live(item) for key, item in value.items()})
+
+    def _live(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return LiveSources(value, self._on_change)
+        return value
+
+    def _snapshot(self) -> dict[str, Any]:
+        return dict(self)
 
     def _changed(self, before: dict[str, Any]) -> None:
         try:
@@ -69,47 +128,29 @@ class LivePolicy(dict[str, Any]):
             dict.update(self, before)
             raise
 
+    @_checked
     def __setitem__(self, key: str, value: Any) -> None:
-        before = dict(self)
-        super().__setitem__(key, value)
-        self._changed(before)
+        dict.__setitem__(self, key, self._live(value))
 
-    def __delitem__(self, key: str) -> None:
-        before = dict(self)
-        super().__delitem__(key)
-        self._changed(before)
+    __delitem__ = _checked(dict.__delitem__)
+    pop = _checked(dict.pop)
+    popitem = _checked(dict.popitem)
+    clear = _checked(dict.clear)
 
     def __ior__(self, other: Any) -> LivePolicy:  # type: ignore[override,misc]
         self.update(other)
         return self
 
+    @_checked
     def update(self, *args: Any, **kwargs: Any) -> None:
-        before = dict(self)
-        super().update(*args, **kwargs)
-        self._changed(before)
+        for key, value in dict(*args, **kwargs).items():
+            dict.__setitem__(self, key, self._live(value))
 
+    @_checked
     def setdefault(self, key: str, default: Any = None) -> Any:
-        before = dict(self)
-        found = super().setdefault(key, default)
-        self._changed(before)
-        return found
-
-    def pop(self, key: str, *default: Any) -> Any:
-        before = dict(self)
-        found = super().pop(key, *default)
-        self._changed(before)
-        return found
-
-    def popitem(self) -> tuple[str, Any]:
-        before = dict(self)
-        found = super().popitem()
-        self._changed(before)
-        return found
-
-    def clear(self) -> None:
-        before = dict(self)
-        super().clear()
-        self._changed(before)
+        if key not in self:
+            dict.__setitem__(self, key, self._live(default))
+        return self[key]
 
 
 def live_options(options: dict[str, Any], on_change: Callable[[], None]) -> dict[str, Any]:

@@ -129,6 +129,20 @@ def unlisted_preload(options: Mapping[str, Any]) -> str | None:
     return f"max-age={max_age}; includeSubDomains" if subdomains else f"max-age={max_age}"
 
 
+def _plain(value: Any) -> Any:
+    """A policy dict as a plain copy, lists included.
+
+    The settings must not share the Talisman object's live dict: a change
+    made to it in place would be in the app's settings before it was
+    checked, and no different from what was written before.
+    """
+    if isinstance(value, Mapping):
+        return {
+            name: list(item) if isinstance(item, list) else item for name, item in value.items()
+        }
+    return value
+
+
 def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
     """Translate Talisman's arguments into the header policy's settings."""
     report_only = options["content_security_policy_report_only"]
@@ -175,8 +189,8 @@ def policy_settings(options: Mapping[str, Any]) -> dict[str, Any]:
         "HSTS_INCLUDE_SUBDOMAINS": bool(options["strict_transport_security_include_subdomains"]),
         "HSTS_PRELOAD": preload,
         "X_CONTENT_TYPE_OPTIONS": bool(options["x_content_type_options"]),
-        "PERMISSIONS_POLICY": options["permissions_policy"] or None,
-        "DOCUMENT_POLICY": options["document_policy"] or None,
+        "PERMISSIONS_POLICY": _plain(options["permissions_policy"]) or None,
+        "DOCUMENT_POLICY": _plain(options["document_policy"]) or None,
         "EXTRA_SECURITY_HEADERS": extra,
     }
 
