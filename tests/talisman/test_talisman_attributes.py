@@ -267,3 +267,16 @@ def test_a_directive_s_sources_changed_in_place_change_the_header(
         talisman.content_security_policy["default-src"].append("a;script-src *")
     assert talisman.content_security_policy["default-src"] == ["'self'", "cdn.example"]
     assert "script-src" not in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_a_policy_read_before_another_option_changed_stays_the_live_one(
+    page: Hipflask, client: Any
+) -> None:
+    # Re-copied on every attribute change, the dict a test had kept went
+    # dead: changing it changed nothing.
+    talisman = Talisman(page)
+    policy = talisman.content_security_policy
+    talisman.force_https = False
+    policy["img-src"] = "data:"
+    assert talisman.content_security_policy is policy
+    assert "img-src data:" in client.get("/").headers["Content-Security-Policy"]

@@ -154,9 +154,16 @@ class LivePolicy(dict[str, Any]):
 
 
 def live_options(options: dict[str, Any], on_change: Callable[[], None]) -> dict[str, Any]:
-    """``options`` with each policy given as a dict made a :class:`LivePolicy`."""
+    """``options`` with each policy given as a dict made a :class:`LivePolicy`.
+
+    One that already is this object's is kept, not copied: code that read
+    ``talisman.content_security_policy`` before setting another option
+    still holds the dict that is applied.
+    """
     for name in _dict_options(options):
-        options[name] = LivePolicy(options[name], on_change)
+        value = options[name]
+        if not (isinstance(value, LivePolicy) and value._on_change == on_change):
+            options[name] = LivePolicy(value, on_change)
     return options
 
 
