@@ -75,3 +75,15 @@ def test_an_app_no_longer_used_is_not_kept_alive() -> None:
     assert collected() is None
     talisman.force_https = False  # no app left to apply it to
     assert talisman.app is None
+
+
+def test_the_last_init_app_s_options_are_every_app_s(protocol: str) -> None:
+    # As in Flask-Talisman, whose apps all read the one object's attributes.
+    talisman = Talisman()
+    first = _make_app("one", talisman)
+    app = Hipflask("two")
+    app.config.update(TESTING=True, SECRET_KEY=SECRET)
+    talisman.init_app(app, force_https=False, frame_options=DENY)
+    response = first.test_client(protocol=protocol).get("/")
+    assert response.status_code == 200
+    assert response.headers["X-Frame-Options"] == "DENY"
