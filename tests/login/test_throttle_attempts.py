@@ -9,6 +9,8 @@ import pytest
 from werkzeug.exceptions import TooManyRequests
 
 from hipflask import Hipflask
+from hipflask import Response
+from hipflask import g
 from hipflask import request
 from hipflask.login import login_throttled
 from hipflask.login import login_user
@@ -158,3 +160,36 @@ def test_a_proxy_authorization_header_is_counted(protocol: str) -> None:
     codes = [client.delete("/session", headers=headers).status_code for _ in range(4)]
     assert codes[-1] == 429
     assert 429 not in codes[:-1]
+
+
+@pytest.mark.parametrize("path", ["/login", "/async-login"])
+def test_a_refusal_runs_no_after_request_hook_whose_before_request_did_not_run(
+    protocol: str, path: str
+) -> None:
+    # A ported Flask app's timing pair: Flask-Login has no throttle, so such
+    # a pair never met a refusal there that skips the before_request hook.
+    # The async view puts the check on the event loop under ASGI.
+    app = build_app(TESTING=False, LOGIN_THROTTLE_PER_USER="1/minute")
+
+    @app.post("/async-login")
+    @login_throttled
+    async def async_login() -> Any:
+        return "wrong password", 401
+
+    @app.before_request
+    def start_timer() -> None:
+        g.started = 1.0
+
+    @app.after_request
+    def add_timing(response: Response) -> Response:
+        response.headers["X-Elapsed"] = str(g.started)
+        return response
+
+    client = app.test_client(protocol=protocol)
+    failed = client.post(path, data={"username": "alice", "password": "x"})
+    assert failed.status_code == 401
+    assert failed.headers["X-Elapsed"] == "1.0"
+    refused = client.post(path, data={"username": "alice", "password": "x"})
+    assert refused.status_code == 429
+    assert "X-Elapsed" not in refused.headers
+    assert "Retry-After" in refused.headers

@@ -332,10 +332,11 @@ def _finish_error_headers(app: Hipflask, ctx: RequestContext, response: Response
 def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:
     """``after_this_request``, ``after_request``, session save, the gate's finishers.
 
-    On what the gate answered in the app's stead (a CORS preflight, or its
-    own host and cross-origin refusals: see ``RequestState.answered_by_gate``)
-    the app's ``after_request`` hooks are left out, as its ``before_request``
-    hooks were; those marked with :func:`every_response` still run.
+    On what the gate answered in the app's stead (a CORS preflight, its own
+    host and cross-origin refusals, or the login throttle's 429: see
+    ``RequestState.answered_by_gate``) the app's ``after_request`` hooks are
+    left out, as its ``before_request`` hooks were; those marked with
+    :func:`every_response` still run.
     """
     if ctx._after_request_functions:
         for func in ctx._after_request_functions:
