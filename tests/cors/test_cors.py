@@ -108,7 +108,9 @@ def test_an_allowed_origin_passes_the_cross_origin_gate(api: Hipflask, client: A
 
 def test_other_origins_and_other_routes_stay_refused(api: Hipflask, client: Any) -> None:
     attack = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"}
-    assert client.put("/api/items", headers=attack).status_code == 403
+    refused = client.put("/api/items", headers=attack)
+    assert refused.status_code == 403
+    assert not _names_the_credentials(refused.get_data(as_text=True))
     allowed_elsewhere = {"Origin": ALLOWED, "Sec-Fetch-Site": "cross-site"}
     assert client.post("/form", headers=allowed_elsewhere).status_code == 403
 
@@ -135,6 +137,9 @@ def test_a_policy_without_credentials_lets_no_cookie_carrying_write_through(
     client.set_cookie("session", "the-victims")
     refused = client.post("/transfer", headers=headers)
     assert refused.status_code == 403
+    # The origin is allowed: the refusal says what else it took, not that
+    # the origin matches nothing (which sends a developer to the origins).
+    assert _names_the_credentials(refused.get_data(as_text=True))
     client.delete_cookie("session")
     called = client.post("/transfer", headers=headers)
     assert called.status_code == 200
@@ -166,7 +171,14 @@ def test_a_policy_without_credentials_lets_no_remembered_http_auth_write_through
         return "moved"
 
     headers = {"Origin": EVIL, "Sec-Fetch-Site": "cross-site", "Authorization": authorization}
-    assert client.post("/transfer", headers=headers).status_code == (200 if passes else 403)
+    response = client.post("/transfer", headers=headers)
+    assert response.status_code == (200 if passes else 403)
+    if not passes:
+        assert _names_the_credentials(response.get_data(as_text=True))
+
+
+def _names_the_credentials(page: str) -> bool:
+    return "supports_credentials=True" in page and "matches neither" not in page
 
 
 def test_a_policy_with_credentials_lets_its_origins_write_with_cookies(

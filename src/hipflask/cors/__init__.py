@@ -45,6 +45,7 @@ from hipflask.security.cors import is_preflight
 from hipflask.security.cors import parse_resources
 from hipflask.security.gate import ORDER_CORS_HEADERS
 from hipflask.security.gate import ORDER_PREFLIGHT
+from hipflask.security.origin import WITHOUT_CREDENTIALS
 from hipflask.wrappers.peek import credential_headers
 
 if TYPE_CHECKING:
@@ -195,12 +196,11 @@ class _Registry:
         # "null" is the origin of every sandboxed page and local file: an
         # attacker can always send it, so it never passes the CSRF check,
         # even where the policy lets such pages read responses.
-        if (
-            origin != "null"
-            and policy.allows_origin(origin)
-            and _may_skip_origin_check(policy, req)
-        ):
-            state.allowed_origin = origin
+        if origin != "null" and policy.allows_origin(origin):
+            if _may_skip_origin_check(policy, req):
+                state.allowed_origin = origin
+            else:
+                state.extensions[WITHOUT_CREDENTIALS] = origin
         if not (policy.automatic_options and is_preflight(req.method, req.headers)):
             # automatic_options=False: the view (or the app's own OPTIONS
             # answer) handles the preflight, as the option says.

@@ -40,7 +40,9 @@ from .headers import HeaderPolicy
 from .hosts import canonical_host
 from .hosts import canonical_trusted_hosts
 from .hosts import trusted_host
+from .origin import WITHOUT_CREDENTIALS
 from .origin import OriginPolicy
+from .origin import refusal_without_credentials
 
 if TYPE_CHECKING:
     from ..contexts.state import RequestState
@@ -282,6 +284,9 @@ class SecurityGate:
             request.method, request.headers, request.scheme, lambda: request.host
         )
         if reason is not None:
+            listed = state.extensions.get(WITHOUT_CREDENTIALS) if state is not None else None
+            if listed is not None and request.headers.get("Origin") == listed:
+                reason = refusal_without_credentials(request.method)
             raise Forbidden(reason)
 
     def finish(

@@ -46,10 +46,13 @@ __all__ = [
     "REASON_CROSS_SITE",
     "REASON_NULL_ORIGIN",
     "REASON_ORIGIN_MISMATCH",
+    "REASON_ORIGIN_WITHOUT_CREDENTIALS",
     "REASON_SAME_SITE",
     "SAFE_METHODS",
+    "WITHOUT_CREDENTIALS",
     "HeaderLookup",
     "OriginPolicy",
+    "refusal_without_credentials",
 ]
 
 #: Methods that must not change state (RFC 9110, section 9.2.1); never checked.
@@ -64,6 +67,17 @@ REASON_NULL_ORIGIN = "Cross-origin {method} refused: the Origin is 'null'."
 REASON_ORIGIN_MISMATCH = (
     "Cross-origin {method} refused: the Origin matches neither this host nor a trusted origin."
 )
+REASON_ORIGIN_WITHOUT_CREDENTIALS = (
+    "Cross-origin {method} refused: this route's CORS policy allows the Origin"
+    " only for requests without credentials, and this one carries a cookie or"
+    " HTTP authentication the browser adds by itself. A script that sends"
+    " credentials on purpose needs supports_credentials=True on the policy."
+)
+
+#: Key in ``RequestState.extensions`` of an ``Origin`` that a policy (CORS)
+#: allows only without credentials, sent with some: the refusal then says
+#: that, rather than that the origin matches nothing.
+WITHOUT_CREDENTIALS = "hipflask.origin_without_credentials"
 
 # Methods named in refusal messages. Any other method is attacker-chosen text
 # and is not echoed back into a response body (reflected content).
@@ -233,6 +247,16 @@ def _fetch_site(headers: HeaderLookup) -> str | None:
         if worst in values:
             return worst
     return "mixed"
+
+
+def refusal_without_credentials(method: str) -> str:
+    """The refusal of an origin allowed only without credentials, which it sent.
+
+    Refused as any other cross-origin write, but with the reason named: the
+    origin is listed, so "matches nothing" would send a developer looking in
+    the wrong place.
+    """
+    return _reason(REASON_ORIGIN_WITHOUT_CREDENTIALS, method)
 
 
 def _reason(template: str, method: str) -> str:
