@@ -396,3 +396,23 @@ def test_a_database_that_cannot_be_reached_is_one_line_saying_what_to_check(
         assert message.startswith("Error: Cannot connect to the database"), result.output
         assert "SQLALCHEMY_DATABASE_URI" in message
         assert "s3cret" not in result.output
+
+
+def test_a_ported_env_py_still_reading_flasks_current_app_is_named(tmp_path: Path) -> None:
+    # A Flask-Migrate folder keeps "from flask import current_app" until its
+    # env.py is renamed too; with Flask installed beside hipflask, that proxy
+    # is unbound here and Flask's "Working outside of application context"
+    # sends the reader to app_context(), which the command already pushed.
+    pytest.importorskip("flask")
+    app, _ = make_versioned_app(f"sqlite:///{tmp_path / 'app.db'}", tmp_path, version=1)
+    folder = tmp_path / "migrations"
+    assert invoke(app, "db", "init", "-d", str(folder)).exit_code == 0
+    env = folder / "env.py"
+    env.write_text(env.read_text().replace("from hipflask import", "from flask import"))
+    for command in (["upgrade"], ["migrate", "-m", "users"], ["current"]):
+        result = invoke(app, "db", *command, "-d", str(folder))
+        assert result.exit_code == 1
+        message = result.output.strip().splitlines()[-1]
+        assert message.startswith("Error: "), result.output
+        assert str(env) in message
+        assert "'from hipflask import current_app'" in message

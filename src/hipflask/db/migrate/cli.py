@@ -8,6 +8,7 @@ one-line message and exit status 1.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any
 from typing import TypeVar
@@ -45,6 +46,28 @@ def _connect_failure(exc: sa_exc.DBAPIError) -> str:
     )
 
 
+def _flask_script(exc: BaseException) -> str | None:
+    """The migration script that failed reading Flask's ``current_app``, if one did.
+
+    A Flask-Migrate folder's ``env.py`` (and a ``--multidb`` one's
+    ``script.py.mako``) imports ``current_app`` from ``flask``. With Flask
+    still installed, that import works and the proxy is unbound here, so the
+    error is Flask's "Working outside of application context", whose advice
+    (push an app context) does not apply: the command runs in hipflask's.
+    """
+    flask = sys.modules.get("flask")
+    flask_app = getattr(flask, "current_app", None)
+    if flask_app is None:
+        return None
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("current_app") is flask_app:
+            found = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return found
+
+
 def _clean_errors(f: F) -> F:
     """Alembic's errors as one line and exit status 1; the group's ``-d`` as the default."""
 
@@ -64,6 +87,15 @@ def _clean_errors(f: F) -> F:
             if exc.statement is not None:
                 raise  # a statement of a migration failed: its traceback says where
             raise click.ClickException(_connect_failure(exc)) from exc
+        except RuntimeError as exc:
+            script = _flask_script(exc)
+            if script is None:
+                raise
+            raise click.ClickException(
+                f"{script} reads Flask's current_app, which hipflask does not set:"
+                " change its 'from flask import current_app' to"
+                " 'from hipflask import current_app', as a Flask-Migrate folder needs."
+            ) from exc
 
     return wrapper  # type: ignore[return-value]
 
