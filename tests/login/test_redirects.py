@@ -148,3 +148,17 @@ def test_a_view_asking_wants_json_gets_the_vary_too(protocol: str) -> None:
     client = app.test_client(protocol=protocol)
     for headers in (_BROWSER, _API):
         assert "accept" in _listed(client.get("/negotiated", headers=headers))
+
+
+@pytest.mark.parametrize("headers", [_BROWSER, _API], ids=["browser", "api"])
+def test_answers_still_vary_once_the_throttle_is_taken_out_of_the_gate(
+    protocol: str, headers: dict[str, str]
+) -> None:
+    app = build_app(LOGIN_THROTTLE_PER_USER="1/minute")
+    app.gate.remove("hipflask.login.throttle")
+    client = app.test_client(protocol=protocol)
+    guess = {"username": "alice", "password": "x"}
+    # The throttle is gone: the second guess reaches the view.
+    assert [client.post("/login", data=guess).status_code for _ in range(2)] == [401, 401]
+    listed = _listed(client.get("/dashboard", headers=headers))
+    assert {"accept", "x-requested-with", "content-type"} <= set(listed)

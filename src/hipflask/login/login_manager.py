@@ -165,9 +165,11 @@ class LoginManager:
             check_async=self._check_throttle_async,
         )
         # One finisher for both, as every one costs each response a call:
-        # the Vary of an answer that asked wants_json, then the count.
+        # the Vary of an answer that asked wants_json, then the count. Not
+        # named after the throttle: taking the throttle out of the gate must
+        # keep the Vary (the count then has nothing to take back).
         app.gate.add_finisher(
-            "hipflask.login.throttle",
+            "hipflask.login.response",
             self._count_success,
             order=ORDER_RATE_LIMIT_HEADERS,
             finisher_async=self._count_success_async,
