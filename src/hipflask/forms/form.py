@@ -38,6 +38,7 @@ from .csrf import setting
 from .csrf import validate_csrf
 from .decimals import refuse_signaling_nans
 from .names import FieldNames
+from .names import without_deep_names
 from .uploads import place_uploads
 from .uploads import split_uploads
 
@@ -158,10 +159,12 @@ class FlaskForm(Form):
         A file posted under a text, number or date field would fail in that
         field's parser or validators (a 500); it is that field's error
         instead, see :mod:`hipflask.forms.uploads`. So is a signaling NaN
-        given to a decimal field (:mod:`hipflask.forms.decimals`).
+        given to a decimal field (:mod:`hipflask.forms.decimals`). A name
+        nested deeper than any form goes (a tree's, see
+        :func:`~hipflask.forms.names.without_deep_names`) is not followed.
         """
         formdata, files = split_uploads(
-            self.meta.wrap_formdata(self, formdata),
+            without_deep_names(self.meta.wrap_formdata(self, formdata), self, self.meta),
             lambda: FieldNames(self, FileField, self.meta),
         )
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)

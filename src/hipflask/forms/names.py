@@ -14,6 +14,11 @@ The name is walked down the form's definition, not matched against a
 pattern of every name: a form may hold a list of itself (a tree), whose
 names no finite pattern lists, and the client chooses the names, so the
 answer must take time in proportion to the name, never backtrack.
+
+The same walk bounds how deep a submission reaches into such a tree
+(:func:`without_deep_names`): WTForms builds an entry for each level a
+name goes down, recursing every time, so one name a few hundred levels
+deep exhausted the stack (a 500).
 """
 
 from __future__ import annotations
@@ -23,15 +28,18 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import Any
 
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.fields import FieldList
 from wtforms.fields import FormField
 from wtforms.fields.core import UnboundField
 
-__all__ = ["FieldNames"]
+__all__ = ["FieldNames", "without_deep_names"]
 
 #: Forms nested deeper than this are not looked into: no form definition
 #: is, and only a tree's names go that deep, which WTForms' own processing
-#: cannot follow either (it recurses once per level).
+#: cannot follow either (it recurses once per level). A ``FormField`` is a
+#: level, and so is a ``FieldList``: a tree of ``FieldList(FormField(...))``
+#: is read 32 levels down.
 _MAX_DEPTH = 64
 
 _INDEX = re.compile("[0-9]+")
@@ -101,6 +109,40 @@ class FieldNames:
         if entry is None:
             entry = self._entries[key] = _bind(field.unbound_field, "entry", self._meta)
         return entry
+
+
+class _DeepNames(FieldNames):
+    """The names that go further down the form's definition than ``_MAX_DEPTH`` levels."""
+
+    def __init__(self, fields: Iterable[Any], meta: Any) -> None:
+        super().__init__(fields, (), meta)
+
+    def _in(self, fields: list[tuple[str, Any]], name: str, depth: int) -> bool:
+        return depth > _MAX_DEPTH or super()._in(fields, name, depth)
+
+
+def without_deep_names(formdata: Any, fields: Iterable[Any], meta: Any) -> Any:
+    """``formdata`` without the names that reach past ``_MAX_DEPTH`` levels of nested fields.
+
+    Such a name is one no field reads (no form is that deep), so it is
+    left out as any other unknown name is ignored; the levels above it
+    that other names reach are still read. ``formdata`` is returned as it
+    is when it holds none, which is every submission but a crafted one.
+    """
+    if formdata is None or not hasattr(formdata, "getlist"):
+        return formdata
+    # Each level takes at least one character of the name, so only a name
+    # longer than the limit can go past it.
+    long = [key for key in formdata if isinstance(key, str) and len(key) > _MAX_DEPTH]
+    if not long:
+        return formdata
+    deep = _DeepNames(fields, meta)
+    dropped = {key for key in long if key in deep}
+    if not dropped:
+        return formdata
+    return ImmutableMultiDict(
+        [(key, value) for key in formdata if key not in dropped for value in formdata.getlist(key)]
+    )
 
 
 def _bind(unbound: UnboundField[Any], name: str, meta: Any) -> Any:
