@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy as _copy
 import decimal
-import sys
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import MutableSequence
@@ -28,6 +27,8 @@ from werkzeug.exceptions import BadRequest
 
 from ..contexts.globals import current_app
 from ..contexts.globals import request as _request
+from ..wrappers.decimals import is_out_of_range
+from ..wrappers.decimals import range_rule
 from ..wrappers.jsonerrors import JSONBadRequest
 from .errors import abort
 
@@ -231,26 +232,22 @@ def _finite_decimal(value: Any) -> decimal.Decimal:
     which tells the client about the module, not the value. ``NaN``,
     ``Infinity`` and an exponent past the context's range are valid
     ``Decimal`` text but no amount: the first arithmetic on a signalling
-    NaN or on ``1e999999999`` raises in the resource, a 500. More integer
-    digits than Python reads into an ``int`` (``sys.get_int_max_str_digits``,
-    4300) are refused as ``int()`` refuses them: ``int()`` or ``round()`` of
-    ``1e999999`` takes half a minute of CPU.
+    NaN or on ``1e999999999`` raises in the resource, a 500. More digits
+    before the point or after it than ``int()`` reads from text (4300) are
+    refused too (:mod:`hipflask.wrappers.decimals`): ``int()`` of
+    ``1e999999`` takes half a minute of CPU, ``f"{value:f}"`` of
+    ``1e-9999999999`` ten billion zeros.
     """
     text = str(value)
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
         number = None
-    if number is None or not number.is_finite() or number.adjusted() >= _max_int_digits():
+    if number is None or not number.is_finite():
         raise ValueError(f"{text} is not a valid decimal number")
+    if is_out_of_range(number):
+        raise ValueError(f"{text} is out of range: {range_rule()}")
     return number
-
-
-def _max_int_digits() -> int:
-    """The most integer digits a ``Decimal`` argument may have (see :func:`_finite_decimal`)."""
-    limit: int = getattr(sys, "get_int_max_str_digits", lambda: 0)()
-    # 0 lifts Python's limit (and older versions have none): the context's range.
-    return limit or decimal.getcontext().Emax + 1
 
 
 def _is_choice(value: Any, choices: Iterable[Any]) -> bool:
