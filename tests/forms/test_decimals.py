@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -69,3 +70,40 @@ def test_other_decimals_are_read_as_wtforms_reads_them(client: HipflaskClient) -
     body = client.post("/order", data={"price": "1.5", "lines-0-amount": "NaN"}).get_json()
     # A quiet NaN is WTForms' decimal value: NumberRange refuses it.
     assert body["errors"] == {"lines": [{"amount": ["Number must be at least 0."]}]}
+
+
+_OUT_OF_RANGE = (
+    "Out of range: a decimal number may have at most 4300 digits before the point"
+    " and 4300 after it."
+)
+
+
+@pytest.mark.parametrize("spelling", ["1e-9999999999", "0e-9999999999", "1e999999", "-1e4300"])
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_decimal_past_the_digits_either_side_of_the_point_is_a_field_error(
+    client: HipflaskClient, spelling: str, as_json: bool
+) -> None:
+    # f"{value:f}" of 1e-9999999999 runs out of memory and int() of 1e999999
+    # takes half a minute: the view must not be handed either.
+    sent = {"price": spelling, "discount": spelling, "lines-0-amount": spelling}
+    response = client.post("/order", json=sent) if as_json else client.post("/order", data=sent)
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["valid"] is False
+    errors = body["errors"]
+    assert errors["price"][0] == _OUT_OF_RANGE
+    assert errors["discount"][0] == _OUT_OF_RANGE
+    assert errors["lines"][0]["amount"][0] == _OUT_OF_RANGE
+
+
+def test_a_decimal_within_the_digits_is_taken(client: HipflaskClient) -> None:
+    body = client.post("/order", data={"price": "1e-4300", "discount": "5e4299"}).get_json()
+    assert body["errors"] == {"discount": ["Number must be at most 100."]}
+
+
+def test_a_value_the_app_gives_the_form_is_its_own(app: Hipflask) -> None:
+    with app.test_request_context():
+        form = OrderForm(data={"price": Decimal("1e-5000")})
+    assert form.price.data == Decimal("1e-5000")
+    assert form.price.process_errors == []

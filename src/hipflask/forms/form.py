@@ -36,7 +36,7 @@ from ..wrappers.jsonform import json_form_data
 from .csrf import generate_csrf
 from .csrf import setting
 from .csrf import validate_csrf
-from .decimals import refuse_signaling_nans
+from .decimals import refuse_unusable_decimals
 from .names import FieldNames
 from .names import without_deep_names
 from .uploads import place_uploads
@@ -159,7 +159,8 @@ class FlaskForm(Form):
         A file posted under a text, number or date field would fail in that
         field's parser or validators (a 500); it is that field's error
         instead, see :mod:`hipflask.forms.uploads`. So is a signaling NaN
-        given to a decimal field (:mod:`hipflask.forms.decimals`). A name
+        given to a decimal field, or a number with too many digits
+        (:mod:`hipflask.forms.decimals`). A name
         nested deeper than any form goes (a tree's, see
         :func:`~hipflask.forms.names.without_deep_names`) is not followed.
         """
@@ -170,7 +171,7 @@ class FlaskForm(Form):
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
         if files is not None:
             place_uploads(self, files)
-        refuse_signaling_nans(self)
+        refuse_unusable_decimals(self)
 
     def is_submitted(self) -> bool:
         """Whether this request is a submission (``POST``, ``PUT``, ``PATCH``, ``DELETE``)."""
