@@ -10,6 +10,7 @@ which SQL's three-valued logic would otherwise leave out silently.
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -292,44 +293,106 @@ class UuidFilterNotInList(_UuidMixin, FilterNotInList):
         return [self._as_column_value(part) for part in super().clean(value)]
 
 
-def _choice_keys(column: Any, matches: Callable[[str], bool]) -> list[Any]:
+_UNSTORABLE = object()
+_INTEGER = re.compile("-?[0-9]+")
+
+
+def _stored_type(column: Any) -> Any:
+    """The type the database holds a ``ChoiceType`` column's keys in (its ``impl``)."""
+    impl = getattr(column.type, "impl", None)
+    return sa.types.to_instance(impl) if impl is not None else column.type
+
+
+def _as_stored(key: Any, stored_type: Any) -> Any:
+    """``key`` as a value of ``stored_type`` (``1`` for a string column is ``"1"``).
+
+    ``_UNSTORABLE`` when no such value could be it (the text ``"x"`` for an
+    integer column); a type whose Python side is unknown takes it as it is.
+    """
+    try:
+        python_type = stored_type.python_type
+    except NotImplementedError:
+        return key
+    if python_type is str:
+        return key if isinstance(key, str) else str(key)
+    if python_type is int and not isinstance(key, int):
+        text = str(key).strip()
+        return int(text) if _INTEGER.fullmatch(text) else _UNSTORABLE
+    return key
+
+
+def _choice_keys(column: Any, matches: Callable[[str], bool]) -> tuple[list[Any], bool]:
     """The stored keys of a SQLAlchemy-Utils ``ChoiceType`` column whose label matches.
 
     The list shows a choice's label (an Enum member's name), so that is what
-    users filter by; the database holds the keys.
+    users filter by; the database holds the keys, in the column's ``impl``
+    type, which need not be the keys' own: an int ``Enum`` may be kept in a
+    string column, text keys in an integer one. Compared as they are, such
+    keys are an error on PostgreSQL (``integer = 'x'``), so they are
+    converted to the stored type; the second item says whether a matching
+    key could not be, which no row then holds.
     """
     choices = getattr(column.type, "choices", None) or ()
     if isinstance(choices, enum.EnumMeta):
         members: list[enum.Enum] = list(choices)
-        return [member.value for member in members if matches(member.name)]
-    return [key for key, label in choices if matches(str(label))]
+        keys = [member.value for member in members if matches(member.name)]
+    else:
+        keys = [key for key, label in choices if matches(str(label))]
+    stored_type = _stored_type(column)
+    stored = [_as_stored(key, stored_type) for key in keys]
+    kept = [key for key in stored if key is not _UNSTORABLE]
+    return kept, len(kept) < len(stored)
 
 
-class ChoiceTypeEqualFilter(FilterEqual):
+def _stored_column(column: Any) -> Any:
+    """``column`` binding its values as its ``impl`` does.
+
+    The ``ChoiceType``'s own bind processor would read the converted keys as
+    members of its choices again (``Enum("2")`` fails for an int ``Enum``).
+    """
+    return sa.type_coerce(column, _stored_type(column))
+
+
+class _ChoiceEqualityMixin:
+    """Equal and not equal: a label whose key the column cannot hold is an invalid filter."""
+
+    column: Any
+
+    def clean(self, value: str) -> Any:
+        _, has_unstorable = _choice_keys(self.column, lambda label: label == value)
+        if has_unstorable:
+            raise ValueError(f"{value!r} is stored as a key the column cannot hold.")
+        return value
+
+
+class ChoiceTypeEqualFilter(_ChoiceEqualityMixin, FilterEqual):
     takes_column_values = False
 
     def condition(self, column: Any, value: Any) -> Any:
-        return column.in_(_choice_keys(column, lambda label: label == value))
+        keys, _ = _choice_keys(column, lambda label: label == value)
+        return _stored_column(column).in_(keys)
 
 
-class ChoiceTypeNotEqualFilter(FilterNotEqual):
+class ChoiceTypeNotEqualFilter(_ChoiceEqualityMixin, FilterNotEqual):
     takes_column_values = False
 
     def condition(self, column: Any, value: Any) -> Any:
-        return or_null(column, column.not_in(_choice_keys(column, lambda label: label == value)))
+        keys, _ = _choice_keys(column, lambda label: label == value)
+        return or_null(column, _stored_column(column).not_in(keys))
 
 
 class ChoiceTypeLikeFilter(FilterLike):
     def condition(self, column: Any, value: Any) -> Any:
         needle = str(value).lower()
-        return column.in_(_choice_keys(column, lambda label: needle in label.lower()))
+        keys, _ = _choice_keys(column, lambda label: needle in label.lower())
+        return _stored_column(column).in_(keys)
 
 
 class ChoiceTypeNotLikeFilter(FilterNotLike):
     def condition(self, column: Any, value: Any) -> Any:
         needle = str(value).lower()
-        keys = _choice_keys(column, lambda label: needle in label.lower())
-        return or_null(column, column.not_in(keys))
+        keys, _ = _choice_keys(column, lambda label: needle in label.lower())
+        return or_null(column, _stored_column(column).not_in(keys))
 
 
 #: SQLAlchemy-Utils types, by name as Flask-Admin matches them: their storage
