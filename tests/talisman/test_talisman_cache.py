@@ -134,3 +134,23 @@ def test_cache_safety_off_leaves_caching_to_the_view(app: Hipflask, client: Any)
         return Response(render_template_string(PAGE), headers={"Cache-Control": "public"})
 
     assert client.get("/").headers["Cache-Control"] == "public"
+
+
+def test_a_view_s_nonce_policy_on_a_refused_request_is_covered(app: Hipflask, client: Any) -> None:
+    # The Host check refuses before Talisman makes the request's nonce: the
+    # view's policy makes one for its header, and the page stays private.
+    app.config["TRUSTED_HOSTS"] = ["good.example"]
+    talisman = Talisman(app, force_https=False)
+
+    @app.get("/")
+    @talisman(
+        content_security_policy={"script-src": "'self'"},
+        content_security_policy_nonce_in=["script-src"],
+    )
+    def index() -> str:
+        return "<p>hi</p>"
+
+    response = client.get("/", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert "'nonce-" in response.headers["Content-Security-Policy"]
+    assert _cache_control(response) == {"private"}

@@ -15,13 +15,20 @@ is saved:
   ``Authorization`` or a JWT cookie, gets ``Cache-Control: private`` unless
   the view set its own, and ``Vary: Cookie`` or ``Vary: Authorization``.
 
+A page whose enforced ``Content-Security-Policy`` carries a nonce is kept
+out of shared caches too (:func:`keep_nonce_private`): a stored copy would
+give every visitor the same nonce. The gate runs that rule only on a
+response for which a nonce was made, so an app without one never pays for it.
+
 ``CACHE_SAFETY = False`` turns it off (the view is then responsible).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ..contexts import globals as _globals
 from ..wrappers import layout
@@ -37,7 +44,9 @@ if TYPE_CHECKING:
 # method calls (see hipflask.contexts.globals).
 _cv_request = _globals._cv_request
 
-__all__ = ["CREDENTIAL_COOKIES", "finish_cache", "finish_cache_in"]
+__all__ = ["CREDENTIAL_COOKIES", "finish_cache", "finish_cache_in", "keep_nonce_private"]
+
+_log = logging.getLogger("hipflask.security")
 
 #: Settings naming credential cookies, with each one's default name.
 CREDENTIAL_COOKIES: dict[str, str] = {
@@ -138,3 +147,68 @@ def finish_cache_in(
         personal = True
     if personal and not has_cache_control:
         add_header(headers, "Cache-Control", "private")
+
+
+#: The types a browser renders as a document, where a policy's nonce lets
+#: inline scripts run.
+_DOCUMENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+#: Per app, the endpoints already warned about, so a busy page logs once.
+_warned: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
+
+
+def keep_nonce_private(request: Request, response: Response) -> None:
+    """Make a page whose enforced CSP carries a nonce ``private``.
+
+    A nonce protects a page only while nobody but the browser it was sent to
+    knows it. A CDN or proxy that stores the page serves the same nonce to
+    every visitor: an attacker fetches the page once, reads the nonce, and
+    an injection that reaches anyone else's copy (DOM XSS from the URL
+    fragment, a ``postMessage`` handler) runs its ``<script nonce="...">``
+    there, as if the policy had no nonce. Browsers may still keep the page
+    for their own user (``max-age`` stays); shared caches may not.
+
+    Only documents (HTML, XHTML) are concerned: a script, a stylesheet, an
+    image or JSON runs no inline script, and such files are what CDNs are
+    for. A report-only policy blocks nothing, so its nonce guards nothing.
+    ``no-store`` and ``private`` are kept as they are. ``public`` and
+    ``s-maxage`` are dropped, with a warning once per endpoint: the view
+    asked for a shared cache (``proxy-revalidate``, which only shared caches
+    read, goes with them). ``no-cache`` alone still lets a shared cache
+    store the page and serve it after a revalidation, so it gains
+    ``private`` too.
+    ``CACHE_SAFETY = False`` leaves caching to the views here as everywhere.
+
+    The gate calls it last, after every finisher, on a response for which a
+    nonce was made (by ``csp_nonce()`` or for the policy's header).
+    """
+    ctx = _cv_request.get(None)
+    if ctx is not None and not ctx.app.config.get("CACHE_SAFETY", True):
+        return
+    if response.mimetype not in _DOCUMENT_TYPES:
+        return
+    if not any("'nonce-" in value for value in response.headers.getlist("Content-Security-Policy")):
+        return
+    cache = response.cache_control
+    if cache.no_store or cache.private is True:
+        return
+    if cache.public or cache.s_maxage is not None:
+        _warn_shared(ctx, request, response)
+        cache.public = False
+        cache.s_maxage = None
+        cache.proxy_revalidate = False
+    cache.private = True
+
+
+def _warn_shared(ctx: Any, request: Request, response: Response) -> None:
+    endpoint = request.endpoint or request.path
+    warned = _warned.setdefault(ctx.app, set()) if ctx is not None else set()
+    if endpoint not in warned:
+        warned.add(endpoint)
+        _log.warning(
+            "%s asked for a shared cache (Cache-Control: %s) on a page whose"
+            " Content-Security-Policy carries a nonce; a shared cache would"
+            " give every visitor that one nonce. Sent as private instead.",
+            endpoint,
+            response.headers.get("Cache-Control"),
+        )

@@ -36,6 +36,7 @@ from ..wrappers import layout
 from ..wrappers.peek import may_carry_origin
 from .cache import finish_cache
 from .cache import finish_cache_in
+from .cache import keep_nonce_private
 from .headers import HeaderPolicy
 from .hosts import canonical_host
 from .hosts import canonical_trusted_hosts
@@ -312,7 +313,15 @@ class SecurityGate:
     def finish_headers(
         self, request: Request, response: Response, state: RequestState | None = None
     ) -> None:
-        """Add the policy headers the response did not set itself."""
+        """Add the policy headers the response did not set itself.
+
+        On a response for which a nonce was made, the nonce rule of
+        :func:`~hipflask.security.cache.keep_nonce_private` follows: here
+        when these headers are the last finisher, else after the last one
+        (:meth:`run_finishers`), which may still change the policy. A nonce
+        the policy makes for its header is kept as the request's
+        ``csp_nonce``, so later finishers send that one.
+        """
         policy = self._headers
         if policy is None:
             self._build()
@@ -323,7 +332,14 @@ class SecurityGate:
         # per-item validation (a quarter of a small request's cost).
         headers = response.headers
         target = getattr(headers, "_list", headers) if layout.FAST else headers
-        policy.apply(target, request.scheme == "https", nonce)  # type: ignore[union-attr]
+        sent = policy.apply(target, request.scheme == "https", nonce)  # type: ignore[union-attr]
+        # A response with no nonce pays for these two tests only: nothing
+        # is looked up unless a nonce was made (csp_nonce() or the policy).
+        if sent is not None or nonce is not None:
+            if nonce is None and state is not None:
+                state.csp_nonce = sent
+            if self.is_simple:
+                keep_nonce_private(request, response)
 
     # -- the full lists --------------------------------------------------------
 
@@ -355,7 +371,12 @@ class SecurityGate:
         return None
 
     def run_finishers(self, request: Request, response: Response, state: RequestState) -> Step:
-        """Every finisher in order (a pipeline step)."""
+        """Every finisher in order (a pipeline step), then the nonce rule.
+
+        The rule (:func:`~hipflask.security.cache.keep_nonce_private`) sees
+        the response as it leaves: a finisher after the policy headers (an
+        extension's per-view policy) may have put a nonce in or taken it out.
+        """
         for part in self._finishers:
             if part is _BUILTIN_HEADERS:
                 self.finish_headers(request, response, state)
@@ -367,6 +388,8 @@ class SecurityGate:
                 rv = part.func(request, response)
                 if isinstance(rv, Awaitable):
                     yield rv
+        if state.csp_nonce is not None:
+            keep_nonce_private(request, response)
 
 
 def _answered(state: RequestState | None) -> None:

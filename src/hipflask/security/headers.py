@@ -288,7 +288,7 @@ class HeaderPolicy:
         headers: Headers | list[tuple[str, str]],
         is_secure: bool,
         nonce: str | None = None,
-    ) -> None:
+    ) -> str | None:
         """Add each policy header the response has not set itself.
 
         A view that sends its own ``X-Frame-Options`` or
@@ -302,6 +302,10 @@ class HeaderPolicy:
             must come from :func:`make_nonce`. When the policy needs one and
             none is given, a fresh one nobody knows is used, so inline
             scripts and styles stay blocked instead of allowed.
+        :returns: the nonce put in the policy header, or ``None`` when this
+            call added no header with a nonce: the caller learns that the
+            response carries one (see :func:`hipflask.security.cache.keep_nonce_private`)
+            without a test of its own on every response.
         """
         if not self.is_enabled:
             present = set(map(str.lower, map(_first, headers)))
@@ -311,7 +315,7 @@ class HeaderPolicy:
             # Content-Type and its Location.
             if not LOCATION_NAMES.isdisjoint(present):
                 locations_to_uri(headers)
-            return
+            return None
         bundle = self._secure if is_secure else self._plain
         if (
             len(headers) == 2
@@ -322,8 +326,10 @@ class HeaderPolicy:
             # Most responses: only the two headers their constructor set.
             headers.extend(bundle.pairs)
             if self._csp_pieces is not None:
-                headers.append((self._csp_name, (nonce or make_nonce()).join(self._csp_pieces)))
-            return
+                nonce = nonce or make_nonce()
+                headers.append((self._csp_name, nonce.join(self._csp_pieces)))
+                return nonce
+            return None
         # All in C (a comprehension is a Python frame on every response).
         present = set(map(str.lower, map(_first, headers)))
         if not present <= _FRAMEWORK_NAMES:
@@ -338,8 +344,10 @@ class HeaderPolicy:
         else:
             headers.extend(self._missing(bundle, present))
         if self._csp_pieces is not None and self._csp_lower not in present:
-            value = (nonce or make_nonce()).join(self._csp_pieces)
-            headers.extend(((self._csp_name, value),))
+            nonce = nonce or make_nonce()
+            headers.extend(((self._csp_name, nonce.join(self._csp_pieces)),))
+            return nonce
+        return None
 
     def _missing(self, bundle: _Bundle, present: set[str]) -> list[_Pair]:
         """The policy headers the response lacks, respecting its own frame choice."""

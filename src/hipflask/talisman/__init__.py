@@ -37,7 +37,6 @@ from hipflask.security.headers import HeaderPolicy
 from hipflask.security.hosts import has_host_setting
 from hipflask.templating.environment import csp_nonce as _policy_nonce
 
-from .caching import keep_nonce_private
 from .live import LiveAttributes
 from .live import live_options
 from .settings import ALLOW_FROM as ALLOW_FROM
@@ -338,10 +337,11 @@ class Talisman(LiveAttributes):
         # keep it from seeing settings the app makes after Talisman(app).
         app_policy = HeaderPolicy.from_config(app.config)
         if app_policy.needs_nonce or any(policy.needs_nonce for _, policy in views):
+            # The nonce is made here for every request whose policy uses one,
+            # so the gate keeps the page out of shared caches
+            # (hipflask.security.cache.keep_nonce_private) after the
+            # per-view policy below had its say.
             app.gate.add_check("talisman.nonce", self._expose_nonce, order=ORDER_HOST + 11)
-            app.gate.add_finisher(
-                "talisman.nonce_private", keep_nonce_private, order=ORDER_HEADERS + 3
-            )
         if unlisted_preload(self.options) is not None or any(
             unlisted_preload(options) is not None for options, _ in views
         ):
@@ -458,7 +458,12 @@ class Talisman(LiveAttributes):
         own = request_state().extensions.get(_STATE, set())
         for name in _VIEW_HEADERS - own:
             response.headers.pop(name, None)
-        local[1].apply(response.headers, req.scheme == "https", request_state().csp_nonce)
+        state = request_state()
+        sent = local[1].apply(response.headers, req.scheme == "https", state.csp_nonce)
+        if state.csp_nonce is None:
+            # A nonce made for this header (a check refused the request
+            # before the nonce check ran): the gate's cache rule looks for it.
+            state.csp_nonce = sent
 
     def _add_preload(self, req: Request, response: Response) -> None:
         """Add ``; preload`` to the HSTS header the policy could not send with it.
