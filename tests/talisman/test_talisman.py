@@ -13,15 +13,6 @@ from hipflask.talisman import Talisman
 HTTPS = {"base_url": "https://localhost"}
 
 
-@pytest.fixture
-def page(app: Hipflask) -> Hipflask:
-    @app.get("/")
-    def index() -> str:
-        return "ok"
-
-    return app
-
-
 def test_talisman_defaults_are_flask_talisman_s(page: Hipflask, client: Any) -> None:
     Talisman(page)
     response = client.get("/", **HTTPS)

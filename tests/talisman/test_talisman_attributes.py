@@ -21,15 +21,6 @@ from hipflask.talisman import Talisman
 HTTPS = {"base_url": "https://localhost"}
 
 
-@pytest.fixture
-def page(app: Hipflask) -> Hipflask:
-    @app.get("/")
-    def index() -> str:
-        return "ok"
-
-    return app
-
-
 def test_the_options_read_as_attributes(page: Hipflask) -> None:
     talisman = Talisman(page, frame_options=DENY, force_https=False)
     assert talisman.frame_options == DENY

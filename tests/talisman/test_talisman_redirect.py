@@ -12,15 +12,6 @@ from hipflask.talisman import Talisman
 HTTPS = {"base_url": "https://localhost"}
 
 
-@pytest.fixture
-def page(app: Hipflask) -> Hipflask:
-    @app.get("/")
-    def index() -> str:
-        return "ok"
-
-    return app
-
-
 def test_plain_http_is_redirected_to_https(page: Hipflask, client: Any) -> None:
     Talisman(page)
     response = client.get("/path?q=1")
