@@ -48,11 +48,12 @@ class RequestState:
     csp_nonce: str | None = None
     #: The URL map bound to this request, made on first use.
     url_adapter: MapAdapter | None = None
-    #: The security gate answered the request in the app's stead: a CORS
-    #: preflight, its own host or cross-origin refusal, or the login
-    #: throttle's 429, decided before any ``before_request`` hook ran. The
-    #: app's ``after_request`` hooks are then left out too (a hook reading what
-    #: its ``before_request`` partner put on ``g`` would fail), but for those
+    #: The security gate answered the request in the app's stead: one of
+    #: its checks (its own host and cross-origin ones, or a suite's: a rate
+    #: limit, CSRF, the login throttle, a CORS preflight) refused or
+    #: answered it before any ``before_request`` hook ran. The app's
+    #: ``after_request`` hooks are then left out too (a hook reading what its
+    #: ``before_request`` partner put on ``g`` would fail), but for those
     #: marked ``every_response``.
     answered_by_gate: bool = False
     _extensions: dict[str, Any] | None = None

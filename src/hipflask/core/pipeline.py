@@ -114,8 +114,8 @@ def every_response(hook: F) -> F:
     """Mark an ``after_request`` hook to run on every response.
 
     Including what the security gate answers in the app's stead (a CORS
-    preflight, a refused host or origin), which skips the app's other
-    ``after_request`` hooks. For a hook that pairs with no
+    preflight, a refused host or origin, a rate limit's 429, a CSRF
+    refusal), which skips the app's other ``after_request`` hooks. For a hook that pairs with no
     ``before_request`` hook and must not miss a response (the login suite's
     remember-me cookie, which an error handler's ``logout_user()`` clears).
     """
@@ -332,11 +332,10 @@ def _finish_error_headers(app: Hipflask, ctx: RequestContext, response: Response
 def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:
     """``after_this_request``, ``after_request``, session save, the gate's finishers.
 
-    On what the gate answered in the app's stead (a CORS preflight, its own
-    host and cross-origin refusals, or the login throttle's 429: see
-    ``RequestState.answered_by_gate``) the app's ``after_request`` hooks are
-    left out, as its ``before_request`` hooks were; those marked with
-    :func:`every_response` still run.
+    On what the gate answered in the app's stead (whatever one of its
+    checks refused or answered: see ``RequestState.answered_by_gate``) the
+    app's ``after_request`` hooks are left out, as its ``before_request``
+    hooks were; those marked with :func:`every_response` still run.
     """
     if ctx._after_request_functions:
         for func in ctx._after_request_functions:

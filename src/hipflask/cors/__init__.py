@@ -212,9 +212,8 @@ class _Registry:
             return None
         response = self.app.make_default_options_response()
         _apply_preflight(policy, req, response)
-        # Answered in the app's stead: its after_request hooks are left out,
-        # as its before_request hooks were.
-        state.answered_by_gate = True
+        # Answered in the app's stead: the gate leaves the app's
+        # after_request hooks out of it, as its before_request hooks were.
         return response
 
     def finish(self, req: Request, response: Response) -> None:

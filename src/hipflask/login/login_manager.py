@@ -67,7 +67,6 @@ from .remember import update_remember_cookie
 from .throttle import _LOGIN_SUCCEEDED
 from .throttle import _THROTTLED
 from .throttle import LoginThrottle
-from .throttle import refused_before_the_app
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -329,14 +328,12 @@ class LoginManager:
     def _check_throttle(self, request: Any) -> None:
         attempt = self._throttled_attempt(request)
         if attempt is not None:
-            with refused_before_the_app():
-                attempt[0].check(attempt[1], request.remote_addr, as_json=wants_json)
+            attempt[0].check(attempt[1], request.remote_addr, as_json=wants_json)
 
     async def _check_throttle_async(self, request: Any) -> None:
         attempt = self._throttled_attempt(request)
         if attempt is not None:
-            with refused_before_the_app():
-                await attempt[0].check_async(attempt[1], request.remote_addr, as_json=wants_json)
+            await attempt[0].check_async(attempt[1], request.remote_addr, as_json=wants_json)
 
     def _succeeded_attempt(self) -> LoginThrottle | None:
         """The throttle to take a counted attempt back from, when it ended in a login."""

@@ -45,12 +45,9 @@ import time
 import unicodedata
 from collections.abc import Callable
 from collections.abc import Iterable
-from collections.abc import Iterator
 from collections.abc import Mapping
-from contextlib import contextmanager
 from typing import Any
 
-from ..contexts.state import request_state
 from ..security.ratelimit import Hit
 from ..security.ratelimit import Outcome
 from ..security.ratelimit import RateLimitExceeded
@@ -343,28 +340,4 @@ class LoginThrottle:
         await self.store.aclose()
 
 
-@contextmanager
-def refused_before_the_app() -> Iterator[None]:
-    """Mark a refusal raised inside as answered in the app's stead.
-
-    The throttle refuses before any ``before_request`` hook has run, so the
-    app's ``after_request`` hooks are left out of its 429, as they are of the
-    gate's own refusals: Flask-Login has no throttle, so a ported app's hook
-    pair (a timer whose ``after_request`` reads what its ``before_request``
-    put on ``g``) never met such a refusal, and would turn the 429 into a 500.
-    Hooks marked ``every_response`` still run.
-    """
-    try:
-        yield
-    except RateLimitExceeded:
-        request_state().answered_by_gate = True
-        raise
-
-
-__all__ = [
-    "REASON_THROTTLED",
-    "LoginThrottle",
-    "refused_before_the_app",
-    "user_key",
-    "user_keys",
-]
+__all__ = ["REASON_THROTTLED", "LoginThrottle", "user_key", "user_keys"]

@@ -10,8 +10,10 @@ never imports a suite.
 
 A check receives the routed request. It raises an ``HTTPException`` to
 refuse, returns a response to answer without running the view (a CORS
-preflight), or returns ``None`` to let the request through. A finisher adds
-headers to the response, error pages included.
+preflight), or returns ``None`` to let the request through. Either answer
+comes before any ``before_request`` hook, so the app's ``after_request``
+hooks are left out of it too (see :meth:`SecurityGate.run_checks`). A
+finisher adds headers to the response, error pages included.
 
 Policies are built from the config at the first request. With only the
 built-in parts registered (:attr:`SecurityGate.is_simple`) the pipeline
@@ -344,30 +346,46 @@ class SecurityGate:
     # -- the full lists --------------------------------------------------------
 
     def run_checks(self, request: Request, state: RequestState) -> Step:
-        """Every check in order (a pipeline step); a returned response ends the gate."""
+        """Every check in order (a pipeline step); a returned response ends the gate.
+
+        Whatever a part refuses (an ``HTTPException``) or answers (a
+        returned response) is marked answered in the app's stead
+        (``RequestState.answered_by_gate``), the suites' parts and an app's
+        own alike: no ``before_request`` hook has run yet, so the app's
+        ``after_request`` hooks are left out too. A rate limit's 429, a
+        missing CSRF token's 400 or an HTTPS redirect would otherwise run a
+        hook that reads what its ``before_request`` partner put on ``g`` (a
+        request timer) and turn into a 500. The same refusal raised later,
+        from a view (``csrf.protect()``, a view's own ``@limiter.limit``),
+        runs the hooks, as in Flask.
+        """
         if self._origin is None:
             self._build()
-        for part in self._checks:
-            if part is _BUILTIN_HOST or part is _BUILTIN_ORIGIN:
-                try:
-                    if part is _BUILTIN_ORIGIN:
-                        self.check_origin(request, state)
-                    elif self._trusted_hosts or request.trusted_hosts:
+        try:
+            for part in self._checks:
+                if part is _BUILTIN_ORIGIN:
+                    self.check_origin(request, state)
+                    continue
+                if part is _BUILTIN_HOST:
+                    if self._trusted_hosts or request.trusted_hosts:
                         # TRUSTED_HOSTS, or Werkzeug's attribute on a request
                         # class, as in check().
                         self.check_host(request)
-                except HTTPException:
+                    continue
+                if part.func_async is not None and state.on_loop:
+                    rv = yield part.func_async(request)
+                else:
+                    rv = part.func(request)
+                    if isinstance(rv, Awaitable):
+                        rv = yield rv
+                if rv is not None:
                     _answered(state)
-                    raise
-                continue
-            if part.func_async is not None and state.on_loop:
-                rv = yield part.func_async(request)
-            else:
-                rv = part.func(request)
-                if isinstance(rv, Awaitable):
-                    rv = yield rv
-            if rv is not None:
-                return rv
+                    return rv
+        except HTTPException:
+            # Raised by a part, or thrown back in by the driver from an
+            # awaited one (an async check on the event loop).
+            _answered(state)
+            raise
         return None
 
     def run_finishers(self, request: Request, response: Response, state: RequestState) -> Step:
@@ -393,7 +411,11 @@ class SecurityGate:
 
 
 def _answered(state: RequestState | None) -> None:
-    """Record that the gate refused the request in the app's stead (see ``answered_by_gate``)."""
+    """Record that the gate refused or answered the request in the app's stead.
+
+    The one place that sets ``RequestState.answered_by_gate``, for the
+    built-in checks and every registered one.
+    """
     if state is None:
         ctx = _cv_request.get(None)
         state = ctx.state if ctx is not None else None
