@@ -468,3 +468,25 @@ def test_the_nonce_rule_outside_a_request_still_applies() -> None:
     keep_nonce_private(SimpleNamespace(endpoint=None, path="/"), response)  # type: ignore[arg-type]
 
     assert _cache_control(response) == {"private"}
+
+
+def test_an_error_page_asking_for_a_shared_cache_warns_once_whatever_the_path(
+    protocol: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A 404 page has no endpoint: counted by its path, each path an attacker
+    # made up was one more warning and one more name kept for the app's life.
+    app = _nonce_app()
+
+    @app.errorhandler(404)
+    def missing(error: Exception) -> Response:
+        response = Response(render_template_string(NONCE_PAGE), 404)
+        response.headers["Cache-Control"] = "public, max-age=60"
+        return response
+
+    client = app.test_client(protocol=protocol)
+    for number in range(20):
+        response = client.get(f"/made-up-{number}")
+        assert response.status_code == 404
+        assert _cache_control(response) == {"private", "max-age=60"}
+    refusals = [record for record in caplog.records if "asked for a shared" in record.message]
+    assert len(refusals) == 1

@@ -154,7 +154,7 @@ def finish_cache_in(
 _DOCUMENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 #: Per app, the endpoints already warned about, so a busy page logs once.
-_warned: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
+_warned: WeakKeyDictionary[Any, set[str | None]] = WeakKeyDictionary()
 
 
 def keep_nonce_private(request: Request, response: Response) -> None:
@@ -201,7 +201,10 @@ def keep_nonce_private(request: Request, response: Response) -> None:
 
 
 def _warn_shared(ctx: Any, request: Request, response: Response) -> None:
-    endpoint = request.endpoint or request.path
+    # Counted by endpoint, never by path: a page no route matched (an error
+    # handler's 404) has none, and the paths are the client's to make up, so
+    # each one would be one more warning and one more name kept.
+    endpoint = request.endpoint
     warned = _warned.setdefault(ctx.app, set()) if ctx is not None else set()
     if endpoint not in warned:
         warned.add(endpoint)
@@ -209,6 +212,6 @@ def _warn_shared(ctx: Any, request: Request, response: Response) -> None:
             "%s asked for a shared cache (Cache-Control: %s) on a page whose"
             " Content-Security-Policy carries a nonce; a shared cache would"
             " give every visitor that one nonce. Sent as private instead.",
-            endpoint,
+            endpoint or f"The page for {request.path!r} (no route matched)",
             response.headers.get("Cache-Control"),
         )
