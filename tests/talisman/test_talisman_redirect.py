@@ -89,3 +89,16 @@ def test_a_view_may_force_https_when_the_app_does_not(app: Hipflask, client: Any
     assert client.get("/secure").status_code == 302
     assert client.get("/plain").status_code == 200
     assert client.get("/secure", **HTTPS).status_code == 200
+
+
+def test_server_name_alone_does_not_make_a_redirect_to_another_host_cacheable(
+    page: Hipflask, client: Any
+) -> None:
+    # SERVER_NAME refuses no Host (as in Flask): the Location still names
+    # the attacker's, and must not be stored for the next visitor.
+    page.config["SERVER_NAME"] = "example.com"
+    Talisman(page, force_https_permanent=True)
+    response = client.get("/x", headers={"Host": "evil.example"})
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://evil.example/x"
+    assert response.headers["Cache-Control"] == "no-store"

@@ -34,7 +34,6 @@ from hipflask.security.gate import ORDER_HOST
 from hipflask.security.headers import DEFAULT_HSTS_MAX_AGE
 from hipflask.security.headers import MANAGED_HEADERS
 from hipflask.security.headers import HeaderPolicy
-from hipflask.security.hosts import has_host_setting
 from hipflask.templating.environment import csp_nonce as _policy_nonce
 
 from .live import LiveAttributes
@@ -424,13 +423,15 @@ class Talisman(LiveAttributes):
             raise BadRequest("The Host header is not a host name.")
         code = 301 if options["force_https_permanent"] else 302
         response = redirect(req.url.replace("http://", "https://", 1), code=code)
-        if not has_host_setting(current_app.config):
+        if not req.trusted_hosts:
             # The Location names whatever Host the client sent. Sent back to
             # that client it is harmless (a browser sends the host of the URL
             # it was given), but a shared cache whose key leaves the Host out
             # (nginx's default proxy_cache_key) would store an attacker's
             # "301 to https://evil.example/" for every visitor. With
-            # TRUSTED_HOSTS, other hosts were refused with 400 before this.
+            # TRUSTED_HOSTS, other hosts were refused with 400 before this;
+            # SERVER_NAME alone refuses none (it names the host for URLs
+            # built outside a request, as in Flask).
             response.headers["Cache-Control"] = "no-store"
         return response
 
