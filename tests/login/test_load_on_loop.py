@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from hipflask import Hipflask
+from hipflask import Response
+from hipflask import abort
 from hipflask.login import current_user
 from hipflask.login import signals
 from hipflask.stores import MemoryStore
@@ -174,3 +176,30 @@ def test_off_the_loop_a_network_registry_is_read_on_first_use(
     assert (loads.loader, loads.accessed) == (0, 0)
     assert client.get("/aname").data == b"alice:alice"
     assert loads.loader == 1
+
+
+def test_a_loader_s_refusal_is_met_where_the_user_is_read_under_both_protocols(
+    network_store: LoopGuard, protocol: str
+) -> None:
+    # Under ASGI the gate loads the user ahead of an async view; what the
+    # app's loader raises there must not be a refusal by the gate (no hooks,
+    # every view refused): off the loop it is met where current_user is read.
+    app = async_app(network_store)
+
+    @app.login_manager.request_loader
+    def from_key(req: Any) -> None:
+        if req.headers.get("X-Api-Key") == "revoked":
+            abort(401)
+
+    @app.after_request
+    def mark(response: Response) -> Response:
+        response.headers["X-Hook"] = "ran"
+        return response
+
+    client = app.test_client(protocol=protocol)
+    refused = client.get("/aname", headers={"X-Api-Key": "revoked"})
+    assert refused.status_code == 401
+    assert refused.headers.get("X-Hook") == "ran"
+    plain = client.get("/aplain", headers={"X-Api-Key": "revoked"})
+    assert (plain.status_code, plain.data) == (200, b"plain")
+    assert network_store.blocked == []

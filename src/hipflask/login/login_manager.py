@@ -479,9 +479,9 @@ class LoginManager:
 
     async def _preload_user(self, request: Any) -> None:
         if self.has_loader and self._loading_waits():
-            from .utils import load_user_async
+            from .utils import _load_user_in_gate
 
-            await load_user_async()
+            await _load_user_in_gate()
 
     def _loading_waits(self) -> bool:
         """Whether loading the user waits on the registry's network store.

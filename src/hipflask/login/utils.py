@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
 from ..contexts.ctx import has_app_context
@@ -81,6 +82,7 @@ def _get_user() -> Any:
     if not has_request_context():
         return None
     if USER_KEY not in g:
+        _raise_preload_refusal()
         _manager()._load_user()
     return g.get(USER_KEY)
 
@@ -98,7 +100,34 @@ async def load_user_async() -> None:
     ``current_user`` before either ran.
     """
     if USER_KEY not in g:
+        _raise_preload_refusal()
         await _manager()._aload_user()
+
+
+#: ``g`` key of what the app's loader raised when the gate loaded the user.
+_PRELOAD_REFUSAL = "_login_preload_refusal"
+
+
+async def _load_user_in_gate() -> None:
+    """:func:`load_user_async` in the gate, before the hooks and the view, on the event loop.
+
+    An HTTP error the app's loader raises there (a ``request_loader`` that
+    aborts with 401 on a bad API key) is raised where ``current_user`` is
+    first read instead, as when the user is loaded on first use (under
+    WSGI, or with a registry in memory): the request's hooks run around it
+    as they do there, and a view that never reads the user is not refused.
+    The loader is not run again: each read raises the same error.
+    """
+    try:
+        await load_user_async()
+    except HTTPException as exc:
+        setattr(g, _PRELOAD_REFUSAL, exc)
+
+
+def _raise_preload_refusal() -> None:
+    refusal = g.get(_PRELOAD_REFUSAL)
+    if refusal is not None:
+        raise refusal
 
 
 def _end_session_login(manager: LoginManager) -> None:
