@@ -102,3 +102,13 @@ def test_paginate_past_any_possible_row_runs_no_query(
     seeded: orm.scoped_session[orm.Session],
 ) -> None:
     assert query.paginate(seeded.query(Post), 10**30, 20) is None
+
+
+@pytest.mark.parametrize("text", ["1e-9999999999", "1e999999", "NaN", "-Infinity"], ids=str)
+def test_a_decimal_key_part_no_driver_can_send_is_refused(text: str) -> None:
+    # PyMySQL writes a Decimal out in full: "1e-9999999999" in an edit URL
+    # would be ten billion zeros (out of memory), and NaN a driver error.
+    column = sa.Column("amount", sa.Numeric(12, 2), primary_key=True)
+    with pytest.raises(ValueError):
+        query.coerce_key_part(column, text)
+    assert str(query.coerce_key_part(column, "12.50")) == "12.50"

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from ....errors import ConfigurationError
+from ....wrappers.decimals import is_out_of_range
 from . import tools
 
 #: Largest row offset asked of a database: past it, the page is empty anyway,
@@ -136,6 +137,9 @@ _PARSERS: dict[type[Any], Callable[[str], Any]] = {
 def is_storable(value: Any) -> bool:
     """Whether every backend can hold ``value``: a 64-bit integer, a finite float, text without NUL.
 
+    A ``Decimal`` must be finite and within the digits a client's number may
+    have (:mod:`hipflask.wrappers.decimals`).
+
     PostgreSQL refuses a NUL in any text parameter, failing the statement
     instead of matching nothing; no browser form sends one.
     """
@@ -147,6 +151,10 @@ def is_storable(value: Any) -> bool:
         return -_INT64 <= value < _INT64
     if isinstance(value, float):
         return math.isfinite(value)
+    if isinstance(value, decimal.Decimal):
+        # PyMySQL writes a Decimal out in full (format "f"): 1e-9999999999 is
+        # ten billion zeros, and it refuses NaN and the infinities.
+        return value.is_finite() and not is_out_of_range(value)
     return True
 
 
