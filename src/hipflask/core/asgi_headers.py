@@ -97,7 +97,7 @@ def _looked_up(
     host = by_name.get(b"host")
     length = by_name.get(b"content-length")
     encoding = by_name.get(b"transfer-encoding")
-    # One plain Host is never compared (see _hosts_to_compare): left out.
+    # One plain Host is never compared (see hosts_to_compare): left out.
     plain_host = host is None or _COMMA not in host
     if length is None and encoding is None and plain_host:
         return None, credentials
