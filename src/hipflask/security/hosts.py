@@ -6,8 +6,10 @@ redirect's ``Location``, an OAuth callback) writes the attacker's host into
 them when the attacker sends ``Host: evil.example``: the reset link mailed
 to the victim then carries the reset token to the attacker (host header
 poisoning), and a shared cache may store the poisoned page for everyone.
-``TRUSTED_HOSTS`` (or ``SERVER_NAME``) closes this: requests for any other
-host are refused with 400 before a view runs.
+``TRUSTED_HOSTS`` closes this: requests for any other host are refused with
+400 before a view runs. ``SERVER_NAME`` alone does so only under
+``hipflask serve``, which makes it the trusted name; under other servers it
+names the host for ``url_for`` and refuses nothing, as in Flask.
 
 In production an app must therefore know its names:
 
