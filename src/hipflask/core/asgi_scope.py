@@ -5,10 +5,9 @@ Kept apart from :mod:`hipflask.core.asgi`, which serves the connection
 reads the scope and the body before the app sees the request. The raw
 headers are walked once for what decides how the body is read (its framing)
 and for the credentials most requests need (:mod:`hipflask.core.asgi_headers`);
-the body is read in full,
-bounded by ``MAX_CONTENT_LENGTH``, so views keep Flask's synchronous
-``request.get_data()``; and a WSGI environ is synthesised only for code that
-reads ``request.environ``.
+the body is read in full, bounded by ``MAX_CONTENT_LENGTH``, so views keep
+Flask's synchronous ``request.get_data()``; and a WSGI environ is synthesised
+only for code that reads ``request.environ``.
 """
 
 from __future__ import annotations
