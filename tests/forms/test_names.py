@@ -1,4 +1,4 @@
-"""Names nested deeper than any form goes are not followed into a form that holds itself."""
+"""A form that holds itself follows no name deeper than a form goes, nor too many entries."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from wtforms import StringField
 
 from hipflask import Hipflask
 from hipflask.forms import FlaskForm
+from hipflask.forms.names import _MAX_NESTED_ENTRIES
 from hipflask.forms.names import without_deep_names
+from hipflask.forms.names import without_excess_entries
 from hipflask.testing.client import HipflaskClient
 
 
@@ -104,4 +106,112 @@ def test_a_long_name_that_is_not_deep_is_kept(app: Hipflask) -> None:
         assert without_deep_names(formdata, form, form.meta) is formdata
         deeper = MultiDict([*formdata.items(multi=True), (_name(32), "x"), (_name(32), "y")])
         kept = without_deep_names(deeper, form, form.meta)
+    assert sorted(kept.items(multi=True)) == sorted(formdata.items(multi=True))
+
+
+# Each of these names is a path of its own 30 levels down the tree: WTForms
+# built an entry for every level of every name (27,900 here) and looked at
+# every name again for each, seconds of CPU for one 300 KB post.
+_PATHS = 900
+_LEVELS = 30
+
+
+def _path(number: int) -> str:
+    return f"root-children-{number}-" + "children-0-" * (_LEVELS - 1) + "label"
+
+
+def _walk(tree: dict[str, Any], found: dict[str, int]) -> None:
+    found["entries"] += 1
+    if tree["label"]:
+        found[tree["label"]] = found.get(tree["label"], 0) + 1
+    for child in tree["children"]:
+        _walk(child, found)
+
+
+@pytest.fixture
+def sized(app: Hipflask) -> Hipflask:
+    @app.post("/tree/size")
+    def size() -> Any:
+        found = {"entries": 0}
+        _walk(TreeForm().data["root"], found)
+        return found
+
+    return app
+
+
+@pytest.mark.usefixtures("sized")
+@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
+def test_names_that_would_make_too_many_nested_entries_are_left_out(
+    client: HipflaskClient, as_json: bool
+) -> None:
+    # In the order a JSON body is sent in (its keys sorted).
+    sent = dict(sorted((_path(number), f"leaf{number}") for number in range(_PATHS)))
+    answer = (
+        client.post("/tree/size", json=sent) if as_json else client.post("/tree/size", data=sent)
+    )
+    assert answer.status_code == 200
+    found = answer.json
+    # The names are read in the order sent, each whole, while the entries
+    # inside entries they make stay within the limit.
+    kept = _MAX_NESTED_ENTRIES // (_LEVELS - 1)
+    assert found == {
+        "entries": 1 + kept * _LEVELS,
+        **{leaf: 1 for leaf in list(sent.values())[:kept]},
+    }
+
+
+class Item(Form):
+    value = StringField()
+
+
+class Group(Form):
+    title = StringField()
+    items = FieldList(FormField(Item))
+
+
+class Order(FlaskForm):
+    class Meta:
+        csrf = False
+
+    groups = FieldList(FormField(Group))
+    rows = FieldList(StringField())
+
+
+@pytest.fixture
+def ordered(app: Hipflask) -> Hipflask:
+    @app.post("/order")
+    def order() -> Any:
+        return Order().data
+
+    return app
+
+
+@pytest.mark.usefixtures("ordered")
+@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
+def test_large_real_forms_are_read_whole(client: HipflaskClient, as_json: bool) -> None:
+    nested = {f"groups-{g}-items-{i}-value": f"{g}.{i}" for g in range(50) for i in range(10)}
+    flat = {f"rows-{row}": str(row) for row in range(1_000)}
+    for sent in (nested, flat):
+        answer = client.post("/order", json=sent) if as_json else client.post("/order", data=sent)
+        assert answer.status_code == 200
+        data = answer.json
+        if sent is nested:
+            assert [[item["value"] for item in group["items"]] for group in data["groups"]] == [
+                [f"{g}.{i}" for i in range(10)] for g in range(50)
+            ]
+        else:
+            assert data["rows"] == [str(row) for row in range(1_000)]
+
+
+def test_the_nested_entry_limit_counts_each_entry_once(app: Hipflask) -> None:
+    # Many names in the same entries (the same index spelled with leading
+    # zeros too) make them once; only the name past the limit is left out.
+    within = [(f"root-children-0-children-{n}-label", "a") for n in range(_MAX_NESTED_ENTRIES)]
+    again = [(f"root-children-0-children-0{n}-on", "y") for n in range(_MAX_NESTED_ENTRIES)]
+    formdata = MultiDict([*within, *again, ("root-children-1-label", "top")])
+    past = MultiDict([*formdata.items(multi=True), ("root-children-7-children-0-label", "x")])
+    with app.test_request_context():
+        form = TreeForm(formdata=None)
+        assert without_excess_entries(formdata, form, form.meta) is formdata
+        kept = without_excess_entries(past, form, form.meta)
     assert sorted(kept.items(multi=True)) == sorted(formdata.items(multi=True))

@@ -39,6 +39,7 @@ from .csrf import validate_csrf
 from .decimals import refuse_unusable_decimals
 from .names import FieldNames
 from .names import without_deep_names
+from .names import without_excess_entries
 from .uploads import place_uploads
 from .uploads import split_uploads
 
@@ -162,10 +163,13 @@ class FlaskForm(Form):
         given to a decimal field, or a number with too many digits
         (:mod:`hipflask.forms.decimals`). A name
         nested deeper than any form goes (a tree's, see
-        :func:`~hipflask.forms.names.without_deep_names`) is not followed.
+        :func:`~hipflask.forms.names.without_deep_names`) is not followed, nor
+        one that would make more entries inside entries than a form has
+        (:func:`~hipflask.forms.names.without_excess_entries`).
         """
+        formdata = without_deep_names(self.meta.wrap_formdata(self, formdata), self, self.meta)
         formdata, files = split_uploads(
-            without_deep_names(self.meta.wrap_formdata(self, formdata), self, self.meta),
+            without_excess_entries(formdata, self, self.meta),
             lambda: FieldNames(self, FileField, self.meta),
         )
         super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)

@@ -18,7 +18,10 @@ answer must take time in proportion to the name, never backtrack.
 The same walk bounds how deep a submission reaches into such a tree
 (:func:`without_deep_names`): WTForms builds an entry for each level a
 name goes down, recursing every time, so one name a few hundred levels
-deep exhausted the stack (a 500).
+deep exhausted the stack (a 500); and how many entries inside entries it
+makes (:func:`without_excess_entries`): WTForms looks at every name once
+for each list it builds, so names each a path of their own down a tree
+took seconds of CPU.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from wtforms.fields import FieldList
 from wtforms.fields import FormField
 from wtforms.fields.core import UnboundField
 
-__all__ = ["FieldNames", "without_deep_names"]
+__all__ = ["FieldNames", "without_deep_names", "without_excess_entries"]
 
 #: Forms nested deeper than this are not looked into: no form definition
 #: is, and only a tree's names go that deep, which WTForms' own processing
@@ -41,6 +44,17 @@ __all__ = ["FieldNames", "without_deep_names"]
 #: level, and so is a ``FieldList``: a tree of ``FieldList(FormField(...))``
 #: is read 32 levels down.
 _MAX_DEPTH = 64
+
+#: Entries inside other entries (a row of a list inside a row of a list)
+#: that one submission may make: a name that would make more is not
+#: followed. Each such entry that holds a list makes WTForms look at every
+#: submitted name once more, so this bounds that work to 2,000 looks at
+#: each name (0.3 s of CPU for a tree posted as 900 names thirty levels
+#: deep, which made 27,900 entries and took 3 s). It is twice what the
+#: default ``MAX_FORM_PARTS`` (1,000) lets a form of two levels of lists
+#: fill, and a form of lists inside lists with hundreds of rows (50 of 10:
+#: 500) is far below it.
+_MAX_NESTED_ENTRIES = 2_000
 
 _INDEX = re.compile("[0-9]+")
 
@@ -90,8 +104,14 @@ class FieldNames:
             index = _INDEX.match(rest, len(separator))
             if index is None:
                 return False
-            return self._reads(self._entry(field), rest[index.end() :], depth + 1)
+            return self._into_entry(field, rest, index, depth)
         return False
+
+    def _into_entry(
+        self, field: FieldList[Any], rest: str, index: re.Match[str], depth: int
+    ) -> bool:
+        """Whether the entry of ``field`` that ``rest`` names (at ``index``) reads what follows."""
+        return self._reads(self._entry(field), rest[index.end() :], depth + 1)
 
     def _form_fields(self, form_class: type) -> list[tuple[str, Any]]:
         found = self._children.get(form_class)
@@ -138,6 +158,99 @@ def without_deep_names(formdata: Any, fields: Iterable[Any], meta: Any) -> Any:
         return formdata
     deep = _DeepNames(fields, meta)
     dropped = {key for key in long if key in deep}
+    if not dropped:
+        return formdata
+    return ImmutableMultiDict(
+        [(key, value) for key in formdata if key not in dropped for value in formdata.getlist(key)]
+    )
+
+
+class _NestedEntries(FieldNames):
+    """The entries inside other entries a name makes WTForms create, found down the definition.
+
+    Each ``FieldList`` a name passes through makes an entry for its index;
+    an entry is known by the one it is inside and the name between them, so
+    that ``tags-01`` and ``tags-1`` (both index 1) are one entry and no
+    prefix of the name is copied: a name is walked in time in proportion to
+    its length (and its depth, bounded by ``_MAX_DEPTH``). WTForms also
+    reads an index spelled otherwise than it names entries (``01``, another
+    character than the separator before it, digits of another script) but
+    names the entry it makes its own way, so such a name reaches nothing
+    inside that entry: the walk stops there, and a name makes at most one
+    entry that is not counted, its last.
+    """
+
+    def __init__(self, fields: Iterable[Any], meta: Any) -> None:
+        super().__init__(fields, (), meta)
+        self._ids: dict[tuple[int, str, str], int] = {}
+        self._name = ""
+        # The entry the walk is in (0: none) and where its name ends.
+        self._inside = (0, 0)
+        self._made: set[int] = set()
+
+    def made_by(self, name: str) -> set[int]:
+        """The entries inside another entry that ``name`` makes, each as an id."""
+        self._name, self._inside, self._made = name, (0, 0), set()
+        self._in(self._fields, name, 0)
+        return self._made
+
+    def _into_entry(
+        self, field: FieldList[Any], rest: str, index: re.Match[str], depth: int
+    ) -> bool:
+        outer, outer_end = self._inside
+        start = len(self._name) - len(rest)
+        number = index.group().lstrip("0") or "0"
+        ident = self._ids.setdefault(
+            (outer, self._name[outer_end:start], number), len(self._ids) + 1
+        )
+        if outer:
+            self._made.add(ident)
+        if number != index.group():
+            # WTForms makes the entry ("01" is index 1) but names it "1", so
+            # this name, spelled otherwise, reaches nothing inside it.
+            return False
+        self._inside = (ident, start + index.end())
+        try:
+            return super()._into_entry(field, rest, index, depth)
+        finally:
+            self._inside = (outer, outer_end)
+
+
+def without_excess_entries(formdata: Any, fields: Iterable[Any], meta: Any) -> Any:
+    """``formdata`` without the names that would make more than ``_MAX_NESTED_ENTRIES``.
+
+    WTForms finds a ``FieldList``'s entries by looking at every name
+    submitted, once for each ``FieldList`` it builds, and it builds one for
+    each entry that holds a list: a tree's names, each a path of its own
+    thirty levels down, made it build tens of thousands of lists and look
+    at every name for each (seconds of CPU for a 300 KB post). The entries
+    inside other entries are counted here in the order the names came, and
+    a name that would make more than the limit is left out, as a name no
+    field reads is (and as :func:`without_deep_names` leaves out a name too
+    deep): the form is still read, its validators decide whether what is
+    left is enough, and a real form never gets near the limit. The entries
+    of an outermost list are not counted: a list gets at most one entry
+    per name, so those cost in proportion to the names squared, which
+    ``MAX_FORM_PARTS`` and the body size bound, as for a long flat list.
+    ``formdata`` is returned as it is when it is within the limit.
+    """
+    if formdata is None or not hasattr(formdata, "getlist"):
+        return formdata
+    keys = [key for key in formdata if isinstance(key, str)]
+    # Each entry a name makes is an index in it, a run of digits: a name
+    # makes no more entries inside entries than it holds runs past its
+    # first, and the names of most forms hold too few to be walked at all.
+    if sum(max(0, len(_INDEX.findall(key)) - 1) for key in keys) <= _MAX_NESTED_ENTRIES:
+        return formdata
+    entries = _NestedEntries(fields, meta)
+    kept: set[int] = set()
+    dropped: set[str] = set()
+    for key in keys:
+        new = entries.made_by(key) - kept
+        if len(kept) + len(new) > _MAX_NESTED_ENTRIES:
+            dropped.add(key)
+        else:
+            kept |= new
     if not dropped:
         return formdata
     return ImmutableMultiDict(
