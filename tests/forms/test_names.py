@@ -18,6 +18,7 @@ from hipflask.forms import FlaskForm
 from hipflask.forms.names import _MAX_NESTED_ENTRIES
 from hipflask.forms.names import without_deep_names
 from hipflask.forms.names import without_excess_entries
+from hipflask.forms.names import without_unreadable_indices
 from hipflask.testing.client import HipflaskClient
 
 
@@ -214,4 +215,40 @@ def test_the_nested_entry_limit_counts_each_entry_once(app: Hipflask) -> None:
         form = TreeForm(formdata=None)
         assert without_excess_entries(formdata, form, form.meta) is formdata
         kept = without_excess_entries(past, form, form.meta)
+    assert sorted(kept.items(multi=True)) == sorted(formdata.items(multi=True))
+
+
+@pytest.mark.usefixtures("ordered")
+@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
+@pytest.mark.parametrize(
+    "index", ["²", "1²", "1" * 5_000], ids=["superscript", "superscript-after", "long"]
+)
+def test_an_index_int_cannot_read_is_ignored(
+    client: HipflaskClient, as_json: bool, index: str
+) -> None:
+    # WTForms takes any str.isdigit() text after a list's name as an index
+    # and calls int() on it: a ValueError, which was a 500.
+    sent = {
+        f"rows-{index}": "bad",
+        "rows-0": "zero",
+        f"groups-0-items-{index}-value": "bad",
+        "groups-0-items-0-value": "kept",
+    }
+    answer = client.post("/order", json=sent) if as_json else client.post("/order", data=sent)
+    assert answer.status_code == 200
+    assert answer.json["rows"] == ["zero"]
+    assert answer.json["groups"] == [{"title": None, "items": [{"value": "kept"}]}]
+
+
+def test_only_a_list_index_int_cannot_read_is_left_out(app: Hipflask) -> None:
+    # int() reads Arabic-Indic digits (WTForms makes entry 1 of them); a
+    # superscript that is no list's index is no index at all.
+    formdata = MultiDict(
+        [("rows-\u0661", "x"), ("note\u00b2", "y"), ("groups-0-title", "\u00b2"), ("rows-0", "z")]
+    )
+    with app.test_request_context():
+        form = Order(formdata=None)
+        assert without_unreadable_indices(formdata, form, form.meta) is formdata
+        past = MultiDict([*formdata.items(multi=True), ("groups-0-items-\u00b2-value", "w")])
+        kept = without_unreadable_indices(past, form, form.meta)
     assert sorted(kept.items(multi=True)) == sorted(formdata.items(multi=True))

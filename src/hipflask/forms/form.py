@@ -40,6 +40,7 @@ from .decimals import refuse_unusable_decimals
 from .names import FieldNames
 from .names import without_deep_names
 from .names import without_excess_entries
+from .names import without_unreadable_indices
 from .uploads import place_uploads
 from .uploads import split_uploads
 
@@ -165,9 +166,12 @@ class FlaskForm(Form):
         nested deeper than any form goes (a tree's, see
         :func:`~hipflask.forms.names.without_deep_names`) is not followed, nor
         one that would make more entries inside entries than a form has
-        (:func:`~hipflask.forms.names.without_excess_entries`).
+        (:func:`~hipflask.forms.names.without_excess_entries`), nor one whose
+        list index WTForms would fail to read
+        (:func:`~hipflask.forms.names.without_unreadable_indices`).
         """
         formdata = without_deep_names(self.meta.wrap_formdata(self, formdata), self, self.meta)
+        formdata = without_unreadable_indices(formdata, self, self.meta)
         formdata, files = split_uploads(
             without_excess_entries(formdata, self, self.meta),
             lambda: FieldNames(self, FileField, self.meta),

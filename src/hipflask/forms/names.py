@@ -27,6 +27,7 @@ took seconds of CPU.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import Any
@@ -36,7 +37,12 @@ from wtforms.fields import FieldList
 from wtforms.fields import FormField
 from wtforms.fields.core import UnboundField
 
-__all__ = ["FieldNames", "without_deep_names", "without_excess_entries"]
+__all__ = [
+    "FieldNames",
+    "without_deep_names",
+    "without_excess_entries",
+    "without_unreadable_indices",
+]
 
 #: Forms nested deeper than this are not looked into: no form definition
 #: is, and only a tree's names go that deep, which WTForms' own processing
@@ -251,6 +257,64 @@ def without_excess_entries(formdata: Any, fields: Iterable[Any], meta: Any) -> A
             dropped.add(key)
         else:
             kept |= new
+    if not dropped:
+        return formdata
+    return ImmutableMultiDict(
+        [(key, value) for key in formdata if key not in dropped for value in formdata.getlist(key)]
+    )
+
+
+class _UnreadableIndices(FieldNames):
+    """The names WTForms would take a list index from that ``int()`` cannot read."""
+
+    def __init__(self, fields: Iterable[Any], meta: Any) -> None:
+        super().__init__(fields, (), meta)
+
+    def _reads(self, field: Any, rest: str, depth: int) -> bool:
+        if isinstance(field, FieldList) and rest:
+            # As WTForms reads an index: the character after the list's name
+            # skipped, up to the separator of the entry's own fields.
+            separator = field.unbound_field.kwargs.get("separator", "-")
+            if isinstance(separator, str) and separator:
+                index = rest[1:].split(separator, 1)[0]
+                if index.isdigit() and not _int_readable(index):
+                    return True
+        return super()._reads(field, rest, depth)
+
+
+def _int_readable(digits: str) -> bool:
+    """Whether ``int()`` reads ``digits`` (text ``str.isdigit`` accepts)."""
+    limit = sys.get_int_max_str_digits()
+    return digits.isdecimal() and (limit == 0 or len(digits) <= limit)
+
+
+def without_unreadable_indices(formdata: Any, fields: Iterable[Any], meta: Any) -> Any:
+    """``formdata`` without the names whose list index WTForms would fail to read.
+
+    WTForms takes a ``FieldList`` entry's index from any name that starts
+    with the list's name and goes on with ``str.isdigit()`` text, then
+    calls ``int()`` on it: a superscript digit (``tags-²``) or an index of
+    more digits than ``sys.get_int_max_str_digits()`` raised ``ValueError``,
+    a 500. No field reads such a name, so it is left out as any name no
+    field reads is ignored. Only a name with a character outside ASCII or
+    a run of digits past the limit is walked.
+    """
+    if formdata is None or not hasattr(formdata, "getlist"):
+        return formdata
+    limit = sys.get_int_max_str_digits()
+    suspect = [
+        key
+        for key in formdata
+        if isinstance(key, str)
+        and (
+            not key.isascii()
+            or (limit and len(key) > limit and any(len(run) > limit for run in _INDEX.findall(key)))
+        )
+    ]
+    if not suspect:
+        return formdata
+    unreadable = _UnreadableIndices(fields, meta)
+    dropped = {key for key in suspect if key in unreadable}
     if not dropped:
         return formdata
     return ImmutableMultiDict(
