@@ -15,7 +15,7 @@ from wtforms import StringField
 
 from hipflask import Hipflask
 from hipflask.forms import FlaskForm
-from hipflask.forms.names import _MAX_NESTED_ENTRIES
+from hipflask.forms.names import _MAX_LOOKS
 from hipflask.forms.names import without_deep_names
 from hipflask.forms.names import without_excess_entries
 from hipflask.forms.names import without_unreadable_indices
@@ -153,12 +153,30 @@ def test_names_that_would_make_too_many_nested_entries_are_left_out(
     assert answer.status_code == 200
     found = answer.json
     # The names are read in the order sent, each whole, while the entries
-    # inside entries they make stay within the limit.
-    kept = _MAX_NESTED_ENTRIES // (_LEVELS - 1)
+    # holding a list they make (every entry of a tree) stay within the limit.
+    kept = _MAX_LOOKS // _PATHS // _LEVELS
     assert found == {
         "entries": 1 + kept * _LEVELS,
         **{leaf: 1 for leaf in list(sent.values())[:kept]},
     }
+
+
+@pytest.mark.usefixtures("sized")
+@pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
+def test_many_outermost_entries_holding_a_list_are_bounded_too(
+    client: HipflaskClient, as_json: bool
+) -> None:
+    # One level, 5,000 names: each entry's own list looked at every name.
+    paths = 5_000
+    sent = dict(
+        sorted((f"root-children-{number}-label", f"leaf{number}") for number in range(paths))
+    )
+    answer = (
+        client.post("/tree/size", json=sent) if as_json else client.post("/tree/size", data=sent)
+    )
+    assert answer.status_code == 200
+    kept = _MAX_LOOKS // paths
+    assert answer.json == {"entries": 1 + kept, **{leaf: 1 for leaf in list(sent.values())[:kept]}}
 
 
 class Item(Form):
@@ -204,13 +222,18 @@ def test_large_real_forms_are_read_whole(client: HipflaskClient, as_json: bool) 
             assert data["rows"] == [str(row) for row in range(1_000)]
 
 
-def test_the_nested_entry_limit_counts_each_entry_once(app: Hipflask) -> None:
-    # Many names in the same entries (the same index spelled with leading
-    # zeros too) make them once; only the name past the limit is left out.
-    within = [(f"root-children-0-children-{n}-label", "a") for n in range(_MAX_NESTED_ENTRIES)]
-    again = [(f"root-children-0-children-0{n}-on", "y") for n in range(_MAX_NESTED_ENTRIES)]
+def test_the_entry_limit_counts_each_entry_once(app: Hipflask) -> None:
+    # Many names in the same entries (an index spelled with a leading zero
+    # too) make them once; only the name past the limit is left out.
+    many = 1_400
+    within = [(f"root-children-0-children-{n}-label", "a") for n in range(many)]
+    again = [(f"root-children-0-children-0{n}-on", "y") for n in range(many)]
     formdata = MultiDict([*within, *again, ("root-children-1-label", "top")])
-    past = MultiDict([*formdata.items(multi=True), ("root-children-7-children-0-label", "x")])
+    # 1,402 entries for 2,801 names; 1,433 would pass the limit for 2,802.
+    assert (many + 2) * (2 * many + 1) <= _MAX_LOOKS < (many + 2 + 31) * (2 * many + 2)
+    past = MultiDict(
+        [*formdata.items(multi=True), ("root-children-7-" + "children-0-" * 30 + "label", "x")]
+    )
     with app.test_request_context():
         form = TreeForm(formdata=None)
         assert without_excess_entries(formdata, form, form.meta) is formdata

@@ -165,7 +165,7 @@ class FlaskForm(Form):
         (:mod:`hipflask.forms.decimals`). A name
         nested deeper than any form goes (a tree's, see
         :func:`~hipflask.forms.names.without_deep_names`) is not followed, nor
-        one that would make more entries inside entries than a form has
+        one that would make more entries holding a list than a form has
         (:func:`~hipflask.forms.names.without_excess_entries`), nor one whose
         list index WTForms would fail to read
         (:func:`~hipflask.forms.names.without_unreadable_indices`).

@@ -18,7 +18,7 @@ answer must take time in proportion to the name, never backtrack.
 The same walk bounds how deep a submission reaches into such a tree
 (:func:`without_deep_names`): WTForms builds an entry for each level a
 name goes down, recursing every time, so one name a few hundred levels
-deep exhausted the stack (a 500); and how many entries inside entries it
+deep exhausted the stack (a 500); and how many entries holding a list it
 makes (:func:`without_excess_entries`): WTForms looks at every name once
 for each list it builds, so names each a path of their own down a tree
 took seconds of CPU.
@@ -51,16 +51,16 @@ __all__ = [
 #: is read 32 levels down.
 _MAX_DEPTH = 64
 
-#: Entries inside other entries (a row of a list inside a row of a list)
-#: that one submission may make: a name that would make more is not
-#: followed. Each such entry that holds a list makes WTForms look at every
-#: submitted name once more, so this bounds that work to 2,000 looks at
-#: each name (0.3 s of CPU for a tree posted as 900 names thirty levels
-#: deep, which made 27,900 entries and took 3 s). It is twice what the
-#: default ``MAX_FORM_PARTS`` (1,000) lets a form of two levels of lists
-#: fill, and a form of lists inside lists with hundreds of rows (50 of 10:
-#: 500) is far below it.
-_MAX_NESTED_ENTRIES = 2_000
+#: How many times, in all, WTForms may look at the submitted names to find
+#: the entries of the lists it builds. It builds a list for each entry that
+#: holds one and looks at every name for each, so a submission may make
+#: ``_MAX_LOOKS // names`` entries that hold a list: 4,444 for a tree
+#: posted as 900 names thirty levels deep (which made 27,900 and took 3 s
+#: of CPU; now about 0.4 s), 800 for 5,000 names one level down (1.5 s).
+#: A form of 200 rows holding 10 each (2,000 names, 200 entries holding a
+#: list) is far below it, and entries holding no list (a flat list of any
+#: length, the rows inside those rows) are not counted.
+_MAX_LOOKS = 4_000_000
 
 _INDEX = re.compile("[0-9]+")
 
@@ -171,8 +171,8 @@ def without_deep_names(formdata: Any, fields: Iterable[Any], meta: Any) -> Any:
     )
 
 
-class _NestedEntries(FieldNames):
-    """The entries inside other entries a name makes WTForms create, found down the definition.
+class _ListEntries(FieldNames):
+    """The entries holding a list that a name makes WTForms create, found down the definition.
 
     Each ``FieldList`` a name passes through makes an entry for its index;
     an entry is known by the one it is inside and the name between them, so
@@ -189,13 +189,14 @@ class _NestedEntries(FieldNames):
     def __init__(self, fields: Iterable[Any], meta: Any) -> None:
         super().__init__(fields, (), meta)
         self._ids: dict[tuple[int, str, str], int] = {}
+        self._holds: dict[int, bool] = {}
         self._name = ""
         # The entry the walk is in (0: none) and where its name ends.
         self._inside = (0, 0)
         self._made: set[int] = set()
 
     def made_by(self, name: str) -> set[int]:
-        """The entries inside another entry that ``name`` makes, each as an id."""
+        """The entries holding a list that ``name`` makes, each as an id."""
         self._name, self._inside, self._made = name, (0, 0), set()
         self._in(self._fields, name, 0)
         return self._made
@@ -209,7 +210,7 @@ class _NestedEntries(FieldNames):
         ident = self._ids.setdefault(
             (outer, self._name[outer_end:start], number), len(self._ids) + 1
         )
-        if outer:
+        if self._holds_list(field):
             self._made.add(ident)
         if number != index.group():
             # WTForms makes the entry ("01" is index 1) but names it "1", so
@@ -221,39 +222,54 @@ class _NestedEntries(FieldNames):
         finally:
             self._inside = (outer, outer_end)
 
+    def _holds_list(self, field: FieldList[Any]) -> bool:
+        """Whether an entry of ``field`` is a list or holds one (in its ``FormField``s)."""
+        key = id(field.unbound_field)
+        holds = self._holds.get(key)
+        if holds is None:
+            holds = self._holds[key] = self._has_list(self._entry(field), set())
+        return holds
+
+    def _has_list(self, field: Any, seen: set[type]) -> bool:
+        if isinstance(field, FieldList):
+            return True
+        if not isinstance(field, FormField) or field.form_class in seen:
+            return False
+        seen.add(field.form_class)
+        fields = self._form_fields(field.form_class)
+        return any(self._has_list(child, seen) for _, child in fields)
+
 
 def without_excess_entries(formdata: Any, fields: Iterable[Any], meta: Any) -> Any:
-    """``formdata`` without the names that would make more than ``_MAX_NESTED_ENTRIES``.
+    """``formdata`` without the names that would make WTForms look at it too often.
 
     WTForms finds a ``FieldList``'s entries by looking at every name
     submitted, once for each ``FieldList`` it builds, and it builds one for
     each entry that holds a list: a tree's names, each a path of its own
     thirty levels down, made it build tens of thousands of lists and look
-    at every name for each (seconds of CPU for a 300 KB post). The entries
-    inside other entries are counted here in the order the names came, and
-    a name that would make more than the limit is left out, as a name no
-    field reads is (and as :func:`without_deep_names` leaves out a name too
-    deep): the form is still read, its validators decide whether what is
-    left is enough, and a real form never gets near the limit. The entries
-    of an outermost list are not counted: a list gets at most one entry
-    per name, so those cost in proportion to the names squared, which
-    ``MAX_FORM_PARTS`` and the body size bound, as for a long flat list.
+    at every name for each (seconds of CPU for a 300 KB post), and so did
+    thousands of names one level down. The entries holding a list are
+    counted here in the order the names came, and a name that would make
+    more than ``_MAX_LOOKS`` divided by the number of names is left out,
+    as a name no field reads is (and as :func:`without_deep_names` leaves
+    out a name too deep): the form is still read, its validators decide
+    whether what is left is enough, and real forms stay far below it.
     ``formdata`` is returned as it is when it is within the limit.
     """
     if formdata is None or not hasattr(formdata, "getlist"):
         return formdata
     keys = [key for key in formdata if isinstance(key, str)]
-    # Each entry a name makes is an index in it, a run of digits: a name
-    # makes no more entries inside entries than it holds runs past its
-    # first, and the names of most forms hold too few to be walked at all.
-    if sum(max(0, len(_INDEX.findall(key)) - 1) for key in keys) <= _MAX_NESTED_ENTRIES:
+    limit = _MAX_LOOKS // max(1, len(keys))
+    # Each entry a name makes is an index in it, a run of digits: the
+    # names of most forms hold too few to be walked at all.
+    if sum(len(_INDEX.findall(key)) for key in keys) <= limit:
         return formdata
-    entries = _NestedEntries(fields, meta)
+    entries = _ListEntries(fields, meta)
     kept: set[int] = set()
     dropped: set[str] = set()
     for key in keys:
         new = entries.made_by(key) - kept
-        if len(kept) + len(new) > _MAX_NESTED_ENTRIES:
+        if len(kept) + len(new) > limit:
             dropped.add(key)
         else:
             kept |= new
