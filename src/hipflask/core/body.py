@@ -310,7 +310,7 @@ def _remember_timeouts(timeout: Any, rate: Any, timeouts: BodyTimeouts) -> None:
 class _Resumed:
     """The rest of an awaitable whose first step has already run.
 
-    :func:`_start` runs ``receive()`` by hand to learn whether the
+    :func:`start_receive` runs ``receive()`` by hand to learn whether the
     message is already there; when it is not, this hands what it waits on
     to the task and forwards what the task sends or throws back (a
     cancellation by the read timeout), as ``await`` would have.
@@ -352,17 +352,12 @@ class _Resumed:
 
 
 def start_receive(receive: Receive) -> Any:
-    """Run ``receive()`` up to its first wait: the message, or an awaitable for it.
+    """Run ``receive()`` up to its first wait: the message, or a :class:`_Resumed` to await.
 
     A small body usually arrives with its headers: the server already holds
     the message, and a caller that finds the whole body in it needs no
     coroutine of its own to read it (see :func:`receive_body`'s ``first``).
     """
-    return _start(receive)
-
-
-def _start(receive: Receive) -> Any:
-    """Run ``receive()`` up to its first wait: the message, or a :class:`_Resumed` to await."""
     waiting = receive().__await__()
     try:
         signal = next(waiting)
@@ -433,7 +428,7 @@ async def receive_body(
             # already holds (a small body arrives with its headers) comes
             # back at once, and needs no timer. Arming and cancelling one is
             # a tenth of a small POST's cost.
-            message = _start(receive) if first is None else first
+            message = start_receive(receive) if first is None else first
             first = None
             if type(message) is _Resumed:
                 message = await _wait_for_message(message, timeouts.read_timeout)
