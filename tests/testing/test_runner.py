@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import importlib.util
+
 import click
 import pytest
 
@@ -73,3 +75,23 @@ def test_a_failing_command_reports_its_exception(app: Hipflask) -> None:
 
     assert result.exit_code == 1
     assert isinstance(result.exception, RuntimeError)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("hipflask.testing.runner") is None,
+    reason="hipflask.testing.runner (the CLI test runner) is not available",
+)
+def test_cli_runner_invokes_the_apps_commands(app: Hipflask) -> None:
+    @app.cli.command("hello")
+    def hello() -> None:
+        import click
+
+        from hipflask import current_app
+
+        click.echo(f"hello from {current_app.name}")
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["hello"])
+
+    assert result.exit_code == 0
+    assert result.output == "hello from tests_app\n"
