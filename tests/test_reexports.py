@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from tests.test_public_api import FLASK_MODULE_NAMES
 from tests.test_public_api import FLASK_TOP_LEVEL
-from tests.test_public_api import SUITE_MODULE_NAMES
+from tests.test_public_api_suites import SUITE_MODULE_NAMES
 
 # Names a type checker is not asked about: the package's submodules.
 _SUBMODULES = {"json", "signals"}
