@@ -77,6 +77,9 @@ _log = logging.getLogger("hipflask.serving")
 _DONE: Any = object()
 #: Statuses whose responses carry no body (RFC 9110, sections 15.2, 15.3.5, 15.4.5).
 _BODILESS = frozenset({100, 101, 102, 103, 204, 304})
+#: Methods whose body, absent any framing header, is not read (the ASGI
+#: adapter's rule too).
+_SAFE_READS = ("GET", "HEAD")
 _REFUSAL_HEADERS = [
     (b"content-type", b"text/plain; charset=utf-8"),
     (b"x-content-type-options", b"nosniff"),
@@ -293,7 +296,7 @@ class BufferedWSGI:
             return
         head = _Head(scope["headers"])
         try:
-            body, size = await self._read(head, receive)
+            body, size = await self._read(head, receive, scope["method"])
         except ClientGone:
             await _refuse(send, BadRequest(BODY_INCOMPLETE), quiet=True)
             return
@@ -330,11 +333,16 @@ class BufferedWSGI:
         else:
             await self.refuse(scope, error, receive, send)
 
-    async def _read(self, head: _Head, receive: Receive) -> tuple[IO[bytes], int]:
+    async def _read(self, head: _Head, receive: Receive, method: str) -> tuple[IO[bytes], int]:
         lengths = head.lengths
         encodings = head.encodings
         hosts = head.hosts
-        if not lengths and not encodings and (len(hosts) < 2 and "," not in (hosts or ("",))[0]):
+        framed = bool(lengths or encodings)
+        # HTTP/2 and HTTP/3 frame a body themselves: a streamed upload comes
+        # with neither header, and is a body all the same. Only a GET or a
+        # HEAD without them is taken to have none (as the ASGI adapter does).
+        bodiless = not framed and method in _SAFE_READS
+        if bodiless and (len(hosts) < 2 and "," not in (hosts or ("",))[0]):
             # No body and at most one plain Host: nothing can disagree.
             return io.BytesIO(), 0
         reason = conflicting_headers(lengths, hosts, encodings)
@@ -342,9 +350,9 @@ class BufferedWSGI:
             # A FramingError when the body's length is in doubt: the answer
             # then closes the connection, whoever makes it.
             raise refusal_for(reason)
-        if not lengths and not encodings:
+        if bodiless:
             return io.BytesIO(), 0
-        reason = content_type_refusal(",".join(head.types))
+        reason = content_type_refusal(",".join(head.types)) if framed else None
         if reason is not None:
             raise refusal_for(reason)
         length = declared_length(lengths)
