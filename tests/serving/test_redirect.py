@@ -276,41 +276,48 @@ def test_a_silent_client_is_dropped_at_the_deadline(redirector: StartRedirector)
     assert elapsed < TIMEOUT + SLACK
 
 
-def test_connections_past_the_cap_are_closed_at_once(redirector: StartRedirector) -> None:
-    port = redirector(max_connections=3, deadline=TIMEOUT * 4)
+def test_a_connection_past_the_cap_takes_the_place_of_the_oldest_unfinished_one(
+    redirector: StartRedirector,
+) -> None:
+    # Refusing newcomers at the cap would let a client that keeps the cap's
+    # worth of slow connections open (a few dozen new ones a second, at the
+    # real cap and deadline) keep everyone else out for as long as it likes.
+    port = redirector(max_connections=3, deadline=TIMEOUT * 20)
     holders = [connect(port) for _ in range(3)]
     try:
         for sock in holders:
-            sock.sendall(b"G")  # each holds a thread until its deadline
-        # Until the listener has taken all three (a loaded machine may take a
-        # while), a fourth client is still answered; once it has, every
-        # further one is closed at once.
-        wait_until = time.monotonic() + TIMEOUT * 2
-        while True:
-            with connect(port) as extra:
-                started = time.monotonic()
-                extra.sendall(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")
-                reply = read_response(extra)
-                refused_after = time.monotonic() - started
-            if reply == b"" or time.monotonic() > wait_until:
-                break
-            time.sleep(0.05)
+            sock.sendall(b"GET / HTTP/1.1\r\n")  # each holds a thread until its deadline
+            time.sleep(0.05)  # accepted in this order
+        with connect(port) as extra:
+            extra.sendall(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")
+            reply = read_response(extra)
+        # The newcomer took the place of the oldest holder; the others wait on.
+        oldest_closed_after = closed_after(holders[0])
+        holders[1].settimeout(TIMEOUT)
+        with pytest.raises(TimeoutError):
+            holders[1].recv(1)
     finally:
         for sock in holders:
             sock.close()
 
-    assert reply == b""
-    assert refused_after < TIMEOUT
-    # Closing the holders frees their threads: the listener answers again.
-    deadline = time.monotonic() + TIMEOUT * 4
-    while time.monotonic() < deadline:
-        with connect(port) as sock:
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n")
-            if read_response(sock).startswith(b"HTTP/1.1 308"):
-                break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the listener did not answer again once the slow clients left")
+    assert reply.startswith(b"HTTP/1.1 308")
+    assert oldest_closed_after < SLACK
+
+
+def test_many_slow_clients_past_the_cap_never_keep_an_ordinary_one_out(
+    redirector: StartRedirector,
+) -> None:
+    port = redirector(max_connections=10, deadline=TIMEOUT * 20)
+    slow = [connect(port) for _ in range(40)]
+    try:
+        for sock in slow:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: example.com\r\n")
+        statuses = [_plain_request(port, "GET", "/", "example.com").status for _ in range(5)]
+    finally:
+        for sock in slow:
+            sock.close()
+
+    assert statuses == [308] * 5
 
 
 def test_ordinary_requests_are_answered_while_slow_clients_wait(

@@ -18,11 +18,17 @@ its request within ``deadline`` seconds of being accepted (a total, not a
 silence limit, so a client trickling a byte every few seconds is dropped as
 surely as a silent one), at most ``max_connections`` are handled at once
 (each in a thread; later ones are closed at once until one ends), and the
-listen backlog is :data:`BACKLOG`.
+listen backlog is :data:`BACKLOG`. A connection accepted at the cap takes
+the place of the oldest one still sending its request, which is closed:
+refusing newcomers instead would let a client that keeps the cap's worth of
+slow connections open (a few dozen new ones a second) keep every other
+client out for as long as it likes, while an ordinary request, sent whole at
+once, is read long before enough newcomers arrive to push it out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
@@ -56,8 +62,12 @@ __all__ = [
     "stop_process",
 ]
 
-#: Connections handled at once; more are closed as soon as they are accepted.
+#: Connections handled at once; past it, the oldest one still sending its
+#: request is closed for each new one.
 MAX_CONNECTIONS = 256
+
+#: Seconds a new connection waits for the thread of the one it pushed out.
+_EVICTION_WAIT = 1.0
 
 #: The listen backlog (Python's default of 5 drops connections in any burst).
 BACKLOG = 1024
@@ -107,6 +117,8 @@ class _RedirectHandler(BaseHTTPRequestHandler):
 
     def _redirect(self) -> None:
         self._discard_body()
+        # The request is in: from here on it is answered, never pushed out.
+        self.server.request_read(self.connection)
         host = self.headers.get("Host", "").strip()
         # The Host header is the client's claim: only a trusted name, checked
         # as the app checks it, goes into Location (no open redirect, no
@@ -220,18 +232,49 @@ class RedirectServer(ThreadingHTTPServer):
         self.access_log = access_log
         self.deadline = deadline
         self._slots = threading.BoundedSemaphore(max_connections)
+        # Connections still sending their request, oldest first; the lock
+        # also keeps a socket from being closed (and its descriptor reused)
+        # while it is pushed out.
+        self._reading: dict[socket.socket, None] = {}
+        self._reading_lock = threading.Lock()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        # A cap on threads: past it, a flood of connections is closed at once
-        # instead of each holding a thread until its deadline.
-        if not self._slots.acquire(blocking=False):
+        # A cap on threads: past it, the newcomer takes the place of the
+        # oldest connection still sending its request (see the module
+        # docstring), and is closed only if none is left to push out.
+        if not self._slots.acquire(blocking=False) and not (
+            self._push_out_oldest() and self._slots.acquire(timeout=_EVICTION_WAIT)
+        ):
             self.shutdown_request(request)
             return
+        with self._reading_lock:
+            self._reading[request] = None
         try:
             super().process_request(request, client_address)
         except BaseException:
             self._slots.release()
             raise
+
+    def _push_out_oldest(self) -> bool:
+        """End the oldest connection still sending its request; ``False`` if there is none."""
+        with self._reading_lock:
+            for sock in self._reading:
+                del self._reading[sock]
+                # Wakes its thread, blocked reading, which then ends (the
+                # client may have closed it already).
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                return True
+        return False
+
+    def request_read(self, request: socket.socket) -> None:
+        """Take ``request`` out of the connections that may be pushed out: it is answered."""
+        with self._reading_lock:
+            self._reading.pop(request, None)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.request_read(request)
+        super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that left mid-request (reset, broken pipe) is no error of
