@@ -81,3 +81,38 @@ def test_an_http2_body_without_a_length_reaches_the_view(
     assert (streamed.status_code, streamed.text) == (200, "13 hello over h2")
     assert (form.status_code, form.text) == (200, "ann")
     assert (sized.status_code, sized.text) == (200, "13 hello over h2")
+
+
+@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
+def test_an_http2_body_without_a_length_and_two_content_types_is_refused(
+    interface: str,
+    body_site: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+) -> None:
+    # Two Content-Type headers leave what the body is to whoever reads it
+    # (a form to one parser, text to another): refused, as a framed body's are.
+    httpx = pytest.importorskip("httpx")
+    pytest.importorskip("h2", reason="httpx needs the h2 package to speak HTTP/2")
+    args = ["--app", "bodies", "serve", "--port", str(free_port), "--cert=adhoc", "--http2"]
+    server = start_server([*hipflask, *args, "--interface", interface], free_port, body_site)
+    server.wait_for_output("Started worker-1")
+    trusted = pinned(ssl.get_server_certificate(("127.0.0.1", free_port), timeout=IO_TIMEOUT))
+    base = f"https://localhost:{free_port}"
+    two_types = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("content-type", "text/plain"),
+    ]
+
+    with httpx.Client(http2=True, verify=trusted, timeout=IO_TIMEOUT) as client:
+        refused = client.post(f"{base}/form", content=_pieces(b"name=", b"ann"), headers=two_types)
+        one_type = client.post(
+            f"{base}/form", content=_pieces(b"name=", b"ann"), headers=two_types[:1]
+        )
+
+    assert refused.http_version == "HTTP/2"
+    assert "content-length" not in refused.request.headers
+    assert refused.status_code == 400
+    assert "Content-Type" in refused.text
+    assert (one_type.status_code, one_type.text) == (200, "ann")

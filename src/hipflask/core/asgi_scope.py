@@ -264,7 +264,26 @@ async def prepare_body(
         whole = _whole_body(first, length)
         if whole is not None:
             return whole, None, False
-    return await _read_body(app, receive, length, limit, first)
+    read = await _read_body(app, receive, length, limit, first)
+    if framing.lengths or framing.transfer_encodings or read[0] is empty_body or read[1]:
+        return read
+    # HTTP/2 and HTTP/3 frame a body themselves, with neither header: what
+    # came is a body all the same, and its type is judged as a framed one's.
+    reason = content_type_refusal(_content_types(scope))
+    if reason is None:
+        return read
+    refusal = refusal_for(reason)
+    return _Refused(refusal), refusal, False
+
+
+def _content_types(scope: Scope) -> str | None:
+    """The request's ``Content-Type`` values, joined as a repeated header is."""
+    found = [
+        value.decode("latin-1")
+        for name, value in scope["headers"]
+        if name.lower() == b"content-type"
+    ]
+    return ",".join(found) if found else None
 
 
 async def _read_body(
