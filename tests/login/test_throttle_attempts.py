@@ -163,11 +163,13 @@ def test_a_proxy_authorization_header_is_counted(protocol: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/login", "/async-login"])
-def test_a_refusal_runs_no_after_request_hook_whose_before_request_did_not_run(
-    protocol: str, path: str
+def test_a_refusal_runs_the_after_request_hooks_and_one_failing_there_keeps_the_429(
+    protocol: str, path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A ported Flask app's timing pair: Flask-Login has no throttle, so such
     # a pair never met a refusal there that skips the before_request hook.
+    # The after_request hooks run on it (the request id reaches the 429), the
+    # timer's fails there, and is logged; the 429 is sent as it was.
     # The async view puts the check on the event loop under ASGI.
     app = build_app(TESTING=False, LOGIN_THROTTLE_PER_USER="1/minute")
 
@@ -185,6 +187,11 @@ def test_a_refusal_runs_no_after_request_hook_whose_before_request_did_not_run(
         response.headers["X-Elapsed"] = str(g.started)
         return response
 
+    @app.after_request
+    def add_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = "req-1"
+        return response
+
     client = app.test_client(protocol=protocol)
     failed = client.post(path, data={"username": "alice", "password": "x"})
     assert failed.status_code == 401
@@ -192,4 +199,7 @@ def test_a_refusal_runs_no_after_request_hook_whose_before_request_did_not_run(
     refused = client.post(path, data={"username": "alice", "password": "x"})
     assert refused.status_code == 429
     assert "X-Elapsed" not in refused.headers
+    assert refused.headers["X-Request-ID"] == "req-1"
     assert "Retry-After" in refused.headers
+    failures = [r for r in caplog.records if "add_timing" in r.getMessage()]
+    assert [r.levelname for r in failures] == ["ERROR"]

@@ -17,6 +17,7 @@ from tests.asgi_driver import serve
 from hipflask import Hipflask
 from hipflask import Response
 from hipflask import abort
+from hipflask import g
 from hipflask import request
 from hipflask.security.origin import REASON_CROSS_SITE
 from hipflask.testing.client import HipflaskClient
@@ -503,19 +504,19 @@ def test_an_asgi_cross_origin_post_is_refused_whatever_case_the_server_gives(
     assert calls == []
 
 
-def test_what_the_gate_answers_runs_neither_hook_of_a_before_after_pair(
+def test_what_the_gate_answers_runs_the_after_hooks_and_a_failing_one_is_no_500(
     app: Hipflask, client: HipflaskClient
 ) -> None:
     # A timing hook pair (before_request puts the start on g, after_request
     # reads it): the gate answers preflights, refusals and unknown hosts
-    # before the before_request hook runs, so the after_request hook must be
-    # left out too, not fail with a 500 on each of them.
+    # before the before_request hook runs. The after_request hook runs, as
+    # in Flask, fails on each of them, and each is still sent as the gate
+    # made it, not as a 500.
     import time
 
-    from hipflask import g
     from hipflask.cors import CORS
 
-    app.config.update(PROPAGATE_EXCEPTIONS=False, TRUSTED_HOSTS=["localhost"])
+    app.config["TRUSTED_HOSTS"] = ["localhost"]
     CORS(app, resources={r"/api/*": {"origins": ["https://good.example"]}})
     seen: list[str] = []
 
@@ -525,8 +526,8 @@ def test_what_the_gate_answers_runs_neither_hook_of_a_before_after_pair(
 
     @app.after_request
     def timing(response: Response) -> Response:
-        response.headers["X-Elapsed"] = str(time.perf_counter() - g.start)
         seen.append(request.method)
+        response.headers["X-Elapsed"] = str(time.perf_counter() - g.start)
         return response
 
     @app.route("/api/items", methods=["GET", "POST"])
@@ -550,14 +551,15 @@ def test_what_the_gate_answers_runs_neither_hook_of_a_before_after_pair(
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert allowed.status_code == 200
     assert "X-Elapsed" in allowed.headers
-    assert seen == ["POST"]
+    assert seen == ["OPTIONS", "POST", "GET", "POST"]
 
 
-def test_hooks_marked_every_response_run_on_what_the_gate_answers(
+def test_hooks_marked_every_response_run_on_what_the_gate_answers_after_a_failing_hook(
     app: Hipflask, client: HipflaskClient
 ) -> None:
     # An extension's hook (a bound method, as extensions register them)
-    # that must see every response is marked so, and runs on a refusal too.
+    # that must see every response is marked so: after an app's hook failed
+    # on a refusal, it still runs; the unmarked hooks after the failure do not.
     from hipflask.core.pipeline import every_response
 
     class Extension:
@@ -570,13 +572,30 @@ def test_hooks_marked_every_response_run_on_what_the_gate_answers(
 
     extension = Extension()
     unmarked: list[int] = []
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    app.after_request(every_response(extension.after))
+    first: list[int] = []
 
     @app.after_request
     def plain(response: Response) -> Response:
         unmarked.append(response.status_code)
         return response
+
+    # Registered after ``plain`` and before the failing hook: hooks run
+    # newest first, so it comes right after the failure.
+    app.after_request(every_response(extension.after))
+
+    @app.after_request
+    def timing(response: Response) -> Response:
+        response.headers["X-Elapsed"] = str(g.start)
+        return response
+
+    @app.after_request
+    def runs_first(response: Response) -> Response:
+        first.append(response.status_code)
+        return response
+
+    @app.before_request
+    def start() -> None:
+        g.start = 1.0
 
     @app.post("/items")
     def items() -> str:
@@ -584,5 +603,6 @@ def test_hooks_marked_every_response_run_on_what_the_gate_answers(
 
     assert client.post("/items", headers={"Origin": "https://evil.example"}).status_code == 403
     assert client.post("/items").status_code == 200
+    assert first == [403, 200]
     assert extension.seen == [403, 200]
     assert unmarked == [200]

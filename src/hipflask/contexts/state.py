@@ -52,9 +52,10 @@ class RequestState:
     #: its checks (its own host and cross-origin ones, or a suite's: a rate
     #: limit, CSRF, the login throttle, a CORS preflight) refused or
     #: answered it before any ``before_request`` hook ran. The app's
-    #: ``after_request`` hooks are then left out too (a hook reading what its
-    #: ``before_request`` partner put on ``g`` would fail), but for those
-    #: marked ``every_response``.
+    #: ``after_request`` hooks still run on the answer, as in Flask, but one
+    #: failing there (reading what its ``before_request`` partner would have
+    #: put on ``g``) is logged and leaves the answer as it was, rather than
+    #: turning it into a 500 (:mod:`hipflask.core.gate_hooks`).
     answered_by_gate: bool = False
     _extensions: dict[str, Any] | None = None
 

@@ -456,7 +456,8 @@ def serve_sync(  # noqa: C901 - one frame on purpose, as http
             response, error = bridge.drive_sync(direct.recover(app, ctx, exc))
         else:
             if ctx._after_request_functions or state.answered_by_gate:
-                # Callbacks the view registered, or what the gate answered.
+                # Callbacks the view registered, or what the gate answered
+                # (its response hooks run guarded: gate_hooks).
                 response, error = bridge.drive_sync(direct.finish(app, ctx, rv))
             else:
                 try:

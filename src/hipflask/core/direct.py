@@ -431,7 +431,7 @@ def serve_plain(  # noqa: C901 - one frame on the hot path, as wsgi_direct.handl
             rv = exc
         if ctx._after_request_functions or state.answered_by_gate:
             # Callbacks the view registered, or what the gate answered in
-            # the app's stead (which only some response hooks see).
+            # the app's stead (its response hooks run guarded: gate_hooks).
             response, error = bridge.drive_sync(finish(app, ctx, rv))
             return response
         try:

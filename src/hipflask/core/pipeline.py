@@ -26,7 +26,6 @@ from inspect import iscoroutinefunction
 from types import CoroutineType
 from typing import TYPE_CHECKING
 from typing import Any
-from typing import TypeVar
 
 from werkzeug.exceptions import BadRequestKeyError
 from werkzeug.exceptions import HTTPException
@@ -41,6 +40,8 @@ from ..stores.unavailable import StoreUnavailable
 from ..wrappers.sendable import UnsendableHeaderError
 from ..wrappers.sendable import drop_unsendable
 from . import errorpages
+from .gate_hooks import after_gate_answer
+from .gate_hooks import every_response as every_response
 from .handler_marks import answers_codeless
 from .handler_marks import answers_codeless_errors as answers_codeless_errors
 from .handler_marks import app_error_handler as app_error_handler
@@ -103,26 +104,6 @@ class Chain:
         #: or the app's teardown_appcontext ones (fixed, as the chain is, once
         #: the app serves).
         self.tears_down = bool(self.teardown_request or app.teardown_appcontext_funcs)
-
-
-_EVERY_RESPONSE = "_hipflask_every_response"
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def every_response(hook: F) -> F:
-    """Mark an ``after_request`` hook to run on every response.
-
-    Including what the security gate answers in the app's stead (a CORS
-    preflight, a refused host or origin, a rate limit's 429, a CSRF
-    refusal), which skips the app's other ``after_request`` hooks. For a hook that pairs with no
-    ``before_request`` hook and must not miss a response (the login suite's
-    remember-me cookie, which an error handler's ``logout_user()`` clears).
-    """
-    # A bound method (an extension's ``self._after``) is marked on its
-    # function, which the method reads attributes from.
-    setattr(getattr(hook, "__func__", hook), _EVERY_RESPONSE, True)
-    return hook
 
 
 def _chain(app: Hipflask, ctx: RequestContext) -> Chain:
@@ -334,8 +315,9 @@ def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> 
 
     On what the gate answered in the app's stead (whatever one of its
     checks refused or answered: see ``RequestState.answered_by_gate``) the
-    app's ``after_request`` hooks are left out, as its ``before_request``
-    hooks were; those marked with :func:`every_response` still run.
+    app's ``after_request`` hooks run as in Flask, but one that fails there
+    is logged and leaves the answer as it was (:mod:`.gate_hooks`) rather
+    than turning it into a 500.
     """
     if ctx._after_request_functions:
         for func in ctx._after_request_functions:
@@ -343,10 +325,12 @@ def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> 
             response = (yield rv) if _awaited(rv) else rv
     hooks = _chain(app, ctx).after_request
     if ctx.state.answered_by_gate:
-        hooks = tuple(hook for hook in hooks if getattr(hook, _EVERY_RESPONSE, False))
-    for hook in hooks:
-        rv = hook(response)
-        response = (yield rv) if _awaited(rv) else rv
+        if hooks:
+            response = yield from after_gate_answer(app, hooks, response)
+    else:
+        for hook in hooks:
+            rv = hook(response)
+            response = (yield rv) if _awaited(rv) else rv
     session = ctx._session
     if session is None:
         if wants_refresh(app, ctx.request, response):

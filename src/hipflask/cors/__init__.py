@@ -212,8 +212,8 @@ class _Registry:
             return None
         response = self.app.make_default_options_response()
         _apply_preflight(policy, req, response)
-        # Answered in the app's stead: the gate leaves the app's
-        # after_request hooks out of it, as its before_request hooks were.
+        # Answered in the app's stead: no before_request hook runs on it,
+        # the app's after_request hooks do (guarded: core.gate_hooks).
         return response
 
     def finish(self, req: Request, response: Response) -> None:

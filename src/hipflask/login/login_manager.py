@@ -527,8 +527,9 @@ def _remember_cookie_hook(response: Any) -> Any:
 def _add_response_hooks(app: Any) -> None:
     from .deferred import perform
 
-    # On every response, the gate's answers too: an error handler's
-    # logout_user() must clear the cookie and end the login there as well.
+    # On every response, even one of the gate's answers on which another
+    # hook failed: an error handler's logout_user() must clear the cookie
+    # and end the login there as well.
     app.after_request(every_response(_remember_cookie_hook))
     # Response hooks run last-registered first: the registry writes of a
     # request on the event loop are awaited before the remember-me cookie

@@ -11,9 +11,9 @@ never imports a suite.
 A check receives the routed request. It raises an ``HTTPException`` to
 refuse, returns a response to answer without running the view (a CORS
 preflight), or returns ``None`` to let the request through. Either answer
-comes before any ``before_request`` hook, so the app's ``after_request``
-hooks are left out of it too (see :meth:`SecurityGate.run_checks`). A
-finisher adds headers to the response, error pages included.
+comes before any ``before_request`` hook; the app's ``after_request`` hooks
+run on it, guarded (see :meth:`SecurityGate.run_checks`). A finisher adds
+headers to the response, error pages included.
 
 Policies are built from the config at the first request. With only the
 built-in parts registered (:attr:`SecurityGate.is_simple`) the pipeline
@@ -351,13 +351,14 @@ class SecurityGate:
         Whatever a part refuses (an ``HTTPException``) or answers (a
         returned response) is marked answered in the app's stead
         (``RequestState.answered_by_gate``), the suites' parts and an app's
-        own alike: no ``before_request`` hook has run yet, so the app's
-        ``after_request`` hooks are left out too. A rate limit's 429, a
-        missing CSRF token's 400 or an HTTPS redirect would otherwise run a
-        hook that reads what its ``before_request`` partner put on ``g`` (a
-        request timer) and turn into a 500. The same refusal raised later,
+        own alike: no ``before_request`` hook has run yet. The app's
+        ``after_request`` hooks run on the answer, as in Flask, but a hook
+        that reads what its ``before_request`` partner put on ``g`` (a
+        request timer) fails there: the mark makes that failure logged and
+        the 429, 400 or redirect sent as it was, not a 500
+        (:mod:`hipflask.core.gate_hooks`). The same refusal raised later,
         from a view (``csrf.protect()``, a view's own ``@limiter.limit``),
-        runs the hooks, as in Flask.
+        is the view's, with Flask's rules.
         """
         if self._origin is None:
             self._build()
