@@ -5,7 +5,9 @@ the store down that read raises the store's 503 inside the gate, before any
 ``before_request`` hook: like the gate's other answers, the 503 runs the
 app's ``after_request`` hooks, and a hook failing on it (a request timer)
 leaves it a 503, not a 500. An async view under ASGI opens the session on
-the event loop through the interface's async methods, before the gate.
+the event loop through the interface's async methods, before the gate; an
+interface of coroutines is opened so everywhere, and its own 503 then comes
+before the hooks too.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from tests.sessions.server_sessions import make_app
 from hipflask import Hipflask
 from hipflask.forms import CSRFProtect
 from hipflask.sessions import Session
+from hipflask.sessions.base import SessionStoreUnavailable
+from hipflask.sessions.cookie import SecureCookieSessionInterface
 
 
 def _session_cookie(tmp_path: Path) -> str:
@@ -89,3 +93,43 @@ def test_the_apps_503_handler_answering_the_gates_503_runs_the_hooks(
 
     assert_answered_with_hooks(answer, 503, seen, caplog, app)
     assert answer.json == {"retry": "later"}
+
+
+class _DownInterface(SecureCookieSessionInterface):
+    """A session interface of coroutines whose store is down: opening it raises the 503.
+
+    Such an interface is opened before the gate and the request hooks (the
+    ``session`` proxy cannot await), so its 503 comes before any
+    ``before_request`` hook, as the gate's answers do.
+    """
+
+    async def open_session(self, app: Any, request: Any) -> Any:
+        raise SessionStoreUnavailable()
+
+    async def save_session(self, app: Any, session: Any, response: Any) -> None:
+        return None
+
+
+@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
+def test_an_async_interfaces_503_when_opened_runs_the_hooks_and_stays_a_503(
+    app: Hipflask, protocol: str, is_async: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.session_interface = _DownInterface()
+    seen = add_hooks(app)
+    if is_async:
+
+        @app.get("/")
+        async def index() -> str:
+            return "ok"
+
+    else:
+
+        @app.get("/")
+        def index() -> str:
+            return "ok"
+
+    answer = app.test_client(protocol=protocol).get("/")
+
+    assert_answered_with_hooks(answer, 503, seen, caplog, app)
+    assert "session service is unavailable" in answer.get_data(as_text=True)
+    assert seen.torn_down == [None]

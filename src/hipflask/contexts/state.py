@@ -51,7 +51,8 @@ class RequestState:
     #: The security gate answered the request in the app's stead: one of
     #: its checks (its own host and cross-origin ones, or a suite's: a rate
     #: limit, CSRF, the login throttle, a CORS preflight) refused or
-    #: answered it before any ``before_request`` hook ran. The app's
+    #: answered it before any ``before_request`` hook ran, or a session
+    #: interface opened before the gate refused it (its store's 503). The app's
     #: ``after_request`` hooks still run on the answer, as in Flask, but one
     #: failing there (reading what its ``before_request`` partner would have
     #: put on ``g``) is logged and leaves the answer as it was, rather than

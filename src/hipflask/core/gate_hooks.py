@@ -19,9 +19,11 @@ those marked :func:`every_response`, which still run: they must not miss a
 response. The session save and the gate's finishers (the header policy,
 CORS) then run as on any response.
 
-Only what the gate answered comes here; every other response runs its
-hooks in :func:`hipflask.core.pipeline.process_response` as before, with no
-work added.
+A session interface opened before the gate (one with async methods, on
+the event loop) that refuses with its store's 503 answers before the hooks
+too, and comes here the same way. Only such answers come here; every other
+response runs its hooks in :func:`hipflask.core.pipeline.process_response`
+as before, with no work added.
 """
 
 from __future__ import annotations
@@ -197,10 +199,11 @@ class HookFailureLog:
                 entry[1] = 0
         if not repeats:
             logger.error(
-                "The after_request hook %s failed on the %d the security gate answered in the"
-                " app's stead; that answer was sent as it was before the hook, and only the"
-                " hooks marked every_response ran after it. Repeats of this failure are"
-                " counted and logged at most every %d seconds, without a traceback.",
+                "The after_request hook %s failed on the %d answered before any"
+                " before_request hook ran (by the security gate or the session interface);"
+                " that answer was sent as it was before the hook, and only the hooks marked"
+                " every_response ran after it. Repeats of this failure are counted and"
+                " logged at most every %d seconds, without a traceback.",
                 hook,
                 status,
                 self.interval,
@@ -210,8 +213,9 @@ class HookFailureLog:
         # The message may carry request data: quoted, and cut short.
         message = str(exc)[:_MESSAGE_LIMIT]
         logger.warning(
-            "The after_request hook %s failed %d more times in %d seconds on answers of the"
-            " security gate (the latest on a %d, %s: %r); each was sent as it was before the hook.",
+            "The after_request hook %s failed %d more times in %d seconds on answers given"
+            " before the before_request hooks (the latest on a %d, %s: %r); each was sent"
+            " as it was before the hook.",
             hook,
             repeats,
             since,

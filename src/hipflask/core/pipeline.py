@@ -188,9 +188,19 @@ def full_dispatch(app: Hipflask, ctx: RequestContext) -> Step:
 
 
 def _before_view(app: Hipflask, ctx: RequestContext, overrides: frozenset[str] | None) -> Step:
-    """Session (when it must be opened on the loop), the gate, then the request hooks."""
+    """Session (when it must be opened on the loop), the gate, then the request hooks.
+
+    A session interface opened here that refuses (a store's 503) answers
+    before any ``before_request`` hook, as the gate does: its answer is
+    marked so (``RequestState.answered_by_gate``), and an ``after_request``
+    hook failing on it leaves it a 503, not a 500.
+    """
     if app._async_sessions:
-        yield from open_session_async(app, ctx)
+        try:
+            yield from open_session_async(app, ctx)
+        except HTTPException:
+            ctx.state.answered_by_gate = True
+            raise
     gate = app.gate
     if gate.is_simple:
         gate.check(ctx.request, ctx.state)
