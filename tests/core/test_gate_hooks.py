@@ -286,6 +286,23 @@ def test_a_repeated_failures_message_is_quoted_and_cut_short(
     assert len(warning) < 600
 
 
+def test_a_repeated_failure_whose_message_cannot_be_read_is_still_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Unreadable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no message")
+
+    app = Hipflask("unreadable")
+    log = HookFailureLog(interval=0.0)
+    log.report(app.logger, "hooks.odd", 429, Unreadable())
+    log.report(app.logger, "hooks.odd", 429, Unreadable())
+
+    lines = [line.getMessage() for line in hook_failures(caplog, app)]
+    assert len(lines) == 2
+    assert "could not be read" in lines[1]
+
+
 def test_hook_names_say_where_the_hook_lives() -> None:
     class Extension:
         def after(self, response: Response) -> Response:

@@ -211,7 +211,10 @@ class HookFailureLog:
             )
             return
         # The message may carry request data: quoted, and cut short.
-        message = str(exc)[:_MESSAGE_LIMIT]
+        try:
+            message = str(exc)[:_MESSAGE_LIMIT]
+        except Exception:  # an exception whose __str__ fails must not fail the answer
+            message = "(a message that could not be read)"
         logger.warning(
             "The after_request hook %s failed %d more times in %d seconds on answers given"
             " before the before_request hooks (the latest on a %d, %s: %r); each was sent"
