@@ -218,6 +218,15 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "asgi",
     ),
     Framework("falcon", "Falcon (WSGI)", "apps.falcon_app", "wsgi", has_session=False),
+    # Falcon with hipflask's default policy headers added by a middleware:
+    # the two apps then send the same headers.
+    Framework(
+        "falcon-headers",
+        "Falcon (WSGI), hipflask's headers",
+        "apps.falcon_headers_app",
+        "wsgi",
+        has_session=False,
+    ),
     Framework(
         "falcon-asgi",
         "Falcon (ASGI)",

@@ -55,10 +55,15 @@ class TemplateResource:
         resp.text = _items_template.render(items=ITEMS)
 
 
-app = falcon.App()
-app.add_route("/plaintext", PlaintextResource())
-app.add_route("/json", JsonResource())
-app.add_route("/user/{id:int}", UserResource())
-app.add_route("/query", QueryResource())
-app.add_route("/form", FormResource())
-app.add_route("/template", TemplateResource())
+def add_routes(target: falcon.App) -> falcon.App:
+    """Route the endpoints on ``target``: this app, or a variant of it."""
+    target.add_route("/plaintext", PlaintextResource())
+    target.add_route("/json", JsonResource())
+    target.add_route("/user/{id:int}", UserResource())
+    target.add_route("/query", QueryResource())
+    target.add_route("/form", FormResource())
+    target.add_route("/template", TemplateResource())
+    return target
+
+
+app = add_routes(falcon.App())
