@@ -402,3 +402,51 @@ def test_the_refusal_says_serve_reads_the_environment(
     message = serve(write_app(None))
     assert message is not None
     assert "hipflask serve uses it when the app sets no key" in message
+
+
+# -- a refused key the app set itself ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["dev-only-change-me-0123456789abcdef", "short-default", 12345],
+    ids=["placeholder", "short", "not-text"],
+)
+def test_a_refused_key_the_app_set_says_the_environment_s_key_is_not_read(
+    write_app: WriteApp, serve: Serve, monkeypatch: pytest.MonkeyPatch, key: object
+) -> None:
+    # os.environ.get("SECRET_KEY", "<default>") in the app's config: following
+    # the usual advice, export HIPFLASK_SECRET_KEY, changes nothing, since a key
+    # the app sets wins; the refusal has to say so.
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", GOOD_KEY)
+    message = serve(write_app(key))
+
+    assert message is not None
+    assert "The app sets this SECRET_KEY itself" in message
+    assert "HIPFLASK_SECRET_KEY is not read" in message
+    assert GOOD_KEY not in message
+
+
+def test_a_refused_key_from_the_environment_does_not_blame_the_app(
+    write_app: WriteApp, serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", "changeme")
+    message = serve(write_app(None))
+
+    assert message is not None
+    assert "Refusing to serve with a well-known SECRET_KEY" in message
+    assert "The app sets this SECRET_KEY itself" not in message
+
+
+def test_a_key_from_prefixed_env_counts_as_the_environment_s(
+    write_app: WriteApp, serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # from_prefixed_env() parsed HIPFLASK_SECRET_KEY=1234... as JSON: the key
+    # did come from the variable, so the refusal must not say it is unread.
+    digits = "1234567890" * 4
+    monkeypatch.setenv("HIPFLASK_SECRET_KEY", digits)
+    message = serve(write_app(int(digits)))
+
+    assert message is not None
+    assert "SECRET_KEY of type int" in message
+    assert "The app sets this SECRET_KEY itself" not in message

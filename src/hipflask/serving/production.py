@@ -73,8 +73,7 @@ from .proxies import ProxyTrust
 from .redirect import start_redirector
 from .redirect import stop_process
 from .reloads import CheckedReload
-from .secret_key import apply_secret_key_from_env
-from .secret_key import check_secret_key
+from .secret_key import check_served_secret_key
 from .shared_state import check_shared_state
 from .tls.scratch import remove_private_folder
 
@@ -336,8 +335,7 @@ def check_deployment(
         insecure_http=insecure_http,
         debug=app.debug if debug is None else debug,
     )
-    apply_secret_key_from_env(app.config)
-    check_secret_key(app.config.get("SECRET_KEY"), app.config.get("SECRET_KEY_FALLBACKS"))
+    check_served_secret_key(app.config)
     check_jwt_secret_key(app)
     _check_security_settings(app)
     check_shared_state(app, workers)

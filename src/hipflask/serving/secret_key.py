@@ -38,6 +38,7 @@ The rules, in the order they are checked:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from collections.abc import MutableMapping
@@ -46,6 +47,7 @@ from typing import Any
 from ..errors import ConfigurationError
 
 __all__ = [
+    "APP_KEY_NOT_FROM_ENVIRONMENT",
     "FALLBACKS_NOT_A_LIST",
     "FALLBACK_NOT_A_KEY",
     "FALLBACK_REFUSED",
@@ -60,6 +62,8 @@ __all__ = [
     "apply_secret_key_from_env",
     "check_fallback_list",
     "check_secret_key",
+    "check_served_secret_key",
+    "is_from_environment",
     "is_well_known_key",
 ]
 
@@ -110,6 +114,13 @@ _FIX = (
     " server call app.config.from_prefixed_env() in the app), or set SECRET_KEY in"
     " a config file kept out of version control and loaded with"
     " app.config.from_pyfile() or app.config.from_file()."
+)
+
+#: Added to the refusal of a key the app set itself, not taken from the environment.
+APP_KEY_NOT_FROM_ENVIRONMENT = (
+    " The app sets this SECRET_KEY itself (in its code or config, often as the"
+    " default of os.environ.get('SECRET_KEY', '...')), so HIPFLASK_SECRET_KEY is not"
+    " read: remove that default, or give the key where the app's config reads it."
 )
 
 #: Read by ``hipflask serve`` when the app sets no key, in this order.
@@ -273,7 +284,30 @@ def apply_secret_key_from_env(config: MutableMapping[str, Any]) -> None:
             return
 
 
-def check_secret_key(secret_key: object, fallbacks: object = None) -> None:
+def is_from_environment(secret_key: object) -> bool:
+    """Whether ``secret_key`` is the value of ``HIPFLASK_SECRET_KEY`` or ``FLASK_SECRET_KEY``.
+
+    Either as the text of the variable, as :func:`apply_secret_key_from_env`
+    sets it, or as ``from_prefixed_env()`` parses it (a number, say). A key
+    that is neither was set by the app, and then the variables are not read.
+    """
+    for variable in SECRET_KEY_VARIABLES:
+        value = os.environ.get(variable)
+        if value is None:
+            continue
+        if secret_key == value:
+            return True
+        try:
+            if json.loads(value) == secret_key:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def check_secret_key(
+    secret_key: object, fallbacks: object = None, *, set_by_app: bool = False
+) -> None:
     """Refuse a missing, short or well-known ``SECRET_KEY`` or fallback; see the module.
 
     :func:`~hipflask.serving.production.serve_app` and ``hipflask serve`` call
@@ -281,7 +315,32 @@ def check_secret_key(secret_key: object, fallbacks: object = None) -> None:
     before anything listens. Under another server, call it from the app
     factory to get the same refusal.
 
+    :param set_by_app: the app set the key itself, so the advice to export
+        ``HIPFLASK_SECRET_KEY`` would change nothing; the refusal says so.
+        A ported app often carries a default key in its config, and exporting
+        the variable the message names, only to be refused again, is how a
+        user learns it otherwise.
     :raises ConfigurationError: the message names the setting and the fix.
     """
-    _check_current(secret_key)
+    try:
+        _check_current(secret_key)
+    except ConfigurationError as exc:
+        if set_by_app and secret_key is not None:
+            raise ConfigurationError(f"{exc}{APP_KEY_NOT_FROM_ENVIRONMENT}") from None
+        raise
     check_fallback_list(fallbacks)
+
+
+def check_served_secret_key(config: MutableMapping[str, Any]) -> None:
+    """The check ``hipflask serve`` makes: the environment's key, else the app's, refused as above.
+
+    :raises ConfigurationError: see :func:`check_secret_key`; a refused key
+        the app set itself is named as such.
+    """
+    apply_secret_key_from_env(config)
+    secret_key = config.get("SECRET_KEY")
+    check_secret_key(
+        secret_key,
+        config.get("SECRET_KEY_FALLBACKS"),
+        set_by_app=not is_from_environment(secret_key),
+    )
