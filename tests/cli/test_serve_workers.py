@@ -194,3 +194,24 @@ def test_a_blocklist_setting_without_the_jwt_manager_is_not_state() -> None:
     app = Hipflask("settings_only")
     app.config["JWT_BLOCKLIST_STORE"] = "memory://"
     assert process_local_state(app) == []
+
+
+def test_the_blocklist_refusal_tells_a_ported_app_with_its_own_loader_what_to_set(
+    write_module: WriteModule, served: list[dict[str, Any]]
+) -> None:
+    # A Flask-JWT-Extended app keeps revoked tokens in its own store, read by
+    # its token_in_blocklist_loader; the built-in list it never heard of is
+    # what the refusal is about, and None is the answer when it is not used.
+    app_module(
+        write_module,
+        JWT.replace("JWTManager(app)", "jwt = JWTManager(app)") + "@jwt.token_in_blocklist_loader\n"
+        "def revoked(header, payload):\n"
+        "    return False\n",
+    )
+    result = serve("--workers", "2")
+
+    assert result.exit_code == 1
+    assert "revoke_token()" in result.output
+    assert "refresh token" in result.output
+    assert "token_in_blocklist_loader" in result.output
+    assert "None if the app neither calls revoke_token()" in result.output

@@ -105,9 +105,14 @@ def _local_state(app: Hipflask) -> Iterator[LocalState]:
             yield LocalState(
                 "JWT_BLOCKLIST_STORE",
                 _shown(value),
-                "a revoked token would be refused only by the worker that revoked it",
+                "a token revoked with revoke_token(), or a refresh token used up when a"
+                " refresh view issued a new one, would be refused only by the worker"
+                " that saw it",
+                # A ported app revokes tokens through its own loader and has
+                # never heard of the built-in list: say when None is right.
                 remedy=f"a store the workers share: {_SHARED_STORES}; or None if the"
-                " app never revokes tokens",
+                " app neither calls revoke_token() nor issues refresh tokens from a"
+                " refresh view (its own token_in_blocklist_loader is asked either way)",
             )
     store = getattr(app.session_interface, "store", None)
     if store is not None and _is_memory(store):
