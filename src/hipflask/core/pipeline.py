@@ -46,6 +46,7 @@ from .handler_marks import answers_codeless
 from .handler_marks import answers_codeless_errors as answers_codeless_errors
 from .handler_marks import app_error_handler as app_error_handler
 from .handler_marks import stands_in_for as stands_in_for
+from .leftovers import note_flask_context_leftover
 
 if TYPE_CHECKING:
     from blinker import NamedSignal
@@ -426,6 +427,7 @@ def handle_user_exception(app: Hipflask, ctx: RequestContext, exc: Exception) ->
         if overrides and "handle_http_exception" in overrides:
             return (yield from _call(app.handle_http_exception(exc)))
         return (yield from handle_http_exception(app, ctx, exc))
+    note_flask_context_leftover(exc)
     handler = app._find_error_handler(exc, ctx.request.blueprints)
     if handler is None:
         raise exc
