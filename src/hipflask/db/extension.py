@@ -31,6 +31,7 @@ from .async_session import make_async_scoped_session
 from .async_session import sync_session_class
 from .cli import add_models_to_shell
 from .engines import create_engines
+from .keys import key_cannot_exist
 from .model import Model
 from .model import make_model_base
 from .pagination import Pagination
@@ -452,8 +453,12 @@ class SQLAlchemy:
         Keyword arguments (``options=[selectinload(...)]``, ``with_for_update=True``,
         ``populate_existing=True``) go to ``session.get``, as Flask-SQLAlchemy 3.1
         passes them: loading a row with its relationships, or locking it, is
-        what a view fetching one object by id often needs.
+        what a view fetching one object by id often needs. An integer key
+        its column cannot store (``/users/2147483648`` on PostgreSQL) is a
+        404 without a query (see :mod:`hipflask.db.keys`).
         """
+        if key_cannot_exist(self.session, entity, ident):
+            abort(404, description=description)
         rv = self.session.get(entity, ident, **kwargs)
         if rv is None:
             abort(404, description=description)

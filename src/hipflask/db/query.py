@@ -14,6 +14,7 @@ from sqlalchemy import exc
 from sqlalchemy import orm
 
 from ..core.helpers import abort
+from .keys import key_cannot_exist
 from .pagination import Pagination
 from .pagination import QueryPagination
 
@@ -55,7 +56,14 @@ class Query(orm.Query[Any]):
         return self.session.get(model, ident)
 
     def get_or_404(self, ident: Any, description: str | None = None) -> Any:
-        """Like :meth:`get`, but a missing row is a 404."""
+        """Like :meth:`get`, but a missing row is a 404.
+
+        As with ``db.get_or_404``, an integer key its column cannot store is
+        a 404 without a query (see :mod:`hipflask.db.keys`).
+        """
+        model = self._model_as_made()
+        if model is not None and key_cannot_exist(self.session, model, ident):
+            abort(404, description=description)
         rv = self.get(ident)
         if rv is None:
             abort(404, description=description)
