@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from hipflask import abort
 from hipflask.db import SQLAlchemy
 from hipflask.testing import HipflaskClient
 
@@ -59,6 +60,16 @@ def client(server_url: str, tmp_path: Path, protocol: str) -> Iterator[HipflaskC
     @app.get("/slots/<int:day>/<int:room>")
     def slot(day: int, room: int) -> str:
         return str(db.get_or_404(RangeSlot, {"day": day, "room": room}).day)
+
+    @app.get("/session-get/<int:user_id>")
+    def session_get(user_id: int) -> str:
+        user = db.session.get(RangeUser, user_id)
+        return str(user.id) if user else abort(404)
+
+    @app.get("/filter/<int:user_id>")
+    def filtered(user_id: int) -> str:
+        found = db.session.execute(db.select(RangeUser).filter_by(id=user_id)).scalar()
+        return str(found.id) if found else abort(404)
 
     @app.errorhandler(404)
     def not_found(error: Any) -> tuple[str, int]:
@@ -110,3 +121,50 @@ def test_ids_the_column_can_hold_are_looked_up(
     client: HipflaskClient, path: str, status: int
 ) -> None:
     assert client.get(path).status_code == status
+
+
+@pytest.mark.parametrize("path", ["/session-get", "/filter"])
+@pytest.mark.parametrize("number", [2**31, 2**70])
+def test_a_number_the_database_refuses_in_any_query_is_a_400(
+    client: HipflaskClient, server_url: str, path: str, number: int
+) -> None:
+    # Where no row lookup can tell the key is out of range, the database's
+    # refusal of the client's number is the client's error, as a NUL is.
+    response = client.get(f"{path}/{number}", headers={"Accept": "application/json"})
+
+    refuses = server_url.startswith("postgresql") or (
+        server_url.startswith("sqlite") and number >= 2**63
+    )
+    if refuses:
+        assert response.status_code == 400
+        assert response.get_json()["description"] == (
+            "A number in the request is outside the range the database can store."
+        )
+    else:
+        assert response.status_code == 404
+
+
+def test_the_database_s_refusal_outside_a_request_is_left_as_it_is(
+    server_url: str, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=server_url)
+    db = SQLAlchemy(app)
+
+    class RangeScript(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    with app.app_context():
+        db.create_all()
+        try:
+            if server_url.startswith("mysql"):
+                # MySQL/MariaDB compares such a number without an error.
+                assert db.session.get(RangeScript, 2**70) is None
+            else:
+                with pytest.raises((sa.exc.DataError, OverflowError)) as info:
+                    db.session.get(RangeScript, 2**70)
+                assert type(info.value).__name__ != "NumberOutOfRangeError"
+        finally:
+            db.session.rollback()
+            db.drop_all()
+            for engine in db.engines.values():
+                engine.dispose()

@@ -64,6 +64,7 @@ class AsyncEngines:
     def get(self, app: Any, db: SQLAlchemy, key: str | None) -> AsyncEngine:
         from .engines import async_engine_arguments
         from .refusals import refuse_nul_in_requests
+        from .refusals import refuse_out_of_range_in_requests
 
         engines = self._by_loop.setdefault(asyncio.get_running_loop(), {})
         engine = engines.get(key)
@@ -95,6 +96,7 @@ class AsyncEngines:
                     " the one hipflask installs."
                 ) from exc
             refuse_nul_in_requests(engine.sync_engine)
+            refuse_out_of_range_in_requests(engine.sync_engine)
             engines[key] = engine
         return engine
 

@@ -39,6 +39,7 @@ from .pagination import SelectPagination
 from .query import Query
 from .record_queries import record_on
 from .refusals import refuse_nul_in_requests
+from .refusals import refuse_out_of_range_in_requests
 from .session import Session
 from .session import UnknownBindError
 from .track_modifications import track
@@ -205,6 +206,7 @@ class SQLAlchemy:
         for key in engines:
             self._make_metadata(key)
             refuse_nul_in_requests(engines[key])
+            refuse_out_of_range_in_requests(engines[key])
             if config["SQLALCHEMY_RECORD_QUERIES"]:
                 record_on(engines[key])
         self._app_engines[app] = engines

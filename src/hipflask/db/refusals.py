@@ -1,4 +1,7 @@
-"""A NUL character PostgreSQL cannot store is the client's error: a 400, not a 500.
+"""Values from a request that the database cannot store are the client's error: a 400.
+
+Two kinds: a NUL character PostgreSQL cannot store, and a number past the
+range of the column it is compared with or written to.
 
 PostgreSQL's text types cannot hold the character U+0000, and its drivers
 refuse a statement carrying one: psycopg 3 (sync and async) with a
@@ -89,4 +92,89 @@ def refuse_nul_in_requests(engine: sa.Engine) -> None:
         sa.event.listen(engine, "handle_error", _answer_nul_with_400)
 
 
-__all__ = ["NulCharacterError", "holds_nul", "refuse_nul_in_requests"]
+#: PostgreSQL's SQLSTATE for ``numeric_value_out_of_range``.
+_OUT_OF_RANGE = "22003"
+#: What PostgreSQL's ``INTEGER`` holds: a smaller number is never blamed on the client.
+_INT4_MAX = 2**31 - 1
+
+
+class NumberOutOfRangeError(BadRequest, sa_exc.DataError):  # type: ignore[misc]
+    """A number sent to the database was outside the range its column stores.
+
+    ``?user=2147483648`` compared with a PostgreSQL ``INTEGER`` (``integer
+    out of range``), or an integer past 64 bits given to SQLite (its driver's
+    ``OverflowError``): a URL converter or a JSON body takes any number of
+    digits, and the database's refusal was a 500. Raised in its place while
+    a request is handled, as :class:`NulCharacterError` is; ``get_or_404``
+    answers such a key with 404 before asking (:mod:`hipflask.db.keys`).
+    On PostgreSQL the transaction is aborted, as by any failed statement,
+    until the request's session is removed.
+    """
+
+    description = "A number in the request is outside the range the database can store."
+
+    def __init__(self, statement: str | None, params: Any, orig: BaseException) -> None:
+        # See NulCharacterError.__init__.
+        sa_exc.DataError.__init__(self, statement, params, orig, hide_parameters=True)
+        self.response = None
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}: {self.description}"
+
+
+def holds_large_int(value: Any, depth: int = 0) -> bool:
+    """Whether a statement's parameters hold an integer past PostgreSQL's ``INTEGER``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return not -_INT4_MAX - 1 <= value <= _INT4_MAX
+    if depth >= _MAX_DEPTH:
+        return False
+    if isinstance(value, Mapping):
+        return any(holds_large_int(item, depth + 1) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(holds_large_int(item, depth + 1) for item in value)
+    return False
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    """The SQLSTATE of a driver's error: psycopg 3 names it ``sqlstate``, psycopg2 ``pgcode``."""
+    state = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+    return state if isinstance(state, str) else None
+
+
+def _answer_range_with_400(context: sa.engine.ExceptionContext) -> BaseException | None:
+    if not has_request_context():
+        return None
+    original = context.original_exception
+    if context.sqlalchemy_exception is None and type(original) is OverflowError:
+        # sqlite3 refuses to bind an integer past 64 bits; no DBAPI error.
+        refused = context.engine is not None and context.engine.dialect.name == "sqlite"
+    else:
+        refused = (
+            isinstance(context.sqlalchemy_exception, sa_exc.DataError)
+            and _sqlstate(original) == _OUT_OF_RANGE
+            and holds_large_int(context.parameters)
+        )
+    if not refused:
+        return None
+    return NumberOutOfRangeError(context.statement, context.parameters, original)
+
+
+def refuse_out_of_range_in_requests(engine: sa.Engine) -> None:
+    """Watch a PostgreSQL or SQLite engine for numbers it refuses during a request.
+
+    Costs nothing until a statement fails. MySQL and MariaDB compare such a
+    number without an error (and refuse to store it only in strict mode,
+    where the app's validation belongs), so they are not watched.
+    """
+    if engine.dialect.name in ("postgresql", "sqlite"):
+        sa.event.listen(engine, "handle_error", _answer_range_with_400)
+
+
+__all__ = [
+    "NulCharacterError",
+    "NumberOutOfRangeError",
+    "holds_large_int",
+    "holds_nul",
+    "refuse_nul_in_requests",
+    "refuse_out_of_range_in_requests",
+]
