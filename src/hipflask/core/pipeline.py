@@ -312,13 +312,13 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
 def _finish_error_headers(app: Hipflask, ctx: RequestContext, response: Response) -> None:
     """The policy headers for an error response whose finishing failed."""
     try:
-        app.gate.finish_headers(ctx.request, response, ctx.state)
+        app.gate.finish_alone(ctx.request, response, ctx.state)
     except UnsendableHeaderError:
         # A hook that put a value no server can send on every response put
         # it on this one too: sent as it is, uvicorn would drop the
         # connection and gunicorn answer its own 500 in place of the app's.
         drop_unsendable(response.headers)
-        app.gate.finish_headers(ctx.request, response, ctx.state)
+        app.gate.finish_alone(ctx.request, response, ctx.state)
 
 
 def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:

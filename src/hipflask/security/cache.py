@@ -176,7 +176,11 @@ def keep_nonce_private(request: Request, response: Response) -> None:
     asked for a shared cache (``proxy-revalidate``, which only shared caches
     read, goes with them). ``no-cache`` alone still lets a shared cache
     store the page and serve it after a revalidation, so it gains
-    ``private`` too.
+    ``private`` too. The headers a CDN obeys over ``Cache-Control``
+    (``Surrogate-Control``, RFC 9213's ``CDN-Cache-Control`` and its
+    vendor-named kin such as ``Cloudflare-CDN-Cache-Control``) are removed,
+    so the CDN reads ``private``; one that would have stored the page is
+    warned about in the same way.
     ``CACHE_SAFETY = False`` leaves caching to the views here as everywhere.
 
     The gate calls it last, after every finisher, on a response for which a
@@ -189,18 +193,51 @@ def keep_nonce_private(request: Request, response: Response) -> None:
         return
     if not any("'nonce-" in value for value in response.headers.getlist("Content-Security-Policy")):
         return
+    _drop_targeted(ctx, request, response)
     cache = response.cache_control
     if cache.no_store or cache.private is True:
         return
     if cache.public or cache.s_maxage is not None:
-        _warn_shared(ctx, request, response)
+        _warn_shared(ctx, request, "Cache-Control", response.headers.get("Cache-Control"))
         cache.public = False
         cache.s_maxage = None
         cache.proxy_revalidate = False
     cache.private = True
 
 
-def _warn_shared(ctx: Any, request: Request, response: Response) -> None:
+#: Directives with which a CDN's own header stores nothing: no warning is due.
+_NOT_STORED = frozenset({"no-store", "private"})
+
+
+def _is_targeted(name: str) -> bool:
+    """Whether ``name`` is a header a CDN obeys over ``Cache-Control``.
+
+    ``Surrogate-Control`` (Fastly, Akamai, Varnish setups), RFC 9213's
+    ``CDN-Cache-Control`` and the vendor-named fields it invites
+    (``Cloudflare-CDN-Cache-Control``, ``Akamai-Cache-Control``): any
+    ``*-Cache-Control``.
+    """
+    lowered = name.lower()
+    return lowered == "surrogate-control" or lowered.endswith("-cache-control")
+
+
+def _drop_targeted(ctx: Any, request: Request, response: Response) -> None:
+    """Remove the CDN's own caching headers from a nonce page.
+
+    Removed rather than rewritten: every CDN then reads ``Cache-Control``,
+    which this rule makes ``private``, whatever its vendor's dialect. One
+    that would have stored the page is warned about.
+    """
+    headers = response.headers
+    found = [(name, value) for name, value in headers if _is_targeted(name)]
+    for name, value in found:
+        headers.remove(name)
+        directives = {part.split("=")[0].strip().lower() for part in value.split(",")}
+        if not directives & _NOT_STORED:
+            _warn_shared(ctx, request, name, value)
+
+
+def _warn_shared(ctx: Any, request: Request, header: str, value: str | None) -> None:
     # Counted by endpoint, never by path: a page no route matched (an error
     # handler's 404) has none, and the paths are the client's to make up, so
     # each one would be one more warning and one more name kept.
@@ -209,9 +246,10 @@ def _warn_shared(ctx: Any, request: Request, response: Response) -> None:
     if endpoint not in warned:
         warned.add(endpoint)
         _log.warning(
-            "%s asked for a shared cache (Cache-Control: %s) on a page whose"
+            "%s asked for a shared cache (%s: %s) on a page whose"
             " Content-Security-Policy carries a nonce; a shared cache would"
             " give every visitor that one nonce. Sent as private instead.",
             endpoint or f"The page for {request.path!r} (no route matched)",
-            response.headers.get("Cache-Control"),
+            header,
+            value,
         )

@@ -343,6 +343,18 @@ class SecurityGate:
             if self.is_simple:
                 keep_nonce_private(request, response)
 
+    def finish_alone(self, request: Request, response: Response, state: RequestState) -> None:
+        """The policy headers and the nonce rule, on a response no other finisher will see.
+
+        For an error response whose finishing failed: the suites' finishers
+        are not run again, so the nonce rule, which on a gate with suite
+        parts waits for the last of them, runs here, or a nonce page could
+        leave with a shared cache's ``public`` (or a CDN's own header) on it.
+        """
+        self.finish_headers(request, response, state)
+        if not self.is_simple and state.csp_nonce is not None:
+            keep_nonce_private(request, response)
+
     # -- the full lists --------------------------------------------------------
 
     def run_checks(self, request: Request, state: RequestState) -> Step:
