@@ -37,6 +37,7 @@ from typing import Any
 
 from .._extras import require
 from ..errors import HipflaskError
+from .typed_decimals import holds_decimal
 from .typed_io import BodyNotJSON as BodyNotJSON
 from .typed_io import ValidationFailed as ValidationFailed
 from .typed_io import is_response_type
@@ -94,6 +95,9 @@ class ViewSpec:
     param_fields: dict[str, str] = dataclasses.field(default_factory=dict)
     query_adapters: dict[str, tuple[Any, frozenset[str]]] = dataclasses.field(default_factory=dict)
     return_adapter: Any = None
+    #: The inputs whose values may hold a ``Decimal`` (``"body"``, ``"params"``,
+    #: ``"query:<name>"``), each looked at for numbers out of range.
+    decimal_inputs: frozenset[str] = frozenset()
 
 
 def is_model(tp: Any) -> bool:
@@ -309,9 +313,19 @@ def _compile(spec: ViewSpec) -> None:
     for name, hint in spec.query_models.items():
         model = typing.get_args(hint)[0]
         spec.query_adapters[name] = (pydantic.TypeAdapter(model), _list_keys(model))
+    spec.decimal_inputs = _decimal_inputs(spec, pydantic)
     rt = spec.return_type
     if rt is not None and rt not in _NO_OUTPUT and not is_response_type(rt):
         spec.return_adapter = pydantic.TypeAdapter(rt)
+
+
+def _decimal_inputs(spec: ViewSpec, pydantic: Any) -> frozenset[str]:
+    adapters = {f"query:{name}": adapter for name, (adapter, _) in spec.query_adapters.items()}
+    if spec.body_adapter is not None:
+        adapters["body"] = spec.body_adapter
+    if spec.params_model is not None:
+        adapters["params"] = pydantic.TypeAdapter(spec.params_model)
+    return frozenset(name for name, adapter in adapters.items() if holds_decimal(adapter))
 
 
 def _list_keys(model: Any) -> frozenset[str]:

@@ -18,6 +18,7 @@ from werkzeug.sansio.response import Response as _WerkzeugResponse
 from ..contexts import globals as _globals
 from ..wrappers.response import STATUS_LINES
 from ..wrappers.response import Response
+from .typed_decimals import decimal_errors
 
 if TYPE_CHECKING:
     from .typed import ViewSpec
@@ -92,6 +93,8 @@ def read_inputs(spec: ViewSpec, view_args: dict[str, Any]) -> dict[str, Any]:
             values[name] = adapter.validate_python(_query_dict(request.args, lists))
         except ValueError as exc:
             errors.extend(_errors(exc, ("query",)))
+    if spec.decimal_inputs:
+        _check_decimals(spec, view_args, values, errors)
     if errors:
         raise ValidationFailed(errors)
     return values
@@ -121,6 +124,23 @@ def _read_body(spec: ViewSpec, request: Any, values: dict[str, Any], errors: lis
         values[spec.body_name] = adapter.validate_json(data)  # type: ignore[index]
     except ValueError as exc:
         errors.extend(_errors(exc, ("body",)))
+
+
+def _check_decimals(
+    spec: ViewSpec, view_args: dict[str, Any], values: dict[str, Any], errors: list[Any]
+) -> None:
+    """Add an error for each ``Decimal`` with more digits than a client may send."""
+    checked = spec.decimal_inputs
+    if "body" in checked and spec.body_name in values:
+        errors.extend(decimal_errors(values[spec.body_name], ["body"]))
+    if "params" in checked:
+        for name in spec.params:
+            if name in values:
+                where = "path" if name in view_args else "query"
+                errors.extend(decimal_errors(values[name], [where, name]))
+    for name in spec.query_adapters:
+        if f"query:{name}" in checked and name in values:
+            errors.extend(decimal_errors(values[name], ["query"]))
 
 
 def _one_or_all(items: list[str]) -> Any:
