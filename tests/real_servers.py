@@ -14,10 +14,12 @@ than creating and dropping a database per test.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import socket
 import uuid
 from collections.abc import Iterator
+from types import ModuleType
 
 import pytest
 
@@ -39,6 +41,21 @@ def require_server(name: str) -> None:
         message = f"{name} is not running on {host}:{port} ({exc})"
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{message}; CI must run the store tests against it.")
+    pytest.skip(message)
+
+
+def require_driver(module: str) -> ModuleType:
+    """Import a database driver the dev extras install; skip (or, in CI, fail) without it.
+
+    A store test that skipped in CI for want of its driver would pass
+    without having run, as one whose server is down would.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        message = f"the {module} driver is not installed ({exc})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; CI installs the dev extras, which name it.")
     pytest.skip(message)
 
 
