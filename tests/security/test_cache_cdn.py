@@ -15,6 +15,7 @@ import pytest
 from hipflask import Hipflask
 from hipflask import Response
 from hipflask import render_template_string
+from hipflask import session
 from hipflask.security.gate import ORDER_CACHE
 from hipflask.talisman import Talisman
 
@@ -242,3 +243,43 @@ def test_an_error_page_whose_finishing_failed_keeps_its_caching_without_a_nonce(
     assert response.status_code == 500
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["CDN-Cache-Control"] == "max-age=600"
+
+
+@pytest.mark.parametrize("testing", [True, False], ids=["general-path", "direct-path"])
+@pytest.mark.parametrize("targeted", _TARGETED)
+def test_a_cdn_s_own_header_cannot_store_a_credential_cookie(
+    protocol: str, testing: bool, targeted: str
+) -> None:
+    # A CDN that stored the login response would hand its Set-Cookie (one
+    # user's session) to everyone who asks for that URL next.
+    app = Hipflask(__name__)
+    app.config.update(TESTING=testing, SECRET_KEY="s" * 32)
+
+    @app.get("/login")
+    def login() -> Response:
+        session["user"] = "alice"
+        response = Response("signed in")
+        response.headers[targeted] = "max-age=3600"
+        return response
+
+    response = app.test_client(protocol=protocol).get("/login")
+
+    assert "Set-Cookie" in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+    assert targeted not in response.headers
+
+
+def test_a_cdn_s_own_header_stays_on_a_response_setting_no_credential(protocol: str) -> None:
+    app = Hipflask(__name__)
+    app.config.update(SECRET_KEY="s" * 32)
+
+    @app.get("/theme")
+    def theme() -> Response:
+        response = Response("dark")
+        response.set_cookie("theme", "dark")
+        response.headers["CDN-Cache-Control"] = "max-age=3600"
+        return response
+
+    response = app.test_client(protocol=protocol).get("/theme")
+
+    assert response.headers["CDN-Cache-Control"] == "max-age=3600"

@@ -10,7 +10,8 @@ is saved:
 
 * a response that *sets* a credential cookie (the session, remember-me and
   JWT cookies, deletions included) gets ``Cache-Control: no-store``, whatever
-  the view set: no cache may keep a copy;
+  the view set: no cache may keep a copy. The headers a CDN obeys over
+  ``Cache-Control`` (``Surrogate-Control``, ``CDN-Cache-Control``) go;
 * a response that *read* the session, or answered a request carrying
   ``Authorization`` or a JWT cookie, gets ``Cache-Control: private`` unless
   the view set its own, and ``Vary: Cookie`` or ``Vary: Authorization``.
@@ -132,6 +133,10 @@ def finish_cache_in(
             headers["Cache-Control"] = "no-store"
         else:
             add_header(headers, "Cache-Control", "no-store")
+        # A CDN obeys its own header over Cache-Control: left in place, it
+        # would store the Set-Cookie all the same.
+        for name in {name for name, _ in headers if _is_targeted(name)}:
+            headers.remove(name)
         return
     session = ctx._session
     personal = False
