@@ -164,6 +164,7 @@ def test_login_redirect_carries_only_a_path(server: ServerProcess) -> None:
 
 
 def _median_difference(server: ServerProcess, replies: set[tuple[int, bytes]]) -> float:
+    """The median difference of a pair's timings, as a share of one password check."""
     wrong: list[float] = []
     paired: list[float] = []
     for attempt in range(16):
@@ -183,9 +184,12 @@ def _median_difference(server: ServerProcess, replies: set[tuple[int, bytes]]) -
         # Back-to-back pairs: load on the machine shifts both alike.
         paired.append(taken[f"ghost{attempt}"] - taken["alice"])
     # Without the dummy hash check an unknown user would answer a whole
-    # password hash faster; make sure one costs well over the 10 ms bar.
-    assert statistics.median(wrong) > 0.02
-    return abs(statistics.median(paired))
+    # password hash faster; make sure one costs enough to be told from noise.
+    check = statistics.median(wrong)
+    assert check > 0.02
+    # As a share of one check: a loaded machine stretches both alike, and
+    # an unknown user answered without the dummy hash differs by a whole one.
+    return abs(statistics.median(paired)) / check
 
 
 def test_unknown_user_and_wrong_password_look_identical(server: ServerProcess) -> None:
@@ -197,10 +201,10 @@ def test_unknown_user_and_wrong_password_look_identical(server: ServerProcess) -
     differences = []
     for _ in range(3):
         differences.append(_median_difference(server, replies))
-        if differences[-1] < 0.010:
+        if differences[-1] < 0.2:
             break
     assert replies == {(401, b"Invalid user name or password.")}
-    assert min(differences) < 0.010, f"median timings differ by {differences} s"
+    assert min(differences) < 0.2, f"median timings differ by {differences} of a check"
 
 
 def test_password_guessing_is_cut_off_with_429() -> None:
