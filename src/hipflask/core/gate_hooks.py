@@ -33,6 +33,8 @@ import weakref
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
+from inspect import GEN_CREATED
+from inspect import getgeneratorstate
 from time import monotonic
 from types import CoroutineType
 from typing import TYPE_CHECKING
@@ -49,7 +51,13 @@ if TYPE_CHECKING:
     from ..wrappers.response import Response
     from .app import Hipflask
 
-__all__ = ["HookFailureLog", "after_gate_answer", "every_response", "hook_failure_log"]
+__all__ = [
+    "MAX_KINDS",
+    "HookFailureLog",
+    "after_gate_answer",
+    "every_response",
+    "hook_failure_log",
+]
 
 Step = Generator[Awaitable[Any], Any, Any]
 
@@ -60,6 +68,17 @@ REPORT_INTERVAL = 60.0
 
 #: How much of an exception's message a repeated failure's line quotes.
 _MESSAGE_LIMIT = 200
+
+#: How many (hook, exception class) pairs are told apart; failures past it
+#: share one entry.
+MAX_KINDS = 256
+
+#: The entry failures share once :data:`MAX_KINDS` kinds are counted.
+_OTHER_KINDS = ("(any hook)", "(other exception classes)")
+_OTHERS_NOTE = (
+    f" More than {MAX_KINDS} kinds of failure (hook and exception class) were seen:"
+    " failures of any other kind are counted together from now on."
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,11 +118,31 @@ class _Saved:
 
     def restore(self) -> Response:
         response = self.response
+        body = self.body
+        now = response.response
         response.status = self.status
         response.headers = self.headers
-        response.response = self.body
-        response.direct_passthrough = self.passthrough
+        if type(body) is not list and now is not body and type(now) is list and _spent(body):
+            # ``get_data()`` read the stream into a list (a file too, once
+            # the hook turned ``direct_passthrough`` off): put back, the
+            # spent stream would send an empty body, or one short of its
+            # Content-Length, which leaves the client waiting for the rest.
+            # The list is what is left of the body; the length is its own.
+            response.response = now
+            response.direct_passthrough = False
+            if "Content-Length" in response.headers:
+                response.headers["Content-Length"] = str(sum(len(chunk) for chunk in now))
+        else:
+            response.response = body
+            response.direct_passthrough = self.passthrough
         return response
+
+
+def _spent(body: Any) -> bool:
+    """Whether a streamed body may have been read: a generator knows, others cannot tell."""
+    if isinstance(body, Generator):
+        return getgeneratorstate(body) != GEN_CREATED
+    return True
 
 
 def after_gate_answer(app: Hipflask, hooks: tuple[Any, ...], response: Response) -> Step:
@@ -169,6 +208,10 @@ class HookFailureLog:
     failure in the same hook (another exception class) still gets its own
     traceback. The count is reported with the first repeat after the
     interval; repeats that are never followed by another are not reported.
+    At most :data:`MAX_KINDS` kinds are told apart: past them (exception
+    classes made at run time, a hook whose name changes) every new kind is
+    counted under one entry, so neither the table nor the tracebacks grow
+    with the requests.
     """
 
     def __init__(self, interval: float = REPORT_INTERVAL, clock: Callable[[], float] = monotonic):
@@ -178,6 +221,11 @@ class HookFailureLog:
         # (hook name, exception class) -> [time of the last line, repeats since]
         self._seen: dict[tuple[str, str], list[float]] = {}
 
+    @property
+    def kinds(self) -> int:
+        """How many kinds of failure (hook and exception class) are being counted."""
+        return len(self._seen)
+
     def report(self, logger: Logger, hook: str, status: int, exc: Exception) -> None:
         """Log a hook's failure on the gate's ``status`` answer, unless it was just logged."""
         kind = type(exc)
@@ -185,6 +233,11 @@ class HookFailureLog:
         now = self.clock()
         with self._lock:
             entry = self._seen.get(key)
+            if entry is None and len(self._seen) >= MAX_KINDS:
+                # Exception classes made at run time (or a hook whose name
+                # changes) would add an entry, and a traceback, per request.
+                key = _OTHER_KINDS
+                entry = self._seen.get(key)
             if entry is None:
                 self._seen[key] = [now, 0]
                 repeats = 0
@@ -203,10 +256,11 @@ class HookFailureLog:
                 " before_request hook ran (by the security gate or the session interface);"
                 " that answer was sent as it was before the hook, and only the hooks marked"
                 " every_response ran after it. Repeats of this failure are counted and"
-                " logged at most every %d seconds, without a traceback.",
+                " logged at most every %d seconds, without a traceback.%s",
                 hook,
                 status,
                 self.interval,
+                _OTHERS_NOTE if key is _OTHER_KINDS else "",
                 exc_info=exc,
             )
             return
