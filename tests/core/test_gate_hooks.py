@@ -11,6 +11,7 @@ from hipflask import Hipflask
 from hipflask import Response
 from hipflask import g
 from hipflask import request
+from hipflask import session
 from hipflask.core import gate_hooks
 from hipflask.core import pipeline
 from hipflask.core.gate_hooks import HookFailureLog
@@ -383,3 +384,31 @@ def test_only_what_the_gate_answered_goes_through_the_guarded_hooks(
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     assert [answer.headers["X-Tag"] for answer in answers] == ["1"] * 3
     assert calls == [429]
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["passing", "failing"])
+def test_a_hooks_session_write_on_the_gates_answer_is_saved(
+    app: Hipflask, protocol: str, fails: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As in Flask for a passing hook. A failing one's write is kept too (in
+    # Flask the 500 saves nothing): the session is not part of the answer,
+    # and the other hooks' and handlers' writes (a logout) must be saved.
+    limited(app)
+
+    @app.after_request
+    def remember_refusal(response: Response) -> Response:
+        if response.status_code == 429:
+            session["refused"] = True
+            if fails:
+                response.headers["X-Elapsed"] = str(g.started)
+        return response
+
+    client = app.test_client(protocol=protocol)
+    assert client.get("/").status_code == 200
+    refused = client.get("/")
+
+    assert refused.status_code == 429
+    assert "X-Elapsed" not in refused.headers
+    with client.session_transaction() as saved:
+        assert saved.get("refused") is True
+    assert len(hook_failures(caplog, app)) == (1 if fails else 0)
