@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.core.test_gate_hooks import limited
@@ -113,3 +114,34 @@ def test_a_hook_raising_a_new_exception_class_each_time_cannot_grow_the_log_with
     errors = [line for line in hook_failures(caplog, app) if line.levelname == "ERROR"]
     assert len(errors) == MAX_KINDS + 1
     assert "other" in errors[-1].getMessage()
+
+
+def test_a_file_answer_a_failing_hook_replaced_unread_is_still_closed(
+    app: Hipflask, protocol: str, tmp_path: Path
+) -> None:
+    page = tmp_path / "429.html"
+    page.write_bytes(b"<p>Too many requests.</p>")
+    opened: list[Any] = []
+    limited(app)
+
+    @app.errorhandler(429)
+    def slow_down(error: Exception) -> Response:
+        handle = page.open("rb")
+        opened.append(handle)
+        response = send_file(handle, mimetype="text/html", download_name="429.html")
+        response.status_code = 429
+        return response
+
+    @app.after_request
+    def replace(response: Response) -> Response:
+        response.direct_passthrough = False
+        response.set_data(b"replaced")
+        response.headers["X-Elapsed"] = str(g.started)
+        return response
+
+    [refused] = refusals(app, protocol, 1)
+    refused.close()
+
+    assert refused.status_code == 429
+    assert int(refused.headers["Content-Length"]) == len(refused.get_data())
+    assert opened[0].closed

@@ -103,7 +103,8 @@ class _Saved:
 
     Public attributes only: the status line, a copy of the headers, the
     body (a list copied, as a hook may append to it) and whether the body
-    is passed through.
+    is passed through. A stream cannot be copied without reading it: one
+    the hook may have read is not put back (see :meth:`restore`).
     """
 
     __slots__ = ("body", "headers", "passthrough", "response", "status")
@@ -130,6 +131,10 @@ class _Saved:
             # The list is what is left of the body; the length is its own.
             response.response = now
             response.direct_passthrough = False
+            close = getattr(body, "close", None)
+            if close is not None:
+                # Not sent, so not closed by the server: a file left open.
+                response.call_on_close(close)
             if "Content-Length" in response.headers:
                 response.headers["Content-Length"] = str(sum(len(chunk) for chunk in now))
         else:
