@@ -46,26 +46,33 @@ def body_site(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture(params=["wsgi", "asgi"])
+def h2_site(
+    request: pytest.FixtureRequest,
+    body_site: Path,
+    start_server: StartServer,
+    hipflask: list[str],
+    free_port: int,
+) -> tuple[str, ssl.SSLContext]:
+    """The app served over HTTP/2 and TLS by each interface: its URL and a pinned context."""
+    pytest.importorskip("h2", reason="httpx needs the h2 package to speak HTTP/2")
+    args = ["--app", "bodies", "serve", "--port", str(free_port), "--cert=adhoc", "--http2"]
+    server = start_server([*hipflask, *args, "--interface", request.param], free_port, body_site)
+    server.wait_for_output("Started worker-1")
+    trusted = pinned(ssl.get_server_certificate(("127.0.0.1", free_port), timeout=IO_TIMEOUT))
+    return f"https://localhost:{free_port}", trusted
+
+
 def _pieces(*parts: bytes) -> Iterator[bytes]:
     # A generator: httpx cannot know the length, so none is sent.
     yield from parts
 
 
-@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
 def test_an_http2_body_without_a_length_reaches_the_view(
-    interface: str,
-    body_site: Path,
-    start_server: StartServer,
-    hipflask: list[str],
-    free_port: int,
+    h2_site: tuple[str, ssl.SSLContext],
 ) -> None:
     httpx = pytest.importorskip("httpx")
-    pytest.importorskip("h2", reason="httpx needs the h2 package to speak HTTP/2")
-    args = ["--app", "bodies", "serve", "--port", str(free_port), "--cert=adhoc", "--http2"]
-    server = start_server([*hipflask, *args, "--interface", interface], free_port, body_site)
-    server.wait_for_output("Started worker-1")
-    trusted = pinned(ssl.get_server_certificate(("127.0.0.1", free_port), timeout=IO_TIMEOUT))
-    base = f"https://localhost:{free_port}"
+    base, trusted = h2_site
 
     with httpx.Client(http2=True, verify=trusted, timeout=IO_TIMEOUT) as client:
         streamed = client.post(f"{base}/length", content=_pieces(b"hello ", b"over ", b"h2"))
@@ -83,23 +90,13 @@ def test_an_http2_body_without_a_length_reaches_the_view(
     assert (sized.status_code, sized.text) == (200, "13 hello over h2")
 
 
-@pytest.mark.parametrize("interface", ["wsgi", "asgi"])
 def test_an_http2_body_without_a_length_and_two_content_types_is_refused(
-    interface: str,
-    body_site: Path,
-    start_server: StartServer,
-    hipflask: list[str],
-    free_port: int,
+    h2_site: tuple[str, ssl.SSLContext],
 ) -> None:
     # Two Content-Type headers leave what the body is to whoever reads it
     # (a form to one parser, text to another): refused, as a framed body's are.
     httpx = pytest.importorskip("httpx")
-    pytest.importorskip("h2", reason="httpx needs the h2 package to speak HTTP/2")
-    args = ["--app", "bodies", "serve", "--port", str(free_port), "--cert=adhoc", "--http2"]
-    server = start_server([*hipflask, *args, "--interface", interface], free_port, body_site)
-    server.wait_for_output("Started worker-1")
-    trusted = pinned(ssl.get_server_certificate(("127.0.0.1", free_port), timeout=IO_TIMEOUT))
-    base = f"https://localhost:{free_port}"
+    base, trusted = h2_site
     two_types = [
         ("content-type", "application/x-www-form-urlencoded"),
         ("content-type", "text/plain"),
