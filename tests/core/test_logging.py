@@ -249,3 +249,111 @@ def test_wsgi_errors_stream_is_stderr_outside_a_request(
     wsgi_errors_stream.write("outside\n")
 
     assert capsys.readouterr().err == "outside\n"
+
+
+# -- the default format reads as Flask's --------------------------------------------------
+
+
+def formatted(caplog: pytest.LogCaptureFixture, app: Hipflask) -> list[str]:
+    """The app's records as the default handler writes them, first lines only."""
+    formatter = default_handler.formatter
+    assert formatter is not None
+    return [formatter.format(r).splitlines()[0] for r in caplog.records if r.name == app.name]
+
+
+def test_unhandled_exception_line_reads_error_in_app_as_in_flask(
+    client: Any, app: Hipflask, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Alerts and greps written for Flask look for "ERROR in app: Exception on".
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ValueError("boom")
+
+    with caplog.at_level(logging.ERROR, logger=app.name):
+        assert client.get("/boom").status_code == 500
+
+    [line] = formatted(caplog, app)
+    assert re.fullmatch(
+        r"\[[-0-9 :,]+\] ERROR in app: Exception on /boom \[GET\] \(request id [0-9a-f]{16}\)",
+        line,
+    )
+
+
+def test_finalizing_failure_line_reads_error_in_app_as_in_flask(
+    client: Any, app: Hipflask, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.route("/boom")
+    def boom() -> str:
+        raise ValueError("boom")
+
+    @app.after_request
+    def fails_on_errors(response: Any) -> Any:
+        if response.status_code == 500:
+            raise RuntimeError("after")
+        return response
+
+    with caplog.at_level(logging.ERROR, logger=app.name):
+        assert client.get("/boom").status_code == 500
+
+    lines = [line.split("] ", 1)[1] for line in formatted(caplog, app)]
+    assert lines[0].startswith("ERROR in app: Exception on /boom [GET] (request id ")
+    assert lines[1] == (
+        "ERROR in app: Request finalizing failed with an error while handling an error"
+    )
+
+
+def test_a_failing_hook_on_the_gates_answer_is_logged_in_app(
+    app: Hipflask, protocol: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Flask logs an after_request hook's failure as "ERROR in app:"; the
+    # line for a failure on the gate's answer reads the same way.
+    from hipflask import Response
+    from hipflask.limiter import Limiter
+    from hipflask.limiter.util import get_remote_address
+
+    Limiter(get_remote_address, app=app, default_limits=["1 per minute"])
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    @app.after_request
+    def fails_on_refusals(response: Response) -> Response:
+        if response.status_code == 429:
+            raise RuntimeError("hook")
+        return response
+
+    client = app.test_client(protocol=protocol)
+    with caplog.at_level(logging.ERROR, logger=app.name):
+        assert client.get("/").status_code == 200
+        assert client.get("/").status_code == 429
+
+    [line] = formatted(caplog, app)
+    assert " ERROR in app: The after_request hook " in line
+
+
+def test_a_views_own_log_line_names_the_views_module(
+    client: Any, app: Hipflask, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.route("/")
+    def index() -> str:
+        app.logger.warning("cache cold")
+        return "ok"
+
+    with caplog.at_level(logging.WARNING, logger=app.name):
+        assert client.get("/").status_code == 200
+
+    [line] = formatted(caplog, app)
+    assert line.endswith("] WARNING in test_logging: cache cold")
+
+
+def test_default_format_is_flasks() -> None:
+    record = logging.LogRecord("shop", logging.ERROR, "/srv/shop/app.py", 1, "down", None, None)
+
+    line = default_handler.format(record)
+
+    assert re.fullmatch(r"\[[-0-9 :,]+\] ERROR in app: down", line)

@@ -69,6 +69,7 @@ from .config import debug_from_environment
 from .development import DevelopmentMethods
 from .erroring import ErrorMethods
 from .erroring import current_environ as _current_environ
+from .erroring import none_returned_message
 from .lifecycle import LifecycleMethods
 from .logging import create_logger
 from .methods import PipelineMethods
@@ -450,7 +451,7 @@ class Hipflask(
         if isinstance(rv, HTTPException):
             return self._exception_response(rv)
         if rv is None or (type(rv) is tuple and rv and rv[0] is None):
-            raise TypeError(_none_returned_message())
+            raise TypeError(none_returned_message())
         return _coerce(rv, self.response_class, self.json, _current_environ)
 
     def make_default_options_response(self) -> Response:
@@ -465,8 +466,6 @@ class Hipflask(
         response = self.response_class()
         response.allow.update(methods)
         return response
-
-    # -- proxies ----------------------------------------------------------------
 
     # -- routing ----------------------------------------------------------------
 
@@ -569,14 +568,14 @@ _ASGI_APP = Hipflask.asgi_app
 _WSGI_APP = Hipflask.wsgi_app
 
 
-def _none_returned_message() -> str:
-    """Flask's message for a view that returned nothing, naming the view."""
-    ctx = _cv_request.get(None)
-    endpoint = ctx.request.endpoint if ctx is not None else None
-    return (
-        f"The view function for {endpoint!r} did not return a valid response. The"
-        " function either returned None or ended without a return statement."
-    )
+def log_from_app(logger: logging.Logger, level: int, message: str, *args: Any, **kw: Any) -> None:
+    """Write one of the framework's lines on the app's logger, from this module.
+
+    Flask writes its own lines (``Exception on ...``) from its ``app``
+    module, and the default format names the module: written here, they read
+    ``ERROR in app:`` too, so alerts and greps made for Flask's log still match.
+    """
+    logger.log(level, message, *args, **kw)
 
 
 def _request_is_secure() -> bool:

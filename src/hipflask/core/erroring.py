@@ -9,6 +9,7 @@ stock page built once per class, or JSON for a client that prefers it).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -27,7 +28,6 @@ from .helpers import same_host_path
 from .scaffold import Scaffold
 
 if TYPE_CHECKING:
-    import logging
     from types import TracebackType
 
     from ..json.provider import JSONProvider
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # method calls (see hipflask.contexts.globals).
 _cv_request = _globals._cv_request
 
-__all__ = ["ErrorMethods", "ExcInfo", "current_environ"]
+__all__ = ["ErrorMethods", "ExcInfo", "current_environ", "none_returned_message"]
 
 #: What :func:`sys.exc_info` returns: ``log_exception``'s argument in Flask.
 ExcInfo = (
@@ -53,6 +53,16 @@ def current_environ() -> dict[str, Any]:
     """The current request's environ (``{}`` outside a request), for coercing values."""
     ctx = _cv_request.get(None)
     return ctx.request.environ if ctx is not None else {}
+
+
+def none_returned_message() -> str:
+    """Flask's message for a view that returned nothing, naming the view."""
+    ctx = _cv_request.get(None)
+    endpoint = ctx.request.endpoint if ctx is not None else None
+    return (
+        f"The view function for {endpoint!r} did not return a valid response. The"
+        " function either returned None or ended without a return statement."
+    )
 
 
 class ErrorMethods(Scaffold):
@@ -161,8 +171,9 @@ class ErrorMethods(Scaffold):
             request_id = _errorpages.current_request_id()
             where = f"{where} (request id {request_id})"
             extra = {"request_id": request_id}
-        self.logger.error(
-            f"Exception on {where}",
-            extra=extra,
-            exc_info=exc_info,
+        # Imported here: the app module imports this one.
+        from .app import log_from_app
+
+        log_from_app(
+            self.logger, logging.ERROR, f"Exception on {where}", extra=extra, exc_info=exc_info
         )

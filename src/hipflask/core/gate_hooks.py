@@ -35,6 +35,8 @@ from collections.abc import Callable
 from collections.abc import Generator
 from inspect import GEN_CREATED
 from inspect import getgeneratorstate
+from logging import ERROR
+from logging import WARNING
 from time import monotonic
 from types import CoroutineType
 from typing import TYPE_CHECKING
@@ -233,6 +235,9 @@ class HookFailureLog:
 
     def report(self, logger: Logger, hook: str, status: int, exc: Exception) -> None:
         """Log a hook's failure on the gate's ``status`` answer, unless it was just logged."""
+        # Imported here: the app module imports this one.
+        from .app import log_from_app
+
         kind = type(exc)
         key = (hook, f"{kind.__module__}.{kind.__qualname__}")
         now = self.clock()
@@ -256,7 +261,9 @@ class HookFailureLog:
                 entry[0] = now
                 entry[1] = 0
         if not repeats:
-            logger.error(
+            log_from_app(
+                logger,
+                ERROR,
                 "The after_request hook %s failed on the %d answered before any"
                 " before_request hook ran (by the security gate or the session interface);"
                 " that answer was sent as it was before the hook, and only the hooks marked"
@@ -274,7 +281,9 @@ class HookFailureLog:
             message = str(exc)[:_MESSAGE_LIMIT]
         except Exception:  # an exception whose __str__ fails must not fail the answer
             message = "(a message that could not be read)"
-        logger.warning(
+        log_from_app(
+            logger,
+            WARNING,
             "The after_request hook %s failed %d more times in %d seconds on answers given"
             " before the before_request hooks (the latest on a %d, %s: %r); each was sent"
             " as it was before the hook.",

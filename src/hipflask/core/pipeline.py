@@ -23,6 +23,7 @@ from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Generator
 from inspect import iscoroutinefunction
+from logging import ERROR
 from types import CoroutineType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -300,12 +301,25 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
     except Exception:
         if not from_error_handler:
             raise
-        app.logger.exception("Request finalizing failed with an error while handling an error")
+        # Imported here: the app module imports this one.
+        from .app import log_from_app
+
+        log_from_app(
+            app.logger,
+            ERROR,
+            "Request finalizing failed with an error while handling an error",
+            exc_info=True,
+        )
         try:
             # Adds only the headers the response lacks: safe to run twice.
             _finish_error_headers(app, ctx, response)
         except Exception:  # pragma: no cover - the policy was built at the first request
-            app.logger.exception("Adding the security headers to the error response failed")
+            log_from_app(
+                app.logger,
+                ERROR,
+                "Adding the security headers to the error response failed",
+                exc_info=True,
+            )
     return response
 
 
