@@ -58,6 +58,11 @@ class RequestState:
     #: put on ``g``) is logged and leaves the answer as it was, rather than
     #: turning it into a 500 (:mod:`hipflask.core.gate_hooks`).
     answered_by_gate: bool = False
+    #: The name of the gate finisher that raised while this request's
+    #: response was being finished: the error page's finishing resumes
+    #: after it rather than running it again
+    #: (:meth:`~hipflask.security.gate.SecurityGate.finish_after_failure`).
+    failed_finisher: str | None = None
     _extensions: dict[str, Any] | None = None
 
     @property

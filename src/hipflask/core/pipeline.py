@@ -38,8 +38,6 @@ from .. import signals
 from ..sessions.base import untouched
 from ..sessions.base import wants_refresh
 from ..stores.unavailable import StoreUnavailable
-from ..wrappers.sendable import UnsendableHeaderError
-from ..wrappers.sendable import drop_unsendable
 from . import errorpages
 from .gate_hooks import after_gate_answer
 from .gate_hooks import every_response as every_response
@@ -286,16 +284,22 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
 
     A failure here after an error handler already ran is logged and the
     error response is sent anyway: failing twice must not lose the response.
-    It still gets the policy headers (``nosniff``, the CSP and the rest),
-    which the failure may have come before.
+    It still gets the finishers the failure came before: the policy
+    headers (``nosniff``, the CSP and the rest) and the suites' (a view's
+    own Talisman policy, CORS), without running again the hook or finisher
+    that failed (:meth:`~hipflask.security.gate.SecurityGate.finish_after_failure`).
     """
     response = app.make_response(rv)
+    if from_error_handler and ctx.state.failed_finisher is not None:
+        ctx.state.failed_finisher = None  # the failure of the page this one replaces
+    processed = False
     try:
         overrides = app._overrides
         if overrides and "process_response" in overrides:
             response = yield from _call(app.process_response(response))
         else:
             response = yield from process_response(app, ctx, response)
+        processed = True
         if signals.request_finished.receivers:
             yield from _send(signals.request_finished, app, response=response)
     except Exception:
@@ -310,29 +314,21 @@ def finalize(app: Hipflask, ctx: RequestContext, rv: Any, from_error_handler: bo
             "Request finalizing failed with an error while handling an error",
             exc_info=True,
         )
-        try:
-            # Adds only the headers the response lacks: safe to run twice.
-            _finish_error_headers(app, ctx, response)
-        except Exception:  # pragma: no cover - the policy was built at the first request
-            log_from_app(
-                app.logger,
-                ERROR,
-                "Adding the security headers to the error response failed",
-                exc_info=True,
-            )
+        yield from app.gate.finish_after_failure(
+            ctx.request, response, ctx.state, _report_finisher(app), finished=processed
+        )
     return response
 
 
-def _finish_error_headers(app: Hipflask, ctx: RequestContext, response: Response) -> None:
-    """The policy headers for an error response whose finishing failed."""
-    try:
-        app.gate.finish_alone(ctx.request, response, ctx.state)
-    except UnsendableHeaderError:
-        # A hook that put a value no server can send on every response put
-        # it on this one too: sent as it is, uvicorn would drop the
-        # connection and gunicorn answer its own 500 in place of the app's.
-        drop_unsendable(response.headers)
-        app.gate.finish_alone(ctx.request, response, ctx.state)
+def _report_finisher(app: Hipflask) -> Callable[[str], None]:
+    def report(name: str) -> None:
+        from .app import log_from_app
+
+        log_from_app(
+            app.logger, ERROR, "The finisher %r failed on an error response", name, exc_info=True
+        )
+
+    return report
 
 
 def process_response(app: Hipflask, ctx: RequestContext, response: Response) -> Step:

@@ -36,6 +36,8 @@ from werkzeug.exceptions import HTTPException
 from ..contexts import globals as _globals
 from ..wrappers import layout
 from ..wrappers.peek import may_carry_origin
+from ..wrappers.sendable import UnsendableHeaderError
+from ..wrappers.sendable import drop_unsendable
 from .cache import finish_cache
 from .cache import finish_cache_in
 from .cache import keep_nonce_private
@@ -343,17 +345,69 @@ class SecurityGate:
             if self.is_simple:
                 keep_nonce_private(request, response)
 
-    def finish_alone(self, request: Request, response: Response, state: RequestState) -> None:
-        """The policy headers and the nonce rule, on a response no other finisher will see.
+    def finish_after_failure(
+        self,
+        request: Request,
+        response: Response,
+        state: RequestState,
+        report: Callable[[str], None],
+        *,
+        finished: bool = False,
+    ) -> Step:
+        """Finish an error response whose finishing failed (a pipeline step).
 
-        For an error response whose finishing failed: the suites' finishers
-        are not run again, so the nonce rule, which on a gate with suite
-        parts waits for the last of them, runs here, or a nonce page could
-        leave with a shared cache's ``public`` (or a CDN's own header) on it.
+        An ``after_request`` hook or a finisher raised while the error page
+        was being finished, so the finishers it came before have not run on
+        the page. They run here, so the page carries what a normal page of
+        the endpoint carries: a suite's headers (CORS for an allowed origin,
+        a view's own Talisman policy) and the nonce rule, or the page the app
+        could not finish would be the one that can be framed, or whose nonce
+        a shared cache hands out.
+
+        The finisher that raised (``state.failed_finisher``) and those before
+        it ran on this page already and are not run again; ``finished`` says
+        every finisher ran (the failure came after them). The built-in cache
+        and header parts only add what the response lacks, so they always
+        run. A finisher that raises here is reported with its name
+        (``report`` is called inside the ``except``) and the others still run.
         """
-        self.finish_headers(request, response, state)
+        skip = len(self._finishers) if finished else self._failed_index(state)
+        for index, part in enumerate(self._finishers):
+            if index < skip and part.func is not _builtin:
+                continue
+            try:
+                if part is _BUILTIN_HEADERS:
+                    self._headers_despite(request, response, state)
+                elif part is _BUILTIN_CACHE:
+                    finish_cache(request, response)
+                elif part.func_async is not None and state.on_loop:
+                    yield part.func_async(request, response)
+                else:
+                    rv = part.func(request, response)
+                    if isinstance(rv, Awaitable):
+                        yield rv
+            except Exception:
+                report(part.name)
         if not self.is_simple and state.csp_nonce is not None:
             keep_nonce_private(request, response)
+
+    def _failed_index(self, state: RequestState) -> int:
+        """How many finishers ran on the response before the one that raised, plus it."""
+        failed = state.failed_finisher
+        for index, part in enumerate(self._finishers):
+            if part.name == failed:
+                return index + 1
+        return 0
+
+    def _headers_despite(self, request: Request, response: Response, state: RequestState) -> None:
+        try:
+            self.finish_headers(request, response, state)
+        except UnsendableHeaderError:
+            # A hook that put a value no server can send on every response
+            # put it on this one too: sent as it is, uvicorn would drop the
+            # connection and gunicorn answer its own 500 in place of the app's.
+            drop_unsendable(response.headers)
+            self.finish_headers(request, response, state)
 
     # -- the full lists --------------------------------------------------------
 
@@ -408,17 +462,22 @@ class SecurityGate:
         the response as it leaves: a finisher after the policy headers (an
         extension's per-view policy) may have put a nonce in or taken it out.
         """
-        for part in self._finishers:
-            if part is _BUILTIN_HEADERS:
-                self.finish_headers(request, response, state)
-            elif part is _BUILTIN_CACHE:
-                finish_cache(request, response)
-            elif part.func_async is not None and state.on_loop:
-                yield part.func_async(request, response)
-            else:
-                rv = part.func(request, response)
-                if isinstance(rv, Awaitable):
-                    yield rv
+        try:
+            for part in self._finishers:
+                if part is _BUILTIN_HEADERS:
+                    self.finish_headers(request, response, state)
+                elif part is _BUILTIN_CACHE:
+                    finish_cache(request, response)
+                elif part.func_async is not None and state.on_loop:
+                    yield part.func_async(request, response)
+                else:
+                    rv = part.func(request, response)
+                    if isinstance(rv, Awaitable):
+                        yield rv
+        except Exception:
+            # The error page's finishing resumes after it (finish_after_failure).
+            state.failed_finisher = part.name
+            raise
         if state.csp_nonce is not None:
             keep_nonce_private(request, response)
 
