@@ -20,6 +20,8 @@ import pytest
 from hipflask import Hipflask
 from hipflask import Response
 from hipflask import render_template_string
+from hipflask.core import direct
+from hipflask.core import serve
 from hipflask.cors import CORS
 from hipflask.security.gate import ORDER_CORS_HEADERS
 from hipflask.security.gate import ORDER_HEADERS
@@ -328,3 +330,66 @@ def test_a_finisher_failing_on_the_views_page_does_not_skip_any_on_the_error_pag
     response = client.get("/", headers={"Origin": ALLOWED})
     assert response.status_code == 500
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+@pytest.mark.parametrize("view", ["def", "async def"])
+def test_the_direct_path_finishes_a_failed_error_page_as_the_pipeline_does(
+    protocol: str, view: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def serve_once() -> Any:
+        app = Hipflask(__name__)
+        app.config.update(SECRET_KEY="s" * 48, PROPAGATE_EXCEPTIONS=False)
+        CORS(app, origins=[ALLOWED])
+        talisman = Talisman(app, force_https=False)
+        _failing_hook(app)
+
+        def broken(request: Any, response: Any) -> None:
+            raise RuntimeError("finisher bug")
+
+        app.gate.add_finisher("tests.broken", broken, order=ORDER_HEADERS - 5)
+
+        def index() -> str:
+            return "never sent"
+
+        async def async_index() -> str:
+            return "never sent"
+
+        app.add_url_rule(
+            "/", view_func=talisman(frame_options="DENY")(index if view == "def" else async_index)
+        )
+        client = app.test_client(protocol=protocol)
+        # The first request is served by the pipeline; the second, the direct path.
+        client.get("/", headers={"Origin": ALLOWED})
+        return client.get("/", headers={"Origin": ALLOWED})
+
+    taken: list[str] = []
+    for name in ("serve_plain", "run_async"):
+        original = getattr(direct, name)
+
+        def spy(*args: Any, _original: Any = original, _name: str = name) -> Any:
+            taken.append(_name)
+            return _original(*args)
+
+        monkeypatch.setattr(direct, name, spy)
+    served = serve_once()
+    assert taken, "the direct path was not taken"
+    assert served.status_code == 500
+    assert served.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert served.headers["X-Frame-Options"] == "DENY"
+
+    monkeypatch.setattr(
+        direct,
+        "serve_plain",
+        lambda app, request, state, chain: serve.run_pipeline_sync(app, request, state),
+    )
+    monkeypatch.setattr(
+        direct,
+        "run_async",
+        lambda app, request, state, chain: serve._run_pipeline_async(app, request, state),
+    )
+    pipelined = serve_once()
+    assert pipelined.status_code == 500
+    assert {**_policy(pipelined), "cors": pipelined.headers.get("Access-Control-Allow-Origin")} == {
+        **_policy(served),
+        "cors": served.headers.get("Access-Control-Allow-Origin"),
+    }
