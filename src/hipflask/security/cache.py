@@ -76,21 +76,25 @@ def _carries_token_cookie(config: Any, cookie: str) -> bool:
     )
 
 
-def _scan(headers: Any) -> tuple[list[str], bool]:
-    """The cookies a response sets, and whether the view chose its own Cache-Control.
+def _scan(headers: Any) -> tuple[list[str], bool, list[str]]:
+    """The cookies a response sets, whether the view chose its own Cache-Control,
+    and the CDN's own caching headers (see :func:`_is_targeted`) it carries.
 
-    One pass over the few response headers; the length test first keeps the
+    One pass over the few response headers; the length tests first keep the
     usual headers (Content-Type, Content-Length) away from ``lower()``.
     """
     set_cookies: list[str] = []
     has_cache_control = False
+    targeted: list[str] = []
     for name, value in headers:
         size = len(name)
         if size == 10 and (name == "Set-Cookie" or name.lower() == "set-cookie"):
             set_cookies.append(value)
         elif size == 13 and (name == "Cache-Control" or name.lower() == "cache-control"):
             has_cache_control = True
-    return set_cookies, has_cache_control
+        elif size > 14 and _is_targeted(name):
+            targeted.append(name)
+    return set_cookies, has_cache_control, targeted
 
 
 def finish_cache(request: Request, response: Response) -> None:
@@ -127,7 +131,7 @@ def finish_cache_in(
     if not config.get("CACHE_SAFETY", True):
         return
     headers = response.headers
-    set_cookies, has_cache_control = _scan(headers)
+    set_cookies, has_cache_control, targeted = _scan(headers)
     if set_cookies and _sets_credentials(config, set_cookies):
         if has_cache_control:
             headers["Cache-Control"] = "no-store"
@@ -135,7 +139,7 @@ def finish_cache_in(
             add_header(headers, "Cache-Control", "no-store")
         # A CDN obeys its own header over Cache-Control: left in place, it
         # would store the Set-Cookie all the same.
-        for name in {name for name, _ in headers if _is_targeted(name)}:
+        for name in targeted:
             headers.remove(name)
         return
     session = ctx._session
@@ -234,7 +238,7 @@ def _drop_targeted(ctx: Any, request: Request, response: Response) -> None:
     that would have stored the page is warned about.
     """
     headers = response.headers
-    found = [(name, value) for name, value in headers if _is_targeted(name)]
+    found = [(n, v) for n, v in headers if n[-8:].lower() == "-control" and _is_targeted(n)]
     for name, value in found:
         headers.remove(name)
         directives = {part.split("=")[0].strip().lower() for part in value.split(",")}
