@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 from sqlalchemy.pool import StaticPool
 from tests.real_servers import mariadb_database
+from tests.sync_drivers import without_c_drivers as without_c_drivers  # a shared fixture
 
 from hipflask.db import SQLAlchemy
 from hipflask.db.engines import async_engine_arguments
@@ -26,6 +27,7 @@ def test_mysql_gets_utf8mb4_and_connection_recycling(tmp_path: Path) -> None:
     assert url.query["charset"] == "latin1"
 
 
+@pytest.mark.usefixtures("without_c_drivers")
 def test_a_tutorial_postgresql_url_uses_psycopg_3(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     url, _ = engine_arguments(app, {"url": "postgresql://u@h/db"})
@@ -190,6 +192,7 @@ def test_a_bad_database_uri_is_a_configuration_error(tmp_path: Path, uri: str) -
         SQLAlchemy(app)
 
 
+@pytest.mark.usefixtures("without_c_drivers")
 def test_a_url_object_keeps_its_password(tmp_path: Path) -> None:
     # str(url) would mask the password as '***' and the engine could not log in.
     secret = sa.URL.create("postgresql", username="u", password="s3cret", host="h", database="d")

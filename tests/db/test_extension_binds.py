@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.sync_drivers import without_c_drivers as without_c_drivers  # a shared fixture
 
 from hipflask import Hipflask
 from hipflask.db import SQLAlchemy
@@ -252,6 +253,7 @@ def test_get_engine_takes_the_bind_key_as_bind_too(tmp_path: Path) -> None:
             db.get_engine(bind="nope")
 
 
+@pytest.mark.usefixtures("without_c_drivers")
 def test_repr_counts_the_extra_binds(tmp_path: Path) -> None:
     app = make_app(
         tmp_path,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.sync_drivers import without_c_drivers as without_c_drivers  # a shared fixture
 
 from hipflask.stores import create_store
 from hipflask.stores.base import is_process_local_url
@@ -24,6 +25,7 @@ from hipflask.stores.urls import sync_database_url
         ("mysql+pymysql://root@h/db?charset=utf8mb4", "mysql+pymysql://root@h/db?charset=utf8mb4"),
     ],
 )
+@pytest.mark.usefixtures("without_c_drivers")
 def test_a_sync_driver_that_is_installed_is_chosen(url: str, expected: str) -> None:
     assert sync_database_url(url) == expected
 
@@ -71,3 +73,9 @@ def test_a_url_says_whether_its_store_is_this_process_alone(
             assert store.process_local is local
         finally:
             store.close()
+
+
+def test_a_plain_url_keeps_the_c_driver_sqlalchemy_assumes_when_it_is_installed() -> None:
+    pytest.importorskip("psycopg2")
+    assert sync_database_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert sync_database_url("postgres://u@h/db") == "postgresql://u@h/db"
