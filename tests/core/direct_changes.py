@@ -42,6 +42,7 @@ def apply_change(app: Hipflask, change: str, receiver: Callable[..., None]) -> N
             app.teardown_request(lambda error: None)
         app._got_first_request = True
         app._chains.clear()
+        app._endpoint_chains.clear()
     elif change == "signal":
         signals.request_started.connect(receiver, app)
     elif change == "request-class":

@@ -188,6 +188,8 @@ class Hipflask(
         self._first_request_lock = threading.Lock()
         self._matcher: Matcher | None = None
         self._chains: dict[str | None, pipeline.Chain] = {}
+        # The same chains by endpoint (see direct.endpoint_chain).
+        self._endpoint_chains: dict[str, pipeline.Chain] = {}
         self._async_views: dict[Any, bool] = {}
         # Whether a request that matched no route runs on the ASGI loop;
         # worked out once serving has begun (see _unrouted_on_loop).
@@ -263,10 +265,7 @@ class Hipflask(
         return self.config_class(root_path, defaults)
 
     def auto_find_instance_path(self) -> str:
-        """The instance folder: ``<project>/instance`` or ``<prefix>/var/<name>-instance``.
-
-        See :mod:`hipflask.core.packages` for which applies when.
-        """
+        """The instance folder, as :mod:`hipflask.core.packages` finds it."""
         return instance_path_for(self.import_name, self.name)
 
     def open_instance_resource(
@@ -341,6 +340,7 @@ class Hipflask(
         """Register a blueprint; options override its ``url_prefix``, ``name`` …"""
         blueprint.register(self, options)
         self._chains.clear()
+        self._endpoint_chains.clear()
 
     def iter_blueprints(self) -> Iterator[Blueprint]:
         """Registered blueprints, in registration order."""

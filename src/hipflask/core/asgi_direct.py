@@ -223,7 +223,7 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
         else:
             state.on_loop = True
             # direct.plain_chain, with what was checked above left out.
-            chain = app._chains.get(endpoint.rpartition(".")[0] or None)
+            chain = app._endpoint_chains.get(endpoint) or direct.endpoint_chain(app, endpoint)
             if (
                 chain is None
                 or app._async_sessions
@@ -279,8 +279,10 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
                             rule, "provide_automatic_options", False
                         ):
                             rv = app.make_default_options_response()
-                        else:
+                        elif view_args:
                             rv = app.view_functions[endpoint](**view_args)
+                        else:
+                            rv = app.view_functions[endpoint]()
                         if type(rv) is CoroutineType:
                             rv = await rv
                     except Exception as exc:
@@ -397,7 +399,7 @@ def serve_sync(  # noqa: C901 - one frame on purpose, as http
     """
     rule = request.url_rule
     endpoint = rule.endpoint  # type: ignore[union-attr]  # routed by http
-    chain = app._chains.get(endpoint.rpartition(".")[0] or None)
+    chain = app._endpoint_chains.get(endpoint) or direct.endpoint_chain(app, endpoint)
     gate = app.gate
     if (
         chain is None
@@ -448,7 +450,10 @@ def serve_sync(  # noqa: C901 - one frame on purpose, as http
             if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                 rv = app.make_default_options_response()
             else:
-                rv = app.view_functions[endpoint](**request.view_args)  # type: ignore[arg-type]
+                view_args = request.view_args
+                view = app.view_functions[endpoint]
+                # A static route's view with a plain call, which CPython inlines.
+                rv = view(**view_args) if view_args else view()
             if type(rv) is CoroutineType:
                 rv = bridge.run_coroutine(rv)
         except Exception as exc:

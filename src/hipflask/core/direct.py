@@ -56,6 +56,7 @@ _cv_app = _globals._cv_app
 _cv_request = _globals._cv_request
 
 __all__ = [
+    "endpoint_chain",
     "enter",
     "finish",
     "finish_plain",
@@ -116,6 +117,18 @@ def plain_chain(app: Hipflask, request: Request, state: RequestState) -> pipelin
     chain = app._chains.get(blueprint)
     if chain is None:
         chain = app._chain(blueprint)
+    return chain
+
+
+def endpoint_chain(app: Hipflask, endpoint: str) -> pipeline.Chain | None:
+    """The kept chain of ``endpoint``'s blueprint, or ``None`` (none kept yet).
+
+    Found, it is kept by endpoint too (``app._endpoint_chains``), so that
+    the direct paths find a request's chain with one lookup.
+    """
+    chain = app._chains.get(endpoint.rpartition(".")[0] or None)
+    if chain is not None:
+        app._endpoint_chains[endpoint] = chain
     return chain
 
 
@@ -244,7 +257,6 @@ def enter(
     ctx._after_request_functions = None
     ctx._app_ctx = None
     ctx._chain = chain
-    ctx._cv_tokens = []
     ctx._deferred = 0
     app_ctx = _cv_app.get(None)
     if app_ctx is None and not _appcontext_pushed.receivers:
@@ -252,8 +264,9 @@ def enter(
         app_ctx.app = app
         app_ctx._tokens = [_cv_app.set(app_ctx)]
         ctx._app_ctx = app_ctx
-        ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+        ctx._cv_tokens = [(_cv_request.set(ctx), app_ctx)]
         return ctx, app_ctx
+    ctx._cv_tokens = []
     ctx.push()
     return ctx, None
 
@@ -421,7 +434,10 @@ def serve_plain(  # noqa: C901 - one frame on the hot path, as wsgi_direct.handl
             ):
                 rv = app.make_default_options_response()
             else:
-                rv = app.view_functions[request.url_rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
+                view_args = request.view_args
+                view = app.view_functions[request.url_rule.endpoint]  # type: ignore[union-attr]
+                # A static route's view with a plain call, which CPython inlines.
+                rv = view(**view_args) if view_args else view()
             if type(rv) is CoroutineType:
                 rv = bridge.run_coroutine(rv)
         except Exception as exc:
@@ -484,7 +500,9 @@ async def run_async(  # noqa: C901 - as serve_plain
             ):
                 rv = app.make_default_options_response()
             else:
-                rv = app.view_functions[request.url_rule.endpoint](**request.view_args)  # type: ignore[union-attr, arg-type]
+                view_args = request.view_args
+                view = app.view_functions[request.url_rule.endpoint]  # type: ignore[union-attr]
+                rv = view(**view_args) if view_args else view()
             if type(rv) is CoroutineType:
                 rv = await rv
         except Exception as exc:

@@ -179,8 +179,7 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
     request.view_args = view_args
     # direct.plain_chain, with what was checked above left out.
     endpoint = rule.endpoint
-    blueprint = endpoint.rpartition(".")[0] or None
-    chain = app._chains.get(blueprint)
+    chain = app._endpoint_chains.get(endpoint) or direct.endpoint_chain(app, endpoint)
     gate = app.gate
     if (
         chain is None
@@ -207,7 +206,6 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
         ctx._after_request_functions = None
         ctx._app_ctx = None
         ctx._chain = chain
-        ctx._cv_tokens = []
         ctx._deferred = 0
         app_ctx = _cv_app.get(None)
         if app_ctx is None and not _appcontext_pushed.receivers:
@@ -217,9 +215,10 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
             app_ctx.app = app
             app_ctx._tokens = [_cv_app.set(app_ctx)]
             ctx._app_ctx = app_ctx
-            ctx._cv_tokens.append((_cv_request.set(ctx), app_ctx))
+            ctx._cv_tokens = [(_cv_request.set(ctx), app_ctx)]
         else:
             app_ctx = None
+            ctx._cv_tokens = []
             ctx.push()
         error: BaseException | None = None
         # The request's attribute dict, read once: reading ``__dict__`` makes
@@ -236,8 +235,11 @@ def handle(  # noqa: C901 - one frame on purpose: see the module docstring
                 rv: Any
                 if method == "OPTIONS" and getattr(rule, "provide_automatic_options", False):
                     rv = app.make_default_options_response()
-                else:
+                elif view_args:
                     rv = app.view_functions[endpoint](**view_args)
+                else:
+                    # A static route: a plain call, which CPython inlines.
+                    rv = app.view_functions[endpoint]()
                 if type(rv) is CoroutineType:
                     rv = bridge.run_coroutine(rv)
             except Exception as exc:
