@@ -96,3 +96,15 @@ class Sku(Base):
 
     code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     price: Mapped[float] = mapped_column(sa.Numeric(8, 2))
+
+
+class Voucher(Base):
+    """A ``BigInteger`` key: past 2**31 on every backend, unlike ``Post``'s."""
+
+    __tablename__ = "hfa_voucher"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(sa.String(20))
+
+    def __str__(self) -> str:
+        return self.label

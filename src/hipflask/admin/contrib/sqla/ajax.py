@@ -95,10 +95,13 @@ class QueryAjaxModelLoader(AjaxModelLoader):
         return query
 
     def get_one(self, pk: Any) -> Any:
-        """The offered row with key ``pk``; ``None`` for a malformed, unknown or filtered-out id."""
-        if sql.coerce_key(self.model, pk) is None:
-            return None
+        """The offered row with key ``pk``; ``None`` for a malformed, unknown or filtered-out id.
+
+        An id the key column cannot hold on this database is ``None`` without a query.
+        """
         session = self._session()
+        if sql.possible_key(session, self.model, pk) is None:
+            return None
         try:
             with session.no_autoflush:
                 return sql.filter_by_keys(self._offered(), self.model, [pk]).first()

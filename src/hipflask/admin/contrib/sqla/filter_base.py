@@ -13,12 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ....db.keys import dialect_name
+from ....db.keys import is_outside_column
 from ....errors import ConfigurationError
 from ...model import filters
 from . import tools
 from .query import as_text
 from .query import coerce_key_part
 from .query import is_storable
+from .validators import resolve_session
 
 __all__ = [
     "BaseSQLAFilter",
@@ -49,6 +52,7 @@ class BaseSQLAFilter(filters.BaseFilter):
         self.column = column
         self.join_path: list[Any] = []
         self._bound_model: Any = None
+        self._rows: tuple[Any, Any] | None = None
         if not isinstance(column, str):
             self._on_column_resolved()
 
@@ -56,13 +60,23 @@ class BaseSQLAFilter(filters.BaseFilter):
     #: (``False`` for LIKE patterns and the empty/not-empty switch).
     takes_column_values = True
 
+    def read_rows_from(self, session: Any, model: Any) -> None:
+        """Judge values against the database ``session`` keeps ``model``'s rows on.
+
+        Called by the view that shows the filter. PostgreSQL's and MariaDB's
+        ``INTEGER`` stops at 2**31 - 1, where SQLite's goes to 2**63 - 1:
+        only the view's session tells which applies (:mod:`hipflask.db.keys`).
+        """
+        self._rows = (session, model)
+
     def validate(self, value: Any) -> bool:
-        """Refuse a value that parses but no database column could hold.
+        """Refuse a value that parses but the column cannot hold.
 
         ``10**40`` is a valid Python int, and SQLite, PostgreSQL and MariaDB
         all answer it with an error instead of no rows; so does PostgreSQL
         for ``"abc"`` compared with an integer column by an untyped filter
-        such as ``FilterEqual(Post.views, ...)``.
+        such as ``FilterEqual(Post.views, ...)``, and for ``3000000000``
+        compared with an ``INTEGER`` column ("integer out of range").
         """
         if not super().validate(value):
             return False
@@ -71,21 +85,30 @@ class BaseSQLAFilter(filters.BaseFilter):
         except (ValueError, TypeError, ArithmeticError):
             return False
         values = cleaned if isinstance(cleaned, list | tuple) else [cleaned]
-        return all(self._fits_column(item) for item in values)
+        column = getattr(getattr(self.column, "property", None), "columns", [self.column])[0]
+        backend = self._backend()
+        return all(self._fits_column(column, item, backend) for item in values)
 
-    def _fits_column(self, value: Any) -> bool:
+    def _backend(self) -> str | None:
+        if self._rows is None:
+            return None
+        session, model = self._rows
+        return dialect_name(resolve_session(session), model)
+
+    def _fits_column(self, column: Any, value: Any, backend: str | None) -> bool:
         if not is_storable(value):
             return False
-        column = getattr(getattr(self.column, "property", None), "columns", [self.column])[0]
-        if not self.takes_column_values or not isinstance(value, str):
+        if not self.takes_column_values:
             return True
-        if not isinstance(column, sa.Column):
-            return True
-        try:
-            coerce_key_part(column, value)
-        except ValueError:
-            return False
-        return True
+        if isinstance(value, str):
+            if not isinstance(column, sa.Column):
+                return True
+            try:
+                value = coerce_key_part(column, value)
+            except ValueError:
+                return False
+        column_type = getattr(column, "type", None)
+        return backend is None or not is_outside_column(value, column_type, backend)
 
     def bind(self, model: Any) -> None:
         """Resolve a dotted-path column against ``model``; a no-op for an attribute.

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from ....db.keys import key_cannot_exist
 from ....errors import ConfigurationError
 from ....wrappers.decimals import is_out_of_range
 from . import tools
@@ -195,14 +196,42 @@ def coerce_key(model: Any, id_: Any) -> tuple[Any, ...] | None:
         return None
 
 
-def filter_by_keys(query: Any, model: Any, ids: Iterable[Any]) -> Any:
-    """Narrow ``query`` to the rows with these ids; unparseable ids match nothing."""
-    keys = [key for key in (coerce_key(model, id_) for id_ in ids) if key is not None]
+def possible_key(session: Any, model: Any, id_: Any) -> tuple[Any, ...] | None:
+    """:func:`coerce_key`, and ``None`` too for a key no row can have on ``session``'s database.
+
+    PostgreSQL's and MariaDB's ``INTEGER`` stops at 2**31 - 1 (see
+    :mod:`hipflask.db.keys`): ``?id=3000000000`` names no row there, and
+    PostgreSQL would answer it with "integer out of range", failing the
+    transaction, where MariaDB would be asked for nothing.
+    """
+    key = coerce_key(model, id_)
+    if key is None or key_cannot_exist(session, model, key):
+        return None
+    return key
+
+
+def possible_keys(session: Any, model: Any, ids: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """The ids of ``ids`` that can name a row, as key tuples; the others are left out."""
+    keys = (possible_key(session, model, id_) for id_ in ids)
+    return [key for key in keys if key is not None]
+
+
+def filter_by_key_tuples(query: Any, model: Any, keys: Sequence[tuple[Any, ...]]) -> Any:
+    """Narrow ``query`` to the rows with these keys (from :func:`possible_keys`)."""
     names = tools.get_primary_key(model)
     if isinstance(names, tuple):
         columns = [getattr(model, name) for name in names]
-        return query.filter(tools.tuple_operator_in(columns, keys))
+        return query.filter(tools.tuple_operator_in(columns, list(keys)))
     return query.filter(getattr(model, names).in_([key[0] for key in keys]))
+
+
+def filter_by_keys(query: Any, model: Any, ids: Iterable[Any]) -> Any:
+    """Narrow ``query`` to the rows with these ids; ids that cannot name a row match nothing.
+
+    Which ids can is judged on the database of ``query``'s session.
+    """
+    session = getattr(query, "session", None)
+    return filter_by_key_tuples(query, model, possible_keys(session, model, ids))
 
 
 def first_with_key(query: Any, model: Any, id_: Any) -> Any:

@@ -248,6 +248,7 @@ class ModelView(ModelWrites):
         made = self.filter_converter.convert(type(column.type).__name__, attr, label, **kwargs)
         for flt in made or ():
             if isinstance(flt, BaseSQLAFilter):
+                flt.read_rows_from(self.session, self.model)
                 flt.join_path = list(path)
                 if path:
                     flt.key_name = ".".join([*(step.key for step in path), column.key])
@@ -257,6 +258,7 @@ class ModelView(ModelWrites):
         """Bind a filter object given in ``column_filters`` to this model."""
         if isinstance(filter, BaseSQLAFilter):
             filter.bind(self.model)
+            filter.read_rows_from(self.session, self.model)
             if not filter.join_path and isinstance(filter.column, orm.InstrumentedAttribute):
                 table = getattr(filter.column.property, "columns", [None])[0]
                 table = getattr(table, "table", None)
@@ -466,11 +468,13 @@ class ModelView(ModelWrites):
         """The row with this URL ``id`` among those :meth:`get_query` shows, else ``None``.
 
         Flask-Admin reads any row by key: a view narrowed to the user's own
-        rows still shows, edits and deletes another's row by its id.
+        rows still shows, edits and deletes another's row by its id. An id
+        its key column cannot hold on this database (``3000000000`` for a
+        PostgreSQL or MariaDB ``INTEGER``) is ``None`` without a query.
         """
-        if sql.coerce_key(self.model, id) is None:
-            return None
         session = self._session()
+        if sql.possible_key(session, self.model, id) is None:
+            return None
         try:
             return sql.first_with_key(self.get_query(), self.model, id)
         except sa.exc.DBAPIError:

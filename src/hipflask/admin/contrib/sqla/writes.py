@@ -144,12 +144,18 @@ class ModelWrites(BaseModelView):
         """Delete the selected rows, through :meth:`delete_model` unless ``fast_mass_delete``.
 
         Only rows :meth:`get_query` shows can be deleted: ids outside it, or
-        not ids at all, are ignored.
+        not ids at all, are ignored. So are ids the key column cannot hold on
+        this database (``3000000000`` for a PostgreSQL ``INTEGER``), before
+        the query: PostgreSQL would refuse the whole statement, and the rows
+        of the other ids would not be deleted.
         """
         session = self._session()
+        keys = sql.possible_keys(session, self.model, ids)
         try:
-            query = sql.filter_by_keys(self.get_query(), self.model, ids)
-            if self.fast_mass_delete:
+            query = sql.filter_by_key_tuples(self.get_query(), self.model, keys)
+            if not keys:
+                count = 0
+            elif self.fast_mass_delete:
                 count = query.delete(synchronize_session=False)
                 session.commit()
             else:
