@@ -299,3 +299,36 @@ def test_a_search_over_an_enum_column_finds_its_values(
     assert listing(client, search="PUBLISH")["titles"] == ["Third"]
     assert listing(client, search="hello")["titles"] == ["Hello world"]
     assert listing(client, **{f"flt0_{like}": "lish"})["titles"] == ["Third"]
+
+
+class UntypedFilterView(JsonRender, ModelView):
+    column_list = ("title",)
+    column_filters = (
+        filters.FilterEqual(Post.views, "Views"),
+        filters.FilterGreater(Post.views, "Views"),
+        filters.FilterInList(Post.views, "Views"),
+        filters.FilterNotEqual(Post.day, "Day"),
+    )
+
+
+def test_an_untyped_filter_on_a_number_or_a_date_column_filters_on_every_backend(
+    app: Hipflask, backend_session: Any, client: HipflaskClient
+) -> None:
+    # A filter made as FilterEqual(Post.views, ...) cleans nothing, and
+    # SQLAlchemy bound its text as VARCHAR against the INTEGER column:
+    # PostgreSQL has no "integer = character varying", and the list was a 500.
+    import datetime
+
+    backend_session.query(Post).filter_by(title="Third").one().day = datetime.date(2024, 5, 1)
+    backend_session.commit()
+    view = UntypedFilterView(Post, backend_session)
+    Admin(app).add_view(view)
+    equal = filter_index(view, "Views", "equals")
+    greater = filter_index(view, "Views", "greater than")
+    in_list = filter_index(view, "Views", "in list")
+    not_day = filter_index(view, "Day", "not equal")
+
+    assert listing(client, **{f"flt0_{equal}": "5"})["titles"] == ["100% pure_fun"]
+    assert listing(client, **{f"flt0_{greater}": "4"})["count"] == 2
+    assert listing(client, **{f"flt0_{in_list}": "1, 10"})["count"] == 2
+    assert listing(client, **{f"flt0_{not_day}": "2024-05-01"})["count"] == 2

@@ -89,6 +89,23 @@ class BaseSQLAFilter(filters.BaseFilter):
         backend = self._backend()
         return all(self._fits_column(column, item, backend) for item in values)
 
+    def column_values(self, cleaned: Any) -> Any:
+        """``cleaned`` with its text parsed into the column's Python type.
+
+        An untyped filter (``FilterEqual(Post.views, "Views")``) cleans
+        nothing, and SQLAlchemy binds text compared with an ``Integer`` or
+        ``Date`` column as ``VARCHAR``: PostgreSQL has no ``integer =
+        character varying``, so every use of the filter failed the list there.
+        Typed filters have parsed their values already; :meth:`validate` has
+        refused text that does not parse.
+        """
+        column = getattr(getattr(self.column, "property", None), "columns", [self.column])[0]
+        if not self.takes_column_values or not isinstance(column, sa.Column):
+            return cleaned
+        if isinstance(cleaned, list | tuple):
+            return type(cleaned)(_parsed(column, item) for item in cleaned)
+        return _parsed(column, cleaned)
+
     def _backend(self) -> str | None:
         if self._rows is None:
             return None
@@ -157,6 +174,10 @@ class BaseSQLAFilter(filters.BaseFilter):
     def condition(self, column: Any, value: Any) -> Any:
         """The SQL condition for one cleaned value; each filter defines its own."""
         raise NotImplementedError
+
+
+def _parsed(column: sa.Column[Any], value: Any) -> Any:
+    return coerce_key_part(column, value) if isinstance(value, str) else value
 
 
 def or_null(column: Any, clause: Any) -> Any:

@@ -372,6 +372,8 @@ class ModelView(ModelWrites):
                 if not flt.validate(value):
                     continue
                 cleaned = flt.clean(value)
+                if isinstance(flt, BaseSQLAFilter):
+                    cleaned = flt.column_values(cleaned)
             except (ValueError, TypeError, ArithmeticError):
                 continue  # a tampered value: drop the filter, as the list view does
             query = self._apply_filter(flt, query, cleaned)
