@@ -19,6 +19,12 @@ from hipflask import session
 from hipflask.db import SQLAlchemy
 from hipflask.sessions import Session
 
+#: The lifetime of the sessions the tests let expire. Nothing needs them live
+#: after the request that writes them, so it can be short: a slow machine only
+#: makes them older when the cleanup comes.
+LIFETIME = timedelta(milliseconds=200)
+PAST_LIFETIME = 0.3
+
 
 @contextlib.contextmanager
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
@@ -37,7 +43,7 @@ def make_app(url: str, tmp_path: Path, **config: Any) -> tuple[Hipflask, SQLAlch
         SECRET_KEY=SECRET,
         SESSION_TYPE="sqlalchemy",
         SQLALCHEMY_DATABASE_URI=url,
-        PERMANENT_SESSION_LIFETIME=timedelta(seconds=1),
+        PERMANENT_SESSION_LIFETIME=LIFETIME,
         **config,
     )
     db = SQLAlchemy(app)
@@ -67,7 +73,7 @@ def test_session_cleanup_deletes_expired_records_only(
         app, db = make_app(url, tmp_path)
         client = app.test_client(protocol=protocol)
         client.post("/login/old")
-        time.sleep(1.2)
+        time.sleep(PAST_LIFETIME)
         app.permanent_session_lifetime = timedelta(hours=1)
         fresh = app.test_client(protocol=protocol)
         fresh.post("/login/new")
@@ -89,7 +95,7 @@ def test_session_cleanup_leaves_other_prefixes_alone(tmp_path: Path) -> None:
     other, _ = make_app(url, tmp_path / "other", SESSION_KEY_PREFIX="two:")
     for each in (app, other):
         each.test_client().post("/login/ann")
-    time.sleep(1.2)
+    time.sleep(PAST_LIFETIME)
 
     app.test_cli_runner().invoke(args=["session_cleanup"])
 
