@@ -29,7 +29,8 @@ from tests.serving.reload_sites import write_site
 from hipflask.serving.hangups import hangups_deferred
 from hipflask.serving.hangups import sighup_before_serving
 
-#: A plugin command whose import announces itself, then takes its time.
+#: A plugin command whose import announces itself, then goes on loading until
+#: the test has sent its signal (``plugin-go``), or for 30 seconds at most.
 SLOW_PLUGIN = textwrap.dedent(
     """
     import time
@@ -38,7 +39,9 @@ SLOW_PLUGIN = textwrap.dedent(
     import click
 
     Path("plugin-loading").write_text("x")
-    time.sleep(1.5)
+    deadline = time.monotonic() + 30
+    while not Path("plugin-go").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
     @click.command("slow")
     def command():
@@ -86,6 +89,7 @@ def test_a_sighup_before_the_serve_command_runs_does_not_kill_the_server(
     _wait_for(tmp_path / "plugin-loading")
 
     server.signal(signal.SIGHUP)
+    (tmp_path / "plugin-go").touch()
     server.wait_for_port()
     server.wait_for_output("Started worker-1")
 
@@ -113,6 +117,7 @@ def test_a_sighup_before_another_command_runs_ends_it_as_a_hangup(
     _wait_for(tmp_path / "plugin-loading")
 
     server.signal(signal.SIGHUP)
+    (tmp_path / "plugin-go").touch()
 
     assert server.process.wait(timeout=20) == -signal.SIGHUP
     assert "slow plugin" not in server.log()

@@ -116,7 +116,7 @@ def test_a_server_stopped_during_a_reload_check_ends_what_the_check_started(
     assert "Reload check abandoned: the server is stopping." in server.log()
 
 
-#: The first load (the start-up check) takes its time.
+#: The first load (the start-up check) lasts until the test has signalled.
 SLOW_START_SITE = textwrap.dedent(
     f"""
     import time
@@ -128,7 +128,11 @@ SLOW_START_SITE = textwrap.dedent(
     with counter.open("a") as loads:
         loads.write("x")
     if len(counter.read_text()) == 1:
-        time.sleep(2)
+        # The start-up check's load: it lasts until the test has sent its
+        # signal (check-go), or 30 seconds at most.
+        deadline = time.monotonic() + 30
+        while not counter.with_name("check-go").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     app = Hipflask(__name__)
     app.secret_key = {KEY!r}
@@ -160,6 +164,7 @@ def test_a_sighup_during_the_start_up_checks_does_not_kill_the_server(
         time.sleep(0.05)
 
     server.signal(signal.SIGHUP)
+    (tmp_path / "check-go").touch()
     server.wait_for_port()
 
     server.wait_for_output("Started worker-1")
@@ -167,7 +172,9 @@ def test_a_sighup_during_the_start_up_checks_does_not_kill_the_server(
     assert "SIGHUP during start-up" in server.log()
 
 
-#: A view that keeps a request in flight, so that shutting down takes its time.
+#: A view that keeps a request in flight, so that shutting down takes its time:
+#: it says it is in the view (``in-view``) and answers once the test has sent
+#: its signals (``view-go``), or after 30 seconds at most.
 SLOW_VIEW_SITE = textwrap.dedent(
     f"""
     import time
@@ -183,7 +190,12 @@ SLOW_VIEW_SITE = textwrap.dedent(
 
     @app.get("/")
     def index():
-        time.sleep(3)
+        Path(__file__).with_name("in-view").touch()
+        deadline = time.monotonic() + 30
+        while not Path(__file__).with_name("view-go").exists():
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
         return "v1"
     """
 )
@@ -206,11 +218,14 @@ def test_a_sighup_while_the_server_shuts_down_checks_and_reloads_nothing(
     server.wait_for_output("Started worker-1")
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         in_flight = pool.submit(answer, free_port)
-        time.sleep(0.5)  # the request has reached the view
+        end = time.monotonic() + 10
+        while not (tmp_path / "in-view").exists() and time.monotonic() < end:
+            time.sleep(0.01)
         server.signal(signal.SIGTERM)
         server.wait_for_output("Shutting down granian")
         loads = (tmp_path / "loads.txt").read_text()
         server.signal(signal.SIGHUP)
+        (tmp_path / "view-go").touch()
         assert in_flight.result() == "200 v1"
 
     assert server.process.wait(timeout=10) == 0
