@@ -20,6 +20,7 @@ from hipflask import render_template_string
 from hipflask import request
 from hipflask import session
 from hipflask.wrappers import layout
+from hipflask.wrappers import response as response_module
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -210,7 +211,9 @@ def use_public_path(patch: pytest.MonkeyPatch) -> None:
     """Serve as if Werkzeug's private fields had moved; the direct construction must not run."""
     patch.setattr(layout, "FAST", False)
     patch.setattr(Response, "_direct_init", False)
-    patch.setattr(Response, "_fill", _refuse)
+    # Both direct constructions (the constructor's and ``Response._fast``)
+    # make their Headers with this, and nothing else in the module does.
+    patch.setattr(response_module, "_new", _refuse)
 
 
 @pytest.fixture
