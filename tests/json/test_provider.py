@@ -491,3 +491,35 @@ def test_a_providers_own_dumps_writes_jsonify_responses(app: Hipflask, encoder: 
         body = jsonify(name="ada").get_data()
 
     assert body == b'{"NAME":"ADA"}\n'
+
+
+def test_jsonify_uses_a_subclass_response(app: Hipflask, protocol: str) -> None:
+    class Wrapped(DefaultJSONProvider):
+        def response(self, *args: Any, **kwargs: Any) -> Any:
+            return super().response({"wrapped": kwargs})
+
+    app.json = Wrapped(app)
+
+    @app.route("/")
+    def index() -> Any:
+        return jsonify(a=1)
+
+    assert app.test_client(protocol=protocol).get("/").json == {"wrapped": {"a": 1}}
+
+
+def test_jsonify_uses_a_response_set_on_the_provider(app: Hipflask, protocol: str) -> None:
+    provider = app.json
+    seen: list[Any] = []
+
+    def response(*args: Any, **kwargs: Any) -> Any:
+        seen.append((args, kwargs))
+        return DefaultJSONProvider.response(provider, *args, **kwargs)
+
+    provider.response = response  # type: ignore[method-assign]
+
+    @app.route("/")
+    def index() -> Any:
+        return jsonify(1, 2)
+
+    assert app.test_client(protocol=protocol).get("/").json == [1, 2]
+    assert seen == [((1, 2), {})]

@@ -17,6 +17,7 @@ from ..contexts import globals as _globals
 from ..contexts.globals import _current_app_or_none
 from ..contexts.globals import _require_app
 from ..contexts.globals import current_app
+from ..json.provider import json_response
 
 if TYPE_CHECKING:
     from ..wrappers.response import Response
@@ -170,4 +171,5 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response from data (one argument), a list (several) or keywords."""
     ctx = _cv_app.get(None)
     app = _require_app() if ctx is None else ctx.app
-    return app.json.response(*args, **kwargs)  # type: ignore[no-any-return]
+    # Not app.json.response(*args, **kwargs): see json_response.
+    return json_response(app.json, args, kwargs)
