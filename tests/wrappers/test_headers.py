@@ -249,3 +249,19 @@ def test_add_vary_lists_a_name_once(before: list[str], after: list[str]) -> None
     headers = Headers([("Vary", value) for value in before])
     add_vary(headers, "Cookie")
     assert headers.getlist("Vary") == after
+
+
+def test_add_vary_finds_vary_in_any_case() -> None:
+    headers = Headers([("Content-Type", "text/plain"), ("VARY", "cookie")])
+    add_vary(headers, "Cookie")
+    assert headers.to_wsgi_list() == [("Content-Type", "text/plain"), ("VARY", "cookie")]
+
+
+def test_add_vary_reads_a_header_class_of_its_own_through_getlist() -> None:
+    class Listing(Headers):
+        def getlist(self, key: str, type: Any = None) -> Any:
+            return ["Cookie"] if key == "Vary" else super().getlist(key, type)
+
+    headers = Listing()
+    add_vary(headers, "Cookie")
+    assert "Vary" not in headers

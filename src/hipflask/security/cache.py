@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from werkzeug.datastructures import Headers
+
 from ..contexts import globals as _globals
 from ..wrappers import layout
 from ..wrappers.headers import add_header
@@ -86,7 +88,9 @@ def _scan(headers: Any) -> tuple[list[str], bool, list[str]]:
     set_cookies: list[str] = []
     has_cache_control = False
     targeted: list[str] = []
-    for name, value in headers:
+    # Its list, read as Headers.__iter__ reads it, without that call.
+    listed = headers._list if layout.FAST and type(headers) is Headers else headers
+    for name, value in listed:
         size = len(name)
         if size == 10 and (name == "Set-Cookie" or name.lower() == "set-cookie"):
             set_cookies.append(value)

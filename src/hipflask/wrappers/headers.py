@@ -70,8 +70,16 @@ def add_vary(headers: Headers, name: str) -> None:
     messages) to the next. Nothing is added to ``Vary: *``, which already
     says the response may differ for every request.
     """
-    # getlist, not get: a missing header is an exception inside get.
-    current = headers.getlist("Vary")
+    if layout.FAST and type(headers) is Headers:
+        # getlist, read from its list: Werkzeug's walks it through two more
+        # calls, and a session's response (which has no Vary yet) comes here.
+        current = []
+        for key, value in headers._list:
+            if key.lower() == "vary":
+                current.append(value)
+    else:
+        # getlist, not get: a missing header is an exception inside get.
+        current = headers.getlist("Vary")
     if not current:
         add_header(headers, "Vary", name)
         return
