@@ -17,6 +17,8 @@ from hipflask.wrappers.headers import ASGIRequestHeaders
 from hipflask.wrappers.headers import WSGIRequestHeaders
 from hipflask.wrappers.headers import add_header
 from hipflask.wrappers.headers import add_vary
+from hipflask.wrappers.response import Response
+from hipflask.wrappers.response import wire_parts
 
 ENVIRON = {
     "CONTENT_TYPE": "text/plain",
@@ -265,3 +267,13 @@ def test_add_vary_reads_a_header_class_of_its_own_through_getlist() -> None:
     headers = Listing()
     add_vary(headers, "Cookie")
     assert "Vary" not in headers
+
+
+def test_the_wire_list_of_a_header_class_of_its_own_is_what_it_iterates() -> None:
+    class Listing(Headers):
+        def __iter__(self) -> Any:
+            return iter([("X-Own", "1")])
+
+    response = Response(b"abc")
+    response.headers = Listing(response.headers)
+    assert wire_parts(response, "GET")[1] == [("X-Own", "1")]

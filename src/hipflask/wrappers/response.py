@@ -341,8 +341,10 @@ def wire_parts(response: Response, method: str) -> tuple[str, list[tuple[str, st
         and not response.direct_passthrough
     ):
         # The usual response: a complete body whose Content-Length the
-        # constructor set; none of the checks below applies to it.
-        return line, list(iter(headers)), body
+        # constructor set; none of the checks below applies to it. Its list
+        # copied as Headers.__iter__ reads it, without that call.
+        listed = headers._list if layout.FAST and type(headers) is Headers else iter(headers)
+        return line, list(listed), body
     if 300 <= status < 400 and "Location" in headers:
         headers["Location"] = location_to_uri(headers["Location"])
     if status < 200 or status in _NO_BODY_STATUSES:
