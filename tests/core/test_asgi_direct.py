@@ -14,12 +14,14 @@ from tests.core.direct_changes import CHANGES
 from tests.core.direct_changes import apply_change
 from werkzeug.datastructures import Headers
 
+from hipflask import Hipflask
 from hipflask import Response
 from hipflask import g
 from hipflask import request
 from hipflask import session
 from hipflask import signals
 from hipflask.core import asgi
+from hipflask.core import asgi_direct
 from hipflask.sessions.cookie import SecureCookieSessionInterface
 
 FORM = b"name=alice&age=30"
@@ -234,3 +236,24 @@ def test_a_session_is_renewed_for_the_cookie_of_headers_the_view_set(
     served, _whole = both_ways(app, general_calls, path="/relayed")
 
     assert b"set-cookie" in dict(served[0][1])
+
+
+def test_a_response_class_with_its_own_close_is_closed_once() -> None:
+    closed: list[int] = []
+
+    class Closing(Response):
+        def close(self) -> None:
+            closed.append(self.status_code)
+            super().close()
+
+    app = Hipflask(__name__)
+
+    @app.get("/")
+    async def index() -> Closing:
+        return Closing("hi")
+
+    call(asgi_direct.handle, app, path="/")
+    closed.clear()
+
+    assert call(asgi_direct.handle, app, path="/")[1][0] == b"hi"
+    assert closed == [200]

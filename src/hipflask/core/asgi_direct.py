@@ -48,9 +48,11 @@ from ..contexts.ctx import RequestContext
 from ..contexts.state import RequestState
 from ..routing.matcher import NOT_FOUND
 from ..security.origin import SAFE_METHODS
+from ..wrappers import layout
 from ..wrappers.peek import credential_headers
 from ..wrappers.request import Request
 from ..wrappers.request import normal_path
+from ..wrappers.response import Response
 from ..wrappers.response import wire_parts
 from . import asgi
 from . import bridge
@@ -75,7 +77,6 @@ if TYPE_CHECKING:
     from ..typing import Receive
     from ..typing import Scope
     from ..typing import Send
-    from ..wrappers.response import Response
     from .app import Hipflask
 
 # Plain names, not ``from`` imports, so that their method calls compile as
@@ -93,6 +94,7 @@ _appcontext_pushed = signals.appcontext_pushed
 _appcontext_popped = signals.appcontext_popped
 _PRESERVE = asgi.PRESERVE_CONTEXT_KEY
 _CLOSE = Request.close
+_RESPONSE_CLOSE = Response.close
 _new = object.__new__
 
 
@@ -364,7 +366,15 @@ async def http(  # noqa: C901 - one frame on purpose: see the module docstring
                     await send(asgi.start_message(response, headers))
                     await send({"type": "http.response.body", "body": content[0]})
                 finally:
-                    response.close()
+                    if (
+                        not layout.FAST
+                        or response._on_close
+                        or type(response.response) is not list
+                        or type(response).close is not _RESPONSE_CLOSE
+                    ):
+                        response.close()
+                    # Else Werkzeug's close would find nothing to close and
+                    # no callback to run: a list body, none registered.
             except Exception:
                 if not client_gone:
                     raise
