@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,13 @@ from hipflask import Hipflask
 from hipflask.testing.client import HipflaskClient
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+# The processes tests start (servers, reloads, command-line runs) write no bytecode
+# caches: a test that rewrites a module (version 1, then 2, of the same size) within
+# one second would have the next process take the first version's cache for current,
+# since a cache is judged by the source's size and whole-second time. The tests' own
+# processes keep theirs (the assertion rewriting of every test module).
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 
 _SHARED_NODE_IDS = pytest.StashKey[set[str]]()
 
