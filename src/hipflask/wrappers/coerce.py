@@ -80,13 +80,7 @@ def text_response(rv: str, response_class: type[Response]) -> Response:
     The value of every view that renders a template, so the app asks for
     it before the other shapes.
     """
-    if (
-        # _stock_text, in line: every rendered page comes here, and the
-        # further call was about a third of what building its response costs.
-        getattr(response_class, "_fast_is_init", False)
-        and response_class.default_mimetype == "text/html"
-        and response_class.default_status == 200
-    ):
+    if _stock_text(response_class):
         return response_class._fast(rv.encode(), 200, _HTML)
     # A class with its own __init__ or defaults is called, as Flask does.
     return response_class(rv)
